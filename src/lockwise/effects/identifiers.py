@@ -7,9 +7,9 @@ original length can only be seen in the SQL text itself.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Effect
 from lockwise.effects.nodes import walk
 from lockwise.parse.quoting import MAX_IDENTIFIER_BYTES, truncate_identifier
@@ -54,8 +54,8 @@ def _may_hold_long_identifier(sql: str, data: bytes) -> bool:
 
 #: Where something that may hold a double quote starts: a quoted name, a string, a comment,
 #: or a `$` (a dollar-quoted string, or a character of a name or a parameter).
-_QUOTING = re.compile(r"[\"'$]|--|/\*")
-_LINE_END = re.compile(r"[\n\r]")
+_QUOTING = lazy_compile(r"[\"'$]|--|/\*")
+_LINE_END = lazy_compile(r"[\n\r]")
 
 
 def _long_quoted_name(sql: str) -> bool:

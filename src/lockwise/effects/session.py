@@ -12,6 +12,7 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 from lockwise.catalog.search_path import read_path
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.locks import conflicts, index_held_exclusive
@@ -523,7 +524,7 @@ def _sequences_moved_in_block(stmt: dict) -> list[str]:
 
 
 #: Words without which a DO block's body sets no sequence's next value.
-_MOVES_SEQUENCE = re.compile(r"\b(?:setval|restart)\b", re.IGNORECASE)
+_MOVES_SEQUENCE = lazy_compile(r"\b(?:setval|restart)\b", re.IGNORECASE)
 
 
 def _sequences_moved(kind: str, stmt: object) -> list[str]:

@@ -9,7 +9,6 @@ MigrationReports), they are reused and nothing is parsed twice.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
@@ -28,6 +27,7 @@ from lockwise.catalog.replay import (
     tables_reached,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.discover.layouts import KEYED_BY_NAME, LISTED_ORDER
 from lockwise.discover.versions import NUMERIC_VERSION_LAYOUTS, version_identity
@@ -81,8 +81,8 @@ _ROUTINE_KINDS = frozenset({"type", "function", "sequence"})
 #: digits and underscores, shorter than the 63 bytes past which PostgreSQL truncates an
 #: identifier (a truncated name is a prefix of the word written). Other names are searched
 #: for in the text as they are.
-_PLAIN_NAME = re.compile(r"[a-z0-9_]{1,62}")
-_WORDS = re.compile(r"[a-z0-9_]+")
+_PLAIN_NAME = lazy_compile(r"[a-z0-9_]{1,62}")
+_WORDS = lazy_compile(r"[a-z0-9_]+")
 
 #: From this many dropped routines' names on, `_DroppedMap.routines_named_in` looks a text's
 #: words up instead of searching the text for each name (a search is cheaper for a few names;
