@@ -157,7 +157,7 @@ def test_transactional_failure_rolls_back_and_is_recorded(pg_db: str, tmp_path: 
     })
     result = lockwise(pg_db, "apply", str(migrations))
     assert result.returncode == 1
-    assert "002_bad.up.sql:3:1: failed at statement 3 (line 3)" in result.stderr
+    assert "002_bad.up.sql:3:13: failed at statement 3 (line 3)" in result.stderr
     assert "relation \"missing\" does not exist" in result.stderr
     assert relation_exists(pg_db, "a") and not relation_exists(pg_db, "b")
     row = history(pg_db)[-1]
