@@ -748,3 +748,29 @@ def test_a_history_schema_the_role_may_not_create_says_what_to_do(pg_db: str,
     assert "cannot create schema lockwise for the history table" in result.stderr
     assert "--history-table" in result.stderr
     assert not relation_exists(pg_db, "a")
+
+
+@pytest.mark.parametrize("command", [("apply",), ("status",), ("rollback",), ("repair",),
+                                     ("baseline", "1")])
+def test_a_history_table_the_role_may_not_read_is_an_environment_error(
+        pg_db: str, tmp_path: Path, command: tuple[str, ...]) -> None:
+    """The history table is there, but the deploy role was not granted SELECT on it: no
+    migration ran, so it is not a failed migration (1) but the database lockwise was
+    pointed at that is not usable as is (2), said in one line naming the table."""
+    from psycopg.conninfo import make_conninfo
+
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n",
+                                        "001_a.down.sql": "DROP TABLE a;\n",
+                                        "002_b.up.sql": "CREATE TABLE b (id int);\n"})
+    (migrations / "002_b.up.sql").rename(tmp_path / "002_b.up.sql")
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    (tmp_path / "002_b.up.sql").rename(migrations / "002_b.up.sql")
+    role = f"deployer_{_dbname(pg_db)}"
+    query(pg_db, f'CREATE ROLE "{role}" LOGIN')
+    query(pg_db, f'GRANT CREATE, USAGE ON SCHEMA public, lockwise TO "{role}"')
+    # `baseline VERSION PATH`: the version comes first.
+    result = lockwise(make_conninfo(pg_db, user=role), *command, str(migrations))
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr
+    assert "permission denied for table schema_history" in result.stderr, result
+    assert not relation_exists(pg_db, "b")

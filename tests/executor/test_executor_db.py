@@ -106,7 +106,7 @@ def test_nontransactional_failure_is_recorded_and_blocks_until_repair(
     migrations = write(tmp_path / "m", NON_TX)
     first = lockwise(pg_db, "apply", str(migrations))
     assert first.returncode == 1, first
-    assert "002_ix.up.sql failed at statement 2 (line 2)" in first.stderr
+    assert "002_ix.up.sql:2:1: failed at statement 2 (line 2)" in first.stderr
     assert "could not create unique index" in first.stderr
     # The failed CONCURRENTLY build is detected as invalid, and reported.
     assert "index public.t_a_key is INVALID" in first.stderr
@@ -157,7 +157,7 @@ def test_transactional_failure_rolls_back_and_is_recorded(pg_db: str, tmp_path: 
     })
     result = lockwise(pg_db, "apply", str(migrations))
     assert result.returncode == 1
-    assert "002_bad.up.sql failed at statement 3 (line 3)" in result.stderr
+    assert "002_bad.up.sql:3:13: failed at statement 3 (line 3)" in result.stderr
     assert "relation \"missing\" does not exist" in result.stderr
     assert relation_exists(pg_db, "a") and not relation_exists(pg_db, "b")
     row = history(pg_db)[-1]

@@ -191,9 +191,12 @@ def _run(dsn: str, action: Callable[[], int]) -> None:
         fail_input(exc)
         return
     except psycopg.Error as exc:
+        # A migration's own failure is reported and recorded by the runner (exit 1); what
+        # reaches here is the database lockwise was pointed at (a privilege, the history
+        # table, a lock it could not take), which the user fixes as a usage error.
         text = " ".join(str(exc).split())
         typer.echo(redact(f"lockwise: error: database error: {text}", dsn), err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_INPUT) from None
     except KeyboardInterrupt:
         # Where a migration was running, the runner said what stays applied before this;
         # typer would otherwise exit 130 without a word.

@@ -71,6 +71,8 @@ class PlannedStatement:
     #: Where this CONCURRENTLY statement may report success over an INVALID index, for the
     #: runner to check afterwards (None: the before/after comparison says it all).
     index_check: IndexCheck | None = None
+    #: The column `sql` starts at on `line` (a failure is named file:line:column).
+    column: int = 1
     #: A transaction-control statement (BEGIN, COMMIT, SAVEPOINT, ...): pglast's kind
     #: (`TRANS_STMT_COMMIT`), None for any other statement.
     control: str | None = None
@@ -248,7 +250,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
             batch = None
         statements.append(PlannedStatement(stmt.index, stmt.sql, stmt.span.line,
                                            effect.transactional, locks=dict(effect.locks),
-                                           batch=batch,
+                                           batch=batch, column=stmt.span.column,
                                            index_check=_index_check(stmt.tree),
                                            control=_txn_kind(stmt.tree),
                                            chain=_chains(stmt.tree),

@@ -30,7 +30,7 @@ from lockwise.executor.history import (
     KIND_ROLLBACK,
     HistoryTable,
 )
-from lockwise.executor.plan import Plan, build_plans, down_plan, resume_point
+from lockwise.executor.plan import Plan, PlannedStatement, build_plans, down_plan, resume_point
 from lockwise.executor.state import (
     APPLIED,
     CHANGED,
@@ -746,7 +746,8 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 execution_time_ms=elapsed,
                 failed_statement_index=current.index if current else None,
                 statements_completed=plan.resume_at))
-            console.warn(f"lockwise: error: {plan.path} failed at {where}: {message}")
+            at = _failure_position(plan, current, exc) if current else str(plan.path)
+            console.warn(f"lockwise: error: {at}: failed at {where}: {message}")
             _lock_timeout_hint(exc, plan, console)
             kept = (f" (beyond the {plan.resume_at} statement(s) an earlier, cleared run "
                     "committed)") if plan.resume_at else ""
@@ -1107,8 +1108,8 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                               error_message=error, failed_statement_index=stmt.index,
                               **progress(),
                               execution_time_ms=int((time.monotonic() - started) * 1000))
-                console.warn(f"lockwise: error: {plan.path} failed at "
-                             f"{_failed_where(plan, stmt, step, committed)}: {message}")
+                console.warn(f"lockwise: error: {_failure_position(plan, stmt, exc)}: failed "
+                             f"at {_failed_where(plan, stmt, step, committed)}: {message}")
                 _lock_timeout_hint(exc, plan, console)
                 console.warn(f"lockwise: this migration runs without a transaction: the first "
                              f"{committed} statement(s) stay applied; after `lockwise repair` "
@@ -1160,6 +1161,24 @@ def _recorded_count(runner: _Runner, row_id: int) -> int:
     found = runner.conn.execute(sql.SQL("SELECT statements_completed FROM {} WHERE id = %s")
                                 .format(runner.options.table.ident()), (row_id,)).fetchone()
     return (found[0] or 0) if found else 0
+
+
+def _failure_position(plan: Plan, stmt: PlannedStatement, exc: BaseException) -> str:
+    """`file:line:column` of a failed statement, as lint names a finding: where PostgreSQL
+    points inside the statement (an unknown column), else the statement's start."""
+    line, column = stmt.line, stmt.column
+    position = getattr(getattr(exc, "diag", None), "statement_position", None)
+    # A batched statement runs as other SQL than the file's: its positions are not the file's.
+    if position and stmt.batch is None and 0 < int(position) <= len(stmt.sql):
+        # PostgreSQL counts characters from 1 in the text sent, which is the file's own text
+        # of the statement (what Python's str indexes too, also past non-ASCII).
+        before = stmt.sql[:int(position) - 1]
+        newlines = before.count("\n")
+        if newlines:
+            line, column = line + newlines, len(before) - before.rfind("\n")
+        else:
+            column += len(before)
+    return f"{plan.path}:{line}:{column}"
 
 
 def _failed_where(plan: Plan, stmt, step: _Step, committed: int) -> str:
