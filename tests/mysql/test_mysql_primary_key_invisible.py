@@ -170,3 +170,53 @@ def test_mariadb_refuses_ignored_keys_exactly_where_the_rule_says(mariadb,
     refused = "ERROR 4174" in result.stderr
     assert refused or result.returncode == 0, result.stderr
     assert bool(_found(statement + ";", "mariadb", setup)) == refused, (statement, result.stderr)
+
+
+#: UNIQUE keys on NOT NULL columns, one on a column prefix: MySQL and MariaDB promote only a key
+#: on whole columns to the implicit primary key, whichever was written first.
+PREFIXED = """
+CREATE TABLE prefixed (name VARCHAR(40) NOT NULL, code INT NOT NULL,
+  UNIQUE KEY prefixed_name (name(10)), UNIQUE KEY prefixed_code (code));
+CREATE TABLE indexed (name VARCHAR(40) NOT NULL);
+CREATE UNIQUE INDEX indexed_name ON indexed (name(10));
+"""
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    ("ALTER TABLE prefixed ALTER INDEX prefixed_name INVISIBLE;", False),
+    ("ALTER TABLE prefixed ALTER INDEX prefixed_code INVISIBLE;", True),
+    ("ALTER TABLE indexed ALTER INDEX indexed_name INVISIBLE;", False),
+    ("CREATE TABLE keyed (a VARCHAR(20) NOT NULL, UNIQUE KEY keyed_p (a(5)) INVISIBLE);", False),
+    ("CREATE TABLE keyed (a VARCHAR(20) NOT NULL, UNIQUE KEY keyed_p (a(5)),"
+     " UNIQUE KEY keyed_a (a) INVISIBLE);", True),
+    ("ALTER TABLE indexed ADD UNIQUE KEY indexed_whole (name) INVISIBLE;", True),
+])
+def test_a_key_on_a_column_prefix_is_no_implicit_primary_key(statement: str,
+                                                             refused: bool) -> None:
+    assert bool(_found(statement, setup=PREFIXED)) == refused
+
+
+def test_a_renamed_prefix_key_stays_one() -> None:
+    setup = PREFIXED + "ALTER TABLE indexed RENAME INDEX indexed_name TO indexed_short;"
+    assert _found("ALTER TABLE indexed ALTER INDEX indexed_short INVISIBLE;", setup=setup) == []
+    setup += "DROP INDEX indexed_short ON indexed;" \
+             "CREATE UNIQUE INDEX indexed_short ON indexed (name);"
+    assert _found("ALTER TABLE indexed ALTER INDEX indexed_short INVISIBLE;", setup=setup)
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE prefixed ALTER INDEX prefixed_name IGNORED",
+    "ALTER TABLE prefixed ALTER INDEX prefixed_code IGNORED",
+    "ALTER TABLE indexed ALTER INDEX indexed_name IGNORED",
+    "CREATE TABLE keyed (a VARCHAR(20) NOT NULL, UNIQUE KEY keyed_p (a(5)) IGNORED)",
+    "CREATE TABLE keyed (a VARCHAR(20) NOT NULL, UNIQUE KEY keyed_p (a(5)),"
+    " UNIQUE KEY keyed_a (a) IGNORED)",
+    "ALTER TABLE indexed ADD UNIQUE KEY indexed_whole (name) IGNORED",
+])
+def test_mariadb_promotes_no_prefix_key(mariadb, statement: str) -> None:
+    result = mariadb.run("DROP TABLE IF EXISTS prefixed, indexed, keyed;" + PREFIXED +
+                         statement + ";")
+    refused = "ERROR 4174" in result.stderr
+    assert refused or result.returncode == 0, result.stderr
+    assert bool(_found(statement + ";", "mariadb", PREFIXED)) == refused, (statement,
+                                                                           result.stderr)
