@@ -375,6 +375,9 @@ class Table:
     #: MySQL / MariaDB: the table's other indexes (B-tree, UNIQUE, SPATIAL; not the primary
     #: key, which is `constraints["PRIMARY"]`), name -> (columns, unique).
     keys: dict[str, tuple[tuple[str, ...], bool]] = field(default_factory=dict)
+    #: MySQL / MariaDB: the names in `keys` of indexes with a column prefix part (`c(10)`),
+    #: which the server never promotes to the implicit primary key.
+    prefix_keys: set[str] = field(default_factory=set)
     #: MySQL / MariaDB: whether InnoDB keeps its hidden FTS_DOC_ID column in the table. The
     #: first FULLTEXT index adds it; dropping the last one leaves it until the table is
     #: rebuilt. While it is there, ADD / DROP COLUMN are never instant.

@@ -2817,8 +2817,9 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         on = catalog.tables.get(_table_name(index.args.get("table")))
         params = index.args.get("params")
         if on is not None and params is not None:
-            keys.record(on, _name(index), keys.columns_of(params.args.get("columns")),
-                        bool(expr.args.get("unique")))
+            parts = params.args.get("columns")
+            keys.record(on, _name(index), keys.columns_of(parts), bool(expr.args.get("unique")),
+                        keys.on_prefix(parts))
     elif isinstance(expr, exp.Command) and _RENAME_TABLE.match(tree["sqlglot"]["sql"]):
         for old, new in _rename_pairs(tree["sqlglot"]["sql"]):
             if old in catalog.tables:

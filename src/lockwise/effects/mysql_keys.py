@@ -32,9 +32,10 @@ from lockwise.catalog.model import Table
 Key = tuple[tuple[str, ...], bool]
 
 
-def key_of(node) -> tuple[str, tuple[str, ...], bool] | None:
-    """(name, columns, unique) of an index in a CREATE TABLE or an ALTER TABLE ... ADD (a sqlglot
-    node); None for what is no such index (FULLTEXT, PRIMARY KEY, FOREIGN KEY, CHECK)."""
+def key_of(node) -> tuple[str, tuple[str, ...], bool, bool] | None:
+    """(name, columns, unique, on a column prefix) of an index in a CREATE TABLE or an ALTER
+    TABLE ... ADD (a sqlglot node); None for what is no such index (FULLTEXT, PRIMARY KEY,
+    FOREIGN KEY, CHECK)."""
     from sqlglot import exp
 
     name = ""
@@ -43,12 +44,22 @@ def key_of(node) -> tuple[str, tuple[str, ...], bool] | None:
     if isinstance(node, exp.UniqueColumnConstraint) and isinstance(node.this, exp.Schema):
         schema = node.this
         name = name or (schema.this.name if schema.this is not None else "")
-        return name.lower(), columns_of(schema.expressions), True
+        return (name.lower(), columns_of(schema.expressions), True,
+                on_prefix(schema.expressions))
     if isinstance(node, exp.IndexColumnConstraint) and \
             str(node.args.get("kind") or "").upper() != "FULLTEXT":
         name = name or (node.this.name if node.this is not None else "")
-        return name.lower(), columns_of(node.expressions), False
+        return name.lower(), columns_of(node.expressions), False, on_prefix(node.expressions)
     return None
+
+
+def on_prefix(parts) -> bool:
+    """Whether an index's column list (sqlglot nodes) has a column prefix part, `c(5)`: a
+    ColumnPrefix in a table's definitions, a call in CREATE INDEX's."""
+    from sqlglot import exp
+
+    return any(isinstance(part.this if isinstance(part, exp.Ordered) else part,
+                          exp.ColumnPrefix | exp.Anonymous) for part in parts or ())
 
 
 def columns_of(parts) -> tuple[str, ...]:
@@ -71,15 +82,27 @@ def unnamed_index_name(table: Table, columns: tuple[str, ...]) -> str:
     return name
 
 
-def record(table: Table, name: str, columns: tuple[str, ...], unique: bool) -> None:
-    """Record the index `name` (unnamed: named as the server names it) of `table`."""
+def record(table: Table, name: str, columns: tuple[str, ...], unique: bool,
+           prefix: bool = False) -> None:
+    """Record the index `name` (unnamed: named as the server names it) of `table`, `prefix`
+    when a part of it is a column prefix."""
     if columns:
-        table.keys[name or unnamed_index_name(table, columns)] = (columns, unique)
+        name = name or unnamed_index_name(table, columns)
+        table.keys[name] = (columns, unique)
+        if prefix:
+            table.prefix_keys.add(name)
+        else:
+            table.prefix_keys.discard(name)
 
 
 def rename_index(table: Table, old: str, new: str) -> None:
     if old in table.keys:
         table.keys[new] = table.keys.pop(old)
+        if old in table.prefix_keys:
+            table.prefix_keys.remove(old)
+            table.prefix_keys.add(new)
+        else:
+            table.prefix_keys.discard(new)
 
 
 def rename_column(table: Table, old: str, new: str) -> None:
@@ -202,11 +225,14 @@ def implicit_primary_key(table: Table) -> str:
     none): the first whose columns are all NOT NULL (MySQL manual, "Invisible Indexes": it
     "places the same constraint on table rows as an explicit primary key"; InnoDB clusters
     the rows on it). Checked on MariaDB 10.11: the first in the order the migrations wrote
-    them, a later one or one on a nullable column is no primary key."""
+    them, a later one or one on a nullable column is no primary key, nor is one on a column
+    prefix, even written first (the server sorts whole-column keys before it)."""
     if "PRIMARY" in table.constraints:
         return ""
-    return next((name for name, (columns, unique) in table.keys.items() if unique and all(
-        (c := table.columns.get(column)) is not None and c.not_null for column in columns)), "")
+    return next((name for name, (columns, unique) in table.keys.items()
+                 if unique and name not in table.prefix_keys and all(
+                     (c := table.columns.get(column)) is not None and c.not_null
+                     for column in columns)), "")
 
 
 def invisible(node) -> bool:
@@ -235,7 +261,7 @@ def created_invisible_primary_key(parts, created: Table) -> tuple[str, bool] | N
     columns = created.keys[implicit][0]
     for part in parts:
         key = key_of(part)
-        if key is not None and key[2] and key[1] == columns:
+        if key is not None and key[2] and not key[3] and key[1] == columns:
             return (key[0] or implicit, True) if invisible(part) else None
     return None
 
