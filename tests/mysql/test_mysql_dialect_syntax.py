@@ -26,6 +26,18 @@ CASES = [
     ("ALTER TABLE a ALTER INDEX a_n VISIBLE", {"mysql": "", "mariadb": "VISIBLE"}),
     ("ALTER TABLE a ALTER INDEX a_n IGNORED", {"mysql": "IGNORED", "mariadb": ""}),
     ("ALTER TABLE a ALTER INDEX a_n NOT IGNORED", {"mysql": "NOT", "mariadb": ""}),
+    # ... and in an index's definition: MariaDB has no INVISIBLE index, only columns (it
+    # takes VISIBLE there, which changes nothing)
+    ("ALTER TABLE a ADD INDEX a_q (n) INVISIBLE", {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("ALTER TABLE a ADD UNIQUE KEY a_q (n, id) VISIBLE", {"mysql": "", "mariadb": ""}),
+    ("CREATE INDEX a_q ON a (n) INVISIBLE", {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("CREATE TABLE q (id INT PRIMARY KEY, n INT, KEY q_n (n) INVISIBLE)",
+     {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("CREATE TABLE q (id INT, n INT, CONSTRAINT q_n UNIQUE (n) INVISIBLE, PRIMARY KEY (id))",
+     {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("ALTER TABLE a ADD COLUMN q VARCHAR(10) INVISIBLE", {"mysql": "", "mariadb": ""}),
+    ("CREATE TABLE q (id INT PRIMARY KEY, `key` DECIMAL(10, 2) INVISIBLE)",
+     {"mysql": "", "mariadb": ""}),
     # MariaDB's IF [NOT] EXISTS on columns and indexes, ALTER ONLINE, PERSISTENT
     ("ALTER TABLE a ADD COLUMN IF NOT EXISTS q INT", {"mysql": "IF", "mariadb": ""}),
     ("ALTER TABLE a DROP COLUMN IF EXISTS n", {"mysql": "IF", "mariadb": ""}),
