@@ -640,6 +640,9 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                 found = "MariaDB's index visibility; MySQL writes ALTER INDEX ... INVISIBLE"
             elif word in ("IGNORED", "NOT") and version < _IGNORED_INDEX_FROM:
                 found = "ALTER INDEX ... IGNORED arrived in MariaDB 10.6"
+        elif mariadb and word == "INVISIBLE" and previous == ")" and \
+                _closes_index_columns(tokens, words, i - 1):
+            found = "MySQL's invisible index; MariaDB writes the index's IGNORED (10.6 and later)"
         elif word == "IGNORED" and previous in (")", "NOT") and \
                 words[i - 1 - (previous == "NOT")] == ")":  # an index definition's
             if not mariadb:
@@ -674,6 +677,25 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
         if found:
             return f'syntax error at or near "{tok.text}" ({found})', tok.start, len(tok.text)
     return None
+
+
+#: The words that come right before an index's column list, or before the name in front of it
+#: (`KEY k (...)`, `UNIQUE (...)`, `CREATE INDEX i ON t (...)`); a column's type never does.
+_BEFORE_INDEX_COLUMNS = {"KEY", "INDEX", "UNIQUE", "ON"}
+
+
+def _closes_index_columns(tokens: list, words: list[str], close: int) -> bool:
+    """Whether the `)` at `close` ends an index's column list, not a column type's length
+    (`VARCHAR(10) INVISIBLE` is MariaDB's invisible column too)."""
+    from sqlglot.tokens import TokenType
+
+    depth = 0
+    for j in range(close, -1, -1):
+        depth += {TokenType.R_PAREN: 1, TokenType.L_PAREN: -1}.get(tokens[j].token_type, 0)
+        if depth == 0:
+            return any(k >= 0 and words[k] in _BEFORE_INDEX_COLUMNS and
+                       tokens[k].token_type != TokenType.IDENTIFIER for k in (j - 1, j - 2))
+    return False
 
 
 #: MySQL's functional key parts (an index on an expression); MySQL 8.4 manual, 15.1.15 "CREATE
