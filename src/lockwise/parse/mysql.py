@@ -691,7 +691,8 @@ def _closes_index_columns(tokens: list, words: list[str], close: int) -> bool:
 
     depth = 0
     for j in range(close, -1, -1):
-        depth += {TokenType.R_PAREN: 1, TokenType.L_PAREN: -1}.get(tokens[j].token_type, 0)
+        kind = tokens[j].token_type
+        depth += (kind == TokenType.R_PAREN) - (kind == TokenType.L_PAREN)
         if depth == 0:
             return any(k >= 0 and words[k] in _BEFORE_INDEX_COLUMNS and
                        tokens[k].token_type != TokenType.IDENTIFIER for k in (j - 1, j - 2))
