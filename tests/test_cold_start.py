@@ -3,6 +3,7 @@ imports only what that run needs; nothing the user sees changes."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -68,6 +69,8 @@ TYPER_ONLY = ("bz2", "lzma", "shellingham", "subprocess", "textwrap")
 PATHLIB_ONLY = ("ipaddress",)
 #: The safe rewrites: loaded only when a finding of a rule with a rewrite is reported.
 REWRITES = ("lockwise.fix.alternative", "lockwise.fix.patterns")
+#: Down migrations' checks (`graph.down`) and the rules' examples (`rules.example`).
+DOWN_AND_EXAMPLES = ("lockwise.graph.down", "lockwise.rules.example")
 #: The modules of the commands other than those `cli.app` defines itself.
 OTHER_COMMANDS = ("lockwise.cli.cost_cmds", "lockwise.cli.executor_cmds", "lockwise.cli.fix_cmds",
                   "lockwise.cli.graph_cmds", "lockwise.cli.verify_cmds")
@@ -133,6 +136,9 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     # ALTER INDEX, typed tables): ADD COLUMN is the columns' family.
     assert {"attach", "constraints", "indexes", "maintenance", "triggers", "user_types"} \
         .isdisjoint(families)
+    # The graph's down checks load with a migration that has a down, the rules' examples with
+    # the rules' docs and tests: a lint of one up file needs neither.
+    assert loaded(uncached["modules"], DOWN_AND_EXAMPLES) == []
 
 
 def test_a_finding_with_a_rewrite_loads_the_rewrites_and_shows_it(tmp_path: Path) -> None:
@@ -459,3 +465,21 @@ def test_a_file_and_the_migrations_before_it_share_one_rule_index(
     lockwise.lint.lint_migrations([], ignoring)  # other rules: their own index
     assert len(built) == 2
     assert "missing-lock-timeout" not in lockwise.lint.rule_index(ignoring).by_id
+
+
+def test_a_migration_with_a_down_loads_the_down_checks(tmp_path: Path) -> None:
+    (tmp_path / "1_add.up.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
+    (tmp_path / "1_add.down.sql").write_text("ALTER TABLE accounts DROP COLUMN note;\n")
+    run = probe(tmp_path, "lint", "--no-cache", "1_add.up.sql")
+    assert "lockwise.graph.down" in run["modules"]
+
+
+def test_the_rule_catalog_is_read_back_without_object_setattr() -> None:
+    # A one-file lint builds every rule of the catalog from the cache: a frozen dataclass's
+    # `__init__` sets each of Rule's 20 fields through `object.__setattr__` (1% of the run).
+    from lockwise.rules.loader import load_rules
+    from lockwise.rules.model import Rule
+
+    assert "__setattr__" not in Rule.__init__.__code__.co_names
+    rule = load_rules(examples=False)[0]
+    assert Rule(*(getattr(rule, f.name) for f in dataclasses.fields(Rule))) == rule
