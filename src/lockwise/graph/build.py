@@ -46,16 +46,6 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.session import Session
 from lockwise.graph.deps import gone_columns, gone_routines
-from lockwise.graph.down import (
-    clone,
-    differences,
-    fork,
-    names_in,
-    removed_relations,
-    replayed_trees,
-    scope,
-    signature,
-)
 from lockwise.graph.model import Conflict, Location, MigrationGraph
 from lockwise.options import named_in
 from lockwise.parse.postgres import ParsedFile
@@ -1235,6 +1225,15 @@ class _Builder:
         if not self.check_downs or m.down_sql is None or (
                 self.downs_of is not None and not named_in(m, self.downs_of)):
             return None
+        # Imported by the first down checked: most linted histories have none.
+        from lockwise.graph.down import (
+            names_in,
+            removed_relations,
+            replayed_trees,
+            scope,
+            signature,
+        )
+
         parsed = self._parsed(m.down_sql)
         up_trees = replayed_trees([s.tree for s, _ in statements])
         down_trees = replayed_trees([s.tree for s in parsed.statements])
@@ -1246,6 +1245,8 @@ class _Builder:
                           tables - self.full_tables, down_names, removed_relations(down_trees))
 
     def _check_down(self, key: str, m: Migration, check: _DownCheck) -> None:
+        from lockwise.graph.down import differences, fork, scope, signature
+
         self.graph.downs_checked += 1
         parsed, names, removed = check.parsed, check.names, check.removed
         down_path = str(m.down_path or m.path)
@@ -1310,6 +1311,8 @@ class _Builder:
                    migration_id: str, copied: set[str], complete: set[str],
                    view_reads: bool = True) -> None:
         """Replay one statement of a down migration into `rolled`."""
+        from lockwise.graph.down import clone
+
         # What the statement changes without naming it is copied too, or the replay would
         # change the history's own catalog, which goes on to later migrations.
         for table in tables_reached(rolled, stmt.tree):
