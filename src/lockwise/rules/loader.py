@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     # Imported where rules are built: a cached `lockwise lint` only needs rules_fingerprint.
-    from lockwise.rules.model import Example, Rule
+    from lockwise.rules.example import Example
+    from lockwise.rules.model import Rule
 
 _KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy", "examples",
          "tags", "references", "dialects", "instead_outside_transaction",
@@ -37,7 +38,7 @@ def builtin_rules_dir() -> Path:
 
 
 def _example(raw: dict, path: Path) -> Example:
-    from lockwise.rules.model import Example
+    from lockwise.rules.example import Example
 
     unknown = set(raw) - _EXAMPLE_KEYS
     if unknown or ("bad" in raw) == ("good" in raw):
@@ -247,7 +248,7 @@ def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tup
     from dataclasses import replace
 
     from lockwise.cache import blake2b, load, store
-    from lockwise.rules.model import Example, Rule
+    from lockwise.rules.model import Rule
 
     # Parsing ~70 TOML files costs about 30 ms, a sixth of a pre-commit run; reading them
     # back from one pickle costs 2. The examples are stored apart: they are half of the
@@ -259,6 +260,8 @@ def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tup
         bare: tuple[Rule, ...] = tuple(cached[1])  # type: ignore[arg-type]
         if not examples:
             return bare
+        from lockwise.rules.example import Example
+
         stored = load(f"examples-{digest}")
         if stored is not None and len(stored[1]) == len(bare) and all(
                 isinstance(e, Example) for each in stored[1] for e in each):
