@@ -483,3 +483,28 @@ def test_the_rule_catalog_is_read_back_without_object_setattr() -> None:
     assert "__setattr__" not in Rule.__init__.__code__.co_names
     rule = load_rules(examples=False)[0]
     assert Rule(*(getattr(rule, f.name) for f in dataclasses.fields(Rule))) == rule
+
+
+def test_a_digest_imports_nothing_once_the_first_is_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each dataclass method and rule matcher read from the code store is looked up by a
+    # digest (about 230 in a one-file lint): a `from _blake2 import ...` run at every call
+    # formatted and dropped an AttributeError (the module's `__path__`) each time.
+    import builtins
+
+    from lockwise.cache import blake2b
+
+    first = blake2b(b"lockwise", digest_size=16).hexdigest()
+    imports: list[str] = []
+    real_import = builtins.__import__
+
+    def counting(name: str, *args: object, **kwargs: object) -> object:
+        imports.append(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", counting)
+    again = blake2b(b"lockwise", digest_size=16)
+    again.update(b"!")
+    monkeypatch.undo()
+    assert imports == []
+    assert first == blake2b(b"lockwise", digest_size=16).hexdigest()
+    assert again.hexdigest() == blake2b(b"lockwise!", digest_size=16).hexdigest() != first
