@@ -167,11 +167,19 @@ def blake2b(data: bytes = b"", *, digest_size: int) -> _Blake2b:
     """`hashlib.blake2b`, without importing hashlib: hashlib loads OpenSSL at import (~3 ms,
     a few percent of a cached `lockwise lint`) for digests lockwise never uses. BLAKE2 is
     CPython's own `_blake2` module, the very one hashlib re-exports."""
+    return _blake2b()(data, digest_size=digest_size)
+
+
+@functools.cache
+def _blake2b() -> type[_Blake2b]:
+    # Found once: a `from _blake2 import` run at every digest (each dataclass method and rule
+    # matcher read from a code store is looked up by one) made the import system format and
+    # drop an AttributeError for the module's `__path__` each time.
     try:
         from _blake2 import blake2b as new
     except ImportError:  # pragma: no cover - a Python without it: the public route
         from hashlib import blake2b as new
-    return new(data, digest_size=digest_size)
+    return new
 
 
 def code_fingerprint() -> str:
