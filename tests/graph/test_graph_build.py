@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from lockwise.discover import discover, discover_histories
-from lockwise.graph.build import BranchInfo, build_graph, graph_builder
+from lockwise.graph.build import build_graph, graph_builder
+from lockwise.graph.git import BranchInfo
 
 
 def history(tmp_path: Path, *files: tuple[str, str]) -> list:

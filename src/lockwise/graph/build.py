@@ -14,7 +14,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import (
@@ -48,6 +48,9 @@ from lockwise.effects.session import Session
 from lockwise.graph.deps import gone_columns, gone_routines
 from lockwise.graph.model import Conflict, Location, MigrationGraph
 from lockwise.options import named_in
+
+if TYPE_CHECKING:  # --base and the applied history make one: lint never does
+    from lockwise.graph.git import BranchInfo
 from lockwise.parse.postgres import ParsedFile
 
 _T = TypeVar("_T")
@@ -197,21 +200,6 @@ def _parent(obj: str) -> str | None:
     if kind in ("column", "constraint", "trigger") and name.count(".") >= 2:
         return f"table:{name.rsplit('.', 1)[0]}"
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class BranchInfo:
-    """Which migrations are new where, for `--base REF` (git) mode.
-
-    `branch_new` and `base_new` are node keys of the merged history: migrations added on the
-    branch, and migrations added on the base since the branch point. `applied_newest` is the
-    newest migration already on the base (or applied), against which new ones must sort after.
-    """
-
-    ref: str
-    branch_new: frozenset[str]
-    base_new: frozenset[str] = frozenset()
-    applied_newest: Migration | None = None
 
 
 @dataclass(slots=True)
@@ -1705,4 +1693,4 @@ def _order(index: dict[str, int], c: Conflict) -> int:
     return max((index.get(loc.migration, -1) for loc in c.locations), default=0)
 
 
-__all__ = ["BranchInfo", "build_graph", "canon", "graph_builder", "unique_keys"]
+__all__ = ["build_graph", "canon", "graph_builder", "unique_keys"]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from lockwise.core.types import Migration
 from lockwise.discover import discover
-from lockwise.graph.build import BranchInfo, unique_keys
+from lockwise.graph.build import unique_keys
 from lockwise.graph.model import Conflict, Location
 from lockwise.options import named_in
 from lockwise.parse.source import InputError
@@ -25,6 +25,21 @@ from lockwise.parse.source import InputError
 if TYPE_CHECKING:
     from collections.abc import Callable
     from tarfile import TarInfo
+
+
+@dataclass(frozen=True, slots=True)
+class BranchInfo:
+    """Which migrations are new where, for `--base REF` (git) mode.
+
+    `branch_new` and `base_new` are node keys of the merged history: migrations added on the
+    branch, and migrations added on the base since the branch point. `applied_newest` is the
+    newest migration already on the base (or applied), against which new ones must sort after.
+    """
+
+    ref: str
+    branch_new: frozenset[str]
+    base_new: frozenset[str] = frozenset()
+    applied_newest: Migration | None = None
 
 
 def _git(args: list[str], cwd: Path) -> str:
