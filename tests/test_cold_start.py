@@ -518,3 +518,30 @@ def test_a_digest_imports_nothing_once_the_first_is_made(monkeypatch: pytest.Mon
     assert imports == []
     assert first == blake2b(b"lockwise", digest_size=16).hexdigest()
     assert again.hexdigest() == blake2b(b"lockwise!", digest_size=16).hexdigest() != first
+
+
+#: Counts the cyclic collector's passes while `import lockwise` runs, and reports whether the
+#: collector is left as it was found.
+IMPORT_COLLECTIONS = """
+import gc, sys
+passes = []
+gc.callbacks.append(lambda phase, info: passes.append(info["generation"]) if phase == "start"
+                    else None)
+if sys.argv[1] == "disabled":
+    gc.disable()
+gc.collect()
+passes.clear()
+import lockwise
+print(len(passes), gc.isenabled())
+"""
+
+
+@pytest.mark.parametrize(("before", "after"), [("enabled", "True"), ("disabled", "False")])
+def test_importing_lockwise_makes_no_collector_pass_and_leaves_it_as_found(
+        before: str, after: str) -> None:
+    # `import lockwise` (the code store, typing, dataclasses with inspect and ast) makes
+    # objects that live as long as the process: the collector's passes over them were 1.3% of
+    # a one-file lint.
+    out = subprocess.run([sys.executable, "-c", IMPORT_COLLECTIONS, before], check=True,
+                         capture_output=True, text=True).stdout
+    assert out == f"0 {after}\n"
