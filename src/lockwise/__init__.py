@@ -1,9 +1,15 @@
 """lockwise: a static safety analyzer for database migrations."""
 
-from lockwise.core.code_store import store_dataclass_methods
+from lockwise.core.collector import collector_paused
 
 __version__ = "0.1.0"
 
-# Before any module of lockwise defines a dataclass: their generated methods are compiled
-# once, then read from the cache folder by later runs (see lockwise.core.code_store).
-store_dataclass_methods()
+# What the package imports (the code store with typing, dataclasses with inspect and ast) lives
+# as long as the process and makes no garbage: the collector's passes over it were 1.3% of a
+# one-file `lockwise lint`.
+with collector_paused():
+    from lockwise.core.code_store import store_dataclass_methods
+
+    # Before any module of lockwise defines a dataclass: their generated methods are compiled
+    # once, then read from the cache folder by later runs (see lockwise.core.code_store).
+    store_dataclass_methods()
