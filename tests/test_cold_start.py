@@ -146,6 +146,9 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     # The graph's down checks load with a migration that has a down, the rules' examples with
     # the rules' docs and tests: a lint of one up file needs neither.
     assert loaded(uncached["modules"], DOWN_AND_EXAMPLES) == []
+    # A small input is linted in one process: the forking helpers are not imported.
+    for run in (first, uncached):
+        assert "lockwise.parallel" not in run["modules"]
     # Nor does it define what only `--base` compares (the branch's and the base's migrations).
     assert "lockwise.graph.model.Location" in uncached["dataclasses"]  # the probe sees them
     assert [c for c in uncached["dataclasses"] if c.endswith(".BranchInfo")] == []
