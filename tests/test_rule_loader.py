@@ -240,3 +240,24 @@ def test_a_catalog_stored_by_a_version_whose_rules_held_a_path_is_not_read(
     again = load_rules((rules_dir,), examples=False)
     assert again == parsed
     assert all(type(r.path) is str for r in again)
+
+
+def test_the_rules_fingerprint_joins_no_path(rules_dir: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every lint asks for it (a cached one for its key, an uncached one to read the catalog
+    # back): scandir's entries carry their paths, where `os.path.join` per rule file was a
+    # quarter of it.
+    from lockwise.rules.loader import rules_fingerprint
+
+    expected = rules_fingerprint((rules_dir,))
+    joined: list[tuple] = []
+    real_join = os.path.join
+    monkeypatch.setattr(os.path, "join", lambda *parts: joined.append(parts) or real_join(*parts))
+    assert rules_fingerprint((rules_dir,)) == expected
+    assert joined == []
+    from lockwise.rules.loader import builtin_rules_dir
+
+    listed = expected.split("\0")
+    shipped = sorted(builtin_rules_dir().glob("*.toml"))
+    assert [entry.rsplit(":", 2)[0] for entry in listed[:-1]] == [str(p) for p in shipped]
+    assert listed[-1].startswith(f"{rules_dir}{os.sep}team-no-truncate.toml:")
