@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,8 +30,10 @@ _EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note",
 VERSION_KEYS = {"pg_version_min", "pg_version_max"}
 
 
+@lru_cache(maxsize=1)
 def builtin_rules_dir() -> Path:
-    """The catalog shipped with lockwise: inside the wheel, or the repository's `rules/`."""
+    """The catalog shipped with lockwise: inside the wheel, or the repository's `rules/`.
+    Found once a process: resolving the module's path joins a path per folder of it."""
     packaged = Path(__file__).resolve().parent.parent / "_rules"
     if packaged.is_dir():
         return packaged
@@ -207,13 +210,14 @@ def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[str, ...], str]:
     for directory in (shipped, *directories):
         if not directory.is_dir():
             raise InputError("rules directory not found", directory)
-        folder = str(directory)
-        with os.scandir(folder) as entries:
-            names = sorted(entry.name for entry in entries if entry.name.endswith(".toml"))
-        for name in names:
-            path = os.path.join(folder, name)
+        # Each entry has its path already (`os.path.join` per file was a quarter of this).
+        with os.scandir(str(directory)) as listing:
+            entries = sorted((entry for entry in listing if entry.name.endswith(".toml")),
+                             key=attrgetter("name"))
+        for entry in entries:
+            path = entry.path
             if directory is shipped:
-                parts.append(f"{path}:{file_stamp(os.stat(path))}")
+                parts.append(f"{path}:{file_stamp(entry.stat())}")
             else:
                 try:
                     with open(path, "rb") as handle:
