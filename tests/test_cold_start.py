@@ -548,3 +548,25 @@ def test_importing_lockwise_makes_no_collector_pass_and_leaves_it_as_found(
     out = subprocess.run([sys.executable, "-c", IMPORT_COLLECTIONS, before], check=True,
                          capture_output=True, text=True).stdout
     assert out == f"0 {after}\n"
+
+
+def test_the_code_fingerprint_stamps_every_module_in_walk_order_joining_no_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A cached lint's key stamps every file of the package: scandir's entries carry their
+    # paths and stats, where os.walk and `os.path.join` per file were most of it.
+    import lockwise
+    from lockwise.cache import code_fingerprint, file_stamp
+
+    package = os.path.dirname(lockwise.__file__)
+    walked = [lockwise.__version__]
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        walked += [f"{folder}/{name}:{file_stamp(os.stat(os.path.join(folder, name)))}"
+                   for name in sorted(files) if name.endswith((".py", ".json"))]
+    assert any("/effects/data/" in line and line.endswith(tuple("0123456789"))
+               for line in walked)
+    joined: list[tuple] = []
+    real_join = os.path.join
+    monkeypatch.setattr(os.path, "join", lambda *parts: joined.append(parts) or real_join(*parts))
+    assert code_fingerprint() == "\n".join(walked)
+    assert joined == []
