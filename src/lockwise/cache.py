@@ -188,15 +188,27 @@ def code_fingerprint() -> str:
     the version). About 100 `stat` calls."""
     import lockwise
 
-    package = os.path.dirname(lockwise.__file__)
     parts = [getattr(lockwise, "__version__", "")]
-    for folder, dirs, files in os.walk(package):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
-            if name.endswith((".py", ".json")):
-                path = os.path.join(folder, name)
-                parts.append(f"{folder}/{name}:{file_stamp(os.stat(path))}")
+    _stamp_files(os.path.dirname(lockwise.__file__), parts)
     return "\n".join(parts)
+
+
+def _stamp_files(folder: str, parts: list[str]) -> None:
+    """Add `path:stamp` for the modules and data files of `folder`, then of its folders, by
+    name, as `os.walk` top-down (not into linked folders) would list them. Read from scandir's
+    entries, which carry their paths and stats: os.walk and a path joined per file were most
+    of a cached lint's key."""
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    folders = []
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name != "__pycache__" and not entry.is_symlink():
+                folders.append(entry.path)
+        elif entry.name.endswith((".py", ".json")):
+            parts.append(f"{entry.path}:{file_stamp(entry.stat())}")
+    for path in folders:
+        _stamp_files(path, parts)
 
 
 def file_stamp(st: os.stat_result) -> str:
