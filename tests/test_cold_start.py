@@ -24,7 +24,10 @@ COMMANDS = [command_name(info) for info in app.registered_commands]
 #: Runs `lockwise.cli.app.main` with the given arguments and writes, as JSON, the click
 #: commands typer built and every module loaded by the end of the run.
 PROBE = """
-import json, re, sys, types
+import gc, json, re, sys, types
+passes = []  # the cyclic collector's, from the start
+gc.callbacks.append(lambda phase, info: passes.append(info["generation"]) if phase == "start"
+                    else None)
 from lockwise.cli.app import main  # first, as the entry point: it decides how typer loads
 import typer.main
 
@@ -61,7 +64,8 @@ with open(out, "w") as handle:
     json.dump({"code": code, "built": built, "modules": sorted(sys.modules),
                "unexecuted": sorted(m for m, module in sys.modules.items()
                                     if type(module) is not types.ModuleType),
-               "namedtuples": made, "patterns": patterns, "dataclasses": dataclasses},
+               "namedtuples": made, "patterns": patterns, "dataclasses": dataclasses,
+               "passes": len(passes)},
               handle)
 """
 
@@ -146,6 +150,10 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     # The graph's down checks load with a migration that has a down, the rules' examples with
     # the rules' docs and tests: a lint of one up file needs neither.
     assert loaded(uncached["modules"], DOWN_AND_EXAMPLES) == []
+    # The collector makes one pass (while typer builds the command), not one more while lint
+    # imports its config before the dialect is known.
+    for run in (first, again, uncached):
+        assert run["passes"] <= 1
     # A small input is linted in one process: the forking helpers are not imported.
     for run in (first, uncached):
         assert "lockwise.parallel" not in run["modules"]
