@@ -372,22 +372,22 @@ def lint(
         "constants).")] = None,
 ) -> None:
     """Lint migrations: safety level, locks, rewrites and safe alternatives per statement."""
-    from lockwise.cli.inputs import collect, read_stdin
-    from lockwise.cli.lint_run import (
-        cache_written_beside,
-        collector_paused,
-        lint_with_conflicts,
-    )
-    from lockwise.config import (
-        apply_overrides,
-        given,
-        setting,
-        threshold_for,
-        unknown_rule,
-        unknown_rule_message,
-    )
-    from lockwise.options import LintOptions, has_input_errors
-    from lockwise.rules.directives import current_rule_ids
+    # These modules live as long as the process: the collector's pass over what importing
+    # them made, before the dialect decides whether it pauses, would find nothing.
+    with collector_paused():
+        from lockwise.cli.inputs import collect, read_stdin
+        from lockwise.cli.lint_run import cache_written_beside, lint_with_conflicts
+        from lockwise.cli.lint_run import collector_paused as paused_for
+        from lockwise.config import (
+            apply_overrides,
+            given,
+            setting,
+            threshold_for,
+            unknown_rule,
+            unknown_rule_message,
+        )
+        from lockwise.options import LintOptions, has_input_errors
+        from lockwise.rules.directives import current_rule_ids
 
     cfg = command_config(config_file)  # it supplies what the command line leaves unsaid
     layout = setting(ctx, cfg, "layout", layout)
@@ -401,7 +401,7 @@ def lint(
     assume_in_transaction = setting(ctx, cfg, "assume_in_transaction", assume_in_transaction)
     templates = TemplatesMode(setting(ctx, cfg, "templates", templates))
     dialect = SqlDialect(setting(ctx, cfg, "dialect", dialect))
-    ctx.with_resource(collector_paused(dialect.value))  # reading and printing too
+    ctx.with_resource(paused_for(dialect.value))  # reading and printing too
     ctx.with_resource(cache_written_beside())  # the cache is written while the report prints
     _check_input_flags(ctx, stdin, bool(paths), dialect, server_version, base)
     server_version = setting(ctx, cfg, "server_version", server_version)
