@@ -132,6 +132,14 @@ def test_other_keys_created_invisible_are_not(statement: str) -> None:
     ("CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) IGNORED);", True),
     ("ALTER TABLE plain ADD INDEX plain_b (b) IGNORED;", False),
     ("ALTER TABLE plain ADD UNIQUE KEY plain_a (a) IGNORED;", True),
+    # after the index's other options
+    ("CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) COMMENT 'x' IGNORED);", True),
+    ("CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) USING BTREE IGNORED);", True),
+    ("CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) IGNORED COMMENT 'x');", True),
+    ("ALTER TABLE plain ADD UNIQUE KEY plain_a (a) USING BTREE IGNORED;", True),
+    ("ALTER TABLE plain ADD UNIQUE KEY plain_a (a) KEY_BLOCK_SIZE=8 IGNORED;", True),
+    ("ALTER TABLE plain ADD UNIQUE KEY plain_a (a) COMMENT 'x' NOT IGNORED;", False),
+    ("ALTER TABLE plain ADD INDEX plain_b (b) COMMENT 'x' IGNORED;", False),
 ])
 def test_mariadb_ignored_keys_are_read(statement: str, refused: bool) -> None:
     """MariaDB's index option [NOT] IGNORED (10.6+) in a definition was a parse-error."""
@@ -161,6 +169,13 @@ def test_mysql_refuses_mariadb_ignored_in_a_definition() -> None:
     "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) IGNORED",
     "ALTER TABLE plain ADD UNIQUE KEY plain_b (b) IGNORED",
     "ALTER TABLE tokens ADD UNIQUE KEY tokens_both (token, owner) IGNORED",
+    "CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) COMMENT 'x' IGNORED)",
+    "CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) USING BTREE IGNORED)",
+    "CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) IGNORED COMMENT 'x')",
+    "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) USING BTREE IGNORED",
+    "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) KEY_BLOCK_SIZE=8 IGNORED",
+    "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) COMMENT 'x' NOT IGNORED",
+    "ALTER TABLE plain ADD INDEX plain_b (b) COMMENT 'x' IGNORED",
 ])
 def test_mariadb_refuses_ignored_keys_exactly_where_the_rule_says(mariadb,
                                                                   statement: str) -> None:
