@@ -77,10 +77,7 @@ _ALTER_TABLE = re.compile(r"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\b", re.IGNO
 #: (both servers' grammar: `RENAME [TO | AS] new_tbl_name`).
 _SYNONYMS = ((re.compile(r"^(\s*ALTER\s+)ONLINE(\s)", re.IGNORECASE), r"\1      \2"),
              (re.compile(r"\bPERSISTENT\b", re.IGNORECASE), "STORED    "),
-             (re.compile(r"(\bRENAME\s+)AS\b", re.IGNORECASE), r"\1TO"),
-             # an index definition's [NOT] IGNORED (MariaDB 10.6+): MySQL's [IN]VISIBLE
-             (re.compile(r"(\)\s*)NOT\s+IGNORED\b", re.IGNORECASE), r"\1VISIBLE"),
-             (re.compile(r"(\)\s*)IGNORED\b", re.IGNORECASE), r"\1INVISIBLE"))
+             (re.compile(r"(\bRENAME\s+)AS\b", re.IGNORECASE), r"\1TO"))
 _DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -640,11 +637,9 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                 found = "MariaDB's index visibility; MySQL writes ALTER INDEX ... INVISIBLE"
             elif word in ("IGNORED", "NOT") and version < _IGNORED_INDEX_FROM:
                 found = "ALTER INDEX ... IGNORED arrived in MariaDB 10.6"
-        elif mariadb and word == "INVISIBLE" and previous == ")" and \
-                _closes_index_columns(tokens, words, i - 1):
+        elif mariadb and word == "INVISIBLE" and _is_index_option(tokens, words, i):
             found = "MySQL's invisible index; MariaDB writes the index's IGNORED (10.6 and later)"
-        elif word == "IGNORED" and previous in (")", "NOT") and \
-                words[i - 1 - (previous == "NOT")] == ")":  # an index definition's
+        elif word == "IGNORED" and _is_index_option(tokens, words, i - (previous == "NOT")):
             if not mariadb:
                 found = "MariaDB's ignored index; MySQL writes the index's INVISIBLE"
             elif version < _IGNORED_INDEX_FROM:
@@ -680,8 +675,40 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
 
 
 #: The words that come right before an index's column list, or before the name in front of it
-#: (`KEY k (...)`, `UNIQUE (...)`, `CREATE INDEX i ON t (...)`); a column's type never does.
-_BEFORE_INDEX_COLUMNS = {"KEY", "INDEX", "UNIQUE", "ON"}
+#: (`KEY k (...)`, `UNIQUE (...)`, `FULLTEXT (...)`, `CREATE INDEX i ON t (...)`); a column's
+#: type never does.
+_BEFORE_INDEX_COLUMNS = {"KEY", "INDEX", "UNIQUE", "FULLTEXT", "SPATIAL", "ON"}
+#: The index options written `NAME [=] value` (MySQL 8.4 manual, 15.1.15 "CREATE INDEX
+#: Statement", index_option; MariaDB knowledge base, "CREATE INDEX": CLUSTERING = YES | NO).
+_VALUED_INDEX_OPTIONS = {"COMMENT", "KEY_BLOCK_SIZE", "ENGINE_ATTRIBUTE",
+                         "SECONDARY_ENGINE_ATTRIBUTE", "CLUSTERING"}
+
+
+def _is_index_option(tokens: list, words: list[str], at: int) -> bool:
+    """Whether the word at `at` is an option of an index definition: after its column list,
+    with only other index options between (`(a) USING BTREE COMMENT 'x' INVISIBLE`); a
+    column's attributes (`VARCHAR(10) COMMENT 'x' INVISIBLE`) are not."""
+    from sqlglot.tokens import TokenType
+
+    j = at - 1
+    while j >= 0:
+        if words[j] == ")":
+            return _closes_index_columns(tokens, words, j)
+        if words[j] in ("VISIBLE", "INVISIBLE", "IGNORED"):
+            j -= 1 + (words[j] == "IGNORED" and j > 0 and words[j - 1] == "NOT")
+        elif j > 0 and words[j - 1] == "USING":
+            j -= 2
+        elif j > 1 and words[j - 2:j] == ["WITH", "PARSER"]:
+            j -= 3
+        elif tokens[j].token_type in (TokenType.STRING, TokenType.NUMBER) or \
+                words[j] in ("YES", "NO"):
+            j -= 1 + (j > 0 and words[j - 1] == "=")
+            if j < 0 or words[j] not in _VALUED_INDEX_OPTIONS:
+                return False
+            j -= 1
+        else:
+            return False
+    return False
 
 
 def _closes_index_columns(tokens: list, words: list[str], close: int) -> bool:
@@ -694,8 +721,9 @@ def _closes_index_columns(tokens: list, words: list[str], close: int) -> bool:
         kind = tokens[j].token_type
         depth += (kind == TokenType.R_PAREN) - (kind == TokenType.L_PAREN)
         if depth == 0:
+            before = j - 1 - 2 * (j > 1 and words[j - 2] == "USING")  # `KEY k USING BTREE (`
             return any(k >= 0 and words[k] in _BEFORE_INDEX_COLUMNS and
-                       tokens[k].token_type != TokenType.IDENTIFIER for k in (j - 1, j - 2))
+                       tokens[k].token_type != TokenType.IDENTIFIER for k in (before, before - 1))
     return False
 
 
@@ -892,7 +920,28 @@ def _with_synonyms(body: str, reader: object):
     plain = body
     for pattern, replacement in _SYNONYMS:
         plain = pattern.sub(replacement, plain)
-    return _reparsed(plain, body, reader)
+    return _reparsed(_ignored_as_visibility(plain), body, reader)
+
+
+def _ignored_as_visibility(text: str) -> str:
+    """`text` with each index definition's [NOT] IGNORED (MariaDB 10.6+) written as MySQL's
+    [IN]VISIBLE, which sqlglot reads and means the same to the effect model."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = mysql_tokens(text)
+    except TokenError:
+        return text
+    words = [tok.text.upper() for tok in tokens]
+    for i in reversed(range(len(tokens))):  # from the end: earlier offsets stay right
+        negated = i > 0 and words[i - 1] == "NOT"
+        if words[i] != "IGNORED" or tokens[i].token_type == TokenType.IDENTIFIER or \
+                not _is_index_option(tokens, words, i - negated):
+            continue
+        start = tokens[i - negated].start
+        text = text[:start] + ("VISIBLE" if negated else "INVISIBLE") + text[tokens[i].end + 1:]
+    return text
 
 
 def _reparsed(text: str, body: str, reader: object):
