@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
+from lockwise.effects.mysql import MySQLSession, apply_mysql_statement
 from lockwise.lint import LintOptions, lint_migrations
+from lockwise.parse.mysql import parse_mysql
 
 RULE = "mysql-primary-key-invisible"
 
@@ -235,3 +238,41 @@ def test_mariadb_promotes_no_prefix_key(mariadb, statement: str) -> None:
     assert refused or result.returncode == 0, result.stderr
     assert bool(_found(statement + ";", "mariadb", PREFIXED)) == refused, (statement,
                                                                            result.stderr)
+
+
+def _replayed(sql: str) -> Catalog:
+    catalog, session = Catalog(), MySQLSession(flavour="mysql", version=(8, 4, 0))
+    for statement in parse_mysql(sql).statements:
+        apply_mysql_statement(catalog, statement.tree, "setup", session)
+    return catalog
+
+
+@pytest.mark.parametrize("options", [
+    "", " ALGORITHM=INPLACE LOCK=NONE", " COMMENT 'x'", " USING BTREE", " KEY_BLOCK_SIZE=8"])
+@pytest.mark.parametrize("using", ["", " USING BTREE"])
+def test_create_index_records_its_columns_and_prefix_however_written(options: str,
+                                                                     using: str) -> None:
+    """CREATE INDEX with ALGORITHM= / LOCK=, its index type before ON or an index option is
+    read from its text (sqlglot keeps it a command): a key on a column prefix was recorded as
+    on whole columns, named by the prefix's length."""
+    table = "CREATE TABLE fallback (name VARCHAR(40) NOT NULL, code INT NOT NULL);"
+    catalog = _replayed(table + f"CREATE UNIQUE INDEX fallback_key{using} ON fallback "
+                                f"(name(10), `code` DESC){options};")
+    fallback = catalog.tables["fallback"]
+    assert fallback.keys["fallback_key"] == (("name", "code"), True)
+    assert "fallback_key" in fallback.prefix_keys
+    catalog = _replayed(table + f"CREATE UNIQUE INDEX fallback_key{using} ON fallback "
+                                f"(name, code){options};")
+    assert catalog.tables["fallback"].keys["fallback_key"] == (("name", "code"), True)
+    assert catalog.tables["fallback"].prefix_keys == set()
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    ("CREATE UNIQUE INDEX fallback_key ON fallback (name(10)) ALGORITHM=INPLACE;", False),
+    ("CREATE UNIQUE INDEX fallback_key ON fallback (name) ALGORITHM=INPLACE;", True),
+])
+def test_a_prefix_key_created_with_algorithm_is_no_implicit_primary_key(statement: str,
+                                                                        refused: bool) -> None:
+    setup = PREFIXED + "CREATE TABLE fallback (name VARCHAR(40) NOT NULL);" + statement
+    assert bool(_found("ALTER TABLE fallback ALTER INDEX fallback_key INVISIBLE;",
+                       setup=setup)) == refused
