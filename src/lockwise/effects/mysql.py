@@ -1949,7 +1949,7 @@ def _command(b: _Builder, sql: str) -> None:
         b.creates.add(f"index:{table}.{_clean(m.group('name'))}")
         extra = {"name": _clean(m.group("name"))}
         if op == "add_spatial_index":
-            extra.update(_spatial_columns(fulltext.columns_in(sql[m.end():]),
+            extra.update(_spatial_columns(keys.key_parts_in(sql[m.end():])[0],
                                           b.catalog.tables.get(table)))
         b.alter(table, [(op, extra)], sql)
     elif _RENAME_TABLE.match(sql):
@@ -2844,12 +2844,12 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
         name, index = _clean(m.group("table")), _clean(m.group("name"))
         catalog.indexes[f"{name}.{index}"] = Index(f"{name}.{index}", name)
-        kind, columns = (m.group("kind") or "").strip().upper(), fulltext.columns_in(
-            tree["sqlglot"]["sql"][m.end():])
+        kind = (m.group("kind") or "").strip().upper()
+        columns, prefix = keys.key_parts_in(tree["sqlglot"]["sql"][m.end():])
         if kind == "FULLTEXT" and name in catalog.tables:
             fulltext.record(catalog.tables[name], index, columns)
         elif name in catalog.tables:
-            keys.record(catalog.tables[name], index, columns, kind == "UNIQUE")
+            keys.record(catalog.tables[name], index, columns, kind == "UNIQUE", prefix)
 
 
 #: An ALTER TABLE's operations that are one CONVERT TO CHARACTER SET (its table's name and

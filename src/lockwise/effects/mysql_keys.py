@@ -62,6 +62,37 @@ def on_prefix(parts) -> bool:
                           exp.ColumnPrefix | exp.Anonymous) for part in parts or ())
 
 
+def key_parts_in(text: str) -> tuple[tuple[str, ...], bool]:
+    """The columns of the first parenthesised key part list in `text`, an index read from its
+    text (CREATE INDEX ... ALGORITHM=, which sqlglot keeps a command), and whether a part is
+    a column prefix, `c(5)`; a functional part, `((expr))`, names no column."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    from lockwise.parse.mysql import mysql_tokens
+
+    try:
+        tokens = mysql_tokens(text)
+    except TokenError:
+        return (), False
+    start = next((i for i, tok in enumerate(tokens) if tok.token_type == TokenType.L_PAREN),
+                 len(tokens))
+    columns: list[str] = []
+    prefix, depth, part = False, 0, []
+    for tok in tokens[start + 1:]:
+        if depth == 0 and tok.token_type in (TokenType.COMMA, TokenType.R_PAREN):
+            if part and part[0].token_type != TokenType.L_PAREN:
+                columns.append(part[0].text.lower())
+                prefix |= len(part) > 1 and part[1].token_type == TokenType.L_PAREN
+            if tok.token_type == TokenType.R_PAREN:
+                break
+            part = []
+            continue
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        part.append(tok)
+    return tuple(columns), prefix
+
+
 def columns_of(parts) -> tuple[str, ...]:
     """An index's column list (sqlglot nodes) as column names: `c(5)` is `c`."""
     from sqlglot import exp
