@@ -109,6 +109,10 @@ def test_mariadb_refuses_exactly_where_the_rule_says(mariadb, statement: str) ->
     "CREATE TABLE keyed (a INT NOT NULL, UNIQUE (a) INVISIBLE);",
     "ALTER TABLE loose ADD PRIMARY KEY (code) INVISIBLE;",
     "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) INVISIBLE;",
+    # CREATE INDEX is an ALTER TABLE ... ADD INDEX to the server, sqlglot reads it or not
+    "CREATE UNIQUE INDEX plain_a ON plain (a) INVISIBLE;",
+    "CREATE UNIQUE INDEX plain_a ON plain (a) USING BTREE INVISIBLE;",
+    "CREATE UNIQUE INDEX plain_a ON plain (a) INVISIBLE ALGORITHM=INPLACE LOCK=NONE;",
 ])
 def test_a_primary_key_created_invisible_is_refused(statement: str) -> None:
     setup = SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);"
@@ -124,6 +128,10 @@ def test_a_primary_key_created_invisible_is_refused(statement: str) -> None:
     "ALTER TABLE tokens ADD UNIQUE KEY tokens_both (token, owner) INVISIBLE;",  # has one
     "ALTER TABLE plain ADD UNIQUE KEY plain_b (b) INVISIBLE;",  # a nullable column
     "ALTER TABLE plain ADD INDEX plain_a (a) INVISIBLE;",  # not UNIQUE
+    "CREATE INDEX plain_a ON plain (a) INVISIBLE ALGORITHM=INPLACE;",
+    "CREATE UNIQUE INDEX plain_b ON plain (b) INVISIBLE;",
+    "CREATE UNIQUE INDEX plain_a ON plain (a) COMMENT 'invisible';",
+    "CREATE UNIQUE INDEX tokens_both ON tokens (token, owner) USING BTREE INVISIBLE;",
 ])
 def test_other_keys_created_invisible_are_not(statement: str) -> None:
     assert _found(statement, setup=SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);") == []
@@ -143,6 +151,11 @@ def test_other_keys_created_invisible_are_not(statement: str) -> None:
     ("ALTER TABLE plain ADD UNIQUE KEY plain_a (a) KEY_BLOCK_SIZE=8 IGNORED;", True),
     ("ALTER TABLE plain ADD UNIQUE KEY plain_a (a) COMMENT 'x' NOT IGNORED;", False),
     ("ALTER TABLE plain ADD INDEX plain_b (b) COMMENT 'x' IGNORED;", False),
+    ("CREATE UNIQUE INDEX plain_a ON plain (a) IGNORED;", True),
+    ("CREATE UNIQUE INDEX plain_a ON plain (a) USING BTREE IGNORED;", True),
+    ("CREATE UNIQUE INDEX plain_a USING BTREE ON plain (a) IGNORED;", True),
+    ("CREATE INDEX plain_a ON plain (a) IGNORED;", False),
+    ("CREATE UNIQUE INDEX plain_b ON plain (b) IGNORED;", False),
 ])
 def test_mariadb_ignored_keys_are_read(statement: str, refused: bool) -> None:
     """MariaDB's index option [NOT] IGNORED (10.6+) in a definition was a parse-error."""
@@ -179,6 +192,11 @@ def test_mysql_refuses_mariadb_ignored_in_a_definition() -> None:
     "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) KEY_BLOCK_SIZE=8 IGNORED",
     "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) COMMENT 'x' NOT IGNORED",
     "ALTER TABLE plain ADD INDEX plain_b (b) COMMENT 'x' IGNORED",
+    "CREATE UNIQUE INDEX plain_a ON plain (a) IGNORED",
+    "CREATE UNIQUE INDEX plain_a ON plain (a) USING BTREE IGNORED",
+    "CREATE UNIQUE INDEX plain_a USING BTREE ON plain (a) IGNORED",
+    "CREATE INDEX plain_a ON plain (a) IGNORED",
+    "CREATE UNIQUE INDEX plain_b ON plain (b) IGNORED",
 ])
 def test_mariadb_refuses_ignored_keys_exactly_where_the_rule_says(mariadb,
                                                                   statement: str) -> None:
