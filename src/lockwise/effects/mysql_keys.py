@@ -62,10 +62,20 @@ def on_prefix(parts) -> bool:
                           exp.ColumnPrefix | exp.Anonymous) for part in parts or ())
 
 
-def key_parts_in(text: str) -> tuple[tuple[str, ...], bool]:
-    """The columns of the first parenthesised key part list in `text`, an index read from its
-    text (CREATE INDEX ... ALGORITHM=, which sqlglot keeps a command), and whether a part is
-    a column prefix, `c(5)`; a functional part, `((expr))`, names no column."""
+@dataclass(frozen=True)
+class WrittenIndex:
+    """An index definition read from its text: its columns, whether a part is a column
+    prefix (`c(5)`), whether an option makes it INVISIBLE (MariaDB: IGNORED)."""
+
+    columns: tuple[str, ...]
+    prefix: bool
+    invisible: bool
+
+
+def read_index(text: str) -> WrittenIndex:
+    """The index whose key part list is the first parenthesised list in `text`, with its
+    options after it: CREATE INDEX read from its text (sqlglot keeps CREATE INDEX ...
+    ALGORITHM=, ... INVISIBLE a command). A functional part, `((expr))`, names no column."""
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
@@ -74,12 +84,13 @@ def key_parts_in(text: str) -> tuple[tuple[str, ...], bool]:
     try:
         tokens = mysql_tokens(text)
     except TokenError:
-        return (), False
+        return WrittenIndex((), False, False)
     start = next((i for i, tok in enumerate(tokens) if tok.token_type == TokenType.L_PAREN),
                  len(tokens))
     columns: list[str] = []
-    prefix, depth, part = False, 0, []
-    for tok in tokens[start + 1:]:
+    prefix, depth, part, end = False, 0, [], len(tokens)
+    for end in range(start + 1, len(tokens)):
+        tok = tokens[end]
         if depth == 0 and tok.token_type in (TokenType.COMMA, TokenType.R_PAREN):
             if part and part[0].token_type != TokenType.L_PAREN:
                 columns.append(part[0].text.lower())
@@ -90,7 +101,14 @@ def key_parts_in(text: str) -> tuple[tuple[str, ...], bool]:
             continue
         depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
         part.append(tok)
-    return tuple(columns), prefix
+    invisible = False
+    for i in range(end + 1, len(tokens)):  # the last visibility written is the index's
+        word = tokens[i].text.upper() if tokens[i].token_type not in (
+            TokenType.IDENTIFIER, TokenType.STRING) else ""
+        if word in ("VISIBLE", "INVISIBLE", "IGNORED"):
+            invisible = word == "INVISIBLE" or (word == "IGNORED" and
+                                                tokens[i - 1].text.upper() != "NOT")
+    return WrittenIndex(tuple(columns), prefix, invisible)
 
 
 def columns_of(parts) -> tuple[str, ...]:
