@@ -141,6 +141,32 @@ def test_executable_comments_run_only_on_the_servers_they_name() -> None:
     assert (problem.span.line, problem.span.column) == (2, 16)
 
 
+@pytest.mark.parametrize(("dialect", "version"), [("mysql", (8, 0, 15)), ("mariadb", (10, 11))])
+def test_an_executable_comment_the_server_skips_is_no_statement(
+        dialect: str, version: tuple[int, ...]) -> None:
+    """A statement that is all one executable comment the server does not run is empty, as
+    a plain comment is: MariaDB 10.11 runs `/*!50717 SELECT ... */;` as nothing (mysqldump 8
+    writes it); it was a parse-error, "No expression was parsed"."""
+    from lockwise.parse.mysql import parse_mysql
+
+    parsed = parse_mysql("/*!80016 SET a = 1 */;\n/*!50717 SELECT COUNT(*) INTO @x FROM "
+                         "information_schema.TABLES */;\n/*M!999999 SET c = 3 */;\nSELECT 1;",
+                         dialect, version)
+    assert parsed.problems == []
+    assert [s.sql for s in parsed.statements][-1] == "SELECT 1"
+
+
+def test_an_executable_comment_left_open_is_a_parse_error() -> None:
+    """`/*!40101 SET NAMES utf8 ;` without its `*/`: MariaDB 10.11 refuses it (error 1064); it
+    was read as the SET and the statements after it."""
+    from lockwise.parse.mysql import parse_mysql
+
+    (problem,) = parse_mysql("SELECT 1;\n/*!40101 SET NAMES utf8 ;\nCREATE TABLE y (id INT);",
+                             "mysql").problems
+    assert (problem.span.line, problem.span.column) == (2, 1)
+    assert "unterminated" in problem.message
+
+
 def test_truncate_table_alternative_is_mysql() -> None:
     """The PostgreSQL alternative (`DELETE ... WHERE {row_key_sql} IN (SELECT ... LIMIT 5000)`)
     was shown with its placeholders unfilled, and MySQL refuses LIMIT in an IN subquery; the
