@@ -180,7 +180,8 @@ def _unwrap_executable_comments(text: str, dialect: str, version: tuple[int, ...
             chars[pos:pos + 2] = "  "
             opened, pos = False, pos + 2
         elif (match := _EXECUTABLE.match(text, pos)) and not opened and \
-                _runs_executable_comment(match.group(1), match.group(2), dialect, version):
+                _runs_executable_comment(match.group(1), match.group(2), dialect, version) and \
+                text.find("*/", match.end()) != -1:  # left open: the tokenizer's error
             chars[pos:match.end()] = " " * (match.end() - pos)
             opened, pos = True, match.end()
         elif text.startswith("/*", pos):
@@ -1134,7 +1135,7 @@ def _first_code_offset(body: str) -> int:
         elif body.startswith("--", pos) or body.startswith("#", pos):
             nl = body.find("\n", pos)
             pos = len(body) if nl == -1 else nl + 1
-        elif body.startswith("/*", pos) and not body.startswith("/*!", pos):
+        elif body.startswith("/*", pos):  # `/*!` too: the markers of those run are blanked
             close = body.find("*/", pos + 2)
             pos = len(body) if close == -1 else close + 2
         else:
