@@ -380,3 +380,46 @@ def test_truncate_and_drop_table_speak_of_the_metadata_lock(change: str, rule: s
     (finding,) = [f for f in found if f.rule == rule]
     assert "ACCESS EXCLUSIVE" not in finding.message + finding.why
     assert "exclusive metadata lock" in finding.why
+
+
+#: Statements MySQL and MariaDB run that sqlglot has no grammar for, in the order a session
+#: can run them after NO_GRAMMAR_SETUP: the prepared-statement idiom migrations use to run DDL
+#: only when needed (PREPARE / EXECUTE / DEALLOCATE), mysqldump 8's `/*!50112 DEALLOCATE
+#: PREPARE s */`, and others a migration may hold. Each was a parse-error, exit 2.
+NO_GRAMMAR_SETUP = "CREATE TABLE nothing_to_see (id INT PRIMARY KEY, n INT);"
+NO_GRAMMAR = [
+    "SET @ddl = IF((SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+    "DATABASE() AND TABLE_NAME = 'nothing_to_see' AND COLUMN_NAME = 'x') = 0, "
+    "'ALTER TABLE nothing_to_see ADD COLUMN x INT', 'DO 0')",
+    "PREPARE stmt FROM @ddl",
+    "EXECUTE stmt",
+    "DEALLOCATE PREPARE stmt",
+    "PREPARE stmt FROM 'SELECT 1'",
+    "deallocate prepare stmt",
+    "PREPARE stmt FROM 'SELECT 1'",
+    "DROP PREPARE stmt",
+    "DO SLEEP(0)",
+    "CHECKSUM TABLE nothing_to_see",
+    "HANDLER nothing_to_see OPEN",
+    "HANDLER nothing_to_see READ FIRST",
+    "HANDLER nothing_to_see CLOSE",
+    "XA START 'lockwise'",
+    "XA END 'lockwise'",
+    "XA ROLLBACK 'lockwise'",
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("statement", NO_GRAMMAR)
+def test_a_statement_sqlglot_has_no_grammar_for_is_kept(statement: str, dialect: str) -> None:
+    from lockwise.parse.mysql import parse_mysql
+
+    parsed = parse_mysql(f"-- a migration\n{statement};", dialect)
+    assert parsed.problems == [] and len(parsed.statements) == 1
+
+
+def test_mariadb_runs_the_statements_sqlglot_has_no_grammar_for(mariadb) -> None:
+    result = mariadb.run("DROP TABLE IF EXISTS nothing_to_see;" + NO_GRAMMAR_SETUP +
+                         ";\n".join(NO_GRAMMAR) + ";")
+    assert result.returncode == 0, result.stderr
+    assert "ERROR" not in result.stderr
