@@ -23,12 +23,13 @@ _STATEMENT_WORDS = {
     "PREPARE", "RELEASE", "RENAME", "REPAIR", "REPLACE", "RESET", "REVOKE", "ROLLBACK",
     "SAVEPOINT", "SELECT", "SET", "SHOW", "START", "TRUNCATE", "UNLOCK", "UPDATE", "USE", "WITH",
     "XA", "EXECUTE", "DEALLOCATE", "HANDLER", "INSTALL", "UNINSTALL", "CHANGE", "PURGE",
+    "CHECKSUM",
 }
 _OBJECT_WORDS = {
     "TABLE", "VIEW", "DATABASE", "SCHEMA", "EVENT", "FUNCTION", "PROCEDURE", "USER", "TRIGGER",
     "INDEX", "UNIQUE", "FULLTEXT", "SPATIAL", "ONLINE", "OFFLINE", "IGNORE", "ALGORITHM",
     "DEFINER", "SQL", "OR", "TEMPORARY", "LOGFILE", "SERVER", "TABLESPACE", "ROLE", "INSTANCE",
-    "RESOURCE", "AGGREGATE", "SEQUENCE", "PACKAGE",
+    "RESOURCE", "AGGREGATE", "SEQUENCE", "PACKAGE", "PREPARE",
 }
 #: Valid statements sqlglot cannot parse: partition maintenance, DROP INDEX with an
 #: ALGORITHM= / LOCK= clause, MariaDB's ALTER INDEX ... IGNORED, LOCK TABLE, CREATE INDEX with
@@ -46,7 +47,13 @@ _SQLGLOT_GAPS = re.compile(
     # the columns, and keeps that form as a command too (effects/mysql.py reads both)
     r"|CREATE\s+((UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX\s+\S+\s+USING\s+\w+\s+ON\s"
     # stored programs (mysqldump writes them with a DEFINER): their bodies are not linted
-    r"|CREATE\s+(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)\b)",
+    r"|CREATE\s+(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)\b"
+    # statements sqlglot has no grammar for that touch no table's definition: the end of
+    # the prepared-statement idiom that runs DDL only when needed, DO, CHECKSUM TABLE,
+    # HANDLER, XA (MySQL 8.4 manual, 15.5 "Prepared Statements", 15.2.3 "DO Statement",
+    # 15.7.3.3 "CHECKSUM TABLE Statement", 15.2.5 "HANDLER Statement", 15.3.8 "XA
+    # Transactions"; each run on MariaDB 10.11)
+    r"|(DEALLOCATE|DROP)\s+PREPARE\s|DO\s|CHECKSUM\s+TABLES?\s|HANDLER\s|XA\s)",
     re.IGNORECASE)
 #: What sqlglot cannot read in a column or table definition, and what the effect model and
 #: the catalog do not need: spatial types but GEOMETRY (read as GEOMETRY), a column's SRID,
