@@ -923,8 +923,8 @@ def _parse_statement(body: str, reader: object):
 
 
 def _with_synonyms(body: str, reader: object):
-    """`body` read with MariaDB's spellings replaced by those sqlglot reads (_SYNONYMS); None
-    when there are none, or sqlglot still cannot read it."""
+    """`body` read with MariaDB's spellings replaced by those sqlglot reads (_SYNONYMS, and
+    an index's [NOT] IGNORED); None when there are none, or sqlglot still cannot read it."""
     plain = body
     for pattern, replacement in _SYNONYMS:
         plain = pattern.sub(replacement, plain)
