@@ -23,7 +23,7 @@ _STATEMENT_WORDS = {
     "PREPARE", "RELEASE", "RENAME", "REPAIR", "REPLACE", "RESET", "REVOKE", "ROLLBACK",
     "SAVEPOINT", "SELECT", "SET", "SHOW", "START", "TRUNCATE", "UNLOCK", "UPDATE", "USE", "WITH",
     "XA", "EXECUTE", "DEALLOCATE", "HANDLER", "INSTALL", "UNINSTALL", "CHANGE", "PURGE",
-    "CHECKSUM",
+    "CHECKSUM", "HELP", "SHUTDOWN", "RESTART", "BINLOG", "VALUES", "TABLE",
 }
 _OBJECT_WORDS = {
     "TABLE", "VIEW", "DATABASE", "SCHEMA", "EVENT", "FUNCTION", "PROCEDURE", "USER", "TRIGGER",
@@ -97,6 +97,20 @@ def _dialect(name: str):
 def mysql_tokens(text: str) -> list:
     """`text` as sqlglot's MySQL tokenizer reads it (TokenError when it cannot)."""
     return _dialect("mysql").tokenize(text)
+
+
+#: The end of a compound statement (BEGIN ... END) a file writes without DELIMITER: tools that
+#: send the file whole (golang-migrate with multiStatements, Flyway) run it as part of its
+#: CREATE PROCEDURE / TRIGGER, which the split at semicolons cut off.
+_COMPOUND_END = re.compile(r"END\b", re.IGNORECASE)
+
+
+def _is_expression(tree) -> bool:
+    """Whether sqlglot read a statement as an expression (`foo`, `NOW()`, `x = 1`), which
+    MySQL and MariaDB refuse unless a statement's word begins it (`FLUSH PRIVILEGES`)."""
+    from sqlglot import exp
+
+    return isinstance(tree, exp.Condition | exp.Alias | exp.Identifier | exp.Interval)
 
 
 def _plausible_command(text: str) -> bool:
@@ -274,10 +288,13 @@ def parse_mysql(text: str, dialect: str = "mysql",
             parsed.problems.append(ParseProblem(message, lines.span(chunk_start + at,
                                                                     chunk_start + at + length)))
             continue
-        if isinstance(tree, exp.Command) and not _plausible_command(body):
+        if (isinstance(tree, exp.Command) or _is_expression(tree)) and \
+                not _plausible_command(body) and not _COMPOUND_END.match(body):
             words = body.split(None, 2)
-            near = words[1] if len(words) > 1 else body
-            at = chunk_start + (body.find(near, len(words[0])) if len(words) > 1 else 0)
+            # a command's first word is a statement's (_plausible_command looks further)
+            second = len(words) > 1 and isinstance(tree, exp.Command)
+            near = words[1] if second else words[0]
+            at = chunk_start + (body.find(near, len(words[0])) if second else 0)
             parsed.problems.append(ParseProblem(f'syntax error at or near "{near}"',
                                                 lines.span(at, at + len(near))))
             continue
