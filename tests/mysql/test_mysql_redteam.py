@@ -400,6 +400,8 @@ NO_GRAMMAR = [
     "DROP PREPARE stmt",
     "DO SLEEP(0)",
     "CHECKSUM TABLE nothing_to_see",
+    "CHECK TABLE nothing_to_see",
+    "REPAIR TABLE nothing_to_see",
     "HANDLER nothing_to_see OPEN",
     "HANDLER nothing_to_see READ FIRST",
     "HANDLER nothing_to_see CLOSE",
