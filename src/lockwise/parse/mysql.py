@@ -50,10 +50,11 @@ _SQLGLOT_GAPS = re.compile(
     r"|CREATE\s+(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)\b"
     # statements sqlglot has no grammar for that touch no table's definition: the end of
     # the prepared-statement idiom that runs DDL only when needed, DO, CHECKSUM TABLE,
-    # HANDLER, XA (MySQL 8.4 manual, 15.5 "Prepared Statements", 15.2.3 "DO Statement",
-    # 15.7.3.3 "CHECKSUM TABLE Statement", 15.2.5 "HANDLER Statement", 15.3.8 "XA
-    # Transactions"; each run on MariaDB 10.11)
-    r"|(DEALLOCATE|DROP)\s+PREPARE\s|DO\s|CHECKSUM\s+TABLES?\s|HANDLER\s|XA\s)",
+    # HANDLER, XA, CHECK and REPAIR TABLE (MySQL 8.4 manual, 15.5 "Prepared Statements",
+    # 15.2.3 "DO Statement", 15.2.5 "HANDLER Statement", 15.3.8 "XA Transactions", 15.7.3
+    # "Table Maintenance Statements"; each run on MariaDB 10.11)
+    r"|(DEALLOCATE|DROP)\s+PREPARE\s|DO\s|HANDLER\s|XA\s"
+    r"|(CHECKSUM|CHECK|REPAIR)\s+((NO_WRITE_TO_BINLOG|LOCAL)\s+)?TABLES?\s)",
     re.IGNORECASE)
 #: What sqlglot cannot read in a column or table definition, and what the effect model and
 #: the catalog do not need: spatial types but GEOMETRY (read as GEOMETRY), a column's SRID,
