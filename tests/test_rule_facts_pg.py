@@ -2055,3 +2055,39 @@ def test_range_over_a_domain_follows_renames_and_drops(pg_db: str, setup: str) -
     (action,) = [a for a in effect_after(setup, sql).actions if a.kind == "alter_domain"]
     refused = (psycopg.errors.FeatureNotSupported,)
     assert bool(action.facts.get("refused_by")) == server_refuses(pg_db, setup, sql, refused)
+
+
+_LIMITED = """
+CREATE DOMAIN short_name AS varchar(20);
+CREATE TABLE limited (v20 varchar(20), v50 varchar(50), t text, v varchar, c10 char(10),
+                      a20 varchar(20)[], d short_name);
+INSERT INTO limited VALUES ('a', 'b', 'c', 'd', 'e', '{f}', 'g');
+"""
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE limited ALTER COLUMN v20 TYPE varchar(50)",
+    "ALTER TABLE limited ALTER COLUMN v20 TYPE varchar(20)",
+    "ALTER TABLE limited ALTER COLUMN v50 TYPE varchar(20)",
+    "ALTER TABLE limited ALTER COLUMN t TYPE varchar(20)",
+    "ALTER TABLE limited ALTER COLUMN v TYPE varchar(20)",
+    "ALTER TABLE limited ALTER COLUMN c10 TYPE varchar(20)",
+    "ALTER TABLE limited ALTER COLUMN a20 TYPE varchar(50)[]",
+    "ALTER TABLE limited ALTER COLUMN d TYPE varchar(50)",
+    "ALTER TABLE limited ALTER COLUMN v20 TYPE varchar(50) USING v20 || 'x'",
+])
+def test_raised_varchar_limit_matches_server(pg_db: str, sql: str) -> None:
+    """`raises_varchar_limit` (prefer-text-over-varchar stays quiet) exactly where the column
+    had a varchar length limit and keeps one no lower without the server rewriting the table."""
+    with _connect(pg_db) as conn:
+        conn.execute(_LIMITED)
+        column = sql.split()[5]
+        query = ("SELECT c.relfilenode, a.atttypmod FROM pg_class c JOIN pg_attribute a "
+                 "ON a.attrelid = c.oid WHERE c.relname = 'limited' AND a.attname = %s")
+        (before, old_mod), = conn.execute(query, (column,)).fetchall()
+        old_limited = old_mod > 0 or column == "d"  # the domain's base type holds the limit
+        conn.execute(sql)
+        (after, new_mod), = conn.execute(query, (column,)).fetchall()
+    raised = old_limited and new_mod > 0 and before == after
+    facts = effect_after(_LIMITED, sql).actions[0].facts
+    assert facts["raises_varchar_limit"] == raised
