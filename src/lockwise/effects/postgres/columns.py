@@ -647,6 +647,20 @@ def _same_type(catalog: Catalog, col: Column, new: str, mods: tuple[int, ...],
         and domain is catalog.domain(col.type_name)
 
 
+def _raises_varchar_limit(catalog: Catalog, old_col: Column | None, new: str,
+                          mods: tuple[int, ...], array: bool) -> bool:
+    """Whether a type change to `new` keeps a varchar length limit that the column had
+    already, no lower: the server then only relabels (checked on the server), and the limit
+    baked into the type is not this statement's doing."""
+    if old_col is None:
+        return False
+    old_name, old_mods, old_array = _base_type(catalog, old_col.type_name, old_col.typmods,
+                                               old_col.array)
+    new_name, new_mods, new_array = _base_type(catalog, new, mods, array)
+    return old_name == new_name == "varchar" and old_array == new_array \
+        and bool(old_mods) and bool(new_mods) and new_mods[0] >= old_mods[0]
+
+
 def _collate_sql(coldef: dict) -> str:
     """The COLLATE clause a type change writes, as SQL (a change of collation alone is what
     some of them are for: an alternative without it changes nothing)."""
@@ -691,6 +705,8 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
                                  and new in ("timestamp", "timestamptz")),
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
+          raises_varchar_limit=not rewrites and _raises_varchar_limit(
+              b.ctx.catalog, old_col, new, new_mods, new_array),
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
           **column_index_facts(b.ctx.catalog, table, colname),
           column_not_null=bool(old_col and old_col.not_null),
@@ -748,6 +764,12 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
     else:
         old_base = _base_type(b.ctx.catalog, old_col.type_name, old_col.typmods, old_col.array)
         new_base = _base_type(b.ctx.catalog, new, new_mods, new_array)
+        if b.ctx.catalog.domain(old_col.type_name) is not None and not _same_type(
+                b.ctx.catalog, old_col, new, new_mods, new_array):
+            # A domain column's values carry no typmod (atttypmod -1): the server cannot see
+            # that the domain's length or precision fits the new type's, and converts them all
+            # (checked on the server).
+            old_base = (old_base[0], (), old_base[2])
         if old_col.virtual:  # (the server refuses USING and a constrained domain for it)
             rewrites, why = False, "a virtual generated column stores nothing"
         elif using is None and needs_using(old_base[0], old_base[2], new_base[0], new_base[2],
