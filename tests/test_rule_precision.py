@@ -1265,3 +1265,36 @@ def test_a_join_on_a_table_new_in_this_history_is_no_unbatched_backfill() -> Non
            "UPDATE accounts SET plan = o.plan FROM orgs o WHERE accounts.org_id = o.id;")
     assert "unbatched-backfill" not in rules(
         sql, setup="CREATE TABLE orgs (id bigint PRIMARY KEY, plan text);")
+
+
+_TWO_CREATES = "CREATE TABLE a (id bigint);\nCREATE TABLE b (id bigint);"
+_LONE_CIC = "CREATE INDEX CONCURRENTLY accounts_email ON accounts (email);"
+
+
+@pytest.mark.parametrize("layout, sql, no_transaction, says", [
+    ("plain", _TWO_CREATES, False, "as psql -f runs it"),
+    ("sqitch", _TWO_CREATES, False, "as psql -f runs it"),
+    ("golang-migrate", _LONE_CIC, False, "golang-migrate sends a migration of one statement"),
+    ("prisma", _LONE_CIC, False, "prisma sends a migration of one statement"),
+    ("flyway", _LONE_CIC + "\n" + _LONE_CIC.replace("email", "note"), False,
+     "Flyway runs a migration whose statements all refuse a transaction"),
+    ("goose", _TWO_CREATES, True, "marked to run without a transaction"),
+    ("goose", "ALTER TABLE accounts ADD COLUMN n int;\nCOMMIT;\n" + _TWO_CREATES, False,
+     "the COMMIT at statement 2"),
+])
+def test_missing_if_exists_says_why_the_statement_runs_outside_a_transaction(
+        layout: str, sql: str, no_transaction: bool, says: str) -> None:
+    import dataclasses
+
+    migrations = [dataclasses.replace(migration_from_text(text, name), layout=layout,
+                                      no_transaction=name.startswith("2") and no_transaction)
+                  for text, name in ((ACCOUNTS, "1_setup.sql"), (sql, "2_change.sql"))]
+    (found,) = [f for f in lint_migrations(migrations, LintOptions(), Catalog())[-1]
+                .all_findings if f.rule == "missing-if-exists"][:1]
+    assert says in found.message
+
+
+def test_missing_if_exists_names_the_option_that_assumes_no_transaction() -> None:
+    (found, *_) = [f for f in findings(_TWO_CREATES, in_transaction=False)
+                   if f.rule == "missing-if-exists"]
+    assert "--assume-no-transaction" in found.message
