@@ -107,6 +107,11 @@ _OUTSIDE_TRANSACTION = {
     "mixes_ddl_and_dml": False, "mixed_tables": (), "mixed_tables_text": ""}
 
 
+#: How a message names the statement that ended a transaction, by its kind.
+_ENDED_BY = {"commit": "COMMIT", "rollback": "ROLLBACK", "prepare": "PREPARE TRANSACTION",
+             "commit_prepared": "COMMIT PREPARED", "rollback_prepared": "ROLLBACK PREPARED"}
+
+
 @dataclass(slots=True)
 class Session:
     """What is in force on the migration's connection before each statement."""
@@ -124,6 +129,10 @@ class Session:
     #: autocommit instead (both checked on the server).
     one_string: bool = False
     explicit_transaction: bool = False
+    #: Why the statements run outside a transaction while they do, as a message says it: the
+    #: tool's way of running the migration (`lint.outside_transaction_why`), then the
+    #: statement that ended a transaction.
+    outside_transaction_why: str = ""
     #: Transactions the migration ended so far (COMMIT, ROLLBACK, ...): which one is open.
     ended_transactions: int = 0
     lock_timeout_ms: int | None = None
@@ -133,6 +142,8 @@ class Session:
     #: The schemas of a search_path set by the migration, None while it is the default one
     #: (each migration starts with the default: see docs/effect-model.md).
     search_path: tuple[str, ...] | None = None
+    #: The kind of the last transaction statement that ended a transaction ("commit", ...).
+    _ended_by: str = ""
     #: SET LOCAL values vanish at the end of the transaction: remember what to restore.
     _saved: dict[str, object] = field(default_factory=dict)
     #: Any SET in a transaction is undone when it rolls back: the values it started with.
@@ -194,6 +205,8 @@ class Session:
             "in_transaction": self.in_transaction,
             "explicit_transaction": self.explicit_transaction,
             "in_transaction_block": self.in_transaction_block,
+            "outside_transaction_why": "" if self.in_transaction
+            else self.outside_transaction_why,
             # Whether a SET LOCAL written first in the migration would be in force here.
             "set_local_applies": self.in_transaction or self.alone_in_string,
             "lock_timeout_ms": self.lock_timeout_ms,
@@ -333,8 +346,13 @@ class Session:
         for obj in effect.creates:
             self.created.add(obj)
             self.dropped.pop(obj, None)  # dropped and re-created: same name, still works
+        ended = self.ended_transactions
         for action in effect.actions:
             self._apply_action(action)
+        if self.ended_transactions != ended:
+            self.outside_transaction_why = f"the {_ENDED_BY.get(self._ended_by, 'COMMIT')} " \
+                f"at statement {index + 1} ended the transaction; each statement after it " \
+                "commits on its own"
         if self.in_transaction:
             if effect.creates:
                 self.tx_created.update(o.split(":", 1)[1] for o in effect.creates
@@ -376,6 +394,7 @@ class Session:
                 # The tool's transaction ends here too, whoever opened it.
                 self.explicit_transaction = False
                 self.ended_transactions += 1
+                self._ended_by = kind
                 self.implicit_transaction = self.implicit_block = self.one_string
                 self._end_transaction(rolled_back=kind == "rollback")
         elif action.kind == "set" and (f.get("name") in _TRACKED or f.get("reset_all")):
