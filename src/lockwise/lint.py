@@ -387,7 +387,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         _run_prelude(migration.prelude, session, ctx)
     if judged:
         (session.views_ahead, session.tx_ends, session.types_ahead,
-         session.sequences_set_ahead) = lookahead([s.tree for s in parsed.statements])
+         session.sequences_set_ahead, session.foreign_keys_ahead) = lookahead(
+            [s.tree for s in parsed.statements])
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
             "migration_no_transaction": migration.no_transaction,
@@ -605,7 +606,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         # The last action's facts are the statement's own, completed (no copy of them).
         facts = context_facts if i == last else dict(context_facts)
         facts.update(action.facts)
-        facts.update(session.action_facts(action, stmt.index))
+        facts.update(session.action_facts(action, stmt.index, ctx.catalog))
         facts["action"] = action.kind
         span = _action_span(stmt, action.facts)
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect),

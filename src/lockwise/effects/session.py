@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.search_path import read_path
 from lockwise.core.lazy_re import lazy_compile
@@ -27,6 +28,9 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
+
+if TYPE_CHECKING:
+    from lockwise.catalog.model import Catalog
 
 _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
 #: Objects that running code reaches by name (tables have their own drop-table rule).
@@ -180,6 +184,8 @@ class Session:
     #: "column:public.t.id" for the one of that column (`pg_get_serial_sequence`, ALTER TABLE
     #: ... ALTER COLUMN ... RESTART).
     sequences_set_ahead: tuple[tuple[int, str], ...] = ()
+    #: The foreign keys later ALTER TABLEs add (prisma adds them all at a migration's end).
+    foreign_keys_ahead: tuple[ForeignKeyAhead, ...] = ()
     #: Session-level advisory locks held (pg_advisory_lock and the like, not `_xact_`): each
     #: ("" or "_shared", the key as written). They outlive COMMIT and ROLLBACK.
     advisory_held: list[tuple[str, str]] = field(default_factory=list)
@@ -270,12 +276,33 @@ class Session:
                             not (dml and mode is LockMode.ACCESS_SHARE) and
                             t not in self.tx_created and conflicts(mode, earlier[t])))
 
-    def action_facts(self, action: Action, index: int) -> dict:
-        """Facts about one action (of statement `index`) that depend on the transaction."""
+    def action_facts(self, action: Action, index: int, catalog: Catalog | None = None) -> dict:
+        """Facts about one action (of statement `index`) that depend on the transaction, or
+        on the statements after it (`catalog`: the schema they run against)."""
         facts = self._kind_facts(action, index)
+        if action.kind == "define_column" and catalog is not None:
+            facts = {**facts, **self._reference_ahead(action.facts, index, catalog)}
         if action.facts.get("enum_values_read"):
             facts = {**facts, **self._enum_values_read(action.facts)}
         return facts
+
+    def _reference_ahead(self, facts: dict, index: int, catalog: Catalog) -> dict:
+        """`references_narrow_key` of a key-like integer column that no REFERENCES of its own
+        ties to a key, but a foreign key added later in the migration does."""
+        if not (self.foreign_keys_ahead and facts.get("key_like")
+                and facts.get("references") is None):
+            return {}
+        from lockwise.effects.postgres.columns import NARROW_KEY_TYPES, references_narrow_key
+
+        if facts.get("type") not in NARROW_KEY_TYPES:
+            return {}
+        table, column = facts.get("table"), facts.get("column")
+        for at, fk_table, fk_column, con, position in self.foreign_keys_ahead:
+            if at > index and (fk_table, fk_column) == (table, column):
+                return {"references_narrow_key": references_narrow_key(
+                    catalog, range_var(con.get("pktable"))[0], strings(con.get("pk_attrs")),
+                    position)}
+        return {}
 
     def _enum_values_read(self, facts: dict) -> dict:
         """`statement_facts`' enum facts for an action of a DO block that may read enum
@@ -491,21 +518,30 @@ _TYPE_CREATES = {"CreateEnumStmt": "typeName", "CreateRangeStmt": "typeName",
                  "CreateDomainStmt": "domainname"}
 
 
+#: A foreign key a statement adds with ALTER TABLE (`Session.foreign_keys_ahead`): the
+#: statement's index, the table and column, the constraint and the column's place in its key.
+ForeignKeyAhead = tuple[int, str, str, dict, int]
+
+
 def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...],
                                           tuple[tuple[int, str], ...],
-                                          tuple[tuple[int, str], ...]]:
+                                          tuple[tuple[int, str], ...],
+                                          tuple[ForeignKeyAhead, ...]]:
     """The views a migration's statements create, by index, the statements that end a
-    transaction, the types they create or rename an object to ("type:public.mood"), and the
-    sequences they move (`Session.sequences_set_ahead`): what a statement's judgement may
-    need from the statements after it."""
+    transaction, the types they create or rename an object to ("type:public.mood"), the
+    sequences they move (`Session.sequences_set_ahead`) and the foreign keys ALTER TABLE adds:
+    what a statement's judgement may need from the statements after it."""
     views: list[tuple[int, str]] = []
     ends: list[int] = []
     types: list[tuple[int, str]] = []
     sequences: list[tuple[int, str]] = []
+    keys: list[ForeignKeyAhead] = []
     for index, tree in enumerate(trees):
         kind = next(iter(tree), "")
         sequences.extend((index, key) for key in _sequences_moved(kind, tree.get(kind)))
-        if kind == "ViewStmt":
+        if kind == "AlterTableStmt":
+            keys.extend(_foreign_keys_added(index, tree[kind]))
+        elif kind == "ViewStmt":
             views.append((index, range_var(tree["ViewStmt"].get("view"))[0]))
         elif kind == "TransactionStmt" and tree["TransactionStmt"].get("kind") in (
                 "TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
@@ -519,7 +555,20 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
                     tree[kind].get("object", {}).get("List", {}).get("items"))):
             types.append((index, f"type:{object_name(names).split('.', 1)[0]}."
                                  f"{tree[kind].get('newname', '')}"))
-    return tuple(views), tuple(ends), tuple(types), tuple(sequences)
+    return tuple(views), tuple(ends), tuple(types), tuple(sequences), tuple(keys)
+
+
+def _foreign_keys_added(index: int, stmt: dict) -> list[ForeignKeyAhead]:
+    """The foreign keys an ALTER TABLE adds, one entry for each of their columns."""
+    table = range_var(stmt.get("relation"))[0]
+    found = []
+    for cmd in stmt.get("cmds") or ():
+        body = unwrap(cmd)[1]
+        con = unwrap(body.get("def"))[1] if body.get("subtype") == "AT_AddConstraint" else {}
+        if con.get("contype") == "CONSTR_FOREIGN":
+            found += [(index, table, column, con, position)
+                      for position, column in enumerate(strings(con.get("fk_attrs")))]
+    return found
 
 
 def _restarts_past_start(options: object) -> bool:
