@@ -1298,3 +1298,21 @@ def test_missing_if_exists_names_the_option_that_assumes_no_transaction() -> Non
     (found, *_) = [f for f in findings(_TWO_CREATES, in_transaction=False)
                    if f.rule == "missing-if-exists"]
     assert "--assume-no-transaction" in found.message
+
+
+@pytest.mark.parametrize("sql", [
+    # a self-reference, inline: the table is not in the schema until its CREATE ends
+    "CREATE TABLE folders (id serial PRIMARY KEY, parent_id integer REFERENCES folders (id));",
+    # prisma's: the key of a table created after the column, tied by a foreign key at the end
+    "ALTER TABLE accounts ADD COLUMN team_id integer;\n"
+    "CREATE TABLE teams (id serial NOT NULL, CONSTRAINT teams_pkey PRIMARY KEY (id));\n"
+    "ALTER TABLE accounts ADD CONSTRAINT accounts_team_id_fkey FOREIGN KEY (team_id) "
+    "REFERENCES teams (id);",
+    '''CREATE TABLE "Folder" ("id" SERIAL NOT NULL, "parentId" INTEGER,
+    CONSTRAINT "Folder_pkey" PRIMARY KEY ("id"));
+    ALTER TABLE "Folder" ADD CONSTRAINT "Folder_parentId_fkey" FOREIGN KEY ("parentId")
+    REFERENCES "Folder"("id");''',
+])
+def test_prefer_bigint_flags_the_integer_key_not_its_references(sql: str) -> None:
+    flagged = [f.message.split(" is ")[0] for f in findings(sql) if f.rule == "prefer-bigint"]
+    assert len(flagged) == 1 and flagged[0].endswith(".id"), flagged
