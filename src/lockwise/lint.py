@@ -387,7 +387,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         _run_prelude(migration.prelude, session, ctx)
     if judged:
         (session.views_ahead, session.tx_ends, session.types_ahead,
-         session.sequences_set_ahead, session.foreign_keys_ahead) = lookahead(
+         session.sequences_set_ahead, session.foreign_keys_ahead,
+         session.tables_ahead) = lookahead(
             [s.tree for s in parsed.statements])
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,

@@ -186,6 +186,8 @@ class Session:
     sequences_set_ahead: tuple[tuple[int, str], ...] = ()
     #: The foreign keys later ALTER TABLEs add (prisma adds them all at a migration's end).
     foreign_keys_ahead: tuple[ForeignKeyAhead, ...] = ()
+    #: The tables it creates, by statement index (a key referenced before its table exists).
+    tables_ahead: tuple[TableAhead, ...] = ()
     #: Session-level advisory locks held (pg_advisory_lock and the like, not `_xact_`): each
     #: ("" or "_shared", the key as written). They outlive COMMIT and ROLLBACK.
     advisory_held: list[tuple[str, str]] = field(default_factory=list)
@@ -299,9 +301,11 @@ class Session:
         table, column = facts.get("table"), facts.get("column")
         for at, fk_table, fk_column, con, position in self.foreign_keys_ahead:
             if at > index and (fk_table, fk_column) == (table, column):
+                target = range_var(con.get("pktable"))[0]
+                created = next((tree for made, name, tree in self.tables_ahead
+                                if made >= index and name == target), None)
                 return {"references_narrow_key": references_narrow_key(
-                    catalog, range_var(con.get("pktable"))[0], strings(con.get("pk_attrs")),
-                    position)}
+                    catalog, target, strings(con.get("pk_attrs")), position, created)}
         return {}
 
     def _enum_values_read(self, facts: dict) -> dict:
@@ -521,26 +525,33 @@ _TYPE_CREATES = {"CreateEnumStmt": "typeName", "CreateRangeStmt": "typeName",
 #: A foreign key a statement adds with ALTER TABLE (`Session.foreign_keys_ahead`): the
 #: statement's index, the table and column, the constraint and the column's place in its key.
 ForeignKeyAhead = tuple[int, str, str, dict, int]
+#: A table a statement creates: its index, the table, the CREATE TABLE's tree.
+TableAhead = tuple[int, str, dict]
 
 
 def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...],
                                           tuple[tuple[int, str], ...],
                                           tuple[tuple[int, str], ...],
-                                          tuple[ForeignKeyAhead, ...]]:
+                                          tuple[ForeignKeyAhead, ...], tuple[TableAhead, ...]]:
     """The views a migration's statements create, by index, the statements that end a
     transaction, the types they create or rename an object to ("type:public.mood"), the
-    sequences they move (`Session.sequences_set_ahead`) and the foreign keys ALTER TABLE adds:
-    what a statement's judgement may need from the statements after it."""
+    sequences they move (`Session.sequences_set_ahead`), the foreign keys ALTER TABLE adds and
+    the tables CREATE TABLE makes: what a statement's judgement may need from the statements
+    after it."""
     views: list[tuple[int, str]] = []
     ends: list[int] = []
     types: list[tuple[int, str]] = []
     sequences: list[tuple[int, str]] = []
     keys: list[ForeignKeyAhead] = []
+    tables: list[TableAhead] = []
     for index, tree in enumerate(trees):
         kind = next(iter(tree), "")
         sequences.extend((index, key) for key in _sequences_moved(kind, tree.get(kind)))
         if kind == "AlterTableStmt":
             keys.extend(_foreign_keys_added(index, tree[kind]))
+        elif kind == "CreateStmt":
+            tables.append((index, range_var(tree[kind].get("relation"), create=True)[0],
+                           tree[kind]))
         elif kind == "ViewStmt":
             views.append((index, range_var(tree["ViewStmt"].get("view"))[0]))
         elif kind == "TransactionStmt" and tree["TransactionStmt"].get("kind") in (
@@ -555,7 +566,8 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
                     tree[kind].get("object", {}).get("List", {}).get("items"))):
             types.append((index, f"type:{object_name(names).split('.', 1)[0]}."
                                  f"{tree[kind].get('newname', '')}"))
-    return tuple(views), tuple(ends), tuple(types), tuple(sequences), tuple(keys)
+    return tuple(views), tuple(ends), tuple(types), tuple(sequences), tuple(keys), \
+        tuple(tables)
 
 
 def _foreign_keys_added(index: int, stmt: dict) -> list[ForeignKeyAhead]:

@@ -82,8 +82,9 @@ def default_expr(col: dict) -> object:
     return None
 
 
-def column_def_facts(b: Builder, table: str, col: dict) -> dict:
-    """Facts about one ColumnDef: its type, default, constraints, and what adding it costs."""
+def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = None) -> dict:
+    """Facts about one ColumnDef: its type, default, constraints, and what adding it costs.
+    `creating`: the CREATE TABLE it is written in (a reference to its own table reads it)."""
     name = col.get("colname", "")
     tname, mods, is_array = b.ctx.catalog.column_type(col.get("typeName"))
     facts: dict = {"column": name, "type": tname, "typmods": mods, "array": is_array,
@@ -145,7 +146,8 @@ def column_def_facts(b: Builder, table: str, col: dict) -> dict:
     if facts["key_like"] and tname in NARROW_KEY_TYPES:
         if reference is not None:
             facts["references_narrow_key"] = references_narrow_key(
-                b.ctx.catalog, facts["references"], strings(reference.get("pk_attrs")), 0)
+                b.ctx.catalog, facts["references"], strings(reference.get("pk_attrs")), 0,
+                creating if facts["references"] == table else None)
         elif facts["serial"] or facts["identity"]:
             # A generated id stays one: a bigint identity (the SQL-standard serial).
             facts["bigint_type_sql"] = \
@@ -158,13 +160,38 @@ NARROW_KEY_TYPES = frozenset({"int4", "int2", "serial", "smallserial"})
 
 
 def references_narrow_key(catalog: Catalog, table: str, ref_columns: list[str],
-                          position: int) -> bool:
+                          position: int, created: dict | None = None) -> bool:
     """Whether the key column at `position` of those a foreign key references in `table`
     (`ref_columns`, or its primary key when none are written) is a known int4 or int2: a
-    reference to it as bigint buys nothing until that key is widened itself."""
+    reference to it as bigint buys nothing until that key is widened itself. `created`: the
+    CREATE TABLE (its parse tree) that makes `table` where the schema does not have it yet (a
+    self-reference, a table the migration creates after the reference)."""
+    if created is not None and table not in catalog.tables:
+        return _narrow_key_created(catalog, created, ref_columns, position)
     columns = ref_columns or catalog.primary_key(table)
     known = catalog.column(table, columns[position]) if position < len(columns) else None
     return known is not None and known.type_name in ("int4", "int2") and not known.array
+
+
+def _narrow_key_created(catalog: Catalog, created: dict, ref_columns: list[str],
+                        position: int) -> bool:
+    """`references_narrow_key` of the table a CREATE TABLE makes, read from its tree."""
+    columns: dict[str, dict] = {}
+    key: list[str] = []
+    for kind, body in map(unwrap, created.get("tableElts") or ()):
+        if kind == "ColumnDef":
+            columns[body.get("colname", "")] = body
+            if any(unwrap(c)[1].get("contype") == "CONSTR_PRIMARY"
+                   for c in body.get("constraints") or ()):
+                key = [body.get("colname", "")]
+        elif kind == "Constraint" and body.get("contype") == "CONSTR_PRIMARY":
+            key = strings(body.get("keys"))
+    names = ref_columns or key
+    column = columns.get(names[position]) if position < len(names) else None
+    if column is None:
+        return False
+    name, _, array = catalog.column_type(column.get("typeName"))
+    return name in NARROW_KEY_TYPES and not array
 
 
 def _domain_default_facts(catalog: Catalog, facts: dict) -> None:
