@@ -1308,6 +1308,10 @@ def test_missing_if_exists_names_the_option_that_assumes_no_transaction() -> Non
     "CREATE TABLE teams (id serial NOT NULL, CONSTRAINT teams_pkey PRIMARY KEY (id));\n"
     "ALTER TABLE accounts ADD CONSTRAINT accounts_team_id_fkey FOREIGN KEY (team_id) "
     "REFERENCES teams (id);",
+    # the column and its foreign key added by the same ALTER TABLE
+    "CREATE TABLE teams (id serial PRIMARY KEY);\n"
+    "ALTER TABLE accounts ADD COLUMN team_id integer, ADD CONSTRAINT accounts_team_id_fkey "
+    "FOREIGN KEY (team_id) REFERENCES teams (id);",
     '''CREATE TABLE "Folder" ("id" SERIAL NOT NULL, "parentId" INTEGER,
     CONSTRAINT "Folder_pkey" PRIMARY KEY ("id"));
     ALTER TABLE "Folder" ADD CONSTRAINT "Folder_parentId_fkey" FOREIGN KEY ("parentId")
