@@ -290,7 +290,7 @@ class Session:
 
     def _reference_ahead(self, facts: dict, index: int, catalog: Catalog) -> dict:
         """`references_narrow_key` of a key-like integer column that no REFERENCES of its own
-        ties to a key, but a foreign key added later in the migration does."""
+        ties to a key, but a foreign key added by its statement or a later one does."""
         if not (self.foreign_keys_ahead and facts.get("key_like")
                 and facts.get("references") is None):
             return {}
@@ -300,7 +300,7 @@ class Session:
             return {}
         table, column = facts.get("table"), facts.get("column")
         for at, fk_table, fk_column, con, position in self.foreign_keys_ahead:
-            if at > index and (fk_table, fk_column) == (table, column):
+            if at >= index and (fk_table, fk_column) == (table, column):
                 target = range_var(con.get("pktable"))[0]
                 created = next((tree for made, name, tree in self.tables_ahead
                                 if made >= index and name == target), None)
