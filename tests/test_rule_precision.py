@@ -1320,3 +1320,15 @@ def test_missing_if_exists_names_the_option_that_assumes_no_transaction() -> Non
 def test_prefer_bigint_flags_the_integer_key_not_its_references(sql: str) -> None:
     flagged = [f.message.split(" is ")[0] for f in findings(sql) if f.rule == "prefer-bigint"]
     assert len(flagged) == 1 and flagged[0].endswith(".id"), flagged
+
+
+@pytest.mark.parametrize("setup, sql", [
+    ("CREATE TABLE accounts (id serial PRIMARY KEY);",
+     "ALTER SEQUENCE accounts_id_seq RENAME TO users_id_seq;"),
+    ("CREATE TYPE mood AS ENUM ('happy');", "ALTER TYPE mood RENAME TO feeling;"),
+])
+def test_a_renamed_sequence_or_type_is_reported_renamed_not_dropped(setup: str,
+                                                                      sql: str) -> None:
+    fired = rules(sql, setup=setup)
+    assert "rename-object" in fired
+    assert "drop-object" not in fired
