@@ -370,9 +370,13 @@ class Session:
 
     def after(self, effect: Effect, index: int) -> None:
         """Move the session state past a statement."""
+        # A renamed type or sequence frees its old name too, but it is not dropped: the
+        # rename's own rule (rename-object) says what the old name breaks.
+        renamed = {a.facts.get("object") for a in effect.actions if a.kind == "rename_other"}
         for obj in effect.drops:
             # A dropped object that this migration created itself was never used by code.
-            if obj.startswith(_NAMED_OBJECTS) and obj not in self.created:
+            if obj.startswith(_NAMED_OBJECTS) and obj not in self.created and \
+                    obj not in renamed:
                 self.dropped.setdefault(obj, index)
         for obj in effect.creates:
             self.created.add(obj)
