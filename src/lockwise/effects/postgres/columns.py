@@ -734,6 +734,10 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           old_type_name=old_col.type_name if old_col is not None else "",
           raises_varchar_limit=not rewrites and _raises_varchar_limit(
               b.ctx.catalog, old_col, new, new_mods, new_array),
+          # The column was of the type already (its length or precision may change): a
+          # style rule about the type judged where it was chosen, not here.
+          type_kept=old_col is not None and (old_col.type_name, old_col.array)
+          == (new, new_array),
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
           **column_index_facts(b.ctx.catalog, table, colname),
           column_not_null=bool(old_col and old_col.not_null),
