@@ -2091,3 +2091,22 @@ def test_raised_varchar_limit_matches_server(pg_db: str, sql: str) -> None:
     raised = old_limited and new_mod > 0 and before == after
     facts = effect_after(_LIMITED, sql).actions[0].facts
     assert facts["raises_varchar_limit"] == raised
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE pg_index SET indisready = indisready WHERE false",
+    "SELECT count(*) FROM pg_class",
+    "SELECT * FROM pg_stat_activity WHERE false",
+])
+def test_unqualified_system_catalogs_are_pg_catalogs_on_the_server(pg_db: str, sql: str) -> None:
+    """An unqualified name of a system catalog or view is pg_catalog's, which the server
+    searches before the search_path's schemas: the locks lockwise names are the server's."""
+    effect = effect_after("", sql)
+    with _connect(pg_db) as conn, conn.transaction(force_rollback=True):
+        conn.execute(sql)
+        locked = {f"{schema}.{name}" for schema, name in conn.execute(
+            "SELECT n.nspname, c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() "
+            "AND c.relkind IN ('r', 'v')").fetchall()}
+    assert set(effect.locks) <= locked, (set(effect.locks), locked)
+    assert all(name.startswith("pg_catalog.") for name in effect.locks)
