@@ -2110,3 +2110,47 @@ def test_unqualified_system_catalogs_are_pg_catalogs_on_the_server(pg_db: str, s
             "AND c.relkind IN ('r', 'v')").fetchall()}
     assert set(effect.locks) <= locked, (set(effect.locks), locked)
     assert all(name.startswith("pg_catalog.") for name in effect.locks)
+
+
+@pytest.mark.parametrize("path, schema", [("app, public", "pg_catalog"),
+                                          ("app, pg_catalog", "app")])
+def test_a_search_path_naming_pg_catalog_decides_where_a_system_name_is(
+        pg_db: str, path: str, schema: str) -> None:
+    """pg_catalog comes first unless the path names it: a table app.pg_index is found under
+    `app, pg_catalog`, the system catalog under `app, public` (locks read on the server)."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = "CREATE SCHEMA app; CREATE TABLE app.pg_index (indisready bool);"
+    sql = f"SET search_path = {path};\nUPDATE pg_index SET indisready = indisready WHERE false;"
+    (report,) = lint_migrations([migration_from_text(setup + "\n" + sql, "0001_x.sql")],
+                                LintOptions(), Catalog())
+    assert set(report.statements[-1].effect.locks) == {f"{schema}.pg_index"}
+    with _connect(pg_db) as conn, conn.transaction(force_rollback=True):
+        conn.execute(setup)
+        conn.execute(sql)
+        (locked,) = conn.execute(
+            "SELECT n.nspname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() "
+            "AND c.relname = 'pg_index' AND l.mode = 'RowExclusiveLock'").fetchone()
+    assert locked == schema
+
+
+def test_system_relations_data_is_the_servers(pg_db: str) -> None:
+    """data/relations.json lists pg_catalog's tables and views as the server has them (run
+    scripts/gen_pg_catalog_data.py against a newer server to refresh it)."""
+    import json
+    from pathlib import Path
+
+    import lockwise.effects.system_catalog as system_catalog
+
+    data = json.loads(Path(system_catalog.__file__).with_name("data").joinpath(
+        "relations.json").read_text())
+    with _connect(pg_db) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+        names = [r[0] for r in conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace "
+            "AND relkind IN ('r', 'v', 'm', 'p', 'f') ORDER BY 1").fetchall()]
+    if version.split()[0] != data["server_version"]:
+        pytest.skip(f"the data is PostgreSQL {data['server_version']}'s, the server {version}")
+    assert names == data["pg_catalog"]
