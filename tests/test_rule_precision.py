@@ -1332,3 +1332,19 @@ def test_a_renamed_sequence_or_type_is_reported_renamed_not_dropped(setup: str,
     fired = rules(sql, setup=setup)
     assert "rename-object" in fired
     assert "drop-object" not in fired
+
+
+@pytest.mark.parametrize("sql, rule", [
+    ("CREATE INDEX ON accounts (email);\nCREATE TABLE b (id bigint);",
+     "unnamed-index-outside-transaction"),
+    ("SET LOCAL lock_timeout = '1s';\nALTER TABLE accounts ADD COLUMN n int;",
+     "set-local-outside-transaction"),
+])
+def test_rules_about_running_outside_a_transaction_say_why(sql: str, rule: str) -> None:
+    import dataclasses
+
+    migrations = [dataclasses.replace(migration_from_text(text, name), layout="plain")
+                  for text, name in ((ACCOUNTS, "1_setup.sql"), (sql, "2_change.sql"))]
+    (found, *_) = [f for f in lint_migrations(migrations, LintOptions(), Catalog())[-1]
+                   .all_findings if f.rule == rule]
+    assert "as psql -f runs it" in found.message
