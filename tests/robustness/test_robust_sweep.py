@@ -119,17 +119,59 @@ def test_a_folder_that_cannot_be_listed_is_an_input_error(tmp_path: Path, refuse
     assert f"{where}:1:1: permission denied" in result.stderr
 
 
-@pytest.mark.parametrize("command", [["apply"], ["status"], ["rollback"], ["repair"],
-                                     ["baseline", "1"]])
-def test_executor_commands_name_a_missing_path_with_a_position(tmp_path: Path,
-                                                               command: list[str]) -> None:
-    """They said `PATH: no such directory`, without the position every other input error
-    has (and before any connection: the server below is never reached)."""
+_UNREACHABLE = "postgresql://lockwise@127.0.0.1:1/db"
+
+#: Every command that takes a migration path, in every output format it has; the executor's
+#: with a DSN no server answers (the path is checked before any connection).
+_PATH_COMMANDS = [
+    *(["lint", "--format", f] for f in
+      ["text", "json", "sarif", "github", "markdown", "junit", "gitlab"]),
+    ["fix"], ["fix", "--write"],
+    *(["graph", "--format", f] for f in ["text", "dot", "mermaid", "json"]),
+    ["verify"], ["verify", "--preflight", "--dsn", _UNREACHABLE],
+    *(["trace", "--format", f] for f in ["text", "json", "markdown"]),
+    *([command, "--dsn", _UNREACHABLE] for command in ["apply", "rollback", "repair"]),
+    ["apply", "--dry-run", "--dsn", _UNREACHABLE],
+    *(["status", "--format", f, "--dsn", _UNREACHABLE] for f in ["text", "json"]),
+    ["baseline", "1", "--dsn", _UNREACHABLE],
+]
+
+
+@pytest.mark.parametrize("command", _PATH_COMMANDS, ids=" ".join)
+def test_a_missing_path_is_named_without_a_position(tmp_path: Path,
+                                                    command: list[str]) -> None:
+    """A path that does not exist has no line or column: `PATH: no such file or directory`
+    on stderr (it was `PATH:1:1: ...`, a position in a file that is not there), exit 2, and
+    nothing on stdout whatever the format, so a JSON or SARIF consumer reads no half
+    document. The executor's commands say it before any connection."""
     missing = tmp_path / "nope"
-    result = invoke(*command, str(missing), "--dsn", "postgresql://lockwise@127.0.0.1:1/db")
+    name, *options = command
+    args = [name, *options[:1], str(missing), *options[1:]] if name == "baseline" else \
+        [name, str(missing), *options]
+    result = invoke(*args)
     assert result.exit_code == 2
-    assert f"lockwise: error: {missing}:1:1: no such file or directory" in result.stderr
-    assert "cannot connect" not in result.stderr
+    assert result.stderr == f"lockwise: error: {missing}: no such file or directory\n"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("option", ["--stats", "--profile", "--config", "--rules-dir"])
+def test_a_missing_path_given_to_an_option_is_named_without_a_position(
+        tmp_path: Path, option: str) -> None:
+    migration(tmp_path / "m")
+    missing = tmp_path / "nope"
+    result = invoke("lint", str(tmp_path / "m"), option, str(missing))
+    assert result.exit_code == 2
+    assert f"lockwise: error: {missing}: " in result.stderr
+    assert f"{missing}:1:1" not in result.stderr
+
+
+def test_graph_applied_file_missing_is_named_without_a_position(tmp_path: Path) -> None:
+    migration(tmp_path / "m")
+    missing = tmp_path / "applied.txt"
+    result = invoke("graph", str(tmp_path / "m"), "--applied", str(missing))
+    assert result.exit_code == 2
+    assert result.stderr == f"lockwise: error: {missing}: no such file or directory\n"
+
 
 # --- documents lockwise reads: stats, profiles, config, rules, drizzle's journal ---------------
 
