@@ -275,7 +275,7 @@ def test_explicit_config_file(project: Path) -> None:
     assert "no such file" in missing.stderr
     (project / "a-folder.toml").mkdir()
     folder = lint("--config", "a-folder.toml")
-    assert folder.exit_code == 2 and "a-folder.toml:1:1: config: not a regular file" in \
+    assert folder.exit_code == 2 and "a-folder.toml: config: not a regular file" in \
         folder.stderr
     (project / "pyproject.toml").write_text('[project]\nname = "x"\n')
     no_table = lint("--config", "pyproject.toml")

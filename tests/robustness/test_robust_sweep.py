@@ -116,7 +116,7 @@ def test_a_folder_that_cannot_be_listed_is_an_input_error(tmp_path: Path, refuse
     result = invoke("lint", str(root))
     assert result.exit_code == 2
     where = root if refused == "migrations" else root / "sub"
-    assert f"{where}:1:1: permission denied" in result.stderr
+    assert f"lockwise: error: {where}: permission denied" in result.stderr
 
 
 _UNREACHABLE = "postgresql://lockwise@127.0.0.1:1/db"

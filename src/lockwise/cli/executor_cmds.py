@@ -28,7 +28,7 @@ from lockwise.cli.app import (
 )
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_SECONDS
-from lockwise.parse.source import InputError, missing_path_error
+from lockwise.parse.source import InputError, missing_path_error, path_error
 
 if TYPE_CHECKING:
     from lockwise.executor.history import HistoryTable
@@ -133,14 +133,14 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
         error = missing_path_error(path)
         if swapped_with is not None and Path(swapped_with).is_dir():
             # `baseline DIR VERSION`, in the order of the other commands' `apply DIR`
-            error = InputError(f"{error.message} ({swapped_with} is a directory: the version "
+            error = path_error(f"{error.message} ({swapped_with} is a directory: the version "
                                "comes first, `lockwise baseline VERSION DIR`)", path)
         fail_input(error)
     history = history_of_part(path)
     if history is not None:
         # Read alone it would be a history of its own: a rollback undoing the oldest file under
         # newer ones, diesel's down.sql applied as a migration.
-        fail_input(InputError(f"part of a history, not the whole of it: name its migrations "
+        fail_input(path_error(f"part of a history, not the whole of it: name its migrations "
                               f"directory ({history})", path))
     try:
         found = one_history(path, layout)

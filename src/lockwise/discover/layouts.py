@@ -22,6 +22,7 @@ from lockwise.parse.source import (
     decode_sql,
     missing_path_error,
     os_input_error,
+    path_error,
     read_sql_file,
 )
 
@@ -1035,7 +1036,7 @@ def discover(path: Path, layout: str | None = None) -> list[Migration]:
                 return read_changelog(path, text)
         return [_read_single_file(path, text)]
     if not path.is_dir():
-        raise InputError("not a regular file or directory", path)
+        raise path_error("not a regular file or directory", path)
     token = _SEEN.set(_SEEN.get() or _Seen())
     try:
         chosen = LAYOUTS[layout or detect_layout(path)]
