@@ -807,7 +807,7 @@ def test_base_outside_a_git_work_tree_says_so(tmp_path: Path, command: str) -> N
     (tmp_path / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
     result = run(command, str(tmp_path), "--base", "main")
     assert result.exit_code == 2
-    assert result.stderr == (f"lockwise: error: {tmp_path}:1:1: --base main compares with git "
+    assert result.stderr == (f"lockwise: error: {tmp_path}: --base main compares with git "
                              f"history, and {tmp_path} is not in a git work tree\n")
 
 

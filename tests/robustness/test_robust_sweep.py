@@ -383,3 +383,34 @@ def test_verify_gives_up_on_a_server_that_never_answers(tmp_path: Path, silent_s
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "cannot connect" in result.stderr and "timeout" in result.stderr
+
+
+def test_a_folder_holding_several_histories_is_named_without_a_position(tmp_path: Path) -> None:
+    """graph takes one history: a monorepo's root is refused at the folder, which has no
+    line or column."""
+    migration(tmp_path / "a" / "migrations")
+    migration(tmp_path / "b" / "migrations")
+    result = invoke("graph", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"lockwise: error: {tmp_path}: holds 2 separate migration "
+                                    "directories")
+
+
+def test_a_forced_layout_that_finds_nothing_is_named_without_a_position(tmp_path: Path) -> None:
+    migration(tmp_path)
+    result = invoke("lint", str(tmp_path), "--layout", "flyway")
+    assert result.exit_code == 2
+    assert result.stderr == (f"lockwise: error: {tmp_path}: no flyway migrations found here "
+                             "(--layout flyway)\n")
+
+
+def test_a_file_drizzle_never_runs_is_named_without_a_position(tmp_path: Path) -> None:
+    (tmp_path / "meta").mkdir()
+    (tmp_path / "meta" / "_journal.json").write_text(
+        '{"entries": [{"idx": 0, "tag": "0000_a", "when": 1}]}')
+    migration(tmp_path, "CREATE TABLE a (id bigint);\n", "0000_a.sql")
+    stray = migration(tmp_path, "CREATE TABLE b (id bigint);\n", "0001_b.sql")
+    result = invoke("lint", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"lockwise: error: {stray}: 0001_b.sql is not in "
+                                    "drizzle's journal")
