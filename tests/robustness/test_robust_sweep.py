@@ -324,7 +324,7 @@ def test_stdin_option_with_stdin_closed(tmp_path: Path) -> None:
     result = run_with_closed(0, "lint", "--stdin", cwd=tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "<stdin>:1:1: standard input is closed" in result.stderr
+    assert "<stdin>: standard input is closed" in result.stderr
 
 
 
