@@ -147,11 +147,17 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     except InputError as exc:
         fail_input(exc)
         raise  # unreachable: fail_input exits
+    from lockwise.discover.graphile import being_written
+
     migrations = []
     for m in found:
         if m.repeatable:
             typer.echo(f"lockwise: warning: {m.path}: repeatable migrations are not run by "
                        "lockwise apply; skipped", err=True)
+        elif being_written(m):
+            typer.echo(f"lockwise: note: {m.path}: the migration being written, which "
+                       "graphile-migrate's `migrate` never runs either; skipped until "
+                       "`graphile-migrate commit` makes it a committed migration", err=True)
         else:
             migrations.append(m)
     if not migrations:
