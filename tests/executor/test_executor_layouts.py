@@ -1,6 +1,6 @@
-"""The executor on layouts whose tool leaves some of the folder's files alone: what that tool
-would never run in production is not run by `apply` either, and `status` does not list it
-as pending."""
+"""The executor as a user meets it on a layout's folder: what the layout's tool would never
+run in production is not run by `apply` either, and what `status` says is what `apply`
+then does."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from executor_helpers import history, lockwise
+from executor_helpers import history, lockwise, write
 
 pytestmark = pytest.mark.postgres
 
@@ -38,3 +38,24 @@ def test_graphile_current_migration_is_not_applied(pg_db: str, tmp_path: Path,
     assert "3 migration(s): 3 applied" in status.stdout
     plan = lockwise(pg_db, "apply", str(folder), "--dry-run")
     assert plan.returncode == 0 and "up to date" in plan.stdout + plan.stderr, plan
+
+
+def test_a_baseline_over_a_rolled_back_history_counts(pg_db: str, tmp_path: Path) -> None:
+    """Everything rolled back leaves nothing applied, and baseline accepts the database; it
+    said "2 migration file(s) count as applied", while status kept them pending (their own
+    rolled-back rows, older than the baseline, came first) and apply ran them again."""
+    folder = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n", "001_a.down.sql": "DROP TABLE a;\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n", "002_b.down.sql": "DROP TABLE b;\n",
+        "003_c.up.sql": "CREATE TABLE c (id int);\n", "003_c.down.sql": "DROP TABLE c;\n"})
+    assert lockwise(pg_db, "apply", str(folder), "--to", "002").returncode == 0
+    assert lockwise(pg_db, "rollback", str(folder), "--to", "0").returncode == 0
+    done = lockwise(pg_db, "baseline", "002", str(folder))
+    assert done.returncode == 0 and "2 migration file(s) count as applied" in done.stdout, done
+    status = lockwise(pg_db, "status", str(folder))
+    assert status.returncode == 0, status
+    assert [line.split()[:2] for line in status.stdout.splitlines()[:3]] == [
+        ["001", "baselined"], ["002", "baselined"], ["003", "pending"]]
+    applied = lockwise(pg_db, "apply", str(folder))
+    assert applied.returncode == 0 and "applied 1 migration(s)" in applied.stdout, applied
+    assert [r["version"] for r in history(pg_db) if r["kind"] == "apply"][-1] == "003"
