@@ -59,3 +59,18 @@ def test_a_baseline_over_a_rolled_back_history_counts(pg_db: str, tmp_path: Path
     applied = lockwise(pg_db, "apply", str(folder))
     assert applied.returncode == 0 and "applied 1 migration(s)" in applied.stdout, applied
     assert [r["version"] for r in history(pg_db) if r["kind"] == "apply"][-1] == "003"
+
+
+@pytest.mark.parametrize(("given", "ms"), [("2h", 7_200_000), ("1d", 86_400_000),
+                                           ("1.5min", 90_000), ("2H", 7_200_000)])
+def test_a_timeout_in_hours_or_days_is_a_duration(pg_db: str, tmp_path: Path, given: str,
+                                                  ms: int) -> None:
+    """PostgreSQL reads `h` and `d` in a time setting (statement_timeout = '2h'), and a long
+    backfill is given hours: `--statement-timeout 2h` was "not a duration"."""
+    folder = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n"})
+    plan = lockwise(pg_db, "apply", str(folder), "--dry-run", "--statement-timeout", given)
+    assert plan.returncode == 0, plan
+    assert f"statement_timeout {ms}ms" in plan.stdout
+    applied = lockwise(pg_db, "apply", str(folder), "--statement-timeout", given,
+                       "--lock-timeout", given)
+    assert applied.returncode == 0, applied
