@@ -63,18 +63,20 @@ class StatusFormat(str, Enum):
     json = "json"
 
 
-_DURATION = lazy_compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$", re.IGNORECASE)
+_DURATION = lazy_compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
 
 
 def _duration_ms(value: str) -> int:
-    """`5s`, `500ms`, `2min` or a number of seconds -> milliseconds (0 turns it off)."""
-    from lockwise.effects.session import timeout_problem
+    """`5s`, `500ms`, `2min`, `2h` (PostgreSQL's units, in any case) or a number of seconds
+    -> milliseconds (0 turns it off)."""
+    from lockwise.effects.session import DURATION_UNITS_MS, timeout_problem
 
     match = _DURATION.match(value)
-    if not match:
-        raise typer.BadParameter(f"{value!r} is not a duration; write e.g. 5s, 500ms, 2min")
-    unit = (match.group(2) or "s").lower()
-    ms = int(float(match.group(1)) * {"ms": 1, "s": 1000, "min": 60000}[unit])
+    unit = (match.group(2) or "s").lower() if match else ""
+    if match is None or unit not in DURATION_UNITS_MS:
+        raise typer.BadParameter(f"{value!r} is not a duration; write e.g. 5s, 500ms, 2min, "
+                                 "2h")
+    ms = int(float(match.group(1)) * DURATION_UNITS_MS[unit])
     # Found here, not by the SET at the first migration's start, which would record that
     # migration as failed.
     problem = timeout_problem(value, ms)
