@@ -414,3 +414,14 @@ def test_a_file_drizzle_never_runs_is_named_without_a_position(tmp_path: Path) -
     assert result.exit_code == 2
     assert result.stderr.startswith(f"lockwise: error: {stray}: 0001_b.sql is not in "
                                     "drizzle's journal")
+
+
+def test_repair_refuses_mark_applied_with_undo_baseline(tmp_path: Path) -> None:
+    """--undo-baseline "does nothing else": with --mark-applied too, the failed runs the
+    user asked to record as applied were left as they were, without a word."""
+    migration(tmp_path / "m")
+    result = invoke("repair", str(tmp_path / "m"), "--dsn", _UNREACHABLE, "--undo-baseline",
+                    "--mark-applied")
+    assert result.exit_code == 2
+    assert "--mark-applied" in result.stderr and "--undo-baseline" in result.stderr
+    assert "cannot connect" not in result.stderr
