@@ -439,6 +439,11 @@ def repair(
     """Clear failed or interrupted runs and accept new checksums of edited applied files."""
     from lockwise.executor import runner
 
+    if undo_baseline and mark_applied:
+        # --undo-baseline does that alone: the failed runs would stay as they are.
+        raise typer.BadParameter("withdraws the baseline and does nothing else: run "
+                                 "`lockwise repair --mark-applied` on its own",
+                                 param_hint="'--undo-baseline' with '--mark-applied'")
     url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
     options.wait_seconds = wait
     if undo_baseline:
