@@ -74,3 +74,18 @@ def test_a_timeout_in_hours_or_days_is_a_duration(pg_db: str, tmp_path: Path, gi
     applied = lockwise(pg_db, "apply", str(folder), "--statement-timeout", given,
                        "--lock-timeout", given)
     assert applied.returncode == 0, applied
+
+
+def test_liquibase_changesets_of_one_file_are_told_apart(pg_db: str, tmp_path: Path) -> None:
+    """Two changesets of one changelog each said `applying 002-indexes.sql`: the changeset
+    is named, as lint names it."""
+    folder = tmp_path / "changelog"
+    shutil.copytree(LAYOUTS / "liquibase", folder)
+    changelog = folder / "002-indexes.sql"
+    applied = lockwise(pg_db, "apply", str(folder), "--allow", "requires-downtime")
+    assert applied.returncode == 0, applied
+    for changeset in ("bob:index-nickname", "bob:index-email"):
+        assert f"applying {changelog} (changeset {changeset})" in applied.stdout, applied
+    plan = lockwise(pg_db, "rollback", str(folder), "--dry-run")
+    assert plan.returncode == 0, plan
+    assert f"1. bob:index-email ({changelog})" in plan.stdout, plan
