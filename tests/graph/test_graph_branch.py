@@ -683,6 +683,19 @@ def test_an_unknown_ref_says_so_and_names_the_remote_branch(
                                  "commit of that name in this repository\n")
 
 
+def test_an_unknown_remote_ref_names_the_local_branch(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's `--base origin/main`, run in a clone without that remote (a local
+    repository, a CI job that fetched only the branch): the error names the local `main`."""
+    repo = three_tables(tmp_path)
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "origin/main"])
+    assert result.exit_code == 2
+    assert result.stderr == ("lockwise: error: --base origin/main: unknown revision: no "
+                             "branch, tag or commit of that name in this repository; did you "
+                             "mean main?\n")
+
+
 def test_lint_base_reports_each_conflict_with_refs_migrations_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # REF added 002 (drops a column), 003 and 004 (a type change) since the branch point; the
