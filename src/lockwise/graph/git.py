@@ -429,18 +429,21 @@ def base_request(directory: Path, working: list[Migration], ref: str,
 
 def _ref_commit(top: Path, ref: str) -> str:
     """The commit REF names; an input error saying it is unknown, with the remote-tracking
-    branch of that name when there is one (CI checkouts have `origin/main`, no `main`)."""
+    branch of that name when there is one (CI checkouts have `origin/main`, no `main`), or
+    for `origin/NAME` the local branch NAME."""
     try:
         return _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top).strip()
     except InputError:
         pass
     hint = ""
-    if not ref.startswith("origin/"):
-        try:
-            _git(["rev-parse", "--verify", "--quiet", f"origin/{ref}^{{commit}}"], top)
-            hint = f"; did you mean origin/{ref}?"
-        except InputError:
-            pass
+    # The other spelling: the remote-tracking branch, or the local branch of a clone without
+    # that remote (the README's `--base origin/main` in a local repository).
+    other = ref.removeprefix("origin/") if ref.startswith("origin/") else f"origin/{ref}"
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{other}^{{commit}}"], top)
+        hint = f"; did you mean {other}?"
+    except InputError:
+        pass
     raise InputError(f"--base {ref}: unknown revision: no branch, tag or commit of that name "
                      f"in this repository{hint}") from None
 
