@@ -32,7 +32,9 @@ from lockwise.effects.nodes import (
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
 
-_UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+#: The units PostgreSQL reads in a time setting (lock_timeout = '2h'), in milliseconds.
+DURATION_UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000,
+                     "d": 86_400_000}
 #: Objects that running code reaches by name (tables have their own drop-table rule).
 _NAMED_OBJECTS = ("view:", "function:", "type:", "sequence:")
 _DML_ACTIONS = ("insert", "update", "delete", "merge")
@@ -67,7 +69,8 @@ def _zone(value: object) -> str | None:
 def is_duration(text: str) -> bool:
     """Whether PostgreSQL accepts `text` as a time setting such as lock_timeout: a number,
     optionally with a unit (us, ms, s, min, h, d: case-sensitive, as PostgreSQL reads them)."""
-    return re.fullmatch(rf"\s*\d+(?:\.\d+)?\s*(?:{'|'.join(_UNITS_MS)})?\s*", text) is not None
+    units = "|".join(DURATION_UNITS_MS)
+    return re.fullmatch(rf"\s*\d+(?:\.\d+)?\s*(?:{units})?\s*", text) is not None
 
 
 def timeout_problem(text: str, ms: int) -> str | None:
@@ -92,7 +95,7 @@ def parse_duration_ms(value: object) -> int | None:
     if not match:
         return None
     number, unit = float(match.group(1)), match.group(2) or "ms"
-    return int(number * _UNITS_MS.get(unit, 1))
+    return int(number * DURATION_UNITS_MS.get(unit, 1))
 
 
 #: Settings the session follows: the attribute that holds each, and how its value is read.
