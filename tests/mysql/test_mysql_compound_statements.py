@@ -1,0 +1,131 @@
+"""A stored program whose BEGIN ... END body a file writes without a DELIMITER line.
+
+golang-migrate (multiStatements), Flyway and Laravel's unprepared() send such a file to the
+server whole, as one multi-statement string: the server reads the compound statement as one
+statement, so lockwise must not split it at the semicolons inside its body. Each file below
+is run that way on MariaDB (test_each_file_runs_whole_on_mariadb)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.parse.mysql import parse_mysql
+
+PROCEDURE = """\
+CREATE TABLE t (id INT PRIMARY KEY, n INT);
+CREATE PROCEDURE add_x(IN wanted INT)
+COMMENT 'adds x; once'
+BEGIN
+  DECLARE c INT DEFAULT 0;
+  DECLARE done INT DEFAULT FALSE;
+  DECLARE CONTINUE HANDLER FOR SQLSTATE '42S21', NOT FOUND BEGIN SET done = TRUE; END;
+  -- a comment with BEGIN; and END;
+  SET c = IF(wanted > 0, 1, 0), @s = REPEAT('END;', 2);
+  SELECT COUNT(*) INTO c FROM information_schema.columns
+   WHERE table_schema = DATABASE() AND table_name = 't' AND column_name = 'x';
+  IF (c = 0) THEN
+    ALTER TABLE t ADD COLUMN x INT;
+  ELSEIF c > 5 THEN
+    BEGIN /* nested; block */ SET c = 1; END;
+  ELSE
+    SET c = CASE WHEN c > 1 THEN 2 ELSE 3 END;
+  END IF;
+  outer_loop: LOOP
+    SET c = c + 1;
+    IF c > 3 THEN LEAVE outer_loop; END IF;
+  END LOOP outer_loop;
+  WHILE c < 6 DO SET c = c + 1; END WHILE;
+  REPEAT SET c = c + 1; UNTIL c > 8 END REPEAT;
+  CASE c WHEN 9 THEN SET c = 0; ELSE BEGIN END; END CASE;
+END;
+CALL add_x(1);
+DROP PROCEDURE add_x;
+"""
+
+FUNCTION = """\
+CREATE FUNCTION twice(v INT) RETURNS INT DETERMINISTIC
+BEGIN
+  DECLARE r INT;
+  SET r = v * 2;
+  RETURN r;
+END;
+SELECT twice(2);
+"""
+
+TRIGGERS = """\
+CREATE TABLE t (id INT PRIMARY KEY, n INT);
+CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW
+BEGIN
+  IF NEW.n IS NULL THEN SET NEW.n = 0; END IF;
+END;
+CREATE TRIGGER t_bu BEFORE UPDATE ON t FOR EACH ROW
+  IF NEW.n < 0 THEN SET NEW.n = 0; END IF;
+INSERT INTO t (id) VALUES (1);
+"""
+
+EVENT = """\
+CREATE TABLE t (id INT PRIMARY KEY, n INT);
+CREATE EVENT purge_t ON SCHEDULE EVERY 1 DAY DO
+BEGIN
+  DELETE FROM t WHERE n < 0;
+  UPDATE t SET n = 0 WHERE n IS NULL;
+END;
+DROP EVENT purge_t;
+"""
+
+TRANSACTIONS = """\
+CREATE TABLE t (id INT PRIMARY KEY, n INT);
+BEGIN;
+INSERT INTO t VALUES (1, 1);
+COMMIT;
+BEGIN WORK;
+UPDATE t SET n = 2;
+COMMIT;
+"""
+
+DELIMITED = """\
+CREATE TABLE t (id INT PRIMARY KEY, n INT);
+DELIMITER $$
+CREATE PROCEDURE p()
+BEGIN
+  IF 1 THEN SELECT 1; END IF;
+END$$
+DELIMITER ;
+CALL p();
+"""
+
+#: name: (file, the first two words of each statement lockwise reads)
+FILES = {
+    "procedure": (PROCEDURE, ["CREATE TABLE", "CREATE PROCEDURE", "CALL add_x(1)",
+                              "DROP PROCEDURE"]),
+    "function": (FUNCTION, ["CREATE FUNCTION", "SELECT twice(2)"]),
+    "triggers": (TRIGGERS, ["CREATE TABLE", "CREATE TRIGGER", "CREATE TRIGGER", "INSERT INTO"]),
+    "event": (EVENT, ["CREATE TABLE", "CREATE EVENT", "DROP EVENT"]),
+    "transactions": (TRANSACTIONS, ["CREATE TABLE", "BEGIN", "INSERT INTO", "COMMIT",
+                                    "BEGIN WORK", "UPDATE t", "COMMIT"]),
+    "delimited": (DELIMITED, ["CREATE TABLE", "CREATE PROCEDURE", "CALL p()"]),
+}
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_a_compound_statement_is_one_statement(name: str, dialect: str) -> None:
+    sql, expected = FILES[name]
+    parsed = parse_mysql(sql, dialect)
+    assert not parsed.problems, [(p.message, p.span.line) for p in parsed.problems]
+    assert [" ".join(s.sql.split()[:2]) for s in parsed.statements] == expected
+    for statement in parsed.statements:
+        if statement.sql.startswith("CREATE") and "BEGIN" in statement.sql:
+            # the whole program, up to its END
+            assert statement.sql.endswith("END"), statement.sql
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_each_file_runs_whole_on_mariadb(mariadb, name: str) -> None:
+    """The server runs each file sent as one multi-statement string, as golang-migrate does
+    (a DELIMITER file through the client, which reads that command)."""
+    sql, _ = FILES[name]
+    database = f"compound_{name}"
+    assert mariadb.run(f"CREATE DATABASE {database}", "mysql").returncode == 0
+    ran = mariadb.run(sql, database, whole=name != "delimited")
+    assert ran.returncode == 0, ran.stderr
