@@ -129,3 +129,28 @@ def test_each_file_runs_whole_on_mariadb(mariadb, name: str) -> None:
     assert mariadb.run(f"CREATE DATABASE {database}", "mysql").returncode == 0
     ran = mariadb.run(sql, database, whole=name != "delimited")
     assert ran.returncode == 0, ran.stderr
+
+
+LEFT_OPEN = """\
+CREATE TABLE t (id INT PRIMARY KEY, n INT);
+CREATE PROCEDURE p()
+BEGIN
+  IF 1 THEN SELECT 1;
+  SELECT 2;
+END;
+ALTER TABLE t ADD COLUMN x INT;
+"""
+
+
+def test_a_compound_statement_left_open_is_placed_and_the_rest_linted() -> None:
+    parsed = parse_mysql(LEFT_OPEN)
+    problems = [(p.span.line, p.span.column, p.message) for p in parsed.problems]
+    assert problems == [(3, 1, "BEGIN is not closed by an END: the statements after it would "
+                                "run as part of its program")]
+    assert parsed.statements[-1].sql == "ALTER TABLE t ADD COLUMN x INT"
+
+
+def test_a_compound_statement_left_open_is_refused_by_mariadb(mariadb) -> None:
+    assert mariadb.run("CREATE DATABASE compound_left_open", "mysql").returncode == 0
+    ran = mariadb.run(LEFT_OPEN, "compound_left_open", whole=True)
+    assert ran.returncode == 1 and "error in your SQL syntax" in ran.stderr, ran.stderr
