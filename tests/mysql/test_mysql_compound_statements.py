@@ -145,8 +145,10 @@ ALTER TABLE t ADD COLUMN x INT;
 def test_a_compound_statement_left_open_is_placed_and_the_rest_linted() -> None:
     parsed = parse_mysql(LEFT_OPEN)
     problems = [(p.span.line, p.span.column, p.message) for p in parsed.problems]
+    # (the END that closed the IF, not the BEGIN, stands alone)
     assert problems == [(3, 1, "BEGIN is not closed by an END: the statements after it would "
-                                "run as part of its program")]
+                                "run as part of its program"),
+                        (6, 1, 'syntax error at or near "END"')]
     assert parsed.statements[-1].sql == "ALTER TABLE t ADD COLUMN x INT"
 
 

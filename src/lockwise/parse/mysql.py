@@ -100,10 +100,6 @@ def mysql_tokens(text: str) -> list:
     return _dialect("mysql").tokenize(text)
 
 
-#: The end of a compound statement (BEGIN ... END) a file writes without DELIMITER: tools that
-#: send the file whole (golang-migrate with multiStatements, Flyway) run it as part of its
-#: CREATE PROCEDURE / TRIGGER, which the split at semicolons cut off.
-_COMPOUND_END = re.compile(r"END\b", re.IGNORECASE)
 #: A statement whose body may be a compound statement, with semicolons inside: a stored
 #: program (MySQL 8.4 manual, 15.1.17 "CREATE PROCEDURE and CREATE FUNCTION", 15.1.22 "CREATE
 #: TRIGGER", 15.1.13 "CREATE EVENT"; ALTER EVENT ... DO).
@@ -395,7 +391,7 @@ def parse_mysql(text: str, dialect: str = "mysql",
                                                                     chunk_start + at + length)))
             continue
         if (isinstance(tree, exp.Command) or _is_expression(tree)) and \
-                not _plausible_command(body) and not _COMPOUND_END.match(body):
+                not _plausible_command(body):
             words = body.split(None, 2)
             # a command's first word is a statement's (_plausible_command looks further)
             second = len(words) > 1 and isinstance(tree, exp.Command)
