@@ -60,6 +60,12 @@ BEGIN
 END;
 CREATE TRIGGER t_bu BEFORE UPDATE ON t FOR EACH ROW
   IF NEW.n < 0 THEN SET NEW.n = 0; END IF;
+CREATE TABLE spans (id INT PRIMARY KEY, `begin` INT, `end` INT);
+CREATE TRIGGER spans_bi BEFORE INSERT ON spans FOR EACH ROW
+BEGIN
+  SET NEW.end = GREATEST(NEW.begin, NEW.end);
+  SET NEW.id = COALESCE(NEW.id, 0);
+END;
 INSERT INTO t (id) VALUES (1);
 """
 
@@ -99,7 +105,8 @@ FILES = {
     "procedure": (PROCEDURE, ["CREATE TABLE", "CREATE PROCEDURE", "CALL add_x(1)",
                               "DROP PROCEDURE"]),
     "function": (FUNCTION, ["CREATE FUNCTION", "SELECT twice(2)"]),
-    "triggers": (TRIGGERS, ["CREATE TABLE", "CREATE TRIGGER", "CREATE TRIGGER", "INSERT INTO"]),
+    "triggers": (TRIGGERS, ["CREATE TABLE", "CREATE TRIGGER", "CREATE TRIGGER", "CREATE TABLE",
+                            "CREATE TRIGGER", "INSERT INTO"]),
     "event": (EVENT, ["CREATE TABLE", "CREATE EVENT", "DROP EVENT"]),
     "transactions": (TRANSACTIONS, ["CREATE TABLE", "BEGIN", "INSERT INTO", "COMMIT",
                                     "BEGIN WORK", "UPDATE t", "COMMIT"]),
