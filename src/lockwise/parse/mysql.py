@@ -172,7 +172,8 @@ def _statement_ends(text: str, tokens: list, custom: list[tuple[int, int]]
             continue
         if starts:
             program, starts = bool(_STORED_PROGRAM.match(text, tok.start)), False
-        word = _word(tok)
+        # NEW.end, t.begin: a column's name after the dot, however it is spelt
+        word = _word(tok) if not i or tokens[i - 1].token_type != TokenType.DOT else ""
         if not program or after_end:
             after_end = False
             continue
