@@ -163,3 +163,44 @@ def test_a_compound_statement_left_open_is_refused_by_mariadb(mariadb) -> None:
     assert mariadb.run("CREATE DATABASE compound_left_open", "mysql").returncode == 0
     ran = mariadb.run(LEFT_OPEN, "compound_left_open", whole=True)
     assert ran.returncode == 1 and "error in your SQL syntax" in ran.stderr, ran.stderr
+
+
+#: MariaDB (10.1.1 on) runs compound statements outside stored programs too: BEGIN NOT ATOMIC,
+#: IF, CASE, LOOP, WHILE and REPEAT, without a label (10.11 refuses `fill: LOOP`); MySQL only
+#: inside one.
+TOP_LEVEL = """\
+CREATE TABLE t (id INT PRIMARY KEY, n INT);
+BEGIN NOT ATOMIC
+  DECLARE c INT DEFAULT 0;
+  SET c = 1;
+END;
+IF (SELECT COUNT(*) FROM information_schema.columns
+    WHERE table_schema = DATABASE() AND table_name = 't' AND column_name = 'x') = 0 THEN
+  ALTER TABLE t ADD COLUMN x INT;
+END IF;
+WHILE (SELECT COUNT(*) FROM t) < 3 DO
+  INSERT INTO t (id) SELECT COALESCE(MAX(id), 0) + 1 FROM t;
+END WHILE;
+SELECT x FROM t;
+"""
+
+
+def test_a_compound_statement_outside_a_program_is_one_statement_on_mariadb() -> None:
+    parsed = parse_mysql(TOP_LEVEL, "mariadb")
+    assert not parsed.problems, [(p.message, p.span.line) for p in parsed.problems]
+    assert [s.sql.split(None, 1)[0] for s in parsed.statements] == [
+        "CREATE", "BEGIN", "IF", "WHILE", "SELECT"]
+
+
+def test_a_compound_statement_outside_a_program_is_refused_for_mysql() -> None:
+    problems = [(p.span.line, p.span.column, p.message)
+                for p in parse_mysql(TOP_LEVEL, "mysql").problems]
+    why = "MariaDB's compound statement outside a stored program: MySQL runs it only inside one"
+    assert problems == [(2, 1, why), (6, 1, why), (10, 1, why)]
+
+
+def test_a_compound_statement_outside_a_program_runs_whole_on_mariadb(mariadb) -> None:
+    assert mariadb.run("CREATE DATABASE compound_top_level", "mysql").returncode == 0
+    ran = mariadb.run(TOP_LEVEL, "compound_top_level", whole=True)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split() == ["NULL"] * 3
