@@ -107,6 +107,11 @@ _STORED_PROGRAM = re.compile(
     r"(CREATE\s+(OR\s+REPLACE\s+)?(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?"
     r"(PROCEDURE|FUNCTION|TRIGGER|EVENT)|ALTER\s+(DEFINER\s*=\s*\S+\s+)?EVENT)\b",
     re.IGNORECASE)
+#: A compound statement outside a stored program, which MariaDB runs (10.1.1 on; "Using
+#: Compound Statements Outside of Stored Programs"; 10.11 refuses one with a label) and MySQL
+#: refuses.
+_TOP_LEVEL_COMPOUND = re.compile(r"(BEGIN\s+NOT\s+ATOMIC|IF|CASE|LOOP|WHILE|REPEAT)\b",
+                                 re.IGNORECASE)
 #: Compound statements that close with END <word> (END IF, END LOOP ...); BEGIN and CASE close
 #: with END alone (a CASE expression too; the CASE statement with END CASE).
 _COMPOUND_WORDS = {"IF", "CASE", "LOOP", "WHILE", "REPEAT"}
@@ -171,7 +176,9 @@ def _statement_ends(text: str, tokens: list, custom: list[tuple[int, int]]
             program, starts, after_end = False, True, False
             continue
         if starts:
-            program, starts = bool(_STORED_PROGRAM.match(text, tok.start)), False
+            program = bool(_STORED_PROGRAM.match(text, tok.start) or
+                           _TOP_LEVEL_COMPOUND.match(text, tok.start))
+            starts = False
         # NEW.end, t.begin: a column's name after the dot, however it is spelt
         word = _word(tok) if not i or tokens[i - 1].token_type != TokenType.DOT else ""
         if not program or after_end:
@@ -392,7 +399,7 @@ def parse_mysql(text: str, dialect: str = "mysql",
                                                                     chunk_start + at + length)))
             continue
         if (isinstance(tree, exp.Command) or _is_expression(tree)) and \
-                not _plausible_command(body):
+                not _plausible_command(body) and not _TOP_LEVEL_COMPOUND.match(body):
             words = body.split(None, 2)
             # a command's first word is a statement's (_plausible_command looks further)
             second = len(words) > 1 and isinstance(tree, exp.Command)
@@ -430,11 +437,16 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
     """What sqlglot reads but MySQL and MariaDB refuse, as (message, offset in `body`, length):
     PostgreSQL's `::` cast, CREATE INDEX CONCURRENTLY and ALTER COLUMN ... TYPE (a PostgreSQL
     file linted with --dialect mysql), an ALTER TABLE operation neither server knows, and the
-    other server's syntax (_other_servers_syntax)."""
+    other server's syntax (_other_servers_syntax; MariaDB's compound statements outside a
+    stored program)."""
     from sqlglot import exp
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
+    if compound := _TOP_LEVEL_COMPOUND.match(body):
+        return None if dialect == "mariadb" else (
+            "MariaDB's compound statement outside a stored program: MySQL runs it only inside "
+            "one", 0, len(compound.group(1).split()[0]))
     if body[:4].upper() == "LOCK":
         from lockwise.effects.mysql import read_lock_tables
 
@@ -1016,6 +1028,9 @@ def _parse_statement(body: str, reader: object):
     from sqlglot import exp
     from sqlglot.errors import ParseError
 
+    if _TOP_LEVEL_COMPOUND.match(body):  # its body is not linted, as a stored program's is not
+        first, _, rest = body.partition(" ")
+        return exp.Command(this=first.upper(), expression=rest)
     try:
         tree = sqlglot.parse_one(body, read=reader)
     except ParseError:
