@@ -198,8 +198,7 @@ def _word(tok) -> str:
     """A token's keyword or unquoted name, upper-cased; "" for a string or a quoted name (a
     string 'END' closes nothing)."""
     name = tok.token_type.name
-    quoted = name == "IDENTIFIER" or name.endswith("_STRING") and "LINE" not in name or \
-        name == "STRING"
+    quoted = name in ("STRING", "IDENTIFIER") or name.endswith("_STRING")  # N'..', X'..'
     return "" if quoted else tok.text.upper()
 
 
@@ -1028,9 +1027,10 @@ def _parse_statement(body: str, reader: object):
     from sqlglot import exp
     from sqlglot.errors import ParseError
 
-    if _TOP_LEVEL_COMPOUND.match(body):  # its body is not linted, as a stored program's is not
-        first, _, rest = body.partition(" ")
-        return exp.Command(this=first.upper(), expression=rest)
+    if compound := _TOP_LEVEL_COMPOUND.match(body):
+        # its body is not linted, as a stored program's is not
+        return exp.Command(this=compound.group(1).split()[0].upper(),
+                           expression=body[len(compound.group(1).split()[0]):].lstrip())
     try:
         tree = sqlglot.parse_one(body, read=reader)
     except ParseError:
