@@ -7,6 +7,8 @@ is run that way on MariaDB (test_each_file_runs_whole_on_mariadb)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lockwise.parse.mysql import parse_mysql
@@ -100,6 +102,22 @@ DELIMITER ;
 CALL p();
 """
 
+LOWER_CASE = """\
+create table t (id int primary key, n int);
+create definer=`root`@`localhost` procedure p(in a int)
+begin
+  if (select coalesce(max(n), 0) from t) = 0 then
+    set a = if(a > 0, if(a > 1, 2, 1), 0);
+  end if;
+  case when a = 1 then select 1; else select 2; end case;
+end;
+create function f() returns int return (select case when 1 then 2 end);
+call p(1);
+"""
+
+PROGRAM_WITH_BLOCK = re.compile(r"CREATE\s+(DEFINER=\S+\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)"
+                                r"\b.*\bBEGIN\b", re.I | re.S)
+
 #: name: (file, the first two words of each statement lockwise reads)
 FILES = {
     "procedure": (PROCEDURE, ["CREATE TABLE", "CREATE PROCEDURE", "CALL add_x(1)",
@@ -110,6 +128,8 @@ FILES = {
     "event": (EVENT, ["CREATE TABLE", "CREATE EVENT", "DROP EVENT"]),
     "transactions": (TRANSACTIONS, ["CREATE TABLE", "BEGIN", "INSERT INTO", "COMMIT",
                                     "BEGIN WORK", "UPDATE t", "COMMIT"]),
+    "lower_case": (LOWER_CASE, ["create table", "create definer=`root`@`localhost`",
+                                "create function", "call p(1)"]),
     "delimited": (DELIMITED, ["CREATE TABLE", "CREATE PROCEDURE", "CALL p()"]),
 }
 
@@ -122,9 +142,9 @@ def test_a_compound_statement_is_one_statement(name: str, dialect: str) -> None:
     assert not parsed.problems, [(p.message, p.span.line) for p in parsed.problems]
     assert [" ".join(s.sql.split()[:2]) for s in parsed.statements] == expected
     for statement in parsed.statements:
-        if statement.sql.startswith("CREATE") and "BEGIN" in statement.sql:
+        if PROGRAM_WITH_BLOCK.match(statement.sql):
             # the whole program, up to its END
-            assert statement.sql.endswith("END"), statement.sql
+            assert statement.sql.upper().endswith("END"), statement.sql
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
