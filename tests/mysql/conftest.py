@@ -25,10 +25,15 @@ class MariaDB:
         self.socket = socket
         self.client = _binary("mariadb") or _binary("mysql")
 
-    def run(self, sql: str, database: str = "truth") -> subprocess.CompletedProcess:
+    def run(self, sql: str, database: str = "truth", whole: bool = False
+            ) -> subprocess.CompletedProcess:
+        """Run `sql` through the client; `whole` sends it as one multi-statement string (as
+        golang-migrate and Flyway do), not split at the client's `;` delimiter."""
+        # a delimiter the SQL does not contain: the client sends the text as it is
+        delimiter = ["--delimiter=\x01"] if whole else []
         return subprocess.run(
             [self.client, "--no-defaults", "-S", str(self.socket), "-uroot", "-N", "-B",
-             database, "-e", sql],
+             *delimiter, database, "-e", sql],
             capture_output=True, text=True, timeout=60)
 
     def version(self) -> str:

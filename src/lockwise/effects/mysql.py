@@ -1874,6 +1874,11 @@ _LOCKED_TABLE = re.compile(
     r"(?P<kind>READ(?:\s+LOCAL)?|(?:LOW_PRIORITY\s+)?WRITE(?:\s+CONCURRENT)?)\b\s*(?:,|$|WAIT\b"
     r"|NOWAIT\b)", re.I)
 _UNLOCK_TABLES = re.compile(r"^\s*UNLOCK\s+TABLES?\s*$", re.I)
+#: PREPARE name FROM {'text' | @variable} (MySQL 8.4 manual, 15.5.1 "PREPARE Statement").
+_PREPARE = re.compile(rf"^\s*PREPARE\s+(?P<name>{_PART})\s+FROM\s+(?P<source>.*?)\s*$",
+                      re.I | re.S)
+#: A prepared statement's text that changes no table: a query.
+_QUERY_TEXT = re.compile(r"[\s(]*(SELECT|SHOW|VALUES|TABLE|EXPLAIN|DESCRIBE|DESC)\b", re.I)
 #: What each lock type keeps other sessions from doing to the table until UNLOCK TABLES (the
 #: manual's "LOCK TABLES and UNLOCK TABLES Statements"; READ LOCAL is READ for InnoDB). WRITE
 #: CONCURRENT is MariaDB's, for MyISAM's concurrent inserts: on InnoDB other sessions still
@@ -1937,6 +1942,8 @@ def _command(b: _Builder, sql: str) -> None:
         pass
     elif _UNLOCK_TABLES.match(sql):
         b.act("mysql_unlock_tables", {})
+    elif m := _PREPARE.match(sql):
+        b.act("mysql_prepare", _prepared(m.group("name"), m.group("source")))
     elif m := _CREATE_INDEX.match(sql):
         table = _clean(m.group("table"))
         kind = (m.group("kind") or "").strip().upper()
@@ -1981,6 +1988,16 @@ def _command(b: _Builder, sql: str) -> None:
                 sql)
     else:
         b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
+
+
+def _prepared(name: str, source: str) -> dict:
+    """What PREPARE `name` FROM `source` lets lockwise see: a string constant's text (a query
+    changes no table), nothing of a variable's, which holds text computed when it runs."""
+    quoted = source[:1] in ("'", '"') and source[-1:] == source[:1]
+    text = source[1:-1] if quoted else ""
+    return {"name": _clean(name), "text": f"PREPARE {name}",
+            "source": "a string constant" if quoted else f"the variable {source}",
+            "sql_seen": bool(_QUERY_TEXT.match(text))}
 
 
 def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: str,

@@ -100,10 +100,21 @@ def mysql_tokens(text: str) -> list:
     return _dialect("mysql").tokenize(text)
 
 
-#: The end of a compound statement (BEGIN ... END) a file writes without DELIMITER: tools that
-#: send the file whole (golang-migrate with multiStatements, Flyway) run it as part of its
-#: CREATE PROCEDURE / TRIGGER, which the split at semicolons cut off.
-_COMPOUND_END = re.compile(r"END\b", re.IGNORECASE)
+#: A statement whose body may be a compound statement, with semicolons inside: a stored
+#: program (MySQL 8.4 manual, 15.1.17 "CREATE PROCEDURE and CREATE FUNCTION", 15.1.22 "CREATE
+#: TRIGGER", 15.1.13 "CREATE EVENT"; ALTER EVENT ... DO).
+_STORED_PROGRAM = re.compile(
+    r"(CREATE\s+(OR\s+REPLACE\s+)?(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?"
+    r"(PROCEDURE|FUNCTION|TRIGGER|EVENT)|ALTER\s+(DEFINER\s*=\s*\S+\s+)?EVENT)\b",
+    re.IGNORECASE)
+#: A compound statement outside a stored program, which MariaDB runs (10.1.1 on; "Using
+#: Compound Statements Outside of Stored Programs"; 10.11 refuses one with a label) and MySQL
+#: refuses.
+_TOP_LEVEL_COMPOUND = re.compile(r"(BEGIN\s+NOT\s+ATOMIC|IF|CASE|LOOP|WHILE|REPEAT)\b",
+                                 re.IGNORECASE)
+#: Compound statements that close with END <word> (END IF, END LOOP ...); BEGIN and CASE close
+#: with END alone (a CASE expression too; the CASE statement with END CASE).
+_COMPOUND_WORDS = {"IF", "CASE", "LOOP", "WHILE", "REPEAT"}
 
 
 def _is_expression(tree) -> bool:
@@ -121,6 +132,100 @@ def _plausible_command(text: str) -> bool:
     if words[0].upper() in ("ALTER", "CREATE", "DROP") and len(words) > 1:
         second = words[1].upper().strip("`")
         return second in _OBJECT_WORDS or second.startswith("DEFINER")
+    return True
+
+
+def _statement_ends(text: str, tokens: list, custom: list[tuple[int, int]]
+                    ) -> tuple[list[int], list]:
+    """The offsets of the semicolons that end statements in `text` (tokenized as `tokens`),
+    and the tokens opening compound statements that no END closes.
+
+    A semicolon in a region with a custom DELIMITER ends nothing; nor does one inside the
+    compound statement (BEGIN ... END, IF ... END IF ...) of a stored program written without
+    DELIMITER: the server reads the program whole when a tool sends the file as one string.
+    A program left open ends at each of its semicolons, so that what follows is still linted.
+    """
+    from sqlglot.tokens import TokenType
+
+    ends: list[int] = []
+    unclosed: list = []
+    opened: list = []  # the open compound statements' first tokens, outermost first
+    inner: list[int] = []  # the semicolons inside them
+    program = False  # the statement being read is a stored program
+    starts = True  # the next token starts a statement
+    after_end = False  # the previous word closed a block: END IF's IF opens nothing
+
+    def left_open() -> None:
+        if opened:
+            unclosed.append(opened[0])
+            ends.extend(inner)
+        opened.clear()
+        inner.clear()
+
+    for i, tok in enumerate(tokens):
+        if any(a <= tok.start < b for a, b in custom):
+            left_open()
+            program, starts = False, True
+            continue
+        if tok.token_type == TokenType.SEMICOLON:
+            if opened:
+                inner.append(tok.start)
+                continue
+            inner.clear()
+            ends.append(tok.start)
+            program, starts, after_end = False, True, False
+            continue
+        if starts:
+            program = bool(_STORED_PROGRAM.match(text, tok.start) or
+                           _TOP_LEVEL_COMPOUND.match(text, tok.start))
+            starts = False
+        # NEW.end, t.begin: a column's name after the dot, however it is spelt
+        word = _word(tok) if not i or tokens[i - 1].token_type != TokenType.DOT else ""
+        if not program or after_end:
+            after_end = False
+            continue
+        if word in ("BEGIN", "CASE", "LOOP", "WHILE") or \
+                word in ("IF", "REPEAT") and _opens_compound(tokens, i):
+            opened.append(tok)
+        elif word == "END" and opened:
+            opened.pop()
+            after_end = i + 1 < len(tokens) and _word(tokens[i + 1]) in _COMPOUND_WORDS
+    left_open()
+    return sorted(ends), unclosed
+
+
+def _word(tok) -> str:
+    """A token's keyword or unquoted name, upper-cased; "" for a string or a quoted name (a
+    string 'END' closes nothing)."""
+    name = tok.token_type.name
+    quoted = name in ("STRING", "IDENTIFIER") or name.endswith("_STRING")  # N'..', X'..'
+    return "" if quoted else tok.text.upper()
+
+
+def _opens_compound(tokens: list, at: int) -> bool:
+    """Whether IF or REPEAT at `at` opens a compound statement (IF ... END IF) rather than being
+    the IF() or REPEAT() function, whose parentheses hold arguments separated by commas, or
+    the IF [NOT] EXISTS of a statement that names an object."""
+    from sqlglot.tokens import TokenType
+
+    following = [_word(tok) for tok in tokens[at + 1:at + 4]]
+    if following[:1] == ["EXISTS"] or following[:2] == ["NOT", "EXISTS"]:
+        named = following[1 + (following[0] == "NOT"):][:1]
+        return named == ["("]
+    if following[:1] != ["("]:
+        return True
+    depth = 0
+    for tok in tokens[at + 1:]:
+        if tok.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif tok.token_type == TokenType.R_PAREN:
+            depth -= 1
+            if not depth:
+                return True
+        elif tok.token_type == TokenType.COMMA and depth == 1:
+            return False
+        elif tok.token_type == TokenType.SEMICOLON:
+            break
     return True
 
 
@@ -236,7 +341,6 @@ def parse_mysql(text: str, dialect: str = "mysql",
     it decides which executable comments run); never raises for bad SQL (see `problems`)."""
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
-    from sqlglot.tokens import TokenType
 
     from lockwise.effects.mysql import DEFAULT_VERSIONS
 
@@ -253,8 +357,12 @@ def parse_mysql(text: str, dialect: str = "mysql",
     except TokenError as exc:
         parsed.problems.append(_token_problem(server_text, exc, tokenizer, lines))
         return parsed
-    cuts = sorted([tok.start for tok in tokens if tok.token_type == TokenType.SEMICOLON
-                   and not any(a <= tok.start < b for a, b in custom)] + custom_cuts)
+    ends, unclosed = _statement_ends(server_text, tokens, custom)
+    parsed.problems.extend(
+        ParseProblem(f"{tok.text.upper()} is not closed by an END: the statements after it "
+                     "would run as part of its program", lines.span(tok.start, tok.end + 1))
+        for tok in unclosed)
+    cuts = sorted(ends + custom_cuts)
     start = 0
     for cut in [*cuts, len(server_text)]:
         chunk = server_text[start:cut]
@@ -290,7 +398,7 @@ def parse_mysql(text: str, dialect: str = "mysql",
                                                                     chunk_start + at + length)))
             continue
         if (isinstance(tree, exp.Command) or _is_expression(tree)) and \
-                not _plausible_command(body) and not _COMPOUND_END.match(body):
+                not _plausible_command(body) and not _TOP_LEVEL_COMPOUND.match(body):
             words = body.split(None, 2)
             # a command's first word is a statement's (_plausible_command looks further)
             second = len(words) > 1 and isinstance(tree, exp.Command)
@@ -328,11 +436,16 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
     """What sqlglot reads but MySQL and MariaDB refuse, as (message, offset in `body`, length):
     PostgreSQL's `::` cast, CREATE INDEX CONCURRENTLY and ALTER COLUMN ... TYPE (a PostgreSQL
     file linted with --dialect mysql), an ALTER TABLE operation neither server knows, and the
-    other server's syntax (_other_servers_syntax)."""
+    other server's syntax (_other_servers_syntax; MariaDB's compound statements outside a
+    stored program)."""
     from sqlglot import exp
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
+    if compound := _TOP_LEVEL_COMPOUND.match(body):
+        return None if dialect == "mariadb" else (
+            "MariaDB's compound statement outside a stored program: MySQL runs it only inside "
+            "one", 0, len(compound.group(1).split()[0]))
     if body[:4].upper() == "LOCK":
         from lockwise.effects.mysql import read_lock_tables
 
@@ -914,6 +1027,10 @@ def _parse_statement(body: str, reader: object):
     from sqlglot import exp
     from sqlglot.errors import ParseError
 
+    if compound := _TOP_LEVEL_COMPOUND.match(body):
+        # its body is not linted, as a stored program's is not
+        return exp.Command(this=compound.group(1).split()[0].upper(),
+                           expression=body[len(compound.group(1).split()[0]):].lstrip())
     try:
         tree = sqlglot.parse_one(body, read=reader)
     except ParseError:
