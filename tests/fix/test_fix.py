@@ -1588,7 +1588,8 @@ def test_expand_contract_of_a_partitioned_table_builds_its_indexes_on_each_parti
 def _column_properties(uri: str, column: str) -> tuple:
     """Column `column` of table t: its comment, who may do what to it (grantee, privilege,
     grant option), its collation and statistics target; and the extended statistics of t,
-    each with its kinds and columns."""
+    each with its schema, kinds, columns (sorted: the server keeps them in the table's
+    order), definition when it has expressions, and statistics target."""
     import psycopg
 
     with psycopg.connect(uri) as conn:
@@ -1601,9 +1602,12 @@ def _column_properties(uri: str, column: str) -> tuple:
             "FROM pg_attribute, aclexplode(attacl) AS a WHERE attrelid = 't'::regclass "
             "AND attname = %s ORDER BY 1, 2", (column,)).fetchall()
         statistics = conn.execute(
-            "SELECT stxname, stxkind::text, (SELECT array_agg(attname ORDER BY attname) "
-            "FROM pg_attribute WHERE attrelid = stxrelid AND attnum = ANY (stxkeys)) "
-            "FROM pg_statistic_ext WHERE stxrelid = 't'::regclass ORDER BY 1").fetchall()
+            "SELECT stxnamespace::regnamespace::text, stxname, stxkind::text, "
+            "(SELECT array_agg(attname ORDER BY attname) "
+            "FROM pg_attribute WHERE attrelid = stxrelid AND attnum = ANY (stxkeys)), "
+            "CASE WHEN stxexprs IS NOT NULL THEN pg_get_statisticsobjdef(oid) END, "
+            "stxstattarget "
+            "FROM pg_statistic_ext WHERE stxrelid = 't'::regclass ORDER BY 1, 2").fetchall()
     return own, grants, statistics
 
 
@@ -1615,9 +1619,10 @@ def _column_properties(uri: str, column: str) -> tuple:
 def test_expand_contract_keeps_the_columns_comment_grants_collation_and_statistics(
         case: str, change: str, column: str, tmp_path: Path, pg_server: str) -> None:
     """The contract step drops the old column with its comment, the privileges granted on
-    it, its statistics target and the extended statistics over it: the new column takes
-    them first, and has the collation the statement leaves (the old column's for a rename,
-    the COLLATE written for a type change)."""
+    it, its statistics target and the extended statistics over it (of its name, or of
+    expressions that read it, in the table's schema or another, with their statistics
+    targets): the new column takes them first, and has the collation the statement leaves
+    (the old column's for a rename, the COLLATE written for a type change)."""
     kind = "int" if case == "type" else 'text COLLATE "C"'
     source = write_files(tmp_path / "src", {
         "1_setup.up.sql": "DO $$ BEGIN CREATE ROLE lockwise_reader; "
@@ -1629,13 +1634,24 @@ def test_expand_contract_keeps_the_columns_comment_grants_collation_and_statisti
                           "CREATE STATISTICS t_c_d (dependencies, mcv) ON c, d FROM t;\n"
                           "CREATE STATISTICS t_all ON id, c FROM t;\n"
                           "ALTER TABLE t ALTER COLUMN c SET STATISTICS 500;\n"
+                          "CREATE SCHEMA st;\n"
+                          "CREATE STATISTICS st.t_shape (ndistinct) ON (lower(c::text)), d "
+                          "FROM t;\n"
+                          "CREATE STATISTICS t_c_expr ON ((c::text || 'x')) FROM t;\n"
+                          "ALTER STATISTICS t_c_d SET STATISTICS 200;\n"
+                          "ALTER STATISTICS st.t_shape SET STATISTICS 300;\n"
                           "INSERT INTO t SELECT g, g, g FROM generate_series(1, 30) g;\n",
         "2_change.up.sql": change})
     original, rewritten, _ = _original_and_rewritten(pg_server, source, tmp_path,
                                                      f"properties_{case}")
     kept = _column_properties(original, column)
-    assert kept[0] == ("what c holds", '"C"', 500) and len(kept[1]) == 3 and len(kept[2]) == 2
-    assert _column_properties(rewritten, column) == kept
+    assert kept[0] == ("what c holds", '"C"', 500) and len(kept[1]) == 3 and len(kept[2]) == 4
+    made = _column_properties(rewritten, column)
+    # ALTER COLUMN TYPE makes the statistics over the column again without their targets
+    # (checked on 18): the expand/contract keeps those the migrations set
+    assert [s[:-1] for s in made[2]] == [s[:-1] for s in kept[2]]
+    assert made[:2] == kept[:2]
+    assert {s[1]: s[-1] for s in made[2] if s[-1] is not None} == {"t_c_d": 200, "t_shape": 300}
 
 
 #: A table whose column c a policy reads, and whose column d a trigger fires on (UPDATE OF)
