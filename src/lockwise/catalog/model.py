@@ -678,6 +678,11 @@ class Catalog:
     #: Extended statistics objects (qualified) -> every column they depend on, named or read
     #: by an expression: dropping one of them drops the statistics object.
     statistics_reads: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Extended statistics objects (qualified) -> what CREATE STATISTICS wrote of them beside
+    #: their name and table (`replay.statistics_definition`: a JSON parse tree, column
+    #: references bare, renamed with the columns): one with expressions can be made again
+    #: from it. Absent for one no CREATE STATISTICS of the migrations made.
+    statistics_definitions: dict[str, dict] = field(default_factory=dict)
     #: Every table some partition names as its parent (kept by the replay; never shrinks), so
     #: looking for partitions of an ordinary table costs nothing.
     partition_parents: set[str] = field(default_factory=set)

@@ -308,7 +308,7 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
     swaps, renames = _indexes_on_new_column(relation, old, new, rebuilt, pieces,
                                             facts.get("partition_tree") or ())
     pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old, children))
-    pieces.contract.append(_column_properties_copied(table_sql, old, new))
+    pieces.contract.append(_column_properties_copied(relation, old, new, facts))
     pieces.contract.extend(swaps)
     pieces.contract.append(
         "-- lockwise: ignore[drop-column] reason: contract step of an expand/contract change, "
@@ -329,14 +329,26 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
                 f"{quote_ident(kept)}")
 
 
-def _column_properties_copied(table_sql: str, old: str, new: str) -> str:
+def _column_properties_copied(relation, old: str, new: str, facts: dict) -> str:
     """A DO block giving column `new` what column `old` has that its DROP COLUMN drops: its
     comment, the privileges granted on it, its statistics target, and the extended
-    statistics over it (each made again over `new` under its name, the old one moved aside;
-    not one with expressions). Read from the server when the contract step runs, so what the
-    migrations do not show (and what changed since the expand step) is kept."""
+    statistics that depend on it (each made again under its name, the old one moved aside,
+    with its statistics target). Read from the server when the contract step runs, so what
+    the migrations do not show (and what changed since the expand step) is kept; but one with
+    expressions is made from its CREATE STATISTICS (`column_statistics`), renamed on the
+    parse tree, since the server keeps no text of it to rename the column in: one the
+    migrations did not make is named in a NOTICE and goes with the column."""
+    table_sql = _table_sql(relation)
     table = f"{_literal(table_sql)}::regclass"
     old_sql, new_sql = _literal(old), _literal(new)
+    version = _pg_version(facts)
+    # each a constant EXECUTE, which the replay follows as it follows the block's format()s
+    known = [(f"stat.nspname = {_literal(stat.split('.', 1)[0])} AND stat.stxname = "
+              f"{_literal(stat.split('.', 1)[1])}",
+              _literal(_statistics_sql(stat, definition, relation, old, new)))
+             for stat, definition in facts.get("column_statistics") or ()]
+    unknown = "stat.has_expressions" + (
+        f" AND NOT ({' OR '.join(f'({test})' for test, _ in known)})" if known else "")
     return (
         "DO $lockwise$\n"
         "DECLARE\n"
@@ -365,7 +377,11 @@ def _column_properties_copied(table_sql: str, old: str, new: str) -> str:
         f"{table}, {new_sql}, target);\n"
         "  END IF;\n"
         "  FOR stat IN\n"
-        "      SELECT s.oid, s.stxname, s.stxnamespace::regnamespace::text AS schema,\n"
+        "      SELECT s.oid, s.stxname, n.nspname, s.stxnamespace::regnamespace::text AS schema,\n"
+        # expressions from 14, a statistics object's own target from 13
+        f"             {'s.stxexprs IS NOT NULL' if version >= 14 else 'false'} "
+        "AS has_expressions,\n"
+        f"             {'s.stxstattarget' if version >= 13 else 'NULL::integer'} AS target,\n"
         "             array(SELECT CASE kind WHEN 'd' THEN 'ndistinct' WHEN 'f' THEN "
         "'dependencies'\n"
         "                          ELSE 'mcv' END\n"
@@ -377,19 +393,49 @@ def _column_properties_copied(table_sql: str, old: str, new: str) -> str:
         "                   JOIN pg_attribute a ON a.attrelid = s.stxrelid "
         "AND a.attnum = k.attnum\n"
         "                   ORDER BY k.n) AS columns\n"
-        "      FROM pg_statistic_ext s JOIN pg_attribute a ON a.attrelid = s.stxrelid\n"
-        f"      WHERE s.stxrelid = {table} AND a.attname = {old_sql}\n"
-        "        AND a.attnum = ANY (s.stxkeys::int2[]) AND s.stxexprs IS NULL LOOP\n"
+        "      FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace\n"
+        # the columns it names and those its expressions read (recorded alike)
+        f"      WHERE s.stxrelid = {table} AND EXISTS (\n"
+        "          SELECT FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid "
+        "AND a.attnum = d.refobjsubid\n"
+        "          WHERE d.classid = 'pg_statistic_ext'::regclass AND d.objid = s.oid\n"
+        f"            AND d.refobjid = {table} AND a.attname = {old_sql}) LOOP\n"
+        f"    IF {unknown} THEN\n"
+        "      RAISE NOTICE 'statistics %.% are not made again: no CREATE STATISTICS of the "
+        "migrations made them', stat.schema, quote_ident(stat.stxname);\n"
+        "      CONTINUE;\n"
+        "    END IF;\n"
         "    EXECUTE format('ALTER STATISTICS %s.%I RENAME TO %I', stat.schema, stat.stxname,\n"
         "                   'lockwise_old_' || stat.oid);\n"
-        "    EXECUTE format('CREATE STATISTICS %s.%I (%s) ON %s FROM %s', stat.schema, "
+        "    IF NOT stat.has_expressions THEN\n"
+        "      EXECUTE format('CREATE STATISTICS %s.%I (%s) ON %s FROM %s', stat.schema, "
         "stat.stxname,\n"
-        "                   array_to_string(stat.kinds, ', '),\n"
-        "                   (SELECT string_agg(quote_ident(c), ', ') FROM unnest(stat.columns) "
-        f"AS c), {table});\n"
+        "                     array_to_string(stat.kinds, ', '),\n"
+        "                     (SELECT string_agg(quote_ident(c), ', ') FROM "
+        f"unnest(stat.columns) AS c), {table});\n"
+        + "".join(f"    ELSIF {test} THEN\n      EXECUTE {sql};\n" for test, sql in known) +
+        "    END IF;\n"
+        "    IF stat.target >= 0 THEN  -- (NULL or -1: the default)\n"
+        "      EXECUTE format('ALTER STATISTICS %s.%I SET STATISTICS %s', stat.schema, "
+        "stat.stxname, stat.target);\n"
+        "    END IF;\n"
         "  END LOOP;\n"
         "END\n"
         "$lockwise$")
+
+
+def _statistics_sql(name: str, definition: dict, relation, old: str, new: str) -> str:
+    """CREATE STATISTICS of statistics object `name` (qualified) on the statement's table
+    (`relation`, pglast's RangeVar) from its `definition`, column `old` read as `new`."""
+    from lockwise.catalog.replay import renamed_statistics_definition
+    from lockwise.effects.nodes import expression_sql
+    from lockwise.effects.partitions import range_var_tree
+
+    schema, stat = name.split(".", 1)
+    return str(expression_sql({"CreateStatsStmt": {
+        **renamed_statistics_definition(definition, old, new),
+        "defnames": [{"String": {"sval": schema}}, {"String": {"sval": stat}}],
+        "relations": [{"RangeVar": range_var_tree(relation.schemaname, relation.relname)}]}}))
 
 
 def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, pieces: Pieces,
