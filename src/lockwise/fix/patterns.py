@@ -26,7 +26,7 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.versions import DEFAULT_PG_VERSION
 from lockwise.fix import FIXABLE
-from lockwise.parse.quoting import quote_ident
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 #: What to do when CREATE INDEX CONCURRENTLY fails half way.
 INVALID_INDEX_NOTE = ("a failed CONCURRENTLY build leaves an INVALID index: check "
@@ -738,6 +738,8 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict,
     if kind == "AlterTableStmt":
         # Its shape is known from the tree alone: a statement that steps aside is not scanned.
         constraints = _not_valid_constraints(stmt, rules)
+        if constraints is not None and _by_partition(facts):
+            return None  # each partition's key: written from the tree
         if constraints is not None and tree:  # NOT VALID goes at the constraints' locations
             kind, stmt = _parsed_statement(sql) or ("", {})
             constraints = _not_valid_constraints(stmt, rules)
@@ -1069,6 +1071,8 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     rewriting: list[str] | None = None  # ADD COLUMN's columns that rewrite the table
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
     type_changes: dict[str, dict] = {}  # each ALTER COLUMN TYPE's column -> its facts
+    # a partitioned table's foreign key's name -> the table and its leaf partitions
+    partitioned_keys: dict[str, tuple[str, tuple[str, ...]]] = {}
     elsewhere = False  # the table's rows are (also) in partitions or children
     children: tuple[str, ...] = ()  # its inheritance children
     for action in actions:
@@ -1082,6 +1086,10 @@ def statement_facts(actions: Iterable[Action]) -> dict:
             index_name = action.facts.get("index_name") or ""
         elif action.kind == "add_constraint":
             names.append(action.facts.get("constraint") or "")
+            if action.facts.get("constraint_type") == "foreign" and \
+                    action.facts.get("partitioned_table"):
+                partitioned_keys[action.facts.get("constraint") or ""] = (
+                    action.facts.get("table") or "", action.facts.get("fk_leaf_partitions") or ())
         elif action.kind == "add_column":
             rewriting = rewriting or []
             if action.facts.get("rewrites"):
@@ -1096,6 +1104,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
             if action.facts.get("not_valid_not_null"):
                 not_valid[action.facts["column"]] = action.facts["not_valid_not_null"]
     facts["constraint_names"] = tuple(names)
+    facts["partitioned_keys"] = partitioned_keys
     facts["rows_elsewhere"] = elsewhere
     facts["inheritance_children"] = children
     facts["column_constraint_names"] = column_names
@@ -1157,7 +1166,8 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
     `kept`); False: it has no rewrite and stays as written."""
     sub = _subtype(cmd)
     if sub == "AT_AddConstraint":
-        return _rewrite_constraint(stmt, cmd, constraint_name, rules, pieces, kept, drops)
+        return _rewrite_constraint(stmt, cmd, constraint_name, rules, pieces, kept, drops,
+                                   facts)
     if sub == "AT_AlterColumnType":
         column_facts = _type_change_facts(stmt, cmd, facts)
         if column_facts is None or "column-type-change-rewrites" not in rules:
@@ -1253,7 +1263,7 @@ def _subtype(cmd) -> str:
 
 
 def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: Pieces,
-                        kept: list, drops: list) -> bool:
+                        kept: list, drops: list, facts: dict) -> bool:
     """ADD CONSTRAINT: a FOREIGN KEY or CHECK added NOT VALID and validated later; a UNIQUE
     or PRIMARY KEY built as a unique index CONCURRENTLY, then attached. Every clause the user
     wrote stays (ON DELETE, DEFERRABLE, INCLUDE, NULLS NOT DISTINCT, ...); an unnamed
@@ -1265,6 +1275,8 @@ def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: P
         return False
     kind = con.contype.name
     if _NOT_VALID_RULES.get(kind) in rules and not con.skip_validation:
+        if kind == "CONSTR_FOREIGN" and _by_partition(facts):
+            return _foreign_key_by_partition(stmt, cmd, default_name, facts, pieces)
         con.conname = con.conname or default_name or None
         con.skip_validation = True
         con.initially_valid = False
@@ -1278,6 +1290,43 @@ def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: P
             not con.indexname and con.keys and not con.without_overlaps:
         return _unique_via_index(stmt, cmd, con.conname or default_name, pieces, drops)
     return False
+
+
+def _by_partition(facts: dict) -> bool:
+    """Whether the statement adds a foreign key to a partitioned table for a server that
+    refuses NOT VALID there (before PostgreSQL 18: its release notes)."""
+    return bool(facts.get("partitioned_keys")) and _pg_version(facts) < 18
+
+
+def _foreign_key_by_partition(stmt, cmd, default_name: str, facts: dict,
+                              pieces: Pieces) -> bool:
+    """Before PostgreSQL 18, foreign key `cmd` of a partitioned table: added NOT VALID to each
+    leaf partition, validated there in the next migration, and then added to the table as
+    written, which takes the partitions' validated keys over without reading them (checked on
+    the server); the keys keep the name the table's gives its clones. False (and why) when the
+    catalog knows no partition of the table."""
+    con = cmd.def_
+    name = con.conname or default_name
+    table, leaves = (facts.get("partitioned_keys") or {}).get(name, ("", ()))
+    if not name or not leaves:
+        pieces.declined.append(
+            f"{_table_sql(stmt.relation)} is partitioned and PostgreSQL before 18 refuses "
+            "NOT VALID on its foreign key: add the key NOT VALID to each partition, VALIDATE "
+            "CONSTRAINT each in a later migration, then add it to the table, which takes them "
+            "over without reading them (lockwise knows none of its partitions)")
+        return False
+    con.conname = name
+    whole = _sql(cmd)
+    con.skip_validation = True
+    con.initially_valid = False
+    # (one in another schema than the table: qualified, the table's search path need not
+    # find it)
+    parts = [relation_sql(leaf, table, bool(stmt.relation.schemaname)) for leaf in leaves]
+    pieces.main.extend(f"ALTER TABLE {part} {_sql(cmd)}" for part in parts)
+    pieces.at(0).extend(f"ALTER TABLE {part} VALIDATE CONSTRAINT {quote_ident(name)}"
+                        for part in parts)
+    pieces.at(1).append(f"ALTER TABLE {_table_sql(stmt.relation)} {whole}")
+    return True
 
 
 def _unique_via_index(stmt, cmd, name: str, pieces: Pieces, drops: list) -> bool:

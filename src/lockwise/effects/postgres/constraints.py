@@ -93,6 +93,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                      ref_table_is_new=b.ctx.table_is_new(ref),
                      locked_tables_text=_write_blocked_text(b, table, ref),
                      fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
+        facts.update(_partition_keys_facts(b.ctx.catalog, table, con, base))
         # Only a table these migrations created has a fully known set of indexes.
         known = b.ctx.catalog.tables.get(table)
         facts["indexes_known"] = known is not None and known.created_by is not None
@@ -478,6 +479,24 @@ def _write_blocked_text(b: Builder, table: str, ref: str) -> str:
     no code writes yet (unless both are: then the referencing table, as written)."""
     tables = [t for t in dict.fromkeys((table, ref)) if not b.ctx.table_is_new(t)] or [table]
     return " and ".join(tables)
+
+
+def _partition_keys_facts(catalog: Catalog, table: str, con: dict, base: dict) -> dict:
+    """Foreign key `con` added to partitioned `table` (not to one of its partitions by the
+    recursion): its leaf partitions (`fk_leaf_partitions`, qualified), which before
+    PostgreSQL 18 take the key NOT VALID in its place (the server refuses NOT VALID on a
+    partitioned table), and whether each of them has an equal validated key already
+    (`checked_on_partitions`): the table's key then takes those over and reads no partition
+    (checked on the server)."""
+    partitioned = (catalog.tables.get(table) or NO_TABLE).kind == "partitioned"
+    if not partitioned or base.get("recursed_from"):
+        return {"fk_leaf_partitions": (), "checked_on_partitions": False}
+    leaves = tuple(p for p in catalog.partitions(table)
+                   if (catalog.tables.get(p) or NO_TABLE).kind != "partitioned")
+    return {"fk_leaf_partitions": leaves,
+            "checked_on_partitions": bool(leaves) and all(
+                (equal := _equal_foreign_key(catalog, leaf, con)) is not None and equal.validated
+                for leaf in leaves)}
 
 
 def _equal_foreign_key(catalog: Catalog, part: str, con: dict) -> Constraint | None:
