@@ -592,13 +592,21 @@ PARTITIONED_LINES = (
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("pg_version", [11, 17, 18])
-@pytest.mark.parametrize("sql", [
-    "ALTER TABLE lines ADD FOREIGN KEY (order_id) REFERENCES orders;",
-    "ALTER TABLE lines ADD CONSTRAINT lines_order_fk FOREIGN KEY (order_id) REFERENCES orders "
-    "(id) ON DELETE CASCADE;",
+@pytest.mark.parametrize(("rule_id", "sql"), [
+    ("add-foreign-key-validated",
+     "ALTER TABLE lines ADD FOREIGN KEY (order_id) REFERENCES orders;"),
+    ("add-foreign-key-validated",
+     "ALTER TABLE lines ADD CONSTRAINT lines_order_fk FOREIGN KEY (order_id) REFERENCES orders "
+     "(id) ON DELETE CASCADE;"),
+    # a column's REFERENCES, moved out of the ADD COLUMN
+    ("add-column-with-constraint",
+     "ALTER TABLE lines ADD COLUMN ref_id bigint DEFAULT 1 REFERENCES orders;"),
+    ("add-column-volatile-default",
+     "ALTER TABLE lines ADD COLUMN ref_id bigint DEFAULT (random() * 0 + 1)::bigint "
+     "REFERENCES orders;"),
 ])
 def test_a_foreign_key_of_a_partitioned_table_is_added_as_the_version_allows(
-        sql: str, pg_version: int, pg_server: str) -> None:
+        rule_id: str, sql: str, pg_version: int, pg_server: str) -> None:
     """PostgreSQL before 18 refuses ADD FOREIGN KEY ... NOT VALID on a partitioned table
     (release notes of 18: NOT VALID foreign keys on partitioned tables are new there). Before
     18 the key is added NOT VALID to each leaf partition, each is validated, and the key added
@@ -608,12 +616,14 @@ def test_a_foreign_key_of_a_partitioned_table_is_added_as_the_version_allows(
 
     from lockwise.verify.snapshot import diff_snapshots
 
-    rule = next(r for r in load_rules() if r.id == "add-foreign-key-validated")
-    example = dataclasses.replace(rule.examples[0], sql=sql, setup=PARTITIONED_LINES,
-                                  pg_version=pg_version)
+    rule = next(r for r in load_rules() if r.id == rule_id)
+    example = dataclasses.replace(next(e for e in rule.examples if e.bad), sql=sql,
+                                  setup=PARTITIONED_LINES, pg_version=pg_version,
+                                  in_transaction=None, layout=None, stats=None)
     found = _by_statement(findings_for(example, rule))
     assert found, sql
-    parent_not_valid = re.search(r"(?im)^ALTER TABLE lines ADD .* NOT VALID", found[0])
+    parent_not_valid = re.search(r"(?im)^ALTER TABLE lines ADD CONSTRAINT .* NOT VALID",
+                                 found[0])
     assert bool(parent_not_valid) == (pg_version >= 18), found[0]
     case = f"fk_parts_{pg_version}_{abs(hash(sql)) % 10**8}"
     before, after, rewritten = _run_both(pg_server, case, PARTITIONED_LINES, [sql], found)
