@@ -1585,6 +1585,36 @@ def test_expand_contract_of_a_partitioned_table_builds_its_indexes_on_each_parti
     assert _partitioned_indexes(rewritten) == _partitioned_indexes(original)
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize(("case", "change"), [
+    ("type", "ALTER TABLE ev ALTER COLUMN c TYPE bigint;"),
+    ("rename", "ALTER TABLE ev RENAME COLUMN c TO c2;"),
+])
+def test_expand_contract_names_a_partition_in_another_schema_with_its_schema(
+        case: str, change: str, tmp_path: Path, pg_server: str) -> None:
+    """A partition may live in another schema than its table: the part of each index built
+    on it over the new column names it with its schema (the table's search path need not
+    find it), as do the contract step's names of its parts."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE SCHEMA archive;\n"
+                          "CREATE TABLE ev (id bigint, day date, c int) PARTITION BY RANGE (day);\n"
+                          "CREATE TABLE ev_a PARTITION OF ev FOR VALUES FROM ('2020-01-01') "
+                          "TO ('2021-01-01');\n"
+                          "CREATE TABLE archive.ev_old PARTITION OF ev FOR VALUES FROM "
+                          "('2010-01-01') TO ('2020-01-01') PARTITION BY RANGE (id);\n"
+                          "CREATE TABLE archive.ev_old1 PARTITION OF archive.ev_old FOR VALUES "
+                          "FROM (MINVALUE) TO (MAXVALUE);\n"
+                          "CREATE INDEX ev_c_idx ON ev (c);\n"
+                          "CREATE INDEX ev_twice ON ev ((c * 2)) WHERE c > 0;\n"
+                          "INSERT INTO ev SELECT g, date '2019-12-01' + g, g "
+                          "FROM generate_series(1, 60) g;\n",
+        "2_change.up.sql": change})
+    original, rewritten, notes = _original_and_rewritten(pg_server, source, tmp_path,
+                                                         f"parts_schema_{case}")
+    assert "archive.ev_old" in "".join(p.read_text() for p in (tmp_path / "out").iterdir())
+    assert _partitioned_indexes(rewritten) == _partitioned_indexes(original)
+
+
 def _column_properties(uri: str, column: str) -> tuple:
     """Column `column` of table t: its comment, who may do what to it (grantee, privilege,
     grant option), its collation and statistics target; and the extended statistics of t,
