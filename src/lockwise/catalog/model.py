@@ -1251,6 +1251,11 @@ class Catalog:
         return self._descendants(table, self.partition_parents,
                                  lambda t, parent: t.partition_of == parent)
 
+    def leaf_partitions(self, table: str) -> tuple[str, ...]:
+        """Known partitions of `table` that hold rows (not partitioned themselves)."""
+        return tuple(p for p in self.partitions(table)
+                     if (t := self.tables.get(p)) is None or t.kind != "partitioned")
+
     def direct_partitions(self, table: str) -> list[str]:
         """The partitions attached to `table` itself (not theirs)."""
         if table not in self.partition_parents:

@@ -499,9 +499,12 @@ def _index_parts_on_new_column(idx, built: str, relation, old: str, new: str,
     for part, parent, partitioned in tree:
         schema, part_name = part.split(".", 1)
         names[part] = child_index_name(names[parent], parent.split(".", 1)[1], part_name)
+        # qualified as the table is, and in another schema than the table's always: the
+        # table's search path need not find it
+        written = relation.schemaname or schema != idx.table.split(".", 1)[0]
         pieces.alone.append(index_from_definition_sql(
-            idx, names[part], range_var_tree(schema if relation.schemaname else None, part_name,
-                                         inh=not partitioned),
+            idx, names[part], range_var_tree(schema if written else None, part_name,
+                                             inh=not partitioned),
             old, new, tablespace_sql, concurrent=not partitioned))
     pieces.at(0).extend(
         f"ALTER INDEX {_qualified_sql(parent.split('.', 1)[0], names[parent])} ATTACH "
@@ -1099,6 +1102,11 @@ def statement_facts(actions: Iterable[Action]) -> dict:
             if action.facts.get("scanning_constraint_names"):
                 column_names[action.facts["column"]] = \
                     action.facts["scanning_constraint_names"]
+                if action.facts.get("partitioned_table"):
+                    partitioned_keys.update(dict.fromkeys(
+                        action.facts["scanning_constraint_names"],
+                        (action.facts.get("table") or "",
+                         action.facts.get("fk_leaf_partitions") or ())))
         elif action.kind == "set_not_null":
             checks[action.facts.get("column")] = action.facts.get("not_null_check")
             if action.facts.get("not_valid_not_null"):
@@ -1276,7 +1284,11 @@ def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: P
     kind = con.contype.name
     if _NOT_VALID_RULES.get(kind) in rules and not con.skip_validation:
         if kind == "CONSTR_FOREIGN" and _by_partition(facts):
-            return _foreign_key_by_partition(stmt, cmd, default_name, facts, pieces)
+            name = con.conname or default_name
+            if not _partitions_known(stmt, name, facts, pieces):
+                return False
+            _foreign_key_by_partition(stmt, cmd, name, facts, pieces)
+            return True
         con.conname = con.conname or default_name or None
         con.skip_validation = True
         con.initially_valid = False
@@ -1298,23 +1310,27 @@ def _by_partition(facts: dict) -> bool:
     return bool(facts.get("partitioned_keys")) and _pg_version(facts) < 18
 
 
-def _foreign_key_by_partition(stmt, cmd, default_name: str, facts: dict,
-                              pieces: Pieces) -> bool:
-    """Before PostgreSQL 18, foreign key `cmd` of a partitioned table: added NOT VALID to each
+def _partitions_known(stmt, name: str, facts: dict, pieces: Pieces) -> bool:
+    """Whether the catalog knows the leaf partitions of the partitioned table that foreign
+    key `name` is added to; else why it is left as written (in `pieces.declined`)."""
+    if name and (facts.get("partitioned_keys") or {}).get(name, ("", ()))[1]:
+        return True
+    pieces.declined.append(
+        f"{_table_sql(stmt.relation)} is partitioned and PostgreSQL before 18 refuses NOT "
+        "VALID on its foreign key: add the key NOT VALID to each partition, VALIDATE "
+        "CONSTRAINT each in a later migration, then add it to the table, which takes them "
+        "over without reading them (lockwise knows none of its partitions)")
+    return False
+
+
+def _foreign_key_by_partition(stmt, cmd, name: str, facts: dict, pieces: Pieces) -> None:
+    """Before PostgreSQL 18, foreign key `cmd` (ADD CONSTRAINT) of a partitioned table, named
+    `name`, whose partitions the catalog knows (`_partitions_known`): added NOT VALID to each
     leaf partition, validated there in the next migration, and then added to the table as
-    written, which takes the partitions' validated keys over without reading them (checked on
-    the server); the keys keep the name the table's gives its clones. False (and why) when the
-    catalog knows no partition of the table."""
+    written, which takes the partitions' validated keys over without reading them (checked
+    on the server); the keys keep the name the table's gives its clones."""
     con = cmd.def_
-    name = con.conname or default_name
-    table, leaves = (facts.get("partitioned_keys") or {}).get(name, ("", ()))
-    if not name or not leaves:
-        pieces.declined.append(
-            f"{_table_sql(stmt.relation)} is partitioned and PostgreSQL before 18 refuses "
-            "NOT VALID on its foreign key: add the key NOT VALID to each partition, VALIDATE "
-            "CONSTRAINT each in a later migration, then add it to the table, which takes them "
-            "over without reading them (lockwise knows none of its partitions)")
-        return False
+    table, leaves = facts["partitioned_keys"][name]
     con.conname = name
     whole = _sql(cmd)
     con.skip_validation = True
@@ -1326,7 +1342,6 @@ def _foreign_key_by_partition(stmt, cmd, default_name: str, facts: dict,
     pieces.at(0).extend(f"ALTER TABLE {part} VALIDATE CONSTRAINT {quote_ident(name)}"
                         for part in parts)
     pieces.at(1).append(f"ALTER TABLE {_table_sql(stmt.relation)} {whole}")
-    return True
 
 
 def _unique_via_index(stmt, cmd, name: str, pieces: Pieces, drops: list) -> bool:
@@ -1393,7 +1408,7 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
     # A CHECK, REFERENCES or UNIQUE beside the default is added the online way: a CHECK or
     # FOREIGN KEY NOT VALID at once (it judges the rows written from then on, the backfill's
     # too), validated in a later migration; the unique index is built after the backfill.
-    scanning = _scanning_constraint_names(coldef, facts) if other else None
+    scanning = _scanning_constraint_names(stmt, coldef, facts, pieces) if other else None
     if scanning is not None and len(scanning[0]) == len(other):
         other = []
     else:
@@ -1436,7 +1451,7 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
         _not_null_path(table_sql, table_name, coldef.colname, pieces, pieces.at(0), 1,
                        _pg_version(facts))
     if scanning is not None:
-        _add_column_constraints_online(stmt, coldef.colname, *scanning, pieces)
+        _add_column_constraints_online(stmt, coldef.colname, *scanning, pieces, facts)
     return True
 
 
@@ -1453,20 +1468,22 @@ def _rewrite_column_constraints(stmt, cmd, pieces: Pieces, facts: dict, kept: li
     CONCURRENTLY, then attached. The ADD COLUMN stays in its statement (`kept`)."""
     coldef = cmd.def_
     constraints = coldef.constraints or ()
-    scanning = _scanning_constraint_names(coldef, facts)
+    scanning = _scanning_constraint_names(stmt, coldef, facts, pieces)
     if scanning is None:
         return False
     moved, names = scanning
     coldef.constraints = tuple(c for c in constraints if c not in moved) or None
     kept.append(cmd)
-    _add_column_constraints_online(stmt, coldef.colname, moved, names, pieces)
+    _add_column_constraints_online(stmt, coldef.colname, moved, names, pieces, facts)
     return True
 
 
-def _scanning_constraint_names(coldef, facts: dict) -> tuple[list, tuple[str, ...]] | None:
+def _scanning_constraint_names(stmt, coldef, facts: dict,
+                               pieces: Pieces) -> tuple[list, tuple[str, ...]] | None:
     """The column's constraints that read every row (CHECK, REFERENCES, UNIQUE), with the
     names PostgreSQL gives them; None when there are none, or a PRIMARY KEY, or their names
-    are not known one by one."""
+    are not known one by one, or a REFERENCES of a partitioned table whose partitions are
+    not known needs them (`_partitions_known`)."""
     constraints = coldef.constraints or ()
     moved = [c for c in constraints if c.contype.name in _SCANNING_LABELS]
     if not moved or any(c.contype.name == "CONSTR_PRIMARY" for c in constraints):
@@ -1474,14 +1491,21 @@ def _scanning_constraint_names(coldef, facts: dict) -> tuple[list, tuple[str, ..
     names = (facts.get("column_constraint_names") or {}).get(coldef.colname, ())
     if len(names) != len(moved) or len(set(names)) != len(names):
         return None  # two unnamed constraints of a kind: named one after the other
+    if _by_partition(facts) and not all(
+            _partitions_known(stmt, name, facts, pieces)
+            for con, name in zip(moved, names, strict=True)
+            if con.contype.name == "CONSTR_FOREIGN"):
+        return None
     return moved, names
 
 
 def _add_column_constraints_online(stmt, column_name: str, moved: list,
-                                   names: tuple[str, ...], pieces: Pieces) -> None:
+                                   names: tuple[str, ...], pieces: Pieces,
+                                   facts: dict) -> None:
     """The constraints `moved` of a column added without them, each the online way: a CHECK
-    or FOREIGN KEY NOT VALID, validated in the next migration; a UNIQUE as a unique index
-    built CONCURRENTLY, then attached."""
+    or FOREIGN KEY NOT VALID, validated in the next migration (before PostgreSQL 18, a
+    partitioned table's foreign key on each partition, see `_foreign_key_by_partition`); a
+    UNIQUE as a unique index built CONCURRENTLY, then attached."""
     from pglast import ast, enums
 
     column = ast.String(sval=column_name)
@@ -1496,6 +1520,9 @@ def _add_column_constraints_online(stmt, column_name: str, moved: list,
             continue
         if con.contype.name == "CONSTR_FOREIGN":
             con.fk_attrs = (column,)
+            if _by_partition(facts):
+                _foreign_key_by_partition(stmt, add, name, facts, pieces)
+                continue
         con.skip_validation, con.initially_valid = True, False
         pieces.main.append(_sql(ast.AlterTableStmt(relation=stmt.relation, cmds=(add,),
                                                    objtype=stmt.objtype)))

@@ -287,6 +287,10 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
             constraint_name(b.ctx.catalog, con, table, facts["column"])
             for con in column_def_constraints(col)
             if con.get("contype") in _SCANNING_CONSTRAINTS)
+        # its REFERENCES before PostgreSQL 18, which refuses NOT VALID on a partitioned table
+        known = b.ctx.catalog.tables.get(table)
+        facts["partitioned_table"] = known is not None and known.kind == "partitioned"
+        facts["fk_leaf_partitions"] = b.ctx.catalog.leaf_partitions(table)
     b.creates.add(f"column:{table}.{facts['column']}")
     # A generated expression or an inline CHECK over other columns depends on them.
     b.reads.update(f"column:{table}.{c}" for c in columns_read(

@@ -313,9 +313,8 @@ def _partitioned_constraint_facts(b: Builder, table: str, name: str, kind: str,
             base.get("recursed_from"):
         return {}
     leaves = () if base.get("only") else tuple(
-        p for p in catalog.partitions(table)
-        if (catalog.tables.get(p) or NO_TABLE).kind != "partitioned"
-        and _partition_constraint_scan(catalog, p, kind, columns))
+        p for p in catalog.leaf_partitions(table)
+        if _partition_constraint_scan(catalog, p, kind, columns))
     nullable = tuple(c for c in columns if not _not_null_in(catalog, table, c))
     constraint = name or default_constraint_name(catalog, table, columns, kind)
     return {"partitions_to_index": leaves,
@@ -491,8 +490,7 @@ def _partition_keys_facts(catalog: Catalog, table: str, con: dict, base: dict) -
     partitioned = (catalog.tables.get(table) or NO_TABLE).kind == "partitioned"
     if not partitioned or base.get("recursed_from"):
         return {"fk_leaf_partitions": (), "checked_on_partitions": False}
-    leaves = tuple(p for p in catalog.partitions(table)
-                   if (catalog.tables.get(p) or NO_TABLE).kind != "partitioned")
+    leaves = catalog.leaf_partitions(table)
     return {"fk_leaf_partitions": leaves,
             "checked_on_partitions": bool(leaves) and all(
                 (equal := _equal_foreign_key(catalog, leaf, con)) is not None and equal.validated
