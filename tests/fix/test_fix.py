@@ -66,11 +66,15 @@ def rewrite_dir_noting(source: Path, target: Path, options: LintOptions | None =
     return written, notes
 
 
-def apply_all(uri: str, directory: Path) -> None:
+def apply_all(uri: str, directory: Path, until: str = "") -> None:
+    """The migrations of `directory` applied in order; those from the first whose file name
+    holds `until` (when given) on, not."""
     import psycopg
 
     with psycopg.connect(uri, autocommit=True) as conn:
         for migration in discover(directory):
+            if until and until in migration.path.name:
+                return
             statements = [s.sql for s in parse_sql(migration.up_sql).statements]
             if migration.no_transaction:
                 for sql in statements:
@@ -1613,6 +1617,33 @@ def test_expand_contract_names_a_partition_in_another_schema_with_its_schema(
                                                          f"parts_schema_{case}")
     assert "archive.ev_old" in "".join(p.read_text() for p in (tmp_path / "out").iterdir())
     assert _partitioned_indexes(rewritten) == _partitioned_indexes(original)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", [
+    'ALTER TABLE "My Schema"."Weird Name" ALTER COLUMN "Mixed Col" TYPE text;',
+    'ALTER TABLE "My Schema"."Weird Name" RENAME COLUMN "select" TO picked;',
+])
+def test_the_sync_function_of_a_qualified_table_lives_in_its_schema(
+        change: str, tmp_path: Path, pg_db: str) -> None:
+    """The function the expand step's trigger runs is made in the schema the statement names
+    for the table, beside its trigger and new column (from PostgreSQL 15 a role may not
+    create in public, where an unqualified CREATE FUNCTION goes), and dropped from there."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": 'CREATE SCHEMA "My Schema";\n'
+                          'CREATE TABLE "My Schema"."Weird Name" ("Id" bigint, '
+                          '"Mixed Col" bigint, "select" text);\n'
+                          'INSERT INTO "My Schema"."Weird Name" SELECT g, g, \'x\' '
+                          "FROM generate_series(1, 10) g;\n",
+        "2_change.up.sql": change})
+    rewrite_dir(source, tmp_path / "out")
+    apply_all(pg_db, tmp_path / "out", until="contract")
+    with psycopg.connect(pg_db) as conn:
+        made = conn.execute("SELECT pronamespace::regnamespace::text FROM pg_proc "
+                            "WHERE proname LIKE '%sync'").fetchall()
+    assert made == [('"My Schema"',)]
 
 
 def _column_properties(uri: str, column: str) -> tuple:
