@@ -251,28 +251,35 @@ def _with_row_prefix(expr, column: str, prefix: str) -> str:
     return _sql(_Prefix()(expr))
 
 
-def _sync_trigger(table_sql: str, table_name: str, column: str, body: list[str],
+def _sync_trigger(relation, column: str, body: list[str],
                   children: tuple[str, ...] = ()) -> list[str]:
-    """The function that keeps the two columns in step and its row trigger, on the table and
-    on each of its inheritance `children` (qualified names), for which the parent's trigger
-    does not fire."""
-    name = quote_ident(f"{table_name}_{column}_sync"[:63])
+    """The function that keeps the two columns in step and its row trigger, on the table
+    (`relation`, pglast's RangeVar) and on each of its inheritance `children` (qualified
+    names), for which the parent's trigger does not fire. The function goes to the schema
+    the statement names for the table (from PostgreSQL 15 a role may not create in public,
+    where an unqualified one would go)."""
+    name, function = _sync_names(relation, column)
     lines = "\n".join("  " + line for line in body)
     return [
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$\n"
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$\n"
         f"BEGIN\n{lines}\n  RETURN NEW;\nEND\n$lockwise$",
         *(f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON {target} "
-          f"FOR EACH ROW EXECUTE FUNCTION {name}()"
-          for target in (table_sql, *map(_child_sql, children))),
+          f"FOR EACH ROW EXECUTE FUNCTION {function}()"
+          for target in (_table_sql(relation), *map(_child_sql, children))),
     ]
 
 
-def _drop_sync_trigger(table_sql: str, table_name: str, column: str,
-                       children: tuple[str, ...] = ()) -> list[str]:
-    name = quote_ident(f"{table_name}_{column}_sync"[:63])
+def _drop_sync_trigger(relation, column: str, children: tuple[str, ...] = ()) -> list[str]:
+    name, function = _sync_names(relation, column)
     return [*(f"DROP TRIGGER {name} ON {target}"
-              for target in (table_sql, *map(_child_sql, children))),
-            f"DROP FUNCTION {name}()"]
+              for target in (_table_sql(relation), *map(_child_sql, children))),
+            f"DROP FUNCTION {function}()"]
+
+
+def _sync_names(relation, column: str) -> tuple[str, str]:
+    """The sync trigger's name and its function's (in the table's schema as written), SQL."""
+    name = f"{relation.relname}_{column}_sync"[:63]
+    return quote_ident(name), _qualified_sql(relation.schemaname, name)
 
 
 def _child_sql(child: str) -> str:
@@ -288,7 +295,7 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
     table_sql, table_name = _table_sql(relation), relation.relname
     pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {quote_ident(new)} {type_sql}")
     children = tuple(facts.get("inheritance_children") or ())
-    pieces.main.extend(_sync_trigger(table_sql, table_name, old, trigger_body, children))
+    pieces.main.extend(_sync_trigger(relation, old, trigger_body, children))
     pieces.alone.append(batched_backfill(table_sql, new, value_backfill,
                                          f"{quote_ident(old)} IS NOT NULL", _pg_version(facts),
                                          _spread_name(relation, facts)))
@@ -307,7 +314,7 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
                             "contract step")
     swaps, renames = _indexes_on_new_column(relation, old, new, rebuilt, pieces,
                                             facts.get("partition_tree") or ())
-    pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old, children))
+    pieces.contract.extend(_drop_sync_trigger(relation, old, children))
     pieces.contract.append(_column_properties_copied(relation, old, new, facts))
     pieces.contract.extend(swaps)
     pieces.contract.append(
