@@ -622,6 +622,61 @@ NO_GAP_CASES = {
 }
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", [
+    "ALTER TABLE t ALTER COLUMN a TYPE bigint, ADD COLUMN z int;",
+    "ALTER TABLE t ALTER COLUMN a TYPE bigint, ALTER COLUMN b SET NOT NULL;",
+    "ALTER TABLE t ADD COLUMN z int DEFAULT 0, ALTER COLUMN a TYPE bigint USING a * 2, "
+    "ALTER COLUMN b SET DEFAULT 5;",
+])
+def test_a_type_change_beside_subcommands_on_other_columns_is_split(
+        change: str, tmp_path: Path, pg_server: str) -> None:
+    """A type change beside subcommands on other columns: the type change is expanded and
+    contracted, the other subcommands stay in the statement (SET NOT NULL of another column
+    through its own CHECK path), and the tables end as the statement leaves them, values
+    included; before, the statement was left as written, without a note."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {"0001_init.up.sql": SETUP,
+                                             "0002_x.up.sql": change + "\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    text = "".join(written.values())
+    assert "a_new" in text and "DROP COLUMN a" in text, (written, notes)
+    name = f"split_{abs(hash(change)) % 10**8}"
+    assert same_end_schema(pg_server, source, tmp_path / "out", name) == []
+    values = []
+    for side in ("orig", "new"):
+        from lockwise.db.scratch import with_database
+
+        with psycopg.connect(with_database(pg_server, f"fix_{side}_{name}")) as conn:
+            values.append(conn.execute("SELECT to_jsonb(t) FROM t ORDER BY id").fetchall())
+    assert values[0] == values[1]
+    findings = [f for r in lint_migrations(discover(tmp_path / "out"), LintOptions())
+                for st in r.statements for f in st.findings
+                if f.safety > Safety.SAFE_WITH_CARE]
+    assert not findings, findings
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ("ALTER TABLE t ALTER COLUMN a TYPE bigint, ADD CONSTRAINT t_a_pos CHECK (a > 0) NOT VALID;",
+     "t_a_pos"),
+    ("ALTER TABLE t ALTER COLUMN a TYPE bigint, ALTER COLUMN a SET STATISTICS 200;",
+     "SET STATISTICS"),
+    ("ALTER TABLE t ALTER COLUMN a TYPE bigint, ADD COLUMN c int GENERATED ALWAYS AS (a * 2) "
+     "STORED;", "ADD COLUMN c"),
+])
+def test_a_type_change_beside_a_subcommand_on_its_column_says_why_it_stays(
+        change: str, said: str, tmp_path: Path) -> None:
+    """A subcommand of the statement that names or reads the column whose type changes would
+    be lost with the old column in the contract step (or make it fail): the statement is left
+    as written, and fix says which subcommand."""
+    source = write_files(tmp_path / "src", {"0001_init.up.sql": SETUP,
+                                             "0002_x.up.sql": change + "\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert "a_new" not in "".join(written.values()), written
+    assert any("not rewritten" in n and said in n and "type" in n for n in notes), notes
+
+
 def test_steps_are_not_numbered_past_a_generated_column_over_the_column(
         tmp_path: Path) -> None:
     """The contract step of 0002 drops column a, which the generated column of 0003 reads
