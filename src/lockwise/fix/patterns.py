@@ -1184,8 +1184,19 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
         return _rewrite_constraint(stmt, cmd, constraint_name, rules, pieces, kept, drops,
                                    facts)
     if sub == "AT_AlterColumnType":
+        if "column-type-change-rewrites" not in rules:
+            return False
+        touching = _touching_type_changes(stmt)
+        if touching:
+            pieces.declined.append(
+                f"{cmd.name}: the statement also runs "
+                f"{'; '.join(_alone_sql(stmt, c) for c in touching)}, which "
+                "names or reads a column whose type it changes: the expand/contract rewrite's "
+                "contract step would drop it with the old column (or fail); no expand/contract "
+                "rewrite of the type change")
+            return False
         column_facts = _type_change_facts(stmt, cmd, facts)
-        if column_facts is None or "column-type-change-rewrites" not in rules:
+        if column_facts is None:
             return False
         shared = _indexes_shared(stmt, cmd.name, column_facts)
         if shared:
@@ -1226,15 +1237,13 @@ _CARRIED = ("AT_SetNotNull", "AT_DropNotNull", "AT_ColumnDefault")
 
 def _type_change_facts(stmt, cmd, facts: dict) -> dict | None:
     """The facts of type change `cmd`, to rewrite it as expand/contract; None to leave it as
-    written. A statement of several subcommands is rewritten when each changes the type of
-    a column of its own, or sets or drops the NOT NULL or default of such a column (another
-    subcommand could read or change the column the contract step drops): each one that
-    rewrites the table, with its column's facts, what those subcommands make of the column
-    counted in (`_carried_facts`)."""
+    written. In a statement of several subcommands (none of them naming or reading a column
+    whose type changes but to set or drop its NOT NULL or default: `_touching_type_changes`),
+    each type change that rewrites the table is rewritten, with its column's facts, what
+    those subcommands make of the column counted in (`_carried_facts`); the subcommands on
+    other columns stay in the statement, each judged (and rewritten) on its own."""
     changed = [c.name for c in stmt.cmds if _subtype(c) == "AT_AlterColumnType"]
-    if len(set(changed)) != len(changed) or any(
-            _subtype(c) != "AT_AlterColumnType" and (
-                _subtype(c) not in _CARRIED or c.name not in changed) for c in stmt.cmds):
+    if len(set(changed)) != len(changed):
         return None
     if len(stmt.cmds) == 1:
         return facts
@@ -1242,6 +1251,45 @@ def _type_change_facts(stmt, cmd, facts: dict) -> dict | None:
     if own is None or not own.get("rewrites"):
         return None
     return {**facts, **own, **_carried_facts(_companions(stmt, cmd.name, _CARRIED), own)}
+
+
+def _alone_sql(stmt, cmd) -> str:
+    """Subcommand `cmd` of ALTER TABLE `stmt` as a statement of its own (pglast prints some
+    subcommands only inside one)."""
+    from pglast import ast
+
+    return _sql(ast.AlterTableStmt(relation=stmt.relation, cmds=(cmd,), objtype=stmt.objtype))
+
+
+def _touching_type_changes(stmt) -> list:
+    """The subcommands of `stmt` beside its type changes that name or read a column whose
+    type it changes (a CHECK or key over it, a generated column reading it, SET STATISTICS
+    of it), but for the SET / DROP NOT NULL and SET / DROP DEFAULT its rewrite carries over:
+    the contract step's DROP COLUMN would drop what they make with the old column. Any
+    identifier written in a subcommand counts (a referenced table's column of the same name
+    too): an expand/contract rewrite is declined rather than lose a constraint."""
+    changed = {c.name for c in stmt.cmds if _subtype(c) == "AT_AlterColumnType"}
+    return [c for c in stmt.cmds if _subtype(c) != "AT_AlterColumnType"
+            and not (_subtype(c) in _CARRIED and c.name in changed)
+            and (c.name in changed or changed & _identifiers_in(c.def_))]
+
+
+def _identifiers_in(node) -> set[str]:
+    """Every name a pglast node writes (its String nodes: column references, key columns,
+    type and function names)."""
+    from pglast import ast
+
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.String):
+            found.add(item.sval)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, ast.Node):
+            stack.extend(getattr(item, attr) for attr in item)
+    return found
 
 
 def _indexes_shared(stmt, column: str, facts: dict) -> list[str]:
