@@ -62,6 +62,7 @@ ENDS_ELSEWHERE = {
     "enum-rename-value": "the old value stays (enum values cannot be dropped)",
     "enum-value-position": "the value goes where the user chooses",
     "new-partition-reads-default": "the default partition keeps the CHECK that proves it",
+    "not-valid-foreign-key-on-partitioned-table": "the key ends validated, on each partition",
     "refresh-matview-without-concurrently": "a unique index lets the refresh run concurrently",
     "rename-column": "expand / contract: a new column beside the old one",
     "rename-table": "a view keeps the old name",
