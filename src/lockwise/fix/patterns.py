@@ -1384,19 +1384,22 @@ def _foreign_key_by_partition(stmt, cmd, name: str, facts: dict, pieces: Pieces)
     leaf partition, validated there in the next migration, and then added to the table as
     written, which takes the partitions' validated keys over without reading them (checked
     on the server); the keys keep the name the table's gives its clones."""
+    from lockwise.effects.foreign_keys import partition_key_steps
+
     con = cmd.def_
     table, leaves = facts["partitioned_keys"][name]
     con.conname = name
-    whole = _sql(cmd)
+    valid = _sql(con)
     con.skip_validation = True
     con.initially_valid = False
     # (one in another schema than the table: qualified, the table's search path need not
     # find it)
     parts = [relation_sql(leaf, table, bool(stmt.relation.schemaname)) for leaf in leaves]
-    pieces.main.extend(f"ALTER TABLE {part} {_sql(cmd)}" for part in parts)
-    pieces.at(0).extend(f"ALTER TABLE {part} VALIDATE CONSTRAINT {quote_ident(name)}"
-                        for part in parts)
-    pieces.at(1).append(f"ALTER TABLE {_table_sql(stmt.relation)} {whole}")
+    keys, validated, whole = partition_key_steps(parts, _table_sql(stmt.relation), name,
+                                                 _sql(con), valid)
+    pieces.main.extend(keys)
+    pieces.at(0).extend(validated)
+    pieces.at(1).extend(whole)
 
 
 def _unique_via_index(stmt, cmd, name: str, pieces: Pieces, drops: list) -> bool:

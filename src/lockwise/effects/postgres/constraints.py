@@ -14,8 +14,15 @@ from lockwise.catalog.replay import (
     not_null_name,
     refused_inherited,
 )
-from lockwise.effects.foreign_keys import foreign_key_sql
-from lockwise.effects.nodes import PrintedSql, columns_read, range_var, strings, unwrap
+from lockwise.effects.foreign_keys import foreign_key_sql, partition_key_steps
+from lockwise.effects.nodes import (
+    PrintedSql,
+    columns_read,
+    expression_sql,
+    range_var,
+    strings,
+    unwrap,
+)
 from lockwise.effects.partitions import partitioned_constraint_sql
 from lockwise.effects.postgres.attach import child_not_null_facts
 from lockwise.effects.postgres.builder import (
@@ -94,6 +101,9 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                      locked_tables_text=_write_blocked_text(b, table, ref),
                      fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
         facts.update(_partition_keys_facts(b.ctx.catalog, table, con, base))
+        if not_valid and facts["fk_leaf_partitions"]:
+            facts["partition_keys_sql"] = _partition_keys_sql(
+                b.ctx.catalog, table, {**con, "conname": name}, base)
         # Only a table these migrations created has a fully known set of indexes.
         known = b.ctx.catalog.tables.get(table)
         facts["indexes_known"] = known is not None and known.created_by is not None
@@ -495,6 +505,21 @@ def _partition_keys_facts(catalog: Catalog, table: str, con: dict, base: dict) -
             "checked_on_partitions": bool(leaves) and all(
                 (equal := _equal_foreign_key(catalog, leaf, con)) is not None and equal.validated
                 for leaf in leaves)}
+
+
+def _partition_keys_sql(catalog: Catalog, table: str, con: dict, base: dict) -> str:
+    """NOT VALID foreign key `con` (named) of partitioned `table` as the migrations that add
+    it where the server refuses it there (`partition_key_steps`), each after the previous
+    one committed."""
+    qualified = bool(base.get("qualified"))
+    valid = {key: value for key, value in con.items() if key != "skip_validation"}
+    steps = partition_key_steps(
+        [relation_sql(leaf, table, qualified) for leaf in catalog.leaf_partitions(table)],
+        relation_sql(table, table, qualified), con["conname"],
+        str(expression_sql({"Constraint": con})),
+        str(expression_sql({"Constraint": {**valid, "initially_valid": True}})))
+    return "\n-- next migration, after the previous one committed:\n".join(
+        "\n".join(f"{sql};" for sql in step) for step in steps)
 
 
 def _equal_foreign_key(catalog: Catalog, part: str, con: dict) -> Constraint | None:
