@@ -114,7 +114,10 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # server).
         inheritance_child = bool(base.get("recursed_from")) and \
             not _is_partition(b.ctx.catalog, table)
-        if not not_valid and (equal is None or not equal.validated) and not inheritance_child:
+        # a partitioned table whose leaves have the key validated takes theirs over: no
+        # validation query runs (checked on the server)
+        if not not_valid and (equal is None or not equal.validated) and \
+                not inheritance_child and not facts["checked_on_partitions"]:
             b.scan(table, "foreign key validation")
             # A temporal key (PERIOD) added valid is checked row by row, each row looked up in
             # the referenced key's index; VALIDATE, ENFORCED and ATTACH of one still run the
@@ -492,16 +495,16 @@ def _write_blocked_text(b: Builder, table: str, ref: str) -> str:
 
 def _partition_keys_facts(catalog: Catalog, table: str, con: dict, base: dict) -> dict:
     """Foreign key `con` added to partitioned `table` (not to one of its partitions by the
-    recursion): its leaf partitions (`fk_leaf_partitions`, qualified), which before
+    recursion; for those, none): its leaf partitions (`fk_leaf_partitions`, qualified), which before
     PostgreSQL 18 take the key NOT VALID in its place (the server refuses NOT VALID on a
     partitioned table), and whether each of them has an equal validated key already
     (`checked_on_partitions`): the table's key then takes those over and reads no partition
     (checked on the server)."""
-    partitioned = (catalog.tables.get(table) or NO_TABLE).kind == "partitioned"
-    if not partitioned or base.get("recursed_from"):
+    if (catalog.tables.get(table) or NO_TABLE).kind != "partitioned":
         return {"fk_leaf_partitions": (), "checked_on_partitions": False}
     leaves = catalog.leaf_partitions(table)
-    return {"fk_leaf_partitions": leaves,
+    # (a sub-partitioned partition the recursion reaches takes its leaves' keys over too)
+    return {"fk_leaf_partitions": () if base.get("recursed_from") else leaves,
             "checked_on_partitions": bool(leaves) and all(
                 (equal := _equal_foreign_key(catalog, leaf, con)) is not None and equal.validated
                 for leaf in leaves)}
