@@ -62,6 +62,7 @@ ENDS_ELSEWHERE = {
     "enum-rename-value": "the old value stays (enum values cannot be dropped)",
     "enum-value-position": "the value goes where the user chooses",
     "new-partition-reads-default": "the default partition keeps the CHECK that proves it",
+    "not-valid-foreign-key-on-partitioned-table": "the key ends validated, on each partition",
     "refresh-matview-without-concurrently": "a unique index lets the refresh run concurrently",
     "rename-column": "expand / contract: a new column beside the old one",
     "rename-table": "a view keeps the old name",
@@ -572,3 +573,114 @@ def test_a_batch_of_a_table_spread_over_partitions_or_children_touches_only_its_
         assert conn.execute("SELECT m::text, count(*) FROM ev WHERE tableoid <> 'ev_b'::regclass "
                             "GROUP BY 1").fetchall() == [("blue", 20)], statements
 
+
+
+#: A partitioned table with rows, a sub-partitioned partition, and one in another schema.
+PARTITIONED_LINES = (
+    "CREATE SCHEMA archive;\n"
+    "CREATE TABLE orders (id bigint PRIMARY KEY);\n"
+    "INSERT INTO orders SELECT g FROM generate_series(1, 20) g;\n"
+    "CREATE TABLE lines (id bigint, order_id bigint, day date) PARTITION BY RANGE (day);\n"
+    "CREATE TABLE lines_2026 PARTITION OF lines FOR VALUES FROM ('2026-01-01') "
+    "TO ('2027-01-01');\n"
+    "CREATE TABLE lines_2027 PARTITION OF lines FOR VALUES FROM ('2027-01-01') "
+    "TO ('2028-01-01') PARTITION BY RANGE (id);\n"
+    "CREATE TABLE lines_2027_a PARTITION OF lines_2027 FOR VALUES FROM (0) TO (100);\n"
+    "CREATE TABLE archive.lines_2025 PARTITION OF lines FOR VALUES FROM ('2025-01-01') "
+    "TO ('2026-01-01');\n"
+    "INSERT INTO lines SELECT g, g, date '2025-06-01' + g * 20 FROM generate_series(1, 20) g;")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("pg_version", [11, 17, 18])
+@pytest.mark.parametrize(("rule_id", "sql"), [
+    ("add-foreign-key-validated",
+     "ALTER TABLE lines ADD FOREIGN KEY (order_id) REFERENCES orders;"),
+    ("add-foreign-key-validated",
+     "ALTER TABLE lines ADD CONSTRAINT lines_order_fk FOREIGN KEY (order_id) REFERENCES orders "
+     "(id) ON DELETE CASCADE;"),
+    # a column's REFERENCES, moved out of the ADD COLUMN
+    ("add-column-with-constraint",
+     "ALTER TABLE lines ADD COLUMN ref_id bigint DEFAULT 1 REFERENCES orders;"),
+    ("add-column-volatile-default",
+     "ALTER TABLE lines ADD COLUMN ref_id bigint DEFAULT (random() * 0 + 1)::bigint "
+     "REFERENCES orders;"),
+])
+def test_a_foreign_key_of_a_partitioned_table_is_added_as_the_version_allows(
+        rule_id: str, sql: str, pg_version: int, pg_server: str) -> None:
+    """PostgreSQL before 18 refuses ADD FOREIGN KEY ... NOT VALID on a partitioned table
+    (release notes of 18: NOT VALID foreign keys on partitioned tables are new there). Before
+    18 the key is added NOT VALID to each leaf partition, each is validated, and the key added
+    to the table takes them over; from 18 NOT VALID on the table, then VALIDATE. Either way
+    the tables end with the statement's keys."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    rule = next(r for r in load_rules() if r.id == rule_id)
+    example = dataclasses.replace(next(e for e in rule.examples if e.bad), sql=sql,
+                                  setup=PARTITIONED_LINES, pg_version=pg_version,
+                                  in_transaction=None, layout=None, stats=None)
+    found = _by_statement(findings_for(example, rule))
+    assert found, sql
+    parent_not_valid = re.search(r"(?im)^ALTER TABLE lines ADD CONSTRAINT .* NOT VALID",
+                                 found[0])
+    assert bool(parent_not_valid) == (pg_version >= 18), found[0]
+    case = f"fk_parts_{pg_version}_{abs(hash(sql)) % 10**8}"
+    before, after, rewritten = _run_both(pg_server, case, PARTITIONED_LINES, [sql], found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("first", ["", "validated"])
+def test_a_foreign_key_added_to_a_partitioned_table_takes_over_validated_keys_unread(
+        first: str, pg_db: str) -> None:
+    """The last step of the alternative before 18: ADD FOREIGN KEY on the partitioned table
+    reads no partition whose equal key is validated (it takes that key over), nor the
+    referenced table; without them it reads each (the counts of scans say which)."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for stmt in parse_sql(PARTITIONED_LINES).statements:
+            conn.execute(stmt.sql)
+        leaves = ("lines_2026", "lines_2027_a", "archive.lines_2025", "orders")
+        if first:
+            for leaf in leaves[:-1]:
+                conn.execute(f"ALTER TABLE {leaf} ADD CONSTRAINT lines_order_id_fkey "
+                             "FOREIGN KEY (order_id) REFERENCES orders NOT VALID")
+                conn.execute(f"ALTER TABLE {leaf} VALIDATE CONSTRAINT lines_order_id_fkey")
+
+        def scans() -> list:
+            conn.execute("SELECT pg_stat_force_next_flush()")
+            conn.execute("SELECT pg_stat_clear_snapshot()")
+            return [conn.execute("SELECT seq_scan + coalesce(idx_scan, 0) FROM "
+                                 "pg_stat_user_tables WHERE relid = %s::regclass",
+                                 (leaf,)).fetchone()[0] for leaf in leaves]
+
+        counted = scans()
+        conn.execute("ALTER TABLE lines ADD FOREIGN KEY (order_id) REFERENCES orders")
+        read = [b > a for a, b in zip(counted, scans(), strict=True)]
+        assert read == [not first] * len(leaves)
+        assert conn.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
+                            "AND convalidated").fetchone()[0] == 5
+
+
+def test_a_foreign_key_that_takes_over_the_partitions_validated_keys_reads_nothing() -> None:
+    """The effect model agrees with the server (above): the key added to a partitioned table
+    whose leaf partitions have it validated reads neither a partition nor the referenced
+    table."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    keys = "".join(f"ALTER TABLE {leaf} ADD CONSTRAINT lines_order_id_fkey FOREIGN KEY "
+                   f"(order_id) REFERENCES orders NOT VALID;\nALTER TABLE {leaf} VALIDATE "
+                   "CONSTRAINT lines_order_id_fkey;\n"
+                   for leaf in ("lines_2026", "lines_2027_a", "archive.lines_2025"))
+    reports = lint_migrations(
+        [migration_from_text(PARTITIONED_LINES, "1_setup.sql"),
+         migration_from_text(keys, "2_keys.sql"),
+         migration_from_text("ALTER TABLE lines ADD FOREIGN KEY (order_id) REFERENCES orders;",
+                             "3_key.sql")], LintOptions(pg_version=17))
+    (statement,) = reports[-1].statements
+    assert not statement.effect.scans, statement.effect.scans

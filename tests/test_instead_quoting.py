@@ -94,6 +94,8 @@ SQL_TEXT: dict[str, object] = {
     "not_valid_sql": 'ALTER DOMAIN "App"."Amount" ADD CONSTRAINT "Amount_check" CHECK (VALUE > 0)'
                      " NOT VALID;",
     "prevalidated_keys_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Fk";',
+    "partition_keys_sql": 'ALTER TABLE "App"."Part2026" ADD CONSTRAINT "Fk" FOREIGN KEY ("A") '
+                          'REFERENCES "App"."User" NOT VALID;',
     "indexes_dropped_first_sql": 'DROP INDEX CONCURRENTLY IF EXISTS "App"."User_idx";',
     "deprecated_names_sql": 'ALTER INDEX "App"."User_pkey" RENAME TO "User_pkey_deprecated";',
     "grants_copied_sql": "DO $lockwise$ BEGIN EXECUTE 'GRANT SELECT ON \"App\".\"User\" TO "

@@ -66,11 +66,15 @@ def rewrite_dir_noting(source: Path, target: Path, options: LintOptions | None =
     return written, notes
 
 
-def apply_all(uri: str, directory: Path) -> None:
+def apply_all(uri: str, directory: Path, until: str = "") -> None:
+    """The migrations of `directory` applied in order; those from the first whose file name
+    holds `until` (when given) on, not."""
     import psycopg
 
     with psycopg.connect(uri, autocommit=True) as conn:
         for migration in discover(directory):
+            if until and until in migration.path.name:
+                return
             statements = [s.sql for s in parse_sql(migration.up_sql).statements]
             if migration.no_transaction:
                 for sql in statements:
@@ -636,6 +640,61 @@ NO_GAP_CASES = {
                                           "CREATE INDEX t_ab_idx ON t ((a + b));\n",
                                           "column:public.t.a"),
 }
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", [
+    "ALTER TABLE t ALTER COLUMN a TYPE bigint, ADD COLUMN z int;",
+    "ALTER TABLE t ALTER COLUMN a TYPE bigint, ALTER COLUMN b SET NOT NULL;",
+    "ALTER TABLE t ADD COLUMN z int DEFAULT 0, ALTER COLUMN a TYPE bigint USING a * 2, "
+    "ALTER COLUMN b SET DEFAULT 5;",
+])
+def test_a_type_change_beside_subcommands_on_other_columns_is_split(
+        change: str, tmp_path: Path, pg_server: str) -> None:
+    """A type change beside subcommands on other columns: the type change is expanded and
+    contracted, the other subcommands stay in the statement (SET NOT NULL of another column
+    through its own CHECK path), and the tables end as the statement leaves them, values
+    included; before, the statement was left as written, without a note."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {"0001_init.up.sql": SETUP,
+                                             "0002_x.up.sql": change + "\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    text = "".join(written.values())
+    assert "a_new" in text and "DROP COLUMN a" in text, (written, notes)
+    name = f"split_{abs(hash(change)) % 10**8}"
+    assert same_end_schema(pg_server, source, tmp_path / "out", name) == []
+    values = []
+    for side in ("orig", "new"):
+        from lockwise.db.scratch import with_database
+
+        with psycopg.connect(with_database(pg_server, f"fix_{side}_{name}")) as conn:
+            values.append(conn.execute("SELECT to_jsonb(t) FROM t ORDER BY id").fetchall())
+    assert values[0] == values[1]
+    findings = [f for r in lint_migrations(discover(tmp_path / "out"), LintOptions())
+                for st in r.statements for f in st.findings
+                if f.safety > Safety.SAFE_WITH_CARE]
+    assert not findings, findings
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ("ALTER TABLE t ALTER COLUMN a TYPE bigint, ADD CONSTRAINT t_a_pos CHECK (a > 0) NOT VALID;",
+     "t_a_pos"),
+    ("ALTER TABLE t ALTER COLUMN a TYPE bigint, ALTER COLUMN a SET STATISTICS 200;",
+     "SET STATISTICS"),
+    ("ALTER TABLE t ALTER COLUMN a TYPE bigint, ADD COLUMN c int GENERATED ALWAYS AS (a * 2) "
+     "STORED;", "ADD COLUMN c"),
+])
+def test_a_type_change_beside_a_subcommand_on_its_column_says_why_it_stays(
+        change: str, said: str, tmp_path: Path) -> None:
+    """A subcommand of the statement that names or reads the column whose type changes would
+    be lost with the old column in the contract step (or make it fail): the statement is left
+    as written, and fix says which subcommand."""
+    source = write_files(tmp_path / "src", {"0001_init.up.sql": SETUP,
+                                             "0002_x.up.sql": change + "\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert "a_new" not in "".join(written.values()), written
+    assert any("not rewritten" in n and said in n and "type" in n for n in notes), notes
 
 
 def test_steps_are_not_numbered_past_a_generated_column_over_the_column(
@@ -1605,10 +1664,68 @@ def test_expand_contract_of_a_partitioned_table_builds_its_indexes_on_each_parti
     assert _partitioned_indexes(rewritten) == _partitioned_indexes(original)
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize(("case", "change"), [
+    ("type", "ALTER TABLE ev ALTER COLUMN c TYPE bigint;"),
+    ("rename", "ALTER TABLE ev RENAME COLUMN c TO c2;"),
+])
+def test_expand_contract_names_a_partition_in_another_schema_with_its_schema(
+        case: str, change: str, tmp_path: Path, pg_server: str) -> None:
+    """A partition may live in another schema than its table: the part of each index built
+    on it over the new column names it with its schema (the table's search path need not
+    find it), as do the contract step's names of its parts."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE SCHEMA archive;\n"
+                          "CREATE TABLE ev (id bigint, day date, c int) PARTITION BY RANGE (day);\n"
+                          "CREATE TABLE ev_a PARTITION OF ev FOR VALUES FROM ('2020-01-01') "
+                          "TO ('2021-01-01');\n"
+                          "CREATE TABLE archive.ev_old PARTITION OF ev FOR VALUES FROM "
+                          "('2010-01-01') TO ('2020-01-01') PARTITION BY RANGE (id);\n"
+                          "CREATE TABLE archive.ev_old1 PARTITION OF archive.ev_old FOR VALUES "
+                          "FROM (MINVALUE) TO (MAXVALUE);\n"
+                          "CREATE INDEX ev_c_idx ON ev (c);\n"
+                          "CREATE INDEX ev_twice ON ev ((c * 2)) WHERE c > 0;\n"
+                          "INSERT INTO ev SELECT g, date '2019-12-01' + g, g "
+                          "FROM generate_series(1, 60) g;\n",
+        "2_change.up.sql": change})
+    original, rewritten, notes = _original_and_rewritten(pg_server, source, tmp_path,
+                                                         f"parts_schema_{case}")
+    assert "archive.ev_old" in "".join(p.read_text() for p in (tmp_path / "out").iterdir())
+    assert _partitioned_indexes(rewritten) == _partitioned_indexes(original)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", [
+    'ALTER TABLE "My Schema"."Weird Name" ALTER COLUMN "Mixed Col" TYPE text;',
+    'ALTER TABLE "My Schema"."Weird Name" RENAME COLUMN "select" TO picked;',
+])
+def test_the_sync_function_of_a_qualified_table_lives_in_its_schema(
+        change: str, tmp_path: Path, pg_db: str) -> None:
+    """The function the expand step's trigger runs is made in the schema the statement names
+    for the table, beside its trigger and new column (from PostgreSQL 15 a role may not
+    create in public, where an unqualified CREATE FUNCTION goes), and dropped from there."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": 'CREATE SCHEMA "My Schema";\n'
+                          'CREATE TABLE "My Schema"."Weird Name" ("Id" bigint, '
+                          '"Mixed Col" bigint, "select" text);\n'
+                          'INSERT INTO "My Schema"."Weird Name" SELECT g, g, \'x\' '
+                          "FROM generate_series(1, 10) g;\n",
+        "2_change.up.sql": change})
+    rewrite_dir(source, tmp_path / "out")
+    apply_all(pg_db, tmp_path / "out", until="contract")
+    with psycopg.connect(pg_db) as conn:
+        made = conn.execute("SELECT pronamespace::regnamespace::text FROM pg_proc "
+                            "WHERE proname LIKE '%sync'").fetchall()
+    assert made == [('"My Schema"',)]
+
+
 def _column_properties(uri: str, column: str) -> tuple:
     """Column `column` of table t: its comment, who may do what to it (grantee, privilege,
     grant option), its collation and statistics target; and the extended statistics of t,
-    each with its kinds and columns."""
+    each with its schema, kinds, columns (sorted: the server keeps them in the table's
+    order), definition when it has expressions, and statistics target."""
     import psycopg
 
     with psycopg.connect(uri) as conn:
@@ -1621,9 +1738,12 @@ def _column_properties(uri: str, column: str) -> tuple:
             "FROM pg_attribute, aclexplode(attacl) AS a WHERE attrelid = 't'::regclass "
             "AND attname = %s ORDER BY 1, 2", (column,)).fetchall()
         statistics = conn.execute(
-            "SELECT stxname, stxkind::text, (SELECT array_agg(attname ORDER BY attname) "
-            "FROM pg_attribute WHERE attrelid = stxrelid AND attnum = ANY (stxkeys)) "
-            "FROM pg_statistic_ext WHERE stxrelid = 't'::regclass ORDER BY 1").fetchall()
+            "SELECT stxnamespace::regnamespace::text, stxname, stxkind::text, "
+            "(SELECT array_agg(attname ORDER BY attname) "
+            "FROM pg_attribute WHERE attrelid = stxrelid AND attnum = ANY (stxkeys)), "
+            "CASE WHEN stxexprs IS NOT NULL THEN pg_get_statisticsobjdef(oid) END, "
+            "stxstattarget "
+            "FROM pg_statistic_ext WHERE stxrelid = 't'::regclass ORDER BY 1, 2").fetchall()
     return own, grants, statistics
 
 
@@ -1635,9 +1755,10 @@ def _column_properties(uri: str, column: str) -> tuple:
 def test_expand_contract_keeps_the_columns_comment_grants_collation_and_statistics(
         case: str, change: str, column: str, tmp_path: Path, pg_server: str) -> None:
     """The contract step drops the old column with its comment, the privileges granted on
-    it, its statistics target and the extended statistics over it: the new column takes
-    them first, and has the collation the statement leaves (the old column's for a rename,
-    the COLLATE written for a type change)."""
+    it, its statistics target and the extended statistics over it (of its name, or of
+    expressions that read it, in the table's schema or another, with their statistics
+    targets): the new column takes them first, and has the collation the statement leaves
+    (the old column's for a rename, the COLLATE written for a type change)."""
     kind = "int" if case == "type" else 'text COLLATE "C"'
     source = write_files(tmp_path / "src", {
         "1_setup.up.sql": "DO $$ BEGIN CREATE ROLE lockwise_reader; "
@@ -1649,13 +1770,24 @@ def test_expand_contract_keeps_the_columns_comment_grants_collation_and_statisti
                           "CREATE STATISTICS t_c_d (dependencies, mcv) ON c, d FROM t;\n"
                           "CREATE STATISTICS t_all ON id, c FROM t;\n"
                           "ALTER TABLE t ALTER COLUMN c SET STATISTICS 500;\n"
+                          "CREATE SCHEMA st;\n"
+                          "CREATE STATISTICS st.t_shape (ndistinct) ON (lower(c::text)), d "
+                          "FROM t;\n"
+                          "CREATE STATISTICS t_c_expr ON ((c::text || 'x')) FROM t;\n"
+                          "ALTER STATISTICS t_c_d SET STATISTICS 200;\n"
+                          "ALTER STATISTICS st.t_shape SET STATISTICS 300;\n"
                           "INSERT INTO t SELECT g, g, g FROM generate_series(1, 30) g;\n",
         "2_change.up.sql": change})
     original, rewritten, _ = _original_and_rewritten(pg_server, source, tmp_path,
                                                      f"properties_{case}")
     kept = _column_properties(original, column)
-    assert kept[0] == ("what c holds", '"C"', 500) and len(kept[1]) == 3 and len(kept[2]) == 2
-    assert _column_properties(rewritten, column) == kept
+    assert kept[0] == ("what c holds", '"C"', 500) and len(kept[1]) == 3 and len(kept[2]) == 4
+    made = _column_properties(rewritten, column)
+    # ALTER COLUMN TYPE makes the statistics over the column again without their targets
+    # (checked on 18): the expand/contract keeps those the migrations set
+    assert [s[:-1] for s in made[2]] == [s[:-1] for s in kept[2]]
+    assert made[:2] == kept[:2]
+    assert {s[1]: s[-1] for s in made[2] if s[-1] is not None} == {"t_c_d": 200, "t_shape": 300}
 
 
 #: A table whose column c a policy reads, and whose column d a trigger fires on (UPDATE OF)

@@ -678,6 +678,11 @@ class Catalog:
     #: Extended statistics objects (qualified) -> every column they depend on, named or read
     #: by an expression: dropping one of them drops the statistics object.
     statistics_reads: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Extended statistics objects (qualified) -> what CREATE STATISTICS wrote of them beside
+    #: their name and table (`replay.statistics_definition`: a JSON parse tree, column
+    #: references bare, renamed with the columns): one with expressions can be made again
+    #: from it. Absent for one no CREATE STATISTICS of the migrations made.
+    statistics_definitions: dict[str, dict] = field(default_factory=dict)
     #: Every table some partition names as its parent (kept by the replay; never shrinks), so
     #: looking for partitions of an ordinary table costs nothing.
     partition_parents: set[str] = field(default_factory=set)
@@ -1245,6 +1250,11 @@ class Catalog:
         """Known partitions of `table`, sub-partitions included."""
         return self._descendants(table, self.partition_parents,
                                  lambda t, parent: t.partition_of == parent)
+
+    def leaf_partitions(self, table: str) -> tuple[str, ...]:
+        """Known partitions of `table` that hold rows (not partitioned themselves)."""
+        return tuple(p for p in self.partitions(table)
+                     if (t := self.tables.get(p)) is None or t.kind != "partitioned")
 
     def direct_partitions(self, table: str) -> list[str]:
         """The partitions attached to `table` itself (not theirs)."""

@@ -906,7 +906,7 @@ def _like_extras(catalog: Catalog, t: Table, like: dict) -> None:
             if table == source.name:
                 columns = catalog.statistics_columns.get(stat, ())
                 _add_statistics(catalog, _statistics_name(catalog, t.name, columns), t.name,
-                                columns, catalog.statistics_reads.get(stat, frozenset()))
+                                *_statistics_entry(catalog, stat))
 
 
 def _like_indexes(catalog: Catalog, t: Table, source: Table) -> None:
@@ -1787,6 +1787,9 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
             new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
         catalog.statistics_reads[stat] = frozenset(
             new if c == old else c for c in catalog.statistics_reads.get(stat, ()))
+        if stat in catalog.statistics_definitions:
+            catalog.statistics_definitions[stat] = renamed_statistics_definition(
+                catalog.statistics_definitions[stat], old, new)
     policies.follow_column_rename(catalog, name, old, new)
     for trigger_name, trigger in list(t.triggers.items()):
         if old in trigger.columns:  # named by number, as the views below
@@ -2161,11 +2164,10 @@ def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
     policies.follow_schema_rename(catalog, old, new)
     for stat in [s for s, on in catalog.statistics.items()
                  if s.startswith(prefix) or on.startswith(prefix)]:
-        table, columns = catalog.statistics[stat], catalog.statistics_columns.get(stat, ())
-        reads = catalog.statistics_reads.get(stat, frozenset())
+        table, entry = catalog.statistics[stat], _statistics_entry(catalog, stat)
         _drop_statistics(catalog, [stat])
         _add_statistics(catalog, _in_schema(stat, old, new), _in_schema(table, old, new),
-                        columns, reads)
+                        *entry)
     catalog.unsure = {_in_schema(name, old, new) for name in catalog.unsure}
 
 
@@ -2866,14 +2868,40 @@ def _create_statistics(catalog: Catalog, stmt: dict) -> None:
         reads = frozenset(c for e in stmt.get("exprs") or ()
                           for c in ([unwrap(e)[1]["name"]] if unwrap(e)[1].get("name") else
                                     columns_read(unwrap(e)[1].get("expr"))))
-        _add_statistics(catalog, name, table, columns, reads)
+        _add_statistics(catalog, name, table, columns, reads, statistics_definition(stmt))
+
+
+def statistics_definition(stmt: dict) -> dict:
+    """`Catalog.statistics_definitions` of the object CREATE STATISTICS `stmt` makes: its
+    kinds and elements, each column reference by its name alone (as `index_definition`)."""
+    return generation_expression({key: stmt[key] for key in ("stat_types", "exprs")
+                                  if key in stmt})
+
+
+def renamed_statistics_definition(definition: dict, old: str, new: str) -> dict:
+    """`definition` (`Catalog.statistics_definitions`) once column `old` of its table goes by
+    `new`: its plain columns and the references of its expressions."""
+    renamed = renamed_column_in(definition, old, new)
+    renamed["exprs"] = [{"StatsElem": {**elem, "name": new}}
+                        if (elem := unwrap(e)[1]).get("name") == old else e
+                        for e in renamed.get("exprs") or ()]
+    return renamed
+
+
+def _statistics_entry(catalog: Catalog, name: str) -> tuple:
+    """What `_add_statistics` keeps of statistics object `name` beside its name and table."""
+    return (catalog.statistics_columns.get(name, ()),
+            catalog.statistics_reads.get(name, frozenset()),
+            catalog.statistics_definitions.get(name))
 
 
 def _add_statistics(catalog: Catalog, name: str, table: str, columns: tuple[str, ...],
-                    reads: frozenset[str]) -> None:
+                    reads: frozenset[str], definition: dict | None = None) -> None:
     catalog.statistics[name] = table
     catalog.statistics_columns[name] = columns
     catalog.statistics_reads[name] = reads
+    if definition is not None:
+        catalog.statistics_definitions[name] = definition
 
 
 def _drop_statistics(catalog: Catalog, names: list[str]) -> None:
@@ -2881,6 +2909,7 @@ def _drop_statistics(catalog: Catalog, names: list[str]) -> None:
         catalog.statistics.pop(name, None)
         catalog.statistics_columns.pop(name, None)
         catalog.statistics_reads.pop(name, None)
+        catalog.statistics_definitions.pop(name, None)
 
 
 def _move_statistics(catalog: Catalog, stmt: dict, schema: str | None, name: str | None) -> None:
@@ -2890,10 +2919,9 @@ def _move_statistics(catalog: Catalog, stmt: dict, schema: str | None, name: str
     old_schema, _, old_name = old.partition(".")
     new_name = f"{schema or old_schema}.{name or old_name}"
     if old in catalog.statistics and new_name not in catalog.statistics:
-        table, columns = catalog.statistics[old], catalog.statistics_columns.get(old, ())
-        reads = catalog.statistics_reads.get(old, frozenset())
+        table, entry = catalog.statistics[old], _statistics_entry(catalog, old)
         _drop_statistics(catalog, [old])
-        _add_statistics(catalog, new_name, table, columns, reads)
+        _add_statistics(catalog, new_name, table, *entry)
 
 
 def _statistics_on(catalog: Catalog, table: str) -> list[str]:

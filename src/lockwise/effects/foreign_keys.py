@@ -139,3 +139,16 @@ def foreign_key_sql(con: Constraint, like: str, qualified: bool) -> str:
     if con.deferrable:
         parts.append("DEFERRABLE")
     return " ".join([*parts, "NOT VALID"])
+
+
+def partition_key_steps(parts: Sequence[str], table_sql: str, name: str, not_valid_sql: str,
+                        valid_sql: str) -> tuple[list[str], list[str], list[str]]:
+    """A foreign key of a partitioned table added without a long lock where the server
+    refuses it NOT VALID there (before PostgreSQL 18), as three migrations' statements: the
+    key (`not_valid_sql`, `CONSTRAINT name ... NOT VALID`) on each leaf partition (`parts`,
+    SQL); VALIDATE CONSTRAINT on each; then the key as written (`valid_sql`) on the table
+    (`table_sql`), which takes the partitions' validated keys over without reading them
+    (checked on the server)."""
+    return ([f"ALTER TABLE {part} ADD {not_valid_sql}" for part in parts],
+            [f"ALTER TABLE {part} VALIDATE CONSTRAINT {quote_ident(name)}" for part in parts],
+            [f"ALTER TABLE {table_sql} ADD {valid_sql}"])

@@ -26,7 +26,7 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.versions import DEFAULT_PG_VERSION
 from lockwise.fix import FIXABLE
-from lockwise.parse.quoting import quote_ident
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 #: What to do when CREATE INDEX CONCURRENTLY fails half way.
 INVALID_INDEX_NOTE = ("a failed CONCURRENTLY build leaves an INVALID index: check "
@@ -251,28 +251,35 @@ def _with_row_prefix(expr, column: str, prefix: str) -> str:
     return _sql(_Prefix()(expr))
 
 
-def _sync_trigger(table_sql: str, table_name: str, column: str, body: list[str],
+def _sync_trigger(relation, column: str, body: list[str],
                   children: tuple[str, ...] = ()) -> list[str]:
-    """The function that keeps the two columns in step and its row trigger, on the table and
-    on each of its inheritance `children` (qualified names), for which the parent's trigger
-    does not fire."""
-    name = quote_ident(f"{table_name}_{column}_sync"[:63])
+    """The function that keeps the two columns in step and its row trigger, on the table
+    (`relation`, pglast's RangeVar) and on each of its inheritance `children` (qualified
+    names), for which the parent's trigger does not fire. The function goes to the schema
+    the statement names for the table (from PostgreSQL 15 a role may not create in public,
+    where an unqualified one would go)."""
+    name, function = _sync_names(relation, column)
     lines = "\n".join("  " + line for line in body)
     return [
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$\n"
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$\n"
         f"BEGIN\n{lines}\n  RETURN NEW;\nEND\n$lockwise$",
         *(f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON {target} "
-          f"FOR EACH ROW EXECUTE FUNCTION {name}()"
-          for target in (table_sql, *map(_child_sql, children))),
+          f"FOR EACH ROW EXECUTE FUNCTION {function}()"
+          for target in (_table_sql(relation), *map(_child_sql, children))),
     ]
 
 
-def _drop_sync_trigger(table_sql: str, table_name: str, column: str,
-                       children: tuple[str, ...] = ()) -> list[str]:
-    name = quote_ident(f"{table_name}_{column}_sync"[:63])
+def _drop_sync_trigger(relation, column: str, children: tuple[str, ...] = ()) -> list[str]:
+    name, function = _sync_names(relation, column)
     return [*(f"DROP TRIGGER {name} ON {target}"
-              for target in (table_sql, *map(_child_sql, children))),
-            f"DROP FUNCTION {name}()"]
+              for target in (_table_sql(relation), *map(_child_sql, children))),
+            f"DROP FUNCTION {function}()"]
+
+
+def _sync_names(relation, column: str) -> tuple[str, str]:
+    """The sync trigger's name and its function's (in the table's schema as written), SQL."""
+    name = f"{relation.relname}_{column}_sync"[:63]
+    return quote_ident(name), _qualified_sql(relation.schemaname, name)
 
 
 def _child_sql(child: str) -> str:
@@ -288,7 +295,7 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
     table_sql, table_name = _table_sql(relation), relation.relname
     pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {quote_ident(new)} {type_sql}")
     children = tuple(facts.get("inheritance_children") or ())
-    pieces.main.extend(_sync_trigger(table_sql, table_name, old, trigger_body, children))
+    pieces.main.extend(_sync_trigger(relation, old, trigger_body, children))
     pieces.alone.append(batched_backfill(table_sql, new, value_backfill,
                                          f"{quote_ident(old)} IS NOT NULL", _pg_version(facts),
                                          _spread_name(relation, facts)))
@@ -307,8 +314,8 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
                             "contract step")
     swaps, renames = _indexes_on_new_column(relation, old, new, rebuilt, pieces,
                                             facts.get("partition_tree") or ())
-    pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old, children))
-    pieces.contract.append(_column_properties_copied(table_sql, old, new))
+    pieces.contract.extend(_drop_sync_trigger(relation, old, children))
+    pieces.contract.append(_column_properties_copied(relation, old, new, facts))
     pieces.contract.extend(swaps)
     pieces.contract.append(
         "-- lockwise: ignore[drop-column] reason: contract step of an expand/contract change, "
@@ -329,14 +336,26 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
                 f"{quote_ident(kept)}")
 
 
-def _column_properties_copied(table_sql: str, old: str, new: str) -> str:
+def _column_properties_copied(relation, old: str, new: str, facts: dict) -> str:
     """A DO block giving column `new` what column `old` has that its DROP COLUMN drops: its
     comment, the privileges granted on it, its statistics target, and the extended
-    statistics over it (each made again over `new` under its name, the old one moved aside;
-    not one with expressions). Read from the server when the contract step runs, so what the
-    migrations do not show (and what changed since the expand step) is kept."""
+    statistics that depend on it (each made again under its name, the old one moved aside,
+    with its statistics target). Read from the server when the contract step runs, so what
+    the migrations do not show (and what changed since the expand step) is kept; but one with
+    expressions is made from its CREATE STATISTICS (`column_statistics`), renamed on the
+    parse tree, since the server keeps no text of it to rename the column in: one the
+    migrations did not make is named in a NOTICE and goes with the column."""
+    table_sql = _table_sql(relation)
     table = f"{_literal(table_sql)}::regclass"
     old_sql, new_sql = _literal(old), _literal(new)
+    version = _pg_version(facts)
+    # each a constant EXECUTE, which the replay follows as it follows the block's format()s
+    known = [(f"stat.nspname = {_literal(stat.split('.', 1)[0])} AND stat.stxname = "
+              f"{_literal(stat.split('.', 1)[1])}",
+              _literal(_statistics_sql(stat, definition, relation, old, new)))
+             for stat, definition in facts.get("column_statistics") or ()]
+    unknown = "stat.has_expressions" + (
+        f" AND NOT ({' OR '.join(f'({test})' for test, _ in known)})" if known else "")
     return (
         "DO $lockwise$\n"
         "DECLARE\n"
@@ -365,7 +384,11 @@ def _column_properties_copied(table_sql: str, old: str, new: str) -> str:
         f"{table}, {new_sql}, target);\n"
         "  END IF;\n"
         "  FOR stat IN\n"
-        "      SELECT s.oid, s.stxname, s.stxnamespace::regnamespace::text AS schema,\n"
+        "      SELECT s.oid, s.stxname, n.nspname, s.stxnamespace::regnamespace::text AS schema,\n"
+        # expressions from 14, a statistics object's own target from 13
+        f"             {'s.stxexprs IS NOT NULL' if version >= 14 else 'false'} "
+        "AS has_expressions,\n"
+        f"             {'s.stxstattarget' if version >= 13 else 'NULL::integer'} AS target,\n"
         "             array(SELECT CASE kind WHEN 'd' THEN 'ndistinct' WHEN 'f' THEN "
         "'dependencies'\n"
         "                          ELSE 'mcv' END\n"
@@ -377,19 +400,49 @@ def _column_properties_copied(table_sql: str, old: str, new: str) -> str:
         "                   JOIN pg_attribute a ON a.attrelid = s.stxrelid "
         "AND a.attnum = k.attnum\n"
         "                   ORDER BY k.n) AS columns\n"
-        "      FROM pg_statistic_ext s JOIN pg_attribute a ON a.attrelid = s.stxrelid\n"
-        f"      WHERE s.stxrelid = {table} AND a.attname = {old_sql}\n"
-        "        AND a.attnum = ANY (s.stxkeys::int2[]) AND s.stxexprs IS NULL LOOP\n"
+        "      FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace\n"
+        # the columns it names and those its expressions read (recorded alike)
+        f"      WHERE s.stxrelid = {table} AND EXISTS (\n"
+        "          SELECT FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid "
+        "AND a.attnum = d.refobjsubid\n"
+        "          WHERE d.classid = 'pg_statistic_ext'::regclass AND d.objid = s.oid\n"
+        f"            AND d.refobjid = {table} AND a.attname = {old_sql}) LOOP\n"
+        f"    IF {unknown} THEN\n"
+        "      RAISE NOTICE 'statistics %.% are not made again: no CREATE STATISTICS of the "
+        "migrations made them', stat.schema, quote_ident(stat.stxname);\n"
+        "      CONTINUE;\n"
+        "    END IF;\n"
         "    EXECUTE format('ALTER STATISTICS %s.%I RENAME TO %I', stat.schema, stat.stxname,\n"
         "                   'lockwise_old_' || stat.oid);\n"
-        "    EXECUTE format('CREATE STATISTICS %s.%I (%s) ON %s FROM %s', stat.schema, "
+        "    IF NOT stat.has_expressions THEN\n"
+        "      EXECUTE format('CREATE STATISTICS %s.%I (%s) ON %s FROM %s', stat.schema, "
         "stat.stxname,\n"
-        "                   array_to_string(stat.kinds, ', '),\n"
-        "                   (SELECT string_agg(quote_ident(c), ', ') FROM unnest(stat.columns) "
-        f"AS c), {table});\n"
+        "                     array_to_string(stat.kinds, ', '),\n"
+        "                     (SELECT string_agg(quote_ident(c), ', ') FROM "
+        f"unnest(stat.columns) AS c), {table});\n"
+        + "".join(f"    ELSIF {test} THEN\n      EXECUTE {sql};\n" for test, sql in known) +
+        "    END IF;\n"
+        "    IF stat.target >= 0 THEN  -- (NULL or -1: the default)\n"
+        "      EXECUTE format('ALTER STATISTICS %s.%I SET STATISTICS %s', stat.schema, "
+        "stat.stxname, stat.target);\n"
+        "    END IF;\n"
         "  END LOOP;\n"
         "END\n"
         "$lockwise$")
+
+
+def _statistics_sql(name: str, definition: dict, relation, old: str, new: str) -> str:
+    """CREATE STATISTICS of statistics object `name` (qualified) on the statement's table
+    (`relation`, pglast's RangeVar) from its `definition`, column `old` read as `new`."""
+    from lockwise.catalog.replay import renamed_statistics_definition
+    from lockwise.effects.nodes import expression_sql
+    from lockwise.effects.partitions import range_var_tree
+
+    schema, stat = name.split(".", 1)
+    return str(expression_sql({"CreateStatsStmt": {
+        **renamed_statistics_definition(definition, old, new),
+        "defnames": [{"String": {"sval": schema}}, {"String": {"sval": stat}}],
+        "relations": [{"RangeVar": range_var_tree(relation.schemaname, relation.relname)}]}}))
 
 
 def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, pieces: Pieces,
@@ -453,9 +506,12 @@ def _index_parts_on_new_column(idx, built: str, relation, old: str, new: str,
     for part, parent, partitioned in tree:
         schema, part_name = part.split(".", 1)
         names[part] = child_index_name(names[parent], parent.split(".", 1)[1], part_name)
+        # qualified as the table is, and in another schema than the table's always: the
+        # table's search path need not find it
+        written = relation.schemaname or schema != idx.table.split(".", 1)[0]
         pieces.alone.append(index_from_definition_sql(
-            idx, names[part], range_var_tree(schema if relation.schemaname else None, part_name,
-                                         inh=not partitioned),
+            idx, names[part], range_var_tree(schema if written else None, part_name,
+                                             inh=not partitioned),
             old, new, tablespace_sql, concurrent=not partitioned))
     pieces.at(0).extend(
         f"ALTER INDEX {_qualified_sql(parent.split('.', 1)[0], names[parent])} ATTACH "
@@ -692,6 +748,8 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict,
     if kind == "AlterTableStmt":
         # Its shape is known from the tree alone: a statement that steps aside is not scanned.
         constraints = _not_valid_constraints(stmt, rules)
+        if constraints is not None and _by_partition(facts):
+            return None  # each partition's key: written from the tree
         if constraints is not None and tree:  # NOT VALID goes at the constraints' locations
             kind, stmt = _parsed_statement(sql) or ("", {})
             constraints = _not_valid_constraints(stmt, rules)
@@ -1023,6 +1081,8 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     rewriting: list[str] | None = None  # ADD COLUMN's columns that rewrite the table
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
     type_changes: dict[str, dict] = {}  # each ALTER COLUMN TYPE's column -> its facts
+    # a partitioned table's foreign key's name -> the table and its leaf partitions
+    partitioned_keys: dict[str, tuple[str, tuple[str, ...]]] = {}
     elsewhere = False  # the table's rows are (also) in partitions or children
     children: tuple[str, ...] = ()  # its inheritance children
     for action in actions:
@@ -1036,6 +1096,10 @@ def statement_facts(actions: Iterable[Action]) -> dict:
             index_name = action.facts.get("index_name") or ""
         elif action.kind == "add_constraint":
             names.append(action.facts.get("constraint") or "")
+            if action.facts.get("constraint_type") == "foreign" and \
+                    action.facts.get("partitioned_table"):
+                partitioned_keys[action.facts.get("constraint") or ""] = (
+                    action.facts.get("table") or "", action.facts.get("fk_leaf_partitions") or ())
         elif action.kind == "add_column":
             rewriting = rewriting or []
             if action.facts.get("rewrites"):
@@ -1045,11 +1109,17 @@ def statement_facts(actions: Iterable[Action]) -> dict:
             if action.facts.get("scanning_constraint_names"):
                 column_names[action.facts["column"]] = \
                     action.facts["scanning_constraint_names"]
+                if action.facts.get("partitioned_table"):
+                    partitioned_keys.update(dict.fromkeys(
+                        action.facts["scanning_constraint_names"],
+                        (action.facts.get("table") or "",
+                         action.facts.get("fk_leaf_partitions") or ())))
         elif action.kind == "set_not_null":
             checks[action.facts.get("column")] = action.facts.get("not_null_check")
             if action.facts.get("not_valid_not_null"):
                 not_valid[action.facts["column"]] = action.facts["not_valid_not_null"]
     facts["constraint_names"] = tuple(names)
+    facts["partitioned_keys"] = partitioned_keys
     facts["rows_elsewhere"] = elsewhere
     facts["inheritance_children"] = children
     facts["column_constraint_names"] = column_names
@@ -1111,10 +1181,22 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
     `kept`); False: it has no rewrite and stays as written."""
     sub = _subtype(cmd)
     if sub == "AT_AddConstraint":
-        return _rewrite_constraint(stmt, cmd, constraint_name, rules, pieces, kept, drops)
+        return _rewrite_constraint(stmt, cmd, constraint_name, rules, pieces, kept, drops,
+                                   facts)
     if sub == "AT_AlterColumnType":
+        if "column-type-change-rewrites" not in rules:
+            return False
+        touching = _touching_type_changes(stmt)
+        if touching:
+            pieces.declined.append(
+                f"{cmd.name}: the statement also runs "
+                f"{'; '.join(_alone_sql(stmt, c) for c in touching)}, which "
+                "names or reads a column whose type it changes: the expand/contract rewrite's "
+                "contract step would drop it with the old column (or fail); no expand/contract "
+                "rewrite of the type change")
+            return False
         column_facts = _type_change_facts(stmt, cmd, facts)
-        if column_facts is None or "column-type-change-rewrites" not in rules:
+        if column_facts is None:
             return False
         shared = _indexes_shared(stmt, cmd.name, column_facts)
         if shared:
@@ -1155,15 +1237,13 @@ _CARRIED = ("AT_SetNotNull", "AT_DropNotNull", "AT_ColumnDefault")
 
 def _type_change_facts(stmt, cmd, facts: dict) -> dict | None:
     """The facts of type change `cmd`, to rewrite it as expand/contract; None to leave it as
-    written. A statement of several subcommands is rewritten when each changes the type of
-    a column of its own, or sets or drops the NOT NULL or default of such a column (another
-    subcommand could read or change the column the contract step drops): each one that
-    rewrites the table, with its column's facts, what those subcommands make of the column
-    counted in (`_carried_facts`)."""
+    written. In a statement of several subcommands (none of them naming or reading a column
+    whose type changes but to set or drop its NOT NULL or default: `_touching_type_changes`),
+    each type change that rewrites the table is rewritten, with its column's facts, what
+    those subcommands make of the column counted in (`_carried_facts`); the subcommands on
+    other columns stay in the statement, each judged (and rewritten) on its own."""
     changed = [c.name for c in stmt.cmds if _subtype(c) == "AT_AlterColumnType"]
-    if len(set(changed)) != len(changed) or any(
-            _subtype(c) != "AT_AlterColumnType" and (
-                _subtype(c) not in _CARRIED or c.name not in changed) for c in stmt.cmds):
+    if len(set(changed)) != len(changed):
         return None
     if len(stmt.cmds) == 1:
         return facts
@@ -1171,6 +1251,45 @@ def _type_change_facts(stmt, cmd, facts: dict) -> dict | None:
     if own is None or not own.get("rewrites"):
         return None
     return {**facts, **own, **_carried_facts(_companions(stmt, cmd.name, _CARRIED), own)}
+
+
+def _alone_sql(stmt, cmd) -> str:
+    """Subcommand `cmd` of ALTER TABLE `stmt` as a statement of its own (pglast prints some
+    subcommands only inside one)."""
+    from pglast import ast
+
+    return _sql(ast.AlterTableStmt(relation=stmt.relation, cmds=(cmd,), objtype=stmt.objtype))
+
+
+def _touching_type_changes(stmt) -> list:
+    """The subcommands of `stmt` beside its type changes that name or read a column whose
+    type it changes (a CHECK or key over it, a generated column reading it, SET STATISTICS
+    of it), but for the SET / DROP NOT NULL and SET / DROP DEFAULT its rewrite carries over:
+    the contract step's DROP COLUMN would drop what they make with the old column. Any
+    identifier written in a subcommand counts (a referenced table's column of the same name
+    too): an expand/contract rewrite is declined rather than lose a constraint."""
+    changed = {c.name for c in stmt.cmds if _subtype(c) == "AT_AlterColumnType"}
+    return [c for c in stmt.cmds if _subtype(c) != "AT_AlterColumnType"
+            and not (_subtype(c) in _CARRIED and c.name in changed)
+            and (c.name in changed or changed & _identifiers_in(c.def_))]
+
+
+def _identifiers_in(node) -> set[str]:
+    """Every name a pglast node writes (its String nodes: column references, key columns,
+    type and function names)."""
+    from pglast import ast
+
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.String):
+            found.add(item.sval)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, ast.Node):
+            stack.extend(getattr(item, attr) for attr in item)
+    return found
 
 
 def _indexes_shared(stmt, column: str, facts: dict) -> list[str]:
@@ -1207,7 +1326,7 @@ def _subtype(cmd) -> str:
 
 
 def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: Pieces,
-                        kept: list, drops: list) -> bool:
+                        kept: list, drops: list, facts: dict) -> bool:
     """ADD CONSTRAINT: a FOREIGN KEY or CHECK added NOT VALID and validated later; a UNIQUE
     or PRIMARY KEY built as a unique index CONCURRENTLY, then attached. Every clause the user
     wrote stays (ON DELETE, DEFERRABLE, INCLUDE, NULLS NOT DISTINCT, ...); an unnamed
@@ -1219,6 +1338,12 @@ def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: P
         return False
     kind = con.contype.name
     if _NOT_VALID_RULES.get(kind) in rules and not con.skip_validation:
+        if kind == "CONSTR_FOREIGN" and _by_partition(facts):
+            name = con.conname or default_name
+            if not _partitions_known(stmt, name, facts, pieces):
+                return False
+            _foreign_key_by_partition(stmt, cmd, name, facts, pieces)
+            return True
         con.conname = con.conname or default_name or None
         con.skip_validation = True
         con.initially_valid = False
@@ -1232,6 +1357,49 @@ def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: P
             not con.indexname and con.keys and not con.without_overlaps:
         return _unique_via_index(stmt, cmd, con.conname or default_name, pieces, drops)
     return False
+
+
+def _by_partition(facts: dict) -> bool:
+    """Whether the statement adds a foreign key to a partitioned table for a server that
+    refuses NOT VALID there (before PostgreSQL 18: its release notes)."""
+    return bool(facts.get("partitioned_keys")) and _pg_version(facts) < 18
+
+
+def _partitions_known(stmt, name: str, facts: dict, pieces: Pieces) -> bool:
+    """Whether the catalog knows the leaf partitions of the partitioned table that foreign
+    key `name` is added to; else why it is left as written (in `pieces.declined`)."""
+    if name and (facts.get("partitioned_keys") or {}).get(name, ("", ()))[1]:
+        return True
+    pieces.declined.append(
+        f"{_table_sql(stmt.relation)} is partitioned and PostgreSQL before 18 refuses NOT "
+        "VALID on its foreign key: add the key NOT VALID to each partition, VALIDATE "
+        "CONSTRAINT each in a later migration, then add it to the table, which takes them "
+        "over without reading them (lockwise knows none of its partitions)")
+    return False
+
+
+def _foreign_key_by_partition(stmt, cmd, name: str, facts: dict, pieces: Pieces) -> None:
+    """Before PostgreSQL 18, foreign key `cmd` (ADD CONSTRAINT) of a partitioned table, named
+    `name`, whose partitions the catalog knows (`_partitions_known`): added NOT VALID to each
+    leaf partition, validated there in the next migration, and then added to the table as
+    written, which takes the partitions' validated keys over without reading them (checked
+    on the server); the keys keep the name the table's gives its clones."""
+    from lockwise.effects.foreign_keys import partition_key_steps
+
+    con = cmd.def_
+    table, leaves = facts["partitioned_keys"][name]
+    con.conname = name
+    valid = _sql(con)
+    con.skip_validation = True
+    con.initially_valid = False
+    # (one in another schema than the table: qualified, the table's search path need not
+    # find it)
+    parts = [relation_sql(leaf, table, bool(stmt.relation.schemaname)) for leaf in leaves]
+    keys, validated, whole = partition_key_steps(parts, _table_sql(stmt.relation), name,
+                                                 _sql(con), valid)
+    pieces.main.extend(keys)
+    pieces.at(0).extend(validated)
+    pieces.at(1).extend(whole)
 
 
 def _unique_via_index(stmt, cmd, name: str, pieces: Pieces, drops: list) -> bool:
@@ -1298,7 +1466,7 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
     # A CHECK, REFERENCES or UNIQUE beside the default is added the online way: a CHECK or
     # FOREIGN KEY NOT VALID at once (it judges the rows written from then on, the backfill's
     # too), validated in a later migration; the unique index is built after the backfill.
-    scanning = _scanning_constraint_names(coldef, facts) if other else None
+    scanning = _scanning_constraint_names(stmt, coldef, facts, pieces) if other else None
     if scanning is not None and len(scanning[0]) == len(other):
         other = []
     else:
@@ -1341,7 +1509,7 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
         _not_null_path(table_sql, table_name, coldef.colname, pieces, pieces.at(0), 1,
                        _pg_version(facts))
     if scanning is not None:
-        _add_column_constraints_online(stmt, coldef.colname, *scanning, pieces)
+        _add_column_constraints_online(stmt, coldef.colname, *scanning, pieces, facts)
     return True
 
 
@@ -1358,20 +1526,22 @@ def _rewrite_column_constraints(stmt, cmd, pieces: Pieces, facts: dict, kept: li
     CONCURRENTLY, then attached. The ADD COLUMN stays in its statement (`kept`)."""
     coldef = cmd.def_
     constraints = coldef.constraints or ()
-    scanning = _scanning_constraint_names(coldef, facts)
+    scanning = _scanning_constraint_names(stmt, coldef, facts, pieces)
     if scanning is None:
         return False
     moved, names = scanning
     coldef.constraints = tuple(c for c in constraints if c not in moved) or None
     kept.append(cmd)
-    _add_column_constraints_online(stmt, coldef.colname, moved, names, pieces)
+    _add_column_constraints_online(stmt, coldef.colname, moved, names, pieces, facts)
     return True
 
 
-def _scanning_constraint_names(coldef, facts: dict) -> tuple[list, tuple[str, ...]] | None:
+def _scanning_constraint_names(stmt, coldef, facts: dict,
+                               pieces: Pieces) -> tuple[list, tuple[str, ...]] | None:
     """The column's constraints that read every row (CHECK, REFERENCES, UNIQUE), with the
     names PostgreSQL gives them; None when there are none, or a PRIMARY KEY, or their names
-    are not known one by one."""
+    are not known one by one, or a REFERENCES of a partitioned table whose partitions are
+    not known needs them (`_partitions_known`)."""
     constraints = coldef.constraints or ()
     moved = [c for c in constraints if c.contype.name in _SCANNING_LABELS]
     if not moved or any(c.contype.name == "CONSTR_PRIMARY" for c in constraints):
@@ -1379,14 +1549,21 @@ def _scanning_constraint_names(coldef, facts: dict) -> tuple[list, tuple[str, ..
     names = (facts.get("column_constraint_names") or {}).get(coldef.colname, ())
     if len(names) != len(moved) or len(set(names)) != len(names):
         return None  # two unnamed constraints of a kind: named one after the other
+    if _by_partition(facts) and not all(
+            _partitions_known(stmt, name, facts, pieces)
+            for con, name in zip(moved, names, strict=True)
+            if con.contype.name == "CONSTR_FOREIGN"):
+        return None
     return moved, names
 
 
 def _add_column_constraints_online(stmt, column_name: str, moved: list,
-                                   names: tuple[str, ...], pieces: Pieces) -> None:
+                                   names: tuple[str, ...], pieces: Pieces,
+                                   facts: dict) -> None:
     """The constraints `moved` of a column added without them, each the online way: a CHECK
-    or FOREIGN KEY NOT VALID, validated in the next migration; a UNIQUE as a unique index
-    built CONCURRENTLY, then attached."""
+    or FOREIGN KEY NOT VALID, validated in the next migration (before PostgreSQL 18, a
+    partitioned table's foreign key on each partition, see `_foreign_key_by_partition`); a
+    UNIQUE as a unique index built CONCURRENTLY, then attached."""
     from pglast import ast, enums
 
     column = ast.String(sval=column_name)
@@ -1401,6 +1578,9 @@ def _add_column_constraints_online(stmt, column_name: str, moved: list,
             continue
         if con.contype.name == "CONSTR_FOREIGN":
             con.fk_attrs = (column,)
+            if _by_partition(facts):
+                _foreign_key_by_partition(stmt, add, name, facts, pieces)
+                continue
         con.skip_validation, con.initially_valid = True, False
         pieces.main.append(_sql(ast.AlterTableStmt(relation=stmt.relation, cmds=(add,),
                                                    objtype=stmt.objtype)))

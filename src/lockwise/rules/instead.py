@@ -174,7 +174,8 @@ SQL_FACTS: dict[str, Writer] = {
 SQL_TEXT_FACTS = frozenset({
     "add_partition_sql", "advisory_unlock_sql", "advisory_xact_lock_sql", "alter_type_sql",
     "default_check_name", "default_exclusion_sql", "deprecated_names_sql",
-    "default_partition_sql", "foreign_key_sql", "index_parts_sql", "per_table_checks_sql",
+    "default_partition_sql", "foreign_key_sql", "index_parts_sql", "partition_keys_sql",
+    "per_table_checks_sql",
     "prebuilt_indexes_sql", "prevalidated_keys_sql", "roles_sql", "new_role_sql",
     "alter_clause", "alter_clause_arg", "algorithm", "algorithm_instead_sql",
     "backfill_value_sql", "base_type", "bigint_type_sql",

@@ -314,6 +314,10 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
             constraint_name(b.ctx.catalog, con, table, facts["column"])
             for con in column_def_constraints(col)
             if con.get("contype") in _SCANNING_CONSTRAINTS)
+        # its REFERENCES before PostgreSQL 18, which refuses NOT VALID on a partitioned table
+        known = b.ctx.catalog.tables.get(table)
+        facts["partitioned_table"] = known is not None and known.kind == "partitioned"
+        facts["fk_leaf_partitions"] = b.ctx.catalog.leaf_partitions(table)
     b.creates.add(f"column:{table}.{facts['column']}")
     # A generated expression or an inline CHECK over other columns depends on them.
     b.reads.update(f"column:{table}.{c}" for c in columns_read(
@@ -999,7 +1003,10 @@ def column_index_facts(catalog: Catalog, table: str, column: str) -> dict:
     declined for those), nor a part of a partitioned index. How many indexes read the
     column (`column_index_count`): those others are left to the user. And for a partitioned
     table, its partitions top down, each with its parent and whether it is partitioned
-    itself (`partition_tree`): each gets a part of each index."""
+    itself (`partition_tree`): each gets a part of each index. The extended statistics with
+    expressions that read the column, each with its name (qualified) and CREATE STATISTICS
+    definition (`column_statistics`): the server keeps no text of them the contract step
+    could rename the column in, so they are made again from the migrations'."""
     known = catalog.tables.get(table)
     over = [idx for idx in catalog.indexes_on(table)
             if column in idx.columns or column in idx.reads]
@@ -1015,7 +1022,12 @@ def column_index_facts(catalog: Catalog, table: str, column: str) -> dict:
             "partition_tree": tuple(
                 (part, catalog.tables[part].partition_of,
                  catalog.tables[part].kind == "partitioned")
-                for part in catalog.partitions(table)) if partitioned else ()}
+                for part in catalog.partitions(table)) if partitioned else (),
+            "column_statistics": tuple(
+                (stat, definition) for stat, on in catalog.statistics.items()
+                if on == table and column in catalog.statistics_reads.get(stat, ())
+                and (definition := catalog.statistics_definitions.get(stat)) is not None
+                and any(unwrap(e)[1].get("expr") for e in definition.get("exprs") or ()))}
 
 
 def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:

@@ -14,8 +14,15 @@ from lockwise.catalog.replay import (
     not_null_name,
     refused_inherited,
 )
-from lockwise.effects.foreign_keys import foreign_key_sql
-from lockwise.effects.nodes import PrintedSql, columns_read, range_var, strings, unwrap
+from lockwise.effects.foreign_keys import foreign_key_sql, partition_key_steps
+from lockwise.effects.nodes import (
+    PrintedSql,
+    columns_read,
+    expression_sql,
+    range_var,
+    strings,
+    unwrap,
+)
 from lockwise.effects.partitions import partitioned_constraint_sql
 from lockwise.effects.postgres.attach import child_not_null_facts
 from lockwise.effects.postgres.builder import (
@@ -93,6 +100,10 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                      ref_table_is_new=b.ctx.table_is_new(ref),
                      locked_tables_text=_write_blocked_text(b, table, ref),
                      fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
+        facts.update(_partition_keys_facts(b.ctx.catalog, table, con, base))
+        if not_valid and facts["fk_leaf_partitions"]:
+            facts["partition_keys_sql"] = _partition_keys_sql(
+                b.ctx.catalog, table, {**con, "conname": name}, base)
         # Only a table these migrations created has a fully known set of indexes.
         known = b.ctx.catalog.tables.get(table)
         facts["indexes_known"] = known is not None and known.created_by is not None
@@ -103,7 +114,10 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # server).
         inheritance_child = bool(base.get("recursed_from")) and \
             not _is_partition(b.ctx.catalog, table)
-        if not not_valid and (equal is None or not equal.validated) and not inheritance_child:
+        # a partitioned table whose leaves have the key validated takes theirs over: no
+        # validation query runs (checked on the server)
+        if not not_valid and (equal is None or not equal.validated) and \
+                not inheritance_child and not facts["checked_on_partitions"]:
             b.scan(table, "foreign key validation")
             # A temporal key (PERIOD) added valid is checked row by row, each row looked up in
             # the referenced key's index; VALIDATE, ENFORCED and ATTACH of one still run the
@@ -312,9 +326,8 @@ def _partitioned_constraint_facts(b: Builder, table: str, name: str, kind: str,
             base.get("recursed_from"):
         return {}
     leaves = () if base.get("only") else tuple(
-        p for p in catalog.partitions(table)
-        if (catalog.tables.get(p) or NO_TABLE).kind != "partitioned"
-        and _partition_constraint_scan(catalog, p, kind, columns))
+        p for p in catalog.leaf_partitions(table)
+        if _partition_constraint_scan(catalog, p, kind, columns))
     nullable = tuple(c for c in columns if not _not_null_in(catalog, table, c))
     constraint = name or default_constraint_name(catalog, table, columns, kind)
     return {"partitions_to_index": leaves,
@@ -478,6 +491,38 @@ def _write_blocked_text(b: Builder, table: str, ref: str) -> str:
     no code writes yet (unless both are: then the referencing table, as written)."""
     tables = [t for t in dict.fromkeys((table, ref)) if not b.ctx.table_is_new(t)] or [table]
     return " and ".join(tables)
+
+
+def _partition_keys_facts(catalog: Catalog, table: str, con: dict, base: dict) -> dict:
+    """Foreign key `con` added to partitioned `table` (not to one of its partitions by the
+    recursion; for those, none): its leaf partitions (`fk_leaf_partitions`, qualified), which before
+    PostgreSQL 18 take the key NOT VALID in its place (the server refuses NOT VALID on a
+    partitioned table), and whether each of them has an equal validated key already
+    (`checked_on_partitions`): the table's key then takes those over and reads no partition
+    (checked on the server)."""
+    if (catalog.tables.get(table) or NO_TABLE).kind != "partitioned":
+        return {"fk_leaf_partitions": (), "checked_on_partitions": False}
+    leaves = catalog.leaf_partitions(table)
+    # (a sub-partitioned partition the recursion reaches takes its leaves' keys over too)
+    return {"fk_leaf_partitions": () if base.get("recursed_from") else leaves,
+            "checked_on_partitions": bool(leaves) and all(
+                (equal := _equal_foreign_key(catalog, leaf, con)) is not None and equal.validated
+                for leaf in leaves)}
+
+
+def _partition_keys_sql(catalog: Catalog, table: str, con: dict, base: dict) -> str:
+    """NOT VALID foreign key `con` (named) of partitioned `table` as the migrations that add
+    it where the server refuses it there (`partition_key_steps`), each after the previous
+    one committed."""
+    qualified = bool(base.get("qualified"))
+    valid = {key: value for key, value in con.items() if key != "skip_validation"}
+    steps = partition_key_steps(
+        [relation_sql(leaf, table, qualified) for leaf in catalog.leaf_partitions(table)],
+        relation_sql(table, table, qualified), con["conname"],
+        str(expression_sql({"Constraint": con})),
+        str(expression_sql({"Constraint": {**valid, "initially_valid": True}})))
+    return "\n-- next migration, after the previous one committed:\n".join(
+        "\n".join(f"{sql};" for sql in step) for step in steps)
 
 
 def _equal_foreign_key(catalog: Catalog, part: str, con: dict) -> Constraint | None:
