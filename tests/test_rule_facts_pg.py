@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from effect_helpers import effect_after, server_refuses
+from effect_helpers import catalog_after, effect_after, server_refuses
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
 from lockwise.effects.context import Context
@@ -2055,3 +2055,98 @@ def test_range_over_a_domain_follows_renames_and_drops(pg_db: str, setup: str) -
     (action,) = [a for a in effect_after(setup, sql).actions if a.kind == "alter_domain"]
     refused = (psycopg.errors.FeatureNotSupported,)
     assert bool(action.facts.get("refused_by")) == server_refuses(pg_db, setup, sql, refused)
+
+
+_PARTITIONED_SETUP = (
+    "CREATE TABLE p (id int, n int) PARTITION BY LIST (id);\n"
+    "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
+    "CREATE INDEX p_n ON p (n);\n"
+    "CREATE TABLE q (id int, n int) PARTITION BY LIST (id);\n"
+    "CREATE TABLE t (id int, n int);\n"
+    "CREATE INDEX t_n ON t (n);\n")
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE p SET (fillfactor = 70)",
+    "ALTER TABLE q SET (autovacuum_enabled = false)",
+    "ALTER TABLE p SET (parallel_workers = 2, toast.autovacuum_enabled = false)",
+    "ALTER TABLE p SET (toast.autovacuum_enabled = false)",
+    "ALTER TABLE p RESET (fillfactor)",
+    "ALTER TABLE p1 SET (fillfactor = 70)",
+    "ALTER TABLE t SET (fillfactor = 70)",
+    "ALTER TABLE p SET UNLOGGED",
+    "ALTER TABLE q SET LOGGED",
+    "ALTER TABLE p1 SET UNLOGGED",
+    "ALTER TABLE p ADD CONSTRAINT c CHECK (n > 0) NO INHERIT",
+    "ALTER TABLE q ADD CHECK (n > 0) NO INHERIT",
+    "ALTER TABLE p1 ADD CONSTRAINT c CHECK (n > 0) NO INHERIT",
+    "ALTER TABLE p ADD CONSTRAINT c CHECK (n > 0)",
+    "ALTER TABLE p CLUSTER ON p_n",
+    "ALTER TABLE p SET WITHOUT CLUSTER",
+    "ALTER TABLE t CLUSTER ON t_n",
+    "ALTER TABLE p SET ACCESS METHOD heap",
+    "CLUSTER p USING p_n",
+    "REINDEX INDEX p_n",
+    "CREATE TABLE r (id int) PARTITION BY LIST (id) WITH (fillfactor = 70)",
+    "CREATE TABLE r (id int) WITH (fillfactor = 70)",
+    "CREATE UNLOGGED TABLE r (id int) PARTITION BY LIST (id)",
+    "CREATE TABLE r (id int, CHECK (id > 0) NO INHERIT) PARTITION BY LIST (id)",
+    "CREATE TABLE r (id int CHECK (id > 0) NO INHERIT) PARTITION BY LIST (id)",
+    "CREATE TABLE r (id int CHECK (id > 0) NO INHERIT)",
+    "CREATE TABLE r (id int) PARTITION BY LIST (id) USING heap",
+])
+def test_refused_on_partitioned_table_matches_server(pg_db: str, sql: str) -> None:
+    """partitioned-table-refused reports what PostgreSQL (the embedded 18) refuses to do to a
+    partitioned table (storage parameters, a persistence, a NO INHERIT CHECK, a clustered
+    index, ...) exactly when it refuses it, in the server's words."""
+    import psycopg
+
+    effect = effect_after(_PARTITIONED_SETUP, sql)
+    said = [a.facts["refused_on_partitioned_text"] for a in effect.actions
+            if a.facts.get("refused_on_partitioned")]
+    with _connect(pg_db) as conn:
+        conn.execute(_PARTITIONED_SETUP)
+        try:
+            conn.execute(sql)
+            refused = ""
+        except psycopg.Error as exc:
+            refused = exc.diag.message_primary or ""
+    assert bool(said) == bool(refused), (said, refused)
+    if refused:
+        assert refused in said[0]
+
+
+@pytest.mark.parametrize(("sql", "version", "refused"), [
+    ("ALTER TABLE p SET UNLOGGED", 17, False),  # a no-op on the partitioned table before 18
+    ("ALTER TABLE p SET UNLOGGED", 18, True),
+    ("CREATE UNLOGGED TABLE r (id int) PARTITION BY LIST (id)", 17, False),
+    ("ALTER TABLE p SET ACCESS METHOD heap", 16, True),
+    ("ALTER TABLE p SET ACCESS METHOD heap", 17, False),
+    ("CREATE TABLE r (id int) PARTITION BY LIST (id) USING heap", 16, True),
+    ("CLUSTER p USING p_n", 14, True),
+    ("CLUSTER p USING p_n", 15, False),
+    ("REINDEX INDEX p_n", 13, True),
+    ("REINDEX INDEX p_n", 14, False),
+    ("ALTER TABLE p SET (fillfactor = 70)", 12, True),
+])
+def test_refused_on_partitioned_table_follows_the_version(sql: str, version: int,
+                                                          refused: bool) -> None:
+    """What changed between versions (checked on 15.18 and 18.6; the rest from the release
+    notes): a version that refuses it refuses, the others not."""
+    (stmt,) = parse_sql(sql).statements
+    ctx = Context(catalog=catalog_after(_PARTITIONED_SETUP), pg_version=version,
+                  pg_version_stated=True)
+    effect = compute_effect(stmt.tree, ctx)
+    assert any(a.facts.get("refused_on_partitioned") for a in effect.actions) == refused
+
+
+def test_refused_on_partitioned_table_by_version_needs_the_version_stated() -> None:
+    """Without --pg-version, only what every version refuses is said: SET UNLOGGED of a
+    partitioned table is refused from 18 on, a no-op before."""
+    ctx = Context(catalog=catalog_after(_PARTITIONED_SETUP), pg_version=18)
+    (stmt,) = parse_sql("ALTER TABLE p SET UNLOGGED").statements
+    assert not any(a.facts.get("refused_on_partitioned")
+                   for a in compute_effect(stmt.tree, ctx).actions)
+    (stmt,) = parse_sql("ALTER TABLE p SET (fillfactor = 70)").statements
+    assert any(a.facts.get("refused_on_partitioned")
+               for a in compute_effect(stmt.tree, ctx).actions)
