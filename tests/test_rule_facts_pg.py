@@ -2101,7 +2101,7 @@ def test_refused_on_partitioned_table_matches_server(pg_db: str, sql: str) -> No
     index, ...) exactly when it refuses it, in the server's words."""
     import psycopg
 
-    effect = effect_after(_PARTITIONED_SETUP, sql)
+    effect = _partitioned_effect(sql, 18)  # the embedded server's version, stated
     said = [a.facts["refused_on_partitioned_text"] for a in effect.actions
             if a.facts.get("refused_on_partitioned")]
     with _connect(pg_db) as conn:
@@ -2133,11 +2133,14 @@ def test_refused_on_partitioned_table_follows_the_version(sql: str, version: int
                                                           refused: bool) -> None:
     """What changed between versions (checked on 15.18 and 18.6; the rest from the release
     notes): a version that refuses it refuses, the others not."""
-    (stmt,) = parse_sql(sql).statements
-    ctx = Context(catalog=catalog_after(_PARTITIONED_SETUP), pg_version=version,
-                  pg_version_stated=True)
-    effect = compute_effect(stmt.tree, ctx)
+    effect = _partitioned_effect(sql, version)
     assert any(a.facts.get("refused_on_partitioned") for a in effect.actions) == refused
+
+
+def _partitioned_effect(sql: str, version: int):
+    (stmt,) = parse_sql(sql).statements
+    return compute_effect(stmt.tree, Context(catalog=catalog_after(_PARTITIONED_SETUP),
+                                             pg_version=version, pg_version_stated=True))
 
 
 def test_refused_on_partitioned_table_by_version_needs_the_version_stated() -> None:

@@ -438,6 +438,57 @@ def refused_facts(refused: list[str]) -> dict:
     return {"refused_references": tuple(refused), "refused_references_text": "; ".join(refused)}
 
 
+#: What PostgreSQL refuses to do to a partitioned table, in its own words (`{name}`: the
+#: relation's name as it prints it), with the first and last major versions that refuse it
+#: (None: every version). Checked on 15.18 and 18.6; the bounds beyond them from the
+#: release notes (CLUSTER of one from 15, REINDEX of a partitioned index from 14, an access
+#: method from 17; an unlogged one refused from 18, before a no-op).
+_PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
+    "storage_parameters": ("cannot specify storage parameters for a partitioned table",
+                           None, None),
+    "set_logged": ('ALTER action SET LOGGED cannot be performed on relation "{name}": '
+                   "this operation is not supported for partitioned tables", 18, None),
+    "set_unlogged": ('ALTER action SET UNLOGGED cannot be performed on relation "{name}": '
+                     "this operation is not supported for partitioned tables", 18, None),
+    "unlogged": ("partitioned tables cannot be unlogged", 18, None),
+    "no_inherit_check": ('cannot add NO INHERIT constraint to partitioned table "{name}"',
+                         None, None),
+    "no_inherit_not_null": ("not-null constraints on partitioned tables cannot be NO INHERIT",
+                            None, None),
+    "cluster_on": ("cannot mark index clustered in partitioned table", None, None),
+    "set_access_method": ("cannot change access method of a partitioned table", None, 16),
+    "access_method": ("specifying a table access method is not supported on a partitioned "
+                      "table", None, 16),
+    "cluster": ("cannot cluster a partitioned table", None, 14),
+    "reindex_index": ("REINDEX is not yet implemented for partitioned indexes", None, 13),
+}
+
+
+def refused_on_partitioned(ctx: Context, what: str, name: str) -> dict:
+    """The facts of a partitioned table's refusal of `what` (a key of
+    `_PARTITIONED_REFUSALS`; the caller knows the table is one), when the version in force
+    refuses it: `refused_on_partitioned` and the server's message. A refusal that depends on
+    the version is said only when the version is stated (--pg-version): the default is a
+    guess, and a statement some versions run is no error of the migration's."""
+    text, first, last = _PARTITIONED_REFUSALS[what]
+    if (first is not None or last is not None) and not ctx.pg_version_stated:
+        return {}
+    if first is not None and ctx.pg_version < first or \
+            last is not None and ctx.pg_version > last:
+        return {}
+    return {"refused_on_partitioned": True,
+            "refused_on_partitioned_text": text.format(name=name.split(".", 1)[-1])}
+
+
+def refused_if_partitioned(b: Builder, table: str, what: str) -> dict:
+    """`refused_on_partitioned` of `what` done to `table`, when the catalog knows it is a
+    partitioned table."""
+    if (b.ctx.catalog.tables.get(table) or NO_TABLE).kind != "partitioned":
+        return {}
+    return refused_on_partitioned(b.ctx, what, table)
+
+
+
 def scan_fk_lookups(b: Builder, target: str, referencing: str,
                     by_index: bool = False) -> None:
     """Validating a foreign key of `referencing` reads the referenced table: each partition of

@@ -29,6 +29,7 @@ from lockwise.effects.postgres.builder import (
     name_taken,
     partition_lineage,
     refused_facts,
+    refused_on_partitioned,
     scan_fk_lookups,
 )
 from lockwise.effects.postgres.columns import (
@@ -174,6 +175,8 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                                                               using_index or "")))
     if kind in ("check", "not_null") and not con.get("is_no_inherit"):
         facts.update(refused_with_only(b, table, base, f"adds constraint {name}"))
+    elif kind in ("check", "not_null") and facts["partitioned_table"]:
+        facts.update(refused_on_partitioned(b.ctx, f"no_inherit_{kind}", table))
     b.act("add_constraint", facts)
 
 

@@ -30,6 +30,7 @@ from lockwise.effects.postgres.builder import (
     read_tables,
     reference_text,
     refused_facts,
+    refused_on_partitioned,
     relation_skips,
     skipped,
     stored_reads,
@@ -114,9 +115,29 @@ def create_table(b: Builder, stmt: dict) -> None:
           **already_exists(name_taken(b, table) or key_name_taken(
               b, table.split(".", 1)[0], _constraints_written(stmt))),
           **refused_facts(_refused_in_create_table(b, table, stmt) if b.ctx.rule_text else []),
+          **_refused_as_partitioned(b, table, stmt),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
+
+
+def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:
+    """What a new partitioned table (PARTITION BY) may not be made with, the first of them
+    in the order the server checks (`refused_on_partitioned`): UNLOGGED, storage parameters
+    of its own (its TOAST table's are ignored), an access method, a NO INHERIT CHECK."""
+    if not stmt.get("partspec"):
+        return {}
+    options = [unwrap(d)[1] for d in stmt.get("options") or ()]
+    written = (("unlogged", (stmt.get("relation") or {}).get("relpersistence") == "u"),
+               ("storage_parameters", any(not d.get("defnamespace") for d in options)),
+               ("access_method", bool(stmt.get("accessMethod"))),
+               ("no_inherit_check", any(c.get("contype") == "CONSTR_CHECK" and
+                                        c.get("is_no_inherit")
+                                        for c in _constraints_written(stmt))))
+    for what, asked in written:
+        if asked and (facts := refused_on_partitioned(b.ctx, what, table)):
+            return facts
+    return {}
 
 
 def _lock_copied_expressions(b: Builder, source: str, options: int) -> None:

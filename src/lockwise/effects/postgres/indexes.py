@@ -17,6 +17,7 @@ from lockwise.effects.postgres.builder import (
     L,
     already_exists,
     name_taken,
+    refused_if_partitioned,
     relation_skips,
     skipped,
     table_facts,
@@ -149,6 +150,8 @@ def reindex(b: Builder, stmt: dict) -> None:
           name=(rel if qualified else rel.split(".", 1)[-1]) if rel else stmt.get("name") or "",
           table_is_new=b.ctx.table_is_new(table) if table else False,
           partitioned_table=partitioned,
+          **(refused_if_partitioned(b, table, "reindex_index")
+             if kind == "REINDEX_OBJECT_INDEX" else {}),
           rebuild_text=_rebuild_text(kind, partitioned),
           partitioned_reindex_sql=partitioned_reindex_sql(b.ctx.catalog, table, qualified)
           if partitioned and kind == "REINDEX_OBJECT_TABLE" else "")
