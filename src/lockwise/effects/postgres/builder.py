@@ -461,15 +461,21 @@ _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
                       "table", None, 16),
     "cluster": ("cannot cluster a partitioned table", None, 14),
     "reindex_index": ("REINDEX is not yet implemented for partitioned indexes", None, 13),
+    "unique_without_key": ("unique constraint on partitioned table must include all "
+                           'partitioning columns: {kind} constraint on table "{name}" lacks '
+                           'column "{column}" which is part of the partition key', None, None),
+    "unique_key_expression": ("unsupported {kind} constraint with partition key definition",
+                              None, None),
 }
 
 
-def refused_on_partitioned(ctx: Context, what: str, name: str) -> dict:
+def refused_on_partitioned(ctx: Context, what: str, name: str, **words: str) -> dict:
     """The facts of a partitioned table's refusal of `what` (a key of
     `_PARTITIONED_REFUSALS`; the caller knows the table is one), when the version in force
     refuses it: `refused_on_partitioned` and the server's message. A refusal that depends on
     the version is said only when the version is stated (--pg-version): the default is a
-    guess, and a statement some versions run is no error of the migration's."""
+    guess, and a statement some versions run is no error of the migration's. `words`: the
+    other names the message prints."""
     text, first, last = _PARTITIONED_REFUSALS[what]
     if (first is not None or last is not None) and not ctx.pg_version_stated:
         return {}
@@ -477,7 +483,20 @@ def refused_on_partitioned(ctx: Context, what: str, name: str) -> dict:
             last is not None and ctx.pg_version > last:
         return {}
     return {"refused_on_partitioned": True,
-            "refused_on_partitioned_text": text.format(name=name.split(".", 1)[-1])}
+            "refused_on_partitioned_text": text.format(name=name.split(".", 1)[-1], **words)}
+
+
+def unique_key_refused(ctx: Context, table: str, partition_key: Sequence[str],
+                       columns: Sequence[str], kind: str) -> dict:
+    """A unique index or a UNIQUE / PRIMARY KEY (`kind`, as the server names it) with key
+    `columns` on partitioned `table`, whose partition key is `partition_key`: refused unless
+    each partition key column is a plain key column (not an expression, not INCLUDE), and
+    always when the partition key has an expression (checked on the server)."""
+    if "(expression)" in partition_key:
+        return refused_on_partitioned(ctx, "unique_key_expression", table, kind=kind)
+    missing = [c for c in partition_key if c not in columns]
+    return refused_on_partitioned(ctx, "unique_without_key", table, kind=kind,
+                                  column=missing[0]) if missing else {}
 
 
 def refused_if_partitioned(b: Builder, table: str, what: str) -> dict:

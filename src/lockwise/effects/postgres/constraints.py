@@ -31,6 +31,7 @@ from lockwise.effects.postgres.builder import (
     refused_facts,
     refused_on_partitioned,
     scan_fk_lookups,
+    unique_key_refused,
 )
 from lockwise.effects.postgres.columns import (
     not_null_proven,
@@ -131,6 +132,11 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                 b.scan(table, why)
             if kind != "exclude":
                 facts.update(_partitioned_constraint_facts(b, table, name, kind, columns, base))
+        if kind in ("unique", "primary") and facts["partitioned_table"] and \
+                not base.get("recursed_from"):
+            facts.update(unique_key_refused(
+                b.ctx, table, (b.ctx.catalog.tables.get(table) or NO_TABLE).partition_key,
+                columns, "PRIMARY KEY" if kind == "primary" else "UNIQUE"))
         elif kind == "primary" and using_index:
             t = b.ctx.catalog.tables.get(table)
             # USING INDEX names no columns: they are the index's.

@@ -35,6 +35,7 @@ from lockwise.effects.postgres.builder import (
     skipped,
     stored_reads,
     table_facts,
+    unique_key_refused,
 )
 from lockwise.effects.postgres.columns import (
     NARROW_KEY_TYPES,
@@ -128,6 +129,8 @@ def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:
     if not stmt.get("partspec"):
         return {}
     options = [unwrap(d)[1] for d in stmt.get("options") or ()]
+    key = tuple(unwrap(p)[1].get("name") or "(expression)"
+                for p in (stmt.get("partspec") or {}).get("partParams") or ())
     written = (("unlogged", (stmt.get("relation") or {}).get("relpersistence") == "u"),
                ("storage_parameters", any(not d.get("defnamespace") for d in options)),
                ("access_method", bool(stmt.get("accessMethod"))),
@@ -137,7 +140,24 @@ def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:
     for what, asked in written:
         if asked and (facts := refused_on_partitioned(b.ctx, what, table)):
             return facts
+    for kind, columns in _keys_written(stmt):
+        if facts := unique_key_refused(b.ctx, table, key, columns, kind):
+            return facts
     return {}
+
+
+def _keys_written(stmt: dict) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """The UNIQUE and PRIMARY KEY constraints a CREATE TABLE writes, as the server names
+    their kind, each with its key columns (a column's own: that column)."""
+    kinds = {"CONSTR_PRIMARY": "PRIMARY KEY", "CONSTR_UNIQUE": "UNIQUE"}
+    for element in stmt.get("tableElts") or ():
+        kind, body = unwrap(element)
+        if kind == "Constraint" and body.get("contype") in kinds:
+            yield kinds[body["contype"]], tuple(strings(body.get("keys")))
+        elif kind == "ColumnDef":
+            for con in body.get("constraints") or ():
+                if (contype := unwrap(con)[1].get("contype")) in kinds:
+                    yield kinds[contype], (body.get("colname", ""),)
 
 
 def _lock_copied_expressions(b: Builder, source: str, options: int) -> None:

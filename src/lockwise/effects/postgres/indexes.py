@@ -21,6 +21,7 @@ from lockwise.effects.postgres.builder import (
     relation_skips,
     skipped,
     table_facts,
+    unique_key_refused,
 )
 from lockwise.effects.postgres.maintenance import known_tables, partition_by_partition
 
@@ -52,7 +53,8 @@ def create_index(b: Builder, stmt: dict) -> None:
                 index_name=stmt.get("idxname") or "", columns=_index_columns(stmt)):
         b.transactional = not concurrently
         return
-    partitioned = (catalog.tables.get(table) or NO_TABLE).kind == "partitioned"
+    known = catalog.tables.get(table) or NO_TABLE
+    partitioned = known.kind == "partitioned"
     # ON ONLY a partitioned table: an invalid index on the parent alone, nothing is built.
     if not (only and partitioned):
         b.scan(table, "index build")  # (dropped in build() for a partitioned table: no storage)
@@ -87,6 +89,8 @@ def create_index(b: Builder, stmt: dict) -> None:
           if_not_exists=bool(stmt.get("if_not_exists")), partial=bool(stmt.get("whereClause")),
           method=stmt.get("accessMethod", "btree"), named=bool(stmt.get("idxname")),
           partitioned_table=partitioned, only=only, partitions=partitions,
+          **(unique_key_refused(b.ctx, table, known.partition_key, columns, "UNIQUE")
+             if partitioned and stmt.get("unique") else {}),
           partitions_text=", ".join(partitions) or "none known",
           partitioned_index_sql=partitioned_index_sql(
               catalog, table, qualified, index_name, columns,
