@@ -2063,7 +2063,9 @@ _PARTITIONED_SETUP = (
     "CREATE INDEX p_n ON p (n);\n"
     "CREATE TABLE q (id int, n int) PARTITION BY LIST (id);\n"
     "CREATE TABLE t (id int, n int);\n"
-    "CREATE INDEX t_n ON t (n);\n")
+    "CREATE INDEX t_n ON t (n);\n"
+    "CREATE TABLE s (id int, n int) PARTITION BY LIST (id);\n"
+    "CREATE TABLE s1 PARTITION OF s FOR VALUES IN (1) PARTITION BY LIST (n);\n")
 
 
 @pytest.mark.parametrize("sql", [
@@ -2113,6 +2115,11 @@ _PARTITIONED_SETUP = (
     "CREATE TABLE r (id int, n int, UNIQUE (n, id)) PARTITION BY LIST ((id + 1))",
     "CREATE TABLE r (id int, n int, UNIQUE (n)) PARTITION BY LIST (id)",
     "CREATE TABLE r (id int, n int, UNIQUE (n))",
+    "CREATE UNIQUE INDEX u ON s (id)",
+    "CREATE UNIQUE INDEX u ON ONLY s (id)",
+    "CREATE UNIQUE INDEX u ON s (id, n)",
+    "ALTER TABLE s ADD CONSTRAINT u UNIQUE (id)",
+    "ALTER TABLE ONLY s ADD CONSTRAINT u UNIQUE (id)",
 ])
 def test_refused_on_partitioned_table_matches_server(pg_db: str, sql: str) -> None:
     """partitioned-table-refused reports what PostgreSQL (the embedded 18) refuses to do to a
