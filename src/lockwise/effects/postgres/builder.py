@@ -486,17 +486,29 @@ def refused_on_partitioned(ctx: Context, what: str, name: str, **words: str) -> 
             "refused_on_partitioned_text": text.format(name=name.split(".", 1)[-1], **words)}
 
 
-def unique_key_refused(ctx: Context, table: str, partition_key: Sequence[str],
+def unique_key_refused(ctx: Context, keyed: Iterable[tuple[str, Sequence[str]]],
                        columns: Sequence[str], kind: str) -> dict:
     """A unique index or a UNIQUE / PRIMARY KEY (`kind`, as the server names it) with key
-    `columns` on partitioned `table`, whose partition key is `partition_key`: refused unless
-    each partition key column is a plain key column (not an expression, not INCLUDE), and
-    always when the partition key has an expression (checked on the server)."""
-    if "(expression)" in partition_key:
-        return refused_on_partitioned(ctx, "unique_key_expression", table, kind=kind)
-    missing = [c for c in partition_key if c not in columns]
-    return refused_on_partitioned(ctx, "unique_without_key", table, kind=kind,
-                                  column=missing[0]) if missing else {}
+    `columns` on the partitioned tables `keyed` ((table, partition key): the table itself and
+    the partitioned partitions it reaches, `partitioned_keys`): refused unless each partition
+    key column of each is a plain key column (not an expression, not INCLUDE), and always
+    when a partition key has an expression (checked on the server)."""
+    for table, partition_key in keyed:
+        if "(expression)" in partition_key:
+            return refused_on_partitioned(ctx, "unique_key_expression", table, kind=kind)
+        missing = [c for c in partition_key if c not in columns]
+        if missing:
+            return refused_on_partitioned(ctx, "unique_without_key", table, kind=kind,
+                                          column=missing[0])
+    return {}
+
+
+def partitioned_keys(catalog: Catalog, table: str, only: bool) -> list[tuple[str, tuple]]:
+    """The partition keys a unique key on partitioned `table` must hold: its own, and
+    without ONLY those of its partitioned partitions, which get the key too."""
+    below = () if only else catalog.partitions(table)
+    return [(t, known.partition_key) for t in (table, *below)
+            if (known := catalog.tables.get(t)) is not None and known.kind == "partitioned"]
 
 
 def refused_if_partitioned(b: Builder, table: str, what: str) -> dict:

@@ -28,6 +28,7 @@ from lockwise.effects.postgres.builder import (
     fk_target,
     name_taken,
     partition_lineage,
+    partitioned_keys,
     refused_facts,
     refused_on_partitioned,
     scan_fk_lookups,
@@ -135,7 +136,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         if kind in ("unique", "primary") and facts["partitioned_table"] and \
                 not base.get("recursed_from"):
             facts.update(unique_key_refused(
-                b.ctx, table, (b.ctx.catalog.tables.get(table) or NO_TABLE).partition_key,
+                b.ctx, partitioned_keys(b.ctx.catalog, table, bool(base.get("only"))),
                 columns, "PRIMARY KEY" if kind == "primary" else "UNIQUE"))
         elif kind == "primary" and using_index:
             t = b.ctx.catalog.tables.get(table)

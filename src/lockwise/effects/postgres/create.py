@@ -141,7 +141,7 @@ def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:
         if asked and (facts := refused_on_partitioned(b.ctx, what, table)):
             return facts
     for kind, columns in _keys_written(stmt):
-        if facts := unique_key_refused(b.ctx, table, key, columns, kind):
+        if facts := unique_key_refused(b.ctx, ((table, key),), columns, kind):
             return facts
     return {}
 

@@ -17,6 +17,7 @@ from lockwise.effects.postgres.builder import (
     L,
     already_exists,
     name_taken,
+    partitioned_keys,
     refused_if_partitioned,
     relation_skips,
     skipped,
@@ -53,8 +54,7 @@ def create_index(b: Builder, stmt: dict) -> None:
                 index_name=stmt.get("idxname") or "", columns=_index_columns(stmt)):
         b.transactional = not concurrently
         return
-    known = catalog.tables.get(table) or NO_TABLE
-    partitioned = known.kind == "partitioned"
+    partitioned = (catalog.tables.get(table) or NO_TABLE).kind == "partitioned"
     # ON ONLY a partitioned table: an invalid index on the parent alone, nothing is built.
     if not (only and partitioned):
         b.scan(table, "index build")  # (dropped in build() for a partitioned table: no storage)
@@ -89,7 +89,8 @@ def create_index(b: Builder, stmt: dict) -> None:
           if_not_exists=bool(stmt.get("if_not_exists")), partial=bool(stmt.get("whereClause")),
           method=stmt.get("accessMethod", "btree"), named=bool(stmt.get("idxname")),
           partitioned_table=partitioned, only=only, partitions=partitions,
-          **(unique_key_refused(b.ctx, table, known.partition_key, columns, "UNIQUE")
+          **(unique_key_refused(b.ctx, partitioned_keys(catalog, table, only), columns,
+                                "UNIQUE")
              if partitioned and stmt.get("unique") else {}),
           partitions_text=", ".join(partitions) or "none known",
           partitioned_index_sql=partitioned_index_sql(
