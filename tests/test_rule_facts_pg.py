@@ -2065,7 +2065,13 @@ _PARTITIONED_SETUP = (
     "CREATE TABLE t (id int, n int);\n"
     "CREATE INDEX t_n ON t (n);\n"
     "CREATE TABLE s (id int, n int) PARTITION BY LIST (id);\n"
-    "CREATE TABLE s1 PARTITION OF s FOR VALUES IN (1) PARTITION BY LIST (n);\n")
+    "CREATE TABLE s1 PARTITION OF s FOR VALUES IN (1) PARTITION BY LIST (n);\n"
+    "CREATE TABLE w (id int, n int NOT NULL, m int) PARTITION BY LIST (id);\n"
+    "CREATE TABLE w1 PARTITION OF w FOR VALUES IN (1);\n"
+    "CREATE TABLE w2 (id int, n int NOT NULL, m int);\n"
+    "ALTER TABLE w ATTACH PARTITION w2 FOR VALUES IN (2);\n"
+    "CREATE TABLE ref (id int PRIMARY KEY);\n"
+    "CREATE TABLE x (id int);\n")
 
 
 @pytest.mark.parametrize("sql", [
@@ -2120,6 +2126,33 @@ _PARTITIONED_SETUP = (
     "CREATE UNIQUE INDEX u ON s (id, n)",
     "ALTER TABLE s ADD CONSTRAINT u UNIQUE (id)",
     "ALTER TABLE ONLY s ADD CONSTRAINT u UNIQUE (id)",
+    "ALTER TABLE ONLY p ADD CONSTRAINT f FOREIGN KEY (n) REFERENCES ref",
+    "ALTER TABLE ONLY q ADD CONSTRAINT f FOREIGN KEY (n) REFERENCES ref",
+    "ALTER TABLE p ADD CONSTRAINT f FOREIGN KEY (n) REFERENCES ref",
+    "ALTER TABLE ONLY t ADD CONSTRAINT f FOREIGN KEY (n) REFERENCES ref",
+    "ALTER TABLE p INHERIT x",
+    "ALTER TABLE x INHERIT p",
+    "ALTER TABLE p1 NO INHERIT p",
+    "ALTER TABLE t INHERIT x",
+    "CREATE TABLE c () INHERITS (p)",
+    "CREATE TABLE c () INHERITS (t)",
+    "TRUNCATE ONLY p",
+    "TRUNCATE ONLY q, t",
+    "TRUNCATE p",
+    "TRUNCATE ONLY p1",
+    "ALTER TABLE p DROP COLUMN id",
+    "ALTER TABLE p ALTER COLUMN id TYPE bigint",
+    "ALTER TABLE p RENAME COLUMN id TO key",
+    "ALTER TABLE s DROP COLUMN n",
+    "ALTER TABLE s ALTER COLUMN n TYPE bigint",
+    "ALTER TABLE p DROP COLUMN n",
+    "ALTER TABLE w1 DROP COLUMN m",
+    "ALTER TABLE w2 DROP COLUMN m",
+    "ALTER TABLE w1 ALTER COLUMN m TYPE bigint",
+    "ALTER TABLE w2 RENAME COLUMN m TO k",
+    "ALTER TABLE w1 ALTER COLUMN n DROP NOT NULL",
+    "ALTER TABLE w1 ALTER COLUMN m SET NOT NULL",
+    "ALTER TABLE w1 ALTER COLUMN m SET DEFAULT 1",
 ])
 def test_refused_on_partitioned_table_matches_server(pg_db: str, sql: str) -> None:
     """partitioned-table-refused reports what PostgreSQL (the embedded 18) refuses to do to a
