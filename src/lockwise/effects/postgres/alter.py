@@ -19,6 +19,7 @@ from lockwise.effects.postgres.builder import (
     lock_regclass_names,
     owned_sequences,
     refused_if_partitioned,
+    refused_on_partitioned,
     table_facts,
 )
 from lockwise.effects.postgres.columns import (
@@ -450,7 +451,19 @@ def _inherit(b: Builder, table: str, cmd: dict, base: dict, inherit: bool) -> No
     b.act("inherit" if inherit else "no_inherit", base, family_function(
         "attach", "nullable_below")(b.ctx.catalog, parent, table,
                                     relation_sql(table, table, base["qualified"]))
-          if inherit else {}, parent=parent)
+          if inherit else {}, _inheritance_refused(b, table, parent), parent=parent)
+
+
+def _inheritance_refused(b: Builder, table: str, parent: str) -> dict:
+    """INHERIT / NO INHERIT refused for partitioning (checked on the server): a partitioned
+    table's or a partition's inheritance is its partitioning, and no table inherits from a
+    partitioned one."""
+    known = b.ctx.catalog.tables.get(table) or NO_TABLE
+    if known.kind == "partitioned":
+        return refused_on_partitioned(b.ctx, "inherit_partitioned", table)
+    if known.partition_of:
+        return refused_on_partitioned(b.ctx, "inherit_partition", table)
+    return refused_if_partitioned(b, parent, "inherit_from_partitioned")
 
 
 def _set_access_method(b: Builder, table: str, cmd: dict, base: dict) -> None:

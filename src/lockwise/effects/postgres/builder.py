@@ -466,6 +466,21 @@ _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
                            'column "{column}" which is part of the partition key', None, None),
     "unique_key_expression": ("unsupported {kind} constraint with partition key definition",
                               None, None),
+    "only_foreign_key": ('cannot use ONLY for foreign key on partitioned table "{name}" '
+                         'referencing relation "{ref}"', None, None),
+    "inherit_partitioned": ("cannot change inheritance of partitioned table", None, None),
+    "inherit_partition": ("cannot change inheritance of a partition", None, None),
+    "inherit_from_partitioned": ('cannot inherit from partitioned table "{name}"', None, None),
+    "truncate_only": ("cannot truncate only a partitioned table", None, None),
+    "drop_key_column": ('cannot drop column "{column}" because it is part of the partition '
+                        'key of relation "{name}"', None, None),
+    "alter_key_column": ('cannot alter column "{column}" because it is part of the partition '
+                         'key of relation "{name}"', None, None),
+    "drop_inherited_column": ('cannot drop inherited column "{column}"', None, None),
+    "alter_inherited_column": ('cannot alter inherited column "{column}"', None, None),
+    "rename_inherited_column": ('cannot rename inherited column "{column}"', None, None),
+    "drop_not_null_inherited": ('column "{column}" is marked NOT NULL in parent table',
+                                None, None),
 }
 
 
@@ -500,6 +515,28 @@ def unique_key_refused(ctx: Context, keyed: Iterable[tuple[str, Sequence[str]]],
         if missing:
             return refused_on_partitioned(ctx, "unique_without_key", table, kind=kind,
                                           column=missing[0])
+    return {}
+
+
+def partition_column_refused(b: Builder, table: str, column: str, verb: str,
+                             base: dict) -> dict:
+    """DROP COLUMN (`verb` "drop"), ALTER COLUMN ... TYPE ("alter") or RENAME COLUMN
+    ("rename") of `column`, written on `table` (not reached from its parent: `base`),
+    refused for partitioning: a partition's columns are all its parent's, and a partition
+    key column of `table`, or without ONLY of a partitioned table below it, may be neither
+    dropped nor retyped (checked on the server). Inheritance children keep the columns they
+    declared themselves: not said for them."""
+    if "recursed_from" in base:
+        return {}
+    catalog = b.ctx.catalog
+    known = catalog.tables.get(table)
+    if known is not None and known.partition_of and column in known.columns:
+        return refused_on_partitioned(b.ctx, f"{verb}_inherited_column", table, column=column)
+    if verb == "rename":
+        return {}
+    for keyed, key in partitioned_keys(catalog, table, bool(base.get("only"))):
+        if column in key:
+            return refused_on_partitioned(b.ctx, f"{verb}_key_column", keyed, column=column)
     return {}
 
 

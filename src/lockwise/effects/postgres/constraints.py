@@ -101,6 +101,9 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         facts["indexes_known"] = known is not None and known.created_by is not None
         if not base.get("recursed_from") and b.ctx.rule_text:
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
+        if facts["partitioned_table"] and base.get("only") and not base.get("recursed_from"):
+            facts.update(refused_on_partitioned(b.ctx, "only_foreign_key", table,
+                                                ref=ref.split(".", 1)[-1]))
         # An inheritance child is locked but gets no copy of the key: the parent's is
         # validated on the parent's own rows (ONLY), the child's are not read (checked on the
         # server).

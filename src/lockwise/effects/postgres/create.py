@@ -30,6 +30,7 @@ from lockwise.effects.postgres.builder import (
     read_tables,
     reference_text,
     refused_facts,
+    refused_if_partitioned,
     refused_on_partitioned,
     relation_skips,
     skipped,
@@ -125,7 +126,13 @@ def create_table(b: Builder, stmt: dict) -> None:
 def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:
     """What a new partitioned table (PARTITION BY) may not be made with, the first of them
     in the order the server checks (`refused_on_partitioned`): UNLOGGED, storage parameters
-    of its own (its TOAST table's are ignored), an access method, a NO INHERIT CHECK."""
+    of its own (its TOAST table's are ignored), an access method, a NO INHERIT CHECK. And a
+    table of any kind made to inherit (INHERITS) from a partitioned one."""
+    if not stmt.get("partbound"):  # (a partition's parent is in inhRelations too)
+        for parent in stmt.get("inhRelations") or ():
+            if facts := refused_if_partitioned(b, range_var(parent)[0],
+                                               "inherit_from_partitioned"):
+                return facts
     if not stmt.get("partspec"):
         return {}
     options = [unwrap(d)[1] for d in stmt.get("options") or ()]
