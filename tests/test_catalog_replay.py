@@ -2096,3 +2096,16 @@ def test_a_refused_statement_changes_nothing_in_the_replay(pg_db: str, case: str
     lint_migrations([migration_from_text(sql, "0001_refused.sql")],
                     LintOptions(pg_version=18, pg_version_stated=True), catalog)
     assert _catalog_schema(catalog) == _server_schema(pg_db)
+
+
+@pytest.mark.parametrize(("version", "added"), [(17, False), (18, True)])
+def test_syntax_the_stated_version_lacks_is_not_replayed(version: int, added: bool) -> None:
+    """A virtual generated column is PostgreSQL 18 syntax: a server of the version stated that
+    lacks it refuses the statement (rule syntax-newer-than-pg-version), which then changes
+    nothing in the catalog either."""
+    catalog = Catalog()
+    lint_migrations([migration_from_text("CREATE TABLE t (a int);", "0001_t.sql"),
+                     migration_from_text("ALTER TABLE t ADD COLUMN d int GENERATED ALWAYS AS "
+                                         "(a * 2) VIRTUAL;", "0002_d.sql")],
+                    LintOptions(pg_version=version, pg_version_stated=True), catalog)
+    assert ("d" in catalog.tables["public.t"].columns) is added
