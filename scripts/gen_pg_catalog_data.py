@@ -10,7 +10,8 @@ context): the built-in types it knows, the casts usable in assignment (castconte
 'a'), and the string types, which any type converts to through its output function; and the
 same for the types of the extensions in `EXTENSIONS` (read with them created, in a transaction
 rolled back, so the built-in facts above stay PostgreSQL's own): judged only where the
-migrations create the extension.
+migrations create the extension. And relations.json: the tables and views of pg_catalog, which
+an unqualified name means before any schema of the search_path.
 
 Run: python scripts/gen_pg_catalog_data.py            (starts the embedded server)
      python scripts/gen_pg_catalog_data.py --dsn URL  (any server)
@@ -117,7 +118,14 @@ def generate(uri: str) -> None:
             "SELECT typname FROM pg_type WHERE typcategory = 'S' AND typname = ANY(%(types)s) "
             "ORDER BY 1", {"types": types}).fetchall()]
         extension_facts = _extension_casts(conn, types)
+        # The server searches pg_catalog before the search_path's schemas (unless the path
+        # names it): an unqualified pg_class is always the system catalog.
+        relations = [r[0] for r in conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace "
+            "AND relkind IN ('r', 'v', 'm', 'p', 'f') ORDER BY 1").fetchall()]
     OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "relations.json").write_text(
+        json.dumps({"server_version": version, "pg_catalog": relations}, indent=0) + "\n")
     (OUT / "functions.json").write_text(
         json.dumps({"server_version": version, **functions}, indent=0) + "\n")
     (OUT / "casts.json").write_text(

@@ -92,6 +92,27 @@ def test_flags_that_would_be_dropped_are_usage_errors(args: list[str], option: s
     assert f"Invalid value for '{option}'" in message and what in message
 
 
+@pytest.mark.parametrize(("args", "option"), [
+    (["--pg-version", "12"], "--pg-version"),
+    (["--stats", "stats.json"], "--stats"),
+    (["--max-lock-seconds", "5"], "--max-lock-seconds"),
+    (["--profile", "profile.json"], "--profile"),
+    (["--assume-no-transaction"], "--assume-in-transaction / --assume-no-transaction"),
+    (["--templates", "skip"], "--templates"),
+])
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_postgresql_flags_with_a_mysql_dialect_are_usage_errors(args: list[str], option: str,
+                                                                dialect: str) -> None:
+    """The MySQL/MariaDB pipeline reads none of them (no cost model, DDL that commits
+    implicitly, no template placeholders): each was dropped in silence, as --server-version
+    with PostgreSQL was before it became a usage error."""
+    result = run("lint", "--stdin", "--dialect", dialect, *args,
+                 stdin="ALTER TABLE t ADD COLUMN c int;")
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.stderr.replace("│", " ").split())
+    assert f"Invalid value for '{option}'" in message and "PostgreSQL" in message, message
+
+
 TWO_CONCURRENT_BUILDS = ("CREATE INDEX CONCURRENTLY t_a ON t (a);\n"
                          "CREATE INDEX CONCURRENTLY t_b ON t (b);\n")
 
@@ -807,7 +828,7 @@ def test_base_outside_a_git_work_tree_says_so(tmp_path: Path, command: str) -> N
     (tmp_path / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
     result = run(command, str(tmp_path), "--base", "main")
     assert result.exit_code == 2
-    assert result.stderr == (f"lockwise: error: {tmp_path}:1:1: --base main compares with git "
+    assert result.stderr == (f"lockwise: error: {tmp_path}: --base main compares with git "
                              f"history, and {tmp_path} is not in a git work tree\n")
 
 

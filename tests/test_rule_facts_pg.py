@@ -2060,6 +2060,105 @@ def test_range_over_a_domain_follows_renames_and_drops(pg_db: str, setup: str) -
     assert bool(action.facts.get("refused_by")) == server_refuses(pg_db, setup, sql, refused)
 
 
+_LIMITED = """
+CREATE DOMAIN short_name AS varchar(20);
+CREATE TABLE limited (v20 varchar(20), v50 varchar(50), t text, v varchar, c10 char(10),
+                      a20 varchar(20)[], d short_name);
+INSERT INTO limited VALUES ('a', 'b', 'c', 'd', 'e', '{f}', 'g');
+"""
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE limited ALTER COLUMN v20 TYPE varchar(50)",
+    "ALTER TABLE limited ALTER COLUMN v20 TYPE varchar(20)",
+    "ALTER TABLE limited ALTER COLUMN v50 TYPE varchar(20)",
+    "ALTER TABLE limited ALTER COLUMN t TYPE varchar(20)",
+    "ALTER TABLE limited ALTER COLUMN v TYPE varchar(20)",
+    "ALTER TABLE limited ALTER COLUMN c10 TYPE varchar(20)",
+    "ALTER TABLE limited ALTER COLUMN a20 TYPE varchar(50)[]",
+    "ALTER TABLE limited ALTER COLUMN d TYPE varchar(50)",
+    "ALTER TABLE limited ALTER COLUMN v20 TYPE varchar(50) USING v20 || 'x'",
+])
+def test_raised_varchar_limit_matches_server(pg_db: str, sql: str) -> None:
+    """`raises_varchar_limit` (prefer-text-over-varchar stays quiet) exactly where the column
+    had a varchar length limit and keeps one no lower without the server rewriting the table."""
+    with _connect(pg_db) as conn:
+        conn.execute(_LIMITED)
+        column = sql.split()[5]
+        query = ("SELECT c.relfilenode, a.atttypmod FROM pg_class c JOIN pg_attribute a "
+                 "ON a.attrelid = c.oid WHERE c.relname = 'limited' AND a.attname = %s")
+        (before, old_mod), = conn.execute(query, (column,)).fetchall()
+        old_limited = old_mod > 0 or column == "d"  # the domain's base type holds the limit
+        conn.execute(sql)
+        (after, new_mod), = conn.execute(query, (column,)).fetchall()
+    raised = old_limited and new_mod > 0 and before == after
+    facts = effect_after(_LIMITED, sql).actions[0].facts
+    assert facts["raises_varchar_limit"] == raised
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE pg_index SET indisready = indisready WHERE false",
+    "SELECT count(*) FROM pg_class",
+    "SELECT * FROM pg_stat_activity WHERE false",
+])
+def test_unqualified_system_catalogs_are_pg_catalogs_on_the_server(pg_db: str, sql: str) -> None:
+    """An unqualified name of a system catalog or view is pg_catalog's, which the server
+    searches before the search_path's schemas: the locks lockwise names are the server's."""
+    effect = effect_after("", sql)
+    with _connect(pg_db) as conn, conn.transaction(force_rollback=True):
+        conn.execute(sql)
+        locked = {f"{schema}.{name}" for schema, name in conn.execute(
+            "SELECT n.nspname, c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() "
+            "AND c.relkind IN ('r', 'v')").fetchall()}
+    assert set(effect.locks) <= locked, (set(effect.locks), locked)
+    assert all(name.startswith("pg_catalog.") for name in effect.locks)
+
+
+@pytest.mark.parametrize("path, schema", [("app, public", "pg_catalog"),
+                                          ("app, pg_catalog", "app")])
+def test_a_search_path_naming_pg_catalog_decides_where_a_system_name_is(
+        pg_db: str, path: str, schema: str) -> None:
+    """pg_catalog comes first unless the path names it: a table app.pg_index is found under
+    `app, pg_catalog`, the system catalog under `app, public` (locks read on the server)."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = "CREATE SCHEMA app; CREATE TABLE app.pg_index (indisready bool);"
+    sql = f"SET search_path = {path};\nUPDATE pg_index SET indisready = indisready WHERE false;"
+    (report,) = lint_migrations([migration_from_text(setup + "\n" + sql, "0001_x.sql")],
+                                LintOptions(), Catalog())
+    assert set(report.statements[-1].effect.locks) == {f"{schema}.pg_index"}
+    with _connect(pg_db) as conn, conn.transaction(force_rollback=True):
+        conn.execute(setup)
+        conn.execute(sql)
+        (locked,) = conn.execute(
+            "SELECT n.nspname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() "
+            "AND c.relname = 'pg_index' AND l.mode = 'RowExclusiveLock'").fetchone()
+    assert locked == schema
+
+
+def test_system_relations_data_is_the_servers(pg_db: str) -> None:
+    """data/relations.json lists pg_catalog's tables and views as the server has them (run
+    scripts/gen_pg_catalog_data.py against a newer server to refresh it)."""
+    import json
+    from pathlib import Path
+
+    import lockwise.effects.system_catalog as system_catalog
+
+    data = json.loads(Path(system_catalog.__file__).with_name("data").joinpath(
+        "relations.json").read_text())
+    with _connect(pg_db) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+        names = [r[0] for r in conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace "
+            "AND relkind IN ('r', 'v', 'm', 'p', 'f') ORDER BY 1").fetchall()]
+    if version.split()[0] != data["server_version"]:
+        pytest.skip(f"the data is PostgreSQL {data['server_version']}'s, the server {version}")
+    assert names == data["pg_catalog"]
+
+
 _PARTITIONED_SETUP = (
     "CREATE TABLE p (id int, n int) PARTITION BY LIST (id);\n"
     "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"

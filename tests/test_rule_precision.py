@@ -1266,3 +1266,86 @@ def test_a_join_on_a_table_new_in_this_history_is_no_unbatched_backfill() -> Non
            "UPDATE accounts SET plan = o.plan FROM orgs o WHERE accounts.org_id = o.id;")
     assert "unbatched-backfill" not in rules(
         sql, setup="CREATE TABLE orgs (id bigint PRIMARY KEY, plan text);")
+
+
+_TWO_CREATES = "CREATE TABLE a (id bigint);\nCREATE TABLE b (id bigint);"
+_LONE_CIC = "CREATE INDEX CONCURRENTLY accounts_email ON accounts (email);"
+
+
+@pytest.mark.parametrize("layout, sql, no_transaction, says", [
+    ("plain", _TWO_CREATES, False, "as psql -f runs it"),
+    ("sqitch", _TWO_CREATES, False, "as psql -f runs it"),
+    ("golang-migrate", _LONE_CIC, False, "golang-migrate sends a migration of one statement"),
+    ("prisma", _LONE_CIC, False, "prisma sends a migration of one statement"),
+    ("flyway", _LONE_CIC + "\n" + _LONE_CIC.replace("email", "note"), False,
+     "Flyway runs a migration whose statements all refuse a transaction"),
+    ("goose", _TWO_CREATES, True, "marked to run without a transaction"),
+    ("goose", "ALTER TABLE accounts ADD COLUMN n int;\nCOMMIT;\n" + _TWO_CREATES, False,
+     "the COMMIT at statement 2"),
+])
+def test_missing_if_exists_says_why_the_statement_runs_outside_a_transaction(
+        layout: str, sql: str, no_transaction: bool, says: str) -> None:
+    import dataclasses
+
+    migrations = [dataclasses.replace(migration_from_text(text, name), layout=layout,
+                                      no_transaction=name.startswith("2") and no_transaction)
+                  for text, name in ((ACCOUNTS, "1_setup.sql"), (sql, "2_change.sql"))]
+    (found,) = [f for f in lint_migrations(migrations, LintOptions(), Catalog())[-1]
+                .all_findings if f.rule == "missing-if-exists"][:1]
+    assert says in found.message
+
+
+def test_missing_if_exists_names_the_option_that_assumes_no_transaction() -> None:
+    (found, *_) = [f for f in findings(_TWO_CREATES, in_transaction=False)
+                   if f.rule == "missing-if-exists"]
+    assert "--assume-no-transaction" in found.message
+
+
+@pytest.mark.parametrize("sql", [
+    # a self-reference, inline: the table is not in the schema until its CREATE ends
+    "CREATE TABLE folders (id serial PRIMARY KEY, parent_id integer REFERENCES folders (id));",
+    # prisma's: the key of a table created after the column, tied by a foreign key at the end
+    "ALTER TABLE accounts ADD COLUMN team_id integer;\n"
+    "CREATE TABLE teams (id serial NOT NULL, CONSTRAINT teams_pkey PRIMARY KEY (id));\n"
+    "ALTER TABLE accounts ADD CONSTRAINT accounts_team_id_fkey FOREIGN KEY (team_id) "
+    "REFERENCES teams (id);",
+    # the column and its foreign key added by the same ALTER TABLE
+    "CREATE TABLE teams (id serial PRIMARY KEY);\n"
+    "ALTER TABLE accounts ADD COLUMN team_id integer, ADD CONSTRAINT accounts_team_id_fkey "
+    "FOREIGN KEY (team_id) REFERENCES teams (id);",
+    '''CREATE TABLE "Folder" ("id" SERIAL NOT NULL, "parentId" INTEGER,
+    CONSTRAINT "Folder_pkey" PRIMARY KEY ("id"));
+    ALTER TABLE "Folder" ADD CONSTRAINT "Folder_parentId_fkey" FOREIGN KEY ("parentId")
+    REFERENCES "Folder"("id");''',
+])
+def test_prefer_bigint_flags_the_integer_key_not_its_references(sql: str) -> None:
+    flagged = [f.message.split(" is ")[0] for f in findings(sql) if f.rule == "prefer-bigint"]
+    assert len(flagged) == 1 and flagged[0].endswith(".id"), flagged
+
+
+@pytest.mark.parametrize("setup, sql", [
+    ("CREATE TABLE accounts (id serial PRIMARY KEY);",
+     "ALTER SEQUENCE accounts_id_seq RENAME TO users_id_seq;"),
+    ("CREATE TYPE mood AS ENUM ('happy');", "ALTER TYPE mood RENAME TO feeling;"),
+])
+def test_a_renamed_sequence_or_type_is_reported_renamed_not_dropped(setup: str,
+                                                                      sql: str) -> None:
+    fired = rules(sql, setup=setup)
+    assert "rename-object" in fired
+    assert "drop-object" not in fired
+
+
+@pytest.mark.parametrize("sql, rule", [
+    ("CREATE INDEX ON accounts (email);\nCREATE TABLE b (id bigint);",
+     "unnamed-index-outside-transaction"),
+    ("SET LOCAL lock_timeout = '1s';\nALTER TABLE accounts ADD COLUMN n int;",
+     "set-local-outside-transaction"),
+])
+def test_rules_about_running_outside_a_transaction_say_why(sql: str, rule: str) -> None:
+    import dataclasses
+
+    migrations = [dataclasses.replace(migration_from_text(text, name), layout="plain")
+                  for text, name in ((ACCOUNTS, "1_setup.sql"), (sql, "2_change.sql"))]
+    (found, *_) = [f for f in lint_migrations(migrations, LintOptions(), Catalog())[-1]
+                   .all_findings if f.rule == rule]
+    assert "as psql -f runs it" in found.message

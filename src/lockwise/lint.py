@@ -164,6 +164,25 @@ def _all_refuse_transactions(statements: Sequence[Statement], options: LintOptio
         return False
 
 
+def outside_transaction_why(migration: Migration, options: LintOptions) -> str:
+    """Why the migration's statements run outside a transaction where its tool opens none, as
+    a message says it (`starts_in_transaction` decides whether they do)."""
+    if migration.no_transaction:
+        return "the migration is marked to run without a transaction"
+    if options.assume_in_transaction is False:
+        return "as --assume-no-transaction says"
+    if migration.layout in SCRIPT_LAYOUTS:
+        return f"{migration.layout} sends a migration of one statement as one string, which " \
+            "PostgreSQL runs in no transaction"
+    if migration.layout == "flyway":
+        return "Flyway runs a migration whose statements all refuse a transaction block " \
+            "without one"
+    runs = "sqitch runs a deploy script" if migration.layout == "sqitch" else \
+        "a plain SQL file runs"
+    return f"{runs} as psql -f runs it, each statement committing on its own; " \
+        "--assume-in-transaction says otherwise"
+
+
 def runs_as_one_string(migration: Migration, options: LintOptions) -> bool:
     """Whether the migration's transaction is PostgreSQL's implicit block for a string of
     statements (not a transaction block: an explicit BEGIN takes it over, SAVEPOINT fails)."""
@@ -361,14 +380,17 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     one_string = runs_as_one_string(migration, options)
     session = Session(implicit_transaction=implicit, implicit_block=implicit and one_string,
                       alone_in_string=one_string and len(parsed.statements) == 1,
-                      one_string=sends_one_string(migration))
+                      one_string=sends_one_string(migration),
+                      outside_transaction_why=outside_transaction_why(migration, options))
     if migration.run_prelude:
         _run_prelude(migration.run_prelude, session, ctx, once=True)
     if migration.prelude:
         _run_prelude(migration.prelude, session, ctx)
     if judged:
         (session.views_ahead, session.tx_ends, session.types_ahead,
-         session.sequences_set_ahead) = lookahead([s.tree for s in parsed.statements])
+         session.sequences_set_ahead, session.foreign_keys_ahead,
+         session.tables_ahead) = lookahead(
+            [s.tree for s in parsed.statements])
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
             "migration_no_transaction": migration.no_transaction,
@@ -589,7 +611,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         # The last action's facts are the statement's own, completed (no copy of them).
         facts = context_facts if i == last else dict(context_facts)
         facts.update(action.facts)
-        facts.update(session.action_facts(action, stmt.index))
+        facts.update(session.action_facts(action, stmt.index, ctx.catalog))
         facts["action"] = action.kind
         span = _action_span(stmt, action.facts)
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect),
@@ -741,6 +763,7 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
     # is judged as the statement would be, from the same session state.
     replay = Session(implicit_transaction=session.in_transaction,
                      implicit_block=session.implicit_block,
+                     outside_transaction_why=session.outside_transaction_why,
                      lock_timeout_ms=session.lock_timeout_ms,
                      statement_timeout_ms=session.statement_timeout_ms)
     last = len(effects) - 1

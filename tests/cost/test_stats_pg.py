@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import psycopg
+import pytest
 from typer.testing import CliRunner
 
 from lockwise.cli.app import app
@@ -206,3 +207,22 @@ def test_stats_leaves_out_lockwise_s_own_history_table(pg_db: str, tmp_path: Pat
     assert set(json.loads(other.stdout)["tables"]) == {
         "public.accounts", "public.schema_history", "lockwise.schema_history",
         "lockwise.schema_history_batches"}
+
+
+@pytest.mark.parametrize("command", [["calibrate", "--rows", "10000"], ["stats"]])
+@pytest.mark.parametrize("where", ["missing-folder", "a-folder"])
+def test_an_output_that_cannot_be_written_is_refused_before_measuring(
+        pg_db: str, tmp_path: Path, command: list[str], where: str) -> None:
+    """`calibrate -o` into a folder that does not exist measured for minutes (1M rows by
+    default) and then failed to write; the output is checked first, and named without a
+    position, as every path lockwise cannot use."""
+    output = tmp_path / "nope" / "profile.json" if where == "missing-folder" else tmp_path
+    result = run(*command, "--dsn", pg_db, "-o", str(output))
+    assert result.exit_code == 2
+    assert "lockwise: calibrate:" not in result.stderr  # nothing was measured
+    reason = "no such file or directory" if where == "missing-folder" else "is a directory"
+    assert result.stderr.startswith(f"lockwise: error: {output}: cannot write "), result.stderr
+    assert reason in result.stderr
+    with psycopg.connect(pg_db) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_namespace "
+                            "WHERE nspname = 'lockwise_calibrate'").fetchone()[0] == 0

@@ -45,12 +45,12 @@ def test_no_files_over_an_applied_history_is_an_input_error(pg_db: str, tmp_path
 def test_baseline_with_its_arguments_swapped_says_which_comes_first(pg_db: str,
                                                                     tmp_path: Path) -> None:
     """`lockwise baseline DIR VERSION` (the order of `apply DIR`) read the folder as the
-    version and the version as a folder: "0042:1:1: no such file or directory"."""
+    version and the version as a folder: "0042: no such file or directory"."""
     migrations = write(tmp_path / "m", {"0042_a.up.sql": "CREATE TABLE a (id int);\n"})
     result = lockwise(pg_db, "baseline", str(migrations), "0042")
     assert result.returncode == 2, result
     assert result.stderr == (
-        f"lockwise: error: 0042:1:1: no such file or directory ({migrations} is a directory: "
+        f"lockwise: error: 0042: no such file or directory ({migrations} is a directory: "
         "the version comes first, `lockwise baseline VERSION DIR`)\n")
 
 

@@ -442,6 +442,26 @@ def test_a_statement_with_template_placeholders_is_left_as_written(tmp_path: Pat
     assert 'CREATE INDEX users_email ON {{ index .Options "Namespace" }}.users' in text
 
 
+def test_a_statement_skipped_for_its_placeholders_is_named_as_such(tmp_path: Path) -> None:
+    """With `templates = "skip"` the templated statement is not linted, and printed back from
+    the statements linted the file would lose it: fix said "a statement is too deeply nested
+    to analyze", which is not why."""
+    target = write_files(tmp_path / "m", {
+        "1_init.up.sql": "CREATE TABLE users (id bigint, email text);",
+        "2_index.up.sql": "DROP INDEX IF EXISTS users_old;\n"
+                          "CREATE INDEX users_email ON {{ index .Options \"Namespace\" }}.users "
+                          "(email);\n"})
+    config = tmp_path / "lockwise.toml"
+    config.write_text('templates = "skip"\n')
+    before = (target / "2_index.up.sql").read_text()
+    result = CliRunner().invoke(app, ["fix", str(target), "--write", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "too deeply nested" not in result.stderr
+    assert ("2_index.up.sql: not rewritten: line 2: a statement with template placeholders, "
+            "skipped (templates = \"skip\"), which the rewrite would drop") in result.stderr
+    assert (target / "2_index.up.sql").read_text() == before
+
+
 def test_a_primary_key_on_a_nullable_column_lints_clean_once_rewritten(tmp_path: Path) -> None:
     """SET NOT NULL through a CHECK named t_id_not_null, the name PostgreSQL 18 would give the
     NOT NULL itself: dropping that CHECK afterwards leaves the column NOT NULL, so the

@@ -356,7 +356,7 @@ def test_links_in_refs_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "HEAD",
                                           "--no-cache"])
         assert result.exit_code == 2, beside
-        assert "HEAD:db/migrations/005_outside.sql:1:1: " in result.stderr
+        assert "HEAD:db/migrations/005_outside.sql: " in result.stderr
         assert "is a link to an absolute path" in result.stderr
         assert "Traceback" not in result.output
 
@@ -681,6 +681,19 @@ def test_an_unknown_ref_says_so_and_names_the_remote_branch(
     assert other.exit_code == 2
     assert other.stderr.endswith("--base nonexist: unknown revision: no branch, tag or "
                                  "commit of that name in this repository\n")
+
+
+def test_an_unknown_remote_ref_names_the_local_branch(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's `--base origin/main`, run in a clone without that remote (a local
+    repository, a CI job that fetched only the branch): the error names the local `main`."""
+    repo = three_tables(tmp_path)
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "origin/main"])
+    assert result.exit_code == 2
+    assert result.stderr == ("lockwise: error: --base origin/main: unknown revision: no "
+                             "branch, tag or commit of that name in this repository; did you "
+                             "mean main?\n")
 
 
 def test_lint_base_reports_each_conflict_with_refs_migrations_once(

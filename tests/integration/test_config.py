@@ -275,7 +275,7 @@ def test_explicit_config_file(project: Path) -> None:
     assert "no such file" in missing.stderr
     (project / "a-folder.toml").mkdir()
     folder = lint("--config", "a-folder.toml")
-    assert folder.exit_code == 2 and "a-folder.toml:1:1: config: not a regular file" in \
+    assert folder.exit_code == 2 and "a-folder.toml: config: not a regular file" in \
         folder.stderr
     (project / "pyproject.toml").write_text('[project]\nname = "x"\n')
     no_table = lint("--config", "pyproject.toml")
@@ -369,7 +369,8 @@ def test_verify_and_the_executor_read_the_configured_directory_and_layout(
     result = run(*command)
     assert result.exit_code == 2
     assert "no flyway migrations found" in result.stderr
-    assert "db/migrations:1:1:" in result.stderr
+    # A folder has no line or column to point at.
+    assert "db/migrations: no flyway migrations found" in result.stderr
     # A broken config is an input error for every command, not ignored.
     (project / "lockwise.toml").write_text('layout = "nope"\n')
     broken = run(*command)

@@ -8,10 +8,12 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from lockwise.core.types import MigrationReport
 
 
 def _binary(name: str) -> str | None:
@@ -67,3 +69,21 @@ def mariadb() -> Iterator[MariaDB]:
         except subprocess.TimeoutExpired:
             proc.kill()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def lint_change(request: pytest.FixtureRequest) -> Callable[..., MigrationReport]:
+    """Lint `change` as the migration after `setup` (the test module's SETUP unless given),
+    for `dialect` at `version` (its default when None): the change's report."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    def lint(change: str, dialect: str = "mysql", version: str | None = None,
+             setup: str | None = None) -> MigrationReport:
+        first = request.module.SETUP if setup is None else setup
+        reports = lint_migrations([migration_from_text(first, "1_setup.sql"),
+                                   migration_from_text(change, "2_change.sql")],
+                                  LintOptions(dialect=dialect, server_version=version))
+        return reports[1]
+
+    return lint

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from lockwise.discover import migration_from_text
-from lockwise.lint import LintOptions, lint_migrations
-
 SETUP = ("CREATE TABLE users (id INT PRIMARY KEY);\n"
          "CREATE TABLE posts (id INT PRIMARY KEY, user_id INT, n INT,\n"
          "  CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE);\n"
@@ -23,11 +20,8 @@ SETUP = ("CREATE TABLE users (id INT PRIMARY KEY);\n"
          "  CONSTRAINT likes_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE RESTRICT);")
 
 
-def findings(sql: str, dialect: str = "mysql") -> list:
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text(sql, "2_change.sql")],
-                              LintOptions(dialect=dialect))
-    return [f for s in reports[1].statements for f in s.findings]
+def rules(report) -> list[str]:
+    return [f.rule for f in report.all_findings]
 
 
 @pytest.mark.parametrize(("sql", "foreign_key"), [
@@ -36,8 +30,8 @@ def findings(sql: str, dialect: str = "mysql") -> list:
     ("ALTER TABLE edits FORCE, ALGORITHM=INPLACE, LOCK=NONE;", "edits_user"),
 ])
 def test_mysql_refuses_lock_none_on_a_table_with_cascading_foreign_keys(
-        sql: str, foreign_key: str) -> None:
-    found = findings(sql)
+        lint_change, sql: str, foreign_key: str) -> None:
+    found = lint_change(sql).all_findings
     assert [f.rule for f in found if f.rule == "mysql-lock-not-supported"] == \
         ["mysql-lock-not-supported"]
     refused = next(f for f in found if f.rule == "mysql-lock-not-supported")
@@ -49,8 +43,8 @@ def test_mysql_refuses_lock_none_on_a_table_with_cascading_foreign_keys(
     "ALTER TABLE posts ADD COLUMN x INT, ALGORITHM=INPLACE, LOCK=NONE;",
     "ALTER TABLE edits FORCE, ALGORITHM=INPLACE, LOCK=NONE;",
 ])
-def test_mariadb_takes_lock_none_there(sql: str) -> None:
-    assert "mysql-lock-not-supported" not in [f.rule for f in findings(sql, "mariadb")]
+def test_mariadb_takes_lock_none_there(lint_change, sql: str) -> None:
+    assert "mysql-lock-not-supported" not in rules(lint_change(sql, "mariadb"))
 
 
 @pytest.mark.parametrize("sql", [
@@ -61,24 +55,24 @@ def test_mariadb_takes_lock_none_there(sql: str) -> None:
     "ALTER TABLE posts ADD INDEX posts_n (n), LOCK=SHARED;",
     "ALTER TABLE posts ADD INDEX posts_n (n);",
 ])
-def test_other_tables_and_locks_are_taken(sql: str) -> None:
-    assert "mysql-lock-not-supported" not in [f.rule for f in findings(sql)]
+def test_other_tables_and_locks_are_taken(lint_change, sql: str) -> None:
+    assert "mysql-lock-not-supported" not in rules(lint_change(sql))
 
 
-def test_a_cascade_added_later_counts_and_a_dropped_one_does_not() -> None:
+def test_a_cascade_added_later_counts_and_a_dropped_one_does_not(lint_change) -> None:
     added = ("ALTER TABLE likes ADD CONSTRAINT likes_user2 FOREIGN KEY (n) REFERENCES users (id) "
              "ON UPDATE CASCADE;\n")
-    assert "mysql-lock-not-supported" in [
-        f.rule for f in findings(added + "ALTER TABLE likes ADD INDEX likes_x (id, n), LOCK=NONE;")]
+    assert "mysql-lock-not-supported" in rules(
+        lint_change(added + "ALTER TABLE likes ADD INDEX likes_x (id, n), LOCK=NONE;"))
     dropped = "ALTER TABLE posts DROP FOREIGN KEY posts_user;\n"
-    assert "mysql-lock-not-supported" not in [
-        f.rule for f in findings(dropped + "ALTER TABLE posts ADD INDEX posts_n (n), LOCK=NONE;")]
+    assert "mysql-lock-not-supported" not in rules(
+        lint_change(dropped + "ALTER TABLE posts ADD INDEX posts_n (n), LOCK=NONE;"))
 
 
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
-def test_add_foreign_key_in_place_needs_the_checks_off(dialect: str) -> None:
+def test_add_foreign_key_in_place_needs_the_checks_off(lint_change, dialect: str) -> None:
     sql = ("ALTER TABLE likes ADD CONSTRAINT likes_n FOREIGN KEY (n) REFERENCES users (id), "
            "ALGORITHM=INPLACE;")
-    assert "mysql-algorithm-not-supported" in [f.rule for f in findings(sql, dialect)]
-    assert "mysql-algorithm-not-supported" not in [
-        f.rule for f in findings("SET foreign_key_checks = 0;\n" + sql, dialect)]
+    assert "mysql-algorithm-not-supported" in rules(lint_change(sql, dialect))
+    assert "mysql-algorithm-not-supported" not in rules(
+        lint_change("SET foreign_key_checks = 0;\n" + sql, dialect))

@@ -19,12 +19,9 @@ SETUP = ("CREATE TABLE orders (id INT PRIMARY KEY, qty INT, code VARCHAR(20),\n"
          "  CONSTRAINT orders_code CHECK (char_length(code) > 2) NOT ENFORCED);")
 
 
-def statement(sql: str, dialect: str = "mysql"):
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text(sql, "2_change.sql")],
-                              LintOptions(dialect=dialect))
-    (only,) = reports[1].statements
-    return only
+def only(report):
+    (statement,) = report.statements
+    return statement
 
 
 def summary(found) -> dict:
@@ -36,9 +33,9 @@ def summary(found) -> dict:
     ("ALTER TABLE orders CHANGE qty qty DECIMAL(10, 2);", "orders_qty"),
     ("ALTER TABLE orders MODIFY code_ok TINYINT;", "orders_chk_1"),
 ])
-def test_a_type_change_of_a_column_a_check_reads_validates_it_again(sql: str,
+def test_a_type_change_of_a_column_a_check_reads_validates_it_again(lint_change, sql: str,
                                                                     check: str) -> None:
-    found = statement(sql)
+    found = only(lint_change(sql))
     assert summary(found)["algorithm"] == "COPY"
     (copy,) = [f for f in found.findings if f.rule == "mysql-table-copy"]
     assert f"CHECK {check}" in copy.message and "every row" in copy.message
@@ -48,8 +45,8 @@ def test_a_type_change_of_a_column_a_check_reads_validates_it_again(sql: str,
     "ALTER TABLE orders MODIFY note BIGINT;",  # no CHECK reads it
     "ALTER TABLE orders MODIFY code BIGINT;",  # its CHECK is NOT ENFORCED
 ])
-def test_a_column_no_enforced_check_reads_is_not_checked_again(sql: str) -> None:
-    found = statement(sql)
+def test_a_column_no_enforced_check_reads_is_not_checked_again(lint_change, sql: str) -> None:
+    found = only(lint_change(sql))
     (copy,) = [f for f in found.findings if f.rule == "mysql-table-copy"]
     assert "CHECK" not in copy.message
 
@@ -58,8 +55,8 @@ def test_a_column_no_enforced_check_reads_is_not_checked_again(sql: str) -> None
     ("ALTER TABLE orders MODIFY code VARCHAR(60);", "INPLACE"),
     ("ALTER TABLE orders MODIFY qty INT NOT NULL;", "INPLACE"),
 ])
-def test_the_same_type_keeps_its_algorithm(sql: str, algorithm: str) -> None:
-    assert summary(statement(sql))["algorithm"] == algorithm
+def test_the_same_type_keeps_its_algorithm(lint_change, sql: str, algorithm: str) -> None:
+    assert summary(only(lint_change(sql)))["algorithm"] == algorithm
 
 
 def test_a_dropped_check_no_longer_counts() -> None:
@@ -72,7 +69,7 @@ def test_a_dropped_check_no_longer_counts() -> None:
     assert copy and "CHECK" not in copy[0].message
 
 
-def test_mariadb_says_nothing_of_checks() -> None:
-    found = statement("ALTER TABLE orders MODIFY qty BIGINT;", "mariadb")
+def test_mariadb_says_nothing_of_checks(lint_change) -> None:
+    found = only(lint_change("ALTER TABLE orders MODIFY qty BIGINT;", "mariadb"))
     (copy,) = [f for f in found.findings if f.rule == "mysql-table-copy"]
     assert "CHECK" not in copy.message

@@ -9,19 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from lockwise.discover import migration_from_text
-from lockwise.lint import LintOptions, lint_migrations
-
 SETUP = ("CREATE TABLE orders (id INT PRIMARY KEY, qty INT CHECK (qty > 0), code INT,\n"
          "  CONSTRAINT orders_code CHECK (code <> 0), UNIQUE KEY orders_code_uq (code));")
 RULE = "mysql-constraint-not-found"
 
 
-def found(sql: str, dialect: str = "mysql", setup: str = SETUP) -> list:
-    reports = lint_migrations([migration_from_text(setup, "1_setup.sql"),
-                               migration_from_text(sql, "2_change.sql")],
-                              LintOptions(dialect=dialect))
-    return [f for s in reports[1].statements for f in s.findings if f.rule == RULE]
+def found_in(report) -> list:
+    return [f for f in report.all_findings if f.rule == RULE]
 
 
 @pytest.mark.parametrize(("sql", "dialect", "error"), [
@@ -37,8 +31,8 @@ def found(sql: str, dialect: str = "mysql", setup: str = SETUP) -> list:
     ("ALTER TABLE orders DROP CHECK orders_code;\nALTER TABLE orders DROP CHECK orders_code;",
      "mysql", "3821"),
 ])
-def test_a_name_the_table_lacks_is_refused(sql: str, dialect: str, error: str) -> None:
-    (finding,) = found(sql, dialect)
+def test_a_name_the_table_lacks_is_refused(lint_change, sql: str, dialect: str, error: str) -> None:
+    (finding,) = found_in(lint_change(sql, dialect))
     assert error in finding.message and finding.safety.name == "REQUIRES_DOWNTIME"
 
 
@@ -52,11 +46,11 @@ def test_a_name_the_table_lacks_is_refused(sql: str, dialect: str, error: str) -
     ("ALTER TABLE elsewhere DROP CHECK whatever;", "mysql"),  # a table the replay never saw
     ("ALTER TABLE orders DROP CONSTRAINT orders_ibfk_1;", "mysql"),  # not judged
 ])
-def test_what_is_not_reported(sql: str, dialect: str) -> None:
-    assert found(sql, dialect) == []
+def test_what_is_not_reported(lint_change, sql: str, dialect: str) -> None:
+    assert found_in(lint_change(sql, dialect)) == []
 
 
 @pytest.mark.parametrize("setup", [SETUP + "\nCREATE TABLE copy LIKE orders;",
                                    SETUP + "\nCREATE TABLE copy AS SELECT * FROM orders;"])
-def test_a_table_copied_from_another_is_not_judged(setup: str) -> None:
-    assert found("ALTER TABLE copy DROP CHECK copy_chk_1;", setup=setup) == []
+def test_a_table_copied_from_another_is_not_judged(lint_change, setup: str) -> None:
+    assert found_in(lint_change("ALTER TABLE copy DROP CHECK copy_chk_1;", setup=setup)) == []

@@ -14,50 +14,46 @@ from lockwise.lint import LintOptions, lint_migrations
 SETUP = "CREATE TABLE t (id INT PRIMARY KEY, a INT, b VARCHAR(20), c INT);"
 
 
-def lint(sql: str, dialect: str = "mysql") -> list:
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text(sql, "2_change.sql")],
-                              LintOptions(dialect=dialect))
-    return reports[1].statements
-
-
 def operations(statement) -> tuple[str, ...]:
     return next(a.facts for a in statement.effect.actions
                 if a.kind == "mysql_alter_table")["operations"]
 
 
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
-def test_a_drop_column_beside_an_unnamed_check_is_judged(dialect: str) -> None:
-    (statement,) = lint("ALTER TABLE t DROP COLUMN c, ADD CHECK (a > 0);", dialect)
+def test_a_drop_column_beside_an_unnamed_check_is_judged(lint_change, dialect: str) -> None:
+    (statement,) = lint_change("ALTER TABLE t DROP COLUMN c, ADD CHECK (a > 0);",
+                               dialect).statements
     assert "drop_column" in operations(statement)
     assert "drop-column" in [f.rule for f in statement.findings]
 
 
-def test_each_operation_is_planned_and_the_schema_follows() -> None:
-    first, second = lint("ALTER TABLE t MODIFY a BIGINT, ADD CHECK (a > 0);\n"
-                         "ALTER TABLE t MODIFY a BIGINT;")
+def test_each_operation_is_planned_and_the_schema_follows(lint_change) -> None:
+    first, second = lint_change("ALTER TABLE t MODIFY a BIGINT, ADD CHECK (a > 0);\n"
+                                "ALTER TABLE t MODIFY a BIGINT;").statements
     assert operations(first) == ("change_column_type", "add_check_constraint")
     # the first ALTER made `a` a BIGINT: restating it changes nothing
     assert operations(second) == ("metadata_only",)
 
 
-def test_commas_inside_parentheses_and_quotes_do_not_split() -> None:
-    (statement,) = lint("ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4, COMMENT = 'x, y', "
-                        "ADD COLUMN q DECIMAL(10, 2), ALGORITHM=COPY;")
+def test_commas_inside_parentheses_and_quotes_do_not_split(lint_change) -> None:
+    (statement,) = lint_change("ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4, "
+                               "COMMENT = 'x, y', ADD COLUMN q DECIMAL(10, 2), "
+                               "ALGORITHM=COPY;").statements
     assert operations(statement) == ("convert_character_set", "set_table_comment",
                                      "add_column_last")
 
 
-def test_convert_to_keeps_the_column_added_beside_it() -> None:
-    (statement,) = lint("ALTER TABLE t ADD COLUMN z INT, CONVERT TO CHARACTER SET utf8mb4;")
+def test_convert_to_keeps_the_column_added_beside_it(lint_change) -> None:
+    (statement,) = lint_change(
+        "ALTER TABLE t ADD COLUMN z INT, CONVERT TO CHARACTER SET utf8mb4;").statements
     assert operations(statement) == ("add_column_last", "convert_character_set")
 
 
-def test_a_partition_list_stays_one_operation() -> None:
+def test_a_partition_list_stays_one_operation(lint_change) -> None:
     setup_and_drop = ("ALTER TABLE t PARTITION BY RANGE (id) (PARTITION p1 VALUES LESS THAN "
                       "(10), PARTITION p2 VALUES LESS THAN (20), PARTITION p3 VALUES LESS THAN "
                       "MAXVALUE);\nALTER TABLE t DROP PARTITION p1, p2;")
-    statements = lint(setup_and_drop)
+    statements = lint_change(setup_and_drop).statements
     assert operations(statements[1]) == ("drop_partition",)
 
 

@@ -36,6 +36,34 @@ CASES = [
     ("CREATE TABLE q (id INT, n INT, CONSTRAINT q_n UNIQUE (n) INVISIBLE, PRIMARY KEY (id))",
      {"mysql": "", "mariadb": "INVISIBLE"}),
     ("ALTER TABLE a ADD COLUMN q VARCHAR(10) INVISIBLE", {"mysql": "", "mariadb": ""}),
+    # ... after the index's other options too (checked on MariaDB 10.11: 1064 at INVISIBLE),
+    # where MariaDB's IGNORED is MySQL's refusal
+    ("ALTER TABLE a ADD INDEX a_q (n) USING BTREE INVISIBLE",
+     {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("ALTER TABLE a ADD INDEX a_q (n) COMMENT 'x' INVISIBLE",
+     {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("ALTER TABLE a ADD INDEX a_q (n) KEY_BLOCK_SIZE = 8 INVISIBLE",
+     {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("ALTER TABLE a ADD INDEX a_q (n) INVISIBLE COMMENT 'x'",
+     {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("ALTER TABLE a ADD INDEX a_q USING BTREE (n) INVISIBLE",
+     {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("CREATE INDEX a_q ON a (n) USING BTREE INVISIBLE", {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("CREATE INDEX a_q ON a (n) COMMENT 'x' INVISIBLE", {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("CREATE TABLE q (id INT PRIMARY KEY, n INT, KEY q_n (n) USING BTREE INVISIBLE)",
+     {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("CREATE TABLE q (id INT PRIMARY KEY, n INT, KEY q_n (n) COMMENT 'x' INVISIBLE)",
+     {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("ALTER TABLE a ADD INDEX a_q (n) USING BTREE IGNORED", {"mysql": "IGNORED", "mariadb": ""}),
+    ("ALTER TABLE a ADD INDEX a_q (n) COMMENT 'x' IGNORED", {"mysql": "IGNORED", "mariadb": ""}),
+    ("ALTER TABLE a ADD INDEX a_q (n) IGNORED COMMENT 'x'", {"mysql": "IGNORED", "mariadb": ""}),
+    ("CREATE INDEX a_q ON a (n) USING BTREE NOT IGNORED", {"mysql": "IGNORED", "mariadb": ""}),
+    ("CREATE TABLE q (id INT PRIMARY KEY, n INT, KEY q_n (n) USING BTREE IGNORED)",
+     {"mysql": "IGNORED", "mariadb": ""}),
+    ("CREATE TABLE q (id INT PRIMARY KEY, n INT, KEY q_n (n) COMMENT 'x' IGNORED)",
+     {"mysql": "IGNORED", "mariadb": ""}),
+    # a column's COMMENT before its INVISIBLE is MariaDB's invisible column
+    ("ALTER TABLE a ADD COLUMN q VARCHAR(10) COMMENT 'x' INVISIBLE", {"mysql": "", "mariadb": ""}),
     ("CREATE TABLE q (id INT PRIMARY KEY, `key` DECIMAL(10, 2) INVISIBLE)",
      {"mysql": "", "mariadb": ""}),
     # MariaDB's IF [NOT] EXISTS on columns and indexes, ALTER ONLINE, PERSISTENT
@@ -110,6 +138,13 @@ CASES = [
     ("ALTER TABLE a ADD COLUMN c INT, DROP CHECK a_chk", {"mysql": "", "mariadb": "CHECK"}),
     ("ALTER TABLE a ADD COLUMN `check` INT; ALTER TABLE a DROP `check`",
      {"mysql": "", "mariadb": ""}),
+    # an expression is no statement on either server (sqlglot reads it as one)
+    ("foo", {"mysql": "foo", "mariadb": "foo"}),
+    ("GO", {"mysql": "GO", "mariadb": "GO"}),
+    ("a.n + 1", {"mysql": "a", "mariadb": "a"}),
+    ("NOW()", {"mysql": "NOW", "mariadb": "NOW"}),
+    ("'done'", {"mysql": "'done'", "mariadb": "'done'"}),
+    ("FLUSH TABLES", {"mysql": "", "mariadb": ""}),
     # MySQL's SRID column attribute (MariaDB writes REF_SYSTEM_ID)
     ("CREATE TABLE p (id INT PRIMARY KEY, g POINT NOT NULL SRID 4326)", {"mysql": "",
                                                                           "mariadb": "SRID"}),
@@ -212,3 +247,20 @@ def test_check_enforcement_is_refused_before_mysql_has_it(sql: str, version: str
                                migration_from_text(sql + ";", "2_change.sql")],
                               LintOptions(dialect="mysql", server_version=version))
     assert ("parse-error" in [f.rule for f in reports[1].findings]) == refused
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("sql", "refused"), [
+    # the mysql client's command without its delimiter (the client refuses it)
+    ("DELIMITER", True),
+    # valid statements sqlglot reads as expressions
+    ("FLUSH PRIVILEGES", False), ("SHUTDOWN", False), ("VALUES (1)", False),
+    # the tail of a compound statement a file writes without DELIMITER, which tools that send
+    # the file whole (golang-migrate's multiStatements) run as part of its CREATE PROCEDURE
+    ("END", False), ("END IF", False),
+])
+def test_an_expression_alone_is_no_statement(sql: str, refused: bool, dialect: str) -> None:
+    errors = parse_errors(f"-- a migration\n{sql};", dialect)
+    assert bool(errors) == refused, errors
+    if refused:
+        assert (errors[0].span.line, errors[0].span.column) == (2, 1)

@@ -7,20 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from lockwise.discover import migration_from_text
-from lockwise.lint import LintOptions, lint_migrations
-
 SETUP = ("CREATE TABLE p (id INT PRIMARY KEY);\n"
          "CREATE TABLE c (id INT PRIMARY KEY, pid INT, code INT, n INT,\n"
          "  CONSTRAINT c_fk FOREIGN KEY (pid) REFERENCES p (id),\n"
          "  CONSTRAINT c_code UNIQUE (code), CONSTRAINT c_n CHECK (n > 0));")
-
-
-def statements(sql: str, dialect: str = "mysql") -> list:
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text(sql, "2_change.sql")],
-                              LintOptions(dialect=dialect))
-    return reports[1].statements
 
 
 def summary(statement) -> dict:
@@ -30,18 +20,18 @@ def summary(statement) -> dict:
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
 @pytest.mark.parametrize(("name", "operation"), [
     ("c_fk", "drop_foreign_key"), ("c_code", "drop_index"), ("c_n", "drop_check_constraint")])
-def test_the_operation_is_the_named_constraints(name: str, operation: str,
+def test_the_operation_is_the_named_constraints(lint_change, name: str, operation: str,
                                                 dialect: str) -> None:
-    (only,) = statements(f"ALTER TABLE c DROP CONSTRAINT {name};", dialect)
+    (only,) = lint_change(f"ALTER TABLE c DROP CONSTRAINT {name};", dialect).statements
     assert summary(only)["operations"] == (operation,)
 
 
-def test_algorithm_instant_for_a_foreign_key_is_refused_on_mysql() -> None:
-    (only,) = statements("ALTER TABLE c DROP CONSTRAINT c_fk, ALGORITHM=INSTANT;")
+def test_algorithm_instant_for_a_foreign_key_is_refused_on_mysql(lint_change) -> None:
+    (only,) = lint_change("ALTER TABLE c DROP CONSTRAINT c_fk, ALGORITHM=INSTANT;").statements
     assert "mysql-algorithm-not-supported" in [f.rule for f in only.findings]
 
 
-def test_the_replay_drops_the_unique_key() -> None:
-    _, again = statements("ALTER TABLE c DROP CONSTRAINT c_code;\n"
-                          "ALTER TABLE c DROP CONSTRAINT c_code;")
+def test_the_replay_drops_the_unique_key(lint_change) -> None:
+    _, again = lint_change("ALTER TABLE c DROP CONSTRAINT c_code;\n"
+                           "ALTER TABLE c DROP CONSTRAINT c_code;").statements
     assert "mysql-constraint-not-found" in [f.rule for f in again.findings]

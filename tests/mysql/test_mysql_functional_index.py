@@ -18,12 +18,9 @@ from lockwise.lint import LintOptions, lint_migrations
 SETUP = "CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(100), a INT, b INT);"
 
 
-def statement(sql: str, dialect: str = "mysql", version: str | None = None):
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text(sql, "2_change.sql")],
-                              LintOptions(dialect=dialect, server_version=version))
-    (only,) = reports[1].statements
-    return only
+def only(report):
+    (statement,) = report.statements
+    return statement
 
 
 def summary(found) -> dict:
@@ -36,8 +33,8 @@ def summary(found) -> dict:
     "ALTER TABLE users ADD INDEX users_ab (a, (b * 2));",
     "CREATE INDEX users_ab ON users (a, (b * 2) DESC);",
 ])
-def test_a_functional_index_is_built_in_place_with_writes_waiting(sql: str) -> None:
-    found = statement(sql)
+def test_a_functional_index_is_built_in_place_with_writes_waiting(lint_change, sql: str) -> None:
+    found = only(lint_change(sql))
     facts = summary(found)
     assert (facts["algorithm"], facts["rebuilds_table"], facts["permits_dml"]) == \
         ("INPLACE", False, False)
@@ -48,20 +45,20 @@ def test_a_functional_index_is_built_in_place_with_writes_waiting(sql: str) -> N
     "CREATE UNIQUE INDEX users_email_lower ON users ((lower(email)));",
     "ALTER TABLE users ADD UNIQUE INDEX users_ab ((a + b));",
 ])
-def test_a_unique_functional_index_copies_the_table(sql: str) -> None:
-    found = statement(sql)
+def test_a_unique_functional_index_copies_the_table(lint_change, sql: str) -> None:
+    found = only(lint_change(sql))
     assert summary(found)["algorithm"] == "COPY"
     assert [f.rule for f in found.findings] == ["mysql-table-copy"]
 
 
-def test_lock_none_on_a_functional_index_is_refused() -> None:
-    found = statement("ALTER TABLE users ADD INDEX users_ab ((a + b)), ALGORITHM=INPLACE, "
-                      "LOCK=NONE;")
+def test_lock_none_on_a_functional_index_is_refused(lint_change) -> None:
+    found = only(lint_change("ALTER TABLE users ADD INDEX users_ab ((a + b)), "
+                             "ALGORITHM=INPLACE, LOCK=NONE;"))
     assert "mysql-lock-not-supported" in [f.rule for f in found.findings]
 
 
-def test_an_index_on_plain_columns_still_lets_writes_continue() -> None:
-    found = statement("CREATE INDEX users_ab ON users (a, b);")
+def test_an_index_on_plain_columns_still_lets_writes_continue(lint_change) -> None:
+    found = only(lint_change("CREATE INDEX users_ab ON users (a, b);"))
     assert summary(found)["permits_dml"] is True and not found.findings
 
 

@@ -7,24 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from lockwise.discover import migration_from_text
-from lockwise.lint import LintOptions, lint_migrations
-
 SETUP = ("CREATE TABLE accounts (id INT PRIMARY KEY, email VARCHAR(100));\n"
          "CREATE TABLE audit (id INT PRIMARY KEY, account_id INT);\n"
          "CREATE TABLE other (id INT PRIMARY KEY);")
 
 
-def report(sql: str, dialect: str = "mysql"):
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text(sql, "2_change.sql")],
-                              LintOptions(dialect=dialect))
-    return reports[1]
-
-
-def not_locked(sql: str, dialect: str = "mysql") -> list[tuple[int, str]]:
+def not_locked(report) -> list[tuple[int, str]]:
     """(line, table) of each statement refused because LOCK TABLES did not lock a table."""
-    return [(f.span.line, f.message.split(" ", 1)[0]) for s in report(sql, dialect).statements
+    return [(f.span.line, f.message.split(" ", 1)[0]) for s in report.statements
             for f in s.findings if f.rule == "mysql-table-not-locked"]
 
 
@@ -68,25 +58,25 @@ UNDER_LOCK_TABLES = [
 
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
 @pytest.mark.parametrize(("sql", "refused"), UNDER_LOCK_TABLES)
-def test_a_table_not_locked_by_lock_tables_is_refused(sql: str, refused: list,
+def test_a_table_not_locked_by_lock_tables_is_refused(lint_change, sql: str, refused: list,
                                                       dialect: str) -> None:
-    assert not_locked(sql, dialect) == refused
+    assert not_locked(lint_change(sql, dialect)) == refused
 
 
-def test_the_refusal_names_the_lock_tables_statement_and_the_error() -> None:
-    (finding,) = [f for s in report("LOCK TABLES accounts WRITE, audit READ;\n"
-                                    "UPDATE audit SET account_id = 1 WHERE id = 1;\n"
-                                    "UPDATE other SET id = 2 WHERE id = 1;\nUNLOCK TABLES;"
-                                    ).statements[1:2] for f in s.findings
+def test_the_refusal_names_the_lock_tables_statement_and_the_error(lint_change) -> None:
+    report = lint_change("LOCK TABLES accounts WRITE, audit READ;\n"
+                         "UPDATE audit SET account_id = 1 WHERE id = 1;\n"
+                         "UPDATE other SET id = 2 WHERE id = 1;\nUNLOCK TABLES;")
+    (finding,) = [f for s in report.statements[1:2] for f in s.findings
                   if f.rule == "mysql-table-not-locked"]
     assert "READ lock" in finding.message and "1099" in finding.message
     assert "line 1" in finding.message
 
 
-def test_a_refused_statement_is_not_judged_on_its_locks() -> None:
+def test_a_refused_statement_is_not_judged_on_its_locks(lint_change) -> None:
     """It fails: the copy it would make never happens."""
-    statements = report("LOCK TABLES accounts WRITE;\nALTER TABLE other ADD FOREIGN KEY (id) "
-                        "REFERENCES accounts (id);\nUNLOCK TABLES;").statements
+    statements = lint_change("LOCK TABLES accounts WRITE;\nALTER TABLE other ADD FOREIGN KEY "
+                             "(id) REFERENCES accounts (id);\nUNLOCK TABLES;").statements
     assert [f.rule for f in statements[1].findings] == ["mysql-table-not-locked"]
 
 
@@ -101,9 +91,9 @@ def test_a_refused_statement_is_not_judged_on_its_locks() -> None:
      True),
 ])
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
-def test_locks_still_held_at_the_end_of_the_migration(sql: str, held: bool,
+def test_locks_still_held_at_the_end_of_the_migration(lint_change, sql: str, held: bool,
                                                       dialect: str) -> None:
-    found = [f for f in report(sql, dialect).findings
+    found = [f for f in lint_change(sql, dialect).findings
              if f.rule == "mysql-lock-tables-not-released"]
     assert bool(found) == held
     if found:
@@ -123,13 +113,11 @@ RENAME_UNDER_LOCK = ("LOCK TABLES accounts WRITE;\nRENAME TABLE accounts TO acco
     ("mysql", "8.0.13", []),
     ("mysql", "8.4", []),
 ])
-def test_rename_table_under_lock_tables(dialect: str, version: str,
+def test_rename_table_under_lock_tables(lint_change, dialect: str, version: str,
                                         refused: list[tuple[int, int]]) -> None:
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text(RENAME_UNDER_LOCK, "2_change.sql")],
-                              LintOptions(dialect=dialect, server_version=version))
     found = [(f.span.line, int(f.message.split("(error ")[1].split(":")[0]))
-             for s in reports[1].statements for f in s.findings
+             for s in lint_change(RENAME_UNDER_LOCK, dialect, version).statements
+             for f in s.findings
              if f.rule == "mysql-table-not-locked"]
     # a refused RENAME stops the migration: what lockwise says of the lines after it is moot
     assert [f for f in found if f[0] == 2] == refused
@@ -145,39 +133,39 @@ def test_rename_table_under_lock_tables(dialect: str, version: str,
     ("LOCK TABLES accounts WRITE;\nRENAME TABLE accounts TO a2, audit TO a3;\n"
      "UNLOCK TABLES;", [(2, "audit")]),
 ])
-def test_a_multi_table_rename_under_lock_tables_on_mysql(sql: str,
+def test_a_multi_table_rename_under_lock_tables_on_mysql(lint_change, sql: str,
                                                          refused: list[tuple[int, str]]) -> None:
-    assert not_locked(sql, "mysql") == refused
+    assert not_locked(lint_change(sql)) == refused
 
 
-def test_a_rename_table_swap_keeps_the_name() -> None:
+def test_a_rename_table_swap_keeps_the_name(lint_change) -> None:
     """`RENAME TABLE t TO t_old, t_new TO t` gives `t` to another table at once: running
     queries keep a table of that name, so rename-table does not report `t`."""
     sql = "RENAME TABLE accounts TO accounts_old, audit TO accounts;"
-    renamed = [f.message for s in report(sql).statements for f in s.findings
+    renamed = [f.message for s in lint_change(sql).statements for f in s.findings
                if f.rule == "rename-table"]
     assert renamed == ["Renaming audit to accounts breaks every running query that uses the "
                        "old name."]
 
 
-def test_each_pair_of_a_rename_table_is_its_own_finding() -> None:
+def test_each_pair_of_a_rename_table_is_its_own_finding(lint_change) -> None:
     """`RENAME TABLE a TO b, c TO d` renames two tables: each breaks its own running queries,
     and each is a finding naming its table (the statement gave one, for its first pair)."""
     sql = "RENAME TABLE accounts TO a2, audit TO a3;"
-    renamed = [f.message for s in report(sql).statements for f in s.findings
+    renamed = [f.message for s in lint_change(sql).statements for f in s.findings
                if f.rule == "rename-table"]
     assert renamed == [
         "Renaming accounts to a2 breaks every running query that uses the old name.",
         "Renaming audit to a3 breaks every running query that uses the old name."]
 
 
-def test_the_replayed_schema_follows_every_pair_of_a_rename_table() -> None:
+def test_the_replayed_schema_follows_every_pair_of_a_rename_table(lint_change) -> None:
     """After `RENAME TABLE accounts TO a2, audit TO a3` both tables are known under their new
     names: a comment on a known column changes metadata only (an unknown one is assumed a
     type change, a copy)."""
     sql = ("RENAME TABLE accounts TO a2, audit TO a3;\n"
            "ALTER TABLE a2 MODIFY email VARCHAR(100) COMMENT 'x';\n"
            "ALTER TABLE a3 MODIFY account_id INT COMMENT 'x';")
-    copies = [f.span.line for s in report(sql).statements for f in s.findings
+    copies = [f.span.line for s in lint_change(sql).statements for f in s.findings
               if f.rule == "mysql-table-copy"]
     assert copies == []

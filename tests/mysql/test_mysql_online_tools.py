@@ -11,27 +11,21 @@ from __future__ import annotations
 
 import pytest
 
-from lockwise.discover import migration_from_text
-from lockwise.lint import LintOptions, lint_migrations
-
 SETUP = ("CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(50), n INT);\n"
          "CREATE TABLE posts (id INT PRIMARY KEY, user_id INT, n INT, body TEXT,\n"
          "  CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id));\n"
          "CREATE TABLE tags (id INT PRIMARY KEY, n INT, post_id INT, body TEXT);")
 
 
-def instead(sql: str, rule: str, dialect: str = "mysql") -> str:
-    """The `instead` text of `rule`'s finding on `sql`, linted after SETUP."""
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text(sql, "2_change.sql")],
-                              LintOptions(dialect=dialect))
-    (finding,) = [f for s in reports[1].statements for f in s.findings if f.rule == rule]
+def instead(report, rule: str) -> str:
+    """The `instead` text of `rule`'s finding in `report`."""
+    (finding,) = [f for f in report.all_findings if f.rule == rule]
     return finding.instead
 
 
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
-def test_a_table_without_foreign_keys_gets_both_tools(dialect: str) -> None:
-    text = instead("ALTER TABLE tags MODIFY n BIGINT;", "mysql-table-copy", dialect)
+def test_a_table_without_foreign_keys_gets_both_tools(lint_change, dialect: str) -> None:
+    text = instead(lint_change("ALTER TABLE tags MODIFY n BIGINT;", dialect), "mysql-table-copy")
     assert "gh-ost --database=<db> --table=tags --alter='MODIFY n BIGINT' --execute" in text
     assert "pt-online-schema-change --alter 'MODIFY n BIGINT' D=<db>,t=tags --execute" in text
 
@@ -44,8 +38,8 @@ def test_a_table_without_foreign_keys_gets_both_tools(dialect: str) -> None:
     ("ALTER TABLE posts MODIFY n BIGINT, LOCK=NONE;", "mysql-lock-not-supported"),
     ("ALTER TABLE posts MODIFY n BIGINT, ALGORITHM=INPLACE;", "mysql-algorithm-not-supported"),
 ])
-def test_a_table_with_a_foreign_key_gets_no_gh_ost(sql: str, rule: str) -> None:
-    text = instead(sql, rule)
+def test_a_table_with_a_foreign_key_gets_no_gh_ost(lint_change, sql: str, rule: str) -> None:
+    text = instead(lint_change(sql), rule)
     assert "gh-ost --" not in text
     assert "pt-online-schema-change --alter " in text
     assert "--alter-foreign-keys-method" not in text  # no table references it
@@ -55,8 +49,9 @@ def test_a_table_with_a_foreign_key_gets_no_gh_ost(sql: str, rule: str) -> None:
     ("ALTER TABLE users MODIFY n BIGINT;", "mysql-table-copy"),
     ("ALTER TABLE users MODIFY n BIGINT, LOCK=NONE;", "mysql-lock-not-supported"),
 ])
-def test_a_referenced_table_gets_pt_osc_with_a_foreign_keys_method(sql: str, rule: str) -> None:
-    text = instead(sql, rule)
+def test_a_referenced_table_gets_pt_osc_with_a_foreign_keys_method(lint_change, sql: str,
+                                                                  rule: str) -> None:
+    text = instead(lint_change(sql), rule)
     assert "gh-ost --" not in text
     assert "pt-online-schema-change --alter 'MODIFY n BIGINT' " \
         "--alter-foreign-keys-method=auto D=<db>,t=users --execute" in text

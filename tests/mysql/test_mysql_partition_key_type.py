@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from lockwise.discover import migration_from_text
-from lockwise.lint import LintOptions, lint_migrations
-
 SETUP = ("CREATE TABLE pk (id INT, name VARCHAR(20), c CHAR(3), price FLOAT, dbl DOUBLE,\n"
          "  amount DECIMAL(10,2), d DATE, dt DATETIME, ts TIMESTAMP NULL, tm TIME,\n"
          "  e ENUM('a','b'), st SET('a','b'), b BIT(8), y YEAR, bin VARBINARY(8),\n"
@@ -59,28 +56,21 @@ CASES = [
 ]
 
 
-def rules(sql: str, dialect: str) -> list[str]:
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text(sql + ";", "2_change.sql")],
-                              LintOptions(dialect=dialect))
-    return [f.rule for f in reports[1].all_findings]
+def rules(report) -> list[str]:
+    return [f.rule for f in report.all_findings]
 
 
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
 @pytest.mark.parametrize(("sql", "refused"), CASES)
 def test_a_partition_key_of_a_type_the_partitioning_refuses_is_reported(
-        sql: str, refused: bool, dialect: str) -> None:
-    found = rules(sql, dialect)
+        lint_change, sql: str, refused: bool, dialect: str) -> None:
+    found = rules(lint_change(sql + ";", dialect))
     assert ("mysql-partition-key-type" in found) == refused, found
     if refused:  # the statement fails: no copy to report
         assert found == ["mysql-partition-key-type"]
 
 
-def test_the_message_names_the_column_and_its_type() -> None:
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text("ALTER TABLE pk PARTITION BY HASH (`d`) "
-                                                   "PARTITIONS 2;", "2_change.sql")],
-                              LintOptions(dialect="mysql"))
-    (finding,) = reports[1].all_findings
+def test_the_message_names_the_column_and_its_type(lint_change) -> None:
+    (finding,) = lint_change("ALTER TABLE pk PARTITION BY HASH (`d`) PARTITIONS 2;").all_findings
     assert "d, a DATE column" in finding.message
     assert "error 1659" in finding.message

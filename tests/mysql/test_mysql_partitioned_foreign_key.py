@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from lockwise.discover import migration_from_text
-from lockwise.lint import LintOptions, lint_migrations
-
 SETUP = ("CREATE TABLE users (id INT PRIMARY KEY);\n"
          "CREATE TABLE posts (id INT PRIMARY KEY, user_id INT,\n"
          "  CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id));\n"
@@ -21,11 +18,8 @@ SETUP = ("CREATE TABLE users (id INT PRIMARY KEY);\n"
          "CREATE TABLE plain (id INT PRIMARY KEY, n INT);")
 
 
-def rules(sql: str, dialect: str) -> list[str]:
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text(sql, "2_change.sql")],
-                              LintOptions(dialect=dialect))
-    return [f.rule for s in reports[1].statements for f in s.findings]
+def rules(report) -> list[str]:
+    return [f.rule for f in report.all_findings]
 
 
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
@@ -36,8 +30,9 @@ def rules(sql: str, dialect: str) -> list[str]:
     "ALTER TABLE events ADD CONSTRAINT events_user FOREIGN KEY (user_id) REFERENCES users (id);",
     "ALTER TABLE posts PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN MAXVALUE);",
 ])
-def test_a_foreign_key_on_a_partitioned_table_is_refused(sql: str, dialect: str) -> None:
-    assert rules(sql, dialect) == ["mysql-partitioned-foreign-key"]
+def test_a_foreign_key_on_a_partitioned_table_is_refused(lint_change, sql: str,
+                                                         dialect: str) -> None:
+    assert rules(lint_change(sql, dialect)) == ["mysql-partitioned-foreign-key"]
 
 
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
@@ -50,17 +45,17 @@ def test_a_foreign_key_on_a_partitioned_table_is_refused(sql: str, dialect: str)
     "  PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (100),\n"
     "  PARTITION p1 VALUES LESS THAN MAXVALUE);",
 ])
-def test_a_partitioned_create_table_with_a_foreign_key_is_refused(sql: str,
+def test_a_partitioned_create_table_with_a_foreign_key_is_refused(lint_change, sql: str,
                                                                   dialect: str) -> None:
     """The ALTER's refusal holds for CREATE TABLE too (error 1506, "Partitioned tables do not
     support FOREIGN KEY", checked on MariaDB 10.11): it was not reported."""
-    assert rules(sql, dialect) == ["mysql-partitioned-foreign-key"]
+    assert rules(lint_change(sql, dialect)) == ["mysql-partitioned-foreign-key"]
 
 
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
-def test_a_partitioned_create_table_without_a_foreign_key_is_not(dialect: str) -> None:
-    assert rules("CREATE TABLE visits (id INT PRIMARY KEY, user_id INT)\n"
-                 "  PARTITION BY HASH (id) PARTITIONS 4;", dialect) == []
+def test_a_partitioned_create_table_without_a_foreign_key_is_not(lint_change, dialect: str) -> None:
+    assert rules(lint_change("CREATE TABLE visits (id INT PRIMARY KEY, user_id INT)\n"
+                             "  PARTITION BY HASH (id) PARTITIONS 4;", dialect)) == []
 
 
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
@@ -76,15 +71,17 @@ def test_a_partitioned_create_table_without_a_foreign_key_is_not(dialect: str) -
     ("ALTER TABLE plain ADD CONSTRAINT plain_user FOREIGN KEY (n) REFERENCES users (id);",
      ["mysql-table-copy"]),
 ])
-def test_without_a_foreign_key_partitioning_is_a_copy(sql: str, expected: list[str],
+def test_without_a_foreign_key_partitioning_is_a_copy(lint_change, sql: str, expected: list[str],
                                                       dialect: str) -> None:
-    assert rules(sql, dialect) == expected
+    assert rules(lint_change(sql, dialect)) == expected
 
 
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
-def test_a_range_partitioned_table_is_partitioned_afterwards(dialect: str) -> None:
+def test_a_range_partitioned_table_is_partitioned_afterwards(lint_change,
+                                                             dialect: str) -> None:
     """The table an ALTER ... PARTITION BY RANGE made partitioned refuses a foreign key."""
-    assert rules("ALTER TABLE plain PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN "
-                 "MAXVALUE);\nALTER TABLE plain ADD CONSTRAINT plain_user FOREIGN KEY (n) "
-                 "REFERENCES users (id);", dialect) == ["mysql-table-copy",
-                                                       "mysql-partitioned-foreign-key"]
+    sql = ("ALTER TABLE plain PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN "
+           "MAXVALUE);\nALTER TABLE plain ADD CONSTRAINT plain_user FOREIGN KEY (n) "
+           "REFERENCES users (id);")
+    assert rules(lint_change(sql, dialect)) == ["mysql-table-copy",
+                                                "mysql-partitioned-foreign-key"]

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
+from lockwise.effects.mysql import MySQLSession, apply_mysql_statement
 from lockwise.lint import LintOptions, lint_migrations
+from lockwise.parse.mysql import parse_mysql
 
 RULE = "mysql-primary-key-invisible"
 
@@ -106,6 +109,10 @@ def test_mariadb_refuses_exactly_where_the_rule_says(mariadb, statement: str) ->
     "CREATE TABLE keyed (a INT NOT NULL, UNIQUE (a) INVISIBLE);",
     "ALTER TABLE loose ADD PRIMARY KEY (code) INVISIBLE;",
     "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) INVISIBLE;",
+    # CREATE INDEX is an ALTER TABLE ... ADD INDEX to the server, sqlglot reads it or not
+    "CREATE UNIQUE INDEX plain_a ON plain (a) INVISIBLE;",
+    "CREATE UNIQUE INDEX plain_a ON plain (a) USING BTREE INVISIBLE;",
+    "CREATE UNIQUE INDEX plain_a ON plain (a) INVISIBLE ALGORITHM=INPLACE LOCK=NONE;",
 ])
 def test_a_primary_key_created_invisible_is_refused(statement: str) -> None:
     setup = SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);"
@@ -121,6 +128,10 @@ def test_a_primary_key_created_invisible_is_refused(statement: str) -> None:
     "ALTER TABLE tokens ADD UNIQUE KEY tokens_both (token, owner) INVISIBLE;",  # has one
     "ALTER TABLE plain ADD UNIQUE KEY plain_b (b) INVISIBLE;",  # a nullable column
     "ALTER TABLE plain ADD INDEX plain_a (a) INVISIBLE;",  # not UNIQUE
+    "CREATE INDEX plain_a ON plain (a) INVISIBLE ALGORITHM=INPLACE;",
+    "CREATE UNIQUE INDEX plain_b ON plain (b) INVISIBLE;",
+    "CREATE UNIQUE INDEX plain_a ON plain (a) COMMENT 'invisible';",
+    "CREATE UNIQUE INDEX tokens_both ON tokens (token, owner) USING BTREE INVISIBLE;",
 ])
 def test_other_keys_created_invisible_are_not(statement: str) -> None:
     assert _found(statement, setup=SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);") == []
@@ -132,6 +143,19 @@ def test_other_keys_created_invisible_are_not(statement: str) -> None:
     ("CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) IGNORED);", True),
     ("ALTER TABLE plain ADD INDEX plain_b (b) IGNORED;", False),
     ("ALTER TABLE plain ADD UNIQUE KEY plain_a (a) IGNORED;", True),
+    # after the index's other options
+    ("CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) COMMENT 'x' IGNORED);", True),
+    ("CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) USING BTREE IGNORED);", True),
+    ("CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) IGNORED COMMENT 'x');", True),
+    ("ALTER TABLE plain ADD UNIQUE KEY plain_a (a) USING BTREE IGNORED;", True),
+    ("ALTER TABLE plain ADD UNIQUE KEY plain_a (a) KEY_BLOCK_SIZE=8 IGNORED;", True),
+    ("ALTER TABLE plain ADD UNIQUE KEY plain_a (a) COMMENT 'x' NOT IGNORED;", False),
+    ("ALTER TABLE plain ADD INDEX plain_b (b) COMMENT 'x' IGNORED;", False),
+    ("CREATE UNIQUE INDEX plain_a ON plain (a) IGNORED;", True),
+    ("CREATE UNIQUE INDEX plain_a ON plain (a) USING BTREE IGNORED;", True),
+    ("CREATE UNIQUE INDEX plain_a USING BTREE ON plain (a) IGNORED;", True),
+    ("CREATE INDEX plain_a ON plain (a) IGNORED;", False),
+    ("CREATE UNIQUE INDEX plain_b ON plain (b) IGNORED;", False),
 ])
 def test_mariadb_ignored_keys_are_read(statement: str, refused: bool) -> None:
     """MariaDB's index option [NOT] IGNORED (10.6+) in a definition was a parse-error."""
@@ -161,6 +185,18 @@ def test_mysql_refuses_mariadb_ignored_in_a_definition() -> None:
     "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) IGNORED",
     "ALTER TABLE plain ADD UNIQUE KEY plain_b (b) IGNORED",
     "ALTER TABLE tokens ADD UNIQUE KEY tokens_both (token, owner) IGNORED",
+    "CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) COMMENT 'x' IGNORED)",
+    "CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) USING BTREE IGNORED)",
+    "CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) IGNORED COMMENT 'x')",
+    "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) USING BTREE IGNORED",
+    "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) KEY_BLOCK_SIZE=8 IGNORED",
+    "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) COMMENT 'x' NOT IGNORED",
+    "ALTER TABLE plain ADD INDEX plain_b (b) COMMENT 'x' IGNORED",
+    "CREATE UNIQUE INDEX plain_a ON plain (a) IGNORED",
+    "CREATE UNIQUE INDEX plain_a ON plain (a) USING BTREE IGNORED",
+    "CREATE UNIQUE INDEX plain_a USING BTREE ON plain (a) IGNORED",
+    "CREATE INDEX plain_a ON plain (a) IGNORED",
+    "CREATE UNIQUE INDEX plain_b ON plain (b) IGNORED",
 ])
 def test_mariadb_refuses_ignored_keys_exactly_where_the_rule_says(mariadb,
                                                                   statement: str) -> None:
@@ -220,3 +256,41 @@ def test_mariadb_promotes_no_prefix_key(mariadb, statement: str) -> None:
     assert refused or result.returncode == 0, result.stderr
     assert bool(_found(statement + ";", "mariadb", PREFIXED)) == refused, (statement,
                                                                            result.stderr)
+
+
+def _replayed(sql: str) -> Catalog:
+    catalog, session = Catalog(), MySQLSession(flavour="mysql", version=(8, 4, 0))
+    for statement in parse_mysql(sql).statements:
+        apply_mysql_statement(catalog, statement.tree, "setup", session)
+    return catalog
+
+
+@pytest.mark.parametrize("options", [
+    "", " ALGORITHM=INPLACE LOCK=NONE", " COMMENT 'x'", " USING BTREE", " KEY_BLOCK_SIZE=8"])
+@pytest.mark.parametrize("using", ["", " USING BTREE"])
+def test_create_index_records_its_columns_and_prefix_however_written(options: str,
+                                                                     using: str) -> None:
+    """CREATE INDEX with ALGORITHM= / LOCK=, its index type before ON or an index option is
+    read from its text (sqlglot keeps it a command): a key on a column prefix was recorded as
+    on whole columns, named by the prefix's length."""
+    table = "CREATE TABLE fallback (name VARCHAR(40) NOT NULL, code INT NOT NULL);"
+    catalog = _replayed(table + f"CREATE UNIQUE INDEX fallback_key{using} ON fallback "
+                                f"(name(10), `code` DESC){options};")
+    fallback = catalog.tables["fallback"]
+    assert fallback.keys["fallback_key"] == (("name", "code"), True)
+    assert "fallback_key" in fallback.prefix_keys
+    catalog = _replayed(table + f"CREATE UNIQUE INDEX fallback_key{using} ON fallback "
+                                f"(name, code){options};")
+    assert catalog.tables["fallback"].keys["fallback_key"] == (("name", "code"), True)
+    assert catalog.tables["fallback"].prefix_keys == set()
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    ("CREATE UNIQUE INDEX fallback_key ON fallback (name(10)) ALGORITHM=INPLACE;", False),
+    ("CREATE UNIQUE INDEX fallback_key ON fallback (name) ALGORITHM=INPLACE;", True),
+])
+def test_a_prefix_key_created_with_algorithm_is_no_implicit_primary_key(statement: str,
+                                                                        refused: bool) -> None:
+    setup = PREFIXED + "CREATE TABLE fallback (name VARCHAR(40) NOT NULL);" + statement
+    assert bool(_found("ALTER TABLE fallback ALTER INDEX fallback_key INVISIBLE;",
+                       setup=setup)) == refused

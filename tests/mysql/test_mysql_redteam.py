@@ -141,6 +141,32 @@ def test_executable_comments_run_only_on_the_servers_they_name() -> None:
     assert (problem.span.line, problem.span.column) == (2, 16)
 
 
+@pytest.mark.parametrize(("dialect", "version"), [("mysql", (8, 0, 15)), ("mariadb", (10, 11))])
+def test_an_executable_comment_the_server_skips_is_no_statement(
+        dialect: str, version: tuple[int, ...]) -> None:
+    """A statement that is all one executable comment the server does not run is empty, as
+    a plain comment is: MariaDB 10.11 runs `/*!50717 SELECT ... */;` as nothing (mysqldump 8
+    writes it); it was a parse-error, "No expression was parsed"."""
+    from lockwise.parse.mysql import parse_mysql
+
+    parsed = parse_mysql("/*!80016 SET a = 1 */;\n/*!50717 SELECT COUNT(*) INTO @x FROM "
+                         "information_schema.TABLES */;\n/*M!999999 SET c = 3 */;\nSELECT 1;",
+                         dialect, version)
+    assert parsed.problems == []
+    assert [s.sql for s in parsed.statements][-1] == "SELECT 1"
+
+
+def test_an_executable_comment_left_open_is_a_parse_error() -> None:
+    """`/*!40101 SET NAMES utf8 ;` without its `*/`: MariaDB 10.11 refuses it (error 1064); it
+    was read as the SET and the statements after it."""
+    from lockwise.parse.mysql import parse_mysql
+
+    (problem,) = parse_mysql("SELECT 1;\n/*!40101 SET NAMES utf8 ;\nCREATE TABLE y (id INT);",
+                             "mysql").problems
+    assert (problem.span.line, problem.span.column) == (2, 1)
+    assert "unterminated" in problem.message
+
+
 def test_truncate_table_alternative_is_mysql() -> None:
     """The PostgreSQL alternative (`DELETE ... WHERE {row_key_sql} IN (SELECT ... LIMIT 5000)`)
     was shown with its placeholders unfilled, and MySQL refuses LIMIT in an IN subquery; the
@@ -354,3 +380,48 @@ def test_truncate_and_drop_table_speak_of_the_metadata_lock(change: str, rule: s
     (finding,) = [f for f in found if f.rule == rule]
     assert "ACCESS EXCLUSIVE" not in finding.message + finding.why
     assert "exclusive metadata lock" in finding.why
+
+
+#: Statements MySQL and MariaDB run that sqlglot has no grammar for, in the order a session
+#: can run them after NO_GRAMMAR_SETUP: the prepared-statement idiom migrations use to run DDL
+#: only when needed (PREPARE / EXECUTE / DEALLOCATE), mysqldump 8's `/*!50112 DEALLOCATE
+#: PREPARE s */`, and others a migration may hold. Each was a parse-error, exit 2.
+NO_GRAMMAR_SETUP = "CREATE TABLE nothing_to_see (id INT PRIMARY KEY, n INT);"
+NO_GRAMMAR = [
+    "SET @ddl = IF((SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+    "DATABASE() AND TABLE_NAME = 'nothing_to_see' AND COLUMN_NAME = 'x') = 0, "
+    "'ALTER TABLE nothing_to_see ADD COLUMN x INT', 'DO 0')",
+    "PREPARE stmt FROM @ddl",
+    "EXECUTE stmt",
+    "DEALLOCATE PREPARE stmt",
+    "PREPARE stmt FROM 'SELECT 1'",
+    "deallocate prepare stmt",
+    "PREPARE stmt FROM 'SELECT 1'",
+    "DROP PREPARE stmt",
+    "DO SLEEP(0)",
+    "CHECKSUM TABLE nothing_to_see",
+    "CHECK TABLE nothing_to_see",
+    "REPAIR TABLE nothing_to_see",
+    "HANDLER nothing_to_see OPEN",
+    "HANDLER nothing_to_see READ FIRST",
+    "HANDLER nothing_to_see CLOSE",
+    "XA START 'lockwise'",
+    "XA END 'lockwise'",
+    "XA ROLLBACK 'lockwise'",
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("statement", NO_GRAMMAR)
+def test_a_statement_sqlglot_has_no_grammar_for_is_kept(statement: str, dialect: str) -> None:
+    from lockwise.parse.mysql import parse_mysql
+
+    parsed = parse_mysql(f"-- a migration\n{statement};", dialect)
+    assert parsed.problems == [] and len(parsed.statements) == 1
+
+
+def test_mariadb_runs_the_statements_sqlglot_has_no_grammar_for(mariadb) -> None:
+    result = mariadb.run("DROP TABLE IF EXISTS nothing_to_see;" + NO_GRAMMAR_SETUP +
+                         ";\n".join(NO_GRAMMAR) + ";")
+    assert result.returncode == 0, result.stderr
+    assert "ERROR" not in result.stderr

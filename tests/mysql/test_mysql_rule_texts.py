@@ -15,13 +15,6 @@ POSTGRESQL_WORDS = ("WAL", "dead tuple", "VACUUM", "lockwise apply", "RETURNING"
                     "CONCURRENTLY", "NOT VALID", "ACCESS EXCLUSIVE", "same transaction")
 
 
-def findings(sql: str, dialect: str = "mysql") -> list:
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text(sql, "2_change.sql")],
-                              LintOptions(dialect=dialect))
-    return reports[1].all_findings
-
-
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
 @pytest.mark.parametrize("sql", [
     "UPDATE `order` SET a = 1;", "DELETE FROM `order`;", "RENAME TABLE `order` TO orders;",
@@ -29,24 +22,25 @@ def findings(sql: str, dialect: str = "mysql") -> list:
     "ALTER TABLE `order` RENAME COLUMN a TO a2;", "TRUNCATE TABLE `order`;",
     "DROP TABLE `order`;",
 ])
-def test_no_postgresql_words_in_what_a_mysql_user_reads(sql: str, dialect: str) -> None:
-    (finding,) = findings(sql, dialect)
+def test_no_postgresql_words_in_what_a_mysql_user_reads(lint_change, sql: str,
+                                                        dialect: str) -> None:
+    (finding,) = lint_change(sql, dialect).all_findings
     text = " ".join((finding.message, finding.why, finding.instead))
     assert [word for word in POSTGRESQL_WORDS if word in text] == []
 
 
 @pytest.mark.parametrize("sql", ["RENAME TABLE `order` TO `my orders`;",
                                  "ALTER TABLE `order` RENAME TO `my orders`;"])
-def test_the_rename_alternative_is_a_view_under_the_new_name(sql: str) -> None:
+def test_the_rename_alternative_is_a_view_under_the_new_name(lint_change, sql: str) -> None:
     """MySQL commits each DDL statement: a view under the old name, created after the rename,
     leaves a moment when neither exists, and rename-table reported that alternative again.
     A view under the new name first (a one-table view takes writes too), the table swapped in
     later by one RENAME TABLE, leaves none."""
-    (finding,) = findings(sql)
+    (finding,) = lint_change(sql).all_findings
     assert finding.rule == "rename-table"
     first = finding.instead.splitlines()[0]
     assert first.startswith("CREATE VIEW `my orders` AS SELECT * FROM `order`;")
-    assert findings(first.split("  --")[0]) == []
+    assert lint_change(first.split("  --")[0]).all_findings == []
     assert "RENAME TABLE `my orders` TO `my orders_view`, `order` TO `my orders`;" in \
         finding.instead
 

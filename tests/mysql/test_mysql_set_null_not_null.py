@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from lockwise.discover import migration_from_text
-from lockwise.lint import LintOptions, lint_migrations
-
 SETUP = ("CREATE TABLE users (id INT PRIMARY KEY);\n"
          "CREATE TABLE posts (id INT PRIMARY KEY, user_id INT, editor_id INT, owner_id INT,\n"
          "  CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL,\n"
@@ -20,27 +17,20 @@ SETUP = ("CREATE TABLE users (id INT PRIMARY KEY);\n"
          "    ON DELETE CASCADE);")
 
 
-def findings(sql: str, dialect: str) -> list:
-    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
-                               migration_from_text(sql, "2_change.sql")],
-                              LintOptions(dialect=dialect))
-    return [f for s in reports[1].statements for f in s.findings]
-
-
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
 @pytest.mark.parametrize(("sql", "column", "foreign_key"), [
     ("ALTER TABLE posts MODIFY user_id INT NOT NULL;", "user_id", "posts_user"),
     ("ALTER TABLE posts CHANGE editor_id editor_id INT NOT NULL;", "editor_id", "posts_editor"),
 ])
-def test_a_set_null_column_made_not_null_is_refused(sql: str, column: str, foreign_key: str,
-                                                    dialect: str) -> None:
-    found = findings(sql, dialect)
+def test_a_set_null_column_made_not_null_is_refused(lint_change, sql: str, column: str,
+                                                    foreign_key: str, dialect: str) -> None:
+    found = lint_change(sql, dialect).all_findings
     assert [f.rule for f in found] == ["mysql-set-null-column-not-null"]
     assert f"needed in a foreign key constraint '{foreign_key}' SET NULL" in found[0].message
     assert column in found[0].message
 
 
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
-def test_a_column_of_another_foreign_key_can_be_made_not_null(dialect: str) -> None:
-    assert [f.rule for f in findings("ALTER TABLE posts MODIFY owner_id INT NOT NULL;",
-                                     dialect)] == ["mysql-table-rebuild"]
+def test_a_column_of_another_foreign_key_can_be_made_not_null(lint_change, dialect: str) -> None:
+    assert [f.rule for f in lint_change("ALTER TABLE posts MODIFY owner_id INT NOT NULL;",
+                                        dialect).all_findings] == ["mysql-table-rebuild"]

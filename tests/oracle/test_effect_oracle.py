@@ -1012,6 +1012,17 @@ CASES = [
          "ALTER TABLE t ALTER COLUMN pd TYPE text"),
     Case("type-to-checked-domain", T + "CREATE DOMAIN nonempty AS text CHECK (VALUE <> '');",
          "ALTER TABLE t ALTER COLUMN note TYPE nonempty"),
+    # A column of a domain has no typmod of its own (atttypmod -1): the server cannot tell the
+    # domain's length or precision is no greater than the new type's, and rewrites.
+    Case("type-from-length-domain-varchar-grow",
+         T + "CREATE DOMAIN short_name AS varchar(20); ALTER TABLE t ADD COLUMN sn short_name;",
+         "ALTER TABLE t ALTER COLUMN sn TYPE varchar(50)"),
+    Case("type-from-precision-domain-numeric-grow",
+         T + "CREATE DOMAIN cents AS numeric(10,2); ALTER TABLE t ADD COLUMN c cents;",
+         "ALTER TABLE t ALTER COLUMN c TYPE numeric(12,2)"),
+    Case("type-varchar-grow-to-length-domain",
+         T + "CREATE DOMAIN long_name AS varchar(80);",
+         "ALTER TABLE t ALTER COLUMN v TYPE long_name"),
     Case("type-from-checked-domain",
          T + "CREATE DOMAIN nonempty AS text CHECK (VALUE <> ''); "
              "ALTER TABLE t ADD COLUMN ne nonempty DEFAULT 'x';",

@@ -116,20 +116,62 @@ def test_a_folder_that_cannot_be_listed_is_an_input_error(tmp_path: Path, refuse
     result = invoke("lint", str(root))
     assert result.exit_code == 2
     where = root if refused == "migrations" else root / "sub"
-    assert f"{where}:1:1: permission denied" in result.stderr
+    assert f"lockwise: error: {where}: permission denied" in result.stderr
 
 
-@pytest.mark.parametrize("command", [["apply"], ["status"], ["rollback"], ["repair"],
-                                     ["baseline", "1"]])
-def test_executor_commands_name_a_missing_path_with_a_position(tmp_path: Path,
-                                                               command: list[str]) -> None:
-    """They said `PATH: no such directory`, without the position every other input error
-    has (and before any connection: the server below is never reached)."""
+_UNREACHABLE = "postgresql://lockwise@127.0.0.1:1/db"
+
+#: Every command that takes a migration path, in every output format it has; the executor's
+#: with a DSN no server answers (the path is checked before any connection).
+_PATH_COMMANDS = [
+    *(["lint", "--format", f] for f in
+      ["text", "json", "sarif", "github", "markdown", "junit", "gitlab"]),
+    ["fix"], ["fix", "--write"],
+    *(["graph", "--format", f] for f in ["text", "dot", "mermaid", "json"]),
+    ["verify"], ["verify", "--preflight", "--dsn", _UNREACHABLE],
+    *(["trace", "--format", f] for f in ["text", "json", "markdown"]),
+    *([command, "--dsn", _UNREACHABLE] for command in ["apply", "rollback", "repair"]),
+    ["apply", "--dry-run", "--dsn", _UNREACHABLE],
+    *(["status", "--format", f, "--dsn", _UNREACHABLE] for f in ["text", "json"]),
+    ["baseline", "1", "--dsn", _UNREACHABLE],
+]
+
+
+@pytest.mark.parametrize("command", _PATH_COMMANDS, ids=" ".join)
+def test_a_missing_path_is_named_without_a_position(tmp_path: Path,
+                                                    command: list[str]) -> None:
+    """A path that does not exist has no line or column: `PATH: no such file or directory`
+    on stderr (it was `PATH:1:1: ...`, a position in a file that is not there), exit 2, and
+    nothing on stdout whatever the format, so a JSON or SARIF consumer reads no half
+    document. The executor's commands say it before any connection."""
     missing = tmp_path / "nope"
-    result = invoke(*command, str(missing), "--dsn", "postgresql://lockwise@127.0.0.1:1/db")
+    name, *options = command
+    args = [name, *options[:1], str(missing), *options[1:]] if name == "baseline" else \
+        [name, str(missing), *options]
+    result = invoke(*args)
     assert result.exit_code == 2
-    assert f"lockwise: error: {missing}:1:1: no such file or directory" in result.stderr
-    assert "cannot connect" not in result.stderr
+    assert result.stderr == f"lockwise: error: {missing}: no such file or directory\n"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("option", ["--stats", "--profile", "--config", "--rules-dir"])
+def test_a_missing_path_given_to_an_option_is_named_without_a_position(
+        tmp_path: Path, option: str) -> None:
+    migration(tmp_path / "m")
+    missing = tmp_path / "nope"
+    result = invoke("lint", str(tmp_path / "m"), option, str(missing))
+    assert result.exit_code == 2
+    assert f"lockwise: error: {missing}: " in result.stderr
+    assert f"{missing}:1:1" not in result.stderr
+
+
+def test_graph_applied_file_missing_is_named_without_a_position(tmp_path: Path) -> None:
+    migration(tmp_path / "m")
+    missing = tmp_path / "applied.txt"
+    result = invoke("graph", str(tmp_path / "m"), "--applied", str(missing))
+    assert result.exit_code == 2
+    assert result.stderr == f"lockwise: error: {missing}: no such file or directory\n"
+
 
 # --- documents lockwise reads: stats, profiles, config, rules, drizzle's journal ---------------
 
@@ -282,7 +324,7 @@ def test_stdin_option_with_stdin_closed(tmp_path: Path) -> None:
     result = run_with_closed(0, "lint", "--stdin", cwd=tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "<stdin>:1:1: standard input is closed" in result.stderr
+    assert "<stdin>: standard input is closed" in result.stderr
 
 
 
@@ -341,3 +383,45 @@ def test_verify_gives_up_on_a_server_that_never_answers(tmp_path: Path, silent_s
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "cannot connect" in result.stderr and "timeout" in result.stderr
+
+
+def test_a_folder_holding_several_histories_is_named_without_a_position(tmp_path: Path) -> None:
+    """graph takes one history: a monorepo's root is refused at the folder, which has no
+    line or column."""
+    migration(tmp_path / "a" / "migrations")
+    migration(tmp_path / "b" / "migrations")
+    result = invoke("graph", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"lockwise: error: {tmp_path}: holds 2 separate migration "
+                                    "directories")
+
+
+def test_a_forced_layout_that_finds_nothing_is_named_without_a_position(tmp_path: Path) -> None:
+    migration(tmp_path)
+    result = invoke("lint", str(tmp_path), "--layout", "flyway")
+    assert result.exit_code == 2
+    assert result.stderr == (f"lockwise: error: {tmp_path}: no flyway migrations found here "
+                             "(--layout flyway)\n")
+
+
+def test_a_file_drizzle_never_runs_is_named_without_a_position(tmp_path: Path) -> None:
+    (tmp_path / "meta").mkdir()
+    (tmp_path / "meta" / "_journal.json").write_text(
+        '{"entries": [{"idx": 0, "tag": "0000_a", "when": 1}]}')
+    migration(tmp_path, "CREATE TABLE a (id bigint);\n", "0000_a.sql")
+    stray = migration(tmp_path, "CREATE TABLE b (id bigint);\n", "0001_b.sql")
+    result = invoke("lint", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"lockwise: error: {stray}: 0001_b.sql is not in "
+                                    "drizzle's journal")
+
+
+def test_repair_refuses_mark_applied_with_undo_baseline(tmp_path: Path) -> None:
+    """--undo-baseline "does nothing else": with --mark-applied too, the failed runs the
+    user asked to record as applied were left as they were, without a word."""
+    migration(tmp_path / "m")
+    result = invoke("repair", str(tmp_path / "m"), "--dsn", _UNREACHABLE, "--undo-baseline",
+                    "--mark-applied")
+    assert result.exit_code == 2
+    assert "--mark-applied" in result.stderr and "--undo-baseline" in result.stderr
+    assert "cannot connect" not in result.stderr

@@ -250,3 +250,17 @@ def test_a_failure_from_an_extension_the_server_lacks_exits_2_and_says_so(
                       "--format", "markdown")
     assert as_markdown.exit_code == 2
     assert "lockwise_no_such_extension" in as_markdown.stdout.split("0002_use", 1)[1]
+
+
+def test_json_of_a_folder_without_migrations_is_an_empty_report(tmp_path: Path) -> None:
+    """lint, graph and status print an empty document for a folder with no migration (a new
+    project); trace printed nothing, which a JSON reader refuses. No server is started: the
+    report names none."""
+    (tmp_path / "m").mkdir()
+    result = run(str(tmp_path / "m"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "no migrations found" in result.stderr
+    doc = json.loads(result.stdout)
+    assert doc == {"version": 1, "server": None, "server_version": None, "seed": 0,
+                   "targeted": 0, "history": 0, "files": [], "disagreements": 0,
+                   "failed": False}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from lockwise.catalog.model import Catalog
 from lockwise.effects import nodes
+from lockwise.effects.system_catalog import is_system_relation
 
 DEFAULT_SCHEMA = "public"
 #: Path entries no migration object is created in: `"$user"` names the role's own schema,
@@ -81,8 +82,14 @@ class SearchPath:
         """The schema of unqualified `name`: for an existing object the first schema of the
         path that holds one by that name, else (and for a new one) `creation_schema`."""
         if not create:
-            for schema in self.schemas:
-                if _knows(self.catalog, f"{schema}.{name}"):
+            # pg_catalog is searched first unless the path says where (checked on the server).
+            path = self.schemas if "pg_catalog" in self.schemas else ("pg_catalog",
+                                                                       *self.schemas)
+            for schema in path:
+                if schema == "pg_catalog":
+                    if is_system_relation(name):
+                        return schema
+                elif _knows(self.catalog, f"{schema}.{name}"):
                     return schema
         return self.creation_schema()
 
@@ -117,7 +124,11 @@ class _ElementPath:
 
     def __call__(self, name: str, create: bool) -> str:
         full = f"{self.schema}.{name}"
-        if create or full in self.made or _knows(self.catalog, full):
+        if create:
+            return self.schema
+        if is_system_relation(name):  # pg_catalog is still searched first
+            return "pg_catalog"
+        if full in self.made or _knows(self.catalog, full):
             return self.schema
         return self.after(name, False) if self.after is not None else DEFAULT_SCHEMA
 

@@ -312,6 +312,26 @@ def _check_input_flags(ctx: typer.Context, stdin: bool, paths: bool, dialect: Sq
         raise typer.BadParameter("is the MySQL/MariaDB server version (with --dialect mysql "
                                  "or mariadb); for PostgreSQL use --pg-version",
                                  param_hint="'--server-version'")
+    if dialect is not SqlDialect.postgresql:
+        for name, (hint, why) in _POSTGRESQL_ONLY_FLAGS.items():
+            if given(ctx, name):
+                raise typer.BadParameter(f"{why}: it means nothing to --dialect "
+                                         f"{dialect.value}", param_hint=hint)
+
+
+#: lint's flags that only the PostgreSQL pipeline reads (parameter name -> the option as
+#: shown, and what it is for): with MySQL or MariaDB they would be dropped in silence.
+_POSTGRESQL_ONLY_FLAGS = {
+    "pg_version": ("'--pg-version'", "is the PostgreSQL major version (for MySQL/MariaDB "
+                   "give --server-version)"),
+    "stats_file": ("'--stats'", "estimates PostgreSQL's durations and lock holds"),
+    "max_lock_seconds": ("'--max-lock-seconds'", "judges PostgreSQL's estimated lock holds"),
+    "profile_file": ("'--profile'", "calibrates PostgreSQL's duration estimates"),
+    "assume_in_transaction": ("'--assume-in-transaction / --assume-no-transaction'",
+                              "says whether PostgreSQL runs each migration in a transaction "
+                              "(MySQL commits implicitly around every DDL statement)"),
+    "templates": ("'--templates'", "reads template placeholders in PostgreSQL migrations"),
+}
 
 
 @app.command()

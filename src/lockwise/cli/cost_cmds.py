@@ -11,6 +11,24 @@ from lockwise.cli.app import EXIT_INPUT, ConfigOption, app, command_config
 from lockwise.cli.executor_cmds import DEFAULT_TABLE, HistoryOption
 
 
+def _cannot_write(output: Path, what: str, why: str) -> typer.Exit:
+    typer.echo(f"lockwise: error: {output}: cannot write {what}: {why}", err=True)
+    return typer.Exit(EXIT_INPUT)
+
+
+def _check_writable(output: Path | None, what: str) -> None:
+    """Refuse an output file that cannot be written before the work that fills it (a
+    calibration measures for minutes): its folder missing, or a folder in its place. A
+    refusal the system makes only at the write is still reported by `_write`."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise _cannot_write(output, what, "is a directory")
+    if not output.parent.is_dir():
+        raise _cannot_write(output, what, f"no such file or directory ({output.parent} does "
+                            "not exist)")
+
+
 def _write(text: str, output: Path | None, what: str) -> None:
     if output is None:
         typer.echo(text, nl=False)
@@ -18,10 +36,12 @@ def _write(text: str, output: Path | None, what: str) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        typer.echo(f"lockwise: error: {output}: cannot write {what}: {exc.strerror or exc}",
-                   err=True)
-        raise typer.Exit(EXIT_INPUT) from None
+        raise _cannot_write(output, what, exc.strerror or str(exc)) from None
     typer.echo(f"lockwise: wrote {what} to {output}", err=True)
+
+
+_STATS = "statistics"
+_PROFILE = "machine profile"
 
 
 def _dsn_or_env(dsn: str | None) -> str | None:
@@ -50,6 +70,7 @@ def stats_command(
     from lockwise.cost.collect import CollectError, collect_stats
 
     history_table = setting(ctx, command_config(config_file), "history_table", history_table)
+    _check_writable(output, _STATS)
 
     resolved = _dsn_or_env(dsn)
     if not resolved:
@@ -60,7 +81,7 @@ def stats_command(
     except CollectError as exc:
         typer.echo(f"lockwise: error: {exc}", err=True)
         raise typer.Exit(EXIT_INPUT) from None
-    _write(stats.to_json(), output, f"statistics of {len(stats.tables)} table(s)")
+    _write(stats.to_json(), output, f"{_STATS} of {len(stats.tables)} table(s)")
 
 
 @app.command("calibrate")
@@ -76,6 +97,8 @@ def calibrate_command(
 ) -> None:
     """Measure scan, rewrite, index build and update throughput; write a machine profile."""
     from lockwise.cost.calibrate import CalibrationError, run_calibration
+
+    _check_writable(output, _PROFILE)
 
     def say(msg: str) -> None:
         typer.echo(f"lockwise: calibrate: {msg}", err=True)
@@ -103,4 +126,4 @@ def calibrate_command(
     except CalibrationError as exc:
         typer.echo(f"lockwise: error: {exc}", err=True)
         raise typer.Exit(EXIT_INPUT) from None
-    _write(result.to_json(), output, "machine profile")
+    _write(result.to_json(), output, _PROFILE)

@@ -28,7 +28,7 @@ from lockwise.cli.app import (
 )
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_SECONDS
-from lockwise.parse.source import InputError, missing_path_error
+from lockwise.parse.source import InputError, missing_path_error, path_error
 
 if TYPE_CHECKING:
     from lockwise.executor.history import HistoryTable
@@ -63,18 +63,20 @@ class StatusFormat(str, Enum):
     json = "json"
 
 
-_DURATION = lazy_compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$", re.IGNORECASE)
+_DURATION = lazy_compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
 
 
 def _duration_ms(value: str) -> int:
-    """`5s`, `500ms`, `2min` or a number of seconds -> milliseconds (0 turns it off)."""
-    from lockwise.effects.session import timeout_problem
+    """`5s`, `500ms`, `2min`, `2h` (PostgreSQL's units, in any case) or a number of seconds
+    -> milliseconds (0 turns it off)."""
+    from lockwise.effects.session import DURATION_UNITS_MS, timeout_problem
 
     match = _DURATION.match(value)
-    if not match:
-        raise typer.BadParameter(f"{value!r} is not a duration; write e.g. 5s, 500ms, 2min")
-    unit = (match.group(2) or "s").lower()
-    ms = int(float(match.group(1)) * {"ms": 1, "s": 1000, "min": 60000}[unit])
+    unit = (match.group(2) or "s").lower() if match else ""
+    if match is None or unit not in DURATION_UNITS_MS:
+        raise typer.BadParameter(f"{value!r} is not a duration; write e.g. 5s, 500ms, 2min, "
+                                 "2h")
+    ms = int(float(match.group(1)) * DURATION_UNITS_MS[unit])
     # Found here, not by the SET at the first migration's start, which would record that
     # migration as failed.
     problem = timeout_problem(value, ms)
@@ -133,25 +135,31 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
         error = missing_path_error(path)
         if swapped_with is not None and Path(swapped_with).is_dir():
             # `baseline DIR VERSION`, in the order of the other commands' `apply DIR`
-            error = InputError(f"{error.message} ({swapped_with} is a directory: the version "
+            error = path_error(f"{error.message} ({swapped_with} is a directory: the version "
                                "comes first, `lockwise baseline VERSION DIR`)", path)
         fail_input(error)
     history = history_of_part(path)
     if history is not None:
         # Read alone it would be a history of its own: a rollback undoing the oldest file under
         # newer ones, diesel's down.sql applied as a migration.
-        fail_input(InputError(f"part of a history, not the whole of it: name its migrations "
+        fail_input(path_error(f"part of a history, not the whole of it: name its migrations "
                               f"directory ({history})", path))
     try:
         found = one_history(path, layout)
     except InputError as exc:
         fail_input(exc)
         raise  # unreachable: fail_input exits
+    from lockwise.discover.graphile import being_written
+
     migrations = []
     for m in found:
         if m.repeatable:
             typer.echo(f"lockwise: warning: {m.path}: repeatable migrations are not run by "
                        "lockwise apply; skipped", err=True)
+        elif being_written(m):
+            typer.echo(f"lockwise: note: {m.path}: the migration being written, which "
+                       "graphile-migrate's `migrate` never runs either; skipped until "
+                       "`graphile-migrate commit` makes it a committed migration", err=True)
         else:
             migrations.append(m)
     if not migrations:
@@ -431,6 +439,11 @@ def repair(
     """Clear failed or interrupted runs and accept new checksums of edited applied files."""
     from lockwise.executor import runner
 
+    if undo_baseline and mark_applied:
+        # --undo-baseline does that alone: the failed runs would stay as they are.
+        raise typer.BadParameter("withdraws the baseline and does nothing else: run "
+                                 "`lockwise repair --mark-applied` on its own",
+                                 param_hint="'--undo-baseline' with '--mark-applied'")
     url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
     options.wait_seconds = wait
     if undo_baseline:

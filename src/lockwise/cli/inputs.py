@@ -17,7 +17,7 @@ from lockwise.discover import (
     versions_folder,
 )
 from lockwise.discover.dialects import named_path_note
-from lockwise.parse.source import InputError, decode_sql, read_limited
+from lockwise.parse.source import InputError, decode_sql, path_error, read_limited
 
 
 def read_stdin(filename: str, layout: str | None = None) -> list[Migration]:
@@ -27,7 +27,7 @@ def read_stdin(filename: str, layout: str | None = None) -> list[Migration]:
     if layout is not None and layout not in LAYOUTS:
         raise InputError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     if sys.stdin is None:  # closed by the shell (`<&-`)
-        raise InputError("standard input is closed: nothing to read", Path(filename))
+        raise path_error("standard input is closed: nothing to read", Path(filename))
     data = read_limited(sys.stdin.buffer, Path(filename))
     migration = migration_from_text(decode_sql(data, Path(filename)), filename)
     return [migration if layout is None else replace(migration, layout=layout)]
@@ -161,7 +161,7 @@ def require_one(path: Path, directories: list[Path]) -> None:
     if len(directories) > 1:
         shown = ", ".join(str(d) for d in directories[:4])
         more = f" and {len(directories) - 4} more" if len(directories) > 4 else ""
-        raise InputError(f"holds {len(directories)} separate migration directories ({shown}"
+        raise path_error(f"holds {len(directories)} separate migration directories ({shown}"
                          f"{more}), each a database's history of its own: name one of them, "
                          f"or give --layout to read the folder as one", path)
 

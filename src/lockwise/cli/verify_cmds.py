@@ -84,6 +84,8 @@ def verify(
     migrations, only, assume = _scratch_inputs(ctx, config_file, path, layout,
                                               assume_in_transaction,
                                               "it runs them on a scratch PostgreSQL server")
+    if not migrations:
+        raise typer.Exit(EXIT_CLEAN)
     if preflight:
         from lockwise.cli.executor_cmds import history_table_named
         from lockwise.config import setting
@@ -152,13 +154,20 @@ def trace(
     For every statement: the locks PostgreSQL took (and what they block), whether the table
     was rewritten, whether it ran in a transaction, rows affected and time, next to lockwise's
     prediction. Exit 1 when a statement fails or the prediction disagrees."""
+    from lockwise.verify import trace_report
+
     migrations, only, assume = _scratch_inputs(ctx, config_file, path, layout,
                                               assume_in_transaction,
                                               "it runs them on a scratch PostgreSQL server")
+    if not migrations:
+        if output_format == "json":  # a document still, as lint, graph and status print
+            from lockwise.verify.trace import TraceResult
+
+            trace_report.render_json(TraceResult([], None, None), sys.stdout)
+        raise typer.Exit(EXIT_CLEAN)
     migrations = _up_to_last_named(migrations, only)
 
     def work(conn: Any, uri: str, server: str) -> int:
-        from lockwise.verify import trace_report
         from lockwise.verify.trace import TraceOptions, trace_migrations
 
         with _progress_line() as progress:
@@ -197,8 +206,8 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
     """The migrations of one history that a command runs on a server (`why`: for the error
     with another dialect), parsed whole first, the paths of those named (None: all), as
     `collect` reads them, and whether to assume each runs in a transaction (the option, else
-    the config's, as lint reads them). Exits 2 on an input error, 0 when there is no
-    migration."""
+    the config's, as lint reads them). Exits 2 on an input error; no migration is said on
+    stderr, and is an empty list."""
     from lockwise.cli.inputs import collect, require_one
     from lockwise.config import setting
     from lockwise.verify.run import check_parses
@@ -218,7 +227,6 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
         raise  # unreachable: fail_input exits
     if not collected.migrations:
         say_no_migrations([path or Path(".")])
-        raise typer.Exit(EXIT_CLEAN)
     return collected.migrations, collected.only, assume
 
 

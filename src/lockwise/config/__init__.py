@@ -37,7 +37,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_SECONDS, number_in
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.options import INPUT_ERROR_RULES
-from lockwise.parse.source import InputError, parse_toml, read_text_file
+from lockwise.parse.source import InputError, parse_toml, path_error, read_text_file
 from lockwise.rules.directives import current_rule_ids
 
 CONFIG_FILE = "lockwise.toml"
@@ -401,7 +401,7 @@ def _read_toml(path: Path) -> dict:
 def load_file(path: Path) -> Config:
     """Read one config file: `lockwise.toml` (keys at the top) or a pyproject.toml."""
     if not path.is_file():
-        raise InputError("config: not a regular file" if path.exists() else
+        raise path_error("config: not a regular file" if path.exists() else
                          "config: no such file", path)
     raw = _read_toml(path)
     tool = _tool_table(raw)

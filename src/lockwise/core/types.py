@@ -152,6 +152,14 @@ class Migration:
     def id(self) -> str:
         return f"{self.version}_{self.name}" if self.name else self.version
 
+    @property
+    def where(self) -> str:
+        """Its file, and its changeset when the file holds several (Liquibase), as reports
+        and the executor name it."""
+        if self.layout == "liquibase" and self.version != self.path.stem:
+            return f"{self.path} (changeset {self.id})"
+        return str(self.path)
+
 
 @pickled_by_fields
 @dataclass(slots=True)

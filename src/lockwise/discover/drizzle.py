@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockwise.core.types import Migration
-from lockwise.parse.source import InputError, parse_json, read_text_file
+from lockwise.parse.source import InputError, parse_json, path_error, read_text_file
 
 JOURNAL = Path("meta") / "_journal.json"
 
@@ -102,7 +102,7 @@ def read_drizzle(directory: Path) -> list[Migration]:
     listed = {f"{entry.tag}.sql" for entry in entries}
     for path in _sql_files(directory):
         if path.name not in listed:
-            raise InputError(f"{path.name} is not in drizzle's journal ({JOURNAL}): drizzle's "
+            raise path_error(f"{path.name} is not in drizzle's journal ({JOURNAL}): drizzle's "
                              "migrator never runs it. Add it as a journal entry (`drizzle-kit "
                              "generate --custom` writes one) or delete it", path)
     _check_when_order(entries, journal)

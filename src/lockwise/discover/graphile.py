@@ -33,6 +33,13 @@ _CONFIGS = (".gmrc", ".gmrc.js", ".gmrc.cjs", "graphile-migrate.config.js")
 CURRENT = "current"
 
 
+def being_written(migration: Migration) -> bool:
+    """Whether `migration` is graphile-migrate's current one (current.sql or a file of
+    current/): `graphile-migrate migrate` never runs it, only `watch` on a development
+    database, until `commit` makes it the next committed migration."""
+    return migration.layout == LAYOUT and migration.version == CURRENT
+
+
 def _body_first_line(text: str) -> str:
     """The first line of the body, as graphile-migrate cuts it: after the header lines, with
     the blanks around it trimmed."""

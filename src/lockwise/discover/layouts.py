@@ -22,6 +22,7 @@ from lockwise.parse.source import (
     decode_sql,
     missing_path_error,
     os_input_error,
+    path_error,
     read_sql_file,
 )
 
@@ -372,7 +373,7 @@ def _read_sqlx(directory: Path) -> list[Migration]:
         if parsed.kind == "down":
             continue
         if not parsed.valid:  # sqlx refuses the whole folder
-            raise InputError(f"sqlx cannot read the version {parsed.version!r} of this file "
+            raise path_error(f"sqlx cannot read the version {parsed.version!r} of this file "
                              "name: expected an integer prefix (e.g. `01_foo.sql`)", path)
         up_sql = _read(path)
         no_tx = _sqlx_no_transaction(path) or _LOCKWISE_NO_TX.search(up_sql[:4096]) is not None
@@ -671,7 +672,7 @@ def discover_histories(path: Path, layout: str | None = None,
         found = discover(path, layout)
         if layout is not None and not found:
             # Linting nothing and passing would hide a wrong --layout (or a wrong folder).
-            raise InputError(f"no {layout} migrations found here (--layout {layout})", path)
+            raise path_error(f"no {layout} migrations found here (--layout {layout})", path)
         return [(path, found)]
     notes = notes if notes is not None else []
     token = _SEEN.set(_Seen())  # the folders listed to find them are not listed again
@@ -680,7 +681,7 @@ def discover_histories(path: Path, layout: str | None = None,
         others = _OtherDatabases(dialect) if dialect is not None else None
         roots = _roots(path, set(), _Ignored(path), notes, others)
         if not roots and others is not None and others.left_out:
-            raise InputError(all_left_out(dialect), path)
+            raise path_error(all_left_out(dialect), path)
         if not roots and len(notes) == before:
             roots = [path]
         histories = [(root, discover(root)) for root in roots] or [(path, [])]
@@ -1035,7 +1036,7 @@ def discover(path: Path, layout: str | None = None) -> list[Migration]:
                 return read_changelog(path, text)
         return [_read_single_file(path, text)]
     if not path.is_dir():
-        raise InputError("not a regular file or directory", path)
+        raise path_error("not a regular file or directory", path)
     token = _SEEN.set(_SEEN.get() or _Seen())
     try:
         chosen = LAYOUTS[layout or detect_layout(path)]

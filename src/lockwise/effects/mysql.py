@@ -1948,9 +1948,12 @@ def _command(b: _Builder, sql: str) -> None:
                 "add_functional_unique_index" if kind == "UNIQUE" else "add_functional_index"
         b.creates.add(f"index:{table}.{_clean(m.group('name'))}")
         extra = {"name": _clean(m.group("name"))}
+        written = keys.read_index(sql[m.end():])
         if op == "add_spatial_index":
-            extra.update(_spatial_columns(fulltext.columns_in(sql[m.end():]),
-                                          b.catalog.tables.get(table)))
+            extra.update(_spatial_columns(written.columns, b.catalog.tables.get(table)))
+        elif op == "add_index":  # what an ALTER TABLE's ADD INDEX says (_alter_operations)
+            extra.update(columns=written.columns, unique=kind == "UNIQUE",
+                         invisible=written.invisible)
         b.alter(table, [(op, extra)], sql)
     elif _RENAME_TABLE.match(sql):
         pairs = _rename_pairs(sql)
@@ -2844,12 +2847,13 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
         name, index = _clean(m.group("table")), _clean(m.group("name"))
         catalog.indexes[f"{name}.{index}"] = Index(f"{name}.{index}", name)
-        kind, columns = (m.group("kind") or "").strip().upper(), fulltext.columns_in(
-            tree["sqlglot"]["sql"][m.end():])
+        kind = (m.group("kind") or "").strip().upper()
+        written = keys.read_index(tree["sqlglot"]["sql"][m.end():])
         if kind == "FULLTEXT" and name in catalog.tables:
-            fulltext.record(catalog.tables[name], index, columns)
+            fulltext.record(catalog.tables[name], index, written.columns)
         elif name in catalog.tables:
-            keys.record(catalog.tables[name], index, columns, kind == "UNIQUE")
+            keys.record(catalog.tables[name], index, written.columns, kind == "UNIQUE",
+                        written.prefix)
 
 
 #: An ALTER TABLE's operations that are one CONVERT TO CHARACTER SET (its table's name and

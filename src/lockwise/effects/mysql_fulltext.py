@@ -15,7 +15,6 @@ full-text structures and keeps a FULLTEXT index ("Try ALGORITHM=COPY").
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from lockwise.catalog.model import Table
@@ -121,13 +120,6 @@ def record(table: Table, name: str, columns: tuple[str, ...]) -> None:
         name = unnamed_index_name(table, columns)
     table.fulltext[name] = columns
     table.fts_doc_id = True
-
-
-def columns_in(text: str) -> tuple[str, ...]:
-    """The column list of a CREATE FULLTEXT INDEX read from its text: `(a, `b c`)`."""
-    match = re.search(r"\(([^()]*)\)", text)
-    return tuple(part.strip().strip("`").lower() for part in match.group(1).split(",")
-                 if part.strip()) if match else ()
 
 
 def rename_index(table: Table, old: str, new: str) -> None:

@@ -62,6 +62,55 @@ def on_prefix(parts) -> bool:
                           exp.ColumnPrefix | exp.Anonymous) for part in parts or ())
 
 
+@dataclass(frozen=True)
+class WrittenIndex:
+    """An index definition read from its text: its columns, whether a part is a column
+    prefix (`c(5)`), whether an option makes it INVISIBLE (MariaDB: IGNORED)."""
+
+    columns: tuple[str, ...]
+    prefix: bool
+    invisible: bool
+
+
+def read_index(text: str) -> WrittenIndex:
+    """The index whose key part list is the first parenthesised list in `text`, with its
+    options after it: CREATE INDEX read from its text (sqlglot keeps CREATE INDEX ...
+    ALGORITHM=, ... INVISIBLE a command). A functional part, `((expr))`, names no column."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    from lockwise.parse.mysql import mysql_tokens
+
+    try:
+        tokens = mysql_tokens(text)
+    except TokenError:
+        return WrittenIndex((), False, False)
+    start = next((i for i, tok in enumerate(tokens) if tok.token_type == TokenType.L_PAREN),
+                 len(tokens))
+    columns: list[str] = []
+    prefix, depth, part, end = False, 0, [], len(tokens)
+    for end in range(start + 1, len(tokens)):
+        tok = tokens[end]
+        if depth == 0 and tok.token_type in (TokenType.COMMA, TokenType.R_PAREN):
+            if part and part[0].token_type != TokenType.L_PAREN:
+                columns.append(part[0].text.lower())
+                prefix |= len(part) > 1 and part[1].token_type == TokenType.L_PAREN
+            if tok.token_type == TokenType.R_PAREN:
+                break
+            part = []
+            continue
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        part.append(tok)
+    invisible = False
+    for i in range(end + 1, len(tokens)):  # the last visibility written is the index's
+        word = tokens[i].text.upper() if tokens[i].token_type not in (
+            TokenType.IDENTIFIER, TokenType.STRING) else ""
+        if word in ("VISIBLE", "INVISIBLE", "IGNORED"):
+            invisible = word == "INVISIBLE" or (word == "IGNORED" and
+                                                tokens[i - 1].text.upper() != "NOT")
+    return WrittenIndex(tuple(columns), prefix, invisible)
+
+
 def columns_of(parts) -> tuple[str, ...]:
     """An index's column list (sqlglot nodes) as column names: `c(5)` is `c`."""
     from sqlglot import exp

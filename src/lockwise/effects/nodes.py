@@ -71,9 +71,15 @@ def resolver_in_force() -> Resolver | None:
 def qualified(schema: str | None, name: str, create: bool = False) -> str:
     """`schema.name`; an unqualified name (no `schema`) in the schema the search_path in
     force gives it: the one holding such an object, or for a new one (`create`) the one
-    CREATE puts it in."""
-    if schema is None and _resolver is not None:
-        schema = _resolver(name, create)
+    CREATE puts it in. Under the default path, an existing system catalog's is pg_catalog
+    (`lockwise.effects.system_catalog`), every other one public."""
+    if schema is None:
+        if _resolver is not None:
+            schema = _resolver(name, create)
+        elif not create and name.startswith("pg_"):
+            from lockwise.effects.system_catalog import is_system_relation
+
+            schema = "pg_catalog" if is_system_relation(name) else None
     return f"{schema or 'public'}.{name}"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.search_path import read_path
 from lockwise.core.lazy_re import lazy_compile
@@ -28,7 +29,12 @@ from lockwise.effects.nodes import (
     walk,
 )
 
-_UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+if TYPE_CHECKING:
+    from lockwise.catalog.model import Catalog
+
+#: The units PostgreSQL reads in a time setting (lock_timeout = '2h'), in milliseconds.
+DURATION_UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000,
+                     "d": 86_400_000}
 #: Objects that running code reaches by name (tables have their own drop-table rule).
 _NAMED_OBJECTS = ("view:", "function:", "type:", "sequence:")
 _DML_ACTIONS = ("insert", "update", "delete", "merge")
@@ -63,7 +69,8 @@ def _zone(value: object) -> str | None:
 def is_duration(text: str) -> bool:
     """Whether PostgreSQL accepts `text` as a time setting such as lock_timeout: a number,
     optionally with a unit (us, ms, s, min, h, d: case-sensitive, as PostgreSQL reads them)."""
-    return re.fullmatch(rf"\s*\d+(?:\.\d+)?\s*(?:{'|'.join(_UNITS_MS)})?\s*", text) is not None
+    units = "|".join(DURATION_UNITS_MS)
+    return re.fullmatch(rf"\s*\d+(?:\.\d+)?\s*(?:{units})?\s*", text) is not None
 
 
 def timeout_problem(text: str, ms: int) -> str | None:
@@ -88,7 +95,7 @@ def parse_duration_ms(value: object) -> int | None:
     if not match:
         return None
     number, unit = float(match.group(1)), match.group(2) or "ms"
-    return int(number * _UNITS_MS.get(unit, 1))
+    return int(number * DURATION_UNITS_MS.get(unit, 1))
 
 
 #: Settings the session follows: the attribute that holds each, and how its value is read.
@@ -105,6 +112,11 @@ _OUTSIDE_TRANSACTION = {
     "held_exclusive_statements": 0, "uses_enum_value_added_in_transaction": (),
     "enum_values_added_sql": "",
     "mixes_ddl_and_dml": False, "mixed_tables": (), "mixed_tables_text": ""}
+
+
+#: How a message names the statement that ended a transaction, by its kind.
+_ENDED_BY = {"commit": "COMMIT", "rollback": "ROLLBACK", "prepare": "PREPARE TRANSACTION",
+             "commit_prepared": "COMMIT PREPARED", "rollback_prepared": "ROLLBACK PREPARED"}
 
 
 @dataclass(slots=True)
@@ -124,6 +136,10 @@ class Session:
     #: autocommit instead (both checked on the server).
     one_string: bool = False
     explicit_transaction: bool = False
+    #: Why the statements run outside a transaction while they do, as a message says it: the
+    #: tool's way of running the migration (`lint.outside_transaction_why`), then the
+    #: statement that ended a transaction.
+    outside_transaction_why: str = ""
     #: Transactions the migration ended so far (COMMIT, ROLLBACK, ...): which one is open.
     ended_transactions: int = 0
     lock_timeout_ms: int | None = None
@@ -133,6 +149,8 @@ class Session:
     #: The schemas of a search_path set by the migration, None while it is the default one
     #: (each migration starts with the default: see docs/effect-model.md).
     search_path: tuple[str, ...] | None = None
+    #: The kind of the last transaction statement that ended a transaction ("commit", ...).
+    _ended_by: str = ""
     #: SET LOCAL values vanish at the end of the transaction: remember what to restore.
     _saved: dict[str, object] = field(default_factory=dict)
     #: Any SET in a transaction is undone when it rolls back: the values it started with.
@@ -169,6 +187,10 @@ class Session:
     #: "column:public.t.id" for the one of that column (`pg_get_serial_sequence`, ALTER TABLE
     #: ... ALTER COLUMN ... RESTART).
     sequences_set_ahead: tuple[tuple[int, str], ...] = ()
+    #: The foreign keys later ALTER TABLEs add (prisma adds them all at a migration's end).
+    foreign_keys_ahead: tuple[ForeignKeyAhead, ...] = ()
+    #: The tables it creates, by statement index (a key referenced before its table exists).
+    tables_ahead: tuple[TableAhead, ...] = ()
     #: Session-level advisory locks held (pg_advisory_lock and the like, not `_xact_`): each
     #: ("" or "_shared", the key as written). They outlive COMMIT and ROLLBACK.
     advisory_held: list[tuple[str, str]] = field(default_factory=list)
@@ -194,6 +216,8 @@ class Session:
             "in_transaction": self.in_transaction,
             "explicit_transaction": self.explicit_transaction,
             "in_transaction_block": self.in_transaction_block,
+            "outside_transaction_why": "" if self.in_transaction
+            else self.outside_transaction_why,
             # Whether a SET LOCAL written first in the migration would be in force here.
             "set_local_applies": self.in_transaction or self.alone_in_string,
             "lock_timeout_ms": self.lock_timeout_ms,
@@ -257,12 +281,35 @@ class Session:
                             not (dml and mode is LockMode.ACCESS_SHARE) and
                             t not in self.tx_created and conflicts(mode, earlier[t])))
 
-    def action_facts(self, action: Action, index: int) -> dict:
-        """Facts about one action (of statement `index`) that depend on the transaction."""
+    def action_facts(self, action: Action, index: int, catalog: Catalog | None = None) -> dict:
+        """Facts about one action (of statement `index`) that depend on the transaction, or
+        on the statements after it (`catalog`: the schema they run against)."""
         facts = self._kind_facts(action, index)
+        if action.kind == "define_column" and catalog is not None:
+            facts = {**facts, **self._reference_ahead(action.facts, index, catalog)}
         if action.facts.get("enum_values_read"):
             facts = {**facts, **self._enum_values_read(action.facts)}
         return facts
+
+    def _reference_ahead(self, facts: dict, index: int, catalog: Catalog) -> dict:
+        """`references_narrow_key` of a key-like integer column that no REFERENCES of its own
+        ties to a key, but a foreign key added by its statement or a later one does."""
+        if not (self.foreign_keys_ahead and facts.get("key_like")
+                and facts.get("references") is None):
+            return {}
+        from lockwise.effects.postgres.columns import NARROW_KEY_TYPES, references_narrow_key
+
+        if facts.get("type") not in NARROW_KEY_TYPES:
+            return {}
+        table, column = facts.get("table"), facts.get("column")
+        for at, fk_table, fk_column, con, position in self.foreign_keys_ahead:
+            if at >= index and (fk_table, fk_column) == (table, column):
+                target = range_var(con.get("pktable"))[0]
+                created = next((tree for made, name, tree in self.tables_ahead
+                                if made >= index and name == target), None)
+                return {"references_narrow_key": references_narrow_key(
+                    catalog, target, strings(con.get("pk_attrs")), position, created)}
+        return {}
 
     def _enum_values_read(self, facts: dict) -> dict:
         """`statement_facts`' enum facts for an action of a DO block that may read enum
@@ -326,15 +373,24 @@ class Session:
 
     def after(self, effect: Effect, index: int) -> None:
         """Move the session state past a statement."""
+        # A renamed type or sequence frees its old name too, but it is not dropped: the
+        # rename's own rule (rename-object) says what the old name breaks.
+        renamed = {a.facts.get("object") for a in effect.actions if a.kind == "rename_other"}
         for obj in effect.drops:
             # A dropped object that this migration created itself was never used by code.
-            if obj.startswith(_NAMED_OBJECTS) and obj not in self.created:
+            if obj.startswith(_NAMED_OBJECTS) and obj not in self.created and \
+                    obj not in renamed:
                 self.dropped.setdefault(obj, index)
         for obj in effect.creates:
             self.created.add(obj)
             self.dropped.pop(obj, None)  # dropped and re-created: same name, still works
+        ended = self.ended_transactions
         for action in effect.actions:
             self._apply_action(action)
+        if self.ended_transactions != ended:
+            self.outside_transaction_why = f"the {_ENDED_BY.get(self._ended_by, 'COMMIT')} " \
+                f"at statement {index + 1} ended the transaction; each statement after it " \
+                "commits on its own"
         if self.in_transaction:
             if effect.creates:
                 self.tx_created.update(o.split(":", 1)[1] for o in effect.creates
@@ -376,6 +432,7 @@ class Session:
                 # The tool's transaction ends here too, whoever opened it.
                 self.explicit_transaction = False
                 self.ended_transactions += 1
+                self._ended_by = kind
                 self.implicit_transaction = self.implicit_block = self.one_string
                 self._end_transaction(rolled_back=kind == "rollback")
         elif action.kind == "set" and (f.get("name") in _TRACKED or f.get("reset_all")):
@@ -472,21 +529,37 @@ _TYPE_CREATES = {"CreateEnumStmt": "typeName", "CreateRangeStmt": "typeName",
                  "CreateDomainStmt": "domainname"}
 
 
+#: A foreign key a statement adds with ALTER TABLE (`Session.foreign_keys_ahead`): the
+#: statement's index, the table and column, the constraint and the column's place in its key.
+ForeignKeyAhead = tuple[int, str, str, dict, int]
+#: A table a statement creates: its index, the table, the CREATE TABLE's tree.
+TableAhead = tuple[int, str, dict]
+
+
 def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...],
                                           tuple[tuple[int, str], ...],
-                                          tuple[tuple[int, str], ...]]:
+                                          tuple[tuple[int, str], ...],
+                                          tuple[ForeignKeyAhead, ...], tuple[TableAhead, ...]]:
     """The views a migration's statements create, by index, the statements that end a
-    transaction, the types they create or rename an object to ("type:public.mood"), and the
-    sequences they move (`Session.sequences_set_ahead`): what a statement's judgement may
-    need from the statements after it."""
+    transaction, the types they create or rename an object to ("type:public.mood"), the
+    sequences they move (`Session.sequences_set_ahead`), the foreign keys ALTER TABLE adds and
+    the tables CREATE TABLE makes: what a statement's judgement may need from the statements
+    after it."""
     views: list[tuple[int, str]] = []
     ends: list[int] = []
     types: list[tuple[int, str]] = []
     sequences: list[tuple[int, str]] = []
+    keys: list[ForeignKeyAhead] = []
+    tables: list[TableAhead] = []
     for index, tree in enumerate(trees):
         kind = next(iter(tree), "")
         sequences.extend((index, key) for key in _sequences_moved(kind, tree.get(kind)))
-        if kind == "ViewStmt":
+        if kind == "AlterTableStmt":
+            keys.extend(_foreign_keys_added(index, tree[kind]))
+        elif kind == "CreateStmt":
+            tables.append((index, range_var(tree[kind].get("relation"), create=True)[0],
+                           tree[kind]))
+        elif kind == "ViewStmt":
             views.append((index, range_var(tree["ViewStmt"].get("view"))[0]))
         elif kind == "TransactionStmt" and tree["TransactionStmt"].get("kind") in (
                 "TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
@@ -500,7 +573,21 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
                     tree[kind].get("object", {}).get("List", {}).get("items"))):
             types.append((index, f"type:{object_name(names).split('.', 1)[0]}."
                                  f"{tree[kind].get('newname', '')}"))
-    return tuple(views), tuple(ends), tuple(types), tuple(sequences)
+    return tuple(views), tuple(ends), tuple(types), tuple(sequences), tuple(keys), \
+        tuple(tables)
+
+
+def _foreign_keys_added(index: int, stmt: dict) -> list[ForeignKeyAhead]:
+    """The foreign keys an ALTER TABLE adds, one entry for each of their columns."""
+    table = range_var(stmt.get("relation"))[0]
+    found = []
+    for cmd in stmt.get("cmds") or ():
+        body = unwrap(cmd)[1]
+        con = unwrap(body.get("def"))[1] if body.get("subtype") == "AT_AddConstraint" else {}
+        if con.get("contype") == "CONSTR_FOREIGN":
+            found += [(index, table, column, con, position)
+                      for position, column in enumerate(strings(con.get("fk_attrs")))]
+    return found
 
 
 def _restarts_past_start(options: object) -> bool:

@@ -550,7 +550,8 @@ def _print_plan(plans: list[Plan], options: ExecOptions, console: Console, dsn: 
         verdict = "" if plan.safety <= options.allow else "  REFUSED"
         estimate = (f", estimated {plan.predicted_seconds:.1f}s"
                     if plan.predicted_seconds is not None else "")
-        console.say(f"{n}. {plan.migration.version} {plan.migration.name} ({plan.path}) "
+        named = " ".join(filter(None, (plan.migration.version, plan.migration.name)))
+        console.say(f"{n}. {named} ({plan.path}) "
                     f"[{plan.safety.label}] {mode}{estimate}{verdict}")
         _say_skipped(plan, console)
         for s in plan.statements[plan.resume_at:]:
@@ -660,7 +661,7 @@ def _resume_at(rows: list[history.HistoryRow], plan: Plan, kind: str, console: C
 
 def _run_up(runner: _Runner, work, plan: Plan) -> bool:
     console = runner.console
-    console.say(f"lockwise: applying {plan.path} ({plan.safety.label}, "
+    console.say(f"lockwise: applying {plan.migration.where} ({plan.safety.label}, "
                 f"{'one transaction' if plan.transactional else 'no transaction'})")
     run = _run_transactional if plan.transactional else _run_statements
     return run(runner, work, plan, KIND_APPLY)
@@ -1340,7 +1341,8 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
             console.say(f"Rollback plan for {mask_dsn(dsn)}: {len(plans)} migration(s)")
             for n, (v, plan) in enumerate(plans, 1):
                 mode = "one transaction" if plan.transactional else "no transaction"
-                console.say(f"{n}. {v.version} {v.description} ({plan.path}) {mode}")
+                named = " ".join(filter(None, (v.version, v.description)))
+                console.say(f"{n}. {named} ({plan.path}) {mode}")
                 _say_skipped(plan, console)
                 for s in plan.statements[plan.resume_at:]:
                     console.say(f"   statement {s.index + 1} (line {s.line})")

@@ -81,13 +81,12 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow],
         if identity not in latest or row.id > latest[identity].id:
             latest[identity] = row
     baseline = baseline_row(rows)
-    base_key = version_key(baseline.version) if baseline else None
     state = DatabaseState(baseline=baseline)
     on_disk = set()
     for m in migrations:
         identity = version_identity(m.version, m.layout)
         on_disk.add(identity)
-        state.versions.append(_classify(m, latest.get(identity), base_key, holder))
+        state.versions.append(_classify(m, latest.get(identity), baseline, holder))
     for identity, row in latest.items():
         if identity in on_disk:
             continue
@@ -353,14 +352,21 @@ def took_the_version(m: Migration) -> str:
     return "another migration took the version?"
 
 
-def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None,
+def _classify(m: Migration, row: HistoryRow | None, baseline: HistoryRow | None,
               holder: Holder | None) -> VersionStatus:
     status = VersionStatus(m.version, m.name, PENDING, m, row)
+    covered = baseline is not None and _sort_key(m) <= version_key(baseline.version)
     if row is None or row.kind == KIND_BASELINE:
-        if base_key is not None and _sort_key(m) <= base_key:
+        if covered:
             status.state, status.detail = BASELINED, "at or below the baseline"
         return status
     if _blocked(status, row, holder) is not None:
+        return status
+    if covered and baseline is not None and row.id < baseline.id:
+        # Run and undone (rolled back, or a failed run repair cleared) before the baseline,
+        # which is recorded only while no migration is applied: the baseline says the
+        # database has it now.
+        status.state, status.detail = BASELINED, "at or below the baseline"
         return status
     if row.success is None or row.success is False:
         status.detail = "a failed run was cleared by repair"

@@ -26,15 +26,17 @@ class Unrewritable(Exception):
     vanish from the file."""
 
 
-def lost_text(report: MigrationReport) -> str | None:
+def lost_text(report: MigrationReport, templates: str = "substitute") -> str | None:
     """Why printing the migration back from its statements would lose part of its file: psql
-    meta-commands and COPY data are no statements, SQL the parser rejects is none either, and
-    a statement too deeply nested to analyze has no report. None when nothing would be lost.
+    meta-commands and COPY data are no statements, SQL the parser rejects is none either, a
+    statement the `templates` mode skips for its placeholders was not linted, and a
+    statement too deeply nested to analyze has no report. None when nothing would be lost.
     """
     from lockwise.parse.templates import parse_templated
 
-    # Parsed as `lockwise fix` lints it: a statement with placeholders is kept as written.
-    parsed = parse_templated(report.migration.up_sql, comments=False)
+    # Parsed as `lockwise fix` lints it: in the default mode a statement with placeholders
+    # is kept as written.
+    parsed = parse_templated(report.migration.up_sql, templates, comments=False)
     skipped = [s for s in parsed.skipped if s.kind != "template-substituted"]
     if parsed.problems:
         problem = parsed.problems[0]
@@ -42,6 +44,9 @@ def lost_text(report: MigrationReport) -> str | None:
                 "would drop it")
     if skipped:
         first = min(skipped, key=lambda s: s.span.start_offset)
+        if first.kind == "template-skipped":
+            return (f"line {first.span.line}: a statement with template placeholders, skipped "
+                    f"(templates = \"{templates}\"), which the rewrite would drop")
         what = (f"the psql meta-command `{first.text}`" if first.kind in ("psql-meta", "psql-gexec")
                 else f"the {first.text}")
         return (f"line {first.span.line}: {what} is client-side input (not SQL for the "
@@ -192,7 +197,8 @@ def _mentions(sql: str, names: list[str]) -> bool:
 
 def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
              wrapped: bool | None = None,
-             pg_version: int = DEFAULT_PG_VERSION) -> FixPlan | None:
+             pg_version: int = DEFAULT_PG_VERSION,
+             templates: str = "substitute") -> FixPlan | None:
     """The safe sequence for one migration, or None when nothing in it has a mechanical fix.
     Raises Unrewritable when the file holds text the rewrite would lose.
 
@@ -201,13 +207,14 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     they stay in place (splitting the migration) when a later statement names what they build.
     `wrapped`: whether the migration tool runs each migration in a transaction (None: as lint
     assumes for the migration's layout); `pg_version`: the target server's (before 12, NOT
-    NULL through a CHECK keeps the CHECK). The original file keeps its own setting: a migration
+    NULL through a CHECK keeps the CHECK); `templates`: the mode it was linted in. The
+    original file keeps its own setting: a migration
     marked to run without a transaction still is, and its first step brings BEGIN/COMMIT.
     """
     rules_found = {f.rule for s in report.statements for f in s.findings}
     if not rules_found & (FIXABLE | {"missing-lock-timeout"}):
         return None
-    lost = lost_text(report)
+    lost = lost_text(report, templates)
     if lost is not None:
         raise Unrewritable(lost)
     if wrapped is None:

@@ -176,7 +176,8 @@ def plan_migrations(migrations: Sequence[Migration], options: LintOptions,
     out: list[Planned] = []
     for report in reports:
         try:
-            out.append(Planned(report, plan_fix(report, lock_timeout, pg_version=pg_version)))
+            out.append(Planned(report, plan_fix(report, lock_timeout, pg_version=pg_version,
+                                                templates=options.templates)))
         except Unrewritable as exc:
             out.append(Planned(report, unrewritable=str(exc)))
     # Only the original's statements run elsewhere than they were written for: the steps the

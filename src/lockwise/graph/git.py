@@ -20,7 +20,7 @@ from lockwise.discover import discover
 from lockwise.graph.build import BranchInfo, unique_keys
 from lockwise.graph.model import Conflict, Location
 from lockwise.options import named_in
-from lockwise.parse.source import InputError
+from lockwise.parse.source import InputError, path_error
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,10 +32,10 @@ def _git(args: list[str], cwd: Path) -> str:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
                               check=False)
     except FileNotFoundError:
-        raise InputError("--base needs git, which is not installed", cwd) from None
+        raise path_error("--base needs git, which is not installed", cwd) from None
     if done.returncode != 0:
         message = (done.stderr.strip().splitlines() or ["failed"])[-1]
-        raise InputError(f"git {' '.join(args)}: {message}", cwd)
+        raise path_error(f"git {' '.join(args)}: {message}", cwd)
     return done.stdout
 
 
@@ -47,7 +47,7 @@ def _work_tree(folder: Path, ref: str) -> Path:
     except InputError as exc:
         if "not a git repository" not in exc.message:
             raise
-        raise InputError(f"--base {ref} compares with git history, and {folder} is not in a "
+        raise path_error(f"--base {ref} compares with git history, and {folder} is not in a "
                          "git work tree", folder) from None
 
 
@@ -61,7 +61,7 @@ def _merge_base(top: Path, ref: str) -> str:
         why = ("this clone is shallow and lacks the history between them: fetch it (git "
                "fetch --unshallow, or actions/checkout with fetch-depth: 0)") if shallow else \
             "their histories do not meet"
-        raise InputError(f"--base {ref}: no common ancestor of {ref} and HEAD; {why}",
+        raise path_error(f"--base {ref}: no common ancestor of {ref} and HEAD; {why}",
                          top) from None
 
 
@@ -74,7 +74,7 @@ def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
         if b"did not match any files" in done.stderr:
             return []  # the directory did not exist yet at that revision
         message = done.stderr.decode(errors="replace").strip()
-        raise InputError(f"git archive {rev}: {message}", top)
+        raise path_error(f"git archive {rev}: {message}", top)
     folder = _in_memory_folder()
     if folder is not None:
         try:
@@ -163,7 +163,7 @@ def _plain_or_data(member: TarInfo, dest: str) -> TarInfo | None:
 
 
 def _link_out(why: str, path: Path | None) -> InputError:
-    return InputError(f"{why}; --base reads no link that leads out of the repository", path)
+    return path_error(f"{why}; --base reads no link that leads out of the repository", path)
 
 
 def _refuse_link_out(member: TarInfo, dest: str, shown: Callable[[Path], Path | None]) -> None:
@@ -429,18 +429,21 @@ def base_request(directory: Path, working: list[Migration], ref: str,
 
 def _ref_commit(top: Path, ref: str) -> str:
     """The commit REF names; an input error saying it is unknown, with the remote-tracking
-    branch of that name when there is one (CI checkouts have `origin/main`, no `main`)."""
+    branch of that name when there is one (CI checkouts have `origin/main`, no `main`), or
+    for `origin/NAME` the local branch NAME."""
     try:
         return _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top).strip()
     except InputError:
         pass
     hint = ""
-    if not ref.startswith("origin/"):
-        try:
-            _git(["rev-parse", "--verify", "--quiet", f"origin/{ref}^{{commit}}"], top)
-            hint = f"; did you mean origin/{ref}?"
-        except InputError:
-            pass
+    # The other spelling: the remote-tracking branch, or the local branch of a clone without
+    # that remote (the README's `--base origin/main` in a local repository).
+    other = ref.removeprefix("origin/") if ref.startswith("origin/") else f"origin/{ref}"
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{other}^{{commit}}"], top)
+        hint = f"; did you mean {other}?"
+    except InputError:
+        pass
     raise InputError(f"--base {ref}: unknown revision: no branch, tag or commit of that name "
                      f"in this repository{hint}") from None
 

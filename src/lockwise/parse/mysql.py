@@ -23,12 +23,13 @@ _STATEMENT_WORDS = {
     "PREPARE", "RELEASE", "RENAME", "REPAIR", "REPLACE", "RESET", "REVOKE", "ROLLBACK",
     "SAVEPOINT", "SELECT", "SET", "SHOW", "START", "TRUNCATE", "UNLOCK", "UPDATE", "USE", "WITH",
     "XA", "EXECUTE", "DEALLOCATE", "HANDLER", "INSTALL", "UNINSTALL", "CHANGE", "PURGE",
+    "CHECKSUM", "HELP", "SHUTDOWN", "RESTART", "BINLOG", "VALUES", "TABLE",
 }
 _OBJECT_WORDS = {
     "TABLE", "VIEW", "DATABASE", "SCHEMA", "EVENT", "FUNCTION", "PROCEDURE", "USER", "TRIGGER",
     "INDEX", "UNIQUE", "FULLTEXT", "SPATIAL", "ONLINE", "OFFLINE", "IGNORE", "ALGORITHM",
     "DEFINER", "SQL", "OR", "TEMPORARY", "LOGFILE", "SERVER", "TABLESPACE", "ROLE", "INSTANCE",
-    "RESOURCE", "AGGREGATE", "SEQUENCE", "PACKAGE",
+    "RESOURCE", "AGGREGATE", "SEQUENCE", "PACKAGE", "PREPARE",
 }
 #: Valid statements sqlglot cannot parse: partition maintenance, DROP INDEX with an
 #: ALGORITHM= / LOCK= clause, MariaDB's ALTER INDEX ... IGNORED, LOCK TABLE, CREATE INDEX with
@@ -46,7 +47,14 @@ _SQLGLOT_GAPS = re.compile(
     # the columns, and keeps that form as a command too (effects/mysql.py reads both)
     r"|CREATE\s+((UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX\s+\S+\s+USING\s+\w+\s+ON\s"
     # stored programs (mysqldump writes them with a DEFINER): their bodies are not linted
-    r"|CREATE\s+(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)\b)",
+    r"|CREATE\s+(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)\b"
+    # statements sqlglot has no grammar for that touch no table's definition: the end of
+    # the prepared-statement idiom that runs DDL only when needed, DO, CHECKSUM TABLE,
+    # HANDLER, XA, CHECK and REPAIR TABLE (MySQL 8.4 manual, 15.5 "Prepared Statements",
+    # 15.2.3 "DO Statement", 15.2.5 "HANDLER Statement", 15.3.8 "XA Transactions", 15.7.3
+    # "Table Maintenance Statements"; each run on MariaDB 10.11)
+    r"|(DEALLOCATE|DROP)\s+PREPARE\s|DO\s|HANDLER\s|XA\s"
+    r"|(CHECKSUM|CHECK|REPAIR)\s+((NO_WRITE_TO_BINLOG|LOCAL)\s+)?TABLES?\s)",
     re.IGNORECASE)
 #: What sqlglot cannot read in a column or table definition, and what the effect model and
 #: the catalog do not need: spatial types but GEOMETRY (read as GEOMETRY), a column's SRID,
@@ -77,10 +85,7 @@ _ALTER_TABLE = re.compile(r"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\b", re.IGNO
 #: (both servers' grammar: `RENAME [TO | AS] new_tbl_name`).
 _SYNONYMS = ((re.compile(r"^(\s*ALTER\s+)ONLINE(\s)", re.IGNORECASE), r"\1      \2"),
              (re.compile(r"\bPERSISTENT\b", re.IGNORECASE), "STORED    "),
-             (re.compile(r"(\bRENAME\s+)AS\b", re.IGNORECASE), r"\1TO"),
-             # an index definition's [NOT] IGNORED (MariaDB 10.6+): MySQL's [IN]VISIBLE
-             (re.compile(r"(\)\s*)NOT\s+IGNORED\b", re.IGNORECASE), r"\1VISIBLE"),
-             (re.compile(r"(\)\s*)IGNORED\b", re.IGNORECASE), r"\1INVISIBLE"))
+             (re.compile(r"(\bRENAME\s+)AS\b", re.IGNORECASE), r"\1TO"))
 _DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -93,6 +98,20 @@ def _dialect(name: str):
 def mysql_tokens(text: str) -> list:
     """`text` as sqlglot's MySQL tokenizer reads it (TokenError when it cannot)."""
     return _dialect("mysql").tokenize(text)
+
+
+#: The end of a compound statement (BEGIN ... END) a file writes without DELIMITER: tools that
+#: send the file whole (golang-migrate with multiStatements, Flyway) run it as part of its
+#: CREATE PROCEDURE / TRIGGER, which the split at semicolons cut off.
+_COMPOUND_END = re.compile(r"END\b", re.IGNORECASE)
+
+
+def _is_expression(tree) -> bool:
+    """Whether sqlglot read a statement as an expression (`foo`, `NOW()`, `x = 1`), which
+    MySQL and MariaDB refuse unless a statement's word begins it (`FLUSH PRIVILEGES`)."""
+    from sqlglot import exp
+
+    return isinstance(tree, exp.Condition | exp.Alias | exp.Identifier | exp.Interval)
 
 
 def _plausible_command(text: str) -> bool:
@@ -183,7 +202,8 @@ def _unwrap_executable_comments(text: str, dialect: str, version: tuple[int, ...
             chars[pos:pos + 2] = "  "
             opened, pos = False, pos + 2
         elif (match := _EXECUTABLE.match(text, pos)) and not opened and \
-                _runs_executable_comment(match.group(1), match.group(2), dialect, version):
+                _runs_executable_comment(match.group(1), match.group(2), dialect, version) and \
+                text.find("*/", match.end()) != -1:  # left open: the tokenizer's error
             chars[pos:match.end()] = " " * (match.end() - pos)
             opened, pos = True, match.end()
         elif text.startswith("/*", pos):
@@ -269,10 +289,13 @@ def parse_mysql(text: str, dialect: str = "mysql",
             parsed.problems.append(ParseProblem(message, lines.span(chunk_start + at,
                                                                     chunk_start + at + length)))
             continue
-        if isinstance(tree, exp.Command) and not _plausible_command(body):
+        if (isinstance(tree, exp.Command) or _is_expression(tree)) and \
+                not _plausible_command(body) and not _COMPOUND_END.match(body):
             words = body.split(None, 2)
-            near = words[1] if len(words) > 1 else body
-            at = chunk_start + (body.find(near, len(words[0])) if len(words) > 1 else 0)
+            # a command's first word is a statement's (_plausible_command looks further)
+            second = len(words) > 1 and isinstance(tree, exp.Command)
+            near = words[1] if second else words[0]
+            at = chunk_start + (body.find(near, len(words[0])) if second else 0)
             parsed.problems.append(ParseProblem(f'syntax error at or near "{near}"',
                                                 lines.span(at, at + len(near))))
             continue
@@ -640,11 +663,9 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                 found = "MariaDB's index visibility; MySQL writes ALTER INDEX ... INVISIBLE"
             elif word in ("IGNORED", "NOT") and version < _IGNORED_INDEX_FROM:
                 found = "ALTER INDEX ... IGNORED arrived in MariaDB 10.6"
-        elif mariadb and word == "INVISIBLE" and previous == ")" and \
-                _closes_index_columns(tokens, words, i - 1):
+        elif mariadb and word == "INVISIBLE" and _is_index_option(tokens, words, i):
             found = "MySQL's invisible index; MariaDB writes the index's IGNORED (10.6 and later)"
-        elif word == "IGNORED" and previous in (")", "NOT") and \
-                words[i - 1 - (previous == "NOT")] == ")":  # an index definition's
+        elif word == "IGNORED" and _is_index_option(tokens, words, i - (previous == "NOT")):
             if not mariadb:
                 found = "MariaDB's ignored index; MySQL writes the index's INVISIBLE"
             elif version < _IGNORED_INDEX_FROM:
@@ -680,8 +701,40 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
 
 
 #: The words that come right before an index's column list, or before the name in front of it
-#: (`KEY k (...)`, `UNIQUE (...)`, `CREATE INDEX i ON t (...)`); a column's type never does.
-_BEFORE_INDEX_COLUMNS = {"KEY", "INDEX", "UNIQUE", "ON"}
+#: (`KEY k (...)`, `UNIQUE (...)`, `FULLTEXT (...)`, `CREATE INDEX i ON t (...)`); a column's
+#: type never does.
+_BEFORE_INDEX_COLUMNS = {"KEY", "INDEX", "UNIQUE", "FULLTEXT", "SPATIAL", "ON"}
+#: The index options written `NAME [=] value` (MySQL 8.4 manual, 15.1.15 "CREATE INDEX
+#: Statement", index_option; MariaDB knowledge base, "CREATE INDEX": CLUSTERING = YES | NO).
+_VALUED_INDEX_OPTIONS = {"COMMENT", "KEY_BLOCK_SIZE", "ENGINE_ATTRIBUTE",
+                         "SECONDARY_ENGINE_ATTRIBUTE", "CLUSTERING"}
+
+
+def _is_index_option(tokens: list, words: list[str], at: int) -> bool:
+    """Whether the word at `at` is an option of an index definition: after its column list,
+    with only other index options between (`(a) USING BTREE COMMENT 'x' INVISIBLE`); a
+    column's attributes (`VARCHAR(10) COMMENT 'x' INVISIBLE`) are not."""
+    from sqlglot.tokens import TokenType
+
+    j = at - 1
+    while j >= 0:
+        if words[j] == ")":
+            return _closes_index_columns(tokens, words, j)
+        if words[j] in ("VISIBLE", "INVISIBLE", "IGNORED"):
+            j -= 1 + (words[j] == "IGNORED" and j > 0 and words[j - 1] == "NOT")
+        elif j > 0 and words[j - 1] == "USING":
+            j -= 2
+        elif j > 1 and words[j - 2:j] == ["WITH", "PARSER"]:
+            j -= 3
+        elif tokens[j].token_type in (TokenType.STRING, TokenType.NUMBER) or \
+                words[j] in ("YES", "NO"):
+            j -= 1 + (j > 0 and words[j - 1] == "=")
+            if j < 0 or words[j] not in _VALUED_INDEX_OPTIONS:
+                return False
+            j -= 1
+        else:
+            return False
+    return False
 
 
 def _closes_index_columns(tokens: list, words: list[str], close: int) -> bool:
@@ -694,8 +747,9 @@ def _closes_index_columns(tokens: list, words: list[str], close: int) -> bool:
         kind = tokens[j].token_type
         depth += (kind == TokenType.R_PAREN) - (kind == TokenType.L_PAREN)
         if depth == 0:
+            before = j - 1 - 2 * (j > 1 and words[j - 2] == "USING")  # `KEY k USING BTREE (`
             return any(k >= 0 and words[k] in _BEFORE_INDEX_COLUMNS and
-                       tokens[k].token_type != TokenType.IDENTIFIER for k in (j - 1, j - 2))
+                       tokens[k].token_type != TokenType.IDENTIFIER for k in (before, before - 1))
     return False
 
 
@@ -887,12 +941,33 @@ def _parse_statement(body: str, reader: object):
 
 
 def _with_synonyms(body: str, reader: object):
-    """`body` read with MariaDB's spellings replaced by those sqlglot reads (_SYNONYMS); None
-    when there are none, or sqlglot still cannot read it."""
+    """`body` read with MariaDB's spellings replaced by those sqlglot reads (_SYNONYMS, and
+    an index's [NOT] IGNORED); None when there are none, or sqlglot still cannot read it."""
     plain = body
     for pattern, replacement in _SYNONYMS:
         plain = pattern.sub(replacement, plain)
-    return _reparsed(plain, body, reader)
+    return _reparsed(_ignored_as_visibility(plain), body, reader)
+
+
+def _ignored_as_visibility(text: str) -> str:
+    """`text` with each index definition's [NOT] IGNORED (MariaDB 10.6+) written as MySQL's
+    [IN]VISIBLE, which sqlglot reads and means the same to the effect model."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = mysql_tokens(text)
+    except TokenError:
+        return text
+    words = [tok.text.upper() for tok in tokens]
+    for i in reversed(range(len(tokens))):  # from the end: earlier offsets stay right
+        negated = i > 0 and words[i - 1] == "NOT"
+        if words[i] != "IGNORED" or tokens[i].token_type == TokenType.IDENTIFIER or \
+                not _is_index_option(tokens, words, i - negated):
+            continue
+        start = tokens[i - negated].start
+        text = text[:start] + ("VISIBLE" if negated else "INVISIBLE") + text[tokens[i].end + 1:]
+    return text
 
 
 def _reparsed(text: str, body: str, reader: object):
@@ -1085,7 +1160,7 @@ def _first_code_offset(body: str) -> int:
         elif body.startswith("--", pos) or body.startswith("#", pos):
             nl = body.find("\n", pos)
             pos = len(body) if nl == -1 else nl + 1
-        elif body.startswith("/*", pos) and not body.startswith("/*!", pos):
+        elif body.startswith("/*", pos):  # `/*!` too: the markers of those run are blanked
             close = body.find("*/", pos + 2)
             pos = len(body) if close == -1 else close + 2
         else:

@@ -19,9 +19,12 @@ _PLUS_ONE = (1).__add__
 
 
 class InputError(Exception):
-    """Bad input the user must fix: the message names the file and, when known, the position."""
+    """Bad input the user must fix: the message names the file and, when known, the position.
+    A problem with a path itself (missing, refused, a folder where a file was expected) has
+    no position (`line` None): there is no text in which to point."""
 
-    def __init__(self, message: str, path: Path | None = None, line: int = 1, column: int = 1):
+    def __init__(self, message: str, path: Path | None = None, line: int | None = 1,
+                 column: int = 1):
         super().__init__(message)
         self.message = message
         self.path = path
@@ -29,8 +32,17 @@ class InputError(Exception):
         self.column = column
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}: " if self.path else ""
-        return where + self.message
+        if self.path is None:
+            return self.message
+        if self.line is None:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+def path_error(message: str, path: Path | None) -> InputError:
+    """The InputError about the path itself, not a place in its text: `PATH: message`, as
+    compilers and linters name a file they cannot open."""
+    return InputError(message, path, None)
 
 
 def decode_sql(data: bytes, path: Path | None = None) -> str:
@@ -106,11 +118,11 @@ def too_large(size: int | None, path: Path | None) -> InputError:
     is read only up to the limit)."""
     limit = f"the {MAX_FILE_BYTES // _MIB} MiB limit for a migration"
     if size is None:
-        return InputError(f"input is over {limit}", path)
+        return path_error(f"input is over {limit}", path)
     shown = f"{size / _MIB:.1f} MiB"
     if float(shown.split()[0]) * _MIB <= MAX_FILE_BYTES:  # rounding would hide the excess
         shown = f"{size:,} bytes"
-    return InputError(f"file is {shown}, over {limit}", path)
+    return path_error(f"file is {shown}, over {limit}", path)
 
 
 def read_limited(stream: BinaryIO, path: Path | None) -> bytes:
@@ -147,10 +159,10 @@ def os_input_error(exc: OSError, path: Path, expected: str = "a SQL file") -> In
     elif isinstance(exc, PermissionError):
         message = "permission denied"
         if exc.filename:  # at the folder that refused, not a file looked for inside it
-            return InputError(message, _refusing_folder(Path(os.fsdecode(exc.filename))))
+            return path_error(message, _refusing_folder(Path(os.fsdecode(exc.filename))))
     else:
         message = f"cannot read: {exc.strerror or exc}"
-    return InputError(message, Path(os.fsdecode(exc.filename)) if exc.filename else path)
+    return path_error(message, Path(os.fsdecode(exc.filename)) if exc.filename else path)
 
 
 def missing_path_error(path: Path) -> InputError:
@@ -159,7 +171,7 @@ def missing_path_error(path: Path) -> InputError:
         dangling = f" (a symbolic link to {os.readlink(path)}, which does not exist)"
     except OSError:  # not a link: the plain message says it
         dangling = ""
-    return InputError(f"no such file or directory{dangling}", path)
+    return path_error(f"no such file or directory{dangling}", path)
 
 
 def _refusing_folder(path: Path) -> Path:

@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import TextIO
 
-from lockwise.core.types import Finding, Migration, MigrationReport, Safety, StatementReport
+from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
 from lockwise.effects.locks import lock_label, lock_lines
 
 _STYLE = {
@@ -132,19 +132,12 @@ def _expand_tabs_by_cells(text: str) -> str:
     return expanded.plain
 
 
-def _where(migration: Migration) -> str:
-    """The migration's file, and its changeset when the file holds several (Liquibase)."""
-    if migration.layout == "liquibase" and migration.version != migration.path.stem:
-        return f"{migration.path} (changeset {migration.id})"
-    return str(migration.path)
-
-
 def _render_plain(reports: Sequence[MigrationReport], out: TextIO, verbose: bool) -> None:
     """The same report without rich (see `writes_plain`)."""
     counts = {s: 0 for s in Safety}
     for r in reports:  # one write per migration: a 10,000-file report is never held whole
         counts[r.safety] += 1
-        lines = [f"{_where(r.migration)}  [{r.safety.label}] {r.reason}{_migration_estimate(r)}"]
+        lines = [f"{r.migration.where}  [{r.safety.label}] {r.reason}{_migration_estimate(r)}"]
         for f in r.findings:
             lines.extend(text for text, _ in _finding_lines(f))
         for s in r.statements:
@@ -171,7 +164,7 @@ def render_text(reports: Sequence[MigrationReport], out: TextIO, *, verbose: boo
     counts = {s: 0 for s in Safety}
     for r in reports:
         counts[r.safety] += 1
-        console.print(Text(visible(f"{_where(r.migration)}  [{r.safety.label}] {r.reason}"
+        console.print(Text(visible(f"{r.migration.where}  [{r.safety.label}] {r.reason}"
                                    f"{_migration_estimate(r)}"),
                            style=_STYLE[r.safety] + " bold"))
         for f in r.findings:

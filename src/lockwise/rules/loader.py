@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 from lockwise.core.types import Safety, Strategy
 from lockwise.options import DIALECT_CHOICES, dialect_named
-from lockwise.parse.source import InputError, parse_toml, read_text_file
+from lockwise.parse.source import (
+    InputError,
+    missing_path_error,
+    parse_toml,
+    path_error,
+    read_text_file,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -205,7 +211,8 @@ def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[str, ...], str]:
     shipped = builtin_rules_dir()
     for directory in (shipped, *directories):
         if not directory.is_dir():
-            raise InputError("rules directory not found", directory)
+            raise missing_path_error(directory) if not directory.exists() else \
+                path_error("not a directory: --rules-dir names a folder of rule files", directory)
         folder = str(directory)
         with os.scandir(folder) as entries:
             names = sorted(entry.name for entry in entries if entry.name.endswith(".toml"))

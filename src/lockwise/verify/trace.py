@@ -102,8 +102,9 @@ class TracedFile:
 @dataclass(slots=True)
 class TraceResult:
     files: list[TracedFile]
-    server: str
-    server_version: int
+    #: Both None when no server was started: there was no migration to trace.
+    server: str | None
+    server_version: int | None
     seed: int = 0
     #: Migrations to trace, and migrations of the history to apply before them, untraced.
     targeted: int = 0

@@ -84,8 +84,9 @@ def default_expr(col: dict) -> object:
     return None
 
 
-def column_def_facts(b: Builder, table: str, col: dict) -> dict:
-    """Facts about one ColumnDef: its type, default, constraints, and what adding it costs."""
+def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = None) -> dict:
+    """Facts about one ColumnDef: its type, default, constraints, and what adding it costs.
+    `creating`: the CREATE TABLE it is written in (a reference to its own table reads it)."""
     name = col.get("colname", "")
     tname, mods, is_array = b.ctx.catalog.column_type(col.get("typeName"))
     facts: dict = {"column": name, "type": tname, "typmods": mods, "array": is_array,
@@ -147,7 +148,8 @@ def column_def_facts(b: Builder, table: str, col: dict) -> dict:
     if facts["key_like"] and tname in NARROW_KEY_TYPES:
         if reference is not None:
             facts["references_narrow_key"] = references_narrow_key(
-                b.ctx.catalog, facts["references"], strings(reference.get("pk_attrs")), 0)
+                b.ctx.catalog, facts["references"], strings(reference.get("pk_attrs")), 0,
+                creating if facts["references"] == table else None)
         elif facts["serial"] or facts["identity"]:
             # A generated id stays one: a bigint identity (the SQL-standard serial).
             facts["bigint_type_sql"] = \
@@ -160,13 +162,38 @@ NARROW_KEY_TYPES = frozenset({"int4", "int2", "serial", "smallserial"})
 
 
 def references_narrow_key(catalog: Catalog, table: str, ref_columns: list[str],
-                          position: int) -> bool:
+                          position: int, created: dict | None = None) -> bool:
     """Whether the key column at `position` of those a foreign key references in `table`
     (`ref_columns`, or its primary key when none are written) is a known int4 or int2: a
-    reference to it as bigint buys nothing until that key is widened itself."""
+    reference to it as bigint buys nothing until that key is widened itself. `created`: the
+    CREATE TABLE (its parse tree) that makes `table` where the schema does not have it yet (a
+    self-reference, a table the migration creates after the reference)."""
+    if created is not None and table not in catalog.tables:
+        return _narrow_key_created(catalog, created, ref_columns, position)
     columns = ref_columns or catalog.primary_key(table)
     known = catalog.column(table, columns[position]) if position < len(columns) else None
     return known is not None and known.type_name in ("int4", "int2") and not known.array
+
+
+def _narrow_key_created(catalog: Catalog, created: dict, ref_columns: list[str],
+                        position: int) -> bool:
+    """`references_narrow_key` of the table a CREATE TABLE makes, read from its tree."""
+    columns: dict[str, dict] = {}
+    key: list[str] = []
+    for kind, body in map(unwrap, created.get("tableElts") or ()):
+        if kind == "ColumnDef":
+            columns[body.get("colname", "")] = body
+            if any(unwrap(c)[1].get("contype") == "CONSTR_PRIMARY"
+                   for c in body.get("constraints") or ()):
+                key = [body.get("colname", "")]
+        elif kind == "Constraint" and body.get("contype") == "CONSTR_PRIMARY":
+            key = strings(body.get("keys"))
+    names = ref_columns or key
+    column = columns.get(names[position]) if position < len(names) else None
+    if column is None:
+        return False
+    name, _, array = catalog.column_type(column.get("typeName"))
+    return name in NARROW_KEY_TYPES and not array
 
 
 def _domain_default_facts(catalog: Catalog, facts: dict) -> None:
@@ -650,6 +677,20 @@ def _same_type(catalog: Catalog, col: Column, new: str, mods: tuple[int, ...],
         and domain is catalog.domain(col.type_name)
 
 
+def _raises_varchar_limit(catalog: Catalog, old_col: Column | None, new: str,
+                          mods: tuple[int, ...], array: bool) -> bool:
+    """Whether a type change to `new` keeps a varchar length limit that the column had
+    already, no lower: the server then only relabels (checked on the server), and the limit
+    baked into the type is not this statement's doing."""
+    if old_col is None:
+        return False
+    old_name, old_mods, old_array = _base_type(catalog, old_col.type_name, old_col.typmods,
+                                               old_col.array)
+    new_name, new_mods, new_array = _base_type(catalog, new, mods, array)
+    return old_name == new_name == "varchar" and old_array == new_array \
+        and bool(old_mods) and bool(new_mods) and new_mods[0] >= old_mods[0]
+
+
 def _collate_sql(coldef: dict) -> str:
     """The COLLATE clause a type change writes, as SQL (a change of collation alone is what
     some of them are for: an alternative without it changes nothing)."""
@@ -694,6 +735,12 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
                                  and new in ("timestamp", "timestamptz")),
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
+          raises_varchar_limit=not rewrites and _raises_varchar_limit(
+              b.ctx.catalog, old_col, new, new_mods, new_array),
+          # The column was of the type already (its length or precision may change): a
+          # style rule about the type judged where it was chosen, not here.
+          type_kept=old_col is not None and (old_col.type_name, old_col.array)
+          == (new, new_array),
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
           **column_index_facts(b.ctx.catalog, table, colname),
           column_not_null=bool(old_col and old_col.not_null),
@@ -752,6 +799,12 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
     else:
         old_base = _base_type(b.ctx.catalog, old_col.type_name, old_col.typmods, old_col.array)
         new_base = _base_type(b.ctx.catalog, new, new_mods, new_array)
+        if b.ctx.catalog.domain(old_col.type_name) is not None and not _same_type(
+                b.ctx.catalog, old_col, new, new_mods, new_array):
+            # A domain column's values carry no typmod (atttypmod -1): the server cannot see
+            # that the domain's length or precision fits the new type's, and converts them all
+            # (checked on the server).
+            old_base = (old_base[0], (), old_base[2])
         if old_col.virtual:  # (the server refuses USING and a constrained domain for it)
             rewrites, why = False, "a virtual generated column stores nothing"
         elif using is None and needs_using(old_base[0], old_base[2], new_base[0], new_base[2],

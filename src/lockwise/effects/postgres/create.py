@@ -94,12 +94,13 @@ def create_table(b: Builder, stmt: dict) -> None:
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
-            facts = column_def_facts(b, table, body)
+            facts = column_def_facts(b, table, body, stmt)
             if facts["column"] in keys and facts["type"] in NARROW_KEY_TYPES:
                 con, position = keys[facts["column"]]
+                target = range_var(con.get("pktable"))[0]
                 facts["references_narrow_key"] = references_narrow_key(
-                    b.ctx.catalog, range_var(con.get("pktable"))[0],
-                    strings(con.get("pk_attrs")), position)
+                    b.ctx.catalog, target, strings(con.get("pk_attrs")), position,
+                    stmt if target == table else None)
             columns.append(facts["column"])
             b.creates.add(f"column:{table}.{facts['column']}")
             define_column(b, table, facts, in_create_table=True, table_is_new=True)
