@@ -866,8 +866,8 @@ def test_the_partitioned_index_recipe_leaves_a_valid_index_unless_a_partition_is
              "CREATE TABLE ev_2024 PARTITION OF ev"
              " FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
              "CREATE TABLE ev_2025 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"
-             " PARTITION BY LIST (kind);"
-             "CREATE TABLE ev_2025_a PARTITION OF ev_2025 FOR VALUES IN ('a');")
+             " PARTITION BY RANGE (id);"  # (a unique key must hold each level's key columns)
+             "CREATE TABLE ev_2025_a PARTITION OF ev_2025 FOR VALUES FROM (0) TO (1000);")
     recipe = partitioned_index_sql(replayed(setup), "public.ev", False, "ev_id_day_key",
                                    ("id", "day"), unique=True)
     assert replayed(setup + recipe).indexes["public.ev_id_day_key"].valid
@@ -2040,3 +2040,72 @@ def test_enum_labels_keep_the_servers_order() -> None:
                           "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'ok';").statements:
         apply_statement(catalog, stmt.tree, "m")
     assert catalog.enums["public.mood"] == ["awful", "sad", "meh", "ok", "great"]
+
+
+#: Migrations with a statement PostgreSQL refuses, and what comes after it. Run one statement
+#: at a time in autocommit, the refused one changes nothing and the others run.
+_REFUSED_CASES = {
+    "only add column with partitions":
+        "CREATE TABLE b (id int, n int) PARTITION BY LIST (id);"
+        "CREATE TABLE b1 PARTITION OF b FOR VALUES IN (1);"
+        "ALTER TABLE ONLY b ADD COLUMN x int NOT NULL DEFAULT 0;",
+    "only check with inheritance children":
+        "CREATE TABLE b (id int, n int); CREATE TABLE c () INHERITS (b);"
+        "ALTER TABLE ONLY b ADD CONSTRAINT b_n CHECK (n > 0);",
+    "no inherit check on a partitioned table":
+        "CREATE TABLE p (id int, n int) PARTITION BY LIST (id);"
+        "ALTER TABLE p ADD CONSTRAINT p_n CHECK (n > 0) NO INHERIT;",
+    "unique index without the partition key":
+        "CREATE TABLE p (id int, n int) PARTITION BY LIST (id);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);"
+        "CREATE UNIQUE INDEX p_n ON p (n); ALTER TABLE p ADD CONSTRAINT p_n_key UNIQUE (n);"
+        "ALTER TABLE p ADD PRIMARY KEY (n);",
+    "create table of a taken name":
+        "CREATE TABLE t (id int PRIMARY KEY);"
+        "CREATE TABLE t (other int NOT NULL, CONSTRAINT t_other CHECK (other > 0));",
+    "type change without using":
+        "CREATE TABLE t (a text, b int);"
+        "ALTER TABLE t ALTER COLUMN a TYPE int, ALTER COLUMN b SET NOT NULL;",
+    "foreign key to no key":
+        "CREATE TABLE t (id int, n int); CREATE TABLE u (t_n int);"
+        "ALTER TABLE u ADD CONSTRAINT u_t FOREIGN KEY (t_n) REFERENCES t (n);",
+    "partitioned table with a no inherit check":
+        "CREATE TABLE p (id int, n int CHECK (n > 0) NO INHERIT) PARTITION BY LIST (id);",
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", sorted(_REFUSED_CASES))
+def test_a_refused_statement_changes_nothing_in_the_replay(pg_db: str, case: str) -> None:
+    """A statement the effect model knows PostgreSQL refuses is not replayed: the catalog
+    the lint leaves is the schema the server has after running each statement alone, the
+    refused one failing (in a transaction the whole migration would fail; the schema the
+    statements after it are judged on is the one the refusal leaves)."""
+    import psycopg
+
+    sql = _REFUSED_CASES[case]
+    refused = 0
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for stmt in parse_sql(sql).statements:
+            try:
+                conn.execute(stmt.sql)
+            except psycopg.Error:
+                refused += 1
+    assert refused, "the case must hold a statement the server refuses"
+    catalog = Catalog()
+    lint_migrations([migration_from_text(sql, "0001_refused.sql")],
+                    LintOptions(pg_version=18, pg_version_stated=True), catalog)
+    assert _catalog_schema(catalog) == _server_schema(pg_db)
+
+
+@pytest.mark.parametrize(("version", "added"), [(17, False), (18, True)])
+def test_syntax_the_stated_version_lacks_is_not_replayed(version: int, added: bool) -> None:
+    """A virtual generated column is PostgreSQL 18 syntax: a server of the version stated that
+    lacks it refuses the statement (rule syntax-newer-than-pg-version), which then changes
+    nothing in the catalog either."""
+    catalog = Catalog()
+    lint_migrations([migration_from_text("CREATE TABLE t (a int);", "0001_t.sql"),
+                     migration_from_text("ALTER TABLE t ADD COLUMN d int GENERATED ALWAYS AS "
+                                         "(a * 2) VIRTUAL;", "0002_d.sql")],
+                    LintOptions(pg_version=version, pg_version_stated=True), catalog)
+    assert ("d" in catalog.tables["public.t"].columns) is added

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from effect_helpers import effect_after, server_refuses
+from effect_helpers import catalog_after, effect_after, server_refuses
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
 from lockwise.effects.context import Context
@@ -1622,11 +1622,14 @@ def test_only_refused_with_children_matches_server(pg_db: str, setup: str, sql: 
     column's name) exactly when PostgreSQL refuses it for them."""
     import psycopg
 
-    if "NO INHERIT" in sql and "partitioned" in setup:
-        pytest.skip("a partitioned table refuses a NO INHERIT constraint, ONLY or not")
     (action, *_) = effect_after(_ONLY_SETUPS[setup], sql).actions
     refused = server_refuses(pg_db, _ONLY_SETUPS[setup], sql,
                               (psycopg.errors.InvalidTableDefinition,))
+    if "NO INHERIT" in sql and "partitioned" in setup:
+        # refused ONLY or not, as partitioned-table-refused says
+        assert refused and action.facts.get("refused_on_partitioned")
+        assert not action.facts.get("refused_with_only")
+        return
     assert bool(action.facts.get("refused_with_only")) == refused
 
 
@@ -2154,3 +2157,160 @@ def test_system_relations_data_is_the_servers(pg_db: str) -> None:
     if version.split()[0] != data["server_version"]:
         pytest.skip(f"the data is PostgreSQL {data['server_version']}'s, the server {version}")
     assert names == data["pg_catalog"]
+
+
+_PARTITIONED_SETUP = (
+    "CREATE TABLE p (id int, n int) PARTITION BY LIST (id);\n"
+    "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
+    "CREATE INDEX p_n ON p (n);\n"
+    "CREATE TABLE q (id int, n int) PARTITION BY LIST (id);\n"
+    "CREATE TABLE t (id int, n int);\n"
+    "CREATE INDEX t_n ON t (n);\n"
+    "CREATE TABLE s (id int, n int) PARTITION BY LIST (id);\n"
+    "CREATE TABLE s1 PARTITION OF s FOR VALUES IN (1) PARTITION BY LIST (n);\n"
+    "CREATE TABLE w (id int, n int NOT NULL, m int) PARTITION BY LIST (id);\n"
+    "CREATE TABLE w1 PARTITION OF w FOR VALUES IN (1);\n"
+    "CREATE TABLE w2 (id int, n int NOT NULL, m int);\n"
+    "ALTER TABLE w ATTACH PARTITION w2 FOR VALUES IN (2);\n"
+    "CREATE TABLE ref (id int PRIMARY KEY);\n"
+    "CREATE TABLE x (id int);\n")
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE p SET (fillfactor = 70)",
+    "ALTER TABLE q SET (autovacuum_enabled = false)",
+    "ALTER TABLE p SET (parallel_workers = 2, toast.autovacuum_enabled = false)",
+    "ALTER TABLE p SET (toast.autovacuum_enabled = false)",
+    "ALTER TABLE p RESET (fillfactor)",
+    "ALTER TABLE p1 SET (fillfactor = 70)",
+    "ALTER TABLE t SET (fillfactor = 70)",
+    "ALTER TABLE p SET UNLOGGED",
+    "ALTER TABLE q SET LOGGED",
+    "ALTER TABLE p1 SET UNLOGGED",
+    "ALTER TABLE p ADD CONSTRAINT c CHECK (n > 0) NO INHERIT",
+    "ALTER TABLE q ADD CHECK (n > 0) NO INHERIT",
+    "ALTER TABLE p1 ADD CONSTRAINT c CHECK (n > 0) NO INHERIT",
+    "ALTER TABLE p ADD CONSTRAINT c CHECK (n > 0)",
+    "ALTER TABLE p CLUSTER ON p_n",
+    "ALTER TABLE p SET WITHOUT CLUSTER",
+    "ALTER TABLE t CLUSTER ON t_n",
+    "ALTER TABLE p SET ACCESS METHOD heap",
+    "CLUSTER p USING p_n",
+    "REINDEX INDEX p_n",
+    "CREATE TABLE r (id int) PARTITION BY LIST (id) WITH (fillfactor = 70)",
+    "CREATE TABLE r (id int) WITH (fillfactor = 70)",
+    "CREATE UNLOGGED TABLE r (id int) PARTITION BY LIST (id)",
+    "CREATE TABLE r (id int, CHECK (id > 0) NO INHERIT) PARTITION BY LIST (id)",
+    "CREATE TABLE r (id int CHECK (id > 0) NO INHERIT) PARTITION BY LIST (id)",
+    "CREATE TABLE r (id int CHECK (id > 0) NO INHERIT)",
+    "CREATE TABLE r (id int) PARTITION BY LIST (id) USING heap",
+    "CREATE UNIQUE INDEX u ON p (n)",
+    "CREATE UNIQUE INDEX u ON ONLY p (n)",
+    "CREATE UNIQUE INDEX u ON q (n)",
+    "CREATE UNIQUE INDEX u ON p (n, id)",
+    "CREATE UNIQUE INDEX u ON p (id DESC) WHERE n > 0",
+    "CREATE UNIQUE INDEX u ON p ((id + 1))",
+    "CREATE UNIQUE INDEX u ON p (id, (n + 1))",
+    "CREATE UNIQUE INDEX u ON p1 (n)",
+    "CREATE INDEX u ON p (n)",
+    "ALTER TABLE p ADD CONSTRAINT u UNIQUE (n)",
+    "ALTER TABLE p ADD PRIMARY KEY (n)",
+    "ALTER TABLE p ADD CONSTRAINT u UNIQUE (n) INCLUDE (id)",
+    "ALTER TABLE ONLY q ADD CONSTRAINT u UNIQUE (n)",
+    "ALTER TABLE p ADD CONSTRAINT u UNIQUE (n, id)",
+    "CREATE TABLE r (id int, n int PRIMARY KEY) PARTITION BY LIST (id)",
+    "CREATE TABLE r (id int, n int, UNIQUE (n, id)) PARTITION BY LIST (id)",
+    "CREATE TABLE r (id int, n int, UNIQUE (n, id)) PARTITION BY LIST ((id + 1))",
+    "CREATE TABLE r (id int, n int, UNIQUE (n)) PARTITION BY LIST (id)",
+    "CREATE TABLE r (id int, n int, UNIQUE (n))",
+    "CREATE UNIQUE INDEX u ON s (id)",
+    "CREATE UNIQUE INDEX u ON ONLY s (id)",
+    "CREATE UNIQUE INDEX u ON s (id, n)",
+    "ALTER TABLE s ADD CONSTRAINT u UNIQUE (id)",
+    "ALTER TABLE ONLY s ADD CONSTRAINT u UNIQUE (id)",
+    "ALTER TABLE ONLY p ADD CONSTRAINT f FOREIGN KEY (n) REFERENCES ref",
+    "ALTER TABLE ONLY q ADD CONSTRAINT f FOREIGN KEY (n) REFERENCES ref",
+    "ALTER TABLE p ADD CONSTRAINT f FOREIGN KEY (n) REFERENCES ref",
+    "ALTER TABLE ONLY t ADD CONSTRAINT f FOREIGN KEY (n) REFERENCES ref",
+    "ALTER TABLE p INHERIT x",
+    "ALTER TABLE x INHERIT p",
+    "ALTER TABLE p1 NO INHERIT p",
+    "ALTER TABLE t INHERIT x",
+    "CREATE TABLE c () INHERITS (p)",
+    "CREATE TABLE c () INHERITS (t)",
+    "TRUNCATE ONLY p",
+    "TRUNCATE ONLY q, t",
+    "TRUNCATE p",
+    "TRUNCATE ONLY p1",
+    "ALTER TABLE p DROP COLUMN id",
+    "ALTER TABLE p ALTER COLUMN id TYPE bigint",
+    "ALTER TABLE p RENAME COLUMN id TO key",
+    "ALTER TABLE s DROP COLUMN n",
+    "ALTER TABLE s ALTER COLUMN n TYPE bigint",
+    "ALTER TABLE p DROP COLUMN n",
+    "ALTER TABLE w1 DROP COLUMN m",
+    "ALTER TABLE w2 DROP COLUMN m",
+    "ALTER TABLE w1 ALTER COLUMN m TYPE bigint",
+    "ALTER TABLE w2 RENAME COLUMN m TO k",
+    "ALTER TABLE w1 ALTER COLUMN n DROP NOT NULL",
+    "ALTER TABLE w1 ALTER COLUMN m SET NOT NULL",
+    "ALTER TABLE w1 ALTER COLUMN m SET DEFAULT 1",
+])
+def test_refused_on_partitioned_table_matches_server(pg_db: str, sql: str) -> None:
+    """partitioned-table-refused reports what PostgreSQL (the embedded 18) refuses to do to a
+    partitioned table (storage parameters, a persistence, a NO INHERIT CHECK, a clustered
+    index, ...) exactly when it refuses it, in the server's words."""
+    import psycopg
+
+    effect = _partitioned_effect(sql, 18)  # the embedded server's version, stated
+    said = [a.facts["refused_on_partitioned_text"] for a in effect.actions
+            if a.facts.get("refused_on_partitioned")]
+    with _connect(pg_db) as conn:
+        conn.execute(_PARTITIONED_SETUP)
+        try:
+            conn.execute(sql)
+            refused = ""
+        except psycopg.Error as exc:
+            refused = exc.diag.message_primary or ""
+    assert bool(said) == bool(refused), (said, refused)
+    if refused:
+        assert refused in said[0]
+
+
+@pytest.mark.parametrize(("sql", "version", "refused"), [
+    ("ALTER TABLE p SET UNLOGGED", 17, False),  # a no-op on the partitioned table before 18
+    ("ALTER TABLE p SET UNLOGGED", 18, True),
+    ("CREATE UNLOGGED TABLE r (id int) PARTITION BY LIST (id)", 17, False),
+    ("ALTER TABLE p SET ACCESS METHOD heap", 16, True),
+    ("ALTER TABLE p SET ACCESS METHOD heap", 17, False),
+    ("CREATE TABLE r (id int) PARTITION BY LIST (id) USING heap", 16, True),
+    ("CLUSTER p USING p_n", 14, True),
+    ("CLUSTER p USING p_n", 15, False),
+    ("REINDEX INDEX p_n", 13, True),
+    ("REINDEX INDEX p_n", 14, False),
+    ("ALTER TABLE p SET (fillfactor = 70)", 12, True),
+])
+def test_refused_on_partitioned_table_follows_the_version(sql: str, version: int,
+                                                          refused: bool) -> None:
+    """What changed between versions (checked on 15.18 and 18.6; the rest from the release
+    notes): a version that refuses it refuses, the others not."""
+    effect = _partitioned_effect(sql, version)
+    assert any(a.facts.get("refused_on_partitioned") for a in effect.actions) == refused
+
+
+def _partitioned_effect(sql: str, version: int):
+    (stmt,) = parse_sql(sql).statements
+    return compute_effect(stmt.tree, Context(catalog=catalog_after(_PARTITIONED_SETUP),
+                                             pg_version=version, pg_version_stated=True))
+
+
+def test_refused_on_partitioned_table_by_version_needs_the_version_stated() -> None:
+    """Without --pg-version, only what every version refuses is said: SET UNLOGGED of a
+    partitioned table is refused from 18 on, a no-op before."""
+    ctx = Context(catalog=catalog_after(_PARTITIONED_SETUP), pg_version=18)
+    (stmt,) = parse_sql("ALTER TABLE p SET UNLOGGED").statements
+    assert not any(a.facts.get("refused_on_partitioned")
+                   for a in compute_effect(stmt.tree, ctx).actions)
+    (stmt,) = parse_sql("ALTER TABLE p SET (fillfactor = 70)").statements
+    assert any(a.facts.get("refused_on_partitioned")
+               for a in compute_effect(stmt.tree, ctx).actions)

@@ -69,6 +69,8 @@ USES = {
     # anywhere in the statement: a view's query, a subquery, an expression
     "sql_json_constructors": "CREATE VIEW account_docs AS SELECT JSON_OBJECT('id': id) AS doc "
                              "FROM accounts",
+    "subquery_without_alias": "CREATE TABLE account_ids AS SELECT id FROM "
+                              "(SELECT id FROM accounts WHERE email IS NOT NULL)",
     "json_table": "INSERT INTO deliveries SELECT * FROM (SELECT * FROM JSON_TABLE("
                   "'[{\"i\": 7, \"q\": 1}]'::jsonb, '$[*]' "
                   "COLUMNS (i bigint PATH '$.i', q int PATH '$.q'))) AS j",
@@ -95,6 +97,8 @@ OLD_SYNTAX = [
     "CREATE TRIGGER audit BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION audit_row()",
     "INSERT INTO stock SELECT item, qty FROM deliveries ON CONFLICT (item) DO UPDATE "
     "SET qty = excluded.qty RETURNING item",
+    "SELECT a.id FROM (SELECT id FROM accounts) AS a, (VALUES (1)) AS v (n), "
+    "LATERAL (SELECT a.id) AS l, generate_series(1, 2)",
     # the words, but not the syntax: the statement is walked and nothing is found
     "WITH merged AS (SELECT id, email::json AS json_doc FROM accounts) SELECT * FROM merged",
 ]
@@ -225,3 +229,15 @@ def test_no_version_given_reports_no_syntax(project: Path) -> None:
     """Without a version lockwise assumes 16 for locks, but does not know the server."""
     code, found = _lint(project)
     assert (code, found) == (0, [])
+
+
+@pytest.mark.parametrize("sql", [
+    "DELETE FROM accounts WHERE id IN (SELECT id FROM (SELECT id FROM accounts) LIMIT 1)",
+    "UPDATE accounts SET email = NULL FROM (VALUES (1)) WHERE id = 1",
+    "INSERT INTO accounts (id) SELECT * FROM (SELECT 1)",
+])
+def test_a_subquery_without_an_alias_is_found_anywhere(sql: str) -> None:
+    """PostgreSQL 15 refuses a subquery or VALUES in FROM without an alias ("subquery in
+    FROM must have an alias", checked on 15.18), wherever it sits; 16 takes it."""
+    assert _missing(sql, 15) == ("subquery_without_alias",)
+    assert _missing(sql, 16) == ()

@@ -40,6 +40,7 @@ from lockwise.effects.locks import (
     write_blocking_facts,
 )
 from lockwise.effects.postgres import compute_effect
+from lockwise.effects.refused import refusal
 from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
 from lockwise.fix import REWRITTEN
@@ -446,12 +447,15 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             if costs is not None:
                 costs.fill(reports[-1])
                 costs.after(effect, session.in_transaction)
-            try:
-                apply_statement(catalog, stmt.tree, migration_id)
-            except RecursionError:
-                migration_findings += judge.judge(
-                    parse_error_facts(base, TOO_DEEP), stmt.span, None)
-            _track_new_objects(ctx, effect)
+            # A statement the server refuses changes nothing: the ones after it are judged on
+            # the schema its failure leaves (docs/effect-model.md, "Refused statements").
+            if not refusal(effect):
+                try:
+                    apply_statement(catalog, stmt.tree, migration_id)
+                except RecursionError:
+                    migration_findings += judge.judge(
+                        parse_error_facts(base, TOO_DEEP), stmt.span, None)
+                _track_new_objects(ctx, effect)
             if judged:
                 if fk_added_by:
                     _follow_renames(effect, fk_added_by)

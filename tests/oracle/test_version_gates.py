@@ -128,3 +128,20 @@ def test_analyze_of_an_inheritance_parent_analyzes_its_children_from_18(
     eff = effect(INH, "ANALYZE base", pg)
     assert eff.locks["public.sub"] == mode
     assert eff.locks["public.base"] == L.SHARE_UPDATE_EXCLUSIVE
+
+
+@pytest.mark.parametrize(("pg", "reached"), [(13, False), (14, True)])
+@pytest.mark.parametrize("sql", ["REINDEX TABLE events", "REINDEX TABLE CONCURRENTLY events"])
+def test_reindex_of_a_partitioned_table_is_skipped_before_14(pg: int, reached: bool,
+                                                             sql: str) -> None:
+    """Before 14, REINDEX TABLE of a partitioned table warns "REINDEX of partitioned tables
+    is not yet implemented, skipping" and does nothing: no partition locked or read, and a
+    plain one runs in a transaction block; from 14 each partition is reindexed in turn."""
+    setup = PART + ("CREATE INDEX ON events (day);"
+                    "ALTER TABLE events ATTACH PARTITION events_2025 "
+                    "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');")
+    eff = effect(setup, sql, pg)
+    assert ("public.events_2025" in eff.locks) is reached
+    assert ("public.events_2025" in eff.scans) is reached
+    if "CONCURRENTLY" not in sql:
+        assert eff.transactional is not reached

@@ -65,6 +65,9 @@ NEW_SYNTAX: dict[str, NewSyntax] = {
         "JSON_ARRAYAGG, IS JSON)",
         "json_build_object, json_build_array, json_object_agg, json_agg (jsonb_ for jsonb); "
         "for IS JSON, a function that casts to jsonb and catches the error"),
+    "subquery_without_alias": NewSyntax(
+        16, "a subquery or VALUES in FROM without an alias",
+        "give it one: FROM (SELECT ...) AS sub"),
     "set_access_method": NewSyntax(
         15, "ALTER TABLE ... SET ACCESS METHOD",
         "CREATE TABLE ... USING the method, copy the rows, and swap the tables"),
@@ -221,6 +224,17 @@ _NESTED: dict[str, str] = {
 #: IS JSON): a statement without them is not walked, so most pay one search of their text
 #: (lower-cased, then searched for each: a tenth of a case-insensitive regex's time).
 _MAY_NEST = ("merge", "json")
+#: The words a subquery or VALUES list in FROM comes with, all of them (`_may_nest`).
+_SUBQUERY_IN_FROM = ("from", "(")
+_SUBQUERY_BODY = ("select", "values")
+
+
+def _may_nest(sql: str) -> bool:
+    """Whether statement text `sql` may hold syntax below its own node."""
+    low = sql.lower()
+    return any(word in low for word in _MAY_NEST) or (
+        all(word in low for word in _SUBQUERY_IN_FROM)
+        and any(word in low for word in _SUBQUERY_BODY))
 
 
 def _nested(stmt: dict) -> Iterator[str]:
@@ -235,6 +249,8 @@ def _nested(stmt: dict) -> Iterator[str]:
                     yield _NESTED[key]
                 elif key == "MergeStmt":
                     yield from _merge(value)
+                elif key == "RangeSubselect" and not value.get("alias"):
+                    yield "subquery_without_alias"
                 if isinstance(value, (dict, list)):
                     stack.append(value)
         elif isinstance(node, list):
@@ -247,7 +263,7 @@ def syntax_used(kind: str, stmt: dict, sql: str | None = None) -> list[str]:
     statements that cannot hold nested syntax."""
     finder = _FINDERS.get(kind)
     found = list(finder(stmt)) if finder is not None else []
-    if sql is None or any(word in sql.lower() for word in _MAY_NEST):
+    if sql is None or _may_nest(sql):
         found += _nested(stmt)
     return list(dict.fromkeys(found))
 

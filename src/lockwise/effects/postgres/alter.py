@@ -18,6 +18,8 @@ from lockwise.effects.postgres.builder import (
     drop_defaults_drawing,
     lock_regclass_names,
     owned_sequences,
+    refused_if_partitioned,
+    refused_on_partitioned,
     table_facts,
 )
 from lockwise.effects.postgres.columns import (
@@ -224,7 +226,9 @@ def _validation_recurses(catalog: Catalog, table: str, name: str) -> bool:
 
 
 def _simple(kind: str, mode: LockMode, rewrite: str | None = None,
-            transactional: bool = True) -> Callable:
+            transactional: bool = True, refused: str = "") -> Callable:
+    """A subcommand that takes `mode`; `refused`: what a partitioned table refuses it as
+    (`refused_if_partitioned`)."""
     def handler(b: Builder, table: str, cmd: dict, base: dict) -> None:
         b.lock(table, mode)
         if rewrite:
@@ -234,6 +238,8 @@ def _simple(kind: str, mode: LockMode, rewrite: str | None = None,
         extra = {}
         if cmd.get("name"):
             extra["column" if kind.startswith("column_") else "name"] = cmd["name"]
+        if refused:
+            extra.update(refused_if_partitioned(b, table, refused))
         b.act(kind, base, **extra)
     return handler
 
@@ -346,8 +352,11 @@ def _set_persistence(logged: bool) -> Callable:
         refusal = "" if unchanged else _persistence_refusal(b, table, logged)
         if not unchanged and not refusal:
             b.rewrite(table, f"SET {'LOGGED' if logged else 'UNLOGGED'} rewrites the table")
+        # A partitioned table has no storage to rewrite: before 18 the statement leaves it
+        # and its partitions as they are (checked on 15), from 18 it is refused.
         b.act("set_logged" if logged else "set_unlogged", base, unchanged=unchanged,
-              refused_by=(refusal,) if refusal else (), refused_by_text=refusal)
+              refused_by=(refusal,) if refusal else (), refused_by_text=refusal,
+              **refused_if_partitioned(b, table, "set_logged" if logged else "set_unlogged"))
     return handler
 
 
@@ -411,14 +420,25 @@ def _set_options(b: Builder, table: str, cmd: dict, base: dict) -> None:
     defs = cmd.get("def") or ()
     if isinstance(defs, dict):  # pglast gives {'List': {'items': [...]}}
         defs = unwrap(defs)[1].get("items") or ()
-    names = [unwrap(d)[1].get("defname", "") for d in defs]
+    parsed = [unwrap(d)[1] for d in defs]
+    names = [d.get("defname", "") for d in parsed]
     light = all(n == "fillfactor" or n.startswith(("autovacuum_", "toast.autovacuum_")) or n in
                 {"parallel_workers", "vacuum_truncate", "vacuum_index_cleanup",
                  "toast_tuple_target", "log_autovacuum_min_duration",
                  "vacuum_max_eager_freeze_failure_rate"}  # PostgreSQL 18
                 for n in names)
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if light else L.ACCESS_EXCLUSIVE)
-    b.act("set_storage_parameters", base, parameters=tuple(names))
+    b.act("set_storage_parameters", base, parameters=tuple(names),
+          **_storage_parameters_refused(b, table, parsed, cmd.get("subtype") == "AT_SetRelOptions"))
+
+
+def _storage_parameters_refused(b: Builder, table: str, parameters: list[dict],
+                                setting: bool) -> dict:
+    """A partitioned table refuses storage parameters of its own being set, not its TOAST
+    table's (there is none: ignored) nor a RESET (checked on the server)."""
+    if not setting or all(d.get("defnamespace") for d in parameters):
+        return {}
+    return refused_if_partitioned(b, table, "storage_parameters")
 
 
 def _inherit(b: Builder, table: str, cmd: dict, base: dict, inherit: bool) -> None:
@@ -431,7 +451,19 @@ def _inherit(b: Builder, table: str, cmd: dict, base: dict, inherit: bool) -> No
     b.act("inherit" if inherit else "no_inherit", base, family_function(
         "attach", "nullable_below")(b.ctx.catalog, parent, table,
                                     relation_sql(table, table, base["qualified"]))
-          if inherit else {}, parent=parent)
+          if inherit else {}, _inheritance_refused(b, table, parent), parent=parent)
+
+
+def _inheritance_refused(b: Builder, table: str, parent: str) -> dict:
+    """INHERIT / NO INHERIT refused for partitioning (checked on the server): a partitioned
+    table's or a partition's inheritance is its partitioning, and no table inherits from a
+    partitioned one."""
+    known = b.ctx.catalog.tables.get(table) or NO_TABLE
+    if known.kind == "partitioned":
+        return refused_on_partitioned(b.ctx, "inherit_partitioned", table)
+    if known.partition_of:
+        return refused_on_partitioned(b.ctx, "inherit_partition", table)
+    return refused_if_partitioned(b, parent, "inherit_from_partitioned")
 
 
 def _set_access_method(b: Builder, table: str, cmd: dict, base: dict) -> None:
@@ -442,7 +474,9 @@ def _set_access_method(b: Builder, table: str, cmd: dict, base: dict) -> None:
     # assumed to rewrite anyway.
     if method != "heap" or b.ctx.pg_version < 17:
         b.rewrite(table, "SET ACCESS METHOD rewrites the table")
-    b.act("set_access_method", base, name=method)
+    b.act("set_access_method", base, name=method,
+          **refused_if_partitioned(b, table, "set_access_method"))
+
 
 
 #: The handler of ALTER TABLE's trigger toggles (ENABLE / DISABLE TRIGGER ...).
@@ -472,8 +506,9 @@ _ALTER_CMDS: dict[str, Callable | tuple[str, str]] = {
     "AT_SetLogged": _with_owned_sequences(_set_persistence(logged=True)),
     "AT_SetUnLogged": _with_owned_sequences(_set_persistence(logged=False)),
     "AT_SetStatistics": _simple("column_set_statistics", L.SHARE_UPDATE_EXCLUSIVE),
-    "AT_ClusterOn": _simple("cluster_on", L.SHARE_UPDATE_EXCLUSIVE),
-    "AT_DropCluster": _simple("cluster_off", L.SHARE_UPDATE_EXCLUSIVE),
+    # A partitioned table has no index to mark for a later bare CLUSTER (checked on the server).
+    "AT_ClusterOn": _simple("cluster_on", L.SHARE_UPDATE_EXCLUSIVE, refused="cluster_on"),
+    "AT_DropCluster": _simple("cluster_off", L.SHARE_UPDATE_EXCLUSIVE, refused="cluster_on"),
     "AT_SetRelOptions": _set_options,
     "AT_ResetRelOptions": _set_options,
     "AT_EnableTrig": _TRIGGER_TOGGLE, "AT_DisableTrig": _TRIGGER_TOGGLE,

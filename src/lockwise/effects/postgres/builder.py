@@ -438,6 +438,125 @@ def refused_facts(refused: list[str]) -> dict:
     return {"refused_references": tuple(refused), "refused_references_text": "; ".join(refused)}
 
 
+#: What PostgreSQL refuses to do to a partitioned table, in its own words (`{name}`: the
+#: relation's name as it prints it), with the first and last major versions that refuse it
+#: (None: every version). Checked on 15.18 and 18.6; the bounds beyond them from the
+#: release notes (CLUSTER of one from 15, REINDEX of a partitioned index from 14, an access
+#: method from 17; an unlogged one refused from 18, before a no-op).
+_PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
+    "storage_parameters": ("cannot specify storage parameters for a partitioned table",
+                           None, None),
+    "set_logged": ('ALTER action SET LOGGED cannot be performed on relation "{name}": '
+                   "this operation is not supported for partitioned tables", 18, None),
+    "set_unlogged": ('ALTER action SET UNLOGGED cannot be performed on relation "{name}": '
+                     "this operation is not supported for partitioned tables", 18, None),
+    "unlogged": ("partitioned tables cannot be unlogged", 18, None),
+    "no_inherit_check": ('cannot add NO INHERIT constraint to partitioned table "{name}"',
+                         None, None),
+    "no_inherit_not_null": ("not-null constraints on partitioned tables cannot be NO INHERIT",
+                            None, None),
+    "cluster_on": ("cannot mark index clustered in partitioned table", None, None),
+    "set_access_method": ("cannot change access method of a partitioned table", None, 16),
+    "access_method": ("specifying a table access method is not supported on a partitioned "
+                      "table", None, 16),
+    "cluster": ("cannot cluster a partitioned table", None, 14),
+    "reindex_index": ("REINDEX is not yet implemented for partitioned indexes", None, 13),
+    "unique_without_key": ("unique constraint on partitioned table must include all "
+                           'partitioning columns: {kind} constraint on table "{name}" lacks '
+                           'column "{column}" which is part of the partition key', None, None),
+    "unique_key_expression": ("unsupported {kind} constraint with partition key definition",
+                              None, None),
+    "only_foreign_key": ('cannot use ONLY for foreign key on partitioned table "{name}" '
+                         'referencing relation "{ref}"', None, None),
+    "inherit_partitioned": ("cannot change inheritance of partitioned table", None, None),
+    "inherit_partition": ("cannot change inheritance of a partition", None, None),
+    "inherit_from_partitioned": ('cannot inherit from partitioned table "{name}"', None, None),
+    "truncate_only": ("cannot truncate only a partitioned table", None, None),
+    "drop_key_column": ('cannot drop column "{column}" because it is part of the partition '
+                        'key of relation "{name}"', None, None),
+    "alter_key_column": ('cannot alter column "{column}" because it is part of the partition '
+                         'key of relation "{name}"', None, None),
+    "drop_inherited_column": ('cannot drop inherited column "{column}"', None, None),
+    "alter_inherited_column": ('cannot alter inherited column "{column}"', None, None),
+    "rename_inherited_column": ('cannot rename inherited column "{column}"', None, None),
+    "drop_not_null_inherited": ('column "{column}" is marked NOT NULL in parent table',
+                                None, None),
+}
+
+
+def refused_on_partitioned(ctx: Context, what: str, name: str, **words: str) -> dict:
+    """The facts of a partitioned table's refusal of `what` (a key of
+    `_PARTITIONED_REFUSALS`; the caller knows the table is one), when the version in force
+    refuses it: `refused_on_partitioned` and the server's message. A refusal that depends on
+    the version is said only when the version is stated (--pg-version): the default is a
+    guess, and a statement some versions run is no error of the migration's. `words`: the
+    other names the message prints."""
+    text, first, last = _PARTITIONED_REFUSALS[what]
+    if (first is not None or last is not None) and not ctx.pg_version_stated:
+        return {}
+    if first is not None and ctx.pg_version < first or \
+            last is not None and ctx.pg_version > last:
+        return {}
+    return {"refused_on_partitioned": True,
+            "refused_on_partitioned_text": text.format(name=name.split(".", 1)[-1], **words)}
+
+
+def unique_key_refused(ctx: Context, keyed: Iterable[tuple[str, Sequence[str]]],
+                       columns: Sequence[str], kind: str) -> dict:
+    """A unique index or a UNIQUE / PRIMARY KEY (`kind`, as the server names it) with key
+    `columns` on the partitioned tables `keyed` ((table, partition key): the table itself and
+    the partitioned partitions it reaches, `partitioned_keys`): refused unless each partition
+    key column of each is a plain key column (not an expression, not INCLUDE), and always
+    when a partition key has an expression (checked on the server)."""
+    for table, partition_key in keyed:
+        if "(expression)" in partition_key:
+            return refused_on_partitioned(ctx, "unique_key_expression", table, kind=kind)
+        missing = [c for c in partition_key if c not in columns]
+        if missing:
+            return refused_on_partitioned(ctx, "unique_without_key", table, kind=kind,
+                                          column=missing[0])
+    return {}
+
+
+def partition_column_refused(b: Builder, table: str, column: str, verb: str,
+                             base: dict) -> dict:
+    """DROP COLUMN (`verb` "drop"), ALTER COLUMN ... TYPE ("alter") or RENAME COLUMN
+    ("rename") of `column`, written on `table` (not reached from its parent: `base`),
+    refused for partitioning: a partition's columns are all its parent's, and a partition
+    key column of `table`, or without ONLY of a partitioned table below it, may be neither
+    dropped nor retyped (checked on the server). Inheritance children keep the columns they
+    declared themselves: not said for them."""
+    if "recursed_from" in base:
+        return {}
+    catalog = b.ctx.catalog
+    known = catalog.tables.get(table)
+    if known is not None and known.partition_of and column in known.columns:
+        return refused_on_partitioned(b.ctx, f"{verb}_inherited_column", table, column=column)
+    if verb == "rename":
+        return {}
+    for keyed, key in partitioned_keys(catalog, table, bool(base.get("only"))):
+        if column in key:
+            return refused_on_partitioned(b.ctx, f"{verb}_key_column", keyed, column=column)
+    return {}
+
+
+def partitioned_keys(catalog: Catalog, table: str, only: bool) -> list[tuple[str, tuple]]:
+    """The partition keys a unique key on partitioned `table` must hold: its own, and
+    without ONLY those of its partitioned partitions, which get the key too."""
+    below = () if only else catalog.partitions(table)
+    return [(t, known.partition_key) for t in (table, *below)
+            if (known := catalog.tables.get(t)) is not None and known.kind == "partitioned"]
+
+
+def refused_if_partitioned(b: Builder, table: str, what: str) -> dict:
+    """`refused_on_partitioned` of `what` done to `table`, when the catalog knows it is a
+    partitioned table."""
+    if (b.ctx.catalog.tables.get(table) or NO_TABLE).kind != "partitioned":
+        return {}
+    return refused_on_partitioned(b.ctx, what, table)
+
+
+
 def scan_fk_lookups(b: Builder, target: str, referencing: str,
                     by_index: bool = False) -> None:
     """Validating a foreign key of `referencing` reads the referenced table: each partition of

@@ -44,8 +44,10 @@ from lockwise.effects.postgres.builder import (
     fk_target,
     key_name_taken,
     lock_default_sequences,
+    partition_column_refused,
     reference_text,
     refused_facts,
+    refused_on_partitioned,
     row_key_facts,
     rows_elsewhere,
     table_facts,
@@ -457,6 +459,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **_policies_using(b, table, col),
           **_triggers_using(b, table, col, bool(base.get("qualified"))),
           **refused_with_only(b, table, base, f"drops column {col}", inheritance=False),
+          **partition_column_refused(b, table, col, "drop", base),
           **_generated_facts(b, table, base, generated))
 
 
@@ -756,6 +759,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **_policies_using(b, table, colname),
           **_triggers_using(b, table, colname, bool(base.get("qualified"))),
           **refused_with_only(b, table, base, f"changes the type of column {colname}"),
+          **partition_column_refused(b, table, colname, "alter", base),
           # Its drops run before any type change (all of them: checked on the server).
           **_generated_facts(b, table, base, tuple(
               g for g in b.ctx.catalog.generated_reading(table, colname)
@@ -1148,7 +1152,20 @@ def drop_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     col = cmd.get("name", "")
     b.alters.add(f"column:{table}.{col}")
-    b.act("drop_not_null", base, column=col)
+    b.act("drop_not_null", base, column=col, **_parent_not_null(b, table, col, base))
+
+
+def _parent_not_null(b: Builder, table: str, column: str, base: dict) -> dict:
+    """DROP NOT NULL of a partition's column its partitioned table has NOT NULL: refused
+    (checked on the server; an inheritance child's is refused too, for the constraint it
+    inherits, from PostgreSQL 18: not said)."""
+    known = b.ctx.catalog.tables.get(table)
+    parent = b.ctx.catalog.tables.get(known.partition_of) \
+        if known is not None and known.partition_of and "recursed_from" not in base else None
+    col = parent.columns.get(column) if parent is not None else None
+    if col is None or not col.not_null:
+        return {}
+    return refused_on_partitioned(b.ctx, "drop_not_null_inherited", table, column=column)
 
 
 def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:

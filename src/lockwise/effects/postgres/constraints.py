@@ -35,8 +35,11 @@ from lockwise.effects.postgres.builder import (
     fk_target,
     name_taken,
     partition_lineage,
+    partitioned_keys,
     refused_facts,
+    refused_on_partitioned,
     scan_fk_lookups,
+    unique_key_refused,
 )
 from lockwise.effects.postgres.columns import (
     not_null_proven,
@@ -109,6 +112,9 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         facts["indexes_known"] = known is not None and known.created_by is not None
         if not base.get("recursed_from") and b.ctx.rule_text:
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
+        if facts["partitioned_table"] and base.get("only") and not base.get("recursed_from"):
+            facts.update(refused_on_partitioned(b.ctx, "only_foreign_key", table,
+                                                ref=ref.split(".", 1)[-1]))
         # An inheritance child is locked but gets no copy of the key: the parent's is
         # validated on the parent's own rows (ONLY), the child's are not read (checked on the
         # server).
@@ -144,6 +150,11 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                 b.scan(table, why)
             if kind != "exclude":
                 facts.update(_partitioned_constraint_facts(b, table, name, kind, columns, base))
+        if kind in ("unique", "primary") and facts["partitioned_table"] and \
+                not base.get("recursed_from"):
+            facts.update(unique_key_refused(
+                b.ctx, partitioned_keys(b.ctx.catalog, table, bool(base.get("only"))),
+                columns, "PRIMARY KEY" if kind == "primary" else "UNIQUE"))
         elif kind == "primary" and using_index:
             t = b.ctx.catalog.tables.get(table)
             # USING INDEX names no columns: they are the index's.
@@ -188,6 +199,8 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                                                               using_index or "")))
     if kind in ("check", "not_null") and not con.get("is_no_inherit"):
         facts.update(refused_with_only(b, table, base, f"adds constraint {name}"))
+    elif kind in ("check", "not_null") and facts["partitioned_table"]:
+        facts.update(refused_on_partitioned(b.ctx, f"no_inherit_{kind}", table))
     b.act("add_constraint", facts)
 
 

@@ -30,10 +30,13 @@ from lockwise.effects.postgres.builder import (
     read_tables,
     reference_text,
     refused_facts,
+    refused_if_partitioned,
+    refused_on_partitioned,
     relation_skips,
     skipped,
     stored_reads,
     table_facts,
+    unique_key_refused,
 )
 from lockwise.effects.postgres.columns import (
     NARROW_KEY_TYPES,
@@ -115,9 +118,54 @@ def create_table(b: Builder, stmt: dict) -> None:
           **already_exists(name_taken(b, table) or key_name_taken(
               b, table.split(".", 1)[0], _constraints_written(stmt))),
           **refused_facts(_refused_in_create_table(b, table, stmt) if b.ctx.rule_text else []),
+          **_refused_as_partitioned(b, table, stmt),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
+
+
+def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:
+    """What a new partitioned table (PARTITION BY) may not be made with, the first of them
+    in the order the server checks (`refused_on_partitioned`): UNLOGGED, storage parameters
+    of its own (its TOAST table's are ignored), an access method, a NO INHERIT CHECK. And a
+    table of any kind made to inherit (INHERITS) from a partitioned one."""
+    if not stmt.get("partbound"):  # (a partition's parent is in inhRelations too)
+        for parent in stmt.get("inhRelations") or ():
+            if facts := refused_if_partitioned(b, range_var(parent)[0],
+                                               "inherit_from_partitioned"):
+                return facts
+    if not stmt.get("partspec"):
+        return {}
+    options = [unwrap(d)[1] for d in stmt.get("options") or ()]
+    key = tuple(unwrap(p)[1].get("name") or "(expression)"
+                for p in (stmt.get("partspec") or {}).get("partParams") or ())
+    written = (("unlogged", (stmt.get("relation") or {}).get("relpersistence") == "u"),
+               ("storage_parameters", any(not d.get("defnamespace") for d in options)),
+               ("access_method", bool(stmt.get("accessMethod"))),
+               ("no_inherit_check", any(c.get("contype") == "CONSTR_CHECK" and
+                                        c.get("is_no_inherit")
+                                        for c in _constraints_written(stmt))))
+    for what, asked in written:
+        if asked and (facts := refused_on_partitioned(b.ctx, what, table)):
+            return facts
+    for kind, columns in _keys_written(stmt):
+        if facts := unique_key_refused(b.ctx, ((table, key),), columns, kind):
+            return facts
+    return {}
+
+
+def _keys_written(stmt: dict) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """The UNIQUE and PRIMARY KEY constraints a CREATE TABLE writes, as the server names
+    their kind, each with its key columns (a column's own: that column)."""
+    kinds = {"CONSTR_PRIMARY": "PRIMARY KEY", "CONSTR_UNIQUE": "UNIQUE"}
+    for element in stmt.get("tableElts") or ():
+        kind, body = unwrap(element)
+        if kind == "Constraint" and body.get("contype") in kinds:
+            yield kinds[body["contype"]], tuple(strings(body.get("keys")))
+        elif kind == "ColumnDef":
+            for con in body.get("constraints") or ():
+                if (contype := unwrap(con)[1].get("contype")) in kinds:
+                    yield kinds[contype], (body.get("colname", ""),)
 
 
 def _lock_copied_expressions(b: Builder, source: str, options: int) -> None:

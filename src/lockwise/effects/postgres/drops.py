@@ -31,6 +31,7 @@ from lockwise.effects.postgres.builder import (
     drop_foreign_keys_using,
     owned_sequences,
     partition_lineage,
+    refused_if_partitioned,
     row_key_facts,
     table_facts,
 )
@@ -439,6 +440,8 @@ def truncate(b: Builder, stmt: dict) -> None:
         named = [table, *(t for t in reached if b.ctx.catalog.tables.get(t) is None
                           or b.ctx.catalog.tables[t].partition_of not in reached)]
         b.act("truncate", table_facts(b, table, qualified), **row_key_facts(b, table),
+              **(refused_if_partitioned(b, table, "truncate_only")
+                 if not unwrap(rel)[1].get("inh") else {}),
               cascade=cascade, tables_text=written,
               truncated_tables_sql=", ".join(relation_sql(t, table, qualified) for t in named),
               referenced_by=referenced_by,

@@ -17,9 +17,12 @@ from lockwise.effects.postgres.builder import (
     L,
     already_exists,
     name_taken,
+    partitioned_keys,
+    refused_if_partitioned,
     relation_skips,
     skipped,
     table_facts,
+    unique_key_refused,
 )
 from lockwise.effects.postgres.maintenance import known_tables, partition_by_partition
 
@@ -86,6 +89,9 @@ def create_index(b: Builder, stmt: dict) -> None:
           if_not_exists=bool(stmt.get("if_not_exists")), partial=bool(stmt.get("whereClause")),
           method=stmt.get("accessMethod", "btree"), named=bool(stmt.get("idxname")),
           partitioned_table=partitioned, only=only, partitions=partitions,
+          **(unique_key_refused(b.ctx, partitioned_keys(catalog, table, only), columns,
+                                "UNIQUE")
+             if partitioned and stmt.get("unique") else {}),
           partitions_text=", ".join(partitions) or "none known",
           partitioned_index_sql=partitioned_index_sql(
               catalog, table, qualified, index_name, columns,
@@ -120,7 +126,12 @@ def reindex(b: Builder, stmt: dict) -> None:
         table, index = "", ""
         b.transactional = False
         _reindex_many(b, kind, stmt.get("name") or "", concurrently)
-    nothing = bool(table) and _sure_without_indexes(b.ctx.catalog, table)
+    # Before 14, REINDEX TABLE of a partitioned table warns "REINDEX of partitioned tables is
+    # not yet implemented, skipping" and does nothing past its lock (PostgreSQL 12's
+    # indexcmds.c and index.c; its REINDEX INDEX is refused: `refused_on_partitioned`).
+    skipped_before_14 = kind == "REINDEX_OBJECT_TABLE" and b.ctx.pg_version < 14 and \
+        (b.ctx.catalog.tables.get(table) or NO_TABLE).kind == "partitioned"
+    nothing = bool(table) and (skipped_before_14 or _sure_without_indexes(b.ctx.catalog, table))
     if table:
         if not nothing:
             b.scan(table, "index rebuild")
@@ -133,7 +144,7 @@ def reindex(b: Builder, stmt: dict) -> None:
     # its first transaction holds the parent SHARE and the partitioned index ACCESS
     # EXCLUSIVE, no partition; each partition is held in its own turn (checked on the server).
     listed_share = kind == "REINDEX_OBJECT_TABLE" or not concurrently
-    partitioned = partition_by_partition(
+    partitioned = not skipped_before_14 and partition_by_partition(
         b, table, L.SHARE if listed_share else L.SHARE_UPDATE_EXCLUSIVE)
     if partitioned:
         for part in b.ctx.catalog.partitions(table):
@@ -149,6 +160,8 @@ def reindex(b: Builder, stmt: dict) -> None:
           name=(rel if qualified else rel.split(".", 1)[-1]) if rel else stmt.get("name") or "",
           table_is_new=b.ctx.table_is_new(table) if table else False,
           partitioned_table=partitioned,
+          **(refused_if_partitioned(b, table, "reindex_index")
+             if kind == "REINDEX_OBJECT_INDEX" else {}),
           rebuild_text=_rebuild_text(kind, partitioned),
           partitioned_reindex_sql=partitioned_reindex_sql(b.ctx.catalog, table, qualified)
           if partitioned and kind == "REINDEX_OBJECT_TABLE" else "")

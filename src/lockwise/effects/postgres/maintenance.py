@@ -12,6 +12,7 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     descendants,
+    refused_if_partitioned,
     table_facts,
     view_reads,
 )
@@ -115,7 +116,8 @@ def cluster(b: Builder, stmt: dict) -> None:
                 b.rewrite(part, "CLUSTER rewrites each partition in index order")
     else:
         b.transactional = False
-    b.act("cluster", **(table_facts(b, table, qualified) if table else {"table": ""}))
+    b.act("cluster", **(table_facts(b, table, qualified) if table else {"table": ""}),
+          **(refused_if_partitioned(b, table, "cluster") if table else {}))
 
 
 def refresh_matview(b: Builder, stmt: dict) -> None:

@@ -18,6 +18,7 @@ from lockwise.effects.postgres.builder import (
     descendants,
     name_taken,
     owned_sequences,
+    partition_column_refused,
     rows_elsewhere,
     table_facts,
 )
@@ -57,6 +58,7 @@ def rename(b: Builder, stmt: dict) -> None:
             only = {**base, "only": not (stmt.get("relation") or {}).get("inh")}
             b.act("rename_column", base, refused_with_only(b, table, only,
                                                            f"renames column {old}"),
+                  partition_column_refused(b, table, old, "rename", base),
                   column=old, new_name=new,
                   column_is_new=b.ctx.column_is_new(table, old),
                   column_type=known.type_text if known else "",
