@@ -1,0 +1,93 @@
+"""A statement the effect model knows PostgreSQL refuses is reported by its refusal alone:
+the lock, rewrite and index-build advice of the other rules is about a statement that cannot
+run (docs/effect-model.md, "Refused statements")."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import MigrationReport
+from lockwise.discover import migration_from_text
+from lockwise.effects.refused import REFUSAL_FACTS
+from lockwise.lint import LintOptions, lint_migrations
+from lockwise.rules.engine import RuleIndex
+from lockwise.rules.loader import load_rules
+
+EVENTS = """CREATE TABLE events (id bigint, day date, kind text) PARTITION BY RANGE (day);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE accounts (id bigint PRIMARY KEY, note text);
+CREATE TABLE orders (id bigint, account_id bigint REFERENCES accounts);
+"""
+
+
+def report(sql: str, pg_version: int = 16, stated: bool = False) -> MigrationReport:
+    migrations = [migration_from_text(EVENTS, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    options = LintOptions(pg_version=pg_version, pg_version_stated=stated)
+    return lint_migrations(migrations, options, Catalog())[-1]
+
+
+def rules_of(sql: str, statement: int = 0, **kwargs: object) -> set[str]:
+    return {f.rule for f in report(sql, **kwargs).statements[statement].findings}
+
+
+def test_a_unique_key_the_partitioning_refuses_gets_the_refusal_only() -> None:
+    sql = "ALTER TABLE events ADD CONSTRAINT events_id_key UNIQUE (id);"
+    assert rules_of(sql) == {"partitioned-table-refused"}
+    # The migration reads as refused, not as a slow index build.
+    found = report(sql)
+    assert found.reason == \
+        "statement 1: PostgreSQL refuses this on a partitioned table or a partition", \
+        found.reason
+
+
+def test_a_unique_key_the_partitioning_takes_keeps_its_lock_findings() -> None:
+    sql = "ALTER TABLE events ADD CONSTRAINT events_id_key UNIQUE (id, day);"
+    assert {"unique-constraint-on-partitioned-table", "missing-lock-timeout"} <= rules_of(sql)
+    assert "partitioned-table-refused" not in rules_of(sql)
+
+
+def test_a_refused_persistence_change_gets_no_lock_finding() -> None:
+    # The refused statement's missing-lock-timeout does not speak for the statement after
+    # it either: that one gets its own.
+    sql = "ALTER TABLE accounts SET UNLOGGED;\nALTER TABLE orders ADD COLUMN kind text;"
+    found = report(sql)
+    first, second = found.statements
+    assert {f.rule for f in first.findings} == {"persistence-change-refused"}
+    (timeout,) = [f for f in second.findings if f.rule == "missing-lock-timeout"]
+    assert timeout.statement_index == 1
+    assert found.reason.startswith("statement 1: "), found.reason
+
+
+def test_a_persistence_change_the_server_takes_keeps_its_lock_findings() -> None:
+    assert {"set-logged-unlogged", "missing-lock-timeout"} <= rules_of(
+        "ALTER TABLE orders SET UNLOGGED;")
+
+
+def test_syntax_the_stated_version_lacks_is_still_reported() -> None:
+    sql = "ALTER TABLE accounts ALTER COLUMN note SET COMPRESSION lz4;"
+    assert rules_of(sql, pg_version=13, stated=True) == {"syntax-newer-than-pg-version"}
+    assert "missing-lock-timeout" in rules_of(sql, pg_version=14, stated=True)
+
+
+def test_a_parse_error_beside_a_refused_statement_is_still_reported() -> None:
+    sql = "ALTER TABLE events ADD UNIQUE (id);\nALTER TABLE accounts ADD COLUMN;"
+    assert "parse-error" in {f.rule for f in report(sql).all_findings}
+
+
+@pytest.fixture(scope="module")
+def index() -> RuleIndex:
+    return RuleIndex(load_rules())
+
+
+def test_the_rules_judging_a_refused_statement_are_those_that_report_a_refusal(
+        index: RuleIndex) -> None:
+    kept = {r.id for r in index.refusals.rules}
+    assert {"partitioned-table-refused", "persistence-change-refused",
+            "syntax-newer-than-pg-version", "object-already-exists"} <= kept
+    assert not {"set-logged-unlogged", "unique-constraint-on-partitioned-table",
+                "missing-lock-timeout"} & kept
+    for rule in index.refusals.rules:
+        assert any(alternative.get(fact) is True for alternative in rule.when
+                   for fact in REFUSAL_FACTS), rule.id
