@@ -91,3 +91,13 @@ def test_the_rules_judging_a_refused_statement_are_those_that_report_a_refusal(
     for rule in index.refusals.rules:
         assert any(alternative.get(fact) is True for alternative in rule.when
                    for fact in REFUSAL_FACTS), rule.id
+
+
+def test_a_do_block_keeps_the_findings_of_the_statements_it_runs_that_are_not_refused() -> None:
+    # The refused ALTER may sit in a branch that does not run; the index build runs anyway.
+    sql = ("DO $$ BEGIN IF false THEN ALTER TABLE accounts SET UNLOGGED; END IF; "
+           "CREATE INDEX orders_account_idx ON orders (account_id); END $$;")
+    assert {"persistence-change-refused", "index-without-concurrently"} <= rules_of(sql)
+    at = {(f.rule, f.span.column) for f in report(sql).statements[0].findings}
+    assert {rule for rule, column in at if column == 27} == {"persistence-change-refused"}
+    assert ("index-without-concurrently", 70) in at

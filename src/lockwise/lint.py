@@ -40,7 +40,7 @@ from lockwise.effects.locks import (
     write_blocking_facts,
 )
 from lockwise.effects.postgres import compute_effect
-from lockwise.effects.refused import refusal
+from lockwise.effects.refused import refusal, refused_actions
 from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
 from lockwise.fix import REWRITTEN
@@ -258,13 +258,16 @@ class Judge:
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
               directives: Sequence[Directive] = (), seen: dict[tuple, tuple] | None = None,
               statement: tuple[Statement, Effect] | None = None,
-              covered: Callable[[str], bool] | None = None) -> list[Finding]:
+              covered: Callable[[str], bool] | None = None,
+              refused: bool = False) -> list[Finding]:
         """The findings of one action's `facts`; `seen`: what the statement got so far
         (`_shown_once`); `statement`: the statement and effect they come from, of which a
         finding writes its safe alternative; `covered`: whether a finding reported earlier
-        speaks for the one of a rule (`OncePerTransaction`), which is then not written."""
+        speaks for the one of a rule (`OncePerTransaction`), which is then not written;
+        `refused`: the statement is one PostgreSQL refuses, judged by `RuleIndex.refusals`
+        only."""
         out = []
-        for rule in self.index.matching(facts):
+        for rule in (self.index.refusals if refused else self.index).matching(facts):
             part = facts.get("statement_part")
             named = self.index.named_by.get(rule.id)
             value = facts.get(named) if named else None
@@ -429,12 +432,13 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 continue
             finally:
                 ctx.statement_sql = None  # (another caller's statement is not this text)
+            refused = refusal(effect)
             findings: list[Finding] = []
             if judged:
                 once.start(stmt, session)
                 findings = once.take(
                     _judge_statement(judge, stmt, effect, session, costs, ctx, base, directives,
-                                     once.covered),
+                                     once.covered, refused),
                     partial(_without_superseded, judge=judge, effect=effect, session=session,
                             ctx=ctx, base=base))
             shown = _as_written(effect, as_spelled_in(parsed.placeholders, stmt.sql)) \
@@ -449,7 +453,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 costs.after(effect, session.in_transaction)
             # A statement the server refuses changes nothing: the ones after it are judged on
             # the schema its failure leaves (docs/effect-model.md, "Refused statements").
-            if not refusal(effect):
+            if not refused:
                 try:
                     apply_statement(catalog, stmt.tree, migration_id)
                 except RecursionError:
@@ -586,9 +590,13 @@ def _caused_by_statements(judge: Judge, end_facts: dict, facts_of: Callable[[lis
 def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Session,
                      costs: CostTracker | None, ctx: Context, base: dict,
                      directives: list[Directive],
-                     covered: Callable[[str], bool] | None = None) -> list[Finding]:
+                     covered: Callable[[str], bool] | None = None,
+                     refused: str = "") -> list[Finding]:
     """The findings of one statement: each of its actions' facts, with the statement's and
-    the session's, against the rules; `covered`: see `Judge.judge`."""
+    the session's, against the rules; `covered`: see `Judge.judge`. `refused`: the fact by
+    which the effect model knows PostgreSQL refuses the statement (`refusal`): then only the
+    rules reporting a refusal judge it (each statement a DO block runs by its own refusal:
+    `refused_actions`), as nothing else it would do happens."""
     context_facts = {**base, **session.facts(),
                      **session.statement_facts(effect, stmt.index, ctx.empty_tables),
                      **effect_facts(effect, ctx.catalog, ctx.new_tables),
@@ -607,6 +615,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
     if judge.alternative_statements:
         judge.alternative_statements.clear()  # only this statement's rewrites are asked about
     last = len(effect.actions) - 1
+    refused_ones = refused_actions(effect) if refused else None
     for i, action in enumerate(effect.actions):
         # The last action's facts are the statement's own, completed (no copy of them).
         facts = context_facts if i == last else dict(context_facts)
@@ -615,7 +624,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         facts["action"] = action.kind
         span = _action_span(stmt, action.facts)
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect),
-                                covered)
+                                covered, refused=refused_ones is not None and refused_ones[i])
     return findings
 
 

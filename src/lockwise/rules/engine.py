@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from types import CodeType
 
 from lockwise.core.code_store import CodeStore
+from lockwise.effects.refused import REFUSAL_FACTS
 from lockwise.rules.model import Rule
 
 #: How a compiled condition compares one fact (see `_compile`).
@@ -53,6 +54,7 @@ class RuleIndex:
         self._by_action = {name: (*found, *any_action) for name, found in by_action.items()}
         self._matchers: dict[str, Callable[[dict], list[Rule]]] = {}
         self._alone: dict[str, RuleIndex] = {}
+        self._refusals: RuleIndex | None = None
 
     def matching(self, facts: dict) -> list[Rule]:
         """Rules whose `when` holds for `facts` (each rule at most once, in index order)."""
@@ -70,6 +72,19 @@ class RuleIndex:
         if found is None:
             found = self._alone[rule.id] = RuleIndex((rule,))
         return found
+
+    @property
+    def refusals(self) -> RuleIndex:
+        """An index of the rules that report a refusal (a `when` alternative asking for one of
+        `REFUSAL_FACTS`): the only ones to judge a statement the effect model knows PostgreSQL
+        refuses, whose locks, rewrites and builds never happen (docs/effect-model.md,
+        "Refused statements"). Built once, kept with this index."""
+        if self._refusals is None:
+            self._refusals = RuleIndex(
+                (rule for rule in self.rules
+                 if any(alternative.get(fact) is True for alternative in rule.when
+                        for fact in REFUSAL_FACTS)), self.known_ids)
+        return self._refusals
 
 
 def _names_one(message: str) -> str | None:
