@@ -1880,3 +1880,17 @@ def test_a_down_mismatch_in_the_up_file_points_at_its_down_section(
     (conflict,) = graph.conflicts
     assert conflict.kind == "down-mismatch"
     assert (conflict.locations[1].line, conflict.locations[1].column) == (4, 1)
+
+
+@pytest.mark.parametrize(("key", "refused"), [("(id)", True), ("(id, day)", False)])
+def test_a_refused_statement_creates_nothing_in_the_graph(tmp_path: Path, key: str,
+                                                          refused: bool) -> None:
+    # A unique index without the partition key is refused on a partitioned table (as lint's
+    # replay decides, `effects.refused.refusal`): the later DROP does not drop what it made.
+    graph = build_graph(history(
+        tmp_path, ("1_events.sql", "CREATE TABLE events (id bigint, day date) "
+                                   "PARTITION BY RANGE (day);\n"),
+        ("2_key.sql", f"CREATE UNIQUE INDEX events_id_key ON events {key};\n"),
+        ("3_drop.sql", "DROP INDEX events_id_key;\n")))
+    made = graph.edges.get(("2_key", "3_drop"), {}).get("created-by")
+    assert made == (None if refused else ["index:public.events_id_key"]), graph.edges
