@@ -44,6 +44,7 @@ from lockwise.effects.nodes import (
     type_name,
     unwrap,
 )
+from lockwise.effects.refused import refusal
 from lockwise.effects.session import Session
 from lockwise.graph.deps import gone_columns, gone_routines
 from lockwise.graph.model import Conflict, Location, MigrationGraph
@@ -520,6 +521,10 @@ class _Builder:
 
     def _statement(self, key: str, m: Migration, stmt: Statement, effect: Effect,
                    pending: list[_Pending]) -> None:
+        # A statement PostgreSQL refuses changes nothing (as lint's replay decides, and with
+        # lint's effect when there is one; a DO block by all it runs): it names what it uses,
+        # but drops, creates and moves nothing, and is not replayed.
+        refused = bool(refusal(effect))
         if len(effect.actions) > 1 and effect.action == "do_block":
             # What a DO block runs may sit in a branch that does not run: the graph counts
             # only on the block itself (the replay treats its tables as unsure).
@@ -545,7 +550,8 @@ class _Builder:
             for obj, verb in uses.items():
                 self._check_exists(key, m, loc, obj,
                                    "renames" if renames and verb == "drops" else verb)
-        self._check_dependents(key, loc, effect, pending)
+        if not refused:
+            self._check_dependents(key, loc, effect, pending)
         # Each of the next steps concerns a few kinds of statement only: the others skip it.
         stmt_kind, stmt_body = unwrap(stmt.tree)
         if stmt_kind == "DropStmt":
@@ -561,7 +567,7 @@ class _Builder:
                 reason = "fk-target" if obj in fk_targets else \
                     "view-over" if defines_view and verb == "uses" else "created-by"
                 self.edge(source, key, reason, obj)
-            if verb == "drops":
+            if verb == "drops" and not refused:
                 for user in sorted(self.users.get(obj, ())):
                     if user != key:
                         self.edge(user, key, "dropped-after-use", obj)
@@ -569,8 +575,12 @@ class _Builder:
                 self.users.setdefault(obj, set()).add(key)
         if self.branch is not None and (key in self.branch.branch_new or
                                         key in self.branch.base_new):
+            # (A refused one's too: replayed after the other side's, a statement may be
+            # refused for what that side did, which is the conflict to find.)
             self.ops.setdefault(key, []).extend(_ops(effect, uses, creates, loc))
             self.ops[key].extend(_routine_ops(stmt.tree, effect, loc))
+        if refused:
+            return
         self._update(key, loc, stmt, effect, creates, stmt_kind)
         views: dict[str, set[str]] = {}
         # The views a CASCADE drops that the effects do not name: found by the replay
