@@ -2172,6 +2172,7 @@ _PARTITIONED_SETUP = (
     "CREATE TABLE w1 PARTITION OF w FOR VALUES IN (1);\n"
     "CREATE TABLE w2 (id int, n int NOT NULL, m int);\n"
     "ALTER TABLE w ATTACH PARTITION w2 FOR VALUES IN (2);\n"
+    "ALTER TABLE w ADD CONSTRAINT w_m_check CHECK (m > 0);\n"
     "CREATE TABLE ref (id int PRIMARY KEY);\n"
     "CREATE TABLE x (id int);\n")
 
@@ -2255,6 +2256,23 @@ _PARTITIONED_SETUP = (
     "ALTER TABLE w1 ALTER COLUMN n DROP NOT NULL",
     "ALTER TABLE w1 ALTER COLUMN m SET NOT NULL",
     "ALTER TABLE w1 ALTER COLUMN m SET DEFAULT 1",
+    # ONLY of a drop: refused before 18 for a CHECK or a NOT NULL (below), taken on 18
+    "ALTER TABLE ONLY w DROP CONSTRAINT w_m_check",
+    "ALTER TABLE ONLY w ALTER COLUMN n DROP NOT NULL",
+    "ALTER TABLE ONLY w ALTER COLUMN m DROP NOT NULL",
+    # an exclusion constraint: from 17, only with each partition key column compared by =
+    "ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =)",
+    "ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =, n WITH =)",
+    "ALTER TABLE ONLY p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =)",
+    "ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (n WITH =)",
+    "ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree ((id + 0) WITH =)",
+    "CREATE TABLE r (id int4range, EXCLUDE USING gist (id WITH &&)) PARTITION BY RANGE (id)",
+    "CREATE TABLE r (id int4range, EXCLUDE USING gist (id WITH =)) PARTITION BY RANGE (id)",
+    "ALTER TABLE p1 ADD CONSTRAINT e EXCLUDE USING btree (n WITH =)",
+    "ALTER TABLE s ADD CONSTRAINT e EXCLUDE USING btree (id WITH =)",
+    "CREATE TABLE r (id int, EXCLUDE USING btree (id WITH =)) PARTITION BY LIST (id)",
+    "CREATE TABLE r (id int, n int, EXCLUDE USING btree (n WITH =)) PARTITION BY LIST (id)",
+    "CREATE TABLE r (id int, EXCLUDE USING btree (id WITH =)) PARTITION BY LIST ((id + 1))",
 ])
 def test_refused_on_partitioned_table_matches_server(pg_db: str, sql: str) -> None:
     """partitioned-table-refused reports what PostgreSQL (the embedded 18) refuses to do to a
@@ -2289,6 +2307,23 @@ def test_refused_on_partitioned_table_matches_server(pg_db: str, sql: str) -> No
     ("REINDEX INDEX p_n", 13, True),
     ("REINDEX INDEX p_n", 14, False),
     ("ALTER TABLE p SET (fillfactor = 70)", 12, True),
+    # checked on 15.18 and 18.6; 16 and 17 from the release notes (18 catalogues NOT NULL)
+    ("ALTER TABLE ONLY w DROP CONSTRAINT w_m_check", 15, True),
+    ("ALTER TABLE ONLY w DROP CONSTRAINT w_m_check", 17, True),
+    ("ALTER TABLE ONLY w DROP CONSTRAINT w_m_check", 18, False),
+    ("ALTER TABLE ONLY w ALTER COLUMN n DROP NOT NULL", 17, True),
+    ("ALTER TABLE ONLY w ALTER COLUMN m DROP NOT NULL", 15, True),
+    ("ALTER TABLE ONLY w ALTER COLUMN m DROP NOT NULL", 18, False),
+    ("ALTER TABLE w ALTER COLUMN n DROP NOT NULL", 15, False),
+    ("ALTER TABLE ONLY q ALTER COLUMN n DROP NOT NULL", 15, False),  # no partition
+    ("ALTER TABLE ONLY p1 ALTER COLUMN n DROP NOT NULL", 15, False),  # a leaf
+    # any exclusion constraint before 17 (checked on 15.18), from 17 one on the key with =
+    ("ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =)", 16, True),
+    ("ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =)", 17, False),
+    ("ALTER TABLE ONLY q ADD CONSTRAINT e EXCLUDE USING btree (id WITH =)", 15, True),
+    ("CREATE TABLE r (id int, EXCLUDE USING btree (id WITH =)) PARTITION BY LIST (id)", 15, True),
+    ("ALTER TABLE p1 ADD CONSTRAINT e EXCLUDE USING btree (n WITH =)", 15, False),
+    ("ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (n WITH =)", 17, True),
 ])
 def test_refused_on_partitioned_table_follows_the_version(sql: str, version: int,
                                                           refused: bool) -> None:
