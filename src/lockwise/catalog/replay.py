@@ -219,6 +219,14 @@ def _exclusion_operators(con: dict) -> tuple[str, ...]:
     return tuple(out)
 
 
+def exclusion_columns(con: dict) -> list[tuple[str, str]]:
+    """Each element of EXCLUDE constraint `con` as (its column, "" for an expression or a
+    column with a collation or an operator class; the operator comparing it, as written)."""
+    return [("" if not _plain_columns([elem]) else elem.get("name", ""), operator)
+            for elem, operator in zip(_exclusion_elements(con), _exclusion_operators(con),
+                                      strict=False)]
+
+
 def _exclusion_attnames(con: dict) -> tuple[str, ...]:
     """The names PostgreSQL gives the columns of the index of EXCLUDE constraint `con` (a
     Constraint node; none for another kind)."""

@@ -442,7 +442,9 @@ def refused_facts(refused: list[str]) -> dict:
 #: relation's name as it prints it), with the first and last major versions that refuse it
 #: (None: every version). Checked on 15.18 and 18.6; the bounds beyond them from the
 #: release notes (CLUSTER of one from 15, REINDEX of a partitioned index from 14, an access
-#: method from 17; an unlogged one refused from 18, before a no-op).
+#: method from 17; an unlogged one refused from 18, before a no-op; an exclusion constraint
+#: taken from 17; a CHECK or NOT NULL dropped with ONLY from 18, which keeps NOT NULL in
+#: pg_constraint and leaves the partitions theirs).
 _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
     "storage_parameters": ("cannot specify storage parameters for a partitioned table",
                            None, None),
@@ -481,6 +483,11 @@ _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
     "rename_inherited_column": ('cannot rename inherited column "{column}"', None, None),
     "drop_not_null_inherited": ('column "{column}" is marked NOT NULL in parent table',
                                 None, None),
+    "only_drop_constraint": ("cannot remove constraint from only the partitioned table when "
+                             "partitions exist", None, 17),
+    "exclusion": ("exclusion constraints are not supported on partitioned tables", None, 16),
+    "exclusion_not_equal": ('cannot match partition key to index on column "{column}" using '
+                            'non-equal operator "{operator}"', None, None),
 }
 
 
@@ -516,6 +523,37 @@ def unique_key_refused(ctx: Context, keyed: Iterable[tuple[str, Sequence[str]]],
             return refused_on_partitioned(ctx, "unique_without_key", table, kind=kind,
                                           column=missing[0])
     return {}
+
+
+def exclusion_refused(ctx: Context, keyed: Sequence[tuple[str, Sequence[str]]],
+                      elements: Sequence[tuple[str, str]]) -> dict:
+    """An EXCLUDE constraint of `elements` ((column, operator): `exclusion_columns`) on the
+    partitioned tables `keyed` (`partitioned_keys`): refused before 17 whatever it is; from
+    17, as a unique key is (`unique_key_refused`), unless each partition key column is one
+    of its columns, compared with `=` (checked on 15.18 and 18.6)."""
+    if not keyed:
+        return {}
+    if facts := refused_on_partitioned(ctx, "exclusion", keyed[0][0]):
+        return facts
+    columns = [column for column, _ in elements if column]
+    if facts := unique_key_refused(ctx, keyed, columns, "EXCLUDE"):
+        return facts
+    for table, partition_key in keyed:
+        for column, operator in elements:
+            if column in partition_key and operator != "=":
+                return refused_on_partitioned(ctx, "exclusion_not_equal", table,
+                                              column=column, operator=operator)
+    return {}
+
+
+def only_drop_refused(b: Builder, table: str, base: dict) -> dict:
+    """ALTER TABLE ONLY `table`, a partitioned table with partitions, dropping a CHECK or a
+    NOT NULL (the caller knows it does): refused before 18, the partitions' own copies being
+    the parent's (checked on 15.18; 18.6 takes it and leaves the partitions theirs). A
+    UNIQUE, PRIMARY KEY or foreign key is dropped with ONLY by every version."""
+    if not base.get("only") or "recursed_from" in base or not b.ctx.catalog.partitions(table):
+        return {}
+    return refused_if_partitioned(b, table, "only_drop_constraint")
 
 
 def partition_column_refused(b: Builder, table: str, column: str, verb: str,

@@ -44,6 +44,7 @@ from lockwise.effects.postgres.builder import (
     fk_target,
     key_name_taken,
     lock_default_sequences,
+    only_drop_refused,
     partition_column_refused,
     reference_text,
     refused_facts,
@@ -1152,7 +1153,8 @@ def drop_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     col = cmd.get("name", "")
     b.alters.add(f"column:{table}.{col}")
-    b.act("drop_not_null", base, column=col, **_parent_not_null(b, table, col, base))
+    b.act("drop_not_null", base, column=col,
+          **{**_parent_not_null(b, table, col, base), **only_drop_refused(b, table, base)})
 
 
 def _parent_not_null(b: Builder, table: str, column: str, base: dict) -> dict:

@@ -7,6 +7,7 @@ from lockwise.catalog.replay import (
     constraint_from,
     constraint_name,
     default_constraint_name,
+    exclusion_columns,
     exclusion_index,
     foreign_key_clones,
     not_null_check_name,
@@ -32,8 +33,10 @@ from lockwise.effects.postgres.builder import (
     already_exists,
     drop_fk_triggers,
     drop_foreign_keys_using,
+    exclusion_refused,
     fk_target,
     name_taken,
+    only_drop_refused,
     partition_lineage,
     partitioned_keys,
     refused_facts,
@@ -155,6 +158,11 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             facts.update(unique_key_refused(
                 b.ctx, partitioned_keys(b.ctx.catalog, table, bool(base.get("only"))),
                 columns, "PRIMARY KEY" if kind == "primary" else "UNIQUE"))
+        elif kind == "exclude" and facts["partitioned_table"] and \
+                not base.get("recursed_from"):
+            facts.update(exclusion_refused(
+                b.ctx, partitioned_keys(b.ctx.catalog, table, bool(base.get("only"))),
+                exclusion_columns(con)))
         elif kind == "primary" and using_index:
             t = b.ctx.catalog.tables.get(table)
             # USING INDEX names no columns: they are the index's.
@@ -407,7 +415,9 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.drops.add(f"constraint:{table}.{name}")
     b.act("drop_constraint", base, constraint=name, if_exists=bool(cmd.get("missing_ok")),
           constraint_type=con.kind if con else "", inherited_from=known.partition_of or ""
-          if refused and known is not None else "")
+          if refused and known is not None else "",
+          **(only_drop_refused(b, table, base) if con is not None and con.kind == "check"
+             else {}))
 
 
 def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lockwise.catalog.replay import exclusion_columns
 from lockwise.effects.foreign_keys import keys_written, refused_reference
 from lockwise.effects.nodes import (
     column_def_constraints,
@@ -21,6 +22,7 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     already_exists,
+    exclusion_refused,
     fk_target,
     key_name_taken,
     lock_default_sequences,
@@ -150,6 +152,10 @@ def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:
             return facts
     for kind, columns in _keys_written(stmt):
         if facts := unique_key_refused(b.ctx, ((table, key),), columns, kind):
+            return facts
+    for con in _constraints_written(stmt):
+        if con.get("contype") == "CONSTR_EXCLUSION" and (facts := exclusion_refused(
+                b.ctx, ((table, key),), exclusion_columns(con))):
             return facts
     return {}
 
