@@ -1349,3 +1349,48 @@ def test_rules_about_running_outside_a_transaction_say_why(sql: str, rule: str) 
     (found, *_) = [f for f in lint_migrations(migrations, LintOptions(), Catalog())[-1]
                    .all_findings if f.rule == rule]
     assert "as psql -f runs it" in found.message
+
+
+_NAMED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text UNIQUE,"
+          " parent_id bigint REFERENCES accounts, CHECK (email <> ''),"
+          " EXCLUDE USING btree (parent_id WITH =));\n"
+          "CREATE INDEX accounts_email_idx ON accounts (email);\n"
+          "CREATE UNIQUE INDEX accounts_lower_email_idx ON accounts (lower(email));\n"
+          "CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts"
+          " FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();")
+
+
+@pytest.mark.parametrize("sql, on_conflict", [
+    ("ALTER TABLE accounts RENAME CONSTRAINT accounts_pkey TO accounts_pk;", True),
+    ("ALTER TABLE accounts RENAME CONSTRAINT accounts_email_key TO accounts_email_uq;", True),
+    ("ALTER INDEX accounts_email_key RENAME TO accounts_email_uq;", True),
+    ("ALTER TABLE accounts RENAME CONSTRAINT accounts_parent_id_excl TO accounts_excl;", True),
+    ("ALTER TABLE accounts RENAME CONSTRAINT accounts_parent_id_fkey TO accounts_parent_fk;",
+     False),
+    ("ALTER TABLE accounts RENAME CONSTRAINT accounts_email_check TO accounts_email_ck;", False),
+    ("ALTER INDEX accounts_email_idx RENAME TO accounts_email_ix;", False),
+    ("ALTER INDEX accounts_lower_email_idx RENAME TO accounts_lower_email_ix;", False),
+    ("ALTER TRIGGER accounts_touch ON accounts RENAME TO accounts_touched;", False),
+])
+def test_a_rename_cites_on_conflict_only_for_what_it_can_name(sql: str,
+                                                             on_conflict: bool) -> None:
+    # ON CONFLICT ON CONSTRAINT takes only a UNIQUE, PRIMARY KEY or EXCLUDE constraint's name:
+    # not a foreign key's, a CHECK's, a trigger's, nor an index's of its own.
+    (found,) = [f for f in findings(sql, setup=_NAMED) if f.rule == "rename-index-or-constraint"]
+    assert ("ON CONFLICT ON CONSTRAINT" in found.message) is on_conflict, found.message
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE accounts RENAME CONSTRAINT accounts_parent_id_fkey TO accounts_parent_fk;",
+    "ALTER TABLE accounts RENAME CONSTRAINT accounts_email_check TO accounts_email_ck;",
+    "ALTER TABLE accounts RENAME CONSTRAINT accounts_pkey TO accounts_pk;",
+])
+def test_a_renamed_constraint_is_named_by_its_violations(sql: str) -> None:
+    (found,) = [f for f in findings(sql, setup=_NAMED) if f.rule == "rename-index-or-constraint"]
+    assert "error handling" in found.message, found.message
+
+
+def test_a_rename_of_an_unknown_constraint_says_neutrally_where_on_conflict_applies() -> None:
+    sql = "ALTER TABLE elsewhere RENAME CONSTRAINT elsewhere_key TO elsewhere_uq;"
+    (found,) = [f for f in findings(sql) if f.rule == "rename-index-or-constraint"]
+    assert "ON CONFLICT ON CONSTRAINT, if it is a UNIQUE" in found.message, found.message
