@@ -2314,3 +2314,32 @@ def test_refused_on_partitioned_table_by_version_needs_the_version_stated() -> N
     (stmt,) = parse_sql("ALTER TABLE p SET (fillfactor = 70)").statements
     assert any(a.facts.get("refused_on_partitioned")
                for a in compute_effect(stmt.tree, ctx).actions)
+
+
+_RENAMED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text UNIQUE,"
+            " parent_id bigint REFERENCES accounts, CHECK (email <> ''),"
+            " EXCLUDE USING btree (parent_id WITH =));\n"
+            "CREATE INDEX accounts_email_idx ON accounts (email);\n"
+            "CREATE UNIQUE INDEX accounts_lower_email_idx ON accounts (lower(email));")
+
+
+@pytest.mark.parametrize("rename, name", [
+    ("ALTER TABLE accounts RENAME CONSTRAINT {} TO renamed", "accounts_pkey"),
+    ("ALTER TABLE accounts RENAME CONSTRAINT {} TO renamed", "accounts_email_key"),
+    ("ALTER TABLE accounts RENAME CONSTRAINT {} TO renamed", "accounts_parent_id_excl"),
+    ("ALTER TABLE accounts RENAME CONSTRAINT {} TO renamed", "accounts_parent_id_fkey"),
+    ("ALTER TABLE accounts RENAME CONSTRAINT {} TO renamed", "accounts_email_check"),
+    ("ALTER INDEX {} RENAME TO renamed", "accounts_email_key"),
+    ("ALTER INDEX {} RENAME TO renamed", "accounts_email_idx"),
+    ("ALTER INDEX {} RENAME TO renamed", "accounts_lower_email_idx"),
+])
+def test_a_rename_cites_on_conflict_where_the_server_takes_the_name(pg_db: str, rename: str,
+                                                                     name: str) -> None:
+    import psycopg
+
+    (action,) = effect_after(_RENAMED, rename.format(name)).actions
+    cited = "ON CONFLICT ON CONSTRAINT" in action.facts["name_used_by_text"]
+    refused = server_refuses(pg_db, _RENAMED, "INSERT INTO accounts VALUES (1, 'a', NULL) "
+                             f"ON CONFLICT ON CONSTRAINT {name} DO NOTHING",
+                             (psycopg.errors.UndefinedObject, psycopg.errors.WrongObjectType))
+    assert cited is not refused
