@@ -1394,3 +1394,42 @@ def test_a_rename_of_an_unknown_constraint_says_neutrally_where_on_conflict_appl
     sql = "ALTER TABLE elsewhere RENAME CONSTRAINT elsewhere_key TO elsewhere_uq;"
     (found,) = [f for f in findings(sql) if f.rule == "rename-index-or-constraint"]
     assert "ON CONFLICT ON CONSTRAINT, if it is a UNIQUE" in found.message, found.message
+
+
+def _report(sql: str):
+    migrations = [migration_from_text(ACCOUNTS, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    return lint_migrations(migrations, LintOptions(pg_version=16), Catalog())[-1]
+
+
+@pytest.mark.parametrize("sql, reason", [
+    ("CREATE TABLE notes (id bigint PRIMARY KEY, body text);", "every statement is safe"),
+    ("CREATE TABLE notes (id bigint PRIMARY KEY, at timestamp);",
+     "every statement is safe; advice: statement 1: Prefer timestamptz over timestamp"),
+    ("CREATE TABLE notes (id bigint PRIMARY KEY);\nCREATE TABLE {{t}} (id bigint);",
+     "every statement is safe; advice: Template placeholders in the SQL"),
+])
+def test_a_safe_migration_s_reason_says_it_is_safe_and_names_its_advice(sql: str,
+                                                                         reason: str) -> None:
+    """A safe migration is not safe *because of* a style finding: its reason says so, and
+    names the advice after."""
+    report = _report(sql)
+    assert report.safety.label == "safe"
+    assert report.reason == reason
+
+
+def test_a_safe_statement_s_reason_says_what_it_locks_before_its_advice() -> None:
+    (statement,) = _report("CREATE TABLE notes (id bigint PRIMARY KEY, at timestamp);").statements
+    assert statement.reason == "takes no table lock; advice: Prefer timestamptz over timestamp"
+
+
+@pytest.mark.parametrize("sql, safety, reason", [
+    ("ALTER TABLE accounts DROP COLUMN note;", "destructive",
+     "statement 1: Dropping a column loses data and breaks readers"),
+    ("ALTER TABLE accounts ADD COLUMN n int;", "safe-with-care",
+     "statement 1: Write-blocking lock requested without a lock_timeout"),
+])
+def test_a_risky_migration_s_reason_is_its_worst_statement_s_title(sql: str, safety: str,
+                                                                    reason: str) -> None:
+    report = _report(sql)
+    assert (report.safety.label, report.reason) == (safety, reason)
