@@ -321,13 +321,22 @@ def _shown_once(finding: Finding, seen: dict[tuple, tuple], key: tuple, named: s
 
 
 def statement_reason(findings: list[Finding], effect: Effect) -> str:
-    if findings:
-        worst = max(findings, key=lambda f: f.safety)
+    """Why a statement is at the level of its worst finding: that finding's title, unless it
+    is only advice (safe), which is not why the statement is safe: then what it locks, and
+    the advice after."""
+    worst = max(findings, key=lambda f: f.safety) if findings else None
+    if worst is not None and worst.safety > Safety.SAFE:
         return worst.title or worst.message
     if effect.locks:
         table, mode = max(effect.locks.items(), key=lambda kv: kv[1])
-        return f"takes {lock_label(effect, table, mode)} on {table} briefly ({blocks_text(mode)})"
-    return "takes no table lock"
+        locks = f"takes {lock_label(effect, table, mode)} on {table} briefly ({blocks_text(mode)})"
+    else:
+        locks = "takes no table lock"
+    return locks if worst is None else f"{locks}{_ADVICE}{worst.title or worst.message}"
+
+
+#: Joins a safe statement's or migration's reason to the advice it has (a safe finding).
+_ADVICE = "; advice: "
 
 
 def strategy_for(findings: list[Finding], effect: Effect, rules: dict[str, Rule]) -> Strategy:
@@ -945,11 +954,17 @@ def migration_reason(reports: list[StatementReport], migration_findings: list[Fi
     """Why a migration is at `safety` (the worst of its findings): its first worst
     statement's reason, numbered, or the title of its worst finding of the whole migration
     when none milder than that statement's is one (a foreign key without an index, a
-    directive)."""
+    directive). A safe migration's findings are only advice, not why it is safe: its reason
+    says every statement is safe, and names the first advice after (the whole
+    migration's first)."""
     findings_all = migration_findings + [f for r in reports for f in r.findings]
     if not findings_all:
         return "every statement is safe"
     worst = next((r for r in reports if r.safety == safety and r.findings), None)
+    if safety == Safety.SAFE:
+        first = (migration_findings[0].title if migration_findings or worst is None
+                 else f"statement {worst.statement.index + 1}: {worst.findings[0].title}")
+        return f"every statement is safe{_ADVICE}{first}"
     if worst is not None and all(f.safety < safety for f in migration_findings):
         return f"statement {worst.statement.index + 1}: {worst.reason}"
     return max(findings_all, key=lambda f: f.safety).title
