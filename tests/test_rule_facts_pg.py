@@ -21,6 +21,7 @@ from lockwise.catalog.replay import apply_statement
 from lockwise.effects.context import Context
 from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.postgres import compute_effect
+from lockwise.effects.postgres.builder import SCAN_ENDS_AT_A_ROW
 from lockwise.parse.postgres import parse_sql
 
 pytestmark = pytest.mark.postgres
@@ -2343,3 +2344,27 @@ def test_a_rename_cites_on_conflict_where_the_server_takes_the_name(pg_db: str, 
                              f"ON CONFLICT ON CONSTRAINT {name} DO NOTHING",
                              (psycopg.errors.UndefinedObject, psycopg.errors.WrongObjectType))
     assert cited is not refused
+
+
+@pytest.mark.parametrize("rows", [0, 50_000])
+def test_a_not_null_column_without_a_default_reads_no_further_than_a_row(pg_db: str,
+                                                                         rows: int) -> None:
+    """ADD COLUMN ... NOT NULL without a default scans the table, but fails at its first
+    live row: lockwise says the scan ends at a row, as the server's tuple counter shows."""
+    import psycopg
+
+    setup = f"CREATE TABLE k (x int);\nINSERT INTO k SELECT generate_series(1, {rows});"
+    effect = effect_after(setup, "ALTER TABLE k ADD COLUMN c int NOT NULL")
+    assert effect.scans["public.k"].startswith(SCAN_ENDS_AT_A_ROW)
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        failed = False
+        try:
+            conn.execute("ALTER TABLE k ADD COLUMN c int NOT NULL")
+        except psycopg.errors.NotNullViolation:
+            failed = True
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        (scans, read), = conn.execute("SELECT seq_scan, seq_tup_read FROM pg_stat_user_tables "
+                                      "WHERE relname = 'k'").fetchall()
+    assert (scans, read, failed) == (1, min(rows, 1), rows > 0)

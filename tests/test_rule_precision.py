@@ -1433,3 +1433,12 @@ def test_a_risky_migration_s_reason_is_its_worst_statement_s_title(sql: str, saf
                                                                     reason: str) -> None:
     report = _report(sql)
     assert (report.safety.label, report.reason) == (safety, reason)
+
+
+def test_a_not_null_column_without_a_default_needs_no_statement_timeout() -> None:
+    """On a table with a row the statement fails at the first one; a table of none has no
+    row to read: the scan is never long, and the failure is the finding."""
+    fired = rules("SET LOCAL lock_timeout = '5s';\n"
+                  "ALTER TABLE accounts ADD COLUMN plan text NOT NULL;")
+    assert "add-column-not-null-without-default" in fired
+    assert "missing-statement-timeout" not in fired
