@@ -40,6 +40,7 @@ from lockwise.effects.locks import (
     write_blocking_facts,
 )
 from lockwise.effects.postgres import compute_effect
+from lockwise.effects.postgres.builder import long_scans
 from lockwise.effects.refused import refusal
 from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
@@ -1081,6 +1082,7 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         return {"lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
                 "read_under_access_exclusive_text": "",
                 "rewrites_table": bool(effect.rewrites), "scans_table": bool(effect.scans),
+                "scans_at_length": bool(long_scans(effect)),
                 "transactional": effect.transactional, "locks_text": "",
                 **write_blocking_facts(queued, inserts_go_on=inserts_pass(effect)
                                        if queued else ())}
@@ -1100,6 +1102,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         if exclusive and effect.scans else "",
         "rewrites_table": bool(effect.rewrites),
         "scans_table": bool(effect.scans),
+        # a read as long as the table is large: not one that fails at the first row
+        "scans_at_length": bool(long_scans(effect)),
         "transactional": effect.transactional,
         # as the reports name them: a MySQL statement's metadata lock kinds (lock_name)
         "locks_text": ", ".join(f"{lock_name(effect, m)} on {t}" for t, m in locks.items()),
@@ -1119,8 +1123,9 @@ def _unwritten(effect: Effect, catalog: Catalog | None) -> frozenset[str]:
 
 
 def _read_under_access_exclusive(effect: Effect) -> str:
-    held = [t for t in effect.scans if effect.locks.get(t) is LockMode.ACCESS_EXCLUSIVE]
-    return ", ".join(held or effect.scans)
+    read = long_scans(effect) or list(effect.scans)
+    held = [t for t in read if effect.locks.get(t) is LockMode.ACCESS_EXCLUSIVE]
+    return ", ".join(held or read)
 
 
 def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],
