@@ -2368,3 +2368,25 @@ def test_a_not_null_column_without_a_default_reads_no_further_than_a_row(pg_db: 
         (scans, read), = conn.execute("SELECT seq_scan, seq_tup_read FROM pg_stat_user_tables "
                                       "WHERE relname = 'k'").fetchall()
     assert (scans, read, failed) == (1, min(rows, 1), rows > 0)
+
+
+@pytest.mark.parametrize("setup", [
+    "CREATE TABLE accounts (id serial PRIMARY KEY, n int);",
+    "CREATE TABLE accounts (id int GENERATED ALWAYS AS IDENTITY, n int);",
+])
+def test_a_column_s_renamed_sequence_still_feeds_its_default(pg_db: str, setup: str) -> None:
+    """The default names its sequence by OID: inserts go on drawing from it under its new
+    name, and only the old name is gone."""
+    import psycopg
+
+    rename = "ALTER SEQUENCE accounts_id_seq RENAME TO users_id_seq"
+    (action,) = effect_after(setup, rename).actions
+    assert action.facts["sequence_owned_by"] == "public.accounts.id"
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("INSERT INTO accounts (n) VALUES (1)")
+        conn.execute(rename)
+        (drawn,) = conn.execute("INSERT INTO accounts (n) VALUES (2) RETURNING id").fetchone()
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("SELECT nextval('accounts_id_seq')")
+    assert drawn == 2

@@ -1326,12 +1326,13 @@ def test_prefer_bigint_flags_the_integer_key_not_its_references(sql: str) -> Non
 @pytest.mark.parametrize("setup, sql", [
     ("CREATE TABLE accounts (id serial PRIMARY KEY);",
      "ALTER SEQUENCE accounts_id_seq RENAME TO users_id_seq;"),
+    ("CREATE SEQUENCE invoice_numbers;", "ALTER SEQUENCE invoice_numbers RENAME TO numbers;"),
     ("CREATE TYPE mood AS ENUM ('happy');", "ALTER TYPE mood RENAME TO feeling;"),
 ])
 def test_a_renamed_sequence_or_type_is_reported_renamed_not_dropped(setup: str,
                                                                       sql: str) -> None:
     fired = rules(sql, setup=setup)
-    assert "rename-object" in fired
+    assert fired & {"rename-object", "rename-owned-sequence"}
     assert "drop-object" not in fired
 
 
@@ -1442,3 +1443,31 @@ def test_a_not_null_column_without_a_default_needs_no_statement_timeout() -> Non
                   "ALTER TABLE accounts ADD COLUMN plan text NOT NULL;")
     assert "add-column-not-null-without-default" in fired
     assert "missing-statement-timeout" not in fired
+
+
+@pytest.mark.parametrize("setup, sql", [
+    ("CREATE TABLE accounts (id serial PRIMARY KEY);",
+     "ALTER SEQUENCE accounts_id_seq RENAME TO users_id_seq;"),
+    ("CREATE TABLE accounts (id int GENERATED ALWAYS AS IDENTITY);",
+     "ALTER SEQUENCE accounts_id_seq RENAME TO users_id_seq;"),
+    ("CREATE TABLE user_ (id serial PRIMARY KEY);\nALTER TABLE user_ RENAME TO person;",
+     "ALTER SEQUENCE user__id_seq RENAME TO person_id_seq;"),
+    ("CREATE SEQUENCE numbers;\nCREATE TABLE invoices (n bigint);\n"
+     "ALTER SEQUENCE numbers OWNED BY invoices.n;",
+     "ALTER SEQUENCE numbers RENAME TO invoice_numbers;"),
+])
+def test_renaming_a_column_s_own_sequence_breaks_only_code_naming_it(setup: str,
+                                                                     sql: str) -> None:
+    """The column's default names its sequence by OID and keeps drawing from it after the
+    rename (checked on the server): only code naming the sequence breaks."""
+    found = {f.rule: f for f in findings(sql, setup=setup)}
+    assert "rename-object" not in found
+    assert found["rename-owned-sequence"].safety.label == "safe-with-care"
+    assert "keeps drawing from it" in found["rename-owned-sequence"].message
+
+
+def test_renaming_a_sequence_no_column_owns_still_requires_downtime() -> None:
+    found = {f.rule: f for f in findings("ALTER SEQUENCE numbers RENAME TO invoice_numbers;",
+                                         setup="CREATE SEQUENCE numbers;")}
+    assert "rename-owned-sequence" not in found
+    assert found["rename-object"].safety.label == "requires-downtime"
