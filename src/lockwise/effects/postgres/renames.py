@@ -130,8 +130,14 @@ def rename(b: Builder, stmt: dict) -> None:
             b.lock(seq, L.ACCESS_EXCLUSIVE)
             # Relations share one namespace per schema; a sequence has no row type, so an
             # enum's or domain's name is free for it (checked on the server).
-            taken = already_exists(name_taken(b, f"{seq.split('.', 1)[0]}.{new}",
-                                              row_type=False))
+            table, column = _sequence_owner(b, seq)
+            taken = {**already_exists(name_taken(b, f"{seq.split('.', 1)[0]}.{new}",
+                                                 row_type=False)),
+                     "sequence_owned": bool(table), "sequence_owned_by": f"{table}.{column}"
+                     if table else "",
+                     # made with its column, earlier in the migration: no code names it yet
+                     "sequence_owner_is_new": bool(table) and (
+                         b.ctx.table_is_new(table) or b.ctx.column_is_new(table, column))}
         if rtype in ("OBJECT_POLICY", "OBJECT_RULE"):
             # Renamed in its table's catalog rows, under ACCESS EXCLUSIVE as CREATE POLICY and
             # DROP RULE take it (checked on the server).
@@ -206,6 +212,16 @@ def name_used_by(kind: str) -> str:
     """The code that names a renamed object of `kind` (a constraint's kind, "index", "unique
     index", "trigger", or "?" / "index?" when unknown), which must change with the rename."""
     return _NAME_USED_BY.get(kind, _NAME_USED_BY["?"])
+
+
+def _sequence_owner(b: Builder, sequence: str) -> tuple[str, str]:
+    """The table and column `sequence` goes with: a serial's, an identity's, or one it is
+    OWNED BY; ("", "") for a sequence of its own, or one the catalog does not know."""
+    for table in b.ctx.catalog.tables.values():
+        for column in table.columns:
+            if sequence in owned_sequences(b, table.name, (column,)):
+                return table.name, column
+    return "", ""
 
 
 def _index_kind(b: Builder, idx: Index | None) -> str:
