@@ -37,6 +37,7 @@ from lockwise.effects.partitions import (
     range_var_tree,
 )
 from lockwise.effects.postgres.builder import (
+    SCAN_ENDS_AT_A_ROW,
     Builder,
     L,
     already_exists,
@@ -284,7 +285,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if rewrite_why:
         b.rewrite(table, rewrite_why)
     elif facts["not_null"] and not facts["has_default"]:
-        b.scan(table, "NOT NULL without a default: fails unless the table is empty")
+        b.scan(table, f"{SCAN_ENDS_AT_A_ROW}: a NOT NULL column without a default fails "
+                      "there, so only an empty table passes")
         facts["stand_in_default_sql"] = _stand_in_constant_sql(b.ctx.catalog, facts["type"],
                                                                facts["array"])
     # Inline constraints that make the command read every existing row (checked against the
