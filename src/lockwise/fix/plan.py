@@ -119,9 +119,19 @@ def _validations_first(phase: list[str]) -> list[str]:
     return [q for q in phase if validates(q)] + [q for q in phase if not validates(q)]
 
 
+def _code(sql: str) -> str:
+    """The statement without the comments before it (its own, a step header)."""
+    code = sql.lstrip()
+    while code.startswith(("--", "/*")):
+        end = code.find("\n") + 1 if code.startswith("--") else code.find("*/") + 2
+        if end <= 1:
+            return ""
+        code = code[end:].lstrip()
+    return code
+
+
 def _is_setting(sql: str) -> bool:
-    code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
-    return code.lstrip().upper().startswith(("SET ", "RESET "))
+    return _code(sql).upper().startswith(("SET ", "RESET "))
 
 
 def _transactional_step(statements: list[str], lock_timeout: str, wrapped: bool,
@@ -133,7 +143,9 @@ def _transactional_step(statements: list[str], lock_timeout: str, wrapped: bool,
     halfway leaves half the step committed; unless a statement of the step refuses to run in a
     transaction block, and then the timeout is set for the session.
     """
-    if not any(s.lstrip().upper().startswith(("SET LOCAL LOCK_TIMEOUT", "SET LOCK_TIMEOUT"))
+    # The comments before a statement travel with it: a first run's step header stands before
+    # the SET LOCAL it wrote.
+    if not any(_code(s).upper().startswith(("SET LOCAL LOCK_TIMEOUT", "SET LOCK_TIMEOUT"))
                for s in statements[:3]):
         scope = "SET LOCAL" if wrapped or transactional else "SET"
         statements = [f"{scope} lock_timeout = {quote_literal(lock_timeout)}", *statements]
