@@ -63,6 +63,9 @@ class Pieces:
     moved_drops: list = field(default_factory=list)
     #: Why a part of the statement that has a finding was left as written.
     declined: list[str] = field(default_factory=list)
+    #: What lint offers for a declined part whose steps lockwise can write but for names it
+    #: does not know (stand-ins in their place); fix leaves the statement as written.
+    outline: Pieces | None = None
     #: The parse tree of a statement written here, by its text, as `parse_sql` would give it
     #: (without node locations), where the rewrite made it from the statement's own tree:
     #: lint asks what its alternative does without parsing the alternative again. Not
@@ -1340,7 +1343,7 @@ def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: P
     if _NOT_VALID_RULES.get(kind) in rules and not con.skip_validation:
         if kind == "CONSTR_FOREIGN" and _by_partition(facts):
             name = con.conname or default_name
-            if not _partitions_known(stmt, name, facts, pieces):
+            if not _partitions_known(stmt, name, facts, pieces, cmd):
                 return False
             _foreign_key_by_partition(stmt, cmd, name, facts, pieces)
             return True
@@ -1365,36 +1368,46 @@ def _by_partition(facts: dict) -> bool:
     return bool(facts.get("partitioned_keys")) and _pg_version(facts) < 18
 
 
-def _partitions_known(stmt, name: str, facts: dict, pieces: Pieces) -> bool:
+def _partitions_known(stmt, name: str, facts: dict, pieces: Pieces, cmd=None) -> bool:
     """Whether the catalog knows the leaf partitions of the partitioned table that foreign
-    key `name` is added to; else why it is left as written (in `pieces.declined`)."""
+    key `name` is added to; else why it is left as written (in `pieces.declined`), and, for
+    key `cmd` (ADD CONSTRAINT), its steps with a stand-in for the partitions (in
+    `pieces.outline`): the server refuses the NOT VALID key on the table itself."""
     if name and (facts.get("partitioned_keys") or {}).get(name, ("", ()))[1]:
         return True
+    table = _table_sql(stmt.relation)
     pieces.declined.append(
-        f"{_table_sql(stmt.relation)} is partitioned and PostgreSQL before 18 refuses NOT "
-        "VALID on its foreign key: add the key NOT VALID to each partition, VALIDATE "
-        "CONSTRAINT each in a later migration, then add it to the table, which takes them "
-        "over without reading them (lockwise knows none of its partitions)")
+        f"{table} is partitioned and PostgreSQL before 18 refuses NOT VALID on its foreign "
+        "key: add the key NOT VALID to each partition, VALIDATE CONSTRAINT each in a later "
+        "migration, then add it to the table, which takes them over without reading them "
+        "(lockwise knows none of its partitions)")
+    if cmd is not None and name:
+        pieces.outline = Pieces()
+        _foreign_key_by_partition(stmt, cmd, name, facts, pieces.outline,
+                                  [quote_ident(f"<each partition of {stmt.relation.relname}>")])
     return False
 
 
-def _foreign_key_by_partition(stmt, cmd, name: str, facts: dict, pieces: Pieces) -> None:
+def _foreign_key_by_partition(stmt, cmd, name: str, facts: dict, pieces: Pieces,
+                              parts: list[str] | None = None) -> None:
     """Before PostgreSQL 18, foreign key `cmd` (ADD CONSTRAINT) of a partitioned table, named
-    `name`, whose partitions the catalog knows (`_partitions_known`): added NOT VALID to each
-    leaf partition, validated there in the next migration, and then added to the table as
-    written, which takes the partitions' validated keys over without reading them (checked
-    on the server); the keys keep the name the table's gives its clones."""
+    `name`: added NOT VALID to each leaf partition (`parts`, SQL; by default those the
+    catalog knows, see `_partitions_known`), validated there in the next migration, and then
+    added to the table as written, which takes the partitions' validated keys over without
+    reading them (checked on the server); the keys keep the name the table's gives its
+    clones."""
     from lockwise.effects.foreign_keys import partition_key_steps
 
     con = cmd.def_
-    table, leaves = facts["partitioned_keys"][name]
     con.conname = name
     valid = _sql(con)
     con.skip_validation = True
     con.initially_valid = False
-    # (one in another schema than the table: qualified, the table's search path need not
-    # find it)
-    parts = [relation_sql(leaf, table, bool(stmt.relation.schemaname)) for leaf in leaves]
+    if parts is None:
+        # (one in another schema than the table: qualified, the table's search path need not
+        # find it)
+        table, leaves = facts["partitioned_keys"][name]
+        parts = [relation_sql(leaf, table, bool(stmt.relation.schemaname)) for leaf in leaves]
     keys, validated, whole = partition_key_steps(parts, _table_sql(stmt.relation), name,
                                                  _sql(con), valid)
     pieces.main.extend(keys)
