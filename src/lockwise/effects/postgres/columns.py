@@ -14,7 +14,12 @@ from lockwise.catalog.replay import (
     not_null_name,
     owned_sequence,
 )
-from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
+from lockwise.effects.foreign_keys import (
+    Key,
+    keys_written,
+    leaf_constraint_names,
+    refused_reference,
+)
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     JoinedSql,
@@ -322,6 +327,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         known = b.ctx.catalog.tables.get(table)
         facts["partitioned_table"] = known is not None and known.kind == "partitioned"
         facts["fk_leaf_partitions"] = b.ctx.catalog.leaf_partitions(table)
+        facts["fk_leaf_constraint_names"] = leaf_constraint_names(
+            b.ctx.catalog, facts["fk_leaf_partitions"])
     b.creates.add(f"column:{table}.{facts['column']}")
     # A generated expression or an inline CHECK over other columns depends on them.
     b.reads.update(f"column:{table}.{c}" for c in columns_read(
