@@ -67,28 +67,22 @@ def test_a_broken_rule_file_of_apply_is_named_before_the_database(tmp_path) -> N
     assert "connect" not in result.output
 
 
-def test_a_configured_rules_dir_that_is_missing_is_named_before_the_database(tmp_path
-                                                                          ) -> None:
-    """As `lockwise lint` names it: the folder, resolved beside the config."""
+@pytest.mark.parametrize(("config_text", "said"), [
+    # As `lockwise lint` names it: the folder, resolved beside the config.
+    ('rules_dir = ["nope"]\n', "{tmp}/nope: no such file or directory"),
+    # lint refuses a `select` naming no rule (a typo that would select nothing); the gate of
+    # `apply` judges with the same config, and gated with a selection that named no rule.
+    ('select = ["no-such-rule"]\n',
+     "{tmp}/lockwise.toml:1:1: config: unknown rule 'no-such-rule' in `select`"),
+], ids=["missing-rules-dir", "unknown-rule"])
+def test_a_bad_config_of_apply_is_named_before_the_database(tmp_path, config_text: str,
+                                                           said: str) -> None:
     folder = _migrations(tmp_path)
     config = tmp_path / "lockwise.toml"
-    config.write_text('rules_dir = ["nope"]\n')
+    config.write_text(config_text)
     result = _run(["apply", str(folder), "--config", str(config), *_unreachable(tmp_path)])
     assert result.exit_code == 2, result.output
-    assert f"{tmp_path / 'nope'}: no such file or directory" in result.output
-    assert "connect" not in result.output
-
-
-def test_an_unknown_rule_in_the_config_is_named_before_the_database(tmp_path) -> None:
-    """`lockwise lint` refuses a `select` naming no rule (a typo that would select nothing);
-    the gate of `apply` judges with the same config, so it refuses it too, before
-    connecting, instead of gating with a selection that names no rule."""
-    folder = _migrations(tmp_path)
-    config = tmp_path / "lockwise.toml"
-    config.write_text('select = ["no-such-rule"]\n')
-    result = _run(["apply", str(folder), "--config", str(config), *_unreachable(tmp_path)])
-    assert result.exit_code == 2, result.output
-    assert f"{config}:1:1: config: unknown rule 'no-such-rule' in `select`" in result.output
+    assert said.format(tmp=tmp_path) in result.output
     assert "connect" not in result.output
 
 
