@@ -70,7 +70,8 @@ def test_only_regular_sql_files_count_and_links_are_followed(tmp_path: Path) -> 
     assert [m.path.name for m in discover(tmp_path)] == ["1_a.sql", "2_b.SQL", "4_link.sql"]
     # a link to nothing is a migration the user meant and cannot be read: an input error
     (tmp_path / "5_broken.sql").symlink_to(tmp_path / "missing.sql")
-    with pytest.raises(InputError, match="5_broken.sql: no such file or directory .*which does not exist"):
+    with pytest.raises(InputError,
+                       match="5_broken.sql: no such file or directory .*which does not exist"):
         discover(tmp_path)
 
 

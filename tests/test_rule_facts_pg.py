@@ -21,6 +21,7 @@ from lockwise.catalog.replay import apply_statement
 from lockwise.effects.context import Context
 from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.postgres import compute_effect
+from lockwise.effects.postgres.builder import SCAN_ENDS_AT_A_ROW
 from lockwise.parse.postgres import parse_sql
 
 pytestmark = pytest.mark.postgres
@@ -2349,3 +2350,78 @@ def test_refused_on_partitioned_table_by_version_needs_the_version_stated() -> N
     (stmt,) = parse_sql("ALTER TABLE p SET (fillfactor = 70)").statements
     assert any(a.facts.get("refused_on_partitioned")
                for a in compute_effect(stmt.tree, ctx).actions)
+
+
+_RENAMED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text UNIQUE,"
+            " parent_id bigint REFERENCES accounts, CHECK (email <> ''),"
+            " EXCLUDE USING btree (parent_id WITH =));\n"
+            "CREATE INDEX accounts_email_idx ON accounts (email);\n"
+            "CREATE UNIQUE INDEX accounts_lower_email_idx ON accounts (lower(email));")
+
+
+@pytest.mark.parametrize("rename, name", [
+    ("ALTER TABLE accounts RENAME CONSTRAINT {} TO renamed", "accounts_pkey"),
+    ("ALTER TABLE accounts RENAME CONSTRAINT {} TO renamed", "accounts_email_key"),
+    ("ALTER TABLE accounts RENAME CONSTRAINT {} TO renamed", "accounts_parent_id_excl"),
+    ("ALTER TABLE accounts RENAME CONSTRAINT {} TO renamed", "accounts_parent_id_fkey"),
+    ("ALTER TABLE accounts RENAME CONSTRAINT {} TO renamed", "accounts_email_check"),
+    ("ALTER INDEX {} RENAME TO renamed", "accounts_email_key"),
+    ("ALTER INDEX {} RENAME TO renamed", "accounts_email_idx"),
+    ("ALTER INDEX {} RENAME TO renamed", "accounts_lower_email_idx"),
+])
+def test_a_rename_cites_on_conflict_where_the_server_takes_the_name(pg_db: str, rename: str,
+                                                                     name: str) -> None:
+    import psycopg
+
+    (action,) = effect_after(_RENAMED, rename.format(name)).actions
+    cited = "ON CONFLICT ON CONSTRAINT" in action.facts["name_used_by_text"]
+    refused = server_refuses(pg_db, _RENAMED, "INSERT INTO accounts VALUES (1, 'a', NULL) "
+                             f"ON CONFLICT ON CONSTRAINT {name} DO NOTHING",
+                             (psycopg.errors.UndefinedObject, psycopg.errors.WrongObjectType))
+    assert cited is not refused
+
+
+@pytest.mark.parametrize("rows", [0, 50_000])
+def test_a_not_null_column_without_a_default_reads_no_further_than_a_row(pg_db: str,
+                                                                         rows: int) -> None:
+    """ADD COLUMN ... NOT NULL without a default scans the table, but fails at its first
+    live row: lockwise says the scan ends at a row, as the server's tuple counter shows."""
+    import psycopg
+
+    setup = f"CREATE TABLE k (x int);\nINSERT INTO k SELECT generate_series(1, {rows});"
+    effect = effect_after(setup, "ALTER TABLE k ADD COLUMN c int NOT NULL")
+    assert effect.scans["public.k"].startswith(SCAN_ENDS_AT_A_ROW)
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        failed = False
+        try:
+            conn.execute("ALTER TABLE k ADD COLUMN c int NOT NULL")
+        except psycopg.errors.NotNullViolation:
+            failed = True
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        (scans, read), = conn.execute("SELECT seq_scan, seq_tup_read FROM pg_stat_user_tables "
+                                      "WHERE relname = 'k'").fetchall()
+    assert (scans, read, failed) == (1, min(rows, 1), rows > 0)
+
+
+@pytest.mark.parametrize("setup", [
+    "CREATE TABLE accounts (id serial PRIMARY KEY, n int);",
+    "CREATE TABLE accounts (id int GENERATED ALWAYS AS IDENTITY, n int);",
+])
+def test_a_column_s_renamed_sequence_still_feeds_its_default(pg_db: str, setup: str) -> None:
+    """The default names its sequence by OID: inserts go on drawing from it under its new
+    name, and only the old name is gone."""
+    import psycopg
+
+    rename = "ALTER SEQUENCE accounts_id_seq RENAME TO users_id_seq"
+    (action,) = effect_after(setup, rename).actions
+    assert action.facts["sequence_owned_by"] == "public.accounts.id"
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("INSERT INTO accounts (n) VALUES (1)")
+        conn.execute(rename)
+        (drawn,) = conn.execute("INSERT INTO accounts (n) VALUES (2) RETURNING id").fetchone()
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("SELECT nextval('accounts_id_seq')")
+    assert drawn == 2

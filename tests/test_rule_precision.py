@@ -1330,12 +1330,13 @@ def test_prefer_bigint_flags_the_integer_key_not_its_references(sql: str) -> Non
 @pytest.mark.parametrize("setup, sql", [
     ("CREATE TABLE accounts (id serial PRIMARY KEY);",
      "ALTER SEQUENCE accounts_id_seq RENAME TO users_id_seq;"),
+    ("CREATE SEQUENCE invoice_numbers;", "ALTER SEQUENCE invoice_numbers RENAME TO numbers;"),
     ("CREATE TYPE mood AS ENUM ('happy');", "ALTER TYPE mood RENAME TO feeling;"),
 ])
 def test_a_renamed_sequence_or_type_is_reported_renamed_not_dropped(setup: str,
                                                                       sql: str) -> None:
     fired = rules(sql, setup=setup)
-    assert "rename-object" in fired
+    assert fired & {"rename-object", "rename-owned-sequence"}
     assert "drop-object" not in fired
 
 
@@ -1353,3 +1354,124 @@ def test_rules_about_running_outside_a_transaction_say_why(sql: str, rule: str) 
     (found, *_) = [f for f in lint_migrations(migrations, LintOptions(), Catalog())[-1]
                    .all_findings if f.rule == rule]
     assert "as psql -f runs it" in found.message
+
+
+_NAMED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text UNIQUE,"
+          " parent_id bigint REFERENCES accounts, CHECK (email <> ''),"
+          " EXCLUDE USING btree (parent_id WITH =));\n"
+          "CREATE INDEX accounts_email_idx ON accounts (email);\n"
+          "CREATE UNIQUE INDEX accounts_lower_email_idx ON accounts (lower(email));\n"
+          "CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts"
+          " FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();")
+
+
+@pytest.mark.parametrize("sql, on_conflict", [
+    ("ALTER TABLE accounts RENAME CONSTRAINT accounts_pkey TO accounts_pk;", True),
+    ("ALTER TABLE accounts RENAME CONSTRAINT accounts_email_key TO accounts_email_uq;", True),
+    ("ALTER INDEX accounts_email_key RENAME TO accounts_email_uq;", True),
+    ("ALTER TABLE accounts RENAME CONSTRAINT accounts_parent_id_excl TO accounts_excl;", True),
+    ("ALTER TABLE accounts RENAME CONSTRAINT accounts_parent_id_fkey TO accounts_parent_fk;",
+     False),
+    ("ALTER TABLE accounts RENAME CONSTRAINT accounts_email_check TO accounts_email_ck;", False),
+    ("ALTER INDEX accounts_email_idx RENAME TO accounts_email_ix;", False),
+    ("ALTER INDEX accounts_lower_email_idx RENAME TO accounts_lower_email_ix;", False),
+    ("ALTER TRIGGER accounts_touch ON accounts RENAME TO accounts_touched;", False),
+])
+def test_a_rename_cites_on_conflict_only_for_what_it_can_name(sql: str,
+                                                             on_conflict: bool) -> None:
+    # ON CONFLICT ON CONSTRAINT takes only a UNIQUE, PRIMARY KEY or EXCLUDE constraint's name:
+    # not a foreign key's, a CHECK's, a trigger's, nor an index's of its own.
+    (found,) = [f for f in findings(sql, setup=_NAMED) if f.rule == "rename-index-or-constraint"]
+    assert ("ON CONFLICT ON CONSTRAINT" in found.message) is on_conflict, found.message
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE accounts RENAME CONSTRAINT accounts_parent_id_fkey TO accounts_parent_fk;",
+    "ALTER TABLE accounts RENAME CONSTRAINT accounts_email_check TO accounts_email_ck;",
+    "ALTER TABLE accounts RENAME CONSTRAINT accounts_pkey TO accounts_pk;",
+])
+def test_a_renamed_constraint_is_named_by_its_violations(sql: str) -> None:
+    (found,) = [f for f in findings(sql, setup=_NAMED) if f.rule == "rename-index-or-constraint"]
+    assert "error handling" in found.message, found.message
+
+
+def test_a_rename_of_an_unknown_constraint_says_neutrally_where_on_conflict_applies() -> None:
+    sql = "ALTER TABLE elsewhere RENAME CONSTRAINT elsewhere_key TO elsewhere_uq;"
+    (found,) = [f for f in findings(sql) if f.rule == "rename-index-or-constraint"]
+    assert "ON CONFLICT ON CONSTRAINT, if it is a UNIQUE" in found.message, found.message
+
+
+def _report(sql: str):
+    migrations = [migration_from_text(ACCOUNTS, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    return lint_migrations(migrations, LintOptions(pg_version=16), Catalog())[-1]
+
+
+@pytest.mark.parametrize("sql, reason", [
+    ("CREATE TABLE notes (id bigint PRIMARY KEY, body text);", "every statement is safe"),
+    ("CREATE TABLE notes (id bigint PRIMARY KEY, at timestamp);",
+     "every statement is safe; advice: statement 1: Prefer timestamptz over timestamp"),
+    ("CREATE TABLE notes (id bigint PRIMARY KEY);\nCREATE TABLE {{t}} (id bigint);",
+     "every statement is safe; advice: Template placeholders in the SQL"),
+])
+def test_a_safe_migration_s_reason_says_it_is_safe_and_names_its_advice(sql: str,
+                                                                         reason: str) -> None:
+    """A safe migration is not safe *because of* a style finding: its reason says so, and
+    names the advice after."""
+    report = _report(sql)
+    assert report.safety.label == "safe"
+    assert report.reason == reason
+
+
+def test_a_safe_statement_s_reason_says_what_it_locks_before_its_advice() -> None:
+    (statement,) = _report("CREATE TABLE notes (id bigint PRIMARY KEY, at timestamp);").statements
+    assert statement.reason == "takes no table lock; advice: Prefer timestamptz over timestamp"
+
+
+@pytest.mark.parametrize("sql, safety, reason", [
+    ("ALTER TABLE accounts DROP COLUMN note;", "destructive",
+     "statement 1: Dropping a column loses data and breaks readers"),
+    ("ALTER TABLE accounts ADD COLUMN n int;", "safe-with-care",
+     "statement 1: Write-blocking lock requested without a lock_timeout"),
+])
+def test_a_risky_migration_s_reason_is_its_worst_statement_s_title(sql: str, safety: str,
+                                                                    reason: str) -> None:
+    report = _report(sql)
+    assert (report.safety.label, report.reason) == (safety, reason)
+
+
+def test_a_not_null_column_without_a_default_needs_no_statement_timeout() -> None:
+    """On a table with a row the statement fails at the first one; a table of none has no
+    row to read: the scan is never long, and the failure is the finding."""
+    fired = rules("SET LOCAL lock_timeout = '5s';\n"
+                  "ALTER TABLE accounts ADD COLUMN plan text NOT NULL;")
+    assert "add-column-not-null-without-default" in fired
+    assert "missing-statement-timeout" not in fired
+
+
+@pytest.mark.parametrize("setup, sql", [
+    ("CREATE TABLE accounts (id serial PRIMARY KEY);",
+     "ALTER SEQUENCE accounts_id_seq RENAME TO users_id_seq;"),
+    ("CREATE TABLE accounts (id int GENERATED ALWAYS AS IDENTITY);",
+     "ALTER SEQUENCE accounts_id_seq RENAME TO users_id_seq;"),
+    ("CREATE TABLE user_ (id serial PRIMARY KEY);\nALTER TABLE user_ RENAME TO person;",
+     "ALTER SEQUENCE user__id_seq RENAME TO person_id_seq;"),
+    ("CREATE SEQUENCE numbers;\nCREATE TABLE invoices (n bigint);\n"
+     "ALTER SEQUENCE numbers OWNED BY invoices.n;",
+     "ALTER SEQUENCE numbers RENAME TO invoice_numbers;"),
+])
+def test_renaming_a_column_s_own_sequence_breaks_only_code_naming_it(setup: str,
+                                                                     sql: str) -> None:
+    """The column's default names its sequence by OID and keeps drawing from it after the
+    rename (checked on the server): only code naming the sequence breaks."""
+    found = {f.rule: f for f in findings(sql, setup=setup)}
+    assert "rename-object" not in found
+    assert found["rename-owned-sequence"].safety.label == "safe-with-care"
+    assert "keeps drawing from it" in found["rename-owned-sequence"].message
+
+
+def test_renaming_a_sequence_no_column_owns_still_requires_downtime() -> None:
+    found = {f.rule: f for f in findings("ALTER SEQUENCE numbers RENAME TO invoice_numbers;",
+                                         setup="CREATE SEQUENCE numbers;")}
+    assert "rename-owned-sequence" not in found
+    assert found["rename-object"].safety.label == "requires-downtime"

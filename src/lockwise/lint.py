@@ -40,6 +40,7 @@ from lockwise.effects.locks import (
     write_blocking_facts,
 )
 from lockwise.effects.postgres import compute_effect
+from lockwise.effects.postgres.builder import long_scans
 from lockwise.effects.refused import refusal, refused_actions
 from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
@@ -324,13 +325,22 @@ def _shown_once(finding: Finding, seen: dict[tuple, tuple], key: tuple, named: s
 
 
 def statement_reason(findings: list[Finding], effect: Effect) -> str:
-    if findings:
-        worst = max(findings, key=lambda f: f.safety)
+    """Why a statement is at the level of its worst finding: that finding's title, unless it
+    is only advice (safe), which is not why the statement is safe: then what it locks, and
+    the advice after."""
+    worst = max(findings, key=lambda f: f.safety) if findings else None
+    if worst is not None and worst.safety > Safety.SAFE:
         return worst.title or worst.message
     if effect.locks:
         table, mode = max(effect.locks.items(), key=lambda kv: kv[1])
-        return f"takes {lock_label(effect, table, mode)} on {table} briefly ({blocks_text(mode)})"
-    return "takes no table lock"
+        locks = f"takes {lock_label(effect, table, mode)} on {table} briefly ({blocks_text(mode)})"
+    else:
+        locks = "takes no table lock"
+    return locks if worst is None else f"{locks}{_ADVICE}{worst.title or worst.message}"
+
+
+#: Joins a safe statement's or migration's reason to the advice it has (a safe finding).
+_ADVICE = "; advice: "
 
 
 def strategy_for(findings: list[Finding], effect: Effect, rules: dict[str, Rule]) -> Strategy:
@@ -954,11 +964,17 @@ def migration_reason(reports: list[StatementReport], migration_findings: list[Fi
     """Why a migration is at `safety` (the worst of its findings): its first worst
     statement's reason, numbered, or the title of its worst finding of the whole migration
     when none milder than that statement's is one (a foreign key without an index, a
-    directive)."""
+    directive). A safe migration's findings are only advice, not why it is safe: its reason
+    says every statement is safe, and names the first advice after (the whole
+    migration's first)."""
     findings_all = migration_findings + [f for r in reports for f in r.findings]
     if not findings_all:
         return "every statement is safe"
     worst = next((r for r in reports if r.safety == safety and r.findings), None)
+    if safety == Safety.SAFE:
+        first = (migration_findings[0].title if migration_findings or worst is None
+                 else f"statement {worst.statement.index + 1}: {worst.findings[0].title}")
+        return f"every statement is safe{_ADVICE}{first}"
     if worst is not None and all(f.safety < safety for f in migration_findings):
         return f"statement {worst.statement.index + 1}: {worst.reason}"
     return max(findings_all, key=lambda f: f.safety).title
@@ -1075,6 +1091,7 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         return {"lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
                 "read_under_access_exclusive_text": "",
                 "rewrites_table": bool(effect.rewrites), "scans_table": bool(effect.scans),
+                "scans_at_length": bool(long_scans(effect)),
                 "transactional": effect.transactional, "locks_text": "",
                 **write_blocking_facts(queued, inserts_go_on=inserts_pass(effect)
                                        if queued else ())}
@@ -1094,6 +1111,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         if exclusive and effect.scans else "",
         "rewrites_table": bool(effect.rewrites),
         "scans_table": bool(effect.scans),
+        # a read as long as the table is large: not one that fails at the first row
+        "scans_at_length": bool(long_scans(effect)),
         "transactional": effect.transactional,
         # as the reports name them: a MySQL statement's metadata lock kinds (lock_name)
         "locks_text": ", ".join(f"{lock_name(effect, m)} on {t}" for t, m in locks.items()),
@@ -1113,8 +1132,9 @@ def _unwritten(effect: Effect, catalog: Catalog | None) -> frozenset[str]:
 
 
 def _read_under_access_exclusive(effect: Effect) -> str:
-    held = [t for t in effect.scans if effect.locks.get(t) is LockMode.ACCESS_EXCLUSIVE]
-    return ", ".join(held or effect.scans)
+    read = long_scans(effect) or list(effect.scans)
+    held = [t for t in read if effect.locks.get(t) is LockMode.ACCESS_EXCLUSIVE]
+    return ", ".join(held or read)
 
 
 def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],

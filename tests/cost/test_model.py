@@ -212,6 +212,12 @@ def test_catalog_only_change_costs_only_the_overhead() -> None:
     assert est.operations == [] and est.seconds == DEFAULT_PROFILE.statement_overhead_s
 
 
+def test_a_not_null_column_without_a_default_reads_no_further_than_its_first_row() -> None:
+    # the statement fails at the table's first row: no pass over the table to cost
+    est = estimate("ALTER TABLE orders ADD COLUMN note text NOT NULL", table())
+    assert est.operations == [] and est.seconds == DEFAULT_PROFILE.statement_overhead_s
+
+
 def test_concurrently_blocks_nobody_plain_blocks_writes_for_the_whole_build() -> None:
     plain = estimate(INDEX, table())
     online = estimate("CREATE INDEX CONCURRENTLY orders_created_idx ON orders (created_at)",

@@ -410,6 +410,10 @@ def test_rollback_restores_previous_schema(pg_db: str, tmp_path: Path) -> None:
 
 
 def test_rollback_refuses_without_down_files(pg_db: str, tmp_path: Path) -> None:
+    """A missing down file is neither a finding nor a failed migration: nothing ran, and the
+    fix is in the migrations directory. docs/executor.md's table makes that an input error,
+    exit 2, as a down file that cannot be run is; 1 would tell a deploy script that a
+    migration failed and the history needs `repair`."""
     migrations = write(tmp_path / "m", {
         "001_a.up.sql": "CREATE TABLE a (id int);\n",
         "002_b.up.sql": "CREATE TABLE b (id int);\n",
@@ -417,7 +421,7 @@ def test_rollback_refuses_without_down_files(pg_db: str, tmp_path: Path) -> None
     })
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     result = lockwise(pg_db, "rollback", str(migrations), "--steps", "2")
-    assert result.returncode == 1
+    assert result.returncode == 2, result
     assert "001_a.up.sql has no down migration" in result.stderr
     assert relation_exists(pg_db, "a") and relation_exists(pg_db, "b")
 

@@ -190,6 +190,27 @@ def test_applied_versions_file(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["graph", str(db), "--applied", str(empty)]).exit_code == 2
 
 
+def test_an_out_of_order_conflict_points_at_the_newest_applied_versions_line(
+        tmp_path: Path) -> None:
+    """The conflict is about one entry of the applied file, the newest version: it is named by
+    its line and column, as every other place a conflict points at, not by the file alone."""
+    db = tmp_path / "db"
+    db.mkdir()
+    for name in ("001_a.sql", "002_b.sql", "003_c.sql", "004_d.sql"):
+        (db / name).write_text(f"CREATE TABLE t{name[:3]} (id int);\n")
+    applied = tmp_path / "applied.txt"
+    applied.write_text("# exported from the history table\n001\n  004\n002\n")
+    result = CliRunner().invoke(app, ["graph", str(db), "--applied", str(applied),
+                                      "--format", "json"])
+    doc = json.loads(result.stdout)
+    [conflict] = doc["conflicts"]
+    assert conflict["kind"] == "out-of-order"
+    assert conflict["migrations"][1] | {"id": None} == {
+        "id": None, "path": str(applied), "line": 3, "column": 3}
+    text = CliRunner().invoke(app, ["graph", str(db), "--applied", str(applied)])
+    assert f"{applied}:3:3" in text.stdout, text.output
+
+
 def _golang_migrate_and_applied(tmp_path: Path, names: tuple[str, ...],
                                 applied: str) -> tuple[Path, Path]:
     """A golang-migrate directory of `names` (one table each) and an --applied file."""

@@ -51,6 +51,24 @@ def test_a_file_is_verified_with_the_migrations_before_it(pg_db: str) -> None:
     assert "3 reversible" in result.stdout
 
 
+@pytest.mark.parametrize(("command", "says"), [
+    ("verify", "one migration file (it and every migration before it verified up, down and "
+               "up, not it alone as trace does; the ones after it not run; with --preflight, "
+               "it alone checked)"),
+    ("trace", "one migration file (it alone traced, after the ones before it are applied "
+              "untraced, unlike verify, which verifies them too; the ones after it not run)"),
+])
+def test_the_help_says_what_a_file_named_runs(command: str, says: str) -> None:
+    """`verify FILE` verifies the migrations before FILE as well (the test above), `trace
+    FILE` traces FILE alone: the same argument, two scopes, which the help of each says, so
+    that a user reading one is not surprised by the other."""
+    import lockwise.cli.verify_cmds  # noqa: F401 - registers the commands
+
+    shown = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "300"})
+    assert shown.exit_code == 0, shown.output
+    assert says in " ".join(shown.stdout.split())
+
+
 def test_refuses_a_database_that_is_not_empty(pg_db: str) -> None:
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute("CREATE TABLE precious (id int)")

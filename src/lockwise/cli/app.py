@@ -481,12 +481,12 @@ def lint(
         rule_tags: dict[str, tuple[str, ...]] = {}  # what an override's `select` may name
         if select or ignore or cfg.overrides:
             from lockwise.graph.model import CONFLICT_TITLES
-            from lockwise.rules.loader import load_rules
+            from lockwise.rules.loader import load_rules, rule_names
             from lockwise.rules.loader import rule_tags as tags_of
 
             loaded = load_rules(tuple(rules_dir or ()))
             rule_tags = tags_of(loaded)
-            ids, tags = {r.id for r in loaded}, {t for r in loaded for t in r.tags}
+            ids, tags = rule_names(loaded)
             cfg.check_rule_names(ids, tags, CONFLICT_TITLES)
             # What the config did not set came from the command line.
             for option, names, also in (("--select", select, tags),

@@ -31,6 +31,7 @@ from lockwise.core.numbers import MAX_SECONDS
 from lockwise.parse.source import InputError, missing_path_error, path_error
 
 if TYPE_CHECKING:
+    from lockwise.config import Config
     from lockwise.executor.history import HistoryTable
 
 DsnOption = Annotated[str | None, typer.Option(
@@ -109,10 +110,13 @@ def history_table_named(text: str) -> HistoryTable:
 
 
 def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None,
-             history_table: str, config_file: Path | None, swapped_with: str | None = None):
+             history_table: str, config_file: Path | None, swapped_with: str | None = None,
+             gate_rules_dirs: list[Path] | None = None):
     """The DSN, the migrations to run and the ExecOptions seed (the config's migrations
     folder, layout and rules folders where the command line leaves them); exits 2 on bad
-    input. `swapped_with`: baseline's VERSION, which may be the directory meant."""
+    input. `swapped_with`: baseline's VERSION, which may be the directory meant.
+    `gate_rules_dirs`: apply's `--rules-dir` (an empty list when not given), whose rules,
+    with the config's, are read here: the other commands run no gate."""
     from lockwise.cli.inputs import one_history
     from lockwise.config import setting
     from lockwise.db.dsn import resolve_dsn
@@ -125,11 +129,6 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     path = setting(ctx, cfg, "path", path)
     layout = setting(ctx, cfg, "layout", layout)
     history_table = setting(ctx, cfg, "history_table", history_table)
-    resolved = resolve_dsn(dsn)
-    if resolved is None:
-        typer.echo("lockwise: error: no database given: pass --dsn or set DATABASE_URL",
-                   err=True)
-        raise typer.Exit(EXIT_INPUT)
     table = history_table_named(history_table)
     if not path.exists():
         error = missing_path_error(path)
@@ -179,8 +178,33 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
             raise typer.Exit(EXIT_INPUT)
         seen[identity] = m.path
     # The gate of `apply` judges with the rules lint uses.
-    rules_dirs = tuple(setting(ctx, cfg, "rules_dir", None) or ())
+    rules_dirs = tuple(gate_rules_dirs or setting(ctx, cfg, "rules_dir", None) or ())
+    if gate_rules_dirs is not None:
+        _check_gate_rules(rules_dirs, cfg)
+    # Last: every local input above is checked without a database, so a user with none at
+    # hand (or one that is down) learns first what they can fix here.
+    resolved = resolve_dsn(dsn)
+    if resolved is None:
+        typer.echo("lockwise: error: no database given: pass --dsn or set DATABASE_URL",
+                   err=True)
+        raise typer.Exit(EXIT_INPUT)
     return resolved, migrations, ExecOptions(table=table, rules_dirs=rules_dirs, config=cfg)
+
+
+def _check_gate_rules(rules_dirs: tuple[Path, ...], config: Config | None) -> None:
+    """Reads the gate's rules (the shipped ones and the `--rules-dir` folders) and checks the
+    config's `select` and `ignore` against them, as `lockwise lint` does, before connecting:
+    found by the gate, a missing folder came after the connection, and a misspelt rule in
+    `select` gated with no rule of it. Exits 2 on a problem."""
+    from lockwise.graph.model import CONFLICT_TITLES
+    from lockwise.rules.loader import load_rules, rule_names
+
+    try:
+        ids, tags = rule_names(load_rules(rules_dirs))
+        if config is not None:
+            config.check_rule_names(ids, tags, CONFLICT_TITLES)
+    except InputError as exc:
+        fail_input(exc)
 
 
 def _run(dsn: str, action: Callable[[], int]) -> None:
@@ -256,7 +280,8 @@ def apply(
     from lockwise.core.types import Safety
     from lockwise.executor import runner
 
-    url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
+    url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file,
+                                        gate_rules_dirs=rules_dir or [])
     if options.config is not None:
         allow_out_of_order = setting(ctx, options.config, "allow_out_of_order",
                                      allow_out_of_order)
@@ -269,8 +294,6 @@ def apply(
     options.retries = retries
     options.retry_delay = retry_delay
     options.drop_invalid = drop_invalid
-    if rules_dir:  # else the config's, set by _prepare
-        options.rules_dirs = tuple(rules_dir)
     _run(url, lambda: runner.apply(url, migrations, options, _console(url), to=to))
 
 

@@ -98,7 +98,13 @@ def fix(
         versions = VersionAllocator(migrations, [p.report for p in planned])
         for p in planned:
             reason = p.unrewritable
-            if p.plan is not None:
+            if p.plan is not None and not p.plan.fixed_rules:
+                # Each rewrite declined: the file would only gain a header (a second one, on
+                # a first run's output), so it is left as it is, with the reasons.
+                unrewritable += [f"{p.report.migration.path}: "
+                                 f"{'' if note.startswith('not rewritten') else 'note: '}{note}"
+                                 for note in dict.fromkeys(p.plan.notes)]
+            elif p.plan is not None:
                 try:
                     files, notes = render_plan(p.plan, versions)
                     outputs.append((p.plan, files, notes))

@@ -50,7 +50,10 @@ def _progress(number: int, total: int, migration: Any) -> None:
 def verify(
     ctx: typer.Context,
     path: Annotated[Path | None, typer.Argument(
-        help="Migration directory, or one migration file (default: current directory).",
+        help="Migration directory (every migration verified), or one migration file (it and "
+             "every migration before it verified up, down and up, not it alone as trace does; "
+             "the ones after it not run; with --preflight, it alone checked). Default: current "
+             "directory.",
         readable=False)] = None,
     dsn: Annotated[str | None, typer.Option(
         help="Connection URL of a scratch database to use instead of the embedded server; "
@@ -131,8 +134,9 @@ def _trace_format(value: str) -> str:
 def trace(
     ctx: typer.Context,
     path: Annotated[Path | None, typer.Argument(
-        help="Migration directory (every migration traced), or one migration file (the ones "
-             "before it applied first, untraced). Default: current directory.",
+        help="Migration directory (every migration traced), or one migration file (it alone "
+             "traced, after the ones before it are applied untraced, unlike verify, which "
+             "verifies them too; the ones after it not run). Default: current directory.",
         readable=False)] = None,
     dsn: Annotated[str | None, typer.Option(
         help="Connection URL of an empty scratch database to use instead of the embedded "
@@ -232,7 +236,8 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
 
 def _up_to_last_named(migrations: list, only: set[str] | None) -> list:
     """The migrations up to the last one named: the ones before it are needed, the ones after
-    it are not."""
+    it are not. verify runs each of these up, down and up in turn and reports on each (one
+    that fails stops the run before the file named); trace traces only those named."""
     from lockwise.options import named_in
 
     if only is None:

@@ -716,6 +716,7 @@ def _classify(e: _Estimator) -> None:
             e.query_fill(a.kind, table, sources)
             handled.update(sources)
     # A scan repeated for each row changed: as many passes as rows, which no pass stands for.
+    from lockwise.effects.postgres.builder import SCAN_ENDS_AT_A_ROW
     from lockwise.effects.postgres.queries import FOR_EACH_ROW
 
     repeated = [t for t, why in effect.scans.items() if why.startswith(FOR_EACH_ROW)]
@@ -724,9 +725,11 @@ def _classify(e: _Estimator) -> None:
                             "statement changes (no index serves the foreign key): not "
                             "estimated")
     # Remaining scans: validation passes (ALTER TABLE checks all new constraints in one pass).
+    # One that ends at the first row costs nothing: the statement fails there.
     for table, why in sorted(effect.scans.items()):
         if table in handled or table in effect.rewrites or why.startswith(
-                ("index build", "index rebuild", "foreign key validation", "partition bound")):
+                ("index build", "index rebuild", "foreign key validation", "partition bound",
+                 SCAN_ENDS_AT_A_ROW)):
             continue
         e.full_scan(table, is_new.get(table, False), why)
 

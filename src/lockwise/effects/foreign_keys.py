@@ -141,6 +141,15 @@ def foreign_key_sql(con: Constraint, like: str, qualified: bool) -> str:
     return " ".join([*parts, "NOT VALID"])
 
 
+def leaf_constraint_names(catalog: Catalog, leaves: Iterable[str],
+                          ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each leaf partition with the names of its constraints: the server refuses a second
+    constraint under one of them (`already exists`), so the key added to each leaf before
+    PostgreSQL 18 cannot take it."""
+    return tuple((leaf, tuple(sorted(t.constraints)) if (t := catalog.tables.get(leaf)) else ())
+                 for leaf in leaves)
+
+
 def partition_key_steps(parts: Sequence[str], table_sql: str, name: str, not_valid_sql: str,
                         valid_sql: str) -> tuple[list[str], list[str], list[str]]:
     """A foreign key of a partitioned table added without a long lock where the server

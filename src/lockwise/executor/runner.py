@@ -1323,8 +1323,10 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
             for v in no_down:
                 where = v.migration.path if v.migration else f"version {v.version}"
                 console.warn(f"lockwise: error: {where} has no down migration")
+            # Nothing ran and the fix is a file: an input error, not the failed migration
+            # (exit 1) that a deploy script would send to `repair`.
             raise ExecutorError("refusing to roll back: every migration to undo needs a down "
-                                "file; nothing was rolled back")
+                                "file; nothing was rolled back", EXIT_INPUT)
         pg_version = _server_major(runner.conn)
         plans = []
         for v in targets:

@@ -39,6 +39,12 @@ def statement_alternative(rule_id: str, sql: str, facts: dict,
         pieces = rewrite(sql, {rule_id}, facts, tree)
     except Unprintable:
         return None
+    if pieces is not None and not pieces.rewritten() and pieces.outline is not None:
+        # fix leaves the statement as written, for the reason given first; the outline is
+        # what it would write with the names it lacks
+        reasons = "\n".join(f"-- lockwise fix leaves it as written: {why}"
+                            for why in pieces.declined)
+        return Alternative(f"{reasons}\n{alternative_text(pieces.outline)}", None)
     if pieces is None or not pieces.rewritten():
         return None
     statements = pieces.in_order()

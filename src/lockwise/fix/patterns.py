@@ -63,6 +63,9 @@ class Pieces:
     moved_drops: list = field(default_factory=list)
     #: Why a part of the statement that has a finding was left as written.
     declined: list[str] = field(default_factory=list)
+    #: What lint offers for a declined part whose steps lockwise can write but for names it
+    #: does not know (stand-ins in their place); fix leaves the statement as written.
+    outline: Pieces | None = None
     #: The parse tree of a statement written here, by its text, as `parse_sql` would give it
     #: (without node locations), where the rewrite made it from the statement's own tree:
     #: lint asks what its alternative does without parsing the alternative again. Not
@@ -1068,6 +1071,13 @@ def _validate_later(table_sql: str, name: str, pieces: Pieces) -> None:
     pieces.at(0).append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_ident(name)}")
 
 
+def _partitioned_key(facts: dict) -> tuple[str, tuple[str, ...], tuple]:
+    """What the per-partition rewrite of a partitioned table's foreign key reads of the
+    action adding it: the table, its leaf partitions, their constraints' names."""
+    return (facts.get("table") or "", tuple(facts.get("fk_leaf_partitions") or ()),
+            tuple(facts.get("fk_leaf_constraint_names") or ()))
+
+
 def statement_facts(actions: Iterable[Action]) -> dict:
     """What `rewrite` needs to know of a statement from the effect model: the facts of the
     column it changes or renames (old type, nullability, indexes) and the name of each
@@ -1081,8 +1091,9 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     rewriting: list[str] | None = None  # ADD COLUMN's columns that rewrite the table
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
     type_changes: dict[str, dict] = {}  # each ALTER COLUMN TYPE's column -> its facts
-    # a partitioned table's foreign key's name -> the table and its leaf partitions
-    partitioned_keys: dict[str, tuple[str, tuple[str, ...]]] = {}
+    # a partitioned table's foreign key's name -> the table, its leaf partitions and their
+    # constraints' names (`leaf_constraint_names`)
+    partitioned_keys: dict[str, tuple[str, tuple[str, ...], tuple]] = {}
     elsewhere = False  # the table's rows are (also) in partitions or children
     children: tuple[str, ...] = ()  # its inheritance children
     for action in actions:
@@ -1098,8 +1109,8 @@ def statement_facts(actions: Iterable[Action]) -> dict:
             names.append(action.facts.get("constraint") or "")
             if action.facts.get("constraint_type") == "foreign" and \
                     action.facts.get("partitioned_table"):
-                partitioned_keys[action.facts.get("constraint") or ""] = (
-                    action.facts.get("table") or "", action.facts.get("fk_leaf_partitions") or ())
+                partitioned_keys[action.facts.get("constraint") or ""] = _partitioned_key(
+                    action.facts)
         elif action.kind == "add_column":
             rewriting = rewriting or []
             if action.facts.get("rewrites"):
@@ -1112,8 +1123,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
                 if action.facts.get("partitioned_table"):
                     partitioned_keys.update(dict.fromkeys(
                         action.facts["scanning_constraint_names"],
-                        (action.facts.get("table") or "",
-                         action.facts.get("fk_leaf_partitions") or ())))
+                        _partitioned_key(action.facts)))
         elif action.kind == "set_not_null":
             checks[action.facts.get("column")] = action.facts.get("not_null_check")
             if action.facts.get("not_valid_not_null"):
@@ -1340,7 +1350,7 @@ def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: P
     if _NOT_VALID_RULES.get(kind) in rules and not con.skip_validation:
         if kind == "CONSTR_FOREIGN" and _by_partition(facts):
             name = con.conname or default_name
-            if not _partitions_known(stmt, name, facts, pieces):
+            if not _partitions_known(stmt, name, facts, pieces, cmd):
                 return False
             _foreign_key_by_partition(stmt, cmd, name, facts, pieces)
             return True
@@ -1365,36 +1375,57 @@ def _by_partition(facts: dict) -> bool:
     return bool(facts.get("partitioned_keys")) and _pg_version(facts) < 18
 
 
-def _partitions_known(stmt, name: str, facts: dict, pieces: Pieces) -> bool:
+def _partitions_known(stmt, name: str, facts: dict, pieces: Pieces, cmd=None) -> bool:
     """Whether the catalog knows the leaf partitions of the partitioned table that foreign
-    key `name` is added to; else why it is left as written (in `pieces.declined`)."""
-    if name and (facts.get("partitioned_keys") or {}).get(name, ("", ()))[1]:
+    key `name` is added to, none of which has a constraint of that name already; else why it
+    is left as written (in `pieces.declined`), and, for
+    key `cmd` (ADD CONSTRAINT), its steps with a stand-in for the partitions (in
+    `pieces.outline`): the server refuses the NOT VALID key on the table itself."""
+    _, leaves, leaf_names = (facts.get("partitioned_keys") or {}).get(name, ("", (), ()))
+    taken = [leaf for leaf, names in leaf_names if name in names]
+    if name and leaves and not taken:
         return True
-    pieces.declined.append(
-        f"{_table_sql(stmt.relation)} is partitioned and PostgreSQL before 18 refuses NOT "
-        "VALID on its foreign key: add the key NOT VALID to each partition, VALIDATE "
-        "CONSTRAINT each in a later migration, then add it to the table, which takes them "
-        "over without reading them (lockwise knows none of its partitions)")
+    if taken:
+        has = "has a constraint" if len(taken) == 1 else "have constraints"
+        pieces.declined.append(
+            f"{', '.join(taken)} already {has} named {name}, and the server refuses a "
+            "second one (already exists): rename that constraint first, then add the key NOT "
+            "VALID to each partition, VALIDATE CONSTRAINT each in a later migration, then add "
+            "it to the table")
+    else:
+        pieces.declined.append(
+            f"{_table_sql(stmt.relation)} is partitioned and PostgreSQL before 18 refuses NOT "
+            "VALID on its foreign key: add the key NOT VALID to each partition, VALIDATE "
+            "CONSTRAINT each in a later migration, then add it to the table, which takes them "
+            "over without reading them (lockwise knows none of its partitions)")
+    if cmd is not None and name:
+        pieces.outline = Pieces()
+        _foreign_key_by_partition(
+            stmt, cmd, name, facts, pieces.outline,
+            None if leaves else [quote_ident(f"<each partition of {stmt.relation.relname}>")])
     return False
 
 
-def _foreign_key_by_partition(stmt, cmd, name: str, facts: dict, pieces: Pieces) -> None:
+def _foreign_key_by_partition(stmt, cmd, name: str, facts: dict, pieces: Pieces,
+                              parts: list[str] | None = None) -> None:
     """Before PostgreSQL 18, foreign key `cmd` (ADD CONSTRAINT) of a partitioned table, named
-    `name`, whose partitions the catalog knows (`_partitions_known`): added NOT VALID to each
-    leaf partition, validated there in the next migration, and then added to the table as
-    written, which takes the partitions' validated keys over without reading them (checked
-    on the server); the keys keep the name the table's gives its clones."""
+    `name`: added NOT VALID to each leaf partition (`parts`, SQL; by default those the
+    catalog knows, see `_partitions_known`), validated there in the next migration, and then
+    added to the table as written, which takes the partitions' validated keys over without
+    reading them (checked on the server); the keys keep the name the table's gives its
+    clones."""
     from lockwise.effects.foreign_keys import partition_key_steps
 
     con = cmd.def_
-    table, leaves = facts["partitioned_keys"][name]
     con.conname = name
     valid = _sql(con)
     con.skip_validation = True
     con.initially_valid = False
-    # (one in another schema than the table: qualified, the table's search path need not
-    # find it)
-    parts = [relation_sql(leaf, table, bool(stmt.relation.schemaname)) for leaf in leaves]
+    if parts is None:
+        # (one in another schema than the table: qualified, the table's search path need not
+        # find it)
+        table, leaves, _ = facts["partitioned_keys"][name]
+        parts = [relation_sql(leaf, table, bool(stmt.relation.schemaname)) for leaf in leaves]
     keys, validated, whole = partition_key_steps(parts, _table_sql(stmt.relation), name,
                                                  _sql(con), valid)
     pieces.main.extend(keys)

@@ -119,9 +119,19 @@ def _validations_first(phase: list[str]) -> list[str]:
     return [q for q in phase if validates(q)] + [q for q in phase if not validates(q)]
 
 
+def _code(sql: str) -> str:
+    """The statement without the comments before it (its own, a step header)."""
+    code = sql.lstrip()
+    while code.startswith(("--", "/*")):
+        end = code.find("\n") + 1 if code.startswith("--") else code.find("*/") + 2
+        if end <= 1:
+            return ""
+        code = code[end:].lstrip()
+    return code
+
+
 def _is_setting(sql: str) -> bool:
-    code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
-    return code.lstrip().upper().startswith(("SET ", "RESET "))
+    return _code(sql).upper().startswith(("SET ", "RESET "))
 
 
 def _transactional_step(statements: list[str], lock_timeout: str, wrapped: bool,
@@ -133,7 +143,9 @@ def _transactional_step(statements: list[str], lock_timeout: str, wrapped: bool,
     halfway leaves half the step committed; unless a statement of the step refuses to run in a
     transaction block, and then the timeout is set for the session.
     """
-    if not any(s.lstrip().upper().startswith(("SET LOCAL LOCK_TIMEOUT", "SET LOCK_TIMEOUT"))
+    # The comments before a statement travel with it: a first run's step header stands before
+    # the SET LOCAL it wrote.
+    if not any(_code(s).upper().startswith(("SET LOCAL LOCK_TIMEOUT", "SET LOCK_TIMEOUT"))
                for s in statements[:3]):
         scope = "SET LOCAL" if wrapped or transactional else "SET"
         statements = [f"{scope} lock_timeout = {quote_literal(lock_timeout)}", *statements]
@@ -142,14 +154,19 @@ def _transactional_step(statements: list[str], lock_timeout: str, wrapped: bool,
     return ["BEGIN", *statements, "COMMIT"]
 
 
-def _touched_later(report: MigrationReport) -> list[frozenset[str]]:
-    """For each statement, the objects the statements after it change, read or write."""
+def acts_on(effect: Effect) -> frozenset[str]:
+    """The objects a statement changes, reads, writes or drops."""
+    return frozenset(effect.alters | effect.reads | effect.writes | effect.drops)
+
+
+def _touched_later(report: MigrationReport, after: frozenset[str]) -> list[frozenset[str]]:
+    """For each statement, the objects the statements after it change, read or write, with
+    `after`: what later migrations of the same change do."""
     out: list[frozenset[str]] = []
-    later: frozenset[str] = frozenset()
+    later = after
     for s in reversed(report.statements):
         out.append(later)
-        e = s.effect
-        later = later | e.alters | e.reads | e.writes | e.drops
+        later = later | acts_on(s.effect)
     return out[::-1]
 
 
@@ -198,7 +215,8 @@ def _mentions(sql: str, names: list[str]) -> bool:
 def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
              wrapped: bool | None = None,
              pg_version: int = DEFAULT_PG_VERSION,
-             templates: str = "substitute") -> FixPlan | None:
+             templates: str = "substitute",
+             touched_after: frozenset[str] = frozenset()) -> FixPlan | None:
     """The safe sequence for one migration, or None when nothing in it has a mechanical fix.
     Raises Unrewritable when the file holds text the rewrite would lose.
 
@@ -207,7 +225,9 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     they stay in place (splitting the migration) when a later statement names what they build.
     `wrapped`: whether the migration tool runs each migration in a transaction (None: as lint
     assumes for the migration's layout); `pg_version`: the target server's (before 12, NOT
-    NULL through a CHECK keeps the CHECK); `templates`: the mode it was linted in. The
+    NULL through a CHECK keeps the CHECK); `templates`: the mode it was linted in;
+    `touched_after`: what the statements of the same change in later migrations (the steps a
+    previous fix made of it) change, read or write. The
     original file keeps its own setting: a migration
     marked to run without a transaction still is, and its first step brings BEGIN/COMMIT.
     """
@@ -284,7 +304,7 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     #: What a deferred step creates or changes: a later change of one comes after it.
     changed_deferred: set[str] = set()
 
-    touched_later = _touched_later(report)
+    touched_later = _touched_later(report, touched_after)
     carried = ""  # the comments of a dropped BEGIN / COMMIT
     for position, s in enumerate(report.statements):
         rules = {f.rule for f in s.findings}

@@ -21,8 +21,15 @@ from lockwise.catalog.model import Catalog
 from lockwise.core.types import Migration, MigrationReport, Safety
 from lockwise.effects.versions import DEFAULT_PG_VERSION
 from lockwise.fix import FIXABLE
-from lockwise.fix.plan import DEFAULT_LOCK_TIMEOUT, FixPlan, Part, Unrewritable, plan_fix
-from lockwise.fix.write import terminated
+from lockwise.fix.plan import (
+    DEFAULT_LOCK_TIMEOUT,
+    FixPlan,
+    Part,
+    Unrewritable,
+    acts_on,
+    plan_fix,
+)
+from lockwise.fix.write import step_of, terminated
 from lockwise.lint import analyze_migration, lint_migrations, rule_index
 from lockwise.options import LintOptions
 from lockwise.rules.engine import RuleIndex
@@ -174,10 +181,13 @@ def plan_migrations(migrations: Sequence[Migration], options: LintOptions,
         reports = apply_overrides(reports, config,
                                   rule_tags(load_rules(options.rules_dirs, examples=False)))
     out: list[Planned] = []
+    sequences = _later_steps_touch(reports)
     for report in reports:
         try:
             out.append(Planned(report, plan_fix(report, lock_timeout, pg_version=pg_version,
-                                                templates=options.templates)))
+                                                templates=options.templates,
+                                                touched_after=sequences.get(id(report),
+                                                                            frozenset()))))
         except Unrewritable as exc:
             out.append(Planned(report, unrewritable=str(exc)))
     # Only the original's statements run elsewhere than they were written for: the steps the
@@ -186,6 +196,24 @@ def plan_migrations(migrations: Sequence[Migration], options: LintOptions,
              if p.plan and any(part.original for part in p.plan.parts[1:])}
     if split:
         _settle_all(migrations, split, options, new_databases, lock_timeout, pg_version)
+    return out
+
+
+def _later_steps_touch(reports: Sequence[MigrationReport]) -> dict[int, frozenset[str]]:
+    """For the first step of each sequence a previous `fix --write` made (by `id` of its
+    report), what its later steps change, read or write: statements of the same original
+    migration, which a second run must weigh as the first did (a type change the first run
+    left because a later statement changes its column stays left)."""
+    steps = [step_of(r.migration.up_sql) for r in reports]
+    out: dict[int, frozenset[str]] = {}
+    for i, (report, step) in enumerate(zip(reports, steps, strict=True)):
+        if step is None or step[0] != 1 or step[2] != report.migration.id:
+            continue
+        objects: set[str] = set()
+        for later, later_step in zip(reports[i + 1:], steps[i + 1:], strict=True):
+            if later_step is not None and later_step[1:] == step[1:] and later_step[0] > 1:
+                objects.update(*(acts_on(s.effect) for s in later.statements))
+        out[id(report)] = frozenset(objects)
     return out
 
 

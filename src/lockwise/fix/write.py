@@ -189,6 +189,18 @@ def _in_block(sql: str, prefix: str | None) -> str:
     return f"{prefix} StatementBegin\n{terminated(sql)}\n{prefix} StatementEnd"
 
 
+#: The first line fix writes in each step (after a layout's markers): which step of which
+#: original migration's sequence it is.
+_STEP_HEADER = re.compile(r"^-- lockwise fix: step (\d+) of (\d+) of (.+?): ", re.M)
+
+
+def step_of(up_sql: str) -> tuple[int, int, str] | None:
+    """(step, steps, original migration id) of a migration `fix` wrote, None for another."""
+    # The header comes before any statement: only the first lines are searched.
+    found = _STEP_HEADER.search(up_sql, 0, 1000)
+    return None if found is None else (int(found[1]), int(found[2]), found[3])
+
+
 def _body(plan: FixPlan, part: Part, index: int, layout: str, down: str | None = None) -> str:
     """One migration file of the plan; `down`: the down section it keeps (sectioned layouts)."""
     total = len(plan.parts)

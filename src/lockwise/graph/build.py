@@ -1327,11 +1327,13 @@ class _Builder:
 
     def _branch_conflicts(self, branch: BranchInfo) -> None:
         newest = branch.applied_newest
+        line, column = branch.applied_newest_at or (None, None)
         for key in sorted(branch.branch_new, key=self.index.__getitem__):
             m = self.by_key[key]
             if newest is not None and not m.repeatable and m.sort_key < newest.sort_key:
                 self.conflict("out-of-order", [Location(key, str(m.path)),
-                                               Location(newest.id, str(newest.path))],
+                                               Location(newest.id, str(newest.path), line,
+                                                        column)],
                               f"version:{m.version}",
                               f"new migration {m.id} sorts before {newest.id}, already on "
                               f"{branch.ref}: runners that apply in version order skip or "

@@ -33,13 +33,15 @@ class BranchInfo:
 
     `branch_new` and `base_new` are node keys of the merged history: migrations added on the
     branch, and migrations added on the base since the branch point. `applied_newest` is the
-    newest migration already on the base (or applied), against which new ones must sort after.
+    newest migration already on the base (or applied), against which new ones must sort after;
+    `applied_newest_at` the line and column of its entry in an `--applied` file.
     """
 
     ref: str
     branch_new: frozenset[str]
     base_new: frozenset[str] = frozenset()
     applied_newest: Migration | None = None
+    applied_newest_at: tuple[int, int] | None = None
 
 
 def _git(args: list[str], cwd: Path) -> str:
@@ -228,7 +230,8 @@ def applied_history(migrations: list[Migration], applied_file: Path) -> BranchIn
 
     text = read_sql_file(applied_file)
     layout = migrations[0].layout if migrations else ""
-    applied = set()
+    # Each version's first entry: a conflict with the newest points at its line and column.
+    applied: dict[str, tuple[int, int]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         version = line.strip()
         if not version or version.startswith("#"):
@@ -239,7 +242,7 @@ def applied_history(migrations: list[Migration], applied_file: Path) -> BranchIn
         if layout != "sqitch" and not runner_records(version, layout):
             raise InputError(f"{version!r} is not a version {layout} records (one version "
                              "per line, as its history table holds them)", applied_file, number)
-        applied.add(version)
+        applied.setdefault(version, (number, len(line) - len(line.lstrip()) + 1))
     if not applied:
         raise InputError("no applied versions in the file", applied_file)
     newest = max(applied, key=version_key)
@@ -251,7 +254,7 @@ def applied_history(migrations: list[Migration], applied_file: Path) -> BranchIn
     marker = Migration(version=newest, name="", path=applied_file, up_sql="",
                        sort_key=version_key(newest))
     return BranchInfo(ref=f"the applied history ({applied_file})", branch_new=new,
-                      applied_newest=marker)
+                      applied_newest=marker, applied_newest_at=applied[newest])
 
 
 @dataclass(slots=True)

@@ -252,6 +252,12 @@ def rule_tags(rules: Iterable[Rule]) -> dict[str, tuple[str, ...]]:
     return {r.id: tuple(r.tags) for r in rules}
 
 
+def rule_names(rules: Iterable[Rule]) -> tuple[set[str], set[str]]:
+    """The rule ids and the tags of `rules`: what a `select` or `ignore` may name."""
+    rules = tuple(rules)
+    return {r.id for r in rules}, {t for r in rules for t in r.tags}
+
+
 @lru_cache(maxsize=8)
 def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tuple[Rule, ...]:
     """The shipped catalog plus the rules in `directories`; a later rule with the same id wins.

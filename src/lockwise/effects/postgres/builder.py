@@ -29,6 +29,17 @@ from lockwise.parse.quoting import quote_ident, relation_sql
 
 L = LockMode
 
+#: How the reason of a scan that ends at the table's first live row begins: the statement
+#: fails there (ADD COLUMN ... NOT NULL without a default, checked on the server: one row
+#: read of 50,000). It reads at length only a table with no live row and many dead ones.
+SCAN_ENDS_AT_A_ROW = "until the first row"
+
+
+def long_scans(effect: Effect) -> list[str]:
+    """The relations `effect` reads whose scan lasts as long as the table is large: not those
+    that end at the first row (`SCAN_ENDS_AT_A_ROW`)."""
+    return [rel for rel, why in effect.scans.items() if not why.startswith(SCAN_ENDS_AT_A_ROW)]
+
 
 @dataclass(slots=True)
 class Builder:

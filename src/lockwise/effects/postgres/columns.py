@@ -14,7 +14,12 @@ from lockwise.catalog.replay import (
     not_null_name,
     owned_sequence,
 )
-from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
+from lockwise.effects.foreign_keys import (
+    Key,
+    keys_written,
+    leaf_constraint_names,
+    refused_reference,
+)
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     JoinedSql,
@@ -37,6 +42,7 @@ from lockwise.effects.partitions import (
     range_var_tree,
 )
 from lockwise.effects.postgres.builder import (
+    SCAN_ENDS_AT_A_ROW,
     Builder,
     L,
     already_exists,
@@ -285,7 +291,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if rewrite_why:
         b.rewrite(table, rewrite_why)
     elif facts["not_null"] and not facts["has_default"]:
-        b.scan(table, "NOT NULL without a default: fails unless the table is empty")
+        b.scan(table, f"{SCAN_ENDS_AT_A_ROW}: a NOT NULL column without a default fails "
+                      "there, so only an empty table passes")
         facts["stand_in_default_sql"] = _stand_in_constant_sql(b.ctx.catalog, facts["type"],
                                                                facts["array"])
     # Inline constraints that make the command read every existing row (checked against the
@@ -321,6 +328,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         known = b.ctx.catalog.tables.get(table)
         facts["partitioned_table"] = known is not None and known.kind == "partitioned"
         facts["fk_leaf_partitions"] = b.ctx.catalog.leaf_partitions(table)
+        facts["fk_leaf_constraint_names"] = leaf_constraint_names(
+            b.ctx.catalog, facts["fk_leaf_partitions"])
     b.creates.add(f"column:{table}.{facts['column']}")
     # A generated expression or an inline CHECK over other columns depends on them.
     b.reads.update(f"column:{table}.{c}" for c in columns_read(

@@ -15,7 +15,11 @@ from lockwise.catalog.replay import (
     not_null_name,
     refused_inherited,
 )
-from lockwise.effects.foreign_keys import foreign_key_sql, partition_key_steps
+from lockwise.effects.foreign_keys import (
+    foreign_key_sql,
+    leaf_constraint_names,
+    partition_key_steps,
+)
 from lockwise.effects.nodes import (
     PrintedSql,
     columns_read,
@@ -528,6 +532,7 @@ def _partition_keys_facts(catalog: Catalog, table: str, con: dict, base: dict) -
     leaves = catalog.leaf_partitions(table)
     # (a sub-partitioned partition the recursion reaches takes its leaves' keys over too)
     return {"fk_leaf_partitions": () if base.get("recursed_from") else leaves,
+            "fk_leaf_constraint_names": leaf_constraint_names(catalog, leaves),
             "checked_on_partitions": bool(leaves) and all(
                 (equal := _equal_foreign_key(catalog, leaf, con)) is not None and equal.validated
                 for leaf in leaves)}

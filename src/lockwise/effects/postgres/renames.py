@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lockwise.catalog.model import Index
 from lockwise.effects.nodes import (
     object_name,
     range_var,
@@ -92,6 +93,7 @@ def rename(b: Builder, stmt: dict) -> None:
                 stmt.get("subname", ""))
             b.act("rename_constraint", base, constraint=stmt.get("subname", ""),
                   new_name=new, name=f"constraint {stmt.get('subname', '')} on {table}",
+                  name_used_by_text=name_used_by(con.kind if con is not None else "?"),
                   # an index-backed one renames its index too: a relation name
                   **already_exists(constraint_name_taken(
                       b, table, new, con.kind if con is not None else "", "")))
@@ -119,6 +121,7 @@ def rename(b: Builder, stmt: dict) -> None:
             b.lock(rel, L.ACCESS_EXCLUSIVE)
         b.act("rename_trigger", table=table, trigger=stmt.get("subname", ""), new_name=new,
               name=f"trigger {stmt.get('subname', '')} on {table}",
+              name_used_by_text=name_used_by("trigger"),
               table_is_new=b.ctx.table_is_new(table))
     else:
         taken: dict = {}
@@ -127,8 +130,14 @@ def rename(b: Builder, stmt: dict) -> None:
             b.lock(seq, L.ACCESS_EXCLUSIVE)
             # Relations share one namespace per schema; a sequence has no row type, so an
             # enum's or domain's name is free for it (checked on the server).
-            taken = already_exists(name_taken(b, f"{seq.split('.', 1)[0]}.{new}",
-                                              row_type=False))
+            table, column = _sequence_owner(b, seq)
+            taken = {**already_exists(name_taken(b, f"{seq.split('.', 1)[0]}.{new}",
+                                                 row_type=False)),
+                     "sequence_owned": bool(table), "sequence_owned_by": f"{table}.{column}"
+                     if table else "",
+                     # made with its column, earlier in the migration: no code names it yet
+                     "sequence_owner_is_new": bool(table) and (
+                         b.ctx.table_is_new(table) or b.ctx.column_is_new(table, column))}
         if rtype in ("OBJECT_POLICY", "OBJECT_RULE"):
             # Renamed in its table's catalog rows, under ACCESS EXCLUSIVE as CREATE POLICY and
             # DROP RULE take it (checked on the server).
@@ -167,10 +176,61 @@ def _rename_index(b: Builder, index: str, new: str, exclusive: bool) -> None:
     b.creates.add(f"index:{index.split('.', 1)[0]}.{new}")
     b.act("rename_index", index=index, new_name=new, table=idx.table if idx else "",
           name=f"index {index}", index_access_exclusive=exclusive,
+          name_used_by_text=name_used_by(_index_kind(b, idx)),
           table_is_new=bool(idx) and b.ctx.table_is_new(idx.table),
           # an index has no row type: a type's name is free for it
           **already_exists(name_taken(b, f"{index.split('.', 1)[0]}.{new}",
                                       row_type=False)))
+
+
+#: What names an object of each kind, which a rename breaks: ON CONFLICT ON CONSTRAINT takes
+#: only a UNIQUE, PRIMARY KEY or EXCLUDE constraint's name (an index of its own is not a
+#: constraint; an EXCLUDE one only with DO NOTHING), and a violation's error names the
+#: constraint, or the unique index of its own, it broke (its constraint_name field). "?":
+#: a kind the catalog does not know.
+_NAME_USED_BY = {
+    "primary": "INSERT ... ON CONFLICT ON CONSTRAINT, error handling keyed on the constraint "
+               "name, index hints, later migrations",
+    "exclude": "INSERT ... ON CONFLICT ON CONSTRAINT ... DO NOTHING, error handling keyed on "
+               "the constraint name, index hints, later migrations",
+    "foreign": "error handling keyed on the constraint name in its violations, later "
+               "migrations that drop or validate it",
+    "unique index": "error handling keyed on the index name in its unique violations, index "
+                    "hints, later migrations",
+    "index": "index hints, monitoring queries, later migrations that drop or alter it",
+    "trigger": "later migrations and scripts that drop, enable or disable it by name",
+    "?": "error handling keyed on the constraint name, later migrations, and INSERT ... ON "
+         "CONFLICT ON CONSTRAINT, if it is a UNIQUE, PRIMARY KEY or EXCLUDE constraint",
+    "index?": "index hints, later migrations, and INSERT ... ON CONFLICT ON CONSTRAINT, if it "
+              "is a UNIQUE, PRIMARY KEY or EXCLUDE constraint's index",
+}
+_NAME_USED_BY["unique"] = _NAME_USED_BY["primary"]
+_NAME_USED_BY["check"] = _NAME_USED_BY["foreign"]
+
+
+def name_used_by(kind: str) -> str:
+    """The code that names a renamed object of `kind` (a constraint's kind, "index", "unique
+    index", "trigger", or "?" / "index?" when unknown), which must change with the rename."""
+    return _NAME_USED_BY.get(kind, _NAME_USED_BY["?"])
+
+
+def _sequence_owner(b: Builder, sequence: str) -> tuple[str, str]:
+    """The table and column `sequence` goes with: a serial's, an identity's, or one it is
+    OWNED BY; ("", "") for a sequence of its own, or one the catalog does not know."""
+    for table in b.ctx.catalog.tables.values():
+        for column in table.columns:
+            if sequence in owned_sequences(b, table.name, (column,)):
+                return table.name, column
+    return "", ""
+
+
+def _index_kind(b: Builder, idx: Index | None) -> str:
+    """`idx`'s kind as `name_used_by` takes it: a constraint's index is renamed with its
+    constraint, and named as one."""
+    if idx is None:
+        return "index?"
+    con = b.ctx.catalog.index_constraint(idx)
+    return con.kind if con is not None else "unique index" if idx.unique else "index"
 
 
 def renamed_object(rtype: str, names: list[str], new: str, new_schema: str = "") -> dict:
