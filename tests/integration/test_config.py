@@ -393,3 +393,22 @@ def test_a_configured_file_that_cannot_be_read_names_the_config_key(project: Pat
     assert result.exit_code == 2, result.output
     assert f"lockwise.toml:2:1: config: `{key}`" in result.stderr, result.stderr
     assert "missing.json" in result.stderr and "no such file" in result.stderr
+
+
+@pytest.mark.parametrize("made", ["", "file"])
+def test_a_configured_rules_dir_that_is_no_folder_names_the_config_key(project: Path,
+                                                                       made: str) -> None:
+    """`rules_dir = "ops/rules"` that is missing (or a file) said only `ops/rules: no such file
+    or directory`: nothing on the command line names that folder, so the error says which
+    config key does, and where; given with --rules-dir, the path alone is the message."""
+    if made:
+        (project / "ops").mkdir()
+        (project / "ops" / "rules").write_text("")
+    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\n'
+                                           'rules_dir = "ops/rules"\n')
+    result = lint()
+    assert result.exit_code == 2, result.output
+    assert "lockwise.toml:2:1: config: `rules_dir` names " in result.stderr, result.stderr
+    assert "rules" in result.stderr and result.stdout == ""
+    flag = lint("--rules-dir", "ops/rules")
+    assert flag.exit_code == 2 and "lockwise.toml" not in flag.stderr, flag.stderr
