@@ -449,6 +449,10 @@ def lint(
             # beside lint (the requests say what changed now; reading the trees is slow).
             requests = base_requests(directories, histories, base, layout, only)
             only = {path for r in requests for path in r.changed}
+        if rules_dir and not given(ctx, "rules_dir"):
+            from lockwise.rules.loader import check_configured_rule_dirs
+
+            check_configured_rule_dirs(cfg, rules_dir)
         options = LintOptions(
             dialect=dialect.value, server_version=server_version,
             pg_version=pg_version, fail_on=threshold,

@@ -180,7 +180,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     # The gate of `apply` judges with the rules lint uses.
     rules_dirs = tuple(gate_rules_dirs or setting(ctx, cfg, "rules_dir", None) or ())
     if gate_rules_dirs is not None:
-        _check_gate_rules(rules_dirs, cfg)
+        _check_gate_rules(rules_dirs, cfg, configured=not gate_rules_dirs)
     # Last: every local input above is checked without a database, so a user with none at
     # hand (or one that is down) learns first what they can fix here.
     resolved = resolve_dsn(dsn)
@@ -191,15 +191,19 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     return resolved, migrations, ExecOptions(table=table, rules_dirs=rules_dirs, config=cfg)
 
 
-def _check_gate_rules(rules_dirs: tuple[Path, ...], config: Config | None) -> None:
+def _check_gate_rules(rules_dirs: tuple[Path, ...], config: Config | None,
+                      configured: bool) -> None:
     """Reads the gate's rules (the shipped ones and the `--rules-dir` folders) and checks the
     config's `select` and `ignore` against them, as `lockwise lint` does, before connecting:
     found by the gate, a missing folder came after the connection, and a misspelt rule in
-    `select` gated with no rule of it. Exits 2 on a problem."""
+    `select` gated with no rule of it. Exits 2 on a problem. `configured`: the folders are
+    the config's `rules_dir` (no `--rules-dir` given)."""
     from lockwise.graph.model import CONFLICT_TITLES
-    from lockwise.rules.loader import load_rules, rule_names
+    from lockwise.rules.loader import check_configured_rule_dirs, load_rules, rule_names
 
     try:
+        if configured and config is not None:  # `rules_dir` of the config: its error says so
+            check_configured_rule_dirs(config, rules_dirs)
         ids, tags = rule_names(load_rules(rules_dirs))
         if config is not None:
             config.check_rule_names(ids, tags, CONFLICT_TITLES)

@@ -22,6 +22,8 @@ from lockwise.parse.source import (
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from lockwise.config import Config
+
     # Imported where rules are built: a cached `lockwise lint` only needs rules_fingerprint.
     from lockwise.rules.example import Example
     from lockwise.rules.model import Rule
@@ -200,6 +202,22 @@ def _position(pattern: str, text: str) -> tuple[int, int]:
     return text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
 
 
+def check_rule_dir(directory: Path) -> None:
+    """Raises the InputError of a rules folder that is missing or is not a folder."""
+    if not directory.is_dir():
+        raise missing_path_error(directory) if not directory.exists() else \
+            path_error("not a directory: rules are read from a folder of rule files", directory)
+
+
+def check_configured_rule_dirs(config: Config, directories: Iterable[Path]) -> None:
+    """Checks the rules folders the config's `rules_dir` names before they are read (a lint
+    reads them only when its catalog is not cached), so that the error names that key and
+    its line: nothing on the command line names the folder."""
+    with config.reading("rules_dir"):
+        for directory in directories:
+            check_rule_dir(directory)
+
+
 def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[str, ...], str]:
     """The rule files of the shipped catalog and `directories`, and their fingerprint, which
     an edited rule changes: the shipped files' stamps (`cache.file_stamp`), and the content of
@@ -214,9 +232,7 @@ def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[str, ...], str]:
     parts: list[str] = []
     shipped = builtin_rules_dir()
     for directory in (shipped, *directories):
-        if not directory.is_dir():
-            raise missing_path_error(directory) if not directory.exists() else \
-                path_error("not a directory: --rules-dir names a folder of rule files", directory)
+        check_rule_dir(directory)
         # Each entry has its path already (`os.path.join` per file was a quarter of this).
         with os.scandir(str(directory)) as listing:
             entries = sorted((entry for entry in listing if entry.name.endswith(".toml")),
