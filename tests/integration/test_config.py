@@ -406,9 +406,9 @@ def test_a_configured_rules_dir_that_is_no_folder_names_the_config_key(project: 
         (project / "ops" / "rules").write_text("")
     (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\n'
                                            'rules_dir = "ops/rules"\n')
-    result = lint()
-    assert result.exit_code == 2, result.output
-    assert "lockwise.toml:2:1: config: `rules_dir` names " in result.stderr, result.stderr
-    assert "rules" in result.stderr and result.stdout == ""
+    for result in (lint(), run("rules"), run("explain", "drop-table")):
+        assert result.exit_code == 2, result.output
+        assert "lockwise.toml:2:1: config: `rules_dir` names " in result.stderr, result.stderr
+        assert "rules" in result.stderr and result.stdout == ""
     flag = lint("--rules-dir", "ops/rules")
     assert flag.exit_code == 2 and "lockwise.toml" not in flag.stderr, flag.stderr
