@@ -567,9 +567,18 @@ def _rule_dirs(ctx: typer.Context, rules_dir: list[Path] | None,
                config_file: Path | None) -> tuple[Path, ...]:
     """The rule folders of a command that reads rules only: --rules-dir, else the config's
     `rules_dir`, so a team rule lint reports is one `rules` and `explain` know."""
-    from lockwise.config import setting
+    from lockwise.config import given, setting
 
-    return tuple(setting(ctx, command_config(config_file), "rules_dir", rules_dir) or ())
+    cfg = command_config(config_file)
+    directories = tuple(setting(ctx, cfg, "rules_dir", rules_dir) or ())
+    if directories and not given(ctx, "rules_dir"):
+        from lockwise.rules.loader import check_configured_rule_dirs
+
+        try:
+            check_configured_rule_dirs(cfg, directories)
+        except InputError as exc:
+            fail_input(exc)
+    return directories
 
 
 @app.command("rules")
