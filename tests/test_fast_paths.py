@@ -347,7 +347,8 @@ def test_effect_facts_with_and_without_locks() -> None:
     assert effect_facts(none) == {
         "lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
         "read_under_access_exclusive_text": "",
-        "rewrites_table": False, "scans_table": False, "transactional": False,
+        "rewrites_table": False, "scans_table": False, "scans_at_length": False,
+        "transactional": False,
         "locks_text": "", "blocks_queries": False, "blocks_writes": False,
         "write_blocking_text": "", "queued_behind_text": ""}
     some = Effect((Action("alter_table"),), {"public.a": LockMode.ACCESS_EXCLUSIVE,
@@ -357,7 +358,8 @@ def test_effect_facts_with_and_without_locks() -> None:
     assert effect_facts(some) == {
         "lock": "AccessExclusiveLock", "takes_access_exclusive": True,
         "access_exclusive_text": "public.a, public.c", "read_under_access_exclusive_text": "",
-        "rewrites_table": True, "scans_table": False, "transactional": True,
+        "rewrites_table": True, "scans_table": False, "scans_at_length": False,
+        "transactional": True,
         "locks_text": "AccessExclusiveLock on public.a, ShareRowExclusiveLock on public.b, "
                       "AccessExclusiveLock on public.c",
         "blocks_queries": True, "blocks_writes": True,
