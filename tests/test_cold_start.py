@@ -95,11 +95,24 @@ def probe(tmp_path: Path, *args: str) -> dict:
     return json.loads(out.read_text())
 
 
+@pytest.fixture(scope="module")
+def bytecode() -> None:
+    """lockwise's modules byte-compiled, as an installed package has them. Compiling a module
+    from source allocates enough to start the collector: a checkout run with
+    PYTHONDONTWRITEBYTECODE (as CI's is) would otherwise compile every module in every run.
+    py_compile writes the files whatever that variable says; reading them is never off."""
+    import compileall
+
+    import lockwise
+
+    compileall.compile_dir(os.path.dirname(lockwise.__file__), quiet=1)
+
+
 def loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
     return [m for m in modules if any(m == n or m.startswith(n + ".") for n in names)]
 
 
-def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None:
+def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecode: None) -> None:
     (tmp_path / "0001_add_column.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
     first = probe(tmp_path, "lint", "0001_add_column.sql")
     assert first["code"] == 0
@@ -549,7 +562,7 @@ print(len(passes), gc.isenabled())
 
 @pytest.mark.parametrize(("before", "after"), [("enabled", "True"), ("disabled", "False")])
 def test_importing_lockwise_makes_no_collector_pass_and_leaves_it_as_found(
-        before: str, after: str) -> None:
+        before: str, after: str, bytecode: None) -> None:
     # `import lockwise` (the code store, typing, dataclasses with inspect and ast) makes
     # objects that live as long as the process: the collector's passes over them were 1.3% of
     # a one-file lint.
