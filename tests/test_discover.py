@@ -283,7 +283,7 @@ def test_nested_folders_of_tools_and_dependencies_are_not_read(tmp_path: Path) -
         (tmp_path / folder / name).write_text("CREATE TABLE t (id int);\n")
     assert [m.version for m in discover(tmp_path)] == ["v1", "v2"]
     # Named on the command line, a hidden folder is read.
-    assert [m.name for m in discover(tmp_path / ".git")] == ["hooks_x"]
+    assert [m.id for m in discover(tmp_path / ".git")] == ["hooks_x"]
 
 
 def _roots(path: Path) -> list[tuple[str, list[str]]]:
@@ -313,12 +313,11 @@ def test_a_monorepo_root_holds_one_history_per_migration_directory(tmp_path: Pat
     ({"0001_a.sql": "SELECT 1;", "extra/0002_b.sql": "SELECT 1;"}, [(".", ["0001_a"])]),
     # Folders that are all versions: one history, read through them.
     ({"v1.0/schema.sql": "SELECT 1;", "v1.1/more.sql": "SELECT 1;"},
-     [(".", ["v1.0_v1.0_schema", "v1.1_v1.1_more"])]),
+     [(".", ["v1.0_schema", "v1.1_more"])]),
     # A folder per migration, named by its version: one history, in version order.
     ({"0002_users/changes.sql": "SELECT 1;", "0001_init/schema.sql": "SELECT 1;",
       "0010_more/x.sql": "SELECT 1;"},
-     [(".", ["0001_init_0001_init_schema", "0002_users_0002_users_changes",
-             "0010_more_0010_more_x"])]),
+     [(".", ["0001_init_schema", "0002_users_changes", "0010_more_x"])]),
     # A known layout below a project's root: read as that layout, downs as downs.
     ({"db/migrations/2024-01-01-000000_users/up.sql": "CREATE TABLE users (id int);",
       "db/migrations/2024-01-01-000000_users/down.sql": "DROP TABLE users;"},
@@ -348,7 +347,7 @@ def test_a_named_layout_reads_the_folder_as_one_history(tmp_path: Path) -> None:
     write(tmp_path, {"a/0001_x.sql": "SELECT 1;", "b/0001_y.sql": "SELECT 1;"})
     assert len(discover_histories(tmp_path)) == 2
     ((root, found),) = discover_histories(tmp_path, "plain")
-    assert root == tmp_path and [m.name for m in found] == ["a_0001_x", "b_0001_y"]
+    assert root == tmp_path and [m.id for m in found] == ["a_0001_x", "b_0001_y"]
 
 
 USERS = "CREATE TABLE users (id bigint PRIMARY KEY, email text);"
@@ -367,7 +366,7 @@ TYPE_CHANGE = "ALTER TABLE users ALTER COLUMN email TYPE varchar(10);"
     # temporal: two dumps beside a folder of version folders.
     ({"database.sql": "SELECT 1;", "schema.sql": USERS, "versioned/v1.0/schema.sql": USERS,
       "versioned/v1.1/more.sql": TYPE_CHANGE},
-     [("versioned", ["v1.0_v1.0_schema", "v1.1_v1.1_more"])]),
+     [("versioned", ["v1.0_schema", "v1.1_more"])]),
     # Rails: the migrations are Ruby; structure.sql and seeds.sql are not a history either.
     ({"db/structure.sql": USERS, "db/seeds.sql": "INSERT INTO users VALUES (1);",
       "db/migrate/20240101000000_users.rb": "class Users; end"}, [(".", [])]),

@@ -1,0 +1,103 @@
+"""Folders-per-version layouts (temporal's schema/postgresql/v12/temporal/versioned/v1.N/, each
+folder a version holding a manifest.json and its .sql files): each file is a migration whose id
+names its version once, and the files of one version are one migration in parts, never a
+duplicate-version conflict, whichever folder lockwise is pointed at."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+from lockwise.discover import discover_histories
+from tree_helpers import write
+
+
+def _manifest(version: str, *files: str) -> str:
+    return json.dumps({"CurrVersion": version, "MinCompatibleVersion": "1.0",
+                       "Description": "test", "SchemaUpdateCqlFiles": list(files)})
+
+
+#: A small copy of temporal's layout, written for these tests: two databases (temporal,
+#: visibility) per server version folder (v12), a schema dump beside each `versioned/`.
+TREE = {
+    "schema/postgresql/v12/temporal/schema.sql": "CREATE TABLE namespaces (id int);\n",
+    "schema/postgresql/v12/temporal/versioned/v1.0/manifest.json": _manifest("1.0", "schema.sql"),
+    "schema/postgresql/v12/temporal/versioned/v1.0/schema.sql":
+        "CREATE TABLE namespaces (id int);\nCREATE TABLE queue (id int);\n",
+    "schema/postgresql/v12/temporal/versioned/v1.1/manifest.json":
+        _manifest("1.1", "cluster_metadata.sql", "queue.sql"),
+    "schema/postgresql/v12/temporal/versioned/v1.1/cluster_metadata.sql":
+        "CREATE TABLE cluster_metadata (id int);\n",
+    "schema/postgresql/v12/temporal/versioned/v1.1/queue.sql":
+        "CREATE INDEX CONCURRENTLY queue_id ON queue (id);\n",
+    "schema/postgresql/v12/temporal/versioned/v1.10/manifest.json":
+        _manifest("1.10", "more.sql"),
+    "schema/postgresql/v12/temporal/versioned/v1.10/more.sql":
+        "ALTER TABLE queue ADD COLUMN note text;\n",
+    "schema/postgresql/v12/visibility/versioned/v1.0/manifest.json":
+        _manifest("1.0", "schema.sql"),
+    "schema/postgresql/v12/visibility/versioned/v1.0/schema.sql":
+        "CREATE TABLE executions_visibility (id int);\n",
+    "schema/postgresql/v12/visibility/versioned/v1.1/manifest.json":
+        _manifest("1.1", "a.sql", "b.sql"),
+    "schema/postgresql/v12/visibility/versioned/v1.1/a.sql":
+        "ALTER TABLE executions_visibility ADD COLUMN a int;\n",
+    "schema/postgresql/v12/visibility/versioned/v1.1/b.sql":
+        "ALTER TABLE executions_visibility ADD COLUMN b int;\n",
+}
+
+TEMPORAL_IDS = ["v1.0_schema", "v1.1_cluster_metadata", "v1.1_queue", "v1.10_more"]
+
+
+def _cli(*args: str) -> tuple[int, dict]:
+    result = CliRunner().invoke(app, list(args))
+    assert "Traceback" not in result.output
+    return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+@pytest.fixture
+def schema(tmp_path: Path) -> Path:
+    return write(tmp_path, TREE) / "schema" / "postgresql" / "v12"
+
+
+def test_each_file_of_a_version_folder_names_its_version_once(schema: Path) -> None:
+    (root, found), = discover_histories(schema / "temporal" / "versioned")
+    assert [m.id for m in found] == TEMPORAL_IDS
+    assert [(m.version, m.name) for m in found][:2] == [("v1.0", "schema"),
+                                                        ("v1.1", "cluster_metadata")]
+
+
+@pytest.mark.parametrize("where", ["temporal/versioned", "temporal", "visibility"])
+def test_the_files_of_one_version_are_no_duplicate_version(schema: Path, where: str) -> None:
+    code, doc = _cli("graph", str(schema / where), "--format", "json")
+    assert code == 0, doc
+    assert doc["conflicts"] == []
+    ids = [m["id"] for m in doc["migrations"]]
+    assert len(ids) == len(set(ids))
+    assert not [i for i in ids if i.count("v1.") > 1]  # the version is not repeated
+
+
+def test_lint_of_the_server_folder_reports_both_histories_by_sensible_ids(schema: Path) -> None:
+    code, doc = _cli("lint", str(schema), "--format", "json", "--no-cache")
+    assert code in (0, 1)
+    ids = [m["id"] for m in doc["migrations"]]
+    assert ids == TEMPORAL_IDS + ["v1.0_schema", "v1.1_a", "v1.1_b"]
+    assert doc["conflicts"] == []
+
+
+def test_one_file_named_alone_keeps_its_sensible_id(schema: Path) -> None:
+    code, doc = _cli("lint", str(schema / "temporal/versioned/v1.1/queue.sql"), "--format",
+                     "json", "--no-cache")
+    assert code in (0, 1)
+    assert [m["id"] for m in doc["migrations"]] == ["v1.1_queue"]
+
+
+def test_a_forced_plain_layout_gives_the_same_ids(schema: Path) -> None:
+    code, doc = _cli("graph", str(schema / "temporal" / "versioned"), "--layout", "plain",
+                     "--format", "json")
+    assert code == 0 and doc["conflicts"] == []
+    assert [m["id"] for m in doc["migrations"]] == TEMPORAL_IDS
