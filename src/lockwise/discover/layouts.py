@@ -552,9 +552,10 @@ def _read_plain(directory: Path) -> list[Migration]:
             continue
         version, name = _split_version(path.stem)
         if path.parent != directory:  # nested (e.g. v1.2/schema.sql): the folders carry it
-            rel = path.relative_to(directory)
-            version = "/".join(rel.parts[:-1])
-            name = str(rel.with_suffix("")).replace("/", "_")
+            # The version is the folders' path, the name the file's: its id (version_name)
+            # says the version once (v1.2_schema, not v1.2_v1.2_schema).
+            version = "/".join(path.relative_to(directory).parts[:-1])
+            name = path.stem
         out.append(_make(version, name, path, _read(path), "plain"))
     return out
 
