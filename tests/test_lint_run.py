@@ -1125,3 +1125,45 @@ def test_flyway_before_migrate_search_path_does_not_reach_the_migrations(
     tables = {a.facts.get("table") for r in reports[1].statements
               for a in r.effect.actions}
     assert "public.t" in tables and "app.t" not in tables
+
+
+def test_a_run_racing_another_stores_no_result_built_on_itself(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two runs over one directory at once (two formats in CI, an editor and pre-commit):
+    the second missed the result the first was storing, then resumed from the replay the
+    first stored beside it, at the last migration. It stored its result as built on that
+    result, under the same key: a result built on itself, and every later run over the
+    directory died of a RecursionError traceback (found by the sweep, four formats at once)."""
+    from lockwise.cli import lint_run
+
+    first = _lint("--format", "json", str(migrations_dir))
+    real = lint_run._load_result
+    missed: list[str] = []
+
+    def racing(key: str, migrations: list) -> object:
+        if not missed:  # the first look, before the other run's result is there
+            missed.append(key)
+            return None
+        return real(key, migrations)
+
+    monkeypatch.setattr(lint_run, "_load_result", racing)
+    assert _lint("--format", "json", str(migrations_dir)) == first
+    monkeypatch.setattr(lint_run, "_load_result", real)
+    for name, (earlier, _) in _stored_results(cache_dir, migrations_dir).items():
+        assert earlier != name
+    _forbid_lint(monkeypatch)
+    assert _lint("--format", "json", str(migrations_dir)) == first
+
+
+def test_a_stored_result_built_on_itself_is_computed_again(
+        cache_dir: Path, migrations_dir: Path) -> None:
+    """A cache written so by an earlier lockwise: a miss, not a traceback."""
+    from lockwise.cache import load, store
+
+    first = _lint("--format", "json", str(migrations_dir))
+    migrations = collect([migrations_dir], None).migrations
+    (result,) = _lint_results(cache_dir)
+    (conflicts, _, _, _), reports = load(result.name, shared=migrations)
+    store(result.name, (conflicts, result.name.removeprefix("lint-"), len(reports), 1), [],
+          shared=migrations)
+    assert _lint("--format", "json", str(migrations_dir)) == first
