@@ -168,7 +168,9 @@ def _store_result(key: str, result: LintResult, migrations: Sequence[Migration])
     from lockwise.cache import store
 
     earlier = result.builds_on
-    if earlier is not None and earlier[2] < MAX_RESULT_CHAIN:
+    # A run that raced another over the same migrations may have resumed from the result that
+    # one stored under this very key: built on itself, it could never be read back.
+    if earlier is not None and earlier[0] != key and earlier[2] < MAX_RESULT_CHAIN:
         earlier_key, count, depth = earlier
         header: tuple = (result.conflicts, earlier_key, count, depth + 1)
         reports = result.reports[count:]
@@ -177,10 +179,13 @@ def _store_result(key: str, result: LintResult, migrations: Sequence[Migration])
     store(f"lint-{key}", header, reports, keep=CACHED_RESULTS, shared=migrations)
 
 
-def _load_result(key: str, migrations: Sequence[Migration]) -> tuple[LintResult, int] | None:
+def _load_result(key: str, migrations: Sequence[Migration], _below: frozenset[str] = frozenset()
+                 ) -> tuple[LintResult, int] | None:
     """The result stored under `key` for `migrations`, with the reports of the results it
-    builds on, and how many those are (None when it or one of those is missing or damaged).
-    They are marked as used: pruning keeps them while this one is."""
+    builds on, and how many those are (None when it or one of those is missing or damaged,
+    or the chain is longer than MAX_RESULT_CHAIN or comes back to a result: a cache an
+    earlier lockwise wrote so). They are marked as used: pruning keeps them while this one
+    is. `_below`: the keys of the results read on the way to this one."""
     from lockwise.cache import load, touch
 
     loaded = load(f"lint-{key}", shared=migrations)
@@ -189,7 +194,10 @@ def _load_result(key: str, migrations: Sequence[Migration]) -> tuple[LintResult,
     (conflicts, earlier_key, count, depth), reports = loaded  # type: ignore[misc]
     if earlier_key is None:
         return LintResult(reports, conflicts), 0  # type: ignore[arg-type]
-    earlier = _load_result(earlier_key, migrations[:count])
+    below = _below | {key}
+    if earlier_key in below or len(below) > MAX_RESULT_CHAIN:
+        return None
+    earlier = _load_result(earlier_key, migrations[:count], below)
     if earlier is None or len(earlier[0].reports) != count:
         return None
     touch(f"lint-{earlier_key}")
