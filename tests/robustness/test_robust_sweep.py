@@ -94,6 +94,34 @@ def test_statements_before_an_unterminated_quote_or_comment_are_judged(tmp_path:
     problems = [f for f in doc["migrations"][0]["findings"] if f["rule"] == "parse-error"]
     assert [(f["line"], f["column"]) for f in problems] == [(3, 8)]
 
+@pytest.mark.parametrize(("opening", "near"), [("'abc;", "'abc;"), ("$$ BEGIN", "$$ BEGIN"),
+                                            ("/* open", "/* open"), ("'a\n\nb", "'a b")])
+def test_a_parse_error_message_stays_on_one_line(tmp_path: Path, opening: str,
+                                                  near: str) -> None:
+    """PostgreSQL quotes the text it stopped at, line ends and all: an unterminated quote's
+    message ran over two lines (`at or near "'abc;` then `".`), breaking the one line per
+    finding of the text report and the executor's error."""
+    path = migration(tmp_path, f"SELECT 1;\nSELECT {opening}\n")
+    result = invoke("lint", str(path), "--format", "json")
+    assert result.exit_code == 2
+    (problem,) = [f for f in json.loads(result.stdout)["migrations"][0]["findings"]
+                  if f["rule"] == "parse-error"]
+    assert "\n" not in problem["message"]
+    assert f'at or near "{near}"' in problem["message"]
+
+
+def test_a_statement_nested_past_postgresql_s_parser_says_so(tmp_path: Path) -> None:
+    """10,000 levels of parentheses: PostgreSQL's own parser (the server's too, checked on
+    18) says only "memory exhausted", which reads as lockwise running out of memory."""
+    path = migration(tmp_path, "SELECT " + "(" * 10000 + "1" + ")" * 10000 + ";\n")
+    result = invoke("lint", str(path), "--format", "json")
+    assert result.exit_code == 2
+    (problem,) = [f for f in json.loads(result.stdout)["migrations"][0]["findings"]
+                  if f["rule"] == "parse-error"]
+    assert "memory exhausted" in problem["message"]
+    assert "nested too deeply for PostgreSQL's parser" in problem["message"]
+
+
 @pytest.mark.parametrize("refused", ["migrations", "sub"])
 def test_a_folder_that_cannot_be_listed_is_an_input_error(tmp_path: Path, refused: str,
                                                           monkeypatch: pytest.MonkeyPatch
