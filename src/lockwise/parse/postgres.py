@@ -65,6 +65,26 @@ class ParsedFile:
 #: Problem message for a statement too deeply nested to analyze (Python recursion limit).
 TOO_DEEP = "statement is nested too deeply for lockwise to analyze; split the expression"
 _NOT_NEWLINE = lazy_compile(r"[^\n]")
+#: The text PostgreSQL's parser quotes where it stopped (`at or near "..."`): up to the end of
+#: the input for an unterminated quote or comment, line ends included.
+_NEAR = lazy_compile(r'(at or near ")(.*)("\s*)$', re.DOTALL)
+_SPACES = lazy_compile(r"\s+")
+#: What the parser's stack (10,000 levels: bison's default) says when a statement nests past
+#: it; PostgreSQL's server says the same and refuses the statement.
+_STACK_FULL = "memory exhausted"
+
+
+def parser_message(exc: BaseException) -> str:
+    """The message of PostgreSQL's parser for `exc`, on one line: the quoted text it stopped
+    at has its line ends and runs of spaces folded to one space (reports print a finding a
+    line), and a full parser stack says it is the statement's nesting."""
+    message = str(exc.args[0]) if getattr(exc, "args", None) else str(exc)
+    message = _NEAR.sub(lambda m: m.group(1) + _SPACES.sub(" ", m.group(2)).strip() + '"',
+                        message.rstrip())
+    if message.startswith(_STACK_FULL):
+        message += (" (the statement is nested too deeply for PostgreSQL's parser, the "
+                    "server's too: split the expression)")
+    return message
 #: Longest piece of skipped input quoted back in a finding (a data block can be megabytes).
 _QUOTE_LIMIT = 120
 
@@ -423,7 +443,7 @@ def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
         if whole_file:
             _parse_statement_by_statement(text, lines, parsed, found)
             return
-        message = str(exc.args[0]) if exc.args else str(exc)
+        message = parser_message(exc)
         local = _error_location(exc)
         if "end of input" in message or local >= len(text):
             local = len(text.rstrip()) - 1  # point at the last character, where input ran out
@@ -475,7 +495,7 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
         tokens = parser.scan(text)
     except Exception as exc:  # the scanner itself failed: unterminated quote or comment
         location = _error_location(exc)
-        message = str(exc.args[0]) if getattr(exc, "args", None) else str(exc)
+        message = parser_message(exc)
         # The statements ended before the quote or comment that never ends still scan.
         _parse_ended_before(text, location, lines, parsed, found)
         parsed.problems.append(ParseProblem(message, lines.span(location, location + 1)))
