@@ -101,3 +101,18 @@ def test_a_forced_plain_layout_gives_the_same_ids(schema: Path) -> None:
                      "--format", "json")
     assert code == 0 and doc["conflicts"] == []
     assert [m["id"] for m in doc["migrations"]] == TEMPORAL_IDS
+
+
+@pytest.mark.parametrize("command", ["apply", "status"])
+def test_the_executor_names_a_version_folder_of_several_files(schema: Path, tmp_path: Path,
+                                                               command: str) -> None:
+    """`lockwise apply` records one migration per version, so it cannot run the parts of
+    one version as temporal's tool does; it said only "version v1.1 is used twice", as of
+    two files claiming one version, which these are not."""
+    result = CliRunner().invoke(app, [command, str(schema / "temporal" / "versioned"),
+                                      "--dsn", f"host={tmp_path / 'no-server'} dbname=x"])
+    assert result.exit_code == 2
+    assert "is used twice" not in result.stderr
+    assert (f"{schema / 'temporal' / 'versioned' / 'v1.1'}: version v1.1 is one folder of 2 "
+            "files (cluster_metadata.sql, queue.sql)") in result.stderr
+    assert "records one migration per version" in result.stderr
