@@ -4,6 +4,10 @@ which versions a layout's runner takes for one."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import PurePath
 
 _PART = re.compile(r"\d+|[^\d._\-]+")
 
@@ -53,3 +57,11 @@ def version_identity(version: str, layout: str) -> str:
     while len(numbers) > 1 and numbers[-1] == 0:
         numbers.pop()
     return ".".join(map(str, numbers))
+
+
+def names_folder(version: str, folder: PurePath) -> bool:
+    """Whether `version` is `folder`'s name, or its path below some folder (`a/v1.7`): the
+    version of a folder per version (temporal's versioned/v1.7/*.sql), whose files are one
+    migration in parts."""
+    parts = version.split("/")
+    return list(folder.parts[-len(parts):]) == parts

@@ -13,7 +13,6 @@ from collections.abc import Callable, Collection, Container, Iterable, Mapping, 
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from operator import itemgetter
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from lockwise.catalog.model import Catalog
@@ -30,7 +29,11 @@ from lockwise.catalog.search_path import PathInForce, elements_path
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.discover.layouts import KEYED_BY_NAME, LISTED_ORDER
-from lockwise.discover.versions import NUMERIC_VERSION_LAYOUTS, version_identity
+from lockwise.discover.versions import (
+    NUMERIC_VERSION_LAYOUTS,
+    names_folder,
+    version_identity,
+)
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
     created_schema,
@@ -1155,7 +1158,7 @@ class _Builder:
             # from a folder higher up, the version is the directory's path below it
             # (v12/temporal/versioned/v1.7).
             folders = {m.path.parent for m, _ in group}
-            if len(folders) == 1 and _names_folder(version, folders.pop()):
+            if len(folders) == 1 and names_folder(version, folders.pop()):
                 continue
             if len(group) > 1 and version:
                 self._duplicate_version(version, group)
@@ -1457,12 +1460,6 @@ def _drops_views_unnamed(tree: dict) -> str:
             for cmd in (unwrap(c)[1] for c in body.get("cmds") or ())):
         return f"an attribute of type {range_var(body.get('relation'))[0]}"
     return ""
-
-
-def _names_folder(version: str, folder: Path) -> bool:
-    """Whether `version` is `folder`'s name, or its path below some folder (`a/v1.7`)."""
-    parts = version.split("/")
-    return list(folder.parts[-len(parts):]) == parts
 
 
 def _plain_table(body: dict) -> bool:
