@@ -664,6 +664,19 @@ _SERVER_CASES = {
         "CREATE TABLE hc (a int, CONSTRAINT v CHECK (a > 0)); ALTER TABLE hc INHERIT h;"
         "CREATE TABLE hd () INHERITS (h); ALTER TABLE hd NO INHERIT h;"
         "ALTER TABLE h DROP CONSTRAINT v;",
+    # PostgreSQL 18: DROP CONSTRAINT of a parent's NOT NULL by its name goes down as DROP NOT
+    # NULL does (partitions, inheritance children however deep); with ONLY the children keep
+    # theirs, now their own, which they may then drop.
+    "not null constraints dropped from a parent":
+        "CREATE TABLE p (a int NOT NULL, b int NOT NULL, c int NOT NULL) PARTITION BY LIST (a);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (a);"
+        "CREATE TABLE p11 PARTITION OF p1 FOR VALUES IN (1);"
+        "CREATE TABLE p2 PARTITION OF p FOR VALUES IN (2);"
+        "CREATE TABLE i (a int NOT NULL, b int NOT NULL); CREATE TABLE i1 () INHERITS (i);"
+        "CREATE TABLE i11 () INHERITS (i1);"
+        "ALTER TABLE p DROP CONSTRAINT p_b_not_null; ALTER TABLE i DROP CONSTRAINT i_a_not_null;"
+        "ALTER TABLE ONLY p DROP CONSTRAINT p_c_not_null; ALTER TABLE p2 ALTER c DROP NOT NULL;"
+        "ALTER TABLE ONLY i DROP CONSTRAINT i_b_not_null; ALTER TABLE i1 ALTER b DROP NOT NULL;",
     # ALTER SCHEMA ... RENAME moves its tables, their indexes (and the partitions' indexes
     # attached to them elsewhere), its types and sequences: later statements naming them by
     # their new schema find them, as a DROP INDEX of the parent's index takes its parts.

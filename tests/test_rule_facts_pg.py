@@ -2261,6 +2261,14 @@ _PARTITIONED_SETUP = (
     "ALTER TABLE ONLY w DROP CONSTRAINT w_m_check",
     "ALTER TABLE ONLY w ALTER COLUMN n DROP NOT NULL",
     "ALTER TABLE ONLY w ALTER COLUMN m DROP NOT NULL",
+    # a partition's CHECK or (18) NOT NULL from its parent, even one it had of its own before
+    # ATTACH (w2_n_not_null), is not dropped on it alone; the parent's is, ONLY or not
+    "ALTER TABLE w1 DROP CONSTRAINT w_m_check",
+    "ALTER TABLE w2 DROP CONSTRAINT w_m_check",
+    "ALTER TABLE w1 DROP CONSTRAINT w_n_not_null",
+    "ALTER TABLE w2 DROP CONSTRAINT w2_n_not_null",
+    "ALTER TABLE w DROP CONSTRAINT w_n_not_null",
+    "ALTER TABLE ONLY w DROP CONSTRAINT w_n_not_null",
     # an exclusion constraint: from 17, only with each partition key column compared by =
     "ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =)",
     "ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =, n WITH =)",
@@ -2318,6 +2326,10 @@ def test_refused_on_partitioned_table_matches_server(pg_db: str, sql: str) -> No
     ("ALTER TABLE w ALTER COLUMN n DROP NOT NULL", 15, False),
     ("ALTER TABLE ONLY q ALTER COLUMN n DROP NOT NULL", 15, False),  # no partition
     ("ALTER TABLE ONLY p1 ALTER COLUMN n DROP NOT NULL", 15, False),  # a leaf
+    # a partition's inherited CHECK: every version (checked on 15.18 and 18.6); a NOT NULL
+    # is a constraint with a name from 18 (15.18: "constraint ... does not exist")
+    ("ALTER TABLE w1 DROP CONSTRAINT w_m_check", 15, True),
+    ("ALTER TABLE w1 DROP CONSTRAINT w_n_not_null", 17, False),
     # any exclusion constraint before 17 (checked on 15.18), from 17 one on the key with =
     ("ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =)", 16, True),
     ("ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =)", 17, False),
