@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement
+from lockwise.catalog.replay import apply_statement, not_null_name
 from lockwise.core.types import LockMode
 from lockwise.discover.layouts import migration_from_text
 from lockwise.effects.nodes import function_names
@@ -1546,6 +1546,36 @@ def test_a_down_replay_copies_the_partitions_whose_clones_change(statement: str)
                       "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN ('[1,2)');"
                       "ALTER TABLE fk1 ADD CONSTRAINT fk1_k UNIQUE (k, r);",
                       statement, {"fk", "pk"})
+
+
+#: NOT NULL constraints a partition or child gets from its parent: by PARTITION OF, SET NOT
+#: NULL and ADD COLUMN reaching it (unless it has one of its own: ATTACH keeps that), INHERITS.
+_NOT_NULL_NAMES = (
+    "CREATE TABLE p (a int NOT NULL, c int, d int) PARTITION BY LIST (a);"
+    "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (a);"
+    "CREATE TABLE p11 PARTITION OF p1 FOR VALUES IN (1);"
+    "CREATE TABLE p2 (a int NOT NULL, c int, d int NOT NULL);"
+    "ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);"
+    "CREATE TABLE i (a int NOT NULL, c int); CREATE TABLE i1 (a int NOT NULL) INHERITS (i);"
+    "CREATE TABLE i2 () INHERITS (i);"
+    "ALTER TABLE p ALTER c SET NOT NULL, ALTER d SET NOT NULL, ADD COLUMN e int NOT NULL;"
+    "ALTER TABLE i ALTER c SET NOT NULL;")
+
+
+@pytest.mark.postgres
+def test_not_null_constraint_names_are_the_servers(pg_db: str) -> None:
+    """PostgreSQL 18 names each NOT NULL constraint: a partition's or child's from its parent
+    has the parent's name, which DROP CONSTRAINT must be given (and is refused on it)."""
+    import psycopg
+
+    catalog = replayed(_NOT_NULL_NAMES)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(_NOT_NULL_NAMES)
+        server = set(conn.execute(
+            "SELECT 'public.' || conrelid::regclass::text, conname FROM pg_constraint "
+            "WHERE contype = 'n' AND connamespace = 'public'::regnamespace").fetchall())
+    assert {(t.name, not_null_name(t, c.name)) for t in catalog.tables.values()
+            for c in t.columns.values() if c.not_null} == server
 
 
 #: Tables made from queries: columns of known tables (through `*`, `t.*`, aliases, joins),
