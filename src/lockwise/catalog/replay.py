@@ -712,7 +712,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             t.tablespace = None if parent is None or parent.tablespace is None else \
                 parent.tablespace or t.tablespace
         if parent:
-            t.columns = {k: _copy_column(v) for k, v in parent.columns.items()}
+            t.columns = {k: _partition_copy(parent, v) for k, v in parent.columns.items()}
             _inherit_checks(t, parent)
     elif stmt.get("inhRelations"):  # plain inheritance: the parents' columns come first
         t.inherits = tuple(range_var(r)[0] for r in stmt["inhRelations"])
@@ -830,6 +830,15 @@ def _copy_column(col: Column) -> Column:
 def _inherited_copy(col: Column) -> Column:
     col.inherited = True
     return col
+
+
+def _partition_copy(parent: Table, col: Column) -> Column:
+    """Column `col` of `parent` as a partition made by PARTITION OF has it: its NOT NULL
+    under the parent's name for it (checked on PostgreSQL 18)."""
+    copy = _copy_column(col)
+    if col.not_null:
+        copy.not_null_name = not_null_name(parent, col.name)
+    return copy
 
 
 def _not_null_copy(source: Table, col: Column) -> Column:
@@ -1117,10 +1126,13 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _alter_enforceability(t, unwrap(cmd.get("def"))[1])
             _inherit_not_null(catalog, t, unwrap(cmd.get("def"))[1])
         elif sub == "AT_SetNotNull" and column is not None:
-            # Validates a NOT VALID one; reaches the children unless ONLY.
-            for table in [t, *(_children(catalog, name) if inh else ())]:
+            # Validates a NOT VALID one; reaches the children unless ONLY, where a column not
+            # NOT NULL yet gets the constraint under the parent's name (checked on 18.6).
+            _make_not_null(column, "", valid=True)
+            column.not_null_valid = True
+            for table in _children(catalog, name) if inh else ():
                 if colname in table.columns:
-                    _make_not_null(table.columns[colname], "", valid=True)
+                    _make_not_null(table.columns[colname], not_null_name(t, colname), True)
                     table.columns[colname].not_null_valid = True
         elif sub in ("AT_AddIdentity", "AT_DropIdentity"):
             # The partitions' columns follow the parent's (checked on the server).
@@ -1132,12 +1144,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                     name, colname, unwrap(cmd.get("def"))[1]) \
                     if sub == "AT_AddIdentity" else None
         elif sub == "AT_DropNotNull" and column is not None:
-            # Partitions' NOT NULL goes with the parent's; an inheritance child keeps one on
-            # a column of its own.
-            for table, changed in _with_below(catalog, t, colname, inh):
-                if table is t or table.partition_of or changed.inherited:
-                    changed.not_null, changed.not_null_name = False, ""
-                    changed.not_null_valid = True
+            _drop_not_null(catalog, t, colname, inh)
         elif sub == "AT_AddConstraint":
             _add_not_null_recursing(catalog, t, unwrap(cmd.get("def"))[1], inh)
             con = constraint_from(catalog, unwrap(cmd.get("def"))[1], name)
@@ -1176,7 +1183,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             # Constraint names are unique on a table: a CHECK or key of this name is the one
             # dropped, and a NOT NULL that PostgreSQL would have named so was named otherwise.
             if dropped is None and (nn := not_null_column(t, colname)) is not None:
-                nn.not_null, nn.not_null_name, nn.not_null_valid = False, "", True
+                _drop_not_null(catalog, t, nn.name, inh)
             if dropped is None or dropped.kind == "check":
                 if inh:
                     _drop_partition_checks(catalog, name, colname)
@@ -1293,6 +1300,17 @@ def _relation_of(table: str) -> dict:
     """A RangeVar naming `table` (qualified), without ONLY."""
     schema, rel = table.split(".", 1)
     return {"schemaname": schema, "relname": rel, "inh": True}
+
+
+def _drop_not_null(catalog: Catalog, t: Table, column: str, inh: bool) -> None:
+    """DROP NOT NULL of `column` of `t`, or (PostgreSQL 18) DROP CONSTRAINT of its NOT NULL
+    constraint by name: unless ONLY, the partitions' NOT NULL goes with the parent's, and an
+    inheritance child's too unless on a column of its own (checked on the server); with ONLY
+    the children keep theirs."""
+    for table, changed in _with_below(catalog, t, column, inh):
+        if table is t or table.partition_of or changed.inherited:
+            changed.not_null, changed.not_null_name = False, ""
+            changed.not_null_valid = True
 
 
 def _with_below(catalog: Catalog, t: Table, column: str,

@@ -494,6 +494,12 @@ _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
     "rename_inherited_column": ('cannot rename inherited column "{column}"', None, None),
     "drop_not_null_inherited": ('column "{column}" is marked NOT NULL in parent table',
                                 None, None),
+    # A partition's CHECK from its parent; its NOT NULL from its parent, a constraint with a
+    # name from 18 on (before, DROP CONSTRAINT finds none of that name).
+    "drop_inherited_check": ('cannot drop inherited constraint "{constraint}" of relation '
+                             '"{name}"', None, None),
+    "drop_inherited_not_null": ('cannot drop inherited constraint "{constraint}" of relation '
+                                '"{name}"', 18, None),
     "only_drop_constraint": ("cannot remove constraint from only the partitioned table when "
                              "partitions exist", None, 17),
     "exclusion": ("exclusion constraints are not supported on partitioned tables", None, 16),

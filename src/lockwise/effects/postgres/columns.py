@@ -1162,8 +1162,25 @@ def drop_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     col = cmd.get("name", "")
     b.alters.add(f"column:{table}.{col}")
+    _only_drop_not_null_children(b, table, col, base)
     b.act("drop_not_null", base, column=col,
           **{**_parent_not_null(b, table, col, base), **only_drop_refused(b, table, base)})
+
+
+def _only_drop_not_null_children(b: Builder, table: str, column: str, base: dict) -> None:
+    """PostgreSQL 18's ALTER TABLE ONLY ... DROP NOT NULL: each direct partition and
+    inheritance child keeps its NOT NULL, now its own (conislocal), its catalog row changed
+    under ACCESS EXCLUSIVE; theirs are left alone (checked on 18.6). Before 18 a partitioned
+    table refuses it and an inheritance parent's children are not touched (15.18); a column
+    that is not NOT NULL has nothing to drop."""
+    if not base.get("only") or "recursed_from" in base or b.ctx.pg_version < 18:
+        return
+    catalog = b.ctx.catalog
+    known = catalog.known_column(table, column)
+    if known is not None and not known.not_null:
+        return
+    for child in catalog.direct_partitions(table) + catalog.direct_inheritance_children(table):
+        b.lock(child, L.ACCESS_EXCLUSIVE)
 
 
 def _parent_not_null(b: Builder, table: str, column: str, base: dict) -> dict:

@@ -410,8 +410,11 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if base.get("only") and "recursed_from" not in base and \
             inherited_check(b.ctx.catalog, table, name):
         # ONLY leaves the children's copy in place, now their own (conislocal): each direct
-        # child's catalog row changes under ACCESS EXCLUSIVE (checked on the server).
-        for child in b.ctx.catalog.direct_inheritance_children(table):
+        # child's catalog row changes under ACCESS EXCLUSIVE (checked on the server). A
+        # partitioned table (which refuses it before 18) holds every partition, however deep
+        # (checked on 18.6).
+        below = b.ctx.catalog.partitions(table) if b.ctx.pg_version >= 18 else []
+        for child in below + b.ctx.catalog.direct_inheritance_children(table):
             b.lock(child, L.ACCESS_EXCLUSIVE)
     if con is not None and con.kind in ("primary", "unique") and con.columns and \
             cmd.get("behavior") == "DROP_CASCADE":
@@ -421,7 +424,32 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
           constraint_type=con.kind if con else "", inherited_from=known.partition_of or ""
           if refused and known is not None else "",
           **(only_drop_refused(b, table, base) if con is not None and con.kind == "check"
-             else {}))
+             else {}), **_inherited_drop_refused(b, known, name, con, base))
+
+
+def _inherited_drop_refused(b: Builder, known: Table | None, name: str,
+                            con: Constraint | None, base: dict) -> dict:
+    """DROP CONSTRAINT, on a partition, of a CHECK its parent has (it is the parent's, even
+    one the partition had before ATTACH), or from PostgreSQL 18 of its NOT NULL constraint on
+    a column NOT NULL in the parent: refused (checked on 15.18 and 18.6). An inheritance
+    child's are refused alike; not said, the fact being about partitioning."""
+    if "recursed_from" in base or known is None or not known.partition_of:
+        return {}
+    parent = b.ctx.catalog.tables.get(known.partition_of)
+    if parent is None:
+        return {}
+    if con is not None:
+        theirs = parent.constraints.get(name)
+        if con.kind == "check" and theirs is not None and theirs.kind == "check" and \
+                not theirs.no_inherit:
+            return refused_on_partitioned(b.ctx, "drop_inherited_check", known.name,
+                                          constraint=name)
+        return {}
+    column = not_null_column(known, name)
+    above = parent.columns.get(column.name) if column is not None else None
+    if above is None or not above.not_null:
+        return {}
+    return refused_on_partitioned(b.ctx, "drop_inherited_not_null", known.name, constraint=name)
 
 
 def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
