@@ -677,6 +677,14 @@ _SERVER_CASES = {
         "ALTER TABLE p DROP CONSTRAINT p_b_not_null; ALTER TABLE i DROP CONSTRAINT i_a_not_null;"
         "ALTER TABLE ONLY p DROP CONSTRAINT p_c_not_null; ALTER TABLE p2 ALTER c DROP NOT NULL;"
         "ALTER TABLE ONLY i DROP CONSTRAINT i_b_not_null; ALTER TABLE i1 ALTER b DROP NOT NULL;",
+    # A child's column of its own that is NOT NULL only by its parent's (written without NOT
+    # NULL) loses it with the parent's; one the child made NOT NULL itself keeps it.
+    "not null a child's own column has from its parent":
+        "CREATE TABLE b (a int NOT NULL, z int NOT NULL, y int NOT NULL);"
+        "CREATE TABLE c (a int, z int, y int NOT NULL) INHERITS (b);"
+        "ALTER TABLE c ALTER z SET NOT NULL; CREATE TABLE g () INHERITS (c);"
+        "ALTER TABLE b ALTER a DROP NOT NULL, ALTER z DROP NOT NULL;"
+        "ALTER TABLE b DROP CONSTRAINT b_y_not_null;",
     # ALTER SCHEMA ... RENAME moves its tables, their indexes (and the partitions' indexes
     # attached to them elsewhere), its types and sequences: later statements naming them by
     # their new schema find them, as a DROP INDEX of the parent's index takes its parts.
