@@ -747,6 +747,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
                 # KEY column too; documented for CREATE TABLE, checked on the server).
                 col.not_null, col.not_null_name, col.not_null_valid = (
                     True, attribute.not_null_name, attribute.not_null_valid)
+                col.not_null_from_parent = True
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
@@ -987,6 +988,7 @@ def _not_null_constraint(t: Table, con: dict) -> None:
                     column.not_null_no_inherit = bool(con.get("is_no_inherit"))
                 _make_not_null(column, con.get("conname") or "",
                                valid=not con.get("skip_validation"))
+                column.not_null_from_parent = False  # written on `t`: its own
 
 
 def _make_not_null(column: Column, name: str, valid: bool) -> None:
@@ -1129,7 +1131,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             # Validates a NOT VALID one; reaches the children unless ONLY, where a column not
             # NOT NULL yet gets the constraint under the parent's name (checked on 18.6).
             _make_not_null(column, "", valid=True)
-            column.not_null_valid = True
+            column.not_null_valid, column.not_null_from_parent = True, False
             for table in _children(catalog, name) if inh else ():
                 if colname in table.columns:
                     _make_not_null(table.columns[colname], not_null_name(t, colname), True)
@@ -1304,13 +1306,30 @@ def _relation_of(table: str) -> dict:
 
 def _drop_not_null(catalog: Catalog, t: Table, column: str, inh: bool) -> None:
     """DROP NOT NULL of `column` of `t`, or (PostgreSQL 18) DROP CONSTRAINT of its NOT NULL
-    constraint by name: unless ONLY, the partitions' NOT NULL goes with the parent's, and an
-    inheritance child's too unless on a column of its own (checked on the server); with ONLY
-    the children keep theirs."""
-    for table, changed in _with_below(catalog, t, column, inh):
-        if table is t or table.partition_of or changed.inherited:
-            changed.not_null, changed.not_null_name = False, ""
-            changed.not_null_valid = True
+    constraint by name: unless ONLY, it goes down the tree from every table that loses it
+    (checked on the server): from each partition, and from each inheritance child whose
+    NOT NULL is only its parent's (the column inherited, or the child's own written without
+    NOT NULL); a child that made it NOT NULL itself keeps it, and so do its children. With
+    ONLY the children keep theirs."""
+    todo = [t] if _drop_own_not_null(t.columns.get(column)) and inh else []
+    while todo:
+        parent = todo.pop()
+        for name in catalog.direct_partitions(parent.name) + \
+                catalog.direct_inheritance_children(parent.name):
+            child = catalog.tables.get(name)
+            changed = child.columns.get(column) if child is not None else None
+            if changed is not None and changed.not_null and (
+                    child.partition_of or changed.inherited or changed.not_null_from_parent):
+                _drop_own_not_null(changed)
+                todo.append(child)
+
+
+def _drop_own_not_null(changed: Column | None) -> bool:
+    if changed is None:
+        return False
+    changed.not_null, changed.not_null_name = False, ""
+    changed.not_null_valid, changed.not_null_from_parent = True, False
+    return True
 
 
 def _with_below(catalog: Catalog, t: Table, column: str,
