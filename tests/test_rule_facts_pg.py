@@ -2287,13 +2287,18 @@ def test_refused_on_partitioned_table_matches_server(pg_db: str, sql: str) -> No
     """partitioned-table-refused reports what PostgreSQL (the embedded 18) refuses to do to a
     partitioned table (storage parameters, a persistence, a NO INHERIT CHECK, a clustered
     index, ...) exactly when it refuses it, in the server's words."""
+    _assert_refusal_is_the_servers(pg_db, _PARTITIONED_SETUP, sql, "refused_on_partitioned")
+
+
+def _assert_refusal_is_the_servers(pg_db: str, setup: str, sql: str, fact: str) -> None:
+    """`fact` (with its `_text`) is said of `sql` after `setup`, the embedded server's
+    version (18) stated, exactly when the server refuses it, with the server's message."""
     import psycopg
 
-    effect = _partitioned_effect(sql, 18)  # the embedded server's version, stated
-    said = [a.facts["refused_on_partitioned_text"] for a in effect.actions
-            if a.facts.get("refused_on_partitioned")]
+    effect = _effect_of(setup, sql, 18)
+    said = [a.facts[f"{fact}_text"] for a in effect.actions if a.facts.get(fact)]
     with _connect(pg_db) as conn:
-        conn.execute(_PARTITIONED_SETUP)
+        conn.execute(setup)
         try:
             conn.execute(sql)
             refused = ""
@@ -2347,8 +2352,13 @@ def test_refused_on_partitioned_table_follows_the_version(sql: str, version: int
 
 
 def _partitioned_effect(sql: str, version: int):
+    return _effect_of(_PARTITIONED_SETUP, sql, version)
+
+
+def _effect_of(setup: str, sql: str, version: int):
+    """The effect of `sql` after `setup`, `version` stated (--pg-version)."""
     (stmt,) = parse_sql(sql).statements
-    return compute_effect(stmt.tree, Context(catalog=catalog_after(_PARTITIONED_SETUP),
+    return compute_effect(stmt.tree, Context(catalog=catalog_after(setup),
                                              pg_version=version, pg_version_stated=True))
 
 
@@ -2401,23 +2411,7 @@ def test_refused_by_inheritance_matches_server(pg_db: str, sql: str) -> None:
     inheritance child alone, for what it has from its parents (a column, even one merged with
     its own; a CHECK; from 18 a NOT NULL), exactly when it refuses it, in the server's
     words."""
-    import psycopg
-
-    (stmt,) = parse_sql(sql).statements
-    effect = compute_effect(stmt.tree, Context(catalog=catalog_after(_INHERITANCE_SETUP),
-                                               pg_version=18, pg_version_stated=True))
-    said = [a.facts["refused_by_inheritance_text"] for a in effect.actions
-            if a.facts.get("refused_by_inheritance")]
-    with _connect(pg_db) as conn:
-        conn.execute(_INHERITANCE_SETUP)
-        try:
-            conn.execute(sql)
-            refused = ""
-        except psycopg.Error as exc:
-            refused = exc.diag.message_primary or ""
-    assert bool(said) == bool(refused), (said, refused)
-    if refused:
-        assert refused in said[0]
+    _assert_refusal_is_the_servers(pg_db, _INHERITANCE_SETUP, sql, "refused_by_inheritance")
 
 
 @pytest.mark.parametrize(("sql", "version", "refused"), [
@@ -2429,9 +2423,7 @@ def test_refused_by_inheritance_matches_server(pg_db: str, sql: str) -> None:
 ])
 def test_refused_by_inheritance_follows_the_version(sql: str, version: int,
                                                     refused: bool) -> None:
-    (stmt,) = parse_sql(sql).statements
-    effect = compute_effect(stmt.tree, Context(catalog=catalog_after(_INHERITANCE_SETUP),
-                                               pg_version=version, pg_version_stated=True))
+    effect = _effect_of(_INHERITANCE_SETUP, sql, version)
     assert any(a.facts.get("refused_by_inheritance") for a in effect.actions) == refused
 
 

@@ -39,10 +39,12 @@ from lockwise.effects.postgres.builder import (
     drop_foreign_keys_using,
     exclusion_refused,
     fk_target,
+    inheritance_parents,
     name_taken,
     only_drop_refused,
     partition_lineage,
     partitioned_keys,
+    refused_by_inheritance,
     refused_facts,
     refused_on_partitioned,
     scan_fk_lookups,
@@ -429,27 +431,30 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
 
 def _inherited_drop_refused(b: Builder, known: Table | None, name: str,
                             con: Constraint | None, base: dict) -> dict:
-    """DROP CONSTRAINT, on a partition, of a CHECK its parent has (it is the parent's, even
-    one the partition had before ATTACH), or from PostgreSQL 18 of its NOT NULL constraint on
-    a column NOT NULL in the parent: refused (checked on 15.18 and 18.6). An inheritance
-    child's are refused alike; not said, the fact being about partitioning."""
-    if "recursed_from" in base or known is None or not known.partition_of:
+    """DROP CONSTRAINT, on a partition or an inheritance child, of a CHECK its parent has
+    (it is the parent's, even one the table had before ATTACH or INHERIT), or from
+    PostgreSQL 18 of its NOT NULL constraint on a column NOT NULL in the parent: refused
+    (checked on 15.18 and 18.6), `refused_on_partitioned` or `refused_by_inheritance`."""
+    if "recursed_from" in base or known is None:
         return {}
-    parent = b.ctx.catalog.tables.get(known.partition_of)
-    if parent is None:
-        return {}
+    catalog = b.ctx.catalog
+    partitioned = catalog.tables.get(known.partition_of) if known.partition_of else None
+    parents = [partitioned] if partitioned else inheritance_parents(catalog, known)
     if con is not None:
-        theirs = parent.constraints.get(name)
-        if con.kind == "check" and theirs is not None and theirs.kind == "check" and \
-                not theirs.no_inherit:
-            return refused_on_partitioned(b.ctx, "drop_inherited_check", known.name,
-                                          constraint=name)
+        inherited = con.kind == "check" and any(
+            (theirs := parent.constraints.get(name)) is not None and theirs.kind == "check"
+            and not theirs.no_inherit for parent in parents)
+        what = "drop_inherited_check"
+    else:
+        column = not_null_column(known, name)
+        inherited = column is not None and any(
+            (above := parent.columns.get(column.name)) is not None and above.not_null
+            and not above.not_null_no_inherit for parent in parents)
+        what = "drop_inherited_not_null"
+    if not inherited:
         return {}
-    column = not_null_column(known, name)
-    above = parent.columns.get(column.name) if column is not None else None
-    if above is None or not above.not_null:
-        return {}
-    return refused_on_partitioned(b.ctx, "drop_inherited_not_null", known.name, constraint=name)
+    refused = refused_on_partitioned if partitioned else refused_by_inheritance
+    return refused(b.ctx, what, known.name, constraint=name)
 
 
 def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
