@@ -455,7 +455,11 @@ def refused_facts(refused: list[str]) -> dict:
 #: release notes (CLUSTER of one from 15, REINDEX of a partitioned index from 14, an access
 #: method from 17; an unlogged one refused from 18, before a no-op; an exclusion constraint
 #: taken from 17; a CHECK or NOT NULL dropped with ONLY from 18, which keeps NOT NULL in
-#: pg_constraint and leaves the partitions theirs).
+#: pg_constraint and leaves the partitions theirs). That last bound for 16 and 17, not run on
+#: a server: their manuals' partitioning limitations (ddl-partitioning, "Limitations") say
+#: that once partitions exist ONLY to add or drop a constraint is an error, UNIQUE and
+#: PRIMARY KEY excepted (the doc fix of January 2024: the rest unchanged since 10), and no
+#: 16 or 17 release note found lifts it; 18.6 takes it.
 _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
     "storage_parameters": ("cannot specify storage parameters for a partitioned table",
                            None, None),
