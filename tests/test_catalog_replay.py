@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement
+from lockwise.catalog.replay import apply_statement, not_null_name
 from lockwise.core.types import LockMode
 from lockwise.discover.layouts import migration_from_text
 from lockwise.effects.nodes import function_names
@@ -664,6 +664,27 @@ _SERVER_CASES = {
         "CREATE TABLE hc (a int, CONSTRAINT v CHECK (a > 0)); ALTER TABLE hc INHERIT h;"
         "CREATE TABLE hd () INHERITS (h); ALTER TABLE hd NO INHERIT h;"
         "ALTER TABLE h DROP CONSTRAINT v;",
+    # PostgreSQL 18: DROP CONSTRAINT of a parent's NOT NULL by its name goes down as DROP NOT
+    # NULL does (partitions, inheritance children however deep); with ONLY the children keep
+    # theirs, now their own, which they may then drop.
+    "not null constraints dropped from a parent":
+        "CREATE TABLE p (a int NOT NULL, b int NOT NULL, c int NOT NULL) PARTITION BY LIST (a);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (a);"
+        "CREATE TABLE p11 PARTITION OF p1 FOR VALUES IN (1);"
+        "CREATE TABLE p2 PARTITION OF p FOR VALUES IN (2);"
+        "CREATE TABLE i (a int NOT NULL, b int NOT NULL); CREATE TABLE i1 () INHERITS (i);"
+        "CREATE TABLE i11 () INHERITS (i1);"
+        "ALTER TABLE p DROP CONSTRAINT p_b_not_null; ALTER TABLE i DROP CONSTRAINT i_a_not_null;"
+        "ALTER TABLE ONLY p DROP CONSTRAINT p_c_not_null; ALTER TABLE p2 ALTER c DROP NOT NULL;"
+        "ALTER TABLE ONLY i DROP CONSTRAINT i_b_not_null; ALTER TABLE i1 ALTER b DROP NOT NULL;",
+    # A child's column of its own that is NOT NULL only by its parent's (written without NOT
+    # NULL) loses it with the parent's; one the child made NOT NULL itself keeps it.
+    "not null a child's own column has from its parent":
+        "CREATE TABLE b (a int NOT NULL, z int NOT NULL, y int NOT NULL);"
+        "CREATE TABLE c (a int, z int, y int NOT NULL) INHERITS (b);"
+        "ALTER TABLE c ALTER z SET NOT NULL; CREATE TABLE g () INHERITS (c);"
+        "ALTER TABLE b ALTER a DROP NOT NULL, ALTER z DROP NOT NULL;"
+        "ALTER TABLE b DROP CONSTRAINT b_y_not_null;",
     # ALTER SCHEMA ... RENAME moves its tables, their indexes (and the partitions' indexes
     # attached to them elsewhere), its types and sequences: later statements naming them by
     # their new schema find them, as a DROP INDEX of the parent's index takes its parts.
@@ -1533,6 +1554,36 @@ def test_a_down_replay_copies_the_partitions_whose_clones_change(statement: str)
                       "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN ('[1,2)');"
                       "ALTER TABLE fk1 ADD CONSTRAINT fk1_k UNIQUE (k, r);",
                       statement, {"fk", "pk"})
+
+
+#: NOT NULL constraints a partition or child gets from its parent: by PARTITION OF, SET NOT
+#: NULL and ADD COLUMN reaching it (unless it has one of its own: ATTACH keeps that), INHERITS.
+_NOT_NULL_NAMES = (
+    "CREATE TABLE p (a int NOT NULL, c int, d int) PARTITION BY LIST (a);"
+    "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (a);"
+    "CREATE TABLE p11 PARTITION OF p1 FOR VALUES IN (1);"
+    "CREATE TABLE p2 (a int NOT NULL, c int, d int NOT NULL);"
+    "ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);"
+    "CREATE TABLE i (a int NOT NULL, c int); CREATE TABLE i1 (a int NOT NULL) INHERITS (i);"
+    "CREATE TABLE i2 () INHERITS (i);"
+    "ALTER TABLE p ALTER c SET NOT NULL, ALTER d SET NOT NULL, ADD COLUMN e int NOT NULL;"
+    "ALTER TABLE i ALTER c SET NOT NULL;")
+
+
+@pytest.mark.postgres
+def test_not_null_constraint_names_are_the_servers(pg_db: str) -> None:
+    """PostgreSQL 18 names each NOT NULL constraint: a partition's or child's from its parent
+    has the parent's name, which DROP CONSTRAINT must be given (and is refused on it)."""
+    import psycopg
+
+    catalog = replayed(_NOT_NULL_NAMES)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(_NOT_NULL_NAMES)
+        server = set(conn.execute(
+            "SELECT 'public.' || conrelid::regclass::text, conname FROM pg_constraint "
+            "WHERE contype = 'n' AND connamespace = 'public'::regnamespace").fetchall())
+    assert {(t.name, not_null_name(t, c.name)) for t in catalog.tables.values()
+            for c in t.columns.values() if c.not_null} == server
 
 
 #: Tables made from queries: columns of known tables (through `*`, `t.*`, aliases, joins),

@@ -2261,6 +2261,14 @@ _PARTITIONED_SETUP = (
     "ALTER TABLE ONLY w DROP CONSTRAINT w_m_check",
     "ALTER TABLE ONLY w ALTER COLUMN n DROP NOT NULL",
     "ALTER TABLE ONLY w ALTER COLUMN m DROP NOT NULL",
+    # a partition's CHECK or (18) NOT NULL from its parent, even one it had of its own before
+    # ATTACH (w2_n_not_null), is not dropped on it alone; the parent's is, ONLY or not
+    "ALTER TABLE w1 DROP CONSTRAINT w_m_check",
+    "ALTER TABLE w2 DROP CONSTRAINT w_m_check",
+    "ALTER TABLE w1 DROP CONSTRAINT w_n_not_null",
+    "ALTER TABLE w2 DROP CONSTRAINT w2_n_not_null",
+    "ALTER TABLE w DROP CONSTRAINT w_n_not_null",
+    "ALTER TABLE ONLY w DROP CONSTRAINT w_n_not_null",
     # an exclusion constraint: from 17, only with each partition key column compared by =
     "ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =)",
     "ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =, n WITH =)",
@@ -2279,13 +2287,18 @@ def test_refused_on_partitioned_table_matches_server(pg_db: str, sql: str) -> No
     """partitioned-table-refused reports what PostgreSQL (the embedded 18) refuses to do to a
     partitioned table (storage parameters, a persistence, a NO INHERIT CHECK, a clustered
     index, ...) exactly when it refuses it, in the server's words."""
+    _assert_refusal_is_the_servers(pg_db, _PARTITIONED_SETUP, sql, "refused_on_partitioned")
+
+
+def _assert_refusal_is_the_servers(pg_db: str, setup: str, sql: str, fact: str) -> None:
+    """`fact` (with its `_text`) is said of `sql` after `setup`, the embedded server's
+    version (18) stated, exactly when the server refuses it, with the server's message."""
     import psycopg
 
-    effect = _partitioned_effect(sql, 18)  # the embedded server's version, stated
-    said = [a.facts["refused_on_partitioned_text"] for a in effect.actions
-            if a.facts.get("refused_on_partitioned")]
+    effect = _effect_of(setup, sql, 18)
+    said = [a.facts[f"{fact}_text"] for a in effect.actions if a.facts.get(fact)]
     with _connect(pg_db) as conn:
-        conn.execute(_PARTITIONED_SETUP)
+        conn.execute(setup)
         try:
             conn.execute(sql)
             refused = ""
@@ -2318,6 +2331,10 @@ def test_refused_on_partitioned_table_matches_server(pg_db: str, sql: str) -> No
     ("ALTER TABLE w ALTER COLUMN n DROP NOT NULL", 15, False),
     ("ALTER TABLE ONLY q ALTER COLUMN n DROP NOT NULL", 15, False),  # no partition
     ("ALTER TABLE ONLY p1 ALTER COLUMN n DROP NOT NULL", 15, False),  # a leaf
+    # a partition's inherited CHECK: every version (checked on 15.18 and 18.6); a NOT NULL
+    # is a constraint with a name from 18 (15.18: "constraint ... does not exist")
+    ("ALTER TABLE w1 DROP CONSTRAINT w_m_check", 15, True),
+    ("ALTER TABLE w1 DROP CONSTRAINT w_n_not_null", 17, False),
     # any exclusion constraint before 17 (checked on 15.18), from 17 one on the key with =
     ("ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =)", 16, True),
     ("ALTER TABLE p ADD CONSTRAINT e EXCLUDE USING btree (id WITH =)", 17, False),
@@ -2335,8 +2352,13 @@ def test_refused_on_partitioned_table_follows_the_version(sql: str, version: int
 
 
 def _partitioned_effect(sql: str, version: int):
+    return _effect_of(_PARTITIONED_SETUP, sql, version)
+
+
+def _effect_of(setup: str, sql: str, version: int):
+    """The effect of `sql` after `setup`, `version` stated (--pg-version)."""
     (stmt,) = parse_sql(sql).statements
-    return compute_effect(stmt.tree, Context(catalog=catalog_after(_PARTITIONED_SETUP),
+    return compute_effect(stmt.tree, Context(catalog=catalog_after(setup),
                                              pg_version=version, pg_version_stated=True))
 
 
@@ -2350,6 +2372,59 @@ def test_refused_on_partitioned_table_by_version_needs_the_version_stated() -> N
     (stmt,) = parse_sql("ALTER TABLE p SET (fillfactor = 70)").statements
     assert any(a.facts.get("refused_on_partitioned")
                for a in compute_effect(stmt.tree, ctx).actions)
+
+
+#: An inheritance parent with a NOT NULL and a CHECK; a child with a column merged with the
+#: parent's and one of its own, and a grandchild; a table made a child by INHERIT, with its
+#: own NOT NULL and CHECK (which the parent's now count as inherited).
+_INHERITANCE_SETUP = (
+    "CREATE TABLE b (id int, n int NOT NULL, m int, CONSTRAINT b_m_check CHECK (m > 0));\n"
+    "CREATE TABLE s (id int, extra int) INHERITS (b);\n"
+    "CREATE TABLE gs () INHERITS (s);\n"
+    "CREATE TABLE o (id int, n int NOT NULL, m int, CONSTRAINT b_m_check CHECK (m > 0));\n"
+    "ALTER TABLE o INHERIT b;\n")
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE s DROP COLUMN m",
+    "ALTER TABLE s DROP COLUMN id",
+    "ALTER TABLE s DROP COLUMN extra",
+    "ALTER TABLE s ALTER COLUMN m TYPE bigint",
+    "ALTER TABLE s ALTER COLUMN id TYPE bigint",
+    "ALTER TABLE s ALTER COLUMN extra TYPE bigint",
+    "ALTER TABLE s RENAME COLUMN m TO k",
+    "ALTER TABLE gs RENAME COLUMN extra TO k",
+    "ALTER TABLE s RENAME COLUMN extra TO k",
+    "ALTER TABLE s DROP CONSTRAINT b_m_check",
+    "ALTER TABLE o DROP CONSTRAINT b_m_check",
+    "ALTER TABLE s ALTER COLUMN n DROP NOT NULL",
+    "ALTER TABLE s DROP CONSTRAINT b_n_not_null",
+    "ALTER TABLE o ALTER COLUMN n DROP NOT NULL",
+    "ALTER TABLE o DROP CONSTRAINT o_n_not_null",
+    "ALTER TABLE b ALTER COLUMN n DROP NOT NULL",
+    "ALTER TABLE b DROP CONSTRAINT b_m_check",
+    "ALTER TABLE ONLY b DROP COLUMN m",
+    "ALTER TABLE b RENAME COLUMN m TO k",
+])
+def test_refused_by_inheritance_matches_server(pg_db: str, sql: str) -> None:
+    """inheritance-child-refused reports what PostgreSQL (the embedded 18) refuses to do to an
+    inheritance child alone, for what it has from its parents (a column, even one merged with
+    its own; a CHECK; from 18 a NOT NULL), exactly when it refuses it, in the server's
+    words."""
+    _assert_refusal_is_the_servers(pg_db, _INHERITANCE_SETUP, sql, "refused_by_inheritance")
+
+
+@pytest.mark.parametrize(("sql", "version", "refused"), [
+    # checked on 15.18 and 18.6: the NOT NULL of a child is inherited from 18 only
+    ("ALTER TABLE s ALTER COLUMN n DROP NOT NULL", 15, False),
+    ("ALTER TABLE s ALTER COLUMN n DROP NOT NULL", 17, False),
+    ("ALTER TABLE s DROP COLUMN m", 15, True),
+    ("ALTER TABLE o DROP CONSTRAINT b_m_check", 15, True),
+])
+def test_refused_by_inheritance_follows_the_version(sql: str, version: int,
+                                                    refused: bool) -> None:
+    effect = _effect_of(_INHERITANCE_SETUP, sql, version)
+    assert any(a.facts.get("refused_by_inheritance") for a in effect.actions) == refused
 
 
 _RENAMED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text UNIQUE,"

@@ -292,6 +292,18 @@ CREATE TABLE fk11 PARTITION OF fk1 FOR VALUES FROM (0) TO (5);
 INSERT INTO fk VALUES (1);
 """
 
+#: A partitioned table (a partitioned partition among its two) and an inheritance parent
+#: (two levels), each with a NOT NULL and a CHECK their children have from them.
+NN_TREES = """
+CREATE TABLE p (a int NOT NULL, c int CHECK (c > 0)) PARTITION BY LIST (a);
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (c);
+CREATE TABLE p11 PARTITION OF p1 FOR VALUES IN (1);
+CREATE TABLE p2 PARTITION OF p FOR VALUES IN (2);
+CREATE TABLE i (a int NOT NULL, c int CHECK (c > 0));
+CREATE TABLE i1 () INHERITS (i); CREATE TABLE i11 () INHERITS (i1);
+INSERT INTO p VALUES (1, 1), (2, 2); INSERT INTO i11 VALUES (1, 1);
+"""
+
 #: PostgreSQL 17+: a partitioned table with an EXCLUDE (its key compared with `=`), a
 #: partition with a row, and a table with a row to attach.
 EXCLUDED = """
@@ -2689,6 +2701,19 @@ CASES = [
          "CREATE TABLE txc () INHERITS (tx);", "ALTER TABLE tx DROP CONSTRAINT tx_c_r_excl"),
     Case("drop-only-no-inherit-check-inheritance-parent", INH_CHECKS,
          "ALTER TABLE ONLY p DROP CONSTRAINT nic"),
+    # PostgreSQL 18 takes ONLY for a CHECK or NOT NULL of a partitioned table (before, it
+    # refuses): DROP CONSTRAINT holds every partition, however deep; DROP NOT NULL, as of an
+    # inheritance parent, the direct ones, whose copies become their own.
+    Case("drop-check-only-partitioned", NN_TREES, "ALTER TABLE ONLY p DROP CONSTRAINT p_c_check",
+         min_pg=18),
+    Case("drop-not-null-constraint-only-partitioned", NN_TREES,
+         "ALTER TABLE ONLY p DROP CONSTRAINT p_a_not_null", min_pg=18),
+    Case("drop-not-null-only-partitioned", NN_TREES, "ALTER TABLE ONLY p ALTER a DROP NOT NULL",
+         min_pg=18),
+    Case("drop-not-null-only-inheritance-parent", NN_TREES,
+         "ALTER TABLE ONLY i ALTER a DROP NOT NULL", min_pg=18),
+    Case("drop-not-null-constraint-only-inheritance-parent", NN_TREES,
+         "ALTER TABLE ONLY i DROP CONSTRAINT i_a_not_null", min_pg=18),
     # --- SET SCHEMA moves the relation in the replay ----------------------------------------
     Case("drop-schema-cascade-after-set-schema",
          "CREATE SCHEMA s1; CREATE SCHEMA s2; CREATE TABLE s1.t (id int PRIMARY KEY);"

@@ -86,6 +86,10 @@ class Column:
     #: child itself (pg_attribute.attislocal false). DROP COLUMN on the parent drops it; a
     #: column of the child's own stays, and so does its NOT NULL when the parent drops its.
     inherited: bool = False
+    #: Of an inheritance child's column of its own: NOT NULL only by its parents', the child
+    #: writing none (pg_constraint conislocal false): it goes when the parent drops its. One
+    #: the child sets itself (SET NOT NULL, ADD CONSTRAINT ... NOT NULL) is its own.
+    not_null_from_parent: bool = False
 
     @property
     def type_text(self) -> str:

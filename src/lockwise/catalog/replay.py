@@ -712,7 +712,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             t.tablespace = None if parent is None or parent.tablespace is None else \
                 parent.tablespace or t.tablespace
         if parent:
-            t.columns = {k: _copy_column(v) for k, v in parent.columns.items()}
+            t.columns = {k: _partition_copy(parent, v) for k, v in parent.columns.items()}
             _inherit_checks(t, parent)
     elif stmt.get("inhRelations"):  # plain inheritance: the parents' columns come first
         t.inherits = tuple(range_var(r)[0] for r in stmt["inhRelations"])
@@ -747,6 +747,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
                 # KEY column too; documented for CREATE TABLE, checked on the server).
                 col.not_null, col.not_null_name, col.not_null_valid = (
                     True, attribute.not_null_name, attribute.not_null_valid)
+                col.not_null_from_parent = True
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
@@ -830,6 +831,15 @@ def _copy_column(col: Column) -> Column:
 def _inherited_copy(col: Column) -> Column:
     col.inherited = True
     return col
+
+
+def _partition_copy(parent: Table, col: Column) -> Column:
+    """Column `col` of `parent` as a partition made by PARTITION OF has it: its NOT NULL
+    under the parent's name for it (checked on PostgreSQL 18)."""
+    copy = _copy_column(col)
+    if col.not_null:
+        copy.not_null_name = not_null_name(parent, col.name)
+    return copy
 
 
 def _not_null_copy(source: Table, col: Column) -> Column:
@@ -978,6 +988,7 @@ def _not_null_constraint(t: Table, con: dict) -> None:
                     column.not_null_no_inherit = bool(con.get("is_no_inherit"))
                 _make_not_null(column, con.get("conname") or "",
                                valid=not con.get("skip_validation"))
+                column.not_null_from_parent = False  # written on `t`: its own
 
 
 def _make_not_null(column: Column, name: str, valid: bool) -> None:
@@ -1117,10 +1128,13 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _alter_enforceability(t, unwrap(cmd.get("def"))[1])
             _inherit_not_null(catalog, t, unwrap(cmd.get("def"))[1])
         elif sub == "AT_SetNotNull" and column is not None:
-            # Validates a NOT VALID one; reaches the children unless ONLY.
-            for table in [t, *(_children(catalog, name) if inh else ())]:
+            # Validates a NOT VALID one; reaches the children unless ONLY, where a column not
+            # NOT NULL yet gets the constraint under the parent's name (checked on 18.6).
+            _make_not_null(column, "", valid=True)
+            column.not_null_valid, column.not_null_from_parent = True, False
+            for table in _children(catalog, name) if inh else ():
                 if colname in table.columns:
-                    _make_not_null(table.columns[colname], "", valid=True)
+                    _make_not_null(table.columns[colname], not_null_name(t, colname), True)
                     table.columns[colname].not_null_valid = True
         elif sub in ("AT_AddIdentity", "AT_DropIdentity"):
             # The partitions' columns follow the parent's (checked on the server).
@@ -1132,12 +1146,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                     name, colname, unwrap(cmd.get("def"))[1]) \
                     if sub == "AT_AddIdentity" else None
         elif sub == "AT_DropNotNull" and column is not None:
-            # Partitions' NOT NULL goes with the parent's; an inheritance child keeps one on
-            # a column of its own.
-            for table, changed in _with_below(catalog, t, colname, inh):
-                if table is t or table.partition_of or changed.inherited:
-                    changed.not_null, changed.not_null_name = False, ""
-                    changed.not_null_valid = True
+            _drop_not_null(catalog, t, colname, inh)
         elif sub == "AT_AddConstraint":
             _add_not_null_recursing(catalog, t, unwrap(cmd.get("def"))[1], inh)
             con = constraint_from(catalog, unwrap(cmd.get("def"))[1], name)
@@ -1176,7 +1185,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             # Constraint names are unique on a table: a CHECK or key of this name is the one
             # dropped, and a NOT NULL that PostgreSQL would have named so was named otherwise.
             if dropped is None and (nn := not_null_column(t, colname)) is not None:
-                nn.not_null, nn.not_null_name, nn.not_null_valid = False, "", True
+                _drop_not_null(catalog, t, nn.name, inh)
             if dropped is None or dropped.kind == "check":
                 if inh:
                     _drop_partition_checks(catalog, name, colname)
@@ -1293,6 +1302,34 @@ def _relation_of(table: str) -> dict:
     """A RangeVar naming `table` (qualified), without ONLY."""
     schema, rel = table.split(".", 1)
     return {"schemaname": schema, "relname": rel, "inh": True}
+
+
+def _drop_not_null(catalog: Catalog, t: Table, column: str, inh: bool) -> None:
+    """DROP NOT NULL of `column` of `t`, or (PostgreSQL 18) DROP CONSTRAINT of its NOT NULL
+    constraint by name: unless ONLY, it goes down the tree from every table that loses it
+    (checked on the server): from each partition, and from each inheritance child whose
+    NOT NULL is only its parent's (the column inherited, or the child's own written without
+    NOT NULL); a child that made it NOT NULL itself keeps it, and so do its children. With
+    ONLY the children keep theirs."""
+    todo = [t] if _drop_own_not_null(t.columns.get(column)) and inh else []
+    while todo:
+        parent = todo.pop()
+        for name in catalog.direct_partitions(parent.name) + \
+                catalog.direct_inheritance_children(parent.name):
+            child = catalog.tables.get(name)
+            changed = child.columns.get(column) if child is not None else None
+            if changed is not None and changed.not_null and (
+                    child.partition_of or changed.inherited or changed.not_null_from_parent):
+                _drop_own_not_null(changed)
+                todo.append(child)
+
+
+def _drop_own_not_null(changed: Column | None) -> bool:
+    if changed is None:
+        return False
+    changed.not_null, changed.not_null_name = False, ""
+    changed.not_null_valid, changed.not_null_from_parent = True, False
+    return True
 
 
 def _with_below(catalog: Catalog, t: Table, column: str,

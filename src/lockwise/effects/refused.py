@@ -12,12 +12,13 @@ from lockwise.core.types import Action, Effect
 #: The action facts whose truthy value means PostgreSQL refuses the whole statement, each
 #: checked on the server by its family's tests: a foreign key or persistence change the
 #: other tables forbid (`refused_by`, `refused_references`), ALTER TABLE ONLY of what the
-#: children must follow, a partitioned table's refusals, a view's columns changed by CREATE
-#: OR REPLACE, a name taken, a type change without the USING it needs, syntax the version
-#: stated (--pg-version) lacks (`unavailable_syntax`, said only then).
+#: children must follow, a partitioned table's or an inheritance child's refusals, a view's
+#: columns changed by CREATE OR REPLACE, a name taken, a type change without the USING it
+#: needs, syntax the version stated (--pg-version) lacks (`unavailable_syntax`, said only
+#: then).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
-                 "refused_on_partitioned", "view_columns_refused", "name_taken", "needs_using",
-                 "unavailable_syntax")
+                 "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
+                 "name_taken", "needs_using", "unavailable_syntax")
 
 
 def refusal(effect: Effect) -> str:

@@ -455,7 +455,11 @@ def refused_facts(refused: list[str]) -> dict:
 #: release notes (CLUSTER of one from 15, REINDEX of a partitioned index from 14, an access
 #: method from 17; an unlogged one refused from 18, before a no-op; an exclusion constraint
 #: taken from 17; a CHECK or NOT NULL dropped with ONLY from 18, which keeps NOT NULL in
-#: pg_constraint and leaves the partitions theirs).
+#: pg_constraint and leaves the partitions theirs). That last bound for 16 and 17, not run on
+#: a server: their manuals' partitioning limitations (ddl-partitioning, "Limitations") say
+#: that once partitions exist ONLY to add or drop a constraint is an error, UNIQUE and
+#: PRIMARY KEY excepted (the doc fix of January 2024: the rest unchanged since 10), and no
+#: 16 or 17 release note found lifts it; 18.6 takes it.
 _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
     "storage_parameters": ("cannot specify storage parameters for a partitioned table",
                            None, None),
@@ -494,6 +498,12 @@ _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
     "rename_inherited_column": ('cannot rename inherited column "{column}"', None, None),
     "drop_not_null_inherited": ('column "{column}" is marked NOT NULL in parent table',
                                 None, None),
+    # A partition's CHECK from its parent; its NOT NULL from its parent, a constraint with a
+    # name from 18 on (before, DROP CONSTRAINT finds none of that name).
+    "drop_inherited_check": ('cannot drop inherited constraint "{constraint}" of relation '
+                             '"{name}"', None, None),
+    "drop_inherited_not_null": ('cannot drop inherited constraint "{constraint}" of relation '
+                                '"{name}"', 18, None),
     "only_drop_constraint": ("cannot remove constraint from only the partitioned table when "
                              "partitions exist", None, 17),
     "exclusion": ("exclusion constraints are not supported on partitioned tables", None, 16),
@@ -509,14 +519,36 @@ def refused_on_partitioned(ctx: Context, what: str, name: str, **words: str) -> 
     the version is said only when the version is stated (--pg-version): the default is a
     guess, and a statement some versions run is no error of the migration's. `words`: the
     other names the message prints."""
-    text, first, last = _PARTITIONED_REFUSALS[what]
+    text = _refusal(ctx, _PARTITIONED_REFUSALS[what], name, words)
+    return {"refused_on_partitioned": True, "refused_on_partitioned_text": text} if text else {}
+
+
+#: What PostgreSQL refuses to do to an inheritance child alone, for what it has from its
+#: parents (checked on 15.18 and 18.6), as `_PARTITIONED_REFUSALS` words them: a partition
+#: is refused the same, for the same reason.
+_INHERITANCE_REFUSALS = {what: _PARTITIONED_REFUSALS[what] for what in (
+    "drop_inherited_column", "alter_inherited_column", "rename_inherited_column",
+    "drop_inherited_check", "drop_inherited_not_null")}
+
+
+def refused_by_inheritance(ctx: Context, what: str, name: str, **words: str) -> dict:
+    """`refused_on_partitioned` for an inheritance child (`what`: a key of
+    `_INHERITANCE_REFUSALS`): `refused_by_inheritance` and the server's message."""
+    text = _refusal(ctx, _INHERITANCE_REFUSALS[what], name, words)
+    return {"refused_by_inheritance": True, "refused_by_inheritance_text": text} if text else {}
+
+
+def _refusal(ctx: Context, refusal: tuple[str, int | None, int | None], name: str,
+             words: dict[str, str]) -> str:
+    """The server's message for `refusal` (text, first and last version refusing) when the
+    version in force refuses it; "" when not, or not known to (the bound unstated)."""
+    text, first, last = refusal
     if (first is not None or last is not None) and not ctx.pg_version_stated:
-        return {}
+        return ""
     if first is not None and ctx.pg_version < first or \
             last is not None and ctx.pg_version > last:
-        return {}
-    return {"refused_on_partitioned": True,
-            "refused_on_partitioned_text": text.format(name=name.split(".", 1)[-1], **words)}
+        return ""
+    return text.format(name=name.split(".", 1)[-1], **words)
 
 
 def unique_key_refused(ctx: Context, keyed: Iterable[tuple[str, Sequence[str]]],
@@ -573,20 +605,30 @@ def partition_column_refused(b: Builder, table: str, column: str, verb: str,
     ("rename") of `column`, written on `table` (not reached from its parent: `base`),
     refused for partitioning: a partition's columns are all its parent's, and a partition
     key column of `table`, or without ONLY of a partitioned table below it, may be neither
-    dropped nor retyped (checked on the server). Inheritance children keep the columns they
-    declared themselves: not said for them."""
+    dropped nor retyped (checked on the server). An inheritance child's column that a parent
+    has too (even one the child wrote itself, merged with it) is refused alike
+    (`refused_by_inheritance`)."""
     if "recursed_from" in base:
         return {}
     catalog = b.ctx.catalog
     known = catalog.tables.get(table)
     if known is not None and known.partition_of and column in known.columns:
         return refused_on_partitioned(b.ctx, f"{verb}_inherited_column", table, column=column)
+    if known is not None and column in known.columns and any(
+            column in parent.columns for parent in inheritance_parents(catalog, known)):
+        return refused_by_inheritance(b.ctx, f"{verb}_inherited_column", table, column=column)
     if verb == "rename":
         return {}
     for keyed, key in partitioned_keys(catalog, table, bool(base.get("only"))):
         if column in key:
             return refused_on_partitioned(b.ctx, f"{verb}_key_column", keyed, column=column)
     return {}
+
+
+def inheritance_parents(catalog: Catalog, known: Table) -> list[Table]:
+    """The tables `known` INHERITS from that the catalog knows (not its partitioned table)."""
+    return [parent for name in known.inherits
+            if (parent := catalog.tables.get(name)) is not None]
 
 
 def partitioned_keys(catalog: Catalog, table: str, only: bool) -> list[tuple[str, tuple]]:

@@ -48,11 +48,13 @@ from lockwise.effects.postgres.builder import (
     already_exists,
     callers_facts,
     fk_target,
+    inheritance_parents,
     key_name_taken,
     lock_default_sequences,
     only_drop_refused,
     partition_column_refused,
     reference_text,
+    refused_by_inheritance,
     refused_facts,
     refused_on_partitioned,
     row_key_facts,
@@ -1162,21 +1164,48 @@ def drop_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     col = cmd.get("name", "")
     b.alters.add(f"column:{table}.{col}")
+    _only_drop_not_null_children(b, table, col, base)
     b.act("drop_not_null", base, column=col,
           **{**_parent_not_null(b, table, col, base), **only_drop_refused(b, table, base)})
 
 
+def _only_drop_not_null_children(b: Builder, table: str, column: str, base: dict) -> None:
+    """PostgreSQL 18's ALTER TABLE ONLY ... DROP NOT NULL: each direct partition and
+    inheritance child keeps its NOT NULL, now its own (conislocal), its catalog row changed
+    under ACCESS EXCLUSIVE; theirs are left alone (checked on 18.6). Before 18 a partitioned
+    table refuses it and an inheritance parent's children are not touched (15.18); a column
+    that is not NOT NULL has nothing to drop."""
+    if not base.get("only") or "recursed_from" in base or b.ctx.pg_version < 18:
+        return
+    catalog = b.ctx.catalog
+    known = catalog.known_column(table, column)
+    if known is not None and not known.not_null:
+        return
+    for child in catalog.direct_partitions(table) + catalog.direct_inheritance_children(table):
+        b.lock(child, L.ACCESS_EXCLUSIVE)
+
+
 def _parent_not_null(b: Builder, table: str, column: str, base: dict) -> dict:
-    """DROP NOT NULL of a partition's column its partitioned table has NOT NULL: refused
-    (checked on the server; an inheritance child's is refused too, for the constraint it
-    inherits, from PostgreSQL 18: not said)."""
-    known = b.ctx.catalog.tables.get(table)
-    parent = b.ctx.catalog.tables.get(known.partition_of) \
-        if known is not None and known.partition_of and "recursed_from" not in base else None
-    col = parent.columns.get(column) if parent is not None else None
-    if col is None or not col.not_null:
+    """DROP NOT NULL of a partition's column its partitioned table has NOT NULL: refused; of
+    an inheritance child's column NOT NULL in a parent too, from PostgreSQL 18, where the
+    child's NOT NULL constraint is inherited (checked on 15.18 and 18.6)."""
+    catalog = b.ctx.catalog
+    known = catalog.tables.get(table)
+    if known is None or "recursed_from" in base:
         return {}
-    return refused_on_partitioned(b.ctx, "drop_not_null_inherited", table, column=column)
+    if known.partition_of:
+        parent = catalog.tables.get(known.partition_of)
+        col = parent.columns.get(column) if parent is not None else None
+        if col is None or not col.not_null:
+            return {}
+        return refused_on_partitioned(b.ctx, "drop_not_null_inherited", table, column=column)
+    mine = known.columns.get(column)
+    if mine is None or not mine.not_null or not any(
+            (above := parent.columns.get(column)) is not None and above.not_null
+            and not above.not_null_no_inherit for parent in inheritance_parents(catalog, known)):
+        return {}
+    return refused_by_inheritance(b.ctx, "drop_inherited_not_null", table,
+                                  constraint=not_null_name(known, column))
 
 
 def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:

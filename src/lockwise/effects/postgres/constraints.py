@@ -39,10 +39,12 @@ from lockwise.effects.postgres.builder import (
     drop_foreign_keys_using,
     exclusion_refused,
     fk_target,
+    inheritance_parents,
     name_taken,
     only_drop_refused,
     partition_lineage,
     partitioned_keys,
+    refused_by_inheritance,
     refused_facts,
     refused_on_partitioned,
     scan_fk_lookups,
@@ -410,8 +412,11 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if base.get("only") and "recursed_from" not in base and \
             inherited_check(b.ctx.catalog, table, name):
         # ONLY leaves the children's copy in place, now their own (conislocal): each direct
-        # child's catalog row changes under ACCESS EXCLUSIVE (checked on the server).
-        for child in b.ctx.catalog.direct_inheritance_children(table):
+        # child's catalog row changes under ACCESS EXCLUSIVE (checked on the server). A
+        # partitioned table (which refuses it before 18) holds every partition, however deep
+        # (checked on 18.6).
+        below = b.ctx.catalog.partitions(table) if b.ctx.pg_version >= 18 else []
+        for child in below + b.ctx.catalog.direct_inheritance_children(table):
             b.lock(child, L.ACCESS_EXCLUSIVE)
     if con is not None and con.kind in ("primary", "unique") and con.columns and \
             cmd.get("behavior") == "DROP_CASCADE":
@@ -421,7 +426,35 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
           constraint_type=con.kind if con else "", inherited_from=known.partition_of or ""
           if refused and known is not None else "",
           **(only_drop_refused(b, table, base) if con is not None and con.kind == "check"
-             else {}))
+             else {}), **_inherited_drop_refused(b, known, name, con, base))
+
+
+def _inherited_drop_refused(b: Builder, known: Table | None, name: str,
+                            con: Constraint | None, base: dict) -> dict:
+    """DROP CONSTRAINT, on a partition or an inheritance child, of a CHECK its parent has
+    (it is the parent's, even one the table had before ATTACH or INHERIT), or from
+    PostgreSQL 18 of its NOT NULL constraint on a column NOT NULL in the parent: refused
+    (checked on 15.18 and 18.6), `refused_on_partitioned` or `refused_by_inheritance`."""
+    if "recursed_from" in base or known is None:
+        return {}
+    catalog = b.ctx.catalog
+    partitioned = catalog.tables.get(known.partition_of) if known.partition_of else None
+    parents = [partitioned] if partitioned else inheritance_parents(catalog, known)
+    if con is not None:
+        inherited = con.kind == "check" and any(
+            (theirs := parent.constraints.get(name)) is not None and theirs.kind == "check"
+            and not theirs.no_inherit for parent in parents)
+        what = "drop_inherited_check"
+    else:
+        column = not_null_column(known, name)
+        inherited = column is not None and any(
+            (above := parent.columns.get(column.name)) is not None and above.not_null
+            and not above.not_null_no_inherit for parent in parents)
+        what = "drop_inherited_not_null"
+    if not inherited:
+        return {}
+    refused = refused_on_partitioned if partitioned else refused_by_inheritance
+    return refused(b.ctx, what, known.name, constraint=name)
 
 
 def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
