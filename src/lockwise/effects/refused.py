@@ -16,10 +16,12 @@ from lockwise.core.types import Action, Effect
 #: other tables forbid (`refused_by`, `refused_references`), ALTER TABLE ONLY of what the
 #: children must follow, a partitioned table's refusals, a view's columns changed by CREATE
 #: OR REPLACE, a name taken, a type change without the USING it needs, syntax the version
-#: stated (--pg-version) lacks (`unavailable_syntax`, said only then).
+#: stated (--pg-version) lacks (`unavailable_syntax`, said only then), an INSERT ... ON
+#: CONFLICT into a table with INSERT or UPDATE rules (`on_conflict_refused_by`: the rewriter
+#: refuses it whatever the rows, disabled rules included).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "view_columns_refused", "name_taken", "needs_using",
-                 "unavailable_syntax")
+                 "unavailable_syntax", "on_conflict_refused_by")
 
 
 def refusal(effect: Effect) -> str:
