@@ -61,7 +61,7 @@ def test_a_temporary_table_shadows_a_table_of_the_same_name() -> None:
             if f.rule != "missing-if-exists"] == []
     assert [s.effect.locks for s in report.statements] == [{}] * 6
     # The real table is as it was.
-    assert catalog.tables["public.items"].columns["id"].type == "int4"
+    assert catalog.tables["public.items"].columns["id"].type_name == "int4"
     assert "flag" not in catalog.tables["public.items"].columns
     assert "public.items_id_idx" not in catalog.indexes
 
@@ -114,4 +114,4 @@ def test_the_server_puts_temporary_tables_in_pg_temp_and_finds_them_first(pg_db:
     assert "table:pg_temp.scratch" in effects[1].creates
     assert effects[2].rewrites == {"pg_temp.items"}
     assert "index:pg_temp.items_id_idx" in effects[3].creates
-    assert catalog.tables["public.items"].columns["id"].type == "int4"
+    assert catalog.tables["public.items"].columns["id"].type_name == "int4"
