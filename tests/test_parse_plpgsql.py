@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lockwise.effects.nodes import unwrap
-from lockwise.parse.plpgsql import embedded_statements, embedded_steps
+from lockwise.parse.plpgsql import embedded_statements, embedded_steps, fully_read
 
 
 def _kinds(body: str) -> list[str]:
@@ -30,11 +30,45 @@ def test_statements_in_branches_and_handlers_are_found_in_order() -> None:
 
 
 def test_execute_of_a_constant_is_read_and_of_a_computed_string_is_not() -> None:
-    trees = embedded_statements(
-        "BEGIN EXECUTE 'CREATE INDEX i ON t (a) WHERE b = ''y'''; "
-        "EXECUTE format('DROP TABLE %I', 'q'); END")
+    body = ("DECLARE t text := 'q'; BEGIN EXECUTE 'CREATE INDEX i ON t (a) WHERE b = ''y'''; "
+            "EXECUTE format('DROP TABLE %I', t); EXECUTE 'DROP TABLE ' || t; END")
+    trees = embedded_statements(body)
     assert [(sql, unwrap(tree)[0]) for sql, tree, _ in trees] == [
         ("CREATE INDEX i ON t (a) WHERE b = 'y'", "IndexStmt")]
+    assert not fully_read(body)
+
+
+@pytest.mark.parametrize(("call", "sql"), [
+    ("format('DROP TABLE %I', 'q')", "DROP TABLE q"),
+    ("format('ALTER TABLE %I ADD COLUMN %I text DEFAULT %L', 'Users', 'note', 'it''s')",
+     """ALTER TABLE "Users" ADD COLUMN note text DEFAULT 'it''s'"""),
+    ("FORMAT('ALTER TABLE %s SET (fillfactor = %s)', 'users', 70)",
+     "ALTER TABLE users SET (fillfactor = 70)"),
+    ("format('CREATE INDEX %2$I ON %1$I (id) -- 100%%', 'users', 'users_id')",
+     "CREATE INDEX users_id ON users (id) -- 100%"),
+    ("pg_catalog.format('ALTER TABLE users ALTER note SET DEFAULT %L', NULL)",
+     "ALTER TABLE users ALTER note SET DEFAULT NULL"),
+])
+def test_execute_of_format_with_constant_arguments_is_read(call: str, sql: str) -> None:
+    """format() of a constant format and constant arguments is known before the block runs:
+    %I quotes a name as quote_ident does, %L a value as quote_literal (NULL unquoted), %s
+    puts the text in, %% a percent sign, `n$` takes the n-th argument."""
+    body = f"BEGIN EXECUTE {call}; END"
+    assert [found for found, _, _ in embedded_statements(body)] == [sql]
+    assert fully_read(body)
+
+
+@pytest.mark.parametrize("call", [
+    "format('DROP TABLE %I', name)",  # a variable
+    "format('DROP TABLE %10I', 'q')",  # a width: not followed
+    "format('DROP TABLE %I')",  # too few arguments: the server raises
+    "format('DROP TABLE %I', NULL)",  # a NULL name: the server raises
+    "format(template, 'q')",
+])
+def test_execute_of_format_not_known_before_it_runs(call: str) -> None:
+    body = f"DECLARE name text; template text; BEGIN EXECUTE {call}; END"
+    assert embedded_statements(body) == ()
+    assert not fully_read(body)
 
 
 @pytest.mark.parametrize("body", [
