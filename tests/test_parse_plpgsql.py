@@ -134,3 +134,38 @@ def test_steps_read_declared_defaults_as_the_variables_type_where_each_block_sta
         ("SELECT ('a')::mood", 2, True), ("SELECT ($q$b$q$)::public.mood", 4, True),
         ("ALTER TYPE mood ADD VALUE 'c'", 6, False), ("SELECT 'c'", 9, True),
         ("SELECT (f(1, ';'))::text", 10, True), ("UPDATE people SET mood = w", 12, False)]
+
+
+def test_a_statement_format_makes_of_constants_is_linted() -> None:
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = migration_from_text("CREATE TABLE users (id bigint, token text);", "0001_u.sql")
+    sql = ("DO $$\nBEGIN\n  EXECUTE format('CREATE INDEX %I ON %I (token)', "
+           "'users_token_idx', 'users');\nEND $$;\n")
+    report = lint_migrations([setup, migration_from_text(sql, "0002_x.sql")],
+                             LintOptions())[-1]
+    where = {f.rule: (f.span.line, f.span.column) for f in report.all_findings}
+    assert where["index-without-concurrently"] == (3, 3)
+    assert "dynamic-sql-not-linted" not in where
+
+
+@pytest.mark.parametrize(("body", "found"), [
+    ("DECLARE t text; BEGIN\nEXECUTE 'ALTER TABLE ' || quote_ident(t) || ' ADD x int'; END",
+     ((2, "'ALTER TABLE ' || quote_ident(t) || ' ADD x int'"),)),
+    ("DECLARE r record; BEGIN FOR r IN SELECT relname FROM pg_class LOOP\n"
+     "  EXECUTE format('ALTER TABLE %I SET (fillfactor = 70)', r.relname);\nEND LOOP; END",
+     ((2, "format('ALTER TABLE %I SET (fillfactor = 70)', r.relname)"),)),
+    ("DECLARE s text := 'TRUNCATE t'; BEGIN EXECUTE s; END", ((1, "s"),)),
+    # queries: they change nothing
+    ("DECLARE n int; t text; BEGIN EXECUTE format('SELECT count(*) FROM %I', t) INTO n; END",
+     ()),
+    ("DECLARE r record; t text; BEGIN FOR r IN EXECUTE 'SELECT * FROM ' || t LOOP END LOOP; "
+     "END", ()),
+    # known before it runs: linted as the statement it is
+    ("BEGIN EXECUTE format('ALTER TABLE %I ADD x int', 'users'); END", ()),
+])
+def test_dynamic_sql_that_may_change_tables_is_found(body: str, found: tuple) -> None:
+    from lockwise.parse.plpgsql import dynamic_sql
+
+    assert dynamic_sql(body) == found
