@@ -63,6 +63,8 @@ SQL_TEXT: dict[str, object] = {
     "unindexed_foreign_keys_sql": 'CREATE INDEX CONCURRENTLY "Ix" ON "App"."User" ("teamId");',
     "long_identifier_truncated": "x", "rules": "drop-table",
     "dropped_not_recreated_text": "table App.User",
+    "dynamic_sql_text": "EXECUTE format('ALTER TABLE %I ADD x int', r.relname) (line 3 of "
+                        "the block)",
     "dropped_not_recreated_them": "it", "algorithm": "INPLACE",
     "alter_clause": "ADD COLUMN x int",
     "partitioned_index_sql": 'CREATE INDEX "Ix" ON ONLY "App"."User" ("teamId");',

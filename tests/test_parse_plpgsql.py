@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lockwise.effects.nodes import unwrap
-from lockwise.parse.plpgsql import embedded_statements, embedded_steps
+from lockwise.parse.plpgsql import embedded_statements, embedded_steps, fully_read
 
 
 def _kinds(body: str) -> list[str]:
@@ -30,11 +30,45 @@ def test_statements_in_branches_and_handlers_are_found_in_order() -> None:
 
 
 def test_execute_of_a_constant_is_read_and_of_a_computed_string_is_not() -> None:
-    trees = embedded_statements(
-        "BEGIN EXECUTE 'CREATE INDEX i ON t (a) WHERE b = ''y'''; "
-        "EXECUTE format('DROP TABLE %I', 'q'); END")
+    body = ("DECLARE t text := 'q'; BEGIN EXECUTE 'CREATE INDEX i ON t (a) WHERE b = ''y'''; "
+            "EXECUTE format('DROP TABLE %I', t); EXECUTE 'DROP TABLE ' || t; END")
+    trees = embedded_statements(body)
     assert [(sql, unwrap(tree)[0]) for sql, tree, _ in trees] == [
         ("CREATE INDEX i ON t (a) WHERE b = 'y'", "IndexStmt")]
+    assert not fully_read(body)
+
+
+@pytest.mark.parametrize(("call", "sql"), [
+    ("format('DROP TABLE %I', 'q')", "DROP TABLE q"),
+    ("format('ALTER TABLE %I ADD COLUMN %I text DEFAULT %L', 'Users', 'note', 'it''s')",
+     """ALTER TABLE "Users" ADD COLUMN note text DEFAULT 'it''s'"""),
+    ("FORMAT('ALTER TABLE %s SET (fillfactor = %s)', 'users', 70)",
+     "ALTER TABLE users SET (fillfactor = 70)"),
+    ("format('CREATE INDEX %2$I ON %1$I (id) -- 100%%', 'users', 'users_id')",
+     "CREATE INDEX users_id ON users (id) -- 100%"),
+    ("pg_catalog.format('ALTER TABLE users ALTER note SET DEFAULT %L', NULL)",
+     "ALTER TABLE users ALTER note SET DEFAULT NULL"),
+])
+def test_execute_of_format_with_constant_arguments_is_read(call: str, sql: str) -> None:
+    """format() of a constant format and constant arguments is known before the block runs:
+    %I quotes a name as quote_ident does, %L a value as quote_literal (NULL unquoted), %s
+    puts the text in, %% a percent sign, `n$` takes the n-th argument."""
+    body = f"BEGIN EXECUTE {call}; END"
+    assert [found for found, _, _ in embedded_statements(body)] == [sql]
+    assert fully_read(body)
+
+
+@pytest.mark.parametrize("call", [
+    "format('DROP TABLE %I', name)",  # a variable
+    "format('DROP TABLE %10I', 'q')",  # a width: not followed
+    "format('DROP TABLE %I')",  # too few arguments: the server raises
+    "format('DROP TABLE %I', NULL)",  # a NULL name: the server raises
+    "format(template, 'q')",
+])
+def test_execute_of_format_not_known_before_it_runs(call: str) -> None:
+    body = f"DECLARE name text; template text; BEGIN EXECUTE {call}; END"
+    assert embedded_statements(body) == ()
+    assert not fully_read(body)
 
 
 @pytest.mark.parametrize("body", [
@@ -100,3 +134,38 @@ def test_steps_read_declared_defaults_as_the_variables_type_where_each_block_sta
         ("SELECT ('a')::mood", 2, True), ("SELECT ($q$b$q$)::public.mood", 4, True),
         ("ALTER TYPE mood ADD VALUE 'c'", 6, False), ("SELECT 'c'", 9, True),
         ("SELECT (f(1, ';'))::text", 10, True), ("UPDATE people SET mood = w", 12, False)]
+
+
+def test_a_statement_format_makes_of_constants_is_linted() -> None:
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = migration_from_text("CREATE TABLE users (id bigint, token text);", "0001_u.sql")
+    sql = ("DO $$\nBEGIN\n  EXECUTE format('CREATE INDEX %I ON %I (token)', "
+           "'users_token_idx', 'users');\nEND $$;\n")
+    report = lint_migrations([setup, migration_from_text(sql, "0002_x.sql")],
+                             LintOptions())[-1]
+    where = {f.rule: (f.span.line, f.span.column) for f in report.all_findings}
+    assert where["index-without-concurrently"] == (3, 3)
+    assert "dynamic-sql-not-linted" not in where
+
+
+@pytest.mark.parametrize(("body", "found"), [
+    ("DECLARE t text; BEGIN\nEXECUTE 'ALTER TABLE ' || quote_ident(t) || ' ADD x int'; END",
+     ((2, "'ALTER TABLE ' || quote_ident(t) || ' ADD x int'"),)),
+    ("DECLARE r record; BEGIN FOR r IN SELECT relname FROM pg_class LOOP\n"
+     "  EXECUTE format('ALTER TABLE %I SET (fillfactor = 70)', r.relname);\nEND LOOP; END",
+     ((2, "format('ALTER TABLE %I SET (fillfactor = 70)', r.relname)"),)),
+    ("DECLARE s text := 'TRUNCATE t'; BEGIN EXECUTE s; END", ((1, "s"),)),
+    # queries: they change nothing
+    ("DECLARE n int; t text; BEGIN EXECUTE format('SELECT count(*) FROM %I', t) INTO n; END",
+     ()),
+    ("DECLARE r record; t text; BEGIN FOR r IN EXECUTE 'SELECT * FROM ' || t LOOP END LOOP; "
+     "END", ()),
+    # known before it runs: linted as the statement it is
+    ("BEGIN EXECUTE format('ALTER TABLE %I ADD x int', 'users'); END", ()),
+])
+def test_dynamic_sql_that_may_change_tables_is_found(body: str, found: tuple) -> None:
+    from lockwise.parse.plpgsql import dynamic_sql
+
+    assert dynamic_sql(body) == found

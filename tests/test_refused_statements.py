@@ -101,3 +101,26 @@ def test_a_do_block_keeps_the_findings_of_the_statements_it_runs_that_are_not_re
     at = {(f.rule, f.span.column) for f in report(sql).statements[0].findings}
     assert {rule for rule, column in at if column == 27} == {"persistence-change-refused"}
     assert ("index-without-concurrently", 70) in at
+
+
+RULED = """CREATE TABLE ledger (id bigint PRIMARY KEY, amount int);
+CREATE TABLE ledger_log (id bigint);
+CREATE RULE log_update AS ON UPDATE TO ledger DO ALSO INSERT INTO ledger_log VALUES (NEW.id);
+"""
+
+
+def test_an_on_conflict_insert_the_rules_refuse_is_a_refusal() -> None:
+    # The rewriter refuses it before any row is read, on an empty table, a disabled rule,
+    # EXPLAIN and PREPARE alike ("INSERT with ON CONFLICT clause cannot be used with table
+    # that has INSERT or UPDATE rules", checked on 18.6; test_view_writes_pg compares the
+    # fact with the server): no lock it would take counts, and the reports say it is refused.
+    from lockwise.effects.refused import statement_refusal
+
+    sql = ("BEGIN;\nLOCK TABLE accounts;\n"
+           "INSERT INTO ledger VALUES (1, 1) ON CONFLICT DO NOTHING;\nCOMMIT;")
+    migrations = [migration_from_text(EVENTS + RULED, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    found = lint_migrations(migrations, LintOptions(), Catalog())[-1]
+    insert = found.statements[2]
+    assert {f.rule for f in insert.findings} == {"on-conflict-with-rules"}
+    assert statement_refusal(insert.effect) == "on_conflict_refused_by"

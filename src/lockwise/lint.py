@@ -12,7 +12,7 @@ from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement
+from lockwise.catalog.replay import apply_statement, end_session
 from lockwise.catalog.search_path import PathInForce
 from lockwise.core.code_store import keep_compiled
 from lockwise.core.types import (
@@ -478,6 +478,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             if release:
                 _release(reports[-1])
                 parsed.statements[position] = reports[-1].statement
+    end_session(catalog)  # (its temporary tables are no later migration's)
 
     once.finish()
     if run is not None:

@@ -37,6 +37,7 @@ from lockwise.catalog.updatable import (
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
+    TEMPORARY_PREFIX,
     calls_function,
     casts_to,
     collation_name,
@@ -1559,6 +1560,18 @@ def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
 
 
 _NO_VIEW = Table("", kind="")
+
+
+def end_session(catalog: Catalog) -> None:
+    """The session a migration ran in ends: its temporary relations go, as the server drops
+    them (with CASCADE: a view over one is temporary too), their indexes and sequences with
+    them. The next migration's unqualified names mean the tables they shadowed again."""
+    for name in [n for n in catalog.tables if n.startswith(TEMPORARY_PREFIX)]:
+        if name in catalog.tables:  # (not already gone with an earlier one)
+            _drop_relations(catalog, name, cascade=True)
+    for name in [n for n in catalog.indexes if n.startswith(TEMPORARY_PREFIX)]:
+        _drop_index(catalog, name)
+    catalog.sequences -= {n for n in catalog.sequences if n.startswith(TEMPORARY_PREFIX)}
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:

@@ -9,13 +9,15 @@ default `"$user", public` when no schema is named after the role.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from lockwise.catalog.model import Catalog
 from lockwise.effects import nodes
+from lockwise.effects.nodes import TEMPORARY_SCHEMA
 from lockwise.effects.system_catalog import is_system_relation
 
 DEFAULT_SCHEMA = "public"
@@ -82,7 +84,11 @@ class SearchPath:
         """The schema of unqualified `name`: for an existing object the first schema of the
         path that holds one by that name, else (and for a new one) `creation_schema`."""
         if not create:
-            # pg_catalog is searched first unless the path says where (checked on the server).
+            # The session's temporary relations come before all unless the path lists
+            # pg_temp; pg_catalog is searched first unless the path says where (both
+            # checked on the server).
+            if TEMPORARY_SCHEMA not in self.schemas and is_temporary(self.catalog, name):
+                return TEMPORARY_SCHEMA
             path = self.schemas if "pg_catalog" in self.schemas else ("pg_catalog",
                                                                        *self.schemas)
             for schema in path:
@@ -102,6 +108,12 @@ def lookup_schemas() -> tuple[str, ...] | None:
     if not isinstance(path, SearchPath):
         return None
     return tuple(s for s in path.schemas if s not in _NOT_CREATED_IN) or None
+
+
+def is_temporary(c: Catalog, name: str) -> bool:
+    """Whether the session has a temporary relation or type of unqualified `name` (the
+    server searches pg_temp for those two only, never for functions or operators)."""
+    return _knows(c, f"{TEMPORARY_SCHEMA}.{name}")
 
 
 def _knows(c: Catalog, name: str) -> bool:
@@ -156,6 +168,7 @@ class PathInForce:
         self.catalog = catalog
         self.schemas: tuple[str, ...] | None = None
         self._before: nodes.Resolver | None = None
+        self._before_temporary: Callable[[str], bool] | None = None
 
     def use(self, schemas: tuple[str, ...] | None) -> None:
         if schemas != self.schemas:
@@ -164,7 +177,9 @@ class PathInForce:
 
     def __enter__(self) -> PathInForce:
         self._before = nodes.use_resolver(None)
+        self._before_temporary = nodes.use_temporary(partial(is_temporary, self.catalog))
         return self
 
     def __exit__(self, *_: object) -> None:
         nodes.use_resolver(self._before)
+        nodes.use_temporary(self._before_temporary)

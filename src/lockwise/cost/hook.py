@@ -18,6 +18,7 @@ from lockwise.core.types import Effect, LockMode, StatementReport
 from lockwise.cost.model import BLOCKING, Estimate, estimate_statement, human_seconds
 from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
 from lockwise.cost.stats import Stats
+from lockwise.effects.refused import statement_refusal
 
 
 @dataclass(slots=True)
@@ -31,6 +32,8 @@ class CostTracker:
     held: dict[str, LockMode] = field(default_factory=dict)
     last: Estimate | None = None
     last_lock_seconds: float | None = None
+    #: The last statement is one PostgreSQL refuses (`statement_refusal`).
+    last_refused: bool = False
 
     def before(self, effect: Effect, tree: dict | None, new_tables: set[str],
                in_transaction: bool, catalog: Catalog | None = None,
@@ -38,6 +41,12 @@ class CostTracker:
         """Estimate the statement about to be judged; return the facts rules see. `catalog`:
         the schema replayed so far (indexes built since the stats were taken);
         `filled_tables`: the new tables filled from older ones (of unknown size)."""
+        self.last_refused = bool(statement_refusal(effect))
+        if self.last_refused:  # none of its work is done: no time, nothing held after it
+            self.last, self.last_lock_seconds = Estimate(0.0, 0.0, []), 0.0
+            return {"estimated_seconds": 0.0, "lock_seconds": 0.0, "lock_hold_seconds": 0.0,
+                    "lock_hold_exceeds_limit": False,
+                    "cost_summary": "refused by PostgreSQL: none of its work is done"}
         est = estimate_statement(effect, self.stats, self.profile, tree=tree,
                                  new_tables=frozenset(new_tables), catalog=catalog,
                                  filled_tables=frozenset(filled_tables))
@@ -94,6 +103,8 @@ class CostTracker:
 
     def after(self, effect: Effect, in_transaction: bool) -> None:
         """Call after the session moved past the statement: keep or release held locks."""
+        if self.last_refused:  # (held as they were: it takes nothing to hold)
+            return
         if in_transaction:
             for table, mode in effect.locks.items():
                 if mode >= BLOCKING:

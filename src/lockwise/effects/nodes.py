@@ -53,6 +53,13 @@ Resolver = Callable[[str, bool], str]
 #: (lockwise.catalog.search_path); None under the default path, where every one is `public`'s.
 #: The effect model, the catalog replay and the conflict graph all qualify names here.
 _resolver: Resolver | None = None
+#: Whether the session has a temporary relation (or type) of an unqualified name
+#: (`use_temporary`): the server searches pg_temp first for those, unless the search_path
+#: lists it (then the resolver places it). None: no session is being replayed.
+_temporary: Callable[[str], bool] | None = None
+#: The schema lockwise names a session's temporary schema by (the server's pg_temp_<n>).
+TEMPORARY_SCHEMA = "pg_temp"
+TEMPORARY_PREFIX = TEMPORARY_SCHEMA + "."
 
 
 def use_resolver(resolver: Resolver | None) -> Resolver | None:
@@ -60,6 +67,15 @@ def use_resolver(resolver: Resolver | None) -> Resolver | None:
     global _resolver, _last_relations
     previous, _resolver = _resolver, resolver
     _last_relations = (None, (), frozenset(), [], [])  # found under the previous path
+    return previous
+
+
+def use_temporary(known: Callable[[str], bool] | None) -> Callable[[str], bool] | None:
+    """Look up the session's temporary relations with `known` from now on (see
+    `_temporary`); returns the lookup it replaces."""
+    global _temporary, _last_relations
+    previous, _temporary = _temporary, known
+    _last_relations = (None, (), frozenset(), [], [])
     return previous
 
 
@@ -76,6 +92,8 @@ def qualified(schema: str | None, name: str, create: bool = False) -> str:
     if schema is None:
         if _resolver is not None:
             schema = _resolver(name, create)
+        elif not create and _temporary is not None and _temporary(name):
+            schema = TEMPORARY_SCHEMA
         elif not create and name.startswith("pg_"):
             from lockwise.effects.system_catalog import is_system_relation
 
@@ -90,6 +108,10 @@ def range_var(rv: dict | None, create: bool = False) -> tuple[str, bool]:
     if "RangeVar" in rv:
         rv = rv["RangeVar"]
     schema = rv.get("schemaname")
+    if rv.get("relpersistence") == "t" or (schema or "").startswith("pg_temp_"):
+        # CREATE TEMP ... (the parser marks only those), or the session's own schema by
+        # its number: the session's temporary schema
+        return f"{TEMPORARY_SCHEMA}.{rv.get('relname', '')}", schema is not None
     return qualified(schema, rv.get("relname", ""), create), schema is not None
 
 

@@ -7,6 +7,8 @@ the catalog replay, and the objects a migration is taken to have created.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lockwise.core.types import Action, Effect
 
 #: The action facts whose truthy value means PostgreSQL refuses the whole statement, each
@@ -15,10 +17,12 @@ from lockwise.core.types import Action, Effect
 #: children must follow, a partitioned table's or an inheritance child's refusals, a view's
 #: columns changed by CREATE OR REPLACE, a name taken, a type change without the USING it
 #: needs, syntax the version stated (--pg-version) lacks (`unavailable_syntax`, said only
-#: then).
+#: then), an INSERT ... ON CONFLICT into a table with INSERT or UPDATE rules
+#: (`on_conflict_refused_by`: the rewriter refuses it whatever the rows, disabled rules
+#: included).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
-                 "name_taken", "needs_using", "unavailable_syntax")
+                 "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by")
 
 
 def refusal(effect: Effect) -> str:
@@ -28,6 +32,32 @@ def refusal(effect: Effect) -> str:
         if name := _refusal_of(action):
             return name
     return ""
+
+
+def statement_refusal(effect: Effect) -> str:
+    """The fact by which PostgreSQL refuses the whole statement, as the reports and the cost
+    model take it: none of its work (rewrite, scan, index build) happens and it costs no time
+    (it may still queue for its first lock: ALTER TABLE and CREATE INDEX are refused once
+    they hold it, measured on 18.6). "" when it runs, and for a DO block whose statements
+    alone are refused (`refused_actions`: the block's other work happens)."""
+    name = refusal(effect)
+    return name if name and all(refused_actions(effect)) else ""
+
+
+def refused_note(effect: Effect) -> str:
+    """What the reports say of a statement PostgreSQL refuses, in place of its locks,
+    rewrites, scans and estimate (`statement_refusal`); "" for one that runs."""
+    name = statement_refusal(effect)
+    return f"PostgreSQL refuses this statement ({name}): the migration fails here, " \
+        "none of its work done" if name else ""
+
+
+def work_done(effect: Effect) -> Effect:
+    """`effect` as the reports list its work: without locks, rewrites and scans when
+    PostgreSQL refuses the statement (`statement_refusal`)."""
+    if not statement_refusal(effect):
+        return effect
+    return replace(effect, locks={}, rewrites=frozenset(), scans={})
 
 
 def _refusal_of(action: Action) -> str:

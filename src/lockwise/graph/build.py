@@ -20,6 +20,7 @@ from lockwise.catalog.replay import (
     apply_statement,
     column_identity_sequence,
     do_block_reshapes,
+    end_session,
     follows_exactly,
     owned_sequences,
     reads_view_reads,
@@ -458,6 +459,7 @@ class _Builder:
                 self._statement(key, m, stmt, effect, pending)
                 if session is not None:
                     session.after(effect, stmt.index)
+        end_session(self.catalog)  # (its temporary tables are no later migration's)
         for p in pending:
             if self.creator.get(p.dependent) != key:
                 self.graph.conflicts.append(p.conflict)

@@ -4,7 +4,9 @@ Migrations wrap DDL in DO blocks to make it conditional (`IF NOT EXISTS (...) TH
 ... ADD CONSTRAINT ...`) or to swallow an error (`EXCEPTION WHEN duplicate_object`). The server
 runs those statements when the block runs, with their own locks, rewrites and scans, so the
 effect model must see them. PostgreSQL's PL/pgSQL grammar (through pglast) finds them: each
-embedded SQL statement, and each `EXECUTE` of a constant string.
+embedded SQL statement, and each `EXECUTE` of a constant string or of `format()` of constants.
+SQL built at run time otherwise is not read: `dynamic_sql` finds it (rule
+dynamic-sql-not-linted).
 """
 
 from __future__ import annotations
@@ -55,8 +57,8 @@ def embedded_statements(body: str) -> tuple[Embedded, ...]:
     parse tree and line in the body.
 
     Statements in branches that may not run count as run (the model is the worst case).
-    Dynamic SQL built at run time (`EXECUTE format(...)`) cannot be known and is left out;
-    so is a body that does not parse.
+    Dynamic SQL built at run time (`EXECUTE format('...', r.name)`) cannot be known and is
+    left out (`dynamic_sql`); so is a body that does not parse.
     """
     return _read(body)[0]
 
@@ -154,10 +156,9 @@ def _queries(node: object, declared: list[list[tuple[str, int]]] | None = None
                 out.append((_expr(stmt.get("expr")), stmt.get("lineno", 1), False))
             elif "PLpgSQL_stmt_dynexecute" in item:
                 stmt = item["PLpgSQL_stmt_dynexecute"]
-                constant = _STRING_CONSTANT.fullmatch(_expr(stmt.get("query")))
-                if constant:
-                    out.append((constant.group(1).replace("''", "'"), stmt.get("lineno", 1),
-                                False))
+                known = constant_sql(_expr(stmt.get("query")))
+                if known is not None:
+                    out.append((known, stmt.get("lineno", 1), False))
                 else:
                     complete = False
             elif expressions and "PLpgSQL_expr" in item:
@@ -172,8 +173,79 @@ def _queries(node: object, declared: list[list[tuple[str, int]]] | None = None
     return [(q, line, e) for q, line, e in out if q], complete
 
 
-#: An EXECUTE argument that is format() of a string constant: the command known before it
-#: runs, its names and values not.
+def constant_sql(query: str) -> str | None:
+    """The SQL an EXECUTE of `query` runs when it is known before the block runs: a string
+    constant, or format() of a constant format string and constant arguments; None when it
+    is computed at run time."""
+    constant = _STRING_CONSTANT.fullmatch(query)
+    if constant:
+        return constant.group(1).replace("''", "'")
+    if not _FORMAT_CALL.match(query):  # (most EXECUTEs: no parse of their expression)
+        return None
+    return _constant_format(query)
+
+
+#: An expression that may be a call of format().
+_FORMAT_CALL = re.compile(r"\s*(?:pg_catalog\s*\.\s*)?format\s*\(", re.IGNORECASE)
+#: A conversion of format(): `%%`, or `%[n$]` then the type, nothing between (the flags and
+#: widths, which pad the text, are not followed).
+_CONVERSION = re.compile(r"%(?:(%)|(?:([1-9][0-9]*)\$)?([sIL]))")
+
+
+def _constant_format(query: str) -> str | None:
+    """format(<constant>, <constants>...) evaluated as the server does (%s the text, %I
+    quote_ident, %L quote_literal or NULL; after `%n$`, the next argument is the n+1-th);
+    None for anything else, or what the server would raise on (too few arguments, a NULL
+    name)."""
+    from lockwise.effects.nodes import const_value
+    from lockwise.parse import libpg
+    from lockwise.parse.quoting import quote_ident, quote_literal
+
+    try:
+        tree = json.loads(libpg.parser.parse_sql_json(f"SELECT {query}"))
+    except (libpg.parser.ParseError, ValueError, RecursionError):
+        return None
+    stmts = tree.get("stmts") or ()
+    targets = (stmts[0].get("stmt", {}).get("SelectStmt") or {}).get("targetList") \
+        if len(stmts) == 1 else None
+    call = ((targets[0].get("ResTarget") or {}).get("val") or {}).get("FuncCall") \
+        if targets and len(targets) == 1 else None
+    if not call or [n.get("String", {}).get("sval") for n in call.get("funcname") or ()][-1:] \
+            != ["format"] or not call.get("args") or call.get("agg_star"):
+        return None
+    values = []
+    for arg in call["args"]:
+        value = const_value(arg)
+        if "A_Const" not in arg or isinstance(value, bool):  # (a boolean prints as t or f)
+            return None
+        values.append(value)
+    template, values = values[0], values[1:]
+    if not isinstance(template, str):
+        return None
+    out: list[str] = []
+    taken, at = 0, 0
+    for match in _CONVERSION.finditer(template):
+        text = template[at:match.start()]
+        if "%" in text:
+            return None  # a conversion not followed (flags, a width)
+        out.append(text)
+        at = match.end()
+        if match.group(1):
+            out.append("%")
+            continue
+        index = int(match.group(2)) - 1 if match.group(2) else taken
+        taken = index + 1
+        if index >= len(values):
+            return None
+        value, kind = values[index], match.group(3)
+        if value is None and kind == "I":
+            return None
+        out.append("" if value is None and kind == "s" else "NULL" if value is None
+                   else quote_ident(str(value)) if kind == "I"
+                   else quote_literal(value) if kind == "L" else str(value))
+    rest = template[at:]
+    return None if "%" in rest else "".join(out) + rest
+
 _FORMAT_CONSTANT = re.compile(r"\s*format\s*\(\s*'((?:[^']|'')*)'\s*[,)]",
                               re.DOTALL | re.IGNORECASE)
 
@@ -195,8 +267,8 @@ def dynamic_formats(body: str) -> tuple[str, ...] | None:
         elif isinstance(item, dict):
             if "PLpgSQL_stmt_dynexecute" in item:
                 query = _expr(item["PLpgSQL_stmt_dynexecute"].get("query"))
-                if _STRING_CONSTANT.fullmatch(query):
-                    continue  # (a constant: among `embedded_statements`)
+                if constant_sql(query) is not None:
+                    continue  # (known: among `embedded_statements`)
                 constant = _FORMAT_CONSTANT.match(query)
                 if constant is None or not query.rstrip().endswith(")"):
                     return None
@@ -205,6 +277,38 @@ def dynamic_formats(body: str) -> tuple[str, ...] | None:
                 return None
             else:
                 stack.extend(item.values())
+    return tuple(found)
+
+
+#: Run-time SQL known to be a query by the string constant it starts with (alone or as
+#: format()'s format): it reads, and changes no table (WITH may hold a write: not one).
+_QUERY_START = re.compile(r"\s*(?:(?:pg_catalog\s*\.\s*)?format\s*\(\s*)?'\s*\(*\s*"
+                          r"(?:select|values|table|show)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def dynamic_sql(body: str) -> tuple[tuple[int, str], ...]:
+    """The SQL a PL/pgSQL body computes at run time that may change a table or its rows,
+    which lockwise cannot read: for each EXECUTE (FOR ... IN EXECUTE, RETURN QUERY EXECUTE,
+    OPEN ... FOR EXECUTE) of SQL not known before it runs (`constant_sql`) and not a query
+    by the text it starts with, its line in the body and its expression as written. None
+    for a body that does not parse (nothing is read of it)."""
+    functions = _functions(body) if "execute" in body.lower() else None
+    found: list[tuple[int, str]] = []
+    stack: list[object] = [functions]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            dynamic = item.get("PLpgSQL_stmt_dynexecute") or item.get("PLpgSQL_stmt_dynfors")
+            # (a statement running a query it computes holds it as `dynquery`)
+            holder, query = (dynamic, dynamic.get("query")) if dynamic else \
+                (item, item.get("dynquery"))
+            text = _expr(query).strip()
+            if text and constant_sql(text) is None and not _QUERY_START.match(text):
+                found.append((int(holder.get("lineno") or 1), text))
+            stack.extend(reversed(item.values()))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
     return tuple(found)
 
 

@@ -6,7 +6,8 @@ Schema version 1:
   "migrations": [ { "id", "version", "name", "path", "layout", "safety", "reason",
                     "estimated_seconds", "lock_seconds", "findings": [...],
                     "statements": [ { "index", "line", "column", "end_line", "end_column",
-                                      "sql", "action", "actions", "locks": {relation: mode},
+                                      "sql", "action", "actions", "refused",
+                                      "locks": {relation: mode},
                                       "blocks": {relation: [reads|writes|ddl]},
                                       "rewrites_table", "rewrites", "scans_table", "scans",
                                       "transactional", "in_transaction", "lock_timeout_ms",
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from lockwise import __version__
 from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
 from lockwise.effects.locks import blocked_work, lock_name
+from lockwise.effects.refused import statement_refusal, work_done
 from lockwise.options import LintOptions
 from lockwise.report.ci_common import total
 
@@ -43,7 +45,7 @@ def finding_dict(f: Finding) -> dict:
 
 
 def statement_dict(s: StatementReport) -> dict:
-    e = s.effect
+    e = work_done(s.effect)  # a refused statement's: none, and its refusal instead
     return {
         "index": s.statement.index,
         "line": s.statement.span.line, "column": s.statement.span.column,
@@ -51,6 +53,7 @@ def statement_dict(s: StatementReport) -> dict:
         "sql": s.statement.sql,
         "action": e.action,
         "actions": [a.kind for a in e.actions],
+        "refused": statement_refusal(e) or None,
         "locks": {rel: lock_name(e, mode) for rel, mode in sorted(e.locks.items())},
         "blocks": {rel: list(what) for rel, what in sorted(blocked_work(e).items())},
         "rewrites_table": bool(e.rewrites), "rewrites": sorted(e.rewrites),

@@ -11,8 +11,9 @@ import html
 import re
 from collections.abc import Sequence
 
-from lockwise.core.types import MigrationReport, Safety
+from lockwise.core.types import MigrationReport, Safety, StatementReport
 from lockwise.effects.locks import lock_label, lock_lines
+from lockwise.effects.refused import refused_note
 from lockwise.report.ci_common import display_path, next_step, strongest_locks, total
 from lockwise.report.verdict import Thresholds
 
@@ -52,6 +53,27 @@ def _locks_cell(report: MigrationReport) -> str:
     return "<br>".join(f"`{name}` on `{table_cell(rel)}`" for rel, name in locks.items())
 
 
+def _work(s: StatementReport) -> list[str]:
+    """The locks, rewrites, scans and estimate of a statement that runs."""
+    out: list[str] = []
+    for rel, mode, index_held, what in lock_lines(s.effect):
+        held = (f"`{lock_label(s.effect, rel, mode)}` on `{rel}`" + (
+            f" and `AccessExclusiveLock` on {index_held}" if index_held else "")) \
+            if mode else f"`AccessExclusiveLock` on an index of `{rel}`"
+        out.append(f"- lock: {held}, {what}")
+    for rel in sorted(s.effect.rewrites):
+        out.append(f"- rewrites `{rel}`")
+    for rel, why in sorted(s.effect.scans.items()):
+        if rel not in s.effect.rewrites:
+            out.append(f"- scans `{rel}` ({why})")
+    if s.estimated_seconds is not None:
+        out.append(f"- estimate: {_seconds(s.estimated_seconds)}, lock held "
+                   f"{_seconds(s.lock_seconds)}")
+    if not s.effect.transactional:
+        out.append("- cannot run inside a transaction block")
+    return out
+
+
 def _details(report: MigrationReport) -> list[str]:
     path = display_path(report.migration.path)
     out = ["<details>",
@@ -69,21 +91,10 @@ def _details(report: MigrationReport) -> list[str]:
         head = (f"**Statement {s.statement.index + 1}** (line {s.statement.span.line}), "
                 f"{s.safety.label}: {s.reason}")
         out += [head, "", _fence(s.statement.sql), ""]
-        for rel, mode, index_held, what in lock_lines(s.effect):
-            held = (f"`{lock_label(s.effect, rel, mode)}` on `{rel}`" + (
-                f" and `AccessExclusiveLock` on {index_held}" if index_held else "")) \
-                if mode else f"`AccessExclusiveLock` on an index of `{rel}`"
-            out.append(f"- lock: {held}, {what}")
-        for rel in sorted(s.effect.rewrites):
-            out.append(f"- rewrites `{rel}`")
-        for rel, why in sorted(s.effect.scans.items()):
-            if rel not in s.effect.rewrites:
-                out.append(f"- scans `{rel}` ({why})")
-        if s.estimated_seconds is not None:
-            out.append(f"- estimate: {_seconds(s.estimated_seconds)}, lock held "
-                       f"{_seconds(s.lock_seconds)}")
-        if not s.effect.transactional:
-            out.append("- cannot run inside a transaction block")
+        if refused := refused_note(s.effect):
+            out.append(f"- refused: {refused}")
+        else:
+            out += _work(s)
         for f in s.findings:
             out.append(f"- **{f.rule}** ({f.safety.label}): {f.message}")
         out.append("")

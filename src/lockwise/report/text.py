@@ -8,6 +8,7 @@ from typing import TextIO
 
 from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
 from lockwise.effects.locks import lock_label, lock_lines
+from lockwise.effects.refused import refused_note
 
 _STYLE = {
     Safety.SAFE: "green", Safety.SAFE_WITH_CARE: "yellow",
@@ -34,6 +35,19 @@ def _statement_lines(s: StatementReport, verbose: bool) -> list[tuple[str, str]]
     if not verbose and not s.findings:
         return out
     out.extend((line, "dim") for line in _frame(s.statement.sql, s.statement.span.line))
+    if refused := refused_note(e):
+        out.append((f"    refused: {refused}", ""))
+    else:
+        out.extend(_work_lines(s))
+    for f in s.findings:
+        out.extend(_finding_lines(f))
+    return out
+
+
+def _work_lines(s: StatementReport) -> list[tuple[str, str]]:
+    """The locks, rewrites, scans and estimate of a statement that runs."""
+    e = s.effect
+    out: list[tuple[str, str]] = []
     for rel, mode, index_held, what in lock_lines(e):
         held = (f"{lock_label(e, rel, mode)} on {rel}" + (
             f" and AccessExclusiveLock on {index_held}" if index_held else "")) if mode \
@@ -51,8 +65,6 @@ def _statement_lines(s: StatementReport, verbose: bool) -> list[tuple[str, str]]
         out.append((f"    estimate: none ({s.cost_note})", ""))
     if not e.transactional:
         out.append(("    cannot run inside a transaction block", ""))
-    for f in s.findings:
-        out.extend(_finding_lines(f))
     return out
 
 

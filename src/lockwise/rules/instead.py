@@ -186,6 +186,7 @@ SQL_TEXT_FACTS = frozenset({
     "table_name_arg",
     "command", "constraint_added_sql", "drop_partition_sql", "drop_views_sql", "check_sql",
     "child_not_null_sql", "dependents_text", "dropped_not_recreated_text",
+    "dynamic_sql_text",
     "dropped_not_recreated_them",
     "enum_backfill_sql", "enum_values_added_sql", "expression_over_new_sql", "expression_sql",
     "identity_generated_sql", "identity_setval_sql", "identity_sql",

@@ -15,6 +15,7 @@ from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
+    TEMPORARY_PREFIX,
     is_sequence_call,
     only_relations,
     range_var,
@@ -84,8 +85,10 @@ class Builder:
         self.scans.setdefault(relation, why)
 
     def build(self) -> Effect:
-        # A relation that does not exist yet is not "locked" in any way another session notices.
-        locks = {r: m for r, m in self.locks.items() if r not in self.creates}
+        # A relation that does not exist yet is not "locked" in any way another session
+        # notices; nor is a temporary one, which no other session can see.
+        locks = {r: m for r, m in self.locks.items()
+                 if r not in self.creates and not r.startswith(TEMPORARY_PREFIX)}
         # A partitioned table has no storage of its own: its partitions are what gets rewritten
         # or scanned (they are recorded by the handlers that recurse). Nor has a foreign
         # table: its rows are the remote server's, never rewritten or checked here (checked
@@ -135,6 +138,7 @@ def table_facts(b: Builder, table: str, qualified: bool) -> dict:
     return {"table": table, "table_name": table.split(".", 1)[1], "qualified": qualified,
             "table_sql": table if qualified else table.split(".", 1)[1],
             "table_is_new": b.ctx.table_is_new(table),
+            "table_is_temporary": table.startswith(TEMPORARY_PREFIX),
             "table_is_empty": b.ctx.table_is_empty(table),
             "table_known": known is not None,
             # A foreign table's rows are on the remote server: nothing here to rewrite or read.

@@ -22,6 +22,7 @@ from lockwise.effects.foreign_keys import (
 )
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
+    TEMPORARY_PREFIX,
     JoinedSql,
     PrintedSql,
     collation_name,
@@ -248,7 +249,9 @@ def _stand_in_constant_sql(catalog: Catalog, type_name: str, array: bool) -> str
 
 
 def define_column(b: Builder, table: str, facts: dict, **extra: object) -> None:
-    b.act("define_column", {"table": table, "table_name": table.split(".", 1)[1]}, facts, extra)
+    b.act("define_column", {"table": table, "table_name": table.split(".", 1)[1],
+                            "table_is_temporary": table.startswith(TEMPORARY_PREFIX)},
+          facts, extra)
 
 
 def column_there(b: Builder, table: str, column: str) -> bool:

@@ -174,9 +174,20 @@ def do_block(b: Builder, stmt: dict) -> None:
     # inside one PostgreSQL refuses it ("invalid transaction termination").
     if _BODY_TRANSACTION_CONTROL.search(_STRING_LITERAL.sub("''", body)):
         b.transactional = False
-    b.act("do_block")
+    b.act("do_block", **(_dynamic_sql_facts(body) if language == "plpgsql" else {}))
     if language == "plpgsql":
         _run_embedded(b, body)
+
+
+def _dynamic_sql_facts(body: str) -> dict:
+    """The SQL the block builds at run time that may change a table (`dynamic_sql`): what it
+    runs is not linted, and the rule dynamic-sql-not-linted says so."""
+    from lockwise.parse.plpgsql import dynamic_sql
+
+    found = dynamic_sql(body)
+    return {"dynamic_sql": tuple(query for _, query in found),
+            "dynamic_sql_text": "; ".join(f"EXECUTE {' '.join(query.split())} (line {line} "
+                                          "of the block)" for line, query in found)}
 
 
 def _cleared_in_do_block(facts: dict) -> dict:

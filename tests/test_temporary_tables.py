@@ -1,0 +1,117 @@
+"""Temporary tables: CREATE TEMP TABLE puts the table in the session's own schema, pg_temp,
+which the server searches first for relations (before pg_catalog and the search_path, unless
+the path lists pg_temp itself). An unqualified name then means the temporary table, even when
+a table of that name exists; no other session sees it, so nothing it locks or rewrites is
+anyone else's wait, and it is gone when the session ends. Checked on the embedded server in
+`test_the_server_puts_temporary_tables_in_pg_temp_and_finds_them_first`."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import LockMode, MigrationReport
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = """CREATE TABLE items (id int PRIMARY KEY, note text);
+CREATE INDEX items_note_idx ON items (note);
+"""
+
+
+def lint(*migrations: str, catalog: Catalog | None = None) -> list[MigrationReport]:
+    texts = [SETUP, *migrations]
+    return lint_migrations([migration_from_text(sql, f"{i + 1:04}_m.sql")
+                            for i, sql in enumerate(texts)],
+                           LintOptions(), catalog if catalog is not None else Catalog())
+
+
+@pytest.mark.parametrize("create", [
+    "CREATE TEMP TABLE scratch (id int, note text);",
+    "CREATE TEMPORARY TABLE scratch (id int, note text);",
+    "CREATE TABLE pg_temp.scratch (id int, note text);",
+    "CREATE TEMP TABLE scratch (id int, note text) ON COMMIT DELETE ROWS;",
+    "CREATE TEMP TABLE scratch AS SELECT id, note FROM items;",
+])
+def test_a_temporary_table_is_in_pg_temp(create: str) -> None:
+    catalog = Catalog()
+    (report,) = lint(create + "\nALTER TABLE scratch ADD COLUMN extra int;\n"
+                     "CREATE INDEX scratch_extra_idx ON scratch (extra);",
+                     catalog=catalog)[1:]
+    create_effect, alter_effect, index_effect = (s.effect for s in report.statements)
+    assert "table:pg_temp.scratch" in create_effect.creates
+    assert "index:pg_temp.scratch_extra_idx" in index_effect.creates
+    # No other session can wait for it: its locks are no one's concern.
+    assert alter_effect.locks == {} and index_effect.locks == {}
+    assert not report.all_findings or {f.rule for f in report.all_findings} <= {
+        "missing-if-exists"}
+    # Gone with the migration's session; never in public.
+    assert not [t for t in catalog.tables if t.endswith(".scratch")]
+
+
+def test_a_temporary_table_shadows_a_table_of_the_same_name() -> None:
+    catalog = Catalog()
+    (report,) = lint("CREATE TEMP TABLE items (id int, note text);\n"
+                     "INSERT INTO items SELECT 1, 'x';\n"
+                     "ALTER TABLE items ALTER COLUMN id TYPE bigint;\n"
+                     "CREATE INDEX items_id_idx ON items (id);\n"
+                     "ALTER TABLE items ADD COLUMN flag int NOT NULL;\n"
+                     "DROP TABLE items;\n", catalog=catalog)[1:]
+    assert [f.rule for s in report.statements for f in s.findings
+            if f.rule != "missing-if-exists"] == []
+    assert [s.effect.locks for s in report.statements] == [{}] * 6
+    # The real table is as it was.
+    assert catalog.tables["public.items"].columns["id"].type_name == "int4"
+    assert "flag" not in catalog.tables["public.items"].columns
+    assert "public.items_id_idx" not in catalog.indexes
+
+
+def test_a_path_that_lists_pg_temp_searches_it_in_its_place() -> None:
+    (report,) = lint("CREATE TEMP TABLE items (id int);\n"
+                     "SET search_path = public, pg_temp;\n"
+                     "ALTER TABLE items ALTER COLUMN id TYPE bigint;\n")[1:]
+    assert report.statements[2].effect.locks == {"public.items": LockMode.ACCESS_EXCLUSIVE}
+
+
+def test_the_temporary_table_is_gone_in_the_next_migration() -> None:
+    # Each migration's session ends with it: `items` is the real table again.
+    second = lint("CREATE TEMP TABLE items (id int);",
+                  "ALTER TABLE items ALTER COLUMN id TYPE bigint;")[-1]
+    assert "public.items" in second.statements[0].effect.locks
+    assert "column-type-change-rewrites" in {f.rule for f in second.statements[0].findings}
+
+
+@pytest.mark.postgres
+def test_the_server_puts_temporary_tables_in_pg_temp_and_finds_them_first(pg_db: str) -> None:
+    import psycopg
+
+    statements = ["CREATE TEMP TABLE items (id int, note text)",
+                  "CREATE TABLE pg_temp.scratch (id int)",
+                  "ALTER TABLE items ALTER COLUMN id TYPE bigint",
+                  "CREATE INDEX items_id_idx ON items (id)"]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP)
+        conn.execute("SET search_path = public")  # pg_temp unlisted: searched first
+        for sql in statements:
+            conn.execute(sql)
+        rows = conn.execute(
+            "SELECT n.nspname LIKE 'pg_temp_%', c.relname, a.atttypid::regtype::text "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'id' "
+            "WHERE c.relname IN ('items', 'scratch', 'items_id_idx') ORDER BY 1, 2").fetchall()
+        with psycopg.connect(pg_db, autocommit=True) as other:  # another session
+            theirs = other.execute("SELECT to_regclass('items_id_idx') IS NULL, "
+                                   "to_regclass('scratch') IS NULL").fetchone()
+    assert rows == [(False, "items", "integer"),
+                    (True, "items", "bigint"), (True, "items_id_idx", "bigint"),
+                    (True, "scratch", "integer")]
+    assert theirs == (True, True)
+    catalog = Catalog()
+    (report,) = lint(";\n".join(["SET search_path = public", *statements]) + ";",
+                     catalog=catalog)[1:]
+    effects = [s.effect for s in report.statements[1:]]
+    assert "table:pg_temp.items" in effects[0].creates
+    assert "table:pg_temp.scratch" in effects[1].creates
+    assert effects[2].rewrites == {"pg_temp.items"}
+    assert "index:pg_temp.items_id_idx" in effects[3].creates
+    assert catalog.tables["public.items"].columns["id"].type_name == "int4"
