@@ -115,6 +115,28 @@ create function f() returns int return (select case when 1 then 2 end);
 call p(1);
 """
 
+#: `end` and `begin` as column names (neither word is reserved), a CASE expression, and a row
+#: comparison after IF: none opens or closes a block (only the words where a statement starts
+#: do, and END where it closes what they opened)
+NAMES_LIKE_BLOCK_WORDS = """\
+CREATE TABLE spans (id INT PRIMARY KEY, start INT, end INT, begin INT);
+CREATE PROCEDURE widen()
+BEGIN
+  DECLARE a INT DEFAULT 0;
+  DECLARE b INT DEFAULT 0;
+  UPDATE spans SET end = end + 1, begin = 0 WHERE end > 0;
+  SELECT start, end INTO a, b FROM spans LIMIT 1;
+  SET a = CASE WHEN b > 0 THEN 1 END;
+  SET b = (SELECT CASE WHEN end > 1 THEN end ELSE begin END FROM spans LIMIT 1);
+  IF (a, b) = (1, 3) THEN SELECT begin, end FROM spans; END IF;
+END;
+CREATE TRIGGER spans_bi BEFORE INSERT ON spans FOR EACH ROW
+  IF (NEW.start, NEW.end) = (0, 0) THEN SET NEW.end = 1; END IF;
+CREATE FUNCTION span_end(v INT) RETURNS INT DETERMINISTIC
+  RETURN (SELECT CASE WHEN end > v THEN end ELSE begin END FROM spans LIMIT 1);
+CALL widen();
+"""
+
 PROGRAM_WITH_BLOCK = re.compile(r"CREATE\s+(DEFINER=\S+\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)"
                                 r"\b.*\bBEGIN\b", re.I | re.S)
 
@@ -131,6 +153,8 @@ FILES = {
     "lower_case": (LOWER_CASE, ["create table", "create definer=`root`@`localhost`",
                                 "create function", "call p(1)"]),
     "delimited": (DELIMITED, ["CREATE TABLE", "CREATE PROCEDURE", "CALL p()"]),
+    "names_like_block_words": (NAMES_LIKE_BLOCK_WORDS, [
+        "CREATE TABLE", "CREATE PROCEDURE", "CREATE TRIGGER", "CREATE FUNCTION", "CALL widen()"]),
 }
 
 
