@@ -137,8 +137,35 @@ CREATE FUNCTION span_end(v INT) RETURNS INT DETERMINISTIC
 CALL widen();
 """
 
+#: MariaDB's FOR ... END FOR, a labelled block, a handler's empty block, a CASE statement
+#: beside CASE expressions, an event's body after a COMMENT with a semicolon, a function's
+#: RETURNS type with CHARACTER SET
+LOOPS_AND_LABELS = """\
+CREATE TABLE e1 (id INT PRIMARY KEY, end INT);
+CREATE PROCEDURE e_for()
+BEGIN
+  DECLARE CONTINUE HANDLER FOR SQLWARNING BEGIN END;
+  FOR i IN 1..3 DO
+    INSERT INTO e1 VALUES (i, CASE i WHEN 1 THEN 1 ELSE i END);
+  END FOR;
+  lbl: BEGIN
+    CASE WHEN (SELECT COUNT(*) FROM e1) > 1 THEN SELECT end FROM e1 LIMIT 1; ELSE BEGIN END; END CASE;
+    LEAVE lbl;
+  END lbl;
+  SELECT REPEAT('x', 2), IF(1, 2, 3);
+END;
+CREATE EVENT ev ON SCHEDULE EVERY 1 DAY COMMENT 'x; y' DO
+  BEGIN
+    UPDATE e1 SET end = end + 1;
+  END;
+CREATE FUNCTION f2(a INT) RETURNS VARCHAR(10) CHARACTER SET utf8mb4 DETERMINISTIC
+  RETURN CASE a WHEN 1 THEN 'one' ELSE 'x' END;
+CALL e_for();
+SELECT f2(1);
+"""
+
 PROGRAM_WITH_BLOCK = re.compile(r"CREATE\s+(DEFINER=\S+\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)"
-                                r"\b.*\bBEGIN\b", re.I | re.S)
+                                r"\b.*\bBEGIN\n", re.I | re.S)  # (a `begin` column is none)
 
 #: name: (file, the first two words of each statement lockwise reads)
 FILES = {
@@ -155,6 +182,9 @@ FILES = {
     "delimited": (DELIMITED, ["CREATE TABLE", "CREATE PROCEDURE", "CALL p()"]),
     "names_like_block_words": (NAMES_LIKE_BLOCK_WORDS, [
         "CREATE TABLE", "CREATE PROCEDURE", "CREATE TRIGGER", "CREATE FUNCTION", "CALL widen()"]),
+    "loops_and_labels": (LOOPS_AND_LABELS, [
+        "CREATE TABLE", "CREATE PROCEDURE", "CREATE EVENT", "CREATE FUNCTION", "CALL e_for()",
+        "SELECT f2(1)"]),
 }
 
 
