@@ -56,7 +56,22 @@ _SQLGLOT_GAPS = re.compile(
     # 15.2.3 "DO Statement", 15.2.5 "HANDLER Statement", 15.3.8 "XA Transactions", 15.7.3
     # "Table Maintenance Statements"; each run on MariaDB 10.11)
     r"|(DEALLOCATE|DROP)\s+PREPARE\s|DO\s|HANDLER\s|XA\s"
-    r"|(CHECKSUM|CHECK|REPAIR)\s+((NO_WRITE_TO_BINLOG|LOCAL)\s+)?TABLES?\s)",
+    r"|(CHECKSUM|CHECK|REPAIR)\s+((NO_WRITE_TO_BINLOG|LOCAL)\s+)?TABLES?\s"
+    # statements that administer the server, not a table's definition (MySQL 8.4 manual,
+    # 15.3.5 LOCK INSTANCE FOR BACKUP, 15.7.5 CLONE, 15.7.4 plugin and component statements,
+    # 15.7.8 other administrative statements, 15.7.2 resource groups, 15.1.5 ALTER INSTANCE,
+    # 15.2.6 IMPORT TABLE, 15.4 replication statements, 15.6.7 diagnostics, 15.1.x UNDO
+    # TABLESPACE; MariaDB's BACKUP STAGE / LOCK / UNLOCK): read by effects/mysql_server.py
+    r"|(LOCK|UNLOCK)\s+INSTANCE\b|CLONE\s+(LOCAL|INSTANCE)\s|(UN)?INSTALL\s+(PLUGIN|COMPONENT"
+    r"|SONAME)\s|RESTART\s*$|SHUTDOWN\b|SET\s+RESOURCE\s+GROUP\s"
+    r"|(CREATE|ALTER|DROP)\s+(RESOURCE\s+GROUP|UNDO\s+TABLESPACE)\s|ALTER\s+INSTANCE\s"
+    r"|IMPORT\s+TABLE\s+FROM\s|PURGE\s+(BINARY|MASTER)\s+LOGS\s"
+    r"|CHANGE\s+(REPLICATION\s+(SOURCE|FILTER)|MASTER)\s"
+    r"|(START|STOP)\s+(REPLICA|SLAVE|GROUP_REPLICATION)\b|RESET\s+\w|CACHE\s+INDEX\s"
+    r"|LOAD\s+INDEX\s+INTO\s+CACHE\s|FLUSH\s+((NO_WRITE_TO_BINLOG|LOCAL)\s+)?(TABLES?\b(?!\s+WITH"
+    r"\s*$)|(BINARY|ENGINE|ERROR|GENERAL|RELAY|SLOW)\s+LOGS\b|QUERY\s+CACHE\b|LOGS\b"
+    r"|PRIVILEGES\b|STATUS\b|HOSTS\b|OPTIMIZER_COSTS\b|USER_RESOURCES\b)"
+    r"|GET\s+((CURRENT|STACKED)\s+)?DIAGNOSTICS\s|(RE)?SIGNAL\b|BACKUP\s+(STAGE\s|LOCK\s|UNLOCK\b))",
     re.IGNORECASE)
 #: What sqlglot cannot read in a column or table definition, and what the effect model and
 #: the catalog do not need: spatial types but GEOMETRY (read as GEOMETRY), a column's SRID,
@@ -111,6 +126,8 @@ def _is_expression(tree) -> bool:
 
 
 def _plausible_command(text: str) -> bool:
+    if _SQLGLOT_GAPS.match(text):  # a valid statement sqlglot keeps as a command
+        return True
     words = text.split(None, 2)
     if not words or words[0].upper() not in _STATEMENT_WORDS:
         return False
@@ -976,6 +993,10 @@ def _parse_statement(body: str, reader: object):
             return synonyms  # a CREATE TABLE with a MariaDB PERSISTENT column
         if not _SQLGLOT_GAPS.match(body):
             raise
+        first, _, rest = body.partition(" ")
+        return exp.Command(this=first.upper(), expression=rest)
+    if _is_expression(tree) and _SQLGLOT_GAPS.match(body):
+        # SHUTDOWN, STOP REPLICA: read by sqlglot as a column (and its alias)
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
     if isinstance(tree, exp.Alter) and any(type(option).__name__.startswith("PartitionBy")
