@@ -74,6 +74,9 @@ class MySQLSession:
     #: The last ALTER compute_mysql_effect planned: its text, its table and each operation
     #: with its plan, which apply_mysql_statement takes rather than plan it again.
     last_alter: tuple[str, str, list[tuple[str, Plan]]] | None = None
+    #: The procedures this migration created, by name (lower case): what their bodies run
+    #: (parse/mysql.py's `program`), linted at each CALL (lint_mysql.py).
+    procedures: dict[str, dict] = field(default_factory=dict)
 
 
 def _name(node) -> str:

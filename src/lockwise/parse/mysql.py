@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterator
 
 from lockwise.core.types import Statement
+from lockwise.parse.mysql_blocks import STORED_PROGRAM as _STORED_PROGRAM
 from lockwise.parse.mysql_blocks import TOP_LEVEL_COMPOUND as _TOP_LEVEL_COMPOUND
-from lockwise.parse.mysql_blocks import Blocks
+from lockwise.parse.mysql_blocks import Blocks, body_statements, program
 from lockwise.parse.postgres import ParsedFile, ParseProblem, Skipped, attach_comments
 from lockwise.parse.source import LineIndex
 
@@ -360,10 +361,35 @@ def parse_mysql(text: str, dialect: str = "mysql",
             parsed.problems.append(ParseProblem(f'syntax error at or near "{near}"',
                                                 lines.span(at, at + len(near))))
             continue
-        parsed.statements.append(Statement(len(parsed.statements), body, span,
-                                           {"sqlglot": {"expr": tree, "sql": body}}))
+        tree_dict = {"sqlglot": {"expr": tree, "sql": body}}
+        if _STORED_PROGRAM.match(body) or _TOP_LEVEL_COMPOUND.match(body):
+            tree_dict["program"] = _program_statements(body, reader)
+        parsed.statements.append(Statement(len(parsed.statements), body, span, tree_dict))
     attach_comments(text, parsed, lines)
     return parsed
+
+
+def _program_statements(body: str, reader: object) -> dict:
+    """What the stored program `body` defines runs: its kind and name (mysql_blocks.program),
+    and each simple statement of its body that sqlglot reads, as (offset in `body`, text,
+    tree); the others are left out (the server's grammar checks the program, not
+    lockwise's)."""
+    from sqlglot.errors import ParseError, TokenError
+
+    kind, name = program(body)
+    statements: list = []
+    try:
+        spans = body_statements(body, mysql_tokens(body))
+    except TokenError:
+        spans = []
+    for begin, end in spans:
+        sql = body[begin:end].strip()
+        try:
+            tree = _parse_statement(sql, reader)
+        except (ParseError, TokenError, RecursionError, ValueError):
+            continue
+        statements.append((begin, sql, tree))
+    return {"kind": kind, "name": name, "statements": statements}
 
 
 #: What may follow `ALTER TABLE name`: the operations and table options of MySQL 8.4 and

@@ -120,22 +120,32 @@ def body_start(text: str, tokens: list, first: int) -> int | None:
 
 
 class Blocks:
-    """The blocks of one statement's program, read token by token (`read`, `semicolon`): the
-    blocks open (`opened`: first token and kind, outermost first) and the first tokens of its
-    body's simple statements (`simple`)."""
+    """The blocks of one statement's program, read token by token (`read`, `semicolon`, then
+    `finish` at the statement's end): the blocks open (`opened`: first token and kind,
+    outermost first) and its body's simple statements (`simple`)."""
 
     def __init__(self, text: str, tokens: list, first: int):
         self.tokens = tokens
         body = body_start(text, tokens, first)
         self.body = body
+        self.first = first
         self.opened: list[tuple[object, str]] = []
         self.statement_at: set[int] = {body} if body is not None else set()
-        self.simple: list[int] = []
+        #: the body's simple statements, as offsets in the text: (start, end)
+        self.simple: list[tuple[int, int]] = []
+        self.pending: int | None = None  # the start of the simple statement being read
         self.closing_word = -1  # the IF of END IF: it opens nothing
 
     def semicolon(self, i: int) -> None:
         """Token `i` is a semicolon inside the program: a statement may start after it."""
         self.statement_at.add(i + 1)
+        self.finish(self.tokens[i].start)
+
+    def finish(self, end: int) -> None:
+        """The simple statement being read, if any, ends at offset `end`."""
+        if self.pending is not None:
+            self.simple.append((self.pending, end))
+            self.pending = None
 
     def read(self, i: int) -> None:
         """Take token `i` (not a semicolon) into account."""
@@ -173,7 +183,41 @@ class Blocks:
                 self.statement_at.add(handler)
         elif starts and here and here not in _CONTROL_WORDS and \
                 tokens[i + 1:i + 2] and tokens[i + 1].token_type != TokenType.COLON:
-            self.simple.append(i)
+            self.pending = tokens[i].start
+
+
+def body_statements(text: str, tokens: list) -> list[tuple[int, int]]:
+    """The simple statements (start and end offsets) of the body of the one program statement
+    `text` (tokenized as `tokens`, without its own final semicolon or delimiter)."""
+    from sqlglot.tokens import TokenType
+
+    if not tokens:
+        return []
+    blocks = Blocks(text, tokens, 0)
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.SEMICOLON:
+            blocks.semicolon(i)
+        else:
+            blocks.read(i)
+    blocks.finish(len(text))
+    return blocks.simple
+
+
+#: The name of the program a statement defines (`kind` and `name`; MariaDB's and MySQL
+#: 8.0.29's IF NOT EXISTS before it).
+_PROGRAM_NAME = re.compile(
+    r"\s*(?:CREATE|ALTER)\b.*?\b(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)\s+"
+    r"(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`"
+    r"|[\w$]+))?)", re.IGNORECASE | re.DOTALL)
+
+
+def program(text: str) -> tuple[str, str]:
+    """The kind (procedure, function, trigger, event; compound for a MariaDB compound statement
+    outside a program) and name, as written, of the program statement `text` defines."""
+    found = _PROGRAM_NAME.match(text)
+    if found is None or TOP_LEVEL_COMPOUND.match(text):
+        return "compound", ""
+    return found.group("kind").lower(), found.group("name")
 
 
 def _handler_body(tokens: list, at: int) -> int | None:
