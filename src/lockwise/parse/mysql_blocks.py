@@ -149,10 +149,10 @@ class Blocks:
 
     def read(self, i: int) -> None:
         """Take token `i` (not a semicolon) into account."""
-        from sqlglot.tokens import TokenType
-
         if self.body is None or i < self.body or i == self.closing_word:
             return
+        from sqlglot.tokens import TokenType
+
         tokens, opened = self.tokens, self.opened
         here, following = word(tokens, i), word(tokens, i + 1)
         starts = i in self.statement_at
@@ -181,9 +181,9 @@ class Blocks:
         elif starts and here == "DECLARE":
             if (handler := _handler_body(tokens, i)) is not None:
                 self.statement_at.add(handler)
-        elif starts and here and here not in _CONTROL_WORDS and \
-                tokens[i + 1:i + 2] and tokens[i + 1].token_type != TokenType.COLON:
-            self.pending = tokens[i].start
+        elif starts and here and here not in _CONTROL_WORDS and not (
+                i + 1 < len(tokens) and tokens[i + 1].token_type == TokenType.COLON):
+            self.pending = tokens[i].start  # (a label's name is none)
 
 
 def body_statements(text: str, tokens: list) -> list[tuple[int, int]]:
