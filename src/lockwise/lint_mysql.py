@@ -67,6 +67,14 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
         for action in effect.actions:
             facts = {**context, **action.facts, "action": action.kind}
             findings += judge.judge(facts, stmt.span, stmt.index, stmt_directives, seen)
+        if not refused(effect.actions):  # what the server refuses changes nothing
+            apply_mysql_statement(catalog, stmt.tree, migration.id, session)
+        if "program" in stmt.tree or stmt.sql[:4].upper() == "CALL":
+            from lockwise.lint_mysql_programs import judge_program, program_runs
+
+            if (runs := program_runs(stmt, session)) is not None:
+                findings += judge_program(stmt, runs, judge, catalog, session, base,
+                                          migration.id, stmt_directives, seen)
         reports.append(StatementReport(
             statement=stmt, effect=effect, findings=findings,
             safety=max((f.safety for f in findings), default=Safety.SAFE),
@@ -74,8 +82,6 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
             strategy=strategy_for(findings, effect, index.by_id),
             # MySQL commits implicitly around every DDL statement.
             in_transaction=False))
-        if not refused(effect.actions):  # what the server refuses changes nothing
-            apply_mysql_statement(catalog, stmt.tree, migration.id, session)
         if any(a.kind == "mysql_lock_tables" for a in effect.actions):
             session.lock_tables_line, lock_span = stmt.span.line, stmt.span
     held = session.locked_tables is not None

@@ -115,8 +115,58 @@ create function f() returns int return (select case when 1 then 2 end);
 call p(1);
 """
 
+#: `end` and `begin` as column names (neither word is reserved), a CASE expression, and a row
+#: comparison after IF: none opens or closes a block (only the words where a statement starts
+#: do, and END where it closes what they opened)
+NAMES_LIKE_BLOCK_WORDS = """\
+CREATE TABLE spans (id INT PRIMARY KEY, start INT, end INT, begin INT);
+CREATE PROCEDURE widen()
+BEGIN
+  DECLARE a INT DEFAULT 0;
+  DECLARE b INT DEFAULT 0;
+  UPDATE spans SET end = end + 1, begin = 0 WHERE end > 0;
+  SELECT start, end INTO a, b FROM spans LIMIT 1;
+  SET a = CASE WHEN b > 0 THEN 1 END;
+  SET b = (SELECT CASE WHEN end > 1 THEN end ELSE begin END FROM spans LIMIT 1);
+  IF (a, b) = (1, 3) THEN SELECT begin, end FROM spans; END IF;
+END;
+CREATE TRIGGER spans_bi BEFORE INSERT ON spans FOR EACH ROW
+  IF (NEW.start, NEW.end) = (0, 0) THEN SET NEW.end = 1; END IF;
+CREATE FUNCTION span_end(v INT) RETURNS INT DETERMINISTIC
+  RETURN (SELECT CASE WHEN end > v THEN end ELSE begin END FROM spans LIMIT 1);
+CALL widen();
+"""
+
+#: MariaDB's FOR ... END FOR, a labelled block, a handler's empty block, a CASE statement
+#: beside CASE expressions, an event's body after a COMMENT with a semicolon, a function's
+#: RETURNS type with CHARACTER SET
+LOOPS_AND_LABELS = """\
+CREATE TABLE e1 (id INT PRIMARY KEY, end INT);
+CREATE PROCEDURE e_for()
+BEGIN
+  DECLARE CONTINUE HANDLER FOR SQLWARNING BEGIN END;
+  FOR i IN 1..3 DO
+    INSERT INTO e1 VALUES (i, CASE i WHEN 1 THEN 1 ELSE i END);
+  END FOR;
+  lbl: BEGIN
+    CASE WHEN (SELECT COUNT(*) FROM e1) > 1 THEN SELECT end FROM e1 LIMIT 1;
+    ELSE BEGIN END; END CASE;
+    LEAVE lbl;
+  END lbl;
+  SELECT REPEAT('x', 2), IF(1, 2, 3);
+END;
+CREATE EVENT ev ON SCHEDULE EVERY 1 DAY COMMENT 'x; y' DO
+  BEGIN
+    UPDATE e1 SET end = end + 1;
+  END;
+CREATE FUNCTION f2(a INT) RETURNS VARCHAR(10) CHARACTER SET utf8mb4 DETERMINISTIC
+  RETURN CASE a WHEN 1 THEN 'one' ELSE 'x' END;
+CALL e_for();
+SELECT f2(1);
+"""
+
 PROGRAM_WITH_BLOCK = re.compile(r"CREATE\s+(DEFINER=\S+\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)"
-                                r"\b.*\bBEGIN\b", re.I | re.S)
+                                r"\b.*\bBEGIN\n", re.I | re.S)  # (a `begin` column is none)
 
 #: name: (file, the first two words of each statement lockwise reads)
 FILES = {
@@ -131,6 +181,11 @@ FILES = {
     "lower_case": (LOWER_CASE, ["create table", "create definer=`root`@`localhost`",
                                 "create function", "call p(1)"]),
     "delimited": (DELIMITED, ["CREATE TABLE", "CREATE PROCEDURE", "CALL p()"]),
+    "names_like_block_words": (NAMES_LIKE_BLOCK_WORDS, [
+        "CREATE TABLE", "CREATE PROCEDURE", "CREATE TRIGGER", "CREATE FUNCTION", "CALL widen()"]),
+    "loops_and_labels": (LOOPS_AND_LABELS, [
+        "CREATE TABLE", "CREATE PROCEDURE", "CREATE EVENT", "CREATE FUNCTION", "CALL e_for()",
+        "SELECT f2(1)"]),
 }
 
 

@@ -74,6 +74,9 @@ class MySQLSession:
     #: The last ALTER compute_mysql_effect planned: its text, its table and each operation
     #: with its plan, which apply_mysql_statement takes rather than plan it again.
     last_alter: tuple[str, str, list[tuple[str, Plan]]] | None = None
+    #: The procedures this migration created, by name (lower case): what their bodies run
+    #: (parse/mysql.py's `program`), linted at each CALL (lint_mysql.py).
+    procedures: dict[str, dict] = field(default_factory=dict)
 
 
 def _name(node) -> str:
@@ -1986,8 +1989,16 @@ def _command(b: _Builder, sql: str) -> None:
     elif m := _DROP_INDEX.match(sql):
         b.alter(_clean(m.group("table")), [("drop_index", {"name": _clean(m.group("name"))})],
                 sql)
-    else:
+    elif not _server_action(b, sql):
         b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
+
+
+def _server_action(b: _Builder, sql: str) -> bool:
+    """Act a statement that administers the server (effects/mysql_server.py); False for
+    another statement."""
+    from lockwise.effects.mysql_server import server_statement
+
+    return server_statement(b, sql, _clean)
 
 
 def _prepared(name: str, source: str) -> dict:
@@ -2390,6 +2401,10 @@ def _deprecated_table(b: _Builder, table: str) -> str:
     return prefix + new
 
 
+#: SET PERSIST / PERSIST_ONLY, which outlive the server's restart (effects/mysql_server.py).
+_PERSIST = re.compile(r"^\s*SET\s+PERSIST", re.I)
+
+
 def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
     from sqlglot import exp
 
@@ -2453,6 +2468,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         table = _table_name(expr.this.this if isinstance(expr.this, exp.Schema) else expr.this)
         b.locks[table] = LockMode.ROW_EXCLUSIVE
         b.act("insert", b.table_facts(table))
+    elif isinstance(expr, exp.Set) and _PERSIST.match(sql):  # SET PERSIST: the server's
+        _server_action(b, sql)
     elif isinstance(expr, exp.Set):
         text = sql.lower().replace(" ", "")
         if "foreign_key_checks=0" in text or "foreign_key_checks=off" in text:

@@ -13,6 +13,9 @@ import re
 from collections.abc import Iterator
 
 from lockwise.core.types import Statement
+from lockwise.parse.mysql_blocks import STORED_PROGRAM as _STORED_PROGRAM
+from lockwise.parse.mysql_blocks import TOP_LEVEL_COMPOUND as _TOP_LEVEL_COMPOUND
+from lockwise.parse.mysql_blocks import Blocks, body_statements, program
 from lockwise.parse.postgres import ParsedFile, ParseProblem, Skipped, attach_comments
 from lockwise.parse.source import LineIndex
 
@@ -54,7 +57,22 @@ _SQLGLOT_GAPS = re.compile(
     # 15.2.3 "DO Statement", 15.2.5 "HANDLER Statement", 15.3.8 "XA Transactions", 15.7.3
     # "Table Maintenance Statements"; each run on MariaDB 10.11)
     r"|(DEALLOCATE|DROP)\s+PREPARE\s|DO\s|HANDLER\s|XA\s"
-    r"|(CHECKSUM|CHECK|REPAIR)\s+((NO_WRITE_TO_BINLOG|LOCAL)\s+)?TABLES?\s)",
+    r"|(CHECKSUM|CHECK|REPAIR)\s+((NO_WRITE_TO_BINLOG|LOCAL)\s+)?TABLES?\s"
+    # statements that administer the server, not a table's definition (MySQL 8.4 manual,
+    # 15.3.5 LOCK INSTANCE FOR BACKUP, 15.7.5 CLONE, 15.7.4 plugin and component statements,
+    # 15.7.8 other administrative statements, 15.7.2 resource groups, 15.1.5 ALTER INSTANCE,
+    # 15.2.6 IMPORT TABLE, 15.4 replication statements, 15.6.7 diagnostics, 15.1.x UNDO
+    # TABLESPACE; MariaDB's BACKUP STAGE / LOCK / UNLOCK): read by effects/mysql_server.py
+    r"|(LOCK|UNLOCK)\s+INSTANCE\b|CLONE\s+(LOCAL|INSTANCE)\s|(UN)?INSTALL\s+(PLUGIN|COMPONENT"
+    r"|SONAME)\s|RESTART\s*$|SHUTDOWN\b|SET\s+RESOURCE\s+GROUP\s"
+    r"|(CREATE|ALTER|DROP)\s+(RESOURCE\s+GROUP|UNDO\s+TABLESPACE)\s|ALTER\s+INSTANCE\s"
+    r"|IMPORT\s+TABLE\s+FROM\s|PURGE\s+(BINARY|MASTER)\s+LOGS\s"
+    r"|CHANGE\s+(REPLICATION\s+(SOURCE|FILTER)|MASTER)\s"
+    r"|(START|STOP)\s+(REPLICA|SLAVE|GROUP_REPLICATION)\b|RESET\s+\w|CACHE\s+INDEX\s"
+    r"|LOAD\s+INDEX\s+INTO\s+CACHE\s|FLUSH\s+((NO_WRITE_TO_BINLOG|LOCAL)\s+)?(TABLES?\b(?!\s+WITH"
+    r"\s*$)|(BINARY|ENGINE|ERROR|GENERAL|RELAY|SLOW)\s+LOGS\b|QUERY\s+CACHE\b|LOGS\b"
+    r"|PRIVILEGES\b|STATUS\b|HOSTS\b|OPTIMIZER_COSTS\b|USER_RESOURCES\b)"
+    r"|GET\s+((CURRENT|STACKED)\s+)?DIAGNOSTICS\s|(RE)?SIGNAL\b|BACKUP\s+(STAGE\s|LOCK\s|UNLOCK\b))",
     re.IGNORECASE)
 #: What sqlglot cannot read in a column or table definition, and what the effect model and
 #: the catalog do not need: spatial types but GEOMETRY (read as GEOMETRY), a column's SRID,
@@ -100,23 +118,6 @@ def mysql_tokens(text: str) -> list:
     return _dialect("mysql").tokenize(text)
 
 
-#: A statement whose body may be a compound statement, with semicolons inside: a stored
-#: program (MySQL 8.4 manual, 15.1.17 "CREATE PROCEDURE and CREATE FUNCTION", 15.1.22 "CREATE
-#: TRIGGER", 15.1.13 "CREATE EVENT"; ALTER EVENT ... DO).
-_STORED_PROGRAM = re.compile(
-    r"(CREATE\s+(OR\s+REPLACE\s+)?(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?"
-    r"(PROCEDURE|FUNCTION|TRIGGER|EVENT)|ALTER\s+(DEFINER\s*=\s*\S+\s+)?EVENT)\b",
-    re.IGNORECASE)
-#: A compound statement outside a stored program, which MariaDB runs (10.1.1 on; "Using
-#: Compound Statements Outside of Stored Programs"; 10.11 refuses one with a label) and MySQL
-#: refuses.
-_TOP_LEVEL_COMPOUND = re.compile(r"(BEGIN\s+NOT\s+ATOMIC|IF|CASE|LOOP|WHILE|REPEAT)\b",
-                                 re.IGNORECASE)
-#: Compound statements that close with END <word> (END IF, END LOOP ...); BEGIN and CASE close
-#: with END alone (a CASE expression too; the CASE statement with END CASE).
-_COMPOUND_WORDS = {"IF", "CASE", "LOOP", "WHILE", "REPEAT"}
-
-
 def _is_expression(tree) -> bool:
     """Whether sqlglot read a statement as an expression (`foo`, `NOW()`, `x = 1`), which
     MySQL and MariaDB refuse unless a statement's word begins it (`FLUSH PRIVILEGES`)."""
@@ -126,6 +127,8 @@ def _is_expression(tree) -> bool:
 
 
 def _plausible_command(text: str) -> bool:
+    if _SQLGLOT_GAPS.match(text):  # a valid statement sqlglot keeps as a command
+        return True
     words = text.split(None, 2)
     if not words or words[0].upper() not in _STATEMENT_WORDS:
         return False
@@ -142,91 +145,42 @@ def _statement_ends(text: str, tokens: list, custom: list[tuple[int, int]]
 
     A semicolon in a region with a custom DELIMITER ends nothing; nor does one inside the
     compound statement (BEGIN ... END, IF ... END IF ...) of a stored program written without
-    DELIMITER: the server reads the program whole when a tool sends the file as one string.
-    A program left open ends at each of its semicolons, so that what follows is still linted.
+    DELIMITER (parse/mysql_blocks.py): the server reads the program whole when a tool sends
+    the file as one string. A program left open ends at each of its semicolons, so that what
+    follows is still linted.
     """
     from sqlglot.tokens import TokenType
 
     ends: list[int] = []
     unclosed: list = []
-    opened: list = []  # the open compound statements' first tokens, outermost first
-    inner: list[int] = []  # the semicolons inside them
-    program = False  # the statement being read is a stored program
-    starts = True  # the next token starts a statement
-    after_end = False  # the previous word closed a block: END IF's IF opens nothing
+    inner: list[int] = []  # the semicolons inside the open blocks
+    blocks: Blocks | None = None  # the statement being read, from its first token
 
     def left_open() -> None:
-        if opened:
-            unclosed.append(opened[0])
+        if blocks is not None and blocks.opened:
+            unclosed.append(blocks.opened[0][0])
             ends.extend(inner)
-        opened.clear()
         inner.clear()
 
     for i, tok in enumerate(tokens):
         if any(a <= tok.start < b for a, b in custom):
             left_open()
-            program, starts = False, True
+            blocks = None
             continue
         if tok.token_type == TokenType.SEMICOLON:
-            if opened:
+            if blocks is not None and blocks.opened:
                 inner.append(tok.start)
+                blocks.semicolon(i)
                 continue
             inner.clear()
             ends.append(tok.start)
-            program, starts, after_end = False, True, False
+            blocks = None
             continue
-        if starts:
-            program = bool(_STORED_PROGRAM.match(text, tok.start) or
-                           _TOP_LEVEL_COMPOUND.match(text, tok.start))
-            starts = False
-        # NEW.end, t.begin: a column's name after the dot, however it is spelt
-        word = _word(tok) if not i or tokens[i - 1].token_type != TokenType.DOT else ""
-        if not program or after_end:
-            after_end = False
-            continue
-        if word in ("BEGIN", "CASE", "LOOP", "WHILE") or \
-                word in ("IF", "REPEAT") and _opens_compound(tokens, i):
-            opened.append(tok)
-        elif word == "END" and opened:
-            opened.pop()
-            after_end = i + 1 < len(tokens) and _word(tokens[i + 1]) in _COMPOUND_WORDS
+        if blocks is None:
+            blocks = Blocks(text, tokens, i)
+        blocks.read(i)
     left_open()
     return sorted(ends), unclosed
-
-
-def _word(tok) -> str:
-    """A token's keyword or unquoted name, upper-cased; "" for a string or a quoted name (a
-    string 'END' closes nothing)."""
-    name = tok.token_type.name
-    quoted = name in ("STRING", "IDENTIFIER") or name.endswith("_STRING")  # N'..', X'..'
-    return "" if quoted else tok.text.upper()
-
-
-def _opens_compound(tokens: list, at: int) -> bool:
-    """Whether IF or REPEAT at `at` opens a compound statement (IF ... END IF) rather than being
-    the IF() or REPEAT() function, whose parentheses hold arguments separated by commas, or
-    the IF [NOT] EXISTS of a statement that names an object."""
-    from sqlglot.tokens import TokenType
-
-    following = [_word(tok) for tok in tokens[at + 1:at + 4]]
-    if following[:1] == ["EXISTS"] or following[:2] == ["NOT", "EXISTS"]:
-        named = following[1 + (following[0] == "NOT"):][:1]
-        return named == ["("]
-    if following[:1] != ["("]:
-        return True
-    depth = 0
-    for tok in tokens[at + 1:]:
-        if tok.token_type == TokenType.L_PAREN:
-            depth += 1
-        elif tok.token_type == TokenType.R_PAREN:
-            depth -= 1
-            if not depth:
-                return True
-        elif tok.token_type == TokenType.COMMA and depth == 1:
-            return False
-        elif tok.token_type == TokenType.SEMICOLON:
-            break
-    return True
 
 
 def _strip_delimiters(
@@ -407,10 +361,35 @@ def parse_mysql(text: str, dialect: str = "mysql",
             parsed.problems.append(ParseProblem(f'syntax error at or near "{near}"',
                                                 lines.span(at, at + len(near))))
             continue
-        parsed.statements.append(Statement(len(parsed.statements), body, span,
-                                           {"sqlglot": {"expr": tree, "sql": body}}))
+        tree_dict = {"sqlglot": {"expr": tree, "sql": body}}
+        if _STORED_PROGRAM.match(body) or _TOP_LEVEL_COMPOUND.match(body):
+            tree_dict["program"] = _program_statements(body, reader)
+        parsed.statements.append(Statement(len(parsed.statements), body, span, tree_dict))
     attach_comments(text, parsed, lines)
     return parsed
+
+
+def _program_statements(body: str, reader: object) -> dict:
+    """What the stored program `body` defines runs: its kind and name (mysql_blocks.program),
+    and each simple statement of its body that sqlglot reads, as (offset in `body`, text,
+    tree); the others are left out (the server's grammar checks the program, not
+    lockwise's)."""
+    from sqlglot.errors import ParseError, TokenError
+
+    kind, name = program(body)
+    statements: list = []
+    try:
+        spans = body_statements(body, mysql_tokens(body))
+    except TokenError:
+        spans = []
+    for begin, end in spans:
+        sql = body[begin:end].strip()
+        try:
+            tree = _parse_statement(sql, reader)
+        except (ParseError, TokenError, RecursionError, ValueError):
+            continue
+        statements.append((begin, sql, tree))
+    return {"kind": kind, "name": name, "statements": statements}
 
 
 #: What may follow `ALTER TABLE name`: the operations and table options of MySQL 8.4 and
@@ -1040,6 +1019,10 @@ def _parse_statement(body: str, reader: object):
             return synonyms  # a CREATE TABLE with a MariaDB PERSISTENT column
         if not _SQLGLOT_GAPS.match(body):
             raise
+        first, _, rest = body.partition(" ")
+        return exp.Command(this=first.upper(), expression=rest)
+    if _is_expression(tree) and _SQLGLOT_GAPS.match(body):
+        # SHUTDOWN, STOP REPLICA: read by sqlglot as a column (and its alias)
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
     if isinstance(tree, exp.Alter) and any(type(option).__name__.startswith("PartitionBy")

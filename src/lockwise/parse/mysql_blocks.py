@@ -1,0 +1,241 @@
+"""The compound statements of a MySQL / MariaDB stored program, read token by token.
+
+A program written without DELIMITER is one statement with semicolons inside: the splitter
+must know which BEGIN, IF, CASE, LOOP, WHILE, REPEAT (and MariaDB's FOR) open a block and
+which END closes one. Only a word where a statement starts opens a block (`SET end = 1`,
+`SELECT begin` and `IF(a, 1, 0)` do not: END and BEGIN are not reserved words, and IF in
+statement position is the IF statement, whatever parentheses follow it), and an END closes
+one only where a statement starts, before the block's own word (END IF), or after the operand
+that ends a CASE expression. The same reading finds the body's simple statements (an ALTER
+TABLE inside IF ... END IF), which the effect model lints where the program runs. MySQL 8.4
+manual, 15.6 "Compound Statement Syntax"; MariaDB knowledge base, "Programmatic & Compound
+Statements" (FOR ... END FOR since 10.3).
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A statement whose body may be a compound statement, with semicolons inside: a stored
+#: program (MySQL 8.4 manual, 15.1.17 "CREATE PROCEDURE and CREATE FUNCTION", 15.1.22 "CREATE
+#: TRIGGER", 15.1.13 "CREATE EVENT"; ALTER EVENT ... DO).
+STORED_PROGRAM = re.compile(
+    r"(CREATE\s+(OR\s+REPLACE\s+)?(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?"
+    r"(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)|ALTER\s+(DEFINER\s*=\s*\S+\s+)?EVENT)\b",
+    re.IGNORECASE)
+#: A compound statement outside a stored program, which MariaDB runs (10.1.1 on; "Using
+#: Compound Statements Outside of Stored Programs"; 10.11 refuses one with a label) and MySQL
+#: refuses.
+TOP_LEVEL_COMPOUND = re.compile(r"(BEGIN\s+NOT\s+ATOMIC|IF|CASE|LOOP|WHILE|REPEAT)\b",
+                                re.IGNORECASE)
+#: The words that open a block where a statement starts.
+_OPENERS = {"BEGIN", "IF", "CASE", "LOOP", "WHILE", "REPEAT", "FOR"}
+#: Blocks that close with END <word> (END IF, END LOOP ...); BEGIN and a CASE expression close
+#: with END alone.
+COMPOUND_WORDS = {"IF", "CASE", "LOOP", "WHILE", "REPEAT", "FOR"}
+#: Words of a compound statement's own syntax where a statement starts (ELSE, WHEN, UNTIL) and
+#: statements that only steer the program: none is a statement the effect model reads.
+_CONTROL_WORDS = {"ELSE", "ELSEIF", "WHEN", "UNTIL", "END", "DECLARE", "LEAVE", "ITERATE",
+                  "RETURN", "OPEN", "CLOSE", "FETCH", "SIGNAL", "RESIGNAL", "GET", "SET"}
+#: Words that may begin a procedure's or function's body (after its parameters, RETURNS type
+#: and characteristics, none of which is one of these but a type's SET).
+_BODY_WORDS = _OPENERS | _CONTROL_WORDS | {
+    "ALTER", "ANALYZE", "CALL", "CHECK", "COMMIT", "CREATE", "DELETE", "DO", "DROP", "EXECUTE",
+    "FLUSH", "GRANT", "INSERT", "KILL", "LOAD", "LOCK", "OPTIMIZE", "PREPARE", "DEALLOCATE",
+    "RENAME", "REPAIR", "REPLACE", "RESET", "REVOKE", "ROLLBACK", "SAVEPOINT", "SELECT",
+    "SHOW", "START", "TRUNCATE", "UNLOCK", "UPDATE", "WITH", "XA", "VALUES", "TABLE", "HANDLER",
+    "PURGE", "CHANGE", "RELEASE", "INSTALL", "UNINSTALL"}
+#: What an operand follows: after these a CASE expression cannot end (`THEN end` is a column).
+_TAKES_OPERAND = {
+    "(", ",", "=", "<", ">", "<=", ">=", "<>", "!=", "<=>", "+", "-", "*", "/", "%", "&", "|",
+    "^", "~", "!", "&&", "||", "<<", ">>", ":=", "->", "->>", "WHEN", "THEN", "ELSE", "CASE",
+    "AND", "OR", "XOR", "NOT", "LIKE", "IN", "BETWEEN", "DIV", "MOD", "REGEXP", "RLIKE", "IS",
+    "SELECT", "WHERE", "BY", "ON", "HAVING", "RETURN", "INTERVAL", "DISTINCT", "BINARY",
+    "ESCAPE"}
+
+
+def word(tokens: list, i: int) -> str:
+    """Token `i`'s keyword or unquoted name, upper-cased; "" for a string, a quoted name (a
+    string 'END' closes nothing) or a name after a dot (NEW.end, t.begin)."""
+    from sqlglot.tokens import TokenType
+
+    if not 0 <= i < len(tokens):
+        return ""
+    tok = tokens[i]
+    name = tok.token_type.name
+    if name in ("STRING", "IDENTIFIER") or name.endswith("_STRING") or \
+            i and tokens[i - 1].token_type == TokenType.DOT:
+        return ""
+    return tok.text.upper()
+
+
+def body_start(text: str, tokens: list, first: int) -> int | None:
+    """The index of the first token of the body of the program whose statement begins at token
+    `first` (a compound statement outside a program is its own body); None for another
+    statement, or a program without one (a loadable function's SONAME, ALTER EVENT without
+    DO)."""
+    from sqlglot.tokens import TokenType
+
+    start = tokens[first].start
+    if TOP_LEVEL_COMPOUND.match(text, start):
+        return first
+    program = STORED_PROGRAM.match(text, start)
+    if program is None:
+        return None
+    kind = (program.group("kind") or "EVENT").upper()
+    end = next((i for i in range(first, len(tokens))
+                if tokens[i].token_type == TokenType.SEMICOLON), len(tokens))
+    words = [word(tokens, i) for i in range(end)]
+    if kind == "EVENT":  # ... ON SCHEDULE ... [COMMENT '...'] DO body
+        return next((i + 1 for i in range(first, end) if words[i] == "DO"), None)
+    if kind == "TRIGGER":  # ... FOR EACH ROW [{FOLLOWS | PRECEDES} other_trigger] body
+        row = next((i for i in range(first + 2, end)
+                    if words[i - 2:i + 1] == ["FOR", "EACH", "ROW"]), None)
+        if row is None:
+            return None
+        at = row + 1
+        if at < end and words[at] in ("FOLLOWS", "PRECEDES"):
+            at += 2
+            while at + 1 < end and tokens[at].token_type == TokenType.DOT:
+                at += 2
+        return at if at < end else None
+    # PROCEDURE / FUNCTION name (parameters) [RETURNS type] [characteristic ...] body
+    name = next(i for i in range(first, end) if words[i] in ("PROCEDURE", "FUNCTION"))
+    depth, closed = 0, None
+    for i in range(name, end):
+        kind_i = tokens[i].token_type
+        depth += (kind_i == TokenType.L_PAREN) - (kind_i == TokenType.R_PAREN)
+        if kind_i == TokenType.R_PAREN and depth == 0:
+            closed = i
+            break
+    if closed is None:
+        return None
+    for i in range(closed + 1, end):
+        if words[i] == "SET" and words[i - 1] in ("RETURNS", "CHARACTER", "CHAR"):
+            continue  # RETURNS SET('a', 'b'), CHARACTER SET utf8mb4: the return type's
+        if words[i] in _BODY_WORDS or (
+                i + 1 < end and tokens[i + 1].token_type == TokenType.COLON and words[i]):
+            return i
+    return None
+
+
+class Blocks:
+    """The blocks of one statement's program, read token by token (`read`, `semicolon`, then
+    `finish` at the statement's end): the blocks open (`opened`: first token and kind,
+    outermost first) and its body's simple statements (`simple`)."""
+
+    def __init__(self, text: str, tokens: list, first: int):
+        self.tokens = tokens
+        body = body_start(text, tokens, first)
+        self.body = body
+        self.first = first
+        self.opened: list[tuple[object, str]] = []
+        self.statement_at: set[int] = {body} if body is not None else set()
+        #: the body's simple statements, as offsets in the text: (start, end)
+        self.simple: list[tuple[int, int]] = []
+        self.pending: int | None = None  # the start of the simple statement being read
+        self.closing_word = -1  # the IF of END IF: it opens nothing
+
+    def semicolon(self, i: int) -> None:
+        """Token `i` is a semicolon inside the program: a statement may start after it."""
+        self.statement_at.add(i + 1)
+        self.finish(self.tokens[i].start)
+
+    def finish(self, end: int) -> None:
+        """The simple statement being read, if any, ends at offset `end`."""
+        if self.pending is not None:
+            self.simple.append((self.pending, end))
+            self.pending = None
+
+    def read(self, i: int) -> None:
+        """Take token `i` (not a semicolon) into account."""
+        if self.body is None or i < self.body or i == self.closing_word:
+            return
+        from sqlglot.tokens import TokenType
+
+        tokens, opened = self.tokens, self.opened
+        here, following = word(tokens, i), word(tokens, i + 1)
+        starts = i in self.statement_at
+        innermost = opened[-1][1] if opened else ""
+        if here in ("THEN", "ELSE") and innermost in ("IF", "CASE") or \
+                here == "DO" and innermost in ("WHILE", "FOR") or \
+                here in ("LOOP", "REPEAT") and starts or \
+                here == "ATOMIC" and word(tokens, i - 1) == "NOT":
+            self.statement_at.add(i + 1)  # the block's statements follow
+        if tokens[i].token_type == TokenType.COLON and i - 1 in self.statement_at:
+            self.statement_at.add(i + 1)  # `label: LOOP`
+            return
+        if here == "END" and opened and (
+                starts or following in COMPOUND_WORDS or
+                innermost == "CASE EXPRESSION" and word(tokens, i - 1) not in _TAKES_OPERAND):
+            opened.pop()
+            if following in COMPOUND_WORDS:
+                self.closing_word = i + 1
+            return
+        if starts and here in _OPENERS:
+            opened.append((tokens[i], here))
+            if here == "BEGIN" and following != "NOT":
+                self.statement_at.add(i + 1)
+        elif here == "CASE":
+            opened.append((tokens[i], "CASE EXPRESSION"))
+        elif starts and here == "DECLARE":
+            if (handler := _handler_body(tokens, i)) is not None:
+                self.statement_at.add(handler)
+        elif starts and here and here not in _CONTROL_WORDS and not (
+                i + 1 < len(tokens) and tokens[i + 1].token_type == TokenType.COLON):
+            self.pending = tokens[i].start  # (a label's name is none)
+
+
+def body_statements(text: str, tokens: list) -> list[tuple[int, int]]:
+    """The simple statements (start and end offsets) of the body of the one program statement
+    `text` (tokenized as `tokens`, without its own final semicolon or delimiter)."""
+    from sqlglot.tokens import TokenType
+
+    if not tokens:
+        return []
+    blocks = Blocks(text, tokens, 0)
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.SEMICOLON:
+            blocks.semicolon(i)
+        else:
+            blocks.read(i)
+    blocks.finish(len(text))
+    return blocks.simple
+
+
+#: The name of the program a statement defines (`kind` and `name`; MariaDB's and MySQL
+#: 8.0.29's IF NOT EXISTS before it).
+_PROGRAM_NAME = re.compile(
+    r"\s*(?:CREATE|ALTER)\b.*?\b(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)\s+"
+    r"(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`"
+    r"|[\w$]+))?)", re.IGNORECASE | re.DOTALL)
+
+
+def program(text: str) -> tuple[str, str]:
+    """The kind (procedure, function, trigger, event; compound for a MariaDB compound statement
+    outside a program) and name, as written, of the program statement `text` defines."""
+    found = _PROGRAM_NAME.match(text)
+    if found is None or TOP_LEVEL_COMPOUND.match(text):
+        return "compound", ""
+    return found.group("kind").lower(), found.group("name")
+
+
+def _handler_body(tokens: list, at: int) -> int | None:
+    """The index of the statement of `DECLARE {CONTINUE | EXIT | UNDO} HANDLER FOR condition
+    [, condition] ... statement` at `at` (None for another DECLARE): after the conditions
+    (SQLSTATE [VALUE] 'state', NOT FOUND, SQLWARNING, SQLEXCEPTION, an error code, a name)."""
+    from sqlglot.tokens import TokenType
+
+    if [word(tokens, j) for j in range(at + 2, at + 4)] != ["HANDLER", "FOR"]:
+        return None
+    j = at + 4
+    while j < len(tokens):
+        if word(tokens, j) == "SQLSTATE":
+            j += 3 if word(tokens, j + 1) == "VALUE" else 2
+        else:
+            j += 2 if [word(tokens, j), word(tokens, j + 1)] == ["NOT", "FOUND"] else 1
+        if j < len(tokens) and tokens[j].token_type == TokenType.COMMA:
+            j += 1
+            continue
+        return j
+    return None

@@ -1,0 +1,108 @@
+"""Valid MySQL 8 / MariaDB statements that administer the server rather than a table: each is
+read (no parse problem), those that block other sessions' writes or DDL say so, and those
+whose effect lockwise does not model (a SHUTDOWN, a CLONE, replication) are reported as not
+checked."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.parse.mysql import parse_mysql
+
+SETUP = "CREATE TABLE accounts (id INT PRIMARY KEY);"
+
+#: MySQL 8.4 manual, chapter 15 (SQL Statements): 15.3.5 LOCK INSTANCE FOR BACKUP, 15.7.5
+#: CLONE, 15.7.4 component and plugin statements, 15.7.6.1 SET (PERSIST), 15.7.8.8 RESTART,
+#: 15.7.8.9 SHUTDOWN, 15.7.2 resource groups, 15.1.5 ALTER INSTANCE, 15.2.6 IMPORT TABLE,
+#: 15.7.8.1 BINLOG, 15.4.1 / 15.4.2 replication statements, 15.7.8.2 CACHE INDEX, 15.7.8.5
+#: LOAD INDEX INTO CACHE, 15.7.8.3 FLUSH, 15.6.7 diagnostics; MariaDB's BACKUP STAGE / LOCK.
+VALID = [
+    "LOCK INSTANCE FOR BACKUP", "UNLOCK INSTANCE", "CLONE LOCAL DATA DIRECTORY = '/tmp/clone'",
+    "CLONE INSTANCE FROM 'donor'@'db1':3306 IDENTIFIED BY 'secret'",
+    "INSTALL PLUGIN audit SONAME 'audit.so'", "UNINSTALL PLUGIN audit",
+    "INSTALL COMPONENT 'file://component_validate_password'",
+    "UNINSTALL COMPONENT 'file://component_validate_password'", "INSTALL SONAME 'audit'",
+    "SET PERSIST max_connections = 500", "SET PERSIST_ONLY innodb_log_file_size = 1",
+    "RESET PERSIST max_connections", "RESTART", "SHUTDOWN", "SET RESOURCE GROUP batch",
+    "SET RESOURCE GROUP batch FOR 12, 13", "CREATE RESOURCE GROUP batch TYPE = USER VCPU = 0-1",
+    "ALTER RESOURCE GROUP batch VCPU = 0", "DROP RESOURCE GROUP batch",
+    "ALTER INSTANCE ROTATE INNODB MASTER KEY", "ALTER INSTANCE RELOAD TLS",
+    "IMPORT TABLE FROM '/tmp/accounts.sdi'", "BINLOG 'AAAA'",
+    "PURGE BINARY LOGS TO 'mysql-bin.010'", "PURGE MASTER LOGS BEFORE '2026-01-01 00:00:00'",
+    "CHANGE REPLICATION SOURCE TO SOURCE_HOST = 'db1'", "CHANGE MASTER TO MASTER_HOST = 'db1'",
+    "CHANGE REPLICATION FILTER REPLICATE_DO_DB = (app)", "START REPLICA", "STOP REPLICA",
+    "STOP SLAVE", "START GROUP_REPLICATION", "STOP GROUP_REPLICATION",
+    "RESET BINARY LOGS AND GTIDS", "RESET QUERY CACHE", "CACHE INDEX accounts IN hot_cache",
+    "LOAD INDEX INTO CACHE accounts", "FLUSH TABLES WITH READ LOCK",
+    "FLUSH TABLES accounts WITH READ LOCK", "FLUSH TABLES accounts FOR EXPORT",
+    "FLUSH NO_WRITE_TO_BINLOG TABLES", "FLUSH LOCAL TABLES accounts", "FLUSH TABLE accounts",
+    "FLUSH BINARY LOGS", "FLUSH ENGINE LOGS", "FLUSH RELAY LOGS FOR CHANNEL c1",
+    "FLUSH QUERY CACHE", "SHUTDOWN WAIT FOR ALL REPLICAS", "GET DIAGNOSTICS @n = NUMBER",
+    "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'stop'", "BACKUP STAGE START", "BACKUP UNLOCK",
+    "BACKUP LOCK accounts", "CREATE UNDO TABLESPACE u1 ADD DATAFILE 'u1.ibu'",
+    "ALTER UNDO TABLESPACE u1 SET INACTIVE", "DROP UNDO TABLESPACE u1",
+    "LOCK TABLES accounts READ", "LOCK TABLE accounts WRITE",
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("sql", VALID)
+def test_a_valid_server_statement_is_read(sql: str, dialect: str) -> None:
+    parsed = parse_mysql(sql + ";\nUNLOCK TABLES;", dialect)
+    assert not parsed.problems, [p.message for p in parsed.problems]
+    assert [s.sql for s in parsed.statements] == [sql, "UNLOCK TABLES"]
+
+
+@pytest.mark.parametrize("sql", ["FLUSH TABLES WITH", "CLONE",
+                                 "STOP accounts", "BACKUP accounts"])
+def test_an_incomplete_server_statement_is_still_a_problem(sql: str) -> None:
+    assert parse_mysql(sql + ";").problems
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("change", "rule", "says"), [
+    ("FLUSH TABLES WITH READ LOCK;\nUNLOCK TABLES;", "mysql-global-read-lock",
+     "every table"),
+    ("FLUSH TABLES accounts WITH READ LOCK;\nUNLOCK TABLES;", "mysql-global-read-lock",
+     "accounts"),
+    ("LOCK INSTANCE FOR BACKUP;\nUNLOCK INSTANCE;", "mysql-backup-lock", "DDL"),
+    ("SHUTDOWN;", "mysql-server-statement", "SHUTDOWN"),
+    ("CLONE LOCAL DATA DIRECTORY = '/tmp/clone';", "mysql-server-statement", "CLONE"),
+    ("STOP REPLICA;", "mysql-server-statement", "STOP REPLICA"),
+    ("SET PERSIST max_connections = 500;", "mysql-server-statement", "SET PERSIST"),
+])
+def test_a_server_statement_says_what_it_blocks_or_that_it_is_not_checked(
+        lint_change, change: str, rule: str, says: str, dialect: str) -> None:
+    findings = lint_change(change, dialect).all_findings
+    assert [(f.rule, f.span.line) for f in findings] == [(rule, 1)], findings
+    assert says in findings[0].message
+
+
+@pytest.mark.parametrize("change", ["FLUSH TABLES accounts;", "FLUSH LOGS;",
+                                    "FLUSH PRIVILEGES;", "LOAD INDEX INTO CACHE accounts;",
+                                    "SET GLOBAL max_connections = 500;",
+                                    "FLUSH TABLES accounts FOR EXPORT;\nUNLOCK TABLES;"])
+def test_a_statement_that_blocks_nothing_for_long_is_clean(lint_change, change: str) -> None:
+    assert lint_change(change).all_findings == []
+
+
+def test_flush_tables_with_read_lock_blocks_writes_on_mariadb(mariadb) -> None:
+    """Checked on the server: a second session's INSERT waits (lock_wait_timeout 1 s: error
+    1205) while another holds FLUSH TABLES WITH READ LOCK."""
+    import subprocess
+
+    assert mariadb.run("CREATE DATABASE IF NOT EXISTS ftwrl; CREATE TABLE ftwrl.t "
+                       "(id INT PRIMARY KEY)", "mysql").returncode == 0
+    holder = subprocess.Popen(
+        [mariadb.client, "--no-defaults", "-S", str(mariadb.socket), "-uroot", "ftwrl", "-e",
+         "FLUSH TABLES WITH READ LOCK; SELECT SLEEP(3); UNLOCK TABLES;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import time
+
+        time.sleep(1)
+        blocked = mariadb.run("SET SESSION lock_wait_timeout = 1; INSERT INTO t VALUES (1)",
+                              "ftwrl")
+        assert blocked.returncode == 1 and "1205" in blocked.stderr, blocked.stderr
+    finally:
+        holder.wait(timeout=30)
