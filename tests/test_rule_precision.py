@@ -1475,3 +1475,27 @@ def test_renaming_a_sequence_no_column_owns_still_requires_downtime() -> None:
                                          setup="CREATE SEQUENCE numbers;")}
     assert "rename-owned-sequence" not in found
     assert found["rename-object"].safety.label == "requires-downtime"
+
+
+def test_update_where_on_an_unindexed_column_reads_the_whole_table() -> None:
+    setup = "CREATE TABLE accounts (id bigint PRIMARY KEY, plan text, email text);"
+    found = [f for f in findings("UPDATE accounts SET plan = 'free' WHERE plan = 'legacy';",
+                                 setup=setup) if f.rule == "where-without-index"]
+    assert found and "plan" in found[0].message
+    # the advice batches by the table's key, keeping the user's condition
+    assert "plan = 'legacy'" in found[0].instead and "id >= 1" in found[0].instead
+
+
+@pytest.mark.parametrize(("setup", "sql"), [
+    # an indexed key
+    ("CREATE TABLE accounts (id bigint PRIMARY KEY, plan text);",
+     "UPDATE accounts SET plan = 'free' WHERE id = 5;"),
+    # a table made outside these migrations: its indexes are not known
+    ("ALTER TABLE accounts ADD COLUMN plan text;",
+     "UPDATE accounts SET plan = 'free' WHERE plan = 'legacy';"),
+    # a table the migration creates holds no row another session waits on
+    ("SELECT 1;", "CREATE TABLE accounts (id bigint PRIMARY KEY, plan text);\n"
+                  "UPDATE accounts SET plan = 'free' WHERE plan = 'legacy';"),
+])
+def test_update_where_an_index_may_serve_is_not_reported(setup: str, sql: str) -> None:
+    assert "where-without-index" not in rules(sql, setup=setup)
