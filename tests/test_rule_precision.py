@@ -1499,3 +1499,15 @@ def test_update_where_on_an_unindexed_column_reads_the_whole_table() -> None:
 ])
 def test_update_where_an_index_may_serve_is_not_reported(setup: str, sql: str) -> None:
     assert "where-without-index" not in rules(sql, setup=setup)
+
+
+def test_unindexed_where_of_a_statement_with_a_with_is_not_batched() -> None:
+    # Run in batches, the WITH's INSERT would run once per batch (and its UPDATE, as a
+    # statement of its own, would lose the rows the WITH returns): index the column instead.
+    setup = "CREATE TABLE accounts (id bigint PRIMARY KEY, plan text);\n" \
+        "CREATE TABLE plans_seen (plan text);"
+    sql = "WITH seen AS (INSERT INTO plans_seen VALUES ('legacy') RETURNING plan)\n" \
+          "UPDATE accounts SET plan = 'free' FROM seen WHERE accounts.plan = seen.plan;"
+    (found,) = [f for f in findings(sql, setup=setup) if f.rule == "where-without-index"]
+    assert "CREATE INDEX CONCURRENTLY ON public.accounts (plan);" in found.instead
+    assert "INSERT" not in found.instead

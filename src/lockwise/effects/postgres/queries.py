@@ -60,7 +60,7 @@ def _data_modifying_ctes(b: Builder, stmt: dict) -> None:
     for cte in (stmt.get("withClause") or {}).get("ctes") or ():
         kind, body = unwrap(unwrap(cte)[1].get("ctequery"))
         if kind in _CTE_DML:
-            _CTE_DML[kind](b, body)
+            _CTE_DML[kind](b, body, in_with=True)
 
 
 #: MERGE's WHEN clause commands, as the writes they are.
@@ -84,7 +84,8 @@ def _merge_writes(stmt: dict) -> tuple[set[str], tuple[str, ...]]:
 
 
 def dml(kind: str) -> Callable:
-    def handler(b: Builder, stmt: dict) -> None:
+    def handler(b: Builder, stmt: dict, in_with: bool = False) -> None:
+        """`in_with`: `stmt` is a data-modifying CTE of another statement."""
         view, qualified = range_var(stmt.get("relation"))
         b.lock(view, L.ROW_EXCLUSIVE)
         b.writes.add(f"table:{view}")
@@ -176,9 +177,11 @@ def dml(kind: str) -> Callable:
                 facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"], joined))
         if kind in ("update", "delete"):
             # (a view's rows, partitions' and children's, or rows only planned: not judged)
+            # (run in batches, a statement with a WITH, or in one, would lose or repeat it)
             facts.update(where_facts(
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
-                lambda: _batch_how(b, stmt, table) is _BATCH_BY_APPLY)
+                lambda: _batch_how(b, stmt, table) is _BATCH_BY_APPLY,
+                batchable=not in_with and not stmt.get("withClause"))
                 if own_where and table == view and b.ctx.executes and not targets
                 and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
         b.act(kind, **facts, has_where=has_where, columns=columns,

@@ -14,6 +14,8 @@ WHERE is chosen, and how many rows a range on one matches, depends on the data: 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lockwise.catalog.model import Catalog
 from lockwise.effects.nodes import PrintedSql, strings, unwrap
 from lockwise.parse.quoting import quote_ident
@@ -125,12 +127,15 @@ def _tid(value: str) -> dict:
 
 
 def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version: int,
-                rule_text: bool, batched_by_apply: object) -> dict:
+                rule_text: bool, batched_by_apply: Callable[[], bool],
+                batchable: bool = True) -> dict:
     """The facts of rule where-without-index for UPDATE / DELETE `stmt` of `table`:
     `where_scans_table`, the columns its WHERE reads (`where_columns_text`), and, with the
     rule's text, the statement in batches by the table's integer key (else by pages of row
     addresses, from PostgreSQL 14) that each read only their range (`where_batch_sql`,
-    `where_batch_how_text`). `batched_by_apply()`: whether `lockwise apply` can batch it."""
+    `where_batch_how_text`); where it cannot be `batchable` (it has a WITH, or is one's
+    data-modifying query), an index on what the WHERE reads. `batched_by_apply()`: whether
+    `lockwise apply` can batch it."""
     columns = unindexed_where(catalog, table, stmt)
     facts: dict = {"where_scans_table": columns is not None,
                    "where_columns_text": ", ".join(columns or ()) or "none of its columns"}
@@ -143,7 +148,7 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
     qualify = bool(stmt.get("fromClause") or stmt.get("usingClause"))
     name = quote_ident(key[0]) if key else ""
-    if column is not None and column.type_name in BATCH_KEY_TYPES:
+    if batchable and column is not None and column.type_name in BATCH_KEY_TYPES:
         how = (f"in batches by {name}, each in its own transaction: each reads its range of "
                f"{name}\n-- through the primary key's index, not the whole table, and keeps "
                f"the rows it changes\n-- locked only until it commits; then {name} >= 5001 "
@@ -153,7 +158,7 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                    "size=5000 sleep=50)"
         return {**facts, "where_batch_how_text": how + ":",
                 "where_batch_sql": batch_bound_sql(stmt, kind, key[0], qualify)}
-    if pg_version >= 14:
+    if batchable and pg_version >= 14:
         return {**facts, "where_batch_how_text":
                 "in batches of 1000 pages of the table by row address, each in its own "
                 "transaction:\n-- each reads only those pages (a TID Range Scan), not the "
@@ -162,7 +167,8 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                 "current_setting('block_size')):",
                 "where_batch_sql": batch_bound_sql(stmt, kind, _ROW_ADDRESS, qualify)}
     listed = ", ".join(map(quote_ident, columns)) or "the column the WHERE picks rows by"
-    return {**facts, "where_batch_how_text": "with no integer key to batch by, index what the "
-            "WHERE reads first, in a migration of its own:",
+    return {**facts, "where_batch_how_text": "index what the WHERE reads first, in a migration "
+            "of its own" + (" (with no integer key to batch by):" if batchable else
+                            " (run in batches, the statement's WITH would be lost or repeated):"),
             "where_batch_sql": f"CREATE INDEX CONCURRENTLY ON "
                                f"{'.'.join(map(quote_ident, table.split('.', 1)))} ({listed});"}
