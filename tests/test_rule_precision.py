@@ -1511,3 +1511,25 @@ def test_unindexed_where_of_a_statement_with_a_with_is_not_batched() -> None:
     (found,) = [f for f in findings(sql, setup=setup) if f.rule == "where-without-index"]
     assert "CREATE INDEX CONCURRENTLY ON public.accounts (plan);" in found.instead
     assert "INSERT" not in found.instead
+
+
+def test_missing_statement_timeout_is_reported_once_per_transaction() -> None:
+    # One SET LOCAL statement_timeout at the transaction's start bounds each statement of it:
+    # the later ones are named in the first finding, not reported again.
+    sql = ("SET LOCAL lock_timeout = '5s';\n"
+           "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n"
+           "ALTER TABLE accounts ALTER COLUMN note SET NOT NULL;\n"
+           "ALTER TABLE accounts ADD CONSTRAINT accounts_note_check CHECK (note <> '');")
+    (found,) = [f for f in findings(sql) if f.rule == "missing-statement-timeout"]
+    assert found.statement_index == 1
+    assert "Statements 3 (line 3) and 4 (line 4) later in the same transaction" in found.message
+
+
+def test_missing_statement_timeout_outside_a_transaction_stays_per_statement() -> None:
+    # There a session SET would cut later CONCURRENTLY builds short: each is reset after it.
+    sql = ("SET lock_timeout = '5s';\n"
+           "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n"
+           "ALTER TABLE accounts ALTER COLUMN note SET NOT NULL;")
+    found = [f for f in findings(sql, in_transaction=False)
+             if f.rule == "missing-statement-timeout"]
+    assert [f.statement_index for f in found] == [1, 2]
