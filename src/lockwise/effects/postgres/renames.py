@@ -43,6 +43,10 @@ from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 def rename(b: Builder, stmt: dict) -> None:
     rtype = stmt.get("renameType", "")
     new = stmt.get("newname", "")
+    if rtype == "OBJECT_TABLE" and _names_a_sequence(b, range_var(stmt.get("relation"))[0]):
+        # ALTER TABLE renames a sequence as ALTER SEQUENCE does: ACCESS EXCLUSIVE on the
+        # sequence only, the defaults drawing from it follow (checked on the server).
+        rtype = "OBJECT_SEQUENCE"
     if rtype == "OBJECT_TABLE" and range_var(stmt.get("relation"))[0] in b.ctx.catalog.indexes:
         # ALTER TABLE renames an index too, holding it ACCESS EXCLUSIVE, where ALTER INDEX
         # takes SHARE UPDATE EXCLUSIVE (checked on the server).
@@ -222,6 +226,13 @@ def name_used_by(kind: str) -> str:
     """The code that names a renamed object of `kind` (a constraint's kind, "index", "unique
     index", "trigger", or "?" / "index?" when unknown), which must change with the rename."""
     return _NAME_USED_BY.get(kind, _NAME_USED_BY["?"])
+
+
+def _names_a_sequence(b: Builder, relation: str) -> bool:
+    """Whether `relation`, which no table of the catalog bears, is a sequence it knows: one of
+    its own, or a serial's or identity's."""
+    return relation not in b.ctx.catalog.tables and (
+        relation in b.ctx.catalog.sequences or bool(_sequence_owner(b, relation)[0]))
 
 
 def _sequence_owner(b: Builder, sequence: str) -> tuple[str, str]:
