@@ -2166,3 +2166,10 @@ def test_syntax_the_stated_version_lacks_is_not_replayed(version: int, added: bo
                                          "(a * 2) VIRTUAL;", "0002_d.sql")],
                     LintOptions(pg_version=version, pg_version_stated=True), catalog)
     assert ("d" in catalog.tables["public.t"].columns) is added
+
+
+def test_alter_table_renames_a_sequence() -> None:
+    # ALTER TABLE takes any relation's name, a sequence's too (checked on the server).
+    catalog = replayed("CREATE SEQUENCE numbers;\nALTER TABLE numbers RENAME TO invoice_numbers;")
+    assert "public.invoice_numbers" in catalog.sequences
+    assert "public.numbers" not in catalog.sequences

@@ -140,3 +140,38 @@ def test_reindex_of_a_partitioned_table_says_what_each_lock_line_holds(sql: str)
     for partition in ("events_2024", "events_2025"):
         line = next(line for line in lines if f"on public.{partition} " in line)
         assert "AccessExclusiveLock on its index(es) in its own turn" in line
+
+
+NOT_NULL_EMAIL = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL);"
+RENAME_NOT_NULL = "ALTER TABLE accounts RENAME CONSTRAINT accounts_email_not_null TO email_present;"
+
+
+def test_renamed_not_null_constraint_is_named_as_one_on_18() -> None:
+    # PostgreSQL 18 names each NOT NULL constraint (table_column_not_null); no error message
+    # names it (its violation's constraint_name is empty) and ON CONFLICT ON CONSTRAINT
+    # refuses it: only later migrations and scripts that name it follow it (checked on 18.6).
+    message = finding(RENAME_NOT_NULL, "rename-index-or-constraint", setup=NOT_NULL_EMAIL,
+                      pg_version=18).message
+    assert "NOT NULL constraint accounts_email_not_null of public.accounts.email" in message
+    assert "ON CONFLICT" not in message and "error handling" not in message
+
+
+def test_a_not_null_name_is_no_constraint_before_18() -> None:
+    # Before 18 a NOT NULL is no constraint: a constraint of that name is one the catalog does
+    # not know, of any kind.
+    message = finding(RENAME_NOT_NULL, "rename-index-or-constraint", setup=NOT_NULL_EMAIL,
+                      pg_version=17).message
+    assert "NOT NULL" not in message and "ON CONFLICT" in message
+
+
+@pytest.mark.parametrize(("pg_version", "kind", "column"), [(18, "not_null", "email"),
+                                                             (17, "", "")])
+def test_dropped_not_null_constraint_says_its_column(pg_version: int, kind: str,
+                                                     column: str) -> None:
+    # On 18 dropping it makes the column nullable, as DROP NOT NULL does (checked on 18.6).
+    from effect_helpers import effect_after
+
+    effect = effect_after(NOT_NULL_EMAIL, "ALTER TABLE accounts DROP CONSTRAINT "
+                          "accounts_email_not_null;", pg_version=pg_version)
+    (action,) = effect.actions
+    assert (action.facts["constraint_type"], action.facts.get("column", "")) == (kind, column)

@@ -119,6 +119,9 @@ SQL_TEXT: dict[str, object] = {
     "default_exclusion_sql": "\"region\" NOT IN ('x')",
     "not_yet_done_sql": " WHERE x IS DISTINCT FROM (1)", "join_condition_sql": "",
     "batch_how_text": "repeat until no rows are updated, each batch in its own transaction:",
+    "where_batch_how_text": 'in batches by "Id", each in its own transaction:',
+    "where_batch_sql": 'UPDATE "App"."User" SET "displayName" = \'b\' WHERE "displayName" = '
+                       '\'a\' AND "Id" >= 1 AND "Id" < 5001;',
     "alter_type_sql": 'ALTER TYPE "App"."Address" ADD ATTRIBUTE "Zip_new" bigint CASCADE;',
     "instant_column_sql": '"Big Score" numeric(10, 2) DEFAULT 0 NOT NULL',
     "truncated_tables_sql": '"App"."User", "App"."V_Users"',

@@ -2500,3 +2500,39 @@ def test_a_column_s_renamed_sequence_still_feeds_its_default(pg_db: str, setup: 
         with pytest.raises(psycopg.errors.UndefinedTable):
             conn.execute("SELECT nextval('accounts_id_seq')")
     assert drawn == 2
+
+
+SCANNED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, org_id bigint, plan text, email text, "
+           "a int, b int);\nCREATE INDEX accounts_a_b_idx ON accounts (a, b);\n"
+           "CREATE TABLE orgs (id bigint PRIMARY KEY, plan text);")
+
+
+@pytest.mark.parametrize(("sql", "scans"), [
+    ("UPDATE accounts SET plan = 'free' WHERE plan = 'legacy'", True),
+    ("DELETE FROM accounts WHERE email = 'a@example.com'", True),
+    # an OR is served by indexes only if each branch is
+    ("UPDATE accounts SET plan = 'free' WHERE email = 'a@example.com' OR id = 5", True),
+    ("UPDATE accounts SET plan = o.plan FROM orgs o WHERE accounts.org_id = o.id "
+     "AND o.plan = 'trial'", True),
+    ("UPDATE accounts SET plan = 'free' WHERE id = 5", False),
+    ("UPDATE accounts SET plan = 'free' WHERE id IN (5, 6) AND email = 'a@example.com'", False),
+    ("DELETE FROM accounts WHERE email = 'a@example.com' AND id >= 1 AND id < 5001", False),
+    ("UPDATE accounts SET plan = 'free' WHERE a = 5", False),
+    ("DELETE FROM accounts WHERE ctid >= '(0,0)'::tid AND ctid < '(100,0)'::tid "
+     "AND email = 'x'", False),
+])
+def test_where_no_index_serves_reads_the_table_as_the_server_plans_it(
+        pg_db: str, sql: str, scans: bool) -> None:
+    # On a table of many rows: the planner reads it whole only when no index (or row
+    # address range) serves the WHERE; pg_stat_user_tables.seq_scan counts that read.
+    (action, *_) = effect_after(SCANNED, sql + ";").actions
+    assert action.facts["where_scans_table"] is scans
+    with _connect(pg_db) as conn:
+        conn.execute(SCANNED)
+        conn.execute("INSERT INTO accounts SELECT g, g % 100, 'x', 'e' || g, g % 1000, g "
+                     "FROM generate_series(1, 100000) g")
+        conn.execute("INSERT INTO orgs SELECT g, 'p' FROM generate_series(1, 100) g")
+        conn.execute("ANALYZE accounts")
+        conn.execute("ANALYZE orgs")
+        plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+    assert ("Seq Scan on accounts" in plan) is scans, plan

@@ -1459,13 +1459,18 @@ def test_a_not_null_column_without_a_default_needs_no_statement_timeout() -> Non
     ("CREATE SEQUENCE numbers;\nCREATE TABLE invoices (n bigint);\n"
      "ALTER SEQUENCE numbers OWNED BY invoices.n;",
      "ALTER SEQUENCE numbers RENAME TO invoice_numbers;"),
+    # ALTER TABLE renames a sequence too, as ALTER SEQUENCE does: ACCESS EXCLUSIVE on the
+    # sequence only, pg_get_serial_sequence() follows (checked on the server); no table is
+    # renamed, and no view could keep its old name
+    ("CREATE TABLE accounts (id serial PRIMARY KEY);",
+     "ALTER TABLE accounts_id_seq RENAME TO users_id_seq;"),
 ])
 def test_renaming_a_column_s_own_sequence_breaks_only_code_naming_it(setup: str,
                                                                      sql: str) -> None:
     """The column's default names its sequence by OID and keeps drawing from it after the
     rename (checked on the server): only code naming the sequence breaks."""
     found = {f.rule: f for f in findings(sql, setup=setup)}
-    assert "rename-object" not in found
+    assert "rename-object" not in found and "rename-table" not in found
     assert found["rename-owned-sequence"].safety.label == "safe-with-care"
     assert "keeps drawing from it" in found["rename-owned-sequence"].message
 
@@ -1475,3 +1480,61 @@ def test_renaming_a_sequence_no_column_owns_still_requires_downtime() -> None:
                                          setup="CREATE SEQUENCE numbers;")}
     assert "rename-owned-sequence" not in found
     assert found["rename-object"].safety.label == "requires-downtime"
+
+
+def test_update_where_on_an_unindexed_column_reads_the_whole_table() -> None:
+    setup = "CREATE TABLE accounts (id bigint PRIMARY KEY, plan text, email text);"
+    found = [f for f in findings("UPDATE accounts SET plan = 'free' WHERE plan = 'legacy';",
+                                 setup=setup) if f.rule == "where-without-index"]
+    assert found and "plan" in found[0].message
+    # the advice batches by the table's key, keeping the user's condition
+    assert "plan = 'legacy'" in found[0].instead and "id >= 1" in found[0].instead
+
+
+@pytest.mark.parametrize(("setup", "sql"), [
+    # an indexed key
+    ("CREATE TABLE accounts (id bigint PRIMARY KEY, plan text);",
+     "UPDATE accounts SET plan = 'free' WHERE id = 5;"),
+    # a table made outside these migrations: its indexes are not known
+    ("ALTER TABLE accounts ADD COLUMN plan text;",
+     "UPDATE accounts SET plan = 'free' WHERE plan = 'legacy';"),
+    # a table the migration creates holds no row another session waits on
+    ("SELECT 1;", "CREATE TABLE accounts (id bigint PRIMARY KEY, plan text);\n"
+                  "UPDATE accounts SET plan = 'free' WHERE plan = 'legacy';"),
+])
+def test_update_where_an_index_may_serve_is_not_reported(setup: str, sql: str) -> None:
+    assert "where-without-index" not in rules(sql, setup=setup)
+
+
+def test_unindexed_where_of_a_statement_with_a_with_is_not_batched() -> None:
+    # Run in batches, the WITH's INSERT would run once per batch (and its UPDATE, as a
+    # statement of its own, would lose the rows the WITH returns): index the column instead.
+    setup = "CREATE TABLE accounts (id bigint PRIMARY KEY, plan text);\n" \
+        "CREATE TABLE plans_seen (plan text);"
+    sql = "WITH seen AS (INSERT INTO plans_seen VALUES ('legacy') RETURNING plan)\n" \
+          "UPDATE accounts SET plan = 'free' FROM seen WHERE accounts.plan = seen.plan;"
+    (found,) = [f for f in findings(sql, setup=setup) if f.rule == "where-without-index"]
+    assert "CREATE INDEX CONCURRENTLY ON public.accounts (plan);" in found.instead
+    assert "INSERT" not in found.instead
+
+
+def test_missing_statement_timeout_is_reported_once_per_transaction() -> None:
+    # One SET LOCAL statement_timeout at the transaction's start bounds each statement of it:
+    # the later ones are named in the first finding, not reported again.
+    sql = ("SET LOCAL lock_timeout = '5s';\n"
+           "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n"
+           "ALTER TABLE accounts ALTER COLUMN note SET NOT NULL;\n"
+           "ALTER TABLE accounts ADD CONSTRAINT accounts_note_check CHECK (note <> '');")
+    (found,) = [f for f in findings(sql) if f.rule == "missing-statement-timeout"]
+    assert found.statement_index == 1
+    assert "Statements 3 (line 3) and 4 (line 4) later in the same transaction" in found.message
+
+
+def test_missing_statement_timeout_outside_a_transaction_stays_per_statement() -> None:
+    # There a session SET would cut later CONCURRENTLY builds short: each is reset after it.
+    sql = ("SET lock_timeout = '5s';\n"
+           "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n"
+           "ALTER TABLE accounts ALTER COLUMN note SET NOT NULL;")
+    found = [f for f in findings(sql, in_transaction=False)
+             if f.rule == "missing-statement-timeout"]
+    assert [f.statement_index for f in found] == [1, 2]

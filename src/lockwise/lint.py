@@ -679,7 +679,7 @@ class OncePerTransaction:
             return False
         first = self.current.get(rule_id)
         if first is None or first[0] not in (self._SESSION, self._scope) or (
-                first[0] == self._SESSION and not self.settings[rule_id]):
+                first[0] == self._SESSION and self.settings[rule_id] in _SET_PER_STATEMENT):
             return False
         first[2].append(self._stmt)
         self._covering.append(first[1])
@@ -712,9 +712,18 @@ class OncePerTransaction:
             where, how = ("after it", f"one SET {setting} before this statement") \
                 if scope == self._SESSION else \
                 ("later in the same transaction", f"one SET LOCAL {setting} at its start")
+            verb = _SETTING_VERBS.get(setting, "wait")
             finding.message += (f" {_statements_text(covered)} {where} "
-                                f"{'waits' if one else 'wait'} without a {setting} too: "
+                                f"{verb + 's' if one else verb} without a {setting} too: "
                                 f"{how} covers {'both' if one else 'them all'}.")
+
+
+#: Settings whose finding a session SET does not cover for the statements after it (nor a
+#: rule once per transaction, with none): outside a transaction statement_timeout is reset
+#: after each statement it bounds, so that a later CONCURRENTLY build is not cut short.
+_SET_PER_STATEMENT = frozenset({"", "statement_timeout"})
+#: What the statements a finding covers do without the setting (lock_timeout: wait).
+_SETTING_VERBS = {"statement_timeout": "run"}
 
 
 #: Statements named one by one in a message, the rest counted.

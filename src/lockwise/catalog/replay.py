@@ -1682,6 +1682,8 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         _rename_schema(catalog, stmt.get("subname", ""), new)
         return
     name, _ = range_var(stmt.get("relation"))
+    if rtype == "OBJECT_TABLE" and name in catalog.sequences:
+        rtype = "OBJECT_SEQUENCE"  # ALTER TABLE renames a sequence too (checked on the server)
     if _rename_refused(catalog, rtype, name, stmt.get("subname", ""), new):
         return
     if rtype == "OBJECT_SEQUENCE":

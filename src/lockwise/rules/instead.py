@@ -204,7 +204,7 @@ SQL_TEXT_FACTS = frozenset({
     "statement_head_sql", "syntax_instead", "syntax_needs_version", "target",
     "truncated_tables_sql", "type_text",
     "unindexed_foreign_keys_sql", "unique_index_sql", "view_aliases_sql", "view_query_sql",
-    "view_dependents_note",
+    "view_dependents_note", "where_batch_how_text", "where_batch_sql",
 })
 
 #: A template is read as literal text (str) and fields ((key,)), and compiled into pieces:

@@ -317,12 +317,16 @@ def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
     options = {unwrap(o)[1].get("defname") for o in identity.get("options") or ()}
     written = relation_sql(table, table, base["qualified"])
     generated = "ALWAYS" if identity.get("generated_when") == "a" else "BY DEFAULT"
+    sequence = identity_sequence(table, column, identity)
+    # A sequence of its own, new: no code names it yet (a rename of it later in the
+    # migration breaks nothing: rename-owned-sequence's `object_is_new`).
+    b.creates.add(f"sequence:{sequence}")
     b.act("column_add_identity", base, column=column, identity_generated_sql=generated,
           column_allows_null=_allows_null(b, table, column),
           # with its sequence options (SEQUENCE NAME, INCREMENT, ...), as written
           identity_sql=PrintedSql(cmd.get("def") or {}, f"GENERATED {generated} AS IDENTITY"),
           identity_start_given="start" in options,
-          identity_sequence=identity_sequence(table, column, identity),
+          identity_sequence=sequence,
           identity_setval_sql=f"SELECT setval(pg_get_serial_sequence({quote_literal(written)}, "
                               f"{quote_literal(column)}), coalesce(max({quote_ident(column)}), "
                               f"0) + 1, false) FROM {written};")

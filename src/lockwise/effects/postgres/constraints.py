@@ -400,11 +400,23 @@ def _validated_here(catalog: Catalog, known: Table | None, name: str,
                  if part is known), None)
 
 
+def named_not_null(b: Builder, known: Table | None, name: str) -> str:
+    """The column of `known` whose NOT NULL constraint is called `name`, from PostgreSQL 18,
+    which names them ("" before: a NOT NULL is no constraint then, and a constraint of that
+    name is one the catalog does not know). Dropping it makes the column nullable; no error
+    message names it and ON CONFLICT ON CONSTRAINT refuses it (checked on the server)."""
+    if b.ctx.pg_version < 18 or known is None or name in known.constraints:
+        return ""
+    column = not_null_column(known, name)
+    return column.name if column is not None else ""
+
+
 def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     name = cmd.get("name", "")
     b.lock(table, L.ACCESS_EXCLUSIVE)
     known = b.ctx.catalog.tables.get(table)
     con = known.constraints.get(name) if known else None
+    not_null = named_not_null(b, known, name)
     # A partition's clone of its parent's key: the server refuses to drop it alone.
     refused = "recursed_from" not in base and refused_inherited(con)
     if con is not None and con.kind == "foreign" and con.references and not con.clone_of:
@@ -422,9 +434,10 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             cmd.get("behavior") == "DROP_CASCADE":
         drop_foreign_keys_using(b, table, con.columns)
     b.drops.add(f"constraint:{table}.{name}")
-    b.act("drop_constraint", base, constraint=name, if_exists=bool(cmd.get("missing_ok")),
-          constraint_type=con.kind if con else "", inherited_from=known.partition_of or ""
-          if refused and known is not None else "",
+    b.act("drop_constraint", base, {"column": not_null} if not_null else {}, constraint=name,
+          if_exists=bool(cmd.get("missing_ok")),
+          constraint_type=con.kind if con else "not_null" if not_null else "",
+          inherited_from=known.partition_of or "" if refused and known is not None else "",
           **(only_drop_refused(b, table, base) if con is not None and con.kind == "check"
              else {}), **_inherited_drop_refused(b, known, name, con, base))
 

@@ -42,11 +42,13 @@ from lockwise.effects.postgres.builder import (
     owned_sequences,
     read_tables,
     row_key_facts,
+    rows_elsewhere,
     stored_reads,
     table_facts,
 )
 from lockwise.effects.postgres.create import create_table_as
 from lockwise.effects.postgres.embedded import take_whole_effect
+from lockwise.effects.postgres.where_index import where_facts
 from lockwise.effects.volatility import changes_between_transactions, has_subquery
 from lockwise.parse.quoting import quote_ident, relation_sql
 
@@ -58,7 +60,7 @@ def _data_modifying_ctes(b: Builder, stmt: dict) -> None:
     for cte in (stmt.get("withClause") or {}).get("ctes") or ():
         kind, body = unwrap(unwrap(cte)[1].get("ctequery"))
         if kind in _CTE_DML:
-            _CTE_DML[kind](b, body)
+            _CTE_DML[kind](b, body, in_with=True)
 
 
 #: MERGE's WHEN clause commands, as the writes they are.
@@ -82,7 +84,8 @@ def _merge_writes(stmt: dict) -> tuple[set[str], tuple[str, ...]]:
 
 
 def dml(kind: str) -> Callable:
-    def handler(b: Builder, stmt: dict) -> None:
+    def handler(b: Builder, stmt: dict, in_with: bool = False) -> None:
+        """`in_with`: `stmt` is a data-modifying CTE of another statement."""
         view, qualified = range_var(stmt.get("relation"))
         b.lock(view, L.ROW_EXCLUSIVE)
         b.writes.add(f"table:{view}")
@@ -172,6 +175,15 @@ def dml(kind: str) -> Callable:
                 beside = stmt.get("fromClause") or stmt.get("usingClause")
                 facts.update(row_key_facts(b, table, beside and _target_name(stmt)))
                 facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"], joined))
+        if kind in ("update", "delete"):
+            # (a view's rows, partitions' and children's, or rows only planned: not judged)
+            # (run in batches, a statement with a WITH, or in one, would lose or repeat it)
+            facts.update(where_facts(
+                b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
+                lambda: _batch_how(b, stmt, table) is _BATCH_BY_APPLY,
+                batchable=not in_with and not stmt.get("withClause"))
+                if own_where and table == view and b.ctx.executes and not targets
+                and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
         b.act(kind, **facts, has_where=has_where, columns=columns,
               refused_by=(refused,) if refused else (), refused_by_text=refused,
               on_conflict_refused_by=(conflict,) if conflict else (),
@@ -371,6 +383,8 @@ _BATCH_AFTER_WITH_WRITES = (
     "its WITH query writes rows, and each repetition would write them again: run that\n"
     "-- query once on its own first, keep what it returns in a table, and read that table here;\n"
     "-- then repeat until no rows are updated, each batch in its own transaction:")
+#: An UPDATE or DELETE whose WHERE is not judged for an index (`where_facts`).
+_WHERE_NOT_JUDGED = {"where_scans_table": False}
 #: Statements a WITH query can be that write rows (MERGE from PostgreSQL 17).
 _WRITING_QUERIES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
 

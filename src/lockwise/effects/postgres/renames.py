@@ -31,7 +31,11 @@ from lockwise.effects.postgres.columns import (
     movable_default,
     refused_with_only,
 )
-from lockwise.effects.postgres.constraints import constraint_name_taken, inherited_check
+from lockwise.effects.postgres.constraints import (
+    constraint_name_taken,
+    inherited_check,
+    named_not_null,
+)
 from lockwise.effects.postgres.user_types import rename_attribute
 from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 
@@ -39,6 +43,10 @@ from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 def rename(b: Builder, stmt: dict) -> None:
     rtype = stmt.get("renameType", "")
     new = stmt.get("newname", "")
+    if rtype == "OBJECT_TABLE" and _names_a_sequence(b, range_var(stmt.get("relation"))[0]):
+        # ALTER TABLE renames a sequence as ALTER SEQUENCE does: ACCESS EXCLUSIVE on the
+        # sequence only, the defaults drawing from it follow (checked on the server).
+        rtype = "OBJECT_SEQUENCE"
     if rtype == "OBJECT_TABLE" and range_var(stmt.get("relation"))[0] in b.ctx.catalog.indexes:
         # ALTER TABLE renames an index too, holding it ACCESS EXCLUSIVE, where ALTER INDEX
         # takes SHARE UPDATE EXCLUSIVE (checked on the server).
@@ -89,11 +97,15 @@ def rename(b: Builder, stmt: dict) -> None:
             b.alters.add(f"constraint:{table}.{stmt.get('subname', '')}")
             b.drops.add(f"constraint:{table}.{stmt.get('subname', '')}")
             b.creates.add(f"constraint:{table}.{new}")
-            con = (b.ctx.catalog.tables.get(table) or NO_TABLE).constraints.get(
-                stmt.get("subname", ""))
-            b.act("rename_constraint", base, constraint=stmt.get("subname", ""),
-                  new_name=new, name=f"constraint {stmt.get('subname', '')} on {table}",
-                  name_used_by_text=name_used_by(con.kind if con is not None else "?"),
+            old = stmt.get("subname", "")
+            known = b.ctx.catalog.tables.get(table)
+            con = (known or NO_TABLE).constraints.get(old)
+            not_null = named_not_null(b, known, old)
+            kind = con.kind if con is not None else "not_null" if not_null else "?"
+            b.act("rename_constraint", base, constraint=old, new_name=new,
+                  name=f"NOT NULL constraint {old} of {table}.{not_null}" if not_null
+                  else f"constraint {old} on {table}",
+                  name_used_by_text=name_used_by(kind),
                   # an index-backed one renames its index too: a relation name
                   **already_exists(constraint_name_taken(
                       b, table, new, con.kind if con is not None else "", "")))
@@ -199,6 +211,8 @@ _NAME_USED_BY = {
                     "hints, later migrations",
     "index": "index hints, monitoring queries, later migrations that drop or alter it",
     "trigger": "later migrations and scripts that drop, enable or disable it by name",
+    # PostgreSQL 18's: no error message names it, ON CONFLICT refuses it (checked on 18.6)
+    "not_null": "later migrations and scripts that drop, validate or alter it by name",
     "?": "error handling keyed on the constraint name, later migrations, and INSERT ... ON "
          "CONFLICT ON CONSTRAINT, if it is a UNIQUE, PRIMARY KEY or EXCLUDE constraint",
     "index?": "index hints, later migrations, and INSERT ... ON CONFLICT ON CONSTRAINT, if it "
@@ -212,6 +226,13 @@ def name_used_by(kind: str) -> str:
     """The code that names a renamed object of `kind` (a constraint's kind, "index", "unique
     index", "trigger", or "?" / "index?" when unknown), which must change with the rename."""
     return _NAME_USED_BY.get(kind, _NAME_USED_BY["?"])
+
+
+def _names_a_sequence(b: Builder, relation: str) -> bool:
+    """Whether `relation`, which no table of the catalog bears, is a sequence it knows: one of
+    its own, or a serial's or identity's."""
+    return relation not in b.ctx.catalog.tables and (
+        relation in b.ctx.catalog.sequences or bool(_sequence_owner(b, relation)[0]))
 
 
 def _sequence_owner(b: Builder, sequence: str) -> tuple[str, str]:

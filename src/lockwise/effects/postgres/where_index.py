@@ -1,0 +1,174 @@
+"""Whether an UPDATE's or DELETE's WHERE leaves the planner nothing but a read of every row
+of its table: no index of the table (nor a range of row addresses) serves any condition that
+picks its rows. Checked on the server (tests/test_rule_facts_pg.py): such a statement is
+planned as a Seq Scan of the table, counted in pg_stat_user_tables.seq_scan, whatever few
+rows it matches; one condition on an indexed column is enough for an index scan to be
+possible (an OR needs one in each branch).
+
+Judged only for a table whose indexes the catalog knows (`Catalog.fully_known`), and
+leniently: any column of any index counts (PostgreSQL 18 skips to a later column of a
+B-tree; an expression or partial index counts for the columns it reads), so does an EXISTS
+(a semi join may drive the read) and WHERE CURRENT OF. Whether an index that serves the
+WHERE is chosen, and how many rows a range on one matches, depends on the data: not said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lockwise.catalog.model import Catalog
+from lockwise.effects.nodes import PrintedSql, strings, unwrap
+from lockwise.parse.quoting import quote_ident
+
+#: What every table has that a range condition reads rows by, as an index would
+#: (a TID Range Scan, PostgreSQL 14+; an equality is a TID Scan on every version).
+_ROW_ADDRESS = "ctid"
+
+
+def unindexed_where(catalog: Catalog, table: str, stmt: dict) -> tuple[str, ...] | None:
+    """The columns of `table` that the WHERE of UPDATE / DELETE `stmt` reads (sorted; none
+    when it reads none) when no index of the table serves it; None when one may, or when the
+    table's indexes are not all known."""
+    known = catalog.fully_known(table)
+    where = stmt.get("whereClause")
+    if known is None or not where:
+        return None
+    indexed = {_ROW_ADDRESS}
+    for index in catalog.indexes_on(table):
+        indexed.update(index.columns)
+        indexed.update(index.reads)
+    target = _Target(stmt, set(known.columns))
+    if _served(where, target, indexed):
+        return None
+    return tuple(sorted(target.columns_in(where)))
+
+
+class _Target:
+    """The statement's target table as its WHERE names it: its alias, else its name."""
+
+    def __init__(self, stmt: dict, columns: set[str]) -> None:
+        relation = stmt.get("relation") or {}
+        alias = (relation.get("alias") or {}).get("aliasname")
+        self.names = {alias} if alias else {relation.get("relname", "")}
+        self.columns = columns
+
+    def column(self, fields: list[str]) -> str | None:
+        """The target's column a ColumnRef names (`fields`), None for another relation's."""
+        if not fields:
+            return None
+        if len(fields) == 1:
+            return fields[0] if fields[0] in self.columns or fields[0] == _ROW_ADDRESS \
+                else None
+        return fields[-1] if fields[-2] in self.names else None
+
+    def columns_in(self, node: object) -> set[str]:
+        """The target's columns `node` reads, not counting those inside subqueries (their
+        own FROM lists see other relations)."""
+        found: set[str] = set()
+        stack = [node]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                for key, value in item.items():
+                    if key == "ColumnRef":
+                        column = self.column(strings(value.get("fields")))
+                        if column:
+                            found.add(column)
+                    elif key != "subselect" and isinstance(value, dict | list):
+                        stack.append(value)
+        return found
+
+
+def _served(node: object, target: _Target, indexed: set[str]) -> bool:
+    """Whether an index (or a row address range) may serve condition `node`."""
+    kind, body = unwrap(node)
+    if kind == "BoolExpr":
+        args = body.get("args") or ()
+        if body.get("boolop") == "OR_EXPR":
+            return all(_served(a, target, indexed) for a in args)
+        return any(_served(a, target, indexed) for a in args)
+    if kind == "CurrentOfExpr" or kind == "SubLink" and \
+            body.get("subLinkType") == "EXISTS_SUBLINK":
+        return True
+    return bool(target.columns_in(node) & indexed)
+
+
+def batch_bound_sql(stmt: dict, kind: str, key: str, qualify: bool) -> PrintedSql:
+    """`stmt` (an UPDATE or DELETE) with its WHERE ANDed with the first batch's range of
+    `key` (an integer key column, or `ctid` for row address pages), named through the
+    target (its alias, else its name as written) when `qualify`: a FROM / USING list beside
+    it may have a column of the same name."""
+    relation = stmt.get("relation") or {}
+    alias = (relation.get("alias") or {}).get("aliasname")
+    prefix = [alias] if alias else [n for n in (relation.get("schemaname"),
+                                                relation.get("relname")) if n]
+    fields = [{"String": {"sval": n}} for n in (*(prefix if qualify else ()), key)]
+
+    def bound(op: str, value: dict) -> dict:
+        return {"A_Expr": {"kind": "AEXPR_OP", "name": [{"String": {"sval": op}}],
+                           "lexpr": {"ColumnRef": {"fields": fields}}, "rexpr": value}}
+
+    if key == _ROW_ADDRESS:
+        low, high = (_tid("(0,0)"), _tid("(1000,0)"))
+    else:
+        low, high = ({"A_Const": {"ival": {"ival": n}}} for n in (1, 5001))
+    where = {"BoolExpr": {"boolop": "AND_EXPR", "args": [
+        stmt["whereClause"], bound(">=", low), bound("<", high)]}}
+    tree = {"UpdateStmt" if kind == "update" else "DeleteStmt": {**stmt, "whereClause": where}}
+    return PrintedSql(tree, f"-- the statement, its WHERE ANDed with the batch's range of "
+                            f"{quote_ident(key)}", suffix=";")
+
+
+def _tid(value: str) -> dict:
+    return {"TypeCast": {"arg": {"A_Const": {"sval": {"sval": value}}},
+                         "typeName": {"names": [{"String": {"sval": "tid"}}], "typemod": -1}}}
+
+
+def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version: int,
+                rule_text: bool, batched_by_apply: Callable[[], bool],
+                batchable: bool = True) -> dict:
+    """The facts of rule where-without-index for UPDATE / DELETE `stmt` of `table`:
+    `where_scans_table`, the columns its WHERE reads (`where_columns_text`), and, with the
+    rule's text, the statement in batches by the table's integer key (else by pages of row
+    addresses, from PostgreSQL 14) that each read only their range (`where_batch_sql`,
+    `where_batch_how_text`); where it cannot be `batchable` (it has a WITH, or is one's
+    data-modifying query), an index on what the WHERE reads. `batched_by_apply()`: whether
+    `lockwise apply` can batch it."""
+    columns = unindexed_where(catalog, table, stmt)
+    facts: dict = {"where_scans_table": columns is not None,
+                   "where_columns_text": ", ".join(columns or ()) or "none of its columns"}
+    if columns is None or not rule_text:
+        return facts
+    from lockwise.executor.batches import BATCH_KEY_TYPES  # (rare: only here, only then)
+
+    key = catalog.primary_key(table)
+    known = catalog.tables.get(table)
+    column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
+    qualify = bool(stmt.get("fromClause") or stmt.get("usingClause"))
+    name = quote_ident(key[0]) if key else ""
+    if batchable and column is not None and column.type_name in BATCH_KEY_TYPES:
+        how = (f"in batches by {name}, each in its own transaction: each reads its range of "
+               f"{name}\n-- through the primary key's index, not the whole table, and keeps "
+               f"the rows it changes\n-- locked only until it commits; then {name} >= 5001 "
+               f"AND {name} < 10001, and so on\n-- up to the highest {name}")
+        if batched_by_apply():
+            how += " (`lockwise apply` runs it so when it is marked\n-- lockwise: batch " \
+                   "size=5000 sleep=50)"
+        return {**facts, "where_batch_how_text": how + ":",
+                "where_batch_sql": batch_bound_sql(stmt, kind, key[0], qualify)}
+    if batchable and pg_version >= 14:
+        return {**facts, "where_batch_how_text":
+                "in batches of 1000 pages of the table by row address, each in its own "
+                "transaction:\n-- each reads only those pages (a TID Range Scan), not the "
+                "whole table; then\n-- ctid >= '(1000,0)' AND ctid < '(2000,0)', and so on "
+                "up to the table's last page\n-- (pg_relation_size() / "
+                "current_setting('block_size')):",
+                "where_batch_sql": batch_bound_sql(stmt, kind, _ROW_ADDRESS, qualify)}
+    listed = ", ".join(map(quote_ident, columns)) or "the column the WHERE picks rows by"
+    return {**facts, "where_batch_how_text": "index what the WHERE reads first, in a migration "
+            "of its own" + (" (with no integer key to batch by):" if batchable else
+                            " (run in batches, the statement's WITH would be lost or repeated):"),
+            "where_batch_sql": f"CREATE INDEX CONCURRENTLY ON "
+                               f"{'.'.join(map(quote_ident, table.split('.', 1)))} ({listed});"}
