@@ -591,3 +591,34 @@ def test_the_code_fingerprint_stamps_every_module_in_walk_order_joining_no_path(
     monkeypatch.setattr(os.path, "join", lambda *parts: joined.append(parts) or real_join(*parts))
     assert code_fingerprint() == "\n".join(walked)
     assert joined == []
+
+
+#: Runs `lockwise.cli.app.main` and prints how many times the shipped rules folder was listed.
+RULE_LISTINGS = """
+import os, sys
+from lockwise.rules.loader import builtin_rules_dir
+shipped, listed, real = str(builtin_rules_dir()), [], os.scandir
+os.scandir = lambda path=".": (listed.append(1) if str(path) == shipped else None) or real(path)
+from lockwise.cli.app import main
+sys.argv = ["lockwise", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(len(listed), file=sys.stderr)
+"""
+
+
+def test_a_lint_lists_the_rule_files_once(tmp_path: Path) -> None:
+    # A lint that misses the result cache stamps the rule files for its key, then reads the
+    # catalog: one listing (and stat of each file) serves both (1% of such a run).
+    (tmp_path / "0001_add_column.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
+    env = {**os.environ, "LOCKWISE_CACHE_DIR": str(tmp_path / "cache")}
+
+    def listings(*args: str) -> int:
+        run = subprocess.run([sys.executable, "-c", RULE_LISTINGS, "lint", *args,
+                              "0001_add_column.sql"], cwd=tmp_path, env=env, check=True,
+                             capture_output=True, text=True)
+        return int(run.stderr.split()[-1])
+
+    assert [listings(), listings(), listings("--no-cache")] == [1, 1, 1]  # computed, cached
