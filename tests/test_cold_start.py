@@ -82,6 +82,8 @@ PATHLIB_ONLY = ("ipaddress",)
 REWRITES = ("lockwise.fix.alternative", "lockwise.fix.patterns")
 #: Down migrations' checks (`graph.down`) and the rules' examples (`rules.example`).
 DOWN_AND_EXAMPLES = ("lockwise.graph.down", "lockwise.rules.example")
+#: What a table or a domain may carry beyond columns, constraints and indexes.
+RARE_CATALOG_OBJECTS = ("lockwise.catalog.objects",)
 #: The modules of the commands other than those `cli.app` defines itself.
 OTHER_COMMANDS = ("lockwise.cli.cost_cmds", "lockwise.cli.executor_cmds", "lockwise.cli.fix_cmds",
                   "lockwise.cli.graph_cmds", "lockwise.cli.verify_cmds")
@@ -173,6 +175,11 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecod
     # Nor does it define what only `--base` compares (the branch's and the base's migrations).
     assert "lockwise.graph.model.Location" in uncached["dataclasses"]  # the probe sees them
     assert [c for c in uncached["dataclasses"] if c.endswith(".BranchInfo")] == []
+    # Nor the catalog's triggers, rules, policies and domains: an ALTER TABLE makes none.
+    assert loaded(uncached["modules"], RARE_CATALOG_OBJECTS) == []
+    assert [c for c in uncached["dataclasses"]
+            if c.rsplit(".", 1)[1] in ("Trigger", "QueryRule", "Policy", "Domain", "DomainCheck")
+            ] == []
 
 
 def test_a_finding_with_a_rewrite_loads_the_rewrites_and_shows_it(tmp_path: Path) -> None:
@@ -622,3 +629,33 @@ def test_a_lint_lists_the_rule_files_once(tmp_path: Path) -> None:
         return int(run.stderr.split()[-1])
 
     assert [listings(), listings(), listings("--no-cache")] == [1, 1, 1]  # computed, cached
+
+
+#: A trigger, a rule, a policy and a domain replayed in a process that loaded none before.
+RARE_OBJECTS = """
+import sys
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import apply_statement
+from lockwise.parse.postgres import parse_sql
+assert "lockwise.catalog.objects" not in sys.modules
+catalog = Catalog()
+for stmt in parse_sql(
+        "CREATE TABLE t (a int); CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS "
+        "'begin return new; end'; CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW "
+        "EXECUTE FUNCTION f(); CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING; "
+        "CREATE POLICY p ON t USING (a > 0); CREATE DOMAIN d AS int CHECK (VALUE > 0);"
+        ).statements:
+    apply_statement(catalog, stmt.tree)
+t = catalog.tables["public.t"]
+print(t.triggers["tr"].function, t.rules["r"].instead, t.policies["p"].command,
+      catalog.domains["public.d"].checks[0].name)
+from lockwise.catalog.model import Trigger
+from lockwise.catalog import Trigger as Exported
+print(type(t.triggers["tr"]) is Trigger is Exported)
+"""
+
+
+def test_triggers_rules_policies_and_domains_load_with_the_first_one() -> None:
+    out = subprocess.run([sys.executable, "-c", RARE_OBJECTS], check=True, capture_output=True,
+                         text=True).stdout
+    assert out == "f True all d_check\nTrue\n"
