@@ -180,6 +180,11 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecod
     assert [c for c in uncached["dataclasses"]
             if c.rsplit(".", 1)[1] in ("Trigger", "QueryRule", "Policy", "Domain", "DomainCheck")
             ] == []
+    # Small helpers of one module each are plain slotted classes: a dataclass is about 1 M
+    # instructions to make, and none of them is compared, hashed or printed.
+    assert {"lockwise.catalog.search_path.SearchPath", "lockwise.catalog.search_path._ElementPath",
+            "lockwise.parse.postgres._ClientSide", "lockwise.parse.templates.Placeholder",
+            "lockwise.effects.context.NewInRun"}.isdisjoint(uncached["dataclasses"])
 
 
 def test_a_finding_with_a_rewrite_loads_the_rewrites_and_shows_it(tmp_path: Path) -> None:
