@@ -185,6 +185,13 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecod
     assert {"lockwise.catalog.search_path.SearchPath", "lockwise.catalog.search_path._ElementPath",
             "lockwise.parse.postgres._ClientSide", "lockwise.parse.templates.Placeholder",
             "lockwise.effects.context.NewInRun"}.isdisjoint(uncached["dataclasses"])
+    # ... as are discover's records of one call and the graph's of one history (a cached lint
+    # discovers its files too).
+    for run in (again, uncached):
+        assert {"lockwise.discover.layouts._Seen", "lockwise.discover.layouts._SqlxName",
+                "lockwise.discover.layouts._OtherDatabases"}.isdisjoint(run["dataclasses"])
+    assert {"lockwise.graph.build._Op", "lockwise.graph.build._Pending",
+            "lockwise.graph.build._ViewDeps"}.isdisjoint(uncached["dataclasses"])
 
 
 def test_a_finding_with_a_rewrite_loads_the_rewrites_and_shows_it(tmp_path: Path) -> None:
