@@ -82,6 +82,8 @@ PATHLIB_ONLY = ("ipaddress",)
 REWRITES = ("lockwise.fix.alternative", "lockwise.fix.patterns")
 #: Down migrations' checks (`graph.down`) and the rules' examples (`rules.example`).
 DOWN_AND_EXAMPLES = ("lockwise.graph.down", "lockwise.rules.example")
+#: What a table or a domain may carry beyond columns, constraints and indexes.
+RARE_CATALOG_OBJECTS = ("lockwise.catalog.objects",)
 #: The modules of the commands other than those `cli.app` defines itself.
 OTHER_COMMANDS = ("lockwise.cli.cost_cmds", "lockwise.cli.executor_cmds", "lockwise.cli.fix_cmds",
                   "lockwise.cli.graph_cmds", "lockwise.cli.verify_cmds")
@@ -160,6 +162,8 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecod
     # ALTER INDEX, typed tables): ADD COLUMN is the columns' family.
     assert {"attach", "constraints", "indexes", "maintenance", "triggers", "user_types"} \
         .isdisjoint(families)
+    # Nor the SQL of partitioned tables' indexes, which ADD COLUMN's alternatives never show.
+    assert "lockwise.effects.partitions" not in uncached["modules"]
     # The graph's down checks load with a migration that has a down, the rules' examples with
     # the rules' docs and tests: a lint of one up file needs neither.
     assert loaded(uncached["modules"], DOWN_AND_EXAMPLES) == []
@@ -173,6 +177,23 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecod
     # Nor does it define what only `--base` compares (the branch's and the base's migrations).
     assert "lockwise.graph.model.Location" in uncached["dataclasses"]  # the probe sees them
     assert [c for c in uncached["dataclasses"] if c.endswith(".BranchInfo")] == []
+    # Nor the catalog's triggers, rules, policies and domains: an ALTER TABLE makes none.
+    assert loaded(uncached["modules"], RARE_CATALOG_OBJECTS) == []
+    assert [c for c in uncached["dataclasses"]
+            if c.rsplit(".", 1)[1] in ("Trigger", "QueryRule", "Policy", "Domain", "DomainCheck")
+            ] == []
+    # Small helpers of one module each are plain slotted classes: a dataclass is about 1 M
+    # instructions to make, and none of them is compared, hashed or printed.
+    assert {"lockwise.catalog.search_path.SearchPath", "lockwise.catalog.search_path._ElementPath",
+            "lockwise.parse.postgres._ClientSide", "lockwise.parse.templates.Placeholder",
+            "lockwise.effects.context.NewInRun"}.isdisjoint(uncached["dataclasses"])
+    # ... as are discover's records of one call and the graph's of one history (a cached lint
+    # discovers its files too).
+    for run in (again, uncached):
+        assert {"lockwise.discover.layouts._Seen", "lockwise.discover.layouts._SqlxName",
+                "lockwise.discover.layouts._OtherDatabases"}.isdisjoint(run["dataclasses"])
+    assert {"lockwise.graph.build._Op", "lockwise.graph.build._Pending",
+            "lockwise.graph.build._ViewDeps"}.isdisjoint(uncached["dataclasses"])
 
 
 def test_a_finding_with_a_rewrite_loads_the_rewrites_and_shows_it(tmp_path: Path) -> None:
@@ -591,3 +612,64 @@ def test_the_code_fingerprint_stamps_every_module_in_walk_order_joining_no_path(
     monkeypatch.setattr(os.path, "join", lambda *parts: joined.append(parts) or real_join(*parts))
     assert code_fingerprint() == "\n".join(walked)
     assert joined == []
+
+
+#: Runs `lockwise.cli.app.main` and prints how many times the shipped rules folder was listed.
+RULE_LISTINGS = """
+import os, sys
+from lockwise.rules.loader import builtin_rules_dir
+shipped, listed, real = str(builtin_rules_dir()), [], os.scandir
+os.scandir = lambda path=".": (listed.append(1) if str(path) == shipped else None) or real(path)
+from lockwise.cli.app import main
+sys.argv = ["lockwise", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(len(listed), file=sys.stderr)
+"""
+
+
+def test_a_lint_lists_the_rule_files_once(tmp_path: Path) -> None:
+    # A lint that misses the result cache stamps the rule files for its key, then reads the
+    # catalog: one listing (and stat of each file) serves both (1% of such a run).
+    (tmp_path / "0001_add_column.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
+    env = {**os.environ, "LOCKWISE_CACHE_DIR": str(tmp_path / "cache")}
+
+    def listings(*args: str) -> int:
+        run = subprocess.run([sys.executable, "-c", RULE_LISTINGS, "lint", *args,
+                              "0001_add_column.sql"], cwd=tmp_path, env=env, check=True,
+                             capture_output=True, text=True)
+        return int(run.stderr.split()[-1])
+
+    assert [listings(), listings(), listings("--no-cache")] == [1, 1, 1]  # computed, cached
+
+
+#: A trigger, a rule, a policy and a domain replayed in a process that loaded none before.
+RARE_OBJECTS = """
+import sys
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import apply_statement
+from lockwise.parse.postgres import parse_sql
+assert "lockwise.catalog.objects" not in sys.modules
+catalog = Catalog()
+for stmt in parse_sql(
+        "CREATE TABLE t (a int); CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS "
+        "'begin return new; end'; CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW "
+        "EXECUTE FUNCTION f(); CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING; "
+        "CREATE POLICY p ON t USING (a > 0); CREATE DOMAIN d AS int CHECK (VALUE > 0);"
+        ).statements:
+    apply_statement(catalog, stmt.tree)
+t = catalog.tables["public.t"]
+print(t.triggers["tr"].function, t.rules["r"].instead, t.policies["p"].command,
+      catalog.domains["public.d"].checks[0].name)
+from lockwise.catalog.model import Trigger
+from lockwise.catalog import Trigger as Exported
+print(type(t.triggers["tr"]) is Trigger is Exported)
+"""
+
+
+def test_triggers_rules_policies_and_domains_load_with_the_first_one() -> None:
+    out = subprocess.run([sys.executable, "-c", RARE_OBJECTS], check=True, capture_output=True,
+                         text=True).stdout
+    assert out == "f True all d_check\nTrue\n"

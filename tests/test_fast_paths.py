@@ -388,6 +388,24 @@ def test_effect_facts_with_and_without_locks() -> None:
     assert effect_facts(other)["read_under_access_exclusive_text"] == "public.parent"
 
 
+def test_effect_facts_finds_the_long_scans_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `scans_at_length` and what is read under ACCESS EXCLUSIVE come from one list of the
+    # scans that last as long as the table is large.
+    import lockwise.lint
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.effects.postgres.builder import long_scans
+
+    calls: list[Effect] = []
+    monkeypatch.setattr(lockwise.lint, "long_scans",
+                        lambda effect: calls.append(effect) or long_scans(effect))
+    rewrite = Effect((Action("alter_table"),), {"public.a": LockMode.ACCESS_EXCLUSIVE},
+                     rewrites=frozenset({"public.a"}), scans={"public.a": "rewritten"})
+    facts = lockwise.lint.effect_facts(rewrite)
+    assert (facts["scans_at_length"], facts["read_under_access_exclusive_text"]) \
+        == (True, "public.a")
+    assert calls == [rewrite]
+
+
 def test_matview_locks_queue_only_reads_and_only_under_access_exclusive() -> None:
     """No query writes a materialized view: behind a queued EXCLUSIVE or SHARE on one no query
     waits, behind ACCESS EXCLUSIVE every read does (test_rule_facts_pg.py,

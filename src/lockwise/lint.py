@@ -1107,6 +1107,7 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
                                        if queued else ())}
     strongest = max(locks.values())
     exclusive = strongest is LockMode.ACCESS_EXCLUSIVE
+    long = long_scans(effect)  # for two facts below
     return {
         # as the reports name it: a MySQL statement's metadata lock kind (lock_name)
         "lock": lock_name(effect, strongest),
@@ -1117,12 +1118,12 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
             t for t, m in locks.items() if m is LockMode.ACCESS_EXCLUSIVE) if exclusive else "",
         # What it reads or rewrites among them: not the action's own table when that is the
         # parent of the partition ATTACH reads, say; else every table it reads.
-        "read_under_access_exclusive_text": _read_under_access_exclusive(effect)
+        "read_under_access_exclusive_text": _read_under_access_exclusive(effect, long)
         if exclusive and effect.scans else "",
         "rewrites_table": bool(effect.rewrites),
         "scans_table": bool(effect.scans),
         # a read as long as the table is large: not one that fails at the first row
-        "scans_at_length": bool(long_scans(effect)),
+        "scans_at_length": bool(long),
         "transactional": effect.transactional,
         # as the reports name them: a MySQL statement's metadata lock kinds (lock_name)
         "locks_text": ", ".join(f"{lock_name(effect, m)} on {t}" for t, m in locks.items()),
@@ -1141,8 +1142,9 @@ def _unwritten(effect: Effect, catalog: Catalog | None) -> frozenset[str]:
         and known.kind == "matview"))
 
 
-def _read_under_access_exclusive(effect: Effect) -> str:
-    read = long_scans(effect) or list(effect.scans)
+def _read_under_access_exclusive(effect: Effect, long: list[str]) -> str:
+    """`long`: the relations `effect` reads at length (`long_scans`)."""
+    read = long or list(effect.scans)
     held = [t for t in read if effect.locks.get(t) is LockMode.ACCESS_EXCLUSIVE]
     return ", ".join(held or read)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from lockwise.catalog.model import Catalog, Policy, Table
+from lockwise.catalog.model import Catalog, Table
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.effects.nodes import function_calls, range_var, relations_in
 
@@ -34,6 +34,8 @@ def create_policy(catalog: Catalog, stmt: dict) -> None:
     if table is None:
         return
     qual, check = stmt.get("qual"), stmt.get("with_check")
+    from lockwise.catalog.objects import Policy  # loaded with the first policy (see there)
+
     table.policies[stmt.get("policy_name", "")] = Policy(
         command=stmt.get("cmd_name") or "all", using_reads=_reads(qual),
         check_reads=_reads(check), using_calls=_calls(qual), check_calls=_calls(check),

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from lockwise.catalog import policies
 from lockwise.catalog.model import (
@@ -17,12 +18,8 @@ from lockwise.catalog.model import (
     Catalog,
     Column,
     Constraint,
-    Domain,
-    DomainCheck,
     Index,
-    QueryRule,
     Table,
-    Trigger,
     renamed_relation,
 )
 from lockwise.catalog.query_columns import result_columns, result_names
@@ -67,6 +64,10 @@ from lockwise.effects.nodes import (
     walk,
 )
 from lockwise.effects.volatility import default_regclass_constants
+
+if TYPE_CHECKING:
+    # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
+    from lockwise.catalog.objects import DomainCheck, QueryRule
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
              "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude"}
@@ -1786,6 +1787,8 @@ _RULE_EVENTS = {"CMD_INSERT": "insert", "CMD_UPDATE": "update", "CMD_DELETE": "d
 def _rule_of(catalog: Catalog, stmt: dict) -> QueryRule:
     """The rule a CREATE RULE makes; the relations it names that the catalog knows written
     with their schema, as the server resolved them then (it keeps them by oid)."""
+    from lockwise.catalog.objects import QueryRule
+
     return QueryRule(_RULE_EVENTS.get(stmt.get("event", ""), ""), bool(stmt.get("instead")),
                      _with_schemas(catalog, stmt.get("whereClause")),
                      tuple(_with_schemas(catalog, stmt.get("actions") or [])))
@@ -1985,6 +1988,8 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
     function = (names or [""])[-1].lower()
     if table is not None and function:  # also OR REPLACE: its new level and function
         instead = stmt.get("timing", 0) & _TRIGGER_INSTEAD
+        from lockwise.catalog.objects import Trigger
+
         table.triggers[stmt.get("trigname", "")] = Trigger(
             function, row=bool(stmt.get("row")), qualified=object_name(names),
             instead_of=tuple(write for bit, write in _TRIGGER_WRITES
@@ -2883,6 +2888,8 @@ def _add_domain_check(catalog: Catalog, domain: str, con: dict) -> None:
     known = catalog.domains.get(domain)
     if known is None or con.get("contype") != "CONSTR_CHECK":
         return
+    from lockwise.catalog.objects import DomainCheck
+
     check = DomainCheck(con.get("conname") or domain_check_name(catalog, domain),
                         con.get("raw_expr"), bool(con.get("skip_validation")))
     catalog.domains[domain] = replace(known, checks=(*known.checks, check))
@@ -3193,6 +3200,8 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)
         base, mods, is_array = catalog.column_type(body.get("typeName"))
+        from lockwise.catalog.objects import Domain
+
         catalog.domains[name] = Domain(
             SERIAL_TYPES.get(base, base), mods, is_array,
             _domain_default(catalog, body, base, is_array),

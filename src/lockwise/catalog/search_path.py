@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import partial
 
 from lockwise.catalog.model import Catalog
@@ -64,12 +63,16 @@ def read_path(value: object) -> tuple[str, ...] | None:
     return split_path(value) if isinstance(value, str) else None
 
 
-@dataclass(frozen=True, slots=True)
 class SearchPath:
-    """A search_path in force, resolving names against what `catalog` knows."""
+    """A search_path in force, resolving names against what `catalog` knows. (Not a
+    dataclass, as `_ElementPath`: never compared or printed, and making one is about 1% of a
+    one-file lint.)"""
 
-    schemas: tuple[str, ...]
-    catalog: Catalog
+    __slots__ = ("catalog", "schemas")
+
+    def __init__(self, schemas: tuple[str, ...], catalog: Catalog) -> None:
+        self.schemas = schemas
+        self.catalog = catalog
 
     def creation_schema(self) -> str:
         """Where CREATE puts an unqualified object: the first schema of the path that
@@ -122,17 +125,20 @@ def _knows(c: Catalog, name: str) -> bool:
     return name in c.tables or name in c.indexes or name in c.sequences or name in c.types
 
 
-@dataclass(frozen=True, slots=True)
 class _ElementPath:
     """Names in the elements of CREATE SCHEMA: the server puts the new schema in front of
     the search_path while it runs them, so a name means the new schema's object once an
     element made one (`made`, for a caller that does not replay them into `catalog`), else
     what it means under the path in force (`after`; None: the default path)."""
 
-    schema: str
-    catalog: Catalog
-    made: AbstractSet[str]
-    after: nodes.Resolver | None
+    __slots__ = ("after", "catalog", "made", "schema")
+
+    def __init__(self, schema: str, catalog: Catalog, made: AbstractSet[str],
+                 after: nodes.Resolver | None) -> None:
+        self.schema = schema
+        self.catalog = catalog
+        self.made = made
+        self.after = after
 
     def __call__(self, name: str, create: bool) -> str:
         full = f"{self.schema}.{name}"

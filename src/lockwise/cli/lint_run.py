@@ -73,7 +73,10 @@ def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequenc
     is done and the graph beside it is not: the text report prints them meanwhile, the JSON
     one renders all but its conflicts (not called on the other paths, where both are done
     together)."""
-    with collector_paused(options.dialect):
+    from lockwise.rules.loader import one_listing
+
+    # One listing of the rule files for the result's key and the catalog lint reads.
+    with collector_paused(options.dialect), one_listing():
         return _lint_with_conflicts(migrations, histories, options, conflicts=conflicts,
                                     base_requests=base_requests, use_cache=use_cache,
                                     parallel=parallel, reports_ready=reports_ready)

@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lockwise.core.lazy_re import lazy_compile
@@ -82,23 +82,26 @@ def _split_version(stem: str) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
-@dataclass
 class _Seen:
     """What one discover() call already asked the file system, so detection and reading (which
-    look at the same folders and files) ask it once."""
+    look at the same folders and files) ask it once. (Plain classes, as `_SqlxName` and
+    `_OtherDatabases`: making a dataclass is about 1 M instructions of every lint's start.)"""
 
-    #: folder (as str(path)) -> its entries: name -> (is a regular file, is a directory)
-    listings: dict[str, dict[str, tuple[bool, bool]]] = field(default_factory=dict)
-    #: (folder, file name) -> the sub-folders holding that file
-    migration_dirs: dict[tuple[str, str], tuple[Path, ...]] = field(default_factory=dict)
-    #: folder -> its .sql files
-    sql_files: dict[str, tuple[Path, ...]] = field(default_factory=dict)
-    #: path -> the whole content, when detection already read it (the reader takes it)
-    contents: dict[Path, bytes] = field(default_factory=dict)
-    #: folder -> the tool whose up/down section markers its .sql files hold (dbmate, goose)
-    sectioned: dict[str, str | None] = field(default_factory=dict)
-    #: path -> its first bytes, as detection read them (see `file_head`)
-    heads: dict[Path, bytes | None] = field(default_factory=dict)
+    __slots__ = ("contents", "heads", "listings", "migration_dirs", "sectioned", "sql_files")
+
+    def __init__(self) -> None:
+        #: folder (as str(path)) -> its entries: name -> (is a regular file, is a directory)
+        self.listings: dict[str, dict[str, tuple[bool, bool]]] = {}
+        #: (folder, file name) -> the sub-folders holding that file
+        self.migration_dirs: dict[tuple[str, str], tuple[Path, ...]] = {}
+        #: folder -> its .sql files
+        self.sql_files: dict[str, tuple[Path, ...]] = {}
+        #: path -> the whole content, when detection already read it (the reader takes it)
+        self.contents: dict[Path, bytes] = {}
+        #: folder -> the tool whose up/down section markers its .sql files hold (dbmate, goose)
+        self.sectioned: dict[str, str | None] = {}
+        #: path -> its first bytes, as detection read them (see `file_head`)
+        self.heads: dict[Path, bytes | None] = {}
 
 
 _SEEN: ContextVar[_Seen | None] = ContextVar("lockwise_discover_seen", default=None)
@@ -295,14 +298,16 @@ _RUST_INT = lazy_compile(r"[+-]?[0-9]+")
 _I64 = range(-(2**63), 2**63)
 
 
-@dataclass(frozen=True)
 class _SqlxName:
     """The parts of an sqlx migration's file name."""
 
-    version: str
-    description: str
-    #: "up", "down" or "simple"
-    kind: str
+    __slots__ = ("description", "kind", "version")
+
+    def __init__(self, version: str, description: str, kind: str) -> None:
+        self.version = version
+        self.description = description
+        #: "up", "down" or "simple"
+        self.kind = kind
 
     @property
     def valid(self) -> bool:
@@ -712,13 +717,15 @@ def _holds_migrations(directory: Path) -> bool:
         not _unversioned(_sql_files(directory))
 
 
-@dataclass
 class _OtherDatabases:
     """The dialect in force while histories are looked for, and those found in a folder named
     for another database, left out."""
 
-    dialect: str
-    left_out: list[Path] = field(default_factory=list)
+    __slots__ = ("dialect", "left_out")
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        self.left_out: list[Path] = []
 
 
 def _roots(directory: Path, seen: set, ignored: _Ignored, notes: list[str],

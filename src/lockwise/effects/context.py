@@ -83,15 +83,18 @@ class Context:
         return f"column:{table}.{column}" in self.new_tables
 
 
-@dataclass(slots=True)
 class NewInRun:
     """What the earlier migrations of one run (applied one after another by one `lockwise
     apply`) created: new to production for the later ones of the run too, as within one
-    migration (Context's fields of the same names)."""
+    migration (Context's fields of the same names). (Not a dataclass: `lockwise apply` makes
+    one, and a dataclass costs every lint about 1 M instructions to make.)"""
 
-    new_tables: set[str] = field(default_factory=set)
-    filled_tables: set[str] = field(default_factory=set)
-    empty_tables: set[str] = field(default_factory=set)
+    __slots__ = ("empty_tables", "filled_tables", "new_tables")
+
+    def __init__(self) -> None:
+        self.new_tables: set[str] = set()
+        self.filled_tables: set[str] = set()
+        self.empty_tables: set[str] = set()
 
     def seed(self, ctx: Context) -> None:
         """Start a migration of the run with what the earlier ones created."""

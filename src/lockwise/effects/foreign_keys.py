@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from lockwise.catalog.model import Catalog, Constraint
 from lockwise.catalog.replay import unnamed_index_name
 from lockwise.effects.nodes import strings
-from lockwise.effects.partitions import partitioned_index_sql
 from lockwise.parse.quoting import quote_ident, relation_sql
 
 
@@ -44,6 +43,8 @@ def _index_sql(catalog: Catalog, table: str, columns: tuple[str, ...], new: bool
     known = catalog.tables.get(table)
     if not new and known is not None and known.kind == "partitioned":
         # PostgreSQL refuses CONCURRENTLY on a partitioned table.
+        from lockwise.effects.partitions import partitioned_index_sql  # (see columns.py)
+
         return partitioned_index_sql(catalog, table, qualified, name, quoted, unique=False)
     name = quote_ident(name)
     target = f"{relation_sql(table, table, qualified)} ({', '.join(quoted)})"

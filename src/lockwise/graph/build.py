@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from operator import itemgetter
 from typing import TYPE_CHECKING, TypeVar
 
@@ -207,24 +207,32 @@ def _parent(obj: str) -> str | None:
     return None
 
 
-@dataclass(slots=True)
 class _Op:
-    """What a migration did to an object (`op` on `obj`), and where."""
+    """What a migration did to an object (`op` on `obj`), and where. (Plain classes, as
+    `_ViewDeps` and `_Pending`: never compared or printed, and making a dataclass is about
+    1 M instructions of every lint's start.)"""
 
-    op: str
-    obj: str
-    loc: Location
-    #: A function's input argument types, when the statement names one overload (None: any).
-    args: tuple[tuple[str, bool], ...] | None = None
+    __slots__ = ("args", "loc", "obj", "op")
+
+    def __init__(self, op: str, obj: str, loc: Location,
+                 args: tuple[tuple[str, bool], ...] | None = None) -> None:
+        self.op = op
+        self.obj = obj
+        self.loc = loc
+        #: A function's input argument types, when the statement names one overload (None:
+        #: any).
+        self.args = args
 
 
-@dataclass(slots=True)
 class _ViewDeps:
     """The objects a view (`key`) reads, and where it was created."""
 
-    deps: set[str]
-    key: str
-    loc: Location
+    __slots__ = ("deps", "key", "loc")
+
+    def __init__(self, deps: set[str], key: str, loc: Location) -> None:
+        self.deps = deps
+        self.key = key
+        self.loc = loc
 
 
 class _ViewMap(dict):
@@ -323,12 +331,14 @@ class _User:
         self.instead = instead
 
 
-@dataclass(slots=True)
 class _Pending:
     """A CASCADE drop of a dependent: a conflict unless the migration recreates it."""
 
-    dependent: str
-    conflict: Conflict
+    __slots__ = ("conflict", "dependent")
+
+    def __init__(self, dependent: str, conflict: Conflict) -> None:
+        self.dependent = dependent
+        self.conflict = conflict
 
 
 _VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "uses",

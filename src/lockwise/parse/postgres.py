@@ -135,16 +135,20 @@ _WHOLE_LINE = frozenset({"!", "copy", "ef", "ev", "sf", "sv", "h", "help"})
 _LATER_META = lazy_compile(r"'(?:[^'\\]|\\.|'')*'|\\([A-Za-z!?]+)")
 
 
-@dataclass(slots=True)
 class _ClientSide:
-    """What the psql lexer found outside literals and comments, as text ranges."""
+    """What the psql lexer found outside literals and comments, as text ranges. (Not a
+    dataclass: one module's scratch record, and making a dataclass costs about 1 M
+    instructions at every start.)"""
 
-    #: (start, end, name) of each meta-command: from its backslash to the end of its line.
-    metas: list[tuple[int, int, str]] = field(default_factory=list)
-    #: (start, end) of each `\;`, psql's separator of statements sent together.
-    separators: list[tuple[int, int]] = field(default_factory=list)
-    #: (start, end) of each variable interpolation.
-    variables: list[tuple[int, int]] = field(default_factory=list)
+    __slots__ = ("metas", "separators", "variables")
+
+    def __init__(self) -> None:
+        #: (start, end, name) of each meta-command: from its backslash to the end of its line.
+        self.metas: list[tuple[int, int, str]] = []
+        #: (start, end) of each `\;`, psql's separator of statements sent together.
+        self.separators: list[tuple[int, int]] = []
+        #: (start, end) of each variable interpolation.
+        self.variables: list[tuple[int, int]] = []
 
 
 def _literal_end(text: str, token: str, start: int) -> int:

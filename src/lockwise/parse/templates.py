@@ -20,7 +20,6 @@ placeholders, so lockwise handles them by mode (`--templates`):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from lockwise.core.lazy_re import lazy_compile
@@ -48,15 +47,19 @@ _QUICK = ("{{", "{%", "{#", "${")
 _ARRAY_LITERAL = lazy_compile(r"'\{\{[^\s{}.$|()'-](?:[^{}.$|()']*[^\s{}.$|()'])?\}\}'")
 
 
-@dataclass(frozen=True, slots=True)
 class Placeholder:
-    """A template placeholder (`{{ }}`, `{% %}`, `${}`) in a migration's text."""
+    """A template placeholder (`{{ }}`, `{% %}`, `${}`) in a migration's text. (Not a
+    dataclass: never compared or printed, and a dataclass costs about 1 M instructions to
+    make at every start, most of which have no placeholder.)"""
 
-    start: int
-    end: int
-    text: str
-    #: True for `{% %}` / `{# #}`: blanked, not replaced by an identifier.
-    control: bool
+    __slots__ = ("control", "end", "start", "text")
+
+    def __init__(self, start: int, end: int, text: str, control: bool) -> None:
+        self.start = start
+        self.end = end
+        self.text = text
+        #: True for `{% %}` / `{# #}`: blanked, not replaced by an identifier.
+        self.control = control
 
 
 def find_placeholders(text: str) -> list[Placeholder]:

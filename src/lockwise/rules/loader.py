@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
@@ -20,7 +21,7 @@ from lockwise.parse.source import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from lockwise.config import Config
 
@@ -218,7 +219,36 @@ def check_configured_rule_dirs(config: Config, directories: Iterable[Path]) -> N
             check_rule_dir(directory)
 
 
+#: The rule files listed while `one_listing` is in force, by their folders; None outside.
+_listed: dict[tuple[Path, ...], tuple[tuple[str, ...], str]] | None = None
+
+
+@contextmanager
+def one_listing() -> Iterator[None]:
+    """Within it, the rule files of given folders are listed and stamped once: a lint that
+    misses its result cache stamps them for its key, then reads the catalog (a listing and
+    a stat of each of 140 files, about 1% of that run). Outside it each call lists them
+    anew, so that a process sees a rule edited between two lints."""
+    global _listed
+    outer = _listed
+    _listed = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _listed = outer
+
+
 def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[str, ...], str]:
+    """`_list_rule_files`, once per `one_listing`."""
+    if _listed is None:
+        return _list_rule_files(directories)
+    listing = _listed.get(directories)
+    if listing is None:
+        listing = _listed[directories] = _list_rule_files(directories)
+    return listing
+
+
+def _list_rule_files(directories: tuple[Path, ...]) -> tuple[tuple[str, ...], str]:
     """The rule files of the shipped catalog and `directories`, and their fingerprint, which
     an edited rule changes: the shipped files' stamps (`cache.file_stamp`), and the content of
     a team's `--rules-dir` files (a fresh checkout, as in CI, gives them new times).
