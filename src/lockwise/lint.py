@@ -848,7 +848,7 @@ def _element_span(stmt: Statement, position: int) -> Span:
     if position > len(elements):
         return stmt.span
     first, last = elements[position - 1]  # pglast counts characters, as Python's text does
-    return _span_within(stmt, first, last + 1 - first)
+    return span_within(stmt, first, last + 1 - first)
 
 
 def _subcommand_span(stmt: Statement, position: int) -> Span:
@@ -860,7 +860,7 @@ def _subcommand_span(stmt: Statement, position: int) -> Span:
     if position > len(parts):
         return stmt.span
     first, last = parts[position - 1]
-    return _span_within(stmt, first, last + 1 - first)
+    return span_within(stmt, first, last + 1 - first)
 
 
 @lru_cache(maxsize=64)
@@ -889,7 +889,7 @@ def _subcommand_parts(sql: str) -> tuple[tuple[int, int], ...]:
     return tuple((a, b) for a, b in parts)
 
 
-def _span_within(stmt: Statement, start: int, length: int) -> Span:
+def span_within(stmt: Statement, start: int, length: int) -> Span:
     """The span of the `length` characters of `stmt`'s text from `start`."""
 
     def position(at: int) -> tuple[int, int]:
@@ -927,7 +927,7 @@ def _embedded_span(stmt: Statement, line: int, sql: str) -> Span:
     found = text.find(head) if head else -1
     start += found if found >= 0 else len(text) - len(text.lstrip())
     text = stmt.sql[start:] if end < 0 else stmt.sql[start:end]
-    return _span_within(stmt, start, len(text.strip()))
+    return span_within(stmt, start, len(text.strip()))
 
 
 def migration_report(migration: Migration, reports: list[StatementReport],

@@ -64,14 +64,14 @@ def judge_program(stmt: Statement, runs: tuple, judge, catalog: Catalog,
                   directives: list, seen: dict) -> list[Finding]:
     """The findings of the program statements `runs` (program_runs) gives for `stmt`, and
     the catalog moved past those that run now."""
-    from lockwise.lint import _span_within, effect_facts
+    from lockwise.lint import effect_facts, span_within
 
     statements, words, at_statement, now = runs
     findings: list[Finding] = []
     for offset, sql, tree in statements:
         inner = {"sqlglot": {"expr": tree, "sql": sql}}
         effect = compute_mysql_effect(inner, catalog, session)
-        span = stmt.span if at_statement else _span_within(stmt, offset, len(sql))
+        span = stmt.span if at_statement else span_within(stmt, offset, len(sql))
         for action in effect.actions:
             facts = {**context, **effect_facts(effect), **action.facts, "action": action.kind}
             found = judge.judge(facts, span, stmt.index, directives, seen)
