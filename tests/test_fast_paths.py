@@ -590,3 +590,63 @@ def test_parsing_without_salvage_finds_what_the_whole_parse_does(sql: str) -> No
         assert (alone.statements, len(alone.problems)) == ([], 1)
     else:
         assert (alone.statements, alone.problems) == (whole.statements, [])
+
+
+# --- the replay's regclass constants, from the statement's text ---------------------------
+
+
+def _regclass_walks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The nodes `regclass_constants` walks from now on (its `walk`, counted)."""
+    import lockwise.effects.volatility as volatility
+
+    walked: list[object] = []
+    real = volatility.walk
+    monkeypatch.setattr(volatility, "walk", lambda node: walked.append(node) or real(node))
+    return walked
+
+
+def test_the_replay_does_not_walk_expressions_of_a_text_that_names_no_regclass(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Column defaults, CHECKs, index expressions and view queries are walked for regclass
+    # constants (`Column.names`, ...): a statement whose text cannot hold one is not walked.
+    walked = _regclass_walks(monkeypatch)
+    catalog = Catalog()
+    for sql in ("CREATE TABLE t (a int DEFAULT 1 CHECK (a > 0), b text DEFAULT lower('X'))",
+                "ALTER TABLE t ADD COLUMN c int DEFAULT 2, ALTER COLUMN a SET DEFAULT 3",
+                "CREATE INDEX t_i ON t ((a + 1)) WHERE b <> ''",
+                "CREATE VIEW v AS SELECT a, b FROM t WHERE a > 1"):
+        apply_statement(catalog, parse_sql(sql).statements[0].tree, "0001", sql=sql)
+    assert walked == []
+    sql = "ALTER TABLE t ADD COLUMN d int DEFAULT nextval('s')"
+    apply_statement(catalog, parse_sql(sql).statements[0].tree, "0001", sql=sql)
+    assert walked
+    assert catalog.tables["public.t"].columns["d"].names == ("public.s",)
+
+
+def test_a_regclass_column_default_written_as_a_bare_string_names_its_table() -> None:
+    # `DEFAULT 'tbl'` on a regclass column is a regclass constant the text does not spell.
+    catalog = Catalog()
+    for sql in ("CREATE TABLE t (r regclass)", "ALTER TABLE t ALTER COLUMN r SET DEFAULT 'u'"):
+        apply_statement(catalog, parse_sql(sql).statements[0].tree, "0001", sql=sql)
+    assert catalog.tables["public.t"].columns["r"].names == ("public.u",)
+
+
+def test_the_replay_with_texts_equals_the_replay_without_on_every_file(
+        corpora: Path) -> None:
+    from lockwise.catalog.model import Catalog as Fresh
+
+    files = sorted(corpora.rglob("*.sql")) + sorted(Path("fixtures").rglob("*.sql"))
+    named = 0
+    for folder in sorted({p.parent for p in files}):
+        with_text, without = Fresh(), Fresh()
+        for path in sorted(folder.glob("*.sql")):
+            for stmt in parse_sql(path.read_text(errors="replace")).statements:
+                for catalog, sql in ((with_text, stmt.sql), (without, None)):
+                    try:
+                        apply_statement(catalog, stmt.tree, path.name, sql=sql)
+                    except RecursionError:
+                        pass
+        assert with_text.tables == without.tables, folder
+        named += sum(bool(c.names) for t in without.tables.values()
+                     for c in t.columns.values())
+    assert named  # (some defaults do name one: the comparison is not of empty names only)
