@@ -668,3 +668,33 @@ def test_the_replay_with_texts_equals_the_replay_without_on_every_history(
                          for t in without.tables.values()) + sum(
                 len(i.names) for i in without.indexes.values())
     assert named >= 8  # (the written history's: not a comparison of empty names only)
+
+
+def test_lint_and_the_graph_walk_no_expression_of_a_history_naming_no_regclass(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Both sides of `lint` (lint's replay, the graph's own, its down checks' replays) give
+    # the replay each statement's text: a history whose texts name no regclass function is
+    # never walked for one.
+    from lockwise.cli.inputs import collect
+    from lockwise.graph.api import history_conflicts
+    from lockwise.lint import LintOptions, history_starts, lint_migrations
+
+    for name, up, down in (
+            ("0001_a", "CREATE TABLE t (a int DEFAULT 1 CHECK (a > 0), b text DEFAULT 'x');",
+             "DROP TABLE t;"),
+            ("0002_b", "ALTER TABLE t ADD COLUMN c int DEFAULT 2;\n"
+                       "CREATE INDEX t_c ON t ((c + 1)) WHERE a > 0;\n"
+                       "CREATE VIEW v AS SELECT a, c FROM t WHERE c > 1;",
+             "DROP VIEW v; DROP INDEX t_c; ALTER TABLE t DROP COLUMN c;\n"
+             "ALTER TABLE t ALTER COLUMN b SET DEFAULT 'y', ADD CHECK (a < 9);")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "up.sql").write_text(up)
+        (tmp_path / name / "down.sql").write_text(down)
+    collected = collect([tmp_path], None)
+    assert [m.down_sql is not None for m in collected.migrations] == [True, True]
+    walked = _regclass_walks(monkeypatch)
+    lint_migrations(collected.migrations, LintOptions(), None, None,
+                    history_starts(collected.histories), release=True)
+    assert walked == []
+    history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
+    assert walked == []
