@@ -3,6 +3,7 @@ plain versions they replace (each test holds a straightforward reference impleme
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -608,3 +609,110 @@ def test_parsing_without_salvage_finds_what_the_whole_parse_does(sql: str) -> No
         assert (alone.statements, len(alone.problems)) == ([], 1)
     else:
         assert (alone.statements, alone.problems) == (whole.statements, [])
+
+
+# --- the replay's regclass constants, from the statement's text ---------------------------
+
+
+def _regclass_walks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The nodes `regclass_constants` walks from now on (its `walk`, counted)."""
+    import lockwise.effects.volatility as volatility
+
+    walked: list[object] = []
+    real = volatility.walk
+    monkeypatch.setattr(volatility, "walk", lambda node: walked.append(node) or real(node))
+    return walked
+
+
+def test_the_replay_does_not_walk_expressions_of_a_text_that_names_no_regclass(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Column defaults, CHECKs, index expressions and view queries are walked for regclass
+    # constants (`Column.names`, ...): a statement whose text cannot hold one is not walked.
+    walked = _regclass_walks(monkeypatch)
+    catalog = Catalog()
+    for sql in ("CREATE TABLE t (a int DEFAULT 1 CHECK (a > 0), b text DEFAULT lower('X'))",
+                "ALTER TABLE t ADD COLUMN c int DEFAULT 2, ALTER COLUMN a SET DEFAULT 3",
+                "CREATE INDEX t_i ON t ((a + 1)) WHERE b <> ''",
+                "CREATE VIEW v AS SELECT a, b FROM t WHERE a > 1"):
+        apply_statement(catalog, parse_sql(sql).statements[0].tree, "0001", sql=sql)
+    assert walked == []
+    sql = "ALTER TABLE t ADD COLUMN d int DEFAULT nextval('s')"
+    apply_statement(catalog, parse_sql(sql).statements[0].tree, "0001", sql=sql)
+    assert walked
+    assert catalog.tables["public.t"].columns["d"].names == ("public.s",)
+
+
+def test_a_regclass_column_default_written_as_a_bare_string_names_its_table() -> None:
+    # `DEFAULT 'tbl'` on a regclass column is a regclass constant the text does not spell.
+    catalog = Catalog()
+    for sql in ("CREATE TABLE t (r regclass)", "ALTER TABLE t ALTER COLUMN r SET DEFAULT 'u'"):
+        apply_statement(catalog, parse_sql(sql).statements[0].tree, "0001", sql=sql)
+    assert catalog.tables["public.t"].columns["r"].names == ("public.u",)
+
+
+_REGCLASS_HISTORY = """
+CREATE SEQUENCE s; CREATE TABLE u (id int);
+CREATE TABLE t (id int DEFAULT nextval('s'), r regclass DEFAULT 'u', c oid,
+                CONSTRAINT k CHECK (c <> 'u'::RegClass), n int DEFAULT 1);
+ALTER TABLE t ALTER COLUMN n SET DEFAULT pg_catalog.NEXTVAL('s');
+ALTER TABLE t ADD COLUMN m bigint DEFAULT U&"n\\0065xtval"('s');
+CREATE INDEX t_size ON t ((pg_relation_size('u') > c));
+CREATE VIEW v AS SELECT currval('s'), 'u'::regclass AS r;
+DO $$ BEGIN ALTER TABLE u ADD COLUMN s bigint DEFAULT nextval('s'); END $$;
+"""
+
+
+def test_the_replay_with_texts_equals_the_replay_without_on_every_history(
+        corpora: Path) -> None:
+    from lockwise.catalog.model import Catalog as Fresh
+    from lockwise.cli.inputs import collect
+    from lockwise.discover.layouts import migration_from_text
+
+    folders = [*sorted(p for p in corpora.iterdir() if p.is_dir()), Path("fixtures/migrations")]
+    histories = [*collect(folders, None).histories,
+                 [migration_from_text(_REGCLASS_HISTORY, "0001_regclass.sql")]]
+    named = 0
+    for history in histories:
+        with_text, without = Fresh(), Fresh()
+        for migration in history:
+            for stmt in parse_sql(migration.up_sql).statements:
+                for catalog, sql in ((with_text, stmt.sql), (without, None)):
+                    with contextlib.suppress(RecursionError):  # (reported, not replayed)
+                        apply_statement(catalog, stmt.tree, migration.id, sql=sql)
+            assert with_text.tables == without.tables, migration.path
+            assert dict(with_text.indexes) == dict(without.indexes), migration.path
+            named += sum(len(t.names) + sum(len(c.names) for c in t.columns.values())
+                         + sum(len(c.names) for c in t.constraints.values())
+                         for t in without.tables.values()) + sum(
+                len(i.names) for i in without.indexes.values())
+    assert named >= 8  # (the written history's: not a comparison of empty names only)
+
+
+def test_lint_and_the_graph_walk_no_expression_of_a_history_naming_no_regclass(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Both sides of `lint` (lint's replay, the graph's own, its down checks' replays) give
+    # the replay each statement's text: a history whose texts name no regclass function is
+    # never walked for one.
+    from lockwise.cli.inputs import collect
+    from lockwise.graph.api import history_conflicts
+    from lockwise.lint import LintOptions, history_starts, lint_migrations
+
+    for name, up, down in (
+            ("0001_a", "CREATE TABLE t (a int DEFAULT 1 CHECK (a > 0), b text DEFAULT 'x');",
+             "DROP TABLE t;"),
+            ("0002_b", "ALTER TABLE t ADD COLUMN c int DEFAULT 2;\n"
+                       "CREATE INDEX t_c ON t ((c + 1)) WHERE a > 0;\n"
+                       "CREATE VIEW v AS SELECT a, c FROM t WHERE c > 1;",
+             "DROP VIEW v; DROP INDEX t_c; ALTER TABLE t DROP COLUMN c;\n"
+             "ALTER TABLE t ALTER COLUMN b SET DEFAULT 'y', ADD CHECK (a < 9);")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "up.sql").write_text(up)
+        (tmp_path / name / "down.sql").write_text(down)
+    collected = collect([tmp_path], None)
+    assert [m.down_sql is not None for m in collected.migrations] == [True, True]
+    walked = _regclass_walks(monkeypatch)
+    lint_migrations(collected.migrations, LintOptions(), None, None,
+                    history_starts(collected.histories), release=True)
+    assert walked == []
+    history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
+    assert walked == []

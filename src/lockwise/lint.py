@@ -465,7 +465,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             # the schema its failure leaves (docs/effect-model.md, "Refused statements").
             if not refused:
                 try:
-                    apply_statement(catalog, stmt.tree, migration_id)
+                    apply_statement(catalog, stmt.tree, migration_id, sql=stmt.sql)
                 except RecursionError:
                     migration_findings += judge.judge(
                         parse_error_facts(base, TOO_DEEP), stmt.span, None)

@@ -107,10 +107,17 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
     return column
 
 
+#: The text of the statement `apply_statement` replays, when its caller gave it (None: not
+#: known, or a statement run inside it, such as a DO block's): `_names` searches it before
+#: walking an expression of the statement (`regclass_constants`), as the effect model does.
+_replayed_sql: str | None = None
+
+
 def _names(expr: object, regclass_column: bool = False) -> tuple[str, ...]:
     """The relations `expr` names by regclass constants, in order (`Column.names`); a
     bare string too when it is the default of a column holding a regclass."""
-    return tuple(sorted(default_regclass_constants(expr, regclass_column))) if expr else ()
+    return tuple(sorted(default_regclass_constants(expr, regclass_column, _replayed_sql))) \
+        if expr else ()
 
 
 def _generate(column: Column, expr: dict | None) -> None:
@@ -3147,21 +3154,26 @@ def _may_give_ownership(kind: str, body: dict) -> bool:
 
 def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
                     views: dict[str, set[str]] | None = None,
-                    view_reads: bool = True) -> None:
+                    view_reads: bool = True, sql: str | None = None) -> None:
     """Apply the schema change of one statement to `catalog` (in place). With `views`, a
     CREATE VIEW or CREATE MATERIALIZED VIEW also records there the view and what its query
     depends on (`ScopedResolver`), for the conflict graph: from the walk that finds its
     column reads. Not those a DO block creates (the graph counts on the block itself).
     `view_reads` False: such a view gets no `sources`, `column_reads`, `uses` or entry in
     `views`, for a replay whose later statements never read them (none `reads_view_reads`)
-    and whose catalog is then let go (a down check's)."""
+    and whose catalog is then let go (a down check's). `sql`: the text `tree` was parsed
+    from, when the caller has it: its expressions that the text shows name no regclass
+    constant are not walked for one (`_names`)."""
+    global _replayed_sql
     if catalog.fk_sources is None or catalog.column_readers is None or \
             catalog.source_readers is None or catalog.trigger_tables is None or \
             catalog.policy_readers is None or catalog.uses_tables is None:
         catalog.start_indexes()
+    outer, _replayed_sql = _replayed_sql, sql  # (a DO block's statements are replayed inside)
     try:
         _apply(catalog, tree, migration_id, views, view_reads)
     finally:
+        _replayed_sql = outer
         catalog.callers_memo = None  # the catalog changed: what uses what is to be found again
 
 

@@ -69,12 +69,23 @@ def _regclass_words() -> tuple[str, ...]:
     return tuple(sorted(h for h in heads if not any(o != h and o in h for o in heads)))
 
 
+#: The text `may_name_regclass` searched last and its answer: the effect model and then the
+#: catalog replay ask about the same statement (the same string object), each expression of
+#: it in turn. Holding the text keeps it alive, so `is` cannot match another at its address.
+_last_search: tuple[str | None, bool] = (None, True)
+
+
 def may_name_regclass(sql: str) -> bool:
     """Whether statement text `sql` may hold a regclass constant: it writes the type's or
     such a function's name (any case, quoted or not: PostgreSQL folds to lower case what
     `str.lower` does, and more), or a `U&` name, whose escapes can spell one unwritten."""
+    global _last_search
+    if sql is _last_search[0]:
+        return _last_search[1]
     text = sql.lower()
-    return "u&" in text or any(word in text for word in _regclass_words())
+    answer = "u&" in text or any(word in text for word in _regclass_words())
+    _last_search = (sql, answer)
+    return answer
 
 
 def regclass_constants(node: object, sql: str | None = None) -> set[str]:
@@ -110,12 +121,14 @@ def regclass_constants(node: object, sql: str | None = None) -> set[str]:
     return out
 
 
-def default_regclass_constants(expr: object, regclass_column: bool) -> set[str]:
-    """`regclass_constants` of a column's DEFAULT `expr`; for a column holding a regclass
-    (`regclass_column`), a bare string literal too (`DEFAULT 'tbl'`): the server reads it as
-    regclass input and stores the constant (checked on the server; an array's literal, `'{tbl}'`,
-    is stored as an array and names nothing)."""
-    out = regclass_constants(expr)
+def default_regclass_constants(expr: object, regclass_column: bool,
+                               sql: str | None = None) -> set[str]:
+    """`regclass_constants` of a column's DEFAULT `expr` (parsed from `sql`, when given);
+    for a column holding a regclass (`regclass_column`), a bare string literal too
+    (`DEFAULT 'tbl'`, which the text need not spell): the server reads it as regclass input
+    and stores the constant (checked on the server; an array's literal, `'{tbl}'`, is stored
+    as an array and names nothing)."""
+    out = regclass_constants(expr, sql)
     if regclass_column and unwrap(expr)[0] == "A_Const" and \
             isinstance(value := const_value(expr), str) and \
             (name := regclass_name(value)) is not None:

@@ -603,12 +603,12 @@ class _Builder:
         unnamed = _drops_views_unnamed(stmt.tree) \
             if stmt_kind == "DropStmt" or stmt_kind == "AlterTableStmt" else ""
         if not unnamed:
-            apply_statement(self.catalog, stmt.tree, m.id, views)
+            apply_statement(self.catalog, stmt.tree, m.id, views, sql=stmt.sql)
         else:
             catalog = self.catalog
             dropped = catalog.dropped_relations = []
             try:
-                apply_statement(catalog, stmt.tree, m.id, views)
+                apply_statement(catalog, stmt.tree, m.id, views, sql=stmt.sql)
             finally:
                 catalog.dropped_relations = None
             for view in self.views.in_order(v for v in dropped if v not in catalog.tables):
@@ -1332,7 +1332,7 @@ class _Builder:
             if table.name not in copied:
                 copied.add(table.name)
                 rolled.tables[table.name] = clone(table)
-        _replay_with_cascade(rolled, views, stmt.tree, migration_id, view_reads)
+        _replay_with_cascade(rolled, views, stmt.tree, migration_id, view_reads, stmt.sql)
         kind, body = unwrap(stmt.tree)
         if kind == "CreateTableAsStmt":
             into = body.get("into") or {}
@@ -1425,11 +1425,13 @@ def _path_session(m: Migration, sql: str) -> Session | None:
 
 
 def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]] | None, tree: dict,
-                         migration_id: str, view_reads: bool = True) -> None:
+                         migration_id: str, view_reads: bool = True,
+                         sql: str | None = None) -> None:
     """apply_statement, plus what DROP ... CASCADE and CREATE VIEW mean for dependent views
     (the catalog replay alone does not follow view dependencies). `views` None: the
-    statements replayed have no relation DROP ... CASCADE, so nothing reads them."""
-    apply_statement(catalog, tree, migration_id, views, view_reads)
+    statements replayed have no relation DROP ... CASCADE, so nothing reads them. `sql`:
+    the statement's text (see `apply_statement`)."""
+    apply_statement(catalog, tree, migration_id, views, view_reads, sql)
     if views is not None and _drops_relations_cascade(tree):
         _, body = unwrap(tree)
         for names in drop_object_names(body):

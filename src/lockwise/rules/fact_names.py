@@ -148,7 +148,7 @@ FACT_NAMES = frozenset({
     'set_auto_increment', 'set_compression', 'set_default', 'set_default_charset',
     'set_expression', 'set_index_visibility', 'set_local_applies', 'set_logged',
     'set_table_comment', 'set_tablespace', 'set_unlogged', 'shrink_varchar', 'skip',
-    'skip_validation', 'slots', 'smallint', 'smallserial', 'source', 'sources', 'span',
+    'skip_validation', 'slots', 'smallint', 'smallserial', 'source', 'sources', 'span', 'sql',
     'sql_json_constructors', 'sql_json_query_functions', 'sql_seen', 'stand_in_default_sql',
     'statement', 'statement_count', 'statement_head_sql', 'statement_index', 'statement_lock_text',
     'statement_part', 'statement_sql', 'statement_timeout', 'statement_timeout_ms',

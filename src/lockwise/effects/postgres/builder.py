@@ -226,13 +226,15 @@ def lock_stored_regclass_constants(b: Builder, kind: str, stmt: dict) -> None:
     sql = b.ctx.statement_sql
     # (a keyword no escape spells: the statement has no DEFAULT unless its text says so)
     if kind in ("CreateStmt", "AlterTableStmt") and (sql is None or "default" in sql.lower()):
-        lock_regclass_names(b, _bare_string_defaults(b.ctx.catalog, stmt, stored))
+        lock_regclass_names(b, _bare_string_defaults(b.ctx.catalog, stmt, stored, sql))
 
 
-def _bare_string_defaults(catalog: Catalog, stmt: dict, stored: object) -> set[str]:
+def _bare_string_defaults(catalog: Catalog, stmt: dict, stored: object,
+                          sql: str | None) -> set[str]:
     """The relations the bare string DEFAULTs of regclass columns in `stored` (the
     statement's column definitions, and an ALTER TABLE's SET DEFAULTs) name: each is stored
-    as a regclass constant (`default_regclass_constants`)."""
+    as a regclass constant (`default_regclass_constants`; `sql`, the statement's text, spares
+    the walk of a default that names none)."""
     found: set[str] = set()
     for kind, body in walk(stored):
         if kind == "ColumnDef":
@@ -249,7 +251,7 @@ def _bare_string_defaults(catalog: Catalog, stmt: dict, stored: object) -> set[s
             continue
         regclass_column = catalog.holds_regclass(tname, array)
         for expr in defaults:
-            found |= default_regclass_constants(expr, regclass_column)
+            found |= default_regclass_constants(expr, regclass_column, sql)
     return found
 
 
