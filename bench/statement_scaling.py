@@ -29,14 +29,26 @@ sys.path.insert(0, str(HERE))
 
 from lint_bench import Sample, measure  # noqa: E402
 
+#: --mixed: one statement in five is small DDL, as a schema dump interleaves it with data.
+_MIXED_DDL = ("CREATE TABLE t{i} (id bigint PRIMARY KEY, v text);\n",
+              "CREATE INDEX t{i}_v_idx ON t{i} (v);\n",
+              "COMMENT ON TABLE t IS 'seed {i}';\n",
+              "ALTER TABLE t ALTER COLUMN b SET DEFAULT 'y{i}';\n")
 
-def write_seed(out: Path, statements: int) -> Path:
-    """A migration of a CREATE TABLE and `statements` single-row INSERTs, alone in `out`."""
+
+def write_seed(out: Path, statements: int, mixed: bool = False) -> Path:
+    """A migration of a CREATE TABLE and `statements` single-row INSERTs, alone in `out`;
+    `mixed`: every fifth statement small DDL instead (`_MIXED_DDL` in turn)."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / "0001_seed.sql"
     with path.open("w") as f:
         f.write("CREATE TABLE t (a int, b text);\n")
-        f.writelines("INSERT INTO t (a, b) VALUES (1, 'x');\n" for _ in range(statements))
+        for n in range(statements):
+            if mixed and n % 5 == 4:
+                # a CREATE INDEX follows its CREATE TABLE: the pair shares a number
+                f.write(_MIXED_DDL[n // 5 % 4].format(i=n // 10))
+            else:
+                f.write("INSERT INTO t (a, b) VALUES (1, 'x');\n")
     return path
 
 
@@ -53,18 +65,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[25000, 50000, 100000, 200000])
     parser.add_argument("--trees", type=Path, nargs="+", default=[HERE.parent / "src"])
+    parser.add_argument("--mixed", action="store_true",
+                        help="every fifth statement small DDL (CREATE TABLE / INDEX, COMMENT, "
+                        "ALTER ... SET DEFAULT) instead of an INSERT")
+    parser.add_argument("--format", default="text", help="lint's -f (json: the report)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         # Each in a folder of its own, not side by side: folders named by a version next to
         # each other are one history (a migration a folder, as Prisma keeps them).
-        files = {n: write_seed(Path(tempfile.mkdtemp(dir=tmp)), n) for n in args.sizes}
+        files = {n: write_seed(Path(tempfile.mkdtemp(dir=tmp)), n, args.mixed)
+                 for n in args.sizes}
         print(f"{'tree':<28} {'statements':>10} {'CPU s':>7} {'us/stmt':>8} {'peak MB':>8} "
               f"{'kB/stmt':>8}")
         for tree in args.trees:
             tree = tree.resolve()
             samples: dict[int, Sample] = {}
             for n, path in files.items():
-                cmd = [sys.executable, "-m", "lockwise", "lint", "--no-cache", str(path)]
+                cmd = [sys.executable, "-m", "lockwise", "lint", "--no-cache", "-f", args.format,
+                       str(path)]
                 samples[n] = s = measure(cmd, prepare=lambda t=tree: {"PYTHONPATH": str(t)})
                 if s.code not in (0, 1):
                     raise SystemExit(f"{tree}: lint of {n} statements exited with {s.code}")

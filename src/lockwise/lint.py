@@ -407,7 +407,9 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
             "migration_no_transaction": migration.no_transaction,
-            "statement_count": len(parsed.statements)}
+            "statement_count": len(parsed.statements),
+            # (the cost tracker's, with stats: a table it knows is small; see cost.hook)
+            "scan_is_brief": False}
     migration_findings: list[Finding] = []
     all_directives: list[Directive] = list(file_directives)
     migration_findings += input_findings(judge, parsed, base, migration.up_sql)
@@ -632,6 +634,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         facts = context_facts if i == last else dict(context_facts)
         facts.update(action.facts)
         facts.update(session.action_facts(action, stmt.index, ctx.catalog))
+        if costs is not None and facts.get("where_scans_table"):
+            facts["scan_is_brief"] = costs.scan_is_brief(facts["table"])
         facts["action"] = action.kind
         span = _action_span(stmt, action.facts)
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect),

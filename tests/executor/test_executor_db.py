@@ -518,8 +518,8 @@ def test_statement_timeout_is_set_in_the_transaction(pg_db: str, tmp_path: Path)
 
 @pytest.mark.parametrize("text, where", [
     ("CREATE TABLE b (;\n", "002_bad.up.sql:1:"),
-    ("\\set ON_ERROR_STOP on\nCREATE TABLE b (id int);\n",
-     "002_bad.up.sql:1:1: `\\set ON_ERROR_STOP on` is a psql meta-command"),
+    ("\\i other.sql\nCREATE TABLE b (id int);\n",
+     "002_bad.up.sql:1:1: `\\i other.sql` is a psql meta-command"),
     ("CREATE TABLE b (id int);\nCOMMIT;\nCREATE TABLE c (id int);\n",
      "002_bad.up.sql:2:1: the migration controls its own transactions"),
     # COPY through the client: psycopg's execute() cannot run it, and it left the connection
@@ -539,6 +539,19 @@ def test_unrunnable_migrations_are_input_errors(pg_db: str, tmp_path: Path, text
     assert where in result.stderr
     assert "Traceback" not in result.stderr
     assert not relation_exists(pg_db, "a")
+
+
+def test_a_psql_setting_is_skipped_with_a_note(pg_db: str, tmp_path: Path) -> None:
+    """`\\set ON_ERROR_STOP on` changes nothing the server runs: apply runs the rest of the
+    file and says, at its file:line:column, that it skipped it (as verify and trace do)."""
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "\\set ON_ERROR_STOP on\n\\timing on\nCREATE TABLE a (id int);\n"})
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 0, result
+    assert "001_a.up.sql:1:1: `\\set ON_ERROR_STOP on` only sets psql's own behaviour" \
+        in result.stderr
+    assert "001_a.up.sql:2:1: `\\timing on` only sets" in result.stderr
+    assert relation_exists(pg_db, "a")
 
 
 def test_plan_and_history_carry_duration_estimates(pg_db: str, tmp_path: Path) -> None:

@@ -363,8 +363,6 @@ def test_what_only_psql_runs_is_named_as_written(tmp_path) -> None:
     problems = plan_sql(migration, migration.up_sql, migration.path, 18).problems
     path = migration.path
     assert sorted(problems) == [
-        f"{path}:1:1: `\\set ON_ERROR_STOP on` is a psql meta-command: lockwise cannot run it "
-        "(it is a psql client feature, not SQL)",
         f"{path}:3:8: `:'name'` is a psql variable: lockwise cannot run it (psql fills it in "
         "before it sends the statement)",
         f"{path}:4:33: `\\gexec` is a psql meta-command: lockwise cannot run it (it is a psql "
@@ -394,3 +392,65 @@ def test_a_timeout_postgresql_refuses_is_a_usage_error(tmp_path, command: str, o
     assert result.exit_code == 2, result.output
     assert option in result.output and says in result.output
     assert "connect" not in result.output
+
+
+#: psql meta-commands that change what runs (another file, connection, a query's output run
+#: as SQL, data through the client, psql's transactions or error handling): refused.
+_CHANGES_WHAT_RUNS = [
+    ("\\i other.sql\n", 2, 1), ("\\include other.sql\n", 2, 1), ("\\ir other.sql\n", 2, 1),
+    ("SELECT 'CREATE INDEX ON t (id)' \\gexec\n", 2, 33), ("\\connect other\n", 2, 1),
+    ("\\c other\n", 2, 1), ("\\copy t FROM 'rows.csv' csv\n", 2, 1),
+    ("\\set AUTOCOMMIT off\n", 2, 1), ("\\set ON_ERROR_ROLLBACK on\n", 2, 1)]
+#: psql meta-commands that only set psql's own behaviour: skipped, with a note.
+_PSQL_SETTINGS = ["\\set ON_ERROR_STOP on\n", "\\timing on\n", "\\echo creating t\n",
+                  "\\set QUIET on\n", "\\pset pager off\n"]
+
+
+def _migration(tmp_path, line: str):
+    from lockwise.discover import discover
+
+    (tmp_path / "1_a.up.sql").write_text(f"CREATE TABLE t (id int);\n{line}CREATE TABLE u ();\n")
+    (migration,) = discover(tmp_path)
+    return migration
+
+
+@pytest.mark.parametrize(("line", "at_line", "at_column"), _CHANGES_WHAT_RUNS)
+def test_a_meta_command_that_changes_what_runs_is_refused_alike(
+        tmp_path, line: str, at_line: int, at_column: int) -> None:
+    """apply refuses it at its file:line:column, and verify and trace (check_parses) say the
+    same, at the same place."""
+    from lockwise.executor.plan import plan_sql
+    from lockwise.parse.source import InputError
+    from lockwise.verify.run import check_parses, psql_setting_notes
+
+    migration = _migration(tmp_path, line)
+    plan = plan_sql(migration, migration.up_sql, migration.path, 18)
+    command = line.split("\\", 1)[1].split("\n")[0]
+    assert plan.problems == [f"{migration.path}:{at_line}:{at_column}: `\\{command}` is a psql "
+                             "meta-command: lockwise cannot run it (it is a psql client "
+                             "feature, not SQL)"], plan.problems
+    assert plan.notes == []
+    with pytest.raises(InputError) as raised:
+        check_parses([migration])
+    assert (raised.value.line, raised.value.column) == (at_line, at_column)
+    assert f"`\\{command}`" in str(raised.value)
+    assert psql_setting_notes(migration) == []
+
+
+@pytest.mark.parametrize("line", _PSQL_SETTINGS)
+def test_a_psql_setting_is_skipped_with_a_note_alike(tmp_path, line: str) -> None:
+    """`\\set ON_ERROR_STOP on` (and \\timing, \\echo): verify and trace passed over it
+    while apply refused the file. All three skip it now, each with the same note."""
+    from lockwise.executor.plan import plan_sql
+    from lockwise.verify.run import check_parses, psql_setting_notes
+
+    migration = _migration(tmp_path, line)
+    plan = plan_sql(migration, migration.up_sql, migration.path, 18)
+    assert plan.problems == []
+    note = (f"{migration.path}:2:1: `{line.strip()}` only sets psql's own behaviour, not what "
+            "the server runs: skipped (lockwise stops at a migration's first error, as psql "
+            "with ON_ERROR_STOP does)")
+    assert plan.notes == [note]
+    assert [s.sql for s in plan.statements] == ["CREATE TABLE t (id int)", "CREATE TABLE u ()"]
+    check_parses([migration])  # no error
+    assert psql_setting_notes(migration) == [note]

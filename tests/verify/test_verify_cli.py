@@ -241,14 +241,18 @@ def test_psql_client_input_is_an_input_error(pg_db: str, tmp_path: Path, command
     assert "Traceback" not in result.output and "database error" not in result.output
 
 
+@pytest.mark.parametrize("command", ["verify", "trace"])
 def test_psql_settings_that_change_nothing_on_the_server_are_passed_over(
-        pg_db: str, tmp_path: Path) -> None:
+        pg_db: str, tmp_path: Path, command: str) -> None:
     root = tmp_path / "m"
     root.mkdir()
     (root / "001_psql.sql").write_text("\\set ON_ERROR_STOP on\n\\echo creating\n"
                                        "CREATE TABLE a (id int);\n")
-    result = run(str(root), "--dsn", pg_db)
+    result = CliRunner().invoke(app, [command, str(root), "--dsn", pg_db])
     assert result.exit_code == 0, result.output
+    # skipped as apply skips it, and said so at its place
+    assert "001_psql.sql:1:1: `\\set ON_ERROR_STOP on` only sets psql's own behaviour" \
+        in result.output, result.output
 
 
 def test_a_failure_from_an_extension_the_server_lacks_is_not_the_migrations(

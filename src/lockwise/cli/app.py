@@ -550,9 +550,10 @@ def lint(
                              fail_on=threshold, conflicts=conflicts, thresholds=thresholds,
                              dialect=options.dialect))
     elif output_format is OutputFormat.json:
-        from lockwise.report.json_report import json_with_conflicts
+        from lockwise.report.json_report import json_conflicts_tail
 
-        typer.echo(json_with_conflicts(head, [c.to_dict() for c in conflicts]))
+        typer.echo(head, nl=False)  # (not joined to the tail: no copy of a long report)
+        typer.echo(json_conflicts_tail([c.to_dict() for c in conflicts]))
     elif conflicts:  # text: the reports are printed
         from lockwise.graph.render import render_conflicts_text
 

@@ -6,7 +6,11 @@ Facts given to rules when a stats file is loaded:
   runs, counting locks taken by earlier statements of the same transaction (they are only
   released at commit);
 - `lock_hold_exceeds_limit`: that hold is over `--max-lock-seconds`;
-- `lock_table`, `lock_mode`, `max_lock_seconds` for the message.
+- `lock_table`, `lock_mode`, `max_lock_seconds` for the message;
+- `scan_is_brief` (an action's whose WHERE reads its whole table, `where_scans_table`; set
+  by lint through `scan_is_brief`): the stats know the table, and reading all of it takes well
+  under the lock-timeout scale (`brief_scan_limit`): a WHERE no index serves on a settings
+  table is no finding (rule where-without-index). False without stats.
 """
 
 from __future__ import annotations
@@ -15,10 +19,28 @@ from dataclasses import dataclass, field
 
 from lockwise.catalog.model import Catalog
 from lockwise.core.types import Effect, LockMode, StatementReport
-from lockwise.cost.model import BLOCKING, Estimate, estimate_statement, human_seconds
+from lockwise.cost.model import (
+    BLOCKING,
+    Estimate,
+    estimate_statement,
+    human_seconds,
+    scan_seconds,
+)
 from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
 from lockwise.cost.stats import Stats
 from lockwise.effects.refused import statement_refusal
+
+#: A whole-table read this short is no reason to batch or index (rule where-without-index):
+#: a fiftieth of the 5 s lock_timeout `lockwise apply` sets; with --max-lock-seconds, at most
+#: a twentieth of it.
+BRIEF_SCAN_SECONDS = 0.1
+
+
+def brief_scan_limit(max_lock_seconds: float | None) -> float:
+    """The longest whole-table read `scan_is_brief` allows."""
+    if max_lock_seconds is None:
+        return BRIEF_SCAN_SECONDS
+    return min(BRIEF_SCAN_SECONDS, max_lock_seconds / 20)
 
 
 @dataclass(slots=True)
@@ -91,6 +113,12 @@ class CostTracker:
             else "reads and writes" if mode is LockMode.ACCESS_EXCLUSIVE else "writes",
             "cost_summary": summary,
         }
+
+    def scan_is_brief(self, table: str) -> bool:
+        """The stats know `table` and reading all of it takes under `brief_scan_limit`."""
+        known = self.stats.table(table)
+        return known is not None and \
+            scan_seconds(known, self.profile) <= brief_scan_limit(self.max_lock_seconds)
 
     def fill(self, report: StatementReport) -> None:
         if self.last is None:

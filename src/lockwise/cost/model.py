@@ -161,7 +161,8 @@ def drivers_text(drivers: dict) -> str:
 
 # --- costing primitives -----------------------------------------------------------------------
 
-def _scan(t: TableStats, p: MachineProfile) -> float:
+def scan_seconds(t: TableStats, p: MachineProfile) -> float:
+    """How long reading the whole heap of `t` takes (a sequential scan)."""
     return t.heap_bytes / (p.scan_mb_s * MB)
 
 
@@ -230,7 +231,7 @@ def _rebuild_indexes(t: TableStats, p: MachineProfile,
     """Rebuild existing indexes after a rewrite: one heap scan and one sort per index."""
     seconds, size = 0.0, 0
     for idx in t.indexes if indexes is None else indexes:
-        seconds += _scan(t, p) + _sort_load(t.rows, _sort_key_of_index(t, idx), p,
+        seconds += scan_seconds(t, p) + _sort_load(t.rows, _sort_key_of_index(t, idx), p,
                                             _correlation(t, idx.columns))
         size += idx.bytes
     return seconds, size
@@ -318,7 +319,7 @@ class _Estimator:
         t = self.table(name, is_new)
         if t is None:
             return
-        self.add("full_scan", name, _scan(t, self.profile),
+        self.add("full_scan", name, scan_seconds(t, self.profile),
                  {"rows": t.rows, "heap_bytes": t.heap_bytes, "why": why})
 
     def index_build(self, name: str, is_new: bool, columns: tuple[str, ...],
@@ -332,7 +333,7 @@ class _Estimator:
         # A partial index reads the whole heap but sorts and stores only the rows its WHERE
         # keeps (measured on the server); a predicate that cannot be bounded counts them all.
         indexed, how = _partial_index_rows(self.tree, t)
-        seconds = _scan(t, p) + _sort_load(indexed, sort_key, p, correlation)
+        seconds = scan_seconds(t, p) + _sort_load(indexed, sort_key, p, correlation)
         size = _btree_bytes(indexed, key)
         drivers: dict = {"rows": t.rows, "heap_bytes": t.heap_bytes,
                          "key_bytes": f"{key:.0f}{' (assumed)' if assumed else ''}"}
@@ -370,7 +371,8 @@ class _Estimator:
         p = self.profile
         # One anti-join: both tables are read, the referenced keys hashed, the referencing
         # ones probed (a batched hash join once they outgrow work_mem).
-        seconds = _scan(c, p) + _scan(par, p) + (c.rows + par.rows) / p.fk_check_rows_s
+        seconds = (scan_seconds(c, p) + scan_seconds(par, p)
+                   + (c.rows + par.rows) / p.fk_check_rows_s)
         drivers = {"rows": c.rows, "heap_bytes": c.heap_bytes, "referenced_table": parent,
                    "referenced_rows": par.rows}
         self.add("fk_validation", child, seconds, drivers)
@@ -396,7 +398,7 @@ class _Estimator:
         # does one whose rows only a view's WHERE picks (the effect says it reads the table).
         lookup = rows / p.lookup_rows_s if has_where else 0.0
         if has_where and name in self.effect.scans:
-            lookup = _scan(t, p)
+            lookup = scan_seconds(t, p)
             drivers["found_by"] = "a full read of the table"
         if kind == "update":
             n_idx = len(t.indexes)
@@ -430,10 +432,10 @@ class _Estimator:
         if t is None or par is None:
             return
         p = self.profile
-        seconds = _scan(t, p)
+        seconds = scan_seconds(t, p)
         have = {i.columns for i in t.indexes}
         missing = [i for i in par.indexes if i.columns not in have]
-        build = sum(_scan(t, p) + _sort_load(t.rows, DEFAULT_KEY_BYTES * len(i.columns), p)
+        build = sum(scan_seconds(t, p) + _sort_load(t.rows, DEFAULT_KEY_BYTES * len(i.columns), p)
                     for i in missing)
         size = sum(_btree_bytes(t.rows, DEFAULT_KEY_BYTES * len(i.columns)) for i in missing)
         self.add("partition_attach", part, seconds + build,
@@ -445,7 +447,7 @@ class _Estimator:
         if t is None:
             return
         p = self.profile
-        seconds = _scan(t, p) + t.index_bytes / (p.scan_mb_s * MB)
+        seconds = scan_seconds(t, p) + t.index_bytes / (p.scan_mb_s * MB)
         self.add("vacuum", name, seconds,
                  {"heap_bytes": t.heap_bytes, "index_bytes": t.index_bytes})
 

@@ -109,6 +109,8 @@ class Plan:
     checksums: tuple[str, ...]
     #: Why the executor cannot run this migration at all (psql meta-commands, ...).
     problems: list[str] = field(default_factory=list)
+    #: What the executor passes over and says so (psql settings: `psql_settings_skipped`).
+    notes: list[str] = field(default_factory=list)
     #: Statements the executor leaves out: the migration's own BEGIN/COMMIT wrapper.
     dropped: list[int] = field(default_factory=list)
     report: MigrationReport | None = None
@@ -182,20 +184,36 @@ _CLIENT_ONLY = frozenset({"set", "unset", "echo", "qecho", "warn", "timing", "ps
                           "x", "encoding"})
 
 
-def client_side_input(parsed: Any, text: str, *,
-                      harmless_too: bool = True) -> list[tuple[Span, str]]:
-    """Where `parsed` (the parse of `text`) holds what only psql runs, and why lockwise cannot
-    run it: meta-commands, variables, \\gexec (the meta-command it is; COPY data is reported
-    with its COPY ... FROM STDIN, by `client_copy`). `harmless_too=False` passes over the
-    meta-commands that change nothing the server runs (`\\set ON_ERROR_STOP on`, `\\echo`)."""
+def client_side_input(parsed: Any, text: str) -> list[tuple[Span, str]]:
+    """Where `parsed` (the parse of `text`) holds what only psql runs and changes what runs,
+    and why lockwise cannot run it: meta-commands (\\i, \\connect, \\copy, ...), variables,
+    \\gexec (the meta-command it is; COPY data is reported with its COPY ... FROM STDIN, by
+    `client_copy`). The meta-commands that change nothing the server runs
+    (`\\set ON_ERROR_STOP on`, `\\echo`) are `psql_settings_skipped`'s."""
     return [(s.span, _client_side(s, text)) for s in parsed.skipped
-            if s.kind not in ("psql-gexec", "copy-data")
-            and (harmless_too or not _changes_nothing_run(s))]
+            if s.kind not in ("psql-gexec", "copy-data") and not _changes_nothing_run(s)]
+
+
+def psql_settings_skipped(parsed: Any) -> list[tuple[Span, str]]:
+    """Where `parsed` holds a psql meta-command that only sets psql's own behaviour
+    (`\\set ON_ERROR_STOP on`, `\\timing`, `\\echo`), and the note saying it is skipped: it
+    changes nothing the server runs, so apply, verify and trace all pass over it alike."""
+    return [(s.span, f"`{s.text}` only sets psql's own behaviour, not what the server runs: "
+                     "skipped (lockwise stops at a migration's first error, as psql with "
+                     "ON_ERROR_STOP does)")
+            for s in parsed.skipped if _changes_nothing_run(s)]
+
+
+#: psql variables whose `\set` does change what runs: AUTOCOMMIT off opens transactions the
+#: file never wrote, ON_ERROR_ROLLBACK goes on past a failed statement.
+_RUN_VARIABLES = frozenset({"autocommit", "on_error_rollback"})
 
 
 def _changes_nothing_run(skipped: Any) -> bool:
-    name = skipped.text[1:].split(maxsplit=1)
-    return skipped.kind == "psql-meta" and bool(name) and name[0].lower() in _CLIENT_ONLY
+    words = skipped.text[1:].split(maxsplit=2)
+    return (skipped.kind == "psql-meta" and bool(words) and words[0].lower() in _CLIENT_ONLY
+            and not (words[0].lower() == "set" and len(words) > 1
+                     and words[1].lower() in _RUN_VARIABLES))
 
 
 def _client_side(skipped: Any, text: str) -> str:
@@ -262,7 +280,9 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
         no_transaction = migration.no_transaction
     transactional = not no_transaction and all(
         s.transactional and s.batch is None for s in statements)
-    plan = Plan(migration, path, statements, transactional, all_checksums(sql_text), problems)
+    plan = Plan(migration, path, statements, transactional, all_checksums(sql_text), problems,
+                notes=[f"{path}:{span.line}:{span.column}: {note}"
+                       for span, note in psql_settings_skipped(parsed)])
 
     kinds = [_txn_kind(s.tree) for s in parsed.statements]
     if transactional and any(k in _OPENS or k in _CLOSES for k in kinds):

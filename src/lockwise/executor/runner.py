@@ -518,6 +518,8 @@ def _gate(plans: list[Plan], options: ExecOptions, console: Console) -> int:
     """0 when every plan may run; else the exit code, after saying why."""
     code = 0
     for plan in plans:
+        for note in plan.notes:
+            console.warn(f"lockwise: note: {note}")
         if plan.problems:
             for problem in plan.problems:
                 console.warn(f"lockwise: error: {problem}")
@@ -1331,6 +1333,8 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         plans = []
         for v in targets:
             plan = down_plan(v.migration, pg_version)
+            for note in plan.notes:
+                console.warn(f"lockwise: note: {note}")
             if plan.problems:
                 for problem in plan.problems:
                     console.warn(f"lockwise: error: {problem}")

@@ -20,8 +20,9 @@ A finding: { "rule", "safety", "title", "message", "why", "instead", "path", "li
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from lockwise import __version__
 from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
@@ -72,7 +73,27 @@ def _sum(values: list[float | None]) -> float | None:
     return None if known is None else round(known, 3)
 
 
-def migration_dict(r: MigrationReport) -> dict:
+class _Encoded(list):
+    """A list the JSON encoder reads one element at a time: each statement's dict is built
+    as it is encoded and dropped after, never the whole report's at once (a data dump of
+    500,000 statements). Only for `json.JSONEncoder(indent=...)`, whose pure-Python encoder
+    iterates it; the C encoder (indent None) reads a list's storage, which is empty here."""
+
+    def __init__(self, items: Sequence, build: Callable[[object], dict]) -> None:
+        super().__init__()
+        self.items, self.build = items, build
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __iter__(self) -> Iterator[dict]:  # type: ignore[override]
+        return map(self.build, self.items)
+
+
+def migration_dict(r: MigrationReport, *, streamed: bool = False) -> dict:
     m = r.migration
     return {
         "id": m.id, "version": m.version, "name": m.name, "path": str(m.path),
@@ -82,7 +103,8 @@ def migration_dict(r: MigrationReport) -> dict:
         "estimated_seconds": _sum([s.estimated_seconds for s in r.statements]),
         "lock_seconds": _sum([s.lock_seconds for s in r.statements]),
         "findings": [finding_dict(f) for f in r.findings],
-        "statements": [statement_dict(s) for s in r.statements],
+        "statements": _Encoded(r.statements, statement_dict) if streamed
+        else [statement_dict(s) for s in r.statements],
     }
 
 
@@ -112,14 +134,32 @@ def json_before_conflicts(reports: Sequence[MigrationReport], *, options: LintOp
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "lockwise", "version": __version__},
         **target_fields(options), "fail_on": options.fail_on.label, "safety": safety.label,
-        "migrations": [migration_dict(r) for r in reports],
+        "migrations": _Encoded(reports, lambda r: migration_dict(r, streamed=True)),
         "findings_count": sum(len(r.all_findings) for r in reports),
     }
-    return json.dumps(doc, indent=2, sort_keys=False)[:-2]  # without the closing "\n}"
+    # Encoded member by member, piece by piece, into one buffer: neither the document's
+    # dicts nor json.dumps's list of its pieces are ever whole, and the text is never cut
+    # (a copy). Each member's pieces indented one level deeper are json.dumps's own: no
+    # string holds a raw newline.
+    encoder = json.JSONEncoder(indent=2)
+    out = io.StringIO()
+    out.write("{")
+    for i, (key, value) in enumerate(doc.items()):
+        out.write(f'{"," if i else ""}\n  {json.dumps(key)}: ')
+        for piece in encoder.iterencode(value):
+            out.write(piece.replace("\n", "\n  "))
+    return out.getvalue()
 
 
 def json_with_conflicts(head: str, conflicts: Sequence[dict]) -> str:
     """`head` (from `json_before_conflicts`) completed: the text json.dumps gives for the
-    whole document (the list indented one level deeper; no string holds a raw newline)."""
+    whole document."""
+    return head + json_conflicts_tail(conflicts)
+
+
+def json_conflicts_tail(conflicts: Sequence[dict]) -> str:
+    """What completes `head` (from `json_before_conflicts`): printed after it, rather than
+    joined to it, a long report is not copied once more (the list indented one level deeper;
+    no string holds a raw newline)."""
     listed = json.dumps(list(conflicts), indent=2).replace("\n", "\n  ")
-    return f'{head},\n  "conflicts": {listed}\n}}'
+    return f',\n  "conflicts": {listed}\n}}'

@@ -138,11 +138,23 @@ def check_parses(migrations: Sequence[Migration]) -> None:
                 raise InputError(p.message, path, p.span.line, p.span.column)
             # What only psql runs would fail on the server, or (COPY data from the client)
             # leave the connection unusable: an input error, as `apply` has it.
-            client = client_side_input(parsed, text, harmless_too=False) + [
+            client = client_side_input(parsed, text) + [
                 (s.span, why) for s in parsed.statements if (why := client_copy(s.tree))]
             if client:
                 span, why = min(client, key=lambda c: (c[0].line, c[0].column))
                 raise InputError(why, path, span.line, span.column)
+
+
+def psql_setting_notes(m: Migration) -> list[str]:
+    """The notes on the psql settings of `m`'s up file that a run passes over (as `apply`
+    does: `psql_settings_skipped`), each at its file:line:column."""
+    from lockwise.executor.plan import psql_settings_skipped
+    from lockwise.parse.postgres import parse_sql
+
+    if "\\" not in m.up_sql:  # the common case: no meta-command to find
+        return []
+    return [f"{m.path}:{span.line}:{span.column}: {note}"
+            for span, note in psql_settings_skipped(parse_sql(m.up_sql))]
 
 
 def _predictions(migrations: Sequence[Migration], pg_version: int, utc: bool,
@@ -250,7 +262,7 @@ def _verify_one(m: Migration, predicted: list[tuple[Statement, Effect]], runner:
     statements = [s for s, _ in predicted]
     up_tx = in_transaction(m, statements, options.assume_in_transaction)
     outcome = runner.run(statements, transactional=up_tx, observe=options.observe)
-    res = MigrationResult(m, REVERSIBLE)
+    res = MigrationResult(m, REVERSIBLE, notes=psql_setting_notes(m))
     res.notes += [f"statement {s.index + 1} (line {s.span.line}) skipped: {why}"
                   for s, why in outcome.skipped]
     effects = dict((s.index, e) for s, e in predicted)

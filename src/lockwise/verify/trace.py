@@ -149,7 +149,7 @@ def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
     """Apply `migrations` in order on `conn` (autocommit psycopg connection to the scratch
     database behind `uri`), tracing those `options.only` names; stops at the first failure."""
     from lockwise.options import named_in
-    from lockwise.verify.run import in_transaction, prepare_run
+    from lockwise.verify.run import in_transaction, prepare_run, psql_setting_notes
 
     options = options or TraceOptions()
     version, predictions, runner = prepare_run(migrations, conn, uri,
@@ -165,7 +165,8 @@ def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
         statements = [s for s, _ in predicted]
         tx = in_transaction(m, statements, options.assume_in_transaction)
         outcome = runner.run(statements, transactional=tx, observe=traced)
-        out = TracedFile(m, tx, failure=outcome.failure, traced=traced)
+        out = TracedFile(m, tx, failure=outcome.failure, traced=traced,
+                         notes=psql_setting_notes(m))
         skipped = {s.index: why for s, why in outcome.skipped}
         # A failure at COMMIT (a deferred constraint) comes after every statement ran.
         failed_at = outcome.failure.statement.index \

@@ -1,0 +1,71 @@
+"""What lint holds per statement of a long migration (issue 10: a data dump of 500,000
+statements took 3.1 GB). Counted as live objects, not timed or measured in RSS: each test
+fails if a per-statement object is kept longer than it is needed again."""
+
+from __future__ import annotations
+
+import gc
+import json
+
+import pytest
+
+import lockwise.report.json_report as json_report
+from lockwise.catalog.model import Catalog
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+STATEMENTS = 300
+
+
+def _seed() -> str:
+    return "CREATE TABLE t (a int, b text);\n" + "".join(
+        f"INSERT INTO t (a, b) VALUES ({i}, 'x');\n" for i in range(STATEMENTS))
+
+
+def _live_insert_trees() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is dict
+               and isinstance(node := o.get("InsertStmt"), dict) and "relation" in node)
+
+
+def test_no_parse_tree_outlives_its_statement() -> None:
+    """Once a statement is judged and replayed, its pglast tree is dropped (release): the
+    reports keep what the printers read, not the trees."""
+    before = _live_insert_trees()
+    reports = lint_migrations([migration_from_text(_seed(), "0001_seed.sql")], LintOptions(),
+                              Catalog(), release=True)
+    assert len(reports[0].statements) == STATEMENTS + 1
+    assert _live_insert_trees() - before == 0
+
+
+class _Tracked(dict):
+    """A statement's dict in the JSON report, counted while it is alive."""
+
+    alive = 0
+    most = 0
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _Tracked.alive += 1
+        _Tracked.most = max(_Tracked.most, _Tracked.alive)
+
+    def __del__(self) -> None:
+        _Tracked.alive -= 1
+
+
+def test_the_json_report_holds_one_statement_at_a_time(monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """The JSON report was built as one dict of every statement's dict, then dumped whole:
+    twice the report's size at once. Each statement's dict is encoded and dropped before the
+    next is built, and the text is still the one json.dumps gives for the whole document."""
+    reports = lint_migrations([migration_from_text(_seed(), "0001_seed.sql")], LintOptions(),
+                              Catalog(), release=True)
+    options = LintOptions()
+    expected = json_report.json_before_conflicts(reports, options=options)
+    built = json_report.statement_dict
+    monkeypatch.setattr(json_report, "statement_dict", lambda s: _Tracked(built(s)))
+    _Tracked.alive = _Tracked.most = 0
+    head = json_report.json_before_conflicts(reports, options=options)
+    assert head == expected
+    assert len(json.loads(head + "\n}")["migrations"][0]["statements"]) == STATEMENTS + 1
+    assert _Tracked.most <= 2, f"{_Tracked.most} statement dicts alive at once"
