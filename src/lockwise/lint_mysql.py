@@ -72,7 +72,7 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
         if "program" in stmt.tree or stmt.sql[:4].upper() == "CALL":
             from lockwise.lint_mysql_programs import judge_program, program_runs
 
-            if (runs := program_runs(stmt, session)) is not None:
+            if (runs := program_runs(stmt, catalog)) is not None:
                 findings += judge_program(stmt, runs, judge, catalog, session, base,
                                           migration.id, stmt_directives, seen)
         reports.append(StatementReport(
