@@ -146,3 +146,26 @@ def test_an_events_body_does_not_change_the_migrations_session(lint_change, body
     # the ALTER is refused (audit was not locked) whatever the event's body holds
     assert ("mysql-table-not-locked", 4) in found
     assert "mysql-lock-tables-not-released" not in [rule for rule, _ in found]
+
+
+#: A stored function that writes: its body runs inside each statement that calls it (it can
+#: run no DDL: the server refuses a function whose body commits, error 1422).
+BUMP = """\
+CREATE FUNCTION bump(k INT) RETURNS INT
+BEGIN
+  UPDATE audit SET n = n + 1;
+  RETURN k;
+END;
+"""
+
+
+@pytest.mark.parametrize("call", ["SELECT bump(1);", "SET @x = bump(2);",
+                                  "UPDATE accounts SET n = bump(n) WHERE id = 1;"])
+def test_a_functions_body_is_linted_at_the_statement_that_calls_it(call: str) -> None:
+    (created, called) = _history(NEW_AUDIT + BUMP, "-- later\n" + call)
+    assert created == [] and called == [("unbatched-backfill", 2)]
+
+
+def test_a_function_not_called_or_dropped_runs_nothing() -> None:
+    assert _history(NEW_AUDIT + BUMP + "SELECT 1;", "DROP FUNCTION bump;\nSELECT bump(1);") == [
+        [], []]
