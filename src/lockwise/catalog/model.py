@@ -633,6 +633,9 @@ class Catalog:
     #: name (unquoted, lower case, without its database): what their bodies run (parse/
     #: mysql.py's `program`), linted at each CALL of them, in that migration or a later one.
     mysql_procedures: dict[str, dict] = field(default_factory=dict)
+    #: MySQL / MariaDB: the stored functions, likewise (their own namespace), linted at each
+    #: statement that calls them.
+    mysql_functions: dict[str, dict] = field(default_factory=dict)
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.

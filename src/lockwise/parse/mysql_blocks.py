@@ -220,9 +220,10 @@ def program(text: str) -> tuple[str, str]:
     return found.group("kind").lower(), found.group("name")
 
 
-def procedure_key(name: str) -> str:
-    """A procedure's name as CALL, CREATE and DROP PROCEDURE all key it (`name` as written):
-    unquoted, lower case (routine names are not case-sensitive), without its database."""
+def routine_key(name: str) -> str:
+    """A procedure's or function's name as CALL (or a call of the function), CREATE and DROP
+    all key it (`name` as written): unquoted, lower case (routine names are not
+    case-sensitive), without its database."""
     return re.split(r"`?\s*\.\s*`?", name.strip())[-1].strip("`").replace("``", "`").lower()
 
 
