@@ -169,3 +169,16 @@ def test_a_functions_body_is_linted_at_the_statement_that_calls_it(call: str) ->
 def test_a_function_not_called_or_dropped_runs_nothing() -> None:
     assert _history(NEW_AUDIT + BUMP + "SELECT 1;", "DROP FUNCTION bump;\nSELECT bump(1);") == [
         [], []]
+
+
+def test_a_functions_body_runs_at_each_call_on_mariadb(mariadb) -> None:
+    """Checked on the server: each statement that calls the function runs its UPDATE (and a
+    function whose body commits is refused, error 1422)."""
+    assert mariadb.run("CREATE DATABASE function_bodies", "mysql").returncode == 0
+    ran = mariadb.run(NEW_AUDIT + "INSERT INTO audit VALUES (1, 0);\n" + BUMP +
+                      "SELECT bump(1) INTO @a;\nSET @x = bump(2);\nSELECT n FROM audit;",
+                      "function_bodies", whole=True)
+    assert ran.returncode == 0 and ran.stdout.split() == ["2"], ran.stderr
+    ddl = mariadb.run("CREATE FUNCTION f() RETURNS INT BEGIN ALTER TABLE audit ADD COLUMN z "
+                      "INT; RETURN 1; END;", "function_bodies", whole=True)
+    assert "1422" in ddl.stderr, ddl.stderr
