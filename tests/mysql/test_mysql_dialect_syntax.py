@@ -180,7 +180,6 @@ CASES = [
     ("BACKUP LOCK a", {"mysql": "BACKUP", "mariadb": ""}),
     # both servers'
     ("FLUSH TABLES WITH READ LOCK", {"mysql": "", "mariadb": ""}),
-    ("RESET MASTER", {"mysql": "", "mariadb": ""}),
 ]
 
 
