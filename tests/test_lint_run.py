@@ -1167,3 +1167,20 @@ def test_a_stored_result_built_on_itself_is_computed_again(
     store(result.name, (conflicts, result.name.removeprefix("lint-"), len(reports), 1), [],
           shared=migrations)
     assert _lint("--format", "json", str(migrations_dir)) == first
+
+
+def test_a_resumed_mysql_run_knows_the_procedures_of_the_stored_replay(
+        cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The catalog a MySQL replay stores keeps the stored procedures: a CALL appended later
+    is judged with the body an earlier migration created."""
+    folder = tmp_path / "mysql_history"
+    folder.mkdir()
+    (folder / "001_accounts.sql").write_text("CREATE TABLE accounts (id INT PRIMARY KEY);\n")
+    (folder / "002_widen.sql").write_text(
+        "CREATE PROCEDURE widen() BEGIN ALTER TABLE accounts MODIFY id BIGINT; END;\n")
+    _same_as_uncached("--dialect", "mysql", str(folder))
+    assert len(list(cache_dir.glob("replay-*"))) == 1
+    (folder / "003_call.sql").write_text("CALL widen();\n")
+    calls = _analyzed(monkeypatch)
+    out = _resumed(calls, ["003_call"], "--dialect", "mysql", str(folder))
+    assert "in procedure widen, which this CALL runs" in out

@@ -69,10 +69,11 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
             findings += judge.judge(facts, stmt.span, stmt.index, stmt_directives, seen)
         if not refused(effect.actions):  # what the server refuses changes nothing
             apply_mysql_statement(catalog, stmt.tree, migration.id, session)
-        if "program" in stmt.tree or stmt.sql[:4].upper() == "CALL":
+        if "program" in stmt.tree or stmt.sql[:4].upper() == "CALL" or \
+                catalog.mysql_functions:
             from lockwise.lint_mysql_programs import judge_program, program_runs
 
-            if (runs := program_runs(stmt, session)) is not None:
+            for runs in program_runs(stmt, catalog):
                 findings += judge_program(stmt, runs, judge, catalog, session, base,
                                           migration.id, stmt_directives, seen)
         reports.append(StatementReport(

@@ -81,3 +81,104 @@ def test_the_call_runs_the_procedures_ddl_on_mariadb(mariadb) -> None:
                       "table_name = 'accounts' AND column_name = 'id';", "program_bodies",
                       whole=True)
     assert ran.returncode == 0 and ran.stdout.split() == ["bigint"], ran.stderr
+
+
+def _history(*files: str, dialect: str = "mysql") -> list[list[tuple[str, int]]]:
+    """The findings of each migration of the history `files` (SETUP first)."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    migrations = [migration_from_text(text, f"{i}_m.sql")
+                  for i, text in enumerate((SETUP, *files), 1)]
+    return [_found(r) for r in lint_migrations(migrations, LintOptions(dialect=dialect))][1:]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_procedure_an_earlier_migration_created_is_linted_at_a_later_call(
+        dialect: str) -> None:
+    assert _history(WIDEN, "-- later\nCALL widen_ids();", dialect=dialect) == [
+        [], [("mysql-table-copy", 2)]]
+
+
+def test_a_dropped_procedure_runs_nothing_at_a_later_call() -> None:
+    # (the server refuses the CALL, error 1305; nothing of the old body runs)
+    assert _history(WIDEN, "DROP PROCEDURE IF EXISTS widen_ids;", "CALL widen_ids();") == [
+        [], [], []]
+
+
+@pytest.mark.parametrize("create", ["CREATE OR REPLACE PROCEDURE",
+                                    "DROP PROCEDURE widen_ids;\nCREATE PROCEDURE"])
+def test_a_replaced_procedure_runs_its_new_body_at_a_later_call(create: str) -> None:
+    replaced = f"{create} widen_ids()\nBEGIN\n  SELECT COUNT(*) FROM accounts;\nEND;"
+    assert _history(WIDEN, replaced, "CALL widen_ids();", dialect="mariadb") == [[], [], []]
+
+
+def test_what_a_later_call_changed_is_in_the_catalog_after_it() -> None:
+    change = "CREATE PROCEDURE add_chk() ALTER TABLE accounts ADD CONSTRAINT chk CHECK (n > 0);"
+    assert _history(change, "CALL add_chk();\nALTER TABLE accounts DROP CONSTRAINT chk;") == [
+        [], [("mysql-table-copy", 1)]]
+
+
+#: A table the migration created before its trigger's or event's body: the body runs later,
+#: on the table as it is then, in a session of its own.
+NEW_AUDIT = "CREATE TABLE audit (id INT PRIMARY KEY, n INT);\n"
+
+
+def test_a_triggers_body_on_a_table_new_in_the_migration_is_judged_as_it_runs_later(
+        lint_change) -> None:
+    change = NEW_AUDIT + ("CREATE TRIGGER accounts_ai AFTER INSERT ON accounts FOR EACH ROW\n"
+                          "  UPDATE audit SET n = n + 1;")
+    assert _found(lint_change(change)) == [("unbatched-backfill", 3)]
+
+
+def test_an_events_body_is_not_judged_under_the_migrations_lock_tables(lint_change) -> None:
+    change = ("LOCK TABLES accounts WRITE;\nCREATE EVENT purge ON SCHEDULE EVERY 1 DAY DO\n"
+              "  DELETE FROM audit WHERE id < 5;\nUNLOCK TABLES;")
+    found = _found(lint_change(change, setup=SETUP + NEW_AUDIT))
+    assert ("mysql-table-not-locked", 3) not in found and ("mysql-lock-tables", 1) in found
+
+
+@pytest.mark.parametrize("body", ["UNLOCK TABLES", "LOCK TABLES audit WRITE"])
+def test_an_events_body_does_not_change_the_migrations_session(lint_change, body) -> None:
+    change = (f"LOCK TABLES accounts WRITE;\nCREATE EVENT e ON SCHEDULE EVERY 1 DAY DO\n"
+              f"  BEGIN {body}; END;\nALTER TABLE audit ADD COLUMN x INT;\nUNLOCK TABLES;")
+    found = _found(lint_change(change, setup=SETUP + NEW_AUDIT))
+    # the ALTER is refused (audit was not locked) whatever the event's body holds
+    assert ("mysql-table-not-locked", 4) in found
+    assert "mysql-lock-tables-not-released" not in [rule for rule, _ in found]
+
+
+#: A stored function that writes: its body runs inside each statement that calls it (it can
+#: run no DDL: the server refuses a function whose body commits, error 1422).
+BUMP = """\
+CREATE FUNCTION bump(k INT) RETURNS INT
+BEGIN
+  UPDATE audit SET n = n + 1;
+  RETURN k;
+END;
+"""
+
+
+@pytest.mark.parametrize("call", ["SELECT bump(1);", "SET @x = bump(2);",
+                                  "UPDATE accounts SET n = bump(n) WHERE id = 1;"])
+def test_a_functions_body_is_linted_at_the_statement_that_calls_it(call: str) -> None:
+    (created, called) = _history(NEW_AUDIT + BUMP, "-- later\n" + call)
+    assert created == [] and called == [("unbatched-backfill", 2)]
+
+
+def test_a_function_not_called_or_dropped_runs_nothing() -> None:
+    assert _history(NEW_AUDIT + BUMP + "SELECT 1;", "DROP FUNCTION bump;\nSELECT bump(1);") == [
+        [], []]
+
+
+def test_a_functions_body_runs_at_each_call_on_mariadb(mariadb) -> None:
+    """Checked on the server: each statement that calls the function runs its UPDATE (and a
+    function whose body commits is refused, error 1422)."""
+    assert mariadb.run("CREATE DATABASE function_bodies", "mysql").returncode == 0
+    ran = mariadb.run(NEW_AUDIT + "INSERT INTO audit VALUES (1, 0);\n" + BUMP +
+                      "SELECT bump(1) INTO @a;\nSET @x = bump(2);\nSELECT n FROM audit;",
+                      "function_bodies", whole=True)
+    assert ran.returncode == 0 and ran.stdout.split() == ["2"], ran.stderr
+    ddl = mariadb.run("CREATE FUNCTION f() RETURNS INT BEGIN ALTER TABLE audit ADD COLUMN z "
+                      "INT; RETURN 1; END;", "function_bodies", whole=True)
+    assert "1422" in ddl.stderr, ddl.stderr

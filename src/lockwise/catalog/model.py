@@ -629,6 +629,13 @@ class Catalog:
     #: The relations `note_uses` was told of since `callers` last filed them: filed when
     #: `callers` is next asked (most histories never ask), each once however often noted.
     uses_pending: set[str] = field(default_factory=set, repr=False, compare=False)
+    #: MySQL / MariaDB: the stored procedures the migrations created and did not drop, by
+    #: name (unquoted, lower case, without its database): what their bodies run (parse/
+    #: mysql.py's `program`), linted at each CALL of them, in that migration or a later one.
+    mysql_procedures: dict[str, dict] = field(default_factory=dict)
+    #: MySQL / MariaDB: the stored functions, likewise (their own namespace), linted at each
+    #: statement that calls them.
+    mysql_functions: dict[str, dict] = field(default_factory=dict)
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.

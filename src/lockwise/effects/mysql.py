@@ -35,6 +35,7 @@ from lockwise.effects.mysql_ddl import (
 )
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
+from lockwise.parse.mysql_blocks import routine_key
 from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
@@ -74,9 +75,6 @@ class MySQLSession:
     #: The last ALTER compute_mysql_effect planned: its text, its table and each operation
     #: with its plan, which apply_mysql_statement takes rather than plan it again.
     last_alter: tuple[str, str, list[tuple[str, Plan]]] | None = None
-    #: The procedures this migration created, by name (lower case): what their bodies run
-    #: (parse/mysql.py's `program`), linted at each CALL (lint_mysql.py).
-    procedures: dict[str, dict] = field(default_factory=dict)
 
 
 def _name(node) -> str:
@@ -2795,12 +2793,21 @@ def _renamed_in(check_sql: str, old: str, new: str) -> str:
     return tree.sql(dialect="mysql")
 
 
+#: The catalog's field for each kind of stored routine (procedures and functions have a
+#: namespace each).
+_ROUTINES = {"procedure": "mysql_procedures", "function": "mysql_functions"}
+
+
 def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
                           session: MySQLSession) -> None:
     """Move the catalog past one MySQL statement."""
     from sqlglot import exp
 
     expr = tree["sqlglot"]["expr"]
+    if (program := tree.get("program")) is not None and program["kind"] in _ROUTINES:
+        # CREATE [OR REPLACE] PROCEDURE / FUNCTION: its body runs at each CALL (each statement
+        # that calls the function), in a later migration too
+        getattr(catalog, _ROUTINES[program["kind"]])[routine_key(program["name"])] = program
     if isinstance(expr, exp.Command) and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) \
             and (altered := catalog.tables.get(_clean(m.group("table")))) is not None:
         # an ALTER read from its text: the clauses sqlglot reads alone (CONVERT TO and the
@@ -2844,6 +2851,10 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         for t in _dropped_tables(expr):
             catalog.tables.pop(_table_name(t), None)
             session.temporary_tables.discard(_table_name(t).split(".")[-1])
+    elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").lower() in _ROUTINES:
+        routines = getattr(catalog, _ROUTINES[expr.args["kind"].lower()])
+        for dropped in _dropped_tables(expr):
+            routines.pop(routine_key(dropped.sql(dialect="mysql")), None)
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "INDEX":
         on = catalog.tables.get(_table_name(expr.args.get("cluster") or expr.args.get("table")))
         if on is not None:

@@ -16,6 +16,7 @@ from lockwise.core.types import Statement
 from lockwise.parse.mysql_blocks import STORED_PROGRAM as _STORED_PROGRAM
 from lockwise.parse.mysql_blocks import TOP_LEVEL_COMPOUND as _TOP_LEVEL_COMPOUND
 from lockwise.parse.mysql_blocks import Blocks, body_statements, program
+from lockwise.parse.mysql_server_syntax import other_servers_statement
 from lockwise.parse.postgres import ParsedFile, ParseProblem, Skipped, attach_comments
 from lockwise.parse.source import LineIndex
 
@@ -415,8 +416,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
     """What sqlglot reads but MySQL and MariaDB refuse, as (message, offset in `body`, length):
     PostgreSQL's `::` cast, CREATE INDEX CONCURRENTLY and ALTER COLUMN ... TYPE (a PostgreSQL
     file linted with --dialect mysql), an ALTER TABLE operation neither server knows, and the
-    other server's syntax (_other_servers_syntax; MariaDB's compound statements outside a
-    stored program)."""
+    other server's syntax (_other_servers_syntax, mysql_server_syntax's statements; MariaDB's
+    compound statements outside a stored program)."""
     from sqlglot import exp
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
@@ -425,6 +426,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return None if dialect == "mariadb" else (
             "MariaDB's compound statement outside a stored program: MySQL runs it only inside "
             "one", 0, len(compound.group(1).split()[0]))
+    if (server := other_servers_statement(body, dialect)) is not None:
+        return server  # LOCK INSTANCE, SET PERSIST ... on MariaDB; BACKUP STAGE on MySQL
     if body[:4].upper() == "LOCK":
         from lockwise.effects.mysql import read_lock_tables
 

@@ -220,6 +220,13 @@ def program(text: str) -> tuple[str, str]:
     return found.group("kind").lower(), found.group("name")
 
 
+def routine_key(name: str) -> str:
+    """A procedure's or function's name as CALL (or a call of the function), CREATE and DROP
+    all key it (`name` as written): unquoted, lower case (routine names are not
+    case-sensitive), without its database."""
+    return re.split(r"`?\s*\.\s*`?", name.strip())[-1].strip("`").replace("``", "`").lower()
+
+
 def _handler_body(tokens: list, at: int) -> int | None:
     """The index of the statement of `DECLARE {CONTINUE | EXIT | UNDO} HANDLER FOR condition
     [, condition] ... statement` at `at` (None for another DECLARE): after the conditions

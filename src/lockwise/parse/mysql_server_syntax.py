@@ -1,0 +1,79 @@
+"""Statements that administer the server which only one of MySQL and MariaDB has.
+
+The other server's parser refuses them (error 1064), so a migration written for one stops at
+them on the other, as at any syntax error: each is a parse-error at the word to change, which
+is where the other server stops (MariaDB checked on 10.11; SET PERSIST is the exception, which
+MariaDB reads as a variable named PERSIST and stops after it). MySQL's side is its 8.4
+manual's: "LOCK INSTANCE FOR BACKUP and UNLOCK INSTANCE Statements", "SET Syntax for Variable
+Assignment" (PERSIST), "RESET PERSIST Statement", "CLONE Statement", "INSTALL COMPONENT
+Statement", "RESTART Statement", "ALTER INSTANCE Statement", "Resource Group Management
+Statements", "CREATE UNDO TABLESPACE Statement", "IMPORT TABLE Statement", "START
+GROUP_REPLICATION Statement", "CHANGE REPLICATION SOURCE TO Statement", "CHANGE REPLICATION
+FILTER Statement", "RESET BINARY LOGS AND GTIDS Statement"; none of BACKUP, INSTALL SONAME
+or SHUTDOWN's options is in it. MariaDB's: its knowledge base, "BACKUP STAGE", "BACKUP LOCK",
+"INSTALL SONAME", "SHUTDOWN" (WAIT FOR ALL REPLICAS | SLAVES, 10.4).
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Per server, the statements only it has: a pattern whose group `at` is the word the other
+#: server stops at, and what the message says of it.
+_ONLY: dict[str, list[tuple[str, str]]] = {
+    "mysql": [
+        (r"(?:UN)?LOCK\s+(?P<at>INSTANCE)\b",
+         "MySQL's backup lock; MariaDB writes BACKUP STAGE or BACKUP LOCK"),
+        (r"SET\s+(?P<at>PERSIST(?:_ONLY)?)\s+(?!=)",
+         "MySQL's SET PERSIST; MariaDB reads persisted settings from its option files only"),
+        (r"RESET\s+(?P<at>PERSIST)\b",
+         "MySQL's RESET PERSIST; MariaDB has no persisted settings"),
+        (r"(?P<at>CLONE)\b", "MySQL's clone plugin; MariaDB has none (mariadb-backup copies a "
+                             "server)"),
+        (r"(?:UN)?INSTALL\s+(?P<at>COMPONENT)\b",
+         "MySQL's components; MariaDB installs plugins (INSTALL SONAME or INSTALL PLUGIN)"),
+        (r"(?P<at>RESTART)\b", "MySQL's RESTART; MariaDB has SHUTDOWN only"),
+        (r"ALTER\s+(?P<at>INSTANCE)\b", "MySQL's ALTER INSTANCE; MariaDB has none"),
+        (r"(?:CREATE|ALTER|DROP|SET)\s+(?P<at>RESOURCE)\s+GROUP\b",
+         "MySQL's resource groups; MariaDB has none"),
+        (r"(?:CREATE|ALTER|DROP)\s+(?P<at>UNDO)\s+TABLESPACE\b",
+         "MySQL's undo tablespaces; MariaDB sets innodb_undo_tablespaces at startup"),
+        (r"(?P<at>IMPORT)\s+TABLE\b", "MySQL's IMPORT TABLE; MariaDB has none"),
+        (r"(?:START|STOP)\s+(?P<at>GROUP_REPLICATION)\b",
+         "MySQL's group replication; MariaDB has none (its cluster is Galera)"),
+        (r"CHANGE\s+(?P<at>REPLICATION)\s+(?:SOURCE|FILTER)\b",
+         "MySQL's replication statement; MariaDB writes CHANGE MASTER TO, and sets "
+         "replicate_do_db and the other filters as variables"),
+        (r"RESET\s+(?P<at>BINARY)\s+LOGS\s+AND\s+GTIDS\b",
+         "MySQL 8.4's RESET BINARY LOGS AND GTIDS; MariaDB writes RESET MASTER"),
+    ],
+    "mariadb": [
+        (r"(?P<at>BACKUP)\s+(?:STAGE|LOCK|UNLOCK)\b",
+         "MariaDB's backup locks; MySQL writes LOCK INSTANCE FOR BACKUP"),
+        (r"(?:UN)?INSTALL\s+(?P<at>SONAME)\b",
+         "MariaDB's INSTALL SONAME; MySQL writes INSTALL PLUGIN name SONAME 'file'"),
+        (r"SHUTDOWN\s+(?P<at>WAIT)\b",
+         "MariaDB's SHUTDOWN WAIT FOR ALL REPLICAS; MySQL's SHUTDOWN takes no option"),
+    ],
+}
+#: Per server, one pattern for the statements only the other has (a statement is matched
+#: once, anchored at its start): the alternative that matched names its message.
+_REFUSED = {
+    dialect: (re.compile("|".join(rf"\s*(?:{pattern})".replace("(?P<at>", f"(?P<at{i}>")
+                                  for i, (pattern, _) in enumerate(entries)),
+                         re.IGNORECASE),
+              [why for _, why in entries])
+    for dialect, entries in (("mariadb", _ONLY["mysql"]), ("mysql", _ONLY["mariadb"]))
+}
+
+
+def other_servers_statement(body: str, dialect: str) -> tuple[str, int, int] | None:
+    """The statement `body` as `dialect`'s server refuses it when only the other server has
+    it, as (message, offset of the word to change, its length); None for another."""
+    pattern, whys = _REFUSED.get(dialect, _REFUSED["mysql"])
+    found = pattern.match(body)
+    if found is None:
+        return None
+    i, word = next((int(name[2:]), text) for name, text in found.groupdict().items()
+                   if text is not None)
+    return (f'syntax error at or near "{word}" ({whys[i]})', found.start(f"at{i}"), len(word))
