@@ -19,10 +19,12 @@ from lockwise.core.types import Action, Effect
 #: needs, syntax the version stated (--pg-version) lacks (`unavailable_syntax`, said only
 #: then), an INSERT ... ON CONFLICT into a table with INSERT or UPDATE rules
 #: (`on_conflict_refused_by`: the rewriter refuses it whatever the rows, disabled rules
-#: included).
+#: included), a NOT NULL change the server refuses whatever the rows (`refused_not_null`:
+#: of a primary-key column; before 18, of a NOT NULL by its constraint name, said only then).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
-                 "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by")
+                 "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
+                 "refused_not_null")
 
 
 def refusal(effect: Effect) -> str:
