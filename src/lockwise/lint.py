@@ -41,7 +41,7 @@ from lockwise.effects.locks import (
 )
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.postgres.builder import long_scans
-from lockwise.effects.refused import refusal, refused_actions
+from lockwise.effects.refused import refusal, refusal_kept, refused_actions
 from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
 from lockwise.fix import REWRITTEN
@@ -1355,7 +1355,7 @@ def _release(s: StatementReport) -> None:
     # Built directly: dataclasses.replace looks up the fields anew for every statement.
     s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments,
                             st.comment_spans)
-    s.effect = Effect(actions=tuple(_printed_action(a) for a in e.actions),
+    s.effect = Effect(actions=refusal_kept(e, tuple(_printed_action(a) for a in e.actions)),
                       locks=e.locks, rewrites=e.rewrites, scans=e.scans,
                       transactional=e.transactional, dialect=e.dialect)
 

@@ -82,6 +82,21 @@ def refused_actions(effect: Effect) -> list[bool]:
             for a, refused in zip(effect.actions, says, strict=True)]
 
 
+#: The facts besides REFUSAL_FACTS that `refused_actions` reads.
+_DO_BLOCK_FACTS = ("in_do_block", "embedded_line", "embedded_sql")
+
+
+def refusal_kept(effect: Effect, printed: tuple[Action, ...]) -> tuple[Action, ...]:
+    """`printed` (`effect`'s actions, each with only the facts the printers read) with what
+    says `effect`'s refusal too, when it says one: a report whose facts are let go once the
+    rules are done still says the statement is refused (`statement_refusal`)."""
+    if not refusal(effect):
+        return printed
+    return tuple(Action(kept.kind, {**kept.facts, **{
+        name: action.facts[name] for name in (*REFUSAL_FACTS, *_DO_BLOCK_FACTS)
+        if name in action.facts}}) for action, kept in zip(effect.actions, printed, strict=True))
+
+
 def _embedded(action: Action) -> tuple[object, object]:
     """Which statement of a DO block an action is part of."""
     return action.facts.get("embedded_line"), action.facts.get("embedded_sql")
