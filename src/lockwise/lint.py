@@ -39,6 +39,7 @@ from lockwise.effects.locks import (
     queued_locks,
     write_blocking_facts,
 )
+from lockwise.effects.nodes import TEMPORARY_PREFIX
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.postgres.builder import long_scans
 from lockwise.effects.refused import refusal, refusal_kept, refused_actions
@@ -1099,6 +1100,7 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         # when the index is partitioned)
         queued = queued_locks(effect, new_tables)
         return {"lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
+                "temporary_only": _temporary_only(effect),
                 "read_under_access_exclusive_text": "",
                 "rewrites_table": bool(effect.rewrites), "scans_table": bool(effect.scans),
                 "scans_at_length": bool(long_scans(effect)),
@@ -1112,6 +1114,7 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         # as the reports name it: a MySQL statement's metadata lock kind (lock_name)
         "lock": lock_name(effect, strongest),
         "takes_access_exclusive": exclusive,
+        "temporary_only": _temporary_only(effect),
         # Every table the statement holds ACCESS EXCLUSIVE, as messages name them (an action's
         # own `table` may be empty: DROP INDEX IF EXISTS of an unknown index).
         "access_exclusive_text": ", ".join(
@@ -1130,6 +1133,15 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         # What queries queue behind while the statement waits for its locks.
         **write_blocking_facts(queued_locks(effect, new_tables), _unwritten(effect, catalog)),
     }
+
+
+def _temporary_only(effect: Effect) -> bool:
+    """Whether every object the statement creates, alters or drops is the session's own, in
+    pg_temp (a temporary table, its columns, indexes and constraints, a temporary sequence or
+    view): gone when the session ends, and not there when the migration is run again."""
+    objects = (effect.creates, effect.alters, effect.drops)
+    return any(objects) and all(name.partition(":")[2].startswith(TEMPORARY_PREFIX)
+                                for kind in objects for name in kind)
 
 
 def _unwritten(effect: Effect, catalog: Catalog | None) -> frozenset[str]:
