@@ -12,7 +12,7 @@ from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement, end_session
+from lockwise.catalog.replay import apply_statement, end_session, end_transaction
 from lockwise.catalog.search_path import PathInForce
 from lockwise.core.code_store import keep_compiled
 from lockwise.core.types import (
@@ -456,6 +456,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 if parsed.placeholders else effect
             reports.append(_statement_report(stmt, shown, findings, session, index.by_id,
                                              once.covering()))
+            ended = session.ended_transactions
             session.after(effect, stmt.index)
             _track_writes(ctx, effect, session.in_transaction)
             _track_empty_tables(ctx, effect, session.in_transaction)
@@ -471,6 +472,9 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                     migration_findings += judge.judge(
                         parse_error_facts(base, TOO_DEEP), stmt.span, None)
                 _track_new_objects(ctx, effect)
+            if catalog.commit_drops and (session.ended_transactions != ended
+                                         or not session.in_transaction):
+                end_transaction(catalog)  # its ON COMMIT DROP tables go
             if judged:
                 if fk_added_by:
                     _follow_renames(effect, fk_added_by)
