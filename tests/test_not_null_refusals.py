@@ -1,11 +1,12 @@
 """NOT NULL changes PostgreSQL refuses (`refused_not_null`): DROP NOT NULL of a primary-key
 or identity column, and from 18 DROP CONSTRAINT of its NOT NULL constraint ("column ... is in
-a primary key", "... is an identity column"); from 18 ALTER CONSTRAINT ... [NO] INHERIT of a constraint that is no NOT NULL ("is not a
-not-null constraint"); before 18, where a NOT NULL is no constraint, DROP CONSTRAINT of the name
-18 would give it ("does not exist", said only with the version stated). A refused statement
-changes nothing: the replay keeps the column NOT NULL. The 18 messages are compared with the
-embedded server; the pre-18 ones were checked by hand on 15.18 (the same primary-key message,
-and `constraint "t_c_not_null" of relation "t" does not exist`)."""
+a primary key", "... is an identity column"); from 18 ALTER CONSTRAINT ... [NO] INHERIT of a
+constraint that is no NOT NULL ("is not a not-null constraint"); before 18, where a NOT NULL is
+no constraint, DROP CONSTRAINT of the name 18 would give it ("does not exist", said only with
+the version stated). A refused statement changes nothing: the replay keeps the column NOT
+NULL. The 18 messages are compared with the embedded server; the pre-18 ones were checked by
+hand on 15.18 (the same primary-key and identity messages, and `constraint "t_c_not_null" of
+relation "t" does not exist`)."""
 
 from __future__ import annotations
 

@@ -445,7 +445,7 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
           inherited_from=known.partition_of or "" if refused and known is not None else "",
           **(only_drop_refused(b, table, base) if con is not None and con.kind == "check"
              else {}), **_inherited_drop_refused(b, known, name, con, base),
-          **key_column_refused(b, table, not_null, base),
+          **key_column_refused(b, table, not_null, base, key_first=True),
           **no_such_constraint_before_18(b, table, name, cmd))
 
 

@@ -12,15 +12,25 @@ def _refused(text: str) -> dict:
     return {"refused_not_null": True, "refused_not_null_text": text}
 
 
-def key_column_refused(b: Builder, table: str, column: str, base: dict) -> dict:
-    """DROP NOT NULL of a column of `table`'s primary key, or from PostgreSQL 18 DROP
-    CONSTRAINT of its NOT NULL constraint: refused on every version, the key needing it.
-    Said of the table written (a partition the statement reaches has the key too)."""
+def key_column_refused(b: Builder, table: str, column: str, base: dict,
+                       key_first: bool = False) -> dict:
+    """DROP NOT NULL of a column of `table`'s primary key or of an identity column, or from
+    PostgreSQL 18 DROP CONSTRAINT of its NOT NULL constraint: refused on every version, the
+    key or the identity needing it. Of a column that is both, DROP NOT NULL names the
+    identity, DROP CONSTRAINT (`key_first`) the key. Said of the table written (a partition
+    the statement reaches has them too)."""
     catalog = b.ctx.catalog
-    if not column or "recursed_from" in base or not catalog.sure_of(table) or \
-            column not in catalog.primary_key(table):
+    if not column or "recursed_from" in base or not catalog.sure_of(table):
         return {}
-    return _refused(f'column "{column}" is in a primary key')
+    known = catalog.column(table, column)
+    identity = known is not None and known.identity
+    key = column in catalog.primary_key(table)
+    if key and (key_first or not identity):
+        return _refused(f'column "{column}" is in a primary key')
+    if identity:
+        return _refused(f'column "{column}" of relation "{table.split(".", 1)[-1]}" is an '
+                        "identity column")
+    return {}
 
 
 def no_such_constraint_before_18(b: Builder, table: str, name: str, cmd: dict) -> dict:
