@@ -61,12 +61,18 @@ def test_apply_runs_the_index_on_a_table_created_in_the_same_run(pg_db: str,
         ("001", "safe"), ("002", "safe")]
 
 
+def _applied_then(pg_db: str, tmp_path: Path, later: dict[str, str]) -> Path:
+    """A directory whose 001 (the accounts table) is applied, and `later` written after."""
+    migrations = write(tmp_path / "m", {"001_accounts.up.sql": _CREATE})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    write(migrations, later)
+    return migrations
+
+
 @pytest.mark.postgres
 def test_apply_refuses_the_index_on_a_table_an_earlier_run_created(pg_db: str,
                                                                   tmp_path: Path) -> None:
-    migrations = write(tmp_path / "m", {"001_accounts.up.sql": _CREATE})
-    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
-    write(migrations, {"002_idx.up.sql": _INDEX})
+    migrations = _applied_then(pg_db, tmp_path, {"002_idx.up.sql": _INDEX})
     # 001 is applied: production has had the table since, 002 locks it against writes.
     refused = lockwise(pg_db, "apply", str(migrations))
     assert refused.returncode == 1, refused
@@ -140,9 +146,7 @@ def test_the_dry_run_plan_says_the_refusal_instead_of_the_locks(tmp_path: Path) 
 @pytest.mark.postgres
 def test_apply_does_not_run_a_refused_statement_even_when_allowed(pg_db: str,
                                                                  tmp_path: Path) -> None:
-    migrations = write(tmp_path / "m", {"001_accounts.up.sql": _CREATE})
-    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
-    write(migrations, {"002_retype.up.sql": _REFUSED})
+    migrations = _applied_then(pg_db, tmp_path, {"002_retype.up.sql": _REFUSED})
     refused = lockwise(pg_db, "apply", "--allow", "destructive", str(migrations))
     assert refused.returncode == 1, refused
     assert "PostgreSQL refuses statement 1 (needs_using)" in refused.stderr
