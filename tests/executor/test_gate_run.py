@@ -152,3 +152,17 @@ def test_apply_does_not_run_a_refused_statement_even_when_allowed(pg_db: str,
     assert "PostgreSQL refuses statement 1 (needs_using)" in refused.stderr
     # Refused before it ran: no failed run in the history to repair.
     assert [(r["version"], r["success"]) for r in history(pg_db)] == [("001", True)]
+
+
+@pytest.mark.postgres
+def test_each_migration_runs_without_the_temporary_tables_of_the_one_before(
+        pg_db: str, tmp_path: Path) -> None:
+    # The gate's replay ends the session with each migration (its temporary tables go):
+    # so does the run, on the one connection it applies them all with.
+    scratch = "CREATE TEMP TABLE scratch (id int);\nINSERT INTO scratch VALUES (1);\n"
+    migrations = write(tmp_path / "m", {"001_a.up.sql": scratch, "002_b.up.sql": scratch})
+    (_, plan_b) = _plans(migrations, pending=2)
+    assert plan_b.statements[0].refused == ""
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 0, result
+    assert [r["version"] for r in history(pg_db)] == ["001", "002"]
