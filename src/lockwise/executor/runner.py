@@ -614,13 +614,15 @@ _CONNECTED_USER_LOCAL = "SET LOCAL SESSION AUTHORIZATION DEFAULT"
 
 def _reset_session(work) -> None:
     """Each migration starts from the connection's defaults: no search_path, timeout or role
-    left over from the previous one."""
+    left over from the previous one, and no temporary table (the gate judged it in a session
+    of its own: `replay.end_session`)."""
     from psycopg.pq import TransactionStatus
 
     if work.info.transaction_status != TransactionStatus.IDLE:
         work.execute("ROLLBACK")
     work.execute(_CONNECTED_USER)
     work.execute("RESET ALL")
+    work.execute("DISCARD TEMP")
     _session_defaults(work)
 
 
