@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -347,7 +347,7 @@ def test_effect_facts_with_and_without_locks() -> None:
     none = Effect((Action("set"),), {}, transactional=False)
     assert effect_facts(none) == {
         "lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
-        "read_under_access_exclusive_text": "",
+        "temporary_only": False, "read_under_access_exclusive_text": "",
         "rewrites_table": False, "scans_table": False, "scans_at_length": False,
         "transactional": False,
         "locks_text": "", "blocks_queries": False, "blocks_writes": False,
@@ -357,7 +357,7 @@ def test_effect_facts_with_and_without_locks() -> None:
                                              "public.c": LockMode.ACCESS_EXCLUSIVE},
                   rewrites=frozenset({"public.a"}))
     assert effect_facts(some) == {
-        "lock": "AccessExclusiveLock", "takes_access_exclusive": True,
+        "lock": "AccessExclusiveLock", "takes_access_exclusive": True, "temporary_only": False,
         "access_exclusive_text": "public.a, public.c", "read_under_access_exclusive_text": "",
         "rewrites_table": True, "scans_table": False, "scans_at_length": False,
         "transactional": True,
@@ -368,6 +368,12 @@ def test_effect_facts_with_and_without_locks() -> None:
                                "SHARE ROW EXCLUSIVE on public.b",
         "queued_behind_text": "every read and write on public.a, public.c and every write "
                               "(reads go on) on public.b queue"}
+    # Only the session's own objects made, changed or dropped: a re-run has none of them.
+    temporary = Effect((Action("create_index"),), {}, creates=frozenset(
+        {"index:pg_temp.s_idx"}), alters=frozenset({"table:pg_temp.s"}))
+    assert effect_facts(temporary)["temporary_only"] is True
+    assert effect_facts(replace(temporary, drops=frozenset({"table:public.a"})))[
+        "temporary_only"] is False
     weak = Effect((Action("alter_table"),), {"public.b": LockMode.SHARE_ROW_EXCLUSIVE})
     assert (effect_facts(weak)["takes_access_exclusive"],
             effect_facts(weak)["access_exclusive_text"]) == (False, "")

@@ -110,3 +110,24 @@ def test_the_cost_model_adds_nothing_for_a_refused_statement(report: MigrationRe
     assert lint(CHANGE.replace("orders_note_idx", "orders_id_idx")).statements[0] \
         .estimated_seconds > 10
 
+
+
+@pytest.mark.parametrize("change", [
+    CHANGE,
+    # A DO block whose statement alone is refused: the block's other work still happens.
+    "DO $$ BEGIN CREATE INDEX orders_note_idx ON orders (id); "
+    "ALTER TABLE accounts ADD COLUMN flag int; END $$;\n",
+])
+def test_the_released_reports_the_cli_prints_still_say_the_refusal(change: str) -> None:
+    """`lockwise lint` lets the facts go once the rules are done (`release`): what says a
+    statement is refused stays, so the printed reports still say it."""
+    from lockwise.effects.refused import statement_refusal
+
+    migrations = [migration_from_text(SETUP, "0001_setup.sql"),
+                  migration_from_text(change, "0002_change.sql")]
+    full = lint_migrations(migrations, LintOptions(), Catalog())[-1]
+    released = lint_migrations(migrations, LintOptions(), Catalog(), release=True)[-1]
+    assert [statement_refusal(s.effect) for s in released.statements] == \
+        [statement_refusal(s.effect) for s in full.statements]
+    assert statement_refusal(full.statements[0].effect) == ("name_taken" if change == CHANGE
+                                                            else "")

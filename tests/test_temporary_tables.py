@@ -12,6 +12,7 @@ import pytest
 from lockwise.catalog.model import Catalog
 from lockwise.core.types import LockMode, MigrationReport
 from lockwise.discover import migration_from_text
+from lockwise.effects.refused import statement_refusal
 from lockwise.lint import LintOptions, lint_migrations
 
 SETUP = """CREATE TABLE items (id int PRIMARY KEY, note text);
@@ -115,3 +116,54 @@ def test_the_server_puts_temporary_tables_in_pg_temp_and_finds_them_first(pg_db:
     assert effects[2].rewrites == {"pg_temp.items"}
     assert "index:pg_temp.items_id_idx" in effects[3].creates
     assert catalog.tables["public.items"].columns["id"].type_name == "int4"
+
+
+#: Made again after the migration's own temporary `scratch`: refused ("relation ... already
+#: exists") while that one is there.
+AGAIN = "CREATE TEMP TABLE scratch (note text)"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("before", "in_transaction", "taken"), [
+    ("CREATE TEMP TABLE scratch (id int) ON COMMIT DROP", False, False),
+    ("CREATE TEMP TABLE scratch ON COMMIT DROP AS SELECT 1 AS id", False, False),
+    ("BEGIN;\nCREATE TEMP TABLE scratch (id int) ON COMMIT DROP;\n"
+     "INSERT INTO scratch VALUES (1);\nCOMMIT", False, False),
+    ("BEGIN;\nCREATE TEMP TABLE scratch (id int) ON COMMIT DROP;\nROLLBACK", False, False),
+    ("CREATE TEMP TABLE scratch (id int) ON COMMIT DROP", True, True),
+    ("BEGIN;\nCREATE TEMP TABLE scratch (id int) ON COMMIT DROP", False, True),
+    ("CREATE TEMP TABLE scratch (id int) ON COMMIT DELETE ROWS", False, True),
+    ("CREATE TEMP TABLE scratch (id int)", False, True),
+])
+def test_on_commit_drop_goes_with_its_transaction_as_on_the_server(
+        pg_db: str, before: str, in_transaction: bool, taken: bool) -> None:
+    """ON COMMIT DROP: the table goes when its transaction ends: at the COMMIT (or
+    ROLLBACK) of the migration's own, at once outside one (each statement its own
+    transaction), at the end of the migration in the tool's."""
+    import psycopg
+
+    statements = [*before.split(";\n"), AGAIN]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        if in_transaction:
+            conn.execute("BEGIN")
+        for sql in statements[:-1]:
+            conn.execute(sql)
+        try:
+            conn.execute(AGAIN)
+            server_refuses = False
+        except psycopg.errors.DuplicateTable:
+            server_refuses = True
+    options = LintOptions(assume_in_transaction=in_transaction)
+    report = lint_migrations([migration_from_text(";\n".join(statements) + ";", "0001_m.sql")],
+                             options, Catalog())[0]
+    (again,) = [s for s in report.statements if s.statement.sql.rstrip(";") == AGAIN]
+    assert (statement_refusal(again.effect) == "name_taken") == server_refuses
+    assert server_refuses == taken
+
+
+def test_an_on_commit_drop_table_outside_a_transaction_leaves_the_name_to_the_real_one() -> None:
+    (report,) = lint_migrations(
+        [migration_from_text(SETUP + "CREATE TEMP TABLE items (id int) ON COMMIT DROP;\n"
+                             "ALTER TABLE items ADD COLUMN extra int;\n", "0001_m.sql")],
+        LintOptions(assume_in_transaction=False), Catalog())
+    assert "public.items" in report.statements[-1].effect.locks

@@ -12,7 +12,7 @@ from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement, end_session
+from lockwise.catalog.replay import apply_statement, end_session, end_transaction
 from lockwise.catalog.search_path import PathInForce
 from lockwise.core.code_store import keep_compiled
 from lockwise.core.types import (
@@ -39,9 +39,10 @@ from lockwise.effects.locks import (
     queued_locks,
     write_blocking_facts,
 )
+from lockwise.effects.nodes import TEMPORARY_PREFIX
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.postgres.builder import long_scans
-from lockwise.effects.refused import refusal, refused_actions
+from lockwise.effects.refused import refusal, refusal_kept, refused_actions
 from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
 from lockwise.fix import REWRITTEN
@@ -457,6 +458,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 if parsed.placeholders else effect
             reports.append(_statement_report(stmt, shown, findings, session, index.by_id,
                                              once.covering()))
+            ended = session.ended_transactions
             session.after(effect, stmt.index)
             _track_writes(ctx, effect, session.in_transaction)
             _track_empty_tables(ctx, effect, session.in_transaction)
@@ -472,6 +474,9 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                     migration_findings += judge.judge(
                         parse_error_facts(base, TOO_DEEP), stmt.span, None)
                 _track_new_objects(ctx, effect)
+            if catalog.commit_drops and (session.ended_transactions != ended
+                                         or not session.in_transaction):
+                end_transaction(catalog)  # its ON COMMIT DROP tables go
             if judged:
                 if fk_added_by:
                     _follow_renames(effect, fk_added_by)
@@ -1103,6 +1108,7 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         # when the index is partitioned)
         queued = queued_locks(effect, new_tables)
         return {"lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
+                "temporary_only": _temporary_only(effect),
                 "read_under_access_exclusive_text": "",
                 "rewrites_table": bool(effect.rewrites), "scans_table": bool(effect.scans),
                 "scans_at_length": bool(long_scans(effect)),
@@ -1116,6 +1122,7 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         # as the reports name it: a MySQL statement's metadata lock kind (lock_name)
         "lock": lock_name(effect, strongest),
         "takes_access_exclusive": exclusive,
+        "temporary_only": _temporary_only(effect),
         # Every table the statement holds ACCESS EXCLUSIVE, as messages name them (an action's
         # own `table` may be empty: DROP INDEX IF EXISTS of an unknown index).
         "access_exclusive_text": ", ".join(
@@ -1134,6 +1141,15 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         # What queries queue behind while the statement waits for its locks.
         **write_blocking_facts(queued_locks(effect, new_tables), _unwritten(effect, catalog)),
     }
+
+
+def _temporary_only(effect: Effect) -> bool:
+    """Whether every object the statement creates, alters or drops is the session's own, in
+    pg_temp (a temporary table, its columns, indexes and constraints, a temporary sequence or
+    view): gone when the session ends, and not there when the migration is run again."""
+    objects = (effect.creates, effect.alters, effect.drops)
+    return any(objects) and all(name.partition(":")[2].startswith(TEMPORARY_PREFIX)
+                                for kind in objects for name in kind)
 
 
 def _unwritten(effect: Effect, catalog: Catalog | None) -> frozenset[str]:
@@ -1359,7 +1375,7 @@ def _release(s: StatementReport) -> None:
     # Built directly: dataclasses.replace looks up the fields anew for every statement.
     s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments,
                             st.comment_spans)
-    s.effect = Effect(actions=tuple(_printed_action(a) for a in e.actions),
+    s.effect = Effect(actions=refusal_kept(e, tuple(_printed_action(a) for a in e.actions)),
                       locks=e.locks, rewrites=e.rewrites, scans=e.scans,
                       transactional=e.transactional, dialect=e.dialect)
 

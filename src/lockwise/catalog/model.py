@@ -254,6 +254,9 @@ class Table:
     #: table the catalog holds only what it saw, not every column, constraint or index.
     created_by: str | None = None
     unlogged: bool = False
+    #: A temporary table made ON COMMIT DROP: gone when its transaction ends
+    #: (`replay.end_transaction`).
+    on_commit_drop: bool = False
     #: Where its files are, for one these migrations created: a tablespace's name, "" for the
     #: database's default (`same_tablespace`); None when not known (created elsewhere, or
     #: under a default_tablespace the replay cannot follow).
@@ -645,6 +648,9 @@ class Catalog:
     #: DO block): DROP OWNED BY them revokes privileges only. Replaced whole, never changed
     #: in place (a down check's fork shares it).
     handed_over_roles: frozenset[str] = frozenset()
+    #: Whether a temporary table made ON COMMIT DROP may be there: only then does the end of
+    #: a transaction look for one (`replay.end_transaction`).
+    commit_drops: bool = False
     #: Extensions the migrations created (CREATE EXTENSION) and did not drop, by name: their
     #: types' casts are judged (effects/types.py). Replaced whole, never changed in place.
     extensions: frozenset[str] = frozenset()

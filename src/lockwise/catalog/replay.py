@@ -706,6 +706,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
               created_by=migration_id,
               unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u",
               tablespace=stmt.get("tablespacename") or catalog.default_tablespace)
+    _on_commit(catalog, t, stmt.get("oncommit"))
     spec = stmt.get("partspec") or {}
     if spec:
         t.partition_strategy = str(spec.get("strategy", "")).replace(
@@ -1580,6 +1581,26 @@ def end_session(catalog: Catalog) -> None:
     for name in [n for n in catalog.indexes if n.startswith(TEMPORARY_PREFIX)]:
         _drop_index(catalog, name)
     catalog.sequences -= {n for n in catalog.sequences if n.startswith(TEMPORARY_PREFIX)}
+    catalog.commit_drops = False
+
+
+def _on_commit(catalog: Catalog, t: Table, on_commit: str | None) -> None:
+    """CREATE TEMP TABLE ... ON COMMIT DROP: the table goes at the end of its transaction."""
+    if on_commit == "ONCOMMIT_DROP" and t.name.startswith(TEMPORARY_PREFIX):
+        t.on_commit_drop = catalog.commit_drops = True
+
+
+def end_transaction(catalog: Catalog) -> None:
+    """A transaction ended (COMMIT or ROLLBACK, or a statement run outside a transaction
+    block, its own transaction): the temporary tables made ON COMMIT DROP go, as the server
+    drops them, with what depends on them (checked on 18.6: test_temporary_tables)."""
+    if not catalog.commit_drops:
+        return
+    for name in [n for n, t in catalog.tables.items()
+                 if n.startswith(TEMPORARY_PREFIX) and t.on_commit_drop]:
+        if name in catalog.tables:  # (not already gone with an earlier one)
+            _drop_relations(catalog, name, cascade=True)
+    catalog.commit_drops = False
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
@@ -3095,6 +3116,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
     if kind == "table":
         catalog.unsure.discard(name)  # created now: its columns are the query's
         table.unlogged = (into.get("rel") or {}).get("relpersistence") == "u"
+        _on_commit(catalog, table, into.get("onCommit"))
         table.columns = {c.name: c for c in result_columns(
             catalog, stmt.get("query"), strings(into.get("colNames"))) or ()}
     if kind == "matview" and reads:

@@ -19,10 +19,12 @@ from lockwise.core.types import Action, Effect
 #: needs, syntax the version stated (--pg-version) lacks (`unavailable_syntax`, said only
 #: then), an INSERT ... ON CONFLICT into a table with INSERT or UPDATE rules
 #: (`on_conflict_refused_by`: the rewriter refuses it whatever the rows, disabled rules
-#: included).
+#: included), a NOT NULL change the server refuses whatever the rows (`refused_not_null`:
+#: of a primary-key column; before 18, of a NOT NULL by its constraint name, said only then).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
-                 "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by")
+                 "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
+                 "refused_not_null")
 
 
 def refusal(effect: Effect) -> str:
@@ -78,6 +80,21 @@ def refused_actions(effect: Effect) -> list[bool]:
                      if refused}
     return [refused or (a.facts.get("in_do_block") is True and _embedded(a) in refused_inner)
             for a, refused in zip(effect.actions, says, strict=True)]
+
+
+#: The facts besides REFUSAL_FACTS that `refused_actions` reads.
+_DO_BLOCK_FACTS = ("in_do_block", "embedded_line", "embedded_sql")
+
+
+def refusal_kept(effect: Effect, printed: tuple[Action, ...]) -> tuple[Action, ...]:
+    """`printed` (`effect`'s actions, each with only the facts the printers read) with what
+    says `effect`'s refusal too, when it says one: a report whose facts are let go once the
+    rules are done still says the statement is refused (`statement_refusal`)."""
+    if not refusal(effect):
+        return printed
+    return tuple(Action(kept.kind, {**kept.facts, **{
+        name: action.facts[name] for name in (*REFUSAL_FACTS, *_DO_BLOCK_FACTS)
+        if name in action.facts}}) for action, kept in zip(effect.actions, printed, strict=True))
 
 
 def _embedded(action: Action) -> tuple[object, object]:

@@ -78,6 +78,10 @@ class PlannedStatement:
     control: str | None = None
     #: COMMIT AND CHAIN / ROLLBACK AND CHAIN: a new transaction opens at once.
     chain: bool = False
+    #: The fact by which the gate's lint knows PostgreSQL refuses it (`statement_refusal`),
+    #: "" when it runs or when the migration waives the rule that says so: planned with no
+    #: lock, and the gate runs no migration holding one, whatever --allow.
+    refused: str = ""
     #: A DO block or CALL: run outside a transaction block it may COMMIT part of its work and
     #: then fail (a lock_timeout after its first COMMIT): never retried, since running it again
     #: repeats what committed.
@@ -127,6 +131,12 @@ class Plan:
     @property
     def safety(self) -> Safety:
         return self.report.safety if self.report else Safety.SAFE
+
+    @property
+    def refused_statements(self) -> list[PlannedStatement]:
+        """The statements the gate's lint knows PostgreSQL refuses: the migration would fail
+        at the first."""
+        return [s for s in self.statements if s.refused]
 
     @property
     def predicted_seconds(self) -> float | None:
@@ -381,6 +391,7 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
     """Plans for `pending`, each judged by the linter as the executor will run it, with every
     earlier migration replayed into the catalog for context. `config` (a lockwise.toml): its
     `select`, `ignore` and per-path `overrides` choose the rules, as for `lockwise lint`."""
+    from lockwise.effects.refused import statement_refusal
     from lockwise.lint import LintOptions, lint_migrations
 
     plans = {m.id: plan_sql(m, m.up_sql, m.path, pg_version) for m in pending}
@@ -412,9 +423,13 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
         plan.report = report
         for planned, stmt_report in zip(plan.statements, report.statements, strict=False):
             planned.safety = stmt_report.safety
-            planned.locks = dict(stmt_report.effect.locks)
+            # A refusal the migration waived (its rule ignored) is the user's word that the
+            # statement runs: planned as one that does.
+            planned.refused = statement_refusal(stmt_report.effect) \
+                if stmt_report.findings else ""
+            planned.locks = {} if planned.refused else dict(stmt_report.effect.locks)
             planned.estimated_seconds = stmt_report.estimated_seconds
-            planned.lock_seconds = stmt_report.lock_seconds
+            planned.lock_seconds = None if planned.refused else stmt_report.lock_seconds
     for plan in plans.values():
         if plan.report is None:  # never run a migration the gate did not judge
             plan.problems.append(f"{plan.path}: the linter did not report on this migration")

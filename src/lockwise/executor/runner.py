@@ -535,6 +535,14 @@ def _gate(plans: list[Plan], options: ExecOptions, console: Console) -> int:
                 if f.safety > options.allow:
                     where = f"{f.path}:{f.span.line}:{f.span.column}" if f.span else str(f.path)
                     console.warn(f"  {where}: {f.rule} [{f.safety.label}] {f.message}")
+        elif plan.refused_statements:
+            # It would fail on the server: a failed run to repair, and in a migration run
+            # statement by statement the work before it committed. No --allow lets that in.
+            code = EXIT_FAILED
+            s = plan.refused_statements[0]
+            console.warn(f"lockwise: refused: {plan.path}:{s.line}:{s.column}: PostgreSQL "
+                         f"refuses statement {s.index + 1} ({s.refused}): the migration would "
+                         "fail there, whatever --allow")
     if code:
         console.warn("lockwise: nothing was applied. Fix the migrations, or allow the level "
                      "explicitly with --allow (destructive changes need --allow destructive).")
@@ -549,7 +557,8 @@ def _print_plan(plans: list[Plan], options: ExecOptions, console: Console, dsn: 
     for n, plan in enumerate(plans, 1):
         mode = "one transaction" if plan.transactional else "statement by statement, no " \
             "transaction"
-        verdict = "" if plan.safety <= options.allow else "  REFUSED"
+        verdict = "" if plan.safety <= options.allow and not plan.refused_statements \
+            else "  REFUSED"
         estimate = (f", estimated {plan.predicted_seconds:.1f}s"
                     if plan.predicted_seconds is not None else "")
         named = " ".join(filter(None, (plan.migration.version, plan.migration.name)))
@@ -559,7 +568,10 @@ def _print_plan(plans: list[Plan], options: ExecOptions, console: Console, dsn: 
         for s in plan.statements[plan.resume_at:]:
             locks = ", ".join(f"{mode.pg_name} on {rel}" for rel, mode in s.locks.items())
             timing = ""
-            if s.estimated_seconds is not None:
+            if s.refused:
+                timing = f" refused: PostgreSQL refuses this statement ({s.refused}): the " \
+                    "migration would fail here"
+            elif s.estimated_seconds is not None:
                 timing = f", estimated {s.estimated_seconds:.1f}s"
                 if s.lock_seconds is not None and s.locks:
                     timing += f" (lock held {s.lock_seconds:.1f}s)"
@@ -604,13 +616,15 @@ _CONNECTED_USER_LOCAL = "SET LOCAL SESSION AUTHORIZATION DEFAULT"
 
 def _reset_session(work) -> None:
     """Each migration starts from the connection's defaults: no search_path, timeout or role
-    left over from the previous one."""
+    left over from the previous one, and no temporary table (the gate judged it in a session
+    of its own: `replay.end_session`)."""
     from psycopg.pq import TransactionStatus
 
     if work.info.transaction_status != TransactionStatus.IDLE:
         work.execute("ROLLBACK")
     work.execute(_CONNECTED_USER)
     work.execute("RESET ALL")
+    work.execute("DISCARD TEMP")
     _session_defaults(work)
 
 

@@ -57,6 +57,7 @@ from lockwise.effects.postgres.builder import (
     rows_elsewhere,
     table_facts,
 )
+from lockwise.effects.postgres.not_null_refusals import key_column_refused
 from lockwise.effects.types import (
     needs_using,
     type_change_rebuilds_indexes,
@@ -1172,7 +1173,8 @@ def drop_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.alters.add(f"column:{table}.{col}")
     _only_drop_not_null_children(b, table, col, base)
     b.act("drop_not_null", base, column=col,
-          **{**_parent_not_null(b, table, col, base), **only_drop_refused(b, table, base)})
+          **{**_parent_not_null(b, table, col, base), **only_drop_refused(b, table, base),
+             **key_column_refused(b, table, col, base)})
 
 
 def _only_drop_not_null_children(b: Builder, table: str, column: str, base: dict) -> None:

@@ -55,6 +55,11 @@ from lockwise.effects.postgres.columns import (
     refused_in_add,
     refused_with_only,
 )
+from lockwise.effects.postgres.not_null_refusals import (
+    key_column_refused,
+    no_such_constraint_before_18,
+    not_a_not_null,
+)
 from lockwise.parse.quoting import quote_ident, relation_sql
 
 _CONTYPES = {
@@ -439,7 +444,9 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
           constraint_type=con.kind if con else "not_null" if not_null else "",
           inherited_from=known.partition_of or "" if refused and known is not None else "",
           **(only_drop_refused(b, table, base) if con is not None and con.kind == "check"
-             else {}), **_inherited_drop_refused(b, known, name, con, base))
+             else {}), **_inherited_drop_refused(b, known, name, con, base),
+          **key_column_refused(b, table, not_null, base, key_first=True),
+          **no_such_constraint_before_18(b, table, name, cmd))
 
 
 def _inherited_drop_refused(b: Builder, known: Table | None, name: str,
@@ -498,7 +505,8 @@ def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         inheritance = _alter_not_null_inheritance(b, table, name, base,
                                                   inherit=not alter.get("noinherit"))
     b.alters.add(f"constraint:{table}.{name}")
-    b.act("alter_table_other", base, inheritance, subcommand="alterconstraint", constraint=name,
+    b.act("alter_table_other", base, inheritance, not_a_not_null(b, table, name, alter),
+          subcommand="alterconstraint", constraint=name,
           constraint_type=con.kind if con else "", enforces_foreign_key=enforces_foreign_key,
           foreign_key_sql=foreign_key_sql(con, table, base.get("qualified", False))
           if enforces_foreign_key and con else "")
