@@ -639,6 +639,11 @@ class Catalog:
     #: MySQL / MariaDB: the stored functions, likewise (their own namespace), linted at each
     #: statement that calls them.
     mysql_functions: dict[str, dict] = field(default_factory=dict)
+    #: MySQL / MariaDB: the triggers (by name, its case kept: trigger names are case-sensitive)
+    #: and events (by name, lower case): CREATE of a name taken is refused
+    #: (effects/mysql_programs.py). A trigger's `table` is its table as `tables` keys it.
+    mysql_triggers: dict[str, dict] = field(default_factory=dict)
+    mysql_events: dict[str, dict] = field(default_factory=dict)
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.

@@ -377,7 +377,7 @@ def _program_statements(body: str, reader: object) -> dict:
     lockwise's)."""
     from sqlglot.errors import ParseError, TokenError
 
-    kind, name = program(body)
+    defined = program(body)
     statements: list = []
     try:
         spans = body_statements(body, mysql_tokens(body))
@@ -390,7 +390,7 @@ def _program_statements(body: str, reader: object) -> dict:
         except (ParseError, TokenError, RecursionError, ValueError):
             continue
         statements.append((begin, sql, tree))
-    return {"kind": kind, "name": name, "statements": statements}
+    return {**defined, "statements": statements}
 
 
 #: What may follow `ALTER TABLE name`: the operations and table options of MySQL 8.4 and
