@@ -63,6 +63,9 @@ class MySQLSession:
     flavour: str = "mysql"
     version: Version = DEFAULT_VERSIONS["mysql"]
     foreign_key_checks: bool = True
+    #: SET max_sp_recursion_depth = n: how deep a procedure may call itself (0, the default:
+    #: not at all, error 1456).
+    sp_recursion_depth: int = 0
     new_tables: set[str] = field(default_factory=set)
     #: The LOCK TABLES in force: each name the session may use (a table's, or the alias it
     #: was locked under) with its lock type, READ or WRITE; None when it holds none.
@@ -2402,6 +2405,8 @@ def _deprecated_table(b: _Builder, table: str) -> str:
     return prefix + new
 
 
+#: SET [SESSION] max_sp_recursion_depth = n, in a SET's text without spaces, lower case.
+_RECURSION_DEPTH = re.compile(r"max_sp_recursion_depth=(\d+)")
 #: SET PERSIST / PERSIST_ONLY, which outlive the server's restart (effects/mysql_server.py).
 _PERSIST = re.compile(r"^\s*SET\s+PERSIST", re.I)
 
@@ -2477,6 +2482,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             session.foreign_key_checks = False
         elif "foreign_key_checks=1" in text or "foreign_key_checks=on" in text:
             session.foreign_key_checks = True
+        if depth := _RECURSION_DEPTH.search(text):
+            session.sp_recursion_depth = int(depth.group(1))
         b.act("set", {"text": sql})
     elif isinstance(expr, exp.Command):
         _command(b, sql)
