@@ -120,3 +120,34 @@ def test_flush_tables_with_read_lock_blocks_writes_on_mariadb(mariadb) -> None:
         assert blocked.returncode == 1 and "1205" in blocked.stderr, blocked.stderr
     finally:
         holder.wait(timeout=30)
+
+
+#: MySQL's SET @@PERSIST.name / @@PERSIST_ONLY.name, the other spelling of SET PERSIST.
+PERSIST_VARIABLES = ["SET @@PERSIST.max_connections = 500",
+                     "SET @@persist_only.innodb_log_file_size = 1",
+                     "SET @@SESSION.sql_mode = '', @@PERSIST.max_connections = 500"]
+
+
+@pytest.mark.parametrize("sql", PERSIST_VARIABLES)
+def test_set_at_at_persist_is_a_server_statement_on_mysql(lint_change, sql: str) -> None:
+    findings = lint_change(sql + ";").all_findings
+    assert [(f.rule, f.span.line) for f in findings] == [("mysql-server-statement", 1)]
+
+
+@pytest.mark.parametrize("sql", [*PERSIST_VARIABLES, "SET @@PERSIST.key_buffer_size = 8388608"])
+def test_set_at_at_persist_is_refused_on_mariadb(sql: str) -> None:
+    (problem,) = parse_mysql(sql + ";", "mariadb").problems
+    assert sql[problem.span.column - 1:].upper().startswith("@@PERSIST")
+    assert "MariaDB has no persisted settings" in problem.message
+    assert ("1229" if "key_buffer" in sql else "1272") in problem.message
+
+
+def test_set_at_at_persist_on_mariadb(mariadb) -> None:
+    """Checked on the server: MariaDB reads `@@PERSIST.name` as a structured variable (a key
+    cache's) and refuses it, with the error the parse-error quotes."""
+    from lockwise.parse.mysql_server_syntax import mariadb_persist_error
+
+    for sql in [*PERSIST_VARIABLES, "SET @@PERSIST.key_buffer_size = 8388608"]:
+        refused = mariadb.run(sql, "mysql")
+        code, text = mariadb_persist_error(sql)
+        assert f"ERROR {code}" in refused.stderr and text in refused.stderr, refused.stderr
