@@ -2407,8 +2407,9 @@ def _deprecated_table(b: _Builder, table: str) -> str:
 
 #: SET [SESSION] max_sp_recursion_depth = n, in a SET's text without spaces, lower case.
 _RECURSION_DEPTH = re.compile(r"max_sp_recursion_depth=(\d+)")
-#: SET PERSIST / PERSIST_ONLY, which outlive the server's restart (effects/mysql_server.py).
-_PERSIST = re.compile(r"^\s*SET\s+PERSIST", re.I)
+#: SET PERSIST / PERSIST_ONLY (or @@PERSIST.name), which outlive the server's restart
+#: (effects/mysql_server.py).
+_PERSIST = re.compile(r"^\s*SET\s+(?:PERSIST|.*?@@PERSIST)", re.I | re.S)
 
 
 def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:

@@ -3,14 +3,15 @@
 The other server's parser refuses them (error 1064), so a migration written for one stops at
 them on the other, as at any syntax error: each is a parse-error at the word to change, which
 is where the other server stops (MariaDB checked on 10.11; SET PERSIST is the exception, which
-MariaDB reads as a variable named PERSIST and stops after it). MySQL's side is its 8.4
-manual's: "LOCK INSTANCE FOR BACKUP and UNLOCK INSTANCE Statements", "SET Syntax for Variable
-Assignment" (PERSIST), "RESET PERSIST Statement", "CLONE Statement", "INSTALL COMPONENT
-Statement", "RESTART Statement", "ALTER INSTANCE Statement", "Resource Group Management
-Statements", "CREATE UNDO TABLESPACE Statement", "IMPORT TABLE Statement", "START
+MariaDB reads as a variable named PERSIST and stops after it; and `SET @@PERSIST.name`, which
+it reads as a structured variable's component and refuses when the SET runs, error 1272).
+MySQL's side is its 8.4 manual's: "LOCK INSTANCE FOR BACKUP and UNLOCK INSTANCE Statements",
+"SET Syntax for Variable Assignment" (PERSIST), "RESET PERSIST Statement", "CLONE Statement",
+"INSTALL COMPONENT Statement", "RESTART Statement", "ALTER INSTANCE Statement", "Resource Group
+Management Statements", "CREATE UNDO TABLESPACE Statement", "IMPORT TABLE Statement", "START
 GROUP_REPLICATION Statement", "CHANGE REPLICATION SOURCE TO Statement", "CHANGE REPLICATION
-FILTER Statement", "RESET BINARY LOGS AND GTIDS Statement"; none of BACKUP, INSTALL SONAME
-or SHUTDOWN's options is in it. MariaDB's: its knowledge base, "BACKUP STAGE", "BACKUP LOCK",
+FILTER Statement", "RESET BINARY LOGS AND GTIDS Statement"; none of BACKUP, INSTALL SONAME or
+SHUTDOWN's options is in it. MariaDB's: its knowledge base, "BACKUP STAGE", "BACKUP LOCK",
 "INSTALL SONAME", "SHUTDOWN" (WAIT FOR ALL REPLICAS | SLAVES, 10.4).
 """
 
@@ -67,11 +68,41 @@ _REFUSED = {
 }
 
 
+#: MySQL's other spelling of SET PERSIST: a SET whose assignments include `@@PERSIST.name` or
+#: `@@PERSIST_ONLY.name` (MySQL 8.4 manual, 15.7.6.1 "SET Syntax for Variable Assignment").
+PERSIST_VARIABLE = re.compile(r"@@(?P<scope>PERSIST(?:_ONLY)?)\s*\.\s*`?(?P<name>\w+)", re.I)
+#: MariaDB's key cache variables: `@@PERSIST.name` names one of its structured variables
+#: (a key cache named PERSIST), which SET sets only as GLOBAL.
+_KEY_CACHE_VARIABLES = frozenset({
+    "key_buffer_size", "key_cache_block_size", "key_cache_division_limit",
+    "key_cache_age_threshold", "key_cache_file_hash_size", "key_cache_segments"})
+
+
+def mariadb_persist_error(body: str) -> tuple[int, str] | None:
+    """How MariaDB refuses the SET `body` that assigns `@@PERSIST.name` (None for another
+    statement): it reads the name as a structured variable's component and refuses it, error
+    1272, or 1229 for a key cache's variable (checked on 10.11)."""
+    found = PERSIST_VARIABLE.search(body) if re.match(r"\s*SET\b", body, re.I) else None
+    if found is None:
+        return None
+    name = found.group("name")
+    if name.lower() in _KEY_CACHE_VARIABLES:
+        return 1229, f"Variable '{name}' is a GLOBAL variable and should be set with SET GLOBAL"
+    return 1272, (f"Variable '{name}' is not a variable component (can't be used as "
+                  "XXXX.variable_name)")
+
+
 def other_servers_statement(body: str, dialect: str) -> tuple[str, int, int] | None:
     """The statement `body` as `dialect`'s server refuses it when only the other server has
     it, as (message, offset of the word to change, its length); None for another."""
     pattern, whys = _REFUSED.get(dialect, _REFUSED["mysql"])
     found = pattern.match(body)
+    if found is None and dialect == "mariadb" and (
+            refused := mariadb_persist_error(body)) is not None:
+        at = PERSIST_VARIABLE.search(body)
+        return (f'error {refused[0]} at "{at.group(0)}": {refused[1]} (MySQL\'s SET PERSIST; '
+                "MariaDB has no persisted settings: it reads its option files only)",
+                at.start(), len(at.group(0)))
     if found is None:
         return None
     i, word = next((int(name[2:]), text) for name, text in found.groupdict().items()
