@@ -47,6 +47,11 @@ _ONLY: dict[str, list[tuple[str, str]]] = {
          "replicate_do_db and the other filters as variables"),
         (r"RESET\s+(?P<at>BINARY)\s+LOGS\s+AND\s+GTIDS\b",
          "MySQL 8.4's RESET BINARY LOGS AND GTIDS; MariaDB writes RESET MASTER"),
+        (r"SHOW\s+(?P<at>REPLICAS)\b",
+         "MySQL's SHOW REPLICAS; MariaDB writes SHOW SLAVE HOSTS or SHOW REPLICA HOSTS"),
+        (r"SHOW\s+BINARY\s+(?P<at>LOG)\s+STATUS\b",
+         "MySQL 8.2's SHOW BINARY LOG STATUS; MariaDB writes SHOW MASTER STATUS or SHOW BINLOG "
+         "STATUS"),
     ],
     "mariadb": [
         (r"(?P<at>BACKUP)\s+(?:STAGE|LOCK|UNLOCK)\b",
@@ -90,6 +95,81 @@ def mariadb_persist_error(body: str) -> tuple[int, str] | None:
         return 1229, f"Variable '{name}' is a GLOBAL variable and should be set with SET GLOBAL"
     return 1272, (f"Variable '{name}' is not a variable component (can't be used as "
                   "XXXX.variable_name)")
+
+
+#: MySQL's replication statements that only some of its versions have: a pattern whose group
+#: `at` is the word a version without it stops at, the statement, the first version that has
+#: it (None: every one) and the first that does not (None: every later one), and what to
+#: write instead there. MySQL 8.4.0 removed the MASTER / SLAVE ones (MySQL 8.4 release notes,
+#: 8.4.0, "SQL statements removed"); their REPLICA / SOURCE / BINARY LOG spellings arrived in
+#: 8.0.22 (START, STOP, RESET REPLICA, SHOW REPLICA STATUS, SHOW REPLICAS: the 8.0 manual's
+#: "START SLAVE Statement" and siblings: "From MySQL 8.0.22, START SLAVE is deprecated"),
+#: 8.0.23 (CHANGE REPLICATION SOURCE TO) and 8.2.0 (RESET BINARY LOGS AND GTIDS, SHOW BINARY
+#: LOG STATUS).
+_NEW = (8, 4, 0)
+_MYSQL_VERSIONS: list[tuple[re.Pattern, str, tuple | None, tuple | None, str]] = [
+    (re.compile(pattern, re.I), statement, since, until, instead)
+    for pattern, statement, since, until, instead in [
+        (r"\s*RESET\s+(?P<at>MASTER)\b", "RESET MASTER", None, _NEW,
+         "RESET BINARY LOGS AND GTIDS"),
+        (r"\s*SHOW\s+(?P<at>MASTER)\s+STATUS\b", "SHOW MASTER STATUS", None, _NEW,
+         "SHOW BINARY LOG STATUS"),
+        (r"\s*SHOW\s+(?P<at>MASTER)\s+LOGS\b", "SHOW MASTER LOGS", None, _NEW,
+         "SHOW BINARY LOGS"),
+        (r"\s*PURGE\s+(?P<at>MASTER)\s+LOGS\b", "PURGE MASTER LOGS", None, _NEW,
+         "PURGE BINARY LOGS"),
+        (r"\s*CHANGE\s+(?P<at>MASTER)\b", "CHANGE MASTER TO", None, _NEW,
+         "CHANGE REPLICATION SOURCE TO"),
+        (r"\s*START\s+(?P<at>SLAVE)\b", "START SLAVE", None, _NEW, "START REPLICA"),
+        (r"\s*STOP\s+(?P<at>SLAVE)\b", "STOP SLAVE", None, _NEW, "STOP REPLICA"),
+        (r"\s*RESET\s+(?P<at>SLAVE)\b", "RESET SLAVE", None, _NEW, "RESET REPLICA"),
+        (r"\s*SHOW\s+(?P<at>SLAVE)\s+STATUS\b", "SHOW SLAVE STATUS", None, _NEW,
+         "SHOW REPLICA STATUS"),
+        (r"\s*SHOW\s+(?P<at>SLAVE)\s+HOSTS\b", "SHOW SLAVE HOSTS", None, _NEW,
+         "SHOW REPLICAS"),
+        (r"\s*RESET\s+(?P<at>BINARY)\s+LOGS\s+AND\s+GTIDS\b", "RESET BINARY LOGS AND GTIDS",
+         (8, 2, 0), None, "RESET MASTER"),
+        (r"\s*SHOW\s+BINARY\s+(?P<at>LOG)\s+STATUS\b", "SHOW BINARY LOG STATUS", (8, 2, 0),
+         None, "SHOW MASTER STATUS"),
+        (r"\s*CHANGE\s+REPLICATION\s+(?P<at>SOURCE)\b", "CHANGE REPLICATION SOURCE TO",
+         (8, 0, 23), None, "CHANGE MASTER TO"),
+        (r"\s*START\s+(?P<at>REPLICA)\b", "START REPLICA", (8, 0, 22), None, "START SLAVE"),
+        (r"\s*STOP\s+(?P<at>REPLICA)\b", "STOP REPLICA", (8, 0, 22), None, "STOP SLAVE"),
+        (r"\s*RESET\s+(?P<at>REPLICA)\b", "RESET REPLICA", (8, 0, 22), None, "RESET SLAVE"),
+        (r"\s*SHOW\s+(?P<at>REPLICA)\s+STATUS\b", "SHOW REPLICA STATUS", (8, 0, 22), None,
+         "SHOW SLAVE STATUS"),
+        (r"\s*SHOW\s+(?P<at>REPLICAS)\b", "SHOW REPLICAS", (8, 0, 22), None,
+         "SHOW SLAVE HOSTS"),
+    ]]
+#: The first version that has each of the newer statements.
+_SINCE = {statement: since for _, statement, since, _, _ in _MYSQL_VERSIONS if since}
+#: The first words of those statements: any other statement is not looked at further.
+_REPLICATION_WORDS = re.compile(r"\s*(?:RESET|SHOW|PURGE|CHANGE|START|STOP)\b", re.I)
+
+
+def mysql_version_statement(body: str, version: tuple[int, ...]
+                            ) -> tuple[str, int, int] | None:
+    """The replication statement `body` as MySQL `version` refuses it when that version does
+    not have it (error 1064), as (message, offset of the word it stops at, its length); None
+    for another statement."""
+    if not _REPLICATION_WORDS.match(body):
+        return None
+    version = (*version, 0, 0)[:3]  # 8.4 is 8.4.0
+    for pattern, statement, since, until, instead in _MYSQL_VERSIONS:
+        if (found := pattern.match(body)) is None:
+            continue
+        if since is not None and version < since:
+            why = (f"{statement} arrived in MySQL {'.'.join(map(str, since))}; before it, "
+                   f"write {instead}")
+        elif until is not None and version >= until:
+            since_instead = _SINCE.get(instead)
+            why = f"MySQL {'.'.join(map(str, until))} removed {statement}; write {instead}" + (
+                f" (MySQL {'.'.join(map(str, since_instead))} on)" if since_instead else "")
+        else:
+            return None
+        word = found.group("at")
+        return f'syntax error at or near "{word}" ({why})', found.start("at"), len(word)
+    return None
 
 
 def other_servers_statement(body: str, dialect: str) -> tuple[str, int, int] | None:
