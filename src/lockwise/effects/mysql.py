@@ -2405,6 +2405,10 @@ def _deprecated_table(b: _Builder, table: str) -> str:
     return prefix + new
 
 
+#: The stored routines a CREATE / DROP names, whose action is `create_<kind>` / `drop_<kind>`
+#: as for any other object (sqlglot's kind, lower case): listed so that the fact names
+#: (scripts/gen_fact_names.py) know `create_procedure` and `drop_procedure`.
+_ROUTINE_KINDS = {"PROCEDURE": "procedure", "FUNCTION": "function"}
 #: SET [SESSION] max_sp_recursion_depth = n, in a SET's text without spaces, lower case.
 _RECURSION_DEPTH = re.compile(r"max_sp_recursion_depth=(\d+)")
 #: SET PERSIST / PERSIST_ONLY (or @@PERSIST.name), which outlive the server's restart
@@ -2434,7 +2438,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                                    bool(expr.args.get("unique")))
             b.alter(table, [(op, {"name": _name(index)})], sql)
         else:
-            b.act(f"create_{kind.lower() or 'other'}", {})
+            b.act(f"create_{_ROUTINE_KINDS.get(kind) or kind.lower() or 'other'}", {})
     elif isinstance(expr, exp.Drop):
         kind = (expr.args.get("kind") or "").upper()
         if kind == "TABLE" and expr.args.get("temporary"):
@@ -2457,7 +2461,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             table = table or (_clean(match.group(1)) if match else "")
             b.alter(table, [("drop_index", {"name": _name(_dropped_tables(expr)[0])})], sql)
         else:
-            b.act(f"drop_{kind.lower() or 'other'}", {"name": _name(expr.this)})
+            b.act(f"drop_{_ROUTINE_KINDS.get(kind) or kind.lower() or 'other'}",
+                  {"name": _name(expr.this)})
     elif isinstance(expr, exp.TruncateTable):
         for t in expr.expressions:
             table = _table_name(t)
