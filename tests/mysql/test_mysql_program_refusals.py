@@ -161,3 +161,11 @@ def test_the_servers_refusals_on_mariadb(mariadb) -> None:
         word = "UNLOCK" if "UNLOCK" in create else "LOCK"
         assert "ERROR 1314" in refused.stderr and \
             f"{word} is not allowed in stored procedures" in refused.stderr, refused.stderr
+
+
+def test_alter_event_rename_to_moves_the_name() -> None:
+    first = PROGRAMS["event"].format(name="purge")
+    renamed = "ALTER EVENT purge ON SCHEDULE EVERY 2 DAY RENAME TO purge_old DO SELECT 2;"
+    (_, _, again, taken) = _history(first, renamed, first,
+                                    PROGRAMS["event"].format(name="purge_old"))
+    assert _found(again) == [] and _found(taken) == [("mysql-program-exists", 1)]
