@@ -2820,7 +2820,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         # CREATE [OR REPLACE] PROCEDURE / FUNCTION: its body runs at each CALL (each statement
         # that calls the function), in a later migration too; a trigger's or event's name
         # is taken
-        programs.remember(catalog, program, _clean)
+        programs.remember(catalog, program, tree["sqlglot"]["sql"], _clean)
     elif programs.forget(catalog, tree["sqlglot"]["sql"]):
         return
     if isinstance(expr, exp.Command) and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) \

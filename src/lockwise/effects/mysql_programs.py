@@ -36,6 +36,10 @@ _DROP = re.compile(rf"\s*DROP\s+(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)\s+(?:
                    rf"(?P<name>{_PART}(?:\s*\.\s*{_PART})?)\s*$", re.I)
 
 
+#: ALTER EVENT's RENAME TO clause (MySQL 8.4 manual, 15.1.3 "ALTER EVENT Statement").
+_RENAME_TO = re.compile(rf"\bRENAME\s+TO\s+(?P<name>{_PART}(?:\s*\.\s*{_PART})?)", re.I)
+
+
 def program_key(kind: str, name: str) -> str:
     """A program's name (as written) as CREATE, DROP and CALL all key it: unquoted, without
     its database, in lower case but for a trigger's."""
@@ -74,15 +78,20 @@ def _described(program: dict) -> str:
     return f"{program['kind']} {program_key(program['kind'], program['name'])}"
 
 
-def remember(catalog, program: dict, table_key) -> None:
-    """The catalog after the statement defining `program` ran: CREATE [OR REPLACE] keeps it
-    under its name (IF NOT EXISTS only when the name is free); `table_key` keys a trigger's
-    table as the catalog does."""
+def remember(catalog, program: dict, sql: str, table_key) -> None:
+    """The catalog after the statement `sql` defining `program` ran: CREATE [OR REPLACE]
+    keeps it under its name (IF NOT EXISTS only when the name is free), ALTER EVENT ...
+    RENAME TO moves it; `table_key` keys a trigger's table as the catalog does."""
     kind = program["kind"]
-    if kind not in NAMESPACES or program["create"] == "alter":
+    if kind not in NAMESPACES:
         return
     programs = getattr(catalog, NAMESPACES[kind])
     key = program_key(kind, program["name"])
+    if program["create"] == "alter":
+        clauses = re.split(r"\bDO\b", sql, maxsplit=1, flags=re.I)[0]  # (its body follows)
+        if (renamed := _RENAME_TO.search(clauses)) and key in programs:
+            programs[program_key(kind, renamed.group("name"))] = programs.pop(key)
+        return
     if program["create"] == "if_not_exists" and key in programs:
         return  # skipped with a note: the old program stays
     programs[key] = {**program, "table": table_key(program["table"])} if kind == "trigger" \
