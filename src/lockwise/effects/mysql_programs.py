@@ -66,9 +66,12 @@ def act_refusals(b, program: dict, catalog) -> None:
     name = program_key(kind, program["name"])
     qualified = ".".join(part.strip("`") for part in re.split(r"\s*\.\s*", program["name"]))
     b.act("mysql_program_exists", {
-        "kind": kind, "name": name, "program": _described(program), "error_code": code,
-        "server_error": text.format(name=name, qualified=qualified if "." in qualified
-                                    else f"<database>.{name}")})
+        "kind": kind, "keyword": kind.upper(), "name": name, "program": _described(program),
+        "error_code": code,
+        # (the server names it as this statement writes it)
+        "server_error": text.format(name=(written := routine_key(program["name"], fold=False)),
+                                    qualified=qualified if "." in qualified
+                                    else f"<database>.{written}")})
 
 
 def _described(program: dict) -> str:
