@@ -57,9 +57,14 @@ def refused_note(effect: Effect) -> str:
 def work_done(effect: Effect) -> Effect:
     """`effect` as the reports list its work: without locks, rewrites and scans when
     PostgreSQL refuses the statement (`statement_refusal`)."""
-    if not statement_refusal(effect):
-        return effect
-    return replace(effect, locks={}, rewrites=frozenset(), scans={})
+    return refused_work(effect)[1]
+
+
+def refused_work(effect: Effect) -> tuple[str, Effect]:
+    """`statement_refusal(effect)` and `work_done(effect)` together, the refusal looked up
+    once (the JSON report prints both for each statement)."""
+    name = statement_refusal(effect)
+    return name, replace(effect, locks={}, rewrites=frozenset(), scans={}) if name else effect
 
 
 def _refusal_of(action: Action) -> str:
