@@ -800,3 +800,29 @@ def test_select_and_ignore_list_the_rule_files_once(monkeypatch: pytest.MonkeyPa
         assert "index-without-concurrently" in result.output
         assert "drop-table" not in result.output
         assert listed == [()]
+
+
+class _CountedGets(dict):
+    gets = 0
+
+    def get(self, *args: object) -> object:
+        type(self).gets += 1
+        return super().get(*args)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.sampled_from(
+    ("table", "column", "in_do_block", "refused_by", "name_taken", "needs_using",
+     "refused_not_null", "unavailable_syntax")), st.sampled_from((None, "", 0, "x", True))))
+def test_an_action_without_a_refusal_fact_is_not_asked_for_each(facts: dict) -> None:
+    # Every action of every statement is asked whether it says a refusal (lint, the graph, the
+    # reports): one naming none of the refusal facts is answered from its keys alone.
+    from lockwise.core.types import Action, Effect
+    from lockwise.effects.refused import REFUSAL_FACTS, refusal
+
+    _CountedGets.gets = 0
+    counted = _CountedGets(facts)
+    said = next((name for name in REFUSAL_FACTS if facts.get(name)), "")
+    assert refusal(Effect((Action("alter_table", counted),), {})) == said
+    if not set(facts) & set(REFUSAL_FACTS):
+        assert _CountedGets.gets == 0
