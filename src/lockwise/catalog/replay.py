@@ -46,6 +46,7 @@ from lockwise.effects.nodes import (
     drop_object_names,
     expression_uses,
     generation_expression,
+    index_expressions,
     nextval_sequence,
     not_null_columns,
     object_name,
@@ -2532,7 +2533,7 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
     attnames = _index_column_names(params)
     idxname = stmt.get("idxname") or default_index_name(catalog, stmt)
     where = stmt.get("whereClause")
-    expressions = [where, [p.get("expr") for p in params]]
+    expressions = index_expressions(stmt)
     return Index(f"{table.split('.', 1)[0]}.{idxname}", table, cols,
                  unique=bool(stmt.get("unique")),
                  reads=columns_read(expressions), uses=expression_uses(expressions),

@@ -485,10 +485,12 @@ def lint(
         rule_tags: dict[str, tuple[str, ...]] = {}  # what an override's `select` may name
         if select or ignore or cfg.overrides:
             from lockwise.graph.model import CONFLICT_TITLES
-            from lockwise.rules.loader import load_rules, rule_names
+            from lockwise.rules.loader import load_rules, one_listing, rule_names
             from lockwise.rules.loader import rule_tags as tags_of
 
-            loaded = load_rules(tuple(rules_dir or ()))
+            # The catalog lint reads (no examples, the files listed once for the command).
+            ctx.with_resource(one_listing())
+            loaded = load_rules(tuple(rules_dir or ()), examples=False)
             rule_tags = tags_of(loaded)
             ids, tags = rule_names(loaded)
             cfg.check_rule_names(ids, tags, CONFLICT_TITLES)

@@ -57,13 +57,22 @@ def refused_note(effect: Effect) -> str:
 def work_done(effect: Effect) -> Effect:
     """`effect` as the reports list its work: without locks, rewrites and scans when
     PostgreSQL refuses the statement (`statement_refusal`)."""
-    if not statement_refusal(effect):
-        return effect
-    return replace(effect, locks={}, rewrites=frozenset(), scans={})
+    return refused_work(effect)[1]
+
+
+def refused_work(effect: Effect) -> tuple[str, Effect]:
+    """`statement_refusal(effect)` and `work_done(effect)` together, the refusal looked up
+    once (the JSON report prints both for each statement)."""
+    name = statement_refusal(effect)
+    return name, replace(effect, locks={}, rewrites=frozenset(), scans={}) if name else effect
 
 
 def _refusal_of(action: Action) -> str:
     facts = action.facts
+    # Asked of every action of every statement (lint, the graph, the reports), and nearly
+    # none names a refusal fact: one C pass over the keys, before the ordered look.
+    if facts.keys().isdisjoint(REFUSAL_FACTS):
+        return ""
     return next((name for name in REFUSAL_FACTS if facts.get(name)), "")
 
 
