@@ -103,19 +103,17 @@ def test_a_forced_plain_layout_gives_the_same_ids(schema: Path) -> None:
     assert [m["id"] for m in doc["migrations"]] == TEMPORAL_IDS
 
 
-@pytest.mark.parametrize("command", ["apply", "status"])
-def test_the_executor_names_a_version_folder_of_several_files(schema: Path, tmp_path: Path,
-                                                               command: str) -> None:
-    """`lockwise apply` records one migration per version, so it cannot run the parts of
-    one version as temporal's tool does; it said only "version v1.1 is used twice", as of
-    two files claiming one version, which these are not."""
-    result = CliRunner().invoke(app, [command, str(schema / "temporal" / "versioned"),
+def test_the_executor_runs_a_version_folder_as_one_migration(schema: Path,
+                                                             tmp_path: Path) -> None:
+    """A version of several files is one migration to `lockwise apply` (it exited 2, saying
+    it records one migration per version): with no server, the only error is the missing
+    database (tests/executor/test_executor_version_folders.py runs them)."""
+    result = CliRunner().invoke(app, ["apply", str(schema / "temporal" / "versioned"),
                                       "--dsn", f"host={tmp_path / 'no-server'} dbname=x"])
     assert result.exit_code == 2
     assert "is used twice" not in result.stderr
-    assert (f"{schema / 'temporal' / 'versioned' / 'v1.1'}: version v1.1 is one folder of 2 "
-            "files (cluster_metadata.sql, queue.sql)") in result.stderr
-    assert "records one migration per version" in result.stderr
+    assert "one migration per version" not in result.stderr
+    assert "database error" in result.stderr or "connect" in result.stderr, result.stderr
 
 
 # --- manifest.json: the order of a version's files -------------------------------------------
