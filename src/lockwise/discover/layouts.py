@@ -17,7 +17,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
 from lockwise.discover.manifest import MANIFEST, Warned
-from lockwise.discover.versions import names_folder, version_key
+from lockwise.discover.versions import version_folder_runs, version_key
 from lockwise.parse.source import (
     InputError,
     decode_sql,
@@ -567,26 +567,13 @@ def _read_plain(directory: Path) -> list[Migration]:
     return _in_manifest_order(out)
 
 
-def _version_parts(migrations: list[Migration]) -> list[list[Migration]]:
-    """`migrations` (in order) cut into runs of the files of one version folder."""
-    runs: list[list[Migration]] = []
-    for m in migrations:
-        if runs and runs[-1][0].path.parent == m.path.parent and \
-                runs[-1][0].version == m.version:
-            runs[-1].append(m)
-        else:
-            runs.append([m])
-    return runs
-
-
 def _manifests(migrations: list[Migration]) -> Iterator[tuple[list[Migration], list[str],
                                                               Warned | None]]:
     """Each version folder of several files with a manifest.json (temporal's), its files in
     name order, their names in the order the manifest gives, and its warning."""
-    for run in _version_parts(migrations):
+    for run in version_folder_runs(migrations):
         folder = run[0].path.parent
-        if len(run) > 1 and _has_file(str(folder), MANIFEST) and \
-                names_folder(run[0].version, folder):
+        if len(run) > 1 and _has_file(str(folder), MANIFEST):
             from lockwise.discover.manifest import manifest_order
 
             yield (run, *manifest_order(folder, [m.path.name for m in run]))
