@@ -15,7 +15,8 @@ def test_apply_runs_the_characters_the_encoding_means(pg_db: str, tmp_path: Path
     folder = tmp_path / "m"
     folder.mkdir()
     (folder / "001_names.sql").write_bytes(
-        b"\\encoding LATIN1\nCREATE TABLE names (v text);\nINSERT INTO names VALUES ('\xe9t\xe9');\n")
+        b"\\encoding LATIN1\nCREATE TABLE names (v text);\n"
+        b"INSERT INTO names VALUES ('\xe9t\xe9');\n")
     applied = lockwise(pg_db, "apply", str(folder))
     assert applied.returncode == 0, applied
     assert query(pg_db, "SELECT v FROM names") == [("été",)]
