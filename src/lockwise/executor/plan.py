@@ -209,10 +209,19 @@ def psql_settings_skipped(parsed: Any) -> list[tuple[Span, str]]:
     """Where `parsed` holds a psql meta-command that only sets psql's own behaviour
     (`\\set ON_ERROR_STOP on`, `\\timing`, `\\echo`), and the note saying it is skipped: it
     changes nothing the server runs, so apply, verify and trace all pass over it alike."""
-    return [(s.span, f"`{s.text}` only sets psql's own behaviour, not what the server runs: "
-                     "skipped (lockwise stops at a migration's first error, as psql with "
-                     "ON_ERROR_STOP does)")
-            for s in parsed.skipped if _changes_nothing_run(s)]
+    return [(s.span, _skipped_note(s.text)) for s in parsed.skipped if _changes_nothing_run(s)]
+
+
+def _skipped_note(text: str) -> str:
+    words = text[1:].split()
+    if len(words) > 1 and words[0] == "encoding":
+        # The file was read by it (parse/psql_encoding.py): the server gets the characters
+        # psql would send, in UTF-8.
+        return (f"`{text}`: the file's text after it was read as that encoding, as psql sends "
+                "it; lockwise sends the same characters in UTF-8 (the session's "
+                "client_encoding stays UTF8)")
+    return (f"`{text}` only sets psql's own behaviour, not what the server runs: skipped "
+            "(lockwise stops at a migration's first error, as psql with ON_ERROR_STOP does)")
 
 
 #: psql variables whose `\set` does change what runs: AUTOCOMMIT off opens transactions the
