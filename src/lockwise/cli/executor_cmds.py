@@ -208,15 +208,19 @@ def _check_gate_rules(rules_dirs: tuple[Path, ...], config: Config | None,
     found by the gate, a missing folder came after the connection, and a misspelt rule in
     `select` gated with no rule of it. Exits 2 on a problem. `configured`: the folders are
     the config's `rules_dir` (no `--rules-dir` given)."""
-    from lockwise.graph.model import CONFLICT_TITLES
-    from lockwise.rules.loader import check_configured_rule_dirs, load_rules, rule_names
+    from lockwise.rules.loader import (
+        check_config_rule_names,
+        check_configured_rule_dirs,
+        load_rules,
+    )
 
     try:
         if configured and config is not None:  # `rules_dir` of the config: its error says so
             check_configured_rule_dirs(config, rules_dirs)
-        ids, tags = rule_names(load_rules(rules_dirs))
         if config is not None:
-            config.check_rule_names(ids, tags, CONFLICT_TITLES)
+            check_config_rule_names(config, rules_dirs)
+        else:
+            load_rules(rules_dirs)  # a broken rule file is an error before connecting
     except InputError as exc:
         fail_input(exc)
 
