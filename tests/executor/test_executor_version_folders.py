@@ -96,3 +96,18 @@ def test_a_version_with_a_file_that_cannot_run_in_a_transaction(pg_db: str,
     assert applied.returncode == 0, applied
     assert query(pg_db, "SELECT count(*) FROM pg_indexes WHERE indexname = 't_id'") == [(1,)]
     assert [r["version"] for r in history(pg_db)] == ["v1.0", "v1.1"]
+
+
+def test_a_file_added_to_an_applied_version_is_that_version_changed(pg_db: str,
+                                                                    tmp_path: Path) -> None:
+    """v1.0 applied as one file (recorded under its name), then given a second file: the
+    version changed; it said "applied as base, the file is now : another migration took the
+    version?", naming nothing."""
+    versioned = _tree(tmp_path)
+    assert lockwise(pg_db, "apply", str(versioned)).returncode == 0
+    (versioned / "v1.0" / "more.sql").write_text("CREATE TABLE more (id int);\n")
+    (versioned / "v1.0" / "manifest.json").write_text(_manifest("1.0", "base.sql", "more.sql"))
+    status = lockwise(pg_db, "status", str(versioned))
+    assert status.returncode == 1 and "v1.0  changed" in status.stdout, status
+    assert "another migration" not in status.stdout
+    assert "the file is now :" not in status.stdout
