@@ -455,7 +455,7 @@ def test_repair_refuses_mark_applied_with_undo_baseline(tmp_path: Path) -> None:
     assert "cannot connect" not in result.stderr
 
 
-# --- fourth sweep (docs/robustness.md): version folders, psql \encoding, configs -------------
+# --- third sweep (docs/robustness.md): version folders, psql \encoding, configs -------------
 
 @pytest.mark.parametrize("command", [["graph"], ["fix"]])
 def test_an_unknown_rule_in_the_config_s_ignore_is_the_config_s_error(tmp_path: Path,
