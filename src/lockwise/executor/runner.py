@@ -30,6 +30,8 @@ from lockwise.executor.history import (
     KIND_ROLLBACK,
     HistoryTable,
 )
+from lockwise.executor.parts import line_label
+from lockwise.executor.parts import position as file_position
 from lockwise.executor.plan import Plan, PlannedStatement, build_plans, down_plan, resume_point
 from lockwise.executor.state import (
     APPLIED,
@@ -533,14 +535,16 @@ def _gate(plans: list[Plan], options: ExecOptions, console: Console) -> int:
                          f"--allow {options.allow.label}")
             for f in plan.report.all_findings if plan.report else []:
                 if f.safety > options.allow:
-                    where = f"{f.path}:{f.span.line}:{f.span.column}" if f.span else str(f.path)
+                    where = file_position(plan.migration, f.path, f.span.line, f.span.column) \
+                        if f.span else str(f.path)
                     console.warn(f"  {where}: {f.rule} [{f.safety.label}] {f.message}")
         elif plan.refused_statements:
             # It would fail on the server: a failed run to repair, and in a migration run
             # statement by statement the work before it committed. No --allow lets that in.
             code = EXIT_FAILED
             s = plan.refused_statements[0]
-            console.warn(f"lockwise: refused: {plan.path}:{s.line}:{s.column}: PostgreSQL "
+            at = file_position(plan.migration, plan.path, s.line, s.column)
+            console.warn(f"lockwise: refused: {at}: PostgreSQL "
                          f"refuses statement {s.index + 1} ({s.refused}): the migration would "
                          "fail there, whatever --allow")
     if code:
@@ -575,7 +579,8 @@ def _print_plan(plans: list[Plan], options: ExecOptions, console: Console, dsn: 
                 timing = f", estimated {s.estimated_seconds:.1f}s"
                 if s.lock_seconds is not None and s.locks:
                     timing += f" (lock held {s.lock_seconds:.1f}s)"
-            console.say(f"   statement {s.index + 1} (line {s.line}) [{s.safety.label}]"
+            console.say(f"   statement {s.index + 1} ({line_label(plan.migration, s.line)}) "
+                        f"[{s.safety.label}]"
                         f"{' locks: ' + locks if locks else ''}{timing}")
             for line in s.sql.splitlines():
                 console.say(f"     {line}")
@@ -1195,7 +1200,7 @@ def _failure_position(plan: Plan, stmt: PlannedStatement, exc: BaseException) ->
             line, column = line + newlines, len(before) - before.rfind("\n")
         else:
             column += len(before)
-    return f"{plan.path}:{line}:{column}"
+    return file_position(plan.migration, plan.path, line, column)
 
 
 def _failed_where(plan: Plan, stmt, step: _Step, committed: int) -> str:

@@ -211,14 +211,35 @@ def _strip_delimiters(
         region_start = match.end()
         if delimiter != ";":
             stop = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-            pos = text.find(delimiter, region_start, stop)
-            while pos != -1:
+            for pos in _delimiters(text, delimiter, region_start, stop):
                 chars[pos:pos + len(delimiter)] = " " * len(delimiter)
                 cuts.append(pos)
-                pos = text.find(delimiter, pos + len(delimiter), stop)
     if delimiter != ";":
         regions.append((region_start, len(text)))
     return "".join(chars), skipped, regions, cuts
+
+
+def _delimiters(text: str, delimiter: str, start: int, stop: int) -> Iterator[int]:
+    """Where `delimiter` ends a statement in text[start:stop], as the mysql client finds it:
+    not inside a quoted string or identifier, nor a comment (`-- `, `#`, `/* */`). Checked
+    with MariaDB's client: `SELECT 'a$$b'` inside a `DELIMITER $$` body is the body's."""
+    pos = start
+    while pos < stop:
+        char = text[pos]
+        if text.startswith(delimiter, pos):
+            yield pos
+            pos += len(delimiter)
+        elif char in "'\"`":
+            pos = _after_quoted(text, pos)
+        elif char == "#" or (text.startswith("--", pos) and text[pos + 2:pos + 3] in
+                             (" ", "\t", "\n", "")):
+            end = text.find("\n", pos, stop)
+            pos = stop if end == -1 else end
+        elif text.startswith("/*", pos):
+            end = text.find("*/", pos + 2, stop)
+            pos = stop if end == -1 else end + 2
+        else:
+            pos += 1
 
 
 #: What opens an executable comment: `/*!` (MySQL and MariaDB) or `/*M!` (MariaDB only),
