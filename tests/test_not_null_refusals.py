@@ -108,3 +108,20 @@ def test_a_refused_drop_not_null_of_a_key_column_leaves_it_not_null() -> None:
     report, catalog = _lint("ALTER TABLE t ALTER COLUMN id DROP NOT NULL;", 15)
     assert statement_refusal(report.statements[0].effect) == "refused_not_null"
     assert catalog.tables["public.t"].columns["id"].not_null
+
+
+
+@pytest.mark.parametrize(("pg_version", "stays"), [(15, True), (18, False)])
+def test_drop_constraint_if_exists_of_a_not_null_name_before_18_leaves_it_not_null(
+        pg_version: int, stays: bool) -> None:
+    """15.18: `DROP CONSTRAINT IF EXISTS t_c_not_null` notices that no such constraint
+    exists and does nothing, the column stays NOT NULL; on 18.6 it drops the NOT NULL (both
+    checked by hand). The statements after it are judged on that: SET NOT NULL of a column
+    NOT NULL already reads no row."""
+    report, catalog = _lint("ALTER TABLE t DROP CONSTRAINT IF EXISTS t_c_not_null;\n"
+                            "ALTER TABLE t ALTER COLUMN c SET NOT NULL;", pg_version)
+    assert not statement_refusal(report.statements[0].effect)
+    assert bool(report.statements[1].effect.scans) is not stays
+    assert ("set-not-null" in {f.rule for f in report.statements[1].findings}) is not stays
+    report, catalog = _lint("ALTER TABLE t DROP CONSTRAINT IF EXISTS t_c_not_null;", pg_version)
+    assert catalog.tables["public.t"].columns["c"].not_null is stays
