@@ -1194,7 +1194,10 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             dropped = t.constraints.pop(colname, None)
             # Constraint names are unique on a table: a CHECK or key of this name is the one
             # dropped, and a NOT NULL that PostgreSQL would have named so was named otherwise.
-            if dropped is None and (nn := not_null_column(t, colname)) is not None:
+            # Before 18 no constraint has that name: IF EXISTS only notices (without it the
+            # statement is refused and not replayed).
+            if dropped is None and catalog.not_null_constraints and \
+                    (nn := not_null_column(t, colname)) is not None:
                 _drop_not_null(catalog, t, nn.name, inh)
             if dropped is None or dropped.kind == "check":
                 if inh:
