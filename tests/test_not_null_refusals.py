@@ -125,3 +125,17 @@ def test_drop_constraint_if_exists_of_a_not_null_name_before_18_leaves_it_not_nu
     assert ("set-not-null" in {f.rule for f in report.statements[1].findings}) is not stays
     report, catalog = _lint("ALTER TABLE t DROP CONSTRAINT IF EXISTS t_c_not_null;", pg_version)
     assert catalog.tables["public.t"].columns["c"].not_null is stays
+
+
+@pytest.mark.parametrize(("pg_version", "kept"), [(15, False), (18, True)])
+def test_a_child_of_two_not_null_parents_keeps_it_from_18_only(pg_version: int,
+                                                                kept: bool) -> None:
+    """15.18 drops the child's NOT NULL with the first parent's (checked by hand), 18.6 keeps
+    it while the other parent has it (tests/test_catalog_replay.py compares with 18.6)."""
+    catalog = Catalog()
+    lint_migrations([migration_from_text(
+        "CREATE TABLE p1 (c int NOT NULL); CREATE TABLE p2 (c int NOT NULL);\n"
+        "CREATE TABLE ch () INHERITS (p1, p2);\n"
+        "ALTER TABLE p1 ALTER COLUMN c DROP NOT NULL;", "0001_tree.sql")],
+        LintOptions(pg_version=pg_version, pg_version_stated=True), catalog)
+    assert catalog.tables["public.ch"].columns["c"].not_null is kept

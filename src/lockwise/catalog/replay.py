@@ -1332,9 +1332,22 @@ def _drop_not_null(catalog: Catalog, t: Table, column: str, inh: bool) -> None:
             child = catalog.tables.get(name)
             changed = child.columns.get(column) if child is not None else None
             if changed is not None and changed.not_null and (
-                    child.partition_of or changed.inherited or changed.not_null_from_parent):
+                    child.partition_of or changed.inherited or changed.not_null_from_parent) \
+                    and not _not_null_from_another_parent(catalog, child, column):
                 _drop_own_not_null(changed)
                 todo.append(child)
+
+
+def _not_null_from_another_parent(catalog: Catalog, child: Table, column: str) -> bool:
+    """Whether an inheritance parent of `child` still passes it a NOT NULL on `column`: from
+    PostgreSQL 18 the child's NOT NULL constraint counts its parents, and goes only with the
+    last (checked on 18.6; 15.18 drops it with the first parent's, as the replay does for a
+    version before 18 stated)."""
+    if not catalog.not_null_constraints or child.partition_of:
+        return False
+    return any((above := parent.columns.get(column)) is not None and above.not_null
+               and not above.not_null_no_inherit
+               for parent in filter(None, map(catalog.tables.get, child.inherits)))
 
 
 def _drop_own_not_null(changed: Column | None) -> bool:
