@@ -30,6 +30,7 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.partitions import partitioned_constraint_sql
 from lockwise.effects.postgres.attach import child_not_null_facts
+from lockwise.effects.postgres.constraint_refusals import alter_constraint_refused
 from lockwise.effects.postgres.builder import (
     NO_TABLE,
     Builder,
@@ -506,6 +507,7 @@ def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                                                   inherit=not alter.get("noinherit"))
     b.alters.add(f"constraint:{table}.{name}")
     b.act("alter_table_other", base, inheritance, not_a_not_null(b, table, name, alter),
+          alter_constraint_refused(b, table, alter),
           subcommand="alterconstraint", constraint=name,
           constraint_type=con.kind if con else "", enforces_foreign_key=enforces_foreign_key,
           foreign_key_sql=foreign_key_sql(con, table, base.get("qualified", False))
