@@ -1894,3 +1894,22 @@ def test_a_refused_statement_creates_nothing_in_the_graph(tmp_path: Path, key: s
         ("3_drop.sql", "DROP INDEX events_id_key;\n")))
     made = graph.edges.get(("2_key", "3_drop"), {}).get("created-by")
     assert made == (None if refused else ["index:public.events_id_key"]), graph.edges
+
+
+@pytest.mark.parametrize("drop", [
+    "BEGIN;\nCREATE TEMP TABLE x (id int) ON COMMIT DROP;\nCOMMIT;\nDROP TABLE x;\n",
+    # Outside a transaction block the temporary table goes with its own statement.
+    "CREATE TEMP TABLE x (id int) ON COMMIT DROP;\nDROP TABLE x;\n",
+])
+def test_a_temporary_table_dropped_on_commit_is_gone_for_the_statements_after(
+        tmp_path: Path, drop: str) -> None:
+    """As lint's replay has it (tests/test_temporary_tables.py): once its transaction ended,
+    `x` is the permanent table again, which the DROP drops; the ALTER after it fails."""
+    (tmp_path / "migrations").mkdir()
+    graph = build_graph(history(
+        tmp_path / "migrations", ("1_x.sql", "CREATE TABLE x (id int, y int);\n"),
+        ("2_drop.sql", "-- lockwise: no-transaction\n" + drop),
+        ("3_alter.sql", "ALTER TABLE x ADD COLUMN z int;\n")))
+    assert [(c.kind, c.object, c.locations[0].migration) for c in graph.conflicts] == \
+        [("missing-object", "table:public.x", "2_drop")]
+    assert ("1_x", "3_alter") not in graph.edges
