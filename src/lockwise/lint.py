@@ -12,7 +12,7 @@ from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement, end_session, end_transaction
+from lockwise.catalog.replay import apply_statement, end_session, end_statement
 from lockwise.catalog.search_path import PathInForce
 from lockwise.core.code_store import keep_compiled
 from lockwise.core.types import (
@@ -475,9 +475,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                     migration_findings += judge.judge(
                         parse_error_facts(base, TOO_DEEP), stmt.span, None)
                 _track_new_objects(ctx, effect)
-            if catalog.commit_drops and (session.ended_transactions != ended
-                                         or not session.in_transaction):
-                end_transaction(catalog)  # its ON COMMIT DROP tables go
+            end_statement(catalog, session, ended)  # its ON COMMIT DROP tables may go
             if judged:
                 if fk_added_by:
                     _follow_renames(effect, fk_added_by)

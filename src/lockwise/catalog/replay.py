@@ -66,6 +66,7 @@ from lockwise.effects.nodes import (
 from lockwise.effects.volatility import default_regclass_constants
 
 if TYPE_CHECKING:
+    from lockwise.effects.session import Session
     # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
     from lockwise.catalog.objects import DomainCheck, QueryRule
 
@@ -1617,6 +1618,16 @@ def end_transaction(catalog: Catalog) -> None:
         if name in catalog.tables:  # (not already gone with an earlier one)
             _drop_relations(catalog, name, cascade=True)
     catalog.commit_drops = False
+
+
+def end_statement(catalog: Catalog, session: Session, ended_before: int) -> None:
+    """After a statement `session` followed (`Session.after`) and the replay applied: its
+    transaction's ON COMMIT DROP tables go when it ended one (COMMIT, ROLLBACK) or ran
+    outside a transaction block, as its own transaction. `ended_before`:
+    `session.ended_transactions` before the statement. For lint's replay and the graph's."""
+    if catalog.commit_drops and (session.ended_transactions != ended_before
+                                 or not session.in_transaction):
+        end_transaction(catalog)
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
