@@ -40,6 +40,7 @@ def _rules(stmt) -> set[str]:
     (WIDEN, "SELECT widen();"),
     (WIDEN_P, "CALL widen_p();"),
     (WIDEN, "DO $$ BEGIN PERFORM widen(); END $$;"),
+    (WIDEN_P, "DO $$ BEGIN CALL widen_p(); END $$;"),
 ])
 def test_a_called_routines_statements_are_judged_at_the_call(create: str, call: str) -> None:
     reports, catalog = _lint(create + call)
@@ -47,7 +48,8 @@ def test_a_called_routines_statements_are_judged_at_the_call(create: str, call: 
     assert "column-type-change-rewrites" not in _rules(created)  # creating it runs nothing
     assert called.effect.locks.get("public.t") == LockMode.ACCESS_EXCLUSIVE
     finding = next(f for f in called.findings if f.rule == "column-type-change-rewrites")
-    assert finding.span == called.span  # at the call: the body is elsewhere
+    # At the call (a DO block's PERFORM, on its line): the body is elsewhere.
+    assert finding.span.line == called.statement.span.line
     assert "widen" in finding.message
     # The replay follows the body: the column is bigint for what comes next.
     assert catalog.tables["public.t"].columns["c"].type_name == "int8"

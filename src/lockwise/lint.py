@@ -231,6 +231,8 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
         instead = render_instead(
             rule.instead_for(facts.get("set_local_applies"), facts.get("dialect")), facts)
     message = render(rule.message_for(facts.get("dialect")), facts)
+    if routines := facts.get("routines_run"):  # run by a routine the statement calls
+        message = f"{message} (in {', called in '.join(routines)}, which this statement runs)"
     if stand_ins:
         if statement is not None:
             stand_ins = as_spelled_in(stand_ins, statement[0].sql)

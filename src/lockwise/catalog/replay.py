@@ -23,6 +23,13 @@ from lockwise.catalog.model import (
     renamed_relation,
 )
 from lockwise.catalog.query_columns import result_columns, result_names
+from lockwise.catalog.routines import (
+    CALLING_KINDS,
+    MAX_DEPTH,
+    called_routines,
+    forget_routine,
+    keep_routine,
+)
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
 from lockwise.catalog.updatable import (
@@ -66,9 +73,9 @@ from lockwise.effects.nodes import (
 from lockwise.effects.volatility import default_regclass_constants
 
 if TYPE_CHECKING:
-    from lockwise.effects.session import Session
     # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
     from lockwise.catalog.objects import DomainCheck, QueryRule
+    from lockwise.effects.session import Session
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
              "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude"}
@@ -602,9 +609,16 @@ def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
     with DDL, the tables it names; with dynamic SQL (EXECUTE), every table ("*"). One that
     only reads and writes rows (lemmy checks and backfills data in them), or names a table in
     a message, changes none."""
-    from lockwise.parse.plpgsql import do_block_code, dynamic_formats, fully_read
+    from lockwise.parse.plpgsql import do_block_code
 
-    body, language = do_block_code(stmt)
+    return code_reshapes(catalog, *do_block_code(stmt))
+
+
+def code_reshapes(catalog: Catalog, body: str, language: str) -> set[str]:
+    """`do_block_reshapes` of code `body` in `language`: a DO block's, or a PL/pgSQL
+    routine's whole CREATE statement (`parse.plpgsql` reads either)."""
+    from lockwise.parse.plpgsql import dynamic_formats, fully_read
+
     if language == "plpgsql" and fully_read(body):
         return set()
     code = f"{body} {language}".lower()
@@ -2166,6 +2180,7 @@ def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
     schema, bare = old.split(".", 1)
     new_bare = new_name or bare
     new = f"{new_schema or schema}.{new_bare}"
+    forget_routine(catalog, old, new)
     for table, name in catalog.triggers_calling(names[-1].lower(), old):
         trigger = table.triggers[name]
         table.triggers[name] = replace(trigger, function=new_bare.lower(),
@@ -2758,6 +2773,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype == "OBJECT_RULE" and len(names) > 1:
             _name_rule(catalog, object_name(names[:-1]), names[-1], None)
         elif rtype in _ROUTINE_KINDS:
+            forget_routine(catalog, name)
             if stmt.get("behavior") == "DROP_CASCADE":  # what calls it goes with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     del table.triggers[trigger]
@@ -3074,6 +3090,7 @@ def _create_function(catalog: Catalog, stmt: dict) -> None:
             value = unwrap(body.get("arg"))[1].get("sval", "volatile")
             volatility = {"immutable": "i", "stable": "s"}.get(value, "v")
     catalog.functions[name] = volatility
+    keep_routine(catalog, stmt, _replayed_sql)
 
 
 def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
@@ -3353,3 +3370,27 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _own_sequence(catalog, range_var(body.get("sequence"))[0], sequence_owner(body))
     elif kind == "CreateExtensionStmt" and body.get("extname"):
         catalog.extensions |= {body["extname"]}
+    if catalog.plpgsql_routines and kind in CALLING_KINDS:
+        _run_routines(catalog, kind, body, migration_id)
+
+
+#: The routines whose bodies the replay is following, innermost last (`_run_routines`).
+_running: list[str] = []
+
+
+def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) -> None:
+    """The PL/pgSQL routines a statement calls change the schema as their statements would,
+    as a DO block's do (`_do_block`), a routine already being followed not again, and no
+    deeper than `routines.MAX_DEPTH`."""
+    for name, sql, _ in called_routines(catalog, kind, body):
+        if name in _running or len(_running) >= MAX_DEPTH:
+            continue
+        _running.append(name)
+        try:
+            from lockwise.parse.plpgsql import embedded_statements
+
+            for embedded in embedded_statements(sql):
+                apply_statement(catalog, embedded.tree, migration_id)
+            catalog.unsure.update(code_reshapes(catalog, sql, "plpgsql"))
+        finally:
+            _running.pop()

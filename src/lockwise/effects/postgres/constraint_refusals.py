@@ -11,10 +11,11 @@ from lockwise.effects.postgres.builder import Builder
 
 def alter_constraint_refused(b: Builder, table: str, alter: dict) -> dict:
     """The refusal of ALTER CONSTRAINT `alter` on `table`, as the server checks in order: a
-    name `table` has no constraint of ("does not exist"; before 18, stated, a NOT NULL's name
-    too: it is no constraint there, said on a guessed version only where 18 refuses too), then from 18 ENFORCED / NOT ENFORCED of what is no
-    foreign key, then DEFERRABLE / NOT DEFERRABLE of what is no foreign key. Said of a table
-    whose every constraint the catalog knows; {} when it runs."""
+    name `table` has no constraint of ("does not exist"; before 18 a NOT NULL's name too: it
+    is no constraint there, said on a guessed version only where 18 refuses too), then from
+    18 ENFORCED / NOT ENFORCED of what is no foreign key, then DEFERRABLE / NOT DEFERRABLE of
+    what is no foreign key. Said of a table whose every constraint the catalog knows; {}
+    when it runs."""
     known = b.ctx.catalog.fully_known(table)
     name = alter.get("conname", "")
     if known is None or not name:

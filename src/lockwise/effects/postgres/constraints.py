@@ -30,7 +30,6 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.partitions import partitioned_constraint_sql
 from lockwise.effects.postgres.attach import child_not_null_facts
-from lockwise.effects.postgres.constraint_refusals import alter_constraint_refused
 from lockwise.effects.postgres.builder import (
     NO_TABLE,
     Builder,
@@ -56,6 +55,7 @@ from lockwise.effects.postgres.columns import (
     refused_in_add,
     refused_with_only,
 )
+from lockwise.effects.postgres.constraint_refusals import alter_constraint_refused
 from lockwise.effects.postgres.not_null_refusals import (
     key_column_refused,
     no_such_constraint_before_18,
