@@ -91,3 +91,42 @@ def test_recursive_routines_are_expanded_a_bounded_number_of_times() -> None:
     called = reports[-1].statements[-1]
     assert called.effect.locks.get("public.t") == LockMode.ACCESS_EXCLUSIVE
     assert len(called.effect.actions) < 20
+
+
+@pytest.mark.postgres
+def test_the_call_holds_the_locks_the_body_takes_on_the_server(pg_db: str) -> None:
+    """18.6: creating the function locks nothing of `t`; `SELECT widen()` holds ACCESS
+    EXCLUSIVE on it until the transaction ends, and changes the column."""
+    import psycopg
+
+    reports, catalog = _lint(WIDEN + "SELECT widen();")
+    called = reports[-1].statements[-1]
+    with psycopg.connect(pg_db) as conn:
+        conn.execute(SETUP + WIDEN)
+        conn.commit()
+        conn.execute("SELECT widen()")
+        held = {mode for (mode,) in conn.execute(
+            "SELECT mode FROM pg_locks WHERE relation = 't'::regclass "
+            "AND pid = pg_backend_pid()").fetchall()}
+        conn.commit()
+        (type_name,) = conn.execute("SELECT atttypid::regtype::text FROM pg_attribute WHERE "
+                                    "attrelid = 't'::regclass AND attname = 'c'").fetchone()
+    assert "AccessExclusiveLock" in held
+    assert called.effect.locks["public.t"] == LockMode.ACCESS_EXCLUSIVE
+    assert (type_name, catalog.tables["public.t"].columns["c"].type_name) == ("bigint", "int8")
+
+
+@pytest.mark.postgres
+def test_a_procedure_that_commits_is_called_outside_a_transaction_block(pg_db: str) -> None:
+    """18.6 refuses `CALL p()` inside BEGIN when p commits ("invalid transaction
+    termination"): the CALL is not transactional, as a DO block that commits is not."""
+    import psycopg
+
+    create = "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$;\n"
+    reports, _ = _lint(create + "CALL p();")
+    with psycopg.connect(pg_db) as conn:
+        conn.execute(create)
+        conn.commit()
+        with pytest.raises(psycopg.errors.InvalidTransactionTermination):
+            conn.execute("CALL p()")
+    assert not reports[-1].statements[-1].effect.transactional
