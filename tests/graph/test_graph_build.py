@@ -1913,3 +1913,32 @@ def test_a_temporary_table_dropped_on_commit_is_gone_for_the_statements_after(
     assert [(c.kind, c.object, c.locations[0].migration) for c in graph.conflicts] == \
         [("missing-object", "table:public.x", "2_drop")]
     assert ("1_x", "3_alter") not in graph.edges
+
+
+@pytest.mark.parametrize(("tool", "dropped"), [
+    ("sqlx", False),  # `-- no-transaction`: still one string, one implicit transaction
+    ("plain", True),  # psql -f: each statement its own transaction
+])
+def test_the_graph_ends_transactions_where_lint_does(tmp_path: Path, tool: str,
+                                                    dropped: bool) -> None:
+    """Whether `DROP TABLE x` drops the ON COMMIT DROP temporary table or the permanent one
+    depends on the transactions the tool runs the migration in, which the graph takes as
+    lint does (`lint.starts_in_transaction`); lint's replay is the reference."""
+    from lockwise.catalog.model import Catalog
+    from lockwise.lint import LintOptions, lint_migrations
+
+    if tool == "sqlx":
+        (tmp_path / "Cargo.toml").write_text('[dependencies]\nsqlx = "0.8"\n')
+    (tmp_path / "migrations").mkdir()
+    header = "-- no-transaction\n" if tool == "sqlx" else "-- lockwise: no-transaction\n"
+    migrations = history(
+        tmp_path / "migrations", ("1_x.sql", "CREATE TABLE x (id int, y int);\n"),
+        ("2_drop.sql", header + "CREATE TEMP TABLE x (id int) ON COMMIT DROP;\n"
+                                "DROP TABLE x;\n"),
+        ("3_alter.sql", "ALTER TABLE x ADD COLUMN z int;\n"))
+    assert migrations[1].layout == tool
+    catalog = Catalog()
+    lint_migrations(migrations[:2], LintOptions(), catalog)
+    assert ("public.x" not in catalog.tables) is dropped
+    graph = build_graph(migrations)
+    assert bool([c for c in graph.conflicts if c.kind == "missing-object"]) is dropped
