@@ -459,7 +459,7 @@ class _Builder:
         # Popped in order, so each statement is let go once replayed: a pg_dump-sized
         # migration then never holds every parse tree.
         statements.reverse()
-        session = _replay_session(m, m.up_sql)
+        session = _replay_session(m, m.up_sql, [stmt for stmt, _ in statements])
         with PathInForce(self.catalog) as path:
             while statements:
                 stmt, effect = statements.pop()
@@ -1297,7 +1297,7 @@ class _Builder:
             _drops_relations_cascade(t) for t in trees) else None
         complete = set(self.full_tables)
         copied = set(forked)
-        session = _replay_session(m, m.down_sql or "")
+        session = _replay_session(m, m.down_sql or "", parsed.statements)
         # What a view reads is worth finding (a walk of its query) only for a later statement
         # that reads it; the signatures compared do not, nor does anything once the check ends.
         read_later = [session is not None] * len(trees)
@@ -1425,18 +1425,19 @@ class _DownCheck:
 _ON_COMMIT_DROP = lazy_compile(r"on\s+commit\s+drop")
 
 
-def _replay_session(m: Migration, sql: str) -> Session | None:
-    """A session to follow what `sql` (`m`'s up or down) does as lint's does: the search_path
-    it sets, and the transactions that end its ON COMMIT DROP tables (`end_statement`); None
-    when its text names neither, the common case, which then costs a scan or two (of the
-    lower-cased text: a case-blind regex search was about 15 times slower)."""
+def _replay_session(m: Migration, sql: str, statements: list[Statement]) -> Session | None:
+    """A session to follow what `sql` (`m`'s up or down, parsed as `statements`) does as
+    lint's does: the search_path it sets, and the transactions that end its ON COMMIT DROP
+    tables (`end_statement`), starting in one where lint's does; None when its text names
+    neither, the common case, which then costs a scan or two (of the lower-cased text: a
+    case-blind regex search was about 15 times slower)."""
     lower = sql.lower()
     if "search_path" not in lower and ("commit" not in lower or
                                        _ON_COMMIT_DROP.search(lower) is None):
         return None
-    from lockwise.lint import tool_transaction
+    from lockwise.lint import LintOptions, starts_in_transaction
 
-    return Session(implicit_transaction=not m.no_transaction and tool_transaction(m.layout))
+    return Session(implicit_transaction=starts_in_transaction(m, LintOptions(), statements))
 
 
 def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]] | None, tree: dict,
