@@ -36,3 +36,16 @@ def server_refuses(uri: str, setup: str, sql: str, errors: tuple[type, ...]) -> 
         except errors:
             return True
     return False
+
+
+def server_message(uri: str, setup: str, sql: str) -> str:
+    """The server's message when, after `setup`, it refuses `sql`; "" when `sql` runs."""
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute(setup)
+        try:
+            conn.execute(sql)
+        except psycopg.Error as exc:
+            return exc.diag.message_primary or ""
+    return ""

@@ -20,11 +20,13 @@ from lockwise.core.types import Action, Effect
 #: then), an INSERT ... ON CONFLICT into a table with INSERT or UPDATE rules
 #: (`on_conflict_refused_by`: the rewriter refuses it whatever the rows, disabled rules
 #: included), a NOT NULL change the server refuses whatever the rows (`refused_not_null`:
-#: of a primary-key column; before 18, of a NOT NULL by its constraint name, said only then).
+#: of a primary-key column; before 18, of a NOT NULL by its constraint name, said only then),
+#: an ALTER CONSTRAINT the server refuses whatever the rows (`refused_constraint_change`: a
+#: name with no constraint, DEFERRABLE or ENFORCED of no foreign key).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
                  "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
-                 "refused_not_null")
+                 "refused_not_null", "refused_constraint_change")
 
 
 def refusal(effect: Effect) -> str:

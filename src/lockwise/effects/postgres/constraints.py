@@ -55,6 +55,7 @@ from lockwise.effects.postgres.columns import (
     refused_in_add,
     refused_with_only,
 )
+from lockwise.effects.postgres.constraint_refusals import alter_constraint_refused
 from lockwise.effects.postgres.not_null_refusals import (
     key_column_refused,
     no_such_constraint_before_18,
@@ -506,6 +507,7 @@ def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                                                   inherit=not alter.get("noinherit"))
     b.alters.add(f"constraint:{table}.{name}")
     b.act("alter_table_other", base, inheritance, not_a_not_null(b, table, name, alter),
+          alter_constraint_refused(b, table, alter),
           subcommand="alterconstraint", constraint=name,
           constraint_type=con.kind if con else "", enforces_foreign_key=enforces_foreign_key,
           foreign_key_sql=foreign_key_sql(con, table, base.get("qualified", False))
