@@ -17,6 +17,7 @@ from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.effects.refused import statement_refusal
 from lockwise.lint import LintOptions, lint_migrations
+from server_helpers import server_message
 
 SETUP = ("CREATE TABLE t (id int PRIMARY KEY, c int NOT NULL, d int CHECK (d > 0), e int);\n"
          "CREATE TABLE u (a int, b int, PRIMARY KEY (a, b));\n"
@@ -56,16 +57,7 @@ SERVER_CASES = [
 @pytest.mark.postgres
 @pytest.mark.parametrize("sql", SERVER_CASES)
 def test_not_null_refusals_match_the_server(pg_db: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SETUP)
-        try:
-            conn.execute(sql)
-            message = ""
-        except psycopg.Error as exc:
-            message = exc.diag.message_primary or ""
-    assert _refusal_text(sql) == message
+    assert _refusal_text(sql) == server_message(pg_db, SETUP, sql)
 
 
 def test_the_refusals_are_said_on_18() -> None:
