@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from effect_helpers import server_message
 from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.effects.refused import statement_refusal
 from lockwise.lint import LintOptions, lint_migrations
+from server_helpers import server_message
 
 SETUP = ("CREATE TABLE t (id int PRIMARY KEY, c int NOT NULL, d int CONSTRAINT t_d_check "
          "CHECK (d > 0), e int);\n"

@@ -410,7 +410,6 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             [s.tree for s in parsed.statements])
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
-            "migration_no_transaction": migration.no_transaction,
             "statement_count": len(parsed.statements),
             # (the cost tracker's, with stats: a table it knows is small; see cost.hook)
             "scan_is_brief": False}

@@ -1930,7 +1930,6 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
     b.act("mysql_lock_tables", {
         **written,
         "tables": tuple(b.table_facts(t)["table"] for t, _, _ in locked),
-        "lock_kinds": tuple(kind + " CONCURRENT" * concurrent for _, kind, concurrent in locked),
         # A table created earlier in this migration is empty and unknown to the application:
         # locking it while it is filled (a dump's CREATE TABLE; LOCK TABLES; INSERT) blocks no one.
         "blocks_existing_table": bool(blocking),

@@ -410,6 +410,8 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
     `select`, `ignore` and per-path `overrides` choose the rules, as for `lockwise lint`."""
     from lockwise.effects.refused import statement_refusal
     from lockwise.lint import LintOptions, lint_migrations
+    from lockwise.rules.engine import reports_refusal
+    from lockwise.rules.loader import load_rules
 
     plans = {m.id: plan_sql(m, m.up_sql, m.path, pg_version) for m in pending}
     to_lint = []
@@ -431,6 +433,8 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
     # The pending migrations run one after another in this run: a table one creates is new
     # (empty, unknown to the application) for the later ones. Not one an applied one created.
     reports = lint_migrations(to_lint, options, one_run=frozenset(plans))
+    refusal_rules = frozenset(r.id for r in load_rules(rules_dirs, examples=False)
+                              if reports_refusal(r))
     if config is not None and config.overrides:
         from lockwise.config import apply_overrides
 
@@ -440,10 +444,11 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
         plan.report = report
         for planned, stmt_report in zip(plan.statements, report.statements, strict=False):
             planned.safety = stmt_report.safety
-            # A refusal the migration waived (its rule ignored) is the user's word that the
-            # statement runs: planned as one that does.
-            planned.refused = statement_refusal(stmt_report.effect) \
-                if stmt_report.findings else ""
+            # Refused when a refusal rule reports it: a refusal the migration waived (its rule
+            # ignored) is the user's word that the statement runs, planned as one that does,
+            # whatever other rules say of the statement.
+            planned.refused = statement_refusal(stmt_report.effect) if any(
+                f.rule in refusal_rules for f in stmt_report.findings) else ""
             planned.locks = {} if planned.refused else dict(stmt_report.effect.locks)
             planned.estimated_seconds = stmt_report.estimated_seconds
             planned.lock_seconds = None if planned.refused else stmt_report.lock_seconds

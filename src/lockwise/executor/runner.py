@@ -516,15 +516,20 @@ def _live_stats(dsn: str, console: Console) -> object | None:
         return None
 
 
+def _say_notes_and_problems(plan: Plan, console: Console) -> bool:
+    """Say `plan`'s notes and the problems that keep it from running; whether it has any."""
+    for note in plan.notes:
+        console.warn(f"lockwise: note: {note}")
+    for problem in plan.problems:
+        console.warn(f"lockwise: error: {problem}")
+    return bool(plan.problems)
+
+
 def _gate(plans: list[Plan], options: ExecOptions, console: Console) -> int:
     """0 when every plan may run; else the exit code, after saying why."""
     code = 0
     for plan in plans:
-        for note in plan.notes:
-            console.warn(f"lockwise: note: {note}")
-        if plan.problems:
-            for problem in plan.problems:
-                console.warn(f"lockwise: error: {problem}")
+        if _say_notes_and_problems(plan, console):
             code = EXIT_INPUT
     if code:
         return code
@@ -1352,11 +1357,7 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         plans = []
         for v in targets:
             plan = down_plan(v.migration, pg_version)
-            for note in plan.notes:
-                console.warn(f"lockwise: note: {note}")
-            if plan.problems:
-                for problem in plan.problems:
-                    console.warn(f"lockwise: error: {problem}")
+            if _say_notes_and_problems(plan, console):
                 raise ExecutorError("refusing to roll back: a down file cannot be run",
                                     EXIT_INPUT)
             plans.append((v, plan))

@@ -245,7 +245,7 @@ def alter_index(b: Builder, stmt: dict, index: str) -> None:
             # An index made ON ONLY becomes valid once each partition has a valid part.
             missing = missing_index_parts(b.ctx.catalog, index, child) \
                 if idx is not None and not idx.valid else []
-            b.act("attach_index_partition", index=index, index_known=idx is not None,
+            b.act("attach_index_partition", index=index,
                   index_valid_after=idx is not None and not missing,
                   partitions_without_index=tuple(missing),
                   partitions_without_index_text=", ".join(missing))
