@@ -826,3 +826,36 @@ def test_an_action_without_a_refusal_fact_is_not_asked_for_each(facts: dict) -> 
     assert refusal(Effect((Action("alter_table", counted),), {})) == said
     if not set(facts) & set(REFUSAL_FACTS):
         assert _CountedGets.gets == 0
+
+
+def test_a_statement_is_searched_for_routine_calls_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The effect model runs the PL/pgSQL routines a statement calls, then the catalog replay
+    # follows them: the statement is searched for its function calls once, not by each.
+    import sys
+
+    import lockwise.catalog.routines as routines
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    walk = routines.walk
+    searched: list[dict] = []  # (kept alive: their ids stay theirs)
+
+    def counting(node: object):
+        if sys._getframe(1).f_code.co_name in ("called_routines", "<listcomp>", "_calls"):
+            searched.append(node)  # type: ignore[arg-type]
+        yield from walk(node)
+
+    monkeypatch.setattr(routines, "walk", counting)
+    sql = ("CREATE TABLE t (a int);\n"
+           "CREATE FUNCTION f(x int) RETURNS int LANGUAGE plpgsql AS $$\n"
+           "BEGIN ALTER TABLE t ADD COLUMN b int; RETURN x; END $$;\n"
+           "SELECT f(a) FROM t;\n"
+           "SELECT f(a) + lower('x')::int FROM t WHERE a > 0;\n"
+           "CREATE INDEX t_b ON t (b);\n")
+    reports = lint_migrations([migration_from_text(sql, "0001_m.sql")])
+    assert len(reports[0].statements) == 5
+    # Both calls are still followed: the effect model judges the body (routine_call) ...
+    assert [a.kind for s in reports[0].statements[2:4] for a in s.effect.actions
+            if a.kind == "routine_call"] == ["routine_call", "routine_call"]
+    assert len(searched) >= 2  # (... and the replay follows them: the SELECT once at least)
+    assert len({id(node) for node in searched}) == len(searched)
