@@ -10,7 +10,7 @@ its parameters declared, which a DO block around the body alone would not have.
 from __future__ import annotations
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import object_name, strings, unwrap, walk
+from lockwise.effects.nodes import NodeMemo, object_name, strings, unwrap, walk
 
 #: The statements that can call a routine: CALL, and the queries and DML whose expressions
 #: may call a function.
@@ -19,6 +19,10 @@ CALLING_KINDS = frozenset({"CallStmt", "SelectStmt", "InsertStmt", "UpdateStmt",
 #: How deep calls are followed: a routine that calls itself, or two that call each other,
 #: are expanded no deeper (PostgreSQL's own limit is the stack's).
 MAX_DEPTH = 3
+#: The name parts of each function a query or DML calls, by statement: the effect model runs
+#: the routines it calls, then the replay follows them, and each walked the whole query (a
+#: few percent of lint's time on lemmy+documenso, which create PL/pgSQL functions).
+_calls: NodeMemo[list[list[str]]] = NodeMemo()
 
 
 def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
@@ -55,11 +59,15 @@ def called_routines(catalog: Catalog, kind: str, body: dict
     the worst case)."""
     if not catalog.plpgsql_routines or kind not in CALLING_KINDS:
         return []
-    calls = [body.get("funccall") or {}] if kind == "CallStmt" else \
-        [node for node_kind, node in walk(body) if node_kind == "FuncCall"]
+    calls = [strings((body.get("funccall") or {}).get("funcname"))] if kind == "CallStmt" \
+        else _calls.get(body)
+    if calls is None:
+        calls = _calls.put(body, [strings(node.get("funcname")) for node_kind, node
+                                  in walk(body) if node_kind == "FuncCall"])
     found: dict[str, tuple[str, bool]] = {}
-    for call in calls:
-        name = object_name(strings(call.get("funcname")))
+    for names in calls:
+        # (qualified at each call: the name lists are the statement's, the search_path not)
+        name = object_name(names)
         if name in catalog.plpgsql_routines:
             found.setdefault(name, catalog.plpgsql_routines[name])
     return [(name, sql, procedure) for name, (sql, procedure) in found.items()]

@@ -6,8 +6,11 @@ import operator
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from enum import Enum
+from typing import Generic, TypeVar
 
 from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified
+
+T = TypeVar("T")
 
 #: Type aliases users write, folded to the names PostgreSQL stores in pg_type.
 TYPE_ALIASES = {
@@ -465,20 +468,36 @@ def index_expressions(stmt: dict) -> list:
             [unwrap(p)[1].get("expr") for p in stmt.get("indexParams") or ()]]
 
 
-#: The expressions `columns_read` read lately and their columns, by address. Each entry holds
-#: its node, so that `is` cannot match a different node at a reused address; cleared when
-#: full (a statement's expressions are asked about twice, close together).
-_columns_read_memo: dict[int, tuple[object, frozenset[str]]] = {}
+class NodeMemo(Generic[T]):
+    """What a walk found lately below parse tree nodes, by the node's address: the effect
+    model and then the catalog replay ask the same question of a statement's nodes, close
+    together. Each entry holds its node, so that `is` cannot match a different node at a
+    reused address; cleared when full (a few statements' worth)."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[object, T]] = {}
+
+    def get(self, node: object) -> T | None:
+        entry = self._entries.get(id(node))
+        return entry[1] if entry is not None and entry[0] is node else None
+
+    def put(self, node: object, found: T) -> T:
+        if len(self._entries) >= 64:
+            self._entries.clear()
+        self._entries[id(node)] = (node, found)
+        return found
+
+
+#: The expressions `columns_read` read lately and their columns.
+_columns_read_memo: NodeMemo[frozenset[str]] = NodeMemo()
 
 
 def _columns_read_once(node: object) -> frozenset[str]:
-    memo = _columns_read_memo.get(id(node))
-    if memo is not None and memo[0] is node:
-        return memo[1]
-    if len(_columns_read_memo) >= 64:
-        _columns_read_memo.clear()
-    read = frozenset(_columns_read_walk(node, None))
-    _columns_read_memo[id(node)] = (node, read)
+    read = _columns_read_memo.get(node)
+    if read is None:
+        read = _columns_read_memo.put(node, frozenset(_columns_read_walk(node, None)))
     return read
 
 
