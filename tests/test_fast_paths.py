@@ -859,3 +859,33 @@ def test_a_statement_is_searched_for_routine_calls_once(monkeypatch: pytest.Monk
             if a.kind == "routine_call"] == ["routine_call", "routine_call"]
     assert len(searched) >= 2  # (... and the replay follows them: the SELECT once at least)
     assert len({id(node) for node in searched}) == len(searched)
+
+
+def test_a_table_statement_without_a_string_constant_is_not_walked_for_bare_string_defaults(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A regclass column's bare string DEFAULT ('u') is a string constant, which only ' and $
+    # quote: a CREATE or ALTER TABLE whose text has neither is not walked for one.
+    import sys
+
+    import lockwise.effects.postgres.builder as builder
+    from lockwise.core.types import LockMode
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    walk = builder.walk
+    walked: list[int] = []
+
+    def counting(node: object):
+        if sys._getframe(1).f_code.co_name == "_bare_string_defaults":
+            walked.append(id(node))
+        yield from walk(node)
+
+    monkeypatch.setattr(builder, "walk", counting)
+    sql = ("CREATE TABLE u (id int DEFAULT 0);\n"
+           "CREATE TABLE t (r regclass DEFAULT 'u', n int DEFAULT 1);\n"
+           "ALTER TABLE t ALTER COLUMN n SET DEFAULT 2, ADD COLUMN m int DEFAULT 3;\n"
+           "ALTER TABLE t ALTER COLUMN r SET DEFAULT $$u$$;\n")
+    statements = lint_migrations([migration_from_text(sql, "0001_m.sql")])[0].statements
+    assert len(walked) == 2  # (the two statements that write a string)
+    for stmt in statements[1::2]:  # ... whose bare string defaults still name their table
+        assert stmt.effect.locks.get("public.u") == LockMode.ACCESS_SHARE
