@@ -224,8 +224,11 @@ def lock_stored_regclass_constants(b: Builder, kind: str, stmt: dict) -> None:
                   != "AT_AlterColumnType"]
     lock_regclass_names(b, regclass_constants(stored, b.ctx.statement_sql))
     sql = b.ctx.statement_sql
-    # (a keyword no escape spells: the statement has no DEFAULT unless its text says so)
-    if kind in ("CreateStmt", "AlterTableStmt") and (sql is None or "default" in sql.lower()):
+    # (a keyword no escape spells: the statement has no DEFAULT unless its text says so; and
+    # a bare string default is a string constant, which only ' and $ quote: '', E'', U&'',
+    # $$ $$. Three statements of four with a DEFAULT in the corpora write neither)
+    if kind in ("CreateStmt", "AlterTableStmt") and (sql is None or (
+            ("'" in sql or "$" in sql) and "default" in sql.lower())):
         lock_regclass_names(b, _bare_string_defaults(b.ctx.catalog, stmt, stored, sql))
 
 
