@@ -828,24 +828,32 @@ def test_an_action_without_a_refusal_fact_is_not_asked_for_each(facts: dict) -> 
         assert _CountedGets.gets == 0
 
 
+def _walks_started(monkeypatch: pytest.MonkeyPatch, module: object,
+                   callers: tuple[str, ...]) -> list[object]:
+    """The nodes `module`'s `walk` is started on by a function named in `callers`, filled
+    while the test runs (the nodes kept alive: their ids stay theirs)."""
+    import sys
+
+    walk = module.walk  # type: ignore[attr-defined]
+    started: list[object] = []
+
+    def counting(node: object):
+        if sys._getframe(1).f_code.co_name in callers:
+            started.append(node)
+        yield from walk(node)
+
+    monkeypatch.setattr(module, "walk", counting)
+    return started
+
+
 def test_a_statement_is_searched_for_routine_calls_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # The effect model runs the PL/pgSQL routines a statement calls, then the catalog replay
     # follows them: the statement is searched for its function calls once, not by each.
-    import sys
-
     import lockwise.catalog.routines as routines
     from lockwise.discover import migration_from_text
     from lockwise.lint import lint_migrations
 
-    walk = routines.walk
-    searched: list[dict] = []  # (kept alive: their ids stay theirs)
-
-    def counting(node: object):
-        if sys._getframe(1).f_code.co_name in ("called_routines", "<listcomp>", "_calls"):
-            searched.append(node)  # type: ignore[arg-type]
-        yield from walk(node)
-
-    monkeypatch.setattr(routines, "walk", counting)
+    searched = _walks_started(monkeypatch, routines, ("called_routines", "<listcomp>"))
     sql = ("CREATE TABLE t (a int);\n"
            "CREATE FUNCTION f(x int) RETURNS int LANGUAGE plpgsql AS $$\n"
            "BEGIN ALTER TABLE t ADD COLUMN b int; RETURN x; END $$;\n"
@@ -865,22 +873,12 @@ def test_a_table_statement_without_a_string_constant_is_not_walked_for_bare_stri
         monkeypatch: pytest.MonkeyPatch) -> None:
     # A regclass column's bare string DEFAULT ('u') is a string constant, which only ' and $
     # quote: a CREATE or ALTER TABLE whose text has neither is not walked for one.
-    import sys
-
     import lockwise.effects.postgres.builder as builder
     from lockwise.core.types import LockMode
     from lockwise.discover import migration_from_text
     from lockwise.lint import lint_migrations
 
-    walk = builder.walk
-    walked: list[int] = []
-
-    def counting(node: object):
-        if sys._getframe(1).f_code.co_name == "_bare_string_defaults":
-            walked.append(id(node))
-        yield from walk(node)
-
-    monkeypatch.setattr(builder, "walk", counting)
+    walked = _walks_started(monkeypatch, builder, ("_bare_string_defaults",))
     sql = ("CREATE TABLE u (id int DEFAULT 0);\n"
            "CREATE TABLE t (r regclass DEFAULT 'u', n int DEFAULT 1);\n"
            "ALTER TABLE t ALTER COLUMN n SET DEFAULT 2, ADD COLUMN m int DEFAULT 3;\n"
