@@ -736,37 +736,43 @@ def test_each_replay_job_loads_with_its_first_statement() -> None:
     assert out[2] == "lockwise.catalog.reach lockwise.catalog.do_blocks lockwise.catalog.user_types"
 
 
-#: Imported by `inspect` (which dataclasses and typer import) for reading source files, which
-#: a lint never does: bound, but not executed (`import lockwise` defers them).
-SOURCE_READING = ("linecache", "tokenize")
+#: Imported by `inspect` (which dataclasses and typer import) for reading source files, and by
+#: `pathlib` for Windows paths and glob patterns, none of which a lint does: bound, but not
+#: executed (`import lockwise` defers them).
+STDLIB_UNUSED = ("fnmatch", "linecache", "ntpath", "token", "tokenize")
 
 
-def test_a_lint_leaves_the_source_reading_modules_unexecuted(tmp_path: Path,
-                                                           bytecode: None) -> None:
+def test_a_lint_leaves_the_stdlib_it_never_uses_unexecuted(tmp_path: Path,
+                                                          bytecode: None) -> None:
     (tmp_path / "0001_add_column.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
     for args in (("--no-cache",), ()):
         run = probe(tmp_path, "lint", *args, "0001_add_column.sql")
         assert run["code"] == 0
-        assert loaded(run["unexecuted"], SOURCE_READING) == list(SOURCE_READING)
+        assert loaded(run["unexecuted"], STDLIB_UNUSED) == list(STDLIB_UNUSED)
 
 
 SOURCE_READ = """
 import sys, types
 import lockwise, traceback, tokenize
-print([type(sys.modules[m]) is types.ModuleType for m in ("linecache", "tokenize")])
+import ntpath
+from pathlib import Path
+names = ("fnmatch", "linecache", "ntpath", "token", "tokenize")
+print([type(sys.modules[m]) is types.ModuleType for m in names])
 try:
     1 / 0
 except ZeroDivisionError:
     print("    1 / 0" in traceback.format_exc().splitlines())  # the source line, read
 with tokenize.open(__file__) as handle:
     print(handle.readline().strip())
-print([type(sys.modules[m]) is types.ModuleType for m in ("linecache", "tokenize")])
+print(ntpath.join("db", "0001.sql"), Path("db/0001.sql").match("*.sql"))
+print([type(sys.modules[m]) is types.ModuleType for m in names])
 """
 
 
-def test_the_source_reading_modules_run_when_used(tmp_path: Path) -> None:
+def test_the_deferred_stdlib_modules_run_when_used(tmp_path: Path) -> None:
     script = tmp_path / "read_source.py"
     script.write_text(SOURCE_READ.lstrip())
     out = subprocess.run([sys.executable, str(script)], check=True, capture_output=True,
                          text=True).stdout.splitlines()
-    assert out == ["[False, False]", "True", "import sys, types", "[True, True]"]
+    assert out == ["[False, False, False, False, False]", "True", "import sys, types",
+                   "db\\0001.sql True", "[True, True, True, True, True]"]
