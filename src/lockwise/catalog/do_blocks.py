@@ -7,24 +7,11 @@ Split from `catalog.replay`, loaded with the first DO block.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from lockwise.catalog.model import (
-    Catalog,
-)
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import apply_statement, embedded_trees
 from lockwise.core.lazy_re import lazy_compile
-from lockwise.effects.nodes import (
-    unwrap,
-)
-
-if TYPE_CHECKING:
-    # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
-    pass
-
-from lockwise.catalog.replay import (
-    apply_statement,
-    embedded_trees,
-)
+from lockwise.effects.nodes import unwrap
 
 
 def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:

@@ -7,11 +7,8 @@ their table or column goes stays there (`_drop_statistics`, `_statistics_on`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from lockwise.catalog.model import (
-    Catalog,
-)
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import _drop_statistics, _name_addition, generated_name
 from lockwise.effects.nodes import (
     columns_read,
     generation_expression,
@@ -20,16 +17,6 @@ from lockwise.effects.nodes import (
     renamed_column_in,
     strings,
     unwrap,
-)
-
-if TYPE_CHECKING:
-    # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
-    pass
-
-from lockwise.catalog.replay import (
-    _drop_statistics,
-    _name_addition,
-    generated_name,
 )
 
 

@@ -7,25 +7,8 @@ check in the conflict graph asks these.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lockwise.catalog import policies
-from lockwise.catalog.model import (
-    Callers,
-    Catalog,
-    Table,
-)
-from lockwise.effects.nodes import (
-    drop_object_names,
-    object_name,
-    range_var,
-    unwrap,
-)
-
-if TYPE_CHECKING:
-    # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
-    pass
-
+from lockwise.catalog.model import Callers, Catalog, Table
 from lockwise.catalog.renames import (
     _object_names,
     _schema_trigger_functions,
@@ -48,9 +31,8 @@ from lockwise.catalog.replay import (
     schema_callers,
     type_callers,
 )
-from lockwise.catalog.user_types import (
-    typed_table_trees,
-)
+from lockwise.catalog.user_types import typed_table_trees
+from lockwise.effects.nodes import drop_object_names, object_name, range_var, unwrap
 
 
 def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:

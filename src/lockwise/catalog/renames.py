@@ -7,31 +7,15 @@ Split from `catalog.replay`, loaded with the first such statement.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from lockwise.catalog import policies
-from lockwise.catalog.model import (
-    Catalog,
-    Table,
-)
-from lockwise.effects.nodes import (
-    object_name,
-    range_var,
-    renamed_column_in,
-    strings,
-    unwrap,
-)
-
-if TYPE_CHECKING:
-    # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
-    pass
-
 from lockwise.catalog.extended_statistics import (
     _add_statistics,
     _move_statistics,
     _statistics_entry,
     renamed_statistics_definition,
 )
+from lockwise.catalog.model import Catalog, Table
 from lockwise.catalog.replay import (
     _ROUTINE_KINDS,
     RELATION_KINDS,
@@ -43,10 +27,8 @@ from lockwise.catalog.replay import (
     _statistics_on,
     renamed_index_definition,
 )
-from lockwise.catalog.user_types import (
-    _change_domain_check,
-    typed_table_trees,
-)
+from lockwise.catalog.user_types import _change_domain_check, typed_table_trees
+from lockwise.effects.nodes import object_name, range_var, renamed_column_in, strings, unwrap
 
 
 def _rename(catalog: Catalog, stmt: dict) -> None:

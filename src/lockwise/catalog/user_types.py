@@ -10,8 +10,18 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.model import (
-    Catalog,
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import (
+    _MAX_NAME_BYTES,
+    _alter_table,
+    _clip,
+    _column,
+    _drop_callers,
+    _drop_column,
+    _drop_relations,
+    _is_null,
+    generated_name,
+    type_callers,
 )
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -25,19 +35,6 @@ from lockwise.effects.nodes import (
 if TYPE_CHECKING:
     # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
     from lockwise.catalog.objects import DomainCheck
-
-from lockwise.catalog.replay import (
-    _MAX_NAME_BYTES,
-    _alter_table,
-    _clip,
-    _column,
-    _drop_callers,
-    _drop_column,
-    _drop_relations,
-    _is_null,
-    generated_name,
-    type_callers,
-)
 
 
 def _domain_default_expr(expr: dict | None) -> dict | None:

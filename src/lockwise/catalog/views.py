@@ -8,14 +8,9 @@ loaded with the first such statement.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from lockwise.catalog.model import (
-    Catalog,
-    Column,
-    Table,
-)
+from lockwise.catalog.model import Catalog, Column, Table
 from lockwise.catalog.query_columns import result_columns, result_names
+from lockwise.catalog.replay import _names, _on_commit
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.updatable import (
     has_updatable_column,
@@ -23,21 +18,7 @@ from lockwise.catalog.updatable import (
     not_updatable,
     written_through_to,
 )
-from lockwise.effects.nodes import (
-    expression_uses,
-    range_var,
-    relations_in,
-    strings,
-)
-
-if TYPE_CHECKING:
-    # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
-    pass
-
-from lockwise.catalog.replay import (
-    _names,
-    _on_commit,
-)
+from lockwise.effects.nodes import expression_uses, range_var, relations_in, strings
 
 
 def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
