@@ -2,6 +2,12 @@
 
 Only what later judgements need is tracked (tables, columns, constraints, indexes, enums,
 function volatility). Statements the replay does not understand leave the catalog unchanged.
+
+This module replays what most histories have (tables, columns, constraints, indexes,
+partitions and inheritance, drops, sequences, triggers and rules). The jobs a small migration
+rarely has are modules beside it, imported where their statement is replayed, so that a lint
+unmarshals only what it runs: `renames`, `views`, `user_types`, `extended_statistics`,
+`do_blocks`, `policies`, and `reach` (the down checks' `tables_reached`).
 """
 
 from __future__ import annotations
