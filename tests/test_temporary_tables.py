@@ -167,3 +167,108 @@ def test_an_on_commit_drop_table_outside_a_transaction_leaves_the_name_to_the_re
                              "ALTER TABLE items ADD COLUMN extra int;\n", "0001_m.sql")],
         LintOptions(assume_in_transaction=False), Catalog())
     assert "public.items" in report.statements[-1].effect.locks
+
+
+# --- the session's end drops what was filed in pg_temp, without scanning the catalog ------
+
+_TEMPORARY_HISTORY = """
+CREATE TABLE keep (id int PRIMARY KEY);
+CREATE TEMP TABLE t1 (id serial PRIMARY KEY, k int REFERENCES keep, u int UNIQUE);
+CREATE INDEX t1_k ON t1 (k);
+CREATE TEMPORARY SEQUENCE s1;
+CREATE TEMP VIEW v1 AS SELECT * FROM t1;
+CREATE TABLE pg_temp.t2 (a int UNIQUE);
+CREATE TABLE U&"pg\\005ftemp".t3 (a int PRIMARY KEY);
+CREATE TEMP TABLE t5 AS SELECT 1 AS a;
+SELECT 1 AS a INTO TEMP t6;
+ALTER TABLE t1 RENAME TO t7;
+ALTER INDEX pg_temp.t1_k RENAME TO t7_k;
+ALTER SEQUENCE pg_temp.s1 RENAME TO s2;
+CREATE TEMP TABLE p (a int) PARTITION BY RANGE (a);
+CREATE TEMP TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);
+CREATE INDEX p_a ON p (a);
+CREATE TEMP TABLE t8 (LIKE keep INCLUDING ALL);
+SET search_path = pg_temp, public;
+CREATE TABLE t4 (a int PRIMARY KEY);
+CREATE SEQUENCE s4;
+CREATE VIEW v4 AS SELECT * FROM t4;
+"""
+
+
+def _temporary_names(catalog: Catalog) -> set[str]:
+    """Every relation the catalog files in pg_temp, found by listing it all."""
+    return {n for names in (catalog.tables, catalog.indexes, catalog.sequences)
+            for n in names if n.startswith("pg_temp.")}
+
+
+def test_every_relation_filed_in_pg_temp_is_noted_and_goes_at_the_session_end(
+        corpora) -> None:
+    # `Catalog.temporary` is kept where the replay files a relation; a place that files one
+    # in pg_temp without noting it leaves it behind the session's end.
+    from pathlib import Path
+
+    from lockwise.catalog.replay import apply_statement, end_session
+    from lockwise.cli.inputs import collect
+    from lockwise.parse.postgres import parse_sql
+
+    folders = [*sorted(p for p in corpora.iterdir() if p.is_dir()), Path("fixtures/migrations")]
+    histories = [*collect(folders, None).histories,
+                 [migration_from_text(_TEMPORARY_HISTORY, "0001_temp.sql"),
+                  migration_from_text(_TEMPORARY_HISTORY, "0002_temp.sql")]]
+    noted = 0
+    for history in histories:
+        catalog = Catalog()
+        for migration in history:
+            for stmt in parse_sql(migration.up_sql).statements:
+                try:
+                    apply_statement(catalog, stmt.tree, migration.id, sql=stmt.sql)
+                except RecursionError:  # (reported, not replayed)
+                    continue
+                assert _temporary_names(catalog) <= catalog.temporary.keys(), stmt.sql
+            noted += len(_temporary_names(catalog))
+            end_session(catalog)
+            assert not _temporary_names(catalog), migration.path
+            assert not catalog.temporary
+    assert noted >= 20  # (the written history's two sessions, at least)
+
+
+class _Listed(dict):
+    """A catalog's tables that count how often they are listed whole."""
+
+    listed = 0
+
+    def __iter__(self):
+        _Listed.listed += 1
+        return super().__iter__()
+
+
+def test_the_session_end_does_not_list_the_catalog() -> None:
+    from lockwise.catalog.model import IndexMap
+    from lockwise.catalog.replay import apply_statement, end_session
+    from lockwise.parse.postgres import parse_sql
+
+    class ListedIndexes(IndexMap):
+        def __iter__(self):
+            _Listed.listed += 1
+            return super().__iter__()
+
+    class ListedSequences(set):
+        def __iter__(self):
+            _Listed.listed += 1
+            return super().__iter__()
+
+    catalog = Catalog()
+    for stmt in parse_sql(SETUP + _TEMPORARY_HISTORY).statements:
+        apply_statement(catalog, stmt.tree, "0001", sql=stmt.sql)
+    temporary = _temporary_names(catalog)
+    assert len(temporary) >= 15
+    catalog.tables = _Listed(catalog.tables)
+    catalog.indexes = ListedIndexes(catalog.indexes)
+    catalog.sequences = ListedSequences(catalog.sequences)
+    kept = {n for names in (catalog.tables, catalog.indexes, catalog.sequences)
+            for n in names} - temporary
+    _Listed.listed = 0
+    end_session(catalog)
+    assert _Listed.listed == 0
+    assert {n for names in (catalog.tables, catalog.indexes, catalog.sequences)
+            for n in names} == kept
