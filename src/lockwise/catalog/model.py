@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from lockwise.effects.nodes import qualified, type_name, type_sql
+from lockwise.effects.nodes import TEMPORARY_PREFIX, qualified, type_name, type_sql
 
 if TYPE_CHECKING:
     from lockwise.catalog.objects import Domain, Policy, QueryRule, Trigger
@@ -556,6 +556,11 @@ class Catalog:
     #: user functions -> volatility code ('i', 's', 'v')
     functions: dict[str, str] = field(default_factory=dict)
     sequences: set[str] = field(default_factory=set)
+    #: The relations filed in pg_temp (tables, views, their indexes, sequences), in the order
+    #: they were filed (`filed`): the session's end drops those still there
+    #: (`replay.end_session`) without listing the whole catalog after every migration. Some
+    #: may be gone already (dropped, renamed).
+    temporary: dict[str, None] = field(default_factory=dict)
     schemas: set[str] = field(default_factory=lambda: {"public"})
     #: default_tablespace as the migrations set it ("" unset: the database's default); None
     #: once a SET LOCAL made it unknown (it ends with its transaction).
@@ -685,6 +690,12 @@ class Catalog:
     def reset(self) -> None:
         """Empty again, as a new catalog is: what is replayed next is another database's."""
         Catalog.__init__(self)
+
+    def filed(self, name: str) -> None:
+        """Relation `name` (a table, view, index or sequence) is filed now: noted when it is
+        the session's own (see `temporary`)."""
+        if name.startswith(TEMPORARY_PREFIX):
+            self.temporary[name] = None
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)

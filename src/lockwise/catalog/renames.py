@@ -196,6 +196,7 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
     del catalog.tables[name]
     t.name = new_name
     catalog.tables[new_name] = t
+    catalog.filed(new_name)
     if t.column_reads:  # a view moved: what it reads is filed under its new name
         catalog.note_column_reads(t)
     if t.sources:
@@ -211,6 +212,7 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
         idx = catalog.indexes.pop(key)
         moved = replace(idx, table=new_name, name=f"{schema}.{idx.name.split('.', 1)[-1]}")
         catalog.indexes[moved.name] = moved
+        catalog.filed(moved.name)
     _follow_parent_rename(catalog, name, new_name)
     catalog.note_uses(new_name)  # (after its indexes: they are filed under it too)
     for stat in _statistics_on(catalog, name):  # on the table by oid; in their own schema
@@ -313,6 +315,7 @@ def _rename_index(catalog: Catalog, old: str, new: str) -> None:
     idx = catalog.indexes.pop(old)
     idx.name = new
     catalog.indexes[new] = idx
+    catalog.filed(new)
     for part in [i for i in catalog.indexes.values() if i.attached_to == old]:
         _attach_index(catalog, part, new)
 
@@ -417,6 +420,7 @@ def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
         return
     catalog.sequences.discard(old)
     catalog.sequences.add(new)
+    catalog.filed(new)
     for table, column in catalog.columns_drawing_from(old):
         catalog.tables[table].columns[column].default_sequence = new
 
@@ -447,6 +451,7 @@ def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
                         table=_in_schema(idx.table, old, new),
                         attached_to=idx.attached_to and _in_schema(idx.attached_to, old, new))
         catalog.indexes[moved.name] = moved
+        catalog.filed(moved.name)
         if moved.uses:
             catalog.note_uses(moved.table)
     for type_name in _schema_types(catalog, old):

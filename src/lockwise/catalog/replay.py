@@ -527,6 +527,7 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
                     rel.columns[c].not_null = True
     if con.kind in ("primary", "unique", "exclude"):  # each is backed by its own index
         schema = t.name.split(".", 1)[0]
+        catalog.filed(f"{schema}.{con.name}")
         catalog.indexes[f"{schema}.{con.name}"] = Index(
             f"{schema}.{con.name}", t.name, con.columns, unique=con.kind != "exclude",
             reads=con.reads, attnames=attnames or con.columns,
@@ -649,6 +650,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         # Its columns are the type's attributes, in order (checked on the server).
         t.columns = {a.name: _copy_column(a) for a in catalog.composites.get(t.of_type, ())}
     catalog.tables[name] = t
+    catalog.filed(name)
     if t.partition_of:  # cloned before the constraints written here are made (DefineRelation)
         _new_partition_indexes(catalog, t.partition_of, name, attaching=False)
         _clone_foreign_keys(catalog, t.partition_of, t)
@@ -872,6 +874,7 @@ def _like_indexes(catalog: Catalog, t: Table, source: Table) -> None:
             continue
         name = f"{schema}.{unnamed_index_name(catalog, t.name, attnames)}"
         # A copy of a partition's index is attached to no partitioned index.
+        catalog.filed(name)
         catalog.indexes[name] = replace(idx, name=name, table=t.name, valid=True,
                                         attnames=attnames, attached_to=None)
 
@@ -1004,6 +1007,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         if stmt.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE" or stmt.get("missing_ok"):
             return
         t = catalog.tables[name] = Table(name)  # created outside these migrations
+        catalog.filed(name)
     inh = bool((stmt.get("relation") or {}).get("inh"))
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
@@ -1462,13 +1466,18 @@ _NO_VIEW = Table("", kind="")
 def end_session(catalog: Catalog) -> None:
     """The session a migration ran in ends: its temporary relations go, as the server drops
     them (with CASCADE: a view over one is temporary too), their indexes and sequences with
-    them. The next migration's unqualified names mean the tables they shadowed again."""
-    for name in [n for n in catalog.tables if n.startswith(TEMPORARY_PREFIX)]:
+    them. The next migration's unqualified names mean the tables they shadowed again.
+    Those the replay filed there (`Catalog.temporary`), not a scan of the whole catalog after
+    each migration, which grew with the history."""
+    temporary, catalog.temporary = catalog.temporary, {}
+    for name in temporary:
         if name in catalog.tables:  # (not already gone with an earlier one)
             _drop_relations(catalog, name, cascade=True)
-    for name in [n for n in catalog.indexes if n.startswith(TEMPORARY_PREFIX)]:
-        _drop_index(catalog, name)
-    catalog.sequences -= {n for n in catalog.sequences if n.startswith(TEMPORARY_PREFIX)}
+    for name in temporary:
+        if name in catalog.indexes:
+            _drop_index(catalog, name)
+    if not catalog.sequences.isdisjoint(temporary):
+        catalog.sequences.difference_update(temporary)
     catalog.commit_drops = False
 
 
@@ -1693,6 +1702,7 @@ def _own_sequence(catalog: Catalog, sequence: str, owner: list[str] | None,
                 # A serial's: now a sequence of its own, its default still drawing from it.
                 col.default = "default"
                 catalog.sequences.add(sequence)
+                catalog.filed(sequence)
     col = catalog.column(object_name(owner[:-1]), owner[-1]) if owner else None
     if col is not None:
         col.owns = (*col.owns, sequence)
@@ -1852,6 +1862,7 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
     idx = index_from_stmt(catalog, stmt)
     if idx.name in catalog.indexes:
         return
+    catalog.filed(idx.name)
     if (stmt.get("relation") or {}).get("inh"):  # not ON ONLY: every partition gets one
         catalog.indexes[idx.name] = idx
         if idx.uses:  # (its partitions' parts have none: `_partition_index`)
@@ -1897,6 +1908,7 @@ def _partition_index(catalog: Catalog, part: str, parent: Index,
     clone = Index(name, part, parent.columns, unique=parent.unique, reads=parent.reads,
                   signature=parent.signature, attached_to=parent.name, attnames=attnames)
     catalog.indexes[name] = clone
+    catalog.filed(name)
     for sub in catalog.direct_partitions(part):
         _partition_index(catalog, sub, clone, key)
 
@@ -2288,6 +2300,7 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
     elif kind == "CreateSeqStmt":
         name = range_var(body.get("sequence"), create=True)[0]
         catalog.sequences.add(name)
+        catalog.filed(name)
         _own_sequence(catalog, name, sequence_owner(body), created=True)
     elif kind == "AlterSeqStmt":
         _own_sequence(catalog, range_var(body.get("sequence"))[0], sequence_owner(body))

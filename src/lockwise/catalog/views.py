@@ -25,6 +25,7 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
                  views: dict[str, set[str]] | None, reads: bool) -> None:
     name, _ = range_var(stmt.get("view"), create=True)
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
+    catalog.filed(name)
     # OR REPLACE: the query reads the view as it was; its reads are found without columns.
     columns = _query_columns(catalog, stmt.get("query"), strings(stmt.get("aliases")))
     # The names, known more often than the types: walked again only when a type is not known.
@@ -85,6 +86,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
     table = catalog.tables.setdefault(name, Table(
         name, kind=kind, created_by=migration_id,
         tablespace=into.get("tableSpaceName") or catalog.default_tablespace))
+    catalog.filed(name)
     if kind == "table":
         catalog.unsure.discard(name)  # created now: its columns are the query's
         table.unlogged = (into.get("rel") or {}).get("relpersistence") == "u"
