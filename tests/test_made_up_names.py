@@ -1,0 +1,75 @@
+"""Names lockwise makes up for its alternatives and rewrites (indexes, constraints, triggers,
+functions) fit PostgreSQL's 63 bytes (NAMEDATALEN - 1) counted in bytes: a multibyte name
+cut to 63 characters is longer than that, the server cuts it again, and two names that differ
+only past the server's cut become one."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+from test_alternatives import alternative
+
+#: A partitioned table with Cyrillic names (two bytes a letter in UTF-8).
+EVENTS = '"события_пользователей_архив"'
+PARTITIONED = (
+    f"CREATE TABLE {EVENTS} (id bigint, kind int, day date) PARTITION BY RANGE (day);\n"
+    f'CREATE TABLE "события_пользователей_архив_2026" PARTITION OF {EVENTS} '
+    "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n"
+    f"INSERT INTO {EVENTS} VALUES (1, 1, '2026-02-01');\n")
+
+
+def _quoted_names(sql: str) -> list[str]:
+    return [name.replace('""', '"') for name in re.findall(r'"((?:[^"]|"")+)"', sql)]
+
+
+@pytest.mark.parametrize(("rule", "sql"), [
+    # the partition's index: the partition's name in place of the table's
+    ("index-on-partitioned-table",
+     f'CREATE INDEX "события_пользователей_архив_вид_индекс" ON {EVENTS} (kind);'),
+    # the CHECK that proves the key's columns NOT NULL: the key's name and `_not_null`
+    ("unique-constraint-on-partitioned-table",
+     f'ALTER TABLE {EVENTS} ADD CONSTRAINT "события_пользователей_архив_первичный_ключ" '
+     "PRIMARY KEY (id, day);"),
+])
+def test_names_of_a_partitioned_tables_alternative_fit_63_bytes(rule: str, sql: str) -> None:
+    text = alternative(sql, rule, setup=PARTITIONED)
+    long = [name for name in _quoted_names(text) if len(name.encode()) > 63]
+    assert not long, text
+
+
+#: Two columns whose names share a prefix longer than what 63 bytes leave after the table's.
+MESSAGES = '"сообщения_пользователей_архив"'
+TWO_COLUMNS = (f'CREATE TABLE {MESSAGES} (id bigint PRIMARY KEY, "сообщение_заголовок" int, '
+               '"сообщение_текст" int);\n')
+TYPE_CHANGE = (f'ALTER TABLE {MESSAGES} ALTER COLUMN "сообщение_заголовок" TYPE bigint, '
+               'ALTER COLUMN "сообщение_текст" TYPE bigint;\n')
+
+
+@pytest.mark.postgres
+def test_the_sync_triggers_of_two_columns_keep_apart_on_the_server(tmp_path: Path,
+                                                                    pg_db: str) -> None:
+    """`lockwise fix` keeps each column's new copy in sync with a trigger and a function
+    named after the table and the column: within 63 bytes both stay apart, and the first
+    step runs."""
+    import psycopg
+
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "0001_init.up.sql").write_text(TWO_COLUMNS)
+    (root / "0002_type.up.sql").write_text(TYPE_CHANGE)
+    result = CliRunner().invoke(app, ["fix", str(root), "--write"])
+    assert result.exit_code == 0, result.output
+    first = (root / "0002_type.up.sql").read_text()
+    names = {name for name in _quoted_names(first) if name.endswith("_sync")}
+    assert len(names) == 2 and all(len(n.encode()) <= 63 for n in names), first
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(TWO_COLUMNS)
+        conn.execute(first)
+        triggers = conn.execute("SELECT count(*) FROM pg_trigger WHERE tgrelid = "
+                                f"'{MESSAGES}'::regclass").fetchone()
+        assert triggers == (2,)
