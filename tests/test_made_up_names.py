@@ -73,3 +73,27 @@ def test_the_sync_triggers_of_two_columns_keep_apart_on_the_server(tmp_path: Pat
         triggers = conn.execute("SELECT count(*) FROM pg_trigger WHERE tgrelid = "
                                 f"'{MESSAGES}'::regclass").fetchone()
         assert triggers == (2,)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("key", [
+    '"события_пользователей_архив_первичный_ключ"',  # cut by the parser to 63 bytes
+    "k" * 63,
+])
+def test_the_check_proving_a_keys_columns_is_not_named_as_the_key(key: str,
+                                                                   pg_db: str) -> None:
+    """The CHECK is named after the key with `_not_null`: a key's name of 63 bytes leaves no
+    room for it, so the name is shortened to keep it, and the alternative runs."""
+    import psycopg
+
+    from lockwise.parse.postgres import parse_sql
+
+    text = alternative(f"ALTER TABLE {EVENTS} ADD CONSTRAINT {key} PRIMARY KEY (id, day);",
+                       "unique-constraint-on-partitioned-table", setup=PARTITIONED)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(PARTITIONED)
+        for stmt in parse_sql(text).statements:
+            conn.execute(stmt.sql)
+        kinds = conn.execute("SELECT contype FROM pg_constraint WHERE conrelid = "
+                             f"'{EVENTS}'::regclass AND contype IN ('p', 'c')").fetchall()
+        assert kinds == [("p",)], text
