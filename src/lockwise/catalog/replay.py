@@ -64,6 +64,7 @@ from lockwise.effects.nodes import (
     walk,
 )
 from lockwise.effects.volatility import default_regclass_constants
+from lockwise.parse.quoting import clip_utf8
 
 if TYPE_CHECKING:
     # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
@@ -498,7 +499,7 @@ def _clip(raw: bytes | str, n: int) -> str:
     """The first `n` units of `raw`: of UTF-8 bytes, less a character cut in two."""
     if isinstance(raw, str):
         return raw[:n]
-    return raw[:n].decode("utf-8", errors="ignore")
+    return clip_utf8(raw, n)
 
 
 def _add_column_constraints(catalog: Catalog, t: Table, column_def: dict, column: str) -> None:

@@ -281,7 +281,9 @@ def _drop_sync_trigger(relation, column: str, children: tuple[str, ...] = ()) ->
 
 def _sync_names(relation, column: str) -> tuple[str, str]:
     """The sync trigger's name and its function's (in the table's schema as written), SQL."""
-    name = f"{relation.relname}_{column}_sync"[:63]
+    # both parts shortened to fit, as PostgreSQL names what it makes, so two columns
+    # with a long common prefix keep apart
+    name = generated_name(relation.relname, column, "sync")
     return quote_ident(name), _qualified_sql(relation.schemaname, name)
 
 

@@ -48,13 +48,20 @@ def relation_sql(name: str, like: str, qualified: bool) -> str:
     return quote_ident(bare)
 
 
+def clip_utf8(raw: bytes, limit: int) -> str:
+    """The first `limit` bytes of UTF-8 `raw`, less a character cut in two (pg_mbcliplen):
+    the one place a made-up name is cut to fit, since PostgreSQL counts bytes, and a name
+    cut by characters is cut again by the server, differently."""
+    return raw[:limit].decode("utf-8", "ignore")
+
+
 def truncate_identifier(name: str) -> str:
     """`name` as PostgreSQL keeps it: at most 63 bytes, never splitting a multi-byte
     character (pg_mbcliplen)."""
     raw = name.encode()
     if len(raw) <= MAX_IDENTIFIER_BYTES:
         return name
-    return raw[:MAX_IDENTIFIER_BYTES].decode("utf-8", "ignore")
+    return clip_utf8(raw, MAX_IDENTIFIER_BYTES)
 
 
 def quote_literal(value: object) -> str:
