@@ -82,3 +82,65 @@ def test_a_leaf_with_a_constraint_under_the_keys_name_is_declined(
         found = conn.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND "
                              "conrelid = 'lines_2026'::regclass").fetchone()
         assert found == (1,)
+
+
+def _run_alternative(conn, text: str) -> None:
+    """Each statement of an alternative, in order, outside a transaction (the embedded
+    server is 18, which would take NOT VALID on the table too: the steps are what 17 runs)."""
+    from lockwise.parse.postgres import parse_sql
+
+    for stmt in parse_sql(text).statements:
+        conn.execute(stmt.sql)
+
+
+def _keys(conn) -> list:
+    return conn.execute("SELECT conrelid::regclass::text, conname, convalidated FROM "
+                        "pg_constraint WHERE contype = 'f' ORDER BY 1, 2").fetchall()
+
+
+#: A sub-partitioned partition, whose own constraint takes the name its clone would have.
+SUB_TAKEN = NAME_TAKEN + (
+    "CREATE TABLE lines_2028 PARTITION OF lines FOR VALUES FROM ('2028-01-01') TO "
+    "('2029-01-01') PARTITION BY RANGE (id);\n"
+    "ALTER TABLE lines_2028 ADD CONSTRAINT lines_order_fk CHECK (id > 0);\n"
+    "CREATE TABLE lines_2028_a PARTITION OF lines_2028 FOR VALUES FROM (0) TO (100);\n"
+    "ALTER TABLE lines_2028_a ADD CONSTRAINT lines_order_fk_1 CHECK (id > 0);\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("setup", [NAME_TAKEN, SUB_TAKEN])
+def test_a_leaf_whose_constraint_has_the_keys_name_gets_the_name_of_the_clone(
+        setup: str, tmp_path: Path, pg_db: str) -> None:
+    """A leaf partition with a constraint under the key's name gets the key under the name
+    the clone takes there (`_1`, checked on the server), through every level: lint's and
+    fix's alternative runs, and the tables end with the statement's keys."""
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    text = alternative(KEY, "add-foreign-key-validated", setup=setup, pg_version=17)
+    assert "leaves it as written" not in text, text
+    not_valid = alternative(KEY.replace(";", " NOT VALID;"),
+                            "not-valid-foreign-key-on-partitioned-table", setup=setup,
+                            pg_version=17)
+    ends = []
+    for steps in (KEY, text, not_valid):
+        with psycopg.connect(create_database(pg_db.rsplit("/", 1)[0] + "/postgres",
+                                             f"pk{abs(hash((setup, steps))) % 10**8}"),
+                             autocommit=True) as conn:
+            conn.execute(setup)
+            _run_alternative(conn, steps)
+            ends.append(_keys(conn))
+    assert ends[0] == ends[1] == ends[2], (text, not_valid)
+
+
+def test_a_not_valid_key_on_a_partitioned_table_of_no_known_partition_is_reported() -> None:
+    """PostgreSQL 11 to 17 refuse it whether or not the table has partitions (checked on 15):
+    the finding's alternative is the steps for each partition, and the query that lists
+    them."""
+    text = alternative(KEY.replace(";", " NOT VALID;"),
+                       "not-valid-foreign-key-on-partitioned-table", setup=NO_PARTITIONS,
+                       pg_version=17)
+    assert "pg_partition_tree('lines')" in text, text
+    assert "VALIDATE CONSTRAINT lines_order_fk" in text, text
+    assert text.rstrip().splitlines()[-1] == KEY, text
