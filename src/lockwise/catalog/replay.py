@@ -486,11 +486,13 @@ def generated_name(name1: str, name2: str | None, label: str, limit: int = _MAX_
 
 
 def free_generated_name(name: str, label: str, taken: Callable[[str], bool],
-                        limit: int = _MAX_NAME_BYTES, in_bytes: bool = True) -> str:
-    """`generated_name(name, None, label)`, numbered after the label (`t_deprecated1`) while
-    `taken` says a name is."""
+                        limit: int = _MAX_NAME_BYTES, in_bytes: bool = True,
+                        name2: str | None = None) -> str:
+    """`generated_name(name, name2, label)`, numbered after the label (`t_deprecated1`) while
+    `taken` says a name is (ChooseConstraintName, ChooseRelationName)."""
     number = 0
-    while taken(new := generated_name(name, None, f"{label}{number or ''}", limit, in_bytes)):
+    while taken(new := generated_name(name, name2, f"{label}{number or ''}", limit,
+                                      in_bytes)):
         number += 1
     return new
 
