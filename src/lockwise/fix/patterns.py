@@ -353,7 +353,6 @@ def _column_properties_copied(relation, old: str, new: str, facts: dict) -> str:
     table_sql = _table_sql(relation)
     table = f"{_literal(table_sql)}::regclass"
     old_sql, new_sql = _literal(old), _literal(new)
-    version = _pg_version(facts)
     # each a constant EXECUTE, which the replay follows as it follows the block's format()s
     known = [(f"stat.nspname = {_literal(stat.split('.', 1)[0])} AND stat.stxname = "
               f"{_literal(stat.split('.', 1)[1])}",
@@ -390,10 +389,11 @@ def _column_properties_copied(relation, old: str, new: str, facts: dict) -> str:
         "  END IF;\n"
         "  FOR stat IN\n"
         "      SELECT s.oid, s.stxname, n.nspname, s.stxnamespace::regnamespace::text AS schema,\n"
-        # expressions from 14, a statistics object's own target from 13
-        f"             {'s.stxexprs IS NOT NULL' if version >= 14 else 'false'} "
-        "AS has_expressions,\n"
-        f"             {'s.stxstattarget' if version >= 13 else 'NULL::integer'} AS target,\n"
+        # expressions from 14, a statistics object's own target from 13: read through the
+        # row as jsonb (NULL where the server lacks the column), since the server the step
+        # runs on may be newer than the target version says
+        "             to_jsonb(s) ->> 'stxexprs' IS NOT NULL AS has_expressions,\n"
+        "             (to_jsonb(s) ->> 'stxstattarget')::integer AS target,\n"
         "             array(SELECT CASE kind WHEN 'd' THEN 'ndistinct' WHEN 'f' THEN "
         "'dependencies'\n"
         "                          ELSE 'mcv' END\n"
