@@ -610,7 +610,9 @@ def _partition_keys_sql(catalog: Catalog, table: str, con: dict, base: dict,
     unnamed = {key: value for key, value in con.items() if key != "conname"}
     valid = {key: value for key, value in con.items() if key != "skip_validation"}
     steps = partition_key_steps(
-        parts or [(f"<each leaf partition of {table_sql}>", name)], table_sql,
+        # (the stand-in quoted, as fix's: the steps parse as they are)
+        parts or [(quote_ident(f"<each partition of {table.split('.', 1)[1]}>"), name)],
+        table_sql,
         str(expression_sql({"Constraint": unnamed})),
         str(expression_sql({"Constraint": {**valid, "initially_valid": True}})))
     text = "\n-- next migration, after the previous one committed:\n".join(
