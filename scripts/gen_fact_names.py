@@ -23,7 +23,7 @@ OUT = SRC / "rules" / "fact_names.py"
 #: The modules that state facts: the effect model, the lint pipeline (statement, session and
 #: migration facts) and the cost model's hook.
 SOURCES = (*sorted((SRC / "effects").rglob("*.py")), SRC / "lint.py", SRC / "lint_mysql.py",
-           SRC / "cost" / "hook.py")
+           SRC / "lint_mysql_programs.py", SRC / "cost" / "hook.py")
 #: The modules that set text aside unparsed (`Skipped("psql-meta", ...)`): lint judges each
 #: as an action of that kind, `-` made `_` (`psql_meta`).
 SKIPPING = tuple(sorted((SRC / "parse").glob("*.py")))

@@ -1,5 +1,5 @@
-"""lockwise's effect of a statement after a setup replayed into a fresh catalog, and whether
-the server refuses the statement after the same setup."""
+"""lockwise's effect of a statement after a setup replayed into a fresh catalog (what the
+server does with it: server_helpers.py)."""
 
 from __future__ import annotations
 
@@ -24,15 +24,3 @@ def effect_after(setup: str, sql: str, pg_version: int = 18) -> Effect:
     (stmt,) = parse_sql(sql).statements
     return compute_effect(stmt.tree, Context(catalog=catalog_after(setup), pg_version=pg_version))
 
-
-def server_refuses(uri: str, setup: str, sql: str, errors: tuple[type, ...]) -> bool:
-    """Whether the server at `uri`, after `setup`, refuses `sql` with one of `errors`."""
-    import psycopg
-
-    with psycopg.connect(uri, autocommit=True) as conn:
-        conn.execute(setup)
-        try:
-            conn.execute(sql)
-        except errors:
-            return True
-    return False

@@ -685,6 +685,16 @@ _SERVER_CASES = {
         "ALTER TABLE c ALTER z SET NOT NULL; CREATE TABLE g () INHERITS (c);"
         "ALTER TABLE b ALTER a DROP NOT NULL, ALTER z DROP NOT NULL;"
         "ALTER TABLE b DROP CONSTRAINT b_y_not_null;",
+    # PostgreSQL 18: a child of two parents whose columns are both NOT NULL keeps its NOT
+    # NULL while one of them still has it (its own column merged with theirs too), loses it
+    # when the last drops it (15.18 drops it with the first: tests/test_not_null_refusals.py).
+    "not null a child has from two parents":
+        "CREATE TABLE p1 (a int NOT NULL, b int NOT NULL, c int NOT NULL);"
+        "CREATE TABLE p2 (a int NOT NULL, b int NOT NULL, c int);"
+        "CREATE TABLE ch () INHERITS (p1, p2); CREATE TABLE ch2 (a int) INHERITS (p1, p2);"
+        "CREATE TABLE g () INHERITS (ch);"
+        "ALTER TABLE p1 ALTER a DROP NOT NULL; ALTER TABLE p1 DROP CONSTRAINT p1_b_not_null;"
+        "ALTER TABLE p2 ALTER b DROP NOT NULL; ALTER TABLE p1 ALTER c DROP NOT NULL;",
     # ALTER SCHEMA ... RENAME moves its tables, their indexes (and the partitions' indexes
     # attached to them elsewhere), its types and sequences: later statements naming them by
     # their new schema find them, as a DROP INDEX of the parent's index takes its parts.

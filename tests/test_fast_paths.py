@@ -722,3 +722,107 @@ def test_lint_and_the_graph_walk_no_expression_of_a_history_naming_no_regclass(
     assert walked == []
     history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
     assert walked == []
+
+
+def test_each_expression_is_read_for_its_columns_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The effect model and then the catalog replay ask which columns the same CHECK, index
+    # expression, index WHERE and generation expression read: the walk runs once for each.
+    import sys
+
+    import lockwise.effects.nodes as nodes
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    walk = nodes.walk
+    seen: list[dict] = []  # (kept alive: their ids stay theirs)
+
+    def counting(node: object):
+        reading = "columns_read" in sys._getframe(1).f_code.co_qualname
+        for kind, body in walk(node):
+            if reading and kind == "ColumnRef":
+                seen.append(body)
+            yield kind, body
+
+    monkeypatch.setattr(nodes, "walk", counting)
+    sql = ("CREATE TABLE t (a int, b int CHECK (a > b), c int GENERATED ALWAYS AS (a * 2) "
+           "STORED, CONSTRAINT t_ab CHECK (a < b + 9));\n"
+           "CREATE INDEX t_i ON t ((a + b), c) WHERE b > 0;\n"
+           "ALTER TABLE t ADD COLUMN d int CHECK (d > a), ADD CONSTRAINT t_d CHECK (d < 5);\n"
+           "ALTER TABLE t ADD COLUMN e int GENERATED ALWAYS AS (d + 1) STORED;\n")
+    reports = lint_migrations([migration_from_text(sql, "0001_m.sql")])
+    assert len(reports[0].statements) == 4
+    assert len(seen) >= 12  # (each ColumnRef of the expressions above, read at least once)
+    assert len({id(body) for body in seen}) == len(seen)
+
+
+def test_the_json_report_asks_a_statement_for_its_refusal_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockwise.effects.refused as refused
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+    from lockwise.report.json_report import statement_dict
+
+    reports = lint_migrations([migration_from_text(
+        "CREATE TABLE t (a int PRIMARY KEY);\n"
+        "ALTER TABLE t ALTER COLUMN a DROP NOT NULL;\n"
+        "ALTER TABLE t ADD COLUMN b int;\n", "0001_m.sql")])
+    statements = reports[0].statements
+    asked: list[object] = []
+    refusal = refused.refusal
+    monkeypatch.setattr(refused, "refusal", lambda e: asked.append(e) or refusal(e))
+    dicts = [statement_dict(s) for s in statements]
+    assert [d["refused"] for d in dicts] == [None, "refused_not_null", None]
+    assert [d["locks"] for d in dicts] == [{}, {}, {"public.t": "AccessExclusiveLock"}]
+    assert len(asked) == len(statements)
+
+
+def test_select_and_ignore_list_the_rule_files_once(monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    # Checking the names `--select` and `--ignore` give reads the catalog lint then reads:
+    # the rule files are listed once in the run.
+    from typer.testing import CliRunner
+
+    import lockwise.rules.loader as loader
+    from lockwise.cli.app import app
+
+    listed: list[tuple[Path, ...]] = []
+    list_rule_files = loader._list_rule_files
+    monkeypatch.setattr(loader, "_list_rule_files",
+                        lambda dirs: listed.append(dirs) or list_rule_files(dirs))
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "0001_m.sql").write_text("CREATE INDEX i ON t (a);\nDROP TABLE u;\n")
+    for args in (["--select", "index-without-concurrently"], ["--ignore", "drop-table"]):
+        loader.load_rules.cache_clear()
+        listed.clear()
+        result = CliRunner().invoke(app, ["lint", "--no-cache", *args,
+                                          str(tmp_path / "0001_m.sql")])
+        assert result.exit_code == 1, result.output
+        assert "index-without-concurrently" in result.output
+        assert "drop-table" not in result.output
+        assert listed == [()]
+
+
+class _CountedGets(dict):
+    gets = 0
+
+    def get(self, *args: object) -> object:
+        type(self).gets += 1
+        return super().get(*args)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.sampled_from(
+    ("table", "column", "in_do_block", "refused_by", "name_taken", "needs_using",
+     "refused_not_null", "unavailable_syntax")), st.sampled_from((None, "", 0, "x", True))))
+def test_an_action_without_a_refusal_fact_is_not_asked_for_each(facts: dict) -> None:
+    # Every action of every statement is asked whether it says a refusal (lint, the graph, the
+    # reports): one naming none of the refusal facts is answered from its keys alone.
+    from lockwise.core.types import Action, Effect
+    from lockwise.effects.refused import REFUSAL_FACTS, refusal
+
+    _CountedGets.gets = 0
+    counted = _CountedGets(facts)
+    said = next((name for name in REFUSAL_FACTS if facts.get(name)), "")
+    assert refusal(Effect((Action("alter_table", counted),), {})) == said
+    if not set(facts) & set(REFUSAL_FACTS):
+        assert _CountedGets.gets == 0

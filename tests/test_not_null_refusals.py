@@ -17,6 +17,7 @@ from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.effects.refused import statement_refusal
 from lockwise.lint import LintOptions, lint_migrations
+from server_helpers import server_message
 
 SETUP = ("CREATE TABLE t (id int PRIMARY KEY, c int NOT NULL, d int CHECK (d > 0), e int);\n"
          "CREATE TABLE u (a int, b int, PRIMARY KEY (a, b));\n"
@@ -56,16 +57,7 @@ SERVER_CASES = [
 @pytest.mark.postgres
 @pytest.mark.parametrize("sql", SERVER_CASES)
 def test_not_null_refusals_match_the_server(pg_db: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SETUP)
-        try:
-            conn.execute(sql)
-            message = ""
-        except psycopg.Error as exc:
-            message = exc.diag.message_primary or ""
-    assert _refusal_text(sql) == message
+    assert _refusal_text(sql) == server_message(pg_db, SETUP, sql)
 
 
 def test_the_refusals_are_said_on_18() -> None:
@@ -108,3 +100,34 @@ def test_a_refused_drop_not_null_of_a_key_column_leaves_it_not_null() -> None:
     report, catalog = _lint("ALTER TABLE t ALTER COLUMN id DROP NOT NULL;", 15)
     assert statement_refusal(report.statements[0].effect) == "refused_not_null"
     assert catalog.tables["public.t"].columns["id"].not_null
+
+
+
+@pytest.mark.parametrize(("pg_version", "stays"), [(15, True), (18, False)])
+def test_drop_constraint_if_exists_of_a_not_null_name_before_18_leaves_it_not_null(
+        pg_version: int, stays: bool) -> None:
+    """15.18: `DROP CONSTRAINT IF EXISTS t_c_not_null` notices that no such constraint
+    exists and does nothing, the column stays NOT NULL; on 18.6 it drops the NOT NULL (both
+    checked by hand). The statements after it are judged on that: SET NOT NULL of a column
+    NOT NULL already reads no row."""
+    report, catalog = _lint("ALTER TABLE t DROP CONSTRAINT IF EXISTS t_c_not_null;\n"
+                            "ALTER TABLE t ALTER COLUMN c SET NOT NULL;", pg_version)
+    assert not statement_refusal(report.statements[0].effect)
+    assert bool(report.statements[1].effect.scans) is not stays
+    assert ("set-not-null" in {f.rule for f in report.statements[1].findings}) is not stays
+    report, catalog = _lint("ALTER TABLE t DROP CONSTRAINT IF EXISTS t_c_not_null;", pg_version)
+    assert catalog.tables["public.t"].columns["c"].not_null is stays
+
+
+@pytest.mark.parametrize(("pg_version", "kept"), [(15, False), (18, True)])
+def test_a_child_of_two_not_null_parents_keeps_it_from_18_only(pg_version: int,
+                                                                kept: bool) -> None:
+    """15.18 drops the child's NOT NULL with the first parent's (checked by hand), 18.6 keeps
+    it while the other parent has it (tests/test_catalog_replay.py compares with 18.6)."""
+    catalog = Catalog()
+    lint_migrations([migration_from_text(
+        "CREATE TABLE p1 (c int NOT NULL); CREATE TABLE p2 (c int NOT NULL);\n"
+        "CREATE TABLE ch () INHERITS (p1, p2);\n"
+        "ALTER TABLE p1 ALTER COLUMN c DROP NOT NULL;", "0001_tree.sql")],
+        LintOptions(pg_version=pg_version, pg_version_stated=True), catalog)
+    assert catalog.tables["public.ch"].columns["c"].not_null is kept

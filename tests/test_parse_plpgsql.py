@@ -73,13 +73,20 @@ def test_execute_of_format_not_known_before_it_runs(call: str) -> None:
 
 @pytest.mark.parametrize("body", [
     "BEGIN RAISE NOTICE 'nothing to change'; END",  # no statement word: not even parsed
-    "BEGIN PERFORM pg_sleep(0); END",
     "BEGIN ALTER TABLE ( END",  # a body PL/pgSQL rejects
     "BEGIN FOR r IN SELECT 1 LOOP UPDATE t SET a = 1; END LOOP; END",  # r undeclared
     "BEGIN EXECUTE 'ALTER TABLE ('; END",  # a constant that is not SQL
 ])
 def test_bodies_without_known_statements(body: str) -> None:
     assert embedded_statements(body) == ()
+
+
+def test_perform_and_call_are_read_for_the_routines_they_may_run() -> None:
+    """A PL/pgSQL routine's body runs at its call (effects/postgres/routines.py): a block
+    that only PERFORMs or CALLs is read, even where nothing else is."""
+    assert [sql for sql, _, _ in embedded_statements("BEGIN PERFORM pg_sleep(0); END")] == [
+        "SELECT pg_sleep(0)"]
+    assert [sql for sql, _, _ in embedded_statements("BEGIN CALL p(); END")] == ["CALL p()"]
 
 
 def test_perform_runs_its_query() -> None:

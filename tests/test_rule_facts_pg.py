@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from effect_helpers import catalog_after, effect_after, server_refuses
+from effect_helpers import catalog_after, effect_after
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
 from lockwise.effects.context import Context
@@ -23,6 +23,7 @@ from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.postgres.builder import SCAN_ENDS_AT_A_ROW
 from lockwise.parse.postgres import parse_sql
+from server_helpers import server_error, server_message, server_refuses
 
 pytestmark = pytest.mark.postgres
 
@@ -969,13 +970,7 @@ def test_partitioned_constraint_plan_runs_and_attaches_every_partition(pg_db: st
 def _example_failure(uri: str, example, errors: tuple[type, ...]) -> Exception | None:
     """The error (one of `errors`) the server at `uri` raises running a rule example's
     statement after its setup; None when it runs."""
-    with _connect(uri) as conn:
-        conn.execute(example.setup)
-        try:
-            conn.execute(example.sql)
-        except errors as exc:
-            return exc
-    return None
+    return server_error(uri, example.setup, example.sql, errors)
 
 
 def _examples(rule_id: str) -> list:
@@ -996,15 +991,9 @@ def test_object_already_exists_fails_on_the_server_exactly_for_its_bad_examples(
     """The same for renames onto a taken name (rule rename-onto-taken-name)."""
     import psycopg
 
-    with _connect(pg_db) as conn:
-        if example.setup:
-            conn.execute(example.setup)
-        try:
-            conn.execute(example.sql)
-            failed = None
-        except (psycopg.errors.DuplicateTable, psycopg.errors.DuplicateColumn,
-                psycopg.errors.DuplicateSchema, psycopg.errors.DuplicateObject) as exc:
-            failed = exc
+    failed = _example_failure(pg_db, example, (
+        psycopg.errors.DuplicateTable, psycopg.errors.DuplicateColumn,
+        psycopg.errors.DuplicateSchema, psycopg.errors.DuplicateObject))
     assert (failed is not None) == example.bad, failed
 
 
@@ -1016,17 +1005,12 @@ def test_identity_added_to_a_populated_column_collides_exactly_for_the_bad_examp
     migration creates has no rows to collide with."""
     import psycopg
 
-    with _connect(pg_db) as conn:
-        if example.setup:
-            conn.execute(example.setup)
-            conn.execute("INSERT INTO accounts (id, email) SELECT g, 'u' || g "
-                         "FROM generate_series(1, 5) AS g")
-        conn.execute(example.sql)
-        try:
-            conn.execute("INSERT INTO accounts (email) VALUES ('new')")
-            failed = None
-        except psycopg.errors.UniqueViolation as exc:
-            failed = exc
+    rows = ("INSERT INTO accounts (id, email) SELECT g, 'u' || g "
+            "FROM generate_series(1, 5) AS g")
+    setup = [example.setup, rows] if example.setup else []
+    failed = server_error(pg_db, [*setup, example.sql],
+                          "INSERT INTO accounts (email) VALUES ('new')",
+                          (psycopg.errors.UniqueViolation,))
     assert (failed is not None) == example.bad, failed
 
 
@@ -1103,13 +1087,7 @@ def test_detach_concurrently_is_refused_exactly_for_the_bad_examples(pg_db: str,
     the rule's bad examples, and only they, fail on the server."""
     import psycopg
 
-    with _connect(pg_db) as conn:
-        conn.execute(example.setup)
-        try:
-            conn.execute(example.sql)
-            failed = None
-        except psycopg.errors.ObjectNotInPrerequisiteState as exc:
-            failed = exc
+    failed = _example_failure(pg_db, example, (psycopg.errors.ObjectNotInPrerequisiteState,))
     assert (failed is not None) == example.bad, failed
 
 
@@ -1130,13 +1108,8 @@ def test_statements_refused_on_a_foreign_table_fail_on_the_server_exactly_as_the
     a CHECK run."""
     import psycopg
 
-    with _connect(pg_db) as conn:
-        conn.execute(example.setup)
-        try:
-            conn.execute(example.sql)
-            failed = None
-        except (psycopg.errors.WrongObjectType, psycopg.errors.FeatureNotSupported) as exc:
-            failed = exc
+    failed = _example_failure(pg_db, example, (psycopg.errors.WrongObjectType,
+                                               psycopg.errors.FeatureNotSupported))
     assert (failed is not None) == (example.bad == refused_when_bad), failed
 
 
@@ -1148,16 +1121,10 @@ def test_foreign_key_without_unique_target_fails_on_the_server_exactly_for_its_b
     a good one runs. `account_template` stands for a table made outside the migrations."""
     import psycopg
 
-    with _connect(pg_db) as conn:
-        conn.execute("CREATE TABLE account_template (id bigint PRIMARY KEY)")
-        if example.setup:
-            conn.execute(example.setup)
-        try:
-            conn.execute(example.sql)
-            failed = None
-        except (psycopg.errors.InvalidForeignKey, psycopg.errors.UndefinedObject,
-                psycopg.errors.ObjectNotInPrerequisiteState) as exc:
-            failed = exc
+    failed = server_error(
+        pg_db, ["CREATE TABLE account_template (id bigint PRIMARY KEY)", example.setup],
+        example.sql, (psycopg.errors.InvalidForeignKey, psycopg.errors.UndefinedObject,
+                      psycopg.errors.ObjectNotInPrerequisiteState))
     assert (failed is not None) == example.bad, failed
 
 
@@ -1300,13 +1267,8 @@ def test_cascade_drops_dependents_bad_examples_have_dependents_on_the_server(
     the function, which CASCADE would drop."""
     import psycopg
 
-    with _connect(pg_db) as conn:
-        conn.execute(example.setup)
-        try:
-            conn.execute(example.sql.replace(" CASCADE;", ";"))
-            failed = None
-        except psycopg.errors.DependentObjectsStillExist as exc:
-            failed = exc
+    failed = server_error(pg_db, example.setup, example.sql.replace(" CASCADE;", ";"),
+                          (psycopg.errors.DependentObjectsStillExist,))
     assert (failed is not None) == example.bad, failed
 
 
@@ -2293,17 +2255,9 @@ def test_refused_on_partitioned_table_matches_server(pg_db: str, sql: str) -> No
 def _assert_refusal_is_the_servers(pg_db: str, setup: str, sql: str, fact: str) -> None:
     """`fact` (with its `_text`) is said of `sql` after `setup`, the embedded server's
     version (18) stated, exactly when the server refuses it, with the server's message."""
-    import psycopg
-
     effect = _effect_of(setup, sql, 18)
     said = [a.facts[f"{fact}_text"] for a in effect.actions if a.facts.get(fact)]
-    with _connect(pg_db) as conn:
-        conn.execute(setup)
-        try:
-            conn.execute(sql)
-            refused = ""
-        except psycopg.Error as exc:
-            refused = exc.diag.message_primary or ""
+    refused = server_message(pg_db, setup, sql)
     assert bool(said) == bool(refused), (said, refused)
     if refused:
         assert refused in said[0]

@@ -103,16 +103,63 @@ def test_a_forced_plain_layout_gives_the_same_ids(schema: Path) -> None:
     assert [m["id"] for m in doc["migrations"]] == TEMPORAL_IDS
 
 
-@pytest.mark.parametrize("command", ["apply", "status"])
-def test_the_executor_names_a_version_folder_of_several_files(schema: Path, tmp_path: Path,
-                                                               command: str) -> None:
-    """`lockwise apply` records one migration per version, so it cannot run the parts of
-    one version as temporal's tool does; it said only "version v1.1 is used twice", as of
-    two files claiming one version, which these are not."""
-    result = CliRunner().invoke(app, [command, str(schema / "temporal" / "versioned"),
+def test_the_executor_runs_a_version_folder_as_one_migration(schema: Path,
+                                                             tmp_path: Path) -> None:
+    """A version of several files is one migration to `lockwise apply` (it exited 2, saying
+    it records one migration per version): with no server, the only error is the missing
+    database (tests/executor/test_executor_version_folders.py runs them)."""
+    result = CliRunner().invoke(app, ["apply", str(schema / "temporal" / "versioned"),
                                       "--dsn", f"host={tmp_path / 'no-server'} dbname=x"])
     assert result.exit_code == 2
     assert "is used twice" not in result.stderr
-    assert (f"{schema / 'temporal' / 'versioned' / 'v1.1'}: version v1.1 is one folder of 2 "
-            "files (cluster_metadata.sql, queue.sql)") in result.stderr
-    assert "records one migration per version" in result.stderr
+    assert "one migration per version" not in result.stderr
+    assert "database error" in result.stderr or "connect" in result.stderr, result.stderr
+
+
+# --- manifest.json: the order of a version's files -------------------------------------------
+
+def _ordered_tree(tmp_path: Path, manifest: str) -> Path:
+    """A version folder whose manifest lists its files against name order (b.sql first: it
+    creates the table a.sql alters)."""
+    return write(tmp_path, {
+        "versioned/v1.0/manifest.json": _manifest("1.0", "base.sql"),
+        "versioned/v1.0/base.sql": "CREATE TABLE base (id int);\n",
+        "versioned/v1.1/manifest.json": manifest,
+        "versioned/v1.1/b_create.sql": "CREATE TABLE t (id int);\n",
+        "versioned/v1.1/a_alter.sql": "ALTER TABLE t ADD COLUMN note text;\n",
+    }) / "versioned"
+
+
+def _lint(path: Path) -> tuple[int, dict, str]:
+    result = CliRunner().invoke(app, ["lint", str(path), "--format", "json", "--no-cache"])
+    assert "Traceback" not in result.output + result.stderr
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+def test_the_manifest_orders_the_files_of_its_version(tmp_path: Path) -> None:
+    versioned = _ordered_tree(tmp_path, _manifest("1.1", "b_create.sql", "a_alter.sql"))
+    (_, found), = discover_histories(versioned)
+    assert [m.id for m in found] == ["v1.0_base", "v1.1_b_create", "v1.1_a_alter"]
+    code, doc, err = _lint(versioned)
+    assert [m["id"] for m in doc["migrations"]] == ["v1.0_base", "v1.1_b_create",
+                                                     "v1.1_a_alter"]
+    # In this order the ALTER meets the table the version created just before it.
+    assert "warning" not in err
+
+
+@pytest.mark.parametrize(("manifest", "why"), [
+    (_manifest("1.1", "b_create.sql"), "does not list a_alter.sql"),
+    (_manifest("1.1", "b_create.sql", "a_alter.sql", "gone.sql"), "lists gone.sql"),
+    ('{"CurrVersion": "1.1", "SchemaUpdateCqlFiles": ["b_create.sql",', "not valid JSON"),
+    ('{"CurrVersion": "1.1"}', "no SchemaUpdateCqlFiles"),
+])
+def test_a_manifest_that_cannot_order_its_version_falls_back_to_name_order(
+        tmp_path: Path, manifest: str, why: str) -> None:
+    versioned = _ordered_tree(tmp_path, manifest)
+    code, doc, err = _lint(versioned)
+    assert code in (0, 1)
+    assert [m["id"] for m in doc["migrations"]] == ["v1.0_base", "v1.1_a_alter",
+                                                     "v1.1_b_create"]
+    where = versioned / "v1.1" / "manifest.json"
+    assert f"lockwise: warning: {where}:" in err and why in err
+    assert "name order" in err

@@ -11,6 +11,7 @@ from lockwise.catalog.replay import apply_statement
 from lockwise.effects.context import Context
 from lockwise.effects.postgres import compute_effect
 from lockwise.parse.postgres import parse_sql
+from server_helpers import server_message
 
 TABLES = ("CREATE TABLE t (a int, c text, d text);"
           "CREATE TABLE u (id int, a int);"
@@ -126,14 +127,8 @@ def test_replace_view_refused_as_the_server_refuses(pg_db: str, query: str,
     (stmt,) = parse_sql(sql).statements
     facts = compute_effect(stmt.tree, Context(catalog=_replayed(setup), pg_version=18))
     refused = [a for a in facts.actions if a.facts.get("view_columns_refused")]
-    server_error = None
-    with _server(pg_db) as conn:
-        conn.execute(setup)
-        try:
-            conn.execute(sql)
-        except psycopg.errors.InvalidTableDefinition as exc:
-            server_error = str(exc).splitlines()[0]
-    assert server_error == error
+    refusal = server_message(pg_db, setup, sql, (psycopg.errors.InvalidTableDefinition,))
+    assert refusal == (error or "")
     assert bool(refused) == (error is not None)
     if error and "data type" in error:  # the types as the server names them
         assert error.split(" from ", 1)[1] in refused[0].facts["view_column_change"]

@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from effect_helpers import effect_after, server_refuses
+from effect_helpers import effect_after
+from server_helpers import server_error, server_refuses
 
 pytestmark = pytest.mark.postgres
 
@@ -71,15 +72,8 @@ def _lockwise_refusal(sql: str) -> str:
 def _server_refusal(uri: str, sql: str) -> str:
     import psycopg
 
-    with psycopg.connect(uri) as conn:
-        conn.execute(SETUP)
-        try:
-            conn.execute(sql)
-        except psycopg.errors.ObjectNotInPrerequisiteState as exc:
-            return f"{exc.diag.message_primary}: {exc.diag.message_detail}"
-        finally:
-            conn.rollback()
-    return ""
+    exc = server_error(uri, SETUP, sql, (psycopg.errors.ObjectNotInPrerequisiteState,))
+    return f"{exc.diag.message_primary}: {exc.diag.message_detail}" if exc else ""
 
 
 @pytest.mark.parametrize("sql", [w.format(v=v) for v in VIEWS for w in WRITES])

@@ -12,7 +12,7 @@ from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement, end_session, end_transaction
+from lockwise.catalog.replay import apply_statement, end_session, end_statement
 from lockwise.catalog.search_path import PathInForce
 from lockwise.core.code_store import keep_compiled
 from lockwise.core.types import (
@@ -231,6 +231,8 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
         instead = render_instead(
             rule.instead_for(facts.get("set_local_applies"), facts.get("dialect")), facts)
     message = render(rule.message_for(facts.get("dialect")), facts)
+    if routines := facts.get("routines_run"):  # run by a routine the statement calls
+        message = f"{message} (in {', called in '.join(routines)}, which this statement runs)"
     if stand_ins:
         if statement is not None:
             stand_ins = as_spelled_in(stand_ins, statement[0].sql)
@@ -385,6 +387,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives, parsed.placeholders)
+    catalog.not_null_constraints = options.pg_version >= 18 or not options.pg_version_stated
     ctx = Context(catalog=catalog, pg_version=options.pg_version,
                   pg_version_stated=options.pg_version_stated, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)
@@ -407,7 +410,6 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             [s.tree for s in parsed.statements])
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
-            "migration_no_transaction": migration.no_transaction,
             "statement_count": len(parsed.statements),
             # (the cost tracker's, with stats: a table it knows is small; see cost.hook)
             "scan_is_brief": False}
@@ -474,9 +476,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                     migration_findings += judge.judge(
                         parse_error_facts(base, TOO_DEEP), stmt.span, None)
                 _track_new_objects(ctx, effect)
-            if catalog.commit_drops and (session.ended_transactions != ended
-                                         or not session.in_transaction):
-                end_transaction(catalog)  # its ON COMMIT DROP tables go
+            end_statement(catalog, session, ended)  # its ON COMMIT DROP tables may go
             if judged:
                 if fk_added_by:
                     _follow_renames(effect, fk_added_by)

@@ -26,6 +26,7 @@ from lockwise.lint import (
     has_batch_directive,
     input_findings,
     migration_report,
+    span_within,
     statement_directives,
     statement_reason,
     strategy_for,
@@ -66,16 +67,18 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
         seen: dict[tuple, tuple] = {}
         for action in effect.actions:
             facts = {**context, **action.facts, "action": action.kind}
-            findings += judge.judge(facts, stmt.span, stmt.index, stmt_directives, seen)
-        if not refused(effect.actions):  # what the server refuses changes nothing
+            # a finding about a word inside the statement (a program's LOCK TABLES) is there
+            span = span_within(stmt, *action.facts["at"]) if "at" in action.facts else stmt.span
+            findings += judge.judge(facts, span, stmt.index, stmt_directives, seen)
+        if not refused(effect.actions):  # what the server refuses changes and runs nothing
             apply_mysql_statement(catalog, stmt.tree, migration.id, session)
-        if "program" in stmt.tree or stmt.sql[:4].upper() == "CALL" or \
-                catalog.mysql_functions:
-            from lockwise.lint_mysql_programs import judge_program, program_runs
+            if "program" in stmt.tree or stmt.sql[:4].upper() == "CALL" or \
+                    catalog.mysql_functions:
+                from lockwise.lint_mysql_programs import judge_program, program_runs
 
-            for runs in program_runs(stmt, catalog):
-                findings += judge_program(stmt, runs, judge, catalog, session, base,
-                                          migration.id, stmt_directives, seen)
+                for runs in program_runs(stmt, catalog):
+                    findings += judge_program(stmt, runs, judge, catalog, session, base,
+                                              migration.id, stmt_directives, seen)
         reports.append(StatementReport(
             statement=stmt, effect=effect, findings=findings,
             safety=max((f.safety for f in findings), default=Safety.SAFE),

@@ -9,16 +9,19 @@ the program, in a session of their own (the migration's LOCK TABLES, TEMPORARY a
 are not theirs), and change nothing now: neither the catalog nor the migration's session.
 A MariaDB compound statement outside a program (IF ... END IF) runs where it stands. A
 stored function's body runs inside the queries, DML and SET statements that call it: it is
-judged at each, as a procedure's at its CALL.
+judged at each, as a procedure's at its CALL. A CALL (or a function call) inside a body is
+followed, as deep as MAX_CALL_DEPTH: the called body's statements are judged at the outer
+statement, in the same session; a cycle of calls is reported where it closes, never looped.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import NamedTuple
 
 from lockwise.catalog.model import Catalog
-from lockwise.core.types import Finding, Statement
+from lockwise.core.types import Finding, Span, Statement
 from lockwise.effects.mysql import (
     MySQLSession,
     apply_mysql_statement,
@@ -35,38 +38,79 @@ _WHERE = {"event": ("in the body of event {name}, which runs it on its schedule"
           "trigger": ("in the body of trigger {name}, which runs it for each row written",
                       False),
           "compound": ("", True)}
+#: How many routines deep the calls inside bodies are followed, the one a statement calls
+#: counting as 1: the server nests them as deep as its thread stack allows, and a migration
+#: seldom nests more than two or three.
+MAX_CALL_DEPTH = 8
+#: How many bodies one statement's calls run at most, nested calls included: a routine that
+#: calls several, each calling several, is not followed past it.
+MAX_BODIES = 256
+#: The server's refusal of a routine that calls itself, directly or through others, by kind:
+#: a procedure's once the recursion goes deeper than max_sp_recursion_depth (0 by default);
+#: a function's always, at each statement that calls it (MariaDB 10.11, checked; MySQL 8.4
+#: manual, 7.1.8 "Server System Variables", max_sp_recursion_depth; 27.8 "Restrictions on
+#: Stored Programs": stored functions cannot be recursive).
+_RECURSION = {
+    "procedure": (1456, "Recursive limit 0 (as set by the max_sp_recursion_depth variable) was "
+                        "exceeded for routine {name}"),
+    "function": (1424, "Recursive stored functions and triggers are not allowed"),
+}
 
 
-def program_runs(stmt: Statement, catalog: Catalog
-                 ) -> list[tuple[list[tuple[int, str, object]], str, bool, bool]]:
-    """What statement `stmt` runs of stored programs, each as the body's statements (offset in
-    `stmt`, text, tree), the words the findings add, whether they are found at `stmt` (a CALL,
-    a call of a function) rather than in place, and whether they run now. A CREATE PROCEDURE
-    or FUNCTION runs none: the catalog's replay keeps it for its calls."""
+class Run(NamedTuple):
+    """The statements a program runs: the body's statements (offset in the statement, text,
+    tree), the words the findings add, whether its findings go at the statement (a CALL, a
+    call of a function) rather than in place, whether it runs now, and the routine (kind,
+    key) whose body it is, if any."""
+
+    statements: list
+    words: str
+    at_statement: bool
+    now: bool
+    routine: tuple[str, str] | None = None
+
+
+def program_runs(stmt: Statement, catalog: Catalog) -> list[Run]:
+    """What statement `stmt` runs of stored programs. A CREATE PROCEDURE or FUNCTION runs
+    none: the catalog's replay keeps it for its calls."""
     program = stmt.tree.get("program")
     if program is not None:
         if program["kind"] not in _WHERE:
             return []
         words, now = _WHERE[program["kind"]]
-        return [(program["statements"], words.format(name=program["name"]), False, now)]
-    call = _CALL.match(stmt.sql)
+        return [Run(program["statements"], words.format(name=program["name"]), False, now)]
+    return [Run(called["statements"], _words(kind, called["name"], ""), True, True,
+                (kind, routine_key(called["name"])))
+            for kind, called in _called(stmt.sql, stmt.tree["sqlglot"]["expr"], catalog)]
+
+
+def _words(kind: str, name: str, caller: str) -> str:
+    """What a finding in the body of the routine `kind` `name` adds: who runs it (`caller`,
+    the words of the body that calls it; "" when it is the statement)."""
+    if caller:
+        return f"in {kind} {name}, called by {caller.removeprefix('in ')}"
+    return f"in {kind} {name}, " + ("which this CALL runs" if kind == "procedure" else
+                                    "which this statement calls")
+
+
+def _called(sql: str, expr, catalog: Catalog) -> list[tuple[str, dict]]:
+    """The routines the statement `sql` (parsed as `expr`) calls, as (kind, what the catalog
+    keeps of it): the procedure of a CALL, else the stored functions it calls."""
+    call = _CALL.match(sql)
     if call is not None:
         called = catalog.mysql_procedures.get(routine_key(call.group(1)))
-        return [] if called is None else [
-            (called["statements"], f"in procedure {called['name']}, which this CALL runs",
-             True, True)]
-    return [(function["statements"], f"in function {function['name']}, which this statement "
-             "calls", True, True) for function in _functions_called(stmt, catalog)]
+        return [] if called is None else [("procedure", called)]
+    return [("function", function) for function in _functions_called(expr, catalog)]
 
 
-def _functions_called(stmt: Statement, catalog: Catalog) -> list[dict]:
-    """The stored functions the query, DML or SET `stmt` calls, each once, in order (a
+def _functions_called(expr, catalog: Catalog) -> list[dict]:
+    """The stored functions the query, DML or SET `expr` calls, each once, in order (a
     DEFAULT, generated column or CHECK may call none: the server refuses it, error 1901 on
     MariaDB 10.11)."""
     from sqlglot import exp
 
-    expr = stmt.tree["sqlglot"]["expr"]
-    if not isinstance(expr, (exp.Query, exp.Update, exp.Delete, exp.Insert, exp.Set)):
+    if not catalog.mysql_functions or not isinstance(
+            expr, (exp.Query, exp.Update, exp.Delete, exp.Insert, exp.Set)):
         return []
     found: dict[str, dict] = {}
     for node in expr.find_all(exp.Anonymous):
@@ -75,26 +119,74 @@ def _functions_called(stmt: Statement, catalog: Catalog) -> list[dict]:
     return list(found.values())
 
 
-def judge_program(stmt: Statement, runs: tuple, judge, catalog: Catalog,
+class _Walk(NamedTuple):
+    """What the judging of one statement's program bodies shares, nested calls included."""
+
+    stmt: Statement
+    judge: object
+    catalog: Catalog
+    session: MySQLSession
+    context: dict
+    migration_id: str
+    directives: list
+    seen: dict
+    #: how many more bodies may be followed
+    budget: list[int]
+
+
+def judge_program(stmt: Statement, run: Run, judge, catalog: Catalog,
                   session: MySQLSession, context: dict, migration_id: str,
                   directives: list, seen: dict) -> list[Finding]:
-    """The findings of the program statements `runs` (program_runs) gives for `stmt`, and
-    the catalog moved past those that run now."""
+    """The findings of the program statements `run` (program_runs) gives for `stmt`, the
+    calls inside them followed, and the catalog moved past those that run now."""
+    if not run.now:  # run later, in a session of its own (an event's; a trigger's, unknown)
+        session = MySQLSession(flavour=session.flavour, version=session.version)
+    walk = _Walk(stmt, judge, catalog, session, context, migration_id, directives, seen,
+                 [MAX_BODIES])
+    return _judge_body(walk, run, (run.routine,) if run.routine else (),
+                       stmt.span if run.at_statement else None)
+
+
+def _judge_body(walk: _Walk, run: Run, chain: tuple, at: Span | None) -> list[Finding]:
+    """The findings of `run`'s statements, at `at` (in place when None), and of the bodies
+    they call; `chain`: the routines (kind, key) the calls went through to get here."""
     from lockwise.lint import effect_facts, span_within
 
-    statements, words, at_statement, now = runs
-    if not now:  # run later, in a session of its own (an event's; a trigger's, unknown)
-        session = MySQLSession(flavour=session.flavour, version=session.version)
     findings: list[Finding] = []
-    for offset, sql, tree in statements:
+    for offset, sql, tree in run.statements:
         inner = {"sqlglot": {"expr": tree, "sql": sql}}
-        effect = compute_mysql_effect(inner, catalog, session)
-        span = stmt.span if at_statement else span_within(stmt, offset, len(sql))
+        effect = compute_mysql_effect(inner, walk.catalog, walk.session)
+        span = at or span_within(walk.stmt, offset, len(sql))
         for action in effect.actions:
-            facts = {**context, **effect_facts(effect), **action.facts, "action": action.kind}
-            found = judge.judge(facts, span, stmt.index, directives, seen)
-            findings += [replace(f, message=f"{f.message} ({words})") if words else f
+            facts = {**walk.context, **effect_facts(effect), **action.facts,
+                     "action": action.kind}
+            found = walk.judge.judge(facts, span, walk.stmt.index, walk.directives, walk.seen)
+            findings += [replace(f, message=f"{f.message} ({run.words})") if run.words else f
                          for f in found]
-        if now and not refused(effect.actions):
-            apply_mysql_statement(catalog, inner, migration_id, session)
+        if refused(effect.actions):
+            continue
+        if run.now:
+            apply_mysql_statement(walk.catalog, inner, walk.migration_id, walk.session)
+        for kind, called in _called(sql, tree, walk.catalog):
+            key = (kind, routine_key(called["name"]))
+            if key in chain:
+                findings += _recursion(walk, chain, key, span)
+            elif len(chain) < MAX_CALL_DEPTH and walk.budget[0] > 0:
+                walk.budget[0] -= 1
+                nested = Run(called["statements"], _words(kind, called["name"], run.words),
+                             True, run.now, key)
+                findings += _judge_body(walk, nested, (*chain, key), span)
     return findings
+
+
+def _recursion(walk: _Walk, chain: tuple, key: tuple[str, str], span: Span) -> list[Finding]:
+    """A call that closes a cycle (`chain`, then `key` again): reported, not followed; a
+    procedure's not when the session allows recursion (max_sp_recursion_depth > 0)."""
+    kind, name = key
+    if kind == "procedure" and walk.session.sp_recursion_depth > 0:
+        return []
+    code, error = _RECURSION[kind]
+    facts = {**walk.context, "action": "mysql_recursive_call", "kind": kind, "name": name,
+             "calls_text": " -> ".join([n for _, n in chain] + [name]),
+             "error_code": code, "server_error": error.format(name=name)}
+    return walk.judge.judge(facts, span, walk.stmt.index, walk.directives, walk.seen)

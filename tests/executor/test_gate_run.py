@@ -129,6 +129,38 @@ def test_a_refusal_the_migration_waives_is_left_to_allow(tmp_path: Path) -> None
     assert _gate_says(plans, Safety.DESTRUCTIVE)[0] == 0
 
 
+def test_a_waived_refusal_stays_waived_whatever_else_judges_the_statement(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The plan reads the refusal from the refusal rule's own finding: a finding of another
+    # rule on the statement (here one added to the gate's lint) does not bring back a
+    # refusal the migration waived.
+    import lockwise.lint
+    from lockwise.core.types import Finding
+
+    real = lockwise.lint.lint_migrations
+
+    def with_another_finding(*args, **kwargs):
+        reports = real(*args, **kwargs)
+        for report in reports:
+            for stmt in report.statements:
+                stmt.findings.append(Finding(
+                    rule="another-rule", safety=Safety.SAFE_WITH_CARE, message="another",
+                    path=report.migration.path, span=stmt.statement.span,
+                    statement_index=stmt.statement.index))
+        return reports
+
+    monkeypatch.setattr(lockwise.lint, "lint_migrations", with_another_finding)
+    write(tmp_path, {"001_accounts.up.sql": _CREATE, "002_retype.up.sql":
+                     "-- lockwise: ignore[column-type-change-needs-using] reason: a cast exists\n"
+                     + _REFUSED, "003_retype.up.sql": _REFUSED})
+    waived, refused = _plans(tmp_path, pending=2)
+    assert [f.rule for f in waived.report.statements[0].findings] == ["another-rule"]
+    assert waived.statements[0].refused == ""
+    assert waived.statements[0].locks
+    # (003's own refusal, not waived, is still planned as refused.)
+    assert refused.statements[0].refused == "needs_using"
+
+
 def test_the_dry_run_plan_says_the_refusal_instead_of_the_locks(tmp_path: Path) -> None:
     from lockwise.executor.runner import Console, ExecOptions, _print_plan
 

@@ -1894,3 +1894,51 @@ def test_a_refused_statement_creates_nothing_in_the_graph(tmp_path: Path, key: s
         ("3_drop.sql", "DROP INDEX events_id_key;\n")))
     made = graph.edges.get(("2_key", "3_drop"), {}).get("created-by")
     assert made == (None if refused else ["index:public.events_id_key"]), graph.edges
+
+
+@pytest.mark.parametrize("drop", [
+    "BEGIN;\nCREATE TEMP TABLE x (id int) ON COMMIT DROP;\nCOMMIT;\nDROP TABLE x;\n",
+    # Outside a transaction block the temporary table goes with its own statement.
+    "CREATE TEMP TABLE x (id int) ON COMMIT DROP;\nDROP TABLE x;\n",
+])
+def test_a_temporary_table_dropped_on_commit_is_gone_for_the_statements_after(
+        tmp_path: Path, drop: str) -> None:
+    """As lint's replay has it (tests/test_temporary_tables.py): once its transaction ended,
+    `x` is the permanent table again, which the DROP drops; the ALTER after it fails."""
+    (tmp_path / "migrations").mkdir()
+    graph = build_graph(history(
+        tmp_path / "migrations", ("1_x.sql", "CREATE TABLE x (id int, y int);\n"),
+        ("2_drop.sql", "-- lockwise: no-transaction\n" + drop),
+        ("3_alter.sql", "ALTER TABLE x ADD COLUMN z int;\n")))
+    assert [(c.kind, c.object, c.locations[0].migration) for c in graph.conflicts] == \
+        [("missing-object", "table:public.x", "2_drop")]
+    assert ("1_x", "3_alter") not in graph.edges
+
+
+@pytest.mark.parametrize(("tool", "dropped"), [
+    ("sqlx", False),  # `-- no-transaction`: still one string, one implicit transaction
+    ("plain", True),  # psql -f: each statement its own transaction
+])
+def test_the_graph_ends_transactions_where_lint_does(tmp_path: Path, tool: str,
+                                                    dropped: bool) -> None:
+    """Whether `DROP TABLE x` drops the ON COMMIT DROP temporary table or the permanent one
+    depends on the transactions the tool runs the migration in, which the graph takes as
+    lint does (`lint.starts_in_transaction`); lint's replay is the reference."""
+    from lockwise.catalog.model import Catalog
+    from lockwise.lint import LintOptions, lint_migrations
+
+    if tool == "sqlx":
+        (tmp_path / "Cargo.toml").write_text('[dependencies]\nsqlx = "0.8"\n')
+    (tmp_path / "migrations").mkdir()
+    header = "-- no-transaction\n" if tool == "sqlx" else "-- lockwise: no-transaction\n"
+    migrations = history(
+        tmp_path / "migrations", ("1_x.sql", "CREATE TABLE x (id int, y int);\n"),
+        ("2_drop.sql", header + "CREATE TEMP TABLE x (id int) ON COMMIT DROP;\n"
+                                "DROP TABLE x;\n"),
+        ("3_alter.sql", "ALTER TABLE x ADD COLUMN z int;\n"))
+    assert migrations[1].layout == tool
+    catalog = Catalog()
+    lint_migrations(migrations[:2], LintOptions(), catalog)
+    assert ("public.x" not in catalog.tables) is dropped
+    graph = build_graph(migrations)
+    assert bool([c for c in graph.conflicts if c.kind == "missing-object"]) is dropped

@@ -19,8 +19,7 @@ SETUP = "CREATE TABLE accounts (id INT PRIMARY KEY);"
 VALID = [
     "INSTALL PLUGIN audit SONAME 'audit.so'", "UNINSTALL PLUGIN audit", "SHUTDOWN",
     "BINLOG 'AAAA'", "PURGE BINARY LOGS TO 'mysql-bin.010'",
-    "PURGE MASTER LOGS BEFORE '2026-01-01 00:00:00'", "CHANGE MASTER TO MASTER_HOST = 'db1'",
-    "START REPLICA", "STOP REPLICA", "STOP SLAVE", "RESET QUERY CACHE",
+    "START REPLICA", "STOP REPLICA", "RESET QUERY CACHE",
     "CACHE INDEX accounts IN hot_cache", "LOAD INDEX INTO CACHE accounts",
     "FLUSH TABLES WITH READ LOCK", "FLUSH TABLES accounts WITH READ LOCK",
     "FLUSH TABLES accounts FOR EXPORT", "FLUSH NO_WRITE_TO_BINLOG TABLES",
@@ -54,11 +53,26 @@ MARIADB_ONLY = [
 ]
 
 
-@pytest.mark.parametrize(("sql", "dialect"), [
-    *((sql, dialect) for sql in VALID for dialect in ("mysql", "mariadb")),
-    *((sql, "mysql") for sql in MYSQL_ONLY), *((sql, "mariadb") for sql in MARIADB_ONLY)])
-def test_a_valid_server_statement_is_read(sql: str, dialect: str) -> None:
-    parsed = parse_mysql(sql + ";\nUNLOCK TABLES;", dialect)
+#: MySQL's statements that 8.4.0 removed (MySQL 8.4 release notes, 8.4.0, "SQL statements
+#: removed"): MariaDB keeps them; MySQL reads them before 8.4.
+BEFORE_MYSQL_8_4 = [
+    "PURGE MASTER LOGS BEFORE '2026-01-01 00:00:00'", "CHANGE MASTER TO MASTER_HOST = 'db1'",
+    "STOP SLAVE", "START SLAVE IO_THREAD", "RESET SLAVE ALL", "RESET MASTER",
+    "SHOW MASTER STATUS", "SHOW SLAVE STATUS", "SHOW SLAVE HOSTS", "SHOW MASTER LOGS",
+]
+
+
+@pytest.mark.parametrize(("sql", "dialect", "version"), [
+    *((sql, dialect, None) for sql in VALID for dialect in ("mysql", "mariadb")),
+    *((sql, dialect, version) for sql in BEFORE_MYSQL_8_4
+      for dialect, version in (("mysql", "8.0.40"), ("mysql", "8.3"), ("mariadb", None))),
+    *((sql, "mysql", None) for sql in MYSQL_ONLY), *((sql, "mariadb", None)
+                                                      for sql in MARIADB_ONLY)])
+def test_a_valid_server_statement_is_read(sql: str, dialect: str, version: str | None) -> None:
+    from lockwise.effects.mysql import parse_server_version
+
+    parsed = parse_mysql(sql + ";\nUNLOCK TABLES;", dialect,
+                         parse_server_version(version) if version else None)
     assert not parsed.problems, [p.message for p in parsed.problems]
     assert [s.sql for s in parsed.statements] == [sql, "UNLOCK TABLES"]
 
@@ -120,3 +134,94 @@ def test_flush_tables_with_read_lock_blocks_writes_on_mariadb(mariadb) -> None:
         assert blocked.returncode == 1 and "1205" in blocked.stderr, blocked.stderr
     finally:
         holder.wait(timeout=30)
+
+
+#: MySQL's SET @@PERSIST.name / @@PERSIST_ONLY.name, the other spelling of SET PERSIST.
+PERSIST_VARIABLES = ["SET @@PERSIST.max_connections = 500",
+                     "SET @@persist_only.innodb_log_file_size = 1",
+                     "SET @@SESSION.sql_mode = '', @@PERSIST.max_connections = 500"]
+
+
+@pytest.mark.parametrize("sql", PERSIST_VARIABLES)
+def test_set_at_at_persist_is_a_server_statement_on_mysql(lint_change, sql: str) -> None:
+    findings = lint_change(sql + ";").all_findings
+    assert [(f.rule, f.span.line) for f in findings] == [("mysql-server-statement", 1)]
+
+
+@pytest.mark.parametrize("sql", [*PERSIST_VARIABLES, "SET @@PERSIST.key_buffer_size = 8388608"])
+def test_set_at_at_persist_is_refused_on_mariadb(sql: str) -> None:
+    (problem,) = parse_mysql(sql + ";", "mariadb").problems
+    assert sql[problem.span.column - 1:].upper().startswith("@@PERSIST")
+    assert "MariaDB has no persisted settings" in problem.message
+    assert ("1229" if "key_buffer" in sql else "1272") in problem.message
+
+
+def test_set_at_at_persist_on_mariadb(mariadb) -> None:
+    """Checked on the server: MariaDB reads `@@PERSIST.name` as a structured variable (a key
+    cache's) and refuses it, with the error the parse-error quotes."""
+    from lockwise.parse.mysql_server_syntax import mariadb_persist_error
+
+    for sql in [*PERSIST_VARIABLES, "SET @@PERSIST.key_buffer_size = 8388608"]:
+        refused = mariadb.run(sql, "mysql")
+        code, text = mariadb_persist_error(sql)
+        assert f"ERROR {code}" in refused.stderr and text in refused.stderr, refused.stderr
+
+
+@pytest.mark.parametrize(("sql", "version", "word", "says"), [
+    *((sql, version, word, says) for version in ("8.4", "8.4.3", "9.1") for sql, word, says in [
+        ("RESET MASTER", "MASTER", "RESET BINARY LOGS AND GTIDS"),
+        ("SHOW MASTER STATUS", "MASTER", "SHOW BINARY LOG STATUS"),
+        ("CHANGE MASTER TO MASTER_HOST = 'db1'", "MASTER", "CHANGE REPLICATION SOURCE TO"),
+        ("START SLAVE", "SLAVE", "START REPLICA"), ("stop slave io_thread", "slave",
+                                                     "STOP REPLICA"),
+        ("RESET SLAVE ALL", "SLAVE", "RESET REPLICA"),
+        ("SHOW SLAVE STATUS", "SLAVE", "SHOW REPLICA STATUS"),
+        ("SHOW SLAVE HOSTS", "SLAVE", "SHOW REPLICAS"),
+        ("PURGE MASTER LOGS TO 'b.01'", "MASTER", "PURGE BINARY LOGS"),
+        ("SHOW MASTER LOGS", "MASTER", "SHOW BINARY LOGS")]),
+    ("RESET BINARY LOGS AND GTIDS", "8.1", "BINARY", "RESET MASTER"),
+    ("SHOW BINARY LOG STATUS", "8.0.40", "LOG", "SHOW MASTER STATUS"),
+    ("CHANGE REPLICATION SOURCE TO SOURCE_HOST = 'db1'", "8.0.22", "SOURCE",
+     "CHANGE MASTER TO"),
+    ("START REPLICA", "8.0.21", "REPLICA", "START SLAVE"),
+    ("SHOW REPLICA STATUS", "5.7", "REPLICA", "SHOW SLAVE STATUS"),
+    ("SHOW REPLICAS", "8.0.21", "REPLICAS", "SHOW SLAVE HOSTS"),
+])
+def test_a_statement_the_mysql_version_does_not_have_is_a_parse_error(
+        sql: str, version: str, word: str, says: str) -> None:
+    from lockwise.effects.mysql import parse_server_version
+
+    (problem,) = parse_mysql(sql + ";", "mysql", parse_server_version(version)).problems
+    assert sql[problem.span.column - 1:].startswith(word + " ") or \
+        sql[problem.span.column - 1:] == word, (problem.span, problem.message)
+    assert f'"{word}"' in problem.message and says in problem.message
+
+
+@pytest.mark.parametrize(("sql", "version"), [
+    ("RESET BINARY LOGS AND GTIDS", "8.2"), ("SHOW BINARY LOG STATUS", "8.2.0"),
+    ("CHANGE REPLICATION SOURCE TO SOURCE_HOST = 'db1'", "8.0.23"),
+    ("START REPLICA", "8.0.22"), ("SHOW REPLICAS", "8.4"), ("RESET MASTER", "8.3.0"),
+])
+def test_a_statement_the_mysql_version_has_is_read(sql: str, version: str) -> None:
+    from lockwise.effects.mysql import parse_server_version
+
+    assert parse_mysql(sql + ";", "mysql", parse_server_version(version)).problems == []
+
+
+@pytest.mark.parametrize(("sql", "word"), [("SHOW REPLICAS", "REPLICAS"),
+                                           ("SHOW BINARY LOG STATUS", "LOG")])
+def test_mysqls_new_show_statements_are_refused_by_mariadb(sql: str, word: str) -> None:
+    (problem,) = parse_mysql(sql + ";", "mariadb").problems
+    assert f'"{word}"' in problem.message
+
+
+def test_mysqls_new_show_statements_on_mariadb(mariadb) -> None:
+    """Checked on the server: MariaDB 10.11 refuses MySQL's SHOW REPLICAS and SHOW BINARY LOG
+    STATUS where the parse-error says, and runs what the messages say it writes instead."""
+    for sql, near in (("SHOW REPLICAS", "'REPLICAS'"), ("SHOW BINARY LOG STATUS", "'LOG")):
+        refused = mariadb.run(sql, "mysql")
+        assert "ERROR 1064" in refused.stderr and f"near {near}" in refused.stderr, \
+            refused.stderr
+    for sql in ("SHOW SLAVE HOSTS", "SHOW REPLICA HOSTS", "SHOW MASTER STATUS",
+                "SHOW BINLOG STATUS"):
+        assert mariadb.run(sql, "mysql").returncode == 0, sql

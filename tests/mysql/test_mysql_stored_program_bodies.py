@@ -182,3 +182,96 @@ def test_a_functions_body_runs_at_each_call_on_mariadb(mariadb) -> None:
     ddl = mariadb.run("CREATE FUNCTION f() RETURNS INT BEGIN ALTER TABLE audit ADD COLUMN z "
                       "INT; RETURN 1; END;", "function_bodies", whole=True)
     assert "1422" in ddl.stderr, ddl.stderr
+
+
+#: A procedure that calls another, which runs the DDL: followed from the outer CALL.
+OUTER = ("CREATE PROCEDURE outer_step()\nBEGIN\n  SELECT 1;\n  CALL widen_ids();\nEND;\n")
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_call_inside_a_procedure_is_followed(dialect: str) -> None:
+    (_, called) = _history(WIDEN + OUTER, "-- later\nCALL outer_step();", dialect=dialect)
+    assert called == [("mysql-table-copy", 2)]
+
+
+def test_the_finding_names_the_chain_of_calls(lint_change) -> None:
+    report = lint_change(WIDEN + OUTER + "CALL outer_step();")
+    (finding,) = report.all_findings
+    assert (finding.rule, finding.span.line) == ("mysql-table-copy", 15)
+    assert "in procedure widen_ids, called by procedure outer_step, which this CALL runs" \
+        in finding.message
+
+
+def test_what_a_nested_call_changed_is_in_the_catalog_after_it() -> None:
+    inner = "CREATE PROCEDURE add_chk() ALTER TABLE accounts ADD CONSTRAINT chk CHECK (n > 0);"
+    outer = "CREATE PROCEDURE run_all() BEGIN CALL add_chk(); END;"
+    assert _history(inner + "\n" + outer, "CALL run_all();\n"
+                    "ALTER TABLE accounts DROP CONSTRAINT chk;") == [[], [("mysql-table-copy", 1)]]
+
+
+def test_a_call_inside_an_events_body_is_followed_in_its_own_session(lint_change) -> None:
+    change = ("CREATE PROCEDURE purge() DELETE FROM accounts;\n"
+              "CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY DO CALL purge();")
+    report = lint_change(change)
+    assert _found(report) == [("unbatched-backfill", 2)]
+    assert "called by the body of event nightly" in report.all_findings[0].message
+
+
+#: Two procedures that call each other: recursion the server refuses by default.
+RECURSIVE = """\
+CREATE PROCEDURE ping(n INT) BEGIN
+  IF n > 0 THEN CALL pong(n - 1); END IF;
+END;
+CREATE PROCEDURE pong(n INT) BEGIN
+  UPDATE accounts SET n = n + 1 WHERE id = 1;
+  CALL ping(n);
+END;
+"""
+
+
+def test_a_cycle_of_calls_is_reported_not_looped(lint_change) -> None:
+    report = lint_change(RECURSIVE + "CALL ping(3);")
+    assert _found(report) == [("mysql-recursive-call", 8)]
+    message = report.all_findings[0].message
+    assert "ping -> pong -> ping" in message and "1456" in message
+
+
+def test_a_cycle_is_not_reported_once_the_session_allows_recursion(lint_change) -> None:
+    report = lint_change(RECURSIVE + "SET max_sp_recursion_depth = 10;\nCALL ping(3);")
+    assert _found(report) == []
+
+
+def test_a_procedure_calling_itself_is_a_cycle(lint_change) -> None:
+    change = "CREATE PROCEDURE again() BEGIN CALL again(); END;\nCALL again();"
+    assert _found(lint_change(change, "mariadb")) == [("mysql-recursive-call", 2)]
+
+
+def test_a_long_chain_of_calls_is_followed_to_a_bound(lint_change) -> None:
+    from lockwise.lint_mysql_programs import MAX_CALL_DEPTH
+
+    steps = "".join(f"CREATE PROCEDURE step{i}() CALL step{i + 1}();\n"
+                    for i in range(MAX_CALL_DEPTH + 3))
+    deep = f"CREATE PROCEDURE step{MAX_CALL_DEPTH + 3}() DELETE FROM accounts;\n"
+    assert _found(lint_change(steps + deep + "CALL step0();")) == []
+    near = f"CREATE PROCEDURE step{MAX_CALL_DEPTH - 1}() DELETE FROM accounts;\n"
+    shallow = "".join(f"CREATE PROCEDURE step{i}() CALL step{i + 1}();\n"
+                      for i in range(MAX_CALL_DEPTH - 1))
+    assert _found(lint_change(shallow + near + "CALL step0();")) == [
+        ("unbatched-backfill", MAX_CALL_DEPTH + 1)]
+
+
+def test_nested_calls_and_recursion_on_mariadb(mariadb) -> None:
+    """Checked on the server: the nested CALL runs the inner procedure's DDL, and a cycle
+    of CALLs is refused once it recurses (error 1456) unless max_sp_recursion_depth allows
+    it."""
+    assert mariadb.run("CREATE DATABASE nested_calls", "mysql").returncode == 0
+    ran = mariadb.run(SETUP + "\n" + WIDEN + OUTER + "CALL outer_step();\nSELECT data_type "
+                      "FROM information_schema.columns WHERE table_schema = 'nested_calls' AND "
+                      "table_name = 'accounts' AND column_name = 'id';", "nested_calls",
+                      whole=True)
+    assert ran.returncode == 0 and ran.stdout.split()[-1] == "bigint", ran.stderr
+    assert mariadb.run(RECURSIVE, "nested_calls", whole=True).returncode == 0
+    refused = mariadb.run("CALL ping(3);", "nested_calls")
+    assert "ERROR 1456" in refused.stderr, refused.stderr
+    allowed = mariadb.run("SET max_sp_recursion_depth = 10; CALL ping(3);", "nested_calls")
+    assert allowed.returncode == 0, allowed.stderr

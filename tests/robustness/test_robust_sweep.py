@@ -453,3 +453,20 @@ def test_repair_refuses_mark_applied_with_undo_baseline(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--mark-applied" in result.stderr and "--undo-baseline" in result.stderr
     assert "cannot connect" not in result.stderr
+
+
+# --- third sweep (docs/robustness.md): version folders, psql \encoding, configs -------------
+
+@pytest.mark.parametrize("command", [["graph"], ["fix"]])
+def test_an_unknown_rule_in_the_config_s_ignore_is_the_config_s_error(tmp_path: Path,
+                                                                      command: list[str]) -> None:
+    """graph said `Invalid value for '--ignore'`, an option never given; fix took the typo
+    and ignored nothing, while lint and apply name the config's line."""
+    folder = tmp_path / "m"
+    migration(folder, "CREATE TABLE t (id bigint);\n", "0001_t.sql")
+    config = tmp_path / "lockwise.toml"
+    config.write_text('fail_on = "destructive"\nignore = ["nope-rule"]\n')
+    result = invoke(*command, str(folder), "--config", str(config))
+    assert result.exit_code == 2
+    assert "--ignore" not in result.stderr
+    assert f"{config}:2:1: config: unknown rule 'nope-rule' in `ignore`" in result.stderr

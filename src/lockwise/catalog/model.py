@@ -639,6 +639,11 @@ class Catalog:
     #: MySQL / MariaDB: the stored functions, likewise (their own namespace), linted at each
     #: statement that calls them.
     mysql_functions: dict[str, dict] = field(default_factory=dict)
+    #: MySQL / MariaDB: the triggers (by name, its case kept: trigger names are case-sensitive)
+    #: and events (by name, lower case): CREATE of a name taken is refused
+    #: (effects/mysql_programs.py). A trigger's `table` is its table as `tables` keys it.
+    mysql_triggers: dict[str, dict] = field(default_factory=dict)
+    mysql_events: dict[str, dict] = field(default_factory=dict)
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.
@@ -654,6 +659,14 @@ class Catalog:
     #: Extensions the migrations created (CREATE EXTENSION) and did not drop, by name: their
     #: types' casts are judged (effects/types.py). Replaced whole, never changed in place.
     extensions: frozenset[str] = frozenset()
+    #: PL/pgSQL functions and procedures (qualified) -> their CREATE statement's text and
+    #: whether a procedure: their bodies run at each call (catalog/routines.py). Replaced
+    #: whole, never changed in place (a down check's fork shares it).
+    plpgsql_routines: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    #: Whether NOT NULLs are constraints with names (PostgreSQL 18 and later), as the replay
+    #: takes it: false only for a version before 18 the user stated (--pg-version); a guess
+    #: keeps 18's behaviour, as the rest of the replay does (set by `lint.analyze_migration`).
+    not_null_constraints: bool = True
     #: When a list, the relations the replay drops are added to it (not those renamed): the
     #: conflict graph tells the views a DROP ... CASCADE took unnamed from it, where looking
     #: at every view of the history for each such drop made long histories quadratic.

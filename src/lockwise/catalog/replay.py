@@ -23,6 +23,13 @@ from lockwise.catalog.model import (
     renamed_relation,
 )
 from lockwise.catalog.query_columns import result_columns, result_names
+from lockwise.catalog.routines import (
+    CALLING_KINDS,
+    MAX_DEPTH,
+    called_routines,
+    forget_routine,
+    keep_routine,
+)
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
 from lockwise.catalog.updatable import (
@@ -46,6 +53,7 @@ from lockwise.effects.nodes import (
     drop_object_names,
     expression_uses,
     generation_expression,
+    index_expressions,
     nextval_sequence,
     not_null_columns,
     object_name,
@@ -69,6 +77,7 @@ from lockwise.parse.quoting import clip_utf8
 if TYPE_CHECKING:
     # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
     from lockwise.catalog.objects import DomainCheck, QueryRule
+    from lockwise.effects.session import Session
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
              "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude"}
@@ -604,9 +613,16 @@ def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
     with DDL, the tables it names; with dynamic SQL (EXECUTE), every table ("*"). One that
     only reads and writes rows (lemmy checks and backfills data in them), or names a table in
     a message, changes none."""
-    from lockwise.parse.plpgsql import do_block_code, dynamic_formats, fully_read
+    from lockwise.parse.plpgsql import do_block_code
 
-    body, language = do_block_code(stmt)
+    return code_reshapes(catalog, *do_block_code(stmt))
+
+
+def code_reshapes(catalog: Catalog, body: str, language: str) -> set[str]:
+    """`do_block_reshapes` of code `body` in `language`: a DO block's, or a PL/pgSQL
+    routine's whole CREATE statement (`parse.plpgsql` reads either)."""
+    from lockwise.parse.plpgsql import dynamic_formats, fully_read
+
     if language == "plpgsql" and fully_read(body):
         return set()
     code = f"{body} {language}".lower()
@@ -1197,7 +1213,10 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             dropped = t.constraints.pop(colname, None)
             # Constraint names are unique on a table: a CHECK or key of this name is the one
             # dropped, and a NOT NULL that PostgreSQL would have named so was named otherwise.
-            if dropped is None and (nn := not_null_column(t, colname)) is not None:
+            # Before 18 no constraint has that name: IF EXISTS only notices (without it the
+            # statement is refused and not replayed).
+            if dropped is None and catalog.not_null_constraints and \
+                    (nn := not_null_column(t, colname)) is not None:
                 _drop_not_null(catalog, t, nn.name, inh)
             if dropped is None or dropped.kind == "check":
                 if inh:
@@ -1332,9 +1351,22 @@ def _drop_not_null(catalog: Catalog, t: Table, column: str, inh: bool) -> None:
             child = catalog.tables.get(name)
             changed = child.columns.get(column) if child is not None else None
             if changed is not None and changed.not_null and (
-                    child.partition_of or changed.inherited or changed.not_null_from_parent):
+                    child.partition_of or changed.inherited or changed.not_null_from_parent) \
+                    and not _not_null_from_another_parent(catalog, child, column):
                 _drop_own_not_null(changed)
                 todo.append(child)
+
+
+def _not_null_from_another_parent(catalog: Catalog, child: Table, column: str) -> bool:
+    """Whether an inheritance parent of `child` still passes it a NOT NULL on `column`: from
+    PostgreSQL 18 the child's NOT NULL constraint counts its parents, and goes only with the
+    last (checked on 18.6; 15.18 drops it with the first parent's, as the replay does for a
+    version before 18 stated)."""
+    if not catalog.not_null_constraints or child.partition_of:
+        return False
+    return any((above := parent.columns.get(column)) is not None and above.not_null
+               and not above.not_null_no_inherit
+               for parent in filter(None, map(catalog.tables.get, child.inherits)))
 
 
 def _drop_own_not_null(changed: Column | None) -> bool:
@@ -1604,6 +1636,16 @@ def end_transaction(catalog: Catalog) -> None:
         if name in catalog.tables:  # (not already gone with an earlier one)
             _drop_relations(catalog, name, cascade=True)
     catalog.commit_drops = False
+
+
+def end_statement(catalog: Catalog, session: Session, ended_before: int) -> None:
+    """After a statement `session` followed (`Session.after`) and the replay applied: its
+    transaction's ON COMMIT DROP tables go when it ended one (COMMIT, ROLLBACK) or ran
+    outside a transaction block, as its own transaction. `ended_before`:
+    `session.ended_transactions` before the statement. For lint's replay and the graph's."""
+    if catalog.commit_drops and (session.ended_transactions != ended_before
+                                 or not session.in_transaction):
+        end_transaction(catalog)
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
@@ -2142,6 +2184,7 @@ def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
     schema, bare = old.split(".", 1)
     new_bare = new_name or bare
     new = f"{new_schema or schema}.{new_bare}"
+    forget_routine(catalog, old, new)
     for table, name in catalog.triggers_calling(names[-1].lower(), old):
         trigger = table.triggers[name]
         table.triggers[name] = replace(trigger, function=new_bare.lower(),
@@ -2535,7 +2578,7 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
     attnames = _index_column_names(params)
     idxname = stmt.get("idxname") or default_index_name(catalog, stmt)
     where = stmt.get("whereClause")
-    expressions = [where, [p.get("expr") for p in params]]
+    expressions = index_expressions(stmt)
     return Index(f"{table.split('.', 1)[0]}.{idxname}", table, cols,
                  unique=bool(stmt.get("unique")),
                  reads=columns_read(expressions), uses=expression_uses(expressions),
@@ -2734,6 +2777,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype == "OBJECT_RULE" and len(names) > 1:
             _name_rule(catalog, object_name(names[:-1]), names[-1], None)
         elif rtype in _ROUTINE_KINDS:
+            forget_routine(catalog, name)
             if stmt.get("behavior") == "DROP_CASCADE":  # what calls it goes with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     del table.triggers[trigger]
@@ -3050,6 +3094,7 @@ def _create_function(catalog: Catalog, stmt: dict) -> None:
             value = unwrap(body.get("arg"))[1].get("sval", "volatile")
             volatility = {"immutable": "i", "stable": "s"}.get(value, "v")
     catalog.functions[name] = volatility
+    keep_routine(catalog, stmt, _replayed_sql)
 
 
 def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
@@ -3329,3 +3374,27 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _own_sequence(catalog, range_var(body.get("sequence"))[0], sequence_owner(body))
     elif kind == "CreateExtensionStmt" and body.get("extname"):
         catalog.extensions |= {body["extname"]}
+    if catalog.plpgsql_routines and kind in CALLING_KINDS:
+        _run_routines(catalog, kind, body, migration_id)
+
+
+#: The routines whose bodies the replay is following, innermost last (`_run_routines`).
+_running: list[str] = []
+
+
+def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) -> None:
+    """The PL/pgSQL routines a statement calls change the schema as their statements would,
+    as a DO block's do (`_do_block`), a routine already being followed not again, and no
+    deeper than `routines.MAX_DEPTH`."""
+    for name, sql, _ in called_routines(catalog, kind, body):
+        if name in _running or len(_running) >= MAX_DEPTH:
+            continue
+        _running.append(name)
+        try:
+            from lockwise.parse.plpgsql import embedded_statements
+
+            for embedded in embedded_statements(sql):
+                apply_statement(catalog, embedded.tree, migration_id)
+            catalog.unsure.update(code_reshapes(catalog, sql, "plpgsql"))
+        finally:
+            _running.pop()

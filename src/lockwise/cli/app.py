@@ -46,6 +46,7 @@ with collector_paused():
 if TYPE_CHECKING:
     from lockwise.config import Config
     from lockwise.core.types import MigrationReport, Safety
+    from lockwise.rules.model import Rule
 
 class _CommandGroup(typer.core.TyperGroup):
     """The program's commands, each listed in `lockwise --help` with the whole first
@@ -485,10 +486,12 @@ def lint(
         rule_tags: dict[str, tuple[str, ...]] = {}  # what an override's `select` may name
         if select or ignore or cfg.overrides:
             from lockwise.graph.model import CONFLICT_TITLES
-            from lockwise.rules.loader import load_rules, rule_names
+            from lockwise.rules.loader import load_rules, one_listing, rule_names
             from lockwise.rules.loader import rule_tags as tags_of
 
-            loaded = load_rules(tuple(rules_dir or ()))
+            # The catalog lint reads (no examples, the files listed once for the command).
+            ctx.with_resource(one_listing())
+            loaded = load_rules(tuple(rules_dir or ()), examples=False)
             rule_tags = tags_of(loaded)
             ids, tags = rule_names(loaded)
             cfg.check_rule_names(ids, tags, CONFLICT_TITLES)
@@ -564,22 +567,23 @@ def lint(
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
-def _rule_dirs(ctx: typer.Context, rules_dir: list[Path] | None,
-               config_file: Path | None) -> tuple[Path, ...]:
-    """The rule folders of a command that reads rules only: --rules-dir, else the config's
-    `rules_dir`, so a team rule lint reports is one `rules` and `explain` know."""
+def _command_rules(ctx: typer.Context, rules_dir: list[Path] | None,
+                   config_file: Path | None) -> tuple["Rule", ...]:
+    """The rules of a command that reads rules only, with those of --rules-dir, else of the
+    config's `rules_dir`, so a team rule lint reports is one `rules` and `explain` know. A
+    folder or rule file in error ends the command (exit 2)."""
     from lockwise.config import given, setting
+    from lockwise.rules.loader import check_configured_rule_dirs, load_rules
 
     cfg = command_config(config_file)
     directories = tuple(setting(ctx, cfg, "rules_dir", rules_dir) or ())
-    if directories and not given(ctx, "rules_dir"):
-        from lockwise.rules.loader import check_configured_rule_dirs
-
-        try:
+    try:
+        if directories and not given(ctx, "rules_dir"):
             check_configured_rule_dirs(cfg, directories)
-        except InputError as exc:
-            fail_input(exc)
-    return directories
+        return load_rules(directories)
+    except InputError as exc:
+        fail_input(exc)
+        raise  # (fail_input exits)
 
 
 @app.command("rules")
@@ -589,15 +593,7 @@ def list_rules(
     config_file: ConfigOption = None,
 ) -> None:
     """List the rule catalog."""
-    from lockwise.rules.loader import load_rules
-
-    rules_dir = list(_rule_dirs(ctx, rules_dir, config_file))
-    try:
-        rules = load_rules(tuple(rules_dir or ()))
-    except InputError as exc:
-        fail_input(exc)
-        return
-    for rule in sorted(rules, key=lambda r: r.id):
+    for rule in sorted(_command_rules(ctx, rules_dir, config_file), key=lambda r: r.id):
         typer.echo(f"{rule.id:<40} {rule.safety.label:<18} {rule.title}")
 
 
@@ -610,14 +606,8 @@ def explain(ctx: typer.Context,
     """Print a rule's documentation and examples."""
     from lockwise.report.rule_docs import rule_markdown
     from lockwise.rules.directives import RENAMED_RULES
-    from lockwise.rules.loader import load_rules
 
-    rules_dir = list(_rule_dirs(ctx, rules_dir, config_file))
-    try:
-        rules = {r.id: r for r in load_rules(tuple(rules_dir or ()))}
-    except InputError as exc:
-        fail_input(exc)
-        return
+    rules = {r.id: r for r in _command_rules(ctx, rules_dir, config_file)}
     rule_id = RENAMED_RULES.get(rule_id, rule_id)
     if rule_id not in rules:
         from lockwise.graph.model import CONFLICT_SAFETY, CONFLICT_TITLES

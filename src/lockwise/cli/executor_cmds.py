@@ -166,6 +166,10 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
         # As `lockwise lint` says it: nothing to do is no error (a new project), but say so
         # (a wrong directory or --layout would otherwise look like an up-to-date database).
         say_no_migrations([path])
+    from lockwise.executor.parts import join_version_folders
+
+    # temporal's versioned/v1.1/*.sql: one version, run and recorded as one migration
+    migrations = join_version_folders(migrations)
     _refuse_shared_versions(migrations)
     # The gate of `apply` judges with the rules lint uses.
     rules_dirs = tuple(gate_rules_dirs or setting(ctx, cfg, "rules_dir", None) or ())
@@ -185,27 +189,16 @@ def _refuse_shared_versions(migrations: list[Migration]) -> None:
     """Exit 2 when two migrations have one version: the history records one migration per
     version. One version to the layout's own runner (`1` and `01` to golang-migrate) is one
     here too: applied as two, the tool would then refuse the history."""
-    from lockwise.discover.versions import names_folder, version_identity
+    from lockwise.discover.versions import version_identity
 
     seen: dict[str, list[Migration]] = {}
     for m in migrations:
         seen.setdefault(version_identity(m.version, m.layout), []).append(m)
     for group in seen.values():
-        if len(group) == 1:
-            continue
-        first, folder = group[0], group[0].path.parent
-        if all(m.path.parent == folder for m in group) and names_folder(first.version, folder):
-            # temporal's versioned/v1.1/*.sql: one version in parts, run by its own tool
-            files = ", ".join(m.path.name for m in group)
-            typer.echo(f"lockwise: error: {folder}: version {first.version} is one folder of "
-                       f"{len(group)} files ({files}); lockwise apply records one migration "
-                       "per version, so it runs a folder per version only when each folder "
-                       "holds one file: run these with the tool the layout is made for",
-                       err=True)
-        else:
-            typer.echo(f"lockwise: error: version {first.version} is used twice: "
-                       f"{first.path} and {group[1].path}", err=True)
-        raise typer.Exit(EXIT_INPUT)
+        if len(group) > 1:
+            typer.echo(f"lockwise: error: version {group[0].version} is used twice: "
+                       f"{group[0].path} and {group[1].path}", err=True)
+            raise typer.Exit(EXIT_INPUT)
 
 
 def _check_gate_rules(rules_dirs: tuple[Path, ...], config: Config | None,
@@ -215,15 +208,19 @@ def _check_gate_rules(rules_dirs: tuple[Path, ...], config: Config | None,
     found by the gate, a missing folder came after the connection, and a misspelt rule in
     `select` gated with no rule of it. Exits 2 on a problem. `configured`: the folders are
     the config's `rules_dir` (no `--rules-dir` given)."""
-    from lockwise.graph.model import CONFLICT_TITLES
-    from lockwise.rules.loader import check_configured_rule_dirs, load_rules, rule_names
+    from lockwise.rules.loader import (
+        check_config_rule_names,
+        check_configured_rule_dirs,
+        load_rules,
+    )
 
     try:
         if configured and config is not None:  # `rules_dir` of the config: its error says so
             check_configured_rule_dirs(config, rules_dirs)
-        ids, tags = rule_names(load_rules(rules_dirs))
         if config is not None:
-            config.check_rule_names(ids, tags, CONFLICT_TITLES)
+            check_config_rule_names(config, rules_dirs)
+        else:
+            load_rules(rules_dirs)  # a broken rule file is an error before connecting
     except InputError as exc:
         fail_input(exc)
 

@@ -88,6 +88,10 @@ def fix(
         ignore=frozenset(setting(ctx, cfg, "ignore", None) or ()),
         templates=TemplatesMode(setting(ctx, cfg, "templates", TemplatesMode.substitute)).value)
     try:
+        if cfg.path is not None:  # a typo in its select or ignore: rewritten by no rule of it
+            from lockwise.rules.loader import check_config_rule_names
+
+            check_config_rule_names(cfg, options.rules_dirs)
         collected = collect(list(setting(ctx, cfg, "paths", paths) or [Path(".")]), layout)
         migrations, only = collected.migrations, collected.only
         options.only = frozenset(only) if only is not None else None

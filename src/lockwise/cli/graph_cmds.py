@@ -70,7 +70,7 @@ def graph(
 
     Dependencies: created-by, FK target, view over, dropped after use, version order."""
     from lockwise.cli.inputs import one_history
-    from lockwise.config import setting
+    from lockwise.config import given, setting
     from lockwise.graph.build import build_graph
     from lockwise.graph.render import RENDERERS
 
@@ -80,9 +80,13 @@ def graph(
     layout = setting(ctx, cfg, "layout", layout)
     pg_version = setting(ctx, cfg, "pg_version", pg_version)
     threshold = _safety(setting(ctx, cfg, "fail_on", fail_on))
+    rules_dirs = tuple(setting(ctx, cfg, "rules_dir", None) or ())
     try:
-        ignored = _conflict_kinds(setting(ctx, cfg, "ignore", ignore),
-                                  tuple(setting(ctx, cfg, "rules_dir", None) or ()))
+        if cfg.path is not None and not given(ctx, "ignore"):  # the config's names: its error
+            from lockwise.rules.loader import check_config_rule_names
+
+            check_config_rule_names(cfg, rules_dirs)
+        ignored = _conflict_kinds(setting(ctx, cfg, "ignore", ignore), rules_dirs)
     except InputError as exc:  # a broken rule file in the configured rules_dir
         fail_input(exc)
         return

@@ -77,8 +77,12 @@ def collect(paths: list[Path], layout: str | None, dialect: str = "postgresql",
 
 def print_notes(notes: list[str], kind: str = "note") -> None:
     """Discovery's notes (or warnings), on stderr (whatever the report's format), each once."""
+    from lockwise.discover.manifest import Warned
+
     for note in dict.fromkeys(notes):
-        print(f"lockwise: {kind}: {note}", file=sys.stderr)
+        # A note discovery marked as a warning (it had to guess) says so.
+        print(f"lockwise: {'warning' if isinstance(note, Warned) else kind}: {note}",
+              file=sys.stderr)
 
 
 def _collect(out: Collected, paths: list[Path], layout: str | None, dialect: str,

@@ -147,6 +147,9 @@ class Migration:
     #: settings it makes (a plain SET; not SET LOCAL, nor the role and search_path, which
     #: Flyway sets again before each migration) count for every migration.
     run_prelude: str = ""
+    #: A version folder's files joined into this one migration (executor/parts.py): each
+    #: file and the line of `up_sql` it starts at, so positions name the file.
+    parts: tuple[tuple[Path, int], ...] = ()
 
     @property
     def id(self) -> str:

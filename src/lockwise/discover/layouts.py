@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,8 @@ from pathlib import Path
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
-from lockwise.discover.versions import version_key
+from lockwise.discover.manifest import MANIFEST, Warned
+from lockwise.discover.versions import version_folder_runs, version_key
 from lockwise.parse.source import (
     InputError,
     decode_sql,
@@ -562,7 +563,35 @@ def _read_plain(directory: Path) -> list[Migration]:
             version = "/".join(path.relative_to(directory).parts[:-1])
             name = path.stem
         out.append(_make(version, name, path, _read(path), "plain"))
-    return out
+    out.sort(key=lambda m: (m.sort_key, str(m.path)))
+    return _in_manifest_order(out)
+
+
+def _manifests(migrations: list[Migration]) -> Iterator[tuple[list[Migration], list[str],
+                                                              Warned | None]]:
+    """Each version folder of several files with a manifest.json (temporal's), its files in
+    name order, their names in the order the manifest gives, and its warning."""
+    for run in version_folder_runs(migrations):
+        folder = run[0].path.parent
+        if len(run) > 1 and _has_file(str(folder), MANIFEST):
+            from lockwise.discover.manifest import manifest_order
+
+            yield (run, *manifest_order(folder, [m.path.name for m in run]))
+
+
+def _in_manifest_order(migrations: list[Migration]) -> list[Migration]:
+    """`migrations` with the files of each version folder in its manifest's order."""
+    for run, order, _ in _manifests(migrations):
+        start = migrations.index(run[0])
+        by_name = {m.path.name: m for m in run}
+        migrations[start:start + len(run)] = [by_name[n] for n in order]
+    return migrations
+
+
+def _note_manifests(migrations: list[Migration], notes: list[str]) -> None:
+    """Warn of each manifest.json that could not order its version's files."""
+    if migrations and migrations[0].layout == "plain":
+        notes += [warning for _, _, warning in _manifests(migrations) if warning]
 
 
 #: Folders whose .sql files are never the project's migrations: tools' and dependencies'
@@ -693,6 +722,7 @@ def discover_histories(path: Path, layout: str | None = None,
         histories = [(root, discover(root)) for root in roots] or [(path, [])]
         for root, migrations in histories:
             _note_unread_golang(root, migrations, notes)
+            _note_manifests(migrations, notes)
         return histories
     except OSError as exc:  # a folder looked into cannot be listed
         raise os_input_error(exc, path) from None
@@ -1053,6 +1083,6 @@ def discover(path: Path, layout: str | None = None) -> list[Migration]:
         raise os_input_error(exc, path) from None
     finally:
         _SEEN.reset(token)
-    if chosen.name != "flyway":
+    if chosen.name not in ("flyway", "plain"):  # these readers give the order their tool runs
         migrations.sort(key=lambda m: (m.sort_key, str(m.path)))
     return migrations

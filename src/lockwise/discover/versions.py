@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import PurePath
 
+    from lockwise.core.types import Migration
+
 _PART = re.compile(r"\d+|[^\d._\-]+")
 
 
@@ -65,3 +67,18 @@ def names_folder(version: str, folder: PurePath) -> bool:
     migration in parts."""
     parts = version.split("/")
     return list(folder.parts[-len(parts):]) == parts
+
+
+def version_folder_runs(migrations: list[Migration]) -> list[list[Migration]]:
+    """`migrations` (in order) cut into runs: the files of one version folder together
+    (temporal's versioned/v1.1/*.sql, its version the folder's name), any other migration
+    alone."""
+    runs: list[list[Migration]] = []
+    for m in migrations:
+        last = runs[-1][0] if runs else None
+        if last is not None and last.path.parent == m.path.parent and \
+                last.version == m.version and names_folder(m.version, m.path.parent):
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return runs

@@ -17,6 +17,7 @@ from lockwise.catalog.replay import free_generated_name
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
+from lockwise.effects import mysql_programs as programs
 from lockwise.effects.mysql_batches import batches_sql, limits_rows, target_table
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
@@ -35,7 +36,6 @@ from lockwise.effects.mysql_ddl import (
 )
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
-from lockwise.parse.mysql_blocks import routine_key
 from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
@@ -63,6 +63,9 @@ class MySQLSession:
     flavour: str = "mysql"
     version: Version = DEFAULT_VERSIONS["mysql"]
     foreign_key_checks: bool = True
+    #: SET max_sp_recursion_depth = n: how deep a procedure may call itself (0, the default:
+    #: not at all, error 1456).
+    sp_recursion_depth: int = 0
     new_tables: set[str] = field(default_factory=set)
     #: The LOCK TABLES in force: each name the session may use (a table's, or the alias it
     #: was locked under) with its lock type, READ or WRITE; None when it holds none.
@@ -557,7 +560,8 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
                        "mysql_constraint_not_found", "mysql_primary_key_invisible",
-                       "mysql_fulltext_on_temporary_table"})
+                       "mysql_fulltext_on_temporary_table", "mysql_program_exists",
+                       "mysql_program_statement_not_allowed"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -1926,7 +1930,6 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
     b.act("mysql_lock_tables", {
         **written,
         "tables": tuple(b.table_facts(t)["table"] for t, _, _ in locked),
-        "lock_kinds": tuple(kind + " CONCURRENT" * concurrent for _, kind, concurrent in locked),
         # A table created earlier in this migration is empty and unknown to the application:
         # locking it while it is filled (a dump's CREATE TABLE; LOCK TABLES; INSERT) blocks no one.
         "blocks_existing_table": bool(blocking),
@@ -2221,6 +2224,8 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
         b = _Builder(session, catalog)
         b.written = _written_names(sql)
         _command(b, sql)
+    if (program := tree.get("program")) is not None:
+        programs.act_refusals(b, program, catalog)
     if session.version < CHECK_ENFORCED_FROM[session.flavour]:
         _ignored_checks(b, expr, sql)
     _key_added_to_partitioned_table(b, tree)
@@ -2399,8 +2404,15 @@ def _deprecated_table(b: _Builder, table: str) -> str:
     return prefix + new
 
 
-#: SET PERSIST / PERSIST_ONLY, which outlive the server's restart (effects/mysql_server.py).
-_PERSIST = re.compile(r"^\s*SET\s+PERSIST", re.I)
+#: The stored routines a CREATE / DROP names, whose action is `create_<kind>` / `drop_<kind>`
+#: as for any other object (sqlglot's kind, lower case): listed so that the fact names
+#: (scripts/gen_fact_names.py) know `create_procedure` and `drop_procedure`.
+_ROUTINE_KINDS = {"PROCEDURE": "procedure", "FUNCTION": "function"}
+#: SET [SESSION] max_sp_recursion_depth = n, in a SET's text without spaces, lower case.
+_RECURSION_DEPTH = re.compile(r"max_sp_recursion_depth=(\d+)")
+#: SET PERSIST / PERSIST_ONLY (or @@PERSIST.name), which outlive the server's restart
+#: (effects/mysql_server.py).
+_PERSIST = re.compile(r"^\s*SET\s+(?:PERSIST|.*?@@PERSIST)", re.I | re.S)
 
 
 def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
@@ -2425,7 +2437,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                                    bool(expr.args.get("unique")))
             b.alter(table, [(op, {"name": _name(index)})], sql)
         else:
-            b.act(f"create_{kind.lower() or 'other'}", {})
+            b.act(f"create_{_ROUTINE_KINDS.get(kind) or kind.lower() or 'other'}", {})
     elif isinstance(expr, exp.Drop):
         kind = (expr.args.get("kind") or "").upper()
         if kind == "TABLE" and expr.args.get("temporary"):
@@ -2448,7 +2460,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             table = table or (_clean(match.group(1)) if match else "")
             b.alter(table, [("drop_index", {"name": _name(_dropped_tables(expr)[0])})], sql)
         else:
-            b.act(f"drop_{kind.lower() or 'other'}", {"name": _name(expr.this)})
+            b.act(f"drop_{_ROUTINE_KINDS.get(kind) or kind.lower() or 'other'}",
+                  {"name": _name(expr.this)})
     elif isinstance(expr, exp.TruncateTable):
         for t in expr.expressions:
             table = _table_name(t)
@@ -2474,6 +2487,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             session.foreign_key_checks = False
         elif "foreign_key_checks=1" in text or "foreign_key_checks=on" in text:
             session.foreign_key_checks = True
+        if depth := _RECURSION_DEPTH.search(text):
+            session.sp_recursion_depth = int(depth.group(1))
         b.act("set", {"text": sql})
     elif isinstance(expr, exp.Command):
         _command(b, sql)
@@ -2748,6 +2763,7 @@ def _rename_table(catalog: Catalog, table: Table, new: str, flavour: str) -> Non
     old = table.name
     catalog.tables[new] = catalog.tables.pop(old)
     table.name = new
+    programs.table_renamed(catalog, old, new)
     kinds = {"foreign": "_ibfk_", **({"check": "_chk_"} if flavour == "mysql" else {})}
     renamed: dict[str, Constraint] = {}
     for name, con in table.constraints.items():
@@ -2793,21 +2809,19 @@ def _renamed_in(check_sql: str, old: str, new: str) -> str:
     return tree.sql(dialect="mysql")
 
 
-#: The catalog's field for each kind of stored routine (procedures and functions have a
-#: namespace each).
-_ROUTINES = {"procedure": "mysql_procedures", "function": "mysql_functions"}
-
-
 def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
                           session: MySQLSession) -> None:
     """Move the catalog past one MySQL statement."""
     from sqlglot import exp
 
     expr = tree["sqlglot"]["expr"]
-    if (program := tree.get("program")) is not None and program["kind"] in _ROUTINES:
+    if (program := tree.get("program")) is not None:
         # CREATE [OR REPLACE] PROCEDURE / FUNCTION: its body runs at each CALL (each statement
-        # that calls the function), in a later migration too
-        getattr(catalog, _ROUTINES[program["kind"]])[routine_key(program["name"])] = program
+        # that calls the function), in a later migration too; a trigger's or event's name
+        # is taken
+        programs.remember(catalog, program, tree["sqlglot"]["sql"], _clean)
+    elif programs.forget(catalog, tree["sqlglot"]["sql"]):
+        return
     if isinstance(expr, exp.Command) and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) \
             and (altered := catalog.tables.get(_clean(m.group("table")))) is not None:
         # an ALTER read from its text: the clauses sqlglot reads alone (CONVERT TO and the
@@ -2850,11 +2864,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "TABLE":
         for t in _dropped_tables(expr):
             catalog.tables.pop(_table_name(t), None)
+            programs.table_dropped(catalog, _table_name(t))
             session.temporary_tables.discard(_table_name(t).split(".")[-1])
-    elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").lower() in _ROUTINES:
-        routines = getattr(catalog, _ROUTINES[expr.args["kind"].lower()])
-        for dropped in _dropped_tables(expr):
-            routines.pop(routine_key(dropped.sql(dialect="mysql")), None)
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "INDEX":
         on = catalog.tables.get(_table_name(expr.args.get("cluster") or expr.args.get("table")))
         if on is not None:

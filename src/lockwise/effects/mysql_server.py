@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from lockwise.parse.mysql_server_syntax import PERSIST_VARIABLE
+
 _NAME = r"(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+))?"
 _FLUSH_READ_LOCK = re.compile(
     rf"^\s*FLUSH\s+(?:(?:NO_WRITE_TO_BINLOG|LOCAL)\s+)?TABLES?\s*(?P<tables>{_NAME}"
@@ -41,6 +43,8 @@ def server_statement(b, sql: str, clean) -> bool:
             "tables": tuple(tables)})
     elif _LOCK_INSTANCE.match(sql):
         b.act("mysql_backup_lock", {"text": "LOCK INSTANCE FOR BACKUP"})
+    elif re.match(r"\s*SET\b", sql, re.I) and (m := PERSIST_VARIABLE.search(sql)):
+        b.act("mysql_server_statement", {"text": f"SET @@{m.group('scope').upper()}"})
     elif m := _UNMODELLED.match(sql):
         b.act("mysql_server_statement", {"text": " ".join(m.group(1).upper().split())})
     else:

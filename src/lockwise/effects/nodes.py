@@ -439,9 +439,53 @@ def columns_read(node: object, of: str | None = None) -> tuple[str, ...]:
     """The columns an expression (or several) reads, by name, sorted, each once; with `of`,
     only those written bare or qualified by `of` (beside a FROM list, a column of the same
     name qualified by another item is another column)."""
-    return tuple(sorted({names[-1] for kind, body in walk(node)
-                         if kind == "ColumnRef" and (names := strings(body.get("fields")))
-                         and (of is None or len(names) == 1 or names[-2] == of)}))
+    if of is not None:
+        return tuple(sorted(_columns_read_walk(node, of)))
+    # Several expressions (nested lists of them) are read one by one, each from the memo when
+    # it was read lately: the effect model and then the catalog replay ask about the same
+    # CHECK, index expression and WHERE, each in a list of its own making.
+    if type(node) is not list:
+        return tuple(sorted(_columns_read_once(node)))
+    read: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if type(item) is list:
+            stack.extend(item)
+        elif item is not None:
+            read |= _columns_read_once(item)
+    return tuple(sorted(read))
+
+
+def index_expressions(stmt: dict) -> list:
+    """A CREATE INDEX's WHERE and its elements' expressions (None for a plain column), as
+    the effect model and the catalog replay both read them (`columns_read`'s memo matches
+    the same nodes)."""
+    return [stmt.get("whereClause"),
+            [unwrap(p)[1].get("expr") for p in stmt.get("indexParams") or ()]]
+
+
+#: The expressions `columns_read` read lately and their columns, by address. Each entry holds
+#: its node, so that `is` cannot match a different node at a reused address; cleared when
+#: full (a statement's expressions are asked about twice, close together).
+_columns_read_memo: dict[int, tuple[object, frozenset[str]]] = {}
+
+
+def _columns_read_once(node: object) -> frozenset[str]:
+    memo = _columns_read_memo.get(id(node))
+    if memo is not None and memo[0] is node:
+        return memo[1]
+    if len(_columns_read_memo) >= 64:
+        _columns_read_memo.clear()
+    read = frozenset(_columns_read_walk(node, None))
+    _columns_read_memo[id(node)] = (node, read)
+    return read
+
+
+def _columns_read_walk(node: object, of: str | None) -> set[str]:
+    return {names[-1] for kind, body in walk(node)
+            if kind == "ColumnRef" and (names := strings(body.get("fields")))
+            and (of is None or len(names) == 1 or names[-2] == of)}
 
 
 def with_column_refs(node: object, names: Callable[[list[str]], list[str] | None]) -> object:

@@ -67,13 +67,31 @@ def _literal_sql(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def range_bounds_sql(bound: dict) -> tuple[str, str] | None:
-    """FROM and TO of a one-column range bound (a PartitionBoundSpec body) as SQL literals;
-    None for a list, hash or DEFAULT bound, several columns, MINVALUE or MAXVALUE."""
+def _list_values(bound: dict) -> list[object] | None:
+    """The values of a list bound (a PartitionBoundSpec body); None for another bound, or a
+    value that is not a constant (NULL among them)."""
+    if bound.get("strategy") != "l":
+        return None
+    values = [const_value(v) for v in bound.get("listdatums") or ()]
+    return values if values and all(v is not None for v in values) else None
+
+
+def _range_datums(bound: dict) -> tuple[tuple[bool, object], tuple[bool, object]] | None:
+    """FROM and TO of a one-column range bound, each (unbounded, value) as `_datum` reads
+    it; None for a list, hash or DEFAULT bound, or several columns."""
     lower, upper = bound.get("lowerdatums") or [], bound.get("upperdatums") or []
     if bound.get("strategy") != "r" or len(lower) != 1 or len(upper) != 1:
         return None
-    (low_open, low), (high_open, high) = _datum(lower[0]), _datum(upper[0])
+    return _datum(lower[0]), _datum(upper[0])
+
+
+def range_bounds_sql(bound: dict) -> tuple[str, str] | None:
+    """FROM and TO of a one-column range bound (a PartitionBoundSpec body) as SQL literals;
+    None for a list, hash or DEFAULT bound, several columns, MINVALUE or MAXVALUE."""
+    datums = _range_datums(bound)
+    if datums is None:
+        return None
+    (low_open, low), (high_open, high) = datums
     if low_open or high_open or low is None or high is None:
         return None
     return _literal_sql(low), _literal_sql(high)
@@ -219,17 +237,17 @@ def _outside(bound: dict) -> Callable[[str, object], bool] | None:
     if bound.get("is_default"):
         return None
     if bound.get("strategy") == "l":
-        datums = [const_value(v) for v in bound.get("listdatums") or ()]
-        if not datums or any(v is None for v in datums):
+        datums = _list_values(bound)
+        if datums is None:
             return None
         values = {str(v) for v in datums}
         return lambda op, value: op == "is null" or (
             op == "not in" and values <= {str(v) for v in value}  # type: ignore[union-attr]
             or op == "<>" and values == {str(value)})
-    lower, upper = bound.get("lowerdatums") or [], bound.get("upperdatums") or []
-    if bound.get("strategy") != "r" or len(lower) != 1 or len(upper) != 1:
+    range_datums = _range_datums(bound)
+    if range_datums is None:
         return None
-    (low_open, low), (high_open, high) = _datum(lower[0]), _datum(upper[0])
+    (low_open, low), (high_open, high) = range_datums
 
     def outside(op: str, value: object) -> bool:
         # Below FROM (the range includes FROM) or at TO and above (it excludes TO).
@@ -247,8 +265,8 @@ def exclusion_sql(key: str, bound: dict) -> str | None:
     is not one it handles."""
     column = quote_ident(key)
     if bound.get("strategy") == "l":
-        values = [const_value(v) for v in bound.get("listdatums") or ()]
-        if not values or any(v is None for v in values):
+        values = _list_values(bound)
+        if values is None:
             return None
         return f"{column} NOT IN ({', '.join(map(_literal_sql, values))})"
     bounds = range_bounds_sql(bound)
@@ -260,10 +278,8 @@ def exclusion_sql(key: str, bound: dict) -> str | None:
 def bound_sql(bound: dict) -> str | None:
     """`FOR VALUES ...` of a one-column list or range bound, None for other bounds."""
     if bound.get("strategy") == "l":
-        values = [const_value(v) for v in bound.get("listdatums") or ()]
-        if values and all(v is not None for v in values):
-            return f"FOR VALUES IN ({', '.join(map(_literal_sql, values))})"
-        return None
+        values = _list_values(bound)
+        return None if values is None else f"FOR VALUES IN ({', '.join(map(_literal_sql, values))})"
     bounds = range_bounds_sql(bound)
     return None if bounds is None else f"FOR VALUES FROM ({bounds[0]}) TO ({bounds[1]})"
 

@@ -354,9 +354,7 @@ class Session:
                 at > index and key in moved for at, key in self.sequences_set_ahead)}
         if action.kind == "transaction":
             kind = action.facts.get("kind", "")
-            return {"nested": kind in ("begin", "start") and self.in_transaction_block,
-                    "outside_transaction": kind in ("commit", "rollback")
-                    and not self.in_transaction}
+            return {"nested": kind in ("begin", "start") and self.in_transaction_block}
         return {}
 
     def dropped_not_recreated(self) -> list[str]:

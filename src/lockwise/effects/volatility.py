@@ -162,8 +162,3 @@ def changes_between_transactions(expr: object, user_functions: dict[str, str]) -
 
 def has_subquery(expr: object) -> bool:
     return any(kind == "SubLink" for kind, _ in walk(expr))
-
-
-def is_constant(expr: object) -> bool:
-    kind, _ = unwrap(expr) if isinstance(expr, dict) else ("", {})
-    return kind in ("A_Const", "TypeCast") and not function_names(expr)

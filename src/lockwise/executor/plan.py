@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lockwise.core.types import LockMode, Migration, MigrationReport, Safety, Span
 from lockwise.executor.batches import BatchError, BatchSpec, parse_batch_directive
 from lockwise.executor.checksum import all_checksums
+from lockwise.executor.parts import position, why_statement_by_statement
 
 if TYPE_CHECKING:
     from lockwise.config import Config
@@ -208,10 +209,19 @@ def psql_settings_skipped(parsed: Any) -> list[tuple[Span, str]]:
     """Where `parsed` holds a psql meta-command that only sets psql's own behaviour
     (`\\set ON_ERROR_STOP on`, `\\timing`, `\\echo`), and the note saying it is skipped: it
     changes nothing the server runs, so apply, verify and trace all pass over it alike."""
-    return [(s.span, f"`{s.text}` only sets psql's own behaviour, not what the server runs: "
-                     "skipped (lockwise stops at a migration's first error, as psql with "
-                     "ON_ERROR_STOP does)")
-            for s in parsed.skipped if _changes_nothing_run(s)]
+    return [(s.span, _skipped_note(s.text)) for s in parsed.skipped if _changes_nothing_run(s)]
+
+
+def _skipped_note(text: str) -> str:
+    words = text[1:].split()
+    if len(words) > 1 and words[0] == "encoding":
+        # The file was read by it (parse/psql_encoding.py): the server gets the characters
+        # psql would send, in UTF-8.
+        return (f"`{text}`: the file's text after it was read as that encoding, as psql sends "
+                "it; lockwise sends the same characters in UTF-8 (the session's "
+                "client_encoding stays UTF8)")
+    return (f"`{text}` only sets psql's own behaviour, not what the server runs: skipped "
+            "(lockwise stops at a migration's first error, as psql with ON_ERROR_STOP does)")
 
 
 #: psql variables whose `\set` does change what runs: AUTOCOMMIT off opens transactions the
@@ -252,17 +262,20 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     from lockwise.parse.templates import unrunnable_placeholder
     from lockwise.rules.directives import parse_directive
 
+    def at(line: int, column: int) -> str:  # in a joined version folder: the file's place
+        return position(migration, path, line, column)
+
     parsed = parse_sql(sql_text)
-    problems = [f"{path}:{span.line}:{span.column}: {why}"
+    problems = [f"{at(span.line, span.column)}: {why}"
                 for span, why in client_side_input(parsed, sql_text)]
     placeholder = unrunnable_placeholder(sql_text)
     if placeholder is not None:  # what the parser says of it is only a consequence
         line, column, message = placeholder
-        problems.append(f"{path}:{line}:{column}: {message}")
+        problems.append(f"{at(line, column)}: {message}")
     else:
-        problems += [f"{path}:{p.span.line}:{p.span.column}: {p.message}"
+        problems += [f"{at(p.span.line, p.span.column)}: {p.message}"
                      for p in parsed.problems]
-    problems += [f"{path}:{s.span.line}:{s.span.column}: {problem}" for s in parsed.statements
+    problems += [f"{at(s.span.line, s.span.column)}: {problem}" for s in parsed.statements
                  if (problem := client_copy(s.tree))]
     statements = []
     for stmt in parsed.statements:
@@ -274,7 +287,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
             batch = None if "DoStmt" in stmt.tree else \
                 parse_batch_directive(stmt.leading_comments)
         except BatchError as exc:
-            problems.append(f"{path}:{stmt.span.line}:{stmt.span.column}: {exc}")
+            problems.append(f"{at(stmt.span.line, stmt.span.column)}: {exc}")
             batch = None
         statements.append(PlannedStatement(stmt.index, stmt.sql, stmt.span.line,
                                            effect.transactional, locks=dict(effect.locks),
@@ -291,8 +304,12 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     transactional = not no_transaction and all(
         s.transactional and s.batch is None for s in statements)
     plan = Plan(migration, path, statements, transactional, all_checksums(sql_text), problems,
-                notes=[f"{path}:{span.line}:{span.column}: {note}"
+                notes=[f"{at(span.line, span.column)}: {note}"
                        for span, note in psql_settings_skipped(parsed)])
+
+    why = why_statement_by_statement(plan)
+    if why is not None:
+        plan.notes.append(why)
 
     kinds = [_txn_kind(s.tree) for s in parsed.statements]
     if transactional and any(k in _OPENS or k in _CLOSES for k in kinds):
@@ -305,7 +322,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
         else:
             stmt = parsed.statements[control[0]]
             plan.problems.append(
-                f"{path}:{stmt.span.line}:{stmt.span.column}: the migration controls its own "
+                f"{at(stmt.span.line, stmt.span.column)}: the migration controls its own "
                 f"transactions ({stmt.sql.split()[0].upper()}); lockwise runs each migration in "
                 "one transaction: remove it, or mark the migration `-- lockwise: no-transaction`")
 
@@ -393,6 +410,8 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
     `select`, `ignore` and per-path `overrides` choose the rules, as for `lockwise lint`."""
     from lockwise.effects.refused import statement_refusal
     from lockwise.lint import LintOptions, lint_migrations
+    from lockwise.rules.engine import reports_refusal
+    from lockwise.rules.loader import load_rules
 
     plans = {m.id: plan_sql(m, m.up_sql, m.path, pg_version) for m in pending}
     to_lint = []
@@ -414,6 +433,8 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
     # The pending migrations run one after another in this run: a table one creates is new
     # (empty, unknown to the application) for the later ones. Not one an applied one created.
     reports = lint_migrations(to_lint, options, one_run=frozenset(plans))
+    refusal_rules = frozenset(r.id for r in load_rules(rules_dirs, examples=False)
+                              if reports_refusal(r))
     if config is not None and config.overrides:
         from lockwise.config import apply_overrides
 
@@ -423,10 +444,11 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
         plan.report = report
         for planned, stmt_report in zip(plan.statements, report.statements, strict=False):
             planned.safety = stmt_report.safety
-            # A refusal the migration waived (its rule ignored) is the user's word that the
-            # statement runs: planned as one that does.
-            planned.refused = statement_refusal(stmt_report.effect) \
-                if stmt_report.findings else ""
+            # Refused when a refusal rule reports it: a refusal the migration waived (its rule
+            # ignored) is the user's word that the statement runs, planned as one that does,
+            # whatever other rules say of the statement.
+            planned.refused = statement_refusal(stmt_report.effect) if any(
+                f.rule in refusal_rules for f in stmt_report.findings) else ""
             planned.locks = {} if planned.refused else dict(stmt_report.effect.locks)
             planned.estimated_seconds = stmt_report.estimated_seconds
             planned.lock_seconds = None if planned.refused else stmt_report.lock_seconds

@@ -30,6 +30,8 @@ from lockwise.executor.history import (
     KIND_ROLLBACK,
     HistoryTable,
 )
+from lockwise.executor.parts import line_label
+from lockwise.executor.parts import position as file_position
 from lockwise.executor.plan import Plan, PlannedStatement, build_plans, down_plan, resume_point
 from lockwise.executor.state import (
     APPLIED,
@@ -514,15 +516,20 @@ def _live_stats(dsn: str, console: Console) -> object | None:
         return None
 
 
+def _say_notes_and_problems(plan: Plan, console: Console) -> bool:
+    """Say `plan`'s notes and the problems that keep it from running; whether it has any."""
+    for note in plan.notes:
+        console.warn(f"lockwise: note: {note}")
+    for problem in plan.problems:
+        console.warn(f"lockwise: error: {problem}")
+    return bool(plan.problems)
+
+
 def _gate(plans: list[Plan], options: ExecOptions, console: Console) -> int:
     """0 when every plan may run; else the exit code, after saying why."""
     code = 0
     for plan in plans:
-        for note in plan.notes:
-            console.warn(f"lockwise: note: {note}")
-        if plan.problems:
-            for problem in plan.problems:
-                console.warn(f"lockwise: error: {problem}")
+        if _say_notes_and_problems(plan, console):
             code = EXIT_INPUT
     if code:
         return code
@@ -533,14 +540,16 @@ def _gate(plans: list[Plan], options: ExecOptions, console: Console) -> int:
                          f"--allow {options.allow.label}")
             for f in plan.report.all_findings if plan.report else []:
                 if f.safety > options.allow:
-                    where = f"{f.path}:{f.span.line}:{f.span.column}" if f.span else str(f.path)
+                    where = file_position(plan.migration, f.path, f.span.line, f.span.column) \
+                        if f.span else str(f.path)
                     console.warn(f"  {where}: {f.rule} [{f.safety.label}] {f.message}")
         elif plan.refused_statements:
             # It would fail on the server: a failed run to repair, and in a migration run
             # statement by statement the work before it committed. No --allow lets that in.
             code = EXIT_FAILED
             s = plan.refused_statements[0]
-            console.warn(f"lockwise: refused: {plan.path}:{s.line}:{s.column}: PostgreSQL "
+            at = file_position(plan.migration, plan.path, s.line, s.column)
+            console.warn(f"lockwise: refused: {at}: PostgreSQL "
                          f"refuses statement {s.index + 1} ({s.refused}): the migration would "
                          "fail there, whatever --allow")
     if code:
@@ -575,7 +584,8 @@ def _print_plan(plans: list[Plan], options: ExecOptions, console: Console, dsn: 
                 timing = f", estimated {s.estimated_seconds:.1f}s"
                 if s.lock_seconds is not None and s.locks:
                     timing += f" (lock held {s.lock_seconds:.1f}s)"
-            console.say(f"   statement {s.index + 1} (line {s.line}) [{s.safety.label}]"
+            console.say(f"   statement {s.index + 1} ({line_label(plan.migration, s.line)}) "
+                        f"[{s.safety.label}]"
                         f"{' locks: ' + locks if locks else ''}{timing}")
             for line in s.sql.splitlines():
                 console.say(f"     {line}")
@@ -1195,7 +1205,7 @@ def _failure_position(plan: Plan, stmt: PlannedStatement, exc: BaseException) ->
             line, column = line + newlines, len(before) - before.rfind("\n")
         else:
             column += len(before)
-    return f"{plan.path}:{line}:{column}"
+    return file_position(plan.migration, plan.path, line, column)
 
 
 def _failed_where(plan: Plan, stmt, step: _Step, committed: int) -> str:
@@ -1347,11 +1357,7 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         plans = []
         for v in targets:
             plan = down_plan(v.migration, pg_version)
-            for note in plan.notes:
-                console.warn(f"lockwise: note: {note}")
-            if plan.problems:
-                for problem in plan.problems:
-                    console.warn(f"lockwise: error: {problem}")
+            if _say_notes_and_problems(plan, console):
                 raise ExecutorError("refusing to roll back: a down file cannot be run",
                                     EXIT_INPUT)
             plans.append((v, plan))

@@ -337,7 +337,12 @@ def _rollback_note(status: VersionStatus, row: HistoryRow) -> VersionStatus:
 
 def another_migration(m: Migration, row: HistoryRow) -> bool:
     """Whether the file `m` of a version is named otherwise than the migration `row` recorded
-    under it: another migration (another branch's) may have taken the version."""
+    under it: another migration (another branch's) may have taken the version. A version
+    folder whose files are joined (executor/parts.py) is the same version when the file it
+    was applied as is still one of them: a file was added to it."""
+    if m.parts:
+        return bool(row.description) and \
+            row.description not in {path.stem for path, _ in m.parts}
     return bool(row.description) and row.description != m.name
 
 

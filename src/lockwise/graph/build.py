@@ -21,6 +21,7 @@ from lockwise.catalog.replay import (
     column_identity_sequence,
     do_block_reshapes,
     end_session,
+    end_statement,
     follows_exactly,
     owned_sequences,
     reads_view_reads,
@@ -458,7 +459,7 @@ class _Builder:
         # Popped in order, so each statement is let go once replayed: a pg_dump-sized
         # migration then never holds every parse tree.
         statements.reverse()
-        session = _path_session(m, m.up_sql)
+        session = _replay_session(m, m.up_sql, [stmt for stmt, _ in statements])
         with PathInForce(self.catalog) as path:
             while statements:
                 stmt, effect = statements.pop()
@@ -468,7 +469,9 @@ class _Builder:
                     effect = compute(stmt, self.catalog, m, self.pg_version)
                 self._statement(key, m, stmt, effect, pending)
                 if session is not None:
+                    ended = session.ended_transactions
                     session.after(effect, stmt.index)
+                    end_statement(self.catalog, session, ended)
         end_session(self.catalog)  # (its temporary tables are no later migration's)
         for p in pending:
             if self.creator.get(p.dependent) != key:
@@ -1294,7 +1297,7 @@ class _Builder:
             _drops_relations_cascade(t) for t in trees) else None
         complete = set(self.full_tables)
         copied = set(forked)
-        session = _path_session(m, m.down_sql or "")
+        session = _replay_session(m, m.down_sql or "", parsed.statements)
         # What a view reads is worth finding (a walk of its query) only for a later statement
         # that reads it; the signatures compared do not, nor does anything once the check ends.
         read_later = [session is not None] * len(trees)
@@ -1302,10 +1305,14 @@ class _Builder:
             read_later[i] = read_later[i + 1] or reads_view_reads(trees[i + 1])
         with PathInForce(rolled) as path:
             for stmt, view_reads in zip(parsed.statements, read_later, strict=True):
+                ended = 0
                 if session is not None:  # the down's own SET search_path
                     path.use(session.search_path)
+                    ended = session.ended_transactions
                     session.after(compute(stmt, rolled, m, self.pg_version), stmt.index)
                 self._roll_back(rolled, views, stmt, m.id, copied, complete, view_reads)
+                if session is not None:
+                    end_statement(rolled, session, ended)
         after_tables = check.tables | touched | scope(rolled, names, removed)
         after = signature(rolled, after_tables, names)
         diffs = differences(check.before, after, check.partial | (after_tables - complete))
@@ -1413,15 +1420,24 @@ class _DownCheck:
         self.down_removed = down_removed
 
 
-def _path_session(m: Migration, sql: str) -> Session | None:
-    """A session to follow the search_path that `sql` (`m`'s up or down) sets, as lint's does;
-    None when its text never names search_path, the common case, which then costs one scan
-    (of the lower-cased text: a case-blind regex search was about 15 times slower)."""
-    if "search_path" not in sql.lower():
-        return None
-    from lockwise.lint import tool_transaction
+#: A temporary table dropped at the end of its transaction (CREATE TEMP TABLE ... ON COMMIT
+#: DROP), in lower-cased text.
+_ON_COMMIT_DROP = lazy_compile(r"on\s+commit\s+drop")
 
-    return Session(implicit_transaction=not m.no_transaction and tool_transaction(m.layout))
+
+def _replay_session(m: Migration, sql: str, statements: list[Statement]) -> Session | None:
+    """A session to follow what `sql` (`m`'s up or down, parsed as `statements`) does as
+    lint's does: the search_path it sets, and the transactions that end its ON COMMIT DROP
+    tables (`end_statement`), starting in one where lint's does; None when its text names
+    neither, the common case, which then costs a scan or two (of the lower-cased text: a
+    case-blind regex search was about 15 times slower)."""
+    lower = sql.lower()
+    if "search_path" not in lower and ("commit" not in lower or
+                                       _ON_COMMIT_DROP.search(lower) is None):
+        return None
+    from lockwise.lint import LintOptions, starts_in_transaction
+
+    return Session(implicit_transaction=starts_in_transaction(m, LintOptions(), statements))
 
 
 def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]] | None, tree: dict,

@@ -45,14 +45,10 @@ class _GoneColumns(ScopedResolver):
         if rel and column != "*" and self.gone(rel, column):
             self.found.setdefault(f"column:{rel}.{column}", verb)
 
-    def _column(self, fields: list[str], scopes: list[Scope]) -> None:
-        if len(fields) >= 2:
-            for scope in scopes:
-                if fields[-2] in scope:
-                    self._found(scope[fields[-2]], fields[-1])
-                    return
-            return
-        name = fields[0] if fields else "*"
+    def _resolved(self, rel: str | None, column: str) -> None:
+        self._found(rel, column)
+
+    def _unqualified(self, name: str, scopes: list[Scope]) -> None:
         owner = None
         for scope in scopes:
             if name in scope:

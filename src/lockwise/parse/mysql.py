@@ -16,7 +16,7 @@ from lockwise.core.types import Statement
 from lockwise.parse.mysql_blocks import STORED_PROGRAM as _STORED_PROGRAM
 from lockwise.parse.mysql_blocks import TOP_LEVEL_COMPOUND as _TOP_LEVEL_COMPOUND
 from lockwise.parse.mysql_blocks import Blocks, body_statements, program
-from lockwise.parse.mysql_server_syntax import other_servers_statement
+from lockwise.parse.mysql_server_syntax import mysql_version_statement, other_servers_statement
 from lockwise.parse.postgres import ParsedFile, ParseProblem, Skipped, attach_comments
 from lockwise.parse.source import LineIndex
 
@@ -211,14 +211,35 @@ def _strip_delimiters(
         region_start = match.end()
         if delimiter != ";":
             stop = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-            pos = text.find(delimiter, region_start, stop)
-            while pos != -1:
+            for pos in _delimiters(text, delimiter, region_start, stop):
                 chars[pos:pos + len(delimiter)] = " " * len(delimiter)
                 cuts.append(pos)
-                pos = text.find(delimiter, pos + len(delimiter), stop)
     if delimiter != ";":
         regions.append((region_start, len(text)))
     return "".join(chars), skipped, regions, cuts
+
+
+def _delimiters(text: str, delimiter: str, start: int, stop: int) -> Iterator[int]:
+    """Where `delimiter` ends a statement in text[start:stop], as the mysql client finds it:
+    not inside a quoted string or identifier, nor a comment (`-- `, `#`, `/* */`). Checked
+    with MariaDB's client: `SELECT 'a$$b'` inside a `DELIMITER $$` body is the body's."""
+    pos = start
+    while pos < stop:
+        char = text[pos]
+        if text.startswith(delimiter, pos):
+            yield pos
+            pos += len(delimiter)
+        elif char in "'\"`":
+            pos = _after_quoted(text, pos)
+        elif char == "#" or (text.startswith("--", pos) and text[pos + 2:pos + 3] in
+                             (" ", "\t", "\n", "")):
+            end = text.find("\n", pos, stop)
+            pos = stop if end == -1 else end
+        elif text.startswith("/*", pos):
+            end = text.find("*/", pos + 2, stop)
+            pos = stop if end == -1 else end + 2
+        else:
+            pos += 1
 
 
 #: What opens an executable comment: `/*!` (MySQL and MariaDB) or `/*M!` (MariaDB only),
@@ -377,7 +398,7 @@ def _program_statements(body: str, reader: object) -> dict:
     lockwise's)."""
     from sqlglot.errors import ParseError, TokenError
 
-    kind, name = program(body)
+    defined = program(body)
     statements: list = []
     try:
         spans = body_statements(body, mysql_tokens(body))
@@ -390,7 +411,7 @@ def _program_statements(body: str, reader: object) -> dict:
         except (ParseError, TokenError, RecursionError, ValueError):
             continue
         statements.append((begin, sql, tree))
-    return {"kind": kind, "name": name, "statements": statements}
+    return {**defined, "statements": statements}
 
 
 #: What may follow `ALTER TABLE name`: the operations and table options of MySQL 8.4 and
@@ -428,6 +449,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
             "one", 0, len(compound.group(1).split()[0]))
     if (server := other_servers_statement(body, dialect)) is not None:
         return server  # LOCK INSTANCE, SET PERSIST ... on MariaDB; BACKUP STAGE on MySQL
+    if dialect != "mariadb" and (server := mysql_version_statement(body, version)) is not None:
+        return server  # RESET MASTER on MySQL 8.4, RESET BINARY LOGS AND GTIDS before 8.2
     if body[:4].upper() == "LOCK":
         from lockwise.effects.mysql import read_lock_tables
 

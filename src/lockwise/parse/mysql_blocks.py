@@ -113,7 +113,8 @@ def body_start(text: str, tokens: list, first: int) -> int | None:
     for i in range(closed + 1, end):
         if words[i] == "SET" and words[i - 1] in ("RETURNS", "CHARACTER", "CHAR"):
             continue  # RETURNS SET('a', 'b'), CHARACTER SET utf8mb4: the return type's
-        if words[i] in _BODY_WORDS or (
+        # (sqlglot's tokenizer makes one token of `LOCK TABLES`: its first word counts)
+        if words[i].split(" ", 1)[0] in _BODY_WORDS or (
                 i + 1 < end and tokens[i + 1].token_type == TokenType.COLON and words[i]):
             return i
     return None
@@ -203,28 +204,38 @@ def body_statements(text: str, tokens: list) -> list[tuple[int, int]]:
     return blocks.simple
 
 
+_PROGRAM_NAME_PART = r"(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+))?"
 #: The name of the program a statement defines (`kind` and `name`; MariaDB's and MySQL
-#: 8.0.29's IF NOT EXISTS before it).
+#: 8.0.29's IF NOT EXISTS before it), whether it is CREATE or ALTER, and a trigger's table.
 _PROGRAM_NAME = re.compile(
-    r"\s*(?:CREATE|ALTER)\b.*?\b(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)\s+"
-    r"(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`"
-    r"|[\w$]+))?)", re.IGNORECASE | re.DOTALL)
+    rf"\s*(?P<verb>CREATE|ALTER)\b(?P<between>.*?)\b(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)"
+    rf"\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_PROGRAM_NAME_PART})"
+    rf"(?:\s+(?:BEFORE|AFTER)\s+\w+\s+ON\s+(?P<table>{_PROGRAM_NAME_PART}))?",
+    re.IGNORECASE | re.DOTALL)
 
 
-def program(text: str) -> tuple[str, str]:
-    """The kind (procedure, function, trigger, event; compound for a MariaDB compound statement
-    outside a program) and name, as written, of the program statement `text` defines."""
+def program(text: str) -> dict:
+    """What the program statement `text` defines: its `kind` (procedure, function, trigger,
+    event; compound for a MariaDB compound statement outside a program) and `name` as
+    written; `create`: "create", "replace" (CREATE OR REPLACE), "if_not_exists" or "alter"
+    (ALTER EVENT), which decide what a name already taken does; a trigger's `table` as
+    written."""
     found = _PROGRAM_NAME.match(text)
     if found is None or TOP_LEVEL_COMPOUND.match(text):
-        return "compound", ""
-    return found.group("kind").lower(), found.group("name")
+        return {"kind": "compound", "name": "", "create": "create", "table": ""}
+    create = "alter" if found.group("verb").upper() == "ALTER" else \
+        "replace" if re.match(r"\s*OR\s+REPLACE\b", found.group("between"), re.I) else \
+        "if_not_exists" if found.group("exists") else "create"
+    return {"kind": found.group("kind").lower(), "name": found.group("name"), "create": create,
+            "table": found.group("table") or ""}
 
 
-def routine_key(name: str) -> str:
+def routine_key(name: str, fold: bool = True) -> str:
     """A procedure's or function's name as CALL (or a call of the function), CREATE and DROP
     all key it (`name` as written): unquoted, lower case (routine names are not
-    case-sensitive), without its database."""
-    return re.split(r"`?\s*\.\s*`?", name.strip())[-1].strip("`").replace("``", "`").lower()
+    case-sensitive; `fold` False keeps a trigger's case), without its database."""
+    bare = re.split(r"`?\s*\.\s*`?", name.strip())[-1].strip("`").replace("``", "`")
+    return bare.lower() if fold else bare
 
 
 def _handler_body(tokens: list, at: int) -> int | None:

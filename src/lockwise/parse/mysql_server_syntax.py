@@ -3,14 +3,15 @@
 The other server's parser refuses them (error 1064), so a migration written for one stops at
 them on the other, as at any syntax error: each is a parse-error at the word to change, which
 is where the other server stops (MariaDB checked on 10.11; SET PERSIST is the exception, which
-MariaDB reads as a variable named PERSIST and stops after it). MySQL's side is its 8.4
-manual's: "LOCK INSTANCE FOR BACKUP and UNLOCK INSTANCE Statements", "SET Syntax for Variable
-Assignment" (PERSIST), "RESET PERSIST Statement", "CLONE Statement", "INSTALL COMPONENT
-Statement", "RESTART Statement", "ALTER INSTANCE Statement", "Resource Group Management
-Statements", "CREATE UNDO TABLESPACE Statement", "IMPORT TABLE Statement", "START
+MariaDB reads as a variable named PERSIST and stops after it; and `SET @@PERSIST.name`, which
+it reads as a structured variable's component and refuses when the SET runs, error 1272).
+MySQL's side is its 8.4 manual's: "LOCK INSTANCE FOR BACKUP and UNLOCK INSTANCE Statements",
+"SET Syntax for Variable Assignment" (PERSIST), "RESET PERSIST Statement", "CLONE Statement",
+"INSTALL COMPONENT Statement", "RESTART Statement", "ALTER INSTANCE Statement", "Resource Group
+Management Statements", "CREATE UNDO TABLESPACE Statement", "IMPORT TABLE Statement", "START
 GROUP_REPLICATION Statement", "CHANGE REPLICATION SOURCE TO Statement", "CHANGE REPLICATION
-FILTER Statement", "RESET BINARY LOGS AND GTIDS Statement"; none of BACKUP, INSTALL SONAME
-or SHUTDOWN's options is in it. MariaDB's: its knowledge base, "BACKUP STAGE", "BACKUP LOCK",
+FILTER Statement", "RESET BINARY LOGS AND GTIDS Statement"; none of BACKUP, INSTALL SONAME or
+SHUTDOWN's options is in it. MariaDB's: its knowledge base, "BACKUP STAGE", "BACKUP LOCK",
 "INSTALL SONAME", "SHUTDOWN" (WAIT FOR ALL REPLICAS | SLAVES, 10.4).
 """
 
@@ -46,6 +47,11 @@ _ONLY: dict[str, list[tuple[str, str]]] = {
          "replicate_do_db and the other filters as variables"),
         (r"RESET\s+(?P<at>BINARY)\s+LOGS\s+AND\s+GTIDS\b",
          "MySQL 8.4's RESET BINARY LOGS AND GTIDS; MariaDB writes RESET MASTER"),
+        (r"SHOW\s+(?P<at>REPLICAS)\b",
+         "MySQL's SHOW REPLICAS; MariaDB writes SHOW SLAVE HOSTS or SHOW REPLICA HOSTS"),
+        (r"SHOW\s+BINARY\s+(?P<at>LOG)\s+STATUS\b",
+         "MySQL 8.2's SHOW BINARY LOG STATUS; MariaDB writes SHOW MASTER STATUS or SHOW BINLOG "
+         "STATUS"),
     ],
     "mariadb": [
         (r"(?P<at>BACKUP)\s+(?:STAGE|LOCK|UNLOCK)\b",
@@ -67,11 +73,116 @@ _REFUSED = {
 }
 
 
+#: MySQL's other spelling of SET PERSIST: a SET whose assignments include `@@PERSIST.name` or
+#: `@@PERSIST_ONLY.name` (MySQL 8.4 manual, 15.7.6.1 "SET Syntax for Variable Assignment").
+PERSIST_VARIABLE = re.compile(r"@@(?P<scope>PERSIST(?:_ONLY)?)\s*\.\s*`?(?P<name>\w+)", re.I)
+#: MariaDB's key cache variables: `@@PERSIST.name` names one of its structured variables
+#: (a key cache named PERSIST), which SET sets only as GLOBAL.
+_KEY_CACHE_VARIABLES = frozenset({
+    "key_buffer_size", "key_cache_block_size", "key_cache_division_limit",
+    "key_cache_age_threshold", "key_cache_file_hash_size", "key_cache_segments"})
+
+
+def mariadb_persist_error(body: str) -> tuple[int, str] | None:
+    """How MariaDB refuses the SET `body` that assigns `@@PERSIST.name` (None for another
+    statement): it reads the name as a structured variable's component and refuses it, error
+    1272, or 1229 for a key cache's variable (checked on 10.11)."""
+    found = PERSIST_VARIABLE.search(body) if re.match(r"\s*SET\b", body, re.I) else None
+    if found is None:
+        return None
+    name = found.group("name")
+    if name.lower() in _KEY_CACHE_VARIABLES:
+        return 1229, f"Variable '{name}' is a GLOBAL variable and should be set with SET GLOBAL"
+    return 1272, (f"Variable '{name}' is not a variable component (can't be used as "
+                  "XXXX.variable_name)")
+
+
+#: MySQL's replication statements that only some of its versions have: a pattern whose group
+#: `at` is the word a version without it stops at, the statement, the first version that has
+#: it (None: every one) and the first that does not (None: every later one), and what to
+#: write instead there. MySQL 8.4.0 removed the MASTER / SLAVE ones (MySQL 8.4 release notes,
+#: 8.4.0, "SQL statements removed"); their REPLICA / SOURCE / BINARY LOG spellings arrived in
+#: 8.0.22 (START, STOP, RESET REPLICA, SHOW REPLICA STATUS, SHOW REPLICAS: the 8.0 manual's
+#: "START SLAVE Statement" and siblings: "From MySQL 8.0.22, START SLAVE is deprecated"),
+#: 8.0.23 (CHANGE REPLICATION SOURCE TO) and 8.2.0 (RESET BINARY LOGS AND GTIDS, SHOW BINARY
+#: LOG STATUS).
+_NEW = (8, 4, 0)
+_MYSQL_VERSIONS: list[tuple[re.Pattern, str, tuple | None, tuple | None, str]] = [
+    (re.compile(pattern, re.I), statement, since, until, instead)
+    for pattern, statement, since, until, instead in [
+        (r"\s*RESET\s+(?P<at>MASTER)\b", "RESET MASTER", None, _NEW,
+         "RESET BINARY LOGS AND GTIDS"),
+        (r"\s*SHOW\s+(?P<at>MASTER)\s+STATUS\b", "SHOW MASTER STATUS", None, _NEW,
+         "SHOW BINARY LOG STATUS"),
+        (r"\s*SHOW\s+(?P<at>MASTER)\s+LOGS\b", "SHOW MASTER LOGS", None, _NEW,
+         "SHOW BINARY LOGS"),
+        (r"\s*PURGE\s+(?P<at>MASTER)\s+LOGS\b", "PURGE MASTER LOGS", None, _NEW,
+         "PURGE BINARY LOGS"),
+        (r"\s*CHANGE\s+(?P<at>MASTER)\b", "CHANGE MASTER TO", None, _NEW,
+         "CHANGE REPLICATION SOURCE TO"),
+        (r"\s*START\s+(?P<at>SLAVE)\b", "START SLAVE", None, _NEW, "START REPLICA"),
+        (r"\s*STOP\s+(?P<at>SLAVE)\b", "STOP SLAVE", None, _NEW, "STOP REPLICA"),
+        (r"\s*RESET\s+(?P<at>SLAVE)\b", "RESET SLAVE", None, _NEW, "RESET REPLICA"),
+        (r"\s*SHOW\s+(?P<at>SLAVE)\s+STATUS\b", "SHOW SLAVE STATUS", None, _NEW,
+         "SHOW REPLICA STATUS"),
+        (r"\s*SHOW\s+(?P<at>SLAVE)\s+HOSTS\b", "SHOW SLAVE HOSTS", None, _NEW,
+         "SHOW REPLICAS"),
+        (r"\s*RESET\s+(?P<at>BINARY)\s+LOGS\s+AND\s+GTIDS\b", "RESET BINARY LOGS AND GTIDS",
+         (8, 2, 0), None, "RESET MASTER"),
+        (r"\s*SHOW\s+BINARY\s+(?P<at>LOG)\s+STATUS\b", "SHOW BINARY LOG STATUS", (8, 2, 0),
+         None, "SHOW MASTER STATUS"),
+        (r"\s*CHANGE\s+REPLICATION\s+(?P<at>SOURCE)\b", "CHANGE REPLICATION SOURCE TO",
+         (8, 0, 23), None, "CHANGE MASTER TO"),
+        (r"\s*START\s+(?P<at>REPLICA)\b", "START REPLICA", (8, 0, 22), None, "START SLAVE"),
+        (r"\s*STOP\s+(?P<at>REPLICA)\b", "STOP REPLICA", (8, 0, 22), None, "STOP SLAVE"),
+        (r"\s*RESET\s+(?P<at>REPLICA)\b", "RESET REPLICA", (8, 0, 22), None, "RESET SLAVE"),
+        (r"\s*SHOW\s+(?P<at>REPLICA)\s+STATUS\b", "SHOW REPLICA STATUS", (8, 0, 22), None,
+         "SHOW SLAVE STATUS"),
+        (r"\s*SHOW\s+(?P<at>REPLICAS)\b", "SHOW REPLICAS", (8, 0, 22), None,
+         "SHOW SLAVE HOSTS"),
+    ]]
+#: The first version that has each of the newer statements.
+_SINCE = {statement: since for _, statement, since, _, _ in _MYSQL_VERSIONS if since}
+#: The first words of those statements: any other statement is not looked at further.
+_REPLICATION_WORDS = re.compile(r"\s*(?:RESET|SHOW|PURGE|CHANGE|START|STOP)\b", re.I)
+
+
+def mysql_version_statement(body: str, version: tuple[int, ...]
+                            ) -> tuple[str, int, int] | None:
+    """The replication statement `body` as MySQL `version` refuses it when that version does
+    not have it (error 1064), as (message, offset of the word it stops at, its length); None
+    for another statement."""
+    if not _REPLICATION_WORDS.match(body):
+        return None
+    version = (*version, 0, 0)[:3]  # 8.4 is 8.4.0
+    for pattern, statement, since, until, instead in _MYSQL_VERSIONS:
+        if (found := pattern.match(body)) is None:
+            continue
+        if since is not None and version < since:
+            why = (f"{statement} arrived in MySQL {'.'.join(map(str, since))}; before it, "
+                   f"write {instead}")
+        elif until is not None and version >= until:
+            since_instead = _SINCE.get(instead)
+            why = f"MySQL {'.'.join(map(str, until))} removed {statement}; write {instead}" + (
+                f" (MySQL {'.'.join(map(str, since_instead))} on)" if since_instead else "")
+        else:
+            return None
+        word = found.group("at")
+        return f'syntax error at or near "{word}" ({why})', found.start("at"), len(word)
+    return None
+
+
 def other_servers_statement(body: str, dialect: str) -> tuple[str, int, int] | None:
     """The statement `body` as `dialect`'s server refuses it when only the other server has
     it, as (message, offset of the word to change, its length); None for another."""
     pattern, whys = _REFUSED.get(dialect, _REFUSED["mysql"])
     found = pattern.match(body)
+    if found is None and dialect == "mariadb" and (
+            refused := mariadb_persist_error(body)) is not None:
+        at = PERSIST_VARIABLE.search(body)
+        return (f'error {refused[0]} at "{at.group(0)}": {refused[1]} (MySQL\'s SET PERSIST; '
+                "MariaDB has no persisted settings: it reads its option files only)",
+                at.start(), len(at.group(0)))
     if found is None:
         return None
     i, word = next((int(name[2:]), text) for name, text in found.groupdict().items()

@@ -17,10 +17,10 @@ from functools import lru_cache
 from typing import NamedTuple
 
 #: Words without which a body runs no statement that locks more than it reads, nor takes a
-#: session-level advisory lock: the parse is skipped for blocks that only compute, raise or
-#: select.
+#: session-level advisory lock, nor calls a routine for its effects (PERFORM, CALL): the
+#: parse is skipped for blocks that only compute, raise or select.
 _RUNS_SQL = re.compile(r"\b(?:alter|create|drop|insert|update|delete|merge|truncate|lock|"
-                       r"reindex|cluster|refresh|comment|grant|revoke|execute|"
+                       r"reindex|cluster|refresh|comment|grant|revoke|execute|perform|call|"
                        r"pg_(?:try_)?advisory_(?:un)?lock\w*)\b", re.IGNORECASE)
 #: An EXECUTE argument that is one string constant: dynamic SQL known before it runs.
 _STRING_CONSTANT = re.compile(r"\s*'((?:[^']|'')*)'\s*", re.DOTALL)
@@ -102,16 +102,24 @@ def _read(body: str) -> tuple[tuple[Embedded, ...], bool]:
     return tuple(found), complete
 
 
+#: A whole CREATE FUNCTION / PROCEDURE statement, where a DO block's body would start with
+#: DECLARE, BEGIN, a label or a comment (catalog/routines.py keeps a routine so).
+_CREATE_ROUTINE = re.compile(r"\s*create\b", re.IGNORECASE)
+
+
 def _functions(body: str) -> object:
-    """PL/pgSQL's parse of a DO block's body, None when it does not parse."""
+    """PL/pgSQL's parse of a DO block's body, or of a routine's whole CREATE statement (its
+    parameters declared, its RETURN allowed: as the body alone in a DO block they are not);
+    None when it does not parse. A routine's lines count from its CREATE."""
     from lockwise.parse import libpg
     parser = libpg.parser
 
     tag = "$lockwise$"
     while tag in body:
         tag = tag[:-1] + "_$"
+    code = body if _CREATE_ROUTINE.match(body) else f"DO {tag}{body}{tag}"
     try:
-        return json.loads(parser.parse_plpgsql_json(f"DO {tag}{body}{tag}"))
+        return json.loads(parser.parse_plpgsql_json(code))
     except (parser.ParseError, ValueError, RecursionError):
         return None
 
@@ -151,8 +159,9 @@ def _queries(node: object, declared: list[list[tuple[str, int]]] | None = None
             if "PLpgSQL_stmt_execsql" in item:
                 stmt = item["PLpgSQL_stmt_execsql"]
                 out.append((_expr(stmt.get("sqlstmt")), stmt.get("lineno", 1), False))
-            elif "PLpgSQL_stmt_perform" in item:  # its query, as the SELECT it runs
-                stmt = item["PLpgSQL_stmt_perform"]
+            elif "PLpgSQL_stmt_perform" in item or "PLpgSQL_stmt_call" in item:
+                # PERFORM's query, as the SELECT it runs; CALL's (DO too) as written
+                stmt = item.get("PLpgSQL_stmt_perform") or item["PLpgSQL_stmt_call"]
                 out.append((_expr(stmt.get("expr")), stmt.get("lineno", 1), False))
             elif "PLpgSQL_stmt_dynexecute" in item:
                 stmt = item["PLpgSQL_stmt_dynexecute"]

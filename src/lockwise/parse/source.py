@@ -60,7 +60,7 @@ def decode_sql(data: bytes, path: Path | None = None) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        text = data.decode("utf-8")
+        text = _decode(data, path)
     except UnicodeDecodeError as exc:
         # Everything before the bad byte decoded.
         raise InputError(
@@ -75,6 +75,18 @@ def decode_sql(data: bytes, path: Path | None = None) -> str:
         raise InputError("NUL byte (0x00) in the text, where no SQL may have one; remove it",
                          path, *_end_position(text[:nul]))
     return text
+
+
+def _decode(data: bytes, path: Path | None) -> str:
+    """UTF-8, or as psql sends a file that says `\\encoding X` (parse/psql_encoding.py)."""
+    if b"\\encoding" not in data:
+        return data.decode("utf-8")
+    from lockwise.parse.psql_encoding import EncodingProblem, decode_parts
+
+    try:
+        return decode_parts(data)
+    except EncodingProblem as exc:
+        raise InputError(exc.message, path, *_end_position(exc.before)) from None
 
 
 def _end_position(before: str) -> tuple[int, int]:

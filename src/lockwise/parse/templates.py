@@ -288,7 +288,3 @@ def unrunnable_placeholder(text: str) -> tuple[int, int, str] | None:
     line, column = LineIndex.of(text).position(found.start)
     return line, column, (f"template placeholder {found.text} cannot be run: render the "
                           "migrations with their tool first")
-
-
-def placeholder_count(text: str) -> int:
-    return len(find_placeholders(text))

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from lockwise import __version__
 from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
 from lockwise.effects.locks import blocked_work, lock_name
-from lockwise.effects.refused import statement_refusal, work_done
+from lockwise.effects.refused import refused_work
 from lockwise.options import LintOptions
 from lockwise.report.ci_common import total
 
@@ -46,7 +46,7 @@ def finding_dict(f: Finding) -> dict:
 
 
 def statement_dict(s: StatementReport) -> dict:
-    e = work_done(s.effect)  # a refused statement's: none, and its refusal instead
+    refused, e = refused_work(s.effect)  # a refused statement's: no work, its refusal instead
     return {
         "index": s.statement.index,
         "line": s.statement.span.line, "column": s.statement.span.column,
@@ -54,7 +54,7 @@ def statement_dict(s: StatementReport) -> dict:
         "sql": s.statement.sql,
         "action": e.action,
         "actions": [a.kind for a in e.actions],
-        "refused": statement_refusal(e) or None,
+        "refused": refused or None,
         "locks": {rel: lock_name(e, mode) for rel, mode in sorted(e.locks.items())},
         "blocks": {rel: list(what) for rel, what in sorted(blocked_work(e).items())},
         "rewrites_table": bool(e.rewrites), "rewrites": sorted(e.rewrites),

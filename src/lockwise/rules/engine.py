@@ -18,6 +18,13 @@ _MIN, _MAX, _ANY_OF, _TRUTHY, _EQUALS = range(5)
 _MISSING = object()
 
 
+def reports_refusal(rule: Rule) -> bool:
+    """Whether `rule` reports a refusal: a `when` alternative asks for one of
+    `REFUSAL_FACTS`."""
+    return any(alternative.get(fact) is True for alternative in rule.when
+               for fact in REFUSAL_FACTS)
+
+
 class RuleIndex:
     """Rules grouped by the action they match, so each action is tested only against its own.
 
@@ -80,10 +87,7 @@ class RuleIndex:
         refuses, whose locks, rewrites and builds never happen (docs/effect-model.md,
         "Refused statements"). Built once, kept with this index."""
         if self._refusals is None:
-            self._refusals = RuleIndex(
-                (rule for rule in self.rules
-                 if any(alternative.get(fact) is True for alternative in rule.when
-                        for fact in REFUSAL_FACTS)), self.known_ids)
+            self._refusals = RuleIndex(filter(reports_refusal, self.rules), self.known_ids)
         return self._refusals
 
 

@@ -103,28 +103,26 @@ def _names(key: str, items: str, qualified: bool = False) -> Writer:
     return write
 
 
-def _literal(key: str) -> Writer:
-    """A string constant (`it's` -> `'it''s'`); a list fact as a comma list of constants."""
+def _items(key: str, write_item: Callable[[Quoting, object], str]) -> Writer:
+    """A fact written by `write_item`; a list fact item by item, as a comma list."""
     def write(facts: Mapping[str, object], q: Quoting) -> str | None:
         if key not in facts:
             return None
         value = facts[key]
         if isinstance(value, (list, tuple)):
-            return ", ".join(map(q.literal, value))
-        return "" if value is None else q.literal(value)
+            return ", ".join(write_item(q, item) for item in value)
+        return "" if value is None else write_item(q, value)
     return write
+
+
+def _literal(key: str) -> Writer:
+    """A string constant (`it's` -> `'it''s'`); a list fact as a comma list of constants."""
+    return _items(key, lambda q, value: q.literal(value))
 
 
 def _raw(key: str) -> Writer:
     """A fact substituted unchanged, as `render` substitutes it."""
-    def write(facts: Mapping[str, object], q: Quoting) -> str | None:
-        if key not in facts:
-            return None
-        value = facts[key]
-        if isinstance(value, (list, tuple)):
-            return ", ".join(map(str, value))
-        return "" if value is None else str(value)
-    return write
+    return _items(key, lambda q, value: str(value))
 
 
 #: Facts that name one object, written as one identifier. They may also be parts of a name a

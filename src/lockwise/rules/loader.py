@@ -219,6 +219,15 @@ def check_configured_rule_dirs(config: Config, directories: Iterable[Path]) -> N
             check_rule_dir(directory)
 
 
+def check_config_rule_names(config: Config, directories: tuple[Path, ...]) -> None:
+    """Checks the config's `select` and `ignore` against the rules of `directories` (and the
+    kinds of conflict `ignore` may name): a typo is the config's InputError, at its line."""
+    from lockwise.graph.model import CONFLICT_TITLES
+
+    ids, tags = rule_names(load_rules(directories))
+    config.check_rule_names(ids, tags, CONFLICT_TITLES)
+
+
 #: The rule files listed while `one_listing` is in force, by their folders; None outside.
 _listed: dict[tuple[Path, ...], tuple[tuple[str, ...], str]] | None = None
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lockwise.catalog.routines import CALLING_KINDS
 from lockwise.core.types import Effect
 from lockwise.effects.context import Context
 from lockwise.effects.literals import enum_candidate_literals
@@ -162,6 +163,8 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
     else:
         handler(b, body)
         lock_stored_regclass_constants(b, kind, body)
+    if ctx.catalog.plpgsql_routines and kind in CALLING_KINDS:  # their bodies run here
+        family_function("routines", "run_called")(b, kind, body)
     # Only needed to spot a use of an enum value added earlier in the same transaction; the
     # walk over the whole tree is skipped when no such value exists.
     if ctx.watch_literals and kind != "AlterEnumStmt":  # ADD VALUE's own value is no use of it

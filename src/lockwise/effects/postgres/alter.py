@@ -415,8 +415,7 @@ def move_all_to_tablespace(b: Builder, stmt: dict) -> None:
         stmt.get("objtype", ""), "table")
     b.act("move_all_to_tablespace", object_type=kind,
           from_tablespace=stmt.get("orig_tablespacename", ""),
-          tablespace=stmt.get("new_tablespacename", ""), nowait=bool(stmt.get("nowait")),
-          owned_by=bool(stmt.get("roles")))
+          tablespace=stmt.get("new_tablespacename", ""), nowait=bool(stmt.get("nowait")))
 
 
 def _set_options(b: Builder, table: str, cmd: dict, base: dict) -> None:

@@ -450,8 +450,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     generated = _generated_reading(b, table, col, cmd)
     # Before PostgreSQL 15 they went silently; since, only with CASCADE (else it refuses).
     for reader in generated if cascade or b.ctx.pg_version < 15 else ():
-        dropped_column(b, table, reader, f"DROP COLUMN {col}{' CASCADE' if cascade else ''} "
-                       f"drops the generated column, which reads {col}")
+        dropped_column(b, table, reader)
     if base.get("only") and "recursed_from" not in base:
         # ONLY leaves the children's column in place, now their own (attislocal): each direct
         # child's catalog row changes under ACCESS EXCLUSIVE (tablecmds.c ATExecDropColumn).
@@ -465,7 +464,6 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
                              if cascade else [])
     b.act("drop_column", base, policies, column=col, if_exists=bool(cmd.get("missing_ok")),
           column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
-          column_known=b.ctx.catalog.column(table, col) is not None,
           **_views_using(b, table, col, bool(base.get("qualified"))), **dependents,
           **_policies_using(b, table, col),
           **_triggers_using(b, table, col, bool(base.get("qualified"))),
@@ -576,8 +574,7 @@ def _regenerated_how(catalog: Catalog, table: str, dropped: list[str],
     return "\n-- ".join(lines)
 
 
-def dropped_column(b: Builder, table: str, column: str, why: str,
-                   if_exists: bool = False) -> None:
+def dropped_column(b: Builder, table: str, column: str, if_exists: bool = False) -> None:
     """A column another object's DROP ... CASCADE takes with it: its data is lost as with
     DROP COLUMN (a drop_column action of its own, for the rules about lost data).
     `if_exists`: the DROP's IF EXISTS, which makes it, and so this, harmless to run again."""
@@ -587,7 +584,7 @@ def dropped_column(b: Builder, table: str, column: str, why: str,
     policies = drop_policies(b, b.ctx.catalog.policies_using_column(table, column))
     b.act("drop_column", table_facts(b, table, True), policies, dependents, column=column,
           if_exists=if_exists,
-          cascade=True, column_known=True, dropped_by=why,
+          cascade=True,
           column_is_new=b.ctx.column_is_new(table, column),
           **_views_using(b, table, column, qualified=True))
 
@@ -742,7 +739,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           new_typmods=new_mods,
           new_type_text=type_sql(new, new_mods, new_array) + _collate_sql(coldef),
           length_sql=str(new_mods[0]) if new_mods else "<n>",
-          rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
+          rewrites=rewrites, rewrite_reason=why,
           needs_using=refused,
           reads_table_again=bool(read_again), read_again_reason=read_again,
           **_rebuilt_index_steps(b.ctx.catalog, table, rebuilt, bool(base.get("qualified")),

@@ -56,6 +56,7 @@ from lockwise.effects.postgres.columns import (
     refused_in_add,
     refused_with_only,
 )
+from lockwise.effects.postgres.constraint_refusals import alter_constraint_refused
 from lockwise.effects.postgres.not_null_refusals import (
     key_column_refused,
     no_such_constraint_before_18,
@@ -90,7 +91,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
              "not_valid": not_valid,
              "using_index": using_index or "", "columns": columns,
              "columns_text": ", ".join(columns), "ref_table": "", "ref_columns": (),
-             "fk_has_index": True, **refused_facts([]), "partitioned_table":
+             **refused_facts([]), "partitioned_table":
                  (b.ctx.catalog.tables.get(table) or NO_TABLE).kind == "partitioned"}
     if kind == "not_null" and columns:  # NOT NULL names exactly one column
         facts["column"] = columns[0]
@@ -110,22 +111,18 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         else:
             fk_target(b, ref)
         ref_cols = tuple(strings(con.get("pk_attrs")))
-        facts.update(ref_table=ref, ref_table_name=ref.split(".", 1)[-1], ref_columns=ref_cols,
+        facts.update(ref_table=ref, ref_columns=ref_cols,
                      ref_table_sql=(ref if range_var(con.get("pktable"))[1]
                                     else ref.split(".", 1)[-1]),
                      ref_columns_text=", ".join(ref_cols),
                      table_is_filled=b.ctx.table_is_filled(table),
                      ref_table_is_new=b.ctx.table_is_new(ref),
-                     locked_tables_text=_write_blocked_text(b, table, ref),
-                     fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
+                     locked_tables_text=_write_blocked_text(b, table, ref))
         facts.update(_partition_keys_facts(b.ctx.catalog, table, {**con, "conname": name},
                                            base))
         if not_valid and facts["partitioned_table"] and not base.get("recursed_from"):
             facts["partition_keys_sql"] = _partition_keys_sql(
                 b.ctx.catalog, table, {**con, "conname": name}, base, b.ctx.pg_version)
-        # Only a table these migrations created has a fully known set of indexes.
-        known = b.ctx.catalog.tables.get(table)
-        facts["indexes_known"] = known is not None and known.created_by is not None
         if not base.get("recursed_from") and b.ctx.rule_text:
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
         if facts["partitioned_table"] and base.get("only") and not base.get("recursed_from"):
@@ -508,6 +505,7 @@ def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                                                   inherit=not alter.get("noinherit"))
     b.alters.add(f"constraint:{table}.{name}")
     b.act("alter_table_other", base, inheritance, not_a_not_null(b, table, name, alter),
+          alter_constraint_refused(b, table, alter),
           subcommand="alterconstraint", constraint=name,
           constraint_type=con.kind if con else "", enforces_foreign_key=enforces_foreign_key,
           foreign_key_sql=foreign_key_sql(con, table, base.get("qualified", False))

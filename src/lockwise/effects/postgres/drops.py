@@ -158,8 +158,7 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         policies = drop_policies(b, catalog.policies_on_others(
             [*inside, *views_outside], schema=schema) if cascade else [])
         callers = _drop_callers(b, schema_callers(catalog, schema, stmt) if cascade
-                                else Callers(),
-                                f"DROP SCHEMA {schema} CASCADE", f"{schema}.", True)
+                                else Callers(), f"{schema}.", True)
         b.act("drop_schema", policies, callers, schema=schema, cascade=cascade,
               if_exists=if_exists)
     else:
@@ -173,20 +172,17 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
                 b.lock(table.name, L.ACCESS_EXCLUSIVE)
                 b.drops.add(f"trigger:{table.name}.{trigger}")
             found = routine_callers(catalog, name, stmt)
-            statement = f"DROP {stmt['removeType'][7:]} {names[-1]} CASCADE"
             facts = {**drop_policies(b, catalog.policies_on_others(list(found.views), [name])),
-                     **_drop_callers(b, found, statement, name, len(names) > 1)}
+                     **_drop_callers(b, found, name, len(names) > 1)}
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
         elif kind == "type":
-            facts = _drop_type(b, stmt, name, f"DROP {stmt['removeType'][7:]} {names[-1]}",
-                               cascade, len(names) > 1)
+            facts = _drop_type(b, stmt, name, cascade, len(names) > 1)
         elif kind == "sequence":
             b.lock(name, L.ACCESS_EXCLUSIVE)  # (checked on the server)
         if kind == "sequence" and cascade:
             drop_defaults_drawing(b, name)
-            facts = _drop_callers(b, catalog.naming({name}), f"DROP SEQUENCE {names[-1]} CASCADE",
-                                  name, len(names) > 1)
+            facts = _drop_callers(b, catalog.naming({name}), name, len(names) > 1)
         b.drops.add(f"{kind}:{name}")
         b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
               cascade=cascade, if_exists=if_exists,
@@ -233,8 +229,7 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
         b.lock(ruled.name, L.ACCESS_EXCLUSIVE)  # its rules naming the table go with it
     policies = drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
     if cascade:  # what names it by a regclass constant goes too
-        facts = {**facts, **_drop_callers(b, relation_namers(catalog, table),
-                                          f"DROP {kind.upper()} {written} CASCADE", table,
+        facts = {**facts, **_drop_callers(b, relation_namers(catalog, table), table,
                                           qualified)}
     parent = known.partition_of if known is not None else None
     # A foreign table's rows stay on the remote server (DROP FOREIGN TABLE says so of one
@@ -285,9 +280,8 @@ def _deprecated_name(catalog: Catalog, name: str, taken: set[str]) -> str:
     return new
 
 
-def _drop_callers(b: Builder, found: Callers, statement: str, like: str,
-                  qualified: bool) -> dict:
-    """What uses a function or type `statement` drops with CASCADE (`found`,
+def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool) -> dict:
+    """What uses a relation, function, sequence, type or schema a DROP ... CASCADE drops (`found`,
     `Catalog.callers`): each goes under ACCESS EXCLUSIVE on its table (the views on
     themselves); a generated column is dropped with its data, as DROP COLUMN (checked on the
     server). The facts that name them (`callers_facts`)."""
@@ -296,8 +290,7 @@ def _drop_callers(b: Builder, found: Callers, statement: str, like: str,
         b.lock(table, L.ACCESS_EXCLUSIVE)
         b.alters.add(f"column:{table}.{column}")
     for table, column in found.generated:
-        dropped_column(b, table, column,
-                       f"{statement} drops the generated column, whose expression uses it")
+        dropped_column(b, table, column)
     for table, name in found.constraints:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         b.drops.add(f"constraint:{table}.{name}")
@@ -326,8 +319,7 @@ def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
             b.lock(other, L.ACCESS_EXCLUSIVE)
 
 
-def _drop_type(b: Builder, stmt: dict, name: str, statement: str, cascade: bool,
-               qualified: bool) -> dict:
+def _drop_type(b: Builder, stmt: dict, name: str, cascade: bool, qualified: bool) -> dict:
     """DROP TYPE / DOMAIN `name` (qualified): the facts naming what the catalog knows to
     depend on it, the domains over it, the columns of it or of them (and of arrays of
     them), and what casts to one of them (`type_callers`). PostgreSQL refuses the statement
@@ -348,14 +340,10 @@ def _drop_type(b: Builder, stmt: dict, name: str, statement: str, cascade: bool,
     if cascade:
         for table in typed:  # a typed table goes with its type, as DROP TABLE ... CASCADE
             _drop_relation(b, table, "table", True, table.split(".", 1)[1], True,
-                           if_exists=bool(stmt.get("missing_ok")),
-                           dropped_by=f"{statement} CASCADE drops the table of that type")
-        for table, column in dropped:
-            how = "drops the column" if (table, column) in columns else \
-                "drops the generated column, which reads a column of the type"
-            dropped_column(b, table, column, f"{statement} CASCADE {how}",
                            if_exists=bool(stmt.get("missing_ok")))
-        callers = _drop_callers(b, found, f"{statement} CASCADE", name, qualified)
+        for table, column in dropped:
+            dropped_column(b, table, column, if_exists=bool(stmt.get("missing_ok")))
+        callers = _drop_callers(b, found, name, qualified)
         b.drops.update(f"type:{d}" for d in domains)
     named = (callers or callers_facts(catalog, found, name, qualified))["callers_dropped"]
     # (a range's multirange is part of it: the server names the range alone)

@@ -170,24 +170,32 @@ def do_block(b: Builder, stmt: dict) -> None:
     from lockwise.parse.plpgsql import do_block_code
 
     body, language = do_block_code(stmt)
-    # A DO block that commits (a batched backfill) runs only outside a transaction block:
-    # inside one PostgreSQL refuses it ("invalid transaction termination").
-    if _BODY_TRANSACTION_CONTROL.search(_STRING_LITERAL.sub("''", body)):
+    if runs_transaction_control(body):
         b.transactional = False
-    b.act("do_block", **(_dynamic_sql_facts(body) if language == "plpgsql" else {}))
     if language == "plpgsql":
-        _run_embedded(b, body)
+        b.act("do_block", **dynamic_sql_facts(body, "This DO block", "of the block"))
+        run_embedded(b, body)
+    else:
+        b.act("do_block")
 
 
-def _dynamic_sql_facts(body: str) -> dict:
-    """The SQL the block builds at run time that may change a table (`dynamic_sql`): what it
-    runs is not linted, and the rule dynamic-sql-not-linted says so."""
+def runs_transaction_control(body: str) -> bool:
+    """Whether PL/pgSQL code commits or rolls back (a batched backfill): it then runs only
+    outside a transaction block (PostgreSQL: "invalid transaction termination")."""
+    return bool(_BODY_TRANSACTION_CONTROL.search(_STRING_LITERAL.sub("''", body)))
+
+
+def dynamic_sql_facts(body: str, source: str, where: str) -> dict:
+    """The SQL PL/pgSQL code `body` builds at run time that may change a table
+    (`dynamic_sql`): what it runs is not linted, and the rule dynamic-sql-not-linted says so
+    of `source` (what builds it: "This DO block"), each EXECUTE's line `where` ("of the
+    block")."""
     from lockwise.parse.plpgsql import dynamic_sql
 
     found = dynamic_sql(body)
-    return {"dynamic_sql": tuple(query for _, query in found),
+    return {"dynamic_sql": tuple(query for _, query in found), "dynamic_sql_source": source,
             "dynamic_sql_text": "; ".join(f"EXECUTE {' '.join(query.split())} (line {line} "
-                                          "of the block)" for line, query in found)}
+                                          f"{where})" for line, query in found)}
 
 
 def _cleared_in_do_block(facts: dict) -> dict:
@@ -198,13 +206,16 @@ def _cleared_in_do_block(facts: dict) -> dict:
     return refused_facts([]) if facts.get("refused_references") else {}
 
 
-def _run_embedded(b: Builder, body: str) -> None:
+def run_embedded(b: Builder, body: str, ctx: Context | None = None,
+                 routine: str = "") -> None:
     """The statements the block runs take their own locks, rewrites and scans, and are judged
     as actions of the block (`in_do_block`). What they create or drop is left out of the
     block's objects: they may sit in a branch that does not run, and the conflict graph must
-    not count on them. Each action keeps its statement's text (`embedded_sql`), from which a
-    safe alternative is written, and its line in the body (`embedded_line`), where its
-    findings point.
+    not count on them. `body` may be a PL/pgSQL routine's whole CREATE statement, run at a
+    call (`ctx`: the call's; `routine`: which it is, "function public.f"): its actions say so
+    (`routines_run`) and point at the call, not at a line of the body. Each action keeps its
+    statement's text (`embedded_sql`), from which a safe alternative is written, and its line
+    in the body (`embedded_line`), where its findings point.
 
     When an enum value may be in use too new to read (added earlier in the transaction, or
     by the block: a block's statements share one transaction, even in autocommit), each
@@ -216,7 +227,7 @@ def _run_embedded(b: Builder, body: str) -> None:
     from lockwise.effects.postgres import compute_effect
     from lockwise.parse.plpgsql import embedded_statements, embedded_steps
 
-    ctx = b.ctx
+    ctx = ctx or b.ctx
     watching = ctx.watch_literals or bool(_ADDS_ENUM_VALUE.search(body))
     steps = embedded_steps(body) if watching else [(e, False) for e in
                                                    embedded_statements(body)]
@@ -240,7 +251,8 @@ def _run_embedded(b: Builder, body: str) -> None:
             _note_enum_reads(reads, inner.literals, added)
         b.actions.extend(Action(a.kind, {**a.facts, **_cleared_in_do_block(a.facts), **reads,
                                          "in_do_block": True, "embedded_sql": sql,
-                                         "embedded_line": line}) for a in inner.actions)
+                                         **_where(a.facts, line, routine)})
+                         for a in inner.actions)
         for a in inner.actions:
             if a.kind == "enum_add_value" and a.facts.get("value") and \
                     f"type:{a.facts.get('type')}" not in made_types:
@@ -250,6 +262,15 @@ def _run_embedded(b: Builder, body: str) -> None:
         created = {o[6:] for o in inner.creates if o.startswith("table:")}
         if created:  # a table the block created is new for its later statements too
             ctx = replace(ctx, new_tables=ctx.new_tables | created)
+
+
+def _where(facts: dict, line: int, routine: str) -> dict:
+    """Where an action a body runs is: a DO block's, at its line in the block (an action of a
+    routine a statement of the block calls, there too); a routine's, at the call, in that
+    routine (`routines_run`: the routines it runs in, innermost first)."""
+    if not routine:
+        return {"embedded_line": line}
+    return {"routines_run": (*facts.get("routines_run", ()), routine)}
 
 
 def _note_enum_reads(facts: dict, literals: AbstractSet[str],

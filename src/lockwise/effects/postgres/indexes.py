@@ -9,7 +9,7 @@ from lockwise.catalog.replay import (
     index_from_stmt,
     missing_index_parts,
 )
-from lockwise.effects.nodes import columns_read, options_on, range_var, unwrap
+from lockwise.effects.nodes import columns_read, index_expressions, options_on, range_var, unwrap
 from lockwise.effects.partitions import partitioned_index_sql, partitioned_reindex_sql
 from lockwise.effects.postgres.builder import (
     NO_TABLE,
@@ -70,7 +70,7 @@ def create_index(b: Builder, stmt: dict) -> None:
     # The index depends on the columns its expressions, INCLUDE list and WHERE read too: a
     # DROP COLUMN of one drops the index with it, silently.
     included = [unwrap(p)[1].get("name") for p in stmt.get("indexIncludingParams") or ()]
-    for col in (*columns_read([stmt.get("indexParams"), stmt.get("whereClause")]), *included):
+    for col in (*columns_read(index_expressions(stmt)), *included):
         if col:
             b.reads.add(f"column:{table}.{col}")
     # Unnamed, it gets the name PostgreSQL would give it: the rewrite writes that name, so a
@@ -245,7 +245,7 @@ def alter_index(b: Builder, stmt: dict, index: str) -> None:
             # An index made ON ONLY becomes valid once each partition has a valid part.
             missing = missing_index_parts(b.ctx.catalog, index, child) \
                 if idx is not None and not idx.valid else []
-            b.act("attach_index_partition", index=index, index_known=idx is not None,
+            b.act("attach_index_partition", index=index,
                   index_valid_after=idx is not None and not missing,
                   partitions_without_index=tuple(missing),
                   partitions_without_index_text=", ".join(missing))

@@ -792,11 +792,11 @@ def copy(b: Builder, stmt: dict) -> None:
             b.lock(table, L.ACCESS_SHARE)
             b.scan(table, "COPY TO reads every row")
             b.reads.add(f"table:{table}")
-        b.act("copy", table_facts(b, table, qualified), copy_from=bool(stmt.get("is_from")))
+        b.act("copy", table_facts(b, table, qualified))
         return
     # The query runs as the query it is: views expanded, partitions read, FOR UPDATE's ROW
     # SHARE (checked on the server).
     from lockwise.effects.postgres import compute_effect  # the package's dispatcher
 
     take_whole_effect(b, compute_effect(stmt.get("query") or {}, b.ctx))
-    b.act("copy", copy_from=False)
+    b.act("copy")

@@ -1,0 +1,125 @@
+"""The CREATE and DROP of MySQL / MariaDB stored programs: what the server refuses at the
+CREATE, and which programs the replay keeps.
+
+A procedure, function, trigger or event whose name is taken is refused (without OR REPLACE,
+MariaDB's, or IF NOT EXISTS, which keeps the old one with a note): the old program stays,
+its body runs at the later CALLs. Procedures and functions have a namespace each; routine
+and event names ignore case, trigger names do not (checked on MariaDB 10.11, Linux; MySQL
+8.4 manual, 11.2.3 "Identifier Case Sensitivity"). A trigger goes with its table's DROP
+TABLE and follows its rename. LOCK TABLES and UNLOCK TABLES may not stand in any program's
+body, nor in a MariaDB compound statement: the server refuses the CREATE (error 1314,
+"LOCK is not allowed in stored procedures", for each kind; MySQL 8.4 manual, 27.8
+"Restrictions on Stored Programs").
+"""
+
+from __future__ import annotations
+
+import re
+
+from lockwise.parse.mysql_blocks import routine_key
+
+#: The catalog's field for each kind of program: each kind has a namespace of its own.
+NAMESPACES = {"procedure": "mysql_procedures", "function": "mysql_functions",
+              "trigger": "mysql_triggers", "event": "mysql_events"}
+#: The server's error when the name is taken: its number and text (`name` as written,
+#: `qualified` with its database; MariaDB 10.11's texts, checked; MySQL's numbers are the
+#: same: ER_SP_ALREADY_EXISTS, ER_TRG_ALREADY_EXISTS, ER_EVENT_ALREADY_EXISTS).
+EXISTS = {"procedure": (1304, "PROCEDURE {name} already exists"),
+          "function": (1304, "FUNCTION {name} already exists"),
+          "trigger": (1359, "Trigger '{qualified}' already exists"),
+          "event": (1537, "Event '{name}' already exists")}
+#: A statement no program's body may hold (ER_SP_BADSTATEMENT).
+_NOT_ALLOWED = re.compile(r"\s*(?P<word>(?:UN)?LOCK)\s+TABLES?\b", re.I)
+_PART = r"(?:`(?:[^`]|``)+`|[\w$]+)"
+#: DROP PROCEDURE / FUNCTION / TRIGGER / EVENT [IF EXISTS] name (one name each).
+_DROP = re.compile(rf"\s*DROP\s+(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)\s+(?:IF\s+EXISTS\s+)?"
+                   rf"(?P<name>{_PART}(?:\s*\.\s*{_PART})?)\s*$", re.I)
+
+
+#: ALTER EVENT's RENAME TO clause (MySQL 8.4 manual, 15.1.3 "ALTER EVENT Statement").
+_RENAME_TO = re.compile(rf"\bRENAME\s+TO\s+(?P<name>{_PART}(?:\s*\.\s*{_PART})?)", re.I)
+
+
+def program_key(kind: str, name: str) -> str:
+    """A program's name (as written) as CREATE, DROP and CALL all key it: unquoted, without
+    its database, in lower case but for a trigger's."""
+    return routine_key(name, fold=kind != "trigger")
+
+
+def act_refusals(b, program: dict, catalog) -> None:
+    """Act (on the effect builder `b`) what the server refuses of the statement that defines
+    `program` (parse/mysql.py's `program`): LOCK / UNLOCK TABLES in its body, else a name
+    taken."""
+    for offset, sql, _ in program["statements"]:
+        if found := _NOT_ALLOWED.match(sql):
+            word = found.group("word").upper()
+            b.act("mysql_program_statement_not_allowed", {
+                "statement": f"{word} TABLES", "program": _described(program),
+                "error_code": 1314, "server_error": f"{word} is not allowed in stored procedures",
+                "at": (offset + found.start("word"), len(word))})
+            return
+    kind = program["kind"]
+    if program["create"] != "create" or kind not in NAMESPACES or \
+            program_key(kind, program["name"]) not in getattr(catalog, NAMESPACES[kind]):
+        return
+    code, text = EXISTS[kind]
+    name = program_key(kind, program["name"])
+    qualified = ".".join(part.strip("`") for part in re.split(r"\s*\.\s*", program["name"]))
+    b.act("mysql_program_exists", {
+        "kind": kind, "keyword": kind.upper(), "name": name, "program": _described(program),
+        "error_code": code,
+        # (the server names it as this statement writes it)
+        "server_error": text.format(name=(written := routine_key(program["name"], fold=False)),
+                                    qualified=qualified if "." in qualified
+                                    else f"<database>.{written}")})
+
+
+def _described(program: dict) -> str:
+    """`procedure widen`, or `a compound statement` for MariaDB's outside a program."""
+    if program["kind"] == "compound":
+        return "a compound statement"
+    return f"{program['kind']} {program_key(program['kind'], program['name'])}"
+
+
+def remember(catalog, program: dict, sql: str, table_key) -> None:
+    """The catalog after the statement `sql` defining `program` ran: CREATE [OR REPLACE]
+    keeps it under its name (IF NOT EXISTS only when the name is free), ALTER EVENT ...
+    RENAME TO moves it; `table_key` keys a trigger's table as the catalog does."""
+    kind = program["kind"]
+    if kind not in NAMESPACES:
+        return
+    programs = getattr(catalog, NAMESPACES[kind])
+    key = program_key(kind, program["name"])
+    if program["create"] == "alter":
+        clauses = re.split(r"\bDO\b", sql, maxsplit=1, flags=re.I)[0]  # (its body follows)
+        if (renamed := _RENAME_TO.search(clauses)) and key in programs:
+            programs[program_key(kind, renamed.group("name"))] = programs.pop(key)
+        return
+    if program["create"] == "if_not_exists" and key in programs:
+        return  # skipped with a note: the old program stays
+    programs[key] = {**program, "table": table_key(program["table"])} if kind == "trigger" \
+        else program
+
+
+def forget(catalog, sql: str) -> bool:
+    """The catalog after DROP PROCEDURE / FUNCTION / TRIGGER / EVENT `sql`; False for
+    another statement."""
+    found = _DROP.match(sql)
+    if found is None:
+        return False
+    kind = found.group("kind").lower()
+    getattr(catalog, NAMESPACES[kind]).pop(program_key(kind, found.group("name")), None)
+    return True
+
+
+def table_dropped(catalog, table: str) -> None:
+    """DROP TABLE `table` (as the catalog keys it) drops its triggers."""
+    for name in [n for n, t in catalog.mysql_triggers.items() if t["table"] == table]:
+        del catalog.mysql_triggers[name]
+
+
+def table_renamed(catalog, old: str, new: str) -> None:
+    """A renamed table keeps its triggers."""
+    for name, trigger in list(catalog.mysql_triggers.items()):
+        if trigger["table"] == old:
+            catalog.mysql_triggers[name] = {**trigger, "table": new}

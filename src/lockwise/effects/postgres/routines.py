@@ -1,0 +1,33 @@
+"""The PL/pgSQL functions and procedures a statement calls: their bodies run at the call
+(`SELECT f()`, `CALL p()`, `PERFORM f()` in PL/pgSQL), judged there as a DO block's are
+(embedded.py), each under an action of its own (`routine_call`) that says the SQL the body
+builds at run time (rule dynamic-sql-not-linted). A routine already running is not expanded
+again, and calls are followed `routines.MAX_DEPTH` deep (a routine that calls itself)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lockwise.catalog.routines import MAX_DEPTH, called_routines
+from lockwise.effects.postgres.builder import Builder
+from lockwise.effects.postgres.embedded import (
+    dynamic_sql_facts,
+    run_embedded,
+    runs_transaction_control,
+)
+
+
+def run_called(b: Builder, kind: str, body: dict) -> None:
+    """The bodies of the PL/pgSQL routines statement `body` (of node `kind`) calls, run."""
+    ctx = b.ctx
+    for name, sql, procedure in called_routines(ctx.catalog, kind, body):
+        if name in ctx.expanding_routines or len(ctx.expanding_routines) >= MAX_DEPTH:
+            continue
+        what = f"{'procedure' if procedure else 'function'} {name}"
+        if procedure and runs_transaction_control(sql):
+            b.transactional = False  # (a CALL in a transaction block cannot commit)
+        created = f"of its CREATE {'PROCEDURE' if procedure else 'FUNCTION'}"
+        b.act("routine_call", routine=name, procedure=procedure, **dynamic_sql_facts(
+            sql, f"{what[0].upper()}{what[1:]}, which this statement runs,", created))
+        run_embedded(b, sql, replace(ctx, expanding_routines=ctx.expanding_routines | {name}),
+                     what)

@@ -1,0 +1,95 @@
+"""A version folder of several files (temporal's versioned/v1.1/*.sql) as the one migration
+the executor runs: its tool applies a version as one unit and records it once, so lockwise
+records one history row for it, with one checksum over all its files in their order, and runs
+them in one transaction when every statement can run in one.
+
+The files are joined, each from a line of its own; positions in the joined text are turned
+back into the file and line they came from (`position`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lockwise.core.types import Migration
+    from lockwise.executor.plan import Plan
+
+
+def join_version_folders(migrations: list[Migration]) -> list[Migration]:
+    """`migrations` with the files of each version folder joined into one migration."""
+    from lockwise.discover.versions import version_folder_runs
+
+    return [run[0] if len(run) == 1 else _joined(run)
+            for run in version_folder_runs(migrations)]
+
+
+def _joined(run: list[Migration]) -> Migration:
+    texts, parts, line = [], [], 1
+    for m in run:
+        text = m.up_sql if m.up_sql.endswith("\n") or not m.up_sql else m.up_sql + "\n"
+        texts.append(text)
+        parts.append((m.path, line))
+        line += text.count("\n")
+    first = run[0]
+    # No down: a version's files are undone by no single file (temporal has none).
+    return replace(first, name="", path=first.path.parent, up_sql="".join(texts),
+                   down_sql=None, down_path=None, parts=tuple(parts),
+                   no_transaction=any(m.no_transaction for m in run))
+
+
+def _located(migration: Migration, path: Path | str, line: int) -> tuple[Path | str, int]:
+    """The file and line that `line` of `path` is: in a joined version folder, the file of
+    the version that holds it and the line in that file."""
+    if migration.parts and str(path) == str(migration.path):  # a finding's path is text
+        part, start = next((p for p in reversed(migration.parts) if p[1] <= line),
+                           migration.parts[0])
+        return part, line - start + 1
+    return path, line
+
+
+def position(migration: Migration, path: Path | str, line: int, column: int) -> str:
+    """`path:line:column`, as lint names a place (in a joined version folder, its file's)."""
+    where, line = _located(migration, path, line)
+    return f"{where}:{line}:{column}"
+
+
+def line_label(migration: Migration, line: int) -> str:
+    """`line N` of the migration's text, as a plan shows it: `a.sql line N` in a joined
+    version folder."""
+    if not migration.parts:
+        return f"line {line}"
+    where, line = _located(migration, migration.path, line)
+    return f"{os.path.basename(where)} line {line}"
+
+
+def why_statement_by_statement(plan: Plan) -> str | None:
+    """For a joined version folder that cannot run in one transaction: the note that says
+    which file is why (the plan otherwise names only the folder)."""
+    m = plan.migration
+    if not m.parts or plan.transactional or plan.path != m.path:
+        return None
+    files = ", ".join(p.name for p, _ in m.parts)
+    runs = (f"version {m.version} ({files}) runs statement by statement, not in one "
+            "transaction: what committed before a failure stays")
+    from lockwise.discover.layouts import _no_transaction_marker
+
+    marked = next((p for p, text in _part_texts(m) if _no_transaction_marker(text)), None)
+    if marked is not None:
+        return f"{marked}: marked to run without a transaction: {runs}"
+    s = next((s for s in plan.statements if not s.transactional or s.batch is not None), None)
+    if s is None:
+        return None
+    why = "runs in batches" if s.transactional else "cannot run inside a transaction block"
+    return f"{position(m, plan.path, s.line, s.column)}: statement {s.index + 1} {why}: {runs}"
+
+
+def _part_texts(joined: Migration) -> list[tuple[Path, str]]:
+    """Each file of a joined version folder and its text."""
+    lines = joined.up_sql.split("\n")
+    ends = [start for _, start in joined.parts[1:]] + [len(lines) + 1]
+    return [(path, "\n".join(lines[start - 1:end - 1]))
+            for (path, start), end in zip(joined.parts, ends, strict=True)]

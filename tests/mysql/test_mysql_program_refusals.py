@@ -1,0 +1,171 @@
+"""What the server refuses of a stored program when it is created: a procedure, function,
+trigger or event whose name is taken (without OR REPLACE or IF NOT EXISTS), and LOCK TABLES /
+UNLOCK TABLES in its body. Each is a refusal at the CREATE, which then changes nothing: the
+old program stays (its body runs at a later CALL), the refused one's body is not judged."""
+
+from __future__ import annotations
+
+import pytest
+
+SETUP = ("CREATE TABLE accounts (id INT PRIMARY KEY, n INT);\n"
+         "CREATE TABLE audit (id INT PRIMARY KEY, n INT);")
+
+#: One program of each kind, named `{name}`, as an earlier migration creates it.
+PROGRAMS = {
+    "procedure": "CREATE PROCEDURE {name}() SELECT COUNT(*) FROM accounts;",
+    "function": "CREATE FUNCTION {name}() RETURNS INT RETURN 1;",
+    "trigger": "CREATE TRIGGER {name} BEFORE INSERT ON accounts FOR EACH ROW SET NEW.n = 1;",
+    "event": "CREATE EVENT {name} ON SCHEDULE EVERY 1 DAY DO DELETE FROM audit WHERE id < 0;",
+}
+
+
+def _history(*files: str, dialect: str = "mysql"):
+    """The reports of the migrations `files` after SETUP."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    migrations = [migration_from_text(text, f"{i}_m.sql")
+                  for i, text in enumerate((SETUP, *files), 1)]
+    return lint_migrations(migrations, LintOptions(dialect=dialect))[1:]
+
+
+def _found(report) -> list[tuple[str, int]]:
+    return [(f.rule, f.span.line) for f in report.all_findings]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("kind", sorted(PROGRAMS))
+def test_creating_a_program_whose_name_is_taken_is_refused(kind: str, dialect: str) -> None:
+    first = PROGRAMS[kind].format(name="keep")
+    (_, again) = _history(first, "-- again\n" + first, dialect=dialect)
+    assert _found(again) == [("mysql-program-exists", 2)]
+    assert "already exists" in again.all_findings[0].message
+
+
+@pytest.mark.parametrize("kind", sorted(PROGRAMS))
+def test_or_replace_if_not_exists_and_a_drop_first_are_not_refused(kind: str) -> None:
+    first = PROGRAMS[kind].format(name="keep")
+    replaced = first.replace("CREATE", "CREATE OR REPLACE", 1)
+    skipped = first.replace(f"{kind.upper()} keep", f"{kind.upper()} IF NOT EXISTS keep", 1)
+    dropped = f"DROP {kind.upper()} keep;\n{first}"
+    for later in (replaced, skipped, dropped):
+        assert [_found(r) for r in _history(first, later, dialect="mariadb")] == [[], []], later
+
+
+def test_routine_and_event_names_ignore_case_trigger_names_do_not() -> None:
+    (_, procedure) = _history(PROGRAMS["procedure"].format(name="keep"),
+                              PROGRAMS["procedure"].format(name="`KEEP`"))
+    (_, trigger) = _history(PROGRAMS["trigger"].format(name="keep"),
+                            PROGRAMS["trigger"].format(name="KEEP"))
+    assert _found(procedure) == [("mysql-program-exists", 1)] and _found(trigger) == []
+
+
+def test_a_procedure_and_a_function_have_a_namespace_each() -> None:
+    (_, function) = _history(PROGRAMS["procedure"].format(name="keep"),
+                             PROGRAMS["function"].format(name="keep"))
+    assert _found(function) == []
+
+
+def test_a_dropped_tables_triggers_go_with_it() -> None:
+    first = PROGRAMS["trigger"].format(name="keep")
+    later = "RENAME TABLE accounts TO old_accounts;\nDROP TABLE old_accounts;\n" \
+            "CREATE TABLE accounts (id INT PRIMARY KEY, n INT);\n" + first
+    (_, recreated) = _history(first, later)
+    assert _found(recreated) == [("rename-table", 1), ("drop-table", 2)]
+
+
+WIDEN = ("CREATE PROCEDURE widen() BEGIN\n  ALTER TABLE accounts MODIFY id BIGINT;\nEND;")
+
+
+def test_the_refused_create_keeps_the_old_body() -> None:
+    reader = "CREATE PROCEDURE widen() SELECT COUNT(*) FROM accounts;"
+    (_, again, called) = _history(WIDEN, reader, "CALL widen();")
+    assert _found(again) == [("mysql-program-exists", 1)]
+    # the CALL runs the first body, which copies the table
+    assert _found(called) == [("mysql-table-copy", 1)]
+
+
+def test_if_not_exists_keeps_the_old_body() -> None:
+    reader = "CREATE PROCEDURE IF NOT EXISTS widen() SELECT COUNT(*) FROM accounts;"
+    (_, again, called) = _history(WIDEN, reader, "CALL widen();", dialect="mariadb")
+    assert _found(again) == [] and _found(called) == [("mysql-table-copy", 1)]
+
+
+def test_a_refused_events_body_is_not_judged() -> None:
+    first = PROGRAMS["event"].format(name="purge")
+    (_, again) = _history(first, "CREATE EVENT purge ON SCHEDULE EVERY 1 DAY DO\n"
+                                 "  DELETE FROM audit;")
+    assert _found(again) == [("mysql-program-exists", 1)]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("create", "line"), [
+    ("CREATE PROCEDURE p() BEGIN\n  LOCK TABLES accounts WRITE;\n  UPDATE accounts SET n = 1;"
+     "\n  UNLOCK TABLES;\nEND;", 2),
+    ("CREATE PROCEDURE p()\n  UNLOCK TABLES;", 2),
+    ("CREATE FUNCTION f() RETURNS INT BEGIN\n  LOCK TABLE accounts READ;\n  RETURN 1;\nEND;", 2),
+    ("CREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH ROW BEGIN\n  UNLOCK TABLES;\nEND;",
+     2),
+    ("CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO\n  LOCK TABLES audit WRITE;", 2),
+])
+def test_lock_tables_in_a_programs_body_is_refused(create: str, line: int,
+                                                   dialect: str) -> None:
+    (report,) = _history(create + "\nSELECT 1;", dialect=dialect)
+    found = _found(report)
+    assert found == [("mysql-program-statement-not-allowed", line)]
+    assert "is not allowed in stored procedures" in report.all_findings[0].message
+
+
+def test_a_procedure_refused_for_lock_tables_is_not_created() -> None:
+    create = "CREATE PROCEDURE p() BEGIN\n  LOCK TABLES accounts WRITE;\n" \
+             "  ALTER TABLE accounts MODIFY id BIGINT;\n  UNLOCK TABLES;\nEND;"
+    (created, called) = _history(create, "CALL p();")
+    assert _found(created) == [("mysql-program-statement-not-allowed", 2)]
+    assert _found(called) == []  # no such procedure: the CALL runs nothing lockwise judges
+
+
+def test_a_mariadb_compound_statements_lock_tables_is_refused() -> None:
+    (report,) = _history("BEGIN NOT ATOMIC\n  LOCK TABLES accounts WRITE;\nEND;",
+                         dialect="mariadb")
+    assert _found(report) == [("mysql-program-statement-not-allowed", 2)]
+
+
+def test_the_servers_refusals_on_mariadb(mariadb) -> None:
+    """Checked on the server: each name taken is refused with the error the rule quotes, and
+    the old program stays; LOCK / UNLOCK TABLES in any program's body is error 1314."""
+    assert mariadb.run("CREATE DATABASE program_refusals", "mysql").returncode == 0
+
+    def run(sql: str):
+        return mariadb.run(sql, "program_refusals", whole=True)
+
+    assert run(SETUP).returncode == 0
+    for kind, create in PROGRAMS.items():
+        assert run(create.format(name="keep")).returncode == 0
+        again = run(create.format(name="keep").replace("COUNT(*)", "n").replace("1", "2"))
+        from lockwise.effects.mysql_programs import EXISTS
+
+        code, text = EXISTS[kind]
+        expected = text.format(name="keep", qualified="program_refusals.keep")
+        assert f"ERROR {code}" in again.stderr and expected in again.stderr, again.stderr
+        assert run(create.format(name="IF NOT EXISTS keep")).returncode == 0
+    body = run("SHOW CREATE PROCEDURE keep").stdout
+    assert "COUNT(*)" in body
+    for create in ("CREATE PROCEDURE p() BEGIN LOCK TABLES accounts WRITE; END",
+                   "CREATE PROCEDURE p() UNLOCK TABLES",
+                   "CREATE FUNCTION f() RETURNS INT BEGIN LOCK TABLES accounts READ; "
+                   "RETURN 1; END",
+                   "CREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH ROW UNLOCK TABLES",
+                   "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO LOCK TABLES audit WRITE",
+                   "BEGIN NOT ATOMIC LOCK TABLES accounts WRITE; END"):
+        refused = run(create)
+        word = "UNLOCK" if "UNLOCK" in create else "LOCK"
+        assert "ERROR 1314" in refused.stderr and \
+            f"{word} is not allowed in stored procedures" in refused.stderr, refused.stderr
+
+
+def test_alter_event_rename_to_moves_the_name() -> None:
+    first = PROGRAMS["event"].format(name="purge")
+    renamed = "ALTER EVENT purge ON SCHEDULE EVERY 2 DAY RENAME TO purge_old DO SELECT 2;"
+    (_, _, again, taken) = _history(first, renamed, first,
+                                    PROGRAMS["event"].format(name="purge_old"))
+    assert _found(again) == [] and _found(taken) == [("mysql-program-exists", 1)]

@@ -1,0 +1,44 @@
+"""What the test server does with a statement: the error it raises running it after a setup,
+for tests that hold lockwise's verdict against the server's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+def server_error(uri: str, setup: str | Sequence[str] | None, sql: str,
+                 errors: tuple[type[Exception], ...] | None = None) -> psycopg.Error | None:
+    """The error the server at `uri` raises running `sql` after `setup` (one script, or
+    several run in turn; empty ones skipped); None when `sql` runs. Autocommit, as a migration
+    runner would, so a statement refused inside a transaction block runs. Only `errors` (by
+    default any server error) are caught: another error, or one from `setup`, fails the test."""
+    import psycopg
+
+    scripts = [setup] if isinstance(setup, str) else list(setup or ())
+    caught = errors or (psycopg.Error,)
+    with psycopg.connect(uri, autocommit=True) as conn:
+        for script in scripts:
+            if script:
+                conn.execute(script)
+        try:
+            conn.execute(sql)
+        except caught as exc:
+            return exc
+    return None
+
+
+def server_message(uri: str, setup: str | Sequence[str] | None, sql: str,
+                   errors: tuple[type[Exception], ...] | None = None) -> str:
+    """The primary message of the error `server_error` finds ("" when `sql` runs): the text
+    lockwise's refusal facts repeat."""
+    exc = server_error(uri, setup, sql, errors)
+    return (exc.diag.message_primary or "") if exc is not None else ""
+
+
+def server_refuses(uri: str, setup: str, sql: str, errors: tuple[type, ...]) -> bool:
+    """Whether the server at `uri`, after `setup`, refuses `sql` with one of `errors`."""
+    return server_error(uri, setup, sql, errors) is not None

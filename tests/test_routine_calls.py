@@ -1,0 +1,132 @@
+"""A PL/pgSQL function or procedure's body runs where the migration calls it (`SELECT f()`,
+`CALL p()`, `PERFORM f()` in a DO block or another routine): its statements are judged at
+the call as a DO block's are (their locks are the call's; findings point at the call and say
+which routine), a body that builds its SQL at run time gets `dynamic-sql-not-linted` there,
+and the replay follows what the body changes. Recursion is bounded. Creating the routine
+runs nothing (PostgreSQL only checks a PL/pgSQL body's syntax then)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import LockMode
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = "CREATE TABLE t (id int PRIMARY KEY, c int);\n"
+WIDEN = ("CREATE FUNCTION widen() RETURNS void LANGUAGE plpgsql AS $$\n"
+         "BEGIN\n  ALTER TABLE t ALTER COLUMN c TYPE bigint;\nEND $$;\n")
+WIDEN_P = ("CREATE PROCEDURE widen_p() LANGUAGE plpgsql AS $$\n"
+           "BEGIN\n  ALTER TABLE t ALTER COLUMN c TYPE bigint;\nEND $$;\n")
+DYNAMIC = ("CREATE FUNCTION add_to(tname text) RETURNS int LANGUAGE plpgsql AS $$\n"
+           "BEGIN\n  EXECUTE format('ALTER TABLE %I ADD COLUMN d int', tname);\n"
+           "  RETURN 1;\nEND $$;\n")
+
+
+def _lint(*sqls: str, catalog: Catalog | None = None):
+    catalog = catalog if catalog is not None else Catalog()
+    migrations = [migration_from_text(SETUP, "0001_setup.sql")] + [
+        migration_from_text(sql, f"000{i + 2}_m.sql") for i, sql in enumerate(sqls)]
+    reports = lint_migrations(migrations, LintOptions(), catalog)
+    return reports, catalog
+
+
+def _rules(stmt) -> set[str]:
+    return {f.rule for f in stmt.findings}
+
+
+@pytest.mark.parametrize(("create", "call"), [
+    (WIDEN, "SELECT widen();"),
+    (WIDEN_P, "CALL widen_p();"),
+    (WIDEN, "DO $$ BEGIN PERFORM widen(); END $$;"),
+    (WIDEN_P, "DO $$ BEGIN CALL widen_p(); END $$;"),
+])
+def test_a_called_routines_statements_are_judged_at_the_call(create: str, call: str) -> None:
+    reports, catalog = _lint(create + call)
+    created, called = reports[-1].statements
+    assert "column-type-change-rewrites" not in _rules(created)  # creating it runs nothing
+    assert called.effect.locks.get("public.t") == LockMode.ACCESS_EXCLUSIVE
+    finding = next(f for f in called.findings if f.rule == "column-type-change-rewrites")
+    # At the call (a DO block's PERFORM, on its line): the body is elsewhere.
+    assert finding.span.line == called.statement.span.line
+    assert "widen" in finding.message
+    # The replay follows the body: the column is bigint for what comes next.
+    assert catalog.tables["public.t"].columns["c"].type_name == "int8"
+
+
+def test_a_routine_created_in_an_earlier_migration_is_judged_at_a_later_call() -> None:
+    reports, _ = _lint(WIDEN, "SELECT widen();")
+    assert "column-type-change-rewrites" in _rules(reports[-1].statements[0])
+
+
+def test_dynamic_sql_in_a_called_routine_is_reported_at_the_call() -> None:
+    reports, _ = _lint(DYNAMIC + "SELECT add_to('t');")
+    created, called = reports[-1].statements
+    assert "dynamic-sql-not-linted" not in _rules(created)
+    finding = next(f for f in called.findings if f.rule == "dynamic-sql-not-linted")
+    assert "add_to" in finding.message and "ALTER TABLE %I" in finding.message
+
+
+def test_a_routine_in_another_language_or_not_called_runs_nothing() -> None:
+    reports, _ = _lint(WIDEN + "SELECT 1;",
+                       "CREATE FUNCTION s() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+                       "SELECT s();")
+    assert not reports[-2].statements[-1].effect.locks
+    assert not reports[-1].statements[-1].effect.locks
+
+
+def test_a_dropped_routine_is_not_judged_at_a_later_call() -> None:
+    reports, _ = _lint(WIDEN, "DROP FUNCTION widen();\nSELECT widen();")
+    assert "column-type-change-rewrites" not in _rules(reports[-1].statements[-1])
+
+
+def test_recursive_routines_are_expanded_a_bounded_number_of_times() -> None:
+    reports, _ = _lint(
+        "CREATE FUNCTION ping(n int) RETURNS void LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n  ALTER TABLE t ALTER COLUMN c TYPE bigint;\n  PERFORM pong(n);\nEND $$;\n"
+        "CREATE FUNCTION pong(n int) RETURNS void LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n  PERFORM ping(n);\nEND $$;\n"
+        "SELECT ping(1);")
+    called = reports[-1].statements[-1]
+    assert called.effect.locks.get("public.t") == LockMode.ACCESS_EXCLUSIVE
+    assert len(called.effect.actions) < 20
+
+
+@pytest.mark.postgres
+def test_the_call_holds_the_locks_the_body_takes_on_the_server(pg_db: str) -> None:
+    """18.6: creating the function locks nothing of `t`; `SELECT widen()` holds ACCESS
+    EXCLUSIVE on it until the transaction ends, and changes the column."""
+    import psycopg
+
+    reports, catalog = _lint(WIDEN + "SELECT widen();")
+    called = reports[-1].statements[-1]
+    with psycopg.connect(pg_db) as conn:
+        conn.execute(SETUP + WIDEN)
+        conn.commit()
+        conn.execute("SELECT widen()")
+        held = {mode for (mode,) in conn.execute(
+            "SELECT mode FROM pg_locks WHERE relation = 't'::regclass "
+            "AND pid = pg_backend_pid()").fetchall()}
+        conn.commit()
+        (type_name,) = conn.execute("SELECT atttypid::regtype::text FROM pg_attribute WHERE "
+                                    "attrelid = 't'::regclass AND attname = 'c'").fetchone()
+    assert "AccessExclusiveLock" in held
+    assert called.effect.locks["public.t"] == LockMode.ACCESS_EXCLUSIVE
+    assert (type_name, catalog.tables["public.t"].columns["c"].type_name) == ("bigint", "int8")
+
+
+@pytest.mark.postgres
+def test_a_procedure_that_commits_is_called_outside_a_transaction_block(pg_db: str) -> None:
+    """18.6 refuses `CALL p()` inside BEGIN when p commits ("invalid transaction
+    termination"): the CALL is not transactional, as a DO block that commits is not."""
+    import psycopg
+
+    create = "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$;\n"
+    reports, _ = _lint(create + "CALL p();")
+    with psycopg.connect(pg_db) as conn:
+        conn.execute(create)
+        conn.commit()
+        with pytest.raises(psycopg.errors.InvalidTransactionTermination):
+            conn.execute("CALL p()")
+    assert not reports[-1].statements[-1].effect.transactional
