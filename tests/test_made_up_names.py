@@ -97,3 +97,28 @@ def test_the_check_proving_a_keys_columns_is_not_named_as_the_key(key: str,
         kinds = conn.execute("SELECT contype FROM pg_constraint WHERE conrelid = "
                              f"'{EVENTS}'::regclass AND contype IN ('p', 'c')").fetchall()
         assert kinds == [("p",)], text
+
+
+#: Names of 63 bytes: a suffix cut off at the end leaves the name itself.
+FULL = "я" * 31 + "x"
+
+
+@pytest.mark.parametrize(("rule", "sql", "setup", "original"), [
+    # the unique index REFRESH ... CONCURRENTLY needs, named after the view
+    ("refresh-matview-without-concurrently", f'REFRESH MATERIALIZED VIEW "{FULL}";',
+     f'CREATE TABLE sales (day date, total numeric);\nCREATE MATERIALIZED VIEW "{FULL}" AS '
+     "SELECT day, sum(total) AS total FROM sales GROUP BY day;", FULL),
+    # the new attribute that replaces the retyped one, named after it
+    ("alter-type-rewrites-typed-tables",
+     f'ALTER TYPE address ALTER ATTRIBUTE "{FULL}" TYPE bigint CASCADE;',
+     f'CREATE TYPE address AS (street text, "{FULL}" int);\n'
+     "CREATE TABLE shipping_addresses OF address;", FULL),
+])
+def test_a_suffixed_name_of_a_63_byte_name_keeps_its_suffix(rule: str, sql: str, setup: str,
+                                                           original: str) -> None:
+    """Cut at the end, `<name>_key` of a 63-byte name is the name itself: CREATE INDEX ...
+    IF NOT EXISTS would skip it (the view has it), ADD ATTRIBUTE would fail."""
+    text = alternative(sql, rule, setup=setup)
+    made = [name for name in _quoted_names(text) if name.startswith(original[:20])]
+    assert any(name != original for name in made), text
+    assert all(len(name.encode()) <= 63 for name in made), text
