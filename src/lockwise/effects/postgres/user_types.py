@@ -161,7 +161,7 @@ def _retype_through_new_attribute(b: Builder, type_name: str, retyped: list[tupl
              "in the type,\n-- so a ROW(...) written in attribute order must follow."]
     for attribute, cmd in retyped:
         new_type = type_sql(*catalog.column_type(unwrap(cmd.get("def"))[1].get("typeName")))
-        new = quote_ident(truncate_identifier(f"{attribute}_new"))
+        new = quote_ident(generated_name(attribute, None, "new"))
         old = quote_ident(attribute)
         lines.append(f"ALTER TYPE {type_sql_} ADD ATTRIBUTE {new} {new_type}{cascade};")
         for table, column in users:
