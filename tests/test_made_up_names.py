@@ -122,3 +122,14 @@ def test_a_suffixed_name_of_a_63_byte_name_keeps_its_suffix(rule: str, sql: str,
     made = [name for name in _quoted_names(text) if name.startswith(original[:20])]
     assert any(name != original for name in made), text
     assert all(len(name.encode()) <= 63 for name in made), text
+
+
+def test_a_name_an_instead_template_builds_keeps_its_suffix() -> None:
+    """`{column}_new` of a 63-byte column: the column's name is shortened to keep `_new`
+    (as PostgreSQL shortens the names it makes), else the new column is the old one."""
+    from lockwise.rules.instead import render_instead
+
+    text = render_instead("ALTER TABLE t ADD COLUMN {column}_new bigint;",
+                          {"column": FULL, "table": "public.t"})
+    (made,) = _quoted_names(text)
+    assert made != FULL and made.endswith("_new") and len(made.encode()) <= 63, text
