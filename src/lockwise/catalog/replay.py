@@ -72,7 +72,7 @@ from lockwise.effects.nodes import (
     walk,
 )
 from lockwise.effects.volatility import default_regclass_constants
-from lockwise.parse.quoting import clip_utf8
+from lockwise.parse.quoting import clip_utf8, fit_name
 
 if TYPE_CHECKING:
     # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
@@ -480,18 +480,9 @@ def generated_name(name1: str, name2: str | None, label: str, limit: int = _MAX_
     """`name1_name2_label` within `limit` bytes (PostgreSQL's 63 by default) or, `in_bytes`
     false, characters (MySQL counts a name's characters, 64 at most): PostgreSQL shortens
     the longer of name1 and name2 a unit at a time until it fits, then cuts each at a
-    character boundary."""
-    unit: Callable[[str], bytes | str] = str.encode if in_bytes else str
-    one, two = unit(name1), unit(name2 or "")
-    avail = limit - len(unit(label)) - 1 - (1 if name2 is not None else 0)
-    n1, n2 = len(one), len(two)
-    while n1 + n2 > avail:
-        if n1 > n2:
-            n1 -= 1
-        else:
-            n2 -= 1
-    parts = [_clip(one, n1)] + ([_clip(two, n2)] if name2 is not None else []) + [label]
-    return "_".join(parts)
+    character boundary (`fit_name`)."""
+    parts = [(True, name1)] + ([(False, "_"), (True, name2)] if name2 is not None else [])
+    return fit_name([*parts, (False, f"_{label}")], limit, in_bytes)
 
 
 def free_generated_name(name: str, label: str, taken: Callable[[str], bool],

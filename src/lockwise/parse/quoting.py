@@ -55,6 +55,24 @@ def clip_utf8(raw: bytes, limit: int) -> str:
     return raw[:limit].decode("utf-8", "ignore")
 
 
+def fit_name(parts: list[tuple[bool, str]], limit: int = MAX_IDENTIFIER_BYTES,
+             in_bytes: bool = True) -> str:
+    """A name PostgreSQL's way (makeObjectName) from (may it be shortened, text) parts within
+    `limit` bytes, or characters, `in_bytes` false (MySQL counts characters): the longest
+    shortenable part (the later one of a tie) loses a unit at a time, then each is cut at a
+    character boundary; the other parts (a suffix such as `_new`) stay whole."""
+    units = [text.encode() if in_bytes else text for _, text in parts]
+    sizes = [len(u) for u in units]
+    over = sum(sizes) - limit
+    shortenable = [i for i, (short, _) in enumerate(parts) if short]
+    while over > 0 and any(sizes[i] for i in shortenable):
+        longest = max(reversed(shortenable), key=lambda i: sizes[i])
+        sizes[longest] -= 1
+        over -= 1
+    return "".join(clip_utf8(u, n) if isinstance(u, bytes) else u[:n]
+                   for u, n in zip(units, sizes, strict=True))
+
+
 def truncate_identifier(name: str) -> str:
     """`name` as PostgreSQL keeps it: at most 63 bytes, never splitting a multi-byte
     character (pg_mbcliplen)."""
