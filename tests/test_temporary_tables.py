@@ -192,6 +192,8 @@ SET search_path = pg_temp, public;
 CREATE TABLE t4 (a int PRIMARY KEY);
 CREATE SEQUENCE s4;
 CREATE VIEW v4 AS SELECT * FROM t4;
+CREATE INDEX t7_u ON t7 (u);
+ALTER TABLE t7 RENAME TO t9;
 """
 
 
@@ -202,34 +204,45 @@ def _temporary_names(catalog: Catalog) -> set[str]:
 
 
 def test_every_relation_filed_in_pg_temp_is_noted_and_goes_at_the_session_end(
-        corpora) -> None:
+        corpora, monkeypatch: pytest.MonkeyPatch) -> None:
     # `Catalog.temporary` is kept where the replay files a relation; a place that files one
-    # in pg_temp without noting it leaves it behind the session's end.
+    # in pg_temp without noting it would leave it behind the session's end. Lint and the
+    # conflict graph each end a session after every migration (with lint's search_path).
     from pathlib import Path
 
-    from lockwise.catalog.replay import apply_statement, end_session
+    import lockwise.graph.build as build
+    import lockwise.lint as lint_module
+    from lockwise.catalog.replay import end_session
     from lockwise.cli.inputs import collect
-    from lockwise.parse.postgres import parse_sql
+    from lockwise.graph.api import history_conflicts
 
+    noted: list[str] = []
+
+    def checked(catalog: Catalog) -> None:
+        there = _temporary_names(catalog)
+        assert there <= catalog.temporary.keys()
+        noted.extend(there)
+        end_session(catalog)
+        assert not _temporary_names(catalog)
+        assert not catalog.temporary
+
+    monkeypatch.setattr(lint_module, "end_session", checked)
+    monkeypatch.setattr(build, "end_session", checked)
     folders = [*sorted(p for p in corpora.iterdir() if p.is_dir()), Path("fixtures/migrations")]
     histories = [*collect(folders, None).histories,
-                 [migration_from_text(_TEMPORARY_HISTORY, "0001_temp.sql"),
-                  migration_from_text(_TEMPORARY_HISTORY, "0002_temp.sql")]]
-    noted = 0
+                 [migration_from_text(SETUP, "0001_setup.sql"),
+                  migration_from_text(_TEMPORARY_HISTORY, "0002_temp.sql"),
+                  migration_from_text(_TEMPORARY_HISTORY, "0003_temp.sql")]]
     for history in histories:
-        catalog = Catalog()
-        for migration in history:
-            for stmt in parse_sql(migration.up_sql).statements:
-                try:
-                    apply_statement(catalog, stmt.tree, migration.id, sql=stmt.sql)
-                except RecursionError:  # (reported, not replayed)
-                    continue
-                assert _temporary_names(catalog) <= catalog.temporary.keys(), stmt.sql
-            noted += len(_temporary_names(catalog))
-            end_session(catalog)
-            assert not _temporary_names(catalog), migration.path
-            assert not catalog.temporary
-    assert noted >= 20  # (the written history's two sessions, at least)
+        lint_migrations(list(history), LintOptions(), Catalog())
+    written = len(noted)
+    # (U&, names the search_path finds in pg_temp, renames, partitions. With pg_temp first
+    # in the path the server creates t4, s4 and v4 there too, checked on PostgreSQL 15; the
+    # replay files them in public: left as it is, this test is of where it files them.)
+    assert {"pg_temp.t3", "pg_temp.t9", "pg_temp.t7_u", "pg_temp.t7_k", "pg_temp.s2", "pg_temp.p_a",
+            "pg_temp.p1_a_idx", "pg_temp.t8_pkey"} <= set(noted)
+    history_conflicts(histories[-1:], pg_version=LintOptions().pg_version)
+    assert len(noted) == 2 * written  # (the graph's replay files and drops the same)
 
 
 class _Listed(dict):
