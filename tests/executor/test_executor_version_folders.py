@@ -111,3 +111,20 @@ def test_a_file_added_to_an_applied_version_is_that_version_changed(pg_db: str,
     assert status.returncode == 1 and "v1.0  changed" in status.stdout, status
     assert "another migration" not in status.stdout
     assert "the file is now :" not in status.stdout
+
+
+def test_an_unterminated_quote_stays_in_its_file(pg_db: str, tmp_path: Path) -> None:
+    """A version's files are parsed each on its own: a quote left open in the first file is
+    that file's error, at its place, and the next file's SQL is neither swallowed into it nor
+    quoted in the message (the joined text ran it on into b_create.sql)."""
+    versioned = _tree(tmp_path, **{
+        "versioned/v1.1/manifest.json": _manifest("1.1", "a_alter.sql", "b_create.sql"),
+        "versioned/v1.1/a_alter.sql": "INSERT INTO base VALUES (1, 'oops);\n",
+        "versioned/v1.1/b_create.sql": "CREATE TABLE t (id int);\nCREATE TABLE u (id int);\n"})
+    applied = lockwise(pg_db, "apply", str(versioned))
+    assert applied.returncode == 2, applied
+    assert f"{versioned / 'v1.1' / 'a_alter.sql'}:1:" in applied.stderr, applied.stderr
+    assert "CREATE TABLE" not in applied.stderr, applied.stderr
+    assert "b_create.sql" not in applied.stderr, applied.stderr
+    assert [r["version"] for r in history(pg_db) if r["success"]] == []
+    assert _columns(pg_db, "t") == []
