@@ -382,8 +382,14 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         if release:
             release_details(report)
         return report
-    parsed = parse_templated(migration.up_sql, options.templates, migration.path,
-                             comments=judged)
+    if migration.parts:  # a version folder applied as one: each file parsed alone
+        from lockwise.executor.parts import parse_by_part
+
+        parsed = parse_by_part(migration, migration.up_sql, lambda text: parse_templated(
+            text, options.templates, migration.path, comments=judged))
+    else:
+        parsed = parse_templated(migration.up_sql, options.templates, migration.path,
+                                 comments=judged)
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives, parsed.placeholders)
