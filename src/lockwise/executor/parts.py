@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from lockwise.core.types import Migration, Span
-    from lockwise.parse.postgres import ParsedFile
     from lockwise.executor.plan import Plan
+    from lockwise.parse.postgres import ParsedFile
 
 
 def join_version_folders(migrations: list[Migration]) -> list[Migration]:
