@@ -1084,8 +1084,10 @@ def input_findings(judge: Judge, parsed: ParsedFile, base: dict,
     for problem in parsed.problems:
         hint = _DIALECT_HINTS[base.get("dialect", "postgresql")](
             source, problem.span.start_offset) if source is not None else ""
-        out += judge.judge(parse_error_facts(base, problem.message, hint),
-                           problem.span, None)
+        facts = parse_error_facts(base, problem.message, hint)
+        if problem.by:
+            facts["parser"] = problem.by
+        out += judge.judge(facts, problem.span, None)
     for skipped in parsed.skipped:
         out += judge.judge({**base, "action": skipped.kind.replace("-", "_"),
                             "text": skipped.text}, skipped.span, None)
