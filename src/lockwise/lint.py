@@ -453,6 +453,10 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 continue
             finally:
                 ctx.statement_sql = None  # (another caller's statement is not this text)
+            if judged and (error := _body_error(stmt, session)):
+                migration_findings += judge.judge(
+                    {**parse_error_facts(base, error), "parser": "PL/pgSQL's parser"},
+                    stmt.span, None)
             refused = refusal(effect)
             findings: list[Finding] = []
             if judged:
@@ -917,6 +921,23 @@ def span_within(stmt: Statement, start: int, length: int) -> Span:
     end_line, end_column = position(start + length - 1) if length > 0 else (line, column - 1)
     return Span(line, column, end_line, end_column, stmt.span.start_offset + start,
                 stmt.span.start_offset + start + length)
+
+
+def _body_error(stmt: Statement, session: Session) -> str | None:
+    """What PL/pgSQL's grammar says of the body `stmt` compiles, when it rejects it: a DO
+    block's, or a PL/pgSQL routine's created while check_function_bodies is on."""
+    kind = next(iter(stmt.tree))
+    if kind == "DoStmt":
+        from lockwise.parse.plpgsql import compile_error, plpgsql_body
+
+        body = plpgsql_body(stmt.tree[kind])
+        return None if body is None else compile_error(body)
+    if kind == "CreateFunctionStmt" and session.check_function_bodies is not False:
+        from lockwise.catalog.routines import is_plpgsql_routine
+        from lockwise.parse.plpgsql import compile_error
+
+        return compile_error(stmt.sql) if is_plpgsql_routine(stmt.tree[kind]) else None
+    return None
 
 
 def _embedded_span(stmt: Statement, line: int, sql: str) -> Span:
