@@ -128,3 +128,15 @@ def test_an_unterminated_quote_stays_in_its_file(pg_db: str, tmp_path: Path) -> 
     assert "b_create.sql" not in applied.stderr, applied.stderr
     assert [r["version"] for r in history(pg_db) if r["success"]] == []
     assert _columns(pg_db, "t") == []
+
+
+def test_an_empty_file_moves_no_place_in_the_next(pg_db: str, tmp_path: Path) -> None:
+    """An empty file of a version holds no line: the error in the file after it is at its own
+    line (it was one line further down)."""
+    versioned = _tree(tmp_path, **{
+        "versioned/v1.1/manifest.json": _manifest("1.1", "a_alter.sql", "b_create.sql"),
+        "versioned/v1.1/a_alter.sql": "",
+        "versioned/v1.1/b_create.sql": "CREATE TABLE t (id int);\nSELECT 'x;\n"})
+    plan = lockwise(pg_db, "apply", str(versioned), "--dry-run")
+    assert plan.returncode == 2, plan
+    assert f"{versioned / 'v1.1' / 'b_create.sql'}:2:8:" in plan.stderr, plan.stderr
