@@ -111,14 +111,20 @@ def parse_by_part(migration: Migration, text: str,
     from lockwise.parse.postgres import ParsedFile
 
     whole = ParsedFile()
-    offset, line = 0, 0  # the part's first character and the lines before it in `text`
+    # The part's first character and the lines before it in `text`, from the line it starts
+    # at (an empty file holds no line: the next file starts on the same one).
+    offset, line = 0, 0
 
     def at(span: Span) -> Span:
         return moved(span, line=span.line + line, end_line=span.end_line + line,
                      start_offset=span.start_offset + offset,
                      end_offset=span.end_offset + offset)
 
-    for _, part in _part_texts(migration, text):
+    for (_, start), (_, part) in zip(migration.parts, _part_texts(migration, text),
+                                     strict=True):
+        if start - 1 > line:
+            offset = _line_offset(text, start - 1, line, offset)
+            line = start - 1
         parsed = parse(part)
         whole.statements += [moved(s, index=len(whole.statements) + i, span=at(s.span),
                                    comment_spans=tuple(at(c) for c in s.comment_spans))
@@ -127,6 +133,12 @@ def parse_by_part(migration: Migration, text: str,
         whole.problems += [moved(p, span=at(p.span)) for p in parsed.problems]
         whole.comments += [(c, at(span)) for c, span in parsed.comments]
         whole.placeholders.update(parsed.placeholders)
-        offset += len(part) + 1  # and the newline that ends the part
-        line += part.count("\n") + 1
     return whole
+
+
+def _line_offset(text: str, lines: int, known_lines: int, known_offset: int) -> int:
+    """Where line `lines` + 1 of `text` starts, counting on from line `known_lines` + 1, which
+    starts at `known_offset`."""
+    for _ in range(lines - known_lines):
+        known_offset = text.index("\n", known_offset) + 1
+    return known_offset
