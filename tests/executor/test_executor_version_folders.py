@@ -140,3 +140,17 @@ def test_an_empty_file_moves_no_place_in_the_next(pg_db: str, tmp_path: Path) ->
     plan = lockwise(pg_db, "apply", str(versioned), "--dry-run")
     assert plan.returncode == 2, plan
     assert f"{versioned / 'v1.1' / 'b_create.sql'}:2:8:" in plan.stderr, plan.stderr
+
+
+def test_a_version_whose_files_are_all_new_names_them(pg_db: str, tmp_path: Path) -> None:
+    """v1.0 applied as base.sql, now two other files: the status names them (it said "the
+    file is now :", the joined version having no name of its own)."""
+    versioned = _tree(tmp_path)
+    assert lockwise(pg_db, "apply", str(versioned)).returncode == 0
+    (versioned / "v1.0" / "base.sql").unlink()
+    (versioned / "v1.0" / "x.sql").write_text("CREATE TABLE x (id int);\n")
+    (versioned / "v1.0" / "y.sql").write_text("CREATE TABLE y (id int);\n")
+    (versioned / "v1.0" / "manifest.json").write_text(_manifest("1.0", "x.sql", "y.sql"))
+    status = lockwise(pg_db, "status", str(versioned))
+    assert status.returncode == 1 and "v1.0  changed" in status.stdout, status
+    assert "applied as base, the files are now x.sql, y.sql:" in status.stdout, status.stdout
