@@ -98,11 +98,24 @@ def parse_duration_ms(value: object) -> int | None:
     return int(number * DURATION_UNITS_MS.get(unit, 1))
 
 
+def _boolean(value: object) -> bool | None:
+    """A boolean setting's value as PostgreSQL reads it (on, off, true, false, yes, no, 1, 0
+    and their prefixes); None for a value it would refuse."""
+    word = str(value).strip().lower()
+    if word in {"1", "on"} or (word and ("true".startswith(word) or "yes".startswith(word))):
+        return True
+    if word in {"0", "of", "off"} or (word and ("false".startswith(word) or
+                                                "no".startswith(word))):
+        return False
+    return None
+
+
 #: Settings the session follows: the attribute that holds each, and how its value is read.
 _TRACKED = {"lock_timeout": ("lock_timeout_ms", parse_duration_ms),
             "statement_timeout": ("statement_timeout_ms", parse_duration_ms),
             "timezone": ("timezone", _zone),
-            "search_path": ("search_path", read_path)}
+            "search_path": ("search_path", read_path),
+            "check_function_bodies": ("check_function_bodies", _boolean)}
 
 
 #: `Session.statement_facts` of any statement run outside a transaction, and of one inside a
@@ -149,6 +162,9 @@ class Session:
     #: The schemas of a search_path set by the migration, None while it is the default one
     #: (each migration starts with the default: see docs/effect-model.md).
     search_path: tuple[str, ...] | None = None
+    #: check_function_bodies as the migration set it, None while it is the default (on):
+    #: off, CREATE FUNCTION does not parse a PL/pgSQL body (pg_dump's output sets it so).
+    check_function_bodies: bool | None = None
     #: The kind of the last transaction statement that ended a transaction ("commit", ...).
     _ended_by: str = ""
     #: SET LOCAL values vanish at the end of the transaction: remember what to restore.

@@ -106,6 +106,12 @@ _SYNONYMS = ((re.compile(r"^(\s*ALTER\s+)ONLINE(\s)", re.IGNORECASE), r"\1      
              (re.compile(r"\bPERSISTENT\b", re.IGNORECASE), "STORED    "),
              (re.compile(r"(\bRENAME\s+)AS\b", re.IGNORECASE), r"\1TO"))
 _DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+#: `DELIMITER` with nothing after it, and what the mysql client (MySQL's and MariaDB's) says of
+#: it: it prints this, skips the line and goes on with the delimiter it had.
+_BARE_DELIMITER = re.compile(r"^[ \t]*(DELIMITER)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_BARE_DELIMITER_ERROR = "DELIMITER must be followed by a 'delimiter' character or string"
+#: Who refuses what the mysql client reads itself (ParseProblem.by).
+MYSQL_CLIENT = "the mysql client"
 
 
 def _dialect(name: str):
@@ -185,9 +191,10 @@ def _statement_ends(text: str, tokens: list, custom: list[tuple[int, int]]
 
 
 def _strip_delimiters(
-    text: str, lines: LineIndex
+    text: str, lines: LineIndex, problems: list[ParseProblem]
 ) -> tuple[str, list[Skipped], list[tuple[int, int]], list[int]]:
-    """Handle the mysql client's `DELIMITER $$`: blank the commands and custom delimiters.
+    """Handle the mysql client's `DELIMITER $$`: blank the commands and custom delimiters
+    (a bare `DELIMITER` too, after adding the client's error to `problems`).
 
     Returns the server text, the skipped commands, the regions where a custom delimiter is in
     force (semicolons there are inside routine bodies) and the offsets where statements end.
@@ -197,6 +204,7 @@ def _strip_delimiters(
     cuts: list[int] = []
     if "DELIMITER" not in text.upper():
         return text, skipped, regions, cuts
+    text = _skip_bare_delimiters(text, lines, problems)
     chars = list(text)
     delimiter = ";"
     region_start = 0
@@ -217,6 +225,19 @@ def _strip_delimiters(
     if delimiter != ";":
         regions.append((region_start, len(text)))
     return "".join(chars), skipped, regions, cuts
+
+
+def _skip_bare_delimiters(text: str, lines: LineIndex, problems: list[ParseProblem]) -> str:
+    """`text` with each bare `DELIMITER` line blanked, as the client skips it, and its error
+    in `problems` at the word (sqlglot's would be a generic one at the next statement)."""
+    bare = list(_BARE_DELIMITER.finditer(text))
+    if not bare:
+        return text
+    problems += [ParseProblem(_BARE_DELIMITER_ERROR, lines.span(m.start(1), m.end(1)),
+                              by=MYSQL_CLIENT) for m in bare]
+    for m in bare:
+        text = text[:m.start(1)] + " " * len(m.group(1)) + text[m.end(1):]
+    return text
 
 
 def _delimiters(text: str, delimiter: str, start: int, stop: int) -> Iterator[int]:
@@ -323,7 +344,8 @@ def parse_mysql(text: str, dialect: str = "mysql",
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
     lines = LineIndex.of(text)
     parsed = ParsedFile()
-    server_text, parsed.skipped, custom, custom_cuts = _strip_delimiters(text, lines)
+    server_text, parsed.skipped, custom, custom_cuts = _strip_delimiters(text, lines,
+                                                                         parsed.problems)
     server_text = _unwrap_executable_comments(
         server_text, dialect, version or DEFAULT_VERSIONS.get(dialect, DEFAULT_VERSIONS["mysql"]))
     reader = _dialect(dialect)
