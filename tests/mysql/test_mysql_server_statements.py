@@ -249,7 +249,8 @@ def test_a_replica_statement_before_mariadb_10_5_1_is_a_parse_error(
 
 
 @pytest.mark.parametrize("sql", ["START REPLICA", "SHOW REPLICA STATUS", "SHOW REPLICA HOSTS",
-                                 "SHOW ALL REPLICAS STATUS", "START SLAVE", "SHOW SLAVE STATUS"])
+                                 "SHOW ALL REPLICAS STATUS", "START SLAVE", "SHOW SLAVE STATUS",
+                                 "START ALL SLAVES", "STOP ALL REPLICAS"])
 @pytest.mark.parametrize("version", ["10.5.1", "10.11", None])
 def test_a_replica_statement_mariadb_has_is_read(sql: str, version: str | None) -> None:
     from lockwise.effects.mysql import parse_server_version
@@ -261,6 +262,11 @@ def test_a_replica_statement_mariadb_has_is_read(sql: str, version: str | None) 
 def test_mariadbs_replica_statements_run_on_mariadb(mariadb) -> None:
     """Checked on the server (10.11): the REPLICA spellings the check lets through run."""
     for sql in ("SHOW REPLICA STATUS", "SHOW ALL REPLICAS STATUS", "SHOW REPLICA HOSTS",
-                "SHOW SLAVE STATUS"):
+                "SHOW SLAVE STATUS", "STOP ALL SLAVES", "STOP ALL REPLICAS"):
         ran = mariadb.run(sql, "mysql")
         assert ran.returncode == 0, (sql, ran.stderr)
+
+
+def test_mariadbs_start_all_slaves_is_refused_by_mysql() -> None:
+    (problem,) = parse_mysql("STOP ALL SLAVES;", "mysql").problems
+    assert '"ALL"' in problem.message and "FOR CHANNEL" in problem.message

@@ -16,7 +16,7 @@ from lockwise.core.types import Statement
 from lockwise.parse.mysql_blocks import STORED_PROGRAM as _STORED_PROGRAM
 from lockwise.parse.mysql_blocks import TOP_LEVEL_COMPOUND as _TOP_LEVEL_COMPOUND
 from lockwise.parse.mysql_blocks import Blocks, body_statements, program
-from lockwise.parse.mysql_server_syntax import mysql_version_statement, other_servers_statement
+from lockwise.parse.mysql_server_syntax import other_servers_statement, version_statement
 from lockwise.parse.postgres import ParsedFile, ParseProblem, Skipped, attach_comments
 from lockwise.parse.source import LineIndex
 
@@ -69,7 +69,7 @@ _SQLGLOT_GAPS = re.compile(
     r"|(CREATE|ALTER|DROP)\s+(RESOURCE\s+GROUP|UNDO\s+TABLESPACE)\s|ALTER\s+INSTANCE\s"
     r"|IMPORT\s+TABLE\s+FROM\s|PURGE\s+(BINARY|MASTER)\s+LOGS\s"
     r"|CHANGE\s+(REPLICATION\s+(SOURCE|FILTER)|MASTER)\s"
-    r"|(START|STOP)\s+(REPLICA|SLAVE|GROUP_REPLICATION)\b|RESET\s+\w|CACHE\s+INDEX\s"
+    r"|(START|STOP)\s+(ALL\s+(REPLICAS|SLAVES)|REPLICA|SLAVE|GROUP_REPLICATION)\b|RESET\s+\w|CACHE\s+INDEX\s"
     r"|LOAD\s+INDEX\s+INTO\s+CACHE\s|FLUSH\s+((NO_WRITE_TO_BINLOG|LOCAL)\s+)?(TABLES?\b(?!\s+WITH"
     r"\s*$)|(BINARY|ENGINE|ERROR|GENERAL|RELAY|SLOW)\s+LOGS\b|QUERY\s+CACHE\b|LOGS\b"
     r"|PRIVILEGES\b|STATUS\b|HOSTS\b|OPTIMIZER_COSTS\b|USER_RESOURCES\b)"
@@ -449,8 +449,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
             "one", 0, len(compound.group(1).split()[0]))
     if (server := other_servers_statement(body, dialect)) is not None:
         return server  # LOCK INSTANCE, SET PERSIST ... on MariaDB; BACKUP STAGE on MySQL
-    if dialect != "mariadb" and (server := mysql_version_statement(body, version)) is not None:
-        return server  # RESET MASTER on MySQL 8.4, RESET BINARY LOGS AND GTIDS before 8.2
+    if (server := version_statement(body, dialect, version)) is not None:
+        return server  # RESET MASTER on MySQL 8.4, START REPLICA on MariaDB 10.4
     if body[:4].upper() == "LOCK":
         from lockwise.effects.mysql import read_lock_tables
 
