@@ -207,7 +207,7 @@ def body_statements(text: str, tokens: list) -> list[tuple[int, int]]:
 _PROGRAM_NAME_PART = r"(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+))?"
 #: The name of the program a statement defines (`kind` and `name`; MariaDB's and MySQL
 #: 8.0.29's IF NOT EXISTS before it), whether it is CREATE or ALTER, and a trigger's table.
-_PROGRAM_NAME = re.compile(
+PROGRAM_NAME = re.compile(
     rf"\s*(?P<verb>CREATE|ALTER)\b(?P<between>.*?)\b(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)"
     rf"\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_PROGRAM_NAME_PART})"
     rf"(?:\s+(?:BEFORE|AFTER)\s+\w+\s+ON\s+(?P<table>{_PROGRAM_NAME_PART}))?",
@@ -220,7 +220,7 @@ def program(text: str) -> dict:
     written; `create`: "create", "replace" (CREATE OR REPLACE), "if_not_exists" or "alter"
     (ALTER EVENT), which decide what a name already taken does; a trigger's `table` as
     written."""
-    found = _PROGRAM_NAME.match(text)
+    found = PROGRAM_NAME.match(text)
     if found is None or TOP_LEVEL_COMPOUND.match(text):
         return {"kind": "compound", "name": "", "create": "create", "table": ""}
     create = "alter" if found.group("verb").upper() == "ALTER" else \
