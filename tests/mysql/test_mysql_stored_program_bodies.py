@@ -324,9 +324,8 @@ def test_a_function_called_in_a_bodys_expression_is_judged(program: str, run: st
 
 
 def test_the_finding_names_the_expressions_caller(lint_change) -> None:
-    change = (NEW_AUDIT + COUNTING + "CREATE FUNCTION wrap() RETURNS INT RETURN counted();\n"
-              "SELECT wrap();")
-    report = lint_change(change)
+    change = COUNTING + "CREATE FUNCTION wrap() RETURNS INT RETURN counted();\nSELECT wrap();"
+    report = lint_change(change, setup=SETUP + "\n" + NEW_AUDIT)
     (finding,) = report.all_findings
     assert "in function counted, called by function wrap" in finding.message
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from lockwise.core.types import Statement
 from lockwise.parse.mysql_blocks import STORED_PROGRAM as _STORED_PROGRAM
 from lockwise.parse.mysql_blocks import TOP_LEVEL_COMPOUND as _TOP_LEVEL_COMPOUND
-from lockwise.parse.mysql_blocks import Blocks, body_statements, program
+from lockwise.parse.mysql_blocks import Blocks, body_statements, expression_calls, program
 from lockwise.parse.mysql_program_syntax import mysql_program_syntax
 from lockwise.parse.mysql_server_syntax import other_servers_statement, version_statement
 from lockwise.parse.postgres import ParsedFile, ParseProblem, Skipped, attach_comments
@@ -394,17 +394,18 @@ def parse_mysql(text: str, dialect: str = "mysql",
 
 def _program_statements(body: str, reader: object) -> dict:
     """What the stored program `body` defines runs: its kind and name (mysql_blocks.program),
-    and each simple statement of its body that sqlglot reads, as (offset in `body`, text,
-    tree); the others are left out (the server's grammar checks the program, not
-    lockwise's)."""
+    each simple statement of its body that sqlglot reads, as (offset in `body`, text, tree),
+    the others left out (the server's grammar checks the program, not lockwise's); and the
+    names its expressions call (`calls`: mysql_blocks.expression_calls)."""
     from sqlglot.errors import ParseError, TokenError
 
     defined = program(body)
     statements: list = []
     try:
-        spans = body_statements(body, mysql_tokens(body))
+        tokens = mysql_tokens(body)
     except TokenError:
-        spans = []
+        tokens = []
+    spans = body_statements(body, tokens)
     for begin, end in spans:
         sql = body[begin:end].strip()
         try:
@@ -412,7 +413,7 @@ def _program_statements(body: str, reader: object) -> dict:
         except (ParseError, TokenError, RecursionError, ValueError):
             continue
         statements.append((begin, sql, tree))
-    return {**defined, "statements": statements}
+    return {**defined, "statements": statements, "calls": expression_calls(body, tokens, spans)}
 
 
 #: What may follow `ALTER TABLE name`: the operations and table options of MySQL 8.4 and
