@@ -9,7 +9,9 @@ and event names ignore case, trigger names do not (checked on MariaDB 10.11, Lin
 TABLE and follows its rename. LOCK TABLES and UNLOCK TABLES may not stand in any program's
 body, nor in a MariaDB compound statement: the server refuses the CREATE (error 1314,
 "LOCK is not allowed in stored procedures", for each kind; MySQL 8.4 manual, 27.8
-"Restrictions on Stored Programs").
+"Restrictions on Stored Programs"). A stored function's or trigger's body may not commit,
+explicitly or by DDL: the server refuses the CREATE (error 1422; MariaDB 10.11 too, when it
+reads the CREATE, not when the body runs).
 """
 
 from __future__ import annotations
@@ -30,6 +32,19 @@ EXISTS = {"procedure": (1304, "PROCEDURE {name} already exists"),
           "event": (1537, "Event '{name}' already exists")}
 #: A statement no program's body may hold (ER_SP_BADSTATEMENT).
 _NOT_ALLOWED = re.compile(r"\s*(?P<word>(?:UN)?LOCK)\s+TABLES?\b", re.I)
+#: A statement that commits, explicitly or implicitly, which no stored function's or
+#: trigger's body may hold (ER_COMMIT_NOT_ALLOWED_IN_SF_OR_TRG, checked on MariaDB 10.11 for
+#: each: COMMIT, ROLLBACK but to a savepoint, START TRANSACTION, GRANT, REVOKE, DDL but on a
+#: TEMPORARY table; a routine's or event's DDL there is refused with errors of its own, 1303,
+#: 1357 and 1576; MySQL 8.4 manual, 15.3.3 "Statements That Cause an Implicit Commit").
+_COMMITS = re.compile(
+    r"\s*(?P<word>COMMIT|ROLLBACK(?!\s+(?:WORK\s+)?TO\b)|START\s+TRANSACTION|GRANT|REVOKE"
+    r"|(?:ALTER|CREATE|DROP|RENAME|TRUNCATE)(?:\s+(?:OR\s+REPLACE|UNIQUE|FULLTEXT|SPATIAL"
+    r"|ONLINE|IGNORE))*(?=\s+(?!(?:TEMPORARY|PROCEDURE|FUNCTION|EVENT|DEFINER|AGGREGATE)\b)\w))"
+    r"(?:\s+(?P<object>TABLE|INDEX|VIEW|DATABASE|SCHEMA|TRIGGER|USER|ROLE|SEQUENCE|SERVER"
+    r"|TABLESPACE)\b)?", re.I)
+#: The kinds of program whose body may not commit: they run inside another statement.
+_NO_COMMIT = {"function", "trigger"}
 _PART = r"(?:`(?:[^`]|``)+`|[\w$]+)"
 #: DROP PROCEDURE / FUNCTION / TRIGGER / EVENT [IF EXISTS] name (one name each).
 _DROP = re.compile(rf"\s*DROP\s+(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)\s+(?:IF\s+EXISTS\s+)?"
@@ -48,8 +63,8 @@ def program_key(kind: str, name: str) -> str:
 
 def act_refusals(b, program: dict, catalog) -> None:
     """Act (on the effect builder `b`) what the server refuses of the statement that defines
-    `program` (parse/mysql.py's `program`): LOCK / UNLOCK TABLES in its body, else a name
-    taken."""
+    `program` (parse/mysql.py's `program`): LOCK / UNLOCK TABLES in its body, or a statement
+    that commits in a function's or trigger's, else a name taken."""
     for offset, sql, _ in program["statements"]:
         if found := _NOT_ALLOWED.match(sql):
             word = found.group("word").upper()
@@ -57,6 +72,16 @@ def act_refusals(b, program: dict, catalog) -> None:
                 "statement": f"{word} TABLES", "program": _described(program),
                 "error_code": 1314, "server_error": f"{word} is not allowed in stored procedures",
                 "at": (offset + found.start("word"), len(word))})
+            return
+        if program["kind"] in _NO_COMMIT and (found := _COMMITS.match(sql)):
+            words = " ".join(found.group("word", "object") if found.group("object")
+                             else (found.group("word"),)).upper()
+            b.act("mysql_program_commits", {
+                "statement": " ".join(words.split()), "program": _described(program),
+                "kind": program["kind"], "error_code": 1422,
+                "server_error": "Explicit or implicit commit is not allowed in stored function "
+                                "or trigger",
+                "at": (offset + found.start("word"), len(found.group("word").split()[0]))})
             return
     kind = program["kind"]
     if program["create"] != "create" or kind not in NAMESPACES or \
