@@ -11,8 +11,9 @@ A MariaDB compound statement outside a program (IF ... END IF) runs where it sta
 stored function's body runs inside the queries, DML and SET statements that call it: it is
 judged at each, as a procedure's at its CALL. A CALL (or a function call) inside a body is
 followed, a stored function called in the body's own expressions too (SET x = f(), RETURN
-f(), IF f() THEN, DECLARE ... DEFAULT f()), as deep as MAX_CALL_DEPTH: the called body's statements are judged at the outer
-statement, in the same session; a cycle of calls is reported where it closes, never looped.
+f(), IF f() THEN, DECLARE ... DEFAULT f()), as deep as MAX_CALL_DEPTH: the called body's
+statements are judged at the outer statement, in the same session; a cycle of calls is
+reported where it closes, never looped.
 """
 
 from __future__ import annotations
