@@ -175,10 +175,11 @@ def test_alter_event_rename_to_moves_the_name() -> None:
 IN_SHOP = {
     "qualified": "CREATE PROCEDURE shop.keep() SELECT 1;\n"
                  "CREATE FUNCTION shop.one() RETURNS INT RETURN 1;\n"
-                 "CREATE EVENT shop.purge ON SCHEDULE EVERY 1 DAY DO DELETE FROM audit;",
+                 "CREATE EVENT shop.purge ON SCHEDULE EVERY 1 DAY DO\n"
+                 "  DELETE FROM audit WHERE id < 0;",
     "use": "USE shop;\nCREATE PROCEDURE keep() SELECT 1;\n"
            "CREATE FUNCTION one() RETURNS INT RETURN 1;\n"
-           "CREATE EVENT purge ON SCHEDULE EVERY 1 DAY DO DELETE FROM audit;",
+           "CREATE EVENT purge ON SCHEDULE EVERY 1 DAY DO DELETE FROM audit WHERE id < 0;",
 }
 
 

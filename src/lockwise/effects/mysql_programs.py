@@ -51,6 +51,11 @@ _DROP = re.compile(rf"\s*DROP\s+(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)\s+(?:
                    rf"(?P<name>{_PART}(?:\s*\.\s*{_PART})?)\s*$", re.I)
 
 
+#: DROP {DATABASE | SCHEMA} [IF EXISTS] name, and USE name: the database a statement names.
+_DATABASE = re.compile(rf"\s*(?:DROP\s+(?P<drop>DATABASE|SCHEMA)\s+(?:IF\s+EXISTS\s+)?|USE\s+)"
+                       rf"(?P<name>{_PART})\s*$", re.I)
+
+
 #: ALTER EVENT's RENAME TO clause (MySQL 8.4 manual, 15.1.3 "ALTER EVENT Statement").
 _RENAME_TO = re.compile(rf"\bRENAME\s+TO\s+(?P<name>{_PART}(?:\s*\.\s*{_PART})?)", re.I)
 
@@ -106,10 +111,12 @@ def _described(program: dict) -> str:
     return f"{program['kind']} {program_key(program['kind'], program['name'])}"
 
 
-def remember(catalog, program: dict, sql: str, table_key) -> None:
+def remember(catalog, program: dict, sql: str, table_key, database: str | None) -> None:
     """The catalog after the statement `sql` defining `program` ran: CREATE [OR REPLACE]
-    keeps it under its name (IF NOT EXISTS only when the name is free), ALTER EVENT ...
-    RENAME TO moves it; `table_key` keys a trigger's table as the catalog does."""
+    keeps it under its name (IF NOT EXISTS only when the name is free), with its database
+    (the one its name, or a trigger's table, gives; else `database`, the session's USE, None
+    when unknown), ALTER EVENT ... RENAME TO moves it; `table_key` keys a trigger's table as
+    the catalog does."""
     kind = program["kind"]
     if kind not in NAMESPACES:
         return
@@ -122,8 +129,32 @@ def remember(catalog, program: dict, sql: str, table_key) -> None:
         return
     if program["create"] == "if_not_exists" and key in programs:
         return  # skipped with a note: the old program stays
-    programs[key] = {**program, "table": table_key(program["table"])} if kind == "trigger" \
-        else program
+    qualified = next((name for name in (program["name"], program["table"]) if "." in name), "")
+    in_database = table_key(qualified).rpartition(".")[0] if qualified else database
+    programs[key] = {**program, "database": in_database, **(
+        {"table": table_key(program["table"])} if kind == "trigger" else {})}
+
+
+def database_statement(catalog, session, sql: str, clean) -> bool:
+    """The catalog and `session` after USE or DROP DATABASE / SCHEMA `sql` (`clean` keys a
+    name as the catalog does): USE sets the session's database; DROP DATABASE drops the
+    programs in it (checked on MariaDB 10.11: its procedures, functions, triggers and events
+    go), and leaves the session in none if it was the session's. False for another
+    statement."""
+    found = _DATABASE.match(sql)
+    if found is None:
+        return False
+    name = clean(found.group("name"))
+    if not found.group("drop"):
+        session.database = name
+        return True
+    for kind in NAMESPACES.values():
+        programs = getattr(catalog, kind)
+        for key in [k for k, program in programs.items() if program.get("database") == name]:
+            del programs[key]
+    if session.database == name:
+        session.database = None
+    return True
 
 
 def forget(catalog, sql: str) -> bool:
