@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from lockwise.core.types import Statement
 from lockwise.parse.mysql_blocks import STORED_PROGRAM as _STORED_PROGRAM
 from lockwise.parse.mysql_blocks import TOP_LEVEL_COMPOUND as _TOP_LEVEL_COMPOUND
-from lockwise.parse.mysql_blocks import Blocks, body_statements, program
-from lockwise.parse.mysql_server_syntax import mysql_version_statement, other_servers_statement
+from lockwise.parse.mysql_blocks import Blocks, body_statements, expression_calls, program
+from lockwise.parse.mysql_program_syntax import mysql_program_syntax
+from lockwise.parse.mysql_server_syntax import other_servers_statement, version_statement
 from lockwise.parse.postgres import ParsedFile, ParseProblem, Skipped, attach_comments
 from lockwise.parse.source import LineIndex
 
@@ -69,7 +70,7 @@ _SQLGLOT_GAPS = re.compile(
     r"|(CREATE|ALTER|DROP)\s+(RESOURCE\s+GROUP|UNDO\s+TABLESPACE)\s|ALTER\s+INSTANCE\s"
     r"|IMPORT\s+TABLE\s+FROM\s|PURGE\s+(BINARY|MASTER)\s+LOGS\s"
     r"|CHANGE\s+(REPLICATION\s+(SOURCE|FILTER)|MASTER)\s"
-    r"|(START|STOP)\s+(REPLICA|SLAVE|GROUP_REPLICATION)\b|RESET\s+\w|CACHE\s+INDEX\s"
+    r"|(START|STOP)\s+(ALL\s+(REPLICAS|SLAVES)|REPLICA|SLAVE|GROUP_REPLICATION)\b|RESET\s+\w|CACHE\s+INDEX\s"
     r"|LOAD\s+INDEX\s+INTO\s+CACHE\s|FLUSH\s+((NO_WRITE_TO_BINLOG|LOCAL)\s+)?(TABLES?\b(?!\s+WITH"
     r"\s*$)|(BINARY|ENGINE|ERROR|GENERAL|RELAY|SLOW)\s+LOGS\b|QUERY\s+CACHE\b|LOGS\b"
     r"|PRIVILEGES\b|STATUS\b|HOSTS\b|OPTIMIZER_COSTS\b|USER_RESOURCES\b)"
@@ -415,17 +416,18 @@ def parse_mysql(text: str, dialect: str = "mysql",
 
 def _program_statements(body: str, reader: object) -> dict:
     """What the stored program `body` defines runs: its kind and name (mysql_blocks.program),
-    and each simple statement of its body that sqlglot reads, as (offset in `body`, text,
-    tree); the others are left out (the server's grammar checks the program, not
-    lockwise's)."""
+    each simple statement of its body that sqlglot reads, as (offset in `body`, text, tree),
+    the others left out (the server's grammar checks the program, not lockwise's); and the
+    names its expressions call (`calls`: mysql_blocks.expression_calls)."""
     from sqlglot.errors import ParseError, TokenError
 
     defined = program(body)
     statements: list = []
     try:
-        spans = body_statements(body, mysql_tokens(body))
+        tokens = mysql_tokens(body)
     except TokenError:
-        spans = []
+        tokens = []
+    spans = body_statements(body, tokens)
     for begin, end in spans:
         sql = body[begin:end].strip()
         try:
@@ -433,7 +435,7 @@ def _program_statements(body: str, reader: object) -> dict:
         except (ParseError, TokenError, RecursionError, ValueError):
             continue
         statements.append((begin, sql, tree))
-    return {**defined, "statements": statements}
+    return {**defined, "statements": statements, "calls": expression_calls(body, tokens, spans)}
 
 
 #: What may follow `ALTER TABLE name`: the operations and table options of MySQL 8.4 and
@@ -469,10 +471,13 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return None if dialect == "mariadb" else (
             "MariaDB's compound statement outside a stored program: MySQL runs it only inside "
             "one", 0, len(compound.group(1).split()[0]))
+    if dialect != "mariadb" and _STORED_PROGRAM.match(body) and \
+            (refused := mysql_program_syntax(body, version)) is not None:
+        return refused  # CREATE OR REPLACE PROCEDURE; IF NOT EXISTS before 8.0.29
     if (server := other_servers_statement(body, dialect)) is not None:
         return server  # LOCK INSTANCE, SET PERSIST ... on MariaDB; BACKUP STAGE on MySQL
-    if dialect != "mariadb" and (server := mysql_version_statement(body, version)) is not None:
-        return server  # RESET MASTER on MySQL 8.4, RESET BINARY LOGS AND GTIDS before 8.2
+    if (server := version_statement(body, dialect, version)) is not None:
+        return server  # RESET MASTER on MySQL 8.4, START REPLICA on MariaDB 10.4
     if body[:4].upper() == "LOCK":
         from lockwise.effects.mysql import read_lock_tables
 
