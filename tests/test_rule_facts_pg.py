@@ -2490,3 +2490,56 @@ def test_where_no_index_serves_reads_the_table_as_the_server_plans_it(
         conn.execute("ANALYZE orgs")
         plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
     assert ("Seq Scan on accounts" in plan) is scans, plan
+
+
+def test_query_on_a_table_dropped_in_the_transaction_waits_then_fails(pg_db: str) -> None:
+    """A query on a table an open transaction dropped waits for its ACCESS EXCLUSIVE, then
+    fails as it would right after the drop: holding that lock longer (lock-accumulation)
+    keeps from nothing that would have worked, and lock-accumulation leaves it out."""
+    import threading
+    import time
+
+    import psycopg
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = ("CREATE TABLE captcha_answer (id bigint PRIMARY KEY);\n"
+             "CREATE TABLE local_site (id bigint, captcha_enabled boolean);")
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+    dropper = psycopg.connect(pg_db)
+    dropper.execute("DROP TABLE captcha_answer")
+    failed: list[BaseException] = []
+
+    def query() -> None:
+        with _connect(pg_db) as conn:
+            try:
+                conn.execute("SELECT * FROM captcha_answer")
+            except psycopg.Error as exc:
+                failed.append(exc)
+
+    thread = threading.Thread(target=query)
+    thread.start()
+    try:
+        with _connect(pg_db) as conn:
+            for _ in range(200):
+                if conn.execute("SELECT 1 FROM pg_locks WHERE NOT granted "
+                                "AND mode = 'AccessShareLock'").fetchone():
+                    break
+                time.sleep(0.02)
+            else:
+                pytest.fail("the query never waited for the dropped table")
+    finally:
+        dropper.commit()
+        dropper.close()
+        thread.join()
+    assert len(failed) == 1 and isinstance(failed[0], psycopg.errors.UndefinedTable)
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text("SET LOCAL lock_timeout = '5s';\n"
+                                      "DROP TABLE captcha_answer;\n"
+                                      "ALTER TABLE local_site DROP COLUMN captcha_enabled;",
+                                      "0002_change.sql")]
+    found = lint_migrations(migrations, LintOptions(pg_version=18, assume_in_transaction=True),
+                            Catalog())[-1].all_findings
+    assert "lock-accumulation" not in {f.rule for f in found}

@@ -167,6 +167,10 @@ class Session:
     #: Each with the statements that added it (a label may be added to several types).
     tx_enum_values: dict[str, list[object]] = field(default_factory=dict)
     tx_created: set[str] = field(default_factory=set)  # relations created in the transaction
+    #: Relations the transaction dropped: a query on one waits for the commit, then fails
+    #: as it would right after the drop (checked on the server), so the ACCESS EXCLUSIVE held
+    #: on it keeps from nothing that would have worked (drop-table reports the drop).
+    tx_dropped: set[str] = field(default_factory=set)
     #: Types created in the open transaction ("type:public.mood"): values added to one of
     #: them are usable at once (the server's check spares a type its transaction created).
     tx_types_created: set[str] = field(default_factory=set)
@@ -241,9 +245,12 @@ class Session:
         mixed = self._mixed_tables(effect)
         if not (mixed or self.held_exclusive or self.tx_enum_values):
             return _OUTSIDE_TRANSACTION  # the same facts: nothing held that they name
+        # No other session uses what the transaction created; one that uses what it
+        # dropped fails after the commit anyway.
+        unseen = self.tx_created | self.tx_dropped
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
-                      t not in self.tx_created) if self.held_exclusive and (
+                      t not in unseen) if self.held_exclusive and (
             any(t not in empty_tables for t in effect.scans) or self._waits(effect)) else []
         since = min((self.held_exclusive[t] for t in held), default=None)
         used = sorted(effect.literals & self.tx_enum_values.keys())
@@ -395,6 +402,9 @@ class Session:
                                        if o.startswith(("table:", "view:")))
                 self.tx_types_created.update(o for o in effect.creates
                                              if o.startswith("type:"))
+            if effect.drops:
+                self.tx_dropped.update(o.split(":", 1)[1] for o in effect.drops
+                                       if o.startswith(("table:", "view:")))
             if effect.locks or index_held_exclusive(effect):
                 self._hold_locks(effect, index)
         else:
@@ -518,6 +528,7 @@ class Session:
         self.tx_not_valid.clear()
         self.tx_enum_values.clear()
         self.tx_created.clear()
+        self.tx_dropped.clear()
         self.tx_types_created.clear()
         self.tx_locks.clear()
 
