@@ -1556,3 +1556,17 @@ def test_lock_accumulation_leaves_out_tables_the_transaction_dropped() -> None:
              if f.rule == "lock-accumulation"]
     assert len(found) == 1 and "public.captcha_log" in found[0].message
     assert "captcha_answer" not in found[0].message
+
+
+@pytest.mark.parametrize("later", ["CREATE INDEX accounts_plan_idx ON accounts (plan);",
+                                   "ALTER TABLE orders ADD COLUMN plan text;"])
+def test_lock_accumulation_alternative_names_where_to_commit(later: str) -> None:
+    # lemmy's schedule-post: ADD COLUMN on post, then CREATE INDEX on post. The transaction
+    # takes ACCESS EXCLUSIVE on one table only, so "one table per transaction" does not fit:
+    # the commit belongs after the ADD COLUMN (statement 2), as when another table follows.
+    setup = ACCOUNTS + "\nCREATE TABLE orders (id bigint PRIMARY KEY);"
+    sql = f"SET LOCAL lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN plan text;\n{later}"
+    found = [f for f in findings(sql, setup=setup) if f.rule == "lock-accumulation"]
+    assert len(found) == 1
+    assert "statement 2" in found[0].instead and "public.accounts" in found[0].instead
+    assert "on one table" not in found[0].instead
