@@ -8,7 +8,7 @@ statements of the same transaction still hold.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -167,9 +167,10 @@ class Session:
     #: Each with the statements that added it (a label may be added to several types).
     tx_enum_values: dict[str, list[object]] = field(default_factory=dict)
     tx_created: set[str] = field(default_factory=set)  # relations created in the transaction
-    #: Relations the transaction dropped: a query on one waits for the commit, then fails
-    #: as it would right after the drop (checked on the server), so the ACCESS EXCLUSIVE held
-    #: on it keeps from nothing that would have worked (drop-table reports the drop).
+    #: Relations the transaction dropped and has not created again: a query on one dropped
+    #: for good waits for the commit, then fails as it would right after the drop (checked
+    #: on the server), so the ACCESS EXCLUSIVE held on it keeps from nothing that would have
+    #: worked (drop-table reports the drop).
     tx_dropped: set[str] = field(default_factory=set)
     #: Types created in the open transaction ("type:public.mood"): values added to one of
     #: them are usable at once (the server's check spares a type its transaction created).
@@ -246,8 +247,8 @@ class Session:
         if not (mixed or self.held_exclusive or self.tx_enum_values):
             return _OUTSIDE_TRANSACTION  # the same facts: nothing held that they name
         # No other session uses what the transaction created; one that uses what it
-        # dropped fails after the commit anyway.
-        unseen = self.tx_created | self.tx_dropped
+        # dropped for good fails after the commit anyway.
+        unseen = self.tx_created | {t for t in self.tx_dropped if not self._remade(t, index)}
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
                       t not in unseen) if self.held_exclusive and (
@@ -397,14 +398,17 @@ class Session:
                 f"at statement {index + 1} ended the transaction; each statement after it " \
                 "commits on its own"
         if self.in_transaction:
+            if effect.drops:
+                self.tx_dropped.update(_relations(effect.drops))
             if effect.creates:
-                self.tx_created.update(o.split(":", 1)[1] for o in effect.creates
-                                       if o.startswith(("table:", "view:")))
+                made = _relations(effect.creates)
+                # One made under the name of one the transaction dropped replaces it: a
+                # query waiting for the old one's lock reads the new one after the commit
+                # (checked on the server), so it is neither new nor gone.
+                self.tx_created.update(made - self.tx_dropped)
+                self.tx_dropped.difference_update(made)
                 self.tx_types_created.update(o for o in effect.creates
                                              if o.startswith("type:"))
-            if effect.drops:
-                self.tx_dropped.update(o.split(":", 1)[1] for o in effect.drops
-                                       if o.startswith(("table:", "view:")))
             if effect.locks or index_held_exclusive(effect):
                 self._hold_locks(effect, index)
         else:
@@ -516,6 +520,12 @@ class Session:
         return any(name == old and index < at and (end is None or at < end)
                    for at, name in ahead)
 
+    def _remade(self, name: str, index: int) -> bool:
+        """Whether a later statement of the transaction creates a view or table named like
+        relation `name`, which statement `index` or an earlier one dropped."""
+        return self._taken_later(self.views_ahead, name, index) or self._taken_later(
+            tuple((at, table) for at, table, _ in self.tables_ahead), name, index)
+
     def _end_transaction(self, rolled_back: bool = False) -> None:
         # COMMIT ends SET LOCAL; ROLLBACK undoes every SET of the transaction (guc.c).
         for attr, value in (self._tx_start if rolled_back else self._saved).items():
@@ -531,6 +541,11 @@ class Session:
         self.tx_dropped.clear()
         self.tx_types_created.clear()
         self.tx_locks.clear()
+
+
+def _relations(objects: Iterable[str]) -> set[str]:
+    """The tables and views (by name) of a statement's `creates` or `drops`."""
+    return {o.split(":", 1)[1] for o in objects if o.startswith(("table:", "view:"))}
 
 
 #: The statements that create a type, and the field naming it.
