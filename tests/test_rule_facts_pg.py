@@ -2531,6 +2531,7 @@ def _wait_then(uri: str, hold: str, probe: str) -> BaseException | None:
 
 @pytest.mark.parametrize(("hold", "fails", "reported"), [
     ("DROP VIEW v", True, False),
+    ("ALTER VIEW v RENAME TO v_old", True, False),
     ("DROP VIEW v; CREATE VIEW v AS SELECT id, 2 AS two FROM captcha_answer", False, True),
 ])
 def test_query_on_a_relation_dropped_in_the_transaction_waits(pg_db: str, hold: str,

@@ -167,10 +167,10 @@ class Session:
     #: Each with the statements that added it (a label may be added to several types).
     tx_enum_values: dict[str, list[object]] = field(default_factory=dict)
     tx_created: set[str] = field(default_factory=set)  # relations created in the transaction
-    #: Relations the transaction dropped and has not created again: a query on one dropped
-    #: for good waits for the commit, then fails as it would right after the drop (checked
-    #: on the server), so the ACCESS EXCLUSIVE held on it keeps from nothing that would have
-    #: worked (drop-table reports the drop).
+    #: Relations the transaction dropped (or renamed away) and has not created again: a
+    #: query on one gone for good waits for the commit, then fails as it would right after
+    #: the drop (checked on the server), so the ACCESS EXCLUSIVE held on it keeps from
+    #: nothing that would have worked (drop-table, rename-table report the change).
     tx_dropped: set[str] = field(default_factory=set)
     #: Types created in the open transaction ("type:public.mood"): values added to one of
     #: them are usable at once (the server's check spares a type its transaction created).
@@ -521,10 +521,10 @@ class Session:
                    for at, name in ahead)
 
     def _remade(self, name: str, index: int) -> bool:
-        """Whether a later statement of the transaction creates a view or table named like
-        relation `name`, which statement `index` or an earlier one dropped."""
-        return self._taken_later(self.views_ahead, name, index) or self._taken_later(
-            tuple((at, table) for at, table, _ in self.tables_ahead), name, index)
+        """Whether statement `index` or a later one of the transaction creates a view or
+        table under the name of relation `name`, which an earlier one dropped or renamed."""
+        return self._taken_later(self.views_ahead, name, index - 1) or self._taken_later(
+            tuple((at, table) for at, table, _ in self.tables_ahead), name, index - 1)
 
     def _end_transaction(self, rolled_back: bool = False) -> None:
         # COMMIT ends SET LOCAL; ROLLBACK undoes every SET of the transaction (guc.c).
