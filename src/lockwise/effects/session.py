@@ -167,10 +167,10 @@ class Session:
     #: Each with the statements that added it (a label may be added to several types).
     tx_enum_values: dict[str, list[object]] = field(default_factory=dict)
     tx_created: set[str] = field(default_factory=set)  # relations created in the transaction
-    #: Relations the transaction dropped (or renamed away) and has not created again: a
-    #: query on one gone for good waits for the commit, then fails as it would right after
-    #: the drop (checked on the server), so the ACCESS EXCLUSIVE held on it keeps from
-    #: nothing that would have worked (drop-table, rename-table report the change).
+    #: Relations the transaction dropped and has not created again: a query on one dropped
+    #: for good waits for the commit, then fails as it would right after the drop (checked
+    #: on the server), so the ACCESS EXCLUSIVE held on it keeps from nothing that would have
+    #: worked (drop-table reports the drop).
     tx_dropped: set[str] = field(default_factory=set)
     #: Types created in the open transaction ("type:public.mood"): values added to one of
     #: them are usable at once (the server's check spares a type its transaction created).
@@ -398,7 +398,7 @@ class Session:
                 f"at statement {index + 1} ended the transaction; each statement after it " \
                 "commits on its own"
         if self.in_transaction:
-            if effect.drops:
+            if effect.drops and not any(a.kind in _MOVES for a in effect.actions):
                 self.tx_dropped.update(_relations(effect.drops))
             if effect.creates:
                 made = _relations(effect.creates)
@@ -522,7 +522,7 @@ class Session:
 
     def _remade(self, name: str, index: int) -> bool:
         """Whether statement `index` or a later one of the transaction creates a view or
-        table under the name of relation `name`, which an earlier one dropped or renamed."""
+        table under the name of relation `name`, which an earlier one dropped."""
         return self._taken_later(self.views_ahead, name, index - 1) or self._taken_later(
             tuple((at, table) for at, table, _ in self.tables_ahead), name, index - 1)
 
@@ -541,6 +541,12 @@ class Session:
         self.tx_dropped.clear()
         self.tx_types_created.clear()
         self.tx_locks.clear()
+
+
+#: Actions that give a relation another name: it lives on under it, and what uses it by OID
+#: (a view over it, a foreign key's checks) waits for its lock, then works (checked on the
+#: server): its old name is not dropped for lock-accumulation.
+_MOVES = frozenset({"rename_table", "set_schema"})
 
 
 def _relations(objects: Iterable[str]) -> set[str]:
