@@ -172,6 +172,8 @@ class Session:
     #: on the server), so the ACCESS EXCLUSIVE held on it keeps from nothing that would have
     #: worked (drop-table reports the drop).
     tx_dropped: set[str] = field(default_factory=set)
+    #: Those of `tx_created` made under the name of a relation the transaction dropped.
+    tx_replaced: set[str] = field(default_factory=set)
     #: Types created in the open transaction ("type:public.mood"): values added to one of
     #: them are usable at once (the server's check spares a type its transaction created).
     tx_types_created: set[str] = field(default_factory=set)
@@ -248,7 +250,9 @@ class Session:
             return _OUTSIDE_TRANSACTION  # the same facts: nothing held that they name
         # No other session uses what the transaction created; one that uses what it
         # dropped for good fails after the commit anyway.
-        unseen = self.tx_created | {t for t in self.tx_dropped if not self._remade(t, index)}
+        unseen = self.tx_created - self.tx_replaced if self.tx_replaced else self.tx_created
+        if self.tx_dropped:
+            unseen = unseen | {t for t in self.tx_dropped if not self._remade(t, index)}
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
                       t not in unseen) if self.held_exclusive and (
@@ -399,13 +403,15 @@ class Session:
                 "commits on its own"
         if self.in_transaction:
             if effect.drops and not any(a.kind in _MOVES for a in effect.actions):
-                self.tx_dropped.update(_relations(effect.drops))
+                # (one the transaction made itself was never seen by anyone)
+                self.tx_dropped.update(_relations(effect.drops) - self.tx_created)
             if effect.creates:
                 made = _relations(effect.creates)
+                self.tx_created.update(made)
                 # One made under the name of one the transaction dropped replaces it: a
                 # query waiting for the old one's lock reads the new one after the commit
-                # (checked on the server), so it is neither new nor gone.
-                self.tx_created.update(made - self.tx_dropped)
+                # (checked on the server), so its name is neither new nor gone.
+                self.tx_replaced.update(made & self.tx_dropped)
                 self.tx_dropped.difference_update(made)
                 self.tx_types_created.update(o for o in effect.creates
                                              if o.startswith("type:"))
@@ -539,6 +545,7 @@ class Session:
         self.tx_enum_values.clear()
         self.tx_created.clear()
         self.tx_dropped.clear()
+        self.tx_replaced.clear()
         self.tx_types_created.clear()
         self.tx_locks.clear()
 
