@@ -437,7 +437,7 @@ def _column_properties_copied(relation, old: str, new: str, facts: dict) -> str:
 def _statistics_sql(name: str, definition: dict, relation, old: str, new: str) -> str:
     """CREATE STATISTICS of statistics object `name` (qualified) on the statement's table
     (`relation`, pglast's RangeVar) from its `definition`, column `old` read as `new`."""
-    from lockwise.catalog.replay import renamed_statistics_definition
+    from lockwise.catalog.extended_statistics import renamed_statistics_definition
     from lockwise.effects.nodes import expression_sql
     from lockwise.effects.partitions import range_var_tree
 

@@ -4,9 +4,9 @@ of a composite type (its attributes), CREATE and ALTER DOMAIN."""
 from __future__ import annotations
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import (
+from lockwise.catalog.replay import generated_name
+from lockwise.catalog.user_types import (
     domain_check_name,
-    generated_name,
     multirange_type_name,
     typed_table_trees,
 )
