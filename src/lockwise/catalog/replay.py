@@ -66,6 +66,7 @@ from lockwise.effects.nodes import (
     walk,
 )
 from lockwise.effects.volatility import default_regclass_constants
+from lockwise.parse.quoting import clip_utf8, fit_name
 
 if TYPE_CHECKING:
     # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
@@ -468,26 +469,19 @@ def generated_name(name1: str, name2: str | None, label: str, limit: int = _MAX_
     """`name1_name2_label` within `limit` bytes (PostgreSQL's 63 by default) or, `in_bytes`
     false, characters (MySQL counts a name's characters, 64 at most): PostgreSQL shortens
     the longer of name1 and name2 a unit at a time until it fits, then cuts each at a
-    character boundary."""
-    unit: Callable[[str], bytes | str] = str.encode if in_bytes else str
-    one, two = unit(name1), unit(name2 or "")
-    avail = limit - len(unit(label)) - 1 - (1 if name2 is not None else 0)
-    n1, n2 = len(one), len(two)
-    while n1 + n2 > avail:
-        if n1 > n2:
-            n1 -= 1
-        else:
-            n2 -= 1
-    parts = [_clip(one, n1)] + ([_clip(two, n2)] if name2 is not None else []) + [label]
-    return "_".join(parts)
+    character boundary (`fit_name`)."""
+    parts = [(True, name1)] + ([(False, "_"), (True, name2)] if name2 is not None else [])
+    return fit_name([*parts, (False, f"_{label}")], limit, in_bytes)
 
 
 def free_generated_name(name: str, label: str, taken: Callable[[str], bool],
-                        limit: int = _MAX_NAME_BYTES, in_bytes: bool = True) -> str:
-    """`generated_name(name, None, label)`, numbered after the label (`t_deprecated1`) while
-    `taken` says a name is."""
+                        limit: int = _MAX_NAME_BYTES, in_bytes: bool = True,
+                        name2: str | None = None) -> str:
+    """`generated_name(name, name2, label)`, numbered after the label (`t_deprecated1`) while
+    `taken` says a name is (ChooseConstraintName, ChooseRelationName)."""
     number = 0
-    while taken(new := generated_name(name, None, f"{label}{number or ''}", limit, in_bytes)):
+    while taken(new := generated_name(name, name2, f"{label}{number or ''}", limit,
+                                      in_bytes)):
         number += 1
     return new
 
@@ -496,7 +490,7 @@ def _clip(raw: bytes | str, n: int) -> str:
     """The first `n` units of `raw`: of UTF-8 bytes, less a character cut in two."""
     if isinstance(raw, str):
         return raw[:n]
-    return raw[:n].decode("utf-8", errors="ignore")
+    return clip_utf8(raw, n)
 
 
 def _add_column_constraints(catalog: Catalog, t: Table, column_def: dict, column: str) -> None:
