@@ -29,15 +29,20 @@ def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
     """CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql` (None when the caller
     has no text: then, as for another language, what was kept of the name goes)."""
     name = object_name(strings(stmt.get("funcname")), create=True)
-    language = next((str(unwrap(unwrap(o)[1].get("arg"))[1].get("sval", "")).lower()
-                     for o in stmt.get("options") or ()
-                     if unwrap(o)[1].get("defname") == "language"), "")
     kept = dict(catalog.plpgsql_routines)
-    if language == "plpgsql" and sql and not stmt.get("sql_body"):
+    if sql and is_plpgsql_routine(stmt):
         kept[name] = (sql, bool(stmt.get("is_procedure")))
     elif kept.pop(name, None) is None:
         return
     catalog.plpgsql_routines = kept
+
+
+def is_plpgsql_routine(stmt: dict) -> bool:
+    """Whether CREATE FUNCTION / PROCEDURE `stmt` has a PL/pgSQL body."""
+    language = next((str(unwrap(unwrap(o)[1].get("arg"))[1].get("sval", "")).lower()
+                     for o in stmt.get("options") or ()
+                     if unwrap(o)[1].get("defname") == "language"), "")
+    return language == "plpgsql" and not stmt.get("sql_body")
 
 
 def forget_routine(catalog: Catalog, name: str, new_name: str | None = None) -> None:
