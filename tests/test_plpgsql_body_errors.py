@@ -15,6 +15,10 @@ FUNCTION_BAD = ("CREATE FUNCTION h() RETURNS void LANGUAGE plpgsql AS $$\n"
                 "BEGIN\n  ALTER TABLE t ADD COLUMN z int;\n$$;\n")
 PROCEDURE_BAD = ("CREATE PROCEDURE q() LANGUAGE plpgsql AS $$\n"
                  "BEGIN\n  PERFORM 1 +;\nEND $$;\n")
+# psql reads no meta-command inside a dollar quote: the line is the body's, and PL/pgSQL's
+# syntax error.
+BACKSLASH_BAD = ("CREATE FUNCTION b() RETURNS void LANGUAGE plpgsql AS $$\n"
+                 "BEGIN\n\\set x 1\nEND $$;\n")
 GOOD = ("CREATE FUNCTION ok() RETURNS void LANGUAGE plpgsql AS $$\n"
         "BEGIN\n  ALTER TABLE t ADD COLUMN z int;\nEND $$;\n"
         "DO $$ BEGIN IF true THEN RAISE NOTICE 'x'; END IF; END $$;\n")
@@ -31,6 +35,7 @@ def _parse_errors(sql: str) -> list[tuple[int, str]]:
     (DO_BAD, 'missing expression at or near "THEN"'),
     (FUNCTION_BAD, "syntax error at end of input"),
     (PROCEDURE_BAD, "syntax error"),
+    (BACKSLASH_BAD, "syntax error"),
 ])
 def test_a_body_plpgsql_rejects_is_a_parse_error_at_its_statement(sql: str, said: str) -> None:
     errors = _parse_errors("CREATE TABLE t (id int);\n" + sql)
@@ -55,7 +60,7 @@ def test_the_server_agrees(pg_db: str) -> None:
 
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute("CREATE TABLE t (id int)")
-        for sql in (DO_BAD, FUNCTION_BAD, PROCEDURE_BAD):
+        for sql in (DO_BAD, FUNCTION_BAD, PROCEDURE_BAD, BACKSLASH_BAD):
             with pytest.raises(psycopg.errors.SyntaxError):
                 conn.execute(sql)
         conn.execute(GOOD)
