@@ -130,3 +130,47 @@ def test_a_procedure_that_commits_is_called_outside_a_transaction_block(pg_db: s
         with pytest.raises(psycopg.errors.InvalidTransactionTermination):
             conn.execute("CALL p()")
     assert not reports[-1].statements[-1].effect.transactional
+
+
+WIDEN_I = ("CREATE FUNCTION widen_i() RETURNS int LANGUAGE plpgsql AS $$\n"
+           "BEGIN\n  ALTER TABLE t ALTER COLUMN c TYPE bigint;\n  RETURN 1;\nEND $$;\n")
+
+
+@pytest.mark.parametrize("call", [
+    "DO $$ DECLARE x int; BEGIN x := widen_i(); END $$;",
+    "DO $$ BEGIN IF widen_i() > 0 THEN RAISE NOTICE 'wide'; END IF; END $$;",
+    "DO $$ DECLARE r record; BEGIN\n  FOR r IN SELECT widen_i() AS v LOOP NULL; END LOOP;\n"
+    "END $$;",
+    "DO $$ BEGIN WHILE widen_i() < 0 LOOP NULL; END LOOP; END $$;",
+    "CREATE FUNCTION outer_f() RETURNS int LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  RETURN widen_i();\nEND $$;\nSELECT outer_f();",
+])
+def test_a_call_in_a_plpgsql_expression_runs_the_routine(call: str) -> None:
+    """An assignment, a condition, a FOR's query and a RETURN evaluate their expression as a
+    SELECT: a routine it calls runs there (18.6: the call holds the body's locks, below)."""
+    reports, catalog = _lint(WIDEN_I + call)
+    called = reports[-1].statements[-1]
+    assert called.effect.locks.get("public.t") == LockMode.ACCESS_EXCLUSIVE
+    finding = next(f for f in called.findings if f.rule == "column-type-change-rewrites")
+    assert "widen_i" in finding.message
+    assert catalog.tables["public.t"].columns["c"].type_name == "int8"
+
+
+@pytest.mark.postgres
+def test_a_call_in_an_assignment_holds_the_bodys_locks_on_the_server(pg_db: str) -> None:
+    """18.6: `x := widen_i()` in a DO block runs the function: ACCESS EXCLUSIVE on `t` held
+    to the end of the transaction, as the model has it."""
+    import psycopg
+
+    call = "DO $$ DECLARE x int; BEGIN x := widen_i(); END $$"
+    reports, _ = _lint(WIDEN_I + call + ";")
+    with psycopg.connect(pg_db) as conn:
+        conn.execute(SETUP + WIDEN_I)
+        conn.commit()
+        conn.execute(call)
+        held = {mode for (mode,) in conn.execute(
+            "SELECT mode FROM pg_locks WHERE relation = 't'::regclass "
+            "AND pid = pg_backend_pid()").fetchall()}
+        conn.rollback()
+    assert "AccessExclusiveLock" in held
+    assert reports[-1].statements[-1].effect.locks["public.t"] == LockMode.ACCESS_EXCLUSIVE
