@@ -27,6 +27,7 @@ from lockwise.catalog.routines import (
     CALLING_KINDS,
     MAX_DEPTH,
     called_routines,
+    followed_trees,
     forget_routine,
     keep_routine,
 )
@@ -685,7 +686,7 @@ def _do_block(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     """A DO block's statements change the schema as they would alone (those in a branch that
     may not run included: the end state the block is written to reach; supabase renames a
     column in one when it exists)."""
-    for tree in embedded_trees(stmt):
+    for tree in embedded_trees(stmt, catalog):
         apply_statement(catalog, tree, migration_id)
     catalog.unsure.update(do_block_reshapes(catalog, stmt))
 
@@ -2559,12 +2560,16 @@ def reads_view_reads(tree: dict) -> bool:
     return kind == "DoStmt"
 
 
-def embedded_trees(do_stmt: dict) -> list[dict]:
-    """The parse trees of the statements the replay follows in a DO block (`_do_block`)."""
+def embedded_trees(do_stmt: dict, catalog: Catalog | None = None) -> list[dict]:
+    """The parse trees of the statements the replay follows in a DO block (`_do_block`;
+    given the `catalog`, with the expressions that call a routine it keeps)."""
     from lockwise.parse.plpgsql import embedded_statements, plpgsql_body
 
     body = plpgsql_body(do_stmt)
-    return [e.tree for e in embedded_statements(body)] if body is not None else []
+    if body is None:
+        return []
+    return followed_trees(catalog, body) if catalog is not None else \
+        [e.tree for e in embedded_statements(body)]
 
 
 def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
@@ -3388,10 +3393,8 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
             continue
         _running.append(name)
         try:
-            from lockwise.parse.plpgsql import embedded_statements
-
-            for embedded in embedded_statements(sql):
-                apply_statement(catalog, embedded.tree, migration_id)
+            for tree in followed_trees(catalog, sql):
+                apply_statement(catalog, tree, migration_id)
             catalog.unsure.update(code_reshapes(catalog, sql, "plpgsql"))
         finally:
             _running.pop()

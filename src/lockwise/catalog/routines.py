@@ -63,3 +63,20 @@ def called_routines(catalog: Catalog, kind: str, body: dict
         if name in catalog.plpgsql_routines:
             found.setdefault(name, catalog.plpgsql_routines[name])
     return [(name, sql, procedure) for name, (sql, procedure) in found.items()]
+
+
+def calls_routine(catalog: Catalog, tree: dict) -> bool:
+    """Whether statement `tree` calls a routine the catalog keeps."""
+    return bool(called_routines(catalog, *unwrap(tree)))
+
+
+def followed_trees(catalog: Catalog, code: str) -> list[dict]:
+    """The statements PL/pgSQL `code` (a DO block's, or a routine's CREATE) runs that the
+    replay follows: its embedded statements and, when the catalog keeps routines, the
+    expressions (`x := f()`, `IF f() THEN`, a FOR's query) that call one, as their SELECT."""
+    from lockwise.parse.plpgsql import embedded_statements, embedded_steps
+
+    if not catalog.plpgsql_routines:
+        return [e.tree for e in embedded_statements(code)]
+    return [e.tree for e, expression in embedded_steps(code)
+            if not expression or calls_routine(catalog, e.tree)]

@@ -224,13 +224,16 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     in_block`); the session decides which are unsafe (`Session.action_facts`). The uses in
     PL/pgSQL's own expressions are the block's own action's."""
     # The package's dispatcher: imported here, as the package imports this module.
+    from lockwise.catalog.routines import calls_routine
     from lockwise.effects.postgres import compute_effect
     from lockwise.parse.plpgsql import embedded_statements, embedded_steps
 
     ctx = ctx or b.ctx
     watching = ctx.watch_literals or bool(_ADDS_ENUM_VALUE.search(body))
-    steps = embedded_steps(body) if watching else [(e, False) for e in
-                                                   embedded_statements(body)]
+    # (an expression that calls a kept routine runs as its SELECT: `x := f()`, `IF f()`)
+    follow = bool(ctx.catalog.plpgsql_routines)
+    steps = embedded_steps(body) if watching or follow else [(e, False) for e in
+                                                             embedded_statements(body)]
     if watching:
         ctx = replace(ctx, watch_literals=True)
     block = b.actions[-1]
@@ -238,10 +241,11 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     added: dict[str, tuple[str, str]] = {}
     made_types: set[str] = set()
     for (sql, tree, line), expression in steps:
-        if expression:
-            kind, node = unwrap(tree)
-            _note_enum_reads(block.facts, enum_candidate_literals(kind, node, ctx.catalog),
-                             added)
+        if expression and not (follow and calls_routine(ctx.catalog, tree)):
+            if watching:
+                kind, node = unwrap(tree)
+                _note_enum_reads(block.facts,
+                                 enum_candidate_literals(kind, node, ctx.catalog), added)
             continue
         # (its own text: the block's can spell a name with escapes, as E'regcl\x61ss' does)
         inner = compute_effect(tree, replace(ctx, statement_sql=sql))
