@@ -174,3 +174,76 @@ def test_a_call_in_an_assignment_holds_the_bodys_locks_on_the_server(pg_db: str)
         conn.rollback()
     assert "AccessExclusiveLock" in held
     assert reports[-1].statements[-1].effect.locks["public.t"] == LockMode.ACCESS_EXCLUSIVE
+
+
+OVERLOADS = ("CREATE FUNCTION ov(n int) RETURNS int LANGUAGE plpgsql AS $$\n"
+             "BEGIN\n  ALTER TABLE t ALTER COLUMN c TYPE bigint;\n  RETURN n;\nEND $$;\n"
+             "CREATE FUNCTION ov(s text) RETURNS int LANGUAGE plpgsql AS $$\n"
+             "BEGIN\n  RETURN length(s);\nEND $$;\n"
+             "CREATE FUNCTION ov(n int, m int) RETURNS int LANGUAGE plpgsql AS $$\n"
+             "BEGIN\n  RETURN n + m;\nEND $$;\n")
+
+
+@pytest.mark.parametrize(("call", "widens"), [
+    ("SELECT ov(1);", True),  # an integer constant: ov(int), as on the server
+    ("SELECT ov(1::int4);", True),
+    ("SELECT ov('x'::text);", False),  # a cast says the type: ov(text)
+    ("SELECT ov(1, 2);", False),  # two arguments: ov(int, int)
+    ("SELECT ov('1');", False),  # an untyped constant: which is not evident, nothing said
+    ("SELECT ov(c) FROM t;", False),  # a column's type is not evident either
+])
+def test_overloads_are_told_apart_by_their_arguments(call: str, widens: bool) -> None:
+    reports, _ = _lint(OVERLOADS + call)
+    called = reports[-1].statements[-1]
+    assert ("column-type-change-rewrites" in _rules(called)) is widens
+    assert (called.effect.locks.get("public.t") == LockMode.ACCESS_EXCLUSIVE) is widens
+
+
+def test_a_call_that_may_mean_either_overload_judges_neither() -> None:
+    """`od(1)` may be od(int) or od(int, int DEFAULT 0) (the server refuses it as
+    ambiguous): neither body is judged."""
+    reports, _ = _lint(
+        "CREATE FUNCTION od(n int) RETURNS int LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n  ALTER TABLE t ALTER COLUMN c TYPE bigint;\n  RETURN n;\nEND $$;\n"
+        "CREATE FUNCTION od(n int, m int DEFAULT 0) RETURNS int LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n  RETURN n;\nEND $$;\nSELECT od(1);\nSELECT od(1, 2);")
+    assert "column-type-change-rewrites" not in _rules(reports[-1].statements[-2])
+    assert not reports[-1].statements[-1].effect.locks
+
+
+@pytest.mark.parametrize(("drop", "widens"), [
+    ("DROP FUNCTION ov(text);", True),
+    ("DROP FUNCTION ov(int);", False),
+    ("ALTER FUNCTION ov(int) RENAME TO ov2;", False),
+])
+def test_drop_or_rename_of_one_overload_leaves_the_others(drop: str, widens: bool) -> None:
+    reports, _ = _lint(OVERLOADS, drop + "\nSELECT ov(1::int);\nSELECT ov('x'::text);")
+    by_int, by_text = reports[-1].statements[-2:]
+    assert ("column-type-change-rewrites" in _rules(by_int)) is widens
+    assert "column-type-change-rewrites" not in _rules(by_text)
+
+
+@pytest.mark.postgres
+def test_the_server_runs_the_overload_the_arguments_choose(pg_db: str) -> None:
+    """18.6: ov(1) and ov(1::int4) run ov(int) (ACCESS EXCLUSIVE on t); ov('x'::text),
+    ov(1, 2) and, after DROP FUNCTION ov(int), ov('x') lock nothing of t."""
+    import psycopg
+
+    def locks_t(conn: psycopg.Connection, call: str) -> bool:
+        conn.execute(call)
+        held = bool(conn.execute("SELECT 1 FROM pg_locks WHERE relation = 't'::regclass "
+                                 "AND pid = pg_backend_pid()").fetchall())
+        conn.rollback()
+        return held
+
+    with psycopg.connect(pg_db) as conn:
+        conn.execute(SETUP + OVERLOADS)
+        conn.commit()
+        assert [locks_t(conn, c) for c in ("SELECT ov(1)", "SELECT ov(1::int4)",
+                                           "SELECT ov('x'::text)", "SELECT ov(1, 2)")] == \
+            [True, True, False, False]
+        conn.execute("DROP FUNCTION ov(int)")
+        conn.commit()
+        assert conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'ov'"
+                            ).fetchone() == (2,)
+        assert not locks_t(conn, "SELECT ov('x')")
