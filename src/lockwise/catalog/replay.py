@@ -28,6 +28,7 @@ from lockwise.catalog.routines import (
     MAX_DEPTH,
     called_routines,
     followed_trees,
+    forget_dropped,
     forget_routine,
     keep_routine,
 )
@@ -77,6 +78,7 @@ from lockwise.effects.volatility import default_regclass_constants
 if TYPE_CHECKING:
     # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
     from lockwise.catalog.objects import DomainCheck, QueryRule
+    from lockwise.catalog.overloads import Routine
     from lockwise.effects.session import Session
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
@@ -1741,7 +1743,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         _move_statistics(catalog, stmt, None, new)
         return
     if rtype in _ROUTINE_KINDS:
-        _move_routine(catalog, _object_names(stmt), new, None)
+        _move_routine(catalog, _object_names(stmt), new, None, stmt.get("object"))
         return
     if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
@@ -1999,7 +2001,8 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
     if kind == "OBJECT_STATISTIC_EXT":
         _move_statistics(catalog, stmt, stmt.get("newschema"), None)
     elif kind in _ROUTINE_KINDS:
-        _move_routine(catalog, _object_names(stmt), None, stmt.get("newschema", ""))
+        _move_routine(catalog, _object_names(stmt), None, stmt.get("newschema", ""),
+                      stmt.get("object"))
     elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
     elif kind == "OBJECT_SEQUENCE":
@@ -2175,14 +2178,15 @@ def _object_names(stmt: dict) -> list[str]:
 
 
 def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
-                  new_schema: str | None) -> None:
-    """ALTER FUNCTION / PROCEDURE f RENAME TO g or SET SCHEMA s: the triggers that execute it
-    follow (the server names it by oid), so DROP FUNCTION g() CASCADE still reaches them."""
+                  new_schema: str | None, obj: dict | None = None) -> None:
+    """ALTER FUNCTION / PROCEDURE f RENAME TO g or SET SCHEMA s (of the overload `obj`, the
+    statement's ObjectWithArgs, names): the triggers that execute it follow (the server names
+    it by oid), so DROP FUNCTION g() CASCADE still reaches them."""
     old = object_name(names)
     schema, bare = old.split(".", 1)
     new_bare = new_name or bare
     new = f"{new_schema or schema}.{new_bare}"
-    forget_routine(catalog, old, new)
+    forget_routine(catalog, old, new, obj)
     for table, name in catalog.triggers_calling(names[-1].lower(), old):
         trigger = table.triggers[name]
         table.triggers[name] = replace(trigger, function=new_bare.lower(),
@@ -2766,6 +2770,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
     rtype = stmt.get("removeType", "")
     if rtype == "OBJECT_EXTENSION":
         catalog.extensions -= {n[-1] for n in drop_object_names(stmt) if n}
+    elif rtype in _ROUTINE_KINDS:
+        forget_dropped(catalog, stmt)
     for names in drop_object_names(stmt):
         if not names:
             continue
@@ -2779,7 +2785,6 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype == "OBJECT_RULE" and len(names) > 1:
             _name_rule(catalog, object_name(names[:-1]), names[-1], None)
         elif rtype in _ROUTINE_KINDS:
-            forget_routine(catalog, name)
             if stmt.get("behavior") == "DROP_CASCADE":  # what calls it goes with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     del table.triggers[trigger]
@@ -3376,25 +3381,25 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _own_sequence(catalog, range_var(body.get("sequence"))[0], sequence_owner(body))
     elif kind == "CreateExtensionStmt" and body.get("extname"):
         catalog.extensions |= {body["extname"]}
-    if catalog.plpgsql_routines and kind in CALLING_KINDS:
+    if catalog.kept_routines and kind in CALLING_KINDS:
         _run_routines(catalog, kind, body, migration_id)
 
 
 #: The routines whose bodies the replay is following, innermost last (`_run_routines`).
-_running: list[str] = []
+_running: list[Routine] = []
 
 
 def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) -> None:
     """The PL/pgSQL routines a statement calls change the schema as their statements would,
     as a DO block's do (`_do_block`), a routine already being followed not again, and no
     deeper than `routines.MAX_DEPTH`."""
-    for name, sql, _ in called_routines(catalog, kind, body):
-        if name in _running or len(_running) >= MAX_DEPTH:
+    for routine in called_routines(catalog, kind, body):
+        if routine in _running or len(_running) >= MAX_DEPTH:
             continue
-        _running.append(name)
+        _running.append(routine)
         try:
-            for tree in followed_trees(catalog, sql):
+            for tree in followed_trees(catalog, routine.sql):
                 apply_statement(catalog, tree, migration_id)
-            catalog.unsure.update(code_reshapes(catalog, sql, "plpgsql"))
+            catalog.unsure.update(code_reshapes(catalog, routine.sql, "plpgsql"))
         finally:
             _running.pop()

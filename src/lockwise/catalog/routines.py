@@ -1,16 +1,27 @@
-"""The PL/pgSQL functions and procedures the migrations created, kept for their calls.
+"""The functions and procedures the migrations created, kept for their calls.
 
 PostgreSQL only checks a PL/pgSQL body's syntax when CREATE FUNCTION / PROCEDURE runs; its
 statements run at each call (`SELECT f()`, `CALL p()`, `PERFORM f()` in PL/pgSQL), where the
 effect model judges them (effects/postgres/routines.py) and the replay follows them. Each is
-kept as its whole CREATE statement (`Catalog.plpgsql_routines`): PL/pgSQL parses a body with
+kept as its whole CREATE statement (`Catalog.kept_routines`): PL/pgSQL parses a body with
 its parameters declared, which a DO block around the body alone would not have.
+
+Overloads are kept apart, by the types of the arguments a call passes: a call runs the one
+its argument count and evident types (constants, casts) choose, and none when more than one
+may be meant (the server's own choice, through implicit casts, is not guessed). Routines in
+other languages are kept too, their bodies not followed: a call that may mean one of them
+runs no kept body either.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lockwise.catalog.model import Catalog
 from lockwise.effects.nodes import object_name, strings, unwrap, walk
+
+if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
 
 #: The statements that can call a routine: CALL, and the queries and DML whose expressions
 #: may call a function.
@@ -23,46 +34,71 @@ MAX_DEPTH = 3
 
 def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
     """CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql` (None when the caller
-    has no text: then, as for another language, what was kept of the name goes)."""
+    has no text: its body is then not followed)."""
+    from lockwise.catalog.overloads import FOLLOWED_LANGUAGES, Routine, signature
+
     name = object_name(strings(stmt.get("funcname")), create=True)
+    procedure = bool(stmt.get("is_procedure"))
     language = next((str(unwrap(unwrap(o)[1].get("arg"))[1].get("sval", "")).lower()
                      for o in stmt.get("options") or ()
-                     if unwrap(o)[1].get("defname") == "language"), "")
-    kept = dict(catalog.plpgsql_routines)
-    if language == "plpgsql" and sql and not stmt.get("sql_body"):
-        kept[name] = (sql, bool(stmt.get("is_procedure")))
-    elif kept.pop(name, None) is None:
-        return
-    catalog.plpgsql_routines = kept
+                     if unwrap(o)[1].get("defname") == "language"),
+                    "sql" if stmt.get("sql_body") else "")
+    followed = language in FOLLOWED_LANGUAGES and not stmt.get("sql_body")
+    routine = Routine(name, (sql or "") if followed else "", procedure, language,
+                      *signature(catalog, stmt.get("parameters"), procedure))
+    kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
+    kept[name] = (*(r for r in kept.get(name, ()) if r.args != routine.args), routine)
+    catalog.kept_routines = kept
 
 
-def forget_routine(catalog: Catalog, name: str, new_name: str | None = None) -> None:
-    """DROP of routine `name` (qualified), or its move to `new_name` (RENAME, SET SCHEMA)."""
-    if name not in catalog.plpgsql_routines:
+def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
+                   obj: dict | None = None) -> None:
+    """DROP of routine `name` (qualified), or its move to `new_name` (RENAME, SET SCHEMA):
+    the overload `obj` (the statement's ObjectWithArgs) names, or every one."""
+    overloads = catalog.kept_routines.get(name)
+    if not overloads:
         return
-    kept = dict(catalog.plpgsql_routines)
-    source = kept.pop(name)
+    from lockwise.catalog.overloads import identity
+
+    gone = [r for r in overloads
+            if identity(catalog, unwrap(obj)[1] if obj else None, r.procedure)
+            in (None, r.args)]
+    if not gone:
+        return
+    kept = dict(catalog.kept_routines)
+    kept[name] = tuple(r for r in overloads if r not in gone)
     if new_name:
-        kept[new_name] = source
-    catalog.plpgsql_routines = kept
+        moved = [r._replace(name=new_name) for r in gone]
+        kept[new_name] = (*(r for r in kept.get(new_name, ())
+                            if all(r.args != m.args for m in moved)), *moved)
+    catalog.kept_routines = {n: rs for n, rs in kept.items() if rs}
 
 
-def called_routines(catalog: Catalog, kind: str, body: dict
-                    ) -> list[tuple[str, str, bool]]:
-    """The PL/pgSQL routines statement `body` (of node `kind`) calls, each once in order:
-    (name, qualified; its CREATE statement; whether a procedure). CALL runs its procedure;
-    a query or DML, each function its expressions call (whether a row makes it run or not:
-    the worst case)."""
-    if not catalog.plpgsql_routines or kind not in CALLING_KINDS:
+def forget_dropped(catalog: Catalog, stmt: dict) -> None:
+    """DROP FUNCTION / PROCEDURE / ROUTINE `stmt`: each overload it names."""
+    for obj in stmt.get("objects") or ():
+        names = strings(unwrap(obj)[1].get("objname"))
+        if names:
+            forget_routine(catalog, object_name(names), obj=obj)
+
+
+def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
+    """The routines with a followed body statement `body` (of node `kind`) calls, each once
+    in order. CALL runs its procedure; a query or DML, each function its expressions call
+    (whether a row makes it run or not: the worst case)."""
+    if not catalog.kept_routines or kind not in CALLING_KINDS:
         return []
+    from lockwise.catalog.overloads import chosen
+
     calls = [body.get("funccall") or {}] if kind == "CallStmt" else \
         [node for node_kind, node in walk(body) if node_kind == "FuncCall"]
-    found: dict[str, tuple[str, bool]] = {}
+    found: dict[Routine, None] = {}
     for call in calls:
-        name = object_name(strings(call.get("funcname")))
-        if name in catalog.plpgsql_routines:
-            found.setdefault(name, catalog.plpgsql_routines[name])
-    return [(name, sql, procedure) for name, (sql, procedure) in found.items()]
+        overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
+        routine = chosen(catalog, overloads, call) if overloads else None
+        if routine is not None and routine.followed:
+            found.setdefault(routine)
+    return list(found)
 
 
 def calls_routine(catalog: Catalog, tree: dict) -> bool:
@@ -76,7 +112,7 @@ def followed_trees(catalog: Catalog, code: str) -> list[dict]:
     expressions (`x := f()`, `IF f() THEN`, a FOR's query) that call one, as their SELECT."""
     from lockwise.parse.plpgsql import embedded_statements, embedded_steps
 
-    if not catalog.plpgsql_routines:
+    if not catalog.kept_routines:
         return [e.tree for e in embedded_statements(code)]
     return [e.tree for e, expression in embedded_steps(code)
             if not expression or calls_routine(catalog, e.tree)]

@@ -231,7 +231,7 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     ctx = ctx or b.ctx
     watching = ctx.watch_literals or bool(_ADDS_ENUM_VALUE.search(body))
     # (an expression that calls a kept routine runs as its SELECT: `x := f()`, `IF f()`)
-    follow = bool(ctx.catalog.plpgsql_routines)
+    follow = bool(ctx.catalog.kept_routines)
     steps = embedded_steps(body) if watching or follow else [(e, False) for e in
                                                              embedded_statements(body)]
     if watching:

@@ -20,14 +20,15 @@ from lockwise.effects.postgres.embedded import (
 def run_called(b: Builder, kind: str, body: dict) -> None:
     """The bodies of the PL/pgSQL routines statement `body` (of node `kind`) calls, run."""
     ctx = b.ctx
-    for name, sql, procedure in called_routines(ctx.catalog, kind, body):
-        if name in ctx.expanding_routines or len(ctx.expanding_routines) >= MAX_DEPTH:
+    for routine in called_routines(ctx.catalog, kind, body):
+        if routine in ctx.expanding_routines or len(ctx.expanding_routines) >= MAX_DEPTH:
             continue
+        name, sql, procedure = routine.name, routine.sql, routine.procedure
         what = f"{'procedure' if procedure else 'function'} {name}"
         if procedure and runs_transaction_control(sql):
             b.transactional = False  # (a CALL in a transaction block cannot commit)
         created = f"of its CREATE {'PROCEDURE' if procedure else 'FUNCTION'}"
         b.act("routine_call", routine=name, procedure=procedure, **dynamic_sql_facts(
             sql, f"{what[0].upper()}{what[1:]}, which this statement runs,", created))
-        run_embedded(b, sql, replace(ctx, expanding_routines=ctx.expanding_routines | {name}),
+        run_embedded(b, sql, replace(ctx, expanding_routines=ctx.expanding_routines | {routine}),
                      what)
