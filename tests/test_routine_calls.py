@@ -247,3 +247,60 @@ def test_the_server_runs_the_overload_the_arguments_choose(pg_db: str) -> None:
         assert conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'ov'"
                             ).fetchone() == (2,)
         assert not locks_t(conn, "SELECT ov('x')")
+
+
+@pytest.mark.parametrize("create", [
+    "CREATE FUNCTION wsql() RETURNS void LANGUAGE sql AS $$\n"
+    "  ALTER TABLE t ALTER COLUMN c TYPE bigint;\n$$;\n",
+    "CREATE FUNCTION wsql() RETURNS void LANGUAGE sql AS\n"
+    "  'SELECT 1; ALTER TABLE t ALTER COLUMN c TYPE bigint';\n",
+])
+def test_a_sql_functions_statements_are_judged_at_the_call(create: str) -> None:
+    reports, catalog = _lint(create + "SELECT wsql();")
+    created, called = reports[-1].statements
+    assert "column-type-change-rewrites" not in _rules(created)
+    assert called.effect.locks.get("public.t") == LockMode.ACCESS_EXCLUSIVE
+    finding = next(f for f in called.findings if f.rule == "column-type-change-rewrites")
+    assert "wsql" in finding.message and finding.span.line == called.statement.span.line
+    assert catalog.tables["public.t"].columns["c"].type_name == "int8"
+
+
+def test_a_begin_atomic_body_runs_at_the_call() -> None:
+    reports, _ = _lint("CREATE FUNCTION bump() RETURNS void LANGUAGE sql\n"
+                       "BEGIN ATOMIC\n  UPDATE t SET c = c + 1;\nEND;\nSELECT bump();")
+    called = reports[-1].statements[-1]
+    assert called.effect.locks.get("public.t") == LockMode.ROW_EXCLUSIVE
+    assert "unbatched-backfill" in _rules(called)
+
+
+@pytest.mark.postgres
+def test_a_sql_functions_body_takes_its_locks_at_the_call_on_the_server(pg_db: str) -> None:
+    """18.6: a SQL function's ALTER TABLE runs at the call (ACCESS EXCLUSIVE on t); a BEGIN
+    ATOMIC body's UPDATE holds ROW EXCLUSIVE from the call. (Its body depends on column c:
+    the server then refuses to retype c, so it is made after.)"""
+    import psycopg
+
+    wsql = ("CREATE FUNCTION wsql() RETURNS void LANGUAGE sql AS "
+            "$$ ALTER TABLE t ALTER COLUMN c TYPE bigint $$;\n")
+    bump = "CREATE FUNCTION bump() RETURNS void LANGUAGE sql\nBEGIN ATOMIC UPDATE t SET c = 1; END"
+    reports, _ = _lint(wsql + "SELECT wsql();\n" + bump + ";\nSELECT bump();")
+    model = [s.effect.locks.get("public.t") for s in reports[-1].statements[1::2]]
+
+    def held(conn: psycopg.Connection) -> set[str]:
+        return {mode for (mode,) in conn.execute(
+            "SELECT mode FROM pg_locks WHERE relation = 't'::regclass "
+            "AND pid = pg_backend_pid()").fetchall()}
+
+    with psycopg.connect(pg_db) as conn:
+        conn.execute(SETUP + wsql)
+        conn.commit()
+        conn.execute("SELECT wsql()")
+        by_wsql = held(conn)
+        conn.commit()
+        conn.execute(bump)
+        conn.commit()
+        conn.execute("SELECT bump()")
+        by_bump = held(conn)
+        conn.rollback()
+    assert "AccessExclusiveLock" in by_wsql and "RowExclusiveLock" in by_bump
+    assert model == [LockMode.ACCESS_EXCLUSIVE, LockMode.ROW_EXCLUSIVE]
