@@ -12,7 +12,7 @@ from lockwise.catalog.model import Catalog
 from lockwise.effects.nodes import unwrap
 
 #: The languages whose bodies are followed at a call.
-FOLLOWED_LANGUAGES = frozenset({"plpgsql"})
+FOLLOWED_LANGUAGES = frozenset({"plpgsql", "sql"})
 #: The parameter modes a call passes no argument for: a function's OUT (a procedure's OUT
 #: is passed, PostgreSQL 14 and later) and RETURNS TABLE's columns.
 _NOT_PASSED = {False: frozenset({"FUNC_PARAM_OUT", "FUNC_PARAM_TABLE"}),

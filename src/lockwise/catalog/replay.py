@@ -31,6 +31,7 @@ from lockwise.catalog.routines import (
     forget_dropped,
     forget_routine,
     keep_routine,
+    routine_trees,
 )
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
@@ -3398,8 +3399,9 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
             continue
         _running.append(routine)
         try:
-            for tree in followed_trees(catalog, routine.sql):
+            for tree in routine_trees(catalog, routine):
                 apply_statement(catalog, tree, migration_id)
-            catalog.unsure.update(code_reshapes(catalog, routine.sql, "plpgsql"))
+            if routine.language == "plpgsql":  # (a SQL body is read whole)
+                catalog.unsure.update(code_reshapes(catalog, routine.sql, "plpgsql"))
         finally:
             _running.pop()

@@ -43,7 +43,7 @@ def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
                      for o in stmt.get("options") or ()
                      if unwrap(o)[1].get("defname") == "language"),
                     "sql" if stmt.get("sql_body") else "")
-    followed = language in FOLLOWED_LANGUAGES and not stmt.get("sql_body")
+    followed = language in FOLLOWED_LANGUAGES
     routine = Routine(name, (sql or "") if followed else "", procedure, language,
                       *signature(catalog, stmt.get("parameters"), procedure))
     kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
@@ -104,6 +104,16 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
 def calls_routine(catalog: Catalog, tree: dict) -> bool:
     """Whether statement `tree` calls a routine the catalog keeps."""
     return bool(called_routines(catalog, *unwrap(tree)))
+
+
+def routine_trees(catalog: Catalog, routine: Routine) -> list[dict]:
+    """The statements the replay follows in a routine's body: a SQL routine's (its AS string
+    or BEGIN ATOMIC body), or a PL/pgSQL one's (`followed_trees`)."""
+    if routine.language == "sql":
+        from lockwise.parse.sql_body import sql_body_statements
+
+        return [e.tree for e in sql_body_statements(routine.sql)]
+    return followed_trees(catalog, routine.sql)
 
 
 def followed_trees(catalog: Catalog, code: str) -> list[dict]:

@@ -80,7 +80,7 @@ def embedded_steps(body: str) -> tuple[tuple[Embedded, bool], ...]:
     if functions is None:
         return ()
     steps: list[tuple[Embedded, bool]] = []
-    code, before = _routine_code(body) if _CREATE_ROUTINE.match(body) else (body, 0)
+    code, before = routine_code(body) if _CREATE_ROUTINE.match(body) else (body, 0)
     declared = [[(query, line + before) for query, line in block]
                 for block in _declared_defaults(code, _count_blocks(functions))]
     for query, line, expression in _queries(functions, declared)[0]:
@@ -326,7 +326,7 @@ def dynamic_sql(body: str) -> tuple[tuple[int, str], ...]:
     return tuple(found)
 
 
-def _routine_code(create: str) -> tuple[str, int]:
+def routine_code(create: str) -> tuple[str, int]:
     """The PL/pgSQL code of a routine's CREATE statement (its AS string) and the lines before
     it in the statement: its DECLARE sections are read from it (`_declared_defaults`)."""
     from lockwise.parse import libpg
@@ -341,8 +341,8 @@ def _routine_code(create: str) -> tuple[str, int]:
                  for o in options or () if o.get("DefElem", {}).get("defname") == "as"
                  for item in o["DefElem"].get("arg", {}).get("List", {}).get("items", ())[:1]),
                 "")
-    at = create.find(code) if code else -1
-    return (code, create.count("\n", 0, at)) if at >= 0 else ("", 0)
+    at = create.find(code) if code else -1  # (not found: a string with '' in it)
+    return code, create.count("\n", 0, at) if at >= 0 else 0
 
 
 def _count_blocks(node: object) -> int:

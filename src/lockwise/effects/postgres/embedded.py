@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.search_path import elements_path
 from lockwise.core.lazy_re import lazy_compile
@@ -29,6 +30,9 @@ from lockwise.effects.postgres.builder import (
     skipped,
     table_facts,
 )
+
+if TYPE_CHECKING:
+    from lockwise.parse.plpgsql import Embedded
 
 
 def create_schema(b: Builder, stmt: dict) -> None:
@@ -207,13 +211,14 @@ def _cleared_in_do_block(facts: dict) -> dict:
 
 
 def run_embedded(b: Builder, body: str, ctx: Context | None = None,
-                 routine: str = "") -> None:
+                 routine: str = "", statements: tuple[Embedded, ...] | None = None) -> None:
     """The statements the block runs take their own locks, rewrites and scans, and are judged
     as actions of the block (`in_do_block`). What they create or drop is left out of the
     block's objects: they may sit in a branch that does not run, and the conflict graph must
     not count on them. `body` may be a PL/pgSQL routine's whole CREATE statement, run at a
     call (`ctx`: the call's; `routine`: which it is, "function public.f"): its actions say so
-    (`routines_run`) and point at the call, not at a line of the body. Each action keeps its
+    (`routines_run`) and point at the call, not at a line of the body (a SQL routine's
+    `statements` are given: no PL/pgSQL to read). Each action keeps its
     statement's text (`embedded_sql`), from which a safe alternative is written, and its line
     in the body (`embedded_line`), where its findings point.
 
@@ -232,8 +237,11 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     watching = ctx.watch_literals or bool(_ADDS_ENUM_VALUE.search(body))
     # (an expression that calls a kept routine runs as its SELECT: `x := f()`, `IF f()`)
     follow = bool(ctx.catalog.kept_routines)
-    steps = embedded_steps(body) if watching or follow else [(e, False) for e in
-                                                             embedded_statements(body)]
+    if statements is not None:
+        steps = [(e, False) for e in statements]
+    else:
+        steps = embedded_steps(body) if watching or follow else [(e, False) for e in
+                                                                 embedded_statements(body)]
     if watching:
         ctx = replace(ctx, watch_literals=True)
     block = b.actions[-1]
