@@ -304,3 +304,68 @@ def test_a_sql_functions_body_takes_its_locks_at_the_call_on_the_server(pg_db: s
         conn.rollback()
     assert "AccessExclusiveLock" in by_wsql and "RowExclusiveLock" in by_bump
     assert model == [LockMode.ACCESS_EXCLUSIVE, LockMode.ROW_EXCLUSIVE]
+
+
+TRIGGER = ("CREATE TABLE u (id int PRIMARY KEY, n int);\n"
+           "CREATE FUNCTION on_t() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+           "BEGIN\n  ALTER TABLE u ALTER COLUMN n TYPE bigint;\n  RETURN NEW;\nEND $$;\n"
+           "CREATE TRIGGER t_ins BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION on_t();\n")
+
+
+@pytest.mark.parametrize(("before", "write", "runs"), [
+    ("", "INSERT INTO t VALUES (1, 1);", True),
+    ("", "UPDATE t SET c = 2;", False),  # an INSERT trigger: an UPDATE does not fire it
+    ("ALTER TABLE t DISABLE TRIGGER t_ins;\n", "INSERT INTO t VALUES (1, 1);", False),
+    ("ALTER TABLE t DISABLE TRIGGER ALL;\n", "INSERT INTO t VALUES (1, 1);", False),
+    ("ALTER TABLE t DISABLE TRIGGER USER;\nALTER TABLE t ENABLE TRIGGER t_ins;\n",
+     "INSERT INTO t VALUES (1, 1);", True),
+    ("SET session_replication_role = replica;\n", "INSERT INTO t VALUES (1, 1);", False),
+    ("SET session_replication_role = replica;\nRESET session_replication_role;\n",
+     "INSERT INTO t VALUES (1, 1);", True),
+    ("ALTER TABLE t ENABLE ALWAYS TRIGGER t_ins;\n"
+     "SET session_replication_role = replica;\n", "INSERT INTO t VALUES (1, 1);", True),
+    ("ALTER TABLE t ENABLE REPLICA TRIGGER t_ins;\n", "INSERT INTO t VALUES (1, 1);", False),
+    ("DROP TRIGGER t_ins ON t;\n", "INSERT INTO t VALUES (1, 1);", False),
+])
+def test_a_write_runs_the_function_of_an_enabled_trigger(before: str, write: str,
+                                                         runs: bool) -> None:
+    reports, _ = _lint(TRIGGER + before + write)
+    written = reports[-1].statements[-1]
+    assert (written.effect.locks.get("public.u") == LockMode.ACCESS_EXCLUSIVE) is runs
+    assert ("column-type-change-rewrites" in _rules(written)) is runs
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("before", "runs"), [
+    ("", True),
+    ("ALTER TABLE t DISABLE TRIGGER t_ins", False),
+    ("SET session_replication_role = replica", False),
+    ("ALTER TABLE t ENABLE ALWAYS TRIGGER t_ins; SET session_replication_role = replica",
+     True),
+    ("ALTER TABLE t ENABLE REPLICA TRIGGER t_ins", False),
+])
+def test_the_server_runs_an_enabled_triggers_function_at_the_write(pg_db: str, before: str,
+                                                                   runs: bool) -> None:
+    """18.6: INSERT INTO t runs t_ins's function (ACCESS EXCLUSIVE on u) unless the trigger
+    is disabled, or fires in the other replication role than the session's."""
+    import psycopg
+
+    reports, _ = _lint(TRIGGER + (before + ";\n" if before else "")
+                       + "INSERT INTO t VALUES (1, 1);")
+    with psycopg.connect(pg_db) as conn:
+        conn.execute("DROP TABLE IF EXISTS t, u CASCADE")
+        conn.execute(SETUP + TRIGGER.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"))
+        conn.commit()
+        if before:
+            conn.execute(before)
+        conn.execute("INSERT INTO t VALUES (1, 1)")
+        held = bool(conn.execute("SELECT 1 FROM pg_locks WHERE relation = 'u'::regclass "
+                                 "AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock'"
+                                 ).fetchall())
+        conn.rollback()
+        conn.execute("RESET session_replication_role")
+        conn.execute("DROP TABLE t, u CASCADE")
+        conn.commit()
+    assert held is runs
+    written = reports[-1].statements[-1]
+    assert (written.effect.locks.get("public.u") == LockMode.ACCESS_EXCLUSIVE) is runs
