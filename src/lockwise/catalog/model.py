@@ -664,6 +664,10 @@ class Catalog:
     #: the CREATE statement of one whose body is followed at each call, its arguments).
     #: Replaced whole, never changed in place (a down check's fork shares it).
     kept_routines: dict[str, tuple[Routine, ...]] = field(default_factory=dict)
+    #: The migration's session_replication_role when it set `replica` ("session"; "local":
+    #: SET LOCAL, to the end of the transaction), "" for the default (origin): which
+    #: triggers fire (`Trigger.fires`; catalog/routines.py).
+    replica_role: str = ""
     #: Whether NOT NULLs are constraints with names (PostgreSQL 18 and later), as the replay
     #: takes it: false only for a version before 18 the user stated (--pg-version); a guess
     #: keeps 18's behaviour, as the rest of the replay does (set by `lint.analyze_migration`).

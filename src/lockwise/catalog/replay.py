@@ -26,12 +26,16 @@ from lockwise.catalog.query_columns import result_columns, result_names
 from lockwise.catalog.routines import (
     CALLING_KINDS,
     MAX_DEPTH,
+    REPLICATION_ROLE,
+    TRIGGER_SWITCHES,
     called_routines,
     followed_trees,
     forget_dropped,
     forget_routine,
     keep_routine,
     routine_trees,
+    set_replication_role,
+    switch_triggers,
 )
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
@@ -1264,6 +1268,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                                                         enabled=_RULE_SWITCHES[sub])}
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
+        elif sub in TRIGGER_SWITCHES:
+            switch_triggers(t, sub, cmd.get("name"))
     _note_uses_altered(catalog, name, stmt)
 
 
@@ -1618,6 +1624,7 @@ def end_session(catalog: Catalog) -> None:
         _drop_index(catalog, name)
     catalog.sequences -= {n for n in catalog.sequences if n.startswith(TEMPORARY_PREFIX)}
     catalog.commit_drops = False
+    catalog.replica_role = ""
 
 
 def _on_commit(catalog: Catalog, t: Table, on_commit: str | None) -> None:
@@ -1630,6 +1637,8 @@ def end_transaction(catalog: Catalog) -> None:
     """A transaction ended (COMMIT or ROLLBACK, or a statement run outside a transaction
     block, its own transaction): the temporary tables made ON COMMIT DROP go, as the server
     drops them, with what depends on them (checked on 18.6: test_temporary_tables)."""
+    if catalog.replica_role == "local":  # (SET LOCAL session_replication_role)
+        catalog.replica_role = ""
     if not catalog.commit_drops:
         return
     for name in [n for n, t in catalog.tables.items()
@@ -2069,7 +2078,8 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
             function, row=bool(stmt.get("row")), qualified=object_name(names),
             instead_of=tuple(write for bit, write in _TRIGGER_WRITES
                              if instead and stmt.get("events", 0) & bit),
-            columns=_trigger_columns(stmt))
+            columns=_trigger_columns(stmt), events=tuple(
+                write for bit, write in _TRIGGER_WRITES if stmt.get("events", 0) & bit))
         catalog.note_triggers(table)
 
 
@@ -3326,6 +3336,8 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _create_view(catalog, body, migration_id, views, view_reads)
     elif kind == "CreateTableAsStmt":
         _create_table_as(catalog, body, migration_id, views, view_reads)
+    elif kind == "VariableSetStmt" and body.get("name") in REPLICATION_ROLE:
+        set_replication_role(catalog, body)
     elif kind == "VariableSetStmt" and body.get("name") == "default_tablespace":
         # Where the tables created next go. SET LOCAL ends with its transaction, which the
         # replay does not follow: unknown from then on. RESET: the database's default.

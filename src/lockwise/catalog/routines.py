@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import object_name, strings, unwrap, walk
+from lockwise.catalog.model import Catalog, Table
+from lockwise.effects.nodes import const_value, object_name, range_var, strings, unwrap, walk
 
 if TYPE_CHECKING:
     from lockwise.catalog.overloads import Routine
@@ -30,6 +30,16 @@ CALLING_KINDS = frozenset({"CallStmt", "SelectStmt", "InsertStmt", "UpdateStmt",
 #: How deep calls are followed: a routine that calls itself, or two that call each other,
 #: are expanded no deeper (PostgreSQL's own limit is the stack's).
 MAX_DEPTH = 3
+#: The writes that fire a table's triggers, by statement.
+_WRITES = {"InsertStmt": "insert", "UpdateStmt": "update", "DeleteStmt": "delete"}
+#: ALTER TABLE's trigger switches: what each makes a trigger's `fires` (the ALL and USER
+#: forms switch every trigger the catalog knows, all of them user triggers).
+TRIGGER_SWITCHES = {"AT_EnableTrig": "O", "AT_EnableAlwaysTrig": "A",
+                    "AT_EnableReplicaTrig": "R", "AT_DisableTrig": "D",
+                    "AT_EnableTrigAll": "O", "AT_EnableTrigUser": "O",
+                    "AT_DisableTrigAll": "D", "AT_DisableTrigUser": "D"}
+#: The SET / RESET names that may change session_replication_role (None: RESET ALL).
+REPLICATION_ROLE = frozenset({"session_replication_role", None})
 
 
 def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
@@ -92,13 +102,51 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
 
     calls = [body.get("funccall") or {}] if kind == "CallStmt" else \
         [node for node_kind, node in walk(body) if node_kind == "FuncCall"]
-    found: dict[Routine, None] = {}
+    found: dict[Routine, None] = dict.fromkeys(_trigger_routines(catalog, kind, body))
     for call in calls:
         overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
         routine = chosen(catalog, overloads, call) if overloads else None
         if routine is not None and routine.followed:
             found.setdefault(routine)
     return list(found)
+
+
+def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
+    """The routines the triggers a write fires run: those of its table for its kind of
+    write, enabled for the session's replication role (a WHEN, an UPDATE OF and the rows
+    written are not weighed: the worst case)."""
+    table = catalog.tables.get(range_var(body.get("relation"))[0]) if kind in _WRITES \
+        else None
+    if table is None or not table.triggers:
+        return []
+    firing = "RA" if catalog.replica_role else "OA"
+    found = []
+    for trigger in table.triggers.values():
+        if _WRITES[kind] in trigger.events and trigger.fires in firing:
+            name = trigger.qualified or f"public.{trigger.function}"
+            found.extend(r for r in catalog.kept_routines.get(name, ())
+                         if not r.args and r.followed)
+    return found
+
+
+def switch_triggers(table: Table, subcommand: str, name: str | None) -> None:
+    """ALTER TABLE ... ENABLE [ALWAYS | REPLICA] / DISABLE TRIGGER `name` (None: ALL, USER)."""
+    from dataclasses import replace
+
+    fires = TRIGGER_SWITCHES[subcommand]
+    for trigger in [name] if name else list(table.triggers):
+        if trigger in table.triggers:
+            table.triggers[trigger] = replace(table.triggers[trigger], fires=fires)
+
+
+def set_replication_role(catalog: Catalog, stmt: dict) -> None:
+    """SET [LOCAL] / RESET session_replication_role (a VariableSetStmt): `replica` makes
+    only the triggers enabled REPLICA or ALWAYS fire; origin, local and the default, those
+    enabled (or ALWAYS)."""
+    value = const_value((stmt.get("args") or [None])[0]) \
+        if stmt.get("kind") == "VAR_SET_VALUE" else None
+    catalog.replica_role = "" if str(value).lower() != "replica" else \
+        "local" if stmt.get("is_local") else "session"
 
 
 def calls_routine(catalog: Catalog, tree: dict) -> bool:
