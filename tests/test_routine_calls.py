@@ -322,6 +322,11 @@ TRIGGER = ("CREATE TABLE u (id int PRIMARY KEY, n int);\n"
     ("SET session_replication_role = replica;\n", "INSERT INTO t VALUES (1, 1);", False),
     ("SET session_replication_role = replica;\nRESET session_replication_role;\n",
      "INSERT INTO t VALUES (1, 1);", True),
+    # SET LOCAL lasts to the end of its transaction
+    ("BEGIN;\nSET LOCAL session_replication_role = replica;\n",
+     "INSERT INTO t VALUES (1, 1);", False),
+    ("BEGIN;\nSET LOCAL session_replication_role = replica;\nCOMMIT;\n",
+     "INSERT INTO t VALUES (1, 1);", True),
     ("ALTER TABLE t ENABLE ALWAYS TRIGGER t_ins;\n"
      "SET session_replication_role = replica;\n", "INSERT INTO t VALUES (1, 1);", True),
     ("ALTER TABLE t ENABLE REPLICA TRIGGER t_ins;\n", "INSERT INTO t VALUES (1, 1);", False),
