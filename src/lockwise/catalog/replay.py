@@ -1652,9 +1652,10 @@ def end_statement(catalog: Catalog, session: Session, ended_before: int) -> None
     """After a statement `session` followed (`Session.after`) and the replay applied: its
     transaction's ON COMMIT DROP tables go when it ended one (COMMIT, ROLLBACK) or ran
     outside a transaction block, as its own transaction. `ended_before`:
-    `session.ended_transactions` before the statement. For lint's replay and the graph's."""
-    if catalog.commit_drops and (session.ended_transactions != ended_before
-                                 or not session.in_transaction):
+    `session.ended_transactions` before the statement. For lint's replay and the graph's.
+    (A SET LOCAL session_replication_role ends with the transaction too.)"""
+    if (catalog.commit_drops or catalog.replica_role == "local") and \
+            (session.ended_transactions != ended_before or not session.in_transaction):
         end_transaction(catalog)
 
 
