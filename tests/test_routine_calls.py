@@ -374,3 +374,27 @@ def test_the_server_runs_an_enabled_triggers_function_at_the_write(pg_db: str, b
     assert held is runs
     written = reports[-1].statements[-1]
     assert (written.effect.locks.get("public.u") == LockMode.ACCESS_EXCLUSIVE) is runs
+
+
+@pytest.mark.postgres
+def test_a_procedures_out_parameter_is_passed_at_the_call(pg_db: str) -> None:
+    """18.6 (PostgreSQL 14 and later): CALL passes an argument for a procedure's OUT
+    parameter (`CALL pout(1, NULL)`; `CALL pout(1)` finds no procedure), so the overload is
+    chosen counting it."""
+    import psycopg
+
+    create = ("CREATE PROCEDURE pout(IN n int, OUT m int) LANGUAGE plpgsql AS $$\n"
+              "BEGIN\n  ALTER TABLE t ALTER COLUMN c TYPE bigint;\n  m := n;\nEND $$;\n")
+    reports, _ = _lint(create + "CALL pout(1, NULL);")
+    with psycopg.connect(pg_db) as conn:
+        conn.execute("DROP TABLE IF EXISTS t CASCADE")
+        conn.execute(SETUP + create)
+        conn.commit()
+        with pytest.raises(psycopg.errors.UndefinedFunction):
+            conn.execute("CALL pout(1)")
+        conn.rollback()
+        conn.execute("CALL pout(1, NULL)")
+        conn.rollback()
+        conn.execute("DROP TABLE t CASCADE")
+        conn.commit()
+    assert reports[-1].statements[-1].effect.locks["public.t"] == LockMode.ACCESS_EXCLUSIVE
