@@ -28,7 +28,11 @@ ALSO = {
                                      "add-exclude-constraint", "add-column-with-constraint"},
     "disallowed-unique-constraint": {"add-column-with-constraint", "add-column-volatile-default"},
     "adding-foreign-key-constraint": {"add-column-with-constraint"},
-    "renaming-object": {"rename-index-or-constraint", "enum-rename-value"},
+    "renaming-object": {"rename-index-or-constraint", "enum-rename-value",
+                        "rename-owned-sequence"},
+    # A type change that keeps the values: no rewrite, but an index rebuilt (reads-table), or
+    # timestamp -> timestamptz, which rewrites unless the session's TimeZone is UTC.
+    "changing-column-type": {"column-type-change-reads-table", "timestamp-to-timestamptz"},
     "adding-not-nullable-field": {"primary-key-nullable-columns"},
     "adding-field-with-default": {"add-column-not-null-without-default"},
 }

@@ -673,3 +673,106 @@ def test_triggers_rules_policies_and_domains_load_with_the_first_one() -> None:
     out = subprocess.run([sys.executable, "-c", RARE_OBJECTS], check=True, capture_output=True,
                          text=True).stdout
     assert out == "f True all d_check\nTrue\n"
+
+
+#: The jobs of the catalog replay a small migration rarely has, split from `catalog.replay`
+#: (272 kB of bytecode unmarshalled by every lint, the thirtieth round), with the modules only
+#: they need (views: `query_columns`, `updatable`; and the policies' module).
+REPLAY_JOBS = ("lockwise.catalog.do_blocks", "lockwise.catalog.extended_statistics",
+               "lockwise.catalog.reach", "lockwise.catalog.renames",
+               "lockwise.catalog.user_types", "lockwise.catalog.views")
+REPLAY_JOB_NEEDS = ("lockwise.catalog.policies", "lockwise.catalog.query_columns",
+                    "lockwise.catalog.updatable")
+
+
+def test_a_one_file_alter_loads_no_replay_of_other_jobs(tmp_path: Path, bytecode: None) -> None:
+    (tmp_path / "0001_add_column.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
+    uncached = probe(tmp_path, "lint", "--no-cache", "0001_add_column.sql")
+    assert uncached["code"] == 0
+    assert "lockwise.catalog.replay" in uncached["modules"]  # the probe sees the replay
+    assert loaded(uncached["modules"], REPLAY_JOBS + REPLAY_JOB_NEEDS) == []
+
+
+#: One statement of each job split from the replay, in a process that loaded none of them.
+REPLAY_JOBS_RUN = """
+import sys
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import apply_statement
+from lockwise.parse.postgres import parse_sql
+sql = '''
+CREATE TABLE t (a int, b int);
+CREATE VIEW v AS SELECT a FROM t;
+ALTER TABLE t RENAME COLUMN a TO c;
+CREATE TYPE mood AS ENUM ('sad');
+ALTER TYPE mood ADD VALUE 'ok';
+CREATE DOMAIN d AS int CHECK (VALUE > 0);
+CREATE STATISTICS s ON c, b FROM t;
+CREATE POLICY p ON t USING (b > 0);
+DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN e int'; END $$;
+'''
+catalog = Catalog()
+before = {m for m in sys.modules if m.startswith("lockwise.catalog.")}
+for stmt in parse_sql(sql).statements:
+    apply_statement(catalog, stmt.tree)
+print(sorted({m for m in sys.modules if m.startswith("lockwise.catalog.")} - before))
+print(catalog.tables["public.v"].column_reads, catalog.enums["public.mood"],
+      catalog.domains["public.d"].checks[0].name, catalog.statistics_columns["public.s"],
+      sorted(catalog.tables["public.t"].policies), sorted(catalog.tables["public.t"].columns))
+from lockwise.catalog.replay import do_block_reshapes, tables_reached, typed_table_trees
+print(tables_reached.__module__, do_block_reshapes.__module__, typed_table_trees.__module__)
+"""
+
+
+def test_each_replay_job_loads_with_its_first_statement() -> None:
+    out = subprocess.run([sys.executable, "-c", REPLAY_JOBS_RUN], check=True,
+                         capture_output=True, text=True).stdout.splitlines()
+    assert out[0] == str(sorted(("lockwise.catalog.do_blocks",
+                                 "lockwise.catalog.extended_statistics",
+                                 "lockwise.catalog.objects", "lockwise.catalog.policies",
+                                 "lockwise.catalog.query_columns", "lockwise.catalog.renames",
+                                 "lockwise.catalog.scopes", "lockwise.catalog.updatable",
+                                 "lockwise.catalog.user_types", "lockwise.catalog.views")))
+    assert out[1] == ("(('public.t', 'c'),) ['sad', 'ok'] d_check ('c', 'b') ['p'] ['b', 'c', 'e']")
+    assert out[2] == "lockwise.catalog.reach lockwise.catalog.do_blocks lockwise.catalog.user_types"
+
+
+#: Imported by `inspect` (which dataclasses and typer import) for reading source files, and by
+#: `pathlib` for Windows paths and glob patterns, none of which a lint does: bound, but not
+#: executed (`import lockwise` defers them).
+STDLIB_UNUSED = ("fnmatch", "linecache", "ntpath", "token", "tokenize")
+
+
+def test_a_lint_leaves_the_stdlib_it_never_uses_unexecuted(tmp_path: Path,
+                                                          bytecode: None) -> None:
+    (tmp_path / "0001_add_column.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
+    for args in (("--no-cache",), ()):
+        run = probe(tmp_path, "lint", *args, "0001_add_column.sql")
+        assert run["code"] == 0
+        assert loaded(run["unexecuted"], STDLIB_UNUSED) == list(STDLIB_UNUSED)
+
+
+SOURCE_READ = """
+import sys, types
+import lockwise, traceback, tokenize
+import ntpath
+from pathlib import Path
+names = ("fnmatch", "linecache", "ntpath", "token", "tokenize")
+print([type(sys.modules[m]) is types.ModuleType for m in names])
+try:
+    1 / 0
+except ZeroDivisionError:
+    print("    1 / 0" in traceback.format_exc().splitlines())  # the source line, read
+with tokenize.open(__file__) as handle:
+    print(handle.readline().strip())
+print(ntpath.join("db", "0001.sql"), Path("db/0001.sql").match("*.sql"))
+print([type(sys.modules[m]) is types.ModuleType for m in names])
+"""
+
+
+def test_the_deferred_stdlib_modules_run_when_used(tmp_path: Path) -> None:
+    script = tmp_path / "read_source.py"
+    script.write_text(SOURCE_READ.lstrip())
+    out = subprocess.run([sys.executable, str(script)], check=True, capture_output=True,
+                         text=True).stdout.splitlines()
+    assert out == ["[False, False, False, False, False]", "True", "import sys, types",
+                   "db\\0001.sql True", "[True, True, True, True, True]"]

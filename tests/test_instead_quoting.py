@@ -16,7 +16,7 @@ from pglast import parser
 from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
-from lockwise.parse.quoting import quote_literal, truncate_identifier
+from lockwise.parse.quoting import quote_literal
 from lockwise.rules.instead import SQL_FACTS, SQL_TEXT_FACTS, built_names, render_instead
 from lockwise.rules.loader import load_rules
 
@@ -35,6 +35,7 @@ NAMES: dict[str, object] = {
     "partition": "App.Part2024", "partition_sql": "App.Part2024",
     "ref_table": "App.Team", "ref_table_sql": "App.Team", "type": "App.Status",
     "tables": ("App.User", "public.order"),
+    "holds_exclusive_from_earlier": ("App.User", "public.order"),
     "columns": ("teamId", "select"), "columns_text": "teamId, select",
     "ref_columns": ("Id", "user"), "ref_columns_text": "Id, user",
     "pk_nullable_columns": ("Id",), "pk_nullable_columns_text": "Id",
@@ -57,6 +58,7 @@ SQL_TEXT: dict[str, object] = {
     "advisory_unlock_sql": "SELECT pg_advisory_unlock(hashtext('Backfill'));",
     "type_text": "numeric(10,2)", "new_type_text": "bigint", "column_type_sql": "text",
     "column_type_note": "",
+    "held_exclusive_since": 2,
     "base_type": "text", "length_sql": "10", "bound_from_sql": "'2024-01-01'",
     "bound_to_sql": "'2025-01-01'", "mode_sql": "SHARE ROW EXCLUSIVE", "target": "index",
     "command": "LOCK TABLE", "object_type": "type",
@@ -309,12 +311,16 @@ def test_a_built_name_is_one_identifier() -> None:
 
 
 def test_a_built_name_is_cut_to_63_bytes_as_postgresql_cuts_it() -> None:
+    from lockwise.catalog.replay import generated_name
+
     facts = {"table_name": "T" * 40, "column": "é" * 20}
     rendered = render_instead("{table_name}_{column}_not_null", facts)
     name = rendered.strip('"')
     assert len(name.encode()) <= 63
-    assert name == truncate_identifier("T" * 40 + "_" + "é" * 20 + "_not_null")
-    assert name.endswith("é")  # never half a character
+    # the facts shortened, the longer first, as PostgreSQL names what it makes: the suffix
+    # stays, and no character is cut in half
+    assert name == generated_name("T" * 40, "é" * 20, "not_null")
+    assert name.endswith("é_not_null")
     # PostgreSQL reads the quoted name back as the same 63 bytes.
     stmt = json.loads(parser.parse_sql_json(f"ALTER TABLE t DROP CONSTRAINT {rendered}"))
     assert json.dumps(stmt, ensure_ascii=False).count(name) == 1

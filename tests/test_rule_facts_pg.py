@@ -2490,3 +2490,76 @@ def test_where_no_index_serves_reads_the_table_as_the_server_plans_it(
         conn.execute("ANALYZE orgs")
         plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
     assert ("Seq Scan on accounts" in plan) is scans, plan
+
+
+def _wait_then(uri: str, hold: str, probe: str) -> BaseException | None:
+    """Run `hold` in an open transaction, then `probe` in another session: it must wait for a
+    lock; after `hold` commits, the error `probe` ends with (None when it runs)."""
+    import threading
+    import time
+
+    import psycopg
+
+    holder = psycopg.connect(uri)
+    holder.execute(hold)
+    failed: list[BaseException | None] = []
+
+    def run() -> None:
+        with _connect(uri) as conn:
+            try:
+                conn.execute(probe).fetchall()
+                failed.append(None)
+            except psycopg.Error as exc:
+                failed.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        with _connect(uri) as conn:
+            for _ in range(200):
+                if conn.execute("SELECT 1 FROM pg_locks WHERE NOT granted").fetchone():
+                    break
+                time.sleep(0.02)
+            else:
+                pytest.fail(f"{probe} never waited for a lock")
+    finally:
+        holder.commit()
+        holder.close()
+        thread.join()
+    return failed[0]
+
+
+@pytest.mark.parametrize(("hold", "fails", "reported"), [
+    ("DROP VIEW v", True, False),
+    ("DROP VIEW v; CREATE VIEW v AS SELECT id, 2 AS two FROM captcha_answer", False, True),
+    # the view over a renamed table reaches it by OID
+    ("ALTER TABLE captcha_answer RENAME TO captcha_old", False, True),
+])
+def test_query_on_a_relation_dropped_in_the_transaction_waits(pg_db: str, hold: str,
+                                                              fails: bool,
+                                                              reported: bool) -> None:
+    """A query on a view an open transaction dropped waits for its ACCESS EXCLUSIVE. Dropped
+    for good, the query then fails as it would right after the drop: holding the lock longer
+    keeps from nothing that would have worked, and lock-accumulation leaves it out. Created
+    again under its name, the query reads the new view after the commit; over a table
+    renamed, it reads the table under its new name: the lock held longer blocks it, and
+    lock-accumulation counts it."""
+    import psycopg
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = ("CREATE TABLE captcha_answer (id bigint PRIMARY KEY);\n"
+             "CREATE VIEW v AS SELECT id FROM captcha_answer;\n"
+             "CREATE TABLE local_site (id bigint, captcha_enabled boolean);")
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+    error = _wait_then(pg_db, hold, "SELECT * FROM v")
+    assert isinstance(error, psycopg.errors.UndefinedTable) if fails else error is None
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(f"SET LOCAL lock_timeout = '5s';\n{hold};\n"
+                                      "ALTER TABLE local_site DROP COLUMN captcha_enabled;",
+                                      "0002_change.sql")]
+    found = lint_migrations(migrations, LintOptions(pg_version=18, assume_in_transaction=True),
+                            Catalog())[-1].all_findings
+    assert ("lock-accumulation" in {f.rule for f in found}) is reported

@@ -1538,3 +1538,35 @@ def test_missing_statement_timeout_outside_a_transaction_stays_per_statement() -
     found = [f for f in findings(sql, in_transaction=False)
              if f.rule == "missing-statement-timeout"]
     assert [f.statement_index for f in found] == [1, 2]
+
+
+def test_lock_accumulation_leaves_out_tables_the_transaction_dropped() -> None:
+    # lemmy's captcha-plugin: DROP TABLE captcha_answer, then ALTER TABLE local_site. A query
+    # on the dropped table waits for the commit and then fails ("relation does not exist", as
+    # right after the drop: checked on the server), so holding it longer blocks nothing that
+    # would have worked. A table the DROP only locks (CASCADE: a referencing table losing its
+    # foreign key) stays named.
+    setup = ("CREATE TABLE captcha_answer (id bigint PRIMARY KEY);\n"
+             "CREATE TABLE captcha_log (answer_id bigint REFERENCES captcha_answer);\n"
+             "CREATE TABLE local_site (id bigint, captcha_enabled boolean);")
+    sql = ("SET LOCAL lock_timeout = '5s';\nDROP TABLE captcha_answer{};\n"
+           "ALTER TABLE local_site DROP COLUMN captcha_enabled;")
+    assert "lock-accumulation" not in rules(sql.format(""), setup=setup)
+    found = [f for f in findings(sql.format(" CASCADE"), setup=setup)
+             if f.rule == "lock-accumulation"]
+    assert len(found) == 1 and "public.captcha_log" in found[0].message
+    assert "captcha_answer" not in found[0].message
+
+
+@pytest.mark.parametrize("later", ["CREATE INDEX accounts_plan_idx ON accounts (plan);",
+                                   "ALTER TABLE orders ADD COLUMN plan text;"])
+def test_lock_accumulation_alternative_names_where_to_commit(later: str) -> None:
+    # lemmy's schedule-post: ADD COLUMN on post, then CREATE INDEX on post. The transaction
+    # takes ACCESS EXCLUSIVE on one table only, so "one table per transaction" does not fit:
+    # the commit belongs after the ADD COLUMN (statement 2), as when another table follows.
+    setup = ACCOUNTS + "\nCREATE TABLE orders (id bigint PRIMARY KEY);"
+    sql = f"SET LOCAL lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN plan text;\n{later}"
+    found = [f for f in findings(sql, setup=setup) if f.rule == "lock-accumulation"]
+    assert len(found) == 1
+    assert "statement 2" in found[0].instead and "public.accounts" in found[0].instead
+    assert "on one table" not in found[0].instead

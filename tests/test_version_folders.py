@@ -152,6 +152,13 @@ def test_the_manifest_orders_the_files_of_its_version(tmp_path: Path) -> None:
     (_manifest("1.1", "b_create.sql", "a_alter.sql", "gone.sql"), "lists gone.sql"),
     ('{"CurrVersion": "1.1", "SchemaUpdateCqlFiles": ["b_create.sql",', "not valid JSON"),
     ('{"CurrVersion": "1.1"}', "no SchemaUpdateCqlFiles"),
+    # Not an object; nested past what json can read (it raised RecursionError: a traceback).
+    ('["b_create.sql", "a_alter.sql"]', "no SchemaUpdateCqlFiles"),
+    ("[" * 100_000 + "]" * 100_000, "nests too deeply"),
+    # A name outside the folder is never read: the manifest only orders the folder's files.
+    (_manifest("1.1", "b_create.sql", "../v1.0/base.sql", "a_alter.sql"),
+     "lists ../v1.0/base.sql, not a .sql file of the folder"),
+    (_manifest("1.1", "b_create.sql", "/etc/passwd", "a_alter.sql"), "lists /etc/passwd"),
 ])
 def test_a_manifest_that_cannot_order_its_version_falls_back_to_name_order(
         tmp_path: Path, manifest: str, why: str) -> None:

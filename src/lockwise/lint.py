@@ -382,8 +382,14 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         if release:
             release_details(report)
         return report
-    parsed = parse_templated(migration.up_sql, options.templates, migration.path,
-                             comments=judged)
+    if migration.parts:  # a version folder applied as one: each file parsed alone
+        from lockwise.executor.parts import parse_by_part
+
+        parsed = parse_by_part(migration, migration.up_sql, lambda text: parse_templated(
+            text, options.templates, migration.path, comments=judged))
+    else:
+        parsed = parse_templated(migration.up_sql, options.templates, migration.path,
+                                 comments=judged)
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives, parsed.placeholders)
@@ -447,6 +453,10 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 continue
             finally:
                 ctx.statement_sql = None  # (another caller's statement is not this text)
+            if judged and (error := _body_error(stmt, session)):
+                migration_findings += judge.judge(
+                    {**parse_error_facts(base, error), "parser": "PL/pgSQL's parser"},
+                    stmt.span, None)
             refused = refusal(effect)
             findings: list[Finding] = []
             if judged:
@@ -913,6 +923,23 @@ def span_within(stmt: Statement, start: int, length: int) -> Span:
                 stmt.span.start_offset + start + length)
 
 
+def _body_error(stmt: Statement, session: Session) -> str | None:
+    """What PL/pgSQL's grammar says of the body `stmt` compiles, when it rejects it: a DO
+    block's, or a PL/pgSQL routine's created while check_function_bodies is on."""
+    kind = next(iter(stmt.tree))
+    if kind == "DoStmt":
+        from lockwise.parse.plpgsql import compile_error, plpgsql_body
+
+        body = plpgsql_body(stmt.tree[kind])
+        return None if body is None else compile_error(body)
+    if kind == "CreateFunctionStmt" and session.check_function_bodies is not False:
+        from lockwise.catalog.routines import is_plpgsql_routine
+        from lockwise.parse.plpgsql import compile_error
+
+        return compile_error(stmt.sql) if is_plpgsql_routine(stmt.tree[kind]) else None
+    return None
+
+
 def _embedded_span(stmt: Statement, line: int, sql: str) -> Span:
     """Where statement `sql` of a DO block starts in the file: on line `line` of the block's
     body (the text after its opening quote), where its text starts (else at the line's first
@@ -1078,8 +1105,10 @@ def input_findings(judge: Judge, parsed: ParsedFile, base: dict,
     for problem in parsed.problems:
         hint = _DIALECT_HINTS[base.get("dialect", "postgresql")](
             source, problem.span.start_offset) if source is not None else ""
-        out += judge.judge(parse_error_facts(base, problem.message, hint),
-                           problem.span, None)
+        facts = parse_error_facts(base, problem.message, hint)
+        if problem.by:
+            facts["parser"] = problem.by
+        out += judge.judge(facts, problem.span, None)
     for skipped in parsed.skipped:
         out += judge.judge({**base, "action": skipped.kind.replace("-", "_"),
                             "text": skipped.text}, skipped.span, None)

@@ -10,8 +10,10 @@ are not theirs), and change nothing now: neither the catalog nor the migration's
 A MariaDB compound statement outside a program (IF ... END IF) runs where it stands. A
 stored function's body runs inside the queries, DML and SET statements that call it: it is
 judged at each, as a procedure's at its CALL. A CALL (or a function call) inside a body is
-followed, as deep as MAX_CALL_DEPTH: the called body's statements are judged at the outer
-statement, in the same session; a cycle of calls is reported where it closes, never looped.
+followed, a stored function called in the body's own expressions too (SET x = f(), RETURN
+f(), IF f() THEN, DECLARE ... DEFAULT f()), as deep as MAX_CALL_DEPTH: the called body's
+statements are judged at the outer statement, in the same session; a cycle of calls is
+reported where it closes, never looped.
 """
 
 from __future__ import annotations
@@ -60,14 +62,16 @@ _RECURSION = {
 class Run(NamedTuple):
     """The statements a program runs: the body's statements (offset in the statement, text,
     tree), the words the findings add, whether its findings go at the statement (a CALL, a
-    call of a function) rather than in place, whether it runs now, and the routine (kind,
-    key) whose body it is, if any."""
+    call of a function) rather than in place, whether it runs now, the routine (kind, key)
+    whose body it is, if any, and the names its expressions call (offset, name: parse/
+    mysql.py's `calls`)."""
 
     statements: list
     words: str
     at_statement: bool
     now: bool
     routine: tuple[str, str] | None = None
+    calls: list = []
 
 
 def program_runs(stmt: Statement, catalog: Catalog) -> list[Run]:
@@ -78,9 +82,10 @@ def program_runs(stmt: Statement, catalog: Catalog) -> list[Run]:
         if program["kind"] not in _WHERE:
             return []
         words, now = _WHERE[program["kind"]]
-        return [Run(program["statements"], words.format(name=program["name"]), False, now)]
+        return [Run(program["statements"], words.format(name=program["name"]), False, now,
+                    calls=program.get("calls", []))]
     return [Run(called["statements"], _words(kind, called["name"], ""), True, True,
-                (kind, routine_key(called["name"])))
+                (kind, routine_key(called["name"])), called.get("calls", []))
             for kind, called in _called(stmt.sql, stmt.tree["sqlglot"]["expr"], catalog)]
 
 
@@ -168,15 +173,32 @@ def _judge_body(walk: _Walk, run: Run, chain: tuple, at: Span | None) -> list[Fi
         if run.now:
             apply_mysql_statement(walk.catalog, inner, walk.migration_id, walk.session)
         for kind, called in _called(sql, tree, walk.catalog):
-            key = (kind, routine_key(called["name"]))
-            if key in chain:
-                findings += _recursion(walk, chain, key, span)
-            elif len(chain) < MAX_CALL_DEPTH and walk.budget[0] > 0:
-                walk.budget[0] -= 1
-                nested = Run(called["statements"], _words(kind, called["name"], run.words),
-                             True, run.now, key)
-                findings += _judge_body(walk, nested, (*chain, key), span)
+            findings += _follow(walk, run, chain, (kind, called), span)
+    # the stored functions its SET, RETURN, DECLARE ... DEFAULT and conditions call, each once
+    functions, followed = walk.catalog.mysql_functions, set()
+    for offset, name in run.calls:
+        if (called := functions.get(key := routine_key(name))) is not None and \
+                key not in followed:
+            followed.add(key)
+            findings += _follow(walk, run, chain, ("function", called),
+                                at or span_within(walk.stmt, offset, len(name)))
     return findings
+
+
+def _follow(walk: _Walk, run: Run, chain: tuple, call: tuple[str, dict], span: Span
+            ) -> list[Finding]:
+    """The findings of the routine `call` (kind, what the catalog keeps of it) that `run`'s
+    body calls, at `span`: its body's, or the cycle it closes."""
+    kind, called = call
+    key = (kind, routine_key(called["name"]))
+    if key in chain:
+        return _recursion(walk, chain, key, span)
+    if len(chain) >= MAX_CALL_DEPTH or walk.budget[0] <= 0:
+        return []
+    walk.budget[0] -= 1
+    nested = Run(called["statements"], _words(kind, called["name"], run.words), True, run.now,
+                 key, called.get("calls", []))
+    return _judge_body(walk, nested, (*chain, key), span)
 
 
 def _recursion(walk: _Walk, chain: tuple, key: tuple[str, str], span: Span) -> list[Finding]:

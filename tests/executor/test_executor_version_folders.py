@@ -111,3 +111,46 @@ def test_a_file_added_to_an_applied_version_is_that_version_changed(pg_db: str,
     assert status.returncode == 1 and "v1.0  changed" in status.stdout, status
     assert "another migration" not in status.stdout
     assert "the file is now :" not in status.stdout
+
+
+def test_an_unterminated_quote_stays_in_its_file(pg_db: str, tmp_path: Path) -> None:
+    """A version's files are parsed each on its own: a quote left open in the first file is
+    that file's error, at its place, and the next file's SQL is neither swallowed into it nor
+    quoted in the message (the joined text ran it on into b_create.sql)."""
+    versioned = _tree(tmp_path, **{
+        "versioned/v1.1/manifest.json": _manifest("1.1", "a_alter.sql", "b_create.sql"),
+        "versioned/v1.1/a_alter.sql": "INSERT INTO base VALUES (1, 'oops);\n",
+        "versioned/v1.1/b_create.sql": "CREATE TABLE t (id int);\nCREATE TABLE u (id int);\n"})
+    applied = lockwise(pg_db, "apply", str(versioned))
+    assert applied.returncode == 2, applied
+    assert f"{versioned / 'v1.1' / 'a_alter.sql'}:1:" in applied.stderr, applied.stderr
+    assert "CREATE TABLE" not in applied.stderr, applied.stderr
+    assert "b_create.sql" not in applied.stderr, applied.stderr
+    assert [r["version"] for r in history(pg_db) if r["success"]] == []
+    assert _columns(pg_db, "t") == []
+
+
+def test_an_empty_file_moves_no_place_in_the_next(pg_db: str, tmp_path: Path) -> None:
+    """An empty file of a version holds no line: the error in the file after it is at its own
+    line (it was one line further down)."""
+    versioned = _tree(tmp_path, **{
+        "versioned/v1.1/manifest.json": _manifest("1.1", "a_alter.sql", "b_create.sql"),
+        "versioned/v1.1/a_alter.sql": "",
+        "versioned/v1.1/b_create.sql": "CREATE TABLE t (id int);\nSELECT 'x;\n"})
+    plan = lockwise(pg_db, "apply", str(versioned), "--dry-run")
+    assert plan.returncode == 2, plan
+    assert f"{versioned / 'v1.1' / 'b_create.sql'}:2:8:" in plan.stderr, plan.stderr
+
+
+def test_a_version_whose_files_are_all_new_names_them(pg_db: str, tmp_path: Path) -> None:
+    """v1.0 applied as base.sql, now two other files: the status names them (it said "the
+    file is now :", the joined version having no name of its own)."""
+    versioned = _tree(tmp_path)
+    assert lockwise(pg_db, "apply", str(versioned)).returncode == 0
+    (versioned / "v1.0" / "base.sql").unlink()
+    (versioned / "v1.0" / "x.sql").write_text("CREATE TABLE x (id int);\n")
+    (versioned / "v1.0" / "y.sql").write_text("CREATE TABLE y (id int);\n")
+    (versioned / "v1.0" / "manifest.json").write_text(_manifest("1.0", "x.sql", "y.sql"))
+    status = lockwise(pg_db, "status", str(versioned))
+    assert status.returncode == 1 and "v1.0  changed" in status.stdout, status
+    assert "applied as base, the files are now x.sql, y.sql:" in status.stdout, status.stdout

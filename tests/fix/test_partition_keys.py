@@ -1,9 +1,10 @@
 """A partitioned table's foreign key before PostgreSQL 18, added NOT VALID to each leaf
 partition: what lint and fix say when the partitions are not known, and a leaf that already
-has a constraint under the key's name."""
+has a constraint under the key's name (the key takes the name its clone would there)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -60,25 +61,80 @@ NAME_TAKEN = ORDERS + (
     "INSERT INTO lines VALUES (1, 1, '2026-02-01'), (2, 1, '2027-02-01');\n")
 
 
-def test_a_leaf_with_a_constraint_under_the_keys_name_is_declined(
-        tmp_path: Path, pg_db: str) -> None:
-    """The server refuses the key on that leaf under the same name (`already exists`), which
-    the per-partition steps would add: fix leaves the statement as written and says which
-    leaf, and lint gives the same reason first. The statement as written runs."""
+def _stated(sql: str, setup: str) -> str:
+    """The alternative of not-valid-foreign-key-on-partitioned-table, which is reported only
+    for a stated target version (17 here)."""
+    from lockwise.catalog.model import Catalog
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(sql, "0002_change.sql")],
+                              LintOptions(pg_version=17, pg_version_stated=True), Catalog())
+    (finding,) = [f for f in reports[-1].all_findings
+                  if f.rule == "not-valid-foreign-key-on-partitioned-table"]
+    return finding.instead
+
+
+def _run_alternative(conn, text: str) -> None:
+    """Each statement of an alternative, in order, outside a transaction (the embedded
+    server is 18, which would take NOT VALID on the table too: the steps are what 17 runs)."""
+    from lockwise.parse.postgres import parse_sql
+
+    for stmt in parse_sql(text).statements:
+        conn.execute(stmt.sql)
+
+
+def _keys(conn) -> list:
+    return conn.execute("SELECT conrelid::regclass::text, conname, convalidated FROM "
+                        "pg_constraint WHERE contype = 'f' ORDER BY 1, 2").fetchall()
+
+
+#: A sub-partitioned partition and its leaf, with constraints under the key's name and the
+#: name PostgreSQL 17 would give the clone instead.
+SUB_TAKEN = NAME_TAKEN + (
+    "CREATE TABLE lines_2028 PARTITION OF lines FOR VALUES FROM ('2028-01-01') TO "
+    "('2029-01-01') PARTITION BY RANGE (id);\n"
+    "ALTER TABLE lines_2028 ADD CONSTRAINT lines_order_fk CHECK (id > 0);\n"
+    "CREATE TABLE lines_2028_a PARTITION OF lines_2028 FOR VALUES FROM (0) TO (100);\n"
+    "ALTER TABLE lines_2028_a ADD CONSTRAINT lines_2028_a_order_id_fkey CHECK (id > 0);\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "names"), [
+    (NAME_TAKEN, ["lines_2026_order_id_fkey", "lines_order_fk"]),
+    (SUB_TAKEN, ["lines_2026_order_id_fkey", "lines_order_fk", "lines_2028_a_order_id_fkey1"]),
+])
+def test_a_leaf_whose_constraint_has_the_keys_name_gets_the_name_of_the_clone(
+        setup: str, names: list[str], pg_server: str) -> None:
+    """A leaf partition with a constraint under the key's name gets the key under the name
+    PostgreSQL 11 to 17 give the clone there (`leaf_columns_fkey`, numbered while a
+    constraint of the schema has it; checked on 15), so that later migrations naming it find
+    it: lint's and fix's alternatives say so, and run, ending with every leaf's key valid."""
     import psycopg
 
-    notes = _fix_notes(tmp_path, NAME_TAKEN, KEY)
-    assert "not rewritten: line 1: public.lines_2026 already has a constraint named " \
-           "lines_order_fk" in notes, notes
-    text = alternative(KEY, "add-foreign-key-validated", setup=NAME_TAKEN, pg_version=17)
-    assert text.startswith("-- lockwise fix leaves it as written: public.lines_2026 already "
-                           "has a constraint named lines_order_fk"), text
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(NAME_TAKEN)
-        with pytest.raises(psycopg.errors.DuplicateObject):
-            conn.execute("ALTER TABLE lines_2026 ADD CONSTRAINT lines_order_fk FOREIGN KEY "
-                         "(order_id) REFERENCES orders (id) NOT VALID")
-        conn.execute(KEY)
-        found = conn.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND "
-                             "conrelid = 'lines_2026'::regclass").fetchone()
-        assert found == (1,)
+    from lockwise.db.scratch import create_database
+
+    text = alternative(KEY, "add-foreign-key-validated", setup=setup, pg_version=17)
+    not_valid = _stated(KEY.replace(";", " NOT VALID;"), setup)
+    for steps in (text, not_valid):
+        added = re.findall(r"(?m)^ALTER TABLE \S+ ADD CONSTRAINT (\S+) .* NOT VALID;$", steps)
+        assert added == names, steps
+        with psycopg.connect(create_database(pg_server, f"pk{abs(hash((setup, steps))) % 10**8}"),
+                             autocommit=True) as conn:
+            conn.execute(setup)
+            _run_alternative(conn, steps)
+            keys = _keys(conn)
+            assert all(valid for _, _, valid in keys) and len(keys) == len(names) + 1 + (
+                setup == SUB_TAKEN), (keys, steps)
+            assert {name for _, name, _ in keys} >= set(names), (keys, steps)
+
+
+def test_a_not_valid_key_on_a_partitioned_table_of_no_known_partition_is_reported() -> None:
+    """PostgreSQL 11 to 17 refuse it whether or not the table has partitions (checked on 15):
+    the finding's alternative is the steps for each partition, and the query that lists
+    them."""
+    text = _stated(KEY.replace(";", " NOT VALID;"), NO_PARTITIONS)
+    assert "pg_partition_tree('lines')" in text, text
+    assert "VALIDATE CONSTRAINT lines_order_fk" in text, text
+    assert text.rstrip().splitlines()[-1] == KEY, text

@@ -1117,7 +1117,7 @@ def test_down_check_works_out_view_reads_only_for_statements_that_read_them(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
     """A down's CREATE VIEW finds what the view reads only when a later statement of the down
     reads it (`reads_view_reads`): the conflicts are those of finding it always."""
-    import lockwise.graph.build as build
+    import lockwise.catalog.reach as reach
 
     down, left = VIEW_DOWNS[case]
     migrations = history(
@@ -1127,7 +1127,7 @@ def test_down_check_works_out_view_reads_only_for_statements_that_read_them(
         ("2_b.down.sql", down))
     found = [c.object for c in build_graph(migrations).conflicts]
     assert found == left
-    monkeypatch.setattr(build, "reads_view_reads", lambda tree: True)
+    monkeypatch.setattr(reach, "reads_view_reads", lambda tree: True)
     assert [c.object for c in build_graph(migrations).conflicts] == found
 
 

@@ -169,3 +169,140 @@ def test_alter_event_rename_to_moves_the_name() -> None:
     (_, _, again, taken) = _history(first, renamed, first,
                                     PROGRAMS["event"].format(name="purge_old"))
     assert _found(again) == [] and _found(taken) == [("mysql-program-exists", 1)]
+
+
+#: A database's programs, created in it by qualified names or after USE.
+IN_SHOP = {
+    "qualified": "CREATE PROCEDURE shop.keep() SELECT 1;\n"
+                 "CREATE FUNCTION shop.one() RETURNS INT RETURN 1;\n"
+                 "CREATE EVENT shop.purge ON SCHEDULE EVERY 1 DAY DO\n"
+                 "  DELETE FROM audit WHERE id < 0;",
+    "use": "USE shop;\nCREATE PROCEDURE keep() SELECT 1;\n"
+           "CREATE FUNCTION one() RETURNS INT RETURN 1;\n"
+           "CREATE EVENT purge ON SCHEDULE EVERY 1 DAY DO DELETE FROM audit WHERE id < 0;",
+}
+
+
+@pytest.mark.parametrize("drop", ["DROP DATABASE shop;", "DROP SCHEMA IF EXISTS `shop`;"])
+@pytest.mark.parametrize("written", sorted(IN_SHOP))
+def test_drop_database_drops_its_programs(written: str, drop: str) -> None:
+    create = "CREATE DATABASE shop;\n" + IN_SHOP[written]
+    (_, again) = _history(create, f"{drop}\n{create}")
+    assert _found(again) == []
+
+
+def test_drop_database_drops_its_triggers() -> None:
+    create = ("CREATE DATABASE shop;\nCREATE TABLE shop.items (id INT PRIMARY KEY, n INT);\n"
+              "CREATE TRIGGER shop.keep BEFORE INSERT ON shop.items FOR EACH ROW SET NEW.n = 1;")
+    (_, again) = _history(create, "DROP DATABASE shop;\n" + create)
+    assert _found(again) == []
+
+
+def test_a_dropped_databases_procedure_runs_nothing_at_a_later_call() -> None:
+    create = ("CREATE DATABASE shop;\nCREATE PROCEDURE shop.widen() "
+              "ALTER TABLE accounts MODIFY id BIGINT;")
+    (_, called) = _history(create, "DROP DATABASE shop;\nCALL shop.widen();")
+    assert _found(called) == []  # (the server refuses the CALL, error 1305)
+
+
+def test_drop_database_keeps_another_databases_programs() -> None:
+    create = "CREATE DATABASE shop;\n" + IN_SHOP["qualified"]
+    (_, again) = _history(create, "DROP DATABASE other;\n" + IN_SHOP["qualified"])
+    assert [rule for rule, _ in _found(again)] == ["mysql-program-exists"] * 3
+
+
+def test_drop_database_drops_its_programs_on_mariadb(mariadb) -> None:
+    """Checked on the server: DROP DATABASE (and DROP SCHEMA) drops the database's procedures,
+    functions, triggers and events: the same names are free again at once."""
+    create = ("CREATE TABLE shop_x.items (id INT PRIMARY KEY, n INT);\n"
+              "CREATE PROCEDURE shop_x.keep() SELECT 1;\n"
+              "CREATE FUNCTION shop_x.one() RETURNS INT RETURN 1;\n"
+              "CREATE TRIGGER shop_x.keep BEFORE INSERT ON shop_x.items FOR EACH ROW "
+              "SET NEW.n = 1;\n"
+              "CREATE EVENT shop_x.purge ON SCHEDULE EVERY 1 DAY DO DELETE FROM shop_x.items;")
+    for drop in ("DROP DATABASE shop_x", "DROP SCHEMA shop_x"):
+        assert mariadb.run("CREATE DATABASE shop_x", "mysql").returncode == 0
+        ran = mariadb.run(create, "mysql", whole=True)
+        assert ran.returncode == 0, ran.stderr
+        left = mariadb.run(f"{drop}; SELECT (SELECT COUNT(*) FROM information_schema.routines "
+                           "WHERE routine_schema = 'shop_x') + (SELECT COUNT(*) FROM "
+                           "information_schema.triggers WHERE trigger_schema = 'shop_x') + "
+                           "(SELECT COUNT(*) FROM information_schema.events WHERE "
+                           "event_schema = 'shop_x')", "mysql")
+        assert left.returncode == 0 and left.stdout.split() == ["0"], left.stderr
+
+
+#: Bodies that commit, explicitly or by a statement that commits implicitly, and the line of
+#: the statement the server refuses the CREATE for.
+COMMITS = [
+    ("CREATE FUNCTION f() RETURNS INT BEGIN\n  COMMIT;\n  RETURN 1;\nEND;", 2, "COMMIT"),
+    ("CREATE FUNCTION f() RETURNS INT BEGIN\n  IF 1 THEN\n    ROLLBACK;\n  END IF;\n"
+     "  RETURN 1;\nEND;", 3, "ROLLBACK"),
+    ("CREATE FUNCTION f() RETURNS INT BEGIN\n  START TRANSACTION;\n  RETURN 1;\nEND;", 2,
+     "START TRANSACTION"),
+    ("CREATE FUNCTION f() RETURNS INT BEGIN\n  ALTER TABLE audit ADD COLUMN z INT;\n"
+     "  RETURN 1;\nEND;", 2, "ALTER TABLE"),
+    ("CREATE FUNCTION f() RETURNS INT BEGIN\n  TRUNCATE TABLE audit;\n  RETURN 1;\nEND;", 2,
+     "TRUNCATE TABLE"),
+    ("CREATE FUNCTION f() RETURNS INT BEGIN\n  CREATE TABLE t2 (a INT);\n  RETURN 1;\nEND;",
+     2, "CREATE TABLE"),
+    ("CREATE TRIGGER t BEFORE INSERT ON accounts FOR EACH ROW\n  DROP TABLE audit;", 2,
+     "DROP TABLE"),
+    ("CREATE TRIGGER t BEFORE INSERT ON accounts FOR EACH ROW BEGIN\n  SET NEW.n = 1;\n"
+     "  COMMIT;\nEND;", 3, "COMMIT"),
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("create", "line", "statement"), COMMITS)
+def test_a_function_or_trigger_that_commits_is_refused(create: str, line: int, statement: str,
+                                                      dialect: str) -> None:
+    (report,) = _history(create, dialect=dialect)
+    assert _found(report) == [("mysql-program-commits", line)]
+    message = report.all_findings[0].message
+    assert "1422" in message and "Explicit or implicit commit is not allowed in stored " \
+        "function or trigger" in message and statement in message, message
+
+
+@pytest.mark.parametrize("create", [
+    "CREATE PROCEDURE p() BEGIN\n  COMMIT;\nEND;",
+    "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN\n  UPDATE audit SET n = 1 WHERE id = 1;\n"
+    "  COMMIT;\nEND;",
+    "CREATE FUNCTION f() RETURNS INT BEGIN\n  CREATE TEMPORARY TABLE t2 (a INT);\n"
+    "  DROP TEMPORARY TABLE t2;\n  RETURN 1;\nEND;",
+    "CREATE FUNCTION f() RETURNS INT BEGIN\n  SAVEPOINT a;\n  ROLLBACK TO SAVEPOINT a;\n"
+    "  RETURN 1;\nEND;",
+])
+def test_a_procedure_or_event_may_commit_and_a_function_may_use_temporary_tables(
+        create: str) -> None:
+    (report,) = _history(create)
+    assert "mysql-program-commits" not in [rule for rule, _ in _found(report)]
+
+
+def test_a_function_refused_for_committing_is_not_created() -> None:
+    create = "CREATE FUNCTION f() RETURNS INT BEGIN\n  COMMIT;\n  RETURN 1;\nEND;"
+    (created, again) = _history(create, "CREATE FUNCTION f() RETURNS INT RETURN 2;")
+    assert _found(created) == [("mysql-program-commits", 2)] and _found(again) == []
+
+
+def test_a_body_that_commits_on_mariadb(mariadb) -> None:
+    """Checked on the server (10.11): a function's or trigger's body that commits is refused
+    when it is created (error 1422), a procedure's and an event's is not; a TEMPORARY table
+    and a savepoint do not commit."""
+    assert mariadb.run("CREATE DATABASE program_commits", "mysql").returncode == 0
+
+    def run(sql: str):
+        return mariadb.run(sql, "program_commits", whole=True)
+
+    assert run(SETUP).returncode == 0
+    for create, _, _ in COMMITS:
+        refused = run(create)
+        assert "ERROR 1422" in refused.stderr and "Explicit or implicit commit is not allowed " \
+            "in stored function or trigger" in refused.stderr, (create, refused.stderr)
+    for create in ("CREATE PROCEDURE p() BEGIN COMMIT; END",
+                   "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO COMMIT",
+                   "CREATE FUNCTION f() RETURNS INT BEGIN CREATE TEMPORARY TABLE t2 (a INT); "
+                   "DROP TEMPORARY TABLE t2; RETURN 1; END",
+                   "CREATE FUNCTION g() RETURNS INT BEGIN SAVEPOINT a; ROLLBACK TO SAVEPOINT a; "
+                   "RETURN 1; END"):
+        assert run(create).returncode == 0, (create, run(create).stderr)

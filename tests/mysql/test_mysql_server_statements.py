@@ -225,3 +225,48 @@ def test_mysqls_new_show_statements_on_mariadb(mariadb) -> None:
     for sql in ("SHOW SLAVE HOSTS", "SHOW REPLICA HOSTS", "SHOW MASTER STATUS",
                 "SHOW BINLOG STATUS"):
         assert mariadb.run(sql, "mysql").returncode == 0, sql
+
+
+@pytest.mark.parametrize(("sql", "word", "says"), [
+    ("START REPLICA", "REPLICA", "START SLAVE"),
+    ("stop replica io_thread", "replica", "STOP SLAVE"),
+    ("RESET REPLICA ALL", "REPLICA", "RESET SLAVE"),
+    ("SHOW REPLICA STATUS", "REPLICA", "SHOW SLAVE STATUS"),
+    ("SHOW ALL REPLICAS STATUS", "REPLICAS", "SHOW ALL SLAVES STATUS"),
+    ("SHOW REPLICA HOSTS", "REPLICA", "SHOW SLAVE HOSTS"),
+    ("START ALL REPLICAS", "REPLICAS", "START ALL SLAVES"),
+    ("STOP ALL REPLICAS", "REPLICAS", "STOP ALL SLAVES"),
+])
+@pytest.mark.parametrize("version", ["10.4", "10.5.0", "10.3.39"])
+def test_a_replica_statement_before_mariadb_10_5_1_is_a_parse_error(
+        sql: str, word: str, says: str, version: str) -> None:
+    from lockwise.effects.mysql import parse_server_version
+
+    (problem,) = parse_mysql(sql + ";", "mariadb", parse_server_version(version)).problems
+    assert sql[problem.span.column - 1:].startswith(word), (problem.span, problem.message)
+    assert f'"{word}"' in problem.message and says in problem.message, problem.message
+    assert "10.5.1" in problem.message
+
+
+@pytest.mark.parametrize("sql", ["START REPLICA", "SHOW REPLICA STATUS", "SHOW REPLICA HOSTS",
+                                 "SHOW ALL REPLICAS STATUS", "START SLAVE", "SHOW SLAVE STATUS",
+                                 "START ALL SLAVES", "STOP ALL REPLICAS"])
+@pytest.mark.parametrize("version", ["10.5.1", "10.11", None])
+def test_a_replica_statement_mariadb_has_is_read(sql: str, version: str | None) -> None:
+    from lockwise.effects.mysql import parse_server_version
+
+    parsed = parse_mysql(sql + ";", "mariadb", parse_server_version(version) if version else None)
+    assert parsed.problems == []
+
+
+def test_mariadbs_replica_statements_run_on_mariadb(mariadb) -> None:
+    """Checked on the server (10.11): the REPLICA spellings the check lets through run."""
+    for sql in ("SHOW REPLICA STATUS", "SHOW ALL REPLICAS STATUS", "SHOW REPLICA HOSTS",
+                "SHOW SLAVE STATUS", "STOP ALL SLAVES", "STOP ALL REPLICAS"):
+        ran = mariadb.run(sql, "mysql")
+        assert ran.returncode == 0, (sql, ran.stderr)
+
+
+def test_mariadbs_start_all_slaves_is_refused_by_mysql() -> None:
+    (problem,) = parse_mysql("STOP ALL SLAVES;", "mysql").problems
+    assert '"ALL"' in problem.message and "FOR CHANNEL" in problem.message

@@ -275,3 +275,72 @@ def test_nested_calls_and_recursion_on_mariadb(mariadb) -> None:
     assert "ERROR 1456" in refused.stderr, refused.stderr
     allowed = mariadb.run("SET max_sp_recursion_depth = 10; CALL ping(3);", "nested_calls")
     assert allowed.returncode == 0, allowed.stderr
+
+
+#: A function that calls itself in its RETURN: recursion the server refuses (error 1424).
+FACT = """\
+CREATE FUNCTION fact(n INT) RETURNS INT
+BEGIN
+  IF n <= 1 THEN RETURN 1; END IF;
+  RETURN n * fact(n - 1);
+END;
+"""
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_function_calling_itself_in_its_return_is_a_cycle(lint_change, dialect: str) -> None:
+    report = lint_change(FACT + "SELECT fact(3);", dialect)
+    assert _found(report) == [("mysql-recursive-call", 6)]
+    assert "fact -> fact" in report.all_findings[0].message
+    assert "1424" in report.all_findings[0].message
+
+
+def test_functions_calling_each_other_in_expressions_are_a_cycle(lint_change) -> None:
+    change = ("CREATE FUNCTION f(n INT) RETURNS INT RETURN IF(n > 0, g(n - 1), 0);\n"
+              "CREATE FUNCTION g(n INT) RETURNS INT BEGIN\n  DECLARE x INT DEFAULT f(n);\n"
+              "  RETURN x;\nEND;\nSET @r = f(2);")
+    report = lint_change(change)
+    assert _found(report) == [("mysql-recursive-call", 6)]
+    assert "f -> g -> f" in report.all_findings[0].message
+
+
+#: A function that writes, called only from expressions of other programs' bodies.
+COUNTING = ("CREATE FUNCTION counted() RETURNS INT BEGIN\n"
+            "  UPDATE audit SET n = n + 1;\n  RETURN 1;\nEND;\n")
+
+
+@pytest.mark.parametrize(("program", "run"), [
+    ("CREATE FUNCTION wrap() RETURNS INT BEGIN\n  DECLARE x INT;\n  SET x = counted();\n"
+     "  RETURN x;\nEND;", "SELECT wrap();"),
+    ("CREATE FUNCTION wrap() RETURNS INT RETURN counted() + 1;", "SELECT wrap();"),
+    ("CREATE PROCEDURE step() BEGIN\n  IF counted() > 0 THEN SELECT 1; END IF;\nEND;",
+     "CALL step();"),
+    ("CREATE PROCEDURE step() BEGIN\n  WHILE counted() < 0 DO SELECT 1; END WHILE;\nEND;",
+     "CALL step();"),
+])
+def test_a_function_called_in_a_bodys_expression_is_judged(program: str, run: str) -> None:
+    (_, called) = _history(NEW_AUDIT + COUNTING + program, "-- later\n" + run)
+    assert called == [("unbatched-backfill", 2)]
+
+
+def test_the_finding_names_the_expressions_caller(lint_change) -> None:
+    change = COUNTING + "CREATE FUNCTION wrap() RETURNS INT RETURN counted();\nSELECT wrap();"
+    report = lint_change(change, setup=SETUP + "\n" + NEW_AUDIT)
+    (finding,) = report.all_findings
+    assert "in function counted, called by function wrap" in finding.message
+
+
+def test_a_call_in_a_triggers_expression_is_judged_in_place(lint_change) -> None:
+    change = (NEW_AUDIT + COUNTING + "CREATE TRIGGER accounts_bi BEFORE INSERT ON accounts "
+              "FOR EACH ROW\n  SET NEW.n = counted();")
+    report = lint_change(change)
+    assert _found(report) == [("unbatched-backfill", 7)]
+
+
+def test_a_recursive_function_on_mariadb(mariadb) -> None:
+    """Checked on the server: a function that calls itself in its RETURN is refused at the
+    statement that calls it (error 1424), not when it is created."""
+    assert mariadb.run("CREATE DATABASE function_cycles", "mysql").returncode == 0
+    assert mariadb.run(FACT, "function_cycles", whole=True).returncode == 0
+    refused = mariadb.run("SELECT fact(3)", "function_cycles")
+    assert "ERROR 1424" in refused.stderr, refused.stderr

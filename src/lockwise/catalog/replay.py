@@ -2,6 +2,12 @@
 
 Only what later judgements need is tracked (tables, columns, constraints, indexes, enums,
 function volatility). Statements the replay does not understand leave the catalog unchanged.
+
+This module replays what most histories have (tables, columns, constraints, indexes,
+partitions and inheritance, drops, sequences, triggers and rules). The jobs a small migration
+rarely has are modules beside it, imported where their statement is replayed, so that a lint
+unmarshals only what it runs: `renames`, `views`, `user_types`, `extended_statistics`,
+`do_blocks`, `policies`, and `reach` (the down checks' `tables_reached`).
 """
 
 from __future__ import annotations
@@ -9,10 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from lockwise.catalog import policies
 from lockwise.catalog.model import (
     Callers,
     Catalog,
@@ -22,7 +26,6 @@ from lockwise.catalog.model import (
     Table,
     renamed_relation,
 )
-from lockwise.catalog.query_columns import result_columns, result_names
 from lockwise.catalog.routines import (
     CALLING_KINDS,
     MAX_DEPTH,
@@ -31,21 +34,12 @@ from lockwise.catalog.routines import (
     called_routines,
     followed_trees,
     forget_dropped,
-    forget_routine,
     keep_routine,
     routine_trees,
     set_replication_role,
     switch_triggers,
 )
-from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
-from lockwise.catalog.updatable import (
-    has_updatable_column,
-    kept_rows_filter,
-    not_updatable,
-    written_through_to,
-)
-from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     TEMPORARY_PREFIX,
@@ -67,7 +61,6 @@ from lockwise.effects.nodes import (
     only_not_null_columns,
     options_on,
     range_var,
-    relations_in,
     renamed_column_in,
     role_name,
     schema_elements,
@@ -79,12 +72,42 @@ from lockwise.effects.nodes import (
     walk,
 )
 from lockwise.effects.volatility import default_regclass_constants
+from lockwise.parse.quoting import clip_utf8, fit_name
 
 if TYPE_CHECKING:
     # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
-    from lockwise.catalog.objects import DomainCheck, QueryRule
+    from lockwise.catalog.objects import QueryRule
     from lockwise.catalog.overloads import Routine
     from lockwise.effects.session import Session
+
+#: Names other modules import from here that live in the modules split from this one (each
+#: loaded with the first statement of its job, see `__getattr__`), by module.
+_MOVED = {
+    "do_block_reshapes": "do_blocks",
+    "domain_check_name": "user_types",
+    "multirange_type_name": "user_types",
+    "reads_view_reads": "reach",
+    "renamed_statistics_definition": "extended_statistics",
+    "statistics_definition": "extended_statistics",
+    "tables_reached": "reach",
+    "typed_table_trees": "user_types",
+}
+
+#: The statements `catalog.user_types` applies.
+TYPE_STATEMENTS = frozenset({"CreateDomainStmt", "AlterDomainStmt", "CreateEnumStmt",
+                             "CompositeTypeStmt", "CreateRangeStmt", "AlterEnumStmt"})
+
+
+def __getattr__(name: str) -> object:
+    """A name of a module split from this one (`_MOVED`), read from it: `from
+    lockwise.catalog.replay import tables_reached` still works, and loads `catalog.reach`."""
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f"lockwise.catalog.{module}"), name)
+
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
              "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude"}
@@ -143,23 +166,6 @@ def _generate(column: Column, expr: dict | None) -> None:
     column.reads = columns_read(expr)
     column.uses = expression_uses(expr)
     column.names = _names(expr)
-
-
-def _domain_default_expr(expr: dict | None) -> dict | None:
-    """What `Domain.default` keeps of a default expression: None for none (or NULL)."""
-    return None if expr is None or _is_null(expr) else expr
-
-
-def _domain_default(catalog: Catalog, body: dict, base: str, is_array: bool) -> dict | None:
-    """A new domain's default: its own, else its base domain's, which PostgreSQL copies when
-    it creates the domain (a later ALTER DOMAIN of the base leaves it as it was). An array of
-    a domain has no default (both checked on the server)."""
-    for item in body.get("constraints") or ():
-        _, con = unwrap(item)
-        if con.get("contype") == "CONSTR_DEFAULT":
-            return _domain_default_expr(con.get("raw_expr"))
-    base_domain = None if is_array else catalog.domain(base)
-    return base_domain.default if base_domain is not None else None
 
 
 def _is_null(expr: dict | None) -> bool:
@@ -310,23 +316,6 @@ def default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ..
         if name in freed or not _name_taken(catalog, table, name, relation):
             return name
         number += 1
-
-
-def multirange_type_name(stmt: dict) -> str:
-    """The multirange type (qualified) CREATE TYPE ... AS RANGE `stmt` (a CreateRangeStmt)
-    makes beside the range (PostgreSQL 14+): its `multirange_type_name`, else named after the
-    range in the range's schema, its first `range` made `multirange` (`floatrange` ->
-    `floatmultirange`), or else `_multirange` added (`period_multirange`), within 63 bytes
-    (makeMultirangeTypeName; checked on the server)."""
-    for param in stmt.get("params") or ():
-        elem = unwrap(param)[1]
-        if elem.get("defname") == "multirange_type_name":
-            return object_name(strings(unwrap(elem.get("arg"))[1].get("names")), create=True)
-    schema, _, name = object_name(strings(stmt.get("typeName")), create=True).partition(".")
-    at = name.find("range")
-    multi = f"{name[:at]}multi{name[at:]}" if at >= 0 else \
-        f"{_clip(name.encode(), _MAX_NAME_BYTES - 11)}_multirange"
-    return f"{schema}.{_clip(multi.encode(), _MAX_NAME_BYTES)}"
 
 
 def _index_column_names(params: list[dict]) -> tuple[str, ...]:
@@ -487,26 +476,19 @@ def generated_name(name1: str, name2: str | None, label: str, limit: int = _MAX_
     """`name1_name2_label` within `limit` bytes (PostgreSQL's 63 by default) or, `in_bytes`
     false, characters (MySQL counts a name's characters, 64 at most): PostgreSQL shortens
     the longer of name1 and name2 a unit at a time until it fits, then cuts each at a
-    character boundary."""
-    unit: Callable[[str], bytes | str] = str.encode if in_bytes else str
-    one, two = unit(name1), unit(name2 or "")
-    avail = limit - len(unit(label)) - 1 - (1 if name2 is not None else 0)
-    n1, n2 = len(one), len(two)
-    while n1 + n2 > avail:
-        if n1 > n2:
-            n1 -= 1
-        else:
-            n2 -= 1
-    parts = [_clip(one, n1)] + ([_clip(two, n2)] if name2 is not None else []) + [label]
-    return "_".join(parts)
+    character boundary (`fit_name`)."""
+    parts = [(True, name1)] + ([(False, "_"), (True, name2)] if name2 is not None else [])
+    return fit_name([*parts, (False, f"_{label}")], limit, in_bytes)
 
 
 def free_generated_name(name: str, label: str, taken: Callable[[str], bool],
-                        limit: int = _MAX_NAME_BYTES, in_bytes: bool = True) -> str:
-    """`generated_name(name, None, label)`, numbered after the label (`t_deprecated1`) while
-    `taken` says a name is."""
+                        limit: int = _MAX_NAME_BYTES, in_bytes: bool = True,
+                        name2: str | None = None) -> str:
+    """`generated_name(name, name2, label)`, numbered after the label (`t_deprecated1`) while
+    `taken` says a name is (ChooseConstraintName, ChooseRelationName)."""
     number = 0
-    while taken(new := generated_name(name, None, f"{label}{number or ''}", limit, in_bytes)):
+    while taken(new := generated_name(name, name2, f"{label}{number or ''}", limit,
+                                      in_bytes)):
         number += 1
     return new
 
@@ -515,7 +497,7 @@ def _clip(raw: bytes | str, n: int) -> str:
     """The first `n` units of `raw`: of UTF-8 bytes, less a character cut in two."""
     if isinstance(raw, str):
         return raw[:n]
-    return raw[:n].decode("utf-8", errors="ignore")
+    return clip_utf8(raw, n)
 
 
 def _add_column_constraints(catalog: Catalog, t: Table, column_def: dict, column: str) -> None:
@@ -610,98 +592,6 @@ def _take_index(catalog: Catalog, table: str, con: Constraint,
         catalog.indexes[idx.name] = idx
     return None
 
-
-def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
-    """The tables whose columns a DO block may change unseen. The replay follows the
-    statements of a PL/pgSQL body (`_do_block`): when that is all the body can run, none.
-    Otherwise (SQL computed at run time, a statement that does not parse, another language):
-    with DDL, the tables it names; with dynamic SQL (EXECUTE), every table ("*"). One that
-    only reads and writes rows (lemmy checks and backfills data in them), or names a table in
-    a message, changes none."""
-    from lockwise.parse.plpgsql import do_block_code
-
-    return code_reshapes(catalog, *do_block_code(stmt))
-
-
-def code_reshapes(catalog: Catalog, body: str, language: str) -> set[str]:
-    """`do_block_reshapes` of code `body` in `language`: a DO block's, or a PL/pgSQL
-    routine's whole CREATE statement (`parse.plpgsql` reads either)."""
-    from lockwise.parse.plpgsql import dynamic_formats, fully_read
-
-    if language == "plpgsql" and fully_read(body):
-        return set()
-    code = f"{body} {language}".lower()
-    words = set(_WORD.findall(code))
-    if "execute" in words and not (language == "plpgsql" and all(
-            map(_keeps_shape, dynamic_formats(body) or ("",)))):
-        return {"*"}
-    if "execute" in words:
-        # run-time SQL of commands that keep every table's shape: the rest of the body is
-        # what the replay follows
-        words -= {"alter", "create"}
-    if words & _DDL:
-        return {t for t in catalog.tables if t.split(".", 1)[1].lower() in words}
-    return set()
-
-
-#: What each conversion of format() stands for when a format string is parsed: `%I` a name,
-#: `%L` a literal, `%s` a name or, where a name does not parse (SET STATISTICS %s), a number.
-_STAND_INS = {"I": ("x",), "L": ("NULL",), "%": ("%",), "s": ("x", "1")}
-_CONVERSION = lazy_compile(r"%(?:\d+\$)?-?\d*([IsL%])")
-#: At most this many `%s` are tried both ways (2 ** n parses).
-_MAX_GUESSED = 6
-#: Run-time commands that change no table's columns, constraints or indexes.
-_SHAPE_KEEPING_COMMANDS = frozenset({"CommentStmt", "GrantStmt", "CreateStatsStmt",
-                                     "AlterStatsStmt"})
-
-
-@lru_cache(maxsize=256)  # (the same blocks are replayed once a round by lockwise fix)
-def _keeps_shape(template: str) -> bool:
-    """Whether a DO block's `EXECUTE format(template, ...)` runs only commands that keep
-    every table's shape (a comment, a privilege, statistics, a statistics target), whatever
-    names and values it is given."""
-    import json
-    from itertools import product
-
-    from lockwise.parse import libpg
-
-    pieces = _CONVERSION.split(template)  # text, conversion, text, ...
-    kinds = pieces[1::2]
-    if kinds.count("s") > _MAX_GUESSED:
-        return False
-    for choice in product(*(_STAND_INS[kind] for kind in kinds)):
-        sql = "".join(p if i % 2 == 0 else choice[i // 2] for i, p in enumerate(pieces))
-        try:
-            stmts = json.loads(libpg.parser.parse_sql_json(sql)).get("stmts", [])
-        except (libpg.parser.ParseError, ValueError):
-            continue
-        return bool(stmts) and all(_shape_kept(unwrap(s.get("stmt"))) for s in stmts)
-    return False
-
-
-def _shape_kept(node: tuple[str, dict]) -> bool:
-    kind, body = node
-    if kind == "RenameStmt":
-        return body.get("renameType") == "OBJECT_STATISTIC_EXT"
-    if kind == "AlterTableStmt":
-        return all(unwrap(cmd)[1].get("subtype") == "AT_SetStatistics"
-                   for cmd in body.get("cmds") or ())
-    return kind in _SHAPE_KEEPING_COMMANDS
-
-
-def _do_block(catalog: Catalog, stmt: dict, migration_id: str) -> None:
-    """A DO block's statements change the schema as they would alone (those in a branch that
-    may not run included: the end state the block is written to reach; supabase renames a
-    column in one when it exists)."""
-    for tree in embedded_trees(stmt, catalog):
-        apply_statement(catalog, tree, migration_id)
-    catalog.unsure.update(do_block_reshapes(catalog, stmt))
-
-
-#: A word of code: where a DO block may name a table.
-_WORD = lazy_compile(r"[a-z_][a-z0-9_$]*")
-#: The commands that change a table's columns or constraints (RENAME is one of ALTER's).
-_DDL = frozenset({"alter", "drop", "create"})
 
 #: ALTER TABLE subcommands that change nothing the catalog holds (columns and their type,
 #: nullability, default and generation; constraints' kinds and columns; indexes): replaying
@@ -957,6 +847,12 @@ def _like_extras(catalog: Catalog, t: Table, like: dict) -> None:
         for stat, table in list(catalog.statistics.items()):
             if table == source.name:
                 columns = catalog.statistics_columns.get(stat, ())
+                from lockwise.catalog.extended_statistics import (
+                    _add_statistics,
+                    _statistics_entry,
+                    _statistics_name,
+                )
+
                 _add_statistics(catalog, _statistics_name(catalog, t.name, columns), t.name,
                                 *_statistics_entry(catalog, stat))
 
@@ -1098,6 +994,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         _alter_index(catalog, stmt, name)
         return
     if stmt.get("objtype") == "OBJECT_TYPE":
+        from lockwise.catalog.user_types import _alter_composite
+
         _alter_composite(catalog, name, stmt)
         return
     t = catalog.tables.get(name)
@@ -1290,59 +1188,6 @@ def _note_uses_altered(catalog: Catalog, name: str, stmt: dict) -> None:
             catalog.note_uses(child.name)
 
 
-def _alter_composite(catalog: Catalog, name: str, stmt: dict) -> None:
-    """ALTER TYPE `name` ADD / DROP / ALTER ATTRIBUTE of a composite type: its attributes
-    change; a subcommand with CASCADE changes the columns of its typed tables too, and of
-    what inherits from them, as the same ALTER TABLE subcommand would (DROP ATTRIBUTE ...
-    CASCADE drops the views using the column; all checked on the server). Without CASCADE
-    the server refuses while a typed table exists."""
-    attributes = {a.name: a for a in catalog.composites.get(name, ())}
-    for cmd in [unwrap(c)[1] for c in stmt.get("cmds") or ()]:
-        sub, attribute = cmd.get("subtype", ""), cmd.get("name", "")
-        if sub == "AT_AddColumn":
-            col = _column(catalog, unwrap(cmd.get("def"))[1], name)
-            attributes.setdefault(col.name, col)
-        elif sub == "AT_DropColumn":
-            attributes.pop(attribute, None)
-        elif sub == "AT_AlterColumnType" and attribute in attributes:
-            _, body = unwrap(cmd.get("def"))
-            tname, mods, is_array = catalog.column_type(body.get("typeName"))
-            attributes[attribute] = replace(attributes[attribute], type_name=tname,
-                                            typmods=mods, array=is_array,
-                                            collation=collation_name(body))
-    for _, tree in typed_table_trees(catalog, {"AlterTableStmt": stmt}):
-        _alter_table(catalog, tree["AlterTableStmt"])
-    if name in catalog.composites:
-        catalog.composites[name] = tuple(attributes.values())
-
-
-def typed_table_trees(catalog: Catalog, tree: dict) -> list[tuple[str, dict]]:
-    """ALTER TYPE ... ADD / DROP / ALTER / RENAME ATTRIBUTE of a composite type as what it
-    does to each of its typed tables: (table, the ALTER TABLE or RENAME COLUMN it amounts
-    to, of the subcommands with CASCADE, reaching the table's children too). Empty for any
-    other statement, and without CASCADE (the server then refuses while a typed table
-    exists)."""
-    kind, body = unwrap(tree)
-    if kind == "AlterTableStmt" and body.get("objtype") == "OBJECT_TYPE":
-        cmds = [c for c in body.get("cmds") or ()
-                if unwrap(c)[1].get("behavior") == "DROP_CASCADE"]
-        return [(table, {"AlterTableStmt": {"relation": _relation_of(table), "cmds": cmds}})
-                for table in catalog.typed_tables(range_var(body.get("relation"))[0])
-                ] if cmds else []
-    if kind == "RenameStmt" and body.get("renameType") == "OBJECT_ATTRIBUTE" and \
-            body.get("behavior") == "DROP_CASCADE":
-        return [(table, {"RenameStmt": {**body, "renameType": "OBJECT_COLUMN",
-                                        "relation": _relation_of(table)}})
-                for table in catalog.typed_tables(range_var(body.get("relation"))[0])]
-    return []
-
-
-def _relation_of(table: str) -> dict:
-    """A RangeVar naming `table` (qualified), without ONLY."""
-    schema, rel = table.split(".", 1)
-    return {"schemaname": schema, "relname": rel, "inh": True}
-
-
 def _drop_not_null(catalog: Catalog, t: Table, column: str, inh: bool) -> None:
     """DROP NOT NULL of `column` of `t`, or (PostgreSQL 18) DROP CONSTRAINT of its NOT NULL
     constraint by name: unless ONLY, it goes down the tree from every table that loses it
@@ -1430,6 +1275,8 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
     """Column `column` of `t` goes, and the indexes and constraints over it (also the indexes
     whose predicate or expressions read it); with CASCADE the views that use it too."""
     if cascade:
+        from lockwise.catalog import policies
+
         # (the policies first: those naming a view dropped here go too)
         policies.drop_dependent_policies(catalog.policies_using_column(t.name, column))
         t.triggers = {n: tr for n, tr in t.triggers.items() if column not in tr.columns}
@@ -1599,6 +1446,8 @@ def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
     """DROP TABLE / VIEW `name`: it and its partitions; with CASCADE its inheritance
     children, the views over any of them, the policies on others naming those, and what
     names one of them by a regclass constant."""
+    from lockwise.catalog import policies
+
     if cascade:
         _drop_callers(catalog, relation_namers(catalog, name))
         reach = catalog.cascade_reach(name)
@@ -1747,103 +1596,6 @@ def _drop_index(catalog: Catalog, name: str, part: bool = False) -> None:
         _drop_index(catalog, key, part=True)
 
 
-def _rename(catalog: Catalog, stmt: dict) -> None:
-    rtype = stmt.get("renameType", "")
-    new = stmt.get("newname", "")
-    if rtype == "OBJECT_STATISTIC_EXT":
-        _move_statistics(catalog, stmt, None, new)
-        return
-    if rtype in _ROUTINE_KINDS:
-        _move_routine(catalog, _object_names(stmt), new, None, stmt.get("object"))
-        return
-    if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-        _move_type(catalog, _type_spellings(stmt))
-        return
-    if rtype == "OBJECT_DOMCONSTRAINT":
-        _change_domain_check(catalog, object_name(_object_names(stmt)),
-                             stmt.get("subname", ""), lambda c: replace(c, name=new))
-        return
-    if rtype == "OBJECT_SCHEMA":
-        _rename_schema(catalog, stmt.get("subname", ""), new)
-        return
-    name, _ = range_var(stmt.get("relation"))
-    if rtype == "OBJECT_TABLE" and name in catalog.sequences:
-        rtype = "OBJECT_SEQUENCE"  # ALTER TABLE renames a sequence too (checked on the server)
-    if _rename_refused(catalog, rtype, name, stmt.get("subname", ""), new):
-        return
-    if rtype == "OBJECT_SEQUENCE":
-        _move_sequence(catalog, name, f"{name.split('.', 1)[0]}.{new}")
-        return
-    t = catalog.tables.get(name)
-    if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and t:
-        _move_relation(catalog, t, f"{name.split('.', 1)[0]}.{new}")
-    elif rtype == "OBJECT_ATTRIBUTE":
-        old = stmt.get("subname", "")
-        if name in catalog.composites:
-            catalog.composites[name] = tuple(replace(a, name=new) if a.name == old else a
-                                             for a in catalog.composites[name])
-        for _, tree in typed_table_trees(catalog, {"RenameStmt": stmt}):
-            _rename(catalog, tree["RenameStmt"])  # the typed tables' columns follow
-    elif rtype == "OBJECT_COLUMN":
-        old = stmt.get("subname", "")
-        # Unless ONLY (which the server refuses for an inherited column), the partitions and
-        # inheritance children, however deep, rename theirs too (checked on the server).
-        below = _children(catalog, name) if (stmt.get("relation") or {}).get("inh") else []
-        for table in [name, *(child.name for child in below)]:
-            _rename_column(catalog, table, old, new)
-    elif rtype == "OBJECT_TABCONSTRAINT":
-        old = stmt.get("subname", "")
-        con = t.constraints.get(old) if t is not None else None
-        _rename_constraint(catalog, t, name, old, new)
-        # A CHECK is renamed in the partitions and children that have it (ONLY is refused).
-        if con is not None and con.kind == "check" and (stmt.get("relation") or {}).get("inh"):
-            for child in _children(catalog, name):
-                _rename_constraint(catalog, child, child.name, old, new)
-        # A foreign key's clones keep their names, and stay its clones.
-        if con is not None and con.kind == "foreign":
-            for part in filter(None, map(catalog.tables.get, catalog.direct_partitions(name))):
-                for clone in [c for c in part.constraints.values() if c.clone_of == old]:
-                    part.constraints[clone.name] = replace(clone, clone_of=new)
-    elif rtype == "OBJECT_INDEX" and name in catalog.indexes:
-        _rename_index(catalog, name, f"{name.split('.', 1)[0]}.{new}")
-    elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
-        t.triggers[new] = t.triggers.pop(stmt["subname"])
-    elif rtype == "OBJECT_POLICY":
-        policies.rename_policy(t, stmt.get("subname", ""), new)
-    elif rtype == "OBJECT_RULE":
-        _name_rule(catalog, name, stmt.get("subname", ""), new)
-
-
-#: Renames of a row of pg_class, and whether the object has a row type named like it too.
-_RELATION_RENAMES = {"OBJECT_TABLE": True, "OBJECT_VIEW": True, "OBJECT_MATVIEW": True,
-                     "OBJECT_FOREIGN_TABLE": True, "OBJECT_INDEX": False,
-                     "OBJECT_SEQUENCE": False}
-
-
-def _rename_refused(catalog: Catalog, rtype: str, name: str, old: str, new: str) -> bool:
-    """Whether the server refuses this rename for a name the catalog holds ("already
-    exists", rule rename-onto-taken-name): a relation of the schema (tables, views, indexes,
-    sequences share pg_class; a relation's row type a type's name), a column or a constraint
-    of the table. Applied, it replaced the object of that name, and the statements after it
-    saw the renamed one in its place."""
-    if rtype in _RELATION_RENAMES:
-        target = f"{name.split('.', 1)[0]}.{new}"
-        return bool(catalog.relation_named(target) or
-                    (_RELATION_RENAMES[rtype] and catalog.type_named(target)))
-    t = catalog.tables.get(name)
-    if t is None:
-        return False
-    if rtype == "OBJECT_COLUMN":
-        return new in t.columns
-    if rtype == "OBJECT_TABCONSTRAINT":
-        # one with an index renames it too: a relation of the name refuses that
-        con = t.constraints.get(old)
-        return new in t.constraints or (
-            con is not None and con.kind in ("primary", "unique", "exclude") and
-            bool(catalog.relation_named(f"{name.split('.', 1)[0]}.{new}")))
-    return False
-
-
 def _name_rule(catalog: Catalog, table: str, old: str | None, new: str | None,
                rule: QueryRule | None = None) -> None:
     """Rule `old` of `table` goes by `new`: None for `old` adds `rule` (CREATE, CREATE OR
@@ -1900,167 +1652,6 @@ def _rules_follow_rename(catalog: Catalog, old: str, new: str | None) -> None:
             for name, rule in table.rules.items() if new is not None or not rule.names(old)}
 
 
-def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
-    """Column `old` of table `name` goes by `new`, and what refers to it by number follows."""
-    t = catalog.tables.get(name)
-    # Indexes follow the rename (they name columns by number), also on a table created
-    # outside the migrations. New Index objects: a down check's fork shares the old ones.
-    for key in catalog.index_keys_on(name):
-        idx = catalog.indexes[key]
-        if old in idx.columns or old in idx.reads or old in idx.predicate_not_null:
-            catalog.indexes[key] = replace(
-                idx, columns=_renamed(idx.columns, old, new),
-                reads=_renamed_in(idx.reads, old, new),
-                predicate_not_null=_renamed(idx.predicate_not_null, old, new),
-                definition=renamed_index_definition(idx.definition, old, new))
-    if t is None:
-        return
-    if t.column_names is not None:
-        t.column_names = _renamed(t.column_names, old, new)
-    if old in t.columns:  # the column keeps its place (`*` expands in order)
-        t.columns[old].name = new
-        t.columns = {new if n == old else n: c for n, c in t.columns.items()}
-    for con in t.constraints.values():
-        con.columns = _renamed(con.columns, old, new)
-        con.reads = _renamed_in(con.reads, old, new)
-    t.triggers = {name: replace(trigger, columns=_renamed_in(trigger.columns, old, new))
-                  if old in trigger.columns else trigger for name, trigger in t.triggers.items()}
-    for col in t.columns.values():  # generation expressions name columns by number
-        if old in col.reads:
-            col.reads = _renamed_in(col.reads, old, new)
-            col.expression = renamed_column_in(col.expression, old, new)
-    for stat in _statistics_on(catalog, name):
-        catalog.statistics_columns[stat] = tuple(
-            new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
-        catalog.statistics_reads[stat] = frozenset(
-            new if c == old else c for c in catalog.statistics_reads.get(stat, ()))
-        if stat in catalog.statistics_definitions:
-            catalog.statistics_definitions[stat] = renamed_statistics_definition(
-                catalog.statistics_definitions[stat], old, new)
-    policies.follow_column_rename(catalog, name, old, new)
-    for trigger_name, trigger in list(t.triggers.items()):
-        if old in trigger.columns:  # named by number, as the views below
-            t.triggers[trigger_name] = replace(trigger, columns=_renamed(trigger.columns,
-                                                                          old, new))
-    for view in catalog.views_using_column(name, old):  # they name columns by number
-        v = catalog.tables[view]
-        v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
-                               for r, c in v.column_reads)
-        catalog.note_column_reads(v)
-
-
-def _renamed(columns: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
-    """`columns` in their order, with column `old` renamed `new`."""
-    return tuple(new if c == old else c for c in columns)
-
-
-def _renamed_in(reads: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
-    """A sorted `reads` tuple with column `old` renamed `new` (the same tuple when it does not
-    hold `old`: forks share it)."""
-    return tuple(sorted({new if c == old else c for c in reads})) if old in reads else reads
-
-
-def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
-    """Relation `t` goes by `new_name` (RENAME, SET SCHEMA): the objects that refer to it by
-    oid on the server follow it (its indexes, views over it, foreign keys, partitions)."""
-    name = t.name
-    del catalog.tables[name]
-    t.name = new_name
-    catalog.tables[new_name] = t
-    if t.column_reads:  # a view moved: what it reads is filed under its new name
-        catalog.note_column_reads(t)
-    if t.sources:
-        catalog.note_sources(t)
-    if t.triggers:
-        catalog.note_triggers(t)
-    policies.follow_relation_rename(catalog, t, name, new_name)
-    _rules_follow_rename(catalog, name, new_name)
-    schema = new_name.split(".", 1)[0]
-    for key in catalog.index_keys_on(name):
-        # Re-filed under the table's new name, in the schema the table is now in; a new
-        # Index (SET SCHEMA in a down migration: its copy of the catalog shares them).
-        idx = catalog.indexes.pop(key)
-        moved = replace(idx, table=new_name, name=f"{schema}.{idx.name.split('.', 1)[-1]}")
-        catalog.indexes[moved.name] = moved
-    _follow_parent_rename(catalog, name, new_name)
-    catalog.note_uses(new_name)  # (after its indexes: they are filed under it too)
-    for stat in _statistics_on(catalog, name):  # on the table by oid; in their own schema
-        catalog.statistics[stat] = new_name
-    for other in catalog.views_reading(name):  # views follow (they refer to it by oid)
-        other.sources = tuple(new_name if s == name else s for s in other.sources)
-        other.column_reads = tuple((new_name if r == name else r, c)
-                                   for r, c in other.column_reads)
-        catalog.note_column_reads(other)
-        catalog.note_sources(other)
-    # The tables whose foreign keys may point at it (a superset), and t itself: its own
-    # keys are filed under its new name.
-    holders = catalog.tables.values() if catalog.fk_sources is None else \
-        [o for n in sorted(catalog.fk_sources.get(name, ())) if (o := catalog.tables.get(n))]
-    for other in [*(o for o in holders if o is not t), t]:
-        for con in other.constraints.values():
-            if con.references == name:
-                con.references = new_name
-            if con.kind == "foreign" and (other is t or con.references == new_name):
-                catalog.note_foreign_key(other.name, con.references)
-
-
-def _set_schema(catalog: Catalog, stmt: dict) -> None:
-    """ALTER TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE ... SET SCHEMA: the relation and
-    its indexes move (a move into the schema it is in already changes nothing). ALTER
-    STATISTICS ... SET SCHEMA moves the statistics object alone."""
-    kind = stmt.get("objectType")
-    if kind == "OBJECT_STATISTIC_EXT":
-        _move_statistics(catalog, stmt, stmt.get("newschema"), None)
-    elif kind in _ROUTINE_KINDS:
-        _move_routine(catalog, _object_names(stmt), None, stmt.get("newschema", ""),
-                      stmt.get("object"))
-    elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-        _move_type(catalog, _type_spellings(stmt))
-    elif kind == "OBJECT_SEQUENCE":
-        name, _ = range_var(stmt.get("relation"))
-        _move_sequence(catalog, name, f"{stmt.get('newschema', '')}.{name.split('.', 1)[-1]}")
-    if kind not in RELATION_KINDS:
-        return
-    name, _ = range_var(stmt.get("relation"))
-    t = catalog.tables.get(name)
-    new_name = f"{stmt.get('newschema', '')}.{name.split('.', 1)[-1]}"
-    if t is not None and new_name != name and new_name not in catalog.tables:
-        _move_relation(catalog, t, new_name)
-        _move_serial_sequences(catalog, t, stmt.get("newschema", ""))
-
-
-def _move_serial_sequences(catalog: Catalog, t: Table, schema: str) -> None:
-    """SET SCHEMA of a table moves the sequences its serial columns own with it, and those
-    attached by OWNED BY (checked on the server): the defaults drawing from one follow, as
-    after ALTER SEQUENCE SET SCHEMA."""
-    for col in list(t.columns.values()):
-        for sequence in col.owns:
-            _move_sequence(catalog, sequence, f"{schema}.{sequence.split('.', 1)[1]}")
-        if col.identity_sequence and not col.identity_sequence.startswith(f"{schema}."):
-            col.identity_sequence = f"{schema}.{col.identity_sequence.split('.', 1)[1]}"
-        seq = col.default_sequence
-        if col.default == "nextval()" and seq and not seq.startswith(f"{schema}."):
-            moved = f"{schema}.{seq.split('.', 1)[1]}"
-            for table, column in catalog.columns_drawing_from(seq):
-                catalog.tables[table].columns[column].default_sequence = moved
-
-
-def _follow_parent_rename(catalog: Catalog, old: str, new: str) -> None:
-    """Partitions and inheritance children name their parent by oid on the server: a renamed
-    parent keeps them (a DROP of it still reaches every partition)."""
-    if old in catalog.partition_parents:
-        catalog.partition_parents.add(new)
-    if old in catalog.inheritance_parents:
-        catalog.inheritance_parents.add(new)
-    elif old not in catalog.partition_parents:
-        return  # nothing names it as parent: no look through every table
-    for child in catalog.tables.values():
-        if child.partition_of == old:
-            child.partition_of = new
-        if old in child.inherits:
-            child.inherits = tuple(new if p == old else p for p in child.inherits)
-
-
 #: CreateTrigStmt's `timing` bit for INSTEAD OF, and its `events` bits for each write
 #: (PostgreSQL's TRIGGER_TYPE_* values).
 _TRIGGER_INSTEAD = 64
@@ -2093,131 +1684,6 @@ def _trigger_columns(stmt: dict) -> tuple[str, ...]:
         if len(fields) == 2 and fields[0].lower() in ("old", "new"):
             named[fields[1]] = None
     return tuple(named)
-
-
-def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
-                       new: str) -> None:
-    con = t.constraints.pop(old, None) if t is not None else None
-    if con is not None:
-        con.name = new
-        t.constraints[new] = con
-    # A UNIQUE / PRIMARY KEY constraint and its index share their name: renaming one renames
-    # the other. (Also when the table came from outside the migrations and the constraint is
-    # unknown: an index of that name on that table can only be the constraint's.)
-    if con is not None and con.kind not in ("primary", "unique", "exclude"):
-        return
-    schema = table.split(".", 1)[0]
-    old_key, new_key = f"{schema}.{old}", f"{schema}.{new}"
-    idx = catalog.indexes.get(old_key)
-    if idx is not None and idx.table == table and new_key not in catalog.indexes:
-        _rename_index(catalog, old_key, new_key)
-
-
-def _rename_index(catalog: Catalog, old: str, new: str) -> None:
-    """Index `old` (qualified) named `new`: the parts of it its partitions hold name it by
-    oid on the server, so they stay attached to it."""
-    idx = catalog.indexes.pop(old)
-    idx.name = new
-    catalog.indexes[new] = idx
-    for part in [i for i in catalog.indexes.values() if i.attached_to == old]:
-        _attach_index(catalog, part, new)
-
-
-def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
-    """ALTER TYPE / DOMAIN x RENAME TO y or SET SCHEMA s: the enum, type or domain, the
-    domains over it and the columns of it follow (the server names a type by oid)."""
-    old, new = next(iter(spellings.items()))
-    if old in catalog.enums:
-        catalog.enums[new] = catalog.enums.pop(old)
-    if old in catalog.types:
-        catalog.types.discard(old)
-        catalog.types.add(new)
-    if old in catalog.multiranges:  # the multirange keeps its name and schema
-        catalog.multiranges[new] = catalog.multiranges.pop(old)
-    if old in catalog.range_subtypes:
-        catalog.range_subtypes[new] = catalog.range_subtypes.pop(old)
-    catalog.range_subtypes = {name: spellings.get(sub, sub)
-                              for name, sub in catalog.range_subtypes.items()}
-    if old in catalog.domains:
-        catalog.domains[new] = catalog.domains.pop(old)
-    if old in catalog.composites:
-        catalog.composites[new] = catalog.composites.pop(old)
-    if old in catalog.constrained_domains:
-        catalog.constrained_domains.discard(old)
-        catalog.constrained_domains.add(new)
-    for name, domain in list(catalog.domains.items()):
-        if domain.base in spellings:
-            catalog.domains[name] = replace(domain, base=spellings[domain.base])
-    for table in _tables_typed(catalog, spellings):
-        for column in table.columns.values():
-            if column.type_name in spellings:
-                column.type_name = spellings[column.type_name]
-        if table.of_type in spellings:  # a typed table names its type by oid too
-            table.of_type = spellings[table.of_type]
-
-
-def _type_spellings(stmt: dict) -> dict[str, str]:
-    """ALTER TYPE / DOMAIN x RENAME TO y or SET SCHEMA s: each way a column may name the old
-    type -> the name that now names it, the qualified one first. Columns name their type as
-    written: `mood` (search_path) or `public.mood`."""
-    old = object_name(_object_names(stmt))
-    schema, bare = old.split(".", 1)
-    return _spellings(old, f"{stmt.get('newschema') or schema}.{stmt.get('newname') or bare}")
-
-
-def _spellings(old: str, new: str) -> dict[str, str]:
-    """Type `old` (qualified) now goes by `new`: each way a column may name `old` -> the
-    name that now names it, the qualified one first (a type of public is named bare)."""
-    spellings = {old: new}
-    schema, bare = old.split(".", 1)
-    if schema == "public":
-        new_schema, new_bare = new.split(".", 1)
-        spellings[bare] = new_bare if new_schema == "public" else new
-    return spellings
-
-
-def _object_names(stmt: dict) -> list[str]:
-    """The name parts of the object a RENAME or SET SCHEMA names by `object` (a type, domain,
-    function)."""
-    kind, obj = unwrap(stmt.get("object"))
-    if kind == "List":
-        return strings(obj.get("items"))
-    if kind == "ObjectWithArgs":
-        return strings(obj.get("objname"))
-    if kind == "TypeName":
-        return strings(obj.get("names"))
-    return [obj.get("sval", "")]
-
-
-def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
-                  new_schema: str | None, obj: dict | None = None) -> None:
-    """ALTER FUNCTION / PROCEDURE f RENAME TO g or SET SCHEMA s (of the overload `obj`, the
-    statement's ObjectWithArgs, names): the triggers that execute it follow (the server names
-    it by oid), so DROP FUNCTION g() CASCADE still reaches them."""
-    old = object_name(names)
-    schema, bare = old.split(".", 1)
-    new_bare = new_name or bare
-    new = f"{new_schema or schema}.{new_bare}"
-    forget_routine(catalog, old, new, obj)
-    for table, name in catalog.triggers_calling(names[-1].lower(), old):
-        trigger = table.triggers[name]
-        table.triggers[name] = replace(trigger, function=new_bare.lower(),
-                                       qualified=new if trigger.qualified else "")
-        catalog.note_triggers(table)
-    if new_name and bare.lower() in catalog.functions:  # (another overload may keep the old)
-        catalog.functions.setdefault(new_name.lower(), catalog.functions[bare.lower()])
-
-
-def _add_label(labels: list[str], stmt: dict) -> None:
-    """ALTER TYPE ... ADD VALUE: the label where BEFORE / AFTER puts it (else last), in the
-    order the server sorts them; none when there already (IF NOT EXISTS, or refused)."""
-    label, neighbor = stmt["newVal"], stmt.get("newValNeighbor")
-    if label in labels:
-        return
-    if neighbor in labels:
-        labels.insert(labels.index(neighbor) + bool(stmt.get("newValIsAfter")), label)
-    else:
-        labels.append(label)
 
 
 def _own_sequence(catalog: Catalog, sequence: str, owner: list[str] | None,
@@ -2260,87 +1726,6 @@ def _drop_owned_sequences(catalog: Catalog, columns: Iterable[Column]) -> None:
                 drawing.default = drawing.default_sequence = None
 
 
-def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
-    """ALTER SEQUENCE s RENAME TO t or SET SCHEMA: the defaults drawing from it follow
-    (`nextval('s')` holds its oid), an identity column whose sequence it is, and the column
-    owning it."""
-    if old == new:
-        return
-    for t in catalog.tables.values():
-        for col in t.columns.values():
-            if col.identity_sequence == old:
-                col.identity_sequence = new
-            if old in col.owns:
-                col.owns = tuple(new if s == old else s for s in col.owns)
-    if old not in catalog.sequences:
-        return
-    catalog.sequences.discard(old)
-    catalog.sequences.add(new)
-    for table, column in catalog.columns_drawing_from(old):
-        catalog.tables[table].columns[column].default_sequence = new
-
-
-def _in_schema(name: str, old: str, new: str) -> str:
-    """`name` (qualified) once schema `old` goes by `new`."""
-    return new + name[len(old):] if name.startswith(old + ".") else name
-
-
-def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
-    """ALTER SCHEMA `old` RENAME TO `new`: everything in it moves with it, and what refers
-    to its objects by name in the catalog follows (the server refers to them by oid). A
-    schema `new` that exists already: the server refuses, the catalog keeps what it had."""
-    if not old or not new or old == new or new in catalog.schemas or \
-            any(name.startswith(new + ".") for name in catalog.tables):
-        return
-    prefix = old + "."
-    catalog.schemas.discard(old)
-    catalog.schemas.add(new)
-    for t in [t for name, t in catalog.tables.items() if name.startswith(prefix)]:
-        _move_relation(catalog, t, _in_schema(t.name, old, new))
-    # Those `_move_relation` left: the indexes of tables the catalog never knew, and the
-    # partitions' indexes attached to a moved one (new Index objects: forks share them).
-    for key in [k for k, i in catalog.indexes.items()
-                if i.table.startswith(prefix) or (i.attached_to or "").startswith(prefix)]:
-        idx = catalog.indexes.pop(key)
-        moved = replace(idx, name=_in_schema(idx.name, old, new),
-                        table=_in_schema(idx.table, old, new),
-                        attached_to=idx.attached_to and _in_schema(idx.attached_to, old, new))
-        catalog.indexes[moved.name] = moved
-        if moved.uses:
-            catalog.note_uses(moved.table)
-    for type_name in _schema_types(catalog, old):
-        _move_type(catalog, _spellings(type_name, _in_schema(type_name, old, new)))
-    for sequence in sorted(s for s in catalog.sequences if s.startswith(prefix)):
-        _move_sequence(catalog, sequence, _in_schema(sequence, old, new))
-    for function in _schema_trigger_functions(catalog, old):
-        _move_routine(catalog, function.split("."), None, new)
-    policies.follow_schema_rename(catalog, old, new)
-    for stat in [s for s, on in catalog.statistics.items()
-                 if s.startswith(prefix) or on.startswith(prefix)]:
-        table, entry = catalog.statistics[stat], _statistics_entry(catalog, stat)
-        _drop_statistics(catalog, [stat])
-        _add_statistics(catalog, _in_schema(stat, old, new), _in_schema(table, old, new),
-                        *entry)
-    catalog.unsure = {_in_schema(name, old, new) for name in catalog.unsure}
-
-
-def _schema_types(catalog: Catalog, schema: str) -> list[str]:
-    """The enums, types and domains (qualified) of `schema`."""
-    return sorted(n for n in {*catalog.enums, *catalog.types, *catalog.domains}
-                  if n.startswith(schema + "."))
-
-
-def _schema_trigger_functions(catalog: Catalog, schema: str) -> list[str]:
-    """The functions (qualified) of `schema` that triggers execute."""
-    return sorted({tr.qualified for t in catalog.tables.values() for tr in t.triggers.values()
-                   if tr.qualified.startswith(schema + ".")})
-
-
-def _tables_typed(catalog: Catalog, spellings: dict[str, str]) -> list[Table]:
-    return [t for t in catalog.tables.values() if t.of_type in spellings
-            or any(c.type_name in spellings for c in t.columns.values())]
-
-
 def _drop_views(catalog: Catalog, views: list[str]) -> None:
     for view in views:
         catalog.pop_relation(view)
@@ -2351,6 +1736,8 @@ def _drop_views(catalog: Catalog, views: list[str]) -> None:
 def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
     """The views that read `relation`, the tables with a foreign key to it, and those with a
     policy naming it."""
+    from lockwise.catalog import policies
+
     # Only the tables `source_readers` and `fk_sources` list (supersets) can read it or have
     # such a key: they are the only ones worth a look (this runs for every DROP and RENAME
     # of a relation).
@@ -2374,206 +1761,6 @@ def _tables_triggering(catalog: Catalog, names: list[str]) -> list[Table]:
 #: The object types of a DROP, RENAME or SET SCHEMA of a relation.
 RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE")
 _ROUTINE_KINDS = ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE")
-
-
-def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
-    """The tables that replaying `tree` changes without the statement naming them: those
-    with a column of a renamed type, or of a type or sequence dropped with CASCADE, what a
-    renamed schema holds and what refers to it (`_schema_reach`), the views over and foreign
-    keys to a renamed or dropped relation, the views that read a renamed column, the tables
-    whose triggers, defaults, constraints or indexes, and the views whose queries, call a
-    function dropped with CASCADE (`_routine_reach`), the partitions and inheritance children
-    of an altered table, the typed tables (and what they reach) of a composite type altered
-    with CASCADE, and what a typed table dropped with its type reaches; for a DO block, what
-    the statements the replay follows in it reach (the tables they name count as named:
-    `embedded_trees`). Whoever replays on a copy of the catalog that shares tables must copy
-    these first (graph/down.py)."""
-    kind, body = unwrap(tree)
-    if kind == "RenameStmt" and body.get("renameType") == "OBJECT_SCHEMA":
-        return _schema_reach(catalog, body.get("subname", ""))
-    if typed := typed_table_trees(catalog, tree):  # ALTER TYPE ... CASCADE
-        return [t for table, inner in typed
-                for t in (catalog.tables[table], *tables_reached(catalog, inner))]
-    if kind in ("RenameStmt", "AlterObjectSchemaStmt"):
-        moved = _moved_with(catalog, body.get("renameType") or body.get("objectType", ""), body)
-        if moved is not None:
-            return moved
-    if kind == "RenameStmt":
-        rtype = body.get("renameType", "")
-        if rtype in RELATION_KINDS:
-            return _tables_following(catalog, range_var(body.get("relation"))[0])
-        table = range_var(body.get("relation"))[0]
-        # A column or constraint renamed in the partitions and children too.
-        # A foreign key's clones follow its name even with ONLY.
-        below = _children(catalog, table) if rtype == "OBJECT_TABCONSTRAINT" or \
-            rtype == "OBJECT_COLUMN" and (body.get("relation") or {}).get("inh") else []
-        if rtype == "OBJECT_COLUMN":
-            views = catalog.views_using_column(table, body.get("subname", ""))
-            return [catalog.tables[view] for view in views] + below + \
-                policies.column_holders(catalog, [(table, body.get("subname", ""))])
-        return below
-    elif kind == "DropStmt":
-        rtype = body.get("removeType", "")
-        names = [n for n in drop_object_names(body) if n]
-        if rtype in RELATION_KINDS:
-            cascade = body.get("behavior") == "DROP_CASCADE"
-            return [t for n in names for t in _relations_drop_reach(catalog, object_name(n),
-                                                                     cascade)]
-        if body.get("behavior") != "DROP_CASCADE":
-            return []
-        if rtype in _ROUTINE_KINDS:
-            return [t for n in names for t in _routine_reach(catalog, n, body)]
-        if rtype == "OBJECT_SCHEMA":
-            return list({id(t): t for n in names for t in [
-                *(t for t, _ in _schema_policies(catalog, n[-1])),
-                *_callers_reached(catalog, schema_callers(catalog, n[-1], body))]}.values())
-        if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
-            columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
-                catalog.columns_dropped_with_type
-            dropped = [pair for n in names for pair in columns(object_name(n))]
-            holders = _callers_reached(catalog, catalog.naming(
-                {object_name(n) for n in names})) if rtype == "OBJECT_SEQUENCE" else \
-                policies.column_holders(catalog, dropped) + [
-                    t for n in names
-                    for t in _callers_reached(catalog,
-                                              type_callers(catalog, object_name(n), body))
-                ] + [t for n in names for table in catalog.typed_tables(object_name(n))
-                     for t in _relations_drop_reach(catalog, table, cascade=True)]
-            return [catalog.tables[table] for table in dict.fromkeys(t for t, _ in dropped)] + \
-                holders
-    elif kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS:
-        return _tables_following(catalog, range_var(body.get("relation"))[0])
-    elif kind == "AlterTableStmt" and body.get("objtype") != "OBJECT_INDEX":
-        # Columns, NOT NULLs and CHECKs added, changed or dropped reach the partitions and
-        # inheritance children (some even with ONLY: DROP COLUMN makes theirs their own);
-        # a table attached or detached becomes or stops being one, and the partitions of an
-        # attached one get the clones of the parent's keys.
-        moved = [range_var(unwrap(cmd.get("def"))[1].get("name"))[0]
-                 for cmd in (unwrap(c)[1] for c in body.get("cmds") or ())
-                 if cmd.get("subtype") in ("AT_AttachPartition", "AT_DetachPartition")]
-        table = range_var(body.get("relation"))[0]
-        # A column dropped with CASCADE takes the policies using it, on other tables too.
-        cascaded = [(table, cmd.get("name", "")) for cmd in (unwrap(c)[1] for c in
-                                                             body.get("cmds") or ())
-                    if cmd.get("subtype") == "AT_DropColumn"
-                    and cmd.get("behavior") == "DROP_CASCADE"]
-        # A column or key dropped with CASCADE takes the foreign keys using it (and their
-        # clones on partitions).
-        keys_lost = any(cmd.get("subtype") in ("AT_DropColumn", "AT_DropConstraint")
-                        and cmd.get("behavior") == "DROP_CASCADE"
-                        for cmd in (unwrap(c)[1] for c in body.get("cmds") or ()))
-        below = _children(catalog, table)
-        # (the foreign keys to the partitions' and children's copies of it too)
-        return below + [
-            t for name in moved for rel in (name, *catalog.partitions(name))
-            if (t := catalog.tables.get(rel)) is not None] + \
-            policies.column_holders(catalog, cascaded) + [
-            catalog.tables[other] for rel in ((table, *(c.name for c in below)) if keys_lost
-                                               else ())
-            for other, _ in catalog.referencing(rel, clones=True)]
-    elif kind == "AlterTableStmt":
-        # ALTER INDEX ... ATTACH PARTITION: a key's index takes the partition's constraint
-        # over it along (`_own_key`).
-        return [t for cmd in (unwrap(c)[1] for c in body.get("cmds") or ())
-                if cmd.get("subtype") == "AT_AttachPartition"
-                and (idx := catalog.indexes.get(range_var(unwrap(cmd.get("def"))[1].get(
-                    "name"))[0])) is not None and (t := catalog.tables.get(idx.table))]
-    elif kind == "DoStmt":
-        return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
-    return []
-
-
-def _relations_drop_reach(catalog: Catalog, name: str, cascade: bool) -> list[Table]:
-    """The tables `_drop_relations` changes: those pointing at a relation dropped, and with
-    CASCADE those with a policy naming one or a view over one, or an expression naming one
-    by a regclass constant."""
-    return [t for rel in _relations_dropped(catalog, name, cascade)
-            for t in _tables_pointing_at(catalog, rel)] + \
-        (policies.holders_reached(catalog, catalog.cascade_reach(name))
-         + _callers_reached(catalog, relation_namers(catalog, name)) if cascade else [])
-
-
-def _routine_reach(catalog: Catalog, names: list[str], stmt: dict) -> list[Table]:
-    """The tables DROP FUNCTION `names` ... CASCADE (`stmt`) changes: those with a trigger
-    executing it, what calls it, the policies calling it or naming a view dropped with it."""
-    found = routine_callers(catalog, object_name(names), stmt)
-    return [*_tables_triggering(catalog, names), *_callers_reached(catalog, found),
-            *policies.holders_reached(catalog, list(found.views), (object_name(names),))]
-
-
-def _callers_reached(catalog: Catalog, found: Callers) -> list[Table]:
-    """The tables and views `_drop_callers` changes or drops, and those with a policy using a
-    generated column it drops."""
-    return [catalog.tables[name] for name in (*found.tables(), *found.views,
-                                              *(catalog.indexes[i].table for i in found.indexes))
-            ] + policies.column_holders(catalog, list(found.generated))
-
-
-def _moved_with(catalog: Catalog, kind: str, body: dict) -> list[Table] | None:
-    """The tables a RENAME or SET SCHEMA of a type, domain, routine or sequence changes:
-    those with a column of it, a trigger executing it, a default drawing from it. None for
-    another kind of object."""
-    if kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-        return _tables_typed(catalog, _type_spellings(body))
-    if kind in _ROUTINE_KINDS:
-        return _tables_triggering(catalog, _object_names(body))
-    if kind == "OBJECT_SEQUENCE":
-        columns = catalog.columns_drawing_from(range_var(body.get("relation"))[0])
-        return [catalog.tables[t] for t in dict.fromkeys(t for t, _ in columns)]
-    return None
-
-
-def _schema_reach(catalog: Catalog, schema: str) -> list[Table]:
-    """The tables ALTER SCHEMA `schema` RENAME changes (none of which it names): its own,
-    those following each of them, those with a column or of a type of it, with a default
-    drawing from a sequence of it, a trigger executing or a policy calling a function of
-    it."""
-    prefix = schema + "."
-    inside = [t for name, t in catalog.tables.items() if name.startswith(prefix)]
-    reached = [*inside, *(o for t in inside for o in _tables_following(catalog, t.name))]
-    for type_name in _schema_types(catalog, schema):
-        reached += _tables_typed(catalog, _spellings(type_name, type_name))
-    reached += [catalog.tables[table] for seq in catalog.sequences if seq.startswith(prefix)
-                for table, _ in catalog.columns_drawing_from(seq)]
-    reached += [t for function in _schema_trigger_functions(catalog, schema)
-                for t in _tables_triggering(catalog, function.split("."))]
-    reached += policies.calling_schema(catalog, schema)
-    return list({id(t): t for t in reached}.values())
-
-
-def _tables_following(catalog: Catalog, relation: str) -> list[Table]:
-    """The tables a rename or SET SCHEMA of `relation` changes besides it: those pointing at
-    it, and its direct partitions and inheritance children (which name their parent)."""
-    parent = relation in catalog.partition_parents or relation in catalog.inheritance_parents
-    children = [t for t in catalog.tables.values()
-                if t.partition_of == relation or relation in t.inherits] if parent else []
-    return _tables_pointing_at(catalog, relation) + children
-
-
-def reads_view_reads(tree: dict) -> bool:
-    """Whether replaying `tree`, or `tables_reached`, reads what views read (`Table.sources`,
-    `column_reads`, `uses`): a DROP or RENAME of a relation (the views over it), a column
-    rename, DROP COLUMN ... CASCADE, DROP TYPE / DOMAIN ... CASCADE (the views that read the
-    columns or cast to the type), DROP FUNCTION / PROCEDURE / ROUTINE / SCHEMA ... CASCADE
-    (the views that call a function dropped), and a DO block, whose statements may be any of
-    these. Keep it in step with the readers in this module."""
-    kind, body = unwrap(tree)
-    if kind == "DropStmt":  # a CASCADE drops the views using what it drops
-        return body.get("removeType") in RELATION_KINDS or (
-            body.get("removeType") in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SCHEMA",
-                                       *_ROUTINE_KINDS)
-            and body.get("behavior") == "DROP_CASCADE")
-    if kind == "RenameStmt":  # (RENAME ATTRIBUTE ... CASCADE renames typed tables' columns)
-        return body.get("renameType") in (*RELATION_KINDS, "OBJECT_COLUMN") or (
-            body.get("renameType") == "OBJECT_ATTRIBUTE"
-            and body.get("behavior") == "DROP_CASCADE")
-    if kind == "AlterObjectSchemaStmt":  # moves the views over a relation as a rename does
-        return body.get("objectType") in RELATION_KINDS
-    if kind == "AlterTableStmt":
-        cmds = [unwrap(node)[1] for node in body.get("cmds") or ()]
-        return any(cmd.get("subtype") == "AT_DropColumn" and cmd.get("behavior") == "DROP_CASCADE"
-                   for cmd in cmds)
-    return kind == "DoStmt"
 
 
 def embedded_trees(do_stmt: dict, catalog: Catalog | None = None) -> list[dict]:
@@ -2779,6 +1966,8 @@ def _key_below(catalog: Catalog, t: Table, con: Constraint) -> None:
 
 
 def _drop(catalog: Catalog, stmt: dict) -> None:
+    from lockwise.catalog import policies
+
     rtype = stmt.get("removeType", "")
     if rtype == "OBJECT_EXTENSION":
         catalog.extensions -= {n[-1] for n in drop_object_names(stmt) if n}
@@ -2809,6 +1998,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype == "OBJECT_INDEX":
             _drop_index(catalog, name)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            from lockwise.catalog.user_types import _drop_type
+
             _drop_type(catalog, name, stmt.get("behavior") == "DROP_CASCADE", stmt)
         elif rtype == "OBJECT_SEQUENCE":
             catalog.sequences.discard(name)
@@ -2935,136 +2126,6 @@ def _schema_policies(catalog: Catalog, schema: str) -> list[tuple[Table, str]]:
         [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
 
 
-def _drop_type(catalog: Catalog, name: str, cascade: bool, stmt: dict) -> None:
-    """DROP TYPE / DOMAIN `name` (`stmt`); with CASCADE the domains over it and the columns
-    of them all go with it, and the generated columns reading those, then what casts to one
-    of them (without CASCADE the server refuses while any exist)."""
-    types = [name]
-    if cascade:
-        found = type_callers(catalog, name, stmt)  # (as the catalog was: as the effect's)
-        # A typed table goes with its composite type, as DROP TABLE ... CASCADE (checked
-        # on the server).
-        for table in catalog.typed_tables(name):
-            _drop_relations(catalog, table, cascade=True)
-        for table, column in catalog.columns_dropped_with_type(name):
-            if table in catalog.tables:
-                _drop_column(catalog, catalog.tables[table], column, cascade=True)
-        _drop_callers(catalog, found)
-        types = catalog.with_subdomains(name, arrays=True)
-    for dropped in types:
-        catalog.composites.pop(dropped, None)
-        catalog.enums.pop(dropped, None)
-        catalog.types.discard(dropped)
-        catalog.types.discard(catalog.multiranges.pop(dropped, ""))  # a range's goes with it
-        catalog.range_subtypes.pop(dropped, None)
-        catalog.constrained_domains.discard(dropped)
-        catalog.domains.pop(dropped, None)
-
-
-def domain_check_name(catalog: Catalog, domain: str) -> str:
-    """The name PostgreSQL gives a CHECK added to `domain` (qualified) without one:
-    `domain_check`, numbered past the names the constraints of its schema's domains and
-    tables hold (ChooseConstraintName; checked on the server)."""
-    schema, bare = domain.split(".", 1)
-    prefix = schema + "."
-    taken = {c.name for name, d in catalog.domains.items() if name.startswith(prefix)
-             for c in d.checks}
-    taken.update(con for t in catalog.tables.values() if t.name.startswith(prefix)
-                 for con in t.constraints)
-    number = 0
-    while (name := generated_name(bare, None, f"check{number or ''}")) in taken:
-        number += 1
-    return name
-
-
-def _add_domain_check(catalog: Catalog, domain: str, con: dict) -> None:
-    """A CHECK constraint `con` of CREATE / ALTER DOMAIN `domain` (another kind is left)."""
-    known = catalog.domains.get(domain)
-    if known is None or con.get("contype") != "CONSTR_CHECK":
-        return
-    from lockwise.catalog.objects import DomainCheck
-
-    check = DomainCheck(con.get("conname") or domain_check_name(catalog, domain),
-                        con.get("raw_expr"), bool(con.get("skip_validation")))
-    catalog.domains[domain] = replace(known, checks=(*known.checks, check))
-
-
-def _note_domain_constrained(catalog: Catalog, domain: str) -> None:
-    """`Catalog.constrained_domains` holds `domain` (a known one) while it has a CHECK or
-    NOT NULL constraint: once the last is dropped, a column of it is its base type again
-    (checked on the server: changing a column's type to it rewrites nothing)."""
-    known = catalog.domains.get(domain)
-    if known is None:
-        return
-    if known.checks or known.not_null:
-        catalog.constrained_domains.add(domain)
-    else:
-        catalog.constrained_domains.discard(domain)
-
-
-def _change_domain_check(catalog: Catalog, domain: str, name: str,
-                         change: Callable[[DomainCheck], DomainCheck | None]) -> None:
-    """CHECK constraint `name` of `domain` as `change` leaves it (None: dropped)."""
-    known = catalog.domains.get(domain)
-    if known is None:
-        return
-    checks = [change(c) if c.name == name else c for c in known.checks]
-    catalog.domains[domain] = replace(known, checks=tuple(c for c in checks if c is not None))
-
-
-def _create_statistics(catalog: Catalog, stmt: dict) -> None:
-    names = strings(stmt.get("defnames"))
-    relations = stmt.get("relations") or ()
-    if len(relations) == 1:  # PostgreSQL takes exactly one table
-        table, _ = range_var(unwrap(relations[0])[1])
-        columns = tuple(unwrap(e)[1].get("name") or "(expression)"
-                        for e in stmt.get("exprs") or ())
-        # An unqualified name goes to the table's schema (CreateStatistics); none (PostgreSQL
-        # 16+): the one it chooses.
-        if not names:
-            name = _statistics_name(catalog, table, columns)
-        else:
-            name = object_name(names) if len(names) > 1 else \
-                f"{table.split('.', 1)[0]}.{names[-1]}"
-        reads = frozenset(c for e in stmt.get("exprs") or ()
-                          for c in ([unwrap(e)[1]["name"]] if unwrap(e)[1].get("name") else
-                                    columns_read(unwrap(e)[1].get("expr"))))
-        _add_statistics(catalog, name, table, columns, reads, statistics_definition(stmt))
-
-
-def statistics_definition(stmt: dict) -> dict:
-    """`Catalog.statistics_definitions` of the object CREATE STATISTICS `stmt` makes: its
-    kinds and elements, each column reference by its name alone (as `index_definition`)."""
-    return generation_expression({key: stmt[key] for key in ("stat_types", "exprs")
-                                  if key in stmt})
-
-
-def renamed_statistics_definition(definition: dict, old: str, new: str) -> dict:
-    """`definition` (`Catalog.statistics_definitions`) once column `old` of its table goes by
-    `new`: its plain columns and the references of its expressions."""
-    renamed = renamed_column_in(definition, old, new)
-    renamed["exprs"] = [{"StatsElem": {**elem, "name": new}}
-                        if (elem := unwrap(e)[1]).get("name") == old else e
-                        for e in renamed.get("exprs") or ()]
-    return renamed
-
-
-def _statistics_entry(catalog: Catalog, name: str) -> tuple:
-    """What `_add_statistics` keeps of statistics object `name` beside its name and table."""
-    return (catalog.statistics_columns.get(name, ()),
-            catalog.statistics_reads.get(name, frozenset()),
-            catalog.statistics_definitions.get(name))
-
-
-def _add_statistics(catalog: Catalog, name: str, table: str, columns: tuple[str, ...],
-                    reads: frozenset[str], definition: dict | None = None) -> None:
-    catalog.statistics[name] = table
-    catalog.statistics_columns[name] = columns
-    catalog.statistics_reads[name] = reads
-    if definition is not None:
-        catalog.statistics_definitions[name] = definition
-
-
 def _drop_statistics(catalog: Catalog, names: list[str]) -> None:
     for name in names:
         catalog.statistics.pop(name, None)
@@ -3073,35 +2134,8 @@ def _drop_statistics(catalog: Catalog, names: list[str]) -> None:
         catalog.statistics_definitions.pop(name, None)
 
 
-def _move_statistics(catalog: Catalog, stmt: dict, schema: str | None, name: str | None) -> None:
-    """ALTER STATISTICS ... RENAME TO `name` / SET SCHEMA `schema`: the object goes by its
-    new name (a name taken already: the server refuses, the catalog keeps what it had)."""
-    old = object_name(strings(unwrap(stmt.get("object"))[1].get("items")))
-    old_schema, _, old_name = old.partition(".")
-    new_name = f"{schema or old_schema}.{name or old_name}"
-    if old in catalog.statistics and new_name not in catalog.statistics:
-        table, entry = catalog.statistics[old], _statistics_entry(catalog, old)
-        _drop_statistics(catalog, [old])
-        _add_statistics(catalog, new_name, table, *entry)
-
-
 def _statistics_on(catalog: Catalog, table: str) -> list[str]:
     return [s for s, on in catalog.statistics.items() if on == table]
-
-
-def _statistics_name(catalog: Catalog, table: str, columns: tuple[str, ...]) -> str:
-    """The name (qualified) PostgreSQL chooses for statistics on `columns` of `table`:
-    `t_a_b_stat`, an expression named `expr`, numbered while the schema has the name
-    (ChooseExtendedStatisticName)."""
-    schema, _, relname = table.partition(".")
-    addition = _name_addition(tuple("expr" if c == "(expression)" else c for c in columns))
-    number = 0
-    while True:
-        label = f"stat{number}" if number else "stat"
-        name = f"{schema}.{generated_name(relname, addition, label)}"
-        if name not in catalog.statistics:
-            return name
-        number += 1
 
 
 def _create_function(catalog: Catalog, stmt: dict) -> None:
@@ -3114,87 +2148,6 @@ def _create_function(catalog: Catalog, stmt: dict) -> None:
             volatility = {"immutable": "i", "stable": "s"}.get(value, "v")
     catalog.functions[name] = volatility
     keep_routine(catalog, stmt, _replayed_sql)
-
-
-def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
-                 views: dict[str, set[str]] | None, reads: bool) -> None:
-    name, _ = range_var(stmt.get("view"), create=True)
-    view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
-    # OR REPLACE: the query reads the view as it was; its reads are found without columns.
-    columns = _query_columns(catalog, stmt.get("query"), strings(stmt.get("aliases")))
-    # The names, known more often than the types: walked again only when a type is not known.
-    names = list(columns) if columns else result_names(catalog, stmt.get("query"),
-                                                       strings(stmt.get("aliases")))
-    view.column_names = tuple(names) if names is not None else None
-    view.not_updatable = not_updatable(catalog, stmt.get("query"))
-    view.updatable_columns = has_updatable_column(stmt.get("query"))
-    view.where = kept_rows_filter(stmt.get("query"))
-    view.columns = {}
-    if reads:
-        # OR REPLACE: the new query's. The relation a write through the view reaches comes
-        # first, before what its subqueries read.
-        through = written_through_to(stmt.get("query"))
-        view.sources = tuple(sorted(relations_in(stmt.get("query")),
-                                    key=lambda rel: rel != through))
-        view.uses = expression_uses(stmt.get("query"))
-        view.names = _names(stmt.get("query"))
-        catalog.note_sources(view)
-        _read_query(catalog, view, stmt.get("query"), views)
-    view.columns = columns
-    catalog.note_uses(name)
-
-
-def _read_query(catalog: Catalog, view: Table, query: object,
-                views: dict[str, set[str]] | None) -> None:
-    """Set the column reads of `view` (a view or materialized view) defined by `query`, and
-    with `views`, record there what it depends on ("table:s.t", "column:s.t.c"; not itself).
-    The view is in the catalog already: it has no columns there, so resolving against it
-    gives what the catalog from before the statement gives."""
-    resolver = ColumnReads(catalog, views is not None)
-    if isinstance(query, dict):
-        resolver._select(query, [])
-    view.column_reads = tuple(resolver.reads)
-    catalog.note_column_reads(view)
-    if views is not None:
-        resolver.deps.discard(f"table:{view.name}")
-        views[view.name] = resolver.deps
-
-
-def _query_columns(catalog: Catalog, query: object, names: list[str]) -> dict[str, Column]:
-    """The columns of a view or materialized view defined by `query` (`names` renaming the
-    first ones), when the catalog knows each one's type for sure (`result_columns`: plain
-    column references, casts, constants); none otherwise, nothing guessed. A materialized
-    view stores them: ALTER DOMAIN checks them, ALTER TYPE of a composite one is refused."""
-    return {c.name: c for c in result_columns(catalog, query, names) or ()}
-
-
-def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
-                     views: dict[str, set[str]] | None, reads: bool) -> None:
-    # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
-    into = stmt.get("into") or {}
-    into = into.get("IntoClause", into)
-    name, _ = range_var(into.get("rel"), create=True)
-    if stmt.get("if_not_exists") and name in catalog.tables:
-        return  # the server skips it (a notice): what exists keeps its query and sources
-    kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
-    table = catalog.tables.setdefault(name, Table(
-        name, kind=kind, created_by=migration_id,
-        tablespace=into.get("tableSpaceName") or catalog.default_tablespace))
-    if kind == "table":
-        catalog.unsure.discard(name)  # created now: its columns are the query's
-        table.unlogged = (into.get("rel") or {}).get("relpersistence") == "u"
-        _on_commit(catalog, table, into.get("onCommit"))
-        table.columns = {c.name: c for c in result_columns(
-            catalog, stmt.get("query"), strings(into.get("colNames"))) or ()}
-    if kind == "matview" and reads:
-        table.sources = tuple(relations_in(stmt.get("query")))
-        table.uses = expression_uses(stmt.get("query"))
-        table.names = _names(stmt.get("query"))
-        catalog.note_sources(table)
-        _read_query(catalog, table, stmt.get("query"), views)
-    if kind == "matview":
-        table.columns = _query_columns(catalog, stmt.get("query"), strings(into.get("colNames")))
-    catalog.note_uses(name)
 
 
 def _create_schema(catalog: Catalog, stmt: dict, migration_id: str,
@@ -3279,8 +2232,12 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _alter_table(catalog, body)
         _stamp_constraints(catalog, range_var(body.get("relation"))[0], migration_id)
     elif kind == "RenameStmt":
+        from lockwise.catalog.renames import _rename
+
         _rename(catalog, body)
     elif kind == "AlterObjectSchemaStmt":
+        from lockwise.catalog.renames import _set_schema
+
         _set_schema(catalog, body)
     elif kind == "IndexStmt":
         _create_index(catalog, body)
@@ -3291,51 +2248,27 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
     elif kind == "CreatePolicyStmt":
+        from lockwise.catalog import policies
+
         policies.create_policy(catalog, body)
     elif kind == "AlterPolicyStmt":
+        from lockwise.catalog import policies
+
         policies.alter_policy(catalog, body)
     elif kind == "RuleStmt":
         _name_rule(catalog, range_var(body.get("relation"))[0], None, body.get("rulename", ""),
                    _rule_of(catalog, body))
-    elif kind == "CreateDomainStmt":
-        name = object_name(strings(body.get("domainname")), create=True)
-        catalog.types.add(name)
-        base, mods, is_array = catalog.column_type(body.get("typeName"))
-        from lockwise.catalog.objects import Domain
+    elif kind in TYPE_STATEMENTS:
+        from lockwise.catalog.user_types import apply_type_statement
 
-        catalog.domains[name] = Domain(
-            SERIAL_TYPES.get(base, base), mods, is_array,
-            _domain_default(catalog, body, base, is_array),
-            not_null=any(unwrap(c)[1].get("contype") == "CONSTR_NOTNULL"
-                         for c in body.get("constraints") or ()))
-        for con in body.get("constraints") or ():
-            _add_domain_check(catalog, name, unwrap(con)[1])
-        _note_domain_constrained(catalog, name)
-    elif kind == "AlterDomainStmt" and body.get("subtype") in ("C", "O"):
-        name = object_name(strings(body.get("typeName")))
-        catalog.constrained_domains.add(name)
-        if body["subtype"] == "O" and (domain := catalog.domains.get(name)) is not None:
-            catalog.domains[name] = replace(domain, not_null=True)
-        _add_domain_check(catalog, name, unwrap(body.get("def"))[1])
-    elif kind == "AlterDomainStmt" and body.get("subtype") in ("X", "V"):
-        name = object_name(strings(body.get("typeName")))
-        _change_domain_check(catalog, name, body.get("name", ""),
-                             (lambda _: None) if body["subtype"] == "X" else
-                             (lambda c: replace(c, not_valid=False)))
-        _note_domain_constrained(catalog, name)
-    elif kind == "AlterDomainStmt" and body.get("subtype") == "N":
-        name = object_name(strings(body.get("typeName")))
-        if (domain := catalog.domains.get(name)) is not None:
-            catalog.domains[name] = replace(domain, not_null=False)
-            _note_domain_constrained(catalog, name)
-    elif kind == "AlterDomainStmt" and body.get("subtype") == "T":
-        name = object_name(strings(body.get("typeName")))
-        domain = catalog.domains.get(name)
-        if domain is not None:
-            catalog.domains[name] = replace(domain, default=_domain_default_expr(body.get("def")))
+        apply_type_statement(catalog, kind, body)
     elif kind == "ViewStmt":
+        from lockwise.catalog.views import _create_view
+
         _create_view(catalog, body, migration_id, views, view_reads)
     elif kind == "CreateTableAsStmt":
+        from lockwise.catalog.views import _create_table_as
+
         _create_table_as(catalog, body, migration_id, views, view_reads)
     elif kind == "VariableSetStmt" and body.get("name") in REPLICATION_ROLE:
         set_replication_role(catalog, body)
@@ -3346,39 +2279,17 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
             if body.get("kind") == "VAR_SET_VALUE" else ""
         catalog.default_tablespace = None if body.get("is_local") else str(value or "")
     elif kind == "SelectStmt" and (creating := select_into(body)) is not None:
+        from lockwise.catalog.views import _create_table_as
+
         _create_table_as(catalog, creating, migration_id, views, view_reads)
     elif kind == "ExplainStmt" and "analyze" in options_on(body.get("options")):
         # EXPLAIN ANALYZE runs its statement: CREATE TABLE AS / MATERIALIZED VIEW creates it.
         _apply(catalog, body.get("query") or {}, migration_id, views, view_reads)
-    elif kind == "CreateEnumStmt":
-        name = object_name(strings(body.get("typeName")), create=True)
-        catalog.enums[name] = strings(body.get("vals"))
-        catalog.types.add(name)
-    elif kind == "CompositeTypeStmt":  # known, so that the search_path finds it
-        name = range_var(body.get("typevar"), create=True)[0]
-        catalog.types.add(name)
-        catalog.composites[name] = tuple(_column(catalog, unwrap(c)[1], name)
-                                         for c in body.get("coldeflist") or ())
-    elif kind == "CreateRangeStmt":
-        name = object_name(strings(body.get("typeName")), create=True)
-        multirange = multirange_type_name(body)
-        catalog.types |= {name, multirange}
-        catalog.multiranges[name] = multirange
-        for param in body.get("params") or ():
-            elem = unwrap(param)[1]
-            if elem.get("defname") == "subtype":
-                catalog.range_subtypes[name] = catalog.column_type(unwrap(elem.get("arg"))[1])[0]
-    elif kind == "AlterEnumStmt":
-        name = object_name(strings(body.get("typeName")))
-        labels = catalog.enums.get(name)
-        if body.get("oldVal"):  # RENAME VALUE 'a' TO 'b'
-            if labels is not None and body["oldVal"] in labels:
-                labels[labels.index(body["oldVal"])] = body.get("newVal", "")
-        elif body.get("newVal"):
-            _add_label(catalog.enums.setdefault(name, []), body)
     elif kind == "CreateSchemaStmt":
         _create_schema(catalog, body, migration_id, views, view_reads)
     elif kind == "DoStmt":
+        from lockwise.catalog.do_blocks import _do_block
+
         _do_block(catalog, body, migration_id)
     elif kind == "ReassignOwnedStmt":
         catalog.handed_over_roles |= {name for name in map(role_name, body.get("roles") or ())
@@ -3386,6 +2297,8 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
     if catalog.handed_over_roles and _may_give_ownership(kind, body):
         catalog.handed_over_roles = frozenset()
     elif kind == "CreateStatsStmt":
+        from lockwise.catalog.extended_statistics import _create_statistics
+
         _create_statistics(catalog, body)
     elif kind == "CreateSeqStmt":
         name = range_var(body.get("sequence"), create=True)[0]
@@ -3404,9 +2317,10 @@ _running: list[Routine] = []
 
 
 def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) -> None:
-    """The PL/pgSQL routines a statement calls change the schema as their statements would,
-    as a DO block's do (`_do_block`), a routine already being followed not again, and no
-    deeper than `routines.MAX_DEPTH`."""
+    """The PL/pgSQL and SQL routines a statement calls (and the functions of the triggers a
+    write fires) change the schema as their statements would, as a DO block's do
+    (`_do_block`), a routine already being followed not again, and no deeper than
+    `routines.MAX_DEPTH`."""
     for routine in called_routines(catalog, kind, body):
         if routine in _running or len(_running) >= MAX_DEPTH:
             continue
@@ -3415,6 +2329,8 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
             for tree in routine_trees(catalog, routine):
                 apply_statement(catalog, tree, migration_id)
             if routine.language == "plpgsql":  # (a SQL body is read whole)
+                from lockwise.catalog.do_blocks import code_reshapes
+
                 catalog.unsure.update(code_reshapes(catalog, routine.sql, "plpgsql"))
         finally:
             _running.pop()

@@ -49,16 +49,27 @@ def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
 
     name = object_name(strings(stmt.get("funcname")), create=True)
     procedure = bool(stmt.get("is_procedure"))
-    language = next((str(unwrap(unwrap(o)[1].get("arg"))[1].get("sval", "")).lower()
-                     for o in stmt.get("options") or ()
-                     if unwrap(o)[1].get("defname") == "language"),
-                    "sql" if stmt.get("sql_body") else "")
+    language = routine_language(stmt)
     followed = language in FOLLOWED_LANGUAGES
     routine = Routine(name, (sql or "") if followed else "", procedure, language,
                       *signature(catalog, stmt.get("parameters"), procedure))
     kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
     kept[name] = (*(r for r in kept.get(name, ()) if r.args != routine.args), routine)
     catalog.kept_routines = kept
+
+
+def routine_language(stmt: dict) -> str:
+    """The language of CREATE FUNCTION / PROCEDURE `stmt`, lower case (`sql` for a BEGIN
+    ATOMIC body that does not say)."""
+    return next((str(unwrap(unwrap(o)[1].get("arg"))[1].get("sval", "")).lower()
+                 for o in stmt.get("options") or ()
+                 if unwrap(o)[1].get("defname") == "language"),
+                "sql" if stmt.get("sql_body") else "")
+
+
+def is_plpgsql_routine(stmt: dict) -> bool:
+    """Whether CREATE FUNCTION / PROCEDURE `stmt` has a PL/pgSQL body."""
+    return routine_language(stmt) == "plpgsql" and not stmt.get("sql_body")
 
 
 def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,

@@ -56,6 +56,8 @@ def _listed_files(path: Path) -> tuple[list[str] | None, str]:
         where = f" at line {exc.lineno} column {exc.colno}" if isinstance(
             exc, json.JSONDecodeError) else ""
         return None, f"not valid JSON{where}"
+    except RecursionError:  # arrays or objects nested thousands deep
+        return None, "nests too deeply to read"
     listed = doc.get(_FILES_KEY) if isinstance(doc, dict) else None
     if not isinstance(listed, list) or not all(isinstance(n, str) for n in listed):
         return None, f"no {_FILES_KEY} list of file names"

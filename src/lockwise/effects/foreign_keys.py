@@ -10,9 +10,9 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from lockwise.catalog.model import Catalog, Constraint
-from lockwise.catalog.replay import unnamed_index_name
+from lockwise.catalog.replay import free_generated_name, unnamed_index_name
 from lockwise.effects.nodes import strings
-from lockwise.parse.quoting import quote_ident, relation_sql
+from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 
 
 def unindexed_fk_facts(missing: Sequence[tuple[str, Constraint]], catalog: Catalog,
@@ -142,23 +142,54 @@ def foreign_key_sql(con: Constraint, like: str, qualified: bool) -> str:
     return " ".join([*parts, "NOT VALID"])
 
 
-def leaf_constraint_names(catalog: Catalog, leaves: Iterable[str],
-                          ) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each leaf partition with the names of its constraints: the server refuses a second
-    constraint under one of them (`already exists`), so the key added to each leaf before
-    PostgreSQL 18 cannot take it."""
-    return tuple((leaf, tuple(sorted(t.constraints)) if (t := catalog.tables.get(leaf)) else ())
-                 for leaf in leaves)
+def leaf_key_names(catalog: Catalog, table: str, names: Iterable[str],
+                   columns: Sequence[str]) -> tuple[tuple[str, str, str], ...]:
+    """(key, leaf, name) for foreign keys `names` of partitioned `table` (on `columns`) and
+    each leaf partition: the name the key added to that leaf first takes, the one PostgreSQL
+    11 to 17 give the clone the table's key makes there (checked on 15): the key's own, or,
+    when the leaf has a constraint of that name, `leaf_columns_fkey`, numbered while a
+    constraint of the schema has it (ChooseConstraintName), those named before included."""
+    leaves = catalog.leaf_partitions(table)
+    out: list[tuple[str, str, str]] = []
+    for name in names:
+        given: set[str] = set()
+        for leaf in leaves:
+            known = catalog.tables.get(leaf)
+            own = name if known is None or name not in known.constraints else \
+                _clone_constraint_name(catalog, leaf, columns, given)
+            given.add(own)
+            out.append((name, leaf, own))
+    return tuple(out)
 
 
-def partition_key_steps(parts: Sequence[str], table_sql: str, name: str, not_valid_sql: str,
+def _clone_constraint_name(catalog: Catalog, leaf: str, columns: Sequence[str],
+                           given: set[str]) -> str:
+    schema, relname = leaf.split(".", 1)
+    taken = given.union(*(t.constraints for t in catalog.tables.values()
+                          if t.name.split(".", 1)[0] == schema))
+    return free_generated_name(relname, "fkey", taken.__contains__, name2="_".join(columns))
+
+
+def leaf_partitions_query(table_sql: str, pg_version: int) -> str:
+    """The query that lists the leaf partitions of `table_sql` (lockwise knows none), on a
+    server of `pg_version` (pg_partition_tree is new in 12)."""
+    literal = quote_literal(table_sql)
+    if pg_version >= 12:
+        return f"SELECT relid FROM pg_partition_tree({literal}) WHERE isleaf;"
+    return (f"SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = {literal}::regclass;"
+            " (and again for each partitioned one)")
+
+
+def partition_key_steps(parts: Sequence[tuple[str, str]], table_sql: str, not_valid_sql: str,
                         valid_sql: str) -> tuple[list[str], list[str], list[str]]:
     """A foreign key of a partitioned table added without a long lock where the server
     refuses it NOT VALID there (before PostgreSQL 18), as three migrations' statements: the
-    key (`not_valid_sql`, `CONSTRAINT name ... NOT VALID`) on each leaf partition (`parts`,
-    SQL); VALIDATE CONSTRAINT on each; then the key as written (`valid_sql`) on the table
-    (`table_sql`), which takes the partitions' validated keys over without reading them
-    (checked on the server)."""
-    return ([f"ALTER TABLE {part} ADD {not_valid_sql}" for part in parts],
-            [f"ALTER TABLE {part} VALIDATE CONSTRAINT {quote_ident(name)}" for part in parts],
+    key (`not_valid_sql`, `FOREIGN KEY ... NOT VALID`) on each leaf partition (`parts`: its
+    SQL, and the key's name there, `leaf_key_names`); VALIDATE CONSTRAINT on each; then the
+    key as written (`valid_sql`) on the table (`table_sql`), which takes the partitions'
+    validated keys over without reading them (checked on the server)."""
+    return ([f"ALTER TABLE {part} ADD CONSTRAINT {quote_ident(name)} {not_valid_sql}"
+             for part, name in parts],
+            [f"ALTER TABLE {part} VALIDATE CONSTRAINT {quote_ident(name)}"
+             for part, name in parts],
             [f"ALTER TABLE {table_sql} ADD {valid_sql}"])

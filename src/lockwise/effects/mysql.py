@@ -66,6 +66,9 @@ class MySQLSession:
     #: SET max_sp_recursion_depth = n: how deep a procedure may call itself (0, the default:
     #: not at all, error 1456).
     sp_recursion_depth: int = 0
+    #: USE name: the database the statements' unqualified names are in (None: the
+    #: connection's, unknown here): a stored program created unqualified is in it.
+    database: str | None = None
     new_tables: set[str] = field(default_factory=set)
     #: The LOCK TABLES in force: each name the session may use (a table's, or the alias it
     #: was locked under) with its lock type, READ or WRITE; None when it holds none.
@@ -561,7 +564,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
                        "mysql_constraint_not_found", "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
-                       "mysql_program_statement_not_allowed"})
+                       "mysql_program_statement_not_allowed", "mysql_program_commits"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -2819,8 +2822,9 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         # CREATE [OR REPLACE] PROCEDURE / FUNCTION: its body runs at each CALL (each statement
         # that calls the function), in a later migration too; a trigger's or event's name
         # is taken
-        programs.remember(catalog, program, tree["sqlglot"]["sql"], _clean)
-    elif programs.forget(catalog, tree["sqlglot"]["sql"]):
+        programs.remember(catalog, program, tree["sqlglot"]["sql"], _clean, session.database)
+    elif programs.forget(catalog, tree["sqlglot"]["sql"]) or \
+            programs.database_statement(catalog, session, tree["sqlglot"]["sql"], _clean):
         return
     if isinstance(expr, exp.Command) and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) \
             and (altered := catalog.tables.get(_clean(m.group("table")))) is not None:

@@ -9,7 +9,9 @@ and event names ignore case, trigger names do not (checked on MariaDB 10.11, Lin
 TABLE and follows its rename. LOCK TABLES and UNLOCK TABLES may not stand in any program's
 body, nor in a MariaDB compound statement: the server refuses the CREATE (error 1314,
 "LOCK is not allowed in stored procedures", for each kind; MySQL 8.4 manual, 27.8
-"Restrictions on Stored Programs").
+"Restrictions on Stored Programs"). A stored function's or trigger's body may not commit,
+explicitly or by DDL: the server refuses the CREATE (error 1422; MariaDB 10.11 too, when it
+reads the CREATE, not when the body runs).
 """
 
 from __future__ import annotations
@@ -30,10 +32,28 @@ EXISTS = {"procedure": (1304, "PROCEDURE {name} already exists"),
           "event": (1537, "Event '{name}' already exists")}
 #: A statement no program's body may hold (ER_SP_BADSTATEMENT).
 _NOT_ALLOWED = re.compile(r"\s*(?P<word>(?:UN)?LOCK)\s+TABLES?\b", re.I)
+#: A statement that commits, explicitly or implicitly, which no stored function's or
+#: trigger's body may hold (ER_COMMIT_NOT_ALLOWED_IN_SF_OR_TRG, checked on MariaDB 10.11 for
+#: each: COMMIT, ROLLBACK but to a savepoint, START TRANSACTION, GRANT, REVOKE, DDL but on a
+#: TEMPORARY table; a routine's or event's DDL there is refused with errors of its own, 1303,
+#: 1357 and 1576; MySQL 8.4 manual, 15.3.3 "Statements That Cause an Implicit Commit").
+_COMMITS = re.compile(
+    r"\s*(?P<word>COMMIT|ROLLBACK(?!\s+(?:WORK\s+)?TO\b)|START\s+TRANSACTION|GRANT|REVOKE"
+    r"|(?:ALTER|CREATE|DROP|RENAME|TRUNCATE)(?:\s+(?:OR\s+REPLACE|UNIQUE|FULLTEXT|SPATIAL"
+    r"|ONLINE|IGNORE))*(?=\s+(?!(?:TEMPORARY|PROCEDURE|FUNCTION|EVENT|DEFINER|AGGREGATE)\b)\w))"
+    r"(?:\s+(?P<object>TABLE|INDEX|VIEW|DATABASE|SCHEMA|TRIGGER|USER|ROLE|SEQUENCE|SERVER"
+    r"|TABLESPACE)\b)?", re.I)
+#: The kinds of program whose body may not commit: they run inside another statement.
+_NO_COMMIT = {"function", "trigger"}
 _PART = r"(?:`(?:[^`]|``)+`|[\w$]+)"
 #: DROP PROCEDURE / FUNCTION / TRIGGER / EVENT [IF EXISTS] name (one name each).
 _DROP = re.compile(rf"\s*DROP\s+(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)\s+(?:IF\s+EXISTS\s+)?"
                    rf"(?P<name>{_PART}(?:\s*\.\s*{_PART})?)\s*$", re.I)
+
+
+#: DROP {DATABASE | SCHEMA} [IF EXISTS] name, and USE name: the database a statement names.
+_DATABASE = re.compile(rf"\s*(?:DROP\s+(?P<drop>DATABASE|SCHEMA)\s+(?:IF\s+EXISTS\s+)?|USE\s+)"
+                       rf"(?P<name>{_PART})\s*$", re.I)
 
 
 #: ALTER EVENT's RENAME TO clause (MySQL 8.4 manual, 15.1.3 "ALTER EVENT Statement").
@@ -48,8 +68,8 @@ def program_key(kind: str, name: str) -> str:
 
 def act_refusals(b, program: dict, catalog) -> None:
     """Act (on the effect builder `b`) what the server refuses of the statement that defines
-    `program` (parse/mysql.py's `program`): LOCK / UNLOCK TABLES in its body, else a name
-    taken."""
+    `program` (parse/mysql.py's `program`): LOCK / UNLOCK TABLES in its body, or a statement
+    that commits in a function's or trigger's, else a name taken."""
     for offset, sql, _ in program["statements"]:
         if found := _NOT_ALLOWED.match(sql):
             word = found.group("word").upper()
@@ -57,6 +77,16 @@ def act_refusals(b, program: dict, catalog) -> None:
                 "statement": f"{word} TABLES", "program": _described(program),
                 "error_code": 1314, "server_error": f"{word} is not allowed in stored procedures",
                 "at": (offset + found.start("word"), len(word))})
+            return
+        if program["kind"] in _NO_COMMIT and (found := _COMMITS.match(sql)):
+            words = " ".join(found.group("word", "object") if found.group("object")
+                             else (found.group("word"),)).upper()
+            b.act("mysql_program_commits", {
+                "statement": " ".join(words.split()), "program": _described(program),
+                "kind": program["kind"], "error_code": 1422,
+                "server_error": "Explicit or implicit commit is not allowed in stored function "
+                                "or trigger",
+                "at": (offset + found.start("word"), len(found.group("word").split()[0]))})
             return
     kind = program["kind"]
     if program["create"] != "create" or kind not in NAMESPACES or \
@@ -81,10 +111,12 @@ def _described(program: dict) -> str:
     return f"{program['kind']} {program_key(program['kind'], program['name'])}"
 
 
-def remember(catalog, program: dict, sql: str, table_key) -> None:
+def remember(catalog, program: dict, sql: str, table_key, database: str | None) -> None:
     """The catalog after the statement `sql` defining `program` ran: CREATE [OR REPLACE]
-    keeps it under its name (IF NOT EXISTS only when the name is free), ALTER EVENT ...
-    RENAME TO moves it; `table_key` keys a trigger's table as the catalog does."""
+    keeps it under its name (IF NOT EXISTS only when the name is free), with its database
+    (the one its name, or a trigger's table, gives; else `database`, the session's USE, None
+    when unknown), ALTER EVENT ... RENAME TO moves it; `table_key` keys a trigger's table as
+    the catalog does."""
     kind = program["kind"]
     if kind not in NAMESPACES:
         return
@@ -97,8 +129,32 @@ def remember(catalog, program: dict, sql: str, table_key) -> None:
         return
     if program["create"] == "if_not_exists" and key in programs:
         return  # skipped with a note: the old program stays
-    programs[key] = {**program, "table": table_key(program["table"])} if kind == "trigger" \
-        else program
+    qualified = next((name for name in (program["name"], program["table"]) if "." in name), "")
+    in_database = table_key(qualified).rpartition(".")[0] if qualified else database
+    programs[key] = {**program, "database": in_database, **(
+        {"table": table_key(program["table"])} if kind == "trigger" else {})}
+
+
+def database_statement(catalog, session, sql: str, clean) -> bool:
+    """The catalog and `session` after USE or DROP DATABASE / SCHEMA `sql` (`clean` keys a
+    name as the catalog does): USE sets the session's database; DROP DATABASE drops the
+    programs in it (checked on MariaDB 10.11: its procedures, functions, triggers and events
+    go), and leaves the session in none if it was the session's. False for another
+    statement."""
+    found = _DATABASE.match(sql)
+    if found is None:
+        return False
+    name = clean(found.group("name"))
+    if not found.group("drop"):
+        session.database = name
+        return True
+    for kind in NAMESPACES.values():
+        programs = getattr(catalog, kind)
+        for key in [k for k, program in programs.items() if program.get("database") == name]:
+            del programs[key]
+    if session.database == name:
+        session.database = None
+    return True
 
 
 def forget(catalog, sql: str) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from lockwise.catalog.model import Catalog, Constraint, Index, Table
 from lockwise.catalog.replay import generated_name
 from lockwise.effects.nodes import column_ref, const_value, unwrap, with_storage_parameters_sql
-from lockwise.parse.quoting import quote_ident, relation_sql
+from lockwise.parse.quoting import quote_ident, relation_sql, truncate_identifier
 
 _UNBOUNDED = {"minvalue", "maxvalue"}
 
@@ -286,10 +286,6 @@ def bound_sql(bound: dict) -> str | None:
 
 # --- safe alternatives written with the user's names and the known partitions ----------------
 
-#: PostgreSQL truncates longer identifiers (NAMEDATALEN - 1).
-_MAX_IDENTIFIER = 63
-
-
 def child_index_name(index_name: str, table_name: str, child_name: str) -> str:
     """The name of the index of partition `child_name` that matches `index_name` on its parent:
     the table's name in it is swapped for the partition's (events_kind_idx on events ->
@@ -298,7 +294,7 @@ def child_index_name(index_name: str, table_name: str, child_name: str) -> str:
         name = child_name + index_name[len(table_name):]
     else:
         name = f"{child_name}_{index_name}"
-    return name[:_MAX_IDENTIFIER]
+    return truncate_identifier(name)
 
 
 def partitioned_index_sql(catalog: Catalog, table: str, qualified: bool, index_name: str,
@@ -347,7 +343,9 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
     cols = ", ".join(quote_ident(c) for c in columns)
     steps: list[str] = []
     if primary and nullable:
-        check = quote_ident(f"{constraint}_not_null"[:_MAX_IDENTIFIER])
+        # the key's name shortened to keep the suffix: cut at the end, a 63-byte name would
+        # name the CHECK as the key
+        check = quote_ident(generated_name(constraint, None, "not_null"))
         proof = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in nullable)
         steps += [f"ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({proof}) NOT VALID;",
                   f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {check};  -- writes go on",

@@ -8,7 +8,7 @@ statements of the same transaction still hold.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -98,11 +98,24 @@ def parse_duration_ms(value: object) -> int | None:
     return int(number * DURATION_UNITS_MS.get(unit, 1))
 
 
+def _boolean(value: object) -> bool | None:
+    """A boolean setting's value as PostgreSQL reads it (on, off, true, false, yes, no, 1, 0
+    and their prefixes); None for a value it would refuse."""
+    word = str(value).strip().lower()
+    if word in {"1", "on"} or (word and ("true".startswith(word) or "yes".startswith(word))):
+        return True
+    if word in {"0", "of", "off"} or (word and ("false".startswith(word) or
+                                                "no".startswith(word))):
+        return False
+    return None
+
+
 #: Settings the session follows: the attribute that holds each, and how its value is read.
 _TRACKED = {"lock_timeout": ("lock_timeout_ms", parse_duration_ms),
             "statement_timeout": ("statement_timeout_ms", parse_duration_ms),
             "timezone": ("timezone", _zone),
-            "search_path": ("search_path", read_path)}
+            "search_path": ("search_path", read_path),
+            "check_function_bodies": ("check_function_bodies", _boolean)}
 
 
 #: `Session.statement_facts` of any statement run outside a transaction, and of one inside a
@@ -149,6 +162,9 @@ class Session:
     #: The schemas of a search_path set by the migration, None while it is the default one
     #: (each migration starts with the default: see docs/effect-model.md).
     search_path: tuple[str, ...] | None = None
+    #: check_function_bodies as the migration set it, None while it is the default (on):
+    #: off, CREATE FUNCTION does not parse a PL/pgSQL body (pg_dump's output sets it so).
+    check_function_bodies: bool | None = None
     #: The kind of the last transaction statement that ended a transaction ("commit", ...).
     _ended_by: str = ""
     #: SET LOCAL values vanish at the end of the transaction: remember what to restore.
@@ -167,6 +183,13 @@ class Session:
     #: Each with the statements that added it (a label may be added to several types).
     tx_enum_values: dict[str, list[object]] = field(default_factory=dict)
     tx_created: set[str] = field(default_factory=set)  # relations created in the transaction
+    #: Relations the transaction dropped and has not created again: a query on one dropped
+    #: for good waits for the commit, then fails as it would right after the drop (checked
+    #: on the server), so the ACCESS EXCLUSIVE held on it keeps from nothing that would have
+    #: worked (drop-table reports the drop).
+    tx_dropped: set[str] = field(default_factory=set)
+    #: Those of `tx_created` made under the name of a relation the transaction dropped.
+    tx_replaced: set[str] = field(default_factory=set)
     #: Types created in the open transaction ("type:public.mood"): values added to one of
     #: them are usable at once (the server's check spares a type its transaction created).
     tx_types_created: set[str] = field(default_factory=set)
@@ -241,9 +264,14 @@ class Session:
         mixed = self._mixed_tables(effect)
         if not (mixed or self.held_exclusive or self.tx_enum_values):
             return _OUTSIDE_TRANSACTION  # the same facts: nothing held that they name
+        # No other session uses what the transaction created; one that uses what it
+        # dropped for good fails after the commit anyway.
+        unseen = self.tx_created - self.tx_replaced if self.tx_replaced else self.tx_created
+        if self.tx_dropped:
+            unseen = unseen | {t for t in self.tx_dropped if not self._remade(t, index)}
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
-                      t not in self.tx_created) if self.held_exclusive and (
+                      t not in unseen) if self.held_exclusive and (
             any(t not in empty_tables for t in effect.scans) or self._waits(effect)) else []
         since = min((self.held_exclusive[t] for t in held), default=None)
         used = sorted(effect.literals & self.tx_enum_values.keys())
@@ -390,9 +418,17 @@ class Session:
                 f"at statement {index + 1} ended the transaction; each statement after it " \
                 "commits on its own"
         if self.in_transaction:
+            if effect.drops and not any(a.kind in _MOVES for a in effect.actions):
+                # (one the transaction made itself was never seen by anyone)
+                self.tx_dropped.update(_relations(effect.drops) - self.tx_created)
             if effect.creates:
-                self.tx_created.update(o.split(":", 1)[1] for o in effect.creates
-                                       if o.startswith(("table:", "view:")))
+                made = _relations(effect.creates)
+                self.tx_created.update(made)
+                # One made under the name of one the transaction dropped replaces it: a
+                # query waiting for the old one's lock reads the new one after the commit
+                # (checked on the server), so its name is neither new nor gone.
+                self.tx_replaced.update(made & self.tx_dropped)
+                self.tx_dropped.difference_update(made)
                 self.tx_types_created.update(o for o in effect.creates
                                              if o.startswith("type:"))
             if effect.locks or index_held_exclusive(effect):
@@ -506,6 +542,12 @@ class Session:
         return any(name == old and index < at and (end is None or at < end)
                    for at, name in ahead)
 
+    def _remade(self, name: str, index: int) -> bool:
+        """Whether statement `index` or a later one of the transaction creates a view or
+        table under the name of relation `name`, which an earlier one dropped."""
+        return self._taken_later(self.views_ahead, name, index - 1) or self._taken_later(
+            tuple((at, table) for at, table, _ in self.tables_ahead), name, index - 1)
+
     def _end_transaction(self, rolled_back: bool = False) -> None:
         # COMMIT ends SET LOCAL; ROLLBACK undoes every SET of the transaction (guc.c).
         for attr, value in (self._tx_start if rolled_back else self._saved).items():
@@ -518,8 +560,21 @@ class Session:
         self.tx_not_valid.clear()
         self.tx_enum_values.clear()
         self.tx_created.clear()
+        self.tx_dropped.clear()
+        self.tx_replaced.clear()
         self.tx_types_created.clear()
         self.tx_locks.clear()
+
+
+#: Actions that give a relation another name: it lives on under it, and what uses it by OID
+#: (a view over it, a foreign key's checks) waits for its lock, then works (checked on the
+#: server): its old name is not dropped for lock-accumulation.
+_MOVES = frozenset({"rename_table", "set_schema"})
+
+
+def _relations(objects: Iterable[str]) -> set[str]:
+    """The tables and views (by name) of a statement's `creates` or `drops`."""
+    return {o.split(":", 1)[1] for o in objects if o.startswith(("table:", "view:"))}
 
 
 #: The statements that create a type, and the field naming it.

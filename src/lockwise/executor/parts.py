@@ -4,7 +4,8 @@ records one history row for it, with one checksum over all its files in their or
 them in one transaction when every statement can run in one.
 
 The files are joined, each from a line of its own; positions in the joined text are turned
-back into the file and line they came from (`position`)."""
+back into the file and line they came from (`position`). Each file is parsed on its own
+(`parse_by_part`), as its tool reads them."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
-    from lockwise.core.types import Migration
+    from lockwise.core.types import Migration, Span
     from lockwise.executor.plan import Plan
+    from lockwise.parse.postgres import ParsedFile
 
 
 def join_version_folders(migrations: list[Migration]) -> list[Migration]:
@@ -87,9 +90,55 @@ def why_statement_by_statement(plan: Plan) -> str | None:
     return f"{position(m, plan.path, s.line, s.column)}: statement {s.index + 1} {why}: {runs}"
 
 
-def _part_texts(joined: Migration) -> list[tuple[Path, str]]:
-    """Each file of a joined version folder and its text."""
-    lines = joined.up_sql.split("\n")
+def _part_texts(joined: Migration, text: str | None = None) -> list[tuple[Path, str]]:
+    """Each file of a joined version folder and its text (its part of `text`, a text with
+    the lines of the joined one: by default that text itself)."""
+    lines = (joined.up_sql if text is None else text).split("\n")
     ends = [start for _, start in joined.parts[1:]] + [len(lines) + 1]
     return [(path, "\n".join(lines[start - 1:end - 1]))
             for (path, start), end in zip(joined.parts, ends, strict=True)]
+
+
+def parse_by_part(migration: Migration, text: str,
+                  parse: Callable[[str], ParsedFile]) -> ParsedFile:
+    """`parse(text)`; for a joined version folder, each file's part parsed on its own (as its
+    tool runs each file: a quote left open in one file is that file's error, and does not
+    run on into the next), with the places moved to where the part sits in `text`."""
+    if not migration.parts:
+        return parse(text)
+    from dataclasses import replace as moved
+
+    from lockwise.parse.postgres import ParsedFile
+
+    whole = ParsedFile()
+    # The part's first character and the lines before it in `text`, from the line it starts
+    # at (an empty file holds no line: the next file starts on the same one).
+    offset, line = 0, 0
+
+    def at(span: Span) -> Span:
+        return moved(span, line=span.line + line, end_line=span.end_line + line,
+                     start_offset=span.start_offset + offset,
+                     end_offset=span.end_offset + offset)
+
+    for (_, start), (_, part) in zip(migration.parts, _part_texts(migration, text),
+                                     strict=True):
+        if start - 1 > line:
+            offset = _line_offset(text, start - 1, line, offset)
+            line = start - 1
+        parsed = parse(part)
+        whole.statements += [moved(s, index=len(whole.statements) + i, span=at(s.span),
+                                   comment_spans=tuple(at(c) for c in s.comment_spans))
+                             for i, s in enumerate(parsed.statements)]
+        whole.skipped += [moved(s, span=at(s.span)) for s in parsed.skipped]
+        whole.problems += [moved(p, span=at(p.span)) for p in parsed.problems]
+        whole.comments += [(c, at(span)) for c, span in parsed.comments]
+        whole.placeholders.update(parsed.placeholders)
+    return whole
+
+
+def _line_offset(text: str, lines: int, known_lines: int, known_offset: int) -> int:
+    """Where line `lines` + 1 of `text` starts, counting on from line `known_lines` + 1, which
+    starts at `known_offset`."""
+    for _ in range(lines - known_lines):
+        known_offset = text.index("\n", known_offset) + 1
+    return known_offset

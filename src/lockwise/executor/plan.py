@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lockwise.core.types import LockMode, Migration, MigrationReport, Safety, Span
 from lockwise.executor.batches import BatchError, BatchSpec, parse_batch_directive
 from lockwise.executor.checksum import all_checksums
-from lockwise.executor.parts import position, why_statement_by_statement
+from lockwise.executor.parts import parse_by_part, position, why_statement_by_statement
 
 if TYPE_CHECKING:
     from lockwise.config import Config
@@ -265,7 +265,9 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     def at(line: int, column: int) -> str:  # in a joined version folder: the file's place
         return position(migration, path, line, column)
 
-    parsed = parse_sql(sql_text)
+    # The migration's own text: its version folder's files each parsed alone (a down is one).
+    parsed = parse_by_part(migration, sql_text, parse_sql) if sql_text == migration.up_sql \
+        else parse_sql(sql_text)
     problems = [f"{at(span.line, span.column)}: {why}"
                 for span, why in client_side_input(parsed, sql_text)]
     placeholder = unrunnable_placeholder(sql_text)
@@ -374,7 +376,7 @@ def lint_text(plan: Plan, parsed_text: str) -> str:
     from lockwise.parse.postgres import parse_sql
 
     text = parsed_text
-    for stmt in parse_sql(parsed_text).statements:
+    for stmt in parse_by_part(plan.migration, parsed_text, parse_sql).statements:
         if stmt.index in plan.dropped:
             text = _blank(text, stmt.span.start_offset, stmt.span.end_offset)
     return text

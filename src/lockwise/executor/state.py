@@ -395,6 +395,8 @@ def _classify(m: Migration, row: HistoryRow | None, baseline: HistoryRow | None,
                     status.detail = (f"{m.path} changed since it was applied: recorded "
                                      f"checksum {row.checksum[:12]}, file now {now[:12]}")
                     if another_migration(m, row):
-                        status.detail += (f"; applied as {row.description}, the file is now "
-                                          f"{m.name}: {took_the_version(m)}")
+                        now_named = (f"the files are now {', '.join(p.name for p, _ in m.parts)}"
+                                     if m.parts else f"the file is now {m.name}")
+                        status.detail += (f"; applied as {row.description}, {now_named}: "
+                                          f"{took_the_version(m)}")
     return status

@@ -281,7 +281,9 @@ def _drop_sync_trigger(relation, column: str, children: tuple[str, ...] = ()) ->
 
 def _sync_names(relation, column: str) -> tuple[str, str]:
     """The sync trigger's name and its function's (in the table's schema as written), SQL."""
-    name = f"{relation.relname}_{column}_sync"[:63]
+    # both parts shortened to fit, as PostgreSQL names what it makes, so two columns
+    # with a long common prefix keep apart
+    name = generated_name(relation.relname, column, "sync")
     return quote_ident(name), _qualified_sql(relation.schemaname, name)
 
 
@@ -351,7 +353,6 @@ def _column_properties_copied(relation, old: str, new: str, facts: dict) -> str:
     table_sql = _table_sql(relation)
     table = f"{_literal(table_sql)}::regclass"
     old_sql, new_sql = _literal(old), _literal(new)
-    version = _pg_version(facts)
     # each a constant EXECUTE, which the replay follows as it follows the block's format()s
     known = [(f"stat.nspname = {_literal(stat.split('.', 1)[0])} AND stat.stxname = "
               f"{_literal(stat.split('.', 1)[1])}",
@@ -388,10 +389,11 @@ def _column_properties_copied(relation, old: str, new: str, facts: dict) -> str:
         "  END IF;\n"
         "  FOR stat IN\n"
         "      SELECT s.oid, s.stxname, n.nspname, s.stxnamespace::regnamespace::text AS schema,\n"
-        # expressions from 14, a statistics object's own target from 13
-        f"             {'s.stxexprs IS NOT NULL' if version >= 14 else 'false'} "
-        "AS has_expressions,\n"
-        f"             {'s.stxstattarget' if version >= 13 else 'NULL::integer'} AS target,\n"
+        # expressions from 14, a statistics object's own target from 13: read through the
+        # row as jsonb (NULL where the server lacks the column), since the server the step
+        # runs on may be newer than the target version says
+        "             to_jsonb(s) ->> 'stxexprs' IS NOT NULL AS has_expressions,\n"
+        "             (to_jsonb(s) ->> 'stxstattarget')::integer AS target,\n"
         "             array(SELECT CASE kind WHEN 'd' THEN 'ndistinct' WHEN 'f' THEN "
         "'dependencies'\n"
         "                          ELSE 'mcv' END\n"
@@ -437,7 +439,7 @@ def _column_properties_copied(relation, old: str, new: str, facts: dict) -> str:
 def _statistics_sql(name: str, definition: dict, relation, old: str, new: str) -> str:
     """CREATE STATISTICS of statistics object `name` (qualified) on the statement's table
     (`relation`, pglast's RangeVar) from its `definition`, column `old` read as `new`."""
-    from lockwise.catalog.replay import renamed_statistics_definition
+    from lockwise.catalog.extended_statistics import renamed_statistics_definition
     from lockwise.effects.nodes import expression_sql
     from lockwise.effects.partitions import range_var_tree
 
@@ -1073,9 +1075,9 @@ def _validate_later(table_sql: str, name: str, pieces: Pieces) -> None:
 
 def _partitioned_key(facts: dict) -> tuple[str, tuple[str, ...], tuple]:
     """What the per-partition rewrite of a partitioned table's foreign key reads of the
-    action adding it: the table, its leaf partitions, their constraints' names."""
+    action adding it: the table, its leaf partitions, the key's name on each."""
     return (facts.get("table") or "", tuple(facts.get("fk_leaf_partitions") or ()),
-            tuple(facts.get("fk_leaf_constraint_names") or ()))
+            tuple(facts.get("fk_leaf_key_names") or ()))
 
 
 def statement_facts(actions: Iterable[Action]) -> dict:
@@ -1092,7 +1094,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
     type_changes: dict[str, dict] = {}  # each ALTER COLUMN TYPE's column -> its facts
     # a partitioned table's foreign key's name -> the table, its leaf partitions and their
-    # constraints' names (`leaf_constraint_names`)
+    # keys' names on each (`leaf_key_names`)
     partitioned_keys: dict[str, tuple[str, tuple[str, ...], tuple]] = {}
     elsewhere = False  # the table's rows are (also) in partitions or children
     children: tuple[str, ...] = ()  # its inheritance children
@@ -1377,32 +1379,28 @@ def _by_partition(facts: dict) -> bool:
 
 def _partitions_known(stmt, name: str, facts: dict, pieces: Pieces, cmd=None) -> bool:
     """Whether the catalog knows the leaf partitions of the partitioned table that foreign
-    key `name` is added to, none of which has a constraint of that name already; else why it
-    is left as written (in `pieces.declined`), and, for
-    key `cmd` (ADD CONSTRAINT), its steps with a stand-in for the partitions (in
-    `pieces.outline`): the server refuses the NOT VALID key on the table itself."""
-    _, leaves, leaf_names = (facts.get("partitioned_keys") or {}).get(name, ("", (), ()))
-    taken = [leaf for leaf, names in leaf_names if name in names]
-    if name and leaves and not taken:
+    key `name` is added to; else why it is left as written (in `pieces.declined`), and, for
+    key `cmd` (ADD CONSTRAINT), its steps with a stand-in for the partitions and the query
+    that lists them (in `pieces.outline`): the server refuses the NOT VALID key on the table
+    itself."""
+    from lockwise.effects.foreign_keys import leaf_partitions_query
+
+    _, leaves, _ = (facts.get("partitioned_keys") or {}).get(name, ("", (), ()))
+    if name and leaves:
         return True
-    if taken:
-        has = "has a constraint" if len(taken) == 1 else "have constraints"
-        pieces.declined.append(
-            f"{', '.join(taken)} already {has} named {name}, and the server refuses a "
-            "second one (already exists): rename that constraint first, then add the key NOT "
-            "VALID to each partition, VALIDATE CONSTRAINT each in a later migration, then add "
-            "it to the table")
-    else:
-        pieces.declined.append(
-            f"{_table_sql(stmt.relation)} is partitioned and PostgreSQL before 18 refuses NOT "
-            "VALID on its foreign key: add the key NOT VALID to each partition, VALIDATE "
-            "CONSTRAINT each in a later migration, then add it to the table, which takes them "
-            "over without reading them (lockwise knows none of its partitions)")
+    table_sql = _table_sql(stmt.relation)
+    pieces.declined.append(
+        f"{table_sql} is partitioned and PostgreSQL before 18 refuses NOT "
+        "VALID on its foreign key: add the key NOT VALID to each partition, VALIDATE "
+        "CONSTRAINT each in a later migration, then add it to the table, which takes them "
+        "over without reading them (lockwise knows none of its partitions)")
     if cmd is not None and name:
         pieces.outline = Pieces()
-        _foreign_key_by_partition(
-            stmt, cmd, name, facts, pieces.outline,
-            None if leaves else [quote_ident(f"<each partition of {stmt.relation.relname}>")])
+        _foreign_key_by_partition(stmt, cmd, name, facts, pieces.outline,
+                                  [quote_ident(f"<each partition of {stmt.relation.relname}>")])
+        pieces.outline.notes.append("the leaf partitions, each to write in place of the "
+                                    "stand-in: "
+                                    + leaf_partitions_query(table_sql, _pg_version(facts)))
     return False
 
 
@@ -1410,24 +1408,29 @@ def _foreign_key_by_partition(stmt, cmd, name: str, facts: dict, pieces: Pieces,
                               parts: list[str] | None = None) -> None:
     """Before PostgreSQL 18, foreign key `cmd` (ADD CONSTRAINT) of a partitioned table, named
     `name`: added NOT VALID to each leaf partition (`parts`, SQL; by default those the
-    catalog knows, see `_partitions_known`), validated there in the next migration, and then
-    added to the table as written, which takes the partitions' validated keys over without
-    reading them (checked on the server); the keys keep the name the table's gives its
-    clones."""
+    catalog knows, see `_partitions_known`) under the name its clone takes there
+    (`leaf_key_names`), validated there in the next migration, and then added to the table as
+    written, which takes the partitions' validated keys over without reading them (checked
+    on the server)."""
     from lockwise.effects.foreign_keys import partition_key_steps
 
     con = cmd.def_
     con.conname = name
     valid = _sql(con)
+    con.conname = None
     con.skip_validation = True
     con.initially_valid = False
     if parts is None:
         # (one in another schema than the table: qualified, the table's search path need not
         # find it)
-        table, leaves, _ = facts["partitioned_keys"][name]
-        parts = [relation_sql(leaf, table, bool(stmt.relation.schemaname)) for leaf in leaves]
-    keys, validated, whole = partition_key_steps(parts, _table_sql(stmt.relation), name,
-                                                 _sql(con), valid)
+        table, _, leaves = facts["partitioned_keys"][name]
+        named = [(relation_sql(leaf, table, bool(stmt.relation.schemaname)), own)
+                 for key, leaf, own in leaves if key == name]
+    else:
+        named = [(part, name) for part in parts]
+    keys, validated, whole = partition_key_steps(named, _table_sql(stmt.relation), _sql(con),
+                                                 valid)
+    con.conname = name
     pieces.main.extend(keys)
     pieces.at(0).extend(validated)
     pieces.at(1).extend(whole)

@@ -19,13 +19,10 @@ from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import (
     apply_statement,
     column_identity_sequence,
-    do_block_reshapes,
     end_session,
     end_statement,
     follows_exactly,
     owned_sequences,
-    reads_view_reads,
-    tables_reached,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path
 from lockwise.core.lazy_re import lazy_compile
@@ -976,6 +973,8 @@ class _Builder:
                     str(action.facts.get("object", "")).startswith("function:"):
                 self._rename_routine(key, loc, action.facts, stmt.tree)
             elif action.kind == "do_block":
+                from lockwise.catalog.do_blocks import do_block_reshapes
+
                 reshaped = do_block_reshapes(self.catalog, unwrap(stmt.tree)[1])
                 self.full_tables -= self.full_tables if "*" in reshaped else reshaped
             elif action.kind == "other":
@@ -1302,9 +1301,11 @@ class _Builder:
         session = _replay_session(m, m.down_sql or "", parsed.statements)
         # What a view reads is worth finding (a walk of its query) only for a later statement
         # that reads it; the signatures compared do not, nor does anything once the check ends.
+        from lockwise.catalog import reach
+
         read_later = [session is not None] * len(trees)
         for i in range(len(trees) - 2, -1, -1):
-            read_later[i] = read_later[i + 1] or reads_view_reads(trees[i + 1])
+            read_later[i] = read_later[i + 1] or reach.reads_view_reads(trees[i + 1])
         with PathInForce(rolled) as path:
             for stmt, view_reads in zip(parsed.statements, read_later, strict=True):
                 ended = 0
@@ -1333,6 +1334,7 @@ class _Builder:
                    migration_id: str, copied: set[str], complete: set[str],
                    view_reads: bool = True) -> None:
         """Replay one statement of a down migration into `rolled`."""
+        from lockwise.catalog.reach import tables_reached
         from lockwise.graph.down import clone
 
         # What the statement changes without naming it is copied too, or the replay would

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from lockwise.core.types import Statement
 from lockwise.parse.mysql_blocks import STORED_PROGRAM as _STORED_PROGRAM
 from lockwise.parse.mysql_blocks import TOP_LEVEL_COMPOUND as _TOP_LEVEL_COMPOUND
-from lockwise.parse.mysql_blocks import Blocks, body_statements, program
-from lockwise.parse.mysql_server_syntax import mysql_version_statement, other_servers_statement
+from lockwise.parse.mysql_blocks import Blocks, body_statements, expression_calls, program
+from lockwise.parse.mysql_program_syntax import mysql_program_syntax
+from lockwise.parse.mysql_server_syntax import other_servers_statement, version_statement
 from lockwise.parse.postgres import ParsedFile, ParseProblem, Skipped, attach_comments
 from lockwise.parse.source import LineIndex
 
@@ -69,7 +70,7 @@ _SQLGLOT_GAPS = re.compile(
     r"|(CREATE|ALTER|DROP)\s+(RESOURCE\s+GROUP|UNDO\s+TABLESPACE)\s|ALTER\s+INSTANCE\s"
     r"|IMPORT\s+TABLE\s+FROM\s|PURGE\s+(BINARY|MASTER)\s+LOGS\s"
     r"|CHANGE\s+(REPLICATION\s+(SOURCE|FILTER)|MASTER)\s"
-    r"|(START|STOP)\s+(REPLICA|SLAVE|GROUP_REPLICATION)\b|RESET\s+\w|CACHE\s+INDEX\s"
+    r"|(START|STOP)\s+(ALL\s+(REPLICAS|SLAVES)|REPLICA|SLAVE|GROUP_REPLICATION)\b|RESET\s+\w|CACHE\s+INDEX\s"
     r"|LOAD\s+INDEX\s+INTO\s+CACHE\s|FLUSH\s+((NO_WRITE_TO_BINLOG|LOCAL)\s+)?(TABLES?\b(?!\s+WITH"
     r"\s*$)|(BINARY|ENGINE|ERROR|GENERAL|RELAY|SLOW)\s+LOGS\b|QUERY\s+CACHE\b|LOGS\b"
     r"|PRIVILEGES\b|STATUS\b|HOSTS\b|OPTIMIZER_COSTS\b|USER_RESOURCES\b)"
@@ -106,6 +107,12 @@ _SYNONYMS = ((re.compile(r"^(\s*ALTER\s+)ONLINE(\s)", re.IGNORECASE), r"\1      
              (re.compile(r"\bPERSISTENT\b", re.IGNORECASE), "STORED    "),
              (re.compile(r"(\bRENAME\s+)AS\b", re.IGNORECASE), r"\1TO"))
 _DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+#: `DELIMITER` with nothing after it, and what the mysql client (MySQL's and MariaDB's) says of
+#: it: it prints this, skips the line and goes on with the delimiter it had.
+_BARE_DELIMITER = re.compile(r"^[ \t]*(DELIMITER)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_BARE_DELIMITER_ERROR = "DELIMITER must be followed by a 'delimiter' character or string"
+#: Who refuses what the mysql client reads itself (ParseProblem.by).
+MYSQL_CLIENT = "the mysql client"
 
 
 def _dialect(name: str):
@@ -185,9 +192,10 @@ def _statement_ends(text: str, tokens: list, custom: list[tuple[int, int]]
 
 
 def _strip_delimiters(
-    text: str, lines: LineIndex
+    text: str, lines: LineIndex, problems: list[ParseProblem]
 ) -> tuple[str, list[Skipped], list[tuple[int, int]], list[int]]:
-    """Handle the mysql client's `DELIMITER $$`: blank the commands and custom delimiters.
+    """Handle the mysql client's `DELIMITER $$`: blank the commands and custom delimiters
+    (a bare `DELIMITER` too, after adding the client's error to `problems`).
 
     Returns the server text, the skipped commands, the regions where a custom delimiter is in
     force (semicolons there are inside routine bodies) and the offsets where statements end.
@@ -197,6 +205,7 @@ def _strip_delimiters(
     cuts: list[int] = []
     if "DELIMITER" not in text.upper():
         return text, skipped, regions, cuts
+    text = _skip_bare_delimiters(text, lines, problems)
     chars = list(text)
     delimiter = ";"
     region_start = 0
@@ -217,6 +226,19 @@ def _strip_delimiters(
     if delimiter != ";":
         regions.append((region_start, len(text)))
     return "".join(chars), skipped, regions, cuts
+
+
+def _skip_bare_delimiters(text: str, lines: LineIndex, problems: list[ParseProblem]) -> str:
+    """`text` with each bare `DELIMITER` line blanked, as the client skips it, and its error
+    in `problems` at the word (sqlglot's would be a generic one at the next statement)."""
+    bare = list(_BARE_DELIMITER.finditer(text))
+    if not bare:
+        return text
+    problems += [ParseProblem(_BARE_DELIMITER_ERROR, lines.span(m.start(1), m.end(1)),
+                              by=MYSQL_CLIENT) for m in bare]
+    for m in bare:
+        text = text[:m.start(1)] + " " * len(m.group(1)) + text[m.end(1):]
+    return text
 
 
 def _delimiters(text: str, delimiter: str, start: int, stop: int) -> Iterator[int]:
@@ -323,7 +345,8 @@ def parse_mysql(text: str, dialect: str = "mysql",
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
     lines = LineIndex.of(text)
     parsed = ParsedFile()
-    server_text, parsed.skipped, custom, custom_cuts = _strip_delimiters(text, lines)
+    server_text, parsed.skipped, custom, custom_cuts = _strip_delimiters(text, lines,
+                                                                         parsed.problems)
     server_text = _unwrap_executable_comments(
         server_text, dialect, version or DEFAULT_VERSIONS.get(dialect, DEFAULT_VERSIONS["mysql"]))
     reader = _dialect(dialect)
@@ -393,17 +416,18 @@ def parse_mysql(text: str, dialect: str = "mysql",
 
 def _program_statements(body: str, reader: object) -> dict:
     """What the stored program `body` defines runs: its kind and name (mysql_blocks.program),
-    and each simple statement of its body that sqlglot reads, as (offset in `body`, text,
-    tree); the others are left out (the server's grammar checks the program, not
-    lockwise's)."""
+    each simple statement of its body that sqlglot reads, as (offset in `body`, text, tree),
+    the others left out (the server's grammar checks the program, not lockwise's); and the
+    names its expressions call (`calls`: mysql_blocks.expression_calls)."""
     from sqlglot.errors import ParseError, TokenError
 
     defined = program(body)
     statements: list = []
     try:
-        spans = body_statements(body, mysql_tokens(body))
+        tokens = mysql_tokens(body)
     except TokenError:
-        spans = []
+        tokens = []
+    spans = body_statements(body, tokens)
     for begin, end in spans:
         sql = body[begin:end].strip()
         try:
@@ -411,7 +435,7 @@ def _program_statements(body: str, reader: object) -> dict:
         except (ParseError, TokenError, RecursionError, ValueError):
             continue
         statements.append((begin, sql, tree))
-    return {**defined, "statements": statements}
+    return {**defined, "statements": statements, "calls": expression_calls(body, tokens, spans)}
 
 
 #: What may follow `ALTER TABLE name`: the operations and table options of MySQL 8.4 and
@@ -447,10 +471,13 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return None if dialect == "mariadb" else (
             "MariaDB's compound statement outside a stored program: MySQL runs it only inside "
             "one", 0, len(compound.group(1).split()[0]))
+    if dialect != "mariadb" and _STORED_PROGRAM.match(body) and \
+            (refused := mysql_program_syntax(body, version)) is not None:
+        return refused  # CREATE OR REPLACE PROCEDURE; IF NOT EXISTS before 8.0.29
     if (server := other_servers_statement(body, dialect)) is not None:
         return server  # LOCK INSTANCE, SET PERSIST ... on MariaDB; BACKUP STAGE on MySQL
-    if dialect != "mariadb" and (server := mysql_version_statement(body, version)) is not None:
-        return server  # RESET MASTER on MySQL 8.4, RESET BINARY LOGS AND GTIDS before 8.2
+    if (server := version_statement(body, dialect, version)) is not None:
+        return server  # RESET MASTER on MySQL 8.4, START REPLICA on MariaDB 10.4
     if body[:4].upper() == "LOCK":
         from lockwise.effects.mysql import read_lock_tables
 

@@ -187,6 +187,27 @@ class Blocks:
             self.pending = tokens[i].start  # (a label's name is none)
 
 
+def expression_calls(text: str, tokens: list, simple: list[tuple[int, int]]
+                     ) -> list[tuple[int, str]]:
+    """The names called as functions (`name (`) in the body of the one program statement
+    `text` outside its simple statements `simple` (body_statements): in its SET, RETURN,
+    DECLARE ... DEFAULT, IF / WHILE / CASE conditions, as (offset, name as written). Built-in
+    functions are among them: the caller keeps the stored functions it knows."""
+    from sqlglot.tokens import TokenType
+
+    start = body_start(text, tokens, 0) if tokens else None
+    if start is None:
+        return []
+    return [(tok.start, tok.text) for i, tok in enumerate(tokens[start:-1], start)
+            if tokens[i + 1].token_type == TokenType.L_PAREN and
+            (tok.token_type == TokenType.IDENTIFIER or _NAME.fullmatch(tok.text)) and
+            not any(begin <= tok.start < end for begin, end in simple)]
+
+
+#: A token that may name a function unquoted.
+_NAME = re.compile(r"[\w$]+")
+
+
 def body_statements(text: str, tokens: list) -> list[tuple[int, int]]:
     """The simple statements (start and end offsets) of the body of the one program statement
     `text` (tokenized as `tokens`, without its own final semicolon or delimiter)."""
@@ -207,7 +228,7 @@ def body_statements(text: str, tokens: list) -> list[tuple[int, int]]:
 _PROGRAM_NAME_PART = r"(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+))?"
 #: The name of the program a statement defines (`kind` and `name`; MariaDB's and MySQL
 #: 8.0.29's IF NOT EXISTS before it), whether it is CREATE or ALTER, and a trigger's table.
-_PROGRAM_NAME = re.compile(
+PROGRAM_NAME = re.compile(
     rf"\s*(?P<verb>CREATE|ALTER)\b(?P<between>.*?)\b(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)"
     rf"\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_PROGRAM_NAME_PART})"
     rf"(?:\s+(?:BEFORE|AFTER)\s+\w+\s+ON\s+(?P<table>{_PROGRAM_NAME_PART}))?",
@@ -220,7 +241,7 @@ def program(text: str) -> dict:
     written; `create`: "create", "replace" (CREATE OR REPLACE), "if_not_exists" or "alter"
     (ALTER EVENT), which decide what a name already taken does; a trigger's `table` as
     written."""
-    found = _PROGRAM_NAME.match(text)
+    found = PROGRAM_NAME.match(text)
     if found is None or TOP_LEVEL_COMPOUND.match(text):
         return {"kind": "compound", "name": "", "create": "create", "table": ""}
     create = "alter" if found.group("verb").upper() == "ALTER" else \

@@ -58,6 +58,9 @@ _ONLY: dict[str, list[tuple[str, str]]] = {
          "MariaDB's backup locks; MySQL writes LOCK INSTANCE FOR BACKUP"),
         (r"(?:UN)?INSTALL\s+(?P<at>SONAME)\b",
          "MariaDB's INSTALL SONAME; MySQL writes INSTALL PLUGIN name SONAME 'file'"),
+        (r"(?:START|STOP)\s+(?P<at>ALL)\s+(?:SLAVES|REPLICAS)\b",
+         "MariaDB's multi-source START / STOP ALL SLAVES; MySQL starts or stops each "
+         "channel: START REPLICA FOR CHANNEL name"),
         (r"SHUTDOWN\s+(?P<at>WAIT)\b",
          "MariaDB's SHUTDOWN WAIT FOR ALL REPLICAS; MySQL's SHUTDOWN takes no option"),
     ],
@@ -141,32 +144,56 @@ _MYSQL_VERSIONS: list[tuple[re.Pattern, str, tuple | None, tuple | None, str]] =
         (r"\s*SHOW\s+(?P<at>REPLICAS)\b", "SHOW REPLICAS", (8, 0, 22), None,
          "SHOW SLAVE HOSTS"),
     ]]
-#: The first version that has each of the newer statements.
-_SINCE = {statement: since for _, statement, since, _, _ in _MYSQL_VERSIONS if since}
+#: MariaDB's replication statements that only some of its versions have, likewise: the
+#: REPLICA spellings of the SLAVE statements arrived in 10.5.1 (MariaDB knowledge base, "START
+#: REPLICA", "STOP REPLICA", "RESET REPLICA", "SHOW REPLICA STATUS", "SHOW REPLICA HOSTS":
+#: "from MariaDB 10.5.1"); a version before it stops at the word REPLICA(S).
+_MARIADB_VERSIONS: list[tuple[re.Pattern, str, tuple | None, tuple | None, str]] = [
+    (re.compile(pattern, re.I), statement, (10, 5, 1), None, instead)
+    for pattern, statement, instead in [
+        (r"\s*(?:START|STOP)\s+ALL\s+(?P<at>REPLICAS)\b", "{verb} ALL REPLICAS",
+         "{verb} ALL SLAVES"),
+        (r"\s*(?:START|STOP|RESET)\s+(?P<at>REPLICA)\b", "{verb} REPLICA", "{verb} SLAVE"),
+        (r"\s*SHOW\s+(?P<at>REPLICA)\s+(?:STATUS|HOSTS)\b", "SHOW REPLICA {what}",
+         "SHOW SLAVE {what}"),
+        (r"\s*SHOW\s+ALL\s+(?P<at>REPLICAS)\s+STATUS\b", "SHOW ALL REPLICAS STATUS",
+         "SHOW ALL SLAVES STATUS"),
+    ]]
+#: Per server, its statements that only some of its versions have.
+_VERSIONED = {"mysql": _MYSQL_VERSIONS, "mariadb": _MARIADB_VERSIONS}
+#: Per server, the first version that has each of the newer statements.
+_SINCE = {server: {statement: since for _, statement, since, _, _ in entries if since}
+          for server, entries in _VERSIONED.items()}
 #: The first words of those statements: any other statement is not looked at further.
 _REPLICATION_WORDS = re.compile(r"\s*(?:RESET|SHOW|PURGE|CHANGE|START|STOP)\b", re.I)
+#: The server's name in the messages.
+_SERVER = {"mysql": "MySQL", "mariadb": "MariaDB"}
 
 
-def mysql_version_statement(body: str, version: tuple[int, ...]
-                            ) -> tuple[str, int, int] | None:
-    """The replication statement `body` as MySQL `version` refuses it when that version does
-    not have it (error 1064), as (message, offset of the word it stops at, its length); None
-    for another statement."""
+def version_statement(body: str, dialect: str, version: tuple[int, ...]
+                      ) -> tuple[str, int, int] | None:
+    """The replication statement `body` as `dialect`'s server at `version` refuses it when
+    that version does not have it (error 1064), as (message, offset of the word it stops at,
+    its length); None for another statement."""
     if not _REPLICATION_WORDS.match(body):
         return None
+    server, since_of = _SERVER.get(dialect, "MySQL"), _SINCE.get(dialect, _SINCE["mysql"])
     version = (*version, 0, 0)[:3]  # 8.4 is 8.4.0
-    for pattern, statement, since, until, instead in _MYSQL_VERSIONS:
+    for pattern, statement, since, until, instead in _VERSIONED.get(dialect, _MYSQL_VERSIONS):
         if (found := pattern.match(body)) is None:
             continue
         if since is not None and version < since:
-            why = (f"{statement} arrived in MySQL {'.'.join(map(str, since))}; before it, "
+            why = (f"{statement} arrived in {server} {'.'.join(map(str, since))}; before it, "
                    f"write {instead}")
         elif until is not None and version >= until:
-            since_instead = _SINCE.get(instead)
-            why = f"MySQL {'.'.join(map(str, until))} removed {statement}; write {instead}" + (
-                f" (MySQL {'.'.join(map(str, since_instead))} on)" if since_instead else "")
+            since_instead = since_of.get(instead)
+            why = f"{server} {'.'.join(map(str, until))} removed {statement}; write " \
+                  f"{instead}" + (f" ({server} {'.'.join(map(str, since_instead))} on)"
+                                 if since_instead else "")
         else:
             return None
+        words = found.group(0).split()
+        why = why.format(verb=words[0].upper(), what=words[-1].upper())
         word = found.group("at")
         return f'syntax error at or near "{word}" ({why})', found.start("at"), len(word)
     return None

@@ -113,6 +113,26 @@ def _functions(body: str) -> object:
     """PL/pgSQL's parse of a DO block's body, or of a routine's whole CREATE statement (its
     parameters declared, its RETURN allowed: as the body alone in a DO block they are not);
     None when it does not parse. A routine's lines count from its CREATE."""
+    parsed, _ = _compiled(body)
+    if parsed is None:
+        return None
+    try:
+        return json.loads(parsed)
+    except (ValueError, RecursionError):
+        return None
+
+
+def compile_error(body: str) -> str | None:
+    """What PL/pgSQL's grammar says of a DO block's body or a routine's CREATE statement when
+    it rejects it (the server refuses it so: a DO block where it runs, a routine where it is
+    created, under check_function_bodies); None when it parses."""
+    return _compiled(body)[1] or None
+
+
+@lru_cache(maxsize=256)
+def _compiled(body: str) -> tuple[str | None, str]:
+    """PL/pgSQL's parse of `body` (as `_functions` reads it) as JSON, or None and the
+    parser's message."""
     from lockwise.parse import libpg
     parser = libpg.parser
 
@@ -121,9 +141,11 @@ def _functions(body: str) -> object:
         tag = tag[:-1] + "_$"
     code = body if _CREATE_ROUTINE.match(body) else f"DO {tag}{body}{tag}"
     try:
-        return json.loads(parser.parse_plpgsql_json(code))
-    except (parser.ParseError, ValueError, RecursionError):
-        return None
+        return parser.parse_plpgsql_json(code), ""
+    except parser.ParseError as exc:
+        return None, str(exc.args[0] if exc.args else exc)
+    except RecursionError:
+        return None, "the body nests too deeply to parse"
 
 
 #: PL/pgSQL statements that run SQL computed at run time (`FOR ... IN EXECUTE`, `RETURN

@@ -46,6 +46,8 @@ class ParseProblem:
 
     message: str
     span: Span
+    #: Who rejects it, when not the dialect's parser (the mysql client, for its own commands).
+    by: str = ""
 
 
 @dataclass(slots=True)

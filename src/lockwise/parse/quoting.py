@@ -48,13 +48,38 @@ def relation_sql(name: str, like: str, qualified: bool) -> str:
     return quote_ident(bare)
 
 
+def clip_utf8(raw: bytes, limit: int) -> str:
+    """The first `limit` bytes of UTF-8 `raw`, less a character cut in two (pg_mbcliplen):
+    the one place a made-up name is cut to fit, since PostgreSQL counts bytes, and a name
+    cut by characters is cut again by the server, differently."""
+    return raw[:limit].decode("utf-8", "ignore")
+
+
+def fit_name(parts: list[tuple[bool, str]], limit: int = MAX_IDENTIFIER_BYTES,
+             in_bytes: bool = True) -> str:
+    """A name PostgreSQL's way (makeObjectName) from (may it be shortened, text) parts within
+    `limit` bytes, or characters, `in_bytes` false (MySQL counts characters): the longest
+    shortenable part (the later one of a tie) loses a unit at a time, then each is cut at a
+    character boundary; the other parts (a suffix such as `_new`) stay whole."""
+    units = [text.encode() if in_bytes else text for _, text in parts]
+    sizes = [len(u) for u in units]
+    over = sum(sizes) - limit
+    shortenable = [i for i, (short, _) in enumerate(parts) if short]
+    while over > 0 and any(sizes[i] for i in shortenable):
+        longest = max(reversed(shortenable), key=lambda i: sizes[i])
+        sizes[longest] -= 1
+        over -= 1
+    return "".join(clip_utf8(u, n) if isinstance(u, bytes) else u[:n]
+                   for u, n in zip(units, sizes, strict=True))
+
+
 def truncate_identifier(name: str) -> str:
     """`name` as PostgreSQL keeps it: at most 63 bytes, never splitting a multi-byte
     character (pg_mbcliplen)."""
     raw = name.encode()
     if len(raw) <= MAX_IDENTIFIER_BYTES:
         return name
-    return raw[:MAX_IDENTIFIER_BYTES].decode("utf-8", "ignore")
+    return clip_utf8(raw, MAX_IDENTIFIER_BYTES)
 
 
 def quote_literal(value: object) -> str:

@@ -8,7 +8,8 @@ expressions, bounds, whole statements such as deparsed SQL, keywords, comment te
 substituted unchanged, as `render` does for messages, so SQL text is never quoted twice.
 
 A name a template builds by concatenation (`{table_name}_{column}_not_null`, `{column}_new`)
-is one identifier: written quoted as a whole, and cut to 63 bytes as PostgreSQL cuts it.
+is one identifier: written quoted as a whole, and fit to 63 bytes as PostgreSQL fits the names
+it makes (the facts shortened, the literal text kept).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.parse.quoting import (
+    fit_name,
     quote_ident,
     quote_literal,
     quote_mysql_ident,
@@ -35,17 +37,19 @@ from lockwise.rules.engine import render
 @dataclass(frozen=True, slots=True)
 class Quoting:
     """How one SQL dialect writes an identifier, a qualified name, a string constant, and
-    cuts a name it builds."""
+    joins a name it builds from facts and literal text (`_built`)."""
 
     ident: Callable[[str], str]
     qualified: Callable[[str], str]
     literal: Callable[[object], str]
-    truncate: Callable[[str], str]
+    join: Callable[[list[tuple[bool, str]]], str]
 
 
-POSTGRESQL = Quoting(quote_ident, quote_qualified, quote_literal, truncate_identifier)
+POSTGRESQL = Quoting(quote_ident, quote_qualified, quote_literal,
+                     lambda parts: truncate_identifier(fit_name(parts)))
 #: MySQL's names are cut at 64 characters but never silently: the server refuses longer ones.
-MYSQL = Quoting(quote_mysql_ident, quote_mysql_qualified, quote_mysql_literal, lambda name: name)
+MYSQL = Quoting(quote_mysql_ident, quote_mysql_qualified, quote_mysql_literal,
+                lambda parts: "".join(text for _, text in parts))
 _QUOTING = {"postgresql": POSTGRESQL, "mysql": MYSQL, "mariadb": MYSQL}
 
 #: Writes one fact of `facts` as SQL in a dialect's quoting; None when the facts lack it.
@@ -155,6 +159,8 @@ SQL_FACTS: dict[str, Writer] = {
     "pk_nullable_columns_text": _names("pk_nullable_columns_text", "pk_nullable_columns"),
     "ref_columns_text": _names("ref_columns_text", "ref_columns"),
     "tables": _names("tables", "tables", qualified=True),
+    "holds_exclusive_from_earlier": _names("holds_exclusive_from_earlier",
+                                           "holds_exclusive_from_earlier", qualified=True),
     "used_by_views_text": _names("used_by_views_text", "used_by_views", qualified=True),
     "used_by_generated_text": _names("used_by_generated_text", "used_by_generated"),
     "view_columns_text": _names("view_columns_text", "view_columns"),
@@ -196,7 +202,8 @@ SQL_TEXT_FACTS = frozenset({
     "plain_type_text", "pk_not_null_predicate_sql", "pk_set_not_null_sql",
     "policies_dropped_sql", "policies_dropped_text", "drop_used_policies_sql",
     "drop_used_triggers_sql",
-    "grants_copied_sql", "regenerated_how", "regenerated_sql", "row_key_columns_sql",
+    "grants_copied_sql", "held_exclusive_since", "regenerated_how", "regenerated_sql",
+    "row_key_columns_sql",
     "row_key_sql", "rules",
     "stand_in_default_sql",
     "statement_head_sql", "syntax_instead", "syntax_needs_version", "target",
@@ -213,18 +220,20 @@ _WORDS = lazy_compile(r"(\w+)")
 
 def _built(parts: list) -> Writer:
     """One identifier joined from literal text (str) and facts ((key,)): `[("column",),
-    "_new"]` -> `"displayName_new"`, cut to 63 bytes."""
+    "_new"]` -> `"displayName_new"`, fit to 63 bytes (`fit_name`: the facts
+    shortened, the literal text kept; cut at the end, `{column}_new` of a 63-byte column
+    would be the column itself)."""
     def write(facts: Mapping[str, object], q: Quoting) -> str | None:
-        out = []
+        out: list[tuple[bool, str]] = []
         for part in parts:
             if isinstance(part, tuple):
                 value = facts.get(part[0])
                 if value is None:
                     return None
-                out.append(str(value))
+                out.append((True, str(value)))
             else:
-                out.append(part)
-        return q.ident(q.truncate("".join(out)))
+                out.append((False, part))
+        return q.ident(q.join(out))
     return write
 
 

@@ -17,7 +17,7 @@ from lockwise.catalog.replay import (
 from lockwise.effects.foreign_keys import (
     Key,
     keys_written,
-    leaf_constraint_names,
+    leaf_key_names,
     refused_reference,
 )
 from lockwise.effects.nodes import (
@@ -329,8 +329,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         known = b.ctx.catalog.tables.get(table)
         facts["partitioned_table"] = known is not None and known.kind == "partitioned"
         facts["fk_leaf_partitions"] = b.ctx.catalog.leaf_partitions(table)
-        facts["fk_leaf_constraint_names"] = leaf_constraint_names(
-            b.ctx.catalog, facts["fk_leaf_partitions"])
+        facts["fk_leaf_key_names"] = leaf_key_names(
+            b.ctx.catalog, table, facts["scanning_constraint_names"], (facts["column"],))
     b.creates.add(f"column:{table}.{facts['column']}")
     # A generated expression or an inline CHECK over other columns depends on them.
     b.reads.update(f"column:{table}.{c}" for c in columns_read(

@@ -17,7 +17,8 @@ from lockwise.catalog.replay import (
 )
 from lockwise.effects.foreign_keys import (
     foreign_key_sql,
-    leaf_constraint_names,
+    leaf_key_names,
+    leaf_partitions_query,
     partition_key_steps,
 )
 from lockwise.effects.nodes import (
@@ -117,10 +118,11 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                      table_is_filled=b.ctx.table_is_filled(table),
                      ref_table_is_new=b.ctx.table_is_new(ref),
                      locked_tables_text=_write_blocked_text(b, table, ref))
-        facts.update(_partition_keys_facts(b.ctx.catalog, table, con, base))
-        if not_valid and facts["fk_leaf_partitions"]:
+        facts.update(_partition_keys_facts(b.ctx.catalog, table, {**con, "conname": name},
+                                           base))
+        if not_valid and facts["partitioned_table"] and not base.get("recursed_from"):
             facts["partition_keys_sql"] = _partition_keys_sql(
-                b.ctx.catalog, table, {**con, "conname": name}, base)
+                b.ctx.catalog, table, {**con, "conname": name}, base, b.ctx.pg_version)
         if not base.get("recursed_from") and b.ctx.rule_text:
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
         if facts["partitioned_table"] and base.get("only") and not base.get("recursed_from"):
@@ -574,35 +576,49 @@ def _write_blocked_text(b: Builder, table: str, ref: str) -> str:
 
 def _partition_keys_facts(catalog: Catalog, table: str, con: dict, base: dict) -> dict:
     """Foreign key `con` added to partitioned `table` (not to one of its partitions by the
-    recursion; for those, none): its leaf partitions (`fk_leaf_partitions`, qualified), which before
-    PostgreSQL 18 take the key NOT VALID in its place (the server refuses NOT VALID on a
-    partitioned table), and whether each of them has an equal validated key already
-    (`checked_on_partitions`): the table's key then takes those over and reads no partition
-    (checked on the server)."""
+    recursion; for those, none): its leaf partitions (`fk_leaf_partitions`, qualified), which
+    before PostgreSQL 18 take the key NOT VALID in its place (the server refuses NOT VALID on
+    a partitioned table), with the key's name on each (`fk_leaf_key_names`), and
+    whether each of them has an equal validated key already (`checked_on_partitions`): the
+    table's key then takes those over and reads no partition (checked on the server)."""
     if (catalog.tables.get(table) or NO_TABLE).kind != "partitioned":
         return {"fk_leaf_partitions": (), "checked_on_partitions": False}
     leaves = catalog.leaf_partitions(table)
     # (a sub-partitioned partition the recursion reaches takes its leaves' keys over too)
     return {"fk_leaf_partitions": () if base.get("recursed_from") else leaves,
-            "fk_leaf_constraint_names": leaf_constraint_names(catalog, leaves),
+            "fk_leaf_key_names": leaf_key_names(catalog, table, [con["conname"]],
+                                                tuple(strings(con.get("fk_attrs")))),
             "checked_on_partitions": bool(leaves) and all(
                 (equal := _equal_foreign_key(catalog, leaf, con)) is not None and equal.validated
                 for leaf in leaves)}
 
 
-def _partition_keys_sql(catalog: Catalog, table: str, con: dict, base: dict) -> str:
+def _partition_keys_sql(catalog: Catalog, table: str, con: dict, base: dict,
+                        pg_version: int) -> str:
     """NOT VALID foreign key `con` (named) of partitioned `table` as the migrations that add
     it where the server refuses it there (`partition_key_steps`), each after the previous
-    one committed."""
+    one committed: on each leaf partition under the name its clone takes there. With no
+    partition known (a partition manager makes them), a stand-in for each, and the query
+    that lists them."""
     qualified = bool(base.get("qualified"))
+    table_sql = relation_sql(table, table, qualified)
+    name = con["conname"]
+    parts = [(relation_sql(leaf, table, qualified), own) for _, leaf, own in leaf_key_names(
+        catalog, table, [name], tuple(strings(con.get("fk_attrs"))))]
+    unnamed = {key: value for key, value in con.items() if key != "conname"}
     valid = {key: value for key, value in con.items() if key != "skip_validation"}
     steps = partition_key_steps(
-        [relation_sql(leaf, table, qualified) for leaf in catalog.leaf_partitions(table)],
-        relation_sql(table, table, qualified), con["conname"],
-        str(expression_sql({"Constraint": con})),
+        # (the stand-in quoted, as fix's: the steps parse as they are)
+        parts or [(quote_ident(f"<each partition of {table.split('.', 1)[1]}>"), name)],
+        table_sql,
+        str(expression_sql({"Constraint": unnamed})),
         str(expression_sql({"Constraint": {**valid, "initially_valid": True}})))
-    return "\n-- next migration, after the previous one committed:\n".join(
+    text = "\n-- next migration, after the previous one committed:\n".join(
         "\n".join(f"{sql};" for sql in step) for step in steps)
+    if parts:
+        return text
+    return ("-- lockwise knows no partition of it: write each leaf partition in place of the "
+            f"stand-in; they are\n-- {leaf_partitions_query(table_sql, pg_version)}\n{text}")
 
 
 def _equal_foreign_key(catalog: Catalog, part: str, con: dict) -> Constraint | None:

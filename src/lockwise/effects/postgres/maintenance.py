@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import generated_name
 from lockwise.core.types import LockMode
 from lockwise.effects.nodes import options_on, range_var, unwrap
 from lockwise.effects.postgres.builder import (
@@ -16,7 +17,7 @@ from lockwise.effects.postgres.builder import (
     table_facts,
     view_reads,
 )
-from lockwise.parse.quoting import quote_ident, relation_sql, truncate_identifier
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 
 def vacuum(b: Builder, stmt: dict) -> None:
@@ -148,7 +149,7 @@ def _matview_unique_index_sql(catalog: Catalog, view: str, written: str) -> str:
     for idx in catalog.indexes_on(view):
         if idx.unique and idx.valid and not idx.partial and idx.columns and not idx.reads:
             return f"-- {idx.name} is the UNIQUE index CONCURRENTLY needs"
-    name = quote_ident(truncate_identifier(f"{view.split('.', 1)[1]}_key"))
+    name = quote_ident(generated_name(view.split(".", 1)[1], None, "key"))
     return (f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {written} "
             "(unique_key_columns);  -- once; replace unique_key_columns with the view's "
             "columns that identify a row")

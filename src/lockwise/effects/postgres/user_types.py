@@ -4,9 +4,9 @@ of a composite type (its attributes), CREATE and ALTER DOMAIN."""
 from __future__ import annotations
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import (
+from lockwise.catalog.replay import generated_name
+from lockwise.catalog.user_types import (
     domain_check_name,
-    generated_name,
     multirange_type_name,
     typed_table_trees,
 )
@@ -161,7 +161,7 @@ def _retype_through_new_attribute(b: Builder, type_name: str, retyped: list[tupl
              "in the type,\n-- so a ROW(...) written in attribute order must follow."]
     for attribute, cmd in retyped:
         new_type = type_sql(*catalog.column_type(unwrap(cmd.get("def"))[1].get("typeName")))
-        new = quote_ident(truncate_identifier(f"{attribute}_new"))
+        new = quote_ident(generated_name(attribute, None, "new"))
         old = quote_ident(attribute)
         lines.append(f"ALTER TYPE {type_sql_} ADD ATTRIBUTE {new} {new_type}{cascade};")
         for table, column in users:
@@ -230,11 +230,24 @@ def _enum_backfill_sql(b: Builder, type_: str, old: str, new: str) -> str:
             match = f"{old_sql} = ANY ({col})"
         else:
             change, match = f"{col} = {new_sql}", f"{col} = {old_sql}"
+        if known is not None and not known.array and _label_of(known.default_expression) == old:
+            # else every new row goes on getting the label to be left unused
+            lines.append(f"ALTER TABLE {rel} ALTER COLUMN {col} SET DEFAULT {new_sql};")
         lines.append(f"UPDATE {rel} SET {change} WHERE {keys['row_key_sql']} IN (SELECT "
                      f"{keys['row_key_columns_sql']} FROM {rel} WHERE {match} LIMIT 5000);")
     return "\n".join(lines) or (f"-- no column of type {type_} is known: UPDATE each column "
                                 f"that holds it, SET col = {quote_literal(new)} WHERE col = "
                                 f"{quote_literal(old)}, in batches")
+
+
+def _label_of(expression: dict | None) -> str | None:
+    """The string a DEFAULT is, cast or not (`'sad'`, `'sad'::mood`); None for another."""
+    while isinstance(expression, dict) and "TypeCast" in expression:
+        expression = expression["TypeCast"].get("arg")
+    if isinstance(expression, dict) and "A_Const" in expression:
+        value = expression["A_Const"].get("sval")
+        return value.get("sval") if isinstance(value, dict) else None
+    return None
 
 
 def create_type(b: Builder, stmt: dict, multirange: str = "") -> None:

@@ -1,0 +1,484 @@
+"""The replay of renames and moves: ALTER ... RENAME (relations, columns, constraints,
+indexes, types, routines, sequences, schemas) and ALTER ... SET SCHEMA.
+
+Split from `catalog.replay`, loaded with the first such statement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lockwise.catalog import policies
+from lockwise.catalog.extended_statistics import (
+    _add_statistics,
+    _move_statistics,
+    _statistics_entry,
+    renamed_statistics_definition,
+)
+from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.replay import (
+    _ROUTINE_KINDS,
+    RELATION_KINDS,
+    _attach_index,
+    _children,
+    _drop_statistics,
+    _name_rule,
+    _rules_follow_rename,
+    _statistics_on,
+    renamed_index_definition,
+)
+from lockwise.catalog.routines import forget_routine
+from lockwise.catalog.user_types import _change_domain_check, typed_table_trees
+from lockwise.effects.nodes import object_name, range_var, renamed_column_in, strings, unwrap
+
+
+def _rename(catalog: Catalog, stmt: dict) -> None:
+    rtype = stmt.get("renameType", "")
+    new = stmt.get("newname", "")
+    if rtype == "OBJECT_STATISTIC_EXT":
+        _move_statistics(catalog, stmt, None, new)
+        return
+    if rtype in _ROUTINE_KINDS:
+        _move_routine(catalog, _object_names(stmt), new, None, stmt.get("object"))
+        return
+    if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+        _move_type(catalog, _type_spellings(stmt))
+        return
+    if rtype == "OBJECT_DOMCONSTRAINT":
+        _change_domain_check(catalog, object_name(_object_names(stmt)),
+                             stmt.get("subname", ""), lambda c: replace(c, name=new))
+        return
+    if rtype == "OBJECT_SCHEMA":
+        _rename_schema(catalog, stmt.get("subname", ""), new)
+        return
+    name, _ = range_var(stmt.get("relation"))
+    if rtype == "OBJECT_TABLE" and name in catalog.sequences:
+        rtype = "OBJECT_SEQUENCE"  # ALTER TABLE renames a sequence too (checked on the server)
+    if _rename_refused(catalog, rtype, name, stmt.get("subname", ""), new):
+        return
+    if rtype == "OBJECT_SEQUENCE":
+        _move_sequence(catalog, name, f"{name.split('.', 1)[0]}.{new}")
+        return
+    t = catalog.tables.get(name)
+    if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and t:
+        _move_relation(catalog, t, f"{name.split('.', 1)[0]}.{new}")
+    elif rtype == "OBJECT_ATTRIBUTE":
+        old = stmt.get("subname", "")
+        if name in catalog.composites:
+            catalog.composites[name] = tuple(replace(a, name=new) if a.name == old else a
+                                             for a in catalog.composites[name])
+        for _, tree in typed_table_trees(catalog, {"RenameStmt": stmt}):
+            _rename(catalog, tree["RenameStmt"])  # the typed tables' columns follow
+    elif rtype == "OBJECT_COLUMN":
+        old = stmt.get("subname", "")
+        # Unless ONLY (which the server refuses for an inherited column), the partitions and
+        # inheritance children, however deep, rename theirs too (checked on the server).
+        below = _children(catalog, name) if (stmt.get("relation") or {}).get("inh") else []
+        for table in [name, *(child.name for child in below)]:
+            _rename_column(catalog, table, old, new)
+    elif rtype == "OBJECT_TABCONSTRAINT":
+        old = stmt.get("subname", "")
+        con = t.constraints.get(old) if t is not None else None
+        _rename_constraint(catalog, t, name, old, new)
+        # A CHECK is renamed in the partitions and children that have it (ONLY is refused).
+        if con is not None and con.kind == "check" and (stmt.get("relation") or {}).get("inh"):
+            for child in _children(catalog, name):
+                _rename_constraint(catalog, child, child.name, old, new)
+        # A foreign key's clones keep their names, and stay its clones.
+        if con is not None and con.kind == "foreign":
+            for part in filter(None, map(catalog.tables.get, catalog.direct_partitions(name))):
+                for clone in [c for c in part.constraints.values() if c.clone_of == old]:
+                    part.constraints[clone.name] = replace(clone, clone_of=new)
+    elif rtype == "OBJECT_INDEX" and name in catalog.indexes:
+        _rename_index(catalog, name, f"{name.split('.', 1)[0]}.{new}")
+    elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
+        t.triggers[new] = t.triggers.pop(stmt["subname"])
+    elif rtype == "OBJECT_POLICY":
+        policies.rename_policy(t, stmt.get("subname", ""), new)
+    elif rtype == "OBJECT_RULE":
+        _name_rule(catalog, name, stmt.get("subname", ""), new)
+
+
+#: Renames of a row of pg_class, and whether the object has a row type named like it too.
+_RELATION_RENAMES = {"OBJECT_TABLE": True, "OBJECT_VIEW": True, "OBJECT_MATVIEW": True,
+                     "OBJECT_FOREIGN_TABLE": True, "OBJECT_INDEX": False,
+                     "OBJECT_SEQUENCE": False}
+
+
+def _rename_refused(catalog: Catalog, rtype: str, name: str, old: str, new: str) -> bool:
+    """Whether the server refuses this rename for a name the catalog holds ("already
+    exists", rule rename-onto-taken-name): a relation of the schema (tables, views, indexes,
+    sequences share pg_class; a relation's row type a type's name), a column or a constraint
+    of the table. Applied, it replaced the object of that name, and the statements after it
+    saw the renamed one in its place."""
+    if rtype in _RELATION_RENAMES:
+        target = f"{name.split('.', 1)[0]}.{new}"
+        return bool(catalog.relation_named(target) or
+                    (_RELATION_RENAMES[rtype] and catalog.type_named(target)))
+    t = catalog.tables.get(name)
+    if t is None:
+        return False
+    if rtype == "OBJECT_COLUMN":
+        return new in t.columns
+    if rtype == "OBJECT_TABCONSTRAINT":
+        # one with an index renames it too: a relation of the name refuses that
+        con = t.constraints.get(old)
+        return new in t.constraints or (
+            con is not None and con.kind in ("primary", "unique", "exclude") and
+            bool(catalog.relation_named(f"{name.split('.', 1)[0]}.{new}")))
+    return False
+
+
+def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
+    """Column `old` of table `name` goes by `new`, and what refers to it by number follows."""
+    t = catalog.tables.get(name)
+    # Indexes follow the rename (they name columns by number), also on a table created
+    # outside the migrations. New Index objects: a down check's fork shares the old ones.
+    for key in catalog.index_keys_on(name):
+        idx = catalog.indexes[key]
+        if old in idx.columns or old in idx.reads or old in idx.predicate_not_null:
+            catalog.indexes[key] = replace(
+                idx, columns=_renamed(idx.columns, old, new),
+                reads=_renamed_in(idx.reads, old, new),
+                predicate_not_null=_renamed(idx.predicate_not_null, old, new),
+                definition=renamed_index_definition(idx.definition, old, new))
+    if t is None:
+        return
+    if t.column_names is not None:
+        t.column_names = _renamed(t.column_names, old, new)
+    if old in t.columns:  # the column keeps its place (`*` expands in order)
+        t.columns[old].name = new
+        t.columns = {new if n == old else n: c for n, c in t.columns.items()}
+    for con in t.constraints.values():
+        con.columns = _renamed(con.columns, old, new)
+        con.reads = _renamed_in(con.reads, old, new)
+    t.triggers = {name: replace(trigger, columns=_renamed_in(trigger.columns, old, new))
+                  if old in trigger.columns else trigger for name, trigger in t.triggers.items()}
+    for col in t.columns.values():  # generation expressions name columns by number
+        if old in col.reads:
+            col.reads = _renamed_in(col.reads, old, new)
+            col.expression = renamed_column_in(col.expression, old, new)
+    for stat in _statistics_on(catalog, name):
+        catalog.statistics_columns[stat] = tuple(
+            new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
+        catalog.statistics_reads[stat] = frozenset(
+            new if c == old else c for c in catalog.statistics_reads.get(stat, ()))
+        if stat in catalog.statistics_definitions:
+            catalog.statistics_definitions[stat] = renamed_statistics_definition(
+                catalog.statistics_definitions[stat], old, new)
+    policies.follow_column_rename(catalog, name, old, new)
+    for trigger_name, trigger in list(t.triggers.items()):
+        if old in trigger.columns:  # named by number, as the views below
+            t.triggers[trigger_name] = replace(trigger, columns=_renamed(trigger.columns,
+                                                                          old, new))
+    for view in catalog.views_using_column(name, old):  # they name columns by number
+        v = catalog.tables[view]
+        v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
+                               for r, c in v.column_reads)
+        catalog.note_column_reads(v)
+
+
+def _renamed(columns: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    """`columns` in their order, with column `old` renamed `new`."""
+    return tuple(new if c == old else c for c in columns)
+
+
+def _renamed_in(reads: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    """A sorted `reads` tuple with column `old` renamed `new` (the same tuple when it does not
+    hold `old`: forks share it)."""
+    return tuple(sorted({new if c == old else c for c in reads})) if old in reads else reads
+
+
+def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
+    """Relation `t` goes by `new_name` (RENAME, SET SCHEMA): the objects that refer to it by
+    oid on the server follow it (its indexes, views over it, foreign keys, partitions)."""
+    name = t.name
+    del catalog.tables[name]
+    t.name = new_name
+    catalog.tables[new_name] = t
+    if t.column_reads:  # a view moved: what it reads is filed under its new name
+        catalog.note_column_reads(t)
+    if t.sources:
+        catalog.note_sources(t)
+    if t.triggers:
+        catalog.note_triggers(t)
+    policies.follow_relation_rename(catalog, t, name, new_name)
+    _rules_follow_rename(catalog, name, new_name)
+    schema = new_name.split(".", 1)[0]
+    for key in catalog.index_keys_on(name):
+        # Re-filed under the table's new name, in the schema the table is now in; a new
+        # Index (SET SCHEMA in a down migration: its copy of the catalog shares them).
+        idx = catalog.indexes.pop(key)
+        moved = replace(idx, table=new_name, name=f"{schema}.{idx.name.split('.', 1)[-1]}")
+        catalog.indexes[moved.name] = moved
+    _follow_parent_rename(catalog, name, new_name)
+    catalog.note_uses(new_name)  # (after its indexes: they are filed under it too)
+    for stat in _statistics_on(catalog, name):  # on the table by oid; in their own schema
+        catalog.statistics[stat] = new_name
+    for other in catalog.views_reading(name):  # views follow (they refer to it by oid)
+        other.sources = tuple(new_name if s == name else s for s in other.sources)
+        other.column_reads = tuple((new_name if r == name else r, c)
+                                   for r, c in other.column_reads)
+        catalog.note_column_reads(other)
+        catalog.note_sources(other)
+    # The tables whose foreign keys may point at it (a superset), and t itself: its own
+    # keys are filed under its new name.
+    holders = catalog.tables.values() if catalog.fk_sources is None else \
+        [o for n in sorted(catalog.fk_sources.get(name, ())) if (o := catalog.tables.get(n))]
+    for other in [*(o for o in holders if o is not t), t]:
+        for con in other.constraints.values():
+            if con.references == name:
+                con.references = new_name
+            if con.kind == "foreign" and (other is t or con.references == new_name):
+                catalog.note_foreign_key(other.name, con.references)
+
+
+def _set_schema(catalog: Catalog, stmt: dict) -> None:
+    """ALTER TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE ... SET SCHEMA: the relation and
+    its indexes move (a move into the schema it is in already changes nothing). ALTER
+    STATISTICS ... SET SCHEMA moves the statistics object alone."""
+    kind = stmt.get("objectType")
+    if kind == "OBJECT_STATISTIC_EXT":
+        _move_statistics(catalog, stmt, stmt.get("newschema"), None)
+    elif kind in _ROUTINE_KINDS:
+        _move_routine(catalog, _object_names(stmt), None, stmt.get("newschema", ""),
+                      stmt.get("object"))
+    elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+        _move_type(catalog, _type_spellings(stmt))
+    elif kind == "OBJECT_SEQUENCE":
+        name, _ = range_var(stmt.get("relation"))
+        _move_sequence(catalog, name, f"{stmt.get('newschema', '')}.{name.split('.', 1)[-1]}")
+    if kind not in RELATION_KINDS:
+        return
+    name, _ = range_var(stmt.get("relation"))
+    t = catalog.tables.get(name)
+    new_name = f"{stmt.get('newschema', '')}.{name.split('.', 1)[-1]}"
+    if t is not None and new_name != name and new_name not in catalog.tables:
+        _move_relation(catalog, t, new_name)
+        _move_serial_sequences(catalog, t, stmt.get("newschema", ""))
+
+
+def _move_serial_sequences(catalog: Catalog, t: Table, schema: str) -> None:
+    """SET SCHEMA of a table moves the sequences its serial columns own with it, and those
+    attached by OWNED BY (checked on the server): the defaults drawing from one follow, as
+    after ALTER SEQUENCE SET SCHEMA."""
+    for col in list(t.columns.values()):
+        for sequence in col.owns:
+            _move_sequence(catalog, sequence, f"{schema}.{sequence.split('.', 1)[1]}")
+        if col.identity_sequence and not col.identity_sequence.startswith(f"{schema}."):
+            col.identity_sequence = f"{schema}.{col.identity_sequence.split('.', 1)[1]}"
+        seq = col.default_sequence
+        if col.default == "nextval()" and seq and not seq.startswith(f"{schema}."):
+            moved = f"{schema}.{seq.split('.', 1)[1]}"
+            for table, column in catalog.columns_drawing_from(seq):
+                catalog.tables[table].columns[column].default_sequence = moved
+
+
+def _follow_parent_rename(catalog: Catalog, old: str, new: str) -> None:
+    """Partitions and inheritance children name their parent by oid on the server: a renamed
+    parent keeps them (a DROP of it still reaches every partition)."""
+    if old in catalog.partition_parents:
+        catalog.partition_parents.add(new)
+    if old in catalog.inheritance_parents:
+        catalog.inheritance_parents.add(new)
+    elif old not in catalog.partition_parents:
+        return  # nothing names it as parent: no look through every table
+    for child in catalog.tables.values():
+        if child.partition_of == old:
+            child.partition_of = new
+        if old in child.inherits:
+            child.inherits = tuple(new if p == old else p for p in child.inherits)
+
+
+def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
+                       new: str) -> None:
+    con = t.constraints.pop(old, None) if t is not None else None
+    if con is not None:
+        con.name = new
+        t.constraints[new] = con
+    # A UNIQUE / PRIMARY KEY constraint and its index share their name: renaming one renames
+    # the other. (Also when the table came from outside the migrations and the constraint is
+    # unknown: an index of that name on that table can only be the constraint's.)
+    if con is not None and con.kind not in ("primary", "unique", "exclude"):
+        return
+    schema = table.split(".", 1)[0]
+    old_key, new_key = f"{schema}.{old}", f"{schema}.{new}"
+    idx = catalog.indexes.get(old_key)
+    if idx is not None and idx.table == table and new_key not in catalog.indexes:
+        _rename_index(catalog, old_key, new_key)
+
+
+def _rename_index(catalog: Catalog, old: str, new: str) -> None:
+    """Index `old` (qualified) named `new`: the parts of it its partitions hold name it by
+    oid on the server, so they stay attached to it."""
+    idx = catalog.indexes.pop(old)
+    idx.name = new
+    catalog.indexes[new] = idx
+    for part in [i for i in catalog.indexes.values() if i.attached_to == old]:
+        _attach_index(catalog, part, new)
+
+
+def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
+    """ALTER TYPE / DOMAIN x RENAME TO y or SET SCHEMA s: the enum, type or domain, the
+    domains over it and the columns of it follow (the server names a type by oid)."""
+    old, new = next(iter(spellings.items()))
+    if old in catalog.enums:
+        catalog.enums[new] = catalog.enums.pop(old)
+    if old in catalog.types:
+        catalog.types.discard(old)
+        catalog.types.add(new)
+    if old in catalog.multiranges:  # the multirange keeps its name and schema
+        catalog.multiranges[new] = catalog.multiranges.pop(old)
+    if old in catalog.range_subtypes:
+        catalog.range_subtypes[new] = catalog.range_subtypes.pop(old)
+    catalog.range_subtypes = {name: spellings.get(sub, sub)
+                              for name, sub in catalog.range_subtypes.items()}
+    if old in catalog.domains:
+        catalog.domains[new] = catalog.domains.pop(old)
+    if old in catalog.composites:
+        catalog.composites[new] = catalog.composites.pop(old)
+    if old in catalog.constrained_domains:
+        catalog.constrained_domains.discard(old)
+        catalog.constrained_domains.add(new)
+    for name, domain in list(catalog.domains.items()):
+        if domain.base in spellings:
+            catalog.domains[name] = replace(domain, base=spellings[domain.base])
+    for table in _tables_typed(catalog, spellings):
+        for column in table.columns.values():
+            if column.type_name in spellings:
+                column.type_name = spellings[column.type_name]
+        if table.of_type in spellings:  # a typed table names its type by oid too
+            table.of_type = spellings[table.of_type]
+
+
+def _type_spellings(stmt: dict) -> dict[str, str]:
+    """ALTER TYPE / DOMAIN x RENAME TO y or SET SCHEMA s: each way a column may name the old
+    type -> the name that now names it, the qualified one first. Columns name their type as
+    written: `mood` (search_path) or `public.mood`."""
+    old = object_name(_object_names(stmt))
+    schema, bare = old.split(".", 1)
+    return _spellings(old, f"{stmt.get('newschema') or schema}.{stmt.get('newname') or bare}")
+
+
+def _spellings(old: str, new: str) -> dict[str, str]:
+    """Type `old` (qualified) now goes by `new`: each way a column may name `old` -> the
+    name that now names it, the qualified one first (a type of public is named bare)."""
+    spellings = {old: new}
+    schema, bare = old.split(".", 1)
+    if schema == "public":
+        new_schema, new_bare = new.split(".", 1)
+        spellings[bare] = new_bare if new_schema == "public" else new
+    return spellings
+
+
+def _object_names(stmt: dict) -> list[str]:
+    """The name parts of the object a RENAME or SET SCHEMA names by `object` (a type, domain,
+    function)."""
+    kind, obj = unwrap(stmt.get("object"))
+    if kind == "List":
+        return strings(obj.get("items"))
+    if kind == "ObjectWithArgs":
+        return strings(obj.get("objname"))
+    if kind == "TypeName":
+        return strings(obj.get("names"))
+    return [obj.get("sval", "")]
+
+
+def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
+                  new_schema: str | None, obj: dict | None = None) -> None:
+    """ALTER FUNCTION / PROCEDURE f RENAME TO g or SET SCHEMA s (of the overload `obj`, the
+    statement's ObjectWithArgs, names): the triggers that execute it follow (the server names
+    it by oid), so DROP FUNCTION g() CASCADE still reaches them."""
+    old = object_name(names)
+    schema, bare = old.split(".", 1)
+    new_bare = new_name or bare
+    new = f"{new_schema or schema}.{new_bare}"
+    forget_routine(catalog, old, new, obj)
+    for table, name in catalog.triggers_calling(names[-1].lower(), old):
+        trigger = table.triggers[name]
+        table.triggers[name] = replace(trigger, function=new_bare.lower(),
+                                       qualified=new if trigger.qualified else "")
+        catalog.note_triggers(table)
+    if new_name and bare.lower() in catalog.functions:  # (another overload may keep the old)
+        catalog.functions.setdefault(new_name.lower(), catalog.functions[bare.lower()])
+
+
+def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
+    """ALTER SEQUENCE s RENAME TO t or SET SCHEMA: the defaults drawing from it follow
+    (`nextval('s')` holds its oid), an identity column whose sequence it is, and the column
+    owning it."""
+    if old == new:
+        return
+    for t in catalog.tables.values():
+        for col in t.columns.values():
+            if col.identity_sequence == old:
+                col.identity_sequence = new
+            if old in col.owns:
+                col.owns = tuple(new if s == old else s for s in col.owns)
+    if old not in catalog.sequences:
+        return
+    catalog.sequences.discard(old)
+    catalog.sequences.add(new)
+    for table, column in catalog.columns_drawing_from(old):
+        catalog.tables[table].columns[column].default_sequence = new
+
+
+def _in_schema(name: str, old: str, new: str) -> str:
+    """`name` (qualified) once schema `old` goes by `new`."""
+    return new + name[len(old):] if name.startswith(old + ".") else name
+
+
+def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
+    """ALTER SCHEMA `old` RENAME TO `new`: everything in it moves with it, and what refers
+    to its objects by name in the catalog follows (the server refers to them by oid). A
+    schema `new` that exists already: the server refuses, the catalog keeps what it had."""
+    if not old or not new or old == new or new in catalog.schemas or \
+            any(name.startswith(new + ".") for name in catalog.tables):
+        return
+    prefix = old + "."
+    catalog.schemas.discard(old)
+    catalog.schemas.add(new)
+    for t in [t for name, t in catalog.tables.items() if name.startswith(prefix)]:
+        _move_relation(catalog, t, _in_schema(t.name, old, new))
+    # Those `_move_relation` left: the indexes of tables the catalog never knew, and the
+    # partitions' indexes attached to a moved one (new Index objects: forks share them).
+    for key in [k for k, i in catalog.indexes.items()
+                if i.table.startswith(prefix) or (i.attached_to or "").startswith(prefix)]:
+        idx = catalog.indexes.pop(key)
+        moved = replace(idx, name=_in_schema(idx.name, old, new),
+                        table=_in_schema(idx.table, old, new),
+                        attached_to=idx.attached_to and _in_schema(idx.attached_to, old, new))
+        catalog.indexes[moved.name] = moved
+        if moved.uses:
+            catalog.note_uses(moved.table)
+    for type_name in _schema_types(catalog, old):
+        _move_type(catalog, _spellings(type_name, _in_schema(type_name, old, new)))
+    for sequence in sorted(s for s in catalog.sequences if s.startswith(prefix)):
+        _move_sequence(catalog, sequence, _in_schema(sequence, old, new))
+    for function in _schema_trigger_functions(catalog, old):
+        _move_routine(catalog, function.split("."), None, new)
+    policies.follow_schema_rename(catalog, old, new)
+    for stat in [s for s, on in catalog.statistics.items()
+                 if s.startswith(prefix) or on.startswith(prefix)]:
+        table, entry = catalog.statistics[stat], _statistics_entry(catalog, stat)
+        _drop_statistics(catalog, [stat])
+        _add_statistics(catalog, _in_schema(stat, old, new), _in_schema(table, old, new),
+                        *entry)
+    catalog.unsure = {_in_schema(name, old, new) for name in catalog.unsure}
+
+
+def _schema_types(catalog: Catalog, schema: str) -> list[str]:
+    """The enums, types and domains (qualified) of `schema`."""
+    return sorted(n for n in {*catalog.enums, *catalog.types, *catalog.domains}
+                  if n.startswith(schema + "."))
+
+
+def _schema_trigger_functions(catalog: Catalog, schema: str) -> list[str]:
+    """The functions (qualified) of `schema` that triggers execute."""
+    return sorted({tr.qualified for t in catalog.tables.values() for tr in t.triggers.values()
+                   if tr.qualified.startswith(schema + ".")})
+
+
+def _tables_typed(catalog: Catalog, spellings: dict[str, str]) -> list[Table]:
+    return [t for t in catalog.tables.values() if t.of_type in spellings
+            or any(c.type_name in spellings for c in t.columns.values())]

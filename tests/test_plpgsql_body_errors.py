@@ -1,0 +1,64 @@
+"""A PL/pgSQL body PostgreSQL's PL/pgSQL grammar rejects: a DO block fails where it runs, and
+CREATE FUNCTION / PROCEDURE fails where it is created while check_function_bodies is on (its
+default; pg_dump's `SET check_function_bodies = false` creates it, to fail at its first call).
+lockwise judged such statements safe, reading nothing in the body."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+DO_BAD = "DO $$ BEGIN IF THEN END IF; END $$;\n"
+FUNCTION_BAD = ("CREATE FUNCTION h() RETURNS void LANGUAGE plpgsql AS $$\n"
+                "BEGIN\n  ALTER TABLE t ADD COLUMN z int;\n$$;\n")
+PROCEDURE_BAD = ("CREATE PROCEDURE q() LANGUAGE plpgsql AS $$\n"
+                 "BEGIN\n  PERFORM 1 +;\nEND $$;\n")
+GOOD = ("CREATE FUNCTION ok() RETURNS void LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n  ALTER TABLE t ADD COLUMN z int;\nEND $$;\n"
+        "DO $$ BEGIN IF true THEN RAISE NOTICE 'x'; END IF; END $$;\n")
+OFF = "SET check_function_bodies = off;\n"
+
+
+def _parse_errors(sql: str) -> list[tuple[int, str]]:
+    report = lint_migrations([migration_from_text(sql, "0001_m.sql")], LintOptions())[0]
+    findings = report.findings + [f for s in report.statements for f in s.findings]
+    return [(f.span.line, f.message) for f in findings if f.rule == "parse-error"]
+
+
+@pytest.mark.parametrize(("sql", "said"), [
+    (DO_BAD, 'missing expression at or near "THEN"'),
+    (FUNCTION_BAD, "syntax error at end of input"),
+    (PROCEDURE_BAD, "syntax error"),
+])
+def test_a_body_plpgsql_rejects_is_a_parse_error_at_its_statement(sql: str, said: str) -> None:
+    errors = _parse_errors("CREATE TABLE t (id int);\n" + sql)
+    assert len(errors) == 1, errors
+    line, message = errors[0]
+    assert line == 2
+    assert message.startswith("PL/pgSQL's parser rejects this SQL:"), message
+    assert said in message
+
+
+def test_good_bodies_and_bodies_created_unchecked_are_no_parse_error() -> None:
+    assert _parse_errors(GOOD) == []
+    assert _parse_errors(OFF + FUNCTION_BAD + PROCEDURE_BAD) == []
+    # check_function_bodies does not spare a DO block: it is compiled to run.
+    assert len(_parse_errors(OFF + DO_BAD)) == 1
+    assert len(_parse_errors(OFF + "RESET check_function_bodies;\n" + FUNCTION_BAD)) == 1
+
+
+@pytest.mark.postgres
+def test_the_server_agrees(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (id int)")
+        for sql in (DO_BAD, FUNCTION_BAD, PROCEDURE_BAD):
+            with pytest.raises(psycopg.errors.SyntaxError):
+                conn.execute(sql)
+        conn.execute(GOOD)
+        conn.execute(OFF + FUNCTION_BAD + PROCEDURE_BAD)  # created, unchecked
+        with pytest.raises(psycopg.errors.SyntaxError):
+            conn.execute(OFF + DO_BAD)
