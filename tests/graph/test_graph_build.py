@@ -1942,3 +1942,20 @@ def test_the_graph_ends_transactions_where_lint_does(tmp_path: Path, tool: str,
     assert ("public.x" not in catalog.tables) is dropped
     graph = build_graph(migrations)
     assert bool([c for c in graph.conflicts if c.kind == "missing-object"]) is dropped
+
+
+@pytest.mark.parametrize("temp", [
+    "CREATE TEMP TABLE x (id int, tmp int);\nDROP TABLE x;\n",
+    "CREATE TEMP TABLE x (id int, tmp int) ON COMMIT DROP;\n",
+])
+def test_a_column_of_a_dropped_temporary_table_is_missing_from_the_permanent_one(
+        tmp_path: Path, temp: str) -> None:
+    """Once the temporary `x` is gone, `x` is the permanent table again, which never has
+    column `tmp`: the INSERT fails (as lint's replay has it, tests/test_temporary_tables.py)."""
+    (tmp_path / "migrations").mkdir()
+    graph = build_graph(history(
+        tmp_path / "migrations", ("1_x.sql", "CREATE TABLE x (id int, y int);\n"),
+        ("2_temp.sql", "-- lockwise: no-transaction\n" + temp
+         + "INSERT INTO x (tmp) VALUES (1);\n")))
+    assert [(c.kind, c.object) for c in graph.conflicts] == \
+        [("missing-object", "column:public.x.tmp")]

@@ -17,6 +17,7 @@ from lockwise.effects.nodes import TEMPORARY_PREFIX, qualified, type_name, type_
 
 if TYPE_CHECKING:
     from lockwise.catalog.objects import Domain, Policy, QueryRule, Trigger
+    from lockwise.catalog.overloads import Routine
 
 #: Defined in `catalog.objects`, loaded at the first of them a statement makes.
 _OBJECTS = frozenset({"Domain", "DomainCheck", "Policy", "QueryRule", "Trigger"})
@@ -664,10 +665,14 @@ class Catalog:
     #: Extensions the migrations created (CREATE EXTENSION) and did not drop, by name: their
     #: types' casts are judged (effects/types.py). Replaced whole, never changed in place.
     extensions: frozenset[str] = frozenset()
-    #: PL/pgSQL functions and procedures (qualified) -> their CREATE statement's text and
-    #: whether a procedure: their bodies run at each call (catalog/routines.py). Replaced
-    #: whole, never changed in place (a down check's fork shares it).
-    plpgsql_routines: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    #: Functions and procedures (qualified name) -> their overloads (`routines.Routine`:
+    #: the CREATE statement of one whose body is followed at each call, its arguments).
+    #: Replaced whole, never changed in place (a down check's fork shares it).
+    kept_routines: dict[str, tuple[Routine, ...]] = field(default_factory=dict)
+    #: The migration's session_replication_role when it set `replica` ("session"; "local":
+    #: SET LOCAL, to the end of the transaction), "" for the default (origin): which
+    #: triggers fire (`Trigger.fires`; catalog/routines.py).
+    replica_role: str = ""
     #: Whether NOT NULLs are constraints with names (PostgreSQL 18 and later), as the replay
     #: takes it: false only for a version before 18 the user stated (--pg-version); a guess
     #: keeps 18's behaviour, as the rest of the replay does (set by `lint.analyze_migration`).

@@ -33,6 +33,11 @@ class Trigger:
     #: `OLD.col` / `NEW.col`. PostgreSQL depends on each (refuses to retype it, or to drop it
     #: without CASCADE, which drops the trigger); followed through renames.
     columns: tuple[str, ...] = ()
+    #: The writes (`insert`, `update`, `delete`) that fire it.
+    events: tuple[str, ...] = ()
+    #: When it fires, as pg_trigger.tgenabled: O in a session of the origin (default) or
+    #: local replication role, R of the replica role, A always, D never (disabled).
+    fires: str = "O"
 
 
 @dataclass(frozen=True, slots=True)

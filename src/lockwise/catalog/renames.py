@@ -39,7 +39,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         _move_statistics(catalog, stmt, None, new)
         return
     if rtype in _ROUTINE_KINDS:
-        _move_routine(catalog, _object_names(stmt), new, None)
+        _move_routine(catalog, _object_names(stmt), new, None, stmt.get("object"))
         return
     if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
@@ -243,7 +243,8 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
     if kind == "OBJECT_STATISTIC_EXT":
         _move_statistics(catalog, stmt, stmt.get("newschema"), None)
     elif kind in _ROUTINE_KINDS:
-        _move_routine(catalog, _object_names(stmt), None, stmt.get("newschema", ""))
+        _move_routine(catalog, _object_names(stmt), None, stmt.get("newschema", ""),
+                      stmt.get("object"))
     elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
     elif kind == "OBJECT_SEQUENCE":
@@ -387,14 +388,15 @@ def _object_names(stmt: dict) -> list[str]:
 
 
 def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
-                  new_schema: str | None) -> None:
-    """ALTER FUNCTION / PROCEDURE f RENAME TO g or SET SCHEMA s: the triggers that execute it
-    follow (the server names it by oid), so DROP FUNCTION g() CASCADE still reaches them."""
+                  new_schema: str | None, obj: dict | None = None) -> None:
+    """ALTER FUNCTION / PROCEDURE f RENAME TO g or SET SCHEMA s (of the overload `obj`, the
+    statement's ObjectWithArgs, names): the triggers that execute it follow (the server names
+    it by oid), so DROP FUNCTION g() CASCADE still reaches them."""
     old = object_name(names)
     schema, bare = old.split(".", 1)
     new_bare = new_name or bare
     new = f"{new_schema or schema}.{new_bare}"
-    forget_routine(catalog, old, new)
+    forget_routine(catalog, old, new, obj)
     for table, name in catalog.triggers_calling(names[-1].lower(), old):
         trigger = table.triggers[name]
         table.triggers[name] = replace(trigger, function=new_bare.lower(),

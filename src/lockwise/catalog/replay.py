@@ -29,9 +29,15 @@ from lockwise.catalog.model import (
 from lockwise.catalog.routines import (
     CALLING_KINDS,
     MAX_DEPTH,
+    REPLICATION_ROLE,
+    TRIGGER_SWITCHES,
     called_routines,
-    forget_routine,
+    followed_trees,
+    forget_dropped,
     keep_routine,
+    routine_trees,
+    set_replication_role,
+    switch_triggers,
 )
 from lockwise.catalog.search_path import elements_path
 from lockwise.effects.nodes import (
@@ -71,6 +77,7 @@ from lockwise.parse.quoting import clip_utf8, fit_name
 if TYPE_CHECKING:
     # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
     from lockwise.catalog.objects import QueryRule
+    from lockwise.catalog.overloads import Routine
     from lockwise.effects.session import Session
 
 #: Names other modules import from here that live in the modules split from this one (each
@@ -1163,6 +1170,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                                                         enabled=_RULE_SWITCHES[sub])}
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
+        elif sub in TRIGGER_SWITCHES:
+            switch_triggers(t, sub, cmd.get("name"))
     _note_uses_altered(catalog, name, stmt)
 
 
@@ -1473,6 +1482,7 @@ def end_session(catalog: Catalog) -> None:
     if not catalog.sequences.isdisjoint(temporary):
         catalog.sequences.difference_update(temporary)
     catalog.commit_drops = False
+    catalog.replica_role = ""
 
 
 def _on_commit(catalog: Catalog, t: Table, on_commit: str | None) -> None:
@@ -1485,6 +1495,8 @@ def end_transaction(catalog: Catalog) -> None:
     """A transaction ended (COMMIT or ROLLBACK, or a statement run outside a transaction
     block, its own transaction): the temporary tables made ON COMMIT DROP go, as the server
     drops them, with what depends on them (checked on 18.6: test_temporary_tables)."""
+    if catalog.replica_role == "local":  # (SET LOCAL session_replication_role)
+        catalog.replica_role = ""
     if not catalog.commit_drops:
         return
     for name in [n for n, t in catalog.tables.items()
@@ -1498,9 +1510,10 @@ def end_statement(catalog: Catalog, session: Session, ended_before: int) -> None
     """After a statement `session` followed (`Session.after`) and the replay applied: its
     transaction's ON COMMIT DROP tables go when it ended one (COMMIT, ROLLBACK) or ran
     outside a transaction block, as its own transaction. `ended_before`:
-    `session.ended_transactions` before the statement. For lint's replay and the graph's."""
-    if catalog.commit_drops and (session.ended_transactions != ended_before
-                                 or not session.in_transaction):
+    `session.ended_transactions` before the statement. For lint's replay and the graph's.
+    (A SET LOCAL session_replication_role ends with the transaction too.)"""
+    if (catalog.commit_drops or catalog.replica_role == "local") and \
+            (session.ended_transactions != ended_before or not session.in_transaction):
         end_transaction(catalog)
 
 
@@ -1666,7 +1679,8 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
             function, row=bool(stmt.get("row")), qualified=object_name(names),
             instead_of=tuple(write for bit, write in _TRIGGER_WRITES
                              if instead and stmt.get("events", 0) & bit),
-            columns=_trigger_columns(stmt))
+            columns=_trigger_columns(stmt), events=tuple(
+                write for bit, write in _TRIGGER_WRITES if stmt.get("events", 0) & bit))
         catalog.note_triggers(table)
 
 
@@ -1759,12 +1773,16 @@ RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREI
 _ROUTINE_KINDS = ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE")
 
 
-def embedded_trees(do_stmt: dict) -> list[dict]:
-    """The parse trees of the statements the replay follows in a DO block (`_do_block`)."""
+def embedded_trees(do_stmt: dict, catalog: Catalog | None = None) -> list[dict]:
+    """The parse trees of the statements the replay follows in a DO block (`_do_block`;
+    given the `catalog`, with the expressions that call a routine it keeps)."""
     from lockwise.parse.plpgsql import embedded_statements, plpgsql_body
 
     body = plpgsql_body(do_stmt)
-    return [e.tree for e in embedded_statements(body)] if body is not None else []
+    if body is None:
+        return []
+    return followed_trees(catalog, body) if catalog is not None else \
+        [e.tree for e in embedded_statements(body)]
 
 
 def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
@@ -1965,6 +1983,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
     rtype = stmt.get("removeType", "")
     if rtype == "OBJECT_EXTENSION":
         catalog.extensions -= {n[-1] for n in drop_object_names(stmt) if n}
+    elif rtype in _ROUTINE_KINDS:
+        forget_dropped(catalog, stmt)
     for names in drop_object_names(stmt):
         if not names:
             continue
@@ -1978,7 +1998,6 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype == "OBJECT_RULE" and len(names) > 1:
             _name_rule(catalog, object_name(names[:-1]), names[-1], None)
         elif rtype in _ROUTINE_KINDS:
-            forget_routine(catalog, name)
             if stmt.get("behavior") == "DROP_CASCADE":  # what calls it goes with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     del table.triggers[trigger]
@@ -2263,6 +2282,8 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         from lockwise.catalog.views import _create_table_as
 
         _create_table_as(catalog, body, migration_id, views, view_reads)
+    elif kind == "VariableSetStmt" and body.get("name") in REPLICATION_ROLE:
+        set_replication_role(catalog, body)
     elif kind == "VariableSetStmt" and body.get("name") == "default_tablespace":
         # Where the tables created next go. SET LOCAL ends with its transaction, which the
         # replay does not follow: unknown from then on. RESET: the database's default.
@@ -2300,28 +2321,29 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _own_sequence(catalog, range_var(body.get("sequence"))[0], sequence_owner(body))
     elif kind == "CreateExtensionStmt" and body.get("extname"):
         catalog.extensions |= {body["extname"]}
-    if catalog.plpgsql_routines and kind in CALLING_KINDS:
+    if catalog.kept_routines and kind in CALLING_KINDS:
         _run_routines(catalog, kind, body, migration_id)
 
 
 #: The routines whose bodies the replay is following, innermost last (`_run_routines`).
-_running: list[str] = []
+_running: list[Routine] = []
 
 
 def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) -> None:
-    """The PL/pgSQL routines a statement calls change the schema as their statements would,
-    as a DO block's do (`_do_block`), a routine already being followed not again, and no
-    deeper than `routines.MAX_DEPTH`."""
-    for name, sql, _ in called_routines(catalog, kind, body):
-        if name in _running or len(_running) >= MAX_DEPTH:
+    """The PL/pgSQL and SQL routines a statement calls (and the functions of the triggers a
+    write fires) change the schema as their statements would, as a DO block's do
+    (`_do_block`), a routine already being followed not again, and no deeper than
+    `routines.MAX_DEPTH`."""
+    for routine in called_routines(catalog, kind, body):
+        if routine in _running or len(_running) >= MAX_DEPTH:
             continue
-        _running.append(name)
+        _running.append(routine)
         try:
-            from lockwise.catalog.do_blocks import code_reshapes
-            from lockwise.parse.plpgsql import embedded_statements
+            for tree in routine_trees(catalog, routine):
+                apply_statement(catalog, tree, migration_id)
+            if routine.language == "plpgsql":  # (a SQL body is read whole)
+                from lockwise.catalog.do_blocks import code_reshapes
 
-            for embedded in embedded_statements(sql):
-                apply_statement(catalog, embedded.tree, migration_id)
-            catalog.unsure.update(code_reshapes(catalog, sql, "plpgsql"))
+                catalog.unsure.update(code_reshapes(catalog, routine.sql, "plpgsql"))
         finally:
             _running.pop()

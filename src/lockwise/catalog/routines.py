@@ -1,16 +1,35 @@
-"""The PL/pgSQL functions and procedures the migrations created, kept for their calls.
+"""The functions and procedures the migrations created, kept for their calls.
 
 PostgreSQL only checks a PL/pgSQL body's syntax when CREATE FUNCTION / PROCEDURE runs; its
 statements run at each call (`SELECT f()`, `CALL p()`, `PERFORM f()` in PL/pgSQL), where the
 effect model judges them (effects/postgres/routines.py) and the replay follows them. Each is
-kept as its whole CREATE statement (`Catalog.plpgsql_routines`): PL/pgSQL parses a body with
+kept as its whole CREATE statement (`Catalog.kept_routines`): PL/pgSQL parses a body with
 its parameters declared, which a DO block around the body alone would not have.
+
+Overloads are kept apart, by the types of the arguments a call passes: a call runs the one
+its argument count and evident types (constants, casts) choose, and none when more than one
+may be meant (the server's own choice, through implicit casts, is not guessed). Routines in
+other languages are kept too, their bodies not followed: a call that may mean one of them
+runs no kept body either.
 """
 
 from __future__ import annotations
 
-from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import NodeMemo, object_name, strings, unwrap, walk
+from typing import TYPE_CHECKING
+
+from lockwise.catalog.model import Catalog, Table
+from lockwise.effects.nodes import (
+    NodeMemo,
+    const_value,
+    object_name,
+    range_var,
+    strings,
+    unwrap,
+    walk,
+)
+
+if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
 
 #: The statements that can call a routine: CALL, and the queries and DML whose expressions
 #: may call a function.
@@ -19,60 +38,164 @@ CALLING_KINDS = frozenset({"CallStmt", "SelectStmt", "InsertStmt", "UpdateStmt",
 #: How deep calls are followed: a routine that calls itself, or two that call each other,
 #: are expanded no deeper (PostgreSQL's own limit is the stack's).
 MAX_DEPTH = 3
-#: The name parts of each function a query or DML calls, by statement: the effect model runs
+#: The function calls (FuncCall nodes) of each query or DML, by statement: the effect model runs
 #: the routines it calls, then the replay follows them, and each walked the whole query (a
 #: few percent of lint's time on lemmy+documenso, which create PL/pgSQL functions).
-_calls: NodeMemo[list[list[str]]] = NodeMemo()
+_calls: NodeMemo[list[dict]] = NodeMemo()
+#: The writes that fire a table's triggers, by statement.
+_WRITES = {"InsertStmt": "insert", "UpdateStmt": "update", "DeleteStmt": "delete"}
+#: ALTER TABLE's trigger switches: what each makes a trigger's `fires` (the ALL and USER
+#: forms switch every trigger the catalog knows, all of them user triggers).
+TRIGGER_SWITCHES = {"AT_EnableTrig": "O", "AT_EnableAlwaysTrig": "A",
+                    "AT_EnableReplicaTrig": "R", "AT_DisableTrig": "D",
+                    "AT_EnableTrigAll": "O", "AT_EnableTrigUser": "O",
+                    "AT_DisableTrigAll": "D", "AT_DisableTrigUser": "D"}
+#: The SET / RESET names that may change session_replication_role (None: RESET ALL).
+REPLICATION_ROLE = frozenset({"session_replication_role", None})
 
 
 def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
     """CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql` (None when the caller
-    has no text: then, as for another language, what was kept of the name goes)."""
+    has no text: its body is then not followed)."""
+    from lockwise.catalog.overloads import FOLLOWED_LANGUAGES, Routine, signature
+
     name = object_name(strings(stmt.get("funcname")), create=True)
-    kept = dict(catalog.plpgsql_routines)
-    if sql and is_plpgsql_routine(stmt):
-        kept[name] = (sql, bool(stmt.get("is_procedure")))
-    elif kept.pop(name, None) is None:
-        return
-    catalog.plpgsql_routines = kept
+    procedure = bool(stmt.get("is_procedure"))
+    language = routine_language(stmt)
+    followed = language in FOLLOWED_LANGUAGES
+    routine = Routine(name, (sql or "") if followed else "", procedure, language,
+                      *signature(catalog, stmt.get("parameters"), procedure))
+    kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
+    kept[name] = (*(r for r in kept.get(name, ()) if r.args != routine.args), routine)
+    catalog.kept_routines = kept
+
+
+def routine_language(stmt: dict) -> str:
+    """The language of CREATE FUNCTION / PROCEDURE `stmt`, lower case (`sql` for a BEGIN
+    ATOMIC body that does not say)."""
+    return next((str(unwrap(unwrap(o)[1].get("arg"))[1].get("sval", "")).lower()
+                 for o in stmt.get("options") or ()
+                 if unwrap(o)[1].get("defname") == "language"),
+                "sql" if stmt.get("sql_body") else "")
 
 
 def is_plpgsql_routine(stmt: dict) -> bool:
     """Whether CREATE FUNCTION / PROCEDURE `stmt` has a PL/pgSQL body."""
-    language = next((str(unwrap(unwrap(o)[1].get("arg"))[1].get("sval", "")).lower()
-                     for o in stmt.get("options") or ()
-                     if unwrap(o)[1].get("defname") == "language"), "")
-    return language == "plpgsql" and not stmt.get("sql_body")
+    return routine_language(stmt) == "plpgsql" and not stmt.get("sql_body")
 
 
-def forget_routine(catalog: Catalog, name: str, new_name: str | None = None) -> None:
-    """DROP of routine `name` (qualified), or its move to `new_name` (RENAME, SET SCHEMA)."""
-    if name not in catalog.plpgsql_routines:
+def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
+                   obj: dict | None = None) -> None:
+    """DROP of routine `name` (qualified), or its move to `new_name` (RENAME, SET SCHEMA):
+    the overload `obj` (the statement's ObjectWithArgs) names, or every one."""
+    overloads = catalog.kept_routines.get(name)
+    if not overloads:
         return
-    kept = dict(catalog.plpgsql_routines)
-    source = kept.pop(name)
+    from lockwise.catalog.overloads import identity
+
+    gone = [r for r in overloads
+            if identity(catalog, unwrap(obj)[1] if obj else None, r.procedure)
+            in (None, r.args)]
+    if not gone:
+        return
+    kept = dict(catalog.kept_routines)
+    kept[name] = tuple(r for r in overloads if r not in gone)
     if new_name:
-        kept[new_name] = source
-    catalog.plpgsql_routines = kept
+        moved = [r._replace(name=new_name) for r in gone]
+        kept[new_name] = (*(r for r in kept.get(new_name, ())
+                            if all(r.args != m.args for m in moved)), *moved)
+    catalog.kept_routines = {n: rs for n, rs in kept.items() if rs}
 
 
-def called_routines(catalog: Catalog, kind: str, body: dict
-                    ) -> list[tuple[str, str, bool]]:
-    """The PL/pgSQL routines statement `body` (of node `kind`) calls, each once in order:
-    (name, qualified; its CREATE statement; whether a procedure). CALL runs its procedure;
-    a query or DML, each function its expressions call (whether a row makes it run or not:
-    the worst case)."""
-    if not catalog.plpgsql_routines or kind not in CALLING_KINDS:
+def forget_dropped(catalog: Catalog, stmt: dict) -> None:
+    """DROP FUNCTION / PROCEDURE / ROUTINE `stmt`: each overload it names."""
+    for obj in stmt.get("objects") or ():
+        names = strings(unwrap(obj)[1].get("objname"))
+        if names:
+            forget_routine(catalog, object_name(names), obj=obj)
+
+
+def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
+    """The routines with a followed body statement `body` (of node `kind`) calls, each once
+    in order. CALL runs its procedure; a query or DML, each function its expressions call
+    (whether a row makes it run or not: the worst case)."""
+    if not catalog.kept_routines or kind not in CALLING_KINDS:
         return []
-    calls = [strings((body.get("funccall") or {}).get("funcname"))] if kind == "CallStmt" \
-        else _calls.get(body)
+    from lockwise.catalog.overloads import chosen
+
+    calls = [body.get("funccall") or {}] if kind == "CallStmt" else _calls.get(body)
     if calls is None:
-        calls = _calls.put(body, [strings(node.get("funcname")) for node_kind, node
-                                  in walk(body) if node_kind == "FuncCall"])
-    found: dict[str, tuple[str, bool]] = {}
-    for names in calls:
-        # (qualified at each call: the name lists are the statement's, the search_path not)
-        name = object_name(names)
-        if name in catalog.plpgsql_routines:
-            found.setdefault(name, catalog.plpgsql_routines[name])
-    return [(name, sql, procedure) for name, (sql, procedure) in found.items()]
+        calls = _calls.put(body, [node for node_kind, node in walk(body)
+                                  if node_kind == "FuncCall"])
+    found: dict[Routine, None] = dict.fromkeys(_trigger_routines(catalog, kind, body))
+    for call in calls:
+        overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
+        routine = chosen(catalog, overloads, call) if overloads else None
+        if routine is not None and routine.followed:
+            found.setdefault(routine)
+    return list(found)
+
+
+def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
+    """The routines the triggers a write fires run: those of its table for its kind of
+    write, enabled for the session's replication role (a WHEN, an UPDATE OF and the rows
+    written are not weighed: the worst case)."""
+    table = catalog.tables.get(range_var(body.get("relation"))[0]) if kind in _WRITES \
+        else None
+    if table is None or not table.triggers:
+        return []
+    firing = "RA" if catalog.replica_role else "OA"
+    found = []
+    for trigger in table.triggers.values():
+        if _WRITES[kind] in trigger.events and trigger.fires in firing:
+            name = trigger.qualified or f"public.{trigger.function}"
+            found.extend(r for r in catalog.kept_routines.get(name, ())
+                         if not r.args and r.followed)
+    return found
+
+
+def switch_triggers(table: Table, subcommand: str, name: str | None) -> None:
+    """ALTER TABLE ... ENABLE [ALWAYS | REPLICA] / DISABLE TRIGGER `name` (None: ALL, USER)."""
+    from dataclasses import replace
+
+    fires = TRIGGER_SWITCHES[subcommand]
+    for trigger in [name] if name else list(table.triggers):
+        if trigger in table.triggers:
+            table.triggers[trigger] = replace(table.triggers[trigger], fires=fires)
+
+
+def set_replication_role(catalog: Catalog, stmt: dict) -> None:
+    """SET [LOCAL] / RESET session_replication_role (a VariableSetStmt): `replica` makes
+    only the triggers enabled REPLICA or ALWAYS fire; origin, local and the default, those
+    enabled (or ALWAYS)."""
+    value = const_value((stmt.get("args") or [None])[0]) \
+        if stmt.get("kind") == "VAR_SET_VALUE" else None
+    catalog.replica_role = "" if str(value).lower() != "replica" else \
+        "local" if stmt.get("is_local") else "session"
+
+
+def calls_routine(catalog: Catalog, tree: dict) -> bool:
+    """Whether statement `tree` calls a routine the catalog keeps."""
+    return bool(called_routines(catalog, *unwrap(tree)))
+
+
+def routine_trees(catalog: Catalog, routine: Routine) -> list[dict]:
+    """The statements the replay follows in a routine's body: a SQL routine's (its AS string
+    or BEGIN ATOMIC body), or a PL/pgSQL one's (`followed_trees`)."""
+    if routine.language == "sql":
+        from lockwise.parse.sql_body import sql_body_statements
+
+        return [e.tree for e in sql_body_statements(routine.sql)]
+    return followed_trees(catalog, routine.sql)
+
+
+def followed_trees(catalog: Catalog, code: str) -> list[dict]:
+    """The statements PL/pgSQL `code` (a DO block's, or a routine's CREATE) runs that the
+    replay follows: its embedded statements and, when the catalog keeps routines, the
+    expressions (`x := f()`, `IF f() THEN`, a FOR's query) that call one, as their SELECT."""
+    from lockwise.parse.plpgsql import embedded_statements, embedded_steps
+
+    if not catalog.kept_routines:
+        return [e.tree for e in embedded_statements(code)]
+    return [e.tree for e, expression in embedded_steps(code)
+            if not expression or calls_routine(catalog, e.tree)]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
 from lockwise.effects.versions import DEFAULT_PG_VERSION, SUPPORTED_PG_VERSIONS
+
+if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
 
 __all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context", "NewInRun"]
 
@@ -42,10 +46,9 @@ class Context:
     #: (table, event) pairs whose rules the write being judged already runs: a rule's action
     #: that writes back to one is the server's "infinite recursion" error, not expanded again.
     expanding_rules: frozenset[tuple[str, str]] = frozenset()
-    #: The PL/pgSQL routines whose bodies the statement being judged runs (qualified): a
-    #: call of one of them in its own body is not expanded again (effects/postgres/
-    #: routines.py).
-    expanding_routines: frozenset[str] = frozenset()
+    #: The routines (overloads) whose bodies the statement being judged runs: a call of one
+    #: of them in its own body is not expanded again (effects/postgres/routines.py).
+    expanding_routines: frozenset[Routine] = frozenset()
     #: Tables that hold no row for sure: created by this migration (not AS a query) or
     #: TRUNCATEd in the open transaction block, and not written since. TRUNCATE keeps its
     #: ACCESS EXCLUSIVE lock until commit, so no other session can insert in between; a

@@ -558,6 +558,8 @@ class _Builder:
                     uses.setdefault(c, verb)
         for obj, verb in self._gone_columns(stmt, uses).items():
             uses.setdefault(obj, verb)
+        for obj in _inserted_columns(effect):
+            uses.setdefault(obj, "writes")
         for obj in self._gone_routines(m, stmt, creates):
             uses.setdefault(obj, "uses")
         if not if_exists:
@@ -1420,6 +1422,15 @@ class _DownCheck:
         #: The same for the down alone: what its replay can change.
         self.down_names = down_names
         self.down_removed = down_removed
+
+
+def _inserted_columns(effect: Effect) -> list[str]:
+    """The columns an INSERT's column list names (`INSERT INTO x (a, b)`), in the table the
+    effect model resolved `x` to (after a temporary `x` is gone, the permanent one): one
+    its table never has fails the statement (`_check_exists`)."""
+    return [f"column:{a.facts['table']}.{column}" for a in effect.actions
+            if a.kind == "insert" and a.facts.get("table")
+            for column in a.facts.get("columns") or ()]
 
 
 #: A temporary table dropped at the end of its transaction (CREATE TEMP TABLE ... ON COMMIT

@@ -73,16 +73,18 @@ def fully_read(body: str) -> bool:
 def embedded_steps(body: str) -> tuple[tuple[Embedded, bool], ...]:
     """`embedded_statements` and, between them in the order written, PL/pgSQL's own
     expressions (conditions, assigned values, RAISE arguments ...), each as the SELECT it
-    evaluates: (the step, True for an expression). The server reads a constant in either, so
+    evaluates, and the queries a FOR loop, RETURN QUERY or a cursor runs: (the step, True
+    for an expression). The server reads a constant in either, so
     either may use an enum value; an expression that does not parse is left out."""
     functions = _functions(body)
     if functions is None:
         return ()
     steps: list[tuple[Embedded, bool]] = []
-    declared = _declared_defaults(body, _count_blocks(functions))
+    code, before = routine_code(body) if _CREATE_ROUTINE.match(body) else (body, 0)
+    declared = [[(query, line + before) for query, line in block]
+                for block in _declared_defaults(code, _count_blocks(functions))]
     for query, line, expression in _queries(functions, declared)[0]:
-        steps.extend((Embedded(sql, tree, line), expression)
-                     for sql, tree in _parse(f"SELECT {query}" if expression else query))
+        steps.extend((Embedded(sql, tree, line), expression) for sql, tree in _parse(query))
     return tuple(steps)
 
 
@@ -173,7 +175,7 @@ def _queries(node: object, declared: list[list[tuple[str, int]]] | None = None
         elif isinstance(item, dict):
             line = item.get("lineno", line) if isinstance(item.get("lineno"), int) else line
             if expressions and "lineno" in (item.get("PLpgSQL_stmt_block") or {}):
-                out.extend((query, at, True) for query, at in next(blocks, ()))
+                out.extend((f"SELECT {query}", at, True) for query, at in next(blocks, ()))
             if "datums" in item:
                 # (the variables, read from the text instead: the parse leaves out the
                 # default of a variable of a type it does not know, and where it is declared)
@@ -197,6 +199,9 @@ def _queries(node: object, declared: list[list[tuple[str, int]]] | None = None
                 query = str(expr.get("query", ""))
                 if expr.get("parseMode") in _ASSIGN_MODES and (m := _ASSIGNED.match(query)):
                     query = m.group(1)
+                # (a FOR's, RETURN QUERY's or cursor's query is whole: parseMode 0)
+                if query.strip() and expr.get("parseMode", 0) != 0:
+                    query = f"SELECT {query.strip()}"
                 out.append((query.strip(), line, True))
             else:
                 complete = complete and not _DYNAMIC.intersection(item)
@@ -341,6 +346,25 @@ def dynamic_sql(body: str) -> tuple[tuple[int, str], ...]:
         elif isinstance(item, list):
             stack.extend(reversed(item))
     return tuple(found)
+
+
+def routine_code(create: str) -> tuple[str, int]:
+    """The PL/pgSQL code of a routine's CREATE statement (its AS string) and the lines before
+    it in the statement: its DECLARE sections are read from it (`_declared_defaults`)."""
+    from lockwise.parse import libpg
+
+    try:
+        stmts = json.loads(libpg.parser.parse_sql_json(create)).get("stmts") or ()
+    except (libpg.parser.ParseError, ValueError, RecursionError):
+        return "", 0
+    options = (stmts[0].get("stmt", {}).get("CreateFunctionStmt") or {}).get("options") \
+        if stmts else None
+    code = next((str(item.get("String", {}).get("sval", ""))
+                 for o in options or () if o.get("DefElem", {}).get("defname") == "as"
+                 for item in o["DefElem"].get("arg", {}).get("List", {}).get("items", ())[:1]),
+                "")
+    at = create.find(code) if code else -1  # (not found: a string with '' in it)
+    return code, create.count("\n", 0, at) if at >= 0 else 0
 
 
 def _count_blocks(node: object) -> int:

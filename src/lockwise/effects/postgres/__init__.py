@@ -163,7 +163,7 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
     else:
         handler(b, body)
         lock_stored_regclass_constants(b, kind, body)
-    if ctx.catalog.plpgsql_routines and kind in CALLING_KINDS:  # their bodies run here
+    if ctx.catalog.kept_routines and kind in CALLING_KINDS:  # their bodies run here
         family_function("routines", "run_called")(b, kind, body)
     # Only needed to spot a use of an enum value added earlier in the same transaction; the
     # walk over the whole tree is skipped when no such value exists.

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.search_path import elements_path
 from lockwise.core.lazy_re import lazy_compile
@@ -29,6 +30,9 @@ from lockwise.effects.postgres.builder import (
     skipped,
     table_facts,
 )
+
+if TYPE_CHECKING:
+    from lockwise.parse.plpgsql import Embedded
 
 
 def create_schema(b: Builder, stmt: dict) -> None:
@@ -207,13 +211,14 @@ def _cleared_in_do_block(facts: dict) -> dict:
 
 
 def run_embedded(b: Builder, body: str, ctx: Context | None = None,
-                 routine: str = "") -> None:
+                 routine: str = "", statements: tuple[Embedded, ...] | None = None) -> None:
     """The statements the block runs take their own locks, rewrites and scans, and are judged
     as actions of the block (`in_do_block`). What they create or drop is left out of the
     block's objects: they may sit in a branch that does not run, and the conflict graph must
     not count on them. `body` may be a PL/pgSQL routine's whole CREATE statement, run at a
     call (`ctx`: the call's; `routine`: which it is, "function public.f"): its actions say so
-    (`routines_run`) and point at the call, not at a line of the body. Each action keeps its
+    (`routines_run`) and point at the call, not at a line of the body (a SQL routine's
+    `statements` are given: no PL/pgSQL to read). Each action keeps its
     statement's text (`embedded_sql`), from which a safe alternative is written, and its line
     in the body (`embedded_line`), where its findings point.
 
@@ -224,13 +229,19 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     in_block`); the session decides which are unsafe (`Session.action_facts`). The uses in
     PL/pgSQL's own expressions are the block's own action's."""
     # The package's dispatcher: imported here, as the package imports this module.
+    from lockwise.catalog.routines import calls_routine
     from lockwise.effects.postgres import compute_effect
     from lockwise.parse.plpgsql import embedded_statements, embedded_steps
 
     ctx = ctx or b.ctx
     watching = ctx.watch_literals or bool(_ADDS_ENUM_VALUE.search(body))
-    steps = embedded_steps(body) if watching else [(e, False) for e in
-                                                   embedded_statements(body)]
+    # (an expression that calls a kept routine runs as its SELECT: `x := f()`, `IF f()`)
+    follow = bool(ctx.catalog.kept_routines)
+    if statements is not None:
+        steps = [(e, False) for e in statements]
+    else:
+        steps = embedded_steps(body) if watching or follow else [(e, False) for e in
+                                                                 embedded_statements(body)]
     if watching:
         ctx = replace(ctx, watch_literals=True)
     block = b.actions[-1]
@@ -238,10 +249,11 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     added: dict[str, tuple[str, str]] = {}
     made_types: set[str] = set()
     for (sql, tree, line), expression in steps:
-        if expression:
-            kind, node = unwrap(tree)
-            _note_enum_reads(block.facts, enum_candidate_literals(kind, node, ctx.catalog),
-                             added)
+        if expression and not (follow and calls_routine(ctx.catalog, tree)):
+            if watching:
+                kind, node = unwrap(tree)
+                _note_enum_reads(block.facts,
+                                 enum_candidate_literals(kind, node, ctx.catalog), added)
             continue
         # (its own text: the block's can spell a name with escapes, as E'regcl\x61ss' does)
         inner = compute_effect(tree, replace(ctx, statement_sql=sql))

@@ -18,16 +18,24 @@ from lockwise.effects.postgres.embedded import (
 
 
 def run_called(b: Builder, kind: str, body: dict) -> None:
-    """The bodies of the PL/pgSQL routines statement `body` (of node `kind`) calls, run."""
+    """The bodies of the PL/pgSQL and SQL routines statement `body` (of node `kind`) calls,
+    run."""
     ctx = b.ctx
-    for name, sql, procedure in called_routines(ctx.catalog, kind, body):
-        if name in ctx.expanding_routines or len(ctx.expanding_routines) >= MAX_DEPTH:
+    for routine in called_routines(ctx.catalog, kind, body):
+        if routine in ctx.expanding_routines or len(ctx.expanding_routines) >= MAX_DEPTH:
             continue
+        name, sql, procedure = routine.name, routine.sql, routine.procedure
         what = f"{'procedure' if procedure else 'function'} {name}"
-        if procedure and runs_transaction_control(sql):
+        plpgsql = routine.language == "plpgsql"
+        if procedure and plpgsql and runs_transaction_control(sql):
             b.transactional = False  # (a CALL in a transaction block cannot commit)
         created = f"of its CREATE {'PROCEDURE' if procedure else 'FUNCTION'}"
         b.act("routine_call", routine=name, procedure=procedure, **dynamic_sql_facts(
             sql, f"{what[0].upper()}{what[1:]}, which this statement runs,", created))
-        run_embedded(b, sql, replace(ctx, expanding_routines=ctx.expanding_routines | {name}),
-                     what)
+        statements = None
+        if not plpgsql:  # (SQL: its AS string or BEGIN ATOMIC body, no PL/pgSQL to read)
+            from lockwise.parse.sql_body import sql_body_statements
+
+            statements = sql_body_statements(sql)
+        run_embedded(b, sql, replace(ctx, expanding_routines=ctx.expanding_routines | {routine}),
+                     what, statements)

@@ -1,0 +1,94 @@
+"""One overload of a function or procedure the migrations created (`routines`), what
+identifies it (its arguments' types) and which one a call runs.
+
+Loaded with the first CREATE FUNCTION / PROCEDURE a run replays (a run without routines
+pays nothing for it)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from lockwise.catalog.model import Catalog
+from lockwise.effects.nodes import unwrap
+
+#: The languages whose bodies are followed at a call.
+FOLLOWED_LANGUAGES = frozenset({"plpgsql", "sql"})
+#: The parameter modes a call passes no argument for: a function's OUT (a procedure's OUT
+#: is passed, PostgreSQL 14 and later) and RETURNS TABLE's columns.
+_NOT_PASSED = {False: frozenset({"FUNC_PARAM_OUT", "FUNC_PARAM_TABLE"}),
+               True: frozenset({"FUNC_PARAM_TABLE"})}
+
+
+class Routine(NamedTuple):
+    """One function or procedure, an overload of its name."""
+
+    name: str  # qualified
+    sql: str  # its CREATE statement ("" when not known: its body is not followed)
+    procedure: bool
+    language: str
+    args: tuple[str, ...]  # the types of the arguments a call passes, as `column_type` has
+    required: int  # how many of them have no default
+    variadic: bool
+
+    @property
+    def followed(self) -> bool:
+        return self.language in FOLLOWED_LANGUAGES and bool(self.sql)
+
+
+def arg_type(catalog: Catalog, tn: dict | None) -> str:
+    name, _, array = catalog.column_type(tn)
+    return f"{name}[]" if array else name
+
+
+def signature(catalog: Catalog, params: list, procedure: bool
+               ) -> tuple[tuple[str, ...], int, bool]:
+    """The argument types, required count and VARIADIC of FunctionParameters `params`."""
+    passed = [p for p in map(lambda p: unwrap(p)[1], params or ())
+              if p.get("mode") not in _NOT_PASSED[procedure]]
+    required = next((i for i, p in enumerate(passed) if p.get("defexpr")), len(passed))
+    return (tuple(arg_type(catalog, p.get("argType")) for p in passed), required,
+            any(p.get("mode") == "FUNC_PARAM_VARIADIC" for p in passed))
+
+
+def identity(catalog: Catalog, obj: dict | None, procedure: bool) -> tuple[str, ...] | None:
+    """The argument types an ObjectWithArgs names (DROP FUNCTION f(int)); None for a name
+    alone (every overload: the server refuses it when there are several)."""
+    if not obj or obj.get("args_unspecified"):
+        return None
+    if obj.get("objfuncargs"):
+        return signature(catalog, obj["objfuncargs"], procedure)[0]
+    return tuple(arg_type(catalog, t) for t in obj.get("objargs") or ())
+
+
+def _evident_type(catalog: Catalog, arg: dict) -> str | None:
+    """The type of a call's argument when it is evident without the catalog: a cast, or a
+    constant the server types by its spelling (an integer, a decimal, a boolean); None for
+    an untyped string constant, NULL, or an expression."""
+    kind, body = unwrap(arg)
+    if kind == "TypeCast":
+        return arg_type(catalog, body.get("typeName"))
+    if kind != "A_Const":
+        return None
+    if "ival" in body:
+        return "int4"
+    if "boolval" in body:
+        return "bool"
+    if "fval" in body:
+        text = str(body["fval"].get("fval", ""))
+        return "int8" if text.isdigit() and int(text) < 2 ** 63 else "numeric"
+    return None
+
+
+def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Routine | None:
+    """The overload `call` (a FuncCall) runs: the one its argument count allows, or of
+    several, the one the evident argument types match exactly; None when that is not one."""
+    args = call.get("args") or ()
+    fit = [r for r in overloads
+           if r.required <= len(args) and (len(args) <= len(r.args) or r.variadic)]
+    named = any(unwrap(a)[0] == "NamedArgExpr" for a in args)
+    if len(fit) > 1 and not named and not call.get("func_variadic"):
+        evident = [_evident_type(catalog, a) for a in args]
+        fit = [r for r in fit if all(
+            t is None or r.args[i] == t for i, t in enumerate(evident)
+            if i < len(r.args) - r.variadic)]
+    return fit[0] if len(fit) == 1 else None
