@@ -1,0 +1,128 @@
+"""Stored programs and their databases: routines are keyed by database (`a.p` and `b.p` are
+two procedures; an unqualified name is in the migration's USE database), DROP DATABASE drops
+the tables the replay knows are in it, and a stored function may not commit through the
+procedures it CALLs, nor by ALTER / DROP EVENT (error 1422, checked on MariaDB 10.11)."""
+
+from __future__ import annotations
+
+import pytest
+
+SETUP = "CREATE TABLE accounts (id INT PRIMARY KEY, n INT);"
+#: Two procedures named p, in databases a and b: only b's copies the table.
+TWO = ("CREATE PROCEDURE a.p() SELECT COUNT(*) FROM accounts;\n"
+       "CREATE PROCEDURE b.p() ALTER TABLE accounts MODIFY id BIGINT;")
+
+
+def _found(report) -> list[tuple[str, int]]:
+    return [(f.rule, f.span.line) for f in report.all_findings]
+
+
+def _history(*files: str, dialect: str = "mysql", catalog=None) -> list[list[tuple[str, int]]]:
+    """The findings of each migration of the history `files` (SETUP first)."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    migrations = [migration_from_text(text, f"{i}_m.sql")
+                  for i, text in enumerate((SETUP, *files), 1)]
+    return [_found(r) for r in lint_migrations(migrations, LintOptions(dialect=dialect),
+                                               catalog)][1:]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_procedures_of_one_name_in_two_databases_do_not_collide(dialect: str) -> None:
+    assert _history(TWO, "-- b's\nCALL b.p();", "CALL a.p();", dialect=dialect) == [
+        [], [("mysql-table-copy", 2)], []]
+
+
+def test_an_unqualified_call_runs_the_procedure_of_the_use_database() -> None:
+    assert _history(TWO, "USE b;\nCALL p();", "USE a;\nCALL p();") == [
+        [], [("mysql-table-copy", 2)], []]
+
+
+def test_an_unqualified_create_is_in_the_use_database() -> None:
+    created = "USE b;\nCREATE PROCEDURE p() ALTER TABLE accounts MODIFY id BIGINT;"
+    assert _history(created, "CALL a.p();", "CALL b.p();") == [
+        [], [], [("mysql-table-copy", 1)]]
+
+
+def test_a_name_taken_is_taken_in_its_own_database_only() -> None:
+    assert _history(TWO, "CREATE PROCEDURE a.p() SELECT 1;") == [
+        [], [("mysql-program-exists", 1)]]
+
+
+def test_functions_of_one_name_in_two_databases_do_not_collide() -> None:
+    functions = ("CREATE FUNCTION a.f() RETURNS INT RETURN 1;\n"
+                 "CREATE FUNCTION b.f() RETURNS INT BEGIN UPDATE accounts SET n = n + 1; "
+                 "RETURN 1; END;")
+    assert _history(functions, "SELECT a.f();", "USE b;\nSELECT f();") == [
+        [], [], [("unbatched-backfill", 2)]]
+
+
+def test_a_dropped_database_takes_its_tables_indexes_and_triggers() -> None:
+    from lockwise.catalog.model import Catalog
+
+    catalog = Catalog()
+    _history("CREATE TABLE d.t (id INT PRIMARY KEY, n INT, KEY t_n (n));\n"
+             "CREATE TABLE e.t (id INT PRIMARY KEY);\n"
+             "CREATE TRIGGER d.t_bi BEFORE INSERT ON d.t FOR EACH ROW SET NEW.n = 1;",
+             "DROP DATABASE d;", catalog=catalog)
+    assert "d.t" not in catalog.tables and {"e.t", "accounts"} <= set(catalog.tables)
+    assert not catalog.mysql_triggers
+
+
+#: A procedure whose body commits (DDL), and a function that CALLs it.
+COMMITS = ("CREATE PROCEDURE add_seen() ALTER TABLE accounts ADD COLUMN seen INT;\n"
+           "CREATE FUNCTION touch() RETURNS INT BEGIN\n  CALL add_seen();\n  RETURN 1;\nEND;")
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("call", ["SELECT touch();", "SET @x = touch();"])
+def test_a_function_that_calls_a_committing_procedure_is_refused_at_the_call(
+        dialect: str, call: str) -> None:
+    from lockwise.catalog.model import Catalog
+
+    catalog = Catalog()
+    assert _history(COMMITS, "-- later\n" + call, dialect=dialect, catalog=catalog) == [
+        [], [("mysql-function-call-commits", 2)]]
+    # refused: the procedure's DDL did not run
+    assert "seen" not in catalog.tables["accounts"].columns
+
+
+def test_the_commit_is_followed_through_the_chain_of_calls(lint_change) -> None:
+    chain = COMMITS.replace("CALL add_seen()", "CALL middle()") + \
+        "\nCREATE PROCEDURE middle() BEGIN SELECT 1; CALL add_seen(); END;\nSELECT touch();"
+    report = lint_change(chain, "mariadb")
+    assert _found(report) == [("mysql-function-call-commits", 8)]
+    assert "touch -> middle -> add_seen" in report.all_findings[0].message
+
+
+def test_a_procedure_that_commits_is_fine_at_its_own_call(lint_change) -> None:
+    report = lint_change(COMMITS + "\nCALL add_seen();", "mariadb")
+    assert "mysql-function-call-commits" not in [f.rule for f in report.all_findings]
+
+
+@pytest.mark.parametrize("statement", ["ALTER EVENT purge DISABLE", "DROP EVENT purge",
+                                       "ALTER DEFINER = CURRENT_USER EVENT purge ENABLE"])
+@pytest.mark.parametrize("kind", ["function", "trigger"])
+def test_event_ddl_in_a_function_or_trigger_commits(lint_change, statement: str,
+                                                    kind: str) -> None:
+    head = ("CREATE FUNCTION f() RETURNS INT BEGIN\n" if kind == "function" else
+            "CREATE TRIGGER t BEFORE INSERT ON accounts FOR EACH ROW BEGIN\n")
+    tail = "  RETURN 1;\nEND;" if kind == "function" else "END;"
+    report = lint_change(f"{head}  {statement};\n{tail}", "mariadb")
+    assert _found(report) == [("mysql-program-commits", 2)]
+
+
+def test_the_commit_chain_and_event_ddl_are_refused_on_mariadb(mariadb) -> None:
+    """Checked on the server: error 1422 at the statement calling the function (not at its
+    CREATE), and at the CREATE of a function whose body alters or drops an event."""
+    assert mariadb.run("CREATE DATABASE commit_chain", "mysql").returncode == 0
+    created = mariadb.run(SETUP + "\n" + COMMITS, "commit_chain", whole=True)
+    assert created.returncode == 0, created.stderr
+    assert "1422" in mariadb.run("SELECT touch();", "commit_chain").stderr
+    columns = mariadb.run("SHOW COLUMNS FROM accounts", "commit_chain").stdout
+    assert "seen" not in columns
+    for statement in ("ALTER EVENT purge DISABLE", "DROP EVENT purge"):
+        ran = mariadb.run(f"CREATE FUNCTION g() RETURNS INT BEGIN {statement}; RETURN 1; END;",
+                          "commit_chain", whole=True)
+        assert "1422" in ran.stderr, ran.stderr
