@@ -35,14 +35,18 @@ _NOT_ALLOWED = re.compile(r"\s*(?P<word>(?:UN)?LOCK)\s+TABLES?\b", re.I)
 #: A statement that commits, explicitly or implicitly, which no stored function's or
 #: trigger's body may hold (ER_COMMIT_NOT_ALLOWED_IN_SF_OR_TRG, checked on MariaDB 10.11 for
 #: each: COMMIT, ROLLBACK but to a savepoint, START TRANSACTION, GRANT, REVOKE, DDL but on a
-#: TEMPORARY table; a routine's or event's DDL there is refused with errors of its own, 1303,
-#: 1357 and 1576; MySQL 8.4 manual, 15.3.3 "Statements That Cause an Implicit Commit").
+#: TEMPORARY table; a routine's DDL there is refused with errors of its own, 1303 and 1357,
+#: CREATE EVENT with 1576, ALTER and DROP EVENT with 1422 (_EVENT_DDL); MySQL 8.4 manual, 15.3.3 "Statements That Cause an Implicit Commit").
 _COMMITS = re.compile(
     r"\s*(?P<word>COMMIT|ROLLBACK(?!\s+(?:WORK\s+)?TO\b)|START\s+TRANSACTION|GRANT|REVOKE"
     r"|(?:ALTER|CREATE|DROP|RENAME|TRUNCATE)(?:\s+(?:OR\s+REPLACE|UNIQUE|FULLTEXT|SPATIAL"
     r"|ONLINE|IGNORE))*(?=\s+(?!(?:TEMPORARY|PROCEDURE|FUNCTION|EVENT|DEFINER|AGGREGATE)\b)\w))"
     r"(?:\s+(?P<object>TABLE|INDEX|VIEW|DATABASE|SCHEMA|TRIGGER|USER|ROLE|SEQUENCE|SERVER"
     r"|TABLESPACE)\b)?", re.I)
+#: ALTER EVENT and DROP EVENT, which commit too (1422 in a function's or trigger's body, checked
+#: on MariaDB 10.11, DEFINER = ... or not; CREATE EVENT there is refused with 1576).
+_EVENT_DDL = re.compile(r"\s*(?P<word>ALTER|DROP)\s+(?:DEFINER\s*=\s*\S+\s+)?(?P<object>EVENT)\b",
+                        re.I)
 #: The kinds of program whose body may not commit: they run inside another statement.
 _NO_COMMIT = {"function", "trigger"}
 _PART = r"(?:`(?:[^`]|``)+`|[\w$]+)"
@@ -78,15 +82,11 @@ def act_refusals(b, program: dict, catalog) -> None:
                 "error_code": 1314, "server_error": f"{word} is not allowed in stored procedures",
                 "at": (offset + found.start("word"), len(word))})
             return
-        if program["kind"] in _NO_COMMIT and (found := _COMMITS.match(sql)):
-            words = " ".join(found.group("word", "object") if found.group("object")
-                             else (found.group("word"),)).upper()
+        if program["kind"] in _NO_COMMIT and (found := commits(sql)):
             b.act("mysql_program_commits", {
-                "statement": " ".join(words.split()), "program": _described(program),
-                "kind": program["kind"], "error_code": 1422,
-                "server_error": "Explicit or implicit commit is not allowed in stored function "
-                                "or trigger",
-                "at": (offset + found.start("word"), len(found.group("word").split()[0]))})
+                "statement": found[0], "program": _described(program),
+                "kind": program["kind"], "error_code": 1422, "server_error": COMMIT_REFUSED,
+                "at": (offset + found[1], found[2])})
             return
     kind = program["kind"]
     if program["create"] != "create" or kind not in NAMESPACES or \
@@ -102,6 +102,22 @@ def act_refusals(b, program: dict, catalog) -> None:
         "server_error": text.format(name=(written := routine_key(program["name"], fold=False)),
                                     qualified=qualified if "." in qualified
                                     else f"<database>.{written}")})
+
+
+#: The server's text for error 1422 (MariaDB 10.11's; MySQL's is the same).
+COMMIT_REFUSED = "Explicit or implicit commit is not allowed in stored function or trigger"
+
+
+def commits(sql: str) -> tuple[str, int, int] | None:
+    """Whether the body statement `sql` commits, explicitly or implicitly: its words
+    (`ALTER TABLE`, `COMMIT`) and where its first word starts and how long it is; None when
+    it does not."""
+    found = _EVENT_DDL.match(sql) or _COMMITS.match(sql)
+    if found is None:
+        return None
+    words = " ".join(found.group("word", "object") if found.group("object")
+                     else (found.group("word"),)).upper()
+    return " ".join(words.split()), found.start("word"), len(found.group("word").split()[0])
 
 
 def _described(program: dict) -> str:
