@@ -13,7 +13,8 @@ judged at each, as a procedure's at its CALL. A CALL (or a function call) inside
 followed, a stored function called in the body's own expressions too (SET x = f(), RETURN
 f(), IF f() THEN, DECLARE ... DEFAULT f()), as deep as MAX_CALL_DEPTH: the called body's
 statements are judged at the outer statement, in the same session; a cycle of calls is
-reported where it closes, never looped.
+reported where it closes, never looped. A statement that commits, reached through a stored
+function's calls, is refused there (error 1422) and stops the walk.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from lockwise.effects.mysql import (
     compute_mysql_effect,
     refused,
 )
+from lockwise.effects.mysql_programs import COMMIT_REFUSED, commits
 from lockwise.parse.mysql_blocks import routine_key
 
 #: CALL name [(...)]: the procedure it runs.
@@ -159,9 +161,12 @@ def _judge_body(walk: _Walk, run: Run, chain: tuple, at: Span | None) -> list[Fi
 
     findings: list[Finding] = []
     for offset, sql, tree in run.statements:
+        span = at or span_within(walk.stmt, offset, len(sql))
+        if (function := _function_in(chain)) and (found := commits(sql)):
+            walk.budget[0] = 0  # the server refuses the statement here: nothing more runs
+            return findings + _commit_refused(walk, chain, function, found[0], span)
         inner = {"sqlglot": {"expr": tree, "sql": sql}}
         effect = compute_mysql_effect(inner, walk.catalog, walk.session)
-        span = at or span_within(walk.stmt, offset, len(sql))
         for action in effect.actions:
             facts = {**walk.context, **effect_facts(effect), **action.facts,
                      "action": action.kind}
@@ -199,6 +204,25 @@ def _follow(walk: _Walk, run: Run, chain: tuple, call: tuple[str, dict], span: S
     nested = Run(called["statements"], _words(kind, called["name"], run.words), True, run.now,
                  key, called.get("calls", []))
     return _judge_body(walk, nested, (*chain, key), span)
+
+
+def _function_in(chain: tuple) -> str | None:
+    """The first stored function the calls in `chain` went through, if any: nothing it runs,
+    directly or through the procedures it calls, may commit."""
+    return next((key for kind, key in chain if kind == "function"), None)
+
+
+def _commit_refused(walk: _Walk, chain: tuple, function: str, statement: str, span: Span
+                    ) -> list[Finding]:
+    """A statement that commits (`statement`, its words) in the body of the last routine of
+    `chain`, which runs inside stored function `function`: the server refuses the statement
+    that calls it (error 1422, checked on MariaDB 10.11: at the call, not at the CREATE)."""
+    kind, name = chain[-1]
+    facts = {**walk.context, "action": "mysql_function_call_commits", "statement": statement,
+             "program": f"{kind} {name}", "function": function,
+             "calls_text": " -> ".join(n for _, n in chain), "error_code": 1422,
+             "server_error": COMMIT_REFUSED}
+    return walk.judge.judge(facts, span, walk.stmt.index, walk.directives, walk.seen)
 
 
 def _recursion(walk: _Walk, chain: tuple, key: tuple[str, str], span: Span) -> list[Finding]:
