@@ -36,7 +36,8 @@ _NOT_ALLOWED = re.compile(r"\s*(?P<word>(?:UN)?LOCK)\s+TABLES?\b", re.I)
 #: trigger's body may hold (ER_COMMIT_NOT_ALLOWED_IN_SF_OR_TRG, checked on MariaDB 10.11 for
 #: each: COMMIT, ROLLBACK but to a savepoint, START TRANSACTION, GRANT, REVOKE, DDL but on a
 #: TEMPORARY table; a routine's DDL there is refused with errors of its own, 1303 and 1357,
-#: CREATE EVENT with 1576, ALTER and DROP EVENT with 1422 (_EVENT_DDL); MySQL 8.4 manual, 15.3.3 "Statements That Cause an Implicit Commit").
+#: CREATE EVENT with 1576, ALTER and DROP EVENT with 1422 (_EVENT_DDL); MySQL 8.4 manual,
+#: 15.3.3 "Statements That Cause an Implicit Commit").
 _COMMITS = re.compile(
     r"\s*(?P<word>COMMIT|ROLLBACK(?!\s+(?:WORK\s+)?TO\b)|START\s+TRANSACTION|GRANT|REVOKE"
     r"|(?:ALTER|CREATE|DROP|RENAME|TRUNCATE)(?:\s+(?:OR\s+REPLACE|UNIQUE|FULLTEXT|SPATIAL"
