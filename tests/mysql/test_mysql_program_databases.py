@@ -101,8 +101,9 @@ def test_a_procedure_that_commits_is_fine_at_its_own_call(lint_change) -> None:
     assert "mysql-function-call-commits" not in [f.rule for f in report.all_findings]
 
 
-@pytest.mark.parametrize("statement", ["ALTER EVENT purge DISABLE", "DROP EVENT purge",
-                                       "ALTER DEFINER = CURRENT_USER EVENT purge ENABLE"])
+@pytest.mark.parametrize("statement", [
+    "ALTER EVENT nightly_purge DISABLE", "DROP EVENT nightly_purge",
+    "ALTER DEFINER = CURRENT_USER EVENT nightly_purge ENABLE"])
 @pytest.mark.parametrize("kind", ["function", "trigger"])
 def test_event_ddl_in_a_function_or_trigger_commits(lint_change, statement: str,
                                                     kind: str) -> None:
@@ -122,7 +123,7 @@ def test_the_commit_chain_and_event_ddl_are_refused_on_mariadb(mariadb) -> None:
     assert "1422" in mariadb.run("SELECT touch();", "commit_chain").stderr
     columns = mariadb.run("SHOW COLUMNS FROM accounts", "commit_chain").stdout
     assert "seen" not in columns
-    for statement in ("ALTER EVENT purge DISABLE", "DROP EVENT purge"):
+    for statement in ("ALTER EVENT nightly_purge DISABLE", "DROP EVENT nightly_purge"):
         ran = mariadb.run(f"CREATE FUNCTION g() RETURNS INT BEGIN {statement}; RETURN 1; END;",
                           "commit_chain", whole=True)
         assert "1422" in ran.stderr, ran.stderr
