@@ -76,7 +76,7 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
                     catalog.mysql_functions:
                 from lockwise.lint_mysql_programs import judge_program, program_runs
 
-                for runs in program_runs(stmt, catalog):
+                for runs in program_runs(stmt, catalog, session.database):
                     findings += judge_program(stmt, runs, judge, catalog, session, base,
                                               migration.id, stmt_directives, seen)
         reports.append(StatementReport(

@@ -31,8 +31,7 @@ from lockwise.effects.mysql import (
     compute_mysql_effect,
     refused,
 )
-from lockwise.effects.mysql_programs import COMMIT_REFUSED, commits
-from lockwise.parse.mysql_blocks import routine_key
+from lockwise.effects.mysql_programs import COMMIT_REFUSED, commits, lookup, qualifier
 
 #: CALL name [(...)]: the procedure it runs.
 _CALL = re.compile(r"^\s*CALL\s+((?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`"
@@ -74,21 +73,34 @@ class Run(NamedTuple):
     now: bool
     routine: tuple[str, str] | None = None
     calls: list = []
+    #: the database its unqualified names are in: the routine's own, else the session's
+    database: str | None = None
 
 
-def program_runs(stmt: Statement, catalog: Catalog) -> list[Run]:
-    """What statement `stmt` runs of stored programs. A CREATE PROCEDURE or FUNCTION runs
-    none: the catalog's replay keeps it for its calls."""
+def program_runs(stmt: Statement, catalog: Catalog, database: str | None = None
+                 ) -> list[Run]:
+    """What statement `stmt` runs of stored programs, in the session's `database` (USE). A
+    CREATE PROCEDURE or FUNCTION runs none: the catalog's replay keeps it for its calls."""
     program = stmt.tree.get("program")
     if program is not None:
         if program["kind"] not in _WHERE:
             return []
         words, now = _WHERE[program["kind"]]
+        in_database = qualifier(program["name"]) or qualifier(program.get("table") or "")
         return [Run(program["statements"], words.format(name=program["name"]), False, now,
-                    calls=program.get("calls", []))]
-    return [Run(called["statements"], _words(kind, called["name"], ""), True, True,
-                (kind, routine_key(called["name"])), called.get("calls", []))
-            for kind, called in _called(stmt.sql, stmt.tree["sqlglot"]["expr"], catalog)]
+                    calls=program.get("calls", []), database=in_database or database)]
+    return [_routine_run(kind, called, "", True, database)
+            for kind, called in _called(stmt.sql, stmt.tree["sqlglot"]["expr"], catalog,
+                                        database)]
+
+
+def _routine_run(kind: str, called: dict, caller: str, now: bool, database: str | None
+                 ) -> Run:
+    """The run of the body of the routine `called` (what the catalog keeps of it) of `kind`,
+    called by `caller` (_words) from database `database`: its unqualified names are in its
+    own database, when known."""
+    return Run(called["statements"], _words(kind, called["name"], caller), True, now,
+               (kind, called["key"]), called.get("calls", []), called["database"] or database)
 
 
 def _words(kind: str, name: str, caller: str) -> str:
@@ -100,20 +112,22 @@ def _words(kind: str, name: str, caller: str) -> str:
                                     "which this statement calls")
 
 
-def _called(sql: str, expr, catalog: Catalog) -> list[tuple[str, dict]]:
-    """The routines the statement `sql` (parsed as `expr`) calls, as (kind, what the catalog
-    keeps of it): the procedure of a CALL, else the stored functions it calls."""
+def _called(sql: str, expr, catalog: Catalog, database: str | None
+            ) -> list[tuple[str, dict]]:
+    """The routines the statement `sql` (parsed as `expr`) calls from database `database`,
+    as (kind, what the catalog keeps of it): the procedure of a CALL, else the stored
+    functions it calls."""
     call = _CALL.match(sql)
     if call is not None:
-        called = catalog.mysql_procedures.get(routine_key(call.group(1)))
+        called = lookup(catalog.mysql_procedures, "procedure", call.group(1), database)
         return [] if called is None else [("procedure", called)]
-    return [("function", function) for function in _functions_called(expr, catalog)]
+    return [("function", function) for function in _functions_called(expr, catalog, database)]
 
 
-def _functions_called(expr, catalog: Catalog) -> list[dict]:
-    """The stored functions the query, DML or SET `expr` calls, each once, in order (a
-    DEFAULT, generated column or CHECK may call none: the server refuses it, error 1901 on
-    MariaDB 10.11)."""
+def _functions_called(expr, catalog: Catalog, database: str | None) -> list[dict]:
+    """The stored functions the query, DML or SET `expr` calls (`db.f()` in db, `f()` in
+    `database`), each once, in order (a DEFAULT, generated column or CHECK may call none:
+    the server refuses it, error 1901 on MariaDB 10.11)."""
     from sqlglot import exp
 
     if not catalog.mysql_functions or not isinstance(
@@ -121,8 +135,13 @@ def _functions_called(expr, catalog: Catalog) -> list[dict]:
         return []
     found: dict[str, dict] = {}
     for node in expr.find_all(exp.Anonymous):
-        if (function := catalog.mysql_functions.get(routine_key(node.name))) is not None:
-            found.setdefault(routine_key(node.name), function)
+        parent = node.parent
+        in_database = parent.this.name if isinstance(parent, exp.Dot) and \
+            parent.expression is node else database
+        function = lookup(catalog.mysql_functions, "function", node.name,
+                          in_database.lower() if in_database else None)
+        if function is not None:
+            found.setdefault(function["key"], function)
     return list(found.values())
 
 
@@ -177,14 +196,14 @@ def _judge_body(walk: _Walk, run: Run, chain: tuple, at: Span | None) -> list[Fi
             continue
         if run.now:
             apply_mysql_statement(walk.catalog, inner, walk.migration_id, walk.session)
-        for kind, called in _called(sql, tree, walk.catalog):
+        for kind, called in _called(sql, tree, walk.catalog, run.database):
             findings += _follow(walk, run, chain, (kind, called), span)
     # the stored functions its SET, RETURN, DECLARE ... DEFAULT and conditions call, each once
     functions, followed = walk.catalog.mysql_functions, set()
     for offset, name in run.calls:
-        if (called := functions.get(key := routine_key(name))) is not None and \
-                key not in followed:
-            followed.add(key)
+        if (called := lookup(functions, "function", name, run.database)) is not None and \
+                called["key"] not in followed:
+            followed.add(called["key"])
             findings += _follow(walk, run, chain, ("function", called),
                                 at or span_within(walk.stmt, offset, len(name)))
     return findings
@@ -195,14 +214,13 @@ def _follow(walk: _Walk, run: Run, chain: tuple, call: tuple[str, dict], span: S
     """The findings of the routine `call` (kind, what the catalog keeps of it) that `run`'s
     body calls, at `span`: its body's, or the cycle it closes."""
     kind, called = call
-    key = (kind, routine_key(called["name"]))
+    key = (kind, called["key"])
     if key in chain:
         return _recursion(walk, chain, key, span)
     if len(chain) >= MAX_CALL_DEPTH or walk.budget[0] <= 0:
         return []
     walk.budget[0] -= 1
-    nested = Run(called["statements"], _words(kind, called["name"], run.words), True, run.now,
-                 key, called.get("calls", []))
+    nested = _routine_run(kind, called, run.words, run.now, run.database)
     return _judge_body(walk, nested, (*chain, key), span)
 
 

@@ -2228,7 +2228,7 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
         b.written = _written_names(sql)
         _command(b, sql)
     if (program := tree.get("program")) is not None:
-        programs.act_refusals(b, program, catalog)
+        programs.act_refusals(b, program, catalog, session.database)
     if session.version < CHECK_ENFORCED_FROM[session.flavour]:
         _ignored_checks(b, expr, sql)
     _key_added_to_partitioned_table(b, tree)
@@ -2823,7 +2823,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         # that calls the function), in a later migration too; a trigger's or event's name
         # is taken
         programs.remember(catalog, program, tree["sqlglot"]["sql"], _clean, session.database)
-    elif programs.forget(catalog, tree["sqlglot"]["sql"]) or \
+    elif programs.forget(catalog, tree["sqlglot"]["sql"], session.database) or \
             programs.database_statement(catalog, session, tree["sqlglot"]["sql"], _clean):
         return
     if isinstance(expr, exp.Command) and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) \

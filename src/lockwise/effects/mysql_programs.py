@@ -65,13 +65,40 @@ _DATABASE = re.compile(rf"\s*(?:DROP\s+(?P<drop>DATABASE|SCHEMA)\s+(?:IF\s+EXIST
 _RENAME_TO = re.compile(rf"\bRENAME\s+TO\s+(?P<name>{_PART}(?:\s*\.\s*{_PART})?)", re.I)
 
 
-def program_key(kind: str, name: str) -> str:
-    """A program's name (as written) as CREATE, DROP and CALL all key it: unquoted, without
-    its database, in lower case but for a trigger's."""
-    return routine_key(name, fold=kind != "trigger")
+def program_key(kind: str, name: str, database: str | None = None) -> str:
+    """A program's name (as written) as CREATE, DROP and CALL all key it: unquoted, in lower
+    case but for a trigger's, after its database (`db.name`: the one the name gives, else
+    `database`, the session's; the bare name when neither is known): each database has its
+    namespaces (MySQL 8.4 manual, 15.1.17 "CREATE PROCEDURE": a routine is in a database)."""
+    bare = routine_key(name, fold=kind != "trigger")
+    in_database = qualifier(name) or database
+    return f"{in_database}.{bare}" if in_database else bare
 
 
-def act_refusals(b, program: dict, catalog) -> None:
+def qualifier(name: str) -> str | None:
+    """The database a qualified name (`db`.`name`, as written) gives, as the catalog keys
+    it (unquoted, lower case); None for a bare name."""
+    parts = re.split(r"`?\s*\.\s*`?", name.strip())
+    return parts[0].strip("`").replace("``", "`").lower() if len(parts) > 1 else None
+
+
+def lookup(programs: dict, kind: str, name: str, database: str | None) -> dict | None:
+    """The program of `kind` that `name`, called or named in database `database`, is: keyed
+    in that database, else one created where the database was unknown (which may be it)."""
+    key = program_key(kind, name, database)
+    found = programs.get(key)
+    if found is None and "." in key:
+        found = programs.get(routine_key(name, fold=kind != "trigger"))
+    return found
+
+
+def _database_of(program: dict, database: str | None) -> str | None:
+    """The database `program` is created in: its name's, a trigger's table's, else the
+    session's `database`."""
+    return qualifier(program["name"]) or qualifier(program.get("table") or "") or database
+
+
+def act_refusals(b, program: dict, catalog, database: str | None = None) -> None:
     """Act (on the effect builder `b`) what the server refuses of the statement that defines
     `program` (parse/mysql.py's `program`): LOCK / UNLOCK TABLES in its body, or a statement
     that commits in a function's or trigger's, else a name taken."""
@@ -90,8 +117,9 @@ def act_refusals(b, program: dict, catalog) -> None:
                 "at": (offset + found[1], found[2])})
             return
     kind = program["kind"]
-    if program["create"] != "create" or kind not in NAMESPACES or \
-            program_key(kind, program["name"]) not in getattr(catalog, NAMESPACES[kind]):
+    if program["create"] != "create" or kind not in NAMESPACES or program_key(
+            kind, program["name"], _database_of(program, database)) not in getattr(
+            catalog, NAMESPACES[kind]):
         return
     code, text = EXISTS[kind]
     name = program_key(kind, program["name"])
@@ -138,17 +166,18 @@ def remember(catalog, program: dict, sql: str, table_key, database: str | None) 
     if kind not in NAMESPACES:
         return
     programs = getattr(catalog, NAMESPACES[kind])
-    key = program_key(kind, program["name"])
+    in_database = _database_of(program, database)
+    key = program_key(kind, program["name"], in_database)
     if program["create"] == "alter":
         clauses = re.split(r"\bDO\b", sql, maxsplit=1, flags=re.I)[0]  # (its body follows)
         if (renamed := _RENAME_TO.search(clauses)) and key in programs:
-            programs[program_key(kind, renamed.group("name"))] = programs.pop(key)
+            new_key = program_key(kind, renamed.group("name"), in_database)
+            programs[new_key] = {**programs.pop(key), "key": new_key,
+                                 "database": new_key.rpartition(".")[0] or None}
         return
     if program["create"] == "if_not_exists" and key in programs:
         return  # skipped with a note: the old program stays
-    qualified = next((name for name in (program["name"], program["table"]) if "." in name), "")
-    in_database = table_key(qualified).rpartition(".")[0] if qualified else database
-    programs[key] = {**program, "database": in_database, **(
+    programs[key] = {**program, "database": in_database, "key": key, **(
         {"table": table_key(program["table"])} if kind == "trigger" else {})}
 
 
@@ -174,14 +203,16 @@ def database_statement(catalog, session, sql: str, clean) -> bool:
     return True
 
 
-def forget(catalog, sql: str) -> bool:
-    """The catalog after DROP PROCEDURE / FUNCTION / TRIGGER / EVENT `sql`; False for
-    another statement."""
+def forget(catalog, sql: str, database: str | None = None) -> bool:
+    """The catalog after DROP PROCEDURE / FUNCTION / TRIGGER / EVENT `sql` (in the session's
+    `database`); False for another statement."""
     found = _DROP.match(sql)
     if found is None:
         return False
     kind = found.group("kind").lower()
-    getattr(catalog, NAMESPACES[kind]).pop(program_key(kind, found.group("name")), None)
+    programs = getattr(catalog, NAMESPACES[kind])
+    if (dropped := lookup(programs, kind, found.group("name"), database)) is not None:
+        del programs[dropped["key"]]
     return True
 
 
