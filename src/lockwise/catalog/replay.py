@@ -1679,7 +1679,8 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
             function, row=bool(stmt.get("row")), qualified=object_name(names),
             instead_of=tuple(write for bit, write in _TRIGGER_WRITES
                              if instead and stmt.get("events", 0) & bit),
-            columns=_trigger_columns(stmt), events=tuple(
+            columns=_trigger_columns(stmt), update_of=tuple(strings(stmt.get("columns"))),
+            events=tuple(
                 write for bit, write in _TRIGGER_WRITES if stmt.get("events", 0) & bit))
         catalog.note_triggers(table)
 
