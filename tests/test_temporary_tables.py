@@ -285,3 +285,40 @@ def test_the_session_end_does_not_list_the_catalog() -> None:
     assert _Listed.listed == 0
     assert {n for names in (catalog.tables, catalog.indexes, catalog.sequences)
             for n in names} == kept
+
+
+class _ListedWhole(_Listed):
+    """Tables that count each listing, by their items, keys or values too."""
+
+    def items(self):
+        _Listed.listed += 1
+        return super().items()
+
+    def keys(self):
+        _Listed.listed += 1
+        return super().keys()
+
+    def values(self):
+        _Listed.listed += 1
+        return super().values()
+
+
+def test_the_end_of_a_transaction_drops_its_on_commit_drop_tables_without_listing() -> None:
+    from lockwise.catalog.replay import apply_statement, end_transaction
+    from lockwise.parse.postgres import parse_sql
+
+    catalog = Catalog()
+    for stmt in parse_sql(SETUP + _TEMPORARY_HISTORY + "RESET search_path;\n"
+                          "CREATE TEMP TABLE gone (id int PRIMARY KEY) ON COMMIT DROP;\n"
+                          "CREATE TEMP VIEW gone_v AS SELECT * FROM gone;\n"
+                          "CREATE TEMP TABLE stays (id int) ON COMMIT DELETE ROWS;\n"
+                          ).statements:
+        apply_statement(catalog, stmt.tree, "0001", sql=stmt.sql)
+    before = set(catalog.tables) | set(catalog.indexes)
+    catalog.tables = _ListedWhole(catalog.tables)
+    _Listed.listed = 0
+    end_transaction(catalog)
+    assert _Listed.listed == 0
+    assert before - (set(catalog.tables) | set(catalog.indexes)) == {
+        "pg_temp.gone", "pg_temp.gone_v", "pg_temp.gone_pkey"}
+    assert not catalog.commit_drops
