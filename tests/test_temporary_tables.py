@@ -236,11 +236,12 @@ def test_every_relation_filed_in_pg_temp_is_noted_and_goes_at_the_session_end(
     for history in histories:
         lint_migrations(list(history), LintOptions(), Catalog())
     written = len(noted)
-    # (U&, names the search_path finds in pg_temp, renames, partitions. With pg_temp first
-    # in the path the server creates t4, s4 and v4 there too, checked on PostgreSQL 15; the
-    # replay files them in public: left as it is, this test is of where it files them.)
+    # (U&, names the search_path finds in pg_temp, renames, partitions; with pg_temp first
+    # in the path the server creates t4, s4 and v4 there too: checked on 18.6 in
+    # test_the_server_creates_in_pg_temp_when_the_path_puts_it_first.)
     assert {"pg_temp.t3", "pg_temp.t9", "pg_temp.t7_u", "pg_temp.t7_k", "pg_temp.s2", "pg_temp.p_a",
-            "pg_temp.p1_a_idx", "pg_temp.t8_pkey"} <= set(noted)
+            "pg_temp.p1_a_idx", "pg_temp.t8_pkey", "pg_temp.t4", "pg_temp.t4_pkey", "pg_temp.s4",
+            "pg_temp.v4"} <= set(noted)
     history_conflicts(histories[-1:], pg_version=LintOptions().pg_version)
     assert len(noted) == 2 * written  # (the graph's replay files and drops the same)
 
@@ -344,3 +345,70 @@ def test_the_end_of_a_transaction_drops_its_on_commit_drop_tables() -> None:
     end_transaction(catalog)
     assert before - (set(catalog.tables) | set(catalog.indexes)) == {
         "pg_temp.gone", "pg_temp.gone_v", "pg_temp.gone_pkey"}
+
+
+# --- pg_temp first in the search_path: an unqualified CREATE makes a temporary relation -----
+
+#: (path, whether an unqualified CREATE TABLE / VIEW / SEQUENCE makes a temporary one there
+#: on the server, whether lockwise files it in pg_temp). `"$user"` names no schema here (none
+#: is named after the role); with pg_catalog first the server refuses to create ("permission
+#: denied to create pg_catalog.t"), lockwise goes on to the next schema as before. A schema
+#: lockwise does not know before pg_temp may exist outside the migrations: lockwise does not
+#: take the relation for a temporary one (the server skips a schema that is not there).
+_TEMPORARY_PATHS = [
+    ("pg_temp, public", True, True),
+    ("pg_temp", True, True),
+    ('"$user", pg_temp, public', True, True),
+    ("public, pg_temp", False, False),
+    ("nosuch, pg_temp, public", True, False),
+    ("pg_catalog, pg_temp, public", None, False),
+]
+_CREATES = ["CREATE TABLE t (id int PRIMARY KEY, note text)",
+            "CREATE VIEW v AS SELECT id FROM t",
+            "CREATE SEQUENCE s",
+            "CREATE TABLE t2 AS SELECT 1 AS id",
+            "CREATE INDEX t_note ON t (note)"]
+
+
+@pytest.mark.postgres
+def test_the_server_creates_in_pg_temp_when_the_path_puts_it_first(pg_db: str) -> None:
+    import psycopg
+
+    found = []
+    for path, _, _ in _TEMPORARY_PATHS:
+        with psycopg.connect(pg_db, autocommit=True) as conn:
+            conn.execute(f"SET search_path = {path}")
+            try:
+                for sql in _CREATES:
+                    conn.execute(sql)
+            except psycopg.errors.InsufficientPrivilege:
+                found.append(None)
+                continue
+            rows = conn.execute(
+                "SELECT DISTINCT c.relpersistence = 't' AND n.nspname LIKE 'pg_temp_%' "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relname IN ('t', 'v', 's', 't2', 't_note', 't_pkey')").fetchall()
+            assert len(rows) == 1
+            found.append(rows[0][0])
+            conn.execute("DROP TABLE IF EXISTS public.t, public.t2 CASCADE; "
+                         "DROP SEQUENCE IF EXISTS public.s")
+    assert found == [server for _, server, _ in _TEMPORARY_PATHS]
+
+
+@pytest.mark.parametrize(("path", "filed"), [(p, f) for p, _, f in _TEMPORARY_PATHS])
+def test_an_unqualified_create_under_pg_temp_first_is_temporary(path: str, filed: bool) -> None:
+    catalog = Catalog()
+    (report,) = lint(f"SET search_path = {path};\n" + ";\n".join(_CREATES) + ";\n"
+                     "ALTER TABLE t ADD COLUMN extra int NOT NULL;\n", catalog=catalog)[1:]
+    creates = {c for s in report.statements for c in s.effect.creates
+               if c.partition(":")[0] in ("table", "view", "sequence", "index")}
+    names = {"table:t", "view:v", "sequence:s", "table:t2", "index:t_note"}
+    expected = ("pg_temp." if filed else "public.")
+    assert {c for c in names if c.replace(":", ":" + expected) in creates} == names
+    # The rules quieted for the session's own relations are quiet then, and its locks are
+    # no other session's wait.
+    created, altered = report.statements[1], report.statements[-1]
+    assert ("missing-if-exists" in {f.rule for f in created.findings}) is not filed
+    assert (altered.effect.locks == {}) is filed
+    # And they are gone with the session.
+    assert not [t for t in catalog.tables if t.startswith("pg_temp.")]
