@@ -412,3 +412,15 @@ def test_an_unqualified_create_under_pg_temp_first_is_temporary(path: str, filed
     assert (altered.effect.locks == {}) is filed
     # And they are gone with the session.
     assert not [t for t in catalog.tables if t.startswith("pg_temp.")]
+
+
+def test_a_composite_type_under_pg_temp_first_leaves_nothing_in_pg_temp() -> None:
+    # Its name is a RangeVar as a table's, but the replay keeps no temporary types (the
+    # session's end drops relations only): one filed in pg_temp would outlive the session,
+    # and a later `pair` would be taken for it.
+    catalog = Catalog()
+    reports = lint("SET search_path = pg_temp, public;\nCREATE TYPE pair AS (a int, b int);\n"
+                   "CREATE TABLE t (p pair);\n", catalog=catalog)
+    assert "table:pg_temp.t" in reports[1].statements[-1].effect.creates
+    assert not [t for t in catalog.types if t.startswith("pg_temp.")]
+    assert not catalog.temporary
