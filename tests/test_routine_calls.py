@@ -398,3 +398,85 @@ def test_a_procedures_out_parameter_is_passed_at_the_call(pg_db: str) -> None:
         conn.execute("DROP TABLE t CASCADE")
         conn.commit()
     assert reports[-1].statements[-1].effect.locks["public.t"] == LockMode.ACCESS_EXCLUSIVE
+
+
+# --- which writes fire a trigger: UPDATE OF, MERGE's actions, COPY FROM, ON CONFLICT ---------
+
+#: t's triggers, each running on_t (which retypes u): which of them a write fires decides
+#: whether u is rewritten at the write.
+REACH = ("CREATE TABLE u (id int PRIMARY KEY, n int);\n"
+         "ALTER TABLE t ADD COLUMN d int;\n"
+         "CREATE FUNCTION on_t() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+         "BEGIN\n  ALTER TABLE u ALTER COLUMN n TYPE bigint;\n  RETURN NEW;\nEND $$;\n")
+#: The merges below, their source row matching t's row 1 or not.
+_MERGE = "MERGE INTO t USING (SELECT {id} AS id) s ON t.id = s.id "
+
+
+def _reach_cases() -> list[tuple[str, str, bool]]:
+    """(trigger, write, fires), each checked on the server too."""
+    update_of = "BEFORE UPDATE OF c ON t FOR EACH ROW"
+    insert = "BEFORE INSERT ON t FOR EACH ROW"
+    delete = "BEFORE DELETE ON t FOR EACH ROW"
+    return [
+        (update_of, "UPDATE t SET d = 5", False),  # SET names no column of UPDATE OF
+        (update_of, "UPDATE t SET c = 5", True),
+        (update_of, "UPDATE t SET c = c", True),  # named, even unchanged
+        (update_of, "UPDATE t SET (d, c) = (1, 2)", True),
+        (update_of, _MERGE.format(id=1) + "WHEN MATCHED THEN UPDATE SET d = 1", False),
+        (update_of, _MERGE.format(id=1) + "WHEN MATCHED THEN UPDATE SET c = 1", True),
+        (update_of, "INSERT INTO t VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET d = 1", False),
+        (update_of, "INSERT INTO t VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET c = 1", True),
+        ("BEFORE UPDATE ON t FOR EACH ROW",
+         "INSERT INTO t VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET d = 1", True),
+        ("BEFORE UPDATE ON t FOR EACH ROW",
+         "INSERT INTO t VALUES (1, 0) ON CONFLICT DO NOTHING", False),
+        (insert, _MERGE.format(id=2) + "WHEN NOT MATCHED THEN INSERT VALUES (2, 0)", True),
+        (insert, _MERGE.format(id=1) + "WHEN MATCHED THEN DELETE", False),
+        (delete, _MERGE.format(id=1) + "WHEN MATCHED THEN DELETE", True),
+        (delete, _MERGE.format(id=1) + "WHEN MATCHED THEN DO NOTHING", False),
+        (insert, "COPY t (id, c) FROM STDIN", True),
+        (update_of, "COPY t (id, c) FROM STDIN", False),
+    ]
+
+
+def _with_trigger(trigger: str) -> str:
+    return REACH + f"CREATE TRIGGER t_w {trigger} EXECUTE FUNCTION on_t();\n"
+
+
+@pytest.mark.parametrize(("trigger", "write", "fires"), _reach_cases())
+def test_a_write_runs_the_triggers_it_fires(trigger: str, write: str, fires: bool) -> None:
+    reports, _ = _lint(_with_trigger(trigger), write + ";")
+    written = reports[-1].statements[-1]
+    assert (written.effect.locks.get("public.u") == LockMode.ACCESS_EXCLUSIVE) is fires
+
+
+def test_update_of_follows_a_renamed_column() -> None:
+    reports, _ = _lint(_with_trigger("BEFORE UPDATE OF c ON t FOR EACH ROW"),
+                       "ALTER TABLE t RENAME COLUMN c TO e;\nUPDATE t SET e = 1;")
+    assert reports[-1].statements[-1].effect.locks.get("public.u") == \
+        LockMode.ACCESS_EXCLUSIVE
+
+
+@pytest.mark.postgres
+def test_the_server_fires_the_triggers_each_write_reaches(pg_db: str) -> None:
+    """18.6: the trigger's function runs (u is locked ACCESS EXCLUSIVE) at the writes of
+    `_reach_cases` that say it does, and not at the others."""
+    import psycopg
+
+    seen = []
+    with psycopg.connect(pg_db) as conn:
+        for trigger, write, _ in _reach_cases():
+            conn.execute(SETUP + _with_trigger(trigger) + "INSERT INTO t VALUES (1, 1, 1);")
+            conn.commit()  # (creating u locked it)
+            if write.startswith("COPY"):
+                with conn.cursor().copy(write) as copy:
+                    copy.write_row((3, 3))
+            else:
+                conn.execute(write)
+            seen.append(bool(conn.execute(
+                "SELECT 1 FROM pg_locks WHERE relation = 'u'::regclass "
+                "AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock'").fetchall()))
+            conn.rollback()
+            conn.execute("DROP TABLE t, u; DROP FUNCTION on_t();")
+            conn.commit()
+    assert seen == [fires for _, _, fires in _reach_cases()]

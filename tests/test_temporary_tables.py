@@ -236,11 +236,12 @@ def test_every_relation_filed_in_pg_temp_is_noted_and_goes_at_the_session_end(
     for history in histories:
         lint_migrations(list(history), LintOptions(), Catalog())
     written = len(noted)
-    # (U&, names the search_path finds in pg_temp, renames, partitions. With pg_temp first
-    # in the path the server creates t4, s4 and v4 there too, checked on PostgreSQL 15; the
-    # replay files them in public: left as it is, this test is of where it files them.)
+    # (U&, names the search_path finds in pg_temp, renames, partitions; with pg_temp first
+    # in the path the server creates t4, s4 and v4 there too: checked on 18.6 in
+    # test_the_server_creates_in_pg_temp_when_the_path_puts_it_first.)
     assert {"pg_temp.t3", "pg_temp.t9", "pg_temp.t7_u", "pg_temp.t7_k", "pg_temp.s2", "pg_temp.p_a",
-            "pg_temp.p1_a_idx", "pg_temp.t8_pkey"} <= set(noted)
+            "pg_temp.p1_a_idx", "pg_temp.t8_pkey", "pg_temp.t4", "pg_temp.t4_pkey", "pg_temp.s4",
+            "pg_temp.v4"} <= set(noted)
     history_conflicts(histories[-1:], pg_version=LintOptions().pg_version)
     assert len(noted) == 2 * written  # (the graph's replay files and drops the same)
 
@@ -285,3 +286,141 @@ def test_the_session_end_does_not_list_the_catalog() -> None:
     assert _Listed.listed == 0
     assert {n for names in (catalog.tables, catalog.indexes, catalog.sequences)
             for n in names} == kept
+
+
+class _ListedWhole(_Listed):
+    """Tables that count each listing, by their items, keys or values too."""
+
+    def items(self):
+        _Listed.listed += 1
+        return super().items()
+
+    def keys(self):
+        _Listed.listed += 1
+        return super().keys()
+
+    def values(self):
+        _Listed.listed += 1
+        return super().values()
+
+
+def test_the_end_of_a_transaction_finds_its_on_commit_drop_tables_without_listing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # (Dropping one costs what a DROP TABLE ... CASCADE does; finding them must not cost a
+    # listing of every table of the history at each COMMIT.)
+    import lockwise.catalog.replay as replay
+    from lockwise.parse.postgres import parse_sql
+
+    catalog = Catalog()
+    for stmt in parse_sql(SETUP + _TEMPORARY_HISTORY + "RESET search_path;\n"
+                          "CREATE TEMP TABLE gone (id int PRIMARY KEY) ON COMMIT DROP;\n"
+                          "CREATE TEMP VIEW gone_v AS SELECT * FROM gone;\n"
+                          "CREATE TEMP TABLE stays (id int) ON COMMIT DELETE ROWS;\n"
+                          ).statements:
+        replay.apply_statement(catalog, stmt.tree, "0001", sql=stmt.sql)
+    dropped: list[str] = []
+    monkeypatch.setattr(replay, "_drop_relations",
+                        lambda _c, name, cascade: dropped.append(name))
+    catalog.tables = _ListedWhole(catalog.tables)
+    _Listed.listed = 0
+    replay.end_transaction(catalog)
+    assert _Listed.listed == 0
+    assert dropped == ["pg_temp.gone"]
+    assert not catalog.commit_drops
+
+
+def test_the_end_of_a_transaction_drops_its_on_commit_drop_tables() -> None:
+    from lockwise.catalog.replay import apply_statement, end_transaction
+    from lockwise.catalog.search_path import PathInForce
+    from lockwise.parse.postgres import parse_sql
+
+    catalog = Catalog()
+    for stmt in parse_sql(SETUP + "CREATE TEMP TABLE gone (id int PRIMARY KEY) ON COMMIT DROP;\n"
+                          "CREATE TEMP VIEW gone_v AS SELECT * FROM gone;\n"
+                          "CREATE TEMP TABLE stays (id int) ON COMMIT DELETE ROWS;\n"
+                          ).statements:
+        with PathInForce(catalog):  # (the view reads the temporary table, as in lint)
+            apply_statement(catalog, stmt.tree, "0001", sql=stmt.sql)
+    before = set(catalog.tables) | set(catalog.indexes)
+    end_transaction(catalog)
+    assert before - (set(catalog.tables) | set(catalog.indexes)) == {
+        "pg_temp.gone", "pg_temp.gone_v", "pg_temp.gone_pkey"}
+
+
+# --- pg_temp first in the search_path: an unqualified CREATE makes a temporary relation -----
+
+#: (path, whether an unqualified CREATE TABLE / VIEW / SEQUENCE makes a temporary one there
+#: on the server, whether lockwise files it in pg_temp). `"$user"` names no schema here (none
+#: is named after the role); with pg_catalog first the server refuses to create ("permission
+#: denied to create pg_catalog.t"), lockwise goes on to the next schema as before. A schema
+#: lockwise does not know before pg_temp may exist outside the migrations: lockwise does not
+#: take the relation for a temporary one (the server skips a schema that is not there).
+_TEMPORARY_PATHS = [
+    ("pg_temp, public", True, True),
+    ("pg_temp", True, True),
+    ('"$user", pg_temp, public', True, True),
+    ("public, pg_temp", False, False),
+    ("nosuch, pg_temp, public", True, False),
+    ("pg_catalog, pg_temp, public", None, False),
+]
+_CREATES = ["CREATE TABLE t (id int PRIMARY KEY, note text)",
+            "CREATE VIEW v AS SELECT id FROM t",
+            "CREATE SEQUENCE s",
+            "CREATE TABLE t2 AS SELECT 1 AS id",
+            "CREATE INDEX t_note ON t (note)"]
+
+
+@pytest.mark.postgres
+def test_the_server_creates_in_pg_temp_when_the_path_puts_it_first(pg_db: str) -> None:
+    import psycopg
+
+    found = []
+    for path, _, _ in _TEMPORARY_PATHS:
+        with psycopg.connect(pg_db, autocommit=True) as conn:
+            conn.execute(f"SET search_path = {path}")
+            try:
+                for sql in _CREATES:
+                    conn.execute(sql)
+            except psycopg.errors.InsufficientPrivilege:
+                found.append(None)
+                continue
+            rows = conn.execute(
+                "SELECT DISTINCT c.relpersistence = 't' AND n.nspname LIKE 'pg_temp_%' "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relname IN ('t', 'v', 's', 't2', 't_note', 't_pkey')").fetchall()
+            assert len(rows) == 1
+            found.append(rows[0][0])
+            conn.execute("DROP TABLE IF EXISTS public.t, public.t2 CASCADE; "
+                         "DROP SEQUENCE IF EXISTS public.s")
+    assert found == [server for _, server, _ in _TEMPORARY_PATHS]
+
+
+@pytest.mark.parametrize(("path", "filed"), [(p, f) for p, _, f in _TEMPORARY_PATHS])
+def test_an_unqualified_create_under_pg_temp_first_is_temporary(path: str, filed: bool) -> None:
+    catalog = Catalog()
+    (report,) = lint(f"SET search_path = {path};\n" + ";\n".join(_CREATES) + ";\n"
+                     "ALTER TABLE t ADD COLUMN extra int NOT NULL;\n", catalog=catalog)[1:]
+    creates = {c for s in report.statements for c in s.effect.creates
+               if c.partition(":")[0] in ("table", "view", "sequence", "index")}
+    names = {"table:t", "view:v", "sequence:s", "table:t2", "index:t_note"}
+    expected = ("pg_temp." if filed else "public.")
+    assert {c for c in names if c.replace(":", ":" + expected) in creates} == names
+    # The rules quieted for the session's own relations are quiet then, and its locks are
+    # no other session's wait.
+    created, altered = report.statements[1], report.statements[-1]
+    assert ("missing-if-exists" in {f.rule for f in created.findings}) is not filed
+    assert (altered.effect.locks == {}) is filed
+    # And they are gone with the session.
+    assert not [t for t in catalog.tables if t.startswith("pg_temp.")]
+
+
+def test_a_composite_type_under_pg_temp_first_leaves_nothing_in_pg_temp() -> None:
+    # Its name is a RangeVar as a table's, but the replay keeps no temporary types (the
+    # session's end drops relations only): one filed in pg_temp would outlive the session,
+    # and a later `pair` would be taken for it.
+    catalog = Catalog()
+    reports = lint("SET search_path = pg_temp, public;\nCREATE TYPE pair AS (a int, b int);\n"
+                   "CREATE TABLE t (p pair);\n", catalog=catalog)
+    assert "table:pg_temp.t" in reports[1].statements[-1].effect.creates
+    assert not [t for t in catalog.types if t.startswith("pg_temp.")]
+    assert not catalog.temporary

@@ -1494,13 +1494,15 @@ def _on_commit(catalog: Catalog, t: Table, on_commit: str | None) -> None:
 def end_transaction(catalog: Catalog) -> None:
     """A transaction ended (COMMIT or ROLLBACK, or a statement run outside a transaction
     block, its own transaction): the temporary tables made ON COMMIT DROP go, as the server
-    drops them, with what depends on them (checked on 18.6: test_temporary_tables)."""
+    drops them, with what depends on them (checked on 18.6: test_temporary_tables). Only
+    those the replay filed in pg_temp are looked at (`Catalog.temporary`), as at the
+    session's end: not every table of the history at each COMMIT."""
     if catalog.replica_role == "local":  # (SET LOCAL session_replication_role)
         catalog.replica_role = ""
     if not catalog.commit_drops:
         return
-    for name in [n for n, t in catalog.tables.items()
-                 if n.startswith(TEMPORARY_PREFIX) and t.on_commit_drop]:
+    for name in [n for n in catalog.temporary
+                 if (t := catalog.tables.get(n)) is not None and t.on_commit_drop]:
         if name in catalog.tables:  # (not already gone with an earlier one)
             _drop_relations(catalog, name, cascade=True)
     catalog.commit_drops = False
@@ -1679,7 +1681,8 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
             function, row=bool(stmt.get("row")), qualified=object_name(names),
             instead_of=tuple(write for bit, write in _TRIGGER_WRITES
                              if instead and stmt.get("events", 0) & bit),
-            columns=_trigger_columns(stmt), events=tuple(
+            columns=_trigger_columns(stmt), update_of=tuple(strings(stmt.get("columns"))),
+            events=tuple(
                 write for bit, write in _TRIGGER_WRITES if stmt.get("events", 0) & bit))
         catalog.note_triggers(table)
 

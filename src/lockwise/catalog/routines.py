@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from lockwise.catalog.overloads import Routine
 
 #: The statements that can call a routine: CALL, and the queries and DML whose expressions
-#: may call a function.
+#: may call a function (or whose writes fire a trigger: COPY FROM).
 CALLING_KINDS = frozenset({"CallStmt", "SelectStmt", "InsertStmt", "UpdateStmt",
-                           "DeleteStmt"})
+                           "DeleteStmt", "MergeStmt", "CopyStmt"})
 #: How deep calls are followed: a routine that calls itself, or two that call each other,
 #: are expanded no deeper (PostgreSQL's own limit is the stack's).
 MAX_DEPTH = 3
@@ -42,8 +42,11 @@ MAX_DEPTH = 3
 #: the routines it calls, then the replay follows them, and each walked the whole query (a
 #: few percent of lint's time on lemmy+documenso, which create PL/pgSQL functions).
 _calls: NodeMemo[list[dict]] = NodeMemo()
-#: The writes that fire a table's triggers, by statement.
-_WRITES = {"InsertStmt": "insert", "UpdateStmt": "update", "DeleteStmt": "delete"}
+#: The writes that fire a table's triggers, by statement (MERGE: by its actions).
+_WRITES = {"InsertStmt": "insert", "UpdateStmt": "update", "DeleteStmt": "delete",
+           "CopyStmt": "insert"}
+#: MERGE's actions (MergeWhenClause.commandType) as the writes that fire triggers.
+_MERGE_WRITES = {"CMD_INSERT": "insert", "CMD_UPDATE": "update", "CMD_DELETE": "delete"}
 #: ALTER TABLE's trigger switches: what each makes a trigger's `fires` (the ALL and USER
 #: forms switch every trigger the catalog knows, all of them user triggers).
 TRIGGER_SWITCHES = {"AT_EnableTrig": "O", "AT_EnableAlwaysTrig": "A",
@@ -136,18 +139,52 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     return list(found)
 
 
+def _writes(kind: str, body: dict) -> dict[str, frozenset[str]]:
+    """The writes statement `body` (of node `kind`) makes that fire triggers, each with the
+    columns its SET lists name (for UPDATE OF; empty for the others), as the server fires
+    them (checked on 18.6): an INSERT's ON CONFLICT DO UPDATE updates too, MERGE makes the
+    writes of its actions (DO NOTHING none), COPY FROM inserts and COPY TO writes nothing."""
+    if kind == "MergeStmt":
+        writes: dict[str, frozenset[str]] = {}
+        for clause in body.get("mergeWhenClauses") or ():
+            clause = unwrap(clause)[1]
+            write = _MERGE_WRITES.get(clause.get("commandType", ""))
+            if write:
+                writes[write] = writes.get(write, frozenset()) | _set_columns(clause)
+        return writes
+    if kind == "CopyStmt" and not body.get("is_from"):
+        return {}
+    writes = {_WRITES[kind]: _set_columns(body) if kind == "UpdateStmt" else frozenset()}
+    conflict = body.get("onConflictClause") or {}
+    if conflict.get("action") == "ONCONFLICT_UPDATE":
+        writes["update"] = _set_columns(conflict)
+    return writes
+
+
+def _set_columns(node: dict) -> frozenset[str]:
+    """The columns a SET list (`targetList` of UPDATE, ON CONFLICT DO UPDATE or MERGE's
+    UPDATE) assigns."""
+    return frozenset(unwrap(target)[1].get("name", "") for target in node.get("targetList")
+                     or ())
+
+
 def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
-    """The routines the triggers a write fires run: those of its table for its kind of
-    write, enabled for the session's replication role (a WHEN, an UPDATE OF and the rows
-    written are not weighed: the worst case)."""
-    table = catalog.tables.get(range_var(body.get("relation"))[0]) if kind in _WRITES \
-        else None
+    """The routines the triggers a write fires run: those of its table for the writes it
+    makes (`_writes`; an UPDATE OF trigger only when the SET list names one of its columns),
+    enabled for the session's replication role (a WHEN and the rows written are not
+    weighed: the worst case)."""
+    table = catalog.tables.get(range_var(body.get("relation"))[0]) \
+        if kind in _WRITES or kind == "MergeStmt" else None
     if table is None or not table.triggers:
         return []
+    writes = _writes(kind, body)
     firing = "RA" if catalog.replica_role else "OA"
     found = []
     for trigger in table.triggers.values():
-        if _WRITES[kind] in trigger.events and trigger.fires in firing:
+        if trigger.fires in firing and any(
+                write in trigger.events and (write != "update" or not trigger.update_of
+                                             or not columns.isdisjoint(trigger.update_of))
+                for write, columns in writes.items()):
             name = trigger.qualified or f"public.{trigger.function}"
             found.extend(r for r in catalog.kept_routines.get(name, ())
                          if not r.args and r.followed)

@@ -22,7 +22,8 @@ from lockwise.effects.system_catalog import is_system_relation
 DEFAULT_SCHEMA = "public"
 #: Path entries no migration object is created in: `"$user"` names the role's own schema,
 #: which usually does not exist (lockwise does not know the role); objects created with
-#: pg_catalog first fail, and pg_temp first makes temporary ones.
+#: pg_catalog first fail, and pg_temp first makes temporary ones (relations only, in
+#: `nodes.range_var`: `SearchPath.temporary_first`).
 _NOT_CREATED_IN = frozenset({"$user", "pg_catalog", "pg_temp"})
 
 
@@ -68,11 +69,20 @@ class SearchPath:
     dataclass, as `_ElementPath`: never compared or printed, and making one is about 1% of a
     one-file lint.)"""
 
-    __slots__ = ("catalog", "schemas")
+    __slots__ = ("catalog", "schemas", "temporary_first")
 
     def __init__(self, schemas: tuple[str, ...], catalog: Catalog) -> None:
         self.schemas = schemas
         self.catalog = catalog
+        #: Whether CREATE puts an unqualified relation in pg_temp (`nodes.range_var`): the
+        #: server creates in the first schema of the path that exists, temporary ones when
+        #: that is pg_temp (checked on 18.6: test_temporary_tables). `"$user"` is taken for
+        #: no schema, as lockwise does not know the role; any other schema before pg_temp
+        #: is taken to exist, known or not (the server skips one that does not: lockwise
+        #: then keeps the relation's locks and findings, the cautious side); pg_catalog
+        #: first makes the server refuse to create.
+        self.temporary_first = next((s for s in schemas if s != "$user"), None) \
+            == TEMPORARY_SCHEMA
 
     def creation_schema(self) -> str:
         """Where CREATE puts an unqualified object: the first schema of the path that

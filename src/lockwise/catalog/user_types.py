@@ -29,6 +29,7 @@ from lockwise.effects.nodes import (
     object_name,
     range_var,
     strings,
+    type_var,
     unwrap,
 )
 
@@ -257,7 +258,7 @@ def apply_type_statement(catalog: Catalog, kind: str, body: dict) -> None:
         catalog.enums[name] = strings(body.get("vals"))
         catalog.types.add(name)
     elif kind == "CompositeTypeStmt":  # known, so that the search_path finds it
-        name = range_var(body.get("typevar"), create=True)[0]
+        name = type_var(body.get("typevar"))
         catalog.types.add(name)
         catalog.composites[name] = tuple(_column(catalog, unwrap(c)[1], name)
                                          for c in body.get("coldeflist") or ())

@@ -105,17 +105,29 @@ def qualified(schema: str | None, name: str, create: bool = False) -> str:
 
 
 def range_var(rv: dict | None, create: bool = False) -> tuple[str, bool]:
-    """A RangeVar as ('schema.name', was_qualified); `create`: the statement creates it."""
+    """A RangeVar as ('schema.name', was_qualified); `create`: the statement creates it, a
+    relation (a composite type's name: `type_var`)."""
     if not rv:
         return "", False
     if "RangeVar" in rv:
         rv = rv["RangeVar"]
     schema = rv.get("schemaname")
-    if rv.get("relpersistence") == "t" or (schema or "").startswith("pg_temp_"):
-        # CREATE TEMP ... (the parser marks only those), or the session's own schema by
-        # its number: the session's temporary schema
+    persistence = rv.get("relpersistence")
+    if persistence == "t" or (schema or "").startswith("pg_temp_") or (
+            create and schema is None and persistence == "p"
+            and getattr(_resolver, "temporary_first", False)):
+        # CREATE TEMP ... (the parser marks only those), the session's own schema by its
+        # number, or an unqualified new relation under a search_path that puts pg_temp
+        # first (an UNLOGGED one the server refuses there): the session's temporary schema
         return f"{TEMPORARY_SCHEMA}.{rv.get('relname', '')}", schema is not None
     return qualified(schema, rv.get("relname", ""), create), schema is not None
+
+
+def type_var(rv: dict | None) -> str:
+    """The qualified name CREATE TYPE ... AS (...) gives its composite type (its `typevar`):
+    where CREATE puts a type, never pg_temp (the replay keeps no temporary types)."""
+    rv = (rv or {}).get("RangeVar", rv) or {}
+    return qualified(rv.get("schemaname"), rv.get("relname", ""), create=True)
 
 
 def range_name(rv: dict) -> str:

@@ -17,6 +17,7 @@ from lockwise.effects.nodes import (
     range_var,
     strings,
     type_sql,
+    type_var,
     unwrap,
 )
 from lockwise.effects.postgres.builder import (
@@ -254,7 +255,7 @@ def create_type(b: Builder, stmt: dict, multirange: str = "") -> None:
     """CREATE TYPE ... AS ENUM / AS (...) / AS RANGE: a composite type is a relation too
     (pg_class), so its name must be free of relations as well as of types; a range's
     `multirange` type's name must be free of types too."""
-    names = strings(stmt.get("typeName")) or [range_var(stmt.get("typevar"), create=True)[0]]
+    names = strings(stmt.get("typeName")) or [type_var(stmt.get("typevar"))]
     name = object_name(names, create=True) if "." not in names[-1] else names[-1]
     b.creates.add(f"type:{name}")
     taken = name_taken(b, name, relation="typevar" in stmt)
