@@ -168,10 +168,6 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
             catalog.statistics_definitions[stat] = renamed_statistics_definition(
                 catalog.statistics_definitions[stat], old, new)
     policies.follow_column_rename(catalog, name, old, new)
-    for trigger_name, trigger in list(t.triggers.items()):
-        if old in trigger.columns:  # named by number, as the views below
-            t.triggers[trigger_name] = replace(trigger, columns=_renamed(trigger.columns,
-                                                                          old, new))
     for view in catalog.views_using_column(name, old):  # they name columns by number
         v = catalog.tables[view]
         v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
