@@ -214,6 +214,9 @@ class Session:
     foreign_keys_ahead: tuple[ForeignKeyAhead, ...] = ()
     #: The tables it creates, by statement index (a key referenced before its table exists).
     tables_ahead: tuple[TableAhead, ...] = ()
+    #: The relations a query fills, by statement index: CREATE MATERIALIZED VIEW, CREATE
+    #: TABLE AS, SELECT INTO (one that takes a dropped relation's name replaces it).
+    filled_ahead: tuple[tuple[int, str], ...] = ()
     #: Session-level advisory locks held (pg_advisory_lock and the like, not `_xact_`): each
     #: ("" or "_shared", the key as written). They outlive COMMIT and ROLLBACK.
     advisory_held: list[tuple[str, str]] = field(default_factory=list)
@@ -544,8 +547,10 @@ class Session:
 
     def _remade(self, name: str, index: int) -> bool:
         """Whether statement `index` or a later one of the transaction creates a view or
-        table under the name of relation `name`, which an earlier one dropped."""
+        table (a materialized view, one a query fills) under the name of relation `name`,
+        which an earlier one dropped."""
         return self._taken_later(self.views_ahead, name, index - 1) or self._taken_later(
+            self.filled_ahead, name, index - 1) or self._taken_later(
             tuple((at, table) for at, table, _ in self.tables_ahead), name, index - 1)
 
     def _end_transaction(self, rolled_back: bool = False) -> None:
@@ -592,18 +597,20 @@ TableAhead = tuple[int, str, dict]
 def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...],
                                           tuple[tuple[int, str], ...],
                                           tuple[tuple[int, str], ...],
-                                          tuple[ForeignKeyAhead, ...], tuple[TableAhead, ...]]:
+                                          tuple[ForeignKeyAhead, ...], tuple[TableAhead, ...],
+                                          tuple[tuple[int, str], ...]]:
     """The views a migration's statements create, by index, the statements that end a
     transaction, the types they create or rename an object to ("type:public.mood"), the
-    sequences they move (`Session.sequences_set_ahead`), the foreign keys ALTER TABLE adds and
-    the tables CREATE TABLE makes: what a statement's judgement may need from the statements
-    after it."""
+    sequences they move (`Session.sequences_set_ahead`), the foreign keys ALTER TABLE adds,
+    the tables CREATE TABLE makes and the relations a query fills (`Session.filled_ahead`):
+    what a statement's judgement may need from the statements after it."""
     views: list[tuple[int, str]] = []
     ends: list[int] = []
     types: list[tuple[int, str]] = []
     sequences: list[tuple[int, str]] = []
     keys: list[ForeignKeyAhead] = []
     tables: list[TableAhead] = []
+    filled: list[tuple[int, str]] = []
     for index, tree in enumerate(trees):
         kind = next(iter(tree), "")
         sequences.extend((index, key) for key in _sequences_moved(kind, tree.get(kind)))
@@ -614,6 +621,12 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
                            tree[kind]))
         elif kind == "ViewStmt":
             views.append((index, range_var(tree["ViewStmt"].get("view"))[0]))
+        elif kind == "CreateTableAsStmt" or (kind == "SelectStmt" and
+                                             tree[kind].get("intoClause")):
+            into = tree[kind].get("into") or tree[kind].get("intoClause") or {}
+            # (pglast's JSON inlines the IntoClause; accept the wrapper too)
+            filled.append((index, range_var(into.get("IntoClause", into).get("rel"),
+                                            create=True)[0]))
         elif kind == "TransactionStmt" and tree["TransactionStmt"].get("kind") in (
                 "TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
             ends.append(index)
@@ -627,7 +640,7 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
             types.append((index, f"type:{object_name(names).split('.', 1)[0]}."
                                  f"{tree[kind].get('newname', '')}"))
     return tuple(views), tuple(ends), tuple(types), tuple(sequences), tuple(keys), \
-        tuple(tables)
+        tuple(tables), tuple(filled)
 
 
 def _foreign_keys_added(index: int, stmt: dict) -> list[ForeignKeyAhead]:
