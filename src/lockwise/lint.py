@@ -412,7 +412,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     if judged:
         (session.views_ahead, session.tx_ends, session.types_ahead,
          session.sequences_set_ahead, session.foreign_keys_ahead,
-         session.tables_ahead, session.filled_ahead) = lookahead(
+         session.tables_ahead, session.filled_ahead, session.columns_ahead) = lookahead(
             [s.tree for s in parsed.statements])
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
