@@ -2563,3 +2563,32 @@ def test_query_on_a_relation_dropped_in_the_transaction_waits(pg_db: str, hold: 
     found = lint_migrations(migrations, LintOptions(pg_version=18, assume_in_transaction=True),
                             Catalog())[-1].all_findings
     assert ("lock-accumulation" in {f.rule for f in found}) is reported
+
+
+@pytest.mark.parametrize("remake", [
+    "CREATE MATERIALIZED VIEW v AS SELECT id, 2 AS two FROM captcha_answer",
+    "CREATE TABLE v AS SELECT id, 2 AS two FROM captcha_answer",
+    "SELECT id, 2 AS two INTO v FROM captcha_answer",
+])
+def test_relation_remade_by_a_query_counts_before_it_is_made(pg_db: str, remake: str) -> None:
+    """A view dropped and made again under its name by a materialized view, CREATE TABLE AS
+    or SELECT INTO: a query on it waits for the dropped one's lock, then reads the new
+    relation after the commit, so lock-accumulation counts the lock from the drop on, also
+    while a statement between the drop and the new relation runs."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = ("CREATE TABLE captcha_answer (id bigint PRIMARY KEY);\n"
+             "CREATE VIEW v AS SELECT id FROM captcha_answer;\n"
+             "CREATE TABLE local_site (id bigint, captcha_enabled boolean);")
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+    assert _wait_then(pg_db, f"DROP VIEW v; {remake}", "SELECT two FROM v") is None
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(f"SET LOCAL lock_timeout = '5s';\nDROP VIEW v;\n"
+                                      "ALTER TABLE local_site DROP COLUMN captcha_enabled;\n"
+                                      f"{remake};", "0002_change.sql")]
+    found = lint_migrations(migrations, LintOptions(pg_version=18, assume_in_transaction=True),
+                            Catalog())[-1].all_findings
+    # (at the ALTER, the third statement: the view's lock is all it holds then)
+    assert [f.statement_index for f in found if f.rule == "lock-accumulation"] == [2]

@@ -412,7 +412,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     if judged:
         (session.views_ahead, session.tx_ends, session.types_ahead,
          session.sequences_set_ahead, session.foreign_keys_ahead,
-         session.tables_ahead) = lookahead(
+         session.tables_ahead, session.filled_ahead, session.columns_ahead) = lookahead(
             [s.tree for s in parsed.statements])
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
@@ -649,8 +649,10 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         facts = context_facts if i == last else dict(context_facts)
         facts.update(action.facts)
         facts.update(session.action_facts(action, stmt.index, ctx.catalog))
-        if costs is not None and facts.get("where_scans_table"):
-            facts["scan_is_brief"] = costs.scan_is_brief(facts["table"])
+        if costs is not None and (facts.get("where_scans_table") or (
+                facts.get("has_where") is False and action.kind in ("update", "delete"))):
+            facts["scan_is_brief"] = costs.scan_is_brief(
+                facts["table"], changes_every_row=not facts.get("where_scans_table"))
         facts["action"] = action.kind
         span = _action_span(stmt, action.facts)
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect),

@@ -7,10 +7,13 @@ Facts given to rules when a stats file is loaded:
   released at commit);
 - `lock_hold_exceeds_limit`: that hold is over `--max-lock-seconds`;
 - `lock_table`, `lock_mode`, `max_lock_seconds` for the message;
-- `scan_is_brief` (an action's whose WHERE reads its whole table, `where_scans_table`; set
-  by lint through `scan_is_brief`): the stats know the table, and reading all of it takes well
-  under the lock-timeout scale (`brief_scan_limit`): a WHERE no index serves on a settings
-  table is no finding (rule where-without-index). False without stats.
+- `scan_is_brief` (an UPDATE's or DELETE's that reads its whole table: its WHERE no index
+  serves, `where_scans_table`, or none that limits its rows, `has_where` false; set by lint
+  through `scan_is_brief`): the stats know the table, and the whole-table work takes well
+  under the lock-timeout scale (`brief_scan_limit`): reading it for such a WHERE, the
+  statement's whole estimate when it changes every row. A settings table's is no finding,
+  as lock-held-too-long says nothing under its limit (rules where-without-index,
+  unbatched-backfill). False without stats.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
 from lockwise.cost.stats import Stats
 from lockwise.effects.refused import statement_refusal
 
-#: A whole-table read this short is no reason to batch or index (rule where-without-index):
+#: A whole-table read this short is no reason to batch or index (rules where-without-index,
+#: unbatched-backfill):
 #: a fiftieth of the 5 s lock_timeout `lockwise apply` sets; with --max-lock-seconds, at most
 #: a twentieth of it.
 BRIEF_SCAN_SECONDS = 0.1
@@ -114,11 +118,18 @@ class CostTracker:
             "cost_summary": summary,
         }
 
-    def scan_is_brief(self, table: str) -> bool:
-        """The stats know `table` and reading all of it takes under `brief_scan_limit`."""
+    def scan_is_brief(self, table: str, changes_every_row: bool = False) -> bool:
+        """The stats know `table` and reading all of it takes under `brief_scan_limit`; for a
+        statement that changes every row (`changes_every_row`), its whole estimated run does
+        (writing the rows takes far longer than reading them)."""
         known = self.stats.table(table)
-        return known is not None and \
-            scan_seconds(known, self.profile) <= brief_scan_limit(self.max_lock_seconds)
+        if known is None:
+            return False
+        limit = brief_scan_limit(self.max_lock_seconds)
+        if changes_every_row:
+            took = self.last.seconds if self.last is not None else None
+            return took is not None and took <= limit
+        return scan_seconds(known, self.profile) <= limit
 
     def fill(self, report: StatementReport) -> None:
         if self.last is None:

@@ -19,6 +19,7 @@ from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.locks import conflicts, index_held_exclusive
 from lockwise.effects.nodes import (
     const_value,
+    drop_object_names,
     is_sequence_call,
     object_name,
     range_var,
@@ -214,6 +215,11 @@ class Session:
     foreign_keys_ahead: tuple[ForeignKeyAhead, ...] = ()
     #: The tables it creates, by statement index (a key referenced before its table exists).
     tables_ahead: tuple[TableAhead, ...] = ()
+    #: The relations a query fills, by statement index: CREATE MATERIALIZED VIEW, CREATE
+    #: TABLE AS, SELECT INTO (one that takes a dropped relation's name replaces it).
+    filled_ahead: tuple[tuple[int, str], ...] = ()
+    #: The columns and tables it drops or renames, by statement index (`ColumnAhead`).
+    columns_ahead: tuple[ColumnAhead, ...] = ()
     #: Session-level advisory locks held (pg_advisory_lock and the like, not `_xact_`): each
     #: ("" or "_shared", the key as written). They outlive COMMIT and ROLLBACK.
     advisory_held: list[tuple[str, str]] = field(default_factory=list)
@@ -313,11 +319,20 @@ class Session:
         """Facts about one action (of statement `index`) that depend on the transaction, or
         on the statements after it (`catalog`: the schema they run against)."""
         facts = self._kind_facts(action, index)
-        if action.kind == "define_column" and catalog is not None:
-            facts = {**facts, **self._reference_ahead(action.facts, index, catalog)}
+        if action.kind == "define_column":
+            facts = {**facts, "column_dropped_later": self._dropped_later(action.facts, index)}
+            if catalog is not None:
+                facts.update(self._reference_ahead(action.facts, index, catalog))
         if action.facts.get("enum_values_read"):
             facts = {**facts, **self._enum_values_read(action.facts)}
         return facts
+
+    def _dropped_later(self, facts: dict, index: int) -> bool:
+        """Whether a statement after `index` drops the column (or its table) under the name
+        it has here, before any renames it: the column does not outlive the migration."""
+        table, column = facts.get("table"), facts.get("column")
+        return next((drops for at, name, col, drops in self.columns_ahead
+                     if at > index and name == table and col in ("", column)), False)
 
     def _reference_ahead(self, facts: dict, index: int, catalog: Catalog) -> dict:
         """`references_narrow_key` of a key-like integer column that no REFERENCES of its own
@@ -544,8 +559,10 @@ class Session:
 
     def _remade(self, name: str, index: int) -> bool:
         """Whether statement `index` or a later one of the transaction creates a view or
-        table under the name of relation `name`, which an earlier one dropped."""
+        table (a materialized view, one a query fills) under the name of relation `name`,
+        which an earlier one dropped."""
         return self._taken_later(self.views_ahead, name, index - 1) or self._taken_later(
+            self.filled_ahead, name, index - 1) or self._taken_later(
             tuple((at, table) for at, table, _ in self.tables_ahead), name, index - 1)
 
     def _end_transaction(self, rolled_back: bool = False) -> None:
@@ -587,33 +604,55 @@ _TYPE_CREATES = {"CreateEnumStmt": "typeName", "CreateRangeStmt": "typeName",
 ForeignKeyAhead = tuple[int, str, str, dict, int]
 #: A table a statement creates: its index, the table, the CREATE TABLE's tree.
 TableAhead = tuple[int, str, dict]
+#: A column or table a statement drops or renames: its index, the table, the column ("" for
+#: the whole table) and whether it drops it (else it renames it: it lives on).
+ColumnAhead = tuple[int, str, str, bool]
 
 
 def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...],
                                           tuple[tuple[int, str], ...],
                                           tuple[tuple[int, str], ...],
-                                          tuple[ForeignKeyAhead, ...], tuple[TableAhead, ...]]:
+                                          tuple[ForeignKeyAhead, ...], tuple[TableAhead, ...],
+                                          tuple[tuple[int, str], ...],
+                                          tuple[ColumnAhead, ...]]:
     """The views a migration's statements create, by index, the statements that end a
     transaction, the types they create or rename an object to ("type:public.mood"), the
-    sequences they move (`Session.sequences_set_ahead`), the foreign keys ALTER TABLE adds and
-    the tables CREATE TABLE makes: what a statement's judgement may need from the statements
-    after it."""
+    sequences they move (`Session.sequences_set_ahead`), the foreign keys ALTER TABLE adds,
+    the tables CREATE TABLE makes, the relations a query fills (`Session.filled_ahead`) and
+    the columns and tables dropped or renamed (`ColumnAhead`): what a statement's judgement
+    may need from the statements after it."""
     views: list[tuple[int, str]] = []
     ends: list[int] = []
     types: list[tuple[int, str]] = []
     sequences: list[tuple[int, str]] = []
     keys: list[ForeignKeyAhead] = []
     tables: list[TableAhead] = []
+    filled: list[tuple[int, str]] = []
+    columns: list[ColumnAhead] = []
     for index, tree in enumerate(trees):
         kind = next(iter(tree), "")
         sequences.extend((index, key) for key in _sequences_moved(kind, tree.get(kind)))
         if kind == "AlterTableStmt":
             keys.extend(_foreign_keys_added(index, tree[kind]))
+            columns.extend(_columns_dropped(index, tree[kind]))
+        elif kind == "DropStmt" and tree[kind].get("removeType") == "OBJECT_TABLE":
+            columns.extend((index, object_name(names), "", True)
+                           for names in drop_object_names(tree[kind]))
+        elif kind == "RenameStmt" and tree[kind].get("renameType") in (
+                "OBJECT_TABLE", "OBJECT_COLUMN"):
+            columns.append((index, range_var(tree[kind].get("relation"))[0],
+                            tree[kind].get("subname") or "", False))
         elif kind == "CreateStmt":
             tables.append((index, range_var(tree[kind].get("relation"), create=True)[0],
                            tree[kind]))
         elif kind == "ViewStmt":
             views.append((index, range_var(tree["ViewStmt"].get("view"))[0]))
+        elif kind == "CreateTableAsStmt" or (kind == "SelectStmt" and
+                                             tree[kind].get("intoClause")):
+            into = tree[kind].get("into") or tree[kind].get("intoClause") or {}
+            # (pglast's JSON inlines the IntoClause; accept the wrapper too)
+            filled.append((index, range_var(into.get("IntoClause", into).get("rel"),
+                                            create=True)[0]))
         elif kind == "TransactionStmt" and tree["TransactionStmt"].get("kind") in (
                 "TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
             ends.append(index)
@@ -627,7 +666,14 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
             types.append((index, f"type:{object_name(names).split('.', 1)[0]}."
                                  f"{tree[kind].get('newname', '')}"))
     return tuple(views), tuple(ends), tuple(types), tuple(sequences), tuple(keys), \
-        tuple(tables)
+        tuple(tables), tuple(filled), tuple(columns)
+
+
+def _columns_dropped(index: int, stmt: dict) -> list[ColumnAhead]:
+    """The columns an ALTER TABLE drops."""
+    table = range_var(stmt.get("relation"))[0]
+    return [(index, table, cmd.get("name", ""), True) for node in stmt.get("cmds") or ()
+            if (cmd := unwrap(node)[1]).get("subtype") == "AT_DropColumn"]
 
 
 def _foreign_keys_added(index: int, stmt: dict) -> list[ForeignKeyAhead]:
