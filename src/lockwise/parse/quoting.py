@@ -61,6 +61,9 @@ def fit_name(parts: list[tuple[bool, str]], limit: int = MAX_IDENTIFIER_BYTES,
     `limit` bytes, or characters, `in_bytes` false (MySQL counts characters): the longest
     shortenable part (the later one of a tie) loses a unit at a time, then each is cut at a
     character boundary; the other parts (a suffix such as `_new`) stay whole."""
+    whole = "".join(text for _, text in parts)
+    if len(whole.encode() if in_bytes else whole) <= limit:  # most names: nothing to cut
+        return whole
     units = [text.encode() if in_bytes else text for _, text in parts]
     sizes = [len(u) for u in units]
     over = sum(sizes) - limit
