@@ -14,6 +14,7 @@ from lockwise.core.types import LockMode, MigrationReport
 from lockwise.discover import migration_from_text
 from lockwise.effects.refused import statement_refusal
 from lockwise.lint import LintOptions, lint_migrations
+from server_helpers import server_error
 
 SETUP = """CREATE TABLE items (id int PRIMARY KEY, note text);
 CREATE INDEX items_note_idx ON items (note);
@@ -143,16 +144,9 @@ def test_on_commit_drop_goes_with_its_transaction_as_on_the_server(
     import psycopg
 
     statements = [*before.split(";\n"), AGAIN]
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        if in_transaction:
-            conn.execute("BEGIN")
-        for sql in statements[:-1]:
-            conn.execute(sql)
-        try:
-            conn.execute(AGAIN)
-            server_refuses = False
-        except psycopg.errors.DuplicateTable:
-            server_refuses = True
+    # (a tool's transaction: BEGIN first, on the one connection the statements run on)
+    server_refuses = server_error(pg_db, ["BEGIN"] * in_transaction + statements[:-1], AGAIN,
+                                  (psycopg.errors.DuplicateTable,)) is not None
     options = LintOptions(assume_in_transaction=in_transaction)
     report = lint_migrations([migration_from_text(";\n".join(statements) + ";", "0001_m.sql")],
                              options, Catalog())[0]
