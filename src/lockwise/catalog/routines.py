@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lockwise.catalog.key_actions import key_actions
 from lockwise.catalog.model import Catalog, Table
 from lockwise.effects.nodes import (
     NodeMemo,
@@ -170,14 +171,31 @@ def _set_columns(node: dict) -> frozenset[str]:
 
 def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     """The routines the triggers a write fires run: those of its table for the writes it
-    makes (`_writes`; an UPDATE OF trigger only when the SET list names one of its columns),
-    enabled for the session's replication role (a WHEN and the rows written are not
-    weighed: the worst case)."""
-    table = catalog.tables.get(range_var(body.get("relation"))[0]) \
-        if kind in _WRITES or kind == "MergeStmt" else None
-    if table is None or not table.triggers:
+    makes (`_writes`), and those of the tables the actions of the foreign keys its deletes
+    and updates fire write (`key_actions`: a cascaded delete, or an update of the key's
+    columns)."""
+    if kind not in _WRITES and kind != "MergeStmt":
         return []
+    table = range_var(body.get("relation"))[0]
     writes = _writes(kind, body)
+    fired = [(table, writes)] + [
+        (rel, {action.write: frozenset(action.key.columns)})
+        for write in ("delete", "update") if write in writes
+        for action in key_actions(catalog, table, write, writes[write])
+        if action.write for rel in action.reached]
+    found = []
+    for rel, rel_writes in fired:
+        known = catalog.tables.get(rel)
+        if known is not None and known.triggers:
+            found += _fired_routines(catalog, known, rel_writes)
+    return found
+
+
+def _fired_routines(catalog: Catalog, table: Table,
+                    writes: dict[str, frozenset[str]]) -> list[Routine]:
+    """The routines of `table`'s triggers that `writes` fire (an UPDATE OF trigger only when
+    the SET list names one of its columns), enabled for the session's replication role (a
+    WHEN and the rows written are not weighed: the worst case)."""
     firing = "RA" if catalog.replica_role else "OA"
     found = []
     for trigger in table.triggers.values():
