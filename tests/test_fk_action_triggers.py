@@ -47,6 +47,11 @@ def _cases() -> list[tuple[str, str, str, bool]]:
         ("ON DELETE SET NULL", c_delete, delete, False),
         ("ON DELETE SET NULL", g_update, delete, True),  # c's pid changes: g's key follows
         ("ON DELETE SET DEFAULT", c_update_of_pid, delete, True),
+        # a WHEN (tests/test_trigger_when.py) sees the key's columns set, and only them
+        ("ON DELETE SET NULL", f"{c_update} WHEN (OLD.x IS DISTINCT FROM NEW.x)", delete,
+         False),
+        ("ON DELETE SET NULL", f"{c_update} WHEN (OLD.pid IS DISTINCT FROM NEW.pid)", delete,
+         True),
         ("ON DELETE RESTRICT", c_delete, "DELETE FROM p WHERE id = 2", False),
         ("", c_delete, "DELETE FROM p WHERE id = 2", False),  # NO ACTION
         ("ON UPDATE CASCADE", c_update_of_pid, "UPDATE p SET id = 5 WHERE id = 1", True),
