@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.key_actions import key_actions
 from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.trigger_when import may_fire_on_update
 from lockwise.effects.nodes import (
     NodeMemo,
     const_value,
@@ -176,6 +176,8 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     columns)."""
     if kind not in _WRITES and kind != "MergeStmt":
         return []
+    from lockwise.catalog.key_actions import key_actions  # (a NamedTuple: made when needed)
+
     table = range_var(body.get("relation"))[0]
     writes = _writes(kind, body)
     fired = [(table, writes)] + [
@@ -194,14 +196,16 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
 def _fired_routines(catalog: Catalog, table: Table,
                     writes: dict[str, frozenset[str]]) -> list[Routine]:
     """The routines of `table`'s triggers that `writes` fire (an UPDATE OF trigger only when
-    the SET list names one of its columns), enabled for the session's replication role (a
-    WHEN and the rows written are not weighed: the worst case)."""
+    the SET list names one of its columns; one whose WHEN needs a column changed only when
+    that may change: `may_fire_on_update`), enabled for the session's replication role
+    (the rows written are not weighed: the worst case)."""
     firing = "RA" if catalog.replica_role else "OA"
     found = []
     for trigger in table.triggers.values():
         if trigger.fires in firing and any(
-                write in trigger.events and (write != "update" or not trigger.update_of
-                                             or not columns.isdisjoint(trigger.update_of))
+                write in trigger.events and (write != "update" or (
+                    not trigger.update_of or not columns.isdisjoint(trigger.update_of))
+                    and may_fire_on_update(catalog, table, trigger, columns))
                 for write, columns in writes.items()):
             name = trigger.qualified or f"public.{trigger.function}"
             found.extend(r for r in catalog.kept_routines.get(name, ())
