@@ -89,3 +89,31 @@ def test_the_server_fires_a_trigger_as_its_when_says(pg_db: str) -> None:
             conn.execute("DROP TABLE t, u; DROP FUNCTION on_t(); DROP FUNCTION IF EXISTS bump()")
             conn.commit()
     assert seen == [fires for _, _, _, fires in _cases()]
+
+
+#: A partitioned table whose WHEN trigger is cloned to its partition, where a BEFORE UPDATE
+#: trigger of the partition's own changes NEW.c before the clone's WHEN is evaluated.
+PARTITIONED = ("CREATE TABLE pt (id int, c int, d int) PARTITION BY RANGE (id);\n"
+               "CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM (0) TO (100);\n"
+               + REACH.replace("ALTER TABLE t ADD COLUMN d int;\n", "")
+               + BUMP.replace(" ON t ", " ON pt1 ")
+               + "CREATE TRIGGER t_w AFTER UPDATE ON pt FOR EACH ROW "
+               "WHEN (OLD.c IS DISTINCT FROM NEW.c) EXECUTE FUNCTION on_t();\n")
+
+
+@pytest.mark.postgres
+def test_a_partitions_before_trigger_may_make_its_parents_when_true(pg_db: str) -> None:
+    """18.6: `UPDATE pt SET d = 5` fires t_w (cloned to pt1) through pt1's z_bump."""
+    import psycopg
+
+    reports, _ = _lint(PARTITIONED, "UPDATE pt SET d = 5;")
+    with psycopg.connect(pg_db) as conn:
+        conn.execute(PARTITIONED + "INSERT INTO pt VALUES (1, 1, 1);")
+        conn.commit()
+        conn.execute("UPDATE pt SET d = 5")
+        fired = bool(conn.execute(
+            "SELECT 1 FROM pg_locks WHERE relation = 'u'::regclass "
+            "AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock'").fetchall())
+    assert fired
+    assert reports[-1].statements[-1].effect.locks.get("public.u") == \
+        LockMode.ACCESS_EXCLUSIVE
