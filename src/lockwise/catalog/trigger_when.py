@@ -3,9 +3,10 @@
 A WHEN that is true only when a column changes (`OLD.c IS DISTINCT FROM NEW.c`, `NEW.c <>
 OLD.c`, a row of such pairs, ORs of them, one AND-ed with anything) is false for an UPDATE
 that leaves every such column as it was: one whose SET list names none of them, when nothing
-else can change them (no BEFORE UPDATE row trigger of the table, which may set NEW's columns,
-and none generated, which change with what they read). A value is taken to equal itself
-(`=` of every type PostgreSQL ships is reflexive). Any other WHEN may be true.
+else can change them (no BEFORE UPDATE row trigger of the table or of its partitions, which
+may set NEW's columns, and none generated, which change with what they read). A value is
+taken to equal itself (`=` of every type PostgreSQL ships is reflexive). Any other WHEN may
+be true.
 """
 
 from __future__ import annotations
@@ -80,7 +81,9 @@ def may_fire_on_update(catalog: Catalog, table: Table, trigger: Trigger,
     needed = trigger.when_changed
     if not needed or not columns.isdisjoint(needed) or catalog.fully_known(table.name) is None:
         return True
+    # (a row trigger is cloned to the partitions: theirs run before its clone's WHEN too)
+    tables = [table, *filter(None, map(catalog.tables.get, catalog.partitions(table.name)))]
     return any(column is None or column.generated
                for column in map(table.columns.get, needed)) or any(
         other is not trigger and other.before and other.row and "update" in other.events
-        for other in table.triggers.values())
+        for known in tables for other in known.triggers.values())
