@@ -61,17 +61,27 @@ REPLICATION_ROLE = frozenset({"session_replication_role", None})
 def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
     """CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql` (None when the caller
     has no text: its body is then not followed)."""
+    routine = created_routine(catalog, stmt, sql)
+    kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
+    kept[routine.name] = (*overloads_beside(catalog, routine), routine)
+    catalog.kept_routines = kept
+
+
+def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
+    """The routine CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql`, makes."""
     from lockwise.catalog.overloads import FOLLOWED_LANGUAGES, Routine, signature
 
-    name = object_name(strings(stmt.get("funcname")), create=True)
     procedure = bool(stmt.get("is_procedure"))
     language = routine_language(stmt)
-    followed = language in FOLLOWED_LANGUAGES
-    routine = Routine(name, (sql or "") if followed else "", procedure, language,
-                      *signature(catalog, stmt.get("parameters"), procedure))
-    kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
-    kept[name] = (*(r for r in kept.get(name, ()) if r.args != routine.args), routine)
-    catalog.kept_routines = kept
+    return Routine(object_name(strings(stmt.get("funcname")), create=True),
+                   (sql or "") if language in FOLLOWED_LANGUAGES else "", procedure, language,
+                   *signature(catalog, stmt.get("parameters"), procedure))
+
+
+def overloads_beside(catalog: Catalog, routine: Routine) -> tuple[Routine, ...]:
+    """The overloads of `routine`'s name the catalog keeps with other argument types."""
+    return tuple(r for r in catalog.kept_routines.get(routine.name, ())
+                 if r.args != routine.args)
 
 
 def routine_language(stmt: dict) -> str:
