@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from lockwise.core.types import LockMode
-from test_routine_calls import _lint
+from test_routine_calls import _lint, holds_u, runs_on_t
 
 #: p, referenced by c (its key's actions `{actions}`), referenced by g (ON DELETE CASCADE ON
 #: UPDATE CASCADE, through c's unique pid), and on_t, which retypes u: whether a write of p
@@ -75,9 +75,7 @@ def _setup(actions: str, trigger: str) -> str:
 @pytest.mark.parametrize(("actions", "trigger", "write", "fires"), _cases())
 def test_a_foreign_keys_action_fires_the_referencing_tables_triggers(
         actions: str, trigger: str, write: str, fires: bool) -> None:
-    reports, _ = _lint(_setup(actions, trigger), write + ";")
-    written = reports[-1].statements[-1]
-    assert (written.effect.locks.get("public.u") == LockMode.ACCESS_EXCLUSIVE) is fires
+    assert runs_on_t(_setup(actions, trigger), write + ";") is fires
 
 
 @pytest.mark.postgres
@@ -92,9 +90,7 @@ def test_the_server_fires_the_triggers_each_key_action_reaches(pg_db: str) -> No
             conn.commit()  # (creating u locked it)
             for statement in write.split(";\n"):
                 conn.execute(statement)
-            seen.append(bool(conn.execute(
-                "SELECT 1 FROM pg_locks WHERE relation = 'u'::regclass "
-                "AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock'").fetchall()))
+            seen.append(holds_u(conn))
             conn.rollback()
             conn.execute("RESET session_replication_role;\n"
                          "DROP TABLE g, c, p, u; DROP FUNCTION on_t();")

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from lockwise.core.types import LockMode
-from test_routine_calls import REACH, _lint
+from test_routine_calls import REACH, holds_u, runs_on_t
 
 #: A BEFORE UPDATE row trigger that changes NEW.c (whatever the SET list names).
 BUMP = ("CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$\n"
@@ -57,16 +56,12 @@ def _setup(before: str, when: str) -> str:
 @pytest.mark.parametrize(("before", "when", "write", "fires"), _cases())
 def test_a_trigger_fires_unless_its_when_is_false_for_the_write(
         before: str, when: str, write: str, fires: bool) -> None:
-    reports, _ = _lint(_setup(before, when), write + ";")
-    written = reports[-1].statements[-1]
-    assert (written.effect.locks.get("public.u") == LockMode.ACCESS_EXCLUSIVE) is fires
+    assert runs_on_t(_setup(before, when), write + ";") is fires
 
 
 def test_the_columns_a_when_requires_to_change_follow_a_rename() -> None:
-    reports, _ = _lint(_setup("", "OLD.c IS DISTINCT FROM NEW.c"),
-                       "ALTER TABLE t RENAME COLUMN c TO e;\nUPDATE t SET e = 1;")
-    assert reports[-1].statements[-1].effect.locks.get("public.u") == \
-        LockMode.ACCESS_EXCLUSIVE
+    assert runs_on_t(_setup("", "OLD.c IS DISTINCT FROM NEW.c"),
+                     "ALTER TABLE t RENAME COLUMN c TO e;\nUPDATE t SET e = 1;")
 
 
 @pytest.mark.postgres
@@ -82,9 +77,7 @@ def test_the_server_fires_a_trigger_as_its_when_says(pg_db: str) -> None:
                          + _setup(before, when) + "INSERT INTO t VALUES (1, 1, 1);")
             conn.commit()  # (creating u locked it)
             conn.execute(write)
-            seen.append(bool(conn.execute(
-                "SELECT 1 FROM pg_locks WHERE relation = 'u'::regclass "
-                "AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock'").fetchall()))
+            seen.append(holds_u(conn))
             conn.rollback()
             conn.execute("DROP TABLE t, u; DROP FUNCTION on_t(); DROP FUNCTION IF EXISTS bump()")
             conn.commit()
@@ -106,14 +99,9 @@ def test_a_partitions_before_trigger_may_make_its_parents_when_true(pg_db: str) 
     """18.6: `UPDATE pt SET d = 5` fires t_w (cloned to pt1) through pt1's z_bump."""
     import psycopg
 
-    reports, _ = _lint(PARTITIONED, "UPDATE pt SET d = 5;")
     with psycopg.connect(pg_db) as conn:
         conn.execute(PARTITIONED + "INSERT INTO pt VALUES (1, 1, 1);")
         conn.commit()
         conn.execute("UPDATE pt SET d = 5")
-        fired = bool(conn.execute(
-            "SELECT 1 FROM pg_locks WHERE relation = 'u'::regclass "
-            "AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock'").fetchall())
-    assert fired
-    assert reports[-1].statements[-1].effect.locks.get("public.u") == \
-        LockMode.ACCESS_EXCLUSIVE
+        assert holds_u(conn)
+    assert runs_on_t(PARTITIONED, "UPDATE pt SET d = 5;")
