@@ -127,3 +127,32 @@ def test_the_commit_chain_and_event_ddl_are_refused_on_mariadb(mariadb) -> None:
         ran = mariadb.run(f"CREATE FUNCTION g() RETURNS INT BEGIN {statement}; RETURN 1; END;",
                           "commit_chain", whole=True)
         assert "1422" in ran.stderr, ran.stderr
+
+
+#: Two functions named f, in databases a and b: only b's writes rows.
+FUNCTIONS = ("CREATE FUNCTION a.f() RETURNS INT RETURN 1;\n"
+             "CREATE FUNCTION b.f() RETURNS INT BEGIN UPDATE accounts SET n = n + 1; "
+             "RETURN 1; END;")
+
+
+@pytest.mark.parametrize("body", [
+    "BEGIN DECLARE x INT; SET x = b.f(); END",
+    "BEGIN DECLARE x INT DEFAULT `b`.`f`(); END",
+    "BEGIN IF b . f() > 0 THEN SET @y = 1; END IF; END",
+    "BEGIN SELECT b.f(); END",
+    "BEGIN DECLARE x INT; SET x = 1; CALL b.q(); END"])
+def test_a_qualified_call_in_a_body_is_looked_up_in_its_database(body: str) -> None:
+    """`b.f()` in the body of a routine of database a runs b's f, not a's."""
+    created = (FUNCTIONS + "\nCREATE PROCEDURE b.q() UPDATE accounts SET n = n + 1;\n"
+               f"USE a;\nCREATE PROCEDURE p() {body};")
+    assert _history(created, "USE a;\nCALL p();") == [[], [("unbatched-backfill", 2)]]
+
+
+def test_a_qualified_call_in_a_function_body_is_looked_up_in_its_database() -> None:
+    created = FUNCTIONS + "\nCREATE FUNCTION a.g() RETURNS INT RETURN b.f() + 1;"
+    assert _history(created, "SELECT a.g();") == [[], [("unbatched-backfill", 1)]]
+
+
+def test_a_bare_call_in_a_body_stays_in_the_routine_s_database() -> None:
+    created = FUNCTIONS + "\nUSE a;\nCREATE PROCEDURE p() BEGIN DECLARE x INT; SET x = f(); END;"
+    assert _history(created, "USE b;\nCALL a.p();") == [[], []]
