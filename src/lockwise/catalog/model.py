@@ -333,6 +333,10 @@ class Table:
     #: MySQL / MariaDB: the storage engine the migrations named for the table (lower case;
     #: "" for the server's default, InnoDB).
     engine: str = ""
+    #: MySQL / MariaDB: the database (USE) the migration was in when it created the table
+    #: under an unqualified name, which the catalog keys without it; None when the name
+    #: gives it, or it is not known. DROP DATABASE drops the table with it.
+    database: str | None = None
     #: MySQL: whether the replay saw the table created or rebuilt, so `row_versions` counts
     #: them all; otherwise it counts only those of these migrations: a lower bound.
     row_versions_from_start: bool = False
