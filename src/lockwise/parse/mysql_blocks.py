@@ -28,6 +28,8 @@ STORED_PROGRAM = re.compile(
 #: refuses.
 TOP_LEVEL_COMPOUND = re.compile(r"(BEGIN\s+NOT\s+ATOMIC|IF|CASE|LOOP|WHILE|REPEAT)\b",
                                 re.IGNORECASE)
+#: The first MariaDB version that runs them (an older one stops at their first word).
+COMPOUND_FROM = (10, 1, 1)
 #: The words that open a block where a statement starts.
 _OPENERS = {"BEGIN", "IF", "CASE", "LOOP", "WHILE", "REPEAT", "FOR"}
 #: Blocks that close with END <word> (END IF, END LOOP ...); BEGIN and a CASE expression close
