@@ -189,7 +189,7 @@ def _judge_body(walk: _Walk, run: Run, chain: tuple, at: Span | None) -> list[Fi
     findings: list[Finding] = []
     for offset, sql, tree in run.statements:
         span = at or span_within(walk.stmt, offset, len(sql))
-        if chain and (found := commits(sql)) and (walk.trigger or _function_in(chain)):
+        if chain and (walk.trigger or _function_in(chain)) and (found := commits(sql)):
             walk.budget[0] = 0  # the server refuses the statement here: nothing more runs
             return findings + _commit_refused(walk, chain, found[0], span)
         inner = {"sqlglot": {"expr": tree, "sql": sql}}
