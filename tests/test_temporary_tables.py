@@ -418,3 +418,64 @@ def test_a_composite_type_under_pg_temp_first_leaves_nothing_in_pg_temp() -> Non
     assert "table:pg_temp.t" in reports[1].statements[-1].effect.creates
     assert not [t for t in catalog.types if t.startswith("pg_temp.")]
     assert not catalog.temporary
+
+
+# --- a view over a temporary relation is temporary -----------------------------------------
+
+#: (a CREATE VIEW after `CREATE TEMP TABLE scratch` and `CREATE VIEW over_scratch AS SELECT *
+#: FROM scratch`, whether the server makes the view temporary: its query reads a temporary
+#: relation, in a join, a subquery or a CTE, or a view over one; a temporary sequence named in
+#: a string constant (`nextval('s')`) is no relation of its query.)
+_VIEWS_OVER_TEMPORARY = [
+    ("CREATE VIEW v AS SELECT * FROM scratch", True),
+    ("CREATE VIEW v AS SELECT * FROM over_scratch", True),
+    ("CREATE VIEW v AS SELECT i.id FROM items i JOIN scratch s USING (id)", True),
+    ("CREATE VIEW v AS SELECT id FROM items WHERE id IN (SELECT id FROM scratch)", True),
+    ("CREATE VIEW v AS WITH w AS (SELECT * FROM scratch) SELECT * FROM w", True),
+    ("CREATE OR REPLACE VIEW v AS SELECT * FROM pg_temp.scratch", True),
+    ("CREATE VIEW v AS SELECT * FROM items", False),
+    ("CREATE VIEW v AS SELECT nextval('temporary_seq') AS n", False),
+]
+_TEMPORARY_SETUP = ("CREATE TEMP TABLE scratch (id int, note text);\n"
+                    "CREATE TEMP SEQUENCE temporary_seq;\n"
+                    "CREATE VIEW over_scratch AS SELECT * FROM scratch;\n")
+
+
+@pytest.mark.postgres
+def test_the_server_makes_a_view_over_a_temporary_relation_temporary(pg_db: str) -> None:
+    import psycopg
+
+    found = []
+    for sql, _ in _VIEWS_OVER_TEMPORARY:
+        with psycopg.connect(pg_db, autocommit=True) as conn:
+            notices: list[str] = []
+            conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+            conn.execute(SETUP.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")
+                         .replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
+            conn.execute(_TEMPORARY_SETUP)
+            conn.execute(sql)
+            (temporary,) = conn.execute(
+                "SELECT relpersistence = 't' FROM pg_class WHERE oid = 'v'::regclass"
+            ).fetchone()
+            assert ('view "v" will be a temporary view' in notices) is temporary
+            found.append(temporary)
+            conn.execute("DROP VIEW IF EXISTS public.v")
+    assert found == [temporary for _, temporary in _VIEWS_OVER_TEMPORARY]
+
+
+@pytest.mark.parametrize(("sql", "temporary"), _VIEWS_OVER_TEMPORARY)
+def test_a_view_over_a_temporary_relation_is_filed_in_pg_temp(sql: str,
+                                                               temporary: bool) -> None:
+    catalog = Catalog()
+    (report,) = lint(_TEMPORARY_SETUP + sql + ";\nCREATE VIEW over_v AS SELECT * FROM v;\n"
+                     "ALTER VIEW v RENAME COLUMN id TO key;\n", catalog=catalog)[1:]
+    over_scratch, view, over_view, renamed = (s.effect for s in report.statements[2:])
+    assert "view:pg_temp.over_scratch" in over_scratch.creates
+    schema = "pg_temp" if temporary else "public"
+    assert f"view:{schema}.v" in view.creates
+    assert f"view:{schema}.over_v" in over_view.creates
+    # A temporary view's locks are no other session's wait.
+    assert (renamed.locks == {}) is temporary
+    # Gone with the session: the views over temporary relations, and only those.
+    assert not [t for t in catalog.tables if t.startswith("pg_temp.")]
+    assert ("public.v" in catalog.tables) is not temporary
