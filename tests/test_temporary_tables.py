@@ -449,7 +449,8 @@ def test_the_server_makes_a_view_over_a_temporary_relation_temporary(pg_db: str)
     for sql, _ in _VIEWS_OVER_TEMPORARY:
         with psycopg.connect(pg_db, autocommit=True) as conn:
             notices: list[str] = []
-            conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+            conn.add_notice_handler(
+                lambda d, said=notices: said.append(d.message_primary or ""))
             conn.execute(SETUP.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")
                          .replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
             conn.execute(_TEMPORARY_SETUP)

@@ -15,6 +15,7 @@ from lockwise.effects.nodes import (
     relations_in,
     strings,
     unwrap,
+    view_var,
 )
 from lockwise.effects.postgres.attach import check_default_partition, clone_foreign_keys
 from lockwise.effects.postgres.builder import (
@@ -289,7 +290,7 @@ def create_table_as(b: Builder, stmt: dict) -> None:
 
 
 def create_view(b: Builder, stmt: dict) -> None:
-    view, qualified = range_var(stmt.get("view"), create=True)
+    view, qualified = view_var(stmt)
     if stmt.get("replace") and view in b.ctx.catalog.tables:
         b.lock(view, L.ACCESS_EXCLUSIVE)
         b.alters.add(f"view:{view}")
