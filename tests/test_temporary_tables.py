@@ -167,7 +167,8 @@ def test_an_on_commit_drop_table_outside_a_transaction_leaves_the_name_to_the_re
 
 _TEMPORARY_HISTORY = """
 CREATE TABLE keep (id int PRIMARY KEY);
-CREATE TEMP TABLE t1 (id serial PRIMARY KEY, k int REFERENCES keep, u int UNIQUE);
+CREATE TEMP TABLE tkeep (id int PRIMARY KEY);
+CREATE TEMP TABLE t1 (id serial PRIMARY KEY, k int REFERENCES tkeep, u int UNIQUE);
 CREATE INDEX t1_k ON t1 (k);
 CREATE TEMPORARY SEQUENCE s1;
 CREATE TEMP VIEW v1 AS SELECT * FROM t1;
@@ -525,7 +526,10 @@ _MIXED = [
      "constraints on temporary tables may reference only temporary tables"),
     ("", "ALTER TABLE plain ADD COLUMN r int REFERENCES tmp",
      "constraints on permanent tables may reference only permanent tables"),
+    ("", "CREATE UNLOGGED TABLE f (id int REFERENCES tmp)",
+     "constraints on unlogged tables may reference only permanent or unlogged tables"),
     ("", "CREATE TEMP TABLE f (id int REFERENCES tmp)", ""),
+    (_PG_TEMP_FIRST, "CREATE TABLE f (id int PRIMARY KEY, up int REFERENCES f)", ""),
     ("", "CREATE TABLE f (id int REFERENCES perm)", ""),
 ]
 

@@ -50,6 +50,11 @@ from lockwise.effects.postgres.columns import (
 )
 from lockwise.effects.postgres.embedded import lock_parsed
 from lockwise.effects.postgres.misc import lock_sequence_owner
+from lockwise.effects.postgres.temporary_ties import (
+    inheritance_refused,
+    partition_refused,
+    reference_refused,
+)
 from lockwise.parse.quoting import relation_sql
 
 
@@ -122,6 +127,7 @@ def create_table(b: Builder, stmt: dict) -> None:
               b, table.split(".", 1)[0], _constraints_written(stmt))),
           **refused_facts(_refused_in_create_table(b, table, stmt) if b.ctx.rule_text else []),
           **_refused_as_partitioned(b, table, stmt),
+          **_tied_across_persistence(b, table, stmt, parent),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
@@ -159,6 +165,26 @@ def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:
                 b.ctx, ((table, key),), exclusion_columns(con))):
             return facts
     return {}
+
+
+def _tied_across_persistence(b: Builder, table: str, stmt: dict, parent: str | None) -> dict:
+    """What ties the new table to a relation of the other persistence, temporary or not,
+    which PostgreSQL refuses (`temporary_ties`): its partitioned parent, the tables it
+    inherits from, then those its foreign keys point at (an unqualified one of its own name:
+    itself, found in pg_temp first once it is made there)."""
+    if parent is not None:
+        facts = partition_refused("create", table, parent)
+    else:
+        facts = inheritance_refused(table, (range_var(p)[0]
+                                            for p in stmt.get("inhRelations") or ()))
+    if facts:
+        return facts
+    bare = table.split(".", 1)[1]
+    targets = [range_var(target)[0] for con in _constraints_written(stmt)
+               if con.get("contype") == "CONSTR_FOREIGN" and (target := con.get("pktable"))
+               and not (target.get("schemaname") is None and target.get("relname") == bare)]
+    return reference_refused(table, targets, unlogged=(stmt.get("relation") or {}).get(
+        "relpersistence") == "u") if targets else {}
 
 
 def _keys_written(stmt: dict) -> Iterator[tuple[str, tuple[str, ...]]]:
