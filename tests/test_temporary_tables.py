@@ -556,3 +556,61 @@ def test_what_ties_temporary_and_permanent_relations_is_refused(before: str, sql
     assert (statement_refusal(last.effect) == "refused_by_persistence") is bool(message)
     assert ("temporary-permanent-mix-refused" in {f.rule for f in last.findings}) is \
         bool(message)
+
+
+# --- pg_temp first in the search_path: functions, procedures and types go there too ---------
+
+_ROUTINES_AND_TYPES = {
+    "function:f": "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "function:p": "CREATE PROCEDURE p() LANGUAGE sql AS 'SELECT 1'",
+    "type:mood": "CREATE TYPE mood AS ENUM ('happy')",
+    "type:pair": "CREATE TYPE pair AS (a int, b int)",
+    "type:posint": "CREATE DOMAIN posint AS int CHECK (VALUE > 0)",
+    "type:span": "CREATE TYPE span AS RANGE (subtype = int4)",
+    "sequence:s": "CREATE SEQUENCE s",
+}
+
+
+@pytest.mark.postgres
+def test_the_server_creates_routines_and_types_in_pg_temp_first_in_the_path(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 2'")
+        conn.execute("SET search_path = pg_temp, public")
+        for sql in _ROUTINES_AND_TYPES.values():
+            conn.execute(sql)
+        where = conn.execute(
+            "SELECT 'function:' || proname, n.nspname LIKE 'pg_temp_%' FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE proname IN ('f', 'p') "
+            "UNION ALL SELECT 'type:' || typname, n.nspname LIKE 'pg_temp_%' FROM pg_type t "
+            "JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE typname IN ('mood', 'pair', 'posint', 'span') "
+            "UNION ALL SELECT 'sequence:' || relname, relpersistence = 't' FROM pg_class "
+            "WHERE relname = 's'").fetchall()
+        # An unqualified call never finds a temporary function, pg_temp first or not.
+        called = [conn.execute(sql).fetchone()[0] for sql in ("SELECT f()", "SELECT pg_temp.f()")]
+        with pytest.raises(psycopg.errors.UndefinedFunction):
+            conn.execute("CALL p()")
+    assert sorted(where) == sorted([*((k, True) for k in _ROUTINES_AND_TYPES),
+                                    ("function:f", False)])
+    assert called == [2, 1]
+
+
+def test_routines_and_types_made_under_pg_temp_first_are_temporary() -> None:
+    catalog = Catalog()
+    report = lint("CREATE TYPE mood AS ENUM ('sad');",
+                  "SET search_path = pg_temp, public;\n" + ";\n".join(_ROUTINES_AND_TYPES.values())
+                  + ";\nCREATE TABLE t (m mood, p pair, d posint);\n", catalog=catalog)[-1]
+    statements = report.statements[1:len(_ROUTINES_AND_TYPES) + 1]
+    for (made, _), statement in zip(_ROUTINES_AND_TYPES.items(), statements, strict=True):
+        kind, name = made.split(":")
+        assert f"{kind}:pg_temp.{name}" in statement.effect.creates
+        # the session's own: not there when the migration runs again
+        assert "missing-if-exists" not in {f.rule for f in statement.findings}
+    # public's mood does not take the name of the one made in pg_temp.
+    assert statement_refusal(report.statements[3].effect) == ""
+    # Gone with the session.
+    assert not [t for t in catalog.types if t.startswith("pg_temp.")]
+    assert not [f for f in catalog.kept_routines if f.startswith("pg_temp.")]
+    assert not catalog.temporary
