@@ -139,7 +139,8 @@ def view_var(stmt: dict) -> tuple[str, bool]:
 
 def type_var(rv: dict | None) -> str:
     """The qualified name CREATE TYPE ... AS (...) gives its composite type (its `typevar`):
-    where CREATE puts a type, never pg_temp (the replay keeps no temporary types)."""
+    where CREATE puts a type (pg_temp only under a search_path with it first, as for every
+    unqualified object: `SearchPath.creation_schema`)."""
     rv = (rv or {}).get("RangeVar", rv) or {}
     return qualified(rv.get("schemaname"), rv.get("relname", ""), create=True)
 
