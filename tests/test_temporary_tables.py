@@ -528,6 +528,11 @@ _MIXED = [
      "constraints on permanent tables may reference only permanent tables"),
     ("", "CREATE UNLOGGED TABLE f (id int REFERENCES tmp)",
      "constraints on unlogged tables may reference only permanent or unlogged tables"),
+    ("", "CREATE VIEW public.v AS SELECT * FROM tt",
+     "cannot create temporary relation in non-temporary schema"),
+    ("", "CREATE MATERIALIZED VIEW mv AS SELECT a FROM plain JOIN tt USING (a)",
+     "materialized views must not use temporary tables or views"),
+    ("", "CREATE TABLE copy AS SELECT * FROM tt", ""),
     ("", "CREATE TEMP TABLE f (id int REFERENCES tmp)", ""),
     (_PG_TEMP_FIRST, "CREATE TABLE f (id int PRIMARY KEY, up int REFERENCES f)", ""),
     ("", "CREATE TABLE f (id int REFERENCES perm)", ""),
@@ -539,7 +544,7 @@ def test_the_server_refuses_to_tie_temporary_and_permanent_relations(pg_db: str)
     from server_helpers import server_message
 
     # (each on the permanent tables of the setup alone: those an earlier one made dropped)
-    again = "DROP TABLE IF EXISTS parent, perm, plain, f, child CASCADE"
+    again = "DROP TABLE IF EXISTS parent, perm, plain, f, child, copy CASCADE"
     found = [server_message(pg_db, [again, _MIXED_SETUP, before], sql)
              for before, sql, _ in _MIXED]
     assert found == [message for _, _, message in _MIXED]
