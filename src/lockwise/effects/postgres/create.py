@@ -54,6 +54,7 @@ from lockwise.effects.postgres.temporary_ties import (
     inheritance_refused,
     partition_refused,
     reference_refused,
+    view_refused,
 )
 from lockwise.parse.quoting import relation_sql
 
@@ -312,6 +313,7 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     b.act("create_materialized_view" if matview else "create_table_as",
           table_facts(b, table, qualified), table_is_new=True,
           **already_exists(name_taken(b, table)), with_data=with_data,
+          **(view_refused(table, stmt.get("query"), materialized=True) if matview else {}),
           if_not_exists=bool(stmt.get("if_not_exists")))
 
 
@@ -329,6 +331,7 @@ def create_view(b: Builder, stmt: dict) -> None:
     b.act("create_view", table_facts(b, view, qualified), view=view,
           replace=bool(stmt.get("replace")),
           **already_exists("" if replaced else name_taken(b, view)),
+          **view_refused(view, stmt.get("query")),
           **(_replaced_columns(b, view, stmt) if replaced else {}))
 
 

@@ -1,6 +1,7 @@
 """What PostgreSQL refuses for tying a temporary relation to one that is not: a partition
 of a parent of the other kind (made or attached), a permanent table inheriting from a
-temporary one, a foreign key between the two kinds. Each is refused whatever the rows, on
+temporary one, a foreign key between the two kinds, a materialized view over a temporary
+relation, or a view over one written in a permanent schema. Each is refused whatever the rows, on
 every version (checked on 15 and 18.6: tests/test_temporary_tables.py). The facts are
 `refused_by_persistence` and the server's message, `refused_by_persistence_text`.
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lockwise.effects.nodes import TEMPORARY_PREFIX
+from lockwise.effects.nodes import TEMPORARY_PREFIX, relations_in
 
 
 def partition_refused(verb: str, partition: str, parent: str) -> dict:
@@ -49,6 +50,17 @@ def reference_refused(table: str, targets: Iterable[str], unlogged: bool = False
                 "constraints on unlogged tables may reference only permanent or unlogged tables"
                 if unlogged else
                 "constraints on permanent tables may reference only permanent tables")
+    return {}
+
+
+def view_refused(view: str, query: object, materialized: bool = False) -> dict:
+    """A materialized view whose query reads a temporary relation (its rows would outlive
+    them), or a view over one written in a schema that is not pg_temp (`nodes.view_var`
+    files an unqualified one there, as the server makes it temporary)."""
+    if (materialized or not _temporary(view)) and any(map(_temporary, relations_in(query))):
+        return _refused("materialized views must not use temporary tables or views"
+                        if materialized else
+                        "cannot create temporary relation in non-temporary schema")
     return {}
 
 
