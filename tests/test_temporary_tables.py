@@ -410,9 +410,8 @@ def test_an_unqualified_create_under_pg_temp_first_is_temporary(path: str, filed
 
 
 def test_a_composite_type_under_pg_temp_first_leaves_nothing_in_pg_temp() -> None:
-    # Its name is a RangeVar as a table's, but the replay keeps no temporary types (the
-    # session's end drops relations only): one filed in pg_temp would outlive the session,
-    # and a later `pair` would be taken for it.
+    # Its name is a RangeVar as a table's; made in pg_temp (as on the server), it must go at
+    # the session's end with the relations, or a later `pair` would be taken for it.
     catalog = Catalog()
     reports = lint("SET search_path = pg_temp, public;\nCREATE TYPE pair AS (a int, b int);\n"
                    "CREATE TABLE t (p pair);\n", catalog=catalog)
