@@ -71,6 +71,7 @@ def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
     kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
     kept[name] = (*(r for r in kept.get(name, ()) if r.args != routine.args), routine)
     catalog.kept_routines = kept
+    catalog.filed(name)
 
 
 def routine_language(stmt: dict) -> str:
@@ -107,6 +108,7 @@ def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
         moved = [r._replace(name=new_name) for r in gone]
         kept[new_name] = (*(r for r in kept.get(new_name, ())
                             if all(r.args != m.args for m in moved)), *moved)
+        catalog.filed(new_name)
     catalog.kept_routines = {n: rs for n, rs in kept.items() if rs}
 
 
