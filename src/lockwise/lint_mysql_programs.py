@@ -14,7 +14,8 @@ followed, a stored function called in the body's own expressions too (SET x = f(
 f(), IF f() THEN, DECLARE ... DEFAULT f()), as deep as MAX_CALL_DEPTH: the called body's
 statements are judged at the outer statement, in the same session; a cycle of calls is
 reported where it closes, never looped. A statement that commits, reached through a stored
-function's calls, is refused there (error 1422) and stops the walk.
+function's calls or a trigger's, is refused there (error 1422) and stops the walk: the
+statement that calls the function fails, and each write that fires the trigger.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from lockwise.effects.mysql import (
     refused,
 )
 from lockwise.effects.mysql_programs import COMMIT_REFUSED, commits, lookup, qualifier
+from lockwise.parse.mysql_blocks import routine_key
 
 #: CALL name [(...)]: the procedure it runs.
 _CALL = re.compile(r"^\s*CALL\s+((?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`"
@@ -75,6 +77,9 @@ class Run(NamedTuple):
     calls: list = []
     #: the database its unqualified names are in: the routine's own, else the session's
     database: str | None = None
+    #: the trigger whose body it is (parse/mysql.py's `program`): nothing the body runs,
+    #: through the routines it calls, may commit
+    trigger: dict | None = None
 
 
 def program_runs(stmt: Statement, catalog: Catalog, database: str | None = None
@@ -88,7 +93,8 @@ def program_runs(stmt: Statement, catalog: Catalog, database: str | None = None
         words, now = _WHERE[program["kind"]]
         in_database = qualifier(program["name"]) or qualifier(program.get("table") or "")
         return [Run(program["statements"], words.format(name=program["name"]), False, now,
-                    calls=program.get("calls", []), database=in_database or database)]
+                    calls=program.get("calls", []), database=in_database or database,
+                    trigger=program if program["kind"] == "trigger" else None)]
     return [_routine_run(kind, called, "", True, database)
             for kind, called in _called(stmt.sql, stmt.tree["sqlglot"]["expr"], catalog,
                                         database)]
@@ -158,6 +164,8 @@ class _Walk(NamedTuple):
     seen: dict
     #: how many more bodies may be followed
     budget: list[int]
+    #: the trigger whose body the walk began in, if any (Run.trigger)
+    trigger: dict | None = None
 
 
 def judge_program(stmt: Statement, run: Run, judge, catalog: Catalog,
@@ -168,7 +176,7 @@ def judge_program(stmt: Statement, run: Run, judge, catalog: Catalog,
     if not run.now:  # run later, in a session of its own (an event's; a trigger's, unknown)
         session = MySQLSession(flavour=session.flavour, version=session.version)
     walk = _Walk(stmt, judge, catalog, session, context, migration_id, directives, seen,
-                 [MAX_BODIES])
+                 [MAX_BODIES], run.trigger)
     return _judge_body(walk, run, (run.routine,) if run.routine else (),
                        stmt.span if run.at_statement else None)
 
@@ -181,9 +189,9 @@ def _judge_body(walk: _Walk, run: Run, chain: tuple, at: Span | None) -> list[Fi
     findings: list[Finding] = []
     for offset, sql, tree in run.statements:
         span = at or span_within(walk.stmt, offset, len(sql))
-        if (function := _function_in(chain)) and (found := commits(sql)):
+        if chain and (walk.trigger or _function_in(chain)) and (found := commits(sql)):
             walk.budget[0] = 0  # the server refuses the statement here: nothing more runs
-            return findings + _commit_refused(walk, chain, function, found[0], span)
+            return findings + _commit_refused(walk, chain, found[0], span)
         inner = {"sqlglot": {"expr": tree, "sql": sql}}
         effect = compute_mysql_effect(inner, walk.catalog, walk.session)
         for action in effect.actions:
@@ -230,16 +238,24 @@ def _function_in(chain: tuple) -> str | None:
     return next((key for kind, key in chain if kind == "function"), None)
 
 
-def _commit_refused(walk: _Walk, chain: tuple, function: str, statement: str, span: Span
+def _commit_refused(walk: _Walk, chain: tuple, statement: str, span: Span
                     ) -> list[Finding]:
     """A statement that commits (`statement`, its words) in the body of the last routine of
-    `chain`, which runs inside stored function `function`: the server refuses the statement
-    that calls it (error 1422, checked on MariaDB 10.11: at the call, not at the CREATE)."""
+    `chain`, which runs inside the walk's trigger or else inside the first stored function
+    of `chain`: the server refuses the statement that calls the function, or each write that
+    fires the trigger (error 1422, checked on MariaDB 10.11: there, not at the CREATE)."""
     kind, name = chain[-1]
-    facts = {**walk.context, "action": "mysql_function_call_commits", "statement": statement,
-             "program": f"{kind} {name}", "function": function,
-             "calls_text": " -> ".join(n for _, n in chain), "error_code": 1422,
-             "server_error": COMMIT_REFUSED}
+    names = [n for _, n in chain]
+    if walk.trigger is not None:
+        trigger = routine_key(walk.trigger["name"], fold=False)
+        inside = {"action": "mysql_trigger_call_commits", "trigger": trigger,
+                  "trigger_table": walk.trigger.get("table") or "", "calls_text": " -> ".join(
+                      [trigger, *names])}
+    else:
+        inside = {"action": "mysql_function_call_commits", "function": _function_in(chain),
+                  "calls_text": " -> ".join(names)}
+    facts = {**walk.context, **inside, "statement": statement, "program": f"{kind} {name}",
+             "error_code": 1422, "server_error": COMMIT_REFUSED}
     return walk.judge.judge(facts, span, walk.stmt.index, walk.directives, walk.seen)
 
 

@@ -279,3 +279,17 @@ def test_a_compound_statement_outside_a_program_runs_whole_on_mariadb(mariadb) -
     ran = mariadb.run(TOP_LEVEL, "compound_top_level", whole=True)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split() == ["NULL"] * 3
+
+
+@pytest.mark.parametrize("version", ["10.1.0", "10.0", "5.5"])
+def test_a_compound_statement_outside_a_program_before_mariadb_10_1_1_is_refused(
+        version: str) -> None:
+    """MariaDB runs them outside a program from 10.1.1 on (its knowledge base, "Using
+    Compound Statements Outside of Stored Programs")."""
+    from lockwise.effects.mysql import parse_server_version
+
+    problems = [(p.span.line, p.span.column, "10.1.1" in p.message)
+                for p in parse_mysql(TOP_LEVEL, "mariadb",
+                                     parse_server_version(version)).problems]
+    assert problems == [(2, 1, True), (6, 1, True), (10, 1, True)]
+    assert parse_mysql(TOP_LEVEL, "mariadb", parse_server_version("10.1.1")).problems == []

@@ -127,3 +127,76 @@ def test_the_commit_chain_and_event_ddl_are_refused_on_mariadb(mariadb) -> None:
         ran = mariadb.run(f"CREATE FUNCTION g() RETURNS INT BEGIN {statement}; RETURN 1; END;",
                           "commit_chain", whole=True)
         assert "1422" in ran.stderr, ran.stderr
+
+
+#: Two functions named f, in databases a and b: only b's writes rows.
+FUNCTIONS = ("CREATE FUNCTION a.f() RETURNS INT RETURN 1;\n"
+             "CREATE FUNCTION b.f() RETURNS INT BEGIN UPDATE accounts SET n = n + 1; "
+             "RETURN 1; END;")
+
+
+@pytest.mark.parametrize("body", [
+    "BEGIN DECLARE x INT; SET x = b.f(); END",
+    "BEGIN DECLARE x INT DEFAULT `b`.`f`(); END",
+    "BEGIN IF b . f() > 0 THEN SET @y = 1; END IF; END",
+    "BEGIN SELECT b.f(); END",
+    "BEGIN DECLARE x INT; SET x = 1; CALL b.q(); END"])
+def test_a_qualified_call_in_a_body_is_looked_up_in_its_database(body: str) -> None:
+    """`b.f()` in the body of a routine of database a runs b's f, not a's."""
+    created = (FUNCTIONS + "\nCREATE PROCEDURE b.q() UPDATE accounts SET n = n + 1;\n"
+               f"USE a;\nCREATE PROCEDURE p() {body};")
+    assert _history(created, "USE a;\nCALL p();") == [[], [("unbatched-backfill", 2)]]
+
+
+def test_a_qualified_call_in_a_function_body_is_looked_up_in_its_database() -> None:
+    created = FUNCTIONS + "\nCREATE FUNCTION a.g() RETURNS INT RETURN b.f() + 1;"
+    assert _history(created, "SELECT a.g();") == [[], [("unbatched-backfill", 1)]]
+
+
+def test_a_bare_call_in_a_body_stays_in_the_routine_s_database() -> None:
+    created = FUNCTIONS + "\nUSE a;\nCREATE PROCEDURE p() BEGIN DECLARE x INT; SET x = f(); END;"
+    assert _history(created, "USE b;\nCALL a.p();") == [[], []]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_dropped_database_takes_the_tables_created_unqualified_after_use(dialect: str
+                                                                           ) -> None:
+    """`USE d; CREATE TABLE t` makes d.t: DROP DATABASE d drops it, with its trigger and the
+    programs created unqualified there; a table of another database, or of none known,
+    stays."""
+    from lockwise.catalog.model import Catalog
+
+    catalog = Catalog()
+    _history("USE d;\nCREATE TABLE t (id INT PRIMARY KEY, n INT);\n"
+             "CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW SET NEW.n = 1;\n"
+             "CREATE PROCEDURE p() SELECT 1;\nCREATE FUNCTION f() RETURNS INT RETURN 1;",
+             "USE e;\nCREATE TABLE u (id INT PRIMARY KEY);",
+             "CREATE TABLE v (id INT PRIMARY KEY);",
+             "DROP DATABASE d;", dialect=dialect, catalog=catalog)
+    assert set(catalog.tables) == {"accounts", "u", "v"}
+    assert not catalog.mysql_triggers and not catalog.mysql_procedures
+    assert not catalog.mysql_functions
+
+
+def test_a_table_of_the_dropped_database_is_gone_for_the_later_migrations() -> None:
+    """Before the drop, DROP CHECK of a CHECK the table lacks is refused (the replay knows
+    every constraint of the table it created); after it, the table is one the replay does
+    not know, of which it cannot tell."""
+    created = "USE d;\nCREATE TABLE t (id INT PRIMARY KEY, n INT);"
+    assert _history(created, "ALTER TABLE t DROP CHECK nope;") == [
+        [], [("mysql-constraint-not-found", 1)]]
+    assert _history(created, "DROP DATABASE d;", "ALTER TABLE t DROP CHECK nope;") == [
+        [], [], []]
+
+
+def test_the_unqualified_tables_are_dropped_on_mariadb(mariadb) -> None:
+    """Checked on the server: USE d; CREATE TABLE t puts t in d, and DROP DATABASE d drops
+    it with its trigger and the routines created there."""
+    made = mariadb.run("CREATE DATABASE dropped_d; USE dropped_d; CREATE TABLE t (id INT); "
+                       "CREATE PROCEDURE p() SELECT 1; DROP DATABASE dropped_d;", "mysql",
+                       whole=True)
+    assert made.returncode == 0, made.stderr
+    left = mariadb.run("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+                       "'dropped_d' UNION ALL SELECT COUNT(*) FROM information_schema.routines "
+                       "WHERE routine_schema = 'dropped_d'", "mysql")
+    assert left.stdout.split() == ["0", "0"], left.stderr

@@ -270,3 +270,34 @@ def test_mariadbs_replica_statements_run_on_mariadb(mariadb) -> None:
 def test_mariadbs_start_all_slaves_is_refused_by_mysql() -> None:
     (problem,) = parse_mysql("STOP ALL SLAVES;", "mysql").problems
     assert '"ALL"' in problem.message and "FOR CHANNEL" in problem.message
+
+
+@pytest.mark.parametrize("version", [None, "8.0.40", "8.4"])
+def test_mariadbs_show_binlog_status_is_refused_by_mysql(version: str | None) -> None:
+    """MariaDB 10.5.2's name for SHOW MASTER STATUS; MySQL's is SHOW BINARY LOG STATUS (8.2
+    on): MySQL reads SHOW BINLOG as SHOW BINLOG EVENTS and stops at STATUS."""
+    from lockwise.effects.mysql import parse_server_version
+
+    (problem,) = parse_mysql("SHOW BINLOG STATUS;", "mysql",
+                             parse_server_version(version) if version else None).problems
+    assert problem.span.column == len("SHOW BINLOG ") + 1, problem.span
+    assert '"STATUS"' in problem.message and "SHOW BINARY LOG STATUS" in problem.message
+
+
+@pytest.mark.parametrize("version", ["10.5.1", "10.4", "10.3.39"])
+def test_show_binlog_status_before_mariadb_10_5_2_is_a_parse_error(version: str) -> None:
+    from lockwise.effects.mysql import parse_server_version
+
+    (problem,) = parse_mysql("SHOW BINLOG STATUS;", "mariadb",
+                             parse_server_version(version)).problems
+    assert problem.span.column == len("SHOW BINLOG ") + 1, problem.span
+    assert '"STATUS"' in problem.message and "10.5.2" in problem.message
+    assert "SHOW MASTER STATUS" in problem.message, problem.message
+
+
+@pytest.mark.parametrize("version", ["10.5.2", "10.11", None])
+def test_show_binlog_status_mariadb_has_is_read(version: str | None) -> None:
+    from lockwise.effects.mysql import parse_server_version
+
+    assert parse_mysql("SHOW BINLOG STATUS;", "mariadb",
+                       parse_server_version(version) if version else None).problems == []

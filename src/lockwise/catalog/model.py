@@ -333,6 +333,10 @@ class Table:
     #: MySQL / MariaDB: the storage engine the migrations named for the table (lower case;
     #: "" for the server's default, InnoDB).
     engine: str = ""
+    #: MySQL / MariaDB: the database (USE) the migration was in when it created the table
+    #: under an unqualified name, which the catalog keys without it; None when the name
+    #: gives it, or it is not known. DROP DATABASE drops the table with it.
+    database: str | None = None
     #: MySQL: whether the replay saw the table created or rebuilt, so `row_versions` counts
     #: them all; otherwise it counts only those of these migrations: a lower bound.
     row_versions_from_start: bool = False
@@ -557,7 +561,8 @@ class Catalog:
     #: user functions -> volatility code ('i', 's', 'v')
     functions: dict[str, str] = field(default_factory=dict)
     sequences: set[str] = field(default_factory=set)
-    #: The relations filed in pg_temp (tables, views, their indexes, sequences), in the order
+    #: The relations filed in pg_temp (tables, views, their indexes, sequences; types, domains
+    #: and routines made there under a search_path with pg_temp first), in the order
     #: they were filed (`filed`): the session's end drops those still there
     #: (`replay.end_session`) without listing the whole catalog after every migration. Some
     #: may be gone already (dropped, renamed).
@@ -697,8 +702,8 @@ class Catalog:
         Catalog.__init__(self)
 
     def filed(self, name: str) -> None:
-        """Relation `name` (a table, view, index or sequence) is filed now: noted when it is
-        the session's own (see `temporary`)."""
+        """Relation `name` (a table, view, index or sequence), type or routine is filed now:
+        noted when it is the session's own (see `temporary`)."""
         if name.startswith(TEMPORARY_PREFIX):
             self.temporary[name] = None
 

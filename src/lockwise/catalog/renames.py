@@ -328,6 +328,7 @@ def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
     if old in catalog.types:
         catalog.types.discard(old)
         catalog.types.add(new)
+        catalog.filed(new)
     if old in catalog.multiranges:  # the multirange keeps its name and schema
         catalog.multiranges[new] = catalog.multiranges.pop(old)
     if old in catalog.range_subtypes:

@@ -34,6 +34,7 @@ from lockwise.catalog.routines import (
     called_routines,
     followed_trees,
     forget_dropped,
+    forget_routine,
     keep_routine,
     routine_trees,
     set_replication_role,
@@ -1469,9 +1470,10 @@ _NO_VIEW = Table("", kind="")
 def end_session(catalog: Catalog) -> None:
     """The session a migration ran in ends: its temporary relations go, as the server drops
     them (with CASCADE: a view over one is temporary too), their indexes and sequences with
-    them. The next migration's unqualified names mean the tables they shadowed again.
-    Those the replay filed there (`Catalog.temporary`), not a scan of the whole catalog after
-    each migration, which grew with the history."""
+    them, and the types, domains, functions and procedures made in pg_temp. The next
+    migration's unqualified names mean the tables they shadowed again. Those the replay filed
+    there (`Catalog.temporary`), not a scan of the whole catalog after each migration, which
+    grew with the history."""
     temporary, catalog.temporary = catalog.temporary, {}
     for name in temporary:
         if name in catalog.tables:  # (not already gone with an earlier one)
@@ -1481,6 +1483,17 @@ def end_session(catalog: Catalog) -> None:
             _drop_index(catalog, name)
     if not catalog.sequences.isdisjoint(temporary):
         catalog.sequences.difference_update(temporary)
+    if not catalog.types.isdisjoint(temporary):  # (made under a path with pg_temp first)
+        from lockwise.catalog.user_types import _drop_type
+
+        for name in temporary:
+            if name in catalog.types:
+                # The server drops them with CASCADE, and a permanent table's column of one
+                # with them: not modelled (the column stays).
+                _drop_type(catalog, name, False, {})
+    for name in temporary:
+        if name in catalog.kept_routines:
+            forget_routine(catalog, name)
     catalog.commit_drops = False
     catalog.replica_role = ""
 

@@ -65,6 +65,7 @@ def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
     kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
     kept[routine.name] = (*overloads_beside(catalog, routine), routine)
     catalog.kept_routines = kept
+    catalog.filed(routine.name)
 
 
 def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
@@ -118,6 +119,7 @@ def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
         moved = [r._replace(name=new_name) for r in gone]
         kept[new_name] = (*(r for r in kept.get(new_name, ())
                             if all(r.args != m.args for m in moved)), *moved)
+        catalog.filed(new_name)
     catalog.kept_routines = {n: rs for n, rs in kept.items() if rs}
 
 

@@ -2838,6 +2838,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name = _table_name(expr.this)
         catalog.tables[name] = _created_table(expr, migration_id, session.flavour)
+        if "." not in name:  # it is in the session's database, which DROP DATABASE drops
+            catalog.tables[name].database = session.database
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])

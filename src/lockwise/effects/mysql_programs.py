@@ -185,8 +185,8 @@ def database_statement(catalog, session, sql: str, clean) -> bool:
     """The catalog and `session` after USE or DROP DATABASE / SCHEMA `sql` (`clean` keys a
     name as the catalog does): USE sets the session's database; DROP DATABASE drops the
     programs in it (checked on MariaDB 10.11: its procedures, functions, triggers and events
-    go) and the tables the catalog keys in it, and leaves the session in none if it was the
-    session's. False for another statement."""
+    go) and the tables in it (qualified, or created unqualified after USE), and leaves the
+    session in none if it was the session's. False for another statement."""
     found = _DATABASE.match(sql)
     if found is None:
         return False
@@ -199,8 +199,9 @@ def database_statement(catalog, session, sql: str, clean) -> bool:
         for key in [k for k, program in programs.items() if program.get("database") == name]:
             del programs[key]
     # its tables, with their indexes and triggers: those the replay knows are in it (named
-    # `name.table`; an unqualified name after USE is keyed without its database)
-    for table in [key for key in catalog.tables if key.rpartition(".")[0] == name]:
+    # `name.table`, or created unqualified after USE name, which are keyed without it)
+    for table in [key for key, table in catalog.tables.items()
+                  if (key.rpartition(".")[0] or table.database) == name]:
         del catalog.tables[table]
         table_dropped(catalog, table)
     if session.database == name:

@@ -13,10 +13,16 @@ import re
 from collections.abc import Iterator
 
 from lockwise.core.types import Statement
+from lockwise.parse.mysql_blocks import (
+    COMPOUND_FROM,
+    Blocks,
+    body_statements,
+    expression_calls,
+    program,
+)
 from lockwise.parse.mysql_blocks import STORED_PROGRAM as _STORED_PROGRAM
 from lockwise.parse.mysql_blocks import TOP_LEVEL_COMPOUND as _TOP_LEVEL_COMPOUND
-from lockwise.parse.mysql_blocks import Blocks, body_statements, expression_calls, program
-from lockwise.parse.mysql_program_syntax import mysql_program_syntax
+from lockwise.parse.mysql_program_syntax import database_syntax, program_syntax
 from lockwise.parse.mysql_server_syntax import other_servers_statement, version_statement
 from lockwise.parse.postgres import ParsedFile, ParseProblem, Skipped, attach_comments
 from lockwise.parse.source import LineIndex
@@ -468,12 +474,22 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
     from sqlglot.tokens import TokenType
 
     if compound := _TOP_LEVEL_COMPOUND.match(body):
-        return None if dialect == "mariadb" else (
-            "MariaDB's compound statement outside a stored program: MySQL runs it only inside "
-            "one", 0, len(compound.group(1).split()[0]))
-    if dialect != "mariadb" and _STORED_PROGRAM.match(body) and \
-            (refused := mysql_program_syntax(body, version)) is not None:
-        return refused  # CREATE OR REPLACE PROCEDURE; IF NOT EXISTS before 8.0.29
+        if dialect != "mariadb":
+            why = ("MariaDB's compound statement outside a stored program: MySQL runs it only "
+                   "inside one")
+        elif (*version, 0, 0)[:3] < COMPOUND_FROM:
+            why = ("a compound statement outside a stored program arrived in MariaDB 10.1.1; "
+                   "before it, write it in a procedure (CREATE PROCEDURE ... BEGIN ... END) "
+                   "and CALL it")
+        else:
+            return None
+        return why, 0, len(compound.group(1).split()[0])
+    if _STORED_PROGRAM.match(body) and \
+            (refused := program_syntax(body, dialect, version)) is not None:
+        return refused  # CREATE OR REPLACE PROCEDURE on MySQL, or before MariaDB 10.1.3
+    if body[:6].upper() == "CREATE" and \
+            (refused := database_syntax(body, dialect, version)) is not None:
+        return refused  # CREATE OR REPLACE DATABASE on MySQL, or before MariaDB 10.1.3
     if (server := other_servers_statement(body, dialect)) is not None:
         return server  # LOCK INSTANCE, SET PERSIST ... on MariaDB; BACKUP STAGE on MySQL
     if (server := version_statement(body, dialect, version)) is not None:

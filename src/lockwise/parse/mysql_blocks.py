@@ -28,6 +28,8 @@ STORED_PROGRAM = re.compile(
 #: refuses.
 TOP_LEVEL_COMPOUND = re.compile(r"(BEGIN\s+NOT\s+ATOMIC|IF|CASE|LOOP|WHILE|REPEAT)\b",
                                 re.IGNORECASE)
+#: The first MariaDB version that runs them (an older one stops at their first word).
+COMPOUND_FROM = (10, 1, 1)
 #: The words that open a block where a statement starts.
 _OPENERS = {"BEGIN", "IF", "CASE", "LOOP", "WHILE", "REPEAT", "FOR"}
 #: Blocks that close with END <word> (END IF, END LOOP ...); BEGIN and a CASE expression close
@@ -191,17 +193,31 @@ def expression_calls(text: str, tokens: list, simple: list[tuple[int, int]]
                      ) -> list[tuple[int, str]]:
     """The names called as functions (`name (`) in the body of the one program statement
     `text` outside its simple statements `simple` (body_statements): in its SET, RETURN,
-    DECLARE ... DEFAULT, IF / WHILE / CASE conditions, as (offset, name as written). Built-in
-    functions are among them: the caller keeps the stored functions it knows."""
+    DECLARE ... DEFAULT, IF / WHILE / CASE conditions, as (offset, name as written: `db.f`
+    with its database when it has one). Built-in functions are among them: the caller keeps
+    the stored functions it knows."""
     from sqlglot.tokens import TokenType
 
     start = body_start(text, tokens, 0) if tokens else None
     if start is None:
         return []
-    return [(tok.start, tok.text) for i, tok in enumerate(tokens[start:-1], start)
-            if tokens[i + 1].token_type == TokenType.L_PAREN and
-            (tok.token_type == TokenType.IDENTIFIER or _NAME.fullmatch(tok.text)) and
-            not any(begin <= tok.start < end for begin, end in simple)]
+    called = []
+    for i, tok in enumerate(tokens[start:-1], start):
+        if tokens[i + 1].token_type != TokenType.L_PAREN or not _named(tok) or \
+                any(begin <= tok.start < end for begin, end in simple):
+            continue
+        # `db.f(`: the function of database db (written `db . f` or quoted, too)
+        first = tokens[i - 2] if i - 2 >= start and \
+            tokens[i - 1].token_type == TokenType.DOT and _named(tokens[i - 2]) else tok
+        called.append((first.start, text[first.start:tok.end + 1]))
+    return called
+
+
+def _named(token) -> bool:
+    """Whether `token` may name a function or its database: quoted, or a plain word."""
+    from sqlglot.tokens import TokenType
+
+    return token.token_type == TokenType.IDENTIFIER or bool(_NAME.fullmatch(token.text))
 
 
 #: A token that may name a function unquoted.

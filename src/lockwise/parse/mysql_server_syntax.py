@@ -12,7 +12,8 @@ Management Statements", "CREATE UNDO TABLESPACE Statement", "IMPORT TABLE Statem
 GROUP_REPLICATION Statement", "CHANGE REPLICATION SOURCE TO Statement", "CHANGE REPLICATION
 FILTER Statement", "RESET BINARY LOGS AND GTIDS Statement"; none of BACKUP, INSTALL SONAME or
 SHUTDOWN's options is in it. MariaDB's: its knowledge base, "BACKUP STAGE", "BACKUP LOCK",
-"INSTALL SONAME", "SHUTDOWN" (WAIT FOR ALL REPLICAS | SLAVES, 10.4).
+"INSTALL SONAME", "SHUTDOWN" (WAIT FOR ALL REPLICAS | SLAVES, 10.4), "SHOW MASTER STATUS"
+(SHOW BINLOG STATUS, 10.5.2).
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ _ONLY: dict[str, list[tuple[str, str]]] = {
          "channel: START REPLICA FOR CHANNEL name"),
         (r"SHUTDOWN\s+(?P<at>WAIT)\b",
          "MariaDB's SHUTDOWN WAIT FOR ALL REPLICAS; MySQL's SHUTDOWN takes no option"),
+        (r"SHOW\s+BINLOG\s+(?P<at>STATUS)\b",
+         "MariaDB 10.5.2's SHOW BINLOG STATUS; MySQL writes SHOW BINARY LOG STATUS (8.2 on) "
+         "or SHOW MASTER STATUS (before 8.4), and reads SHOW BINLOG as SHOW BINLOG EVENTS"),
     ],
 }
 #: Per server, one pattern for the statements only the other has (a statement is matched
@@ -147,17 +151,22 @@ _MYSQL_VERSIONS: list[tuple[re.Pattern, str, tuple | None, tuple | None, str]] =
 #: MariaDB's replication statements that only some of its versions have, likewise: the
 #: REPLICA spellings of the SLAVE statements arrived in 10.5.1 (MariaDB knowledge base, "START
 #: REPLICA", "STOP REPLICA", "RESET REPLICA", "SHOW REPLICA STATUS", "SHOW REPLICA HOSTS":
-#: "from MariaDB 10.5.1"); a version before it stops at the word REPLICA(S).
+#: "from MariaDB 10.5.1"), a version before it stops at the word REPLICA(S); SHOW BINLOG
+#: STATUS, SHOW MASTER STATUS's new name, in 10.5.2 ("SHOW MASTER STATUS": "SHOW BINLOG
+#: STATUS -- From MariaDB 10.5.2"), before it the parser stops at STATUS (SHOW BINLOG EVENTS).
 _MARIADB_VERSIONS: list[tuple[re.Pattern, str, tuple | None, tuple | None, str]] = [
-    (re.compile(pattern, re.I), statement, (10, 5, 1), None, instead)
-    for pattern, statement, instead in [
-        (r"\s*(?:START|STOP)\s+ALL\s+(?P<at>REPLICAS)\b", "{verb} ALL REPLICAS",
+    (re.compile(pattern, re.I), statement, since, None, instead)
+    for pattern, statement, since, instead in [
+        (r"\s*(?:START|STOP)\s+ALL\s+(?P<at>REPLICAS)\b", "{verb} ALL REPLICAS", (10, 5, 1),
          "{verb} ALL SLAVES"),
-        (r"\s*(?:START|STOP|RESET)\s+(?P<at>REPLICA)\b", "{verb} REPLICA", "{verb} SLAVE"),
+        (r"\s*(?:START|STOP|RESET)\s+(?P<at>REPLICA)\b", "{verb} REPLICA", (10, 5, 1),
+         "{verb} SLAVE"),
         (r"\s*SHOW\s+(?P<at>REPLICA)\s+(?:STATUS|HOSTS)\b", "SHOW REPLICA {what}",
-         "SHOW SLAVE {what}"),
+         (10, 5, 1), "SHOW SLAVE {what}"),
         (r"\s*SHOW\s+ALL\s+(?P<at>REPLICAS)\s+STATUS\b", "SHOW ALL REPLICAS STATUS",
-         "SHOW ALL SLAVES STATUS"),
+         (10, 5, 1), "SHOW ALL SLAVES STATUS"),
+        (r"\s*SHOW\s+BINLOG\s+(?P<at>STATUS)\b", "SHOW BINLOG STATUS", (10, 5, 2),
+         "SHOW MASTER STATUS"),
     ]]
 #: Per server, its statements that only some of its versions have.
 _VERSIONED = {"mysql": _MYSQL_VERSIONS, "mariadb": _MARIADB_VERSIONS}
