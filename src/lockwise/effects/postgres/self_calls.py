@@ -47,7 +47,9 @@ def calls_itself_always(catalog: Catalog, stmt: dict, sql: str | None) -> bool:
     from lockwise.catalog.routines import created_routine, is_plpgsql_routine, overloads_beside
     from lockwise.parse.plpgsql import parsed_function
 
-    if not sql or not is_plpgsql_routine(stmt):
+    bare = str((strings(stmt.get("funcname")) or [""])[-1]).lower()
+    # (the name written once more than the CREATE writes it, or no call of itself: most)
+    if not sql or sql.lower().count(bare) < 2 or not is_plpgsql_routine(stmt):
         return False
     routine = created_routine(catalog, stmt, sql)
     if routine.args and any(unwrap(o)[1].get("defname") == "strict" and unwrap(
