@@ -81,3 +81,19 @@ def test_the_server_fails_every_call_of_a_routine_that_always_calls_itself(pg_db
                 failed.append(True)
             conn.execute("DROP TABLE t; DROP ROUTINE IF EXISTS rec(), rec(int);")
     assert failed == [fails for _, _, fails in CASES]
+
+
+@pytest.mark.postgres
+def test_a_case_without_else_before_the_call_may_stop_the_routine(pg_db: str) -> None:
+    """18.6: a CASE whose WHEN matches nothing, and has no ELSE, raises case_not_found: the
+    call after it is not reached for certain, so the rule says nothing."""
+    import psycopg
+
+    create = _function("  CASE WHEN (SELECT count(*) FROM t) > 0 THEN\n    NULL;\n"
+                       "  END CASE;\n  PERFORM rec();")
+    reports, _ = _lint(create)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (id int PRIMARY KEY, c int);\n" + create)
+        with pytest.raises(psycopg.errors.CaseNotFound):
+            conn.execute("SELECT rec()")
+    assert RULE not in {f.rule for f in reports[-1].statements[-1].findings}
