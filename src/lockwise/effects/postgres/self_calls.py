@@ -9,9 +9,9 @@ an assignment, CALL) whose query evaluates it once whatever the rows (a SELECT o
 list alone, the call a whole target), and it runs this routine (`overloads.chosen`: the
 catalog's overloads of the name; a STRICT routine with parameters runs nothing for a NULL
 argument, so is left alone). Before it, only statements that go on to the next: SQL, PERFORM,
-assignments, CALL, RAISE below ERROR, and IF / CASE / blocks holding no RETURN, EXIT, loop or
-error-raising RAISE. An EXCEPTION clause around the call may catch the error the repeated
-call raises: not reported.
+assignments, CALL, RAISE below ERROR, and IF / CASE with an ELSE / blocks holding no RETURN,
+EXIT, loop or error-raising RAISE. An EXCEPTION clause around the call may catch the error
+the repeated call raises: not reported.
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ def _goes_on(node: dict) -> bool:
     kind, body = next(iter(node.items()))
     if kind in _PLAIN:
         return kind != "PLpgSQL_stmt_raise" or body.get("elog_level", _ERROR) < _ERROR
-    if kind not in _HOLDING:
-        return False
+    if kind not in _HOLDING or kind == "PLpgSQL_stmt_case" and not body.get("have_else"):
+        return False  # (a CASE matching no WHEN, with no ELSE, raises case_not_found)
     return all(_goes_on(item) for item in _held(body))
 
 
