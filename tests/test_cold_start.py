@@ -88,6 +88,14 @@ RARE_CATALOG_OBJECTS = ("lockwise.catalog.objects",)
 OTHER_COMMANDS = ("lockwise.cli.cost_cmds", "lockwise.cli.executor_cmds", "lockwise.cli.fix_cmds",
                   "lockwise.cli.graph_cmds", "lockwise.cli.verify_cmds")
 
+#: Plain slotted classes, not dataclasses (each about 1 M instructions to make at import):
+#: none is compared, hashed, copied with `replace`, pickled or printed.
+ONE_PLACE_RECORDS = ("lockwise.cli.inputs.Collected", "lockwise.cli.lint_run.LintResult",
+                     "lockwise.effects.postgres.builder.Builder",
+                     "lockwise.effects.syntax_versions.NewSyntax",
+                     "lockwise.parse.postgres.ParsedFile", "lockwise.parse.source.LineIndex",
+                     "lockwise.rules.directives.Directive", "lockwise.rules.instead.Quoting")
+
 
 def probe(tmp_path: Path, *args: str) -> dict:
     out = tmp_path / "probe.json"
@@ -187,6 +195,11 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecod
     assert {"lockwise.catalog.search_path.SearchPath", "lockwise.catalog.search_path._ElementPath",
             "lockwise.parse.postgres._ClientSide", "lockwise.parse.templates.Placeholder",
             "lockwise.effects.context.NewInRun"}.isdisjoint(uncached["dataclasses"])
+    # ... as are the records a lint builds and reads in one place, and the two tables of
+    # constants (a dialect's quoting, the syntax a version lacks).
+    assert set(ONE_PLACE_RECORDS).isdisjoint(uncached["dataclasses"])
+    assert loaded(uncached["modules"], tuple(c.rsplit(".", 1)[0] for c in ONE_PLACE_RECORDS)) \
+        == sorted({c.rsplit(".", 1)[0] for c in ONE_PLACE_RECORDS})  # they were defined
     # ... as are discover's records of one call and the graph's of one history (a cached lint
     # discovers its files too).
     for run in (again, uncached):
