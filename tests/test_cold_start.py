@@ -204,7 +204,8 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecod
     # discovers its files too).
     for run in (again, uncached):
         assert {"lockwise.discover.layouts._Seen", "lockwise.discover.layouts._SqlxName",
-                "lockwise.discover.layouts._OtherDatabases"}.isdisjoint(run["dataclasses"])
+                "lockwise.discover.layouts._OtherDatabases",
+                "lockwise.discover.layouts.Layout"}.isdisjoint(run["dataclasses"])
     assert {"lockwise.graph.build._Op", "lockwise.graph.build._Pending",
             "lockwise.graph.build._ViewDeps"}.isdisjoint(uncached["dataclasses"])
 
