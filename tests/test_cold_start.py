@@ -198,6 +198,10 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecod
     # ... as are the records a lint builds and reads in one place, and the two tables of
     # constants (a dialect's quoting, the syntax a version lacks).
     assert set(ONE_PLACE_RECORDS).isdisjoint(uncached["dataclasses"])
+    # A run without a config file's `[[overrides]]` defines no Override.
+    for run in (again, uncached):
+        assert [c for c in run["dataclasses"] if c.endswith(".Override")] == []
+        assert loaded(run["modules"], ("lockwise.config.overrides",)) == []
     assert loaded(uncached["modules"], tuple(c.rsplit(".", 1)[0] for c in ONE_PLACE_RECORDS)) \
         == sorted({c.rsplit(".", 1)[0] for c in ONE_PLACE_RECORDS})  # they were defined
     # ... as are discover's records of one call and the graph's of one history (a cached lint
@@ -790,3 +794,15 @@ def test_the_deferred_stdlib_modules_run_when_used(tmp_path: Path) -> None:
                          text=True).stdout.splitlines()
     assert out == ["[False, False, False, False, False]", "True", "import sys, types",
                    "db\\0001.sql True", "[True, True, True, True, True]"]
+
+
+def test_a_config_with_overrides_reads_them_in_their_own_module(tmp_path: Path) -> None:
+    from lockwise.config import load_file
+
+    (tmp_path / "lockwise.toml").write_text(
+        '[[overrides]]\npath = "db/legacy/**"\nignore = ["set-not-null"]\n')
+    config = load_file(tmp_path / "lockwise.toml")
+    assert [type(o).__module__ for o in config.overrides] == ["lockwise.config.overrides"]
+    assert [o.ignore for o in config.overrides] == [frozenset({"set-not-null"})]
+    assert config.overrides_for(tmp_path / "db/legacy/0001.sql") == config.overrides
+    assert config.overrides_for(tmp_path / "db/0001.sql") == []
