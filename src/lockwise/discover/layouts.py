@@ -10,7 +10,6 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
 from pathlib import Path
 
 from lockwise.core.lazy_re import lazy_compile
@@ -952,13 +951,18 @@ from lockwise.discover.tools import (  # noqa: E402
 )
 
 
-@dataclass(frozen=True)
 class Layout:
-    """A migration tool's layout: how to recognise its folder and read its migrations."""
+    """A migration tool's layout: how to recognise its folder and read its migrations. (Not a
+    dataclass: the constants of LAYOUTS, and making a dataclass costs every lint, a cached one
+    too, about 1 M instructions.)"""
 
-    name: str
-    detect: Callable[[Path], bool]
-    read: Callable[[Path], list[Migration]]
+    __slots__ = ("detect", "name", "read")
+
+    def __init__(self, name: str, detect: Callable[[Path], bool],
+                 read: Callable[[Path], list[Migration]]) -> None:
+        self.name = name
+        self.detect = detect
+        self.read = read
 
 
 LAYOUTS: dict[str, Layout] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 
 from lockwise.core.lazy_re import lazy_compile
@@ -50,18 +50,23 @@ class ParseProblem:
     by: str = ""
 
 
-@dataclass(slots=True)
 class ParsedFile:
-    """A file's statements, what was skipped in it, its parse problems and loose comments."""
+    """A file's statements, what was skipped in it, its parse problems and loose comments.
+    (Not a dataclass: one is made per file and read in place, and making a dataclass costs
+    every lint about 1 M instructions.)"""
 
-    statements: list[Statement] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    problems: list[ParseProblem] = field(default_factory=list)
-    #: Comments not attached to a statement (file-level directives live here).
-    comments: list[tuple[str, Span]] = field(default_factory=list)
-    #: Template placeholders and psql variables the SQL was linted with (parse/templates.py,
-    #: `_variable_stand_in`): each stand-in identifier and the one text it stands for.
-    placeholders: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("comments", "placeholders", "problems", "skipped", "statements")
+
+    def __init__(self) -> None:
+        self.statements: list[Statement] = []
+        self.skipped: list[Skipped] = []
+        self.problems: list[ParseProblem] = []
+        #: Comments not attached to a statement (file-level directives live here).
+        self.comments: list[tuple[str, Span]] = []
+        #: Template placeholders and psql variables the SQL was linted with
+        #: (parse/templates.py, `_variable_stand_in`): each stand-in identifier and the one
+        #: text it stands for.
+        self.placeholders: dict[str, str] = {}
 
 
 #: Problem message for a statement too deeply nested to analyze (Python recursion limit).
