@@ -60,7 +60,7 @@ def test_an_escape_string_body_is_mapped_through_its_escapes() -> None:
     # longer than the body's `'a'`, and `\n` is one character of the body
     [(line, column, message)] = _parse_errors(HEAD + E_STRING)
     assert 'at or near "x"' in message
-    assert (line, column) == (3, 31)
+    assert (line, column) == (3, 29)
     assert _at(HEAD + E_STRING, line, column).startswith("x y;")
 
 
