@@ -496,7 +496,9 @@ def test_an_invisible_character_behind_a_parse_error_is_named(tmp_path: Path, li
 
 
 def test_a_visible_parse_error_names_no_character(tmp_path: Path) -> None:
-    path = migration(tmp_path, "ALTER TABLE t ADD COLUMN COLUMN b int; -- caf\u00e9\u00a0\n")
+    # (one in a comment or a string constant is the user's to keep)
+    path = migration(tmp_path, "-- caf\u00e9\u00a0\nSELECT 'a\u00a0b', 1 FROM FROM;\n"
+                     "/* \u200b */ ALTER TABLE t ADD COLUMN COLUMN b int; -- \u00a0\n")
     result = invoke("lint", str(path))
     assert result.exit_code == 2
     assert "holds U+" not in result.stdout
