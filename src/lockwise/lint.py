@@ -929,17 +929,15 @@ def _body_error(stmt: Statement, session: Session) -> tuple[str, Span] | None:
     """What PL/pgSQL's grammar says of the body `stmt` compiles, when it rejects it, and
     where (in the body, else the statement): a DO block's, or a PL/pgSQL routine's created
     while check_function_bodies is on."""
-    from lockwise.parse.plpgsql import compile_error
-
     kind = next(iter(stmt.tree))
     if kind == "DoStmt":
-        from lockwise.parse.plpgsql import plpgsql_body
+        from lockwise.parse.plpgsql import compile_error, plpgsql_body
 
         body = plpgsql_body(stmt.tree[kind])
         error = None if body is None else compile_error(body)
     elif kind == "CreateFunctionStmt" and session.check_function_bodies is not False:
         from lockwise.catalog.routines import is_plpgsql_routine
-        from lockwise.parse.plpgsql import routine_code
+        from lockwise.parse.plpgsql import compile_error, routine_code
 
         error = compile_error(stmt.sql) if is_plpgsql_routine(stmt.tree[kind]) else None
         body = routine_code(stmt.sql)[0] if error else None
