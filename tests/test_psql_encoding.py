@@ -91,3 +91,12 @@ def test_lint_reads_a_latin1_file_by_its_encoding(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output + result.stderr
     doc = json.loads(result.stdout)
     assert "café" in json.dumps(doc, ensure_ascii=False)
+
+
+def test_an_unterminated_quote_around_the_name_is_an_input_error() -> None:
+    # psql 15: "unterminated quoted string", and the encoding stays UTF8; the name inside
+    # was taken as LATIN1 and the bytes after it read so.
+    with pytest.raises(InputError) as raised:
+        decode_sql(b"SELECT 1;\n\\encoding 'LATIN1\nSELECT '\xc3\xa9';\n", Path("m.sql"))
+    assert (raised.value.line, raised.value.column) == (2, 11)
+    assert "unterminated quoted string" in raised.value.message
