@@ -100,12 +100,12 @@ def decode_parts(data: bytes) -> str:
         text.append(_decode(data[start:end], name, codec, before))
         written = (match.group(1) if match.group(1) is not None else match.group(2)).decode(
             "ascii", "replace")
-        if _clean(written) not in _NAMES and not written.startswith(_FILLED_IN):
-            at = match.start(1) - 1 if match.group(1) is not None else match.start(2)
+        at = match.start(1) - 1 if match.group(1) is not None else match.start(2)
+        problem = _name_problem(written)
+        if problem:
             raise EncodingProblem(
-                f"`\\encoding {written}`: {written}: invalid encoding name or conversion "
-                "procedure not found (psql's words: it reads on in the encoding before, "
-                f"{name}); name one PostgreSQL knows (UTF8, LATIN1, WIN1252, ...)",
+                f"`\\encoding {written}`: {problem[0]} (psql's words: it reads on in the "
+                f"encoding before, {name}); {problem[1]}",
                 before + data[start:at].decode(codec or "utf-8"))
         start = end
         name, codec = _NAMES.get(_clean(written), (name, codec))  # (a variable: kept)
@@ -115,6 +115,17 @@ def decode_parts(data: bytes) -> str:
                 "as UTF-8 and remove the `\\encoding`", "".join(text))
     text.append(_decode(data[start:], name, codec, "".join(text)))
     return "".join(text)
+
+
+def _name_problem(written: str) -> tuple[str, str] | None:
+    """What psql says of `\\encoding <written>` when it keeps the encoding it had, and what
+    to do; None for a name it takes (or one it fills in, which lockwise cannot know)."""
+    if written.startswith("'"):  # (the regular expression took a quote left open)
+        return "unterminated quoted string", "close the quote"
+    if _clean(written) in _NAMES or written.startswith(_FILLED_IN):
+        return None
+    return (f"{written}: invalid encoding name or conversion procedure not found",
+            "name one PostgreSQL knows (UTF8, LATIN1, WIN1252, ...)")
 
 
 def _decode(part: bytes, name: str, codec: str, before: str) -> str:
