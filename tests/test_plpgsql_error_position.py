@@ -28,6 +28,11 @@ CASES = [
     ("DO $$ BEGIN RAISE NOTICE 'éé' 1; END $$;\n", (2, 31), "1"),
     ("DO LANGUAGE plpgsql 'BEGIN\n  PERFORM ''é''; RAISE NOTICE ''x'' 1;\nEND';\n",
      (3, 37), "1"),
+    # messages that quote a name, not a token "at or near"
+    ("DO $$ BEGIN\n  x := 1; END $$;\n", (3, 3), "x"),
+    ("DO $$ DECLARE r record; BEGIN\n  FOR r IN SELECT 1 LOOP CONTINUE lbl; END LOOP;"
+     " END $$;\n", (3, 35), "lbl"),
+    ("DO $$ BEGIN GET DIAGNOSTICS X = ROW_COUNT; END $$;\n", (2, 29), "X"),
 ]
 E_STRING = ("CREATE FUNCTION e() RETURNS void LANGUAGE plpgsql AS\n"
             "  E'BEGIN\\n  PERFORM \\'a\\'; x y;\\nEND';\n")
