@@ -22,6 +22,8 @@ _CUT = "\n);)"
 #: `_CUT` without a `;`, for a message about a `;` (the cut's own would be mistaken for it).
 _CUT_NO_SEMICOLON = "\n))"
 _NEAR = re.compile(r' at or near "(.*)"\Z', re.DOTALL)
+#: The name a message quotes (`"x" is not a known variable`, `no label "m" ...`).
+_NAMED = re.compile(r'"([^"]+)"')
 _AT_END = " at end of input"
 _ESCAPE = re.compile(r"\\(?:[0-7]{1,3}|x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)",
                      re.DOTALL)
@@ -47,11 +49,10 @@ def rejected_at(sql: str, body: str, message: str, routine: bool) -> tuple[int, 
             f"DO {tag}{text}{tag}"
         return _message(code)
 
-    at = _body_offset(body, message, compile_prefix)
-    if at is None:
+    found = _body_offset(body, message, compile_prefix)
+    if found is None:
         return None
-    near = _NEAR.search(message)
-    length = len(near.group(1)) if near else 1
+    at, length = found
     return offsets[at], max(1, offsets[min(at + length, len(body))] - offsets[at])
 
 
@@ -62,24 +63,28 @@ def _message(code: str) -> str:
     return parse_plpgsql(code)[1]
 
 
-def _body_offset(body: str, message: str, compile_prefix: Callable[[str], str]) -> int | None:
-    """The offset in `body` of what PL/pgSQL rejects it for with `message` (`compile_prefix`
-    gives the message for a text in its place, "" when it parses).
+def _body_offset(body: str, message: str, compile_prefix: Callable[[str], str]
+                 ) -> tuple[int, int] | None:
+    """The offset and length in `body` of what PL/pgSQL rejects it for with `message`
+    (`compile_prefix` gives the message for a text in its place, "" when it parses).
 
     The parser reads the body in order and stops at the first thing it cannot take: a prefix
     that reaches it, then `_CUT`, is rejected with the same message; a shorter one is
     rejected at the cut (or at a statement the cut left unfinished) instead. The shortest
-    such prefix ends at the token rejected, or at the `;` ending the SQL statement whose
-    text ran out. A body whose own end is too early (a missing END) is rejected so only
-    whole; and other messages (a label not found) are not placed (None)."""
+    such prefix ends at the token rejected (`at or near "X"`, or the name a message quotes:
+    `"x" is not a known variable`), or at the `;` ending the SQL statement whose text ran
+    out (`at end of input`). A body whose own end is too early (a missing END) is rejected
+    so only whole. Other messages are not placed (None)."""
     from lockwise.parse import libpg
 
+    at_end = message.endswith(_AT_END)
     near = _NEAR.search(message)
-    if near is None and not message.endswith(_AT_END):
+    named = near or (None if at_end else _NAMED.search(message))
+    if named is None and not at_end:
         return None
-    cut = _CUT_NO_SEMICOLON if near and ";" in near.group(1) else _CUT
-    if near is None and compile_prefix(body + cut) != message:
-        return len(body)  # (the body ended too early, not a statement in it)
+    cut = _CUT_NO_SEMICOLON if named and ";" in named.group(1) else _CUT
+    if named is None and compile_prefix(body + cut) != message:
+        return len(body), 1  # (the body ended too early, not a statement in it)
     try:
         tokens = libpg.parser.scan(body)
     except Exception:  # noqa: BLE001 - a body the scanner cannot read is not placed
@@ -93,12 +98,22 @@ def _body_offset(body: str, message: str, compile_prefix: Callable[[str], str]) 
             low = middle + 1
     if low == len(tokens):
         return None
-    if near is None:
-        return tokens[low].start
+    if named is None:
+        return tokens[low].start, 1
     # the rejected token: the last one spelled as the message quotes it, up to the prefix's
-    # end (a statement rejected at its start is found only at its `;`)
-    return next((token.start for token in reversed(tokens[:low + 1])
-                 if body[token.start:token.end + 1] == near.group(1)), None)
+    # end (a statement rejected at its start is found only at its `;`); a name is quoted
+    # as PostgreSQL folds it (`X` is "x")
+    wanted = named.group(1)
+    for token in reversed(tokens[:low + 1]):
+        text = body[token.start:token.end + 1]
+        if text == wanted or not near and _folded(text) == wanted:
+            return token.start, len(text)
+    return None
+
+
+def _folded(word: str) -> str:
+    """A name as PostgreSQL reads it: a quoted one as written, else in lower case."""
+    return word[1:-1].replace('""', '"') if word[:1] == '"' == word[-1:] else word.lower()
 
 
 def _body_literal(sql: str, body: str) -> tuple[int, int, list[int]] | None:
