@@ -142,13 +142,26 @@ def compile_error(body: str) -> str | None:
 def _compiled(body: str) -> tuple[str | None, str]:
     """PL/pgSQL's parse of `body` (as `_functions` reads it) as JSON, or None and the
     parser's message."""
+    if _CREATE_ROUTINE.match(body):
+        return parse_plpgsql(body)
+    tag = dollar_tag(body)
+    return parse_plpgsql(f"DO {tag}{body}{tag}")
+
+
+def dollar_tag(text: str) -> str:
+    """A dollar quote's tag that `text` does not hold: `text` quoted with it is itself."""
+    tag = "$lockwise$"
+    while tag in text:
+        tag = tag[:-1] + "_$"
+    return tag
+
+
+def parse_plpgsql(code: str) -> tuple[str | None, str]:
+    """PL/pgSQL's parse of a DO block or a routine's CREATE statement as JSON, or None and
+    the parser's message."""
     from lockwise.parse import libpg
     parser = libpg.parser
 
-    tag = "$lockwise$"
-    while tag in body:
-        tag = tag[:-1] + "_$"
-    code = body if _CREATE_ROUTINE.match(body) else f"DO {tag}{body}{tag}"
     try:
         return parser.parse_plpgsql_json(code), ""
     except parser.ParseError as exc:

@@ -231,7 +231,7 @@ ACTION_KINDS = frozenset({
     'extend_varchar_more_length_bytes_long', 'extend_varchar_same_length_bytes', 'extname',
     'fields', 'fk_attrs', 'fk_with_period', 'force_row_security', 'fts_doc_id', 'funccall',
     'funcname', 'functions', 'fval', 'generated_kind', 'generated_when', 'grant', 'has_where',
-    'identity_sequence', 'idxname', 'if_exists', 'if_not_exists', 'ignore_directive',
+    'have_else', 'identity_sequence', 'idxname', 'if_exists', 'if_not_exists', 'ignore_directive',
     'in_do_block', 'index', 'index_access_exclusive', 'index_exclusive_tables',
     'index_partitioned', 'indexname', 'indirection', 'infer', 'inh', 'inherit', 'insert', 'into',
     'invalid_directive', 'invisible', 'is_default', 'is_enforced', 'is_from', 'is_local',
