@@ -166,3 +166,69 @@ def test_keys_that_point_at_each_other_end() -> None:
     locks = reports[-1].statements[-1].effect.locks
     assert locks.get("public.b") == LockMode.ROW_EXCLUSIVE
     assert locks.get("public.u") == LockMode.ACCESS_EXCLUSIVE
+
+
+#: p, referenced by c through (a, pid) with ON DELETE SET NULL / SET DEFAULT of a column list
+#: (PostgreSQL 15+: ON DELETE only, each listed column one of the key's), and on_t.
+SET_LIST = ("CREATE TABLE u (id int PRIMARY KEY, n int);\n"
+            "CREATE TABLE p (id int, k int, UNIQUE (id, k));\n"
+            "CREATE TABLE c (id int PRIMARY KEY, a int DEFAULT 0, pid int DEFAULT 0, x int,"
+            " FOREIGN KEY (a, pid) REFERENCES p (id, k) {action});\n"
+            "CREATE FUNCTION on_t() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "BEGIN\n  ALTER TABLE u ALTER COLUMN n TYPE bigint;\n  RETURN NULL;\nEND $$;\n")
+DELETE = "DELETE FROM p WHERE (id, k) = (1, 1)"
+
+
+def _set_list_cases() -> list[tuple[str, str, str, bool]]:
+    """(c's key's action, what follows it before the trigger, c's trigger, whether `DELETE`
+    of p's row (1, 1), which c's row references, runs on_t): only the listed columns are set
+    (SET DEFAULT (a) leaves c's row at (0, 1), which p holds)."""
+    update_of = "AFTER UPDATE OF {} ON c FOR EACH ROW"
+    when = "AFTER UPDATE ON c FOR EACH ROW WHEN (OLD.{0} IS DISTINCT FROM NEW.{0})"
+    rename = "ALTER TABLE c RENAME pid TO qid;\n"
+    return [
+        ("ON DELETE SET NULL (pid)", "", update_of.format("pid"), True),
+        ("ON DELETE SET NULL (pid)", "", update_of.format("a"), False),
+        ("ON DELETE SET NULL", "", update_of.format("a"), True),  # no list: the whole key
+        ("ON DELETE SET DEFAULT (a)", "", update_of.format("pid"), False),
+        ("ON DELETE SET DEFAULT (a)", "", update_of.format("a"), True),
+        ("ON DELETE SET NULL (pid)", "", when.format("a"), False),
+        ("ON DELETE SET NULL (pid)", "", when.format("pid"), True),
+        ("ON DELETE SET NULL (pid)", rename, update_of.format("qid"), True),  # follows it
+        ("ON DELETE SET NULL (pid)", rename, update_of.format("a"), False),
+        # a key added by ALTER TABLE keeps its list too
+        ("", "ALTER TABLE c DROP CONSTRAINT c_a_pid_fkey, ADD FOREIGN KEY (a, pid)"
+         " REFERENCES p (id, k) ON DELETE SET NULL (a);\n", update_of.format("pid"), False),
+    ]
+
+
+def _set_list_setup(action: str, then: str, trigger: str) -> str:
+    return SET_LIST.format(action=action) + then + \
+        f"CREATE TRIGGER c_w {trigger} EXECUTE FUNCTION on_t();\n"
+
+
+@pytest.mark.parametrize(("action", "then", "trigger", "fires"), _set_list_cases())
+def test_a_set_null_column_list_sets_only_its_columns(action: str, then: str, trigger: str,
+                                                      fires: bool) -> None:
+    setup = _set_list_setup(action, then, trigger)
+    assert runs_on_t(setup, DELETE + ";") is fires
+
+
+@pytest.mark.postgres
+def test_the_server_sets_only_a_set_null_lists_columns(pg_db: str) -> None:
+    """18.6: on_t runs at the DELETE where `_set_list_cases` says it does."""
+    import psycopg
+
+    seen = []
+    with psycopg.connect(pg_db) as conn:
+        for action, then, trigger, _ in _set_list_cases():
+            conn.execute(_set_list_setup(action, then, trigger) +
+                         "INSERT INTO p VALUES (0, 0), (0, 1), (1, 1);\n"
+                         "INSERT INTO c VALUES (1, 1, 1, 1);\n")
+            conn.commit()
+            conn.execute(DELETE)
+            seen.append(holds_u(conn))
+            conn.rollback()
+            conn.execute("DROP TABLE c, p, u; DROP FUNCTION on_t();")
+            conn.commit()
+    assert seen == [fires for _, _, _, fires in _set_list_cases()]
