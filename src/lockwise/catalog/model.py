@@ -142,6 +142,9 @@ class Constraint:
     #: ACTION), r (RESTRICT), c (CASCADE), n (SET NULL), d (SET DEFAULT).
     on_delete: str = "a"
     on_update: str = "a"
+    #: ON DELETE SET NULL / SET DEFAULT (col, ...) (PostgreSQL 15+, pg_constraint
+    #: confdelsetcols): the key's columns that action sets; empty, all of them.
+    set_columns: tuple[str, ...] = ()
     #: DEFERRABLE (a key, unique or exclusion constraint, or a foreign key): a foreign key
     #: cannot reference a deferrable key.
     deferrable: bool = False

@@ -193,7 +193,7 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     table = range_var(body.get("relation"))[0]
     writes = _writes(kind, body)
     fired = [(table, writes)] + [
-        (rel, {action.write: frozenset(action.key.columns)})
+        (rel, {action.write: action.columns})
         for write in ("delete", "update") if write in writes
         for action in key_actions(catalog, table, write, writes[write])
         if action.write for rel in action.reached]
