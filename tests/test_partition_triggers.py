@@ -1,0 +1,80 @@
+"""A write of a partitioned table runs the row triggers of the partitions its rows reach
+(their own, not only its clones): each row is written in its partition. A partition's
+statement triggers fire not (only those of the table the statement names), nor with ONLY
+(a partitioned table holds no rows). An UPDATE that sets a partition key column may move
+rows: a DELETE from one partition and an INSERT into another, which fire their DELETE and
+INSERT row triggers. A write of a partition runs the row triggers of the partitioned tables
+above it (cloned to it). An inheritance child's row triggers fire at a write of its parent
+too. Each case is checked on the server (18.6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_routine_calls import holds_u, runs_on_t
+
+#: m, range-partitioned by k: m1 (k 0 to 9), and m2 (10 to 19) list-partitioned by v, with
+#: its default partition m2a; h and its inheritance child hc; on_t, which retypes u.
+TREE = ("CREATE TABLE u (id int PRIMARY KEY, n int);\n"
+        "CREATE TABLE m (k int, v int, w int) PARTITION BY RANGE (k);\n"
+        "CREATE TABLE m1 PARTITION OF m FOR VALUES FROM (0) TO (10);\n"
+        "CREATE TABLE m2 PARTITION OF m FOR VALUES FROM (10) TO (20) PARTITION BY LIST (v);\n"
+        "CREATE TABLE m2a PARTITION OF m2 DEFAULT;\n"
+        "CREATE TABLE h (k int);\nCREATE TABLE hc () INHERITS (h);\n"
+        "CREATE FUNCTION on_t() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n  ALTER TABLE u ALTER COLUMN n TYPE bigint;\n  RETURN NULL;\nEND $$;\n")
+ROWS = "INSERT INTO m VALUES (1, 1, 1), (11, 1, 1);\nINSERT INTO hc VALUES (1);\n"
+
+ROW = "FOR EACH ROW"
+STATEMENT = "FOR EACH STATEMENT"
+#: (trigger, write, whether on_t runs)
+CASES = [
+    (f"AFTER INSERT ON m1 {ROW}", "INSERT INTO m VALUES (1, 1, 1)", True),
+    (f"AFTER INSERT ON m1 {STATEMENT}", "INSERT INTO m VALUES (1, 1, 1)", False),
+    (f"AFTER UPDATE ON m2a {ROW}", "UPDATE m SET w = 2", True),  # under a sub-partitioning
+    (f"AFTER DELETE ON m1 {ROW}", "DELETE FROM m", True),
+    (f"AFTER DELETE ON m1 {ROW}", "DELETE FROM ONLY m", False),
+    (f"AFTER UPDATE OF v ON m1 {ROW}", "UPDATE m SET w = 2", False),
+    (f"AFTER UPDATE ON m1 {ROW}", "MERGE INTO m USING (SELECT 1 AS k) s ON m.k = s.k"
+     " WHEN MATCHED THEN UPDATE SET w = 9", True),
+    # a row moved to another partition: deleted from m1, inserted into m2a
+    (f"AFTER DELETE ON m1 {ROW}", "UPDATE m SET k = 12 WHERE k = 1", True),
+    (f"AFTER INSERT ON m2a {ROW}", "UPDATE m SET k = 12 WHERE k = 1", True),
+    (f"AFTER DELETE ON m1 {ROW}", "UPDATE m SET w = 12", False),  # no key column set
+    # a partitioned table's row trigger is its partitions' too
+    (f"AFTER INSERT ON m2 {ROW}", "INSERT INTO m2a VALUES (13, 1, 1)", True),
+    (f"AFTER INSERT ON m2 {STATEMENT}", "INSERT INTO m2a VALUES (13, 1, 1)", False),
+    (f"AFTER INSERT ON m {ROW}", "INSERT INTO m1 VALUES (3, 1, 1)", True),
+    (f"AFTER UPDATE ON hc {ROW}", "UPDATE h SET k = 2", True),
+    (f"AFTER UPDATE ON hc {ROW}", "UPDATE ONLY h SET k = 2", False),
+    (f"AFTER UPDATE ON hc {STATEMENT}", "UPDATE h SET k = 2", False),
+]
+
+
+def _setup(trigger: str) -> str:
+    return TREE + f"CREATE TRIGGER w {trigger} EXECUTE FUNCTION on_t();\n"
+
+
+@pytest.mark.parametrize(("trigger", "write", "fires"), CASES)
+def test_a_write_runs_the_row_triggers_of_the_partitions_it_reaches(
+        trigger: str, write: str, fires: bool) -> None:
+    assert runs_on_t(_setup(trigger), write + ";") is fires
+
+
+@pytest.mark.postgres
+def test_the_server_runs_the_row_triggers_of_the_partitions_a_write_reaches(
+        pg_db: str) -> None:
+    """18.6: on_t runs at the writes `CASES` says it does."""
+    import psycopg
+
+    seen = []
+    with psycopg.connect(pg_db) as conn:
+        for trigger, write, _ in CASES:
+            conn.execute(TREE + ROWS + _setup(trigger)[len(TREE):])
+            conn.commit()
+            conn.execute(write)
+            seen.append(holds_u(conn))
+            conn.rollback()
+            conn.execute("DROP TABLE m, h, u CASCADE; DROP FUNCTION on_t();")
+            conn.commit()
+    assert seen == [fires for _, _, fires in CASES]
