@@ -189,32 +189,36 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     if kind not in _WRITES and kind != "MergeStmt":
         return []
     from lockwise.catalog.key_actions import key_actions  # (a NamedTuple: made when needed)
+    from lockwise.catalog.partition_triggers import fired_tables, reached_below
 
-    table = range_var(body.get("relation"))[0]
+    relation = body.get("relation") or {}
+    table = range_var(relation)[0]
     writes = _writes(kind, body)
-    fired = [(table, writes)] + [
-        (rel, {action.write: action.columns})
-        for write in ("delete", "update") if write in writes
-        for action in key_actions(catalog, table, write, writes[write])
-        if action.write for rel in action.reached]
+    below = reached_below(catalog, table, not relation.get("inh"))
+    fired = fired_tables(catalog, table, writes, below) + [
+        reached for write in ("delete", "update") if write in writes
+        for action in key_actions(catalog, table, write, writes[write]) if action.write
+        for reached in fired_tables(catalog, action.referencing,
+                                    {action.write: action.columns}, action.reached[1:])]
     found = []
-    for rel, rel_writes in fired:
+    for rel, rel_writes, row_only in fired:
         known = catalog.tables.get(rel)
         if known is not None and known.triggers:
-            found += _fired_routines(catalog, known, rel_writes)
+            found += _fired_routines(catalog, known, rel_writes, row_only)
     return found
 
 
-def _fired_routines(catalog: Catalog, table: Table,
-                    writes: dict[str, frozenset[str]]) -> list[Routine]:
+def _fired_routines(catalog: Catalog, table: Table, writes: dict[str, frozenset[str]],
+                    row_only: bool = False) -> list[Routine]:
     """The routines of `table`'s triggers that `writes` fire (an UPDATE OF trigger only when
     the SET list names one of its columns; one whose WHEN needs a column changed only when
     that may change: `may_fire_on_update`), enabled for the session's replication role
-    (the rows written are not weighed: the worst case)."""
+    (the rows written are not weighed: the worst case); its row triggers alone when
+    `row_only` (`fired_tables`)."""
     firing = "RA" if catalog.replica_role else "OA"
     found = []
     for trigger in table.triggers.values():
-        if trigger.fires in firing and any(
+        if trigger.fires in firing and (trigger.row or not row_only) and any(
                 write in trigger.events and (write != "update" or (
                     not trigger.update_of or not columns.isdisjoint(trigger.update_of))
                     and may_fire_on_update(catalog, table, trigger, columns))
