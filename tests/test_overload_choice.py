@@ -43,10 +43,11 @@ CASES = [
 
 
 def _setup(params: tuple[str, ...]) -> str:
-    """Tables o0, o1, ... and one overload of o per parameter list, the i-th locking oi."""
+    """Tables o0, o1, ... and one overload of o per parameter list, the i-th locking oi (SQL
+    functions: PL/pgSQL's parser takes no unnamed VARIADIC parameter)."""
     return "".join(f"CREATE TABLE o{i} (id int);\n"
-                   f"CREATE FUNCTION o({p}) RETURNS int LANGUAGE plpgsql AS $$\n"
-                   f"BEGIN\n  LOCK TABLE o{i};\n  RETURN {i};\nEND $$;\n"
+                   f"CREATE FUNCTION o({p}) RETURNS int LANGUAGE sql AS $$\n"
+                   f"  LOCK TABLE o{i};\n  SELECT {i};\n$$;\n"
                    for i, p in enumerate(params))
 
 
