@@ -7,8 +7,8 @@ kept as its whole CREATE statement (`Catalog.kept_routines`): PL/pgSQL parses a 
 its parameters declared, which a DO block around the body alone would not have.
 
 Overloads are kept apart, by the types of the arguments a call passes: a call runs the one
-its argument count and evident types (constants, casts) choose, and none when more than one
-may be meant (the server's own choice, through implicit casts, is not guessed). Routines in
+its argument count and evident types (constants, casts) choose as the server resolves them
+(`call_resolution`), and none when that is not certain. Routines in
 other languages are kept too, their bodies not followed: a call that may mean one of them
 runs no kept body either.
 """
