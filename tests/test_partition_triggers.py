@@ -78,3 +78,43 @@ def test_the_server_runs_the_row_triggers_of_the_partitions_a_write_reaches(
             conn.execute("DROP TABLE m, h, u CASCADE; DROP FUNCTION on_t();")
             conn.commit()
     assert seen == [fires for _, _, fires in CASES]
+
+
+#: pp, referenced by cc (partitioned, its partition cc1) ON DELETE CASCADE, and on_t.
+KEYED = ("CREATE TABLE u (id int PRIMARY KEY, n int);\n"
+         "CREATE TABLE pp (id int PRIMARY KEY);\n"
+         "CREATE TABLE cc (id int, pid int REFERENCES pp ON DELETE CASCADE)"
+         " PARTITION BY RANGE (id);\n"
+         "CREATE TABLE cc1 PARTITION OF cc FOR VALUES FROM (0) TO (10);\n"
+         "CREATE FUNCTION on_t() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+         "BEGIN\n  ALTER TABLE u ALTER COLUMN n TYPE bigint;\n  RETURN NULL;\nEND $$;\n")
+#: (trigger, whether `DELETE FROM pp` runs on_t): the cascade deletes cc's rows, which are
+#: cc1's: its row triggers fire, its statement ones not (cc's do).
+KEYED_CASES = [(f"AFTER DELETE ON cc1 {ROW}", True), (f"AFTER DELETE ON cc1 {STATEMENT}", False),
+               (f"AFTER DELETE ON cc {STATEMENT}", True)]
+
+
+@pytest.mark.parametrize(("trigger", "fires"), KEYED_CASES)
+def test_a_key_action_runs_the_row_triggers_of_the_partitions_it_reaches(trigger: str,
+                                                                         fires: bool) -> None:
+    setup = KEYED + f"CREATE TRIGGER w {trigger} EXECUTE FUNCTION on_t();\n"
+    assert runs_on_t(setup, "DELETE FROM pp;") is fires
+
+
+@pytest.mark.postgres
+def test_the_server_runs_the_row_triggers_of_the_partitions_a_key_action_reaches(
+        pg_db: str) -> None:
+    import psycopg
+
+    seen = []
+    with psycopg.connect(pg_db) as conn:
+        for trigger, _ in KEYED_CASES:
+            conn.execute(KEYED + "INSERT INTO pp VALUES (1);\nINSERT INTO cc VALUES (1, 1);\n"
+                         f"CREATE TRIGGER w {trigger} EXECUTE FUNCTION on_t();\n")
+            conn.commit()
+            conn.execute("DELETE FROM pp")
+            seen.append(holds_u(conn))
+            conn.rollback()
+            conn.execute("DROP TABLE cc, pp, u; DROP FUNCTION on_t();")
+            conn.commit()
+    assert seen == [fires for _, fires in KEYED_CASES]
