@@ -138,3 +138,50 @@ def test_a_not_valid_key_on_a_partitioned_table_of_no_known_partition_is_reporte
     assert "pg_partition_tree('lines')" in text, text
     assert "VALIDATE CONSTRAINT lines_order_fk" in text, text
     assert text.rstrip().splitlines()[-1] == KEY, text
+
+
+#: Partitions known, two of which already have the key under names of their own: one
+#: validated, one NOT VALID.
+KEY_HELD = ORDERS + (
+    "INSERT INTO orders VALUES (1);\n"
+    "CREATE TABLE lines (id bigint, order_id bigint, day date) PARTITION BY RANGE (day);\n"
+    "CREATE TABLE lines_2026 PARTITION OF lines FOR VALUES FROM ('2026-01-01') TO "
+    "('2027-01-01');\n"
+    "CREATE TABLE lines_2027 PARTITION OF lines FOR VALUES FROM ('2027-01-01') TO "
+    "('2028-01-01');\n"
+    "CREATE TABLE lines_2028 PARTITION OF lines FOR VALUES FROM ('2028-01-01') TO "
+    "('2029-01-01');\n"
+    "INSERT INTO lines VALUES (1, 1, '2026-02-01'), (2, 1, '2027-02-01'), "
+    "(3, 1, '2028-02-01');\n"
+    "ALTER TABLE lines_2026 ADD CONSTRAINT lines_2026_ofk FOREIGN KEY (order_id) "
+    "REFERENCES orders;\n"
+    "ALTER TABLE lines_2027 ADD CONSTRAINT lines_2027_ofk FOREIGN KEY (order_id) "
+    "REFERENCES orders (id) NOT VALID;\n")
+
+
+@pytest.mark.postgres
+def test_a_leaf_that_has_the_key_already_gets_no_second_one(pg_server: str) -> None:
+    """A leaf partition with an equal key of its own keeps it: the steps add none there (a
+    second key would check every write twice), validate it if it is NOT VALID, and the key
+    added to the table takes it over (checked on the server: each leaf ends with one key,
+    validated)."""
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    text = alternative(KEY, "add-foreign-key-validated", setup=KEY_HELD, pg_version=17)
+    not_valid = _stated(KEY.replace(";", " NOT VALID;"), KEY_HELD)
+    for steps in (text, not_valid):
+        added = re.findall(r"(?m)^ALTER TABLE (\S+) ADD CONSTRAINT \S+ .* NOT VALID;$", steps)
+        assert added == ["lines_2028"], steps
+        validated = re.findall(r"(?m)^ALTER TABLE (\S+) VALIDATE CONSTRAINT (\S+);$", steps)
+        assert validated == [("lines_2027", "lines_2027_ofk"),
+                             ("lines_2028", "lines_order_fk")], steps
+        with psycopg.connect(create_database(pg_server, f"kh{abs(hash(steps)) % 10**8}"),
+                             autocommit=True) as conn:
+            conn.execute(KEY_HELD)
+            _run_alternative(conn, steps)
+            keys = _keys(conn)
+            assert [table for table, _, _ in keys] == [
+                "lines", "lines_2026", "lines_2027", "lines_2028"], (keys, steps)
+            assert all(valid for _, _, valid in keys), (keys, steps)
