@@ -302,8 +302,11 @@ class Session:
     def _waits(self, effect: Effect) -> bool:
         """Whether the statement asks for a lock on a table stronger than the transaction
         holds there already. A table the transaction created is seen by no other session:
-        any lock on it is granted at once."""
+        any lock on it is granted at once. So is ROW EXCLUSIVE or weaker on a system
+        catalog (lemmy's UPDATE pg_index): sessions, DDL included, hold no stronger one
+        there (checked on the server)."""
         return any(self.tx_locks.get(t, 0) < mode and t not in self.tx_created
+                   and not (mode <= LockMode.ROW_EXCLUSIVE and t.startswith("pg_catalog."))
                    for t, mode in effect.locks.items())
 
     def _mixed_tables(self, effect: Effect) -> tuple[str, ...]:
