@@ -49,14 +49,16 @@ def test_lint_and_fix_agree_when_no_partition_is_known(tmp_path: Path) -> None:
         line.removeprefix("-- ") for line in text.splitlines()), (reason, text)
 
 
-#: Partitions known, one of which already has a constraint under the key's name.
-NAME_TAKEN = ORDERS + (
+#: A partitioned table of two known partitions, and the row its keys reference.
+TWO_PARTITIONS = ORDERS + (
     "INSERT INTO orders VALUES (1);\n"
     "CREATE TABLE lines (id bigint, order_id bigint, day date) PARTITION BY RANGE (day);\n"
     "CREATE TABLE lines_2026 PARTITION OF lines FOR VALUES FROM ('2026-01-01') TO "
     "('2027-01-01');\n"
     "CREATE TABLE lines_2027 PARTITION OF lines FOR VALUES FROM ('2027-01-01') TO "
-    "('2028-01-01');\n"
+    "('2028-01-01');\n")
+#: Partitions known, one of which already has a constraint under the key's name.
+NAME_TAKEN = TWO_PARTITIONS + (
     "ALTER TABLE lines_2026 ADD CONSTRAINT lines_order_fk CHECK (id > 0);\n"
     "INSERT INTO lines VALUES (1, 1, '2026-02-01'), (2, 1, '2027-02-01');\n")
 
@@ -142,13 +144,7 @@ def test_a_not_valid_key_on_a_partitioned_table_of_no_known_partition_is_reporte
 
 #: Partitions known, two of which already have the key under names of their own: one
 #: validated, one NOT VALID.
-KEY_HELD = ORDERS + (
-    "INSERT INTO orders VALUES (1);\n"
-    "CREATE TABLE lines (id bigint, order_id bigint, day date) PARTITION BY RANGE (day);\n"
-    "CREATE TABLE lines_2026 PARTITION OF lines FOR VALUES FROM ('2026-01-01') TO "
-    "('2027-01-01');\n"
-    "CREATE TABLE lines_2027 PARTITION OF lines FOR VALUES FROM ('2027-01-01') TO "
-    "('2028-01-01');\n"
+KEY_HELD = TWO_PARTITIONS + (
     "CREATE TABLE lines_2028 PARTITION OF lines FOR VALUES FROM ('2028-01-01') TO "
     "('2029-01-01');\n"
     "INSERT INTO lines VALUES (1, 1, '2026-02-01'), (2, 1, '2027-02-01'), "
