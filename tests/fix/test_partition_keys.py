@@ -155,8 +155,24 @@ KEY_HELD = TWO_PARTITIONS + (
     "REFERENCES orders (id) NOT VALID;\n")
 
 
+#: A sub-partitioned partition with the key: its leaf has the key's clone.
+SUB_HELD = TWO_PARTITIONS.replace("('2028-01-01');\n",
+                                  "('2028-01-01') PARTITION BY RANGE (id);\n") + (
+    "CREATE TABLE lines_2027_a PARTITION OF lines_2027 FOR VALUES FROM (0) TO (100);\n"
+    "INSERT INTO lines VALUES (1, 1, '2026-02-01'), (2, 1, '2027-02-01');\n"
+    "ALTER TABLE lines_2027 ADD CONSTRAINT l27_fk FOREIGN KEY (order_id) REFERENCES orders;\n")
+
+
 @pytest.mark.postgres
-def test_a_leaf_that_has_the_key_already_gets_no_second_one(pg_server: str) -> None:
+@pytest.mark.parametrize(("setup", "added", "validated", "tables"), [
+    (KEY_HELD, ["lines_2028"],
+     [("lines_2027", "lines_2027_ofk"), ("lines_2028", "lines_order_fk")],
+     ["lines", "lines_2026", "lines_2027", "lines_2028"]),
+    (SUB_HELD, ["lines_2026"], [("lines_2026", "lines_order_fk")],
+     ["lines", "lines_2026", "lines_2027", "lines_2027_a"]),
+])
+def test_a_leaf_that_has_the_key_already_gets_no_second_one(
+        setup: str, added: list, validated: list, tables: list, pg_server: str) -> None:
     """A leaf partition with an equal key of its own keeps it: the steps add none there (a
     second key would check every write twice), validate it if it is NOT VALID, and the key
     added to the table takes it over (checked on the server: each leaf ends with one key,
@@ -165,19 +181,17 @@ def test_a_leaf_that_has_the_key_already_gets_no_second_one(pg_server: str) -> N
 
     from lockwise.db.scratch import create_database
 
-    text = alternative(KEY, "add-foreign-key-validated", setup=KEY_HELD, pg_version=17)
-    not_valid = _stated(KEY.replace(";", " NOT VALID;"), KEY_HELD)
+    text = alternative(KEY, "add-foreign-key-validated", setup=setup, pg_version=17)
+    not_valid = _stated(KEY.replace(";", " NOT VALID;"), setup)
     for steps in (text, not_valid):
-        added = re.findall(r"(?m)^ALTER TABLE (\S+) ADD CONSTRAINT \S+ .* NOT VALID;$", steps)
-        assert added == ["lines_2028"], steps
-        validated = re.findall(r"(?m)^ALTER TABLE (\S+) VALIDATE CONSTRAINT (\S+);$", steps)
-        assert validated == [("lines_2027", "lines_2027_ofk"),
-                             ("lines_2028", "lines_order_fk")], steps
+        assert re.findall(r"(?m)^ALTER TABLE (\S+) ADD CONSTRAINT \S+ .* NOT VALID;$",
+                          steps) == added, steps
+        assert re.findall(r"(?m)^ALTER TABLE (\S+) VALIDATE CONSTRAINT (\S+);$",
+                          steps) == validated, steps
         with psycopg.connect(create_database(pg_server, f"kh{abs(hash(steps)) % 10**8}"),
                              autocommit=True) as conn:
-            conn.execute(KEY_HELD)
+            conn.execute(setup)
             _run_alternative(conn, steps)
             keys = _keys(conn)
-            assert [table for table, _, _ in keys] == [
-                "lines", "lines_2026", "lines_2027", "lines_2028"], (keys, steps)
+            assert [table for table, _, _ in keys] == tables, (keys, steps)
             assert all(valid for _, _, valid in keys), (keys, steps)
