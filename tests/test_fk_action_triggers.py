@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from lockwise.core.types import LockMode
-from test_routine_calls import _lint, holds_u, runs_on_t
+from test_routine_calls import _lint, runs_on_t, server_runs_on_t
 
 #: p, referenced by c (its key's actions `{actions}`), referenced by g (ON DELETE CASCADE ON
 #: UPDATE CASCADE, through c's unique pid), and on_t, which retypes u: whether a write of p
@@ -83,18 +83,11 @@ def test_the_server_fires_the_triggers_each_key_action_reaches(pg_db: str) -> No
     """18.6: on_t runs (u is locked ACCESS EXCLUSIVE) at the writes `_cases` says it does."""
     import psycopg
 
-    seen = []
     with psycopg.connect(pg_db) as conn:
-        for actions, trigger, write, _ in _cases():
-            conn.execute(_setup(actions, trigger) + ROWS)
-            conn.commit()  # (creating u locked it)
-            for statement in write.split(";\n"):
-                conn.execute(statement)
-            seen.append(holds_u(conn))
-            conn.rollback()
-            conn.execute("RESET session_replication_role;\n"
-                         "DROP TABLE g, c, p, u; DROP FUNCTION on_t();")
-            conn.commit()
+        seen = [server_runs_on_t(conn, _setup(actions, trigger) + ROWS, write,
+                                 "RESET session_replication_role;\n"
+                                 "DROP TABLE g, c, p, u; DROP FUNCTION on_t();")
+                for actions, trigger, write, _ in _cases()]
     assert seen == [fires for _, _, _, fires in _cases()]
 
 
@@ -219,16 +212,9 @@ def test_the_server_sets_only_a_set_null_lists_columns(pg_db: str) -> None:
     """18.6: on_t runs at the DELETE where `_set_list_cases` says it does."""
     import psycopg
 
-    seen = []
+    rows = "INSERT INTO p VALUES (0, 0), (0, 1), (1, 1);\nINSERT INTO c VALUES (1, 1, 1, 1);\n"
     with psycopg.connect(pg_db) as conn:
-        for action, then, trigger, _ in _set_list_cases():
-            conn.execute(_set_list_setup(action, then, trigger) +
-                         "INSERT INTO p VALUES (0, 0), (0, 1), (1, 1);\n"
-                         "INSERT INTO c VALUES (1, 1, 1, 1);\n")
-            conn.commit()
-            conn.execute(DELETE)
-            seen.append(holds_u(conn))
-            conn.rollback()
-            conn.execute("DROP TABLE c, p, u; DROP FUNCTION on_t();")
-            conn.commit()
+        seen = [server_runs_on_t(conn, _set_list_setup(action, then, trigger) + rows, DELETE,
+                                 "DROP TABLE c, p, u; DROP FUNCTION on_t();")
+                for action, then, trigger, _ in _set_list_cases()]
     assert seen == [fires for _, _, _, fires in _set_list_cases()]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_routine_calls import holds_u, runs_on_t
+from test_routine_calls import runs_on_t, server_runs_on_t
 
 #: m, range-partitioned by k: m1 (k 0 to 9), and m2 (10 to 19) list-partitioned by v, with
 #: its default partition m2a; h and its inheritance child hc; on_t, which retypes u.
@@ -67,16 +67,10 @@ def test_the_server_runs_the_row_triggers_of_the_partitions_a_write_reaches(
     """18.6: on_t runs at the writes `CASES` says it does."""
     import psycopg
 
-    seen = []
     with psycopg.connect(pg_db) as conn:
-        for trigger, write, _ in CASES:
-            conn.execute(TREE + ROWS + _setup(trigger)[len(TREE):])
-            conn.commit()
-            conn.execute(write)
-            seen.append(holds_u(conn))
-            conn.rollback()
-            conn.execute("DROP TABLE m, h, u CASCADE; DROP FUNCTION on_t();")
-            conn.commit()
+        seen = [server_runs_on_t(conn, TREE + ROWS + _setup(trigger)[len(TREE):], write,
+                                 "DROP TABLE m, h, u CASCADE; DROP FUNCTION on_t();")
+                for trigger, write, _ in CASES]
     assert seen == [fires for _, _, fires in CASES]
 
 
@@ -106,15 +100,11 @@ def test_the_server_runs_the_row_triggers_of_the_partitions_a_key_action_reaches
         pg_db: str) -> None:
     import psycopg
 
-    seen = []
+    """18.6: on_t runs at `DELETE FROM pp` where `KEYED_CASES` says it does."""
+    rows = "INSERT INTO pp VALUES (1);\nINSERT INTO cc VALUES (1, 1);\n"
     with psycopg.connect(pg_db) as conn:
-        for trigger, _ in KEYED_CASES:
-            conn.execute(KEYED + "INSERT INTO pp VALUES (1);\nINSERT INTO cc VALUES (1, 1);\n"
-                         f"CREATE TRIGGER w {trigger} EXECUTE FUNCTION on_t();\n")
-            conn.commit()
-            conn.execute("DELETE FROM pp")
-            seen.append(holds_u(conn))
-            conn.rollback()
-            conn.execute("DROP TABLE cc, pp, u; DROP FUNCTION on_t();")
-            conn.commit()
+        seen = [server_runs_on_t(conn, KEYED + rows + f"CREATE TRIGGER w {trigger}"
+                                 " EXECUTE FUNCTION on_t();\n", "DELETE FROM pp",
+                                 "DROP TABLE cc, pp, u; DROP FUNCTION on_t();")
+                for trigger, _ in KEYED_CASES]
     assert seen == [fires for _, fires in KEYED_CASES]
