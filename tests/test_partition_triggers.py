@@ -5,7 +5,9 @@ statement triggers fire not (only those of the table the statement names), nor w
 rows: a DELETE from one partition and an INSERT into another, which fire their DELETE and
 INSERT row triggers. A write of a partition runs the row triggers of the partitioned tables
 above it (cloned to it). An inheritance child's row triggers fire at a write of its parent
-too. Each case is checked on the server (18.6)."""
+too. A write whose partition key values are constants (INSERT ... VALUES, a WHERE that
+AND-s `key = constant`) reaches only the partitions they route to. Each case is checked on
+the server (18.6)."""
 
 from __future__ import annotations
 
@@ -41,6 +43,16 @@ CASES = [
     (f"AFTER DELETE ON m1 {ROW}", "UPDATE m SET k = 12 WHERE k = 1", True),
     (f"AFTER INSERT ON m2a {ROW}", "UPDATE m SET k = 12 WHERE k = 1", True),
     (f"AFTER DELETE ON m1 {ROW}", "UPDATE m SET w = 12", False),  # no key column set
+    # a partition key pinned to constants: only the partitions they route to
+    (f"AFTER INSERT ON m2a {ROW}", "INSERT INTO m VALUES (1, 1, 1)", False),
+    (f"AFTER INSERT ON m2a {ROW}", "INSERT INTO m VALUES (1, 1, 1), (12, 1, 1)", True),
+    (f"AFTER INSERT ON m1 {ROW}", "INSERT INTO m (v, k, w) VALUES (1, 12, 1)", False),
+    (f"AFTER UPDATE ON m2a {ROW}", "UPDATE m SET w = 2 WHERE k = 1", False),
+    (f"AFTER UPDATE ON m1 {ROW}", "UPDATE m SET w = 2 WHERE m.k = 1", True),
+    (f"AFTER DELETE ON m2a {ROW}", "DELETE FROM m WHERE k = 11 AND v = 1", True),
+    (f"AFTER DELETE ON m1 {ROW}", "DELETE FROM m WHERE 11 = k", False),
+    (f"AFTER DELETE ON m1 {ROW}", "DELETE FROM m WHERE k = 11 OR k = 1", True),
+    (f"AFTER INSERT ON m1 {ROW}", "UPDATE m SET k = 3 WHERE k = 11", True),  # moved there
     # a partitioned table's row trigger is its partitions' too
     (f"AFTER INSERT ON m2 {ROW}", "INSERT INTO m2a VALUES (13, 1, 1)", True),
     (f"AFTER INSERT ON m2 {STATEMENT}", "INSERT INTO m2a VALUES (13, 1, 1)", False),
