@@ -268,6 +268,9 @@ class Table:
     partition_of: str | None = None
     #: The DEFAULT partition of `partition_of` (holds the rows no other partition takes).
     default_partition: bool = False
+    #: Its bound as a partition (a PartitionBoundSpec body; None when not known): which rows
+    #: it takes (`partition_pins`).
+    partition_bound: dict | None = None
     #: Plain inheritance parents (CREATE TABLE ... INHERITS, ALTER TABLE ... INHERIT).
     inherits: tuple[str, ...] = ()
     #: The composite type of a typed table (CREATE TABLE ... OF type, ALTER TABLE ... OF).

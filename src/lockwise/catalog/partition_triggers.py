@@ -29,8 +29,7 @@ def fired_tables(catalog: Catalog, table: str, writes: Writes,
     """The tables whose triggers a write (`writes`) of `table` may fire, each with the
     writes it gets and whether only its row triggers fire: `table` itself, the partitioned
     tables above it (row triggers), and the tables `below` it the write reaches (row
-    triggers; a moved row's DELETE and INSERT too). Which partitions the rows reach is not
-    weighed: all of them may fire."""
+    triggers; a moved row's DELETE and INSERT too)."""
     fired = [(table, writes, False)]
     known = catalog.tables.get(table)
     parent, seen = (known.partition_of if known is not None else None), {table}
@@ -46,12 +45,19 @@ def fired_tables(catalog: Catalog, table: str, writes: Writes,
     return fired
 
 
-def reached_below(catalog: Catalog, table: str, only: bool) -> list[str]:
-    """The tables below `table` whose rows a statement naming it writes: its partitions and
-    inheritance children (none with ONLY)."""
-    if only:
+def reached_below(catalog: Catalog, table: str, kind: str, body: dict) -> list[str]:
+    """The tables below `table` whose rows statement `body` (of node `kind`), naming it,
+    writes: its partitions (those its partition key values route to, when it pins them:
+    `partition_pins`) and inheritance children; none with ONLY."""
+    if not (body.get("relation") or {}).get("inh"):
         return []
-    return catalog.partitions(table) + catalog.inheritance_children(table)
+    below = catalog.partitions(table)
+    if below:
+        from lockwise.catalog.partition_pins import pinned_partitions
+
+        pinned = pinned_partitions(catalog, table, kind, body)
+        below = below if pinned is None else pinned
+    return below + catalog.inheritance_children(table)
 
 
 def _moves_rows(catalog: Catalog, tables: tuple[str, ...], columns: frozenset[str]) -> bool:

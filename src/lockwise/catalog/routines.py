@@ -191,10 +191,9 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     from lockwise.catalog.key_actions import key_actions  # (a NamedTuple: made when needed)
     from lockwise.catalog.partition_triggers import fired_tables, reached_below
 
-    relation = body.get("relation") or {}
-    table = range_var(relation)[0]
+    table = range_var(body.get("relation"))[0]
     writes = _writes(kind, body)
-    below = reached_below(catalog, table, not relation.get("inh"))
+    below = reached_below(catalog, table, kind, body)
     fired = fired_tables(catalog, table, writes, below) + [
         reached for write in ("delete", "update") if write in writes
         for action in key_actions(catalog, table, write, writes[write]) if action.write
