@@ -15,6 +15,7 @@ runs no kept body either.
 
 from __future__ import annotations
 
+from operator import is_
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Table
@@ -29,6 +30,7 @@ from lockwise.effects.nodes import (
 )
 
 if TYPE_CHECKING:
+    from lockwise.catalog.objects import Trigger
     from lockwise.catalog.overloads import Routine
 
 #: The statements that can call a routine: CALL, and the queries and DML whose expressions
@@ -42,6 +44,15 @@ MAX_DEPTH = 3
 #: the routines it calls, then the replay follows them, and each walked the whole query (a
 #: few percent of lint's time on lemmy+documenso, which create PL/pgSQL functions).
 _calls: NodeMemo[list[dict]] = NodeMemo()
+#: The overload each call chose lately (`_chosen`), by its FuncCall node, with the
+#: overloads of its name it chose among (replaced whole when one changes: `keep_routine`).
+#: Only choices `overloads.lasting_choice` says read nothing of the catalog are kept.
+_choices: NodeMemo[tuple[tuple[Routine, ...], Routine | None]] = NodeMemo()
+#: The routines of the triggers each write fired lately, by statement, with what they were
+#: found from: its table's triggers in order (a Trigger is frozen: a change to one replaces
+#: it), the replication roles that fire and the kept routines (replaced whole on a change).
+#: The effect model, then the replay, ask it of the same write.
+_fired: NodeMemo[tuple[tuple[Trigger, ...], str, dict, list[Routine]]] = NodeMemo()
 #: The writes that fire a table's triggers, by statement (MERGE: by its actions).
 _WRITES = {"InsertStmt": "insert", "UpdateStmt": "update", "DeleteStmt": "delete",
            "CopyStmt": "insert"}
@@ -124,8 +135,6 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     (whether a row makes it run or not: the worst case)."""
     if not catalog.kept_routines or kind not in CALLING_KINDS:
         return []
-    from lockwise.catalog.overloads import chosen
-
     calls = [body.get("funccall") or {}] if kind == "CallStmt" else _calls.get(body)
     if calls is None:
         calls = _calls.put(body, [node for node_kind, node in walk(body)
@@ -133,10 +142,24 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     found: dict[Routine, None] = dict.fromkeys(_trigger_routines(catalog, kind, body))
     for call in calls:
         overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
-        routine = chosen(catalog, overloads, call) if overloads else None
+        routine = _chosen(catalog, overloads, call) if overloads else None
         if routine is not None and routine.followed:
             found.setdefault(routine)
     return list(found)
+
+
+def _chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Routine | None:
+    """`overloads.chosen`, remembered for the call while its name means the same overloads
+    (the module is imported only when a choice is not remembered)."""
+    choice = _choices.get(call)
+    if choice is not None and choice[0] is overloads:
+        return choice[1]
+    from lockwise.catalog.overloads import chosen, lasting_choice
+
+    routine = chosen(catalog, overloads, call)
+    if lasting_choice(call):
+        _choices.put(call, (overloads, routine))
+    return routine
 
 
 def _writes(kind: str, body: dict) -> dict[str, frozenset[str]]:
@@ -177,10 +200,15 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
         if kind in _WRITES or kind == "MergeStmt" else None
     if table is None or not table.triggers:
         return []
-    writes = _writes(kind, body)
+    triggers = tuple(table.triggers.values())
     firing = "RA" if catalog.replica_role else "OA"
+    fired = _fired.get(body)
+    if fired is not None and fired[1] == firing and fired[2] is catalog.kept_routines and \
+            len(fired[0]) == len(triggers) and all(map(is_, fired[0], triggers)):
+        return fired[3]
+    writes = _writes(kind, body)
     found = []
-    for trigger in table.triggers.values():
+    for trigger in triggers:
         if trigger.fires in firing and any(
                 write in trigger.events and (write != "update" or not trigger.update_of
                                              or not columns.isdisjoint(trigger.update_of))
@@ -188,6 +216,7 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
             name = trigger.qualified or f"public.{trigger.function}"
             found.extend(r for r in catalog.kept_routines.get(name, ())
                          if not r.args and r.followed)
+    _fired.put(body, (triggers, firing, catalog.kept_routines, found))
     return found
 
 
