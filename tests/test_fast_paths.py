@@ -975,3 +975,40 @@ def test_the_triggers_a_write_fires_are_looked_up_once(monkeypatch: pytest.Monke
     _lint_calls()
     # The five UPDATEs and the two INSERTs, each once.
     assert len(looked) == 7 and len({id(b) for b in looked}) == 7
+
+
+def test_a_migrations_lookahead_is_computed_once_and_read_by_name(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a statement's judgement may need from the statements after it is looked for once
+    # per migration, before its first statement is judged, and read by name.
+    import lockwise.lint as lint
+    from lockwise.discover import migration_from_text
+    from lockwise.effects.session import lookahead
+
+    found: list = []
+
+    def counting(trees: list[dict]):
+        found.append(lookahead(trees))
+        return found[-1]
+
+    monkeypatch.setattr(lint, "lookahead", counting)
+    first = ("CREATE TABLE t (id int PRIMARY KEY);\nCREATE VIEW v AS SELECT id FROM t;\n"
+             "BEGIN;\nCREATE TYPE mood AS ENUM ('a');\nCOMMIT;\n"
+             "SELECT setval('s', 5);\n"
+             "ALTER TABLE t ADD COLUMN u int, ADD CONSTRAINT k FOREIGN KEY (u) REFERENCES t;\n"
+             "CREATE TABLE w AS SELECT 1 AS x;\nALTER TABLE t DROP COLUMN u;\n")
+    reports = lint.lint_migrations([migration_from_text(first, "0001_a.sql"),
+                                    migration_from_text("SELECT 1;\n", "0002_b.sql")])
+    assert [len(r.statements) for r in reports] == [9, 1] and len(found) == 2
+    ahead = found[0]
+    assert ahead.views == ((1, "public.v"),)
+    assert ahead.tx_ends == (4,)
+    assert ahead.types == ((3, "type:public.mood"),)
+    assert ahead.sequences_set == ((5, "sequence:public.s"),)
+    assert [k[:3] for k in ahead.foreign_keys] == [(6, "public.t", "u")]
+    assert [t[:2] for t in ahead.tables] == [(0, "public.t")]
+    assert ahead.filled == ((7, "public.w"),)
+    assert ahead.columns == ((8, "public.t", "u", True),)
+    assert not any((found[1].views, found[1].tx_ends, found[1].types, found[1].sequences_set,
+                    found[1].foreign_keys, found[1].tables, found[1].filled,
+                    found[1].columns))
