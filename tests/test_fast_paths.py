@@ -959,24 +959,6 @@ def test_the_overload_a_call_runs_is_chosen_once(monkeypatch: pytest.MonkeyPatch
     assert len(calls) == 3 and len({id(c) for c in calls}) == 3
 
 
-def test_the_triggers_a_write_fires_are_looked_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The effect model, then the replay, ask which trigger functions an INSERT into t runs:
-    # t's triggers are gone through once for each write, as they are the same for both.
-    import lockwise.catalog.routines as routines
-
-    writes = routines._writes
-    looked: list[dict] = []
-
-    def counting(kind: str, body: dict) -> dict:
-        looked.append(body)
-        return writes(kind, body)
-
-    monkeypatch.setattr(routines, "_writes", counting)
-    _lint_calls()
-    # The five UPDATEs and the two INSERTs, each once.
-    assert len(looked) == 7 and len({id(b) for b in looked}) == 7
-
-
 def test_a_migrations_lookahead_is_computed_once_and_read_by_name(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # What a statement's judgement may need from the statements after it is looked for once

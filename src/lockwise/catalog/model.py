@@ -561,7 +561,8 @@ class Catalog:
     #: user functions -> volatility code ('i', 's', 'v')
     functions: dict[str, str] = field(default_factory=dict)
     sequences: set[str] = field(default_factory=set)
-    #: The relations filed in pg_temp (tables, views, their indexes, sequences), in the order
+    #: The relations filed in pg_temp (tables, views, their indexes, sequences; types, domains
+    #: and routines made there under a search_path with pg_temp first), in the order
     #: they were filed (`filed`): the session's end drops those still there
     #: (`replay.end_session`) without listing the whole catalog after every migration. Some
     #: may be gone already (dropped, renamed).
@@ -701,8 +702,8 @@ class Catalog:
         Catalog.__init__(self)
 
     def filed(self, name: str) -> None:
-        """Relation `name` (a table, view, index or sequence) is filed now: noted when it is
-        the session's own (see `temporary`)."""
+        """Relation `name` (a table, view, index or sequence), type or routine is filed now:
+        noted when it is the session's own (see `temporary`)."""
         if name.startswith(TEMPORARY_PREFIX):
             self.temporary[name] = None
 

@@ -34,6 +34,7 @@ from lockwise.catalog.routines import (
     called_routines,
     followed_trees,
     forget_dropped,
+    forget_routine,
     keep_routine,
     routine_trees,
     set_replication_role,
@@ -1469,9 +1470,10 @@ _NO_VIEW = Table("", kind="")
 def end_session(catalog: Catalog) -> None:
     """The session a migration ran in ends: its temporary relations go, as the server drops
     them (with CASCADE: a view over one is temporary too), their indexes and sequences with
-    them. The next migration's unqualified names mean the tables they shadowed again.
-    Those the replay filed there (`Catalog.temporary`), not a scan of the whole catalog after
-    each migration, which grew with the history."""
+    them, and the types, domains, functions and procedures made in pg_temp. The next
+    migration's unqualified names mean the tables they shadowed again. Those the replay filed
+    there (`Catalog.temporary`), not a scan of the whole catalog after each migration, which
+    grew with the history."""
     temporary, catalog.temporary = catalog.temporary, {}
     for name in temporary:
         if name in catalog.tables:  # (not already gone with an earlier one)
@@ -1481,6 +1483,17 @@ def end_session(catalog: Catalog) -> None:
             _drop_index(catalog, name)
     if not catalog.sequences.isdisjoint(temporary):
         catalog.sequences.difference_update(temporary)
+    if not catalog.types.isdisjoint(temporary):  # (made under a path with pg_temp first)
+        from lockwise.catalog.user_types import _drop_type
+
+        for name in temporary:
+            if name in catalog.types:
+                # The server drops them with CASCADE, and a permanent table's column of one
+                # with them: not modelled (the column stays).
+                _drop_type(catalog, name, False, {})
+    for name in temporary:
+        if name in catalog.kept_routines:
+            forget_routine(catalog, name)
     catalog.commit_drops = False
     catalog.replica_role = ""
 
@@ -1663,9 +1676,10 @@ def _rules_follow_rename(catalog: Catalog, old: str, new: str | None) -> None:
             for name, rule in table.rules.items() if new is not None or not rule.names(old)}
 
 
-#: CreateTrigStmt's `timing` bit for INSTEAD OF, and its `events` bits for each write
+#: CreateTrigStmt's `timing` bits for INSTEAD OF and BEFORE, and its `events` bits for each write
 #: (PostgreSQL's TRIGGER_TYPE_* values).
 _TRIGGER_INSTEAD = 64
+_TRIGGER_BEFORE = 2
 _TRIGGER_WRITES = ((4, "insert"), (8, "delete"), (16, "update"))
 
 
@@ -1676,6 +1690,7 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
     if table is not None and function:  # also OR REPLACE: its new level and function
         instead = stmt.get("timing", 0) & _TRIGGER_INSTEAD
         from lockwise.catalog.objects import Trigger
+        from lockwise.catalog.trigger_when import changed_columns
 
         table.triggers[stmt.get("trigname", "")] = Trigger(
             function, row=bool(stmt.get("row")), qualified=object_name(names),
@@ -1683,7 +1698,9 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
                              if instead and stmt.get("events", 0) & bit),
             columns=_trigger_columns(stmt), update_of=tuple(strings(stmt.get("columns"))),
             events=tuple(
-                write for bit, write in _TRIGGER_WRITES if stmt.get("events", 0) & bit))
+                write for bit, write in _TRIGGER_WRITES if stmt.get("events", 0) & bit),
+            before=bool(stmt.get("timing", 0) & _TRIGGER_BEFORE),
+            when_changed=changed_columns(stmt.get("whenClause")))
         catalog.note_triggers(table)
 
 

@@ -15,10 +15,10 @@ runs no kept body either.
 
 from __future__ import annotations
 
-from operator import is_
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.trigger_when import may_fire_on_update
 from lockwise.effects.nodes import (
     NodeMemo,
     const_value,
@@ -30,7 +30,6 @@ from lockwise.effects.nodes import (
 )
 
 if TYPE_CHECKING:
-    from lockwise.catalog.objects import Trigger
     from lockwise.catalog.overloads import Routine
 
 #: The statements that can call a routine: CALL, and the queries and DML whose expressions
@@ -48,11 +47,6 @@ _calls: NodeMemo[list[dict]] = NodeMemo()
 #: overloads of its name it chose among (replaced whole when one changes: `keep_routine`).
 #: Only choices `overloads.lasting_choice` says read nothing of the catalog are kept.
 _choices: NodeMemo[tuple[tuple[Routine, ...], Routine | None]] = NodeMemo()
-#: The routines of the triggers each write fired lately, by statement, with what they were
-#: found from: its table's triggers in order (a Trigger is frozen: a change to one replaces
-#: it), the replication roles that fire and the kept routines (replaced whole on a change).
-#: The effect model, then the replay, ask it of the same write.
-_fired: NodeMemo[tuple[tuple[Trigger, ...], str, dict, list[Routine]]] = NodeMemo()
 #: The writes that fire a table's triggers, by statement (MERGE: by its actions).
 _WRITES = {"InsertStmt": "insert", "UpdateStmt": "update", "DeleteStmt": "delete",
            "CopyStmt": "insert"}
@@ -71,17 +65,28 @@ REPLICATION_ROLE = frozenset({"session_replication_role", None})
 def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
     """CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql` (None when the caller
     has no text: its body is then not followed)."""
+    routine = created_routine(catalog, stmt, sql)
+    kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
+    kept[routine.name] = (*overloads_beside(catalog, routine), routine)
+    catalog.kept_routines = kept
+    catalog.filed(routine.name)
+
+
+def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
+    """The routine CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql`, makes."""
     from lockwise.catalog.overloads import FOLLOWED_LANGUAGES, Routine, signature
 
-    name = object_name(strings(stmt.get("funcname")), create=True)
     procedure = bool(stmt.get("is_procedure"))
     language = routine_language(stmt)
-    followed = language in FOLLOWED_LANGUAGES
-    routine = Routine(name, (sql or "") if followed else "", procedure, language,
-                      *signature(catalog, stmt.get("parameters"), procedure))
-    kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
-    kept[name] = (*(r for r in kept.get(name, ()) if r.args != routine.args), routine)
-    catalog.kept_routines = kept
+    return Routine(object_name(strings(stmt.get("funcname")), create=True),
+                   (sql or "") if language in FOLLOWED_LANGUAGES else "", procedure, language,
+                   *signature(catalog, stmt.get("parameters"), procedure))
+
+
+def overloads_beside(catalog: Catalog, routine: Routine) -> tuple[Routine, ...]:
+    """The overloads of `routine`'s name the catalog keeps with other argument types."""
+    return tuple(r for r in catalog.kept_routines.get(routine.name, ())
+                 if r.args != routine.args)
 
 
 def routine_language(stmt: dict) -> str:
@@ -118,6 +123,7 @@ def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
         moved = [r._replace(name=new_name) for r in gone]
         kept[new_name] = (*(r for r in kept.get(new_name, ())
                             if all(r.args != m.args for m in moved)), *moved)
+        catalog.filed(new_name)
     catalog.kept_routines = {n: rs for n, rs in kept.items() if rs}
 
 
@@ -193,30 +199,45 @@ def _set_columns(node: dict) -> frozenset[str]:
 
 def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     """The routines the triggers a write fires run: those of its table for the writes it
-    makes (`_writes`; an UPDATE OF trigger only when the SET list names one of its columns),
-    enabled for the session's replication role (a WHEN and the rows written are not
-    weighed: the worst case)."""
-    table = catalog.tables.get(range_var(body.get("relation"))[0]) \
-        if kind in _WRITES or kind == "MergeStmt" else None
-    if table is None or not table.triggers:
+    makes (`_writes`), and those of the tables the actions of the foreign keys its deletes
+    and updates fire write (`key_actions`: a cascaded delete, or an update of the key's
+    columns)."""
+    if kind not in _WRITES and kind != "MergeStmt":
         return []
-    triggers = tuple(table.triggers.values())
-    firing = "RA" if catalog.replica_role else "OA"
-    fired = _fired.get(body)
-    if fired is not None and fired[1] == firing and fired[2] is catalog.kept_routines and \
-            len(fired[0]) == len(triggers) and all(map(is_, fired[0], triggers)):
-        return fired[3]
+    from lockwise.catalog.key_actions import key_actions  # (a NamedTuple: made when needed)
+
+    table = range_var(body.get("relation"))[0]
     writes = _writes(kind, body)
+    fired = [(table, writes)] + [
+        (rel, {action.write: frozenset(action.key.columns)})
+        for write in ("delete", "update") if write in writes
+        for action in key_actions(catalog, table, write, writes[write])
+        if action.write for rel in action.reached]
     found = []
-    for trigger in triggers:
+    for rel, rel_writes in fired:
+        known = catalog.tables.get(rel)
+        if known is not None and known.triggers:
+            found += _fired_routines(catalog, known, rel_writes)
+    return found
+
+
+def _fired_routines(catalog: Catalog, table: Table,
+                    writes: dict[str, frozenset[str]]) -> list[Routine]:
+    """The routines of `table`'s triggers that `writes` fire (an UPDATE OF trigger only when
+    the SET list names one of its columns; one whose WHEN needs a column changed only when
+    that may change: `may_fire_on_update`), enabled for the session's replication role
+    (the rows written are not weighed: the worst case)."""
+    firing = "RA" if catalog.replica_role else "OA"
+    found = []
+    for trigger in table.triggers.values():
         if trigger.fires in firing and any(
-                write in trigger.events and (write != "update" or not trigger.update_of
-                                             or not columns.isdisjoint(trigger.update_of))
+                write in trigger.events and (write != "update" or (
+                    not trigger.update_of or not columns.isdisjoint(trigger.update_of))
+                    and may_fire_on_update(catalog, table, trigger, columns))
                 for write, columns in writes.items()):
             name = trigger.qualified or f"public.{trigger.function}"
             found.extend(r for r in catalog.kept_routines.get(name, ())
                          if not r.args and r.followed)
-    _fired.put(body, (triggers, firing, catalog.kept_routines, found))
     return found
 
 

@@ -20,10 +20,11 @@ from lockwise.effects.nodes import TEMPORARY_SCHEMA
 from lockwise.effects.system_catalog import is_system_relation
 
 DEFAULT_SCHEMA = "public"
-#: Path entries no migration object is created in: `"$user"` names the role's own schema,
-#: which usually does not exist (lockwise does not know the role); objects created with
-#: pg_catalog first fail, and pg_temp first makes temporary ones (relations only, in
-#: `nodes.range_var`: `SearchPath.temporary_first`).
+#: Path entries no object is looked up in when lockwise does not know it: `"$user"` names
+#: the role's own schema, which usually does not exist (lockwise does not know the role);
+#: objects created with pg_catalog first fail, and pg_temp, searched for relations and types
+#: only, holds only what the session made there (with pg_temp first, every object is made
+#: there: `SearchPath.temporary_first`).
 _NOT_CREATED_IN = frozenset({"$user", "pg_catalog", "pg_temp"})
 
 
@@ -74,7 +75,8 @@ class SearchPath:
     def __init__(self, schemas: tuple[str, ...], catalog: Catalog) -> None:
         self.schemas = schemas
         self.catalog = catalog
-        #: Whether CREATE puts an unqualified relation in pg_temp (`nodes.range_var`): the
+        #: Whether CREATE puts an unqualified object in pg_temp (`nodes.range_var`,
+        #: `creation_schema`): the
         #: server creates in the first schema of the path that exists, temporary ones when
         #: that is pg_temp (checked on 18.6: test_temporary_tables). `"$user"` is taken for
         #: no schema, as lockwise does not know the role; any other schema before pg_temp
@@ -86,8 +88,14 @@ class SearchPath:
 
     def creation_schema(self) -> str:
         """Where CREATE puts an unqualified object: the first schema of the path that
-        exists; with none known, the first the path names (it may exist outside the
-        migrations), and `public` when it names none."""
+        exists, pg_temp when that is it (`temporary_first`: a function, procedure, type or
+        domain as well as a relation, checked on 15 and 18.6); with none known, the first the
+        path names (it may exist outside the migrations), and `public` when it names none."""
+        return TEMPORARY_SCHEMA if self.temporary_first else self._permanent_schema()
+
+    def _permanent_schema(self) -> str:
+        """`creation_schema` but for pg_temp: where an unqualified object lockwise does not
+        know is taken to be (a function: the server never searches pg_temp for one)."""
         candidates = [s for s in self.schemas if s not in _NOT_CREATED_IN]
         known = self.catalog.schemas
         return next((s for s in candidates if s in known), candidates[0] if candidates
@@ -95,7 +103,8 @@ class SearchPath:
 
     def __call__(self, name: str, create: bool) -> str:
         """The schema of unqualified `name`: for an existing object the first schema of the
-        path that holds one by that name, else (and for a new one) `creation_schema`."""
+        path that holds one by that name, else the first lockwise takes to exist (never
+        pg_temp); for a new one `creation_schema`."""
         if not create:
             # The session's temporary relations come before all unless the path lists
             # pg_temp; pg_catalog is searched first unless the path says where (both
@@ -110,6 +119,7 @@ class SearchPath:
                         return schema
                 elif _knows(self.catalog, f"{schema}.{name}"):
                     return schema
+            return self._permanent_schema()
         return self.creation_schema()
 
 

@@ -220,6 +220,7 @@ def apply_type_statement(catalog: Catalog, kind: str, body: dict) -> None:
     if kind == "CreateDomainStmt":
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)
+        catalog.filed(name)
         base, mods, is_array = catalog.column_type(body.get("typeName"))
         from lockwise.catalog.objects import Domain
 
@@ -257,9 +258,11 @@ def apply_type_statement(catalog: Catalog, kind: str, body: dict) -> None:
         name = object_name(strings(body.get("typeName")), create=True)
         catalog.enums[name] = strings(body.get("vals"))
         catalog.types.add(name)
+        catalog.filed(name)
     elif kind == "CompositeTypeStmt":  # known, so that the search_path finds it
         name = type_var(body.get("typevar"))
         catalog.types.add(name)
+        catalog.filed(name)
         catalog.composites[name] = tuple(_column(catalog, unwrap(c)[1], name)
                                          for c in body.get("coldeflist") or ())
     elif kind == "CreateRangeStmt":
@@ -267,6 +270,7 @@ def apply_type_statement(catalog: Catalog, kind: str, body: dict) -> None:
         multirange = multirange_type_name(body)
         catalog.types |= {name, multirange}
         catalog.multiranges[name] = multirange
+        catalog.filed(name)
         for param in body.get("params") or ():
             elem = unwrap(param)[1]
             if elem.get("defname") == "subtype":

@@ -18,12 +18,18 @@ from lockwise.catalog.updatable import (
     not_updatable,
     written_through_to,
 )
-from lockwise.effects.nodes import expression_uses, range_var, relations_in, strings
+from lockwise.effects.nodes import (
+    expression_uses,
+    range_var,
+    relations_in,
+    strings,
+    view_var,
+)
 
 
 def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
                  views: dict[str, set[str]] | None, reads: bool) -> None:
-    name, _ = range_var(stmt.get("view"), create=True)
+    name, _ = view_var(stmt)
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
     catalog.filed(name)
     # OR REPLACE: the query reads the view as it was; its reads are found without columns.

@@ -7,7 +7,6 @@ judged at the statement.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 
 from lockwise.catalog.model import Catalog, Constraint
 from lockwise.catalog.replay import free_generated_name, unnamed_index_name
@@ -54,14 +53,17 @@ def _index_sql(catalog: Catalog, table: str, columns: tuple[str, ...], new: bool
             f"migration, outside a transaction")
 
 
-@dataclass(frozen=True, slots=True)
 class Key:
     """A set of columns PostgreSQL can point a foreign key at: a PRIMARY KEY, a UNIQUE
-    constraint, or a unique index (kind "index")."""
+    constraint, or a unique index (kind "index"). (Not a dataclass: read in place, never
+    compared or printed, and making a dataclass costs every lint about 1 M instructions.)"""
 
-    kind: str
-    columns: tuple[str, ...]
-    deferrable: bool = False
+    __slots__ = ("columns", "deferrable", "kind")
+
+    def __init__(self, kind: str, columns: tuple[str, ...], deferrable: bool = False) -> None:
+        self.kind = kind
+        self.columns = columns
+        self.deferrable = deferrable
 
 
 def keys_written(constraints: Iterable[tuple[dict, str | None]]) -> list[Key]:

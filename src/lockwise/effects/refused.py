@@ -22,11 +22,13 @@ from lockwise.core.types import Action, Effect
 #: included), a NOT NULL change the server refuses whatever the rows (`refused_not_null`:
 #: of a primary-key column; before 18, of a NOT NULL by its constraint name, said only then),
 #: an ALTER CONSTRAINT the server refuses whatever the rows (`refused_constraint_change`: a
-#: name with no constraint, DEFERRABLE or ENFORCED of no foreign key).
+#: name with no constraint, DEFERRABLE or ENFORCED of no foreign key), a partition, an
+#: inheritance or a foreign key that ties a temporary relation to one that is not
+#: (`refused_by_persistence`).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
                  "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
-                 "refused_not_null", "refused_constraint_change")
+                 "refused_not_null", "refused_constraint_change", "refused_by_persistence")
 
 
 def refusal(effect: Effect) -> str:

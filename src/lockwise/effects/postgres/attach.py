@@ -32,6 +32,7 @@ from lockwise.effects.postgres.builder import (
     partition_lineage,
     scan_fk_lookups,
 )
+from lockwise.effects.postgres.temporary_ties import partition_refused
 from lockwise.parse.quoting import quote_ident, relation_sql, truncate_identifier
 
 
@@ -74,6 +75,7 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
     bound_from, bound_to = range_bounds_sql(bound) or ("<from>", "<to>")
     part_sql = relation_sql(part, part, qualified)
     b.act("attach_partition", base, default_facts, nullable_below(catalog, table, part, part_sql),
+          partition_refused("attach", part, table),
           partition=part,
           partition_sql=part if qualified else part.split(".", 1)[1],
           partition_is_new=b.ctx.table_is_new(part), bound_proven_by_check=proven,

@@ -58,6 +58,7 @@ from lockwise.effects.postgres.builder import (
     table_facts,
 )
 from lockwise.effects.postgres.not_null_refusals import key_column_refused
+from lockwise.effects.postgres.temporary_ties import reference_refused
 from lockwise.effects.types import (
     needs_using,
     type_change_rebuilds_indexes,
@@ -353,7 +354,15 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **already_exists(f"column {table}.{facts['column']}" if known_column else "" if
                            base.get("recursed_from") else key_name_taken(
                                b, table.split(".", 1)[0], column_def_constraints(col))),
-          **refused_facts(refused))
+          **refused_facts(refused),
+          **(reference_refused(table, (facts["references"],), is_unlogged(b, table))
+             if facts["references"] and not base.get("recursed_from") else {}))
+
+
+def is_unlogged(b: Builder, table: str) -> bool:
+    """Whether the catalog knows `table` for an UNLOGGED one."""
+    known = b.ctx.catalog.tables.get(table)
+    return known is not None and known.unlogged
 
 
 #: Inline constraints that make ADD COLUMN read the table (an index build, a validation).

@@ -52,6 +52,7 @@ from lockwise.effects.postgres.builder import (
     unique_key_refused,
 )
 from lockwise.effects.postgres.columns import (
+    is_unlogged,
     not_null_proven,
     refused_in_add,
     refused_with_only,
@@ -62,6 +63,7 @@ from lockwise.effects.postgres.not_null_refusals import (
     no_such_constraint_before_18,
     not_a_not_null,
 )
+from lockwise.effects.postgres.temporary_ties import reference_refused
 from lockwise.parse.quoting import quote_ident, relation_sql
 
 _CONTYPES = {
@@ -125,6 +127,8 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                 b.ctx.catalog, table, {**con, "conname": name}, base, b.ctx.pg_version)
         if not base.get("recursed_from") and b.ctx.rule_text:
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
+        if not base.get("recursed_from"):
+            facts.update(reference_refused(table, (ref,), is_unlogged(b, table)))
         if facts["partitioned_table"] and base.get("only") and not base.get("recursed_from"):
             facts.update(refused_on_partitioned(b.ctx, "only_foreign_key", table,
                                                 ref=ref.split(".", 1)[-1]))

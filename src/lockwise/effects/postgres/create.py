@@ -15,6 +15,7 @@ from lockwise.effects.nodes import (
     relations_in,
     strings,
     unwrap,
+    view_var,
 )
 from lockwise.effects.postgres.attach import check_default_partition, clone_foreign_keys
 from lockwise.effects.postgres.builder import (
@@ -49,6 +50,12 @@ from lockwise.effects.postgres.columns import (
 )
 from lockwise.effects.postgres.embedded import lock_parsed
 from lockwise.effects.postgres.misc import lock_sequence_owner
+from lockwise.effects.postgres.temporary_ties import (
+    inheritance_refused,
+    partition_refused,
+    reference_refused,
+    view_refused,
+)
 from lockwise.parse.quoting import relation_sql
 
 
@@ -121,6 +128,7 @@ def create_table(b: Builder, stmt: dict) -> None:
               b, table.split(".", 1)[0], _constraints_written(stmt))),
           **refused_facts(_refused_in_create_table(b, table, stmt) if b.ctx.rule_text else []),
           **_refused_as_partitioned(b, table, stmt),
+          **_tied_across_persistence(b, table, stmt, parent),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
@@ -158,6 +166,26 @@ def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:
                 b.ctx, ((table, key),), exclusion_columns(con))):
             return facts
     return {}
+
+
+def _tied_across_persistence(b: Builder, table: str, stmt: dict, parent: str | None) -> dict:
+    """What ties the new table to a relation of the other persistence, temporary or not,
+    which PostgreSQL refuses (`temporary_ties`): its partitioned parent, the tables it
+    inherits from, then those its foreign keys point at (an unqualified one of its own name:
+    itself, found in pg_temp first once it is made there)."""
+    if parent is not None:
+        facts = partition_refused("create", table, parent)
+    else:
+        facts = inheritance_refused(table, (range_var(p)[0]
+                                            for p in stmt.get("inhRelations") or ()))
+    if facts:
+        return facts
+    bare = table.split(".", 1)[1]
+    targets = [range_var(target)[0] for con in _constraints_written(stmt)
+               if con.get("contype") == "CONSTR_FOREIGN" and (target := con.get("pktable"))
+               and not (target.get("schemaname") is None and target.get("relname") == bare)]
+    return reference_refused(table, targets, unlogged=(stmt.get("relation") or {}).get(
+        "relpersistence") == "u") if targets else {}
 
 
 def _keys_written(stmt: dict) -> Iterator[tuple[str, tuple[str, ...]]]:
@@ -285,11 +313,12 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     b.act("create_materialized_view" if matview else "create_table_as",
           table_facts(b, table, qualified), table_is_new=True,
           **already_exists(name_taken(b, table)), with_data=with_data,
+          **(view_refused(table, stmt.get("query"), materialized=True) if matview else {}),
           if_not_exists=bool(stmt.get("if_not_exists")))
 
 
 def create_view(b: Builder, stmt: dict) -> None:
-    view, qualified = range_var(stmt.get("view"), create=True)
+    view, qualified = view_var(stmt)
     if stmt.get("replace") and view in b.ctx.catalog.tables:
         b.lock(view, L.ACCESS_EXCLUSIVE)
         b.alters.add(f"view:{view}")
@@ -302,6 +331,7 @@ def create_view(b: Builder, stmt: dict) -> None:
     b.act("create_view", table_facts(b, view, qualified), view=view,
           replace=bool(stmt.get("replace")),
           **already_exists("" if replaced else name_taken(b, view)),
+          **view_refused(view, stmt.get("query")),
           **(_replaced_columns(b, view, stmt) if replaced else {}))
 
 
@@ -374,7 +404,10 @@ def create_function(b: Builder, stmt: dict) -> None:
             lock_parsed(b, body, rewritten=True)
         # The function uses what its body names, analyzed or not (the conflict graph's edges).
         b.reads.update(f"table:{rel}" for rel in relations_in(body))
-    b.act("create_function", name=name, replace=bool(stmt.get("replace")))
+    from lockwise.effects.postgres.self_calls import calls_itself_always
+
+    b.act("create_function", name=name, replace=bool(stmt.get("replace")),
+          calls_itself=calls_itself_always(b.ctx.catalog, stmt, b.ctx.statement_sql))
 
 
 #: Pseudo-types that make a function polymorphic (its argument types resolved per call).
