@@ -304,6 +304,7 @@ def test_statement_facts_outside_a_transaction_leave_out_its_state() -> None:
     # It asks for a lock on public.b: the ACCESS EXCLUSIVE lock on public.a is held meanwhile.
     assert (inside["holds_exclusive_from_earlier"], inside["held_exclusive_since"],
             inside["held_exclusive_statements"]) == (("public.a",), 1, 2)
+    assert inside["held_exclusive_waits"]
     assert (inside["mixes_ddl_and_dml"], inside["mixed_tables_text"]) == (True, "public.a")
     assert inside["uses_enum_value_added_in_transaction"] == ("new",)
     assert inside["enum_values_added_sql"] == "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'new';"
@@ -314,10 +315,12 @@ def test_statement_facts_outside_a_transaction_leave_out_its_state() -> None:
     # No new lock, but it reads the whole table while the lock is held.
     assert session.statement_facts(scanning, 2)["holds_exclusive_from_earlier"] == \
         ("public.a",)
+    assert not session.statement_facts(scanning, 2)["held_exclusive_waits"]
     session.implicit_transaction = False  # the same state, read outside a transaction
     assert session.statement_facts(effect, 2) == {
         "holds_exclusive_from_earlier": (), "held_exclusive_since": None,
-        "held_exclusive_statements": 0, "uses_enum_value_added_in_transaction": (),
+        "held_exclusive_statements": 0, "held_exclusive_waits": False,
+        "uses_enum_value_added_in_transaction": (),
         "enum_values_added_sql": "", "mixes_ddl_and_dml": False, "mixed_tables": (),
         "mixed_tables_text": ""}
 

@@ -415,7 +415,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             "migration": migration.id,
             "statement_count": len(parsed.statements),
             # (the cost tracker's, with stats: a table it knows is small; see cost.hook)
-            "scan_is_brief": False}
+            "scan_is_brief": False, "hold_extended_briefly": False}
     migration_findings: list[Finding] = []
     all_directives: list[Directive] = list(file_directives)
     migration_findings += input_findings(judge, parsed, base, migration.up_sql)
@@ -635,6 +635,9 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
                                           session.in_transaction, ctx.catalog,
                                           ctx.filled_tables))
+        if context_facts["holds_exclusive_from_earlier"] and \
+                not context_facts["held_exclusive_waits"]:
+            context_facts["hold_extended_briefly"] = costs.run_is_brief()
     findings: list[Finding] = []
     seen: dict[tuple, tuple] = {}
     if judge.alternative_statements:

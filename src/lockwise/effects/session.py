@@ -123,7 +123,8 @@ _TRACKED = {"lock_timeout": ("lock_timeout_ms", parse_duration_ms),
 #: transaction that holds nothing these facts name (callers copy it).
 _OUTSIDE_TRANSACTION = {
     "holds_exclusive_from_earlier": (), "held_exclusive_since": None,
-    "held_exclusive_statements": 0, "uses_enum_value_added_in_transaction": (),
+    "held_exclusive_statements": 0, "held_exclusive_waits": False,
+    "uses_enum_value_added_in_transaction": (),
     "enum_values_added_sql": "",
     "mixes_ddl_and_dml": False, "mixed_tables": (), "mixed_tables_text": ""}
 
@@ -307,10 +308,11 @@ class Session:
         unseen = self.tx_created - self.tx_replaced if self.tx_replaced else self.tx_created
         if self.tx_dropped:
             unseen = unseen | {t for t in self.tx_dropped if not self._remade(t, index)}
+        waits = bool(self.held_exclusive) and self._waits(effect)
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
                       t not in unseen) if self.held_exclusive and (
-            any(t not in empty_tables for t in effect.scans) or self._waits(effect)) else []
+            waits or any(t not in empty_tables for t in effect.scans)) else []
         since = min((self.held_exclusive[t] for t in held), default=None)
         used = sorted(effect.literals & self.tx_enum_values.keys())
         return {
@@ -318,6 +320,9 @@ class Session:
             # 1-based number of the statement that took the earliest lock still held.
             "held_exclusive_since": since + 1 if since is not None else None,
             "held_exclusive_statements": index - since if since is not None else 0,
+            # it asks for a lock the transaction lacks: it may queue while the others are
+            # held, for as long as no statistics can tell (lock-accumulation)
+            "held_exclusive_waits": waits,
             "uses_enum_value_added_in_transaction": tuple(used),
             "enum_values_added_sql": "\n".join(dict.fromkeys(
                 str(sql) for label in used for sql in self.tx_enum_values[label])),
@@ -329,8 +334,11 @@ class Session:
     def _waits(self, effect: Effect) -> bool:
         """Whether the statement asks for a lock on a table stronger than the transaction
         holds there already. A table the transaction created is seen by no other session:
-        any lock on it is granted at once."""
+        any lock on it is granted at once. So is ROW EXCLUSIVE or weaker on a system
+        catalog (lemmy's UPDATE pg_index): sessions, DDL included, hold no stronger one
+        there (checked on the server)."""
         return any(self.tx_locks.get(t, 0) < mode and t not in self.tx_created
+                   and not (mode <= LockMode.ROW_EXCLUSIVE and t.startswith("pg_catalog."))
                    for t, mode in effect.locks.items())
 
     def _mixed_tables(self, effect: Effect) -> tuple[str, ...]:
