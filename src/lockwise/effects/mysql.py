@@ -2822,7 +2822,12 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         # CREATE [OR REPLACE] PROCEDURE / FUNCTION: its body runs at each CALL (each statement
         # that calls the function), in a later migration too; a trigger's or event's name
         # is taken
-        programs.remember(catalog, program, tree["sqlglot"]["sql"], _clean, session.database)
+        kept = programs.remember(catalog, program, tree["sqlglot"]["sql"], _clean,
+                                 session.database)
+        if kept is not None and kept["kind"] != "event":  # (what its body calls: indexed)
+            from lockwise.effects.mysql_callers import note_callers
+
+            note_callers(catalog, kept)
     elif programs.forget(catalog, tree["sqlglot"]["sql"], session.database) or \
             programs.database_statement(catalog, session, tree["sqlglot"]["sql"], _clean):
         return
