@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 from lockwise.core.types import Statement
+from lockwise.parse.mariadb_early_syntax import ALTER_IF_EXISTS_FROM, early_statement
 from lockwise.parse.mysql_blocks import (
     COMPOUND_FROM,
     Blocks,
@@ -494,6 +495,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return server  # LOCK INSTANCE, SET PERSIST ... on MariaDB; BACKUP STAGE on MySQL
     if (server := version_statement(body, dialect, version)) is not None:
         return server  # RESET MASTER on MySQL 8.4, START REPLICA on MariaDB 10.4
+    if dialect == "mariadb" and (early := early_statement(body, version)) is not None:
+        return early  # CREATE OR REPLACE TABLE before MariaDB 10.0.8
     if body[:4].upper() == "LOCK":
         from lockwise.effects.mysql import read_lock_tables
 
@@ -848,6 +851,10 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                      "generated column instead")
         elif i in functional and version < FUNCTIONAL_KEY_PARTS_FROM:
             found = "functional key parts arrived in MySQL 8.0.13"
+        elif mariadb and word == "IF" and previous in _IF_EXISTS_AFTER and \
+                words[0] == "ALTER" and (*version, 0, 0)[:3] < ALTER_IF_EXISTS_FROM:
+            found = ("ALTER TABLE's IF [NOT] EXISTS arrived in MariaDB 10.0.2; before it, "
+                     "write the clause without it")
         elif mariadb:
             continue
         elif word == "IF" and previous in _IF_EXISTS_AFTER:
