@@ -109,3 +109,21 @@ def test_a_procedure_created_after_the_trigger_commits_on_mariadb(mariadb) -> No
                           "CREATE PROCEDURE later() COMMIT;", "trigger_later", whole=True)
     assert created.returncode == 0, created.stderr
     assert "1422" in mariadb.run("INSERT INTO accounts VALUES (1, 1)", "trigger_later").stderr
+
+
+def test_a_function_created_after_the_trigger_that_calls_it(lint_change) -> None:
+    report = lint_change("CREATE PROCEDURE close_tx() COMMIT;\n"
+                         "CREATE TRIGGER accounts_bi BEFORE INSERT ON accounts FOR EACH ROW "
+                         "SET NEW.n = touch();\n"
+                         "CREATE FUNCTION touch() RETURNS INT BEGIN CALL close_tx(); RETURN 1; "
+                         "END;", "mariadb")
+    assert _found(report) == [("mysql-trigger-call-commits", 3)]
+    assert "accounts_bi -> touch -> close_tx" in report.all_findings[0].message
+
+
+def test_a_procedure_of_another_database_is_not_the_trigger_s(lint_change) -> None:
+    """The trigger in a calls a.later: b.later, created after it, is another procedure."""
+    report = lint_change("USE a;\nCREATE TABLE items (id INT PRIMARY KEY);\n"
+                         "CREATE TRIGGER items_bi BEFORE INSERT ON items FOR EACH ROW "
+                         "CALL later();\nUSE b;\nCREATE PROCEDURE later() SELECT 1;", "mariadb")
+    assert _found(report) == []
