@@ -4,14 +4,13 @@ error. Its knowledge base's versions: CREATE OR REPLACE TABLE in 10.0.8 (CREATE 
 starting with 10.0.8"), CREATE INDEX IF NOT EXISTS, CREATE OR REPLACE INDEX and DROP INDEX IF
 EXISTS in 10.1.4 (CREATE INDEX, DROP INDEX), CREATE SEQUENCE in 10.3.0 (CREATE SEQUENCE). An
 ALTER TABLE's IF [NOT] EXISTS on a column, index, foreign key or partition (10.0.2, MDEV-318)
-is read token by token with the ALTER's other clauses (parse/mysql.py)."""
+is read token by token with the ALTER's other clauses (parse/mysql.py). Imported when a
+MariaDB statement begins with CREATE or DROP INDEX only."""
 
 from __future__ import annotations
 
 import re
 
-#: ALTER TABLE's IF [NOT] EXISTS on a column, index, foreign key or partition (MDEV-318).
-ALTER_IF_EXISTS_FROM = (10, 0, 2)
 _INDEX = r"(?:(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?"
 #: A pattern whose group `at` is the word an older server stops at, the statement, the first
 #: release that reads it, and what to write before it.
