@@ -127,3 +127,34 @@ def test_a_procedure_of_another_database_is_not_the_trigger_s(lint_change) -> No
                          "CREATE TRIGGER items_bi BEFORE INSERT ON items FOR EACH ROW "
                          "CALL later();\nUSE b;\nCREATE PROCEDURE later() SELECT 1;", "mariadb")
     assert _found(report) == []
+
+
+def test_a_select_in_a_trigger_s_or_function_s_own_body_refuses_the_create(
+        lint_change) -> None:
+    for sql, kind in (("CREATE TRIGGER accounts_bi BEFORE INSERT ON accounts FOR EACH ROW "
+                       "BEGIN\n  SET NEW.n = 1;\n  SELECT NEW.n;\nEND;", "trigger"),
+                      ("CREATE FUNCTION touch() RETURNS INT BEGIN\n  SHOW TABLES;\n"
+                       "  RETURN 1;\nEND;", "function")):
+        report = lint_change(sql, "mariadb")
+        assert _found(report) == [("mysql-program-result-set", 3 if kind == "trigger" else 2)]
+        message = report.all_findings[0].message
+        assert "1415" in message and f"from a {kind}" in message, message
+
+
+def test_a_select_in_a_procedure_s_own_body_is_fine(lint_change) -> None:
+    report = lint_change("CREATE PROCEDURE peek() BEGIN SELECT id FROM accounts; END;", "mysql")
+    assert _found(report) == []
+
+
+def test_a_select_in_a_trigger_s_body_is_refused_at_the_create_on_mariadb(mariadb) -> None:
+    """Checked on the server: CREATE TRIGGER and CREATE FUNCTION with a SELECT without INTO
+    in their own body fail with 1415, and nothing is created."""
+    assert mariadb.run("CREATE DATABASE own_result_sets", "mysql").returncode == 0
+    assert mariadb.run(SETUP, "own_result_sets").returncode == 0
+    trigger = mariadb.run("CREATE TRIGGER accounts_bi BEFORE INSERT ON accounts FOR EACH ROW "
+                          "SELECT 1", "own_result_sets").stderr
+    assert "1415" in trigger and "from a trigger" in trigger, trigger
+    function = mariadb.run("CREATE FUNCTION touch() RETURNS INT BEGIN SELECT 1; RETURN 1; END",
+                           "own_result_sets", whole=True).stderr
+    assert "1415" in function and "from a function" in function, function
+    assert mariadb.run("SHOW TRIGGERS", "own_result_sets").stdout == ""
