@@ -564,7 +564,8 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
                        "mysql_constraint_not_found", "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
-                       "mysql_program_statement_not_allowed", "mysql_program_commits"})
+                       "mysql_program_statement_not_allowed", "mysql_program_commits",
+                       "mysql_program_result_set"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",

@@ -101,7 +101,8 @@ def _database_of(program: dict, database: str | None) -> str | None:
 def act_refusals(b, program: dict, catalog, database: str | None = None) -> None:
     """Act (on the effect builder `b`) what the server refuses of the statement that defines
     `program` (parse/mysql.py's `program`): LOCK / UNLOCK TABLES in its body, or a statement
-    that commits in a function's or trigger's, else a name taken."""
+    that commits or returns a result set in a function's or trigger's (error 1415 at the
+    CREATE, checked on MariaDB 10.11), else a name taken."""
     for offset, sql, _ in program["statements"]:
         if found := _NOT_ALLOWED.match(sql):
             word = found.group("word").upper()
@@ -114,6 +115,14 @@ def act_refusals(b, program: dict, catalog, database: str | None = None) -> None
             b.act("mysql_program_commits", {
                 "statement": found[0], "program": _described(program),
                 "kind": program["kind"], "error_code": 1422, "server_error": COMMIT_REFUSED,
+                "at": (offset + found[1], found[2])})
+            return
+        if program["kind"] in _NO_COMMIT and (found := result_set(sql)):
+            code, error = REFUSED_INSIDE["result_set"]
+            b.act("mysql_program_result_set", {
+                "statement": found[0], "program": _described(program),
+                "kind": program["kind"], "error_code": code,
+                "server_error": error.format(kind=program["kind"]),
                 "at": (offset + found[1], found[2])})
             return
     kind = program["kind"]
