@@ -35,7 +35,13 @@ from lockwise.effects.mysql import (
     refused,
 )
 from lockwise.effects.mysql_callers import CALL, function_names
-from lockwise.effects.mysql_programs import REFUSED_INSIDE, lookup, qualifier, refused_inside
+from lockwise.effects.mysql_programs import (
+    NAMESPACES,
+    REFUSED_INSIDE,
+    lookup,
+    qualifier,
+    refused_inside,
+)
 from lockwise.parse.mysql_blocks import routine_key
 
 #: Where each kind of program runs its body, for the findings' messages; whether it runs now.
@@ -94,7 +100,8 @@ class Run(NamedTuple):
 def program_runs(stmt: Statement, catalog: Catalog, database: str | None = None
                  ) -> list[Run]:
     """What statement `stmt` runs of stored programs, in the session's `database` (USE). A
-    CREATE PROCEDURE or FUNCTION runs none: the catalog's replay keeps it for its calls."""
+    CREATE PROCEDURE or FUNCTION runs none (the catalog's replay keeps it for its calls), but
+    the triggers created before it that may reach it are followed again (_triggers_through)."""
     program = stmt.tree.get("program")
     if program is not None:
         if program["kind"] in ("procedure", "function"):
@@ -117,7 +124,7 @@ def _triggers_through(program: dict, catalog: Catalog, database: str | None) -> 
     from lockwise.effects.mysql_callers import triggers_reaching
 
     kind = program["kind"]
-    routine = lookup(getattr(catalog, f"mysql_{kind}s"), kind, program["name"], database)
+    routine = lookup(getattr(catalog, NAMESPACES[kind]), kind, program["name"], database)
     if routine is None:
         return []
     return [Run(trigger["statements"], "", True, False, calls=trigger.get("calls", []),
