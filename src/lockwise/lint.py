@@ -410,10 +410,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     if migration.prelude:
         _run_prelude(migration.prelude, session, ctx)
     if judged:
-        (session.views_ahead, session.tx_ends, session.types_ahead,
-         session.sequences_set_ahead, session.foreign_keys_ahead,
-         session.tables_ahead, session.filled_ahead, session.columns_ahead) = lookahead(
-            [s.tree for s in parsed.statements])
+        session.ahead = lookahead([s.tree for s in parsed.statements])
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
             "statement_count": len(parsed.statements),

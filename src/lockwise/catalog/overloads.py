@@ -97,3 +97,10 @@ def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Rout
     from lockwise.catalog.call_resolution import resolved
 
     return resolved(fit, evident)  # type: ignore[arg-type]
+
+
+def lasting_choice(call: dict) -> bool:
+    """Whether `chosen` makes the same choice for `call` among the same overloads whatever
+    the catalog holds: none of its arguments is a cast (whose type the search_path and the
+    types in force qualify)."""
+    return all(unwrap(a)[0] != "TypeCast" for a in call.get("args") or ())

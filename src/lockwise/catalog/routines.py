@@ -43,6 +43,10 @@ MAX_DEPTH = 3
 #: the routines it calls, then the replay follows them, and each walked the whole query (a
 #: few percent of lint's time on lemmy+documenso, which create PL/pgSQL functions).
 _calls: NodeMemo[list[dict]] = NodeMemo()
+#: The overload each call chose lately (`_chosen`), by its FuncCall node, with the
+#: overloads of its name it chose among (replaced whole when one changes: `keep_routine`).
+#: Only choices `overloads.lasting_choice` says read nothing of the catalog are kept.
+_choices: NodeMemo[tuple[tuple[Routine, ...], Routine | None]] = NodeMemo()
 #: The writes that fire a table's triggers, by statement (MERGE: by its actions).
 _WRITES = {"InsertStmt": "insert", "UpdateStmt": "update", "DeleteStmt": "delete",
            "CopyStmt": "insert"}
@@ -137,8 +141,6 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     (whether a row makes it run or not: the worst case)."""
     if not catalog.kept_routines or kind not in CALLING_KINDS:
         return []
-    from lockwise.catalog.overloads import chosen
-
     calls = [body.get("funccall") or {}] if kind == "CallStmt" else _calls.get(body)
     if calls is None:
         calls = _calls.put(body, [node for node_kind, node in walk(body)
@@ -146,10 +148,24 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     found: dict[Routine, None] = dict.fromkeys(_trigger_routines(catalog, kind, body))
     for call in calls:
         overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
-        routine = chosen(catalog, overloads, call) if overloads else None
+        routine = _chosen(catalog, overloads, call) if overloads else None
         if routine is not None and routine.followed:
             found.setdefault(routine)
     return list(found)
+
+
+def _chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Routine | None:
+    """`overloads.chosen`, remembered for the call while its name means the same overloads
+    (the module is imported only when a choice is not remembered)."""
+    choice = _choices.get(call)
+    if choice is not None and choice[0] is overloads:
+        return choice[1]
+    from lockwise.catalog.overloads import chosen, lasting_choice
+
+    routine = chosen(catalog, overloads, call)
+    if lasting_choice(call):
+        _choices.put(call, (overloads, routine))
+    return routine
 
 
 def _writes(kind: str, body: dict) -> dict[str, frozenset[str]]:
