@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from lockwise.catalog.replay import exclusion_columns
 from lockwise.effects.foreign_keys import keys_written, refused_reference
 from lockwise.effects.nodes import (
+    TEMPORARY_SCHEMA,
     column_def_constraints,
     format_type,
     object_name,
@@ -172,7 +173,9 @@ def _tied_across_persistence(b: Builder, table: str, stmt: dict, parent: str | N
     """What ties the new table to a relation of the other persistence, temporary or not,
     which PostgreSQL refuses (`temporary_ties`): its partitioned parent, the tables it
     inherits from, then those its foreign keys point at (an unqualified one of its own name:
-    itself, found in pg_temp first once it is made there)."""
+    itself, unless the session has a temporary table of that name and the new one is not:
+    the server looks the name up once the table is made, the temporary one first; checked
+    on 18.6, test_temporary_tables)."""
     if parent is not None:
         facts = partition_refused("create", table, parent)
     else:
@@ -181,11 +184,18 @@ def _tied_across_persistence(b: Builder, table: str, stmt: dict, parent: str | N
     if facts:
         return facts
     bare = table.split(".", 1)[1]
-    targets = [range_var(target)[0] for con in _constraints_written(stmt)
+    targets = [name for con in _constraints_written(stmt)
                if con.get("contype") == "CONSTR_FOREIGN" and (target := con.get("pktable"))
-               and not (target.get("schemaname") is None and target.get("relname") == bare)]
-    return reference_refused(table, targets, unlogged=(stmt.get("relation") or {}).get(
-        "relpersistence") == "u") if targets else {}
+               and not _itself(target, name := range_var(target)[0], bare)]
+    return reference_refused(b.ctx.catalog, table, targets, unlogged=(
+        stmt.get("relation") or {}).get("relpersistence") == "u") if targets else {}
+
+
+def _itself(target: dict, name: str, bare: str) -> bool:
+    """Whether a foreign key's `target` (found as `name` before the table is made) is the new
+    table `bare` itself: its own name unqualified, which no temporary table shadows."""
+    return target.get("schemaname") is None and target.get("relname") == bare \
+        and name != f"{TEMPORARY_SCHEMA}.{bare}"
 
 
 def _keys_written(stmt: dict) -> Iterator[tuple[str, tuple[str, ...]]]:
