@@ -732,3 +732,25 @@ def test_the_conflict_graph_replays_discard_temp(monkeypatch: pytest.MonkeyPatch
         "CREATE TEMP TABLE items (id int);\nCREATE INDEX ON items (id);\nDISCARD TEMP;\n",
         "0001_m.sql")]], pg_version=18)
     assert left == [set()]
+
+
+@pytest.mark.postgres
+def test_the_server_resets_the_search_path_at_discard_all(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("SET search_path = pg_temp, public")
+        conn.execute("SET lock_timeout = '2s'")
+        conn.execute("DISCARD ALL")
+        conn.execute("CREATE TABLE t (id int)")
+        assert conn.execute("SELECT relpersistence FROM pg_class WHERE relname = 't'"
+                            ).fetchone() == ("p",)
+        assert conn.execute("SHOW lock_timeout").fetchone() == ("0",)
+
+
+def test_discard_all_resets_what_the_migration_set() -> None:
+    (report,) = lint("SET search_path = pg_temp, public;\nSET lock_timeout = '2s';\n"
+                     "DISCARD ALL;\nCREATE TABLE t (id int);\n"
+                     "ALTER TABLE items ADD COLUMN flag int;\n")[1:]
+    assert "table:public.t" in report.statements[3].effect.creates
+    assert "missing-lock-timeout" in {f.rule for f in report.statements[4].findings}
