@@ -754,3 +754,57 @@ def test_discard_all_resets_what_the_migration_set() -> None:
                      "ALTER TABLE items ADD COLUMN flag int;\n")[1:]
     assert "table:public.t" in report.statements[3].effect.creates
     assert "missing-lock-timeout" in {f.rule for f in report.statements[4].findings}
+
+
+# --- an unqualified name never finds a function or procedure in pg_temp --------------------
+
+_TEMPORARY_ROUTINES = (_PG_TEMP_FIRST + ";\n"
+                       "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+                       "CREATE PROCEDURE p() LANGUAGE sql AS 'SELECT 1';\n")
+
+#: (a statement, whether the server refuses it after _TEMPORARY_ROUTINES: the function or
+#: procedure it names unqualified is only pg_temp's, where the server never looks for one).
+_UNQUALIFIED_ROUTINES = [
+    ("SELECT f()", True),
+    ("SELECT 1 FROM items WHERE id = f()", True),
+    ("CALL p()", True),
+    ("ALTER FUNCTION f() RENAME TO g", True),
+    ("ALTER PROCEDURE p() RENAME TO q", True),
+    ("ALTER FUNCTION f() STABLE", True),
+    ("COMMENT ON FUNCTION f() IS 'one'", True),
+    ("DROP FUNCTION f()", True),
+    ("CREATE VIEW v AS SELECT f()", True),
+    ("SELECT pg_temp.f()", False),
+    ("CALL pg_temp.p()", False),
+    ("ALTER FUNCTION pg_temp.f() RENAME TO g", False),
+    ("DROP FUNCTION IF EXISTS f()", False),
+    ("SELECT now()", False),
+]
+
+
+@pytest.mark.postgres
+def test_the_server_never_finds_a_temporary_routine_unqualified(pg_db: str) -> None:
+    import psycopg
+
+    again = "DROP TABLE IF EXISTS items CASCADE"
+    found = [server_error(pg_db, [again, SETUP, _TEMPORARY_ROUTINES], sql,
+                          (psycopg.errors.UndefinedFunction,)) is not None
+             for sql, _ in _UNQUALIFIED_ROUTINES]
+    assert found == [refused for _, refused in _UNQUALIFIED_ROUTINES]
+
+
+@pytest.mark.parametrize(("sql", "refused"), _UNQUALIFIED_ROUTINES)
+def test_an_unqualified_temporary_routine_is_refused(sql: str, refused: bool) -> None:
+    (report,) = lint(_TEMPORARY_ROUTINES + sql + ";")[1:]
+    last = report.statements[-1]
+    rules = {f.rule for f in last.findings}
+    assert (statement_refusal(last.effect) == "refused_temporary_routine") is refused
+    assert ("temporary-routine-unqualified-refused" in rules) is refused
+    if refused:  # the server renames nothing
+        assert "rename-object" not in rules
+
+
+def test_an_unqualified_routine_lockwise_knows_elsewhere_is_not_refused() -> None:
+    (report,) = lint("CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 2';\n"
+                     + _TEMPORARY_ROUTINES + "SELECT f();\nALTER FUNCTION f() RENAME TO g;")[1:]
+    assert [statement_refusal(s.effect) for s in report.statements[-2:]] == ["", ""]
