@@ -556,6 +556,12 @@ _MIXED = [
      "constraints on permanent tables may reference only permanent tables"),
     ("", "CREATE TABLE public.tmp (id int PRIMARY KEY, up int REFERENCES public.tmp)", ""),
     ("", "CREATE TEMP TABLE perm (id int PRIMARY KEY, up int REFERENCES perm)", ""),
+    # a path that lists pg_temp searches it in its place: public's table comes first
+    ("SET search_path = public, pg_temp",
+     "CREATE TEMP TABLE perm (id int PRIMARY KEY, up int REFERENCES perm)",
+     "constraints on temporary tables may reference only temporary tables"),
+    ("SET search_path = public, pg_temp",
+     "CREATE TEMP TABLE f (id int PRIMARY KEY, up int REFERENCES f)", ""),
 ]
 
 
