@@ -780,6 +780,10 @@ _UNQUALIFIED_ROUTINES = [
     ("COMMENT ON FUNCTION f() IS 'one'", True),
     ("DROP FUNCTION f()", True),
     ("CREATE VIEW v AS SELECT f()", True),
+    ("CREATE TABLE t (id int DEFAULT f())", True),
+    ("GRANT EXECUTE ON FUNCTION f() TO PUBLIC", True),
+    ("CREATE FUNCTION pg_temp.tg() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';\n"
+     "CREATE TRIGGER items_tg BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION tg()", True),
     ("SELECT pg_temp.f()", False),
     ("CALL pg_temp.p()", False),
     ("ALTER FUNCTION pg_temp.f() RENAME TO g", False),
