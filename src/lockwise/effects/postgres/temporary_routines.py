@@ -2,9 +2,10 @@
 
 The server looks for a relation or a type in the session's temporary schema first, but never
 for a function or procedure (nor an operator) unless the name is written `pg_temp.f`: an
-unqualified call, CALL, ALTER, COMMENT, DROP (without IF EXISTS), or a view calling one, is
-refused ("function f() does not exist", 42883), whatever the search_path, pg_temp first in it
-included, even when that path made the routine there (checked on 18.6:
+unqualified call (in a query, a view, a default), CALL, ALTER, COMMENT, GRANT, DROP (without
+IF EXISTS) or a trigger executing one is refused ("function f() does not exist", 42883),
+whatever the search_path, pg_temp first in it included, even when that path made the routine
+there (checked on 18.6:
 tests/test_temporary_tables.py). Said only where lockwise is sure: the session made
 `pg_temp.f` and lockwise knows no other `f` (no routine of the migrations in another schema,
 no built-in function). The facts are `refused_temporary_routine` and the routine's name.
@@ -23,7 +24,7 @@ _ROUTINE_OBJECTS = frozenset({"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROU
 #: Where each statement that names a routine as an object keeps its object type.
 _OBJECT_TYPE_KEY = {"RenameStmt": "renameType", "AlterOwnerStmt": "objectType",
                     "AlterObjectSchemaStmt": "objectType", "CommentStmt": "objtype",
-                    "DropStmt": "removeType"}
+                    "DropStmt": "removeType", "GrantStmt": "objtype"}
 
 
 def unqualified_temporary_routine(catalog: Catalog, kind: str, body: dict) -> dict:
@@ -46,12 +47,16 @@ def _routines_named(kind: str, body: dict) -> Iterator[list[str]]:
     if kind == "AlterFunctionStmt":
         yield strings((body.get("func") or {}).get("objname"))
     elif kind in _OBJECT_TYPE_KEY:
-        if body.get(_OBJECT_TYPE_KEY[kind]) in _ROUTINE_OBJECTS and not body.get("missing_ok"):
+        # (GRANT ... ON ALL FUNCTIONS IN SCHEMA names schemas, IF EXISTS only notices)
+        if body.get(_OBJECT_TYPE_KEY[kind]) in _ROUTINE_OBJECTS and not body.get(
+                "missing_ok") and body.get("targtype", "ACL_TARGET_OBJECT") == "ACL_TARGET_OBJECT":
             for obj in body.get("objects") or [body.get("object")]:
                 yield strings(unwrap(obj)[1].get("objname"))
     else:
         if kind == "CallStmt":
             yield strings((body.get("funccall") or {}).get("funcname"))
+        elif kind == "CreateTrigStmt":  # the function it executes (then its WHEN's calls)
+            yield strings(body.get("funcname"))
         for node_kind, node in walk(body):
             if node_kind == "FuncCall":
                 yield strings(node.get("funcname"))
