@@ -88,6 +88,15 @@ RARE_CATALOG_OBJECTS = ("lockwise.catalog.objects",)
 OTHER_COMMANDS = ("lockwise.cli.cost_cmds", "lockwise.cli.executor_cmds", "lockwise.cli.fix_cmds",
                   "lockwise.cli.graph_cmds", "lockwise.cli.verify_cmds")
 
+#: Plain slotted classes, not dataclasses (each about 1 M instructions to make at import):
+#: none is compared, hashed, copied with `replace`, pickled or printed.
+ONE_PLACE_RECORDS = ("lockwise.cli.inputs.Collected", "lockwise.cli.lint_run.LintResult",
+                     "lockwise.effects.foreign_keys.Key",
+                     "lockwise.effects.postgres.builder.Builder",
+                     "lockwise.effects.syntax_versions.NewSyntax",
+                     "lockwise.parse.postgres.ParsedFile", "lockwise.parse.source.LineIndex",
+                     "lockwise.rules.directives.Directive", "lockwise.rules.instead.Quoting")
+
 
 def probe(tmp_path: Path, *args: str) -> dict:
     out = tmp_path / "probe.json"
@@ -187,11 +196,21 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecod
     assert {"lockwise.catalog.search_path.SearchPath", "lockwise.catalog.search_path._ElementPath",
             "lockwise.parse.postgres._ClientSide", "lockwise.parse.templates.Placeholder",
             "lockwise.effects.context.NewInRun"}.isdisjoint(uncached["dataclasses"])
+    # ... as are the records a lint builds and reads in one place, and the two tables of
+    # constants (a dialect's quoting, the syntax a version lacks).
+    assert set(ONE_PLACE_RECORDS).isdisjoint(uncached["dataclasses"])
+    # A run without a config file's `[[overrides]]` defines no Override.
+    for run in (again, uncached):
+        assert [c for c in run["dataclasses"] if c.endswith(".Override")] == []
+        assert loaded(run["modules"], ("lockwise.config.overrides",)) == []
+    assert loaded(uncached["modules"], tuple(c.rsplit(".", 1)[0] for c in ONE_PLACE_RECORDS)) \
+        == sorted({c.rsplit(".", 1)[0] for c in ONE_PLACE_RECORDS})  # they were defined
     # ... as are discover's records of one call and the graph's of one history (a cached lint
     # discovers its files too).
     for run in (again, uncached):
         assert {"lockwise.discover.layouts._Seen", "lockwise.discover.layouts._SqlxName",
-                "lockwise.discover.layouts._OtherDatabases"}.isdisjoint(run["dataclasses"])
+                "lockwise.discover.layouts._OtherDatabases",
+                "lockwise.discover.layouts.Layout"}.isdisjoint(run["dataclasses"])
     assert {"lockwise.graph.build._Op", "lockwise.graph.build._Pending",
             "lockwise.graph.build._ViewDeps"}.isdisjoint(uncached["dataclasses"])
 
@@ -776,3 +795,15 @@ def test_the_deferred_stdlib_modules_run_when_used(tmp_path: Path) -> None:
                          text=True).stdout.splitlines()
     assert out == ["[False, False, False, False, False]", "True", "import sys, types",
                    "db\\0001.sql True", "[True, True, True, True, True]"]
+
+
+def test_a_config_with_overrides_reads_them_in_their_own_module(tmp_path: Path) -> None:
+    from lockwise.config import load_file
+
+    (tmp_path / "lockwise.toml").write_text(
+        '[[overrides]]\npath = "db/legacy/**"\nignore = ["set-not-null"]\n')
+    config = load_file(tmp_path / "lockwise.toml")
+    assert [type(o).__module__ for o in config.overrides] == ["lockwise.config.overrides"]
+    assert [o.ignore for o in config.overrides] == [frozenset({"set-not-null"})]
+    assert config.overrides_for(tmp_path / "db/legacy/0001.sql") == config.overrides
+    assert config.overrides_for(tmp_path / "db/0001.sql") == []

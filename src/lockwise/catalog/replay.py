@@ -1683,9 +1683,10 @@ def _rules_follow_rename(catalog: Catalog, old: str, new: str | None) -> None:
             for name, rule in table.rules.items() if new is not None or not rule.names(old)}
 
 
-#: CreateTrigStmt's `timing` bit for INSTEAD OF, and its `events` bits for each write
+#: CreateTrigStmt's `timing` bits for INSTEAD OF and BEFORE, and its `events` bits for each write
 #: (PostgreSQL's TRIGGER_TYPE_* values).
 _TRIGGER_INSTEAD = 64
+_TRIGGER_BEFORE = 2
 _TRIGGER_WRITES = ((4, "insert"), (8, "delete"), (16, "update"))
 
 
@@ -1696,6 +1697,7 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
     if table is not None and function:  # also OR REPLACE: its new level and function
         instead = stmt.get("timing", 0) & _TRIGGER_INSTEAD
         from lockwise.catalog.objects import Trigger
+        from lockwise.catalog.trigger_when import changed_columns
 
         table.triggers[stmt.get("trigname", "")] = Trigger(
             function, row=bool(stmt.get("row")), qualified=object_name(names),
@@ -1703,7 +1705,9 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
                              if instead and stmt.get("events", 0) & bit),
             columns=_trigger_columns(stmt), update_of=tuple(strings(stmt.get("columns"))),
             events=tuple(
-                write for bit, write in _TRIGGER_WRITES if stmt.get("events", 0) & bit))
+                write for bit, write in _TRIGGER_WRITES if stmt.get("events", 0) & bit),
+            before=bool(stmt.get("timing", 0) & _TRIGGER_BEFORE),
+            when_changed=changed_columns(stmt.get("whenClause")))
         catalog.note_triggers(table)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from lockwise.core.types import Migration
@@ -33,27 +33,31 @@ def read_stdin(filename: str, layout: str | None = None) -> list[Migration]:
     return [migration if layout is None else replace(migration, layout=layout)]
 
 
-@dataclass(slots=True)
 class Collected:
-    """What the command-line paths name."""
+    """What the command-line paths name. (Not a dataclass: one is made per run and read in
+    place, and making a dataclass costs every lint about 1 M instructions.)"""
 
-    #: Every migration to replay, in order.
-    migrations: list[Migration] = field(default_factory=list)
-    #: Paths of the migrations to report (None: all): paths, since the directories of two
-    #: files named may hold the same id.
-    only: set[str] | None = None
-    #: The migrations again, one list per path given: each directory is its own sequence of
-    #: versions (`lockwise lint A B` does not interleave A's and B's versions).
-    histories: list[list[Migration]] = field(default_factory=list)
-    #: For each history, the path discovered for it: the directory named, or the directory
-    #: of a file named on its own (where `--base` reads the same migrations from git).
-    directories: list[Path] = field(default_factory=list)
-    #: What discovery left out, and why (printed as notes: a file skipped in silence would
-    #: look linted).
-    notes: list[str] = field(default_factory=list)
-    #: What could not be read around a file named, which is linted all the same (printed
-    #: as warnings).
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("directories", "histories", "migrations", "notes", "only", "warnings")
+
+    def __init__(self) -> None:
+        #: Every migration to replay, in order.
+        self.migrations: list[Migration] = []
+        #: Paths of the migrations to report (None: all): paths, since the directories of two
+        #: files named may hold the same id.
+        self.only: set[str] | None = None
+        #: The migrations again, one list per path given: each directory is its own sequence
+        #: of versions (`lockwise lint A B` does not interleave A's and B's versions).
+        self.histories: list[list[Migration]] = []
+        #: For each history, the path discovered for it: the directory named, or the
+        #: directory of a file named on its own (where `--base` reads the same migrations
+        #: from git).
+        self.directories: list[Path] = []
+        #: What discovery left out, and why (printed as notes: a file skipped in silence
+        #: would look linted).
+        self.notes: list[str] = []
+        #: What could not be read around a file named, which is linted all the same (printed
+        #: as warnings).
+        self.warnings: list[str] = []
 
 
 def collect(paths: list[Path], layout: str | None, dialect: str = "postgresql",

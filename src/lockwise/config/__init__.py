@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_SECONDS, number_in
@@ -39,6 +39,9 @@ from lockwise.core.types import MigrationReport, Safety
 from lockwise.options import INPUT_ERROR_RULES
 from lockwise.parse.source import InputError, parse_toml, path_error, read_text_file
 from lockwise.rules.directives import current_rule_ids
+
+if TYPE_CHECKING:
+    from lockwise.config.overrides import Override
 
 CONFIG_FILE = "lockwise.toml"
 PYPROJECT = "pyproject.toml"
@@ -64,22 +67,6 @@ KEYS: dict[str, str] = {
     "history_table": "the executor's history table, `table` or `schema.table`",
 }
 OVERRIDE_KEYS = {"path", "select", "ignore", "fail_on"}
-
-
-@dataclass(frozen=True, slots=True)
-class Override:
-    """Settings for the migrations whose path (relative to the config file) matches a glob."""
-
-    path: str
-    pattern: re.Pattern[str]
-    select: frozenset[str] = frozenset()
-    ignore: frozenset[str] = frozenset()
-    fail_on: Safety | None = None
-
-    def matches(self, relative: str) -> bool:
-        """True for the file itself, or any folder above it, matching the glob."""
-        parts = relative.split("/")
-        return any(self.pattern.fullmatch("/".join(parts[:n])) for n in range(len(parts), 0, -1))
 
 
 @dataclass(slots=True)
@@ -377,6 +364,9 @@ def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
         header = "[[tool.lockwise.overrides]]" if table.startswith("[tool.") else \
             "[[overrides]]"
         raise r.bad("overrides", value, f"an array of tables ({header})")
+    # Its own module: a lint of a config without overrides (most) defines no Override.
+    from lockwise.config.overrides import Override
+
     out = []
     for i, item in enumerate(value, 1):
         entry = _Reader(r.path, entry=i)

@@ -10,7 +10,6 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
 from pathlib import Path
 
 from lockwise.core.lazy_re import lazy_compile
@@ -122,11 +121,11 @@ def _entry_types(entry: os.DirEntry, folder: str) -> tuple[bool, bool]:
         is_file, is_dir = entry.is_file(), entry.is_dir()
     except OSError:  # a symlink loop: Path.is_file() says False, or raises what it raises
         path = Path(folder) / entry.name
-        return path.is_file(), path.is_dir()
+        is_file, is_dir = path.is_file(), path.is_dir()
     if not (is_file or is_dir) and entry.is_symlink():
-        # A link to nothing (a moved file, one not checked out) counts as the file its name
-        # says: a migration left out in silence would leave the history linted without it;
-        # read, it is an input error naming the link.
+        # A link to nothing (a moved file, one not checked out) or one that leads back to
+        # itself counts as the file its name says: a migration left out in silence would
+        # leave the history linted without it; read, it is an input error naming the link.
         return True, False
     return is_file, is_dir
 
@@ -952,13 +951,18 @@ from lockwise.discover.tools import (  # noqa: E402
 )
 
 
-@dataclass(frozen=True)
 class Layout:
-    """A migration tool's layout: how to recognise its folder and read its migrations."""
+    """A migration tool's layout: how to recognise its folder and read its migrations. (Not a
+    dataclass: the constants of LAYOUTS, and making a dataclass costs every lint, a cached one
+    too, about 1 M instructions.)"""
 
-    name: str
-    detect: Callable[[Path], bool]
-    read: Callable[[Path], list[Migration]]
+    __slots__ = ("detect", "name", "read")
+
+    def __init__(self, name: str, detect: Callable[[Path], bool],
+                 read: Callable[[Path], list[Migration]]) -> None:
+        self.name = name
+        self.detect = detect
+        self.read = read
 
 
 LAYOUTS: dict[str, Layout] = {

@@ -12,19 +12,21 @@ docs/effect-model.md "Version-gated facts") is the effect model's, not this tabl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from lockwise.effects.nodes import options_on, unwrap
 
 
-@dataclass(frozen=True, slots=True)
 class NewSyntax:
     """Syntax first accepted by PostgreSQL `since`: how it reads (`written`), and what to write
-    on an older server instead (`before`)."""
+    on an older server instead (`before`). (Not a dataclass: the constants of NEW_SYNTAX, and
+    making a dataclass costs every lint about 1 M instructions.)"""
 
-    since: int
-    written: str
-    before: str
+    __slots__ = ("before", "since", "written")
+
+    def __init__(self, since: int, written: str, before: str) -> None:
+        self.since = since
+        self.written = written
+        self.before = before
 
 
 NEW_SYNTAX: dict[str, NewSyntax] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 
 from lockwise.core.lazy_re import lazy_compile
@@ -50,18 +50,23 @@ class ParseProblem:
     by: str = ""
 
 
-@dataclass(slots=True)
 class ParsedFile:
-    """A file's statements, what was skipped in it, its parse problems and loose comments."""
+    """A file's statements, what was skipped in it, its parse problems and loose comments.
+    (Not a dataclass: one is made per file and read in place, and making a dataclass costs
+    every lint about 1 M instructions.)"""
 
-    statements: list[Statement] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    problems: list[ParseProblem] = field(default_factory=list)
-    #: Comments not attached to a statement (file-level directives live here).
-    comments: list[tuple[str, Span]] = field(default_factory=list)
-    #: Template placeholders and psql variables the SQL was linted with (parse/templates.py,
-    #: `_variable_stand_in`): each stand-in identifier and the one text it stands for.
-    placeholders: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("comments", "placeholders", "problems", "skipped", "statements")
+
+    def __init__(self) -> None:
+        self.statements: list[Statement] = []
+        self.skipped: list[Skipped] = []
+        self.problems: list[ParseProblem] = []
+        #: Comments not attached to a statement (file-level directives live here).
+        self.comments: list[tuple[str, Span]] = []
+        #: Template placeholders and psql variables the SQL was linted with
+        #: (parse/templates.py, `_variable_stand_in`): each stand-in identifier and the one
+        #: text it stands for.
+        self.placeholders: dict[str, str] = {}
 
 
 #: Problem message for a statement too deeply nested to analyze (Python recursion limit).
@@ -455,6 +460,7 @@ def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
             local = len(text.rstrip()) - 1  # point at the last character, where input ran out
         local = max(local, _skip_space_and_comments(text, 0, len(text)) if local == 0 else local)
         location = base + max(0, min(local, len(text) - 1))
+        message += _invisible_before(text, 0, local, message, base, lines)
         parsed.problems.append(ParseProblem(message, lines.span(location, location + 1)))
         return
     stripped = _NODE_LOCATION.sub("", raw)
@@ -485,6 +491,21 @@ def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
         found.append((base + start, base + end, sql, item["stmt"]))
 
 
+def _invisible_before(text: str, start: int, local: int, message: str, base: int,
+                      lines: LineIndex) -> str:
+    """The note naming an invisible character of `text` (at `base` in the file) from `start`
+    up to where the parser stopped (`local`, then the text it quotes), "" when there is
+    none."""
+    from lockwise.parse.invisible import first_invisible, invisible_note
+
+    near = _NEAR.search(message)
+    found = first_invisible(text, start, local + 1 + (len(near.group(2)) if near else 0))
+    if found is None:
+        return ""
+    span = lines.span(base + found[0], base + found[0] + 1)
+    return invisible_note(span.line, span.column, found[1])
+
+
 def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFile,
                                   found: list[_Found]) -> None:
     """After a file fails to parse, parse each statement alone so the good ones are still judged.
@@ -502,6 +523,8 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
     except Exception as exc:  # the scanner itself failed: unterminated quote or comment
         location = _error_location(exc)
         message = parser_message(exc)
+        if not message.startswith("unterminated"):  # (trailing junk: in the word it quotes)
+            message += _invisible_before(text, location, location, message, 0, lines)
         # The statements ended before the quote or comment that never ends still scan.
         _parse_ended_before(text, location, lines, parsed, found)
         parsed.problems.append(ParseProblem(message, lines.span(location, location + 1)))

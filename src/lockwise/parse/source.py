@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import os
-from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 from typing import BinaryIO
@@ -243,11 +242,15 @@ def parse_toml(text: str, path: Path, prefix: str = "") -> dict:
     except RecursionError:
         raise InputError(f"{prefix}nested too deeply to read", path) from None
 
-@dataclass(slots=True)
 class LineIndex:
-    """Maps character offsets of a text to 1-based line and column numbers."""
+    """Maps character offsets of a text to 1-based line and column numbers. (Not a dataclass:
+    one is made per file and read in place, and making a dataclass costs every lint about
+    1 M instructions.)"""
 
-    starts: list[int]
+    __slots__ = ("starts",)
+
+    def __init__(self, starts: list[int]) -> None:
+        self.starts = starts
 
     @classmethod
     def of(cls, text: str) -> LineIndex:

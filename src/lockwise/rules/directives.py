@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Span
@@ -93,16 +92,21 @@ SQUAWK_ALIASES = {
 BATCH_DIRECTIVE = lazy_compile(r"lockwise:\s*batch\b(?P<args>[^\n]*)", re.IGNORECASE)
 
 
-@dataclass(slots=True)
 class Directive:
-    """A `lockwise: ignore` (or squawk) comment: the rules it silences, where, and why."""
+    """A `lockwise: ignore` (or squawk) comment: the rules it silences, where, and why. (Not a
+    dataclass: read in place, never compared, copied or printed, and making a dataclass costs
+    every lint about 1 M instructions.)"""
 
-    rules: frozenset[str]  # empty = all rules
-    reason: str
-    file_level: bool
-    span: Span | None
-    text: str
-    used: int = field(default=0)
+    __slots__ = ("file_level", "reason", "rules", "span", "text", "used")
+
+    def __init__(self, rules: frozenset[str], reason: str, file_level: bool, span: Span | None,
+                 text: str, used: int = 0) -> None:
+        self.rules = rules  # empty = all rules
+        self.reason = reason
+        self.file_level = file_level
+        self.span = span
+        self.text = text
+        self.used = used
 
     def covers(self, rule_id: str) -> bool:
         return not self.rules or rule_id in self.rules

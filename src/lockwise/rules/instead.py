@@ -18,7 +18,6 @@ from __future__ import annotations
 # Template compiles its pattern at import (0.6% of a one-file lint).
 from _string import formatter_parser
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.parse.quoting import (
@@ -34,15 +33,20 @@ from lockwise.parse.quoting import (
 from lockwise.rules.engine import render
 
 
-@dataclass(frozen=True, slots=True)
 class Quoting:
     """How one SQL dialect writes an identifier, a qualified name, a string constant, and
-    joins a name it builds from facts and literal text (`_built`)."""
+    joins a name it builds from facts and literal text (`_built`). (Not a dataclass: two
+    constants, and making a dataclass costs every lint about 1 M instructions.)"""
 
-    ident: Callable[[str], str]
-    qualified: Callable[[str], str]
-    literal: Callable[[object], str]
-    join: Callable[[list[tuple[bool, str]]], str]
+    __slots__ = ("ident", "join", "literal", "qualified")
+
+    def __init__(self, ident: Callable[[str], str], qualified: Callable[[str], str],
+                 literal: Callable[[object], str],
+                 join: Callable[[list[tuple[bool, str]]], str]) -> None:
+        self.ident = ident
+        self.qualified = qualified
+        self.literal = literal
+        self.join = join
 
 
 POSTGRESQL = Quoting(quote_ident, quote_qualified, quote_literal,

@@ -6,7 +6,6 @@ locks a foreign key takes on the table it references)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from lockwise.catalog.model import Callers, Catalog, Table
 from lockwise.catalog.replay import column_identity_sequence
@@ -42,28 +41,34 @@ def long_scans(effect: Effect) -> list[str]:
     return [rel for rel, why in effect.scans.items() if not why.startswith(SCAN_ENDS_AT_A_ROW)]
 
 
-@dataclass(slots=True)
 class Builder:
-    """What one statement does, recorded by its handler: actions, locks, rewrites, scans."""
+    """What one statement does, recorded by its handler: actions, locks, rewrites, scans.
+    (Not a dataclass: one is made per statement and read in place, never compared, copied or
+    printed, and making a dataclass costs every lint about 1 M instructions.)"""
 
-    ctx: Context
-    actions: list[Action] = field(default_factory=list)
-    locks: dict[str, LockMode] = field(default_factory=dict)
-    rewrites: set[str] = field(default_factory=set)
-    scans: dict[str, str] = field(default_factory=dict)
-    transactional: bool = True
-    creates: set[str] = field(default_factory=set)
-    drops: set[str] = field(default_factory=set)
-    alters: set[str] = field(default_factory=set)
-    reads: set[str] = field(default_factory=set)
-    writes: set[str] = field(default_factory=set)
-    literals: set[str] = field(default_factory=set)
-    #: Names the drops of the ALTER TABLE being read release before it adds anything.
-    freed_names: frozenset[str] = frozenset()
-    #: The columns that ALTER TABLE drops: their names are free for its ADD COLUMNs.
-    freed_columns: frozenset[str] = frozenset()
-    #: The subcommands of the ALTER TABLE being read (see `columns._added_by_alter`).
-    subcommands: Sequence[dict] = ()
+    __slots__ = ("actions", "alters", "creates", "ctx", "drops", "freed_columns", "freed_names",
+                 "literals", "locks", "reads", "rewrites", "scans", "subcommands",
+                 "transactional", "writes")
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.actions: list[Action] = []
+        self.locks: dict[str, LockMode] = {}
+        self.rewrites: set[str] = set()
+        self.scans: dict[str, str] = {}
+        self.transactional = True
+        self.creates: set[str] = set()
+        self.drops: set[str] = set()
+        self.alters: set[str] = set()
+        self.reads: set[str] = set()
+        self.writes: set[str] = set()
+        self.literals: set[str] = set()
+        #: Names the drops of the ALTER TABLE being read release before it adds anything.
+        self.freed_names: frozenset[str] = frozenset()
+        #: The columns that ALTER TABLE drops: their names are free for its ADD COLUMNs.
+        self.freed_columns: frozenset[str] = frozenset()
+        #: The subcommands of the ALTER TABLE being read (see `columns._added_by_alter`).
+        self.subcommands: Sequence[dict] = ()
 
     def lock(self, relation: str, mode: LockMode) -> None:
         if relation:

@@ -421,7 +421,10 @@ def create_function(b: Builder, stmt: dict) -> None:
             lock_parsed(b, body, rewritten=True)
         # The function uses what its body names, analyzed or not (the conflict graph's edges).
         b.reads.update(f"table:{rel}" for rel in relations_in(body))
-    b.act("create_function", name=name, replace=bool(stmt.get("replace")))
+    from lockwise.effects.postgres.self_calls import calls_itself_always
+
+    b.act("create_function", name=name, replace=bool(stmt.get("replace")),
+          calls_itself=calls_itself_always(b.ctx.catalog, stmt, b.ctx.statement_sql))
 
 
 #: Pseudo-types that make a function polymorphic (its argument types resolved per call).
