@@ -370,14 +370,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
                            base.get("recursed_from") else key_name_taken(
                                b, table.split(".", 1)[0], column_def_constraints(col))),
           **refused_facts(refused),
-          **(reference_refused(table, (facts["references"],), is_unlogged(b, table))
+          **(reference_refused(b.ctx.catalog, table, (facts["references"],))
              if facts["references"] and not base.get("recursed_from") else {}))
-
-
-def is_unlogged(b: Builder, table: str) -> bool:
-    """Whether the catalog knows `table` for an UNLOGGED one."""
-    known = b.ctx.catalog.tables.get(table)
-    return known is not None and known.unlogged
 
 
 #: Inline constraints that make ADD COLUMN read the table (an index build, a validation).

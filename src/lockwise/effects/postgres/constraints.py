@@ -52,7 +52,6 @@ from lockwise.effects.postgres.builder import (
     unique_key_refused,
 )
 from lockwise.effects.postgres.columns import (
-    is_unlogged,
     not_null_proven,
     refused_in_add,
     refused_with_only,
@@ -128,7 +127,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         if not base.get("recursed_from") and b.ctx.rule_text:
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
         if not base.get("recursed_from"):
-            facts.update(reference_refused(table, (ref,), is_unlogged(b, table)))
+            facts.update(reference_refused(b.ctx.catalog, table, (ref,)))
         if facts["partitioned_table"] and base.get("only") and not base.get("recursed_from"):
             facts.update(refused_on_partitioned(b.ctx, "only_foreign_key", table,
                                                 ref=ref.split(".", 1)[-1]))
