@@ -2492,11 +2492,22 @@ def test_where_no_index_serves_reads_the_table_as_the_server_plans_it(
     assert ("Seq Scan on accounts" in plan) is scans, plan
 
 
+def _until_waiting(uri: str, probe: str) -> None:
+    """Return once a session waits for a lock (`probe`, started in another thread)."""
+    import time
+
+    with _connect(uri) as conn:
+        for _ in range(200):
+            if conn.execute("SELECT 1 FROM pg_locks WHERE NOT granted").fetchone():
+                return
+            time.sleep(0.02)
+    pytest.fail(f"{probe} never waited for a lock")
+
+
 def _wait_then(uri: str, hold: str, probe: str) -> BaseException | None:
     """Run `hold` in an open transaction, then `probe` in another session: it must wait for a
     lock; after `hold` commits, the error `probe` ends with (None when it runs)."""
     import threading
-    import time
 
     import psycopg
 
@@ -2515,13 +2526,7 @@ def _wait_then(uri: str, hold: str, probe: str) -> BaseException | None:
     thread = threading.Thread(target=run)
     thread.start()
     try:
-        with _connect(uri) as conn:
-            for _ in range(200):
-                if conn.execute("SELECT 1 FROM pg_locks WHERE NOT granted").fetchone():
-                    break
-                time.sleep(0.02)
-            else:
-                pytest.fail(f"{probe} never waited for a lock")
+        _until_waiting(uri, probe)
     finally:
         holder.commit()
         holder.close()
@@ -2700,7 +2705,6 @@ def test_a_sequence_the_transaction_renamed_or_created_waits_for_no_one(
     lock-accumulation says nothing of it."""
     import contextlib
     import threading
-    import time
 
     import psycopg
 
@@ -2722,13 +2726,7 @@ def test_a_sequence_the_transaction_renamed_or_created_waits_for_no_one(
                         conn.execute(probe)
             waiter = threading.Thread(target=run)
             waiter.start()
-            with _connect(pg_db) as watch:
-                for _ in range(200):
-                    if watch.execute("SELECT 1 FROM pg_locks WHERE NOT granted").fetchone():
-                        break
-                    time.sleep(0.01)
-                else:
-                    raise AssertionError(f"{probe} did not wait")
+            _until_waiting(pg_db, probe)
         ours.execute(steps[-1])  # (no LockNotAvailable: granted at once)
         ours.execute("ROLLBACK")
         if waiter is not None:
