@@ -655,7 +655,7 @@ def test_a_routine_body_that_writes_is_never_brief() -> None:
     assert _lint_with_settings(held, "lock-accumulation")
     assert _lint_with_settings("UPDATE settings SET note = log_note(id);",
                                "unbatched-backfill")
-    assert _lint_with_settings("UPDATE settings SET tag = log_note(id) WHERE note = 'x';",
+    assert _lint_with_settings("UPDATE settings SET note = log_note(id) WHERE note = 'x';",
                                "where-without-index")
     est = estimate("SELECT log_note(1)", table())
     assert est.seconds is not None  # (no catalog: the body is unknown, the SELECT is cheap)
