@@ -600,3 +600,62 @@ def test_the_referenced_tables_rows_read_like_every_row_count() -> None:
     (op,) = [o for o in got.operations if o.kind == "fk_validation"]
     assert "referenced 5.0 M rows" in drivers_text(op.drivers)
     assert "5000000" not in got.summary()
+
+
+# --- rows a statement makes itself (generate_series) and work a routine's body does
+
+
+def test_insert_from_generate_series_is_priced_by_its_rows() -> None:
+    """The rows of generate_series with constant bounds are known: ten million inserted rows
+    take seconds, a thousand far less (the same per-row work)."""
+    many = estimate("INSERT INTO orders (id) SELECT g FROM generate_series(1, 10000000) g",
+                    table())
+    few = estimate("INSERT INTO orders (id) SELECT generate_series(1, 1000)", table())
+    assert many.seconds is not None and few.seconds is not None
+    assert many.seconds > 10 * few.seconds and many.seconds > 1.0
+    assert any(o.drivers.get("rows") == 10_000_000 for o in many.operations)
+    # a step counts: every other number of 1..1000
+    stepped = estimate("INSERT INTO orders (id) SELECT generate_series(1, 1000, 2)", table())
+    assert any(o.drivers.get("rows") == 500 for o in stepped.operations)
+
+
+def test_generate_series_without_constant_bounds_is_not_estimated() -> None:
+    """Bounds lockwise cannot read give no row count: no estimate, so nothing calls it brief."""
+    est = estimate("INSERT INTO orders (id) SELECT g FROM generate_series(1, $1) g", table())
+    assert est.seconds is None and "generate_series" in est.note
+
+
+def _lint_with_settings(sql: str, rule: str) -> list:
+    setup = ("CREATE TABLE settings (id bigint PRIMARY KEY, note text);\n"
+             "CREATE FUNCTION log_note(i bigint) RETURNS text LANGUAGE sql AS $$ INSERT INTO "
+             "settings (id) SELECT g FROM generate_series(i * 1000, i * 1000 + 999) g "
+             "RETURNING 'x' $$;")
+    stats = stats_from_dict({"tables": {"public.settings": {"rows": 3, "heap_bytes": 8192}}})
+    options = LintOptions(pg_version=16, assume_in_transaction=True, stats=stats)
+    reports = lint_migrations([migration_from_text(setup, "0001.sql"),
+                               migration_from_text(sql, "0002.sql")], options, Catalog())
+    return [f for f in reports[-1].all_findings if f.rule == rule]
+
+
+def test_a_series_inserted_while_the_table_is_held_is_not_brief() -> None:
+    """Three rows of stats, but the statement's CTE adds ten million more while the ALTER's
+    ACCESS EXCLUSIVE is held: not over before anyone waits (lock-accumulation)."""
+    sql = ("SET LOCAL lock_timeout = '5s';\nALTER TABLE settings ADD COLUMN tag text;\n"
+           "WITH added AS (INSERT INTO settings (id) SELECT g FROM generate_series(10, "
+           "10000000) g RETURNING id) UPDATE settings SET note = 'on';")
+    assert _lint_with_settings(sql, "lock-accumulation")
+
+
+def test_a_routine_body_that_writes_is_never_brief() -> None:
+    """log_note inserts a thousand rows at each call, once per row updated: how much work
+    that is no stats file tells, so the UPDATE is not called brief (unbatched-backfill,
+    lock-accumulation), nor its WHERE's scan (where-without-index)."""
+    held = ("SET LOCAL lock_timeout = '5s';\nALTER TABLE settings ADD COLUMN tag text;\n"
+            "UPDATE settings SET note = log_note(id);")
+    assert _lint_with_settings(held, "lock-accumulation")
+    assert _lint_with_settings("UPDATE settings SET note = log_note(id);",
+                               "unbatched-backfill")
+    assert _lint_with_settings("UPDATE settings SET note = log_note(id) WHERE note = 'x';",
+                               "where-without-index")
+    est = estimate("SELECT log_note(1)", table())
+    assert est.seconds is not None  # (no catalog: the body is unknown, the SELECT is cheap)

@@ -626,14 +626,18 @@ class Session:
 
 
 #: Actions that give a relation another name: it lives on under it, and what uses it by OID
-#: (a view over it, a foreign key's checks) waits for its lock, then works (checked on the
-#: server): its old name is not dropped for lock-accumulation.
-_MOVES = frozenset({"rename_table", "set_schema"})
+#: (a view over it, a foreign key's checks, a default's nextval) waits for its lock, then
+#: works (checked on the server): its old name is not dropped for lock-accumulation. Its new
+#: name is one the transaction holds the lock of already. (`rename_other`: a sequence's.)
+_MOVES = frozenset({"rename_table", "set_schema", "rename_other"})
 
 
 def _relations(objects: Iterable[str]) -> set[str]:
-    """The tables and views (by name) of a statement's `creates` or `drops`."""
-    return {o.split(":", 1)[1] for o in objects if o.startswith(("table:", "view:"))}
+    """The tables, views and sequences (by name, as locks name them) of a statement's
+    `creates` or `drops`: a sequence the transaction created or renamed is, as a table is,
+    one no other session can hold a lock on (checked on the server)."""
+    return {o.split(":", 1)[1] for o in objects
+            if o.startswith(("table:", "view:", "sequence:"))}
 
 
 #: The statements that create a type, and the field naming it.
