@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.search_path import read_path
@@ -609,7 +610,8 @@ TableAhead = tuple[int, str, dict]
 ColumnAhead = tuple[int, str, str, bool]
 
 
-def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...],
+def lookahead(trees: list[dict], first: int = 0
+              ) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...],
                                           tuple[tuple[int, str], ...],
                                           tuple[tuple[int, str], ...],
                                           tuple[ForeignKeyAhead, ...], tuple[TableAhead, ...],
@@ -620,7 +622,8 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
     sequences they move (`Session.sequences_set_ahead`), the foreign keys ALTER TABLE adds,
     the tables CREATE TABLE makes, the relations a query fills (`Session.filled_ahead`) and
     the columns and tables dropped or renamed (`ColumnAhead`): what a statement's judgement
-    may need from the statements after it."""
+    may need from the statements after it. `first`: the index of the first of `trees` (a
+    piece of a file: `joined_lookahead`)."""
     views: list[tuple[int, str]] = []
     ends: list[int] = []
     types: list[tuple[int, str]] = []
@@ -629,7 +632,7 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
     tables: list[TableAhead] = []
     filled: list[tuple[int, str]] = []
     columns: list[ColumnAhead] = []
-    for index, tree in enumerate(trees):
+    for index, tree in enumerate(trees, first):
         kind = next(iter(tree), "")
         sequences.extend((index, key) for key in _sequences_moved(kind, tree.get(kind)))
         if kind == "AlterTableStmt":
@@ -667,6 +670,16 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
                                  f"{tree[kind].get('newname', '')}"))
     return tuple(views), tuple(ends), tuple(types), tuple(sequences), tuple(keys), \
         tuple(tables), tuple(filled), tuple(columns)
+
+
+#: What `lookahead` gives.
+Ahead = tuple[tuple, ...]
+
+
+def joined_lookahead(pieces: list[Ahead]) -> Ahead:
+    """`lookahead` of a file from that of each of its pieces, in order."""
+    return tuple(tuple(chain.from_iterable(piece[part] for piece in pieces))
+                 for part in range(len(lookahead([]))))
 
 
 def _columns_dropped(index: int, stmt: dict) -> list[ColumnAhead]:

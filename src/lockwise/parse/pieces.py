@@ -1,0 +1,96 @@
+"""A huge file parsed in pieces (issue 10): a data dump of 500,000 statements parsed whole
+held every statement's tree before the first was judged (3.1 GB).
+
+The file is cut at statement boundaries (where pglast's split, run by PostgreSQL's parser,
+starts each statement) into pieces of a few hundred statements. A first pass parses each
+piece, numbers its statements with their spans and comments, hands its trees to `summarize`
+(lint's look-ahead: what a statement's judgement needs from the ones after it) and drops
+them; `Pieces.with_trees` parses each piece again while lint judges it, so only one piece's
+trees are alive at a time. Each piece is parsed at its place in the file (`_parse_chunk`'s
+`base`): spans and statements are those the whole file's parse gives.
+
+A file this route cannot give the same statements of (one the grammar rejects, psql's
+`\\gexec`, template placeholders) is parsed whole as before: `parse_in_pieces` says None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from itertools import pairwise
+
+from lockwise.core.types import Statement
+from lockwise.parse.postgres import (
+    ParsedFile,
+    _Found,
+    _parse_chunk,
+    _strip_client_side,
+    number_statements,
+)
+from lockwise.parse.source import LineIndex
+from lockwise.parse.templates import find_placeholders
+
+#: Called with each piece's trees and the index of its first statement.
+Summarize = Callable[[list[dict], int], None]
+
+
+class Pieces:
+    """Where each piece of a file's server text is: (start, end) character offsets, the
+    pieces in order, each ending where the next starts."""
+
+    __slots__ = ("bounds", "lines", "parsed", "text")
+
+    def __init__(self, text: str, bounds: list[tuple[int, int]], lines: LineIndex,
+                 parsed: ParsedFile) -> None:
+        self.text, self.bounds, self.lines, self.parsed = text, bounds, lines, parsed
+
+    def parse(self, number: int) -> list[_Found]:
+        """The statements of piece `number`, with their trees."""
+        start, end = self.bounds[number]
+        found: list[_Found] = []
+        _parse_chunk(self.text[start:end], start, self.lines, self.parsed, found,
+                     whole_file=False)
+        return found
+
+    def with_trees(self, statements: list[Statement]) -> Iterator[Statement]:
+        """`statements` in order, each given its tree as its piece comes to be judged; the
+        piece's other trees are dropped with it (a caller that keeps a statement keeps its
+        tree: lint's `release` does not)."""
+        index = 0
+        for number in range(len(self.bounds)):
+            for found in self.parse(number):
+                stmt = statements[index]
+                stmt.tree = found[3]
+                index += 1
+                yield stmt
+
+
+def parse_in_pieces(text: str, size: int, *, comments: bool = True,
+                    summarize: Summarize | None = None) -> ParsedFile | None:
+    """`parse_sql(text)` with `size` statements a piece and the statements' trees left out
+    (`ParsedFile.pieces` builds them); None for a file to parse whole."""
+    from lockwise.parse import libpg
+
+    if find_placeholders(text):
+        return None
+    lines = LineIndex.of(text)
+    parsed = ParsedFile()
+    server_text, parsed.skipped, parsed.placeholders = _strip_client_side(text, lines)
+    if any(s.kind == "psql-gexec" for s in parsed.skipped) or not server_text.strip():
+        return None
+    try:
+        slices = libpg.parser.split(server_text, with_parser=True, only_slices=True)
+    except libpg.parser.ParseError:
+        return None
+    cuts = [0, *(s.start for s in slices[size::size]), len(server_text)]
+    pieces = Pieces(server_text, list(pairwise(cuts)), lines, parsed)
+    found: list[_Found] = []
+    for number in range(len(pieces.bounds)):
+        piece = pieces.parse(number)
+        if parsed.problems or len(piece) != min(size, len(slices) - number * size):
+            return None  # (a statement too deep for Python: the whole file's route says so)
+        if summarize is not None:
+            summarize([f[3] for f in piece], len(found))
+        found += [(start, end, sql, {}) for start, end, sql, _tree in piece]
+    number_statements(text, server_text, lines, parsed, found, comments)
+    parsed.pieces = pieces
+    return parsed
