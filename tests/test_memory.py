@@ -137,3 +137,17 @@ def test_pieces_give_the_report_of_the_whole(monkeypatch: pytest.MonkeyPatch) ->
     assert '"line": 2' in whole[0] and "u" in whole[0]
     _in_pieces(monkeypatch, 1000)
     assert [_json(text), _json(broken)] == whole
+
+
+def test_a_cut_inside_a_statement_parses_the_file_whole(monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    """The scanner cuts a BEGIN ATOMIC body at its semicolons: wherever a piece's cut falls
+    in one, the report is the whole file's."""
+    atomic = ("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; "
+              "END;\n")
+    texts = [_mixed(120).replace("INSERT INTO t (a, b) VALUES (" + str(row) + ",",
+                                 atomic + "INSERT INTO t (a, b) VALUES (" + str(row) + ",", 1)
+             for row in (36, 37, 38)]
+    whole = [_json(text) for text in texts]
+    _in_pieces(monkeypatch, 1000)
+    assert [_json(text) for text in texts] == whole
