@@ -304,6 +304,7 @@ def test_statement_facts_outside_a_transaction_leave_out_its_state() -> None:
     # It asks for a lock on public.b: the ACCESS EXCLUSIVE lock on public.a is held meanwhile.
     assert (inside["holds_exclusive_from_earlier"], inside["held_exclusive_since"],
             inside["held_exclusive_statements"]) == (("public.a",), 1, 2)
+    assert inside["held_exclusive_waits"]
     assert (inside["mixes_ddl_and_dml"], inside["mixed_tables_text"]) == (True, "public.a")
     assert inside["uses_enum_value_added_in_transaction"] == ("new",)
     assert inside["enum_values_added_sql"] == "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'new';"
@@ -314,10 +315,12 @@ def test_statement_facts_outside_a_transaction_leave_out_its_state() -> None:
     # No new lock, but it reads the whole table while the lock is held.
     assert session.statement_facts(scanning, 2)["holds_exclusive_from_earlier"] == \
         ("public.a",)
+    assert not session.statement_facts(scanning, 2)["held_exclusive_waits"]
     session.implicit_transaction = False  # the same state, read outside a transaction
     assert session.statement_facts(effect, 2) == {
         "holds_exclusive_from_earlier": (), "held_exclusive_since": None,
-        "held_exclusive_statements": 0, "uses_enum_value_added_in_transaction": (),
+        "held_exclusive_statements": 0, "held_exclusive_waits": False,
+        "uses_enum_value_added_in_transaction": (),
         "enum_values_added_sql": "", "mixes_ddl_and_dml": False, "mixed_tables": (),
         "mixed_tables_text": ""}
 
@@ -887,3 +890,110 @@ def test_a_table_statement_without_a_string_constant_is_not_walked_for_bare_stri
     assert len(walked) == 2  # (the two statements that write a string)
     for stmt in statements[1::2]:  # ... whose bare string defaults still name their table
         assert stmt.effect.locks.get("public.u") == LockMode.ACCESS_SHARE
+
+
+#: A migration calling a PL/pgSQL function (the overload of f its argument chooses) and
+#: writing to a table whose trigger runs one, between statements that call no kept routine.
+_CALLS = ("CREATE TABLE t (a int);\nCREATE TABLE u (n int);\n"
+          "CREATE FUNCTION f(x int) RETURNS int LANGUAGE plpgsql AS $$\n"
+          "BEGIN ALTER TABLE u ADD COLUMN b int; RETURN x; END $$;\n"
+          "CREATE FUNCTION f(x int, y int) RETURNS int LANGUAGE plpgsql AS $$\n"
+          "BEGIN RETURN x; END $$;\n"
+          "CREATE FUNCTION on_t() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+          "BEGIN ALTER TABLE u ADD COLUMN c int; RETURN NEW; END $$;\n"
+          "CREATE TRIGGER t_ins BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION on_t();\n"
+          + "SELECT a FROM t WHERE a > 1;\nUPDATE t SET a = 2;\n" * 5
+          + "SELECT f(1) FROM t;\nSELECT f(2) + f(3, 4) FROM t;\n"
+          + "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\n")
+
+
+def _lint_calls():
+    from lockwise.core.types import LockMode
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    statements = lint_migrations([migration_from_text(_CALLS, "0001_m.sql")])[0].statements
+    # Still followed: the bodies of f's overloads run at their calls, the trigger's at the
+    # writes, and f(int)'s ALTER TABLE is judged there.
+    assert [[a.facts.get("routine") for a in s.effect.actions if a.kind == "routine_call"]
+            for s in statements[-4:]] == [["public.f"], ["public.f", "public.f"],
+                                          ["public.on_t"], ["public.on_t"]]
+    assert [s.effect.locks.get("public.u") for s in statements[-4:]] == \
+        [LockMode.ACCESS_EXCLUSIVE] * 4
+    return statements
+
+
+def test_a_statement_calling_no_kept_routine_does_not_import_the_overload_chooser(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Once a routine is kept, every query and DML asks which it calls: the overload chooser
+    # is imported only when a call names a kept routine and its choice is not remembered.
+    import builtins
+    import sys
+
+    real = builtins.__import__
+    imported: list[str] = []
+
+    def counting(name: str, *args: object, **kwargs: object) -> object:
+        callers = {sys._getframe(depth).f_code.co_name for depth in (1, 2, 3)}
+        if name == "lockwise.catalog.overloads" and "called_routines" in callers:
+            imported.append(name)
+        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", counting)
+    _lint_calls()
+    # The three calls of f, each once (the effect model's ask; the replay's is remembered).
+    assert len(imported) == 3
+
+
+def test_the_overload_a_call_runs_is_chosen_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The effect model, then the replay, ask which overload each call of f runs: chosen
+    # once for each call, as the catalog's overloads of f are the same for both.
+    import lockwise.catalog.overloads as overloads
+
+    chosen = overloads.chosen
+    calls: list[dict] = []
+
+    def counting(catalog: Catalog, found: tuple, call: dict) -> object:
+        calls.append(call)
+        return chosen(catalog, found, call)
+
+    monkeypatch.setattr(overloads, "chosen", counting)
+    _lint_calls()
+    assert len(calls) == 3 and len({id(c) for c in calls}) == 3
+
+
+def test_a_migrations_lookahead_is_computed_once_and_read_by_name(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a statement's judgement may need from the statements after it is looked for once
+    # per migration, before its first statement is judged, and read by name.
+    import lockwise.lint as lint
+    from lockwise.discover import migration_from_text
+    from lockwise.effects.session import lookahead
+
+    found: list = []
+
+    def counting(trees: list[dict]):
+        found.append(lookahead(trees))
+        return found[-1]
+
+    monkeypatch.setattr(lint, "lookahead", counting)
+    first = ("CREATE TABLE t (id int PRIMARY KEY);\nCREATE VIEW v AS SELECT id FROM t;\n"
+             "BEGIN;\nCREATE TYPE mood AS ENUM ('a');\nCOMMIT;\n"
+             "SELECT setval('s', 5);\n"
+             "ALTER TABLE t ADD COLUMN u int, ADD CONSTRAINT k FOREIGN KEY (u) REFERENCES t;\n"
+             "CREATE TABLE w AS SELECT 1 AS x;\nALTER TABLE t DROP COLUMN u;\n")
+    reports = lint.lint_migrations([migration_from_text(first, "0001_a.sql"),
+                                    migration_from_text("SELECT 1;\n", "0002_b.sql")])
+    assert [len(r.statements) for r in reports] == [9, 1] and len(found) == 2
+    ahead = found[0]
+    assert ahead.views == ((1, "public.v"),)
+    assert ahead.tx_ends == (4,)
+    assert ahead.types == ((3, "type:public.mood"),)
+    assert ahead.sequences_set == ((5, "sequence:public.s"),)
+    assert [k[:3] for k in ahead.foreign_keys] == [(6, "public.t", "u")]
+    assert [t[:2] for t in ahead.tables] == [(0, "public.t")]
+    assert ahead.filled == ((7, "public.w"),)
+    assert ahead.columns == ((8, "public.t", "u", True),)
+    assert not any((found[1].views, found[1].tx_ends, found[1].types, found[1].sequences_set,
+                    found[1].foreign_keys, found[1].tables, found[1].filled,
+                    found[1].columns))

@@ -56,6 +56,7 @@ SQL_TEXT: dict[str, object] = {
     "view_dependents_note": "-- Over it, dropped first: App.V_Users\n",
     "advisory_xact_lock_sql": "SELECT pg_advisory_xact_lock(hashtext('Backfill'));",
     "advisory_unlock_sql": "SELECT pg_advisory_unlock(hashtext('Backfill'));",
+    "temporary_routine_sql": 'pg_temp."OrderTotal"',
     "type_text": "numeric(10,2)", "new_type_text": "bigint", "column_type_sql": "text",
     "column_type_note": "",
     "held_exclusive_since": 2,

@@ -37,11 +37,12 @@ def _parse_errors(sql: str) -> list[tuple[int, str]]:
     (PROCEDURE_BAD, "syntax error"),
     (BACKSLASH_BAD, "syntax error"),
 ])
-def test_a_body_plpgsql_rejects_is_a_parse_error_at_its_statement(sql: str, said: str) -> None:
+def test_a_body_plpgsql_rejects_is_a_parse_error_in_its_statement(sql: str, said: str) -> None:
     errors = _parse_errors("CREATE TABLE t (id int);\n" + sql)
     assert len(errors) == 1, errors
     line, message = errors[0]
-    assert line == 2
+    # (in the body: test_plpgsql_error_position.py says where)
+    assert 2 <= line <= 1 + sql.count("\n")
     assert message.startswith("PL/pgSQL's parser rejects this SQL:"), message
     assert said in message
 

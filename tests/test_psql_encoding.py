@@ -45,8 +45,28 @@ def test_encoding_back_to_utf8_and_aliases() -> None:
     assert "SELECT '€';" in text and "SELECT 'é';" in text
 
 
-def test_an_unknown_encoding_keeps_the_one_before() -> None:
-    assert "SELECT 'é';" in decode_sql("\\encoding NOPE\nSELECT 'é';\n".encode())
+def test_an_unknown_encoding_is_an_input_error_at_its_name() -> None:
+    # psql prints "NOPE: invalid encoding name or conversion procedure not found" and reads
+    # on in the encoding before: the bytes after a misspelt name are not what was meant.
+    with pytest.raises(InputError) as raised:
+        decode_sql("SELECT 1;\n  \\encoding NOPE\nSELECT 'é';\n".encode(), Path("m.sql"))
+    assert (raised.value.line, raised.value.column) == (2, 13)
+    assert "invalid encoding name or conversion procedure not found" in raised.value.message
+    assert "NOPE" in raised.value.message
+
+
+def test_a_psql_variable_as_the_name_keeps_the_encoding_before() -> None:
+    # (psql fills it in; lockwise cannot know it, and says so where the variable is used)
+    assert "SELECT 'é';" in decode_sql("\\encoding :enc\nSELECT 'é';\n".encode())
+
+
+def test_lint_exits_2_at_an_unknown_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "001_names.sql"
+    path.write_bytes(b"\\encoding 'LATIN-11'\nCREATE TABLE t (id int);\n")
+    result = CliRunner().invoke(app, ["lint", str(path), "--no-cache"])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:1:11: " in result.stderr, result.stderr
+    assert "Traceback" not in result.output + result.stderr
 
 
 def test_a_byte_the_encoding_does_not_have_is_named_with_its_place() -> None:
@@ -71,3 +91,12 @@ def test_lint_reads_a_latin1_file_by_its_encoding(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output + result.stderr
     doc = json.loads(result.stdout)
     assert "café" in json.dumps(doc, ensure_ascii=False)
+
+
+def test_an_unterminated_quote_around_the_name_is_an_input_error() -> None:
+    # psql 15: "unterminated quoted string", and the encoding stays UTF8; the name inside
+    # was taken as LATIN1 and the bytes after it read so.
+    with pytest.raises(InputError) as raised:
+        decode_sql(b"SELECT 1;\n\\encoding 'LATIN1\nSELECT '\xc3\xa9';\n", Path("m.sql"))
+    assert (raised.value.line, raised.value.column) == (2, 11)
+    assert "unterminated quoted string" in raised.value.message

@@ -36,6 +36,20 @@ def _rules(stmt) -> set[str]:
     return {f.rule for f in stmt.findings}
 
 
+def runs_on_t(setup: str, write: str) -> bool:
+    """Whether lockwise has `write` (a migration's last statement), after `setup`, run a
+    function that retypes u (on_t): u is then locked ACCESS EXCLUSIVE."""
+    reports, _ = _lint(setup, write)
+    return reports[-1].statements[-1].effect.locks.get("public.u") == LockMode.ACCESS_EXCLUSIVE
+
+
+def holds_u(conn) -> bool:
+    """Whether the server session `conn` holds u ACCESS EXCLUSIVE (on_t ran)."""
+    return bool(conn.execute("SELECT 1 FROM pg_locks WHERE relation = 'u'::regclass "
+                             "AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock'"
+                             ).fetchall())
+
+
 @pytest.mark.parametrize(("create", "call"), [
     (WIDEN, "SELECT widen();"),
     (WIDEN_P, "CALL widen_p();"),
@@ -445,9 +459,7 @@ def _with_trigger(trigger: str) -> str:
 
 @pytest.mark.parametrize(("trigger", "write", "fires"), _reach_cases())
 def test_a_write_runs_the_triggers_it_fires(trigger: str, write: str, fires: bool) -> None:
-    reports, _ = _lint(_with_trigger(trigger), write + ";")
-    written = reports[-1].statements[-1]
-    assert (written.effect.locks.get("public.u") == LockMode.ACCESS_EXCLUSIVE) is fires
+    assert runs_on_t(_with_trigger(trigger), write + ";") is fires
 
 
 def test_update_of_follows_a_renamed_column() -> None:
@@ -473,9 +485,7 @@ def test_the_server_fires_the_triggers_each_write_reaches(pg_db: str) -> None:
                     copy.write_row((3, 3))
             else:
                 conn.execute(write)
-            seen.append(bool(conn.execute(
-                "SELECT 1 FROM pg_locks WHERE relation = 'u'::regclass "
-                "AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock'").fetchall()))
+            seen.append(holds_u(conn))
             conn.rollback()
             conn.execute("DROP TABLE t, u; DROP FUNCTION on_t();")
             conn.commit()

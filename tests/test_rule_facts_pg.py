@@ -2592,3 +2592,35 @@ def test_relation_remade_by_a_query_counts_before_it_is_made(pg_db: str, remake:
                             Catalog())[-1].all_findings
     # (at the ALTER, the third statement: the view's lock is all it holds then)
     assert [f.statement_index for f in found if f.rule == "lock-accumulation"] == [2]
+
+
+def test_ddl_takes_at_most_row_exclusive_on_system_catalogs(pg_db: str) -> None:
+    """lock-accumulation counts no wait for a lock of ROW EXCLUSIVE or weaker on a system
+    catalog: a transaction in the middle of DDL (creating, altering, indexing, dropping)
+    holds none stronger there, so another session's UPDATE of pg_index, while it holds
+    ACCESS EXCLUSIVE on a table of its own, gets its locks at once."""
+    with _connect(pg_db) as ddl, _connect(pg_db) as other:
+        other.execute("CREATE TABLE cat_t (id int PRIMARY KEY); "
+                      "CREATE TABLE cat_u (id int PRIMARY KEY, t int)")
+        ddl.execute("BEGIN")
+        for sql in ("CREATE TABLE cat_v (id int PRIMARY KEY, note text)",
+                    "ALTER TABLE cat_u ADD COLUMN note text",
+                    "CREATE INDEX cat_u_t ON cat_u (t)",
+                    "ALTER TABLE cat_u ADD FOREIGN KEY (t) REFERENCES cat_v",
+                    "CREATE VIEW cat_w AS SELECT * FROM cat_u",
+                    "COMMENT ON TABLE cat_u IS 'x'",
+                    "DROP VIEW cat_w"):
+            ddl.execute(sql)
+        modes = {mode for (mode,) in other.execute(
+            "SELECT l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.pid = %s AND c.relnamespace = 'pg_catalog'::regnamespace",
+            (ddl.info.backend_pid,)).fetchall()}
+        assert modes and modes <= {"AccessShareLock", "RowShareLock", "RowExclusiveLock"}, modes
+        other.execute("BEGIN")
+        other.execute("SET LOCAL lock_timeout = '200ms'")
+        other.execute("ALTER TABLE cat_t ADD COLUMN c int")
+        other.execute("UPDATE pg_index SET indisready = indisready WHERE indrelid = "
+                      "(SELECT oid FROM pg_class WHERE relname = 'cat_t')")
+        other.execute("ROLLBACK")
+        ddl.execute("ROLLBACK")
+        other.execute("DROP TABLE cat_u, cat_t")

@@ -490,6 +490,7 @@ CREATE TABLE plain (a int);
 CREATE TEMP TABLE tparent (a int) PARTITION BY RANGE (a);
 CREATE TEMP TABLE tmp (id int PRIMARY KEY);
 CREATE TEMP TABLE tt (a int);
+CREATE UNLOGGED TABLE unl (id int PRIMARY KEY);
 """
 _BOUND = "FOR VALUES FROM (0) TO (10)"
 _PG_TEMP_FIRST = "SET search_path = pg_temp, public"
@@ -535,6 +536,32 @@ _MIXED = [
     ("", "CREATE TEMP TABLE f (id int REFERENCES tmp)", ""),
     (_PG_TEMP_FIRST, "CREATE TABLE f (id int PRIMARY KEY, up int REFERENCES f)", ""),
     ("", "CREATE TABLE f (id int REFERENCES perm)", ""),
+    # An unlogged table's rows are not kept through a crash: a permanent table's key may
+    # not point at them (an unlogged table's may point at a permanent one).
+    ("", "CREATE TABLE f (id int REFERENCES unl)",
+     "constraints on permanent tables may reference only permanent tables"),
+    ("", "ALTER TABLE plain ADD FOREIGN KEY (a) REFERENCES unl",
+     "constraints on permanent tables may reference only permanent tables"),
+    ("", "ALTER TABLE plain ADD COLUMN r int REFERENCES unl",
+     "constraints on permanent tables may reference only permanent tables"),
+    ("", "CREATE TEMP TABLE f (id int REFERENCES unl)",
+     "constraints on temporary tables may reference only temporary tables"),
+    ("", "CREATE UNLOGGED TABLE f (id int REFERENCES unl)", ""),
+    ("", "CREATE UNLOGGED TABLE f (id int REFERENCES perm)", ""),
+    # A key to the table's own unqualified name is looked up once the table is made: the
+    # session's temporary table of that name comes first, not the new permanent one.
+    ("", "CREATE TABLE public.tmp (id int PRIMARY KEY, up int REFERENCES tmp)",
+     "constraints on permanent tables may reference only permanent tables"),
+    ("", "CREATE TABLE tmp (id int PRIMARY KEY, up int REFERENCES tmp)",
+     "constraints on permanent tables may reference only permanent tables"),
+    ("", "CREATE TABLE public.tmp (id int PRIMARY KEY, up int REFERENCES public.tmp)", ""),
+    ("", "CREATE TEMP TABLE perm (id int PRIMARY KEY, up int REFERENCES perm)", ""),
+    # a path that lists pg_temp searches it in its place: public's table comes first
+    ("SET search_path = public, pg_temp",
+     "CREATE TEMP TABLE perm (id int PRIMARY KEY, up int REFERENCES perm)",
+     "constraints on temporary tables may reference only temporary tables"),
+    ("SET search_path = public, pg_temp",
+     "CREATE TEMP TABLE f (id int PRIMARY KEY, up int REFERENCES f)", ""),
 ]
 
 
@@ -543,7 +570,7 @@ def test_the_server_refuses_to_tie_temporary_and_permanent_relations(pg_db: str)
     from server_helpers import server_message
 
     # (each on the permanent tables of the setup alone: those an earlier one made dropped)
-    again = "DROP TABLE IF EXISTS parent, perm, plain, f, child, copy CASCADE"
+    again = "DROP TABLE IF EXISTS parent, perm, plain, unl, f, child, copy, public.tmp CASCADE"
     found = [server_message(pg_db, [again, _MIXED_SETUP, before], sql)
              for before, sql, _ in _MIXED]
     assert found == [message for _, _, message in _MIXED]
@@ -618,3 +645,176 @@ def test_routines_and_types_made_under_pg_temp_first_are_temporary() -> None:
     assert not [t for t in catalog.types if t.startswith("pg_temp.")]
     assert not [f for f in catalog.kept_routines if f.startswith("pg_temp.")]
     assert not catalog.temporary
+
+
+# --- a permanent table's column of a temporary type; DISCARD TEMP / ALL --------------------
+
+_TEMPORARY_TYPE_COLUMN = """CREATE TYPE pg_temp.mood AS ENUM ('sad', 'happy');
+CREATE TABLE perm (id int, m pg_temp.mood, ms pg_temp.mood[], keep int);
+CREATE VIEW perm_moods AS SELECT id, m FROM perm;
+CREATE INDEX perm_m_idx ON perm (m);
+"""
+
+
+@pytest.mark.postgres
+def test_the_server_drops_a_permanent_tables_column_of_a_temporary_type(pg_db: str) -> None:
+    import psycopg
+
+    notices: list[str] = []
+    columns = ("SELECT attname FROM pg_attribute WHERE attrelid = 'perm'::regclass "
+               "AND attnum > 0 AND NOT attisdropped ORDER BY attnum")
+    gone = "SELECT count(*) FROM pg_class WHERE relname IN ('perm_moods', 'perm_m_idx')"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(_TEMPORARY_TYPE_COLUMN)
+    with psycopg.connect(pg_db, autocommit=True) as conn:  # the session that made it ended
+        after_session = conn.execute(columns).fetchall(), conn.execute(gone).fetchone()[0]
+        conn.execute("DROP TABLE perm")
+        conn.execute(_TEMPORARY_TYPE_COLUMN)
+        conn.add_notice_handler(lambda d: notices.extend(
+            [d.message_primary or "", *(d.message_detail or "").splitlines()]))
+        conn.execute("DROP TYPE pg_temp.mood CASCADE")  # what the session's end does
+        after_drop = conn.execute(columns).fetchall()
+        conn.execute("DROP TABLE perm")
+        conn.execute(_TEMPORARY_TYPE_COLUMN)
+        for discard in ("DISCARD TEMP", "DISCARD ALL"):
+            conn.execute(discard)
+            assert conn.execute(columns).fetchall() == [("id",), ("keep",)]
+            conn.execute("DROP TABLE perm")
+            conn.execute(_TEMPORARY_TYPE_COLUMN)
+    assert after_session == ([("id",), ("keep",)], 0)
+    assert after_drop == [("id",), ("keep",)]
+    # The NOTICE names the columns (and the view over one); the index goes with its column.
+    assert notices[0] == "drop cascades to 3 other objects"
+    assert {"drop cascades to column m of table perm", "drop cascades to column ms of table perm",
+            "drop cascades to view perm_moods"} == set(notices[1:])
+
+
+@pytest.mark.parametrize("end", ["", "DISCARD TEMP;\n", "DISCARD ALL;\n"])
+def test_a_permanent_tables_column_of_a_temporary_type_goes_with_the_session(end: str) -> None:
+    # Gone with the type, its view and its index too, at the session's end or at DISCARD:
+    # a later migration may add the column and the view again.
+    catalog = Catalog()
+    later = ("ALTER TABLE perm ADD COLUMN m text;\n"
+             "CREATE VIEW perm_moods AS SELECT id, keep FROM perm;\n"
+             "CREATE INDEX perm_m_idx ON perm (keep);\n")
+    reports = lint(_TEMPORARY_TYPE_COLUMN + end, *([later] if not end else []),
+                   catalog=catalog)
+    if end:  # in the same migration
+        reports = lint(_TEMPORARY_TYPE_COLUMN + end + later)
+    refusals = [statement_refusal(s.effect) for s in reports[-1].statements[-3:]]
+    assert refusals == ["", "", ""]
+    if not end:
+        assert list(catalog.tables["public.perm"].columns) == ["id", "keep", "m"]
+
+
+def test_discard_temp_drops_the_sessions_temporary_objects() -> None:
+    for discard in ("DISCARD TEMP", "DISCARD ALL"):
+        (report,) = lint("CREATE TEMP TABLE items (id int);\n"
+                         "CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+                         f"{discard};\n"
+                         "ALTER TABLE items ALTER COLUMN id TYPE bigint;\n"
+                         "CREATE TEMP TABLE items (id int);\n"
+                         "CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS 'SELECT 2';\n"
+                         )[1:]
+        # `items` is the real table again: its rewrite is everyone's wait.
+        assert report.statements[3].effect.locks == {"public.items": LockMode.ACCESS_EXCLUSIVE}
+        # and the temporary ones may be made again
+        assert [statement_refusal(s.effect) for s in report.statements[4:]] == ["", ""]
+
+
+def test_the_conflict_graph_replays_discard_temp(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockwise.graph.build as build
+    from lockwise.graph.api import history_conflicts
+
+    left: list[set[str]] = []
+    ended = build.end_session
+
+    def checked(catalog: Catalog) -> None:  # what the session had left when it ended
+        left.append(_temporary_names(catalog) | set(catalog.temporary))
+        ended(catalog)
+
+    monkeypatch.setattr(build, "end_session", checked)
+    history_conflicts([[migration_from_text(
+        "CREATE TEMP TABLE items (id int);\nCREATE INDEX ON items (id);\nDISCARD TEMP;\n",
+        "0001_m.sql")]], pg_version=18)
+    assert left == [set()]
+
+
+@pytest.mark.postgres
+def test_the_server_resets_the_search_path_at_discard_all(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("SET search_path = pg_temp, public")
+        conn.execute("SET lock_timeout = '2s'")
+        conn.execute("DISCARD ALL")
+        conn.execute("CREATE TABLE t (id int)")
+        assert conn.execute("SELECT relpersistence FROM pg_class WHERE relname = 't'"
+                            ).fetchone() == ("p",)
+        assert conn.execute("SHOW lock_timeout").fetchone() == ("0",)
+
+
+def test_discard_all_resets_what_the_migration_set() -> None:
+    (report,) = lint("SET search_path = pg_temp, public;\nSET lock_timeout = '2s';\n"
+                     "DISCARD ALL;\nCREATE TABLE t (id int);\n"
+                     "ALTER TABLE items ADD COLUMN flag int;\n")[1:]
+    assert "table:public.t" in report.statements[3].effect.creates
+    assert "missing-lock-timeout" in {f.rule for f in report.statements[4].findings}
+
+
+# --- an unqualified name never finds a function or procedure in pg_temp --------------------
+
+_TEMPORARY_ROUTINES = (_PG_TEMP_FIRST + ";\n"
+                       "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+                       "CREATE PROCEDURE p() LANGUAGE sql AS 'SELECT 1';\n")
+
+#: (a statement, whether the server refuses it after _TEMPORARY_ROUTINES: the function or
+#: procedure it names unqualified is only pg_temp's, where the server never looks for one).
+_UNQUALIFIED_ROUTINES = [
+    ("SELECT f()", True),
+    ("SELECT 1 FROM items WHERE id = f()", True),
+    ("CALL p()", True),
+    ("ALTER FUNCTION f() RENAME TO g", True),
+    ("ALTER PROCEDURE p() RENAME TO q", True),
+    ("ALTER FUNCTION f() STABLE", True),
+    ("COMMENT ON FUNCTION f() IS 'one'", True),
+    ("DROP FUNCTION f()", True),
+    ("CREATE VIEW v AS SELECT f()", True),
+    ("CREATE TABLE t (id int DEFAULT f())", True),
+    ("GRANT EXECUTE ON FUNCTION f() TO PUBLIC", True),
+    ("CREATE FUNCTION pg_temp.tg() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';\n"
+     "CREATE TRIGGER items_tg BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION tg()", True),
+    ("SELECT pg_temp.f()", False),
+    ("CALL pg_temp.p()", False),
+    ("ALTER FUNCTION pg_temp.f() RENAME TO g", False),
+    ("DROP FUNCTION IF EXISTS f()", False),
+    ("SELECT now()", False),
+]
+
+
+@pytest.mark.postgres
+def test_the_server_never_finds_a_temporary_routine_unqualified(pg_db: str) -> None:
+    import psycopg
+
+    again = "DROP TABLE IF EXISTS items CASCADE"
+    found = [server_error(pg_db, [again, SETUP, _TEMPORARY_ROUTINES], sql,
+                          (psycopg.errors.UndefinedFunction,)) is not None
+             for sql, _ in _UNQUALIFIED_ROUTINES]
+    assert found == [refused for _, refused in _UNQUALIFIED_ROUTINES]
+
+
+@pytest.mark.parametrize(("sql", "refused"), _UNQUALIFIED_ROUTINES)
+def test_an_unqualified_temporary_routine_is_refused(sql: str, refused: bool) -> None:
+    (report,) = lint(_TEMPORARY_ROUTINES + sql + ";")[1:]
+    last = report.statements[-1]
+    rules = {f.rule for f in last.findings}
+    assert (statement_refusal(last.effect) == "refused_temporary_routine") is refused
+    assert ("temporary-routine-unqualified-refused" in rules) is refused
+    if refused:  # the server renames nothing
+        assert "rename-object" not in rules
+
+
+def test_an_unqualified_routine_lockwise_knows_elsewhere_is_not_refused() -> None:
+    (report,) = lint("CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 2';\n"
+                     + _TEMPORARY_ROUTINES + "SELECT f();\nALTER FUNCTION f() RENAME TO g;")[1:]
+    assert [statement_refusal(s.effect) for s in report.statements[-2:]] == ["", ""]

@@ -43,7 +43,13 @@ from lockwise.effects.nodes import TEMPORARY_PREFIX
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.postgres.builder import long_scans
 from lockwise.effects.refused import refusal, refusal_kept, refused_actions
-from lockwise.effects.session import Ahead, Session, dropped_facts, joined_lookahead, lookahead
+from lockwise.effects.session import (
+    Lookahead,
+    Session,
+    dropped_facts,
+    joined_lookahead,
+    lookahead,
+)
 from lockwise.effects.volatility import builtin_functions
 from lockwise.fix import REWRITTEN
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
@@ -366,7 +372,7 @@ PIECE_STATEMENTS = 500
 
 
 def _parse(migration: Migration, options: LintOptions, judged: bool,
-           ahead: list[Ahead]) -> ParsedFile:
+           ahead: list[Lookahead]) -> ParsedFile:
     """The migration's statements; for a huge file, without their trees (`ParsedFile.pieces`
     builds them), with what `lookahead` reads of each piece added to `ahead` when `judged`."""
     if migration.parts:  # a version folder applied as one: each file parsed alone
@@ -412,7 +418,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         if release:
             release_details(report)
         return report
-    ahead: list[Ahead] = []
+    ahead: list[Lookahead] = []
     parsed = _parse(migration, options, judged, ahead)
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
@@ -434,16 +440,13 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     if migration.prelude:
         _run_prelude(migration.prelude, session, ctx)
     if judged:
-        (session.views_ahead, session.tx_ends, session.types_ahead,
-         session.sequences_set_ahead, session.foreign_keys_ahead,
-         session.tables_ahead, session.filled_ahead, session.columns_ahead) = lookahead(
-            [s.tree for s in parsed.statements]) if parsed.pieces is None else \
-            joined_lookahead(ahead)
+        session.ahead = lookahead([s.tree for s in parsed.statements]) \
+            if parsed.pieces is None else joined_lookahead(ahead)
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
             "statement_count": len(parsed.statements),
             # (the cost tracker's, with stats: a table it knows is small; see cost.hook)
-            "scan_is_brief": False}
+            "scan_is_brief": False, "hold_extended_briefly": False}
     migration_findings: list[Finding] = []
     all_directives: list[Directive] = list(file_directives)
     migration_findings += input_findings(judge, parsed, base, migration.up_sql)
@@ -481,8 +484,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 ctx.statement_sql = None  # (another caller's statement is not this text)
             if judged and (error := _body_error(stmt, session)):
                 migration_findings += judge.judge(
-                    {**parse_error_facts(base, error), "parser": "PL/pgSQL's parser"},
-                    stmt.span, None)
+                    {**parse_error_facts(base, error[0]), "parser": "PL/pgSQL's parser"},
+                    error[1], None)
             refused = refusal(effect)
             findings: list[Finding] = []
             if judged:
@@ -664,6 +667,9 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
                                           session.in_transaction, ctx.catalog,
                                           ctx.filled_tables))
+        if context_facts["holds_exclusive_from_earlier"] and \
+                not context_facts["held_exclusive_waits"]:
+            context_facts["hold_extended_briefly"] = costs.run_is_brief()
     findings: list[Finding] = []
     seen: dict[tuple, tuple] = {}
     if judge.alternative_statements:
@@ -951,21 +957,30 @@ def span_within(stmt: Statement, start: int, length: int) -> Span:
                 stmt.span.start_offset + start + length)
 
 
-def _body_error(stmt: Statement, session: Session) -> str | None:
-    """What PL/pgSQL's grammar says of the body `stmt` compiles, when it rejects it: a DO
-    block's, or a PL/pgSQL routine's created while check_function_bodies is on."""
+def _body_error(stmt: Statement, session: Session) -> tuple[str, Span] | None:
+    """What PL/pgSQL's grammar says of the body `stmt` compiles, when it rejects it, and
+    where (in the body, else the statement): a DO block's, or a PL/pgSQL routine's created
+    while check_function_bodies is on."""
     kind = next(iter(stmt.tree))
     if kind == "DoStmt":
         from lockwise.parse.plpgsql import compile_error, plpgsql_body
 
         body = plpgsql_body(stmt.tree[kind])
-        return None if body is None else compile_error(body)
-    if kind == "CreateFunctionStmt" and session.check_function_bodies is not False:
+        error = None if body is None else compile_error(body)
+    elif kind == "CreateFunctionStmt" and session.check_function_bodies is not False:
         from lockwise.catalog.routines import is_plpgsql_routine
-        from lockwise.parse.plpgsql import compile_error
+        from lockwise.parse.plpgsql import compile_error, routine_code
 
-        return compile_error(stmt.sql) if is_plpgsql_routine(stmt.tree[kind]) else None
-    return None
+        error = compile_error(stmt.sql) if is_plpgsql_routine(stmt.tree[kind]) else None
+        body = routine_code(stmt.sql)[0] if error else None
+    else:
+        return None
+    if error is None or body is None:
+        return None
+    from lockwise.parse.plpgsql_errors import rejected_at
+
+    at = rejected_at(stmt.sql, body, error, kind == "CreateFunctionStmt")
+    return error, stmt.span if at is None else span_within(stmt, *at)
 
 
 def _embedded_span(stmt: Statement, line: int, sql: str) -> Span:

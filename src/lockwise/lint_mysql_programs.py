@@ -13,14 +13,16 @@ judged at each, as a procedure's at its CALL. A CALL (or a function call) inside
 followed, a stored function called in the body's own expressions too (SET x = f(), RETURN
 f(), IF f() THEN, DECLARE ... DEFAULT f()), as deep as MAX_CALL_DEPTH: the called body's
 statements are judged at the outer statement, in the same session; a cycle of calls is
-reported where it closes, never looped. A statement that commits, reached through a stored
-function's calls or a trigger's, is refused there (error 1422) and stops the walk: the
-statement that calls the function fails, and each write that fires the trigger.
+reported where it closes, never looped. A statement that commits (error 1422) or returns a
+result set (error 1415), reached through a stored function's calls or a trigger's, is
+refused there and stops the walk: the statement that calls the function fails, and each
+write that fires the trigger. A procedure or function created after a trigger that reaches
+it (effects/mysql_callers.py finds which) is followed from that trigger at its CREATE, for
+what the server would refuse only: the trigger's own statements were judged at its CREATE.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -32,17 +34,27 @@ from lockwise.effects.mysql import (
     compute_mysql_effect,
     refused,
 )
-from lockwise.effects.mysql_programs import COMMIT_REFUSED, commits, lookup, qualifier
+from lockwise.effects.mysql_callers import CALL, function_names
+from lockwise.effects.mysql_programs import (
+    NAMESPACES,
+    REFUSED_INSIDE,
+    lookup,
+    qualifier,
+    refused_inside,
+)
 from lockwise.parse.mysql_blocks import routine_key
 
-#: CALL name [(...)]: the procedure it runs.
-_CALL = re.compile(r"^\s*CALL\s+((?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`"
-                   r"|[\w$]+))?)", re.IGNORECASE)
 #: Where each kind of program runs its body, for the findings' messages; whether it runs now.
 _WHERE = {"event": ("in the body of event {name}, which runs it on its schedule", False),
           "trigger": ("in the body of trigger {name}, which runs it for each row written",
                       False),
           "compound": ("", True)}
+#: The action of a statement the server refuses inside a trigger or a stored function, by
+#: where and what it is (effects/mysql_programs.py's REFUSED_INSIDE).
+_REFUSED_ACTIONS = {("trigger", "commits"): {"action": "mysql_trigger_call_commits"},
+                    ("trigger", "result_set"): {"action": "mysql_trigger_call_result_set"},
+                    ("function", "commits"): {"action": "mysql_function_call_commits"},
+                    ("function", "result_set"): {"action": "mysql_function_call_result_set"}}
 #: How many routines deep the calls inside bodies are followed, the one a statement calls
 #: counting as 1: the server nests them as deep as its thread stack allows, and a migration
 #: seldom nests more than two or three.
@@ -78,16 +90,22 @@ class Run(NamedTuple):
     #: the database its unqualified names are in: the routine's own, else the session's
     database: str | None = None
     #: the trigger whose body it is (parse/mysql.py's `program`): nothing the body runs,
-    #: through the routines it calls, may commit
+    #: through the routines it calls, may commit or return a result set
     trigger: dict | None = None
+    #: the routine (kind, key) just created, when the run follows an older trigger's body to
+    #: find what the server refuses through it, and nothing else
+    through: tuple[str, str] | None = None
 
 
 def program_runs(stmt: Statement, catalog: Catalog, database: str | None = None
                  ) -> list[Run]:
     """What statement `stmt` runs of stored programs, in the session's `database` (USE). A
-    CREATE PROCEDURE or FUNCTION runs none: the catalog's replay keeps it for its calls."""
+    CREATE PROCEDURE or FUNCTION runs none (the catalog's replay keeps it for its calls), but
+    the triggers created before it that may reach it are followed again (_triggers_through)."""
     program = stmt.tree.get("program")
     if program is not None:
+        if program["kind"] in ("procedure", "function"):
+            return _triggers_through(program, catalog, database)
         if program["kind"] not in _WHERE:
             return []
         words, now = _WHERE[program["kind"]]
@@ -98,6 +116,21 @@ def program_runs(stmt: Statement, catalog: Catalog, database: str | None = None
     return [_routine_run(kind, called, "", True, database)
             for kind, called in _called(stmt.sql, stmt.tree["sqlglot"]["expr"], catalog,
                                         database)]
+
+
+def _triggers_through(program: dict, catalog: Catalog, database: str | None) -> list[Run]:
+    """The runs of the triggers that may reach the routine `program` just created (after
+    them, or replaced by DROP + CREATE): followed for what the server refuses through it."""
+    from lockwise.effects.mysql_callers import triggers_reaching
+
+    kind = program["kind"]
+    routine = lookup(getattr(catalog, NAMESPACES[kind]), kind, program["name"], database)
+    if routine is None:
+        return []
+    return [Run(trigger["statements"], "", True, False, calls=trigger.get("calls", []),
+                database=trigger["database"], trigger=trigger,
+                through=(kind, routine["key"]))
+            for trigger in triggers_reaching(catalog, kind, routine["key"])]
 
 
 def _routine_run(kind: str, called: dict, caller: str, now: bool, database: str | None
@@ -123,7 +156,7 @@ def _called(sql: str, expr, catalog: Catalog, database: str | None
     """The routines the statement `sql` (parsed as `expr`) calls from database `database`,
     as (kind, what the catalog keeps of it): the procedure of a CALL, else the stored
     functions it calls."""
-    call = _CALL.match(sql)
+    call = CALL.match(sql)
     if call is not None:
         called = lookup(catalog.mysql_procedures, "procedure", call.group(1), database)
         return [] if called is None else [("procedure", called)]
@@ -140,11 +173,9 @@ def _functions_called(expr, catalog: Catalog, database: str | None) -> list[dict
             expr, (exp.Query, exp.Update, exp.Delete, exp.Insert, exp.Set)):
         return []
     found: dict[str, dict] = {}
-    for node in expr.find_all(exp.Anonymous):
-        parent = node.parent
-        in_database = parent.this.name if isinstance(parent, exp.Dot) and \
-            parent.expression is node else database
-        function = lookup(catalog.mysql_functions, "function", node.name,
+    for written, name in function_names(expr):
+        in_database = written or database
+        function = lookup(catalog.mysql_functions, "function", name,
                           in_database.lower() if in_database else None)
         if function is not None:
             found.setdefault(function["key"], function)
@@ -166,6 +197,8 @@ class _Walk(NamedTuple):
     budget: list[int]
     #: the trigger whose body the walk began in, if any (Run.trigger)
     trigger: dict | None = None
+    #: Run.through: the walk reports only what the server refuses through that routine
+    through: tuple[str, str] | None = None
 
 
 def judge_program(stmt: Statement, run: Run, judge, catalog: Catalog,
@@ -176,7 +209,7 @@ def judge_program(stmt: Statement, run: Run, judge, catalog: Catalog,
     if not run.now:  # run later, in a session of its own (an event's; a trigger's, unknown)
         session = MySQLSession(flavour=session.flavour, version=session.version)
     walk = _Walk(stmt, judge, catalog, session, context, migration_id, directives, seen,
-                 [MAX_BODIES], run.trigger)
+                 [MAX_BODIES], run.trigger, run.through)
     return _judge_body(walk, run, (run.routine,) if run.routine else (),
                        stmt.span if run.at_statement else None)
 
@@ -184,26 +217,21 @@ def judge_program(stmt: Statement, run: Run, judge, catalog: Catalog,
 def _judge_body(walk: _Walk, run: Run, chain: tuple, at: Span | None) -> list[Finding]:
     """The findings of `run`'s statements, at `at` (in place when None), and of the bodies
     they call; `chain`: the routines (kind, key) the calls went through to get here."""
-    from lockwise.lint import effect_facts, span_within
+    from lockwise.lint import span_within
 
     findings: list[Finding] = []
     for offset, sql, tree in run.statements:
         span = at or span_within(walk.stmt, offset, len(sql))
-        if chain and (walk.trigger or _function_in(chain)) and (found := commits(sql)):
+        if chain and (walk.trigger or _function_in(chain)) and (found := refused_inside(sql)):
             walk.budget[0] = 0  # the server refuses the statement here: nothing more runs
-            return findings + _commit_refused(walk, chain, found[0], span)
-        inner = {"sqlglot": {"expr": tree, "sql": sql}}
-        effect = compute_mysql_effect(inner, walk.catalog, walk.session)
-        for action in effect.actions:
-            facts = {**walk.context, **effect_facts(effect), **action.facts,
-                     "action": action.kind}
-            found = walk.judge.judge(facts, span, walk.stmt.index, walk.directives, walk.seen)
-            findings += [replace(f, message=f"{f.message} ({run.words})") if run.words else f
-                         for f in found]
-        if refused(effect.actions):
-            continue
-        if run.now:
-            apply_mysql_statement(walk.catalog, inner, walk.migration_id, walk.session)
+            if walk.through is not None and walk.through not in chain:
+                return findings  # refused before the routine was created: reported then
+            return findings + _refused(walk, chain, *found, span)
+        if walk.through is None:  # (else the trigger's statements were judged at its CREATE)
+            judged, runs = _judged(walk, run, sql, tree, span)
+            findings += judged
+            if not runs:
+                continue
         for kind, called in _called(sql, tree, walk.catalog, run.database):
             findings += _follow(walk, run, chain, (kind, called), span)
     # the stored functions its SET, RETURN, DECLARE ... DEFAULT and conditions call, each once
@@ -215,6 +243,27 @@ def _judge_body(walk: _Walk, run: Run, chain: tuple, at: Span | None) -> list[Fi
             findings += _follow(walk, run, chain, ("function", called),
                                 at or span_within(walk.stmt, offset, len(name)))
     return findings
+
+
+def _judged(walk: _Walk, run: Run, sql: str, tree, span: Span) -> tuple[list[Finding], bool]:
+    """The findings of the body statement `sql` (parsed as `tree`) of `run`, at `span`, and
+    whether the server runs it (it refuses it: nothing it calls runs); the catalog moved past
+    it when it runs now."""
+    from lockwise.lint import effect_facts
+
+    findings: list[Finding] = []
+    inner = {"sqlglot": {"expr": tree, "sql": sql}}
+    effect = compute_mysql_effect(inner, walk.catalog, walk.session)
+    for action in effect.actions:
+        facts = {**walk.context, **effect_facts(effect), **action.facts, "action": action.kind}
+        found = walk.judge.judge(facts, span, walk.stmt.index, walk.directives, walk.seen)
+        findings += [replace(f, message=f"{f.message} ({run.words})") if run.words else f
+                     for f in found]
+    if refused(effect.actions):
+        return findings, False
+    if run.now:
+        apply_mysql_statement(walk.catalog, inner, walk.migration_id, walk.session)
+    return findings, True
 
 
 def _follow(walk: _Walk, run: Run, chain: tuple, call: tuple[str, dict], span: Span
@@ -238,24 +287,27 @@ def _function_in(chain: tuple) -> str | None:
     return next((key for kind, key in chain if kind == "function"), None)
 
 
-def _commit_refused(walk: _Walk, chain: tuple, statement: str, span: Span
-                    ) -> list[Finding]:
-    """A statement that commits (`statement`, its words) in the body of the last routine of
-    `chain`, which runs inside the walk's trigger or else inside the first stored function
-    of `chain`: the server refuses the statement that calls the function, or each write that
-    fires the trigger (error 1422, checked on MariaDB 10.11: there, not at the CREATE)."""
+def _refused(walk: _Walk, chain: tuple, what: str, statement: str, span: Span
+             ) -> list[Finding]:
+    """A statement that commits or returns a result set (`what`: REFUSED_INSIDE's key;
+    `statement`: its words) in the body of the last routine of `chain`, which runs inside
+    the walk's trigger or else inside the first stored function of `chain`: the server
+    refuses the statement that calls the function, or each write that fires the trigger
+    (errors 1422 and 1415, checked on MariaDB 10.11: there, not at the CREATE)."""
     kind, name = chain[-1]
     names = [n for _, n in chain]
     if walk.trigger is not None:
         trigger = routine_key(walk.trigger["name"], fold=False)
-        inside = {"action": "mysql_trigger_call_commits", "trigger": trigger,
+        inside = {**_REFUSED_ACTIONS["trigger", what], "trigger": trigger,
                   "trigger_table": walk.trigger.get("table") or "", "calls_text": " -> ".join(
                       [trigger, *names])}
     else:
-        inside = {"action": "mysql_function_call_commits", "function": _function_in(chain),
+        inside = {**_REFUSED_ACTIONS["function", what], "function": _function_in(chain),
                   "calls_text": " -> ".join(names)}
+    code, error = REFUSED_INSIDE[what]
     facts = {**walk.context, **inside, "statement": statement, "program": f"{kind} {name}",
-             "error_code": 1422, "server_error": COMMIT_REFUSED}
+             "error_code": code,
+             "server_error": error.format(kind="trigger" if walk.trigger else "function")}
     return walk.judge.judge(facts, span, walk.stmt.index, walk.directives, walk.seen)
 
 

@@ -49,14 +49,16 @@ def test_lint_and_fix_agree_when_no_partition_is_known(tmp_path: Path) -> None:
         line.removeprefix("-- ") for line in text.splitlines()), (reason, text)
 
 
-#: Partitions known, one of which already has a constraint under the key's name.
-NAME_TAKEN = ORDERS + (
+#: A partitioned table of two known partitions, and the row its keys reference.
+TWO_PARTITIONS = ORDERS + (
     "INSERT INTO orders VALUES (1);\n"
     "CREATE TABLE lines (id bigint, order_id bigint, day date) PARTITION BY RANGE (day);\n"
     "CREATE TABLE lines_2026 PARTITION OF lines FOR VALUES FROM ('2026-01-01') TO "
     "('2027-01-01');\n"
     "CREATE TABLE lines_2027 PARTITION OF lines FOR VALUES FROM ('2027-01-01') TO "
-    "('2028-01-01');\n"
+    "('2028-01-01');\n")
+#: Partitions known, one of which already has a constraint under the key's name.
+NAME_TAKEN = TWO_PARTITIONS + (
     "ALTER TABLE lines_2026 ADD CONSTRAINT lines_order_fk CHECK (id > 0);\n"
     "INSERT INTO lines VALUES (1, 1, '2026-02-01'), (2, 1, '2027-02-01');\n")
 
@@ -138,3 +140,58 @@ def test_a_not_valid_key_on_a_partitioned_table_of_no_known_partition_is_reporte
     assert "pg_partition_tree('lines')" in text, text
     assert "VALIDATE CONSTRAINT lines_order_fk" in text, text
     assert text.rstrip().splitlines()[-1] == KEY, text
+
+
+#: Partitions known, two of which already have the key under names of their own: one
+#: validated, one NOT VALID.
+KEY_HELD = TWO_PARTITIONS + (
+    "CREATE TABLE lines_2028 PARTITION OF lines FOR VALUES FROM ('2028-01-01') TO "
+    "('2029-01-01');\n"
+    "INSERT INTO lines VALUES (1, 1, '2026-02-01'), (2, 1, '2027-02-01'), "
+    "(3, 1, '2028-02-01');\n"
+    "ALTER TABLE lines_2026 ADD CONSTRAINT lines_2026_ofk FOREIGN KEY (order_id) "
+    "REFERENCES orders;\n"
+    "ALTER TABLE lines_2027 ADD CONSTRAINT lines_2027_ofk FOREIGN KEY (order_id) "
+    "REFERENCES orders (id) NOT VALID;\n")
+
+
+#: A sub-partitioned partition with the key: its leaf has the key's clone.
+SUB_HELD = TWO_PARTITIONS.replace("('2028-01-01');\n",
+                                  "('2028-01-01') PARTITION BY RANGE (id);\n") + (
+    "CREATE TABLE lines_2027_a PARTITION OF lines_2027 FOR VALUES FROM (0) TO (100);\n"
+    "INSERT INTO lines VALUES (1, 1, '2026-02-01'), (2, 1, '2027-02-01');\n"
+    "ALTER TABLE lines_2027 ADD CONSTRAINT l27_fk FOREIGN KEY (order_id) REFERENCES orders;\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "added", "validated", "tables"), [
+    (KEY_HELD, ["lines_2028"],
+     [("lines_2027", "lines_2027_ofk"), ("lines_2028", "lines_order_fk")],
+     ["lines", "lines_2026", "lines_2027", "lines_2028"]),
+    (SUB_HELD, ["lines_2026"], [("lines_2026", "lines_order_fk")],
+     ["lines", "lines_2026", "lines_2027", "lines_2027_a"]),
+])
+def test_a_leaf_that_has_the_key_already_gets_no_second_one(
+        setup: str, added: list, validated: list, tables: list, pg_server: str) -> None:
+    """A leaf partition with an equal key of its own keeps it: the steps add none there (a
+    second key would check every write twice), validate it if it is NOT VALID, and the key
+    added to the table takes it over (checked on the server: each leaf ends with one key,
+    validated)."""
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    text = alternative(KEY, "add-foreign-key-validated", setup=setup, pg_version=17)
+    not_valid = _stated(KEY.replace(";", " NOT VALID;"), setup)
+    for steps in (text, not_valid):
+        assert re.findall(r"(?m)^ALTER TABLE (\S+) ADD CONSTRAINT \S+ .* NOT VALID;$",
+                          steps) == added, steps
+        assert re.findall(r"(?m)^ALTER TABLE (\S+) VALIDATE CONSTRAINT (\S+);$",
+                          steps) == validated, steps
+        with psycopg.connect(create_database(pg_server, f"kh{abs(hash(steps)) % 10**8}"),
+                             autocommit=True) as conn:
+            conn.execute(setup)
+            _run_alternative(conn, steps)
+            keys = _keys(conn)
+            assert [table for table, _, _ in keys] == tables, (keys, steps)
+            assert all(valid for _, _, valid in keys), (keys, steps)

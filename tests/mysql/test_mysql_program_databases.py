@@ -90,7 +90,7 @@ def test_a_function_that_calls_a_committing_procedure_is_refused_at_the_call(
 
 def test_the_commit_is_followed_through_the_chain_of_calls(lint_change) -> None:
     chain = COMMITS.replace("CALL add_seen()", "CALL middle()") + \
-        "\nCREATE PROCEDURE middle() BEGIN SELECT 1; CALL add_seen(); END;\nSELECT touch();"
+        "\nCREATE PROCEDURE middle() BEGIN SET @s = 1; CALL add_seen(); END;\nSELECT touch();"
     report = lint_change(chain, "mariadb")
     assert _found(report) == [("mysql-function-call-commits", 7)]
     assert "touch -> middle -> add_seen" in report.all_findings[0].message
@@ -200,3 +200,56 @@ def test_the_unqualified_tables_are_dropped_on_mariadb(mariadb) -> None:
                        "'dropped_d' UNION ALL SELECT COUNT(*) FROM information_schema.routines "
                        "WHERE routine_schema = 'dropped_d'", "mysql")
     assert left.stdout.split() == ["0", "0"], left.stderr
+
+#: t in a, with a CHECK named c_n; t in b, without (`USE a; CREATE TABLE t; USE b; CREATE
+#: TABLE t` makes a.t and b.t, checked on MariaDB 10.11: the replay keeps them apart).
+TWO_TABLES = ("USE a;\nCREATE TABLE t (id INT PRIMARY KEY, n INT, CONSTRAINT c_n CHECK (n > 0));"
+              "\nUSE b;\nCREATE TABLE t (id INT PRIMARY KEY, n INT);")
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_tables_of_one_name_in_two_databases_do_not_collide(dialect: str) -> None:
+    dropped = "ALTER TABLE t DROP CONSTRAINT c_n;"
+    assert _history(TWO_TABLES, f"USE a;\n{dropped}", dialect=dialect) == [[], []]
+    assert _history(TWO_TABLES, f"USE b;\n{dropped}", dialect=dialect) == [
+        [], [("mysql-constraint-not-found", 2)]]
+
+
+def test_within_one_migration_use_goes_back_to_the_first_database() -> None:
+    assert _history(TWO_TABLES + "\nUSE a;\nALTER TABLE t DROP CONSTRAINT c_n;") == [[]]
+    assert _history(TWO_TABLES + "\nALTER TABLE t DROP CONSTRAINT c_n;") == [
+        [("mysql-constraint-not-found", 5)]]
+
+
+def test_the_other_database_s_table_is_dropped_with_it() -> None:
+    """DROP DATABASE a drops a.t, not the session's b.t."""
+    from lockwise.catalog.model import Catalog
+
+    catalog = Catalog()
+    _history(TWO_TABLES, "DROP DATABASE a;", catalog=catalog)
+    assert [(t.name.split(".")[-1], t.database) for t in catalog.tables.values()
+            if t.name.endswith("t") and t.name != "accounts"] == [("t", "b")]
+
+
+@pytest.mark.parametrize("rename", ["RENAME TABLE d.t TO u;", "ALTER TABLE d.t RENAME TO u;"])
+def test_a_table_renamed_to_a_bare_name_is_in_the_session_s_database(rename: str) -> None:
+    created = "USE a;\nCREATE TABLE d.t (id INT PRIMARY KEY, n INT);\n" + rename
+    assert _history(created, "ALTER TABLE u DROP CONSTRAINT nope;") == [
+        [], [("mysql-constraint-not-found", 1)]]
+    # DROP DATABASE a drops it: the later migration does not know it
+    assert _history(created, "DROP DATABASE a;", "ALTER TABLE u DROP CONSTRAINT nope;") == [
+        [], [], []]
+
+
+def test_the_same_name_in_two_databases_on_mariadb(mariadb) -> None:
+    """Checked on the server: two tables named t, one per database; RENAME TABLE to a bare
+    name moves the table into the session's database."""
+    made = mariadb.run(
+        "CREATE DATABASE two_a; CREATE DATABASE two_b; CREATE DATABASE two_d; USE two_a; "
+        "CREATE TABLE t (id INT, n INT); USE two_b; CREATE TABLE t (id INT); "
+        "CREATE TABLE two_d.r (id INT); RENAME TABLE two_d.r TO u;", "mysql", whole=True)
+    assert made.returncode == 0, made.stderr
+    where = mariadb.run("SELECT CONCAT(table_schema, '.', table_name) FROM "
+                        "information_schema.tables WHERE table_schema LIKE 'two\\_%' "
+                        "ORDER BY 1", "mysql")
+    assert where.stdout.split() == ["two_a.t", "two_b.t", "two_b.u"], where.stderr

@@ -470,3 +470,49 @@ def test_an_unknown_rule_in_the_config_s_ignore_is_the_config_s_error(tmp_path: 
     assert result.exit_code == 2
     assert "--ignore" not in result.stderr
     assert f"{config}:2:1: config: unknown rule 'nope-rule' in `ignore`" in result.stderr
+
+
+# --- fifth sweep: what users get wrong ------------------------------------------------------
+
+@pytest.mark.parametrize(("line", "column", "name"), [
+    ("ALTER TABLE t\u00a0ADD COLUMN b int;", 14, "U+00A0 NO-BREAK SPACE"),
+    ("ALTER TABLE t ADD COLUMN\u200b c int;", 25, "U+200B ZERO WIDTH SPACE"),
+    # (a byte order mark where two files were joined: only the file's first is dropped)
+    ("\ufeffALTER TABLE t ADD COLUMN b int;", 1, "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+    ("SELECT 1\ufeff + 1;", 9, "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+])
+def test_an_invisible_character_behind_a_parse_error_is_named(tmp_path: Path, line: str,
+                                                               column: int, name: str) -> None:
+    """PostgreSQL reads a no-break space, a zero-width space or a byte order mark as part of
+    a word: `syntax error at or near "COLUMN"` (the server's words too) points at a word that
+    looks right, and the character that is wrong cannot be seen."""
+    path = migration(tmp_path, "CREATE TABLE t (id int);\n" + line + "\n")
+    result = invoke("lint", str(path), "--format", "json")
+    assert result.exit_code == 2
+    [problem] = [f for m in json.loads(result.stdout)["migrations"]
+                 for f in m["findings"] + [g for s in m["statements"] for g in s["findings"]]
+                 if f["rule"] == "parse-error"]
+    assert f"line 2, column {column} holds {name}" in problem["message"], problem["message"]
+
+
+def test_a_visible_parse_error_names_no_character(tmp_path: Path) -> None:
+    # (one in a comment or a string constant is the user's to keep)
+    path = migration(tmp_path, "-- caf\u00e9\u00a0\nSELECT 'a\u00a0b', 1 FROM FROM;\n"
+                     "/* \u200b */ ALTER TABLE t ADD COLUMN COLUMN b int; -- \u00a0\n")
+    result = invoke("lint", str(path))
+    assert result.exit_code == 2
+    assert "holds U+" not in result.stdout
+
+
+def test_a_migration_that_is_a_link_to_itself_is_an_input_error(tmp_path: Path) -> None:
+    """A link that loops (to itself, or through others back to itself) was left out in
+    silence, as no file: the history was linted without that migration."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "0001_a.sql").write_text("CREATE TABLE t (id int);\n")
+    (folder / "0002_b.sql").symlink_to("0002_b.sql")
+    for command in ("lint", "graph", "fix"):
+        result = invoke(command, str(folder))
+        assert result.exit_code == 2, (command, result.output)
+        assert f"{folder / '0002_b.sql'}: " in result.stderr, result.stderr
+        assert "symbolic link" in result.stderr

@@ -655,6 +655,11 @@ class Catalog:
     #: (effects/mysql_programs.py). A trigger's `table` is its table as `tables` keys it.
     mysql_triggers: dict[str, dict] = field(default_factory=dict)
     mysql_events: dict[str, dict] = field(default_factory=dict)
+    #: MySQL / MariaDB: routine (`procedure:key`, `function:key`) -> the programs whose bodies
+    #: name it (`trigger:key` ...), created before it or not (effects/mysql_callers.py): a
+    #: superset. Its sets are replaced, never changed in place (a down check's fork shares
+    #: them).
+    mysql_callers: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.

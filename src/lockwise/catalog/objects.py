@@ -41,6 +41,12 @@ class Trigger:
     #: When it fires, as pg_trigger.tgenabled: O in a session of the origin (default) or
     #: local replication role, R of the replica role, A always, D never (disabled).
     fires: str = "O"
+    #: BEFORE (not AFTER, nor INSTEAD OF): a row trigger so may change NEW's columns before
+    #: the other triggers' WHEN are evaluated.
+    before: bool = False
+    #: The columns one of which its WHEN needs changed to be true (`trigger_when`), sorted,
+    #: followed through renames; empty: its WHEN needs no such change, or it has none.
+    when_changed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

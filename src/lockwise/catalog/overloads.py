@@ -92,3 +92,10 @@ def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Rout
             t is None or r.args[i] == t for i, t in enumerate(evident)
             if i < len(r.args) - r.variadic)]
     return fit[0] if len(fit) == 1 else None
+
+
+def lasting_choice(call: dict) -> bool:
+    """Whether `chosen` makes the same choice for `call` among the same overloads whatever
+    the catalog holds: none of its arguments is a cast (whose type the search_path and the
+    types in force qualify)."""
+    return all(unwrap(a)[0] != "TypeCast" for a in call.get("args") or ())

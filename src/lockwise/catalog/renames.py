@@ -153,7 +153,8 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
         con.columns = _renamed(con.columns, old, new)
         con.reads = _renamed_in(con.reads, old, new)
     t.triggers = {name: replace(trigger, columns=_renamed_in(trigger.columns, old, new),
-                                update_of=_renamed(trigger.update_of, old, new))
+                                update_of=_renamed(trigger.update_of, old, new),
+                                when_changed=_renamed(trigger.when_changed, old, new))
                   if old in trigger.columns else trigger for name, trigger in t.triggers.items()}
     for col in t.columns.values():  # generation expressions name columns by number
         if old in col.reads:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.trigger_when import may_fire_on_update
 from lockwise.effects.nodes import (
     NodeMemo,
     const_value,
@@ -42,6 +43,10 @@ MAX_DEPTH = 3
 #: the routines it calls, then the replay follows them, and each walked the whole query (a
 #: few percent of lint's time on lemmy+documenso, which create PL/pgSQL functions).
 _calls: NodeMemo[list[dict]] = NodeMemo()
+#: The overload each call chose lately (`_chosen`), by its FuncCall node, with the
+#: overloads of its name it chose among (replaced whole when one changes: `keep_routine`).
+#: Only choices `overloads.lasting_choice` says read nothing of the catalog are kept.
+_choices: NodeMemo[tuple[tuple[Routine, ...], Routine | None]] = NodeMemo()
 #: The writes that fire a table's triggers, by statement (MERGE: by its actions).
 _WRITES = {"InsertStmt": "insert", "UpdateStmt": "update", "DeleteStmt": "delete",
            "CopyStmt": "insert"}
@@ -60,18 +65,28 @@ REPLICATION_ROLE = frozenset({"session_replication_role", None})
 def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
     """CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql` (None when the caller
     has no text: its body is then not followed)."""
+    routine = created_routine(catalog, stmt, sql)
+    kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
+    kept[routine.name] = (*overloads_beside(catalog, routine), routine)
+    catalog.kept_routines = kept
+    catalog.filed(routine.name)
+
+
+def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
+    """The routine CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql`, makes."""
     from lockwise.catalog.overloads import FOLLOWED_LANGUAGES, Routine, signature
 
-    name = object_name(strings(stmt.get("funcname")), create=True)
     procedure = bool(stmt.get("is_procedure"))
     language = routine_language(stmt)
-    followed = language in FOLLOWED_LANGUAGES
-    routine = Routine(name, (sql or "") if followed else "", procedure, language,
-                      *signature(catalog, stmt.get("parameters"), procedure))
-    kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
-    kept[name] = (*(r for r in kept.get(name, ()) if r.args != routine.args), routine)
-    catalog.kept_routines = kept
-    catalog.filed(name)
+    return Routine(object_name(strings(stmt.get("funcname")), create=True),
+                   (sql or "") if language in FOLLOWED_LANGUAGES else "", procedure, language,
+                   *signature(catalog, stmt.get("parameters"), procedure))
+
+
+def overloads_beside(catalog: Catalog, routine: Routine) -> tuple[Routine, ...]:
+    """The overloads of `routine`'s name the catalog keeps with other argument types."""
+    return tuple(r for r in catalog.kept_routines.get(routine.name, ())
+                 if r.args != routine.args)
 
 
 def routine_language(stmt: dict) -> str:
@@ -126,8 +141,6 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     (whether a row makes it run or not: the worst case)."""
     if not catalog.kept_routines or kind not in CALLING_KINDS:
         return []
-    from lockwise.catalog.overloads import chosen
-
     calls = [body.get("funccall") or {}] if kind == "CallStmt" else _calls.get(body)
     if calls is None:
         calls = _calls.put(body, [node for node_kind, node in walk(body)
@@ -135,10 +148,24 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     found: dict[Routine, None] = dict.fromkeys(_trigger_routines(catalog, kind, body))
     for call in calls:
         overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
-        routine = chosen(catalog, overloads, call) if overloads else None
+        routine = _chosen(catalog, overloads, call) if overloads else None
         if routine is not None and routine.followed:
             found.setdefault(routine)
     return list(found)
+
+
+def _chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Routine | None:
+    """`overloads.chosen`, remembered for the call while its name means the same overloads
+    (the module is imported only when a choice is not remembered)."""
+    choice = _choices.get(call)
+    if choice is not None and choice[0] is overloads:
+        return choice[1]
+    from lockwise.catalog.overloads import chosen, lasting_choice
+
+    routine = chosen(catalog, overloads, call)
+    if lasting_choice(call):
+        _choices.put(call, (overloads, routine))
+    return routine
 
 
 def _writes(kind: str, body: dict) -> dict[str, frozenset[str]]:
@@ -172,20 +199,41 @@ def _set_columns(node: dict) -> frozenset[str]:
 
 def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     """The routines the triggers a write fires run: those of its table for the writes it
-    makes (`_writes`; an UPDATE OF trigger only when the SET list names one of its columns),
-    enabled for the session's replication role (a WHEN and the rows written are not
-    weighed: the worst case)."""
-    table = catalog.tables.get(range_var(body.get("relation"))[0]) \
-        if kind in _WRITES or kind == "MergeStmt" else None
-    if table is None or not table.triggers:
+    makes (`_writes`), and those of the tables the actions of the foreign keys its deletes
+    and updates fire write (`key_actions`: a cascaded delete, or an update of the key's
+    columns)."""
+    if kind not in _WRITES and kind != "MergeStmt":
         return []
+    from lockwise.catalog.key_actions import key_actions  # (a NamedTuple: made when needed)
+
+    table = range_var(body.get("relation"))[0]
     writes = _writes(kind, body)
+    fired = [(table, writes)] + [
+        (rel, {action.write: frozenset(action.key.columns)})
+        for write in ("delete", "update") if write in writes
+        for action in key_actions(catalog, table, write, writes[write])
+        if action.write for rel in action.reached]
+    found = []
+    for rel, rel_writes in fired:
+        known = catalog.tables.get(rel)
+        if known is not None and known.triggers:
+            found += _fired_routines(catalog, known, rel_writes)
+    return found
+
+
+def _fired_routines(catalog: Catalog, table: Table,
+                    writes: dict[str, frozenset[str]]) -> list[Routine]:
+    """The routines of `table`'s triggers that `writes` fire (an UPDATE OF trigger only when
+    the SET list names one of its columns; one whose WHEN needs a column changed only when
+    that may change: `may_fire_on_update`), enabled for the session's replication role
+    (the rows written are not weighed: the worst case)."""
     firing = "RA" if catalog.replica_role else "OA"
     found = []
     for trigger in table.triggers.values():
         if trigger.fires in firing and any(
-                write in trigger.events and (write != "update" or not trigger.update_of
-                                             or not columns.isdisjoint(trigger.update_of))
+                write in trigger.events and (write != "update" or (
+                    not trigger.update_of or not columns.isdisjoint(trigger.update_of))
+                    and may_fire_on_update(catalog, table, trigger, columns))
                 for write, columns in writes.items()):
             name = trigger.qualified or f"public.{trigger.function}"
             found.extend(r for r in catalog.kept_routines.get(name, ())

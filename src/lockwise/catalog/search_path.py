@@ -133,6 +133,13 @@ def lookup_schemas() -> tuple[str, ...] | None:
     return tuple(s for s in path.schemas if s not in _NOT_CREATED_IN) or None
 
 
+def temporary_searched_first() -> bool:
+    """Whether the session's temporary relations come before the schemas of the path in
+    force for an unqualified name: unless the path lists pg_temp, searched in its place."""
+    path = nodes.resolver_in_force()
+    return not (isinstance(path, SearchPath) and TEMPORARY_SCHEMA in path.schemas)
+
+
 def is_temporary(c: Catalog, name: str) -> bool:
     """Whether the session has a temporary relation or type of unqualified `name` (the
     server searches pg_temp for those two only, never for functions or operators)."""

@@ -14,6 +14,10 @@ Facts given to rules when a stats file is loaded:
   statement's whole estimate when it changes every row. A settings table's is no finding,
   as lock-held-too-long says nothing under its limit (rules where-without-index,
   unbatched-backfill). False without stats.
+- `hold_extended_briefly` (a statement run while earlier statements of its transaction hold
+  ACCESS EXCLUSIVE, asking for no lock the transaction lacks; set by lint through
+  `run_is_brief`): its whole estimated run is as brief, so it holds those locks no longer
+  than such a scan would (rule lock-accumulation). False without stats.
 """
 
 from __future__ import annotations
@@ -130,6 +134,13 @@ class CostTracker:
             took = self.last.seconds if self.last is not None else None
             return took is not None and took <= limit
         return scan_seconds(known, self.profile) <= limit
+
+    def run_is_brief(self) -> bool:
+        """The stats know every table the last statement works on, and its whole estimated
+        run takes under `brief_scan_limit`: the locks earlier statements of its transaction
+        hold are held no longer for it than a settings table's scan (lock-accumulation)."""
+        took = self.last.seconds if self.last is not None else None
+        return took is not None and took <= brief_scan_limit(self.max_lock_seconds)
 
     def fill(self, report: StatementReport) -> None:
         if self.last is None:

@@ -121,11 +121,11 @@ def _entry_types(entry: os.DirEntry, folder: str) -> tuple[bool, bool]:
         is_file, is_dir = entry.is_file(), entry.is_dir()
     except OSError:  # a symlink loop: Path.is_file() says False, or raises what it raises
         path = Path(folder) / entry.name
-        return path.is_file(), path.is_dir()
+        is_file, is_dir = path.is_file(), path.is_dir()
     if not (is_file or is_dir) and entry.is_symlink():
-        # A link to nothing (a moved file, one not checked out) counts as the file its name
-        # says: a migration left out in silence would leave the history linted without it;
-        # read, it is an input error naming the link.
+        # A link to nothing (a moved file, one not checked out) or one that leads back to
+        # itself counts as the file its name says: a migration left out in silence would
+        # leave the history linted without it; read, it is an input error naming the link.
         return True, False
     return is_file, is_dir
 

@@ -6,7 +6,7 @@ judged at the statement.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from lockwise.catalog.model import Catalog, Constraint
 from lockwise.catalog.replay import free_generated_name, unnamed_index_name
@@ -145,23 +145,42 @@ def foreign_key_sql(con: Constraint, like: str, qualified: bool) -> str:
 
 
 def leaf_key_names(catalog: Catalog, table: str, names: Iterable[str],
-                   columns: Sequence[str]) -> tuple[tuple[str, str, str], ...]:
-    """(key, leaf, name) for foreign keys `names` of partitioned `table` (on `columns`) and
-    each leaf partition: the name the key added to that leaf first takes, the one PostgreSQL
-    11 to 17 give the clone the table's key makes there (checked on 15): the key's own, or,
-    when the leaf has a constraint of that name, `leaf_columns_fkey`, numbered while a
-    constraint of the schema has it (ChooseConstraintName), those named before included."""
+                   columns: Sequence[str],
+                   held: Callable[[str], Constraint | None] | None = None,
+                   ) -> tuple[tuple[str, str, str, str], ...]:
+    """(key, leaf, name, held) for foreign keys `names` of partitioned `table` (on `columns`)
+    and each leaf partition: the name the key added to that leaf first takes, the one
+    PostgreSQL 11 to 17 give the clone the table's key makes there (checked on 15): the key's
+    own, or, when the leaf has a constraint of that name, `leaf_columns_fkey`, numbered while
+    a constraint of the schema has it (ChooseConstraintName), those named before included.
+    `held`: the equal key a leaf has already (its own or a clone), which the table's key
+    takes over instead of cloning (one key of `names` only): then its name on the leaf, and
+    `held` is "valid" or "not valid" (else "")."""
     leaves = catalog.leaf_partitions(table)
-    out: list[tuple[str, str, str]] = []
+    out: list[tuple[str, str, str, str]] = []
     for name in names:
         given: set[str] = set()
         for leaf in leaves:
             known = catalog.tables.get(leaf)
+            equal = held(leaf) if held is not None and known is not None else None
+            if equal is not None and known is not None:
+                out.append((name, leaf, _name_on(catalog, known.constraints, equal),
+                            "valid" if equal.validated else "not valid"))
+                continue
             own = name if known is None or name not in known.constraints else \
                 _clone_constraint_name(catalog, leaf, columns, given)
             given.add(own)
-            out.append((name, leaf, own))
+            out.append((name, leaf, own, ""))
     return tuple(out)
+
+
+def _name_on(catalog: Catalog, constraints: dict[str, Constraint], equal: Constraint) -> str:
+    """The name on a leaf of foreign key `equal`, the leaf's own or one of a table above
+    it (then its clone's there)."""
+    if constraints.get(equal.name) is equal:
+        return equal.name
+    return next((con.name for con in constraints.values()
+                 if con.clone_of and catalog.same_foreign_key(equal, con)), equal.name)
 
 
 def _clone_constraint_name(catalog: Catalog, leaf: str, columns: Sequence[str],
@@ -182,16 +201,19 @@ def leaf_partitions_query(table_sql: str, pg_version: int) -> str:
             " (and again for each partitioned one)")
 
 
-def partition_key_steps(parts: Sequence[tuple[str, str]], table_sql: str, not_valid_sql: str,
-                        valid_sql: str) -> tuple[list[str], list[str], list[str]]:
+def partition_key_steps(parts: Sequence[tuple[str, str, str]], table_sql: str,
+                        not_valid_sql: str, valid_sql: str,
+                        ) -> tuple[list[str], list[str], list[str]]:
     """A foreign key of a partitioned table added without a long lock where the server
     refuses it NOT VALID there (before PostgreSQL 18), as three migrations' statements: the
     key (`not_valid_sql`, `FOREIGN KEY ... NOT VALID`) on each leaf partition (`parts`: its
-    SQL, and the key's name there, `leaf_key_names`); VALIDATE CONSTRAINT on each; then the
-    key as written (`valid_sql`) on the table (`table_sql`), which takes the partitions'
-    validated keys over without reading them (checked on the server)."""
+    SQL, the key's name there and whether it holds an equal key already, `leaf_key_names`);
+    VALIDATE CONSTRAINT on each; then the key as written (`valid_sql`) on the table
+    (`table_sql`), which takes the partitions' validated keys over without reading them
+    (checked on the server). A leaf that holds the key gets no second one (every write
+    would be checked twice), and is validated only if its key is NOT VALID."""
     return ([f"ALTER TABLE {part} ADD CONSTRAINT {quote_ident(name)} {not_valid_sql}"
-             for part, name in parts],
+             for part, name, held in parts if not held],
             [f"ALTER TABLE {part} VALIDATE CONSTRAINT {quote_ident(name)}"
-             for part, name in parts],
+             for part, name, held in parts if held != "valid"],
             [f"ALTER TABLE {table_sql} ADD {valid_sql}"])

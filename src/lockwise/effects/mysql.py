@@ -564,7 +564,8 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
                        "mysql_constraint_not_found", "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
-                       "mysql_program_statement_not_allowed", "mysql_program_commits"})
+                       "mysql_program_statement_not_allowed", "mysql_program_commits",
+                       "mysql_program_result_set"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -2748,6 +2749,34 @@ def end_session(catalog: Catalog, session: MySQLSession) -> None:
     session.temporary_tables.clear()
 
 
+def _placed(table: Table, session: MySQLSession) -> None:
+    """`table` just renamed: to a bare name, it is in the session's database (RENAME TABLE
+    d.t TO u makes <USE>.u, checked on MariaDB 10.11); a qualified name gives its own."""
+    table.database = None if "." in table.name else session.database
+
+
+def _tables_seen_from(catalog: Catalog, session: MySQLSession) -> None:
+    """The catalog after USE of the session's (new) database: it keys the tables of that
+    database by their bare names, as the statements after the USE name them, and those
+    created (or renamed) unqualified in another database by `db.name`, as they must be named
+    now; a table created qualified, or whose database is unknown, keeps its key. A name
+    taken under the new key leaves the table where it is."""
+    database = session.database
+    moves = []
+    for key, table in catalog.tables.items():
+        if table.database is None:
+            continue
+        if "." not in key and table.database != database:
+            moves.append((table, f"{table.database}.{key}"))
+        elif key.partition(".")[0] == database and "." in key:
+            moves.append((table, key.partition(".")[2]))
+    for table, new in moves:
+        if new not in catalog.tables:
+            if table.name in session.new_tables:
+                session.new_tables.add(new)
+            _rename_table(catalog, table, new, session.flavour)
+
+
 def _rename_temporary(session: MySQLSession, old: str, new: str) -> None:
     """A rename of a TEMPORARY table: the session's table has the new name only."""
     if old.split(".")[-1] in session.temporary_tables:
@@ -2818,13 +2847,21 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     from sqlglot import exp
 
     expr = tree["sqlglot"]["expr"]
+    used = session.database
     if (program := tree.get("program")) is not None:
         # CREATE [OR REPLACE] PROCEDURE / FUNCTION: its body runs at each CALL (each statement
         # that calls the function), in a later migration too; a trigger's or event's name
         # is taken
-        programs.remember(catalog, program, tree["sqlglot"]["sql"], _clean, session.database)
+        kept = programs.remember(catalog, program, tree["sqlglot"]["sql"], _clean,
+                                 session.database)
+        if kept is not None and kept["kind"] != "event":  # (what its body calls: indexed)
+            from lockwise.effects.mysql_callers import note_callers
+
+            note_callers(catalog, kept)
     elif programs.forget(catalog, tree["sqlglot"]["sql"], session.database) or \
             programs.database_statement(catalog, session, tree["sqlglot"]["sql"], _clean):
+        if session.database is not None and session.database != used:  # USE another one
+            _tables_seen_from(catalog, session)
         return
     if isinstance(expr, exp.Command) and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) \
             and (altered := catalog.tables.get(_clean(m.group("table")))) is not None:
@@ -2859,6 +2896,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         for action in expr.args.get("actions") or ():
             if isinstance(action, exp.AlterRename):
                 _rename_temporary(session, name, _table_name(action.this))
+                _placed(table, session)
         fulltext.after_statement(table, table.fts_doc_id and rebuilt)
         table.row_versions = 0 if rebuilt else table.row_versions + any(
             op in ROW_VERSION_OPERATIONS and p.algorithm == "INSTANT" for op, p in planned)
@@ -2889,6 +2927,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         for old, new in _rename_pairs(tree["sqlglot"]["sql"]):
             if old in catalog.tables:
                 _rename_table(catalog, catalog.tables[old], new, session.flavour)
+                _placed(catalog.tables[new], session)
             _rename_temporary(session, old, new)
     elif isinstance(expr, exp.Command) and (m := _OPTIMIZE.match(tree["sqlglot"]["sql"])):
         if (optimized := catalog.tables.get(_clean(m.group("table")))) is not None:

@@ -101,7 +101,8 @@ def _database_of(program: dict, database: str | None) -> str | None:
 def act_refusals(b, program: dict, catalog, database: str | None = None) -> None:
     """Act (on the effect builder `b`) what the server refuses of the statement that defines
     `program` (parse/mysql.py's `program`): LOCK / UNLOCK TABLES in its body, or a statement
-    that commits in a function's or trigger's, else a name taken."""
+    that commits or returns a result set in a function's or trigger's (error 1415 at the
+    CREATE, checked on MariaDB 10.11), else a name taken."""
     for offset, sql, _ in program["statements"]:
         if found := _NOT_ALLOWED.match(sql):
             word = found.group("word").upper()
@@ -114,6 +115,14 @@ def act_refusals(b, program: dict, catalog, database: str | None = None) -> None
             b.act("mysql_program_commits", {
                 "statement": found[0], "program": _described(program),
                 "kind": program["kind"], "error_code": 1422, "server_error": COMMIT_REFUSED,
+                "at": (offset + found[1], found[2])})
+            return
+        if program["kind"] in _NO_COMMIT and (found := result_set(sql)):
+            code, error = REFUSED_INSIDE["result_set"]
+            b.act("mysql_program_result_set", {
+                "statement": found[0], "program": _described(program),
+                "kind": program["kind"], "error_code": code,
+                "server_error": error.format(kind=program["kind"]),
                 "at": (offset + found[1], found[2])})
             return
     kind = program["kind"]
@@ -149,6 +158,45 @@ def commits(sql: str) -> tuple[str, int, int] | None:
     return " ".join(words.split()), found.start("word"), len(found.group("word").split()[0])
 
 
+#: A statement that returns a result set to the client, which nothing a stored function or
+#: trigger runs may (ER_SP_NO_RETSET; checked on MariaDB 10.11 for each: SELECT, WITH ...
+#: SELECT and (SELECT ...) without INTO, VALUES, SHOW, EXPLAIN, CHECKSUM TABLE; MySQL 8.4
+#: manual, 27.8 "Restrictions on Stored Programs": "statements that return a result set").
+_RESULT_SET = re.compile(r"[\s(]*(?P<word>SELECT|WITH|VALUES|TABLE|SHOW|EXPLAIN|DESCRIBE"
+                         r"|DESC|CHECKSUM\s+TABLE)\b", re.I)
+#: The statements of _RESULT_SET that INTO turns into assignments (SELECT ... INTO var).
+_QUERIES = frozenset({"SELECT", "WITH", "VALUES", "TABLE"})
+#: Quoted text, left out when looking for INTO.
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`(?:[^`]|``)*`")
+#: The server's errors for what a function's or trigger's calls may not run, by what it is
+#: (MariaDB 10.11's texts, checked; MySQL's numbers are the same); `{kind}` is `function` or
+#: `trigger`, where the refused statement runs.
+REFUSED_INSIDE = {"commits": (1422, COMMIT_REFUSED),
+                  "result_set": (1415, "Not allowed to return a result set from a {kind}")}
+
+
+def result_set(sql: str) -> tuple[str, int, int] | None:
+    """Whether the body statement `sql` returns a result set to the client, as `commits`
+    says: its words, where its first word starts and how long it is; None when not."""
+    found = _RESULT_SET.match(sql)
+    if found is None:
+        return None
+    words = " ".join(found.group("word").upper().split())
+    if words in _QUERIES and re.search(r"\bINTO\b", _QUOTED.sub("", sql), re.I):
+        return None  # SELECT ... INTO: no subquery may hold one, so it is the statement's
+    return words, found.start("word"), len(found.group("word").split()[0])
+
+
+def refused_inside(sql: str) -> tuple[str, str] | None:
+    """What makes the body statement `sql` refused when a stored function or trigger runs
+    it (REFUSED_INSIDE's key) and its words; None when nothing does."""
+    if found := commits(sql):
+        return "commits", found[0]
+    if found := result_set(sql):
+        return "result_set", found[0]
+    return None
+
+
 def _described(program: dict) -> str:
     """`procedure widen`, or `a compound statement` for MariaDB's outside a program."""
     if program["kind"] == "compound":
@@ -156,15 +204,16 @@ def _described(program: dict) -> str:
     return f"{program['kind']} {program_key(program['kind'], program['name'])}"
 
 
-def remember(catalog, program: dict, sql: str, table_key, database: str | None) -> None:
+def remember(catalog, program: dict, sql: str, table_key, database: str | None
+             ) -> dict | None:
     """The catalog after the statement `sql` defining `program` ran: CREATE [OR REPLACE]
     keeps it under its name (IF NOT EXISTS only when the name is free), with its database
     (the one its name, or a trigger's table, gives; else `database`, the session's USE, None
     when unknown), ALTER EVENT ... RENAME TO moves it; `table_key` keys a trigger's table as
-    the catalog does."""
+    the catalog does. What the catalog now keeps of a program created; None for another."""
     kind = program["kind"]
     if kind not in NAMESPACES:
-        return
+        return None
     programs = getattr(catalog, NAMESPACES[kind])
     in_database = _database_of(program, database)
     key = program_key(kind, program["name"], in_database)
@@ -174,11 +223,12 @@ def remember(catalog, program: dict, sql: str, table_key, database: str | None) 
             new_key = program_key(kind, renamed.group("name"), in_database)
             programs[new_key] = {**programs.pop(key), "key": new_key,
                                  "database": new_key.rpartition(".")[0] or None}
-        return
+        return None
     if program["create"] == "if_not_exists" and key in programs:
-        return  # skipped with a note: the old program stays
-    programs[key] = {**program, "database": in_database, "key": key, **(
+        return None  # skipped with a note: the old program stays
+    kept = programs[key] = {**program, "database": in_database, "key": key, **(
         {"table": table_key(program["table"])} if kind == "trigger" else {})}
+    return kept
 
 
 def database_statement(catalog, session, sql: str, clean) -> bool:

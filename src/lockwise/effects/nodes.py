@@ -617,6 +617,23 @@ def not_null_columns(expr: dict | None) -> tuple[str, ...]:
     return ()
 
 
+def pinned_columns(expr: dict | None) -> tuple[str, ...]:
+    """The columns a CHECK expression pins to one constant: `col = <constant>` (either side),
+    alone or as a conjunct of a top-level AND; every row then holds that value or NULL. An OR,
+    or any other comparison, pins nothing."""
+    kind, body = unwrap(expr)
+    if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
+        return tuple(c for arg in body.get("args") or () for c in pinned_columns(arg))
+    if kind != "A_Expr" or body.get("kind") != "AEXPR_OP" or strings(body.get("name")) != ["="]:
+        return ()
+    for one, other in ((body.get("lexpr"), body.get("rexpr")),
+                       (body.get("rexpr"), body.get("lexpr"))):
+        col = column_ref(one)
+        if col and const_value(other) is not None:
+            return (col,)
+    return ()
+
+
 def only_not_null_columns(expr: dict | None) -> tuple[str, ...]:
     """When every conjunct of a top-level AND (or the one condition) is a NOT NULL test of a
     column: those columns; otherwise (some other condition among them) nothing. A partial index

@@ -124,7 +124,8 @@ _TRACKED = {"lock_timeout": ("lock_timeout_ms", parse_duration_ms),
 #: transaction that holds nothing these facts name (callers copy it).
 _OUTSIDE_TRANSACTION = {
     "holds_exclusive_from_earlier": (), "held_exclusive_since": None,
-    "held_exclusive_statements": 0, "uses_enum_value_added_in_transaction": (),
+    "held_exclusive_statements": 0, "held_exclusive_waits": False,
+    "uses_enum_value_added_in_transaction": (),
     "enum_values_added_sql": "",
     "mixes_ddl_and_dml": False, "mixed_tables": (), "mixed_tables_text": ""}
 
@@ -132,6 +133,55 @@ _OUTSIDE_TRANSACTION = {
 #: How a message names the statement that ended a transaction, by its kind.
 _ENDED_BY = {"commit": "COMMIT", "rollback": "ROLLBACK", "prepare": "PREPARE TRANSACTION",
              "commit_prepared": "COMMIT PREPARED", "rollback_prepared": "ROLLBACK PREPARED"}
+
+
+#: A foreign key a statement adds with ALTER TABLE (`Lookahead.foreign_keys`): the
+#: statement's index, the table and column, the constraint and the column's place in its key.
+ForeignKeyAhead = tuple[int, str, str, dict, int]
+#: A table a statement creates: its index, the table, the CREATE TABLE's tree.
+TableAhead = tuple[int, str, dict]
+#: A column or table a statement drops or renames: its index, the table, the column ("" for
+#: the whole table) and whether it drops it (else it renames it: it lives on).
+ColumnAhead = tuple[int, str, str, bool]
+
+
+class Lookahead:
+    """What a migration's statements do that the judgement of one before them may need
+    (`lookahead`), each by statement index. A plain class with slots: a NamedTuple or a
+    dataclass would generate and compile code at every one-file lint's import."""
+
+    __slots__ = ("columns", "filled", "foreign_keys", "sequences_set", "tables", "tx_ends",
+                 "types", "views")
+
+    def __init__(self, views: tuple[tuple[int, str], ...] = (), tx_ends: tuple[int, ...] = (),
+                 types: tuple[tuple[int, str], ...] = (),
+                 sequences_set: tuple[tuple[int, str], ...] = (),
+                 foreign_keys: tuple[ForeignKeyAhead, ...] = (),
+                 tables: tuple[TableAhead, ...] = (), filled: tuple[tuple[int, str], ...] = (),
+                 columns: tuple[ColumnAhead, ...] = ()) -> None:
+        #: The views it creates.
+        self.views = views
+        #: The statements that end a transaction (COMMIT, ROLLBACK).
+        self.tx_ends = tx_ends
+        #: The types it creates or renames an object to ("type:public.mood").
+        self.types = types
+        #: The sequences it moves (setval, RESTART WITH): "sequence:s", or
+        #: "column:public.t.id" for the one of that column (`pg_get_serial_sequence`, ALTER
+        #: TABLE ... ALTER COLUMN ... RESTART).
+        self.sequences_set = sequences_set
+        #: The foreign keys ALTER TABLEs add (prisma adds them all at a migration's end).
+        self.foreign_keys = foreign_keys
+        #: The tables it creates (a key referenced before its table exists).
+        self.tables = tables
+        #: The relations a query fills: CREATE MATERIALIZED VIEW, CREATE TABLE AS, SELECT
+        #: INTO (one that takes a dropped relation's name replaces it).
+        self.filled = filled
+        #: The columns and tables it drops or renames (`ColumnAhead`).
+        self.columns = columns
+
+
+#: A migration's lookahead before it is looked at (nothing ahead).
+NO_LOOKAHEAD = Lookahead()
 
 
 @dataclass(slots=True)
@@ -202,25 +252,8 @@ class Session:
     created: set[str] = field(default_factory=set)
     #: Those of `dropped` that DROP MATERIALIZED VIEW dropped ("view:public.v" too).
     dropped_matviews: set[str] = field(default_factory=set)
-    #: Looking ahead in the migration: the views it creates, by statement index, and the
-    #: statements that end a transaction (see `lookahead`).
-    views_ahead: tuple[tuple[int, str], ...] = ()
-    tx_ends: tuple[int, ...] = ()
-    #: The types it creates or renames an object to, by statement index ("type:public.mood").
-    types_ahead: tuple[tuple[int, str], ...] = ()
-    #: The sequences it moves (setval, RESTART WITH), by statement index: "sequence:s", or
-    #: "column:public.t.id" for the one of that column (`pg_get_serial_sequence`, ALTER TABLE
-    #: ... ALTER COLUMN ... RESTART).
-    sequences_set_ahead: tuple[tuple[int, str], ...] = ()
-    #: The foreign keys later ALTER TABLEs add (prisma adds them all at a migration's end).
-    foreign_keys_ahead: tuple[ForeignKeyAhead, ...] = ()
-    #: The tables it creates, by statement index (a key referenced before its table exists).
-    tables_ahead: tuple[TableAhead, ...] = ()
-    #: The relations a query fills, by statement index: CREATE MATERIALIZED VIEW, CREATE
-    #: TABLE AS, SELECT INTO (one that takes a dropped relation's name replaces it).
-    filled_ahead: tuple[tuple[int, str], ...] = ()
-    #: The columns and tables it drops or renames, by statement index (`ColumnAhead`).
-    columns_ahead: tuple[ColumnAhead, ...] = ()
+    #: What the statements after each one do that its judgement may need (`lookahead`).
+    ahead: Lookahead = NO_LOOKAHEAD
     #: Session-level advisory locks held (pg_advisory_lock and the like, not `_xact_`): each
     #: ("" or "_shared", the key as written). They outlive COMMIT and ROLLBACK.
     advisory_held: list[tuple[str, str]] = field(default_factory=list)
@@ -276,10 +309,11 @@ class Session:
         unseen = self.tx_created - self.tx_replaced if self.tx_replaced else self.tx_created
         if self.tx_dropped:
             unseen = unseen | {t for t in self.tx_dropped if not self._remade(t, index)}
+        waits = bool(self.held_exclusive) and self._waits(effect)
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
                       t not in unseen) if self.held_exclusive and (
-            any(t not in empty_tables for t in effect.scans) or self._waits(effect)) else []
+            waits or any(t not in empty_tables for t in effect.scans)) else []
         since = min((self.held_exclusive[t] for t in held), default=None)
         used = sorted(effect.literals & self.tx_enum_values.keys())
         return {
@@ -287,6 +321,9 @@ class Session:
             # 1-based number of the statement that took the earliest lock still held.
             "held_exclusive_since": since + 1 if since is not None else None,
             "held_exclusive_statements": index - since if since is not None else 0,
+            # it asks for a lock the transaction lacks: it may queue while the others are
+            # held, for as long as no statistics can tell (lock-accumulation)
+            "held_exclusive_waits": waits,
             "uses_enum_value_added_in_transaction": tuple(used),
             "enum_values_added_sql": "\n".join(dict.fromkeys(
                 str(sql) for label in used for sql in self.tx_enum_values[label])),
@@ -298,8 +335,11 @@ class Session:
     def _waits(self, effect: Effect) -> bool:
         """Whether the statement asks for a lock on a table stronger than the transaction
         holds there already. A table the transaction created is seen by no other session:
-        any lock on it is granted at once."""
+        any lock on it is granted at once. So is ROW EXCLUSIVE or weaker on a system
+        catalog (lemmy's UPDATE pg_index): sessions, DDL included, hold no stronger one
+        there (checked on the server)."""
         return any(self.tx_locks.get(t, 0) < mode and t not in self.tx_created
+                   and not (mode <= LockMode.ROW_EXCLUSIVE and t.startswith("pg_catalog."))
                    for t, mode in effect.locks.items())
 
     def _mixed_tables(self, effect: Effect) -> tuple[str, ...]:
@@ -332,13 +372,13 @@ class Session:
         """Whether a statement after `index` drops the column (or its table) under the name
         it has here, before any renames it: the column does not outlive the migration."""
         table, column = facts.get("table"), facts.get("column")
-        return next((drops for at, name, col, drops in self.columns_ahead
+        return next((drops for at, name, col, drops in self.ahead.columns
                      if at > index and name == table and col in ("", column)), False)
 
     def _reference_ahead(self, facts: dict, index: int, catalog: Catalog) -> dict:
         """`references_narrow_key` of a key-like integer column that no REFERENCES of its own
         ties to a key, but a foreign key added by its statement or a later one does."""
-        if not (self.foreign_keys_ahead and facts.get("key_like")
+        if not (self.ahead.foreign_keys and facts.get("key_like")
                 and facts.get("references") is None):
             return {}
         from lockwise.effects.postgres.columns import NARROW_KEY_TYPES, references_narrow_key
@@ -346,10 +386,10 @@ class Session:
         if facts.get("type") not in NARROW_KEY_TYPES:
             return {}
         table, column = facts.get("table"), facts.get("column")
-        for at, fk_table, fk_column, con, position in self.foreign_keys_ahead:
+        for at, fk_table, fk_column, con, position in self.ahead.foreign_keys:
             if at >= index and (fk_table, fk_column) == (table, column):
                 target = range_var(con.get("pktable"))[0]
-                created = next((tree for made, name, tree in self.tables_ahead
+                created = next((tree for made, name, tree in self.ahead.tables
                                 if made >= index and name == target), None)
                 return {"references_narrow_key": references_narrow_key(
                     catalog, target, strings(con.get("pk_attrs")), position, created)}
@@ -374,12 +414,12 @@ class Session:
         """`action_facts` that depend on the kind of action."""
         if action.kind == "rename_table":
             return {"old_name_kept_by_view": self._taken_later(
-                self.views_ahead, action.facts.get("table", ""), index)}
+                self.ahead.views, action.facts.get("table", ""), index)}
         if action.kind == "rename_other":  # (no `object` for a schema, a role, ...)
             old = action.facts.get("object")
             return {"object_is_new": old in self.created,
                     "old_name_kept": old is not None and self._taken_later(
-                        self.types_ahead, old, index)}
+                        self.ahead.types, old, index)}
         if action.kind == "validate_constraint":
             table = action.facts.get("table")
             key = f"{table}.{action.facts.get('constraint')}"
@@ -395,7 +435,7 @@ class Session:
             moved = {f"column:{f.get('table')}.{f.get('column')}",
                      f"sequence:{f.get('identity_sequence')}"}
             return {"identity_sequence_set_later": any(
-                at > index and key in moved for at, key in self.sequences_set_ahead)}
+                at > index and key in moved for at, key in self.ahead.sequences_set)}
         if action.kind == "transaction":
             kind = action.facts.get("kind", "")
             return {"nested": kind in ("begin", "start") and self.in_transaction_block}
@@ -502,6 +542,8 @@ class Session:
             self._advisory(f["advisory_calls"])
         elif action.kind == "discard" and f.get("target") == "all":
             self.advisory_held.clear()  # DISCARD ALL runs pg_advisory_unlock_all()
+            for attr, _ in _TRACKED.values():  # and RESET ALL (refused in a block: no
+                setattr(self, attr, None)      # SET LOCAL or transaction start to keep)
         elif action.kind == "add_constraint" and f.get("not_valid"):
             # Kept as the fact is (effects.nodes.PrintedSql): printed only if shown.
             self.tx_not_valid[f"{f.get('table')}.{f.get('constraint')}"] = \
@@ -550,11 +592,11 @@ class Session:
 
     def _taken_later(self, ahead: tuple[tuple[int, str], ...], old: str, index: int) -> bool:
         """Whether a later statement of the same transaction gives the name statement `index`
-        renames away to another object (`ahead`: `views_ahead` for a table's name, a view
-        taking it; `types_ahead` for a type's), so that no query ever finds it missing."""
+        renames away to another object (`ahead`: `Lookahead.views` for a table's name, a
+        view taking it; `Lookahead.types` for a type's), so that no query ever finds it missing."""
         if not self.in_transaction:
             return False
-        end = next((e for e in self.tx_ends if e > index), None)
+        end = next((e for e in self.ahead.tx_ends if e > index), None)
         return any(name == old and index < at and (end is None or at < end)
                    for at, name in ahead)
 
@@ -562,9 +604,9 @@ class Session:
         """Whether statement `index` or a later one of the transaction creates a view or
         table (a materialized view, one a query fills) under the name of relation `name`,
         which an earlier one dropped."""
-        return self._taken_later(self.views_ahead, name, index - 1) or self._taken_later(
-            self.filled_ahead, name, index - 1) or self._taken_later(
-            tuple((at, table) for at, table, _ in self.tables_ahead), name, index - 1)
+        return self._taken_later(self.ahead.views, name, index - 1) or self._taken_later(
+            self.ahead.filled, name, index - 1) or self._taken_later(
+            tuple((at, table) for at, table, _ in self.ahead.tables), name, index - 1)
 
     def _end_transaction(self, rolled_back: bool = False) -> None:
         # COMMIT ends SET LOCAL; ROLLBACK undoes every SET of the transaction (guc.c).
@@ -600,30 +642,10 @@ _TYPE_CREATES = {"CreateEnumStmt": "typeName", "CreateRangeStmt": "typeName",
                  "CreateDomainStmt": "domainname"}
 
 
-#: A foreign key a statement adds with ALTER TABLE (`Session.foreign_keys_ahead`): the
-#: statement's index, the table and column, the constraint and the column's place in its key.
-ForeignKeyAhead = tuple[int, str, str, dict, int]
-#: A table a statement creates: its index, the table, the CREATE TABLE's tree.
-TableAhead = tuple[int, str, dict]
-#: A column or table a statement drops or renames: its index, the table, the column ("" for
-#: the whole table) and whether it drops it (else it renames it: it lives on).
-ColumnAhead = tuple[int, str, str, bool]
-
-
-def lookahead(trees: list[dict], first: int = 0
-              ) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...],
-                                          tuple[tuple[int, str], ...],
-                                          tuple[tuple[int, str], ...],
-                                          tuple[ForeignKeyAhead, ...], tuple[TableAhead, ...],
-                                          tuple[tuple[int, str], ...],
-                                          tuple[ColumnAhead, ...]]:
-    """The views a migration's statements create, by index, the statements that end a
-    transaction, the types they create or rename an object to ("type:public.mood"), the
-    sequences they move (`Session.sequences_set_ahead`), the foreign keys ALTER TABLE adds,
-    the tables CREATE TABLE makes, the relations a query fills (`Session.filled_ahead`) and
-    the columns and tables dropped or renamed (`ColumnAhead`): what a statement's judgement
-    may need from the statements after it. `first`: the index of the first of `trees` (a
-    piece of a file: `joined_lookahead`)."""
+def lookahead(trees: list[dict], first: int = 0) -> Lookahead:
+    """What a migration's statements `trees` do that a statement's judgement may need from
+    the statements after it (`Lookahead`), in one pass over them. `first`: the index of the
+    first of `trees` (a piece of a file: `joined_lookahead`)."""
     views: list[tuple[int, str]] = []
     ends: list[int] = []
     types: list[tuple[int, str]] = []
@@ -668,18 +690,16 @@ def lookahead(trees: list[dict], first: int = 0
                     tree[kind].get("object", {}).get("List", {}).get("items"))):
             types.append((index, f"type:{object_name(names).split('.', 1)[0]}."
                                  f"{tree[kind].get('newname', '')}"))
-    return tuple(views), tuple(ends), tuple(types), tuple(sequences), tuple(keys), \
-        tuple(tables), tuple(filled), tuple(columns)
+    return Lookahead(views=tuple(views), tx_ends=tuple(ends), types=tuple(types),
+                     sequences_set=tuple(sequences), foreign_keys=tuple(keys),
+                     tables=tuple(tables), filled=tuple(filled), columns=tuple(columns))
 
 
-#: What `lookahead` gives.
-Ahead = tuple[tuple, ...]
-
-
-def joined_lookahead(pieces: list[Ahead]) -> Ahead:
+def joined_lookahead(pieces: list[Lookahead]) -> Lookahead:
     """`lookahead` of a file from that of each of its pieces, in order."""
-    return tuple(tuple(chain.from_iterable(piece[part] for piece in pieces))
-                 for part in range(len(lookahead([]))))
+    return Lookahead(**{part: tuple(chain.from_iterable(getattr(piece, part)
+                                                        for piece in pieces))
+                        for part in Lookahead.__slots__})
 
 
 def _columns_dropped(index: int, stmt: dict) -> list[ColumnAhead]:

@@ -87,6 +87,9 @@ class PlannedStatement:
     #: then fail (a lock_timeout after its first COMMIT): never retried, since running it again
     #: repeats what committed.
     commits_partway: bool = False
+    #: The client_encoding it runs in: the encoding a psql `\\encoding X` before it names
+    #: (session_encoding.py); None for the session's own, UTF8.
+    client_encoding: str | None = None
 
     @property
     def runs_in_block(self) -> bool:
@@ -218,8 +221,7 @@ def _skipped_note(text: str) -> str:
         # The file was read by it (parse/psql_encoding.py): the server gets the characters
         # psql would send, in UTF-8.
         return (f"`{text}`: the file's text after it was read as that encoding, as psql sends "
-                "it; lockwise sends the same characters in UTF-8 (the session's "
-                "client_encoding stays UTF8)")
+                "it, and the statements after it run with that client_encoding, as psql's do")
     return (f"`{text}` only sets psql's own behaviour, not what the server runs: skipped "
             "(lockwise stops at a migration's first error, as psql with ON_ERROR_STOP does)")
 
@@ -258,6 +260,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     text is marked to run statement by statement (default: the migration is)."""
     from lockwise.effects.context import Context
     from lockwise.effects.postgres import compute_effect
+    from lockwise.executor.session_encoding import client_encodings
     from lockwise.parse.postgres import parse_sql
     from lockwise.parse.templates import unrunnable_placeholder
     from lockwise.rules.directives import parse_directive
@@ -280,6 +283,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     problems += [f"{at(s.span.line, s.span.column)}: {problem}" for s in parsed.statements
                  if (problem := client_copy(s.tree))]
     statements = []
+    encodings = client_encodings(parsed)
     for stmt in parsed.statements:
         effect = compute_effect(stmt.tree, Context(pg_version=pg_version))
         try:
@@ -298,7 +302,8 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
                                            control=_txn_kind(stmt.tree),
                                            chain=_chains(stmt.tree),
                                            commits_partway=bool({"DoStmt", "CallStmt"}
-                                                                & set(stmt.tree))))
+                                                                & set(stmt.tree)),
+                                           client_encoding=encodings(stmt.span.start_offset)))
     # Batches commit one by one: a migration with a batched statement runs statement by
     # statement, like one with CONCURRENTLY.
     if no_transaction is None:

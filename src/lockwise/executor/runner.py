@@ -718,7 +718,7 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 _timeouts(work, options, local=True)
                 for stmt in plan.statements[plan.resume_at:]:
                     current = stmt
-                    work.execute(stmt.sql)
+                    _run_sql(work, stmt)
                 current = None
                 elapsed = int((time.monotonic() - started) * 1000)
                 # The history is lockwise's, written as the user that connected, not as a role
@@ -986,6 +986,15 @@ class _Step:
     committing: bool = False
 
 
+def _run_sql(work, stmt) -> None:
+    """Send one statement of the migration, in the client_encoding a psql `\\encoding`
+    before it names."""
+    from lockwise.executor.session_encoding import running_in
+
+    with running_in(work, stmt.client_encoding):
+        work.execute(stmt.sql)
+
+
 def _execute(work, stmt, step: _Step, record: Callable[[object], None], alone: bool) -> None:
     """Run one statement of a statement-by-statement run on `work` (autocommit). When it can,
     its progress is written (`record`) in the transaction that commits it, so a runner killed
@@ -999,15 +1008,15 @@ def _execute(work, stmt, step: _Step, record: Callable[[object], None], alone: b
     if idle and stmt.runs_in_block and not alone:
         step.alone_in_block = True
         with work.transaction():
-            work.execute(stmt.sql)
+            _run_sql(work, stmt)
             _record_in(work, step, record)
             step.committing = True  # the COMMIT runs as the block exits
     elif not idle and stmt.closes_block:
         _record_in(work, step, record)
         step.committing = True
-        work.execute(stmt.sql)
+        _run_sql(work, stmt)
     else:
-        work.execute(stmt.sql)
+        _run_sql(work, stmt)
         return
     step.recorded = True
 

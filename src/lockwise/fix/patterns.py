@@ -1424,10 +1424,10 @@ def _foreign_key_by_partition(stmt, cmd, name: str, facts: dict, pieces: Pieces,
         # (one in another schema than the table: qualified, the table's search path need not
         # find it)
         table, _, leaves = facts["partitioned_keys"][name]
-        named = [(relation_sql(leaf, table, bool(stmt.relation.schemaname)), own)
-                 for key, leaf, own in leaves if key == name]
+        named = [(relation_sql(leaf, table, bool(stmt.relation.schemaname)), own, held)
+                 for key, leaf, own, held in leaves if key == name]
     else:
-        named = [(part, name) for part in parts]
+        named = [(part, name, "") for part in parts]
     keys, validated, whole = partition_key_steps(named, _table_sql(stmt.relation), _sql(con),
                                                  valid)
     con.conname = name

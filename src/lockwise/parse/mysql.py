@@ -494,6 +494,11 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return server  # LOCK INSTANCE, SET PERSIST ... on MariaDB; BACKUP STAGE on MySQL
     if (server := version_statement(body, dialect, version)) is not None:
         return server  # RESET MASTER on MySQL 8.4, START REPLICA on MariaDB 10.4
+    if dialect == "mariadb" and body[:4].upper() in ("CREA", "DROP"):
+        from lockwise.parse.mariadb_early_syntax import early_statement
+
+        if (early := early_statement(body, version)) is not None:
+            return early  # CREATE OR REPLACE TABLE before MariaDB 10.0.8
     if body[:4].upper() == "LOCK":
         from lockwise.effects.mysql import read_lock_tables
 
@@ -795,6 +800,9 @@ def _empty_column_list(tokens: list) -> tuple[str, int, int] | None:
 
 #: MariaDB's index visibility, ALTER INDEX i [NOT] IGNORED, arrived in 10.6.
 _IGNORED_INDEX_FROM = (10, 6)
+#: MariaDB's IF [NOT] EXISTS on a column, index, foreign key or partition of an ALTER TABLE
+#: arrived in 10.0.2 (MDEV-318; the knowledge base's ALTER TABLE).
+_ALTER_IF_EXISTS_FROM = (10, 0, 2)
 #: After these words of an ALTER TABLE (or CREATE INDEX), IF [NOT] EXISTS is MariaDB's alone.
 _IF_EXISTS_AFTER = {"ADD", "DROP", "COLUMN", "INDEX", "KEY", "CHANGE", "MODIFY", "PARTITION",
                     "CONSTRAINT"}
@@ -848,6 +856,10 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                      "generated column instead")
         elif i in functional and version < FUNCTIONAL_KEY_PARTS_FROM:
             found = "functional key parts arrived in MySQL 8.0.13"
+        elif mariadb and word == "IF" and previous in _IF_EXISTS_AFTER and \
+                words[0] == "ALTER" and (*version, 0, 0)[:3] < _ALTER_IF_EXISTS_FROM:
+            found = ("ALTER TABLE's IF [NOT] EXISTS arrived in MariaDB 10.0.2; before it, "
+                     "write the clause without it")
         elif mariadb:
             continue
         elif word == "IF" and previous in _IF_EXISTS_AFTER:

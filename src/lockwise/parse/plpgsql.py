@@ -84,7 +84,8 @@ def embedded_steps(body: str) -> tuple[tuple[Embedded, bool], ...]:
     declared = [[(query, line + before) for query, line in block]
                 for block in _declared_defaults(code, _count_blocks(functions))]
     for query, line, expression in _queries(functions, declared)[0]:
-        steps.extend((Embedded(sql, tree, line), expression) for sql, tree in _parse(query))
+        steps.extend((Embedded(sql, tree, line), expression)
+                     for sql, tree in parse_statements(query))
     return tuple(steps)
 
 
@@ -98,7 +99,7 @@ def _read(body: str) -> tuple[tuple[Embedded, ...], bool]:
     queries, complete = _queries(functions)
     found: list[Embedded] = []
     for query, line, _ in queries:
-        parsed = _parse(query)
+        parsed = parse_statements(query)
         complete = complete and bool(parsed)
         found.extend(Embedded(sql, tree, line) for sql, tree in parsed)
     return tuple(found), complete
@@ -122,6 +123,14 @@ def _functions(body: str) -> object:
         return None
 
 
+def parsed_function(create: str) -> dict | None:
+    """PL/pgSQL's parse of a routine's whole CREATE statement (its PLpgSQL_function node);
+    None when it does not parse."""
+    parsed = _functions(create)
+    first = parsed[0] if isinstance(parsed, list) and parsed else None
+    return first.get("PLpgSQL_function") if isinstance(first, dict) else None
+
+
 def compile_error(body: str) -> str | None:
     """What PL/pgSQL's grammar says of a DO block's body or a routine's CREATE statement when
     it rejects it (the server refuses it so: a DO block where it runs, a routine where it is
@@ -133,13 +142,26 @@ def compile_error(body: str) -> str | None:
 def _compiled(body: str) -> tuple[str | None, str]:
     """PL/pgSQL's parse of `body` (as `_functions` reads it) as JSON, or None and the
     parser's message."""
+    if _CREATE_ROUTINE.match(body):
+        return parse_plpgsql(body)
+    tag = dollar_tag(body)
+    return parse_plpgsql(f"DO {tag}{body}{tag}")
+
+
+def dollar_tag(text: str) -> str:
+    """A dollar quote's tag that `text` does not hold: `text` quoted with it is itself."""
+    tag = "$lockwise$"
+    while tag in text:
+        tag = tag[:-1] + "_$"
+    return tag
+
+
+def parse_plpgsql(code: str) -> tuple[str | None, str]:
+    """PL/pgSQL's parse of a DO block or a routine's CREATE statement as JSON, or None and
+    the parser's message."""
     from lockwise.parse import libpg
     parser = libpg.parser
 
-    tag = "$lockwise$"
-    while tag in body:
-        tag = tag[:-1] + "_$"
-    code = body if _CREATE_ROUTINE.match(body) else f"DO {tag}{body}{tag}"
     try:
         return parser.parse_plpgsql_json(code), ""
     except parser.ParseError as exc:
@@ -444,7 +466,8 @@ def _expr(node: object) -> str:
     return str((expr or {}).get("query", ""))
 
 
-def _parse(sql: str) -> list[tuple[str, dict]]:
+def parse_statements(sql: str) -> list[tuple[str, dict]]:
+    """The statements of `sql` (its text, its parse tree); none when it does not parse."""
     from lockwise.parse.postgres import parse_sql
 
     parsed = parse_sql(sql, comments=False)

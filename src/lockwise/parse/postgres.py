@@ -467,6 +467,7 @@ def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
             local = len(text.rstrip()) - 1  # point at the last character, where input ran out
         local = max(local, _skip_space_and_comments(text, 0, len(text)) if local == 0 else local)
         location = base + max(0, min(local, len(text) - 1))
+        message += _invisible_before(text, 0, local, message, base, lines)
         parsed.problems.append(ParseProblem(message, lines.span(location, location + 1)))
         return
     stripped = _NODE_LOCATION.sub("", raw)
@@ -497,6 +498,21 @@ def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
         found.append((base + start, base + end, sql, item["stmt"]))
 
 
+def _invisible_before(text: str, start: int, local: int, message: str, base: int,
+                      lines: LineIndex) -> str:
+    """The note naming an invisible character of `text` (at `base` in the file) from `start`
+    up to where the parser stopped (`local`, then the text it quotes), "" when there is
+    none."""
+    from lockwise.parse.invisible import first_invisible, invisible_note
+
+    near = _NEAR.search(message)
+    found = first_invisible(text, start, local + 1 + (len(near.group(2)) if near else 0))
+    if found is None:
+        return ""
+    span = lines.span(base + found[0], base + found[0] + 1)
+    return invisible_note(span.line, span.column, found[1])
+
+
 def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFile,
                                   found: list[_Found]) -> None:
     """After a file fails to parse, parse each statement alone so the good ones are still judged.
@@ -514,6 +530,8 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
     except Exception as exc:  # the scanner itself failed: unterminated quote or comment
         location = _error_location(exc)
         message = parser_message(exc)
+        if not message.startswith("unterminated"):  # (trailing junk: in the word it quotes)
+            message += _invisible_before(text, location, location, message, 0, lines)
         # The statements ended before the quote or comment that never ends still scan.
         _parse_ended_before(text, location, lines, parsed, found)
         parsed.problems.append(ParseProblem(message, lines.span(location, location + 1)))

@@ -4,8 +4,9 @@ psql sets client_encoding to X and sends the bytes that follow as they are; the 
 them as X. So a file saved in LATIN1 under `\\encoding LATIN1` stores é, and one saved in
 UTF-8 under it stores Ã© (checked with psql 15). lockwise reads each part of the file by the
 encoding psql sends it in, so lint and apply see the characters the server gets (apply
-sends them in UTF-8: the same characters). A name PostgreSQL does not know is an error psql
-prints and goes on from, keeping the encoding it had; so does lockwise.
+sets client_encoding to X for the statements after it). A name PostgreSQL does not know is an
+error psql prints and goes on from, keeping the encoding it had: lockwise stops there (exit
+2, at the name), since the bytes after a misspelt name are read in an encoding not meant.
 
 Only a meta-command at the start of a line (after blanks) counts: that is where migrations
 write it, and where no byte of a multibyte character can fake one.
@@ -65,6 +66,18 @@ _add("UHC", "cp949", "win949", "windows949")
 _add("JOHAB", "johab")
 
 
+#: A name psql fills in before it runs the meta-command (a variable, a command's output):
+#: lockwise cannot know it, and keeps the encoding before.
+_FILLED_IN = (":", "`")
+
+
+def server_name(written: str) -> str | None:
+    """PostgreSQL's name of the encoding `\\encoding <written>` names (quotes around it
+    allowed); None for a name it does not know, or one psql fills in."""
+    found = _NAMES.get(_clean(written.strip("'")))
+    return found[0] if found else None
+
+
 class EncodingProblem(Exception):
     """A part of the file that cannot be read in the encoding it is meant in; `before`: the
     text up to the problem (where it is)."""
@@ -83,17 +96,36 @@ def decode_parts(data: bytes) -> str:
     start, name, codec = 0, "UTF8", "utf-8"
     for match in _META.finditer(data):
         end = match.end()
-        text.append(_decode(data[start:end], name, codec, "".join(text)))
-        start = end
+        before = "".join(text)
+        text.append(_decode(data[start:end], name, codec, before))
         written = (match.group(1) if match.group(1) is not None else match.group(2)).decode(
             "ascii", "replace")
-        name, codec = _NAMES.get(_clean(written), (name, codec))  # unknown: psql keeps it
+        at = match.start(1) - 1 if match.group(1) is not None else match.start(2)
+        problem = _name_problem(written)
+        if problem:
+            raise EncodingProblem(
+                f"`\\encoding {written}`: {problem[0]} (psql's words: it reads on in the "
+                f"encoding before, {name}); {problem[1]}",
+                before + data[start:at].decode(codec or "utf-8"))
+        start = end
+        name, codec = _NAMES.get(_clean(written), (name, codec))  # (a variable: kept)
         if codec is None:
             raise EncodingProblem(
                 f"`\\encoding {written}`: lockwise cannot read {name} text; re-save the file "
                 "as UTF-8 and remove the `\\encoding`", "".join(text))
     text.append(_decode(data[start:], name, codec, "".join(text)))
     return "".join(text)
+
+
+def _name_problem(written: str) -> tuple[str, str] | None:
+    """What psql says of `\\encoding <written>` when it keeps the encoding it had, and what
+    to do; None for a name it takes (or one it fills in, which lockwise cannot know)."""
+    if written.startswith("'"):  # (the regular expression took a quote left open)
+        return "unterminated quoted string", "close the quote"
+    if _clean(written) in _NAMES or written.startswith(_FILLED_IN):
+        return None
+    return (f"{written}: invalid encoding name or conversion procedure not found",
+            "name one PostgreSQL knows (UTF8, LATIN1, WIN1252, ...)")
 
 
 def _decode(part: bytes, name: str, codec: str, before: str) -> str:

@@ -170,6 +170,10 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
     if ctx.watch_literals and kind != "AlterEnumStmt":  # ADD VALUE's own value is no use of it
         b.literals.update(enum_candidate_literals(kind, body, ctx.catalog))
     effect = b.build()
+    if ctx.catalog.temporary:  # (the session made something in pg_temp: rare)
+        # A routine only pg_temp has, named unqualified: the server never finds it there.
+        effect.actions[0].facts.update(family_function(
+            "temporary_routines", "unqualified_temporary_routine")(ctx.catalog, kind, body))
     if ctx.pg_version_stated and ctx.pg_version < NEWEST:
         # Syntax the target lacks: facts of the statement's own action.
         effect.actions[0].facts.update(unavailable_syntax_facts(kind, body, ctx.pg_version,

@@ -30,6 +30,7 @@ from lockwise.effects.nodes import (
     columns_read,
     function_names,
     on_new_row,
+    pinned_columns,
     range_var,
     strings,
     type_sql,
@@ -105,7 +106,8 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
                    "default_volatile": False, "volatile_functions": (), "identity": False,
                    "generated_stored": False, "virtual_allowed": False, "primary_key": False,
                    "unique": False, "references": None, "check": False,
-                   "references_narrow_key": False, "bigint_type_sql": "bigint"}
+                   "references_narrow_key": False, "bigint_type_sql": "bigint",
+                   "key_pinned": False}
     generated = False
     reference: dict | None = None
     identity_when = ""
@@ -153,6 +155,7 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
                              or re.search(r"(?:^|_)id$", name, re.IGNORECASE)
                              or name.endswith("Id"))  # camelCase, e.g. "teamId"
     if facts["key_like"] and tname in NARROW_KEY_TYPES:
+        facts["key_pinned"] = name in _pinned(col, creating)
         if reference is not None:
             facts["references_narrow_key"] = references_narrow_key(
                 b.ctx.catalog, facts["references"], strings(reference.get("pk_attrs")), 0,
@@ -162,6 +165,18 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
             facts["bigint_type_sql"] = \
                 f"bigint GENERATED {'ALWAYS' if identity_when == 'a' else 'BY DEFAULT'} AS IDENTITY"
     return facts
+
+
+def _pinned(col: dict, creating: dict | None) -> set[str]:
+    """The columns the CHECKs of ColumnDef `col` and of the CREATE TABLE it is written in pin
+    to one constant (`pinned_columns`): such a key holds one value and never runs out. A
+    NOT VALID one (ADD COLUMN's) holds for new rows only, a NOT ENFORCED one (18) for none:
+    they do not count (the parser marks both skip_validation)."""
+    checks = [con for con in column_def_constraints(col) if con.get("contype") == "CONSTR_CHECK"]
+    checks += [body for kind, body in map(unwrap, (creating or {}).get("tableElts") or ())
+               if kind == "Constraint" and body.get("contype") == "CONSTR_CHECK"]
+    return {column for con in checks if not con.get("skip_validation")
+            for column in pinned_columns(con.get("raw_expr"))}
 
 
 #: The key types that run out of values first (`prefer-bigint`), a serial's as written.
@@ -355,14 +370,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
                            base.get("recursed_from") else key_name_taken(
                                b, table.split(".", 1)[0], column_def_constraints(col))),
           **refused_facts(refused),
-          **(reference_refused(table, (facts["references"],), is_unlogged(b, table))
+          **(reference_refused(b.ctx.catalog, table, (facts["references"],))
              if facts["references"] and not base.get("recursed_from") else {}))
-
-
-def is_unlogged(b: Builder, table: str) -> bool:
-    """Whether the catalog knows `table` for an UNLOGGED one."""
-    known = b.ctx.catalog.tables.get(table)
-    return known is not None and known.unlogged
 
 
 #: Inline constraints that make ADD COLUMN read the table (an index build, a validation).

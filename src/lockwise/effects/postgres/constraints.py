@@ -52,7 +52,6 @@ from lockwise.effects.postgres.builder import (
     unique_key_refused,
 )
 from lockwise.effects.postgres.columns import (
-    is_unlogged,
     not_null_proven,
     refused_in_add,
     refused_with_only,
@@ -128,7 +127,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         if not base.get("recursed_from") and b.ctx.rule_text:
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
         if not base.get("recursed_from"):
-            facts.update(reference_refused(table, (ref,), is_unlogged(b, table)))
+            facts.update(reference_refused(b.ctx.catalog, table, (ref,)))
         if facts["partitioned_table"] and base.get("only") and not base.get("recursed_from"):
             facts.update(refused_on_partitioned(b.ctx, "only_foreign_key", table,
                                                 ref=ref.split(".", 1)[-1]))
@@ -590,8 +589,7 @@ def _partition_keys_facts(catalog: Catalog, table: str, con: dict, base: dict) -
     leaves = catalog.leaf_partitions(table)
     # (a sub-partitioned partition the recursion reaches takes its leaves' keys over too)
     return {"fk_leaf_partitions": () if base.get("recursed_from") else leaves,
-            "fk_leaf_key_names": leaf_key_names(catalog, table, [con["conname"]],
-                                                tuple(strings(con.get("fk_attrs")))),
+            "fk_leaf_key_names": _leaf_keys(catalog, table, con),
             "checked_on_partitions": bool(leaves) and all(
                 (equal := _equal_foreign_key(catalog, leaf, con)) is not None and equal.validated
                 for leaf in leaves)}
@@ -607,13 +605,13 @@ def _partition_keys_sql(catalog: Catalog, table: str, con: dict, base: dict,
     qualified = bool(base.get("qualified"))
     table_sql = relation_sql(table, table, qualified)
     name = con["conname"]
-    parts = [(relation_sql(leaf, table, qualified), own) for _, leaf, own in leaf_key_names(
-        catalog, table, [name], tuple(strings(con.get("fk_attrs"))))]
+    parts = [(relation_sql(leaf, table, qualified), own, held)
+             for _, leaf, own, held in _leaf_keys(catalog, table, con)]
     unnamed = {key: value for key, value in con.items() if key != "conname"}
     valid = {key: value for key, value in con.items() if key != "skip_validation"}
     steps = partition_key_steps(
         # (the stand-in quoted, as fix's: the steps parse as they are)
-        parts or [(quote_ident(f"<each partition of {table.split('.', 1)[1]}>"), name)],
+        parts or [(quote_ident(f"<each partition of {table.split('.', 1)[1]}>"), name, "")],
         table_sql,
         str(expression_sql({"Constraint": unnamed})),
         str(expression_sql({"Constraint": {**valid, "initially_valid": True}})))
@@ -623,6 +621,13 @@ def _partition_keys_sql(catalog: Catalog, table: str, con: dict, base: dict,
         return text
     return ("-- lockwise knows no partition of it: write each leaf partition in place of the "
             f"stand-in; they are\n-- {leaf_partitions_query(table_sql, pg_version)}\n{text}")
+
+
+def _leaf_keys(catalog: Catalog, table: str, con: dict) -> tuple:
+    """`leaf_key_names` of foreign key `con` (named) of partitioned `table`, with the equal
+    key each leaf holds already (which the table's key takes over)."""
+    return leaf_key_names(catalog, table, [con["conname"]], tuple(strings(con.get("fk_attrs"))),
+                          lambda leaf: _equal_foreign_key(catalog, leaf, con))
 
 
 def _equal_foreign_key(catalog: Catalog, part: str, con: dict) -> Constraint | None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import exclusion_columns
+from lockwise.catalog.search_path import temporary_searched_first
 from lockwise.effects.foreign_keys import keys_written, refused_reference
 from lockwise.effects.nodes import (
+    TEMPORARY_PREFIX,
     column_def_constraints,
     format_type,
     object_name,
@@ -172,7 +175,8 @@ def _tied_across_persistence(b: Builder, table: str, stmt: dict, parent: str | N
     """What ties the new table to a relation of the other persistence, temporary or not,
     which PostgreSQL refuses (`temporary_ties`): its partitioned parent, the tables it
     inherits from, then those its foreign keys point at (an unqualified one of its own name:
-    itself, found in pg_temp first once it is made there)."""
+    itself unless another relation comes first: `_itself`; checked on 18.6,
+    test_temporary_tables)."""
     if parent is not None:
         facts = partition_refused("create", table, parent)
     else:
@@ -180,12 +184,25 @@ def _tied_across_persistence(b: Builder, table: str, stmt: dict, parent: str | N
                                             for p in stmt.get("inhRelations") or ()))
     if facts:
         return facts
-    bare = table.split(".", 1)[1]
-    targets = [range_var(target)[0] for con in _constraints_written(stmt)
+    targets = [name for con in _constraints_written(stmt)
                if con.get("contype") == "CONSTR_FOREIGN" and (target := con.get("pktable"))
-               and not (target.get("schemaname") is None and target.get("relname") == bare)]
-    return reference_refused(table, targets, unlogged=(stmt.get("relation") or {}).get(
-        "relpersistence") == "u") if targets else {}
+               and not _itself(b.ctx.catalog, table, target, name := range_var(target)[0])]
+    return reference_refused(b.ctx.catalog, table, targets, unlogged=(
+        stmt.get("relation") or {}).get("relpersistence") == "u") if targets else {}
+
+
+def _itself(catalog: Catalog, table: str, target: dict, found: str) -> bool:
+    """Whether a foreign key's `target` of the new `table` (`found` where the name leads
+    before the table is made) is the table itself, as the server looks the name up once it
+    is made: its own name unqualified, which no other relation lockwise knows of comes
+    before (a temporary table of that name, or one in a schema earlier in the path); a new
+    temporary table is found first, unless the path lists pg_temp after another schema."""
+    bare = table.split(".", 1)[1]
+    if target.get("schemaname") is not None or target.get("relname") != bare:
+        return False
+    if table.startswith(TEMPORARY_PREFIX) and temporary_searched_first():
+        return True
+    return found == table or found not in catalog.tables
 
 
 def _keys_written(stmt: dict) -> Iterator[tuple[str, tuple[str, ...]]]:
@@ -404,7 +421,10 @@ def create_function(b: Builder, stmt: dict) -> None:
             lock_parsed(b, body, rewritten=True)
         # The function uses what its body names, analyzed or not (the conflict graph's edges).
         b.reads.update(f"table:{rel}" for rel in relations_in(body))
-    b.act("create_function", name=name, replace=bool(stmt.get("replace")))
+    from lockwise.effects.postgres.self_calls import calls_itself_always
+
+    b.act("create_function", name=name, replace=bool(stmt.get("replace")),
+          calls_itself=calls_itself_always(b.ctx.catalog, stmt, b.ctx.statement_sql))
 
 
 #: Pseudo-types that make a function polymorphic (its argument types resolved per call).

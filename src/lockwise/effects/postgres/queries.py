@@ -155,7 +155,7 @@ def dml(kind: str) -> Callable:
                         else set())
         if b.ctx.executes:  # the keys' triggers fire (a MERGE's as its clauses write)
             for fired in sorted({kind} & {"update", "delete"} or merging - {"insert"}):
-                _referencing_rows(b, table, fired, set_columns, {table})
+                _referencing_rows(b, table, fired, set_columns)
         if kind in ("update", "delete") and not own_where:
             for rel in stored_reads(b, {"RangeVar": stmt["relation"]}) if on_view else \
                     (table, *targets):
@@ -525,11 +525,6 @@ def _equates_columns(expr: dict, names: set[str]) -> bool:
 FOR_EACH_ROW = "for each row"
 
 
-#: ON DELETE / ON UPDATE actions that change the referencing rows (CASCADE, SET NULL, SET
-#: DEFAULT); the others (NO ACTION, RESTRICT) only look for them.
-_MODIFYING_FK_ACTIONS = frozenset("cnd")
-
-
 def _invalid_arbiter(b: Builder, table: str, clause: dict, qualified: bool) -> dict:
     """`ON CONFLICT (cols)` on a table whose only unique index over exactly those columns
     (in any order) is not valid: an index made ON ONLY a partitioned table whose partitions
@@ -554,36 +549,28 @@ def _invalid_arbiter(b: Builder, table: str, clause: dict, qualified: bool) -> d
             "index_parts_sql": index_parts_sql(b.ctx.catalog, invalid, missing, qualified)}
 
 
-def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...],
-                      seen: set[str]) -> None:
+def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...]) -> None:
     """Deleting rows of `table`, or changing their key, fires the foreign keys that point at
-    it: NO ACTION / RESTRICT read the referencing rows FOR KEY SHARE (ROW SHARE on that
-    table), CASCADE / SET NULL / SET DEFAULT update or delete them (ROW EXCLUSIVE), and a
-    cascaded DELETE fires the foreign keys that point at that table in turn."""
-    for other, con in b.ctx.catalog.referencing(table):
-        if kind == "update" and not set(con.ref_columns or b.ctx.catalog.primary_key(table)) \
-                & set(columns):
-            continue  # the referenced key does not change: the foreign key does not fire
-        action = con.on_delete if kind == "delete" else con.on_update
-        # The key's query names a partitioned table without ONLY: its whole tree is reached
-        # (a plain table, with ONLY: not its inheritance children). Checked on the server.
-        reached = (other, *b.ctx.catalog.partitions(other))
-        if con.columns and b.ctx.catalog.fully_known(other) is not None and \
-                not b.ctx.catalog.has_index_leading_with(other, con.columns):
+    it (`key_actions`): NO ACTION / RESTRICT read the referencing rows FOR KEY SHARE (ROW
+    SHARE on that table), CASCADE / SET NULL / SET DEFAULT update or delete them (ROW
+    EXCLUSIVE), which fires the keys that point at that table in turn."""
+    from lockwise.catalog.key_actions import key_actions
+
+    catalog = b.ctx.catalog
+    for action in key_actions(catalog, table, kind, columns):
+        other, key = action.referencing, action.key
+        if key.columns and catalog.fully_known(other) is not None and \
+                not catalog.has_index_leading_with(other, key.columns):
             # Its query finds the rows by the key's columns: without an index, a full read
             # for every row changed (checked on the server).
-            b.scan(other, f"{FOR_EACH_ROW} {kind}d in {table}, its foreign key's query reads "
-                          "it: no index serves the key")
-        if action not in _MODIFYING_FK_ACTIONS:
-            for rel in reached:
-                b.lock(rel, L.ROW_SHARE)
-            continue
-        for rel in reached:
-            b.lock(rel, L.ROW_EXCLUSIVE)
-            b.writes.add(f"table:{rel}")
-            if kind == "delete" and action == "c" and rel not in seen:
-                seen.add(rel)
-                _referencing_rows(b, rel, "delete", (), seen)
+            b.scan(other, f"{FOR_EACH_ROW} {action.kind}d in {action.referenced}, its "
+                          "foreign key's query reads it: no index serves the key")
+        # The key's query names a partitioned table without ONLY: its whole tree is reached
+        # (a plain table, with ONLY: not its inheritance children). Checked on the server.
+        for rel in action.reached:
+            b.lock(rel, L.ROW_EXCLUSIVE if action.write else L.ROW_SHARE)
+            if action.write:
+                b.writes.add(f"table:{rel}")
 
 
 def _updatable_view_base(b: Builder, relation: str, kind: str,

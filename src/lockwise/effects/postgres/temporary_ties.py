@@ -1,7 +1,8 @@
 """What PostgreSQL refuses for tying a temporary relation to one that is not: a partition
 of a parent of the other kind (made or attached), a permanent table inheriting from a
-temporary one, a foreign key between the two kinds, a materialized view over a temporary
-relation, or a view over one written in a permanent schema. Each is refused whatever the rows, on
+temporary one, a foreign key between the two kinds (or from a permanent table to an unlogged
+one), a materialized view over a temporary relation, or a view over one written in a
+permanent schema. Each is refused whatever the rows, on
 every version (checked on 15 and 18.6: tests/test_temporary_tables.py). The facts are
 `refused_by_persistence` and the server's message, `refused_by_persistence_text`.
 
@@ -13,8 +14,12 @@ unqualified name the session's temporary relation shadows).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from lockwise.effects.nodes import TEMPORARY_PREFIX, relations_in
+
+if TYPE_CHECKING:
+    from lockwise.catalog.model import Catalog
 
 
 def partition_refused(verb: str, partition: str, parent: str) -> dict:
@@ -37,20 +42,39 @@ def inheritance_refused(child: str, parents: Iterable[str]) -> dict:
     return {}
 
 
-def reference_refused(table: str, targets: Iterable[str], unlogged: bool = False) -> dict:
-    """A foreign key of `table` (`unlogged`: an UNLOGGED table) to one of `targets` that is
-    temporary when `table` is not, or the other way round. (An unlogged target of a permanent
-    table is refused too: not modelled here.)"""
+def reference_refused(catalog: Catalog, table: str, targets: Iterable[str],
+                      unlogged: bool | None = None) -> dict:
+    """A foreign key of `table` to one of `targets` whose persistence the server refuses to
+    tie it to (checked on 15 and 18.6): a temporary table's may point only at temporary
+    tables, an unlogged table's at permanent or unlogged ones, a permanent table's at
+    permanent ones only (an unlogged table's rows are lost in a crash, the key's would not
+    be). `unlogged`: whether `table` is UNLOGGED, None to ask the catalog, which knows only
+    of those these migrations made (of another, only a temporary target is refused)."""
     temporary = _temporary(table)
+    if unlogged is None:
+        unlogged = persistence_unknown_or_unlogged(catalog, table)
     for target in targets:
-        if _temporary(target) != temporary:
-            return _refused(
-                "constraints on temporary tables may reference only temporary tables"
-                if temporary else
-                "constraints on unlogged tables may reference only permanent or unlogged tables"
-                if unlogged else
-                "constraints on permanent tables may reference only permanent tables")
+        if temporary:
+            if not _temporary(target):
+                return _refused("constraints on temporary tables may reference only "
+                                "temporary tables")
+        elif _temporary(target):
+            return _refused("constraints on unlogged tables may reference only permanent or "
+                            "unlogged tables" if unlogged else _PERMANENT_ONLY)
+        elif unlogged is False and (known := catalog.tables.get(target)) is not None \
+                and known.unlogged:
+            return _refused(_PERMANENT_ONLY)
     return {}
+
+
+_PERMANENT_ONLY = "constraints on permanent tables may reference only permanent tables"
+
+
+def persistence_unknown_or_unlogged(catalog: Catalog, table: str) -> bool | None:
+    """Whether `table`, not temporary, is UNLOGGED: None when the catalog does not know,
+    the table not being one these migrations made (it may have been made UNLOGGED)."""
+    known = catalog.tables.get(table)
+    return None if known is None or known.created_by is None else known.unlogged
 
 
 def view_refused(view: str, query: object, materialized: bool = False) -> dict:
