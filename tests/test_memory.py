@@ -151,3 +151,24 @@ def test_a_cut_inside_a_statement_parses_the_file_whole(monkeypatch: pytest.Monk
     whole = [_json(text) for text in texts]
     _in_pieces(monkeypatch, 1000)
     assert [_json(text) for text in texts] == whole
+
+
+def test_flyway_sees_every_statement_of_a_file_in_pieces(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """Flyway runs a migration outside a transaction when every statement refuses one: a
+    file in pieces is read for that with its trees too (not the empty ones its statements
+    wait with), and gets the whole file's report."""
+    from dataclasses import replace
+
+    text = "".join(f"CREATE INDEX CONCURRENTLY i{n} ON t (a);\n" for n in range(120))
+    migration = replace(migration_from_text(text, "V1__indexes.sql"), layout="flyway")
+    options = LintOptions()
+
+    def report() -> str:
+        reports = lint_migrations([migration], options, Catalog(), release=True)
+        return json_report.json_before_conflicts(reports, options=options)
+
+    whole = report()
+    assert "transaction" in whole
+    _in_pieces(monkeypatch, 1000)
+    assert report() == whole
