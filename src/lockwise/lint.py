@@ -429,7 +429,9 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                   session_timezone_utc=options.session_timezone_utc)
     if run is not None:
         run.seed(ctx)
-    implicit = starts_in_transaction(migration, options, parsed.statements)
+    implicit = starts_in_transaction(migration, options, parsed.statements
+                                     if parsed.pieces is None else
+                                     parsed.pieces.passed_through(parsed.statements))
     one_string = runs_as_one_string(migration, options)
     session = Session(implicit_transaction=implicit, implicit_block=implicit and one_string,
                       alone_in_string=one_string and len(parsed.statements) == 1,

@@ -19,7 +19,7 @@ A file this route cannot give the same statements of (one the grammar rejects, p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from itertools import pairwise
 
 from lockwise.core.types import Statement
@@ -55,10 +55,12 @@ class Pieces:
                      whole_file=False)
         return found
 
-    def with_trees(self, statements: list[Statement]) -> Iterator[Statement]:
+    def with_trees(self, statements: list[Statement], keep: bool = True
+                   ) -> Iterator[Statement]:
         """`statements` in order, each given its tree as its piece comes to be judged; the
         piece's other trees are dropped with it (a caller that keeps a statement keeps its
-        tree: lint's `release` does not)."""
+        tree: lint's `release` does not). Not `keep`: each statement's tree is taken back
+        once the caller asks for the next, for a reader that only passes through."""
         index = 0
         for number in range(len(self.bounds)):
             for found in self.parse(number):
@@ -66,6 +68,32 @@ class Pieces:
                 stmt.tree = found[3]
                 index += 1
                 yield stmt
+                if not keep:
+                    stmt.tree = {}
+
+    def passed_through(self, statements: list[Statement]) -> Sequence[Statement]:
+        """`statements` for a reader that counts them and goes through them once (Flyway's
+        check that every one refuses a transaction), given their trees as it reads them."""
+        return _PassedThrough(self, statements)
+
+
+class _PassedThrough(Sequence[Statement]):
+    """`Pieces.passed_through`: each iteration parses the pieces again."""
+
+    __slots__ = ("pieces", "statements")
+
+    def __init__(self, pieces: Pieces, statements: list[Statement]) -> None:
+        self.pieces, self.statements = pieces, statements
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def __iter__(self) -> Iterator[Statement]:
+        return self.pieces.with_trees(self.statements, keep=False)
+
+    def __getitem__(self, index: object) -> Statement:  # type: ignore[override]
+        # (no reader indexes it: a statement here has its tree only while it is read)
+        raise TypeError("statements in pieces are read in order")
 
 
 def parse_in_pieces(text: str, size: int, *, comments: bool = True,
