@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from lockwise.core.types import LockMode
-from test_routine_calls import _lint, holds_u, runs_on_t
+from test_routine_calls import _lint, runs_on_t, server_runs_on_t
 
 #: p, referenced by c (its key's actions `{actions}`), referenced by g (ON DELETE CASCADE ON
 #: UPDATE CASCADE, through c's unique pid), and on_t, which retypes u: whether a write of p
@@ -83,18 +83,11 @@ def test_the_server_fires_the_triggers_each_key_action_reaches(pg_db: str) -> No
     """18.6: on_t runs (u is locked ACCESS EXCLUSIVE) at the writes `_cases` says it does."""
     import psycopg
 
-    seen = []
     with psycopg.connect(pg_db) as conn:
-        for actions, trigger, write, _ in _cases():
-            conn.execute(_setup(actions, trigger) + ROWS)
-            conn.commit()  # (creating u locked it)
-            for statement in write.split(";\n"):
-                conn.execute(statement)
-            seen.append(holds_u(conn))
-            conn.rollback()
-            conn.execute("RESET session_replication_role;\n"
-                         "DROP TABLE g, c, p, u; DROP FUNCTION on_t();")
-            conn.commit()
+        seen = [server_runs_on_t(conn, _setup(actions, trigger) + ROWS, write,
+                                 "RESET session_replication_role;\n"
+                                 "DROP TABLE g, c, p, u; DROP FUNCTION on_t();")
+                for actions, trigger, write, _ in _cases()]
     assert seen == [fires for _, _, _, fires in _cases()]
 
 
@@ -166,3 +159,62 @@ def test_keys_that_point_at_each_other_end() -> None:
     locks = reports[-1].statements[-1].effect.locks
     assert locks.get("public.b") == LockMode.ROW_EXCLUSIVE
     assert locks.get("public.u") == LockMode.ACCESS_EXCLUSIVE
+
+
+#: p, referenced by c through (a, pid) with ON DELETE SET NULL / SET DEFAULT of a column list
+#: (PostgreSQL 15+: ON DELETE only, each listed column one of the key's), and on_t.
+SET_LIST = ("CREATE TABLE u (id int PRIMARY KEY, n int);\n"
+            "CREATE TABLE p (id int, k int, UNIQUE (id, k));\n"
+            "CREATE TABLE c (id int PRIMARY KEY, a int DEFAULT 0, pid int DEFAULT 0, x int,"
+            " FOREIGN KEY (a, pid) REFERENCES p (id, k) {action});\n"
+            "CREATE FUNCTION on_t() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "BEGIN\n  ALTER TABLE u ALTER COLUMN n TYPE bigint;\n  RETURN NULL;\nEND $$;\n")
+DELETE = "DELETE FROM p WHERE (id, k) = (1, 1)"
+
+
+def _set_list_cases() -> list[tuple[str, str, str, bool]]:
+    """(c's key's action, what follows it before the trigger, c's trigger, whether `DELETE`
+    of p's row (1, 1), which c's row references, runs on_t): only the listed columns are set
+    (SET DEFAULT (a) leaves c's row at (0, 1), which p holds)."""
+    update_of = "AFTER UPDATE OF {} ON c FOR EACH ROW"
+    when = "AFTER UPDATE ON c FOR EACH ROW WHEN (OLD.{0} IS DISTINCT FROM NEW.{0})"
+    rename = "ALTER TABLE c RENAME pid TO qid;\n"
+    return [
+        ("ON DELETE SET NULL (pid)", "", update_of.format("pid"), True),
+        ("ON DELETE SET NULL (pid)", "", update_of.format("a"), False),
+        ("ON DELETE SET NULL", "", update_of.format("a"), True),  # no list: the whole key
+        ("ON DELETE SET DEFAULT (a)", "", update_of.format("pid"), False),
+        ("ON DELETE SET DEFAULT (a)", "", update_of.format("a"), True),
+        ("ON DELETE SET NULL (pid)", "", when.format("a"), False),
+        ("ON DELETE SET NULL (pid)", "", when.format("pid"), True),
+        ("ON DELETE SET NULL (pid)", rename, update_of.format("qid"), True),  # follows it
+        ("ON DELETE SET NULL (pid)", rename, update_of.format("a"), False),
+        # a key added by ALTER TABLE keeps its list too
+        ("", "ALTER TABLE c DROP CONSTRAINT c_a_pid_fkey, ADD FOREIGN KEY (a, pid)"
+         " REFERENCES p (id, k) ON DELETE SET NULL (a);\n", update_of.format("pid"), False),
+    ]
+
+
+def _set_list_setup(action: str, then: str, trigger: str) -> str:
+    return SET_LIST.format(action=action) + then + \
+        f"CREATE TRIGGER c_w {trigger} EXECUTE FUNCTION on_t();\n"
+
+
+@pytest.mark.parametrize(("action", "then", "trigger", "fires"), _set_list_cases())
+def test_a_set_null_column_list_sets_only_its_columns(action: str, then: str, trigger: str,
+                                                      fires: bool) -> None:
+    setup = _set_list_setup(action, then, trigger)
+    assert runs_on_t(setup, DELETE + ";") is fires
+
+
+@pytest.mark.postgres
+def test_the_server_sets_only_a_set_null_lists_columns(pg_db: str) -> None:
+    """18.6: on_t runs at the DELETE where `_set_list_cases` says it does."""
+    import psycopg
+
+    rows = "INSERT INTO p VALUES (0, 0), (0, 1), (1, 1);\nINSERT INTO c VALUES (1, 1, 1, 1);\n"
+    with psycopg.connect(pg_db) as conn:
+        seen = [server_runs_on_t(conn, _set_list_setup(action, then, trigger) + rows, DELETE,
+                                 "DROP TABLE c, p, u; DROP FUNCTION on_t();")
+                for action, then, trigger, _ in _set_list_cases()]
+    assert seen == [fires for _, _, _, fires in _set_list_cases()]

@@ -50,6 +50,20 @@ def holds_u(conn) -> bool:
                              ).fetchall())
 
 
+def server_runs_on_t(conn, setup: str, write: str, drop: str) -> bool:
+    """Whether the server session `conn`, after `setup` (committed: creating u locked it),
+    runs on_t at `write` (statements split at ";\n"); rolled back, then `drop` committed."""
+    conn.execute(setup)
+    conn.commit()
+    for statement in write.split(";\n"):
+        conn.execute(statement)
+    ran = holds_u(conn)
+    conn.rollback()
+    conn.execute(drop)
+    conn.commit()
+    return ran
+
+
 @pytest.mark.parametrize(("create", "call"), [
     (WIDEN, "SELECT widen();"),
     (WIDEN_P, "CALL widen_p();"),

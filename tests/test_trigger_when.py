@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_routine_calls import REACH, holds_u, runs_on_t
+from test_routine_calls import REACH, holds_u, runs_on_t, server_runs_on_t
 
 #: A BEFORE UPDATE row trigger that changes NEW.c (whatever the SET list names).
 BUMP = ("CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$\n"
@@ -70,17 +70,12 @@ def test_the_server_fires_a_trigger_as_its_when_says(pg_db: str) -> None:
     (row 1 of t is 1, 1, 1: each SET that names c changes it)."""
     import psycopg
 
-    seen = []
     with psycopg.connect(pg_db) as conn:
-        for before, when, write, _ in _cases():
-            conn.execute("CREATE TABLE t (id int PRIMARY KEY, c int);\n"
-                         + _setup(before, when) + "INSERT INTO t VALUES (1, 1, 1);")
-            conn.commit()  # (creating u locked it)
-            conn.execute(write)
-            seen.append(holds_u(conn))
-            conn.rollback()
-            conn.execute("DROP TABLE t, u; DROP FUNCTION on_t(); DROP FUNCTION IF EXISTS bump()")
-            conn.commit()
+        seen = [server_runs_on_t(conn, "CREATE TABLE t (id int PRIMARY KEY, c int);\n"
+                                 + _setup(before, when) + "INSERT INTO t VALUES (1, 1, 1);",
+                                 write, "DROP TABLE t, u; DROP FUNCTION on_t();"
+                                 " DROP FUNCTION IF EXISTS bump()")
+                for before, when, write, _ in _cases()]
     assert seen == [fires for _, _, _, fires in _cases()]
 
 

@@ -35,6 +35,9 @@ class KeyAction(NamedTuple):
     #: The relations that write reaches: the key's table and, for a partitioned one, its
     #: partitions (the key's query names it without ONLY).
     reached: tuple[str, ...]
+    #: The columns an `update` write sets: the key's, or those its ON DELETE SET NULL /
+    #: SET DEFAULT lists (UPDATE OF and WHEN triggers see only those change, checked on 18.6).
+    columns: frozenset[str]
 
 
 def key_actions(catalog: Catalog, table: str, kind: str,
@@ -57,8 +60,10 @@ def key_actions(catalog: Catalog, table: str, kind: str,
             write = "" if action not in MODIFYING_ACTIONS else \
                 "delete" if how == "delete" and action == "c" else "update"
             reached = (other, *catalog.partitions(other))
-            found.append(KeyAction(written, how, other, key, write, reached))
-            step = (write, frozenset(key.columns) if write == "update" else frozenset())
+            set_columns = frozenset() if write != "update" else frozenset(
+                how == "delete" and key.set_columns or key.columns)
+            found.append(KeyAction(written, how, other, key, write, reached, set_columns))
+            step = (write, set_columns)
             for rel in reached if write else ():
                 if (rel, *step) not in seen:
                     seen.add((rel, *step))

@@ -142,6 +142,9 @@ class Constraint:
     #: ACTION), r (RESTRICT), c (CASCADE), n (SET NULL), d (SET DEFAULT).
     on_delete: str = "a"
     on_update: str = "a"
+    #: ON DELETE SET NULL / SET DEFAULT (col, ...) (PostgreSQL 15+, pg_constraint
+    #: confdelsetcols): the key's columns that action sets; empty, all of them.
+    set_columns: tuple[str, ...] = ()
     #: DEFERRABLE (a key, unique or exclusion constraint, or a foreign key): a foreign key
     #: cannot reference a deferrable key.
     deferrable: bool = False
@@ -265,6 +268,9 @@ class Table:
     partition_of: str | None = None
     #: The DEFAULT partition of `partition_of` (holds the rows no other partition takes).
     default_partition: bool = False
+    #: Its bound as a partition (a PartitionBoundSpec body; None when not known): which rows
+    #: it takes (`partition_pins`).
+    partition_bound: dict | None = None
     #: Plain inheritance parents (CREATE TABLE ... INHERITS, ALTER TABLE ... INHERIT).
     inherits: tuple[str, ...] = ()
     #: The composite type of a typed table (CREATE TABLE ... OF type, ALTER TABLE ... OF).

@@ -62,8 +62,8 @@ def identity(catalog: Catalog, obj: dict | None, procedure: bool) -> tuple[str, 
 
 def _evident_type(catalog: Catalog, arg: dict) -> str | None:
     """The type of a call's argument when it is evident without the catalog: a cast, or a
-    constant the server types by its spelling (an integer, a decimal, a boolean); None for
-    an untyped string constant, NULL, or an expression."""
+    constant the server types by its spelling (an integer, a decimal, a boolean; "unknown"
+    for an untyped string constant or NULL); None for an expression."""
     kind, body = unwrap(arg)
     if kind == "TypeCast":
         return arg_type(catalog, body.get("typeName"))
@@ -76,22 +76,27 @@ def _evident_type(catalog: Catalog, arg: dict) -> str | None:
     if "fval" in body:
         text = str(body["fval"].get("fval", ""))
         return "int8" if text.isdigit() and int(text) < 2 ** 63 else "numeric"
+    if "sval" in body or body.get("isnull"):
+        return "unknown"
     return None
 
 
 def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Routine | None:
     """The overload `call` (a FuncCall) runs: the one its argument count allows, or of
-    several, the one the evident argument types match exactly; None when that is not one."""
+    several, the one the server resolves from the evident argument types
+    (`call_resolution`); None when that is not one, or an argument's type is not evident."""
     args = call.get("args") or ()
     fit = [r for r in overloads
            if r.required <= len(args) and (len(args) <= len(r.args) or r.variadic)]
     named = any(unwrap(a)[0] == "NamedArgExpr" for a in args)
-    if len(fit) > 1 and not named and not call.get("func_variadic"):
-        evident = [_evident_type(catalog, a) for a in args]
-        fit = [r for r in fit if all(
-            t is None or r.args[i] == t for i, t in enumerate(evident)
-            if i < len(r.args) - r.variadic)]
-    return fit[0] if len(fit) == 1 else None
+    if len(fit) <= 1 or named or call.get("func_variadic"):
+        return fit[0] if len(fit) == 1 else None
+    evident = [_evident_type(catalog, a) for a in args]
+    if None in evident:
+        return None
+    from lockwise.catalog.call_resolution import resolved
+
+    return resolved(fit, evident)  # type: ignore[arg-type]
 
 
 def lasting_choice(call: dict) -> bool:

@@ -151,6 +151,7 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
         t.columns = {new if n == old else n: c for n, c in t.columns.items()}
     for con in t.constraints.values():
         con.columns = _renamed(con.columns, old, new)
+        con.set_columns = _renamed(con.set_columns, old, new)
         con.reads = _renamed_in(con.reads, old, new)
     t.triggers = {name: replace(trigger, columns=_renamed_in(trigger.columns, old, new),
                                 update_of=_renamed(trigger.update_of, old, new),

@@ -198,6 +198,7 @@ def constraint_from(catalog: Catalog, con: dict, table: str,
         expr=con.get("raw_expr") if kind == "check" else None,
         on_delete=con.get("fk_del_action") or "a",
         on_update=con.get("fk_upd_action") or "a",
+        set_columns=tuple(strings(con.get("fk_del_set_cols"))),
         deferrable=bool(con.get("deferrable")),
         reads=_constraint_reads(con, kind),
         uses=expression_uses(_constraint_expressions(con, kind)),
@@ -632,6 +633,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     if stmt.get("partbound") and stmt.get("inhRelations"):
         t.partition_of = range_var(stmt["inhRelations"][0])[0]
         t.default_partition = bool((stmt.get("partbound") or {}).get("is_default"))
+        t.partition_bound = stmt.get("partbound")
         catalog.partition_parents.add(t.partition_of)
         parent = catalog.tables.get(t.partition_of)
         if not stmt.get("tablespacename"):  # a partition goes where its parent says, if it does
@@ -1148,6 +1150,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 _join_checks(catalog, part, name, take_over=True)
                 part.partition_of = name
                 part.default_partition = bool((spec.get("bound") or {}).get("is_default"))
+                part.partition_bound = spec.get("bound")
                 catalog.partition_parents.add(name)
                 _new_partition_indexes(catalog, name, part.name, attaching=True)
                 _clone_foreign_keys(catalog, name, part)
@@ -1155,6 +1158,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 _keep_foreign_keys(part)
                 _own_checks(catalog, part, name)
                 part.partition_of, part.default_partition = None, False
+                part.partition_bound = None
                 for idx in catalog.indexes_on(part.name):  # now indexes of their own
                     _attach_index(catalog, idx, None)
                     _own_key(catalog, idx, own=True)

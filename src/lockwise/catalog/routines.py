@@ -7,8 +7,8 @@ kept as its whole CREATE statement (`Catalog.kept_routines`): PL/pgSQL parses a 
 its parameters declared, which a DO block around the body alone would not have.
 
 Overloads are kept apart, by the types of the arguments a call passes: a call runs the one
-its argument count and evident types (constants, casts) choose, and none when more than one
-may be meant (the server's own choice, through implicit casts, is not guessed). Routines in
+its argument count and evident types (constants, casts) choose as the server resolves them
+(`call_resolution`), and none when that is not certain. Routines in
 other languages are kept too, their bodies not followed: a call that may mean one of them
 runs no kept body either.
 """
@@ -205,32 +205,35 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     if kind not in _WRITES and kind != "MergeStmt":
         return []
     from lockwise.catalog.key_actions import key_actions  # (a NamedTuple: made when needed)
+    from lockwise.catalog.partition_triggers import fired_tables, reached_below
 
     table = range_var(body.get("relation"))[0]
     writes = _writes(kind, body)
-    fired = [(table, writes)] + [
-        (rel, {action.write: frozenset(action.key.columns)})
-        for write in ("delete", "update") if write in writes
-        for action in key_actions(catalog, table, write, writes[write])
-        if action.write for rel in action.reached]
+    below = reached_below(catalog, table, kind, body)
+    fired = fired_tables(catalog, table, writes, below) + [
+        reached for write in ("delete", "update") if write in writes
+        for action in key_actions(catalog, table, write, writes[write]) if action.write
+        for reached in fired_tables(catalog, action.referencing,
+                                    {action.write: action.columns}, action.reached[1:])]
     found = []
-    for rel, rel_writes in fired:
+    for rel, rel_writes, row_only in fired:
         known = catalog.tables.get(rel)
         if known is not None and known.triggers:
-            found += _fired_routines(catalog, known, rel_writes)
+            found += _fired_routines(catalog, known, rel_writes, row_only)
     return found
 
 
-def _fired_routines(catalog: Catalog, table: Table,
-                    writes: dict[str, frozenset[str]]) -> list[Routine]:
+def _fired_routines(catalog: Catalog, table: Table, writes: dict[str, frozenset[str]],
+                    row_only: bool = False) -> list[Routine]:
     """The routines of `table`'s triggers that `writes` fire (an UPDATE OF trigger only when
     the SET list names one of its columns; one whose WHEN needs a column changed only when
     that may change: `may_fire_on_update`), enabled for the session's replication role
-    (the rows written are not weighed: the worst case)."""
+    (the rows written are not weighed: the worst case); its row triggers alone when
+    `row_only` (`fired_tables`)."""
     firing = "RA" if catalog.replica_role else "OA"
     found = []
     for trigger in table.triggers.values():
-        if trigger.fires in firing and any(
+        if trigger.fires in firing and (trigger.row or not row_only) and any(
                 write in trigger.events and (write != "update" or (
                     not trigger.update_of or not columns.isdisjoint(trigger.update_of))
                     and may_fire_on_update(catalog, table, trigger, columns))

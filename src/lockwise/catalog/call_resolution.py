@@ -1,0 +1,137 @@
+"""Which overload the server runs for a call whose argument types are evident but not all
+exact (parse_func.c func_select_candidate, checked on 18.6), for the types whose implicit
+casts and categories lockwise knows; anything else is left unresolved.
+
+Of the overloads the argument count allows: one whose types are the arguments' exactly;
+else those each argument casts to implicitly (an untyped string constant or NULL, "unknown",
+to any type), then those with the most exact matches, then those with a preferred type
+(of the argument's category) at the most positions; then, at each unknown argument, the
+string category if one accepts it, else the only category they accept, and in it the
+preferred type if one has it. A variadic overload counts as its element type repeated; of
+two overloads alike so, the non-variadic one runs, and two alike by their defaults are
+refused as not unique.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
+
+#: An untyped string constant or NULL.
+UNKNOWN = "unknown"
+#: pg_type.typcategory of the types whose casts `_IMPLICIT` holds.
+_CATEGORY = {"int2": "N", "int4": "N", "int8": "N", "numeric": "N", "float4": "N",
+             "float8": "N", "text": "S", "varchar": "S", "bpchar": "S", "bool": "B"}
+#: pg_type.typispreferred among them.
+_PREFERRED = frozenset({"float8", "text", "bool"})
+#: Their implicit casts (pg_cast castcontext 'i').
+_IMPLICIT = {"int2": {"int4", "int8", "numeric", "float4", "float8"},
+             "int4": {"int8", "numeric", "float4", "float8"},
+             "int8": {"numeric", "float4", "float8"}, "numeric": {"float4", "float8"},
+             "float4": {"float8"}, "float8": set(), "text": {"varchar", "bpchar"},
+             "varchar": {"text", "bpchar"}, "bpchar": {"text", "varchar"}, "bool": set()}
+
+
+class Unresolved(Exception):
+    """The server's choice is not certain from what lockwise knows."""
+
+
+def resolved(fit: list[Routine], types: list[str]) -> Routine | None:
+    """The overload of `fit` (those the argument count allows) that a call of argument
+    `types` (each evident: `UNKNOWN` for an untyped constant) runs; None when the server
+    refuses it, or lockwise cannot tell."""
+    try:
+        candidates = _distinct([(r, _effective(r, len(types))) for r in fit])
+        exact = [c for c in candidates if list(c[1]) == types]
+        if exact:
+            return exact[0][0]
+        candidates = [c for c in candidates if all(map(_casts, types, c[1]))]
+        for narrow in (_most_exact, _most_preferred, _unknowns_resolved):
+            if len(candidates) <= 1:
+                break
+            candidates = narrow(candidates, types)
+    except Unresolved:
+        return None
+    return candidates[0][0] if len(candidates) == 1 else None
+
+
+Candidate = tuple["Routine", tuple[str, ...]]
+
+
+def _effective(routine: Routine, count: int) -> tuple[str, ...]:
+    """The types of a call's `count` arguments as `routine` takes them: a VARIADIC
+    parameter's element type for each argument from its place on."""
+    if routine.variadic and count >= len(routine.args):
+        element = routine.args[-1].removesuffix("[]")
+        return routine.args[:-1] + (element,) * (count - len(routine.args) + 1)
+    return routine.args[:count]
+
+
+def _distinct(candidates: list[Candidate]) -> list[Candidate]:
+    """`candidates` with those alike in effective types made one: the non-variadic one of
+    a variadic and a non-variadic pair; overloads alike by their defaults are not unique."""
+    by_types: dict[tuple[str, ...], list[Candidate]] = {}
+    for candidate in candidates:
+        by_types.setdefault(candidate[1], []).append(candidate)
+    out = []
+    for alike in by_types.values():
+        plain = [c for c in alike if not c[0].variadic]
+        if len(alike) > 1 and len(plain) != 1:
+            raise Unresolved
+        out.append(plain[0] if len(alike) > 1 else alike[0])
+    return out
+
+
+def _casts(given: str, param: str) -> bool:
+    """Whether an argument of type `given` may be passed for `param` (exactly, or by an
+    implicit cast); Unresolved for types whose casts lockwise does not know."""
+    if given in (param, UNKNOWN):
+        return True
+    if given not in _IMPLICIT or param not in _CATEGORY:
+        raise Unresolved
+    return param in _IMPLICIT[given]
+
+
+def _most_exact(candidates: list[Candidate], types: list[str]) -> list[Candidate]:
+    return _most(candidates, lambda params: sum(map(str.__eq__, types, params)))
+
+
+def _most_preferred(candidates: list[Candidate], types: list[str]) -> list[Candidate]:
+    """Those with a preferred type of the argument's category at the most positions."""
+    return _most(candidates, lambda params: sum(
+        t != UNKNOWN and _category(p) == _category(t) and p in _PREFERRED
+        for t, p in zip(types, params, strict=True)))
+
+
+def _most(candidates: list[Candidate], score) -> list[Candidate]:
+    scores = [score(params) for _, params in candidates]
+    return [c for c, s in zip(candidates, scores, strict=True) if s == max(scores)]
+
+
+def _unknowns_resolved(candidates: list[Candidate], types: list[str]) -> list[Candidate]:
+    """At each unknown argument, the category the candidates' types there take: the string
+    one if any accepts it, else the only one they all have (none: not unique), and whether
+    one has its preferred type there; then, all places weighed at once, those of that
+    category at each, with its preferred type where one has it."""
+    if UNKNOWN not in types:
+        raise Unresolved  # (not unique)
+    slots = {}
+    for i, given in enumerate(types):
+        if given == UNKNOWN:
+            at = [params[i] for _, params in candidates]
+            categories = set(map(_category, at))
+            if "S" not in categories and len(categories) > 1:
+                raise Unresolved  # (not unique)
+            chosen = "S" if "S" in categories else categories.pop()
+            slots[i] = (chosen, any(_category(p) == chosen and p in _PREFERRED for p in at))
+    return [c for c in candidates if all(
+        _category(c[1][i]) == chosen and (c[1][i] in _PREFERRED or not preferred)
+        for i, (chosen, preferred) in slots.items())]
+
+
+def _category(type_name: str) -> str:
+    if type_name not in _CATEGORY:
+        raise Unresolved
+    return _CATEGORY[type_name]

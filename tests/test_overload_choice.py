@@ -1,0 +1,81 @@
+"""Which overload a call runs when the argument types are not all exact: as the server
+resolves it (implicit casts, most exact matches, preferred types, an untyped string or NULL
+taking the string category, a non-variadic overload over a variadic one of the same types),
+for the types whose casts lockwise knows. Where the server's choice is not certain (an
+argument whose type is not evident, the server's own ambiguity), no overload is judged.
+Each case is checked on the server (18.6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_routine_calls import _lint
+
+#: (overloads' parameters, call's arguments, the overload the server runs, the one lockwise
+#: judges; None: none, the server refuses the call as ambiguous or lockwise is not sure)
+CASES = [
+    (("int8", "text"), "1", 0, 0),  # int4 casts to int8, not to text
+    (("int8", "text"), "'1'", 1, 1),  # unknown: the string category
+    (("int8", "text"), "NULL", 1, 1),
+    (("int8", "text"), "1.5", None, None),  # numeric casts to neither
+    (("int8", "numeric"), "1", None, None),  # neither is preferred: not unique
+    (("int8", "numeric"), "1.5", 1, 1),
+    (("int4", "int8"), "1", 0, 0),
+    (("int4", "int8"), "3000000000", 1, 1),
+    (("int4", "int8"), "1::int2", None, None),
+    (("int4", "int8"), "NULL", None, None),
+    (("int4", "float8"), "1::int8", 1, 1),
+    (("int4", "float8"), "'1'", 1, 1),  # one category: its preferred type
+    (("int4", "VARIADIC int4[]"), "1", 0, 0),  # the non-variadic one
+    (("int4", "VARIADIC int4[]"), "1, 2", 1, 1),
+    (("int4, int4 DEFAULT 0", "text"), "NULL", 1, 1),
+    (("int4, int4 DEFAULT 0", "text"), "1", 0, 0),
+    (("int4, text", "int8, text"), "1, 'x'", 0, 0),
+    (("int4, text", "text, int4"), "'1', '1'", None, None),
+    (("varchar", "text"), "'x'", 1, 1),
+    (("varchar", "text"), "'x'::bpchar", 1, 1),  # both casts: the preferred text
+    (("bool", "int4"), "NULL", None, None),  # two categories, none a string one
+    (("int8, int8", "numeric, int4"), "1, 1", 1, 1),  # the most exact matches
+    (("int4", "text"), "length('x')", 0, None),  # an expression's type: not evident
+    (("int4", "date"), "'2020-01-01'", None, None),  # two categories
+    (("int4", "date"), "'2020-01-01'::date", 1, 1),  # exact
+]
+
+
+def _setup(params: tuple[str, ...]) -> str:
+    """Tables o0, o1, ... and one overload of o per parameter list, the i-th locking oi (SQL
+    functions: PL/pgSQL's parser takes no unnamed VARIADIC parameter)."""
+    return "".join(f"CREATE TABLE o{i} (id int);\n"
+                   f"CREATE FUNCTION o({p}) RETURNS int LANGUAGE sql AS $$\n"
+                   f"  LOCK TABLE o{i};\n  SELECT {i};\n$$;\n"
+                   for i, p in enumerate(params))
+
+
+@pytest.mark.parametrize(("params", "args", "server", "judged"), CASES)
+def test_a_call_runs_the_overload_the_server_resolves(params: tuple[str, ...], args: str,
+                                                      server: int | None,
+                                                      judged: int | None) -> None:
+    reports, _ = _lint(_setup(params), f"SELECT o({args});")
+    locks = reports[-1].statements[-1].effect.locks
+    assert [i for i in range(len(params)) if f"public.o{i}" in locks] == \
+        ([] if judged is None else [judged])
+
+
+@pytest.mark.postgres
+def test_the_server_resolves_each_call_so(pg_db: str) -> None:
+    """18.6: the overload each call of `CASES` runs (None: refused as not unique, or as
+    matching no overload)."""
+    import psycopg
+
+    seen = []
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for params, args, _, _ in CASES:
+            conn.execute(_setup(params))
+            try:
+                seen.append(conn.execute(f"SELECT o({args})").fetchone()[0])
+            except (psycopg.errors.AmbiguousFunction, psycopg.errors.UndefinedFunction):
+                seen.append(None)
+            dropped = (f"o({p.split(' DEFAULT')[0]})" for p in params)
+            conn.execute(f"DROP TABLE {', '.join(f'o{i}' for i in range(len(params)))};"
+                         f"DROP FUNCTION {', '.join(dropped)}")
+    assert seen == [server for _, _, server, _ in CASES]
