@@ -43,7 +43,13 @@ from lockwise.effects.nodes import TEMPORARY_PREFIX
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.postgres.builder import long_scans
 from lockwise.effects.refused import refusal, refusal_kept, refused_actions
-from lockwise.effects.session import Session, dropped_facts, lookahead
+from lockwise.effects.session import (
+    Lookahead,
+    Session,
+    dropped_facts,
+    joined_lookahead,
+    lookahead,
+)
 from lockwise.effects.volatility import builtin_functions
 from lockwise.fix import REWRITTEN
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
@@ -358,6 +364,36 @@ def strategy_for(findings: list[Finding], effect: Effect, rules: dict[str, Rule]
 _NO_RULES = RuleIndex(())
 
 
+#: A file of more characters than this is parsed and judged in pieces of `PIECE_STATEMENTS`
+#: statements (parse/pieces.py), so that its trees are not all alive at once (issue 10). The
+#: route parses each piece twice (once to look ahead): a file below it pays nothing.
+PIECES_FROM = 256 * 1024
+PIECE_STATEMENTS = 500
+
+
+def _parse(migration: Migration, options: LintOptions, judged: bool,
+           ahead: list[Lookahead]) -> ParsedFile:
+    """The migration's statements; for a huge file, without their trees (`ParsedFile.pieces`
+    builds them), with what `lookahead` reads of each piece added to `ahead` when `judged`."""
+    if migration.parts:  # a version folder applied as one: each file parsed alone
+        from lockwise.executor.parts import parse_by_part
+
+        return parse_by_part(migration, migration.up_sql, lambda text: parse_templated(
+            text, options.templates, migration.path, comments=judged))
+    if len(migration.up_sql) > PIECES_FROM:
+        from lockwise.parse.pieces import parse_in_pieces
+
+        parsed = parse_in_pieces(
+            migration.up_sql, PIECE_STATEMENTS, comments=judged,
+            summarize=(lambda trees, first: ahead.append(lookahead(trees, first)))
+            if judged else None)
+        if parsed is not None:
+            return parsed
+        ahead.clear()
+    return parse_templated(migration.up_sql, options.templates, migration.path,
+                           comments=judged)
+
+
 def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex | None,
                       options: LintOptions, release: bool = False,
                       run: NewInRun | None = None) -> MigrationReport:
@@ -382,14 +418,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         if release:
             release_details(report)
         return report
-    if migration.parts:  # a version folder applied as one: each file parsed alone
-        from lockwise.executor.parts import parse_by_part
-
-        parsed = parse_by_part(migration, migration.up_sql, lambda text: parse_templated(
-            text, options.templates, migration.path, comments=judged))
-    else:
-        parsed = parse_templated(migration.up_sql, options.templates, migration.path,
-                                 comments=judged)
+    ahead: list[Lookahead] = []
+    parsed = _parse(migration, options, judged, ahead)
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives, parsed.placeholders)
@@ -399,7 +429,9 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                   session_timezone_utc=options.session_timezone_utc)
     if run is not None:
         run.seed(ctx)
-    implicit = starts_in_transaction(migration, options, parsed.statements)
+    implicit = starts_in_transaction(migration, options, parsed.statements
+                                     if parsed.pieces is None else
+                                     parsed.pieces.passed_through(parsed.statements))
     one_string = runs_as_one_string(migration, options)
     session = Session(implicit_transaction=implicit, implicit_block=implicit and one_string,
                       alone_in_string=one_string and len(parsed.statements) == 1,
@@ -410,7 +442,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     if migration.prelude:
         _run_prelude(migration.prelude, session, ctx)
     if judged:
-        session.ahead = lookahead([s.tree for s in parsed.statements])
+        session.ahead = lookahead([s.tree for s in parsed.statements]) \
+            if parsed.pieces is None else joined_lookahead(ahead)
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
             "statement_count": len(parsed.statements),
@@ -431,7 +464,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     once = OncePerTransaction(index)
     migration_id = migration.id  # (a property, built anew at each read)
     with PathInForce(catalog) as path:
-        for position, stmt in enumerate(parsed.statements):
+        for position, stmt in enumerate(parsed.statements if parsed.pieces is None else
+                                        parsed.pieces.with_trees(parsed.statements)):
             directives = statement_directives(stmt)
             all_directives.extend(directives)
             if directives:

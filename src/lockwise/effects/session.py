@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.search_path import read_path
@@ -645,9 +646,10 @@ _TYPE_CREATES = {"CreateEnumStmt": "typeName", "CreateRangeStmt": "typeName",
                  "CreateDomainStmt": "domainname"}
 
 
-def lookahead(trees: list[dict]) -> Lookahead:
+def lookahead(trees: list[dict], first: int = 0) -> Lookahead:
     """What a migration's statements `trees` do that a statement's judgement may need from
-    the statements after it (`Lookahead`), in one pass over them."""
+    the statements after it (`Lookahead`), in one pass over them. `first`: the index of the
+    first of `trees` (a piece of a file: `joined_lookahead`)."""
     views: list[tuple[int, str]] = []
     ends: list[int] = []
     types: list[tuple[int, str]] = []
@@ -656,7 +658,7 @@ def lookahead(trees: list[dict]) -> Lookahead:
     tables: list[TableAhead] = []
     filled: list[tuple[int, str]] = []
     columns: list[ColumnAhead] = []
-    for index, tree in enumerate(trees):
+    for index, tree in enumerate(trees, first):
         kind = next(iter(tree), "")
         sequences.extend((index, key) for key in _sequences_moved(kind, tree.get(kind)))
         if kind == "AlterTableStmt":
@@ -695,6 +697,13 @@ def lookahead(trees: list[dict]) -> Lookahead:
     return Lookahead(views=tuple(views), tx_ends=tuple(ends), types=tuple(types),
                      sequences_set=tuple(sequences), foreign_keys=tuple(keys),
                      tables=tuple(tables), filled=tuple(filled), columns=tuple(columns))
+
+
+def joined_lookahead(pieces: list[Lookahead]) -> Lookahead:
+    """`lookahead` of a file from that of each of its pieces, in order."""
+    return Lookahead(**{part: tuple(chain.from_iterable(getattr(piece, part)
+                                                        for piece in pieces))
+                        for part in Lookahead.__slots__})
 
 
 def _columns_dropped(index: int, stmt: dict) -> list[ColumnAhead]:

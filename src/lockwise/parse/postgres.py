@@ -11,10 +11,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Span, Statement
 from lockwise.parse.source import LineIndex
+
+if TYPE_CHECKING:
+    from lockwise.parse.pieces import Pieces
 
 #: The literals and comments a search must step over (a quote or dollar tag opens one), and
 #: the word COPY (not psql's `\copy`) or a semicolon: the tokens of the COPY data finder.
@@ -55,7 +59,7 @@ class ParsedFile:
     (Not a dataclass: one is made per file and read in place, and making a dataclass costs
     every lint about 1 M instructions.)"""
 
-    __slots__ = ("comments", "placeholders", "problems", "skipped", "statements")
+    __slots__ = ("comments", "pieces", "placeholders", "problems", "skipped", "statements")
 
     def __init__(self) -> None:
         self.statements: list[Statement] = []
@@ -67,6 +71,9 @@ class ParsedFile:
         #: (parse/templates.py, `_variable_stand_in`): each stand-in identifier and the one
         #: text it stands for.
         self.placeholders: dict[str, str] = {}
+        #: For a file parsed in pieces (parse/pieces.py), what builds its statements' trees
+        #: piece by piece; None when `statements` have theirs.
+        self.pieces: Pieces | None = None
 
 
 #: Problem message for a statement too deeply nested to analyze (Python recursion limit).
@@ -707,6 +714,14 @@ def parse_sql(text: str, *, comments: bool = True, salvage: bool = True) -> Pars
     if any(s.kind == "psql-gexec" for s in parsed.skipped):
         parsed.skipped = [_gexec_query(s, found, lines) if s.kind == "psql-gexec" else s
                           for s in parsed.skipped]
+    number_statements(text, server_text, lines, parsed, found, comments)
+    return parsed
+
+
+def number_statements(text: str, server_text: str, lines: LineIndex, parsed: ParsedFile,
+                      found: list[_Found], comments: bool) -> None:
+    """`parsed.statements`: the statements `found` in `server_text` (`text` as the server
+    reads it), numbered, with their comments when asked for."""
     # Each statement is built once, with its comments: building it and then again with them
     # made a third of a migration's objects.
     taker = _Comments(text, parsed, lines) if comments and _has_comments(text) else None
@@ -722,4 +737,3 @@ def parse_sql(text: str, *, comments: bool = True, salvage: bool = True) -> Pars
         for i, (start, end, sql, tree) in enumerate(found)]
     if taker is not None:
         taker.finish()
-    return parsed

@@ -1,0 +1,73 @@
+"""Whether lint's output is the same when files are parsed in pieces (issue 10).
+
+    python bench/pieces_identical.py --main /tmp/main/src [--sizes 10000 50000]
+        [--targets fixtures/migrations ../shared/corpora/lemmy ...]
+
+Runs `lint --no-cache -f json` and `-f text` with the checkout's `src` and with `--main`
+(`git archive main src rules | tar -x -C /tmp/main`) on the bench's mixed files
+(`statement_scaling.py --mixed`: above the size for pieces, so the default route), and on
+each target with every file forced through the pieces (`PIECES_FROM` 0) in pieces of three
+statements, so that every boundary between statements is a cut somewhere. Prints, for each
+run, whether the output (stdout, stderr and exit code) is byte-identical, and the count of
+commands run; exits 1 when one differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from statement_scaling import write_seed  # noqa: E402
+
+#: Runs lockwise's CLI with the pieces' size and threshold given as the first two arguments.
+_FORCED = ("import sys, lockwise.lint as lint\n"
+           "lint.PIECES_FROM, lint.PIECE_STATEMENTS = int(sys.argv[1]), int(sys.argv[2])\n"
+           "sys.argv = ['lockwise', *sys.argv[3:]]\n"
+           "from lockwise.cli.app import main\nmain()\n")
+
+
+def _run(tree: Path, args: list[str], forced: tuple[int, int] | None) -> bytes:
+    head = ["-c", _FORCED, *map(str, forced)] if forced else ["-m", "lockwise"]
+    done = subprocess.run([sys.executable, *head, *args], capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(tree)})
+    return done.stdout + b"\0" + done.stderr + b"\0" + str(done.returncode).encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--main", type=Path, required=True, help="main's src folder")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10000, 50000])
+    parser.add_argument("--targets", type=Path, nargs="*", default=[HERE.parent / "fixtures" /
+                                                                     "migrations"])
+    args = parser.parse_args()
+    ours = HERE.parent / "src"
+    commands = 0
+    differ = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = [(write_seed(Path(tempfile.mkdtemp(dir=tmp)), n, mixed=True), None)
+                for n in args.sizes]
+        runs += [(t.resolve(), (0, 3)) for t in args.targets]
+        for target, forced in runs:
+            for fmt in ("json", "text"):
+                lint = ["lint", "--no-cache", "-f", fmt, str(target)]
+                before, after = _run(args.main.resolve(), lint, None), _run(ours, lint, forced)
+                commands += 2
+                same = before == after
+                code = after.rsplit(b"\0", 1)[1].decode()
+                differ += not same
+                print(f"{fmt:<5} {'forced' if forced else 'default':<8} {target}: "
+                      f"{'identical' if same else 'DIFFERENT'} ({len(after):,} bytes, exit "
+                      f"{code})", flush=True)
+    print(f"{commands} commands, {differ} different")
+    raise SystemExit(1 if differ else 0)
+
+
+if __name__ == "__main__":
+    main()
