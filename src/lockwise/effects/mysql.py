@@ -2215,8 +2215,16 @@ def _unquoted(sql: str, text: str) -> bool:
 
 def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) -> Effect:
     """The effect of one statement parsed by parse/mysql.py."""
+    from sqlglot import exp
 
     expr, sql = tree["sqlglot"]["expr"], tree["sqlglot"]["sql"]
+    if session.flavour == "mariadb" and isinstance(expr, exp.Alter) and expr.this is not None:
+        from lockwise.effects.mysql_if_exists import without_settled
+
+        # the clauses its IF [NOT] EXISTS skips go for the effect and the replay (which reads
+        # the same tree after this)
+        expr = tree["sqlglot"]["expr"] = without_settled(
+            expr, catalog.tables.get(_table_name(expr.this)))
     session.last_alter = None  # an earlier statement's plans are not this one's
     b = _Builder(session, catalog)
     b.written = _written_names(sql)
