@@ -41,12 +41,12 @@ def test_mysql_reads_only_its_own(sql: str, mysql: bool) -> None:
 
 
 def test_the_created_table_keeps_its_columns() -> None:
-    """The rewritten CREATE TABLE still reaches the catalog: a later drop of a column it
-    lacks is refused (MariaDB's 1091)."""
+    """The rewritten CREATE TABLE still reaches the catalog: a later DROP COLUMN IF EXISTS
+    of a column it lacks does nothing."""
     from lockwise.discover import migration_from_text
     from lockwise.lint import LintOptions, lint_migrations
 
-    for created, column in [(READ[4][0], "id"), (READ[6][0], "n"), (READ[8][0], "d2"),
+    for created, column in [(READ[4][0], "id"), (READ[7][0], "n"), (READ[8][0], "d2"),
                             (READ[10][0], "b")]:
         name = created.split()[2]
         reports = lint_migrations(
@@ -56,7 +56,9 @@ def test_the_created_table_keeps_its_columns() -> None:
             LintOptions(dialect="mariadb"))
         operations = [a.facts["operation"] for s in reports[1].statements
                       for a in s.effect.actions if a.kind == "mysql_alter"]
-        assert operations == ["drop_column"], (created, operations)
+        # the drop of the column it lacks does nothing (one drop, of the column it has)
+        assert sum(op.startswith("drop_column") for op in operations) == 1, (created,
+                                                                           operations)
 
 
 def test_they_run_on_mariadb(mariadb) -> None:

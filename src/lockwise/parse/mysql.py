@@ -381,7 +381,7 @@ def parse_mysql(text: str, dialect: str = "mysql",
         body, chunk_start = body[first_code:], chunk_start + first_code
         span = lines.span(chunk_start, chunk_start + len(body))
         try:
-            tree = _parse_statement(body, reader)
+            tree = _parse_statement(body, reader, dialect == "mariadb")
         except ParseError as exc:
             err = exc.errors[0] if exc.errors else {}
             line = span.line + (err.get("line", 1) or 1) - 1
@@ -1083,8 +1083,9 @@ def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, 
     return None
 
 
-def _parse_statement(body: str, reader: object):
-    """One statement's sqlglot tree; ParseError for text that is not MySQL."""
+def _parse_statement(body: str, reader: object, mariadb: bool = False):
+    """One statement's sqlglot tree (`mariadb`: as MariaDB reads it); ParseError for text
+    that is not MySQL."""
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import ParseError
@@ -1098,6 +1099,17 @@ def _parse_statement(body: str, reader: object):
     except ParseError:
         if (if_exists := _without_if_exists(body, reader)) is not None:
             return if_exists  # MariaDB's ADD INDEX IF NOT EXISTS ...
+        from lockwise.parse.mariadb_clauses import readable_text
+
+        if (text := readable_text(body, mariadb)) is not None:
+            if (rewritten := _read_rewritten(text, body, reader)) is not None:
+                return rewritten  # DROP TABLE ... WAIT n, DEFAULT NEXT VALUE FOR s ...
+            try:  # read as a command, as the statement is without the clauses
+                if isinstance(sqlglot.parse_one(text, read=reader), exp.Command):
+                    first, _, rest = body.partition(" ")
+                    return exp.Command(this=first.upper(), expression=rest)
+            except ParseError:
+                pass
         if (definition := _readable_definition(body, reader)) is not None:
             return definition
         if (synonyms := _with_synonyms(body, reader)) is not None:
@@ -1136,12 +1148,17 @@ def _without_if_exists(body: str, reader: object):
 
     if (text := without_if_exists(body)) is None:
         return None
-    tree = _reparsed(text, body, reader)
-    if tree is None:
-        tree = _readable_definition(text, reader)
-    if tree is not None:
+    if (tree := _read_rewritten(text, body, reader)) is not None:
         mark_if_exists(tree, body)
     return tree
+
+
+def _read_rewritten(text: str, body: str, reader: object):
+    """The tree of `text`, `body` rewritten for sqlglot, as it is or with what
+    _readable_definition leaves out; None when still unreadable."""
+    if (tree := _reparsed(text, body, reader)) is not None:
+        return tree
+    return _readable_definition(text, reader)
 
 
 def _with_synonyms(body: str, reader: object):
