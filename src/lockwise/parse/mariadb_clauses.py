@@ -7,6 +7,8 @@ and Application-Time Periods):
 * a column's `DEFAULT NEXT VALUE FOR s`: read as `NEXTVAL(s)`, which sqlglot reads;
 * a column's `WITH SYSTEM VERSIONING` / `WITHOUT SYSTEM VERSIONING`;
 * an application-time period, `PERIOD FOR p (start, end)`, and a key's `p WITHOUT OVERLAPS`;
+* a column's `COMPRESSED[=zlib]` (its storage, not its type);
+* ANALYZE TABLE's `PERSISTENT FOR ALL | COLUMNS (...) INDEXES (...)` (which statistics);
 
 and on both servers, a primary key's `ASC` / `DESC` column (MySQL 8.0's descending keys).
 Only tried on text sqlglot refuses (parse/mysql.py's _parse_statement).
@@ -25,6 +27,15 @@ _COLUMN_VERSIONING = re.compile(r"\bWITH(?:OUT)?\s+SYSTEM\s+VERSIONING(?=\s*[,)]
 _PERIOD = re.compile(rf",\s*PERIOD\s+FOR\s+(?!SYSTEM_TIME\b){_NAME}\s*\([^()]*\)",
                      re.IGNORECASE)
 _WITHOUT_OVERLAPS = re.compile(rf",\s*{_NAME}\s+WITHOUT\s+OVERLAPS\b", re.IGNORECASE)
+#: A BLOB / TEXT / VARCHAR column's COMPRESSED[=zlib], before the column's end or another
+#: attribute (ROW_FORMAT=COMPRESSED, after `=`, is a table option sqlglot reads).
+_COMPRESSED = re.compile(r"(?<=[\w)])(\s+)COMPRESSED(?:\s*=\s*\w+)?(?=\s*[,)]|\s+(?:NOT|NULL"
+                         r"|DEFAULT|COMMENT|CHARACTER|CHARSET|COLLATE|INVISIBLE)\b)",
+                         re.IGNORECASE)
+_ANALYZE = re.compile(r"\s*ANALYZE\b", re.IGNORECASE)
+#: ANALYZE TABLE's engine-independent statistics (which columns and indexes).
+_PERSISTENT_FOR = re.compile(r"\bPERSISTENT\s+FOR\s+(?:ALL\b|COLUMNS\s*\([^()]*\)\s*"
+                             r"INDEXES\s*\([^()]*\))", re.IGNORECASE)
 _PRIMARY_KEY = re.compile(r"\bPRIMARY\s+KEY\s*\(", re.IGNORECASE)
 _ORDER = re.compile(r"\s(?:ASC|DESC)\b", re.IGNORECASE)
 
@@ -59,4 +70,7 @@ def readable_text(body: str, mariadb: bool) -> str | None:
         text = _NEXT_VALUE.sub(_next_value, text)
         text = _COLUMN_VERSIONING.sub(_blank, text)
         text = _WITHOUT_OVERLAPS.sub(_blank, _PERIOD.sub(_blank, text))
+        text = _COMPRESSED.sub(_blank, text)
+        if _ANALYZE.match(text):
+            text = _PERSISTENT_FOR.sub(_blank, text)
     return None if text == body else text
