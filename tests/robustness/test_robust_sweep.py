@@ -516,3 +516,60 @@ def test_a_migration_that_is_a_link_to_itself_is_an_input_error(tmp_path: Path) 
         assert result.exit_code == 2, (command, result.output)
         assert f"{folder / '0002_b.sql'}: " in result.stderr, result.stderr
         assert "symbolic link" in result.stderr
+
+
+# --- sixth sweep (docs/robustness.md) --------------------------------------------------------
+
+def _history_with_a_rejected_file(tmp_path: Path) -> Path:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    (folder / "002_b.sql").write_text("SELECT 1;\nCREATE TABLE b (id bigint;\n")
+    (folder / "003_c.sql").write_text("CREATE TABLE c (id bigint REFERENCES a);\n")
+    return folder
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_graph_reports_a_file_the_parser_rejects_as_lint_does(tmp_path: Path,
+                                                              output_format: str) -> None:
+    """`graph` drew the history and exited 0, saying nothing of a file PostgreSQL's parser
+    rejects: its statements were left out of the replay in silence. lint reports such a file
+    at its line:column and exits 2 (it cannot judge what it cannot parse); so does graph,
+    after drawing what it could read."""
+    folder = _history_with_a_rejected_file(tmp_path)
+    bad = folder / "002_b.sql"
+    linted = invoke("lint", str(folder))
+    assert linted.exit_code == 2 and f"{bad}:2:25:" in linted.stdout
+    result = invoke("graph", "--format", output_format, str(folder))
+    assert result.exit_code == 2, result.output
+    assert f"lockwise: error: {bad}:2:25: PostgreSQL's parser rejects this SQL: syntax " \
+        "error at end of input" in result.stderr, result.stderr
+    assert "003_c" in result.stdout  # the graph of the rest is still drawn
+    if output_format == "json":
+        json.loads(result.stdout)
+
+
+def test_graph_base_reports_a_file_the_parser_rejects(tmp_path: Path) -> None:
+    folder = _history_with_a_rejected_file(tmp_path)
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], check=True)
+    result = invoke("graph", "--base", "main", str(folder))
+    assert result.exit_code == 2, result.output
+    assert f"{folder / '002_b.sql'}:2:25: PostgreSQL's parser rejects" in result.stderr
+
+
+def test_linted_alone_names_the_neighbour_s_error_at_its_line_and_column(tmp_path: Path) -> None:
+    """The warning that a file is linted alone, since its folder cannot be read as a
+    history, named the neighbouring file's input error without where in it."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    bad = folder / "002_b.sql"
+    bad.write_bytes(b"SELECT 1;\nSELECT 'caf\xe9';\n")
+    named = folder / "003_c.sql"
+    named.write_text("CREATE TABLE c (id bigint);\n")
+    result = invoke("lint", str(named))
+    assert f"{named} is linted alone, without the migrations of {folder} before it: " \
+        f"{bad}:2:12: not valid UTF-8" in result.stderr, result.stderr
