@@ -573,3 +573,68 @@ def test_linted_alone_names_the_neighbour_s_error_at_its_line_and_column(tmp_pat
     result = invoke("lint", str(named))
     assert f"{named} is linted alone, without the migrations of {folder} before it: " \
         f"{bad}:2:12: not valid UTF-8" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "trace"])
+def test_a_seed_past_what_a_scratch_server_can_hold_is_a_usage_error(tmp_path: Path,
+                                                                     command: str) -> None:
+    """`--seed 99999999999999` (zeros too many) was taken: the embedded server then filled
+    the disk with one table's rows (14 GB in three minutes), with no end in sight."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    # (an unreachable --dsn: were the seed taken, no server would be filled)
+    result = invoke(command, "--seed", "99999999999999", "--dsn", _UNREACHABLE, str(folder))
+    assert result.exit_code == 2, result.output
+    assert "--seed" in result.output and "100000000" in result.output
+
+
+def _text_or_nothing(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:  # (gone, or not yet there)
+        return ""
+
+
+@pytest.mark.postgres
+def test_sigterm_stops_the_scratch_server(tmp_path: Path) -> None:
+    """`timeout`, a cancelled CI job or `kill` sends SIGTERM: Python's default ended lockwise
+    at once, and the embedded server (a process of its own) ran on, still seeding, its
+    directory left behind. It is stopped and removed, as on Ctrl-C."""
+    import signal
+    import tempfile
+    import time
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    scratch = Path(tempfile.mkdtemp(prefix="lw", dir="/tmp"))  # (a socket path is short)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "lockwise", "trace", "--seed",
+                                 "100000000", str(folder)], env={**os.environ,
+                                                                 "TMPDIR": str(scratch)},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        pid_files: list[Path] = []
+        # (up: its pid file says "ready"; the seeding starts then)
+        while not pid_files and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            pid_files = [p for p in scratch.glob("lockwise-pg-*/postmaster.pid")
+                         if "ready" in _text_or_nothing(p)]
+        assert pid_files, "the scratch server did not start"
+        server = int(pid_files[0].read_text().split()[0])
+        time.sleep(3)  # (seeding)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=120)
+        try:
+            os.kill(server, 0)
+            left_running = True
+            os.kill(server, signal.SIGINT)  # (not left seeding when the test fails)
+        except ProcessLookupError:
+            left_running = False
+        assert not left_running, "the scratch server was left running"
+        assert proc.returncode == 143, stderr
+        assert b"Traceback" not in stderr and b"terminated" in stderr, stderr
+        assert not list(scratch.glob("lockwise-pg-*")), "its directory was left"
+    finally:
+        subprocess.run(["rm", "-rf", str(scratch)], check=False)
