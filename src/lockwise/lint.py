@@ -486,8 +486,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 ctx.statement_sql = None  # (another caller's statement is not this text)
             if judged and (error := _body_error(stmt, session)):
                 migration_findings += judge.judge(
-                    {**parse_error_facts(base, error[0]), "parser": "PL/pgSQL's parser"},
-                    error[1], None)
+                    {**parse_error_facts(base, error[0]), "parser": error[2]}, error[1], None)
             refused = refusal(effect)
             findings: list[Finding] = []
             if judged:
@@ -959,10 +958,11 @@ def span_within(stmt: Statement, start: int, length: int) -> Span:
                 stmt.span.start_offset + start + length)
 
 
-def _body_error(stmt: Statement, session: Session) -> tuple[str, Span] | None:
-    """What PL/pgSQL's grammar says of the body `stmt` compiles, when it rejects it, and
-    where (in the body, else the statement): a DO block's, or a PL/pgSQL routine's created
-    while check_function_bodies is on."""
+def _body_error(stmt: Statement, session: Session) -> tuple[str, Span, str] | None:
+    """What the grammar of its language says of the body `stmt` compiles, when it rejects
+    it, where (in the body, else the statement), and whose grammar: a DO block's, or a
+    PL/pgSQL or `LANGUAGE sql` routine's (an AS string) created while check_function_bodies
+    is on."""
     kind = next(iter(stmt.tree))
     if kind == "DoStmt":
         from lockwise.parse.plpgsql import compile_error, plpgsql_body
@@ -970,10 +970,16 @@ def _body_error(stmt: Statement, session: Session) -> tuple[str, Span] | None:
         body = plpgsql_body(stmt.tree[kind])
         error = None if body is None else compile_error(body)
     elif kind == "CreateFunctionStmt" and session.check_function_bodies is not False:
-        from lockwise.catalog.routines import is_plpgsql_routine
+        from lockwise.catalog.routines import is_plpgsql_routine, routine_language
+
+        routine = stmt.tree[kind]
+        if routine_language(routine) == "sql" and not routine.get("sql_body"):
+            return _sql_body_error(stmt, routine)
+        if not is_plpgsql_routine(routine):
+            return None
         from lockwise.parse.plpgsql import compile_error, routine_code
 
-        error = compile_error(stmt.sql) if is_plpgsql_routine(stmt.tree[kind]) else None
+        error = compile_error(stmt.sql)
         body = routine_code(stmt.sql)[0] if error else None
     else:
         return None
@@ -982,7 +988,18 @@ def _body_error(stmt: Statement, session: Session) -> tuple[str, Span] | None:
     from lockwise.parse.plpgsql_errors import rejected_at
 
     at = rejected_at(stmt.sql, body, error, kind == "CreateFunctionStmt")
-    return error, stmt.span if at is None else span_within(stmt, *at)
+    return error, stmt.span if at is None else span_within(stmt, *at), "PL/pgSQL's parser"
+
+
+def _sql_body_error(stmt: Statement, routine: dict) -> tuple[str, Span, str] | None:
+    """`_body_error` of a `LANGUAGE sql` routine with an AS string."""
+    from lockwise.parse.sql_body_errors import sql_body_error
+
+    found = sql_body_error(stmt.sql, routine)
+    if found is None:
+        return None
+    error, at = found
+    return error, stmt.span if at is None else span_within(stmt, at, 1), "PostgreSQL's parser"
 
 
 def _embedded_span(stmt: Statement, line: int, sql: str) -> Span:

@@ -438,7 +438,7 @@ class _Offsets:
         return self.chars - 1
 
 
-def _error_location(exc: Exception) -> int:
+def error_location(exc: Exception) -> int:
     args = getattr(exc, "args", ())
     return args[1] if len(args) > 1 and isinstance(args[1], int) else 0
 
@@ -462,7 +462,7 @@ def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
             _parse_statement_by_statement(text, lines, parsed, found)
             return
         message = parser_message(exc)
-        local = _error_location(exc)
+        local = error_location(exc)
         if "end of input" in message or local >= len(text):
             local = len(text.rstrip()) - 1  # point at the last character, where input ran out
         local = max(local, _skip_space_and_comments(text, 0, len(text)) if local == 0 else local)
@@ -528,7 +528,7 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
     try:
         tokens = parser.scan(text)
     except Exception as exc:  # the scanner itself failed: unterminated quote or comment
-        location = _error_location(exc)
+        location = error_location(exc)
         message = parser_message(exc)
         if not message.startswith("unterminated"):  # (trailing junk: in the word it quotes)
             message += _invisible_before(text, location, location, message, 0, lines)
