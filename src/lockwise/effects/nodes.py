@@ -827,13 +827,40 @@ def expression_sql(expr: dict | None) -> str | None:
     if not expr:
         return None
     from pglast import ast
-    from pglast.stream import RawStream
 
     try:
         kind, body = unwrap(expr)
-        return RawStream()(getattr(ast, kind)(_ast_dict(kind, body)))
+        return _printed_node(getattr(ast, kind)(_ast_dict(kind, body)))
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
         return None
+
+
+#: A plain pglast Visitor, only walked with (its `iterate`), made at the first print.
+_WALKER: list = []
+
+
+def _printed_node(node: object) -> str:
+    """What `RawStream()(node)` returns. Its entry point first sets every node's ancestors
+    (which the printers read) with `populate_ancestors`, which makes a Visitor class and
+    inspects it for its methods at each call, about half its cost: the same walk of the tree
+    (`Visitor.iterate`, as that visitor runs it) sets them here, and `print_node` prints."""
+    from pglast.stream import RawStream
+    from pglast.visitors import Continue, Visitor
+
+    if not _WALKER:
+        _WALKER.append(Visitor())
+    tree = (node,)  # as the entry point wraps a lone node: its root ancestor is that tuple's
+    walk = _WALKER[0].iterate(tree)
+    try:
+        ancestors, each = next(walk)
+        while True:
+            each.ancestors = ancestors
+            ancestors, each = walk.send(Continue)
+    except StopIteration:
+        pass
+    stream = RawStream()
+    stream.print_node(node)
+    return stream.getvalue()
 
 
 class ShownSql:
