@@ -765,10 +765,12 @@ def _ast_dict(kind: str, body: dict) -> dict:
     from pglast import ast
 
     slots = getattr(ast, kind).__slots__
-    out: dict = {"@": kind}
-    for key, slot in slots.items():
-        if key not in body:
-            out[key] = _omitted(slot)
+    # Every field at its zero value, then those the tree writes (pglast's classes read the
+    # fields by their slots: the order of the keys does not matter).
+    omitted = _OMITTED.get(kind)
+    if omitted is None:
+        omitted = _OMITTED[kind] = {key: _omitted(slot) for key, slot in slots.items()}
+    out: dict = {"@": kind, **omitted}
     for key, value in body.items():
         if kind == "A_Const" and key in _CONST_VALUES:
             value_kind = _CONST_VALUES[key]
@@ -786,6 +788,11 @@ def _ast_dict(kind: str, body: dict) -> dict:
         else:
             out[key] = _ast_value(value)
     return out
+
+
+#: Node type -> its fields' values when the JSON tree leaves them out (`_omitted`), worked
+#: out at the first print of the type (each is an enum's member, False, 0 or None: shared).
+_OMITTED: dict[str, dict[str, object]] = {}
 
 
 def _wrapped(value: dict) -> bool:
