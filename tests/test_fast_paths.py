@@ -204,7 +204,8 @@ CREATE TABLE d (id int, c_id int REFERENCES c);
     # An index and a comment change no table (the index is filed apart): nothing copied.
     ("CREATE INDEX c_x ON c (x); COMMENT ON COLUMN b.note IS 'n'", {"b", "c", "x", "c_x"},
      []),
-    ("DROP TABLE d", {"d", "c"}, ["public.d"]),
+    # A table dropped is taken out of the fork, not changed: nothing copied.
+    ("DROP TABLE d", {"d", "c"}, []),
 ])
 def test_a_fork_copies_only_the_tables_the_down_reaches(
         monkeypatch: pytest.MonkeyPatch, down: str, names: set[str],
@@ -218,6 +219,24 @@ def test_a_fork_copies_only_the_tables_the_down_reaches(
     for stmt in parse_sql(down).statements:
         apply_statement(rolled, stmt.tree, "0002")
     assert cloned == copied
+
+
+def test_a_table_taken_out_of_a_fork_and_put_back_is_copied() -> None:
+    """A table popped from a fork is the catalog's own (a DROP only reads it); put back (a
+    MySQL RENAME TABLE pops it and stores it under its new name) it is copied first."""
+    from lockwise.graph.down import ForkedTables
+
+    catalog = _catalog(WIDE)
+    original = catalog.tables["public.c"]
+    rolled = fork(catalog, {"public.c"}, {"c"}, renames=False)
+    assert isinstance(rolled.tables, ForkedTables)
+    taken = rolled.tables.pop("public.c")
+    assert taken is original
+    rolled.tables["public.c2"] = taken
+    moved = rolled.tables["public.c2"]
+    assert moved == original and moved is not original
+    moved.columns.clear()
+    assert original.columns and catalog.tables["public.c"] is original
 
 
 def test_signature_of_some_tables_matches_the_whole_catalog_restricted_to_them() -> None:
