@@ -837,7 +837,7 @@ def expression_sql(expr: dict | None) -> str | None:
 
     try:
         kind, body = unwrap(expr)
-        return _printed_node(getattr(ast, kind)(_ast_dict(kind, body)))
+        return printed_node(getattr(ast, kind)(_ast_dict(kind, body)))
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
         return None
 
@@ -846,14 +846,17 @@ def expression_sql(expr: dict | None) -> str | None:
 _WALKER: list = []
 
 
-def _printed_node(node: object) -> str:
+def printed_node(node: object) -> str:
     """What `RawStream()(node)` returns. Its entry point first sets every node's ancestors
     (which the printers read) with `populate_ancestors`, which makes a Visitor class and
     inspects it for its methods at each call, about half its cost: the same walk of the tree
     (`Visitor.iterate`, as that visitor runs it) sets them here, and `print_node` prints."""
+    from pglast import ast
     from pglast.stream import RawStream
     from pglast.visitors import Continue, Visitor
 
+    if not isinstance(node, ast.Node):  # a tuple of statements, or SQL text: as pglast does
+        return RawStream()(node)
     if not _WALKER:
         _WALKER.append(Visitor())
     tree = (node,)  # as the entry point wraps a lone node: its root ancestor is that tuple's
