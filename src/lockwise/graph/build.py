@@ -1304,7 +1304,9 @@ class _Builder:
         views = {v: set(vd.deps) for v, vd in self.views.items()} if any(
             _drops_relations_cascade(t) for t in trees) else None
         complete = set(self.full_tables)
-        copied = set(forked)
+        # The tables the fork cloned when the replay asked for them, or made: `_roll_back`
+        # clones the others a statement reaches unnamed (a ForkedTables keeps the set).
+        copied: set[str] = rolled.tables.owned  # type: ignore[attr-defined]
         session = _replay_session(m, m.down_sql or "", parsed.statements)
         # What a view reads is worth finding (a walk of its query) only for a later statement
         # that reads it; the signatures compared do not, nor does anything once the check ends.
