@@ -27,6 +27,7 @@ from lockwise.core.types import Effect, LockMode
 from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
 from lockwise.cost.series import UNREAD, series_inserts
 from lockwise.cost.stats import IndexStats, Stats, TableStats
+from lockwise.effects.body_writes import routine_writes
 
 MB = 1024 * 1024
 #: B-tree leaf entry overhead: 8-byte index tuple header + 4-byte line pointer.
@@ -781,22 +782,6 @@ def _series(tree: dict | None) -> dict[str, float]:
         before = rows.get(table, 0.0)
         rows[table] = UNREAD if UNREAD in (before, count) else before + count
     return rows
-
-
-#: Actions that write a table's rows.
-_WRITES = frozenset({"insert", "update", "delete", "merge", "truncate", "copy"})
-
-
-def routine_writes(effect: Effect) -> tuple[str, str] | None:
-    """(a routine the statement runs, a table its body writes), from the actions that follow
-    the routine's call (its body's); None when no routine it runs writes."""
-    routine = None
-    for a in effect.actions:
-        if a.kind == "routine_call":
-            routine = str(a.facts.get("routine"))
-        elif routine is not None and a.kind in _WRITES:
-            return routine, str(a.facts.get("table") or "a table")
-    return None
 
 
 def _fill_sources(effect: Effect) -> list[str]:
