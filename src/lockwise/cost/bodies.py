@@ -1,7 +1,7 @@
 """The work of the routine bodies a statement runs (a called function's, a fired trigger's),
 priced where the statement says how often each runs: a row trigger of the table it writes
-once per row it writes, a statement trigger once, a function `SELECT f(...)` (no FROM) or
-CALL runs once. A body is priced by its statements as the statement's own are (an INSERT by
+once per row it writes, a statement trigger once, a function `SELECT f(...)` (no FROM)
+runs once. A body is priced by its statements as the statement's own are (an INSERT by
 its VALUES or generate_series rows, an UPDATE or DELETE by the rows its WHERE matches), its
 operations times its runs. Anything else (a loop, SQL built at run time, a call per row of a
 query, a write no rows bound) gives no estimate: `Unpriced`, never brief."""
@@ -81,7 +81,7 @@ def price_bodies(e: _Estimator, bodies: list[list[Action]], own_rows: float | No
 
 def _runs(call: Action, once: bool, own_rows: float | None) -> float | None:
     """How often the statement runs the body `call` starts; None when unknown."""
-    how = call.facts.get("runs")
+    how = call.facts.get("routine_runs")
     if how == "row":
         return own_rows
     if how == "statement" or once:

@@ -26,7 +26,7 @@ _LOOP = lazy_compile(r"\bLOOP\b", re.IGNORECASE)
 def run_called(b: Builder, kind: str, body: dict) -> None:
     """The bodies of the PL/pgSQL and SQL routines statement `body` (of node `kind`) calls,
     run. Each call says how often the statement runs the body, where the catalog knows:
-    `runs` "row" for a row trigger of the table it writes, "statement" for a statement
+    `routine_runs` "row" for a row trigger of the table it writes, "statement" for a statement
     trigger, "" for a call (once, or per row: the cost model tells by the statement), and
     whether the body loops (`body_loops`)."""
     ctx = b.ctx
@@ -41,7 +41,8 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
         if procedure and plpgsql and runs_transaction_control(sql):
             b.transactional = False  # (a CALL in a transaction block cannot commit)
         created = f"of its CREATE {'PROCEDURE' if procedure else 'FUNCTION'}"
-        b.act("routine_call", routine=name, procedure=procedure, runs=fired.get(routine, ""),
+        b.act("routine_call", routine=name, procedure=procedure,
+              routine_runs=fired.get(routine, ""),
               body_loops=plpgsql and _LOOP.search(sql) is not None, **dynamic_sql_facts(
             sql, f"{what[0].upper()}{what[1:]}, which this statement runs,", created))
         statements = None
