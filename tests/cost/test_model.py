@@ -659,3 +659,84 @@ def test_a_routine_body_that_writes_is_never_brief() -> None:
                                "where-without-index")
     est = estimate("SELECT log_note(1)", table())
     assert est.seconds is not None  # (no catalog: the body is unknown, the SELECT is cheap)
+
+
+#: orders, whose row trigger logs each updated row, and a function that fills events.
+_BODIES = ("CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n"
+           "CREATE TABLE events (id bigint, kind text);\n"
+           "CREATE FUNCTION log_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+           "INSERT INTO events (id) VALUES (NEW.id); RETURN NEW; END $$;\n"
+           "CREATE FUNCTION fill(n int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+           "INSERT INTO events (id) SELECT g FROM generate_series(1, {rows}) g; END $$;\n"
+           "CREATE FUNCTION fill_looping() RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+           "FOR i IN 1..1000 LOOP INSERT INTO events (id) VALUES (i); END LOOP; END $$;\n")
+
+
+def _lint_bodies(sql: str, trigger: str = "", rows: int = 1000,
+                 order_rows: int = 1_000_000) -> list:
+    stats = stats_from_dict({"tables": {
+        "public.orders": {"rows": order_rows, "heap_bytes": order_rows * 60},
+        "public.events": {"rows": 3, "heap_bytes": 8192}}})
+    options = LintOptions(pg_version=16, assume_in_transaction=True, stats=stats)
+    setup = _BODIES.format(rows=rows) + trigger
+    return lint_migrations([migration_from_text(setup, "0001.sql"),
+                            migration_from_text(sql, "0002.sql")], options,
+                           Catalog())[-1].statements
+
+
+_ROW_TRIGGER = ("CREATE TRIGGER orders_log AFTER UPDATE ON orders FOR EACH ROW "
+                "EXECUTE FUNCTION log_order();")
+
+
+def test_a_row_trigger_body_is_priced_once_per_row_the_statement_changes() -> None:
+    """A FOR EACH ROW trigger runs at each row the UPDATE changes: its body's INSERT, one row
+    each time, is a million rows for an UPDATE of every row of orders, and more work than
+    the same UPDATE without the trigger."""
+    (plain,) = _lint_bodies("UPDATE orders SET note = 'x';")
+    (fired,) = _lint_bodies("UPDATE orders SET note = 'x';", _ROW_TRIGGER)
+    assert plain.estimated_seconds is not None and fired.estimated_seconds is not None
+    assert fired.estimated_seconds > plain.estimated_seconds
+    (few,) = _lint_bodies("UPDATE orders SET note = 'x';", _ROW_TRIGGER, order_rows=1000)
+    assert few.estimated_seconds is not None
+    assert fired.estimated_seconds > 100 * few.estimated_seconds
+
+
+def test_a_statement_trigger_body_runs_once() -> None:
+    trigger = _ROW_TRIGGER.replace("FOR EACH ROW", "FOR EACH STATEMENT").replace(
+        "log_order", "log_once").replace("CREATE TRIGGER", (
+            "CREATE FUNCTION log_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO events (id) VALUES (0); RETURN NULL; END $$;\nCREATE TRIGGER"))
+    (row,) = _lint_bodies("UPDATE orders SET note = 'x';", _ROW_TRIGGER)
+    (once,) = _lint_bodies("UPDATE orders SET note = 'x';", trigger)
+    assert once.estimated_seconds is not None and row.estimated_seconds is not None
+    assert once.estimated_seconds < row.estimated_seconds
+
+
+def test_a_called_routine_body_is_priced_by_its_statements() -> None:
+    """SELECT fill(...) runs fill's body once: its generate_series INSERT's rows price it."""
+    (small,) = _lint_bodies("SELECT fill(1);", rows=1000)
+    (large,) = _lint_bodies("SELECT fill(1);", rows=10_000_000)
+    assert small.estimated_seconds is not None and large.estimated_seconds is not None
+    assert large.estimated_seconds > 1.0 > small.estimated_seconds
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT fill_looping();",  # a loop: how often its INSERT runs, the body's data says
+    "UPDATE orders SET note = fill(id::int)::text;",  # once per row, in the SET list
+])
+def test_a_body_whose_runs_are_unknown_is_not_estimated(sql: str) -> None:
+    (stmt,) = _lint_bodies(sql, _ROW_TRIGGER)
+    assert stmt.estimated_seconds is None and stmt.cost_note
+
+
+def test_a_priced_routine_body_may_be_brief() -> None:
+    """With statistics, a call whose body inserts a thousand rows is over in milliseconds:
+    it holds the ALTER's lock no longer than a settings table's scan (lock-accumulation);
+    ten million rows are seconds."""
+    def accumulates(rows: int) -> bool:
+        statements = _lint_bodies("SET LOCAL lock_timeout = '5s';\n"
+                                  "ALTER TABLE events ADD COLUMN note text;\n"
+                                  "SELECT fill(1);", rows=rows)
+        return any(f.rule == "lock-accumulation" for s in statements for f in s.findings)
+    assert not accumulates(1000)
+    assert accumulates(10_000_000)

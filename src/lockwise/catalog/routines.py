@@ -223,6 +223,21 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     return found
 
 
+def own_triggers(catalog: Catalog, kind: str, body: dict) -> dict[Routine, str]:
+    """The routines the triggers of the table write `body` (of node `kind`) names run, each
+    with how often: "row" when a row trigger of it runs one (once per row written), else
+    "statement" (once). A partition's or a key action's trigger is not among them: the
+    rows it runs at are not the statement's own (the cost model prices those by none)."""
+    known = catalog.tables.get(range_var(body.get("relation"))[0]) \
+        if kind in _WRITES else None
+    if known is None or not known.triggers:
+        return {}
+    writes = _writes(kind, body)
+    per_row = set(_fired_routines(catalog, known, writes, row_only=True))
+    return {r: "row" if r in per_row else "statement"
+            for r in _fired_routines(catalog, known, writes)}
+
+
 def _fired_routines(catalog: Catalog, table: Table, writes: dict[str, frozenset[str]],
                     row_only: bool = False) -> list[Routine]:
     """The routines of `table`'s triggers that `writes` fire (an UPDATE OF trigger only when

@@ -14,7 +14,7 @@ Facts given to rules when a stats file is loaded:
   statement's whole estimate when it changes every row. A settings table's is no finding,
   as lock-held-too-long says nothing under its limit (rules where-without-index,
   unbatched-backfill). False without stats, and when the statement runs a routine whose
-  body writes a table (`Estimate.open_ended`: its work per row no stats bound).
+  body writes a table as often as no stats tell (`Estimate.open_ended`, cost.bodies).
 - `hold_extended_briefly` (a statement run while earlier statements of its transaction hold
   ACCESS EXCLUSIVE, asking for no lock the transaction lacks; set by lint through
   `run_is_brief`): its whole estimated run is as brief, so it holds those locks no longer

@@ -23,10 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from lockwise.catalog.model import Catalog
-from lockwise.core.types import Effect, LockMode
+from lockwise.core.types import Action, Effect, LockMode
 from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
 from lockwise.cost.series import UNREAD, series_inserts
 from lockwise.cost.stats import IndexStats, Stats, TableStats
+from lockwise.effects.body_writes import routine_writes
 
 MB = 1024 * 1024
 #: B-tree leaf entry overhead: 8-byte index tuple header + 4-byte line pointer.
@@ -642,8 +643,9 @@ def estimate_statement(effect: Effect, stats: Stats, profile: MachineProfile = D
     try:
         _classify(e)
     except _Unknown as unknown:
+        # (unknown work of its own, and a body that writes at each of its rows: unbounded)
         return Estimate(None, None, [], unknown.tables, unknown.note,
-                        open_ended=unknown.open_ended)
+                        open_ended=unknown.open_ended or routine_writes(effect) is not None)
     if e.missing:
         names = ", ".join(e.missing)
         verb = "is" if len(e.missing) == 1 else "are"
@@ -669,15 +671,17 @@ _COPY_ACTIONS = {"cluster", "vacuum", "set_logged", "set_unlogged", "set_tablesp
 def _classify(e: _Estimator) -> None:
     """Map the effect's actions onto operation classes (one table pass per rewrite/scan)."""
     effect = e.effect
-    writer = routine_writes(effect)
-    if writer:
-        raise _Unknown(note=f"the body of {writer[0]}, which this statement runs, writes "
-                       f"{writer[1]}: how often it runs and on what rows no stats tell",
-                       open_ended=True)
-    kinds = {a.kind for a in effect.actions}
+    actions, bodies = effect.actions, None
+    if routine_writes(effect):
+        # The routines' bodies are priced after the statement's own work, which says how
+        # often a row trigger runs (cost.bodies).
+        from lockwise.cost.bodies import split_bodies
+
+        actions, bodies = split_bodies(effect.actions)
+    kinds = {a.kind for a in actions}
     series = _series(e.tree) if "insert" in kinds else {}
     is_new = {str(a.facts.get("table")): bool(a.facts.get("table_is_new"))
-              for a in effect.actions if a.facts.get("table")}
+              for a in actions if a.facts.get("table")}
     handled: set[str] = set()
     if "truncate" not in kinds:
         for table in sorted(effect.rewrites):
@@ -691,7 +695,7 @@ def _classify(e: _Estimator) -> None:
             moved = bool(on_table) and all(k == "set_tablespace" for k in on_table)
             e.rewrite(kind, table, is_new.get(table, False), computed, copy, indexes=not moved)
             handled.add(table)
-    for a in effect.actions:
+    for a in actions:
         f = a.facts
         table = str(f.get("table") or "")
         new = bool(f.get("table_is_new"))
@@ -755,6 +759,8 @@ def _classify(e: _Estimator) -> None:
             sources = _fill_sources(effect)
             e.query_fill(a.kind, table, sources)
             handled.update(sources)
+    if bodies is not None:
+        handled.update(_price_bodies(e, bodies, actions))
     # A scan repeated for each row changed: as many passes as rows, which no pass stands for.
     from lockwise.effects.postgres.builder import SCAN_ENDS_AT_A_ROW
     from lockwise.effects.postgres.queries import FOR_EACH_ROW
@@ -774,6 +780,26 @@ def _classify(e: _Estimator) -> None:
         e.full_scan(table, is_new.get(table, False), why)
 
 
+def _price_bodies(e: _Estimator, bodies: list, own: list[Action]) -> set[str]:
+    """The routine bodies' work (`cost.bodies`), a row trigger's by the rows the statement's
+    own write changes (its operation's, or its INSERT's VALUES lists); none they cannot be
+    priced (never brief: `open_ended`). The tables a body writes whole: priced with its
+    runs, no further pass of their own."""
+    from lockwise.cost.bodies import Unpriced, inserted_rows, price_bodies
+
+    written = next((str(a.facts.get("table")) for a in own if a.kind in (
+        "insert", "update", "delete")), None)
+    rows = next((o.drivers.get("rows") for o in e.ops if o.table == written and
+                 isinstance(o.drivers.get("rows"), (int, float))), None)
+    if rows is None and written is not None and any(a.kind == "insert" for a in own):
+        rows = inserted_rows(e.tree)
+    try:
+        price_bodies(e, bodies, rows)
+    except Unpriced as why:
+        raise _Unknown(note=str(why), open_ended=True) from None
+    return {o.table for o in e.ops if "body_runs" in o.drivers}
+
+
 def _series(tree: dict | None) -> dict[str, float]:
     """Rows generate_series inserts, by table as written (summed over its INSERTs)."""
     rows: dict[str, float] = {}
@@ -781,22 +807,6 @@ def _series(tree: dict | None) -> dict[str, float]:
         before = rows.get(table, 0.0)
         rows[table] = UNREAD if UNREAD in (before, count) else before + count
     return rows
-
-
-#: Actions that write a table's rows.
-_WRITES = frozenset({"insert", "update", "delete", "merge", "truncate", "copy"})
-
-
-def routine_writes(effect: Effect) -> tuple[str, str] | None:
-    """(a routine the statement runs, a table its body writes), from the actions that follow
-    the routine's call (its body's); None when no routine it runs writes."""
-    routine = None
-    for a in effect.actions:
-        if a.kind == "routine_call":
-            routine = str(a.facts.get("routine"))
-        elif routine is not None and a.kind in _WRITES:
-            return routine, str(a.facts.get("table") or "a table")
-    return None
 
 
 def _fill_sources(effect: Effect) -> list[str]:
