@@ -454,6 +454,38 @@ _SERVER_CASES = {
         "CREATE TABLE gone (id int PRIMARY KEY);"
         "CREATE TABLE g (a int REFERENCES gone, k int) PARTITION BY LIST (k);"
         "CREATE TABLE g1 PARTITION OF g FOR VALUES IN (1); DROP TABLE gone CASCADE;",
+    # A partition's own key becomes the clone of its parent's only when it has the same
+    # columns in the same order, referenced columns, actions, MATCH type, DEFERRABLE and
+    # INITIALLY DEFERRED (tablecmds.c tryAttachPartitionForeignKey); the columns ON DELETE
+    # SET NULL (...) sets are not compared: the clone keeps its own (checked on 18.6).
+    "foreign keys a partition's own key matches":
+        "CREATE TABLE pk (a int, b int, u int UNIQUE, PRIMARY KEY (a, b));"
+        "CREATE TABLE fk (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk"
+        " ON DELETE SET NULL (a) DEFERRABLE) PARTITION BY LIST (x);"
+        "CREATE TABLE p1 (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk"
+        " ON DELETE SET NULL (b) DEFERRABLE);"
+        "ALTER TABLE fk ATTACH PARTITION p1 FOR VALUES IN (1);"
+        "CREATE TABLE p2 (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk MATCH FULL"
+        " ON DELETE SET NULL (a) DEFERRABLE);"
+        "ALTER TABLE fk ATTACH PARTITION p2 FOR VALUES IN (2);"
+        "CREATE TABLE p3 (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk"
+        " ON DELETE SET NULL (a) DEFERRABLE INITIALLY DEFERRED);"
+        "ALTER TABLE fk ATTACH PARTITION p3 FOR VALUES IN (3);"
+        "CREATE TABLE p4 (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk"
+        " ON DELETE SET NULL INITIALLY IMMEDIATE DEFERRABLE);"
+        "ALTER TABLE fk ATTACH PARTITION p4 FOR VALUES IN (4);"
+        "CREATE TABLE fk2 (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk MATCH FULL)"
+        " PARTITION BY LIST (x);"
+        "CREATE TABLE q1 (a int, x int, b int, FOREIGN KEY (a, b) REFERENCES pk MATCH FULL);"
+        "ALTER TABLE fk2 ATTACH PARTITION q1 FOR VALUES IN (1);"
+        "CREATE TABLE q2 (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk);"
+        "ALTER TABLE fk2 ATTACH PARTITION q2 FOR VALUES IN (2);"
+        "CREATE TABLE fk3 (a int REFERENCES pk (u) DEFERRABLE INITIALLY DEFERRED, x int)"
+        " PARTITION BY LIST (x);"
+        "CREATE TABLE r1 (a int REFERENCES pk (u) INITIALLY DEFERRED, x int);"
+        "ALTER TABLE fk3 ATTACH PARTITION r1 FOR VALUES IN (1);"
+        "CREATE TABLE r2 (a int REFERENCES pk (u) DEFERRABLE, x int);"
+        "ALTER TABLE fk3 ATTACH PARTITION r2 FOR VALUES IN (2);",
     # PostgreSQL 17+: an EXCLUDE of a partitioned table (its key compared with `=`) is cloned
     # as a key is, an equal one of the partition's own taken over (not a plain index), on
     # ADD CONSTRAINT too; the clone cannot be dropped alone and is the partition's own once
