@@ -486,6 +486,24 @@ _SERVER_CASES = {
         "ALTER TABLE fk3 ATTACH PARTITION r1 FOR VALUES IN (1);"
         "CREATE TABLE r2 (a int REFERENCES pk (u) DEFERRABLE, x int);"
         "ALTER TABLE fk3 ATTACH PARTITION r2 FOR VALUES IN (2);",
+    # ALTER CONSTRAINT ... DEFERRABLE INITIALLY DEFERRED of a partitioned table's foreign
+    # key reaches its clones, however deep: an own key deferred as they now are becomes the
+    # clone when attached (checked on 18.6).
+    "foreign keys altered deferrable":
+        "CREATE TABLE pk (a int PRIMARY KEY);"
+        "CREATE TABLE fk (a int, x int, CONSTRAINT k FOREIGN KEY (a) REFERENCES pk)"
+        " PARTITION BY LIST (x);"
+        "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN (1) PARTITION BY LIST (a);"
+        "CREATE TABLE fk11 PARTITION OF fk1 FOR VALUES IN (1);"
+        "ALTER TABLE fk ALTER CONSTRAINT k DEFERRABLE INITIALLY DEFERRED;"
+        "CREATE TABLE fk2 (a int, x int, FOREIGN KEY (a) REFERENCES pk"
+        " DEFERRABLE INITIALLY DEFERRED);"
+        "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES IN (2);"
+        "CREATE TABLE fk12 (a int, x int, FOREIGN KEY (a) REFERENCES pk"
+        " DEFERRABLE INITIALLY DEFERRED);"
+        "ALTER TABLE fk1 ATTACH PARTITION fk12 FOR VALUES IN (2);"
+        "CREATE TABLE fk3 (a int, x int, FOREIGN KEY (a) REFERENCES pk);"
+        "ALTER TABLE fk ATTACH PARTITION fk3 FOR VALUES IN (3);",
     # PostgreSQL 17+: an EXCLUDE of a partitioned table (its key compared with `=`) is cloned
     # as a key is, an equal one of the partition's own taken over (not a plain index), on
     # ADD CONSTRAINT too; the clone cannot be dropped alone and is the partition's own once
