@@ -1622,6 +1622,16 @@ def test_a_down_replay_copies_the_partitions_whose_clones_change(statement: str)
                       statement, {"fk", "pk"})
 
 
+def test_a_down_replay_copies_the_tables_whose_keys_point_at_a_renamed_column() -> None:
+    """The foreign keys to a renamed column (a partition's clone too) are renamed with it:
+    on a fork, in copies of their tables."""
+    _replay_on_a_fork("CREATE TABLE pk (id int PRIMARY KEY);"
+                      "CREATE TABLE fk (a int, k int, FOREIGN KEY (a) REFERENCES pk (id))"
+                      " PARTITION BY LIST (k);"
+                      "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN (1);",
+                      "ALTER TABLE pk RENAME COLUMN id TO pk_id", {"pk"})
+
+
 #: NOT NULL constraints a partition or child gets from its parent: by PARTITION OF, SET NOT
 #: NULL and ADD COLUMN reaching it (unless it has one of its own: ATTACH keeps that), INHERITS.
 _NOT_NULL_NAMES = (
