@@ -152,7 +152,10 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
         routine = _chosen(catalog, overloads, call) if overloads else None
         if routine is not None and routine.followed:
             found.setdefault(routine)
-        scoped = scoped or routine is None and overloads is not None and len(overloads) > 1
+        if not scoped and routine is None and overloads is not None and len(overloads) > 1:
+            from lockwise.catalog.overloads import has_column_argument
+
+            scoped = has_column_argument(call)
     if scoped:
         found.update(dict.fromkeys(_scoped_routines(catalog, {kind: body})))
     return list(found)
