@@ -451,6 +451,25 @@ def test_dropping_the_target_of_a_foreign_key(tmp_path: Path) -> None:
         graph.conflicts[0].explanation
 
 
+def test_dropping_the_renamed_target_of_a_foreign_key(tmp_path: Path) -> None:
+    # The key points at the column by number: renamed, it is still the key's, and the server
+    # refuses to drop it (checked on 18.6); the column's old name is no key's any more.
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS),
+        ("2_orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, "
+                         "user_email text REFERENCES users (email));\n"),
+        ("3_rename.sql", "ALTER TABLE users RENAME COLUMN email TO mail;\n"
+                         "ALTER TABLE users ADD COLUMN email text;\n"),
+        ("4_drop.sql", "ALTER TABLE users DROP COLUMN email;\n"
+                       "ALTER TABLE users DROP COLUMN mail;\n"),
+    ))
+    assert kinds(graph) == ["dependency-dropped"]
+    assert graph.conflicts[0].object == "column:public.users.mail"
+    assert "foreign key orders_user_email_fkey on public.orders" in \
+        graph.conflicts[0].explanation
+
+
 def test_cascade_drop_is_flagged_unless_the_migration_recreates_the_view(
         tmp_path: Path) -> None:
     view = "CREATE VIEW nicks AS SELECT id, nick FROM users;\n"

@@ -146,12 +146,36 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
         calls = _calls.put(body, [node for node_kind, node in walk(body)
                                   if node_kind == "FuncCall"])
     found: dict[Routine, None] = dict.fromkeys(_trigger_routines(catalog, kind, body))
+    scoped = False  # a call whose choice needs the types of its column arguments
     for call in calls:
         overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
         routine = _chosen(catalog, overloads, call) if overloads else None
         if routine is not None and routine.followed:
             found.setdefault(routine)
+        if not scoped and routine is None and overloads is not None and len(overloads) > 1:
+            from lockwise.catalog.overloads import has_column_argument
+
+            scoped = has_column_argument(call)
+    if scoped:
+        found.update(dict.fromkeys(_scoped_routines(catalog, {kind: body})))
     return list(found)
+
+
+def _scoped_routines(catalog: Catalog, tree: dict) -> list[Routine]:
+    """The followed routines the calls of `tree` with column arguments run, each column
+    typed through the FROM list the call sees (`call_scopes`; `_calls` may hold the calls of
+    an equal statement, not these nodes)."""
+    from lockwise.catalog.call_scopes import call_scopes
+    from lockwise.catalog.overloads import chosen, has_column_argument
+
+    found = []
+    for call, scope in call_scopes(catalog, tree):
+        overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
+        if overloads and len(overloads) > 1 and has_column_argument(call):
+            routine = chosen(catalog, overloads, call, scope)
+            if routine is not None and routine.followed:
+                found.append(routine)
+    return found
 
 
 def _chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Routine | None:

@@ -720,6 +720,9 @@ def options_on(options: list | None) -> set[str]:
 _COLUMN_CONSTRAINT_ATTRIBUTES = {
     "CONSTR_ATTR_DEFERRABLE": {"deferrable": True},
     "CONSTR_ATTR_NOT_DEFERRABLE": {"deferrable": False},
+    # INITIALLY DEFERRED alone makes it DEFERRABLE (the server refuses NOT DEFERRABLE with it)
+    "CONSTR_ATTR_DEFERRED": {"initdeferred": True, "deferrable": True},
+    "CONSTR_ATTR_IMMEDIATE": {"initdeferred": False},
     "CONSTR_ATTR_NOT_ENFORCED": {"is_enforced": False, "skip_validation": True},
 }
 
