@@ -86,7 +86,7 @@ FACT_NAMES = frozenset({
     'index_parts_sql', 'index_sql', 'index_valid_after', 'indexed', 'indexes_built_after_sql',
     'indexes_dropped_first_sql', 'inet', 'inh', 'inherit', 'inherit_from_partitioned',
     'inherit_partition', 'inherit_partitioned', 'inheritance', 'inheritance_children',
-    'inherited_from', 'initially_valid', 'insert', 'inserts_go_on', 'instant',
+    'inherited_from', 'initdeferred', 'initially_valid', 'insert', 'inserts_go_on', 'instant',
     'instant_column_sql', 'instant_without_clause', 'instead', 'int', 'int2', 'int4', 'int8',
     'integer', 'interval', 'into', 'invalid_arbiter_index', 'invisible', 'is_enforced',
     'is_partition', 'items', 'ival', 'join_condition_sql', 'json', 'json_table', 'jsonb', 'judge',
