@@ -27,8 +27,8 @@ sys.path.insert(0, str(HERE))
 from statement_scaling import write_seed  # noqa: E402
 
 #: Runs lockwise's CLI with the pieces' size and threshold given as the first two arguments.
-_FORCED = ("import sys, lockwise.lint as lint\n"
-           "lint.PIECES_FROM, lint.PIECE_STATEMENTS = int(sys.argv[1]), int(sys.argv[2])\n"
+_FORCED = ("import sys, lockwise.parse.postgres as pg\n"
+           "pg.PIECES_FROM, pg.PIECE_STATEMENTS = int(sys.argv[1]), int(sys.argv[2])\n"
            "sys.argv = ['lockwise', *sys.argv[3:]]\n"
            "from lockwise.cli.app import main\nmain()\n")
 

@@ -94,10 +94,10 @@ def _json(text: str) -> str:
 
 def _in_pieces(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
     """Parse files of more than `size` characters in pieces of 40 statements."""
-    import lockwise.lint as lint
+    import lockwise.parse.postgres as postgres
 
-    monkeypatch.setattr(lint, "PIECES_FROM", size, raising=False)
-    monkeypatch.setattr(lint, "PIECE_STATEMENTS", 40, raising=False)
+    monkeypatch.setattr(postgres, "PIECES_FROM", size)
+    monkeypatch.setattr(postgres, "PIECE_STATEMENTS", 40)
 
 
 def test_a_huge_file_holds_a_piece_of_its_trees_at_a_time(monkeypatch: pytest.MonkeyPatch
