@@ -94,10 +94,10 @@ def _json(text: str) -> str:
 
 def _in_pieces(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
     """Parse files of more than `size` characters in pieces of 40 statements."""
-    import lockwise.lint as lint
+    import lockwise.parse.postgres as postgres
 
-    monkeypatch.setattr(lint, "PIECES_FROM", size, raising=False)
-    monkeypatch.setattr(lint, "PIECE_STATEMENTS", 40, raising=False)
+    monkeypatch.setattr(postgres, "PIECES_FROM", size)
+    monkeypatch.setattr(postgres, "PIECE_STATEMENTS", 40)
 
 
 def test_a_huge_file_holds_a_piece_of_its_trees_at_a_time(monkeypatch: pytest.MonkeyPatch
@@ -172,3 +172,57 @@ def test_flyway_sees_every_statement_of_a_file_in_pieces(monkeypatch: pytest.Mon
     assert "transaction" in whole
     _in_pieces(monkeypatch, 1000)
     assert report() == whole
+
+
+def _graph_conflicts(text: str, before: str | None = None) -> list:
+    """The conflicts the graph finds in `text` (after `before`), parsing them itself as it
+    does in lint's forked child."""
+    from lockwise.graph.api import history_conflicts
+
+    history = [migration_from_text(before, "0000_base.sql")] if before is not None else []
+    history.append(migration_from_text(text, "0001_seed.sql"))
+    return history_conflicts([history], pg_version=LintOptions().pg_version)
+
+
+def test_the_graph_holds_a_piece_of_a_huge_files_trees_at_a_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The conflict graph's own parse of a huge file (lint's forked child) goes by pieces too:
+    it held every tree of the file while replaying it (243 MB of its own at 50,000
+    statements)."""
+    import lockwise.graph.build as build
+
+    _in_pieces(monkeypatch, 1000)
+    computed = build.compute
+    most = 0
+    calls = 0
+
+    def counting(*args: object) -> object:
+        nonlocal most, calls
+        calls += 1
+        if calls % 25 == 0:
+            most = max(most, _live_insert_trees())
+        return computed(*args)
+
+    monkeypatch.setattr(build, "compute", counting)
+    before = _live_insert_trees()
+    _graph_conflicts(_mixed(STATEMENTS))
+    assert calls >= STATEMENTS
+    assert most - before <= 2 * 40, f"{most - before} INSERT trees alive at once"
+
+
+def test_the_graph_finds_the_same_conflicts_in_pieces(monkeypatch: pytest.MonkeyPatch
+                                                      ) -> None:
+    """The same conflicts either way, with their lines: a table used before it is created, one
+    an earlier migration dropped, a search_path set halfway (the replay session, read ahead
+    through the pieces), a cut inside a BEGIN ATOMIC body (parsed whole)."""
+    atomic = ("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; "
+              "END;\n")
+    text = _mixed(STATEMENTS).replace(
+        "VALUES (40,", "VALUES (40, 1);\nSET search_path TO app, public;\n"
+        "INSERT INTO public.gone (a) VALUES (1);\nINSERT INTO t (a, b) VALUES (40,", 1)
+    texts = [text, text.replace("VALUES (37,", atomic + "INSERT INTO t (a, b) VALUES (37,", 1)]
+    base = "CREATE SCHEMA app;\nCREATE TABLE gone (a int);\nDROP TABLE gone;\n"
+    whole = [repr(_graph_conflicts(t, base)) for t in texts]
+    assert "gone" in whole[0] and "table:app.u" in whole[0]
+    _in_pieces(monkeypatch, 1000)
+    assert [repr(_graph_conflicts(t, base)) for t in texts] == whole

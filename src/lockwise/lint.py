@@ -53,6 +53,7 @@ from lockwise.effects.session import (
 from lockwise.effects.volatility import builtin_functions
 from lockwise.fix import REWRITTEN
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
+from lockwise.parse import postgres
 from lockwise.parse.dialect_hint import mysql_hint, postgres_hint
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile, parse_sql
 from lockwise.parse.templates import (
@@ -364,13 +365,6 @@ def strategy_for(findings: list[Finding], effect: Effect, rules: dict[str, Rule]
 _NO_RULES = RuleIndex(())
 
 
-#: A file of more characters than this is parsed and judged in pieces of `PIECE_STATEMENTS`
-#: statements (parse/pieces.py), so that its trees are not all alive at once (issue 10). The
-#: route parses each piece twice (once to look ahead): a file below it pays nothing.
-PIECES_FROM = 256 * 1024
-PIECE_STATEMENTS = 500
-
-
 def _parse(migration: Migration, options: LintOptions, judged: bool,
            ahead: list[Lookahead]) -> ParsedFile:
     """The migration's statements; for a huge file, without their trees (`ParsedFile.pieces`
@@ -380,11 +374,11 @@ def _parse(migration: Migration, options: LintOptions, judged: bool,
 
         return parse_by_part(migration, migration.up_sql, lambda text: parse_templated(
             text, options.templates, migration.path, comments=judged))
-    if len(migration.up_sql) > PIECES_FROM:
+    if len(migration.up_sql) > postgres.PIECES_FROM:
         from lockwise.parse.pieces import parse_in_pieces
 
         parsed = parse_in_pieces(
-            migration.up_sql, PIECE_STATEMENTS, comments=judged,
+            migration.up_sql, postgres.PIECE_STATEMENTS, comments=judged,
             summarize=(lambda trees, first: ahead.append(lookahead(trees, first)))
             if judged else None)
         if parsed is not None:

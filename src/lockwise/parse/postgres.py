@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 
 #: The literals and comments a search must step over (a quote or dollar tag opens one), and
 #: the word COPY (not psql's `\copy`) or a semicolon: the tokens of the COPY data finder.
+#: A file of more characters than this is parsed in pieces of `PIECE_STATEMENTS` statements
+#: (parse/pieces.py), by lint and by the conflict graph, so that its trees are not all alive
+#: at once (issue 10). The route parses each piece twice in lint (once to look ahead): a file
+#: below it pays nothing. (Read at each use: tests and bench/pieces_identical.py set them.)
+PIECES_FROM = 256 * 1024
+PIECE_STATEMENTS = 500
+
 _COPY_TOKEN = lazy_compile(r"[Ee]?'|\"|--|/\*|(?<![\w$])\$(?:[A-Za-z_]\w*)?\$|(?<![\w$\\])COPY\b|;",
                            re.IGNORECASE)
 _FROM_STDIN = lazy_compile(r"\bFROM\s+STDIN\b", re.IGNORECASE)
