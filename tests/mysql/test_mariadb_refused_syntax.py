@@ -5,6 +5,7 @@ server stops at, checked on MariaDB 10.11; the forms it runs, and MySQL's own sy
 from __future__ import annotations
 
 import pytest
+from sqlglot import exp
 
 from lockwise.effects.mysql import parse_server_version
 from lockwise.parse.mysql import parse_mysql
@@ -13,7 +14,7 @@ SETUP = ("CREATE TABLE accounts (id INT PRIMARY KEY, n INT, KEY accounts_n (n));
          "CREATE TABLE orders (id INT PRIMARY KEY) PARTITION BY RANGE (id) "
          "(PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN (20)); "
          "CREATE TABLE orders_old (id INT PRIMARY KEY);")
-#: MariaDB statement, the word the server stops at (the first one when it occurs twice).
+#: MariaDB statement, the word the server stops at (the last one when it occurs twice).
 REFUSED = [
     ("DROP INDEX accounts_n ON accounts ALGORITHM=INPLACE LOCK=NONE", "ALGORITHM"),
     ("DROP INDEX accounts_n ON accounts LOCK=NONE", "LOCK"),
@@ -26,6 +27,30 @@ REFUSED = [
      "LOCK"),
     ("CREATE SEQUENCE order_numbers AS BIGINT UNSIGNED", "AS"),
     ("CREATE TABLE places (spot POINT NOT NULL REF_SYSTEM_ID=4326)", "REF_SYSTEM_ID"),
+    ("CREATE TABLE places (spot POINT DEFAULT NULL REF_SYSTEM_ID=4326)", "REF_SYSTEM_ID"),
+    ("ALTER TABLE accounts ADD COLUMN spot POINT NOT NULL REF_SYSTEM_ID=4326", "REF_SYSTEM_ID"),
+    ("CREATE TABLE places (n INT REF_SYSTEM_ID=4326)", "REF_SYSTEM_ID"),
+    ("CREATE TABLE places (spot POINT REF_SYSTEM_ID 4326)", "4326"),
+    # a partition operation after another clause: at the operation's word (at PARTITION
+    # after ADD and DROP, which begin other clauses too)
+    ("ALTER TABLE orders ALGORITHM=INPLACE, ADD PARTITION (PARTITION p2 VALUES LESS THAN (30))",
+     "PARTITION"),
+    ("ALTER TABLE orders ADD COLUMN x INT, DROP PARTITION p0", "PARTITION"),
+    ("ALTER TABLE orders ADD COLUMN x INT, TRUNCATE PARTITION p0", "TRUNCATE"),
+    ("ALTER TABLE orders FORCE, REBUILD PARTITION p0", "REBUILD"),
+    # ... and anything after one (after its list of partitions, a word MariaDB reserves
+    # stops it; another is read as a partition's name, and the word after it stops it)
+    ("ALTER TABLE orders WAIT 2 ADD PARTITION (PARTITION p2 VALUES LESS THAN (30)), LOCK=NONE",
+     "LOCK"),
+    ("ALTER TABLE orders DROP PARTITION p0 ALGORITHM=INPLACE", "ALGORITHM"),
+    ("ALTER TABLE orders DROP PARTITION IF EXISTS p0, p1, LOCK=NONE", "LOCK"),
+    ("ALTER TABLE orders DROP PARTITION p0, MODIFY id BIGINT", "id"),
+    ("ALTER TABLE orders REBUILD PARTITION ALL, ALGORITHM=INPLACE", "ALGORITHM"),
+    ("ALTER TABLE orders COALESCE PARTITION 1 ALGORITHM=INPLACE", "ALGORITHM"),
+    ("ALTER TABLE orders REORGANIZE PARTITION p0, p1 INTO (PARTITION p1 VALUES LESS THAN (20)),"
+     " FORCE", "FORCE"),
+    ("ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE refused_syntax.orders_old, FORCE",
+     "FORCE"),
 ]
 #: What MariaDB 10.11 runs, next to each.
 RUNS = [
@@ -37,6 +62,17 @@ RUNS = [
     "CREATE TABLE places (spot POINT REF_SYSTEM_ID=4326 NOT NULL)",
     "CREATE TABLE places (spot POINT REF_SYSTEM_ID = 4326)",
     "ALTER TABLE accounts ADD COLUMN notes BLOB COMPRESSED",
+    "CREATE TABLE places (spot MULTIPOLYGON REF_SYSTEM_ID=4326 DEFAULT NULL COMMENT 'a')",
+    "ALTER TABLE accounts ADD COLUMN spot POINT REF_SYSTEM_ID=4326 NOT NULL",
+    "ALTER TABLE orders TRUNCATE PARTITION p0, p1",
+    "ALTER TABLE orders DROP PARTITION IF EXISTS p0",
+    "ALTER TABLE orders OPTIMIZE PARTITION NO_WRITE_TO_BINLOG p0, p1",
+    "ALTER TABLE orders CHECK PARTITION p0, p1 EXTENDED",
+    "ALTER TABLE orders REPAIR PARTITION p0 QUICK EXTENDED",
+    "ALTER TABLE orders REBUILD PARTITION ALL",
+    "ALTER TABLE orders REORGANIZE PARTITION p0, p1 INTO (PARTITION p1 VALUES LESS THAN (20))",
+    "ALTER TABLE orders WAIT 2 ADD PARTITION (PARTITION p2 VALUES LESS THAN (30))",
+    "ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE refused_syntax.orders_old",
 ]
 #: MySQL's syntax (its manual, 15.1.27 "DROP INDEX Statement", 15.1.9 "ALTER TABLE
 #: Statement": EXCHANGE PARTITION ... [{WITH | WITHOUT} VALIDATION], 5.7 on).
@@ -58,7 +94,7 @@ def _problems(sql: str, dialect: str = "mariadb", version: str | None = None):
 @pytest.mark.parametrize(("sql", "word"), REFUSED)
 def test_what_mariadb_refuses_is_a_parse_error_at_its_word(sql: str, word: str) -> None:
     (problem,) = _problems(sql + ";")
-    assert problem.span.column - 1 == sql.index(f" {word}") + 1, problem
+    assert problem.span.column - 1 == sql.rindex(f" {word}") + 1, problem
     assert f'"{word}"' in problem.message, problem.message
 
 
@@ -80,11 +116,31 @@ def test_sequence_types_arrived_in_mariadb_11_5() -> None:
     assert "11.5" in problem.message
 
 
-def test_a_compressed_column_is_mariadb_s() -> None:
-    sql = "ALTER TABLE accounts ADD COLUMN notes BLOB COMPRESSED;"
+#: MariaDB's column attributes, which MySQL refuses (its manual, 15.1.20 "CREATE TABLE
+#: Statement", column_definition: no COMPRESSED, and SRID n for REF_SYSTEM_ID = n).
+MARIADB_ATTRIBUTES = [
+    ("ALTER TABLE accounts ADD COLUMN notes BLOB COMPRESSED;", "COMPRESSED"),
+    ("CREATE TABLE notes (body VARCHAR(100) COMPRESSED NOT NULL);", "COMPRESSED"),
+    ("CREATE TABLE places (spot POINT REF_SYSTEM_ID=4326);", "REF_SYSTEM_ID"),
+]
+
+
+@pytest.mark.parametrize(("sql", "word"), MARIADB_ATTRIBUTES)
+def test_a_mariadb_column_attribute_is_refused_on_mysql(sql: str, word: str) -> None:
     (problem,) = _problems(sql, "mysql")
-    assert problem.span.column - 1 == sql.index("COMPRESSED"), problem
-    assert '"COMPRESSED"' in problem.message and "MariaDB" in problem.message
+    assert problem.span.column - 1 == sql.index(word), problem
+    assert f'"{word}"' in problem.message and "MariaDB" in problem.message
+
+
+def test_a_partition_s_name_in_backquotes_is_no_reserved_word() -> None:
+    assert _problems("ALTER TABLE orders TRUNCATE PARTITION p0, `lock`;") == []
+
+
+def test_the_catalog_keeps_the_reference_system_of_a_mariadb_spatial_column() -> None:
+    (statement,) = parse_mysql("CREATE TABLE places (spot POINT REF_SYSTEM_ID=4326 NOT NULL);",
+                               "mariadb").statements
+    (column,) = statement.tree["sqlglot"]["expr"].find_all(exp.ColumnDef)
+    assert column.meta["spatial"] == ("point", 4326)
 
 
 def test_the_server_agrees(mariadb) -> None:
