@@ -75,8 +75,12 @@ RUNS = [
     "ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE refused_syntax.orders_old",
 ]
 #: MySQL's syntax (its manual, 15.1.27 "DROP INDEX Statement", 15.1.9 "ALTER TABLE
-#: Statement": EXCHANGE PARTITION ... [{WITH | WITHOUT} VALIDATION], 5.7 on).
+#: Statement": EXCHANGE PARTITION ... [{WITH | WITHOUT} VALIDATION], 5.7 on; its grammar,
+#: sql_yacc.yy's standalone_alter_table_action: ALGORITHM= / LOCK= before a partition
+#: operation).
 MYSQL_READS = [
+    "ALTER TABLE orders ALGORITHM=INPLACE, LOCK=NONE, ADD PARTITION (PARTITION p2 VALUES LESS "
+    "THAN (30));",
     "DROP INDEX accounts_n ON accounts ALGORITHM=INPLACE LOCK=NONE;",
     "DROP INDEX accounts_n ON accounts LOCK = NONE;",
     "ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE orders_old WITHOUT VALIDATION;",
