@@ -472,7 +472,8 @@ class _Builder:
                 if session is not None:
                     path.use(session.search_path)
                 if effect is None:
-                    effect = compute(stmt, self.catalog, m, self.pg_version)
+                    effect = compute(stmt, self.catalog, m, self.pg_version,
+                                     session is not None and session.in_transaction)
                 self._statement(key, m, stmt, effect, pending)
                 if session is not None:
                     ended = session.ended_transactions
@@ -1508,13 +1509,13 @@ _ON_COMMIT_DROP = lazy_compile(r"on\s+commit\s+drop")
 
 def _replay_session(m: Migration, sql: str, statements: list[Statement]) -> Session | None:
     """A session to follow what `sql` (`m`'s up or down, parsed as `statements`) does as
-    lint's does: the search_path it sets, and the transactions that end its ON COMMIT DROP
-    tables (`end_statement`), starting in one where lint's does; None when its text names
-    neither, the common case, which then costs a scan or two (of the lower-cased text: a
-    case-blind regex search was about 15 times slower)."""
+    lint's does: the search_path it sets, the transactions that end its ON COMMIT DROP
+    tables (`end_statement`) and that refuse DISCARD ALL, starting in one where lint's does;
+    None when its text names none of them, the common case, which then costs a scan or two
+    (of the lower-cased text: a case-blind regex search was about 15 times slower)."""
     lower = sql.lower()
-    if "search_path" not in lower and ("commit" not in lower or
-                                       _ON_COMMIT_DROP.search(lower) is None):
+    if "search_path" not in lower and "discard" not in lower and (
+            "commit" not in lower or _ON_COMMIT_DROP.search(lower) is None):
         return None
     from lockwise.lint import LintOptions, starts_in_transaction
 
@@ -1776,12 +1777,16 @@ def unique_keys(migrations: Sequence[Migration]) -> list[str]:
     return keys
 
 
-def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int) -> Effect:
+def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
+            in_transaction: bool = False) -> Effect:
+    """The effect of `stmt` on `catalog`; `in_transaction`: it runs in a transaction (known
+    where the replay follows the session, `_replay_session`)."""
     from lockwise.effects.postgres import compute_effect
 
     return compute_effect(stmt.tree, Context(catalog=catalog, pg_version=pg_version,
                                              migration_id=m.id, rule_text=False,
-                                             statement_sql=stmt.sql))
+                                             statement_sql=stmt.sql,
+                                             in_transaction=in_transaction))
 
 
 def build_graph(migrations: Sequence[Migration], *,
