@@ -41,6 +41,12 @@ REFUSED = [
      'column "nosuch" does not exist'),
     ("", "CREATE PROCEDURE p() LANGUAGE sql AS 'DELETE FROM t WHERE nosuch = 1'",
      'column "nosuch" does not exist'),
+    ("", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS "
+     "'UPDATE t x SET a = x.a + 1 RETURNING x.nosuch'", "column x.nosuch does not exist"),
+    # every statement is analyzed before any runs: the column is not there yet
+    ("", "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS "
+     "'ALTER TABLE t ADD COLUMN nosuch int; SELECT nosuch FROM t'",
+     'column "nosuch" does not exist'),
     # the session's temporary t comes first: b is not one of its columns
     (TEMP, "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT b FROM t'",
      'column "b" does not exist'),
@@ -57,6 +63,10 @@ ACCEPTED = [
     (TEMP, "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT z FROM t; END"),
     ("", "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT p FROM t AS x(p, q)'"),
     ("", "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT a AS k FROM t ORDER BY k'"),
+    ("", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS "
+     "'INSERT INTO t AS x (a) VALUES (1) ON CONFLICT DO NOTHING RETURNING x.a'"),
+    ("", "CREATE FUNCTION f() RETURNS SETOF int LANGUAGE sql AS "
+     "'SELECT a FROM t UNION SELECT a FROM t ORDER BY a'"),
     ("", "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS 'SELECT t::text FROM t'"),
     ("", "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS "
      "'SELECT unnest FROM t, unnest(ARRAY[1])'"),

@@ -27,12 +27,14 @@ from lockwise.core.types import Action, Effect
 #: (`refused_by_persistence`), a function or procedure only pg_temp has, named without its
 #: schema (`refused_temporary_routine`: the server never looks for one there), DISCARD ALL in
 #: a transaction block (`refused_in_transaction_block`: the session's temporary objects and
-#: settings stay).
+#: settings stay), a `LANGUAGE sql` body naming a column its table, known whole, lacks
+#: (`refused_function_body`: analyzed at CREATE).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
                  "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
                  "refused_not_null", "refused_constraint_change", "refused_by_persistence",
-                 "refused_temporary_routine", "refused_in_transaction_block")
+                 "refused_temporary_routine", "refused_in_transaction_block",
+                 "refused_function_body")
 
 
 def refusal(effect: Effect) -> str:
