@@ -16,8 +16,9 @@ the migrations.
 
 from __future__ import annotations
 
+from lockwise.catalog.model import Catalog
 from lockwise.catalog.scopes import Scope, ScopedResolver, alias_of
-from lockwise.effects.nodes import range_var, unwrap
+from lockwise.effects.nodes import range_var, unwrap, walk
 
 #: The system columns every table has (a body may name them).
 _SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"})
@@ -25,7 +26,7 @@ _SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"}
 _DML = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt"})
 
 
-def refused_body(catalog: object, stmt: dict, body: list[dict]) -> str:
+def refused_body(catalog: Catalog, stmt: dict, body: list[dict]) -> str:
     """The server's message refusing CREATE FUNCTION / PROCEDURE `stmt` (a `LANGUAGE sql`
     routine whose body analyzed at CREATE is the statements `body`) for a column its body
     names that the table, known whole, lacks; "" when the catalog cannot tell of one."""
@@ -56,26 +57,16 @@ def _own_search_path(stmt: dict) -> bool:
 def _output_names(node: object) -> set[str]:
     """The names a body gives its output columns (`AS k`), wherever: ORDER BY and GROUP BY
     may name one, which is no table's column."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            target = item.get("ResTarget")
-            if isinstance(target, dict) and target.get("name"):
-                found.add(target["name"])
-            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
-    return found
+    return {body["name"] for kind, body in walk(node)
+            if kind == "ResTarget" and body.get("name")}
 
 
 class _BodyNames(ScopedResolver):
     """Walks the body's statements as the server resolves their names (`ScopedResolver`),
     keeping the first column it is sure the table lacks (`missing`, the server's message)."""
 
-    def __init__(self, catalog: object, allowed: set[str]) -> None:
-        super().__init__(catalog)  # type: ignore[arg-type]
+    def __init__(self, catalog: Catalog, allowed: set[str]) -> None:
+        super().__init__(catalog)
         #: The routine's parameter names and the body's output names: never a column's.
         self.allowed = allowed
         self.missing = ""
