@@ -25,12 +25,16 @@ from lockwise.core.types import Action, Effect
 #: name with no constraint, DEFERRABLE or ENFORCED of no foreign key), a partition, an
 #: inheritance or a foreign key that ties a temporary relation to one that is not
 #: (`refused_by_persistence`), a function or procedure only pg_temp has, named without its
-#: schema (`refused_temporary_routine`: the server never looks for one there).
+#: schema (`refused_temporary_routine`: the server never looks for one there), DISCARD ALL in
+#: a transaction block (`refused_in_transaction_block`: the session's temporary objects and
+#: settings stay), a `LANGUAGE sql` body naming a column its table, known whole, lacks
+#: (`refused_function_body`: analyzed at CREATE).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
                  "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
                  "refused_not_null", "refused_constraint_change", "refused_by_persistence",
-                 "refused_temporary_routine")
+                 "refused_temporary_routine", "refused_in_transaction_block",
+                 "refused_function_body")
 
 
 def refusal(effect: Effect) -> str:
