@@ -1,0 +1,83 @@
+"""ALTER TABLE of a column or constraint that is certainly not there (`object_missing`, the
+server's message in `missing_object_error`): the table was created by these migrations, the
+catalog knows all it has (`Catalog.fully_known`), and the name is not among them. Each
+verdict is held against the embedded server: what lockwise says is refused, the server
+refuses with that very message; what it lets pass, it does not claim."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.discover import migration_from_text
+from lockwise.effects.refused import statement_refusal
+from lockwise.lint import LintOptions, lint_migrations
+from server_helpers import server_message
+
+SETUP = ("CREATE TABLE t (id int PRIMARY KEY, email text, gone int, "
+         "d int CONSTRAINT t_d_check CHECK (d > 0));\n"
+         "ALTER TABLE t DROP COLUMN gone;\n"
+         "ALTER TABLE t DROP CONSTRAINT t_d_check;\n")
+
+
+def _facts(sql: str, setup: str = SETUP) -> dict:
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(sql + ";", "0002_change.sql")],
+                              LintOptions(pg_version=18, pg_version_stated=True), Catalog())
+    (stmt,) = reports[-1].statements
+    if statement_refusal(stmt.effect) != "object_missing":
+        return {}
+    return next(a.facts for a in stmt.effect.actions if a.facts.get("object_missing"))
+
+
+REFUSED = [
+    "ALTER TABLE t DROP COLUMN gone",
+    "ALTER TABLE t DROP COLUMN emial",
+    "ALTER TABLE t ALTER COLUMN gone TYPE bigint",
+    "ALTER TABLE t ALTER COLUMN gone SET DEFAULT 0",
+    "ALTER TABLE t ALTER COLUMN gone SET NOT NULL",
+    "ALTER TABLE t ALTER COLUMN gone DROP NOT NULL",
+    "ALTER TABLE t ADD COLUMN x int, DROP COLUMN gone",
+    "ALTER TABLE t DROP CONSTRAINT t_d_check",
+    "ALTER TABLE t RENAME COLUMN gone TO back",
+]
+
+RUNS = [
+    "ALTER TABLE t DROP COLUMN IF EXISTS gone",
+    "ALTER TABLE t DROP CONSTRAINT IF EXISTS t_d_check",
+    "ALTER TABLE t DROP COLUMN email",
+    "ALTER TABLE t ADD COLUMN gone int, ALTER COLUMN gone SET DEFAULT 0",
+    "ALTER TABLE t DROP CONSTRAINT t_pkey",
+    "ALTER TABLE IF EXISTS t DROP COLUMN email",
+]
+
+
+@pytest.mark.parametrize("sql", REFUSED)
+def test_refused_as_the_server_says(pg_db: str, sql: str) -> None:
+    facts = _facts(sql)
+    assert facts, f"lockwise lets {sql!r} pass"
+    assert facts["missing_object_error"] == server_message(pg_db, SETUP, sql)
+
+
+@pytest.mark.parametrize("sql", RUNS)
+def test_not_claimed_where_the_server_runs_it(pg_db: str, sql: str) -> None:
+    assert server_message(pg_db, SETUP, sql) == ""
+    assert _facts(sql) == {}
+
+
+def test_names_the_closest_column() -> None:
+    facts = _facts("ALTER TABLE t ALTER COLUMN emial SET NOT NULL")
+    assert facts["missing_object"] == "column public.t.emial"
+    assert facts["closest_name"] == "email"
+
+
+def test_not_claimed_after_a_do_block() -> None:
+    setup = SETUP + "DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN gone int'; END $$;\n"
+    assert _facts("ALTER TABLE t DROP COLUMN gone", setup) == {}
+
+
+def test_not_claimed_of_a_table_made_elsewhere() -> None:
+    reports = lint_migrations([migration_from_text("ALTER TABLE u DROP COLUMN c;",
+                                                   "0001_x.sql")],
+                              LintOptions(), Catalog())
+    assert not statement_refusal(reports[0].statements[0].effect)
