@@ -25,12 +25,13 @@ from lockwise.core.types import Action, Effect
 #: name with no constraint, DEFERRABLE or ENFORCED of no foreign key), a partition, an
 #: inheritance or a foreign key that ties a temporary relation to one that is not
 #: (`refused_by_persistence`), a function or procedure only pg_temp has, named without its
-#: schema (`refused_temporary_routine`: the server never looks for one there).
+#: schema (`refused_temporary_routine`: the server never looks for one there), a column or
+#: constraint that is certainly absent (`object_missing`: "does not exist").
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
                  "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
                  "refused_not_null", "refused_constraint_change", "refused_by_persistence",
-                 "refused_temporary_routine")
+                 "refused_temporary_routine", "object_missing")
 
 
 def refusal(effect: Effect) -> str:
