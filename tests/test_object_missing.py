@@ -81,3 +81,18 @@ def test_not_claimed_of_a_table_made_elsewhere() -> None:
                                                    "0001_x.sql")],
                               LintOptions(), Catalog())
     assert not statement_refusal(reports[0].statements[0].effect)
+
+
+def test_the_graph_does_not_say_it_again(tmp_path) -> None:
+    """lint's rule object-missing reports the statement; the graph's missing-object conflict
+    (a column an earlier migration dropped) would say the same of it."""
+    from lockwise.discover import discover
+    from lockwise.graph.build import build_graph
+
+    (tmp_path / "1_users.sql").write_text("CREATE TABLE users (id int, nick text);\n")
+    (tmp_path / "2_drop.sql").write_text("ALTER TABLE users DROP COLUMN nick;\n")
+    (tmp_path / "3_again.sql").write_text("ALTER TABLE users DROP COLUMN nick;\n")
+    migrations = discover(tmp_path)
+    reports = lint_migrations(migrations, LintOptions(), Catalog())
+    assert statement_refusal(reports[-1].statements[0].effect) == "object_missing"
+    assert build_graph(migrations).conflicts == []
