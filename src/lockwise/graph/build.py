@@ -197,6 +197,13 @@ def canon(obj: str) -> str:
     return f"table:{name}" if kind in _RELATION_KINDS else obj
 
 
+def _said_missing(effect: Effect) -> frozenset[str]:
+    """The objects (`column:s.t.c`, `constraint:s.t.k`) the effect says are certainly absent
+    (`object_missing`, lint's rule object-missing): the graph does not report them again."""
+    return frozenset(str(a.facts["missing_object"]).replace(" ", ":", 1)
+                     for a in effect.actions if a.facts.get("object_missing"))
+
+
 def _parent(obj: str) -> str | None:
     """`column:s.t.c` / `constraint:s.t.c` / `trigger:s.t.x` -> `table:s.t`."""
     kind, _, name = obj.partition(":")
@@ -564,7 +571,11 @@ class _Builder:
             uses.setdefault(obj, "uses")
         if not if_exists:
             renames = bool(effect.drops) and any(a.kind in _RENAMES for a in effect.actions)
+            # What lint's rule object-missing reports of the statement is not said again.
+            said = _said_missing(effect) if refused else _NONE_BELOW
             for obj, verb in uses.items():
+                if obj in said:
+                    continue
                 self._check_exists(key, m, loc, obj,
                                    "renames" if renames and verb == "drops" else verb)
         if not refused:

@@ -94,8 +94,10 @@ def _missing(what: str, kind: str, table: Table, name: str, known: list[str],
 
     meant = closest(name, known) or ""
     return {"object_missing": True, "missing_object": what, "missing_object_error": error,
-            "missing_object_origin": f"table {table.name} (created in {table.created_by}) "
-                                     f"has no such {kind} after the statements before this",
+            # The replay keeps no record of drops: a dropped name and one never made read
+            # alike, as what the table, made in these migrations, has now.
+            "missing_object_origin": f"table {table.name}, created in {table.created_by}, "
+                                     f"has no {kind} {name} as the statements before leave it",
             "closest_name": meant,
             "closest_name_text": f"; the closest name it has is {meant}" if meant else ""}
 
