@@ -17,7 +17,10 @@ from server_helpers import server_message
 SETUP = ("CREATE TABLE t (id int PRIMARY KEY, email text, gone int, "
          "d int CONSTRAINT t_d_check CHECK (d > 0));\n"
          "ALTER TABLE t DROP COLUMN gone;\n"
-         "ALTER TABLE t DROP CONSTRAINT t_d_check;\n")
+         "ALTER TABLE t DROP CONSTRAINT t_d_check;\n"
+         # Renaming a key's index renames the key (lemmy's idx_user_inbox_url).
+         "CREATE TABLE u (id int, c int CONSTRAINT u_c_key UNIQUE);\n"
+         "ALTER INDEX u_c_key RENAME TO u_c_uniq;\n")
 
 
 def _facts(sql: str, setup: str = SETUP) -> dict:
@@ -40,6 +43,7 @@ REFUSED = [
     "ALTER TABLE t ADD COLUMN x int, DROP COLUMN gone",
     "ALTER TABLE t DROP CONSTRAINT t_d_check",
     "ALTER TABLE t RENAME COLUMN gone TO back",
+    "ALTER TABLE u DROP CONSTRAINT u_c_key",
 ]
 
 RUNS = [
@@ -49,6 +53,7 @@ RUNS = [
     "ALTER TABLE t ADD COLUMN gone int, ALTER COLUMN gone SET DEFAULT 0",
     "ALTER TABLE t DROP CONSTRAINT t_pkey",
     "ALTER TABLE IF EXISTS t DROP COLUMN email",
+    "ALTER TABLE u DROP CONSTRAINT u_c_uniq",
 ]
 
 
