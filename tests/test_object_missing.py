@@ -20,7 +20,10 @@ SETUP = ("CREATE TABLE t (id int PRIMARY KEY, email text, gone int, "
          "ALTER TABLE t DROP CONSTRAINT t_d_check;\n"
          # Renaming a key's index renames the key (lemmy's idx_user_inbox_url).
          "CREATE TABLE u (id int, c int CONSTRAINT u_c_key UNIQUE);\n"
-         "ALTER INDEX u_c_key RENAME TO u_c_uniq;\n")
+         "ALTER INDEX u_c_key RENAME TO u_c_uniq;\n"
+         # ALTER TABLE renames an index too.
+         "CREATE TABLE v (id int, c int CONSTRAINT v_c_key UNIQUE);\n"
+         "ALTER TABLE v_c_key RENAME TO v_c_uniq;\n")
 
 
 def _facts(sql: str, setup: str = SETUP) -> dict:
@@ -44,6 +47,7 @@ REFUSED = [
     "ALTER TABLE t DROP CONSTRAINT t_d_check",
     "ALTER TABLE t RENAME COLUMN gone TO back",
     "ALTER TABLE u DROP CONSTRAINT u_c_key",
+    "ALTER TABLE v DROP CONSTRAINT v_c_key",
 ]
 
 RUNS = [
@@ -54,6 +58,7 @@ RUNS = [
     "ALTER TABLE t DROP CONSTRAINT t_pkey",
     "ALTER TABLE IF EXISTS t DROP COLUMN email",
     "ALTER TABLE u DROP CONSTRAINT u_c_uniq",
+    "ALTER TABLE v DROP CONSTRAINT v_c_uniq",
 ]
 
 
