@@ -54,6 +54,8 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
     name, _ = range_var(stmt.get("relation"))
     if rtype == "OBJECT_TABLE" and name in catalog.sequences:
         rtype = "OBJECT_SEQUENCE"  # ALTER TABLE renames a sequence too (checked on the server)
+    if rtype == "OBJECT_TABLE" and name in catalog.indexes:
+        rtype = "OBJECT_INDEX"  # and an index (checked on the server: test_object_missing.py)
     if _rename_refused(catalog, rtype, name, stmt.get("subname", ""), new):
         return
     if rtype == "OBJECT_SEQUENCE":
