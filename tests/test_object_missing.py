@@ -23,7 +23,11 @@ SETUP = ("CREATE TABLE t (id int PRIMARY KEY, email text, gone int, "
          "ALTER INDEX u_c_key RENAME TO u_c_uniq;\n"
          # ALTER TABLE renames an index too.
          "CREATE TABLE v (id int, c int CONSTRAINT v_c_key UNIQUE);\n"
-         "ALTER TABLE v_c_key RENAME TO v_c_uniq;\n")
+         "ALTER TABLE v_c_key RENAME TO v_c_uniq;\n"
+         # A CREATE TABLE AS whose columns the replay cannot tell, then one added (lemmy's
+         # person_saved_combined): not every column is known.
+         "CREATE TABLE w AS SELECT id FROM generate_series(1, 2) id;\n"
+         "ALTER TABLE w ADD COLUMN z int;\n")
 
 
 def _facts(sql: str, setup: str = SETUP) -> dict:
@@ -59,6 +63,7 @@ RUNS = [
     "ALTER TABLE IF EXISTS t DROP COLUMN email",
     "ALTER TABLE u DROP CONSTRAINT u_c_uniq",
     "ALTER TABLE v DROP CONSTRAINT v_c_uniq",
+    "ALTER TABLE w DROP COLUMN id",
 ]
 
 
