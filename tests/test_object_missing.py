@@ -111,3 +111,24 @@ def test_the_graph_does_not_say_it_again(tmp_path) -> None:
     reports = lint_migrations(migrations, LintOptions(), Catalog())
     assert statement_refusal(reports[-1].statements[0].effect) == "object_missing"
     assert build_graph(migrations).conflicts == []
+
+
+TEMP_TYPE = ("CREATE TABLE p (id int);\n"
+             "CREATE TYPE pg_temp.mood AS ENUM ('ok');\n"
+             "ALTER TABLE p ADD COLUMN m pg_temp.mood;\n")
+
+
+def test_a_column_of_a_temporary_type_goes_with_the_session(pg_db: str) -> None:
+    """The session's end drops its temporary types with CASCADE: a permanent table's column
+    of one goes too, and the next migration (a new session) cannot drop it again."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(TEMP_TYPE)
+    sql = "ALTER TABLE p DROP COLUMN m"
+    reports = lint_migrations([migration_from_text(TEMP_TYPE, "0001_setup.sql"),
+                               migration_from_text(sql + ";", "0002_change.sql")],
+                              LintOptions(), Catalog())
+    (stmt,) = reports[-1].statements
+    facts = next((a.facts for a in stmt.effect.actions if a.facts.get("object_missing")), {})
+    assert facts.get("missing_object_error") == server_message(pg_db, None, sql)
