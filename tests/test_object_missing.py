@@ -98,19 +98,28 @@ def test_not_claimed_of_a_table_made_elsewhere() -> None:
     assert not statement_refusal(reports[0].statements[0].effect)
 
 
-def test_the_graph_does_not_say_it_again(tmp_path) -> None:
+def test_lint_does_not_say_it_twice(tmp_path) -> None:
     """lint's rule object-missing reports the statement; the graph's missing-object conflict
-    (a column an earlier migration dropped) would say the same of it."""
+    (a column an earlier migration dropped) says the same of it, and is left out of lint's
+    report. `lockwise graph` keeps it (it reports no rules)."""
+    import json
+    import subprocess
+    import sys
+
     from lockwise.discover import discover
     from lockwise.graph.build import build_graph
 
     (tmp_path / "1_users.sql").write_text("CREATE TABLE users (id int, nick text);\n")
     (tmp_path / "2_drop.sql").write_text("ALTER TABLE users DROP COLUMN nick;\n")
     (tmp_path / "3_again.sql").write_text("ALTER TABLE users DROP COLUMN nick;\n")
-    migrations = discover(tmp_path)
-    reports = lint_migrations(migrations, LintOptions(), Catalog())
-    assert statement_refusal(reports[-1].statements[0].effect) == "object_missing"
-    assert build_graph(migrations).conflicts == []
+    assert [c.kind for c in build_graph(discover(tmp_path)).conflicts] == ["missing-object"]
+    out = subprocess.run([sys.executable, "-m", "lockwise", "lint", str(tmp_path), "-f",
+                          "json", "--no-cache"], capture_output=True, text=True, check=False)
+    doc = json.loads(out.stdout)
+    rules = [f["rule"] for m in doc["migrations"] for s in m["statements"]
+             for f in s["findings"]]
+    assert "object-missing" in rules
+    assert doc["conflicts"] == []
 
 
 TEMP_TYPE = ("CREATE TABLE p (id int);\n"

@@ -197,13 +197,6 @@ def canon(obj: str) -> str:
     return f"table:{name}" if kind in _RELATION_KINDS else obj
 
 
-def _said_missing(effect: Effect) -> frozenset[str]:
-    """The objects (`column:s.t.c`, `constraint:s.t.k`) the effect says are certainly absent
-    (`object_missing`, lint's rule object-missing): the graph does not report them again."""
-    return frozenset(str(a.facts["missing_object"]).replace(" ", ":", 1)
-                     for a in effect.actions if a.facts.get("object_missing"))
-
-
 def _parent(obj: str) -> str | None:
     """`column:s.t.c` / `constraint:s.t.c` / `trigger:s.t.x` -> `table:s.t`."""
     kind, _, name = obj.partition(":")
@@ -503,7 +496,14 @@ class _Builder:
         if report is not None:
             self.note_placeholders(report.placeholders)
             return [(s.statement, s.effect) for s in report.statements]
-        return [(s, None) for s in self._parsed(m.up_sql).statements]
+        parsed = self._parsed(m.up_sql)
+        if parsed.problems:
+            from lockwise.parse.source import InputError
+
+            self.graph.rejected += [
+                InputError(f"PostgreSQL's parser rejects this SQL: {p.message}", m.path,
+                           p.span.line, p.span.column) for p in parsed.problems]
+        return [(s, None) for s in parsed.statements]
 
     def _parsed(self, sql: str) -> ParsedFile:
         from lockwise.parse import templates  # (a module of a package: see parse.libpg)
@@ -571,11 +571,7 @@ class _Builder:
             uses.setdefault(obj, "uses")
         if not if_exists:
             renames = bool(effect.drops) and any(a.kind in _RENAMES for a in effect.actions)
-            # What lint's rule object-missing reports of the statement is not said again.
-            said = _said_missing(effect) if refused else _NONE_BELOW
             for obj, verb in uses.items():
-                if obj in said:
-                    continue
                 self._check_exists(key, m, loc, obj,
                                    "renames" if renames and verb == "drops" else verb)
         if not refused:
