@@ -100,16 +100,21 @@ def refused_actions(effect: Effect) -> list[bool]:
 
 #: The facts besides REFUSAL_FACTS that `refused_actions` reads.
 _DO_BLOCK_FACTS = ("in_do_block", "embedded_line", "embedded_sql")
+#: What `refusal_kept` keeps: the refusal, and what it names: the object certainly absent
+#: (`missing_object`), by which lint's report tells the graph's conflict on that very object
+#: (`report.said_once`).
+_KEPT_FACTS = (*REFUSAL_FACTS, *_DO_BLOCK_FACTS, "missing_object")
 
 
 def refusal_kept(effect: Effect, printed: tuple[Action, ...]) -> tuple[Action, ...]:
     """`printed` (`effect`'s actions, each with only the facts the printers read) with what
     says `effect`'s refusal too, when it says one: a report whose facts are let go once the
-    rules are done still says the statement is refused (`statement_refusal`)."""
+    rules are done still says the statement is refused (`statement_refusal`), and what is
+    absent (`missing_object`)."""
     if not refusal(effect):
         return printed
     return tuple(Action(kept.kind, {**kept.facts, **{
-        name: action.facts[name] for name in (*REFUSAL_FACTS, *_DO_BLOCK_FACTS)
+        name: action.facts[name] for name in _KEPT_FACTS
         if name in action.facts}}) for action, kept in zip(effect.actions, printed, strict=True))
 
 

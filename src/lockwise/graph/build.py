@@ -496,14 +496,7 @@ class _Builder:
         if report is not None:
             self.note_placeholders(report.placeholders)
             return [(s.statement, s.effect) for s in report.statements]
-        parsed = self._parsed(m.up_sql)
-        if parsed.problems:
-            from lockwise.parse.source import InputError
-
-            self.graph.rejected += [
-                InputError(f"PostgreSQL's parser rejects this SQL: {p.message}", m.path,
-                           p.span.line, p.span.column) for p in parsed.problems]
-        return [(s, None) for s in parsed.statements]
+        return [(s, None) for s in self._parsed(m.up_sql).statements]
 
     def _parsed(self, sql: str) -> ParsedFile:
         from lockwise.parse import templates  # (a module of a package: see parse.libpg)
