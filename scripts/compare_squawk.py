@@ -17,7 +17,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from lockwise.discover import discover
+from lockwise.discover import discover_histories
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.rules.directives import SQUAWK_ALIASES
 
@@ -54,8 +54,14 @@ def squawk_findings(squawk: str, files: list[Path]) -> list[dict]:
 
 
 def compare(squawk: str, directory: Path, examples: int) -> Counter:
-    migrations = discover(directory)
-    reports = lint_migrations(migrations, LintOptions(pg_version=16, assume_in_transaction=True))
+    # The histories `lockwise lint DIR` reads, each linted on its own as it does: below
+    # temporal/postgresql/v12/temporal, the versioned/ migrations, not the schema.sql dump
+    # beside them (which `discover` of that folder alone returns).
+    migrations, reports = [], []
+    for _root, history in discover_histories(directory, dialect="postgresql"):
+        migrations += history
+        reports += lint_migrations(history, LintOptions(pg_version=16,
+                                                        assume_in_transaction=True))
     # (file, statement index) -> lockwise rule ids; line -> statement index per file.
     lw: dict[tuple[str, int], set[str]] = defaultdict(set)
     lines: dict[str, list[tuple[int, int, int]]] = defaultdict(list)

@@ -454,6 +454,56 @@ _SERVER_CASES = {
         "CREATE TABLE gone (id int PRIMARY KEY);"
         "CREATE TABLE g (a int REFERENCES gone, k int) PARTITION BY LIST (k);"
         "CREATE TABLE g1 PARTITION OF g FOR VALUES IN (1); DROP TABLE gone CASCADE;",
+    # A partition's own key becomes the clone of its parent's only when it has the same
+    # columns in the same order, referenced columns, actions, MATCH type, DEFERRABLE and
+    # INITIALLY DEFERRED (tablecmds.c tryAttachPartitionForeignKey); the columns ON DELETE
+    # SET NULL (...) sets are not compared: the clone keeps its own (checked on 18.6).
+    "foreign keys a partition's own key matches":
+        "CREATE TABLE pk (a int, b int, u int UNIQUE, PRIMARY KEY (a, b));"
+        "CREATE TABLE fk (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk"
+        " ON DELETE SET NULL (a) DEFERRABLE) PARTITION BY LIST (x);"
+        "CREATE TABLE p1 (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk"
+        " ON DELETE SET NULL (b) DEFERRABLE);"
+        "ALTER TABLE fk ATTACH PARTITION p1 FOR VALUES IN (1);"
+        "CREATE TABLE p2 (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk MATCH FULL"
+        " ON DELETE SET NULL (a) DEFERRABLE);"
+        "ALTER TABLE fk ATTACH PARTITION p2 FOR VALUES IN (2);"
+        "CREATE TABLE p3 (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk"
+        " ON DELETE SET NULL (a) DEFERRABLE INITIALLY DEFERRED);"
+        "ALTER TABLE fk ATTACH PARTITION p3 FOR VALUES IN (3);"
+        "CREATE TABLE p4 (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk"
+        " ON DELETE SET NULL INITIALLY IMMEDIATE DEFERRABLE);"
+        "ALTER TABLE fk ATTACH PARTITION p4 FOR VALUES IN (4);"
+        "CREATE TABLE fk2 (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk MATCH FULL)"
+        " PARTITION BY LIST (x);"
+        "CREATE TABLE q1 (a int, x int, b int, FOREIGN KEY (a, b) REFERENCES pk MATCH FULL);"
+        "ALTER TABLE fk2 ATTACH PARTITION q1 FOR VALUES IN (1);"
+        "CREATE TABLE q2 (a int, b int, x int, FOREIGN KEY (a, b) REFERENCES pk);"
+        "ALTER TABLE fk2 ATTACH PARTITION q2 FOR VALUES IN (2);"
+        "CREATE TABLE fk3 (a int REFERENCES pk (u) DEFERRABLE INITIALLY DEFERRED, x int)"
+        " PARTITION BY LIST (x);"
+        "CREATE TABLE r1 (a int REFERENCES pk (u) INITIALLY DEFERRED, x int);"
+        "ALTER TABLE fk3 ATTACH PARTITION r1 FOR VALUES IN (1);"
+        "CREATE TABLE r2 (a int REFERENCES pk (u) DEFERRABLE, x int);"
+        "ALTER TABLE fk3 ATTACH PARTITION r2 FOR VALUES IN (2);",
+    # ALTER CONSTRAINT ... DEFERRABLE INITIALLY DEFERRED of a partitioned table's foreign
+    # key reaches its clones, however deep: an own key deferred as they now are becomes the
+    # clone when attached (checked on 18.6).
+    "foreign keys altered deferrable":
+        "CREATE TABLE pk (a int PRIMARY KEY);"
+        "CREATE TABLE fk (a int, x int, CONSTRAINT k FOREIGN KEY (a) REFERENCES pk)"
+        " PARTITION BY LIST (x);"
+        "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN (1) PARTITION BY LIST (a);"
+        "CREATE TABLE fk11 PARTITION OF fk1 FOR VALUES IN (1);"
+        "ALTER TABLE fk ALTER CONSTRAINT k DEFERRABLE INITIALLY DEFERRED;"
+        "CREATE TABLE fk2 (a int, x int, FOREIGN KEY (a) REFERENCES pk"
+        " DEFERRABLE INITIALLY DEFERRED);"
+        "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES IN (2);"
+        "CREATE TABLE fk12 (a int, x int, FOREIGN KEY (a) REFERENCES pk"
+        " DEFERRABLE INITIALLY DEFERRED);"
+        "ALTER TABLE fk1 ATTACH PARTITION fk12 FOR VALUES IN (2);"
+        "CREATE TABLE fk3 (a int, x int, FOREIGN KEY (a) REFERENCES pk);"
+        "ALTER TABLE fk ATTACH PARTITION fk3 FOR VALUES IN (3);",
     # PostgreSQL 17+: an EXCLUDE of a partitioned table (its key compared with `=`) is cloned
     # as a key is, an equal one of the partition's own taken over (not a plain index), on
     # ADD CONSTRAINT too; the clone cannot be dropped alone and is the partition's own once
@@ -1441,13 +1491,17 @@ def test_views_reading_a_relation_read_the_same_by_index_and_by_scan() -> None:
     indexed = replayed(sql)
     assert indexed.source_readers is not None
     for step in steps:
-        before = fork(indexed, set(indexed.tables), frozenset(), True)
-        indexed = replayed(step + ";", indexed)
+        # Each step replayed on a fork, as a down check replays a down: the catalog forked
+        # answers as before it.
+        before = indexed
+        answers = {r: [t.name for t in before.views_reading(r)] for r in relations}
+        indexed = replayed(step + ";", fork(before, set(before.tables), frozenset(), True))
         for catalog in (indexed, before):
-            scanned = Catalog(tables=catalog.tables)
+            scanned = Catalog(tables=dict(catalog.tables))
             for relation in relations:
                 assert [t.name for t in catalog.views_reading(relation)] == \
                     [t.name for t in scanned.views_reading(relation)], (step, relation)
+        assert {r: [t.name for t in before.views_reading(r)] for r in relations} == answers
     assert [t.name for t in indexed.views_reading("public.users")] == ["public.b1",
                                                                      "public.n1"]
 
@@ -1570,6 +1624,16 @@ def test_a_down_replay_copies_the_partitions_whose_clones_change(statement: str)
                       "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN ('[1,2)');"
                       "ALTER TABLE fk1 ADD CONSTRAINT fk1_k UNIQUE (k, r);",
                       statement, {"fk", "pk"})
+
+
+def test_a_down_replay_copies_the_tables_whose_keys_point_at_a_renamed_column() -> None:
+    """The foreign keys to a renamed column (a partition's clone too) are renamed with it:
+    on a fork, in copies of their tables."""
+    _replay_on_a_fork("CREATE TABLE pk (id int PRIMARY KEY);"
+                      "CREATE TABLE fk (a int, k int, FOREIGN KEY (a) REFERENCES pk (id))"
+                      " PARTITION BY LIST (k);"
+                      "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN (1);",
+                      "ALTER TABLE pk RENAME COLUMN id TO pk_id", {"pk"})
 
 
 #: NOT NULL constraints a partition or child gets from its parent: by PARTITION OF, SET NOT

@@ -146,3 +146,44 @@ def test_expression_sql_of_nothing_or_an_unknown_node_is_none() -> None:
 
     assert expression_sql(None) is None
     assert expression_sql({"NoSuchNode": {}}) is None
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT a, b FROM t WHERE a IN (SELECT x FROM s) AND b > 1 ORDER BY 1 LIMIT 5",
+    "CREATE UNIQUE INDEX CONCURRENTLY i ON t USING btree (lower(a), b DESC) WHERE c IS NULL",
+    "UPDATE t SET a = a + 1 FROM s WHERE t.id = s.id AND (s.b OR NOT s.c)",
+])
+def test_expression_sql_does_not_build_pglasts_ancestor_visitor(sql: str,
+                                                               monkeypatch) -> None:
+    """pglast's printer entry point (`RawStream.__call__`) fills each node's ancestors with
+    `populate_ancestors`, which makes a Visitor class and inspects it at every print (about
+    40% of a print); `expression_sql` fills the same ancestors itself, and prints the same
+    text (of whole statements too: a partition's index, a batch's query)."""
+    import pglast.visitors
+    from pglast.stream import RawStream
+
+    from lockwise.effects.nodes import expression_sql
+
+    expected = RawStream()(pglast.parser.parse_sql(sql)[0].stmt)
+    real, calls = pglast.visitors.populate_ancestors, []
+    monkeypatch.setattr(pglast.visitors, "populate_ancestors",
+                        lambda tree: (calls.append(tree), real(tree))[1])
+    stmt = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]
+    assert expression_sql(stmt) == expected
+    assert calls == []
+
+
+def test_expression_sql_works_out_a_node_types_omitted_fields_once(monkeypatch) -> None:
+    """The JSON tree leaves out each field at its zero value, which pglast's node classes
+    want spelled out: worked out from the class's slots once per node type, not at each
+    print (about a quarter of turning a tree into pglast's nodes)."""
+    import lockwise.effects.nodes as nodes
+
+    tree = json.loads(pglast.parser.parse_sql_json("SELECT coalesce(a, b + 1) > 2"))
+    node = tree["stmts"][0]["stmt"]["SelectStmt"]["targetList"][0]["ResTarget"]["val"]
+    first = nodes.expression_sql(node)
+    real, calls = nodes._omitted, []
+    monkeypatch.setattr(nodes, "_omitted", lambda slot: (calls.append(slot), real(slot))[1])
+    assert nodes.expression_sql(json.loads(json.dumps(node))) == first == \
+        "COALESCE(a, b + 1) > 2"
+    assert calls == []

@@ -176,6 +176,69 @@ def test_replaying_a_down_on_a_fork_leaves_the_catalog_untouched() -> None:
     assert signature(rolled) != before
 
 
+def _tables_cloned(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the tables `graph.down.clone` copies from now on (what a fork copies)."""
+    import lockwise.graph.down as down
+
+    real, names = down.clone, []
+
+    def counted(value: object) -> object:
+        if type(value) is Table:
+            names.append(value.name)
+        return real(value)
+
+    monkeypatch.setattr(down, "clone", counted)
+    return names
+
+
+WIDE = SCHEMA + """
+CREATE TABLE c (id int PRIMARY KEY, b_id int REFERENCES b, x text, y text, z text);
+CREATE VIEW v AS SELECT id, note FROM b;
+CREATE TABLE d (id int, c_id int REFERENCES c);
+"""
+
+
+@pytest.mark.parametrize(("down", "names", "copied"), [
+    # Named, not changed: the table is never copied (main copied every named table).
+    ("ALTER TABLE a ALTER n DROP NOT NULL", {"a", "b", "c", "n"}, ["public.a"]),
+    # An index and a comment change no table (the index is filed apart): nothing copied.
+    ("CREATE INDEX c_x ON c (x); COMMENT ON COLUMN b.note IS 'n'", {"b", "c", "x", "c_x"},
+     []),
+    # A table dropped is taken out of the fork, not changed: nothing copied.
+    ("DROP TABLE d", {"d", "c"}, []),
+])
+def test_a_fork_copies_only_the_tables_the_down_reaches(
+        monkeypatch: pytest.MonkeyPatch, down: str, names: set[str],
+        copied: list[str]) -> None:
+    """A down check's fork copies a table the first time its replay asks for it by name (or
+    reaches it unnamed): not each table the down's statements name."""
+    catalog = _catalog(WIDE)
+    tables = {f"public.{n}" for n in names} & catalog.tables.keys()
+    cloned = _tables_cloned(monkeypatch)
+    rolled = fork(catalog, tables, names, renames=False)
+    for stmt in parse_sql(down).statements:
+        apply_statement(rolled, stmt.tree, "0002")
+    assert cloned == copied
+
+
+def test_a_table_taken_out_of_a_fork_and_put_back_is_copied() -> None:
+    """A table popped from a fork is the catalog's own (a DROP only reads it); put back (a
+    MySQL RENAME TABLE pops it and stores it under its new name) it is copied first."""
+    from lockwise.graph.down import ForkedTables
+
+    catalog = _catalog(WIDE)
+    original = catalog.tables["public.c"]
+    rolled = fork(catalog, {"public.c"}, {"c"}, renames=False)
+    assert isinstance(rolled.tables, ForkedTables)
+    taken = rolled.tables.pop("public.c")
+    assert taken is original
+    rolled.tables["public.c2"] = taken
+    moved = rolled.tables["public.c2"]
+    assert moved == original and moved is not original
+    moved.columns.clear()
+    assert original.columns and catalog.tables["public.c"] is original
+
+
 def test_signature_of_some_tables_matches_the_whole_catalog_restricted_to_them() -> None:
     catalog = _catalog(SCHEMA + "CREATE UNIQUE INDEX a_m ON a (m); CREATE TABLE z (id int);")
     whole = signature(catalog)

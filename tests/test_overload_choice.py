@@ -79,3 +79,60 @@ def test_the_server_resolves_each_call_so(pg_db: str) -> None:
             conn.execute(f"DROP TABLE {', '.join(f'o{i}' for i in range(len(params)))};"
                          f"DROP FUNCTION {', '.join(dropped)}")
     assert seen == [server for _, _, server, _ in CASES]
+
+
+#: A table whose columns calls pass: (overloads' parameters, the query, the overload the
+#: server runs, the one lockwise judges). A column's type is the catalog's, found through the
+#: query's own FROM list (one table having the name, or the qualifier); a column of a
+#: subquery, or of an outer query, is not followed: none judged.
+COLUMNS = ("CREATE TABLE c (i2 int2, i4 int4, i8 int8, n numeric, t text, v varchar(10));\n"
+           "CREATE TABLE c2 (i4 int8, w text);\n")
+COLUMN_CASES = [
+    (("int8", "text"), "SELECT o(i4) FROM c", 0, 0),
+    (("int8", "text"), "SELECT o(c.t) FROM c", 1, 1),
+    (("int8", "text"), "SELECT o(v) FROM c", 1, 1),
+    (("int4", "int8"), "SELECT o(x.i8) FROM c AS x", 1, 1),
+    (("int4", "int8"), "SELECT o(i2) FROM c", None, None),  # casts to both, neither preferred
+    (("int4", "float8"), "SELECT o(n) FROM c", 1, 1),  # numeric to int4 is no implicit cast
+    (("int4", "int8"), "SELECT o(c2.i4) FROM c, c2", 1, 1),
+    (("int4", "int8"), "SELECT o(c.i4) FROM c JOIN c2 ON c.t = c2.w", 0, 0),
+    (("int4", "text"), "SELECT o(w) FROM c, c2", 1, 1),  # only c2 has it
+    (("int4", "int8"), "SELECT i4 FROM c WHERE o(i8) = 1", 1, 1),  # (a row when o1 runs)
+    (("int4", "int8"), "SELECT (SELECT o(i8) FROM c2) FROM c", 1, None),  # an outer column
+    (("int4", "int8"), "SELECT o(s.i8) FROM (SELECT i8 FROM c) s", 1, None),  # a subquery's
+    # each arm its own FROM list (the server runs both; the rows differ)
+    (("int4", "int8"), "SELECT o(i4) FROM c UNION ALL SELECT o(i4) FROM c2", None, (0, 1)),
+]
+
+
+@pytest.mark.parametrize(("params", "query", "server", "judged"), COLUMN_CASES)
+def test_a_column_argument_has_its_columns_type(params: tuple[str, ...], query: str,
+                                                server: int | None,
+                                                judged: int | tuple | None) -> None:
+    reports, _ = _lint(COLUMNS + _setup(params), f"{query};")
+    locks = reports[-1].statements[-1].effect.locks
+    assert [i for i in range(len(params)) if f"public.o{i}" in locks] == \
+        ([] if judged is None else list(judged) if isinstance(judged, tuple) else [judged])
+
+
+@pytest.mark.postgres
+def test_the_server_resolves_each_column_call_so(pg_db: str) -> None:
+    """18.6: the overload each call of `COLUMN_CASES` runs (as `CASES`; the UNION's arms two
+    different ones)."""
+    import psycopg
+
+    seen = []
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(COLUMNS + "INSERT INTO c VALUES (1, 1, 1, 1, 'x', 'x');"
+                     "INSERT INTO c2 VALUES (1, 'x');")
+        for params, query, _, _ in COLUMN_CASES:
+            conn.execute(_setup(params))
+            try:
+                rows = conn.execute(f"SELECT * FROM ({query}) q").fetchall()
+            except psycopg.errors.AmbiguousFunction:
+                rows = []
+            seen.append(rows[0][0] if len({r[0] for r in rows}) == 1 else None)
+            dropped = (f"o({p})" for p in params)
+            conn.execute(f"DROP TABLE {', '.join(f'o{i}' for i in range(len(params)))};"
+                         f"DROP FUNCTION {', '.join(dropped)}")
+    assert seen == [server for _, _, server, _ in COLUMN_CASES]

@@ -218,7 +218,8 @@ OVERLOADS = ("CREATE FUNCTION ov(n int) RETURNS int LANGUAGE plpgsql AS $$\n"
     ("SELECT ov('x'::text);", False),  # a cast says the type: ov(text)
     ("SELECT ov(1, 2);", False),  # two arguments: ov(int, int)
     ("SELECT ov('1');", False),  # an untyped constant: which is not evident, nothing said
-    ("SELECT ov(c) FROM t;", False),  # a column's type is not evident either
+    ("SELECT ov(c) FROM t;", True),  # a column of the FROM list: its type, int (ov(int))
+    ("SELECT ov(x.c) FROM (SELECT c FROM t) x;", False),  # a subquery's: not followed
 ])
 def test_overloads_are_told_apart_by_their_arguments(call: str, widens: bool) -> None:
     reports, _ = _lint(OVERLOADS + call)

@@ -2492,11 +2492,22 @@ def test_where_no_index_serves_reads_the_table_as_the_server_plans_it(
     assert ("Seq Scan on accounts" in plan) is scans, plan
 
 
+def _until_waiting(uri: str, probe: str) -> None:
+    """Return once a session waits for a lock (`probe`, started in another thread)."""
+    import time
+
+    with _connect(uri) as conn:
+        for _ in range(200):
+            if conn.execute("SELECT 1 FROM pg_locks WHERE NOT granted").fetchone():
+                return
+            time.sleep(0.02)
+    pytest.fail(f"{probe} never waited for a lock")
+
+
 def _wait_then(uri: str, hold: str, probe: str) -> BaseException | None:
     """Run `hold` in an open transaction, then `probe` in another session: it must wait for a
     lock; after `hold` commits, the error `probe` ends with (None when it runs)."""
     import threading
-    import time
 
     import psycopg
 
@@ -2515,13 +2526,7 @@ def _wait_then(uri: str, hold: str, probe: str) -> BaseException | None:
     thread = threading.Thread(target=run)
     thread.start()
     try:
-        with _connect(uri) as conn:
-            for _ in range(200):
-                if conn.execute("SELECT 1 FROM pg_locks WHERE NOT granted").fetchone():
-                    break
-                time.sleep(0.02)
-            else:
-                pytest.fail(f"{probe} never waited for a lock")
+        _until_waiting(uri, probe)
     finally:
         holder.commit()
         holder.close()
@@ -2624,3 +2629,106 @@ def test_ddl_takes_at_most_row_exclusive_on_system_catalogs(pg_db: str) -> None:
         other.execute("ROLLBACK")
         ddl.execute("ROLLBACK")
         other.execute("DROP TABLE cat_u, cat_t")
+
+
+#: A table whose key draws from a sequence it owns (serial: OWNED BY, the default's nextval).
+_OWNED = "CREATE TABLE seq_accounts (id serial PRIMARY KEY, note text);"
+
+
+def _lock_accumulation_at(sql: str) -> list[int]:
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    migrations = [migration_from_text(_OWNED, "0001_setup.sql"),
+                  migration_from_text(f"SET LOCAL lock_timeout = '5s';\n{sql}",
+                                      "0002_change.sql")]
+    found = lint_migrations(migrations, LintOptions(pg_version=18, assume_in_transaction=True),
+                            Catalog())[-1].all_findings
+    return [f.statement_index for f in found if f.rule == "lock-accumulation"]
+
+
+@pytest.mark.parametrize(("other", "sql"), [
+    # lemmy's: the table renamed, then its sequence; a session that called nextval directly
+    ("SELECT nextval('seq_accounts_id_seq')",
+     "ALTER TABLE seq_accounts RENAME TO seq_customers;\n"
+     "ALTER SEQUENCE seq_accounts_id_seq RENAME TO seq_customers_id_seq;"),
+    # documenso's: the default dropped, then the sequence; a session that read it
+    ("SELECT last_value FROM seq_accounts_id_seq",
+     "ALTER TABLE seq_accounts ALTER COLUMN id DROP DEFAULT;\n"
+     "DROP SEQUENCE seq_accounts_id_seq;"),
+    # or moved it
+    ("SELECT setval('seq_accounts_id_seq', 5)",
+     "ALTER TABLE seq_accounts ADD COLUMN tag text;\n"
+     "ALTER SEQUENCE seq_accounts_id_seq RENAME TO seq_account_ids;"),
+])
+def test_an_owned_sequence_is_held_by_who_uses_it_directly(pg_db: str, other: str,
+                                                           sql: str) -> None:
+    """ACCESS EXCLUSIVE on a table keeps INSERTs (and their default's nextval) off its
+    sequence, but not a session that calls nextval, setval or reads the sequence by name: it
+    holds the sequence's lock to its transaction's end, and DROP SEQUENCE or ALTER SEQUENCE
+    ... RENAME waits for it while the table stays locked. lock-accumulation reports it."""
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS seq_accounts, seq_customers; {_OWNED}")
+    with _connect(pg_db) as holder, _connect(pg_db) as ours:
+        holder.execute("BEGIN")
+        holder.execute(other)
+        ours.execute("BEGIN")
+        ours.execute("SET LOCAL lock_timeout = '300ms'")
+        *first, last = [s for s in sql.split(";\n") if s.strip()]
+        for step in first:
+            ours.execute(step)
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            ours.execute(last)
+        ours.execute("ROLLBACK")
+        holder.execute("ROLLBACK")
+    assert _lock_accumulation_at(sql) == [2]
+
+
+@pytest.mark.parametrize(("sql", "probe"), [
+    # renamed by the transaction: it holds the sequence's lock under the new name
+    ("ALTER SEQUENCE seq_accounts_id_seq RENAME TO seq_account_ids;\n"
+     "ALTER SEQUENCE seq_account_ids RESTART WITH 1000;",
+     "SELECT nextval('seq_accounts_id_seq')"),  # (the name others still see)
+    # created by the transaction: no other session sees it
+    ("ALTER TABLE seq_accounts ADD COLUMN tag text;\nCREATE SEQUENCE seq_tag_ids;\n"
+     "ALTER SEQUENCE seq_tag_ids RESTART WITH 1000;", None),
+    ("ALTER TABLE seq_accounts ADD COLUMN tag text;\nCREATE SEQUENCE seq_tag_ids;\n"
+     "DROP SEQUENCE seq_tag_ids;", None),
+])
+def test_a_sequence_the_transaction_renamed_or_created_waits_for_no_one(
+        pg_db: str, sql: str, probe: str | None) -> None:
+    """A sequence the transaction renamed is one it holds ACCESS EXCLUSIVE on already (a
+    nextval queued behind it does not hold up its next statement on it), one it created no
+    other session sees: the statement on it asks for no lock it could wait for, and
+    lock-accumulation says nothing of it."""
+    import contextlib
+    import threading
+
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        conn.execute("DROP TABLE IF EXISTS seq_accounts, seq_customers; "
+                     f"DROP SEQUENCE IF EXISTS seq_tag_ids; {_OWNED}")
+    steps = [s for s in sql.split(";\n") if s.strip()]
+    with _connect(pg_db) as ours:
+        ours.execute("BEGIN")
+        ours.execute("SET LOCAL lock_timeout = '300ms'")
+        for step in steps[:-1]:
+            ours.execute(step)
+        waiter = None
+        if probe is not None:
+            def run() -> None:
+                with _connect(pg_db) as conn:
+                    conn.execute("SET lock_timeout = '5s'")
+                    with contextlib.suppress(psycopg.Error):  # (its wait is the point)
+                        conn.execute(probe)
+            waiter = threading.Thread(target=run)
+            waiter.start()
+            _until_waiting(pg_db, probe)
+        ours.execute(steps[-1])  # (no LockNotAvailable: granted at once)
+        ours.execute("ROLLBACK")
+        if waiter is not None:
+            waiter.join()
+    assert _lock_accumulation_at(sql) == []

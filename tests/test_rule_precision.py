@@ -1570,3 +1570,21 @@ def test_lock_accumulation_alternative_names_where_to_commit(later: str) -> None
     assert len(found) == 1
     assert "statement 2" in found[0].instead and "public.accounts" in found[0].instead
     assert "on one table" not in found[0].instead
+
+
+@pytest.mark.parametrize(("rename", "old", "new"), [
+    ("ALTER SEQUENCE s RENAME TO s2;", "public.s", "public.s2"),
+    ("ALTER TABLE accounts RENAME TO customers;", "public.accounts", "public.customers"),
+    # renamed twice: the name it has now
+    ("ALTER SEQUENCE s RENAME TO s1;\nALTER SEQUENCE s1 RENAME TO s2;", "public.s", "public.s2"),
+])
+def test_lock_accumulation_names_a_renamed_relation_as_the_statement_sees_it(
+        rename: str, old: str, new: str) -> None:
+    # The transaction holds ACCESS EXCLUSIVE on the relation under its new name: a statement
+    # after the rename (and the user reading the message) knows it by that one.
+    setup = ACCOUNTS + "\nCREATE SEQUENCE s;\nCREATE TABLE orders (id bigint PRIMARY KEY);"
+    sql = f"SET LOCAL lock_timeout = '5s';\n{rename}\nALTER TABLE orders ADD COLUMN note text;"
+    found = [f for f in findings(sql, setup=setup) if f.rule == "lock-accumulation"]
+    assert len(found) == 1
+    assert new in found[0].message and f"{old} " not in found[0].message
+    assert f"{old}," not in found[0].message

@@ -43,10 +43,17 @@ from lockwise.effects.nodes import TEMPORARY_PREFIX
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.postgres.builder import long_scans
 from lockwise.effects.refused import refusal, refusal_kept, refused_actions
-from lockwise.effects.session import Session, dropped_facts, lookahead
+from lockwise.effects.session import (
+    Lookahead,
+    Session,
+    dropped_facts,
+    joined_lookahead,
+    lookahead,
+)
 from lockwise.effects.volatility import builtin_functions
 from lockwise.fix import REWRITTEN
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
+from lockwise.parse import postgres
 from lockwise.parse.dialect_hint import mysql_hint, postgres_hint
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile, parse_sql
 from lockwise.parse.templates import (
@@ -358,6 +365,29 @@ def strategy_for(findings: list[Finding], effect: Effect, rules: dict[str, Rule]
 _NO_RULES = RuleIndex(())
 
 
+def _parse(migration: Migration, options: LintOptions, judged: bool,
+           ahead: list[Lookahead]) -> ParsedFile:
+    """The migration's statements; for a huge file, without their trees (`ParsedFile.pieces`
+    builds them), with what `lookahead` reads of each piece added to `ahead` when `judged`."""
+    if migration.parts:  # a version folder applied as one: each file parsed alone
+        from lockwise.executor.parts import parse_by_part
+
+        return parse_by_part(migration, migration.up_sql, lambda text: parse_templated(
+            text, options.templates, migration.path, comments=judged))
+    if len(migration.up_sql) > postgres.PIECES_FROM:
+        from lockwise.parse.pieces import parse_in_pieces
+
+        parsed = parse_in_pieces(
+            migration.up_sql, postgres.PIECE_STATEMENTS, comments=judged,
+            summarize=(lambda trees, first: ahead.append(lookahead(trees, first)))
+            if judged else None)
+        if parsed is not None:
+            return parsed
+        ahead.clear()
+    return parse_templated(migration.up_sql, options.templates, migration.path,
+                           comments=judged)
+
+
 def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex | None,
                       options: LintOptions, release: bool = False,
                       run: NewInRun | None = None) -> MigrationReport:
@@ -382,14 +412,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         if release:
             release_details(report)
         return report
-    if migration.parts:  # a version folder applied as one: each file parsed alone
-        from lockwise.executor.parts import parse_by_part
-
-        parsed = parse_by_part(migration, migration.up_sql, lambda text: parse_templated(
-            text, options.templates, migration.path, comments=judged))
-    else:
-        parsed = parse_templated(migration.up_sql, options.templates, migration.path,
-                                 comments=judged)
+    ahead: list[Lookahead] = []
+    parsed = _parse(migration, options, judged, ahead)
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives, parsed.placeholders)
@@ -399,7 +423,9 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                   session_timezone_utc=options.session_timezone_utc)
     if run is not None:
         run.seed(ctx)
-    implicit = starts_in_transaction(migration, options, parsed.statements)
+    implicit = starts_in_transaction(migration, options, parsed.statements
+                                     if parsed.pieces is None else
+                                     parsed.pieces.passed_through(parsed.statements))
     one_string = runs_as_one_string(migration, options)
     session = Session(implicit_transaction=implicit, implicit_block=implicit and one_string,
                       alone_in_string=one_string and len(parsed.statements) == 1,
@@ -410,7 +436,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     if migration.prelude:
         _run_prelude(migration.prelude, session, ctx)
     if judged:
-        session.ahead = lookahead([s.tree for s in parsed.statements])
+        session.ahead = lookahead([s.tree for s in parsed.statements]) \
+            if parsed.pieces is None else joined_lookahead(ahead)
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
             "statement_count": len(parsed.statements),
@@ -431,7 +458,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     once = OncePerTransaction(index)
     migration_id = migration.id  # (a property, built anew at each read)
     with PathInForce(catalog) as path:
-        for position, stmt in enumerate(parsed.statements):
+        for position, stmt in enumerate(parsed.statements if parsed.pieces is None else
+                                        parsed.pieces.with_trees(parsed.statements)):
             directives = statement_directives(stmt)
             all_directives.extend(directives)
             if directives:
@@ -452,8 +480,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 ctx.statement_sql = None  # (another caller's statement is not this text)
             if judged and (error := _body_error(stmt, session)):
                 migration_findings += judge.judge(
-                    {**parse_error_facts(base, error[0]), "parser": "PL/pgSQL's parser"},
-                    error[1], None)
+                    {**parse_error_facts(base, error[0]), "parser": error[2]}, error[1], None)
             refused = refusal(effect)
             findings: list[Finding] = []
             if judged:
@@ -925,10 +952,11 @@ def span_within(stmt: Statement, start: int, length: int) -> Span:
                 stmt.span.start_offset + start + length)
 
 
-def _body_error(stmt: Statement, session: Session) -> tuple[str, Span] | None:
-    """What PL/pgSQL's grammar says of the body `stmt` compiles, when it rejects it, and
-    where (in the body, else the statement): a DO block's, or a PL/pgSQL routine's created
-    while check_function_bodies is on."""
+def _body_error(stmt: Statement, session: Session) -> tuple[str, Span, str] | None:
+    """What the grammar of its language says of the body `stmt` compiles, when it rejects
+    it, where (in the body, else the statement), and whose grammar: a DO block's, or a
+    PL/pgSQL or `LANGUAGE sql` routine's (an AS string) created while check_function_bodies
+    is on."""
     kind = next(iter(stmt.tree))
     if kind == "DoStmt":
         from lockwise.parse.plpgsql import compile_error, plpgsql_body
@@ -936,10 +964,16 @@ def _body_error(stmt: Statement, session: Session) -> tuple[str, Span] | None:
         body = plpgsql_body(stmt.tree[kind])
         error = None if body is None else compile_error(body)
     elif kind == "CreateFunctionStmt" and session.check_function_bodies is not False:
-        from lockwise.catalog.routines import is_plpgsql_routine
+        from lockwise.catalog.routines import is_plpgsql_routine, routine_language
+
+        routine = stmt.tree[kind]
+        if routine_language(routine) == "sql" and not routine.get("sql_body"):
+            return _sql_body_error(stmt, routine)
+        if not is_plpgsql_routine(routine):
+            return None
         from lockwise.parse.plpgsql import compile_error, routine_code
 
-        error = compile_error(stmt.sql) if is_plpgsql_routine(stmt.tree[kind]) else None
+        error = compile_error(stmt.sql)
         body = routine_code(stmt.sql)[0] if error else None
     else:
         return None
@@ -948,7 +982,18 @@ def _body_error(stmt: Statement, session: Session) -> tuple[str, Span] | None:
     from lockwise.parse.plpgsql_errors import rejected_at
 
     at = rejected_at(stmt.sql, body, error, kind == "CreateFunctionStmt")
-    return error, stmt.span if at is None else span_within(stmt, *at)
+    return error, stmt.span if at is None else span_within(stmt, *at), "PL/pgSQL's parser"
+
+
+def _sql_body_error(stmt: Statement, routine: dict) -> tuple[str, Span, str] | None:
+    """`_body_error` of a `LANGUAGE sql` routine with an AS string."""
+    from lockwise.parse.sql_body_errors import sql_body_error
+
+    found = sql_body_error(stmt.sql, routine)
+    if found is None:
+        return None
+    error, at = found
+    return error, stmt.span if at is None else span_within(stmt, at, 1), "PostgreSQL's parser"
 
 
 def _embedded_span(stmt: Statement, line: int, sql: str) -> Span:

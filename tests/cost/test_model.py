@@ -600,3 +600,143 @@ def test_the_referenced_tables_rows_read_like_every_row_count() -> None:
     (op,) = [o for o in got.operations if o.kind == "fk_validation"]
     assert "referenced 5.0 M rows" in drivers_text(op.drivers)
     assert "5000000" not in got.summary()
+
+
+# --- rows a statement makes itself (generate_series) and work a routine's body does
+
+
+def test_insert_from_generate_series_is_priced_by_its_rows() -> None:
+    """The rows of generate_series with constant bounds are known: ten million inserted rows
+    take seconds, a thousand far less (the same per-row work)."""
+    many = estimate("INSERT INTO orders (id) SELECT g FROM generate_series(1, 10000000) g",
+                    table())
+    few = estimate("INSERT INTO orders (id) SELECT generate_series(1, 1000)", table())
+    assert many.seconds is not None and few.seconds is not None
+    assert many.seconds > 10 * few.seconds and many.seconds > 1.0
+    assert any(o.drivers.get("rows") == 10_000_000 for o in many.operations)
+    # a step counts: every other number of 1..1000
+    stepped = estimate("INSERT INTO orders (id) SELECT generate_series(1, 1000, 2)", table())
+    assert any(o.drivers.get("rows") == 500 for o in stepped.operations)
+
+
+def test_generate_series_without_constant_bounds_is_not_estimated() -> None:
+    """Bounds lockwise cannot read give no row count: no estimate, so nothing calls it brief."""
+    est = estimate("INSERT INTO orders (id) SELECT g FROM generate_series(1, $1) g", table())
+    assert est.seconds is None and "generate_series" in est.note
+
+
+def _lint_with_settings(sql: str, rule: str) -> list:
+    setup = ("CREATE TABLE settings (id bigint PRIMARY KEY, note text);\n"
+             "CREATE FUNCTION log_note(i bigint) RETURNS text LANGUAGE sql AS $$ INSERT INTO "
+             "settings (id) SELECT g FROM generate_series(i * 1000, i * 1000 + 999) g "
+             "RETURNING 'x' $$;")
+    stats = stats_from_dict({"tables": {"public.settings": {"rows": 3, "heap_bytes": 8192}}})
+    options = LintOptions(pg_version=16, assume_in_transaction=True, stats=stats)
+    reports = lint_migrations([migration_from_text(setup, "0001.sql"),
+                               migration_from_text(sql, "0002.sql")], options, Catalog())
+    return [f for f in reports[-1].all_findings if f.rule == rule]
+
+
+def test_a_series_inserted_while_the_table_is_held_is_not_brief() -> None:
+    """Three rows of stats, but the statement's CTE adds ten million more while the ALTER's
+    ACCESS EXCLUSIVE is held: not over before anyone waits (lock-accumulation)."""
+    sql = ("SET LOCAL lock_timeout = '5s';\nALTER TABLE settings ADD COLUMN tag text;\n"
+           "WITH added AS (INSERT INTO settings (id) SELECT g FROM generate_series(10, "
+           "10000000) g RETURNING id) UPDATE settings SET note = 'on';")
+    assert _lint_with_settings(sql, "lock-accumulation")
+
+
+def test_a_routine_body_that_writes_is_never_brief() -> None:
+    """log_note inserts a thousand rows at each call, once per row updated: how much work
+    that is no stats file tells, so the UPDATE is not called brief (unbatched-backfill,
+    lock-accumulation), nor its WHERE's scan (where-without-index)."""
+    held = ("SET LOCAL lock_timeout = '5s';\nALTER TABLE settings ADD COLUMN tag text;\n"
+            "UPDATE settings SET note = log_note(id);")
+    assert _lint_with_settings(held, "lock-accumulation")
+    assert _lint_with_settings("UPDATE settings SET note = log_note(id);",
+                               "unbatched-backfill")
+    assert _lint_with_settings("UPDATE settings SET note = log_note(id) WHERE note = 'x';",
+                               "where-without-index")
+    est = estimate("SELECT log_note(1)", table())
+    assert est.seconds is not None  # (no catalog: the body is unknown, the SELECT is cheap)
+
+
+#: orders, whose row trigger logs each updated row, and a function that fills events.
+_BODIES = ("CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n"
+           "CREATE TABLE events (id bigint, kind text);\n"
+           "CREATE FUNCTION log_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+           "INSERT INTO events (id) VALUES (NEW.id); RETURN NEW; END $$;\n"
+           "CREATE FUNCTION fill(n int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+           "INSERT INTO events (id) SELECT g FROM generate_series(1, {rows}) g; END $$;\n"
+           "CREATE FUNCTION fill_looping() RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+           "FOR i IN 1..1000 LOOP INSERT INTO events (id) VALUES (i); END LOOP; END $$;\n")
+
+
+def _lint_bodies(sql: str, trigger: str = "", rows: int = 1000,
+                 order_rows: int = 1_000_000) -> list:
+    stats = stats_from_dict({"tables": {
+        "public.orders": {"rows": order_rows, "heap_bytes": order_rows * 60},
+        "public.events": {"rows": 3, "heap_bytes": 8192}}})
+    options = LintOptions(pg_version=16, assume_in_transaction=True, stats=stats)
+    setup = _BODIES.format(rows=rows) + trigger
+    return lint_migrations([migration_from_text(setup, "0001.sql"),
+                            migration_from_text(sql, "0002.sql")], options,
+                           Catalog())[-1].statements
+
+
+_ROW_TRIGGER = ("CREATE TRIGGER orders_log AFTER UPDATE ON orders FOR EACH ROW "
+                "EXECUTE FUNCTION log_order();")
+
+
+def test_a_row_trigger_body_is_priced_once_per_row_the_statement_changes() -> None:
+    """A FOR EACH ROW trigger runs at each row the UPDATE changes: its body's INSERT, one row
+    each time, is a million rows for an UPDATE of every row of orders, and more work than
+    the same UPDATE without the trigger."""
+    (plain,) = _lint_bodies("UPDATE orders SET note = 'x';")
+    (fired,) = _lint_bodies("UPDATE orders SET note = 'x';", _ROW_TRIGGER)
+    assert plain.estimated_seconds is not None and fired.estimated_seconds is not None
+    assert fired.estimated_seconds > plain.estimated_seconds
+    (few,) = _lint_bodies("UPDATE orders SET note = 'x';", _ROW_TRIGGER, order_rows=1000)
+    assert few.estimated_seconds is not None
+    assert fired.estimated_seconds > 100 * few.estimated_seconds
+
+
+def test_a_statement_trigger_body_runs_once() -> None:
+    trigger = _ROW_TRIGGER.replace("FOR EACH ROW", "FOR EACH STATEMENT").replace(
+        "log_order", "log_once").replace("CREATE TRIGGER", (
+            "CREATE FUNCTION log_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO events (id) VALUES (0); RETURN NULL; END $$;\nCREATE TRIGGER"))
+    (row,) = _lint_bodies("UPDATE orders SET note = 'x';", _ROW_TRIGGER)
+    (once,) = _lint_bodies("UPDATE orders SET note = 'x';", trigger)
+    assert once.estimated_seconds is not None and row.estimated_seconds is not None
+    assert once.estimated_seconds < row.estimated_seconds
+
+
+def test_a_called_routine_body_is_priced_by_its_statements() -> None:
+    """SELECT fill(...) runs fill's body once: its generate_series INSERT's rows price it."""
+    (small,) = _lint_bodies("SELECT fill(1);", rows=1000)
+    (large,) = _lint_bodies("SELECT fill(1);", rows=10_000_000)
+    assert small.estimated_seconds is not None and large.estimated_seconds is not None
+    assert large.estimated_seconds > 1.0 > small.estimated_seconds
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT fill_looping();",  # a loop: how often its INSERT runs, the body's data says
+    "UPDATE orders SET note = fill(id::int)::text;",  # once per row, in the SET list
+])
+def test_a_body_whose_runs_are_unknown_is_not_estimated(sql: str) -> None:
+    (stmt,) = _lint_bodies(sql, _ROW_TRIGGER)
+    assert stmt.estimated_seconds is None and stmt.cost_note
+
+
+def test_a_priced_routine_body_may_be_brief() -> None:
+    """With statistics, a call whose body inserts a thousand rows is over in milliseconds:
+    it holds the ALTER's lock no longer than a settings table's scan (lock-accumulation);
+    ten million rows are seconds."""
+    def accumulates(rows: int) -> bool:
+        statements = _lint_bodies("SET LOCAL lock_timeout = '5s';\n"
+                                  "ALTER TABLE events ADD COLUMN note text;\n"
+                                  "SELECT fill(1);", rows=rows)
+        return any(f.rule == "lock-accumulation" for s in statements for f in s.findings)
+    assert not accumulates(1000)
+    assert accumulates(10_000_000)

@@ -226,3 +226,41 @@ def test_an_output_that_cannot_be_written_is_refused_before_measuring(
     with psycopg.connect(pg_db) as conn:
         assert conn.execute("SELECT count(*) FROM pg_namespace "
                             "WHERE nspname = 'lockwise_calibrate'").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(("each", "runs"), [("ROW", 500), ("STATEMENT", 1)])
+def test_a_trigger_body_runs_as_often_as_the_cost_model_prices_it(pg_db: str, each: str,
+                                                                   runs: int) -> None:
+    """An UPDATE of 500 rows runs a FOR EACH ROW trigger's body 500 times, a FOR EACH
+    STATEMENT one's once (counted on the server): the cost model prices the body's INSERT
+    that many times (`body_runs`), with stats that say the table has those 500 rows."""
+    from lockwise.catalog.model import Catalog
+    from lockwise.cost.model import estimate_statement
+    from lockwise.cost.stats import stats_from_dict
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+    from lockwise.parse.postgres import parse_sql
+
+    setup = ("CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n"
+             "CREATE TABLE events (id bigint);\n"
+             "CREATE FUNCTION log_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+             "INSERT INTO events (id) VALUES (1); RETURN NULL; END $$;\n"
+             f"CREATE TRIGGER orders_log AFTER UPDATE ON orders FOR EACH {each} "
+             "EXECUTE FUNCTION log_order();")
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(setup)
+        conn.execute("INSERT INTO orders SELECT g FROM generate_series(1, 500) g")
+        conn.execute("UPDATE orders SET note = 'x'")
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (runs,)
+    stats = stats_from_dict({"tables": {
+        "public.orders": {"rows": 500, "heap_bytes": 40960},
+        "public.events": {"rows": 0, "heap_bytes": 0}}})
+    options = LintOptions(pg_version=18, assume_in_transaction=True, stats=stats)
+    reports = lint_migrations([migration_from_text(setup, "0001.sql"),
+                               migration_from_text("UPDATE orders SET note = 'x';", "0002.sql")],
+                              options, Catalog())
+    (stmt,) = reports[-1].statements
+    tree = parse_sql("UPDATE orders SET note = 'x'").statements[0].tree
+    est = estimate_statement(stmt.effect, stats, tree=tree)
+    assert [o.drivers.get("body_runs") for o in est.operations
+            if o.table == "public.events"] == [runs]

@@ -291,3 +291,23 @@ def test_several_indexes_dropped_from_the_tree_run_on_postgres(pg_db: str) -> No
         left = conn.execute("SELECT count(*) FROM pg_indexes WHERE indexname IN "
                             "('a_i', 'B i')").fetchone()
     assert left == (0,)
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE INDEX i ON t (lower(a)) WHERE b IS NOT NULL",
+    "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0 AND b <> 'x')",
+])
+def test_a_rewrites_sql_is_printed_without_pglasts_ancestor_visitor(
+        sql: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rewrites print pglast nodes as `RawStream()` does, without the Visitor class its
+    entry point makes and inspects at each print (`effects.nodes.printed_node`)."""
+    import pglast.visitors
+
+    from lockwise.fix.patterns import _sql
+
+    expected = RawStream()(parse_sql(sql)[0].stmt)
+    real, calls = pglast.visitors.populate_ancestors, []
+    monkeypatch.setattr(pglast.visitors, "populate_ancestors",
+                        lambda tree: (calls.append(tree), real(tree))[1])
+    assert _sql(parse_sql(sql)[0].stmt) == expected
+    assert calls == []

@@ -451,6 +451,25 @@ def test_dropping_the_target_of_a_foreign_key(tmp_path: Path) -> None:
         graph.conflicts[0].explanation
 
 
+def test_dropping_the_renamed_target_of_a_foreign_key(tmp_path: Path) -> None:
+    # The key points at the column by number: renamed, it is still the key's, and the server
+    # refuses to drop it (checked on 18.6); the column's old name is no key's any more.
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS),
+        ("2_orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, "
+                         "user_email text REFERENCES users (email));\n"),
+        ("3_rename.sql", "ALTER TABLE users RENAME COLUMN email TO mail;\n"
+                         "ALTER TABLE users ADD COLUMN email text;\n"),
+        ("4_drop.sql", "ALTER TABLE users DROP COLUMN email;\n"
+                       "ALTER TABLE users DROP COLUMN mail;\n"),
+    ))
+    assert kinds(graph) == ["dependency-dropped"]
+    assert graph.conflicts[0].object == "column:public.users.mail"
+    assert "foreign key orders_user_email_fkey on public.orders" in \
+        graph.conflicts[0].explanation
+
+
 def test_cascade_drop_is_flagged_unless_the_migration_recreates_the_view(
         tmp_path: Path) -> None:
     view = "CREATE VIEW nicks AS SELECT id, nick FROM users;\n"
@@ -1959,3 +1978,49 @@ def test_a_column_of_a_dropped_temporary_table_is_missing_from_the_permanent_one
          + "INSERT INTO x (tmp) VALUES (1);\n")))
     assert [(c.kind, c.object) for c in graph.conflicts] == \
         [("missing-object", "column:public.x.tmp")]
+
+
+@pytest.mark.parametrize("down", [
+    "ALTER TABLE a ALTER n DROP NOT NULL; ALTER TABLE b DROP note; ALTER TABLE c ADD w int;",
+    "DROP TABLE a CASCADE;",
+    "DROP TABLE b CASCADE; ALTER TABLE c RENAME x TO x2; ALTER TABLE d DROP c_id;",
+    "ALTER TABLE b RENAME TO b2; ALTER TABLE b2 RENAME note TO n2;"
+    "ALTER INDEX b_note RENAME TO b2_note;",
+    "ALTER TYPE mood ADD VALUE 'glad'; ALTER TYPE mood RENAME TO feeling;",
+    "ALTER TABLE c DROP CONSTRAINT c_b_id_fkey; DROP INDEX b_note; CREATE SCHEMA s;"
+    "ALTER TABLE d SET SCHEMA s; ALTER TABLE c ALTER x TYPE int USING 1;",
+    "COMMENT ON TABLE a IS 'x'; ALTER TABLE b ALTER note SET NOT NULL;"
+    "ALTER TABLE a RENAME COLUMN id TO a_id; DROP VIEW v;",
+    "DROP SCHEMA public CASCADE;",
+])
+def test_a_downs_changes_never_reach_the_catalog_the_history_goes_on_with(
+        tmp_path: Path, down: str) -> None:
+    """The down check replays each down on a fork of the history's catalog, which copies a
+    table only when the replay asks for it (or reaches it unnamed): after a history whose
+    downs change, drop and rename the tables the next migrations use, the catalog is the
+    one a build without down checks ends with."""
+    from lockwise.graph.build import _Builder
+
+    files = history(
+        tmp_path,
+        ("1_a.up.sql", "CREATE TYPE mood AS ENUM ('sad', 'ok');\n"
+                       "CREATE TABLE a (id int PRIMARY KEY, m mood, n int NOT NULL);\n"
+                       "CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a, note text);\n"
+                       "CREATE INDEX b_note ON b (note);\n"
+                       "CREATE TABLE c (id int PRIMARY KEY, b_id int REFERENCES b, x text);\n"
+                       "CREATE VIEW v AS SELECT id, note FROM b;\n"
+                       "CREATE TABLE d (id int, c_id int REFERENCES c);\n"),
+        ("1_a.down.sql", "DROP TABLE d, c, b, a; DROP TYPE mood;\n"),
+        ("2_b.up.sql", "CREATE TABLE e (id int);\n"),
+        ("2_b.down.sql", down + "\n"),
+        ("3_c.up.sql", "ALTER TABLE c ADD y int; ALTER TABLE b ALTER note TYPE varchar(9);\n"),
+        ("3_c.down.sql", down + "\n"),
+        ("4_d.up.sql", "CREATE INDEX a_n ON a (n); ALTER TYPE mood ADD VALUE 'meh';\n"),
+        ("4_d.down.sql", down + "\n"),
+    )
+    checked = _Builder(files, (), 18, True, None)
+    graph = checked.run()
+    plain = _Builder(files, (), 18, False, None)
+    plain.run()
+    assert graph.downs_checked == 4
+    assert checked.catalog == plain.catalog

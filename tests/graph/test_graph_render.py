@@ -63,7 +63,7 @@ def test_sql_that_does_not_parse_is_not_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "2_b.sql").write_text("ALTER TABLE a ADD COLUMN;\n")
     result = graph(str(tmp_path))
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert result.exit_code == 0
+    assert result.exit_code == 2  # an input error, as in lint (and said at its line:column)
 
 
 def _long_history(folder: Path, tables: int) -> None:

@@ -253,3 +253,28 @@ def test_the_same_name_in_two_databases_on_mariadb(mariadb) -> None:
                         "information_schema.tables WHERE table_schema LIKE 'two\\_%' "
                         "ORDER BY 1", "mysql")
     assert where.stdout.split() == ["two_a.t", "two_b.t", "two_b.u"], where.stderr
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_table_created_qualified_is_its_bare_name_after_use(dialect: str) -> None:
+    """`CREATE TABLE b.t` then `USE b`: a bare t is b.t (checked on MariaDB 10.11), in the
+    migration that creates it or a later one, and whether the USE comes before or after."""
+    found = [("mysql-constraint-not-found", 2)]
+    dropped = "ALTER TABLE t DROP CONSTRAINT nope;"
+    created = "CREATE TABLE b.t (id INT PRIMARY KEY, n INT);"
+    assert _history(created, f"USE b;\n{dropped}", dialect=dialect) == [[], found]
+    assert _history(f"{created}\nUSE b;\n{dropped}", dialect=dialect) == [
+        [("mysql-constraint-not-found", 3)]]
+    assert _history(f"USE b;\n{created}", dropped, dialect=dialect) == [
+        [], [("mysql-constraint-not-found", 1)]]
+    # USE of another database: a bare t is not b's
+    assert _history(f"USE b;\n{created}", f"USE a;\n{dropped}", dialect=dialect) == [[], []]
+
+
+def test_a_table_created_qualified_on_mariadb(mariadb) -> None:
+    """Checked on the server: b.t created qualified is t after USE b."""
+    ran = mariadb.run("CREATE DATABASE qual_b; CREATE TABLE qual_b.t (id INT); USE qual_b; "
+                      "ALTER TABLE t ADD COLUMN n INT; SELECT COUNT(*) FROM "
+                      "information_schema.columns WHERE table_schema = 'qual_b'", "mysql",
+                      whole=True)
+    assert ran.returncode == 0 and ran.stdout.split() == ["2"], ran

@@ -1722,6 +1722,16 @@ CASES = [
          FK_TREE + "CREATE TABLE fk2 (a int REFERENCES pk ON DELETE CASCADE);"
          "INSERT INTO fk2 VALUES (15);",
          "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES FROM (10) TO (20)"),
+    # An own key that differs in MATCH type or INITIALLY DEFERRED is not equal: the
+    # partition gets a new clone, whose rows are checked (SHARE ROW EXCLUSIVE on pk).
+    Case("attach-partition-with-match-full-foreign-key",
+         FK_TREE + "CREATE TABLE fk2 (a int REFERENCES pk MATCH FULL);"
+         "INSERT INTO fk2 VALUES (15);",
+         "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES FROM (10) TO (20)"),
+    Case("attach-partition-with-initially-deferred-foreign-key",
+         FK_TREE + "CREATE TABLE fk2 (a int REFERENCES pk INITIALLY DEFERRED);"
+         "INSERT INTO fk2 VALUES (15);",
+         "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES FROM (10) TO (20)"),
     Case("attach-subpartition-inherits-foreign-key",
          FK_TREE + "CREATE TABLE fk12 (a int); INSERT INTO fk12 VALUES (7);",
          "ALTER TABLE fk1 ATTACH PARTITION fk12 FOR VALUES FROM (5) TO (10)"),

@@ -516,3 +516,125 @@ def test_a_migration_that_is_a_link_to_itself_is_an_input_error(tmp_path: Path) 
         assert result.exit_code == 2, (command, result.output)
         assert f"{folder / '0002_b.sql'}: " in result.stderr, result.stderr
         assert "symbolic link" in result.stderr
+
+
+# --- sixth sweep (docs/robustness.md) --------------------------------------------------------
+
+def _history_with_a_rejected_file(tmp_path: Path) -> Path:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    (folder / "002_b.sql").write_text("SELECT 1;\nCREATE TABLE b (id bigint;\n")
+    (folder / "003_c.sql").write_text("CREATE TABLE c (id bigint REFERENCES a);\n")
+    return folder
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_graph_reports_a_file_the_parser_rejects_as_lint_does(tmp_path: Path,
+                                                              output_format: str) -> None:
+    """`graph` drew the history and exited 0, saying nothing of a file PostgreSQL's parser
+    rejects: its statements were left out of the replay in silence. lint reports such a file
+    at its line:column and exits 2 (it cannot judge what it cannot parse); so does graph,
+    after drawing what it could read."""
+    folder = _history_with_a_rejected_file(tmp_path)
+    bad = folder / "002_b.sql"
+    linted = invoke("lint", str(folder))
+    assert linted.exit_code == 2 and f"{bad}:2:25:" in linted.stdout
+    result = invoke("graph", "--format", output_format, str(folder))
+    assert result.exit_code == 2, result.output
+    assert f"lockwise: error: {bad}:2:25: PostgreSQL's parser rejects this SQL: syntax " \
+        "error at end of input" in result.stderr, result.stderr
+    assert "003_c" in result.stdout  # the graph of the rest is still drawn
+    if output_format == "json":
+        json.loads(result.stdout)
+
+
+def test_graph_base_reports_a_file_the_parser_rejects(tmp_path: Path) -> None:
+    folder = _history_with_a_rejected_file(tmp_path)
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], check=True)
+    result = invoke("graph", "--base", "main", str(folder))
+    assert result.exit_code == 2, result.output
+    assert f"{folder / '002_b.sql'}:2:25: PostgreSQL's parser rejects" in result.stderr
+
+
+def test_linted_alone_names_the_neighbour_s_error_at_its_line_and_column(tmp_path: Path) -> None:
+    """The warning that a file is linted alone, since its folder cannot be read as a
+    history, named the neighbouring file's input error without where in it."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    bad = folder / "002_b.sql"
+    bad.write_bytes(b"SELECT 1;\nSELECT 'caf\xe9';\n")
+    named = folder / "003_c.sql"
+    named.write_text("CREATE TABLE c (id bigint);\n")
+    result = invoke("lint", str(named))
+    assert f"{named} is linted alone, without the migrations of {folder} before it: " \
+        f"{bad}:2:12: not valid UTF-8" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "trace"])
+def test_a_seed_past_what_a_scratch_server_can_hold_is_a_usage_error(tmp_path: Path,
+                                                                     command: str) -> None:
+    """`--seed 99999999999999` (zeros too many) was taken: the embedded server then filled
+    the disk with one table's rows (14 GB in three minutes), with no end in sight."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    # (an unreachable --dsn: were the seed taken, no server would be filled)
+    result = invoke(command, "--seed", "99999999999999", "--dsn", _UNREACHABLE, str(folder))
+    assert result.exit_code == 2, result.output
+    assert "--seed" in result.output and "100000000" in result.output
+
+
+def _text_or_nothing(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:  # (gone, or not yet there)
+        return ""
+
+
+@pytest.mark.postgres
+def test_sigterm_stops_the_scratch_server(tmp_path: Path) -> None:
+    """`timeout`, a cancelled CI job or `kill` sends SIGTERM: Python's default ended lockwise
+    at once, and the embedded server (a process of its own) ran on, still seeding, its
+    directory left behind. It is stopped and removed, as on Ctrl-C."""
+    import signal
+    import tempfile
+    import time
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    scratch = Path(tempfile.mkdtemp(prefix="lw", dir="/tmp"))  # (a socket path is short)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "lockwise", "trace", "--seed",
+                                 "100000000", str(folder)], env={**os.environ,
+                                                                 "TMPDIR": str(scratch)},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        pid_files: list[Path] = []
+        # (up: its pid file says "ready"; the seeding starts then)
+        while not pid_files and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            pid_files = [p for p in scratch.glob("lockwise-pg-*/postmaster.pid")
+                         if "ready" in _text_or_nothing(p)]
+        assert pid_files, "the scratch server did not start"
+        server = int(pid_files[0].read_text().split()[0])
+        time.sleep(3)  # (seeding)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=120)
+        try:
+            os.kill(server, 0)
+            left_running = True
+            os.kill(server, signal.SIGINT)  # (not left seeding when the test fails)
+        except ProcessLookupError:
+            left_running = False
+        assert not left_running, "the scratch server was left running"
+        assert proc.returncode == 143, stderr
+        assert b"Traceback" not in stderr and b"terminated" in stderr, stderr
+        assert not list(scratch.glob("lockwise-pg-*")), "its directory was left"
+    finally:
+        subprocess.run(["rm", "-rf", str(scratch)], check=False)

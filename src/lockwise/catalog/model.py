@@ -148,6 +148,11 @@ class Constraint:
     #: DEFERRABLE (a key, unique or exclusion constraint, or a foreign key): a foreign key
     #: cannot reference a deferrable key.
     deferrable: bool = False
+    #: INITIALLY DEFERRED (pg_constraint condeferred).
+    deferred: bool = False
+    #: A foreign key's MATCH type, as pg_constraint confmatchtype spells it: s (SIMPLE), f
+    #: (FULL).
+    match: str = "s"
     #: MariaDB: a column's own unnamed CHECK, kept with the column under its name: DROP
     #: CONSTRAINT does not reach it (error 1091, checked on MariaDB 10.11).
     column_check: bool = False
@@ -1293,11 +1298,13 @@ class Catalog:
     def same_foreign_key(self, one: Constraint, other: Constraint) -> bool:
         """Whether PostgreSQL takes `other` (a table's own key) for a clone of foreign key
         `one` when the table becomes a partition (tablecmds.c tryAttachPartitionForeignKey):
-        same columns, referenced table and columns, actions and deferrability."""
+        same columns in the same order, referenced table and columns, actions, MATCH type,
+        DEFERRABLE and INITIALLY DEFERRED; not the columns ON DELETE SET NULL (...) sets (the
+        clone keeps its own; checked on 18.6)."""
         def key(con: Constraint) -> tuple:
             target = con.ref_columns or self.primary_key(con.references or "")
             return (con.references, con.columns, tuple(target), con.on_delete, con.on_update,
-                    con.deferrable)
+                    con.match, con.deferrable, con.deferred)
         return other.kind == "foreign" and key(one) == key(other)
 
     def inherited_foreign_keys(self, table: str) -> list[Constraint]:

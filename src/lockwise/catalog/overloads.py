@@ -6,10 +6,13 @@ pays nothing for it)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import unwrap
+from lockwise.effects.nodes import strings, unwrap
+
+if TYPE_CHECKING:
+    from lockwise.catalog.query_columns import FromScope
 
 #: The languages whose bodies are followed at a call.
 FOLLOWED_LANGUAGES = frozenset({"plpgsql", "sql"})
@@ -60,13 +63,17 @@ def identity(catalog: Catalog, obj: dict | None, procedure: bool) -> tuple[str, 
     return tuple(arg_type(catalog, t) for t in obj.get("objargs") or ())
 
 
-def _evident_type(catalog: Catalog, arg: dict) -> str | None:
-    """The type of a call's argument when it is evident without the catalog: a cast, or a
-    constant the server types by its spelling (an integer, a decimal, a boolean; "unknown"
-    for an untyped string constant or NULL); None for an expression."""
+def _evident_type(catalog: Catalog, arg: dict, scope: FromScope | None) -> str | None:
+    """The type of a call's argument when it is evident: a cast, a constant the server types
+    by its spelling (an integer, a decimal, a boolean; "unknown" for an untyped string
+    constant or NULL), or a column of the FROM list `scope` the call sees (one table having
+    the name, or the qualifier's; `query_columns.scope_column`); None for an expression, or
+    a column not known for sure."""
     kind, body = unwrap(arg)
     if kind == "TypeCast":
         return arg_type(catalog, body.get("typeName"))
+    if kind == "ColumnRef":
+        return _column_type(body, scope) if scope is not None else None
     if kind != "A_Const":
         return None
     if "ival" in body:
@@ -81,17 +88,33 @@ def _evident_type(catalog: Catalog, arg: dict) -> str | None:
     return None
 
 
-def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Routine | None:
+def _column_type(ref: dict, scope: FromScope) -> str | None:
+    """The type of the column ColumnRef `ref` names in `scope`, as `arg_type` spells one."""
+    fields = ref.get("fields") or ()
+    names = strings(fields)
+    if len(names) != len(fields):  # `t.*`: a row
+        return None
+    from lockwise.catalog.query_columns import scope_column
+
+    column = scope_column(names, scope)
+    if column is None or not column.type_name:
+        return None
+    return f"{column.type_name}[]" if column.array else column.type_name
+
+
+def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
+           scope: FromScope | None = None) -> Routine | None:
     """The overload `call` (a FuncCall) runs: the one its argument count allows, or of
     several, the one the server resolves from the evident argument types
-    (`call_resolution`); None when that is not one, or an argument's type is not evident."""
+    (`call_resolution`; a column's through the FROM list `scope` the call sees); None when
+    that is not one, or an argument's type is not evident."""
     args = call.get("args") or ()
     fit = [r for r in overloads
            if r.required <= len(args) and (len(args) <= len(r.args) or r.variadic)]
     named = any(unwrap(a)[0] == "NamedArgExpr" for a in args)
     if len(fit) <= 1 or named or call.get("func_variadic"):
         return fit[0] if len(fit) == 1 else None
-    evident = [_evident_type(catalog, a) for a in args]
+    evident = [_evident_type(catalog, a, scope) for a in args]
     if None in evident:
         return None
     from lockwise.catalog.call_resolution import resolved
@@ -102,5 +125,14 @@ def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Rout
 def lasting_choice(call: dict) -> bool:
     """Whether `chosen` makes the same choice for `call` among the same overloads whatever
     the catalog holds: none of its arguments is a cast (whose type the search_path and the
-    types in force qualify)."""
-    return all(unwrap(a)[0] != "TypeCast" for a in call.get("args") or ())
+    types in force qualify) or a column (whose type the catalog gives)."""
+    return all(unwrap(a)[0] not in _CATALOG_TYPED for a in call.get("args") or ())
+
+
+#: The arguments whose type the catalog gives.
+_CATALOG_TYPED = frozenset({"TypeCast", "ColumnRef"})
+
+
+def has_column_argument(call: dict) -> bool:
+    """Whether a column is among `call`'s arguments (`chosen` then needs its FROM list)."""
+    return any(unwrap(a)[0] == "ColumnRef" for a in call.get("args") or ())

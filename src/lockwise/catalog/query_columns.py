@@ -21,7 +21,7 @@ from lockwise.effects.nodes import range_var, strings, unwrap
 
 #: alias -> the table of a FROM item (None: a subquery, function or table whose columns are
 #: not known for sure).
-_Scope = dict[str, "Table | None"]
+FromScope = dict[str, "Table | None"]
 _T = TypeVar("_T")
 
 #: The SQL-standard functions written without parentheses whose type is fixed.
@@ -68,7 +68,7 @@ def _select_names(catalog: Catalog, stmt: dict) -> list[str] | None:
     if stmt.get("valuesLists"):
         first = unwrap(stmt["valuesLists"][0])[1].get("items") or ()
         return [f"column{i}" for i in range(1, len(first) + 1)]
-    from_items: tuple[_Scope, list[Table | None]] | None = None  # looked up for a `*` only
+    from_items: tuple[FromScope, list[Table | None]] | None = None  # looked up for a `*` only
     out: list[str] = []
     for target in stmt.get("targetList") or ():
         _, res = unwrap(target)
@@ -77,7 +77,7 @@ def _select_names(catalog: Catalog, stmt: dict) -> list[str] | None:
             out.append(name)
             continue
         if from_items is None and _is_star(res):
-            from_items = _from_scope(catalog, stmt)
+            from_items = from_scope(catalog, stmt)
         tables = _star_tables(res, *from_items) if from_items is not None else None
         found = _expand(tables, lambda t: _star_names(catalog, t)) if tables is not None \
             else _result_name(res.get("val"))
@@ -103,10 +103,10 @@ def _expand(tables: list[Table | None], each: Callable[[Table | None], list[_T] 
     return out
 
 
-def _from_scope(catalog: Catalog, stmt: dict) -> tuple[_Scope, list[Table | None]]:
+def from_scope(catalog: Catalog, stmt: dict) -> tuple[FromScope, list[Table | None]]:
     """The FROM items of `stmt` by alias, and in order (for `*`: None where its columns are
     not followed)."""
-    scope: _Scope = {}
+    scope: FromScope = {}
     order: list[Table | None] = []
     ctes = {unwrap(c)[1].get("ctename") for c in (stmt.get("withClause") or {}).get("ctes") or ()}
     for item in stmt.get("fromClause") or ():
@@ -115,7 +115,7 @@ def _from_scope(catalog: Catalog, stmt: dict) -> tuple[_Scope, list[Table | None
     return scope, order
 
 
-def _star_tables(res: dict, scope: _Scope,
+def _star_tables(res: dict, scope: FromScope,
                  order: list[Table | None]) -> list[Table | None] | None:
     """The relations a select-list `*` or `alias.*` expands over ([None] for one not
     followed); None when `res` is no `*`."""
@@ -154,7 +154,7 @@ def _select(catalog: Catalog, stmt: dict) -> list[Column] | None:
         return _set_operation(catalog, stmt)
     if stmt.get("valuesLists"):
         return _values(stmt["valuesLists"])
-    scope, order = _from_scope(catalog, stmt)
+    scope, order = from_scope(catalog, stmt)
     out: list[Column] = []
     for target in stmt.get("targetList") or ():
         _, res = unwrap(target)
@@ -185,7 +185,7 @@ def _values(rows: list) -> list[Column] | None:
     return [Column(f"column{i}", type_) for i, type_ in enumerate(first, 1)]
 
 
-def _from_item(catalog: Catalog, node: object, scope: _Scope, order: list[Table | None],
+def _from_item(catalog: Catalog, node: object, scope: FromScope, order: list[Table | None],
                ctes: set[str | None]) -> bool:
     """Record FROM item `node` in `scope` and `order`; False when `*` over it is not known
     (a join USING or NATURAL merges columns, maybe into another type)."""
@@ -215,7 +215,7 @@ def _from_item(catalog: Catalog, node: object, scope: _Scope, order: list[Table 
 _READ_KINDS = frozenset(("table", "partitioned", "view", "matview"))
 
 
-def _target(catalog: Catalog, res: dict, scope: _Scope,
+def _target(catalog: Catalog, res: dict, scope: FromScope,
             order: list[Table | None]) -> list[Column] | None:
     """The columns one select-list item gives: several for a `*`."""
     expr = res.get("val")
@@ -230,11 +230,11 @@ def _target(catalog: Catalog, res: dict, scope: _Scope,
     return [column]
 
 
-def _expression(catalog: Catalog, expr: object, scope: _Scope) -> Column | None:
+def _expression(catalog: Catalog, expr: object, scope: FromScope) -> Column | None:
     """A result column of `expr` (named later), or None when its type is not known."""
     kind, body = unwrap(expr)
     if kind == "ColumnRef":
-        found = _column(strings(body.get("fields")), scope)
+        found = scope_column(strings(body.get("fields")), scope)
         return _copy(found) if found is not None else None
     if kind == "TypeCast":
         type_, mods, array = catalog.column_type(body.get("typeName"))
@@ -256,7 +256,7 @@ def _expression(catalog: Catalog, expr: object, scope: _Scope) -> Column | None:
     return None
 
 
-def _column(fields: list[str], scope: _Scope) -> Column | None:
+def scope_column(fields: list[str], scope: FromScope) -> Column | None:
     """The column a reference names: through its qualifier, or the one table of the FROM
     list that has such a column (the server refuses an ambiguous name)."""
     if len(fields) >= 2:

@@ -36,17 +36,17 @@ from lockwise.effects.nodes import drop_object_names, object_name, range_var, un
 
 
 def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
-    """The tables that replaying `tree` changes without the statement naming them: those
-    with a column of a renamed type, or of a type or sequence dropped with CASCADE, what a
-    renamed schema holds and what refers to it (`_schema_reach`), the views over and foreign
-    keys to a renamed or dropped relation, the views that read a renamed column, the tables
-    whose triggers, defaults, constraints or indexes, and the views whose queries, call a
-    function dropped with CASCADE (`_routine_reach`), the partitions and inheritance children
-    of an altered table, the typed tables (and what they reach) of a composite type altered
-    with CASCADE, and what a typed table dropped with its type reaches; for a DO block, what
-    the statements the replay follows in it reach (the tables they name count as named:
-    `embedded_trees`). Whoever replays on a copy of the catalog that shares tables must copy
-    these first (graph/down.py)."""
+    """The tables that replaying `tree` changes without the statement naming them: those with a
+    column of a renamed type, or of a type or sequence dropped with CASCADE, what a renamed
+    schema holds and what refers to it (`_schema_reach`), the views over and foreign keys to a
+    renamed or dropped relation, the views that read a renamed column and the foreign keys to
+    it, the tables whose triggers, defaults, constraints or indexes, and the views whose
+    queries, call a function dropped with CASCADE (`_routine_reach`), the partitions and
+    inheritance children of an altered table, the typed tables (and what they reach) of a
+    composite type altered with CASCADE, and what a typed table dropped with its type reaches;
+    for a DO block, what the statements the replay follows in it reach (the tables they name
+    count as named: `embedded_trees`). Whoever replays on a copy of the catalog that shares
+    tables must copy these first (graph/down.py)."""
     kind, body = unwrap(tree)
     if kind == "RenameStmt" and body.get("renameType") == "OBJECT_SCHEMA":
         return _schema_reach(catalog, body.get("subname", ""))
@@ -68,7 +68,10 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             rtype == "OBJECT_COLUMN" and (body.get("relation") or {}).get("inh") else []
         if rtype == "OBJECT_COLUMN":
             views = catalog.views_using_column(table, body.get("subname", ""))
-            return [catalog.tables[view] for view in views] + below + \
+            # (the foreign keys to it name it among their referenced columns)
+            keys = [catalog.tables[other] for rel in (table, *(c.name for c in below))
+                    for other, _ in catalog.referencing(rel, clones=True)]
+            return [catalog.tables[view] for view in views] + below + keys + \
                 policies.column_holders(catalog, [(table, body.get("subname", ""))])
         return below
     elif kind == "DropStmt":

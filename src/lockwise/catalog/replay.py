@@ -200,6 +200,8 @@ def constraint_from(catalog: Catalog, con: dict, table: str,
         on_update=con.get("fk_upd_action") or "a",
         set_columns=tuple(strings(con.get("fk_del_set_cols"))),
         deferrable=bool(con.get("deferrable")),
+        deferred=bool(con.get("initdeferred")),
+        match=con.get("fk_matchtype") or "s" if kind == "foreign" else "s",
         reads=_constraint_reads(con, kind),
         uses=expression_uses(_constraint_expressions(con, kind)),
         names=_names(con.get("raw_expr")) if kind == "check" else (),
@@ -891,6 +893,24 @@ def _alter_enforceability(t: Table, alter: dict) -> None:
         con.enforced = con.validated = bool(alter.get("is_enforced"))
 
 
+def _alter_deferrability(catalog: Catalog, t: Table, alter: dict) -> None:
+    """ALTER CONSTRAINT ... [NOT] DEFERRABLE [INITIALLY DEFERRED | IMMEDIATE] of a foreign
+    key (the server refuses it for other kinds): its partitions' clones, however deep, follow
+    (checked on 18.6), so a key of a table attached later must match them to become the clone
+    (`Catalog.same_foreign_key`)."""
+    con = t.constraints.get(alter.get("conname", ""))
+    if con is None or con.kind != "foreign" or not alter.get("alterDeferrability"):
+        return
+    pending = [(t.name, con)]
+    while pending:
+        table, key = pending.pop()
+        key.deferrable, key.deferred = bool(alter.get("deferrable")), \
+            bool(alter.get("initdeferred"))
+        for part in filter(None, map(catalog.tables.get, catalog.direct_partitions(table))):
+            pending += [(part.name, c) for c in part.constraints.values()
+                        if c.clone_of == key.name]
+
+
 def _inherit_not_null(catalog: Catalog, t: Table, alter: dict) -> None:
     """PostgreSQL 18's ALTER CONSTRAINT n INHERIT of a NOT NULL constraint: each child it
     reaches without a NOT NULL on that column gets one, under the parent's name, checked
@@ -1065,6 +1085,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _generate(column, cmd.get("def"))
         elif sub == "AT_AlterConstraint":
             _alter_enforceability(t, unwrap(cmd.get("def"))[1])
+            _alter_deferrability(catalog, t, unwrap(cmd.get("def"))[1])
             _inherit_not_null(catalog, t, unwrap(cmd.get("def"))[1])
         elif sub == "AT_SetNotNull" and column is not None:
             # Validates a NOT VALID one; reaches the children unless ONLY, where a column not

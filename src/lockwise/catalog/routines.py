@@ -146,12 +146,36 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
         calls = _calls.put(body, [node for node_kind, node in walk(body)
                                   if node_kind == "FuncCall"])
     found: dict[Routine, None] = dict.fromkeys(_trigger_routines(catalog, kind, body))
+    scoped = False  # a call whose choice needs the types of its column arguments
     for call in calls:
         overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
         routine = _chosen(catalog, overloads, call) if overloads else None
         if routine is not None and routine.followed:
             found.setdefault(routine)
+        if not scoped and routine is None and overloads is not None and len(overloads) > 1:
+            from lockwise.catalog.overloads import has_column_argument
+
+            scoped = has_column_argument(call)
+    if scoped:
+        found.update(dict.fromkeys(_scoped_routines(catalog, {kind: body})))
     return list(found)
+
+
+def _scoped_routines(catalog: Catalog, tree: dict) -> list[Routine]:
+    """The followed routines the calls of `tree` with column arguments run, each column
+    typed through the FROM list the call sees (`call_scopes`; `_calls` may hold the calls of
+    an equal statement, not these nodes)."""
+    from lockwise.catalog.call_scopes import call_scopes
+    from lockwise.catalog.overloads import chosen, has_column_argument
+
+    found = []
+    for call, scope in call_scopes(catalog, tree):
+        overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
+        if overloads and len(overloads) > 1 and has_column_argument(call):
+            routine = chosen(catalog, overloads, call, scope)
+            if routine is not None and routine.followed:
+                found.append(routine)
+    return found
 
 
 def _chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Routine | None:
@@ -221,6 +245,21 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
         if known is not None and known.triggers:
             found += _fired_routines(catalog, known, rel_writes, row_only)
     return found
+
+
+def own_triggers(catalog: Catalog, kind: str, body: dict) -> dict[Routine, str]:
+    """The routines the triggers of the table write `body` (of node `kind`) names run, each
+    with how often: "row" when a row trigger of it runs one (once per row written), else
+    "statement" (once). A partition's or a key action's trigger is not among them: the
+    rows it runs at are not the statement's own (the cost model prices those by none)."""
+    known = catalog.tables.get(range_var(body.get("relation"))[0]) \
+        if kind in _WRITES else None
+    if known is None or not known.triggers:
+        return {}
+    writes = _writes(kind, body)
+    per_row = set(_fired_routines(catalog, known, writes, row_only=True))
+    return {r: "row" if r in per_row else "statement"
+            for r in _fired_routines(catalog, known, writes)}
 
 
 def _fired_routines(catalog: Catalog, table: Table, writes: dict[str, frozenset[str]],

@@ -122,6 +122,10 @@ def graph(
     # As lint does: the rule ids an `ignore` also names are not conflicts, and pass by.
     result.conflicts = [c for c in result.conflicts if c.kind not in ignored]
     typer.echo(RENDERERS[output_format.value](result), nl=False)
+    if result.rejected:  # as lint: what cannot be parsed cannot be judged, an input error
+        for error in result.rejected:
+            typer.echo(f"lockwise: error: {error}", err=True)
+        raise typer.Exit(EXIT_INPUT)
     worst = result.worst_conflict()
     raise typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_CLEAN)
 

@@ -133,9 +133,10 @@ def _collect(out: Collected, paths: list[Path], layout: str | None, dialect: str
             # Linted alone (below), and said so; unless the file itself is what could not be
             # read: its own input error says it.
             if isinstance(refused, InputError) and not _same_file(refused.path, path):
+                # The neighbour's error as its own would read: file:line:column.
+                where = refused if refused.path is not None else f"{directory}: {refused}"
                 out.warnings.append(f"{path} is linted alone, without the migrations of "
-                                    f"{directory} before it: {refused.path or directory}: "
-                                    f"{refused.message}")
+                                    f"{directory} before it: {where}")
         for root, found in discover_histories(path, layout, out.notes, dialect):
             reported.update(str(m.path) for m in found)
             take(found, root)

@@ -35,6 +35,11 @@ if TYPE_CHECKING:
 _SCRATCH_DB = "lockwise_verify"
 _TRACE_DB = "lockwise_trace"
 
+#: The most rows `--seed` inserts into a table: 100 million rows of a few columns are some
+#: gigabytes on the scratch server's disk. More is a typo (zeros too many), which filled the
+#: disk with no end in sight.
+MOST_SEEDED = 100_000_000
+
 
 def _error(message: str) -> int:
     typer.echo(f"lockwise: error: {message}", err=True)
@@ -63,7 +68,8 @@ def verify(
         "--preflight", help="Only check the data pending migrations depend on, read-only "
         "(duplicates, NULLs, orphans, CHECK and type violations). Needs --dsn.")] = False,
     seed: Annotated[int, typer.Option(
-        min=0, help="Insert N synthetic rows into each table a migration creates.")] = 0,
+        min=0, max=MOST_SEEDED,
+        help="Insert N synthetic rows into each table a migration creates.")] = 0,
     layout: LayoutOption = None,
     timeout: Annotated[float, typer.Option(
         help="Pre-flight: seconds each read-only query may run.",
@@ -143,9 +149,10 @@ def trace(
              "server (the migrations are applied to it).",
         envvar="LOCKWISE_VERIFY_DSN", show_envvar=True)] = None,
     seed: Annotated[int, typer.Option(
-        min=0, help="Insert N synthetic rows into each table a migration creates, so that "
-                    "rewrites, scans and index builds run on data and their times mean "
-                    "something.")] = 0,
+        min=0, max=MOST_SEEDED,
+        help="Insert N synthetic rows into each table a migration creates, so that "
+             "rewrites, scans and index builds run on data and their times mean "
+             "something.")] = 0,
     layout: LayoutOption = None,
     output_format: Annotated[str, typer.Option(
         "--format", "-f", help="Report format: text, json or markdown.",

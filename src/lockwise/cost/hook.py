@@ -13,7 +13,8 @@ Facts given to rules when a stats file is loaded:
   under the lock-timeout scale (`brief_scan_limit`): reading it for such a WHERE, the
   statement's whole estimate when it changes every row. A settings table's is no finding,
   as lock-held-too-long says nothing under its limit (rules where-without-index,
-  unbatched-backfill). False without stats.
+  unbatched-backfill). False without stats, and when the statement runs a routine whose
+  body writes a table as often as no stats tell (`Estimate.open_ended`, cost.bodies).
 - `hold_extended_briefly` (a statement run while earlier statements of its transaction hold
   ACCESS EXCLUSIVE, asking for no lock the transaction lacks; set by lint through
   `run_is_brief`): its whole estimated run is as brief, so it holds those locks no longer
@@ -127,8 +128,8 @@ class CostTracker:
         statement that changes every row (`changes_every_row`), its whole estimated run does
         (writing the rows takes far longer than reading them)."""
         known = self.stats.table(table)
-        if known is None:
-            return False
+        if known is None or self.last is not None and self.last.open_ended:
+            return False  # (a routine's writes at each row: not bounded by reading the table)
         limit = brief_scan_limit(self.max_lock_seconds)
         if changes_every_row:
             took = self.last.seconds if self.last is not None else None

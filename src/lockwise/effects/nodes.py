@@ -720,6 +720,9 @@ def options_on(options: list | None) -> set[str]:
 _COLUMN_CONSTRAINT_ATTRIBUTES = {
     "CONSTR_ATTR_DEFERRABLE": {"deferrable": True},
     "CONSTR_ATTR_NOT_DEFERRABLE": {"deferrable": False},
+    # INITIALLY DEFERRED alone makes it DEFERRABLE (the server refuses NOT DEFERRABLE with it)
+    "CONSTR_ATTR_DEFERRED": {"initdeferred": True, "deferrable": True},
+    "CONSTR_ATTR_IMMEDIATE": {"initdeferred": False},
     "CONSTR_ATTR_NOT_ENFORCED": {"is_enforced": False, "skip_validation": True},
 }
 
@@ -765,10 +768,12 @@ def _ast_dict(kind: str, body: dict) -> dict:
     from pglast import ast
 
     slots = getattr(ast, kind).__slots__
-    out: dict = {"@": kind}
-    for key, slot in slots.items():
-        if key not in body:
-            out[key] = _omitted(slot)
+    # Every field at its zero value, then those the tree writes (pglast's classes read the
+    # fields by their slots: the order of the keys does not matter).
+    omitted = _OMITTED.get(kind)
+    if omitted is None:
+        omitted = _OMITTED[kind] = {key: _omitted(slot) for key, slot in slots.items()}
+    out: dict = {"@": kind, **omitted}
     for key, value in body.items():
         if kind == "A_Const" and key in _CONST_VALUES:
             value_kind = _CONST_VALUES[key]
@@ -786,6 +791,11 @@ def _ast_dict(kind: str, body: dict) -> dict:
         else:
             out[key] = _ast_value(value)
     return out
+
+
+#: Node type -> its fields' values when the JSON tree leaves them out (`_omitted`), worked
+#: out at the first print of the type (each is an enum's member, False, 0 or None: shared).
+_OMITTED: dict[str, dict[str, object]] = {}
 
 
 def _wrapped(value: dict) -> bool:
@@ -827,13 +837,43 @@ def expression_sql(expr: dict | None) -> str | None:
     if not expr:
         return None
     from pglast import ast
-    from pglast.stream import RawStream
 
     try:
         kind, body = unwrap(expr)
-        return RawStream()(getattr(ast, kind)(_ast_dict(kind, body)))
+        return printed_node(getattr(ast, kind)(_ast_dict(kind, body)))
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
         return None
+
+
+#: A plain pglast Visitor, only walked with (its `iterate`), made at the first print.
+_WALKER: list = []
+
+
+def printed_node(node: object) -> str:
+    """What `RawStream()(node)` returns. Its entry point first sets every node's ancestors
+    (which the printers read) with `populate_ancestors`, which makes a Visitor class and
+    inspects it for its methods at each call, about half its cost: the same walk of the tree
+    (`Visitor.iterate`, as that visitor runs it) sets them here, and `print_node` prints."""
+    from pglast import ast
+    from pglast.stream import RawStream
+    from pglast.visitors import Continue, Visitor
+
+    if not isinstance(node, ast.Node):  # a tuple of statements, or SQL text: as pglast does
+        return RawStream()(node)
+    if not _WALKER:
+        _WALKER.append(Visitor())
+    tree = (node,)  # as the entry point wraps a lone node: its root ancestor is that tuple's
+    walk = _WALKER[0].iterate(tree)
+    try:
+        ancestors, each = next(walk)
+        while True:
+            each.ancestors = ancestors
+            ancestors, each = walk.send(Continue)
+    except StopIteration:
+        pass
+    stream = RawStream()
+    stream.print_node(node)
+    return stream.getvalue()
 
 
 class ShownSql:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.search_path import read_path
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
+from lockwise.effects.body_writes import routine_writes
 from lockwise.effects.locks import conflicts, index_held_exclusive
 from lockwise.effects.nodes import (
     const_value,
@@ -245,6 +247,9 @@ class Session:
     #: them are usable at once (the server's check spares a type its transaction created).
     tx_types_created: set[str] = field(default_factory=set)
     tx_locks: dict[str, LockMode] = field(default_factory=dict)  # strongest lock held per table
+    #: The name a relation of `held_exclusive` has now, when the transaction renamed it (or
+    #: moved it to another schema): the lock is the same, its name in a message the new one.
+    held_names: dict[str, str] = field(default_factory=dict)
     #: Over the whole migration: objects code may use by name ("view:public.v") that it
     #: dropped and has not created again, and objects it created itself.
     dropped: dict[str, int] = field(default_factory=dict)
@@ -312,11 +317,16 @@ class Session:
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
                       t not in unseen) if self.held_exclusive and (
-            waits or any(t not in empty_tables for t in effect.scans)) else []
+            waits or any(t not in empty_tables for t in effect.scans)
+            # A routine's body (a called function's, a fired trigger's) runs inside the
+            # statement: its writes are the statement's own, on rows no statement text
+            # counts (its scans are in `effect.scans` already).
+            or routine_writes(effect) is not None) else []
         since = min((self.held_exclusive[t] for t in held), default=None)
         used = sorted(effect.literals & self.tx_enum_values.keys())
         return {
-            "holds_exclusive_from_earlier": tuple(held),
+            # each as the statement sees it: under its new name if the transaction renamed it
+            "holds_exclusive_from_earlier": tuple(self.held_names.get(t, t) for t in held),
             # 1-based number of the statement that took the earliest lock still held.
             "held_exclusive_since": since + 1 if since is not None else None,
             "held_exclusive_statements": index - since if since is not None else 0,
@@ -488,8 +498,21 @@ class Session:
                                              if o.startswith("type:"))
             if effect.locks or index_held_exclusive(effect):
                 self._hold_locks(effect, index)
+            if effect.drops and self.held_exclusive and any(a.kind in _MOVES
+                                                            for a in effect.actions):
+                self._rename_held(_relations(effect.drops), _relations(effect.creates))
         else:
             self._end_transaction()
+
+    def _rename_held(self, old: set[str], new: set[str]) -> None:
+        """Follow a relation of `held_exclusive` to the name a statement gives it (`old`, its
+        name until then, and `new`: one each; a RENAME renames one relation)."""
+        if len(old) != 1 or len(new) != 1:
+            return
+        (was,), (now,) = old, new
+        for table in self.held_exclusive:
+            if self.held_names.get(table, table) == was:
+                self.held_names[table] = now
 
     def _hold_locks(self, effect: Effect, index: int) -> None:
         """The transaction holds the statement's locks until it ends."""
@@ -623,17 +646,22 @@ class Session:
         self.tx_replaced.clear()
         self.tx_types_created.clear()
         self.tx_locks.clear()
+        self.held_names.clear()
 
 
 #: Actions that give a relation another name: it lives on under it, and what uses it by OID
-#: (a view over it, a foreign key's checks) waits for its lock, then works (checked on the
-#: server): its old name is not dropped for lock-accumulation.
-_MOVES = frozenset({"rename_table", "set_schema"})
+#: (a view over it, a foreign key's checks, a default's nextval) waits for its lock, then
+#: works (checked on the server): its old name is not dropped for lock-accumulation. Its new
+#: name is one the transaction holds the lock of already. (`rename_other`: a sequence's.)
+_MOVES = frozenset({"rename_table", "set_schema", "rename_other"})
 
 
 def _relations(objects: Iterable[str]) -> set[str]:
-    """The tables and views (by name) of a statement's `creates` or `drops`."""
-    return {o.split(":", 1)[1] for o in objects if o.startswith(("table:", "view:"))}
+    """The tables, views and sequences (by name, as locks name them) of a statement's
+    `creates` or `drops`: a sequence the transaction created or renamed is, as a table is,
+    one no other session can hold a lock on (checked on the server)."""
+    return {o.split(":", 1)[1] for o in objects
+            if o.startswith(("table:", "view:", "sequence:"))}
 
 
 #: The statements that create a type, and the field naming it.
@@ -641,9 +669,10 @@ _TYPE_CREATES = {"CreateEnumStmt": "typeName", "CreateRangeStmt": "typeName",
                  "CreateDomainStmt": "domainname"}
 
 
-def lookahead(trees: list[dict]) -> Lookahead:
+def lookahead(trees: list[dict], first: int = 0) -> Lookahead:
     """What a migration's statements `trees` do that a statement's judgement may need from
-    the statements after it (`Lookahead`), in one pass over them."""
+    the statements after it (`Lookahead`), in one pass over them. `first`: the index of the
+    first of `trees` (a piece of a file: `joined_lookahead`)."""
     views: list[tuple[int, str]] = []
     ends: list[int] = []
     types: list[tuple[int, str]] = []
@@ -652,7 +681,7 @@ def lookahead(trees: list[dict]) -> Lookahead:
     tables: list[TableAhead] = []
     filled: list[tuple[int, str]] = []
     columns: list[ColumnAhead] = []
-    for index, tree in enumerate(trees):
+    for index, tree in enumerate(trees, first):
         kind = next(iter(tree), "")
         sequences.extend((index, key) for key in _sequences_moved(kind, tree.get(kind)))
         if kind == "AlterTableStmt":
@@ -691,6 +720,13 @@ def lookahead(trees: list[dict]) -> Lookahead:
     return Lookahead(views=tuple(views), tx_ends=tuple(ends), types=tuple(types),
                      sequences_set=tuple(sequences), foreign_keys=tuple(keys),
                      tables=tuple(tables), filled=tuple(filled), columns=tuple(columns))
+
+
+def joined_lookahead(pieces: list[Lookahead]) -> Lookahead:
+    """`lookahead` of a file from that of each of its pieces, in order."""
+    return Lookahead(**{part: tuple(chain.from_iterable(getattr(piece, part)
+                                                        for piece in pieces))
+                        for part in Lookahead.__slots__})
 
 
 def _columns_dropped(index: int, stmt: dict) -> list[ColumnAhead]:

@@ -111,20 +111,16 @@ def parse_by_part(migration: Migration, text: str,
     from lockwise.parse.postgres import ParsedFile
 
     whole = ParsedFile()
-    # The part's first character and the lines before it in `text`, from the line it starts
-    # at (an empty file holds no line: the next file starts on the same one).
-    offset, line = 0, 0
+    place = (0, 0)  # the lines before the part in `text`, and its first character's offset
 
     def at(span: Span) -> Span:
+        line, offset = place
         return moved(span, line=span.line + line, end_line=span.end_line + line,
                      start_offset=span.start_offset + offset,
                      end_offset=span.end_offset + offset)
 
-    for (_, start), (_, part) in zip(migration.parts, _part_texts(migration, text),
-                                     strict=True):
-        if start - 1 > line:
-            offset = _line_offset(text, start - 1, line, offset)
-            line = start - 1
+    for place, (_, part) in zip(_part_places(migration, text),  # noqa: B007 - read by at
+                                _part_texts(migration, text), strict=True):
         parsed = parse(part)
         whole.statements += [moved(s, index=len(whole.statements) + i, span=at(s.span),
                                    comment_spans=tuple(at(c) for c in s.comment_spans))
@@ -134,6 +130,25 @@ def parse_by_part(migration: Migration, text: str,
         whole.comments += [(c, at(span)) for c, span in parsed.comments]
         whole.placeholders.update(parsed.placeholders)
     return whole
+
+
+def part_starts(migration: Migration, text: str) -> list[int]:
+    """Where each file of a joined version folder starts in `text` (its joined text, or one
+    with its lines); none for a migration of one file."""
+    return [offset for _, offset in _part_places(migration, text)] if migration.parts else []
+
+
+def _part_places(migration: Migration, text: str) -> list[tuple[int, int]]:
+    """For each file of a joined version folder, the lines before it in `text` and the
+    offset of its first character, from the line it starts at (an empty file holds no line:
+    the next file starts on the same one)."""
+    places, offset, line = [], 0, 0
+    for _, start in migration.parts:
+        if start - 1 > line:
+            offset = _line_offset(text, start - 1, line, offset)
+            line = start - 1
+        places.append((line, offset))
+    return places
 
 
 def _line_offset(text: str, lines: int, known_lines: int, known_offset: int) -> int:

@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any
 from lockwise.core.types import LockMode, Migration, MigrationReport, Safety, Span
 from lockwise.executor.batches import BatchError, BatchSpec, parse_batch_directive
 from lockwise.executor.checksum import all_checksums
-from lockwise.executor.parts import parse_by_part, position, why_statement_by_statement
+from lockwise.executor.parts import (
+    parse_by_part,
+    part_starts,
+    position,
+    why_statement_by_statement,
+)
 
 if TYPE_CHECKING:
     from lockwise.config import Config
@@ -283,7 +288,9 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     problems += [f"{at(s.span.line, s.span.column)}: {problem}" for s in parsed.statements
                  if (problem := client_copy(s.tree))]
     statements = []
-    encodings = client_encodings(parsed)
+    # Each file of a version folder is a psql run of its own: an `\\encoding` ends with it.
+    encodings = client_encodings(parsed, part_starts(migration, sql_text)
+                                 if sql_text == migration.up_sql else ())
     for stmt in parsed.statements:
         effect = compute_effect(stmt.tree, Context(pg_version=pg_version))
         try:

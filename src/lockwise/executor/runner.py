@@ -936,12 +936,16 @@ def _invalid_advice(name: str) -> str:
 def _run_batched(runner: _Runner, work, plan: Plan, stmt) -> None:
     """A `-- lockwise: batch` statement: key-range batches, progress kept beside the history."""
     from lockwise.executor.batches import progress_table, run_batched
+    from lockwise.executor.session_encoding import running_in
 
     table = runner.options.table
-    run_batched(work, stmt.sql, stmt.batch, progress=progress_table(table.schema, table.table),
-                version=plan.migration.version, checksums=plan.checksums,
-                statement_index=stmt.index, lock_timeout_ms=runner.options.lock_timeout_ms,
-                report=runner.console.say)
+    # Its batches (and their progress rows) in the client_encoding psql would run it in.
+    with running_in(work, stmt.client_encoding):
+        run_batched(work, stmt.sql, stmt.batch,
+                    progress=progress_table(table.schema, table.table),
+                    version=plan.migration.version, checksums=plan.checksums,
+                    statement_index=stmt.index, lock_timeout_ms=runner.options.lock_timeout_ms,
+                    report=runner.console.say)
 
 
 def _forget_stale_batches(runner: _Runner, plan: Plan, kind: str) -> None:

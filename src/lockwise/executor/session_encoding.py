@@ -12,20 +12,23 @@ bytes psycopg sends in UTF8, and psycopg could not encode them as SQL_ASCII (ASC
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 #: The session's own encoding (runner.connect's): nothing to set.
 _SESSION = frozenset({"UTF8", "SQL_ASCII"})
 
 
-def client_encodings(parsed: Any) -> Callable[[int], str | None]:
+def client_encodings(parsed: Any, runs: Iterable[int] = ()) -> Callable[[int], str | None]:
     """For the parse of a migration, the client_encoding of the statement starting at an
-    offset: the last `\\encoding` before it that names an encoding (None: the session's)."""
+    offset: the last `\\encoding` before it that names an encoding (None: the session's).
+    `runs`: the offsets where a psql run of its own starts (each file of a version folder,
+    psql -f a.sql then psql -f b.sql), in the session's encoding again."""
     from lockwise.parse.psql_encoding import server_name
 
-    changes: list[tuple[int, str | None]] = []
+    changes: list[tuple[int, str | None]] = [(start, None) for start in runs]
     for skipped in parsed.skipped:
         words = skipped.text[1:].split()
         if skipped.kind == "psql-meta" and len(words) > 1 and words[0] == "encoding":
@@ -33,8 +36,11 @@ def client_encodings(parsed: Any) -> Callable[[int], str | None]:
             if name is not None:  # (a psql variable: the encoding before)
                 changes.append((skipped.span.start_offset, None if name in _SESSION else name))
 
+    changes.sort(key=itemgetter(0))
+
     def at(offset: int) -> str | None:
-        return next((name for start, name in reversed(changes) if start < offset), None)
+        # (a statement starts after its `\\encoding`, and may start where its run does)
+        return next((name for start, name in reversed(changes) if start <= offset), None)
 
     return at
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from lockwise.catalog.replay import generated_name, not_null_check_name
 from lockwise.core.types import Action
 from lockwise.effects.nodes import (
+    printed_node,
     storage_parameters,
     strings,
     unwrap,
@@ -89,9 +90,7 @@ class Pieces:
 
 
 def _sql(node) -> str:
-    from pglast.stream import RawStream
-
-    return RawStream()(node)
+    return printed_node(node)
 
 
 def _table_sql(relation) -> str:

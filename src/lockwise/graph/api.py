@@ -89,7 +89,7 @@ class ConflictStream:
                     if left <= 0:
                         return
                     left -= 1
-                builder.add(m, builder.statements_of(m))
+                builder.add_own(m)
 
     def conflicts(self) -> list[Conflict]:
         """The conflicts, once every migration was added (the stream cannot go on after)."""

@@ -9,7 +9,15 @@ MigrationReports), they are reused and nothing is parsed twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Container,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from operator import itemgetter
@@ -54,6 +62,7 @@ from lockwise.options import named_in
 
 if TYPE_CHECKING:  # --base and the applied history make one: lint never does
     from lockwise.graph.git import BranchInfo
+    from lockwise.parse.pieces import Pieces
 from lockwise.parse.postgres import ParsedFile
 
 _T = TypeVar("_T")
@@ -428,7 +437,7 @@ class _Builder:
 
     def run(self) -> MigrationGraph:
         for m in self.migrations:
-            self.add(m, self.statements_of(m))
+            self.add_own(m)
         return self.finish()
 
     def retarget(self, migrations: Sequence[Migration]) -> None:
@@ -444,22 +453,22 @@ class _Builder:
         self.graph.migrations = self.migrations
         self.graph.keys = list(keys)
 
-    def add(self, m: Migration, statements: list[tuple[Statement, Effect | None]]) -> None:
+    def add(self, m: Migration, statements: list[tuple[Statement, Effect | None]],
+            pieces: Pieces | None = None) -> None:
         """Replay the next migration of the history (they must come in order). `statements`
-        is used up: each entry is let go once replayed."""
+        is used up: each entry is let go once replayed. `pieces`: the statements (with no
+        effects) are a huge file's in pieces (`add_own`), given their trees as replayed."""
         key = self.keys[self.added]
         if self.migrations[self.added] is not m:
             raise ValueError(f"migration {m.id} given out of order (expected {key})")
         self.added += 1
         down = self._down_before(m, statements)
         pending: list[_Pending] = []
-        # Popped in order, so each statement is let go once replayed: a pg_dump-sized
-        # migration then never holds every parse tree.
-        statements.reverse()
-        session = _replay_session(m, m.up_sql, [stmt for stmt, _ in statements])
+        session = _replay_session(m, m.up_sql, [stmt for stmt, _ in statements]
+                                  if pieces is None else
+                                  pieces.passed_through([stmt for stmt, _ in statements]))
         with PathInForce(self.catalog) as path:
-            while statements:
-                stmt, effect = statements.pop()
+            for stmt, effect in _used_up(statements, pieces):
                 if session is not None:
                     path.use(session.search_path)
                 if effect is None:
@@ -489,14 +498,51 @@ class _Builder:
         self.graph.conflicts.sort(key=lambda c: (_order(self.index, c), c.kind, c.object))
         return self.graph
 
+    def add_own(self, m: Migration) -> None:
+        """`add` `m` with its `statements_of`; a huge file the graph parses itself is parsed
+        in pieces as lint parses it (`postgres.PIECES_FROM`), each piece's trees built as it is
+        replayed and dropped after (the whole file's trees were the peak of a one-file lint's
+        forked graph: 243 MB at 50,000 statements)."""
+        parsed = None if self._report(m) is not None else self._in_pieces(m)
+        if parsed is None:
+            self.add(m, self.statements_of(m))
+        else:
+            self.add(m, [(s, None) for s in parsed.statements], parsed.pieces)
+
+    def _report(self, m: Migration) -> MigrationReport | None:
+        return self.reports.get(id(m)) or self.reports_by_path.get((str(m.path), m.up_sql))
+
+    def _in_pieces(self, m: Migration) -> ParsedFile | None:
+        """`m`'s up parsed in pieces, or None where it is parsed whole: where lint parses it
+        whole (`parse_in_pieces` says which; a version folder's parts, which lint parses
+        each alone), and for a down check, which reads every tree of the up before its
+        replay (`_down_before`)."""
+        from lockwise.parse import postgres
+
+        if len(m.up_sql) <= postgres.PIECES_FROM or m.parts or self._checks_down(m):
+            return None
+        from lockwise.parse.pieces import parse_in_pieces
+
+        parsed = parse_in_pieces(m.up_sql, postgres.PIECE_STATEMENTS, comments=False)
+        if parsed is not None:
+            self.note_placeholders(parsed.placeholders)
+        return parsed
+
     def statements_of(self, m: Migration) -> list[tuple[Statement, Effect | None]]:
         """`m`'s statements for `add`: with the effects of lint's report when there is one,
         else parsed here (the effects are then computed as they are added)."""
-        report = self.reports.get(id(m)) or self.reports_by_path.get((str(m.path), m.up_sql))
+        report = self._report(m)
         if report is not None:
             self.note_placeholders(report.placeholders)
             return [(s.statement, s.effect) for s in report.statements]
-        return [(s, None) for s in self._parsed(m.up_sql).statements]
+        parsed = self._parsed(m.up_sql)
+        if parsed.problems:
+            from lockwise.parse.source import InputError
+
+            self.graph.rejected += [
+                InputError(f"PostgreSQL's parser rejects this SQL: {p.message}", m.path,
+                           p.span.line, p.span.column) for p in parsed.problems]
+        return [(s, None) for s in parsed.statements]
 
     def _parsed(self, sql: str) -> ParsedFile:
         from lockwise.parse import templates  # (a module of a package: see parse.libpg)
@@ -1239,8 +1285,7 @@ class _Builder:
         """Parse the down migration and record the part of the schema it and the up
         migration can touch, before up runs (the whole catalog would cost O(schema) per
         migration)."""
-        if not self.check_downs or m.down_sql is None or (
-                self.downs_of is not None and not named_in(m, self.downs_of)):
+        if not self._checks_down(m):
             return None
         # Imported by the first down checked: most linted histories have none.
         from lockwise.graph.down import (
@@ -1260,6 +1305,11 @@ class _Builder:
         tables = scope(self.catalog, names, removed)
         return _DownCheck(parsed, names, removed, tables, signature(self.catalog, tables, names),
                           tables - self.full_tables, down_names, removed_relations(down_trees))
+
+    def _checks_down(self, m: Migration) -> bool:
+        """Whether `m`'s down is replayed to compare the schema with the one before its up."""
+        return self.check_downs and m.down_sql is not None and (
+            self.downs_of is None or named_in(m, self.downs_of))
 
     def _check_down(self, key: str, m: Migration, check: _DownCheck) -> None:
         from lockwise.graph.down import differences, fork, scope, signature
@@ -1297,7 +1347,9 @@ class _Builder:
         views = {v: set(vd.deps) for v, vd in self.views.items()} if any(
             _drops_relations_cascade(t) for t in trees) else None
         complete = set(self.full_tables)
-        copied = set(forked)
+        # The tables the fork cloned when the replay asked for them, or made: `_roll_back`
+        # clones the others a statement reaches unnamed (a ForkedTables keeps the set).
+        copied: set[str] = rolled.tables.owned  # type: ignore[attr-defined]
         session = _replay_session(m, m.down_sql or "", parsed.statements)
         # What a view reads is worth finding (a walk of its query) only for a later statement
         # that reads it; the signatures compared do not, nor does anything once the check ends.
@@ -1422,6 +1474,22 @@ class _DownCheck:
         #: The same for the down alone: what its replay can change.
         self.down_names = down_names
         self.down_removed = down_removed
+
+
+def _used_up(statements: list[tuple[Statement, Effect | None]], pieces: Pieces | None
+             ) -> Iterator[tuple[Statement, Effect | None]]:
+    """`statements` in order, each let go once the next is asked for: popped from the list
+    (a pg_dump-sized migration then never holds every parse tree) or, in `pieces`, given its
+    tree as its piece is parsed and the tree taken back after."""
+    statements.reverse()
+    if pieces is None:
+        while statements:
+            yield statements.pop()
+        return
+    in_order = [stmt for stmt, _ in reversed(statements)]
+    statements.clear()
+    for stmt in pieces.with_trees(in_order, keep=False):
+        yield stmt, None
 
 
 def _inserted_columns(effect: Effect) -> list[str]:

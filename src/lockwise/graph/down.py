@@ -11,7 +11,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
-from lockwise.catalog.model import Catalog, Index, IndexMap
+from lockwise.catalog.model import Catalog, Index, IndexMap, Table
 from lockwise.catalog.replay import RELATION_KINDS, embedded_trees
 from lockwise.effects.nodes import type_sql
 
@@ -125,14 +125,17 @@ _CATALOG_FIELDS = tuple(f.name for f in fields(Catalog))
 
 def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: bool) -> Catalog:
     """A copy of `catalog` that statements touching only `tables`/`names` can be replayed on
-    without changing the original: those tables are cloned, the rest shared. Index objects
-    are only changed in place by renames, so they are cloned only when there are some."""
+    without changing the original: those tables are cloned when the replay first asks for
+    one (`ForkedTables`), the rest shared. Index objects are only changed in place by
+    renames, so they are cloned only when there are some."""
     # Every field set below, as copy.copy would (which goes through __reduce_ex__, slower
     # than this whole loop).
     new = object.__new__(type(catalog))
     for name in _CATALOG_FIELDS:
         value = getattr(catalog, name)
-        if isinstance(value, IndexMap):  # kept filed by table: a plain dict is scanned
+        if name == "tables":
+            value = ForkedTables(value, tables)
+        elif isinstance(value, IndexMap):  # kept filed by table: a plain dict is scanned
             value = value.fork()
         elif isinstance(value, dict):
             copied = dict(value)
@@ -146,9 +149,6 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
         elif isinstance(value, set):
             value = set(value)
         setattr(new, name, value)
-    for t in tables:
-        if t in new.tables:
-            new.tables[t] = clone(new.tables[t])
     if renames:
         keys = qualified_names(catalog, names)
         if isinstance(new.indexes, IndexMap):  # filed by table: no scan of every index
@@ -161,13 +161,77 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
     return new
 
 
+class ForkedTables(dict):
+    """A fork's tables: the catalog's, shared. Those a down's statements name (`pending`)
+    are cloned the first time the replay asks for one by name (`[]`, get, setdefault), how
+    it reaches a table it changes; one it drops (pop) is not cloned, unless it is put back.
+    A clone copies every column and constraint: on lemmy+documenso the replay asks for 663
+    of the 958 named tables and drops 263. What a statement changes unnamed, by a walk of
+    every table, the check copies itself before replaying it (`tables_reached`): `owned`
+    holds the names of the tables this fork may change, cloned or its own."""
+
+    __slots__ = ("pending", "owned", "taken")
+
+    def __init__(self, tables: dict[str, Table], pending: AbstractSet[str]):
+        super().__init__(tables)
+        self.pending = {t for t in pending if t in tables}
+        self.owned: set[str] = set()
+        #: The catalog's own tables popped while pending, by id (kept alive here).
+        self.taken: dict[int, Table] = {}
+
+    def _own(self, name: str) -> None:
+        self.pending.discard(name)
+        self.owned.add(name)
+        dict.__setitem__(self, name, clone(dict.__getitem__(self, name)))
+
+    def __getitem__(self, name: str) -> Table:
+        if name in self.pending:
+            self._own(name)
+        return dict.__getitem__(self, name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name in self.pending:
+            self._own(name)
+        return dict.get(self, name, default)
+
+    def pop(self, name: str, *default: Any) -> Any:
+        # A table taken out (DROP: only read after) is not copied; if it is put back (a
+        # MySQL RENAME TABLE stores it under its new name), `__setitem__` copies it then.
+        if name in self.pending:
+            self.pending.discard(name)
+            table = dict.pop(self, name)
+            self.taken[id(table)] = table
+            return table
+        return dict.pop(self, name, *default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        if name in self.pending:
+            self._own(name)
+        return dict.setdefault(self, name, default)
+
+    def __setitem__(self, name: str, table: Table) -> None:
+        if self.taken and self.taken.pop(id(table), None) is table:
+            table = clone(table)
+        self.pending.discard(name)
+        self.owned.add(name)
+        dict.__setitem__(self, name, table)
+
+    def __delitem__(self, name: str) -> None:
+        self.pending.discard(name)
+        dict.__delitem__(self, name)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for name, table in dict(*args, **kwargs).items():
+            self[name] = table
+
+
 def signature(catalog: Catalog, tables: set[str] | None = None,
               names: AbstractSet[str] | None = None) -> dict[str, object]:
     """The comparable shape of a catalog (or of `tables` and the indexes and types among
     `names`): object key -> what matters about it."""
     sig: dict[str, object] = {}
     for name in (catalog.tables if tables is None else tables):
-        t = catalog.tables.get(name)
+        t = dict.get(catalog.tables, name)  # read only: no clone of a fork's table
         if t is None:
             continue
         sig[f"{t.kind}:{name}"] = t.kind
@@ -218,7 +282,7 @@ def signature(catalog: Catalog, tables: set[str] | None = None,
 
 
 def _primary_key(catalog: Catalog, table: str | None) -> tuple[str, ...]:
-    t = catalog.tables.get(table or "")
+    t = dict.get(catalog.tables, table or "")  # read only: no clone of a fork's table
     for con in (t.constraints.values() if t else ()):
         if con.kind == "primary":
             return con.columns

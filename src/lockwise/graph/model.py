@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lockwise.core.types import Migration, Safety, pickled_by_fields
+
+if TYPE_CHECKING:
+    from lockwise.parse.source import InputError
 
 #: How serious each conflict kind is, on lint's scale, so `--fail-on` also applies to them.
 #: A conflict that makes a deploy fail half-way or silently drop an object is as bad as a
@@ -145,6 +148,9 @@ class MigrationGraph:
     conflicts: list[Conflict] = field(default_factory=list)
     #: Migrations whose down migration was replayed against their up migration.
     downs_checked: int = 0
+    #: What PostgreSQL's parser rejects in the up migrations it parsed itself (lint reports
+    #: its own): input errors at their file:line:column, their statements left out.
+    rejected: list[InputError] = field(default_factory=list)
     graph: Any = None
 
     def dependency_graph(self) -> Any:

@@ -381,7 +381,7 @@ def parse_mysql(text: str, dialect: str = "mysql",
         body, chunk_start = body[first_code:], chunk_start + first_code
         span = lines.span(chunk_start, chunk_start + len(body))
         try:
-            tree = _parse_statement(body, reader)
+            tree = _parse_statement(body, reader, dialect == "mariadb")
         except ParseError as exc:
             err = exc.errors[0] if exc.errors else {}
             line = span.line + (err.get("line", 1) or 1) - 1
@@ -803,9 +803,11 @@ _IGNORED_INDEX_FROM = (10, 6)
 #: MariaDB's IF [NOT] EXISTS on a column, index, foreign key or partition of an ALTER TABLE
 #: arrived in 10.0.2 (MDEV-318; the knowledge base's ALTER TABLE).
 _ALTER_IF_EXISTS_FROM = (10, 0, 2)
-#: After these words of an ALTER TABLE (or CREATE INDEX), IF [NOT] EXISTS is MariaDB's alone.
-_IF_EXISTS_AFTER = {"ADD", "DROP", "COLUMN", "INDEX", "KEY", "CHANGE", "MODIFY", "PARTITION",
-                    "CONSTRAINT"}
+#: After these words of an ALTER TABLE (or CREATE INDEX), IF [NOT] EXISTS is MariaDB's alone
+#: (the tokenizer reads `PRIMARY KEY` and `FOREIGN KEY` as one token each).
+IF_EXISTS_AFTER = frozenset({"ADD", "DROP", "COLUMN", "INDEX", "KEY", "CHANGE", "MODIFY",
+                             "PARTITION", "CONSTRAINT", "UNIQUE", "FULLTEXT", "SPATIAL",
+                             "PRIMARY KEY", "FOREIGN KEY", "RENAME", "ALTER"})
 
 
 def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
@@ -856,13 +858,13 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                      "generated column instead")
         elif i in functional and version < FUNCTIONAL_KEY_PARTS_FROM:
             found = "functional key parts arrived in MySQL 8.0.13"
-        elif mariadb and word == "IF" and previous in _IF_EXISTS_AFTER and \
+        elif mariadb and word == "IF" and previous in IF_EXISTS_AFTER and \
                 words[0] == "ALTER" and (*version, 0, 0)[:3] < _ALTER_IF_EXISTS_FROM:
             found = ("ALTER TABLE's IF [NOT] EXISTS arrived in MariaDB 10.0.2; before it, "
                      "write the clause without it")
         elif mariadb:
             continue
-        elif word == "IF" and previous in _IF_EXISTS_AFTER:
+        elif word == "IF" and previous in IF_EXISTS_AFTER:
             found = "MariaDB's IF [NOT] EXISTS; MySQL has none for columns and indexes"
         elif word == "ONLINE" and i == 1:
             found = "MariaDB's ALTER ONLINE TABLE; MySQL writes ALGORITHM=INPLACE, LOCK=NONE"
@@ -1081,8 +1083,9 @@ def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, 
     return None
 
 
-def _parse_statement(body: str, reader: object):
-    """One statement's sqlglot tree; ParseError for text that is not MySQL."""
+def _parse_statement(body: str, reader: object, mariadb: bool = False):
+    """One statement's sqlglot tree (`mariadb`: as MariaDB reads it); ParseError for text
+    that is not MySQL."""
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import ParseError
@@ -1094,6 +1097,19 @@ def _parse_statement(body: str, reader: object):
     try:
         tree = sqlglot.parse_one(body, read=reader)
     except ParseError:
+        if (if_exists := _without_if_exists(body, reader)) is not None:
+            return if_exists  # MariaDB's ADD INDEX IF NOT EXISTS ...
+        from lockwise.parse.mariadb_clauses import readable_text
+
+        if (text := readable_text(body, mariadb)) is not None:
+            if (rewritten := _read_rewritten(text, body, reader)) is not None:
+                return rewritten  # DROP TABLE ... WAIT n, DEFAULT NEXT VALUE FOR s ...
+            try:  # read as a command, as the statement is without the clauses
+                if isinstance(sqlglot.parse_one(text, read=reader), exp.Command):
+                    first, _, rest = body.partition(" ")
+                    return exp.Command(this=first.upper(), expression=rest)
+            except ParseError:
+                pass
         if (definition := _readable_definition(body, reader)) is not None:
             return definition
         if (synonyms := _with_synonyms(body, reader)) is not None:
@@ -1112,6 +1128,9 @@ def _parse_statement(body: str, reader: object):
         # keeps as commands): read from its text as those are (it was read as doing nothing)
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
+    if isinstance(tree, exp.Command) and _ALTER_TABLE.match(body) and \
+            (if_exists := _without_if_exists(body, reader)) is not None:
+        return if_exists  # MariaDB's ADD UNIQUE KEY IF NOT EXISTS ...
     if isinstance(tree, exp.Command) and (_CREATE_TABLE.match(body) or _ALTER_TABLE.match(body)) \
             and \
             (definition := _readable_definition(body, reader)) is not None:
@@ -1119,6 +1138,27 @@ def _parse_statement(body: str, reader: object):
     if isinstance(tree, exp.Command) and (synonyms := _with_synonyms(body, reader)) is not None:
         return synonyms
     return tree
+
+
+def _without_if_exists(body: str, reader: object):
+    """`body`, an ALTER TABLE, read without the IF [NOT] EXISTS of its clauses that sqlglot
+    cannot read (MariaDB's: parse/mariadb_alter_if_exists.py), each action marked that had
+    one; None when there is none, or the rest is still unreadable."""
+    from lockwise.parse.mariadb_alter_if_exists import mark_if_exists, without_if_exists
+
+    if (text := without_if_exists(body)) is None:
+        return None
+    if (tree := _read_rewritten(text, body, reader)) is not None:
+        mark_if_exists(tree, body)
+    return tree
+
+
+def _read_rewritten(text: str, body: str, reader: object):
+    """The tree of `text`, `body` rewritten for sqlglot, as it is or with what
+    _readable_definition leaves out; None when still unreadable."""
+    if (tree := _reparsed(text, body, reader)) is not None:
+        return tree
+    return _readable_definition(text, reader)
 
 
 def _with_synonyms(body: str, reader: object):

@@ -38,7 +38,7 @@ def rejected_at(sql: str, body: str, message: str, routine: bool) -> tuple[int, 
     (a placeholder in it) or the place cannot be told."""
     from lockwise.parse.plpgsql import dollar_tag
 
-    literal = _body_literal(sql, body)
+    literal = body_literal(sql, body)
     if literal is None:
         return None
     start, end, offsets = literal
@@ -116,7 +116,7 @@ def _folded(word: str) -> str:
     return word[1:-1].replace('""', '"') if word[:1] == '"' == word[-1:] else word.lower()
 
 
-def _body_literal(sql: str, body: str) -> tuple[int, int, list[int]] | None:
+def body_literal(sql: str, body: str) -> tuple[int, int, list[int]] | None:
     """The string constant of `sql` whose value is `body`: its start and end offsets and the
     offset in `sql` of each character of `body`, then of the closing quote."""
     from lockwise.parse import libpg

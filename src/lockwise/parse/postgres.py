@@ -11,13 +11,24 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Span, Statement
 from lockwise.parse.source import LineIndex
 
+if TYPE_CHECKING:
+    from lockwise.parse.pieces import Pieces
+
 #: The literals and comments a search must step over (a quote or dollar tag opens one), and
 #: the word COPY (not psql's `\copy`) or a semicolon: the tokens of the COPY data finder.
+#: A file of more characters than this is parsed in pieces of `PIECE_STATEMENTS` statements
+#: (parse/pieces.py), by lint and by the conflict graph, so that its trees are not all alive
+#: at once (issue 10). The route parses each piece twice in lint (once to look ahead): a file
+#: below it pays nothing. (Read at each use: tests and bench/pieces_identical.py set them.)
+PIECES_FROM = 256 * 1024
+PIECE_STATEMENTS = 500
+
 _COPY_TOKEN = lazy_compile(r"[Ee]?'|\"|--|/\*|(?<![\w$])\$(?:[A-Za-z_]\w*)?\$|(?<![\w$\\])COPY\b|;",
                            re.IGNORECASE)
 _FROM_STDIN = lazy_compile(r"\bFROM\s+STDIN\b", re.IGNORECASE)
@@ -55,7 +66,7 @@ class ParsedFile:
     (Not a dataclass: one is made per file and read in place, and making a dataclass costs
     every lint about 1 M instructions.)"""
 
-    __slots__ = ("comments", "placeholders", "problems", "skipped", "statements")
+    __slots__ = ("comments", "pieces", "placeholders", "problems", "skipped", "statements")
 
     def __init__(self) -> None:
         self.statements: list[Statement] = []
@@ -67,6 +78,9 @@ class ParsedFile:
         #: (parse/templates.py, `_variable_stand_in`): each stand-in identifier and the one
         #: text it stands for.
         self.placeholders: dict[str, str] = {}
+        #: For a file parsed in pieces (parse/pieces.py), what builds its statements' trees
+        #: piece by piece; None when `statements` have theirs.
+        self.pieces: Pieces | None = None
 
 
 #: Problem message for a statement too deeply nested to analyze (Python recursion limit).
@@ -431,7 +445,7 @@ class _Offsets:
         return self.chars - 1
 
 
-def _error_location(exc: Exception) -> int:
+def error_location(exc: Exception) -> int:
     args = getattr(exc, "args", ())
     return args[1] if len(args) > 1 and isinstance(args[1], int) else 0
 
@@ -455,7 +469,7 @@ def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
             _parse_statement_by_statement(text, lines, parsed, found)
             return
         message = parser_message(exc)
-        local = _error_location(exc)
+        local = error_location(exc)
         if "end of input" in message or local >= len(text):
             local = len(text.rstrip()) - 1  # point at the last character, where input ran out
         local = max(local, _skip_space_and_comments(text, 0, len(text)) if local == 0 else local)
@@ -521,7 +535,7 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
     try:
         tokens = parser.scan(text)
     except Exception as exc:  # the scanner itself failed: unterminated quote or comment
-        location = _error_location(exc)
+        location = error_location(exc)
         message = parser_message(exc)
         if not message.startswith("unterminated"):  # (trailing junk: in the word it quotes)
             message += _invisible_before(text, location, location, message, 0, lines)
@@ -707,6 +721,14 @@ def parse_sql(text: str, *, comments: bool = True, salvage: bool = True) -> Pars
     if any(s.kind == "psql-gexec" for s in parsed.skipped):
         parsed.skipped = [_gexec_query(s, found, lines) if s.kind == "psql-gexec" else s
                           for s in parsed.skipped]
+    number_statements(text, server_text, lines, parsed, found, comments)
+    return parsed
+
+
+def number_statements(text: str, server_text: str, lines: LineIndex, parsed: ParsedFile,
+                      found: list[_Found], comments: bool) -> None:
+    """`parsed.statements`: the statements `found` in `server_text` (`text` as the server
+    reads it), numbered, with their comments when asked for."""
     # Each statement is built once, with its comments: building it and then again with them
     # made a third of a migration's objects.
     taker = _Comments(text, parsed, lines) if comments and _has_comments(text) else None
@@ -722,4 +744,3 @@ def parse_sql(text: str, *, comments: bool = True, salvage: bool = True) -> Pars
         for i, (start, end, sql, tree) in enumerate(found)]
     if taker is not None:
         taker.finish()
-    return parsed

@@ -6,9 +6,11 @@ again, and calls are followed `routines.MAX_DEPTH` deep (a routine that calls it
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from lockwise.catalog.routines import MAX_DEPTH, called_routines
+from lockwise.catalog.routines import MAX_DEPTH, called_routines, own_triggers
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.postgres.builder import Builder
 from lockwise.effects.postgres.embedded import (
     dynamic_sql_facts,
@@ -16,12 +18,21 @@ from lockwise.effects.postgres.embedded import (
     runs_transaction_control,
 )
 
+#: A PL/pgSQL loop (every one ends with END LOOP): the statements in it run as often as its
+#: data says, which the cost model cannot count.
+_LOOP = lazy_compile(r"\bLOOP\b", re.IGNORECASE)
+
 
 def run_called(b: Builder, kind: str, body: dict) -> None:
     """The bodies of the PL/pgSQL and SQL routines statement `body` (of node `kind`) calls,
-    run."""
+    run. Each call says how often the statement runs the body, where the catalog knows:
+    `routine_runs` "row" for a row trigger of the table it writes, "statement" for a statement
+    trigger, "" for a call (once, or per row: the cost model tells by the statement), and
+    whether the body loops (`body_loops`)."""
     ctx = b.ctx
-    for routine in called_routines(ctx.catalog, kind, body):
+    routines = called_routines(ctx.catalog, kind, body)
+    fired = own_triggers(ctx.catalog, kind, body) if routines else {}
+    for routine in routines:
         if routine in ctx.expanding_routines or len(ctx.expanding_routines) >= MAX_DEPTH:
             continue
         name, sql, procedure = routine.name, routine.sql, routine.procedure
@@ -30,7 +41,9 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
         if procedure and plpgsql and runs_transaction_control(sql):
             b.transactional = False  # (a CALL in a transaction block cannot commit)
         created = f"of its CREATE {'PROCEDURE' if procedure else 'FUNCTION'}"
-        b.act("routine_call", routine=name, procedure=procedure, **dynamic_sql_facts(
+        b.act("routine_call", routine=name, procedure=procedure,
+              routine_runs=fired.get(routine, ""),
+              body_loops=plpgsql and _LOOP.search(sql) is not None, **dynamic_sql_facts(
             sql, f"{what[0].upper()}{what[1:]}, which this statement runs,", created))
         statements = None
         if not plpgsql:  # (SQL: its AS string or BEGIN ATOMIC body, no PL/pgSQL to read)
