@@ -2732,3 +2732,32 @@ def test_a_sequence_the_transaction_renamed_or_created_waits_for_no_one(
         if waiter is not None:
             waiter.join()
     assert _lock_accumulation_at(sql) == []
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_deleting_referenced_rows_reads_an_unindexed_referencing_table_once_per_row(
+        pg_db: str, rows: int) -> None:
+    """The foreign key's query of each referenced row deleted reads a referencing table no
+    index serves in full: as many sequential scans as rows deleted (checked on 18.6), which
+    rule foreign-key-scan-per-row reports."""
+    from lockwise.effects.postgres.queries import FOR_EACH_ROW
+
+    setup = ("CREATE TABLE authors (id bigint PRIMARY KEY);\n"
+             "INSERT INTO authors SELECT generate_series(1, 10);\n"
+             "CREATE TABLE books (id bigint PRIMARY KEY, "
+             "author_id bigint REFERENCES authors ON DELETE CASCADE);\n"
+             "INSERT INTO books SELECT g, g % 10 + 1 FROM generate_series(1, 1000) g;")
+    sql = f"DELETE FROM authors WHERE id <= {rows}"
+    effect = effect_after(setup, sql)
+    assert effect.scans["public.books"].startswith(FOR_EACH_ROW)
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+
+        def seq_scans() -> int:
+            conn.execute("SELECT pg_stat_force_next_flush()")
+            return conn.execute("SELECT seq_scan FROM pg_stat_user_tables "
+                                "WHERE relname = 'books'").fetchone()[0]
+
+        before = seq_scans()
+        conn.execute(sql)
+        assert seq_scans() - before == rows
