@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from lockwise.catalog.model import VIEW_DEPTH, Table
+from lockwise.catalog.model import VIEW_DEPTH, Constraint, Table
 from lockwise.catalog.replay import missing_index_parts
 from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS
 from lockwise.effects.nodes import (
@@ -153,9 +153,12 @@ def dml(kind: str) -> Callable:
             _check_keys(b, table, kind == "insert" or "insert" in merging or rechecked,
                         set_columns, _inserted_nulls(b, stmt, table) if kind == "insert"
                         else set())
+        read_per_row: list = []
         if b.ctx.executes:  # the keys' triggers fire (a MERGE's as its clauses write)
             for fired in sorted({kind} & {"update", "delete"} or merging - {"insert"}):
-                _referencing_rows(b, table, fired, set_columns)
+                read_per_row += _referencing_rows(b, table, fired, set_columns)
+        if read_per_row and b.ctx.rule_text:
+            facts.update(_read_per_row_facts(b, read_per_row, facts["qualified"]))
         if kind in ("update", "delete") and not own_where:
             for rel in stored_reads(b, {"RangeVar": stmt["relation"]}) if on_view else \
                     (table, *targets):
@@ -549,14 +552,18 @@ def _invalid_arbiter(b: Builder, table: str, clause: dict, qualified: bool) -> d
             "index_parts_sql": index_parts_sql(b.ctx.catalog, invalid, missing, qualified)}
 
 
-def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...]) -> None:
+def _referencing_rows(b: Builder, table: str, kind: str,
+                      columns: tuple[str, ...]) -> list[tuple[str, Constraint]]:
     """Deleting rows of `table`, or changing their key, fires the foreign keys that point at
     it (`key_actions`): NO ACTION / RESTRICT read the referencing rows FOR KEY SHARE (ROW
     SHARE on that table), CASCADE / SET NULL / SET DEFAULT update or delete them (ROW
-    EXCLUSIVE), which fires the keys that point at that table in turn."""
+    EXCLUSIVE), which fires the keys that point at that table in turn. Returns the keys whose
+    table is read in full for each row, when it may hold rows (not one the migration made
+    and left empty)."""
     from lockwise.catalog.key_actions import key_actions
 
     catalog = b.ctx.catalog
+    read_per_row = []
     for action in key_actions(catalog, table, kind, columns):
         other, key = action.referencing, action.key
         if key.columns and catalog.fully_known(other) is not None and \
@@ -565,12 +572,27 @@ def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...
             # for every row changed (checked on the server).
             b.scan(other, f"{FOR_EACH_ROW} {action.kind}d in {action.referenced}, its "
                           "foreign key's query reads it: no index serves the key")
+            if not b.ctx.table_is_empty(other):
+                read_per_row.append((other, key))
         # The key's query names a partitioned table without ONLY: its whole tree is reached
         # (a plain table, with ONLY: not its inheritance children). Checked on the server.
         for rel in action.reached:
             b.lock(rel, L.ROW_EXCLUSIVE if action.write else L.ROW_SHARE)
             if action.write:
                 b.writes.add(f"table:{rel}")
+    return read_per_row
+
+
+def _read_per_row_facts(b: Builder, read_per_row: list[tuple[str, Constraint]],
+                        qualified: bool) -> dict:
+    """Rule foreign-key-scan-per-row's facts: the keys (table(columns) -> referenced) whose
+    table the write reads in full once per row it deletes or changes the key of, and the
+    index each needs, as fk-without-index writes it (`unindexed_fk_facts`)."""
+    from lockwise.effects.foreign_keys import unindexed_fk_facts
+
+    keys = list({(other, key.name): (other, key) for other, key in read_per_row}.values())
+    return unindexed_fk_facts(keys, b.ctx.catalog, b.ctx.new_tables,
+                              bare=() if qualified else {other for other, _ in keys})
 
 
 def _updatable_view_base(b: Builder, relation: str, kind: str,
