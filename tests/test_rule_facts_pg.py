@@ -2761,3 +2761,31 @@ def test_deleting_referenced_rows_reads_an_unindexed_referencing_table_once_per_
         before = seq_scans()
         conn.execute(sql)
         assert seq_scans() - before == rows
+
+
+def test_an_unqualified_column_of_an_update_from_is_the_one_relation_that_has_it(
+        pg_db: str) -> None:
+    """`UPDATE modlog ... FROM comment c WHERE target_comment_id = c.id`: the name is
+    modlog's, the only relation with it, and every modlog row with a match is written, as
+    with `modlog.target_comment_id`; were comment to have it too, the server refuses the name
+    as ambiguous (checked on 18.6). Rule unbatched-backfill reads it so."""
+    import psycopg
+
+    setup = ("CREATE TABLE comment (id bigint PRIMARY KEY, post_id bigint);\n"
+             "INSERT INTO comment SELECT g, g FROM generate_series(1, 10) g;\n"
+             "CREATE TABLE modlog (id bigint PRIMARY KEY, target_comment_id bigint, "
+             "target_post_id bigint);\n"
+             "INSERT INTO modlog SELECT g, g % 12, NULL FROM generate_series(1, 24) g;")
+    sql = "UPDATE modlog SET target_post_id = c.post_id FROM comment c " \
+          "WHERE target_comment_id = c.id"
+    effect = effect_after(setup, sql)
+    assert effect.scans["public.modlog"].startswith("UPDATE whose WHERE only joins")
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        written = conn.execute(sql).rowcount
+        matches = conn.execute("SELECT count(*) FROM modlog m JOIN comment c "
+                               "ON c.id = m.target_comment_id").fetchone()[0]
+        assert written == matches == 20
+        conn.execute("ALTER TABLE comment ADD COLUMN target_comment_id bigint")
+        with pytest.raises(psycopg.errors.AmbiguousColumn):
+            conn.execute(sql)

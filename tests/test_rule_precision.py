@@ -1628,3 +1628,32 @@ def test_a_write_of_referenced_rows_reads_an_unindexed_referencing_table_per_row
 def test_a_write_no_referencing_table_is_read_for_is_not_reported(setup: str,
                                                                    sql: str) -> None:
     assert "foreign-key-scan-per-row" not in rules(sql, setup=setup)
+
+
+#: lemmy's modlog, whose UPDATE ... FROM names its own column unqualified.
+MODLOG = ("CREATE TABLE comment (id bigint PRIMARY KEY, post_id bigint);\n"
+          "CREATE TABLE modlog (id bigint PRIMARY KEY, target_comment_id bigint, "
+          "target_post_id bigint);")
+
+
+@pytest.mark.parametrize("where", ["target_comment_id = c.id", "c.id = target_comment_id"])
+def test_a_join_by_an_unqualified_column_of_the_updated_table_touches_every_match(
+        where: str) -> None:
+    """An unqualified column the updated table has is its own (PostgreSQL refuses a name
+    two relations of the statement have): the WHERE only joins, as `modlog.target_comment_id
+    = c.id` does, and every modlog row with a comment is written in one transaction."""
+    sql = f"UPDATE modlog SET target_post_id = c.post_id FROM comment c WHERE {where};"
+    assert "unbatched-backfill" in rules(sql, setup=MODLOG)
+
+
+@pytest.mark.parametrize(("setup", "where"), [
+    # post_id is comment's: `c.id = post_id` compares two columns of one row of comment
+    (MODLOG, "c.id = post_id"),
+    # modlog made outside these migrations: which relation has the column is not known
+    ("CREATE TABLE comment (id bigint PRIMARY KEY, post_id bigint);\n"
+     "ALTER TABLE modlog ADD COLUMN target_post_id bigint;", "target_comment_id = c.id"),
+])
+def test_an_unqualified_column_not_known_to_be_the_updated_table_s_is_no_join(
+        setup: str, where: str) -> None:
+    sql = f"UPDATE modlog SET target_post_id = c.post_id FROM comment c WHERE {where};"
+    assert "unbatched-backfill" not in rules(sql, setup=setup)
