@@ -129,7 +129,8 @@ def dml(kind: str) -> Callable:
                 b.scan(rel, "INSERT ... SELECT without WHERE reads it in full to fill the table")
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
-        joined = kind in ("update", "delete") and _where_only_joins(stmt)
+        joined = kind in ("update", "delete") and _where_only_joins(
+            stmt, _target_columns(b, table) if table == view else frozenset())
         own_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"]) \
             and not joined
         # Through views with a WHERE, only the rows they keep are written (each view's rows
@@ -477,17 +478,29 @@ def _target_name(stmt: dict) -> str:
     return range_name(stmt.get("relation") or {})
 
 
-def _where_only_joins(stmt: dict) -> bool:
+def _target_columns(b: Builder, table: str) -> frozenset[str]:
+    """The columns of an UPDATE's or DELETE's `table` when the catalog knows them all (none
+    otherwise): an unqualified column of its WHERE that is one of them is the table's, since
+    PostgreSQL refuses a name two relations of the statement have (ambiguous)."""
+    known = b.ctx.catalog.fully_known(table)
+    return frozenset(known.columns) if known is not None else frozenset()
+
+
+def _where_only_joins(stmt: dict, target_columns: frozenset[str] = frozenset()) -> bool:
     """Whether an UPDATE ... FROM or DELETE ... USING changes every row of its table that has
     a match: the list beside it is tables (or joins of them) and each ANDed condition of its
     WHERE (and of its joins' ON) is true by its literals or equates two columns of two
-    different relations the statement names. A subquery, a WITH query, a VALUES list or a
+    different relations the statement names (an unqualified name of the WHERE that is one of
+    the table's `target_columns` is the table's). A subquery, a WITH query, a VALUES list or a
     function beside it, or any other condition, may limit the rows (a batch, a filter): not
     read."""
     beside = list(stmt.get("fromClause") or stmt.get("usingClause") or ())
     if not beside or not stmt.get("whereClause"):
         return False
-    names, conditions = {_target_name(stmt)}, [stmt["whereClause"]]
+    target = _target_name(stmt)
+    # (each condition with the columns an unqualified name of it may be the target's: a
+    # join's ON does not see the target, its names are the joined relations')
+    names, conditions = {target}, [(stmt["whereClause"], target_columns)]
     ctes = {unwrap(c)[1].get("ctename") for c in (stmt.get("withClause") or {}).get("ctes") or ()}
     while beside:
         kind, item = unwrap(beside.pop())
@@ -496,27 +509,33 @@ def _where_only_joins(stmt: dict) -> bool:
             names.add(range_name(item))
         elif kind == "JoinExpr" and not item.get("alias"):
             beside += [item.get("larg"), item.get("rarg")]
-            conditions += [item["quals"]] if item.get("quals") else []
+            conditions += [(item["quals"], frozenset())] if item.get("quals") else []
         else:
             return False
     while conditions:
-        kind, body = unwrap(conditions.pop())
+        condition, own = conditions.pop()
+        kind, body = unwrap(condition)
         if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
-            conditions += body.get("args") or ()
-        elif not is_constant_true({kind: body}) and not _equates_columns(body if kind == "A_Expr"
-                                                                         else {}, names):
+            conditions += [(arg, own) for arg in body.get("args") or ()]
+        elif not is_constant_true({kind: body}) and not _equates_columns(
+                body if kind == "A_Expr" else {}, names, target, own):
             return False
     return True
 
 
-def _equates_columns(expr: dict, names: set[str]) -> bool:
-    """`a.x = b.y`: an equality of columns of two different relations among `names`."""
+def _equates_columns(expr: dict, names: set[str], target: str = "",
+                     target_columns: frozenset[str] = frozenset()) -> bool:
+    """`a.x = b.y`: an equality of columns of two different relations among `names`. An
+    unqualified column is the `target`'s when it is one of its `target_columns` (another
+    relation's, or one the catalog does not know, is not told apart: not an equality)."""
     if expr.get("kind") != "AEXPR_OP" or strings(expr.get("name")) != ["="]:
         return False
     qualifiers = []
     for side in (expr.get("lexpr"), expr.get("rexpr")):
         kind, ref = unwrap(side)
         fields = strings(ref.get("fields")) if kind == "ColumnRef" else []
+        if len(fields) == 1 and fields[0] in target_columns:
+            fields = [target, fields[0]]
         if len(fields) < 2 or fields[-2] not in names:
             return False
         qualifiers.append(fields[-2])
