@@ -34,6 +34,13 @@ def _connect(uri: str):
     return psycopg.connect(uri, autocommit=True)
 
 
+def _seq_scans(conn, table: str) -> int:
+    """How many sequential scans of `table` the server has counted (flushed first)."""
+    conn.execute("SELECT pg_stat_force_next_flush()")
+    return conn.execute("SELECT seq_scan FROM pg_stat_user_tables WHERE relname = %s",
+                        (table,)).fetchone()[0]
+
+
 
 
 @pytest.mark.parametrize("name", [
@@ -379,15 +386,9 @@ def test_add_column_inline_constraint_scans_match_server(pg_db: str, column: str
     assert bool(action.facts["constraint_scans"]) is scans
     with _connect(pg_db) as conn:
         conn.execute(setup)
-
-        def seq_scans() -> int:
-            conn.execute("SELECT pg_stat_force_next_flush()")
-            return conn.execute("SELECT seq_scan FROM pg_stat_user_tables "
-                                "WHERE relname = 'child'").fetchone()[0]
-
-        before = seq_scans()
+        before = _seq_scans(conn, "child")
         conn.execute(sql)
-        assert (seq_scans() > before) is scans
+        assert (_seq_scans(conn, "child") > before) is scans
 
 
 #: Statements whose fate outside a transaction block the effect model states: refused
@@ -2752,15 +2753,9 @@ def test_deleting_referenced_rows_reads_an_unindexed_referencing_table_once_per_
     assert effect.scans["public.books"].startswith(FOR_EACH_ROW)
     with _connect(pg_db) as conn:
         conn.execute(setup)
-
-        def seq_scans() -> int:
-            conn.execute("SELECT pg_stat_force_next_flush()")
-            return conn.execute("SELECT seq_scan FROM pg_stat_user_tables "
-                                "WHERE relname = 'books'").fetchone()[0]
-
-        before = seq_scans()
+        before = _seq_scans(conn, "books")
         conn.execute(sql)
-        assert seq_scans() - before == rows
+        assert _seq_scans(conn, "books") - before == rows
 
 
 def test_an_unqualified_column_of_an_update_from_is_the_one_relation_that_has_it(
