@@ -76,6 +76,7 @@ ENDS_ELSEWHERE = {
 #: Rules whose alternative adds what the statement lacks, an index and nothing else, and why.
 ADDS_INDEXES = {
     "fk-without-index": "the index the foreign key's checks look rows up by",
+    "foreign-key-scan-per-row": "the index each deleted row's key lookup uses",
 }
 
 #: Cases the alternative gets wrong, with what is wrong (strict: a fixed one must leave).

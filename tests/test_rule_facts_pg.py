@@ -34,6 +34,13 @@ def _connect(uri: str):
     return psycopg.connect(uri, autocommit=True)
 
 
+def _seq_scans(conn, table: str) -> int:
+    """How many sequential scans of `table` the server has counted (flushed first)."""
+    conn.execute("SELECT pg_stat_force_next_flush()")
+    return conn.execute("SELECT seq_scan FROM pg_stat_user_tables WHERE relname = %s",
+                        (table,)).fetchone()[0]
+
+
 
 
 @pytest.mark.parametrize("name", [
@@ -379,15 +386,9 @@ def test_add_column_inline_constraint_scans_match_server(pg_db: str, column: str
     assert bool(action.facts["constraint_scans"]) is scans
     with _connect(pg_db) as conn:
         conn.execute(setup)
-
-        def seq_scans() -> int:
-            conn.execute("SELECT pg_stat_force_next_flush()")
-            return conn.execute("SELECT seq_scan FROM pg_stat_user_tables "
-                                "WHERE relname = 'child'").fetchone()[0]
-
-        before = seq_scans()
+        before = _seq_scans(conn, "child")
         conn.execute(sql)
-        assert (seq_scans() > before) is scans
+        assert (_seq_scans(conn, "child") > before) is scans
 
 
 #: Statements whose fate outside a transaction block the effect model states: refused
@@ -2733,3 +2734,54 @@ def test_a_sequence_the_transaction_renamed_or_created_waits_for_no_one(
         if waiter is not None:
             waiter.join()
     assert _lock_accumulation_at(sql) == []
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_deleting_referenced_rows_reads_an_unindexed_referencing_table_once_per_row(
+        pg_db: str, rows: int) -> None:
+    """The foreign key's query of each referenced row deleted reads a referencing table no
+    index serves in full: as many sequential scans as rows deleted (checked on 18.6), which
+    rule foreign-key-scan-per-row reports."""
+    from lockwise.effects.postgres.queries import FOR_EACH_ROW
+
+    setup = ("CREATE TABLE authors (id bigint PRIMARY KEY);\n"
+             "INSERT INTO authors SELECT generate_series(1, 10);\n"
+             "CREATE TABLE books (id bigint PRIMARY KEY, "
+             "author_id bigint REFERENCES authors ON DELETE CASCADE);\n"
+             "INSERT INTO books SELECT g, g % 10 + 1 FROM generate_series(1, 1000) g;")
+    sql = f"DELETE FROM authors WHERE id <= {rows}"
+    effect = effect_after(setup, sql)
+    assert effect.scans["public.books"].startswith(FOR_EACH_ROW)
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        before = _seq_scans(conn, "books")
+        conn.execute(sql)
+        assert _seq_scans(conn, "books") - before == rows
+
+
+def test_an_unqualified_column_of_an_update_from_is_the_one_relation_that_has_it(
+        pg_db: str) -> None:
+    """`UPDATE modlog ... FROM comment c WHERE target_comment_id = c.id`: the name is
+    modlog's, the only relation with it, and every modlog row with a match is written, as
+    with `modlog.target_comment_id`; were comment to have it too, the server refuses the name
+    as ambiguous (checked on 18.6). Rule unbatched-backfill reads it so."""
+    import psycopg
+
+    setup = ("CREATE TABLE comment (id bigint PRIMARY KEY, post_id bigint);\n"
+             "INSERT INTO comment SELECT g, g FROM generate_series(1, 10) g;\n"
+             "CREATE TABLE modlog (id bigint PRIMARY KEY, target_comment_id bigint, "
+             "target_post_id bigint);\n"
+             "INSERT INTO modlog SELECT g, g % 12, NULL FROM generate_series(1, 24) g;")
+    sql = "UPDATE modlog SET target_post_id = c.post_id FROM comment c " \
+          "WHERE target_comment_id = c.id"
+    effect = effect_after(setup, sql)
+    assert effect.scans["public.modlog"].startswith("UPDATE whose WHERE only joins")
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        written = conn.execute(sql).rowcount
+        matches = conn.execute("SELECT count(*) FROM modlog m JOIN comment c "
+                               "ON c.id = m.target_comment_id").fetchone()[0]
+        assert written == matches == 20
+        conn.execute("ALTER TABLE comment ADD COLUMN target_comment_id bigint")
+        with pytest.raises(psycopg.errors.AmbiguousColumn):
+            conn.execute(sql)

@@ -1588,3 +1588,72 @@ def test_lock_accumulation_names_a_renamed_relation_as_the_statement_sees_it(
     assert len(found) == 1
     assert new in found[0].message and f"{old} " not in found[0].message
     assert f"{old}," not in found[0].message
+
+
+#: A referenced table and one whose foreign key to it no index serves (lemmy's user_ and
+#: comment, documenso's Document and DocumentAuditLog, as first written).
+AUTHORS = ("CREATE TABLE authors (id bigint PRIMARY KEY, name text UNIQUE);\n"
+           "CREATE TABLE books (id bigint PRIMARY KEY, "
+           "author_id bigint REFERENCES authors ON DELETE CASCADE, title text);")
+
+
+@pytest.mark.parametrize("sql", [
+    "DELETE FROM authors WHERE name = 'admin';",  # the WHERE itself is indexed
+    "UPDATE authors SET id = id + 1000 WHERE name = 'admin';",  # the key changes
+])
+def test_a_write_of_referenced_rows_reads_an_unindexed_referencing_table_per_row(
+        sql: str) -> None:
+    """The key's query of each row deleted (or whose key changes) finds the referencing rows
+    by the key's columns: without an index on them, one full read of the referencing table
+    per row. The WHERE of the statement is indexed: no other rule said so."""
+    (found,) = [f for f in findings(sql, setup=AUTHORS) if f.rule == "foreign-key-scan-per-row"]
+    assert "public.books(author_id) -> public.authors" in found.message
+    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS books_author_id_idx ON books (author_id)" \
+        in found.instead
+
+
+@pytest.mark.parametrize(("setup", "sql"), [
+    # an index serves the key
+    (AUTHORS + "\nCREATE INDEX books_author_idx ON books (author_id, title);",
+     "DELETE FROM authors WHERE name = 'admin';"),
+    # the key does not change
+    (AUTHORS, "UPDATE authors SET name = 'x' WHERE name = 'admin';"),
+    # the referencing table is new in the migration, and empty
+    ("CREATE TABLE authors (id bigint PRIMARY KEY, name text UNIQUE);",
+     "CREATE TABLE books (id bigint PRIMARY KEY, author_id bigint REFERENCES authors);\n"
+     "DELETE FROM authors WHERE name = 'admin';"),
+    # the referenced table is new in the migration: no older row refers to its rows
+    ("SELECT 1;", AUTHORS + "\nDELETE FROM authors WHERE name = 'admin';"),
+])
+def test_a_write_no_referencing_table_is_read_for_is_not_reported(setup: str,
+                                                                   sql: str) -> None:
+    assert "foreign-key-scan-per-row" not in rules(sql, setup=setup)
+
+
+#: lemmy's modlog, whose UPDATE ... FROM names its own column unqualified.
+MODLOG = ("CREATE TABLE comment (id bigint PRIMARY KEY, post_id bigint);\n"
+          "CREATE TABLE modlog (id bigint PRIMARY KEY, target_comment_id bigint, "
+          "target_post_id bigint);")
+
+
+@pytest.mark.parametrize("where", ["target_comment_id = c.id", "c.id = target_comment_id"])
+def test_a_join_by_an_unqualified_column_of_the_updated_table_touches_every_match(
+        where: str) -> None:
+    """An unqualified column the updated table has is its own (PostgreSQL refuses a name
+    two relations of the statement have): the WHERE only joins, as `modlog.target_comment_id
+    = c.id` does, and every modlog row with a comment is written in one transaction."""
+    sql = f"UPDATE modlog SET target_post_id = c.post_id FROM comment c WHERE {where};"
+    assert "unbatched-backfill" in rules(sql, setup=MODLOG)
+
+
+@pytest.mark.parametrize(("setup", "where"), [
+    # post_id is comment's: `c.id = post_id` compares two columns of one row of comment
+    (MODLOG, "c.id = post_id"),
+    # modlog made outside these migrations: which relation has the column is not known
+    ("CREATE TABLE comment (id bigint PRIMARY KEY, post_id bigint);\n"
+     "ALTER TABLE modlog ADD COLUMN target_post_id bigint;", "target_comment_id = c.id"),
+])
+def test_an_unqualified_column_not_known_to_be_the_updated_table_s_is_no_join(
+        setup: str, where: str) -> None:
+    sql = f"UPDATE modlog SET target_post_id = c.post_id FROM comment c WHERE {where};"
+    assert "unbatched-backfill" not in rules(sql, setup=setup)

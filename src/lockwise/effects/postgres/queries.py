@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from lockwise.catalog.model import VIEW_DEPTH, Table
+from lockwise.catalog.model import VIEW_DEPTH, Constraint, Table
 from lockwise.catalog.replay import missing_index_parts
 from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS
 from lockwise.effects.nodes import (
@@ -129,7 +129,8 @@ def dml(kind: str) -> Callable:
                 b.scan(rel, "INSERT ... SELECT without WHERE reads it in full to fill the table")
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
-        joined = kind in ("update", "delete") and _where_only_joins(stmt)
+        joined = kind in ("update", "delete") and _where_only_joins(
+            stmt, _target_columns(b, table) if table == view else frozenset())
         own_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"]) \
             and not joined
         # Through views with a WHERE, only the rows they keep are written (each view's rows
@@ -153,9 +154,12 @@ def dml(kind: str) -> Callable:
             _check_keys(b, table, kind == "insert" or "insert" in merging or rechecked,
                         set_columns, _inserted_nulls(b, stmt, table) if kind == "insert"
                         else set())
+        read_per_row: list = []
         if b.ctx.executes:  # the keys' triggers fire (a MERGE's as its clauses write)
             for fired in sorted({kind} & {"update", "delete"} or merging - {"insert"}):
-                _referencing_rows(b, table, fired, set_columns)
+                read_per_row += _referencing_rows(b, table, fired, set_columns)
+        if read_per_row and b.ctx.rule_text:
+            facts.update(_read_per_row_facts(b, read_per_row, facts["qualified"]))
         if kind in ("update", "delete") and not own_where:
             for rel in stored_reads(b, {"RangeVar": stmt["relation"]}) if on_view else \
                     (table, *targets):
@@ -474,17 +478,29 @@ def _target_name(stmt: dict) -> str:
     return range_name(stmt.get("relation") or {})
 
 
-def _where_only_joins(stmt: dict) -> bool:
+def _target_columns(b: Builder, table: str) -> frozenset[str]:
+    """The columns of an UPDATE's or DELETE's `table` when the catalog knows them all (none
+    otherwise): an unqualified column of its WHERE that is one of them is the table's, since
+    PostgreSQL refuses a name two relations of the statement have (ambiguous)."""
+    known = b.ctx.catalog.fully_known(table)
+    return frozenset(known.columns) if known is not None else frozenset()
+
+
+def _where_only_joins(stmt: dict, target_columns: frozenset[str] = frozenset()) -> bool:
     """Whether an UPDATE ... FROM or DELETE ... USING changes every row of its table that has
     a match: the list beside it is tables (or joins of them) and each ANDed condition of its
     WHERE (and of its joins' ON) is true by its literals or equates two columns of two
-    different relations the statement names. A subquery, a WITH query, a VALUES list or a
+    different relations the statement names (an unqualified name of the WHERE that is one of
+    the table's `target_columns` is the table's). A subquery, a WITH query, a VALUES list or a
     function beside it, or any other condition, may limit the rows (a batch, a filter): not
     read."""
     beside = list(stmt.get("fromClause") or stmt.get("usingClause") or ())
     if not beside or not stmt.get("whereClause"):
         return False
-    names, conditions = {_target_name(stmt)}, [stmt["whereClause"]]
+    target = _target_name(stmt)
+    # (each condition with the columns an unqualified name of it may be the target's: a
+    # join's ON does not see the target, its names are the joined relations')
+    names, conditions = {target}, [(stmt["whereClause"], target_columns)]
     ctes = {unwrap(c)[1].get("ctename") for c in (stmt.get("withClause") or {}).get("ctes") or ()}
     while beside:
         kind, item = unwrap(beside.pop())
@@ -493,27 +509,33 @@ def _where_only_joins(stmt: dict) -> bool:
             names.add(range_name(item))
         elif kind == "JoinExpr" and not item.get("alias"):
             beside += [item.get("larg"), item.get("rarg")]
-            conditions += [item["quals"]] if item.get("quals") else []
+            conditions += [(item["quals"], frozenset())] if item.get("quals") else []
         else:
             return False
     while conditions:
-        kind, body = unwrap(conditions.pop())
+        condition, own = conditions.pop()
+        kind, body = unwrap(condition)
         if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
-            conditions += body.get("args") or ()
-        elif not is_constant_true({kind: body}) and not _equates_columns(body if kind == "A_Expr"
-                                                                         else {}, names):
+            conditions += [(arg, own) for arg in body.get("args") or ()]
+        elif not is_constant_true({kind: body}) and not _equates_columns(
+                body if kind == "A_Expr" else {}, names, target, own):
             return False
     return True
 
 
-def _equates_columns(expr: dict, names: set[str]) -> bool:
-    """`a.x = b.y`: an equality of columns of two different relations among `names`."""
+def _equates_columns(expr: dict, names: set[str], target: str = "",
+                     target_columns: frozenset[str] = frozenset()) -> bool:
+    """`a.x = b.y`: an equality of columns of two different relations among `names`. An
+    unqualified column is the `target`'s when it is one of its `target_columns` (another
+    relation's, or one the catalog does not know, is not told apart: not an equality)."""
     if expr.get("kind") != "AEXPR_OP" or strings(expr.get("name")) != ["="]:
         return False
     qualifiers = []
     for side in (expr.get("lexpr"), expr.get("rexpr")):
         kind, ref = unwrap(side)
         fields = strings(ref.get("fields")) if kind == "ColumnRef" else []
+        if len(fields) == 1 and fields[0] in target_columns:
+            fields = [target, fields[0]]
         if len(fields) < 2 or fields[-2] not in names:
             return False
         qualifiers.append(fields[-2])
@@ -549,14 +571,18 @@ def _invalid_arbiter(b: Builder, table: str, clause: dict, qualified: bool) -> d
             "index_parts_sql": index_parts_sql(b.ctx.catalog, invalid, missing, qualified)}
 
 
-def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...]) -> None:
+def _referencing_rows(b: Builder, table: str, kind: str,
+                      columns: tuple[str, ...]) -> list[tuple[str, Constraint]]:
     """Deleting rows of `table`, or changing their key, fires the foreign keys that point at
     it (`key_actions`): NO ACTION / RESTRICT read the referencing rows FOR KEY SHARE (ROW
     SHARE on that table), CASCADE / SET NULL / SET DEFAULT update or delete them (ROW
-    EXCLUSIVE), which fires the keys that point at that table in turn."""
+    EXCLUSIVE), which fires the keys that point at that table in turn. Returns the keys whose
+    table is read in full for each row, when it may hold rows (not one the migration made
+    and left empty)."""
     from lockwise.catalog.key_actions import key_actions
 
     catalog = b.ctx.catalog
+    read_per_row = []
     for action in key_actions(catalog, table, kind, columns):
         other, key = action.referencing, action.key
         if key.columns and catalog.fully_known(other) is not None and \
@@ -565,12 +591,27 @@ def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...
             # for every row changed (checked on the server).
             b.scan(other, f"{FOR_EACH_ROW} {action.kind}d in {action.referenced}, its "
                           "foreign key's query reads it: no index serves the key")
+            if not b.ctx.table_is_empty(other):
+                read_per_row.append((other, key))
         # The key's query names a partitioned table without ONLY: its whole tree is reached
         # (a plain table, with ONLY: not its inheritance children). Checked on the server.
         for rel in action.reached:
             b.lock(rel, L.ROW_EXCLUSIVE if action.write else L.ROW_SHARE)
             if action.write:
                 b.writes.add(f"table:{rel}")
+    return read_per_row
+
+
+def _read_per_row_facts(b: Builder, read_per_row: list[tuple[str, Constraint]],
+                        qualified: bool) -> dict:
+    """Rule foreign-key-scan-per-row's facts: the keys (table(columns) -> referenced) whose
+    table the write reads in full once per row it deletes or changes the key of, and the
+    index each needs, as fk-without-index writes it (`unindexed_fk_facts`)."""
+    from lockwise.effects.foreign_keys import unindexed_fk_facts
+
+    keys = list({(other, key.name): (other, key) for other, key in read_per_row}.values())
+    return unindexed_fk_facts(keys, b.ctx.catalog, b.ctx.new_tables,
+                              bare=() if qualified else {other for other, _ in keys})
 
 
 def _updatable_view_base(b: Builder, relation: str, kind: str,
