@@ -95,3 +95,21 @@ def test_qualified_and_bare_names_are_one_table_on_mariadb(mariadb) -> None:
         "WHERE table_schema = 'qn_b' ORDER BY 1", "mysql", whole=True)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split() == ["t.id", "t.m", "t.n", "w.id", "w.t_id"]
+
+
+def test_a_trigger_on_the_qualified_name_goes_with_the_table() -> None:
+    """DROP TABLE t drops the trigger created ON b.t: its name is free again."""
+    trigger = "CREATE TRIGGER tr BEFORE INSERT ON {} FOR EACH ROW SET NEW.n = 1;"
+    assert _rules(f"{CREATED[0]}\n{trigger.format('b.t')}\nDROP TABLE t;\n"
+                  f"{trigger.format('accounts')}") == [[]]
+
+
+def test_a_trigger_on_the_qualified_name_on_mariadb(mariadb) -> None:
+    """Checked on the server: the trigger created ON b.t goes with DROP TABLE t."""
+    ran = mariadb.run(
+        "CREATE DATABASE qt_b; USE qt_b; CREATE TABLE t (id INT PRIMARY KEY, n INT); "
+        "CREATE TABLE a (id INT PRIMARY KEY, n INT); CREATE TRIGGER tr BEFORE INSERT ON "
+        "qt_b.t FOR EACH ROW SET NEW.n = 1; DROP TABLE t; CREATE TRIGGER tr BEFORE INSERT ON "
+        "a FOR EACH ROW SET NEW.n = 1; SELECT event_object_table FROM information_schema."
+        "triggers WHERE trigger_schema = 'qt_b'", "mysql", whole=True)
+    assert ran.returncode == 0 and ran.stdout.split() == ["a"], ran
