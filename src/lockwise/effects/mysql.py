@@ -123,7 +123,8 @@ def _column_type(coldef) -> tuple[str, tuple[int, ...], str | None]:
     if spatial := coldef.meta.get("spatial"):  # parse/mysql.py kept what sqlglot cannot read
         name, srid = spatial
         return name, () if srid is None else (srid,), None
-    type_name = kind.this.name.lower() if hasattr(kind.this, "name") else str(kind.this).lower()
+    type_name = coldef.meta.get("type") or (  # INET4 / INET6, read as INET (parse/mysql.py)
+        kind.this.name.lower() if hasattr(kind.this, "name") else str(kind.this).lower())
     mods = []
     for param in kind.expressions or ():
         value = param.this if isinstance(param, exp.DataTypeParam) else param

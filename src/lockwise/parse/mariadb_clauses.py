@@ -12,6 +12,9 @@ and Application-Time Periods):
 
 and on both servers, a primary key's `ASC` / `DESC` column (MySQL 8.0's descending keys).
 Only tried on text sqlglot refuses (parse/mysql.py's _parse_statement).
+
+MariaDB's column types INET4 and INET6, which sqlglot does not know, are read as its INET,
+each column keeping the type written (`meta["type"]`): parse/mysql.py's _readable_definition.
 """
 
 from __future__ import annotations
@@ -74,3 +77,33 @@ def readable_text(body: str, mariadb: bool) -> str | None:
         if _ANALYZE.match(text):
             text = _PERSISTENT_FOR.sub(_blank, text)
     return None if text == body else text
+
+
+def inet_as_read(text: str) -> tuple[str, list[str]]:
+    """`text` with each INET4 / INET6 column type written as sqlglot's INET (offsets kept),
+    and the types written, in order."""
+    from sqlglot.errors import TokenError
+
+    from lockwise.parse.mysql import mariadb_types, mysql_tokens
+
+    try:
+        tokens = mysql_tokens(text)
+    except TokenError:
+        return text, []
+    words = [tok.text.upper() for tok in tokens]
+    typed = [i for i in mariadb_types(tokens, words) if words[i] != "UUID"]
+    for i in reversed(typed):
+        text = text[:tokens[i].start] + "INET " + text[tokens[i].end + 1:]
+    return text, [words[i].lower() for i in typed]
+
+
+def keep_types(tree, written: list[str]) -> None:
+    """Note on each INET column of `tree` the type `written` for it, in order (nothing when
+    the counts differ)."""
+    from sqlglot import exp
+
+    columns = [c for c in tree.find_all(exp.ColumnDef)
+               if (kind := c.args.get("kind")) is not None and kind.this == exp.DataType.Type.INET]
+    if written and len(columns) == len(written):
+        for column, name in zip(columns, written, strict=True):
+            column.meta["type"] = name
