@@ -13,14 +13,15 @@ CREATE = "CREATE TABLE v (id INT PRIMARY KEY, n INT) WITH SYSTEM VERSIONING;"
 PLAIN = "CREATE TABLE p (id INT PRIMARY KEY, n INT) ENGINE=InnoDB;"
 
 
-def _lint(sql: str, dialect: str = "mariadb", version: str | None = None):
+def _lint(sql: str, dialect: str = "mariadb", version: str | None = None, setup: str = ""):
     from lockwise.catalog.model import Catalog
     from lockwise.discover import migration_from_text
     from lockwise.lint import LintOptions, lint_migrations
 
     catalog = Catalog()
-    (report,) = lint_migrations([migration_from_text(sql, "1_m.sql")],
-                                LintOptions(dialect=dialect, server_version=version), catalog)
+    *_, report = lint_migrations(
+        [migration_from_text(text, f"{i}_m.sql") for i, text in enumerate((setup, sql)) if text],
+        LintOptions(dialect=dialect, server_version=version), catalog)
     return report, catalog
 
 
@@ -45,7 +46,7 @@ def test_a_system_versioned_table_reaches_the_schema(options: str) -> None:
 
 
 def test_add_system_versioning_copies_the_table() -> None:
-    report, _ = _lint(f"{PLAIN}\nALTER TABLE p ADD SYSTEM VERSIONING;")
+    report, _ = _lint("ALTER TABLE p ADD SYSTEM VERSIONING;", setup=PLAIN)
     assert _plans(report) == [(("add_system_versioning",), "COPY", False)]
     assert "mysql-table-copy" in {f.rule for f in report.all_findings}
 

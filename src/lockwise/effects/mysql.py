@@ -434,6 +434,9 @@ _INDEX_VISIBILITY = re.compile(rf"\bALTER\s+(INDEX|KEY)\s+(?P<index>{_PART})\s+"
 
 _COMMAND_ALTER = [
     (_INDEX_VISIBILITY, "set_index_visibility"),
+    # (before DROP COLUMN's pattern, which would read a column named SYSTEM)
+    (re.compile(r"\bADD\s+SYSTEM\s+VERSIONING\b", re.I), "add_system_versioning"),
+    (re.compile(r"\bDROP\s+SYSTEM\s+VERSIONING\b", re.I), "drop_system_versioning"),
     (re.compile(r"\b(ADD|DROP|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I), None),
     (re.compile(r"\b(ANALYZE|CHECK|REPAIR)\s+PARTITION\b", re.I), "maintain_partition"),
     (re.compile(r"\b(COALESCE|REORGANIZE|REBUILD)\s+PARTITION\b", re.I), "reorganize_partition"),

@@ -827,6 +827,12 @@ def mariadb_types(tokens: list, words: list[str]) -> list[int]:
     return found
 
 
+#: ALTER TABLE's ADD / DROP SYSTEM VERSIONING (MariaDB's system-versioned tables, 10.3.4 on:
+#: the knowledge base's "System-Versioned Tables"; MySQL has none), and a CREATE TABLE's or a
+#: column's WITH / WITHOUT SYSTEM VERSIONING.
+_SYSTEM_VERSIONING = re.compile(r"\b(?:ADD|DROP)\s+SYSTEM\s+VERSIONING\b", re.IGNORECASE)
+_VERSIONING_AFTER = {"ADD", "DROP", "WITH", "WITHOUT"}
+_SYSTEM_VERSIONING_FROM = (10, 3, 4)
 #: A word of MARIADB_TYPES in a statement's words (the tokens are looked at only then).
 MARIADB_TYPE_WORDS = re.compile(rf"\b(?:{'|'.join(MARIADB_TYPES)})\b")
 #: MariaDB's index visibility, ALTER INDEX i [NOT] IGNORED, arrived in 10.6.
@@ -885,6 +891,11 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
             found = "MySQL's SRID column attribute; MariaDB writes REF_SYSTEM_ID = n"
         elif enforcement := _check_enforcement(words, i, mariadb, version):
             found = enforcement
+        elif word == "SYSTEM" and previous in _VERSIONING_AFTER and \
+                words[i + 1:i + 2] == ["VERSIONING"] and (
+                    not mariadb or (*version, 0, 0)[:3] < _SYSTEM_VERSIONING_FROM):
+            found = ("system-versioned tables arrived in MariaDB 10.3.4" if mariadb else
+                     "MariaDB's system-versioned tables; MySQL has none")
         elif i in typed:
             since, instead = MARIADB_TYPES[word]
             if not mariadb:
@@ -1160,10 +1171,12 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
         # SHUTDOWN, STOP REPLICA: read by sqlglot as a column (and its alias)
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
-    if isinstance(tree, exp.Alter) and any(type(option).__name__.startswith("PartitionBy")
-                                           for option in tree.args.get("options") or ()):
+    if isinstance(tree, exp.Alter) and (any(
+            type(option).__name__.startswith("PartitionBy")
+            for option in tree.args.get("options") or ()) or _SYSTEM_VERSIONING.search(body)):
         # ALTER TABLE ... PARTITION BY RANGE / LIST, which sqlglot parses (HASH and KEY it
-        # keeps as commands): read from its text as those are (it was read as doing nothing)
+        # keeps as commands): read from its text as those are (it was read as doing nothing);
+        # DROP SYSTEM VERSIONING, a command inside the tree that takes the clauses after it
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
     if isinstance(tree, exp.Command) and _ALTER_TABLE.match(body) and \
@@ -1251,13 +1264,15 @@ def _readable_definition(body: str, reader: object):
     None when it is still not readable, or nothing was left out."""
     from sqlglot import exp
 
-    from lockwise.parse.mariadb_clauses import inet_as_read, keep_types
+    from lockwise.parse.mariadb_clauses import TABLE_VERSIONING, blank, inet_as_read, keep_types
 
     unsigned = {(quoted or bare).replace("``", "`").lower()
                 for quoted, bare, _, _ in _UNSIGNED_FLOAT.findall(body)}
     text = _UNSIGNED_FLOAT.sub(lambda m: m.group(0)[:m.start(4) - m.start(0)] + " " * 8,
                                _SRID.sub("", _SPATIAL_TYPES.sub("GEOMETRY", body)))
     text, inet_types = inet_as_read(text) if "INET" in text.upper() else (text, [])
+    if _CREATE_TABLE.match(text):
+        text = TABLE_VERSIONING.sub(blank, text)
     partitioned = False
     if _CREATE_TABLE.match(text):
         whole, text = text, _before_partitioning(text)
