@@ -113,3 +113,9 @@ def test_a_trigger_on_the_qualified_name_on_mariadb(mariadb) -> None:
         "a FOR EACH ROW SET NEW.n = 1; SELECT event_object_table FROM information_schema."
         "triggers WHERE trigger_schema = 'qt_b'", "mysql", whole=True)
     assert ran.returncode == 0 and ran.stdout.split() == ["a"], ran
+
+
+def test_the_locks_name_the_table_as_written() -> None:
+    (report,) = _reports(f"{CREATED[0]}\nALTER TABLE b.t MODIFY id BIGINT;")
+    effect = report.statements[-1].effect
+    assert set(effect.locks) == {"b.t"} and effect.rewrites == {"b.t"}, effect
