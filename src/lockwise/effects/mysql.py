@@ -756,9 +756,13 @@ class _Builder:
                     action.facts["refused"] = True
         # No other session can name a TEMPORARY table (the name reaches a permanent table
         # of that name, or none): whatever this session holds on one, no one waits for it.
-        locks = {t: mode for t, mode in self.locks.items() if not self.temporary(t)}
+        # (each named as the statement wrote it: `b.t`, not the catalog's key)
+        named = self.qualified.get
+        locks = {named(t, t): mode for t, mode in self.locks.items() if not self.temporary(t)}
         return Effect(actions=tuple(self.actions) or (Action("other"),), locks=locks,
-                      rewrites=frozenset(self.rewrites), scans=self.scans, transactional=True,
+                      rewrites=frozenset(named(t, t) for t in self.rewrites),
+                      scans={named(t, t): why for t, why in self.scans.items()},
+                      transactional=True,
                       creates=frozenset(self.creates), drops=frozenset(self.drops),
                       alters=frozenset(self.alters), writes=frozenset(self.writes),
                       dialect=self.session.flavour)
