@@ -553,9 +553,10 @@ def test_every_rendered_instead_parses(rule, example) -> None:
     ('ALTER TYPE "Status" ADD VALUE \'New\' AFTER \'Old\';\nSELECT \'New\'::"Status";',
      "enum-value-used-in-transaction",
      'ALTER TYPE "Status" ADD VALUE IF NOT EXISTS \'New\' AFTER \'Old\';'),
-    # A column the catalog does not know: its type is a named stand-in, with a comment.
-    ('ALTER TABLE "Team" RENAME COLUMN "Nope" TO nope;', "rename-column",
-     'ALTER TABLE "Team" ADD COLUMN nope "type_of_Nope";'),
+    # A column the catalog does not know (of a table made elsewhere: "Team", made in SETUP,
+    # certainly lacks it, refused by object-missing): its type is a named stand-in.
+    ('ALTER TABLE "Other" RENAME COLUMN "Nope" TO nope;', "rename-column",
+     'ALTER TABLE "Other" ADD COLUMN nope "type_of_Nope";'),
     ('ALTER TABLE "Team" RENAME COLUMN id TO "Id";', "rename-column",
      'ALTER TABLE "Team" ADD COLUMN "Id" int4;'),
     # The catalog knows the enum's type and the columns that hold it.

@@ -39,15 +39,28 @@ CASES = [
     (("int4", "text"), "length('x')", 0, None),  # an expression's type: not evident
     (("int4", "date"), "'2020-01-01'", None, None),  # two categories
     (("int4", "date"), "'2020-01-01'::date", 1, 1),  # exact
+    # VARIADIC written in the call: the array is passed as it is, to an array parameter
+    # (a variadic one, or not), never to an element's (18.6)
+    (("VARIADIC int4[]",), "1, 2, 3", 0, 0),
+    (("VARIADIC int4[]",), "VARIADIC ARRAY[1]", 0, 0),
+    (("int4[]",), "VARIADIC ARRAY[1]", 0, 0),
+    (("int4", "VARIADIC int4[]"), "VARIADIC ARRAY[1]", 1, 1),
+    (("int4", "VARIADIC int4[]"), "VARIADIC '{1}'::int4[]", 1, 1),
+    (("int8", "VARIADIC int4[]"), "VARIADIC ARRAY[1]", 1, 1),
 ]
 
+#: The variadic cases of `CASES`, for PL/pgSQL overloads (an unnamed VARIADIC parameter).
+VARIADIC_CASES = [case for case in CASES if any("VARIADIC" in p for p in case[0])]
 
-def _setup(params: tuple[str, ...]) -> str:
+
+def _setup(params: tuple[str, ...], language: str = "sql") -> str:
     """Tables o0, o1, ... and one overload of o per parameter list, the i-th locking oi (SQL
-    functions: PL/pgSQL's parser takes no unnamed VARIADIC parameter)."""
+    functions, or PL/pgSQL ones)."""
+    body = "  LOCK TABLE o{0};\n  SELECT {0};\n" if language == "sql" else \
+        "BEGIN\n  LOCK TABLE o{0};\n  RETURN {0};\nEND\n"
     return "".join(f"CREATE TABLE o{i} (id int);\n"
-                   f"CREATE FUNCTION o({p}) RETURNS int LANGUAGE sql AS $$\n"
-                   f"  LOCK TABLE o{i};\n  SELECT {i};\n$$;\n"
+                   f"CREATE FUNCTION o({p}) RETURNS int LANGUAGE {language} AS $$\n"
+                   f"{body.format(i)}$$;\n"
                    for i, p in enumerate(params))
 
 
@@ -56,6 +69,16 @@ def test_a_call_runs_the_overload_the_server_resolves(params: tuple[str, ...], a
                                                       server: int | None,
                                                       judged: int | None) -> None:
     reports, _ = _lint(_setup(params), f"SELECT o({args});")
+    locks = reports[-1].statements[-1].effect.locks
+    assert [i for i in range(len(params)) if f"public.o{i}" in locks] == \
+        ([] if judged is None else [judged])
+
+
+@pytest.mark.parametrize(("params", "args", "server", "judged"), VARIADIC_CASES)
+def test_a_call_runs_the_plpgsql_overload_the_server_resolves(
+        params: tuple[str, ...], args: str, server: int | None, judged: int | None) -> None:
+    reports, _ = _lint(_setup(params, "plpgsql"), f"SELECT o({args});")
+    assert not [f for r in reports for f in r.all_findings if f.rule == "parse-error"]
     locks = reports[-1].statements[-1].effect.locks
     assert [i for i in range(len(params)) if f"public.o{i}" in locks] == \
         ([] if judged is None else [judged])

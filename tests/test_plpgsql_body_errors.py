@@ -55,6 +55,48 @@ def test_good_bodies_and_bodies_created_unchecked_are_no_parse_error() -> None:
     assert len(_parse_errors(OFF + "RESET check_function_bodies;\n" + FUNCTION_BAD)) == 1
 
 
+#: PL/pgSQL functions with a VARIADIC parameter, unnamed (read as $1) or named, that the
+#: server creates (checked on 18.6); pglast's PL/pgSQL parser rejected every one ("VARIADIC
+#: parameter must be an array").
+VARIADIC_GOOD = [
+    "CREATE FUNCTION va(VARIADIC int[]) RETURNS int LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  RETURN array_length($1, 1);\nEND $$;\n",
+    "CREATE FUNCTION vb(VARIADIC xs int[]) RETURNS int LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  RETURN xs[1];\nEND $$;\n",
+    "CREATE FUNCTION vc(a text, VARIADIC integer ARRAY) RETURNS int LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  RETURN $2[1];\nEND $$;\n",
+    "CREATE FUNCTION vd(VARIADIC _int4) RETURNS int LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  RETURN $1[1];\nEND $$;\n",
+]
+#: A VARIADIC parameter of no array type: refused at CREATE, whatever the language.
+VARIADIC_BAD = ("CREATE FUNCTION ve(VARIADIC int) RETURNS int LANGUAGE plpgsql AS $$\n"
+                "BEGIN\n  RETURN 1;\nEND $$;\n")
+
+
+@pytest.mark.parametrize("sql", VARIADIC_GOOD)
+def test_a_variadic_parameter_is_no_parse_error(sql: str) -> None:
+    assert _parse_errors(sql) == []
+
+
+def test_a_variadic_parameter_of_no_array_type_is_still_refused() -> None:
+    (error,) = _parse_errors(VARIADIC_BAD)
+    assert "VARIADIC parameter must be an array" in error[1]
+
+
+@pytest.mark.postgres
+def test_the_server_creates_variadic_plpgsql_functions(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for sql in VARIADIC_GOOD:
+            conn.execute(sql)
+        assert conn.execute("SELECT va(1, 2, 3), vb(4, 5), vc('x', 6), vd(VARIADIC '{7}')"
+                            ).fetchone() == (3, 4, 6, 7)
+        with pytest.raises(psycopg.errors.InvalidFunctionDefinition) as refused:
+            conn.execute(VARIADIC_BAD)
+        assert refused.value.diag.message_primary == "VARIADIC parameter must be an array"
+
+
 @pytest.mark.postgres
 def test_the_server_agrees(pg_db: str) -> None:
     import psycopg

@@ -33,6 +33,9 @@ CASES = [
     ("DO $$ DECLARE r record; BEGIN\n  FOR r IN SELECT 1 LOOP CONTINUE lbl; END LOOP;"
      " END $$;\n", (3, 35), "lbl"),
     ("DO $$ BEGIN GET DIAGNOSTICS X = ROW_COUNT; END $$;\n", (2, 29), "X"),
+    # an unnamed VARIADIC parameter (its body uses $1) takes the body's own error
+    ("CREATE FUNCTION v(VARIADIC int[]) RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n"
+     "  PERFORM $1[1] +;\nEND $$;\n", (4, 18), ";"),
 ]
 E_STRING = ("CREATE FUNCTION e() RETURNS void LANGUAGE plpgsql AS\n"
             "  E'BEGIN\\n  PERFORM \\'a\\'; x y;\\nEND';\n")

@@ -762,6 +762,73 @@ def test_discard_all_resets_what_the_migration_set() -> None:
     assert "missing-lock-timeout" in {f.rule for f in report.statements[4].findings}
 
 
+#: A temporary table shadowing `items`, a setting, then DISCARD ALL inside BEGIN.
+_DISCARD_ALL_IN_BLOCK = ("CREATE TEMP TABLE items (id int);\nSET lock_timeout = '2s';\n"
+                         "BEGIN;\nDISCARD ALL;\nCOMMIT;\n")
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_discard_all_in_a_transaction_block(pg_db: str) -> None:
+    # checked on 18.6: refused with 25001 (an implicit block of several statements too); the
+    # temporary objects stay. DISCARD TEMP / PLANS / SEQUENCES run in a block, and DISCARD
+    # TEMP's drops are undone by a ROLLBACK.
+    import psycopg
+
+    count = "SELECT count(*) FROM pg_class WHERE relname = 'scratch'"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TEMP TABLE scratch (id int)")
+        for block in ("BEGIN; DISCARD ALL", "SELECT 1; DISCARD ALL"):
+            with pytest.raises(psycopg.errors.ActiveSqlTransaction) as refused:
+                conn.execute(block)
+            assert refused.value.diag.message_primary == \
+                "DISCARD ALL cannot run inside a transaction block"
+            conn.execute("ROLLBACK")
+            assert conn.execute(count).fetchone() == (1,)
+        conn.execute("BEGIN; DISCARD PLANS; DISCARD SEQUENCES; DISCARD TEMP")
+        conn.execute("ROLLBACK")
+        assert conn.execute(count).fetchone() == (1,)
+        conn.execute("BEGIN; DISCARD TEMP; COMMIT")
+        assert conn.execute(count).fetchone() == (0,)
+
+
+def test_discard_all_in_a_transaction_block_is_refused_and_not_replayed() -> None:
+    catalog = Catalog()
+    (report,) = lint(_DISCARD_ALL_IN_BLOCK + "ALTER TABLE items ALTER COLUMN id TYPE bigint;\n"
+                     "ALTER TABLE items ADD COLUMN flag int;\n", catalog=catalog)[1:]
+    discard = report.statements[3]
+    assert statement_refusal(discard.effect) == "refused_in_transaction_block"
+    assert "concurrently-in-transaction" in {f.rule for f in discard.findings}
+    # The temporary `items` is still there: nothing of the real one is locked.
+    assert report.statements[5].effect.locks == {}
+    # and lock_timeout still set: no finding says it is missing.
+    assert "missing-lock-timeout" not in {f.rule for f in report.statements[6].findings}
+
+
+@pytest.mark.parametrize("target", ["TEMP", "PLANS", "SEQUENCES"])
+def test_other_discards_run_in_a_transaction_block(target: str) -> None:
+    (report,) = lint(f"BEGIN;\nDISCARD {target};\nCOMMIT;\n")[1:]
+    assert statement_refusal(report.statements[1].effect) == ""
+    assert not {f.rule for f in report.statements[1].findings}
+
+
+def test_the_conflict_graph_does_not_replay_discard_all_in_a_block(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockwise.graph.build as build
+    from lockwise.graph.api import history_conflicts
+
+    left: list[set[str]] = []
+    ended = build.end_session
+
+    def checked(catalog: Catalog) -> None:  # what the session had left when it ended
+        left.append(set(catalog.temporary))
+        ended(catalog)
+
+    monkeypatch.setattr(build, "end_session", checked)
+    history_conflicts([[migration_from_text(_DISCARD_ALL_IN_BLOCK, "0001_m.sql")]],
+                      pg_version=18)
+    assert left == [{"pg_temp.items"}]
+
+
 # --- an unqualified name never finds a function or procedure in pg_temp --------------------
 
 _TEMPORARY_ROUTINES = (_PG_TEMP_FIRST + ";\n"

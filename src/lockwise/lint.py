@@ -466,6 +466,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 directives_of[stmt.index] = directives
             path.use(session.search_path)  # names resolve through the path set so far
             ctx.in_transaction = session.in_transaction
+            ctx.check_function_bodies = session.check_function_bodies is not False
             if session.timezone is not None:  # the migration's own SET TimeZone
                 ctx.session_timezone_utc = bool(session.timezone_utc)
             ctx.watch_literals = bool(session.tx_enum_values) and session.in_transaction

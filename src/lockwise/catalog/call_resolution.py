@@ -84,6 +84,13 @@ def _distinct(candidates: list[Candidate]) -> list[Candidate]:
     return out
 
 
+def takes_array(param: str) -> bool:
+    """Whether a parameter of type `param` may take an array: False only for the scalar
+    types lockwise knows (no implicit cast makes an array one of them); a type it does not
+    know (a domain over an array, a polymorphic one) may."""
+    return param not in _CATEGORY
+
+
 def _casts(given: str, param: str) -> bool:
     """Whether an argument of type `given` may be passed for `param` (exactly, or by an
     implicit cast); Unresolved for types whose casts lockwise does not know."""

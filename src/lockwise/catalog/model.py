@@ -280,6 +280,9 @@ class Table:
     inherits: tuple[str, ...] = ()
     #: The composite type of a typed table (CREATE TABLE ... OF type, ALTER TABLE ... OF).
     of_type: str | None = None
+    #: A CREATE TABLE AS (or SELECT INTO) whose query's columns the replay could not tell:
+    #: the columns added since are known, not every column the table has (`fully_known`).
+    columns_partial: bool = False
     #: For a partitioned table: strategy ("range" | "list" | "hash") and key columns
     #: (an expression key is recorded as "(expression)").
     partition_strategy: str = ""
@@ -768,14 +771,16 @@ class Catalog:
         block since, not a partition (PostgreSQL gives a partition its parent's keys and
         indexes, which the replay does not copy), and its INHERITS parents fully known (their
         columns are its columns). A table without known columns is not (CREATE TABLE AS keeps
-        none when it cannot tell them all: `query_columns`)."""
+        none when it cannot tell them all: `query_columns`), nor one such a CREATE TABLE AS
+        made, columns added since or not (`columns_partial`)."""
         seen: set[str] = set()
         todo = [table]
         while todo:
             name = todo.pop()
             t = self.tables.get(name)
             if t is None or t.kind not in ("table", "partitioned") or t.created_by is None \
-                    or not t.columns or t.partition_of or not self.sure_of(name):
+                    or not t.columns or t.columns_partial or t.partition_of \
+                    or not self.sure_of(name):
                 return None
             seen.add(name)
             todo.extend(p for p in t.inherits if p not in seen)

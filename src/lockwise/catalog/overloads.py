@@ -109,10 +109,18 @@ def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
     (`call_resolution`; a column's through the FROM list `scope` the call sees); None when
     that is not one, or an argument's type is not evident."""
     args = call.get("args") or ()
+    if call.get("func_variadic"):
+        from lockwise.catalog.call_resolution import takes_array
+
+        # f(..., VARIADIC a): the array is passed whole, for an array parameter (VARIADIC
+        # or not), never spread over a variadic one's elements (checked on 18.6)
+        fit = [r for r in overloads if args and r.required <= len(args) <= len(r.args) and
+               takes_array(r.args[len(args) - 1])]
+        return fit[0] if len(fit) == 1 else None
     fit = [r for r in overloads
            if r.required <= len(args) and (len(args) <= len(r.args) or r.variadic)]
     named = any(unwrap(a)[0] == "NamedArgExpr" for a in args)
-    if len(fit) <= 1 or named or call.get("func_variadic"):
+    if len(fit) <= 1 or named:
         return fit[0] if len(fit) == 1 else None
     evident = [_evident_type(catalog, a, scope) for a in args]
     if None in evident:

@@ -54,6 +54,8 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
     name, _ = range_var(stmt.get("relation"))
     if rtype == "OBJECT_TABLE" and name in catalog.sequences:
         rtype = "OBJECT_SEQUENCE"  # ALTER TABLE renames a sequence too (checked on the server)
+    if rtype == "OBJECT_TABLE" and name in catalog.indexes:
+        rtype = "OBJECT_INDEX"  # and an index (checked on the server: test_object_missing.py)
     if _rename_refused(catalog, rtype, name, stmt.get("subname", ""), new):
         return
     if rtype == "OBJECT_SEQUENCE":
@@ -320,6 +322,16 @@ def _rename_index(catalog: Catalog, old: str, new: str) -> None:
     idx.name = new
     catalog.indexes[new] = idx
     catalog.filed(new)
+    # The UNIQUE / PRIMARY KEY / EXCLUDE constraint the index backs is renamed with it
+    # (checked on the server: ALTER INDEX k RENAME TO k2, then DROP CONSTRAINT k2 runs).
+    t = catalog.tables.get(idx.table)
+    bare_old, bare_new = old.split(".", 1)[-1], new.split(".", 1)[-1]
+    con = t.constraints.get(bare_old) if t is not None else None
+    if con is not None and con.kind in ("primary", "unique", "exclude") and \
+            bare_new not in t.constraints:
+        del t.constraints[bare_old]
+        con.name = bare_new
+        t.constraints[bare_new] = con
     for part in [i for i in catalog.indexes.values() if i.attached_to == old]:
         _attach_index(catalog, part, new)
 

@@ -99,6 +99,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
         _on_commit(catalog, table, into.get("onCommit"))
         table.columns = {c.name: c for c in result_columns(
             catalog, stmt.get("query"), strings(into.get("colNames"))) or ()}
+        table.columns_partial = not table.columns
     if kind == "matview" and reads:
         table.sources = tuple(relations_in(stmt.get("query")))
         table.uses = expression_uses(stmt.get("query"))

@@ -535,8 +535,12 @@ def lint(
             reports_ready=reports_ready)
         # Not yet shown when the conflicts were known as soon as the reports.
         reports = shown if shown is not None else reports_ready(result.reports)
-        # A kind of conflict named in --ignore (or `ignore`) is left out of the report.
-        conflicts = [c for c in result.conflicts if c.kind not in options.ignore]
+        from lockwise.report.said_once import conflicts_not_said
+
+        # A kind of conflict named in --ignore (or `ignore`) is left out of the report, and
+        # what a finding says already (every format and the exit code read these).
+        conflicts = conflicts_not_said(
+            [c for c in result.conflicts if c.kind not in options.ignore], reports)
     except InputError as exc:
         fail_input(exc)
         return

@@ -30,6 +30,9 @@ class Context:
     #: INSERT ... SELECT): unseen by the application, but not empty.
     filled_tables: set[str] = field(default_factory=set)
     in_transaction: bool = False
+    #: check_function_bodies as the session has it (off: a string body of a SQL routine is
+    #: not analyzed at CREATE, effects/postgres/sql_body_names.py).
+    check_function_bodies: bool = True
     #: The text of the statement being judged, when the caller has it (the text its tree was
     #: parsed from, holding every name the tree does): a search of it spares most statements
     #: the walks for syntax the stated version lacks (syntax_versions.py) and for regclass

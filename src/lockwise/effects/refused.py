@@ -25,12 +25,17 @@ from lockwise.core.types import Action, Effect
 #: name with no constraint, DEFERRABLE or ENFORCED of no foreign key), a partition, an
 #: inheritance or a foreign key that ties a temporary relation to one that is not
 #: (`refused_by_persistence`), a function or procedure only pg_temp has, named without its
-#: schema (`refused_temporary_routine`: the server never looks for one there).
+#: schema (`refused_temporary_routine`: the server never looks for one there), DISCARD ALL in
+#: a transaction block (`refused_in_transaction_block`: the session's temporary objects and
+#: settings stay), a `LANGUAGE sql` body naming a column its table, known whole, lacks
+#: (`refused_function_body`: analyzed at CREATE), a column or constraint that is certainly
+#: absent (`object_missing`: "does not exist").
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
                  "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
                  "refused_not_null", "refused_constraint_change", "refused_by_persistence",
-                 "refused_temporary_routine")
+                 "refused_temporary_routine", "refused_in_transaction_block",
+                 "refused_function_body", "object_missing")
 
 
 def refusal(effect: Effect) -> str:
@@ -99,16 +104,21 @@ def refused_actions(effect: Effect) -> list[bool]:
 
 #: The facts besides REFUSAL_FACTS that `refused_actions` reads.
 _DO_BLOCK_FACTS = ("in_do_block", "embedded_line", "embedded_sql")
+#: What `refusal_kept` keeps: the refusal, and what it names: the object certainly absent
+#: (`missing_object`), by which lint's report tells the graph's conflict on that very object
+#: (`report.said_once`).
+_KEPT_FACTS = (*REFUSAL_FACTS, *_DO_BLOCK_FACTS, "missing_object")
 
 
 def refusal_kept(effect: Effect, printed: tuple[Action, ...]) -> tuple[Action, ...]:
     """`printed` (`effect`'s actions, each with only the facts the printers read) with what
     says `effect`'s refusal too, when it says one: a report whose facts are let go once the
-    rules are done still says the statement is refused (`statement_refusal`)."""
+    rules are done still says the statement is refused (`statement_refusal`), and what is
+    absent (`missing_object`)."""
     if not refusal(effect):
         return printed
     return tuple(Action(kept.kind, {**kept.facts, **{
-        name: action.facts[name] for name in (*REFUSAL_FACTS, *_DO_BLOCK_FACTS)
+        name: action.facts[name] for name in _KEPT_FACTS
         if name in action.facts}}) for action, kept in zip(effect.actions, printed, strict=True))
 
 

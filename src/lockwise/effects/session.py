@@ -562,10 +562,12 @@ class Session:
                 setattr(self, attr, value)
         elif action.kind == "select" and f.get("advisory_calls"):
             self._advisory(f["advisory_calls"])
-        elif action.kind == "discard" and f.get("target") == "all":
-            self.advisory_held.clear()  # DISCARD ALL runs pg_advisory_unlock_all()
-            for attr, _ in _TRACKED.values():  # and RESET ALL (refused in a block: no
-                setattr(self, attr, None)      # SET LOCAL or transaction start to keep)
+        elif action.kind == "discard" and f.get("target") == "all" and not self.in_transaction:
+            # DISCARD ALL runs pg_advisory_unlock_all() and RESET ALL; in a block it is
+            # refused and changes nothing (so no SET LOCAL or transaction start to keep).
+            self.advisory_held.clear()
+            for attr, _ in _TRACKED.values():
+                setattr(self, attr, None)
         elif action.kind == "add_constraint" and f.get("not_valid"):
             # Kept as the fact is (effects.nodes.PrintedSql): printed only if shown.
             self.tx_not_valid[f"{f.get('table')}.{f.get('constraint')}"] = \

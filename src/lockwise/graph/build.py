@@ -472,7 +472,7 @@ class _Builder:
                 if session is not None:
                     path.use(session.search_path)
                 if effect is None:
-                    effect = compute(stmt, self.catalog, m, self.pg_version)
+                    effect = compute(stmt, self.catalog, m, self.pg_version, session)
                 self._statement(key, m, stmt, effect, pending)
                 if session is not None:
                     ended = session.ended_transactions
@@ -1508,13 +1508,15 @@ _ON_COMMIT_DROP = lazy_compile(r"on\s+commit\s+drop")
 
 def _replay_session(m: Migration, sql: str, statements: list[Statement]) -> Session | None:
     """A session to follow what `sql` (`m`'s up or down, parsed as `statements`) does as
-    lint's does: the search_path it sets, and the transactions that end its ON COMMIT DROP
-    tables (`end_statement`), starting in one where lint's does; None when its text names
-    neither, the common case, which then costs a scan or two (of the lower-cased text: a
-    case-blind regex search was about 15 times slower)."""
+    lint's does: the search_path it sets, the transactions that end its ON COMMIT DROP
+    tables (`end_statement`) and that refuse DISCARD ALL, its check_function_bodies,
+    starting in one where lint's does;
+    None when its text names none of them, the common case, which then costs a scan or two
+    (of the lower-cased text: a case-blind regex search was about 15 times slower)."""
     lower = sql.lower()
-    if "search_path" not in lower and ("commit" not in lower or
-                                       _ON_COMMIT_DROP.search(lower) is None):
+    if "search_path" not in lower and "discard" not in lower and \
+            "check_function_bodies" not in lower and (
+            "commit" not in lower or _ON_COMMIT_DROP.search(lower) is None):
         return None
     from lockwise.lint import LintOptions, starts_in_transaction
 
@@ -1776,12 +1778,19 @@ def unique_keys(migrations: Sequence[Migration]) -> list[str]:
     return keys
 
 
-def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int) -> Effect:
+def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
+            session: Session | None = None) -> Effect:
+    """The effect of `stmt` on `catalog`; `session`: the one the replay follows, where it
+    does (`_replay_session`): whether the statement runs in a transaction, and under
+    check_function_bodies."""
     from lockwise.effects.postgres import compute_effect
 
-    return compute_effect(stmt.tree, Context(catalog=catalog, pg_version=pg_version,
-                                             migration_id=m.id, rule_text=False,
-                                             statement_sql=stmt.sql))
+    ctx = Context(catalog=catalog, pg_version=pg_version, migration_id=m.id, rule_text=False,
+                  statement_sql=stmt.sql)
+    if session is not None:
+        ctx.in_transaction = session.in_transaction
+        ctx.check_function_bodies = session.check_function_bodies is not False
+    return compute_effect(stmt.tree, ctx)
 
 
 def build_graph(migrations: Sequence[Migration], *,

@@ -7,7 +7,8 @@ and Application-Time Periods):
 * a column's `DEFAULT NEXT VALUE FOR s`: read as `NEXTVAL(s)`, which sqlglot reads;
 * a column's `WITH SYSTEM VERSIONING` / `WITHOUT SYSTEM VERSIONING`;
 * an application-time period, `PERIOD FOR p (start, end)`, and a key's `p WITHOUT OVERLAPS`;
-* a column's `COMPRESSED[=zlib]` (its storage, not its type);
+* a column's `COMPRESSED[=zlib]` (its storage, not its type; blanked on MySQL too, where
+  parse/mysql.py's _other_servers_syntax then refuses it at its word);
 * ANALYZE TABLE's `PERSISTENT FOR ALL | COLUMNS (...) INDEXES (...)` (which statistics);
 
 and on both servers, a primary key's `ASC` / `DESC` column (MySQL 8.0's descending keys).
@@ -71,14 +72,13 @@ def _primary_key_order(text: str) -> str:
 def readable_text(body: str, mariadb: bool) -> str | None:
     """`body` with the clauses above rewritten (MariaDB's only for `mariadb`); None when it
     has none."""
-    text = _primary_key_order(body)
+    text = _COMPRESSED.sub(blank, _primary_key_order(body))
     if mariadb:
         if _DROP.match(text):
             text = _WAIT.sub(blank, text)
         text = _NEXT_VALUE.sub(_next_value, text)
         text = _COLUMN_VERSIONING.sub(blank, text)
         text = _WITHOUT_OVERLAPS.sub(blank, _PERIOD.sub(blank, text))
-        text = _COMPRESSED.sub(blank, text)
         if _ANALYZE.match(text):
             text = _PERSISTENT_FOR.sub(blank, text)
     return None if text == body else text

@@ -1,15 +1,18 @@
-"""MariaDB's DDL statements that arrived in a 10.x release: a server older than
+"""MariaDB's DDL statements and clauses that arrived in a later release: a server older than
 --server-version's release stops at the word it does not know (error 1064), as at any syntax
 error. Its knowledge base's versions: CREATE OR REPLACE TABLE in 10.0.8 (CREATE TABLE: "MariaDB
 starting with 10.0.8"), CREATE INDEX IF NOT EXISTS, CREATE OR REPLACE INDEX and DROP INDEX IF
-EXISTS in 10.1.4 (CREATE INDEX, DROP INDEX), CREATE SEQUENCE in 10.3.0 (CREATE SEQUENCE). An
-ALTER TABLE's IF [NOT] EXISTS on a column, index, foreign key or partition (10.0.2, MDEV-318)
-is read token by token with the ALTER's other clauses (parse/mysql.py). Imported when a
-MariaDB statement begins with CREATE or DROP INDEX only."""
+EXISTS in 10.1.4 (CREATE INDEX, DROP INDEX), CREATE SEQUENCE in 10.3.0 and its AS int_type in
+11.5.1 (CREATE SEQUENCE, MDEV-28152; 10.11 stops at AS). An ALTER TABLE's IF [NOT] EXISTS on
+a column, index, foreign key or partition (10.0.2, MDEV-318) is read token by token with the
+ALTER's other clauses (parse/mysql.py). Imported when a MariaDB statement begins with CREATE
+or DROP INDEX only."""
 
 from __future__ import annotations
 
 import re
+
+from lockwise.parse.mysql_blocks import QUALIFIED_NAME
 
 _INDEX = r"(?:(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?"
 #: A pattern whose group `at` is the word an older server stops at, the statement, the first
@@ -30,6 +33,10 @@ _EARLY: list[tuple[re.Pattern, str, tuple[int, int, int], str]] = [
         (r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMPORARY\s+)?(?P<at>SEQUENCE)\b",
          "CREATE SEQUENCE", (10, 3, 0),
          "keep the numbers in a table's AUTO_INCREMENT column"),
+        (rf"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMPORARY\s+)?SEQUENCE\s+"
+         rf"(?:IF\s+NOT\s+EXISTS\s+)?{QUALIFIED_NAME}\s+(?P<at>AS)\b",
+         "CREATE SEQUENCE ... AS", (11, 5, 1),
+         "a sequence is a BIGINT: leave AS out, and bound it with MINVALUE and MAXVALUE"),
     ]]
 #: The first words of those statements: any other statement is not looked at further.
 _FIRST_WORDS = re.compile(r"\s*(?:CREATE|DROP)\b", re.I)

@@ -83,12 +83,13 @@ _SQLGLOT_GAPS = re.compile(
     r"|GET\s+((CURRENT|STACKED)\s+)?DIAGNOSTICS\s|(RE)?SIGNAL\b|BACKUP\s+(STAGE\s|LOCK\s|UNLOCK\b))",
     re.IGNORECASE)
 #: What sqlglot cannot read in a column or table definition, and what the effect model and
-#: the catalog do not need: spatial types but GEOMETRY (read as GEOMETRY), a column's SRID,
-#: and the partitioning of a CREATE TABLE (from its PARTITION BY on; only the fact that the
-#: table is partitioned is kept, in the tree's meta).
+#: the catalog do not need: spatial types but GEOMETRY (read as GEOMETRY), a column's SRID
+#: (MySQL's `SRID n`, MariaDB's `REF_SYSTEM_ID = n`: kept in the column's meta), and the
+#: partitioning of a CREATE TABLE (from its PARTITION BY on; only the fact that the table is
+#: partitioned is kept, in the tree's meta).
 _SPATIAL_TYPES = re.compile(
     r"\b(?:MULTI)?(?:POINT|LINESTRING|POLYGON)\b|\bGEOM(?:ETRY)?COLLECTION\b", re.IGNORECASE)
-_SRID = re.compile(r"\bSRID\s+\d+", re.IGNORECASE)
+_SRID = re.compile(r"\b(?:SRID\s+|REF_SYSTEM_ID\s*=?\s*)(\d+)", re.IGNORECASE)
 #: `FLOAT [(M,D)] UNSIGNED` (and REAL, FLOAT4): valid MySQL (deprecated in 8.0.17) that
 #: sqlglot refuses ("Cannot convert FLOAT to unsigned"); the UNSIGNED is read aside, by the
 #: column name before the type, and put back on the column (`meta["unsigned"]`).
@@ -468,7 +469,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
     PostgreSQL's `::` cast, CREATE INDEX CONCURRENTLY and ALTER COLUMN ... TYPE (a PostgreSQL
     file linted with --dialect mysql), an ALTER TABLE operation neither server knows, and the
     other server's syntax (_other_servers_syntax, mysql_server_syntax's statements; MariaDB's
-    compound statements outside a stored program)."""
+    compound statements outside a stored program; MySQL's clauses in a command MariaDB
+    refuses: mariadb_refusals)."""
     from sqlglot import exp
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
@@ -531,6 +533,11 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return partitioning
     if (postgresql := _postgresql_syntax(tokens, words, dialect, version)) is not None:
         return postgresql
+    if dialect == "mariadb" and isinstance(tree, exp.Command):
+        from lockwise.parse.mariadb_refusals import refused_command
+
+        if (refused := refused_command(tokens, words)) is not None:
+            return refused  # DROP INDEX ... ALGORITHM=, ADD PARTITION (...), LOCK=NONE
     return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
 
 
@@ -595,7 +602,7 @@ def _postgresql_syntax(tokens: list, words: list[str], dialect: str, version: tu
             if depth == 0 and words[i] == "USING" and i + 1 < len(words) and \
                     words[i + 1] not in ("BTREE", "HASH", "("):
                 return stop(i + 1, "index method; MySQL's are BTREE and HASH")
-    for clause, _comma in _alter_table_clauses(tokens, words):
+    for clause, _comma in alter_table_clauses(tokens, words):
         names = [t.text.upper() for t in clause]
         if not names:
             continue
@@ -647,7 +654,7 @@ def _incomplete_clause(tokens: list, words: list[str]) -> tuple[str, int, int] |
 
     if words[:1] == ["CREATE"] and "INDEX" in words[1:4]:
         return _incomplete_index(tokens, words)
-    for clause, comma in _alter_table_clauses(tokens, words):
+    for clause, comma in alter_table_clauses(tokens, words):
         if not clause and comma is not None:  # `DROP COLUMN a,` or `a,, b`
             return _stops_at(comma, "an operation is missing after the comma")
         # a quoted name is no keyword: DROP `check` drops the column `check`
@@ -662,7 +669,7 @@ def _incomplete_clause(tokens: list, words: list[str]) -> tuple[str, int, int] |
     return None
 
 
-def _alter_table_clauses(tokens: list, words: list[str]) -> Iterator[tuple[list, object]]:
+def alter_table_clauses(tokens: list, words: list[str]) -> Iterator[tuple[list, object]]:
     """An `ALTER TABLE name ...`'s clauses (the tokens between commas outside parentheses),
     each with the comma before it (None for the first); nothing for another statement."""
     from sqlglot.tokens import TokenType
@@ -851,9 +858,10 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                           version: tuple[int, ...]) -> tuple[str, int, int] | None:
     """Syntax the other server of the two has and `dialect` refuses, as (message, offset,
     length): MariaDB's ALTER INDEX ... [NOT] IGNORED, IF [NOT] EXISTS on columns and indexes,
-    ALTER ONLINE and PERSISTENT columns on MySQL (its manual's grammar, "ALTER TABLE
-    Statement", 13.1.9 in 8.0, 15.1.9 in 8.4); MySQL's ALTER INDEX ... VISIBLE / INVISIBLE
-    and SRID column attribute on MariaDB (checked on MariaDB 10.11)."""
+    ALTER ONLINE, PERSISTENT columns and the COMPRESSED and REF_SYSTEM_ID column attributes on
+    MySQL (its manual's grammar, "ALTER TABLE Statement", 13.1.9 in 8.0, 15.1.9 in 8.4);
+    MySQL's ALTER INDEX ... VISIBLE / INVISIBLE and SRID column attribute on MariaDB, and a
+    REF_SYSTEM_ID not right after a spatial type (checked on MariaDB 10.11)."""
     from sqlglot.tokens import TokenType
 
     mariadb = dialect == "mariadb"
@@ -889,6 +897,12 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
         elif mariadb and word == "SRID" and i + 1 < len(tokens) and \
                 tokens[i + 1].token_type == TokenType.NUMBER:
             found = "MySQL's SRID column attribute; MariaDB writes REF_SYSTEM_ID = n"
+        elif word == "REF_SYSTEM_ID" and tok.token_type != TokenType.IDENTIFIER and \
+                (refused := _reference_system(tokens, words, i, mariadb)) is not None:
+            return refused
+        elif word == "COMPRESSED" and not mariadb and _follows_type(tokens, i):
+            found = ("MariaDB's compressed column; MySQL compresses whole tables: "
+                     "ROW_FORMAT=COMPRESSED, or COMPRESSION='zlib'")
         elif enforcement := _check_enforcement(words, i, mariadb, version):
             found = enforcement
         elif word == "SYSTEM" and previous in _VERSIONING_AFTER and \
@@ -922,6 +936,38 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
         if found:
             return f'syntax error at or near "{tok.text}" ({found})', tok.start, len(tok.text)
     return None
+
+
+def _reference_system(tokens: list, words: list[str], i: int, mariadb: bool
+                      ) -> tuple[str, int, int] | None:
+    """Where the server stops at the REF_SYSTEM_ID at word `i`, as (message, offset, length);
+    None when it reads it. MySQL has none (its manual, 15.1.20 "CREATE TABLE Statement": SRID
+    n); MariaDB reads `= n` right after a spatial type, before the column's other attributes
+    (checked on MariaDB 10.11: error 1064 at REF_SYSTEM_ID after NOT NULL or INT, at n
+    without `=`)."""
+    if not mariadb:
+        return _stops_at(tokens[i], "MariaDB's REF_SYSTEM_ID column attribute; MySQL writes "
+                                    "SRID n")
+    if not _SPATIAL_TYPE_NAMES.fullmatch(words[i - 1]):
+        return _stops_at(tokens[i], "MariaDB reads REF_SYSTEM_ID = n right after a spatial "
+                                    "type, before the column's NOT NULL, DEFAULT and other "
+                                    "attributes")
+    if words[i + 1:i + 2] != ["="] and i + 1 < len(tokens):
+        return _stops_at(tokens[i + 1], "MariaDB writes REF_SYSTEM_ID = n")
+    return None
+
+
+def _follows_type(tokens: list, i: int) -> bool:
+    """Whether the token at `i` comes right after a column's type (`BLOB`, `VARCHAR(100)`)."""
+    from sqlglot.dialects.mysql import MySQL
+    from sqlglot.tokens import TokenType
+
+    j = i - 1
+    if j > 0 and tokens[j].token_type == TokenType.R_PAREN:  # a length: VARCHAR(100)
+        while j > 0 and tokens[j].token_type != TokenType.L_PAREN:
+            j -= 1
+        j -= 1
+    return j >= 0 and tokens[j].token_type in MySQL.Parser.TYPE_TOKENS
 
 
 #: The words that come right before an index's column list, or before the name in front of it
@@ -1084,7 +1130,7 @@ def alter_operations_text(sql: str) -> list[str]:
         return []
     words = [tok.text.upper() for tok in tokens]
     found: list[str] = []
-    for clause, _ in _alter_table_clauses(tokens, words):
+    for clause, _ in alter_table_clauses(tokens, words):
         if not clause:
             continue
         text = sql[clause[0].start:clause[-1].end + 1].rstrip("; \t\r\n")
@@ -1119,7 +1165,7 @@ def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, 
         near = tokens[i].text
         return f'syntax error at or near "{near}"', tokens[i].start, len(near)
     previous = ""
-    for clause, comma in _alter_table_clauses(tokens, words):
+    for clause, comma in alter_table_clauses(tokens, words):
         if not clause or clause[0].token_type == TokenType.SEMICOLON:
             continue
         word = clause[0].text.upper().split()[0]
@@ -1271,10 +1317,9 @@ def _readable_definition(body: str, reader: object):
     text = _UNSIGNED_FLOAT.sub(lambda m: m.group(0)[:m.start(4) - m.start(0)] + " " * 8,
                                _SRID.sub("", _SPATIAL_TYPES.sub("GEOMETRY", body)))
     text, inet_types = inet_as_read(text) if "INET" in text.upper() else (text, [])
-    if _CREATE_TABLE.match(text):
-        text = TABLE_VERSIONING.sub(blank, text)
     partitioned = False
     if _CREATE_TABLE.match(text):
+        text = TABLE_VERSIONING.sub(blank, text)  # MariaDB's system-versioned table
         whole, text = text, _before_partitioning(text)
         partitioned = text != whole
     text, not_enforced = _without_check_enforcement(text)
@@ -1370,7 +1415,7 @@ def _keep_spatial_types(tree, body: str) -> None:
         return
     for column, match, following in zip(columns, found, [*found[1:], None], strict=True):
         rest = body[match.end():following.start() if following else len(body)].split(",")[0]
-        srid = re.search(r"\bSRID\s+(\d+)", rest, re.IGNORECASE)
+        srid = _SRID.search(rest)
         column.meta["spatial"] = (match.group(1).lower(), int(srid.group(1)) if srid else None)
 
 

@@ -241,13 +241,14 @@ def body_statements(text: str, tokens: list) -> list[tuple[int, int]]:
     return blocks.simple
 
 
-_PROGRAM_NAME_PART = r"(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+))?"
+#: A name as written, bare or in backquotes, with its database's before a dot or not.
+QUALIFIED_NAME = r"(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+))?"
 #: The name of the program a statement defines (`kind` and `name`; MariaDB's and MySQL
 #: 8.0.29's IF NOT EXISTS before it), whether it is CREATE or ALTER, and a trigger's table.
 PROGRAM_NAME = re.compile(
     rf"\s*(?P<verb>CREATE|ALTER)\b(?P<between>.*?)\b(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)"
-    rf"\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_PROGRAM_NAME_PART})"
-    rf"(?:\s+(?:BEFORE|AFTER)\s+\w+\s+ON\s+(?P<table>{_PROGRAM_NAME_PART}))?",
+    rf"\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{QUALIFIED_NAME})"
+    rf"(?:\s+(?:BEFORE|AFTER)\s+\w+\s+ON\s+(?P<table>{QUALIFIED_NAME}))?",
     re.IGNORECASE | re.DOTALL)
 
 

@@ -162,12 +162,52 @@ def parse_plpgsql(code: str) -> tuple[str | None, str]:
     from lockwise.parse import libpg
     parser = libpg.parser
 
+    if _VARIADIC.search(code) and _CREATE_ROUTINE.match(code):
+        code = _variadic_read_as_in(code)
     try:
         return parser.parse_plpgsql_json(code), ""
     except parser.ParseError as exc:
         return None, str(exc.args[0] if exc.args else exc)
     except RecursionError:
         return None, "the body nests too deeply to parse"
+
+
+#: The word of a VARIADIC parameter (`_variadic_read_as_in`).
+_VARIADIC = re.compile(r"variadic", re.IGNORECASE)
+#: An argument type the grammar spells as a keyword (`int`, `integer`, `bigint`, `boolean`,
+#: `numeric`, `varchar`, `timestamp` ...): pg_catalog's scalar type, never an array.
+_KEYWORD_TYPE_SCHEMA = "pg_catalog"
+
+
+def _variadic_read_as_in(create: str) -> str:
+    """`create` with its parameters' VARIADIC words blanked, for pglast's PL/pgSQL parser:
+    it takes no VARIADIC parameter but a polymorphic one ("VARIADIC parameter must be an
+    array" for `VARIADIC int[]`, which the server creates; checked on 18.6), while the body
+    reads the parameter (its name, or `$n`) as an IN one all the same. Blanked with spaces,
+    so the body's errors keep their places. Kept as written when a VARIADIC parameter's type
+    is certainly no array (a keyword type without `[]`: the server's refusal is the same)."""
+    from lockwise.parse import libpg
+
+    try:
+        stmts = json.loads(libpg.parser.parse_sql_json(create)).get("stmts") or ()
+        tokens = libpg.parser.scan(create)
+    except (libpg.parser.ParseError, ValueError, RecursionError):
+        return create
+    routine = (stmts[0].get("stmt", {}).get("CreateFunctionStmt") or {}) if stmts else {}
+    for param in routine.get("parameters") or ():
+        body = param.get("FunctionParameter") or {}
+        if body.get("mode") != "FUNC_PARAM_VARIADIC":
+            continue
+        type_name = body.get("argType") or {}
+        names = [n.get("String", {}).get("sval") for n in type_name.get("names") or ()]
+        if not type_name.get("arrayBounds") and len(names) == 2 and \
+                names[0] == _KEYWORD_TYPE_SCHEMA and not str(names[1]).startswith("_"):
+            return create
+    out = list(create)
+    for token in tokens:
+        if token.name == "VARIADIC":
+            out[token.start:token.end + 1] = " " * (token.end + 1 - token.start)
+    return "".join(out)
 
 
 #: PL/pgSQL statements that run SQL computed at run time (`FOR ... IN EXECUTE`, `RETURN

@@ -34,6 +34,7 @@ from lockwise.effects.postgres.columns import (
     set_expression,
     set_not_null,
 )
+from lockwise.effects.postgres.missing_objects import constraint_absent, missing_in_alter
 from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 
 
@@ -69,6 +70,8 @@ def alter_table(b: Builder, stmt: dict) -> None:
         # which subcommand each action is, where there are several: a finding about one
         # column points at it (`subcommand_position`)
         own = {**base, "subcommand_position": position} if several else base
+        if missing := missing_in_alter(b.ctx.catalog, table, cmd, subcommands):
+            own = {**own, **missing}
         if handler is None:
             b.lock(table, L.ACCESS_EXCLUSIVE)
             b.act("alter_table_other", own,
@@ -170,18 +173,11 @@ def _children_reached(b: Builder, table: str, cmd: dict) -> list[str]:
     children = catalog.partitions(table)
     if sub == "AT_DropConstraint" and (
             not family_function("constraints", "inherited_check")(catalog, table, name) or (
-            cmd.get("missing_ok") and _constraint_absent(catalog, table, name))):
+            cmd.get("missing_ok") and constraint_absent(catalog, table, name))):
         return children
     if sub == "AT_ValidateConstraint" and _foreign_key(catalog, table, name):
         return children  # an inheritance child has no copy of a foreign key to validate
     return children + catalog.inheritance_children(table)
-
-
-def _constraint_absent(catalog: Catalog, table: str, name: str) -> bool:
-    """Whether a table these migrations created has no constraint `name` for sure."""
-    known = catalog.fully_known(table)
-    return known is not None and name not in known.constraints and \
-        not_null_column(known, name) is None
 
 
 def _foreign_key(catalog: Catalog, table: str, name: str) -> bool:

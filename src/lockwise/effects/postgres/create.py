@@ -412,19 +412,27 @@ def create_function(b: Builder, stmt: dict) -> None:
     # languages' bodies are only checked for syntax.
     options = {unwrap(o)[1].get("defname"): unwrap(o)[1].get("arg") for o in
                stmt.get("options") or ()}
+    refused = ""
     if str(unwrap(options.get("language"))[1].get("sval", "")).lower() == "sql":
         atomic = bool(stmt.get("sql_body"))
         body = _atomic_body(stmt["sql_body"]) if atomic else _sql_body(options.get("as"))
-        if atomic or not any(_is_polymorphic(unwrap(p)[1].get("argType"))
-                             for p in stmt.get("parameters") or ()
-                             if unwrap(p)[1].get("mode") != "FUNC_PARAM_OUT"):
+        polymorphic = any(_is_polymorphic(unwrap(p)[1].get("argType"))
+                          for p in stmt.get("parameters") or ()
+                          if unwrap(p)[1].get("mode") != "FUNC_PARAM_OUT")
+        if atomic or not polymorphic:
             lock_parsed(b, body, rewritten=True)
+        if body and not polymorphic and (atomic or b.ctx.check_function_bodies):
+            from lockwise.effects.postgres.sql_body_names import refused_body
+
+            refused = refused_body(b.ctx.catalog, stmt, body)
         # The function uses what its body names, analyzed or not (the conflict graph's edges).
         b.reads.update(f"table:{rel}" for rel in relations_in(body))
     from lockwise.effects.postgres.self_calls import calls_itself_always
 
     b.act("create_function", name=name, replace=bool(stmt.get("replace")),
-          calls_itself=calls_itself_always(b.ctx.catalog, stmt, b.ctx.statement_sql))
+          calls_itself=calls_itself_always(b.ctx.catalog, stmt, b.ctx.statement_sql),
+          **({"refused_function_body": True, "refused_function_body_text": refused}
+             if refused else {}))
 
 
 #: Pseudo-types that make a function polymorphic (its argument types resolved per call).

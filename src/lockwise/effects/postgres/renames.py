@@ -36,6 +36,7 @@ from lockwise.effects.postgres.constraints import (
     inherited_check,
     named_not_null,
 )
+from lockwise.effects.postgres.missing_objects import missing_column
 from lockwise.effects.postgres.user_types import rename_attribute
 from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 
@@ -87,7 +88,9 @@ def rename(b: Builder, stmt: dict) -> None:
                   inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
                   rows_elsewhere=rows_elsewhere(b.ctx.catalog, table),
                   **already_exists(f"column {table}.{new}" if b.ctx.catalog.sure_of(table)
-                                   and b.ctx.catalog.column(table, new) is not None else ""))
+                                   and b.ctx.catalog.column(table, new) is not None else ""),
+                  **({} if stmt.get("missing_ok") else missing_column(
+                      b.ctx.catalog, table, old, f'column "{old}" does not exist')))
         elif rtype == "OBJECT_TABCONSTRAINT":
             if inherited_check(b.ctx.catalog, table, stmt.get("subname", "")):
                 # A CHECK the children inherit is renamed in each of them, every partition

@@ -1,0 +1,106 @@
+"""ALTER TABLE of a column or constraint that is certainly not there (`object_missing`, a
+refusal fact): PostgreSQL stops with "does not exist" (42703 for a column, 42704 for a
+constraint) and the migration fails.
+
+Certain means the catalog knows everything the table has (`Catalog.fully_known`: created by
+these migrations, no DO block, routine call or EXECUTE since that may have changed it, not a
+partition, its INHERITS parents known too) and the name is none of it, nor anything the
+statement itself adds. A table made outside the migrations may have any column: nothing is
+said of it. Messages checked on 18.6 (tests/test_object_missing.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.replay import not_null_column
+from lockwise.effects.nodes import unwrap
+
+#: Columns every table has (pg_attribute, attnum < 0): refused with other messages
+#: ("cannot drop system column"), not reported here.
+_SYSTEM_COLUMNS = frozenset(("ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"))
+
+#: ALTER TABLE subcommands that name an existing column of the table (`name`).
+COLUMN_SUBCOMMANDS = frozenset((
+    "AT_DropColumn", "AT_AlterColumnType", "AT_ColumnDefault", "AT_SetNotNull",
+    "AT_DropNotNull", "AT_SetStatistics", "AT_SetStorage", "AT_SetCompression",
+    "AT_SetOptions", "AT_ResetOptions", "AT_AddIdentity", "AT_SetIdentity",
+    "AT_DropExpression", "AT_SetExpression"))
+
+
+def constraint_absent(catalog: Catalog, table: str, name: str) -> bool:
+    """Whether a table these migrations created has no constraint `name` for sure (a NOT
+    NULL's 18 name counts as one, whatever the version)."""
+    known = catalog.fully_known(table)
+    return known is not None and name not in known.constraints and \
+        not_null_column(known, name) is None
+
+
+def missing_in_alter(catalog: Catalog, table: str, cmd: dict, cmds: Iterable[dict]) -> dict:
+    """The `object_missing` facts of ALTER TABLE subcommand `cmd` of `table` (one of `cmds`,
+    the statement's): a column or constraint (without IF EXISTS) that is certainly absent,
+    and not added by the statement itself; {} otherwise."""
+    sub, name = cmd.get("subtype"), cmd.get("name") or ""
+    if not name or cmd.get("missing_ok"):
+        return {}
+    if sub in COLUMN_SUBCOMMANDS:
+        added = {unwrap(c.get("def"))[1].get("colname") for c in cmds
+                 if c.get("subtype") == "AT_AddColumn"}
+        if name in added:
+            return {}
+        return missing_column(catalog, table, name,
+                              f'column "{name}" of relation "{_bare(table)}" does not exist')
+    if sub == "AT_DropConstraint":
+        if any(c.get("subtype") == "AT_AddConstraint" for c in cmds):
+            return {}  # (an unnamed one may take the name: not worth the guess)
+        if not constraint_absent(catalog, table, name):
+            return {}
+        known = catalog.tables[table]
+        return _missing(f"constraint {table}.{name}", "constraint", known, name, list(
+            known.constraints),
+            f'constraint "{name}" of relation "{_bare(table)}" does not exist')
+    return {}
+
+
+def missing_column(catalog: Catalog, table: str, name: str, error: str) -> dict:
+    """The `object_missing` facts of column `name` of `table` when certainly absent (the
+    server's `error` as it words it for the statement), {} otherwise."""
+    known = catalog.fully_known(table)
+    if known is None or known.of_type or name in _SYSTEM_COLUMNS:
+        return {}
+    columns = _all_columns(catalog, known)
+    if name in columns:
+        return {}
+    return _missing(f"column {table}.{name}", "column", known, name, columns, error)
+
+
+def _all_columns(catalog: Catalog, table: Table) -> list[str]:
+    """The columns of `table` and of its INHERITS ancestors (a child has them all)."""
+    names: list[str] = []
+    todo, seen = [table], {table.name}
+    while todo:
+        t = todo.pop()
+        names.extend(t.columns)
+        for parent in t.inherits:
+            if parent not in seen and (p := catalog.tables.get(parent)) is not None:
+                seen.add(parent)
+                todo.append(p)
+    return names
+
+
+def _missing(what: str, kind: str, table: Table, name: str, known: list[str],
+             error: str) -> dict:
+    from lockwise.config import closest  # (rarely needed: difflib only then)
+
+    meant = closest(name, known) or ""
+    return {"object_missing": True, "missing_object": what, "missing_object_error": error,
+            # The replay keeps no record of drops: a dropped name and one never made read
+            # alike, as what the table, made in these migrations, has now.
+            "missing_object_origin": f"table {table.name}, created in {table.created_by}, "
+                                     f"has no {kind} {name} as the statements before leave it",
+            "closest_name": meant,
+            "closest_name_text": f"; the closest name it has is {meant}" if meant else ""}
+
+
+def _bare(table: str) -> str:
+    return table.split(".", 1)[-1]

@@ -1,0 +1,177 @@
+"""MySQL's clauses in statements sqlglot keeps as commands that MariaDB refuses (error 1064 at
+the word it stops at; checked on MariaDB 10.11):
+
+* DROP INDEX i ON t ALGORITHM= | LOCK=: MySQL's (its manual, 15.1.27 "DROP INDEX Statement");
+  MariaDB's DROP INDEX takes only WAIT n | NOWAIT (its knowledge base, "DROP INDEX");
+* a partition operation (ADD, DROP, TRUNCATE, COALESCE, REORGANIZE, EXCHANGE, REBUILD,
+  OPTIMIZE, ANALYZE, CHECK, REPAIR ... PARTITION) with another clause: MariaDB runs it as the
+  ALTER TABLE's only clause, with no ALGORITHM= or LOCK= before or after it (MySQL takes them
+  before it). After one, the server stops at the next word; after its list of partitions, a
+  comma reads the next word as a partition's name unless MariaDB reserves it
+  (`DROP PARTITION p0, LOCK=NONE` stops at LOCK, `DROP PARTITION p0, ALGORITHM=INPLACE` at
+  `=`). EXCHANGE PARTITION p WITH TABLE t {WITH | WITHOUT} VALIDATION is MySQL 5.7's: MariaDB
+  always checks the rows it moves.
+
+Imported for MariaDB commands only (parse/mysql.py's _refused_by_mysql)."""
+
+from __future__ import annotations
+
+#: The operations written `<word> PARTITION` that run alone.
+_OPERATIONS = frozenset({"ADD", "DROP", "TRUNCATE", "COALESCE", "REORGANIZE", "EXCHANGE",
+                         "REBUILD", "OPTIMIZE", "ANALYZE", "CHECK", "REPAIR"})
+#: Those that take `ALL` or a list of partition names, what may come before the list, and what
+#: CHECK and REPAIR take after it.
+_LISTS = frozenset({"DROP", "TRUNCATE", "REBUILD", "OPTIMIZE", "ANALYZE", "CHECK", "REPAIR"})
+_BEFORE_LIST = frozenset({"IF", "EXISTS", "NO_WRITE_TO_BINLOG", "LOCAL"})
+_AFTER_LIST = {"CHECK": frozenset({"FOR", "UPGRADE", "QUICK", "FAST", "MEDIUM", "EXTENDED",
+                                   "CHANGED"}),
+               "REPAIR": frozenset({"QUICK", "EXTENDED", "USE_FRM"})}
+#: The words that begin an ALTER TABLE clause that MariaDB 10.11 reserves (checked one by one
+#: after `DROP PARTITION p0,`: the server stops at these, and reads the others as a name).
+_RESERVED = frozenset({
+    "ADD", "ALTER", "ANALYZE", "CHANGE", "CHARACTER", "CHECK", "COLLATE", "CONVERT", "DEFAULT",
+    "DROP", "FORCE", "IF", "INDEX", "LOCK", "OPTIMIZE", "ORDER", "PAGE_CHECKSUM", "PARTITION",
+    "RENAME", "STATS_AUTO_RECALC", "STATS_PERSISTENT", "STATS_SAMPLE_PAGES", "UNION", "WITH",
+})
+
+
+def refused_command(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    """Where MariaDB stops in the command `tokens` (`words`: their upper-case text), as
+    (message, offset, length); None when it reads it."""
+    if words[:2] == ["DROP", "INDEX"]:
+        return _drop_index_option(tokens, words)
+    if words[:1] == ["ALTER"] and "PARTITION" in words:
+        return _partition_operation(tokens, words)
+    return None
+
+
+def _stop(tok, why: str) -> tuple[str, int, int]:
+    return f'syntax error at or near "{tok.text}" ({why})', tok.start, len(tok.text)
+
+
+def _drop_index_option(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    from sqlglot.tokens import TokenType
+
+    if "ON" not in words:
+        return None
+    for i in range(words.index("ON") + 2, len(tokens)):
+        if words[i] in ("ALGORITHM", "LOCK") and tokens[i].token_type != TokenType.IDENTIFIER \
+                and words[i - 1] != ".":
+            return _stop(tokens[i], f"MySQL's DROP INDEX ... {words[i]}=; MariaDB writes "
+                                    f"ALTER TABLE ... DROP INDEX ..., {words[i]}=...")
+    return None
+
+
+def _is_operation(clause: list) -> bool:
+    from sqlglot.tokens import TokenType
+
+    return len(clause) > 1 and clause[1].text.upper() == "PARTITION" and \
+        clause[0].text.upper() in _OPERATIONS and clause[0].token_type != TokenType.IDENTIFIER
+
+
+def _partition_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    """The word MariaDB stops at in an ALTER TABLE whose partition operation comes with another
+    clause: the operation's own after the first clause, else the first word after it."""
+    from lockwise.parse.mysql import alter_table_clauses
+
+    clauses = [clause for clause, _ in alter_table_clauses(tokens, words)]
+    if not clauses:
+        return None
+    first = clauses[0]
+    if first[:1] and first[0].text.upper() in ("WAIT", "NOWAIT"):  # the lock wait, before
+        first = first[2 if first[0].text.upper() == "WAIT" else 1:]
+    if _is_operation(first):
+        return _after_operation(tokens, words, tokens.index(first[0]))
+    for clause in clauses[1:]:
+        if _is_operation(clause):
+            word = clause[0].text.upper()
+            # ADD and DROP begin other clauses too: the server stops at their PARTITION
+            at = clause[1] if word in ("ADD", "DROP") else clause[0]
+            return _stop(at, f"MariaDB runs {word} PARTITION as its ALTER TABLE's only "
+                             "clause: write the rest in an ALTER TABLE of its own")
+    return None
+
+
+def _after_operation(tokens: list, words: list[str], at: int) -> tuple[str, int, int] | None:
+    """Where MariaDB stops after the partition operation at token `at`: the first token after
+    it (after a comma, the next one), or a reserved word in its list of partitions; None when
+    the statement ends with it (or lockwise cannot tell where it ends)."""
+    operation = words[at]
+    only = f"MariaDB runs {operation} PARTITION as its ALTER TABLE's only clause"
+    listed = f"{only}, and reads the words after its commas as partitions"
+    if operation in _LISTS:
+        end, reserved = _list_end(tokens, words, at + 2)
+        if reserved is not None:
+            return _stop(reserved, f"{listed}: write the rest in an ALTER TABLE of its own")
+        if words[end - 2:end - 1] == [","]:  # `p0, ALGORITHM=`: ALGORITHM is a partition
+            only = listed
+        while words[end:end + 1] and words[end] in _AFTER_LIST.get(operation, ()):
+            end += 1
+    elif (found := _operation_end(tokens, words, at)) is None:
+        return None
+    else:
+        end = found
+    end += words[end:end + 1] == [","]
+    if end >= len(tokens):
+        return None
+    if operation == "EXCHANGE" and words[end] in ("WITH", "WITHOUT") and \
+            words[end + 1:end + 2] == ["VALIDATION"]:
+        return _stop(tokens[end], "MySQL's EXCHANGE PARTITION ... VALIDATION; MariaDB always "
+                                  "checks the rows: leave the clause out")
+    return _stop(tokens[end], f"{only}: write the rest in an ALTER TABLE of its own")
+
+
+def _list_end(tokens: list, words: list[str], i: int) -> tuple[int, object]:
+    """The index of the first token after the `ALL` or list of partitions from `i` on (after
+    IF EXISTS, NO_WRITE_TO_BINLOG or LOCAL), and the word MariaDB reserves that a comma in
+    the list brings (None if none)."""
+    from sqlglot.tokens import TokenType
+
+    while words[i:i + 1] and words[i] in _BEFORE_LIST:
+        i += 1
+    if words[i:i + 1] == ["ALL"]:
+        return i + 1, None
+    first = i
+    while i < len(tokens):
+        if i > first and tokens[i].token_type != TokenType.IDENTIFIER and \
+                words[i].split()[0] in _RESERVED:
+            return i, tokens[i]
+        if words[i + 1:i + 2] != [","] or i + 2 >= len(tokens):
+            return i + 1, None
+        i += 2
+    return i, None
+
+
+def _operation_end(tokens: list, words: list[str], at: int) -> int | None:
+    """The index of the first token after the partition operation at `at` that takes no list
+    of partitions; None when it does not end as its grammar says (a parse error found
+    elsewhere, or a form not known here)."""
+    from sqlglot.tokens import TokenType
+
+    operation, i = words[at], at + 2
+    if operation == "COALESCE":
+        return i + 1 + (words[i:i + 1] == ["NO_WRITE_TO_BINLOG"])
+    if operation == "EXCHANGE":
+        if words[i + 1:i + 3] != ["WITH", "TABLE"]:
+            return None
+        i += 4
+        while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
+            i += 2
+        return i
+    if operation == "ADD" and words[i:i + 3] == ["IF", "NOT", "EXISTS"]:
+        i += 3
+    elif operation == "REORGANIZE":
+        if "INTO" not in words[i:]:
+            return i + (words[i:i + 1] == ["NO_WRITE_TO_BINLOG"])
+        i = words.index("INTO", i) + 1
+    if operation == "ADD" and words[i:i + 1] == ["PARTITIONS"]:
+        return i + 2
+    if i >= len(tokens) or tokens[i].token_type != TokenType.L_PAREN:
+        return None
+    depth = 0
+    for j in range(i, len(tokens)):
+        kind = tokens[j].token_type
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        if depth == 0:
+            return j + 1
+    return None

@@ -1,0 +1,162 @@
+"""Statements MariaDB refuses (error 1064) that lockwise read: a parse error at the word the
+server stops at, checked on MariaDB 10.11; the forms it runs, and MySQL's own syntax under
+--dialect mysql, are still read."""
+
+from __future__ import annotations
+
+import pytest
+from sqlglot import exp
+
+from lockwise.effects.mysql import parse_server_version
+from lockwise.parse.mysql import parse_mysql
+
+SETUP = ("CREATE TABLE accounts (id INT PRIMARY KEY, n INT, KEY accounts_n (n)); "
+         "CREATE TABLE orders (id INT PRIMARY KEY) PARTITION BY RANGE (id) "
+         "(PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN (20)); "
+         "CREATE TABLE orders_old (id INT PRIMARY KEY);")
+#: MariaDB statement, the word the server stops at (the last one when it occurs twice).
+REFUSED = [
+    ("DROP INDEX accounts_n ON accounts ALGORITHM=INPLACE LOCK=NONE", "ALGORITHM"),
+    ("DROP INDEX accounts_n ON accounts LOCK=NONE", "LOCK"),
+    ("ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE orders_old WITHOUT VALIDATION",
+     "WITHOUT"),
+    ("ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE orders_old WITH VALIDATION", "WITH"),
+    ("ALTER TABLE orders ADD PARTITION IF NOT EXISTS (PARTITION p2 VALUES LESS THAN (30)), "
+     "ALGORITHM=INPLACE", "ALGORITHM"),
+    ("ALTER TABLE orders ADD PARTITION (PARTITION p2 VALUES LESS THAN (30)), LOCK=NONE",
+     "LOCK"),
+    ("CREATE SEQUENCE order_numbers AS BIGINT UNSIGNED", "AS"),
+    ("CREATE TABLE places (spot POINT NOT NULL REF_SYSTEM_ID=4326)", "REF_SYSTEM_ID"),
+    ("CREATE TABLE places (spot POINT DEFAULT NULL REF_SYSTEM_ID=4326)", "REF_SYSTEM_ID"),
+    ("ALTER TABLE accounts ADD COLUMN spot POINT NOT NULL REF_SYSTEM_ID=4326", "REF_SYSTEM_ID"),
+    ("CREATE TABLE places (n INT REF_SYSTEM_ID=4326)", "REF_SYSTEM_ID"),
+    ("CREATE TABLE places (spot POINT REF_SYSTEM_ID 4326)", "4326"),
+    # a partition operation after another clause: at the operation's word (at PARTITION
+    # after ADD and DROP, which begin other clauses too)
+    ("ALTER TABLE orders ALGORITHM=INPLACE, ADD PARTITION (PARTITION p2 VALUES LESS THAN (30))",
+     "PARTITION"),
+    ("ALTER TABLE orders ADD COLUMN x INT, DROP PARTITION p0", "PARTITION"),
+    ("ALTER TABLE orders ADD COLUMN x INT, TRUNCATE PARTITION p0", "TRUNCATE"),
+    ("ALTER TABLE orders FORCE, REBUILD PARTITION p0", "REBUILD"),
+    # ... and anything after one (after its list of partitions, a word MariaDB reserves
+    # stops it; another is read as a partition's name, and the word after it stops it)
+    ("ALTER TABLE orders WAIT 2 ADD PARTITION (PARTITION p2 VALUES LESS THAN (30)), LOCK=NONE",
+     "LOCK"),
+    ("ALTER TABLE orders DROP PARTITION p0 ALGORITHM=INPLACE", "ALGORITHM"),
+    ("ALTER TABLE orders DROP PARTITION IF EXISTS p0, p1, LOCK=NONE", "LOCK"),
+    ("ALTER TABLE orders DROP PARTITION p0, MODIFY id BIGINT", "id"),
+    ("ALTER TABLE orders REBUILD PARTITION ALL, ALGORITHM=INPLACE", "ALGORITHM"),
+    ("ALTER TABLE orders COALESCE PARTITION 1 ALGORITHM=INPLACE", "ALGORITHM"),
+    ("ALTER TABLE orders REORGANIZE PARTITION p0, p1 INTO (PARTITION p1 VALUES LESS THAN (20)),"
+     " FORCE", "FORCE"),
+    ("ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE refused_syntax.orders_old, FORCE",
+     "FORCE"),
+]
+#: What MariaDB 10.11 runs, next to each.
+RUNS = [
+    "DROP INDEX accounts_n ON accounts",
+    "DROP INDEX accounts_n ON accounts NOWAIT",
+    "ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE orders_old",
+    "ALTER TABLE orders ADD PARTITION IF NOT EXISTS (PARTITION p2 VALUES LESS THAN (30))",
+    "CREATE SEQUENCE order_numbers START WITH 1",
+    "CREATE TABLE places (spot POINT REF_SYSTEM_ID=4326 NOT NULL)",
+    "CREATE TABLE places (spot POINT REF_SYSTEM_ID = 4326)",
+    "ALTER TABLE accounts ADD COLUMN notes BLOB COMPRESSED",
+    "CREATE TABLE places (spot MULTIPOLYGON REF_SYSTEM_ID=4326 DEFAULT NULL COMMENT 'a')",
+    "ALTER TABLE accounts ADD COLUMN spot POINT REF_SYSTEM_ID=4326 NOT NULL",
+    "ALTER TABLE orders TRUNCATE PARTITION p0, p1",
+    "ALTER TABLE orders DROP PARTITION IF EXISTS p0",
+    "ALTER TABLE orders OPTIMIZE PARTITION NO_WRITE_TO_BINLOG p0, p1",
+    "ALTER TABLE orders CHECK PARTITION p0, p1 EXTENDED",
+    "ALTER TABLE orders REPAIR PARTITION p0 QUICK EXTENDED",
+    "ALTER TABLE orders REBUILD PARTITION ALL",
+    "ALTER TABLE orders REORGANIZE PARTITION p0, p1 INTO (PARTITION p1 VALUES LESS THAN (20))",
+    "ALTER TABLE orders WAIT 2 ADD PARTITION (PARTITION p2 VALUES LESS THAN (30))",
+    "ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE refused_syntax.orders_old",
+]
+#: MySQL's syntax (its manual, 15.1.27 "DROP INDEX Statement", 15.1.9 "ALTER TABLE
+#: Statement": EXCHANGE PARTITION ... [{WITH | WITHOUT} VALIDATION], 5.7 on; its grammar,
+#: sql_yacc.yy's standalone_alter_table_action: ALGORITHM= / LOCK= before a partition
+#: operation).
+MYSQL_READS = [
+    "ALTER TABLE orders ALGORITHM=INPLACE, LOCK=NONE, ADD PARTITION (PARTITION p2 VALUES LESS "
+    "THAN (30));",
+    "DROP INDEX accounts_n ON accounts ALGORITHM=INPLACE LOCK=NONE;",
+    "DROP INDEX accounts_n ON accounts LOCK = NONE;",
+    "ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE orders_old WITHOUT VALIDATION;",
+    "ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE orders_old WITH VALIDATION;",
+    "ALTER TABLE accounts DROP COLUMN compressed, ADD COLUMN n2 INT;",
+    "ALTER TABLE accounts ROW_FORMAT=COMPRESSED;",
+]
+
+
+def _problems(sql: str, dialect: str = "mariadb", version: str | None = None):
+    return parse_mysql(sql, dialect, parse_server_version(version) if version else None
+                       ).problems
+
+
+@pytest.mark.parametrize(("sql", "word"), REFUSED)
+def test_what_mariadb_refuses_is_a_parse_error_at_its_word(sql: str, word: str) -> None:
+    (problem,) = _problems(sql + ";")
+    assert problem.span.column - 1 == sql.rindex(f" {word}") + 1, problem
+    assert f'"{word}"' in problem.message, problem.message
+
+
+@pytest.mark.parametrize("sql", RUNS)
+def test_what_mariadb_runs_is_read(sql: str) -> None:
+    assert _problems(sql + ";") == []
+
+
+@pytest.mark.parametrize("sql", MYSQL_READS)
+def test_mysql_syntax_is_still_read_under_dialect_mysql(sql: str) -> None:
+    assert _problems(sql, "mysql") == []
+
+
+def test_sequence_types_arrived_in_mariadb_11_5() -> None:
+    """MDEV-28152 (MariaDB 11.5.1): CREATE SEQUENCE ... AS int_type."""
+    sql = "CREATE SEQUENCE order_numbers AS BIGINT UNSIGNED;"
+    assert _problems(sql, version="11.5.1") == []
+    (problem,) = _problems(sql, version="11.4")
+    assert "11.5" in problem.message
+
+
+#: MariaDB's column attributes, which MySQL refuses (its manual, 15.1.20 "CREATE TABLE
+#: Statement", column_definition: no COMPRESSED, and SRID n for REF_SYSTEM_ID = n).
+MARIADB_ATTRIBUTES = [
+    ("ALTER TABLE accounts ADD COLUMN notes BLOB COMPRESSED;", "COMPRESSED"),
+    ("CREATE TABLE notes (body VARCHAR(100) COMPRESSED NOT NULL);", "COMPRESSED"),
+    ("CREATE TABLE places (spot POINT REF_SYSTEM_ID=4326);", "REF_SYSTEM_ID"),
+]
+
+
+@pytest.mark.parametrize(("sql", "word"), MARIADB_ATTRIBUTES)
+def test_a_mariadb_column_attribute_is_refused_on_mysql(sql: str, word: str) -> None:
+    (problem,) = _problems(sql, "mysql")
+    assert problem.span.column - 1 == sql.index(word), problem
+    assert f'"{word}"' in problem.message and "MariaDB" in problem.message
+
+
+def test_a_partition_s_name_in_backquotes_is_no_reserved_word() -> None:
+    assert _problems("ALTER TABLE orders TRUNCATE PARTITION p0, `lock`;") == []
+
+
+def test_the_catalog_keeps_the_reference_system_of_a_mariadb_spatial_column() -> None:
+    (statement,) = parse_mysql("CREATE TABLE places (spot POINT REF_SYSTEM_ID=4326 NOT NULL);",
+                               "mariadb").statements
+    (column,) = statement.tree["sqlglot"]["expr"].find_all(exp.ColumnDef)
+    assert column.meta["spatial"] == ("point", 4326)
+
+
+def test_the_server_agrees(mariadb) -> None:
+    """Checked on the server (10.11): each REFUSED statement is error 1064 at its word, each
+    of RUNS runs."""
+    assert mariadb.run("CREATE DATABASE refused_syntax", "mysql").returncode == 0
+    reset = "DROP TABLE IF EXISTS accounts, orders, orders_old, places; " \
+            "DROP SEQUENCE IF EXISTS order_numbers; "
+    for sql, word in REFUSED:
+        ran = mariadb.run(reset + SETUP + " " + sql, "refused_syntax", whole=True)
+        assert "ERROR 1064" in ran.stderr and f"near '{word}" in ran.stderr.replace(
+            "near ' ", "near '"), (sql, ran.stderr)
+    for sql in RUNS:
+        ran = mariadb.run(reset + SETUP + " " + sql, "refused_syntax", whole=True)
+        assert ran.returncode == 0, (sql, ran.stderr)
