@@ -123,7 +123,8 @@ def _column_type(coldef) -> tuple[str, tuple[int, ...], str | None]:
     if spatial := coldef.meta.get("spatial"):  # parse/mysql.py kept what sqlglot cannot read
         name, srid = spatial
         return name, () if srid is None else (srid,), None
-    type_name = kind.this.name.lower() if hasattr(kind.this, "name") else str(kind.this).lower()
+    type_name = coldef.meta.get("type") or (  # INET4 / INET6, read as INET (parse/mysql.py)
+        kind.this.name.lower() if hasattr(kind.this, "name") else str(kind.this).lower())
     mods = []
     for param in kind.expressions or ():
         value = param.this if isinstance(param, exp.DataTypeParam) else param
@@ -433,6 +434,9 @@ _INDEX_VISIBILITY = re.compile(rf"\bALTER\s+(INDEX|KEY)\s+(?P<index>{_PART})\s+"
 
 _COMMAND_ALTER = [
     (_INDEX_VISIBILITY, "set_index_visibility"),
+    # (before DROP COLUMN's pattern, which would read a column named SYSTEM)
+    (re.compile(r"\bADD\s+SYSTEM\s+VERSIONING\b", re.I), "add_system_versioning"),
+    (re.compile(r"\bDROP\s+SYSTEM\s+VERSIONING\b", re.I), "drop_system_versioning"),
     (re.compile(r"\b(ADD|DROP|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I), None),
     (re.compile(r"\b(ANALYZE|CHECK|REPAIR)\s+PARTITION\b", re.I), "maintain_partition"),
     (re.compile(r"\b(COALESCE|REORGANIZE|REBUILD)\s+PARTITION\b", re.I), "reorganize_partition"),
@@ -706,9 +710,20 @@ class _Builder:
         #: Names as the statement spells them, by their lower-case form: MySQL table names
         #: are case-sensitive on most systems, so the suggested SQL keeps `Orders`.
         self.written: dict[str, str] = {}
+        #: Tables named with the database the catalog keys them without, by key (_key): the
+        #: findings name them as written (`b.t`).
+        self.qualified: dict[str, str] = {}
+
+    def key(self, name: str) -> str:
+        """The catalog's key for the table `name` names (_key), its spelling kept."""
+        key = _key(name, self.session, self.catalog)
+        if key != name:
+            self.qualified.setdefault(key, name)
+        return key
 
     def table_facts(self, table: str) -> dict:
-        written = ".".join(self.written.get(part, part) for part in table.split("."))
+        written = ".".join(self.written.get(part, part)
+                           for part in self.qualified.get(table, table).split("."))
         return {"table": written, "table_sql": written, "table_name": written.split(".")[-1],
                 "table_name_arg": shlex.quote(written.split(".")[-1]),
                 "table_is_new": table in self.session.new_tables or self.temporary(table),
@@ -741,9 +756,13 @@ class _Builder:
                     action.facts["refused"] = True
         # No other session can name a TEMPORARY table (the name reaches a permanent table
         # of that name, or none): whatever this session holds on one, no one waits for it.
-        locks = {t: mode for t, mode in self.locks.items() if not self.temporary(t)}
+        # (each named as the statement wrote it: `b.t`, not the catalog's key)
+        named = self.qualified.get
+        locks = {named(t, t): mode for t, mode in self.locks.items() if not self.temporary(t)}
         return Effect(actions=tuple(self.actions) or (Action("other"),), locks=locks,
-                      rewrites=frozenset(self.rewrites), scans=self.scans, transactional=True,
+                      rewrites=frozenset(named(t, t) for t in self.rewrites),
+                      scans={named(t, t): why for t, why in self.scans.items()},
+                      transactional=True,
                       creates=frozenset(self.creates), drops=frozenset(self.drops),
                       alters=frozenset(self.alters), writes=frozenset(self.writes),
                       dialect=self.session.flavour)
@@ -1844,12 +1863,13 @@ _RENAME_TABLE = re.compile(rf"^\s*RENAME\s+TABLES?\s+(?P<old>{_NAME})\s+TO\s+(?P
 _RENAME_PAIR = re.compile(rf"\s*,?\s*(?P<old>{_NAME})\s+TO\s+(?P<new>{_NAME})", re.I)
 
 
-def _rename_pairs(sql: str) -> list[tuple[str, str]]:
-    """RENAME TABLE's (old, new) pairs, in order: the server renames them left to right."""
+def _rename_pairs(sql: str, key=lambda name: name) -> list[tuple[str, str]]:
+    """RENAME TABLE's (old, new) pairs, in order: the server renames them left to right;
+    `key` gives the catalog's key of each name (_key)."""
     head = _RENAME_TABLE.match(sql)
     pairs, pos = [], head.start("old") if head else len(sql)
     while m := _RENAME_PAIR.match(sql, pos):
-        pairs.append((_clean(m.group("old")), _clean(m.group("new"))))
+        pairs.append((key(_clean(m.group("old"))), key(_clean(m.group("new")))))
         pos = m.end()
     return pairs
 _DROP_INDEX = re.compile(rf"^\s*DROP\s+INDEX\s+(?P<name>{_NAME})\s+ON\s+(?P<table>{_NAME})",
@@ -1915,7 +1935,7 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
     for m in read_lock_tables(sql)[0]:
         words = m.group("kind").upper().split()
         kind = "WRITE" if "WRITE" in words else "READ"
-        locked.append((_clean(m.group("name")), kind, "CONCURRENT" in words))
+        locked.append((b.key(_clean(m.group("name"))), kind, "CONCURRENT" in words))
         # The session names it as it was locked: by its alias, if it was given one.
         names[_clean(m.group("alias") or m.group("name")).split(".")[-1]] = kind
     # A LOCK TABLES releases the session's earlier locks first, even when it then fails.
@@ -1953,7 +1973,7 @@ def _command(b: _Builder, sql: str) -> None:
     elif m := _PREPARE.match(sql):
         b.act("mysql_prepare", _prepared(m.group("name"), m.group("source")))
     elif m := _CREATE_INDEX.match(sql):
-        table = _clean(m.group("table"))
+        table = b.key(_clean(m.group("table")))
         kind = (m.group("kind") or "").strip().upper()
         op = {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
             kind, "add_index")
@@ -1971,7 +1991,7 @@ def _command(b: _Builder, sql: str) -> None:
                          invisible=written.invisible)
         b.alter(table, [(op, extra)], sql)
     elif _RENAME_TABLE.match(sql):
-        pairs = _rename_pairs(sql)
+        pairs = _rename_pairs(sql, b.key)
         for i, (old, new) in enumerate(pairs):
             # A swap (`t TO t_old, t_new TO t`) gives the old name to another table at once,
             # and a name an earlier pair made (`tmp`) is no name running code uses.
@@ -1981,19 +2001,19 @@ def _command(b: _Builder, sql: str) -> None:
             b.alter(old, [("rename_table", {**_renamed(b, old, new, kept),
                                             "statement_part": i})], sql)
     elif m := _OPTIMIZE.match(sql):
-        b.alter(_clean(m.group("table")), [("rebuild_table", {})], sql)
+        b.alter(b.key(_clean(m.group("table"))), [("rebuild_table", {})], sql)
     elif m := _ALTER_TABLE.match(sql):
         from lockwise.parse.mysql import alter_operations_text
 
-        table = _clean(m.group("table"))
+        table = b.key(_clean(m.group("table")))
         ops = [op for clause in alter_operations_text(sql)
                for op in _command_alter_operation(b, table, m.group("table"), clause, sql)]
         # No operation at all (`ALTER TABLE t`, its clauses aside): nothing to alter.
         nothing = not _clauses(sql).operations_sql.strip()
         b.alter(table, ops or [("alter_nothing" if nothing else "rebuild_table", {})], sql)
     elif m := _DROP_INDEX.match(sql):
-        b.alter(_clean(m.group("table")), [("drop_index", {"name": _clean(m.group("name"))})],
-                sql)
+        b.alter(b.key(_clean(m.group("table"))),
+                [("drop_index", {"name": _clean(m.group("name"))})], sql)
     elif not _server_action(b, sql):
         b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
 
@@ -2170,7 +2190,7 @@ def _key_added_to_partitioned_table(b: _Builder, tree: dict) -> None:
     elif isinstance(expr, exp.Create):
         table = _table_name(expr.this.args.get("table"))
     elif m := _CREATE_INDEX.match(sql):
-        table = _clean(m.group("table"))
+        table = b.key(_clean(m.group("table")))
     else:
         return
     known = b.catalog.tables.get(table)
@@ -2217,6 +2237,7 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
     """The effect of one statement parsed by parse/mysql.py."""
     from sqlglot import exp
 
+    qualified = _in_session(tree, catalog, session) if "." in tree["sqlglot"]["sql"] else {}
     expr, sql = tree["sqlglot"]["expr"], tree["sqlglot"]["sql"]
     if session.flavour == "mariadb" and isinstance(expr, exp.Alter) and expr.this is not None:
         from lockwise.effects.mysql_if_exists import without_settled
@@ -2227,14 +2248,14 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
             expr, catalog.tables.get(_table_name(expr.this)))
     session.last_alter = None  # an earlier statement's plans are not this one's
     b = _Builder(session, catalog)
-    b.written = _written_names(sql)
+    b.written, b.qualified = _written_names(sql), dict(qualified)
     held = session.locked_tables
     try:
         _classify(b, expr, sql, session)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError):
         # A tree shape sqlglot produced that the classifier does not know: read the text.
         b = _Builder(session, catalog)
-        b.written = _written_names(sql)
+        b.written, b.qualified = _written_names(sql), dict(qualified)
         _command(b, sql)
     if (program := tree.get("program")) is not None:
         programs.act_refusals(b, program, catalog, session.database)
@@ -2390,7 +2411,7 @@ def _ignored_checks(b: _Builder, expr, sql: str) -> None:
         head = _ALTER_TABLE.match(sql)
         checks = [f"CHECK {_parenthesized(sql, m.end() - 1)}"
                   for m in _ADD_CHECK.finditer(sql)] if head else []
-        table = _clean(head.group("table")) if head else ""
+        table = b.key(_clean(head.group("table"))) if head else ""
     elif isinstance(expr, (exp.Create, exp.Alter)):
         checks = [node.sql(dialect="mysql") for node in expr.find_all(exp.CheckColumnConstraint)]
         table = _table_name(expr.this)
@@ -2469,7 +2490,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         elif kind == "INDEX":
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
             match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
-            table = table or (_clean(match.group(1)) if match else "")
+            table = table or (b.key(_clean(match.group(1))) if match else "")
             b.alter(table, [("drop_index", {"name": _name(_dropped_tables(expr)[0])})], sql)
         else:
             b.act(f"drop_{_ROUTINE_KINDS.get(kind) or kind.lower() or 'other'}",
@@ -2768,10 +2789,45 @@ def _created_key(name: str, session: MySQLSession) -> tuple[str, str | None]:
     while the session uses b is the bare t, as the statements after it name it (checked on
     MariaDB 10.11); another qualified name keeps its key until a USE of its database
     (_tables_seen_from)."""
+    database, dot, _ = name.rpartition(".")
+    return _key(name, session), database if dot else session.database
+
+
+def _key(name: str, session: MySQLSession, catalog: Catalog | None = None) -> str:
+    """The catalog's key for the table `name` (as _clean and _table_name read it) names: `b.t`
+    is the bare t while the session uses b (checked on MariaDB 10.11), or when the catalog
+    keys a table of b bare (created there, the session's database unknown since)."""
     database, dot, bare = name.rpartition(".")
-    if not dot:
-        return name, session.database
-    return (bare if database == session.database else name), database
+    if not dot or (catalog is not None and name in catalog.tables):
+        return name
+    known = catalog.tables.get(bare) if catalog is not None else None
+    if database == session.database or (known is not None and known.database == database):
+        return bare
+    return name
+
+
+def _in_session(tree: dict, catalog: Catalog, session: MySQLSession) -> dict[str, str]:
+    """The statement's tables named with a database the catalog keys them without (_key):
+    the database left out of the tree, so that every look-up (ALTER, DROP, RENAME, an
+    index's table, a foreign key's REFERENCES, a DML target) finds the table. Returns how
+    each was written, by its key (`t`: `b.t`), kept in the tree for the findings. A CREATE
+    TABLE's own name keeps a database other than the session's: the table is in that one."""
+    from sqlglot import exp
+
+    qualified = tree.setdefault("qualified", {})
+    expr = tree["sqlglot"]["expr"]
+    created = expr.this.this if isinstance(expr, exp.Create) and isinstance(
+        expr.this, exp.Schema) else expr.this if isinstance(expr, exp.Create) else None
+    for table in expr.find_all(exp.Table) if isinstance(expr, exp.Expression) else ():
+        if not table.db or table.args.get("catalog") is not None:
+            continue
+        name = _table_name(table)
+        key = _key(name, session, catalog)
+        if key != name and (table is not created or name.partition(".")[0] ==
+                            session.database):
+            qualified[key] = name
+            table.set("db", None)
+    return qualified
 
 
 def _tables_seen_from(catalog: Catalog, session: MySQLSession) -> None:
@@ -2867,11 +2923,15 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
 
     expr = tree["sqlglot"]["expr"]
     used = session.database
+
+    def key(written: str) -> str:  # a table's name as the text writes it: the catalog's key
+        return _key(_clean(written), session, catalog)
+
     if (program := tree.get("program")) is not None:
         # CREATE [OR REPLACE] PROCEDURE / FUNCTION: its body runs at each CALL (each statement
         # that calls the function), in a later migration too; a trigger's or event's name
         # is taken
-        kept = programs.remember(catalog, program, tree["sqlglot"]["sql"], _clean,
+        kept = programs.remember(catalog, program, tree["sqlglot"]["sql"], key,
                                  session.database)
         if kept is not None and kept["kind"] != "event":  # (what its body calls: indexed)
             from lockwise.effects.mysql_callers import note_callers
@@ -2883,7 +2943,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             _tables_seen_from(catalog, session)
         return
     if isinstance(expr, exp.Command) and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) \
-            and (altered := catalog.tables.get(_clean(m.group("table")))) is not None:
+            and (altered := catalog.tables.get(key(m.group("table")))) is not None:
         # an ALTER read from its text: the clauses sqlglot reads alone (CONVERT TO and the
         # partitioning below are read from the text)
         from lockwise.parse.mysql import alter_operations_text
@@ -2944,20 +3004,21 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             keys.record(on, _name(index), keys.columns_of(parts), bool(expr.args.get("unique")),
                         keys.on_prefix(parts))
     elif isinstance(expr, exp.Command) and _RENAME_TABLE.match(tree["sqlglot"]["sql"]):
-        for old, new in _rename_pairs(tree["sqlglot"]["sql"]):
+        for old, new in _rename_pairs(tree["sqlglot"]["sql"],
+                                      lambda name: _key(name, session, catalog)):
             if old in catalog.tables:
                 _rename_table(catalog, catalog.tables[old], new, session.flavour)
                 _placed(catalog.tables[new], session)
             _rename_temporary(session, old, new)
     elif isinstance(expr, exp.Command) and (m := _OPTIMIZE.match(tree["sqlglot"]["sql"])):
-        if (optimized := catalog.tables.get(_clean(m.group("table")))) is not None:
+        if (optimized := catalog.tables.get(key(m.group("table")))) is not None:
             fulltext.after_statement(optimized, rebuilt=True)  # InnoDB's OPTIMIZE rebuilds
             optimized.row_versions = 0
             optimized.row_versions_from_start = True
     elif isinstance(expr, exp.Command) and (m := _CONVERT.match(tree["sqlglot"]["sql"])):
-        _convert_columns(catalog.tables.get(_clean(m.group("table"))), m.group("charset"))
+        _convert_columns(catalog.tables.get(key(m.group("table"))), m.group("charset"))
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
-        if (partitioned := catalog.tables.get(_clean(m.group("table")))) is not None:
+        if (partitioned := catalog.tables.get(key(m.group("table")))) is not None:
             partitioned.kind = "table" if m.group("remove") else "partitioned"
             from lockwise.parse.mysql import PARTITION_KIND, partition_key
 
@@ -2966,7 +3027,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
                 "remove") else ""
             partitioned.partition_key = partition_key(tree["sqlglot"]["sql"])
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
-        name, index = _clean(m.group("table")), _clean(m.group("name"))
+        name, index = key(m.group("table")), _clean(m.group("name"))
         catalog.indexes[f"{name}.{index}"] = Index(f"{name}.{index}", name)
         kind = (m.group("kind") or "").strip().upper()
         written = keys.read_index(tree["sqlglot"]["sql"][m.end():])

@@ -274,6 +274,13 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                             "mariadb": _cap((10, 3), True, False, True, _V)},
     "rebuild_table": {"mysql": _cap(_NEVER, True, True, True),
                       "mariadb": _cap(_NEVER, True, True, True, _V)},
+    # MariaDB's system-versioned tables (10.3.4 on; MySQL has none, a syntax error there):
+    # ADD SYSTEM VERSIONING copies the table, DROP SYSTEM VERSIONING (which deletes the
+    # history rows) rebuilds it in place; neither lets writes continue (checked on 10.11:
+    # "Not implemented for system-versioned timestamp tables. Try ALGORITHM=COPY", and for
+    # DROP, LOCK=NONE "Not implemented for system-versioned operations. Try LOCK=SHARED").
+    "add_system_versioning": {"mariadb": _cap(_NEVER, False, True, False, _V)},
+    "drop_system_versioning": {"mariadb": _cap(_NEVER, True, True, False, _V)},
     "change_row_format": {"mysql": _cap(_NEVER, True, True, True),
                           "mariadb": _cap(_NEVER, True, True, True, _V)},
     "set_auto_increment": {"mysql": _cap(_NEVER, True, False, True),

@@ -13,6 +13,10 @@ and Application-Time Periods):
 
 and on both servers, a primary key's `ASC` / `DESC` column (MySQL 8.0's descending keys).
 Only tried on text sqlglot refuses (parse/mysql.py's _parse_statement).
+
+MariaDB's column types INET4 and INET6, which sqlglot does not know, are read as its INET,
+each column keeping the type written (`meta["type"]`), and a CREATE TABLE's table-level
+`WITH SYSTEM VERSIONING` is read without it: parse/mysql.py's _readable_definition.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ _WITHOUT_OVERLAPS = re.compile(rf",\s*{_NAME}\s+WITHOUT\s+OVERLAPS\b", re.IGNORE
 _COMPRESSED = re.compile(r"(?<=[\w)])(\s+)COMPRESSED(?:\s*=\s*\w+)?(?=\s*[,)]|\s+(?:NOT|NULL"
                          r"|DEFAULT|COMMENT|CHARACTER|CHARSET|COLLATE|INVISIBLE)\b)",
                          re.IGNORECASE)
+#: A CREATE TABLE's `WITH SYSTEM VERSIONING`, after its definitions (a column's is followed by
+#: `,` or `)`).
+TABLE_VERSIONING = re.compile(r"\bWITH\s+SYSTEM\s+VERSIONING\b(?!\s*[,)])", re.IGNORECASE)
 _ANALYZE = re.compile(r"\s*ANALYZE\b", re.IGNORECASE)
 #: ANALYZE TABLE's engine-independent statistics (which columns and indexes).
 _PERSISTENT_FOR = re.compile(r"\bPERSISTENT\s+FOR\s+(?:ALL\b|COLUMNS\s*\([^()]*\)\s*"
@@ -41,7 +48,8 @@ _PRIMARY_KEY = re.compile(r"\bPRIMARY\s+KEY\s*\(", re.IGNORECASE)
 _ORDER = re.compile(r"\s(?:ASC|DESC)\b", re.IGNORECASE)
 
 
-def _blank(match: re.Match) -> str:
+def blank(match: re.Match) -> str:
+    """The text `match` matched, as spaces (offsets kept)."""
     return " " * len(match.group(0))
 
 
@@ -57,20 +65,50 @@ def _primary_key_order(text: str) -> str:
         while end < len(text) and depth:
             depth += (text[end] == "(") - (text[end] == ")")
             end += 1
-        text = text[:found.end()] + _ORDER.sub(_blank, text[found.end():end]) + text[end:]
+        text = text[:found.end()] + _ORDER.sub(blank, text[found.end():end]) + text[end:]
     return text
 
 
 def readable_text(body: str, mariadb: bool) -> str | None:
     """`body` with the clauses above rewritten (MariaDB's only for `mariadb`); None when it
     has none."""
-    text = _COMPRESSED.sub(_blank, _primary_key_order(body))
+    text = _COMPRESSED.sub(blank, _primary_key_order(body))
     if mariadb:
         if _DROP.match(text):
-            text = _WAIT.sub(_blank, text)
+            text = _WAIT.sub(blank, text)
         text = _NEXT_VALUE.sub(_next_value, text)
-        text = _COLUMN_VERSIONING.sub(_blank, text)
-        text = _WITHOUT_OVERLAPS.sub(_blank, _PERIOD.sub(_blank, text))
+        text = _COLUMN_VERSIONING.sub(blank, text)
+        text = _WITHOUT_OVERLAPS.sub(blank, _PERIOD.sub(blank, text))
         if _ANALYZE.match(text):
-            text = _PERSISTENT_FOR.sub(_blank, text)
+            text = _PERSISTENT_FOR.sub(blank, text)
     return None if text == body else text
+
+
+def inet_as_read(text: str) -> tuple[str, list[str]]:
+    """`text` with each INET4 / INET6 column type written as sqlglot's INET (offsets kept),
+    and the types written, in order."""
+    from sqlglot.errors import TokenError
+
+    from lockwise.parse.mysql import mariadb_types, mysql_tokens
+
+    try:
+        tokens = mysql_tokens(text)
+    except TokenError:
+        return text, []
+    words = [tok.text.upper() for tok in tokens]
+    typed = [i for i in mariadb_types(tokens, words) if words[i] != "UUID"]
+    for i in reversed(typed):
+        text = text[:tokens[i].start] + "INET " + text[tokens[i].end + 1:]
+    return text, [words[i].lower() for i in typed]
+
+
+def keep_types(tree, written: list[str]) -> None:
+    """Note on each INET column of `tree` the type `written` for it, in order (nothing when
+    the counts differ)."""
+    from sqlglot import exp
+
+    columns = [c for c in tree.find_all(exp.ColumnDef)
+               if (kind := c.args.get("kind")) is not None and kind.this == exp.DataType.Type.INET]
+    if written and len(columns) == len(written):
+        for column, name in zip(columns, written, strict=True):
+            column.meta["type"] = name

@@ -805,6 +805,43 @@ def _empty_column_list(tokens: list) -> tuple[str, int, int] | None:
     return None
 
 
+#: MariaDB's column types MySQL has none of, and the release that brought each (the knowledge
+#: base's INET6, UUID and INET4: "added in MariaDB 10.5.0", "10.7.0", "10.10.0"; checked on
+#: 10.11), with what MySQL stores the value in instead.
+MARIADB_TYPES = {"INET6": ((10, 5, 0), "VARBINARY(16), through INET6_ATON()"),
+                 "UUID": ((10, 7, 0), "BINARY(16), through UUID_TO_BIN()"),
+                 "INET4": ((10, 10, 0), "INT UNSIGNED, through INET_ATON()")}
+#: The words right before a column's name, where its type follows the name (`ADD [COLUMN]
+#: [IF NOT EXISTS] name type`, `MODIFY name type`, a definition list's `(name type` / `, name
+#: type`); CHANGE's two names are counted apart.
+_BEFORE_COLUMN_NAME = {"(", ",", "ADD", "COLUMN", "MODIFY", "EXISTS"}
+
+
+def mariadb_types(tokens: list, words: list[str]) -> list[int]:
+    """The tokens (by index) that name one of MARIADB_TYPES as a column's type: after the
+    column's name, not a call (`DEFAULT UUID()`) nor a name itself (a column `uuid`)."""
+    from sqlglot.tokens import TokenType
+
+    found: list[int] = []
+    for i, word in enumerate(words):
+        if word not in MARIADB_TYPES or i < 2 or tokens[i].token_type in (
+                TokenType.IDENTIFIER, TokenType.STRING) or words[i + 1:i + 2] == ["("] or \
+                words[i - 1] in _BEFORE_COLUMN_NAME:
+            continue
+        if words[i - 2] in _BEFORE_COLUMN_NAME or (i >= 3 and words[i - 3] == "CHANGE") or \
+                (i >= 4 and words[i - 4] == "CHANGE" and words[i - 3] == "COLUMN"):
+            found.append(i)
+    return found
+
+
+#: ALTER TABLE's ADD / DROP SYSTEM VERSIONING (MariaDB's system-versioned tables, 10.3.4 on:
+#: the knowledge base's "System-Versioned Tables"; MySQL has none), and a CREATE TABLE's or a
+#: column's WITH / WITHOUT SYSTEM VERSIONING.
+_SYSTEM_VERSIONING = re.compile(r"\b(?:ADD|DROP)\s+SYSTEM\s+VERSIONING\b", re.IGNORECASE)
+_VERSIONING_AFTER = {"ADD", "DROP", "WITH", "WITHOUT"}
+_SYSTEM_VERSIONING_FROM = (10, 3, 4)
+#: A word of MARIADB_TYPES in a statement's words (the tokens are looked at only then).
+MARIADB_TYPE_WORDS = re.compile(rf"\b(?:{'|'.join(MARIADB_TYPES)})\b")
 #: MariaDB's index visibility, ALTER INDEX i [NOT] IGNORED, arrived in 10.6.
 _IGNORED_INDEX_FROM = (10, 6)
 #: MariaDB's IF [NOT] EXISTS on a column, index, foreign key or partition of an ALTER TABLE
@@ -831,6 +868,7 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
     if words[:1] not in (["ALTER"], ["CREATE"]):
         return None
     functional = functional_key_parts(tokens, words)
+    typed = mariadb_types(tokens, words) if MARIADB_TYPE_WORDS.search(" ".join(words)) else []
     for i, (tok, word) in enumerate(zip(tokens, words, strict=True)):
         previous = words[i - 1] if i else ""
         found = ""
@@ -867,6 +905,17 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                      "ROW_FORMAT=COMPRESSED, or COMPRESSION='zlib'")
         elif enforcement := _check_enforcement(words, i, mariadb, version):
             found = enforcement
+        elif word == "SYSTEM" and previous in _VERSIONING_AFTER and \
+                words[i + 1:i + 2] == ["VERSIONING"] and (
+                    not mariadb or (*version, 0, 0)[:3] < _SYSTEM_VERSIONING_FROM):
+            found = ("system-versioned tables arrived in MariaDB 10.3.4" if mariadb else
+                     "MariaDB's system-versioned tables; MySQL has none")
+        elif i in typed:
+            since, instead = MARIADB_TYPES[word]
+            if not mariadb:
+                found = f"MariaDB's {word} type; MySQL stores the value in {instead}"
+            elif (*version, 0, 0)[:3] < since:
+                found = f"the {word} type arrived in MariaDB {'.'.join(map(str, since))}"
         elif i in functional and mariadb:
             found = ("a functional key part, MySQL 8.0.13's; MariaDB has none: index a "
                      "generated column instead")
@@ -1168,10 +1217,12 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
         # SHUTDOWN, STOP REPLICA: read by sqlglot as a column (and its alias)
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
-    if isinstance(tree, exp.Alter) and any(type(option).__name__.startswith("PartitionBy")
-                                           for option in tree.args.get("options") or ()):
+    if isinstance(tree, exp.Alter) and (any(
+            type(option).__name__.startswith("PartitionBy")
+            for option in tree.args.get("options") or ()) or _SYSTEM_VERSIONING.search(body)):
         # ALTER TABLE ... PARTITION BY RANGE / LIST, which sqlglot parses (HASH and KEY it
-        # keeps as commands): read from its text as those are (it was read as doing nothing)
+        # keeps as commands): read from its text as those are (it was read as doing nothing);
+        # DROP SYSTEM VERSIONING, a command inside the tree that takes the clauses after it
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
     if isinstance(tree, exp.Command) and _ALTER_TABLE.match(body) and \
@@ -1259,12 +1310,16 @@ def _readable_definition(body: str, reader: object):
     None when it is still not readable, or nothing was left out."""
     from sqlglot import exp
 
+    from lockwise.parse.mariadb_clauses import TABLE_VERSIONING, blank, inet_as_read, keep_types
+
     unsigned = {(quoted or bare).replace("``", "`").lower()
                 for quoted, bare, _, _ in _UNSIGNED_FLOAT.findall(body)}
     text = _UNSIGNED_FLOAT.sub(lambda m: m.group(0)[:m.start(4) - m.start(0)] + " " * 8,
                                _SRID.sub("", _SPATIAL_TYPES.sub("GEOMETRY", body)))
+    text, inet_types = inet_as_read(text) if "INET" in text.upper() else (text, [])
     partitioned = False
     if _CREATE_TABLE.match(text):
+        text = TABLE_VERSIONING.sub(blank, text)  # MariaDB's system-versioned table
         whole, text = text, _before_partitioning(text)
         partitioned = text != whole
     text, not_enforced = _without_check_enforcement(text)
@@ -1273,6 +1328,7 @@ def _readable_definition(body: str, reader: object):
     text = _ADD_UNNAMED_CHECK.sub(r"\1 CONSTRAINT CHECK", text)
     if (tree := _reparsed(text, body, reader)) is not None:
         _keep_spatial_types(tree, body)
+        keep_types(tree, inet_types)
         checks = list(tree.find_all(exp.CheckColumnConstraint, bfs=False))
         if len(checks) == len(not_enforced):  # else unmarked: enforced, as by default
             for check, suspended in zip(checks, not_enforced, strict=True):
