@@ -266,6 +266,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     from lockwise.effects.context import Context
     from lockwise.effects.postgres import compute_effect
     from lockwise.executor.session_encoding import client_encodings
+    from lockwise.lint import parse_error_message
     from lockwise.parse.postgres import parse_sql
     from lockwise.parse.templates import unrunnable_placeholder
     from lockwise.rules.directives import parse_directive
@@ -283,7 +284,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
         line, column, message = placeholder
         problems.append(f"{at(line, column)}: {message}")
     else:
-        problems += [f"{at(p.span.line, p.span.column)}: {p.message}"
+        problems += [f"{at(p.span.line, p.span.column)}: {parse_error_message(p, sql_text)}"
                      for p in parsed.problems]
     problems += [f"{at(s.span.line, s.span.column)}: {problem}" for s in parsed.statements
                  if (problem := client_copy(s.tree))]
@@ -348,6 +349,16 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
                 "file_level": directive.file_level,
                 "line": span.line if span is not None else None})
     return plan
+
+
+def run_problems(migration: Migration) -> list[str]:
+    """What keeps `apply` from running `migration` at all, each at its file:line:column (its
+    plan's problems: SQL PostgreSQL's parser rejects, what only psql runs, ...), for `lockwise
+    status` to say of a pending migration before `apply` meets it. The effects planned beside
+    them do not matter here: the default PostgreSQL version serves."""
+    from lockwise.effects.versions import DEFAULT_PG_VERSION
+
+    return plan_sql(migration, migration.up_sql, migration.path, DEFAULT_PG_VERSION).problems
 
 
 def down_plan(migration: Migration, pg_version: int) -> Plan:
