@@ -749,3 +749,90 @@ def test_status_of_an_applied_file_that_no_longer_parses_is_a_changed_one(tmp_pa
     result = invoke("status", str(folder), "--dsn", pg_db)
     assert result.exit_code == 0, result.output
     assert "parser rejects" not in result.output
+
+
+#: Every command that reads a migrations folder, as the sweep runs it without a server: the
+#: executor's with a --dsn no server answers (what is wrong locally is said before connecting).
+_READERS = [["lint"], ["fix"], ["graph"], ["verify", "--dsn", _UNREACHABLE],
+            ["trace", "--dsn", _UNREACHABLE], ["apply", "--dsn", _UNREACHABLE],
+            ["status", "--dsn", _UNREACHABLE], ["rollback", "--dsn", _UNREACHABLE],
+            ["repair", "--dsn", _UNREACHABLE]]
+
+
+@pytest.mark.parametrize("config", ["fail_on = \n", "nope_key = 1\n", "fail_on = 5\n"],
+                         ids=["invalid-toml", "unknown-key", "wrong-type"])
+@pytest.mark.parametrize("command", _READERS, ids=lambda c: c[0])
+def test_a_broken_config_is_an_input_error_of_every_command(tmp_path: Path, command: list[str],
+                                                            config: str) -> None:
+    folder = tmp_path / "m"
+    migration(folder, "CREATE TABLE a (id bigint);\n", "001_a.sql")
+    (tmp_path / "lockwise.toml").write_text(config)
+    result = invoke(command[0], str(folder), *command[1:])
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'lockwise.toml'}:1:" in result.stderr and "config: " in \
+        result.stderr, result.stderr
+    assert "cannot connect" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["lint"], ["graph"], ["trace"],
+                                     ["status", "--dsn", _UNREACHABLE]], ids=lambda c: c[0])
+def test_an_unknown_format_is_a_usage_error(tmp_path: Path, command: list[str]) -> None:
+    folder = tmp_path / "m"
+    migration(folder, "CREATE TABLE a (id bigint);\n", "001_a.sql")
+    result = invoke(command[0], str(folder), *command[1:], "--format", "nope")
+    assert result.exit_code == 2, result.output
+    assert "'nope' is not one of" in result.stderr
+
+
+@pytest.mark.parametrize("text", ["", "-- only a comment\n/* and another */\n", "\n\n  \n"],
+                         ids=["empty", "comments", "blank"])
+@pytest.mark.parametrize("command", [["lint"], ["fix"], ["graph"]], ids=lambda c: c[0])
+def test_a_file_with_nothing_to_do_is_no_error(tmp_path: Path, command: list[str],
+                                               text: str) -> None:
+    folder = tmp_path / "m"
+    path = migration(folder, text, "001_a.sql")
+    for named in (folder, path):
+        result = invoke(command[0], str(named), *command[1:])
+        assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", _READERS, ids=lambda c: c[0])
+def test_a_folder_with_no_migration_is_nothing_to_do(tmp_path: Path,
+                                                     command: list[str]) -> None:
+    """Said on stderr (a wrong folder would look like an up-to-date one), exit 0; the
+    executor's commands then connect to compare with the history: with no server, exit 2."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "README.md").write_text("no migrations yet\n")
+    result = invoke(command[0], str(folder), *command[1:])
+    assert f"lockwise: no migrations found in {folder}" in result.stderr, result.output
+    connects = command[0] in ("apply", "status", "rollback", "repair")
+    assert result.exit_code == (2 if connects else 0), result.output
+
+
+@pytest.mark.parametrize(("sql", "where"), [
+    ("CREATE TABLE a (id bigint);\n\\i other.sql\n", "2:1: `\\i other.sql` is a psql "
+     "meta-command"),
+    ("SELECT 'CREATE TABLE b (id bigint)' \\gexec\n", "1:37: `\\gexec` is a psql meta-command"),
+    ("\\set t b\nCREATE TABLE :t (id bigint);\n", "2:14: `:t` is a psql variable"),
+], ids=["i", "gexec", "set"])
+@pytest.mark.parametrize("command", ["verify", "trace"])
+def test_what_only_psql_runs_is_refused_before_a_server_is_started(tmp_path: Path,
+                                                                   command: str, sql: str,
+                                                                   where: str) -> None:
+    path = migration(tmp_path / "m", sql, "001_a.sql")
+    result = invoke(command, str(path.parent), "--dsn", _UNREACHABLE)
+    assert result.exit_code == 2, result.output
+    assert f"lockwise: error: {path}:{where}" in result.stderr, result.stderr
+
+
+def test_a_rule_both_selected_and_ignored_is_a_usage_error(tmp_path: Path) -> None:
+    """`--select drop-column --ignore drop-column` reported nothing of the rule, exit 0: the
+    run the user asked for (that rule alone) never happened."""
+    path = migration(tmp_path)
+    result = invoke("lint", str(path), "--select", "drop-column", "--ignore", "drop-column")
+    assert result.exit_code == 2, result.output
+    assert "drop-column" in result.stderr and "--select" in result.stderr
+    # (a tag selected and one of its rules ignored is what both are for)
+    assert invoke("lint", str(path), "--select", "input", "--ignore", "parse-error"
+                  ).exit_code == 0
