@@ -1126,8 +1126,8 @@ def parse_error_message(problem: ParseProblem, source: str | None = None) -> str
     own message), for the commands that refuse such a file before any rule judges it (apply,
     status, verify, trace, graph): one wording for one error whichever command meets it."""
     rule = next(r for r in load_rules(examples=False) if r.id == "parse-error")
-    return render(rule.message_for("postgresql"),
-                  _problem_facts(problem, {"dialect": "postgresql"}, source))
+    # (facts that name no dialect are PostgreSQL's)
+    return render(rule.message_for(None), _problem_facts(problem, {}, source))
 
 
 def statement_directives(stmt: Statement) -> list[Directive]:
