@@ -836,3 +836,20 @@ def test_a_rule_both_selected_and_ignored_is_a_usage_error(tmp_path: Path) -> No
     # (a tag selected and one of its rules ignored is what both are for)
     assert invoke("lint", str(path), "--select", "input", "--ignore", "parse-error"
                   ).exit_code == 0
+
+
+@pytest.mark.parametrize(("data", "said"), [
+    (b"SELECT 1;\nSELECT 'caf\xe9';\n", "2:12: not valid UTF-8"),
+    (b"\x00\x01\x02", "1:1: binary file"),
+], ids=["latin1", "binary"])
+@pytest.mark.parametrize("command", _READERS, ids=lambda c: c[0])
+def test_a_file_that_is_not_sql_text_is_an_input_error_of_every_command(
+        tmp_path: Path, command: list[str], data: bytes, said: str) -> None:
+    folder = tmp_path / "m"
+    migration(folder, "CREATE TABLE a (id bigint);\n", "001_a.sql")
+    bad = folder / "002_b.sql"
+    bad.write_bytes(data)
+    result = invoke(command[0], str(folder), *command[1:])
+    assert result.exit_code == 2, result.output
+    assert f"lockwise: error: {bad}:{said}" in result.stderr, result.stderr
+    assert "cannot connect" not in result.stderr
