@@ -55,7 +55,7 @@ from lockwise.fix import REWRITTEN
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
 from lockwise.parse import postgres
 from lockwise.parse.dialect_hint import mysql_hint, postgres_hint
-from lockwise.parse.postgres import TOO_DEEP, ParsedFile, parse_sql
+from lockwise.parse.postgres import TOO_DEEP, ParsedFile, ParseProblem, parse_sql
 from lockwise.parse.templates import (
     as_spelled_in,
     linted_text,
@@ -1111,6 +1111,26 @@ def parse_error_facts(base: dict, message: str, dialect_hint: str = "") -> dict:
             "parser": PARSERS[base.get("dialect", "postgresql")], "dialect_hint": dialect_hint}
 
 
+def _problem_facts(problem: ParseProblem, base: dict, source: str | None) -> dict:
+    """The facts of the parse error `problem` of a file whose text is `source` (None: no
+    hint at another dialect)."""
+    hint = _DIALECT_HINTS[base.get("dialect", "postgresql")](
+        source, problem.span.start_offset) if source is not None else ""
+    facts = parse_error_facts(base, problem.message, hint)
+    if problem.by:
+        facts["parser"] = problem.by
+    return facts
+
+
+def parse_error_message(problem: ParseProblem, source: str | None = None) -> str:
+    """What lint's `parse-error` finding says of PostgreSQL's parse error `problem` (the rule's
+    own message), for the commands that refuse such a file before any rule judges it (apply,
+    status, verify, trace, graph): one wording for one error whichever command meets it."""
+    rule = next(r for r in load_rules(examples=False) if r.id == "parse-error")
+    # (facts that name no dialect are PostgreSQL's)
+    return render(rule.message_for(None), _problem_facts(problem, {}, source))
+
+
 def statement_directives(stmt: Statement) -> list[Directive]:
     """The ignore directives of one statement, each placed at its comment."""
     if not stmt.leading_comments:
@@ -1160,12 +1180,7 @@ def input_findings(judge: Judge, parsed: ParsedFile, base: dict,
         out += judge.judge({**base, "action": "invalid_directive", "directive": text.strip()},
                            span, None)
     for problem in parsed.problems:
-        hint = _DIALECT_HINTS[base.get("dialect", "postgresql")](
-            source, problem.span.start_offset) if source is not None else ""
-        facts = parse_error_facts(base, problem.message, hint)
-        if problem.by:
-            facts["parser"] = problem.by
-        out += judge.judge(facts, problem.span, None)
+        out += judge.judge(_problem_facts(problem, base, source), problem.span, None)
     for skipped in parsed.skipped:
         out += judge.judge({**base, "action": skipped.kind.replace("-", "_"),
                             "text": skipped.text}, skipped.span, None)

@@ -350,7 +350,8 @@ def test_dry_run_of_sql_that_does_not_parse_is_the_input_error_the_run_is(
     run = lockwise(pg_db, "apply", str(migrations), "--allow", allow)
     dry = lockwise(pg_db, "apply", str(migrations), "--allow", allow, "--dry-run")
     assert run.returncode == dry.returncode == 2, (run, dry)
-    assert "002_b.up.sql:2:51: syntax error" in dry.stderr
+    assert "002_b.up.sql:2:51: PostgreSQL's parser rejects this SQL: syntax error" in \
+        dry.stderr
     assert "Plan for" not in dry.stdout and "DROP TABLE" not in dry.stdout
 
 

@@ -638,3 +638,218 @@ def test_sigterm_stops_the_scratch_server(tmp_path: Path) -> None:
         assert not list(scratch.glob("lockwise-pg-*")), "its directory was left"
     finally:
         subprocess.run(["rm", "-rf", str(scratch)], check=False)
+
+
+# --- seventh sweep: every command that reads migrations, on one it cannot run -----------------
+
+def _lint_s_parse_error(path: Path) -> str:
+    """lint's parse-error for `path`, as `lockwise: error: FILE:LINE:COLUMN: MESSAGE`."""
+    [problem] = [f for m in json.loads(invoke("lint", str(path), "-f", "json").stdout)
+                 ["migrations"] for f in m["findings"] if f["rule"] == "parse-error"]
+    return f"lockwise: error: {problem['path']}:{problem['line']}:{problem['column']}: " \
+        f"{problem['message']}\n"
+
+
+@pytest.mark.parametrize("command", ["verify", "trace", "graph", "fix"])
+@pytest.mark.parametrize("named", ["folder", "file"])
+def test_a_parse_error_reads_as_lint_s_whichever_command_meets_it(tmp_path: Path,
+                                                                  command: str,
+                                                                  named: str) -> None:
+    """verify and trace said `FILE:2:25: syntax error at end of input`, graph said it
+    without lint's closing full stop: one error, worded three ways."""
+    folder = _history_with_a_rejected_file(tmp_path)
+    bad = folder / "002_b.sql"
+    expected = _lint_s_parse_error(bad)
+    assert "PostgreSQL's parser rejects this SQL: syntax error at end of input." in expected
+    # (for verify and trace, a --dsn no server answers: the file is refused before)
+    dsn = ["--dsn", _UNREACHABLE] if command in ("verify", "trace") else []
+    result = invoke(command, str(folder if named == "folder" else bad), *dsn)
+    assert result.exit_code == 2, result.output
+    assert expected in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "trace"])
+def test_a_file_verified_alone_is_not_said_to_be_linted(tmp_path: Path, command: str) -> None:
+    """A file named whose folder cannot be read whole (a sibling not UTF-8) is run alone:
+    verify and trace warned that it "is linted alone", and then refused it for a parse
+    error worded otherwise than lint's."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "001_a.sql").write_bytes(b"SELECT 'caf\xe9';\n")
+    named = folder / "002_b.sql"
+    named.write_text("SELECT 1;\nCREATE TABLE b (id bigint;\n")
+    result = invoke(command, str(named), "--dsn", _UNREACHABLE)
+    assert result.exit_code == 2, result.output
+    done = {"verify": "verified", "trace": "traced"}[command]
+    assert f"{named} is {done} alone, without the migrations of {folder} before it: " \
+        f"{folder / '001_a.sql'}:1:12: not valid UTF-8" in result.stderr, result.stderr
+    assert "linted" not in result.stderr
+    assert f"lockwise: error: {named}:2:25: PostgreSQL's parser rejects this SQL: syntax " \
+        "error at end of input.\n" in result.stderr, result.stderr
+
+
+_REFUSED_BY_APPLY = [
+    ("SELECT 1;\nCREATE TABLE b (id bigint;\n", "2:25: PostgreSQL's parser rejects this SQL: "
+     "syntax error at end of input."),
+    ("CREATE TABLE b (id bigint);\n\\i other.sql\n", "2:1: `\\i other.sql` is a psql "
+     "meta-command: lockwise cannot run it"),
+    ("\\set n 1\nSELECT :n;\n", "2:8: `:n` is a psql variable: lockwise cannot run it"),
+    ("SELECT 'CREATE TABLE b (id bigint)' \\gexec\n", "`\\gexec` is a psql meta-command"),
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("sql", "said"), _REFUSED_BY_APPLY, ids=["parse", "i", "set", "gexec"])
+def test_status_says_a_pending_migration_apply_cannot_run(tmp_path: Path, pg_db: str,
+                                                          sql: str, said: str) -> None:
+    """status listed a pending file PostgreSQL's parser rejects (or one only psql runs) as
+    plain pending, exit 0: a deploy that checks `lockwise status` first then failed at
+    `apply`. It still lists it (it is pending), says why apply refuses it, and exits 2."""
+    folder = tmp_path / "m"
+    migration(folder, "CREATE TABLE a (id bigint);\n", "001_a.sql")
+    bad = migration(folder, sql, "002_b.sql")
+    applied = invoke("apply", str(folder), "--dsn", pg_db)
+    assert applied.exit_code == 2, applied.output
+    assert f"lockwise: error: {bad}:" in applied.stderr and said in applied.stderr
+    for output_format in ("text", "json"):
+        result = invoke("status", str(folder), "--dsn", pg_db, "-f", output_format)
+        assert result.exit_code == 2, result.output
+        assert f"lockwise: error: {bad}:" in result.stderr and said in result.stderr, \
+            result.stderr
+        rows = json.loads(result.stdout)["migrations"] if output_format == "json" else \
+            [{"state": line.split()[1], "detail": line} for line in
+             result.stdout.splitlines()[:2]]
+        assert [r["state"] for r in rows] == ["pending", "pending"]
+        assert said in rows[1]["detail"] and "apply refuses" in rows[1]["detail"]
+
+
+@pytest.mark.postgres
+def test_apply_runs_nothing_of_a_history_with_a_file_it_cannot_parse(tmp_path: Path,
+                                                                      pg_db: str) -> None:
+    """Nothing of it, nor of the migrations before it (checked on 18.6): the error in lint's
+    words."""
+    import psycopg
+
+    folder = _history_with_a_rejected_file(tmp_path)
+    result = invoke("apply", str(folder), "--dsn", pg_db)
+    assert result.exit_code == 2, result.output
+    assert _lint_s_parse_error(folder / "002_b.sql") in result.stderr
+    with psycopg.connect(pg_db) as conn:
+        assert conn.execute("SELECT to_regclass('a'), to_regclass('b'), (SELECT count(*) "
+                            "FROM lockwise.schema_history)").fetchone() == (None, None, 0)
+
+
+@pytest.mark.postgres
+def test_status_of_an_applied_file_that_no_longer_parses_is_a_changed_one(tmp_path: Path,
+                                                                          pg_db: str) -> None:
+    """Only what apply would run is checked: an applied file (baselined here) is never run
+    again, and the baseline's files may hold what lockwise cannot run."""
+    folder = _history_with_a_rejected_file(tmp_path)
+    assert invoke("baseline", "002", str(folder), "--dsn", pg_db).exit_code == 0
+    result = invoke("status", str(folder), "--dsn", pg_db)
+    assert result.exit_code == 0, result.output
+    assert "parser rejects" not in result.output
+
+
+#: Every command that reads a migrations folder, as the sweep runs it without a server: the
+#: executor's with a --dsn no server answers (what is wrong locally is said before connecting).
+_READERS = [["lint"], ["fix"], ["graph"], ["verify", "--dsn", _UNREACHABLE],
+            ["trace", "--dsn", _UNREACHABLE], ["apply", "--dsn", _UNREACHABLE],
+            ["status", "--dsn", _UNREACHABLE], ["rollback", "--dsn", _UNREACHABLE],
+            ["repair", "--dsn", _UNREACHABLE]]
+
+
+@pytest.mark.parametrize("config", ["fail_on = \n", "nope_key = 1\n", "fail_on = 5\n"],
+                         ids=["invalid-toml", "unknown-key", "wrong-type"])
+@pytest.mark.parametrize("command", _READERS, ids=lambda c: c[0])
+def test_a_broken_config_is_an_input_error_of_every_command(tmp_path: Path, command: list[str],
+                                                            config: str) -> None:
+    folder = tmp_path / "m"
+    migration(folder, "CREATE TABLE a (id bigint);\n", "001_a.sql")
+    (tmp_path / "lockwise.toml").write_text(config)
+    result = invoke(command[0], str(folder), *command[1:])
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'lockwise.toml'}:1:" in result.stderr and "config: " in \
+        result.stderr, result.stderr
+    assert "cannot connect" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["lint"], ["graph"], ["trace"],
+                                     ["status", "--dsn", _UNREACHABLE]], ids=lambda c: c[0])
+def test_an_unknown_format_is_a_usage_error(tmp_path: Path, command: list[str]) -> None:
+    folder = tmp_path / "m"
+    migration(folder, "CREATE TABLE a (id bigint);\n", "001_a.sql")
+    result = invoke(command[0], str(folder), *command[1:], "--format", "nope")
+    assert result.exit_code == 2, result.output
+    assert "'nope' is not one of" in result.stderr
+
+
+@pytest.mark.parametrize("text", ["", "-- only a comment\n/* and another */\n", "\n\n  \n"],
+                         ids=["empty", "comments", "blank"])
+@pytest.mark.parametrize("command", [["lint"], ["fix"], ["graph"]], ids=lambda c: c[0])
+def test_a_file_with_nothing_to_do_is_no_error(tmp_path: Path, command: list[str],
+                                               text: str) -> None:
+    folder = tmp_path / "m"
+    path = migration(folder, text, "001_a.sql")
+    for named in (folder, path):
+        result = invoke(command[0], str(named), *command[1:])
+        assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", _READERS, ids=lambda c: c[0])
+def test_a_folder_with_no_migration_is_nothing_to_do(tmp_path: Path,
+                                                     command: list[str]) -> None:
+    """Said on stderr (a wrong folder would look like an up-to-date one), exit 0; the
+    executor's commands then connect to compare with the history: with no server, exit 2."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "README.md").write_text("no migrations yet\n")
+    result = invoke(command[0], str(folder), *command[1:])
+    assert f"lockwise: no migrations found in {folder}" in result.stderr, result.output
+    connects = command[0] in ("apply", "status", "rollback", "repair")
+    assert result.exit_code == (2 if connects else 0), result.output
+
+
+@pytest.mark.parametrize(("sql", "where"), [
+    ("CREATE TABLE a (id bigint);\n\\i other.sql\n", "2:1: `\\i other.sql` is a psql "
+     "meta-command"),
+    ("SELECT 'CREATE TABLE b (id bigint)' \\gexec\n", "1:37: `\\gexec` is a psql meta-command"),
+    ("\\set t b\nCREATE TABLE :t (id bigint);\n", "2:14: `:t` is a psql variable"),
+], ids=["i", "gexec", "set"])
+@pytest.mark.parametrize("command", ["verify", "trace"])
+def test_what_only_psql_runs_is_refused_before_a_server_is_started(tmp_path: Path,
+                                                                   command: str, sql: str,
+                                                                   where: str) -> None:
+    path = migration(tmp_path / "m", sql, "001_a.sql")
+    result = invoke(command, str(path.parent), "--dsn", _UNREACHABLE)
+    assert result.exit_code == 2, result.output
+    assert f"lockwise: error: {path}:{where}" in result.stderr, result.stderr
+
+
+def test_a_rule_both_selected_and_ignored_is_a_usage_error(tmp_path: Path) -> None:
+    """`--select drop-column --ignore drop-column` reported nothing of the rule, exit 0: the
+    run the user asked for (that rule alone) never happened."""
+    path = migration(tmp_path)
+    result = invoke("lint", str(path), "--select", "drop-column", "--ignore", "drop-column")
+    assert result.exit_code == 2, result.output
+    assert "drop-column" in result.stderr and "--select" in result.stderr
+    # (a tag selected and one of its rules ignored is what both are for)
+    assert invoke("lint", str(path), "--select", "input", "--ignore", "parse-error"
+                  ).exit_code == 0
+
+
+@pytest.mark.parametrize(("data", "said"), [
+    (b"SELECT 1;\nSELECT 'caf\xe9';\n", "2:12: not valid UTF-8"),
+    (b"\x00\x01\x02", "1:1: binary file"),
+], ids=["latin1", "binary"])
+@pytest.mark.parametrize("command", _READERS, ids=lambda c: c[0])
+def test_a_file_that_is_not_sql_text_is_an_input_error_of_every_command(
+        tmp_path: Path, command: list[str], data: bytes, said: str) -> None:
+    folder = tmp_path / "m"
+    migration(folder, "CREATE TABLE a (id bigint);\n", "001_a.sql")
+    bad = folder / "002_b.sql"
+    bad.write_bytes(data)
+    result = invoke(command[0], str(folder), *command[1:])
+    assert result.exit_code == 2, result.output
+    assert f"lockwise: error: {bad}:{said}" in result.stderr, result.stderr
+    assert "cannot connect" not in result.stderr

@@ -502,6 +502,14 @@ def lint(
                 if name is not None:
                     raise typer.BadParameter(unknown_rule_message(name, ids | also),
                                              param_hint=f"'{option}'")
+            # Both said for this run: that rule would report nothing (a tag selected and one
+            # of its rules ignored is what both are for).
+            both = sorted(set(select or ()) & set(ignore or ())) if given(ctx, "select") \
+                and given(ctx, "ignore") else []
+            if both:
+                raise typer.BadParameter(f"{', '.join(both)} is given to --select too: a rule "
+                                         "both selected and ignored reports nothing; give it "
+                                         "to one of them", param_hint="'--ignore'")
         # Said on the command line for this run, without what makes it count (the config may
         # leave the stats to CI).
         for option, said in (("--max-lock-seconds", max_lock_seconds is not None),

@@ -340,11 +340,21 @@ def status(
     url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
 
     def show() -> int:
+        from lockwise.executor.plan import run_problems
+
         found = runner.status(url, migrations, options, _console(url))
         state, holder, stray = found.state, found.runner_pid, found.stray
+        # A pending migration `apply` would refuse (it does not parse, or holds what only
+        # psql runs): listed, pending as it is, with why; the exit code says it (2, as apply).
+        refused = {m.id: problems for m in state.pending if (problems := run_problems(m))}
         rows = []
         for v in state.versions:
             label, detail = v.state, v.detail
+            if v.migration is not None and v.migration.id in refused:
+                problems = refused[v.migration.id]
+                detail = "; ".join(filter(None, (
+                    detail, f"apply refuses it: {problems[0]}" + (
+                        f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))))
             if v.state == INTERRUPTED and stray is not None:
                 # A row that does not name its runner (an older lockwise): its runner died,
                 # or another runner's statement runs; final only once that ends.
@@ -391,6 +401,11 @@ def status(
         unrelated = unrelated_directory(state, migrations, options.table.display)
         if unrelated is not None:
             typer.echo(f"lockwise: error: {unrelated}", err=True)
+            return EXIT_INPUT
+        for problems in refused.values():
+            for problem in problems:
+                typer.echo(f"lockwise: error: {problem}", err=True)
+        if refused:
             return EXIT_INPUT
         needs_repair = [r for r in rows if r["state"] in (FAILED, INTERRUPTED, CHANGED, RENAMED)]
         return 1 if needs_repair else 0

@@ -135,7 +135,7 @@ def _named_history(path: Path, layout: str | None) -> tuple[Path, list[Migration
     directory, found as `lint FILE` finds it (its folder when it holds none yet)."""
     from lockwise.cli.inputs import collect, require_one
 
-    collected = collect([path], layout)
+    collected = collect([path], layout, done="drawn")
     require_one(path, collected.directories)
     if collected.directories:
         return collected.directories[0], collected.histories[0]

@@ -61,18 +61,19 @@ class Collected:
 
 
 def collect(paths: list[Path], layout: str | None, dialect: str = "postgresql",
-            chosen: bool = False) -> Collected:
+            chosen: bool = False, done: str = "linted") -> Collected:
     """Migrations to replay, in order, and which of them to report.
 
     A file named on its own (as pre-commit passes them) is linted with the rest of its
     directory replayed first, so the catalog knows the tables it touches. Below a folder
     named, the histories in folders named for another database than `dialect` are left out
     (noted); a path named is read with `dialect`, and noted when its own folders name another
-    database and the dialect was not `chosen` (it is the default).
+    database and the dialect was not `chosen` (it is the default). `done`: what the command
+    does to the migrations, for the warning that a file is so treated alone ("verified").
     """
     out = Collected()
     try:
-        _collect(out, paths, layout, dialect, chosen)
+        _collect(out, paths, layout, dialect, chosen, done)
     finally:  # an input error ends the run: what was left out before it is said first
         print_notes(out.notes)
         print_notes(out.warnings, "warning")
@@ -90,7 +91,7 @@ def print_notes(notes: list[str], kind: str = "note") -> None:
 
 
 def _collect(out: Collected, paths: list[Path], layout: str | None, dialect: str,
-             chosen: bool) -> None:
+             chosen: bool, done: str) -> None:
     seen: set[tuple[str, str, tuple]] = set()
 
     def take(found: list[Migration], directory: Path) -> None:
@@ -135,7 +136,7 @@ def _collect(out: Collected, paths: list[Path], layout: str | None, dialect: str
             if isinstance(refused, InputError) and not _same_file(refused.path, path):
                 # The neighbour's error as its own would read: file:line:column.
                 where = refused if refused.path is not None else f"{directory}: {refused}"
-                out.warnings.append(f"{path} is linted alone, without the migrations of "
+                out.warnings.append(f"{path} is {done} alone, without the migrations of "
                                     f"{directory} before it: {where}")
         for root, found in discover_histories(path, layout, out.notes, dialect):
             reported.update(str(m.path) for m in found)

@@ -92,7 +92,8 @@ def verify(
                                  param_hint="'--seed'")
     migrations, only, assume = _scratch_inputs(ctx, config_file, path, layout,
                                               assume_in_transaction,
-                                              "it runs them on a scratch PostgreSQL server")
+                                              "it runs them on a scratch PostgreSQL server",
+                                              "checked" if preflight else "verified")
     if not migrations:
         raise typer.Exit(EXIT_CLEAN)
     if preflight:
@@ -169,7 +170,8 @@ def trace(
 
     migrations, only, assume = _scratch_inputs(ctx, config_file, path, layout,
                                               assume_in_transaction,
-                                              "it runs them on a scratch PostgreSQL server")
+                                              "it runs them on a scratch PostgreSQL server",
+                                              "traced")
     if not migrations:
         if output_format == "json":  # a document still, as lint, graph and status print
             from lockwise.verify.trace import TraceResult
@@ -213,12 +215,13 @@ def _server_lacks_extension() -> int:
 
 def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | None,
                    layout: str | None, assume_in_transaction: bool | None,
-                   why: str) -> tuple[list, set[str] | None, bool | None]:
+                   why: str, done: str) -> tuple[list, set[str] | None, bool | None]:
     """The migrations of one history that a command runs on a server (`why`: for the error
     with another dialect), parsed whole first, the paths of those named (None: all), as
-    `collect` reads them, and whether to assume each runs in a transaction (the option, else
-    the config's, as lint reads them). Exits 2 on an input error; no migration is said on
-    stderr, and is an empty list."""
+    `collect` reads them (`done`: what the command does to them, as its warnings say it),
+    and whether to assume each runs in a transaction (the option, else the config's, as lint
+    reads them). Exits 2 on an input error; no migration is said on stderr, and is an empty
+    list."""
     from lockwise.cli.inputs import collect, require_one
     from lockwise.config import setting
     from lockwise.verify.run import check_parses
@@ -229,7 +232,7 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
     layout = setting(ctx, cfg, "layout", layout)
     assume = setting(ctx, cfg, "assume_in_transaction", assume_in_transaction)
     try:
-        collected = collect([path or Path(".")], layout)
+        collected = collect([path or Path(".")], layout, done=done)
         # One scratch database: the histories of several databases cannot share it.
         require_one(path or Path("."), collected.directories)
         check_parses(collected.migrations)

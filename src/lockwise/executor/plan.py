@@ -266,27 +266,13 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     from lockwise.effects.context import Context
     from lockwise.effects.postgres import compute_effect
     from lockwise.executor.session_encoding import client_encodings
-    from lockwise.parse.postgres import parse_sql
-    from lockwise.parse.templates import unrunnable_placeholder
     from lockwise.rules.directives import parse_directive
 
     def at(line: int, column: int) -> str:  # in a joined version folder: the file's place
         return position(migration, path, line, column)
 
-    # The migration's own text: its version folder's files each parsed alone (a down is one).
-    parsed = parse_by_part(migration, sql_text, parse_sql) if sql_text == migration.up_sql \
-        else parse_sql(sql_text)
-    problems = [f"{at(span.line, span.column)}: {why}"
-                for span, why in client_side_input(parsed, sql_text)]
-    placeholder = unrunnable_placeholder(sql_text)
-    if placeholder is not None:  # what the parser says of it is only a consequence
-        line, column, message = placeholder
-        problems.append(f"{at(line, column)}: {message}")
-    else:
-        problems += [f"{at(p.span.line, p.span.column)}: {p.message}"
-                     for p in parsed.problems]
-    problems += [f"{at(s.span.line, s.span.column)}: {problem}" for s in parsed.statements
-                 if (problem := client_copy(s.tree))]
+    parsed = _parsed(migration, sql_text)
+    problems = _unrunnable(migration, sql_text, path, parsed)
     statements = []
     # Each file of a version folder is a psql run of its own: an `\\encoding` ends with it.
     encodings = client_encodings(parsed, part_starts(migration, sql_text)
@@ -348,6 +334,47 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
                 "file_level": directive.file_level,
                 "line": span.line if span is not None else None})
     return plan
+
+
+def _parsed(migration: Migration, sql_text: str) -> Any:
+    """`sql_text` parsed; the migration's own text as its version folder's files, each parsed
+    alone (a down is one file)."""
+    from lockwise.parse.postgres import parse_sql
+
+    return parse_by_part(migration, sql_text, parse_sql) if sql_text == migration.up_sql \
+        else parse_sql(sql_text)
+
+
+def _unrunnable(migration: Migration, sql_text: str, path: Path, parsed: Any) -> list[str]:
+    """What in `sql_text` (of `path`, `parsed`) cannot be run at all, each at its
+    file:line:column: SQL PostgreSQL's parser rejects (in lint's words), a template
+    placeholder, what only psql runs, COPY data from the client."""
+    from lockwise.lint import parse_error_message
+    from lockwise.parse.templates import unrunnable_placeholder
+
+    def at(line: int, column: int) -> str:  # in a joined version folder: the file's place
+        return position(migration, path, line, column)
+
+    problems = [f"{at(span.line, span.column)}: {why}"
+                for span, why in client_side_input(parsed, sql_text)]
+    placeholder = unrunnable_placeholder(sql_text)
+    if placeholder is not None:  # what the parser says of it is only a consequence
+        line, column, message = placeholder
+        problems.append(f"{at(line, column)}: {message}")
+    else:
+        problems += [f"{at(p.span.line, p.span.column)}: {parse_error_message(p, sql_text)}"
+                     for p in parsed.problems]
+    return problems + [f"{at(s.span.line, s.span.column)}: {problem}"
+                       for s in parsed.statements if (problem := client_copy(s.tree))]
+
+
+def run_problems(migration: Migration) -> list[str]:
+    """What keeps `apply` from running `migration` at all, each at its file:line:column (SQL
+    PostgreSQL's parser rejects, what only psql runs, ...: the problems its plan starts
+    with), for `lockwise status` to say of a pending migration before `apply` meets it. Its
+    text is only parsed, not planned (effects, checksums): status stays quick."""
+    return _unrunnable(migration, migration.up_sql, migration.path,
+                       _parsed(migration, migration.up_sql))
 
 
 def down_plan(migration: Migration, pg_version: int) -> Plan:

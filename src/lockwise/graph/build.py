@@ -537,11 +537,12 @@ class _Builder:
             return [(s.statement, s.effect) for s in report.statements]
         parsed = self._parsed(m.up_sql)
         if parsed.problems:
+            from lockwise.lint import parse_error_message
             from lockwise.parse.source import InputError
 
             self.graph.rejected += [
-                InputError(f"PostgreSQL's parser rejects this SQL: {p.message}", m.path,
-                           p.span.line, p.span.column) for p in parsed.problems]
+                InputError(parse_error_message(p, m.up_sql), m.path, p.span.line,
+                           p.span.column) for p in parsed.problems]
         return [(s, None) for s in parsed.statements]
 
     def _parsed(self, sql: str) -> ParsedFile:

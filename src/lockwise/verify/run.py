@@ -121,6 +121,7 @@ def check_parses(migrations: Sequence[Migration]) -> None:
     or holds what only psql runs, before anything runs: a half-understood file cannot be run
     statement by statement."""
     from lockwise.executor.plan import client_copy, client_side_input
+    from lockwise.lint import parse_error_message
     from lockwise.parse.postgres import parse_sql
     from lockwise.parse.templates import unrunnable_placeholder
 
@@ -135,7 +136,8 @@ def check_parses(migrations: Sequence[Migration]) -> None:
             parsed = parse_sql(text)
             if parsed.problems:
                 p = parsed.problems[0]
-                raise InputError(p.message, path, p.span.line, p.span.column)
+                raise InputError(parse_error_message(p, text), path, p.span.line,
+                                 p.span.column)
             # What only psql runs would fail on the server, or (COPY data from the client)
             # leave the connection unusable: an input error, as `apply` has it.
             client = client_side_input(parsed, text) + [
