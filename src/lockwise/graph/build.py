@@ -359,7 +359,8 @@ def _may_drop_anything(tree: dict, effect: Effect) -> bool:
     for node_kind, body in walk(tree):
         if node_kind == "FuncCall":
             names = strings(body.get("funcname"))
-            if names[-1] not in builtin or len(names) > 1 and names[0] != "pg_catalog":
+            if names and (names[-1] not in builtin or
+                          len(names) > 1 and names[0] != "pg_catalog"):
                 return True
     return False
 
