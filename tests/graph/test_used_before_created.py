@@ -65,6 +65,11 @@ NOT_REPORTED = [
     ("INSERT INTO t (id) VALUES (1);\n", "CREATE TEMP TABLE t (id int);\n"),
     ("CREATE TEMP TABLE t (id int);\nINSERT INTO t (id) VALUES (1);\n",
      "CREATE TABLE t (id int);\n"),
+    # what goes with a table: its partitions, and with CASCADE the views over it
+    ("INSERT INTO t (id) VALUES (1);\nDROP TABLE parent;\n", "CREATE TABLE t (id int);\n"),
+    ("INSERT INTO t (id) VALUES (1);\nDROP TABLE base CASCADE;\n", "CREATE TABLE t (id int);\n"),
+    ("INSERT INTO t (id) VALUES (1);\nALTER TABLE base DROP COLUMN id CASCADE;\n",
+     "CREATE TABLE t (id int);\n"),
     # a body not analyzed at CREATE: the CREATE works (a call before the table would fail)
     ("SET check_function_bodies = off;\n"
      "CREATE FUNCTION n() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM t $$;\n",
@@ -136,7 +141,10 @@ def test_the_histories_run_on_postgres(pg_db: str) -> None:
 
 #: What may have been made outside the migrations, besides the routines the calls run.
 _OUTSIDE = ("CREATE TABLE t (id int); ALTER TABLE t OWNER TO lockwise_owner", "",
-            "CREATE SCHEMA a; CREATE TABLE a.t (id int)")
+            "CREATE SCHEMA a; CREATE TABLE a.t (id int)",
+            "CREATE TABLE parent (id int) PARTITION BY RANGE (id);\n"
+            "CREATE TABLE t PARTITION OF parent FOR VALUES FROM (0) TO (10)",
+            "CREATE TABLE base (id int); CREATE VIEW t AS SELECT id FROM base")
 
 
 def _runs_whole(conn, history: str, outside: str) -> bool:
