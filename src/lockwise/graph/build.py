@@ -340,25 +340,32 @@ class _User:
 
 
 #: Statements that may drop any object made outside the migrations: code the replay does not
-#: see whole, or drops of what a role owns or a schema holds.
-_DROPS_ANYTHING = frozenset({"DoStmt", "CallStmt", "DropOwnedStmt"})
+#: see whole, or drops of what a role owns.
+_DROPS_ANYTHING = frozenset({"DoStmt", "CallStmt", "DropOwnedStmt", "AlterExtensionStmt"})
+#: DROPs that take relations made outside with them: a table its partitions and inheritance
+#: children, a schema, extension, server or wrapper what it holds.
+_DROPS_WITH = frozenset({"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE",
+                         "OBJECT_SCHEMA", "OBJECT_EXTENSION", "OBJECT_FOREIGN_SERVER",
+                         "OBJECT_FDW"})
 
 
 def _may_drop_anything(tree: dict, effect: Effect) -> bool:
     """Whether a statement may have dropped or moved any object made outside the migrations
-    (`_Builder._forget_unmade`): a DO block, CALL, DROP OWNED, DROP SCHEMA ... CASCADE, one
+    (`_Builder._forget_unmade`): a DO block, CALL, DROP OWNED, ALTER EXTENSION (its update
+    script), a DROP of a relation, schema, extension or server, anything with CASCADE, one
     the effect model does not know, or one that calls a function not PostgreSQL's own."""
-    kind, _ = unwrap(tree)
-    if kind in _DROPS_ANYTHING or any(
-            a.kind == "other" or a.kind == "drop_schema" and a.facts.get("cascade")
-            for a in effect.actions):
+    kind, body = unwrap(tree)
+    if kind in _DROPS_ANYTHING or kind == "DropStmt" and body.get("removeType") in _DROPS_WITH \
+            or any(a.kind == "other" for a in effect.actions):
         return True
     from lockwise.effects.volatility import builtin_functions
 
     builtin = builtin_functions()
-    for node_kind, body in walk(tree):
+    for node_kind, node in walk(tree):
+        if node.get("behavior") == "DROP_CASCADE":
+            return True
         if node_kind == "FuncCall":
-            names = strings(body.get("funcname"))
+            names = strings(node.get("funcname"))
             if names and (names[-1] not in builtin or
                           len(names) > 1 and names[0] != "pg_catalog"):
                 return True
@@ -854,15 +861,16 @@ class _Builder:
         """Forget the uses of objects not made here (`not_yet`, none reported yet) that the
         statement may have dropped or moved away, were they made outside the migrations: a
         later CREATE of one then says nothing of the use. What it drops or renames (IF EXISTS
-        too; a table with its columns and any index); all of them after code the replay does
-        not see whole (a DO block, CALL, a function not PostgreSQL's own, a statement the
-        effect model does not know) or DROP OWNED / DROP SCHEMA ... CASCADE."""
+        too); all of them after code the replay does not see whole (a DO block, CALL, a
+        function not PostgreSQL's own, a statement the effect model does not know), or a
+        drop that may take others with it (`_may_drop_anything`)."""
         unmade = [obj for obj, entry in self.not_yet.items() if entry[2] is None]
         if not unmade:
             return
         if _may_drop_anything(stmt.tree, effect):
             gone = set(unmade)
         else:
+            # (a table renamed or moved: its columns and indexes go with it)
             dropped = {obj for obj, verb in uses.items() if verb == "drops"}
             tables = tuple(f"column:{obj[6:]}." for obj in dropped if obj.startswith("table:"))
             gone = {obj for obj in unmade if obj in dropped or tables and (
