@@ -32,7 +32,7 @@ from lockwise.catalog.replay import (
     follows_exactly,
     owned_sequences,
 )
-from lockwise.catalog.search_path import PathInForce, elements_path
+from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.discover.layouts import KEYED_BY_NAME, LISTED_ORDER
@@ -53,6 +53,7 @@ from lockwise.effects.nodes import (
     strings,
     type_name,
     unwrap,
+    walk,
 )
 from lockwise.effects.refused import refusal
 from lockwise.effects.session import Session
@@ -338,6 +339,62 @@ class _User:
         self.instead = instead
 
 
+#: Statements that may drop any object made outside the migrations: code the replay does not
+#: see whole, or drops of what a role owns.
+_DROPS_ANYTHING = frozenset({"DoStmt", "CallStmt", "DropOwnedStmt", "AlterExtensionStmt"})
+#: DROPs that take relations made outside with them: a table its partitions and inheritance
+#: children, a schema, extension, server or wrapper what it holds.
+_DROPS_WITH = frozenset({"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE",
+                         "OBJECT_SCHEMA", "OBJECT_EXTENSION", "OBJECT_FOREIGN_SERVER",
+                         "OBJECT_FDW"})
+
+
+def _may_drop_anything(tree: dict, effect: Effect) -> bool:
+    """Whether a statement may have dropped or moved any object made outside the migrations
+    (`_Builder._forget_unmade`): a DO block, CALL, DROP OWNED, ALTER EXTENSION (its update
+    script), a DROP of a relation, schema, extension or server, anything with CASCADE, one
+    the effect model does not know, or one that calls a function not PostgreSQL's own."""
+    kind, body = unwrap(tree)
+    if kind in _DROPS_ANYTHING or kind == "DropStmt" and body.get("removeType") in _DROPS_WITH \
+            or any(a.kind == "other" for a in effect.actions):
+        return True
+    from lockwise.effects.volatility import builtin_functions
+
+    builtin = builtin_functions()
+    for node_kind, node in walk(tree):
+        if node.get("behavior") == "DROP_CASCADE":
+            return True
+        if node_kind == "FuncCall":
+            names = strings(node.get("funcname"))
+            if names and (names[-1] not in builtin or
+                          len(names) > 1 and names[0] != "pg_catalog"):
+                return True
+    return False
+
+
+def _relation_missing(tree: dict, name: str) -> str:
+    """The server's message refusing a statement that names relation `name` (schema.name)
+    while there is none, the relation as the statement writes it; "" when it names it in no
+    RangeVar (COMMENT ON, GRANT: not said)."""
+    schema, _, bare = name.partition(".")
+    stack: list[object] = [tree]  # (RangeVars sit unwrapped under a statement's keys)
+    while stack:
+        item = stack.pop()
+        if type(item) is list:
+            stack.extend(item)
+        elif type(item) is dict:
+            if item.get("relname") == bare and item.get("schemaname") in (None, schema):
+                written = f"{schema}.{bare}" if item.get("schemaname") else bare
+                return f'relation "{written}" does not exist'
+            stack.extend(item.values())
+    kind, body = unwrap(tree)
+    if kind == "CreateFunctionStmt" and not body.get("sql_body"):  # (a string body, parsed)
+        from lockwise.effects.postgres.create import sql_body
+
+        return _relation_missing({"List": {"items": sql_body(body) or []}}, name)
+    return ""
+
+
 class _Pending:
     """A CASCADE drop of a dependent: a conflict unless the migration recreates it."""
 
@@ -400,8 +457,10 @@ class _Builder:
         self.dropped: dict[str, tuple[Location, str]] = _DroppedMap()
         #: Tables, indexes and columns used before anything here created them (made outside
         #: the migrations, unless a later one creates them: `_created_late`): where first, how,
-        #: and the conflict already reported for a column a table created here lacked.
-        self.not_yet: dict[str, tuple[Location, str, Conflict | None]] = {}
+        #: the conflict already reported for a column a table created here lacked, and the
+        #: server's message at the use ("" when not told). Forgotten when what comes between
+        #: may have dropped or moved one made outside (`_forget_unmade`).
+        self.not_yet: dict[str, tuple[Location, str, Conflict | None, str]] = {}
         self.full_tables: set[str] = set()
         self.views = _ViewMap()
         self.ops: dict[str, list[_Op]] = {}
@@ -609,15 +668,24 @@ class _Builder:
             uses.setdefault(obj, "writes")
         for obj in self._gone_routines(m, stmt, creates):
             uses.setdefault(obj, "uses")
+        stmt_kind, stmt_body = unwrap(stmt.tree)
         if not if_exists:
             renames = bool(effect.drops) and any(a.kind in _RENAMES for a in effect.actions)
+            # A routine body's tables count where the server resolves them at CREATE (a
+            # LANGUAGE sql one, `body_checked`); else its first call is what fails.
+            body_unchecked = stmt_kind == "CreateFunctionStmt" and \
+                not any(a.facts.get("body_checked") for a in effect.actions)
             for obj, verb in uses.items():
+                if body_unchecked and verb == "uses" and obj.startswith("table:"):
+                    continue
                 self._check_exists(key, m, loc, obj,
-                                   "renames" if renames and verb == "drops" else verb)
+                                   "renames" if renames and verb == "drops" else verb,
+                                   stmt.tree)
+        if self.not_yet:
+            self._forget_unmade(stmt, effect, uses)
         if not refused:
             self._check_dependents(key, loc, effect, pending)
         # Each of the next steps concerns a few kinds of statement only: the others skip it.
-        stmt_kind, stmt_body = unwrap(stmt.tree)
         if stmt_kind == "DropStmt":
             self._refused_drops(key, loc, stmt.tree)
         fk_targets = set().union(*self._for_parts(stmt.tree, effect, _fk_targets)) \
@@ -729,7 +797,7 @@ class _Builder:
                 if obj not in creates]
 
     def _check_exists(self, key: str, m: Migration, loc: Location, obj: str,
-                      verb: str) -> None:
+                      verb: str, tree: dict) -> None:
         kind, _, name = obj.partition(":")
         cat = self.catalog
         if kind == "table":
@@ -754,7 +822,7 @@ class _Builder:
                     f"{m.id} {_VERBS[verb]} {obj}, but table {rel}{where} never has that column "
                     f"in these migrations: the statement fails")
                 if verb not in _FREES_THE_NAME:
-                    self.not_yet.setdefault(obj, (loc, verb, found))
+                    self.not_yet.setdefault(obj, (loc, verb, found, ""))
                 return
         elif kind == "index":
             alive = name in cat.indexes
@@ -762,26 +830,54 @@ class _Builder:
             alive = obj not in self.dropped
         if not alive and obj in self.dropped:
             self._report_missing(key, m, loc, obj, verb)
-        elif not alive and verb not in _FREES_THE_NAME:
+        elif not alive and verb not in _FREES_THE_NAME and obj not in self.not_yet and \
+                len(lookup_schemas() or ()) < 2:
             # (A DROP or rename of an object made outside leaves its name free for a later
-            # CREATE: no conflict if one comes.)
-            self.not_yet.setdefault(obj, (loc, verb, None))
+            # CREATE: no conflict if one comes. Under a search_path of several schemas an
+            # unqualified name may mean another schema's, made outside: not said.)
+            error = _relation_missing(tree, name) if kind in ("table", "index") else ""
+            self.not_yet[obj] = (loc, verb, None, error)
 
-    def _created_late(self, key: str, loc: Location, obj: str) -> None:
+    def _created_late(self, key: str, loc: Location, obj: str, effect: Effect) -> None:
         """`obj`, which a statement used before anything here created it, is created at `loc`:
         it did not exist before (this CREATE would fail), so that statement fails on a
-        database these migrations build. A column reported as never added is now told apart."""
-        used, verb, reported = self.not_yet.pop(obj)
+        database these migrations build. A column reported as never added is now told apart.
+        A CREATE ... IF NOT EXISTS says nothing of what was there before."""
+        used, verb, reported, error = self.not_yet.pop(obj)
+        if reported is None and any(a.facts.get("if_not_exists") for a in effect.actions):
+            return
         where = "later in this migration" if used.migration == key else f"in {key}"
+        said = f': PostgreSQL stops with "{error}"' if error else ""
         found = Conflict("missing-object", (used, loc), obj,
                          f"{used.migration} {_VERBS[verb]} {obj}, which these migrations create "
                          f"only later ({where}): on a database built from them the statement "
-                         f"fails")
+                         f"fails{said}")
         at = next((i for i, c in enumerate(self.graph.conflicts) if c is reported), None)
         if at is not None:
             self.graph.conflicts[at] = found
         elif reported is None:
             self.graph.conflicts.append(found)
+
+    def _forget_unmade(self, stmt: Statement, effect: Effect, uses: dict[str, str]) -> None:
+        """Forget the uses of objects not made here (`not_yet`, none reported yet) that the
+        statement may have dropped or moved away, were they made outside the migrations: a
+        later CREATE of one then says nothing of the use. What it drops or renames (IF EXISTS
+        too); all of them after code the replay does not see whole (a DO block, CALL, a
+        function not PostgreSQL's own, a statement the effect model does not know), or a
+        drop that may take others with it (`_may_drop_anything`)."""
+        unmade = [obj for obj, entry in self.not_yet.items() if entry[2] is None]
+        if not unmade:
+            return
+        if _may_drop_anything(stmt.tree, effect):
+            gone = set(unmade)
+        else:
+            # (a table renamed or moved: its columns and indexes go with it)
+            dropped = {obj for obj, verb in uses.items() if verb == "drops"}
+            tables = tuple(f"column:{obj[6:]}." for obj in dropped if obj.startswith("table:"))
+            gone = {obj for obj in unmade if obj in dropped or tables and (
+                obj.startswith("index:") or obj.startswith(tables))}
+        for obj in gone:
+            del self.not_yet[obj]
 
     def _report_missing(self, key: str, m: Migration, loc: Location, obj: str,
                         verb: str) -> None:
@@ -1032,7 +1128,7 @@ class _Builder:
                                      if t.split(".", 1)[1] in text}
         for c in sorted(creates):
             if c in self.not_yet:
-                self._created_late(key, loc, c)
+                self._created_late(key, loc, c, effect)
             self.creator[c] = key
             self.created_at[c] = loc
             if self.created_under is not None:

@@ -410,27 +410,27 @@ def create_function(b: Builder, stmt: dict) -> None:
     # (check_function_bodies, on by default), BEGIN ATOMIC or not; a string body is left
     # alone when an argument is polymorphic (a BEGIN ATOMIC one is then refused). Other
     # languages' bodies are only checked for syntax.
-    options = {unwrap(o)[1].get("defname"): unwrap(o)[1].get("arg") for o in
-               stmt.get("options") or ()}
     refused = ""
-    if str(unwrap(options.get("language"))[1].get("sval", "")).lower() == "sql":
+    checked = False  # whether the body's names are resolved at CREATE as the replay does
+    if (body := sql_body(stmt)) is not None:
         atomic = bool(stmt.get("sql_body"))
-        body = _atomic_body(stmt["sql_body"]) if atomic else _sql_body(options.get("as"))
         polymorphic = any(_is_polymorphic(unwrap(p)[1].get("argType"))
                           for p in stmt.get("parameters") or ()
                           if unwrap(p)[1].get("mode") != "FUNC_PARAM_OUT")
         if atomic or not polymorphic:
             lock_parsed(b, body, rewritten=True)
         if body and not polymorphic and (atomic or b.ctx.check_function_bodies):
-            from lockwise.effects.postgres.sql_body_names import refused_body
+            from lockwise.effects.postgres.sql_body_names import own_search_path, refused_body
 
             refused = refused_body(b.ctx.catalog, stmt, body)
+            checked = not own_search_path(stmt)
         # The function uses what its body names, analyzed or not (the conflict graph's edges).
         b.reads.update(f"table:{rel}" for rel in relations_in(body))
     from lockwise.effects.postgres.self_calls import calls_itself_always
 
     b.act("create_function", name=name, replace=bool(stmt.get("replace")),
           calls_itself=calls_itself_always(b.ctx.catalog, stmt, b.ctx.statement_sql),
+          body_checked=checked,
           **({"refused_function_body": True, "refused_function_body_text": refused}
              if refused else {}))
 
@@ -445,6 +445,18 @@ _POLYMORPHIC = frozenset({
 def _is_polymorphic(type_name: dict | None) -> bool:
     names = strings((type_name or {}).get("names"))
     return bool(names) and names[-1].lower() in _POLYMORPHIC and names[:-1] in ([], ["pg_catalog"])
+
+
+def sql_body(stmt: dict) -> list[dict] | None:
+    """The statements of CREATE FUNCTION / PROCEDURE `stmt`'s body when it is `LANGUAGE sql`
+    (a BEGIN ATOMIC body, or a string one parsed; [] when it does not parse), None for
+    another language."""
+    options = {unwrap(o)[1].get("defname"): unwrap(o)[1].get("arg") for o in
+               stmt.get("options") or ()}
+    if str(unwrap(options.get("language"))[1].get("sval", "")).lower() != "sql":
+        return None
+    return _atomic_body(stmt["sql_body"]) if stmt.get("sql_body") else \
+        _sql_body(options.get("as"))
 
 
 def _atomic_body(body: dict) -> list[dict]:

@@ -30,7 +30,7 @@ def refused_body(catalog: Catalog, stmt: dict, body: list[dict]) -> str:
     """The server's message refusing CREATE FUNCTION / PROCEDURE `stmt` (a `LANGUAGE sql`
     routine whose body analyzed at CREATE is the statements `body`) for a column its body
     names that the table, known whole, lacks; "" when the catalog cannot tell of one."""
-    if _own_search_path(stmt):
+    if own_search_path(stmt):
         return ""
     allowed = {name for name in (unwrap(p)[1].get("name") for p in stmt.get("parameters") or ())
                if name}
@@ -43,7 +43,7 @@ def refused_body(catalog: Catalog, stmt: dict, body: list[dict]) -> str:
     return ""
 
 
-def _own_search_path(stmt: dict) -> bool:
+def own_search_path(stmt: dict) -> bool:
     """Whether the routine sets its own search_path (`SET search_path = ...`): the server
     resolves a string body's names under it."""
     for option in stmt.get("options") or ():
