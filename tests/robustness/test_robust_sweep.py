@@ -596,6 +596,18 @@ def _text_or_nothing(path: Path) -> str:
         return ""
 
 
+def _running(pid: int) -> bool:
+    """Whether `pid` is alive. A stopped server whose parent (init, once lockwise ended) has
+    not reaped it yet is a zombie: kill(pid, 0) still finds it, so its state says it ended."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = _text_or_nothing(Path(f"/proc/{pid}/stat"))
+    # (the state follows the parenthesised command name, which may hold spaces)
+    return not stat or stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
 @pytest.mark.postgres
 def test_sigterm_stops_the_scratch_server(tmp_path: Path) -> None:
     """`timeout`, a cancelled CI job or `kill` sends SIGTERM: Python's default ended lockwise
@@ -626,12 +638,9 @@ def test_sigterm_stops_the_scratch_server(tmp_path: Path) -> None:
         time.sleep(3)  # (seeding)
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=120)
-        try:
-            os.kill(server, 0)
-            left_running = True
+        left_running = _running(server)
+        if left_running:
             os.kill(server, signal.SIGINT)  # (not left seeding when the test fails)
-        except ProcessLookupError:
-            left_running = False
         assert not left_running, "the scratch server was left running"
         assert proc.returncode == 143, stderr
         assert b"Traceback" not in stderr and b"terminated" in stderr, stderr
