@@ -53,12 +53,6 @@ from lockwise.effects.postgres.columns import (
 )
 from lockwise.effects.postgres.embedded import lock_parsed
 from lockwise.effects.postgres.misc import lock_sequence_owner
-from lockwise.effects.postgres.temporary_ties import (
-    inheritance_refused,
-    partition_refused,
-    reference_refused,
-    view_refused,
-)
 from lockwise.parse.quoting import relation_sql
 
 
@@ -177,6 +171,12 @@ def _tied_across_persistence(b: Builder, table: str, stmt: dict, parent: str | N
     inherits from, then those its foreign keys point at (an unqualified one of its own name:
     itself unless another relation comes first: `_itself`; checked on 18.6,
     test_temporary_tables)."""
+    from lockwise.effects.postgres.temporary_ties import (
+        inheritance_refused,
+        partition_refused,
+        reference_refused,
+    )
+
     if parent is not None:
         facts = partition_refused("create", table, parent)
     else:
@@ -307,6 +307,8 @@ def create_foreign_table(b: Builder, stmt: dict) -> None:
 
 
 def create_table_as(b: Builder, stmt: dict) -> None:
+    from lockwise.effects.postgres.temporary_ties import view_refused
+
     # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
     into = stmt.get("into") or {}
     into = into.get("IntoClause", into)
@@ -335,6 +337,8 @@ def create_table_as(b: Builder, stmt: dict) -> None:
 
 
 def create_view(b: Builder, stmt: dict) -> None:
+    from lockwise.effects.postgres.temporary_ties import view_refused
+
     view, qualified = view_var(stmt)
     if stmt.get("replace") and view in b.ctx.catalog.tables:
         b.lock(view, L.ACCESS_EXCLUSIVE)
