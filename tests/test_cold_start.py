@@ -722,12 +722,17 @@ RARE_CHECKS = ("lockwise.catalog.trigger_when", "lockwise.effects.body_writes",
                "lockwise.parse.dialect_hint")
 
 
+def alter_alone(tmp_path: Path) -> list[dict]:
+    """The probes of a lint of one small ALTER alone, `--no-cache` and cached."""
+    (tmp_path / "0001_add_column.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
+    runs = [probe(tmp_path, "lint", *args, "0001_add_column.sql") for args in (("--no-cache",), ())]
+    assert [run["code"] for run in runs] == [0, 0]
+    return runs
+
+
 def test_a_one_file_alter_loads_no_check_of_rarer_statements(tmp_path: Path,
                                                              bytecode: None) -> None:
-    (tmp_path / "0001_add_column.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
-    for args in (("--no-cache",), ()):
-        run = probe(tmp_path, "lint", *args, "0001_add_column.sql")
-        assert run["code"] == 0
+    for run in alter_alone(tmp_path):
         assert loaded(run["modules"], RARE_CHECKS) == []
 
 
@@ -810,10 +815,7 @@ STDLIB_UNUSED = ("fnmatch", "linecache", "ntpath", "token", "tokenize")
 
 def test_a_lint_leaves_the_stdlib_it_never_uses_unexecuted(tmp_path: Path,
                                                           bytecode: None) -> None:
-    (tmp_path / "0001_add_column.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
-    for args in (("--no-cache",), ()):
-        run = probe(tmp_path, "lint", *args, "0001_add_column.sql")
-        assert run["code"] == 0
+    for run in alter_alone(tmp_path):
         assert loaded(run["unexecuted"], STDLIB_UNUSED) == list(STDLIB_UNUSED)
 
 
