@@ -712,11 +712,10 @@ def test_a_one_file_alter_loads_no_replay_of_other_jobs(tmp_path: Path, bytecode
     assert loaded(uncached["modules"], REPLAY_JOBS + REPLAY_JOB_NEEDS) == []
 
 
-#: Checks of the effect model and the session for statements a small migration rarely has
-#: (a trigger's WHEN on an UPDATE, a table or key tied to a temporary one, a key column's NOT
-#: NULL, a column's type changed, a routine's body writing inside a transaction's ACCESS
-#: EXCLUSIVE, a parse error's dialect hint): each loads with its first such statement.
-RARE_CHECKS = ("lockwise.catalog.trigger_when", "lockwise.effects.body_writes",
+#: Checks of the effect model for statements a small migration rarely has (a trigger's WHEN
+#: on an UPDATE, a table or key tied to a temporary one, a key column's NOT NULL, a column's
+#: type changed, a parse error's dialect hint): each loads with its first such statement.
+RARE_CHECKS = ("lockwise.catalog.trigger_when",
                "lockwise.effects.postgres.not_null_refusals",
                "lockwise.effects.postgres.temporary_ties", "lockwise.effects.types",
                "lockwise.parse.dialect_hint")

@@ -17,6 +17,7 @@ from lockwise.catalog.search_path import read_path
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
+from lockwise.effects.body_writes import routine_writes
 from lockwise.effects.locks import conflicts, index_held_exclusive
 from lockwise.effects.nodes import (
     const_value,
@@ -312,8 +313,6 @@ class Session:
         unseen = self.tx_created - self.tx_replaced if self.tx_replaced else self.tx_created
         if self.tx_dropped:
             unseen = unseen | {t for t in self.tx_dropped if not self._remade(t, index)}
-        if self.held_exclusive:  # (its module: only for a transaction holding one)
-            from lockwise.effects.body_writes import routine_writes
         waits = bool(self.held_exclusive) and self._waits(effect)
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and

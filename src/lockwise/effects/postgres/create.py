@@ -170,25 +170,24 @@ def _tied_across_persistence(b: Builder, table: str, stmt: dict, parent: str | N
     which PostgreSQL refuses (`temporary_ties`): its partitioned parent, the tables it
     inherits from, then those its foreign keys point at (an unqualified one of its own name:
     itself unless another relation comes first: `_itself`; checked on 18.6,
-    test_temporary_tables)."""
-    from lockwise.effects.postgres.temporary_ties import (
-        inheritance_refused,
-        partition_refused,
-        reference_refused,
-    )
+    test_temporary_tables). The checks' module is imported only for a table with one of
+    them to check (most CREATE TABLEs have none)."""
+    if parent is not None or stmt.get("inhRelations"):
+        from lockwise.effects.postgres.temporary_ties import inheritance_refused, partition_refused
 
-    if parent is not None:
-        facts = partition_refused("create", table, parent)
-    else:
-        facts = inheritance_refused(table, (range_var(p)[0]
-                                            for p in stmt.get("inhRelations") or ()))
-    if facts:
-        return facts
+        facts = partition_refused("create", table, parent) if parent is not None else \
+            inheritance_refused(table, (range_var(p)[0] for p in stmt["inhRelations"]))
+        if facts:
+            return facts
     targets = [name for con in _constraints_written(stmt)
                if con.get("contype") == "CONSTR_FOREIGN" and (target := con.get("pktable"))
                and not _itself(b.ctx.catalog, table, target, name := range_var(target)[0])]
+    if not targets:
+        return {}
+    from lockwise.effects.postgres.temporary_ties import reference_refused
+
     return reference_refused(b.ctx.catalog, table, targets, unlogged=(
-        stmt.get("relation") or {}).get("relpersistence") == "u") if targets else {}
+        stmt.get("relation") or {}).get("relpersistence") == "u")
 
 
 def _itself(catalog: Catalog, table: str, target: dict, found: str) -> bool:
