@@ -712,6 +712,57 @@ def test_a_one_file_alter_loads_no_replay_of_other_jobs(tmp_path: Path, bytecode
     assert loaded(uncached["modules"], REPLAY_JOBS + REPLAY_JOB_NEEDS) == []
 
 
+#: Checks of the effect model for statements a small migration rarely has (a trigger's WHEN
+#: on an UPDATE, a table or key tied to a temporary one, a key column's NOT NULL, a column's
+#: type changed, a parse error's dialect hint): each loads with its first such statement.
+RARE_CHECKS = ("lockwise.catalog.trigger_when",
+               "lockwise.effects.postgres.not_null_refusals",
+               "lockwise.effects.postgres.temporary_ties", "lockwise.effects.types",
+               "lockwise.parse.dialect_hint")
+
+
+def alter_alone(tmp_path: Path) -> list[dict]:
+    """The probes of a lint of one small ALTER alone, `--no-cache` and cached."""
+    (tmp_path / "0001_add_column.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
+    runs = [probe(tmp_path, "lint", *args, "0001_add_column.sql") for args in (("--no-cache",), ())]
+    assert [run["code"] for run in runs] == [0, 0]
+    return runs
+
+
+def test_a_one_file_alter_loads_no_check_of_rarer_statements(tmp_path: Path,
+                                                             bytecode: None) -> None:
+    for run in alter_alone(tmp_path):
+        assert loaded(run["modules"], RARE_CHECKS) == []
+
+
+#: One statement needing each of RARE_CHECKS; the parse error is another file's.
+RARE_STATEMENTS = """\
+CREATE TABLE t (a int PRIMARY KEY, b int);
+CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN INSERT INTO log VALUES (1); RETURN NEW; END $$;
+CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW WHEN (OLD.b IS DISTINCT FROM NEW.b)
+  EXECUTE FUNCTION f();
+CREATE TRIGGER ti AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();
+CREATE TEMPORARY TABLE tmp (a int PRIMARY KEY);
+CREATE TABLE log (a int REFERENCES tmp);
+ALTER TABLE t ALTER COLUMN b TYPE bigint;
+ALTER TABLE t ALTER COLUMN a DROP NOT NULL;
+BEGIN;
+ALTER TABLE log ADD COLUMN c int;
+UPDATE t SET b = 2;
+INSERT INTO t VALUES (1, 1);
+COMMIT;
+"""
+
+
+def test_each_rarer_check_loads_with_its_statement(tmp_path: Path, bytecode: None) -> None:
+    (tmp_path / "0001_rare.sql").write_text(RARE_STATEMENTS)
+    (tmp_path / "0002_mysql.sql").write_text("ALTER TABLE t ADD COLUMN c int UNSIGNED;\n")
+    run = probe(tmp_path, "lint", "--no-cache", "0001_rare.sql", "0002_mysql.sql")
+    assert run["code"] == 2  # the parse error
+    assert loaded(run["modules"], RARE_CHECKS) == list(RARE_CHECKS)
+
+
 #: One statement of each job split from the replay, in a process that loaded none of them.
 REPLAY_JOBS_RUN = """
 import sys
@@ -763,10 +814,7 @@ STDLIB_UNUSED = ("fnmatch", "linecache", "ntpath", "token", "tokenize")
 
 def test_a_lint_leaves_the_stdlib_it_never_uses_unexecuted(tmp_path: Path,
                                                           bytecode: None) -> None:
-    (tmp_path / "0001_add_column.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
-    for args in (("--no-cache",), ()):
-        run = probe(tmp_path, "lint", *args, "0001_add_column.sql")
-        assert run["code"] == 0
+    for run in alter_alone(tmp_path):
         assert loaded(run["unexecuted"], STDLIB_UNUSED) == list(STDLIB_UNUSED)
 
 

@@ -54,7 +54,6 @@ from lockwise.effects.volatility import builtin_functions
 from lockwise.fix import REWRITTEN
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
 from lockwise.parse import postgres
-from lockwise.parse.dialect_hint import mysql_hint, postgres_hint
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile, ParseProblem, parse_sql
 from lockwise.parse.templates import (
     as_spelled_in,
@@ -1100,8 +1099,10 @@ PARSERS = {"postgresql": "PostgreSQL's parser", "mysql": "sqlglot's MySQL parser
            "mariadb": "sqlglot's MySQL parser (reading MariaDB)"}
 
 
-#: Which other dialect a file the parser rejects may be in, by the dialect it was read as.
-_DIALECT_HINTS = {"postgresql": mysql_hint, "mysql": postgres_hint, "mariadb": postgres_hint}
+#: Which other dialect a file the parser rejects may be in, by the dialect it was read as: the
+#: function of parse/dialect_hint.py that tells (imported at a file's first parse error).
+_DIALECT_HINTS = {"postgresql": "mysql_hint", "mysql": "postgres_hint",
+                  "mariadb": "postgres_hint"}
 
 
 def parse_error_facts(base: dict, message: str, dialect_hint: str = "") -> dict:
@@ -1114,8 +1115,12 @@ def parse_error_facts(base: dict, message: str, dialect_hint: str = "") -> dict:
 def _problem_facts(problem: ParseProblem, base: dict, source: str | None) -> dict:
     """The facts of the parse error `problem` of a file whose text is `source` (None: no
     hint at another dialect)."""
-    hint = _DIALECT_HINTS[base.get("dialect", "postgresql")](
-        source, problem.span.start_offset) if source is not None else ""
+    hint = ""
+    if source is not None:
+        from lockwise.parse import dialect_hint
+
+        hint = getattr(dialect_hint, _DIALECT_HINTS[base.get("dialect", "postgresql")])(
+            source, problem.span.start_offset)
     facts = parse_error_facts(base, problem.message, hint)
     if problem.by:
         facts["parser"] = problem.by

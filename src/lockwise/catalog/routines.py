@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Table
-from lockwise.catalog.trigger_when import may_fire_on_update
 from lockwise.effects.nodes import (
     NodeMemo,
     const_value,
@@ -269,6 +268,8 @@ def _fired_routines(catalog: Catalog, table: Table, writes: dict[str, frozenset[
     that may change: `may_fire_on_update`), enabled for the session's replication role
     (the rows written are not weighed: the worst case); its row triggers alone when
     `row_only` (`fired_tables`)."""
+    from lockwise.catalog.trigger_when import may_fire_on_update  # (only a table's triggers)
+
     firing = "RA" if catalog.replica_role else "OA"
     found = []
     for trigger in table.triggers.values():

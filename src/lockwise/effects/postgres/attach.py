@@ -32,7 +32,6 @@ from lockwise.effects.postgres.builder import (
     partition_lineage,
     scan_fk_lookups,
 )
-from lockwise.effects.postgres.temporary_ties import partition_refused
 from lockwise.parse.quoting import quote_ident, relation_sql, truncate_identifier
 
 
@@ -47,6 +46,8 @@ def lock_partition_set(b: Builder, parent: str) -> None:
 
 
 def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    from lockwise.effects.postgres.temporary_ties import partition_refused
+
     _, spec = unwrap(cmd.get("def"))
     part, qualified = range_var(spec.get("name"))
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if b.ctx.pg_version >= 12 else L.ACCESS_EXCLUSIVE)

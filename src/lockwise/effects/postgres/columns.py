@@ -58,13 +58,6 @@ from lockwise.effects.postgres.builder import (
     rows_elsewhere,
     table_facts,
 )
-from lockwise.effects.postgres.not_null_refusals import key_column_refused
-from lockwise.effects.postgres.temporary_ties import reference_refused
-from lockwise.effects.types import (
-    needs_using,
-    type_change_rebuilds_indexes,
-    type_change_rewrites,
-)
 from lockwise.effects.volatility import builtin_functions, volatile_functions
 from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 
@@ -357,6 +350,11 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # for the batched backfill instead
         facts.update(row_key_facts(b, table),
                      backfill_value_sql=_backfill_value_sql(table, base["qualified"], col, facts))
+    tied: dict = {}
+    if facts["references"] and not base.get("recursed_from"):
+        from lockwise.effects.postgres.temporary_ties import reference_refused
+
+        tied = reference_refused(b.ctx.catalog, table, (facts["references"],))
     b.act("add_column", base, facts,
           refused_with_only(b, table, base, f"adds column {facts['column']}"),
           rewrites=bool(rewrite_why),
@@ -369,9 +367,7 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **already_exists(f"column {table}.{facts['column']}" if known_column else "" if
                            base.get("recursed_from") else key_name_taken(
                                b, table.split(".", 1)[0], column_def_constraints(col))),
-          **refused_facts(refused),
-          **(reference_refused(b.ctx.catalog, table, (facts["references"],))
-             if facts["references"] and not base.get("recursed_from") else {}))
+          **refused_facts(refused), **tied)
 
 
 #: Inline constraints that make ADD COLUMN read the table (an index build, a validation).
@@ -817,6 +813,8 @@ class TypeChange:
 def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> TypeChange:
     """What changing `table.colname` to the type of `coldef` (its USING included) does to
     the table (`TypeChange`), recorded in `b` (rewrite, scans)."""
+    from lockwise.effects.types import needs_using, type_change_rewrites
+
     new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
     using = coldef.get("raw_default")
     old_col = b.ctx.catalog.known_column(table, colname)
@@ -933,6 +931,8 @@ def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new:
     why (the first one's is the finding's), and the index (None for a constraint's the
     catalog keeps as the constraint alone): one with an expression or a WHERE depending on
     it, whatever the change; one whose operator class or collation changes."""
+    from lockwise.effects.types import type_change_rebuilds_indexes
+
     indexes = catalog.indexes_on(known.name)
     out: list[tuple[str, Index | None]] = [
         (f"index {idx.name} is rebuilt: an index with an expression or a WHERE is never "
@@ -1183,6 +1183,8 @@ def not_null_proven(b: Builder, table: str, column: str) -> bool:
 
 
 def drop_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    from lockwise.effects.postgres.not_null_refusals import key_column_refused
+
     b.lock(table, L.ACCESS_EXCLUSIVE)
     col = cmd.get("name", "")
     b.alters.add(f"column:{table}.{col}")

@@ -57,12 +57,6 @@ from lockwise.effects.postgres.columns import (
     refused_with_only,
 )
 from lockwise.effects.postgres.constraint_refusals import alter_constraint_refused
-from lockwise.effects.postgres.not_null_refusals import (
-    key_column_refused,
-    no_such_constraint_before_18,
-    not_a_not_null,
-)
-from lockwise.effects.postgres.temporary_ties import reference_refused
 from lockwise.parse.quoting import quote_ident, relation_sql
 
 _CONTYPES = {
@@ -127,6 +121,8 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         if not base.get("recursed_from") and b.ctx.rule_text:
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
         if not base.get("recursed_from"):
+            from lockwise.effects.postgres.temporary_ties import reference_refused
+
             facts.update(reference_refused(b.ctx.catalog, table, (ref,)))
         if facts["partitioned_table"] and base.get("only") and not base.get("recursed_from"):
             facts.update(refused_on_partitioned(b.ctx, "only_foreign_key", table,
@@ -419,6 +415,11 @@ def named_not_null(b: Builder, known: Table | None, name: str) -> str:
 
 
 def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    from lockwise.effects.postgres.not_null_refusals import (
+        key_column_refused,
+        no_such_constraint_before_18,
+    )
+
     name = cmd.get("name", "")
     b.lock(table, L.ACCESS_EXCLUSIVE)
     known = b.ctx.catalog.tables.get(table)
@@ -480,6 +481,8 @@ def _inherited_drop_refused(b: Builder, known: Table | None, name: str,
 
 
 def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    from lockwise.effects.postgres.not_null_refusals import not_a_not_null
+
     _, alter = unwrap(cmd.get("def"))
     name = alter.get("conname", "")
     catalog = b.ctx.catalog

@@ -53,12 +53,6 @@ from lockwise.effects.postgres.columns import (
 )
 from lockwise.effects.postgres.embedded import lock_parsed
 from lockwise.effects.postgres.misc import lock_sequence_owner
-from lockwise.effects.postgres.temporary_ties import (
-    inheritance_refused,
-    partition_refused,
-    reference_refused,
-    view_refused,
-)
 from lockwise.parse.quoting import relation_sql
 
 
@@ -176,19 +170,24 @@ def _tied_across_persistence(b: Builder, table: str, stmt: dict, parent: str | N
     which PostgreSQL refuses (`temporary_ties`): its partitioned parent, the tables it
     inherits from, then those its foreign keys point at (an unqualified one of its own name:
     itself unless another relation comes first: `_itself`; checked on 18.6,
-    test_temporary_tables)."""
-    if parent is not None:
-        facts = partition_refused("create", table, parent)
-    else:
-        facts = inheritance_refused(table, (range_var(p)[0]
-                                            for p in stmt.get("inhRelations") or ()))
-    if facts:
-        return facts
+    test_temporary_tables). The checks' module is imported only for a table with one of
+    them to check (most CREATE TABLEs have none)."""
+    if parent is not None or stmt.get("inhRelations"):
+        from lockwise.effects.postgres.temporary_ties import inheritance_refused, partition_refused
+
+        facts = partition_refused("create", table, parent) if parent is not None else \
+            inheritance_refused(table, (range_var(p)[0] for p in stmt["inhRelations"]))
+        if facts:
+            return facts
     targets = [name for con in _constraints_written(stmt)
                if con.get("contype") == "CONSTR_FOREIGN" and (target := con.get("pktable"))
                and not _itself(b.ctx.catalog, table, target, name := range_var(target)[0])]
+    if not targets:
+        return {}
+    from lockwise.effects.postgres.temporary_ties import reference_refused
+
     return reference_refused(b.ctx.catalog, table, targets, unlogged=(
-        stmt.get("relation") or {}).get("relpersistence") == "u") if targets else {}
+        stmt.get("relation") or {}).get("relpersistence") == "u")
 
 
 def _itself(catalog: Catalog, table: str, target: dict, found: str) -> bool:
@@ -307,6 +306,8 @@ def create_foreign_table(b: Builder, stmt: dict) -> None:
 
 
 def create_table_as(b: Builder, stmt: dict) -> None:
+    from lockwise.effects.postgres.temporary_ties import view_refused
+
     # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
     into = stmt.get("into") or {}
     into = into.get("IntoClause", into)
@@ -335,6 +336,8 @@ def create_table_as(b: Builder, stmt: dict) -> None:
 
 
 def create_view(b: Builder, stmt: dict) -> None:
+    from lockwise.effects.postgres.temporary_ties import view_refused
+
     view, qualified = view_var(stmt)
     if stmt.get("replace") and view in b.ctx.catalog.tables:
         b.lock(view, L.ACCESS_EXCLUSIVE)
