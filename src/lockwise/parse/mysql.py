@@ -538,7 +538,9 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return partitioning
     if (postgresql := _postgresql_syntax(tokens, words, dialect, version)) is not None:
         return postgresql
-    if dialect == "mariadb" and isinstance(tree, exp.Command):
+    # (`DROP COLUMN n, DROP PARTITION p0` sqlglot reads into a tree)
+    if dialect == "mariadb" and (isinstance(tree, exp.Command) or
+                                 isinstance(tree, exp.Alter) and "PARTITION" in words):
         from lockwise.parse.mariadb_refusals import refused_command
 
         if (refused := refused_command(tokens, words)) is not None:
