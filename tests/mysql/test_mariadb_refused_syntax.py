@@ -190,6 +190,34 @@ def test_mysql_column_attributes_keep_their_columns() -> None:
     assert [column.name for column in columns] == ["n", "m", "v"]
 
 
+#: Columns named as MySQL's attributes, which both servers read (checked on MariaDB 10.11).
+ATTRIBUTE_NAMES = [
+    "CREATE TABLE names (id INT, visible INT, storage INT, column_format INT, "
+    "engine_attribute INT, KEY (visible));",
+    "ALTER TABLE names ADD COLUMN n INT AFTER visible;",
+    "ALTER TABLE names DROP COLUMN visible;",
+    "ALTER TABLE names DROP storage;",
+    "ALTER TABLE names CHANGE column_format cf INT;",
+    "ALTER TABLE names CHANGE n n INT DEFAULT 1 INVISIBLE;",
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_columns_named_as_mysql_s_attributes_are_read(dialect: str, mariadb) -> None:
+    assert mariadb.run("CREATE DATABASE IF NOT EXISTS attribute_names", "mysql").returncode == 0
+    ran = mariadb.run("DROP TABLE IF EXISTS names; " + " ".join(ATTRIBUTE_NAMES),
+                      "attribute_names", whole=True)
+    assert ran.returncode == 0, ran.stderr
+    for sql in ATTRIBUTE_NAMES:
+        assert _problems(sql, dialect) == [], sql
+    (statement,) = parse_mysql(ATTRIBUTE_NAMES[-2], dialect).statements
+    assert isinstance(statement.tree["sqlglot"]["expr"], exp.Alter)
+    if dialect == "mysql":  # the column named visible is kept, its COLUMN_FORMAT left out
+        (statement,) = parse_mysql("ALTER TABLE names CHANGE visible shown INT COLUMN_FORMAT "
+                                   "FIXED;", dialect).statements
+        assert isinstance(statement.tree["sqlglot"]["expr"], exp.Alter)
+
+
 def test_an_engine_attribute_with_its_equals_sign_is_an_unknown_option_on_mariadb(
         mariadb) -> None:
     """MariaDB reads `NAME = value` as an engine's own attribute, which InnoDB does not know
