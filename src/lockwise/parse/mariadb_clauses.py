@@ -39,10 +39,11 @@ _COMPRESSED = re.compile(r"(?<=[\w)])(\s+)COMPRESSED(?:\s*=\s*\w+)?(?=\s*[,)]|\s
                          r"|DEFAULT|COMMENT|CHARACTER|CHARSET|COLLATE|INVISIBLE)\b)",
                          re.IGNORECASE)
 #: MySQL's column attributes above, after a type, a closing parenthesis or a literal (a column
-#: named `visible` comes after `,`, `(` or a word such as COLUMN, DROP, AFTER).
+#: named `visible` comes after `,`, `(` or a word such as COLUMN, DROP, AFTER, CHANGE).
 _MYSQL_ATTRIBUTE_WORDS = ("COLUMN_FORMAT", "STORAGE", "ENGINE_ATTRIBUTE", "VISIBLE")
 _MYSQL_ATTRIBUTES = re.compile(
     r"(?<=[\w)'])(?<!\bCOLUMN)(?<!\bDROP)(?<!\bAFTER)(?<!\bFIRST)(?<!\bKEY)(?<!\bINDEX)"
+    r"(?<!\bCHANGE)(?<!\bMODIFY)(?<!\bADD)(?<!\bBY)(?<!\bTO)"
     r"\s+(?:COLUMN_FORMAT\s+(?:FIXED|DYNAMIC|DEFAULT)\b|STORAGE\s+(?:DISK|MEMORY)\b"
     r"|(?:SECONDARY_)?ENGINE_ATTRIBUTE\s*=?\s*'(?:[^'\\]|\\.|'')*'|VISIBLE\b(?=\s*[,)]|\s+\w))",
     re.IGNORECASE)

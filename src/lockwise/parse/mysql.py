@@ -919,7 +919,8 @@ def _mysql_column_attribute(tokens: list, words: list[str], i: int
     from sqlglot.tokens import TokenType
 
     word, after = words[i], tokens[i + 1] if i + 1 < len(tokens) else None
-    if word == "COLUMN_FORMAT" and after is not None:
+    if word == "COLUMN_FORMAT" and after is not None and \
+            words[i + 1] in ("FIXED", "DYNAMIC", "DEFAULT"):
         return _stops_at(after, "MySQL's COLUMN_FORMAT column attribute (NDB's); MariaDB has "
                                 "none: leave it out")
     if word == "STORAGE" and after is not None and words[i + 1] in ("DISK", "MEMORY"):
@@ -932,7 +933,9 @@ def _mysql_column_attribute(tokens: list, words: list[str], i: int
         if after.token_type == TokenType.STRING:  # the token's text is without its quotes
             return (f"syntax error at or near \"'{after.text}'\" (MySQL's {word}; MariaDB has "
                     "none: leave it out)", after.start, after.end + 1 - after.start)
-    if word == "VISIBLE" and i > 1 and words[i - 1] not in ("(", ",", ".", "SET") and \
+    if word == "VISIBLE" and i > 1 and (
+            _follows_type(tokens, i) or words[i - 1] in _COLUMN_ATTRIBUTE_ENDS or
+            tokens[i - 1].token_type in (TokenType.STRING, TokenType.NUMBER)) and \
             not _is_index_option(tokens, words, i) and \
             (after is None or after.token_type in (TokenType.COMMA, TokenType.R_PAREN) or
              words[i + 1] in _COLUMN_ATTRIBUTE_WORDS):
@@ -941,6 +944,11 @@ def _mysql_column_attribute(tokens: list, words: list[str], i: int
     return None
 
 
+#: Words that end a column attribute (what may come before a column's VISIBLE, besides its
+#: type and a literal; a column named `visible` comes after `(`, `,`, COLUMN, DROP, AFTER ...).
+_COLUMN_ATTRIBUTE_ENDS = frozenset({"NULL", "AUTO_INCREMENT", "KEY", "UNIQUE", "INVISIBLE",
+                                    "FIXED", "DYNAMIC", "DISK", "MEMORY", "STORED", "VIRTUAL",
+                                    "CURRENT_TIMESTAMP", "TRUE", "FALSE"})
 #: Words that begin a column attribute (what may follow a column's VISIBLE).
 _COLUMN_ATTRIBUTE_WORDS = frozenset({"NOT", "NULL", "DEFAULT", "COMMENT", "AUTO_INCREMENT",
                                      "UNIQUE", "PRIMARY", "KEY", "COLLATE", "CHECK",
