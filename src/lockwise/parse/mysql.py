@@ -42,16 +42,16 @@ _OBJECT_WORDS = {
     "DEFINER", "SQL", "OR", "TEMPORARY", "LOGFILE", "SERVER", "TABLESPACE", "ROLE", "INSTANCE",
     "RESOURCE", "AGGREGATE", "SEQUENCE", "PACKAGE", "PREPARE",
 }
-#: Valid statements sqlglot cannot parse: partition maintenance, DROP INDEX with an
-#: ALGORITHM= / LOCK= clause, MariaDB's ALTER INDEX ... IGNORED, LOCK TABLE, CREATE INDEX with
-#: its index type before ON. Kept as commands
-#: (effects/mysql.py reads their text).
 #: The partition operations, written `<word> PARTITION`.
 _PARTITION_OPERATION = (r"(ADD|DROP|TRUNCATE|COALESCE|REORGANIZE|EXCHANGE|ANALYZE|CHECK|OPTIMIZE"
                         r"|REBUILD|REPAIR|DISCARD|IMPORT|CONVERT)\s+PARTITION\b")
 #: One after another clause (`ADD COLUMN x INT, ADD PARTITION (...)`: sqlglot stops at its
 #: list; kept as a command on MariaDB, where mariadb_refusals says where the server stops).
 _LATER_PARTITION_OPERATION = re.compile(rf",\s*{_PARTITION_OPERATION}", re.IGNORECASE)
+#: Valid statements sqlglot cannot parse: partition maintenance, DROP INDEX with an
+#: ALGORITHM= / LOCK= clause, MariaDB's ALTER INDEX ... IGNORED, LOCK TABLE, CREATE INDEX with
+#: its index type before ON. Kept as commands
+#: (effects/mysql.py reads their text).
 _SQLGLOT_GAPS = re.compile(
     rf"\s*(ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s+{_PARTITION_OPERATION}"
     r"|DROP\s+INDEX\s+\S+\s+ON\s+\S+\s+(ALGORITHM|LOCK)\b"
