@@ -36,6 +36,8 @@ REFUSED = [
     ("ALTER TABLE orders ALGORITHM=INPLACE, ADD PARTITION (PARTITION p2 VALUES LESS THAN (30))",
      "PARTITION"),
     ("ALTER TABLE orders ADD COLUMN x INT, DROP PARTITION p0", "PARTITION"),
+    # ... one sqlglot reads into a tree (it was read without error)
+    ("ALTER TABLE orders DROP COLUMN n, DROP PARTITION p0", "PARTITION"),
     ("ALTER TABLE orders ADD COLUMN x INT, TRUNCATE PARTITION p0", "TRUNCATE"),
     ("ALTER TABLE orders FORCE, REBUILD PARTITION p0", "REBUILD"),
     # ... and anything after one (after its list of partitions, a word MariaDB reserves
@@ -51,6 +53,37 @@ REFUSED = [
      " FORCE", "FORCE"),
     ("ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE refused_syntax.orders_old, FORCE",
      "FORCE"),
+    # ... ADD PARTITION after another clause too (sqlglot stopped at its list, "Expecting )")
+    ("ALTER TABLE orders ADD COLUMN x INT, ADD PARTITION (PARTITION p2 VALUES LESS THAN (30))",
+     "PARTITION"),
+    # REMOVE PARTITIONING ends the clauses it follows, with no comma before it; nothing after
+    ("ALTER TABLE orders ADD COLUMN x INT, REMOVE PARTITIONING", "REMOVE"),
+    ("ALTER TABLE orders ALGORITHM=COPY, REMOVE PARTITIONING", "REMOVE"),
+    ("ALTER TABLE orders REMOVE PARTITIONING, ADD COLUMN x INT", "ADD"),
+    ("ALTER TABLE orders REMOVE PARTITIONING ALGORITHM=COPY", "ALGORITHM"),
+    # CONVERT PARTITION ... TO TABLE and CONVERT TABLE ... TO PARTITION (10.7) run alone: at
+    # the word after CONVERT (which begins CONVERT TO CHARACTER SET too), and after them
+    ("ALTER TABLE orders ADD COLUMN x INT, CONVERT PARTITION p0 TO TABLE orders_p0",
+     "PARTITION"),
+    ("ALTER TABLE orders ALGORITHM=INPLACE, CONVERT PARTITION p0 TO TABLE orders_p0",
+     "PARTITION"),
+    ("ALTER TABLE orders CONVERT PARTITION p0 TO TABLE orders_p0, ADD COLUMN x INT", "ADD"),
+    ("ALTER TABLE orders CONVERT PARTITION p0 TO TABLE orders_p0 LOCK=NONE", "LOCK"),
+    ("ALTER TABLE orders FORCE, CONVERT TABLE orders_old TO PARTITION p2 VALUES LESS THAN (30)",
+     "TABLE"),
+    ("ALTER TABLE orders CONVERT TABLE orders_old TO PARTITION p2 VALUES LESS THAN (30), "
+     "ADD COLUMN x INT", "ADD"),
+    ("ALTER TABLE orders CONVERT TABLE orders_old TO PARTITION p2 VALUES LESS THAN (30) "
+     "WITHOUT VALIDATION", "WITHOUT"),
+    # MySQL's column attributes (its manual, 15.1.20 "CREATE TABLE Statement"); MariaDB
+    # stops at COLUMN_FORMAT's value, at STORAGE, at an *ENGINE_ATTRIBUTE's string without
+    # `=`, and at VISIBLE (its columns are INVISIBLE or not)
+    ("CREATE TABLE places (n INT COLUMN_FORMAT FIXED, m INT)", "FIXED"),
+    ("ALTER TABLE accounts ADD COLUMN x INT COLUMN_FORMAT DYNAMIC", "DYNAMIC"),
+    ("CREATE TABLE places (n INT NOT NULL STORAGE DISK)", "STORAGE"),
+    ("CREATE TABLE places (n INT ENGINE_ATTRIBUTE '{}')", "'{}'"),
+    ("CREATE TABLE places (n INT SECONDARY_ENGINE_ATTRIBUTE '{}')", "'{}'"),
+    ("CREATE TABLE places (n INT NOT NULL VISIBLE)", "VISIBLE"),
 ]
 #: What MariaDB 10.11 runs, next to each.
 RUNS = [
@@ -73,6 +106,12 @@ RUNS = [
     "ALTER TABLE orders REORGANIZE PARTITION p0, p1 INTO (PARTITION p1 VALUES LESS THAN (20))",
     "ALTER TABLE orders WAIT 2 ADD PARTITION (PARTITION p2 VALUES LESS THAN (30))",
     "ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE refused_syntax.orders_old",
+    "ALTER TABLE orders REMOVE PARTITIONING",
+    "ALTER TABLE orders ADD COLUMN x INT REMOVE PARTITIONING",
+    "ALTER TABLE orders ALGORITHM=COPY REMOVE PARTITIONING",
+    "ALTER TABLE orders WAIT 2 CONVERT PARTITION p0 TO TABLE orders_p0",
+    "ALTER TABLE orders CONVERT TABLE orders_old TO PARTITION p2 VALUES LESS THAN (30)",
+    "CREATE TABLE places (n INT INVISIBLE, m INT)",
 ]
 #: MySQL's syntax (its manual, 15.1.27 "DROP INDEX Statement", 15.1.9 "ALTER TABLE
 #: Statement": EXCHANGE PARTITION ... [{WITH | WITHOUT} VALIDATION], 5.7 on; its grammar,
@@ -87,6 +126,14 @@ MYSQL_READS = [
     "ALTER TABLE orders EXCHANGE PARTITION p0 WITH TABLE orders_old WITH VALIDATION;",
     "ALTER TABLE accounts DROP COLUMN compressed, ADD COLUMN n2 INT;",
     "ALTER TABLE accounts ROW_FORMAT=COMPRESSED;",
+    # MySQL's column attributes (8.4 manual, 15.1.20 "CREATE TABLE Statement",
+    # column_definition; VISIBLE / INVISIBLE since 8.0.23): sqlglot stopped at them
+    "CREATE TABLE places (n INT COLUMN_FORMAT FIXED, m INT COLUMN_FORMAT DYNAMIC NOT NULL, "
+    "k INT COLUMN_FORMAT DEFAULT, d INT STORAGE DISK, e INT STORAGE MEMORY DEFAULT 1);",
+    "CREATE TABLE places (n INT ENGINE_ATTRIBUTE '{}', m INT SECONDARY_ENGINE_ATTRIBUTE = "
+    "'{\"a\": 1}' COMMENT 'x', v INT VISIBLE, w INT NOT NULL INVISIBLE);",
+    "ALTER TABLE accounts ADD COLUMN x INT COLUMN_FORMAT DYNAMIC STORAGE MEMORY VISIBLE;",
+    "ALTER TABLE orders REMOVE PARTITIONING;",
 ]
 
 
@@ -136,6 +183,66 @@ def test_a_mariadb_column_attribute_is_refused_on_mysql(sql: str, word: str) -> 
     assert f'"{word}"' in problem.message and "MariaDB" in problem.message
 
 
+def test_mysql_column_attributes_keep_their_columns() -> None:
+    (statement,) = parse_mysql("CREATE TABLE places (n INT COLUMN_FORMAT FIXED NOT NULL, "
+                               "m INT STORAGE DISK, v INT VISIBLE);", "mysql").statements
+    columns = statement.tree["sqlglot"]["expr"].find_all(exp.ColumnDef)
+    assert [column.name for column in columns] == ["n", "m", "v"]
+
+
+#: Columns named as MySQL's attributes, which both servers read (checked on MariaDB 10.11).
+ATTRIBUTE_NAMES = [
+    "CREATE TABLE names (id INT, visible INT, storage INT, column_format INT, "
+    "engine_attribute INT, KEY (visible));",
+    "ALTER TABLE names ADD COLUMN n INT AFTER visible;",
+    "ALTER TABLE names DROP COLUMN visible;",
+    "ALTER TABLE names DROP storage;",
+    "ALTER TABLE names CHANGE column_format cf INT;",
+    "ALTER TABLE names CHANGE n n INT DEFAULT 1 INVISIBLE;",
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_columns_named_as_mysql_s_attributes_are_read(dialect: str, mariadb) -> None:
+    assert mariadb.run("CREATE DATABASE IF NOT EXISTS attribute_names", "mysql").returncode == 0
+    ran = mariadb.run("DROP TABLE IF EXISTS names; " + " ".join(ATTRIBUTE_NAMES),
+                      "attribute_names", whole=True)
+    assert ran.returncode == 0, ran.stderr
+    for sql in ATTRIBUTE_NAMES:
+        assert _problems(sql, dialect) == [], sql
+    (statement,) = parse_mysql(ATTRIBUTE_NAMES[-2], dialect).statements
+    assert isinstance(statement.tree["sqlglot"]["expr"], exp.Alter)
+    if dialect == "mysql":  # the column named visible is kept, its COLUMN_FORMAT left out
+        (statement,) = parse_mysql("ALTER TABLE names CHANGE visible shown INT COLUMN_FORMAT "
+                                   "FIXED;", dialect).statements
+        assert isinstance(statement.tree["sqlglot"]["expr"], exp.Alter)
+
+
+def test_an_engine_attribute_with_its_equals_sign_is_an_unknown_option_on_mariadb(
+        mariadb) -> None:
+    """MariaDB reads `NAME = value` as an engine's own attribute, which InnoDB does not know
+    (error 1911, checked on 10.11); lockwise says so at the word."""
+    assert mariadb.run("CREATE DATABASE IF NOT EXISTS attributes", "mysql").returncode == 0
+    for word in ("ENGINE_ATTRIBUTE", "SECONDARY_ENGINE_ATTRIBUTE"):
+        sql = f"CREATE TABLE places (n INT {word} = '{{}}')"
+        ran = mariadb.run(sql, "attributes")
+        assert "ERROR 1911" in ran.stderr and f"'{word}'" in ran.stderr, ran.stderr
+        (problem,) = _problems(sql + ";")
+        assert problem.span.column - 1 == sql.index(word), problem
+        assert f"Unknown option '{word}'" in problem.message, problem.message
+
+
+def test_mariadb_s_partition_conversions_are_refused_on_mysql() -> None:
+    """MySQL's CONVERT is CONVERT TO CHARACTER SET only (8.4 manual, 15.1.9 "ALTER TABLE
+    Statement"): it stops at the word after CONVERT."""
+    for sql in ("ALTER TABLE orders CONVERT PARTITION p0 TO TABLE orders_p0",
+                "ALTER TABLE orders CONVERT TABLE orders_old TO PARTITION p2 VALUES LESS "
+                "THAN (30)"):
+        (problem,) = _problems(sql + ";", "mysql")
+        assert problem.span.column - 1 == sql.index("CONVERT") + 8, problem
+        assert "MariaDB" in problem.message, problem.message
+
+
 def test_a_partition_s_name_in_backquotes_is_no_reserved_word() -> None:
     assert _problems("ALTER TABLE orders TRUNCATE PARTITION p0, `lock`;") == []
 
@@ -151,7 +258,7 @@ def test_the_server_agrees(mariadb) -> None:
     """Checked on the server (10.11): each REFUSED statement is error 1064 at its word, each
     of RUNS runs."""
     assert mariadb.run("CREATE DATABASE refused_syntax", "mysql").returncode == 0
-    reset = "DROP TABLE IF EXISTS accounts, orders, orders_old, places; " \
+    reset = "DROP TABLE IF EXISTS accounts, orders, orders_old, orders_p0, places; " \
             "DROP SEQUENCE IF EXISTS order_numbers; "
     for sql, word in REFUSED:
         ran = mariadb.run(reset + SETUP + " " + sql, "refused_syntax", whole=True)

@@ -95,9 +95,10 @@ CASES = {
 }
 
 
-def summary(statement: str, flavour: str, version: tuple[int, ...], setup: str = SETUP) -> dict:
+def summary(statement: str, flavour: str, version: tuple[int, ...], setup: str = SETUP,
+            dialect: str = "mysql") -> dict:
     catalog, session = Catalog(), MySQLSession(flavour=flavour, version=version)
-    parsed = parse_mysql(setup + "\n" + statement + ";")
+    parsed = parse_mysql(setup + "\n" + statement + ";", dialect)
     assert not parsed.problems, parsed.problems
     setup, last = parsed.statements[0], parsed.statements[-1]
     apply_mysql_statement(catalog, setup.tree, "setup", session)
@@ -369,6 +370,21 @@ def test_partition_operations_and_drop_index_clauses_parse(statement: str, opera
     facts = summary(statement, "mysql", (8, 4, 0))
     assert (facts["operations"], facts["algorithm"], facts["permits_dml"]) == \
         ((operation,), algorithm, dml)
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE t CONVERT PARTITION p0 TO TABLE x",
+    "ALTER TABLE t CONVERT TABLE x TO PARTITION p9 VALUES LESS THAN (90)",
+])
+def test_mariadb_converts_a_partition_as_it_exchanges_one(statement: str) -> None:
+    """MariaDB 10.7's CONVERT PARTITION ... TO TABLE / CONVERT TABLE ... TO PARTITION move a
+    partition's file as EXCHANGE PARTITION does (MDEV-22166): no row copied, no rebuild;
+    they were read as an unknown clause, a rebuild. Like the other partition operations,
+    they take no ALGORITHM= / LOCK= clause."""
+    facts = summary(statement, "mariadb", (10, 11), dialect="mariadb")
+    assert (facts["operations"], facts["rebuilds_table"], facts["permits_dml"]) == \
+        (("convert_partition",), False, True)
+    assert facts["algorithm_allowed"]
 
 
 def test_mariadb_takes_no_clause_on_a_partition_operation() -> None:

@@ -439,6 +439,8 @@ _COMMAND_ALTER = [
     (re.compile(r"\bDROP\s+SYSTEM\s+VERSIONING\b", re.I), "drop_system_versioning"),
     (re.compile(r"\b(ADD|DROP|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I), None),
     (re.compile(r"\b(ANALYZE|CHECK|REPAIR)\s+PARTITION\b", re.I), "maintain_partition"),
+    # MariaDB 10.7's CONVERT PARTITION p TO TABLE t / CONVERT TABLE t TO PARTITION p ...
+    (re.compile(r"\bCONVERT\s+(PARTITION|TABLE)\b", re.I), "convert_partition"),
     (re.compile(r"\b(COALESCE|REORGANIZE|REBUILD)\s+PARTITION\b", re.I), "reorganize_partition"),
     (re.compile(r"\bPARTITION\s+BY\b|\bREMOVE\s+PARTITIONING\b|\b(OPTIMIZE|DISCARD|IMPORT)"
                 r"\s+PARTITION\b", re.I), "repartition"),

@@ -311,6 +311,12 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                            "mariadb": _cap(_NEVER, True, False, True)},
     "exchange_partition": {"mysql": _cap(_NEVER, True, False, True),
                            "mariadb": _cap(_NEVER, True, False, True)},
+    # MariaDB 10.7's CONVERT PARTITION ... TO TABLE and CONVERT TABLE ... TO PARTITION move a
+    # partition's file as EXCHANGE PARTITION does (MDEV-22166: no row copied; a table
+    # converted to a partition has its rows checked against the partition's range). MySQL
+    # has neither (a syntax error there, parse/mysql.py): its entry only mirrors MariaDB's.
+    "convert_partition": {"mysql": _cap(_NEVER, True, False, True),
+                          "mariadb": _cap(_NEVER, True, False, True)},
     "maintain_partition": {"mysql": _cap(_NEVER, True, False, True),  # ANALYZE/CHECK/REPAIR
                            "mariadb": _cap(_NEVER, True, False, True)},
     # ADD PARTITION on a HASH / KEY partitioned table spreads the rows again: in place, writes

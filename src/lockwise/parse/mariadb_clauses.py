@@ -11,8 +11,13 @@ and Application-Time Periods):
   parse/mysql.py's _other_servers_syntax then refuses it at its word);
 * ANALYZE TABLE's `PERSISTENT FOR ALL | COLUMNS (...) INDEXES (...)` (which statistics);
 
-and on both servers, a primary key's `ASC` / `DESC` column (MySQL 8.0's descending keys).
-Only tried on text sqlglot refuses (parse/mysql.py's _parse_statement).
+and on both servers, a primary key's `ASC` / `DESC` column (MySQL 8.0's descending keys), and
+MySQL's column attributes that the effect model does not need: `COLUMN_FORMAT FIXED | DYNAMIC
+| DEFAULT` and `STORAGE DISK | MEMORY` (NDB's), `[SECONDARY_]ENGINE_ATTRIBUTE [=] 'json'`
+(8.0.21) and `VISIBLE` (8.0.23; the default); its manual, 15.1.20 "CREATE TABLE Statement",
+column_definition. MariaDB refuses them (parse/mysql.py's _other_servers_syntax).
+Only tried on text sqlglot refuses, and on ALTER TABLEs it keeps as commands (parse/mysql.py's
+_parse_statement).
 
 MariaDB's column types INET4 and INET6, which sqlglot does not know, are read as its INET,
 each column keeping the type written (`meta["type"]`), and a CREATE TABLE's table-level
@@ -40,6 +45,15 @@ _COMPRESSED = re.compile(r"(?<=[\w)])(\s+)COMPRESSED(?:\s*=\s*\w+)?(?=\s*[,)]|\s
 #: A CREATE TABLE's `WITH SYSTEM VERSIONING`, after its definitions (a column's is followed by
 #: `,` or `)`).
 TABLE_VERSIONING = re.compile(r"\bWITH\s+SYSTEM\s+VERSIONING\b(?!\s*[,)])", re.IGNORECASE)
+#: MySQL's column attributes above, after a type, a closing parenthesis or a literal (a column
+#: named `visible` comes after `,`, `(` or a word such as COLUMN, DROP, AFTER, CHANGE).
+_MYSQL_ATTRIBUTE_WORDS = ("COLUMN_FORMAT", "STORAGE", "ENGINE_ATTRIBUTE", "VISIBLE")
+_MYSQL_ATTRIBUTES = re.compile(
+    r"(?<=[\w)'])(?<!\bCOLUMN)(?<!\bDROP)(?<!\bAFTER)(?<!\bFIRST)(?<!\bKEY)(?<!\bINDEX)"
+    r"(?<!\bCHANGE)(?<!\bMODIFY)(?<!\bADD)(?<!\bBY)(?<!\bTO)"
+    r"\s+(?:COLUMN_FORMAT\s+(?:FIXED|DYNAMIC|DEFAULT)\b|STORAGE\s+(?:DISK|MEMORY)\b"
+    r"|(?:SECONDARY_)?ENGINE_ATTRIBUTE\s*=?\s*'(?:[^'\\]|\\.|'')*'|VISIBLE\b(?=\s*[,)]|\s+\w))",
+    re.IGNORECASE)
 _ANALYZE = re.compile(r"\s*ANALYZE\b", re.IGNORECASE)
 #: ANALYZE TABLE's engine-independent statistics (which columns and indexes).
 _PERSISTENT_FOR = re.compile(r"\bPERSISTENT\s+FOR\s+(?:ALL\b|COLUMNS\s*\([^()]*\)\s*"
@@ -69,10 +83,20 @@ def _primary_key_order(text: str) -> str:
     return text
 
 
+def without_mysql_attributes(body: str) -> str | None:
+    """`body` with MySQL's column attributes above blanked; None when it has none."""
+    upper = body.upper()
+    if not any(word in upper for word in _MYSQL_ATTRIBUTE_WORDS):  # cheap: most have none
+        return None
+    text = _MYSQL_ATTRIBUTES.sub(blank, body)
+    return None if text == body else text
+
+
 def readable_text(body: str, mariadb: bool) -> str | None:
     """`body` with the clauses above rewritten (MariaDB's only for `mariadb`); None when it
     has none."""
     text = _COMPRESSED.sub(blank, _primary_key_order(body))
+    text = without_mysql_attributes(text) or text
     if mariadb:
         if _DROP.match(text):
             text = _WAIT.sub(blank, text)

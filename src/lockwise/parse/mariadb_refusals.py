@@ -10,7 +10,13 @@ the word it stops at; checked on MariaDB 10.11):
   comma reads the next word as a partition's name unless MariaDB reserves it
   (`DROP PARTITION p0, LOCK=NONE` stops at LOCK, `DROP PARTITION p0, ALGORITHM=INPLACE` at
   `=`). EXCHANGE PARTITION p WITH TABLE t {WITH | WITHOUT} VALIDATION is MySQL 5.7's: MariaDB
-  always checks the rows it moves.
+  always checks the rows it moves;
+* MariaDB 10.7's CONVERT PARTITION p TO TABLE t and CONVERT TABLE t TO PARTITION p ... run
+  alone too (at the word after CONVERT when another clause comes first, at the word after
+  them), and take no VALIDATION clause;
+* REMOVE PARTITIONING: it ends the ALTER TABLE's clauses, with no comma before it
+  (`ADD COLUMN x INT REMOVE PARTITIONING` runs; after `,` the server stops at REMOVE), and
+  nothing comes after it.
 
 Imported for MariaDB commands only (parse/mysql.py's _refused_by_mysql)."""
 
@@ -18,7 +24,10 @@ from __future__ import annotations
 
 #: The operations written `<word> PARTITION` that run alone.
 _OPERATIONS = frozenset({"ADD", "DROP", "TRUNCATE", "COALESCE", "REORGANIZE", "EXCHANGE",
-                         "REBUILD", "OPTIMIZE", "ANALYZE", "CHECK", "REPAIR"})
+                         "REBUILD", "OPTIMIZE", "ANALYZE", "CHECK", "REPAIR", "CONVERT"})
+#: The words that end CONVERT TABLE t TO PARTITION p's partition definition (after it, a
+#: comma or these: the server stops at them).
+_AFTER_DEFINITION = frozenset({"ALGORITHM", "LOCK", "WITH", "WITHOUT"})
 #: Those that take `ALL` or a list of partition names, what may come before the list, and what
 #: CHECK and REPAIR take after it.
 _LISTS = frozenset({"DROP", "TRUNCATE", "REBUILD", "OPTIMIZE", "ANALYZE", "CHECK", "REPAIR"})
@@ -42,6 +51,8 @@ def refused_command(tokens: list, words: list[str]) -> tuple[str, int, int] | No
         return _drop_index_option(tokens, words)
     if words[:1] == ["ALTER"] and "PARTITION" in words:
         return _partition_operation(tokens, words)
+    if words[:1] == ["ALTER"] and "PARTITIONING" in words:
+        return _remove_partitioning(tokens, words)
     return None
 
 
@@ -65,8 +76,10 @@ def _drop_index_option(tokens: list, words: list[str]) -> tuple[str, int, int] |
 def _is_operation(clause: list) -> bool:
     from sqlglot.tokens import TokenType
 
-    return len(clause) > 1 and clause[1].text.upper() == "PARTITION" and \
-        clause[0].text.upper() in _OPERATIONS and clause[0].token_type != TokenType.IDENTIFIER
+    return len(clause) > 1 and clause[0].text.upper() in _OPERATIONS and \
+        clause[0].token_type != TokenType.IDENTIFIER and (
+            clause[1].text.upper() == "PARTITION" or
+            clause[0].text.upper() == "CONVERT" and clause[1].text.upper() == "TABLE")
 
 
 def _partition_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
@@ -85,10 +98,10 @@ def _partition_operation(tokens: list, words: list[str]) -> tuple[str, int, int]
     for clause in clauses[1:]:
         if _is_operation(clause):
             word = clause[0].text.upper()
-            # ADD and DROP begin other clauses too: the server stops at their PARTITION
-            at = clause[1] if word in ("ADD", "DROP") else clause[0]
-            return _stop(at, f"MariaDB runs {word} PARTITION as its ALTER TABLE's only "
-                             "clause: write the rest in an ALTER TABLE of its own")
+            # ADD, DROP and CONVERT begin other clauses too: the server stops at the word after
+            at = clause[1] if word in ("ADD", "DROP", "CONVERT") else clause[0]
+            return _stop(at, f"MariaDB runs {word} {clause[1].text.upper()} as its ALTER "
+                             "TABLE's only clause: write the rest in an ALTER TABLE of its own")
     return None
 
 
@@ -97,7 +110,7 @@ def _after_operation(tokens: list, words: list[str], at: int) -> tuple[str, int,
     it (after a comma, the next one), or a reserved word in its list of partitions; None when
     the statement ends with it (or lockwise cannot tell where it ends)."""
     operation = words[at]
-    only = f"MariaDB runs {operation} PARTITION as its ALTER TABLE's only clause"
+    only = f"MariaDB runs {operation} {words[at + 1]} as its ALTER TABLE's only clause"
     listed = f"{only}, and reads the words after its commas as partitions"
     if operation in _LISTS:
         end, reserved = _list_end(tokens, words, at + 2)
@@ -114,7 +127,7 @@ def _after_operation(tokens: list, words: list[str], at: int) -> tuple[str, int,
     end += words[end:end + 1] == [","]
     if end >= len(tokens):
         return None
-    if operation == "EXCHANGE" and words[end] in ("WITH", "WITHOUT") and \
+    if operation in ("EXCHANGE", "CONVERT") and words[end] in ("WITH", "WITHOUT") and \
             words[end + 1:end + 2] == ["VALIDATION"]:
         return _stop(tokens[end], "MySQL's EXCHANGE PARTITION ... VALIDATION; MariaDB always "
                                   "checks the rows: leave the clause out")
@@ -149,15 +162,25 @@ def _operation_end(tokens: list, words: list[str], at: int) -> int | None:
     from sqlglot.tokens import TokenType
 
     operation, i = words[at], at + 2
+    if operation == "CONVERT" and words[at + 1] == "PARTITION":  # p TO TABLE [db.]t
+        return _name_end(tokens, i + 3) if words[i + 1:i + 3] == ["TO", "TABLE"] else None
+    if operation == "CONVERT":  # TABLE [db.]t TO PARTITION p <its definition>
+        i = _name_end(tokens, at + 2)
+        if words[i:i + 2] != ["TO", "PARTITION"]:
+            return None
+        depth = 0
+        for j in range(i + 3, len(tokens)):
+            kind = tokens[j].token_type
+            depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+            if depth == 0 and (kind == TokenType.COMMA or words[j] in _AFTER_DEFINITION):
+                return j
+        return len(tokens)
     if operation == "COALESCE":
         return i + 1 + (words[i:i + 1] == ["NO_WRITE_TO_BINLOG"])
     if operation == "EXCHANGE":
         if words[i + 1:i + 3] != ["WITH", "TABLE"]:
             return None
-        i += 4
-        while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
-            i += 2
-        return i
+        return _name_end(tokens, i + 3)
     if operation == "ADD" and words[i:i + 3] == ["IF", "NOT", "EXISTS"]:
         i += 3
     elif operation == "REORGANIZE":
@@ -175,3 +198,33 @@ def _operation_end(tokens: list, words: list[str], at: int) -> int | None:
         if depth == 0:
             return j + 1
     return None
+
+
+def _name_end(tokens: list, i: int) -> int:
+    """The index of the first token after the (qualified) name at `i`."""
+    from sqlglot.tokens import TokenType
+
+    i += 1
+    while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
+        i += 2
+    return i
+
+
+def _remove_partitioning(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    """Where MariaDB stops at the ALTER TABLE's REMOVE PARTITIONING: at it after a comma, else
+    at the first word after it (after a comma, the next one); None when it reads it."""
+    from sqlglot.tokens import TokenType
+
+    at = next((i for i in range(1, len(tokens) - 1) if words[i:i + 2] ==
+               ["REMOVE", "PARTITIONING"] and tokens[i].token_type != TokenType.IDENTIFIER),
+              None)
+    if at is None:
+        return None
+    if words[at - 1] == ",":
+        return _stop(tokens[at], "MariaDB reads REMOVE PARTITIONING after the ALTER TABLE's "
+                                 "other clauses, with no comma before it")
+    end = at + 2 + (words[at + 2:at + 3] == [","])
+    if end >= len(tokens):
+        return None
+    return _stop(tokens[end], "MariaDB reads REMOVE PARTITIONING as its ALTER TABLE's last "
+                              "clause: write the others before it, without a comma")

@@ -42,13 +42,18 @@ _OBJECT_WORDS = {
     "DEFINER", "SQL", "OR", "TEMPORARY", "LOGFILE", "SERVER", "TABLESPACE", "ROLE", "INSTANCE",
     "RESOURCE", "AGGREGATE", "SEQUENCE", "PACKAGE", "PREPARE",
 }
+#: The partition operations, written `<word> PARTITION`.
+_PARTITION_OPERATION = (r"(ADD|DROP|TRUNCATE|COALESCE|REORGANIZE|EXCHANGE|ANALYZE|CHECK|OPTIMIZE"
+                        r"|REBUILD|REPAIR|DISCARD|IMPORT|CONVERT)\s+PARTITION\b")
+#: One after another clause (`ADD COLUMN x INT, ADD PARTITION (...)`: sqlglot stops at its
+#: list; kept as a command on MariaDB, where mariadb_refusals says where the server stops).
+_LATER_PARTITION_OPERATION = re.compile(rf",\s*{_PARTITION_OPERATION}", re.IGNORECASE)
 #: Valid statements sqlglot cannot parse: partition maintenance, DROP INDEX with an
 #: ALGORITHM= / LOCK= clause, MariaDB's ALTER INDEX ... IGNORED, LOCK TABLE, CREATE INDEX with
 #: its index type before ON. Kept as commands
 #: (effects/mysql.py reads their text).
 _SQLGLOT_GAPS = re.compile(
-    r"\s*(ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s+(ADD|DROP|TRUNCATE|COALESCE|REORGANIZE"
-    r"|EXCHANGE|ANALYZE|CHECK|OPTIMIZE|REBUILD|REPAIR|DISCARD|IMPORT)\s+PARTITION\b"
+    rf"\s*(ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s+{_PARTITION_OPERATION}"
     r"|DROP\s+INDEX\s+\S+\s+ON\s+\S+\s+(ALGORITHM|LOCK)\b"
     # MariaDB's ALTER INDEX i [NOT] IGNORED (MySQL's VISIBLE / INVISIBLE sqlglot reads)
     r"|ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s+ALTER\s+(INDEX|KEY)\s+\S+\s+(NOT\s+)?"
@@ -533,7 +538,9 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return partitioning
     if (postgresql := _postgresql_syntax(tokens, words, dialect, version)) is not None:
         return postgresql
-    if dialect == "mariadb" and isinstance(tree, exp.Command):
+    # (`DROP COLUMN n, DROP PARTITION p0` sqlglot reads into a tree)
+    if dialect == "mariadb" and (isinstance(tree, exp.Command) or
+                                 isinstance(tree, exp.Alter) and "PARTITION" in words):
         from lockwise.parse.mariadb_refusals import refused_command
 
         if (refused := refused_command(tokens, words)) is not None:
@@ -897,9 +904,12 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
         elif mariadb and word == "SRID" and i + 1 < len(tokens) and \
                 tokens[i + 1].token_type == TokenType.NUMBER:
             found = "MySQL's SRID column attribute; MariaDB writes REF_SYSTEM_ID = n"
-        elif word == "REF_SYSTEM_ID" and tok.token_type != TokenType.IDENTIFIER and \
-                (refused := _reference_system(tokens, words, i, mariadb)) is not None:
-            return refused
+        elif tok.token_type != TokenType.IDENTIFIER and (
+                word == "REF_SYSTEM_ID" and
+                (refused := _reference_system(tokens, words, i, mariadb)) is not None or
+                mariadb and word in _MYSQL_COLUMN_ATTRIBUTES and
+                (refused := _mysql_column_attribute(tokens, words, i)) is not None):
+            return refused  # MySQL's COLUMN_FORMAT ... on MariaDB
         elif word == "COMPRESSED" and not mariadb and _follows_type(tokens, i):
             found = ("MariaDB's compressed column; MySQL compresses whole tables: "
                      "ROW_FORMAT=COMPRESSED, or COMPRESSION='zlib'")
@@ -933,9 +943,67 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
             found = "MariaDB's ALTER ONLINE TABLE; MySQL writes ALGORITHM=INPLACE, LOCK=NONE"
         elif word == "PERSISTENT" and previous == ")":
             found = "MariaDB's PERSISTENT generated column; MySQL writes STORED"
+        elif previous == "CONVERT" and word in ("PARTITION", "TABLE") and \
+                tokens[i - 1].token_type != TokenType.IDENTIFIER:
+            found = ("MariaDB's CONVERT PARTITION ... TO TABLE / CONVERT TABLE ... TO "
+                     "PARTITION (10.7); MySQL writes EXCHANGE PARTITION ... WITH TABLE")
         if found:
             return f'syntax error at or near "{tok.text}" ({found})', tok.start, len(tok.text)
     return None
+
+
+#: MySQL's column attributes MariaDB refuses (parse/mariadb_clauses.py reads them on MySQL).
+_MYSQL_COLUMN_ATTRIBUTES = frozenset({"COLUMN_FORMAT", "STORAGE", "ENGINE_ATTRIBUTE",
+                                      "SECONDARY_ENGINE_ATTRIBUTE", "VISIBLE"})
+
+
+def _mysql_column_attribute(tokens: list, words: list[str], i: int
+                            ) -> tuple[str, int, int] | None:
+    """Where MariaDB stops at MySQL's column attribute at word `i`, as (message, offset,
+    length); None when it is not one (checked on MariaDB 10.11): error 1064 at COLUMN_FORMAT's
+    value, at STORAGE DISK | MEMORY, at an *ENGINE_ATTRIBUTE's string written without `=`, at
+    a column's VISIBLE (an index's it reads); with `=`, an *ENGINE_ATTRIBUTE is an option of
+    the engine's own, which InnoDB does not know (error 1911, a column's, an index's or the
+    table's)."""
+    from sqlglot.tokens import TokenType
+
+    word, after = words[i], tokens[i + 1] if i + 1 < len(tokens) else None
+    if word == "COLUMN_FORMAT" and after is not None and \
+            words[i + 1] in ("FIXED", "DYNAMIC", "DEFAULT"):
+        return _stops_at(after, "MySQL's COLUMN_FORMAT column attribute (NDB's); MariaDB has "
+                                "none: leave it out")
+    if word == "STORAGE" and after is not None and words[i + 1] in ("DISK", "MEMORY"):
+        return _stops_at(tokens[i], "MySQL's STORAGE column attribute (NDB's); MariaDB has "
+                                    "none: leave it out")
+    if word.endswith("ENGINE_ATTRIBUTE") and after is not None:
+        if after.token_type == TokenType.EQ:
+            return (f"Unknown option '{tokens[i].text}' (MySQL's {word}; MariaDB's InnoDB "
+                    "has no such option: leave it out)", tokens[i].start, len(tokens[i].text))
+        if after.token_type == TokenType.STRING:  # the token's text is without its quotes
+            return (f"syntax error at or near \"'{after.text}'\" (MySQL's {word}; MariaDB has "
+                    "none: leave it out)", after.start, after.end + 1 - after.start)
+    if word == "VISIBLE" and i > 1 and (
+            _follows_type(tokens, i) or words[i - 1] in _COLUMN_ATTRIBUTE_ENDS or
+            tokens[i - 1].token_type in (TokenType.STRING, TokenType.NUMBER)) and \
+            not _is_index_option(tokens, words, i) and \
+            (after is None or after.token_type in (TokenType.COMMA, TokenType.R_PAREN) or
+             words[i + 1] in _COLUMN_ATTRIBUTE_WORDS):
+        return _stops_at(tokens[i], "MySQL's VISIBLE column (8.0.23); MariaDB's columns are "
+                                    "visible unless INVISIBLE: leave it out")
+    return None
+
+
+#: Words that end a column attribute (what may come before a column's VISIBLE, besides its
+#: type and a literal; a column named `visible` comes after `(`, `,`, COLUMN, DROP, AFTER ...).
+_COLUMN_ATTRIBUTE_ENDS = frozenset({"NULL", "AUTO_INCREMENT", "KEY", "UNIQUE", "INVISIBLE",
+                                    "FIXED", "DYNAMIC", "DISK", "MEMORY", "STORED", "VIRTUAL",
+                                    "CURRENT_TIMESTAMP", "TRUE", "FALSE"})
+#: Words that begin a column attribute (what may follow a column's VISIBLE).
+_COLUMN_ATTRIBUTE_WORDS = frozenset({"NOT", "NULL", "DEFAULT", "COMMENT", "AUTO_INCREMENT",
+                                     "UNIQUE", "PRIMARY", "KEY", "COLLATE", "CHECK",
+                                     "REFERENCES", "COLUMN_FORMAT", "STORAGE",
+                                     "ENGINE_ATTRIBUTE", "SECONDARY_ENGINE_ATTRIBUTE",
+                                     "FIRST", "AFTER"})
 
 
 def _reference_system(tokens: list, words: list[str], i: int, mariadb: bool
@@ -1209,7 +1277,9 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
             return definition
         if (synonyms := _with_synonyms(body, reader)) is not None:
             return synonyms  # a CREATE TABLE with a MariaDB PERSISTENT column
-        if not _SQLGLOT_GAPS.match(body):
+        if not _SQLGLOT_GAPS.match(body) and not (
+                mariadb and "PARTITION" in body.upper() and _ALTER_TABLE.match(body) and
+                _LATER_PARTITION_OPERATION.search(body)):
             raise
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
@@ -1228,6 +1298,12 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
     if isinstance(tree, exp.Command) and _ALTER_TABLE.match(body) and \
             (if_exists := _without_if_exists(body, reader)) is not None:
         return if_exists  # MariaDB's ADD UNIQUE KEY IF NOT EXISTS ...
+    if isinstance(tree, exp.Command) and _ALTER_TABLE.match(body):
+        from lockwise.parse.mariadb_clauses import without_mysql_attributes
+
+        if (text := without_mysql_attributes(body)) is not None and \
+                (rewritten := _read_rewritten(text, body, reader)) is not None:
+            return rewritten  # MySQL's ADD COLUMN x INT COLUMN_FORMAT FIXED
     if isinstance(tree, exp.Command) and (_CREATE_TABLE.match(body) or _ALTER_TABLE.match(body)) \
             and \
             (definition := _readable_definition(body, reader)) is not None:
