@@ -218,7 +218,7 @@ def test_the_graph_finds_the_same_conflicts_in_pieces(monkeypatch: pytest.Monkey
     atomic = ("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; "
               "END;\n")
     text = _mixed(STATEMENTS).replace(
-        "VALUES (40,", "VALUES (40, 1);\nSET search_path TO app, public;\n"
+        "VALUES (40,", "VALUES (40, 1);\nSET search_path TO app;\n"
         "INSERT INTO public.gone (a) VALUES (1);\nINSERT INTO t (a, b) VALUES (40,", 1)
     texts = [text, text.replace("VALUES (37,", atomic + "INSERT INTO t (a, b) VALUES (37,", 1)]
     base = "CREATE SCHEMA app;\nCREATE TABLE gone (a int);\nDROP TABLE gone;\n"
