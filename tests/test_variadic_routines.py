@@ -16,8 +16,9 @@ from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
 from test_routine_calls import _lint
 
-#: One variadic function o locking table o0 when it runs.
+
 def _setup(params: str) -> str:
+    """Table o0, and one function o of parameters `params` that locks it when it runs."""
     return ("CREATE TABLE o0 (id int);\n"
             f"CREATE FUNCTION o({params}) RETURNS int LANGUAGE sql AS $$\n"
             "  LOCK TABLE o0;\n  SELECT 0;\n$$;\n")

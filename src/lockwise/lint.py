@@ -958,6 +958,8 @@ def _body_error(stmt: Statement, session: Session) -> tuple[str, Span, str] | No
     PL/pgSQL or `LANGUAGE sql` routine's (an AS string) created while check_function_bodies
     is on."""
     kind = next(iter(stmt.tree))
+    if kind == "CreateFunctionStmt" and (at := _variadic_not_array(stmt)) is not None:
+        return "VARIADIC parameter must be an array", at, "PostgreSQL"
     if kind == "DoStmt":
         from lockwise.parse.plpgsql import compile_error, plpgsql_body
 
@@ -983,6 +985,32 @@ def _body_error(stmt: Statement, session: Session) -> tuple[str, Span, str] | No
 
     at = rejected_at(stmt.sql, body, error, kind == "CreateFunctionStmt")
     return error, stmt.span if at is None else span_within(stmt, *at), "PL/pgSQL's parser"
+
+
+def _variadic_not_array(stmt: Statement) -> Span | None:
+    """Where CREATE FUNCTION / PROCEDURE `stmt` has a VARIADIC parameter of no array type,
+    which the server refuses whatever the body (`overloads.variadic_not_array`): at the
+    parameter, as the statement parsed again places it (the tree kept has no locations);
+    the statement's span when its text does not parse alone (a template placeholder)."""
+    params = stmt.tree["CreateFunctionStmt"].get("parameters")
+    if not params:
+        return None
+    from lockwise.catalog.overloads import variadic_not_array
+
+    which = variadic_not_array(params)
+    if which is None:
+        return None
+    import json
+
+    from lockwise.parse import libpg
+
+    try:
+        tree = json.loads(libpg.parser.parse_sql_json(stmt.sql))
+        at = tree["stmts"][0]["stmt"]["CreateFunctionStmt"]["parameters"][which][
+            "FunctionParameter"]["location"]
+    except (libpg.parser.ParseError, LookupError):
+        return stmt.span
+    return span_within(stmt, at, 1)
 
 
 def _sql_body_error(stmt: Statement, routine: dict) -> tuple[str, Span, str] | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import strings, unwrap
+from lockwise.effects.nodes import strings, type_name, unwrap
 
 if TYPE_CHECKING:
     from lockwise.catalog.query_columns import FromScope
@@ -51,6 +51,22 @@ def signature(catalog: Catalog, params: list, procedure: bool
     required = next((i for i, p in enumerate(passed) if p.get("defexpr")), len(passed))
     return (tuple(arg_type(catalog, p.get("argType")) for p in passed), required,
             any(p.get("mode") == "FUNC_PARAM_VARIADIC" for p in passed))
+
+
+def variadic_not_array(params: list) -> int | None:
+    """Which of FunctionParameters `params` (its index) is a VARIADIC one of a built-in base
+    type, no array: PostgreSQL refuses the routine at CREATE at it, whatever its language
+    and check_function_bodies ("VARIADIC parameter must be an array", checked on 18.6);
+    None when none is certainly so (a type lockwise does not know may be a domain over an
+    array, refused too, or an array type named `_t`)."""
+    from lockwise.effects.types import builtin_base_type
+
+    for i, param in enumerate(map(lambda p: unwrap(p)[1], params)):
+        if param.get("mode") == "FUNC_PARAM_VARIADIC":
+            name, _, array = type_name(param.get("argType"))
+            if not array and builtin_base_type(name):
+                return i
+    return None
 
 
 def identity(catalog: Catalog, obj: dict | None, procedure: bool) -> tuple[str, ...] | None:
@@ -117,9 +133,10 @@ def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
         fit = [r for r in overloads if args and r.required <= len(args) <= len(r.args) and
                takes_array(r.args[len(args) - 1])]
         return fit[0] if len(fit) == 1 else None
-    fit = [r for r in overloads
-           if r.required <= len(args) and (len(args) <= len(r.args) or r.variadic)]
     named = any(unwrap(a)[0] == "NamedArgExpr" for a in args)
+    fit = [r for r in overloads
+           if r.required <= len(args) and (len(args) <= len(r.args) or r.variadic) and
+           not (r.variadic and _not_spread(catalog, r, args, named, scope))]
     if len(fit) <= 1 or named:
         return fit[0] if len(fit) == 1 else None
     evident = [_evident_type(catalog, a, scope) for a in args]
@@ -128,6 +145,25 @@ def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
     from lockwise.catalog.call_resolution import resolved
 
     return resolved(fit, evident)  # type: ignore[arg-type]
+
+
+def _not_spread(catalog: Catalog, routine: Routine, args: tuple | list, named: bool,
+                scope: FromScope | None) -> bool:
+    """Whether a call of `args` without VARIADIC certainly matches no spread of variadic
+    `routine` (checked on 18.6): in named notation it never does, a default or not
+    ("function f(a => integer[]) does not exist"); positionally, an array at a variadic
+    position is no element of a scalar type ("function f(integer[]) does not exist")."""
+    if named:
+        return True
+    if len(args) < len(routine.args):  # (its defaults fill the rest, unspread)
+        return False
+    from lockwise.catalog.call_resolution import takes_array
+
+    element = routine.args[-1].removesuffix("[]")
+    return not takes_array(element) and any(
+        unwrap(a)[0] == "A_ArrayExpr" or
+        (_evident_type(catalog, a, scope) or "").endswith("[]")
+        for a in args[len(routine.args) - 1:])
 
 
 def lasting_choice(call: dict) -> bool:

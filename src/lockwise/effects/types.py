@@ -59,6 +59,12 @@ def extension_type(name: str, extensions: Container[str]) -> bool:
     return owner is not None and owner in extensions
 
 
+def builtin_base_type(name: str) -> bool:
+    """Whether `name` (as `nodes.type_name` gives it) is one of the server's built-in base
+    types the data file lists: none of them is an array, a domain or a pseudo-type."""
+    return name in _assignment()[0]
+
+
 def needs_using(old: str, old_array: bool, new: str, new_array: bool,
                 enums: Container[str] = (), extensions: Container[str] = ()) -> bool:
     """Whether ALTER COLUMN ... TYPE from type `old` to `new` (base types, domains followed)
