@@ -47,6 +47,39 @@ def result_columns(catalog: Catalog, query: object, names: list[str]) -> list[Co
     return columns if len({c.name for c in columns}) == len(columns) else None
 
 
+def returning_columns(catalog: Catalog, stmt: dict) -> list[Column] | None:
+    """The columns the RETURNING list of INSERT / UPDATE / DELETE / MERGE `stmt` gives,
+    through its target table alone (a column of another FROM item is not followed); None
+    when any of them is not known for sure."""
+    target = stmt.get("relation") or {}
+    table = catalog.known_table(range_var(target)[0])
+    table = table if table is not None and table.kind in _READ_KINDS else None
+    scope: FromScope = {(target.get("alias") or {}).get("aliasname") or
+                        target.get("relname", ""): table}
+    if stmt.get("fromClause") or stmt.get("usingClause") or stmt.get("sourceRelation"):
+        return None
+    out: list[Column] = []
+    for item in returning_list(stmt):
+        found = _target(catalog, unwrap(item)[1], scope, [table])
+        if found is None:
+            return None
+        out.extend(found)
+    return out
+
+
+def returning_list(stmt: dict) -> list:
+    """The RETURNING items of INSERT / UPDATE / DELETE / MERGE `stmt` (a returningClause's
+    exprs from PostgreSQL 18's grammar on); [] for none."""
+    return (stmt.get("returningClause") or {}).get("exprs") or stmt.get("returningList") or []
+
+
+def query_columns(catalog: Catalog, query: object) -> list[Column] | None:
+    """The columns SELECT `query` returns, as `result_columns` types them but whatever
+    their names (a function's result may repeat one); None when any is not known."""
+    kind, body = unwrap(query)
+    return _select(catalog, body) if kind == "SelectStmt" else None
+
+
 def result_names(catalog: Catalog, query: object, names: list[str]) -> list[str] | None:
     """The names of the columns a view defined by `query` gets, in order, as PostgreSQL names
     them (an alias; a column reference's column; a function's name; a cast's inner name, or

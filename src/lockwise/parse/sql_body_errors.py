@@ -3,7 +3,7 @@ in its CREATE statement.
 
 While check_function_bodies is on, the server parses that string at CREATE (and then checks
 its names, which effects/postgres/sql_body_names.py follows where the catalog is sure, and
-its result type, which lockwise does not) and refuses the routine when its grammar rejects
+its result type: sql_body_results.py) and refuses the routine when its grammar rejects
 it, with the caret inside the body (checked on 18.6). A BEGIN ATOMIC body is part of the
 statement's own grammar, and needs nothing of this. The core grammar gives a position (the
 PL/pgSQL one does not: plpgsql_errors.py), so only the body's quoting is mapped back.

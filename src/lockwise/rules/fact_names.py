@@ -241,7 +241,7 @@ ACTION_KINDS = frozenset({
     'ignore_directive', 'in_do_block', 'index', 'index_access_exclusive', 'index_exclusive_tables',
     'index_partitioned', 'indexname', 'indirection', 'infer', 'inh', 'inherit', 'insert', 'into',
     'invalid_directive', 'invisible', 'is_default', 'is_enforced', 'is_from', 'is_local',
-    'is_no_inherit', 'is_vacuumcmd', 'isnull', 'items', 'ival', 'joins', 'key',
+    'is_no_inherit', 'is_procedure', 'is_vacuumcmd', 'isnull', 'items', 'ival', 'joins', 'key',
     'key_column_refused', 'key_like', 'keys', 'keyword', 'kind', 'language', 'larg', 'lexpr',
     'limit', 'listdatums', 'local', 'lock_allowed', 'lock_table', 'lowerdatums',
     'make_column_not_null', 'make_column_nullable', 'merge', 'missing_ok', 'mode',

@@ -427,6 +427,10 @@ def create_function(b: Builder, stmt: dict) -> None:
 
             refused = refused_body(b.ctx.catalog, stmt, body)
             checked = not own_search_path(stmt)
+            if checked and not refused:
+                from lockwise.effects.postgres.sql_body_results import refused_result
+
+                refused = refused_result(b.ctx.catalog, stmt, body)
         # The function uses what its body names, analyzed or not (the conflict graph's edges).
         b.reads.update(f"table:{rel}" for rel in relations_in(body))
     from lockwise.effects.postgres.self_calls import calls_itself_always
