@@ -2167,6 +2167,16 @@ CASES = [
     Case("drop-table-with-identity-after-sequence-rename",
          "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);"
          "ALTER SEQUENCE k_id_seq RENAME TO k_ids;", "DROP TABLE k", sequences=True),
+    # A serial's sequence renamed (lemmy's split_user_table_2: user_ban_id_seq becomes
+    # person_ban_id_seq): the column's default follows it by oid, and what locks the sequence
+    # later locks it by its new name (checked on 18.6).
+    *(Case(f"{name}-serial-after-sequence-rename",
+           "CREATE TABLE k (id serial, n int);"
+           "ALTER TABLE k RENAME TO k2; ALTER SEQUENCE k_id_seq RENAME TO k2_id_seq;",
+           statement, sequences=True)
+      for name, statement in (("drop-table", "DROP TABLE k2"),
+                              ("drop-column", "ALTER TABLE k2 DROP COLUMN id"),
+                              ("insert", "INSERT INTO k2 (n) VALUES (1)"))),
     Case("drop-table-with-named-identity-sequence",
          "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME k_numbers));",
          "DROP TABLE k", sequences=True),

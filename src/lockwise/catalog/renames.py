@@ -425,7 +425,8 @@ def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
 def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
     """ALTER SEQUENCE s RENAME TO t or SET SCHEMA: the defaults drawing from it follow
     (`nextval('s')` holds its oid), an identity column whose sequence it is, and the column
-    owning it."""
+    owning it. A serial's sequence, which the catalog keeps on its column only, follows too
+    (checked on the server: a DROP COLUMN or INSERT then locks it by its new name)."""
     if old == new:
         return
     for t in catalog.tables.values():
@@ -434,13 +435,13 @@ def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
                 col.identity_sequence = new
             if old in col.owns:
                 col.owns = tuple(new if s == old else s for s in col.owns)
+    for table, column in catalog.columns_drawing_from(old):
+        catalog.tables[table].columns[column].default_sequence = new
     if old not in catalog.sequences:
         return
     catalog.sequences.discard(old)
     catalog.sequences.add(new)
     catalog.filed(new)
-    for table, column in catalog.columns_drawing_from(old):
-        catalog.tables[table].columns[column].default_sequence = new
 
 
 def _in_schema(name: str, old: str, new: str) -> str:
