@@ -125,3 +125,11 @@ def test_a_rolled_back_discard_temp_leaves_the_temporary_tables(
     monkeypatch.setattr(lint_module, "end_session", checked)
     lint("CREATE TEMP TABLE scratch (id int);\nBEGIN;\nDISCARD TEMP;\nROLLBACK;\n")
     assert left[-1] == {"pg_temp.scratch"}
+
+
+def test_only_a_rollback_statement_has_the_catalog_kept() -> None:
+    from lockwise.catalog.replay import Rollbacks
+
+    # Liquibase's `--rollback` comments sit in every changeset's text: no copy for them.
+    assert Rollbacks("CREATE TABLE t (id int);\n--rollback DROP TABLE t;\n").of == -1
+    assert Rollbacks("BEGIN;\nCREATE TABLE t (id int);\nROLLBACK;\n").of == 0

@@ -12,6 +12,7 @@ unmarshals only what it runs: `renames`, `views`, `user_types`, `extended_statis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -41,6 +42,7 @@ from lockwise.catalog.routines import (
     switch_triggers,
 )
 from lockwise.catalog.search_path import elements_path
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     TEMPORARY_PREFIX,
@@ -1564,13 +1566,18 @@ def end_statement(catalog: Catalog, session: Session, ended_before: int) -> None
         end_transaction(catalog)
 
 
+#: A ROLLBACK (ROLLBACK TO, AND CHAIN, ...) where a line or a statement starts.
+_ROLLBACK = lazy_compile(r"(?:^|;)\s*rollback\b", re.IGNORECASE | re.MULTILINE)
+
+
 class Rollbacks:
     """The catalog as each transaction of a migration found it, put back at its ROLLBACK:
     what the rolled-back statements made, dropped or changed (a DISCARD TEMP's drops among
     them) is undone, as on the server (checked on 18.6: test_transaction_block_replay). For
     lint's replay and the graph's, which call `before` and `after` around each statement the
-    session follows. Kept only for a migration whose text names ROLLBACK (`sql`): the copy
-    costs the whole catalog, taken once per transaction."""
+    session follows. Kept only for a migration whose text has a ROLLBACK where a statement
+    starts (`sql`; not Liquibase's `--rollback` comments): the copy costs the whole catalog,
+    taken once per transaction."""
 
     __slots__ = ("saved", "of")
 
@@ -1578,7 +1585,7 @@ class Rollbacks:
         #: The catalog when the open transaction began, and which transaction that is
         #: (`Session.ended_transactions` then); -1: none kept (no ROLLBACK in the text).
         self.saved: Catalog | None = None
-        self.of = 0 if "rollback" in sql.lower() else -1
+        self.of = 0 if "rollback" in sql.lower() and _ROLLBACK.search(sql) else -1
 
     def before(self, catalog: Catalog, session: Session) -> None:
         """A statement of the migration is about to be replayed: the catalog is kept when it
