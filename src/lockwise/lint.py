@@ -12,7 +12,7 @@ from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement, end_session, end_statement
+from lockwise.catalog.replay import Rollbacks, apply_statement, end_session, end_statement
 from lockwise.catalog.search_path import PathInForce
 from lockwise.core.code_store import keep_compiled
 from lockwise.core.types import (
@@ -455,6 +455,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     fk_bare: set[str] = set()
     costs = _cost_tracker(options) if judged else None
     once = OncePerTransaction(index)
+    rollbacks = Rollbacks(migration.up_sql)
     migration_id = migration.id  # (a property, built anew at each read)
     with PathInForce(catalog) as path:
         for position, stmt in enumerate(parsed.statements if parsed.pieces is None else
@@ -494,6 +495,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 if parsed.placeholders else effect
             reports.append(_statement_report(stmt, shown, findings, session, index.by_id,
                                              once.covering()))
+            rollbacks.before(catalog, session)
             ended = session.ended_transactions
             session.after(effect, stmt.index)
             _track_writes(ctx, effect, session.in_transaction)
@@ -511,6 +513,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                         parse_error_facts(base, TOO_DEEP), stmt.span, None)
                 _track_new_objects(ctx, effect)
             end_statement(catalog, session, ended)  # its ON COMMIT DROP tables may go
+            rollbacks.after(catalog, session, ended)
             if judged:
                 if fk_added_by:
                     _follow_renames(effect, fk_added_by)

@@ -37,6 +37,11 @@ REPORTED = [
     # a use, then statements that leave the table alone
     ("SELECT count(*) FROM t;\nCREATE TABLE u (id int);\nSELECT now();\n",
      "CREATE TABLE t (id int);\n", 'relation "t" does not exist'),
+    # an ALTER of the table before its CREATE: the ALTER fails, not the CREATE
+    ("ALTER TABLE t ADD COLUMN note text;\n", "CREATE TABLE t (id int);\n",
+     'relation "t" does not exist'),
+    ("ALTER TABLE t ALTER COLUMN id SET NOT NULL;\nSELECT 1;\n", "CREATE TABLE t (id int);\n",
+     'relation "t" does not exist'),
 ]
 
 #: (the earlier migration, the later one): the use may work (the table may have been made
@@ -78,6 +83,13 @@ NOT_REPORTED = [
      "CREATE TABLE t (id int);\n"),
     ("CREATE FUNCTION n() RETURNS bigint LANGUAGE sql SET search_path = a\n"
      "AS $$ SELECT count(*) FROM t $$;\n", "CREATE TABLE t (id int);\n"),
+    # an ALTER of a table made outside, which may be gone before the CREATE
+    ("ALTER TABLE t ADD COLUMN note text;\nDO $$ BEGIN DROP TABLE t; END $$;\n",
+     "CREATE TABLE t (id int);\n"),
+    ("ALTER TABLE t ADD COLUMN note text;\nDROP TABLE t;\n", "CREATE TABLE t (id int);\n"),
+    ("ALTER TABLE IF EXISTS t ADD COLUMN note text;\n", "CREATE TABLE t (id int);\n"),
+    # CREATE OR REPLACE VIEW replaces one made outside: no proof it was absent
+    ("SELECT id FROM t;\n", "CREATE OR REPLACE VIEW t AS SELECT id FROM base;\n"),
     # (schema a, made outside the migrations, may hold a table t)
     ("SET search_path = a, public;\nINSERT INTO t (id) VALUES (1);\nRESET search_path;\n",
      "CREATE TABLE t (id int);\n"),
@@ -105,8 +117,9 @@ def test_a_use_that_may_work_is_not_reported(tmp_path: Path, first: str, second:
     assert graph_of(tmp_path, first, second).conflicts == []
 
 
-def test_lint_reports_the_use_once_with_the_servers_message(tmp_path: Path) -> None:
-    first, second, error = REPORTED[0]
+@pytest.mark.parametrize(("first", "second", "error"), [REPORTED[0], REPORTED[-2]])
+def test_lint_reports_the_use_once_with_the_servers_message(tmp_path: Path, first: str,
+                                                            second: str, error: str) -> None:
     (tmp_path / "1_first.sql").write_text(first)
     (tmp_path / "2_second.sql").write_text(second)
     run = subprocess.run([sys.executable, "-m", "lockwise", "lint", str(tmp_path), "--format",

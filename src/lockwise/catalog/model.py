@@ -262,6 +262,11 @@ class Table:
     #: or copied by them from one they do not fully know (CREATE TABLE ... LIKE): of such a
     #: table the catalog holds only what it saw, not every column, constraint or index.
     created_by: str | None = None
+    #: Made outside these migrations and known only because a statement altered it (the
+    #: replay's `_alter_table`): a later plain CREATE of its name says that statement found
+    #: no table and failed, not that the CREATE does (`effects.postgres.builder.name_taken`;
+    #: the graph reports the use, when sure: `_created_late`). Not once renamed or moved.
+    known_from_use: bool = False
     unlogged: bool = False
     #: A temporary table made ON COMMIT DROP: gone when its transaction ends
     #: (`replay.end_transaction`).

@@ -200,6 +200,7 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
     name = t.name
     del catalog.tables[name]
     t.name = new_name
+    t.known_from_use = False  # (its new name is the migrations' doing)
     catalog.tables[new_name] = t
     catalog.filed(new_name)
     if t.column_reads:  # a view moved: what it reads is filed under its new name

@@ -12,6 +12,7 @@ unmarshals only what it runs: `renames`, `views`, `user_types`, `extended_statis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -41,6 +42,7 @@ from lockwise.catalog.routines import (
     switch_triggers,
 )
 from lockwise.catalog.search_path import elements_path
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     TEMPORARY_PREFIX,
@@ -1030,7 +1032,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         # one made outside these migrations (and a later CREATE TABLE of it is no duplicate).
         if stmt.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE" or stmt.get("missing_ok"):
             return
-        t = catalog.tables[name] = Table(name)  # created outside these migrations
+        t = catalog.tables[name] = Table(name, known_from_use=True)  # made outside
         catalog.filed(name)
     inh = bool((stmt.get("relation") or {}).get("inh"))
     for cmd_node in stmt.get("cmds") or ():
@@ -1562,6 +1564,49 @@ def end_statement(catalog: Catalog, session: Session, ended_before: int) -> None
     if (catalog.commit_drops or catalog.replica_role == "local") and \
             (session.ended_transactions != ended_before or not session.in_transaction):
         end_transaction(catalog)
+
+
+#: A ROLLBACK (ROLLBACK TO, AND CHAIN, ...) where a line or a statement starts.
+_ROLLBACK = lazy_compile(r"(?:^|;)\s*rollback\b", re.IGNORECASE | re.MULTILINE)
+
+
+class Rollbacks:
+    """The catalog as each transaction of a migration found it, put back at its ROLLBACK:
+    what the rolled-back statements made, dropped or changed (a DISCARD TEMP's drops among
+    them) is undone, as on the server (checked on 18.6: test_transaction_block_replay). For
+    lint's replay and the graph's, which call `before` and `after` around each statement the
+    session follows. Kept only for a migration whose text has a ROLLBACK where a statement
+    starts (`sql`; not Liquibase's `--rollback` comments): the copy costs the whole catalog,
+    taken once per transaction."""
+
+    __slots__ = ("saved", "of")
+
+    def __init__(self, sql: str) -> None:
+        #: The catalog when the open transaction began, and which transaction that is
+        #: (`Session.ended_transactions` then); -1: none kept (no ROLLBACK in the text).
+        self.saved: Catalog | None = None
+        self.of = 0 if "rollback" in sql.lower() and _ROLLBACK.search(sql) else -1
+
+    def before(self, catalog: Catalog, session: Session) -> None:
+        """A statement of the migration is about to be replayed: the catalog is kept when it
+        opens the transaction's work (the first statement run inside it)."""
+        if self.of < 0 or not session.in_transaction:
+            return
+        if self.saved is None or self.of != session.ended_transactions:
+            from copy import deepcopy
+
+            catalog.callers_memo = None  # (found again from the catalog: not copied)
+            self.saved, self.of = deepcopy(catalog), session.ended_transactions
+
+    def after(self, catalog: Catalog, session: Session, ended_before: int) -> None:
+        """After the statement was followed (`Session.after`) and replayed: a ROLLBACK of the
+        transaction `before` kept puts its catalog back (in place: the callers hold it)."""
+        if self.saved is None or session.ended_transactions == ended_before or \
+                session.ended_by != "rollback" or self.of != ended_before:
+            return
+        saved, self.saved = self.saved, None
+        for name in Catalog.__slots__:
+            setattr(catalog, name, getattr(saved, name))
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:

@@ -267,6 +267,13 @@ class Session:
         return self.explicit_transaction or self.implicit_transaction
 
     @property
+    def ended_by(self) -> str:
+        """The kind of the last statement that ended a transaction ("commit", "rollback",
+        ...; "" before any): a ROLLBACK undoes what its transaction replayed
+        (`catalog.replay.Rollbacks`)."""
+        return self._ended_by
+
+    @property
     def timezone_utc(self) -> bool | None:
         """Whether the TimeZone the migration set is UTC; None when it set none."""
         return None if self.timezone is None else self.timezone in UTC_ZONES

@@ -57,6 +57,10 @@ def _plain(kind: str) -> Callable:
     return handler
 
 
+#: Statements that refuse a transaction block only where the code they run commits or rolls
+#: back, which may sit in a branch that does not run: not known to be refused in one.
+_MAY_RUN_IN_A_BLOCK = frozenset({"DoStmt", "CallStmt"})
+
 #: The handlers resolved so far, by statement kind (`_handler`).
 _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "CreatedbStmt": _non_transactional("create_database"),
@@ -170,6 +174,12 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
     if ctx.watch_literals and kind != "AlterEnumStmt":  # ADD VALUE's own value is no use of it
         b.literals.update(enum_candidate_literals(kind, body, ctx.catalog))
     effect = b.build()
+    if not effect.transactional and ctx.in_transaction and kind not in _MAY_RUN_IN_A_BLOCK:
+        # CREATE / DROP INDEX CONCURRENTLY, VACUUM, ALTER SYSTEM, DISCARD ALL, ...: "cannot
+        # run inside a transaction block" (25001), the statement refused whole, so neither
+        # replayed nor followed by the session (checked on 18.6:
+        # tests/test_transaction_block_replay.py, test_rule_facts_pg.py).
+        effect.actions[0].facts["refused_in_transaction_block"] = True
     if ctx.catalog.temporary:  # (the session made something in pg_temp: rare)
         # A routine only pg_temp has, named unqualified: the server never finds it there.
         effect.actions[0].facts.update(family_function(

@@ -404,9 +404,13 @@ def name_taken(b: Builder, name: str, relation: bool = True, row_type: bool = Tr
     is a relation (`relation`: a row of pg_class) and has a type (`row_type`: a row of
     pg_type, as every relation but an index does; a sequence has none, but the server looks
     for one all the same): "" when the name is free. See `Catalog.relation_named` and
-    `Catalog.type_named` (checked on the server: tests/test_rule_facts_pg.py)."""
+    `Catalog.type_named` (checked on the server: tests/test_rule_facts_pg.py). A table known
+    only from an earlier ALTER of it (`Table.known_from_use`) does not take the name: either
+    that ALTER or this CREATE fails, and the graph says which when it can
+    (tests/graph/test_used_before_created.py)."""
     catalog = b.ctx.catalog
-    if not name or not catalog.sure_of(name):
+    if not name or not catalog.sure_of(name) or \
+            (known := catalog.tables.get(name)) is not None and known.known_from_use:
         return ""
     return (relation and catalog.relation_named(name)) or \
         (row_type and catalog.type_named(name)) or ""

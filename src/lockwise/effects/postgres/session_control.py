@@ -64,10 +64,7 @@ def discard(b: Builder, stmt: dict) -> None:
     target = stmt.get("target", "").replace("DISCARD_", "").lower()
     # DISCARD ALL resets the whole session, transaction state included: refused in a block
     # ("DISCARD ALL cannot run inside a transaction block", 25001; an implicit block of
-    # several statements too), so neither replayed nor followed by the session there. The
-    # other targets run in one (checked on 18.6).
+    # several statements too: `compute_effect` says so). The other targets run in one
+    # (checked on 18.6).
     b.transactional = target != "all"
-    if target == "all" and b.ctx.in_transaction:
-        b.act("discard", target=target, refused_in_transaction_block=True)
-    else:
-        b.act("discard", target=target)
+    b.act("discard", target=target)

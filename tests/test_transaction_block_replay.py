@@ -1,0 +1,135 @@
+"""What the replay (lint's and the graph's) keeps of a transaction block: a statement
+PostgreSQL refuses inside one (CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, VACUUM,
+ALTER SYSTEM, ...) changes nothing, and what a ROLLBACK undoes (the statements of its
+transaction, a DISCARD TEMP among them) is gone from the catalog again (checked on 18.6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import MigrationReport
+from lockwise.discover import migration_from_text
+from lockwise.effects.refused import statement_refusal
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = "CREATE TABLE items (id int, note text);\nCREATE INDEX items_note_idx ON items (note);\n"
+
+
+def lint(*migrations: str, catalog: Catalog | None = None) -> list[MigrationReport]:
+    texts = [SETUP, *migrations]
+    return lint_migrations([migration_from_text(sql, f"{i + 1:04}_m.sql")
+                            for i, sql in enumerate(texts)],
+                           LintOptions(), catalog if catalog is not None else Catalog())
+
+
+def rules_of(report: MigrationReport) -> set[str]:
+    return {f.rule for f in report.all_findings}
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_them_in_a_block_and_keeps_nothing(pg_db: str) -> None:
+    # checked on 18.6: refused with 25001, nothing of the statement (nor of its block) kept;
+    # a ROLLBACK undoes a CREATE TABLE and a DISCARD TEMP of its transaction.
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP)
+        for sql, message in (
+                ("CREATE INDEX CONCURRENTLY items_id_idx ON items (id)",
+                 "CREATE INDEX CONCURRENTLY cannot run inside a transaction block"),
+                ("DROP INDEX CONCURRENTLY items_note_idx",
+                 "DROP INDEX CONCURRENTLY cannot run inside a transaction block"),
+                ("VACUUM items", "VACUUM cannot run inside a transaction block")):
+            conn.execute("BEGIN")
+            with pytest.raises(psycopg.errors.ActiveSqlTransaction) as refused:
+                conn.execute(sql)
+            assert refused.value.diag.message_primary == message
+            conn.execute("ROLLBACK")
+        indexes = "SELECT relname FROM pg_class WHERE relname LIKE 'items_%' ORDER BY 1"
+        assert conn.execute(indexes).fetchall() == [("items_note_idx",)]
+        conn.execute("CREATE TEMP TABLE scratch (id int)")
+        conn.execute("BEGIN; CREATE TABLE made (id int); DISCARD TEMP")
+        conn.execute("ROLLBACK")
+        names = "SELECT relname FROM pg_class WHERE relname IN ('made', 'scratch')"
+        assert conn.execute(names).fetchall() == [("scratch",)]
+
+
+def test_create_index_concurrently_in_a_block_is_refused_and_not_replayed() -> None:
+    catalog = Catalog()
+    first, second = lint("BEGIN;\nCREATE INDEX CONCURRENTLY items_id_idx ON items (id);\n"
+                         "COMMIT;\n", "CREATE INDEX items_id_idx ON items (id);\n",
+                         catalog=catalog)[1:]
+    create = first.statements[1]
+    assert statement_refusal(create.effect) == "refused_in_transaction_block"
+    assert "concurrently-in-transaction" in {f.rule for f in create.findings}
+    assert "object-already-exists" not in rules_of(second)
+    assert "public.items_id_idx" in catalog.indexes  # the later plain CREATE INDEX's
+
+
+def test_drop_index_concurrently_in_a_block_leaves_the_index() -> None:
+    catalog = Catalog()
+    (report,) = lint("BEGIN;\nDROP INDEX CONCURRENTLY items_note_idx;\nCOMMIT;\n",
+                     catalog=catalog)[1:]
+    assert statement_refusal(report.statements[1].effect) == "refused_in_transaction_block"
+    assert "public.items_note_idx" in catalog.indexes
+
+
+def test_outside_a_block_they_run_and_are_replayed() -> None:
+    catalog = Catalog()
+    (report,) = lint("CREATE INDEX CONCURRENTLY items_id_idx ON items (id);\n"
+                     "DROP INDEX CONCURRENTLY items_note_idx;\n", catalog=catalog)[1:]
+    assert [statement_refusal(s.effect) for s in report.statements] == ["", ""]
+    assert "public.items_id_idx" in catalog.indexes
+    assert "public.items_note_idx" not in catalog.indexes
+
+
+def test_the_conflict_graph_does_not_replay_them_in_a_block(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockwise.graph.build as build
+    from lockwise.graph.api import history_conflicts
+
+    left: list[set[str]] = []
+    ended = build.end_session
+
+    def checked(catalog: Catalog) -> None:  # the indexes when the session ended
+        left.append({i for i in catalog.indexes if i.startswith("public.items_")})
+        ended(catalog)
+
+    monkeypatch.setattr(build, "end_session", checked)
+    history_conflicts([[migration_from_text(SETUP, "0001_m.sql"), migration_from_text(
+        "BEGIN;\nCREATE INDEX CONCURRENTLY items_id_idx ON items (id);\n"
+        "DROP INDEX CONCURRENTLY items_note_idx;\nCOMMIT;\n", "0002_m.sql")]], pg_version=18)
+    assert left[-1] == {"public.items_note_idx"}
+
+
+def test_a_rolled_back_create_is_not_kept() -> None:
+    catalog = Catalog()
+    first, second = lint("BEGIN;\nCREATE TABLE made (id int);\nROLLBACK;\n",
+                         "CREATE TABLE made (id int);\n", catalog=catalog)[1:]
+    assert "object-already-exists" not in rules_of(second)
+    assert catalog.tables["public.made"].created_by == "0003_m"
+
+
+def test_a_rolled_back_discard_temp_leaves_the_temporary_tables(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockwise.lint as lint_module
+
+    left: list[set[str]] = []
+    ended = lint_module.end_session
+
+    def checked(catalog: Catalog) -> None:  # what the session had left when it ended
+        left.append(set(catalog.temporary))
+        ended(catalog)
+
+    monkeypatch.setattr(lint_module, "end_session", checked)
+    lint("CREATE TEMP TABLE scratch (id int);\nBEGIN;\nDISCARD TEMP;\nROLLBACK;\n")
+    assert left[-1] == {"pg_temp.scratch"}
+
+
+def test_only_a_rollback_statement_has_the_catalog_kept() -> None:
+    from lockwise.catalog.replay import Rollbacks
+
+    # Liquibase's `--rollback` comments sit in every changeset's text: no copy for them.
+    assert Rollbacks("CREATE TABLE t (id int);\n--rollback DROP TABLE t;\n").of == -1
+    assert Rollbacks("BEGIN;\nCREATE TABLE t (id int);\nROLLBACK;\n").of == 0
