@@ -2832,22 +2832,35 @@ def _in_session(tree: dict, catalog: Catalog, session: MySQLSession) -> dict[str
     return qualified
 
 
+#: The key of a table of the connection's (unknown) database while a table of the session's
+#: has its bare name (_tables_seen_from): no statement's name reaches it.
+_UNREACHED = "(connection)."
+
+
 def _tables_seen_from(catalog: Catalog, session: MySQLSession) -> None:
     """The catalog after USE of the session's (new) database: it keys the tables of that
     database by their bare names, as the statements after the USE name them, and those
     created (or renamed) unqualified in another database by `db.name`, as they must be named
-    now; a table created qualified, or whose database is unknown, keeps its key. A name
-    taken under the new key leaves the table where it is."""
+    now; a table created qualified, or whose database is unknown, keeps its key. A table of
+    the new database takes its bare name from one whose database is unknown (the
+    connection's, which is not that one: `CREATE TABLE b.t` beside it ran), which no name
+    reaches then and which has its bare name back once it is free again. Another name taken
+    under the new key leaves the table where it is."""
     database = session.database
     moves = []
     for key, table in catalog.tables.items():
         if table.database is None:
+            if key.startswith(_UNREACHED):
+                moves.append((table, key[len(_UNREACHED):]))
             continue
         if "." not in key and table.database != database:
             moves.append((table, f"{table.database}.{key}"))
         elif key.partition(".")[0] == database and "." in key:
             moves.append((table, key.partition(".")[2]))
     for table, new in moves:
+        if (taken := catalog.tables.get(new)) is not None and taken.database is None and \
+                table.database is not None:
+            _rename_table(catalog, taken, _UNREACHED + new, session.flavour)
         if new not in catalog.tables:
             if table.name in session.new_tables:
                 session.new_tables.add(new)
