@@ -46,7 +46,7 @@ _OBJECT_WORDS = {
 _PARTITION_OPERATION = (r"(ADD|DROP|TRUNCATE|COALESCE|REORGANIZE|EXCHANGE|ANALYZE|CHECK|OPTIMIZE"
                         r"|REBUILD|REPAIR|DISCARD|IMPORT|CONVERT)\s+PARTITION\b")
 #: One after another clause (`ADD COLUMN x INT, ADD PARTITION (...)`: sqlglot stops at its
-#: list; kept as a command on MariaDB, where mariadb_refusals says where the server stops).
+#: list; kept as a command, where mariadb_refusals says where the server stops).
 _LATER_PARTITION_OPERATION = re.compile(rf",\s*{_PARTITION_OPERATION}", re.IGNORECASE)
 #: Valid statements sqlglot cannot parse: partition maintenance, DROP INDEX with an
 #: ALGORITHM= / LOCK= clause, MariaDB's ALTER INDEX ... IGNORED, LOCK TABLE, CREATE INDEX with
@@ -475,7 +475,7 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
     file linted with --dialect mysql), an ALTER TABLE operation neither server knows, and the
     other server's syntax (_other_servers_syntax, mysql_server_syntax's statements; MariaDB's
     compound statements outside a stored program; MySQL's clauses in a command MariaDB
-    refuses: mariadb_refusals)."""
+    refuses, and a partition operation beside another clause: mariadb_refusals)."""
     from sqlglot import exp
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
@@ -545,6 +545,11 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
 
         if (refused := refused_command(tokens, words)) is not None:
             return refused  # DROP INDEX ... ALGORITHM=, ADD PARTITION (...), LOCK=NONE
+    elif words[:1] == ["ALTER"] and "PARTITION" in words:
+        from lockwise.parse.mariadb_refusals import refused_partition_operation
+
+        if (refused := refused_partition_operation(tokens, words)) is not None:
+            return refused  # ADD COLUMN c INT, DROP PARTITION p0
     return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
 
 
@@ -1310,7 +1315,7 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
         if (synonyms := _with_synonyms(body, reader)) is not None:
             return synonyms  # a CREATE TABLE with a MariaDB PERSISTENT column
         if not _SQLGLOT_GAPS.match(body) and not (
-                mariadb and "PARTITION" in body.upper() and _ALTER_TABLE.match(body) and
+                "PARTITION" in body.upper() and _ALTER_TABLE.match(body) and
                 _LATER_PARTITION_OPERATION.search(body)):
             raise
         first, _, rest = body.partition(" ")
