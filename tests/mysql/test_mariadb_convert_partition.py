@@ -34,7 +34,6 @@ def test_a_converted_partition_is_a_table_with_the_definition() -> None:
     made = catalog.tables["orders_p2"]
     assert list(made.columns) == ["id", "n"] and made.kind == "table"
     assert "positive" in made.constraints and "orders_n" in made.keys
-    assert catalog.tables["orders"].kind == "partitioned"
 
 
 def test_later_statements_judge_the_new_table() -> None:
@@ -52,9 +51,10 @@ def test_the_partition_of_a_new_table_is_a_new_table() -> None:
 
 def test_a_table_converted_to_a_partition_is_gone() -> None:
     made = "CREATE TABLE orders_p2 (id INT, n INT, CONSTRAINT positive CHECK (n > 0));"
-    reports, catalog = _lint(SETUP, made, BACK + "\nALTER TABLE orders_p2 DROP CONSTRAINT nope;")
+    _, catalog = _lint(SETUP, made, BACK)
     assert "orders_p2" not in catalog.tables
-    assert _rules(reports[-1]) == []
+    reports, _ = _lint(SETUP, made, BACK + "\nALTER TABLE orders_p2 DROP CONSTRAINT nope;")
+    assert _rules(reports[-1]) == []  # a table the replay does not know: not judged
 
 
 def test_a_qualified_target_is_in_its_database() -> None:

@@ -1881,6 +1881,12 @@ _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLE
 _CONVERT = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME}).*?"
                       r"\bCONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+(?P<charset>\w+)",
                       re.I | re.S)
+#: MariaDB 10.7's ALTER TABLE t CONVERT PARTITION p TO TABLE t2 (t2 is made, with t's
+#: definition) and CONVERT TABLE t2 TO PARTITION p ... (t2 goes into t).
+_CONVERT_PARTITION = re.compile(
+    rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})\s+(?:WAIT\s+\d+\s+|"
+    rf"NOWAIT\s+)?CONVERT\s+(?:PARTITION\s+{_PART}\s+TO\s+TABLE\s+(?P<made>{_NAME})|"
+    rf"TABLE\s+(?P<moved>{_NAME})\s+TO\s+PARTITION\b)", re.I)
 #: ALTER TABLE ... PARTITION BY (the table becomes partitioned) or REMOVE PARTITIONING.
 _PARTITIONING = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})"
                            r".*?\b(?:PARTITION\s+BY|(?P<remove>REMOVE\s+PARTITIONING))\b",
@@ -3032,6 +3038,10 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             optimized.row_versions_from_start = True
     elif isinstance(expr, exp.Command) and (m := _CONVERT.match(tree["sqlglot"]["sql"])):
         _convert_columns(catalog.tables.get(key(m.group("table"))), m.group("charset"))
+    elif isinstance(expr, exp.Command) and (
+            m := _CONVERT_PARTITION.match(tree["sqlglot"]["sql"])):
+        _convert_partition(catalog, session, key(m.group("table")), m.group("made"),
+                           m.group("moved") and key(m.group("moved")))
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
         if (partitioned := catalog.tables.get(key(m.group("table")))) is not None:
             partitioned.kind = "table" if m.group("remove") else "partitioned"
@@ -3051,6 +3061,30 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         elif name in catalog.tables:
             keys.record(catalog.tables[name], index, written.columns, kind == "UNIQUE",
                         written.prefix)
+
+
+def _convert_partition(catalog: Catalog, session: MySQLSession, key: str, made: str | None,
+                       moved: str | None) -> None:
+    """CONVERT PARTITION p TO TABLE `made`: a plain table with the definition of the table
+    keyed `key` (its columns, keys and CHECK constraints; checked on MariaDB 10.11), new when
+    that one is; CONVERT TABLE `moved` (its key) TO PARTITION: that table is gone."""
+    import copy
+
+    if moved is not None:
+        catalog.tables.pop(moved, None)
+        programs.table_dropped(catalog, moved)
+        session.temporary_tables.discard(moved.split(".")[-1])
+        return
+    source = catalog.tables.get(key)
+    if source is None or made is None:
+        return
+    name, database = _created_key(_clean(made), session)
+    table = copy.deepcopy(source)
+    table.name, table.database, table.kind = name, database, "table"
+    table.partition_strategy, table.partition_key = "", ()
+    catalog.tables[name] = table
+    if key in session.new_tables:
+        session.new_tables.add(name)
 
 
 #: An ALTER TABLE's operations that are one CONVERT TO CHARACTER SET (its table's name and
