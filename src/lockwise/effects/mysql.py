@@ -66,6 +66,9 @@ class MySQLSession:
     #: SET max_sp_recursion_depth = n: how deep a procedure may call itself (0, the default:
     #: not at all, error 1456).
     sp_recursion_depth: int = 0
+    #: SET system_versioning_alter_history = KEEP (MariaDB): an ALTER may change the columns
+    #: of a system-versioned table; ERROR, the default, refuses it (error 4119).
+    versioning_alter_history_keep: bool = False
     #: USE name: the database the statements' unqualified names are in (None: the
     #: connection's, unknown here): a stored program created unqualified is in it.
     database: str | None = None
@@ -571,7 +574,18 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_constraint_not_found", "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
                        "mysql_program_statement_not_allowed", "mysql_program_commits",
-                       "mysql_program_result_set"})
+                       "mysql_program_result_set", "mariadb_system_versioned_alter"})
+#: What SET system_versioning_alter_history = ... sets, in a SET's text without spaces, lower
+#: case: KEEP (or 1) lets an ALTER change a system-versioned table's columns.
+_VERSIONING_ALTER_HISTORY = re.compile(r"system_versioning_alter_history=['\"]?(\w+)")
+#: A CREATE TABLE's WITH SYSTEM VERSIONING (the table's or a column's: either makes the table
+#: system-versioned, checked on MariaDB 10.11), and ALTER TABLE's ADD / DROP of it.
+_WITH_VERSIONING = re.compile(r"\bWITH\s+SYSTEM\s+VERSIONING\b", re.I)
+_VERSIONING_CHANGE = re.compile(r"\b(ADD|DROP)\s+SYSTEM\s+VERSIONING\b", re.I)
+#: The words after ADD / DROP that begin a clause about something other than a column.
+_NOT_A_COLUMN = frozenset({"INDEX", "KEY", "PRIMARY", "UNIQUE", "FULLTEXT", "SPATIAL",
+                           "FOREIGN", "CONSTRAINT", "CHECK", "PARTITION", "PARTITIONS",
+                           "PERIOD", "SYSTEM"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -1121,6 +1135,29 @@ class _Builder:
             return
         self.act("mysql_partitioned_foreign_key", {**base, "why_text": why})
 
+    def system_versioned(self, base: dict, table: str, statement: str) -> None:
+        """MariaDB's refusals for a system-versioned table (checked on 10.11): an ALTER TABLE
+        that adds, drops, modifies or changes a column unless the session set
+        system_versioning_alter_history = KEEP (error 4119), TRUNCATE TABLE whatever it set
+        (error 4137)."""
+        known = self.catalog.tables.get(table)
+        if self.session.flavour != "mariadb" or known is None or not known.system_versioned:
+            return
+        if statement == "TRUNCATE TABLE":
+            self.act("mariadb_system_versioned_alter", {
+                **base, "error_code": 4137, "statement_text": statement,
+                "server_error": "System-versioned tables do not support TRUNCATE TABLE",
+                "instead_text": f"DELETE FROM {base['table']}; -- deletes the current rows; "
+                                "the history keeps them"})
+        elif not self.session.versioning_alter_history_keep:
+            self.act("mariadb_system_versioned_alter", {
+                **base, "error_code": 4119, "statement_text": statement,
+                "server_error": f"Not allowed for system-versioned {base['table']}. Change "
+                                "@@system_versioning_alter_history to proceed with ALTER.",
+                "instead_text": "SET SESSION system_versioning_alter_history = KEEP; -- the "
+                                "history rows keep their old values\n-- (this ALTER TABLE)\n"
+                                "SET SESSION system_versioning_alter_history = ERROR;"})
+
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
         clauses = _clauses(sql)
@@ -1146,6 +1183,9 @@ class _Builder:
         if temporary and any(op.startswith("add_fulltext_index") for op, _ in operations):
             _fulltext_on_temporary(self, base, self.catalog.tables.get(table))
         self.partitioned_foreign_key(base, table, operations, sql)
+        if (known := self.catalog.tables.get(table)) is not None and known.system_versioned \
+                and _changes_column_text(sql):
+            self.system_versioned(base, table, "ALTER TABLE")
         self.partition_key_column_changed(base, table, operations)
         if (known := self.catalog.tables.get(table)) is not None and \
                 any(op == "repartition" for op, _ in operations):
@@ -2510,6 +2550,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             facts = b.table_facts(table)
             # The same rows deleted in batches, as unbatched-backfill writes a DELETE of all.
             delete = exp.Delete(this=t.copy())
+            b.system_versioned(facts, table, "TRUNCATE TABLE")
             b.act("truncate", {**facts, "tables_text": facts["table"],
                                "batches_sql": batches_sql(delete, b.catalog, table, b.written)})
     elif isinstance(expr, exp.Update):
@@ -2530,6 +2571,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             session.foreign_key_checks = True
         if depth := _RECURSION_DEPTH.search(text):
             session.sp_recursion_depth = int(depth.group(1))
+        if history := _VERSIONING_ALTER_HISTORY.search(text):
+            session.versioning_alter_history_keep = history.group(1) in ("keep", "1")
         b.act("set", {"text": sql})
     elif isinstance(expr, exp.Command):
         _command(b, sql)
@@ -2972,12 +3015,18 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         for clause in alter_operations_text(tree["sqlglot"]["sql"]):
             if (clause_tree := _clause_tree(m.group("table"), clause)) is not None:
                 _apply_alter_actions(catalog, altered, clause_tree, session.flavour)
+    if session.flavour == "mariadb" and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) and \
+            (versioning := _VERSIONING_CHANGE.search(tree["sqlglot"]["sql"])) and \
+            (versioned := catalog.tables.get(key(m.group("table")))) is not None:
+        versioned.system_versioned = versioning.group(1).upper() == "ADD"
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name, database = _created_key(_table_name(expr.this), session)
         catalog.tables[name] = _created_table(expr, migration_id, session.flavour)
         catalog.tables[name].name = name
         # the database DROP DATABASE drops it with, and USE keys it by (_tables_seen_from)
         catalog.tables[name].database = database
+        catalog.tables[name].system_versioned = session.flavour == "mariadb" and \
+            _WITH_VERSIONING.search(tree["sqlglot"]["sql"]) is not None
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])
@@ -3141,6 +3190,24 @@ def _constraint_drop(table: Table | None, name: str) -> str:
     if table is not None and table.keys.get(name, ((), False))[1]:
         return "drop_index"
     return "drop_check_constraint"
+
+
+def _changes_column_text(sql: str) -> bool:
+    """Whether the ALTER TABLE `sql` has a clause that adds, drops, modifies or changes a
+    column (ADD [COLUMN], DROP [COLUMN], MODIFY, CHANGE; not RENAME COLUMN nor ALTER COLUMN,
+    which MariaDB runs on a system-versioned table)."""
+    from lockwise.parse.mysql import alter_operations_text
+
+    for clause in alter_operations_text(sql):
+        words = clause.upper().split()
+        if words[:1] == ["WAIT"]:
+            words = words[2:]
+        elif words[:1] == ["NOWAIT"]:
+            words = words[1:]
+        if words[:1] in (["MODIFY"], ["CHANGE"]) or words[:1] in (["ADD"], ["DROP"]) and \
+                len(words) > 1 and words[1].strip("(`") and words[1] not in _NOT_A_COLUMN:
+            return True
+    return False
 
 
 def _changes_columns(expr) -> bool:
