@@ -278,3 +278,33 @@ def test_a_table_created_qualified_on_mariadb(mariadb) -> None:
                       "information_schema.columns WHERE table_schema = 'qual_b'", "mysql",
                       whole=True)
     assert ran.returncode == 0 and ran.stdout.split() == ["2"], ran
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_qualified_table_beside_a_bare_one_of_the_connection_s_database(dialect: str) -> None:
+    """`t` created unqualified without USE (the connection's database) and `b.t`: two tables
+    (checked on 10.11); `USE b` makes a bare t b's, and its constraints are b.t's."""
+    made = ("CREATE TABLE t (id INT, CONSTRAINT c CHECK (id > 0));\n"
+            "CREATE TABLE b.t (id INT, CONSTRAINT d CHECK (id > 0));\n")
+    found = [("mysql-constraint-not-found", 4)]
+    assert _history(made + "ALTER TABLE t DROP CONSTRAINT c;", dialect=dialect) == [[]]
+    assert _history(made + "ALTER TABLE b.t DROP CONSTRAINT c;", dialect=dialect) == [
+        [("mysql-constraint-not-found", 3)]]
+    assert _history(made + "USE b;\nALTER TABLE t DROP CONSTRAINT d;", dialect=dialect) == [[]]
+    assert _history(made + "USE b;\nALTER TABLE t DROP CONSTRAINT c;", dialect=dialect) == [
+        found]
+    # in a later migration too
+    assert _history(made, "USE b;\nALTER TABLE t DROP CONSTRAINT c;", dialect=dialect) == [
+        [], [("mysql-constraint-not-found", 2)]]
+
+
+def test_a_qualified_table_beside_a_bare_one_on_mariadb(mariadb) -> None:
+    """Checked on the server: with the connection in one database, `t` and `b.t` are two
+    tables, and after USE b a bare t is b's."""
+    ran = mariadb.run("CREATE DATABASE IF NOT EXISTS qual_c; CREATE DATABASE qual_d; "
+                      "USE qual_c; CREATE TABLE t (id INT); CREATE TABLE qual_d.t (id INT, "
+                      "n INT); USE qual_d; ALTER TABLE t DROP COLUMN n; SELECT "
+                      "CONCAT(table_schema, '.', COUNT(*)) FROM information_schema.columns "
+                      "WHERE table_schema IN ('qual_c', 'qual_d') AND table_name = 't' "
+                      "GROUP BY table_schema ORDER BY 1", "mysql", whole=True)
+    assert ran.returncode == 0 and ran.stdout.split() == ["qual_c.1", "qual_d.1"], ran

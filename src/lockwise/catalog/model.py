@@ -359,6 +359,10 @@ class Table:
     #: MySQL: whether the replay saw the table created or rebuilt, so `row_versions` counts
     #: them all; otherwise it counts only those of these migrations: a lower bound.
     row_versions_from_start: bool = False
+    #: MariaDB: a system-versioned table (WITH SYSTEM VERSIONING, a table's or a column's, or
+    #: ADD SYSTEM VERSIONING; DROP SYSTEM VERSIONING ends it), whose columns an ALTER changes
+    #: only with system_versioning_alter_history = KEEP.
+    system_versioned: bool = False
 
 
 #: Each kind of `Table`, as a message names it.

@@ -66,6 +66,9 @@ class MySQLSession:
     #: SET max_sp_recursion_depth = n: how deep a procedure may call itself (0, the default:
     #: not at all, error 1456).
     sp_recursion_depth: int = 0
+    #: SET system_versioning_alter_history = KEEP (MariaDB): an ALTER may change the columns
+    #: of a system-versioned table; ERROR, the default, refuses it (error 4119).
+    versioning_alter_history_keep: bool = False
     #: USE name: the database the statements' unqualified names are in (None: the
     #: connection's, unknown here): a stored program created unqualified is in it.
     database: str | None = None
@@ -571,7 +574,18 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_constraint_not_found", "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
                        "mysql_program_statement_not_allowed", "mysql_program_commits",
-                       "mysql_program_result_set"})
+                       "mysql_program_result_set", "mariadb_system_versioned_alter"})
+#: What SET system_versioning_alter_history = ... sets, in a SET's text without spaces, lower
+#: case: KEEP (or 1) lets an ALTER change a system-versioned table's columns.
+_VERSIONING_ALTER_HISTORY = re.compile(r"system_versioning_alter_history=['\"]?(\w+)")
+#: A CREATE TABLE's WITH SYSTEM VERSIONING (the table's or a column's: either makes the table
+#: system-versioned, checked on MariaDB 10.11), and ALTER TABLE's ADD / DROP of it.
+_WITH_VERSIONING = re.compile(r"\bWITH\s+SYSTEM\s+VERSIONING\b", re.I)
+_VERSIONING_CHANGE = re.compile(r"\b(ADD|DROP)\s+SYSTEM\s+VERSIONING\b", re.I)
+#: The words after ADD / DROP that begin a clause about something other than a column.
+_NOT_A_COLUMN = frozenset({"INDEX", "KEY", "PRIMARY", "UNIQUE", "FULLTEXT", "SPATIAL",
+                           "FOREIGN", "CONSTRAINT", "CHECK", "PARTITION", "PARTITIONS",
+                           "PERIOD", "SYSTEM"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -1121,6 +1135,29 @@ class _Builder:
             return
         self.act("mysql_partitioned_foreign_key", {**base, "why_text": why})
 
+    def system_versioned(self, base: dict, table: str, statement: str) -> None:
+        """MariaDB's refusals for a system-versioned table (checked on 10.11): an ALTER TABLE
+        that adds, drops, modifies or changes a column unless the session set
+        system_versioning_alter_history = KEEP (error 4119), TRUNCATE TABLE whatever it set
+        (error 4137)."""
+        known = self.catalog.tables.get(table)
+        if self.session.flavour != "mariadb" or known is None or not known.system_versioned:
+            return
+        if statement == "TRUNCATE TABLE":
+            self.act("mariadb_system_versioned_alter", {
+                **base, "error_code": 4137, "statement_text": statement,
+                "server_error": "System-versioned tables do not support TRUNCATE TABLE",
+                "instead_text": f"DELETE FROM {base['table']}; -- deletes the current rows; "
+                                "the history keeps them"})
+        elif not self.session.versioning_alter_history_keep:
+            self.act("mariadb_system_versioned_alter", {
+                **base, "error_code": 4119, "statement_text": statement,
+                "server_error": f"Not allowed for system-versioned {base['table']}. Change "
+                                "@@system_versioning_alter_history to proceed with ALTER.",
+                "instead_text": "SET SESSION system_versioning_alter_history = KEEP; -- the "
+                                "history rows keep their old values\n-- (this ALTER TABLE)\n"
+                                "SET SESSION system_versioning_alter_history = ERROR;"})
+
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
         clauses = _clauses(sql)
@@ -1146,6 +1183,9 @@ class _Builder:
         if temporary and any(op.startswith("add_fulltext_index") for op, _ in operations):
             _fulltext_on_temporary(self, base, self.catalog.tables.get(table))
         self.partitioned_foreign_key(base, table, operations, sql)
+        if (known := self.catalog.tables.get(table)) is not None and known.system_versioned \
+                and _changes_column_text(sql):
+            self.system_versioned(base, table, "ALTER TABLE")
         self.partition_key_column_changed(base, table, operations)
         if (known := self.catalog.tables.get(table)) is not None and \
                 any(op == "repartition" for op, _ in operations):
@@ -1881,6 +1921,12 @@ _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLE
 _CONVERT = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME}).*?"
                       r"\bCONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+(?P<charset>\w+)",
                       re.I | re.S)
+#: MariaDB 10.7's ALTER TABLE t CONVERT PARTITION p TO TABLE t2 (t2 is made, with t's
+#: definition) and CONVERT TABLE t2 TO PARTITION p ... (t2 goes into t).
+_CONVERT_PARTITION = re.compile(
+    rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})\s+(?:WAIT\s+\d+\s+|"
+    rf"NOWAIT\s+)?CONVERT\s+(?:PARTITION\s+{_PART}\s+TO\s+TABLE\s+(?P<made>{_NAME})|"
+    rf"TABLE\s+(?P<moved>{_NAME})\s+TO\s+PARTITION\b)", re.I)
 #: ALTER TABLE ... PARTITION BY (the table becomes partitioned) or REMOVE PARTITIONING.
 _PARTITIONING = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})"
                            r".*?\b(?:PARTITION\s+BY|(?P<remove>REMOVE\s+PARTITIONING))\b",
@@ -2504,6 +2550,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             facts = b.table_facts(table)
             # The same rows deleted in batches, as unbatched-backfill writes a DELETE of all.
             delete = exp.Delete(this=t.copy())
+            b.system_versioned(facts, table, "TRUNCATE TABLE")
             b.act("truncate", {**facts, "tables_text": facts["table"],
                                "batches_sql": batches_sql(delete, b.catalog, table, b.written)})
     elif isinstance(expr, exp.Update):
@@ -2524,6 +2571,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             session.foreign_key_checks = True
         if depth := _RECURSION_DEPTH.search(text):
             session.sp_recursion_depth = int(depth.group(1))
+        if history := _VERSIONING_ALTER_HISTORY.search(text):
+            session.versioning_alter_history_keep = history.group(1) in ("keep", "1")
         b.act("set", {"text": sql})
     elif isinstance(expr, exp.Command):
         _command(b, sql)
@@ -2832,22 +2881,35 @@ def _in_session(tree: dict, catalog: Catalog, session: MySQLSession) -> dict[str
     return qualified
 
 
+#: The key of a table of the connection's (unknown) database while a table of the session's
+#: has its bare name (_tables_seen_from): no statement's name reaches it.
+_UNREACHED = "(connection)."
+
+
 def _tables_seen_from(catalog: Catalog, session: MySQLSession) -> None:
     """The catalog after USE of the session's (new) database: it keys the tables of that
     database by their bare names, as the statements after the USE name them, and those
     created (or renamed) unqualified in another database by `db.name`, as they must be named
-    now; a table created qualified, or whose database is unknown, keeps its key. A name
-    taken under the new key leaves the table where it is."""
+    now; a table created qualified, or whose database is unknown, keeps its key. A table of
+    the new database takes its bare name from one whose database is unknown (the
+    connection's, which is not that one: `CREATE TABLE b.t` beside it ran), which no name
+    reaches then and which has its bare name back once it is free again. Another name taken
+    under the new key leaves the table where it is."""
     database = session.database
     moves = []
     for key, table in catalog.tables.items():
         if table.database is None:
+            if key.startswith(_UNREACHED):
+                moves.append((table, key[len(_UNREACHED):]))
             continue
         if "." not in key and table.database != database:
             moves.append((table, f"{table.database}.{key}"))
         elif key.partition(".")[0] == database and "." in key:
             moves.append((table, key.partition(".")[2]))
     for table, new in moves:
+        if (taken := catalog.tables.get(new)) is not None and taken.database is None and \
+                table.database is not None:
+            _rename_table(catalog, taken, _UNREACHED + new, session.flavour)
         if new not in catalog.tables:
             if table.name in session.new_tables:
                 session.new_tables.add(new)
@@ -2953,12 +3015,18 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         for clause in alter_operations_text(tree["sqlglot"]["sql"]):
             if (clause_tree := _clause_tree(m.group("table"), clause)) is not None:
                 _apply_alter_actions(catalog, altered, clause_tree, session.flavour)
+    if session.flavour == "mariadb" and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) and \
+            (versioning := _VERSIONING_CHANGE.search(tree["sqlglot"]["sql"])) and \
+            (versioned := catalog.tables.get(key(m.group("table")))) is not None:
+        versioned.system_versioned = versioning.group(1).upper() == "ADD"
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name, database = _created_key(_table_name(expr.this), session)
         catalog.tables[name] = _created_table(expr, migration_id, session.flavour)
         catalog.tables[name].name = name
         # the database DROP DATABASE drops it with, and USE keys it by (_tables_seen_from)
         catalog.tables[name].database = database
+        catalog.tables[name].system_versioned = session.flavour == "mariadb" and \
+            _WITH_VERSIONING.search(tree["sqlglot"]["sql"]) is not None
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])
@@ -3019,6 +3087,10 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             optimized.row_versions_from_start = True
     elif isinstance(expr, exp.Command) and (m := _CONVERT.match(tree["sqlglot"]["sql"])):
         _convert_columns(catalog.tables.get(key(m.group("table"))), m.group("charset"))
+    elif isinstance(expr, exp.Command) and (
+            m := _CONVERT_PARTITION.match(tree["sqlglot"]["sql"])):
+        _convert_partition(catalog, session, key(m.group("table")), m.group("made"),
+                           m.group("moved") and key(m.group("moved")))
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
         if (partitioned := catalog.tables.get(key(m.group("table")))) is not None:
             partitioned.kind = "table" if m.group("remove") else "partitioned"
@@ -3038,6 +3110,30 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         elif name in catalog.tables:
             keys.record(catalog.tables[name], index, written.columns, kind == "UNIQUE",
                         written.prefix)
+
+
+def _convert_partition(catalog: Catalog, session: MySQLSession, key: str, made: str | None,
+                       moved: str | None) -> None:
+    """CONVERT PARTITION p TO TABLE `made`: a plain table with the definition of the table
+    keyed `key` (its columns, keys and CHECK constraints; checked on MariaDB 10.11), new when
+    that one is; CONVERT TABLE `moved` (its key) TO PARTITION: that table is gone."""
+    import copy
+
+    if moved is not None:
+        catalog.tables.pop(moved, None)
+        programs.table_dropped(catalog, moved)
+        session.temporary_tables.discard(moved.split(".")[-1])
+        return
+    source = catalog.tables.get(key)
+    if source is None or made is None:
+        return
+    name, database = _created_key(_clean(made), session)
+    table = copy.deepcopy(source)
+    table.name, table.database, table.kind = name, database, "table"
+    table.partition_strategy, table.partition_key = "", ()
+    catalog.tables[name] = table
+    if key in session.new_tables:
+        session.new_tables.add(name)
 
 
 #: An ALTER TABLE's operations that are one CONVERT TO CHARACTER SET (its table's name and
@@ -3094,6 +3190,24 @@ def _constraint_drop(table: Table | None, name: str) -> str:
     if table is not None and table.keys.get(name, ((), False))[1]:
         return "drop_index"
     return "drop_check_constraint"
+
+
+def _changes_column_text(sql: str) -> bool:
+    """Whether the ALTER TABLE `sql` has a clause that adds, drops, modifies or changes a
+    column (ADD [COLUMN], DROP [COLUMN], MODIFY, CHANGE; not RENAME COLUMN nor ALTER COLUMN,
+    which MariaDB runs on a system-versioned table)."""
+    from lockwise.parse.mysql import alter_operations_text
+
+    for clause in alter_operations_text(sql):
+        words = clause.upper().split()
+        if words[:1] == ["WAIT"]:
+            words = words[2:]
+        elif words[:1] == ["NOWAIT"]:
+            words = words[1:]
+        if words[:1] in (["MODIFY"], ["CHANGE"]) or words[:1] in (["ADD"], ["DROP"]) and \
+                len(words) > 1 and words[1].strip("(`") and words[1] not in _NOT_A_COLUMN:
+            return True
+    return False
 
 
 def _changes_columns(expr) -> bool:

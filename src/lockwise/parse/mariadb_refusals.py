@@ -18,7 +18,14 @@ the word it stops at; checked on MariaDB 10.11):
   (`ADD COLUMN x INT REMOVE PARTITIONING` runs; after `,` the server stops at REMOVE), and
   nothing comes after it.
 
-Imported for MariaDB commands only (parse/mysql.py's _refused_by_mysql)."""
+MySQL runs its partition operations alone too, after ALGORITHM= / LOCK= / WITH | WITHOUT
+VALIDATION alone (MySQL 8's grammar, sql/sql_yacc.yy: `standalone_alter_table_action:
+standalone_alter_commands | alter_commands_modifier_list ',' standalone_alter_commands`),
+and takes EXCHANGE PARTITION's VALIDATION clause: refused_partition_operation, with the
+words MySQL reserves.
+
+Imported for MariaDB's commands and MySQL's ALTER TABLEs with a partition operation only
+(parse/mysql.py's _refused_by_mysql)."""
 
 from __future__ import annotations
 
@@ -42,6 +49,12 @@ _RESERVED = frozenset({
     "DROP", "FORCE", "IF", "INDEX", "LOCK", "OPTIMIZE", "ORDER", "PAGE_CHECKSUM", "PARTITION",
     "RENAME", "STATS_AUTO_RECALC", "STATS_PERSISTENT", "STATS_SAMPLE_PAGES", "UNION", "WITH",
 })
+#: Those of them MySQL reserves too (its manual's "Keywords and Reserved Words", 11.3 in 8.4):
+#: its table options are no reserved words.
+_MYSQL_RESERVED = _RESERVED - {"PAGE_CHECKSUM", "STATS_AUTO_RECALC", "STATS_PERSISTENT",
+                               "STATS_SAMPLE_PAGES"}
+#: What MySQL takes before a partition operation (alter_commands_modifier).
+_MODIFIERS = frozenset({"ALGORITHM", "LOCK", "WITH", "WITHOUT"})
 
 
 def refused_command(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
@@ -82,38 +95,54 @@ def _is_operation(clause: list) -> bool:
             clause[0].text.upper() == "CONVERT" and clause[1].text.upper() == "TABLE")
 
 
-def _partition_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
-    """The word MariaDB stops at in an ALTER TABLE whose partition operation comes with another
-    clause: the operation's own after the first clause, else the first word after it."""
+def refused_partition_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    """Where MySQL stops in the ALTER TABLE `tokens` (`words`: their upper-case text) whose
+    partition operation comes with another clause, as (message, offset, length); None when
+    it reads it."""
+    return _partition_operation(tokens, words, mysql=True)
+
+
+def _partition_operation(tokens: list, words: list[str], mysql: bool = False
+                         ) -> tuple[str, int, int] | None:
+    """The word the server stops at in an ALTER TABLE whose partition operation comes with
+    another clause: the operation's own after the first clause (on MySQL, the first but
+    ALGORITHM= / LOCK= / VALIDATION ones), else the first word after it."""
     from lockwise.parse.mysql import alter_table_clauses
 
     clauses = [clause for clause, _ in alter_table_clauses(tokens, words)]
+    while mysql and len(clauses) > 1 and clauses[0][:1] and \
+            clauses[0][0].text.upper() in _MODIFIERS:
+        clauses = clauses[1:]
     if not clauses:
         return None
     first = clauses[0]
     if first[:1] and first[0].text.upper() in ("WAIT", "NOWAIT"):  # the lock wait, before
         first = first[2 if first[0].text.upper() == "WAIT" else 1:]
     if _is_operation(first):
-        return _after_operation(tokens, words, tokens.index(first[0]))
+        return _after_operation(tokens, words, tokens.index(first[0]), mysql)
+    server = "MySQL" if mysql else "MariaDB"
     for clause in clauses[1:]:
         if _is_operation(clause):
             word = clause[0].text.upper()
             # ADD, DROP and CONVERT begin other clauses too: the server stops at the word after
             at = clause[1] if word in ("ADD", "DROP", "CONVERT") else clause[0]
-            return _stop(at, f"MariaDB runs {word} {clause[1].text.upper()} as its ALTER "
+            return _stop(at, f"{server} runs {word} {clause[1].text.upper()} as its ALTER "
                              "TABLE's only clause: write the rest in an ALTER TABLE of its own")
     return None
 
 
-def _after_operation(tokens: list, words: list[str], at: int) -> tuple[str, int, int] | None:
-    """Where MariaDB stops after the partition operation at token `at`: the first token after
-    it (after a comma, the next one), or a reserved word in its list of partitions; None when
-    the statement ends with it (or lockwise cannot tell where it ends)."""
+def _after_operation(tokens: list, words: list[str], at: int, mysql: bool = False
+                     ) -> tuple[str, int, int] | None:
+    """Where the server stops after the partition operation at token `at`: the first token
+    after it (after a comma, the next one), or a reserved word in its list of partitions;
+    None when the statement ends with it (or lockwise cannot tell where it ends)."""
     operation = words[at]
-    only = f"MariaDB runs {operation} {words[at + 1]} as its ALTER TABLE's only clause"
+    only = (f"{'MySQL' if mysql else 'MariaDB'} runs {operation} {words[at + 1]} as its ALTER "
+            "TABLE's only clause")
     listed = f"{only}, and reads the words after its commas as partitions"
     if operation in _LISTS:
-        end, reserved = _list_end(tokens, words, at + 2)
+        end, reserved = _list_end(tokens, words, at + 2,
+                                  _MYSQL_RESERVED if mysql else _RESERVED)
         if reserved is not None:
             return _stop(reserved, f"{listed}: write the rest in an ALTER TABLE of its own")
         if words[end - 2:end - 1] == [","]:  # `p0, ALGORITHM=`: ALGORITHM is a partition
@@ -124,6 +153,9 @@ def _after_operation(tokens: list, words: list[str], at: int) -> tuple[str, int,
         return None
     else:
         end = found
+    if mysql and operation == "EXCHANGE" and words[end:end + 2] in (
+            ["WITH", "VALIDATION"], ["WITHOUT", "VALIDATION"]):
+        end += 2  # MySQL's
     end += words[end:end + 1] == [","]
     if end >= len(tokens):
         return None
@@ -134,7 +166,8 @@ def _after_operation(tokens: list, words: list[str], at: int) -> tuple[str, int,
     return _stop(tokens[end], f"{only}: write the rest in an ALTER TABLE of its own")
 
 
-def _list_end(tokens: list, words: list[str], i: int) -> tuple[int, object]:
+def _list_end(tokens: list, words: list[str], i: int, reserved: frozenset[str] = _RESERVED
+              ) -> tuple[int, object]:
     """The index of the first token after the `ALL` or list of partitions from `i` on (after
     IF EXISTS, NO_WRITE_TO_BINLOG or LOCAL), and the word MariaDB reserves that a comma in
     the list brings (None if none)."""
@@ -147,7 +180,7 @@ def _list_end(tokens: list, words: list[str], i: int) -> tuple[int, object]:
     first = i
     while i < len(tokens):
         if i > first and tokens[i].token_type != TokenType.IDENTIFIER and \
-                words[i].split()[0] in _RESERVED:
+                words[i].split()[0] in reserved:
             return i, tokens[i]
         if words[i + 1:i + 2] != [","] or i + 2 >= len(tokens):
             return i + 1, None

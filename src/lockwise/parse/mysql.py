@@ -46,7 +46,7 @@ _OBJECT_WORDS = {
 _PARTITION_OPERATION = (r"(ADD|DROP|TRUNCATE|COALESCE|REORGANIZE|EXCHANGE|ANALYZE|CHECK|OPTIMIZE"
                         r"|REBUILD|REPAIR|DISCARD|IMPORT|CONVERT)\s+PARTITION\b")
 #: One after another clause (`ADD COLUMN x INT, ADD PARTITION (...)`: sqlglot stops at its
-#: list; kept as a command on MariaDB, where mariadb_refusals says where the server stops).
+#: list; kept as a command, where mariadb_refusals says where the server stops).
 _LATER_PARTITION_OPERATION = re.compile(rf",\s*{_PARTITION_OPERATION}", re.IGNORECASE)
 #: Valid statements sqlglot cannot parse: partition maintenance, DROP INDEX with an
 #: ALGORITHM= / LOCK= clause, MariaDB's ALTER INDEX ... IGNORED, LOCK TABLE, CREATE INDEX with
@@ -475,7 +475,7 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
     file linted with --dialect mysql), an ALTER TABLE operation neither server knows, and the
     other server's syntax (_other_servers_syntax, mysql_server_syntax's statements; MariaDB's
     compound statements outside a stored program; MySQL's clauses in a command MariaDB
-    refuses: mariadb_refusals)."""
+    refuses, and a partition operation beside another clause: mariadb_refusals)."""
     from sqlglot import exp
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
@@ -545,6 +545,11 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
 
         if (refused := refused_command(tokens, words)) is not None:
             return refused  # DROP INDEX ... ALGORITHM=, ADD PARTITION (...), LOCK=NONE
+    elif words[:1] == ["ALTER"] and "PARTITION" in words:
+        from lockwise.parse.mariadb_refusals import refused_partition_operation
+
+        if (refused := refused_partition_operation(tokens, words)) is not None:
+            return refused  # ADD COLUMN c INT, DROP PARTITION p0
     return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
 
 
@@ -849,6 +854,15 @@ _VERSIONING_AFTER = {"ADD", "DROP", "WITH", "WITHOUT"}
 _SYSTEM_VERSIONING_FROM = (10, 3, 4)
 #: A word of MARIADB_TYPES in a statement's words (the tokens are looked at only then).
 MARIADB_TYPE_WORDS = re.compile(rf"\b(?:{'|'.join(MARIADB_TYPES)})\b")
+#: A column's VISIBLE / INVISIBLE: MySQL 8.0.23 (its 8.0 manual, "Invisible Columns"), MariaDB
+#: 10.3.3 (the knowledge base's "Invisible Columns"; MySQL's VISIBLE it refuses).
+_COLUMN_VISIBILITY_FROM = {"mysql": (8, 0, 23), "mariadb": (10, 3, 3)}
+#: MySQL's [SECONDARY_]ENGINE_ATTRIBUTE of a column, an index or a table arrived in 8.0.21 (its
+#: 8.0 manual, "CREATE TABLE Statement"; the COLUMNS_EXTENSIONS table's "available as of").
+_ENGINE_ATTRIBUTE_FROM = (8, 0, 21)
+#: MariaDB's CONVERT PARTITION p TO TABLE t / CONVERT TABLE t TO PARTITION p ... (the
+#: knowledge base's ALTER TABLE).
+_CONVERT_FROM = (10, 7)
 #: MariaDB's index visibility, ALTER INDEX i [NOT] IGNORED, arrived in 10.6.
 _IGNORED_INDEX_FROM = (10, 6)
 #: MariaDB's IF [NOT] EXISTS on a column, index, foreign key or partition of an ALTER TABLE
@@ -935,8 +949,21 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                 words[0] == "ALTER" and (*version, 0, 0)[:3] < _ALTER_IF_EXISTS_FROM:
             found = ("ALTER TABLE's IF [NOT] EXISTS arrived in MariaDB 10.0.2; before it, "
                      "write the clause without it")
+        elif word in ("VISIBLE", "INVISIBLE") and (*version, 0, 0)[:3] < (
+                since := _COLUMN_VISIBILITY_FROM[dialect]) and \
+                _column_visibility(tokens, words, i):
+            found = (f"invisible columns arrived in {'MariaDB' if mariadb else 'MySQL'} "
+                     + ".".join(map(str, since)))
+        elif mariadb and previous == "CONVERT" and word in ("PARTITION", "TABLE") and \
+                tokens[i - 1].token_type != TokenType.IDENTIFIER and version < _CONVERT_FROM:
+            found = ("CONVERT PARTITION ... TO TABLE / CONVERT TABLE ... TO PARTITION arrived "
+                     "in MariaDB 10.7; before it, EXCHANGE PARTITION ... WITH TABLE")
         elif mariadb:
             continue
+        elif word.endswith("ENGINE_ATTRIBUTE") and tok.token_type != TokenType.IDENTIFIER and \
+                (*version, 0, 0)[:3] < _ENGINE_ATTRIBUTE_FROM and i + 1 < len(tokens) and \
+                tokens[i + 1].token_type in (TokenType.EQ, TokenType.STRING):
+            found = f"{word} arrived in MySQL 8.0.21: leave it out"
         elif word == "IF" and previous in IF_EXISTS_AFTER:
             found = "MariaDB's IF [NOT] EXISTS; MySQL has none for columns and indexes"
         elif word == "ONLINE" and i == 1:
@@ -982,15 +1009,25 @@ def _mysql_column_attribute(tokens: list, words: list[str], i: int
         if after.token_type == TokenType.STRING:  # the token's text is without its quotes
             return (f"syntax error at or near \"'{after.text}'\" (MySQL's {word}; MariaDB has "
                     "none: leave it out)", after.start, after.end + 1 - after.start)
-    if word == "VISIBLE" and i > 1 and (
-            _follows_type(tokens, i) or words[i - 1] in _COLUMN_ATTRIBUTE_ENDS or
-            tokens[i - 1].token_type in (TokenType.STRING, TokenType.NUMBER)) and \
-            not _is_index_option(tokens, words, i) and \
-            (after is None or after.token_type in (TokenType.COMMA, TokenType.R_PAREN) or
-             words[i + 1] in _COLUMN_ATTRIBUTE_WORDS):
+    if word == "VISIBLE" and _column_visibility(tokens, words, i):
         return _stops_at(tokens[i], "MySQL's VISIBLE column (8.0.23); MariaDB's columns are "
                                     "visible unless INVISIBLE: leave it out")
     return None
+
+
+def _column_visibility(tokens: list, words: list[str], i: int) -> bool:
+    """Whether the VISIBLE or INVISIBLE at word `i` is a column's attribute (after its type,
+    another attribute or a literal, before the next attribute or the definition's end), not
+    an index's option nor a name."""
+    from sqlglot.tokens import TokenType
+
+    after = tokens[i + 1] if i + 1 < len(tokens) else None
+    return i > 1 and tokens[i].token_type != TokenType.IDENTIFIER and (
+        _follows_type(tokens, i) or words[i - 1] in _COLUMN_ATTRIBUTE_ENDS or
+        tokens[i - 1].token_type in (TokenType.STRING, TokenType.NUMBER)) and \
+        not _is_index_option(tokens, words, i) and \
+        (after is None or after.token_type in (TokenType.COMMA, TokenType.R_PAREN) or
+         words[i + 1] in _COLUMN_ATTRIBUTE_WORDS)
 
 
 #: Words that end a column attribute (what may come before a column's VISIBLE, besides its
@@ -1278,7 +1315,7 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
         if (synonyms := _with_synonyms(body, reader)) is not None:
             return synonyms  # a CREATE TABLE with a MariaDB PERSISTENT column
         if not _SQLGLOT_GAPS.match(body) and not (
-                mariadb and "PARTITION" in body.upper() and _ALTER_TABLE.match(body) and
+                "PARTITION" in body.upper() and _ALTER_TABLE.match(body) and
                 _LATER_PARTITION_OPERATION.search(body)):
             raise
         first, _, rest = body.partition(" ")
