@@ -220,3 +220,83 @@ def test_the_not_null_alternative_writes_the_type_as_the_user_did(written: str,
     (finding,) = [f for f in _findings(f"ALTER TABLE t ADD COLUMN n {written} NOT NULL;", 16)
                   if f.rule == "add-column-not-null-without-default"]
     assert f"ADD COLUMN n {printed} NOT NULL DEFAULT" in finding.instead, finding.instead
+
+
+#: The tables of SETUP with rows, as on a live database.
+ROWS = """INSERT INTO p SELECT g FROM generate_series(1, 20) g;
+INSERT INTO t SELECT g FROM generate_series(1, 20) g;
+INSERT INTO k SELECT g FROM generate_series(1, 20) g;"""
+
+
+def _scans(conn, table: str) -> int:
+    return conn.execute("SELECT pg_stat_get_xact_numscans(%s::regclass)", (table,)).fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_inline_references_on_a_new_column_reads_nothing_unique_builds_under_the_lock(
+        pg_db: str) -> None:
+    """Checked on 18.6: ADD COLUMN ... REFERENCES without a default reads no row of the table
+    (an all-NULL column has nothing to validate), so the nullable column keeps nothing from
+    a NOT NULL one's outline but its NOT VALID key; ADD COLUMN ... UNIQUE builds its index in
+    the command, reading the table while it holds ACCESS EXCLUSIVE."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + ROWS)
+        with conn.transaction():
+            before = _scans(conn, "t")
+            conn.execute("ALTER TABLE t ADD COLUMN pid bigint REFERENCES p(id)")
+            assert _scans(conn, "t") == before
+        with conn.transaction():
+            before = _scans(conn, "t")
+            conn.execute("ALTER TABLE t ADD COLUMN code text UNIQUE")
+            assert _scans(conn, "t") > before
+            (mode,) = conn.execute(
+                "SELECT mode FROM pg_locks WHERE relation = 't'::regclass "
+                "AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock'").fetchone()
+            assert mode == "AccessExclusiveLock"
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            conn.execute("ALTER TABLE t ADD COLUMN n int NOT NULL")
+
+
+#: What a user fills in for each column's values.
+CHOSEN = {"pid": "id", "code": "'c' || id", "n": "id"}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("sql", "kind"), [
+    ("ALTER TABLE t ADD COLUMN pid bigint NOT NULL REFERENCES p(id);", "f"),
+    ("ALTER TABLE t ADD COLUMN code text NOT NULL UNIQUE;", "u"),
+    ("ALTER TABLE t ADD COLUMN n int NOT NULL CHECK (n > 0);", "c"),
+    ("ALTER TABLE k ADD COLUMN code text NOT NULL PRIMARY KEY;", "p"),
+])
+@pytest.mark.parametrize("pg_version", [16, 18])
+def test_the_outline_for_a_not_null_column_with_a_constraint_ends_with_both(
+        pg_db: str, sql: str, kind: str, pg_version: int) -> None:
+    """Checked on 18.6: the nullable -> backfill -> constrain steps, the values filled in, run
+    on a table with rows and leave the column NOT NULL with its constraint validated, and
+    no CHECK of their own behind."""
+    import psycopg
+
+    from test_alternatives_run import _run_migration
+
+    (finding,) = [f for f in _findings(sql, pg_version)
+                  if f.rule == "add-column-not-null-without-default"]
+    column = parse_sql(sql).statements[0].tree["AlterTableStmt"]["cmds"][0]["AlterTableCmd"][
+        "def"]["ColumnDef"]["colname"]
+    table = "k" if " k " in sql else "t"
+    text = finding.instead.replace(f"value_of_{column}", CHOSEN[column])
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + ROWS)
+        for migration in _chunks(text):
+            _run_migration(conn, migration)
+        (not_null,) = conn.execute(
+            "SELECT attnotnull FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attname = %s", (table, column)).fetchone()
+        constraints = conn.execute(
+            "SELECT contype::text, convalidated FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype <> 'n' "
+            "AND %s = ANY (SELECT attname FROM pg_attribute "
+            "WHERE attrelid = conrelid AND attnum = ANY (conkey))", (table, column)).fetchall()
+    assert not_null, text
+    assert constraints == [(kind, True)], (text, constraints)

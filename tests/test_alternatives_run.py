@@ -42,6 +42,8 @@ FILLED_IN = {
     "not_yet_updated": "true",
     "unique_key_columns": "account_id",
     "type_of_email": "text",
+    "value_of_plan_id": "1",
+    "value_of_handle": "'h' || id",
 }
 
 #: Rules (or cases) whose alternative ends elsewhere than the statement on purpose, and why:
