@@ -20,8 +20,7 @@ from lockwise.core.types import Finding, Safety
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.postgres import parse_sql
-from lockwise.rules.loader import load_rules
-from test_alternatives_run import _chunks, _same
+from test_alternatives_run import _cases, _chunks, _same
 from test_rule_examples import findings_for
 
 #: The tables the ADD COLUMN cases change: a table with rows (PostgreSQL cannot tell) that has
@@ -126,22 +125,7 @@ def _assert_clean(earlier: str, finding: Finding, options: LintOptions) -> None:
                      "\n".join(f"{f.rule} [{f.safety.name.lower()}] {f.message}" for f in bad))
 
 
-def _example_cases() -> list:
-    cases = []
-    for rule in load_rules():
-        if rule.dialects[0] != "postgresql":
-            continue
-        for i, example in enumerate(rule.examples):
-            if not example.bad or (example.dialect or "postgresql") != "postgresql":
-                continue
-            case = f"{rule.id}-{i}"
-            marks = [pytest.mark.xfail(reason=WRONG[case], strict=True)] if case in WRONG \
-                else []
-            cases.append(pytest.param(rule, example, id=case, marks=marks))
-    return cases
-
-
-@pytest.mark.parametrize(("rule", "example"), _example_cases())
+@pytest.mark.parametrize(("rule", "example"), _cases(WRONG))
 def test_a_rule_examples_alternative_lints_clean(rule, example) -> None:
     findings = [f for f in findings_for(example, rule)
                 if f.statement_index is not None and _has_sql(f.instead)]

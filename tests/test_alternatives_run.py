@@ -86,7 +86,10 @@ WRONG = {
 }
 
 
-def _cases() -> list:
+def _cases(wrong: dict[str, str] | None = None) -> list:
+    """Every PostgreSQL rule's bad examples, as (rule, example); a case of `wrong` (WRONG by
+    default) marked strict xfail with its reason."""
+    wrong = WRONG if wrong is None else wrong
     cases = []
     for rule in load_rules():
         if rule.dialects[0] != "postgresql":
@@ -95,7 +98,7 @@ def _cases() -> list:
             if not example.bad or (example.dialect or "postgresql") != "postgresql":
                 continue
             case = f"{rule.id}-{i}"
-            marks = [pytest.mark.xfail(reason=WRONG[case], strict=True)] if case in WRONG \
+            marks = [pytest.mark.xfail(reason=wrong[case], strict=True)] if case in wrong \
                 else []
             cases.append(pytest.param(rule, example, id=case, marks=marks))
     return cases
