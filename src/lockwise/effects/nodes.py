@@ -1006,6 +1006,13 @@ def type_stand_in(column: str) -> str:
     return f"type_of_{column}"
 
 
+def value_stand_in(column: str) -> str:
+    """The name a suggested backfill writes for the values the user chooses for the existing
+    rows of `column`: a column no table has, so that a copy run unedited fails at once
+    instead of writing one made-up value into every row."""
+    return f"value_of_{column}"
+
+
 def type_stand_in_note(column: str, known: bool) -> str:
     """The comment after a suggested column definition that says what its stand-in type
     (see `type_stand_in`) is to be replaced with; none when the type is known."""

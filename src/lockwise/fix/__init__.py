@@ -16,4 +16,10 @@ FIXABLE = frozenset({
 #: change (type change, column rename) spans application deploys: its template says so in a
 #: few lines, where the rewrite is some forty (trigger function, batched backfill, contract
 #: step) that `lockwise fix` writes out.
-REWRITTEN = FIXABLE - {"column-type-change-rewrites", "rename-column"}
+#: Rules whose finding offers another rule's rewrite of the same statement, where that
+#: rewrite applies (else their template): a NOT NULL column without a default that has an
+#: inline key, CHECK or REFERENCES gets the same nullable -> backfill -> constrain steps from
+#: both of its findings.
+REWRITTEN_AS = {"add-column-not-null-without-default": "add-column-with-constraint"}
+
+REWRITTEN = FIXABLE - {"column-type-change-rewrites", "rename-column"} | REWRITTEN_AS.keys()

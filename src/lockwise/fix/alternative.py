@@ -9,7 +9,7 @@ stays the text for the statements no rewrite applies to.
 
 from __future__ import annotations
 
-from lockwise.fix import REWRITTEN
+from lockwise.fix import REWRITTEN, REWRITTEN_AS
 from lockwise.fix.patterns import Pieces, Unprintable, rewrite
 
 
@@ -36,7 +36,7 @@ def statement_alternative(rule_id: str, sql: str, facts: dict,
     if rule_id not in REWRITTEN:
         return None
     try:
-        pieces = rewrite(sql, {rule_id}, facts, tree)
+        pieces = rewrite(sql, {REWRITTEN_AS.get(rule_id, rule_id)}, facts, tree)
     except Unprintable:
         return None
     if pieces is not None and not pieces.rewritten() and pieces.outline is not None:

@@ -23,6 +23,7 @@ from lockwise.effects.nodes import (
     storage_parameters,
     strings,
     unwrap,
+    value_stand_in,
     with_storage_parameters_sql,
 )
 from lockwise.effects.versions import DEFAULT_PG_VERSION
@@ -1090,6 +1091,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     not_valid: dict[str, str] = {}  # SET NOT NULL's column -> its NOT VALID NOT NULL's name
     column_names: dict[str, tuple[str, ...]] = {}  # ADD COLUMN's CHECK / REFERENCES / UNIQUE
     rewriting: list[str] | None = None  # ADD COLUMN's columns that rewrite the table
+    choose: list[str] = []  # ADD COLUMN's NOT NULL columns without a default
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
     type_changes: dict[str, dict] = {}  # each ALTER COLUMN TYPE's column -> its facts
     # a partitioned table's foreign key's name -> the table, its leaf partitions and their
@@ -1118,6 +1120,8 @@ def statement_facts(actions: Iterable[Action]) -> dict:
                 rewriting.append(action.facts.get("column"))
             if action.facts.get("virtual_allowed"):
                 virtual.append(action.facts.get("column"))
+            if action.facts.get("stand_in_default_sql"):  # NOT NULL without a default
+                choose.append(action.facts.get("column"))
             if action.facts.get("scanning_constraint_names"):
                 column_names[action.facts["column"]] = \
                     action.facts["scanning_constraint_names"]
@@ -1135,6 +1139,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     facts["inheritance_children"] = children
     facts["column_constraint_names"] = column_names
     facts["virtual_allowed_columns"] = tuple(virtual)
+    facts["values_to_choose"] = tuple(choose)
     if rewriting is not None:
         facts["rewriting_columns"] = tuple(rewriting)
     facts["not_null_checks"] = checks
@@ -1237,6 +1242,8 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
             return _rewrite_generated_column(stmt, cmd, generated, pieces, facts, kept)
         return _rewrite_add_column(stmt, cmd.def_, pieces, facts)
     if sub == "AT_AddColumn" and "add-column-with-constraint" in rules:
+        if cmd.def_.colname in facts.get("values_to_choose", ()):
+            return _outline_values_to_choose(stmt, cmd.def_, pieces, facts)
         return _rewrite_column_constraints(stmt, cmd, pieces, facts, kept)
     return False
 
@@ -1435,7 +1442,8 @@ def _foreign_key_by_partition(stmt, cmd, name: str, facts: dict, pieces: Pieces,
     pieces.at(1).extend(whole)
 
 
-def _unique_via_index(stmt, cmd, name: str, pieces: Pieces, drops: list) -> bool:
+def _unique_via_index(stmt, cmd, name: str, pieces: Pieces, drops: list,
+                      phase: int = 0) -> bool:
     """CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction), then ADD CONSTRAINT ...
     USING INDEX, which takes ACCESS EXCLUSIVE only for an instant. The index has the
     constraint's name: attaching it renames the index to the constraint's name anyway.
@@ -1443,7 +1451,10 @@ def _unique_via_index(stmt, cmd, name: str, pieces: Pieces, drops: list) -> bool
     With `drops` (the statement's DROP CONSTRAINT / DROP COLUMN, which may drop the key being
     replaced): they move into the attaching step, so the table keeps its old key until the
     new one takes over; the index gets a name of its own until then (the old key may still
-    hold the constraint's)."""
+    hold the constraint's).
+
+    `phase`: the later phase the attaching step runs in (a PRIMARY KEY's columns made NOT
+    NULL in the phases before it: then it reads nothing)."""
     from pglast import ast, enums
 
     if not name:
@@ -1471,8 +1482,8 @@ def _unique_via_index(stmt, cmd, name: str, pieces: Pieces, drops: list) -> bool
     pieces.moved_drops.extend(drops)
     attach = ast.AlterTableStmt(relation=stmt.relation, cmds=(*drops, cmd),
                                 objtype=stmt.objtype)
-    pieces.at(0).append(_sql(attach))
-    if con.contype.name == "CONSTR_PRIMARY":
+    pieces.at(phase).append(_sql(attach))
+    if con.contype.name == "CONSTR_PRIMARY" and not phase:
         pieces.notes.append(PRIMARY_KEY_NOTE)
     return True
 
@@ -1485,14 +1496,17 @@ _COLUMN_CONSTRAINT_WORDS = {
 }
 
 
-def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
+def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict,
+                        chosen_sql: str | None = None) -> bool:
     """A column whose default rewrites the table: added without it (instant), the default
     set for new rows, the old rows backfilled in batches, then NOT NULL through a CHECK.
-    A serial column is its integer type with a sequence PostgreSQL would have made."""
+    A serial column is its integer type with a sequence PostgreSQL would have made.
+    `chosen_sql`: for a NOT NULL column without a default, what the backfill writes (the
+    values the user chooses, see `_outline_values_to_choose`); no default is set."""
     table_sql, table_name = _table_sql(stmt.relation), stmt.relation.relname
     constraints = coldef.constraints or ()
     default = next((c for c in constraints if c.contype.name == "CONSTR_DEFAULT"), None)
-    not_null = any(c.contype.name == "CONSTR_NOTNULL" for c in constraints)
+    not_null = any(c.contype.name in ("CONSTR_NOTNULL", "CONSTR_PRIMARY") for c in constraints)
     other = [c for c in constraints if c.contype.name not in ("CONSTR_DEFAULT", "CONSTR_NOTNULL")]
     serial = _SERIAL_INTEGER.get(coldef.typeName.names[-1].sval) \
         if len(coldef.typeName.names) == 1 and not coldef.typeName.arrayBounds else None
@@ -1500,7 +1514,9 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
     # FOREIGN KEY NOT VALID at once (it judges the rows written from then on, the backfill's
     # too), validated in a later migration; the unique index is built after the backfill.
     scanning = _scanning_constraint_names(stmt, coldef, facts, pieces) if other else None
-    if scanning is not None and len(scanning[0]) == len(other):
+    # (a PRIMARY KEY only in the outline: fix leaves a volatile default's key as written)
+    if scanning is not None and len(scanning[0]) == len(other) and (chosen_sql is not None or all(
+            c.contype.name != "CONSTR_PRIMARY" for c in scanning[0])):
         other = []
     else:
         scanning = None
@@ -1513,10 +1529,12 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
             "safe way (CHECK / FOREIGN KEY NOT VALID + VALIDATE, a unique index CONCURRENTLY "
             "+ USING INDEX)")
         return False
-    if (default is None) == (serial is None):
+    if chosen_sql is None and (default is None) == (serial is None):
         return False  # no default to move out of the way (or PostgreSQL refuses it anyway)
     col = quote_ident(coldef.colname)
-    if serial is not None:
+    if chosen_sql is not None:
+        value, type_sql = chosen_sql, _sql(coldef.typeName)
+    elif serial is not None:
         # What ADD COLUMN ... serial does, in steps: its sequence, named as PostgreSQL names
         # it, owned by the column, and NOT NULL.
         sequence = generated_name(table_name, coldef.colname, "seq")
@@ -1529,26 +1547,62 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
     else:
         value = _sql(default.raw_expr)
         type_sql = _sql(coldef.typeName)
+    if coldef.collClause is not None:
+        type_sql += " " + _sql(coldef.collClause)
     pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {col} {type_sql}")
     if serial is not None:
         pieces.main.append(f"ALTER SEQUENCE {sequence_sql} OWNED BY {table_sql}.{col}")
-    pieces.main.append(f"ALTER TABLE {table_sql} ALTER COLUMN {col} SET DEFAULT {value}")
+    if chosen_sql is None:
+        pieces.main.append(f"ALTER TABLE {table_sql} ALTER COLUMN {col} SET DEFAULT {value}")
     pieces.alone.append(batched_backfill(table_sql, coldef.colname, value,
                                          pg_version=_pg_version(facts),
                                          spread_name=_spread_name(stmt.relation, facts)))
+    checks: list[str] = []
     if not_null:
         # The CHECK comes after the backfill: NOT VALID still checks every UPDATE, and
         # an application update of a row not yet backfilled would fail it.
-        _not_null_path(table_sql, table_name, coldef.colname, pieces, pieces.at(0), 1,
+        _not_null_path(table_sql, table_name, coldef.colname, pieces, checks, 1,
                        _pg_version(facts))
     if scanning is not None:
-        _add_column_constraints_online(stmt, coldef.colname, *scanning, pieces, facts)
+        # (a PRIMARY KEY is attached where the NOT NULL steps end, in phase 1)
+        _add_column_constraints_online(stmt, coldef.colname, *scanning, pieces, facts,
+                                       1 if not_null else 0)
+    if checks:
+        # After the VALIDATEs of its migration: one after it would read the table under
+        # the ACCESS EXCLUSIVE lock it takes for an instant.
+        pieces.at(0).extend(checks)
     return True
+
+
+def _outline_values_to_choose(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
+    """A NOT NULL column without a default that has a key, a CHECK or a REFERENCES: the
+    values its existing rows get are the user's to choose, and no constant stands in for
+    them (a unique key or a foreign key refuses one value for every row). The outline adds
+    it nullable, has the user's values written in batches (`value_stand_in`, a name no table
+    has, in their place), then adds each constraint the online way and makes the column NOT
+    NULL through a validated CHECK. `lockwise fix` leaves the statement as written; lint
+    offers the outline (`Pieces.outline`)."""
+    if not any(c.contype.name in _SCANNING_LABELS for c in coldef.constraints or ()):
+        return False  # (a constant DEFAULT, the template's, serves a column without them)
+    outline = Pieces()
+    chosen = quote_ident(value_stand_in(coldef.colname))
+    if not _rewrite_add_column(stmt, coldef, outline, facts, chosen):
+        return False
+    pieces.declined.append(
+        f"{coldef.colname} is NOT NULL without a DEFAULT: the values its existing rows get "
+        "are yours to choose")
+    outline.notes.insert(0, f"replace {chosen} with what each existing row gets (a constant "
+                            "satisfies neither a unique key nor a foreign key), and have the "
+                            f"application write {quote_ident(coldef.colname)} in every new "
+                            "row before the NOT NULL step")
+    pieces.outline = outline
+    return False
 
 
 #: The column constraints ADD COLUMN checks against every row, and the label PostgreSQL
 #: names an unnamed one with.
-_SCANNING_LABELS = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "fkey", "CONSTR_UNIQUE": "key"}
+_SCANNING_LABELS = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "fkey", "CONSTR_UNIQUE": "key",
+                    "CONSTR_PRIMARY": "pkey"}
 
 
 def _rewrite_column_constraints(stmt, cmd, pieces: Pieces, facts: dict, kept: list) -> bool:
@@ -1560,8 +1614,8 @@ def _rewrite_column_constraints(stmt, cmd, pieces: Pieces, facts: dict, kept: li
     coldef = cmd.def_
     constraints = coldef.constraints or ()
     scanning = _scanning_constraint_names(stmt, coldef, facts, pieces)
-    if scanning is None:
-        return False
+    if scanning is None or any(c.contype.name == "CONSTR_PRIMARY" for c in scanning[0]):
+        return False  # (a key of a column with a DEFAULT: every row has the same value)
     moved, names = scanning
     coldef.constraints = tuple(c for c in constraints if c not in moved) or None
     kept.append(cmd)
@@ -1571,13 +1625,13 @@ def _rewrite_column_constraints(stmt, cmd, pieces: Pieces, facts: dict, kept: li
 
 def _scanning_constraint_names(stmt, coldef, facts: dict,
                                pieces: Pieces) -> tuple[list, tuple[str, ...]] | None:
-    """The column's constraints that read every row (CHECK, REFERENCES, UNIQUE), with the
-    names PostgreSQL gives them; None when there are none, or a PRIMARY KEY, or their names
+    """The column's constraints that read every row (CHECK, REFERENCES, UNIQUE, PRIMARY
+    KEY), with the names PostgreSQL gives them; None when there are none, or their names
     are not known one by one, or a REFERENCES of a partitioned table whose partitions are
     not known needs them (`_partitions_known`)."""
     constraints = coldef.constraints or ()
     moved = [c for c in constraints if c.contype.name in _SCANNING_LABELS]
-    if not moved or any(c.contype.name == "CONSTR_PRIMARY" for c in constraints):
+    if not moved:
         return None
     names = (facts.get("column_constraint_names") or {}).get(coldef.colname, ())
     if len(names) != len(moved) or len(set(names)) != len(names):
@@ -1592,11 +1646,12 @@ def _scanning_constraint_names(stmt, coldef, facts: dict,
 
 def _add_column_constraints_online(stmt, column_name: str, moved: list,
                                    names: tuple[str, ...], pieces: Pieces,
-                                   facts: dict) -> None:
+                                   facts: dict, key_phase: int = 0) -> None:
     """The constraints `moved` of a column added without them, each the online way: a CHECK
     or FOREIGN KEY NOT VALID, validated in the next migration (before PostgreSQL 18, a
     partitioned table's foreign key on each partition, see `_foreign_key_by_partition`); a
-    UNIQUE as a unique index built CONCURRENTLY, then attached."""
+    UNIQUE as a unique index built CONCURRENTLY, then attached; a PRIMARY KEY likewise, once
+    the column is NOT NULL (`key_phase`: the later phase that makes it so)."""
     from pglast import ast, enums
 
     column = ast.String(sval=column_name)
@@ -1605,9 +1660,10 @@ def _add_column_constraints_online(stmt, column_name: str, moved: list,
         con.conname = name
         add = ast.AlterTableCmd(subtype=enums.AlterTableType.AT_AddConstraint, def_=con,
                                 behavior=enums.DropBehavior.DROP_RESTRICT)
-        if con.contype.name == "CONSTR_UNIQUE":
+        if con.contype.name in ("CONSTR_UNIQUE", "CONSTR_PRIMARY"):
             con.keys = (column,)
-            _unique_via_index(stmt, add, name, pieces, [])
+            _unique_via_index(stmt, add, name, pieces, [],
+                              key_phase if con.contype.name == "CONSTR_PRIMARY" else 0)
             continue
         if con.contype.name == "CONSTR_FOREIGN":
             con.fk_attrs = (column,)

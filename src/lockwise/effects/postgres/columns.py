@@ -305,6 +305,9 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
                       "there, so only an empty table passes")
         facts["stand_in_default_sql"] = _stand_in_constant_sql(b.ctx.catalog, facts["type"],
                                                                facts["array"])
+        # the type as the user wrote it (`bigint`, not the catalog's `int8`), for the instead
+        facts["column_type_sql"] = PrintedSql({"TypeName": col.get("typeName") or {}},
+                                              facts["type_text"])
     # Inline constraints that make the command read every existing row (checked against the
     # server's seq_scan counters): what the constraint_scans fact lists.
     constraint_scans = []
@@ -327,7 +330,10 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # is all NULL.
         b.scan(table, "CHECK validation")
         constraint_scans.append("checks the CHECK constraint on every row")
-    if constraint_scans:
+    # (and where the rows need values the user chooses: a REFERENCES without a default reads
+    # nothing, but the outline that adds it NOT VALID names it)
+    if constraint_scans or facts.get("stand_in_default_sql") and any(
+            con.get("contype") in _SCANNING_CONSTRAINTS for con in column_def_constraints(col)):
         facts["instant_column_sql"] = _instant_column_sql(col, facts["type_text"])
         # the names `lockwise fix` adds them under, apart from the column (PostgreSQL's own)
         facts["scanning_constraint_names"] = tuple(
@@ -378,9 +384,13 @@ _SCANNING_CONSTRAINTS = frozenset(("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_FO
 def _instant_column_sql(col: dict, type_text: str) -> PrintedSql:
     """The column definition without the inline constraints that read the table: its type,
     collation, DEFAULT and NOT NULL stay, which ADD COLUMN applies without reading a row when
-    it does not rewrite (a non-null default fills NOT NULL; checked on the server)."""
+    it does not rewrite (a non-null default fills NOT NULL; checked on the server). Without
+    a DEFAULT, NOT NULL goes too: it fails on the first row (the rows are backfilled first)."""
+    kinds = {unwrap(item)[1].get("contype") for item in col.get("constraints") or ()}
+    dropped = _SCANNING_CONSTRAINTS if "CONSTR_DEFAULT" in kinds else \
+        _SCANNING_CONSTRAINTS | {"CONSTR_NOTNULL"}
     kept = [item for item in col.get("constraints") or ()
-            if unwrap(item)[1].get("contype") not in _SCANNING_CONSTRAINTS]
+            if unwrap(item)[1].get("contype") not in dropped]
     return PrintedSql({"ColumnDef": {**col, "constraints": kept}},
                       f"{quote_ident(col['colname'])} {type_text}")
 

@@ -1,0 +1,286 @@
+"""The promise of every "instead:": pasted in place of the statement it flags, the alternative
+is safe. Each finding's alternative is linted as the migrations it asks for (a comment line
+naming the next, a later or its own migration starts one, as tests/test_alternatives_run.py
+reads it), after the same earlier schema, and gets no finding at requires-downtime or
+destructive. An alternative written only as comments (a hint, no SQL) promises no SQL and is
+not linted.
+
+The cases: every PostgreSQL rule's bad examples, and ADD COLUMN with each inline constraint
+kind, with and without DEFAULT and NOT NULL, a volatile default, a generated and an identity
+column (where two rules flag one statement, both alternatives must hold)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import Finding, Safety
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+from lockwise.parse.postgres import parse_sql
+from test_alternatives_run import _cases, _chunks, _same
+from test_rule_examples import findings_for
+
+#: The tables the ADD COLUMN cases change: a table with rows (PostgreSQL cannot tell) that has
+#: a primary key, one without, and the key a REFERENCES names.
+SETUP = """CREATE TABLE p (id bigint PRIMARY KEY);
+CREATE TABLE t (id bigint PRIMARY KEY);
+CREATE TABLE k (id bigint);"""
+
+#: ADD COLUMN with each inline constraint kind, with and without DEFAULT and NOT NULL.
+ADD_COLUMNS = [
+    "ALTER TABLE t ADD COLUMN pid bigint NOT NULL REFERENCES p(id);",
+    "ALTER TABLE t ADD COLUMN pid bigint REFERENCES p(id);",
+    "ALTER TABLE t ADD COLUMN pid bigint DEFAULT 1 REFERENCES p(id);",
+    "ALTER TABLE t ADD COLUMN pid bigint NOT NULL DEFAULT 1 REFERENCES p(id);",
+    "ALTER TABLE t ADD COLUMN code text NOT NULL UNIQUE;",
+    "ALTER TABLE t ADD COLUMN code text UNIQUE;",
+    "ALTER TABLE t ADD COLUMN code text NOT NULL DEFAULT 'x' UNIQUE;",
+    "ALTER TABLE t ADD COLUMN n int NOT NULL CHECK (n > 0);",
+    "ALTER TABLE t ADD COLUMN n int CHECK (n > 0);",
+    "ALTER TABLE t ADD COLUMN n int NOT NULL DEFAULT 1 CHECK (n > 0);",
+    "ALTER TABLE k ADD COLUMN code text NOT NULL PRIMARY KEY;",
+    "ALTER TABLE k ADD COLUMN code text PRIMARY KEY;",
+    "ALTER TABLE t ADD COLUMN n int NOT NULL;",
+    "ALTER TABLE t ADD COLUMN n int4 NOT NULL;",
+    "ALTER TABLE t ADD COLUMN at timestamptz NOT NULL DEFAULT now();",
+    "ALTER TABLE t ADD COLUMN u uuid NOT NULL DEFAULT gen_random_uuid();",
+    "ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid() UNIQUE;",
+    "ALTER TABLE t ADD COLUMN u uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE;",
+    "ALTER TABLE t ADD COLUMN twice bigint GENERATED ALWAYS AS (id * 2) STORED;",
+    "ALTER TABLE t ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;",
+    "ALTER TABLE t ADD COLUMN s bigserial;",
+]
+
+#: The worst a pasted alternative may be.
+WORST_ALLOWED = Safety.SAFE_WITH_CARE
+
+#: Cases whose alternative, pasted as printed, is not yet safe, with why (strict: a fixed one
+#: must leave). Found by this test; left for their rules' own work.
+_NOT_YET_SAFE = {
+    "its later migrations are said in an inline comment or in prose, not on a line of their "
+    "own: pasted as printed, the VALIDATE runs in the transaction that added it NOT VALID": (
+        "alter-domain-add-constraint-0", "alter-domain-add-constraint-1",
+        "alter-domain-add-constraint-2", "alter-domain-validate-constraint-0",
+        "alter-domain-validate-constraint-1", "attach-partition-validates-foreign-key-0",
+        "attach-partition-without-check-0", "attach-partition-without-check-1",
+        "new-partition-reads-default-0", "new-partition-reads-default-1",
+        "new-partition-reads-default-2", "primary-key-nullable-columns-0",
+        "unique-constraint-on-partitioned-table-0"),
+    "its CONCURRENTLY step is not marked, on a line of its own, to run outside a "
+    "transaction": (
+        "detach-partition-without-concurrently-0", "index-set-tablespace-0",
+        "index-set-tablespace-1", "refresh-matview-without-concurrently-0"),
+    "the alternative is the statement with USING, which still rewrites or reads the table "
+    "under ACCESS EXCLUSIVE (expand / contract is only said in prose)": (
+        "column-type-change-needs-using-0", "column-type-change-needs-using-1",
+        "column-type-change-needs-using-2", "column-type-change-needs-using-3",
+        "column-type-change-needs-using-4", "column-type-change-needs-using-5",
+        "column-type-change-needs-using-14", "column-type-change-reads-table-4",
+        "column-type-change-reads-table-6", "column-type-change-reads-table-9"),
+    "the alternative still drops, empties or renames by name what the statement did, as the "
+    "last step the user decides on": (
+        "cascade-drops-dependents-3", "column-used-by-generated-column-1",
+        "column-used-by-generated-column-2", "drop-column-0", "drop-owned-1",
+        "drop-partition-0", "drop-schema-0", "drop-schema-1", "drop-table-0", "drop-table-1",
+        "rename-table-3", "rename-table-4", "truncate-cascade-0"),
+    "the new column is added STORED (a rewrite) and the old one dropped":
+        ("column-used-by-generated-column-0",),
+    "SET NOT NULL in the same statement scans the table, and the identity still starts at 1":
+        ("identity-on-nullable-column-0", "identity-on-nullable-column-1"),
+    "an EXCLUDE constraint has no online form: it is built under ACCESS EXCLUSIVE":
+        ("attach-partition-builds-index-2",),
+}
+WRONG: dict[str, str] = {case: why for why, cases in _NOT_YET_SAFE.items() for case in cases}
+
+
+def _options(pg_version: int = 16) -> LintOptions:
+    return LintOptions(pg_version=pg_version, assume_in_transaction=True)
+
+
+def _alternative_findings(earlier: str, instead: str, options: LintOptions) -> list[Finding]:
+    """The findings worse than WORST_ALLOWED of `instead`, linted as the migrations it asks
+    for after `earlier` (the schema the flagged statement ran on)."""
+    migrations = [migration_from_text(earlier, "0001_earlier.sql")] if earlier.strip() else []
+    for number, chunk in enumerate(_chunks(instead), start=2):
+        migration = migration_from_text("".join(f"{sql};\n" for sql in chunk),
+                                        f"{number:04d}_alternative.sql")
+        if chunk.no_transaction:
+            migration = dataclasses.replace(migration, no_transaction=True)
+        migrations.append(migration)
+    reports = lint_migrations(migrations, options, Catalog())[1 if earlier.strip() else 0:]
+    return [f for report in reports for f in report.all_findings if f.safety > WORST_ALLOWED]
+
+
+def _has_sql(instead: str) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("--")
+               for line in (instead or "").splitlines())
+
+
+def _assert_clean(earlier: str, finding: Finding, options: LintOptions) -> None:
+    bad = _alternative_findings(earlier, finding.instead, options)
+    assert not bad, (f"{finding.rule}'s alternative:\n{finding.instead}\n\nlints:\n" +
+                     "\n".join(f"{f.rule} [{f.safety.name.lower()}] {f.message}" for f in bad))
+
+
+@pytest.mark.parametrize(("rule", "example"), _cases(WRONG))
+def test_a_rule_examples_alternative_lints_clean(rule, example) -> None:
+    findings = [f for f in findings_for(example, rule)
+                if f.statement_index is not None and _has_sql(f.instead)]
+    if not findings:
+        pytest.skip("no alternative with SQL")
+    statements = [s.sql for s in parse_sql(example.sql).statements]
+    options = _options(example.pg_version or 16)
+    if example.in_transaction is False:
+        options = dataclasses.replace(options, assume_in_transaction=False)
+    for finding in findings:
+        # (an earlier statement the alternative writes again is its, as when it is run)
+        again = [sql for chunk in _chunks(finding.instead) for sql in chunk]
+        before = "".join(f"{sql};\n" for sql in statements[:finding.statement_index]
+                         if not any(_same(sql, other) for other in again))
+        _assert_clean(f"{example.setup or ''}\n{before}", finding, options)
+
+
+def _add_column_cases() -> list:
+    cases = []
+    for sql in ADD_COLUMNS:
+        for pg_version in (16, 18):
+            case = f"{sql}-pg{pg_version}"
+            marks = [pytest.mark.xfail(reason=WRONG[case], strict=True)] if case in WRONG \
+                else []
+            cases.append(pytest.param(sql, pg_version, id=case, marks=marks))
+    return cases
+
+
+def _findings(sql: str, pg_version: int) -> list[Finding]:
+    reports = lint_migrations([migration_from_text(SETUP, "0001_setup.sql"),
+                               migration_from_text(sql, "0002_change.sql")],
+                              _options(pg_version), Catalog())
+    return reports[-1].all_findings
+
+
+@pytest.mark.parametrize(("sql", "pg_version"), _add_column_cases())
+def test_every_alternative_for_an_add_column_lints_clean(sql: str, pg_version: int) -> None:
+    findings = [f for f in _findings(sql, pg_version) if _has_sql(f.instead)]
+    for finding in findings:
+        _assert_clean(SETUP, finding, _options(pg_version))
+
+
+#: The inline constraints of an ADD COLUMN, by the words that add each.
+CONSTRAINT_WORDS = ("REFERENCES", "UNIQUE", "PRIMARY KEY", "CHECK")
+
+
+@pytest.mark.parametrize("sql", [s for s in ADD_COLUMNS if any(w in s for w in CONSTRAINT_WORDS)])
+def test_an_add_column_alternative_keeps_the_inline_constraints(sql: str) -> None:
+    """A column's alternative adds every constraint the user wrote on it (in SQL, not only
+    in a comment): a REFERENCES or UNIQUE dropped on the way is a silent loss."""
+    for finding in _findings(sql, 16):
+        if not finding.rule.startswith("add-column") or not _has_sql(finding.instead):
+            continue
+        code = "\n".join(line.split("--", 1)[0] for line in finding.instead.splitlines())
+        for word in CONSTRAINT_WORDS:
+            if word in sql and not (word == "CHECK" and "NOT NULL" in sql):
+                assert word in code, f"{finding.rule} drops {word}:\n{finding.instead}"
+
+
+@pytest.mark.parametrize("sql", [s for s in ADD_COLUMNS if "NOT NULL" in s and any(
+    w in s for w in CONSTRAINT_WORDS) and "DEFAULT" not in s])
+def test_both_add_column_findings_of_one_statement_offer_the_same_steps(sql: str) -> None:
+    """A NOT NULL column without a default that has an inline constraint: each finding of
+    the statement offers the same nullable -> backfill -> constrain steps."""
+    insteads = {f.instead for f in _findings(sql, 16) if f.rule in (
+        "add-column-not-null-without-default", "add-column-with-constraint")}
+    assert len(insteads) == 1, "\n\n".join(insteads)
+
+
+@pytest.mark.parametrize(("written", "printed"), [
+    ("bigint", "bigint"), ("int8", "int8"), ("integer", "integer"),
+    ("int", "integer"),  # (the grammar's own name for it, as PostgreSQL prints it back)
+    ("varchar(20)", "varchar(20)"), ("timestamp(3) with time zone", "timestamp(3) with time zone")])
+def test_the_not_null_alternative_writes_the_type_as_the_user_did(written: str,
+                                                                   printed: str) -> None:
+    (finding,) = [f for f in _findings(f"ALTER TABLE t ADD COLUMN n {written} NOT NULL;", 16)
+                  if f.rule == "add-column-not-null-without-default"]
+    assert f"ADD COLUMN n {printed} NOT NULL DEFAULT" in finding.instead, finding.instead
+
+
+#: The tables of SETUP with rows, as on a live database.
+ROWS = """INSERT INTO p SELECT g FROM generate_series(1, 20) g;
+INSERT INTO t SELECT g FROM generate_series(1, 20) g;
+INSERT INTO k SELECT g FROM generate_series(1, 20) g;"""
+
+
+def _scans(conn, table: str) -> int:
+    return conn.execute("SELECT pg_stat_get_xact_numscans(%s::regclass)", (table,)).fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_inline_references_on_a_new_column_reads_nothing_unique_builds_under_the_lock(
+        pg_db: str) -> None:
+    """Checked on 18.6: ADD COLUMN ... REFERENCES without a default reads no row of the table
+    (an all-NULL column has nothing to validate), so the nullable column keeps nothing from
+    a NOT NULL one's outline but its NOT VALID key; ADD COLUMN ... UNIQUE builds its index in
+    the command, reading the table while it holds ACCESS EXCLUSIVE."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + ROWS)
+        with conn.transaction():
+            before = _scans(conn, "t")
+            conn.execute("ALTER TABLE t ADD COLUMN pid bigint REFERENCES p(id)")
+            assert _scans(conn, "t") == before
+        with conn.transaction():
+            before = _scans(conn, "t")
+            conn.execute("ALTER TABLE t ADD COLUMN code text UNIQUE")
+            assert _scans(conn, "t") > before
+            (mode,) = conn.execute(
+                "SELECT mode FROM pg_locks WHERE relation = 't'::regclass "
+                "AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock'").fetchone()
+            assert mode == "AccessExclusiveLock"
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            conn.execute("ALTER TABLE t ADD COLUMN n int NOT NULL")
+
+
+#: What a user fills in for each column's values.
+CHOSEN = {"pid": "id", "code": "'c' || id", "n": "id"}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("sql", "kind"), [
+    ("ALTER TABLE t ADD COLUMN pid bigint NOT NULL REFERENCES p(id);", "f"),
+    ("ALTER TABLE t ADD COLUMN code text NOT NULL UNIQUE;", "u"),
+    ("ALTER TABLE t ADD COLUMN n int NOT NULL CHECK (n > 0);", "c"),
+    ("ALTER TABLE k ADD COLUMN code text NOT NULL PRIMARY KEY;", "p"),
+])
+@pytest.mark.parametrize("pg_version", [16, 18])
+def test_the_outline_for_a_not_null_column_with_a_constraint_ends_with_both(
+        pg_db: str, sql: str, kind: str, pg_version: int) -> None:
+    """Checked on 18.6: the nullable -> backfill -> constrain steps, the values filled in, run
+    on a table with rows and leave the column NOT NULL with its constraint validated, and
+    no CHECK of their own behind."""
+    import psycopg
+
+    from test_alternatives_run import _run_migration
+
+    (finding,) = [f for f in _findings(sql, pg_version)
+                  if f.rule == "add-column-not-null-without-default"]
+    column = parse_sql(sql).statements[0].tree["AlterTableStmt"]["cmds"][0]["AlterTableCmd"][
+        "def"]["ColumnDef"]["colname"]
+    table = "k" if " k " in sql else "t"
+    text = finding.instead.replace(f"value_of_{column}", CHOSEN[column])
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + ROWS)
+        for migration in _chunks(text):
+            _run_migration(conn, migration)
+        (not_null,) = conn.execute(
+            "SELECT attnotnull FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attname = %s", (table, column)).fetchone()
+        constraints = conn.execute(
+            "SELECT contype::text, convalidated FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype <> 'n' "
+            "AND %s = ANY (SELECT attname FROM pg_attribute "
+            "WHERE attrelid = conrelid AND attnum = ANY (conkey))", (table, column)).fetchall()
+    assert not_null, text
+    assert constraints == [(kind, True)], (text, constraints)
