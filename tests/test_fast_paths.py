@@ -955,6 +955,68 @@ def test_a_table_statement_without_a_string_constant_is_not_walked_for_bare_stri
         assert stmt.effect.locks.get("public.u") == LockMode.ACCESS_SHARE
 
 
+def test_a_statement_is_searched_for_calls_once_with_many_routine_bodies_between(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The search of each statement for its calls is remembered for the last 64 searched;
+    # the bodies a statement runs are searched between the effect model's ask and the
+    # replay's. A full memo dropped every entry at once, the statement's too: the replay
+    # then searched it again (500 of 1,258 searches of lemmy+documenso were repeats).
+    import lockwise.catalog.routines as routines
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    searched = _walks_started(monkeypatch, routines, ("called_routines", "<listcomp>"))
+    sql = "CREATE TABLE t (a int);\n" + "".join(
+        f"CREATE FUNCTION f{i}() RETURNS int LANGUAGE plpgsql AS $$\n"
+        f"BEGIN INSERT INTO t VALUES ({i}); RETURN 1; END $$;\n" for i in range(45))
+    for offset in range(3):  # (where the memo fills up: before a statement or its body)
+        searched.clear()
+        calls = "INSERT INTO t VALUES (0);\n" * offset + "".join(
+            f"SELECT f{i}() FROM t;\n" for i in range(45))
+        reports = lint_migrations([migration_from_text(sql + calls, "0001_m.sql")])
+        # Every call is still followed (the body's INSERT judged at it) ...
+        assert sum(a.kind == "routine_call" for s in reports[0].statements
+                   for a in s.effect.actions) == 45
+        # ... and each statement calling a routine searched once (the bodies' INSERTs,
+        # searched at their routine's creation and call, may fall out of the memo).
+        selects = [node for node in searched if "fromClause" in node]
+        assert len(selects) == 45 and len({id(node) for node in selects}) == 45, offset
+
+
+def test_a_write_asks_which_triggers_it_fires_only_once_a_table_has_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Once a routine is kept, each write asks which triggers it fires, through partitions
+    # and the actions of the foreign keys pointing at its table (`key_actions`): while no
+    # table has a trigger (the catalog's `trigger_tables` is empty), none can, and the
+    # write asks nothing of the catalog.
+    import lockwise.catalog.partition_triggers as partition_triggers
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    fired_tables = partition_triggers.fired_tables
+    asked: list[bool] = []
+
+    def counting(catalog: Catalog, *args: object) -> object:
+        asked.append(any(t.triggers for t in catalog.tables.values()))
+        return fired_tables(catalog, *args)
+
+    monkeypatch.setattr(partition_triggers, "fired_tables", counting)
+    sql = ("CREATE TABLE p (id int PRIMARY KEY);\n"
+           "CREATE TABLE c (p int REFERENCES p ON DELETE CASCADE, n int);\n"
+           "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\n"
+           "BEGIN RETURN 1; END $$;\n"
+           "DELETE FROM p;\nUPDATE c SET n = 1;\nINSERT INTO c VALUES (1, 1);\n"
+           "CREATE FUNCTION on_c() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+           "BEGIN ALTER TABLE p ADD COLUMN b int; RETURN OLD; END $$;\n"
+           "CREATE TRIGGER c_del BEFORE DELETE ON c FOR EACH ROW EXECUTE FUNCTION on_c();\n"
+           "DELETE FROM p;\n")
+    statements = lint_migrations([migration_from_text(sql, "0001_m.sql")])[0].statements
+    # The cascaded delete of c's rows still runs its trigger's body, once there is one.
+    assert [a.facts.get("routine") for a in statements[-1].effect.actions
+            if a.kind == "routine_call"] == ["public.on_c"]
+    assert asked and all(asked)
+
+
 #: A migration calling a PL/pgSQL function (the overload of f its argument chooses) and
 #: writing to a table whose trigger runs one, between statements that call no kept routine.
 _CALLS = ("CREATE TABLE t (a int);\nCREATE TABLE u (n int);\n"
@@ -1006,6 +1068,27 @@ def test_a_statement_calling_no_kept_routine_does_not_import_the_overload_choose
     _lint_calls()
     # The three calls of f, each once (the effect model's ask; the replay's is remembered).
     assert len(imported) == 3
+
+
+def test_a_statement_calling_a_kept_routine_runs_no_import_of_the_effect_models_families(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every query and DML runs the routines it calls (`family_function("routines",
+    # "run_called")`): an import statement there ran at each (about 17,500 instructions
+    # once the module is loaded, 1,020 a lint pass of lemmy+documenso).
+    import builtins
+    import sys
+
+    real = builtins.__import__
+    imported: list[str] = []
+
+    def counting(name: str, *args: object, **kwargs: object) -> object:
+        if sys._getframe(1).f_globals.get("__name__") == "lockwise.effects.postgres":
+            imported.append(name)
+        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", counting)
+    _lint_calls()
+    assert imported == []
 
 
 def test_the_overload_a_call_runs_is_chosen_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -226,3 +226,24 @@ def test_the_graph_finds_the_same_conflicts_in_pieces(monkeypatch: pytest.Monkey
     assert "gone" in whole[0] and "table:app.u" in whole[0]
     _in_pieces(monkeypatch, 1000)
     assert [repr(_graph_conflicts(t, base)) for t in texts] == whole
+
+
+def _live_insert_bodies() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is dict
+               and "relation" in o and "selectStmt" in o)
+
+
+def test_the_memo_of_a_statements_calls_holds_a_bounded_number_of_trees() -> None:
+    """Once a routine is kept, each query and DML is searched for its calls and the search
+    remembered by node (`routines._calls`, which holds the node): at most 64 of them, the
+    oldest let go first, however long the migration."""
+    sql = ("CREATE TABLE t (a int, b text);\n"
+           "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;\n"
+           + "".join(f"INSERT INTO t (a, b) VALUES (f() + {i}, 'x');\n"
+                     for i in range(STATEMENTS)))
+    before = _live_insert_bodies()
+    reports = lint_migrations([migration_from_text(sql, "0001_seed.sql")], LintOptions(),
+                              Catalog(), release=True)
+    assert len(reports[0].statements) == STATEMENTS + 2
+    assert _live_insert_bodies() - before <= 64

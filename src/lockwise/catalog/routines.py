@@ -224,8 +224,9 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     """The routines the triggers a write fires run: those of its table for the writes it
     makes (`_writes`), and those of the tables the actions of the foreign keys its deletes
     and updates fire write (`key_actions`: a cascaded delete, or an update of the key's
-    columns)."""
-    if kind not in _WRITES and kind != "MergeStmt":
+    columns). Nothing while no table has had a trigger (`Catalog.trigger_tables` empty: the
+    replay files each trigger it adds there), whatever the write reaches."""
+    if kind not in _WRITES and kind != "MergeStmt" or catalog.trigger_tables == {}:
         return []
     from lockwise.catalog.key_actions import key_actions  # (a NamedTuple: made when needed)
     from lockwise.catalog.partition_triggers import fired_tables, reached_below

@@ -6,9 +6,12 @@ import operator
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 T = TypeVar("T")
 
@@ -499,7 +502,9 @@ class NodeMemo(Generic[T]):
     """What a walk found lately below parse tree nodes, by the node's address: the effect
     model and then the catalog replay ask the same question of a statement's nodes, close
     together. Each entry holds its node, so that `is` cannot match a different node at a
-    reused address; cleared when full (a few statements' worth)."""
+    reused address; the oldest goes when 64 are held (a few statements' worth: emptying it
+    whole dropped the statement whose routines' bodies had filled it, before the replay
+    asked of it again)."""
 
     __slots__ = ("_entries",)
 
@@ -511,9 +516,10 @@ class NodeMemo(Generic[T]):
         return entry[1] if entry is not None and entry[0] is node else None
 
     def put(self, node: object, found: T) -> T:
-        if len(self._entries) >= 64:
-            self._entries.clear()
-        self._entries[id(node)] = (node, found)
+        entries = self._entries
+        if len(entries) >= 64:
+            del entries[next(iter(entries))]
+        entries[id(node)] = (node, found)
         return found
 
 
@@ -758,15 +764,15 @@ _CONST_VALUES = {"ival": "Integer", "fval": "Float", "boolval": "Boolean", "sval
                  "bsval": "BitString"}
 
 
-def _ast_dict(kind: str, body: dict) -> dict:
-    """A JSON parse tree node as the dict pglast's AST classes are built from ('@': class).
+def _ast_dict(ast: ModuleType, kind: str, body: dict) -> dict:
+    """A JSON parse tree node as the dict pglast's AST classes (module `ast`, imported once
+    per print by `expression_sql`: an import at each node cost more than the rest of the
+    visit) are built from ('@': class).
 
     The JSON leaves out the wrapper of a field whose C type is one struct (TypeCast.typeName
     is a bare TypeName) and spells A_Const's value union as a key of its own: pglast's
     `__slots__` say which field is which. A field named as a Python keyword (`def`) has a
     `_` after its name there."""
-    from pglast import ast
-
     slots = getattr(ast, kind).__slots__
     # Every field at its zero value, then those the tree writes (pglast's classes read the
     # fields by their slots: the order of the keys does not matter).
@@ -777,7 +783,7 @@ def _ast_dict(kind: str, body: dict) -> dict:
     for key, value in body.items():
         if kind == "A_Const" and key in _CONST_VALUES:
             value_kind = _CONST_VALUES[key]
-            out["val"] = _ast_dict(value_kind, value)
+            out["val"] = _ast_dict(ast, value_kind, value)
             continue
         if key not in slots and f"{key}_" in slots:
             out.pop(key, None)
@@ -786,10 +792,10 @@ def _ast_dict(kind: str, body: dict) -> dict:
         if slot is None:
             continue  # e.g. A_Const's location, which pglast does not keep
         struct = slot.c_type.rstrip("*")
-        if isinstance(value, dict) and not _wrapped(value) and hasattr(ast, struct):
-            out[key] = _ast_dict(struct, value)
+        if isinstance(value, dict) and not _wrapped(ast, value) and hasattr(ast, struct):
+            out[key] = _ast_dict(ast, struct, value)
         else:
-            out[key] = _ast_value(value)
+            out[key] = _ast_value(ast, value)
     return out
 
 
@@ -798,10 +804,8 @@ def _ast_dict(kind: str, body: dict) -> dict:
 _OMITTED: dict[str, dict[str, object]] = {}
 
 
-def _wrapped(value: dict) -> bool:
-    """Whether a JSON node is written {'Kind': {...}} (a field of any node type)."""
-    from pglast import ast
-
+def _wrapped(ast: ModuleType, value: dict) -> bool:
+    """Whether a JSON node is written {'Kind': {...}} (a field of any node type of `ast`)."""
     if len(value) != 1:
         return False
     kind, body = unwrap(value)
@@ -820,14 +824,14 @@ def _omitted(slot: object) -> object:
     return 0 if int in types and slot.c_type != "ParseLoc" else None
 
 
-def _ast_value(value: object) -> object:
+def _ast_value(ast: ModuleType, value: object) -> object:
     if isinstance(value, list):
-        return [_ast_value(item) for item in value]
-    if isinstance(value, dict) and _wrapped(value):
+        return [_ast_value(ast, item) for item in value]
+    if isinstance(value, dict) and _wrapped(ast, value):
         kind, body = unwrap(value)
         # A list in an expression (IN (...), BETWEEN's bounds) is a List node: a tuple in pglast
-        return [_ast_value(item) for item in body.get("items", ())] if kind == "List" \
-            else _ast_dict(kind, body)
+        return [_ast_value(ast, item) for item in body.get("items", ())] if kind == "List" \
+            else _ast_dict(ast, kind, body)
     return value
 
 
@@ -840,7 +844,7 @@ def expression_sql(expr: dict | None) -> str | None:
 
     try:
         kind, body = unwrap(expr)
-        return printed_node(getattr(ast, kind)(_ast_dict(kind, body)))
+        return printed_node(getattr(ast, kind)(_ast_dict(ast, kind, body)))
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
         return None
 

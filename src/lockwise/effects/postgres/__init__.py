@@ -34,6 +34,7 @@ family's module is imported with its first statement):
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 
 from lockwise.catalog.routines import CALLING_KINDS
 from lockwise.core.types import Effect
@@ -141,9 +142,9 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
 
 
 def family_function(family: str, name: str) -> Callable:
-    """The function `name` of the family module `family`, which is imported if it was not."""
-    from importlib import import_module
-
+    """The function `name` of the family module `family`, which is imported if it was not
+    (`import_module` is bound at load: importlib is loaded before lockwise is, and an import
+    statement here ran at each query or DML once a routine is kept)."""
     return getattr(import_module(f"lockwise.effects.postgres.{family}"), name)
 
 
