@@ -15,7 +15,13 @@ from collections.abc import Callable, Iterator
 from lockwise.catalog.model import Catalog, Constraint, Index, Table
 from lockwise.catalog.replay import generated_name
 from lockwise.effects.nodes import column_ref, const_value, unwrap, with_storage_parameters_sql
-from lockwise.parse.quoting import quote_ident, relation_sql, truncate_identifier
+from lockwise.parse.quoting import (
+    NEXT_MIGRATION,
+    OWN_MIGRATION,
+    quote_ident,
+    relation_sql,
+    truncate_identifier,
+)
 
 _UNBOUNDED = {"minvalue", "maxvalue"}
 
@@ -320,7 +326,7 @@ def partitioned_index_sql(catalog: Catalog, table: str, qualified: bool, index_n
                          f"ON ONLY {target} ({cols});")
         else:
             steps.append(f"CREATE {kind} CONCURRENTLY IF NOT EXISTS {quote_ident(names[part])} "
-                         f"ON {target} ({cols});  -- own migration, outside a transaction")
+                         f"ON {target} ({cols});{OWN_MIGRATION}")
         parent_index = _index_sql(names[parent], parent, table, qualified)
         child_index = _index_sql(names[part], part, table, qualified)
         attaches.append((len(_ancestors(catalog, part, table)),
@@ -348,6 +354,7 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
         check = quote_ident(generated_name(constraint, None, "not_null"))
         proof = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in nullable)
         steps += [f"ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({proof}) NOT VALID;",
+                  NEXT_MIGRATION,
                   f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {check};  -- writes go on",
                   f"ALTER TABLE {table_sql} "
                   + ", ".join(f"ALTER COLUMN {quote_ident(c)} SET NOT NULL" for c in nullable)
@@ -359,8 +366,8 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
                                                    "key"))
              for part in parts}
     steps += [f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {names[part]} ON "
-              f"{relation_sql(part, table, qualified)} ({cols});"
-              "  -- own migration, outside a transaction" for part in parts]
+              f"{relation_sql(part, table, qualified)} ({cols});{OWN_MIGRATION}"
+              for part in parts]
     steps += [f"ALTER TABLE {relation_sql(part, table, qualified)} ADD CONSTRAINT {names[part]} "
               f"{kind} USING INDEX {names[part]};" for part in parts]
     steps.append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {quote_ident(constraint)} {kind} "
@@ -392,7 +399,7 @@ def index_parts_sql(catalog: Catalog, idx: Index, parts: list[str], qualified: b
                                          qualified, like))
         else:
             steps.append(f"CREATE {kind} CONCURRENTLY IF NOT EXISTS {quote_ident(name)} ON "
-                         f"{target} ({cols});  -- own migration, outside a transaction")
+                         f"{target} ({cols});{OWN_MIGRATION}")
         steps.append(f"ALTER INDEX {relation_sql(idx.name, like, qualified)} ATTACH PARTITION "
                      f"{_index_sql(name, part, like, qualified)};")
     return "\n".join(step for step in steps if step)
@@ -425,7 +432,7 @@ def prebuilt_indexes_sql(table: str, part: str, qualified: bool,
                          "it is attached")
             continue
         steps.append(f"{plain_index_sql(idx, name, part_sql, quoted=True)};"
-                     "  -- own migration, outside a transaction")
+                     + OWN_MIGRATION)
         if con is not None:
             kind = "PRIMARY KEY" if con.kind == "primary" else "UNIQUE"
             steps.append(f"ALTER TABLE {part_sql} ADD CONSTRAINT {name} {kind} USING INDEX "

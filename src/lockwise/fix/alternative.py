@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from lockwise.fix import REWRITTEN, REWRITTEN_AS
 from lockwise.fix.patterns import Pieces, Unprintable, rewrite
+from lockwise.parse.quoting import NEXT_MIGRATION
 
 
 class Alternative:
@@ -59,7 +60,7 @@ def alternative_text(pieces: Pieces) -> str:
         lines += ["-- in its own migration, outside a transaction:", f"{sql};"]
     for phase in pieces.later:
         if phase:
-            lines += ["-- next migration, after the previous one committed:",
+            lines += [NEXT_MIGRATION,
                       *(f"{sql};" for sql in phase)]
     if pieces.contract:
         lines += ["-- contract step, in a later migration, once the backfill finished and the "

@@ -11,6 +11,13 @@ _PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
 MAX_IDENTIFIER_BYTES = 63
 
 
+#: The comment line an alternative starts a migration with, after one that must commit first
+#: (a NOT VALID constraint before its VALIDATE): how lint's alternatives and fix's rewrites mark
+#: it (tests/test_alternatives_run.py splits them there).
+NEXT_MIGRATION = "-- next migration, after the previous one committed:"
+#: The comment after a statement that must run alone, outside a transaction (CONCURRENTLY).
+OWN_MIGRATION = "  -- own migration, outside a transaction"
+
 @cache
 def _reserved() -> frozenset[str]:
     """Words that cannot be a bare column or table name (imported at the first name quoted)."""

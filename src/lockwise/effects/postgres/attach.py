@@ -32,7 +32,12 @@ from lockwise.effects.postgres.builder import (
     partition_lineage,
     scan_fk_lookups,
 )
-from lockwise.parse.quoting import quote_ident, relation_sql, truncate_identifier
+from lockwise.parse.quoting import (
+    NEXT_MIGRATION,
+    quote_ident,
+    relation_sql,
+    truncate_identifier,
+)
 
 
 def lock_partition_set(b: Builder, parent: str) -> None:
@@ -128,7 +133,7 @@ def child_not_null_facts(catalog: Catalog, nullable: list[tuple[str, str, str]])
                                               child.split(".", 1)[1], name))
         steps.append(f"ALTER TABLE {child_sql} ADD CONSTRAINT {con} "
                      f"CHECK ({quote_ident(name)} IS NOT NULL) NOT VALID;\n"
-                     f"-- next migration:\n"
+                     f"{NEXT_MIGRATION}\n"
                      f"ALTER TABLE {child_sql} VALIDATE CONSTRAINT {con};\n"
                      f"ALTER TABLE {child_sql} ALTER COLUMN {quote_ident(name)} SET NOT NULL;"
                      f"  -- no read: the CHECK proves it (PG 12+)\n"
@@ -200,16 +205,17 @@ def _prevalidated_keys_sql(catalog: Catalog,
     as the clones and reads nothing for them (checked on the server). A key added here is
     named as ATTACH would name its clone, so what later names that clone finds it."""
     table_sql = relation_sql(part, like, qualified)
-    steps = []
+    adds, validations = [], []
     known = catalog.tables.get(part)
     for con, own in keys:
         name = quote_ident(own.name if own else
                            clone_name(con.name, known) if known else con.name)
         if own is None:
-            steps.append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {name} "
-                         f"{foreign_key_sql(con, part, qualified)};")
-        steps.append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name};  -- writes go on")
-    return "\n".join(steps)
+            adds.append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {name} "
+                        f"{foreign_key_sql(con, part, qualified)};")
+        validations.append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name};"
+                           "  -- writes go on")
+    return "\n".join([*adds, NEXT_MIGRATION, *validations] if adds else validations)
 
 
 def check_default_partition(b: Builder, parent: str, bound: dict, qualified: bool) -> dict:

@@ -59,7 +59,7 @@ from lockwise.effects.postgres.builder import (
     table_facts,
 )
 from lockwise.effects.volatility import builtin_functions, volatile_functions
-from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
+from lockwise.parse.quoting import OWN_MIGRATION, quote_ident, quote_literal, relation_sql
 
 _SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 
@@ -974,7 +974,7 @@ def _rebuilt_index_steps(catalog: Catalog, table: str, rebuilt: Sequence[Index],
                if (idx.signature is not None or idx.definition is not None) and not idx.unique
                and idx.valid and not idx.attached_to and idx.storage_parameters is not None
                and not (known and idx.name.split(".", 1)[1] in known.constraints)]
-    apart = "  -- own migration, outside a transaction"
+    apart = OWN_MIGRATION
     drops = [f"DROP INDEX CONCURRENTLY IF EXISTS {relation_sql(idx.name, table, qualified)};"
              f"{apart}" for idx in written]
     if drops and zone_kept:

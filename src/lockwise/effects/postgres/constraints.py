@@ -57,7 +57,7 @@ from lockwise.effects.postgres.columns import (
     refused_with_only,
 )
 from lockwise.effects.postgres.constraint_refusals import alter_constraint_refused
-from lockwise.parse.quoting import quote_ident, relation_sql
+from lockwise.parse.quoting import NEXT_MIGRATION, quote_ident, relation_sql
 
 _CONTYPES = {
     "CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
@@ -618,7 +618,7 @@ def _partition_keys_sql(catalog: Catalog, table: str, con: dict, base: dict,
         table_sql,
         str(expression_sql({"Constraint": unnamed})),
         str(expression_sql({"Constraint": {**valid, "initially_valid": True}})))
-    text = "\n-- next migration, after the previous one committed:\n".join(
+    text = f"\n{NEXT_MIGRATION}\n".join(
         "\n".join(f"{sql};" for sql in step) for step in steps)
     if parts:
         return text

@@ -17,7 +17,7 @@ from lockwise.effects.postgres.builder import (
     table_facts,
     view_reads,
 )
-from lockwise.parse.quoting import quote_ident, relation_sql
+from lockwise.parse.quoting import OWN_MIGRATION, quote_ident, relation_sql
 
 
 def vacuum(b: Builder, stmt: dict) -> None:
@@ -151,8 +151,8 @@ def _matview_unique_index_sql(catalog: Catalog, view: str, written: str) -> str:
             return f"-- {idx.name} is the UNIQUE index CONCURRENTLY needs"
     name = quote_ident(generated_name(view.split(".", 1)[1], None, "key"))
     return (f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {written} "
-            "(unique_key_columns);  -- once; replace unique_key_columns with the view's "
-            "columns that identify a row")
+            f"(unique_key_columns);{OWN_MIGRATION}, once; replace unique_key_columns with "
+            "the view's columns that identify a row")
 
 
 _LOCK_MODES = {1: L.ACCESS_SHARE, 2: L.ROW_SHARE, 3: L.ROW_EXCLUSIVE, 4: L.SHARE_UPDATE_EXCLUSIVE,

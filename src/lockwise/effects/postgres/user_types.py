@@ -29,6 +29,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import column_type_change
 from lockwise.parse.quoting import (
+    NEXT_MIGRATION,
     quote_ident,
     quote_literal,
     relation_sql,
@@ -347,7 +348,7 @@ def _per_table_checks_sql(catalog: Catalog, domain: str, users: set[str],
     VALID and validated under SHARE UPDATE EXCLUSIVE. The CHECK is the domain's `condition`
     with the column for VALUE; a named stand-in when it is not known (VALIDATE of a
     constraint of a domain created elsewhere) or the column is an array of the domain."""
-    steps = []
+    adds, validations = [], []
     label = constraint or domain.split(".", 1)[-1]
     for sub in catalog.with_subdomains(domain):
         for table, column in catalog.columns_of_type(sub):
@@ -360,10 +361,13 @@ def _per_table_checks_sql(catalog: Catalog, domain: str, users: set[str],
             check = stand_in if condition is None or catalog.tables[table].columns[
                 column].array else PrintedSql(_value_as(condition, column), stand_in)
             table_sql = relation_sql(table, domain, False)
-            steps += [f"ALTER TABLE {table_sql} ADD CONSTRAINT {name}\n"
-                      f"  CHECK ({check}) NOT VALID;",
-                      f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name};  -- writes go on"]
-    return "\n".join(steps) or "-- (no table known to use it)"
+            adds.append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {name}\n"
+                        f"  CHECK ({check}) NOT VALID;")
+            validations.append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name};"
+                               "  -- writes go on")
+    if not adds:
+        return "-- (no table known to use it)"
+    return "\n".join([*adds, NEXT_MIGRATION, *validations])
 
 
 #: SET NOT NULL's condition, as a CHECK on VALUE.
