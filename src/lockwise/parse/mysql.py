@@ -1324,9 +1324,13 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
         # SHUTDOWN, STOP REPLICA: read by sqlglot as a column (and its alias)
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
-    if isinstance(tree, exp.Alter) and (any(
-            type(option).__name__.startswith("PartitionBy")
-            for option in tree.args.get("options") or ()) or _SYSTEM_VERSIONING.search(body)):
+    if isinstance(tree, exp.Create) and _parsed_partitioning(tree) and \
+            (definition := _readable_definition(body, reader)) is not None:
+        # CREATE TABLE ... PARTITION BY RANGE / LIST, which sqlglot parses: read without it
+        # as the HASH and KEY ones are, so the catalog knows the table is partitioned
+        return definition
+    if isinstance(tree, exp.Alter) and (_parsed_partitioning(tree) or
+                                        _SYSTEM_VERSIONING.search(body)):
         # ALTER TABLE ... PARTITION BY RANGE / LIST, which sqlglot parses (HASH and KEY it
         # keeps as commands): read from its text as those are (it was read as doing nothing);
         # DROP SYSTEM VERSIONING, a command inside the tree that takes the clauses after it
@@ -1348,6 +1352,15 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
     if isinstance(tree, exp.Command) and (synonyms := _with_synonyms(body, reader)) is not None:
         return synonyms
     return tree
+
+
+def _parsed_partitioning(tree) -> bool:
+    """Whether sqlglot read a PARTITION BY in `tree`, a CREATE or an ALTER (its RANGE / LIST
+    partitioning with the partitions defined; HASH and KEY it keeps as commands)."""
+    options = tree.args.get("options") or []
+    if (properties := tree.args.get("properties")) is not None:
+        options = [*options, *properties.expressions]
+    return any(type(option).__name__.startswith("PartitionBy") for option in options)
 
 
 def _without_if_exists(body: str, reader: object):
