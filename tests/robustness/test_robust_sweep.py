@@ -704,11 +704,22 @@ _REFUSED_BY_APPLY = [
      "meta-command: lockwise cannot run it"),
     ("\\set n 1\nSELECT :n;\n", "2:8: `:n` is a psql variable: lockwise cannot run it"),
     ("SELECT 'CREATE TABLE b (id bigint)' \\gexec\n", "`\\gexec` is a psql meta-command"),
+    # The executor's own directives and transaction (docs/executor.md): a batch directive
+    # apply cannot read, a COMMIT inside the transaction apply wraps the file in.
+    ("CREATE TABLE b (id bigint PRIMARY KEY);\n-- lockwise: batch size=many\n"
+     "UPDATE b SET id = id;\n", "3:1: batch size and sleep must be whole numbers"),
+    ("CREATE TABLE b (id bigint);\n-- lockwise: batch rows=10\nDELETE FROM b;\n",
+     "3:1: unknown batch setting(s) rows"),
+    ("CREATE TABLE b (id bigint);\nCOMMIT;\nCREATE TABLE c (id bigint);\n",
+     "2:1: the migration controls its own transactions (COMMIT)"),
+    ("BEGIN;\nCREATE TABLE b (id bigint);\n", "1:1: the migration controls its own "
+     "transactions (BEGIN)"),
 ]
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize(("sql", "said"), _REFUSED_BY_APPLY, ids=["parse", "i", "set", "gexec"])
+@pytest.mark.parametrize(("sql", "said"), _REFUSED_BY_APPLY, ids=[
+    "parse", "i", "set", "gexec", "batch-size", "batch-setting", "commit", "begin"])
 def test_status_says_a_pending_migration_apply_cannot_run(tmp_path: Path, pg_db: str,
                                                           sql: str, said: str) -> None:
     """status listed a pending file PostgreSQL's parser rejects (or one only psql runs) as
