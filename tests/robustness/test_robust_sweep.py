@@ -789,9 +789,27 @@ def test_a_broken_config_is_an_input_error_of_every_command(tmp_path: Path, comm
     (tmp_path / "lockwise.toml").write_text(config)
     result = invoke(command[0], str(folder), *command[1:])
     assert result.exit_code == 2, result.output
-    assert f"{tmp_path / 'lockwise.toml'}:1:" in result.stderr and "config: " in \
+    # Found in the working directory: named from there, as a path given would be.
+    assert "lockwise: error: lockwise.toml:1:" in result.stderr and "config: " in \
         result.stderr, result.stderr
     assert "cannot connect" not in result.stderr
+
+
+@pytest.mark.parametrize("config", ["fail_on = \n", "nope_key = 1\n", "fail_on = 5\n"],
+                         ids=["invalid-toml", "unknown-key", "wrong-type"])
+@pytest.mark.parametrize("command", _READERS, ids=lambda c: c[0])
+def test_a_broken_config_is_named_as_given(tmp_path: Path, command: list[str],
+                                           config: str) -> None:
+    """`--config sub/x.toml`: invalid TOML was said at `sub/x.toml:1:11`, a key it does not
+    know at `/abs/path/sub/x.toml:1:1`. Every error names it as the user did."""
+    folder = tmp_path / "m"
+    migration(folder, "CREATE TABLE a (id bigint);\n", "001_a.sql")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.toml").write_text(config)
+    result = invoke(command[0], "m", *command[1:], "--config", "sub/x.toml")
+    assert result.exit_code == 2, result.output
+    assert "lockwise: error: sub/x.toml:1:" in result.stderr, result.stderr
+    assert str(tmp_path) not in result.stderr
 
 
 @pytest.mark.parametrize("command", [["lint"], ["graph"], ["trace"],
