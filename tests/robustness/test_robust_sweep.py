@@ -221,7 +221,7 @@ def test_a_deeply_nested_config_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "lockwise.toml").write_text(_DEEP_TOML)
     result = invoke("lint", str(migration(tmp_path)))
     assert result.exit_code == 2
-    assert f"{tmp_path / 'lockwise.toml'}:1:1: config:" in result.stderr
+    assert "lockwise: error: lockwise.toml:1:1: config:" in result.stderr
     assert "nested too deeply" in result.stderr
 
 
