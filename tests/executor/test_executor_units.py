@@ -454,3 +454,43 @@ def test_a_psql_setting_is_skipped_with_a_note_alike(tmp_path, line: str) -> Non
     assert [s.sql for s in plan.statements] == ["CREATE TABLE t (id int)", "CREATE TABLE u ()"]
     check_parses([migration])  # no error
     assert psql_setting_notes(migration) == [note]
+
+
+#: Files of every kind `apply` refuses, and plain ones, for the refusal checks to agree on.
+_REFUSAL_CASES = [
+    "CREATE TABLE t (id int);\nCREATE INDEX ON t (id);\n",
+    "", "-- only a comment\n", "CREATE TABLE t (id int;\n", "SELECT 1;\n\\i other.sql\n",
+    "\\set ON_ERROR_STOP on\nSELECT 1;\n", "\\set n 1\nSELECT :n;\n",
+    "SELECT {{ value }};\n", "COPY t FROM STDIN;\n",
+    "CREATE TABLE t (id int);\nCOPY t TO STDOUT;\n",
+    "BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n", "CREATE TABLE t (id int);\nCOMMIT;\n",
+    "SAVEPOINT s;\nSELECT 1;\n", "-- lockwise: no-transaction\nBEGIN;\nSELECT 1;\nCOMMIT;\n",
+    "-- lockwise: batch size=x\nUPDATE t SET id = id;\n",
+    "-- lockwise: batch size=10\nUPDATE t SET id = id;\n",
+    "SELECT " + "(" * 600 + "1" + ")" * 600 + ";\n",
+    "SELECT $x$ COPY t FROM STDIN; COMMIT $x$;\n",
+]
+
+
+@pytest.mark.parametrize("text", _REFUSAL_CASES)
+def test_status_verify_and_apply_refuse_alike(tmp_path, text: str) -> None:
+    """status (run_problems, which plans only a file that may hold a problem) says exactly the
+    problems apply's plan starts with, and verify (check_parses) stops at the first of those
+    that are not about apply's own transaction or directives: one judgement, `unrunnable`."""
+    from lockwise.discover import discover
+    from lockwise.executor.plan import first_unrunnable, plan_sql, run_problems, unrunnable
+    from lockwise.parse.source import InputError
+    from lockwise.verify.run import check_parses
+
+    (tmp_path / "1_a.up.sql").write_text(text)
+    (migration,) = discover(tmp_path)
+    plan = plan_sql(migration, migration.up_sql, migration.path, 18)
+    assert run_problems(migration, 18) == plan.problems
+    first = first_unrunnable(unrunnable(migration, migration.up_sql, migration.path))
+    if first is None:
+        check_parses([migration])
+        return
+    assert str(first) in plan.problems
+    with pytest.raises(InputError) as raised:
+        check_parses([migration])
+    assert str(raised.value) == str(first)

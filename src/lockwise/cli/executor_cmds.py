@@ -344,9 +344,11 @@ def status(
 
         found = runner.status(url, migrations, options, _console(url))
         state, holder, stray = found.state, found.runner_pid, found.stray
-        # A pending migration `apply` would refuse (it does not parse, or holds what only
-        # psql runs): listed, pending as it is, with why; the exit code says it (2, as apply).
-        refused = {m.id: problems for m in state.pending if (problems := run_problems(m))}
+        # A pending migration `apply` would refuse (it does not parse, holds what only psql
+        # runs, a batch directive apply cannot read, its own BEGIN or COMMIT in apply's
+        # transaction): listed, pending as it is, with why; the exit code says it (2, as apply).
+        refused = {m.id: problems for m in state.pending
+                   if (problems := run_problems(m, found.pg_version))}
         rows = []
         for v in state.versions:
             label, detail = v.state, v.detail

@@ -389,7 +389,8 @@ def _read_toml(path: Path) -> dict:
 
 
 def load_file(path: Path) -> Config:
-    """Read one config file: `lockwise.toml` (keys at the top) or a pyproject.toml."""
+    """Read one config file: `lockwise.toml` (keys at the top) or a pyproject.toml. `path`
+    is kept as given: errors, and the config's own path, name it so."""
     if not path.is_file():
         raise path_error("config: not a regular file" if path.exists() else
                          "config: no such file", path)
@@ -401,8 +402,8 @@ def load_file(path: Path) -> Config:
             raise InputError("config: no [tool.lockwise] table in this file", path)
         if not isinstance(section, dict):
             raise _Reader(path).fail("lockwise", "`tool.lockwise` must be a table")
-        return parse_config(section, path.resolve())
-    return parse_config(raw, path.resolve(), path.name)  # lockwise.toml, or --config's
+        return parse_config(section, path)
+    return parse_config(raw, path, path.name)  # lockwise.toml, or --config's
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -441,7 +442,8 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
     if explicit is not None:
         return load_file(explicit)
     found = find_config(start)
-    return load_file(found) if found else Config()
+    # Named from the working directory when found below it, as a path given there would be.
+    return load_file(_from_working_directory(found)) if found else Config()
 
 
 # --- applying per-path overrides to reports -------------------------------------------------

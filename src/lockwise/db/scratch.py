@@ -49,13 +49,15 @@ def scratch_server(durable: bool = False) -> Iterator[str]:
                     f"could not start the embedded PostgreSQL: {exc}") from exc
             try:
                 termination.arm()
-                uri = server.get_uri()
-                if not durable:
-                    try:
+                try:
+                    # Read from its postmaster.pid, which may not name its socket or port yet
+                    # (seen while another server was starting beside it): a RuntimeError.
+                    uri = server.get_uri()
+                    if not durable:
                         _relax_durability(uri)
-                    except Exception as exc:
-                        raise ScratchUnavailable(
-                            f"could not start the embedded PostgreSQL: {exc}") from exc
+                except Exception as exc:
+                    raise ScratchUnavailable(
+                        f"could not start the embedded PostgreSQL: {exc}") from exc
                 yield uri
             finally:
                 with contextlib.suppress(Exception):

@@ -44,7 +44,7 @@ def _joined(run: list[Migration]) -> Migration:
                    no_transaction=any(m.no_transaction for m in run))
 
 
-def _located(migration: Migration, path: Path | str, line: int) -> tuple[Path | str, int]:
+def located(migration: Migration, path: Path | str, line: int) -> tuple[Path | str, int]:
     """The file and line that `line` of `path` is: in a joined version folder, the file of
     the version that holds it and the line in that file."""
     if migration.parts and str(path) == str(migration.path):  # a finding's path is text
@@ -56,7 +56,7 @@ def _located(migration: Migration, path: Path | str, line: int) -> tuple[Path | 
 
 def position(migration: Migration, path: Path | str, line: int, column: int) -> str:
     """`path:line:column`, as lint names a place (in a joined version folder, its file's)."""
-    where, line = _located(migration, path, line)
+    where, line = located(migration, path, line)
     return f"{where}:{line}:{column}"
 
 
@@ -65,7 +65,7 @@ def line_label(migration: Migration, line: int) -> str:
     version folder."""
     if not migration.parts:
         return f"line {line}"
-    where, line = _located(migration, migration.path, line)
+    where, line = located(migration, migration.path, line)
     return f"{os.path.basename(where)} line {line}"
 
 

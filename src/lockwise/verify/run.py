@@ -12,6 +12,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lockwise.core.types import Effect, Migration, Statement
@@ -119,32 +120,19 @@ class VerifyResult:
 def check_parses(migrations: Sequence[Migration]) -> None:
     """Raise InputError (file:line:column) for the first up or down file that does not parse
     or holds what only psql runs, before anything runs: a half-understood file cannot be run
-    statement by statement."""
-    from lockwise.executor.plan import client_copy, client_side_input
-    from lockwise.lint import parse_error_message
-    from lockwise.parse.postgres import parse_sql
-    from lockwise.parse.templates import unrunnable_placeholder
+    statement by statement. What cannot run is `apply`'s judgement (`unrunnable`): what only
+    psql runs would fail on the server, or (COPY data from the client) leave the connection
+    unusable."""
+    from lockwise.executor.plan import first_unrunnable, unrunnable
 
     for m in migrations:
         for path, text in ((m.path, m.up_sql), (m.down_path, m.down_sql)):
             if text is None:
                 continue
-            placeholder = unrunnable_placeholder(text)
-            if placeholder is not None:
-                line, column, message = placeholder
-                raise InputError(message, path, line, column)
-            parsed = parse_sql(text)
-            if parsed.problems:
-                p = parsed.problems[0]
-                raise InputError(parse_error_message(p, text), path, p.span.line,
-                                 p.span.column)
-            # What only psql runs would fail on the server, or (COPY data from the client)
-            # leave the connection unusable: an input error, as `apply` has it.
-            client = client_side_input(parsed, text) + [
-                (s.span, why) for s in parsed.statements if (why := client_copy(s.tree))]
-            if client:
-                span, why = min(client, key=lambda c: (c[0].line, c[0].column))
-                raise InputError(why, path, span.line, span.column)
+            problem = first_unrunnable(unrunnable(m, text, path))
+            if problem is not None:
+                where = None if problem.path is None else Path(problem.path)
+                raise InputError(problem.message, where, problem.line, problem.column)
 
 
 def psql_setting_notes(m: Migration) -> list[str]:
