@@ -118,6 +118,40 @@ def test_a_batched_statement_that_does_not_parse_is_a_batch_error() -> None:
         _target("SELECT 1")
 
 
+@pytest.mark.parametrize("sql", [
+    "UPDATE accounts SET note = '' RETURNING id",
+    "DELETE FROM accounts RETURNING *",
+    "WITH x AS (SELECT 1) DELETE FROM accounts",
+])
+def test_a_batched_statement_with_returning_or_with_is_refused(sql: str) -> None:
+    # Each batch would return its own rows, and the runner reads none of them.
+    from lockwise.executor.batches import _target
+
+    with pytest.raises(BatchError, match="cannot use WITH or RETURNING"):
+        _target(sql)
+
+
+def test_lint_offers_apply_batches_only_to_a_statement_without_returning() -> None:
+    # (lockwise apply refuses to batch RETURNING: the alternative must not offer it)
+    from lockwise.catalog.model import Catalog
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = "CREATE TABLE accounts (id bigint PRIMARY KEY, note text);"
+
+    def instead(sql: str) -> str:
+        migrations = [migration_from_text(setup, "0001_setup.sql"),
+                      migration_from_text(sql, "0002_change.sql")]
+        found = lint_migrations(migrations, LintOptions(), Catalog())[-1].all_findings
+        (backfill,) = [f for f in found if f.rule == "unbatched-backfill"]
+        return backfill.instead or ""
+
+    assert "-- lockwise: batch" in instead("UPDATE accounts SET note = '';")
+    returning = instead("UPDATE accounts SET note = '' RETURNING id;")
+    assert "-- lockwise: batch" not in returning
+    assert "repeat until no rows are updated" in returning
+
+
 def _small_backfill(tmp_path: Path, down: str | None = None) -> Path:
     files = {
         "001_t.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL DEFAULT 0);\n"

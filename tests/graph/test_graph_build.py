@@ -1316,6 +1316,10 @@ _RENAME_NAME = "ALTER TABLE users RENAME COLUMN name TO full_name;\n"
     (_DROP_EMAIL, "UPDATE users SET name = email;", "email"),
     (_DROP_EMAIL, "UPDATE users u SET name = 'x' WHERE u.email IS NULL RETURNING id;", "email"),
     (_DROP_EMAIL, "DELETE FROM users WHERE email IS NULL;", "email"),
+    # RETURNING (a returningClause from PostgreSQL 18's grammar on; checked on 18.6)
+    (_DROP_EMAIL, "DELETE FROM users WHERE id = 1 RETURNING email;", "email"),
+    (_DROP_EMAIL, "INSERT INTO users (id) VALUES (1) RETURNING email;", "email"),
+    (_DROP_EMAIL, "UPDATE users SET id = 2 RETURNING users.email;", "email"),
     (_DROP_EMAIL, "ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);", "email"),
     (_DROP_EMAIL, "CREATE INDEX i ON users (lower(email));", "email"),
     (_DROP_EMAIL, "CREATE INDEX i ON users (id) WHERE email IS NULL;", "email"),

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from lockwise.catalog.model import Catalog, Column, Table
-from lockwise.effects.nodes import range_var, strings, unwrap
+from lockwise.effects.nodes import range_var, returning_list, strings, unwrap
 
 #: alias -> the table of a FROM item (None: a subquery, function or table whose columns are
 #: not known for sure).
@@ -65,12 +65,6 @@ def returning_columns(catalog: Catalog, stmt: dict) -> list[Column] | None:
             return None
         out.extend(found)
     return out
-
-
-def returning_list(stmt: dict) -> list:
-    """The RETURNING items of INSERT / UPDATE / DELETE / MERGE `stmt` (a returningClause's
-    exprs from PostgreSQL 18's grammar on); [] for none."""
-    return (stmt.get("returningClause") or {}).get("exprs") or stmt.get("returningList") or []
 
 
 def query_columns(catalog: Catalog, query: object) -> list[Column] | None:

@@ -37,6 +37,13 @@ def unwrap(node: dict | None) -> tuple[str, dict]:
     return kind, body
 
 
+def returning_list(stmt: dict) -> list:
+    """The RETURNING items of INSERT / UPDATE / DELETE / MERGE `stmt`; [] for none. From
+    PostgreSQL 18's grammar (pglast 8) on they are a returningClause's `exprs`; before, the
+    statement's `returningList`."""
+    return (stmt.get("returningClause") or {}).get("exprs") or stmt.get("returningList") or []
+
+
 def strings(items: list | None) -> list[str]:
     """A list of {'String': {'sval': ...}} nodes as plain strings."""
     out = []

@@ -224,6 +224,9 @@ class Session:
     _saved: dict[str, object] = field(default_factory=dict)
     #: Any SET in a transaction is undone when it rolls back: the values it started with.
     _tx_start: dict[str, object] = field(default_factory=dict)
+    #: The transaction's relations below are each under the name it has now: a rename or
+    #: SET SCHEMA moves its entries to the new name (`_follow_moves`), for it is the same
+    #: relation, with its rows and the locks the transaction holds on it (checked on 18.6).
     held_exclusive: dict[str, int] = field(default_factory=dict)  # table -> statement index
     #: Strongest lock on each table taken by the transaction's DDL, and by its data changes:
     #: DDL and DML "mix" only where one holds a lock that the other's lock conflicts with.
@@ -247,9 +250,6 @@ class Session:
     #: them are usable at once (the server's check spares a type its transaction created).
     tx_types_created: set[str] = field(default_factory=set)
     tx_locks: dict[str, LockMode] = field(default_factory=dict)  # strongest lock held per table
-    #: The name a relation of `held_exclusive` has now, when the transaction renamed it (or
-    #: moved it to another schema): the lock is the same, its name in a message the new one.
-    held_names: dict[str, str] = field(default_factory=dict)
     #: Over the whole migration: objects code may use by name ("view:public.v") that it
     #: dropped and has not created again, and objects it created itself.
     dropped: dict[str, int] = field(default_factory=dict)
@@ -333,7 +333,7 @@ class Session:
         used = sorted(effect.literals & self.tx_enum_values.keys())
         return {
             # each as the statement sees it: under its new name if the transaction renamed it
-            "holds_exclusive_from_earlier": tuple(self.held_names.get(t, t) for t in held),
+            "holds_exclusive_from_earlier": tuple(held),
             # 1-based number of the statement that took the earliest lock still held.
             "held_exclusive_since": since + 1 if since is not None else None,
             "held_exclusive_statements": index - since if since is not None else 0,
@@ -490,12 +490,14 @@ class Session:
                 f"at statement {index + 1} ended the transaction; each statement after it " \
                 "commits on its own"
         if self.in_transaction:
-            if effect.drops and not any(a.kind in _MOVES for a in effect.actions):
+            moves = _moves(effect) if any(a.kind in _MOVES for a in effect.actions) else None
+            if effect.drops and moves is None:
                 # (one the transaction made itself was never seen by anyone)
                 self.tx_dropped.update(_relations(effect.drops) - self.tx_created)
             if effect.creates:
                 made = _relations(effect.creates)
-                self.tx_created.update(made)
+                # (a relation renamed is the one it was: created here only if it was then)
+                self.tx_created.update(made - set((moves or {}).values()))
                 # One made under the name of one the transaction dropped replaces it: a
                 # query waiting for the old one's lock reads the new one after the commit
                 # (checked on the server), so its name is neither new nor gone.
@@ -505,21 +507,23 @@ class Session:
                                              if o.startswith("type:"))
             if effect.locks or index_held_exclusive(effect):
                 self._hold_locks(effect, index)
-            if effect.drops and self.held_exclusive and any(a.kind in _MOVES
-                                                            for a in effect.actions):
-                self._rename_held(_relations(effect.drops), _relations(effect.creates))
+            if moves:
+                self._follow_moves(moves)
         else:
             self._end_transaction()
 
-    def _rename_held(self, old: set[str], new: set[str]) -> None:
-        """Follow a relation of `held_exclusive` to the name a statement gives it (`old`, its
-        name until then, and `new`: one each; a RENAME renames one relation)."""
-        if len(old) != 1 or len(new) != 1:
-            return
-        (was,), (now,) = old, new
-        for table in self.held_exclusive:
-            if self.held_names.get(table, table) == was:
-                self.held_names[table] = now
+    def _follow_moves(self, moves: dict[str, str]) -> None:
+        """Keep what the transaction knows of each relation a statement renamed or moved to
+        another schema (`moves`: old name -> new) under its new name: lock-accumulation and
+        mixed-ddl-and-dml then see the statements after it on the same relation."""
+        for was, now in moves.items():
+            for held in (self.held_exclusive, self.tx_locks, self.tx_ddl_locks,
+                         self.tx_dml_locks):
+                if was in held:
+                    held[now] = held.pop(was)
+            if was in self.tx_created:
+                self.tx_created.discard(was)
+                self.tx_created.add(now)
 
     def _hold_locks(self, effect: Effect, index: int) -> None:
         """The transaction holds the statement's locks until it ends."""
@@ -655,7 +659,6 @@ class Session:
         self.tx_replaced.clear()
         self.tx_types_created.clear()
         self.tx_locks.clear()
-        self.held_names.clear()
 
 
 #: Actions that give a relation another name: it lives on under it, and what uses it by OID
@@ -663,6 +666,17 @@ class Session:
 #: works (checked on the server): its old name is not dropped for lock-accumulation. Its new
 #: name is one the transaction holds the lock of already. (`rename_other`: a sequence's.)
 _MOVES = frozenset({"rename_table", "set_schema", "rename_other"})
+
+
+def _moves(effect: Effect) -> dict[str, str]:
+    """The relations a renaming statement (`_MOVES`) gives another name: old name -> new. A
+    RENAME renames one; SET SCHEMA moves a table with its sequences, each keeping its name
+    in the new schema."""
+    old, new = _relations(effect.drops), _relations(effect.creates)
+    if len(old) == 1 and len(new) == 1:
+        return {old.pop(): new.pop()}
+    by_name = {n.split(".", 1)[-1]: n for n in new}
+    return {o: by_name[o.split(".", 1)[-1]] for o in old if o.split(".", 1)[-1] in by_name}
 
 
 def _relations(objects: Iterable[str]) -> set[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from lockwise.effects.nodes import options_on, unwrap
+from lockwise.effects.nodes import options_on, returning_list, unwrap
 
 
 class NewSyntax:
@@ -192,7 +192,7 @@ def _reindex(stmt: dict) -> Iterator[str]:
 
 def _merge(stmt: dict) -> Iterator[str]:
     yield "merge"
-    if stmt.get("returningClause") or stmt.get("returningList"):
+    if returning_list(stmt):
         yield "merge_returning"
     if any(unwrap(w)[1].get("matchKind") == "MERGE_WHEN_NOT_MATCHED_BY_SOURCE"
            for w in stmt.get("mergeWhenClauses") or ()):

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from lockwise.effects.nodes import returning_list
 from lockwise.rules.directives import BATCH_DIRECTIVE
 
 _ARG = re.compile(r"(\w+)\s*=\s*(\S+)")
@@ -95,7 +96,7 @@ def _target(sql: str):
     stmt = raw.stmt
     if not isinstance(stmt, (ast.UpdateStmt, ast.DeleteStmt)):
         raise BatchError("only UPDATE and DELETE statements can run in batches")
-    if stmt.withClause is not None or getattr(stmt, "returningList", None):
+    if stmt.withClause is not None or returning_list(stmt(skip_none=True)):
         raise BatchError("a batched statement cannot use WITH or RETURNING")
     return stmt
 

@@ -15,6 +15,7 @@ from lockwise.effects.nodes import (
     is_sequence_call,
     object_name,
     range_var,
+    returning_list,
     sequence_argument,
     strings,
     unwrap,
@@ -112,7 +113,7 @@ def _dml_uses(r: _GoneColumns, kind: str, body: dict) -> None:
         r._expr([body.get("targetList"), body.get("whereClause")], [scope])
         if kind == "UpdateStmt":
             r.names(rel, body.get("targetList"), "writes")
-    r._expr(body.get("returningList"), [{rel.split(".", 1)[1]: rel, **scope}])
+    r._expr(returning_list(body), [{rel.split(".", 1)[1]: rel, **scope}])
 
 
 def _ddl_uses(r: _GoneColumns, kind: str, body: dict) -> None:

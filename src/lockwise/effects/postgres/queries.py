@@ -22,6 +22,7 @@ from lockwise.effects.nodes import (
     range_var,
     regclass_name,
     relations_in,
+    returning_list,
     select_into,
     sequence_argument,
     strings,
@@ -406,7 +407,7 @@ def _batch_how(b: Builder, stmt: dict, table: str) -> str:
     key = b.ctx.catalog.primary_key(table)
     known = b.ctx.catalog.tables.get(table)
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
-    if ctes or stmt.get("returningList") or stmt.get("fromClause") or \
+    if ctes or returning_list(stmt) or stmt.get("fromClause") or \
             stmt.get("usingClause") or column is None or \
             column.type_name not in BATCH_KEY_TYPES:
         return _BATCH_BY_REPEATING

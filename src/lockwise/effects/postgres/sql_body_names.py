@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.scopes import Scope, ScopedResolver, alias_of
-from lockwise.effects.nodes import range_var, unwrap, walk
+from lockwise.effects.nodes import range_var, returning_list, unwrap, walk
 
 #: The system columns every table has (a body may name them).
 _SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"})
@@ -94,9 +94,7 @@ class _BodyNames(ScopedResolver):
                 self.missing = f'column "{lacking}" of relation ' \
                     f'"{relation.get("relname", "")}" does not exist'
                 return
-        # RETURNING (a returningClause's exprs from PostgreSQL 18's grammar on)
-        returning = (body.get("returningClause") or {}).get("exprs") or \
-            body.get("returningList")
+        returning = returning_list(body)
         scope: Scope = {}
         self._from_item({"RangeVar": relation}, scope, [])
         if kind == "InsertStmt":  # (its SELECT or VALUES does not see the target)

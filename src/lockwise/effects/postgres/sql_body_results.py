@@ -20,7 +20,15 @@ its own; procedures are not checked.
 from __future__ import annotations
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import format_type, object_name, range_var, strings, unwrap, walk
+from lockwise.effects.nodes import (
+    format_type,
+    object_name,
+    range_var,
+    returning_list,
+    strings,
+    unwrap,
+    walk,
+)
 
 #: The parameter modes that make a function's result columns.
 _RESULT_MODES = frozenset({"FUNC_PARAM_OUT", "FUNC_PARAM_INOUT", "FUNC_PARAM_TABLE"})
@@ -38,7 +46,7 @@ def refused_result(catalog: Catalog, stmt: dict, body: list[dict]) -> str:
     label, types = declared
     message = f"return type mismatch in function declared to return {label}"
     kind, final = unwrap(body[-1])
-    from lockwise.catalog.query_columns import query_columns, returning_columns, returning_list
+    from lockwise.catalog.query_columns import query_columns, returning_columns
 
     if kind == "SelectStmt" and not final.get("intoClause"):
         columns = query_columns(catalog, body[-1])
