@@ -57,6 +57,7 @@ ENDS_ELSEWHERE = {
     "cascade-drops-dependents": "the dependents are kept, to drop by name",
     "cascade-drops-policy": "the policies are kept, to drop by name",
     "column-type-change-rewrites": "expand / contract: a new column beside the old one",
+    "column-type-change-needs-using": "expand / contract: a new column beside the old one",
     "create-domain-with-constraint": "the constraint is added NOT VALID, validated later",
     "detach-partition-without-concurrently": "DETACH CONCURRENTLY leaves the bound as a CHECK",
     "drop-owned": "ownership moves to a role instead of objects being dropped",

@@ -754,9 +754,10 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
             b.scan(other, "foreign key re-validation after the type change")
     b.alters.add(f"column:{table}.{colname}")
     backfill = {}
-    if rewrites and b.ctx.rule_text:
+    if (rewrites or refused) and b.ctx.rule_text:
         # for the expand / contract instead: the new column backfilled with what the
-        # statement would compute (its USING, else the value converted by assignment)
+        # statement would compute (its USING, else the value converted by assignment; a
+        # refused one's template writes the cast itself)
         backfill = {**row_key_facts(b, table), "converted_value_sql": PrintedSql(
             using, "<USING expression>") if using is not None else quote_ident(colname)}
     b.act("alter_column_type", base, backfill, column=colname, old_type=old_type, new_type=new,
