@@ -312,7 +312,9 @@ def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
 
     from lockwise.verify.snapshot import diff_snapshots
 
-    setup = AWKWARD + '\nCREATE INDEX "Weird Idx" ON my_schema."Weird Name" ("select");'
+    setup = AWKWARD + ('\nCREATE INDEX "Weird Idx" ON my_schema."Weird Name" ("select");\n'
+                       'ALTER TABLE my_schema."Weird Name" ADD CONSTRAINT "Select Check" '
+                       'CHECK ("select" <> \'\');')
     example = dataclasses.replace(next(e for r in load_rules() if r.id == rule
                                        for e in r.examples if e.bad),
                                   sql=sql, setup=setup, pg_version=pg_version,
