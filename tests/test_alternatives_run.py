@@ -57,6 +57,7 @@ ENDS_ELSEWHERE = {
     "cascade-drops-dependents": "the dependents are kept, to drop by name",
     "cascade-drops-policy": "the policies are kept, to drop by name",
     "column-type-change-rewrites": "expand / contract: a new column beside the old one",
+    "column-type-change-needs-using": "expand / contract: a new column beside the old one",
     "create-domain-with-constraint": "the constraint is added NOT VALID, validated later",
     "detach-partition-without-concurrently": "DETACH CONCURRENTLY leaves the bound as a CHECK",
     "drop-owned": "ownership moves to a role instead of objects being dropped",
@@ -311,7 +312,9 @@ def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
 
     from lockwise.verify.snapshot import diff_snapshots
 
-    setup = AWKWARD + '\nCREATE INDEX "Weird Idx" ON my_schema."Weird Name" ("select");'
+    setup = AWKWARD + ('\nCREATE INDEX "Weird Idx" ON my_schema."Weird Name" ("select");\n'
+                       'ALTER TABLE my_schema."Weird Name" ADD CONSTRAINT "Select Check" '
+                       'CHECK ("select" <> \'\');')
     example = dataclasses.replace(next(e for r in load_rules() if r.id == rule
                                        for e in r.examples if e.bad),
                                   sql=sql, setup=setup, pg_version=pg_version,
@@ -525,6 +528,66 @@ def test_a_type_change_alternative_backfills_what_using_computes(pg_server: str)
         with psycopg.connect(with_database(pg_server, f"alt_{side}_using_backfill")) as conn:
             values.append(conn.execute(f"SELECT id, {columns} FROM t ORDER BY id").fetchall())
     assert values[0] == values[1], shown
+
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "sql", "using", "written"), [
+    ("CREATE TABLE accounts (id bigint, external_id text);\n"
+     "INSERT INTO accounts SELECT g, md5(g::text) FROM generate_series(1, 20) g;\n"
+     "INSERT INTO accounts VALUES (21, NULL);",
+     "ALTER TABLE accounts ALTER COLUMN external_id TYPE uuid;",
+     "ALTER TABLE accounts ALTER COLUMN external_id TYPE uuid USING external_id::uuid;",
+     "INSERT INTO accounts VALUES (22, md5('a'));"
+     "UPDATE accounts SET external_id = md5('b') WHERE id = 1"),
+    (AWKWARD, 'ALTER TABLE "order" ALTER COLUMN "user" TYPE boolean;',
+     'ALTER TABLE "order" ALTER COLUMN "user" TYPE boolean USING "user"::boolean;',
+     'INSERT INTO "order" VALUES (11, 0, 1);UPDATE "order" SET "user" = 0 WHERE id = 1'),
+    (AWKWARD + '\nALTER TABLE my_schema."Weird Name" ADD COLUMN "Flag" int;\n'
+     'UPDATE my_schema."Weird Name" SET "Flag" = "Id" % 2;',
+     'ALTER TABLE my_schema."Weird Name" ALTER COLUMN "Flag" TYPE boolean;',
+     'ALTER TABLE my_schema."Weird Name" ALTER COLUMN "Flag" TYPE boolean '
+     'USING "Flag"::boolean;',
+     'INSERT INTO my_schema."Weird Name" VALUES (11, 11, \'y\', 0)'),
+])
+def test_a_type_change_refused_without_using_runs_as_expand_contract(
+        setup: str, sql: str, using: str, written: str, pg_server: str) -> None:
+    """column-type-change-needs-using's alternative, run with rows (checked on 18.6): the new
+    column, kept in sync by its trigger for rows written meanwhile, backfilled in batches;
+    then its contract step (written as comments, for the user to decide on) swaps the names.
+    The column ends with the new type and the values the statement with USING gives."""
+    import dataclasses
+
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    rule = next(r for r in load_rules() if r.id == "column-type-change-needs-using")
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
+    found = _by_statement(findings_for(example, rule))
+    assert list(found) == [0], sql
+    expand, *later = _chunks(found[0])
+    assert later == [], found[0]  # the contract step is left to the user: comments only
+    marker = "-- next migration, after the previous one committed:"
+    contract = "\n".join(line.removeprefix("-- ") for line in
+                         found[0].split(marker, 1)[1].splitlines()
+                         if re.match(r"-- (DROP|ALTER) ", line))
+    assert contract.count(";") == 4, found[0]
+    table = re.match(r"ALTER TABLE (.+) ALTER COLUMN ", sql).group(1)
+    column = re.search(r"ALTER COLUMN (.+) TYPE ", sql).group(1)
+    values = []
+    for side, steps in (("stmt", [[*written.split(";"), using]]),
+                        ("alt", [expand, written.split(";"), _chunks(contract)[0]])):
+        name = f"alt_{side}_needs_using_{abs(hash(sql)) % 10**8}"
+        with psycopg.connect(create_database(pg_server, name), autocommit=True) as conn:
+            for stmt in parse_sql(setup).statements:
+                conn.execute(stmt.sql)
+            for step in steps:
+                _run_migration(conn, Migration(step))
+            values.append(conn.execute(
+                f"SELECT {column}, pg_typeof({column})::text FROM {table} "
+                "ORDER BY 1").fetchall())
+    assert values[0] == values[1], found[0]
 
 
 

@@ -102,6 +102,9 @@ SQL_TEXT: dict[str, object] = {
     "partition_keys_sql": 'ALTER TABLE "App"."Part2026" ADD CONSTRAINT "Fk" FOREIGN KEY ("A") '
                           'REFERENCES "App"."User" NOT VALID;',
     "indexes_dropped_first_sql": 'DROP INDEX CONCURRENTLY IF EXISTS "App"."User_idx";',
+    "checks_dropped_first_sql": 'ALTER TABLE "App"."User" DROP CONSTRAINT "User_check";',
+    "checks_added_after_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "User_check" CHECK '
+                              '("Mixed Col" > 0) NOT VALID;',
     "deprecated_names_sql": 'ALTER INDEX "App"."User_pkey" RENAME TO "User_pkey_deprecated";',
     "grants_copied_sql": "DO $lockwise$ BEGIN EXECUTE 'GRANT SELECT ON \"App\".\"User\" TO "
                          "reporting'; END $lockwise$;",

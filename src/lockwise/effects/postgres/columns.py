@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from lockwise.catalog.model import Callers, Catalog, Column, Index, Table
+from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import (
     constraint_name,
     not_null_check_name,
@@ -59,7 +59,13 @@ from lockwise.effects.postgres.builder import (
     table_facts,
 )
 from lockwise.effects.volatility import builtin_functions, volatile_functions
-from lockwise.parse.quoting import OWN_MIGRATION, quote_ident, quote_literal, relation_sql
+from lockwise.parse.quoting import (
+    NEXT_MIGRATION,
+    OWN_MIGRATION,
+    quote_ident,
+    quote_literal,
+    relation_sql,
+)
 
 _SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 
@@ -754,9 +760,10 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
             b.scan(other, "foreign key re-validation after the type change")
     b.alters.add(f"column:{table}.{colname}")
     backfill = {}
-    if rewrites and b.ctx.rule_text:
+    if (rewrites or refused) and b.ctx.rule_text:
         # for the expand / contract instead: the new column backfilled with what the
-        # statement would compute (its USING, else the value converted by assignment)
+        # statement would compute (its USING, else the value converted by assignment; a
+        # refused one's template writes the cast itself)
         backfill = {**row_key_facts(b, table), "converted_value_sql": PrintedSql(
             using, "<USING expression>") if using is not None else quote_ident(colname)}
     b.act("alter_column_type", base, backfill, column=colname, old_type=old_type, new_type=new,
@@ -769,6 +776,9 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **_rebuilt_index_steps(b.ctx.catalog, table, rebuilt, bool(base.get("qualified")),
                                  b.ctx.session_timezone_utc
                                  and new in ("timestamp", "timestamptz")),
+          **(_checks_revalidated_steps(b.ctx.catalog, table, colname,
+                                       bool(base.get("qualified")))
+             if read_again and b.ctx.rule_text else {}),
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
           raises_varchar_limit=not rewrites and _raises_varchar_limit(
@@ -912,11 +922,8 @@ def _kept_values_scans(b: Builder, table: str, column: str, old: str, new: str,
         return "", []
     reasons: list[str] = []
     indexes: list[Index] = []
-    for con in known.constraints.values():
-        if con.kind == "check" and con.validated and (
-                column in con.columns or column in con.reads):
-            reasons.append(f"CHECK {con.name} is validated again after the type change")
-            break
+    for con in _checks_read_again(known, column)[:1]:
+        reasons.append(f"CHECK {con.name} is validated again after the type change")
     if known.kind == "partitioned":
         # No rows of its own: the partitions are read when the change recurses to them, but
         # the judgement is made on this action (the partitions' are not kept).
@@ -933,6 +940,39 @@ def _kept_values_scans(b: Builder, table: str, column: str, old: str, new: str,
     for why in reasons:
         b.scan(table, why)
     return "; ".join(reasons), indexes
+
+
+def _checks_read_again(known: Table, column: str) -> list[Constraint]:
+    """The validated CHECKs of `known` a type change of `column` validates again (those that
+    read it: checked on the server)."""
+    return [con for con in known.constraints.values()
+            if con.kind == "check" and con.validated and (
+                column in con.columns or column in con.reads)]
+
+
+def _checks_revalidated_steps(catalog: Catalog, table: str, column: str,
+                              qualified: bool) -> dict:
+    """The steps that take out each CHECK a type change of `column` validates again, each of
+    them ALTER TABLE's own (in the one transaction: no row is written unchecked meanwhile),
+    add it back NOT VALID after the change and validate it in the next migration, under
+    SHARE UPDATE EXCLUSIVE. One whose expression the catalog lacks, or the parent's alone,
+    is left to the rule's prose."""
+    known = catalog.tables.get(table)
+    checks = [con for con in (_checks_read_again(known, column) if known else ())
+              if con.expr is not None and not con.inherited and con.enforced]
+    if not checks:
+        return {"checks_dropped_first_sql": "", "checks_added_after_sql": ""}
+    target = relation_sql(table, table, qualified)
+    adds = [f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(con.name)} CHECK "
+            f"({PrintedSql(con.expr)}){' NO INHERIT' if con.no_inherit else ''} NOT VALID;"
+            for con in checks]
+    return {"checks_dropped_first_sql": "\n".join(
+                f"ALTER TABLE {target} DROP CONSTRAINT {quote_ident(con.name)};"
+                for con in checks),
+            "checks_added_after_sql": "\n".join([
+                *adds, NEXT_MIGRATION,
+                *(f"ALTER TABLE {target} VALIDATE CONSTRAINT {quote_ident(con.name)};"
+                  "  -- writes go on" for con in checks)])}
 
 
 def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new: str,
