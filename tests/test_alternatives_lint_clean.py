@@ -277,9 +277,10 @@ def test_the_identity_alternative_for_a_nullable_column_reads_no_row_under_the_l
         pg_db: str, pg_version: int) -> None:
     """Checked on 18.6: the identity-on-nullable-column steps, run on a table with rows, read
     the table only to VALIDATE the CHECK (SHARE UPDATE EXCLUSIVE): SET NOT NULL, which the
-    validated CHECK proves, and ADD GENERATED ... AS IDENTITY read no row, and the identity
-    then goes on past the column's values. (A NOT NULL constraint of 18 added NOT VALID is
-    not enough: ADD GENERATED refuses it until it is validated.)"""
+    validated CHECK proves, and ADD GENERATED ... AS IDENTITY read no row (setval's max()
+    alone reads it), and the identity then goes on past the column's values. (A NOT NULL
+    constraint of 18 added NOT VALID is not enough: ADD GENERATED refuses it until it is
+    validated.)"""
     import psycopg
 
     from test_alternatives_run import _run_migration
