@@ -765,22 +765,53 @@ def test_attach_alternative_builds_the_indexes_before_attaching(pg_db: str, own:
     assert (scans, parts) == (0, [(2,)]), text
 
 
+BOOKINGS = ("CREATE TABLE bookings (room int4range, during tstzrange, kind text,"
+            " EXCLUDE USING gist (room WITH =, during WITH &&)) PARTITION BY LIST (room);"
+            "CREATE TABLE bookings_1 (room int4range NOT NULL CHECK (room = '[1,2)'),"
+            " during tstzrange, kind text);")
+ATTACH_BOOKINGS = "ALTER TABLE bookings ATTACH PARTITION bookings_1 FOR VALUES IN ('[1,2)');"
+
+
 @pytest.mark.postgres
-def test_attach_alternative_adds_the_exclusion_constraint_before_attaching(pg_db: str) -> None:
-    """PostgreSQL 17+: the EXCLUDE constraint of the partitioned table, added to the table
-    before the ATTACH, is taken over: the ATTACH reads nothing (a validated CHECK proves the
-    bound), and the alternative is not judged so again."""
-    setup = ("CREATE SCHEMA app; CREATE TABLE app.bookings (room int4range, during tstzrange,"
-             " EXCLUDE USING gist (room WITH =, during WITH &&)) PARTITION BY LIST (room);"
-             "CREATE TABLE app.bookings_1 (room int4range NOT NULL CHECK (room = '[1,2)'),"
-             " during tstzrange);"
-             "INSERT INTO app.bookings_1 VALUES ('[1,2)', '[2026-01-01, 2026-01-02)');")
-    sql = "ALTER TABLE app.bookings ATTACH PARTITION app.bookings_1 FOR VALUES IN ('[1,2)');"
-    scans, clones, text = _attached_by_the_alternative(
-        pg_db, setup, sql, "app.bookings_1",
-        "SELECT conname FROM pg_constraint WHERE contype = 'x' AND "
-        "conrelid = 'app.bookings_1'::regclass AND conparentid <> 0")
-    assert (scans, clones) == (0, [("bookings_1_room_during_excl",)]), text
+@pytest.mark.parametrize(("sql", "error"), [
+    ("ALTER TABLE bookings_1 ADD CONSTRAINT b_excl EXCLUDE USING gist (room WITH =, "
+     "during WITH &&) NOT VALID", "FeatureNotSupported"),
+    ("ALTER TABLE bookings_1 ADD CONSTRAINT b_excl EXCLUDE USING INDEX bookings_1_gist",
+     "SyntaxError")])
+def test_an_exclusion_constraint_has_no_online_form(pg_db: str, sql: str, error: str) -> None:
+    """Checked on 18.6: an EXCLUDE constraint can be neither added NOT VALID nor made over an
+    index built CONCURRENTLY: added before the ATTACH or by it, it is built reading the table
+    under ACCESS EXCLUSIVE."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(BOOKINGS)
+        conn.execute("CREATE INDEX CONCURRENTLY bookings_1_gist ON bookings_1 "
+                     "USING gist (room, during)")
+        with pytest.raises(getattr(psycopg.errors, error)):
+            conn.execute(sql)
+
+
+def test_attach_alternative_for_a_missing_exclusion_constraint_is_a_comment() -> None:
+    """With no online form, the EXCLUDE the table lacks is said in comments (no SQL that would
+    pass for safe): ATTACH builds it under ACCESS EXCLUSIVE on the table, as adding it first
+    would."""
+    text = alternative(ATTACH_BOOKINGS, "attach-partition-builds-index", setup=BOOKINGS,
+                       pg_version=18)
+    assert all(line.lstrip().startswith("--") for line in text.splitlines() if line.strip()), \
+        text
+    assert "bookings_1_room_during_excl" in text and "no online form" in text, text
+
+
+def test_attach_alternative_builds_the_other_indexes_and_says_the_exclusion_is_built() -> None:
+    """An index the table lacks beside the EXCLUDE is built CONCURRENTLY first; the ATTACH
+    then says it builds the EXCLUDE, not that it builds nothing."""
+    setup = BOOKINGS + "CREATE INDEX ON bookings (kind);"
+    text = alternative(ATTACH_BOOKINGS, "attach-partition-builds-index", setup=setup,
+                       pg_version=18)
+    code = [line for line in text.splitlines() if line.strip() and not line.startswith("--")]
+    assert [line.split()[:2] for line in code] == [["CREATE", "INDEX"], ["ALTER", "TABLE"]], text
+    assert "builds nothing" not in text and "EXCLUDE" in code[-1], text
 
 
 @pytest.mark.postgres

@@ -75,8 +75,6 @@ _NOT_YET_SAFE = {
         "rename-table-3", "rename-table-4", "truncate-cascade-0"),
     "the new column is added STORED (a rewrite) and the old one dropped":
         ("column-used-by-generated-column-0",),
-    "an EXCLUDE constraint has no online form: it is built under ACCESS EXCLUSIVE":
-        ("attach-partition-builds-index-2",),
 }
 WRONG: dict[str, str] = {case: why for why, cases in _NOT_YET_SAFE.items() for case in cases}
 
