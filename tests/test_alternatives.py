@@ -452,13 +452,18 @@ GENERATED_ROWS = """INSERT INTO t2 (id, a, "B", "C3", n)
 INSERT INTO copy (id, a, "B", "C3", n) SELECT g, g, 'Y', g, g FROM generate_series(1, 20) g;"""
 
 
+def _in_a_window(text: str) -> str:
+    """The alternative with the statement said in a comment (a STORED generated column added
+    back: no online form) made SQL, as a user runs it when the table may wait."""
+    return re.sub(r"(?m)^-- [^\n]*may wait: ", "", text)
+
+
 def test_generated_column_alternative_writes_each_expression_as_the_catalog_keeps_it() -> None:
-    text = alternative('ALTER TABLE t2 ALTER COLUMN "C3" TYPE bigint, '
-                       "ALTER COLUMN id TYPE int;", "column-used-by-generated-column",
-                       setup=GENERATED_SETUP, pg_version=18)
-    (stmt,) = statements('ALTER TABLE t2 ALTER COLUMN "C3" TYPE bigint, '
-                         "ALTER COLUMN id TYPE int;", "column-used-by-generated-column",
-                         setup=GENERATED_SETUP, pg_version=18)
+    text = _in_a_window(alternative('ALTER TABLE t2 ALTER COLUMN "C3" TYPE bigint, '
+                                    "ALTER COLUMN id TYPE int;",
+                                    "column-used-by-generated-column",
+                                    setup=GENERATED_SETUP, pg_version=18))
+    (stmt,) = [raw.stmt for raw in parse_sql(text)]
     assert "<" not in text and "ALTER TABLE t2 DROP COLUMN h, DROP COLUMN k, DROP COLUMN w" in text
     # the renamed column, the expression SET EXPRESSION gave, in the order of the drops
     assert [(c.def_.colname, _sql(c.def_.constraints[0].raw_expr)) for c in stmt.cmds
@@ -549,8 +554,7 @@ def test_generated_column_alternative_runs_and_keeps_the_expressions(
         with pytest.raises((psycopg.errors.FeatureNotSupported,
                             psycopg.errors.DependentObjectsStillExist)):
             conn.execute(sql)  # the statement the rule reports is refused
-        # (a STORED one added back is said in a comment: run as the user would, in a window)
-        _run(conn, re.sub(r"(?m)^-- [^\n]*may wait: ", "", text))
+        _run(conn, _in_a_window(text))
         after = _generated_columns(conn, table)
         types = _column_types(conn, table)
     assert after == {name: kept for name, kept in before.items() if name not in lost}, text
