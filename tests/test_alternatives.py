@@ -6,6 +6,8 @@ alternatives on the embedded PostgreSQL and read the catalog they leave."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pglast import ast, parse_sql
 
@@ -450,13 +452,18 @@ GENERATED_ROWS = """INSERT INTO t2 (id, a, "B", "C3", n)
 INSERT INTO copy (id, a, "B", "C3", n) SELECT g, g, 'Y', g, g FROM generate_series(1, 20) g;"""
 
 
+def _in_a_window(text: str) -> str:
+    """The alternative with the statement said in a comment (a STORED generated column added
+    back: no online form) made SQL, as a user runs it when the table may wait."""
+    return re.sub(r"(?m)^-- [^\n]*may wait: ", "", text)
+
+
 def test_generated_column_alternative_writes_each_expression_as_the_catalog_keeps_it() -> None:
-    text = alternative('ALTER TABLE t2 ALTER COLUMN "C3" TYPE bigint, '
-                       "ALTER COLUMN id TYPE int;", "column-used-by-generated-column",
-                       setup=GENERATED_SETUP, pg_version=18)
-    (stmt,) = statements('ALTER TABLE t2 ALTER COLUMN "C3" TYPE bigint, '
-                         "ALTER COLUMN id TYPE int;", "column-used-by-generated-column",
-                         setup=GENERATED_SETUP, pg_version=18)
+    text = _in_a_window(alternative('ALTER TABLE t2 ALTER COLUMN "C3" TYPE bigint, '
+                                    "ALTER COLUMN id TYPE int;",
+                                    "column-used-by-generated-column",
+                                    setup=GENERATED_SETUP, pg_version=18))
+    (stmt,) = [raw.stmt for raw in parse_sql(text)]
     assert "<" not in text and "ALTER TABLE t2 DROP COLUMN h, DROP COLUMN k, DROP COLUMN w" in text
     # the renamed column, the expression SET EXPRESSION gave, in the order of the drops
     assert [(c.def_.colname, _sql(c.def_.constraints[0].raw_expr)) for c in stmt.cmds
@@ -487,6 +494,42 @@ def _column_types(conn, table: str) -> dict[str, str]:
 
 
 @pytest.mark.postgres
+def test_a_stored_generated_column_added_to_a_table_with_rows_rewrites_it(pg_db: str) -> None:
+    """Checked on 18.6: ADD COLUMN ... GENERATED ... STORED computes every row into a new file
+    under ACCESS EXCLUSIVE (no NOT VALID, no CONCURRENTLY form): a STORED generated column has
+    no online way back onto a table with rows."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE o (id bigint, q int); INSERT INTO o SELECT g, g "
+                     "FROM generate_series(1, 20) g")
+        before = conn.execute("SELECT pg_relation_filenode('o')").fetchone()
+        with conn.transaction():
+            conn.execute("ALTER TABLE o ADD COLUMN t int GENERATED ALWAYS AS (q * 2) STORED")
+            modes = {m for (m,) in conn.execute(
+                "SELECT mode FROM pg_locks WHERE relation = 'o'::regclass "
+                "AND pid = pg_backend_pid()")}
+        after = conn.execute("SELECT pg_relation_filenode('o')").fetchone()
+    assert before != after and "AccessExclusiveLock" in modes
+
+
+@pytest.mark.parametrize(("sql", "stored"), [
+    ("ALTER TABLE t2 ALTER COLUMN a TYPE bigint;", True),
+    ('ALTER TABLE t2 ALTER COLUMN "B" TYPE varchar(20);', False),  # VIRTUAL
+    ("ALTER TABLE t2 DROP COLUMN a;", False),  # g and z go, none comes back
+])
+def test_generated_column_alternative_that_adds_a_stored_one_back_is_a_comment(
+        sql: str, stored: bool) -> None:
+    """A STORED generated column added back to a table with rows has no online form: the
+    statement is said in a comment, to run when the table may wait, not as SQL that would
+    pass for safe. Without one, the statement stays SQL."""
+    text = alternative(sql, "column-used-by-generated-column", setup=GENERATED_SETUP,
+                       pg_version=18)
+    code = [line for line in text.splitlines() if line.strip() and not line.startswith("--")]
+    assert (not code, "no online form" in text) == (stored, stored), text
+
+
+@pytest.mark.postgres
 @pytest.mark.parametrize(("sql", "lost"), [
     ("ALTER TABLE t2 ALTER COLUMN a TYPE bigint", set()),
     ('ALTER TABLE t2 ALTER COLUMN "B" TYPE varchar(20)', set()),  # VIRTUAL
@@ -511,7 +554,7 @@ def test_generated_column_alternative_runs_and_keeps_the_expressions(
         with pytest.raises((psycopg.errors.FeatureNotSupported,
                             psycopg.errors.DependentObjectsStillExist)):
             conn.execute(sql)  # the statement the rule reports is refused
-        _run(conn, text)
+        _run(conn, _in_a_window(text))
         after = _generated_columns(conn, table)
         types = _column_types(conn, table)
     assert after == {name: kept for name, kept in before.items() if name not in lost}, text
@@ -765,22 +808,53 @@ def test_attach_alternative_builds_the_indexes_before_attaching(pg_db: str, own:
     assert (scans, parts) == (0, [(2,)]), text
 
 
+BOOKINGS = ("CREATE TABLE bookings (room int4range, during tstzrange, kind text,"
+            " EXCLUDE USING gist (room WITH =, during WITH &&)) PARTITION BY LIST (room);"
+            "CREATE TABLE bookings_1 (room int4range NOT NULL CHECK (room = '[1,2)'),"
+            " during tstzrange, kind text);")
+ATTACH_BOOKINGS = "ALTER TABLE bookings ATTACH PARTITION bookings_1 FOR VALUES IN ('[1,2)');"
+
+
 @pytest.mark.postgres
-def test_attach_alternative_adds_the_exclusion_constraint_before_attaching(pg_db: str) -> None:
-    """PostgreSQL 17+: the EXCLUDE constraint of the partitioned table, added to the table
-    before the ATTACH, is taken over: the ATTACH reads nothing (a validated CHECK proves the
-    bound), and the alternative is not judged so again."""
-    setup = ("CREATE SCHEMA app; CREATE TABLE app.bookings (room int4range, during tstzrange,"
-             " EXCLUDE USING gist (room WITH =, during WITH &&)) PARTITION BY LIST (room);"
-             "CREATE TABLE app.bookings_1 (room int4range NOT NULL CHECK (room = '[1,2)'),"
-             " during tstzrange);"
-             "INSERT INTO app.bookings_1 VALUES ('[1,2)', '[2026-01-01, 2026-01-02)');")
-    sql = "ALTER TABLE app.bookings ATTACH PARTITION app.bookings_1 FOR VALUES IN ('[1,2)');"
-    scans, clones, text = _attached_by_the_alternative(
-        pg_db, setup, sql, "app.bookings_1",
-        "SELECT conname FROM pg_constraint WHERE contype = 'x' AND "
-        "conrelid = 'app.bookings_1'::regclass AND conparentid <> 0")
-    assert (scans, clones) == (0, [("bookings_1_room_during_excl",)]), text
+@pytest.mark.parametrize(("sql", "error"), [
+    ("ALTER TABLE bookings_1 ADD CONSTRAINT b_excl EXCLUDE USING gist (room WITH =, "
+     "during WITH &&) NOT VALID", "FeatureNotSupported"),
+    ("ALTER TABLE bookings_1 ADD CONSTRAINT b_excl EXCLUDE USING INDEX bookings_1_gist",
+     "SyntaxError")])
+def test_an_exclusion_constraint_has_no_online_form(pg_db: str, sql: str, error: str) -> None:
+    """Checked on 18.6: an EXCLUDE constraint can be neither added NOT VALID nor made over an
+    index built CONCURRENTLY: added before the ATTACH or by it, it is built reading the table
+    under ACCESS EXCLUSIVE."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(BOOKINGS)
+        conn.execute("CREATE INDEX CONCURRENTLY bookings_1_gist ON bookings_1 "
+                     "USING gist (room, during)")
+        with pytest.raises(getattr(psycopg.errors, error)):
+            conn.execute(sql)
+
+
+def test_attach_alternative_for_a_missing_exclusion_constraint_is_a_comment() -> None:
+    """With no online form, the EXCLUDE the table lacks is said in comments (no SQL that would
+    pass for safe): ATTACH builds it under ACCESS EXCLUSIVE on the table, as adding it first
+    would."""
+    text = alternative(ATTACH_BOOKINGS, "attach-partition-builds-index", setup=BOOKINGS,
+                       pg_version=18)
+    assert all(line.lstrip().startswith("--") for line in text.splitlines() if line.strip()), \
+        text
+    assert "bookings_1_room_during_excl" in text and "no online form" in text, text
+
+
+def test_attach_alternative_builds_the_other_indexes_and_says_the_exclusion_is_built() -> None:
+    """An index the table lacks beside the EXCLUDE is built CONCURRENTLY first; the ATTACH
+    then says it builds the EXCLUDE, not that it builds nothing."""
+    setup = BOOKINGS + "CREATE INDEX ON bookings (kind);"
+    text = alternative(ATTACH_BOOKINGS, "attach-partition-builds-index", setup=setup,
+                       pg_version=18)
+    code = [line for line in text.splitlines() if line.strip() and not line.startswith("--")]
+    assert [line.split()[:2] for line in code] == [["CREATE", "INDEX"], ["ALTER", "TABLE"]], text
+    assert "builds nothing" not in text and "EXCLUDE" in code[-1], text
 
 
 @pytest.mark.postgres

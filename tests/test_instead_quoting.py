@@ -119,6 +119,8 @@ SQL_TEXT: dict[str, object] = {
     "children_validate_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Nn";',
     "child_not_null_sql": 'ALTER TABLE "App"."Part2026" ADD CONSTRAINT "Nn" CHECK '
                           '("displayName" IS NOT NULL) NOT VALID;',
+    "attach_after_prebuilt_sql": 'ALTER TABLE "App"."User" ATTACH PARTITION "App"."Part2026" '
+                                 "FOR VALUES IN ('x');  -- takes them over, builds nothing",
     "add_partition_sql": 'CREATE TABLE "App"."Part2026" PARTITION OF "App"."User" '
                          "FOR VALUES IN ('x');",
     "default_partition_sql": '"App"."UserRest"', "default_check_name": '"UserRest_excludes"',

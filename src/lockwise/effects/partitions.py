@@ -411,8 +411,9 @@ def prebuilt_indexes_sql(table: str, part: str, qualified: bool,
     UNIQUE / PRIMARY KEY / EXCLUDE constraint it is the index of) before ATTACH PARTITION:
     built CONCURRENTLY, a key's then made a constraint over it (USING INDEX), which ATTACH
     takes over instead of building its own under ACCESS EXCLUSIVE (checked on the server). An
-    EXCLUDE has neither: it is added to `part` before it is attached, which ATTACH takes over
-    too. An index the catalog cannot write out is named, to be matched by hand."""
+    EXCLUDE has no online form (neither CONCURRENTLY, USING INDEX nor NOT VALID; checked on
+    18.6): said in a comment, as built by the ATTACH. An index the catalog cannot write out is
+    named, to be matched by hand."""
     part_sql = relation_sql(part, table, qualified)
     table_name, part_name = table.split(".", 1)[1], part.split(".", 1)[1]
     steps: list[str] = []
@@ -427,9 +428,11 @@ def prebuilt_indexes_sql(table: str, part: str, qualified: bool,
             using = "" if method == "btree" else f" USING {method}"
             elements = ", ".join(f"{quote_ident(c)} WITH {op}"
                                  for c, op in zip(idx.columns, idx.signature[3], strict=False))
-            steps.append(f"ALTER TABLE {part_sql} ADD CONSTRAINT {name} EXCLUDE{using} "
-                         f"({elements});  -- ACCESS EXCLUSIVE on {part_sql} alone, before "
-                         "it is attached")
+            steps.append(f"-- {name}: an EXCLUDE constraint has no online form (no "
+                         "CONCURRENTLY, USING INDEX or NOT VALID): ATTACH builds it reading "
+                         f"{part_sql} under ACCESS EXCLUSIVE, as ALTER TABLE {part_sql} ADD "
+                         f"CONSTRAINT {name} EXCLUDE{using} ({elements}) would before it; "
+                         f"run either when {part_sql} may wait")
             continue
         steps.append(f"{plain_index_sql(idx, name, part_sql, quoted=True)};"
                      + OWN_MIGRATION)
@@ -438,6 +441,21 @@ def prebuilt_indexes_sql(table: str, part: str, qualified: bool,
             steps.append(f"ALTER TABLE {part_sql} ADD CONSTRAINT {name} {kind} USING INDEX "
                          f"{name};")
     return "\n".join(steps)
+
+
+def attach_after_prebuilt_sql(attach_sql: str,
+                              missing: list[tuple[Index, Constraint | None]]) -> str:
+    """The ATTACH PARTITION `attach_sql` after `prebuilt_indexes_sql` of `missing`, saying
+    what it still builds: the EXCLUDE constraints, which have no online form; "" when those
+    are all it lacks (the comments say it all)."""
+    excluded = [idx for idx, con in missing
+                if con is not None and con.kind == "exclude" and idx.signature is not None]
+    if len(excluded) == len(missing):
+        return ""
+    if excluded:
+        return (f"{attach_sql}  -- takes them over, builds the EXCLUDE constraint(s) under "
+                "ACCESS EXCLUSIVE")
+    return f"{attach_sql}  -- takes them over, builds nothing"
 
 
 def plain_index_sql(idx: Index, name: str, table_sql: str, quoted: bool = False) -> str:

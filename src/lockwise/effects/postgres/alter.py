@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog, Column, same_tablespace
-from lockwise.catalog.replay import identity_sequence, not_null_column
+from lockwise.catalog.replay import identity_sequence, not_null_check_name, not_null_column
 from lockwise.core.types import LockMode
 from lockwise.effects.nodes import PrintedSql, range_var, unwrap
 from lockwise.effects.postgres import family_function
@@ -319,6 +319,9 @@ def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.creates.add(f"sequence:{sequence}")
     b.act("column_add_identity", base, column=column, identity_generated_sql=generated,
           column_allows_null=_allows_null(b, table, column),
+          # the CHECK that makes the column NOT NULL first without a read under the lock
+          not_null_check=not_null_check_name(b.ctx.catalog.known_table(table),
+                                             table.split(".", 1)[-1], column),
           # with its sequence options (SEQUENCE NAME, INCREMENT, ...), as written
           identity_sql=PrintedSql(cmd.get("def") or {}, f"GENERATED {generated} AS IDENTITY"),
           identity_start_given="start" in options,

@@ -16,6 +16,7 @@ from lockwise.catalog.replay import (
 from lockwise.effects.foreign_keys import foreign_key_sql
 from lockwise.effects.nodes import range_var, unwrap
 from lockwise.effects.partitions import (
+    attach_after_prebuilt_sql,
     bound_excluded_by_checks,
     bound_proven_by_checks,
     bound_sql,
@@ -80,6 +81,8 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.alters.add(f"table:{part}")
     bound_from, bound_to = range_bounds_sql(bound) or ("<from>", "<to>")
     part_sql = relation_sql(part, part, qualified)
+    attach_sql = (f"ALTER TABLE {base.get('table_sql', table)} ATTACH PARTITION {part_sql} "
+                  f"{_bound_text(bound)};")
     b.act("attach_partition", base, default_facts, nullable_below(catalog, table, part, part_sql),
           partition_refused("attach", part, table),
           partition=part,
@@ -96,9 +99,8 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
           foreign_keys_text=", ".join(sorted({con.name for con, _ in validated})),
           prevalidated_keys_sql=_prevalidated_keys_sql(catalog, validated, part, part,
                                                       qualified),
-          add_partition_sql=f"ALTER TABLE {base.get('table_sql', table)} ATTACH PARTITION "
-                            f"{part_sql} "
-                            f"{_bound_text(bound)};")
+          add_partition_sql=attach_sql,
+          attach_after_prebuilt_sql=attach_after_prebuilt_sql(attach_sql, missing))
 
 
 def nullable_below(catalog: Catalog, parent: str, child: str, child_sql: str) -> dict:

@@ -515,6 +515,10 @@ def _generated_reading(b: Builder, table: str, column: str, cmd: dict) -> tuple[
                  if g not in dropped_before)
 
 
+#: How the statement that adds a STORED generated column back to a table with rows is said.
+NO_ONLINE_FORM = "no online form: run it when the table may wait: "
+
+
 def _generated_facts(b: Builder, table: str, base: dict,
                      generated: tuple[str, ...]) -> dict:
     """Facts naming the generated columns that read the column: PostgreSQL refuses to change
@@ -523,10 +527,16 @@ def _generated_facts(b: Builder, table: str, base: dict,
     facts: dict = {"used_by_generated": generated, "used_by_generated_text": ", ".join(generated)}
     if generated and b.subcommands:
         dropped, added = _regeneration(b, table)
-        facts["regenerated_sql"] = _regenerated_sql(b, base, table, dropped, added)
+        # A STORED one added back to a table with rows is computed for every row under
+        # ACCESS EXCLUSIVE, with no online form (checked on 18.6): said, not offered as SQL.
+        offline = any(not c.virtual for c in added) and not (
+            b.ctx.table_is_new(table) or b.ctx.table_is_empty(table))
+        sql = _regenerated_sql(b, base, table, dropped, added)
+        facts["regenerated_sql"] = JoinedSql(f"-- {NO_ONLINE_FORM}", sql) if offline else sql
         facts["regenerated_how"] = _regenerated_how(b.ctx.catalog, table, dropped, added,
-                                                    b.freed_columns)
+                                                    b.freed_columns, offline)
     return facts
+
 
 
 def _regeneration(b: Builder, table: str) -> tuple[list[str], list[Column]]:
@@ -575,17 +585,22 @@ def _regenerated_sql(b: Builder, base: dict, table: str, dropped: list[str],
 
 
 def _regenerated_how(catalog: Catalog, table: str, dropped: list[str],
-                     added: list[Column], freed: frozenset[str]) -> str:
+                     added: list[Column], freed: frozenset[str], offline: bool = False) -> str:
     """What the statement of `_regenerated_sql` does, as comment text (lines after the first
     start with `--`), with what the catalog knows goes with the dropped columns: indexes and
     constraints on them, which DROP COLUMN takes along, and views reading them, which make
-    it fail."""
+    it fail. `offline`: it adds a STORED one back to a table with rows, which nothing does
+    online."""
     again = [c.name for c in added]
     lost = [g for g in dropped if g not in again and g not in freed]
     lines = ["PostgreSQL runs an ALTER TABLE's drops first and its additions last."]
     if again:
         lines.append(f"{', '.join(again)}: computed again over the new type (a STORED one "
                      "for every row, under the same lock), back as the table's last columns.")
+    if offline:
+        lines.append("A STORED generated column added to a table with rows is computed for "
+                     "every row under ACCESS EXCLUSIVE: it has no online form (no NOT VALID, "
+                     "no CONCURRENTLY; a VIRTUAL one, PostgreSQL 18+, is computed when read).")
     if lost:
         lines.append(f"{', '.join(lost)}: dropped, as CASCADE would; to keep one, first give "
                      "it an expression that reads no dropped column (ALTER COLUMN ... SET "
