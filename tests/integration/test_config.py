@@ -395,6 +395,43 @@ def test_a_configured_file_that_cannot_be_read_names_the_config_key(project: Pat
     assert "missing.json" in result.stderr and "no such file" in result.stderr
 
 
+#: Every command that reads rules, as run in `project` (no database: each fails before one).
+RULE_READERS = [("lint",), ("rules",), ("explain", "drop-table"), ("graph",), ("fix",),
+                ("apply", "--dry-run"), ("status",), ("rollback",)]
+#: Every command that reads migrations from the config's `migrations` when given no path.
+MIGRATION_READERS = [("lint",), ("graph",), ("fix",), ("verify",), ("trace",),
+                     ("apply", "--dry-run"), ("status",), ("rollback",)]
+
+
+@pytest.mark.parametrize("command", RULE_READERS, ids=" ".join)
+def test_every_command_names_the_config_key_of_a_missing_rules_dir(
+        project: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]) -> None:
+    """`graph` and `fix` said only `nosuch: no such file or directory` where lint said which
+    config key names that folder: every command says it the same way, with the path as the
+    config wrote it."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\n'
+                                           'rules_dir = "nosuch"\n')
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == ("lockwise: error: lockwise.toml:2:1: config: `rules_dir` "
+                                     "names nosuch: no such file or directory"), result.stderr
+
+
+@pytest.mark.parametrize("command", MIGRATION_READERS, ids=" ".join)
+def test_every_command_names_the_config_key_of_a_missing_migrations_folder(
+        project: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]) -> None:
+    """`migrations = ["nosuch"]` said only `nosuch: no such file or directory` in every command:
+    nothing on the command line names that path, so the error says which config key does."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (project / "lockwise.toml").write_text('pg_version = 16\nmigrations = ["nosuch"]\n')
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == ("lockwise: error: lockwise.toml:2:1: config: "
+                                     "`migrations` names nosuch: no such file or directory"), \
+        result.stderr
+
+
 @pytest.mark.parametrize("made", ["", "file"])
 def test_a_configured_rules_dir_that_is_no_folder_names_the_config_key(project: Path,
                                                                        made: str) -> None:

@@ -226,7 +226,7 @@ def test_postgresql_only_syntax_is_a_parse_error_where_mysql_stops(sql: str, nea
                                                                    dialect: str) -> None:
     [(line, column, message)] = _parse_errors(f"-- a migration\n{sql}", dialect)
     assert (line, column) == (2, sql.index(f" {near}") + 2), message
-    assert f'near "{near}"' in message
+    assert f"near '{near}" in message
     # each of these marks the file as PostgreSQL's but USING gin, WHERE and SET (...), which
     # a MySQL file with a mistake may write too
     assert ("This looks like PostgreSQL SQL" in message) == (
@@ -261,7 +261,7 @@ def test_an_alter_column_without_a_mysql_form_names_mysqls_forms(
     [(line, column, message)] = _parse_errors(f"ALTER TABLE users ALTER COLUMN x {clause};",
                                               dialect)
     assert (line, column) == (1, 34)
-    assert f'near "{near}"' in message and forms in message
+    assert f"near '{near}" in message and forms in message
     assert "PostgreSQL" not in message and "TYPE" not in message
 
 
@@ -270,7 +270,7 @@ def test_an_alter_table_operation_no_server_knows_is_a_parse_error() -> None:
     as the alternative."""
     errors = _parse_errors("ALTER TABLE users\n  FROBNICATE the widget;")
     assert [(line, col) for line, col, _ in errors] == [(2, 3)]
-    assert 'near "FROBNICATE"' in errors[0][2] and "PostgreSQL" not in errors[0][2]
+    assert "near 'FROBNICATE the widget'" in errors[0][2] and "PostgreSQL" not in errors[0][2]
 
 
 def test_alter_table_options_and_mysql_routines_are_not_refused() -> None:

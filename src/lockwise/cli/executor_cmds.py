@@ -119,15 +119,23 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     `gate_rules_dirs`: apply's `--rules-dir` (an empty list when not given), whose rules,
     with the config's, are read here: the other commands run no gate."""
     from lockwise.cli.inputs import one_history
-    from lockwise.config import setting
+    from lockwise.config import path_setting, setting
     from lockwise.db.dsn import resolve_dsn
     from lockwise.discover.layouts import history_of_part
     from lockwise.executor.runner import ExecOptions
+    from lockwise.rules.loader import check_rule_dir
 
     cfg = command_config(config_file)
     # The runner, its history table and its gate are PostgreSQL's.
     require_postgresql(ctx, cfg, "it runs them on PostgreSQL through psycopg")
-    path = setting(ctx, cfg, "path", path)
+    try:
+        path = path_setting(ctx, cfg, "path", path)
+        # The gate of `apply` judges with the rules lint uses (`status` says what it refuses).
+        rules_dirs = tuple(gate_rules_dirs or
+                           path_setting(ctx, cfg, "rules_dir", None, check_rule_dir) or ())
+    except InputError as exc:
+        fail_input(exc)
+        raise  # unreachable: fail_input exits
     layout = setting(ctx, cfg, "layout", layout)
     history_table = setting(ctx, cfg, "history_table", history_table)
     table = history_table_named(history_table)
@@ -171,10 +179,8 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     # temporal's versioned/v1.1/*.sql: one version, run and recorded as one migration
     migrations = join_version_folders(migrations)
     _refuse_shared_versions(migrations)
-    # The gate of `apply` judges with the rules lint uses.
-    rules_dirs = tuple(gate_rules_dirs or setting(ctx, cfg, "rules_dir", None) or ())
     if gate_rules_dirs is not None:
-        _check_gate_rules(rules_dirs, cfg, configured=not gate_rules_dirs)
+        _check_gate_rules(rules_dirs, cfg)
     # Last: every local input above is checked without a database, so a user with none at
     # hand (or one that is down) learns first what they can fix here.
     resolved = resolve_dsn(dsn)
@@ -201,22 +207,14 @@ def _refuse_shared_versions(migrations: list[Migration]) -> None:
             raise typer.Exit(EXIT_INPUT)
 
 
-def _check_gate_rules(rules_dirs: tuple[Path, ...], config: Config | None,
-                      configured: bool) -> None:
+def _check_gate_rules(rules_dirs: tuple[Path, ...], config: Config | None) -> None:
     """Reads the gate's rules (the shipped ones and the `--rules-dir` folders) and checks the
     config's `select` and `ignore` against them, as `lockwise lint` does, before connecting:
     found by the gate, a missing folder came after the connection, and a misspelt rule in
-    `select` gated with no rule of it. Exits 2 on a problem. `configured`: the folders are
-    the config's `rules_dir` (no `--rules-dir` given)."""
-    from lockwise.rules.loader import (
-        check_config_rule_names,
-        check_configured_rule_dirs,
-        load_rules,
-    )
+    `select` gated with no rule of it. Exits 2 on a problem."""
+    from lockwise.rules.loader import check_config_rule_names, load_rules
 
     try:
-        if configured and config is not None:  # `rules_dir` of the config: its error says so
-            check_configured_rule_dirs(config, rules_dirs)
         if config is not None:
             check_config_rule_names(config, rules_dirs)
         else:

@@ -64,7 +64,7 @@ def fix(
     PostgreSQL only. Exit 0 when nothing needs rewriting or --write wrote it, 1 when a diff
     was printed (something to rewrite), 2 on usage or input errors."""
     from lockwise.cli.inputs import collect
-    from lockwise.config import setting
+    from lockwise.config import path_setting, setting
     from lockwise.fix.guard import without_new_conflicts
     from lockwise.fix.plan import Unrewritable
     from lockwise.fix.settle import plan_migrations
@@ -83,16 +83,18 @@ def fix(
     options = LintOptions(
         pg_version=pg_version,
         assume_in_transaction=setting(ctx, cfg, "assume_in_transaction", None),
-        rules_dirs=tuple(setting(ctx, cfg, "rules_dir", None) or ()),
         select=frozenset(setting(ctx, cfg, "select", None) or ()),
         ignore=frozenset(setting(ctx, cfg, "ignore", None) or ()),
         templates=TemplatesMode(setting(ctx, cfg, "templates", TemplatesMode.substitute)).value)
     try:
-        if cfg.path is not None:  # a typo in its select or ignore: rewritten by no rule of it
-            from lockwise.rules.loader import check_config_rule_names
+        from lockwise.rules.loader import check_config_rule_names, check_rule_dir
 
+        paths = path_setting(ctx, cfg, "paths", paths)
+        options.rules_dirs = tuple(path_setting(ctx, cfg, "rules_dir", None, check_rule_dir)
+                                   or ())
+        if cfg.path is not None:  # a typo in its select or ignore: rewritten by no rule of it
             check_config_rule_names(cfg, options.rules_dirs)
-        collected = collect(list(setting(ctx, cfg, "paths", paths) or [Path(".")]), layout)
+        collected = collect(list(paths or [Path(".")]), layout)
         migrations, only = collected.migrations, collected.only
         options.only = frozenset(only) if only is not None else None
         planned = plan_migrations(migrations, options, history_starts(collected.histories),
@@ -132,7 +134,7 @@ def fix(
         typer.echo(f"lockwise: error: {where}: {f.message}", err=True)
     done = EXIT_INPUT if input_errors else EXIT_CLEAN
     if not migrations:
-        say_no_migrations(setting(ctx, cfg, "paths", paths) or [Path(".")])
+        say_no_migrations(paths or [Path(".")])
         raise typer.Exit(EXIT_CLEAN)
     if not outputs:
         typer.echo("lockwise fix: nothing to rewrite", err=True)

@@ -70,24 +70,25 @@ def graph(
 
     Dependencies: created-by, FK target, view over, dropped after use, version order."""
     from lockwise.cli.inputs import one_history
-    from lockwise.config import given, setting
+    from lockwise.config import given, path_setting, setting
     from lockwise.graph.build import build_graph
     from lockwise.graph.render import RENDERERS
+    from lockwise.rules.loader import check_rule_dir
 
     cfg = command_config(config_file)
     require_postgresql(ctx, cfg, "it replays them on a model of PostgreSQL's catalog")
-    path = setting(ctx, cfg, "path", path)
     layout = setting(ctx, cfg, "layout", layout)
     pg_version = setting(ctx, cfg, "pg_version", pg_version)
     threshold = _safety(setting(ctx, cfg, "fail_on", fail_on))
-    rules_dirs = tuple(setting(ctx, cfg, "rules_dir", None) or ())
     try:
+        path = path_setting(ctx, cfg, "path", path)
+        rules_dirs = tuple(path_setting(ctx, cfg, "rules_dir", None, check_rule_dir) or ())
         if cfg.path is not None and not given(ctx, "ignore"):  # the config's names: its error
             from lockwise.rules.loader import check_config_rule_names
 
             check_config_rule_names(cfg, rules_dirs)
         ignored = _conflict_kinds(setting(ctx, cfg, "ignore", ignore), rules_dirs)
-    except InputError as exc:  # a broken rule file in the configured rules_dir
+    except InputError as exc:  # a configured path in error, a broken rule file
         fail_input(exc)
         return
     if base is not None and applied is not None:

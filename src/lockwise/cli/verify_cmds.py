@@ -223,15 +223,15 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
     reads them). Exits 2 on an input error; no migration is said on stderr, and is an empty
     list."""
     from lockwise.cli.inputs import collect, require_one
-    from lockwise.config import setting
+    from lockwise.config import path_setting, setting
     from lockwise.verify.run import check_parses
 
     cfg = command_config(config_file)
     require_postgresql(ctx, cfg, why)
-    path = setting(ctx, cfg, "path", path)
     layout = setting(ctx, cfg, "layout", layout)
     assume = setting(ctx, cfg, "assume_in_transaction", assume_in_transaction)
     try:
+        path = path_setting(ctx, cfg, "path", path)
         collected = collect([path or Path(".")], layout, done=done)
         # One scratch database: the histories of several databases cannot share it.
         require_one(path or Path("."), collected.directories)

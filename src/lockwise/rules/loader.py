@@ -210,15 +210,6 @@ def check_rule_dir(directory: Path) -> None:
             path_error("not a directory: rules are read from a folder of rule files", directory)
 
 
-def check_configured_rule_dirs(config: Config, directories: Iterable[Path]) -> None:
-    """Checks the rules folders the config's `rules_dir` names before they are read (a lint
-    reads them only when its catalog is not cached), so that the error names that key and
-    its line: nothing on the command line names the folder."""
-    with config.reading("rules_dir"):
-        for directory in directories:
-            check_rule_dir(directory)
-
-
 def check_config_rule_names(config: Config, directories: tuple[Path, ...]) -> None:
     """Checks the config's `select` and `ignore` against the rules of `directories` (and the
     kinds of conflict `ignore` may name): a typo is the config's InputError, at its line."""
