@@ -3,6 +3,11 @@ server does with it: server_helpers.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import ModuleType
+
+import pytest
+
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
 from lockwise.core.types import Effect
@@ -24,3 +29,18 @@ def effect_after(setup: str, sql: str, pg_version: int = 18) -> Effect:
     (stmt,) = parse_sql(sql).statements
     return compute_effect(stmt.tree, Context(catalog=catalog_after(setup), pg_version=pg_version))
 
+
+
+def watch_session_ends(monkeypatch: pytest.MonkeyPatch, module: ModuleType,
+                       seen: Callable[[Catalog], set[str]]) -> list[set[str]]:
+    """What `seen` finds in the catalog each time `module` ends a session, just before it ends
+    (the list fills as the caller lints or builds a graph)."""
+    left: list[set[str]] = []
+    ended = module.end_session
+
+    def checked(catalog: Catalog) -> None:
+        left.append(seen(catalog))
+        ended(catalog)
+
+    monkeypatch.setattr(module, "end_session", checked)
+    return left

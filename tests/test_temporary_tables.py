@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from effect_helpers import watch_session_ends
 from lockwise.catalog.model import Catalog
 from lockwise.core.types import LockMode, MigrationReport
 from lockwise.discover import migration_from_text
@@ -726,14 +727,8 @@ def test_the_conflict_graph_replays_discard_temp(monkeypatch: pytest.MonkeyPatch
     import lockwise.graph.build as build
     from lockwise.graph.api import history_conflicts
 
-    left: list[set[str]] = []
-    ended = build.end_session
-
-    def checked(catalog: Catalog) -> None:  # what the session had left when it ended
-        left.append(_temporary_names(catalog) | set(catalog.temporary))
-        ended(catalog)
-
-    monkeypatch.setattr(build, "end_session", checked)
+    left = watch_session_ends(monkeypatch, build,
+                              lambda catalog: _temporary_names(catalog) | set(catalog.temporary))
     history_conflicts([[migration_from_text(
         "CREATE TEMP TABLE items (id int);\nCREATE INDEX ON items (id);\nDISCARD TEMP;\n",
         "0001_m.sql")]], pg_version=18)
@@ -816,14 +811,7 @@ def test_the_conflict_graph_does_not_replay_discard_all_in_a_block(
     import lockwise.graph.build as build
     from lockwise.graph.api import history_conflicts
 
-    left: list[set[str]] = []
-    ended = build.end_session
-
-    def checked(catalog: Catalog) -> None:  # what the session had left when it ended
-        left.append(set(catalog.temporary))
-        ended(catalog)
-
-    monkeypatch.setattr(build, "end_session", checked)
+    left = watch_session_ends(monkeypatch, build, lambda catalog: set(catalog.temporary))
     history_conflicts([[migration_from_text(_DISCARD_ALL_IN_BLOCK, "0001_m.sql")]],
                       pg_version=18)
     assert left == [{"pg_temp.items"}]

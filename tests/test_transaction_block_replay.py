@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from effect_helpers import watch_session_ends
 from lockwise.catalog.model import Catalog
 from lockwise.core.types import MigrationReport
 from lockwise.discover import migration_from_text
@@ -89,14 +90,8 @@ def test_the_conflict_graph_does_not_replay_them_in_a_block(
     import lockwise.graph.build as build
     from lockwise.graph.api import history_conflicts
 
-    left: list[set[str]] = []
-    ended = build.end_session
-
-    def checked(catalog: Catalog) -> None:  # the indexes when the session ended
-        left.append({i for i in catalog.indexes if i.startswith("public.items_")})
-        ended(catalog)
-
-    monkeypatch.setattr(build, "end_session", checked)
+    left = watch_session_ends(monkeypatch, build, lambda catalog: {
+        i for i in catalog.indexes if i.startswith("public.items_")})
     history_conflicts([[migration_from_text(SETUP, "0001_m.sql"), migration_from_text(
         "BEGIN;\nCREATE INDEX CONCURRENTLY items_id_idx ON items (id);\n"
         "DROP INDEX CONCURRENTLY items_note_idx;\nCOMMIT;\n", "0002_m.sql")]], pg_version=18)
@@ -115,14 +110,7 @@ def test_a_rolled_back_discard_temp_leaves_the_temporary_tables(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import lockwise.lint as lint_module
 
-    left: list[set[str]] = []
-    ended = lint_module.end_session
-
-    def checked(catalog: Catalog) -> None:  # what the session had left when it ended
-        left.append(set(catalog.temporary))
-        ended(catalog)
-
-    monkeypatch.setattr(lint_module, "end_session", checked)
+    left = watch_session_ends(monkeypatch, lint_module, lambda catalog: set(catalog.temporary))
     lint("CREATE TEMP TABLE scratch (id int);\nBEGIN;\nDISCARD TEMP;\nROLLBACK;\n")
     assert left[-1] == {"pg_temp.scratch"}
 
