@@ -108,3 +108,77 @@ def test_the_server_agrees(mariadb) -> None:
     for sql in RUNS:
         ran = mariadb.run(sql, "versioned_alter")
         assert ran.returncode == 0, (sql, ran.stderr)
+
+
+#: Changing the engine of a system-versioned table between InnoDB, which versions rows by
+#: transaction id (MariaDB's "native" system versioning), and any other engine, which versions
+#: them by timestamp: error 4120, ER_VERS_ALTER_ENGINE_PROHIBITED ("Not allowed for
+#: system-versioned `db`.`t`. Change to/from native system versioning engine is not
+#: supported."), whatever system_versioning_alter_history says, and before 4119 when the
+#: ALTER changes a column too. Checked on MariaDB 10.11.
+ENGINE_REFUSED = [
+    "ALTER TABLE v ENGINE=MyISAM;",
+    "ALTER TABLE v ENGINE = 'Aria';",
+    "ALTER TABLE v ENGINE MEMORY;",
+    "ALTER TABLE v ENGINE=MyISAM, ALGORITHM=COPY;",
+    "ALTER TABLE v ENGINE=MyISAM, ADD COLUMN c INT;",  # 4120, not 4119
+    "ALTER TABLE v ADD COLUMN c INT, ENGINE=MyISAM;",
+    "ALTER TABLE v DROP SYSTEM VERSIONING, ENGINE=MyISAM;",  # in one statement: refused
+]
+ENGINE_RUNS = [
+    "ALTER TABLE v ENGINE=InnoDB;",  # the engine it has
+    "ALTER TABLE v ENGINE=innodb;",
+    "ALTER TABLE v DROP SYSTEM VERSIONING;\nALTER TABLE v ENGINE=MyISAM;",
+]
+MYISAM = "CREATE TABLE v (id INT PRIMARY KEY, n INT) ENGINE=MyISAM WITH SYSTEM VERSIONING;"
+
+
+@pytest.mark.parametrize("sql", ENGINE_REFUSED)
+def test_changing_the_engine_of_a_versioned_table_is_refused(sql: str) -> None:
+    (message,) = _found(sql)
+    assert "4120" in message and "native system versioning engine" in message, message
+    (kept,) = _found("SET system_versioning_alter_history = KEEP;\n" + sql)
+    assert "4120" in kept, kept
+
+
+@pytest.mark.parametrize("sql", ENGINE_RUNS)
+def test_keeping_the_engine_is_not_refused(sql: str) -> None:
+    assert _found(sql) == []
+
+
+@pytest.mark.parametrize(("sql", "refused"), [
+    ("ALTER TABLE v ENGINE=Aria;", False),  # timestamp versioning on both sides
+    ("ALTER TABLE v ENGINE=MyISAM;", False),
+    ("ALTER TABLE v ENGINE=InnoDB;", True),
+])
+def test_the_engine_the_table_has_counts(sql: str, refused: bool) -> None:
+    assert len(_found(sql, MYISAM)) == refused
+
+
+def test_an_engine_change_of_a_table_not_versioned_yet_runs() -> None:
+    plain = "CREATE TABLE v (id INT PRIMARY KEY, n INT);"
+    assert _found("ALTER TABLE v ADD SYSTEM VERSIONING, ENGINE=MyISAM;", plain) == []
+    assert _found("ALTER TABLE v ENGINE=MyISAM;", plain) == []
+
+
+def test_the_server_refuses_the_engine_change(mariadb) -> None:
+    assert mariadb.run("CREATE DATABASE IF NOT EXISTS versioned_engine", "mysql") \
+        .returncode == 0
+
+    def run(setup: str, sql: str):
+        return mariadb.run(f"DROP TABLE IF EXISTS v; {setup} {sql}", "versioned_engine")
+
+    for sql in ENGINE_REFUSED:
+        for keep in ("", "SET system_versioning_alter_history = KEEP;"):
+            ran = run(SETUP, keep + sql)
+            assert ran.returncode != 0 and "ERROR 4120" in ran.stderr, (sql, ran.stderr)
+    for sql in ENGINE_RUNS:
+        ran = run(SETUP, sql)
+        assert ran.returncode == 0, (sql, ran.stderr)
+    for sql, refused in [("ALTER TABLE v ENGINE=Aria;", False),
+                         ("ALTER TABLE v ENGINE=InnoDB;", True)]:
+        ran = run(MYISAM, sql)
+        assert (ran.returncode != 0 and "ERROR 4120" in ran.stderr) == refused, ran.stderr
+    ran = run("CREATE TABLE v (id INT PRIMARY KEY, n INT);",
+              "ALTER TABLE v ADD SYSTEM VERSIONING, ENGINE=MyISAM;")
+    assert ran.returncode == 0, ran.stderr
