@@ -1135,21 +1135,35 @@ class _Builder:
             return
         self.act("mysql_partitioned_foreign_key", {**base, "why_text": why})
 
-    def system_versioned(self, base: dict, table: str, statement: str) -> None:
+    def system_versioned(self, base: dict, table: str, statement: str, sql: str = "") -> None:
         """MariaDB's refusals for a system-versioned table (checked on 10.11): an ALTER TABLE
+        (`sql`) that moves it between InnoDB, which versions rows by transaction id (MariaDB's
+        "native" system versioning), and another engine, which versions them by timestamp,
+        whatever system_versioning_alter_history says (error 4120, before any other); one
         that adds, drops, modifies or changes a column unless the session set
-        system_versioning_alter_history = KEEP (error 4119), TRUNCATE TABLE whatever it set
+        system_versioning_alter_history = KEEP (error 4119); TRUNCATE TABLE whatever it set
         (error 4137)."""
         known = self.catalog.tables.get(table)
         if self.session.flavour != "mariadb" or known is None or not known.system_versioned:
             return
-        if statement == "TRUNCATE TABLE":
+        engine = _altered_engine(sql) if statement == "ALTER TABLE" else ""
+        if engine and _natively_versioned(engine.lower()) != _natively_versioned(known.engine):
+            self.act("mariadb_system_versioned_alter", {
+                **base, "error_code": 4120, "statement_text": f"ALTER TABLE ... ENGINE={engine}",
+                "server_error": f"Not allowed for system-versioned {base['table']}. Change "
+                                "to/from native system versioning engine is not supported.",
+                "instead_text": f"-- keep {base['table']} on its engine; to move it, drop its "
+                                "versioning first (the history rows go):\n"
+                                f"ALTER TABLE {base['table_sql']} DROP SYSTEM VERSIONING;\n"
+                                f"ALTER TABLE {base['table_sql']} ENGINE={engine};\n"
+                                f"ALTER TABLE {base['table_sql']} ADD SYSTEM VERSIONING;"})
+        elif statement == "TRUNCATE TABLE":
             self.act("mariadb_system_versioned_alter", {
                 **base, "error_code": 4137, "statement_text": statement,
                 "server_error": "System-versioned tables do not support TRUNCATE TABLE",
                 "instead_text": f"DELETE FROM {base['table']}; -- deletes the current rows; "
                                 "the history keeps them"})
-        elif not self.session.versioning_alter_history_keep:
+        elif not self.session.versioning_alter_history_keep and _changes_column_text(sql):
             self.act("mariadb_system_versioned_alter", {
                 **base, "error_code": 4119, "statement_text": statement,
                 "server_error": f"Not allowed for system-versioned {base['table']}. Change "
@@ -1184,8 +1198,8 @@ class _Builder:
             _fulltext_on_temporary(self, base, self.catalog.tables.get(table))
         self.partitioned_foreign_key(base, table, operations, sql)
         if (known := self.catalog.tables.get(table)) is not None and known.system_versioned \
-                and _changes_column_text(sql):
-            self.system_versioned(base, table, "ALTER TABLE")
+                and (_changes_column_text(sql) or _altered_engine(sql)):
+            self.system_versioned(base, table, "ALTER TABLE", sql)
         self.partition_key_column_changed(base, table, operations)
         if (known := self.catalog.tables.get(table)) is not None and \
                 any(op == "repartition" for op, _ in operations):
@@ -3208,6 +3222,26 @@ def _changes_column_text(sql: str) -> bool:
                 len(words) > 1 and words[1].strip("(`") and words[1] not in _NOT_A_COLUMN:
             return True
     return False
+
+
+#: The storage engine a clause of an ALTER TABLE names (`ENGINE [=] name`, after other table
+#: options of the clause, if any; not SECONDARY_ENGINE nor ENGINE_ATTRIBUTE).
+_ENGINE_OPTION = re.compile(r"(?:\w+\s*=\s*\S+\s+)*ENGINE\b\s*(?:=\s*)?[`'\"]?(\w+)", re.I)
+
+
+def _altered_engine(sql: str) -> str:
+    """The storage engine the ALTER TABLE `sql` moves the table to, as written ("" when it
+    names none)."""
+    from lockwise.parse.mysql import alter_operations_text
+
+    return next((found.group(1) for clause in alter_operations_text(sql)
+                 if (found := _ENGINE_OPTION.match(clause.strip()))), "")
+
+
+def _natively_versioned(engine: str) -> bool:
+    """Whether `engine` (lower case, "" for the default) is InnoDB, whose system versioning
+    MariaDB calls native (rows versioned by transaction id)."""
+    return engine in ("", "innodb")
 
 
 def _changes_columns(expr) -> bool:
