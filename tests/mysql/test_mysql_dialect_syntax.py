@@ -152,8 +152,9 @@ CASES = [
     # 1064 near the word given; SET PERSIST's near the variable, read as one named PERSIST)
     ("LOCK INSTANCE FOR BACKUP", {"mysql": "", "mariadb": "INSTANCE"}),
     ("UNLOCK INSTANCE", {"mysql": "", "mariadb": "INSTANCE"}),
-    ("SET PERSIST max_connections = 500", {"mysql": "", "mariadb": "PERSIST"}),
-    ("SET PERSIST_ONLY innodb_log_file_size = 1", {"mysql": "", "mariadb": "PERSIST_ONLY"}),
+    ("SET PERSIST max_connections = 500", {"mysql": "", "mariadb": "max_connections"}),
+    ("SET PERSIST_ONLY innodb_log_file_size = 1", {"mysql": "",
+                                                   "mariadb": "innodb_log_file_size"}),
     ("RESET PERSIST max_connections", {"mysql": "", "mariadb": "PERSIST"}),
     ("CLONE LOCAL DATA DIRECTORY = '/tmp/clone'", {"mysql": "", "mariadb": "CLONE"}),
     ("INSTALL COMPONENT 'file://component_validate_password'",

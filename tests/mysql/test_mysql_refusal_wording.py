@@ -19,6 +19,10 @@ REFUSED = [
     "CREATE INDEX ix_email ON accounts ((lower(email)))",
     "DROP INDEX ix_n ON accounts ALGORITHM=INPLACE LOCK=NONE",
     "LOCK INSTANCE FOR BACKUP",
+    # MariaDB reads a variable named PERSIST and stops after it
+    "SET PERSIST max_connections = 500",
+    "SET PERSIST_ONLY innodb_log_file_size = 1",
+    "RESET PERSIST",
     "SELECT id::text FROM accounts",
     "CREATE TABLE places (spot POINT NOT NULL REF_SYSTEM_ID=4326)",
     "CREATE FROBNICATE widget",  # no statement: sqlglot keeps it as a command
@@ -64,3 +68,25 @@ def test_mysql_refusals_name_mysql(lint_change) -> None:
     (finding,) = [f for f in report.findings if f.rule == "parse-error"]
     assert finding.message.startswith("sqlglot's MySQL parser rejects this SQL: Expecting )"), \
         finding.message
+
+
+#: MySQL's other spelling of SET PERSIST, which MariaDB reads and refuses when it runs (not a
+#: syntax error: its own error, with no near text; checked on MariaDB 10.11).
+PERSIST_VARIABLES = ["SET @@PERSIST.max_connections = 500",
+                     "SET @@SESSION.sql_mode = '', @@persist_only.max_connections = 500",
+                     "SET @@PERSIST.key_buffer_size = 8388608"]
+_ERROR = re.compile(r"ERROR (\d+) \(HY000\) at line 1: (.*)")
+
+
+@pytest.mark.parametrize("sql", PERSIST_VARIABLES)
+def test_set_at_at_persist_is_worded_as_the_server_says_it(mariadb, sql: str) -> None:
+    """`error 1272: "Variable ... component ..."`, as a rule's message quotes the server (it
+    said `error 1272 at "@@PERSIST.max_connections": Variable ...`), at the variable."""
+    refused = _ERROR.search(mariadb.run(sql).stderr)
+    assert refused is not None
+    (problem,) = parse_mysql(sql + ";", "mariadb").problems
+    assert problem.by == "MariaDB", problem
+    assert problem.message.startswith(
+        f'error {refused.group(1)}: "{refused.group(2).strip()}" (MySQL\'s SET PERSIST; '), \
+        problem.message
+    assert sql[problem.span.column - 1:].upper().startswith("@@PERSIST")
