@@ -3,8 +3,9 @@
 The other server's parser refuses them (error 1064), so a migration written for one stops at
 them on the other, as at any syntax error: each is a parse-error at the word to change, which
 is where the other server stops (MariaDB checked on 10.11; SET PERSIST is the exception, which
-MariaDB reads as a variable named PERSIST and stops after it; and `SET @@PERSIST.name`, which
-it reads as a structured variable's component and refuses when the SET runs, error 1272).
+MariaDB reads as a variable named PERSIST and stops after it: the parse-error is there; and
+`SET @@PERSIST.name`, which it reads as a structured variable's component and refuses when
+the SET runs, error 1272, said as the server says it).
 MySQL's side is its 8.4 manual's: "LOCK INSTANCE FOR BACKUP and UNLOCK INSTANCE Statements",
 "SET Syntax for Variable Assignment" (PERSIST), "RESET PERSIST Statement", "CLONE Statement",
 "INSTALL COMPONENT Statement", "RESTART Statement", "ALTER INSTANCE Statement", "Resource Group
@@ -26,7 +27,8 @@ _ONLY: dict[str, list[tuple[str, str]]] = {
     "mysql": [
         (r"(?:UN)?LOCK\s+(?P<at>INSTANCE)\b",
          "MySQL's backup lock; MariaDB writes BACKUP STAGE or BACKUP LOCK"),
-        (r"SET\s+(?P<at>PERSIST(?:_ONLY)?)\s+(?!=)",
+        # (MariaDB reads a variable named PERSIST, and stops at the word after it)
+        (r"SET\s+PERSIST(?:_ONLY)?\s+(?!=)(?P<at>[^\s=]+)",
          "MySQL's SET PERSIST; MariaDB reads persisted settings from its option files only"),
         (r"RESET\s+(?P<at>PERSIST)\b",
          "MySQL's RESET PERSIST; MariaDB has no persisted settings"),
@@ -216,8 +218,9 @@ def other_servers_statement(body: str, dialect: str) -> tuple[str, int, int] | N
     if found is None and dialect == "mariadb" and (
             refused := mariadb_persist_error(body)) is not None:
         at = PERSIST_VARIABLE.search(body)
-        return (f'error {refused[0]} at "{at.group(0)}": {refused[1]} (MySQL\'s SET PERSIST; '
-                "MariaDB has no persisted settings: it reads its option files only)",
+        # the server's own error, not a syntax error: no near text (the span says where)
+        return (f'error {refused[0]}: "{refused[1]}" (MySQL\'s SET PERSIST; MariaDB has no '
+                "persisted settings: it reads its option files only)",
                 at.start(), len(at.group(0)))
     if found is None:
         return None
