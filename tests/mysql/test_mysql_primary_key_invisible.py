@@ -294,3 +294,47 @@ def test_a_prefix_key_created_with_algorithm_is_no_implicit_primary_key(statemen
     setup = PREFIXED + "CREATE TABLE fallback (name VARCHAR(40) NOT NULL);" + statement
     assert bool(_found("ALTER TABLE fallback ALTER INDEX fallback_key INVISIBLE;",
                        setup=setup)) == refused
+
+
+#: A table the migrations did not create, which one of them altered first: the catalog knows
+#: the column that ALTER added, not the table's keys. It had an empty entry for it, keys and
+#: all, so the first UNIQUE index on a NOT NULL column looked like its implicit primary key.
+ALTERED_ELSEWHERE = "ALTER TABLE legacy ADD COLUMN code INT NOT NULL;"
+
+
+@pytest.mark.parametrize(("dialect", "statement"), [
+    ("mysql", "ALTER TABLE legacy ADD UNIQUE KEY legacy_code (code) INVISIBLE;"),
+    ("mysql", "ALTER TABLE legacy ADD UNIQUE KEY legacy_code (code);\n"
+              "ALTER TABLE legacy ALTER INDEX legacy_code INVISIBLE;"),
+    ("mariadb", "ALTER TABLE legacy ADD UNIQUE KEY legacy_code (code) IGNORED;"),
+    ("mariadb", "ALTER TABLE legacy ADD UNIQUE KEY legacy_code (code);\n"
+                "ALTER TABLE legacy ALTER INDEX legacy_code IGNORED;"),
+])
+def test_a_table_known_from_an_alter_has_unknown_keys(dialect: str, statement: str) -> None:
+    """(lockwise said "legacy_code is the first UNIQUE index on NOT NULL columns of a table
+    without a primary key": the table may well have one, as the server's below does)"""
+    assert _found(statement, dialect, ALTERED_ELSEWHERE) == []
+    assert _found(statement, dialect, "SELECT 1;") == []  # as when lockwise never saw it
+
+
+def test_a_table_known_from_an_alter_is_not_a_known_table() -> None:
+    """Its facts say so (`table_known`), and a batched UPDATE's note does not claim that it
+    has no primary key (they said table_known, and "the table has no primary key")."""
+    reports = lint_migrations([migration_from_text(ALTERED_ELSEWHERE, "1_setup.sql"),
+                               migration_from_text("UPDATE legacy SET code = 0;",
+                                                   "2_change.sql")],
+                              LintOptions(dialect="mysql"))
+    (action,) = reports[1].statements[0].effect.actions
+    assert action.facts["table_known"] is False
+    assert "primary key is unknown" in action.facts["batches_sql"], action.facts["batches_sql"]
+
+
+def test_mariadb_runs_them_on_a_table_with_a_primary_key(mariadb) -> None:
+    """Checked on MariaDB 10.11: a table created before the migrations, with its primary key,
+    takes the IGNORED unique key."""
+    mariadb.run("DROP TABLE IF EXISTS legacy")
+    assert mariadb.run("CREATE TABLE legacy (id INT PRIMARY KEY)").returncode == 0
+    for sql in (ALTERED_ELSEWHERE, "ALTER TABLE legacy ADD UNIQUE KEY legacy_code (code) IGNORED",
+                "ALTER TABLE legacy ALTER INDEX legacy_code NOT IGNORED"):
+        ran = mariadb.run(sql)
+        assert ran.returncode == 0, (sql, ran.stderr)
