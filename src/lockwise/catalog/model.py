@@ -266,6 +266,9 @@ class Table:
     #: replay's `_alter_table`): a later plain CREATE of its name says that statement found
     #: no table and failed, not that the CREATE does (`effects.postgres.builder.name_taken`;
     #: the graph reports the use, when sure: `_created_late`). Not once renamed or moved.
+    #: MySQL / MariaDB (`effects.mysql.apply_mysql_statement`): its keys are not known, so
+    #: none is judged the implicit primary key (`mysql_keys.with_known_keys`); kept when
+    #: renamed.
     known_from_use: bool = False
     unlogged: bool = False
     #: A temporary table made ON COMMIT DROP: gone when its transaction ends

@@ -744,7 +744,8 @@ class _Builder:
                 "table_name_arg": shlex.quote(written.split(".")[-1]),
                 "table_is_new": table in self.session.new_tables or self.temporary(table),
                 "table_is_temporary": self.temporary(table),
-                "table_known": table in self.catalog.tables,
+                # (one the catalog knows only from an earlier ALTER of it is not)
+                "table_known": keys.with_known_keys(self.catalog, table) is not None,
                 "table_is_foreign": False,  # (PostgreSQL's foreign tables: rules ask)
                 "flavour": self.session.flavour,
                 "server_version": ".".join(map(str, self.session.version))}
@@ -1090,9 +1091,10 @@ class _Builder:
         3522, ER_PK_INDEX_CANT_BE_INVISIBLE; the manual's "Invisible Indexes": "The feature
         applies to indexes other than primary keys (either explicit or implicit)"). MariaDB
         refuses IGNORED and NOT IGNORED alike (error 4174, checked on 10.11). Judged on the
-        table as the statement finds it; for a table lockwise never saw, only `PRIMARY`."""
+        table as the statement finds it; for a table lockwise never saw, or knows only from
+        an earlier ALTER of it, only `PRIMARY`."""
         mariadb = self.session.flavour == "mariadb"
-        known = self.catalog.tables.get(table)
+        known = keys.with_known_keys(self.catalog, table)
         implicit = keys.implicit_primary_key(known) if known is not None else ""
         added = _added_invisible_primary_key(known, implicit, operations)
         for op, extra in operations:
@@ -3048,7 +3050,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             session.temporary_tables.discard(name.split(".")[-1])
     elif isinstance(expr, exp.Alter):
         name = _table_name(expr.this)
-        table = catalog.tables.setdefault(name, Table(name))
+        # a table made elsewhere: known from this ALTER on, its keys still unknown
+        table = catalog.tables.setdefault(name, Table(name, known_from_use=True))
         limit = max_row_versions(session.version) if session.flavour == "mysql" else None
         planned = _replayed_plans(catalog, session, expr, name, tree["sqlglot"]["sql"]) if \
             table.fts_doc_id or (limit is not None and (
