@@ -22,7 +22,7 @@ MySQL runs its partition operations alone too, after ALGORITHM= / LOCK= / WITH |
 VALIDATION alone (MySQL 8's grammar, sql/sql_yacc.yy: `standalone_alter_table_action:
 standalone_alter_commands | alter_commands_modifier_list ',' standalone_alter_commands`),
 and takes EXCHANGE PARTITION's VALIDATION clause: refused_partition_operation, with the
-words MySQL reserves.
+words MySQL reserves and its DISCARD | IMPORT PARTITION ... TABLESPACE too.
 
 Imported for MariaDB's commands and MySQL's ALTER TABLEs with a partition operation only
 (parse/mysql.py's _refused_by_mysql)."""
@@ -32,16 +32,22 @@ from __future__ import annotations
 #: The operations written `<word> PARTITION` that run alone.
 _OPERATIONS = frozenset({"ADD", "DROP", "TRUNCATE", "COALESCE", "REORGANIZE", "EXCHANGE",
                          "REBUILD", "OPTIMIZE", "ANALYZE", "CHECK", "REPAIR", "CONVERT"})
+#: MySQL's, which also has DISCARD | IMPORT PARTITION {names | ALL} TABLESPACE (MySQL 8's
+#: sql_yacc.yy, standalone_alter_commands; MariaDB 10.11 has neither: error 1064 at
+#: PARTITION, checked); it has no CONVERT PARTITION (refused before, parse/mysql.py).
+_MYSQL_OPERATIONS = _OPERATIONS | {"DISCARD", "IMPORT"}
 #: The words that end CONVERT TABLE t TO PARTITION p's partition definition (after it, a
 #: comma or these: the server stops at them).
 _AFTER_DEFINITION = frozenset({"ALGORITHM", "LOCK", "WITH", "WITHOUT"})
 #: Those that take `ALL` or a list of partition names, what may come before the list, and what
 #: CHECK and REPAIR take after it.
-_LISTS = frozenset({"DROP", "TRUNCATE", "REBUILD", "OPTIMIZE", "ANALYZE", "CHECK", "REPAIR"})
+_LISTS = frozenset({"DROP", "TRUNCATE", "REBUILD", "OPTIMIZE", "ANALYZE", "CHECK", "REPAIR",
+                    "DISCARD", "IMPORT"})
 _BEFORE_LIST = frozenset({"IF", "EXISTS", "NO_WRITE_TO_BINLOG", "LOCAL"})
 _AFTER_LIST = {"CHECK": frozenset({"FOR", "UPGRADE", "QUICK", "FAST", "MEDIUM", "EXTENDED",
                                    "CHANGED"}),
-               "REPAIR": frozenset({"QUICK", "EXTENDED", "USE_FRM"})}
+               "REPAIR": frozenset({"QUICK", "EXTENDED", "USE_FRM"}),
+               "DISCARD": frozenset({"TABLESPACE"}), "IMPORT": frozenset({"TABLESPACE"})}
 #: The words that begin an ALTER TABLE clause that MariaDB 10.11 reserves (checked one by one
 #: after `DROP PARTITION p0,`: the server stops at these, and reads the others as a name).
 _RESERVED = frozenset({
@@ -86,10 +92,11 @@ def _drop_index_option(tokens: list, words: list[str]) -> tuple[str, int, int] |
     return None
 
 
-def _is_operation(clause: list) -> bool:
+def _is_operation(clause: list, mysql: bool = False) -> bool:
     from sqlglot.tokens import TokenType
 
-    return len(clause) > 1 and clause[0].text.upper() in _OPERATIONS and \
+    return len(clause) > 1 and \
+        clause[0].text.upper() in (_MYSQL_OPERATIONS if mysql else _OPERATIONS) and \
         clause[0].token_type != TokenType.IDENTIFIER and (
             clause[1].text.upper() == "PARTITION" or
             clause[0].text.upper() == "CONVERT" and clause[1].text.upper() == "TABLE")
@@ -118,11 +125,11 @@ def _partition_operation(tokens: list, words: list[str], mysql: bool = False
     first = clauses[0]
     if first[:1] and first[0].text.upper() in ("WAIT", "NOWAIT"):  # the lock wait, before
         first = first[2 if first[0].text.upper() == "WAIT" else 1:]
-    if _is_operation(first):
+    if _is_operation(first, mysql):
         return _after_operation(tokens, words, tokens.index(first[0]), mysql)
     server = "MySQL" if mysql else "MariaDB"
     for clause in clauses[1:]:
-        if _is_operation(clause):
+        if _is_operation(clause, mysql):
             word = clause[0].text.upper()
             # ADD, DROP and CONVERT begin other clauses too: the server stops at the word after
             at = clause[1] if word in ("ADD", "DROP", "CONVERT") else clause[0]
