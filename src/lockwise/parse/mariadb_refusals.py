@@ -14,6 +14,8 @@ the word it stops at; checked on MariaDB 10.11):
 * MariaDB 10.7's CONVERT PARTITION p TO TABLE t and CONVERT TABLE t TO PARTITION p ... run
   alone too (at the word after CONVERT when another clause comes first, at the word after
   them), and take no VALIDATION clause;
+* MySQL's DISCARD | IMPORT PARTITION ... TABLESPACE, which MariaDB has not: at PARTITION, or
+  at DISCARD | IMPORT after another clause;
 * REMOVE PARTITIONING: it ends the ALTER TABLE's clauses, with no comma before it
   (`ADD COLUMN x INT REMOVE PARTITIONING` runs; after `,` the server stops at REMOVE), and
   nothing comes after it.
@@ -122,6 +124,8 @@ def _partition_operation(tokens: list, words: list[str], mysql: bool = False
         clauses = clauses[1:]
     if not clauses:
         return None
+    if not mysql and (tablespace := _partition_tablespace(clauses)) is not None:
+        return tablespace
     first = clauses[0]
     if first[:1] and first[0].text.upper() in ("WAIT", "NOWAIT"):  # the lock wait, before
         first = first[2 if first[0].text.upper() == "WAIT" else 1:]
@@ -135,6 +139,20 @@ def _partition_operation(tokens: list, words: list[str], mysql: bool = False
             at = clause[1] if word in ("ADD", "DROP", "CONVERT") else clause[0]
             return _stop(at, f"{server} runs {word} {clause[1].text.upper()} as its ALTER "
                              "TABLE's only clause: write the rest in an ALTER TABLE of its own")
+    return None
+
+
+def _partition_tablespace(clauses: list) -> tuple[str, int, int] | None:
+    """Where MariaDB stops at MySQL's DISCARD | IMPORT PARTITION ... TABLESPACE, which it has
+    not: at PARTITION in its ALTER TABLE's first clause, at DISCARD | IMPORT after another
+    (DISCARD / IMPORT TABLESPACE run alone; checked on 10.11). None without one."""
+    for n, clause in enumerate(clauses):
+        if _is_operation(clause, mysql=True) and clause[0].text.upper() in ("DISCARD", "IMPORT"):
+            word = clause[0].text.upper()
+            return _stop(clause[1] if n == 0 else clause[0],
+                         f"MySQL's {word} PARTITION ... TABLESPACE; MariaDB {word.lower()}s a "
+                         "whole table's tablespace only: move a partition's through a plain "
+                         "table, with EXCHANGE PARTITION")
     return None
 
 
