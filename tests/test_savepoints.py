@@ -162,3 +162,22 @@ def test_a_lock_timeout_set_after_the_savepoint_is_undone_at_rollback_to() -> No
                      "COMMIT;\n")[1:]
     assert "missing-lock-timeout" in rules_of(report, 4)
 
+
+
+
+@pytest.mark.parametrize(("end", "held"), [("ROLLBACK TO SAVEPOINT s", False),
+                                            ("RELEASE SAVEPOINT s", True)])
+def test_a_lock_rolled_back_to_no_longer_holds_up_the_statements_after(end: str,
+                                                                       held: bool) -> None:
+    # With statistics, a statement run while the transaction holds a lock that blocks writes
+    # holds it for its whole run (lock-held-too-long); the ANALYZE alone blocks no write.
+    from lockwise.cost.stats import stats_from_dict
+
+    stats = stats_from_dict({"tables": {
+        "public.orders": {"rows": 50_000_000, "heap_bytes": 8_000_000_000}}})
+    (report,) = lint_migrations(
+        [migration_from_text(SETUP, "0001_m.sql"), migration_from_text(
+            f"BEGIN;\nSAVEPOINT s;\nLOCK TABLE items IN SHARE MODE;\n{end};\n"
+            "ANALYZE orders;\nCOMMIT;\n", "0002_m.sql")],
+        LintOptions(stats=stats, max_lock_seconds=0.01), Catalog())[1:]
+    assert ("lock-held-too-long" in rules_of(report, 4)) is held
