@@ -715,11 +715,12 @@ class Session:
 _SAVEPOINT_KINDS = frozenset({"savepoint", "release", "rollback_to"})
 #: What a savepoint keeps of the session for ROLLBACK TO (`Session._savepoint_state`): the
 #: transaction's locks and what it made, dropped and set (SET, SET LOCAL: guc.c undoes them
-#: too), and the migration's drops and creates since.
+#: too). (The migration's `dropped` and `created`, which a whole ROLLBACK undoes as well, are
+#: kept with the catalog: `catalog.replay.Rollbacks`.)
 _SAVEPOINT_KEEPS = ("held_exclusive", "tx_ddl_locks", "tx_dml_locks", "tx_not_valid",
                     "tx_enum_values", "tx_created", "tx_dropped", "tx_replaced",
-                    "tx_types_created", "tx_locks", "_saved", "dropped", "created",
-                    "dropped_matviews", *(attr for attr, _ in _TRACKED.values()))
+                    "tx_types_created", "tx_locks", "_saved",
+                    *(attr for attr, _ in _TRACKED.values()))
 
 
 #: Actions that give a relation another name: it lives on under it, and what uses it by OID
