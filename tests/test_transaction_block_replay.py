@@ -193,3 +193,15 @@ def test_a_foreign_key_added_again_after_a_rollback_is_reported_at_its_statement
                      "(parent_id) REFERENCES parents (id);\n")[1:]
     (found,) = [f for f in report.all_findings if f.rule == "fk-without-index"]
     assert found.span.line == 6  # the key that stays, not the rolled-back one (line 4)
+
+
+@pytest.mark.parametrize(("end", "conflicts"), [("ROLLBACK", []), ("COMMIT", ["table:public.v"])])
+def test_the_conflict_graph_forgets_a_rolled_back_drop(end: str, conflicts: list[str]) -> None:
+    # After the ROLLBACK, v is there again: a later migration that reads it works.
+    from lockwise.graph.api import history_conflicts
+
+    found = history_conflicts([[
+        migration_from_text(SETUP + "CREATE VIEW v AS SELECT id FROM items;\n", "0001_m.sql"),
+        migration_from_text(f"BEGIN;\nDROP VIEW v;\n{end};\n", "0002_m.sql"),
+        migration_from_text("SELECT * FROM v;\n", "0003_m.sql")]], pg_version=18)
+    assert [c.object for c in found if c.kind == "missing-object"] == conflicts
