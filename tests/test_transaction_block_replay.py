@@ -121,3 +121,87 @@ def test_only_a_rollback_statement_has_the_catalog_kept() -> None:
     # Liquibase's `--rollback` comments sit in every changeset's text: no copy for them.
     assert Rollbacks("CREATE TABLE t (id int);\n--rollback DROP TABLE t;\n").of == -1
     assert Rollbacks("BEGIN;\nCREATE TABLE t (id int);\nROLLBACK;\n").of == 0
+
+
+# What lint keeps of a migration's statements besides the catalog is undone by a ROLLBACK too
+# (checked on 18.6, test_the_server_puts_back_what_a_rollback_undoes).
+
+
+@pytest.mark.postgres
+def test_the_server_puts_back_what_a_rollback_undoes(pg_db: str) -> None:
+    # checked on 18.6: the view a rolled-back DROP dropped, and the table with its rows that
+    # a rolled-back DROP + CREATE replaced, are there after the ROLLBACK; a row a rolled-back
+    # INSERT wrote is not.
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP)
+        conn.execute("INSERT INTO items VALUES (1, 'kept'); CREATE VIEW v AS SELECT id FROM items;"
+                     "CREATE TABLE t (id int)")
+        conn.execute("BEGIN; DROP VIEW v; DROP TABLE items CASCADE; "
+                     "CREATE TABLE items (id int, note text); INSERT INTO t VALUES (1)")
+        conn.execute("ROLLBACK")
+        assert conn.execute("SELECT * FROM v").fetchall() == [(1,)]
+        assert conn.execute("SELECT note FROM items").fetchall() == [("kept",)]
+        assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(("end", "reported"), [("ROLLBACK", False), ("COMMIT", True)])
+def test_a_rolled_back_drop_is_not_reported_by_drop_object(end: str, reported: bool) -> None:
+    _, second = lint("CREATE VIEW v AS SELECT id FROM items;\n",
+                     f"BEGIN;\nDROP VIEW v;\n{end};\n")[1:]
+    assert ("drop-object" in rules_of(second)) is reported
+
+
+@pytest.mark.parametrize(("end", "reported"), [("ROLLBACK", True), ("COMMIT", False)])
+def test_a_rolled_back_create_does_not_spare_a_later_drop(end: str, reported: bool) -> None:
+    # The view dropped and made again in the migration is one it created itself (no code
+    # uses it yet): not once the ROLLBACK undid both, and v is the old view again.
+    _, second = lint("CREATE VIEW v AS SELECT id FROM items;\n",
+                     f"BEGIN;\nDROP VIEW v;\nCREATE VIEW v AS SELECT id FROM items;\n{end};\n"
+                     "DROP VIEW v;\n")[1:]
+    assert ("drop-object" in rules_of(second)) is reported
+
+
+@pytest.mark.parametrize(("end", "reported"), [("ROLLBACK", True), ("COMMIT", False)])
+def test_a_table_made_again_in_a_rolled_back_transaction_is_not_new(end: str,
+                                                                   reported: bool) -> None:
+    # After the ROLLBACK, items is the old table with its rows: an index built on it blocks
+    # writes. Committed, it is a table this migration made (and empty).
+    (report,) = lint(f"BEGIN;\nDROP TABLE items;\nCREATE TABLE items (id int, note text);\n"
+                     f"{end};\nCREATE INDEX items_id_idx ON items (id);\n")[1:]
+    assert ("index-without-concurrently" in {f.rule for f in report.statements[4].findings}) \
+        is reported
+
+
+@pytest.mark.parametrize(("end", "reported"), [("ROLLBACK", False), ("COMMIT", True)])
+def test_a_table_a_rolled_back_insert_wrote_is_empty_again(end: str, reported: bool) -> None:
+    # t holds no row after the ROLLBACK: an index built on it while items is held ACCESS
+    # EXCLUSIVE (its lock already held) keeps items locked no longer.
+    (report,) = lint(f"CREATE TABLE t (id int);\nBEGIN;\nINSERT INTO t VALUES (1);\n{end};\n"
+                     "BEGIN;\nLOCK TABLE t IN SHARE MODE;\nALTER TABLE items ADD COLUMN c int;\n"
+                     "CREATE INDEX t_id_idx ON t (id);\nCOMMIT;\n")[1:]
+    assert ("lock-accumulation" in {f.rule for f in report.statements[7].findings}) is reported
+
+
+def test_a_foreign_key_added_again_after_a_rollback_is_reported_at_its_statement() -> None:
+    (report,) = lint("CREATE TABLE parents (id int PRIMARY KEY);\n"
+                     "CREATE TABLE kids (id int, parent_id int);\n"
+                     "BEGIN;\nALTER TABLE kids ADD CONSTRAINT kids_parent_fk FOREIGN KEY "
+                     "(parent_id) REFERENCES parents (id);\nROLLBACK;\n"
+                     "ALTER TABLE kids ADD CONSTRAINT kids_parent_fk FOREIGN KEY "
+                     "(parent_id) REFERENCES parents (id);\n")[1:]
+    (found,) = [f for f in report.all_findings if f.rule == "fk-without-index"]
+    assert found.span.line == 6  # the key that stays, not the rolled-back one (line 4)
+
+
+@pytest.mark.parametrize(("end", "conflicts"), [("ROLLBACK", []), ("COMMIT", ["table:public.v"])])
+def test_the_conflict_graph_forgets_a_rolled_back_drop(end: str, conflicts: list[str]) -> None:
+    # After the ROLLBACK, v is there again: a later migration that reads it works.
+    from lockwise.graph.api import history_conflicts
+
+    found = history_conflicts([[
+        migration_from_text(SETUP + "CREATE VIEW v AS SELECT id FROM items;\n", "0001_m.sql"),
+        migration_from_text(f"BEGIN;\nDROP VIEW v;\n{end};\n", "0002_m.sql"),
+        migration_from_text("SELECT * FROM v;\n", "0003_m.sql")]], pg_version=18)
+    assert [c.object for c in found if c.kind == "missing-object"] == conflicts

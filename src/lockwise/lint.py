@@ -455,7 +455,15 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     fk_bare: set[str] = set()
     costs = _cost_tracker(options) if judged else None
     once = OncePerTransaction(index)
-    rollbacks = Rollbacks(migration.up_sql)
+    # What lint keeps of the statements besides the catalog, undone with it by a ROLLBACK or
+    # a ROLLBACK TO SAVEPOINT: the drops and creates drop-object counts, the tables new (and
+    # empty, filled, written) in the migration, the foreign keys' statements, the locks the
+    # cost tracker holds.
+    rollbacks = Rollbacks(migration.up_sql, keep=(
+        session.dropped, session.created, session.dropped_matviews, ctx.new_tables,
+        ctx.filled_tables, ctx.empty_tables, ctx.truncated_in_transaction,
+        ctx.written_in_transaction, fk_added_by, fk_bare,
+        *((costs.held,) if costs is not None else ())))
     migration_id = migration.id  # (a property, built anew at each read)
     with PathInForce(catalog) as path:
         for position, stmt in enumerate(parsed.statements if parsed.pieces is None else

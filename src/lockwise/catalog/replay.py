@@ -1573,19 +1573,39 @@ _ROLLBACK = lazy_compile(r"(?:^|;)\s*rollback\b", re.IGNORECASE | re.MULTILINE)
 class Rollbacks:
     """The catalog as each transaction of a migration found it, put back at its ROLLBACK:
     what the rolled-back statements made, dropped or changed (a DISCARD TEMP's drops among
-    them) is undone, as on the server (checked on 18.6: test_transaction_block_replay). For
-    lint's replay and the graph's, which call `before` and `after` around each statement the
-    session follows. Kept only for a migration whose text has a ROLLBACK where a statement
-    starts (`sql`; not Liquibase's `--rollback` comments): the copy costs the whole catalog,
-    taken once per transaction."""
+    them) is undone, as on the server (checked on 18.6: test_transaction_block_replay); and
+    the catalog as each savepoint found it, put back at ROLLBACK TO SAVEPOINT
+    (`Session.savepoints` says which, test_savepoints). For lint's replay and the graph's,
+    which call `before` and `after` around each statement the session follows. `keep`: the
+    caller's own sets and dicts of what the statements did (the tables new in the migration,
+    ...), copied and put back with the catalog. Kept only for a migration whose text has a
+    ROLLBACK where a statement starts (`sql`; not Liquibase's `--rollback` comments): the copy
+    costs the whole catalog, taken once per transaction and once per savepoint."""
 
-    __slots__ = ("saved", "of")
+    __slots__ = ("keep", "of", "points", "saved")
 
-    def __init__(self, sql: str) -> None:
+    def __init__(self, sql: str, keep: tuple[set | dict, ...] = ()) -> None:
         #: The catalog when the open transaction began, and which transaction that is
         #: (`Session.ended_transactions` then); -1: none kept (no ROLLBACK in the text).
-        self.saved: Catalog | None = None
+        self.saved: tuple[Catalog, tuple] | None = None
         self.of = 0 if "rollback" in sql.lower() and _ROLLBACK.search(sql) else -1
+        self.keep = keep
+        #: The catalog (and `keep`) when each savepoint of `Session.savepoints` was made.
+        self.points: list[tuple[Catalog, tuple]] = []
+
+    def _copy(self, catalog: Catalog) -> tuple[Catalog, tuple]:
+        from copy import deepcopy
+
+        catalog.callers_memo = None  # (found again from the catalog: not copied)
+        return deepcopy(catalog), tuple(kept.copy() for kept in self.keep)
+
+    def _put_back(self, catalog: Catalog, saved: tuple[Catalog, tuple]) -> None:
+        """`catalog` and `keep` as `saved` has them (in place: the callers hold them)."""
+        for name in Catalog.__slots__:
+            setattr(catalog, name, getattr(saved[0], name))
+        for kept, was in zip(self.keep, saved[1], strict=True):
+            kept.clear()
+            kept.update(was)
 
     def before(self, catalog: Catalog, session: Session) -> None:
         """A statement of the migration is about to be replayed: the catalog is kept when it
@@ -1593,20 +1613,29 @@ class Rollbacks:
         if self.of < 0 or not session.in_transaction:
             return
         if self.saved is None or self.of != session.ended_transactions:
-            from copy import deepcopy
-
-            catalog.callers_memo = None  # (found again from the catalog: not copied)
-            self.saved, self.of = deepcopy(catalog), session.ended_transactions
+            self.saved, self.of = self._copy(catalog), session.ended_transactions
 
     def after(self, catalog: Catalog, session: Session, ended_before: int) -> None:
         """After the statement was followed (`Session.after`) and replayed: a ROLLBACK of the
-        transaction `before` kept puts its catalog back (in place: the callers hold it)."""
-        if self.saved is None or session.ended_transactions == ended_before or \
-                session.ended_by != "rollback" or self.of != ended_before:
+        transaction `before` kept puts its catalog back; a ROLLBACK TO, its savepoint's."""
+        if self.of < 0:
             return
-        saved, self.saved = self.saved, None
-        for name in Catalog.__slots__:
-            setattr(catalog, name, getattr(saved, name))
+        if session.ended_transactions != ended_before:
+            self.points.clear()
+            if self.saved is not None and session.ended_by == "rollback" and \
+                    self.of == ended_before:
+                saved, self.saved = self.saved, None
+                self._put_back(catalog, saved)
+            return
+        at = session.rolled_back_to
+        if at >= 0 and at < len(self.points):
+            del self.points[at + 1:]
+            self._put_back(catalog, self.points[at])
+            self.points[at] = self._copy(catalog)  # (to be rolled back to once more)
+        elif len(session.savepoints) < len(self.points):  # RELEASE
+            del self.points[len(session.savepoints):]
+        elif len(session.savepoints) > len(self.points):  # SAVEPOINT
+            self.points.append(self._copy(catalog))
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:

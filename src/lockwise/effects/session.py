@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lockwise.catalog.search_path import read_path
 from lockwise.core.lazy_re import lazy_compile
@@ -261,6 +262,11 @@ class Session:
     #: Session-level advisory locks held (pg_advisory_lock and the like, not `_xact_`): each
     #: ("" or "_shared", the key as written). They outlive COMMIT and ROLLBACK.
     advisory_held: list[tuple[str, str]] = field(default_factory=list)
+    #: The open transaction's savepoints, oldest first: each its name and what
+    #: `_savepoint_state` kept when it was made, which ROLLBACK TO puts back.
+    savepoints: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    #: The savepoint the last statement rolled back to (its place in `savepoints`), else -1.
+    _rolled_back_to: int = -1
 
     @property
     def in_transaction(self) -> bool:
@@ -272,6 +278,12 @@ class Session:
         ...; "" before any): a ROLLBACK undoes what its transaction replayed
         (`catalog.replay.Rollbacks`)."""
         return self._ended_by
+
+    @property
+    def rolled_back_to(self) -> int:
+        """The place in `savepoints` of the savepoint the last statement rolled back to (ROLLBACK
+        TO SAVEPOINT), -1 when it rolled back to none (`catalog.replay.Rollbacks`)."""
+        return self._rolled_back_to
 
     @property
     def timezone_utc(self) -> bool | None:
@@ -483,6 +495,7 @@ class Session:
             self.created.add(obj)
             self.dropped.pop(obj, None)  # dropped and re-created: same name, still works
         ended = self.ended_transactions
+        self._rolled_back_to = -1
         for action in effect.actions:
             self._apply_action(action)
         if self.ended_transactions != ended:
@@ -558,6 +571,8 @@ class Session:
                 self._ended_by = kind
                 self.implicit_transaction = self.implicit_block = self.one_string
                 self._end_transaction(rolled_back=kind == "rollback")
+            elif kind in _SAVEPOINT_KINDS and self.in_transaction_block:
+                self._savepoint(kind, f.get("savepoint", ""))
         elif action.kind == "set" and (f.get("name") in _TRACKED or f.get("reset_all")):
             for name in _TRACKED if f.get("reset_all") else (f["name"],):
                 attr, read = _TRACKED[name]
@@ -595,6 +610,39 @@ class Session:
                 f"type:{f.get('type')}" not in self.tx_types_created:
             self.tx_enum_values.setdefault(str(f["value"]), []).append(
                 f.get("add_value_sql", ""))
+
+    def _savepoint(self, kind: str, name: str) -> None:
+        """Follow SAVEPOINT, RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT `name` as PostgreSQL
+        runs them (checked on 18.6): a name used again means its newest savepoint; RELEASE
+        ends it and the savepoints after it, keeping their work; ROLLBACK TO undoes the work
+        done since it (the locks taken and the settings made after it among them: pg_locks)
+        and ends the savepoints after it, not it. A name with no savepoint is an error that
+        leaves the transaction failed: nothing is followed for it."""
+        if kind == "savepoint":
+            self.savepoints.append((name, self._savepoint_state()))
+            return
+        at = next((i for i in range(len(self.savepoints) - 1, -1, -1)
+                   if self.savepoints[i][0] == name), None)
+        if at is None:
+            return
+        if kind == "release":
+            del self.savepoints[at:]
+            return
+        del self.savepoints[at + 1:]
+        self._rolled_back_to = at
+        # (copied again: the savepoint stays, to be rolled back to once more)
+        for attr, value in self._savepoint_state(self.savepoints[at][1]).items():
+            setattr(self, attr, value)
+
+    def _savepoint_state(self, state: dict[str, object] | None = None) -> dict[str, object]:
+        """What a ROLLBACK TO puts back of the session (`state`: the one kept, else now's):
+        its transaction's held locks and what it made, dropped and set, each copied."""
+        if state is None:
+            state = {attr: getattr(self, attr) for attr in _SAVEPOINT_KEEPS}
+        kept = {attr: copy(value) for attr, value in state.items()}
+        kept["tx_enum_values"] = {label: list(added) for label, added in
+                                  cast(dict, state["tx_enum_values"]).items()}
+        return kept
 
     def _advisory(self, calls: Sequence[tuple[str, str]]) -> None:
         """Follow the session-level advisory locks a statement takes and releases, in order.
@@ -659,6 +707,20 @@ class Session:
         self.tx_replaced.clear()
         self.tx_types_created.clear()
         self.tx_locks.clear()
+        if self.savepoints:
+            self.savepoints.clear()
+
+
+#: The savepoint commands the session follows (`Session._savepoint`).
+_SAVEPOINT_KINDS = frozenset({"savepoint", "release", "rollback_to"})
+#: What a savepoint keeps of the session for ROLLBACK TO (`Session._savepoint_state`): the
+#: transaction's locks and what it made, dropped and set (SET, SET LOCAL: guc.c undoes them
+#: too). (The migration's `dropped` and `created`, which a whole ROLLBACK undoes as well, are
+#: kept with the catalog: `catalog.replay.Rollbacks`.)
+_SAVEPOINT_KEEPS = ("held_exclusive", "tx_ddl_locks", "tx_dml_locks", "tx_not_valid",
+                    "tx_enum_values", "tx_created", "tx_dropped", "tx_replaced",
+                    "tx_types_created", "tx_locks", "_saved",
+                    *(attr for attr, _ in _TRACKED.values()))
 
 
 #: Actions that give a relation another name: it lives on under it, and what uses it by OID

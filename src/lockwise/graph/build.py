@@ -197,6 +197,19 @@ class _DroppedMap(dict):
             return value
         return super().pop(key, *default)
 
+    def clear(self) -> None:
+        super().clear()
+        self._below.clear()
+        self.columns_below.clear()
+        self._routines.clear()
+        self._odd_routines.clear()
+        self.routines_version += 1
+
+    def update(self, other: Mapping[str, tuple]) -> None:  # type: ignore[override]
+        """(Filed as each key is: a ROLLBACK puts the drops back, `Rollbacks`.)"""
+        for key, value in other.items():
+            self[key] = value
+
     def below(self, prefix: str) -> list[str]:
         """Keys whose name starts with `prefix` (a dotted prefix ending with a dot)."""
         return sorted(self._below.get(prefix, ()))
@@ -527,7 +540,8 @@ class _Builder:
         session = _replay_session(m, m.up_sql, [stmt for stmt, _ in statements]
                                   if pieces is None else
                                   pieces.passed_through([stmt for stmt, _ in statements]))
-        rollbacks = Rollbacks(m.up_sql if session is not None else "")
+        # (the drops remembered: what a ROLLBACK undoes is not gone for later migrations)
+        rollbacks = Rollbacks(m.up_sql if session is not None else "", keep=(self.dropped,))
         with PathInForce(self.catalog) as path:
             for stmt, effect in _used_up(statements, pieces):
                 if session is not None:

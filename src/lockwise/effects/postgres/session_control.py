@@ -22,7 +22,9 @@ def transaction(b: Builder, stmt: dict) -> None:
         b.transactional = False
         b.act("transaction", kind=kind)
     elif kind in _SAVEPOINT_COMMANDS:
-        b.act("transaction", kind=kind, transaction_only=True, command=_SAVEPOINT_COMMANDS[kind])
+        # (the name as PostgreSQL reads it: folded to lower case unless quoted)
+        b.act("transaction", kind=kind, transaction_only=True, command=_SAVEPOINT_COMMANDS[kind],
+              savepoint=stmt.get("savepoint_name", ""))
     else:
         b.act("transaction", kind=kind)
 

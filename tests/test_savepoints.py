@@ -1,0 +1,185 @@
+"""ROLLBACK TO SAVEPOINT, as PostgreSQL runs it inside one migration: what the statements after
+the savepoint made, dropped or changed is undone in the replayed catalog, the locks they took
+are released, the settings they made are undone; RELEASE, nested savepoints and a name used
+again follow the server's rules (checked on 18.6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from effect_helpers import watch_session_ends
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import MigrationReport
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = "CREATE TABLE items (id int, note text);\nCREATE TABLE orders (id int);\n"
+
+#: Statements run in one transaction block, and the tables of x, y, z left when it commits.
+CASES = [
+    # ROLLBACK TO an outer savepoint undoes the inner one's work too, and ends it
+    ("SAVEPOINT a; CREATE TABLE x (i int); SAVEPOINT b; CREATE TABLE y (i int); "
+     "ROLLBACK TO a;", set()),
+    # the savepoint rolled back to stays: it can be rolled back to again
+    ("SAVEPOINT a; CREATE TABLE x (i int); ROLLBACK TO a; CREATE TABLE y (i int); "
+     "ROLLBACK TO a;", set()),
+    # a name used again: the newest savepoint of that name is the one meant
+    ("SAVEPOINT s; CREATE TABLE x (i int); SAVEPOINT s; CREATE TABLE y (i int); "
+     "ROLLBACK TO s;", {"x"}),
+    # ... until it is released: the older one is meant again
+    ("SAVEPOINT s; CREATE TABLE x (i int); SAVEPOINT s; CREATE TABLE y (i int); RELEASE s; "
+     "ROLLBACK TO s;", set()),
+    # RELEASE keeps the work done, which an outer savepoint still undoes
+    ("SAVEPOINT a; SAVEPOINT b; CREATE TABLE x (i int); RELEASE b; ROLLBACK TO a;", set()),
+    ("SAVEPOINT a; CREATE TABLE x (i int); RELEASE a; SAVEPOINT b; CREATE TABLE y (i int); "
+     "ROLLBACK TO b;", {"x"}),
+    # a savepoint's name is an identifier: folded to lower case unless quoted
+    ("SAVEPOINT Foo; CREATE TABLE x (i int); ROLLBACK TO SAVEPOINT foo;", set()),
+    ("SAVEPOINT a; CREATE TABLE x (i int); ROLLBACK TO a; CREATE TABLE y (i int); "
+     "CREATE TABLE z (i int);", {"y", "z"}),
+    # a drop after the savepoint is undone too
+    ("CREATE TABLE x (i int); SAVEPOINT a; DROP TABLE x; CREATE TABLE y (i int); "
+     "ROLLBACK TO a;", {"x"}),
+]
+
+
+def lint(*migrations: str, catalog: Catalog | None = None) -> list[MigrationReport]:
+    texts = [SETUP, *migrations]
+    return lint_migrations([migration_from_text(sql, f"{i + 1:04}_m.sql")
+                            for i, sql in enumerate(texts)],
+                           LintOptions(), catalog if catalog is not None else Catalog())
+
+
+def rules_of(report: MigrationReport, statement: int) -> set[str]:
+    return {f.rule for f in report.statements[statement].findings}
+
+
+def _locks(conn: object) -> list[str]:
+    return sorted(row[0] for row in conn.execute(  # type: ignore[attr-defined]
+        "SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() "
+        "AND relation = 'items'::regclass").fetchall())
+
+
+@pytest.mark.postgres
+def test_the_server_undoes_the_work_after_a_savepoint(pg_db: str) -> None:
+    # checked on 18.6
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP)
+        for sql, left in CASES:
+            conn.execute("BEGIN")
+            conn.execute(sql)
+            assert {row[0] for row in conn.execute(
+                "SELECT relname FROM pg_class WHERE relname IN ('x', 'y', 'z')")} == left, sql
+            conn.execute("ROLLBACK")
+        conn.execute("BEGIN; SAVEPOINT a; SAVEPOINT b; RELEASE a")
+        with pytest.raises(psycopg.errors.InvalidSavepointSpecification):
+            conn.execute("ROLLBACK TO b")  # released with a
+        conn.execute("ROLLBACK")
+
+
+@pytest.mark.postgres
+def test_the_server_releases_the_locks_taken_after_the_savepoint(pg_db: str) -> None:
+    # checked on 18.6: a lock taken after the savepoint goes at ROLLBACK TO, one taken
+    # before it stays; RELEASE keeps them all; a SET after it is undone.
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP)
+        conn.execute("BEGIN; SELECT * FROM items; SAVEPOINT s; "
+                     "ALTER TABLE items ADD COLUMN c int")
+        assert _locks(conn) == ["AccessExclusiveLock", "AccessShareLock"]
+        conn.execute("ROLLBACK TO s")
+        assert _locks(conn) == ["AccessShareLock"]
+        conn.execute("SAVEPOINT t; LOCK items IN ACCESS EXCLUSIVE MODE; RELEASE t; SAVEPOINT u")
+        conn.execute("ROLLBACK TO u")
+        assert _locks(conn) == ["AccessExclusiveLock", "AccessShareLock"]
+        conn.execute("ROLLBACK")
+        conn.execute("BEGIN; SET lock_timeout = '1s'; SAVEPOINT s; SET LOCAL lock_timeout = '5s'; "
+                     "ROLLBACK TO s")
+        assert conn.execute("SHOW lock_timeout").fetchone() == ("1s",)
+        conn.execute("ROLLBACK")
+
+
+@pytest.mark.parametrize(("sql", "left"), CASES)
+def test_the_replay_follows_the_savepoints(monkeypatch: pytest.MonkeyPatch, sql: str,
+                                           left: set[str]) -> None:
+    import lockwise.lint as lint_module
+
+    seen = watch_session_ends(monkeypatch, lint_module, lambda catalog: {
+        t.split(".", 1)[1] for t in catalog.tables if t in ("public.x", "public.y", "public.z")})
+    lint("BEGIN;\n" + sql.replace("; ", ";\n") + "\nCOMMIT;\n")
+    assert seen[-1] == left
+
+
+def test_a_create_rolled_back_to_a_savepoint_is_made_again_later() -> None:
+    catalog = Catalog()
+    _, second = lint("BEGIN;\nSAVEPOINT s;\nCREATE TABLE made (id int);\n"
+                     "ROLLBACK TO SAVEPOINT s;\nCOMMIT;\n", "CREATE TABLE made (id int);\n",
+                     catalog=catalog)[1:]
+    assert "object-already-exists" not in rules_of(second, 0)
+    assert catalog.tables["public.made"].created_by == "0003_m"
+
+
+def test_the_conflict_graph_follows_the_savepoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockwise.graph.build as build
+    from lockwise.graph.api import history_conflicts
+
+    seen = watch_session_ends(monkeypatch, build, lambda catalog: {
+        t for t in catalog.tables if t in ("public.x", "public.y")})
+    history_conflicts([[migration_from_text(SETUP, "0001_m.sql"), migration_from_text(
+        "BEGIN;\nSAVEPOINT s;\nCREATE TABLE x (i int);\nSAVEPOINT t;\nCREATE TABLE y (i int);\n"
+        "ROLLBACK TO t;\nCOMMIT;\n", "0002_m.sql")]], pg_version=18)
+    assert seen[-1] == {"public.x"}
+
+
+#: A statement after a savepoint, and the rule it makes a later statement (5th) get while the
+#: transaction holds its locks: its ACCESS EXCLUSIVE (lock-accumulation), its data change's
+#: locks under the DDL's (mixed-ddl-and-dml).
+AFTER_SAVEPOINT = [("ALTER TABLE items ADD COLUMN c int", "UPDATE orders SET id = id + 1",
+                    "lock-accumulation"),
+                   ("UPDATE items SET note = 'x'", "ALTER TABLE items ADD COLUMN c int",
+                    "mixed-ddl-and-dml")]
+
+
+@pytest.mark.parametrize(("end", "held"), [("ROLLBACK TO SAVEPOINT s", False),
+                                            ("RELEASE SAVEPOINT s", True)])
+@pytest.mark.parametrize(("first", "later", "rule"), AFTER_SAVEPOINT)
+def test_a_lock_taken_after_the_savepoint_goes_at_rollback_to(
+        end: str, held: bool, first: str, later: str, rule: str) -> None:
+    (report,) = lint(f"BEGIN;\nSAVEPOINT s;\n{first};\n{end};\n{later};\nCOMMIT;\n")[1:]
+    assert (rule in rules_of(report, 4)) is held
+
+
+def test_a_lock_taken_before_the_savepoint_stays_at_rollback_to() -> None:
+    (report,) = lint("BEGIN;\nALTER TABLE items ADD COLUMN c int;\nSAVEPOINT s;\n"
+                     "ROLLBACK TO SAVEPOINT s;\nUPDATE orders SET id = id + 1;\nCOMMIT;\n")[1:]
+    assert "lock-accumulation" in rules_of(report, 4)
+
+
+def test_a_lock_timeout_set_after_the_savepoint_is_undone_at_rollback_to() -> None:
+    (report,) = lint("BEGIN;\nSAVEPOINT s;\nSET LOCAL lock_timeout = '2s';\n"
+                     "ROLLBACK TO SAVEPOINT s;\nALTER TABLE items ADD COLUMN c int;\n"
+                     "COMMIT;\n")[1:]
+    assert "missing-lock-timeout" in rules_of(report, 4)
+
+
+
+
+@pytest.mark.parametrize(("end", "held"), [("ROLLBACK TO SAVEPOINT s", False),
+                                            ("RELEASE SAVEPOINT s", True)])
+def test_a_lock_rolled_back_to_no_longer_holds_up_the_statements_after(end: str,
+                                                                       held: bool) -> None:
+    # With statistics, a statement run while the transaction holds a lock that blocks writes
+    # holds it for its whole run (lock-held-too-long); the ANALYZE alone blocks no write.
+    from lockwise.cost.stats import stats_from_dict
+
+    stats = stats_from_dict({"tables": {
+        "public.orders": {"rows": 50_000_000, "heap_bytes": 8_000_000_000}}})
+    (report,) = lint_migrations(
+        [migration_from_text(SETUP, "0001_m.sql"), migration_from_text(
+            f"BEGIN;\nSAVEPOINT s;\nLOCK TABLE items IN SHARE MODE;\n{end};\n"
+            "ANALYZE orders;\nCOMMIT;\n", "0002_m.sql")],
+        LintOptions(stats=stats, max_lock_seconds=0.01), Catalog())[1:]
+    assert ("lock-held-too-long" in rules_of(report, 4)) is held
