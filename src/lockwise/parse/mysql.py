@@ -1020,7 +1020,7 @@ def _mysql_column_attribute(tokens: list, words: list[str], i: int
     value, at STORAGE DISK | MEMORY, at an *ENGINE_ATTRIBUTE's string written without `=`, at
     a column's VISIBLE (an index's it reads); with `=`, an *ENGINE_ATTRIBUTE is an option of
     the engine's own, which InnoDB does not know (error 1911, a column's, an index's or the
-    table's)."""
+    table's: said as the server says it, not as a 1064)."""
     from sqlglot.tokens import TokenType
 
     word, after = words[i], tokens[i + 1] if i + 1 < len(tokens) else None
@@ -1033,8 +1033,9 @@ def _mysql_column_attribute(tokens: list, words: list[str], i: int
                                     "none: leave it out")
     if word.endswith("ENGINE_ATTRIBUTE") and after is not None:
         if after.token_type == TokenType.EQ:
-            return (f"Unknown option '{tokens[i].text}' (MySQL's {word}; MariaDB's InnoDB "
-                    "has no such option: leave it out)", tokens[i].start, len(tokens[i].text))
+            return (f"error 1911: \"Unknown option '{tokens[i].text}'\" (MySQL's {word}; "
+                    "MariaDB's InnoDB has no such option: leave it out)", tokens[i].start,
+                    len(tokens[i].text))
         if after.token_type == TokenType.STRING:  # the token's text is without its quotes
             return (f"syntax error at or near \"'{after.text}'\" (MySQL's {word}; MariaDB has "
                     "none: leave it out)", after.start, after.end + 1 - after.start)
