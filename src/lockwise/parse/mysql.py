@@ -569,17 +569,23 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return postgresql
     # (`DROP COLUMN n, DROP PARTITION p0` sqlglot reads into a tree)
     if dialect == "mariadb" and (isinstance(tree, exp.Command) or
-                                 isinstance(tree, exp.Alter) and "PARTITION" in words):
+                                 isinstance(tree, exp.Alter) and runs_alone(words)):
         from lockwise.parse.mariadb_refusals import refused_command
 
         if (refused := refused_command(tokens, words)) is not None:
             return refused  # DROP INDEX ... ALGORITHM=, ADD PARTITION (...), LOCK=NONE
-    elif words[:1] == ["ALTER"] and "PARTITION" in words:
+    elif words[:1] == ["ALTER"] and runs_alone(words):
         from lockwise.parse.mariadb_refusals import refused_partition_operation
 
         if (refused := refused_partition_operation(tokens, words)) is not None:
             return refused  # ADD COLUMN c INT, DROP PARTITION p0
     return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
+
+
+def runs_alone(words: list[str]) -> bool:
+    """Whether the ALTER TABLE `words` (upper-case) may have an operation that runs alone
+    (parse/mariadb_refusals.py): a partition operation, or DISCARD | IMPORT TABLESPACE."""
+    return "PARTITION" in words or "TABLESPACE" in words
 
 
 def _alter_column_type(tokens: list, words: list[str], dialect: str, version: tuple[int, ...]
