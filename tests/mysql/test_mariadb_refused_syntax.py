@@ -90,6 +90,15 @@ REFUSED = [
     ("ALTER TABLE orders IMPORT PARTITION ALL TABLESPACE", "PARTITION"),
     ("ALTER TABLE orders ALGORITHM=INPLACE, DISCARD PARTITION p0, p1 TABLESPACE", "DISCARD"),
     ("ALTER TABLE orders ADD COLUMN c INT, IMPORT PARTITION p0 TABLESPACE", "IMPORT"),
+    # ... after the lock wait too (at PARTITION)
+    ("ALTER TABLE orders WAIT 2 DISCARD PARTITION p0 TABLESPACE", "PARTITION"),
+    ("ALTER TABLE orders NOWAIT IMPORT PARTITION ALL TABLESPACE", "PARTITION"),
+    # DISCARD / IMPORT TABLESPACE run alone: at DISCARD / IMPORT after another clause, at the
+    # word after them (after a comma, the next one)
+    ("ALTER TABLE accounts ADD COLUMN c INT, DISCARD TABLESPACE", "DISCARD"),
+    ("ALTER TABLE accounts ALGORITHM=INPLACE, IMPORT TABLESPACE", "IMPORT"),
+    ("ALTER TABLE accounts DISCARD TABLESPACE, ADD COLUMN c INT", "ADD"),
+    ("ALTER TABLE accounts IMPORT TABLESPACE ALGORITHM=INPLACE", "ALGORITHM"),
 ]
 #: What MariaDB 10.11 runs, next to each.
 RUNS = [
@@ -118,6 +127,7 @@ RUNS = [
     "ALTER TABLE orders WAIT 2 CONVERT PARTITION p0 TO TABLE orders_p0",
     "ALTER TABLE orders CONVERT TABLE orders_old TO PARTITION p2 VALUES LESS THAN (30)",
     "CREATE TABLE places (n INT INVISIBLE, m INT)",
+    "ALTER TABLE accounts WAIT 2 DISCARD TABLESPACE",
 ]
 #: MySQL's syntax (its manual, 15.1.27 "DROP INDEX Statement", 15.1.9 "ALTER TABLE
 #: Statement": EXCHANGE PARTITION ... [{WITH | WITHOUT} VALIDATION], 5.7 on; its grammar,
@@ -229,7 +239,8 @@ def test_columns_named_as_mysql_s_attributes_are_read(dialect: str, mariadb) -> 
 def test_an_engine_attribute_with_its_equals_sign_is_an_unknown_option_on_mariadb(
         mariadb) -> None:
     """MariaDB reads `NAME = value` as an engine's own attribute, which InnoDB does not know
-    (error 1911, checked on 10.11); lockwise says so at the word."""
+    (error 1911, checked on 10.11, not 1064); lockwise says so at the word, as the server
+    words it."""
     assert mariadb.run("CREATE DATABASE IF NOT EXISTS attributes", "mysql").returncode == 0
     for word in ("ENGINE_ATTRIBUTE", "SECONDARY_ENGINE_ATTRIBUTE"):
         sql = f"CREATE TABLE places (n INT {word} = '{{}}')"
@@ -237,7 +248,15 @@ def test_an_engine_attribute_with_its_equals_sign_is_an_unknown_option_on_mariad
         assert "ERROR 1911" in ran.stderr and f"'{word}'" in ran.stderr, ran.stderr
         (problem,) = _problems(sql + ";")
         assert problem.span.column - 1 == sql.index(word), problem
-        assert f"Unknown option '{word}'" in problem.message, problem.message
+        assert problem.message.startswith(f"error 1911: \"Unknown option '{word}'\""), \
+            problem.message
+    assert mariadb.run("CREATE TABLE IF NOT EXISTS plain (n INT)", "attributes").returncode == 0
+    for sql in ("CREATE TABLE places (n INT) ENGINE_ATTRIBUTE = '{}'",
+                "ALTER TABLE plain ENGINE_ATTRIBUTE='{}'"):
+        assert "ERROR 1911" in mariadb.run(sql, "attributes").stderr, sql
+        (problem,) = _problems(sql + ";")
+        assert problem.message.startswith("error 1911: ") and "1064" not in problem.message, \
+            problem.message
 
 
 def test_mariadb_s_partition_conversions_are_refused_on_mysql() -> None:

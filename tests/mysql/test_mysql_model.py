@@ -387,6 +387,30 @@ def test_mariadb_converts_a_partition_as_it_exchanges_one(statement: str) -> Non
     assert facts["algorithm_allowed"]
 
 
+@pytest.mark.parametrize(("statement", "flavour"), [
+    ("ALTER TABLE t DISCARD PARTITION p0 TABLESPACE", "mysql"),
+    ("ALTER TABLE t IMPORT PARTITION p0, p1 TABLESPACE", "mysql"),
+    ("ALTER TABLE t DISCARD PARTITION ALL TABLESPACE", "mysql"),
+    ("ALTER TABLE t DISCARD TABLESPACE", "mysql"),
+    ("ALTER TABLE t IMPORT TABLESPACE", "mysql"),
+    ("ALTER TABLE t DISCARD TABLESPACE", "mariadb"),
+    ("ALTER TABLE t WAIT 2 IMPORT TABLESPACE", "mariadb"),
+])
+def test_a_tablespace_is_discarded_or_imported_without_a_copy(statement: str,
+                                                              flavour: str) -> None:
+    """DISCARD / IMPORT [PARTITION ...] TABLESPACE delete or attach a tablespace file: no row
+    copied, no rebuild, but neither instant nor in place online, and DML waits (MySQL 8.0 /
+    8.4 manual, "Online DDL Operations", Partitioning Operations: DISCARD PARTITION and
+    IMPORT PARTITION "Only permits ALGORITHM=DEFAULT, LOCK=DEFAULT"; sql_table.cc's
+    mysql_discard_or_import_tablespace takes an exclusive metadata lock). They were counted
+    a COPY rebuild (repartition), the plain forms an unknown clause's in-place rebuild."""
+    facts = summary(statement, flavour, (10, 11) if flavour == "mariadb" else (8, 4, 0),
+                    dialect=flavour)
+    assert (facts["operations"], facts["rebuilds_table"], facts["permits_dml"],
+            facts["lock_level"]) == (("transport_tablespace",), False, False, "EXCLUSIVE")
+    assert facts["algorithm"] != "COPY"
+
+
 def test_mariadb_takes_no_clause_on_a_partition_operation() -> None:
     """MariaDB 10.11 refuses ALGORITHM= beside a partition operation, before it too (MySQL's
     grammar takes it there; after it, `DROP PARTITION p0, ALGORITHM=INPLACE`, both stop:

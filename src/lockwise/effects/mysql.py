@@ -445,8 +445,11 @@ _COMMAND_ALTER = [
     # MariaDB 10.7's CONVERT PARTITION p TO TABLE t / CONVERT TABLE t TO PARTITION p ...
     (re.compile(r"\bCONVERT\s+(PARTITION|TABLE)\b", re.I), "convert_partition"),
     (re.compile(r"\b(COALESCE|REORGANIZE|REBUILD)\s+PARTITION\b", re.I), "reorganize_partition"),
-    (re.compile(r"\bPARTITION\s+BY\b|\bREMOVE\s+PARTITIONING\b|\b(OPTIMIZE|DISCARD|IMPORT)"
-                r"\s+PARTITION\b", re.I), "repartition"),
+    # DISCARD / IMPORT [PARTITION {names | ALL}] TABLESPACE (before PARTITION BY's pattern)
+    (re.compile(r"\b(DISCARD|IMPORT)\s+(PARTITION\s.*?)?TABLESPACE\b", re.I | re.S),
+     "transport_tablespace"),
+    (re.compile(r"\bPARTITION\s+BY\b|\bREMOVE\s+PARTITIONING\b|\bOPTIMIZE\s+PARTITION\b",
+                re.I), "repartition"),
     (re.compile(r"\bAS\s*\(.*\)\s*(STORED|PERSISTENT)\b", re.I | re.S),
      "add_column_stored_generated"),
     (re.compile(r"\bCONVERT\s+TO\s+(CHARACTER\s+SET|CHARSET)\b", re.I), "convert_character_set"),
@@ -1262,6 +1265,9 @@ class _Builder:
             "requested_algorithm": clauses.algorithm, "requested_lock": clauses.lock,
             **_row_version_facts(self.catalog.tables.get(table)),
             "instant_without_clause": instant_without_clause,
+            # DISCARD / IMPORT [PARTITION ...] TABLESPACE, which runs alone: mysql-tablespace-
+            # transport's, not an in-place build's
+            "transports_tablespace": any(op == "transport_tablespace" for op, _ in operations),
             "algorithm_allowed": not (no_clauses and clauses.algorithm) and (
                 _temporary_algorithm_allowed(clauses.algorithm, flavour) if temporary and
                 algorithm == "COPY" else algorithm_allowed(clauses.algorithm, algorithm,

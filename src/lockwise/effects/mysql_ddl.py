@@ -37,7 +37,8 @@ class Capability:
     #: Where the fact comes from: "documentation" or "verified on MariaDB".
     source: str = "documentation"
     #: The server refuses LOCK=NONE and LOCK=SHARED even though the operation is instant
-    #: (MariaDB's ALTER TABLE ... RENAME TO): only LOCK=EXCLUSIVE or no LOCK clause runs.
+    #: (MariaDB's ALTER TABLE ... RENAME TO), or copies no row (DISCARD / IMPORT
+    #: TABLESPACE, never instant): only LOCK=EXCLUSIVE or no LOCK clause runs.
     exclusive_only: bool = False
 
 
@@ -327,10 +328,18 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     # COALESCE / REORGANIZE / REBUILD PARTITION copy the rows of the partitions they touch.
     "reorganize_partition": {"mysql": _cap(_NEVER, True, True, False),
                              "mariadb": _cap(_NEVER, True, True, False)},
-    # PARTITION BY, REMOVE PARTITIONING, OPTIMIZE PARTITION (which rebuilds the whole table),
-    # DISCARD / IMPORT PARTITION ... TABLESPACE.
+    # PARTITION BY, REMOVE PARTITIONING, OPTIMIZE PARTITION (which rebuilds the whole table).
     "repartition": {"mysql": _cap(_NEVER, False, True, False),
                     "mariadb": _cap(_NEVER, False, True, False)},
+    # DISCARD / IMPORT [PARTITION {names | ALL}] TABLESPACE: a tablespace file deleted or
+    # attached, no row copied, no rebuild; neither instant nor in place online, DML waits
+    # (MySQL 8.0 / 8.4 manual, "Online DDL Operations", Partitioning Operations: DISCARD and
+    # IMPORT PARTITION "Only permits ALGORITHM=DEFAULT, LOCK=DEFAULT"; "ALTER TABLE Partition
+    # Operations"; MySQL's sql_table.cc takes an exclusive metadata lock for them, in
+    # mysql_discard_or_import_tablespace). Reported as in place without a rebuild, under an
+    # exclusive lock. MariaDB has the whole table's only (parse/mariadb_refusals.py).
+    "transport_tablespace": {"mysql": _cap(_NEVER, True, False, False, exclusive_only=True),
+                             "mariadb": _cap(_NEVER, True, False, False, exclusive_only=True)},
     # A MODIFY that restates the column as it is, or changes only its comment.
     "metadata_only": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                       "mariadb": _cap((10, 3), True, False, True, _V)},
@@ -389,7 +398,8 @@ def plan(operation: str, flavour: str, version: Version, instant: bool = True) -
     takes its in-place path, and rebuilds the table."""
     cap = OPERATIONS[operation][flavour]
     if cap.exclusive_only:
-        return Plan("INSTANT", False, False, "EXCLUSIVE", cap.source)
+        return Plan("INSTANT" if cap.instant_from is not None else "INPLACE", False, False,
+                    "EXCLUSIVE", cap.source)
     if cap.instant_from is not None and version >= cap.instant_from and (
             instant or not cap.inplace):
         return Plan("INSTANT", False, True, "NONE", cap.source)

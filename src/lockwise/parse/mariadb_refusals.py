@@ -14,8 +14,11 @@ the word it stops at; checked on MariaDB 10.11):
 * MariaDB 10.7's CONVERT PARTITION p TO TABLE t and CONVERT TABLE t TO PARTITION p ... run
   alone too (at the word after CONVERT when another clause comes first, at the word after
   them), and take no VALIDATION clause;
-* MySQL's DISCARD | IMPORT PARTITION ... TABLESPACE, which MariaDB has not: at PARTITION, or
-  at DISCARD | IMPORT after another clause;
+* MySQL's DISCARD | IMPORT PARTITION ... TABLESPACE, which MariaDB has not: at PARTITION (a
+  lock wait, WAIT n | NOWAIT, before it too), or at DISCARD | IMPORT after another clause;
+* DISCARD | IMPORT TABLESPACE run alone too, on both servers (MySQL 8's sql_yacc.yy,
+  standalone_alter_commands; MariaDB's alter_commands): at DISCARD | IMPORT after another
+  clause, at the word after them;
 * REMOVE PARTITIONING: it ends the ALTER TABLE's clauses, with no comma before it
   (`ADD COLUMN x INT REMOVE PARTITIONING` runs; after `,` the server stops at REMOVE), and
   nothing comes after it.
@@ -26,8 +29,8 @@ standalone_alter_commands | alter_commands_modifier_list ',' standalone_alter_co
 and takes EXCHANGE PARTITION's VALIDATION clause: refused_partition_operation, with the
 words MySQL reserves and its DISCARD | IMPORT PARTITION ... TABLESPACE too.
 
-Imported for MariaDB's commands and MySQL's ALTER TABLEs with a partition operation only
-(parse/mysql.py's _refused_by_mysql)."""
+Imported for MariaDB's commands and MySQL's ALTER TABLEs with a partition operation or a
+TABLESPACE only (parse/mysql.py's _refused_by_mysql and runs_alone)."""
 
 from __future__ import annotations
 
@@ -70,7 +73,9 @@ def refused_command(tokens: list, words: list[str]) -> tuple[str, int, int] | No
     (message, offset, length); None when it reads it."""
     if words[:2] == ["DROP", "INDEX"]:
         return _drop_index_option(tokens, words)
-    if words[:1] == ["ALTER"] and "PARTITION" in words:
+    from lockwise.parse.mysql import runs_alone
+
+    if words[:1] == ["ALTER"] and runs_alone(words):
         return _partition_operation(tokens, words)
     if words[:1] == ["ALTER"] and "PARTITIONING" in words:
         return _remove_partitioning(tokens, words)
@@ -95,13 +100,23 @@ def _drop_index_option(tokens: list, words: list[str]) -> tuple[str, int, int] |
 
 
 def _is_operation(clause: list, mysql: bool = False) -> bool:
+    """Whether `clause` is an operation that runs alone: `<word> PARTITION`, CONVERT TABLE,
+    DISCARD | IMPORT TABLESPACE."""
     from sqlglot.tokens import TokenType
 
-    return len(clause) > 1 and \
-        clause[0].text.upper() in (_MYSQL_OPERATIONS if mysql else _OPERATIONS) and \
-        clause[0].token_type != TokenType.IDENTIFIER and (
-            clause[1].text.upper() == "PARTITION" or
-            clause[0].text.upper() == "CONVERT" and clause[1].text.upper() == "TABLE")
+    if len(clause) < 2 or clause[0].token_type == TokenType.IDENTIFIER:
+        return False
+    word, second = clause[0].text.upper(), clause[1].text.upper()
+    return word in (_MYSQL_OPERATIONS if mysql else _OPERATIONS) and (
+        second == "PARTITION" or word == "CONVERT" and second == "TABLE") or \
+        word in ("DISCARD", "IMPORT") and second == "TABLESPACE"
+
+
+def _without_wait(clause: list) -> list:
+    """The clause without MariaDB's lock wait before it (WAIT n | NOWAIT)."""
+    if clause[:1] and clause[0].text.upper() in ("WAIT", "NOWAIT"):
+        return clause[2 if clause[0].text.upper() == "WAIT" else 1:]
+    return clause
 
 
 def refused_partition_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
@@ -126,9 +141,7 @@ def _partition_operation(tokens: list, words: list[str], mysql: bool = False
         return None
     if not mysql and (tablespace := _partition_tablespace(clauses)) is not None:
         return tablespace
-    first = clauses[0]
-    if first[:1] and first[0].text.upper() in ("WAIT", "NOWAIT"):  # the lock wait, before
-        first = first[2 if first[0].text.upper() == "WAIT" else 1:]
+    first = _without_wait(clauses[0])
     if _is_operation(first, mysql):
         return _after_operation(tokens, words, tokens.index(first[0]), mysql)
     server = "MySQL" if mysql else "MariaDB"
@@ -145,9 +158,12 @@ def _partition_operation(tokens: list, words: list[str], mysql: bool = False
 def _partition_tablespace(clauses: list) -> tuple[str, int, int] | None:
     """Where MariaDB stops at MySQL's DISCARD | IMPORT PARTITION ... TABLESPACE, which it has
     not: at PARTITION in its ALTER TABLE's first clause, at DISCARD | IMPORT after another
-    (DISCARD / IMPORT TABLESPACE run alone; checked on 10.11). None without one."""
+    (after a lock wait, WAIT n | NOWAIT, at PARTITION too; DISCARD / IMPORT TABLESPACE run
+    alone; checked on 10.11). None without one."""
     for n, clause in enumerate(clauses):
-        if _is_operation(clause, mysql=True) and clause[0].text.upper() in ("DISCARD", "IMPORT"):
+        clause = _without_wait(clause) if n == 0 else clause
+        if _is_operation(clause, mysql=True) and clause[0].text.upper() in (
+                "DISCARD", "IMPORT") and clause[1].text.upper() == "PARTITION":
             word = clause[0].text.upper()
             return _stop(clause[1] if n == 0 else clause[0],
                          f"MySQL's {word} PARTITION ... TABLESPACE; MariaDB {word.lower()}s a "
@@ -165,7 +181,9 @@ def _after_operation(tokens: list, words: list[str], at: int, mysql: bool = Fals
     only = (f"{'MySQL' if mysql else 'MariaDB'} runs {operation} {words[at + 1]} as its ALTER "
             "TABLE's only clause")
     listed = f"{only}, and reads the words after its commas as partitions"
-    if operation in _LISTS:
+    if words[at + 1] == "TABLESPACE":  # DISCARD | IMPORT TABLESPACE
+        end = at + 2
+    elif operation in _LISTS:
         end, reserved = _list_end(tokens, words, at + 2,
                                   _MYSQL_RESERVED if mysql else _RESERVED)
         if reserved is not None:

@@ -569,17 +569,23 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return postgresql
     # (`DROP COLUMN n, DROP PARTITION p0` sqlglot reads into a tree)
     if dialect == "mariadb" and (isinstance(tree, exp.Command) or
-                                 isinstance(tree, exp.Alter) and "PARTITION" in words):
+                                 isinstance(tree, exp.Alter) and runs_alone(words)):
         from lockwise.parse.mariadb_refusals import refused_command
 
         if (refused := refused_command(tokens, words)) is not None:
             return refused  # DROP INDEX ... ALGORITHM=, ADD PARTITION (...), LOCK=NONE
-    elif words[:1] == ["ALTER"] and "PARTITION" in words:
+    elif words[:1] == ["ALTER"] and runs_alone(words):
         from lockwise.parse.mariadb_refusals import refused_partition_operation
 
         if (refused := refused_partition_operation(tokens, words)) is not None:
             return refused  # ADD COLUMN c INT, DROP PARTITION p0
     return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
+
+
+def runs_alone(words: list[str]) -> bool:
+    """Whether the ALTER TABLE `words` (upper-case) may have an operation that runs alone
+    (parse/mariadb_refusals.py): a partition operation, or DISCARD | IMPORT TABLESPACE."""
+    return "PARTITION" in words or "TABLESPACE" in words
 
 
 def _alter_column_type(tokens: list, words: list[str], dialect: str, version: tuple[int, ...]
@@ -1020,7 +1026,7 @@ def _mysql_column_attribute(tokens: list, words: list[str], i: int
     value, at STORAGE DISK | MEMORY, at an *ENGINE_ATTRIBUTE's string written without `=`, at
     a column's VISIBLE (an index's it reads); with `=`, an *ENGINE_ATTRIBUTE is an option of
     the engine's own, which InnoDB does not know (error 1911, a column's, an index's or the
-    table's)."""
+    table's: said as the server says it, not as a 1064)."""
     from sqlglot.tokens import TokenType
 
     word, after = words[i], tokens[i + 1] if i + 1 < len(tokens) else None
@@ -1033,8 +1039,9 @@ def _mysql_column_attribute(tokens: list, words: list[str], i: int
                                     "none: leave it out")
     if word.endswith("ENGINE_ATTRIBUTE") and after is not None:
         if after.token_type == TokenType.EQ:
-            return (f"Unknown option '{tokens[i].text}' (MySQL's {word}; MariaDB's InnoDB "
-                    "has no such option: leave it out)", tokens[i].start, len(tokens[i].text))
+            return (f"error 1911: \"Unknown option '{tokens[i].text}'\" (MySQL's {word}; "
+                    "MariaDB's InnoDB has no such option: leave it out)", tokens[i].start,
+                    len(tokens[i].text))
         if after.token_type == TokenType.STRING:  # the token's text is without its quotes
             return (f"syntax error at or near \"'{after.text}'\" (MySQL's {word}; MariaDB has "
                     "none: leave it out)", after.start, after.end + 1 - after.start)
