@@ -449,3 +449,31 @@ def test_a_configured_rules_dir_that_is_no_folder_names_the_config_key(project: 
         assert "rules" in result.stderr and result.stdout == ""
     flag = lint("--rules-dir", "ops/rules")
     assert flag.exit_code == 2 and "lockwise.toml" not in flag.stderr, flag.stderr
+
+
+@pytest.mark.parametrize(("key", "written"), [
+    ("migrations", '["db/nosuch"]'), ("rules_dir", '"db/nosuch"'), ("stats", '"db/nosuch"'),
+    ("profile", '"./db/nosuch"')])
+@pytest.mark.parametrize("how", ["nearest", "--config"])
+def test_a_configured_path_is_named_as_written_from_a_subfolder(
+        project: Path, monkeypatch: pytest.MonkeyPatch, key: str, written: str,
+        how: str) -> None:
+    """Run from `db/`, `migrations = ["db/nosuch"]` was said as `names nosuch` (the path from
+    the working directory), which is not what the config says nor where it looks: the error
+    at the config's key names the path as the key wrote it, resolved from the config file."""
+    prefix = "" if key == "migrations" else 'migrations = ["db/migrations"]\n'
+    (project / "lockwise.toml").write_text(f"{prefix}{key} = {written}\n")
+    monkeypatch.chdir(project / "db")
+    config = ["--config", "../lockwise.toml"] if how == "--config" else []
+    result = lint(*config)
+    assert result.exit_code == 2, result.output
+    shown = "../lockwise.toml" if how == "--config" else str(project / "lockwise.toml")
+    line = 1 if key == "migrations" else 2
+    assert result.stderr.strip() == (
+        f"lockwise: error: {shown}:{line}:1: config: `{key}` names db/nosuch: no such file or "
+        "directory"), result.stderr
+    # Resolved from the config file all the same: there, it is read.
+    (project / "db" / "nosuch").mkdir()
+    if key in ("stats", "profile"):
+        return
+    assert lint(*config).exit_code == 0
