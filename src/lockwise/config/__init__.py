@@ -99,6 +99,9 @@ class Config:
     allow_out_of_order: bool | None = None
     #: The executor's history table, as --history-table names it (validated).
     history_table: str | None = None
+    #: Each path above as the config wrote it (it is resolved from the config's folder):
+    #: what an error placed at its key names.
+    written: dict[Path, str] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -120,8 +123,21 @@ class Config:
         except InputError as exc:
             if not configured or self.path is None:
                 raise
-            raise InputError(f"config: `{key}` names {exc}", self.path,
+            raise InputError(f"config: `{key}` names {self._as_written(exc)}", self.path,
                              _line_of(self.path, key)) from None
+
+    def _as_written(self, error: InputError) -> InputError:
+        """`error` about a path the config names (or a file in that folder) with that path as
+        the config wrote it: from another working directory than the config's folder, the
+        path lockwise opened (`../db/x`, `/repo/db/x`) is not what the key says."""
+        if error.path is None:
+            return error
+        opened = Path(error.path)
+        for path, text in self.written.items():
+            if opened == path or path in opened.parents:
+                return InputError(error.message, Path(text) / opened.relative_to(path),
+                                  error.line, error.column)
+        return error
 
     def overrides_for(self, path: Path) -> list[Override]:
         relative = self._relative(path)
@@ -238,9 +254,16 @@ class _Reader:
             return list(value)
         raise self.bad(key, value, "a string or a list of strings")
 
-    def paths(self, key: str, value: object) -> list[Path]:
+    def paths(self, key: str, value: object, written: dict[Path, str]) -> list[Path]:
+        """The paths `value` names, resolved from the config's folder; each is kept in
+        `written` with its text as the config has it, for errors about it."""
         base = self.path.parent if self.path else Path.cwd()
-        return [_from_working_directory(base / p) for p in self.strings(key, value)]
+        out = []
+        for text in self.strings(key, value):
+            path = _from_working_directory(base / text)
+            written[path] = text
+            out.append(path)
+        return out
 
     def safety(self, key: str, value: object) -> Safety:
         if not isinstance(value, str):
@@ -302,7 +325,7 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
     config = Config(path=path)
     for key, value in raw.items():
         if key in ("migrations", "rules_dir"):
-            setattr(config, key, r.paths(key, value))
+            setattr(config, key, r.paths(key, value, config.written))
         elif key in ("select", "ignore"):
             setattr(config, key, current_rule_ids(r.strings(key, value)))
         elif key == "layout":
@@ -320,7 +343,7 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
         elif key == "stats":
             if not isinstance(value, str):
                 raise r.bad(key, value, "a path (string)")
-            config.stats = r.paths(key, value)[0]
+            config.stats = r.paths(key, value, config.written)[0]
         elif key == "max_lock_seconds":
             seconds = number_in(value, 0, MAX_SECONDS, above_low=True)
             if seconds is None:
@@ -361,7 +384,7 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
         elif key == "profile":
             if not isinstance(value, str):
                 raise r.bad(key, value, "a path (string)")
-            config.profile = r.paths(key, value)[0]
+            config.profile = r.paths(key, value, config.written)[0]
     return config
 
 
