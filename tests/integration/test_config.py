@@ -478,3 +478,36 @@ def test_a_configured_path_is_named_as_written_from_a_subfolder(
         return
     found = lint(*config)
     assert found.exit_code in (0, 1) and "no such file" not in found.stderr, found.output
+
+
+#: Every command that reads the config, as run in `project`, each stopped before a database
+#: (an address nothing listens at: what is said first is the config's error).
+NOWHERE = ("--dsn", "postgresql://nobody@127.0.0.1:1/none")
+CONFIG_READERS = [*RULE_READERS, ("repair", *NOWHERE), ("baseline", "001", *NOWHERE),
+                  ("stats", *NOWHERE), ("verify", *NOWHERE), ("trace", *NOWHERE)]
+
+
+@pytest.mark.parametrize("command", CONFIG_READERS, ids=lambda c: c[0])
+@pytest.mark.parametrize(("made", "said"), [
+    ("", "config: `rules_dir` names ops/rules: no such file or directory"),
+    ("file", "config: `rules_dir` names ops/rules: not a directory"),
+    ("broken", "ops/rules/mine.toml:1:1: rule file is missing 'title'")],
+    ids=["missing", "file", "broken"])
+def test_every_command_that_reads_the_config_refuses_a_bad_rules_dir(
+        project: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...], made: str,
+        said: str) -> None:
+    """`verify`, `trace` (and `stats`, `repair`, `baseline`) read no rules, and ran with a
+    `rules_dir` that lint refuses: a config is broken for every command or for none."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    if made == "file":
+        (project / "ops").mkdir()
+        (project / "ops" / "rules").write_text("")
+    elif made == "broken":
+        (project / "ops" / "rules").mkdir(parents=True)
+        (project / "ops" / "rules" / "mine.toml").write_text('id = "mine"\n')
+    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\n'
+                                           'rules_dir = "ops/rules"\n')
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr.strip().splitlines()[-1], result.stderr
+    assert "Traceback" not in result.output and "connect" not in result.stderr
