@@ -511,3 +511,23 @@ def test_every_command_that_reads_the_config_refuses_a_bad_rules_dir(
     assert result.exit_code == 2, result.output
     assert said in result.stderr.strip().splitlines()[-1], result.stderr
     assert "Traceback" not in result.output and "connect" not in result.stderr
+
+
+@pytest.mark.parametrize("command", CONFIG_READERS, ids=lambda c: c[0])
+@pytest.mark.parametrize(("text", "line", "said"), [
+    ("select = ['set-not-nul']\n", 2, "unknown rule 'set-not-nul' in `select` (did you mean "
+                                      "`set-not-null`?)"),
+    ("ignore = ['drop-colum']\n", 2, "unknown rule 'drop-colum' in `ignore`"),
+    ("\n[[overrides]]\npath = 'db/**'\nignore = ['nope']\n", 5,
+     "unknown rule 'nope' in `overrides[1].ignore`")], ids=["select", "ignore", "override"])
+def test_every_command_that_reads_the_config_refuses_an_unknown_rule_in_it(
+        project: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...], text: str,
+        line: int, said: str) -> None:
+    """`rules`, `explain`, `status`, `verify`, `trace` ... ran with a config whose `select`
+    lint refuses (a typo there selects nothing): the same error, exit 2, in each."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (project / "lockwise.toml").write_text(f'migrations = ["db/migrations"]\n{text}')
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"lockwise: error: lockwise.toml:{line}:1: config: {said}"), result.stderr
