@@ -582,14 +582,13 @@ def _command_rules(ctx: typer.Context, rules_dir: list[Path] | None,
                    config_file: Path | None) -> tuple["Rule", ...]:
     """The rules of a command that reads rules only, with those of --rules-dir, else of the
     config's `rules_dir`, so a team rule lint reports is one `rules` and `explain` know. A
-    folder or rule file in error ends the command (exit 2)."""
-    from lockwise.config import path_setting
-    from lockwise.rules.loader import check_rule_dir, load_rules
+    folder or rule file in error, or a config naming no rule, ends the command (exit 2)."""
+    from lockwise.config import rules_dirs_setting
+    from lockwise.rules.loader import load_rules
 
     cfg = command_config(config_file)
     try:
-        return load_rules(tuple(path_setting(ctx, cfg, "rules_dir", rules_dir, check_rule_dir)
-                                or ()))
+        return load_rules(rules_dirs_setting(ctx, cfg, rules_dir))
     except InputError as exc:
         fail_input(exc)
         raise  # (fail_input exits)

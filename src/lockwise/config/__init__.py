@@ -579,6 +579,21 @@ def path_setting(ctx: object, config: Config, name: str, value: Any,
     return chosen
 
 
+def rules_dirs_setting(ctx: object, config: Config, value: list[Path] | None = None,
+                       ) -> tuple[Path, ...]:
+    """The rules folders of a command (`--rules-dir`'s `value` when given, else the config's
+    `rules_dir`), checked as `lockwise lint` checks them: each a folder (a configured one in
+    error placed at its key), their rule files well formed, and the config's `select`,
+    `ignore` and overrides naming rules of them. Every command that reads the config checks
+    these, whether it reads rules or not: a config is broken for every command or for none."""
+    from lockwise.rules.loader import check_config_rule_names, check_rule_dir
+
+    dirs = tuple(path_setting(ctx, config, "rules_dir", value, check_rule_dir) or ())
+    if dirs or config.select or config.ignore or config.overrides:  # else nothing to check
+        check_config_rule_names(config, dirs)
+    return dirs
+
+
 def _check_exists(path: Path) -> None:
     if not path.exists():
         raise missing_path_error(path)
