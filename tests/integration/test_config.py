@@ -531,3 +531,35 @@ def test_every_command_that_reads_the_config_refuses_an_unknown_rule_in_it(
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().splitlines()[-1].startswith(
         f"lockwise: error: lockwise.toml:{line}:1: config: {said}"), result.stderr
+
+
+@pytest.mark.parametrize(("glob", "said"), [
+    ("db/migrations/00[12]*", "`[`"), ("db/{migrations,legacy}/**", "`{`"),
+    ("../db/migrations/**", "`..`")])
+@pytest.mark.parametrize("command", [("lint",), ("graph",), ("fix",), ("status", *NOWHERE)],
+                         ids=lambda c: c[0])
+def test_an_override_glob_that_can_match_nothing_meant_is_refused(
+        project: Path, monkeypatch: pytest.MonkeyPatch, glob: str, said: str,
+        command: tuple[str, ...]) -> None:
+    """A character class or alternatives (which lockwise's globs do not have) were matched
+    as the text itself, and a path above the config's folder matched no migration: the
+    override silently did nothing, and the migrations it meant to relax failed the run."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (project / "lockwise.toml").write_text(
+        f'migrations = ["db/migrations"]\n\n[[overrides]]\npath = "{glob}"\n'
+        'ignore = ["drop-column"]\n')
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip().splitlines()[-1]
+    assert message.startswith("lockwise: error: lockwise.toml:4:1: config: "
+                              "`overrides[1].path`"), message
+    assert said in message, message
+
+
+def test_an_override_glob_of_stars_is_read(project: Path) -> None:
+    (project / "lockwise.toml").write_text(
+        'migrations = ["db/migrations"]\n\n[[overrides]]\npath = "db/*/00?_drop.sql"\n'
+        'ignore = ["drop-column"]\n')
+    result = lint("-f", "json")
+    assert result.exit_code == 1, result.output  # the index build still counts
+    assert "drop-column" not in rules_in(result)
