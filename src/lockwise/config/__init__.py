@@ -229,6 +229,20 @@ def glob_pattern(glob: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
+def _glob_matching_nothing_meant(glob: str) -> str | None:
+    """Why an override's `glob` would match none of the migrations it means (None: it may):
+    glob_pattern reads `[` and `{` as themselves, and the paths it matches are those below
+    the config's folder."""
+    for sign, what in (("[", "a character class `[...]`"), ("{", "alternatives `{a,b}`")):
+        if sign in glob:
+            return (f"`{sign}` is no glob syntax here (lockwise's globs have `*`, `?` and "
+                    f"`**`, not {what}): give one override per path instead")
+    if ".." in glob.split("/"):
+        return ("`..` leaves the config's folder, and overrides match the migrations below "
+                "it (their paths relative to the config file)")
+    return None
+
+
 class _Reader:
     """Checks values key by key, naming the file and the key in every error; with `entry`,
     the keys of that `[[overrides]]` table (numbered from 1), named and placed as such."""
@@ -404,6 +418,9 @@ def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
         if not isinstance(glob, str) or not glob.strip():
             raise entry.fail("path", f"overrides[{i}] needs `path`, a glob such as "
                                      "\"db/legacy/**\"")
+        unmatched = _glob_matching_nothing_meant(glob)
+        if unmatched is not None:
+            raise entry.fail("path", f"`{entry.name('path')}` = {glob!r}: {unmatched}")
         out.append(Override(
             path=glob, pattern=glob_pattern(glob),
             select=frozenset(current_rule_ids(entry.strings("select", item.get("select", [])))),
