@@ -212,6 +212,13 @@ def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
     ("[[overrides]]\npath = 'a'\nfail = 'x'\n", "fail", 3,
      "unknown key `fail` in lockwise.toml overrides[1]"),
     ("pg_version = \n", None, 1, "invalid TOML"),
+    # A path no file system takes (a traceback), or none at all (the config's own folder:
+    # its lockwise.toml was read as a rule file).
+    ("pg_version = 16\nmigrations = ['db', \"a\\u0000b\"]\n", "migrations", 2,
+     "`migrations` must name paths, not 'a\\x00b'"),
+    ("rules_dir = ''\n", "rules_dir", 1, "`rules_dir` must name paths, not ''"),
+    ("stats = ' '\n", "stats", 1, "`stats` must name paths, not ' '"),
+    ("profile = \"\\u0000\"\n", "profile", 1, "`profile` must name paths, not '\\x00'"),
     # An override's key is placed in its own table and named as the entry's, not taken for
     # the top-level key of the same name.
     ("fail_on = 'safe'\n\n[[overrides]]\npath = 'db/*'\nfail_on = 'x'\n", "fail_on", 5,
