@@ -274,6 +274,10 @@ class _Reader:
         base = self.path.parent if self.path else Path.cwd()
         out = []
         for text in self.strings(key, value):
+            if not text.strip() or "\0" in text:  # the config's own folder; no path at all
+                raise self.fail(key, f"`{self.name(key)}` must name paths, not {text!r}: "
+                                     "give each relative to the config file (`.` for its "
+                                     "folder)")
             path = _from_working_directory(base / text)
             written[path] = text
             out.append(path)
