@@ -570,3 +570,27 @@ def test_an_override_glob_of_stars_is_read(project: Path) -> None:
     result = lint("-f", "json")
     assert result.exit_code == 1, result.output  # the index build still counts
     assert "drop-column" not in rules_in(result)
+
+
+@pytest.mark.parametrize("command", [("lint",), ("graph",), ("fix",), ("verify", *NOWHERE),
+                                     ("status", *NOWHERE)], ids=lambda c: c[0])
+def test_a_server_version_for_postgresql_migrations_is_refused(
+        project: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]) -> None:
+    """`server_version` is MySQL's or MariaDB's: with the dialect left to PostgreSQL it was
+    read by nothing, and the MySQL migrations it was written for were linted as
+    PostgreSQL's, the dialect the config forgot. As `--server-version` alone is refused."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\n'
+                                           'server_version = "8.0.29"\n')
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "lockwise: error: lockwise.toml:2:1: config: `server_version` is the MySQL/MariaDB "
+        "server version"), result.stderr
+    # Said with the dialect, it is read.
+    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\n'
+                                           'server_version = "8.0.29"\ndialect = "mysql"\n')
+    assert "server_version" not in run("lint").stderr
+    if command[0] == "lint":  # the dialect given for this run
+        (project / "lockwise.toml").write_text('server_version = "8.0.29"\n')
+        assert run("lint", "--dialect", "mysql", "db/migrations").exit_code in (0, 1)
