@@ -246,10 +246,14 @@ def require_postgresql(ctx: typer.Context, cfg: "Config", why: str, *,
     PostgreSQL: the command works on PostgreSQL only (`why`), and a MySQL file read as
     PostgreSQL is misjudged (MySQL's `ADD INDEX name (col)` reads as a column named `index`).
     The message names where the dialect was set and what `lint` does instead."""
-    from lockwise.config import given, setting
+    from lockwise.config import check_server_version, given, setting
 
     chosen = SqlDialect(setting(ctx, cfg, "dialect", dialect))
     if chosen is SqlDialect.postgresql:
+        try:
+            check_server_version(ctx, cfg, chosen.value)
+        except InputError as exc:
+            fail_input(exc)
         return
     source = f"--dialect {chosen.value}" if given(ctx, "dialect") else \
         f'dialect = "{chosen.value}" in {cfg.path}'
@@ -401,6 +405,7 @@ def lint(
         from lockwise.cli.lint_run import collector_paused as paused_for
         from lockwise.config import (
             apply_overrides,
+            check_server_version,
             given,
             path_setting,
             setting,
@@ -429,6 +434,7 @@ def lint(
     profile_file = setting(ctx, cfg, "profile_file", profile_file)
     threshold = _safety(fail_on)
     try:
+        check_server_version(ctx, cfg, dialect.value)
         from lockwise.rules.loader import check_rule_dir
 
         paths = path_setting(ctx, cfg, "paths", paths)

@@ -615,6 +615,20 @@ def rules_dirs_setting(ctx: object, config: Config, value: list[Path] | None = N
     return dirs
 
 
+def check_server_version(ctx: object, config: Config, dialect: str) -> None:
+    """An InputError at the config's `server_version` when the `dialect` in force is
+    PostgreSQL and neither was given on the command line: that key is MySQL's or MariaDB's,
+    read by nothing then, and the config most likely forgot `dialect` (as `--server-version`
+    alone is refused)."""
+    if dialect != "postgresql" or config.server_version is None or \
+            given(ctx, "dialect") or given(ctx, "server_version"):
+        return
+    raise _Reader(config.path).fail(
+        "server_version", "`server_version` is the MySQL/MariaDB server version, and these "
+        "migrations are read as PostgreSQL's (no `dialect` says otherwise): set `dialect = "
+        "\"mysql\"` or `\"mariadb\"` beside it, or, for PostgreSQL, `pg_version`")
+
+
 def _check_exists(path: Path) -> None:
     if not path.exists():
         raise missing_path_error(path)
