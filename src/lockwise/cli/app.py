@@ -246,10 +246,14 @@ def require_postgresql(ctx: typer.Context, cfg: "Config", why: str, *,
     PostgreSQL: the command works on PostgreSQL only (`why`), and a MySQL file read as
     PostgreSQL is misjudged (MySQL's `ADD INDEX name (col)` reads as a column named `index`).
     The message names where the dialect was set and what `lint` does instead."""
-    from lockwise.config import given, setting
+    from lockwise.config import check_server_version, given, setting
 
     chosen = SqlDialect(setting(ctx, cfg, "dialect", dialect))
     if chosen is SqlDialect.postgresql:
+        try:
+            check_server_version(ctx, cfg, chosen.value)
+        except InputError as exc:
+            fail_input(exc)
         return
     source = f"--dialect {chosen.value}" if given(ctx, "dialect") else \
         f'dialect = "{chosen.value}" in {cfg.path}'
@@ -401,6 +405,7 @@ def lint(
         from lockwise.cli.lint_run import collector_paused as paused_for
         from lockwise.config import (
             apply_overrides,
+            check_server_version,
             given,
             path_setting,
             setting,
@@ -429,6 +434,7 @@ def lint(
     profile_file = setting(ctx, cfg, "profile_file", profile_file)
     threshold = _safety(fail_on)
     try:
+        check_server_version(ctx, cfg, dialect.value)
         from lockwise.rules.loader import check_rule_dir
 
         paths = path_setting(ctx, cfg, "paths", paths)
@@ -582,14 +588,13 @@ def _command_rules(ctx: typer.Context, rules_dir: list[Path] | None,
                    config_file: Path | None) -> tuple["Rule", ...]:
     """The rules of a command that reads rules only, with those of --rules-dir, else of the
     config's `rules_dir`, so a team rule lint reports is one `rules` and `explain` know. A
-    folder or rule file in error ends the command (exit 2)."""
-    from lockwise.config import path_setting
-    from lockwise.rules.loader import check_rule_dir, load_rules
+    folder or rule file in error, or a config naming no rule, ends the command (exit 2)."""
+    from lockwise.config import rules_dirs_setting
+    from lockwise.rules.loader import load_rules
 
     cfg = command_config(config_file)
     try:
-        return load_rules(tuple(path_setting(ctx, cfg, "rules_dir", rules_dir, check_rule_dir)
-                                or ()))
+        return load_rules(rules_dirs_setting(ctx, cfg, rules_dir))
     except InputError as exc:
         fail_input(exc)
         raise  # (fail_input exits)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lockwise.cli.app import EXIT_INPUT, ConfigOption, app, command_config
+from lockwise.cli.app import EXIT_INPUT, ConfigOption, app, command_config, fail_input
 from lockwise.cli.executor_cmds import DEFAULT_TABLE, HistoryOption
 
 
@@ -66,10 +66,16 @@ def stats_command(
     is lockwise's, not one of the tables migrations change: it is left out, with its batch
     progress table."""
     from lockwise.cli.executor_cmds import history_table_named
-    from lockwise.config import setting
+    from lockwise.config import rules_dirs_setting, setting
     from lockwise.cost.collect import CollectError, collect_stats
+    from lockwise.parse.source import InputError
 
-    history_table = setting(ctx, command_config(config_file), "history_table", history_table)
+    cfg = command_config(config_file)
+    try:
+        rules_dirs_setting(ctx, cfg)  # unread here, but a config broken for lint is broken
+    except InputError as exc:
+        fail_input(exc)
+    history_table = setting(ctx, cfg, "history_table", history_table)
     _check_writable(output, _STATS)
 
     resolved = _dsn_or_env(dsn)

@@ -31,7 +31,6 @@ from lockwise.core.numbers import MAX_SECONDS
 from lockwise.parse.source import InputError, missing_path_error, path_error
 
 if TYPE_CHECKING:
-    from lockwise.config import Config
     from lockwise.core.types import Migration
     from lockwise.executor.history import HistoryTable
 
@@ -116,14 +115,14 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     """The DSN, the migrations to run and the ExecOptions seed (the config's migrations
     folder, layout and rules folders where the command line leaves them); exits 2 on bad
     input. `swapped_with`: baseline's VERSION, which may be the directory meant.
-    `gate_rules_dirs`: apply's `--rules-dir` (an empty list when not given), whose rules,
-    with the config's, are read here: the other commands run no gate."""
+    `gate_rules_dirs`: apply's `--rules-dir` (an empty list when not given), else the
+    config's `rules_dir`: read and checked here, before connecting, by every command (the
+    others run no gate, but a config is broken for every command or for none)."""
     from lockwise.cli.inputs import one_history
-    from lockwise.config import path_setting, setting
+    from lockwise.config import path_setting, rules_dirs_setting, setting
     from lockwise.db.dsn import resolve_dsn
     from lockwise.discover.layouts import history_of_part
     from lockwise.executor.runner import ExecOptions
-    from lockwise.rules.loader import check_rule_dir
 
     cfg = command_config(config_file)
     # The runner, its history table and its gate are PostgreSQL's.
@@ -131,8 +130,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     try:
         path = path_setting(ctx, cfg, "path", path)
         # The gate of `apply` judges with the rules lint uses (`status` says what it refuses).
-        rules_dirs = tuple(gate_rules_dirs or
-                           path_setting(ctx, cfg, "rules_dir", None, check_rule_dir) or ())
+        rules_dirs = rules_dirs_setting(ctx, cfg, gate_rules_dirs or None)
     except InputError as exc:
         fail_input(exc)
         raise  # unreachable: fail_input exits
@@ -179,8 +177,6 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     # temporal's versioned/v1.1/*.sql: one version, run and recorded as one migration
     migrations = join_version_folders(migrations)
     _refuse_shared_versions(migrations)
-    if gate_rules_dirs is not None:
-        _check_gate_rules(rules_dirs, cfg)
     # Last: every local input above is checked without a database, so a user with none at
     # hand (or one that is down) learns first what they can fix here.
     resolved = resolve_dsn(dsn)
@@ -205,22 +201,6 @@ def _refuse_shared_versions(migrations: list[Migration]) -> None:
             typer.echo(f"lockwise: error: version {group[0].version} is used twice: "
                        f"{group[0].path} and {group[1].path}", err=True)
             raise typer.Exit(EXIT_INPUT)
-
-
-def _check_gate_rules(rules_dirs: tuple[Path, ...], config: Config | None) -> None:
-    """Reads the gate's rules (the shipped ones and the `--rules-dir` folders) and checks the
-    config's `select` and `ignore` against them, as `lockwise lint` does, before connecting:
-    found by the gate, a missing folder came after the connection, and a misspelt rule in
-    `select` gated with no rule of it. Exits 2 on a problem."""
-    from lockwise.rules.loader import check_config_rule_names, load_rules
-
-    try:
-        if config is not None:
-            check_config_rule_names(config, rules_dirs)
-        else:
-            load_rules(rules_dirs)  # a broken rule file is an error before connecting
-    except InputError as exc:
-        fail_input(exc)
 
 
 def _run(dsn: str, action: Callable[[], int]) -> None:

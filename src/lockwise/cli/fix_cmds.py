@@ -64,7 +64,7 @@ def fix(
     PostgreSQL only. Exit 0 when nothing needs rewriting or --write wrote it, 1 when a diff
     was printed (something to rewrite), 2 on usage or input errors."""
     from lockwise.cli.inputs import collect
-    from lockwise.config import path_setting, setting
+    from lockwise.config import path_setting, rules_dirs_setting, setting
     from lockwise.fix.guard import without_new_conflicts
     from lockwise.fix.plan import Unrewritable
     from lockwise.fix.settle import plan_migrations
@@ -87,13 +87,9 @@ def fix(
         ignore=frozenset(setting(ctx, cfg, "ignore", None) or ()),
         templates=TemplatesMode(setting(ctx, cfg, "templates", TemplatesMode.substitute)).value)
     try:
-        from lockwise.rules.loader import check_config_rule_names, check_rule_dir
-
         paths = path_setting(ctx, cfg, "paths", paths)
-        options.rules_dirs = tuple(path_setting(ctx, cfg, "rules_dir", None, check_rule_dir)
-                                   or ())
-        if cfg.path is not None:  # a typo in its select or ignore: rewritten by no rule of it
-            check_config_rule_names(cfg, options.rules_dirs)
+        # A typo in the config's select or ignore: rewritten by no rule of it.
+        options.rules_dirs = rules_dirs_setting(ctx, cfg)
         collected = collect(list(paths or [Path(".")]), layout)
         migrations, only = collected.migrations, collected.only
         options.only = frozenset(only) if only is not None else None

