@@ -99,6 +99,48 @@ def test_flyway_callbacks_are_no_migrations_and_keep_one_history(tmp_path: Path)
     assert [m.run_prelude for m in found] == ["SELECT 4;"] * 2
 
 
+def test_flyway_reads_file_names_as_its_resource_name_parser_does(tmp_path: Path) -> None:
+    """Flyway's ResourceNameParser: the prefix (`V`, `U`, `R`) and the suffix (`.sql`) match
+    as written, case and all; the version runs to the first `__` and the description after it
+    may be left out (`V2.sql` is version 2); a versioned name needs a version of digits
+    separated by `.` or `_`, a repeatable one has none. Flyway ignores the names it cannot
+    parse (validateMigrationNaming is off by default), and names them in a note here."""
+    write(tmp_path, {"V1__a.sql": "SELECT 1;", "V2.sql": "SELECT 2;", "V3__.sql": "SELECT 3;",
+                     "V1_4__d.sql": "SELECT 4;", "R__views.sql": "SELECT 5;",
+                     "v5__lower_prefix.sql": "SELECT 6;", "V6__upper_suffix.SQL": "SELECT 7;",
+                     "V__no_version.sql": "SELECT 8;", "R1__versioned_repeatable.sql": "SELECT 9;",
+                     "V7..1__bad_version.sql": "SELECT 10;"})
+    notes: list[str] = []
+    ((_, found),) = discover_histories(tmp_path, notes=notes)
+    assert [(m.version, m.path.name) for m in found] == [
+        ("1", "V1__a.sql"), ("1.4", "V1_4__d.sql"), ("2", "V2.sql"), ("3", "V3__.sql"),
+        ("R", "R__views.sql")]
+    assert {m.layout for m in found} == {"flyway"}
+    ignored = ["R1__versioned_repeatable.sql", "V6__upper_suffix.SQL", "V7..1__bad_version.sql",
+               "V__no_version.sql", "v5__lower_prefix.sql"]
+    assert len(notes) == 1 and all(name in notes[0] for name in ignored), notes
+
+
+def test_flyway_script_config_is_read_as_java_properties(tmp_path: Path) -> None:
+    """Flyway reads `V1__x.sql.conf` as a Java properties file: `#` and `!` start comments,
+    `:` or `=` separate key and value, the last of a key counts, and the value must be
+    exactly `false` (`true`, or an error for anything else)."""
+    write(tmp_path, {
+        "V1__commented.sql": "SELECT 1;",
+        "V1__commented.sql.conf": "# executeInTransaction=false\n",
+        "V2__last_wins.sql": "SELECT 1;",
+        "V2__last_wins.sql.conf": "executeInTransaction=false\nexecuteInTransaction=true\n",
+        "V3__colon.sql": "SELECT 1;", "V3__colon.sql.conf": "  executeInTransaction : false\n",
+        "V4__plain.sql": "SELECT 1;", "V4__plain.sql.conf": "executeInTransaction=false\n",
+        "V5__bang.sql": "SELECT 1;", "V5__bang.sql.conf": "!executeInTransaction=false\n",
+        "V6__spaced.sql": "SELECT 1;", "V6__spaced.sql.conf": "executeInTransaction false\n",
+        "V7__other_key.sql": "SELECT 1;",
+        "V7__other_key.sql.conf": "myexecuteInTransaction=false\n"})
+    assert {m.name: m.no_transaction for m in discover(tmp_path)} == {
+        "commented": False, "last_wins": False, "colon": True, "plain": True, "bang": False,
+        "spaced": True, "other_key": False}
+
+
 def test_flyway_release_folders_are_one_history_not_separate_databases(
         tmp_path: Path) -> None:
     write(tmp_path / "sql", {"release1/V1__a.sql": "SELECT 1;",
