@@ -197,6 +197,21 @@ def test_no_transaction_marker_comment(tmp_path: Path) -> None:
     assert discover(tmp_path)[0].no_transaction
 
 
+def test_dbmate_reads_only_files_whose_names_begin_with_a_version(tmp_path: Path) -> None:
+    """dbmate's FindMigrations takes the files matching `^(\\d+).*\\.sql$` (.sql as written)
+    and skips the others: a `notes.sql` or `V2__x.SQL` in its folder is no migration (never
+    run, never linted), and a note names it."""
+    up = "-- migrate:up\nCREATE TABLE {0} (a int);\n-- migrate:down\nDROP TABLE {0};\n"
+    write(tmp_path, {"20240101000000_a.sql": up.format("a"), "20240102000000_b.sql": up.format("b"),
+                     "notes.sql": "CREATE INDEX i ON a (a);\n",
+                     "20240103000000_c.SQL": up.format("c")})
+    notes: list[str] = []
+    ((_, found),) = discover_histories(tmp_path, notes=notes)
+    assert [(m.layout, m.path.name) for m in found] == [
+        ("dbmate", "20240101000000_a.sql"), ("dbmate", "20240102000000_b.sql")]
+    assert len(notes) == 1 and "notes.sql" in notes[0] and "20240103000000_c.SQL" in notes[0]
+
+
 @pytest.mark.parametrize(("marker", "no_transaction"), [
     # dbmate (pkg/dbmate/migration.go) reads the options of the marker line as
     # whitespace-separated `key:value` pairs, and runs outside a transaction only when
