@@ -273,14 +273,18 @@ def _read_golang(directory: Path) -> list[Migration]:
 
 def _note_unread(directory: Path, migrations: list[Migration], notes: list[str]) -> None:
     """Name the .sql files of a golang-migrate folder that are no migration's up or down (an
-    `.up` left out, a down without its up), and those of a Flyway location whose names Flyway
-    does not parse: their tool skips them too, and a migration missing from the report would
+    `.up` left out, a down without its up), those of a dbmate folder without a version at the
+    start of their names, and those of a Flyway location whose names Flyway does not parse:
+    their tool skips them too, and a migration missing from the report would
     otherwise go unnoticed."""
     layout = migrations[0].layout if migrations else None
     if layout == "golang-migrate":
         read = {p for m in migrations for p in (m.path, m.down_path) if p is not None}
         unread = [p.name for p in _sql_files(directory) if p not in read]
         why = "golang-migrate reads N_name.up.sql files and the .down.sql beside each"
+    elif layout == "dbmate":
+        unread = [p.name for p in _sql_files(directory) if not dbmate_file(p.name)]
+        why = "dbmate runs the files whose names begin with a digit and end in .sql, as written"
     elif layout == "flyway":
         unread = [p.relative_to(directory).as_posix() for p in _walk_sql(directory, set())
                   if not _flyway_name(p.name) and not _FLYWAY_CALLBACK.match(p.name)]
@@ -974,6 +978,7 @@ def _read_graphile(directory: Path) -> list[Migration]:
 # dbmate, goose, sql-migrate, sqitch, tern, postgrator and Supabase live in tools.py, which
 # uses the helpers above.
 from lockwise.discover.tools import (  # noqa: E402
+    dbmate_file,
     detect_dbmate,
     detect_goose,
     detect_postgrator,

@@ -44,6 +44,16 @@ _DBMATE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*migrate:(up|down)\b([^\n]*)$",
 #: marker only lowercase at the start of a line: the sections are split as it splits them
 #: (the looser pattern above only tells a dbmate folder, whose misspelt file is then refused).
 _DBMATE_MARKER = lazy_compile(r"^--\s*migrate:(up|down)(?=\s|$)([^\n]*)$", re.MULTILINE)
+#: The files dbmate takes for migrations (FindMigrations: `^(\d+).*\.sql$`, `.sql` as
+#: written); it skips the others in its folder (notes.sql, a dump), and so does lockwise.
+_DBMATE_FILE = lazy_compile(r"\d.*\.sql")
+
+
+def dbmate_file(name: str) -> bool:
+    """Whether dbmate takes the file `name` in its migrations folder for a migration."""
+    return _DBMATE_FILE.fullmatch(name) is not None
+
+
 _GOOSE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*\+goose[ \t]+(up|down)\b([^\n]*)$",
                               re.IGNORECASE | re.MULTILINE)
 _SQL_MIGRATE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*\+migrate[ \t]+(up|down)\b([^\n]*)$",
@@ -321,6 +331,8 @@ def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
 
     out = []
     for path in _sql_files(directory):
+        if layout == "dbmate" and not dbmate_file(path.name):
+            continue
         text = _read(path)
         version, name = _split_version(path.stem)
         if version and (refusal := _tool_refusal(layout, text)):
