@@ -32,6 +32,26 @@ def test_golang_migrate_pairs_up_and_down(tmp_path: Path) -> None:
     assert migrations[1].down_sql is None
 
 
+def test_golang_migrate_reads_file_names_as_its_source_parse_does(tmp_path: Path) -> None:
+    """golang-migrate's source.Parse takes `^([0-9]+)_(.*)\\.(down|up)\\.(.*)$`, the version
+    an unsigned 64-bit integer, the direction as written, and ignores other files; a
+    migration's down is the down file of its version, whatever its name."""
+    write(tmp_path, {"1_create.up.sql": "CREATE TABLE a (id int);",
+                     "1_create_table.down.sql": "DROP TABLE a;",
+                     "2_b.UP.sql": "SELECT 2;", "x_c.up.sql": "SELECT 3;", "3.up.sql": "SELECT 4;",
+                     "18446744073709551616_big.up.sql": "SELECT 5;",
+                     "4_d.up.sql": "SELECT 6;"})
+    notes: list[str] = []
+    ((_, found),) = discover_histories(tmp_path, notes=notes)
+    assert [(m.layout, m.version, m.name) for m in found] == [
+        ("golang-migrate", "1", "create"), ("golang-migrate", "4", "d")]
+    assert found[0].down_sql == "DROP TABLE a;"
+    assert len(notes) == 1
+    assert all(name in notes[0] for name in (
+        "2_b.UP.sql", "x_c.up.sql", "3.up.sql", "18446744073709551616_big.up.sql"))
+    assert "1_create_table.down.sql" not in notes[0]
+
+
 def test_diesel_directories_with_metadata_no_transaction(tmp_path: Path) -> None:
     write(tmp_path, {
         "2019-02-26-002946_create_user/up.sql": "CREATE TABLE u (id int);",
