@@ -259,16 +259,24 @@ def _detect_golang(directory: Path) -> bool:
     return any(p.name.lower().endswith(".up.sql") for p in _sql_files(directory))
 
 
+#: golang-migrate's file names (source.Regex, `^([0-9]+)_(.*)\.(down|up)\.(.*)$`): the
+#: direction as written; the version must parse as a uint64. It ignores any other file.
+_GOLANG_NAME = lazy_compile(r"([0-9]+)_(.*)\.(up|down)\.(?i:sql)")
+
+
+def _golang_files(directory: Path) -> list[tuple[Path, re.Match[str]]]:
+    """The .sql files of `directory` golang-migrate takes for migrations, with their parts."""
+    return [(path, m) for path in _sql_files(directory)
+            if (m := _GOLANG_NAME.fullmatch(path.name)) and int(m.group(1)) < 2**64]
+
+
 def _read_golang(directory: Path) -> list[Migration]:
-    out = []
-    for path in _sql_files(directory):
-        if not path.name.lower().endswith(".up.sql"):
-            continue
-        stem = path.name[: -len(".up.sql")]
-        version, name = _split_version(stem)
-        down = path.with_name(stem + ".down.sql")
-        out.append(_make(version, name, path, _read(path), "golang-migrate", down))
-    return out
+    files = _golang_files(directory)
+    # golang-migrate pairs the directions by version, whatever the rest of the names.
+    downs = {int(m.group(1)): path for path, m in reversed(files) if m.group(3) == "down"}
+    return [_make(m.group(1), m.group(2), path, _read(path), "golang-migrate",
+                  downs.get(int(m.group(1))))
+            for path, m in files if m.group(3) == "up"]
 
 
 def _note_unread(directory: Path, migrations: list[Migration], notes: list[str]) -> None:
@@ -281,7 +289,8 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
     if layout == "golang-migrate":
         read = {p for m in migrations for p in (m.path, m.down_path) if p is not None}
         unread = [p.name for p in _sql_files(directory) if p not in read]
-        why = "golang-migrate reads N_name.up.sql files and the .down.sql beside each"
+        why = "golang-migrate reads N_name.up.sql files (N an unsigned 64-bit integer, " \
+            "`up` as written) and the N_*.down.sql of each version"
     elif layout == "dbmate":
         unread = [p.name for p in _sql_files(directory) if not dbmate_file(p.name)]
         why = "dbmate runs the files whose names begin with a digit and end in .sql, as written"
