@@ -272,11 +272,21 @@ def _golang_files(directory: Path) -> list[tuple[Path, re.Match[str]]]:
 
 def _read_golang(directory: Path) -> list[Migration]:
     files = _golang_files(directory)
-    # golang-migrate pairs the directions by version, whatever the rest of the names.
-    downs = {int(m.group(1)): path for path, m in reversed(files) if m.group(3) == "down"}
-    return [_make(m.group(1), m.group(2), path, _read(path), "golang-migrate",
-                  downs.get(int(m.group(1))))
-            for path, m in files if m.group(3) == "up"]
+    downs: dict[int, list[Path]] = {}
+    for path, m in files:
+        if m.group(3) == "down":
+            downs.setdefault(int(m.group(1)), []).append(path)
+    out = []
+    for path, m in files:
+        if m.group(3) != "up":
+            continue
+        # golang-migrate pairs the directions by version, whatever the rest of the names;
+        # of two downs of one version (which it refuses), the one named as the up.
+        candidates = downs.get(int(m.group(1)), [])
+        same = path.with_name(path.name[:m.start(3)] + "down" + path.name[m.end(3):])
+        down = same if same in candidates else next(iter(candidates), None)
+        out.append(_make(m.group(1), m.group(2), path, _read(path), "golang-migrate", down))
+    return out
 
 
 def _note_unread(directory: Path, migrations: list[Migration], notes: list[str]) -> None:
