@@ -553,6 +553,23 @@ def test_a_migration_without_its_tools_up_marker_is_an_input_error(
     assert raised.value.path == tmp_path / "2_change.sql"
 
 
+@pytest.mark.parametrize("annotation", ["  -- +goose Down", "\t-- +goose StatementBegin",
+                                        " -- +goose NO TRANSACTION"])
+def test_a_goose_annotation_with_leading_whitespace_is_an_input_error(
+        tmp_path: Path, annotation: str) -> None:
+    """goose's annotations "cannot have leading spaces" (its annotations documentation:
+    `    -- +goose up` is "invalid, because leading whitespace"); releases before that check
+    read such a line as a plain comment, so an indented Down ran the down SQL on up. Either
+    way the deploy is not what the file says: refused at the annotation's line, not read as
+    the annotation it would be without the spaces."""
+    write(tmp_path, {"1_init.sql": "-- +goose Up\nCREATE TABLE t (id bigint);\n"
+                                   f"{annotation}\nDROP TABLE t;\n"})
+    with pytest.raises(InputError, match="leading whitespace") as raised:
+        discover(tmp_path)
+    assert raised.value.path == tmp_path / "1_init.sql"
+    assert raised.value.line == 3
+
+
 def test_sql_migrate_reads_its_annotations_as_written(tmp_path: Path) -> None:
     """sql-migrate runs a file with a Down annotation alone (no up statements), and knows
     only `-- +migrate Up` / `Down` as written: a lowercase `up` is no annotation to it."""
