@@ -259,14 +259,24 @@ _UP_MARKERS = {"dbmate": "-- migrate:up", "goose": "-- +goose Up", "sql-migrate"
 _SQL_MIGRATE_ANNOTATION = lazy_compile(r"^-- \+migrate (?:Up|Down)(?:[ \t]|$)", re.MULTILINE)
 
 
+#: An indented goose annotation: goose's annotations "cannot have leading spaces" (its
+#: annotations documentation); releases before that check read the line as a comment.
+_GOOSE_INDENTED = lazy_compile(r"^[ \t]+--[ \t]*\+goose\b", re.MULTILINE | re.IGNORECASE)
+
+
 def _tool_refusal(layout: str, text: str) -> tuple[str, int] | None:
     """Why `layout`'s tool refuses a migration of this text, and the line to look at, or
     None. For want of its up section: dbmate "requires each migration to define an up block",
     goose says it "must start with '-- +goose Up' annotation", sql-migrate finds "no Up/Down
-    annotations". dbmate 2.0.0 and later also requires a down marker after the up one
-    (amacneil/dbmate#397, released in v2.0.0; 1.x ran such a file) and refuses statements
-    above the up marker (#77)."""
+    annotations"; goose also refuses an indented annotation. dbmate 2.0.0 and later also
+    requires a down marker after the up one (amacneil/dbmate#397, released in v2.0.0; 1.x ran
+    such a file) and refuses statements above the up marker (#77)."""
     marker = _UP_MARKERS[layout]
+    if layout == "goose" and (indented := _GOOSE_INDENTED.search(text)):
+        return ("goose refuses an annotation with leading whitespace (its annotations \"cannot "
+                "have leading spaces\"; releases before that check read the line as a plain "
+                "comment, so what follows stays in the section above): the deploy is not what "
+                "the file says; remove the spaces before --"), _line_of(text, indented.start())
     if layout == "sql-migrate":
         found = _SQL_MIGRATE_ANNOTATION.search(text) is not None
     else:
