@@ -32,6 +32,26 @@ def test_golang_migrate_pairs_up_and_down(tmp_path: Path) -> None:
     assert migrations[1].down_sql is None
 
 
+def test_golang_migrate_reads_file_names_as_its_source_parse_does(tmp_path: Path) -> None:
+    """golang-migrate's source.Parse takes `^([0-9]+)_(.*)\\.(down|up)\\.(.*)$`, the version
+    an unsigned 64-bit integer, the direction as written, and ignores other files; a
+    migration's down is the down file of its version, whatever its name."""
+    write(tmp_path, {"1_create.up.sql": "CREATE TABLE a (id int);",
+                     "1_create_table.down.sql": "DROP TABLE a;",
+                     "2_b.UP.sql": "SELECT 2;", "x_c.up.sql": "SELECT 3;", "3.up.sql": "SELECT 4;",
+                     "18446744073709551616_big.up.sql": "SELECT 5;",
+                     "4_d.up.sql": "SELECT 6;"})
+    notes: list[str] = []
+    ((_, found),) = discover_histories(tmp_path, notes=notes)
+    assert [(m.layout, m.version, m.name) for m in found] == [
+        ("golang-migrate", "1", "create"), ("golang-migrate", "4", "d")]
+    assert found[0].down_sql == "DROP TABLE a;"
+    assert len(notes) == 1
+    assert all(name in notes[0] for name in (
+        "2_b.UP.sql", "x_c.up.sql", "3.up.sql", "18446744073709551616_big.up.sql"))
+    assert "1_create_table.down.sql" not in notes[0]
+
+
 def test_diesel_directories_with_metadata_no_transaction(tmp_path: Path) -> None:
     write(tmp_path, {
         "2019-02-26-002946_create_user/up.sql": "CREATE TABLE u (id int);",
@@ -99,6 +119,48 @@ def test_flyway_callbacks_are_no_migrations_and_keep_one_history(tmp_path: Path)
     assert [m.run_prelude for m in found] == ["SELECT 4;"] * 2
 
 
+def test_flyway_reads_file_names_as_its_resource_name_parser_does(tmp_path: Path) -> None:
+    """Flyway's ResourceNameParser: the prefix (`V`, `U`, `R`) and the suffix (`.sql`) match
+    as written, case and all; the version runs to the first `__` and the description after it
+    may be left out (`V2.sql` is version 2); a versioned name needs a version of digits
+    separated by `.` or `_`, a repeatable one has none. Flyway ignores the names it cannot
+    parse (validateMigrationNaming is off by default), and names them in a note here."""
+    write(tmp_path, {"V1__a.sql": "SELECT 1;", "V2.sql": "SELECT 2;", "V3__.sql": "SELECT 3;",
+                     "V1_4__d.sql": "SELECT 4;", "R__views.sql": "SELECT 5;",
+                     "v5__lower_prefix.sql": "SELECT 6;", "V6__upper_suffix.SQL": "SELECT 7;",
+                     "V__no_version.sql": "SELECT 8;", "R1__versioned_repeatable.sql": "SELECT 9;",
+                     "V7..1__bad_version.sql": "SELECT 10;"})
+    notes: list[str] = []
+    ((_, found),) = discover_histories(tmp_path, notes=notes)
+    assert [(m.version, m.path.name) for m in found] == [
+        ("1", "V1__a.sql"), ("1.4", "V1_4__d.sql"), ("2", "V2.sql"), ("3", "V3__.sql"),
+        ("R", "R__views.sql")]
+    assert {m.layout for m in found} == {"flyway"}
+    ignored = ["R1__versioned_repeatable.sql", "V6__upper_suffix.SQL", "V7..1__bad_version.sql",
+               "V__no_version.sql", "v5__lower_prefix.sql"]
+    assert len(notes) == 1 and all(name in notes[0] for name in ignored), notes
+
+
+def test_flyway_script_config_is_read_as_java_properties(tmp_path: Path) -> None:
+    """Flyway reads `V1__x.sql.conf` as a Java properties file: `#` and `!` start comments,
+    `:` or `=` separate key and value, the last of a key counts, and the value must be
+    exactly `false` (`true`, or an error for anything else)."""
+    write(tmp_path, {
+        "V1__commented.sql": "SELECT 1;",
+        "V1__commented.sql.conf": "# executeInTransaction=false\n",
+        "V2__last_wins.sql": "SELECT 1;",
+        "V2__last_wins.sql.conf": "executeInTransaction=false\nexecuteInTransaction=true\n",
+        "V3__colon.sql": "SELECT 1;", "V3__colon.sql.conf": "  executeInTransaction : false\n",
+        "V4__plain.sql": "SELECT 1;", "V4__plain.sql.conf": "executeInTransaction=false\n",
+        "V5__bang.sql": "SELECT 1;", "V5__bang.sql.conf": "!executeInTransaction=false\n",
+        "V6__spaced.sql": "SELECT 1;", "V6__spaced.sql.conf": "executeInTransaction false\n",
+        "V7__other_key.sql": "SELECT 1;",
+        "V7__other_key.sql.conf": "myexecuteInTransaction=false\n"})
+    assert {m.name: m.no_transaction for m in discover(tmp_path)} == {
+        "commented": False, "last_wins": False, "colon": True, "plain": True, "bang": False,
+        "spaced": True, "other_key": False}
+
+
 def test_flyway_release_folders_are_one_history_not_separate_databases(
         tmp_path: Path) -> None:
     write(tmp_path / "sql", {"release1/V1__a.sql": "SELECT 1;",
@@ -153,6 +215,21 @@ def test_no_transaction_marker_comment(tmp_path: Path) -> None:
     write(tmp_path,
           {"1_idx.sql": "-- lockwise: no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);"})
     assert discover(tmp_path)[0].no_transaction
+
+
+def test_dbmate_reads_only_files_whose_names_begin_with_a_version(tmp_path: Path) -> None:
+    """dbmate's FindMigrations takes the files matching `^(\\d+).*\\.sql$` (.sql as written)
+    and skips the others: a `notes.sql` or `V2__x.SQL` in its folder is no migration (never
+    run, never linted), and a note names it."""
+    up = "-- migrate:up\nCREATE TABLE {0} (a int);\n-- migrate:down\nDROP TABLE {0};\n"
+    write(tmp_path, {"20240101000000_a.sql": up.format("a"), "20240102000000_b.sql": up.format("b"),
+                     "notes.sql": "CREATE INDEX i ON a (a);\n",
+                     "20240103000000_c.SQL": up.format("c")})
+    notes: list[str] = []
+    ((_, found),) = discover_histories(tmp_path, notes=notes)
+    assert [(m.layout, m.path.name) for m in found] == [
+        ("dbmate", "20240101000000_a.sql"), ("dbmate", "20240102000000_b.sql")]
+    assert len(notes) == 1 and "notes.sql" in notes[0] and "20240103000000_c.SQL" in notes[0]
 
 
 @pytest.mark.parametrize(("marker", "no_transaction"), [
@@ -474,6 +551,23 @@ def test_a_migration_without_its_tools_up_marker_is_an_input_error(
     with pytest.raises(InputError, match=f"without .*{re.escape(marker)}") as raised:
         discover(tmp_path)
     assert raised.value.path == tmp_path / "2_change.sql"
+
+
+@pytest.mark.parametrize("annotation", ["  -- +goose Down", "\t-- +goose StatementBegin",
+                                        " -- +goose NO TRANSACTION"])
+def test_a_goose_annotation_with_leading_whitespace_is_an_input_error(
+        tmp_path: Path, annotation: str) -> None:
+    """goose's annotations "cannot have leading spaces" (its annotations documentation:
+    `    -- +goose up` is "invalid, because leading whitespace"); releases before that check
+    read such a line as a plain comment, so an indented Down ran the down SQL on up. Either
+    way the deploy is not what the file says: refused at the annotation's line, not read as
+    the annotation it would be without the spaces."""
+    write(tmp_path, {"1_init.sql": "-- +goose Up\nCREATE TABLE t (id bigint);\n"
+                                   f"{annotation}\nDROP TABLE t;\n"})
+    with pytest.raises(InputError, match="leading whitespace") as raised:
+        discover(tmp_path)
+    assert raised.value.path == tmp_path / "1_init.sql"
+    assert raised.value.line == 3
 
 
 def test_sql_migrate_reads_its_annotations_as_written(tmp_path: Path) -> None:

@@ -202,6 +202,38 @@ def test_concurrently_in_a_transactional_dbmate_migration_is_flagged(tmp_path: P
     assert "concurrently-in-transaction" in {f.rule for f in index.all_findings}
 
 
+@pytest.mark.parametrize(("conf", "flagged"), [
+    ("executeInTransaction=false\n", False), ("executeInTransaction: false\n", False),
+    ("# executeInTransaction=false\n", True),
+    ("executeInTransaction=false\nexecuteInTransaction=true\n", True)])
+def test_concurrently_in_a_flyway_migration_follows_its_script_config(
+        tmp_path: Path, conf: str, flagged: bool) -> None:
+    """Beside a statement that takes a transaction, Flyway runs CREATE INDEX CONCURRENTLY in
+    one (where it fails) unless the script config, read as Flyway reads it, says
+    executeInTransaction=false."""
+    write(tmp_path, {"V1__t.sql": "CREATE TABLE t (a int);",
+                     "V2__i.sql": "SET lock_timeout = '5s';\n"
+                                  "CREATE INDEX CONCURRENTLY t_a ON t (a);\n",
+                     "V2__i.sql.conf": conf})
+    report = lint_migrations(discover(tmp_path), LintOptions())[-1]
+    assert ("concurrently-in-transaction" in {f.rule for f in report.all_findings}) is flagged
+
+
+@pytest.mark.parametrize(("assume", "flagged"), [(None, True), (False, False)])
+def test_golang_migrate_multi_statement_mode_is_assume_no_transaction(
+        tmp_path: Path, assume: bool | None, flagged: bool) -> None:
+    """golang-migrate sends a file as one string: two statements share PostgreSQL's implicit
+    transaction, where CREATE INDEX CONCURRENTLY fails. With `x-multi-statement=true` it
+    sends each statement alone, as `--assume-no-transaction` judges them (docs/ci.md)."""
+    write(tmp_path, {"1_t.up.sql": "CREATE TABLE t (a int);",
+                     "2_i.up.sql": "SET lock_timeout = '5s';\n"
+                                   "CREATE INDEX CONCURRENTLY t_a ON t (a);\n"})
+    report = lint_migrations(discover(tmp_path),
+                             LintOptions(assume_in_transaction=assume))[-1]
+    assert report.migration.layout == "golang-migrate"
+    assert ("concurrently-in-transaction" in {f.rule for f in report.all_findings}) is flagged
+
+
 def test_dbmate_sections_keep_their_lines() -> None:
     text = "-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\nDROP TABLE t;\n"
     up, down, no_tx = split_dbmate(text)

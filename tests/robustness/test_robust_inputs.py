@@ -432,5 +432,6 @@ def test_golang_migrate_files_it_does_not_read_are_named(tmp_path: Path) -> None
     result = run(str(root))
     assert result.exit_code == 0
     assert (f"lockwise: note: {root}: 2_b.down.sql, 3_c.sql not read: golang-migrate reads "
-            "N_name.up.sql files and the .down.sql beside each") in result.stderr, result.stderr
+            "N_name.up.sql files (N an unsigned 64-bit integer, `up` as written) and the "
+            "N_*.down.sql of each version") in result.stderr, result.stderr
     assert "1_a" not in result.stderr

@@ -259,30 +259,60 @@ def _detect_golang(directory: Path) -> bool:
     return any(p.name.lower().endswith(".up.sql") for p in _sql_files(directory))
 
 
+#: golang-migrate's file names (source.Regex, `^([0-9]+)_(.*)\.(down|up)\.(.*)$`): the
+#: direction as written; the version must parse as a uint64. It ignores any other file.
+_GOLANG_NAME = lazy_compile(r"([0-9]+)_(.*)\.(up|down)\.(?i:sql)")
+
+
+def _golang_files(directory: Path) -> list[tuple[Path, re.Match[str]]]:
+    """The .sql files of `directory` golang-migrate takes for migrations, with their parts."""
+    return [(path, m) for path in _sql_files(directory)
+            if (m := _GOLANG_NAME.fullmatch(path.name)) and int(m.group(1)) < 2**64]
+
+
 def _read_golang(directory: Path) -> list[Migration]:
+    files = _golang_files(directory)
+    downs: dict[int, list[Path]] = {}
+    for path, m in files:
+        if m.group(3) == "down":
+            downs.setdefault(int(m.group(1)), []).append(path)
     out = []
-    for path in _sql_files(directory):
-        if not path.name.lower().endswith(".up.sql"):
+    for path, m in files:
+        if m.group(3) != "up":
             continue
-        stem = path.name[: -len(".up.sql")]
-        version, name = _split_version(stem)
-        down = path.with_name(stem + ".down.sql")
-        out.append(_make(version, name, path, _read(path), "golang-migrate", down))
+        # golang-migrate pairs the directions by version, whatever the rest of the names;
+        # of two downs of one version (which it refuses), the one named as the up.
+        candidates = downs.get(int(m.group(1)), [])
+        same = path.with_name(path.name[:m.start(3)] + "down" + path.name[m.end(3):])
+        down = same if same in candidates else next(iter(candidates), None)
+        out.append(_make(m.group(1), m.group(2), path, _read(path), "golang-migrate", down))
     return out
 
 
-def _note_unread_golang(directory: Path, migrations: list[Migration],
-                        notes: list[str]) -> None:
+def _note_unread(directory: Path, migrations: list[Migration], notes: list[str]) -> None:
     """Name the .sql files of a golang-migrate folder that are no migration's up or down (an
-    `.up` left out, a down without its up): golang-migrate skips them too, and a migration
-    missing from the report would otherwise go unnoticed."""
-    if not migrations or migrations[0].layout != "golang-migrate":
+    `.up` left out, a down without its up), those of a dbmate folder without a version at the
+    start of their names, and those of a Flyway location whose names Flyway does not parse:
+    their tool skips them too, and a migration missing from the report would
+    otherwise go unnoticed."""
+    layout = migrations[0].layout if migrations else None
+    if layout == "golang-migrate":
+        read = {p for m in migrations for p in (m.path, m.down_path) if p is not None}
+        unread = [p.name for p in _sql_files(directory) if p not in read]
+        why = "golang-migrate reads N_name.up.sql files (N an unsigned 64-bit integer, " \
+            "`up` as written) and the N_*.down.sql of each version"
+    elif layout == "dbmate":
+        unread = [p.name for p in _sql_files(directory) if not dbmate_file(p.name)]
+        why = "dbmate runs the files whose names begin with a digit and end in .sql, as written"
+    elif layout == "flyway":
+        unread = [p.relative_to(directory).as_posix() for p in _walk_sql(directory, set())
+                  if not _flyway_name(p.name) and not _FLYWAY_CALLBACK.match(p.name)]
+        why = "Flyway ignores names it does not parse: V<version>__<description>.sql, " \
+            "U<version>__<description>.sql, R__<description>.sql, prefix and .sql as written"
+    else:
         return
-    read = {p for m in migrations for p in (m.path, m.down_path) if p is not None}
-    unread = [p.name for p in _sql_files(directory) if p not in read]
     if unread:
-        notes.append(f"{directory}: {', '.join(unread)} not read: golang-migrate reads "
-                     "N_name.up.sql files and the .down.sql beside each")
+        notes.append(f"{directory}: {', '.join(unread)} not read: {why}")
 
 
 # --- sqlx: <version>_<description>.sql, or .up.sql + .down.sql, flat in one folder -----------
@@ -432,7 +462,26 @@ def _read_prisma(directory: Path) -> list[Migration]:
 
 # --- Flyway: V<ver>__<name>.sql, U<ver>__<name>.sql (undo), R__<name>.sql (repeatable) -------
 
-_FLYWAY = lazy_compile(r"^(?P<kind>[VUR])(?P<version>[\d._]*)__(?P<name>.+)\.sql$", re.IGNORECASE)
+#: A version as Flyway's MigrationVersion parses one: digits, separated by `.` or `_`.
+_FLYWAY_VERSION = lazy_compile(r"\d+(?:[._]\d+)*")
+
+
+def _flyway_name(name: str) -> tuple[str, str, str] | None:
+    """(kind: `V`, `U` or `R`; the version, dotted; the description) of a Flyway migration's
+    file name, or None when Flyway would not take it for one. As its ResourceNameParser reads
+    a name: prefix and suffix as written, case and all (`v1__x.sql` and `V1__x.SQL` are no
+    migrations); the version up to the first `__`, the description after it, which may be
+    left out (`V2.sql` is version 2); a repeatable has no version. Flyway ignores a name it
+    cannot parse (validateMigrationNaming is off by default)."""
+    if not name.endswith(".sql") or name[:1] not in ("V", "U", "R"):
+        return None
+    version, _, description = name[1:-4].partition("__")
+    if name[0] == "R":
+        return None if version else ("R", "", description)
+    if not _FLYWAY_VERSION.fullmatch(version):
+        return None
+    return name[0], version.replace("_", "."), description
+
 
 #: Flyway's SQL callbacks: an event's name as written (`Event.fromId` compares it exactly),
 #: then optionally `__description`. Run around migrations, never migrations themselves.
@@ -453,7 +502,7 @@ def _detect_flyway(directory: Path, seen: set[str] | None = None) -> bool:
     `seen`: the folders (real paths) looked at already, so a symlink loop ends."""
     own = [p for p in _sql_files(directory) if not _FLYWAY_CALLBACK.match(p.name)]
     if own:
-        return any(_FLYWAY.match(p.name) for p in own)
+        return any(_flyway_name(p.name) for p in own)
     return _flyway_releases(directory, seen if seen is not None else set())
 
 
@@ -498,30 +547,45 @@ def _callbacks(paths: Iterable[Path], event: re.Pattern[str]) -> str:
         (p for p in paths if event.match(p.name)), key=lambda p: (p.name, p)))
 
 
+#: A line of a Java properties file: the key ends at `=`, `:` or whitespace.
+_PROPERTY = lazy_compile(r"([^=:\s]*)\s*[=:]?\s*(.*)")
+
+
+def _flyway_no_transaction(conf: Path) -> bool:
+    """Whether the script config beside a migration (`V1__x.sql.conf`) turns its transaction
+    off, read as Flyway reads it: each line trimmed, then a Java properties file (`#` and `!`
+    start comments; `=`, `:` or whitespace between key and value; the last of a key counts).
+    Only `executeInTransaction` exactly `false` does (Flyway refuses values but `true` and
+    `false`)."""
+    if not _is_file(conf):
+        return False
+    value = None
+    for line in conf.read_text(errors="replace").splitlines():
+        line = line.strip()
+        if line and line[0] not in "#!" and (match := _PROPERTY.match(line)) and \
+                match.group(1) == "executeInTransaction":
+            value = match.group(2)
+    return value == "false"
+
+
 def _read_flyway(directory: Path) -> list[Migration]:
     # Flyway reads every folder below its location; a version must be unique in all of them
     # (else "Found more than one migration with version": the graph reports it).
     below = _walk_sql(directory, set())
-    files = [(path, m) for path in below if (m := _FLYWAY.match(path.name)) is not None]
+    files = [(path, parsed) for path in below if (parsed := _flyway_name(path.name))]
     prelude, run_prelude = (_callbacks(below, event) for event in (_BEFORE_EACH_MIGRATE,
                                                                      _BEFORE_MIGRATE))
-    undo = {m.group("version").replace("_", "."): path
-            for path, m in files if m.group("kind").upper() == "U"}
+    undo = {version: path for path, (kind, version, _) in files if kind == "U"}
     versioned, repeatable = [], []
-    for path, m in files:
-        kind = m.group("kind").upper()
+    for path, (kind, version, name) in files:
         if kind == "U":
             continue
-        name = m.group("name")
-        conf = path.with_name(path.name + ".conf")
-        no_tx = _is_file(conf) and re.search(
-            r"executeInTransaction\s*=\s*false", conf.read_text(errors="replace")) is not None
+        no_tx = _flyway_no_transaction(path.with_name(path.name + ".conf"))
         if kind == "R":
             repeatable.append(_make("R", name, path, _read(path), "flyway",
                                     repeatable=True, no_transaction=no_tx, prelude=prelude,
                                     run_prelude=run_prelude))
         else:
-            version = m.group("version").replace("_", ".")
             versioned.append(_make(version, name, path, _read(path), "flyway",
                                    undo.get(version), no_transaction=no_tx, prelude=prelude,
                                    run_prelude=run_prelude))
@@ -720,7 +784,7 @@ def discover_histories(path: Path, layout: str | None = None,
             roots = [path]
         histories = [(root, discover(root)) for root in roots] or [(path, [])]
         for root, migrations in histories:
-            _note_unread_golang(root, migrations, notes)
+            _note_unread(root, migrations, notes)
             _note_manifests(migrations, notes)
         return histories
     except OSError as exc:  # a folder looked into cannot be listed
@@ -933,6 +997,7 @@ def _read_graphile(directory: Path) -> list[Migration]:
 # dbmate, goose, sql-migrate, sqitch, tern, postgrator and Supabase live in tools.py, which
 # uses the helpers above.
 from lockwise.discover.tools import (  # noqa: E402
+    dbmate_file,
     detect_dbmate,
     detect_goose,
     detect_postgrator,

@@ -44,6 +44,16 @@ _DBMATE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*migrate:(up|down)\b([^\n]*)$",
 #: marker only lowercase at the start of a line: the sections are split as it splits them
 #: (the looser pattern above only tells a dbmate folder, whose misspelt file is then refused).
 _DBMATE_MARKER = lazy_compile(r"^--\s*migrate:(up|down)(?=\s|$)([^\n]*)$", re.MULTILINE)
+#: The files dbmate takes for migrations (FindMigrations: `^(\d+).*\.sql$`, `.sql` as
+#: written); it skips the others in its folder (notes.sql, a dump), and so does lockwise.
+_DBMATE_FILE = lazy_compile(r"\d.*\.sql")
+
+
+def dbmate_file(name: str) -> bool:
+    """Whether dbmate takes the file `name` in its migrations folder for a migration."""
+    return _DBMATE_FILE.fullmatch(name) is not None
+
+
 _GOOSE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*\+goose[ \t]+(up|down)\b([^\n]*)$",
                               re.IGNORECASE | re.MULTILINE)
 _SQL_MIGRATE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*\+migrate[ \t]+(up|down)\b([^\n]*)$",
@@ -249,14 +259,24 @@ _UP_MARKERS = {"dbmate": "-- migrate:up", "goose": "-- +goose Up", "sql-migrate"
 _SQL_MIGRATE_ANNOTATION = lazy_compile(r"^-- \+migrate (?:Up|Down)(?:[ \t]|$)", re.MULTILINE)
 
 
+#: An indented goose annotation: goose's annotations "cannot have leading spaces" (its
+#: annotations documentation); releases before that check read the line as a comment.
+_GOOSE_INDENTED = lazy_compile(r"^[ \t]+--[ \t]*\+goose\b", re.MULTILINE | re.IGNORECASE)
+
+
 def _tool_refusal(layout: str, text: str) -> tuple[str, int] | None:
     """Why `layout`'s tool refuses a migration of this text, and the line to look at, or
     None. For want of its up section: dbmate "requires each migration to define an up block",
     goose says it "must start with '-- +goose Up' annotation", sql-migrate finds "no Up/Down
-    annotations". dbmate 2.0.0 and later also requires a down marker after the up one
-    (amacneil/dbmate#397, released in v2.0.0; 1.x ran such a file) and refuses statements
-    above the up marker (#77)."""
+    annotations"; goose also refuses an indented annotation. dbmate 2.0.0 and later also
+    requires a down marker after the up one (amacneil/dbmate#397, released in v2.0.0; 1.x ran
+    such a file) and refuses statements above the up marker (#77)."""
     marker = _UP_MARKERS[layout]
+    if layout == "goose" and (indented := _GOOSE_INDENTED.search(text)):
+        return ("goose refuses an annotation with leading whitespace (its annotations \"cannot "
+                "have leading spaces\"; releases before that check read the line as a plain "
+                "comment, so what follows stays in the section above): the deploy is not what "
+                "the file says; remove the spaces before --"), _line_of(text, indented.start())
     if layout == "sql-migrate":
         found = _SQL_MIGRATE_ANNOTATION.search(text) is not None
     else:
@@ -321,6 +341,8 @@ def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
 
     out = []
     for path in _sql_files(directory):
+        if layout == "dbmate" and not dbmate_file(path.name):
+            continue
         text = _read(path)
         version, name = _split_version(path.stem)
         if version and (refusal := _tool_refusal(layout, text)):
