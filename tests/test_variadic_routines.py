@@ -44,6 +44,16 @@ CALLS = [
     ("VARIADIC a int[]", "NULL", True),
     ("x int, VARIADIC a int[] DEFAULT '{}'", "1", True),
     ("VARIADIC a int[] DEFAULT '{}'", "", True),
+    # an untyped string constant at a variadic position is an element, spread: an array
+    # literal is no number's or boolean's input, refused before any body runs ("invalid
+    # input syntax for type integer"); a string element's it is
+    ("VARIADIC a int[]", "'{1}'", False),
+    ("x int, VARIADIC a int[]", "1, '{2}'", False),
+    ("VARIADIC a numeric[]", "NULL, '{1}'", False),
+    ("VARIADIC a bool[]", "'{t}'", False),
+    ("VARIADIC a int[]", "'1'", True),
+    ("VARIADIC a text[]", "'{1}'", True),
+    ("VARIADIC a int[]", "VARIADIC '{1}'", True),
 ]
 
 
@@ -65,8 +75,10 @@ def test_the_server_matches_each_call_so(pg_db: str) -> None:
             try:
                 conn.execute(f"SELECT o({args})")
                 seen.append(True)
-            except psycopg.errors.UndefinedFunction as exc:
-                assert exc.diag.message_primary.startswith("function o("), args
+            except (psycopg.errors.UndefinedFunction,
+                    psycopg.errors.InvalidTextRepresentation) as exc:
+                assert exc.diag.message_primary.startswith(
+                    ("function o(", "invalid input syntax for type ")), args
                 seen.append(False)
             conn.execute("DROP TABLE o0; DROP FUNCTION o")
     assert seen == [runs for _, _, runs in CALLS]
