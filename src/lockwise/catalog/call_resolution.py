@@ -9,7 +9,9 @@ to any type), then those with the most exact matches, then those with a preferre
 string category if one accepts it, else the only category they accept, and in it the
 preferred type if one has it. A variadic overload counts as its element type repeated; of
 two overloads alike so, the non-variadic one runs, and two alike by their defaults are
-refused as not unique.
+refused as not unique. An untyped constant is then read as the chosen overload's type
+there: one that is no input of it (an array literal for a number, `'{1}'` spread over a
+VARIADIC int[]'s elements) refuses the call (`input_refused`).
 """
 
 from __future__ import annotations
@@ -67,6 +69,17 @@ def _effective(routine: Routine, count: int) -> tuple[str, ...]:
         element = routine.args[-1].removesuffix("[]")
         return routine.args[:-1] + (element,) * (count - len(routine.args) + 1)
     return routine.args[:count]
+
+
+def input_refused(routine: Routine, texts: list[str | None]) -> bool:
+    """Whether a call passing `texts` (an untyped string constant's text, None for another
+    argument) to `routine` is refused at a constant's input ("invalid input syntax for type
+    integer", checked on 18.6): a brace is no part of a number's or a boolean's input, so
+    an array literal (`'{1}'`) spread over a VARIADIC parameter of numeric or boolean
+    elements, or passed to such a parameter, fails before any body runs; a string type
+    takes it."""
+    return any(text is not None and "{" in text and _CATEGORY.get(param) in ("N", "B")
+               for text, param in zip(texts, _effective(routine, len(texts)), strict=False))
 
 
 def _distinct(candidates: list[Candidate]) -> list[Candidate]:
