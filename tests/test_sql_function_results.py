@@ -55,6 +55,8 @@ REFUSED = [
     ("", "CREATE FUNCTION h() RETURNS int[] LANGUAGE sql AS $$ SELECT 1 $$",
      "return type mismatch in function declared to return integer[]"),
     ("", "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS $$ SELECT '{1}'::int[] $$", INT),
+    ("", "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS $$ VALUES ('x'::text) $$", INT),
+    ("", "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS $$ SELECT ARRAY[1, 2] $$", INT),
     ("", "CREATE FUNCTION h() RETURNS uuid LANGUAGE sql AS $$ SELECT 'x'::text $$",
      "return type mismatch in function declared to return uuid"),
     ("", "CREATE FUNCTION h() RETURNS date LANGUAGE sql AS $$ SELECT '2020-01-01' $$",
@@ -71,6 +73,7 @@ ACCEPTED = [
     ("", "CREATE FUNCTION h() RETURNS text LANGUAGE sql AS $$ SELECT 1 $$"),
     ("", "CREATE FUNCTION h() RETURNS text LANGUAGE sql AS $$ SELECT true $$"),
     ("", "CREATE FUNCTION h() RETURNS text LANGUAGE sql AS $$ SELECT ARRAY[1] $$"),
+    ("", "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS $$ VALUES (1), (2.5) $$"),
     ("", "CREATE FUNCTION h() RETURNS varchar(3) LANGUAGE sql AS $$ SELECT 'xxxxx'::text $$"),
     ("", "CREATE FUNCTION h() RETURNS varchar LANGUAGE sql AS $$ SELECT 'x' $$"),
     ("", "CREATE FUNCTION h() RETURNS timestamptz LANGUAGE sql AS $$ SELECT now()::date $$"),
@@ -108,8 +111,10 @@ UNSURE = [
     ("", "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS $$ SELECT b FROM elsewhere $$"),
     ("", "CREATE FUNCTION h() RETURNS int LANGUAGE sql SET search_path = public AS "
      "$$ SELECT b FROM t $$"),
-    # VALUES' columns are typed only where each row is a literal
-    ("", "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS $$ VALUES ('x'::text) $$"),
+    # VALUES' columns are typed only where each row's is (an operator's is not)
+    ("", "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS $$ VALUES ('x'::text || 'y') $$"),
+    # refused before: "VALUES types integer and text cannot be matched"
+    ("", "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS $$ VALUES (1), ('x'::text) $$"),
 ]
 
 

@@ -44,6 +44,16 @@ CALLS = [
     ("VARIADIC a int[]", "NULL", True),
     ("x int, VARIADIC a int[] DEFAULT '{}'", "1", True),
     ("VARIADIC a int[] DEFAULT '{}'", "", True),
+    # an untyped string constant at a variadic position is an element, spread: an array
+    # literal is no number's or boolean's input, refused before any body runs ("invalid
+    # input syntax for type integer"); a string element's it is
+    ("VARIADIC a int[]", "'{1}'", False),
+    ("x int, VARIADIC a int[]", "1, '{2}'", False),
+    ("VARIADIC a numeric[]", "NULL, '{1}'", False),
+    ("VARIADIC a bool[]", "'{t}'", False),
+    ("VARIADIC a int[]", "'1'", True),
+    ("VARIADIC a text[]", "'{1}'", True),
+    ("VARIADIC a int[]", "VARIADIC '{1}'", True),
 ]
 
 
@@ -65,8 +75,10 @@ def test_the_server_matches_each_call_so(pg_db: str) -> None:
             try:
                 conn.execute(f"SELECT o({args})")
                 seen.append(True)
-            except psycopg.errors.UndefinedFunction as exc:
-                assert exc.diag.message_primary.startswith("function o("), args
+            except (psycopg.errors.UndefinedFunction,
+                    psycopg.errors.InvalidTextRepresentation) as exc:
+                assert exc.diag.message_primary.startswith(
+                    ("function o(", "invalid input syntax for type ")), args
                 seen.append(False)
             conn.execute("DROP TABLE o0; DROP FUNCTION o")
     assert seen == [runs for _, _, runs in CALLS]
@@ -143,3 +155,47 @@ def test_the_server_refuses_each_at_its_parameter(pg_db: str) -> None:
         for sql in ARRAYS:
             conn.execute(sql)
             conn.execute("DROP FUNCTION g")
+
+
+#: (what runs first, the CREATE refused for its VARIADIC parameter of no array type, a call
+#: after them, what the call returns on the server: None when no o exists). The refused
+#: CREATE changes nothing: the call runs no body of it, no o at all or the o a refused
+#: CREATE OR REPLACE would have replaced (checked on 18.6).
+_LOCKING_O = ("FUNCTION o(VARIADIC a int) RETURNS int LANGUAGE sql AS $$\n"
+              "  LOCK TABLE o0;\n  SELECT 1;\n$$;\n")
+REFUSED_CREATES = [
+    ("", "CREATE " + _LOCKING_O, "SELECT o(1);", None),
+    ("CREATE FUNCTION o(a int) RETURNS int LANGUAGE sql AS 'SELECT 0';\n",
+     "CREATE OR REPLACE " + _LOCKING_O, "SELECT o(1);", 0),
+]
+
+
+@pytest.mark.parametrize(("before", "refused", "call", "server"), REFUSED_CREATES)
+def test_a_routine_refused_for_its_variadic_parameter_changes_no_catalog(
+        before: str, refused: str, call: str, server: int | None) -> None:
+    from lockwise.effects.refused import statement_refusal
+
+    reports, catalog = _lint("CREATE TABLE o0 (id int);\n" + before + refused, call)
+    assert statement_refusal(reports[-2].statements[-1].effect) == "refused_variadic_parameter"
+    assert "public.o0" not in reports[-1].statements[-1].effect.locks
+    kept = catalog.kept_routines.get("public.o", ())
+    assert [r.variadic for r in kept] == ([] if server is None else [False])
+
+
+@pytest.mark.postgres
+def test_the_server_keeps_no_routine_it_refused_for_its_variadic_parameter(pg_db: str) -> None:
+    import psycopg
+
+    for before, refused, call, server in REFUSED_CREATES:
+        with psycopg.connect(pg_db, autocommit=True) as conn:
+            conn.execute("CREATE TABLE o0 (id int)")
+            if before:
+                conn.execute(before)
+            with pytest.raises(psycopg.errors.InvalidFunctionDefinition):
+                conn.execute(refused)
+            if server is None:
+                with pytest.raises(psycopg.errors.UndefinedFunction):
+                    conn.execute(call)
+            else:
+                assert conn.execute(call).fetchone() == (server,)
+            conn.execute("DROP TABLE o0; DROP FUNCTION IF EXISTS o(int)")

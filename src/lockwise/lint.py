@@ -487,7 +487,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 continue
             finally:
                 ctx.statement_sql = None  # (another caller's statement is not this text)
-            if judged and (error := _body_error(stmt, session)):
+            if judged and (error := _body_error(stmt, session, effect)):
                 migration_findings += judge.judge(
                     {**parse_error_facts(base, error[0]), "parser": error[2]}, error[1], None)
             refused = refusal(effect)
@@ -963,14 +963,17 @@ def span_within(stmt: Statement, start: int, length: int) -> Span:
                 stmt.span.start_offset + start + length)
 
 
-def _body_error(stmt: Statement, session: Session) -> tuple[str, Span, str] | None:
+def _body_error(stmt: Statement, session: Session, effect: Effect
+                ) -> tuple[str, Span, str] | None:
     """What the grammar of its language says of the body `stmt` compiles, when it rejects
     it, where (in the body, else the statement), and whose grammar: a DO block's, or a
     PL/pgSQL or `LANGUAGE sql` routine's (an AS string) created while check_function_bodies
-    is on."""
+    is on; before it, the VARIADIC parameter of no array type `effect` says the server
+    refuses the routine for."""
     kind = next(iter(stmt.tree))
-    if kind == "CreateFunctionStmt" and (at := _variadic_not_array(stmt)) is not None:
-        return "VARIADIC parameter must be an array", at, "PostgreSQL"
+    if kind == "CreateFunctionStmt" and effect.actions and \
+            effect.actions[0].facts.get("refused_variadic_parameter"):
+        return "VARIADIC parameter must be an array", _variadic_not_array(stmt), "PostgreSQL"
     if kind == "DoStmt":
         from lockwise.parse.plpgsql import compile_error, plpgsql_body
 
@@ -998,19 +1001,17 @@ def _body_error(stmt: Statement, session: Session) -> tuple[str, Span, str] | No
     return error, stmt.span if at is None else span_within(stmt, *at), "PL/pgSQL's parser"
 
 
-def _variadic_not_array(stmt: Statement) -> Span | None:
-    """Where CREATE FUNCTION / PROCEDURE `stmt` has a VARIADIC parameter of no array type,
-    which the server refuses whatever the body (`overloads.variadic_not_array`): at the
-    parameter, as the statement parsed again places it (the tree kept has no locations);
-    the statement's span when its text does not parse alone (a template placeholder)."""
-    params = stmt.tree["CreateFunctionStmt"].get("parameters")
-    if not params:
-        return None
+def _variadic_not_array(stmt: Statement) -> Span:
+    """Where CREATE FUNCTION / PROCEDURE `stmt` has the VARIADIC parameter of no array type
+    the server refuses it for (`overloads.variadic_not_array`, fact
+    `refused_variadic_parameter`): at the parameter, as the statement parsed again places
+    it (the tree kept has no locations); the statement's span when its text does not parse
+    alone (a template placeholder)."""
     from lockwise.catalog.overloads import variadic_not_array
 
-    which = variadic_not_array(params)
-    if which is None:
-        return None
+    which = variadic_not_array(stmt.tree["CreateFunctionStmt"]["parameters"])
+    if which is None:  # (not so: the fact says there is one)
+        return stmt.span
     import json
 
     from lockwise.parse import libpg

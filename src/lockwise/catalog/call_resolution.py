@@ -9,7 +9,12 @@ to any type), then those with the most exact matches, then those with a preferre
 string category if one accepts it, else the only category they accept, and in it the
 preferred type if one has it. A variadic overload counts as its element type repeated; of
 two overloads alike so, the non-variadic one runs, and two alike by their defaults are
-refused as not unique.
+refused as not unique. An untyped constant is then read as the chosen overload's type
+there: one that is no input of it (an array literal for a number, `'{1}'` spread over a
+VARIADIC int[]'s elements) refuses the call (`input_refused`).
+
+The same categories and casts give the common type of VALUES rows and ARRAY[...] elements
+(`common_type`, as `query_columns` types them).
 """
 
 from __future__ import annotations
@@ -67,6 +72,45 @@ def _effective(routine: Routine, count: int) -> tuple[str, ...]:
         element = routine.args[-1].removesuffix("[]")
         return routine.args[:-1] + (element,) * (count - len(routine.args) + 1)
     return routine.args[:count]
+
+
+def input_refused(routine: Routine, texts: list[str | None]) -> bool:
+    """Whether a call passing `texts` (an untyped string constant's text, None for another
+    argument) to `routine` is refused at a constant's input ("invalid input syntax for type
+    integer", checked on 18.6): a brace is no part of a number's or a boolean's input, so
+    an array literal (`'{1}'`) spread over a VARIADIC parameter of numeric or boolean
+    elements, or passed to such a parameter, fails before any body runs; a string type
+    takes it."""
+    return any(text is not None and "{" in text and _CATEGORY.get(param) in ("N", "B")
+               for text, param in zip(texts, _effective(routine, len(texts)), strict=False))
+
+
+def common_type(types: list[str]) -> str | None:
+    """The type VALUES rows or ARRAY[...] elements of `types` (`UNKNOWN` for an untyped
+    string constant or NULL) are resolved to (parse_coerce.c select_common_type, checked on
+    18.6): text when all are unknown; the one type when the others are unknown (a domain's
+    base type then: left unresolved); else the first, switched to a later one of its
+    category that it casts to implicitly and not back unless it is the preferred type. None
+    when the server refuses them (two categories: "cannot be matched") or lockwise does not
+    know their casts."""
+    known = [t for t in types if t != UNKNOWN]
+    if not known:
+        return "text"
+    if len(known) == len(types) and all(t == known[0] for t in known):
+        return known[0]  # (a domain too: only a mix is reduced to base types)
+    common = known[0]
+    if common not in _CATEGORY:
+        from lockwise.effects.types import builtin_base_type
+
+        return common if all(t == common for t in known) and builtin_base_type(common) \
+            else None
+    for given in known[1:]:
+        if given not in _CATEGORY or _CATEGORY[given] != _CATEGORY[common]:
+            return None
+        if common not in _PREFERRED and given in _IMPLICIT[common] and \
+                common not in _IMPLICIT[given]:
+            common = given
+    return common
 
 
 def _distinct(candidates: list[Candidate]) -> list[Candidate]:

@@ -138,13 +138,28 @@ def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
            if r.required <= len(args) and (len(args) <= len(r.args) or r.variadic) and
            not (r.variadic and _not_spread(catalog, r, args, named, scope))]
     if len(fit) <= 1 or named:
-        return fit[0] if len(fit) == 1 else None
-    evident = [_evident_type(catalog, a, scope) for a in args]
-    if None in evident:
-        return None
-    from lockwise.catalog.call_resolution import resolved
+        found = fit[0] if len(fit) == 1 else None
+    else:
+        evident = [_evident_type(catalog, a, scope) for a in args]
+        if None in evident:
+            return None
+        from lockwise.catalog.call_resolution import resolved
 
-    return resolved(fit, evident)  # type: ignore[arg-type]
+        found = resolved(fit, evident)  # type: ignore[arg-type]
+    return None if found is not None and not named and _input_refused(found, args) else found
+
+
+def _input_refused(routine: Routine, args: tuple | list) -> bool:
+    """Whether the server refuses a positional call of `args` to `routine` at a constant's
+    input, before any body runs (`call_resolution.input_refused`): only a call with an
+    untyped string constant holding a brace is looked at further."""
+    texts = [str(body["sval"].get("sval", "")) if kind == "A_Const" and "sval" in body
+             else None for kind, body in map(unwrap, args)]
+    if not any(text is not None and "{" in text for text in texts):
+        return False
+    from lockwise.catalog.call_resolution import input_refused
+
+    return input_refused(routine, texts)
 
 
 def _not_spread(catalog: Catalog, routine: Routine, args: tuple | list, named: bool,

@@ -2,7 +2,8 @@
 of them: each named as PostgreSQL names a result column, of the type the query gives it.
 
 Only what the query makes plain is worked out: columns of tables the catalog knows, casts,
-literals, `count(*)`, `now()` and the current date and time. Anything else (another function,
+literals, `count(*)`, `now()` and the current date and time, `ARRAY[...]` and `VALUES` of
+them (their common type, `_common`). Anything else (another function,
 an operator, a subquery, a join USING whose merged column may take another type) leaves the
 whole result unknown: the replay then records no column rather than a wrong one. The server
 copies no NOT NULL, default or constraint into such a table (checked on the server).
@@ -180,7 +181,7 @@ def _select(catalog: Catalog, stmt: dict) -> list[Column] | None:
     if stmt.get("op") not in (None, "SETOP_NONE"):
         return _set_operation(catalog, stmt)
     if stmt.get("valuesLists"):
-        return _values(stmt["valuesLists"])
+        return _values(catalog, stmt["valuesLists"])
     scope, order = from_scope(catalog, stmt)
     out: list[Column] = []
     for target in stmt.get("targetList") or ():
@@ -203,13 +204,50 @@ def _set_operation(catalog: Catalog, stmt: dict) -> list[Column] | None:
     return left if same else None
 
 
-def _values(rows: list) -> list[Column] | None:
-    """VALUES (...), ...: columns column1, column2...; typed where every row agrees."""
-    typed = [[_constant(item) for item in unwrap(row)[1].get("items") or ()] for row in rows]
-    first = typed[0]
-    if any(t is None for t in first) or any(row != first for row in typed[1:]):
+def _values(catalog: Catalog, rows: list) -> list[Column] | None:
+    """VALUES (...), ...: columns column1, column2..., each of its rows' common type
+    (`_common`); None when the rows differ in length (the server refuses them)."""
+    lists = [unwrap(row)[1].get("items") or () for row in rows]
+    if any(len(items) != len(lists[0]) for items in lists):
         return None
-    return [Column(f"column{i}", type_) for i, type_ in enumerate(first, 1)]
+    out: list[Column] = []
+    for i, items in enumerate(zip(*lists, strict=True), 1):
+        column = _common(catalog, items, {})
+        if column is None:
+            return None
+        column.name = f"column{i}"
+        out.append(column)
+    return out
+
+
+def _common(catalog: Catalog, exprs: tuple | list, scope: FromScope) -> Column | None:
+    """The column VALUES rows or ARRAY[...] elements `exprs` resolve to, as the server
+    resolves them (checked on 18.6): their common type (`call_resolution.common_type`, an
+    untyped string constant or NULL taking the others'), an array when they are arrays
+    (of their elements' common type), with the typmod they all agree on when each has that
+    type (select_common_typmod: none when an untyped constant is among them). None when one
+    of them is not known, or has a collation (whether it is kept is not worked out)."""
+    columns: list[Column | None] = []  # None: an untyped constant
+    for expr in exprs:
+        kind, body = unwrap(expr)
+        if kind == "A_Const" and (body.get("isnull") or "sval" in body):
+            columns.append(None)
+            continue
+        column = _expression(catalog, expr, scope)
+        if column is None or column.collation is not None:
+            return None
+        columns.append(column)
+    typed = [c for c in columns if c is not None]
+    if len({c.array for c in typed}) > 1:  # (refused: "cannot be matched")
+        return None
+    from lockwise.catalog.call_resolution import UNKNOWN, common_type
+
+    type_ = common_type([c.type_name if c is not None else UNKNOWN for c in columns])
+    if type_ is None:
+        return None
+    mods = {c.typmods if c is not None and c.type_name == type_ else None for c in columns}
+    found = mods.pop() if len(mods) == 1 else None
+    return Column("", type_, found or (), array=bool(typed) and typed[0].array)
 
 
 def _from_item(catalog: Catalog, node: object, scope: FromScope, order: list[Table | None],
@@ -273,6 +311,11 @@ def _expression(catalog: Catalog, expr: object, scope: FromScope) -> Column | No
     if kind == "A_Const":
         type_ = _constant(expr)
         return Column("", type_) if type_ else None
+    if kind == "A_ArrayExpr":  # (ARRAY[] alone is refused: "cannot determine type")
+        found = _common(catalog, body["elements"], scope) if body.get("elements") else None
+        if found is not None:
+            found.array = True
+        return found
     if kind == "FuncCall":
         name = strings(body.get("funcname"))
         type_ = _FUNCTION_TYPES.get(name[-1]) if name[:-1] in ([], ["pg_catalog"]) else None

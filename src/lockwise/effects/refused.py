@@ -28,14 +28,17 @@ from lockwise.core.types import Action, Effect
 #: schema (`refused_temporary_routine`: the server never looks for one there), DISCARD ALL in
 #: a transaction block (`refused_in_transaction_block`: the session's temporary objects and
 #: settings stay), a `LANGUAGE sql` body naming a column its table, known whole, lacks
-#: (`refused_function_body`: analyzed at CREATE), a column or constraint that is certainly
-#: absent (`object_missing`: "does not exist").
+#: (`refused_function_body`: analyzed at CREATE), a VARIADIC parameter of no array type
+#: (`refused_variadic_parameter`) or a PL/pgSQL body its grammar rejects
+#: (`refused_body_syntax`), each reported as a parse-error, a column or constraint that is
+#: certainly absent (`object_missing`: "does not exist").
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
                  "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
                  "refused_not_null", "refused_constraint_change", "refused_by_persistence",
                  "refused_temporary_routine", "refused_in_transaction_block",
-                 "refused_function_body", "object_missing")
+                 "refused_function_body", "refused_variadic_parameter", "refused_body_syntax",
+                 "object_missing")
 
 
 def refusal(effect: Effect) -> str:

@@ -409,6 +409,9 @@ def _dependents_note(views: list[str]) -> str:
 def create_function(b: Builder, stmt: dict) -> None:
     name = object_name(strings(stmt.get("funcname")), create=True)
     b.creates.add(f"function:{name}")
+    if refused := _refused_definition(b, stmt):  # (a refusal: not replayed)
+        b.act("create_function", name=name, replace=bool(stmt.get("replace")), **refused)
+        return
     # A SQL function's body is parsed, analyzed and rewritten when it is created
     # (check_function_bodies, on by default), BEGIN ATOMIC or not; a string body is left
     # alone when an argument is polymorphic (a BEGIN ATOMIC one is then refused). Other
@@ -440,6 +443,29 @@ def create_function(b: Builder, stmt: dict) -> None:
           body_checked=checked,
           **({"refused_function_body": True, "refused_function_body_text": refused}
              if refused else {}))
+
+
+def _refused_definition(b: Builder, stmt: dict) -> dict[str, bool]:
+    """The fact by which the server refuses CREATE FUNCTION / PROCEDURE `stmt` before its
+    body's names are looked at (lint reports each as a parse-error, where the server puts
+    it: `lint._body_error`); none when it does not. A VARIADIC parameter of no array type, whatever
+    the language and check_function_bodies (`refused_variadic_parameter`); a PL/pgSQL body
+    its grammar rejects, while check_function_bodies is on (`refused_body_syntax`)."""
+    if stmt.get("parameters"):
+        from lockwise.catalog.overloads import variadic_not_array
+
+        if variadic_not_array(stmt["parameters"]) is not None:
+            return {"refused_variadic_parameter": True}
+    sql = b.ctx.statement_sql
+    if sql and b.ctx.check_function_bodies:
+        from lockwise.catalog.routines import is_plpgsql_routine
+
+        if is_plpgsql_routine(stmt):
+            from lockwise.parse.plpgsql import compile_error  # (kept: lint asks it again)
+
+            if compile_error(sql):
+                return {"refused_body_syntax": True}
+    return {}
 
 
 #: Pseudo-types that make a function polymorphic (its argument types resolved per call).
