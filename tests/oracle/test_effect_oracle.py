@@ -707,6 +707,11 @@ CASES = [
     Case("add-column-null-default", T, "ALTER TABLE t ADD COLUMN c int DEFAULT NULL"),
     Case("add-column-references", FK,
          "ALTER TABLE child ADD COLUMN other_parent bigint REFERENCES parent (id)"),
+    # Any DEFAULT clause, NULL too, makes PostgreSQL validate the key on every row
+    # (parse_utilcmd.c skips the validation only when raw_default is unset); checked on 18.6
+    # (supabase-auth's add_flow_state_to_relay_state).
+    Case("add-column-references-default-null", FK,
+         "ALTER TABLE child ADD COLUMN other_parent bigint REFERENCES parent (id) DEFAULT NULL"),
     Case("add-column-check", T, "ALTER TABLE t ADD COLUMN c int CHECK (c > 0)"),
     Case("add-column-check-default", T, "ALTER TABLE t ADD COLUMN c int DEFAULT 5 CHECK (c > 0)"),
     Case("add-column-unique", T, "ALTER TABLE t ADD COLUMN c int UNIQUE"),
