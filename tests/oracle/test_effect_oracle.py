@@ -2200,6 +2200,19 @@ CASES = [
     Case("select-with-update-cte", FK,
          "WITH moved AS (UPDATE child SET parent_id = 2 WHERE id = 1 RETURNING id) "
          "SELECT count(*) FROM moved", compare_scans=False),
+    # A data-modifying WITH query reads the WITH queries before it by name: no table of that
+    # name is locked (documenso's add_organisations; checked on 18.6). With RECURSIVE it
+    # sees the ones after it too.
+    Case("insert-cte-reads-earlier-cte", FK + "CREATE TABLE archive (id bigint, n int);",
+         "WITH picked AS (SELECT id, n FROM child WHERE id = 1), "
+         "copied AS (INSERT INTO archive SELECT id, n FROM picked RETURNING id) "
+         "SELECT count(*) FROM copied", compare_scans=False),
+    Case("update-cte-reads-earlier-ctes", FK + "CREATE TABLE archive (id bigint, n int);",
+         "WITH picked AS (SELECT id, n FROM child WHERE id = 1), "
+         "copied AS (INSERT INTO archive SELECT id, n FROM picked RETURNING id), "
+         "bumped AS (UPDATE child SET n = child.n + 1 FROM copied, picked "
+         "WHERE child.id = copied.id AND picked.id = copied.id) "
+         "SELECT 1", compare_scans=False),
     # INSERT ... SELECT of a whole relation (no WHERE, no LIMIT) reads each table behind it
     # in full: every partition, the tables of a view.
     Case("insert-select", FK + "CREATE TABLE archive (id bigint, n int);",
