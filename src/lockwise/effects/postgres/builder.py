@@ -300,8 +300,9 @@ def rows_elsewhere(catalog: Catalog, table: str) -> bool:
                 or catalog.inheritance_children(table))
 
 
-def read_tables(b: Builder, node: object, skip: set[str] = frozenset()) -> None:
-    for rel in relations_in(node):
+def read_tables(b: Builder, node: object, skip: set[str] = frozenset(),
+                outer_ctes: frozenset[str] = frozenset()) -> None:
+    for rel in relations_in(node, outer_ctes):
         if rel not in skip:
             b.lock(rel, L.ACCESS_SHARE)
             b.reads.add(f"table:{rel}")
