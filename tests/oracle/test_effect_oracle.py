@@ -3421,6 +3421,15 @@ CASES = [
          "DROP SEQUENCE IF EXISTS s, s2", sequences=True),
     Case("serial-type-bigint", "CREATE TABLE k (id serial, n int);",
          "ALTER TABLE k ALTER COLUMN id TYPE bigint", sequences=True),
+    # The same ALTER TABLE's DROP DEFAULT runs first (drops come first, whatever the order
+    # written): no default is stored again, the sequence is not read (documenso's
+    # migrate_to_cuids_for_webhooks; checked on 18.6).
+    Case("serial-drop-default-type-text", "CREATE TABLE k (id serial, n int);",
+         "ALTER TABLE k ALTER COLUMN id DROP DEFAULT, ALTER COLUMN id TYPE text",
+         sequences=True),
+    Case("serial-type-bigint-drop-default", "CREATE TABLE k (id serial, n int);",
+         "ALTER TABLE k ALTER COLUMN id TYPE bigint, ALTER COLUMN id DROP DEFAULT",
+         sequences=True),
     Case("nextval-default-type-bigint",
          "CREATE SEQUENCE s; CREATE TABLE k (id int DEFAULT nextval('s'), n int);",
          "ALTER TABLE k ALTER COLUMN id TYPE bigint", sequences=True),
