@@ -303,10 +303,11 @@ def function_names(expr: object) -> list[str]:
 
 #: The last node `relations_in` read and what it found (the relations, those written with
 #: ONLY, its function calls and casts for `expression_uses`, its SELECTs with FOR UPDATE
-#: or SHARE for `locking_queries`, its RangeVars and WITH query names for `outer_ctes`): the effect model and then the catalog replay ask about
-#: the same view query, which can be thousands of nodes, and the effect model asks all of
-#: it of every INSERT, UPDATE and DELETE. Holding the node keeps it alive, so `is` cannot
-#: match a different node at a reused address.
+#: or SHARE for `locking_queries`, its RangeVars and WITH query names for `outer_ctes`):
+#: the effect model and then the catalog replay ask about the same view query, which can
+#: be thousands of nodes, and the effect model asks all of it of every INSERT, UPDATE and
+#: DELETE. Holding the node keeps it alive, so `is` cannot match a different node at a
+#: reused address.
 _last_relations: tuple[object, tuple[str, ...], frozenset[str], list[tuple[str, dict]],
                        list[dict], list[dict], set[str]] = \
     (None, (), frozenset(), [], [], [], set())
