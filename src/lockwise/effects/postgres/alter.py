@@ -259,11 +259,20 @@ def _locking_sequences(column_handler: Callable) -> Callable:
         elif (known := b.ctx.catalog.column(table, column)) is not None:
             for seq in owned if known.identity else ():
                 b.lock(seq, L.SHARE_ROW_EXCLUSIVE)
-            if known.default_sequence:
+            # (a DROP DEFAULT of the column in the same statement runs first, whatever the
+            # order written: no default is stored again; checked on the server)
+            if known.default_sequence and not _default_dropped(b, column):
                 b.lock(known.default_sequence, L.ACCESS_SHARE)
             _lock_restored_regclass_names(b, table, column, known)
         column_handler(b, table, cmd, base)
     return handler
+
+
+def _default_dropped(b: Builder, column: str) -> bool:
+    """Whether the ALTER TABLE being read drops `column`'s default (ALTER COLUMN ... DROP
+    DEFAULT: PostgreSQL runs it with the drops, before a type change)."""
+    return any(cmd.get("subtype") == "AT_ColumnDefault" and cmd.get("name") == column
+               and not cmd.get("def") for cmd in b.subcommands)
 
 
 def _lock_restored_regclass_names(b: Builder, table: str, column: str, known: Column) -> None:
