@@ -3427,6 +3427,12 @@ CASES = [
     Case("serial-drop-default-type-text", "CREATE TABLE k (id serial, n int);",
          "ALTER TABLE k ALTER COLUMN id DROP DEFAULT, ALTER COLUMN id TYPE text",
          sequences=True),
+    # (nor what a regclass constant of that default names: checked on 18.6)
+    Case("regclass-default-dropped-type-text",
+         "CREATE TABLE w (id int); CREATE TABLE k (id int, s varchar(10) "
+         "DEFAULT 'w'::regclass::text);",
+         "ALTER TABLE k ALTER COLUMN s DROP DEFAULT, ALTER COLUMN s TYPE text",
+         sequences=True),
     Case("serial-type-bigint-drop-default", "CREATE TABLE k (id serial, n int);",
          "ALTER TABLE k ALTER COLUMN id TYPE bigint, ALTER COLUMN id DROP DEFAULT",
          sequences=True),
