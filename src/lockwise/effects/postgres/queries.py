@@ -130,10 +130,10 @@ def dml(kind: str) -> Callable:
                 lock_drawn_sequences(b, table, _left_to_default(stmt, kind, known_table))
         others = {k: v for k, v in stmt.items() if k != "relation"}
         read_tables(b, others, {view}, outer_ctes)
-        lock_read_partitions(b, others)
+        lock_read_partitions(b, others, outer_ctes=outer_ctes)
         lock_locked_rows(b, others)
         if kind == "insert" and b.ctx.executes:
-            for rel in stored_reads(b, _read_whole(stmt)):
+            for rel in stored_reads(b, _read_whole(stmt), outer_ctes):
                 b.scan(rel, "INSERT ... SELECT without WHERE reads it in full to fill the table")
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
@@ -177,8 +177,8 @@ def dml(kind: str) -> Callable:
                     if joined else "without WHERE touches every row"))
             # No condition picks some rows of the tables beside it: the join reads them whole
             # (what a hash join of whole tables does; checked on the server).
-            for rel in stored_reads(b, stmt.get("fromClause") or stmt.get("usingClause")) \
-                    if joined else ():
+            for rel in stored_reads(b, stmt.get("fromClause") or stmt.get("usingClause"),
+                                    outer_ctes) if joined else ():
                 b.scan(rel, f"{kind.upper()} whose WHERE only joins reads it in full to find "
                             "the matches")
             if b.ctx.rule_text and not has_where:
