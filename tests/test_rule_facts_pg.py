@@ -370,6 +370,8 @@ def _rank(mode: str) -> int:
 @pytest.mark.parametrize(("column", "scans"), [
     ("c bigint REFERENCES parent", False),  # all NULL: no foreign key validation
     ("c bigint DEFAULT 1 REFERENCES parent", True),
+    # any DEFAULT clause, NULL too, validates the key (checked on 18.6)
+    ("c bigint REFERENCES parent DEFAULT NULL", True),
     ("c int CHECK (c > 0)", True),
     ("c text UNIQUE", True),
     ("c text", False),
@@ -389,6 +391,27 @@ def test_add_column_inline_constraint_scans_match_server(pg_db: str, column: str
         before = _seq_scans(conn, "child")
         conn.execute(sql)
         assert (_seq_scans(conn, "child") > before) is scans
+
+
+@pytest.mark.parametrize("sql", [
+    "WITH picked AS (SELECT id, n FROM child), copied AS (INSERT INTO archive "
+    "SELECT id, n FROM picked RETURNING id) SELECT count(*) FROM copied",
+    "WITH picked AS (SELECT id, n FROM child), moved AS (UPDATE archive SET n = picked.n "
+    "FROM picked WHERE archive.id = picked.id) SELECT 1",
+])
+def test_a_data_modifying_with_query_reads_the_ones_before_it_not_tables(pg_db: str,
+                                                                         sql: str) -> None:
+    """`picked` is the WITH query, not a table: nothing is locked or read under its name
+    (documenso's add_organisations; checked on 18.6, where no table `picked` exists and the
+    statement runs)."""
+    setup = ("CREATE TABLE child (id bigint, n int);\n"
+             "INSERT INTO child SELECT g, g FROM generate_series(1, 10) g;\n"
+             "CREATE TABLE archive (id bigint, n int);")
+    effect = effect_after(setup, sql)
+    assert set(effect.locks) | set(effect.scans) <= {"public.child", "public.archive"}
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute(sql)
 
 
 #: Statements whose fate outside a transaction block the effect model states: refused

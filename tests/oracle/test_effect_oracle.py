@@ -707,6 +707,11 @@ CASES = [
     Case("add-column-null-default", T, "ALTER TABLE t ADD COLUMN c int DEFAULT NULL"),
     Case("add-column-references", FK,
          "ALTER TABLE child ADD COLUMN other_parent bigint REFERENCES parent (id)"),
+    # Any DEFAULT clause, NULL too, makes PostgreSQL validate the key on every row
+    # (parse_utilcmd.c skips the validation only when raw_default is unset); checked on 18.6
+    # (supabase-auth's add_flow_state_to_relay_state).
+    Case("add-column-references-default-null", FK,
+         "ALTER TABLE child ADD COLUMN other_parent bigint REFERENCES parent (id) DEFAULT NULL"),
     Case("add-column-check", T, "ALTER TABLE t ADD COLUMN c int CHECK (c > 0)"),
     Case("add-column-check-default", T, "ALTER TABLE t ADD COLUMN c int DEFAULT 5 CHECK (c > 0)"),
     Case("add-column-unique", T, "ALTER TABLE t ADD COLUMN c int UNIQUE"),
@@ -2195,6 +2200,19 @@ CASES = [
     Case("select-with-update-cte", FK,
          "WITH moved AS (UPDATE child SET parent_id = 2 WHERE id = 1 RETURNING id) "
          "SELECT count(*) FROM moved", compare_scans=False),
+    # A data-modifying WITH query reads the WITH queries before it by name: no table of that
+    # name is locked (documenso's add_organisations; checked on 18.6). With RECURSIVE it
+    # sees the ones after it too.
+    Case("insert-cte-reads-earlier-cte", FK + "CREATE TABLE archive (id bigint, n int);",
+         "WITH picked AS (SELECT id, n FROM child WHERE id = 1), "
+         "copied AS (INSERT INTO archive SELECT id, n FROM picked RETURNING id) "
+         "SELECT count(*) FROM copied", compare_scans=False),
+    Case("update-cte-reads-earlier-ctes", FK + "CREATE TABLE archive (id bigint, n int);",
+         "WITH picked AS (SELECT id, n FROM child WHERE id = 1), "
+         "copied AS (INSERT INTO archive SELECT id, n FROM picked RETURNING id), "
+         "bumped AS (UPDATE child SET n = child.n + 1 FROM copied, picked "
+         "WHERE child.id = copied.id AND picked.id = copied.id) "
+         "SELECT 1", compare_scans=False),
     # INSERT ... SELECT of a whole relation (no WHERE, no LIMIT) reads each table behind it
     # in full: every partition, the tables of a view.
     Case("insert-select", FK + "CREATE TABLE archive (id bigint, n int);",
@@ -3403,6 +3421,21 @@ CASES = [
          "DROP SEQUENCE IF EXISTS s, s2", sequences=True),
     Case("serial-type-bigint", "CREATE TABLE k (id serial, n int);",
          "ALTER TABLE k ALTER COLUMN id TYPE bigint", sequences=True),
+    # The same ALTER TABLE's DROP DEFAULT runs first (drops come first, whatever the order
+    # written): no default is stored again, the sequence is not read (documenso's
+    # migrate_to_cuids_for_webhooks; checked on 18.6).
+    Case("serial-drop-default-type-text", "CREATE TABLE k (id serial, n int);",
+         "ALTER TABLE k ALTER COLUMN id DROP DEFAULT, ALTER COLUMN id TYPE text",
+         sequences=True),
+    # (nor what a regclass constant of that default names: checked on 18.6)
+    Case("regclass-default-dropped-type-text",
+         "CREATE TABLE w (id int); CREATE TABLE k (id int, s varchar(10) "
+         "DEFAULT 'w'::regclass::text);",
+         "ALTER TABLE k ALTER COLUMN s DROP DEFAULT, ALTER COLUMN s TYPE text",
+         sequences=True),
+    Case("serial-type-bigint-drop-default", "CREATE TABLE k (id serial, n int);",
+         "ALTER TABLE k ALTER COLUMN id TYPE bigint, ALTER COLUMN id DROP DEFAULT",
+         sequences=True),
     Case("nextval-default-type-bigint",
          "CREATE SEQUENCE s; CREATE TABLE k (id int DEFAULT nextval('s'), n int);",
          "ALTER TABLE k ALTER COLUMN id TYPE bigint", sequences=True),

@@ -302,13 +302,15 @@ def function_names(expr: object) -> list[str]:
 
 
 #: The last node `relations_in` read and what it found (the relations, those written with
-#: ONLY, its function calls and casts for `expression_uses`, and its SELECTs with FOR UPDATE
-#: or SHARE for `locking_queries`): the effect model and then the catalog replay ask about
-#: the same view query, which can be thousands of nodes, and the effect model asks all of
-#: it of every INSERT, UPDATE and DELETE. Holding the node keeps it alive, so `is` cannot
-#: match a different node at a reused address.
+#: ONLY, its function calls and casts for `expression_uses`, its SELECTs with FOR UPDATE
+#: or SHARE for `locking_queries`, its RangeVars and WITH query names for `outer_ctes`):
+#: the effect model and then the catalog replay ask about the same view query, which can
+#: be thousands of nodes, and the effect model asks all of it of every INSERT, UPDATE and
+#: DELETE. Holding the node keeps it alive, so `is` cannot match a different node at a
+#: reused address.
 _last_relations: tuple[object, tuple[str, ...], frozenset[str], list[tuple[str, dict]],
-                       list[dict]] = (None, (), frozenset(), [], [])
+                       list[dict], list[dict], set[str]] = \
+    (None, (), frozenset(), [], [], [], set())
 
 
 def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
@@ -348,13 +350,21 @@ def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
         if not (body.get("schemaname") is None and body.get("relname") in ctes):
             seen.setdefault(range_var(body)[0], None)
     only = frozenset(range_var(body)[0] for body in found if not body.get("inh"))
-    _last_relations = (node, tuple(seen), only, uses, locking)
+    _last_relations = (node, tuple(seen), only, uses, locking, found, ctes)
     return _last_relations[1], only
 
 
-def relations_in(node: object) -> list[str]:
-    """Qualified names of every table referenced through a RangeVar below `node`."""
-    return list(_relations(node)[0])
+def relations_in(node: object, outer_ctes: frozenset[str] = frozenset()) -> list[str]:
+    """Qualified names of every table referenced through a RangeVar below `node`;
+    `outer_ctes`: the WITH queries `node` sees from the statement around it (a data-modifying
+    WITH query sees those before it), whose names are no tables either."""
+    names = _relations(node)[0]
+    if not outer_ctes:
+        return list(names)
+    ctes = _last_relations[6] | outer_ctes
+    return list(dict.fromkeys(
+        range_var(body)[0] for body in _last_relations[5]
+        if not (body.get("schemaname") is None and body.get("relname") in ctes)))
 
 
 def locking_queries(node: object) -> list[dict]:

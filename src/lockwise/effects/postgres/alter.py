@@ -259,19 +259,32 @@ def _locking_sequences(column_handler: Callable) -> Callable:
         elif (known := b.ctx.catalog.column(table, column)) is not None:
             for seq in owned if known.identity else ():
                 b.lock(seq, L.SHARE_ROW_EXCLUSIVE)
-            if known.default_sequence:
+            # (a DROP DEFAULT of the column in the same statement runs first, whatever the
+            # order written: no default is stored again; checked on the server)
+            dropped = _default_dropped(b, column)
+            if known.default_sequence and not dropped:
                 b.lock(known.default_sequence, L.ACCESS_SHARE)
-            _lock_restored_regclass_names(b, table, column, known)
+            _lock_restored_regclass_names(b, table, column, known, dropped)
         column_handler(b, table, cmd, base)
     return handler
 
 
-def _lock_restored_regclass_names(b: Builder, table: str, column: str, known: Column) -> None:
+def _default_dropped(b: Builder, column: str) -> bool:
+    """Whether the ALTER TABLE being read drops `column`'s default (ALTER COLUMN ... DROP
+    DEFAULT: PostgreSQL runs it with the drops, before a type change)."""
+    return any(cmd.get("subtype") == "AT_ColumnDefault" and cmd.get("name") == column
+               and not cmd.get("def") for cmd in b.subcommands)
+
+
+def _lock_restored_regclass_names(b: Builder, table: str, column: str, known: Column,
+                                  default_dropped: bool) -> None:
     """A type change stores the column's default (or generation expression), the CHECKs
     reading it and its indexes again: what their regclass constants name is held ACCESS
-    SHARE, as when they were made (checked on the server)."""
+    SHARE, as when they were made (checked on the server); not a default the same statement
+    drops (`default_dropped`)."""
     catalog = b.ctx.catalog
-    lock_regclass_names(b, known.names)
+    if not default_dropped:
+        lock_regclass_names(b, known.names)
     for con in (catalog.tables.get(table) or NO_TABLE).constraints.values():
         if con.kind == "check" and column in con.reads:
             lock_regclass_names(b, con.names)

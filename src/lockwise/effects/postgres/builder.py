@@ -300,8 +300,9 @@ def rows_elsewhere(catalog: Catalog, table: str) -> bool:
                 or catalog.inheritance_children(table))
 
 
-def read_tables(b: Builder, node: object, skip: set[str] = frozenset()) -> None:
-    for rel in relations_in(node):
+def read_tables(b: Builder, node: object, skip: set[str] = frozenset(),
+                outer_ctes: frozenset[str] = frozenset()) -> None:
+    for rel in relations_in(node, outer_ctes):
         if rel not in skip:
             b.lock(rel, L.ACCESS_SHARE)
             b.reads.add(f"table:{rel}")
@@ -315,7 +316,8 @@ def descendants(b: Builder, table: str, inh: bool = True) -> list[str]:
     return b.ctx.catalog.partitions(table) + b.ctx.catalog.inheritance_children(table)
 
 
-def lock_read_partitions(b: Builder, node: object, mode: LockMode = L.ACCESS_SHARE) -> None:
+def lock_read_partitions(b: Builder, node: object, mode: LockMode = L.ACCESS_SHARE,
+                         outer_ctes: frozenset[str] = frozenset()) -> None:
     """A query that runs locks the partitions and inheritance children of what it reads too
     (only the parent when it is merely parsed, as by CREATE VIEW; only it with ONLY). Pruning
     on the partition key spares some partitions: not modeled, every partition counts as read.
@@ -323,7 +325,7 @@ def lock_read_partitions(b: Builder, node: object, mode: LockMode = L.ACCESS_SHA
     for a query merely parsed): their relations are locked as if named."""
     only = only_relations(node)
     planned = b.ctx.plans  # the planner locks the partitions and children (not PREPARE)
-    for rel in relations_in(node):
+    for rel in relations_in(node, outer_ctes):
         for part in descendants(b, rel, planned and rel not in only):
             b.lock(part, mode)
         lock_view_reads(b, rel, mode)
@@ -355,13 +357,14 @@ def view_reads(b: Builder, rel: str) -> list[str]:
     return b.ctx.catalog.read_by(rel) if known is not None and known.kind == "view" else []
 
 
-def stored_reads(b: Builder, node: object) -> list[str]:
+def stored_reads(b: Builder, node: object, outer_ctes: frozenset[str] = frozenset()) -> list[str]:
     """The relations with rows of their own a query reads: views replaced by what they read,
     partitioned tables and inheritance parents joined by their partitions and children (the
-    parent alone with ONLY), as `lock_read_partitions` locks them."""
+    parent alone with ONLY), as `lock_read_partitions` locks them (`outer_ctes`: as for
+    `relations_in`)."""
     only = only_relations(node)
     out: list[str] = []
-    for rel in relations_in(node):
+    for rel in relations_in(node, outer_ctes):
         reads = [*descendants(b, rel, rel not in only)]
         for base in view_reads(b, rel):
             reads += [base, *descendants(b, base)]

@@ -327,9 +327,10 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
             refused = refused_in_add(b, table, [
                 (con, facts["column"]) for con in column_def_constraints(col)
                 if con.get("contype") == "CONSTR_FOREIGN"])
-        # An all-NULL new column needs no FK validation (no scan); a non-null default does.
-        if facts["has_default"] and not facts.get("default_null"):
-            b.scan(table, "foreign key validation of the default")
+        # PostgreSQL skips the key's validation only for a column without a DEFAULT clause
+        # (parse_utilcmd.c: raw_default unset): any DEFAULT, NULL too, reads every row.
+        if facts["has_default"]:
+            b.scan(table, "foreign key validation: the column has a DEFAULT clause")
             constraint_scans.append("validates the foreign key for every row")
     if facts["check"]:
         # Checked against the server: every existing row is verified even when the new column

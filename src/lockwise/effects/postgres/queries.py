@@ -58,10 +58,15 @@ def _data_modifying_ctes(b: Builder, stmt: dict) -> None:
     """`WITH x AS (INSERT / UPDATE / DELETE ...) ...`: each data-modifying CTE runs as the
     statement it is, whatever the outer query (its target is a typed field of the parse tree,
     not a RangeVar node the search for read tables finds)."""
-    for cte in (stmt.get("withClause") or {}).get("ctes") or ():
-        kind, body = unwrap(unwrap(cte)[1].get("ctequery"))
+    with_clause = stmt.get("withClause") or {}
+    ctes = [unwrap(cte)[1] for cte in with_clause.get("ctes") or ()]
+    for at, cte in enumerate(ctes):
+        kind, body = unwrap(cte.get("ctequery"))
         if kind in _CTE_DML:
-            _CTE_DML[kind](b, body, in_with=True)
+            # (it reads the WITH queries before it by name, all of them WITH RECURSIVE)
+            seen = ctes if with_clause.get("recursive") else ctes[:at]
+            _CTE_DML[kind](b, body, in_with=True,
+                           outer_ctes=frozenset(c.get("ctename", "") for c in seen))
 
 
 #: MERGE's WHEN clause commands, as the writes they are.
@@ -85,8 +90,10 @@ def _merge_writes(stmt: dict) -> tuple[set[str], tuple[str, ...]]:
 
 
 def dml(kind: str) -> Callable:
-    def handler(b: Builder, stmt: dict, in_with: bool = False) -> None:
-        """`in_with`: `stmt` is a data-modifying CTE of another statement."""
+    def handler(b: Builder, stmt: dict, in_with: bool = False,
+                outer_ctes: frozenset[str] = frozenset()) -> None:
+        """`in_with`: `stmt` is a data-modifying CTE of another statement, which sees the
+        `outer_ctes` of that statement by name."""
         view, qualified = range_var(stmt.get("relation"))
         b.lock(view, L.ROW_EXCLUSIVE)
         b.writes.add(f"table:{view}")
@@ -122,11 +129,11 @@ def dml(kind: str) -> Callable:
                                                for c in known_table.columns.values()):
                 lock_drawn_sequences(b, table, _left_to_default(stmt, kind, known_table))
         others = {k: v for k, v in stmt.items() if k != "relation"}
-        read_tables(b, others, {view})
-        lock_read_partitions(b, others)
+        read_tables(b, others, {view}, outer_ctes)
+        lock_read_partitions(b, others, outer_ctes=outer_ctes)
         lock_locked_rows(b, others)
         if kind == "insert" and b.ctx.executes:
-            for rel in stored_reads(b, _read_whole(stmt)):
+            for rel in stored_reads(b, _read_whole(stmt), outer_ctes):
                 b.scan(rel, "INSERT ... SELECT without WHERE reads it in full to fill the table")
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
@@ -170,8 +177,8 @@ def dml(kind: str) -> Callable:
                     if joined else "without WHERE touches every row"))
             # No condition picks some rows of the tables beside it: the join reads them whole
             # (what a hash join of whole tables does; checked on the server).
-            for rel in stored_reads(b, stmt.get("fromClause") or stmt.get("usingClause")) \
-                    if joined else ():
+            for rel in stored_reads(b, stmt.get("fromClause") or stmt.get("usingClause"),
+                                    outer_ctes) if joined else ():
                 b.scan(rel, f"{kind.upper()} whose WHERE only joins reads it in full to find "
                             "the matches")
             if b.ctx.rule_text and not has_where:
