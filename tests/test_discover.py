@@ -595,3 +595,23 @@ def test_dbmate_reads_its_markers_as_written(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="without -- migrate:up") as raised:
         discover(tmp_path)
     assert raised.value.path == tmp_path / "2_upper.sql"
+
+
+def test_goose_no_transaction_is_honoured_anywhere_in_the_file(tmp_path: Path) -> None:
+    """goose's sqlparser.ParseSQLMigration reads every line of the file, whichever direction
+    it runs, and `-- +goose NO TRANSACTION` on any of them sets useTx = false for both
+    directions: below a long up section (past the first 4 KB) or in the down section too."""
+    padding = "".join(f"-- comment line {i:04d} that pads the file past its head\n"
+                      for i in range(120))
+    write(tmp_path, {
+        "00001_far.sql": f"-- +goose Up\n{padding}-- +goose NO TRANSACTION\n"
+                         "CREATE INDEX CONCURRENTLY t_a ON t (a);\n",
+        "00002_down.sql": "-- +goose Up\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n"
+                          f"{padding}-- +goose Down\n-- +goose NO TRANSACTION\n"
+                          "DROP INDEX CONCURRENTLY t_b;\n",
+        "00003_plain.sql": f"-- +goose Up\n{padding}CREATE INDEX t_c ON t (c);\n"
+                           "-- not a goose NO TRANSACTION annotation\n",
+    })
+    migrations = discover(tmp_path)
+    assert [(m.layout, m.no_transaction) for m in migrations] == [
+        ("goose", True), ("goose", True), ("goose", False)]
