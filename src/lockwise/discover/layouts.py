@@ -34,12 +34,16 @@ KEYED_BY_NAME = frozenset({"prisma", "sql-migrate", "drizzle"})
 #: Liquibase changelog), whatever their versions: version order and text order do not matter.
 LISTED_ORDER = frozenset({"drizzle", "liquibase"})
 
+#: goose's annotation that runs a whole file (both directions) outside a transaction.
+_GOOSE_NO_TX = r"\+goose\s+NO\s+TRANSACTION"
 #: A comment that marks a whole migration as non-transactional, whatever the layout.
 _NO_TX_MARKERS = lazy_compile(
     r"^\s*--\s*(?:lockwise:\s*no-transaction|no-transaction|"
-    r"migrate:up\s+transaction:\s*false|\+goose\s+NO\s+TRANSACTION|atlas:txmode\s+none)\b",
+    rf"migrate:up\s+transaction:\s*false|{_GOOSE_NO_TX}|atlas:txmode\s+none)\b",
     re.IGNORECASE | re.MULTILINE,
 )
+#: goose's annotation on a line of its own, wherever it is in the file.
+_GOOSE_NO_TX_LINE = lazy_compile(rf"^\s*--\s*{_GOOSE_NO_TX}\s*$", re.IGNORECASE | re.MULTILINE)
 
 
 #: lockwise's own marker, which every layout honours beside its tool's.
@@ -62,6 +66,17 @@ def _no_transaction_marker(sql: str) -> bool:
         if "transaction" not in lowered and "txmode" not in lowered:
             return False
     return bool(_NO_TX_MARKERS.search(head))
+
+
+def goose_no_transaction(text: str) -> bool:
+    """Whether a goose file carries `-- +goose NO TRANSACTION` on any line: goose's
+    sqlparser.ParseSQLMigration reads every line of the file, whichever direction it runs,
+    and the annotation sets useTx = false for both, wherever it is."""
+    # A substring test first: the regex (over the whole file) only runs for the few files
+    # that say TRANSACTION in some case.
+    if "TRANSACTION" not in text and "transaction" not in text.lower():
+        return False
+    return _GOOSE_NO_TX_LINE.search(text) is not None
 
 
 def down_no_transaction(down_sql: str) -> bool:
