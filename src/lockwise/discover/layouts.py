@@ -16,7 +16,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
 from lockwise.discover.manifest import MANIFEST, Warned
-from lockwise.discover.versions import version_folder_runs, version_key
+from lockwise.discover.versions import version_folder_runs, version_identity, version_key
 from lockwise.parse.source import (
     InputError,
     decode_sql,
@@ -590,7 +590,12 @@ def _read_flyway(directory: Path) -> list[Migration]:
     files = [(path, parsed) for path in below if (parsed := _flyway_name(path.name))]
     prelude, run_prelude = (_callbacks(below, event) for event in (_BEFORE_EACH_MIGRATE,
                                                                      _BEFORE_MIGRATE))
-    undo = {version: path for path, (kind, version, _) in files if kind == "U"}
+    # Undo files by version as Flyway tells versions apart (`U2` and `U02` are one), as
+    # found (by path): Flyway refuses two of one version, the graph reports the others.
+    undo: dict[str, list[Path]] = {}
+    for path, (kind, version, _) in files:
+        if kind == "U":
+            undo.setdefault(version_identity(version, "flyway"), []).append(path)
     versioned, repeatable = [], []
     for path, (kind, version, name) in files:
         if kind == "U":
@@ -601,9 +606,11 @@ def _read_flyway(directory: Path) -> list[Migration]:
                                     repeatable=True, no_transaction=no_tx, prelude=prelude,
                                     run_prelude=run_prelude))
         else:
+            down, *others = sorted(undo.get(version_identity(version, "flyway"), [None]),
+                                   key=str)
             versioned.append(_make(version, name, path, _read(path), "flyway",
-                                   undo.get(version), no_transaction=no_tx, prelude=prelude,
-                                   run_prelude=run_prelude))
+                                   down, no_transaction=no_tx, prelude=prelude,
+                                   run_prelude=run_prelude, other_down_paths=tuple(others)))
     versioned.sort(key=lambda mig: (mig.sort_key, str(mig.path)))
     # by description: the name with `_` read as a space, as Flyway compares them
     repeatable.sort(key=lambda mig: (mig.name.replace("_", " "), str(mig.path)))
