@@ -275,14 +275,24 @@ def _detect_golang(directory: Path) -> bool:
 
 
 #: golang-migrate's file names (source.Regex, `^([0-9]+)_(.*)\.(down|up)\.(.*)$`): the
-#: direction as written; the version must parse as a uint64. It ignores any other file.
-_GOLANG_NAME = lazy_compile(r"([0-9]+)_(.*)\.(up|down)\.(?i:sql)")
+#: direction as written, any extension; the version must parse as a uint64. It ignores any
+#: other file.
+_GOLANG_NAME = lazy_compile(r"([0-9]+)_(.*)\.(up|down)\.(.*)")
 
 
 def _golang_files(directory: Path) -> list[tuple[Path, re.Match[str]]]:
-    """The .sql files of `directory` golang-migrate takes for migrations, with their parts."""
-    return [(path, m) for path in _sql_files(directory)
-            if (m := _GOLANG_NAME.fullmatch(path.name)) and int(m.group(1)) < 2**64]
+    """The files of `directory` golang-migrate takes for migrations, with their parts: of
+    any extension, as its PostgreSQL and MySQL drivers send a file's bytes to the server
+    whatever its name (`2_b.up.txt` runs as SQL)."""
+    return [(directory / name, m) for name, (is_file, _) in _listing(directory).items()
+            if is_file and (m := _GOLANG_NAME.fullmatch(name)) and int(m.group(1)) < 2**64]
+
+
+def _not_sql(migrations: list[Migration]) -> list[str]:
+    """The up and down files of golang-migrate `migrations` whose names do not end in .sql:
+    read as SQL, as golang-migrate runs them."""
+    return [p.name for m in migrations for p in (m.path, m.down_path)
+            if p is not None and not _is_sql(p.name)]
 
 
 def _read_golang(directory: Path) -> list[Migration]:
@@ -316,6 +326,10 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
         unread = [p.name for p in _sql_files(directory) if p not in read]
         why = "golang-migrate reads N_name.up.sql files (N an unsigned 64-bit integer, " \
             "`up` as written) and the N_*.down.sql of each version"
+        if other := _not_sql(migrations):
+            notes.append(f"{directory}: {', '.join(other)} read as SQL: golang-migrate runs "
+                         f"every N_name.up.<extension> file and its down, whatever the "
+                         f"extension (rename it to .sql, or move it out of the folder)")
     elif layout == "dbmate":
         unread = [p.name for p in _sql_files(directory) if not dbmate_file(p.name)]
         why = "dbmate runs the files whose names begin with a digit and end in .sql, as written"
