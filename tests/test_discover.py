@@ -595,3 +595,45 @@ def test_dbmate_reads_its_markers_as_written(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="without -- migrate:up") as raised:
         discover(tmp_path)
     assert raised.value.path == tmp_path / "2_upper.sql"
+
+
+def test_goose_no_transaction_is_honoured_anywhere_in_the_file(tmp_path: Path) -> None:
+    """goose's sqlparser.ParseSQLMigration reads every line of the file, whichever direction
+    it runs, and `-- +goose NO TRANSACTION` on any of them sets useTx = false for both
+    directions: below a long up section (past the first 4 KB) or in the down section too."""
+    padding = "".join(f"-- comment line {i:04d} that pads the file past its head\n"
+                      for i in range(120))
+    write(tmp_path, {
+        "00001_far.sql": f"-- +goose Up\n{padding}-- +goose NO TRANSACTION\n"
+                         "CREATE INDEX CONCURRENTLY t_a ON t (a);\n",
+        "00002_down.sql": "-- +goose Up\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n"
+                          f"{padding}-- +goose Down\n-- +goose NO TRANSACTION\n"
+                          "DROP INDEX CONCURRENTLY t_b;\n",
+        "00003_plain.sql": f"-- +goose Up\n{padding}CREATE INDEX t_c ON t (c);\n"
+                           "-- not a goose NO TRANSACTION annotation\n",
+    })
+    migrations = discover(tmp_path)
+    assert [(m.layout, m.no_transaction) for m in migrations] == [
+        ("goose", True), ("goose", True), ("goose", False)]
+
+
+def test_golang_migrate_runs_up_files_of_any_extension_as_sql(tmp_path: Path) -> None:
+    """golang-migrate's source.Regex, `^([0-9]+)_(.*)\\.(down|up)\\.(.*)$`, takes any extension,
+    and its postgres driver's Run sends the file's bytes to the server as they are: a
+    `2_b.up.txt` (or a `3_c.up.sql.bak` left behind) runs as SQL, so it is linted as SQL and
+    a note names it."""
+    write(tmp_path, {"1_a.up.sql": "CREATE TABLE t (a int);",
+                     "2_b.up.txt": "CREATE INDEX t_a ON t (a);",
+                     "2_b.down.txt": "DROP INDEX t_a;",
+                     "3_c.up.sql.bak": "ALTER TABLE t ADD COLUMN b int;",
+                     "README.md": "# migrations", "4_d.up": "SELECT 1;"})
+    notes: list[str] = []
+    ((_, found),) = discover_histories(tmp_path, notes=notes)
+    assert [(m.layout, m.version, m.name, m.up_sql) for m in found] == [
+        ("golang-migrate", "1", "a", "CREATE TABLE t (a int);"),
+        ("golang-migrate", "2", "b", "CREATE INDEX t_a ON t (a);"),
+        ("golang-migrate", "3", "c", "ALTER TABLE t ADD COLUMN b int;")]
+    assert found[1].down_sql == "DROP INDEX t_a;"
+    assert len(notes) == 1
+    assert "2_b.up.txt" in notes[0] and "3_c.up.sql.bak" in notes[0]
+    assert "README.md" not in notes[0] and "4_d.up" not in notes[0]

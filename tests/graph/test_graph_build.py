@@ -1240,6 +1240,25 @@ def test_flyway_versions_duplicated_across_release_folders_conflict(tmp_path: Pa
                                             str(tmp_path / "release2/V2__c.sql")])]
 
 
+def test_flyway_undo_files_of_one_version_conflict(tmp_path: Path) -> None:
+    # Flyway resolves undo files as migrations too: its ResolvedMigrationComparator puts an
+    # undo next to the versioned migration of its version, and two undo files of one version
+    # (as Flyway reads versions: `U2` and `U02` are one) compare equal, so
+    # CompositeMigrationResolver.checkForIncompatibilities refuses to start ("Found more
+    # than one migration with version 2"), as for two V files.
+    for name in ("release1/V1__a.sql", "release1/U1__a.sql", "release1/V2__b.sql",
+                 "release1/U2__b.sql", "release2/U02__b_again.sql"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("SELECT 1;\n")
+    ((_, found),) = discover_histories(tmp_path)
+    conflicts = build_graph(found).conflicts
+    assert [(c.kind, c.object, sorted(loc.path for loc in c.locations))
+            for c in conflicts] == [
+        ("duplicate-version", "version:2", [str(tmp_path / "release1/U2__b.sql"),
+                                            str(tmp_path / "release2/U02__b_again.sql")])]
+    assert "Found more than one migration with version" in conflicts[0].explanation
+
+
 def test_flyway_repeatables_with_one_description_conflict(tmp_path: Path) -> None:
     # Flyway knows a repeatable migration by its description (the name, `_` read as a
     # space, compared case-sensitively) in every folder below its location, and refuses to

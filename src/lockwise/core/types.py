@@ -150,6 +150,9 @@ class Migration:
     #: A version folder's files joined into this one migration (executor/parts.py): each
     #: file and the line of `up_sql` it starts at, so positions name the file.
     parts: tuple[tuple[Path, int], ...] = ()
+    #: Further down files of its version beside `down_path`, which its tool refuses (two
+    #: Flyway undo files of one version): the graph reports them as a duplicate version.
+    other_down_paths: tuple[Path, ...] = ()
 
     @property
     def id(self) -> str:

@@ -16,7 +16,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
 from lockwise.discover.manifest import MANIFEST, Warned
-from lockwise.discover.versions import version_folder_runs, version_key
+from lockwise.discover.versions import version_folder_runs, version_identity, version_key
 from lockwise.parse.source import (
     InputError,
     decode_sql,
@@ -34,12 +34,16 @@ KEYED_BY_NAME = frozenset({"prisma", "sql-migrate", "drizzle"})
 #: Liquibase changelog), whatever their versions: version order and text order do not matter.
 LISTED_ORDER = frozenset({"drizzle", "liquibase"})
 
+#: goose's annotation that runs a whole file (both directions) outside a transaction.
+_GOOSE_NO_TX = r"\+goose\s+NO\s+TRANSACTION"
 #: A comment that marks a whole migration as non-transactional, whatever the layout.
 _NO_TX_MARKERS = lazy_compile(
     r"^\s*--\s*(?:lockwise:\s*no-transaction|no-transaction|"
-    r"migrate:up\s+transaction:\s*false|\+goose\s+NO\s+TRANSACTION|atlas:txmode\s+none)\b",
+    rf"migrate:up\s+transaction:\s*false|{_GOOSE_NO_TX}|atlas:txmode\s+none)\b",
     re.IGNORECASE | re.MULTILINE,
 )
+#: goose's annotation on a line of its own, wherever it is in the file.
+_GOOSE_NO_TX_LINE = lazy_compile(rf"^\s*--\s*{_GOOSE_NO_TX}\s*$", re.IGNORECASE | re.MULTILINE)
 
 
 #: lockwise's own marker, which every layout honours beside its tool's.
@@ -62,6 +66,17 @@ def _no_transaction_marker(sql: str) -> bool:
         if "transaction" not in lowered and "txmode" not in lowered:
             return False
     return bool(_NO_TX_MARKERS.search(head))
+
+
+def goose_no_transaction(text: str) -> bool:
+    """Whether a goose file carries `-- +goose NO TRANSACTION` on any line: goose's
+    sqlparser.ParseSQLMigration reads every line of the file, whichever direction it runs,
+    and the annotation sets useTx = false for both, wherever it is."""
+    # A substring test first: the regex (over the whole file) only runs for the few files
+    # that say TRANSACTION in some case.
+    if "TRANSACTION" not in text and "transaction" not in text.lower():
+        return False
+    return _GOOSE_NO_TX_LINE.search(text) is not None
 
 
 def down_no_transaction(down_sql: str) -> bool:
@@ -260,14 +275,24 @@ def _detect_golang(directory: Path) -> bool:
 
 
 #: golang-migrate's file names (source.Regex, `^([0-9]+)_(.*)\.(down|up)\.(.*)$`): the
-#: direction as written; the version must parse as a uint64. It ignores any other file.
-_GOLANG_NAME = lazy_compile(r"([0-9]+)_(.*)\.(up|down)\.(?i:sql)")
+#: direction as written, any extension; the version must parse as a uint64. It ignores any
+#: other file.
+_GOLANG_NAME = lazy_compile(r"([0-9]+)_(.*)\.(up|down)\.(.*)")
 
 
 def _golang_files(directory: Path) -> list[tuple[Path, re.Match[str]]]:
-    """The .sql files of `directory` golang-migrate takes for migrations, with their parts."""
-    return [(path, m) for path in _sql_files(directory)
-            if (m := _GOLANG_NAME.fullmatch(path.name)) and int(m.group(1)) < 2**64]
+    """The files of `directory` golang-migrate takes for migrations, with their parts: of
+    any extension, as its PostgreSQL and MySQL drivers send a file's bytes to the server
+    whatever its name (`2_b.up.txt` runs as SQL)."""
+    return [(directory / name, m) for name, (is_file, _) in _listing(directory).items()
+            if is_file and (m := _GOLANG_NAME.fullmatch(name)) and int(m.group(1)) < 2**64]
+
+
+def _not_sql(migrations: list[Migration]) -> list[str]:
+    """The up and down files of golang-migrate `migrations` whose names do not end in .sql:
+    read as SQL, as golang-migrate runs them."""
+    return [p.name for m in migrations for p in (m.path, m.down_path)
+            if p is not None and not _is_sql(p.name)]
 
 
 def _read_golang(directory: Path) -> list[Migration]:
@@ -301,6 +326,10 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
         unread = [p.name for p in _sql_files(directory) if p not in read]
         why = "golang-migrate reads N_name.up.sql files (N an unsigned 64-bit integer, " \
             "`up` as written) and the N_*.down.sql of each version"
+        if other := _not_sql(migrations):
+            notes.append(f"{directory}: {', '.join(other)} read as SQL: golang-migrate runs "
+                         f"every N_name.up.<extension> file and its down, whatever the "
+                         f"extension (rename it to .sql, or move it out of the folder)")
     elif layout == "dbmate":
         unread = [p.name for p in _sql_files(directory) if not dbmate_file(p.name)]
         why = "dbmate runs the files whose names begin with a digit and end in .sql, as written"
@@ -575,7 +604,12 @@ def _read_flyway(directory: Path) -> list[Migration]:
     files = [(path, parsed) for path in below if (parsed := _flyway_name(path.name))]
     prelude, run_prelude = (_callbacks(below, event) for event in (_BEFORE_EACH_MIGRATE,
                                                                      _BEFORE_MIGRATE))
-    undo = {version: path for path, (kind, version, _) in files if kind == "U"}
+    # Undo files by version as Flyway tells versions apart (`U2` and `U02` are one), as
+    # found (by path): Flyway refuses two of one version, the graph reports the others.
+    undo: dict[str, list[Path]] = {}
+    for path, (kind, version, _) in files:
+        if kind == "U":
+            undo.setdefault(version_identity(version, "flyway"), []).append(path)
     versioned, repeatable = [], []
     for path, (kind, version, name) in files:
         if kind == "U":
@@ -586,9 +620,11 @@ def _read_flyway(directory: Path) -> list[Migration]:
                                     repeatable=True, no_transaction=no_tx, prelude=prelude,
                                     run_prelude=run_prelude))
         else:
+            down, *others = sorted(undo.get(version_identity(version, "flyway"), [None]),
+                                   key=str)
             versioned.append(_make(version, name, path, _read(path), "flyway",
-                                   undo.get(version), no_transaction=no_tx, prelude=prelude,
-                                   run_prelude=run_prelude))
+                                   down, no_transaction=no_tx, prelude=prelude,
+                                   run_prelude=run_prelude, other_down_paths=tuple(others)))
     versioned.sort(key=lambda mig: (mig.sort_key, str(mig.path)))
     # by description: the name with `_` read as a space, as Flyway compares them
     repeatable.sort(key=lambda mig: (mig.name.replace("_", " "), str(mig.path)))

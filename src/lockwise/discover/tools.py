@@ -163,11 +163,12 @@ def down_runs_without_transaction(migration: Migration) -> bool:
 
 def split_goose(text: str) -> tuple[str, str | None, bool]:
     """(up SQL, down SQL or None, no_transaction) of a goose file, lines kept true."""
-    from lockwise.discover.layouts import _no_transaction_marker
+    from lockwise.discover.layouts import _no_transaction_marker, goose_no_transaction
 
     up_sql, down_sql, _ = _split_sections(text, _GOOSE_SECTION)
-    # `-- +goose NO TRANSACTION` usually comes before `-- +goose Up`: read the whole head.
-    return up_sql, down_sql, _no_transaction_marker(text)
+    # goose honours its annotation on any line (the down section's too); the other markers
+    # lockwise knows count in the head, as in every layout.
+    return up_sql, down_sql, goose_no_transaction(text) or _no_transaction_marker(text)
 
 
 def split_sql_migrate(text: str) -> tuple[str, str | None, bool]:

@@ -1342,6 +1342,9 @@ class _Builder:
                 continue
             if len(group) > 1 and version:
                 self._duplicate_version(version, group)
+        for m, k in versioned:
+            if m.other_down_paths and m.down_path is not None:
+                self._duplicate_downs(m, k)
         self._repeatables()
         ordered = sorted((mk for mk in versioned if mk[0].layout not in LISTED_ORDER),
                          key=lambda mk: (mk[0].sort_key, str(mk[0].path)))
@@ -1377,6 +1380,15 @@ class _Builder:
                               f"{len(group)} repeatable migrations have the description "
                               f"'{description}': Flyway refuses to start (\"Found more than "
                               f"one repeatable migration with description\")")
+
+    def _duplicate_downs(self, m: Migration, key: str) -> None:
+        """Flyway resolves undo files as migrations too, and refuses two of one version."""
+        paths = (m.down_path, *m.other_down_paths)
+        self.conflict("duplicate-version", [Location(key, str(p)) for p in paths],
+                      f"version:{version_identity(m.version, m.layout)}",
+                      f"{len(paths)} undo migrations have version {m.version}: Flyway refuses "
+                      f"to start (\"Found more than one migration with version\"), as for "
+                      f"two versioned ones")
 
     def _duplicate_version(self, version: str, group: list[tuple[Migration, str]]) -> None:
         if group[0][0].layout == "liquibase":
