@@ -21,6 +21,19 @@ CASES = [
     # MariaDB's own LOCK TABLES words
     ("LOCK TABLES a WRITE CONCURRENT", {"mysql": "CONCURRENT", "mariadb": ""}),
     ("LOCK TABLES a WRITE NOWAIT", {"mysql": "NOWAIT", "mariadb": ""}),
+    # MariaDB's lock wait before an ALTER TABLE's operations, `ALTER TABLE t [WAIT n |
+    # NOWAIT] ...` (MySQL 8.0 / 8.4 manual, "ALTER TABLE Statement", 15.1.9: none; MySQL
+    # stops at the word after the table's name, as at any word it does not know there)
+    ("ALTER TABLE a WAIT 5 ADD COLUMN q INT", {"mysql": "WAIT", "mariadb": ""}),
+    ("ALTER TABLE a NOWAIT DROP INDEX a_n", {"mysql": "NOWAIT", "mariadb": ""}),
+    ("ALTER TABLE a WAIT 5 DISCARD TABLESPACE", {"mysql": "WAIT", "mariadb": ""}),
+    ("ALTER TABLE a NOWAIT ALGORITHM=INPLACE, LOCK=NONE, ADD INDEX a_q (n)",
+     {"mysql": "NOWAIT", "mariadb": ""}),
+    ("ALTER TABLE a WAIT 5 DISCARD PARTITION p0 TABLESPACE",
+     {"mysql": "WAIT", "mariadb": "PARTITION"}),
+    ("ALTER ONLINE TABLE a NOWAIT ADD COLUMN q INT", {"mysql": "ONLINE", "mariadb": ""}),
+    # ... a column named wait is no lock wait
+    ("ALTER TABLE a ADD COLUMN wait INT, DROP COLUMN n", {"mysql": "", "mariadb": ""}),
     # index visibility: MySQL's VISIBLE / INVISIBLE, MariaDB's IGNORED (10.6+)
     ("ALTER TABLE a ALTER INDEX a_n INVISIBLE", {"mysql": "", "mariadb": "INVISIBLE"}),
     ("ALTER TABLE a ALTER INDEX a_n VISIBLE", {"mysql": "", "mariadb": "VISIBLE"}),

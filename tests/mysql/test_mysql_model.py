@@ -411,6 +411,28 @@ def test_a_tablespace_is_discarded_or_imported_without_a_copy(statement: str,
     assert facts["algorithm"] != "COPY"
 
 
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE t ALGORITHM=COPY, DISCARD TABLESPACE",
+    "ALTER TABLE t ALGORITHM=INPLACE, LOCK=NONE, IMPORT TABLESPACE",
+    "ALTER TABLE t LOCK=SHARED, DISCARD PARTITION p0 TABLESPACE",
+    "ALTER TABLE t ALGORITHM=COPY, LOCK=NONE, IMPORT PARTITION ALL TABLESPACE",
+    "ALTER TABLE t ALGORITHM=INSTANT, IMPORT PARTITION p0, p1 TABLESPACE",
+])
+def test_mysql_ignores_algorithm_and_lock_on_a_tablespace_transport(statement: str) -> None:
+    """MySQL's grammar takes ALGORITHM= / LOCK= before DISCARD / IMPORT [PARTITION ...]
+    TABLESPACE (sql_yacc.yy, `alter_commands_modifier_list ',' standalone_alter_commands`), and
+    Sql_cmd_discard_import_tablespace::execute (sql_alter.cc) never reads them: the tablespace
+    is moved as with ALGORITHM=DEFAULT, LOCK=DEFAULT, the only ones the manual's "Online DDL
+    Operations" (Partitioning Operations) lists for them. ALGORITHM=COPY was modelled as a
+    row-by-row copy, LOCK=NONE / SHARED as a refusal. (MariaDB refuses any clause beside
+    them: test_mariadb_refused_syntax.py.)"""
+    facts = summary(statement, "mysql", (8, 4, 0))
+    assert (facts["operations"], facts["algorithm"], facts["rebuilds_table"],
+            facts["permits_dml"], facts["lock_level"]) == \
+        (("transport_tablespace",), "INPLACE", False, False, "EXCLUSIVE")
+    assert facts["algorithm_allowed"] and facts["lock_allowed"], facts["lock_refusal"]
+
+
 def test_mariadb_takes_no_clause_on_a_partition_operation() -> None:
     """MariaDB 10.11 refuses ALGORITHM= beside a partition operation, before it too (MySQL's
     grammar takes it there; after it, `DROP PARTITION p0, ALGORITHM=INPLACE`, both stop:

@@ -1180,6 +1180,12 @@ class _Builder:
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
         clauses = _clauses(sql)
+        if any(op == "transport_tablespace" for op, _ in operations):
+            # MySQL reads ALGORITHM= / LOCK= before DISCARD / IMPORT [PARTITION ...]
+            # TABLESPACE and ignores them: Sql_cmd_discard_import_tablespace::execute
+            # (sql_alter.cc) moves the file as with the manual's only ALGORITHM=DEFAULT,
+            # LOCK=DEFAULT. (MariaDB refuses any clause there: parse/mariadb_refusals.py.)
+            clauses = replace(clauses, algorithm="", lock="")
         flavour, version = self.session.flavour, self.session.version
         base = self.table_facts(table)
         instant = clauses.algorithm == "INPLACE" and flavour == "mysql" and \

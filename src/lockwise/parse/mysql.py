@@ -914,8 +914,9 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                           version: tuple[int, ...]) -> tuple[str, int, int] | None:
     """Syntax the other server of the two has and `dialect` refuses, as (message, offset,
     length): MariaDB's ALTER INDEX ... [NOT] IGNORED, IF [NOT] EXISTS on columns and indexes,
-    ALTER ONLINE, PERSISTENT columns and the COMPRESSED and REF_SYSTEM_ID column attributes on
-    MySQL (its manual's grammar, "ALTER TABLE Statement", 13.1.9 in 8.0, 15.1.9 in 8.4);
+    ALTER ONLINE, ALTER TABLE's lock wait (WAIT n | NOWAIT before its operations), PERSISTENT
+    columns and the COMPRESSED and REF_SYSTEM_ID column attributes on MySQL (its manual's
+    grammar, "ALTER TABLE Statement", 13.1.9 in 8.0, 15.1.9 in 8.4);
     MySQL's ALTER INDEX ... VISIBLE / INVISIBLE and SRID column attribute on MariaDB, and a
     REF_SYSTEM_ID not right after a spatial type (checked on MariaDB 10.11)."""
     from sqlglot.tokens import TokenType
@@ -1003,6 +1004,10 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
             found = "MariaDB's IF [NOT] EXISTS; MySQL has none for columns and indexes"
         elif word == "ONLINE" and i == 1:
             found = "MariaDB's ALTER ONLINE TABLE; MySQL writes ALGORITHM=INPLACE, LOCK=NONE"
+        elif word in ("WAIT", "NOWAIT") and tok.token_type != TokenType.IDENTIFIER and \
+                _first_alter_token(tokens, words) is tok:
+            found = ("MariaDB's lock wait, ALTER TABLE t WAIT n | NOWAIT; MySQL has none: "
+                     "SET SESSION lock_wait_timeout = n before the ALTER")
         elif word == "PERSISTENT" and previous == ")":
             found = "MariaDB's PERSISTENT generated column; MySQL writes STORED"
         elif previous == "CONVERT" and word in ("PARTITION", "TABLE") and \
@@ -1012,6 +1017,13 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
         if found:
             return f'syntax error at or near "{tok.text}" ({found})', tok.start, len(tok.text)
     return None
+
+
+def _first_alter_token(tokens: list, words: list[str]):
+    """The first token after `ALTER [ONLINE] [IGNORE] TABLE name` (where MariaDB takes its
+    lock wait, WAIT n | NOWAIT); None for another statement."""
+    clause, _ = next(alter_table_clauses(tokens, words), ([], None))
+    return clause[0] if clause else None
 
 
 #: MySQL's column attributes MariaDB refuses (parse/mariadb_clauses.py reads them on MySQL).
