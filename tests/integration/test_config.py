@@ -594,3 +594,75 @@ def test_a_server_version_for_postgresql_migrations_is_refused(
     if command[0] == "lint":  # the dialect given for this run
         (project / "lockwise.toml").write_text('server_version = "8.0.29"\n')
         assert run("lint", "--dialect", "mysql", "db/migrations").exit_code in (0, 1)
+
+
+def test_graph_refuses_an_unknown_rule_in_the_config_when_ignore_is_given(
+        project: Path) -> None:
+    """`graph --ignore KIND` skipped the check of the config's rule names (its own copy of it
+    did): the config whose `ignore` lint refuses ran. The same error at the key as without
+    the flag, and as every other command says it."""
+    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\n'
+                                           "ignore = ['drop-colum']\n")
+    for result in (run("graph"), run("graph", "--ignore", "duplicate-version")):
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().splitlines()[-1].startswith(
+            "lockwise: error: lockwise.toml:2:1: config: unknown rule 'drop-colum' in "
+            "`ignore`"), result.stderr
+
+
+#: The config keys only the PostgreSQL pipeline (or PostgreSQL-only command) reads.
+POSTGRESQL_ONLY_KEYS = [("pg_version", "15"), ("stats", '"stats.json"'),
+                        ("max_lock_seconds", "2.0"), ("profile", '"profile.json"'),
+                        ("assume_in_transaction", "true"), ("templates", '"skip"'),
+                        ("history_table", '"lockwise.history"'),
+                        ("allow_out_of_order", "true")]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb", "MySQL"])
+@pytest.mark.parametrize(("key", "value"), POSTGRESQL_ONLY_KEYS, ids=[k for k, _ in
+                                                                     POSTGRESQL_ONLY_KEYS])
+def test_a_postgresql_only_key_beside_a_mysql_dialect_is_refused(
+        project: Path, key: str, value: str, dialect: str) -> None:
+    """`dialect = "mysql"` with `pg_version = 15` (or `stats`, `templates` ...) was accepted
+    in silence: nothing reads those keys for MySQL or MariaDB migrations (lint refuses the
+    same flags with --dialect mysql). An error at the key, for every command."""
+    (project / "lockwise.toml").write_text(f'dialect = "{dialect}"\n{key} = {value}\n'
+                                           'migrations = ["db/migrations"]\n')
+    for result in (lint(), run("rules")):
+        assert result.exit_code == 2, result.output
+        message = result.stderr.strip().splitlines()[-1]
+        assert message.startswith(f"lockwise: error: lockwise.toml:2:1: config: `{key}` "), \
+            message
+        assert f'dialect = "{dialect.lower()}"' in message, message
+    # Without the dialect (or with PostgreSQL's), the key is read.
+    (project / "lockwise.toml").write_text(f'dialect = "pg"\n{key} = {value}\n')
+    assert load_config().dialect == "postgresql"
+
+
+def test_a_mysql_only_key_beside_the_postgresql_dialect_is_refused(project: Path) -> None:
+    """`dialect = "postgresql"` said, `server_version` is read by nothing: an error at that
+    key for every command, `rules` too (the command line cannot make it MySQL's then)."""
+    (project / "lockwise.toml").write_text('dialect = "postgresql"\n'
+                                           'server_version = "8.0.29"\n')
+    for result in (lint("--dialect", "mysql", "db/migrations"), run("rules")):
+        assert result.exit_code == 2, result.output
+        message = result.stderr.strip().splitlines()[-1]
+        assert message.startswith("lockwise: error: lockwise.toml:2:1: config: "
+                                  "`server_version` "), message
+        assert 'dialect = "postgresql"' in message, message
+
+
+@pytest.mark.parametrize("command", [("lint",), ("graph",), ("fix",)], ids=lambda c: c[0])
+def test_no_migrations_in_a_configured_folder_names_it_as_written(
+        project: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]) -> None:
+    """Run from `db/`, `migrations = ["db/empty"]` with nothing in it was noted `no migrations
+    found in empty` (the path from the working directory): named as the config wrote it, as
+    the errors at its key are; a folder given on the command line is named as given."""
+    (project / "db" / "empty").mkdir()
+    (project / "lockwise.toml").write_text('migrations = ["db/empty"]\n')
+    monkeypatch.chdir(project / "db")
+    result = run(*command)
+    assert result.exit_code == 0, result.output
+    assert "lockwise: no migrations found in db/empty" in result.stderr, result.stderr
+    flag = run(*command, "empty")
+    assert "lockwise: no migrations found in empty\n" in flag.stderr, flag.stderr

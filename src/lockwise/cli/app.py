@@ -163,11 +163,13 @@ class TemplatesMode(str, Enum):
     error = "error"
 
 
-def say_no_migrations(paths: "Sequence[Path]") -> None:
+def say_no_migrations(paths: "Sequence[Path]", config: "Config") -> None:
     """The note of a run that found no migration in the `paths` named: no error (a new
     project has none yet), but said on stderr whatever the format, or a CI job pointed at
-    the wrong folder would pass on nothing without a word."""
-    typer.echo(f"lockwise: no migrations found in {', '.join(map(str, paths))}", err=True)
+    the wrong folder would pass on nothing without a word. A path the `config` names is
+    said as it wrote it (from `db/`, its `db/empty` is not `empty`)."""
+    typer.echo(f"lockwise: no migrations found in {', '.join(map(config.as_written, paths))}",
+               err=True)
 
 
 def fail_input(error: Exception) -> None:
@@ -318,24 +320,25 @@ def _check_input_flags(ctx: typer.Context, stdin: bool, paths: bool, dialect: Sq
                                  "or mariadb); for PostgreSQL use --pg-version",
                                  param_hint="'--server-version'")
     if dialect is not SqlDialect.postgresql:
-        for name, (hint, why) in _POSTGRESQL_ONLY_FLAGS.items():
+        from lockwise.config import POSTGRESQL_ONLY_KEYS
+
+        for name, (hint, key) in _POSTGRESQL_ONLY_FLAGS.items():
             if given(ctx, name):
-                raise typer.BadParameter(f"{why}: it means nothing to --dialect "
-                                         f"{dialect.value}", param_hint=hint)
+                raise typer.BadParameter(f"{POSTGRESQL_ONLY_KEYS[key]}: it means nothing to "
+                                         f"--dialect {dialect.value}", param_hint=hint)
 
 
 #: lint's flags that only the PostgreSQL pipeline reads (parameter name -> the option as
-#: shown, and what it is for): with MySQL or MariaDB they would be dropped in silence.
+#: shown, and the config key it stands for, whose POSTGRESQL_ONLY_KEYS says what it is for):
+#: with MySQL or MariaDB they would be dropped in silence.
 _POSTGRESQL_ONLY_FLAGS = {
-    "pg_version": ("'--pg-version'", "is the PostgreSQL major version (for MySQL/MariaDB "
-                   "give --server-version)"),
-    "stats_file": ("'--stats'", "estimates PostgreSQL's durations and lock holds"),
-    "max_lock_seconds": ("'--max-lock-seconds'", "judges PostgreSQL's estimated lock holds"),
-    "profile_file": ("'--profile'", "calibrates PostgreSQL's duration estimates"),
+    "pg_version": ("'--pg-version'", "pg_version"),
+    "stats_file": ("'--stats'", "stats"),
+    "max_lock_seconds": ("'--max-lock-seconds'", "max_lock_seconds"),
+    "profile_file": ("'--profile'", "profile"),
     "assume_in_transaction": ("'--assume-in-transaction / --assume-no-transaction'",
-                              "says whether PostgreSQL runs each migration in a transaction "
-                              "(MySQL commits implicitly around every DDL statement)"),
-    "templates": ("'--templates'", "reads template placeholders in PostgreSQL migrations"),
+                              "assume_in_transaction"),
+    "templates": ("'--templates'", "templates"),
 }
 
 
@@ -450,7 +453,7 @@ def lint(
             migrations, only, histories, directories = collected.migrations, collected.only, \
                 collected.histories, collected.directories
             if not migrations:
-                say_no_migrations(paths or [Path(".")])
+                say_no_migrations(paths or [Path(".")], cfg)
         requests = None
         if base is not None and not stdin:
             from lockwise.graph.api import base_requests

@@ -171,7 +171,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     if not migrations:
         # As `lockwise lint` says it: nothing to do is no error (a new project), but say so
         # (a wrong directory or --layout would otherwise look like an up-to-date database).
-        say_no_migrations([path])
+        say_no_migrations([path], cfg)
     from lockwise.executor.parts import join_version_folders
 
     # temporal's versioned/v1.1/*.sql: one version, run and recorded as one migration

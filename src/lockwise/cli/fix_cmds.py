@@ -130,7 +130,7 @@ def fix(
         typer.echo(f"lockwise: error: {where}: {f.message}", err=True)
     done = EXIT_INPUT if input_errors else EXIT_CLEAN
     if not migrations:
-        say_no_migrations(paths or [Path(".")])
+        say_no_migrations(paths or [Path(".")], cfg)
         raise typer.Exit(EXIT_CLEAN)
     if not outputs:
         typer.echo("lockwise fix: nothing to rewrite", err=True)

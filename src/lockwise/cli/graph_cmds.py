@@ -70,10 +70,9 @@ def graph(
 
     Dependencies: created-by, FK target, view over, dropped after use, version order."""
     from lockwise.cli.inputs import one_history
-    from lockwise.config import given, path_setting, setting
+    from lockwise.config import path_setting, rules_dirs_setting, setting
     from lockwise.graph.build import build_graph
     from lockwise.graph.render import RENDERERS
-    from lockwise.rules.loader import check_rule_dir
 
     cfg = command_config(config_file)
     require_postgresql(ctx, cfg, "it replays them on a model of PostgreSQL's catalog")
@@ -82,11 +81,8 @@ def graph(
     threshold = _safety(setting(ctx, cfg, "fail_on", fail_on))
     try:
         path = path_setting(ctx, cfg, "path", path)
-        rules_dirs = tuple(path_setting(ctx, cfg, "rules_dir", None, check_rule_dir) or ())
-        if cfg.path is not None and not given(ctx, "ignore"):  # the config's names: its error
-            from lockwise.rules.loader import check_config_rule_names
-
-            check_config_rule_names(cfg, rules_dirs)
+        # The config's rule names are checked whatever --ignore says: an error at its key.
+        rules_dirs = rules_dirs_setting(ctx, cfg)
         ignored = _conflict_kinds(setting(ctx, cfg, "ignore", ignore), rules_dirs)
     except InputError as exc:  # a configured path in error, a broken rule file
         fail_input(exc)
@@ -109,7 +105,7 @@ def graph(
             migrations = _named_history(path, layout)[1] if path.is_file() else \
                 one_history(path, layout)
             if not migrations:
-                say_no_migrations([path])
+                say_no_migrations([path], cfg)
             branch = None
             if applied is not None:
                 from lockwise.graph.git import applied_history

@@ -241,7 +241,7 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
         fail_input(exc)
         raise  # unreachable: fail_input exits
     if not collected.migrations:
-        say_no_migrations([path or Path(".")])
+        say_no_migrations([path or Path(".")], cfg)
     return collected.migrations, collected.only, assume
 
 

@@ -74,6 +74,28 @@ KEYS: dict[str, str] = {
 }
 OVERRIDE_KEYS = {"path", "select", "ignore", "fail_on"}
 
+#: The keys only PostgreSQL's pipeline and commands read, and what each is for: beside a
+#: `dialect` of MySQL or MariaDB they would be read by nothing (lint's flags of the same
+#: names are refused with `--dialect mysql` for that reason).
+POSTGRESQL_ONLY_KEYS: dict[str, str] = {
+    "pg_version": "is the PostgreSQL major version (MySQL's and MariaDB's is the server "
+                  "version)",
+    "stats": "estimates PostgreSQL's durations and lock holds",
+    "max_lock_seconds": "judges PostgreSQL's estimated lock holds",
+    "profile": "calibrates PostgreSQL's duration estimates",
+    "assume_in_transaction": "says whether PostgreSQL runs each migration in a transaction "
+                             "(MySQL commits implicitly around every DDL statement)",
+    "templates": "reads template placeholders in PostgreSQL migrations",
+    "history_table": "names the history table of `lockwise apply`, which runs PostgreSQL "
+                     "migrations only",
+    "allow_out_of_order": "is read by `lockwise apply`, which runs PostgreSQL migrations only",
+}
+#: The keys only MySQL's and MariaDB's pipeline reads: beside `dialect = "postgresql"`, read
+#: by nothing.
+MYSQL_ONLY_KEYS: dict[str, str] = {
+    "server_version": "is the MySQL/MariaDB server version (PostgreSQL's is `pg_version`)",
+}
+
 
 @dataclass(slots=True)
 class Config:
@@ -138,6 +160,13 @@ class Config:
                 return InputError(error.message, Path(text) / opened.relative_to(path),
                                   error.line, error.column)
         return error
+
+    def as_written(self, path: Path) -> str:
+        """`path` as the config wrote it when it is one the config names (the very object a
+        setting took from it: the same path given on the command line is not), else as it
+        is: a note about it then names what the key says, as an error at the key does."""
+        return next((text for named, text in self.written.items() if named is path),
+                    str(path))
 
     def overrides_for(self, path: Path) -> list[Override]:
         relative = self._relative(path)
@@ -403,7 +432,21 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
             if not isinstance(value, str):
                 raise r.bad(key, value, "a path (string)")
             config.profile = r.paths(key, value, config.written)[0]
+    if config.dialect is not None:
+        _check_dialect_keys(r, raw, config.dialect)
     return config
+
+
+def _check_dialect_keys(r: _Reader, raw: dict, dialect: str) -> None:
+    """An error at the first key that the config's own `dialect` leaves unread (`pg_version`
+    beside `dialect = "mysql"`): it was accepted in silence, and a command-line `--dialect`
+    cannot make both halves of the config true."""
+    foreign = MYSQL_ONLY_KEYS if dialect == "postgresql" else POSTGRESQL_ONLY_KEYS
+    key = next((k for k in raw if k in foreign), None)
+    if key is not None:
+        raise r.fail(key, f"`{key}` {foreign[key]}, and `dialect = \"{dialect}\"` says these "
+                          "are not such migrations: nothing reads it; remove it, or the "
+                          "`dialect`")
 
 
 def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
