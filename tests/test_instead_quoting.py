@@ -126,6 +126,7 @@ SQL_TEXT: dict[str, object] = {
     "default_partition_sql": '"App"."UserRest"', "default_check_name": '"UserRest_excludes"',
     "default_exclusion_sql": "\"region\" NOT IN ('x')",
     "not_yet_done_sql": " WHERE x IS DISTINCT FROM (1)", "join_condition_sql": "",
+    "returning_sql": ' RETURNING "Id", total',
     "batch_how_text": "repeat until no rows are updated, each batch in its own transaction:",
     "where_batch_how_text": 'in batches by "Id", each in its own transaction:',
     "where_batch_sql": 'UPDATE "App"."User" SET "displayName" = \'b\' WHERE "displayName" = '
