@@ -12,6 +12,7 @@ column (where two rules flag one statement, both alternatives must hold)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -20,6 +21,8 @@ from lockwise.core.types import Finding, Safety
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.postgres import parse_sql
+from lockwise.parse.quoting import NEXT_MIGRATION, OWN_MIGRATION
+from lockwise.rules.loader import load_rules
 from test_alternatives_run import _cases, _chunks, _same
 from test_rule_examples import findings_for
 
@@ -323,3 +326,45 @@ def test_the_identity_alternative_for_a_nullable_column_reads_no_row_under_the_l
         conn.execute("INSERT INTO t (id) VALUES (21)")
         (legacy_id,) = conn.execute("SELECT legacy_id FROM t WHERE id = 21").fetchone()
     assert (identity, legacy_id) == ("d", 21), finding.instead
+
+
+#: A comment that starts a migration, as `_chunks` reads one.
+_MARKER = re.compile(r"\b(next|later|own|separate) migration|^migration \d")
+
+
+def _unshared_markers(template: str) -> list[str]:
+    """The lines of `template` that start a migration, or say a statement runs in its own,
+    in other words than the shared markers: a comment after a statement must be
+    OWN_MIGRATION; a comment line before the SQL of the migration it starts must be
+    NEXT_MIGRATION (its own migration said after the statement instead); a comment line that
+    says the statement above it runs in its own migration must be that statement's
+    OWN_MIGRATION. (A line of prose that starts no migration with SQL in it is left.)"""
+    lines = template.strip().splitlines()
+    code = [bool(line.strip()) and not line.lstrip().startswith("--") for line in lines]
+    wrong = []
+    for i, line in enumerate(lines):
+        sql, _, comment = line.partition("--")
+        if not _MARKER.search(comment.strip()):
+            continue
+        if sql.strip():
+            if not line.endswith(OWN_MIGRATION.strip()) or \
+                    f"{sql.rstrip()}{OWN_MIGRATION}" != line:
+                wrong.append(line)
+            continue
+        after = next((code[j] for j in range(i + 1, len(lines))
+                      if code[j] or _MARKER.search(lines[j].partition("--")[2].strip())), False)
+        if (after and line != NEXT_MIGRATION) or (
+                not after and i and code[i - 1] and "own migration" in comment):
+            wrong.append(line)
+    return wrong
+
+
+@pytest.mark.parametrize("rule", [r for r in load_rules() if "postgresql" in r.dialects],
+                         ids=lambda r: r.id)
+def test_a_template_starts_each_migration_with_the_shared_markers(rule) -> None:
+    """Every template writes the migrations it asks for with the markers lint's rewrites and
+    effect facts write (`lockwise.parse.quoting`), which `_chunks` and a reader alike split
+    on: not a shorter `-- next migration:` of its own."""
+    wrong = [line for template in (rule.instead, rule.instead_outside_transaction)
+             for line in _unshared_markers(template)]
+    assert not wrong, "\n".join(wrong)
