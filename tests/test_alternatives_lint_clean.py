@@ -21,7 +21,7 @@ from lockwise.core.types import Finding, Safety
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.postgres import parse_sql
-from lockwise.parse.quoting import NEXT_MIGRATION, OWN_MIGRATION
+from lockwise.parse.quoting import NEXT_MIGRATION, OWN_MIGRATION, OWN_MIGRATION_LINE
 from lockwise.rules.loader import load_rules
 from test_alternatives_run import _cases, _chunks, _same
 from test_rule_examples import findings_for
@@ -336,7 +336,7 @@ def _unshared_markers(template: str) -> list[str]:
     """The lines of `template` that start a migration, or say a statement runs in its own,
     in other words than the shared markers: a comment after a statement must be
     OWN_MIGRATION; a comment line before the SQL of the migration it starts must be
-    NEXT_MIGRATION (its own migration said after the statement instead); a comment line that
+    NEXT_MIGRATION or OWN_MIGRATION_LINE (a statement of several lines); a comment line that
     says the statement above it runs in its own migration must be that statement's
     OWN_MIGRATION. (A line of prose that starts no migration with SQL in it is left.)"""
     lines = template.strip().splitlines()
@@ -347,13 +347,12 @@ def _unshared_markers(template: str) -> list[str]:
         if not _MARKER.search(comment.strip()):
             continue
         if sql.strip():
-            if not line.endswith(OWN_MIGRATION.strip()) or \
-                    f"{sql.rstrip()}{OWN_MIGRATION}" != line:
+            if not line.startswith(f"{sql.rstrip()}{OWN_MIGRATION}"):  # (a note may follow)
                 wrong.append(line)
             continue
         after = next((code[j] for j in range(i + 1, len(lines))
                       if code[j] or _MARKER.search(lines[j].partition("--")[2].strip())), False)
-        if (after and line != NEXT_MIGRATION) or (
+        if (after and line not in (NEXT_MIGRATION, OWN_MIGRATION_LINE)) or (
                 not after and i and code[i - 1] and "own migration" in comment):
             wrong.append(line)
     return wrong
@@ -367,4 +366,14 @@ def test_a_template_starts_each_migration_with_the_shared_markers(rule) -> None:
     on: not a shorter `-- next migration:` of its own."""
     wrong = [line for template in (rule.instead, rule.instead_outside_transaction)
              for line in _unshared_markers(template)]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize(("rule", "example"), _cases({}))
+def test_a_rule_examples_alternative_starts_each_migration_with_the_shared_markers(
+        rule, example) -> None:
+    """The same of each alternative as printed, with the SQL the effect model writes into
+    it (partitions detached, checks added per table, ...)."""
+    wrong = [line for f in findings_for(example, rule) for line in _unshared_markers(
+        f.instead or "")]
     assert not wrong, "\n".join(wrong)
