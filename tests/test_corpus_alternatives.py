@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lockwise.parse.postgres import parse_sql
+from lockwise.parse.quoting import OWN_MIGRATION
 from test_alternatives import alternative
 
 #: lemmy's 2023-04-14 listing-type migration: the column's DEFAULT is the renamed label.
@@ -25,7 +26,7 @@ def test_an_enum_rename_moves_a_default_of_the_old_label_too(pg_db: str) -> None
     text = alternative(RENAME, "enum-rename-value", setup=MODES)
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute(MODES)
-        for stmt in parse_sql(text.replace("-- own migration", "")).statements:
+        for stmt in parse_sql(text.replace(OWN_MIGRATION, "")).statements:
             conn.execute(stmt.sql)
         conn.execute("INSERT INTO site (id) VALUES (2)")
         found = conn.execute("SELECT mode::text, modes::text FROM site ORDER BY id").fetchall()

@@ -126,6 +126,12 @@ SQL_TEXT: dict[str, object] = {
     "default_partition_sql": '"App"."UserRest"', "default_check_name": '"UserRest_excludes"',
     "default_exclusion_sql": "\"region\" NOT IN ('x')",
     "not_yet_done_sql": " WHERE x IS DISTINCT FROM (1)", "join_condition_sql": "",
+    "returning_sql": ' RETURNING "Id", total',
+    "new_column_default_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Mixed Col_new" SET '
+                              "DEFAULT ('x')::uuid;",
+    "new_column_not_null_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "C" CHECK '
+                               '("Mixed Col_new" IS NOT NULL) NOT VALID;',
+    "new_column_validated_sql": 'ALTER TABLE "App"."User" VALIDATE CONSTRAINT "C";',
     "batch_how_text": "repeat until no rows are updated, each batch in its own transaction:",
     "where_batch_how_text": 'in batches by "Id", each in its own transaction:',
     "where_batch_sql": 'UPDATE "App"."User" SET "displayName" = \'b\' WHERE "displayName" = '

@@ -1244,6 +1244,19 @@ _BACKFILL_SETUP = ("CREATE TABLE accounts (id bigint PRIMARY KEY, plan text, ema
                    "FROM generate_series(1, 12000) i;")
 
 
+def _batch_statement(sql: str) -> str:
+    """The batch statement unbatched-backfill's alternative writes for `sql` after
+    _BACKFILL_SETUP."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([migration_from_text(_BACKFILL_SETUP, "0001.sql"),
+                               migration_from_text(sql + ";", "0002.sql")],
+                              LintOptions(), Catalog())
+    (instead,) = [f.instead for f in reports[-1].all_findings if f.rule == "unbatched-backfill"]
+    return instead.splitlines()[-1]
+
+
 @pytest.mark.parametrize("sql", [
     "UPDATE accounts SET plan = 'free'",
     "UPDATE accounts SET plan = 'free', \"Em\" = lower(email) RETURNING id",
@@ -1252,14 +1265,7 @@ _BACKFILL_SETUP = ("CREATE TABLE accounts (id bigint PRIMARY KEY, plan text, ema
 def test_unbatched_backfill_batches_end_where_the_statement_would(pg_db: str, sql: str) -> None:
     """The batch statement of unbatched-backfill, repeated until it changes no row, leaves
     the table as the one statement does, in a few batches (its condition skips done rows)."""
-    from lockwise.discover import migration_from_text
-    from lockwise.lint import LintOptions, lint_migrations
-
-    reports = lint_migrations([migration_from_text(_BACKFILL_SETUP, "0001.sql"),
-                               migration_from_text(sql + ";", "0002.sql")],
-                              LintOptions(), Catalog())
-    (instead,) = [f.instead for f in reports[-1].all_findings if f.rule == "unbatched-backfill"]
-    batch = instead.splitlines()[-1]
+    batch = _batch_statement(sql)
     with _connect(pg_db) as conn:
         conn.execute(_BACKFILL_SETUP.replace("accounts", "expected"))
         conn.execute(sql.replace("accounts", "expected"))
@@ -1268,6 +1274,30 @@ def test_unbatched_backfill_batches_end_where_the_statement_would(pg_db: str, sq
         assert counts == [5000, 5000, 2000, 0, 0]  # done rows are never picked again
         assert conn.execute("SELECT count(*) FROM (TABLE accounts EXCEPT TABLE expected "
                             "UNION ALL TABLE expected EXCEPT TABLE accounts) d").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE accounts SET plan = 'free', \"Em\" = lower(email) RETURNING id, \"Em\"",
+    # PostgreSQL 18's old values, under a name of its own
+    "UPDATE accounts SET plan = 'paid' RETURNING WITH (OLD AS o) id * 2 AS doubled, o.plan",
+    "DELETE FROM accounts RETURNING *",
+])
+def test_unbatched_backfill_batches_return_what_the_statement_returns(pg_db: str,
+                                                                     sql: str) -> None:
+    """Checked on 18.6: the batch statement keeps the statement's RETURNING, so the rows its
+    batches return, together, are the rows the one statement returns."""
+    batch = _batch_statement(sql)
+    with _connect(pg_db) as conn:
+        conn.execute(_BACKFILL_SETUP)
+        with conn.transaction(force_rollback=True):
+            expected = sorted(conn.execute(sql).fetchall())
+        returned = []
+        for _ in range(5):  # 12000 rows: three batches, then none
+            cursor = conn.execute(batch)
+            if cursor.rowcount == 0:
+                break
+            returned += cursor.fetchall() if cursor.description else [("no RETURNING",)]
+    assert sorted(returned) == expected, batch
 
 
 @pytest.mark.parametrize("example", [

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from lockwise.catalog.model import Catalog, Constraint
 from lockwise.catalog.replay import free_generated_name, unnamed_index_name
 from lockwise.effects.nodes import strings
-from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
+from lockwise.parse.quoting import OWN_MIGRATION, quote_ident, quote_literal, relation_sql
 
 
 def unindexed_fk_facts(missing: Sequence[tuple[str, Constraint]], catalog: Catalog,
@@ -49,8 +49,7 @@ def _index_sql(catalog: Catalog, table: str, columns: tuple[str, ...], new: bool
     target = f"{relation_sql(table, table, qualified)} ({', '.join(quoted)})"
     if new:
         return f"CREATE INDEX IF NOT EXISTS {name} ON {target};  -- here: the table is new"
-    return (f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {target};  -- in its own "
-            f"migration, outside a transaction")
+    return f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {target};{OWN_MIGRATION}"
 
 
 class Key:

@@ -515,11 +515,12 @@ def partitioned_reindex_sql(catalog: Catalog, table: str, qualified: bool) -> st
     """What REINDEX TABLE CONCURRENTLY of partitioned `table` rebuilds, without its SHARE lock
     on every partition: REINDEX INDEX CONCURRENTLY of each index at the top of a tree of
     attached indexes (the table's own, and any partition's index attached to none), which
-    takes SHARE UPDATE EXCLUSIVE on the tables only (checked on the server)."""
+    takes SHARE UPDATE EXCLUSIVE on the tables only (checked on the server); each its own
+    migration (REINDEX CONCURRENTLY refuses a transaction block, an implicit one too)."""
     tops = [i.name for rel in (table, *catalog.partitions(table))
             for i in catalog.indexes_on(rel) if i.attached_to is None]
     if not tops:
         return (f"-- REINDEX INDEX CONCURRENTLY each index of "
                 f"{relation_sql(table, table, qualified)}, one statement each")
     return "\n".join(f"REINDEX INDEX CONCURRENTLY {relation_sql(name, table, qualified)};"
-                     for name in tops)
+                     f"{OWN_MIGRATION}" for name in tops)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lockwise.fix import REWRITTEN, REWRITTEN_AS
 from lockwise.fix.patterns import Pieces, Unprintable, rewrite
-from lockwise.parse.quoting import NEXT_MIGRATION
+from lockwise.parse.quoting import NEXT_MIGRATION, OWN_MIGRATION_LINE
 
 
 class Alternative:
@@ -57,7 +57,7 @@ def alternative_text(pieces: Pieces) -> str:
     """The pieces in running order, each migration they need marked by a comment."""
     lines = [f"{sql};" for sql in pieces.main]
     for sql in pieces.alone:
-        lines += ["-- in its own migration, outside a transaction:", f"{sql};"]
+        lines += [OWN_MIGRATION_LINE, f"{sql};"]
     for phase in pieces.later:
         if phase:
             lines += [NEXT_MIGRATION,

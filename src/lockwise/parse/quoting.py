@@ -17,6 +17,9 @@ MAX_IDENTIFIER_BYTES = 63
 NEXT_MIGRATION = "-- next migration, after the previous one committed:"
 #: The comment after a statement that must run alone, outside a transaction (CONCURRENTLY).
 OWN_MIGRATION = "  -- own migration, outside a transaction"
+#: The comment line before one that must run alone, outside a transaction, when it spans
+#: several lines (a DO block): what it starts lasts until the next marker.
+OWN_MIGRATION_LINE = "-- in its own migration, outside a transaction:"
 
 @cache
 def _reserved() -> frozenset[str]:

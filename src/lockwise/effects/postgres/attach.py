@@ -122,6 +122,25 @@ def nullable_below(catalog: Catalog, parent: str, child: str, child_sql: str) ->
     return child_not_null_facts(catalog, [(child, child_sql, name) for name in nullable])
 
 
+def not_null_through_check(catalog: Catalog, table: str, table_sql: str,
+                           column: str) -> tuple[str, str]:
+    """The steps that make `column` of `table` (written `table_sql`) NOT NULL without reading
+    it under ACCESS EXCLUSIVE: the CHECK (col IS NOT NULL) added NOT VALID (rows written from
+    then on are checked), and the next migration's: its VALIDATE (SHARE UPDATE EXCLUSIVE),
+    SET NOT NULL (no read: the CHECK proves it) and the CHECK dropped. The CHECK is named
+    clear of `table_col_not_null`, PostgreSQL 18's name for the NOT NULL constraint SET NOT
+    NULL adds (`not_null_check_name`)."""
+    con = quote_ident(not_null_check_name(catalog.known_table(table), table.split(".", 1)[1],
+                                          column))
+    col = quote_ident(column)
+    return (f"ALTER TABLE {table_sql} ADD CONSTRAINT {con} CHECK ({col} IS NOT NULL) NOT VALID;",
+            f"{NEXT_MIGRATION}\n"
+            f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {con};\n"
+            f"ALTER TABLE {table_sql} ALTER COLUMN {col} SET NOT NULL;"
+            f"  -- no read: the CHECK proves it (PG 12+)\n"
+            f"ALTER TABLE {table_sql} DROP CONSTRAINT {con};")
+
+
 def child_not_null_facts(catalog: Catalog, nullable: list[tuple[str, str, str]]) -> dict:
     """The facts naming the (table, table as written, column) of `nullable` that must be NOT
     NULL, valid, before a statement PostgreSQL would refuse otherwise, with the SQL that
@@ -129,17 +148,8 @@ def child_not_null_facts(catalog: Catalog, nullable: list[tuple[str, str, str]])
     NULL) NOT VALID, validated, SET NOT NULL (no read: the CHECK proves it), the CHECK
     dropped; the CHECK named clear of `table_col_not_null`, PostgreSQL 18's name for the
     NOT NULL constraint SET NOT NULL adds (`not_null_check_name`)."""
-    steps = []
-    for child, child_sql, name in nullable:
-        con = quote_ident(not_null_check_name(catalog.known_table(child),
-                                              child.split(".", 1)[1], name))
-        steps.append(f"ALTER TABLE {child_sql} ADD CONSTRAINT {con} "
-                     f"CHECK ({quote_ident(name)} IS NOT NULL) NOT VALID;\n"
-                     f"{NEXT_MIGRATION}\n"
-                     f"ALTER TABLE {child_sql} VALIDATE CONSTRAINT {con};\n"
-                     f"ALTER TABLE {child_sql} ALTER COLUMN {quote_ident(name)} SET NOT NULL;"
-                     f"  -- no read: the CHECK proves it (PG 12+)\n"
-                     f"ALTER TABLE {child_sql} DROP CONSTRAINT {con};")
+    steps = ["\n".join(not_null_through_check(catalog, child, child_sql, name))
+             for child, child_sql, name in nullable]
     return {"child_nullable_columns": tuple(c for _, _, c in nullable),
             "child_nullable_columns_text": ", ".join(f"{t}.{c}" for t, _, c in nullable),
             "child_not_null_sql": "\n".join(steps)}

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import (
     constraint_name,
+    generated_name,
     not_null_check_name,
     not_null_name,
     owned_sequence,
@@ -795,6 +796,9 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **(_checks_revalidated_steps(b.ctx.catalog, table, colname,
                                        bool(base.get("qualified")))
              if read_again and b.ctx.rule_text else {}),
+          **(_carried_over_steps(b.ctx.catalog, table, old_col,
+                                 type_sql(new, new_mods, new_array), bool(base.get("qualified")))
+             if refused and b.ctx.rule_text else {}),
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
           raises_varchar_limit=not rewrites and _raises_varchar_limit(
@@ -989,6 +993,35 @@ def _checks_revalidated_steps(catalog: Catalog, table: str, column: str,
                 *adds, NEXT_MIGRATION,
                 *(f"ALTER TABLE {target} VALIDATE CONSTRAINT {quote_ident(con.name)};"
                   "  -- writes go on" for con in checks)])}
+
+
+def _carried_over_steps(catalog: Catalog, table: str, old_col: Column | None,
+                        new_type_sql: str, qualified: bool) -> dict:
+    """For an expand / contract type change (`column-type-change-needs-using`), what the new
+    column `<column>_new` is given of the old one when it is added: its DEFAULT, converted as
+    the values are (`new_column_default_sql`; the trigger fills the column until the swap),
+    and its NOT NULL through a CHECK added NOT VALID at once (the trigger gives every row
+    written from then on a value: `new_column_not_null_sql`), validated and made NOT NULL
+    in the next migration, once the backfill is done (`new_column_validated_sql`)."""
+    if old_col is None:
+        return {"new_column_default_sql": "", "new_column_not_null_sql": "",
+                "new_column_validated_sql": ""}
+    from lockwise.effects.postgres.attach import not_null_through_check  # (rare: only here)
+
+    target = relation_sql(table, table, qualified)
+    new = generated_name(old_col.name, None, "new")  # as the template's `{column}_new`
+    default = movable_default(old_col)
+    added, validated = not_null_through_check(catalog, table, target, new) \
+        if old_col.not_null else ("", "")
+    return {
+        "new_column_default_sql": JoinedSql(
+            f"ALTER TABLE {target} ALTER COLUMN {quote_ident(new)} SET DEFAULT (", default,
+            f")::{new_type_sql};  -- {old_col.name}'s, converted as its values are")
+        if default else "",
+        "new_column_not_null_sql": f"{added}  -- {old_col.name} is NOT NULL: so are the rows "
+                                   "written from now on" if added else "",
+        "new_column_validated_sql": validated.replace(
+            NEXT_MIGRATION, f"{NEXT_MIGRATION}\n-- once no row is left to backfill:", 1)}
 
 
 def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new: str,

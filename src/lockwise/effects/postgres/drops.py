@@ -37,7 +37,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
-from lockwise.parse.quoting import quote_ident, relation_sql
+from lockwise.parse.quoting import NEXT_MIGRATION, OWN_MIGRATION, quote_ident, relation_sql
 
 _DROP_KINDS = {
     "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
@@ -363,8 +363,8 @@ def _drop_partition_sql(b: Builder, table: str, parent: str, qualified: bool) ->
     parent_sql = relation_sql(parent, table, qualified)
     if b.ctx.pg_version >= 14 and b.ctx.catalog.default_partition_of(parent) is None:
         return (f"ALTER TABLE {parent_sql} DETACH PARTITION {table_sql} CONCURRENTLY;"
-                f"  -- own migration, outside a transaction\n"
-                f"DROP TABLE {table_sql};  -- next migration: no lock on {parent_sql} any more")
+                f"{OWN_MIGRATION}\n{NEXT_MIGRATION}\n"
+                f"DROP TABLE {table_sql};  -- no lock on {parent_sql} any more")
     why = ("before PostgreSQL 14 DETACH PARTITION has no CONCURRENTLY form"
            if b.ctx.pg_version < 14 else
            f"DETACH PARTITION ... CONCURRENTLY is refused while {parent_sql} has a DEFAULT "

@@ -10,6 +10,7 @@ from lockwise.catalog.model import VIEW_DEPTH, Constraint, Table
 from lockwise.catalog.replay import missing_index_parts
 from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS
 from lockwise.effects.nodes import (
+    JoinedSql,
     PrintedSql,
     ShownSql,
     columns_read,
@@ -344,7 +345,8 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
     """The UPDATE or DELETE of every row written to run in batches: the statement on `table`
     (with its schema if the statement wrote one) without its WHERE or RETURNING
     (`statement_head_sql`), the WHERE it keeps when that only joins (`join_condition_sql`,
-    ANDed before the batch's bound), and the
+    ANDed before the batch's bound), its RETURNING, which each batch keeps for its own rows
+    (`returning_sql`: the batches together return the statement's rows), and the
     condition that picks the rows a batch has left (`not_yet_done_sql`): none for a DELETE
     (every row left is to go), for an UPDATE the rows whose columns differ from what it sets,
     when that can be told (each value the same whenever computed, reading none of the columns
@@ -375,8 +377,11 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
             _NOT_YET_UPDATED.replace(" WHERE ", " AND ", 1)
         done = (f" AS {quote_ident(alias['aliasname'])}" if alias else "") + \
             f" WHERE EXISTS ({matched}{left})"
+    returning = stmt.get("returningClause")
     return {"statement_head_sql": head, "not_yet_done_sql": done,
             "join_condition_sql": f"{where} AND " if where else "",
+            "returning_sql": JoinedSql(" RETURNING ", PrintedSql(
+                {"ReturningClause": returning})) if returning else "",
             "batch_how_text": _batch_how(b, stmt, table)}
 
 
