@@ -213,3 +213,40 @@ def test_expression_sql_runs_no_import_statement_per_node(monkeypatch) -> None:
     assert expression_sql(json.loads(json.dumps(node))) == expected
     assert expected.startswith("CASE WHEN a = 0 THEN b + 0 WHEN a = 1")
     assert len(imports) <= 4, imports  # expression_sql's, and printed_node's three
+
+
+def test_an_expression_printed_before_is_not_printed_again(monkeypatch) -> None:
+    """Defaults and values repeat across a history (`0`, `''`, `CURRENT_TIMESTAMP`, the same
+    backfill): each print builds pglast's nodes and runs its printer, so an expression equal
+    to one printed before (an equal tree, not the same object) gets the text printed then.
+    A list and a tuple are not equal trees: each is printed."""
+    import lockwise.effects.nodes as nodes
+
+    sql = "SELECT coalesce(a, 'x') || lower(b), 42"
+    tree = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]["SelectStmt"]
+    first, second = (target["ResTarget"]["val"] for target in tree["targetList"])
+    expected = nodes.expression_sql(first)
+    prints: list[object] = []
+    real = nodes.printed_node
+
+    def counting(node: object) -> str:
+        prints.append(node)
+        return real(node)
+
+    monkeypatch.setattr(nodes, "printed_node", counting)
+    assert nodes.expression_sql(json.loads(json.dumps(first))) == expected
+    assert expected == "COALESCE(a, 'x') || lower(b)"
+    assert prints == []
+    assert nodes.expression_sql(second) == "42"
+    assert len(prints) == 1
+
+
+def test_the_printed_expressions_kept_are_bounded() -> None:
+    """The texts kept for expressions printed before (`expression_sql`) are a bounded number:
+    a history of thousands of distinct defaults does not keep them all."""
+    import lockwise.effects.nodes as nodes
+
+    for i in range(3 * nodes.PRINTED_KEPT):
+        value = {"A_Const": {"ival": {"ival": 100_000 + i}}}
+        assert nodes.expression_sql(value) == str(100_000 + i)
+    assert 0 < len(nodes._printed) <= nodes.PRINTED_KEPT
