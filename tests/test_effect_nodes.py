@@ -162,12 +162,14 @@ def test_expression_sql_does_not_build_pglasts_ancestor_visitor(sql: str,
     import pglast.visitors
     from pglast.stream import RawStream
 
+    import lockwise.effects.nodes as nodes
     from lockwise.effects.nodes import expression_sql
 
     expected = RawStream()(pglast.parser.parse_sql(sql)[0].stmt)
     real, calls = pglast.visitors.populate_ancestors, []
     monkeypatch.setattr(pglast.visitors, "populate_ancestors",
                         lambda tree: (calls.append(tree), real(tree))[1])
+    monkeypatch.setattr(nodes, "_printed", {})  # printed, not a text kept from elsewhere
     stmt = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]
     assert expression_sql(stmt) == expected
     assert calls == []
@@ -184,6 +186,7 @@ def test_expression_sql_works_out_a_node_types_omitted_fields_once(monkeypatch) 
     first = nodes.expression_sql(node)
     real, calls = nodes._omitted, []
     monkeypatch.setattr(nodes, "_omitted", lambda slot: (calls.append(slot), real(slot))[1])
+    monkeypatch.setattr(nodes, "_printed", {})  # printed again, not the text kept
     assert nodes.expression_sql(json.loads(json.dumps(node))) == first == \
         "COALESCE(a, b + 1) > 2"
     assert calls == []
@@ -196,6 +199,7 @@ def test_expression_sql_runs_no_import_statement_per_node(monkeypatch) -> None:
     import builtins
     import sys
 
+    import lockwise.effects.nodes as nodes
     from lockwise.effects.nodes import expression_sql
 
     sql = "SELECT CASE " + " ".join(f"WHEN a = {i} THEN b + {i}" for i in range(30)) + " END"
@@ -209,6 +213,7 @@ def test_expression_sql_runs_no_import_statement_per_node(monkeypatch) -> None:
             imports.append(name)
         return real(name, *args, **kwargs)  # type: ignore[arg-type]
 
+    monkeypatch.setattr(nodes, "_printed", {})  # printed again, not the text kept
     monkeypatch.setattr(builtins, "__import__", counting)
     assert expression_sql(json.loads(json.dumps(node))) == expected
     assert expected.startswith("CASE WHEN a = 0 THEN b + 0 WHEN a = 1")
