@@ -848,7 +848,9 @@ PRINTED_KEPT = 256
 #: of plain dicts, lists and scalars: `repr` tells a list from a tuple, and 0 from '0').
 #: Defaults and values repeat across a history (`0`, `''`, `CURRENT_TIMESTAMP`): each print
 #: builds pglast's nodes from the tree and runs its printer, 7 to 30 times the cost of the
-#: `repr`. The oldest goes when `PRINTED_KEPT` are held; texts only, no tree is kept.
+#: `repr`. Whole statements (a batch's UPDATE, a partition's index) are not kept: each is
+#: another statement, and their `repr`s cost more than their rare repeats' prints. The
+#: oldest goes when `PRINTED_KEPT` are held; texts only, no tree is kept.
 _printed: dict[str, str | None] = {}
 _NOT_PRINTED = object()
 
@@ -858,14 +860,17 @@ def expression_sql(expr: dict | None) -> str | None:
     expression), printed by pglast; None when it cannot be printed."""
     if not expr:
         return None
-    try:
-        key: str | None = repr(expr)
-    except RecursionError:  # deeper than `repr` goes: not kept (nor printed, below)
-        key = None
-    else:
-        kept = _printed.get(key, _NOT_PRINTED)
-        if kept is not _NOT_PRINTED:
-            return kept  # type: ignore[return-value]
+    key: str | None = None
+    kind = next(iter(expr))
+    if type(kind) is str and not kind.endswith("Stmt"):
+        try:
+            key = repr(expr)
+        except RecursionError:  # deeper than `repr` goes: not kept (nor printed, below)
+            pass
+        else:
+            kept = _printed.get(key, _NOT_PRINTED)
+            if kept is not _NOT_PRINTED:
+                return kept  # type: ignore[return-value]
     from pglast import ast
 
     try:
