@@ -162,12 +162,14 @@ def test_expression_sql_does_not_build_pglasts_ancestor_visitor(sql: str,
     import pglast.visitors
     from pglast.stream import RawStream
 
+    import lockwise.effects.nodes as nodes
     from lockwise.effects.nodes import expression_sql
 
     expected = RawStream()(pglast.parser.parse_sql(sql)[0].stmt)
     real, calls = pglast.visitors.populate_ancestors, []
     monkeypatch.setattr(pglast.visitors, "populate_ancestors",
                         lambda tree: (calls.append(tree), real(tree))[1])
+    monkeypatch.setattr(nodes, "_printed", {})  # printed, not a text kept from elsewhere
     stmt = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]
     assert expression_sql(stmt) == expected
     assert calls == []
@@ -184,6 +186,7 @@ def test_expression_sql_works_out_a_node_types_omitted_fields_once(monkeypatch) 
     first = nodes.expression_sql(node)
     real, calls = nodes._omitted, []
     monkeypatch.setattr(nodes, "_omitted", lambda slot: (calls.append(slot), real(slot))[1])
+    monkeypatch.setattr(nodes, "_printed", {})  # printed again, not the text kept
     assert nodes.expression_sql(json.loads(json.dumps(node))) == first == \
         "COALESCE(a, b + 1) > 2"
     assert calls == []
@@ -196,6 +199,7 @@ def test_expression_sql_runs_no_import_statement_per_node(monkeypatch) -> None:
     import builtins
     import sys
 
+    import lockwise.effects.nodes as nodes
     from lockwise.effects.nodes import expression_sql
 
     sql = "SELECT CASE " + " ".join(f"WHEN a = {i} THEN b + {i}" for i in range(30)) + " END"
@@ -209,7 +213,50 @@ def test_expression_sql_runs_no_import_statement_per_node(monkeypatch) -> None:
             imports.append(name)
         return real(name, *args, **kwargs)  # type: ignore[arg-type]
 
+    monkeypatch.setattr(nodes, "_printed", {})  # printed again, not the text kept
     monkeypatch.setattr(builtins, "__import__", counting)
     assert expression_sql(json.loads(json.dumps(node))) == expected
     assert expected.startswith("CASE WHEN a = 0 THEN b + 0 WHEN a = 1")
     assert len(imports) <= 4, imports  # expression_sql's, and printed_node's three
+
+
+def test_an_expression_printed_before_is_not_printed_again(monkeypatch) -> None:
+    """Defaults and values repeat across a history (`0`, `''`, `CURRENT_TIMESTAMP`, the same
+    backfill): each print builds pglast's nodes and runs its printer, so an expression equal
+    to one printed before (an equal tree, not the same object) gets the text printed then.
+    A list and a tuple are not equal trees: each is printed."""
+    import lockwise.effects.nodes as nodes
+
+    sql = "SELECT coalesce(a, 'x') || lower(b), 42"
+    tree = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]["SelectStmt"]
+    first, second = (target["ResTarget"]["val"] for target in tree["targetList"])
+    expected = nodes.expression_sql(first)
+    prints: list[object] = []
+    real = nodes.printed_node
+
+    def counting(node: object) -> str:
+        prints.append(node)
+        return real(node)
+
+    monkeypatch.setattr(nodes, "printed_node", counting)
+    assert nodes.expression_sql(json.loads(json.dumps(first))) == expected
+    assert expected == "COALESCE(a, 'x') || lower(b)"
+    assert prints == []
+    assert nodes.expression_sql(second) == "42"
+    assert len(prints) == 1
+    # A whole statement (a batch's UPDATE) is another statement each time: not kept, as its
+    # `repr` costs more than the rare repeat's print.
+    update = json.loads(pglast.parser.parse_sql_json("UPDATE t SET a = 1"))["stmts"][0]["stmt"]
+    assert nodes.expression_sql(update) == nodes.expression_sql(update) == "UPDATE t SET a = 1"
+    assert len(prints) == 3
+
+
+def test_the_printed_expressions_kept_are_bounded() -> None:
+    """The texts kept for expressions printed before (`expression_sql`) are a bounded number:
+    a history of thousands of distinct defaults does not keep them all."""
+    import lockwise.effects.nodes as nodes
+
+    for i in range(3 * nodes.PRINTED_KEPT):
+        value = {"A_Const": {"ival": {"ival": 100_000 + i}}}
+        assert nodes.expression_sql(value) == str(100_000 + i)
+    assert 0 < len(nodes._printed) <= nodes.PRINTED_KEPT

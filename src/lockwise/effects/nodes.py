@@ -852,18 +852,47 @@ def _ast_value(ast: ModuleType, value: object) -> object:
     return value
 
 
+#: How many texts `expression_sql` keeps of the expressions it printed (`_printed`).
+PRINTED_KEPT = 256
+#: The texts of the expressions printed lately, by the expression's `repr` (an equal tree,
+#: of plain dicts, lists and scalars: `repr` tells a list from a tuple, and 0 from '0').
+#: Defaults and values repeat across a history (`0`, `''`, `CURRENT_TIMESTAMP`): each print
+#: builds pglast's nodes from the tree and runs its printer, 7 to 30 times the cost of the
+#: `repr`. Whole statements (a batch's UPDATE, a partition's index) are not kept: each is
+#: another statement, and their `repr`s cost more than their rare repeats' prints. The
+#: oldest goes when `PRINTED_KEPT` are held; texts only, no tree is kept.
+_printed: dict[str, str | None] = {}
+_NOT_PRINTED = object()
+
+
 def expression_sql(expr: dict | None) -> str | None:
     """The SQL text of an expression of a JSON parse tree (a default, a generation
     expression), printed by pglast; None when it cannot be printed."""
     if not expr:
         return None
+    key: str | None = None
+    kind = next(iter(expr))
+    if type(kind) is str and not kind.endswith("Stmt"):
+        try:
+            key = repr(expr)
+        except RecursionError:  # deeper than `repr` goes: not kept (nor printed, below)
+            pass
+        else:
+            kept = _printed.get(key, _NOT_PRINTED)
+            if kept is not _NOT_PRINTED:
+                return kept  # type: ignore[return-value]
     from pglast import ast
 
     try:
         kind, body = unwrap(expr)
-        return printed_node(getattr(ast, kind)(_ast_dict(ast, kind, body)))
+        text: str | None = printed_node(getattr(ast, kind)(_ast_dict(ast, kind, body)))
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
-        return None
+        text = None
+    if key is not None:
+        if len(_printed) >= PRINTED_KEPT:
+            del _printed[next(iter(_printed))]
+        _printed[key] = text
+    return text
 
 
 #: A plain pglast Visitor, only walked with (its `iterate`), made at the first print.
