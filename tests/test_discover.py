@@ -52,6 +52,33 @@ def test_golang_migrate_reads_file_names_as_its_source_parse_does(tmp_path: Path
     assert "1_create_table.down.sql" not in notes[0]
 
 
+def test_golang_migrate_keeps_every_down_file_of_a_version(tmp_path: Path) -> None:
+    """golang-migrate refuses a folder with two down files of one version (its source
+    drivers' Migrations.Append fails: source.ErrDuplicateMigration, "duplicate migration
+    file"): the one named as the up is the down, the other is kept for the graph to report,
+    and neither is named as a file not read."""
+    write(tmp_path, {"1_a.up.sql": "CREATE TABLE a (id int);",
+                     "1_a.down.sql": "DROP TABLE a;", "01_other.down.sql": "SELECT 1;"})
+    notes: list[str] = []
+    ((_, found),) = discover_histories(tmp_path, notes=notes)
+    assert [(m.path.name, m.down_path and m.down_path.name,
+             [p.name for p in m.other_down_paths]) for m in found] == [
+        ("1_a.up.sql", "1_a.down.sql", ["01_other.down.sql"])]
+    assert notes == []
+
+
+def test_flyway_undo_without_its_versioned_migration_is_named(tmp_path: Path) -> None:
+    """An undo file whose version no V file has is no migration's down: a note names it
+    (lockwise reads it nowhere), not the undo files of versions that are there."""
+    write(tmp_path, {"V1__a.sql": "CREATE TABLE a (id int);", "U1__a.sql": "DROP TABLE a;",
+                     "U3__gone.sql": "DROP TABLE c;"})
+    notes: list[str] = []
+    ((_, found),) = discover_histories(tmp_path, notes=notes)
+    assert [(m.layout, m.version) for m in found] == [("flyway", "1")]
+    assert len(notes) == 1 and "U3__gone.sql" in notes[0] and "U1__a.sql" not in notes[0], \
+        notes
+
+
 def test_diesel_directories_with_metadata_no_transaction(tmp_path: Path) -> None:
     write(tmp_path, {
         "2019-02-26-002946_create_user/up.sql": "CREATE TABLE u (id int);",

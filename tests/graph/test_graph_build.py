@@ -1259,6 +1259,41 @@ def test_flyway_undo_files_of_one_version_conflict(tmp_path: Path) -> None:
     assert "Found more than one migration with version" in conflicts[0].explanation
 
 
+def test_golang_migrate_down_files_of_one_version_conflict(tmp_path: Path) -> None:
+    # golang-migrate's source drivers refuse a second file of one version and direction
+    # (Migrations.Append fails: source.ErrDuplicateMigration, "duplicate migration file"),
+    # reading versions as integers: `1_` and `01_` are one.
+    found = history(tmp_path, ("1_a.up.sql", "CREATE TABLE a (id int);\n"),
+                    ("1_a.down.sql", "DROP TABLE a;\n"), ("01_b.down.sql", "DROP TABLE a;\n"))
+    conflicts = build_graph(found).conflicts
+    assert [(c.kind, c.object, sorted(loc.path for loc in c.locations))
+            for c in conflicts] == [
+        ("duplicate-version", "version:1", [str(tmp_path / "01_b.down.sql"),
+                                            str(tmp_path / "1_a.down.sql")])]
+    assert "golang-migrate" in conflicts[0].explanation
+    assert "duplicate migration file" in conflicts[0].explanation
+
+
+def test_duplicate_down_files_say_to_keep_one(tmp_path: Path) -> None:
+    # Two down files of one version want one of them gone, not a version of its own: the
+    # text report's `next:` and the CI formats' say so; two up files keep the general step.
+    from lockwise.core.types import Migration, MigrationReport, Safety
+    from lockwise.report.ci_common import next_step
+    from lockwise.report.verdict import attach_conflicts
+
+    for name in ("V1__a.sql", "U1__a.sql", "U01__b.sql", "V2__b.sql", "V02__c.sql"):
+        (tmp_path / name).write_text("SELECT 1;\n")
+    conflicts = build_graph(discover(tmp_path)).conflicts
+    steps = {c.object: c.next_step for c in conflicts}
+    assert steps["version:1"].startswith("keep one down (undo) file per version")
+    assert steps["version:2"].startswith("give one of them a version of its own")
+    assert conflicts[0].to_dict()["next"] == conflicts[0].next_step
+    report = MigrationReport(Migration("1", "a", tmp_path / "V1__a.sql", "SELECT 1;"),
+                             statements=[], findings=[], safety=Safety.SAFE, reason="")
+    (attached,) = attach_conflicts([report], [c for c in conflicts if c.object == "version:1"])
+    assert next_step(attached.findings[0]) == steps["version:1"]
+
+
 def test_flyway_repeatables_with_one_description_conflict(tmp_path: Path) -> None:
     # Flyway knows a repeatable migration by its description (the name, `_` read as a
     # space, compared case-sensitively) in every folder below its location, and refuses to
