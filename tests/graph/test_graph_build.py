@@ -1290,8 +1290,10 @@ def test_duplicate_down_files_say_to_keep_one(tmp_path: Path) -> None:
     assert conflicts[0].to_dict()["next"] == conflicts[0].next_step
     report = MigrationReport(Migration("1", "a", tmp_path / "V1__a.sql", "SELECT 1;"),
                              statements=[], findings=[], safety=Safety.SAFE, reason="")
-    (attached,) = attach_conflicts([report], [c for c in conflicts if c.object == "version:1"])
-    assert next_step(attached.findings[0]) == steps["version:1"]
+    (found,) = [f for r in attach_conflicts([report], [c for c in conflicts
+                                                      if c.object == "version:1"])
+                for f in r.findings]
+    assert next_step(found) == steps["version:1"]
 
 
 def test_flyway_repeatables_with_one_description_conflict(tmp_path: Path) -> None:

@@ -254,6 +254,8 @@ class Finding:
     title: str = ""
     #: The other places it involves (a conflict's other migrations).
     related: tuple[RelatedLocation, ...] = ()
+    #: What to do next about a conflict shown as a finding (its `next_step`); "" for a rule's.
+    next_step: str = ""
 
 
 @pickled_by_fields

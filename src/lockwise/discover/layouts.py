@@ -306,23 +306,26 @@ def _read_golang(directory: Path) -> list[Migration]:
         if m.group(3) != "up":
             continue
         # golang-migrate pairs the directions by version, whatever the rest of the names;
-        # of two downs of one version (which it refuses), the one named as the up.
-        candidates = downs.get(int(m.group(1)), [])
+        # of two downs of one version (which it refuses: source.ErrDuplicateMigration), the
+        # one named as the up, the others kept for the graph to report.
+        candidates = sorted(downs.get(int(m.group(1)), []), key=str)
         same = path.with_name(path.name[:m.start(3)] + "down" + path.name[m.end(3):])
         down = same if same in candidates else next(iter(candidates), None)
-        out.append(_make(m.group(1), m.group(2), path, _read(path), "golang-migrate", down))
+        out.append(_make(m.group(1), m.group(2), path, _read(path), "golang-migrate", down,
+                         other_down_paths=tuple(p for p in candidates if p != down)))
     return out
 
 
 def _note_unread(directory: Path, migrations: list[Migration], notes: list[str]) -> None:
     """Name the .sql files of a golang-migrate folder that are no migration's up or down (an
     `.up` left out, a down without its up), those of a dbmate folder without a version at the
-    start of their names, and those of a Flyway location whose names Flyway does not parse:
-    their tool skips them too, and a migration missing from the report would
-    otherwise go unnoticed."""
+    start of their names, and those of a Flyway location whose names Flyway does not parse
+    (and its undo files of a version no V file has): their tool skips them too, and a
+    migration missing from the report would otherwise go unnoticed."""
     layout = migrations[0].layout if migrations else None
     if layout == "golang-migrate":
-        read = {p for m in migrations for p in (m.path, m.down_path) if p is not None}
+        read = {p for m in migrations for p in (m.path, m.down_path, *m.other_down_paths)
+                if p is not None}
         unread = [p.name for p in _sql_files(directory) if p not in read]
         why = "golang-migrate reads N_name.up.sql files (N an unsigned 64-bit integer, " \
             "`up` as written) and the N_*.down.sql of each version"
@@ -334,10 +337,19 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
         unread = [p.name for p in _sql_files(directory) if not dbmate_file(p.name)]
         why = "dbmate runs the files whose names begin with a digit and end in .sql, as written"
     elif layout == "flyway":
-        unread = [p.relative_to(directory).as_posix() for p in _walk_sql(directory, set())
-                  if not _flyway_name(p.name) and not _FLYWAY_CALLBACK.match(p.name)]
+        below = [(p.relative_to(directory).as_posix(), p, _flyway_name(p.name))
+                 for p in _walk_sql(directory, set())]
+        unread = [name for name, p, parsed in below
+                  if not parsed and not _FLYWAY_CALLBACK.match(p.name)]
         why = "Flyway ignores names it does not parse: V<version>__<description>.sql, " \
             "U<version>__<description>.sql, R__<description>.sql, prefix and .sql as written"
+        # An undo file no versioned migration of its version has: no migration's down.
+        downs = {p for m in migrations for p in (m.down_path, *m.other_down_paths)}
+        if alone := [name for name, p, parsed in below
+                     if parsed and parsed[0] == "U" and p not in downs]:
+            notes.append(f"{directory}: {', '.join(alone)} not read: no V<version>__*.sql "
+                         f"migration has its version, so it undoes nothing (add the "
+                         f"migration it undoes, or remove it)")
     else:
         return
     if unread:

@@ -59,7 +59,7 @@ from lockwise.effects.nodes import (
 from lockwise.effects.refused import refusal
 from lockwise.effects.session import Session
 from lockwise.graph.deps import gone_columns, gone_routines
-from lockwise.graph.model import Conflict, Location, MigrationGraph
+from lockwise.graph.model import DUPLICATE_DOWN_STEP, Conflict, Location, MigrationGraph
 from lockwise.options import named_in
 
 if TYPE_CHECKING:  # --base and the applied history make one: lint never does
@@ -496,13 +496,13 @@ class _Builder:
             objects.append(obj)
 
     def conflict(self, kind: str, locations: Sequence[Location | None], obj: str,
-                 explanation: str) -> Conflict | None:
+                 explanation: str, step: str = "") -> Conflict | None:
         locs = tuple(loc for loc in locations if loc is not None)
         key = (kind, obj, tuple(loc.migration for loc in locs))
         if key in self.reported:
             return None
         self.reported.add(key)
-        found = Conflict(kind, locs, obj, explanation)
+        found = Conflict(kind, locs, obj, explanation, step)
         self.graph.conflicts.append(found)
         return found
 
@@ -1343,7 +1343,10 @@ class _Builder:
             if len(group) > 1 and version:
                 self._duplicate_version(version, group)
         for m, k in versioned:
-            if m.other_down_paths and m.down_path is not None:
+            # Two ups of the version share its downs: their conflict says it already (each
+            # renumbered up then has a down of its own).
+            if m.other_down_paths and m.down_path is not None and \
+                    len(by_version.get((version_identity(m.version, m.layout), ""), ())) < 2:
                 self._duplicate_downs(m, k)
         self._repeatables()
         ordered = sorted((mk for mk in versioned if mk[0].layout not in LISTED_ORDER),
@@ -1382,13 +1385,18 @@ class _Builder:
                               f"one repeatable migration with description\")")
 
     def _duplicate_downs(self, m: Migration, key: str) -> None:
-        """Flyway resolves undo files as migrations too, and refuses two of one version."""
+        """Flyway resolves undo files as migrations too, and refuses two of one version;
+        golang-migrate refuses a second file of one version and direction."""
         paths = (m.down_path, *m.other_down_paths)
+        refusal = ("golang-migrate refuses the folder (source.ErrDuplicateMigration: "
+                   "\"duplicate migration file\")" if m.layout == "golang-migrate" else
+                   "Flyway refuses to start (\"Found more than one migration with "
+                   "version\"), as for two versioned ones")
+        kind = "down" if m.layout == "golang-migrate" else "undo"
         self.conflict("duplicate-version", [Location(key, str(p)) for p in paths],
                       f"version:{version_identity(m.version, m.layout)}",
-                      f"{len(paths)} undo migrations have version {m.version}: Flyway refuses "
-                      f"to start (\"Found more than one migration with version\"), as for "
-                      f"two versioned ones")
+                      f"{len(paths)} {kind} migrations have version {m.version}: {refusal}",
+                      step=DUPLICATE_DOWN_STEP)
 
     def _duplicate_version(self, version: str, group: list[tuple[Migration, str]]) -> None:
         if group[0][0].layout == "liquibase":

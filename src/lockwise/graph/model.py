@@ -70,6 +70,8 @@ class Conflict:
     locations: tuple[Location, ...]
     object: str
     explanation: str
+    #: What to do about this one, when its kind's step (CONFLICT_NEXT_STEPS) does not fit.
+    step: str = ""
 
     @property
     def safety(self) -> Safety:
@@ -81,8 +83,9 @@ class Conflict:
 
     @property
     def next_step(self) -> str:
-        """What to do about it, in one line (CONFLICT_NEXT_STEPS); "" for a kind without."""
-        return CONFLICT_NEXT_STEPS.get(self.kind, "")
+        """What to do about it, in one line: its own step, else its kind's
+        (CONFLICT_NEXT_STEPS); "" for a kind without."""
+        return self.step or CONFLICT_NEXT_STEPS.get(self.kind, "")
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "safety": self.safety.label,
@@ -130,6 +133,12 @@ CONFLICT_NEXT_STEPS: dict[str, str] = {
     "deleted-applied": "restore it, unless the history was squashed into a baseline on "
                        "purpose",
 }
+
+
+#: What to do about two down (undo) files of one version (a `duplicate-version`): giving one
+#: a version of its own would leave it without its up migration.
+DUPLICATE_DOWN_STEP = ("keep one down (undo) file per version: merge the statements of the "
+                       "others into it, or delete them")
 
 
 #: Edge reasons, strongest dependency first (plain version order last).

@@ -77,13 +77,9 @@ def _normal(sql: str) -> str:
 
 def next_step(f: Finding) -> str:
     """What to do next about a conflict between migrations shown as a finding (see
-    `attach_conflicts`): its kind's step, as the text report's `next:` gives it; "" for a
+    `attach_conflicts`): the conflict's step, as the text report's `next:` gives it; "" for a
     rule's finding."""
-    if f.statement_index is not None:  # a statement's finding is a rule's
-        return ""
-    from lockwise.graph.model import CONFLICT_NEXT_STEPS
-
-    return CONFLICT_NEXT_STEPS.get(f.rule, "")
+    return f.next_step
 
 
 def finding_text(f: Finding) -> str:

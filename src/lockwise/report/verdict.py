@@ -56,7 +56,7 @@ def attach_conflicts(reports: Sequence[MigrationReport], conflicts: Sequence[Con
         message = f"{c.explanation} (also: {also})" if also else c.explanation
         extra.setdefault(by_path[at.path], []).append(Finding(
             rule=c.kind, safety=c.safety, message=message, path=Path(at.path), span=span(at),
-            why=title, title=title,
+            why=title, title=title, next_step=c.next_step,
             related=tuple(RelatedLocation(loc.migration, Path(loc.path), span(loc))
                           for loc in others)))
     for i, found in extra.items():
