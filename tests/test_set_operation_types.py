@@ -86,20 +86,9 @@ def test_a_view_over_a_set_operation_or_values_item_has_the_servers_types(
 
 @pytest.mark.postgres
 def test_the_server_types_each_query_so(pg_db: str) -> None:
-    import psycopg
+    from server_helpers import made_columns
 
-    seen = []
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        for query, _ in QUERIES:
-            try:
-                conn.execute(f"CREATE TABLE t AS {query}")
-            except psycopg.Error:
-                seen.append(None)
-                continue
-            seen.append([tuple(row) for row in conn.execute(
-                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                "WHERE attrelid = 't'::regclass AND attnum > 0 ORDER BY attnum")])
-            conn.execute("DROP TABLE t")
+    seen = made_columns(pg_db, [query for query, _ in QUERIES])
     expected = [columns for _, columns in QUERIES]
     # (lockwise does not follow a join USING; the server merges x into one integer column)
     expected[-1] = [("x", "integer")]
