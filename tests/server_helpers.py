@@ -42,3 +42,23 @@ def server_message(uri: str, setup: str | Sequence[str] | None, sql: str,
 def server_refuses(uri: str, setup: str, sql: str, errors: tuple[type, ...]) -> bool:
     """Whether the server at `uri`, after `setup`, refuses `sql` with one of `errors`."""
     return server_error(uri, setup, sql, errors) is not None
+
+
+def made_columns(uri: str, queries: Sequence[str]) -> list[list[tuple[str, str]] | None]:
+    """The columns (name, format_type) of the table `CREATE TABLE t AS` each of `queries`
+    makes on the server at `uri`, in order; None where the server refuses the query."""
+    import psycopg
+
+    seen: list[list[tuple[str, str]] | None] = []
+    with psycopg.connect(uri, autocommit=True) as conn:
+        for query in queries:
+            try:
+                conn.execute(f"CREATE TABLE t AS {query}")
+            except psycopg.Error:
+                seen.append(None)
+                continue
+            seen.append([(name, type_) for name, type_ in conn.execute(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = 't'::regclass AND attnum > 0 ORDER BY attnum")])
+            conn.execute("DROP TABLE t")
+    return seen

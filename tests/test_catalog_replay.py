@@ -1713,7 +1713,7 @@ def test_tables_made_from_a_query_have_the_servers_columns(pg_db: str) -> None:
 
 @pytest.mark.parametrize("query", [
     "SELECT id + 1 AS k FROM t", "SELECT lower(b) FROM t", "SELECT * FROM t JOIN u USING (id)",
-    "SELECT id FROM t UNION SELECT id FROM u", "SELECT * FROM (SELECT id FROM t) s",
+    "SELECT b FROM t UNION SELECT n FROM u", "SELECT * FROM (SELECT id FROM t) s",
     "SELECT s.id FROM (SELECT id FROM t) s", "SELECT id FROM t JOIN u ON true",
     "SELECT * FROM t, outside", "SELECT 1 AS a, 2 AS a", "SELECT n::int FROM u"])
 def test_a_table_made_from_a_query_it_cannot_type_gets_no_columns(query: str) -> None:

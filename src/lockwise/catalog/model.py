@@ -255,7 +255,9 @@ class Table:
     """A table, partitioned table, view, materialized view or foreign table."""
 
     name: str  # qualified
-    kind: str = "table"  # table | partitioned | view | matview | foreign
+    #: table | partitioned | view | matview | foreign; values: a `(VALUES ...) v` FROM item,
+    #: only in a query's scope (`query_columns._values_item`)
+    kind: str = "table"
     columns: dict[str, Column] = field(default_factory=dict)
     constraints: dict[str, Constraint] = field(default_factory=dict)
     #: The migration id that created it. None for a table created outside these migrations,

@@ -3,9 +3,10 @@ of them: each named as PostgreSQL names a result column, of the type the query g
 
 Only what the query makes plain is worked out: columns of tables the catalog knows, casts,
 literals, `count(*)`, `now()` and the current date and time, `ARRAY[...]` and `VALUES` of
-them (their common type, `_common`). Anything else (another function,
-an operator, a subquery, a join USING whose merged column may take another type) leaves the
-whole result unknown: the replay then records no column rather than a wrong one. The server
+them (their common type, `_common`), UNION / INTERSECT / EXCEPT of such queries (their sides'
+common type) and the columns of a `(VALUES ...) v` FROM item. Anything else (another function,
+an operator, another subquery, a join USING whose merged column may take another type) leaves
+the whole result unknown: the replay then records no column rather than a wrong one. The server
 copies no NOT NULL, default or constraint into such a table (checked on the server).
 
 The names alone (`result_names`, what a view's columns are called) are known more often: a
@@ -162,9 +163,11 @@ def _is_star(res: dict) -> bool:
 
 def _star_columns(catalog: Catalog, table: Table | None) -> list[Column] | None:
     """The columns `*` gives over `table`: those of a table the catalog fully knows, or of a
-    view or materialized view whose columns it knows (whole or not at all)."""
-    if table is None or not (catalog.fully_known(table.name) is not None or table.kind in (
-            "view", "matview") and bool(table.columns) and catalog.sure_of(table.name)):
+    view or materialized view whose columns it knows (whole or not at all), or of a
+    `(VALUES ...)` FROM item (`_values_item`)."""
+    if table is None or not (table.kind == "values" or catalog.fully_known(table.name)
+                             is not None or table.kind in ("view", "matview")
+                             and bool(table.columns) and catalog.sure_of(table.name)):
         return None
     return [_copy(c) for c in table.columns.values()]
 
@@ -194,14 +197,44 @@ def _select(catalog: Catalog, stmt: dict) -> list[Column] | None:
 
 
 def _set_operation(catalog: Catalog, stmt: dict) -> list[Column] | None:
-    """UNION / INTERSECT / EXCEPT: named after the left side; typed only where both sides
-    agree exactly (the server otherwise resolves a common type, typmod dropped)."""
-    left = _select(catalog, stmt.get("larg") or {})
-    right = _select(catalog, stmt.get("rarg") or {})
-    if left is None or right is None or len(left) != len(right):
+    """UNION / INTERSECT / EXCEPT: named after the left side, each column of both sides'
+    common type as VALUES rows take theirs (`_resolved`; transformSetOperationTree, checked
+    on 18.6: `SELECT 1 UNION SELECT 2.5` numeric, `SELECT NULL UNION SELECT 1` integer); a
+    column both sides give alike (a collation too) as it is. None when the sides differ in
+    length (the server refuses them)."""
+    left = _arm(catalog, stmt.get("larg") or {})
+    right = _arm(catalog, stmt.get("rarg") or {})
+    if left is None or right is None or len(left[0]) != len(right[0]):
         return None
-    same = all(_type_of(a) == _type_of(b) for a, b in zip(left, right, strict=True))
-    return left if same else None
+    out: list[Column] = []
+    for i, (a, b) in enumerate(zip(left[0], right[0], strict=True)):
+        sides = [None if i in left[1] else a, None if i in right[1] else b]
+        column = a if None not in sides and _type_of(a) == _type_of(b) else _resolved(sides)
+        if column is None:
+            return None
+        column.name = a.name
+        out.append(column)
+    return out
+
+
+def _arm(catalog: Catalog, stmt: dict) -> tuple[list[Column], set[int]] | None:
+    """The columns one side of a set operation gives, and the places among them of its
+    untyped constants: a plain SELECT's string or NULL, which the server leaves to the set
+    operation to resolve unless DISTINCT, GROUP BY or ORDER BY in that SELECT made it text
+    (a VALUES side's is text: checked on 18.6)."""
+    columns = _select(catalog, stmt)
+    if columns is None or stmt.get("op") not in (None, "SETOP_NONE") or \
+            any(stmt.get(k) for k in ("valuesLists", *_RESOLVING_UNKNOWNS)):
+        return (columns, set()) if columns is not None else None
+    targets = [unwrap(t)[1] for t in stmt.get("targetList") or ()]
+    untyped = {i for i, res in enumerate(targets) if _untyped(res.get("val"))}
+    if untyped and any(map(_is_star, targets)):
+        return None  # (the places would move)
+    return columns, untyped
+
+
+#: The clauses of a SELECT that resolve its untyped select-list constants to text.
+_RESOLVING_UNKNOWNS = ("distinctClause", "groupClause", "sortClause")
 
 
 def _values(catalog: Catalog, rows: list) -> list[Column] | None:
@@ -226,20 +259,32 @@ def _common(catalog: Catalog, exprs: tuple | list, scope: FromScope) -> Column |
     untyped string constant or NULL taking the others'), an array when they are arrays
     (of their elements' common type), with the typmod they all agree on when each has that
     type (select_common_typmod: none when an untyped constant is among them). None when one
-    of them is not known, or has a collation (whether it is kept is not worked out)."""
+    of them is not known, or has a collation (whether it is kept is not worked out).
+    UNION / INTERSECT / EXCEPT resolve their sides' columns so too (`_set_operation`)."""
     columns: list[Column | None] = []  # None: an untyped constant
     for expr in exprs:
-        kind, body = unwrap(expr)
-        if kind == "A_Const" and (body.get("isnull") or "sval" in body):
+        if _untyped(expr):
             columns.append(None)
             continue
         column = _expression(catalog, expr, scope)
-        if column is None or column.collation is not None:
+        if column is None:
             return None
         columns.append(column)
+    return _resolved(columns)
+
+
+def _untyped(expr: object) -> bool:
+    """Whether `expr` is an untyped constant: a string or NULL."""
+    kind, body = unwrap(expr)
+    return kind == "A_Const" and bool(body.get("isnull") or "sval" in body)
+
+
+def _resolved(columns: list[Column | None]) -> Column | None:
+    """The column of the common type of `columns` (None for an untyped constant): see
+    `_common`."""
     typed = [c for c in columns if c is not None]
-    if len({c.array for c in typed}) > 1:  # (refused: "cannot be matched")
-        return None
+    if any(c.collation is not None for c in typed) or len({c.array for c in typed}) > 1:
+        return None  # (arrays and not: refused, "cannot be matched")
     from lockwise.catalog.call_resolution import UNKNOWN, common_type
 
     type_ = common_type([c.type_name if c is not None else UNKNOWN for c in columns])
@@ -269,10 +314,34 @@ def _from_item(catalog: Catalog, node: object, scope: FromScope, order: list[Tab
         left = _from_item(catalog, body.get("larg"), scope, order, ctes)
         right = _from_item(catalog, body.get("rarg"), scope, order, ctes)
         return left and right and not body.get("usingClause") and not body.get("isNatural")
+    if kind == "RangeSubselect" and (values := _values_item(catalog, body)) is not None:
+        if alias:
+            scope[alias] = values
+        order.append(values)
+        return True
     if alias:  # a subquery or function: its columns are not followed
         scope[alias] = None
     order.append(None)
     return True
+
+
+def _values_item(catalog: Catalog, body: dict) -> Table | None:
+    """A `(VALUES ...) v` FROM item as a relation of the VALUES columns, `v(a, b)` renaming
+    the first ones (checked on 18.6); None for another subquery, or when a column is not
+    known or the server refuses the names (more than columns, one twice)."""
+    kind, query = unwrap(body.get("subquery"))
+    rows = query.get("valuesLists") if kind == "SelectStmt" else None
+    columns = _values(catalog, rows) if rows else None
+    names = strings((body.get("alias") or {}).get("colnames"))
+    if columns is None or len(names) > len(columns):
+        return None
+    for column, name in zip(columns, names, strict=False):
+        column.name = name
+    by_name = {c.name: c for c in columns}
+    if len(by_name) != len(columns):
+        return None
+    return Table((body.get("alias") or {}).get("aliasname") or "", kind="values",
+                 columns=by_name)
 
 
 #: The relations whose columns a query's references are resolved against: a view's or
