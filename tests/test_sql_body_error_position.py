@@ -76,3 +76,46 @@ def test_the_server_reports_the_same_positions(pg_db: str) -> None:
             assert (before.count("\n") + 2, position - before.rfind("\n") - 1) == where, sql
         conn.execute("SET check_function_bodies = off")
         conn.execute(CASES[0][0])  # created: its body is checked when it is called
+
+
+#: h, which locks t; then a CREATE OR REPLACE of h whose AS string the grammar rejects.
+LOCKING_H = "CREATE FUNCTION h() RETURNS void LANGUAGE sql AS $$ LOCK TABLE t $$;\n"
+REPLACE_BAD = "CREATE OR REPLACE FUNCTION h() RETURNS void LANGUAGE sql AS $$ SELECT 1 +; $$;\n"
+OFF = "SET check_function_bodies = off;\n"
+
+
+@pytest.mark.parametrize(("before", "refused"), [("", True), (OFF, False)])
+def test_a_sql_routine_refused_for_its_body_changes_no_catalog(before: str,
+                                                                refused: bool) -> None:
+    """Refused (check_function_bodies on), the CREATE OR REPLACE leaves h as it was: a call
+    runs the body that locks t; created unchecked, it replaces h (checked on 18.6)."""
+    from lockwise.effects.refused import statement_refusal
+
+    sql = HEAD + LOCKING_H + before + REPLACE_BAD + "SELECT h();\n"
+    report = lint_migrations([migration_from_text(sql, "0001_m.sql")], LintOptions())[0]
+    *_, replace, call = report.statements
+    assert statement_refusal(replace.effect) == ("refused_body_syntax" if refused else "")
+    assert ("public.t" in call.effect.locks) == refused
+
+
+@pytest.mark.postgres
+def test_the_server_keeps_the_sql_routine_a_refused_body_would_replace(pg_db: str) -> None:
+    import psycopg
+
+    for before, refused in (("", True), (OFF, False)):
+        with psycopg.connect(pg_db) as conn:
+            conn.execute(HEAD + LOCKING_H)
+            if before:
+                conn.execute(before)
+            if refused:
+                with pytest.raises(psycopg.errors.SyntaxError), conn.transaction():
+                    conn.execute(REPLACE_BAD)
+                conn.execute("SELECT h()")
+                assert conn.execute(
+                    "SELECT mode FROM pg_locks WHERE relation = 't'::regclass "
+                    "AND pid = pg_backend_pid()").fetchall() == [("AccessExclusiveLock",)]
+            else:
+                conn.execute(REPLACE_BAD)
+                with pytest.raises(psycopg.errors.SyntaxError):
+                    conn.execute("SELECT h()")
+            conn.rollback()
