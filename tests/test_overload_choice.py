@@ -52,6 +52,13 @@ CASES = [
     (("int4", "VARIADIC int4[]"), "VARIADIC ARRAY[1]", 1, 1),
     (("int4", "VARIADIC int4[]"), "VARIADIC '{1}'::int4[]", 1, 1),
     (("int8", "VARIADIC int4[]"), "VARIADIC ARRAY[1]", 1, 1),
+    # in named notation too, a constant is read as the type of the parameter it names
+    (("a int4",), "a => '{1}'", None, None),
+    (("a int4",), "a => '1'", 0, 0),
+    (("a text",), "a => '{1}'", 0, 0),
+    (("a int4, b int4 DEFAULT 0",), "1, b => '{2}'", None, None),
+    (("a text, b int4 DEFAULT 0",), "b => '{1}', a => 'x'", None, None),
+    (("a int4, b text DEFAULT ''",), "b => '{1}', a => 1", 0, 0),
 ]
 
 #: The variadic cases of `CASES`, for PL/pgSQL overloads (an unnamed VARIADIC parameter).

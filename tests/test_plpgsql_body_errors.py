@@ -1,9 +1,12 @@
 """A PL/pgSQL body PostgreSQL's PL/pgSQL grammar rejects: a DO block fails where it runs, and
 CREATE FUNCTION / PROCEDURE fails where it is created while check_function_bodies is on (its
 default; pg_dump's `SET check_function_bodies = false` creates it, to fail at its first call).
-lockwise judged such statements safe, reading nothing in the body."""
+lockwise judged such statements safe, reading nothing in the body. A routine so refused (a
+`LANGUAGE sql` one too, whose AS string the core grammar rejects) is not replayed."""
 
 from __future__ import annotations
+
+import itertools
 
 import pytest
 
@@ -118,15 +121,25 @@ LOCKING_H = ("CREATE TABLE t (id int);\n"
              "BEGIN\n  LOCK TABLE t;\nEND $$;\n")
 REPLACE_BAD = ("CREATE OR REPLACE FUNCTION h() RETURNS void LANGUAGE plpgsql AS $$\n"
                "BEGIN\n  PERFORM 1 +;\nEND $$;\n")
+#: The same in `LANGUAGE sql`.
+SQL_LOCKING_H = ("CREATE TABLE t (id int);\n"
+                 "CREATE FUNCTION h() RETURNS void LANGUAGE sql AS $$ LOCK TABLE t $$;\n")
+SQL_REPLACE_BAD = ("CREATE OR REPLACE FUNCTION h() RETURNS void LANGUAGE sql AS $$\n"
+                   "  SELECT 1 +; $$;\n")
+#: (h, its replacement)
+REPLACED = [(LOCKING_H, REPLACE_BAD), (SQL_LOCKING_H, SQL_REPLACE_BAD)]
 
 
 @pytest.mark.parametrize(("before", "refused"), [("", True), (OFF, False)])
-def test_a_routine_refused_for_its_body_changes_no_catalog(before: str, refused: bool) -> None:
+@pytest.mark.parametrize(("locking_h", "replace_bad"), REPLACED)
+def test_a_routine_refused_for_its_body_changes_no_catalog(before: str, refused: bool,
+                                                           locking_h: str,
+                                                           replace_bad: str) -> None:
     """Refused (check_function_bodies on), the CREATE OR REPLACE leaves h as it was: a call
     runs the body that locks t; created unchecked, it replaces h (checked on 18.6)."""
     from lockwise.effects.refused import statement_refusal
 
-    sql = LOCKING_H + before + REPLACE_BAD + "SELECT h();\n"
+    sql = locking_h + before + replace_bad + "SELECT h();\n"
     report = lint_migrations([migration_from_text(sql, "0001_m.sql")], LintOptions())[0]
     *_, replace, call = report.statements
     assert statement_refusal(replace.effect) == ("refused_body_syntax" if refused else "")
@@ -137,20 +150,21 @@ def test_a_routine_refused_for_its_body_changes_no_catalog(before: str, refused:
 def test_the_server_keeps_the_routine_a_refused_body_would_replace(pg_db: str) -> None:
     import psycopg
 
-    for before, refused in (("", True), (OFF, False)):
+    for (locking_h, replace_bad), (before, refused) in itertools.product(
+            REPLACED, (("", True), (OFF, False))):
         with psycopg.connect(pg_db) as conn:
-            conn.execute(LOCKING_H)
+            conn.execute(locking_h)
             if before:
                 conn.execute(before)
             if refused:
                 with pytest.raises(psycopg.errors.SyntaxError), conn.transaction():
-                    conn.execute(REPLACE_BAD)
+                    conn.execute(replace_bad)
                 conn.execute("SELECT h()")
                 assert conn.execute(
                     "SELECT mode FROM pg_locks WHERE relation = 't'::regclass "
                     "AND pid = pg_backend_pid()").fetchall() == [("AccessExclusiveLock",)]
             else:
-                conn.execute(REPLACE_BAD)
+                conn.execute(replace_bad)
                 with pytest.raises(psycopg.errors.SyntaxError):
                     conn.execute("SELECT h()")
             conn.rollback()

@@ -76,3 +76,28 @@ def test_the_server_reports_the_same_positions(pg_db: str) -> None:
             assert (before.count("\n") + 2, position - before.rfind("\n") - 1) == where, sql
         conn.execute("SET check_function_bodies = off")
         conn.execute(CASES[0][0])  # created: its body is checked when it is called
+
+
+#: A body nested deeper than lockwise's parse of it analyzes (a problem it notes), which the
+#: server's grammar takes: no syntax error, so the routine is created (checked on 18.6).
+DEEP = ("CREATE FUNCTION d() RETURNS int LANGUAGE sql AS $$ SELECT "
+        + "1+(" * 800 + "1" + ")" * 800 + " $$;\n")
+
+
+def test_a_body_too_deep_for_lockwise_is_no_refusal() -> None:
+    from lockwise.effects.refused import statement_refusal
+
+    report = lint_migrations([migration_from_text(HEAD + DEEP, "0001_m.sql")],
+                             LintOptions())[0]
+    assert statement_refusal(report.statements[-1].effect) == ""
+    assert _parse_errors(HEAD + DEEP) == []
+
+
+@pytest.mark.postgres
+def test_the_server_creates_a_body_too_deep_for_lockwise(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(DEEP)
+        assert conn.execute("SELECT d()").fetchone() == (801,)
+        conn.execute("DROP FUNCTION d")

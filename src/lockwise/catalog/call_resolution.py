@@ -79,8 +79,8 @@ def input_refused(routine: Routine, texts: list[str | None]) -> bool:
     argument) to `routine` is refused at a constant's input ("invalid input syntax for type
     integer", checked on 18.6): a brace is no part of a number's or a boolean's input, so
     an array literal (`'{1}'`) spread over a VARIADIC parameter of numeric or boolean
-    elements, or passed to such a parameter, fails before any body runs; a string type
-    takes it."""
+    elements, or passed to such a parameter (by its place or its name: `texts` in the
+    parameters' order), fails before any body runs; a string type takes it."""
     return any(text is not None and "{" in text and _CATEGORY.get(param) in ("N", "B")
                for text, param in zip(texts, _effective(routine, len(texts)), strict=False))
 

@@ -32,6 +32,7 @@ class Routine(NamedTuple):
     args: tuple[str, ...]  # the types of the arguments a call passes, as `column_type` has
     required: int  # how many of them have no default
     variadic: bool
+    names: tuple[str, ...] = ()  # the names of those arguments ("" for an unnamed one)
 
     @property
     def followed(self) -> bool:
@@ -44,13 +45,15 @@ def arg_type(catalog: Catalog, tn: dict | None) -> str:
 
 
 def signature(catalog: Catalog, params: list, procedure: bool
-               ) -> tuple[tuple[str, ...], int, bool]:
-    """The argument types, required count and VARIADIC of FunctionParameters `params`."""
+               ) -> tuple[tuple[str, ...], int, bool, tuple[str, ...]]:
+    """The argument types, required count, VARIADIC and argument names of
+    FunctionParameters `params`."""
     passed = [p for p in map(lambda p: unwrap(p)[1], params or ())
               if p.get("mode") not in _NOT_PASSED[procedure]]
     required = next((i for i, p in enumerate(passed) if p.get("defexpr")), len(passed))
     return (tuple(arg_type(catalog, p.get("argType")) for p in passed), required,
-            any(p.get("mode") == "FUNC_PARAM_VARIADIC" for p in passed))
+            any(p.get("mode") == "FUNC_PARAM_VARIADIC" for p in passed),
+            tuple(str(p.get("name") or "") for p in passed))
 
 
 def variadic_not_array(params: list) -> int | None:
@@ -146,15 +149,24 @@ def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
         from lockwise.catalog.call_resolution import resolved
 
         found = resolved(fit, evident)  # type: ignore[arg-type]
-    return None if found is not None and not named and _input_refused(found, args) else found
+    return None if found is not None and _input_refused(found, args) else found
 
 
 def _input_refused(routine: Routine, args: tuple | list) -> bool:
-    """Whether the server refuses a positional call of `args` to `routine` at a constant's
-    input, before any body runs (`call_resolution.input_refused`): only a call with an
-    untyped string constant holding a brace is looked at further."""
-    texts = [str(body["sval"].get("sval", "")) if kind == "A_Const" and "sval" in body
-             else None for kind, body in map(unwrap, args)]
+    """Whether the server refuses a call of `args` to `routine` at a constant's input,
+    before any body runs (`call_resolution.input_refused`; a named argument's constant read
+    as the parameter it names, checked on 18.6): only a call with an untyped string
+    constant holding a brace is looked at further."""
+    texts: list[str | None] = [None] * max(len(args), len(routine.args))
+    for place, arg in enumerate(args):
+        kind, body = unwrap(arg)
+        name = body.get("name") if kind == "NamedArgExpr" else None
+        if name is not None:
+            kind, body = unwrap(body.get("arg"))
+        where = place if name is None else \
+            routine.names.index(name) if name in routine.names else None
+        if where is not None and kind == "A_Const" and "sval" in body:
+            texts[where] = str(body["sval"].get("sval", ""))
     if not any(text is not None and "{" in text for text in texts):
         return False
     from lockwise.catalog.call_resolution import input_refused

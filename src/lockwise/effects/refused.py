@@ -29,8 +29,8 @@ from lockwise.core.types import Action, Effect
 #: a transaction block (`refused_in_transaction_block`: the session's temporary objects and
 #: settings stay), a `LANGUAGE sql` body naming a column its table, known whole, lacks
 #: (`refused_function_body`: analyzed at CREATE), a VARIADIC parameter of no array type
-#: (`refused_variadic_parameter`) or a PL/pgSQL body its grammar rejects
-#: (`refused_body_syntax`), each reported as a parse-error, a column or constraint that is
+#: (`refused_variadic_parameter`) or a PL/pgSQL or `LANGUAGE sql` string body its grammar
+#: rejects (`refused_body_syntax`), each reported as a parse-error, a column or constraint that is
 #: certainly absent (`object_missing`: "does not exist").
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",

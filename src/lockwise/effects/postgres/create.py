@@ -450,7 +450,8 @@ def _refused_definition(b: Builder, stmt: dict) -> dict[str, bool]:
     body's names are looked at (lint reports each as a parse-error, where the server puts
     it: `lint._body_error`); none when it does not. A VARIADIC parameter of no array type, whatever
     the language and check_function_bodies (`refused_variadic_parameter`); a PL/pgSQL body
-    its grammar rejects, while check_function_bodies is on (`refused_body_syntax`)."""
+    or `LANGUAGE sql` AS string its grammar rejects, while check_function_bodies is on
+    (`refused_body_syntax`: its syntax alone, whatever else the body's parse says)."""
     if stmt.get("parameters"):
         from lockwise.catalog.overloads import variadic_not_array
 
@@ -458,12 +459,17 @@ def _refused_definition(b: Builder, stmt: dict) -> dict[str, bool]:
             return {"refused_variadic_parameter": True}
     sql = b.ctx.statement_sql
     if sql and b.ctx.check_function_bodies:
-        from lockwise.catalog.routines import is_plpgsql_routine
+        from lockwise.catalog.routines import is_plpgsql_routine, routine_language
 
         if is_plpgsql_routine(stmt):
             from lockwise.parse.plpgsql import compile_error  # (kept: lint asks it again)
 
             if compile_error(sql):
+                return {"refused_body_syntax": True}
+        elif routine_language(stmt) == "sql" and not stmt.get("sql_body"):
+            from lockwise.parse.sql_body_errors import sql_body_error
+
+            if sql_body_error(sql, stmt) is not None:
                 return {"refused_body_syntax": True}
     return {}
 
