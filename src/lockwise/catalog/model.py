@@ -269,7 +269,7 @@ class Table:
     #: no table and failed, not that the CREATE does (`effects.postgres.builder.name_taken`;
     #: the graph reports the use, when sure: `_created_late`). Not once renamed or moved.
     #: MySQL / MariaDB (`effects.mysql.apply_mysql_statement`): its keys are not known, so
-    #: none is judged the implicit primary key (`mysql_keys.with_known_keys`); kept when
+    #: none is judged the implicit primary key (`Catalog.defined_here`); kept when
     #: renamed.
     known_from_use: bool = False
     unlogged: bool = False
@@ -773,6 +773,14 @@ class Catalog:
             return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {name} (its row type)"
         return _named_in(name, ((self.enums, "enum type"), (self.domains, "domain"),
                                 (self.composites, "composite type"), (self.types, "type")))
+
+    def defined_here(self, table: str) -> Table | None:
+        """The catalog's `table` when it holds the table's definition: None for one it does not
+        know, or knows only from an earlier ALTER of it (`Table.known_from_use`: made
+        elsewhere, with columns and keys the migrations never saw, a primary key perhaps).
+        The `table_known` fact of both dialects."""
+        known = self.tables.get(table)
+        return None if known is None or known.known_from_use else known
 
     def sure_of(self, table: str) -> bool:
         """Whether the catalog's columns of `table` are what the migrations made (no DO block

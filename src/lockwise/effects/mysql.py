@@ -748,7 +748,7 @@ class _Builder:
                 "table_is_new": table in self.session.new_tables or self.temporary(table),
                 "table_is_temporary": self.temporary(table),
                 # (one the catalog knows only from an earlier ALTER of it is not)
-                "table_known": keys.with_known_keys(self.catalog, table) is not None,
+                "table_known": self.catalog.defined_here(table) is not None,
                 "table_is_foreign": False,  # (PostgreSQL's foreign tables: rules ask)
                 "flavour": self.session.flavour,
                 "server_version": ".".join(map(str, self.session.version))}
@@ -1097,7 +1097,7 @@ class _Builder:
         table as the statement finds it; for a table lockwise never saw, or knows only from
         an earlier ALTER of it, only `PRIMARY`."""
         mariadb = self.session.flavour == "mariadb"
-        known = keys.with_known_keys(self.catalog, table)
+        known = self.catalog.defined_here(table)
         implicit = keys.implicit_primary_key(known) if known is not None else ""
         added = _added_invisible_primary_key(known, implicit, operations)
         for op, extra in operations:

@@ -14,7 +14,6 @@ changed, but its single-table UPDATE and DELETE take `ORDER BY ... LIMIT` themse
 from __future__ import annotations
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.mysql_keys import with_known_keys
 from lockwise.parse.quoting import quote_mysql_ident, quote_mysql_qualified
 
 BATCH_ROWS = 5000
@@ -48,7 +47,7 @@ def batches_sql(expr, catalog: Catalog, table: str, written: dict[str, str]) -> 
     from sqlglot import exp
 
     key = [quote_mysql_ident(written.get(c, c)) for c in catalog.primary_key(table)]
-    known = with_known_keys(catalog, table) is not None
+    known = catalog.defined_here(table) is not None
     head = _head_sql(expr)
     multi = _is_multi_table(expr)
     if isinstance(expr, exp.Delete) and not multi:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.model import Table
 
 #: A key the migrations wrote: its columns and whether it is UNIQUE.
 Key = tuple[tuple[str, ...], bool]
@@ -267,14 +267,6 @@ def record_foreign_key(table: Table, name: str, columns: tuple[str, ...], parent
                                         on_update=on_update)
     if not _served(columns, _indexes(table)):
         record(table, name, columns, False)
-
-
-def with_known_keys(catalog: Catalog, table: str) -> Table | None:
-    """The catalog's `table` when it holds the table's definition, keys included: None for one
-    it does not know, or knows only from an earlier ALTER of it (`Table.known_from_use`: made
-    elsewhere, with keys the migrations never saw, a primary key perhaps)."""
-    known = catalog.tables.get(table)
-    return None if known is None or known.known_from_use else known
 
 
 def implicit_primary_key(table: Table) -> str:

@@ -145,7 +145,7 @@ def table_facts(b: Builder, table: str, qualified: bool) -> dict:
             "table_is_new": b.ctx.table_is_new(table),
             "table_is_temporary": table.startswith(TEMPORARY_PREFIX),
             "table_is_empty": b.ctx.table_is_empty(table),
-            "table_known": known is not None,
+            "table_known": b.ctx.catalog.defined_here(table) is not None,
             # A foreign table's rows are on the remote server: nothing here to rewrite or read.
             "table_is_foreign": known is not None and known.kind == "foreign"}
 

@@ -239,7 +239,7 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
           table_is_foreign=foreign,
           table_name=written, table_sql=table if qualified else written, cascade=cascade,
           qualified=qualified, table_is_new=b.ctx.table_is_new(table),
-          table_known=known is not None,
+          table_known=catalog.defined_here(table) is not None,
           referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table) if o != table})),
           partition_of=parent or "", is_partition=bool(parent),
           drop_partition_sql=_drop_partition_sql(b, table, parent, qualified) if parent else "",
