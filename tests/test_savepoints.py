@@ -183,3 +183,45 @@ def test_a_lock_rolled_back_to_no_longer_holds_up_the_statements_after(end: str,
             "ANALYZE orders;\nCOMMIT;\n", "0002_m.sql")],
         LintOptions(stats=stats, max_lock_seconds=0.01), Catalog())[1:]
     assert ("lock-held-too-long" in rules_of(report, 4)) is held
+
+
+#: Two statements whose second gets a rule reported once per transaction, and can run twice.
+TWICE = [("ALTER TABLE items ALTER COLUMN note SET DEFAULT 'x'", "UPDATE orders SET id = id + 1",
+          "lock-accumulation"),
+         ("UPDATE items SET note = 'x'", "ALTER TABLE items ALTER COLUMN note SET DEFAULT 'y'",
+          "mixed-ddl-and-dml")]
+
+
+@pytest.mark.postgres
+def test_the_server_takes_the_locks_again_after_rollback_to(pg_db: str) -> None:
+    # checked on 18.6: the statements after ROLLBACK TO take anew the locks their twins,
+    # rolled back, had taken and let go
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP)
+        conn.execute("BEGIN; SAVEPOINT s; ALTER TABLE items ALTER COLUMN note SET DEFAULT 'x'")
+        taken = _locks(conn)
+        assert "AccessExclusiveLock" in taken
+        conn.execute("ROLLBACK TO s")
+        assert _locks(conn) == []
+        conn.execute("ALTER TABLE items ALTER COLUMN note SET DEFAULT 'x'")
+        assert _locks(conn) == taken
+        conn.execute("ROLLBACK")
+
+
+@pytest.mark.parametrize(("end", "covered"), [("ROLLBACK TO SAVEPOINT s", False),
+                                               ("RELEASE SAVEPOINT s", True)])
+@pytest.mark.parametrize(("first", "later", "rule"), TWICE)
+def test_a_finding_rolled_back_to_covers_no_later_statement(
+        end: str, covered: bool, first: str, later: str, rule: str) -> None:
+    """A rule reported once per transaction speaks for the later statements in the same case;
+    not once the statement it was reported at is rolled back to a savepoint before it: its
+    work is undone, and the twin after ROLLBACK TO is judged anew (it was left silent, named
+    in the rolled-back one's message). After RELEASE the first one's work stays, and its
+    finding speaks for the twin."""
+    (report,) = lint(f"BEGIN;\nSAVEPOINT s;\n{first};\n{later};\n{end};\n{first};\n"
+                     f"{later};\nCOMMIT;\n")[1:]
+    (kept,) = [f for f in report.statements[3].findings if f.rule == rule]
+    assert (rule in rules_of(report, 6)) is not covered
+    assert ("7 (line 7)" in kept.message) is covered, kept.message
