@@ -702,8 +702,10 @@ class OncePerTransaction:
     """Keeps one finding of each rule `one_set_covers` for the statements one SET of its
     setting would cover: a SET LOCAL at the start of a transaction covers the rest of it, a
     session SET outside one covers the rest of the migration; and one finding of each rule
-    `once_per_transaction` for each transaction. The later statements' findings are dropped
-    and named in the first one's message (`finish`)."""
+    `once_per_transaction` for each transaction, until a ROLLBACK TO a savepoint made before
+    it undoes the work it was reported at (the statements after are judged anew: the
+    transaction's state the rule reads is put back with the savepoint). The later statements'
+    findings are dropped and named in the first one's message (`finish`)."""
 
     _SESSION = ("session",)
 
@@ -717,6 +719,10 @@ class OncePerTransaction:
         self._covering: list[Finding] = []
         self._stmt: Statement | None = None
         self._scope: tuple = self._SESSION
+        #: How many savepoints the transaction had when each rule's current finding was
+        #: taken: a ROLLBACK TO one of them or an older one undoes its statement's work.
+        self._depth: dict[str, int] = {}
+        self._savepoints = 0
 
     def covering(self) -> list[Finding]:
         """The kept findings that cover the statement `start` was last given."""
@@ -728,6 +734,11 @@ class OncePerTransaction:
         self._stmt = stmt
         self._scope = ("transaction", session.ended_transactions) if session.in_transaction \
             else self._SESSION
+        self._savepoints = len(session.savepoints)
+        if (at := session.rolled_back_to) >= 0:
+            for rule_id in [r for r, depth in self._depth.items() if depth > at]:
+                del self._depth[rule_id]
+                self.current.pop(rule_id, None)
 
     def covered(self, rule_id: str) -> bool:
         """Whether a finding kept earlier speaks for the statement's finding of `rule_id`
@@ -754,6 +765,8 @@ class OncePerTransaction:
             if finding.rule in self.settings:
                 self.current[finding.rule] = (self._scope, finding, [])
                 self.kept.append(self.current[finding.rule])
+                if not self.settings[finding.rule]:  # (a SET LOCAL at the start covers on)
+                    self._depth[finding.rule] = self._savepoints
         return findings
 
     def finish(self) -> None:
