@@ -59,6 +59,21 @@ CASES = [
     (("a int4, b int4 DEFAULT 0",), "1, b => '{2}'", None, None),
     (("a text, b int4 DEFAULT 0",), "b => '{1}', a => 'x'", None, None),
     (("a int4, b text DEFAULT ''",), "b => '{1}', a => 1", 0, 0),
+    # named notation matches by the parameters' names (MatchNamedCall): a name the
+    # overload lacks, one passed by place already, or a parameter without default left out
+    # match none ("function o(zz => integer) does not exist")
+    (("a int4",), "zz => 1", None, None),
+    (("int4",), "a => 1", None, None),
+    (("a int4", "b text"), "b => 'x'", 1, 1),
+    (("a int4, b int4 DEFAULT 0",), "b => 1", None, None),
+    (("a int4, b int4",), "1, a => 2", None, None),
+    (("a int4, b int4 DEFAULT 0",), "b => 1, a => 2", 0, 0),
+    (("a int4, b int4 DEFAULT 0", "b text"), "b => 'x'", 1, 1),
+    # an untyped constant that is no number's or boolean's input at all
+    (("int4",), "'x'", None, None),
+    (("bool",), "'maybe'", None, None),
+    (("numeric",), "'NaN'", 0, 0),
+    (("bool",), "' Off '", 0, 0),
 ]
 
 #: The variadic cases of `CASES`, for PL/pgSQL overloads (an unnamed VARIADIC parameter).

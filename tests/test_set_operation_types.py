@@ -44,6 +44,9 @@ QUERIES = [
     ("VALUES ('1') UNION SELECT 1", None),
     ("SELECT 1 UNION VALUES (NULL)", None),
     ("SELECT 1 UNION SELECT 2, 3", None),  # "each UNION query must have the same number ..."
+    ("SELECT 1 UNION SELECT 'x'", None),  # "invalid input syntax for type integer: "x""
+    ("SELECT 'x' UNION SELECT true", None),
+    ("SELECT 'on' UNION SELECT true", [("?column?", "boolean")]),
     ("SELECT * FROM (VALUES (1, 'a'), (2.5, NULL)) v", [("column1", "numeric"),
                                                         ("column2", "text")]),
     ("SELECT * FROM (VALUES (1, 'a')) v(x, y)", [("x", "integer"), ("y", "text")]),

@@ -54,6 +54,21 @@ QUERIES = [
     ("SELECT ARRAY[ARRAY[1], ARRAY[2]] AS a", ["integer[]"]),
     ("SELECT ARRAY[]::int[] AS a", ["integer[]"]),
     ("SELECT 1 AS i, ARRAY[1, 2.5] AS a", ["integer", "numeric[]"]),
+    # an untyped string that is no input of the common type: "invalid input syntax for
+    # type integer: "x"" (a number's input has a digit, or spells NaN or infinity; a
+    # boolean's is one of boolin's spellings)
+    ("VALUES (1), ('x')", None),
+    ("VALUES (1), ('')", None),
+    ("VALUES (2.5), ('{1}')", None),
+    ("VALUES (true), ('maybe')", None),
+    ("VALUES (true), ('o')", None),  # (not unique enough)
+    ("SELECT ARRAY[1, 'x'] AS a", None),
+    ("VALUES (2.5), ('NaN')", ["numeric"]),
+    ("VALUES (1.5::float8), (' -Infinity ')", ["double precision"]),
+    ("VALUES (true), (' Off ')", ["boolean"]),
+    ("VALUES (true), ('y')", ["boolean"]),
+    ("VALUES (true), ('OF')", ["boolean"]),
+    ("VALUES (1), ('0x1F')", ["integer"]),
 ]
 
 

@@ -139,7 +139,8 @@ def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
     named = any(unwrap(a)[0] == "NamedArgExpr" for a in args)
     fit = [r for r in overloads
            if r.required <= len(args) and (len(args) <= len(r.args) or r.variadic) and
-           not (r.variadic and _not_spread(catalog, r, args, named, scope))]
+           not (r.variadic and _not_spread(catalog, r, args, named, scope)) and
+           not (named and _places(r, args) is None)]
     if len(fit) <= 1 or named:
         found = fit[0] if len(fit) == 1 else None
     else:
@@ -156,22 +157,39 @@ def _input_refused(routine: Routine, args: tuple | list) -> bool:
     """Whether the server refuses a call of `args` to `routine` at a constant's input,
     before any body runs (`call_resolution.input_refused`; a named argument's constant read
     as the parameter it names, checked on 18.6): only a call with an untyped string
-    constant holding a brace is looked at further."""
+    constant is looked at further."""
     texts: list[str | None] = [None] * max(len(args), len(routine.args))
-    for place, arg in enumerate(args):
+    for where, arg in zip(_places(routine, args) or (), args, strict=False):
         kind, body = unwrap(arg)
-        name = body.get("name") if kind == "NamedArgExpr" else None
-        if name is not None:
+        if kind == "NamedArgExpr":
             kind, body = unwrap(body.get("arg"))
-        where = place if name is None else \
-            routine.names.index(name) if name in routine.names else None
-        if where is not None and kind == "A_Const" and "sval" in body:
+        if kind == "A_Const" and "sval" in body:
             texts[where] = str(body["sval"].get("sval", ""))
-    if not any(text is not None and "{" in text for text in texts):
+    if all(text is None for text in texts):
         return False
     from lockwise.catalog.call_resolution import input_refused
 
     return input_refused(routine, texts)
+
+
+def _places(routine: Routine, args: tuple | list) -> list[int] | None:
+    """The parameter (its place) each of `args` is passed to: by its place, or the one its
+    name names (parse_func.c MatchNamedCall); None when the server matches no such call to
+    `routine` ("function o(zz => integer) does not exist", checked on 18.6): a name none of
+    its parameters has, one passed by place already, or a parameter without default left
+    out."""
+    places: list[int] = []
+    for place, arg in enumerate(args):
+        kind, body = unwrap(arg)
+        name = body.get("name") if kind == "NamedArgExpr" else None
+        if name is None:
+            places.append(place)
+            continue
+        where = routine.names.index(name) if name in routine.names else None
+        if where is None or where in places:
+            return None
+        places.append(where)
+    return places if all(i in places for i in range(routine.required)) else None
 
 
 def _not_spread(catalog: Catalog, routine: Routine, args: tuple | list, named: bool,

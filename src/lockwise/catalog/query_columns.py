@@ -209,7 +209,8 @@ def _set_operation(catalog: Catalog, stmt: dict) -> list[Column] | None:
     out: list[Column] = []
     for i, (a, b) in enumerate(zip(left[0], right[0], strict=True)):
         sides = [None if i in left[1] else a, None if i in right[1] else b]
-        column = a if None not in sides and _type_of(a) == _type_of(b) else _resolved(sides)
+        column = a if None not in sides and _type_of(a) == _type_of(b) else \
+            _resolved(sides, [left[1].get(i), right[1].get(i)])
         if column is None:
             return None
         column.name = a.name
@@ -217,17 +218,18 @@ def _set_operation(catalog: Catalog, stmt: dict) -> list[Column] | None:
     return out
 
 
-def _arm(catalog: Catalog, stmt: dict) -> tuple[list[Column], set[int]] | None:
+def _arm(catalog: Catalog, stmt: dict) -> tuple[list[Column], dict[int, str | None]] | None:
     """The columns one side of a set operation gives, and the places among them of its
-    untyped constants: a plain SELECT's string or NULL, which the server leaves to the set
-    operation to resolve unless DISTINCT, GROUP BY or ORDER BY in that SELECT made it text
-    (a VALUES side's is text: checked on 18.6)."""
+    untyped constants, with their texts (`_text`): a plain SELECT's string or NULL, which
+    the server leaves to the set operation to resolve unless DISTINCT, GROUP BY or ORDER BY
+    in that SELECT made it text (a VALUES side's is text: checked on 18.6)."""
     columns = _select(catalog, stmt)
     if columns is None or stmt.get("op") not in (None, "SETOP_NONE") or \
             any(stmt.get(k) for k in ("valuesLists", *_RESOLVING_UNKNOWNS)):
-        return (columns, set()) if columns is not None else None
+        return (columns, {}) if columns is not None else None
     targets = [unwrap(t)[1] for t in stmt.get("targetList") or ()]
-    untyped = {i for i, res in enumerate(targets) if _untyped(res.get("val"))}
+    untyped = {i: _text(res.get("val")) for i, res in enumerate(targets)
+               if _untyped(res.get("val"))}
     if untyped and any(map(_is_star, targets)):
         return None  # (the places would move)
     return columns, untyped
@@ -270,7 +272,7 @@ def _common(catalog: Catalog, exprs: tuple | list, scope: FromScope) -> Column |
         if column is None:
             return None
         columns.append(column)
-    return _resolved(columns)
+    return _resolved(columns, [_text(expr) for expr in exprs])
 
 
 def _untyped(expr: object) -> bool:
@@ -279,20 +281,30 @@ def _untyped(expr: object) -> bool:
     return kind == "A_Const" and bool(body.get("isnull") or "sval" in body)
 
 
-def _resolved(columns: list[Column | None]) -> Column | None:
-    """The column of the common type of `columns` (None for an untyped constant): see
-    `_common`."""
+def _text(expr: object) -> str | None:
+    """The text of `expr` when it is a string constant."""
+    kind, body = unwrap(expr)
+    return str(body["sval"].get("sval", "")) if kind == "A_Const" and "sval" in body else None
+
+
+def _resolved(columns: list[Column | None], texts: list[str | None]) -> Column | None:
+    """The column of the common type of `columns` (None for an untyped constant, of text
+    `texts` at its place: see `_common`); None too when one of them is no input of that
+    type, which the server refuses ("invalid input syntax for type integer: "x"", checked
+    on 18.6; `call_resolution.no_input_of`)."""
     typed = [c for c in columns if c is not None]
     if any(c.collation is not None for c in typed) or len({c.array for c in typed}) > 1:
         return None  # (arrays and not: refused, "cannot be matched")
-    from lockwise.catalog.call_resolution import UNKNOWN, common_type
+    from lockwise.catalog.call_resolution import UNKNOWN, common_type, no_input_of
 
     type_ = common_type([c.type_name if c is not None else UNKNOWN for c in columns])
-    if type_ is None:
+    array = bool(typed) and typed[0].array
+    if type_ is None or not array and any(
+            text is not None and no_input_of(type_, text) for text in texts):
         return None
     mods = {c.typmods if c is not None and c.type_name == type_ else None for c in columns}
     found = mods.pop() if len(mods) == 1 else None
-    return Column("", type_, found or (), array=bool(typed) and typed[0].array)
+    return Column("", type_, found or (), array=array)
 
 
 def _from_item(catalog: Catalog, node: object, scope: FromScope, order: list[Table | None],
