@@ -2,7 +2,9 @@
 older server stops) under --server-version before it: its knowledge base's versions, ALTER
 TABLE's IF [NOT] EXISTS for columns, indexes, foreign keys and partitions in 10.0.2
 (MDEV-318), CREATE OR REPLACE TABLE in 10.0.8, CREATE INDEX IF NOT EXISTS, CREATE OR REPLACE
-INDEX and DROP INDEX IF EXISTS in 10.1.4, CREATE SEQUENCE in 10.3.0."""
+INDEX and DROP INDEX IF EXISTS in 10.1.4, CREATE SEQUENCE and the lock wait (WAIT n | NOWAIT
+of ALTER TABLE, DROP TABLE, CREATE INDEX, TRUNCATE, RENAME, OPTIMIZE and LOCK TABLES) in
+10.3.0."""
 
 from __future__ import annotations
 
@@ -24,6 +26,14 @@ EARLY = [
     ("CREATE OR REPLACE INDEX accounts_n ON accounts (n);", "10.1.4", "INDEX"),
     ("DROP INDEX IF EXISTS accounts_n ON accounts;", "10.1.4", "IF"),
     ("CREATE SEQUENCE order_numbers START WITH 1;", "10.3.0", "SEQUENCE"),
+    # the lock wait, WAIT n | NOWAIT (the knowledge base's "WAIT and NOWAIT", MDEV-11379)
+    ("DROP TABLE accounts WAIT 5;", "10.3.0", "WAIT"),
+    ("TRUNCATE TABLE accounts WAIT 1;", "10.3.0", "WAIT"),
+    ("RENAME TABLE accounts WAIT 2 TO ledger;", "10.3.0", "WAIT"),
+    ("OPTIMIZE TABLE accounts WAIT 2;", "10.3.0", "WAIT"),
+    ("CREATE INDEX accounts_n ON accounts (n) NOWAIT ALGORITHM=INPLACE;", "10.3.0", "NOWAIT"),
+    ("ALTER TABLE accounts WAIT 5 ADD COLUMN seen INT;", "10.3.0", "WAIT"),
+    ("LOCK TABLES accounts WRITE WAIT 5;", "10.3.0", "WAIT"),
 ]
 
 

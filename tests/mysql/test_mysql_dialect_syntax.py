@@ -32,6 +32,26 @@ CASES = [
     ("ALTER TABLE a WAIT 5 DISCARD PARTITION p0 TABLESPACE",
      {"mysql": "WAIT", "mariadb": "PARTITION"}),
     ("ALTER ONLINE TABLE a NOWAIT ADD COLUMN q INT", {"mysql": "ONLINE", "mariadb": ""}),
+    # ... and in the other statements MariaDB 10.3.0 gave one (its knowledge base, "WAIT and
+    # NOWAIT": DROP TABLE, DROP INDEX, TRUNCATE TABLE, RENAME TABLE, OPTIMIZE TABLE, CREATE
+    # INDEX; each ran on MariaDB 10.11). MySQL's grammar has none of them (MySQL 8.0 / 8.4
+    # manual, "DROP TABLE", "DROP INDEX", "TRUNCATE TABLE", "RENAME TABLE", "OPTIMIZE TABLE",
+    # "CREATE INDEX Statement"): its 1064 at the word
+    ("DROP TABLE a WAIT 5", {"mysql": "WAIT", "mariadb": ""}),
+    ("DROP TABLE IF EXISTS a, q NOWAIT", {"mysql": "NOWAIT", "mariadb": ""}),
+    ("DROP INDEX a_n ON a NOWAIT", {"mysql": "NOWAIT", "mariadb": ""}),
+    ("DROP INDEX a_n ON a WAIT 3", {"mysql": "WAIT", "mariadb": ""}),
+    ("TRUNCATE TABLE a WAIT 1", {"mysql": "WAIT", "mariadb": ""}),
+    ("TRUNCATE a NOWAIT", {"mysql": "NOWAIT", "mariadb": ""}),
+    ("RENAME TABLE a NOWAIT TO q", {"mysql": "NOWAIT", "mariadb": ""}),
+    ("RENAME TABLE a WAIT 2 TO q", {"mysql": "WAIT", "mariadb": ""}),
+    ("OPTIMIZE TABLE a NOWAIT", {"mysql": "NOWAIT", "mariadb": ""}),
+    ("OPTIMIZE TABLE a WAIT 2", {"mysql": "WAIT", "mariadb": ""}),
+    ("CREATE INDEX a_q ON a (n) WAIT 5", {"mysql": "WAIT", "mariadb": ""}),
+    ("CREATE INDEX a_q ON a (n) NOWAIT ALGORITHM=INPLACE", {"mysql": "NOWAIT", "mariadb": ""}),
+    ("LOCK TABLE a WRITE WAIT 5", {"mysql": "WAIT", "mariadb": ""}),
+    # ... RENAME TABLE's after the old name only (checked on MariaDB 10.11: 1064 at NOWAIT)
+    ("RENAME TABLE a TO q NOWAIT", {"mysql": "NOWAIT", "mariadb": "NOWAIT"}),
     # ... a column named wait is no lock wait
     ("ALTER TABLE a ADD COLUMN wait INT, DROP COLUMN n", {"mysql": "", "mariadb": ""}),
     # index visibility: MySQL's VISIBLE / INVISIBLE, MariaDB's IGNORED (10.6+)

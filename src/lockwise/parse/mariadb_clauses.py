@@ -3,7 +3,9 @@ not need, rewritten (offsets kept) so the rest of the statement is read (checked
 10.11; the knowledge base's DROP TABLE, DROP INDEX, CREATE SEQUENCE, System-Versioned Tables
 and Application-Time Periods):
 
-* DROP TABLE / DROP INDEX ... `WAIT n` | `NOWAIT`: how long to wait for the metadata lock;
+* DROP TABLE / DROP INDEX ... `WAIT n` | `NOWAIT`: how long to wait for the metadata lock
+  (blanked on MySQL too, and before MariaDB 10.3.0, where parse/mysql.py's _lock_wait then
+  refuses it at its word);
 * a column's `DEFAULT NEXT VALUE FOR s`: read as `NEXTVAL(s)`, which sqlglot reads;
 * a column's `WITH SYSTEM VERSIONING` / `WITHOUT SYSTEM VERSIONING`;
 * an application-time period, `PERIOD FOR p (start, end)`, and a key's `p WITHOUT OVERLAPS`;
@@ -97,9 +99,9 @@ def readable_text(body: str, mariadb: bool) -> str | None:
     has none."""
     text = _COMPRESSED.sub(blank, _primary_key_order(body))
     text = without_mysql_attributes(text) or text
+    if _DROP.match(text):  # on MySQL too: parse/mysql.py's _lock_wait then refuses it
+        text = _WAIT.sub(blank, text)
     if mariadb:
-        if _DROP.match(text):
-            text = _WAIT.sub(blank, text)
         text = _NEXT_VALUE.sub(_next_value, text)
         text = _COLUMN_VERSIONING.sub(blank, text)
         text = _WITHOUT_OVERLAPS.sub(blank, _PERIOD.sub(blank, text))

@@ -539,7 +539,7 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         from lockwise.effects.mysql import read_lock_tables
 
         if (read := read_lock_tables(body))[1]:  # 0: not LOCK TABLES (LOCK INSTANCE ...)
-            return _lock_tables_syntax(read, body, dialect == "mariadb")
+            return _lock_tables_syntax(read, body, dialect == "mariadb", version)
     if (missing := _names_nothing(body)) is not None:
         near = body.split()[-1]
         return (f'syntax error at or near "{near}" ({missing})',
@@ -549,6 +549,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
     except TokenError:
         return None
     words = [tok.text.upper() for tok in tokens]
+    if (wait := _lock_wait(body, tokens, words, dialect, version)) is not None:
+        return wait  # DROP TABLE t WAIT n on MySQL, or before MariaDB 10.3.0
     if (other := _other_servers_syntax(tokens, words, dialect, version)) is not None:
         return other
     for i, tok in enumerate(tokens):
@@ -994,6 +996,9 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                 tokens[i - 1].token_type != TokenType.IDENTIFIER and version < _CONVERT_FROM:
             found = ("CONVERT PARTITION ... TO TABLE / CONVERT TABLE ... TO PARTITION arrived "
                      "in MariaDB 10.7; before it, EXCHANGE PARTITION ... WITH TABLE")
+        elif word in ("WAIT", "NOWAIT") and tok.token_type != TokenType.IDENTIFIER and \
+                _first_alter_token(tokens, words) is tok:
+            found = lock_wait_refused("ALTER", mariadb, version)
         elif mariadb:
             continue
         elif word.endswith("ENGINE_ATTRIBUTE") and tok.token_type != TokenType.IDENTIFIER and \
@@ -1004,10 +1009,6 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
             found = "MariaDB's IF [NOT] EXISTS; MySQL has none for columns and indexes"
         elif word == "ONLINE" and i == 1:
             found = "MariaDB's ALTER ONLINE TABLE; MySQL writes ALGORITHM=INPLACE, LOCK=NONE"
-        elif word in ("WAIT", "NOWAIT") and tok.token_type != TokenType.IDENTIFIER and \
-                _first_alter_token(tokens, words) is tok:
-            found = ("MariaDB's lock wait, ALTER TABLE t WAIT n | NOWAIT; MySQL has none: "
-                     "SET SESSION lock_wait_timeout = n before the ALTER")
         elif word == "PERSISTENT" and previous == ")":
             found = "MariaDB's PERSISTENT generated column; MySQL writes STORED"
         elif previous == "CONVERT" and word in ("PARTITION", "TABLE") and \
@@ -1016,6 +1017,63 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                      "PARTITION (10.7); MySQL writes EXCHANGE PARTITION ... WITH TABLE")
         if found:
             return f'syntax error at or near "{tok.text}" ({found})', tok.start, len(tok.text)
+    return None
+
+
+#: MariaDB's lock wait, `WAIT n | NOWAIT`, arrived in 10.3.0 (MDEV-11379; the knowledge
+#: base's "WAIT and NOWAIT").
+_LOCK_WAIT_FROM = (10, 3, 0)
+#: The statements besides ALTER TABLE and LOCK TABLES that MariaDB gives a lock wait (the
+#: knowledge base's "WAIT and NOWAIT"; SELECT ... FOR UPDATE is left out: MySQL has NOWAIT).
+_LOCK_WAIT_STATEMENTS = re.compile(
+    r"(?:DROP\s+(?:TEMPORARY\s+)?TABLES?|DROP\s+INDEX|TRUNCATE|RENAME\s+TABLES?|OPTIMIZE|"
+    r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX)\b", re.I)
+#: Words after which WAIT / NOWAIT is a name, not a lock wait.
+_NAME_AFTER = frozenset({"TABLE", "TABLES", "INDEX", "ON", "EXISTS", "TO", ",", "."})
+
+
+def lock_wait_refused(statement: str, mariadb: bool, version: tuple[int, ...]) -> str:
+    """Why the server refuses MariaDB's lock wait (WAIT n | NOWAIT) in `statement` (its first
+    word): MySQL has none (its manual's grammar, 8.0 and 8.4: ALTER TABLE, DROP TABLE, DROP
+    INDEX, CREATE INDEX, TRUNCATE TABLE, RENAME TABLE, OPTIMIZE TABLE and LOCK TABLES take no
+    such clause), MariaDB before 10.3.0 neither; "" when the server reads it."""
+    instead = f"SET SESSION lock_wait_timeout = n before the {statement}"
+    if not mariadb:
+        return f"MariaDB's lock wait, WAIT n | NOWAIT; MySQL has none: {instead}"
+    if (*version, 0, 0)[:3] < _LOCK_WAIT_FROM:
+        return f"the lock wait, WAIT n | NOWAIT, arrived in MariaDB 10.3.0; before it, {instead}"
+    return ""
+
+
+def _lock_wait(body: str, tokens: list, words: list[str], dialect: str,
+               version: tuple[int, ...]) -> tuple[str, int, int] | None:
+    """The lock wait (WAIT n | NOWAIT) of a DROP TABLE, DROP INDEX, CREATE INDEX, TRUNCATE,
+    RENAME TABLE or OPTIMIZE the server refuses, as (message, offset, length): on MySQL, and
+    on MariaDB before 10.3.0; on MariaDB, RENAME TABLE's after the new name (it takes one
+    after the old name only: checked on MariaDB 10.11). None for another statement."""
+    from sqlglot.tokens import TokenType
+
+    if "WAIT" not in body.upper() or not _LOCK_WAIT_STATEMENTS.match(body):
+        return None
+    if len(tokens) == 2 and tokens[1].token_type == TokenType.STRING:
+        # RENAME and OPTIMIZE, which the tokenizer keeps as commands: their text read alone
+        rest = tokens[0].end + 1  # (the string token's start is not where its text starts)
+        tokens = mysql_tokens(" " * rest + body[rest:])
+        words = [words[0], *(tok.text.upper() for tok in tokens)]
+        tokens = [None, *tokens]
+    for i in range(1, len(tokens)):
+        tok, word = tokens[i], words[i]
+        if tok.token_type == TokenType.IDENTIFIER or words[i - 1] in _NAME_AFTER or not (
+                word == "NOWAIT" or word == "WAIT" and i + 1 < len(tokens) and
+                tokens[i + 1].token_type == TokenType.NUMBER):
+            continue
+        found = lock_wait_refused(words[0], dialect == "mariadb", version)
+        after = words[i + (2 if word == "WAIT" else 1):][:1]
+        if not found and words[0] == "RENAME" and after != ["TO"]:
+            found = ("RENAME TABLE takes its lock wait after the old name: RENAME TABLE a "
+                     "WAIT n TO b")
+        return (f'syntax error at or near "{tok.text}" ({found})', tok.start, len(tok.text)) \
+            if found else None
     return None
 
 
@@ -1245,11 +1303,11 @@ def _check_enforcement(words: list[str], i: int, mariadb: bool,
     return ""
 
 
-def _lock_tables_syntax(read: tuple[list, int], body: str, mariadb: bool
-                        ) -> tuple[str, int, int] | None:
+def _lock_tables_syntax(read: tuple[list, int], body: str, mariadb: bool,
+                        version: tuple[int, ...]) -> tuple[str, int, int] | None:
     """A LOCK TABLES entry without a lock type (both servers refuse it), or, on MySQL,
     MariaDB's WRITE CONCURRENT and WAIT n / NOWAIT (the manual's "LOCK TABLES and UNLOCK TABLES
-    Statements", 13.3.6 in 8.0, 15.3.6 in 8.4)."""
+    Statements", 13.3.6 in 8.0, 15.3.6 in 8.4); WAIT n / NOWAIT before MariaDB 10.3.0 too."""
     entries, stopped = read
     rest = body[stopped:]
     if rest.strip():
@@ -1257,10 +1315,15 @@ def _lock_tables_syntax(read: tuple[list, int], body: str, mariadb: bool
         near = rest.split(None, 1)[0].rstrip(",")
         return (f'syntax error at or near "{near}" (LOCK TABLES needs a lock type for each '
                 f'table: READ [LOCAL] or [LOW_PRIORITY] WRITE)', at, len(near))
-    for entry in entries if not mariadb else ():
+    for entry in entries:
         option = re.search(r"\b(?:CONCURRENT|(?:NO)?WAIT)\b", body[entry.start("kind"):], re.I)
-        if option:
-            at, near = entry.start("kind") + option.start(), option.group(0)
+        if option is None:
+            continue
+        at, near = entry.start("kind") + option.start(), option.group(0)
+        if near.upper() != "CONCURRENT":
+            if found := lock_wait_refused("LOCK TABLES", mariadb, version):
+                return f'syntax error at or near "{near}" ({found})', at, len(near)
+        elif not mariadb:
             return (f'syntax error at or near "{near}" (MariaDB\'s LOCK TABLES option: MySQL '
                     f'has none)', at, len(near))
     return None
