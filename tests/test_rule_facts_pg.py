@@ -1261,6 +1261,9 @@ def _batch_statement(sql: str) -> str:
     "UPDATE accounts SET plan = 'free'",
     "UPDATE accounts SET plan = 'free', \"Em\" = lower(email) RETURNING id",
     "DELETE FROM accounts WHERE true",
+    # an aliased target: the condition reads the batch's own rows under the alias
+    "UPDATE accounts AS a SET plan = 'free', \"Em\" = lower(a.email)",
+    "UPDATE accounts a SET plan = 'free', \"Em\" = lower(email) RETURNING a.id",
 ])
 def test_unbatched_backfill_batches_end_where_the_statement_would(pg_db: str, sql: str) -> None:
     """The batch statement of unbatched-backfill, repeated until it changes no row, leaves
