@@ -789,6 +789,9 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why,
           needs_using=refused,
+          default_refused_text=_default_refused_text(
+              colname, type_sql(new, new_mods, new_array)) if refused and old_col is not None
+          and old_col.default else "",
           reads_table_again=bool(read_again), read_again_reason=read_again,
           **_rebuilt_index_steps(b.ctx.catalog, table, rebuilt, bool(base.get("qualified")),
                                  b.ctx.session_timezone_utc
@@ -994,6 +997,17 @@ def _checks_revalidated_steps(catalog: Catalog, table: str, column: str,
                 *adds, NEXT_MIGRATION,
                 *(f"ALTER TABLE {target} VALIDATE CONSTRAINT {quote_ident(con.name)};"
                   "  -- writes go on" for con in checks)])}
+
+
+def _default_refused_text(column: str, new_type: str) -> str:
+    """What a type change refused for want of USING says of the column's DEFAULT: the
+    statement with USING converts the DEFAULT by assignment still (it is of the old type,
+    which has no assignment cast to `new_type`, or USING would not be needed), and fails on
+    it (checked on 18.6). Starts with a space: it follows the message's last sentence."""
+    return (f" With USING it fails too while {column} has a DEFAULT: the DEFAULT is converted "
+            f"without USING, and has no such cast to {new_type} either (\"default for column "
+            f"... cannot be cast automatically\"): DROP DEFAULT before the change, SET DEFAULT "
+            "again after it.")
 
 
 def _carried_over_steps(catalog: Catalog, table: str, old_col: Column | None,
