@@ -132,7 +132,7 @@ SQL_TEXT: dict[str, object] = {
     "new_column_not_null_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "C" CHECK '
                                '("Mixed Col_new" IS NOT NULL) NOT VALID;',
     "new_column_validated_sql": 'ALTER TABLE "App"."User" VALIDATE CONSTRAINT "C";',
-    "new_column_renamed_sql": '-- ALTER TABLE "App"."User" RENAME CONSTRAINT "C" TO "D";',
+    "new_column_renamed_sql": 'ALTER TABLE "App"."User" RENAME CONSTRAINT "C" TO "D";',
     "batch_how_text": "repeat until no rows are updated, each batch in its own transaction:",
     "where_batch_how_text": 'in batches by "Id", each in its own transaction:',
     "where_batch_sql": 'UPDATE "App"."User" SET "displayName" = \'b\' WHERE "displayName" = '

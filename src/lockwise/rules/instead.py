@@ -326,11 +326,13 @@ def render_instead(template: str, facts: dict) -> str:
     fact the statement lacks stays visible as {name}, as in `render`."""
     if "{" not in template:
         return template
-    if "\n{" in template:
-        # A line that is one fact of statements, none here, leaves no blank line.
-        template = "\n".join(line for line in template.split("\n")
-                              if not (line[:1] == "{" and line[-1:] == "}"
-                                      and facts.get(line[1:-1]) == ""))
+    if "\n{" in template or "\n-- {" in template:
+        # A line that is one fact of statements (or of commented statements: `-- {fact}`),
+        # none here, leaves no blank line.
+        template = "\n".join(
+            line for line in template.split("\n")
+            if not ((bare := line.removeprefix("-- "))[:1] == "{" and bare[-1:] == "}"
+                    and facts.get(bare[1:-1]) == ""))
     quoting = _QUOTING.get(str(facts.get("dialect", "postgresql")))
     pieces = _pieces(template) if quoting is not None else None
     if pieces is None or quoting is None:

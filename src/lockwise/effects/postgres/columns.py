@@ -1019,8 +1019,8 @@ def _carried_over_steps(catalog: Catalog, table: str, old_col: Column | None,
     written from then on a value: `new_column_not_null_sql`), validated and made NOT NULL
     in the next migration, once the backfill is done (`new_column_validated_sql`). From
     PostgreSQL 18 the NOT NULL constraint is named, and a column's rename keeps its name: the
-    contract step's swap renames the two constraints too (`new_column_renamed_sql`, comments
-    as the rest of that step), so the column ends with the name the statement leaves it, as
+    contract step's swap renames the two constraints too (`new_column_renamed_sql`, commented
+    out as the rest of that step), so the column ends with the name the statement leaves it, as
     `lockwise fix` ends it (checked on 18.6)."""
     if old_col is None:
         return {"new_column_default_sql": "", "new_column_not_null_sql": "",
@@ -1036,8 +1036,8 @@ def _carried_over_steps(catalog: Catalog, table: str, old_col: Column | None,
     if old_col.not_null and pg_version >= 18:
         relname = table.split(".", 1)[1]
         kept = column_not_null_name(catalog, table, old_col.name)
-        renamed = "\n".join(
-            f"-- ALTER TABLE {target} RENAME CONSTRAINT {quote_ident(name)} TO {quote_ident(to)};"
+        renamed = "\n-- ".join(  # (the template's `-- ` starts the first line)
+            f"ALTER TABLE {target} RENAME CONSTRAINT {quote_ident(name)} TO {quote_ident(to)};"
             for name, to in ((kept, generated_name(relname, generated_name(
                 old_col.name, None, "old"), "not_null")),
                              (generated_name(relname, new, "not_null"), kept)))
