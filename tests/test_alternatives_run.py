@@ -608,7 +608,9 @@ def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
     later migration once the backfill is done, then SET NOT NULL (no read: the CHECK proves
     it). Checked on 18.6: after the swap the column is as the statement with USING leaves it
     (which refuses a default without an assignment cast: DROP DEFAULT before, SET DEFAULT
-    after), NOT NULL and default included, with the same values."""
+    after), NOT NULL and default included, with the same values; and the NOT NULL constraint
+    of the swapped column has the name the statement leaves it (the old one's: on 18.6 it
+    keeps `accounts_external_id_new_not_null` through the rename unless renamed too)."""
     import dataclasses
 
     import psycopg
@@ -619,7 +621,8 @@ def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
              "INSERT INTO accounts SELECT g, md5(g::text) FROM generate_series(1, 20) g;")
     sql = "ALTER TABLE accounts ALTER COLUMN external_id TYPE uuid;"
     rule = next(r for r in load_rules() if r.id == "column-type-change-needs-using")
-    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
+    # (written for the server it runs on: PostgreSQL 18 names the NOT NULL constraints)
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup, pg_version=18)
     (instead,) = _by_statement(findings_for(example, rule)).values()
     expand, *later = _chunks(instead)
     contract = "\n".join(line.removeprefix("-- ") for line in instead.splitlines()
@@ -641,7 +644,9 @@ def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
                 _run_migration(conn, step)
             ends.append((
                 conn.execute("SELECT attnotnull, pg_get_expr(adbin, adrelid), "
-                             "format_type(atttypid, atttypmod) FROM pg_attribute "
+                             "format_type(atttypid, atttypmod), (SELECT conname FROM "
+                             "pg_constraint WHERE conrelid = attrelid AND contype = 'n' "
+                             "AND conkey = ARRAY[attnum]) FROM pg_attribute "
                              "LEFT JOIN pg_attrdef ON adrelid = attrelid AND adnum = attnum "
                              "WHERE attrelid = 'accounts'::regclass "
                              "AND attname = 'external_id'").fetchone(),

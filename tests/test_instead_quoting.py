@@ -132,6 +132,7 @@ SQL_TEXT: dict[str, object] = {
     "new_column_not_null_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "C" CHECK '
                                '("Mixed Col_new" IS NOT NULL) NOT VALID;',
     "new_column_validated_sql": 'ALTER TABLE "App"."User" VALIDATE CONSTRAINT "C";',
+    "new_column_renamed_sql": 'ALTER TABLE "App"."User" RENAME CONSTRAINT "C" TO "D";',
     "batch_how_text": "repeat until no rows are updated, each batch in its own transaction:",
     "where_batch_how_text": 'in batches by "Id", each in its own transaction:',
     "where_batch_sql": 'UPDATE "App"."User" SET "displayName" = \'b\' WHERE "displayName" = '
@@ -634,3 +635,12 @@ def test_a_line_of_statements_there_are_none_of_leaves_no_blank_line() -> None:
         "DROP INDEX i;\nALTER TABLE t;"
     assert render_instead(template, {"indexes_built_after_sql": "CREATE INDEX j ON t (c);"}) \
         == "DROP INDEX i;\n{indexes_dropped_first_sql}\nALTER TABLE t;\nCREATE INDEX j ON t (c);"
+
+
+def test_a_commented_line_of_one_empty_fact_leaves_no_line() -> None:
+    """`-- {fact}` (commented statements, as a contract step's) goes with an empty fact, as
+    `{fact}` does; filled, each of its lines is a comment."""
+    template = "SELECT 1;\n-- {steps_sql}\n-- DROP TABLE t;"
+    assert render_instead(template, {"steps_sql": ""}) == "SELECT 1;\n-- DROP TABLE t;"
+    assert render_instead(template, {"steps_sql": "SELECT 2;\n-- SELECT 3;"}) == \
+        "SELECT 1;\n-- SELECT 2;\n-- SELECT 3;\n-- DROP TABLE t;"

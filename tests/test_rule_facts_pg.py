@@ -1261,6 +1261,9 @@ def _batch_statement(sql: str) -> str:
     "UPDATE accounts SET plan = 'free'",
     "UPDATE accounts SET plan = 'free', \"Em\" = lower(email) RETURNING id",
     "DELETE FROM accounts WHERE true",
+    # an aliased target: the condition reads the batch's own rows under the alias
+    "UPDATE accounts AS a SET plan = 'free', \"Em\" = lower(a.email)",
+    "UPDATE accounts a SET plan = 'free', \"Em\" = lower(email) RETURNING a.id",
 ])
 def test_unbatched_backfill_batches_end_where_the_statement_would(pg_db: str, sql: str) -> None:
     """The batch statement of unbatched-backfill, repeated until it changes no row, leaves
@@ -2838,3 +2841,30 @@ def test_an_unqualified_column_of_an_update_from_is_the_one_relation_that_has_it
         conn.execute("ALTER TABLE comment ADD COLUMN target_comment_id bigint")
         with pytest.raises(psycopg.errors.AmbiguousColumn):
             conn.execute(sql)
+
+
+@pytest.mark.parametrize(("column", "new_type"), [
+    ("text DEFAULT md5('x')", "uuid"),
+    ("text NOT NULL DEFAULT 'e4eaaaf2-d142-11e1-b3e4-080027620cdd'", "uuid"),
+    ("text DEFAULT NULL", "uuid"),  # no default is kept for a NULL one
+    ("text", "uuid"),
+    ("integer DEFAULT 1", "boolean"),
+    ("serial", "boolean"),
+])
+def test_needs_using_message_says_the_default_fails_exactly_when_the_server_refuses_it(
+        pg_db: str, column: str, new_type: str) -> None:
+    """Checked on 18.6: the statement with USING converts the column's DEFAULT by assignment
+    still, and fails ("default for column ... cannot be cast automatically") when it has
+    one: column-type-change-needs-using's message says so exactly then."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = f"CREATE TABLE accounts (id bigint PRIMARY KEY, c {column});"
+    sql = f"ALTER TABLE accounts ALTER COLUMN c TYPE {new_type}"
+    reports = lint_migrations([migration_from_text(setup, "0001.sql"),
+                               migration_from_text(sql + ";", "0002.sql")],
+                              LintOptions(), Catalog())
+    (message,) = [f.message for f in reports[-1].all_findings
+                  if f.rule == "column-type-change-needs-using"]
+    refused = server_message(pg_db, setup, f"{sql} USING c::{new_type}")
+    assert ("default for column" in (refused or "")) == ("DEFAULT" in message), message

@@ -204,6 +204,7 @@ SQL_TEXT_FACTS = frozenset({
     "instant_column_sql", "join_condition_sql", "length_sql", "lock_instead_sql",
     "long_identifier_truncated", "mode_sql", "new_type_text", "not_valid_sql",
     "new_column_default_sql", "new_column_not_null_sql", "new_column_validated_sql",
+    "new_column_renamed_sql",
     "not_yet_done_sql", "object_type", "returning_sql", "temporary_routine_sql",
     "partitioned_constraint_sql", "partitioned_index_sql", "partitioned_reindex_sql",
     "plain_type_text", "pk_not_null_predicate_sql", "pk_set_not_null_sql",
@@ -325,11 +326,13 @@ def render_instead(template: str, facts: dict) -> str:
     fact the statement lacks stays visible as {name}, as in `render`."""
     if "{" not in template:
         return template
-    if "\n{" in template:
-        # A line that is one fact of statements, none here, leaves no blank line.
-        template = "\n".join(line for line in template.split("\n")
-                              if not (line[:1] == "{" and line[-1:] == "}"
-                                      and facts.get(line[1:-1]) == ""))
+    if "\n{" in template or "\n-- {" in template:
+        # A line that is one fact of statements (or of commented statements: `-- {fact}`),
+        # none here, leaves no blank line.
+        template = "\n".join(
+            line for line in template.split("\n")
+            if not ((bare := line.removeprefix("-- "))[:1] == "{" and bare[-1:] == "}"
+                    and facts.get(bare[1:-1]) == ""))
     quoting = _QUOTING.get(str(facts.get("dialect", "postgresql")))
     pieces = _pieces(template) if quoting is not None else None
     if pieces is None or quoting is None:

@@ -789,6 +789,9 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why,
           needs_using=refused,
+          default_refused_text=_default_refused_text(
+              colname, type_sql(new, new_mods, new_array)) if refused and old_col is not None
+          and old_col.default else "",
           reads_table_again=bool(read_again), read_again_reason=read_again,
           **_rebuilt_index_steps(b.ctx.catalog, table, rebuilt, bool(base.get("qualified")),
                                  b.ctx.session_timezone_utc
@@ -797,7 +800,8 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
                                        bool(base.get("qualified")))
              if read_again and b.ctx.rule_text else {}),
           **(_carried_over_steps(b.ctx.catalog, table, old_col,
-                                 type_sql(new, new_mods, new_array), bool(base.get("qualified")))
+                                 type_sql(new, new_mods, new_array), bool(base.get("qualified")),
+                                 b.ctx.pg_version)
              if refused and b.ctx.rule_text else {}),
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
@@ -995,17 +999,32 @@ def _checks_revalidated_steps(catalog: Catalog, table: str, column: str,
                   "  -- writes go on" for con in checks)])}
 
 
+def _default_refused_text(column: str, new_type: str) -> str:
+    """What a type change refused for want of USING says of the column's DEFAULT: the
+    statement with USING converts the DEFAULT by assignment still (it is of the old type,
+    which has no assignment cast to `new_type`, or USING would not be needed), and fails on
+    it (checked on 18.6). Starts with a space: it follows the message's last sentence."""
+    return (f" With USING it fails too while {column} has a DEFAULT: the DEFAULT is converted "
+            f"without USING, and has no such cast to {new_type} either (\"default for column "
+            f"... cannot be cast automatically\"): DROP DEFAULT before the change, SET DEFAULT "
+            "again after it.")
+
+
 def _carried_over_steps(catalog: Catalog, table: str, old_col: Column | None,
-                        new_type_sql: str, qualified: bool) -> dict:
+                        new_type_sql: str, qualified: bool, pg_version: int) -> dict:
     """For an expand / contract type change (`column-type-change-needs-using`), what the new
     column `<column>_new` is given of the old one when it is added: its DEFAULT, converted as
     the values are (`new_column_default_sql`; the trigger fills the column until the swap),
     and its NOT NULL through a CHECK added NOT VALID at once (the trigger gives every row
     written from then on a value: `new_column_not_null_sql`), validated and made NOT NULL
-    in the next migration, once the backfill is done (`new_column_validated_sql`)."""
+    in the next migration, once the backfill is done (`new_column_validated_sql`). From
+    PostgreSQL 18 the NOT NULL constraint is named, and a column's rename keeps its name: the
+    contract step's swap renames the two constraints too (`new_column_renamed_sql`, commented
+    out as the rest of that step), so the column ends with the name the statement leaves it, as
+    `lockwise fix` ends it (checked on 18.6)."""
     if old_col is None:
         return {"new_column_default_sql": "", "new_column_not_null_sql": "",
-                "new_column_validated_sql": ""}
+                "new_column_validated_sql": "", "new_column_renamed_sql": ""}
     from lockwise.effects.postgres.attach import not_null_through_check  # (rare: only here)
 
     target = relation_sql(table, table, qualified)
@@ -1013,6 +1032,15 @@ def _carried_over_steps(catalog: Catalog, table: str, old_col: Column | None,
     default = movable_default(old_col)
     added, validated = not_null_through_check(catalog, table, target, new) \
         if old_col.not_null else ("", "")
+    renamed = ""
+    if old_col.not_null and pg_version >= 18:
+        relname = table.split(".", 1)[1]
+        kept = column_not_null_name(catalog, table, old_col.name)
+        renamed = "\n-- ".join(  # (the template's `-- ` starts the first line)
+            f"ALTER TABLE {target} RENAME CONSTRAINT {quote_ident(name)} TO {quote_ident(to)};"
+            for name, to in ((kept, generated_name(relname, generated_name(
+                old_col.name, None, "old"), "not_null")),
+                             (generated_name(relname, new, "not_null"), kept)))
     return {
         "new_column_default_sql": JoinedSql(
             f"ALTER TABLE {target} ALTER COLUMN {quote_ident(new)} SET DEFAULT (", default,
@@ -1021,7 +1049,8 @@ def _carried_over_steps(catalog: Catalog, table: str, old_col: Column | None,
         "new_column_not_null_sql": f"{added}  -- {old_col.name} is NOT NULL: so are the rows "
                                    "written from now on" if added else "",
         "new_column_validated_sql": validated.replace(
-            NEXT_MIGRATION, f"{NEXT_MIGRATION}\n-- once no row is left to backfill:", 1)}
+            NEXT_MIGRATION, f"{NEXT_MIGRATION}\n-- once no row is left to backfill:", 1),
+        "new_column_renamed_sql": renamed}
 
 
 def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new: str,

@@ -362,12 +362,17 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
         f"DELETE FROM {name}" if kind == "delete" else
         f"UPDATE {name} SET the_column = the_value /* replace: the statement's SET list */")
     condition = _not_yet_updated(b, stmt, joined) if kind == "update" else None
-    done: str | ShownSql = "" if kind == "delete" else condition or _NOT_YET_UPDATED
+    alias = (stmt.get("relation") or {}).get("alias")
+    # (an aliased table's batch reads its rows under the alias: the condition's columns,
+    # and the SET values', are the batch's own rows there, not the outer statement's)
+    named = f" AS {quote_ident(alias['aliasname'])}" if alias else ""
+    done: str | ShownSql = "" if kind == "delete" else \
+        JoinedSql(named, condition or _NOT_YET_UPDATED) if named else \
+        condition or _NOT_YET_UPDATED
     where = expression_sql(stmt.get("whereClause")) if joined else None
     if where:
         # The batch's rows are picked among those with a match, as the statement's are:
         # under the statement's own name for the table, the join's names read the same.
-        alias = (stmt.get("relation") or {}).get("alias")
         matched = expression_sql({"SelectStmt": {
             "fromClause": stmt.get("fromClause") or stmt.get("usingClause"),
             "whereClause": stmt["whereClause"], "op": "SETOP_NONE",
@@ -375,8 +380,7 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
         # (what the UPDATE sets is read from the matched row: inside the EXISTS)
         left = "" if kind == "delete" else str(condition.after(" AND ")) if condition else \
             _NOT_YET_UPDATED.replace(" WHERE ", " AND ", 1)
-        done = (f" AS {quote_ident(alias['aliasname'])}" if alias else "") + \
-            f" WHERE EXISTS ({matched}{left})"
+        done = f"{named} WHERE EXISTS ({matched}{left})"
     returning = stmt.get("returningClause")
     return {"statement_head_sql": head, "not_yet_done_sql": done,
             "join_condition_sql": f"{where} AND " if where else "",
@@ -429,15 +433,14 @@ def _batch_how(b: Builder, stmt: dict, table: str) -> str:
 def _not_yet_updated(b: Builder, stmt: dict, joined: bool = False) -> _DistinctFrom | None:
     """`(a, b) IS DISTINCT FROM (x, y)` for `UPDATE ... SET a = x, b = y`: true exactly for
     the rows the UPDATE has not changed yet; None where that does not hold or is not known
-    (a volatile value, a subquery, a value reading a column it sets, DEFAULT, a subscript, an
-    alias or FROM list a correlated condition would see). A value must be the same in every
+    (a volatile value, a subquery, a value reading a column it sets, DEFAULT, a subscript, a
+    FROM list a correlated condition would see). A value must be the same in every
     batch's transaction: with now() in it, the rows done in one batch differ from the next
     batch's now() and would be picked again for ever. Of an UPDATE whose WHERE only joins
-    (`joined`), the condition is read beside the FROM list, under the statement's name for
-    the table: its columns are written with that name."""
+    (`joined`), or whose table has an alias, the condition is read beside the FROM list or
+    under the alias, the statement's name for the table: its columns are written with it."""
     target = _target_name(stmt)
-    if stmt.get("withClause") or not joined and (
-            stmt.get("fromClause") or (stmt.get("relation") or {}).get("alias")):
+    if stmt.get("withClause") or not joined and stmt.get("fromClause"):
         return None
     columns, values = [], []
     for item in stmt.get("targetList") or ():
@@ -452,7 +455,8 @@ def _not_yet_updated(b: Builder, stmt: dict, joined: bool = False) -> _DistinctF
     if not columns or set(columns) & set(columns_read(
             [unwrap(i)[1].get("val") for i in stmt["targetList"]], target)):
         return None
-    return _DistinctFrom(tuple(columns), tuple(values), target if joined else "")
+    aliased = bool((stmt.get("relation") or {}).get("alias"))
+    return _DistinctFrom(tuple(columns), tuple(values), target if joined or aliased else "")
 
 
 class _DistinctFrom(ShownSql):
