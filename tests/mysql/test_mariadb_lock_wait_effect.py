@@ -62,3 +62,19 @@ def test_they_run_on_mariadb(mariadb) -> None:
         ran = mariadb.run(f"DROP TABLE IF EXISTS t, u, v, u2, v2; {SETUP} {sql}",
                           "lock_wait_effect", whole=True)
         assert ran.returncode == 0, (sql, ran.stderr)
+
+
+def test_a_stored_programs_statements_are_read_without_it() -> None:
+    """Inside a procedure's body too, each statement is read as it is without its lock wait."""
+    from lockwise.parse.mysql import parse_mysql
+
+    def read(statements: list[str]) -> list[str]:
+        body = "; ".join(statements)
+        parsed = parse_mysql(f"DELIMITER //\nCREATE PROCEDURE p() BEGIN {body}; END//\n"
+                             "DELIMITER ;\n", "mariadb")
+        assert parsed.problems == []
+        # (a command keeps its text: the blanked lock wait's spaces aside, the same)
+        return [" ".join(repr(tree).split()) for _, _, tree in
+                parsed.statements[0].tree["program"]["statements"]]
+
+    assert read([w for w, _ in PAIRS[:-1]]) == read([wo for _, wo in PAIRS[:-1]])
