@@ -3228,11 +3228,7 @@ def _changes_column_text(sql: str) -> bool:
     from lockwise.parse.mysql import alter_operations_text
 
     for clause in alter_operations_text(sql):
-        words = clause.upper().split()
-        if words[:1] == ["WAIT"]:
-            words = words[2:]
-        elif words[:1] == ["NOWAIT"]:
-            words = words[1:]
+        words = clause.upper().split()  # (a lock wait is blanked: parse/mysql.py)
         if words[:1] in (["MODIFY"], ["CHANGE"]) or words[:1] in (["ADD"], ["DROP"]) and \
                 len(words) > 1 and words[1].strip("(`") and words[1] not in _NOT_A_COLUMN:
             return True

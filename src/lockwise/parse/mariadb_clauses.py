@@ -1,11 +1,9 @@
 """Clauses MariaDB runs that sqlglot's MySQL grammar cannot read, and the effect model does
 not need, rewritten (offsets kept) so the rest of the statement is read (checked on MariaDB
 10.11; the knowledge base's DROP TABLE, DROP INDEX, CREATE SEQUENCE, System-Versioned Tables
-and Application-Time Periods):
+and Application-Time Periods; MariaDB's lock wait, `WAIT n` | `NOWAIT`, is blanked before,
+parse/mysql.py's without_lock_wait):
 
-* DROP TABLE / DROP INDEX ... `WAIT n` | `NOWAIT`: how long to wait for the metadata lock
-  (blanked on MySQL too, and before MariaDB 10.3.0, where parse/mysql.py's _lock_wait then
-  refuses it at its word);
 * a column's `DEFAULT NEXT VALUE FOR s`: read as `NEXTVAL(s)`, which sqlglot reads;
 * a column's `WITH SYSTEM VERSIONING` / `WITHOUT SYSTEM VERSIONING`;
 * an application-time period, `PERIOD FOR p (start, end)`, and a key's `p WITHOUT OVERLAPS`;
@@ -31,8 +29,6 @@ from __future__ import annotations
 import re
 
 _NAME = r"(?:`(?:[^`]|``)+`|[\w$]+)(?:\.(?:`(?:[^`]|``)+`|[\w$]+))?"
-_DROP = re.compile(r"\s*DROP\s+(?:TEMPORARY\s+)?(?:TABLE|INDEX)\b", re.IGNORECASE)
-_WAIT = re.compile(r"\b(?:WAIT\s+\d+|NOWAIT)\b", re.IGNORECASE)
 _NEXT_VALUE = re.compile(rf"\bNEXT\s+VALUE\s+FOR\s+({_NAME})", re.IGNORECASE)
 _COLUMN_VERSIONING = re.compile(r"\bWITH(?:OUT)?\s+SYSTEM\s+VERSIONING(?=\s*[,)])",
                                 re.IGNORECASE)
@@ -99,8 +95,6 @@ def readable_text(body: str, mariadb: bool) -> str | None:
     has none."""
     text = _COMPRESSED.sub(blank, _primary_key_order(body))
     text = without_mysql_attributes(text) or text
-    if _DROP.match(text):  # on MySQL too: parse/mysql.py's _lock_wait then refuses it
-        text = _WAIT.sub(blank, text)
     if mariadb:
         text = _NEXT_VALUE.sub(_next_value, text)
         text = _COLUMN_VERSIONING.sub(blank, text)

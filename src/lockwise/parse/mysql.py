@@ -394,8 +394,10 @@ def parse_mysql(text: str, dialect: str = "mysql",
         first_code = _first_code_offset(body)
         body, chunk_start = body[first_code:], chunk_start + first_code
         span = lines.span(chunk_start, chunk_start + len(body))
+        # (MariaDB's lock wait, WAIT n | NOWAIT, read without it: without_lock_wait)
+        readable = without_lock_wait(body) or body
         try:
-            tree = _parse_statement(body, reader, dialect == "mariadb")
+            tree = _parse_statement(readable, reader, dialect == "mariadb")
         except ParseError as exc:
             err = exc.errors[0] if exc.errors else {}
             line = span.line + (err.get("line", 1) or 1) - 1
@@ -429,7 +431,7 @@ def parse_mysql(text: str, dialect: str = "mysql",
                 _server_error(f'syntax error at or near "{near}"', body, at),
                 lines.span(chunk_start + at, chunk_start + at + len(near)), by=SERVERS[dialect]))
             continue
-        tree_dict = {"sqlglot": {"expr": tree, "sql": body}}
+        tree_dict = {"sqlglot": {"expr": tree, "sql": readable}}
         if _STORED_PROGRAM.match(body) or _TOP_LEVEL_COMPOUND.match(body):
             tree_dict["program"] = _program_statements(body, reader)
         parsed.statements.append(Statement(len(parsed.statements), body, span, tree_dict))
@@ -471,6 +473,7 @@ def _program_statements(body: str, reader: object) -> dict:
     spans = body_statements(body, tokens)
     for begin, end in spans:
         sql = body[begin:end].strip()
+        sql = without_lock_wait(sql) or sql  # read as it is without it, as at the top level
         try:
             tree = _parse_statement(sql, reader)
         except (ParseError, TokenError, RecursionError, ValueError):
@@ -1051,8 +1054,35 @@ def _lock_wait(body: str, tokens: list, words: list[str], dialect: str,
     RENAME TABLE or OPTIMIZE the server refuses, as (message, offset, length): on MySQL, and
     on MariaDB before 10.3.0; on MariaDB, RENAME TABLE's after the new name (it takes one
     after the old name only: checked on MariaDB 10.11). None for another statement."""
+    if words[:1] == ["ALTER"] or (found := _lock_wait_at(body, tokens, words)) is None:
+        return None  # (ALTER TABLE's: _other_servers_syntax)
+    tokens, words, i = found
+    tok, word = tokens[i], words[i]
+    refused = lock_wait_refused(words[0], dialect == "mariadb", version)
+    after = words[i + (2 if word == "WAIT" else 1):][:1]
+    if not refused and words[0] == "RENAME" and after != ["TO"]:
+        refused = "RENAME TABLE takes its lock wait after the old name: RENAME TABLE a WAIT n TO b"
+    return (f'syntax error at or near "{tok.text}" ({refused})', tok.start, len(tok.text)) \
+        if refused else None
+
+
+def _lock_wait_at(body: str, tokens: list, words: list[str]
+                  ) -> tuple[list, list[str], int] | None:
+    """Where the lock wait (WAIT n | NOWAIT) of an ALTER TABLE (before its operations), DROP
+    TABLE, DROP INDEX, CREATE INDEX, TRUNCATE, RENAME TABLE or OPTIMIZE is, as (tokens, words,
+    index of WAIT / NOWAIT): `tokens` and `words` as given, or RENAME's and OPTIMIZE's, which
+    the tokenizer keeps as a string, read again (offsets kept). None when it has none."""
     from sqlglot.tokens import TokenType
 
+    def is_lock_wait(i: int) -> bool:
+        return tokens[i].token_type != TokenType.IDENTIFIER and (
+            words[i] == "NOWAIT" or words[i] == "WAIT" and i + 1 < len(tokens) and
+            tokens[i + 1].token_type == TokenType.NUMBER)
+
+    if words[:1] == ["ALTER"]:
+        first = _first_alter_token(tokens, words)
+        i = next((i for i, tok in enumerate(tokens) if tok is first), None)
+        return (tokens, words, i) if i is not None and is_lock_wait(i) else None
     if "WAIT" not in body.upper() or not _LOCK_WAIT_STATEMENTS.match(body):
         return None
     if len(tokens) == 2 and tokens[1].token_type == TokenType.STRING:
@@ -1061,20 +1091,31 @@ def _lock_wait(body: str, tokens: list, words: list[str], dialect: str,
         tokens = mysql_tokens(" " * rest + body[rest:])
         words = [words[0], *(tok.text.upper() for tok in tokens)]
         tokens = [None, *tokens]
-    for i in range(1, len(tokens)):
-        tok, word = tokens[i], words[i]
-        if tok.token_type == TokenType.IDENTIFIER or words[i - 1] in _NAME_AFTER or not (
-                word == "NOWAIT" or word == "WAIT" and i + 1 < len(tokens) and
-                tokens[i + 1].token_type == TokenType.NUMBER):
-            continue
-        found = lock_wait_refused(words[0], dialect == "mariadb", version)
-        after = words[i + (2 if word == "WAIT" else 1):][:1]
-        if not found and words[0] == "RENAME" and after != ["TO"]:
-            found = ("RENAME TABLE takes its lock wait after the old name: RENAME TABLE a "
-                     "WAIT n TO b")
-        return (f'syntax error at or near "{tok.text}" ({found})', tok.start, len(tok.text)) \
-            if found else None
-    return None
+    return next(((tokens, words, i) for i in range(1, len(tokens))
+                 if words[i - 1] not in _NAME_AFTER and is_lock_wait(i)), None)
+
+
+def without_lock_wait(body: str) -> str | None:
+    """`body` with its lock wait (WAIT n | NOWAIT: _lock_wait_at) blanked, offsets kept, so
+    sqlglot and the effect model read the statement as it is without it; None when it has
+    none. The lock wait only bounds how long the statement waits for its metadata lock (the
+    knowledge base's "WAIT and NOWAIT"): what it locks, and for how long once it holds the
+    lock, stay the same. Where the server refuses it, _refused_by_mysql says so from the
+    text as written."""
+    from sqlglot.errors import TokenError
+
+    if "WAIT" not in body.upper() or not (_ALTER_TABLE.match(body) or
+                                          _LOCK_WAIT_STATEMENTS.match(body)):
+        return None  # cheap: most statements have none
+    try:
+        tokens = mysql_tokens(body)
+    except TokenError:
+        return None
+    if (found := _lock_wait_at(body, tokens, [tok.text.upper() for tok in tokens])) is None:
+        return None
+    tokens, words, i = found
+    start, end = tokens[i].start, tokens[i + (words[i] == "WAIT")].end + 1
+    return body[:start] + " " * (end - start) + body[end:]
 
 
 def _first_alter_token(tokens: list, words: list[str]):
@@ -1414,7 +1455,7 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
 
         if (text := readable_text(body, mariadb)) is not None:
             if (rewritten := _read_rewritten(text, body, reader)) is not None:
-                return rewritten  # DROP TABLE ... WAIT n, DEFAULT NEXT VALUE FOR s ...
+                return rewritten  # DEFAULT NEXT VALUE FOR s, WITH SYSTEM VERSIONING ...
             try:  # read as a command, as the statement is without the clauses
                 if isinstance(sqlglot.parse_one(text, read=reader), exp.Command):
                     first, _, rest = body.partition(" ")
