@@ -664,3 +664,77 @@ def test_golang_migrate_runs_up_files_of_any_extension_as_sql(tmp_path: Path) ->
     assert len(notes) == 1
     assert "2_b.up.txt" in notes[0] and "3_c.up.sql.bak" in notes[0]
     assert "README.md" not in notes[0] and "4_d.up" not in notes[0]
+
+
+_DBMATE_UP = "-- migrate:up\nCREATE TABLE {0} (a int);\n-- migrate:down\nDROP TABLE {0};\n"
+
+
+def test_dbmate_runs_its_files_in_file_name_order(tmp_path: Path) -> None:
+    """dbmate's FindMigrations (pkg/dbmate/db.go) sorts the migrations by FileName with Go's
+    `<` on strings: byte by byte, as text, not as numbers. It runs `10_b.sql` before
+    `9_a.sql`, and before `1_c.sql` too ('0' sorts before '_'): lockwise reads them so."""
+    write(tmp_path, {"9_a.sql": _DBMATE_UP.format("a"), "10_b.sql": _DBMATE_UP.format("b"),
+                     "1_c.sql": _DBMATE_UP.format("c")})
+    found = discover(tmp_path)
+    assert [(m.layout, m.path.name) for m in found] == [
+        ("dbmate", "10_b.sql"), ("dbmate", "1_c.sql"), ("dbmate", "9_a.sql")]
+
+
+def test_dbmate_version_is_the_digits_its_file_name_begins_with(tmp_path: Path) -> None:
+    """dbmate's migrationFileRegexp, `^(\\d+).*\\.sql$` (pkg/dbmate/db.go), takes matches[1] as
+    the Version it records: the ASCII digits (Go's \\d) the name begins with, kept as text.
+    `20240101.1_a.sql` is version 20240101; a name that begins with other digits (Arabic-Indic
+    ٣) is no migration, and a note names it."""
+    write(tmp_path, {"20240101.1_a.sql": _DBMATE_UP.format("a"),
+                     "20240102_b.sql": _DBMATE_UP.format("b"),
+                     "\u0663_c.sql": _DBMATE_UP.format("c")})
+    notes: list[str] = []
+    ((_, found),) = discover_histories(tmp_path, notes=notes)
+    assert [(m.layout, m.version) for m in found] == [
+        ("dbmate", "20240101"), ("dbmate", "20240102")]
+    assert len(notes) == 1 and "\u0663_c.sql" in notes[0], notes
+
+
+_GOOSE_UP = "-- +goose Up\nCREATE TABLE {0} (a int);\n-- +goose Down\nDROP TABLE {0};\n"
+
+
+def test_goose_reads_only_the_files_goose_takes_and_names_the_others(tmp_path: Path) -> None:
+    """goose's NumericComponent (migrate.go, provider_collect.go; pressly/goose v3): a
+    migration's name ends in `.sql` or `.go` as written (its fs.Glob patterns `*.sql` and
+    `*.go` keep case), and the text before its first `_` parses as an int64 above zero
+    (strconv.ParseInt). `goose up` (collectMigrationsFS) refuses a folder holding a .sql file
+    that does not parse ("could not parse SQL migration file"); goose.NewProvider skips it.
+    Neither runs one, so lockwise does not lint it, and a note names each such file. A
+    versioned `.go` file is a Go migration goose runs in version order (registered in the
+    binary): a note says it is not linted; `helpers.go` and `_test.go` files goose skips."""
+    write(tmp_path, {"00001_a.sql": _GOOSE_UP.format("a"), "00002_b.sql": _GOOSE_UP.format("b"),
+                     "notes.sql": _GOOSE_UP.format("n"), "0_zero.sql": _GOOSE_UP.format("z"),
+                     "1.5_dotted.sql": _GOOSE_UP.format("d"),
+                     "00003_c.SQL": _GOOSE_UP.format("c"),
+                     "00004_backfill.go": "package migrations\n",
+                     "helpers.go": "package migrations\n",
+                     "00005_backfill_test.go": "package migrations\n"})
+    notes: list[str] = []
+    ((_, found),) = discover_histories(tmp_path, notes=notes)
+    assert [(m.layout, m.path.name) for m in found] == [
+        ("goose", "00001_a.sql"), ("goose", "00002_b.sql")]
+    assert len(notes) == 2, notes
+    skipped, go = sorted(notes, key=lambda note: ".go" in note)
+    for name in ("notes.sql", "0_zero.sql", "1.5_dotted.sql", "00003_c.SQL"):
+        assert name in skipped
+    assert "could not parse SQL migration file" in skipped
+    assert "00004_backfill.go" in go and "helpers.go" not in go and "_test.go" not in go
+
+
+def test_a_flyway_location_of_undo_files_only_is_named(tmp_path: Path) -> None:
+    """A Flyway location with undo (`U…`) files and no versioned (`V…`) file holds nothing
+    Flyway migrates (its ResourceNameParser takes U files as undo migrations, each the undo
+    of the versioned migration of its version): lockwise lints nothing there, and a note
+    says why, naming the undo files."""
+    write(tmp_path, {"U1__a.sql": "DROP TABLE a;", "U2__b.sql": "DROP TABLE b;"})
+    notes: list[str] = []
+    ((_, found),) = discover_histories(tmp_path, notes=notes)
+    assert found == []
+    assert len(notes) == 1, notes
+    assert "U1__a.sql" in notes[0] and "U2__b.sql" in notes[0]
+    assert "only undo" in notes[0]

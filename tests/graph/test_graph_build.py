@@ -1352,6 +1352,54 @@ def test_versions_told_apart_by_the_layouts_runner_are_not_duplicates(tmp_path: 
     assert [c.kind for c in build_graph(discover(diesel)).conflicts] == ["ambiguous-order"]
 
 
+
+def _dbmate_conflicts(folder: Path, *names: str) -> list:
+    folder.mkdir()
+    for i, name in enumerate(names):
+        (folder / name).write_text(f"-- migrate:up\nCREATE TABLE t{i} (id int);\n"
+                                   f"-- migrate:down\nDROP TABLE t{i};\n")
+    return build_graph(discover(folder)).conflicts
+
+
+def test_dbmate_ambiguous_order_says_which_file_dbmate_runs_first(tmp_path: Path) -> None:
+    """dbmate sorts file names as text (pkg/dbmate/db.go, FindMigrations): it runs 10_b.sql
+    before 9_a.sql. The conflict says so, not only that some tool may differ."""
+    (conflict,) = _dbmate_conflicts(tmp_path / "db", "9_a.sql", "10_b.sql")
+    assert conflict.kind == "ambiguous-order"
+    assert "dbmate runs 10_b.sql before 9_a.sql" in conflict.explanation
+    assert [loc.path.rsplit("/", 1)[1] for loc in conflict.locations] == ["10_b.sql", "9_a.sql"]
+
+
+def test_dbmate_files_beginning_with_one_number_are_one_version(tmp_path: Path) -> None:
+    """dbmate's version is the digits a name begins with (migrationFileRegexp, matches[1]):
+    20240101.1_a.sql and 20240101.2_b.sql both record 20240101, a primary key of
+    schema_migrations (pkg/dbmate/postgres.go, CreateMigrationsTable, InsertMigration)."""
+    (conflict,) = _dbmate_conflicts(tmp_path / "db", "20240101.1_a.sql", "20240101.2_b.sql")
+    assert (conflict.kind, conflict.object) == ("duplicate-version", "version:20240101")
+    assert "dbmate runs 20240101.1_a.sql" in conflict.explanation
+
+
+@pytest.mark.parametrize(("names", "says"), [
+    # Flyway's validate: "Found more than one migration with version".
+    (("V1__a.sql", "V1__b.sql"), "Flyway refuses to start"),
+    # golang-migrate's source drivers: `if !ms.Append(m) { return ErrDuplicateMigration }`.
+    (("1_a.up.sql", "01_b.up.sql"), "golang-migrate refuses"),
+    # goose: Migrations.Less panics "duplicate version"; the provider: "found duplicate
+    # migration version" (provider_collect.go).
+    (("1_a.sql", "01_b.sql"), "goose refuses to start"),
+])
+def test_duplicate_version_says_what_the_layouts_tool_does(tmp_path: Path, names: tuple,
+                                                             says: str) -> None:
+    folder = tmp_path / "db"
+    folder.mkdir()
+    for i, name in enumerate(names):
+        text = f"CREATE TABLE t{i} (id int);\n"
+        (folder / name).write_text(f"-- +goose Up\n{text}" if "up" not in name and
+                                   not name.startswith("V") else text)
+    (conflict,) = build_graph(discover(folder)).conflicts
+    assert conflict.kind == "duplicate-version"
+    assert says in conflict.explanation, conflict.explanation
+
 PEOPLE = ("CREATE TABLE users (id bigint PRIMARY KEY, email text, name text, uname text);\n"
           "CREATE TABLE orders (id bigint PRIMARY KEY, email text);\n")
 

@@ -453,3 +453,27 @@ def test_sarif_conflict_points_at_the_other_migration_as_a_related_location(
     assert place["artifactLocation"] == {"uri": "db/002_drop.sql", "uriBaseId": "%SRCROOT%"}
     assert place["region"]["startLine"] == 3
     assert "002_drop" in related["message"]["text"]
+
+
+def test_sarif_duplicate_version_help_says_what_each_tool_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The duplicate-version descriptor's help says, per layout, what the tool does with two
+    files of one version (graph.model.DUPLICATE_VERSION_BY_LAYOUT, which the conflict's own
+    explanation also quotes), and what to do: renumber the later one."""
+    from lockwise.graph.model import DUPLICATE_VERSION_BY_LAYOUT
+
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "db"
+    db.mkdir()
+    (db / "1_a.up.sql").write_text("CREATE TABLE a (id int);\n")
+    (db / "01_b.up.sql").write_text("CREATE TABLE b (id int);\n")
+    doc = json.loads(lint("db", "--no-cache", "-f", "sarif").stdout)
+    assert not list(_validator().iter_errors(doc))
+    run = doc["runs"][0]
+    (result,) = [r for r in run["results"] if r["ruleId"] == "duplicate-version"]
+    help_ = run["tool"]["driver"]["rules"][result["ruleIndex"]]["help"]
+    for tool in ("Flyway", "dbmate", "golang-migrate", "goose"):
+        assert f"{tool}:" in help_["text"] and f"**{tool}**" in help_["markdown"]
+    for says in DUPLICATE_VERSION_BY_LAYOUT.values():
+        assert says in help_["text"]
+    assert "renumber the later one" in help_["text"]
