@@ -170,6 +170,29 @@ def test_state_knows_versions_as_the_layouts_runner_does(tmp_path) -> None:
         ("01", PENDING), ("1", MISSING)]
 
 
+
+def test_state_orders_dbmate_versions_as_dbmate_runs_its_files(tmp_path) -> None:
+    """dbmate runs its files in the order of their names as text (pkg/dbmate/db.go,
+    FindMigrations): 10_b.sql, then 91_c.sql, then 9_a.sql ('1' sorts before '_'). The state
+    lists them so, a version recorded without its file (8) among them as text. A baseline is
+    lockwise's own: at 10 it covers the versions up to 10 as numbers (9 and 10, not 91)."""
+    from dataclasses import replace
+
+    from lockwise.discover import discover
+    from lockwise.executor.history import KIND_BASELINE
+    from lockwise.executor.state import BASELINED, MISSING, PENDING, compute_state
+
+    for name in ("9_a.sql", "10_b.sql", "91_c.sql"):
+        (tmp_path / name).write_text("-- migrate:up\nSELECT 1;\n-- migrate:down\n")
+    rows = [_applied_row(1, "8", "SELECT 1;")]
+    state = compute_state(discover(tmp_path), rows)
+    assert [(v.version, v.state) for v in state.versions] == [
+        ("10", PENDING), ("8", MISSING), ("91", PENDING), ("9", PENDING)]
+    baseline = replace(_applied_row(2, "10", ""), kind=KIND_BASELINE, description="baseline")
+    state = compute_state(discover(tmp_path), [baseline])
+    assert [(v.version, v.state) for v in state.versions] == [
+        ("10", BASELINED), ("91", PENDING), ("9", BASELINED)]
+
 @pytest.mark.parametrize("files, refused", [
     (("1_a.up.sql", "01_b.up.sql"), True),
     (("V1__a.sql", "V1.0__b.sql"), True),

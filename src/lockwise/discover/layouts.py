@@ -321,8 +321,10 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
     `.up` left out, a down without its up), those of a dbmate folder without a version at the
     start of their names, and those of a Flyway location whose names Flyway does not parse
     (and its undo files of a version no V file has): their tool skips them too, and a
-    migration missing from the report would otherwise go unnoticed."""
-    layout = migrations[0].layout if migrations else None
+    migration missing from the report would otherwise go unnoticed. goose's: the .sql files
+    goose does not take, and the Go migrations lockwise does not read. A folder of no
+    migration is looked at as its layout (a Flyway location of undo files only)."""
+    layout = migrations[0].layout if migrations else detect_layout(directory)
     if layout == "golang-migrate":
         read = {p for m in migrations for p in (m.path, m.down_path, *m.other_down_paths)
                 if p is not None}
@@ -335,7 +337,17 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
                          f"extension (rename it to .sql, or move it out of the folder)")
     elif layout == "dbmate":
         unread = [p.name for p in _sql_files(directory) if not dbmate_file(p.name)]
-        why = "dbmate runs the files whose names begin with a digit and end in .sql, as written"
+        why = "dbmate runs the files whose names begin with a digit (0-9) and end in .sql, " \
+            "as written"
+    elif layout == "goose":
+        unread = [p.name for p in _sql_files(directory) if goose_version(p.name) is None]
+        why = "goose takes N_name.sql (N an integer above 0, .sql as written); `goose up` " \
+            "refuses the folder for such a file (\"could not parse SQL migration file\"), " \
+            "goose.NewProvider skips it: rename it N_name.sql, or move it out of the folder"
+        if go := [name for name, (is_file, _) in _listing(directory).items()
+                  if is_file and goose_version(name, (".go",))]:
+            notes.append(f"{directory}: {', '.join(go)} not linted: Go migrations goose runs "
+                         f"in version order with the SQL ones; lockwise reads SQL only")
     elif layout == "flyway":
         below = [(p.relative_to(directory).as_posix(), p, _flyway_name(p.name))
                  for p in _walk_sql(directory, set())]
@@ -345,8 +357,14 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
             "U<version>__<description>.sql, R__<description>.sql, prefix and .sql as written"
         # An undo file no versioned migration of its version has: no migration's down.
         downs = {p for m in migrations for p in (m.down_path, *m.other_down_paths)}
-        if alone := [name for name, p, parsed in below
-                     if parsed and parsed[0] == "U" and p not in downs]:
+        alone = [name for name, p, parsed in below
+                 if parsed and parsed[0] == "U" and p not in downs]
+        if alone and not migrations:
+            notes.append(f"{directory}: only undo migrations ({', '.join(alone)}), no "
+                         f"V<version>__*.sql: Flyway has nothing here to migrate or undo, and "
+                         f"nothing is linted (name the location that holds the migrations "
+                         f"they undo, or the folder above both)")
+        elif alone:
             notes.append(f"{directory}: {', '.join(alone)} not read: no V<version>__*.sql "
                          f"migration has its version, so it undoes nothing (add the "
                          f"migration it undoes, or remove it)")
@@ -1053,6 +1071,7 @@ from lockwise.discover.tools import (  # noqa: E402
     detect_sql_migrate,
     detect_supabase,
     detect_tern,
+    goose_version,
     read_dbmate,
     read_goose,
     read_postgrator,

@@ -44,14 +44,55 @@ _DBMATE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*migrate:(up|down)\b([^\n]*)$",
 #: marker only lowercase at the start of a line: the sections are split as it splits them
 #: (the looser pattern above only tells a dbmate folder, whose misspelt file is then refused).
 _DBMATE_MARKER = lazy_compile(r"^--\s*migrate:(up|down)(?=\s|$)([^\n]*)$", re.MULTILINE)
-#: The files dbmate takes for migrations (FindMigrations: `^(\d+).*\.sql$`, `.sql` as
-#: written); it skips the others in its folder (notes.sql, a dump), and so does lockwise.
-_DBMATE_FILE = lazy_compile(r"\d.*\.sql")
+#: The files dbmate takes for migrations (FindMigrations, pkg/dbmate/db.go: `^(\d+).*\.sql$`,
+#: Go's \d the ASCII digits, `.sql` as written); the digits are the version it records. It
+#: skips the others in its folder (notes.sql, a dump), and so does lockwise.
+_DBMATE_FILE = lazy_compile(r"([0-9]+).*\.sql")
 
 
 def dbmate_file(name: str) -> bool:
     """Whether dbmate takes the file `name` in its migrations folder for a migration."""
     return _DBMATE_FILE.fullmatch(name) is not None
+
+
+#: goose's NumericComponent (pressly/goose v3): the text before a name's first `_` parsed by
+#: strconv.ParseInt (an optional sign, ASCII digits), as an int64 above zero.
+_GOOSE_VERSION = lazy_compile(r"[+-]?[0-9]+")
+
+
+def goose_version(name: str, extensions: tuple[str, ...] = (".sql",)) -> str | None:
+    """The version goose reads in the file name `name` (its text, as written), or None for a
+    file goose does not take for a migration: a name not ending in one of `extensions` as
+    written (its fs.Glob patterns `*.sql`, `*.go` keep case), a `_test.go`, or one whose
+    text before the first `_` is no int64 above zero. `goose up` refuses a folder holding
+    such a .sql file ("could not parse SQL migration file"); goose.NewProvider skips it."""
+    if not name.endswith(extensions) or name.endswith("_test.go"):
+        return None
+    prefix, sep, _ = name.partition("_")
+    if not sep or not _GOOSE_VERSION.fullmatch(prefix) or not 0 < int(prefix) < 2**63:
+        return None
+    return prefix
+
+
+def _name_parts(layout: str, name: str) -> tuple[str, str, tuple] | None:
+    """(version, name, sort key) of a dbmate or goose file as its tool reads the file name,
+    or None for a file it does not take; None too for other layouts."""
+    from lockwise.discover.versions import text_key, version_key
+
+    if layout == "dbmate":
+        match = _DBMATE_FILE.fullmatch(name)
+        if match is None:
+            return None
+        version = match.group(1)
+        rest = name[len(version):-len(".sql")].lstrip("_-.")
+        return version, rest, text_key(name)  # dbmate runs them in file-name order
+    if layout == "goose":
+        version = goose_version(name)
+        if version is None:
+            return None
+        rest = name[len(version) + 1:-len(".sql")]
+        return version, rest, version_key(str(int(version)))
+    return None
 
 
 _GOOSE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*\+goose[ \t]+(up|down)\b([^\n]*)$",
@@ -342,17 +383,21 @@ def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
 
     out = []
     for path in _sql_files(directory):
-        if layout == "dbmate" and not dbmate_file(path.name):
+        if layout == "sql-migrate":
+            version, name = _split_version(path.stem)
+            sort_key = version_key(version or name)
+        elif parts := _name_parts(layout, path.name):
+            version, name, sort_key = parts
+        else:  # a file dbmate or goose does not run (see `_note_unread`)
             continue
         text = _read(path)
-        version, name = _split_version(path.stem)
         if version and (refusal := _tool_refusal(layout, text)):
             raise InputError(refusal[0], path, refusal[1])
         up_sql, down_sql, no_tx = _split_marked(layout, text)
         out.append(Migration(
             version=version or name, name=name if version else "", path=path, up_sql=up_sql,
             down_sql=down_sql, down_path=path if down_sql is not None else None,
-            no_transaction=no_tx, layout=layout, sort_key=version_key(version or name)))
+            no_transaction=no_tx, layout=layout, sort_key=sort_key))
     return out
 
 

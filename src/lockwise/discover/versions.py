@@ -20,6 +20,34 @@ def version_key(version: str) -> tuple:
                  _PART.findall(version))
 
 
+#: Layouts whose runner orders its migrations by file name as text, whatever their digits
+#: say: dbmate's FindMigrations (pkg/dbmate/db.go) sorts by FileName with Go's `<`, byte by
+#: byte (`10_b.sql` runs before `9_a.sql`).
+TEXT_ORDER_LAYOUTS = frozenset({"dbmate"})
+
+
+def text_key(text: str) -> tuple:
+    """A sort key of version_key's shape that orders `text` as plain text, case kept: by code
+    point, which is the order of UTF-8 bytes Go's string comparison gives."""
+    return ((1, 0, text),)
+
+
+def version_sort_key(version: str, layout: str) -> tuple:
+    """Where a bare version (a history row's, an applied list's) sorts among the sort keys
+    of `layout`'s migrations: as text for the layouts whose runner orders by name."""
+    return text_key(version) if layout in TEXT_ORDER_LAYOUTS else version_key(version)
+
+
+def at_or_before(migration: Migration, version: str) -> bool:
+    """Whether `migration` is at or below `version` (a lockwise baseline's): by its sort key,
+    or by its version as a number where its runner orders names as text (a dbmate baseline
+    covers the versions up to it, not the names that sort before it: dbmate's order puts
+    91_c.sql before 9_a.sql)."""
+    if migration.layout in TEXT_ORDER_LAYOUTS:
+        return version_key(migration.version) <= version_key(version)
+    return (migration.sort_key or version_key(migration.version)) <= version_key(version)
+
+
 #: Layouts whose runners parse the version as a number: golang-migrate (uint64), goose and sqlx
 #: (int64), tern (int32) the prefix before `_`, postgrator (JavaScript's Number) the part
 #: before the first dot, Flyway each dot-separated part (as BigInteger, trailing zero parts

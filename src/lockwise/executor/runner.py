@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from lockwise.core.types import Migration, Safety
 from lockwise.db.dsn import CONNECT_TIMEOUT, mask_dsn, redact
-from lockwise.discover.versions import version_key
+from lockwise.discover.versions import at_or_before, version_key
 from lockwise.executor import history, lock
 from lockwise.executor.checksum import CHECKSUM_VERSION, checksum, statements_checksum
 from lockwise.executor.history import (
@@ -1579,8 +1579,7 @@ def baseline(dsn: str, version: str, migrations: Sequence[Migration], options: E
             raise ExecutorError(
                 f"refusing to baseline: {options.table.display} already records "
                 f"{len(live)} migration(s); baseline is for a database lockwise never ran on")
-        key = version_key(version)
-        covered = [m for m in migrations if (m.sort_key or version_key(m.version)) <= key]
+        covered = [m for m in migrations if at_or_before(m, version)]
         history.insert_row(runner.conn, options.table, version=version,
                            description="baseline", success=True, kind=KIND_BASELINE,
                            ignored_rules=[])

@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockwise.core.types import Migration
-from lockwise.discover.versions import version_identity, version_key
+from lockwise.discover.versions import (
+    at_or_before,
+    version_identity,
+    version_key,
+    version_sort_key,
+)
 from lockwise.executor.checksum import checksum, known_version, statements_checksum
 from lockwise.executor.history import (
     KIND_BASELINE,
@@ -102,7 +107,7 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow],
             blocked.detail += "; its file is no longer in the migrations directory"
             state.versions.append(blocked)
     _renamed(state)
-    state.versions.sort(key=_status_key)
+    state.versions.sort(key=lambda v: _status_key(v, layout))
     _out_of_order(state)
     return state
 
@@ -127,8 +132,8 @@ def unrelated_directory(state: DatabaseState, migrations: Sequence[Migration],
     return f"{head}: is this the migrations directory (and the layout: --layout)?"
 
 
-def _status_key(v: VersionStatus) -> tuple:
-    return _sort_key(v.migration) if v.migration else version_key(v.version)
+def _status_key(v: VersionStatus, layout: str) -> tuple:
+    return _sort_key(v.migration) if v.migration else version_sort_key(v.version, layout)
 
 
 def _out_of_order(state: DatabaseState) -> None:
@@ -360,7 +365,7 @@ def took_the_version(m: Migration) -> str:
 def _classify(m: Migration, row: HistoryRow | None, baseline: HistoryRow | None,
               holder: Holder | None) -> VersionStatus:
     status = VersionStatus(m.version, m.name, PENDING, m, row)
-    covered = baseline is not None and _sort_key(m) <= version_key(baseline.version)
+    covered = baseline is not None and at_or_before(m, baseline.version)
     if row is None or row.kind == KIND_BASELINE:
         if covered:
             status.state, status.detail = BASELINED, "at or below the baseline"

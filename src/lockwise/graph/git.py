@@ -225,7 +225,7 @@ def _relative(m: Migration, root: Path) -> str:
 def applied_history(migrations: list[Migration], applied_file: Path) -> BranchInfo:
     """`--applied FILE`: the versions already applied (one per line, as exported from the
     runner's history table); the migrations not among them are the new ones."""
-    from lockwise.discover.versions import runner_records, version_identity, version_key
+    from lockwise.discover.versions import runner_records, version_identity, version_sort_key
     from lockwise.parse.source import read_sql_file
 
     text = read_sql_file(applied_file)
@@ -245,14 +245,18 @@ def applied_history(migrations: list[Migration], applied_file: Path) -> BranchIn
         applied.setdefault(version, (number, len(line) - len(line.lstrip()) + 1))
     if not applied:
         raise InputError("no applied versions in the file", applied_file)
-    newest = max(applied, key=version_key)
+    # Ordered as the runner orders its migrations (dbmate: as text).
+    def position(version: str) -> tuple:
+        return version_sort_key(version, layout)
+
+    newest = max(applied, key=position)
     # As the runner that wrote them tells versions apart: golang-migrate records 1 for 0001.
     known = {version_identity(v, layout) for v in applied}
     keys = unique_keys(migrations)
     new = frozenset(k for k, m in zip(keys, migrations, strict=True)
                     if version_identity(m.version, m.layout) not in known and not m.repeatable)
     marker = Migration(version=newest, name="", path=applied_file, up_sql="",
-                       sort_key=version_key(newest))
+                       sort_key=position(newest))
     return BranchInfo(ref=f"the applied history ({applied_file})", branch_new=new,
                       applied_newest=marker, applied_newest_at=applied[newest])
 
