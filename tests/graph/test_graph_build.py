@@ -1286,7 +1286,7 @@ def test_duplicate_down_files_say_to_keep_one(tmp_path: Path) -> None:
     conflicts = build_graph(discover(tmp_path)).conflicts
     steps = {c.object: c.next_step for c in conflicts}
     assert steps["version:1"].startswith("keep one down (undo) file per version")
-    assert steps["version:2"].startswith("give one of them a version of its own")
+    assert steps["version:2"].startswith("renumber the later one: give it a version of its own")
     assert conflicts[0].to_dict()["next"] == conflicts[0].next_step
     report = MigrationReport(Migration("1", "a", tmp_path / "V1__a.sql", "SELECT 1;"),
                              statements=[], findings=[], safety=Safety.SAFE, reason="")

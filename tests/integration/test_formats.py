@@ -460,7 +460,7 @@ def test_sarif_duplicate_version_help_says_what_each_tool_does(
     """The duplicate-version descriptor's help says, per layout, what the tool does with two
     files of one version (graph.model.DUPLICATE_VERSION_BY_LAYOUT, which the conflict's own
     explanation also quotes), and what to do: renumber the later one."""
-    from lockwise.graph.model import DUPLICATE_VERSION_BY_LAYOUT
+    from lockwise.graph.model import DUPLICATE_VERSION_BY_LAYOUT, duplicate_version_effect
 
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "db"
@@ -474,6 +474,6 @@ def test_sarif_duplicate_version_help_says_what_each_tool_does(
     help_ = run["tool"]["driver"]["rules"][result["ruleIndex"]]["help"]
     for tool in ("Flyway", "dbmate", "golang-migrate", "goose"):
         assert f"{tool}:" in help_["text"] and f"**{tool}**" in help_["markdown"]
-    for says in DUPLICATE_VERSION_BY_LAYOUT.values():
-        assert says in help_["text"]
+    for layout in DUPLICATE_VERSION_BY_LAYOUT:
+        assert duplicate_version_effect(layout) in help_["text"]
     assert "renumber the later one" in help_["text"]

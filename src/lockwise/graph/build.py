@@ -39,8 +39,10 @@ from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.discover.layouts import KEYED_BY_NAME, LISTED_ORDER
 from lockwise.discover.versions import (
     NUMERIC_VERSION_LAYOUTS,
+    TEXT_ORDER_LAYOUTS,
     names_folder,
     version_identity,
+    version_key,
 )
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
@@ -59,7 +61,13 @@ from lockwise.effects.nodes import (
 from lockwise.effects.refused import refusal
 from lockwise.effects.session import Session
 from lockwise.graph.deps import gone_columns, gone_routines
-from lockwise.graph.model import DUPLICATE_DOWN_STEP, Conflict, Location, MigrationGraph
+from lockwise.graph.model import (
+    DUPLICATE_DOWN_STEP,
+    Conflict,
+    Location,
+    MigrationGraph,
+    duplicate_version_effect,
+)
 from lockwise.options import named_in
 
 if TYPE_CHECKING:  # --base and the applied history make one: lint never does
@@ -1357,17 +1365,28 @@ class _Builder:
             if a.version == b.version or a.layout in NUMERIC_VERSION_LAYOUTS or \
                     "." in a.version or "." in b.version:
                 continue
-            if a.sort_key == b.sort_key:
+            # In text order already (dbmate's), the pair disagrees when numbers order it the
+            # other way; in number order, when text does.
+            by_text = a.layout in TEXT_ORDER_LAYOUTS
+            as_numbers = (version_key(a.version), version_key(b.version)) if by_text else \
+                (a.sort_key, b.sort_key)
+            if as_numbers[0] == as_numbers[1]:
                 why = "compare equal as numbers but differ as text"
-            elif a.version > b.version:
+            elif by_text and as_numbers[0] > as_numbers[1]:
+                why = (f"sort {b.version} before {a.version} as numbers but the other way "
+                       f"round as text")
+            elif not by_text and a.version > b.version:
                 why = (f"sort {a.version} before {b.version} as numbers but the other way "
                        f"round as text")
             else:
                 continue
+            runs = (f"{a.layout} runs {a.path.name} before {b.path.name} (it sorts file names "
+                    f"as text); a reader, or a tool that parses versions, expects the other "
+                    f"order" if by_text else "tools that sort file names and tools that parse "
+                    "versions run them in different orders")
             self.conflict("ambiguous-order", [Location(ka, str(a.path)), Location(kb, str(b.path))],
-                          f"version:{a.version}",
-                          f"versions {a.version} and {b.version} {why}: tools that sort file "
-                          f"names and tools that parse versions run them in different orders")
+                          f"version:{a.version}", f"versions {a.version} and {b.version} {why}: "
+                          f"{runs}")
 
     def _repeatables(self) -> None:
         """Flyway knows a repeatable migration by its description (its name, `_` read as a
@@ -1410,11 +1429,12 @@ class _Builder:
         texts = sorted({m.version for m, _ in group})
         spelled = "" if len(texts) == 1 else \
             f" ({', '.join(texts)}: {group[0][0].layout} reads them as one number)"
+        layout = group[0][0].layout
+        # (the group is in the order its tool runs the migrations)
+        effect = duplicate_version_effect(layout, group[0][0].path.name)
         self.conflict("duplicate-version", [Location(k, str(m.path)) for m, k in group],
                       f"version:{version}",
-                      f"{len(group)} migrations have version {version}{spelled}: runners "
-                      f"record applied migrations by version, so one of them is skipped or "
-                      f"the runner refuses to start")
+                      f"{len(group)} migrations have version {version}{spelled}: {effect}")
 
     # --- down migrations --------------------------------------------------------------------
 

@@ -112,10 +112,10 @@ CONFLICT_TITLES: dict[str, str] = {
 #: What to do about each kind of conflict, in one line: the text report's `next:`, the
 #: JSON `next`, and the CI formats' (see lockwise.report.ci_common.next_step).
 CONFLICT_NEXT_STEPS: dict[str, str] = {
-    "duplicate-version": "give one of them a version of its own, after the newest (a "
-                         "Liquibase changeset: another id, a Flyway repeatable: another "
-                         "description); if one was applied somewhere already, keep it and "
-                         "renumber the other",
+    "duplicate-version": "renumber the later one: give it a version of its own, after the "
+                         "newest (a Liquibase changeset: another id, a Flyway repeatable: "
+                         "another description); if one was applied somewhere already, keep "
+                         "it and renumber the other",
     "ambiguous-order": "pad the versions to one width (009, 010): text and number order then "
                        "agree",
     "missing-object": "write the later migration against the schema the earlier one leaves: "
@@ -133,6 +133,47 @@ CONFLICT_NEXT_STEPS: dict[str, str] = {
     "deleted-applied": "restore it, unless the history was squashed into a baseline on "
                        "purpose",
 }
+
+
+#: What each tool does with two migrations of one version (a `duplicate-version`), as its
+#: source reads them: a conflict's explanation says its layout's, the SARIF help lists all.
+#: (Django and Rails know a migration by its app and name, or run Ruby: no lockwise layout.)
+DUPLICATE_VERSION_BY_LAYOUT: dict[str, str] = {
+    # Flyway's validate, over every folder of its locations.
+    "flyway": "Flyway refuses to start (\"Found more than one migration with version\")",
+    # pkg/dbmate/db.go FindMigrations and Migrate; postgres.go: schema_migrations' version is
+    # its primary key.
+    "dbmate": "dbmate runs {first} and records the version; the other one's insert into "
+              "schema_migrations then fails on its primary key and the deploy stops there "
+              "(with transaction:false its statements stay applied), and where the version "
+              "is recorded already it counts as applied and never runs",
+    # Its source drivers: `if !ms.Append(m) { return source.ErrDuplicateMigration }`.
+    "golang-migrate": "golang-migrate refuses the folder (source.ErrDuplicateMigration: "
+                      "\"duplicate migration file\")",
+    # migrate.go's Migrations.Less panics, provider_collect.go returns an error.
+    "goose": "goose refuses to start (`goose up`: \"duplicate version N detected\"; "
+             "goose.NewProvider: \"found duplicate migration version\")",
+}
+#: The same, for the layouts not in DUPLICATE_VERSION_BY_LAYOUT.
+DUPLICATE_VERSION_ANY = ("runners record applied migrations by version, so one of them is "
+                         "skipped or the runner refuses to start")
+#: The spelling of each layout of DUPLICATE_VERSION_BY_LAYOUT in a list of them.
+_TOOL_NAMES = {"flyway": "Flyway"}
+
+
+def duplicate_version_effect(layout: str, first: str = "the first by file name") -> str:
+    """What `layout`'s tool does with two migrations of one version; `first`: the one it runs
+    (dbmate)."""
+    return DUPLICATE_VERSION_BY_LAYOUT.get(layout, DUPLICATE_VERSION_ANY).replace(
+        "{first}", first)
+
+
+def duplicate_version_effects() -> list[tuple[str, str]]:
+    """(tool, what it does with two migrations of one version) of each layout that says, then
+    of the others."""
+    return [*((_TOOL_NAMES.get(layout, layout), duplicate_version_effect(layout))
+              for layout in DUPLICATE_VERSION_BY_LAYOUT),
+            ("other layouts", DUPLICATE_VERSION_ANY)]
 
 
 #: What to do about two down (undo) files of one version (a `duplicate-version`): giving one

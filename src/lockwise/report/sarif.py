@@ -61,11 +61,23 @@ def _rule_descriptor(rule: Rule, fail_on: Safety, dialect: str) -> dict:
 
 def _conflict_descriptor(kind: str, fail_on: Safety, dialect: str) -> dict:
     """A conflict between migrations, described like a rule (docs/graph.md explains them)."""
-    from lockwise.graph.model import CONFLICT_NEXT_STEPS, CONFLICT_SAFETY, CONFLICT_TITLES
+    from lockwise.graph.model import (
+        CONFLICT_NEXT_STEPS,
+        CONFLICT_SAFETY,
+        CONFLICT_TITLES,
+        duplicate_version_effects,
+    )
 
     title = CONFLICT_TITLES.get(kind, kind)
     step = CONFLICT_NEXT_STEPS.get(kind)
     todo = f"Next: {step}.\n\n" if step else ""
+    text, markdown = todo, todo
+    if kind == "duplicate-version":  # what each tool does with them
+        effects = duplicate_version_effects()
+        head = "What each tool does with two migrations of one version:\n"
+        text += head + "".join(f"- {tool}: {effect}\n" for tool, effect in effects) + "\n"
+        markdown += head + "\n" + "".join(f"- **{tool}**: {effect}\n"
+                                         for tool, effect in effects) + "\n"
     safety = CONFLICT_SAFETY.get(kind, Safety.SAFE_WITH_CARE)
     return {
         "id": kind,
@@ -73,10 +85,10 @@ def _conflict_descriptor(kind: str, fail_on: Safety, dialect: str) -> dict:
         "shortDescription": {"text": title},
         "fullDescription": {"text": f"{title}: a conflict between migrations, found by "
                                     f"replaying them in order."},
-        "help": {"text": f"{todo}See the conflict's message for the migrations involved; "
+        "help": {"text": f"{text}See the conflict's message for the migrations involved; "
                          "docs/graph.md explains each kind and how to resolve it.",
-                 "markdown": f"**{title}**\n\n{todo}A conflict between migrations: see the "
-                             "message for the migrations involved and docs/graph.md for "
+                 "markdown": f"**{title}**\n\n{markdown}A conflict between migrations: see "
+                             "the message for the migrations involved and docs/graph.md for "
                              "what to do."},
         "helpUri": REPOSITORY_URL + "/blob/main/docs/graph.md#conflicts",
         "defaultConfiguration": {"level": level(safety, fail_on, info="note")},
