@@ -1666,6 +1666,44 @@ def test_not_null_constraint_names_are_the_servers(pg_db: str) -> None:
             for c in t.columns.values() if c.not_null} == server
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize(("table", "column"), [
+    ("t", "c"), ('"Ünïcode Täble"', '"Çolumn"'), ("t" * 50, "c" * 5)])
+def test_the_not_null_names_of_an_expand_contract_swap_are_the_servers(
+        table: str, column: str, pg_db: str) -> None:
+    """Checked on 18.6: the names `not_null_swap_names` gives are those PostgreSQL 18 gives
+    the NOT NULL constraints of an expand / contract change: the new column's, made NOT NULL
+    (`t_c_new_not_null`); the old column's, unless the catalog knows another (`t_c_not_null`);
+    and the old column's once renamed aside, were it made NOT NULL then (`t_c_old_not_null`).
+    Each shortened to 63 bytes as the server shortens it (names that shorten to the same one
+    are numbered by the server: not predicted here)."""
+    import psycopg
+
+    from lockwise.catalog.replay import generated_name, not_null_swap_names
+    from lockwise.parse.quoting import quote_ident
+
+    relname, old = (name.strip('"') for name in (table, column))
+    new, aside = generated_name(old, None, "new"), generated_name(old, None, "old")
+    made, kept, moved = not_null_swap_names(relname, old, new)
+    assert not_null_swap_names(relname, old, new, "c_present")[:2] == (made, "c_present")
+
+    def names(conn: psycopg.Connection) -> dict:
+        return dict(conn.execute(
+            "SELECT attname, conname FROM pg_constraint JOIN pg_attribute ON attrelid = "
+            "conrelid AND attnum = conkey[1] WHERE conrelid = %s::regclass AND contype = 'n'",
+            (table,)).fetchall())
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {table} (id int, {column} int NOT NULL)")
+        assert names(conn) == {old: kept}
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {quote_ident(new)} bigint; "
+                     f"ALTER TABLE {table} ALTER COLUMN {quote_ident(new)} SET NOT NULL; "
+                     f"ALTER TABLE {table} RENAME COLUMN {column} TO {quote_ident(aside)}; "
+                     f"ALTER TABLE {table} ALTER COLUMN {quote_ident(aside)} DROP NOT NULL; "
+                     f"ALTER TABLE {table} ALTER COLUMN {quote_ident(aside)} SET NOT NULL")
+        assert names(conn) == {new: made, aside: moved}
+
+
 #: Tables made from queries: columns of known tables (through `*`, `t.*`, aliases, joins),
 #: casts, literals, count(*), now() and the current date and time; renamed by a column list.
 _QUERY_TABLES = (

@@ -56,6 +56,7 @@ QUERIES = [
     ("SELECT column1 FROM (VALUES (1::varchar(3))) v", [("column1", "character varying(3)")]),
     ("SELECT w.* FROM (VALUES (1)) v, (VALUES (true)) w", [("column1", "boolean")]),
     ("SELECT * FROM (VALUES (1, 'a')) v(x, y, z)", None),  # "has 2 columns available but 3"
+    ("SELECT * FROM (VALUES (1, 'a')) v(x, x)", None),  # "column "x" specified more than once"
     ("SELECT * FROM (VALUES (1), (2.5)) AS v, (VALUES ('b')) w", None),  # column1 twice
     ("SELECT * FROM (VALUES (1)) v(x) JOIN (VALUES (2)) w(x) USING (x)", None),  # not followed
 ]

@@ -41,7 +41,13 @@ def result_columns(catalog: Catalog, query: object, names: list[str]) -> list[Co
     renaming the first ones; None when any of them is not known for sure, or the server
     would refuse the statement (more names than columns, a name twice)."""
     kind, body = unwrap(query)
-    columns = _select(catalog, body) if kind == "SelectStmt" else None
+    return _renamed(_select(catalog, body) if kind == "SelectStmt" else None, names)
+
+
+def _renamed(columns: list[Column] | None, names: list[str]) -> list[Column] | None:
+    """`columns`, the first ones renamed `names` (a column list: CREATE TABLE t (a, b) AS,
+    an alias `v(a, b)`); None when they are not known, or the server refuses the names (more
+    than columns, one twice: checked on 18.6)."""
     if columns is None or len(names) > len(columns):
         return None
     for column, name in zip(columns, names, strict=False):
@@ -343,17 +349,12 @@ def _values_item(catalog: Catalog, body: dict) -> Table | None:
     known or the server refuses the names (more than columns, one twice)."""
     kind, query = unwrap(body.get("subquery"))
     rows = query.get("valuesLists") if kind == "SelectStmt" else None
-    columns = _values(catalog, rows) if rows else None
-    names = strings((body.get("alias") or {}).get("colnames"))
-    if columns is None or len(names) > len(columns):
-        return None
-    for column, name in zip(columns, names, strict=False):
-        column.name = name
-    by_name = {c.name: c for c in columns}
-    if len(by_name) != len(columns):
+    columns = _renamed(_values(catalog, rows) if rows else None,
+                       strings((body.get("alias") or {}).get("colnames")))
+    if columns is None:
         return None
     return Table((body.get("alias") or {}).get("aliasname") or "", kind="values",
-                 columns=by_name)
+                 columns={c.name: c for c in columns})
 
 
 #: The relations whose columns a query's references are resolved against: a view's or

@@ -1001,6 +1001,20 @@ def not_null_check_name(t: Table | None, table_name: str, column: str) -> str:
         number += 1
 
 
+def not_null_swap_names(table_name: str, old: str, new: str, kept: str = ""
+                        ) -> tuple[str, str, str]:
+    """PostgreSQL 18's NOT NULL constraint names at the swap of an expand / contract change
+    of column `old` of `table_name` (unqualified) for column `new`: the name the new column's
+    has (`table_new_not_null`, as SET NOT NULL names it), the name it is to take (`kept`, the
+    old column's as the catalog knows it: `not_null_name`; else the one PostgreSQL gives
+    `old`'s), and the name the old column's moves to, to free that one, where the swap runs
+    while the old column is still there, renamed `<old>_old` (the one PostgreSQL would give
+    it then). A rename of a column keeps its constraint's name (checked on 18.6)."""
+    return (generated_name(table_name, new, "not_null"),
+            kept or generated_name(table_name, old, "not_null"),
+            generated_name(table_name, generated_name(old, None, "old"), "not_null"))
+
+
 def not_null_column(t: Table, name: str) -> Column | None:
     """The column of `t` whose NOT NULL constraint is called `name` (None: no such one)."""
     return next((c for c in t.columns.values()

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lockwise.catalog.replay import generated_name, not_null_check_name
+from lockwise.catalog.replay import generated_name, not_null_check_name, not_null_swap_names
 from lockwise.core.types import Action
 from lockwise.effects.nodes import (
     printed_node,
@@ -331,8 +331,9 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
     if facts.get("column_not_null") and _pg_version(facts) >= 18:
         # PostgreSQL 18's NOT NULL constraint, named after the new column: the statement
         # leaves the old one's name (or, made NOT NULL by it, the one named after the column).
-        made = generated_name(table_name, new, "not_null")
-        kept = facts.get("column_not_null_name") or generated_name(table_name, old, "not_null")
+        # The old column is dropped by then: its constraint's name is free, none moves aside.
+        made, kept, _ = not_null_swap_names(table_name, old, new,
+                                            facts.get("column_not_null_name") or "")
         if made != kept:
             pieces.contract.append(
                 "-- lockwise: ignore[rename-index-or-constraint] reason: contract step of an "

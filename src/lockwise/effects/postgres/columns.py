@@ -13,6 +13,7 @@ from lockwise.catalog.replay import (
     generated_name,
     not_null_check_name,
     not_null_name,
+    not_null_swap_names,
     owned_sequence,
 )
 from lockwise.effects.foreign_keys import (
@@ -1034,13 +1035,12 @@ def _carried_over_steps(catalog: Catalog, table: str, old_col: Column | None,
         if old_col.not_null else ("", "")
     renamed = ""
     if old_col.not_null and pg_version >= 18:
-        relname = table.split(".", 1)[1]
-        kept = column_not_null_name(catalog, table, old_col.name)
+        made, kept, moved = not_null_swap_names(
+            table.split(".", 1)[1], old_col.name, new,
+            column_not_null_name(catalog, table, old_col.name))
         renamed = "\n-- ".join(  # (the template's `-- ` starts the first line)
             f"ALTER TABLE {target} RENAME CONSTRAINT {quote_ident(name)} TO {quote_ident(to)};"
-            for name, to in ((kept, generated_name(relname, generated_name(
-                old_col.name, None, "old"), "not_null")),
-                             (generated_name(relname, new, "not_null"), kept)))
+            for name, to in ((kept, moved), (made, kept)))
     return {
         "new_column_default_sql": JoinedSql(
             f"ALTER TABLE {target} ALTER COLUMN {quote_ident(new)} SET DEFAULT (", default,
