@@ -399,28 +399,35 @@ def parse_mysql(text: str, dialect: str = "mysql",
         # refusal below judges the same one, in the same tokens)
         tokens, wait = lock_wait(body)
         readable = without_lock_wait(body, wait) if wait is not None else body
+        server = version or DEFAULT_VERSIONS.get(dialect, DEFAULT_VERSIONS["mysql"])
+        failure = None
         try:
             tree = _parse_statement(readable, reader, dialect == "mariadb")
         except ParseError as exc:
-            err = exc.errors[0] if exc.errors else {}
+            failure = exc
+            # (two options of a locking read sqlglot rejects too: said as the server says it)
+            refused = _locking_read(body, tokens, dialect, server)
+        except (TokenError, RecursionError, ValueError) as exc:
+            parsed.problems.append(ParseProblem(_readable(str(exc).splitlines()[0]), span))
+            continue
+        else:
+            refused = _refused_by_mysql(tree, body, dialect, server, tokens, wait)
+        if refused is not None:
+            message, at, length = refused
+            parsed.problems.append(ParseProblem(
+                _server_error(message, body, at),
+                lines.span(chunk_start + at, chunk_start + at + length), by=SERVERS[dialect]))
+            continue
+        if failure is not None:
+            err = failure.errors[0] if failure.errors else {}
             line = span.line + (err.get("line", 1) or 1) - 1
             # sqlglot's column is where the offending token ends: the finding goes at its start.
             end_col = max((err.get("col", 1) or 1) - len(err.get("highlight") or "x") + 1, 1)
             col = end_col if line != span.line else span.column + end_col - 1
             offset = lines.starts[min(line, len(lines.starts)) - 1] + max(col - 1, 0)
             parsed.problems.append(ParseProblem(
-                _readable(err.get("description") or str(exc).splitlines()[0]),
+                _readable(err.get("description") or str(failure).splitlines()[0]),
                 lines.span(offset, offset + 1)))
-            continue
-        except (TokenError, RecursionError, ValueError) as exc:
-            parsed.problems.append(ParseProblem(_readable(str(exc).splitlines()[0]), span))
-            continue
-        if (refused := _refused_by_mysql(tree, body, dialect, version or DEFAULT_VERSIONS.get(
-                dialect, DEFAULT_VERSIONS["mysql"]), tokens, wait)) is not None:
-            message, at, length = refused
-            parsed.problems.append(ParseProblem(
-                _server_error(message, body, at),
-                lines.span(chunk_start + at, chunk_start + at + length), by=SERVERS[dialect]))
             continue
         if (isinstance(tree, exp.Command) or _is_expression(tree)) and \
                 not _plausible_command(body) and not _TOP_LEVEL_COMPOUND.match(body):
@@ -559,6 +566,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
     words = [tok.text.upper() for tok in tokens]
     if (refused := _lock_wait(wait, dialect, version)) is not None:
         return refused  # DROP TABLE t WAIT n on MySQL, or before MariaDB 10.3.0
+    if (refused := _locking_read(body, tokens, dialect, version)) is not None:
+        return refused  # SELECT ... FOR UPDATE WAIT n on MySQL, FOR SHARE on MariaDB
     if (other := _other_servers_syntax(tokens, words, dialect, version, wait)) is not None:
         return other
     for i, tok in enumerate(tokens):
@@ -1144,6 +1153,98 @@ def without_lock_wait(body: str, wait: LockWait | None = None) -> str | None:
     if wait is None and (wait := lock_wait(body)[1]) is None:
         return None
     return body[:wait.start] + " " * (wait.end - wait.start) + body[wait.end:]
+
+
+#: A locking read's clause (cheap test before the tokens are looked at).
+_LOCKING_READ = re.compile(r"\b(?:FOR\s+(?:UPDATE|SHARE)|LOCK\s+IN\s+SHARE\s+MODE)\b", re.I)
+#: MySQL's FOR SHARE, FOR ... OF, NOWAIT and SKIP LOCKED arrived in 8.0.1 (its 8.0 manual,
+#: "Locking Reads", Locking Read Concurrency with NOWAIT and SKIP LOCKED).
+_LOCKING_READ_OPTIONS_FROM = (8, 0, 1)
+#: MariaDB's SKIP LOCKED arrived in 10.6.0 (MDEV-13115; the knowledge base's SELECT).
+_SKIP_LOCKED_FROM = (10, 6, 0)
+
+
+def _locking_read(body: str, tokens: list | None, dialect: str, version: tuple[int, ...]
+                  ) -> tuple[str, int, int] | None:
+    """Where the server stops in a locking read's clause, as (message, offset, length); None
+    when it reads every one. MySQL (its manual's "SELECT Statement", 15.2.13 in 8.4): FOR
+    {UPDATE | SHARE} [OF t, ...] [NOWAIT | SKIP LOCKED] | LOCK IN SHARE MODE, the latter with
+    no option, FOR SHARE, OF and the options from 8.0.1. MariaDB (checked on 10.11): FOR
+    UPDATE | LOCK IN SHARE MODE, then [WAIT n | NOWAIT | SKIP LOCKED] (its lock wait from
+    10.3.0, SKIP LOCKED from 10.6), no FOR SHARE, no OF. One option at most on both.
+    `tokens`: `body`'s, None to read them here."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    if not _LOCKING_READ.search(body):
+        return None
+    try:
+        tokens = mysql_tokens(body) if tokens is None else tokens
+    except TokenError:
+        return None
+    words = [tok.text.upper() for tok in tokens]
+    mariadb = dialect == "mariadb"
+    old = not mariadb and (*version, 0, 0)[:3] < _LOCKING_READ_OPTIONS_FROM
+
+    def keyword(i: int) -> bool:
+        return i < len(tokens) and tokens[i].token_type != TokenType.IDENTIFIER
+
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.FOR and words[i + 1:i + 2] in (["UPDATE"], ["SHARE"]) \
+                and keyword(i + 1):
+            clause, j = f"FOR {words[i + 1]}", i + 2
+        elif tok.token_type == TokenType.LOCK and words[i + 1:i + 4] == ["IN", "SHARE", "MODE"]:
+            clause, j = "LOCK IN SHARE MODE", i + 4
+        else:
+            continue
+        found, at = "", j
+        if clause == "FOR SHARE" and (mariadb or old):
+            found, at = ("MySQL's FOR SHARE; MariaDB writes LOCK IN SHARE MODE" if mariadb else
+                         "FOR SHARE arrived in MySQL 8.0.1; before it, LOCK IN SHARE MODE"), i + 1
+        elif words[j:j + 1] == ["OF"] and keyword(j) and clause != "LOCK IN SHARE MODE":
+            if mariadb or old:
+                found = ("MySQL's FOR UPDATE OF; MariaDB locks the rows it reads of every table: "
+                         "leave OF out" if mariadb else "FOR ... OF arrived in MySQL 8.0.1")
+            j += 2  # OF name [, name ...], each name maybe qualified
+            while words[j:j + 1] in ([","], ["."]):
+                j += 2
+        options = 0
+        while not found and keyword(j):
+            option, width = (("WAIT n", 2) if words[j] == "WAIT" and j + 1 < len(tokens) and
+                             tokens[j + 1].token_type == TokenType.NUMBER else
+                             ("NOWAIT", 1) if words[j] == "NOWAIT" else
+                             ("SKIP LOCKED", 2) if words[j:j + 2] == ["SKIP", "LOCKED"] else
+                             ("", 0))
+            if not option:
+                break
+            found, at = _locking_read_option(option, clause, options, mariadb, version), j
+            options, j = options + 1, j + width
+        if found:
+            return (f'syntax error at or near "{tokens[at].text}" ({found})', tokens[at].start,
+                    len(tokens[at].text))
+    return None
+
+
+def _locking_read_option(option: str, clause: str, before: int, mariadb: bool,
+                         version: tuple[int, ...]) -> str:
+    """Why the server refuses a locking read's `option` (WAIT n, NOWAIT, SKIP LOCKED) after
+    `clause` and `before` other options (_locking_read); "" when it reads it."""
+    instead = "SET SESSION innodb_lock_wait_timeout = n before the SELECT"
+    if before:
+        return "one of WAIT n, NOWAIT and SKIP LOCKED at most"
+    if mariadb and option != "SKIP LOCKED" and (*version, 0, 0)[:3] < _LOCK_WAIT_FROM:
+        return f"WAIT n / NOWAIT arrived in MariaDB 10.3.0; before it, {instead}"
+    if mariadb and option == "SKIP LOCKED" and (*version, 0, 0)[:3] < _SKIP_LOCKED_FROM:
+        return "SKIP LOCKED arrived in MariaDB 10.6"
+    if mariadb:
+        return ""
+    if option == "WAIT n":
+        return f"MariaDB's WAIT n; MySQL has NOWAIT (8.0.1), or {instead}"
+    if (*version, 0, 0)[:3] < _LOCKING_READ_OPTIONS_FROM:
+        return f"{option} arrived in MySQL 8.0.1"
+    if clause == "LOCK IN SHARE MODE":
+        return f"MySQL's LOCK IN SHARE MODE takes no option: write FOR SHARE {option}"
+    return ""
 
 
 def _first_alter_token(tokens: list, words: list[str]):
