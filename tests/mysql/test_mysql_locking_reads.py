@@ -113,3 +113,19 @@ def test_the_locks_on_mariadb(mariadb) -> None:
         ran = mariadb.run(sql, "locking_reads")
         assert "ERROR 1064" in ran.stderr and f"near '{word}" in ran.stderr, (sql, ran.stderr)
 
+
+@pytest.mark.parametrize(("sql", "waits"), [
+    ("UPDATE t SET a = 1 WHERE id = 1", "(blocks LOCK=SHARED / EXCLUSIVE and COPY DDL, the "
+                                        "exclusive step of every ALTER, and LOCK TABLES, "),
+    ("SELECT * FROM t FOR UPDATE", "(blocks LOCK=SHARED / EXCLUSIVE and COPY DDL, "),
+    ("SELECT * FROM t LOCK IN SHARE MODE", "(blocks the exclusive step of every ALTER, DROP, "
+                                           "TRUNCATE and RENAME TABLE, and LOCK TABLES ... "
+                                           "WRITE, "),
+])
+def test_the_reason_says_what_waits_in_mysqls_words(lint_change, sql: str, waits: str) -> None:
+    """A safe statement's reason names what waits behind its lock as the lock lines do, in
+    MySQL's words: it said PostgreSQL's (CREATE INDEX without CONCURRENTLY, REFRESH
+    MATERIALIZED VIEW CONCURRENTLY)."""
+    (statement,) = lint_change(sql + ";", "mysql").statements
+    assert waits in statement.reason
+    assert "CONCURRENTLY" not in statement.reason
