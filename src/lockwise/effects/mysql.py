@@ -23,6 +23,7 @@ from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     CHECK_ENFORCED_FROM,
     LOCKS,
+    NO_ALGORITHM,
     PARTITION_OPERATIONS,
     ROW_VERSION_OPERATIONS,
     Plan,
@@ -1239,7 +1240,9 @@ class _Builder:
                 self.partition_key_column_dropped(base, table, extra["column"])
         if not plans:
             return
-        algorithm = max((p.algorithm for p in plans), key=ALGORITHMS.index)
+        # (NO_ALGORITHM's operation, DISCARD / IMPORT TABLESPACE, runs alone)
+        algorithm = max((p.algorithm for p in plans),
+                        key=lambda a: ALGORITHMS.index(a) if a != NO_ALGORITHM else -1)
         # the weakest LOCK= clause the server takes for the statement, and the lock it holds:
         # MySQL's "simple rename" path holds an exclusive metadata lock
         lock = "EXCLUSIVE" if _on_simple_path(clauses, operations, flavour) else \

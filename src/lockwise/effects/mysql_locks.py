@@ -13,6 +13,7 @@ SHARED_READ_ONLY and ... WRITE SHARED_NO_READ_WRITE.
 from __future__ import annotations
 
 from lockwise.core.types import Effect, LockMode
+from lockwise.effects.mysql_ddl import NO_ALGORITHM
 
 _METADATA_LOCKS = {LockMode.ROW_SHARE: "SHARED_READ",
                    LockMode.ROW_EXCLUSIVE: "SHARED_WRITE",
@@ -57,5 +58,8 @@ def lock_label(effect: Effect, relation: str, mode: LockMode) -> str:
         facts = action.facts
         if action.kind == "mysql_alter_table" and \
                 str(facts.get("table", "")).lower() == relation.lower():
+            if facts["algorithm"] == NO_ALGORITHM:  # DISCARD / IMPORT TABLESPACE
+                return (f"{label} (no ALGORITHM: neither instant, in place nor a copy; a "
+                        "tablespace file deleted or attached)")
             return f"{label} (ALGORITHM={facts['algorithm']}, LOCK={facts['lock_level']})"
     return label
