@@ -400,7 +400,7 @@ def parse_mysql(text: str, dialect: str = "mysql",
         tokens, wait = lock_wait(body)
         readable = without_lock_wait(body, wait) if wait is not None else body
         server = version or DEFAULT_VERSIONS.get(dialect, DEFAULT_VERSIONS["mysql"])
-        failure = None
+        failure: ParseError | None = None
         try:
             tree = _parse_statement(readable, reader, dialect == "mariadb")
         except ParseError as exc:
