@@ -164,11 +164,9 @@ def lock_lines(effect: Effect) -> list[tuple[str, LockMode | None, str, str]]:
     its indexes is held ACCESS EXCLUSIVE as a phrase, "" for none, what waits as a phrase)."""
     work = blocked_work(effect)
     if effect.dialect != "postgresql":
-        from lockwise.effects.mysql_locks import WEAK_LOCK_TEXT
-
         # a MySQL lock that blocks no read, write nor online DDL: MySQL's words for what waits
         return [(rel, effect.locks.get(rel), "", work_text(work[rel]) if work[rel]
-                 else WEAK_LOCK_TEXT) for rel in sorted(work)]
+                 else _weak_lock_text(effect.locks.get(rel))) for rel in sorted(work)]
     held = _indexes_held_text(effect)
     # a table whose index alone is held has no lock of its own, and its work is never empty
     return [(rel, effect.locks.get(rel), held.get(rel, ""),
@@ -199,6 +197,20 @@ def lock_label(effect: Effect, relation: str, mode: LockMode) -> str:
 def blocks_text(mode: LockMode) -> str:
     """A human phrase for what `mode` blocks, e.g. 'blocks reads and writes'."""
     return work_text(blocks(mode), mode)
+
+
+def held_blocks_text(effect: Effect, mode: LockMode) -> str:
+    """`blocks_text` of the lock `mode` that `effect` takes, in MySQL's words for a MySQL lock
+    that blocks no read, write nor DDL (effects/mysql_locks.py)."""
+    if effect.dialect == "postgresql" or blocks(mode):
+        return blocks_text(mode)
+    return _weak_lock_text(mode)
+
+
+def _weak_lock_text(mode: LockMode | None) -> str:
+    from lockwise.effects.mysql_locks import weak_lock_text
+
+    return weak_lock_text(mode)
 
 
 #: What waits behind a lock that blocks no read, write or SHARE UPDATE EXCLUSIVE work, by the

@@ -23,6 +23,7 @@ from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     CHECK_ENFORCED_FROM,
     LOCKS,
+    NO_ALGORITHM,
     PARTITION_OPERATIONS,
     ROW_VERSION_OPERATIONS,
     Plan,
@@ -1239,7 +1240,9 @@ class _Builder:
                 self.partition_key_column_dropped(base, table, extra["column"])
         if not plans:
             return
-        algorithm = max((p.algorithm for p in plans), key=ALGORITHMS.index)
+        # (NO_ALGORITHM's operation, DISCARD / IMPORT TABLESPACE, runs alone)
+        algorithm = max((p.algorithm for p in plans),
+                        key=lambda a: ALGORITHMS.index(a) if a != NO_ALGORITHM else -1)
         # the weakest LOCK= clause the server takes for the statement, and the lock it holds:
         # MySQL's "simple rename" path holds an exclusive metadata lock
         lock = "EXCLUSIVE" if _on_simple_path(clauses, operations, flavour) else \
@@ -2247,6 +2250,34 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     b.act(kind, facts)
 
 
+def _locking_read(b: _Builder, expr) -> None:
+    """SELECT ... FOR UPDATE | FOR SHARE | LOCK IN SHARE MODE (its own query's clause or a
+    subquery's; WAIT n, NOWAIT and SKIP LOCKED bound the wait, not the lock): the metadata
+    lock held until the transaction ends on each table of the query's FROM list (those named
+    after OF, MySQL's), beside InnoDB's locks on the rows it reads. FOR UPDATE holds
+    SHARED_WRITE, as DML does, a shared read SHARED_READ (checked on MariaDB 10.11 in
+    information_schema.METADATA_LOCK_INFO; MySQL's sql/table.h, mdl_type_for_dml). The
+    tables it only reads are not followed, as a plain SELECT's are not."""
+    from sqlglot import exp
+
+    locked: dict[str, LockMode] = {}
+    for select in expr.find_all(exp.Select):
+        items = [select.args.get("from_"), *(select.args.get("joins") or ())]
+        tables = [item.this for item in items if item is not None and
+                  isinstance(item.this, exp.Table)]
+        for lock in select.args.get("locks") or ():
+            mode = LockMode.ROW_EXCLUSIVE if lock.args.get("update") else LockMode.ROW_SHARE
+            named = {_name(t) for t in lock.expressions}
+            for table in tables:
+                if not named or table.alias_or_name.lower() in named:
+                    name = _table_name(table)
+                    locked[name] = max(locked.get(name, mode), mode)
+    b.locks.update(locked)
+    first = next(iter(locked), "")
+    b.act("select", {**b.table_facts(first), "tables_text": ", ".join(locked),
+                     "for_update": LockMode.ROW_EXCLUSIVE in locked.values()} if first else {})
+
+
 def _key_added_to_partitioned_table(b: _Builder, tree: dict) -> None:
     """A UNIQUE index or primary key the statement gives a partitioned table (ALTER TABLE,
     CREATE UNIQUE INDEX) that lacks a column the partitioning uses: refused, error 1503, as a
@@ -2589,6 +2620,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         table = _table_name(expr.this.this if isinstance(expr.this, exp.Schema) else expr.this)
         b.locks[table] = LockMode.ROW_EXCLUSIVE
         b.act("insert", b.table_facts(table))
+    elif isinstance(expr, exp.Select) and expr.find(exp.Lock) is not None:
+        _locking_read(b, expr)
     elif isinstance(expr, exp.Set) and _PERSIST.match(sql):  # SET PERSIST: the server's
         _server_action(b, sql)
     elif isinstance(expr, exp.Set):

@@ -19,6 +19,9 @@ Version = tuple[int, ...]
 
 #: Algorithms from cheapest to most expensive. MariaDB's NOCOPY is INPLACE without a rebuild.
 ALGORITHMS = ("INSTANT", "NOCOPY", "INPLACE", "COPY")
+#: The algorithm of an operation that runs on none of them (DISCARD / IMPORT TABLESPACE: a
+#: tablespace file deleted or attached, outside the ALTER TABLE paths).
+NO_ALGORITHM = ""
 LOCKS = ("NONE", "SHARED", "EXCLUSIVE")
 
 
@@ -38,7 +41,8 @@ class Capability:
     source: str = "documentation"
     #: The server refuses LOCK=NONE and LOCK=SHARED even though the operation is instant
     #: (MariaDB's ALTER TABLE ... RENAME TO), or copies no row (DISCARD / IMPORT
-    #: TABLESPACE, never instant): only LOCK=EXCLUSIVE or no LOCK clause runs.
+    #: TABLESPACE, never instant, and not in place either: `inplace` False, NO_ALGORITHM):
+    #: only LOCK=EXCLUSIVE or no LOCK clause runs.
     exclusive_only: bool = False
 
 
@@ -336,10 +340,12 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     # (MySQL 8.0 / 8.4 manual, "Online DDL Operations", Partitioning Operations: DISCARD and
     # IMPORT PARTITION "Only permits ALGORITHM=DEFAULT, LOCK=DEFAULT"; "ALTER TABLE Partition
     # Operations"; MySQL's sql_table.cc takes an exclusive metadata lock for them, in
-    # mysql_discard_or_import_tablespace). Reported as in place without a rebuild, under an
-    # exclusive lock. MariaDB has the whole table's only (parse/mariadb_refusals.py).
-    "transport_tablespace": {"mysql": _cap(_NEVER, True, False, False, exclusive_only=True),
-                             "mariadb": _cap(_NEVER, True, False, False, exclusive_only=True)},
+    # mysql_discard_or_import_tablespace, MariaDB's too: asked for from the start, checked on
+    # 10.11). Neither instant, in place nor a copy: NO_ALGORITHM, under an exclusive lock.
+    # MariaDB has the whole table's only (parse/mariadb_refusals.py).
+    "transport_tablespace": {"mysql": _cap(_NEVER, False, False, False, exclusive_only=True),
+                             "mariadb": _cap(_NEVER, False, False, False, _V,
+                                             exclusive_only=True)},
     # A MODIFY that restates the column as it is, or changes only its comment.
     "metadata_only": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                       "mariadb": _cap((10, 3), True, False, True, _V)},
@@ -383,7 +389,7 @@ def instant_column_layout(operation: str, flavour: str) -> bool:
 class Plan:
     """What the server will do for one operation on one version."""
 
-    algorithm: str  # INSTANT | NOCOPY | INPLACE | COPY
+    algorithm: str  # INSTANT | NOCOPY | INPLACE | COPY, or NO_ALGORITHM
     rebuilds: bool
     permits_dml: bool
     lock: str  # the weakest LOCK= clause the operation allows: NONE | SHARED | EXCLUSIVE
@@ -398,8 +404,9 @@ def plan(operation: str, flavour: str, version: Version, instant: bool = True) -
     takes its in-place path, and rebuilds the table."""
     cap = OPERATIONS[operation][flavour]
     if cap.exclusive_only:
-        return Plan("INSTANT" if cap.instant_from is not None else "INPLACE", False, False,
-                    "EXCLUSIVE", cap.source)
+        return Plan("INSTANT" if cap.instant_from is not None else
+                    "INPLACE" if cap.inplace else NO_ALGORITHM, False, False, "EXCLUSIVE",
+                    cap.source)
     if cap.instant_from is not None and version >= cap.instant_from and (
             instant or not cap.inplace):
         return Plan("INSTANT", False, True, "NONE", cap.source)

@@ -13,8 +13,10 @@ SHARED_READ_ONLY and ... WRITE SHARED_NO_READ_WRITE.
 from __future__ import annotations
 
 from lockwise.core.types import Effect, LockMode
+from lockwise.effects.mysql_ddl import NO_ALGORITHM
 
-_METADATA_LOCKS = {LockMode.ROW_EXCLUSIVE: "SHARED_WRITE",
+_METADATA_LOCKS = {LockMode.ROW_SHARE: "SHARED_READ",
+                   LockMode.ROW_EXCLUSIVE: "SHARED_WRITE",
                    LockMode.SHARE_UPDATE_EXCLUSIVE: "SHARED_UPGRADABLE",
                    LockMode.SHARE: "SHARED_NO_WRITE",
                    LockMode.ACCESS_EXCLUSIVE: "EXCLUSIVE"}
@@ -22,11 +24,23 @@ _LOCK_TABLES = {LockMode.SHARE: "SHARED_READ_ONLY",
                 LockMode.ACCESS_EXCLUSIVE: "SHARED_NO_READ_WRITE"}
 
 
-#: What waits behind a lock that blocks no read, write nor online DDL (DML's SHARED_WRITE):
-#: the DDL that stops writes (LOCK=SHARED or EXCLUSIVE, a COPY), every ALTER's brief EXCLUSIVE
-#: step, and LOCK TABLES, until the transaction ends.
-WEAK_LOCK_TEXT = ("blocks LOCK=SHARED / EXCLUSIVE and COPY DDL, the exclusive step of every "
-                  "ALTER, and LOCK TABLES, until it commits")
+#: What waits behind a lock that blocks no read, write nor online DDL: behind DML's
+#: SHARED_WRITE, the DDL that stops writes (LOCK=SHARED or EXCLUSIVE, a COPY), every ALTER's
+#: brief EXCLUSIVE step, and LOCK TABLES; behind a shared read's SHARED_READ, only what takes
+#: EXCLUSIVE or SHARED_NO_READ_WRITE (LOCK TABLES ... READ goes on: checked on MariaDB
+#: 10.11); until the transaction ends.
+_WEAK_LOCK_TEXT = {
+    LockMode.ROW_EXCLUSIVE: "blocks LOCK=SHARED / EXCLUSIVE and COPY DDL, the exclusive step "
+                            "of every ALTER, and LOCK TABLES, until it commits",
+    LockMode.ROW_SHARE: "blocks the exclusive step of every ALTER, DROP, TRUNCATE and RENAME "
+                        "TABLE, and LOCK TABLES ... WRITE, until it commits"}
+
+
+def weak_lock_text(mode: LockMode | None) -> str:
+    """What waits behind the metadata lock `mode` stands for, when it blocks no read, write
+    nor DDL (DML's, a locking read's)."""
+    return _WEAK_LOCK_TEXT.get(mode or LockMode.ROW_EXCLUSIVE,
+                               _WEAK_LOCK_TEXT[LockMode.ROW_EXCLUSIVE])
 
 
 def metadata_lock(effect: Effect, mode: LockMode) -> str:
@@ -44,5 +58,8 @@ def lock_label(effect: Effect, relation: str, mode: LockMode) -> str:
         facts = action.facts
         if action.kind == "mysql_alter_table" and \
                 str(facts.get("table", "")).lower() == relation.lower():
+            if facts["algorithm"] == NO_ALGORITHM:  # DISCARD / IMPORT TABLESPACE
+                return (f"{label} (no ALGORITHM: neither instant, in place nor a copy; a "
+                        "tablespace file deleted or attached)")
             return f"{label} (ALGORITHM={facts['algorithm']}, LOCK={facts['lock_level']})"
     return label

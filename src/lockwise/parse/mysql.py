@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from lockwise.core.types import Statement
 from lockwise.parse.mysql_blocks import (
@@ -394,30 +395,39 @@ def parse_mysql(text: str, dialect: str = "mysql",
         first_code = _first_code_offset(body)
         body, chunk_start = body[first_code:], chunk_start + first_code
         span = lines.span(chunk_start, chunk_start + len(body))
-        # (MariaDB's lock wait, WAIT n | NOWAIT, read without it: without_lock_wait)
-        readable = without_lock_wait(body) or body
+        # (MariaDB's lock wait, WAIT n | NOWAIT, read without it: without_lock_wait; the
+        # refusal below judges the same one, in the same tokens)
+        tokens, wait = lock_wait(body)
+        readable = without_lock_wait(body, wait) if wait is not None else body
+        server = version or DEFAULT_VERSIONS.get(dialect, DEFAULT_VERSIONS["mysql"])
+        failure: ParseError | None = None
         try:
             tree = _parse_statement(readable, reader, dialect == "mariadb")
         except ParseError as exc:
-            err = exc.errors[0] if exc.errors else {}
+            failure = exc
+            # (two options of a locking read sqlglot rejects too: said as the server says it)
+            refused = _locking_read(body, tokens, dialect, server)
+        except (TokenError, RecursionError, ValueError) as exc:
+            parsed.problems.append(ParseProblem(_readable(str(exc).splitlines()[0]), span))
+            continue
+        else:
+            refused = _refused_by_mysql(tree, body, dialect, server, tokens, wait)
+        if refused is not None:
+            message, at, length = refused
+            parsed.problems.append(ParseProblem(
+                _server_error(message, body, at),
+                lines.span(chunk_start + at, chunk_start + at + length), by=SERVERS[dialect]))
+            continue
+        if failure is not None:
+            err = failure.errors[0] if failure.errors else {}
             line = span.line + (err.get("line", 1) or 1) - 1
             # sqlglot's column is where the offending token ends: the finding goes at its start.
             end_col = max((err.get("col", 1) or 1) - len(err.get("highlight") or "x") + 1, 1)
             col = end_col if line != span.line else span.column + end_col - 1
             offset = lines.starts[min(line, len(lines.starts)) - 1] + max(col - 1, 0)
             parsed.problems.append(ParseProblem(
-                _readable(err.get("description") or str(exc).splitlines()[0]),
+                _readable(err.get("description") or str(failure).splitlines()[0]),
                 lines.span(offset, offset + 1)))
-            continue
-        except (TokenError, RecursionError, ValueError) as exc:
-            parsed.problems.append(ParseProblem(_readable(str(exc).splitlines()[0]), span))
-            continue
-        if (refused := _refused_by_mysql(tree, body, dialect, version or DEFAULT_VERSIONS.get(
-                dialect, DEFAULT_VERSIONS["mysql"]))) is not None:
-            message, at, length = refused
-            parsed.problems.append(ParseProblem(
-                _server_error(message, body, at),
-                lines.span(chunk_start + at, chunk_start + at + length), by=SERVERS[dialect]))
             continue
         if (isinstance(tree, exp.Command) or _is_expression(tree)) and \
                 not _plausible_command(body) and not _TOP_LEVEL_COMPOUND.match(body):
@@ -500,9 +510,11 @@ _ALTER_TABLE_WORDS = {
 }
 
 
-def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
+def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
+                      tokens: list | None, wait: LockWait | None
                       ) -> tuple[str, int, int] | None:
-    """What sqlglot reads but MySQL and MariaDB refuse, as (message, offset in `body`, length):
+    """What sqlglot reads but MySQL and MariaDB refuse, as (message, offset in `body`, length),
+    `body`'s tokens and lock wait as lock_wait found them (tokens None: read here):
     PostgreSQL's `::` cast, CREATE INDEX CONCURRENTLY and ALTER COLUMN ... TYPE (a PostgreSQL
     file linted with --dialect mysql), an ALTER TABLE operation neither server knows, and the
     other server's syntax (_other_servers_syntax, mysql_server_syntax's statements; MariaDB's
@@ -548,13 +560,15 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return (f'syntax error at or near "{near}" ({missing})',
                 len(body.rstrip()) - len(near), len(near))
     try:
-        tokens = mysql_tokens(body)
+        tokens = mysql_tokens(body) if tokens is None else tokens
     except TokenError:
         return None
     words = [tok.text.upper() for tok in tokens]
-    if (wait := _lock_wait(body, tokens, words, dialect, version)) is not None:
-        return wait  # DROP TABLE t WAIT n on MySQL, or before MariaDB 10.3.0
-    if (other := _other_servers_syntax(tokens, words, dialect, version)) is not None:
+    if (refused := _lock_wait(wait, dialect, version)) is not None:
+        return refused  # DROP TABLE t WAIT n on MySQL, or before MariaDB 10.3.0
+    if (refused := _locking_read(body, tokens, dialect, version)) is not None:
+        return refused  # SELECT ... FOR UPDATE WAIT n on MySQL, FOR SHARE on MariaDB
+    if (other := _other_servers_syntax(tokens, words, dialect, version, wait)) is not None:
         return other
     for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.DCOLON:
@@ -916,12 +930,13 @@ IF_EXISTS_AFTER = frozenset({"ADD", "DROP", "COLUMN", "INDEX", "KEY", "CHANGE", 
 
 
 def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
-                          version: tuple[int, ...]) -> tuple[str, int, int] | None:
+                          version: tuple[int, ...], wait: LockWait | None
+                          ) -> tuple[str, int, int] | None:
     """Syntax the other server of the two has and `dialect` refuses, as (message, offset,
     length): MariaDB's ALTER INDEX ... [NOT] IGNORED, IF [NOT] EXISTS on columns and indexes,
-    ALTER ONLINE, ALTER TABLE's lock wait (WAIT n | NOWAIT before its operations), PERSISTENT
-    columns and the COMPRESSED and REF_SYSTEM_ID column attributes on MySQL (its manual's
-    grammar, "ALTER TABLE Statement", 13.1.9 in 8.0, 15.1.9 in 8.4);
+    ALTER ONLINE, ALTER TABLE's lock wait (`wait`: WAIT n | NOWAIT before its operations),
+    PERSISTENT columns and the COMPRESSED and REF_SYSTEM_ID column attributes on MySQL (its
+    manual's grammar, "ALTER TABLE Statement", 13.1.9 in 8.0, 15.1.9 in 8.4);
     MySQL's ALTER INDEX ... VISIBLE / INVISIBLE and SRID column attribute on MariaDB, and a
     REF_SYSTEM_ID not right after a spatial type (checked on MariaDB 10.11)."""
     from sqlglot.tokens import TokenType
@@ -999,8 +1014,7 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                 tokens[i - 1].token_type != TokenType.IDENTIFIER and version < _CONVERT_FROM:
             found = ("CONVERT PARTITION ... TO TABLE / CONVERT TABLE ... TO PARTITION arrived "
                      "in MariaDB 10.7; before it, EXCHANGE PARTITION ... WITH TABLE")
-        elif word in ("WAIT", "NOWAIT") and tok.token_type != TokenType.IDENTIFIER and \
-                _first_alter_token(tokens, words) is tok:
+        elif wait is not None and tok.start == wait.start:  # (ALTER TABLE's: lock_wait)
             found = lock_wait_refused("ALTER", mariadb, version)
         elif mariadb:
             continue
@@ -1031,8 +1045,8 @@ _LOCK_WAIT_FROM = (10, 3, 0)
 _LOCK_WAIT_STATEMENTS = re.compile(
     r"(?:DROP\s+(?:TEMPORARY\s+)?TABLES?|DROP\s+INDEX|TRUNCATE|RENAME\s+TABLES?|OPTIMIZE|"
     r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX)\b", re.I)
-#: Words after which WAIT / NOWAIT is a name, not a lock wait.
-_NAME_AFTER = frozenset({"TABLE", "TABLES", "INDEX", "ON", "EXISTS", "TO", ",", "."})
+#: Words after which WAIT / NOWAIT is a name (after `(`, a key's first column), not a lock wait.
+_NAME_AFTER = frozenset({"TABLE", "TABLES", "INDEX", "ON", "EXISTS", "TO", ",", ".", "("})
 
 
 def lock_wait_refused(statement: str, mariadb: bool, version: tuple[int, ...]) -> str:
@@ -1048,21 +1062,57 @@ def lock_wait_refused(statement: str, mariadb: bool, version: tuple[int, ...]) -
     return ""
 
 
-def _lock_wait(body: str, tokens: list, words: list[str], dialect: str,
-               version: tuple[int, ...]) -> tuple[str, int, int] | None:
-    """The lock wait (WAIT n | NOWAIT) of a DROP TABLE, DROP INDEX, CREATE INDEX, TRUNCATE,
-    RENAME TABLE or OPTIMIZE the server refuses, as (message, offset, length): on MySQL, and
-    on MariaDB before 10.3.0; on MariaDB, RENAME TABLE's after the new name (it takes one
-    after the old name only: checked on MariaDB 10.11). None for another statement."""
-    if words[:1] == ["ALTER"] or (found := _lock_wait_at(body, tokens, words)) is None:
-        return None  # (ALTER TABLE's: _other_servers_syntax)
-    tokens, words, i = found
-    tok, word = tokens[i], words[i]
-    refused = lock_wait_refused(words[0], dialect == "mariadb", version)
-    after = words[i + (2 if word == "WAIT" else 1):][:1]
-    if not refused and words[0] == "RENAME" and after != ["TO"]:
+@dataclass(frozen=True, slots=True)
+class LockWait:
+    """The lock wait (WAIT n | NOWAIT) of a statement, found once (lock_wait): where it is, as
+    offsets of the statement's text (`start` at WAIT / NOWAIT, `end` past its number), the
+    statement's first word, and the word after it (RENAME TABLE takes it before TO)."""
+
+    start: int
+    end: int
+    text: str
+    statement: str
+    after: str
+
+
+def lock_wait(body: str) -> tuple[list | None, LockWait | None]:
+    """The lock wait (WAIT n | NOWAIT) of the ALTER TABLE (before its operations), DROP TABLE,
+    DROP INDEX, CREATE INDEX, TRUNCATE, RENAME TABLE or OPTIMIZE `body`, and the tokens it
+    was looked for in: (tokens, None) when it has none, (None, None) for a statement that
+    cannot have one (cheap: most statements), or that the tokenizer cannot read. Both the
+    reading without it (without_lock_wait) and the refusal (_refused_by_mysql) use what is
+    found here, so they never disagree; the tokens serve the refusal's other checks."""
+    from sqlglot.errors import TokenError
+
+    if "WAIT" not in body.upper() or not (_ALTER_TABLE.match(body) or
+                                          _LOCK_WAIT_STATEMENTS.match(body)):
+        return None, None
+    try:
+        tokens = mysql_tokens(body)
+    except TokenError:
+        return None, None
+    words = [tok.text.upper() for tok in tokens]
+    if (found := _lock_wait_at(body, tokens, words)) is None:
+        return tokens, None
+    at, at_words, i = found
+    last = at[i + (at_words[i] == "WAIT")]
+    return tokens, LockWait(at[i].start, last.end + 1, body[at[i].start:last.end + 1],
+                            words[0], "".join(at_words[i + 1 + (at_words[i] == "WAIT"):][:1]))
+
+
+def _lock_wait(wait: LockWait | None, dialect: str, version: tuple[int, ...]
+               ) -> tuple[str, int, int] | None:
+    """The lock wait `wait` of a DROP TABLE, DROP INDEX, CREATE INDEX, TRUNCATE, RENAME TABLE
+    or OPTIMIZE the server refuses, as (message, offset, length): on MySQL, and on MariaDB
+    before 10.3.0; on MariaDB, RENAME TABLE's after the new name (it takes one after the old
+    name only: checked on MariaDB 10.11). None for another statement."""
+    if wait is None or wait.statement == "ALTER":
+        return None  # (ALTER TABLE's: _other_servers_syntax, in the order of its clauses)
+    refused = lock_wait_refused(wait.statement, dialect == "mariadb", version)
+    if not refused and wait.statement == "RENAME" and wait.after != "TO":
         refused = "RENAME TABLE takes its lock wait after the old name: RENAME TABLE a WAIT n TO b"
-    return (f'syntax error at or near "{tok.text}" ({refused})', tok.start, len(tok.text)) \
+    word = wait.text.split()[0]
+    return (f'syntax error at or near "{word}" ({refused})', wait.start, len(word)) \
         if refused else None
 
 
@@ -1083,8 +1133,6 @@ def _lock_wait_at(body: str, tokens: list, words: list[str]
         first = _first_alter_token(tokens, words)
         i = next((i for i, tok in enumerate(tokens) if tok is first), None)
         return (tokens, words, i) if i is not None and is_lock_wait(i) else None
-    if "WAIT" not in body.upper() or not _LOCK_WAIT_STATEMENTS.match(body):
-        return None
     if len(tokens) == 2 and tokens[1].token_type == TokenType.STRING:
         # RENAME and OPTIMIZE, which the tokenizer keeps as commands: their text read alone
         rest = tokens[0].end + 1  # (the string token's start is not where its text starts)
@@ -1095,27 +1143,108 @@ def _lock_wait_at(body: str, tokens: list, words: list[str]
                  if words[i - 1] not in _NAME_AFTER and is_lock_wait(i)), None)
 
 
-def without_lock_wait(body: str) -> str | None:
-    """`body` with its lock wait (WAIT n | NOWAIT: _lock_wait_at) blanked, offsets kept, so
-    sqlglot and the effect model read the statement as it is without it; None when it has
-    none. The lock wait only bounds how long the statement waits for its metadata lock (the
-    knowledge base's "WAIT and NOWAIT"): what it locks, and for how long once it holds the
-    lock, stay the same. Where the server refuses it, _refused_by_mysql says so from the
-    text as written."""
-    from sqlglot.errors import TokenError
+def without_lock_wait(body: str, wait: LockWait | None = None) -> str | None:
+    """`body` with its lock wait (`wait`, else lock_wait's) blanked, offsets kept, so sqlglot
+    and the effect model read the statement as it is without it; None when it has none. The
+    lock wait only bounds how long the statement waits for its metadata lock (the knowledge
+    base's "WAIT and NOWAIT"): what it locks, and for how long once it holds the lock, stay
+    the same. Where the server refuses it, _refused_by_mysql says so from the text as
+    written."""
+    if wait is None and (wait := lock_wait(body)[1]) is None:
+        return None
+    return body[:wait.start] + " " * (wait.end - wait.start) + body[wait.end:]
 
-    if "WAIT" not in body.upper() or not (_ALTER_TABLE.match(body) or
-                                          _LOCK_WAIT_STATEMENTS.match(body)):
-        return None  # cheap: most statements have none
+
+#: A locking read's clause (cheap test before the tokens are looked at).
+_LOCKING_READ = re.compile(r"\b(?:FOR\s+(?:UPDATE|SHARE)|LOCK\s+IN\s+SHARE\s+MODE)\b", re.I)
+#: MySQL's FOR SHARE, FOR ... OF, NOWAIT and SKIP LOCKED arrived in 8.0.1 (its 8.0 manual,
+#: "Locking Reads", Locking Read Concurrency with NOWAIT and SKIP LOCKED).
+_LOCKING_READ_OPTIONS_FROM = (8, 0, 1)
+#: MariaDB's SKIP LOCKED arrived in 10.6.0 (MDEV-13115; the knowledge base's SELECT).
+_SKIP_LOCKED_FROM = (10, 6, 0)
+
+
+def _locking_read(body: str, tokens: list | None, dialect: str, version: tuple[int, ...]
+                  ) -> tuple[str, int, int] | None:
+    """Where the server stops in a locking read's clause, as (message, offset, length); None
+    when it reads every one. MySQL (its manual's "SELECT Statement", 15.2.13 in 8.4): FOR
+    {UPDATE | SHARE} [OF t, ...] [NOWAIT | SKIP LOCKED] | LOCK IN SHARE MODE, the latter with
+    no option, FOR SHARE, OF and the options from 8.0.1. MariaDB (checked on 10.11): FOR
+    UPDATE | LOCK IN SHARE MODE, then [WAIT n | NOWAIT | SKIP LOCKED] (its lock wait from
+    10.3.0, SKIP LOCKED from 10.6), no FOR SHARE, no OF. One option at most on both.
+    `tokens`: `body`'s, None to read them here."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    if not _LOCKING_READ.search(body):
+        return None
     try:
-        tokens = mysql_tokens(body)
+        tokens = mysql_tokens(body) if tokens is None else tokens
     except TokenError:
         return None
-    if (found := _lock_wait_at(body, tokens, [tok.text.upper() for tok in tokens])) is None:
-        return None
-    tokens, words, i = found
-    start, end = tokens[i].start, tokens[i + (words[i] == "WAIT")].end + 1
-    return body[:start] + " " * (end - start) + body[end:]
+    words = [tok.text.upper() for tok in tokens]
+    mariadb = dialect == "mariadb"
+    old = not mariadb and (*version, 0, 0)[:3] < _LOCKING_READ_OPTIONS_FROM
+
+    def keyword(i: int) -> bool:
+        return i < len(tokens) and tokens[i].token_type != TokenType.IDENTIFIER
+
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.FOR and words[i + 1:i + 2] in (["UPDATE"], ["SHARE"]) \
+                and keyword(i + 1):
+            clause, j = f"FOR {words[i + 1]}", i + 2
+        elif tok.token_type == TokenType.LOCK and words[i + 1:i + 4] == ["IN", "SHARE", "MODE"]:
+            clause, j = "LOCK IN SHARE MODE", i + 4
+        else:
+            continue
+        found, at = "", j
+        if clause == "FOR SHARE" and (mariadb or old):
+            found, at = ("MySQL's FOR SHARE; MariaDB writes LOCK IN SHARE MODE" if mariadb else
+                         "FOR SHARE arrived in MySQL 8.0.1; before it, LOCK IN SHARE MODE"), i + 1
+        elif words[j:j + 1] == ["OF"] and keyword(j) and clause != "LOCK IN SHARE MODE":
+            if mariadb or old:
+                found = ("MySQL's FOR UPDATE OF; MariaDB locks the rows it reads of every table: "
+                         "leave OF out" if mariadb else "FOR ... OF arrived in MySQL 8.0.1")
+            j += 2  # OF name [, name ...], each name maybe qualified
+            while words[j:j + 1] in ([","], ["."]):
+                j += 2
+        options = 0
+        while not found and keyword(j):
+            option, width = (("WAIT n", 2) if words[j] == "WAIT" and j + 1 < len(tokens) and
+                             tokens[j + 1].token_type == TokenType.NUMBER else
+                             ("NOWAIT", 1) if words[j] == "NOWAIT" else
+                             ("SKIP LOCKED", 2) if words[j:j + 2] == ["SKIP", "LOCKED"] else
+                             ("", 0))
+            if not option:
+                break
+            found, at = _locking_read_option(option, clause, options, mariadb, version), j
+            options, j = options + 1, j + width
+        if found:
+            return (f'syntax error at or near "{tokens[at].text}" ({found})', tokens[at].start,
+                    len(tokens[at].text))
+    return None
+
+
+def _locking_read_option(option: str, clause: str, before: int, mariadb: bool,
+                         version: tuple[int, ...]) -> str:
+    """Why the server refuses a locking read's `option` (WAIT n, NOWAIT, SKIP LOCKED) after
+    `clause` and `before` other options (_locking_read); "" when it reads it."""
+    instead = "SET SESSION innodb_lock_wait_timeout = n before the SELECT"
+    if before:
+        return "one of WAIT n, NOWAIT and SKIP LOCKED at most"
+    if mariadb and option != "SKIP LOCKED" and (*version, 0, 0)[:3] < _LOCK_WAIT_FROM:
+        return f"WAIT n / NOWAIT arrived in MariaDB 10.3.0; before it, {instead}"
+    if mariadb and option == "SKIP LOCKED" and (*version, 0, 0)[:3] < _SKIP_LOCKED_FROM:
+        return "SKIP LOCKED arrived in MariaDB 10.6"
+    if mariadb:
+        return ""
+    if option == "WAIT n":
+        return f"MariaDB's WAIT n; MySQL has NOWAIT (8.0.1), or {instead}"
+    if (*version, 0, 0)[:3] < _LOCKING_READ_OPTIONS_FROM:
+        return f"{option} arrived in MySQL 8.0.1"
+    if clause == "LOCK IN SHARE MODE":
+        return f"MySQL's LOCK IN SHARE MODE takes no option: write FOR SHARE {option}"
+    return ""
 
 
 def _first_alter_token(tokens: list, words: list[str]):

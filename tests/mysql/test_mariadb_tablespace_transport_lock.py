@@ -1,0 +1,80 @@
+"""DISCARD / IMPORT TABLESPACE: the lock they take, checked on MariaDB 10.11, and what the
+report says of it. The server asks for an EXCLUSIVE metadata lock from the start (not an
+online ALTER's SHARED_UPGRADABLE upgraded at its end: mysql_discard_or_import_tablespace sets
+the request to MDL_EXCLUSIVE before it opens the table), so while it waits a second session's
+SELECT and INSERT wait behind it too. It is neither instant, in place nor a copy: the
+tablespace file is deleted or attached, and the report said ALGORITHM=INPLACE."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from lockwise.effects.locks import lock_label
+from lockwise.effects.mysql_locks import metadata_lock
+
+SETUP = "CREATE TABLE t (id INT PRIMARY KEY, a INT);"
+STATEMENTS = ["ALTER TABLE t DISCARD TABLESPACE", "ALTER TABLE t IMPORT TABLESPACE"]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("sql", STATEMENTS)
+def test_the_report_says_the_exclusive_lock_and_no_algorithm(lint_change, sql: str,
+                                                              dialect: str) -> None:
+    (statement,) = lint_change(sql + ";", dialect).statements
+    effect = statement.effect
+    assert {table: metadata_lock(effect, mode) for table, mode in effect.locks.items()} == \
+        {"t": "EXCLUSIVE"}
+    label = lock_label(effect, "t", effect.locks["t"])
+    assert label == ("EXCLUSIVE metadata lock (no ALGORITHM: neither instant, in place nor a "
+                     "copy; a tablespace file deleted or attached)"), label
+    (summary,) = [a.facts for a in effect.actions if a.kind == "mysql_alter_table"]
+    assert (summary["algorithm"], summary["rebuilds_table"], summary["permits_dml"]) == \
+        ("", False, False)
+    assert [f.rule for f in statement.findings] == ["mysql-tablespace-transport"]
+
+
+def _session(mariadb, sql: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [mariadb.client, "--no-defaults", "-S", str(mariadb.socket), "-uroot", "-N", "-B",
+         "transport_lock", "-e", sql], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _held_while_waiting(mariadb, statement: str) -> tuple[list[str], bool, bool]:
+    """With a session holding t open (HANDLER: SHARED_READ), `statement` waits: (the locks
+    on t its session holds meanwhile, whether a SELECT of t waits behind it, whether an
+    INSERT does)."""
+    holder = _session(mariadb, "HANDLER t OPEN; SELECT SLEEP(6); HANDLER t CLOSE;")
+    time.sleep(0.7)
+    waiting = _session(mariadb, f"SET SESSION lock_wait_timeout = 4; {statement};")
+    time.sleep(0.7)
+    held = mariadb.run(
+        "SELECT i.LOCK_MODE FROM information_schema.METADATA_LOCK_INFO i JOIN "
+        "information_schema.PROCESSLIST p ON p.ID = i.THREAD_ID WHERE i.TABLE_SCHEMA = "
+        f"'transport_lock' AND i.TABLE_NAME = 't' AND p.INFO = '{statement}'",
+        "transport_lock").stdout.split()
+    select = mariadb.run("SET SESSION lock_wait_timeout = 1; SELECT COUNT(*) FROM t",
+                         "transport_lock")
+    insert = mariadb.run("SET SESSION lock_wait_timeout = 1; INSERT INTO t VALUES (9, 9)",
+                         "transport_lock")
+    for proc in (holder, waiting):
+        proc.communicate(timeout=30)
+    return held, "ERROR 1205" in select.stderr, "ERROR 1205" in insert.stderr
+
+
+def test_mariadb_asks_for_the_exclusive_lock_from_the_start(mariadb) -> None:
+    """Checked on MariaDB 10.11: while DISCARD / IMPORT TABLESPACE waits for the table, its
+    session holds no lock on it (it asks for EXCLUSIVE at once; an online ALTER holds
+    SHARED_UPGRADABLE meanwhile, the contrast), and a SELECT and an INSERT of another
+    session wait behind it (lock wait timeout, error 1205)."""
+    assert mariadb.run("INSTALL SONAME 'metadata_lock_info'", "mysql").returncode in (0, 1)
+    assert mariadb.run("CREATE DATABASE transport_lock", "mysql").returncode == 0
+    assert mariadb.run(SETUP, "transport_lock").returncode == 0
+    assert _held_while_waiting(mariadb, "ALTER TABLE t ADD INDEX t_a (a)")[0] == \
+        ["MDL_SHARED_UPGRADABLE"]
+    assert _held_while_waiting(mariadb, "ALTER TABLE t DISCARD TABLESPACE") == ([], True, True)
+    assert mariadb.run("ALTER TABLE t DISCARD TABLESPACE", "transport_lock").returncode == 0
+    # (IMPORT without a file fails once it holds the lock: error 1030, tablespace missing)
+    assert _held_while_waiting(mariadb, "ALTER TABLE t IMPORT TABLESPACE") == ([], True, True)
