@@ -291,11 +291,12 @@ def _resolved(columns: list[Column | None], texts: list[str | None]) -> Column |
     """The column of the common type of `columns` (None for an untyped constant, of text
     `texts` at its place: see `_common`); None too when one of them is no input of that
     type, which the server refuses ("invalid input syntax for type integer: "x"", checked
-    on 18.6; `call_resolution.no_input_of`)."""
+    on 18.6; `type_input.no_input_of`)."""
     typed = [c for c in columns if c is not None]
     if any(c.collation is not None for c in typed) or len({c.array for c in typed}) > 1:
         return None  # (arrays and not: refused, "cannot be matched")
-    from lockwise.catalog.call_resolution import UNKNOWN, common_type, no_input_of
+    from lockwise.catalog.call_resolution import UNKNOWN, common_type
+    from lockwise.catalog.type_input import no_input_of
 
     type_ = common_type([c.type_name if c is not None else UNKNOWN for c in columns])
     array = bool(typed) and typed[0].array
