@@ -18,6 +18,10 @@ one word: the special values are taken, any other word refused). Anything else i
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lockwise.catalog.model import Catalog
 
 #: What C's isspace() skips around a number's or boolean's input (not Unicode's blanks).
 _BLANKS = " \t\n\r\v\f"
@@ -75,6 +79,26 @@ def input_verdict(type_name: str, text: str) -> str | None:
     if type_name in _DATE_TYPES:
         return _date_time(type_name, text)
     return None
+
+
+def refused_cast(catalog: Catalog, query: object) -> str:
+    """The server's message for a string constant `query` casts to a type it is certainly
+    no input of (`'1.5'::int`, `int '1.5'`, `CAST('x' AS uuid)`, anywhere in it: the server
+    reads each as it analyzes the query, a branch never taken too; checked on 18.6), the
+    first found; "" when there is none. An array type's constant (its elements) is not
+    read."""
+    from lockwise.effects.nodes import unwrap, walk
+
+    for kind, body in walk(query):
+        if kind != "TypeCast":
+            continue
+        arg_kind, arg = unwrap(body.get("arg"))
+        if arg_kind == "A_Const" and "sval" in arg:
+            name, _, array = catalog.column_type(body.get("typeName"))
+            message = None if array else input_verdict(name, str(arg["sval"].get("sval", "")))
+            if message:
+                return message
+    return ""
 
 
 def _syntax(type_name: str, text: str) -> str:
