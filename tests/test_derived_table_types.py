@@ -35,6 +35,11 @@ QUERIES = [
     ("SELECT * FROM (SELECT id FROM accounts) s JOIN (SELECT 1 AS k) w ON true",
      [("id", "bigint"), ("k", "integer")]),
     ("SELECT * FROM (SELECT 1 AS a) AS s, LATERAL (SELECT s.a AS b) l", None),  # not followed
+    # a name a CTE around the subquery (or the set operation) has is the CTE, not the table
+    ("WITH accounts AS (SELECT 'x'::text AS id) SELECT * FROM (SELECT id FROM accounts) s",
+     None),  # (CTEs not followed)
+    ("WITH accounts AS (SELECT 'x'::text AS id) "
+     "SELECT id FROM accounts UNION SELECT id FROM accounts", None),
     ("SELECT * FROM (SELECT lower(email) AS e FROM accounts) s", None),  # not followed
     ("SELECT s.* FROM (SELECT 1 AS a, 2 AS a) s", None),  # "column "a" specified more ..."
     ("SELECT * FROM (SELECT 1 AS a) s(x, y)", None),  # "has 1 columns available but 2 ..."
@@ -84,7 +89,8 @@ def test_the_server_types_each_query_so(pg_db: str) -> None:
     expected = [columns for _, columns in QUERIES]
     # (lockwise leaves these alone; the server types them)
     for query in ("SELECT * FROM (SELECT 1 AS a) AS s, LATERAL (SELECT s.a AS b) l",
-                  "SELECT * FROM (SELECT lower(email) AS e FROM accounts) s"):
+                  "SELECT * FROM (SELECT lower(email) AS e FROM accounts) s",
+                  *[q for q, _ in QUERIES if q.startswith("WITH")]):
         at = [q for q, _ in QUERIES].index(query)
         assert found[at] is not None
         expected[at] = found[at]
