@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from lockwise.catalog.model import Catalog
-from lockwise.discover import migration_from_text
-from lockwise.effects.nodes import format_type
-from lockwise.lint import LintOptions, lint_migrations
+from effect_helpers import columns_made
 
 SETUP = "CREATE TABLE accounts (id bigint, email varchar(80), born date);\n"
 
@@ -46,35 +43,20 @@ QUERIES = [
 ]
 
 
-def _catalog(sql: str) -> Catalog:
-    catalog = Catalog()
-    lint_migrations([migration_from_text(SETUP + sql, "0001_m.sql")], LintOptions(), catalog)
-    return catalog
-
-
-def _columns(catalog: Catalog, name: str) -> list[tuple[str, str]] | None:
-    table = catalog.tables.get(name)
-    if table is None or not table.columns:
-        return None
-    return [(c.name, format_type(c.type_name, c.typmods, c.array))
-            for c in table.columns.values()]
-
-
 @pytest.mark.parametrize(("query", "columns"), QUERIES)
 def test_a_table_made_over_a_subquery_has_the_servers_types(
         query: str, columns: list | None) -> None:
-    assert _columns(_catalog(f"CREATE TABLE t AS {query};\n"), "public.t") == columns
+    assert columns_made(SETUP + f"CREATE TABLE t AS {query};\n", "public.t") == columns
 
 
 @pytest.mark.parametrize(("query", "columns"), QUERIES)
 def test_a_view_over_a_subquery_has_the_servers_types(query: str, columns: list | None) -> None:
-    assert _columns(_catalog(f"CREATE VIEW v AS {query};\n"), "public.v") == columns
+    assert columns_made(SETUP + f"CREATE VIEW v AS {query};\n", "public.v") == columns
 
 
 def test_a_view_over_a_view_over_a_subquery_has_its_types() -> None:
-    catalog = _catalog("CREATE VIEW v AS SELECT * FROM (SELECT id FROM accounts) s;\n"
-                       "CREATE TABLE t AS SELECT * FROM v;\n")
-    assert _columns(catalog, "public.t") == [("id", "bigint")]
+    assert columns_made(SETUP + "CREATE VIEW v AS SELECT * FROM (SELECT id FROM accounts) s;\n"
+                        "CREATE TABLE t AS SELECT * FROM v;\n", "public.t") == [("id", "bigint")]
 
 
 @pytest.mark.postgres
