@@ -443,10 +443,15 @@ def _constant(expr: object) -> str | None:
         return "int4"
     if "fval" in body:
         text = str((body["fval"] or {}).get("fval", ""))
-        if text.isdigit():
-            return "int8" if int(text) <= _INT8_MAX else "numeric"
-        return "numeric"
+        return integer_type(text) if text.isdigit() else "numeric"
     return None
+
+
+def integer_type(digits: str) -> str:
+    """The type of an integer constant of `digits` too long for int4 (pglast's `fval`):
+    int8 when it fits, else numeric (checked on the server; the digits counted before int()
+    reads them, which refuses thousands)."""
+    return "int8" if len(digits) <= 19 and int(digits) <= _INT8_MAX else "numeric"
 
 
 def _result_name(expr: object) -> str | None:

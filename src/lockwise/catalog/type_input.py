@@ -167,7 +167,7 @@ def _date_time(type_name: str, text: str) -> str | None:
     if found is None:
         return None
     year, month, day, hour, minute, second = (int(f or 0) for f in found.groups()[:6])
-    fraction = int(found.group(7) or 0)
+    fraction = (found.group(7) or "").strip("0")  # (any length: no int() of it)
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     days = _DAYS[month - 1] + (month == 2 and leap) if 1 <= month <= 12 else 0
     # (ValidateDate, DecodeTime: 24:00:00 is taken, a leap second 60 too)
