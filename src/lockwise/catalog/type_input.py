@@ -163,11 +163,12 @@ def _date_time(type_name: str, text: str) -> str | None:
     written = text.strip(_BLANKS)
     if not written or written.isalpha() or written[1:].isalpha() and written[:1] in "+-":
         return "" if _DATE_WORDS.fullmatch(written) else _syntax(type_name, text)
-    found = _ISO_DATE_TIME.fullmatch(written)
+    # (a long text overflows the server's buffer for the fields, MAXDATELEN: not followed)
+    found = _ISO_DATE_TIME.fullmatch(written) if len(text) <= 64 else None
     if found is None:
         return None
     year, month, day, hour, minute, second = (int(f or 0) for f in found.groups()[:6])
-    fraction = (found.group(7) or "").strip("0")  # (any length: no int() of it)
+    fraction = (found.group(7) or "").strip("0")
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     days = _DAYS[month - 1] + (month == 2 and leap) if 1 <= month <= 12 else 0
     # (ValidateDate, DecodeTime: 24:00:00 is taken, a leap second 60 too)
