@@ -44,3 +44,20 @@ def watch_session_ends(monkeypatch: pytest.MonkeyPatch, module: ModuleType,
 
     monkeypatch.setattr(module, "end_session", checked)
     return left
+
+
+def columns_made(sql: str, name: str) -> list[tuple[str, str]] | None:
+    """The columns (name, type as format_type() prints it) lockwise gives relation `name`
+    once `sql` is linted as one migration; None when it gives none (not made, or a column's
+    type not known)."""
+    from lockwise.discover import migration_from_text
+    from lockwise.effects.nodes import format_type
+    from lockwise.lint import LintOptions, lint_migrations
+
+    catalog = Catalog()
+    lint_migrations([migration_from_text(sql, "0001_m.sql")], LintOptions(), catalog)
+    table = catalog.tables.get(name)
+    if table is None or not table.columns:
+        return None
+    return [(c.name, format_type(c.type_name, c.typmods, c.array))
+            for c in table.columns.values()]

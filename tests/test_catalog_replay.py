@@ -1751,13 +1751,14 @@ def test_tables_made_from_a_query_have_the_servers_columns(pg_db: str) -> None:
 
 @pytest.mark.parametrize("query", [
     "SELECT id + 1 AS k FROM t", "SELECT lower(b) FROM t", "SELECT * FROM t JOIN u USING (id)",
-    "SELECT b FROM t UNION SELECT n FROM u", "SELECT * FROM (SELECT id FROM t) s",
-    "SELECT s.id FROM (SELECT id FROM t) s", "SELECT id FROM t JOIN u ON true",
+    "SELECT b FROM t UNION SELECT n FROM u", "SELECT * FROM (SELECT id + 1 AS k FROM t) s",
+    "SELECT s.k FROM (SELECT lower(b) AS k FROM t) s", "SELECT id FROM t JOIN u ON true",
     "SELECT * FROM t, outside", "SELECT 1 AS a, 2 AS a", "SELECT n::int FROM u"])
 def test_a_table_made_from_a_query_it_cannot_type_gets_no_columns(query: str) -> None:
     """Where a column's name or type is not plain (an operator, another function, a merged
-    join column, a subquery, an ambiguous or unknown table's column, a collation through a
-    cast to another type), none is recorded: the table is not fully known, as before."""
+    join column, a subquery's such column, an ambiguous or unknown table's column, a
+    collation through a cast to another type), none is recorded: the table is not fully
+    known, as before."""
     catalog = replayed("CREATE TABLE t (id int, b text); CREATE TABLE u (id bigint,"
                        ' n text COLLATE "C");' + f"CREATE TABLE made AS {query};")
     assert catalog.tables["public.made"].columns == {}

@@ -134,8 +134,8 @@ def test_the_server_resolves_each_call_so(pg_db: str) -> None:
 
 #: A table whose columns calls pass: (overloads' parameters, the query, the overload the
 #: server runs, the one lockwise judges). A column's type is the catalog's, found through the
-#: query's own FROM list (one table having the name, or the qualifier); a column of a
-#: subquery, or of an outer query, is not followed: none judged.
+#: query's own FROM list (one table having the name, or the qualifier; a subquery's, as its
+#: select list types it); a column of an outer query is not followed: none judged.
 COLUMNS = ("CREATE TABLE c (i2 int2, i4 int4, i8 int8, n numeric, t text, v varchar(10));\n"
            "CREATE TABLE c2 (i4 int8, w text);\n")
 COLUMN_CASES = [
@@ -150,7 +150,8 @@ COLUMN_CASES = [
     (("int4", "text"), "SELECT o(w) FROM c, c2", 1, 1),  # only c2 has it
     (("int4", "int8"), "SELECT i4 FROM c WHERE o(i8) = 1", 1, 1),  # (a row when o1 runs)
     (("int4", "int8"), "SELECT (SELECT o(i8) FROM c2) FROM c", 1, None),  # an outer column
-    (("int4", "int8"), "SELECT o(s.i8) FROM (SELECT i8 FROM c) s", 1, None),  # a subquery's
+    (("int4", "int8"), "SELECT o(s.i8) FROM (SELECT i8 FROM c) s", 1, 1),  # a subquery's
+    (("int4", "int8"), "SELECT o(s.k) FROM (SELECT i8 + 0 AS k FROM c) s", 1, None),
     # each arm its own FROM list (the server runs both; the rows differ)
     (("int4", "int8"), "SELECT o(i4) FROM c UNION ALL SELECT o(i4) FROM c2", None, (0, 1)),
 ]

@@ -219,7 +219,8 @@ OVERLOADS = ("CREATE FUNCTION ov(n int) RETURNS int LANGUAGE plpgsql AS $$\n"
     ("SELECT ov(1, 2);", False),  # two arguments: ov(int, int)
     ("SELECT ov('1');", False),  # an untyped constant: which is not evident, nothing said
     ("SELECT ov(c) FROM t;", True),  # a column of the FROM list: its type, int (ov(int))
-    ("SELECT ov(x.c) FROM (SELECT c FROM t) x;", False),  # a subquery's: not followed
+    ("SELECT ov(x.c) FROM (SELECT c FROM t) x;", True),  # a subquery's: its column's type
+    ("SELECT ov(x.c) FROM (SELECT c || '' AS c FROM t) x;", False),  # not typed: not followed
 ])
 def test_overloads_are_told_apart_by_their_arguments(call: str, widens: bool) -> None:
     reports, _ = _lint(OVERLOADS + call)
@@ -276,6 +277,21 @@ def test_the_server_runs_the_overload_the_arguments_choose(pg_db: str) -> None:
         assert conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'ov'"
                             ).fetchone() == (2,)
         assert not locks_t(conn, "SELECT ov('x')")
+
+
+@pytest.mark.postgres
+def test_the_server_runs_the_overload_of_a_subquerys_column(pg_db: str) -> None:
+    """18.6: ov(x.c) of a subquery's int column runs ov(int) (whose ALTER TABLE t the
+    server refuses while the query reads t: "cannot ALTER TABLE "t" because it is being used
+    by active queries"), of its text column ov(text)."""
+    import psycopg
+
+    from server_helpers import server_error
+
+    setup = SETUP + OVERLOADS + "INSERT INTO t VALUES (1, 1);"
+    assert [server_error(pg_db, script, f"SELECT ov(x.c) FROM (SELECT {c} AS c FROM t) x",
+                         (psycopg.errors.ObjectInUse,)) is not None
+            for script, c in ((setup, "c"), (None, "c || ''"))] == [True, False]
 
 
 @pytest.mark.parametrize("create", [

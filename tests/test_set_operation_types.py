@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from lockwise.catalog.model import Catalog
+from effect_helpers import columns_made
 from lockwise.discover import migration_from_text
-from lockwise.effects.nodes import format_type
 from lockwise.effects.refused import statement_refusal
 from lockwise.lint import LintOptions, lint_migrations
 
@@ -62,30 +61,16 @@ QUERIES = [
 ]
 
 
-def _catalog(sql: str) -> Catalog:
-    catalog = Catalog()
-    lint_migrations([migration_from_text(sql, "0001_m.sql")], LintOptions(), catalog)
-    return catalog
-
-
-def _columns(catalog: Catalog, name: str) -> list[tuple[str, str]] | None:
-    table = catalog.tables.get(name)
-    if table is None or not table.columns:
-        return None
-    return [(c.name, format_type(c.type_name, c.typmods, c.array))
-            for c in table.columns.values()]
-
-
 @pytest.mark.parametrize(("query", "columns"), QUERIES)
 def test_a_table_made_from_a_set_operation_or_values_item_has_the_servers_types(
         query: str, columns: list[tuple[str, str]] | None) -> None:
-    assert _columns(_catalog(f"CREATE TABLE t AS {query};\n"), "public.t") == columns
+    assert columns_made(f"CREATE TABLE t AS {query};\n", "public.t") == columns
 
 
 @pytest.mark.parametrize(("query", "columns"), QUERIES)
 def test_a_view_over_a_set_operation_or_values_item_has_the_servers_types(
         query: str, columns: list[tuple[str, str]] | None) -> None:
-    assert _columns(_catalog(f"CREATE VIEW v AS {query};\n"), "public.v") == columns
+    assert columns_made(f"CREATE VIEW v AS {query};\n", "public.v") == columns
 
 
 @pytest.mark.postgres

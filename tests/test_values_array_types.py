@@ -69,6 +69,9 @@ QUERIES = [
     ("VALUES (true), ('y')", ["boolean"]),
     ("VALUES (true), ('OF')", ["boolean"]),
     ("VALUES (1), ('0x1F')", ["integer"]),
+    # an integer constant of more digits than Python's int() reads from a string
+    ("SELECT " + "9" * 5000 + " AS n", ["numeric"]),
+    ("VALUES (1), (" + "9" * 5000 + ")", ["numeric"]),
 ]
 
 

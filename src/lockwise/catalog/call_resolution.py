@@ -15,7 +15,7 @@ over a VARIADIC int[]'s elements) refuses the call (`input_refused`).
 
 The same categories and casts give the common type of VALUES rows and ARRAY[...] elements
 (`common_type`, as `query_columns` types them), whose untyped constants are read as it so
-(`no_input_of`).
+(`type_input.no_input_of`).
 """
 
 from __future__ import annotations
@@ -82,30 +82,10 @@ def input_refused(routine: Routine, texts: list[str | None]) -> bool:
     an array literal `'{1}'` spread over a VARIADIC parameter of numeric or boolean
     elements, or passed to such a parameter by its place or its name, `texts` in the
     parameters' order) fails before any body runs; a string type takes anything."""
+    from lockwise.catalog.type_input import no_input_of
+
     return any(text is not None and no_input_of(param, text)
                for text, param in zip(texts, _effective(routine, len(texts)), strict=False))
-
-
-def no_input_of(type_name: str, text: str) -> bool:
-    """Whether an untyped string constant of `text` is certainly no input of `type_name`,
-    which the server refuses as it reads the constant ("invalid input syntax for type
-    integer", checked on 18.6), by cheap checks only: a number's input has no brace and has
-    a digit unless it spells NaN or infinity (then a float's or numeric's); a boolean's is
-    one of boolin's spellings, blanks around it. False for any other type."""
-    category = _CATEGORY.get(type_name)
-    if category == "N":
-        return "{" in text or not any(c.isdigit() for c in text) and \
-            text.strip().lower().lstrip("+-") not in _NUMBER_WORDS
-    return category == "B" and text.strip().lower() not in _BOOLEAN_INPUTS
-
-
-#: The words a float's or numeric's input takes without a digit (a sign before them).
-_NUMBER_WORDS = frozenset({"nan", "inf", "infinity"})
-#: What boolin takes, in lower case (parse_bool_with_len): a prefix of true, false, yes or
-#: no, `on`, a prefix of `off` of two letters or more, 1 or 0.
-_BOOLEAN_INPUTS = frozenset(
-    {word[:n] for word in ("true", "false", "yes", "no") for n in range(1, len(word) + 1)} |
-    {"on", "of", "off", "1", "0"})
 
 
 def common_type(types: list[str]) -> str | None:

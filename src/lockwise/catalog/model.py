@@ -255,8 +255,8 @@ class Table:
     """A table, partitioned table, view, materialized view or foreign table."""
 
     name: str  # qualified
-    #: table | partitioned | view | matview | foreign; values: a `(VALUES ...) v` FROM item,
-    #: only in a query's scope (`query_columns._values_item`)
+    #: table | partitioned | view | matview | foreign; subquery: a `(SELECT ...) s` or
+    #: `(VALUES ...) v` FROM item, only in a query's scope (`query_columns._subquery_item`)
     kind: str = "table"
     columns: dict[str, Column] = field(default_factory=dict)
     constraints: dict[str, Constraint] = field(default_factory=dict)

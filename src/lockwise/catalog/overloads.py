@@ -100,8 +100,10 @@ def _evident_type(catalog: Catalog, arg: dict, scope: FromScope | None) -> str |
     if "boolval" in body:
         return "bool"
     if "fval" in body:
+        from lockwise.catalog.query_columns import integer_type
+
         text = str(body["fval"].get("fval", ""))
-        return "int8" if text.isdigit() and int(text) < 2 ** 63 else "numeric"
+        return integer_type(text) if text.isdigit() else "numeric"
     if "sval" in body or body.get("isnull"):
         return "unknown"
     return None

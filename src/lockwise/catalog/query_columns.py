@@ -4,9 +4,10 @@ of them: each named as PostgreSQL names a result column, of the type the query g
 Only what the query makes plain is worked out: columns of tables the catalog knows, casts,
 literals, `count(*)`, `now()` and the current date and time, `ARRAY[...]` and `VALUES` of
 them (their common type, `_common`), UNION / INTERSECT / EXCEPT of such queries (their sides'
-common type) and the columns of a `(VALUES ...) v` FROM item. Anything else (another function,
-an operator, another subquery, a join USING whose merged column may take another type) leaves
-the whole result unknown: the replay then records no column rather than a wrong one. The server
+common type) and the columns of a `(SELECT ...) s` or `(VALUES ...) v` FROM item, typed so.
+Anything else (another function, an operator, a scalar subquery, a CTE, a join USING whose
+merged column may take another type) leaves the whole result unknown: the replay then records
+no column rather than a wrong one. The server
 copies no NOT NULL, default or constraint into such a table (checked on the server).
 
 The names alone (`result_names`, what a view's columns are called) are known more often: a
@@ -21,8 +22,8 @@ from typing import TypeVar
 from lockwise.catalog.model import Catalog, Column, Table
 from lockwise.effects.nodes import range_var, returning_list, strings, unwrap
 
-#: alias -> the table of a FROM item (None: a subquery, function or table whose columns are
-#: not known for sure).
+#: alias -> the table of a FROM item (None: a CTE, function, subquery or table whose columns
+#: are not known for sure).
 FromScope = dict[str, "Table | None"]
 _T = TypeVar("_T")
 
@@ -90,16 +91,16 @@ def result_names(catalog: Catalog, query: object, names: list[str]) -> list[str]
     whose columns the catalog does not know whole, an expression `_figure` does not name),
     or the server would refuse the statement (more names than columns, a name twice)."""
     kind, body = unwrap(query)
-    found = _select_names(catalog, body) if kind == "SelectStmt" else None
+    found = _select_names(catalog, body, frozenset()) if kind == "SelectStmt" else None
     if found is None or len(names) > len(found):
         return None
     found[:len(names)] = names
     return found if len(set(found)) == len(found) else None
 
 
-def _select_names(catalog: Catalog, stmt: dict) -> list[str] | None:
+def _select_names(catalog: Catalog, stmt: dict, ctes: frozenset[str]) -> list[str] | None:
     if stmt.get("op") not in (None, "SETOP_NONE"):  # named after the left side
-        return _select_names(catalog, stmt.get("larg") or {})
+        return _select_names(catalog, stmt.get("larg") or {}, _with(stmt, ctes))
     if stmt.get("valuesLists"):
         first = unwrap(stmt["valuesLists"][0])[1].get("items") or ()
         return [f"column{i}" for i in range(1, len(first) + 1)]
@@ -112,7 +113,7 @@ def _select_names(catalog: Catalog, stmt: dict) -> list[str] | None:
             out.append(name)
             continue
         if from_items is None and _is_star(res):
-            from_items = from_scope(catalog, stmt)
+            from_items = from_scope(catalog, stmt, ctes)
         tables = _star_tables(res, *from_items) if from_items is not None else None
         found = _expand(tables, lambda t: _star_names(catalog, t)) if tables is not None \
             else _result_name(res.get("val"))
@@ -138,16 +139,24 @@ def _expand(tables: list[Table | None], each: Callable[[Table | None], list[_T] 
     return out
 
 
-def from_scope(catalog: Catalog, stmt: dict) -> tuple[FromScope, list[Table | None]]:
+def from_scope(catalog: Catalog, stmt: dict, ctes: frozenset[str] = frozenset(),
+               ) -> tuple[FromScope, list[Table | None]]:
     """The FROM items of `stmt` by alias, and in order (for `*`: None where its columns are
-    not followed)."""
+    not followed); `ctes` the names of the CTEs of the queries around it, to which its own
+    WITH adds (an unqualified name of one is the CTE, not a table)."""
     scope: FromScope = {}
     order: list[Table | None] = []
-    ctes = {unwrap(c)[1].get("ctename") for c in (stmt.get("withClause") or {}).get("ctes") or ()}
+    ctes = _with(stmt, ctes)
     for item in stmt.get("fromClause") or ():
         if not _from_item(catalog, item, scope, order, ctes):
             order.append(None)  # `*` over it is not known
     return scope, order
+
+
+def _with(stmt: dict, ctes: frozenset[str]) -> frozenset[str]:
+    """`ctes` and the names of the CTEs of `stmt`'s own WITH."""
+    own = (stmt.get("withClause") or {}).get("ctes")
+    return ctes | {unwrap(c)[1].get("ctename", "") for c in own} if own else ctes
 
 
 def _star_tables(res: dict, scope: FromScope,
@@ -170,8 +179,8 @@ def _is_star(res: dict) -> bool:
 def _star_columns(catalog: Catalog, table: Table | None) -> list[Column] | None:
     """The columns `*` gives over `table`: those of a table the catalog fully knows, or of a
     view or materialized view whose columns it knows (whole or not at all), or of a
-    `(VALUES ...)` FROM item (`_values_item`)."""
-    if table is None or not (table.kind == "values" or catalog.fully_known(table.name)
+    `(SELECT ...)` or `(VALUES ...)` FROM item (`_subquery_item`)."""
+    if table is None or not (table.kind == "subquery" or catalog.fully_known(table.name)
                              is not None or table.kind in ("view", "matview")
                              and bool(table.columns) and catalog.sure_of(table.name)):
         return None
@@ -186,12 +195,14 @@ def _star_names(catalog: Catalog, table: Table | None) -> list[str] | None:
     return [c.name for c in columns] if columns is not None else None
 
 
-def _select(catalog: Catalog, stmt: dict) -> list[Column] | None:
+def _select(catalog: Catalog, stmt: dict, ctes: frozenset[str] = frozenset(),
+            ) -> list[Column] | None:
+    """The columns SELECT `stmt` returns (`ctes`: those of the queries around it)."""
     if stmt.get("op") not in (None, "SETOP_NONE"):
-        return _set_operation(catalog, stmt)
+        return _set_operation(catalog, stmt, _with(stmt, ctes))
     if stmt.get("valuesLists"):
         return _values(catalog, stmt["valuesLists"])
-    scope, order = from_scope(catalog, stmt)
+    scope, order = from_scope(catalog, stmt, ctes)
     out: list[Column] = []
     for target in stmt.get("targetList") or ():
         _, res = unwrap(target)
@@ -202,14 +213,14 @@ def _select(catalog: Catalog, stmt: dict) -> list[Column] | None:
     return out
 
 
-def _set_operation(catalog: Catalog, stmt: dict) -> list[Column] | None:
+def _set_operation(catalog: Catalog, stmt: dict, ctes: frozenset[str]) -> list[Column] | None:
     """UNION / INTERSECT / EXCEPT: named after the left side, each column of both sides'
     common type as VALUES rows take theirs (`_resolved`; transformSetOperationTree, checked
     on 18.6: `SELECT 1 UNION SELECT 2.5` numeric, `SELECT NULL UNION SELECT 1` integer); a
     column both sides give alike (a collation too) as it is. None when the sides differ in
     length (the server refuses them)."""
-    left = _arm(catalog, stmt.get("larg") or {})
-    right = _arm(catalog, stmt.get("rarg") or {})
+    left = _arm(catalog, stmt.get("larg") or {}, ctes)
+    right = _arm(catalog, stmt.get("rarg") or {}, ctes)
     if left is None or right is None or len(left[0]) != len(right[0]):
         return None
     out: list[Column] = []
@@ -224,12 +235,13 @@ def _set_operation(catalog: Catalog, stmt: dict) -> list[Column] | None:
     return out
 
 
-def _arm(catalog: Catalog, stmt: dict) -> tuple[list[Column], dict[int, str | None]] | None:
+def _arm(catalog: Catalog, stmt: dict, ctes: frozenset[str],
+         ) -> tuple[list[Column], dict[int, str | None]] | None:
     """The columns one side of a set operation gives, and the places among them of its
     untyped constants, with their texts (`_text`): a plain SELECT's string or NULL, which
     the server leaves to the set operation to resolve unless DISTINCT, GROUP BY or ORDER BY
     in that SELECT made it text (a VALUES side's is text: checked on 18.6)."""
-    columns = _select(catalog, stmt)
+    columns = _select(catalog, stmt, ctes)
     if columns is None or stmt.get("op") not in (None, "SETOP_NONE") or \
             any(stmt.get(k) for k in ("valuesLists", *_RESOLVING_UNKNOWNS)):
         return (columns, {}) if columns is not None else None
@@ -297,11 +309,12 @@ def _resolved(columns: list[Column | None], texts: list[str | None]) -> Column |
     """The column of the common type of `columns` (None for an untyped constant, of text
     `texts` at its place: see `_common`); None too when one of them is no input of that
     type, which the server refuses ("invalid input syntax for type integer: "x"", checked
-    on 18.6; `call_resolution.no_input_of`)."""
+    on 18.6; `type_input.no_input_of`)."""
     typed = [c for c in columns if c is not None]
     if any(c.collation is not None for c in typed) or len({c.array for c in typed}) > 1:
         return None  # (arrays and not: refused, "cannot be matched")
-    from lockwise.catalog.call_resolution import UNKNOWN, common_type, no_input_of
+    from lockwise.catalog.call_resolution import UNKNOWN, common_type
+    from lockwise.catalog.type_input import no_input_of
 
     type_ = common_type([c.type_name if c is not None else UNKNOWN for c in columns])
     array = bool(typed) and typed[0].array
@@ -314,7 +327,7 @@ def _resolved(columns: list[Column | None], texts: list[str | None]) -> Column |
 
 
 def _from_item(catalog: Catalog, node: object, scope: FromScope, order: list[Table | None],
-               ctes: set[str | None]) -> bool:
+               ctes: frozenset[str]) -> bool:
     """Record FROM item `node` in `scope` and `order`; False when `*` over it is not known
     (a join USING or NATURAL merges columns, maybe into another type)."""
     kind, body = unwrap(node)
@@ -332,10 +345,10 @@ def _from_item(catalog: Catalog, node: object, scope: FromScope, order: list[Tab
         left = _from_item(catalog, body.get("larg"), scope, order, ctes)
         right = _from_item(catalog, body.get("rarg"), scope, order, ctes)
         return left and right and not body.get("usingClause") and not body.get("isNatural")
-    if kind == "RangeSubselect" and (values := _values_item(catalog, body)) is not None:
+    if kind == "RangeSubselect" and (typed := _subquery_item(catalog, body, ctes)) is not None:
         if alias:
-            scope[alias] = values
-        order.append(values)
+            scope[alias] = typed
+        order.append(typed)
         return True
     if alias:  # a subquery or function: its columns are not followed
         scope[alias] = None
@@ -343,17 +356,18 @@ def _from_item(catalog: Catalog, node: object, scope: FromScope, order: list[Tab
     return True
 
 
-def _values_item(catalog: Catalog, body: dict) -> Table | None:
-    """A `(VALUES ...) v` FROM item as a relation of the VALUES columns, `v(a, b)` renaming
-    the first ones (checked on 18.6); None for another subquery, or when a column is not
-    known or the server refuses the names (more than columns, one twice)."""
+def _subquery_item(catalog: Catalog, body: dict, ctes: frozenset[str]) -> Table | None:
+    """A `(SELECT ...) s` or `(VALUES ...) v` FROM item as a relation of its query's columns
+    (`_select`: the CTEs `ctes` around it seen), `s(a, b)` renaming the first ones; an untyped
+    string or NULL of its select list is text there (checked on 18.6). None when a column is
+    not known (one of a FROM item before a LATERAL one, not followed) or the server refuses
+    the names (more than columns, one twice)."""
     kind, query = unwrap(body.get("subquery"))
-    rows = query.get("valuesLists") if kind == "SelectStmt" else None
-    columns = _renamed(_values(catalog, rows) if rows else None,
+    columns = _renamed(_select(catalog, query, ctes) if kind == "SelectStmt" else None,
                        strings((body.get("alias") or {}).get("colnames")))
     if columns is None:
         return None
-    return Table((body.get("alias") or {}).get("aliasname") or "", kind="values",
+    return Table((body.get("alias") or {}).get("aliasname") or "", kind="subquery",
                  columns={c.name: c for c in columns})
 
 
@@ -430,10 +444,15 @@ def _constant(expr: object) -> str | None:
         return "int4"
     if "fval" in body:
         text = str((body["fval"] or {}).get("fval", ""))
-        if text.isdigit():
-            return "int8" if int(text) <= _INT8_MAX else "numeric"
-        return "numeric"
+        return integer_type(text) if text.isdigit() else "numeric"
     return None
+
+
+def integer_type(digits: str) -> str:
+    """The type of an integer constant of `digits` too long for int4 (pglast's `fval`):
+    int8 when it fits, else numeric (checked on the server; the digits counted before int()
+    reads them, which refuses thousands)."""
+    return "int8" if len(digits) <= 19 and int(digits) <= _INT8_MAX else "numeric"
 
 
 def _result_name(expr: object) -> str | None:

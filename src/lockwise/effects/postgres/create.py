@@ -316,9 +316,11 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     # The query is analysed (its relations locked) before the server looks for the name;
     # it runs (reading the partitions too) only when the name is free.
     read_tables(b, stmt.get("query"), {table})
+    refused = constant_refused(b, stmt.get("query"))  # (analyzed before the name is looked at)
     if skipped(b, stmt, relation_skips(b, stmt, table),
                 "create_materialized_view" if matview else "create_table_as",
-                table_facts(b, table, qualified), with_data=not into.get("skipData")):
+                table_facts(b, table, qualified), refused,
+                with_data=not into.get("skipData")):
         return
     with_data = not into.get("skipData")
     b.creates.add(f"{'view' if matview else 'table'}:{table}")
@@ -329,7 +331,7 @@ def create_table_as(b: Builder, stmt: dict) -> None:
         for rel in stored_reads(b, stmt.get("query")):
             b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
-          table_facts(b, table, qualified), table_is_new=True,
+          table_facts(b, table, qualified), refused, table_is_new=True,
           **already_exists(name_taken(b, table)), with_data=with_data,
           **(view_refused(table, stmt.get("query"), materialized=True) if matview else {}),
           if_not_exists=bool(stmt.get("if_not_exists")))
@@ -351,8 +353,23 @@ def create_view(b: Builder, stmt: dict) -> None:
     b.act("create_view", table_facts(b, view, qualified), view=view,
           replace=bool(stmt.get("replace")),
           **already_exists("" if replaced else name_taken(b, view)),
-          **view_refused(view, stmt.get("query")),
+          **view_refused(view, stmt.get("query")), **constant_refused(b, stmt.get("query")),
           **(_replaced_columns(b, view, stmt) if replaced else {}))
+
+
+def constant_refused(b: Builder, query: object) -> dict:
+    """`refused_constant` and the server's message when `query` (of CREATE VIEW, CREATE
+    TABLE AS, CREATE MATERIALIZED VIEW, SELECT INTO) casts a string constant to a type it is
+    certainly no input of (`type_input.refused_cast`): the server refuses the statement as it
+    analyzes the query, WITH NO DATA and IF NOT EXISTS too (checked on 18.6). Looked for only
+    in a statement whose text has a quote."""
+    sql = b.ctx.statement_sql
+    if sql is not None and "'" not in sql and "$" not in sql:
+        return {}
+    from lockwise.catalog.type_input import refused_cast
+
+    text = refused_cast(b.ctx.catalog, query)
+    return {"refused_constant": True, "refused_constant_text": text} if text else {}
 
 
 def _replaced_columns(b: Builder, view: str, stmt: dict) -> dict:
