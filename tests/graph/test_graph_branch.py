@@ -207,7 +207,7 @@ def test_applied_versions_of_a_dbmate_folder_are_placed_in_dbmates_order(
     doc = json.loads(result.stdout)
     (conflict,) = [c for c in doc["conflicts"] if c["kind"] == "out-of-order"]
     assert conflict["object"] == "version:100"
-    assert "sorts before 1_a" in conflict["explanation"], conflict
+    assert "new migration 100_c sorts before 1, already on" in conflict["explanation"], conflict
 
 
 def test_an_out_of_order_conflict_points_at_the_newest_applied_versions_line(
