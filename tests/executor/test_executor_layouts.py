@@ -61,6 +61,47 @@ def test_a_baseline_over_a_rolled_back_history_counts(pg_db: str, tmp_path: Path
     assert [r["version"] for r in history(pg_db) if r["kind"] == "apply"][-1] == "003"
 
 
+def _dbmate(folder: Path) -> Path:
+    """A dbmate folder that dbmate runs as 10_b.sql, 91_c.sql, 9_a.sql (pkg/dbmate/db.go,
+    FindMigrations: the names sorted as text, '1' before '_')."""
+    return write(folder, {f"{n}_{t}.sql": f"-- migrate:up\nCREATE TABLE {t} (id int);\n"
+                          f"-- migrate:down\nDROP TABLE {t};\n"
+                          for n, t in (("9", "a"), ("10", "b"), ("91", "c"))})
+
+
+def test_apply_and_rollback_to_cut_a_dbmate_folder_where_dbmate_runs_it(
+        pg_db: str, tmp_path: Path) -> None:
+    """`apply` runs a dbmate folder in dbmate's order, and `--to` cuts that order: `--to 91`
+    stops after 91_c.sql and leaves 9_a.sql, which dbmate runs after it, pending (compared as
+    numbers, 9 is below 91 and ran too). `rollback --to 91` undoes what ran after 91_c.sql:
+    9_a.sql (as numbers, nothing is above 91)."""
+    folder = _dbmate(tmp_path / "db")
+    applied = lockwise(pg_db, "apply", str(folder), "--to", "91")
+    assert applied.returncode == 0, applied
+    assert [r["version"] for r in history(pg_db)] == ["10", "91"]
+    assert "1 pending migration(s) after 91 not applied" in applied.stdout, applied
+    assert lockwise(pg_db, "apply", str(folder)).returncode == 0
+    assert [r["version"] for r in history(pg_db)] == ["10", "91", "9"]
+    back = lockwise(pg_db, "rollback", str(folder), "--to", "91")
+    assert back.returncode == 0, back
+    assert "rolled back 1 migration(s)" in back.stdout and "rolling back 9 " in back.stdout, back
+    status = lockwise(pg_db, "status", str(folder))
+    assert [line.split()[:2] for line in status.stdout.splitlines()[:3]] == [
+        ["10", "applied"], ["91", "applied"], ["9", "pending"]], status
+
+
+def test_a_dbmate_baseline_covers_what_dbmate_runs_up_to_it(pg_db: str, tmp_path: Path) -> None:
+    """A baseline at 10 says the database has what dbmate runs up to 10_b.sql: that file
+    alone, the first dbmate runs; 91_c.sql and 9_a.sql are pending, as after `apply --to 10`
+    on an empty database (compared as numbers, 9_a.sql counted as applied and never ran)."""
+    folder = _dbmate(tmp_path / "db")
+    done = lockwise(pg_db, "baseline", "10", str(folder))
+    assert done.returncode == 0 and "1 migration file(s) count as applied" in done.stdout, done
+    applied = lockwise(pg_db, "apply", str(folder))
+    assert applied.returncode == 0 and "applied 2 migration(s)" in applied.stdout, applied
+    assert [r["version"] for r in history(pg_db) if r["kind"] == "apply"] == ["91", "9"]
+
+
 @pytest.mark.parametrize(("given", "ms"), [("2h", 7_200_000), ("1d", 86_400_000),
                                            ("1.5min", 90_000), ("2H", 7_200_000)])
 def test_a_timeout_in_hours_or_days_is_a_duration(pg_db: str, tmp_path: Path, given: str,

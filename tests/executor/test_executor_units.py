@@ -174,8 +174,9 @@ def test_state_knows_versions_as_the_layouts_runner_does(tmp_path) -> None:
 def test_state_orders_dbmate_versions_as_dbmate_runs_its_files(tmp_path) -> None:
     """dbmate runs its files in the order of their names as text (pkg/dbmate/db.go,
     FindMigrations): 10_b.sql, then 91_c.sql, then 9_a.sql ('1' sorts before '_'). The state
-    lists them so, a version recorded without its file (8) among them as text. A baseline is
-    lockwise's own: at 10 it covers the versions up to 10 as numbers (9 and 10, not 91)."""
+    lists them so, a version recorded without its file (8) among them as text. A baseline at
+    10 covers what dbmate runs up to 10_b.sql, as `apply --to 10` would have run: 10_b.sql
+    alone (as numbers, 9 too, which dbmate runs last)."""
     from dataclasses import replace
 
     from lockwise.discover import discover
@@ -191,7 +192,7 @@ def test_state_orders_dbmate_versions_as_dbmate_runs_its_files(tmp_path) -> None
     baseline = replace(_applied_row(2, "10", ""), kind=KIND_BASELINE, description="baseline")
     state = compute_state(discover(tmp_path), [baseline])
     assert [(v.version, v.state) for v in state.versions] == [
-        ("10", BASELINED), ("91", PENDING), ("9", BASELINED)]
+        ("10", BASELINED), ("91", PENDING), ("9", PENDING)]
 
 @pytest.mark.parametrize("files, refused", [
     (("1_a.up.sql", "01_b.up.sql"), True),

@@ -190,6 +190,26 @@ def test_applied_versions_file(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["graph", str(db), "--applied", str(empty)]).exit_code == 2
 
 
+def test_applied_versions_of_a_dbmate_folder_are_placed_in_dbmates_order(
+        tmp_path: Path) -> None:
+    """dbmate runs 100_c.sql, 10_b.sql, then 1_a.sql (names sorted as text, '0' before '_'):
+    with 1 and 10 applied, the newest applied is 1_a.sql, and the new 100_c.sql runs before
+    it, out of order. Placed as bare texts, "10" sorted after "1" and 100_c.sql after it."""
+    db = tmp_path / "db"
+    db.mkdir()
+    for name in ("1_a.sql", "10_b.sql", "100_c.sql"):
+        (db / name).write_text(f"-- migrate:up\nCREATE TABLE t{name[:-6]} (id int);\n"
+                               f"-- migrate:down\n")
+    applied = tmp_path / "applied.txt"
+    applied.write_text("1\n10\n")
+    result = CliRunner().invoke(app, ["graph", str(db), "--applied", str(applied),
+                                      "--format", "json"])
+    doc = json.loads(result.stdout)
+    (conflict,) = [c for c in doc["conflicts"] if c["kind"] == "out-of-order"]
+    assert conflict["object"] == "version:100"
+    assert "new migration 100_c sorts before 1, already on" in conflict["explanation"], conflict
+
+
 def test_an_out_of_order_conflict_points_at_the_newest_applied_versions_line(
         tmp_path: Path) -> None:
     """The conflict is about one entry of the applied file, the newest version: it is named by

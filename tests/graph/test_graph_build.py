@@ -1400,6 +1400,93 @@ def test_duplicate_version_says_what_the_layouts_tool_does(tmp_path: Path, names
     assert conflict.kind == "duplicate-version"
     assert says in conflict.explanation, conflict.explanation
 
+def test_a_goose_go_migration_of_a_sql_ones_version_is_a_duplicate(tmp_path: Path) -> None:
+    """goose takes a Go migration for a version as it takes an SQL one, and refuses two of one
+    version whatever their kind (pressly/goose provider_collect.go, collectFilesystemSources:
+    "found duplicate migration version"; migrate.go, Migrations.Less: "duplicate version N
+    detected"): 00002_c.go beside 00002_b.sql is a duplicate-version naming both, though
+    lockwise lints SQL only. A Go migration of a version of its own, or a _test.go file (goose
+    skips it), is none."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    (folder / "00001_a.sql").write_text("-- +goose Up\nCREATE TABLE a (id int);\n")
+    (folder / "00002_b.sql").write_text("-- +goose Up\nCREATE TABLE b (id int);\n")
+    for name in ("00002_c.go", "00003_d.go", "00001_e_test.go"):
+        (folder / name).write_text("package migrations\n")
+    (conflict,) = build_graph(discover(folder)).conflicts
+    assert (conflict.kind, conflict.object) == ("duplicate-version", "version:2")
+    assert "goose refuses to start" in conflict.explanation, conflict.explanation
+    assert [loc.path.rsplit("/", 1)[1] for loc in conflict.locations] == [
+        "00002_b.sql", "00002_c.go"]
+
+
+def _two_of_one_version(tmp_path: Path, layout: str) -> Path:
+    """A folder of `layout` holding two migrations of one version; the folder to read."""
+    sql = "CREATE TABLE t{n} (id int);\n"
+    files = {
+        "sqlx": ("Cargo.toml", "[dependencies]\nsqlx = \"0.8\"\n",
+                 "migrations/20240101000000_a.sql", "migrations/20240101000000_b.sql"),
+        "diesel": ("", "", "migrations/2024-01-01-000000_a/up.sql",
+                   "migrations/2024-01-01-000000_b/up.sql"),
+        "tern": ("", "", "migrations/002_a.sql", "migrations/002_b.sql"),
+        "postgrator": ("", "", "migrations/002.do.a.sql", "migrations/002.do.b.sql"),
+        "atlas": ("migrations/atlas.sum", "h1:x=\n", "migrations/20240101000000_a.sql",
+                  "migrations/20240101000000_b.sql"),
+        "supabase": ("supabase/config.toml", "project_id = \"x\"\n",
+                     "supabase/migrations/20240101000000_a.sql",
+                     "supabase/migrations/20240101000000_b.sql"),
+        "graphile-migrate": ("", "", "migrations/committed/000001.sql",
+                             "migrations/committed/000001-b.sql"),
+    }[layout]
+    extra, extra_text, *migrations = files
+    if extra:
+        (tmp_path / extra).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / extra).write_text(extra_text)
+    for n, name in enumerate(migrations):
+        text = sql.format(n=n)
+        if layout == "tern":
+            text += "---- create above / drop below ----\n"
+        elif layout == "graphile-migrate":
+            text = f"--! Previous: -\n--! Hash: sha1:{n}\n\n{text}"
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return (tmp_path / migrations[0]).parents[1 if layout in ("diesel", "graphile-migrate")
+                                              else 0]
+
+
+@pytest.mark.parametrize(("layout", "says"), [
+    # launchbadge/sqlx sqlx-core/src/migrate/source.rs (sort_by_key on the version alone),
+    # migrator.rs (Migrator::run), sqlx-postgres migrate.rs (apply: the migration and its
+    # row in one transaction), error.rs (VersionMismatch).
+    ("sqlx", "insert into _sqlx_migrations then fails on its primary key"),
+    # diesel-rs/diesel diesel_migrations/src/migration_harness.rs (pending_migrations: a
+    # HashMap by version), file_based_migrations.rs (the folders in read_dir's order).
+    ("diesel", "never runs the other"),
+    # jackc/tern migrate/migrate.go (FindMigrationsEx: "Duplicate migration %d").
+    ("tern", "tern refuses the folder (\"Duplicate migration N\")"),
+    # rickbergfalk/postgrator postgrator.js (getMigrations: "Two migrations found with
+    # version ... and action ...").
+    ("postgrator", "Two migrations found with version N and action do"),
+    # ariga/atlas sql/migrate/migrate.go (Executor.Pending, Execute, HistoryChangedError).
+    ("atlas", "history changed"),
+    # supabase/cli pkg/migration/apply.go (FindPendingMigrations, ApplyMigrations), file.go
+    # (ExecBatch: the statements and the history row in one implicit transaction).
+    ("supabase", "primary key of supabase_migrations.schema_migrations"),
+    # graphile/migrate src/migration.ts (getAllMigrations: each committed migration's
+    # Previous hash must be the hash of the one before it).
+    ("graphile-migrate", "expected previous hash"),
+])
+def test_duplicate_version_says_what_each_layouts_tool_does(tmp_path: Path, layout: str,
+                                                              says: str) -> None:
+    """What each tool lockwise reads does with two migrations of one version, as its source
+    (named above each case) does it; not the generic "skipped or refused"."""
+    migrations = discover(_two_of_one_version(tmp_path, layout))
+    assert {m.layout for m in migrations} == {layout}
+    (conflict,) = [c for c in build_graph(migrations).conflicts
+                   if c.kind == "duplicate-version"]
+    assert says in conflict.explanation, conflict.explanation
+
+
 PEOPLE = ("CREATE TABLE users (id bigint PRIMARY KEY, email text, name text, uname text);\n"
           "CREATE TABLE orders (id bigint PRIMARY KEY, email text);\n")
 

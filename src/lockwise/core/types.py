@@ -153,6 +153,9 @@ class Migration:
     #: Further down files of its version beside `down_path`, which its tool refuses (two
     #: Flyway undo files of one version): the graph reports them as a duplicate version.
     other_down_paths: tuple[Path, ...] = ()
+    #: Further files of its version that its tool runs and lockwise does not read (goose's Go
+    #: migrations), which the tool refuses beside it: the graph reports a duplicate version.
+    same_version_paths: tuple[Path, ...] = ()
 
     @property
     def id(self) -> str:

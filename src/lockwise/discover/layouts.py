@@ -344,8 +344,7 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
         why = "goose takes N_name.sql (N an integer above 0, .sql as written); `goose up` " \
             "refuses the folder for such a file (\"could not parse SQL migration file\"), " \
             "goose.NewProvider skips it: rename it N_name.sql, or move it out of the folder"
-        if go := [name for name, (is_file, _) in _listing(directory).items()
-                  if is_file and goose_version(name, (".go",))]:
+        if go := [path.name for _, path in goose_go_files(directory)]:
             notes.append(f"{directory}: {', '.join(go)} not linted: Go migrations goose runs "
                          f"in version order with the SQL ones; lockwise reads SQL only")
     elif layout == "flyway":
@@ -1071,6 +1070,7 @@ from lockwise.discover.tools import (  # noqa: E402
     detect_sql_migrate,
     detect_supabase,
     detect_tern,
+    goose_go_files,
     goose_version,
     read_dbmate,
     read_goose,

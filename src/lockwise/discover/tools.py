@@ -74,6 +74,16 @@ def goose_version(name: str, extensions: tuple[str, ...] = (".sql",)) -> str | N
     return prefix
 
 
+def goose_go_files(directory: Path) -> list[tuple[int, Path]]:
+    """goose's Go migrations in `directory` (the .go files it takes: goose_version), each with
+    its version as goose reads it (an int64), in name order."""
+    from lockwise.discover.layouts import _listing
+
+    return [(int(version), directory / name) for name, (is_file, _) in
+            _listing(directory).items()
+            if is_file and (version := goose_version(name, (".go",))) is not None]
+
+
 def _name_parts(layout: str, name: str) -> tuple[str, str, tuple] | None:
     """(version, name, sort key) of a dbmate or goose file as its tool reads the file name,
     or None for a file it does not take; None too for other layouts."""
@@ -381,6 +391,10 @@ def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
     from lockwise.discover.layouts import _read, _split_version, _sql_files
     from lockwise.discover.versions import version_key
 
+    # goose runs its Go migrations with the SQL ones, and refuses two files of one version.
+    go: dict[int, list[Path]] = {}
+    for number, go_path in goose_go_files(directory) if layout == "goose" else ():
+        go.setdefault(number, []).append(go_path)
     out = []
     for path in _sql_files(directory):
         if layout == "sql-migrate":
@@ -397,7 +411,8 @@ def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
         out.append(Migration(
             version=version or name, name=name if version else "", path=path, up_sql=up_sql,
             down_sql=down_sql, down_path=path if down_sql is not None else None,
-            no_transaction=no_tx, layout=layout, sort_key=sort_key))
+            no_transaction=no_tx, layout=layout, sort_key=sort_key,
+            same_version_paths=tuple(go.get(int(version), ()) if go else ())))
     return out
 
 

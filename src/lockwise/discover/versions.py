@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
     from pathlib import PurePath
 
     from lockwise.core.types import Migration
@@ -32,20 +33,36 @@ def text_key(text: str) -> tuple:
     return ((1, 0, text),)
 
 
-def version_sort_key(version: str, layout: str) -> tuple:
-    """Where a bare version (a history row's, an applied list's) sorts among the sort keys
-    of `layout`'s migrations: as text for the layouts whose runner orders by name."""
+def run_key(migration: Migration) -> tuple:
+    """Where `migration` runs among its history's: its sort key, the order its layout's
+    runner runs them in (dbmate's by file name as text)."""
+    return migration.sort_key or version_key(migration.version)
+
+
+def run_positions(migrations: Iterable[Migration]) -> dict[str, tuple]:
+    """Each version of `migrations`, as their runner tells versions apart (version_identity),
+    and where it runs: the run key of its last migration."""
+    positions: dict[str, tuple] = {}
+    for m in migrations:
+        identity = version_identity(m.version, m.layout)
+        positions[identity] = max(positions.get(identity, ()), run_key(m))
+    return positions
+
+
+def version_sort_key(version: str, layout: str,
+                     positions: Mapping[str, tuple] | None = None) -> tuple:
+    """Where a bare version (`--to`'s, a baseline's, a history row's, an applied list's) sorts
+    among the run keys of `layout`'s migrations: where its migration runs, when `positions`
+    (run_positions) has it (dbmate's 10 is 10_b.sql, which dbmate runs before 9_a.sql); a
+    version no migration has, as text for the layouts whose runner orders names as text, else
+    by version_key. Every comparison of a version with the migrations goes through here, so a
+    cut (`apply --to`, a baseline, the newest applied version) falls where the runner's order
+    puts it."""
+    if positions:
+        at = positions.get(version_identity(version, layout))
+        if at is not None:
+            return at
     return text_key(version) if layout in TEXT_ORDER_LAYOUTS else version_key(version)
-
-
-def at_or_before(migration: Migration, version: str) -> bool:
-    """Whether `migration` is at or below `version` (a lockwise baseline's): by its sort key,
-    or by its version as a number where its runner orders names as text (a dbmate baseline
-    covers the versions up to it, not the names that sort before it: dbmate's order puts
-    91_c.sql before 9_a.sql)."""
-    if migration.layout in TEXT_ORDER_LAYOUTS:
-        return version_key(migration.version) <= version_key(version)
-    return (migration.sort_key or version_key(migration.version)) <= version_key(version)
 
 
 #: Layouts whose runners parse the version as a number: golang-migrate (uint64), goose and sqlx

@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING
 
 from lockwise.core.types import Migration, Safety
 from lockwise.db.dsn import CONNECT_TIMEOUT, mask_dsn, redact
-from lockwise.discover.versions import at_or_before, version_key
+from lockwise.discover.versions import (
+    run_key,
+    run_positions,
+    version_identity,
+    version_key,
+    version_sort_key,
+)
 from lockwise.executor import history, lock
 from lockwise.executor.checksum import CHECKSUM_VERSION, checksum, statements_checksum
 from lockwise.executor.history import (
@@ -47,6 +53,7 @@ from lockwise.executor.state import (
     compute_state,
     resumes_at,
     runs_now,
+    status_key,
     still_running,
     took_the_version,
     unrelated_directory,
@@ -398,8 +405,8 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         pending, later = state.pending, []
         if to is not None:
             limit, to = _target(state, to, "apply", "or leave --to out to apply them all")
-            later = [m for m in pending if version_key(m.version) > limit]
-            pending = [m for m in pending if version_key(m.version) <= limit]
+            later = [m for m in pending if run_key(m) > limit]
+            pending = [m for m in pending if run_key(m) <= limit]
             if not pending:
                 console.say(f"lockwise: nothing to apply up to {to}"
                             f"{_not_applied(later, to)}")
@@ -1342,7 +1349,8 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         if to is not None:
             limit, _ = _target(state, to, "roll back", "`--to 0` to undo every migration, or "
                                "use --steps N")
-            targets = [v for v in applied if version_key(v.version) > limit]
+            layout = migrations[0].layout if migrations else ""
+            targets = [v for v in applied if status_key(v, layout) > limit]
         else:
             # With only a baseline left, an explicit --steps asks for a version the database
             # cannot go back to either; without --steps, there is simply nothing to undo.
@@ -1409,19 +1417,24 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
 
 
 def _target(state: DatabaseState, to: str, action: str, otherwise: str) -> tuple[tuple, str]:
-    """The sort key of `--to`'s version (`apply`, `rollback`) and its spelling in the files:
-    `0`, or a version a migration file or the history has. Anything else is an input error:
-    `--to 20240301` for the timestamp version `20240301090000` sorts below every migration
-    (rollback would undo them all, apply would apply none) and golang-migrate's `goto` refuses
-    an unknown version too."""
-    limit = version_key(to)
-    known = {version_key(v.version): v.version for v in state.versions}
+    """Where `--to`'s version (`apply`, `rollback`) is in the order the layout's runner runs
+    the migrations (a migration is past it when its run key is greater: dbmate runs 9_a.sql
+    after 91_c.sql), and its spelling in the files: `0`, or a version a migration file or the
+    history has, as its runner tells versions apart (else as a number: `2` for `002`).
+    Anything else is an input error: `--to 20240301` for the timestamp version
+    `20240301090000` sorts below every migration (rollback would undo them all, apply would
+    apply none) and golang-migrate's `goto` refuses an unknown version too."""
+    files = [v.migration for v in state.versions if v.migration is not None]
+    layout = files[0].layout if files else ""
+    known = [v.version for v in state.versions]
     if state.baseline is not None:
-        known.setdefault(version_key(state.baseline.version), state.baseline.version)
-    if limit in known:
-        return limit, known[limit]
+        known.append(state.baseline.version)
+    same = [v for v in known if version_identity(v, layout) == version_identity(to, layout)] \
+        or [v for v in known if version_key(v) == version_key(to)]
+    if same:
+        return version_sort_key(same[0], layout, run_positions(files)), same[0]
     if to and set(to) == {"0"}:
-        return limit, to
+        return (), to  # before every migration
     raise ExecutorError(
         f"refusing to {action}: no migration has version {to!r}. Name the version as its file "
         f"has it (`lockwise status` lists them), {otherwise}.", EXIT_INPUT)
@@ -1551,8 +1564,11 @@ def baseline(dsn: str, version: str, migrations: Sequence[Migration], options: E
              console: Console, allow_unknown: bool = False) -> int:
     """Record that the database already has every migration up to `version`."""
     known = [m.version for m in migrations]
-    # `2` for `002`: the file's own spelling goes into the history.
-    same = [v for v in known if version_key(v) == version_key(version)]
+    layout = migrations[0].layout if migrations else ""
+    # `2` for `002`: the file's own spelling goes into the history (the exact version first,
+    # where the runner tells `2` and `002` apart).
+    same = [v for v in known if version_identity(v, layout) == version_identity(version, layout)] \
+        or [v for v in known if version_key(v) == version_key(version)]
     if same:
         version = same[0]
     elif not allow_unknown:
@@ -1579,7 +1595,9 @@ def baseline(dsn: str, version: str, migrations: Sequence[Migration], options: E
             raise ExecutorError(
                 f"refusing to baseline: {options.table.display} already records "
                 f"{len(live)} migration(s); baseline is for a database lockwise never ran on")
-        covered = [m for m in migrations if at_or_before(m, version)]
+        # What its runner runs up to the version: as `apply --to` on an empty database.
+        limit = version_sort_key(version, layout, run_positions(migrations))
+        covered = [m for m in migrations if run_key(m) <= limit]
         history.insert_row(runner.conn, options.table, version=version,
                            description="baseline", success=True, kind=KIND_BASELINE,
                            ignored_rules=[])

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from lockwise.core.types import Migration
 from lockwise.discover.versions import (
-    at_or_before,
+    run_key,
+    run_positions,
     version_identity,
-    version_key,
     version_sort_key,
 )
 from lockwise.executor.checksum import checksum, known_version, statements_checksum
@@ -68,10 +68,6 @@ class DatabaseState:
         return [v for v in self.versions if v.state == PENDING and v.applied_after]
 
 
-def _sort_key(migration: Migration) -> tuple:
-    return migration.sort_key or version_key(migration.version)
-
-
 def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow],
                   holder: Holder | None = None) -> DatabaseState:
     """Classify every migration file and every version the history knows about. `holder`:
@@ -87,11 +83,14 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow],
             latest[identity] = row
     baseline = baseline_row(rows)
     state = DatabaseState(baseline=baseline)
+    # What the baseline covers: the migrations its runner runs up to its version's.
+    limit = version_sort_key(baseline.version, layout, run_positions(migrations)) \
+        if baseline is not None else None
     on_disk = set()
     for m in migrations:
         identity = version_identity(m.version, m.layout)
         on_disk.add(identity)
-        state.versions.append(_classify(m, latest.get(identity), baseline, holder))
+        state.versions.append(_classify(m, latest.get(identity), baseline, limit, holder))
     for identity, row in latest.items():
         if identity in on_disk:
             continue
@@ -107,7 +106,7 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow],
             blocked.detail += "; its file is no longer in the migrations directory"
             state.versions.append(blocked)
     _renamed(state)
-    state.versions.sort(key=lambda v: _status_key(v, layout))
+    state.versions.sort(key=lambda v: status_key(v, layout))
     _out_of_order(state)
     return state
 
@@ -132,8 +131,10 @@ def unrelated_directory(state: DatabaseState, migrations: Sequence[Migration],
     return f"{head}: is this the migrations directory (and the layout: --layout)?"
 
 
-def _status_key(v: VersionStatus, layout: str) -> tuple:
-    return _sort_key(v.migration) if v.migration else version_sort_key(v.version, layout)
+def status_key(v: VersionStatus, layout: str) -> tuple:
+    """Where `v` is in the order `layout`'s runner runs the migrations: its file's place, or,
+    for a version whose file is gone, where its version sorts."""
+    return run_key(v.migration) if v.migration else version_sort_key(v.version, layout)
 
 
 def _out_of_order(state: DatabaseState) -> None:
@@ -363,9 +364,11 @@ def took_the_version(m: Migration) -> str:
 
 
 def _classify(m: Migration, row: HistoryRow | None, baseline: HistoryRow | None,
-              holder: Holder | None) -> VersionStatus:
+              limit: tuple | None, holder: Holder | None) -> VersionStatus:
+    """`m`'s state; `limit`: where the baseline's version runs (version_sort_key), None
+    without a baseline."""
     status = VersionStatus(m.version, m.name, PENDING, m, row)
-    covered = baseline is not None and at_or_before(m, baseline.version)
+    covered = limit is not None and run_key(m) <= limit
     if row is None or row.kind == KIND_BASELINE:
         if covered:
             status.state, status.detail = BASELINED, "at or below the baseline"

@@ -1348,7 +1348,7 @@ class _Builder:
             folders = {m.path.parent for m, _ in group}
             if len(folders) == 1 and names_folder(version, folders.pop()):
                 continue
-            if len(group) > 1 and version:
+            if version and (len(group) > 1 or any(m.same_version_paths for m, _ in group)):
                 self._duplicate_version(version, group)
         for m, k in versioned:
             # Two ups of the version share its downs: their conflict says it already (each
@@ -1430,11 +1430,13 @@ class _Builder:
         spelled = "" if len(texts) == 1 else \
             f" ({', '.join(texts)}: {group[0][0].layout} reads them as one number)"
         layout = group[0][0].layout
-        # (the group is in the order its tool runs the migrations)
+        # (the group is in the order its tool runs the migrations) Files of the version that
+        # lockwise does not read (goose's Go migrations) are named at their migration's.
+        locations = [Location(k, str(path)) for m, k in group
+                     for path in (m.path, *m.same_version_paths)]
         effect = duplicate_version_effect(layout, group[0][0].path.name)
-        self.conflict("duplicate-version", [Location(k, str(m.path)) for m, k in group],
-                      f"version:{version}",
-                      f"{len(group)} migrations have version {version}{spelled}: {effect}")
+        self.conflict("duplicate-version", locations, f"version:{version}",
+                      f"{len(locations)} migrations have version {version}{spelled}: {effect}")
 
     # --- down migrations --------------------------------------------------------------------
 

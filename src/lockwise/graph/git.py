@@ -225,7 +225,12 @@ def _relative(m: Migration, root: Path) -> str:
 def applied_history(migrations: list[Migration], applied_file: Path) -> BranchInfo:
     """`--applied FILE`: the versions already applied (one per line, as exported from the
     runner's history table); the migrations not among them are the new ones."""
-    from lockwise.discover.versions import runner_records, version_identity, version_sort_key
+    from lockwise.discover.versions import (
+        run_positions,
+        runner_records,
+        version_identity,
+        version_sort_key,
+    )
     from lockwise.parse.source import read_sql_file
 
     text = read_sql_file(applied_file)
@@ -245,9 +250,12 @@ def applied_history(migrations: list[Migration], applied_file: Path) -> BranchIn
         applied.setdefault(version, (number, len(line) - len(line.lstrip()) + 1))
     if not applied:
         raise InputError("no applied versions in the file", applied_file)
-    # Ordered as the runner orders its migrations (dbmate: as text).
+    # Ordered as the runner runs its migrations: a version where its file runs (dbmate runs
+    # 10_b.sql before 1_a.sql), one without a file as its runner orders versions.
+    positions = run_positions(migrations)
+
     def position(version: str) -> tuple:
-        return version_sort_key(version, layout)
+        return version_sort_key(version, layout, positions)
 
     newest = max(applied, key=position)
     # As the runner that wrote them tells versions apart: golang-migrate records 1 for 0001.

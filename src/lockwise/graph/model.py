@@ -137,7 +137,9 @@ CONFLICT_NEXT_STEPS: dict[str, str] = {
 
 #: What each tool does with two migrations of one version (a `duplicate-version`), as its
 #: source reads them: a conflict's explanation says its layout's, the SARIF help lists all.
-#: (Django and Rails know a migration by its app and name, or run Ruby: no lockwise layout.)
+#: (Django and Rails know a migration by its app and name, or run Ruby: no lockwise layout;
+#: prisma, sql-migrate and drizzle know one by its whole name, sqitch by its change name,
+#: Liquibase by its author:id: the conflict says so itself.)
 DUPLICATE_VERSION_BY_LAYOUT: dict[str, str] = {
     # Flyway's validate, over every folder of its locations.
     "flyway": "Flyway refuses to start (\"Found more than one migration with version\")",
@@ -153,12 +155,46 @@ DUPLICATE_VERSION_BY_LAYOUT: dict[str, str] = {
     # migrate.go's Migrations.Less panics, provider_collect.go returns an error.
     "goose": "goose refuses to start (`goose up`: \"duplicate version N detected\"; "
              "goose.NewProvider: \"found duplicate migration version\")",
+    # sqlx-core migrate/source.rs sorts by the version alone, migrator.rs runs what
+    # _sqlx_migrations lacks; sqlx-postgres migrate.rs inserts the row in the migration's
+    # transaction (version: its primary key); error.rs: VersionMismatch.
+    "sqlx": "sqlx runs one of them (the one the file system lists first) and records the "
+            "version; the other one's insert into _sqlx_migrations then fails on its primary "
+            "key, rolling its statements back (not those of a `-- no-transaction` one), and "
+            "`sqlx migrate run` stops there; every later run refuses (\"migration N was "
+            "previously applied but has been modified\")",
+    # diesel_migrations migration_harness.rs: pending_migrations collects the migrations into
+    # a HashMap by version, file_based_migrations.rs lists them in read_dir's order.
+    "diesel": "diesel keeps one of them (the one the file system lists last) and never runs "
+              "the other, without a word",
+    # tern migrate/migrate.go, FindMigrationsEx.
+    "tern": "tern refuses the folder (\"Duplicate migration N\")",
+    # postgrator.js, getMigrations.
+    "postgrator": "postgrator refuses the folder (\"Two migrations found with version N and "
+                  "action do\")",
+    # sql/migrate/migrate.go: Executor.Execute finds the version's revision applied already
+    # (HistoryChangedError); Executor.Pending then counts both as applied.
+    "atlas": "Atlas runs {first} (its files in name order) and records the version; at the "
+             "other one it finds that version applied already and `atlas migrate apply` stops "
+             "(\"history changed: statement N from file ... changed\"); later runs count both "
+             "as applied, and the other never runs",
+    # pkg/migration/apply.go, file.go: ExecBatch sends the statements and the history row
+    # as one implicit transaction; the version is the table's primary key.
+    "supabase": "the Supabase CLI runs {first} (its files in name order) and records the "
+                "version; the other one's batch then fails on the primary key of "
+                "supabase_migrations.schema_migrations, its statements rolled back with it, "
+                "and `supabase db push` stops there, on every push",
+    # src/migration.ts, getAllMigrations: each committed migration names the hash of the one
+    # before it.
+    "graphile-migrate": "graphile-migrate refuses the folder (\"Previous migration with hash "
+                        "... doesn't match ...'s expected previous hash\"): each committed "
+                        "migration names the hash of the one before it",
 }
 #: The same, for the layouts not in DUPLICATE_VERSION_BY_LAYOUT.
 DUPLICATE_VERSION_ANY = ("runners record applied migrations by version, so one of them is "
                          "skipped or the runner refuses to start")
 #: The spelling of each layout of DUPLICATE_VERSION_BY_LAYOUT in a list of them.
-_TOOL_NAMES = {"flyway": "Flyway"}
+_TOOL_NAMES = {"flyway": "Flyway", "atlas": "Atlas", "supabase": "Supabase CLI"}
 
 
 def duplicate_version_effect(layout: str, first: str = "the first by file name") -> str:
