@@ -215,3 +215,23 @@ CREATE SCHEMA s;
 CREATE TABLE s.other (id int PRIMARY KEY);
 CREATE TABLE s."T" ("A" int, a int);
 """
+
+
+@pytest.mark.parametrize(("sql", "rules", "names"), SAME_AS_DEPARSED)
+def test_the_text_route_does_not_parse_a_statement_lint_parsed_again(
+        monkeypatch: pytest.MonkeyPatch, sql: str, rules: set[str],
+        names: tuple[str, ...]) -> None:
+    # lint's tree has no node locations: the constraints are found by the scanner's tokens,
+    # which the text route reads anyway, not by a second parse that keeps them.
+    from lockwise.parse import libpg
+    from lockwise.parse.postgres import parse_sql as lints_parse
+
+    (stmt,) = lints_parse(sql).statements
+    facts = {"constraint_names": names}
+    expected = rewrite(sql, rules, facts)
+    parses: list[str] = []
+    parse_json = libpg.parser.parse_sql_json
+    monkeypatch.setattr(libpg.parser, "parse_sql_json",
+                        lambda text: parses.append(text) or parse_json(text))
+    assert rewrite(stmt.sql, rules, facts, stmt.tree) == expected
+    assert parses == []
