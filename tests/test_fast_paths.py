@@ -1143,3 +1143,27 @@ def test_a_migrations_lookahead_is_computed_once_and_read_by_name(
     assert not any((found[1].views, found[1].tx_ends, found[1].types, found[1].sequences_set,
                     found[1].foreign_keys, found[1].tables, found[1].filled,
                     found[1].columns))
+
+
+def test_lint_asks_a_statement_for_its_refusal_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Once to judge and replay it, not again when its report lets the facts go (`release`).
+    import lockwise.effects.refused as refused
+    import lockwise.lint as lint
+    from lockwise.discover import migration_from_text
+
+    asked: list[object] = []
+    refusal = refused.refusal
+
+    def counting(effect):
+        asked.append(effect)
+        return refusal(effect)
+
+    monkeypatch.setattr(refused, "refusal", counting)
+    monkeypatch.setattr(lint, "refusal", counting)
+    (report,) = lint.lint_migrations([migration_from_text(
+        "CREATE TABLE t (a int PRIMARY KEY);\n"
+        "ALTER TABLE t ALTER COLUMN a DROP NOT NULL;\n"
+        "ALTER TABLE t ADD COLUMN b int;\n", "0001_m.sql")], release=True)
+    assert [s.effect.actions[0].facts.get("refused_not_null") for s in report.statements] == \
+        [None, True, None]  # the refusal is still what the released report says
+    assert len(asked) == len(report.statements) == 3

@@ -529,7 +529,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 _note_foreign_keys(catalog, effect, migration_id, stmt.index, fk_added_by,
                                    fk_bare)
             if release:
-                _release(reports[-1])
+                _release(reports[-1], refused)
                 parsed.statements[position] = reports[-1].statement
     end_session(catalog)  # (its temporary tables are no later migration's)
 
@@ -1530,12 +1530,14 @@ def release_details(report: MigrationReport) -> None:
         _release(s)
 
 
-def _release(s: StatementReport) -> None:
+def _release(s: StatementReport, refused: str | None = None) -> None:
+    """`release_details` of one statement; `refused`: `refusal` of its effect, when known."""
     e, st = s.effect, s.statement
     # Built directly: dataclasses.replace looks up the fields anew for every statement.
     s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments,
                             st.comment_spans)
-    s.effect = Effect(actions=refusal_kept(e, tuple(_printed_action(a) for a in e.actions)),
+    s.effect = Effect(actions=refusal_kept(e, tuple(_printed_action(a) for a in e.actions),
+                                           refused),
                       locks=e.locks, rewrites=e.rewrites, scans=e.scans,
                       transactional=e.transactional, dialect=e.dialect)
 

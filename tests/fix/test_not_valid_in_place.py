@@ -215,3 +215,48 @@ CREATE SCHEMA s;
 CREATE TABLE s.other (id int PRIMARY KEY);
 CREATE TABLE s."T" ("A" int, a int);
 """
+
+
+@pytest.mark.parametrize(("sql", "rules", "names"), SAME_AS_DEPARSED)
+def test_the_text_route_does_not_parse_a_statement_lint_parsed_again(
+        monkeypatch: pytest.MonkeyPatch, sql: str, rules: set[str],
+        names: tuple[str, ...]) -> None:
+    # lint's tree has no node locations: the constraints are found by the scanner's tokens,
+    # which the text route reads anyway, not by a second parse that keeps them.
+    from lockwise.parse import libpg
+    from lockwise.parse.postgres import parse_sql as lints_parse
+
+    (stmt,) = lints_parse(sql).statements
+    facts = {"constraint_names": names}
+    expected = rewrite(sql, rules, facts)
+    parses: list[str] = []
+    parse_json = libpg.parser.parse_sql_json
+    monkeypatch.setattr(libpg.parser, "parse_sql_json",
+                        lambda text: parses.append(text) or parse_json(text))
+    assert rewrite(stmt.sql, rules, facts, stmt.tree) == expected
+    assert parses == []
+
+
+@pytest.mark.parametrize("sql", [sql for sql, _, _ in SAME_AS_DEPARSED] + [
+    # `add` is no reserved word: a table, schema, column and constraint may be named so
+    "ALTER TABLE add ADD CONSTRAINT add CHECK (add > 0), ADD FOREIGN KEY (a, add) "
+    "REFERENCES add.add (a, add) ON DELETE SET NULL (add), ADD CHECK (add IN (1, add))",
+    "ALTER TABLE add.add ADD FOREIGN KEY (add) REFERENCES add, ADD CONSTRAINT c CHECK (true)",
+    "ALTER FOREIGN TABLE add ADD CHECK (add <> ', ADD CHECK'), ADD CONSTRAINT add CHECK (1 = 1)",
+])
+def test_the_constraints_are_found_at_their_locations(sql: str) -> None:
+    # The reference: the location a parse with locations gives each constraint (bytes),
+    # made a character offset, as the route found them before it read the tokens alone.
+    import json
+
+    from lockwise.fix.patterns import _constraint_starts, _tokens
+
+    (raw,) = json.loads(parser.parse_sql_json(sql))["stmts"]
+    constraints = [cmd["AlterTableCmd"]["def"]["Constraint"]
+                   for cmd in raw["stmt"]["AlterTableStmt"]["cmds"]]
+    encoded = sql.encode()
+    located = [len(encoded[:c["location"]].decode()) for c in constraints]
+    tokens = _tokens(sql)
+    starts = _constraint_starts(tokens, constraints)
+    assert starts is not None
+    assert [tokens[i].start for i in starts] == located

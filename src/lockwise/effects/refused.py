@@ -115,12 +115,13 @@ _DO_BLOCK_FACTS = ("in_do_block", "embedded_line", "embedded_sql")
 _KEPT_FACTS = (*REFUSAL_FACTS, *_DO_BLOCK_FACTS, "missing_object")
 
 
-def refusal_kept(effect: Effect, printed: tuple[Action, ...]) -> tuple[Action, ...]:
+def refusal_kept(effect: Effect, printed: tuple[Action, ...],
+                 refused: str | None = None) -> tuple[Action, ...]:
     """`printed` (`effect`'s actions, each with only the facts the printers read) with what
     says `effect`'s refusal too, when it says one: a report whose facts are let go once the
     rules are done still says the statement is refused (`statement_refusal`), and what is
-    absent (`missing_object`)."""
-    if not refusal(effect):
+    absent (`missing_object`). `refused`: `refusal(effect)`, when the caller has it."""
+    if not (refusal(effect) if refused is None else refused):
         return printed
     return tuple(Action(kept.kind, {**kept.facts, **{
         name: action.facts[name] for name in _KEPT_FACTS

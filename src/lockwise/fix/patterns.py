@@ -756,9 +756,6 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict,
         constraints = _not_valid_constraints(stmt, rules)
         if constraints is not None and _by_partition(facts):
             return None  # each partition's key: written from the tree
-        if constraints is not None and tree:  # NOT VALID goes at the constraints' locations
-            kind, stmt = _parsed_statement(sql) or ("", {})
-            constraints = _not_valid_constraints(stmt, rules)
         if constraints is not None:
             return _not_valid_in_place(sql, _tokens(sql), stmt, constraints, rules, facts)
         if "add-unique-constraint" in rules:
@@ -849,7 +846,7 @@ def _not_valid_in_place(sql: str, tokens: list, stmt: dict, constraints: list[di
     names = list(facts.get("constraint_names") or ())
     if len(names) != len(constraints):
         names = [""] * len(constraints)  # not the statement the facts were made for
-    starts = _constraint_starts(sql, tokens, constraints)
+    starts = _constraint_starts(tokens, constraints)
     if starts is None:
         return None
     last = _last_token(tokens)
@@ -875,22 +872,24 @@ def _not_valid_in_place(sql: str, tokens: list, stmt: dict, constraints: list[di
     return pieces
 
 
-def _constraint_starts(sql: str, tokens: list, constraints: list[dict]) -> list[int] | None:
+def _constraint_starts(tokens: list, constraints: list[dict]) -> list[int] | None:
     """The index of each constraint's first token (CONSTRAINT, or FOREIGN / CHECK when
     unnamed), each after an ADD that follows the previous constraint's `,`; None when the
-    tokens are not where the parse tree says."""
-    encoded = None if sql.isascii() else sql.encode()
-    at = {t.start: i for i, t in enumerate(tokens)}
-    starts = []
+    tokens are not where the parse tree says.
+
+    Found by the tokens, not by the tree's locations (lint's trees have none, and parsing
+    again to get them cost more than this): the first constraint is the first CONSTRAINT,
+    FOREIGN or CHECK after an ADD (the three are reserved words, so no name before it is
+    one), each next one the first after `, ADD` (no expression of a constraint holds one
+    of them either)."""
+    starts: list[int] = []
     for con in constraints:
-        location = con.get("location", -1)
-        if encoded is not None and location >= 0:  # the tree counts bytes, the scanner chars
-            location = len(encoded[:location].decode("utf-8", "ignore"))
-        i = at.get(location)
         named = bool(con.get("conname"))
         first = "CONSTRAINT" if named else ("FOREIGN", "CHECK")[con["contype"] == "CONSTR_CHECK"]
-        if i is None or i < 1 or tokens[i].name != first or tokens[i - 1].name != "ADD_P" or \
-                (starts and (i - 3 <= starts[-1] or tokens[i - 2].name != "ASCII_44")):
+        i = next((i for i in range(starts[-1] + 4 if starts else 1, len(tokens))
+                  if tokens[i].name == first and tokens[i - 1].name == "ADD_P" and
+                  (not starts or tokens[i - 2].name == "ASCII_44")), None)
+        if i is None:
             return None
         starts.append(i)
     return starts
