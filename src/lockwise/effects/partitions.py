@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from lockwise.catalog.model import Catalog, Constraint, Index, Table
-from lockwise.catalog.replay import generated_name
+from lockwise.catalog.replay import default_constraint_name, generated_name
 from lockwise.effects.nodes import column_ref, const_value, unwrap, with_storage_parameters_sql
 from lockwise.parse.quoting import (
     NEXT_MIGRATION,
@@ -360,11 +360,11 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
                   + ", ".join(f"ALTER COLUMN {quote_ident(c)} SET NOT NULL" for c in nullable)
                   + ";  -- no scan: the CHECK proves it"]
     # PostgreSQL names a partition's index of the key after the partition and the key's kind
-    # (events_2024_pkey, events_2024_id_day_key), whatever the parent's constraint is called.
-    names = {part: quote_ident(generated_name(part.split(".", 1)[1], None, "pkey") if primary
-                               else generated_name(part.split(".", 1)[1], "_".join(columns),
-                                                   "key"))
-             for part in parts}
+    # (events_2024_pkey, events_2024_id_day_key), whatever the parent's constraint is called,
+    # numbered while a relation of the schema or a constraint of the partition has the name
+    # (events_2024_pkey1; checked on 18.6).
+    names = {part: quote_ident(default_constraint_name(
+        catalog, part, columns, "primary" if primary else "unique")) for part in parts}
     steps += [f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {names[part]} ON "
               f"{relation_sql(part, table, qualified)} ({cols});{OWN_MIGRATION}"
               for part in parts]
