@@ -50,6 +50,12 @@ PARTITIONED = ("CREATE TABLE events (id bigint NOT NULL, kind varchar(20)) "
     ("unique-constraint-on-partitioned-table",
      f"{PARTITIONED}ALTER TABLE events_1 ADD CONSTRAINT events_1_pkey CHECK (id > 0);",
      "ALTER TABLE events ADD PRIMARY KEY (id, kind);"),
+    # a partition's part of an index is named after the partition and the columns, whatever
+    # the parent's index is called, and numbered while a relation of the schema has the name
+    ("index-on-partitioned-table",
+     f"{PARTITIONED}CREATE INDEX events_1_kind_idx ON events_1 (id);",
+     "CREATE INDEX ON events (kind);"),
+    ("index-on-partitioned-table", PARTITIONED, "CREATE INDEX events_by_kind ON events (kind);"),
 ])
 @pytest.mark.parametrize("pg_version", [16, 18])
 def test_a_taken_generated_name_is_numbered_as_the_server_numbers_it(
