@@ -305,11 +305,15 @@ def child_index_name(index_name: str, table_name: str, child_name: str) -> str:
 
 
 def partitioned_index_sql(catalog: Catalog, table: str, qualified: bool, index_name: str,
-                          columns: tuple[str, ...], unique: bool) -> str:
+                          columns: tuple[str, ...], unique: bool,
+                          part_name: Callable[[str], str] | None = None) -> str:
     """The way to index a partitioned table without blocking writes: an invalid index ON ONLY
     the parent (instant), each leaf partition's index built CONCURRENTLY, then each attached to
     its parent's index, children first (an index becomes valid once all its partitions are).
-    `index_name`: the index's name, PostgreSQL's (`default_index_name`) for an unnamed one."""
+    `index_name`: the index's name, PostgreSQL's (`default_index_name`) for an unnamed one.
+    `part_name`: the name of a partition's part, as the statement would give it (PostgreSQL
+    names it after the partition and the columns, numbered while taken); without it, the
+    index's name with the partition's in place of the table's (`child_index_name`)."""
     table_name = table.split(".", 1)[1]
     kind = "UNIQUE INDEX" if unique else "INDEX"
     cols = ", ".join(columns)
@@ -320,7 +324,8 @@ def partitioned_index_sql(catalog: Catalog, table: str, qualified: bool, index_n
     for part in catalog.partitions(table):  # parents before their partitions
         known = catalog.tables[part]
         parent = known.partition_of or table
-        names[part] = child_index_name(index_name, table_name, part.split(".", 1)[1])
+        names[part] = part_name(part) if part_name is not None else \
+            child_index_name(index_name, table_name, part.split(".", 1)[1])
         target = relation_sql(part, table, qualified)
         if known.kind == "partitioned":  # a sub-partitioned partition: indexed like the top
             steps.append(f"CREATE {kind} IF NOT EXISTS {quote_ident(names[part])} "
