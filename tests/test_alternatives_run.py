@@ -58,6 +58,9 @@ ENDS_ELSEWHERE = {
     "cascade-drops-policy": "the policies are kept, to drop by name",
     "column-type-change-rewrites": "expand / contract: a new column beside the old one",
     "column-type-change-needs-using": "expand / contract: a new column beside the old one",
+    # a partitioned table's: its contract step run too, it ends where the statement does
+    # (test_a_partitioned_tables_type_change_expands_and_contracts_to_the_statements_end)
+    "column-type-change-reads-table-9": "expand / contract: a new column beside the old one",
     "create-domain-with-constraint": "the constraint is added NOT VALID, validated later",
     "detach-partition-without-concurrently": "DETACH CONCURRENTLY leaves the bound as a CHECK",
     "drop-owned": "ownership moves to a role instead of objects being dropped",
@@ -388,6 +391,55 @@ def test_the_index_of_a_foreign_key_of_a_partitioned_table_runs(sql: str,
     added = diff_snapshots(before, after)
     assert len(added) == 2 and all(d.before is None and d.key.startswith("index")
                                    for d in added), "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
+
+
+#: A partitioned table whose column a type change that keeps the values retypes: a UNIQUE
+#: constraint and a plain index over it, two partitions (one sub-partitioned), rows in each.
+PARTITIONED_RETYPED = """CREATE TABLE events (id bigint, kind varchar(20){not_null},
+                     UNIQUE (id, kind)) PARTITION BY LIST (id);
+CREATE TABLE events_1 PARTITION OF events FOR VALUES IN (1);
+CREATE TABLE events_2 PARTITION OF events FOR VALUES IN (2) PARTITION BY LIST (id);
+CREATE TABLE events_2_a PARTITION OF events_2 FOR VALUES IN (2);
+CREATE INDEX ON events (kind);
+INSERT INTO events VALUES (1, 'a'), (1, 'b'), (2, 'a');"""
+
+
+def _contract_step(instead: str) -> list[str]:
+    """The contract step an alternative leaves commented out, its statements uncommented."""
+    _, marker, tail = instead.partition("-- contract step")
+    assert marker, instead
+    lines = [line.removeprefix("-- ") for line in tail.splitlines()[2:]]
+    return [s.sql for s in parse_sql("\n".join(lines)).statements]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("not_null", ["", " NOT NULL"])
+@pytest.mark.parametrize("pg_version", [16, 18])
+def test_a_partitioned_tables_type_change_expands_and_contracts_to_the_statements_end(
+        not_null: str, pg_version: int, pg_server: str) -> None:
+    """A partitioned table's indexes over the column are built again under ACCESS EXCLUSIVE
+    by the type change, which no CONCURRENTLY spares: the alternative is expand / contract,
+    each step run on the server (checked on 18.6), and with its contract step run too the
+    table ends as the statement leaves it (names of the indexes, the constraint and their
+    partitions' parts included)."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    rule = next(r for r in load_rules() if r.id == "column-type-change-reads-table")
+    setup = PARTITIONED_RETYPED.format(not_null=not_null)
+    sql = "ALTER TABLE events ALTER COLUMN kind TYPE varchar(40);"
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup,
+                                  pg_version=pg_version)
+    found = _by_statement([f for f in findings_for(example, rule) if f.rule == rule.id])
+    assert "ADD COLUMN kind_new varchar(40)" in found[0], found[0]
+    assert "ALTER COLUMN kind TYPE" not in found[0], found[0]
+    found[0] += "\n-- later migration:\n" + "\n".join(
+        f"{sql};" for sql in _contract_step(found[0]))
+    case = f"retyped_{pg_version}_{bool(not_null)}"
+    before, after, rewritten = _run_both(pg_server, case, setup, [sql], found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
 
 

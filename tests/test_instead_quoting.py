@@ -103,6 +103,7 @@ SQL_TEXT: dict[str, object] = {
                           'REFERENCES "App"."User" NOT VALID;',
     "indexes_dropped_first_sql": 'DROP INDEX CONCURRENTLY IF EXISTS "App"."User_idx";',
     "checks_dropped_first_sql": 'ALTER TABLE "App"."User" DROP CONSTRAINT "User_check";',
+    "type_change_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "displayName" TYPE text;',
     "checks_added_after_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "User_check" CHECK '
                               '("Mixed Col" > 0) NOT VALID;',
     "deprecated_names_sql": 'ALTER INDEX "App"."User_pkey" RENAME TO "User_pkey_deprecated";',

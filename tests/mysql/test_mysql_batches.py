@@ -103,6 +103,15 @@ def test_a_delete_repeats_with_no_condition() -> None:
     assert _batch("DELETE FROM pair;") == "DELETE FROM pair ORDER BY a, b LIMIT 5000"
 
 
+def test_a_deletes_returning_goes_after_its_limit() -> None:
+    """MariaDB reads `DELETE ... ORDER BY ... LIMIT n RETURNING ...` and refuses RETURNING
+    before ORDER BY or LIMIT (checked on 10.11)."""
+    batch = [line for line in (alternative("DELETE FROM `order` RETURNING `select`, body;",
+                                           "mariadb") or "").splitlines()
+             if not line.startswith("--")]
+    assert batch == ["DELETE FROM `order` ORDER BY `select` LIMIT 5000 RETURNING `select`, body;"]
+
+
 @pytest.mark.parametrize(("sql", "why"), [
     ("UPDATE `order` SET `Flag` = `Flag` + 1;", "`Flag` + 1 reads the row"),
     ("UPDATE `order` SET `Flag` = 1, body = `Flag`;", "reads the row"),

@@ -355,11 +355,14 @@ def unnamed_index_name(catalog: Catalog, table: str, attnames: tuple[str, ...],
         number += 1
 
 
-def default_index_name(catalog: Catalog, stmt: dict, also_taken: str = "") -> str:
+def default_index_name(catalog: Catalog, stmt: dict, also_taken: str = "",
+                       table: str = "") -> str:
     """The name PostgreSQL gives the index of CREATE INDEX `stmt` (an IndexStmt) left
     unnamed, with the catalog as it is now: `t_a_lower_idx` (`t_a_lower_idx1` while taken;
-    `also_taken`: a name counted as taken too, the first build's for its re-run)."""
-    table, _ = range_var(stmt.get("relation"))
+    `also_taken`: a name counted as taken too, the first build's for its re-run). `table`:
+    a partition of the statement's table, whose part of the index PostgreSQL names so too,
+    after the partition, whatever the index is called (checked on 18.6)."""
+    table = table or range_var(stmt.get("relation"))[0]
     params = [unwrap(p)[1] for p in (*(stmt.get("indexParams") or ()),
                                      *(stmt.get("indexIncludingParams") or ()))]
     return unnamed_index_name(catalog, table, _index_column_names(params), also_taken)

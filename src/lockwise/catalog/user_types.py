@@ -163,10 +163,11 @@ def _drop_type(catalog: Catalog, name: str, cascade: bool, stmt: dict) -> None:
         catalog.domains.pop(dropped, None)
 
 
-def domain_check_name(catalog: Catalog, domain: str) -> str:
+def domain_check_name(catalog: Catalog, domain: str, label: str = "check") -> str:
     """The name PostgreSQL gives a CHECK added to `domain` (qualified) without one:
     `domain_check`, numbered past the names the constraints of its schema's domains and
-    tables hold (ChooseConstraintName; checked on the server)."""
+    tables hold (ChooseConstraintName; checked on the server). `label` "not_null": its NOT
+    NULL's, numbered alike (`domain_not_null1`; checked on 18.6)."""
     schema, bare = domain.split(".", 1)
     prefix = schema + "."
     taken = {c.name for name, d in catalog.domains.items() if name.startswith(prefix)
@@ -174,7 +175,7 @@ def domain_check_name(catalog: Catalog, domain: str) -> str:
     taken.update(con for t in catalog.tables.values() if t.name.startswith(prefix)
                  for con in t.constraints)
     number = 0
-    while (name := generated_name(bare, None, f"check{number or ''}")) in taken:
+    while (name := generated_name(bare, None, f"{label}{number or ''}")) in taken:
         number += 1
     return name
 

@@ -44,7 +44,8 @@ def _index_sql(catalog: Catalog, table: str, columns: tuple[str, ...], new: bool
         # PostgreSQL refuses CONCURRENTLY on a partitioned table.
         from lockwise.effects.partitions import partitioned_index_sql  # (see columns.py)
 
-        return partitioned_index_sql(catalog, table, qualified, name, quoted, unique=False)
+        return partitioned_index_sql(catalog, table, qualified, name, quoted, False,
+                                     lambda part: unnamed_index_name(catalog, part, columns))
     name = quote_ident(name)
     target = f"{relation_sql(table, table, qualified)} ({', '.join(quoted)})"
     if new:

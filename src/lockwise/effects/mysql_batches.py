@@ -51,8 +51,16 @@ def batches_sql(expr, catalog: Catalog, table: str, written: dict[str, str]) -> 
     head = _head_sql(expr)
     multi = _is_multi_table(expr)
     if isinstance(expr, exp.Delete) and not multi:
-        return "\n".join(("-- repeat until it deletes no rows:",
-                          *_order_note(key, known), _limited(head, "", key)))
+        # MariaDB's RETURNING ends the statement, after ORDER BY and LIMIT (before them it
+        # is a syntax error; checked on 10.11): each batch returns the rows it deleted
+        returning = expr.args.get("returning")
+        if returning is not None:
+            without = expr.copy()
+            without.set("returning", None)
+            head = _head_sql(without)
+        return "\n".join(("-- repeat until it deletes no rows:", *_order_note(key, known),
+                          _limited(head, "", key, "" if returning is None else
+                                   f" {returning.sql(dialect='mysql')}")))
     condition, why = (None, "it names more than one table, and a multi-table UPDATE takes "
                       "no ORDER BY or LIMIT") if multi else _not_yet_updated(expr, catalog,
                                                                              table)
@@ -152,9 +160,9 @@ def _is_multi_table(expr) -> bool:
                           and (expr.args.get("tables") or expr.args.get("using"))))
 
 
-def _limited(head: str, where: str, key: list[str]) -> str:
+def _limited(head: str, where: str, key: list[str], returning: str = "") -> str:
     order = f" ORDER BY {', '.join(key)}" if key else ""
-    return f"{head}{where}{order} LIMIT {BATCH_ROWS};"
+    return f"{head}{where}{order} LIMIT {BATCH_ROWS}{returning};"
 
 
 def _order_note(key: list[str], known: bool) -> tuple[str, ...]:

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from lockwise.catalog.model import Catalog, Constraint, Index, Table
-from lockwise.catalog.replay import generated_name
+from lockwise.catalog.replay import default_constraint_name, generated_name
 from lockwise.effects.nodes import column_ref, const_value, unwrap, with_storage_parameters_sql
 from lockwise.parse.quoting import (
     NEXT_MIGRATION,
     OWN_MIGRATION,
     quote_ident,
+    quote_literal,
     relation_sql,
     truncate_identifier,
 )
@@ -304,11 +305,15 @@ def child_index_name(index_name: str, table_name: str, child_name: str) -> str:
 
 
 def partitioned_index_sql(catalog: Catalog, table: str, qualified: bool, index_name: str,
-                          columns: tuple[str, ...], unique: bool) -> str:
+                          columns: tuple[str, ...], unique: bool,
+                          part_name: Callable[[str], str] | None = None) -> str:
     """The way to index a partitioned table without blocking writes: an invalid index ON ONLY
     the parent (instant), each leaf partition's index built CONCURRENTLY, then each attached to
     its parent's index, children first (an index becomes valid once all its partitions are).
-    `index_name`: the index's name, PostgreSQL's (`default_index_name`) for an unnamed one."""
+    `index_name`: the index's name, PostgreSQL's (`default_index_name`) for an unnamed one.
+    `part_name`: the name of a partition's part, as the statement would give it (PostgreSQL
+    names it after the partition and the columns, numbered while taken); without it, the
+    index's name with the partition's in place of the table's (`child_index_name`)."""
     table_name = table.split(".", 1)[1]
     kind = "UNIQUE INDEX" if unique else "INDEX"
     cols = ", ".join(columns)
@@ -319,7 +324,8 @@ def partitioned_index_sql(catalog: Catalog, table: str, qualified: bool, index_n
     for part in catalog.partitions(table):  # parents before their partitions
         known = catalog.tables[part]
         parent = known.partition_of or table
-        names[part] = child_index_name(index_name, table_name, part.split(".", 1)[1])
+        names[part] = part_name(part) if part_name is not None else \
+            child_index_name(index_name, table_name, part.split(".", 1)[1])
         target = relation_sql(part, table, qualified)
         if known.kind == "partitioned":  # a sub-partitioned partition: indexed like the top
             steps.append(f"CREATE {kind} IF NOT EXISTS {quote_ident(names[part])} "
@@ -360,11 +366,11 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
                   + ", ".join(f"ALTER COLUMN {quote_ident(c)} SET NOT NULL" for c in nullable)
                   + ";  -- no scan: the CHECK proves it"]
     # PostgreSQL names a partition's index of the key after the partition and the key's kind
-    # (events_2024_pkey, events_2024_id_day_key), whatever the parent's constraint is called.
-    names = {part: quote_ident(generated_name(part.split(".", 1)[1], None, "pkey") if primary
-                               else generated_name(part.split(".", 1)[1], "_".join(columns),
-                                                   "key"))
-             for part in parts}
+    # (events_2024_pkey, events_2024_id_day_key), whatever the parent's constraint is called,
+    # numbered while a relation of the schema or a constraint of the partition has the name
+    # (events_2024_pkey1; checked on 18.6).
+    names = {part: quote_ident(default_constraint_name(
+        catalog, part, columns, "primary" if primary else "unique")) for part in parts}
     steps += [f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {names[part]} ON "
               f"{relation_sql(part, table, qualified)} ({cols});{OWN_MIGRATION}"
               for part in parts]
@@ -375,6 +381,143 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
     if primary and nullable:  # its work done: the columns are NOT NULL (and the partitions')
         steps.append(f"ALTER TABLE {table_sql} DROP CONSTRAINT {check};")
     return "\n".join(steps)
+
+
+def partitioned_expand_contract_sql(catalog: Catalog, table: str, qualified: bool,
+                                     column: str, new_type_sql: str, carried: dict,
+                                     row_key: Callable[[str], dict], pg_version: int) -> str:
+    """A type change of `column` of partitioned `table` (to `new_type_sql`, its values kept)
+    done without building the parts of its indexes over the column again under ACCESS
+    EXCLUSIVE, which CONCURRENTLY cannot spare a partitioned table: a new column, kept in
+    step by a trigger (on each leaf partition before PostgreSQL 13, which has no row trigger
+    on a partitioned table), backfilled partition by partition in batches; each index over
+    the column built again over the new one, each partition's part CONCURRENTLY, attached
+    to an index made ON ONLY the table (`partitioned_index_sql`), a UNIQUE constraint's
+    made a constraint on each partition and then on the table (`partitioned_constraint_sql`);
+    then the contract step, commented out (it drops the old column): the trigger dropped,
+    the parts of each new index given the old parts' names, the old column dropped, the new
+    one renamed, and each new index or constraint given the old one's name, so the table
+    ends as the statement leaves it (run on 18.6 by tests/test_alternatives_run.py).
+    `carried`: the new column's DEFAULT and NOT NULL steps (`new_column_*_sql`);
+    `row_key`: a partition's `row_key_facts`. "" where this cannot be written: no partition
+    known; an index over the column with expressions, a WHERE, another method, NULLS NOT
+    DISTINCT or storage parameters; a PRIMARY KEY or EXCLUDE over it (a table has one
+    primary key; an EXCLUDE has no online form)."""
+    known = catalog.tables.get(table)
+    leaves = catalog.leaf_partitions(table)
+    over = [idx for idx in catalog.indexes_on(table)
+            if column in idx.columns or column in idx.reads]
+    if known is None or not leaves or not over:
+        return ""
+    target = relation_sql(table, table, qualified)
+    schema, table_name = table.split(".", 1)
+    new = generated_name(column, None, "new")
+    col, new_col = quote_ident(column), quote_ident(new)
+    builds: list[str] = []
+    contract: list[str] = []
+    renames: list[str] = []
+    for idx in over:
+        bare = idx.name.split(".", 1)[1]
+        con = known.constraints.get(bare)
+        if idx.signature is None or column in idx.reads or idx.storage_parameters != () or \
+                idx.signature[0] != "btree" or idx.signature[2] or \
+                (con is not None and con.kind != "unique"):
+            return ""
+        columns = tuple(new if c == column else c for c in idx.columns)
+        if con is not None:
+            name = default_constraint_name(catalog, table, columns, "unique")
+            builds.append(partitioned_constraint_sql(catalog, table, qualified, name, False,
+                                                     columns, leaves, ()))
+            renames.append(f"ALTER TABLE {target} RENAME CONSTRAINT {quote_ident(name)} TO "
+                           f"{quote_ident(bare)};")
+        else:
+            name = generated_name(bare, None, "new")
+            builds.append(partitioned_index_sql(catalog, table, qualified, name,
+                                                tuple(map(quote_ident, columns)), idx.unique))
+            renames.append(f"ALTER INDEX {relation_sql(f'{schema}.{name}', table, qualified)} "
+                           f"RENAME TO {quote_ident(bare)};")
+        contract.append(part_names_taken_sql(relation_sql(idx.name, table, True),
+                                             relation_sql(f"{schema}.{name}", table, True)))
+    sync = generated_name(table_name, new, "sync")
+    function = relation_sql(f"{schema}.{sync}", table, qualified)
+    converted = f"{col}::{new_type_sql}"
+    triggered = (target,) if pg_version >= 13 else tuple(
+        relation_sql(leaf, table, qualified) for leaf in leaves)
+    backfills = []
+    for leaf in leaves:
+        keys = row_key(leaf)
+        leaf_sql = relation_sql(leaf, table, qualified)
+        backfills.append(
+            f"UPDATE {leaf_sql} SET {new_col} = {converted} WHERE {keys['row_key_sql']} IN "
+            f"(SELECT {keys['row_key_columns_sql']} FROM {leaf_sql} WHERE {new_col} IS NULL "
+            f"AND {col} IS NOT NULL LIMIT 5000);")
+    contract = [
+        *(f"DROP TRIGGER {quote_ident(sync)} ON {on};" for on in triggered),
+        f"DROP FUNCTION {function}();",
+        *(f"{block};" for block in contract),
+        f"ALTER TABLE {target} DROP COLUMN {col};",
+        f"ALTER TABLE {target} RENAME COLUMN {new_col} TO {col};",
+        *renames,
+        # PostgreSQL 18's NOT NULL constraint of the new column takes the old one's name:
+        # the last of the renames written for a contract that keeps the old column (the
+        # first moves the old one's aside, which DROP COLUMN drops here; checked on 18.6)
+        *str(carried.get("new_column_renamed_sql") or "").splitlines()[-1:]]
+    steps = [
+        f"-- expand / contract: a new column beside {column}, kept in step by a trigger, "
+        "backfilled\n-- partition by partition; its indexes built on each partition "
+        "CONCURRENTLY:",
+        f"ALTER TABLE {target} ADD COLUMN {new_col} {new_type_sql};",
+        *(str(carried[fact]) for fact in ("new_column_default_sql", "new_column_not_null_sql")
+          if carried.get(fact)),
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$ BEGIN "
+        f"NEW.{new_col} := NEW.{converted}; RETURN NEW; END $lockwise$;",
+        *(f"CREATE TRIGGER {quote_ident(sync)} BEFORE INSERT OR UPDATE ON {on} FOR EACH ROW "
+          f"EXECUTE FUNCTION {function}();" for on in triggered),
+        NEXT_MIGRATION,
+        "-- the old rows, in batches, each in its own short transaction, until none is left:",
+        *backfills,
+        *([str(carried["new_column_validated_sql"])]
+          if carried.get("new_column_validated_sql") else []),
+        f"-- each index over {column} built again over {new}:",
+        *builds,
+        "-- contract step, in a later migration, once the application is ready for it (it "
+        f"drops\n-- {column}: queries that name {new} break):",
+        *(f"-- {line.removeprefix('-- ')}" for step in contract for line in step.splitlines())]
+    return "\n".join(steps)
+
+
+def part_names_taken_sql(old_sql: str, new_sql: str) -> str:
+    """A DO block run before the contract step of an expand/contract change drops the old
+    column with partitioned index `old_sql`: each part of `new_sql` (SQL names) takes the name
+    of the old index's part on its partition, which moves aside (the parts' names are the
+    server's: read when it runs). Renaming a part that is a constraint's index renames the
+    constraint too."""
+    return (
+        "DO $lockwise$\n"
+        "DECLARE\n"
+        "  pair record;\n"
+        "BEGIN\n"
+        "  FOR pair IN\n"
+        "      WITH RECURSIVE old_parts (idx) AS (\n"
+        f"        SELECT {quote_literal(old_sql)}::regclass\n"
+        "        UNION ALL\n"
+        "        SELECT inhrelid FROM pg_inherits JOIN old_parts ON inhparent = idx),\n"
+        "      new_parts (idx) AS (\n"
+        f"        SELECT {quote_literal(new_sql)}::regclass\n"
+        "        UNION ALL\n"
+        "        SELECT inhrelid FROM pg_inherits JOIN new_parts ON inhparent = idx)\n"
+        "      SELECT o.idx AS old_idx, n.idx AS new_idx, old_class.relname AS old_name\n"
+        "      FROM old_parts o JOIN pg_index old_index ON old_index.indexrelid = o.idx\n"
+        "      JOIN pg_class old_class ON old_class.oid = o.idx\n"
+        "      JOIN pg_index new_index ON new_index.indrelid = old_index.indrelid\n"
+        "      JOIN new_parts n ON n.idx = new_index.indexrelid\n"
+        f"      WHERE o.idx <> {quote_literal(old_sql)}::regclass LOOP\n"
+        "    EXECUTE format('ALTER INDEX %s RENAME TO %I', pair.old_idx,\n"
+        "                   'lockwise_old_' || pair.old_idx::oid);\n"
+        "    EXECUTE format('ALTER INDEX %s RENAME TO %I', pair.new_idx, pair.old_name);\n"
+        "  END LOOP;\n"
+        "END\n"
+        "$lockwise$")
 
 
 def index_parts_sql(catalog: Catalog, idx: Index, parts: list[str], qualified: bool,

@@ -463,6 +463,7 @@ def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, piec
 
     from lockwise.effects.partitions import (
         index_from_definition_sql,
+        part_names_taken_sql,
         plain_index_sql,
         range_var_tree,
     )
@@ -475,8 +476,8 @@ def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, piec
         tablespace = f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else ""
         if tree:
             _index_parts_on_new_column(idx, built, relation, old, new, tablespace, tree, pieces)
-            swaps.append(_part_names_taken(_qualified_sql(schema, name),
-                                           _qualified_sql(schema, built)))
+            swaps.append(part_names_taken_sql(_qualified_sql(schema, name),
+                                              _qualified_sql(schema, built)))
         elif idx.signature is None or old not in idx.columns:
             pieces.alone.append(index_from_definition_sql(
                 idx, built, range_var_tree(relation.schemaname, relation.relname), old, new,
@@ -523,38 +524,6 @@ def _index_parts_on_new_column(idx, built: str, relation, old: str, new: str,
         f"ALTER INDEX {_qualified_sql(parent.split('.', 1)[0], names[parent])} ATTACH "
         f"PARTITION {_qualified_sql(part.split('.', 1)[0], names[part])}"
         for part, parent, _ in reversed(tree))
-
-
-def _part_names_taken(old_sql: str, new_sql: str) -> str:
-    """A DO block run before the contract step drops the old column with partitioned index
-    `old_sql`: each part of `new_sql` (SQL names) takes the name of the old index's part on
-    its partition, which moves aside (the parts' names are the server's: read when it runs)."""
-    return (
-        "DO $lockwise$\n"
-        "DECLARE\n"
-        "  pair record;\n"
-        "BEGIN\n"
-        "  FOR pair IN\n"
-        "      WITH RECURSIVE old_parts (idx) AS (\n"
-        f"        SELECT {_literal(old_sql)}::regclass\n"
-        "        UNION ALL\n"
-        "        SELECT inhrelid FROM pg_inherits JOIN old_parts ON inhparent = idx),\n"
-        "      new_parts (idx) AS (\n"
-        f"        SELECT {_literal(new_sql)}::regclass\n"
-        "        UNION ALL\n"
-        "        SELECT inhrelid FROM pg_inherits JOIN new_parts ON inhparent = idx)\n"
-        "      SELECT o.idx AS old_idx, n.idx AS new_idx, old_class.relname AS old_name\n"
-        "      FROM old_parts o JOIN pg_index old_index ON old_index.indexrelid = o.idx\n"
-        "      JOIN pg_class old_class ON old_class.oid = o.idx\n"
-        "      JOIN pg_index new_index ON new_index.indrelid = old_index.indrelid\n"
-        "      JOIN new_parts n ON n.idx = new_index.indexrelid\n"
-        f"      WHERE o.idx <> {_literal(old_sql)}::regclass LOOP\n"
-        "    EXECUTE format('ALTER INDEX %s RENAME TO %I', pair.old_idx,\n"
-        "                   'lockwise_old_' || pair.old_idx::oid);\n"
-        "    EXECUTE format('ALTER INDEX %s RENAME TO %I', pair.new_idx, pair.old_name);\n"
-        "  END LOOP;\n"
-        "END\n"
-        "$lockwise$")
 
 
 def _keeps_constraints(column: str, facts: dict, pieces: Pieces) -> bool:

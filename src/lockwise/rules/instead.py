@@ -215,7 +215,7 @@ SQL_TEXT_FACTS = frozenset({
     "row_key_sql", "rules",
     "stand_in_default_sql",
     "statement_head_sql", "syntax_instead", "syntax_needs_version", "target",
-    "truncated_tables_sql", "type_text",
+    "truncated_tables_sql", "type_change_sql", "type_text",
     "unindexed_foreign_keys_sql", "unique_index_sql", "view_aliases_sql", "view_query_sql",
     "view_dependents_note", "where_batch_how_text", "where_batch_sql",
 })

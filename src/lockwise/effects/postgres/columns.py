@@ -794,6 +794,10 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
               colname, type_sql(new, new_mods, new_array)) if refused and old_col is not None
           and old_col.default else "",
           reads_table_again=bool(read_again), read_again_reason=read_again,
+          type_change_sql=_type_change_sql(
+              b, table, colname, old_col, type_sql(new, new_mods, new_array),
+              _collate_sql(coldef), bool(base.get("qualified")))
+          if read_again and not rewrites and b.ctx.rule_text else "",
           **_rebuilt_index_steps(b.ctx.catalog, table, rebuilt, bool(base.get("qualified")),
                                  b.ctx.session_timezone_utc
                                  and new in ("timestamp", "timestamptz")),
@@ -1051,6 +1055,33 @@ def _carried_over_steps(catalog: Catalog, table: str, old_col: Column | None,
         "new_column_validated_sql": validated.replace(
             NEXT_MIGRATION, f"{NEXT_MIGRATION}\n-- once no row is left to backfill:", 1),
         "new_column_renamed_sql": renamed}
+
+
+def _type_change_sql(b: Builder, table: str, column: str, old_col: Column | None,
+                     new_type_sql: str, collate_sql: str, qualified: bool) -> str:
+    """What `column-type-change-reads-table` writes in place of the statement: the type
+    change itself, its reads taken out before it and put back after it (the rule's other
+    facts); on a partitioned table with an index over the column, whose parts no
+    CONCURRENTLY can build, expand / contract (`partitioned_expand_contract_sql`) instead,
+    where it can be written (not for a change whose values are kept in a UTC session only,
+    which a trigger running in the writers' sessions would convert otherwise, nor beside a
+    CHECK read again)."""
+    catalog = b.ctx.catalog
+    statement = (f"ALTER TABLE {relation_sql(table, table, qualified)} ALTER COLUMN "
+                 f"{quote_ident(column)} TYPE {new_type_sql}{collate_sql};")
+    known = catalog.tables.get(table)
+    if known is None or known.kind != "partitioned" or old_col is None or \
+            _checks_read_again(known, column) or \
+            {old_col.type_name, new_type_sql.split("(")[0]} == {"timestamp", "timestamptz"}:
+        return statement
+    # Imported for a partitioned table's retyped column only (see _rebuilt_index_steps).
+    from lockwise.effects.partitions import partitioned_expand_contract_sql
+
+    return partitioned_expand_contract_sql(
+        catalog, table, qualified, column, new_type_sql + collate_sql,
+        _carried_over_steps(catalog, table, old_col, new_type_sql, qualified,
+                            b.ctx.pg_version),
+        lambda leaf: row_key_facts(b, leaf), b.ctx.pg_version) or statement
 
 
 def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new: str,

@@ -94,8 +94,9 @@ def create_index(b: Builder, stmt: dict) -> None:
              if partitioned and stmt.get("unique") else {}),
           partitions_text=", ".join(partitions) or "none known",
           partitioned_index_sql=partitioned_index_sql(
-              catalog, table, qualified, index_name, columns,
-              bool(stmt.get("unique"))) if partitioned else "")
+              catalog, table, qualified, index_name, columns, bool(stmt.get("unique")),
+              lambda part: default_index_name(catalog, stmt, table=part))
+          if partitioned else "")
 
 
 def _build_partition_indexes(b: Builder, table: str, like: Index) -> None:

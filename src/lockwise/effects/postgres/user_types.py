@@ -405,7 +405,7 @@ def _domain_check_facts(catalog: Catalog, stmt: dict, sub: str, con: dict,
     not_null = sub == "set_not_null" or con.get("contype") == "CONSTR_NOTNULL"
     name = con.get("conname") or stmt.get("name")
     if not name and not_null:
-        name = generated_name(domain.split(".", 1)[-1], None, "not_null")
+        name = domain_check_name(catalog, domain, "not_null")
     elif not name and sub == "add_constraint":
         name = domain_check_name(catalog, domain)
     condition = _VALUE_NOT_NULL if not_null else con.get("raw_expr")

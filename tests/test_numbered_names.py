@@ -1,0 +1,96 @@
+"""A name PostgreSQL generates that is taken already is numbered (`t_c_check1`, `t_c_idx1`,
+`t_c_check2` when `t_c_check1` is taken too, past a name another table's constraint holds,
+cut to 63 bytes with its number): where an alternative writes out a name PostgreSQL would
+generate, it is the numbered one the catalog predicts, so the alternative runs and ends where
+the statement does (checked on 18.6)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from lockwise.parse.postgres import parse_sql
+from lockwise.rules.loader import load_rules
+from test_alternatives import alternative
+from test_alternatives_run import _by_statement, _run_both
+from test_rule_examples import findings_for
+
+LONG_TABLE, LONG_COLUMN = "a" * 63, "b" * 40
+PARTITIONED = ("CREATE TABLE events (id bigint NOT NULL, kind varchar(20)) "
+               "PARTITION BY LIST (id);\n"
+               "CREATE TABLE events_1 PARTITION OF events FOR VALUES IN (1);\n"
+               "INSERT INTO events VALUES (1, 'a'), (1, 'b');\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("rule", "setup", "sql"), [
+    # t_c_check and t_c_check1 taken: PostgreSQL names the CHECK t_c_check2
+    ("add-check-validated",
+     "CREATE TABLE t (id bigint, c int CONSTRAINT t_c_check CHECK (c > 0) "
+     "CONSTRAINT t_c_check1 CHECK (c < 1000));\nINSERT INTO t VALUES (1, 5);",
+     "ALTER TABLE t ADD CHECK (c < 100);"),
+    # cut to 63 bytes with its number: the longer name gives up a byte more
+    ("add-check-validated",
+     f"CREATE TABLE {LONG_TABLE} ({LONG_COLUMN} int CHECK ({LONG_COLUMN} > 0));",
+     f"ALTER TABLE {LONG_TABLE} ADD CHECK ({LONG_COLUMN} < 10);"),
+    ("index-without-concurrently",
+     "CREATE TABLE t (id bigint, c int);\nCREATE INDEX t_c_idx ON t (c);\n"
+     "CREATE INDEX t_c_idx1 ON t (id);",
+     "CREATE INDEX ON t (c);"),
+    ("add-unique-constraint",
+     "CREATE TABLE t (id bigint, c int);\nCREATE TABLE t_c_key (id bigint);",
+     "ALTER TABLE t ADD UNIQUE (c);"),
+    # a partition's part of the key is named after the partition: numbered where a relation
+    # of the schema has the name ...
+    ("unique-constraint-on-partitioned-table",
+     f"{PARTITIONED}CREATE TABLE events_1_id_kind_key ();",
+     "ALTER TABLE events ADD UNIQUE (id, kind);"),
+    # ... or a constraint of the partition
+    ("unique-constraint-on-partitioned-table",
+     f"{PARTITIONED}ALTER TABLE events_1 ADD CONSTRAINT events_1_pkey CHECK (id > 0);",
+     "ALTER TABLE events ADD PRIMARY KEY (id, kind);"),
+    # a partition's part of an index is named after the partition and the columns, whatever
+    # the parent's index is called, and numbered while a relation of the schema has the name
+    ("index-on-partitioned-table",
+     f"{PARTITIONED}CREATE INDEX events_1_kind_idx ON events_1 (id);",
+     "CREATE INDEX ON events (kind);"),
+    ("index-on-partitioned-table", PARTITIONED, "CREATE INDEX events_by_kind ON events (kind);"),
+])
+@pytest.mark.parametrize("pg_version", [16, 18])
+def test_a_taken_generated_name_is_numbered_as_the_server_numbers_it(
+        rule: str, setup: str, sql: str, pg_version: int, pg_server: str) -> None:
+    from lockwise.verify.snapshot import diff_snapshots
+
+    known = next(r for r in load_rules() if r.id == rule)
+    example = dataclasses.replace(next(e for e in known.examples if e.bad), sql=sql,
+                                  setup=setup, pg_version=pg_version, in_transaction=None,
+                                  layout=None, stats=None)
+    found = _by_statement([f for f in findings_for(example, known)
+                           if f.rule == rule and f.statement_index is not None])
+    assert found, sql
+    case = f"numbered{pg_version}_{abs(hash((setup, sql))) % 10**8}"
+    statements = [s.sql for s in parse_sql(sql).statements]
+    before, after, rewritten = _run_both(pg_server, case, setup, statements, found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
+
+
+@pytest.mark.postgres
+def test_a_domains_not_null_check_is_named_as_the_server_names_its_not_null(
+        pg_db: str) -> None:
+    """A constraint of the schema (a table's CHECK) holds `amount_not_null`: 18.6 names the
+    domain's NOT NULL `amount_not_null1`, and so does the CHECK the alternative adds."""
+    import psycopg
+
+    setup = ("CREATE DOMAIN amount AS numeric;\n"
+             "CREATE TABLE x (a int CONSTRAINT amount_not_null CHECK (a > 0));")
+    sql = "ALTER DOMAIN amount SET NOT NULL;"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(setup)
+        conn.execute(sql)
+        (named,) = conn.execute("SELECT conname FROM pg_constraint "
+                                "WHERE contypid = 'amount'::regtype").fetchone()
+    assert named == "amount_not_null1"
+    text = alternative(sql, "alter-domain-add-constraint", setup=setup, pg_version=18)
+    assert f"ADD CONSTRAINT {named} CHECK (VALUE IS NOT NULL) NOT VALID" in text, text
