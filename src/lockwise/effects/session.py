@@ -286,6 +286,14 @@ class Session:
         return self._rolled_back_to
 
     @property
+    def open_savepoints(self) -> tuple[str, ...] | None:
+        """The names of the savepoints open in the transaction block, oldest first, for the
+        statement about to run (`Context.savepoints`); None outside a block."""
+        if not self.in_transaction_block:
+            return None
+        return tuple(name for name, _ in self.savepoints) if self.savepoints else ()
+
+    @property
     def timezone_utc(self) -> bool | None:
         """Whether the TimeZone the migration set is UTC; None when it set none."""
         return None if self.timezone is None else self.timezone in UTC_ZONES

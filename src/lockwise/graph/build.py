@@ -1937,6 +1937,7 @@ def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
                   statement_sql=stmt.sql)
     if session is not None:
         ctx.in_transaction = session.in_transaction
+        ctx.savepoints = session.open_savepoints
         ctx.check_function_bodies = session.check_function_bodies is not False
     return compute_effect(stmt.tree, ctx)
 
