@@ -326,4 +326,17 @@ def test_savepoints_outside_a_transaction_block_are_reported(sql: str, command: 
     (found,) = [f for f in report.statements[1].findings
                 if f.rule == "transaction-only-statement"]
     assert found.message.startswith(f"{command} can only be used in a transaction block")
+    # what is left of the statements before it: committed one by one, or rolled back with
+    # it in the implicit block of their string (checked on 18.6, above)
+    before = "the statements before it in the same string rolled back with it" \
+        if layout == "golang-migrate" else "the statements before it already committed"
+    assert found.message.endswith(f"the migration stops here with {before}."), found.message
     assert "savepoint-missing" not in {f.rule for f in report.all_findings}
+
+
+def test_lock_table_outside_a_transaction_leaves_the_statements_before_it_committed() -> None:
+    (report,) = lint("CREATE TABLE made (i int);\nLOCK TABLE items;\n")[1:]
+    (found,) = [f for f in report.statements[1].findings
+                if f.rule == "transaction-only-statement"]
+    assert found.message.endswith("with the statements before it already committed."), \
+        found.message
