@@ -29,7 +29,7 @@ NAMES: dict[str, object] = {
     "index": "App.User_Name_Idx", "index_sql": "App.User_Name_Idx", "index_name": "User_Idx",
     "new_name": "NewName", "not_null_check": "User_displayName_not_null_Check",
     "deprecated_name": "User_deprecated",
-    "tablespace": "Fast_SSD",
+    "tablespace": "Fast_SSD", "savepoint": "Before Backfill",
     "new_table": "App.NewName", "new_table_sql": "App.NewName",
     "schema": "App", "using_index": "User_pkey_Idx", "name": 'App.Or"der',
     "partition": "App.Part2024", "partition_sql": "App.Part2024",

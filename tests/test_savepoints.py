@@ -225,3 +225,118 @@ def test_a_finding_rolled_back_to_covers_no_later_statement(
     (kept,) = [f for f in report.statements[3].findings if f.rule == rule]
     assert (rule in rules_of(report, 6)) is not covered
     assert ("7 (line 7)" in kept.message) is covered, kept.message
+
+
+#: Transactions (each run in a block) whose last statement names a savepoint that is not open
+#: there, and that name: the server refuses it (checked on 18.6).
+MISSING = [
+    ("RELEASE SAVEPOINT s;", "s"),  # none made
+    ("SAVEPOINT a; RELEASE a; ROLLBACK TO SAVEPOINT a;", "a"),  # released
+    ("SAVEPOINT a; SAVEPOINT b; RELEASE a; ROLLBACK TO b;", "b"),  # released with an outer one
+    ("SAVEPOINT a; SAVEPOINT b; ROLLBACK TO a; RELEASE b;", "b"),  # ended by ROLLBACK TO a
+    ('SAVEPOINT s; ROLLBACK TO SAVEPOINT "S";', "S"),  # a quoted name keeps its case
+    # a savepoint ends with its transaction
+    ("SAVEPOINT s; COMMIT; BEGIN; ROLLBACK TO SAVEPOINT s;", "s"),
+]
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_a_savepoint_that_is_not_open(pg_db: str) -> None:
+    # checked on 18.6: 'savepoint "x" does not exist' (3B001), and the transaction is failed
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for sql, name in MISSING:
+            *before, last = sql.split("; ")
+            conn.execute("; ".join(["BEGIN", *before]))
+            with pytest.raises(psycopg.errors.InvalidSavepointSpecification,
+                               match=f'^savepoint "{name}" does not exist$'):
+                conn.execute(last)
+            with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+                conn.execute("SELECT 1")
+            conn.execute("ROLLBACK")
+
+
+@pytest.mark.parametrize(("sql", "name"), MISSING)
+def test_a_savepoint_that_is_not_open_is_reported_where_it_is_named(sql: str,
+                                                                    name: str) -> None:
+    statements = ["BEGIN;", *(s if s.endswith(";") else s + ";" for s in sql.split("; "))]
+    (report,) = lint("\n".join([*statements, "COMMIT;"]) + "\n")[1:]
+    last = report.statements[len(statements) - 1]
+    (found,) = [f for f in last.findings if f.rule == "savepoint-missing"]
+    assert (found.span.line, found.span.column) == (len(statements), 1)
+    assert f'"savepoint "{name}" does not exist"' in found.message, found.message
+    # refused, it is the one finding of its statement, and the only one of the migration
+    assert [f.rule for f in last.findings] == ["savepoint-missing"]
+    assert [f.rule for f in report.all_findings] == ["savepoint-missing"]
+
+
+@pytest.mark.parametrize(("sql", "left"), CASES)
+def test_a_savepoint_that_is_open_is_not_reported(sql: str, left: set[str]) -> None:
+    (report,) = lint("BEGIN;\n" + sql.replace("; ", ";\n") + "\nCOMMIT;\n")[1:]
+    assert "savepoint-missing" not in {f.rule for f in report.all_findings}
+
+
+def test_the_cli_names_the_place_of_a_savepoint_that_is_not_open(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from lockwise.cli.app import app
+
+    (tmp_path / "0001_m.sql").write_text(
+        "BEGIN;\nSAVEPOINT before_backfill;\nRELEASE before_backfill;\n"
+        "  ROLLBACK TO SAVEPOINT before_backfill;\nCOMMIT;\n")
+    result = CliRunner().invoke(app, ["lint", str(tmp_path), "--no-color", "--no-cache"])
+    assert result.exit_code == 1, result.stdout
+    assert "0001_m.sql:4:3: savepoint-missing [requires-downtime]" in result.stdout, \
+        result.stdout
+
+
+#: A savepoint command outside a transaction block, and how the migration runs it: the server
+#: refuses it whatever the name ("... can only be used in transaction blocks", 25P01), in
+#: autocommit and in PostgreSQL's implicit block for a string of statements (checked on 18.6).
+OUTSIDE = [("SAVEPOINT s", "SAVEPOINT"), ("RELEASE SAVEPOINT s", "RELEASE SAVEPOINT"),
+           ("ROLLBACK TO SAVEPOINT s", "ROLLBACK TO SAVEPOINT")]
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_savepoints_outside_a_transaction_block(pg_db: str) -> None:
+    # checked on 18.6; in the implicit block the statements before it are rolled back too
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for sql, command in OUTSIDE:
+            for text in (sql, f"CREATE TABLE made (i int); {sql}"):
+                with pytest.raises(psycopg.errors.NoActiveSqlTransaction,
+                                   match=f"^{command} can only be used in transaction blocks$"):
+                    conn.execute(text)
+            assert conn.execute("SELECT to_regclass('made')").fetchone() == (None,)
+
+
+@pytest.mark.parametrize(("sql", "command"), OUTSIDE)
+@pytest.mark.parametrize("layout", ["file", "golang-migrate"])
+def test_savepoints_outside_a_transaction_block_are_reported(sql: str, command: str,
+                                                             layout: str) -> None:
+    # psql -f runs each statement on its own; golang-migrate sends the file as one string
+    from dataclasses import replace
+
+    migration = replace(migration_from_text(f"CREATE TABLE made (i int);\n{sql};\n",
+                                            "0002_m.sql"), layout=layout)
+    (report,) = lint_migrations([migration_from_text(SETUP, "0001_m.sql"), migration],
+                                LintOptions(), Catalog())[1:]
+    (found,) = [f for f in report.statements[1].findings
+                if f.rule == "transaction-only-statement"]
+    assert found.message.startswith(f"{command} can only be used in a transaction block")
+    # what is left of the statements before it: committed one by one, or rolled back with
+    # it in the implicit block of their string (checked on 18.6, above)
+    before = "the statements before it in the same string rolled back with it" \
+        if layout == "golang-migrate" else "the statements before it already committed"
+    assert found.message.endswith(f"the migration stops here with {before}."), found.message
+    assert "savepoint-missing" not in {f.rule for f in report.all_findings}
+
+
+def test_lock_table_outside_a_transaction_leaves_the_statements_before_it_committed() -> None:
+    (report,) = lint("CREATE TABLE made (i int);\nLOCK TABLE items;\n")[1:]
+    (found,) = [f for f in report.statements[1].findings
+                if f.rule == "transaction-only-statement"]
+    assert found.message.endswith("with the statements before it already committed."), \
+        found.message

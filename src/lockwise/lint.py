@@ -475,6 +475,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 directives_of[stmt.index] = directives
             path.use(session.search_path)  # names resolve through the path set so far
             ctx.in_transaction = session.in_transaction
+            ctx.savepoints = session.open_savepoints
             ctx.check_function_bodies = session.check_function_bodies is not False
             if session.timezone is not None:  # the migration's own SET TimeZone
                 ctx.session_timezone_utc = bool(session.timezone_utc)

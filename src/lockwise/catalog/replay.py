@@ -1595,7 +1595,8 @@ class Rollbacks:
     (`Session.savepoints` says which, test_savepoints). For lint's replay and the graph's,
     which call `before` and `after` around each statement the session follows. `keep`: the
     caller's own sets and dicts of what the statements did (the tables new in the migration,
-    ...), copied and put back with the catalog. Kept only for a migration whose text has a
+    the graph's creators and users of each object, ...), copied whole (the sets and lists they
+    hold too) and put back with the catalog. Kept only for a migration whose text has a
     ROLLBACK where a statement starts (`sql`; not Liquibase's `--rollback` comments): the copy
     costs the whole catalog, taken once per transaction and once per savepoint."""
 
@@ -1614,15 +1615,18 @@ class Rollbacks:
         from copy import deepcopy
 
         catalog.callers_memo = None  # (found again from the catalog: not copied)
-        return deepcopy(catalog), tuple(kept.copy() for kept in self.keep)
+        return deepcopy(catalog), deepcopy(self.keep)
 
-    def _put_back(self, catalog: Catalog, saved: tuple[Catalog, tuple]) -> None:
-        """`catalog` and `keep` as `saved` has them (in place: the callers hold them)."""
+    def _put_back(self, catalog: Catalog, saved: tuple[Catalog, tuple]) -> tuple:
+        """`catalog` and `keep` as `saved` has them (in place: the callers hold them); what
+        `keep` held until then (a copy of each)."""
         for name in Catalog.__slots__:
             setattr(catalog, name, getattr(saved[0], name))
+        undone = tuple(kept.copy() for kept in self.keep)
         for kept, was in zip(self.keep, saved[1], strict=True):
             kept.clear()
             kept.update(was)
+        return undone
 
     def before(self, catalog: Catalog, session: Session) -> None:
         """A statement of the migration is about to be replayed: the catalog is kept when it
@@ -1632,27 +1636,30 @@ class Rollbacks:
         if self.saved is None or self.of != session.ended_transactions:
             self.saved, self.of = self._copy(catalog), session.ended_transactions
 
-    def after(self, catalog: Catalog, session: Session, ended_before: int) -> None:
+    def after(self, catalog: Catalog, session: Session, ended_before: int) -> tuple | None:
         """After the statement was followed (`Session.after`) and replayed: a ROLLBACK of the
-        transaction `before` kept puts its catalog back; a ROLLBACK TO, its savepoint's."""
+        transaction `before` kept puts its catalog back; a ROLLBACK TO, its savepoint's. What
+        `keep` held just before it was put back (None when nothing was): the work undone."""
         if self.of < 0:
-            return
+            return None
         if session.ended_transactions != ended_before:
             self.points.clear()
             if self.saved is not None and session.ended_by == "rollback" and \
                     self.of == ended_before:
                 saved, self.saved = self.saved, None
-                self._put_back(catalog, saved)
-            return
+                return self._put_back(catalog, saved)
+            return None
         at = session.rolled_back_to
+        undone = None
         if at >= 0 and at < len(self.points):
             del self.points[at + 1:]
-            self._put_back(catalog, self.points[at])
+            undone = self._put_back(catalog, self.points[at])
             self.points[at] = self._copy(catalog)  # (to be rolled back to once more)
         elif len(session.savepoints) < len(self.points):  # RELEASE
             del self.points[len(session.savepoints):]
         elif len(session.savepoints) > len(self.points):  # SAVEPOINT
             self.points.append(self._copy(catalog))
+        return undone
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:

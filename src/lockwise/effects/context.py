@@ -30,6 +30,10 @@ class Context:
     #: INSERT ... SELECT): unseen by the application, but not empty.
     filled_tables: set[str] = field(default_factory=set)
     in_transaction: bool = False
+    #: The names of the savepoints open in the transaction block, oldest first (as the
+    #: session follows them: `Session.savepoints`); None outside a block, where the server
+    #: refuses every savepoint command whatever its name.
+    savepoints: tuple[str, ...] | None = None
     #: check_function_bodies as the session has it (off: a string body of a SQL routine is
     #: not analyzed at CREATE, effects/postgres/sql_body_names.py).
     check_function_bodies: bool = True

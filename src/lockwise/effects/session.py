@@ -286,6 +286,14 @@ class Session:
         return self._rolled_back_to
 
     @property
+    def open_savepoints(self) -> tuple[str, ...] | None:
+        """The names of the savepoints open in the transaction block, oldest first, for the
+        statement about to run (`Context.savepoints`); None outside a block."""
+        if not self.in_transaction_block:
+            return None
+        return tuple(name for name, _ in self.savepoints) if self.savepoints else ()
+
+    @property
     def timezone_utc(self) -> bool | None:
         """Whether the TimeZone the migration set is UTC; None when it set none."""
         return None if self.timezone is None else self.timezone in UTC_ZONES
@@ -466,8 +474,21 @@ class Session:
                 at > index and key in moved for at, key in self.ahead.sequences_set)}
         if action.kind == "transaction":
             kind = action.facts.get("kind", "")
-            return {"nested": kind in ("begin", "start") and self.in_transaction_block}
+            return {"nested": kind in ("begin", "start") and self.in_transaction_block,
+                    **(self._refused_outside_block() if kind in _SAVEPOINT_KINDS else {})}
+        if action.kind == "lock_table" or action.kind == "declare_cursor":
+            return self._refused_outside_block()
         return {}
+
+    def _refused_outside_block(self) -> dict:
+        """What is left of the statements before a statement PostgreSQL refuses outside a
+        transaction block (`transaction_only`), as its rule says it: committed one by one, or,
+        in PostgreSQL's implicit block for a string of statements (which refuses SAVEPOINT,
+        RELEASE and ROLLBACK TO), rolled back with it (checked on 18.6:
+        tests/test_savepoints.py)."""
+        return {"statements_before_text": "the statements before it in the same string "
+                "rolled back with it" if self.implicit_block and self.in_transaction
+                else "the statements before it already committed"}
 
     def dropped_not_recreated(self) -> list[str]:
         """The named objects the migration dropped and did not create again, by statement,

@@ -310,6 +310,17 @@ class _ViewMap(dict):
             return vd
         return super().pop(view, *default)
 
+    def clear(self) -> None:
+        super().clear()
+        self._order.clear()
+        self._readers.clear()
+        self._under.clear()
+
+    def update(self, other: Mapping[str, _ViewDeps]) -> None:  # type: ignore[override]
+        """(Filed as each view is: a ROLLBACK puts the views back, `Rollbacks`.)"""
+        for view, vd in other.items():
+            self[view] = vd
+
     def refile(self, view: str) -> None:
         """File `view` under every object it depends on now."""
         for dep in self[view].deps:
@@ -548,8 +559,12 @@ class _Builder:
         session = _replay_session(m, m.up_sql, [stmt for stmt, _ in statements]
                                   if pieces is None else
                                   pieces.passed_through([stmt for stmt, _ in statements]))
-        # (the drops remembered: what a ROLLBACK undoes is not gone for later migrations)
-        rollbacks = Rollbacks(m.up_sql if session is not None else "", keep=(self.dropped,))
+        # What a ROLLBACK (TO SAVEPOINT) undoes is no later migration's concern: the objects
+        # its statements created, dropped and used, the views they made, the functions'
+        # overloads, the tables known whole, their operations for --base (`_rolled_back`).
+        rollbacks = Rollbacks(m.up_sql if session is not None else "", keep=(
+            self.created_at, self.users, self.ops, self.creator, self.dropped, self.views,
+            self.full_tables, self.overloads))
         with PathInForce(self.catalog) as path:
             for stmt, effect in _used_up(statements, pieces):
                 if session is not None:
@@ -562,13 +577,35 @@ class _Builder:
                     ended = session.ended_transactions
                     session.after(effect, stmt.index)
                     end_statement(self.catalog, session, ended)
-                    rollbacks.after(self.catalog, session, ended)
+                    undone = rollbacks.after(self.catalog, session, ended)
+                    if undone is not None:
+                        self._rolled_back(key, *undone[:3])
         end_session(self.catalog)  # (its temporary tables are no later migration's)
         for p in pending:
-            if self.creator.get(p.dependent) != key:
+            # (not when a ROLLBACK undid the CASCADE: the dependent is not dropped then)
+            if self.creator.get(p.dependent) != key and p.dependent in self.dropped:
                 self.graph.conflicts.append(p.conflict)
         if down is not None:
             self._check_down(key, m, down)
+
+    def _rolled_back(self, key: str, created_at: Mapping[str, Location],
+                     users: Mapping[str, set[str]], ops: Mapping[str, list[_Op]]) -> None:
+        """A ROLLBACK (TO SAVEPOINT) of migration `key` put back what the graph knew before
+        the statements it undid (`created_at`, `users`, `ops`: what was known just before).
+        Those statements still ran: what they used that was there before them, not made by
+        them, had to be there, so those uses stay (a later drop of it is ordered after `key`;
+        with --base, a drop on the other side still clashes)."""
+        self.created_under = None  # (filed from `created_at`, put back: filed again if asked)
+
+        def was_there(obj: str) -> bool:
+            return created_at.get(obj) == self.created_at.get(obj)
+
+        for obj, keys in users.items():
+            if key in keys and key not in self.users.get(obj, ()) and was_there(obj):
+                self.users.setdefault(obj, set()).add(key)
+        after = ops.get(key, ())[len(self.ops.get(key, ())):]
+        if used := [op for op in after if op.op == "use" and was_there(op.obj)]:
+            self.ops.setdefault(key, []).extend(used)
 
     def finish(self) -> MigrationGraph:
         """The graph, once every migration was added."""
@@ -1959,6 +1996,7 @@ def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
                   statement_sql=stmt.sql)
     if session is not None:
         ctx.in_transaction = session.in_transaction
+        ctx.savepoints = session.open_savepoints
         ctx.check_function_bodies = session.check_function_bodies is not False
     return compute_effect(stmt.tree, ctx)
 

@@ -136,8 +136,8 @@ def _raw(key: str) -> Writer:
 #: Facts that name one object, written as one identifier. They may also be parts of a name a
 #: template builds (`{table_name}_{column}_not_null`): raw values joined, quoted as one.
 NAME_FACTS = ("column", "constraint", "deprecated_name", "index_name", "new_name",
-              "not_null_check", "pk_not_null_check", "schema", "table_name", "tablespace",
-              "using_index")
+              "not_null_check", "pk_not_null_check", "savepoint", "schema", "table_name",
+              "tablespace", "using_index")
 
 #: The facts `instead` templates name, and how each is written. A fact name means the same
 #: kind of thing in every action that has it: `name` (a domain, a REINDEX target, a setting,

@@ -23,10 +23,24 @@ def transaction(b: Builder, stmt: dict) -> None:
         b.act("transaction", kind=kind)
     elif kind in _SAVEPOINT_COMMANDS:
         # (the name as PostgreSQL reads it: folded to lower case unless quoted)
+        name = stmt.get("savepoint_name", "")
         b.act("transaction", kind=kind, transaction_only=True, command=_SAVEPOINT_COMMANDS[kind],
-              savepoint=stmt.get("savepoint_name", ""))
+              savepoint=name, **_savepoint_missing(kind, name, b.ctx.savepoints))
     else:
         b.act("transaction", kind=kind)
+
+
+def _savepoint_missing(kind: str, name: str, open_savepoints: tuple[str, ...] | None) -> dict:
+    """The refusal of RELEASE or ROLLBACK TO a savepoint `name` that no savepoint open in the
+    transaction block has (`open_savepoints`; released, ended by a ROLLBACK TO an older one or
+    with its transaction, or never made; names compared as the server reads them): the
+    server stops with 'savepoint "x" does not exist' (3B001) and the transaction is failed
+    (checked on 18.6: tests/test_savepoints.py). Outside a block every savepoint command is
+    refused whatever its name: `transaction_only`, said by its rule."""
+    if kind == "savepoint" or open_savepoints is None or name in open_savepoints:
+        return {}
+    return {"savepoint_missing": True,
+            "savepoint_missing_text": f'savepoint "{name}" does not exist'}
 
 
 def variable_set(b: Builder, stmt: dict) -> None:
