@@ -82,3 +82,17 @@ def test_a_renamed_table_the_migrations_create_is_still_a_known_table(
         tmp_path: Path, dialect: str, rename: str, renamed: str) -> None:
     setup = f"CREATE TABLE legacy (id int PRIMARY KEY, code int);\n{rename};\n"
     assert _team_findings(tmp_path, dialect, setup, renamed) == ["team-update-of-known-table"]
+
+
+def test_a_create_of_the_name_a_table_known_from_use_was_renamed_to_is_refused(
+        tmp_path: Path) -> None:
+    """Still known only from use, but its new name is taken once the rename ran: the CREATE
+    says nothing of the ALTER before (whose table it did not name), and fails."""
+    (tmp_path / "1_a.sql").write_text("ALTER TABLE legacy ADD COLUMN code int;\n"
+                                      "ALTER TABLE legacy RENAME TO fresh;\n"
+                                      "CREATE TABLE fresh (id int);\n")
+    result = CliRunner().invoke(app, ["lint", "--format", "json", "--no-cache", str(tmp_path)])
+    report = json.loads(result.output)
+    rules = [[f["rule"] for f in s["findings"]] for s in report["migrations"][0]["statements"]]
+    assert "object-already-exists" in rules[2]
+    assert not any("object-already-exists" in r for r in rules[:2])
