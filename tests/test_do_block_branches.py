@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from effect_helpers import effect_after
+from effect_helpers import catalog_after, effect_after
+from lockwise.catalog.conditions import condition_holds
 from lockwise.catalog.model import Catalog
 from lockwise.core.types import MigrationReport
 from lockwise.discover import migration_from_text
@@ -139,3 +140,32 @@ def test_the_branch_that_does_not_run_gets_no_finding() -> None:
     tables = {f.message.split(" on ")[-1] for f in statement.findings}
     assert not any("public.u" in f.message for f in statement.findings), tables
     assert any("public.t" in f.message for f in statement.findings)
+
+
+COLUMNS = "SELECT 1 FROM information_schema.columns WHERE "
+
+
+@pytest.mark.parametrize(("condition", "answer"), [
+    (f"EXISTS ({COLUMNS}table_name = 't' AND column_name = 'n')", True),
+    (f"EXISTS ({COLUMNS}'n' = column_name AND table_name = 't' LIMIT 1)", True),
+    # absent only in the schema of a table the migrations made whole
+    (f"NOT EXISTS ({COLUMNS}table_name = 't' AND column_name = 'm')", None),
+    (f"NOT EXISTS ({COLUMNS}table_schema = 'public' AND table_name = 't' AND "
+     "column_name = 'm')", True),
+    (f"EXISTS ({COLUMNS}table_schema = 'other' AND table_name = 't' AND column_name = 'n')",
+     None),
+    # not a plain conjunction of equalities, or no row whatever the catalog
+    (f"EXISTS ({COLUMNS}table_name = 't' OR column_name = 'n')", None),
+    (f"EXISTS ({COLUMNS}table_name = 't' AND table_name = 'u' AND column_name = 'n')", None),
+    (f"EXISTS ({COLUMNS}table_name = 't' AND column_name = 'n' LIMIT 0)", None),
+    (f"EXISTS ({COLUMNS}table_name = 't' AND column_name = 'n' UNION SELECT 1)", None),
+    (f"EXISTS ({COLUMNS}table_name = 't' AND column_name = 'n') AND true", None),
+    ("EXISTS (SELECT 1 FROM pg_catalog.pg_type WHERE typname = 'mood')", True),
+    ("EXISTS (SELECT 1 FROM pg_type WHERE typname = 't')", True),  # its row type
+    ("EXISTS (SELECT 1 FROM pg_type WHERE typname = 'elsewhere')", None),
+    ("EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'u')", True),
+    ("EXISTS (SELECT 1 FROM t WHERE n > 0)", None),
+    ("(((", None),
+])
+def test_what_the_catalog_answers(condition: str, answer: bool | None) -> None:
+    assert condition_holds(catalog_after(SETUP), condition) is answer

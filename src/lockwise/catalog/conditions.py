@@ -44,8 +44,9 @@ def _holds(catalog: Catalog, expr: object) -> bool | None:
     if kind != "SubLink" or body.get("subLinkType") != "EXISTS_SUBLINK":
         return None
     query = unwrap(body.get("subselect"))[1]
-    if set(query) - _PLAIN_QUERY or len(query.get("fromClause") or ()) != 1:
-        return None
+    if set(query) - _PLAIN_QUERY or len(query.get("fromClause") or ()) != 1 or \
+            "limitCount" in query and not (const_value(query["limitCount"]) or 0) >= 1:
+        return None  # (no row with LIMIT 0)
     kind, relation = unwrap(query["fromClause"][0])
     if kind != "RangeVar":
         return None
@@ -58,7 +59,7 @@ def _holds(catalog: Catalog, expr: object) -> bool | None:
 
 
 #: The parts of a query `_holds` reads: a SELECT list (what it is does not count for EXISTS),
-#: one FROM item, a WHERE, LIMIT.
+#: one FROM item, a WHERE, a LIMIT of one row or more.
 _PLAIN_QUERY = frozenset({"targetList", "fromClause", "whereClause", "limitCount",
                           "limitOption", "op"})
 

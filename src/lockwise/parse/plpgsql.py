@@ -63,7 +63,7 @@ def embedded_statements(body: str, branches: Branches | None = None
     at run time (`EXECUTE format('...', r.name)`) cannot be known and is left out
     (`dynamic_sql`); so is a body that does not parse.
     """
-    if branches is not None:
+    if branches is not None and branches.decided:
         return _read_tree(branches.tree)[0]
     return _read(body)[0]
 
@@ -82,7 +82,7 @@ def embedded_steps(body: str, branches: Branches | None = None
     for an expression). The server reads a constant in either, so
     either may use an enum value; an expression that does not parse is left out. Without
     the branches `branches` leaves out, when given (their conditions are evaluated)."""
-    if branches is not None:
+    if branches is not None and branches.decided:
         return _steps(body, branches.tree)
     return _cached_steps(body)
 
@@ -131,6 +131,8 @@ class Branches(NamedTuple):
     #: The constructs whose every branch still counts, in the order written: (what, its
     #: line in the body), "IF", "CASE", "FOR loop", "EXCEPTION clause" ...
     claimed: tuple[tuple[str, int], ...]
+    #: How many IFs run one branch: with none, `tree` is the body's whole parse.
+    decided: int
 
 
 #: Words of the constructs that choose what runs (`decided_branches`).
@@ -162,7 +164,7 @@ def decided_branches(body: str, decide: Callable[[str], bool | None]) -> Branche
         tree = pruning.visit(functions)
     except RecursionError:
         return None
-    return Branches(tree, tuple(pruning.claimed))
+    return Branches(tree, tuple(pruning.claimed), pruning.decided)
 
 
 def _runs_sql(node: object) -> bool:
@@ -203,6 +205,7 @@ class _Pruning:
         #: Inside a loop or an EXCEPTION clause: what ran before is not known.
         self.guarded = 0
         self.claimed: list[tuple[str, int]] = []
+        self.decided = 0
 
     def visit(self, item: object) -> object:
         if isinstance(item, list):
@@ -255,6 +258,7 @@ class _Pruning:
             self.ran = ran
             return {"PLpgSQL_stmt_if": out}
         # The conditions evaluated, then the branch that runs; the others' blocks kept.
+        self.decided += 1
         taken: list[object] = []
         for at, (cond, body) in enumerate(arms):
             if at <= chosen and cond is not None:
