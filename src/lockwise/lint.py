@@ -338,14 +338,18 @@ def statement_reason(findings: list[Finding], effect: Effect) -> str:
     is only advice (safe), which is not why the statement is safe: then what it locks, and
     the advice after."""
     worst = max(findings, key=lambda f: f.safety) if findings else None
+    claimed = effect.actions[0].facts.get("branches_claimed") if effect.actions else None
+    branches = f"; the locks of every branch counted ({', '.join(claimed)}: which runs is " \
+        "not known before it runs)" if claimed else ""
     if worst is not None and worst.safety > Safety.SAFE:
-        return worst.title or worst.message
+        return f"{worst.title or worst.message}{branches}"
     if effect.locks:
         table, mode = max(effect.locks.items(), key=lambda kv: kv[1])
         locks = (f"takes {lock_label(effect, table, mode)} on {table} briefly "
                  f"({held_blocks_text(effect, mode)})")
     else:
         locks = "takes no table lock"
+    locks += branches
     return locks if worst is None else f"{locks}{_ADVICE}{worst.title or worst.message}"
 
 

@@ -2327,6 +2327,20 @@ CASES = [
          compare_scans=False),
     Case("select-cte-for-update", T, "WITH x AS (SELECT * FROM t FOR UPDATE) SELECT * FROM x",
          compare_scans=False),
+    # A WITH query named in FROM is no table and no subquery: FOR UPDATE / SHARE passes it
+    # by, locking no row of what it reads (ACCESS SHARE only), nor of a table of its name
+    # (checked on 18.6; `FOR UPDATE OF a` naming it is refused: "cannot be applied to a WITH
+    # query").
+    Case("update-with-cte-for-update-of-earlier-cte",
+         T + "CREATE TABLE a (id bigint); CREATE TABLE sink (id bigint);",
+         "WITH a AS (SELECT id FROM t), b AS (SELECT * FROM a FOR UPDATE) "
+         "UPDATE sink SET id = 0 WHERE id IN (SELECT id FROM b)", compare_scans=False),
+    Case("delete-with-cte-for-share-of-earlier-cte", T + "CREATE TABLE sink (id bigint);",
+         "WITH a AS (SELECT id FROM t), b AS (DELETE FROM sink WHERE id IN "
+         "(SELECT id FROM a FOR SHARE) RETURNING id) SELECT * FROM b", compare_scans=False),
+    Case("select-subquery-of-cte-for-update", T + "CREATE TABLE a (id bigint);",
+         "WITH a AS (SELECT id FROM t) SELECT * FROM (SELECT * FROM a) s FOR UPDATE",
+         compare_scans=False),
     Case("insert-select-for-update", T + "CREATE TABLE sink (id bigint);",
          "INSERT INTO sink SELECT id FROM t FOR UPDATE", compare_scans=False),
     # A view in a query is its query: the rewriter expands it, so its base tables are locked

@@ -267,11 +267,14 @@ class Table:
     #: Made outside these migrations and known only because a statement altered it (the
     #: replay's `_alter_table`): a later plain CREATE of its name says that statement found
     #: no table and failed, not that the CREATE does (`effects.postgres.builder.name_taken`;
-    #: the graph reports the use, when sure: `_created_late`). Not once renamed or moved.
-    #: MySQL / MariaDB (`effects.mysql.apply_mysql_statement`): its keys are not known, so
-    #: none is judged the implicit primary key (`Catalog.defined_here`); kept when
-    #: renamed.
+    #: the graph reports the use, when sure: `_created_late`). MySQL / MariaDB
+    #: (`effects.mysql.apply_mysql_statement`): its keys are not known, so none is judged the
+    #: implicit primary key (`Catalog.defined_here`). Kept when renamed or moved, in both
+    #: dialects (`Catalog.move_table`): a new name shows no more of it.
     known_from_use: bool = False
+    #: Known from use and since renamed or moved: a CREATE of its new name says nothing of the
+    #: use, and fails (`name_taken`: the name is taken once the rename ran).
+    moved_after_use: bool = False
     unlogged: bool = False
     #: A temporary table made ON COMMIT DROP: gone when its transaction ends
     #: (`replay.end_transaction`).
@@ -739,6 +742,17 @@ class Catalog:
         noted when it is the session's own (see `temporary`)."""
         if name.startswith(TEMPORARY_PREFIX):
             self.temporary[name] = None
+
+    def move_table(self, t: Table, new_name: str) -> None:
+        """Table `t` goes by `new_name` (PostgreSQL's RENAME and SET SCHEMA, MySQL's RENAME
+        TABLE), filed under it alone. What the catalog knows of it stays: one known only
+        from use (`Table.known_from_use`) is still known only from use, its other columns
+        and its keys unseen (`moved_after_use`). What refers to it by name is the caller's to
+        follow."""
+        del self.tables[t.name]
+        t.name = new_name
+        t.moved_after_use = t.known_from_use
+        self.tables[new_name] = t
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)

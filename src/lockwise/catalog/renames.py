@@ -198,10 +198,7 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
     """Relation `t` goes by `new_name` (RENAME, SET SCHEMA): the objects that refer to it by
     oid on the server follow it (its indexes, views over it, foreign keys, partitions)."""
     name = t.name
-    del catalog.tables[name]
-    t.name = new_name
-    t.known_from_use = False  # (its new name is the migrations' doing)
-    catalog.tables[new_name] = t
+    catalog.move_table(t, new_name)
     catalog.filed(new_name)
     if t.column_reads:  # a view moved: what it reads is filed under its new name
         catalog.note_column_reads(t)

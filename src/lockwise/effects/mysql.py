@@ -2993,8 +2993,7 @@ def _rename_table(catalog: Catalog, table: Table, new: str, flavour: str) -> Non
     checked on 10.11), and the foreign keys that reference it follow it ("RENAME TABLE
     Statement")."""
     old = table.name
-    catalog.tables[new] = catalog.tables.pop(old)
-    table.name = new
+    catalog.move_table(table, new)
     programs.table_renamed(catalog, old, new)
     kinds = {"foreign": "_ibfk_", **({"check": "_chk_"} if flavour == "mysql" else {})}
     renamed: dict[str, Constraint] = {}

@@ -377,6 +377,13 @@ def locking_queries(node: object) -> list[dict]:
     return _last_relations[4]
 
 
+def cte_names(node: object) -> frozenset[str]:
+    """The names of the WITH queries defined anywhere below `node`."""
+    if node is None or node is not _last_relations[0]:
+        _relations(node)
+    return frozenset(_last_relations[6])
+
+
 def only_relations(node: object) -> frozenset[str]:
     """The tables written with ONLY below `node` (a RangeVar without `inh`)."""
     return _relations(node)[1]

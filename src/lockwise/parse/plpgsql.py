@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -52,14 +53,18 @@ class Embedded(NamedTuple):
     line: int
 
 
-def embedded_statements(body: str) -> tuple[Embedded, ...]:
+def embedded_statements(body: str, branches: Branches | None = None
+                        ) -> tuple[Embedded, ...]:
     """The statements a PL/pgSQL DO body runs, in the order written: each one's SQL text,
     parse tree and line in the body.
 
-    Statements in branches that may not run count as run (the model is the worst case).
-    Dynamic SQL built at run time (`EXECUTE format('...', r.name)`) cannot be known and is
-    left out (`dynamic_sql`); so is a body that does not parse.
+    Statements in branches that may not run count as run (the model is the worst case),
+    but those of the branches `branches` leaves out (`decided_branches`). Dynamic SQL built
+    at run time (`EXECUTE format('...', r.name)`) cannot be known and is left out
+    (`dynamic_sql`); so is a body that does not parse.
     """
+    if branches is not None and branches.decided:
+        return _read_tree(branches.tree)[0]
     return _read(body)[0]
 
 
@@ -69,14 +74,25 @@ def fully_read(body: str) -> bool:
     return _read(body)[1]
 
 
-@lru_cache(maxsize=256)
-def embedded_steps(body: str) -> tuple[tuple[Embedded, bool], ...]:
+def embedded_steps(body: str, branches: Branches | None = None
+                   ) -> tuple[tuple[Embedded, bool], ...]:
     """`embedded_statements` and, between them in the order written, PL/pgSQL's own
     expressions (conditions, assigned values, RAISE arguments ...), each as the SELECT it
     evaluates, and the queries a FOR loop, RETURN QUERY or a cursor runs: (the step, True
     for an expression). The server reads a constant in either, so
-    either may use an enum value; an expression that does not parse is left out."""
-    functions = _functions(body)
+    either may use an enum value; an expression that does not parse is left out. Without
+    the branches `branches` leaves out, when given (their conditions are evaluated)."""
+    if branches is not None and branches.decided:
+        return _steps(body, branches.tree)
+    return _cached_steps(body)
+
+
+@lru_cache(maxsize=256)
+def _cached_steps(body: str) -> tuple[tuple[Embedded, bool], ...]:
+    return _steps(body, _functions(body))
+
+
+def _steps(body: str, functions: object) -> tuple[tuple[Embedded, bool], ...]:
     if functions is None:
         return ()
     steps: list[tuple[Embedded, bool]] = []
@@ -93,7 +109,10 @@ def embedded_steps(body: str) -> tuple[tuple[Embedded, bool], ...]:
 def _read(body: str) -> tuple[tuple[Embedded, ...], bool]:
     if not _RUNS_SQL.search(body):
         return (), True
-    functions = _functions(body)
+    return _read_tree(_functions(body))
+
+
+def _read_tree(functions: object) -> tuple[tuple[Embedded, ...], bool]:
     if functions is None:
         return (), False
     queries, complete = _queries(functions)
@@ -103,6 +122,162 @@ def _read(body: str) -> tuple[tuple[Embedded, ...], bool]:
         complete = complete and bool(parsed)
         found.extend(Embedded(sql, tree, line) for sql, tree in parsed)
     return tuple(found), complete
+
+
+class Branches(NamedTuple):
+    """A body's parse without the branches that do not run (`decided_branches`)."""
+
+    tree: object
+    #: The constructs whose every branch still counts, in the order written: (what, its
+    #: line in the body), "IF", "CASE", "FOR loop", "EXCEPTION clause" ...
+    claimed: tuple[tuple[str, int], ...]
+    #: How many IFs run one branch: with none, `tree` is the body's whole parse.
+    decided: int
+
+
+#: Words of the constructs that choose what runs (`decided_branches`).
+_CHOOSES = re.compile(r"\b(?:if|case|loop|exception)\b", re.IGNORECASE)
+#: PL/pgSQL statements that run SQL (what `embedded_statements` finds, and dynamic SQL).
+_RUNS = ("PLpgSQL_stmt_execsql", "PLpgSQL_stmt_perform", "PLpgSQL_stmt_call",
+         "PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors")
+#: Loops, as a reason names them: they may run their statements no time, once or many.
+_LOOPS = {"PLpgSQL_stmt_loop": "LOOP", "PLpgSQL_stmt_while": "WHILE loop",
+          "PLpgSQL_stmt_fori": "FOR loop", "PLpgSQL_stmt_fors": "FOR loop",
+          "PLpgSQL_stmt_forc": "FOR loop", "PLpgSQL_stmt_dynfors": "FOR loop",
+          "PLpgSQL_stmt_foreach_a": "FOREACH loop"}
+
+
+def decided_branches(body: str, decide: Callable[[str], bool | None]) -> Branches | None:
+    """`body`'s parse with each IF / ELSIF that `decide` answers (given a condition's SQL:
+    True, False, or None when it cannot tell) reduced to the branch that runs, its
+    conditions kept (they are evaluated). A condition is asked only before any statement
+    of the body that runs SQL (which may change the answer: an ALTER adding the column the
+    next IF asks about), outside loops and EXCEPTION clauses. None when the body chooses
+    nothing that runs SQL, or does not parse."""
+    if not _CHOOSES.search(body) or not _RUNS_SQL.search(body):
+        return None
+    functions = _functions(body)
+    if functions is None:
+        return None
+    pruning = _Pruning(decide)
+    try:
+        tree = pruning.visit(functions)
+    except RecursionError:
+        return None
+    return Branches(tree, tuple(pruning.claimed), pruning.decided)
+
+
+def _runs_sql(node: object) -> bool:
+    """Whether a statement below `node` (a parse of PL/pgSQL) runs SQL."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if any(kind in item for kind in _RUNS):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _blocks_of(node: object) -> list[dict]:
+    """A stand-in for each block written below `node`, in order: a branch left out keeps
+    them, so that the DECLARE sections read from the text (`_declared_defaults`) still pair
+    with the blocks that are left."""
+    if isinstance(node, list):
+        return [b for item in node for b in _blocks_of(item)]
+    if not isinstance(node, dict):
+        return []
+    block = node.get("PLpgSQL_stmt_block")
+    own = [{"PLpgSQL_stmt_block": {"lineno": block["lineno"]}}] \
+        if isinstance(block, dict) and "lineno" in block else []
+    return own + [b for value in node.values() for b in _blocks_of(value)]
+
+
+class _Pruning:
+    """One pass over a body's parse in the order it runs (`decided_branches`)."""
+
+    def __init__(self, decide: Callable[[str], bool | None]) -> None:
+        self.decide = decide
+        #: A statement running SQL may have run before this point.
+        self.ran = False
+        #: Inside a loop or an EXCEPTION clause: what ran before is not known.
+        self.guarded = 0
+        self.claimed: list[tuple[str, int]] = []
+        self.decided = 0
+
+    def visit(self, item: object) -> object:
+        if isinstance(item, list):
+            return [self.visit(i) for i in item]
+        if not isinstance(item, dict):
+            return item
+        if "PLpgSQL_stmt_if" in item:
+            return self._if(item["PLpgSQL_stmt_if"])
+        loop = next((_LOOPS[k] for k in item if k in _LOOPS), None)
+        if loop is not None or "PLpgSQL_stmt_case" in item:
+            node = next(iter(item.values()))
+            if _runs_sql(item):
+                self.claimed.append((loop or "CASE", int(node.get("lineno") or 1)))
+            self.guarded += loop is not None
+            out = {k: self.visit(v) for k, v in item.items()}
+            self.guarded -= loop is not None
+            self.ran = self.ran or _runs_sql(item)
+            return out
+        if any(kind in item for kind in _RUNS):
+            self.ran = True
+            return item
+        block = item.get("PLpgSQL_stmt_block")
+        if isinstance(block, dict) and block.get("exceptions"):
+            if _runs_sql(block["exceptions"]):
+                self.claimed.append(("EXCEPTION clause", int(block.get("lineno") or 1)))
+            body = self.visit(block.get("body"))
+            self.guarded += 1
+            handlers = self.visit(block["exceptions"])
+            self.guarded -= 1
+            return {"PLpgSQL_stmt_block": {**block, "body": body, "exceptions": handlers}}
+        return {k: self.visit(v) for k, v in item.items()}
+
+    def _if(self, node: dict) -> dict:
+        line = int(node.get("lineno") or 1)
+        arms = [(node.get("cond"), node.get("then_body") or [])] + [
+            ((e.get("PLpgSQL_if_elsif") or {}).get("cond"),
+             (e.get("PLpgSQL_if_elsif") or {}).get("stmts") or [])
+            for e in node.get("elsif_list") or ()]
+        arms.append((None, node.get("else_body") or []))
+        chosen = self._chosen(arms) if not self.ran and not self.guarded else None
+        if chosen is None:
+            if _runs_sql(node):
+                self.claimed.append(("IF", line))
+            before, ran = self.ran, False
+            out = {}
+            for key, value in node.items():  # each branch from the same point
+                self.ran = before
+                out[key] = self.visit(value)
+                ran = ran or self.ran
+            self.ran = ran
+            return {"PLpgSQL_stmt_if": out}
+        # The conditions evaluated, then the branch that runs; the others' blocks kept.
+        self.decided += 1
+        taken: list[object] = []
+        for at, (cond, body) in enumerate(arms):
+            if at <= chosen and cond is not None:
+                taken.append(cond)
+            taken.extend(self.visit(body) if at == chosen else _blocks_of(body))
+        return {"PLpgSQL_branch_taken": {"lineno": line, "body": taken}}
+
+    def _chosen(self, arms: list[tuple[object, list]]) -> int | None:
+        """The arm of an IF that runs (the ELSE last), or None when a condition before it
+        cannot be told."""
+        for at, (cond, _) in enumerate(arms):
+            if cond is None:
+                return at
+            answer = self.decide(_expr(cond))
+            if answer is None:
+                return None
+            if answer:
+                return at
+        return None
 
 
 #: A whole CREATE FUNCTION / PROCEDURE statement, where a DO block's body would start with

@@ -410,10 +410,11 @@ def name_taken(b: Builder, name: str, relation: bool = True, row_type: bool = Tr
     `Catalog.type_named` (checked on the server: tests/test_rule_facts_pg.py). A table known
     only from an earlier ALTER of it (`Table.known_from_use`) does not take the name: either
     that ALTER or this CREATE fails, and the graph says which when it can
-    (tests/graph/test_used_before_created.py)."""
+    (tests/graph/test_used_before_created.py); once renamed or moved to it, it does."""
     catalog = b.ctx.catalog
     if not name or not catalog.sure_of(name) or \
-            (known := catalog.tables.get(name)) is not None and known.known_from_use:
+            (known := catalog.tables.get(name)) is not None and known.known_from_use and \
+            not known.moved_after_use:
         return ""
     return (relation and catalog.relation_named(name)) or \
         (row_type and catalog.type_named(name)) or ""

@@ -32,7 +32,7 @@ from lockwise.effects.postgres.builder import (
 )
 
 if TYPE_CHECKING:
-    from lockwise.parse.plpgsql import Embedded
+    from lockwise.parse.plpgsql import Branches, Embedded
 
 
 def create_schema(b: Builder, stmt: dict) -> None:
@@ -237,14 +237,15 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     watching = ctx.watch_literals or bool(_ADDS_ENUM_VALUE.search(body))
     # (an expression that calls a kept routine runs as its SELECT: `x := f()`, `IF f()`)
     follow = bool(ctx.catalog.kept_routines)
+    block = b.actions[-1]
+    branches = _branches(block, body, ctx) if statements is None and not routine else None
     if statements is not None:
         steps = [(e, False) for e in statements]
     else:
-        steps = embedded_steps(body) if watching or follow else [(e, False) for e in
-                                                                 embedded_statements(body)]
+        steps = embedded_steps(body, branches) if watching or follow else \
+            [(e, False) for e in embedded_statements(body, branches)]
     if watching:
         ctx = replace(ctx, watch_literals=True)
-    block = b.actions[-1]
     # value -> (its type, its ADD VALUE), added to a type the block did not create
     added: dict[str, tuple[str, str]] = {}
     made_types: set[str] = set()
@@ -274,6 +275,21 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         created = {o[6:] for o in inner.creates if o.startswith("table:")}
         if created:  # a table the block created is new for its later statements too
             ctx = replace(ctx, new_tables=ctx.new_tables | created)
+
+
+def _branches(block: Action, body: str, ctx: Context) -> Branches | None:
+    """A DO block's body without the branches of the IFs the catalog decides
+    (`catalog.conditions`: a guard asking whether a column or type exists); the constructs
+    whose every branch still counts are named in the block's `branches_claimed` (the
+    statement's reason says them)."""
+    from lockwise.catalog.conditions import condition_holds
+    from lockwise.parse.plpgsql import decided_branches
+
+    branches = decided_branches(body, lambda sql: condition_holds(ctx.catalog, sql))
+    if branches is not None and branches.claimed:
+        block.facts["branches_claimed"] = tuple(
+            f"the {what} at line {line} of the block" for what, line in branches.claimed)
+    return branches
 
 
 def _where(facts: dict, line: int, routine: str) -> dict:

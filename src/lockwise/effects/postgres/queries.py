@@ -15,6 +15,7 @@ from lockwise.effects.nodes import (
     ShownSql,
     columns_read,
     const_value,
+    cte_names,
     expression_sql,
     is_constant_true,
     is_sequence_call,
@@ -132,7 +133,7 @@ def dml(kind: str) -> Callable:
         others = {k: v for k, v in stmt.items() if k != "relation"}
         read_tables(b, others, {view}, outer_ctes)
         lock_read_partitions(b, others, outer_ctes=outer_ctes)
-        lock_locked_rows(b, others)
+        lock_locked_rows(b, others, outer_ctes=outer_ctes)
         if kind == "insert" and b.ctx.executes:
             for rel in stored_reads(b, _read_whole(stmt), outer_ctes):
                 b.scan(rel, "INSERT ... SELECT without WHERE reads it in full to fill the table")
@@ -727,19 +728,23 @@ def select(b: Builder, stmt: dict) -> None:
     _data_modifying_ctes(b, stmt)
 
 
-def lock_locked_rows(b: Builder, node: object, query: dict | None = None) -> None:
+def lock_locked_rows(b: Builder, node: object, query: dict | None = None,
+                     outer_ctes: frozenset[str] = frozenset()) -> None:
     """FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE of `query` (the statement's own
     SELECT, when given) and of any SELECT below `node` (a subquery's, a CTE's): ROW SHARE
     on the tables it locks rows of (the FROM items named after OF, else every table of its
-    FROM list) and their partitions."""
+    FROM list) and their partitions. A WITH query named in FROM (one below `node`, or of
+    `outer_ctes`) is passed by: no row of what it reads is locked (checked on 18.6)."""
     own = [query] if query is not None and query.get("lockingClause") else []
-    for locking in [*own, *locking_queries(node)]:
+    lockings = [*own, *locking_queries(node)]
+    ctes = cte_names(node) | outer_ctes if lockings else outer_ctes
+    for locking in lockings:
         for _, clause in map(unwrap, locking["lockingClause"]):
             named = _locked_items(locking, clause["lockedRels"]) if clause.get("lockedRels") \
                 else locking.get("fromClause")
-            for rel in relations_in(named):
+            for rel in relations_in(named, ctes):
                 b.lock(rel, L.ROW_SHARE)
-            lock_read_partitions(b, named, L.ROW_SHARE)
+            lock_read_partitions(b, named, L.ROW_SHARE, outer_ctes=ctes)
 
 
 def _locked_items(stmt: dict, locked: list) -> list[dict]:

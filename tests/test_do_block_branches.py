@@ -1,0 +1,171 @@
+"""A DO block's IF / ELSIF whose condition asks the catalog what the migrations made (a column
+in information_schema.columns, a type in pg_type ...) runs one branch: the effect model takes
+that branch's statements alone when the catalog answers the condition for sure. Where it cannot
+(a condition on data, a column of a table it does not know whole, a loop that may run its
+statements no time or many), it counts every branch, and the statement's reason says so.
+PL/pgSQL plans a statement when it first runs it: a branch that does not run locks nothing
+(checked on 18.6: `test_the_model_locks_what_the_server_locks`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from effect_helpers import catalog_after, effect_after
+from lockwise.catalog.conditions import condition_holds
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import MigrationReport
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = """CREATE TABLE t (id bigint PRIMARY KEY, n int);
+CREATE TABLE u (id bigint PRIMARY KEY);
+CREATE TYPE mood AS ENUM ('a');
+"""
+
+#: The column `t.n` as information_schema.columns answers for it, with the schema and not.
+T_N = "SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'n'"
+T_M_PUBLIC = ("SELECT FROM information_schema.columns "
+              "WHERE table_schema = 'public' AND table_name = 't' AND column_name = 'm'")
+
+
+def do(body: str) -> str:
+    return f"DO $$\nBEGIN\n{body}\nEND\n$$"
+
+
+#: DO blocks whose IF the catalog decides: the branch that runs, alone.
+DECIDED = [
+    # a column of a table the migrations made, there: EXISTS is true
+    f"IF EXISTS ({T_N}) THEN\n  ALTER TABLE t ADD COLUMN m int;\nELSE\n"
+    "  ALTER TABLE u ADD COLUMN m int;\nEND IF;",
+    # a column it lacks, asked in its schema: NOT EXISTS is true
+    f"IF NOT EXISTS ({T_M_PUBLIC}) THEN\n  ALTER TABLE u ADD COLUMN m int;\nELSE\n"
+    "  ALTER TABLE t ADD COLUMN m int;\nEND IF;",
+    # a type the migrations made: NOT EXISTS is false, the branch does not run
+    "IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN\n"
+    "  ALTER TABLE t ADD COLUMN m int;\nEND IF;\nALTER TABLE u ADD COLUMN m int;",
+    # ELSIF: the first condition false, the second true
+    f"IF EXISTS ({T_M_PUBLIC}) THEN\n  ALTER TABLE t ADD COLUMN k int;\n"
+    "ELSIF EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'u') THEN\n"
+    "  ALTER TABLE u ADD COLUMN m int;\nEND IF;",
+]
+
+#: DO blocks that keep every branch: their conditions are not answered by the catalog, or
+#: not for sure at that point of the block.
+UNDECIDED = [
+    # a condition on data
+    "IF EXISTS (SELECT 1 FROM t WHERE n > 0) THEN\n  ALTER TABLE t ADD COLUMN m int;\n"
+    "ELSE\n  ALTER TABLE u ADD COLUMN m int;\nEND IF;",
+    # asked after a statement of the block that may change the answer: the first branch adds
+    # the column the second IF asks about
+    f"IF NOT EXISTS ({T_M_PUBLIC}) THEN\n  ALTER TABLE t ADD COLUMN m int;\nEND IF;\n"
+    f"IF EXISTS ({T_M_PUBLIC}) THEN\n  ALTER TABLE u ADD COLUMN m int;\nEND IF;",
+    # a loop that may run its statements no time or many
+    "FOR i IN 1..0 LOOP\n  ALTER TABLE u ADD COLUMN m int;\nEND LOOP;",
+]
+
+
+def server_locks(uri: str, setup: str, sql: str) -> dict[str, str]:
+    """The strongest lock `sql` holds on each relation of schema public, run in a transaction
+    after `setup` on the server at `uri`."""
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute(setup)
+        conn.autocommit = False
+        conn.execute(sql)
+        rows = conn.execute(
+            "SELECT 'public.' || c.relname, l.mode FROM pg_locks l JOIN pg_class c "
+            "ON c.oid = l.relation WHERE l.pid = pg_backend_pid() AND c.relkind IN ('r', 'p') "
+            "AND c.relnamespace = 'public'::regnamespace").fetchall()
+        conn.rollback()
+    order = ["AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
+             "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]
+    strongest: dict[str, str] = {}
+    for rel, mode in rows:
+        if order.index(mode) >= order.index(strongest.get(rel, mode)):
+            strongest[rel] = mode
+    return strongest
+
+
+def model_locks(setup: str, sql: str) -> dict[str, str]:
+    return {rel: mode.pg_name for rel, mode in effect_after(setup, sql).locks.items()}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("body", [*DECIDED, UNDECIDED[1]])
+def test_the_model_locks_what_the_server_locks(pg_db: str, body: str) -> None:
+    """(checked on 18.6) The decided blocks: the branch that runs alone. The block that asks
+    again after its own ALTER is kept whole, which is what the server runs."""
+    assert model_locks(SETUP, do(body)) == server_locks(pg_db, SETUP, do(body))
+
+
+@pytest.mark.postgres
+def test_a_condition_on_data_claims_every_branch(pg_db: str) -> None:
+    """(checked on 18.6) The server runs one branch (t is empty: the ELSE); the model, not
+    knowing which, both."""
+    sql = do(UNDECIDED[0])
+    server, model = server_locks(pg_db, SETUP, sql), model_locks(SETUP, sql)
+    assert server == {"public.t": "AccessShareLock", "public.u": "AccessExclusiveLock"}
+    assert model == {"public.t": "AccessExclusiveLock", "public.u": "AccessExclusiveLock"}
+
+
+def report(sql: str) -> MigrationReport:
+    migrations = [migration_from_text(SETUP, "0001_setup.sql"),
+                  migration_from_text(sql + ";\n", "0002_change.sql")]
+    return lint_migrations(migrations, LintOptions(pg_version=18), Catalog())[-1]
+
+
+@pytest.mark.parametrize("body", UNDECIDED)
+def test_the_reason_says_every_branch_is_counted(body: str) -> None:
+    (statement,) = report(do(body)).statements
+    assert "every branch" in statement.reason, statement.reason
+
+
+def test_the_reason_names_the_construct_and_its_line() -> None:
+    (statement,) = report(do(UNDECIDED[2])).statements
+    assert "the FOR loop at line 3 of the block" in statement.reason, statement.reason
+    (statement,) = report(do(UNDECIDED[0])).statements
+    assert "the IF at line 3 of the block" in statement.reason, statement.reason
+
+
+@pytest.mark.parametrize("body", DECIDED)
+def test_a_decided_block_says_nothing_of_branches(body: str) -> None:
+    (statement,) = report(do(body)).statements
+    assert "every branch" not in statement.reason, statement.reason
+
+
+def test_the_branch_that_does_not_run_gets_no_finding() -> None:
+    """(the ELSE's ALTER TABLE u is not judged: it does not run)"""
+    (statement,) = report(do(DECIDED[0])).statements
+    tables = {f.message.split(" on ")[-1] for f in statement.findings}
+    assert not any("public.u" in f.message for f in statement.findings), tables
+    assert any("public.t" in f.message for f in statement.findings)
+
+
+COLUMNS = "SELECT 1 FROM information_schema.columns WHERE "
+
+
+@pytest.mark.parametrize(("condition", "answer"), [
+    (f"EXISTS ({COLUMNS}table_name = 't' AND column_name = 'n')", True),
+    (f"EXISTS ({COLUMNS}'n' = column_name AND table_name = 't' LIMIT 1)", True),
+    # absent only in the schema of a table the migrations made whole
+    (f"NOT EXISTS ({COLUMNS}table_name = 't' AND column_name = 'm')", None),
+    (f"NOT EXISTS ({COLUMNS}table_schema = 'public' AND table_name = 't' AND "
+     "column_name = 'm')", True),
+    (f"EXISTS ({COLUMNS}table_schema = 'other' AND table_name = 't' AND column_name = 'n')",
+     None),
+    # not a plain conjunction of equalities, or no row whatever the catalog
+    (f"EXISTS ({COLUMNS}table_name = 't' OR column_name = 'n')", None),
+    (f"EXISTS ({COLUMNS}table_name = 't' AND table_name = 'u' AND column_name = 'n')", None),
+    (f"EXISTS ({COLUMNS}table_name = 't' AND column_name = 'n' LIMIT 0)", None),
+    (f"EXISTS ({COLUMNS}table_name = 't' AND column_name = 'n' UNION SELECT 1)", None),
+    (f"EXISTS ({COLUMNS}table_name = 't' AND column_name = 'n') AND true", None),
+    ("EXISTS (SELECT 1 FROM pg_catalog.pg_type WHERE typname = 'mood')", True),
+    ("EXISTS (SELECT 1 FROM pg_type WHERE typname = 't')", True),  # its row type
+    ("EXISTS (SELECT 1 FROM pg_type WHERE typname = 'elsewhere')", None),
+    ("EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'u')", True),
+    ("EXISTS (SELECT 1 FROM t WHERE n > 0)", None),
+    ("(((", None),
+])
+def test_what_the_catalog_answers(condition: str, answer: bool | None) -> None:
+    assert condition_holds(catalog_after(SETUP), condition) is answer
