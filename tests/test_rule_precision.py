@@ -1687,3 +1687,45 @@ def test_an_unqualified_column_not_known_to_be_the_updated_table_s_is_no_join(
         setup: str, where: str) -> None:
     sql = f"UPDATE modlog SET target_post_id = c.post_id FROM comment c WHERE {where};"
     assert "unbatched-backfill" not in rules(sql, setup=setup)
+
+
+# A DO block that creates a table and then works on it (an idempotent migration's usual
+# shape: CREATE TABLE, CREATE INDEX, ENABLE ROW LEVEL SECURITY in one block). Checked on
+# 18.6: another session does not see the table until the block's transaction commits, so
+# nothing waits on its locks, and an index built on it reads an empty table (lockwise trace:
+# the block locked only the table that was there before it).
+NEW_IN_BLOCK = ("DO $$ BEGIN\n"
+                "  CREATE TABLE IF NOT EXISTS notes (id bigint PRIMARY KEY, body text);\n"
+                "  CREATE INDEX notes_body ON notes (body);\n"
+                "  ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n"
+                "END $$;")
+
+
+def test_a_table_the_do_block_creates_is_locked_by_no_one_else() -> None:
+    assert "missing-lock-timeout" not in rules(NEW_IN_BLOCK)
+
+
+def test_an_index_on_a_table_the_do_block_creates_is_no_long_read() -> None:
+    # The ADD COLUMN takes ACCESS EXCLUSIVE on accounts (a lock_timeout is due), but what
+    # the block reads is the new, empty table: no statement_timeout finding.
+    sql = NEW_IN_BLOCK.replace("BEGIN\n", "BEGIN\n  ALTER TABLE accounts ADD COLUMN n int;\n")
+    fired = rules(sql)
+    assert "missing-lock-timeout" in fired
+    assert "missing-statement-timeout" not in fired
+
+
+def test_a_do_block_still_locks_and_reads_the_tables_that_were_there() -> None:
+    # A table that existed before the block, and a new table the block filled from it:
+    # their locks are waited on, their rows read under the block's locks.
+    assert "missing-lock-timeout" in rules(
+        "DO $$ BEGIN ALTER TABLE accounts ADD COLUMN n int; END $$;")
+    filled = rules("DO $$ BEGIN\n  ALTER TABLE accounts ADD COLUMN n int;\n"
+                   "  CREATE TABLE copy AS SELECT 1 AS one;\n"
+                   "  INSERT INTO copy SELECT 1 FROM accounts;\n"
+                   "  CREATE INDEX copy_one ON copy (one);\nEND $$;")
+    assert "missing-statement-timeout" in filled
+    # A CREATE TABLE of a table the catalog knows already (IF NOT EXISTS, or a branch that
+    # does not run): what follows works on the existing table.
+    assert "missing-lock-timeout" in rules(
+        "DO $$ BEGIN\n  CREATE TABLE IF NOT EXISTS accounts (id bigint PRIMARY KEY);\n"
+        "  ALTER TABLE accounts ADD COLUMN n int;\nEND $$;")
