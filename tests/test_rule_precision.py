@@ -1724,6 +1724,10 @@ def test_a_do_block_still_locks_and_reads_the_tables_that_were_there() -> None:
                    "  INSERT INTO copy SELECT 1 FROM accounts;\n"
                    "  CREATE INDEX copy_one ON copy (one);\nEND $$;")
     assert "missing-statement-timeout" in filled
+    assert "missing-statement-timeout" in rules(
+        "DO $$ BEGIN\n  ALTER TABLE accounts ADD COLUMN n int;\n"
+        "  CREATE TABLE copy AS SELECT id FROM accounts;\n"
+        "  CREATE INDEX copy_id ON copy (id);\nEND $$;")
     # A CREATE TABLE of a table the catalog knows already (IF NOT EXISTS, or a branch that
     # does not run): what follows works on the existing table.
     assert "missing-lock-timeout" in rules(

@@ -74,15 +74,18 @@ def _run_elements(b: Builder, stmt: dict, schema: str) -> None:
                 ctx = replace(ctx, new_tables=ctx.new_tables | created)
 
 
-def _take_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset()) -> None:
+def _take_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset(),
+                 empty: AbstractSet[str] = frozenset()) -> None:
     """The locks, rewrites and scans of a statement that `b`'s statement runs; none of the
-    locks on `new` relations, which `b`'s statement creates (no other session sees them)."""
+    locks on `new` relations, which `b`'s statement creates (no other session sees them),
+    nor the rewrites and scans of `empty` ones, new and holding no rows yet."""
     for rel, mode in inner.locks.items():
         if rel not in new:
             b.lock(rel, mode)
-    b.rewrites.update(inner.rewrites)
+    b.rewrites.update(inner.rewrites - empty if empty else inner.rewrites)
     for rel, why in inner.scans.items():
-        b.scan(rel, why)
+        if rel not in empty:
+            b.scan(rel, why)
 
 
 def take_whole_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset()) -> None:
@@ -245,6 +248,13 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     if watching:
         ctx = replace(ctx, watch_literals=True)
     block = b.actions[-1]
+    # The tables the block's statements created that the catalog did not know (not those of
+    # a CREATE TABLE IF NOT EXISTS, or a branch, that finds its table there): no other
+    # session sees them before the block's transaction commits, so no one waits on their
+    # locks (checked on 18.6); and until a statement of the block writes rows into one,
+    # reading or rewriting it reads nothing.
+    made: set[str] = set()
+    filled: set[str] = set()
     # value -> (its type, its ADD VALUE), added to a type the block did not create
     added: dict[str, tuple[str, str]] = {}
     made_types: set[str] = set()
@@ -257,7 +267,7 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
             continue
         # (its own text: the block's can spell a name with escapes, as E'regcl\x61ss' does)
         inner = compute_effect(tree, replace(ctx, statement_sql=sql))
-        _take_effect(b, inner)
+        _take_effect(b, inner, made, made - filled)
         reads: dict = {}
         if watching:
             _note_enum_reads(reads, inner.literals, added)
@@ -271,9 +281,15 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
                 added.setdefault(str(a.facts["value"]), (str(a.facts.get("type")),
                                                          str(a.facts.get("add_value_sql", sql))))
         made_types.update(o for o in inner.creates if o.startswith("type:"))
+        if made:
+            filled.update(w[6:] for w in inner.writes if w.startswith("table:"))
         created = {o[6:] for o in inner.creates if o.startswith("table:")}
         if created:  # a table the block created is new for its later statements too
             ctx = replace(ctx, new_tables=ctx.new_tables | created)
+            made.update(t for t in created if ctx.catalog.table(t) is None)
+            # (CREATE TABLE AS fills it with the rows of its query)
+            filled.update(a.facts.get("table", "") for a in inner.actions
+                          if a.kind == "create_table_as" and a.facts.get("with_data", True))
 
 
 def _where(facts: dict, line: int, routine: str) -> dict:
