@@ -1733,3 +1733,16 @@ def test_a_do_block_still_locks_and_reads_the_tables_that_were_there() -> None:
     assert "missing-lock-timeout" in rules(
         "DO $$ BEGIN\n  CREATE TABLE IF NOT EXISTS accounts (id bigint PRIMARY KEY);\n"
         "  ALTER TABLE accounts ADD COLUMN n int;\nEND $$;")
+
+
+def test_a_column_the_do_block_added_is_new_to_its_later_statements() -> None:
+    # A scratch column added, filled and dropped in one block (as at top level, where the
+    # column added earlier in the migration is new): no data of the application is lost.
+    assert "drop-column" not in rules(
+        "DO $$ BEGIN\n  ALTER TABLE accounts ADD COLUMN IF NOT EXISTS scratch bigint;\n"
+        "  UPDATE accounts SET scratch = id WHERE id < 10;\n"
+        "  ALTER TABLE accounts DROP COLUMN IF EXISTS scratch;\nEND $$;")
+    # A column that was there before the block (ADD COLUMN IF NOT EXISTS finds it) is not.
+    assert "drop-column" in rules(
+        "DO $$ BEGIN\n  ALTER TABLE accounts ADD COLUMN IF NOT EXISTS note text;\n"
+        "  ALTER TABLE accounts DROP COLUMN note;\nEND $$;")
