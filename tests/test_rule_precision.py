@@ -1746,3 +1746,20 @@ def test_a_column_the_do_block_added_is_new_to_its_later_statements() -> None:
     assert "drop-column" in rules(
         "DO $$ BEGIN\n  ALTER TABLE accounts ADD COLUMN IF NOT EXISTS note text;\n"
         "  ALTER TABLE accounts DROP COLUMN note;\nEND $$;")
+
+
+@pytest.mark.parametrize("then", [
+    "ALTER TABLE accounts RENAME COLUMN scratch TO kept",
+    "ALTER TABLE accounts ALTER COLUMN scratch TYPE bigint",
+    "ALTER TABLE accounts ALTER COLUMN scratch SET NOT NULL",
+    "ALTER TABLE accounts DROP COLUMN scratch",
+])
+def test_a_do_block_may_use_what_its_earlier_statements_added(then: str) -> None:
+    # Judged against the catalog from before the block, the column is not there; but the
+    # block's first statement added it (the server runs both: checked on 18.6).
+    setup = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);"
+    sql = f"DO $$ BEGIN\n  ALTER TABLE accounts ADD COLUMN scratch int;\n  {then};\nEND $$;"
+    assert "object-missing" not in rules(sql, setup=setup)
+    # What neither the table nor the block's earlier statements have is missing still.
+    assert "object-missing" in rules(
+        f"DO $$ BEGIN\n  {then.replace('scratch', 'nowhere')};\nEND $$;", setup=setup)
