@@ -1763,3 +1763,15 @@ def test_a_do_block_may_use_what_its_earlier_statements_added(then: str) -> None
     # What neither the table nor the block's earlier statements have is missing still.
     assert "object-missing" in rules(
         f"DO $$ BEGIN\n  {then.replace('scratch', 'nowhere')};\nEND $$;", setup=setup)
+
+
+def test_an_alternative_for_one_statement_of_a_do_block_leaves_the_others_locks() -> None:
+    # CONCURRENTLY in place of the block's CREATE INDEX leaves its ADD COLUMN's ACCESS
+    # EXCLUSIVE: a lock_timeout is still due.
+    fired = rules("DO $$ BEGIN\n  ALTER TABLE accounts ADD COLUMN n int;\n"
+                  "  CREATE INDEX accounts_n ON accounts (n);\nEND $$;")
+    assert {"index-without-concurrently", "missing-lock-timeout"} <= fired
+    # A block that only builds the index: the alternative does all its work.
+    alone = rules("DO $$ BEGIN\n  CREATE INDEX accounts_email ON accounts (email);\nEND $$;")
+    assert "index-without-concurrently" in alone
+    assert "missing-lock-timeout" not in alone
