@@ -1775,3 +1775,20 @@ def test_an_alternative_for_one_statement_of_a_do_block_leaves_the_others_locks(
     alone = rules("DO $$ BEGIN\n  CREATE INDEX accounts_email ON accounts (email);\nEND $$;")
     assert "index-without-concurrently" in alone
     assert "missing-lock-timeout" not in alone
+
+
+def test_not_valid_and_validate_in_one_do_block_is_one_transaction() -> None:
+    # A DO block runs in one transaction: the ADD CONSTRAINT's ACCESS EXCLUSIVE is held
+    # through the validation scan, as when the two statements share a transaction.
+    setup = ACCOUNTS + "\nCREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint);"
+    fired = rules("DO $$ BEGIN\n  ALTER TABLE orders ADD CONSTRAINT orders_account_fk\n"
+                  "    FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;\n"
+                  "  ALTER TABLE orders VALIDATE CONSTRAINT orders_account_fk;\nEND $$;",
+                  setup=setup)
+    assert "validate-in-same-transaction" in fired
+    # Validating, alone in its block, a constraint added NOT VALID by an earlier migration.
+    setup += ("\nALTER TABLE orders ADD CONSTRAINT orders_account_fk FOREIGN KEY (account_id)"
+              " REFERENCES accounts (id) NOT VALID;")
+    assert "validate-in-same-transaction" not in rules(
+        "DO $$ BEGIN ALTER TABLE orders VALIDATE CONSTRAINT orders_account_fk; END $$;",
+        setup=setup)
