@@ -817,7 +817,12 @@ def _without_superseded(findings: list[Finding], judge: Judge, effect: Effect,
                         session: Session, ctx: Context, base: dict) -> list[Finding]:
     """`findings` less those of rules `superseded_by_alternatives` that another finding's
     safe alternative clears: a user told to build the index CONCURRENTLY gets no second
-    finding about how long the plain build's SHARE lock may queue."""
+    finding about how long the plain build's SHARE lock may queue. In a DO block that runs
+    more than one statement, an alternative stands for one of them only: the others' locks
+    stay, and nothing is superseded."""
+    if len({a.facts["embedded_line"] for a in effect.actions
+            if "embedded_line" in a.facts}) > 1:
+        return findings
     moot = set()
     known = judge.alternative_statements or {}
     for finding in findings:
