@@ -265,6 +265,10 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables))
     made: set[str] = set()
     objects: set[str] = set()  # what the block's statements created (Effect.creates)
+    # "<table>.<constraint>" -> its ADD CONSTRAINT, of the constraints the block added NOT
+    # VALID: a later VALIDATE of one runs in the same transaction (a block is one), facts
+    # `constraint_added_in_block` (Session.action_facts reads them)
+    not_valid: dict[str, object] = {}
     # value -> (its type, its ADD VALUE), added to a type the block did not create
     added: dict[str, tuple[str, str]] = {}
     made_types: set[str] = set()
@@ -282,10 +286,14 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         if watching:
             _note_enum_reads(reads, inner.literals, added)
         b.actions.extend(Action(a.kind, {**a.facts, **_cleared_in_do_block(a.facts, objects),
-                                         **reads,
+                                         **reads, **_added_in_block(a, not_valid),
                                          "in_do_block": True, "embedded_sql": sql,
                                          **_where(a.facts, line, routine)})
                          for a in inner.actions)
+        for a in inner.actions:
+            if a.kind == "add_constraint" and a.facts.get("not_valid"):
+                not_valid[f"{a.facts.get('table')}.{a.facts.get('constraint')}"] = \
+                    a.facts.get("constraint_sql", "")
         for a in inner.actions:
             if a.kind == "enum_add_value" and a.facts.get("value") and \
                     f"type:{a.facts.get('type')}" not in made_types:
@@ -296,6 +304,15 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         objects.update(inner.creates)
         made.update(t for t in (o[6:] for o in inner.creates if o.startswith("table:"))
                     if ctx.catalog.table(t) is None)
+
+
+def _added_in_block(action: Action, not_valid: dict[str, object]) -> dict:
+    """For a VALIDATE CONSTRAINT of a constraint the block's earlier statements added NOT
+    VALID: that ADD CONSTRAINT (`constraint_added_in_block`), run in the same transaction."""
+    if action.kind != "validate_constraint" or not not_valid:
+        return {}
+    key = f"{action.facts.get('table')}.{action.facts.get('constraint')}"
+    return {"constraint_added_in_block": not_valid[key]} if key in not_valid else {}
 
 
 def _where(facts: dict, line: int, routine: str) -> dict:
