@@ -28,7 +28,7 @@ from lockwise.core.types import (
     StatementReport,
     Strategy,
 )
-from lockwise.effects.context import Context, NewInRun
+from lockwise.effects.context import Context, NewInRun, track_new_objects
 from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts, long_identifiers
 from lockwise.effects.locks import (
@@ -525,7 +525,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 except RecursionError:
                     migration_findings += judge.judge(
                         parse_error_facts(base, TOO_DEEP), stmt.span, None)
-                _track_new_objects(ctx, effect)
+                track_new_objects(ctx, effect)
             end_statement(catalog, session, ended)  # its ON COMMIT DROP tables may go
             rollbacks.after(catalog, session, ended)
             if judged:
@@ -823,7 +823,12 @@ def _without_superseded(findings: list[Finding], judge: Judge, effect: Effect,
                         session: Session, ctx: Context, base: dict) -> list[Finding]:
     """`findings` less those of rules `superseded_by_alternatives` that another finding's
     safe alternative clears: a user told to build the index CONCURRENTLY gets no second
-    finding about how long the plain build's SHARE lock may queue."""
+    finding about how long the plain build's SHARE lock may queue. In a DO block that runs
+    more than one statement, an alternative stands for one of them only: the others' locks
+    stay, and nothing is superseded."""
+    if len({a.facts["embedded_line"] for a in effect.actions
+            if "embedded_line" in a.facts}) > 1:
+        return findings
     moot = set()
     known = judge.alternative_statements or {}
     for finding in findings:
@@ -1423,55 +1428,6 @@ def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> N
         # The transaction ended (or the statement ran alone): its lock is gone.
         empty -= ctx.truncated_in_transaction | truncated
         ctx.truncated_in_transaction.clear()
-
-
-#: Statements that put the rows of the tables they read into the table they name.
-_FILLING_ACTIONS = ("create_table_as", "insert")
-
-
-def _track_filled_tables(ctx: Context, effect: Effect) -> None:
-    """A table new in this migration that a statement fills from an older table (read before
-    this statement is tracked) holds that table's rows: checking them (a foreign key's
-    validation) takes as long as on any table, while it locks the older tables it names."""
-    filling = [a for a in effect.actions if a.kind in _FILLING_ACTIONS]
-    if not filling:  # nearly every statement
-        return
-    older = any(kind == "table" and name not in ctx.new_tables
-                for kind, _, name in (r.partition(":") for r in effect.reads))
-    if not older:
-        return
-    for action in filling:
-        if action.facts.get("with_data", True):
-            table = action.facts.get("table", "")
-            if table in ctx.new_tables or action.kind == "create_table_as":
-                ctx.filled_tables.add(table)
-
-
-def _track_new_objects(ctx: Context, effect: Effect) -> None:
-    # A renamed table "creates" its new name, but it is the same table with the same rows:
-    # it is new only if the old one was (handled below).
-    renamed = any(a.kind == "rename_table" for a in effect.actions)
-    _track_filled_tables(ctx, effect)
-    for obj in effect.creates:
-        kind, _, name = obj.partition(":")
-        if kind in ("table", "view") and not renamed:
-            ctx.new_tables.add(name)
-        # (a renamed index likewise: new only if the old name was, below)
-        elif kind == "type" or (kind == "index" and not any(
-                a.kind == "rename_index" for a in effect.actions)):
-            ctx.new_tables.add(obj)
-    for action in effect.actions:
-        f = action.facts
-        if action.kind == "rename_table" and f.get("table") in ctx.new_tables:
-            schema = f["table"].split(".", 1)[0]
-            ctx.new_tables.add(f"{schema}.{f['new_name']}")
-        elif action.kind == "rename_index" and f"index:{f.get('index')}" in ctx.new_tables:
-            ctx.new_tables.add(f"index:{f['index'].split('.', 1)[0]}.{f['new_name']}")
-        # A column this migration added: no code deployed before it can use it yet.
-        elif action.kind == "add_column" and not f.get("column_exists"):
-            ctx.new_tables.add(f"column:{f.get('table')}.{f.get('column')}")
-        elif action.kind == "rename_column" and f.get("column_is_new"):
-            ctx.new_tables.add(f"column:{f.get('table')}.{f.get('new_name')}")
 
 
 def end_span(migration: Migration, statements: list[Statement]) -> Span:

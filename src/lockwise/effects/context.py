@@ -10,8 +10,10 @@ from lockwise.effects.versions import DEFAULT_PG_VERSION, SUPPORTED_PG_VERSIONS
 
 if TYPE_CHECKING:
     from lockwise.catalog.overloads import Routine
+    from lockwise.core.types import Effect
 
-__all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context", "NewInRun"]
+__all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context", "NewInRun",
+           "track_new_objects"]
 
 
 @dataclass(slots=True)
@@ -122,3 +124,56 @@ class NewInRun:
         self.new_tables = set(ctx.new_tables)
         self.filled_tables = set(ctx.filled_tables)
         self.empty_tables = ctx.empty_tables - ctx.truncated_in_transaction
+
+
+#: Statements that put the rows of the tables they read into the table they name.
+_FILLING_ACTIONS = ("create_table_as", "insert")
+
+
+def _track_filled_tables(ctx: Context, effect: Effect) -> None:
+    """A table new in this migration that a statement fills from an older table (read before
+    this statement is tracked) holds that table's rows: checking them (a foreign key's
+    validation) takes as long as on any table, while it locks the older tables it names."""
+    filling = [a for a in effect.actions if a.kind in _FILLING_ACTIONS]
+    if not filling:  # nearly every statement
+        return
+    older = any(kind == "table" and name not in ctx.new_tables
+                for kind, _, name in (r.partition(":") for r in effect.reads))
+    if not older:
+        return
+    for action in filling:
+        if action.facts.get("with_data", True):
+            table = action.facts.get("table", "")
+            if table in ctx.new_tables or action.kind == "create_table_as":
+                ctx.filled_tables.add(table)
+
+
+def track_new_objects(ctx: Context, effect: Effect) -> None:
+    """What `effect` made new for the statements after it (Context.new_tables: its tables,
+    views, types, indexes and the columns it added; Context.filled_tables: the new tables it
+    filled from older ones): lint's, after each statement of a migration, and a DO block's,
+    after each statement it runs."""
+    # A renamed table "creates" its new name, but it is the same table with the same rows:
+    # it is new only if the old one was (handled below).
+    renamed = any(a.kind == "rename_table" for a in effect.actions)
+    _track_filled_tables(ctx, effect)
+    for obj in effect.creates:
+        kind, _, name = obj.partition(":")
+        if kind in ("table", "view") and not renamed:
+            ctx.new_tables.add(name)
+        # (a renamed index likewise: new only if the old name was, below)
+        elif kind == "type" or (kind == "index" and not any(
+                a.kind == "rename_index" for a in effect.actions)):
+            ctx.new_tables.add(obj)
+    for action in effect.actions:
+        f = action.facts
+        if action.kind == "rename_table" and f.get("table") in ctx.new_tables:
+            schema = f["table"].split(".", 1)[0]
+            ctx.new_tables.add(f"{schema}.{f['new_name']}")
+        elif action.kind == "rename_index" and f"index:{f.get('index')}" in ctx.new_tables:
+            ctx.new_tables.add(f"index:{f['index'].split('.', 1)[0]}.{f['new_name']}")
+        # A column this migration added: no code deployed before it can use it yet.
+        elif action.kind == "add_column" and not f.get("column_exists"):
+            ctx.new_tables.add(f"column:{f.get('table')}.{f.get('column')}")
+        elif action.kind == "rename_column" and f.get("column_is_new"):
+            ctx.new_tables.add(f"column:{f.get('table')}.{f.get('new_name')}")

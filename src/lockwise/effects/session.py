@@ -459,9 +459,12 @@ class Session:
         if action.kind == "validate_constraint":
             table = action.facts.get("table")
             key = f"{table}.{action.facts.get('constraint')}"
-            return {"constraint_added_in_transaction": self.in_transaction and
-                    key in self.tx_not_valid,
-                    "constraint_added_sql": self.tx_not_valid.get(key, ""),
+            # (added NOT VALID by an earlier statement of the same DO block: one transaction)
+            in_block = action.facts.get("constraint_added_in_block")
+            return {"constraint_added_in_transaction": in_block is not None or (
+                        self.in_transaction and key in self.tx_not_valid),
+                    "constraint_added_sql": self.tx_not_valid.get(key, "")
+                    if in_block is None else in_block,
                     # An earlier statement of the transaction holds ACCESS EXCLUSIVE on the
                     # table until commit: the validation scan runs under it.
                     "table_held_exclusive": self.in_transaction and

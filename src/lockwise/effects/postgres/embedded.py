@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from lockwise.catalog.search_path import elements_path
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Action, Effect
-from lockwise.effects.context import Context
+from lockwise.effects.context import Context, track_new_objects
 from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.nodes import (
     created_schema,
@@ -74,15 +74,18 @@ def _run_elements(b: Builder, stmt: dict, schema: str) -> None:
                 ctx = replace(ctx, new_tables=ctx.new_tables | created)
 
 
-def _take_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset()) -> None:
+def _take_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset(),
+                 empty: AbstractSet[str] = frozenset()) -> None:
     """The locks, rewrites and scans of a statement that `b`'s statement runs; none of the
-    locks on `new` relations, which `b`'s statement creates (no other session sees them)."""
+    locks on `new` relations, which `b`'s statement creates (no other session sees them),
+    nor the rewrites and scans of `empty` ones, new and holding no rows yet."""
     for rel, mode in inner.locks.items():
         if rel not in new:
             b.lock(rel, mode)
-    b.rewrites.update(inner.rewrites)
+    b.rewrites.update(inner.rewrites - empty if empty else inner.rewrites)
     for rel, why in inner.scans.items():
-        b.scan(rel, why)
+        if rel not in empty:
+            b.scan(rel, why)
 
 
 def take_whole_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset()) -> None:
@@ -202,12 +205,19 @@ def dynamic_sql_facts(body: str, source: str, where: str) -> dict:
                                           f"{where})" for line, query in found)}
 
 
-def _cleared_in_do_block(facts: dict) -> dict:
+def _cleared_in_do_block(facts: dict, made: AbstractSet[str]) -> dict:
     """Facts of an embedded statement that claim it fails, cleared: it is judged against the
     catalog from before the block, without what the block's earlier statements did (a key
     they add), and may sit in a branch that does not run (supabase adds a UNIQUE and then a
-    foreign key to it, each under IF NOT EXISTS)."""
-    return refused_facts([]) if facts.get("refused_references") else {}
+    foreign key to it, each under IF NOT EXISTS). Likewise a column or constraint it names
+    that the block's earlier statements made (`made`: their objects, `column:<table>.<name>`),
+    which the server finds there (checked on 18.6)."""
+    if facts.get("refused_references"):
+        return refused_facts([])
+    if facts.get("object_missing") and \
+            str(facts.get("missing_object", "")).replace(" ", ":", 1) in made:
+        return {"object_missing": False}
+    return {}
 
 
 def run_embedded(b: Builder, body: str, ctx: Context | None = None,
@@ -246,6 +256,20 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
             [(e, False) for e in embedded_statements(body, branches)]
     if watching:
         ctx = replace(ctx, watch_literals=True)
+    # What the block's statements make new is new for the ones after them, as at top level
+    # (its tables, the columns it adds: Context.new_tables). The tables among them that the
+    # catalog did not know (not those of a CREATE TABLE IF NOT EXISTS, or a branch, that
+    # finds its table there) no other session sees before the block's transaction commits,
+    # so no one waits on their locks (checked on 18.6); and until a statement of the block
+    # fills one from an older table (Context.filled_tables), reading or rewriting it is
+    # short.
+    ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables))
+    made: set[str] = set()
+    objects: set[str] = set()  # what the block's statements created (Effect.creates)
+    # "<table>.<constraint>" -> its ADD CONSTRAINT, of the constraints the block added NOT
+    # VALID: a later VALIDATE of one runs in the same transaction (a block is one), facts
+    # `constraint_added_in_block` (Session.action_facts reads them)
+    not_valid: dict[str, object] = {}
     # value -> (its type, its ADD VALUE), added to a type the block did not create
     added: dict[str, tuple[str, str]] = {}
     made_types: set[str] = set()
@@ -258,23 +282,38 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
             continue
         # (its own text: the block's can spell a name with escapes, as E'regcl\x61ss' does)
         inner = compute_effect(tree, replace(ctx, statement_sql=sql))
-        _take_effect(b, inner)
+        _take_effect(b, inner, made, made - ctx.filled_tables)
         reads: dict = {}
         if watching:
             _note_enum_reads(reads, inner.literals, added)
-        b.actions.extend(Action(a.kind, {**a.facts, **_cleared_in_do_block(a.facts), **reads,
+        b.actions.extend(Action(a.kind, {**a.facts, **_cleared_in_do_block(a.facts, objects),
+                                         **reads, **_added_in_block(a, not_valid),
                                          "in_do_block": True, "embedded_sql": sql,
                                          **_where(a.facts, line, routine)})
                          for a in inner.actions)
+        for a in inner.actions:
+            if a.kind == "add_constraint" and a.facts.get("not_valid"):
+                not_valid[f"{a.facts.get('table')}.{a.facts.get('constraint')}"] = \
+                    a.facts.get("constraint_sql", "")
         for a in inner.actions:
             if a.kind == "enum_add_value" and a.facts.get("value") and \
                     f"type:{a.facts.get('type')}" not in made_types:
                 added.setdefault(str(a.facts["value"]), (str(a.facts.get("type")),
                                                          str(a.facts.get("add_value_sql", sql))))
         made_types.update(o for o in inner.creates if o.startswith("type:"))
-        created = {o[6:] for o in inner.creates if o.startswith("table:")}
-        if created:  # a table the block created is new for its later statements too
-            ctx = replace(ctx, new_tables=ctx.new_tables | created)
+        track_new_objects(ctx, inner)
+        objects.update(inner.creates)
+        made.update(t for t in (o[6:] for o in inner.creates if o.startswith("table:"))
+                    if ctx.catalog.table(t) is None)
+
+
+def _added_in_block(action: Action, not_valid: dict[str, object]) -> dict:
+    """For a VALIDATE CONSTRAINT of a constraint the block's earlier statements added NOT
+    VALID: that ADD CONSTRAINT (`constraint_added_in_block`), run in the same transaction."""
+    if action.kind != "validate_constraint" or not not_valid:
+        return {}
+    key = f"{action.facts.get('table')}.{action.facts.get('constraint')}"
+    return {"constraint_added_in_block": not_valid[key]} if key in not_valid else {}
 
 
 def _branches(block: Action, body: str, ctx: Context) -> Branches | None:
