@@ -100,7 +100,7 @@ def result_names(catalog: Catalog, query: object, names: list[str]) -> list[str]
 
 def _select_names(catalog: Catalog, stmt: dict, ctes: frozenset[str]) -> list[str] | None:
     if stmt.get("op") not in (None, "SETOP_NONE"):  # named after the left side
-        return _select_names(catalog, stmt.get("larg") or {}, _with(stmt, ctes))
+        return _select_names(catalog, stmt.get("larg") or {}, with_ctes(stmt, ctes))
     if stmt.get("valuesLists"):
         first = unwrap(stmt["valuesLists"][0])[1].get("items") or ()
         return [f"column{i}" for i in range(1, len(first) + 1)]
@@ -146,14 +146,14 @@ def from_scope(catalog: Catalog, stmt: dict, ctes: frozenset[str] = frozenset(),
     WITH adds (an unqualified name of one is the CTE, not a table)."""
     scope: FromScope = {}
     order: list[Table | None] = []
-    ctes = _with(stmt, ctes)
+    ctes = with_ctes(stmt, ctes)
     for item in stmt.get("fromClause") or ():
         if not _from_item(catalog, item, scope, order, ctes):
             order.append(None)  # `*` over it is not known
     return scope, order
 
 
-def _with(stmt: dict, ctes: frozenset[str]) -> frozenset[str]:
+def with_ctes(stmt: dict, ctes: frozenset[str]) -> frozenset[str]:
     """`ctes` and the names of the CTEs of `stmt`'s own WITH."""
     own = (stmt.get("withClause") or {}).get("ctes")
     return ctes | {unwrap(c)[1].get("ctename", "") for c in own} if own else ctes
@@ -199,7 +199,7 @@ def _select(catalog: Catalog, stmt: dict, ctes: frozenset[str] = frozenset(),
             ) -> list[Column] | None:
     """The columns SELECT `stmt` returns (`ctes`: those of the queries around it)."""
     if stmt.get("op") not in (None, "SETOP_NONE"):
-        return _set_operation(catalog, stmt, _with(stmt, ctes))
+        return _set_operation(catalog, stmt, with_ctes(stmt, ctes))
     if stmt.get("valuesLists"):
         return _values(catalog, stmt["valuesLists"])
     scope, order = from_scope(catalog, stmt, ctes)
