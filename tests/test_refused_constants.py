@@ -1,9 +1,11 @@
 """A CREATE TABLE AS, CREATE VIEW or CREATE MATERIALIZED VIEW whose query casts a string
 constant to a type it is no input of (`'1.5'::int`, `'2024-13-45'::date`, in the select list,
-a WHERE clause, a subquery or a CTE) is refused when the server analyzes the query, WITH NO
-DATA too (checked on 18.6): lockwise says so (`refused_constant`, rule
-`constant-input-refused`) and does not replay it. A constant lockwise cannot read for sure
-(`'Jan 5 2024'::date`, an array literal) refuses nothing."""
+a WHERE clause, a subquery or a CTE), or whose VALUES rows, ARRAY or set operation resolve an
+untyped constant to a type it is no input of (`VALUES (1), ('x')`), is refused when the server
+analyzes the query, WITH NO DATA too (checked on 18.6): lockwise says so (`refused_constant`,
+rule `constant-input-refused`), with the message of the one the server meets first, and does
+not replay it. A constant lockwise cannot read for sure (`'Jan 5 2024'::date`, an array
+literal) refuses nothing."""
 
 from __future__ import annotations
 
@@ -37,7 +39,52 @@ STATEMENTS = [
      'invalid input syntax for type boolean: "maybe"'),
     ("CREATE MATERIALIZED VIEW m AS SELECT '1e3'::int8 AS n WITH NO DATA", "public.m",
      'invalid input syntax for type bigint: "1e3"'),
+    # an untyped constant no input of its VALUES column's, ARRAY's or set operation's common
+    # type (the typing pass's refusal)
+    ("CREATE TABLE t AS VALUES (1), ('x')", "public.t",
+     'invalid input syntax for type integer: "x"'),
+    ("CREATE VIEW v AS VALUES (1, 2), (3, '4.5')", "public.v",
+     'invalid input syntax for type integer: "4.5"'),
+    ("CREATE TABLE t AS SELECT ARRAY[1, 'x'] AS a", "public.t",
+     'invalid input syntax for type integer: "x"'),
+    ("CREATE MATERIALIZED VIEW m AS SELECT ARRAY[1, 'x'] AS a WITH NO DATA", "public.m",
+     'invalid input syntax for type integer: "x"'),
+    ("CREATE VIEW v AS SELECT 1 AS a UNION SELECT 'x'", "public.v",
+     'invalid input syntax for type integer: "x"'),
+    ("CREATE TABLE t AS SELECT * FROM (SELECT 1 AS a UNION SELECT 'x') s", "public.t",
+     'invalid input syntax for type integer: "x"'),
+    # several: the one the server meets first as it analyzes the query (WITH, FROM, the
+    # select list, WHERE, HAVING, ORDER BY, GROUP BY; a VALUES', ARRAY's or set operation's
+    # common type after its rows, elements or arms)
+    ("CREATE TABLE t AS SELECT 'a'::int AS a, 'b'::int AS b", "public.t",
+     'invalid input syntax for type integer: "a"'),
+    ("CREATE TABLE t AS SELECT 'a'::int AS a FROM (SELECT 'f'::int AS f) s", "public.t",
+     'invalid input syntax for type integer: "f"'),
+    ("CREATE TABLE t AS WITH c AS (SELECT 'c'::int AS c) "
+     "SELECT 'a'::int AS a FROM (SELECT 'f'::int AS f) s", "public.t",
+     'invalid input syntax for type integer: "c"'),
+    ("CREATE TABLE t AS SELECT 1 AS a WHERE 'w'::int = 1 GROUP BY 'g'::int "
+     "HAVING 'h'::int = 1 ORDER BY 'o'::int", "public.t",
+     'invalid input syntax for type integer: "w"'),
+    ("CREATE TABLE t AS SELECT 1 AS a GROUP BY 'g'::int ORDER BY 'o'::int", "public.t",
+     'invalid input syntax for type integer: "o"'),
+    ("CREATE TABLE t AS SELECT 1 AS a FROM (SELECT 1) x JOIN (SELECT 2) y ON 'j'::int = 1, "
+     "(SELECT 'k'::int) z", "public.t", 'invalid input syntax for type integer: "j"'),
+    ("CREATE TABLE t AS VALUES (1, 'y'::int), ('x', 2)", "public.t",
+     'invalid input syntax for type integer: "y"'),
+    ("CREATE TABLE t AS SELECT ARRAY[1, 'x', 'e'::int] AS a", "public.t",
+     'invalid input syntax for type integer: "e"'),
+    ("CREATE TABLE t AS SELECT ARRAY[1, 'x'] AS a, 'b'::int AS b", "public.t",
+     'invalid input syntax for type integer: "x"'),
+    ("CREATE TABLE t AS SELECT 1 AS a, 'q'::int AS b UNION SELECT 'x', 2", "public.t",
+     'invalid input syntax for type integer: "q"'),
+    ("CREATE TABLE t AS SELECT 1 AS a UNION SELECT 'x' ORDER BY 'o'::int", "public.t",
+     'invalid input syntax for type integer: "x"'),
+    ("CREATE TABLE t AS SELECT 1 AS a UNION SELECT 'x' UNION SELECT 'y'::int", "public.t",
+     'invalid input syntax for type integer: "x"'),
     ("CREATE TABLE t AS SELECT '  12  '::int AS n, 'today'::date AS d", "public.t", ""),
+    ("CREATE TABLE t AS VALUES (1), ('2')", "public.t", ""),
+    ("CREATE TABLE t AS SELECT 1 AS a UNION SELECT '  2'", "public.t", ""),
     ("CREATE TABLE t AS SELECT 'Jan 5 2024'::date AS d", "public.t", ""),  # (not decided)
     ("CREATE VIEW v AS SELECT '{1,2}'::int[] AS a", "public.v", ""),
     ("CREATE VIEW v AS SELECT '1.5'::text AS a", "public.v", ""),

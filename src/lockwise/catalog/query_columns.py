@@ -7,7 +7,9 @@ them (their common type, `_common`), UNION / INTERSECT / EXCEPT of such queries 
 common type) and the columns of a `(SELECT ...) s` or `(VALUES ...) v` FROM item, typed so.
 Anything else (another function, an operator, a scalar subquery, a CTE, a join USING whose
 merged column may take another type) leaves the whole result unknown: the replay then records
-no column rather than a wrong one. The server
+no column rather than a wrong one. An untyped constant that is no input of the common type it
+meets (`VALUES (1), ('x')`) refuses the statement: the typing stops there (`InputRefused`,
+`input_refusal` gives it; the public functions give None). The server
 copies no NOT NULL, default or constraint into such a table (checked on the server).
 
 The names alone (`result_names`, what a view's columns are called) are known more often: a
@@ -37,12 +39,45 @@ _INT8_MAX = 2**63 - 1
 _STRING_TYPES = frozenset({"text", "varchar", "bpchar"})
 
 
+class InputRefused(Exception):
+    """The server refuses the query as it resolves `where` (an ARRAY's body, a VALUES' or set
+    operation's SelectStmt): an untyped constant among its elements, rows or sides is no
+    input of their common type; `message` is the server's (checked on 18.6)."""
+
+    def __init__(self, message: str, where: dict) -> None:
+        super().__init__(message)
+        self.message, self.where = message, where
+
+
+def input_refusal(catalog: Catalog, query: object) -> InputRefused | None:
+    """The refusal the typing of SELECT `query` meets first (its FROM items', then its select
+    list's, in the order the server analyzes them), or None: none is met before the typing
+    ends (a column not known stops it)."""
+    kind, body = unwrap(query)
+    try:
+        if kind == "SelectStmt":
+            _select(catalog, body)
+    except InputRefused as refused:
+        return refused
+    return None
+
+
+def _typed(typing: Callable[[], _T]) -> _T | None:
+    """What `typing` gives; None when the server refuses the query (`InputRefused`)."""
+    try:
+        return typing()
+    except InputRefused:
+        return None
+
+
 def result_columns(catalog: Catalog, query: object, names: list[str]) -> list[Column] | None:
     """The columns a table made from `query` gets, `names` (CREATE TABLE t (a, b) AS ...)
     renaming the first ones; None when any of them is not known for sure, or the server
-    would refuse the statement (more names than columns, a name twice)."""
+    would refuse the statement (more names than columns, a name twice, an untyped constant
+    no input of its common type)."""
     kind, body = unwrap(query)
-    return _renamed(_select(catalog, body) if kind == "SelectStmt" else None, names)
+    return _renamed(_typed(lambda: _select(catalog, body)) if kind == "SelectStmt" else None,
+                    names)
 
 
 def _renamed(columns: list[Column] | None, names: list[str]) -> list[Column] | None:
@@ -69,7 +104,7 @@ def returning_columns(catalog: Catalog, stmt: dict) -> list[Column] | None:
         return None
     out: list[Column] = []
     for item in returning_list(stmt):
-        found = _target(catalog, unwrap(item)[1], scope, [table])
+        found = _typed(lambda item=item: _target(catalog, unwrap(item)[1], scope, [table]))
         if found is None:
             return None
         out.extend(found)
@@ -80,7 +115,7 @@ def query_columns(catalog: Catalog, query: object) -> list[Column] | None:
     """The columns SELECT `query` returns, as `result_columns` types them but whatever
     their names (a function's result may repeat one); None when any is not known."""
     kind, body = unwrap(query)
-    return _select(catalog, body) if kind == "SelectStmt" else None
+    return _typed(lambda: _select(catalog, body)) if kind == "SelectStmt" else None
 
 
 def result_names(catalog: Catalog, query: object, names: list[str]) -> list[str] | None:
@@ -100,7 +135,7 @@ def result_names(catalog: Catalog, query: object, names: list[str]) -> list[str]
 
 def _select_names(catalog: Catalog, stmt: dict, ctes: frozenset[str]) -> list[str] | None:
     if stmt.get("op") not in (None, "SETOP_NONE"):  # named after the left side
-        return _select_names(catalog, stmt.get("larg") or {}, _with(stmt, ctes))
+        return _select_names(catalog, stmt.get("larg") or {}, with_ctes(stmt, ctes))
     if stmt.get("valuesLists"):
         first = unwrap(stmt["valuesLists"][0])[1].get("items") or ()
         return [f"column{i}" for i in range(1, len(first) + 1)]
@@ -143,17 +178,24 @@ def from_scope(catalog: Catalog, stmt: dict, ctes: frozenset[str] = frozenset(),
                ) -> tuple[FromScope, list[Table | None]]:
     """The FROM items of `stmt` by alias, and in order (for `*`: None where its columns are
     not followed); `ctes` the names of the CTEs of the queries around it, to which its own
-    WITH adds (an unqualified name of one is the CTE, not a table)."""
+    WITH adds (an unqualified name of one is the CTE, not a table). None of them known when
+    the server refuses a FROM item (`InputRefused`)."""
+    return _typed(lambda: _from_scope(catalog, stmt, ctes)) or ({}, [None])
+
+
+def _from_scope(catalog: Catalog, stmt: dict, ctes: frozenset[str],
+                ) -> tuple[FromScope, list[Table | None]]:
+    """`from_scope`, raising `InputRefused`."""
     scope: FromScope = {}
     order: list[Table | None] = []
-    ctes = _with(stmt, ctes)
+    ctes = with_ctes(stmt, ctes)
     for item in stmt.get("fromClause") or ():
         if not _from_item(catalog, item, scope, order, ctes):
             order.append(None)  # `*` over it is not known
     return scope, order
 
 
-def _with(stmt: dict, ctes: frozenset[str]) -> frozenset[str]:
+def with_ctes(stmt: dict, ctes: frozenset[str]) -> frozenset[str]:
     """`ctes` and the names of the CTEs of `stmt`'s own WITH."""
     own = (stmt.get("withClause") or {}).get("ctes")
     return ctes | {unwrap(c)[1].get("ctename", "") for c in own} if own else ctes
@@ -199,10 +241,10 @@ def _select(catalog: Catalog, stmt: dict, ctes: frozenset[str] = frozenset(),
             ) -> list[Column] | None:
     """The columns SELECT `stmt` returns (`ctes`: those of the queries around it)."""
     if stmt.get("op") not in (None, "SETOP_NONE"):
-        return _set_operation(catalog, stmt, _with(stmt, ctes))
+        return _set_operation(catalog, stmt, with_ctes(stmt, ctes))
     if stmt.get("valuesLists"):
-        return _values(catalog, stmt["valuesLists"])
-    scope, order = from_scope(catalog, stmt, ctes)
+        return _values(catalog, stmt)
+    scope, order = _from_scope(catalog, stmt, ctes)
     out: list[Column] = []
     for target in stmt.get("targetList") or ():
         _, res = unwrap(target)
@@ -227,7 +269,7 @@ def _set_operation(catalog: Catalog, stmt: dict, ctes: frozenset[str]) -> list[C
     for i, (a, b) in enumerate(zip(left[0], right[0], strict=True)):
         sides = [None if i in left[1] else a, None if i in right[1] else b]
         column = a if None not in sides and _type_of(a) == _type_of(b) else \
-            _resolved(sides, [left[1].get(i), right[1].get(i)])
+            _resolved(sides, [left[1].get(i), right[1].get(i)], stmt)
         if column is None:
             return None
         column.name = a.name
@@ -257,15 +299,16 @@ def _arm(catalog: Catalog, stmt: dict, ctes: frozenset[str],
 _RESOLVING_UNKNOWNS = ("distinctClause", "groupClause", "sortClause")
 
 
-def _values(catalog: Catalog, rows: list) -> list[Column] | None:
-    """VALUES (...), ...: columns column1, column2..., each of its rows' common type
-    (`_common`); None when the rows differ in length (the server refuses them)."""
-    lists = [unwrap(row)[1].get("items") or () for row in rows]
+def _values(catalog: Catalog, stmt: dict) -> list[Column] | None:
+    """VALUES (...), ... of SelectStmt `stmt`: columns column1, column2..., each of its rows'
+    common type (`_common`), resolved column by column; None when the rows differ in length
+    (the server refuses them)."""
+    lists = [unwrap(row)[1].get("items") or () for row in stmt["valuesLists"]]
     if any(len(items) != len(lists[0]) for items in lists):
         return None
     out: list[Column] = []
     for i, items in enumerate(zip(*lists, strict=True), 1):
-        column = _common(catalog, items, {})
+        column = _common(catalog, items, {}, stmt)
         if column is None:
             return None
         column.name = f"column{i}"
@@ -273,14 +316,16 @@ def _values(catalog: Catalog, rows: list) -> list[Column] | None:
     return out
 
 
-def _common(catalog: Catalog, exprs: tuple | list, scope: FromScope) -> Column | None:
+def _common(catalog: Catalog, exprs: tuple | list, scope: FromScope, where: dict,
+            ) -> Column | None:
     """The column VALUES rows or ARRAY[...] elements `exprs` resolve to, as the server
     resolves them (checked on 18.6): their common type (`call_resolution.common_type`, an
     untyped string constant or NULL taking the others'), an array when they are arrays
     (of their elements' common type), with the typmod they all agree on when each has that
     type (select_common_typmod: none when an untyped constant is among them). None when one
     of them is not known, or has a collation (whether it is kept is not worked out).
-    UNION / INTERSECT / EXCEPT resolve their sides' columns so too (`_set_operation`)."""
+    UNION / INTERSECT / EXCEPT resolve their sides' columns so too (`_set_operation`).
+    `InputRefused` at `where` when an untyped constant is no input of the common type."""
     columns: list[Column | None] = []  # None: an untyped constant
     for expr in exprs:
         if _untyped(expr):
@@ -290,7 +335,7 @@ def _common(catalog: Catalog, exprs: tuple | list, scope: FromScope) -> Column |
         if column is None:
             return None
         columns.append(column)
-    return _resolved(columns, [_text(expr) for expr in exprs])
+    return _resolved(columns, [_text(expr) for expr in exprs], where)
 
 
 def _untyped(expr: object) -> bool:
@@ -305,22 +350,26 @@ def _text(expr: object) -> str | None:
     return str(body["sval"].get("sval", "")) if kind == "A_Const" and "sval" in body else None
 
 
-def _resolved(columns: list[Column | None], texts: list[str | None]) -> Column | None:
+def _resolved(columns: list[Column | None], texts: list[str | None], where: dict,
+              ) -> Column | None:
     """The column of the common type of `columns` (None for an untyped constant, of text
-    `texts` at its place: see `_common`); None too when one of them is no input of that
-    type, which the server refuses ("invalid input syntax for type integer: "x"", checked
-    on 18.6; `type_input.no_input_of`)."""
+    `texts` at its place: see `_common`). When one of them is no input of that type the
+    server refuses the query as it resolves `where` ("invalid input syntax for type integer:
+    "x"", checked on 18.6; `type_input.input_verdict`): `InputRefused`, the first such
+    text's message."""
     typed = [c for c in columns if c is not None]
     if any(c.collation is not None for c in typed) or len({c.array for c in typed}) > 1:
         return None  # (arrays and not: refused, "cannot be matched")
     from lockwise.catalog.call_resolution import UNKNOWN, common_type
-    from lockwise.catalog.type_input import no_input_of
+    from lockwise.catalog.type_input import input_verdict
 
     type_ = common_type([c.type_name if c is not None else UNKNOWN for c in columns])
-    array = bool(typed) and typed[0].array
-    if type_ is None or not array and any(
-            text is not None and no_input_of(type_, text) for text in texts):
+    if type_ is None:
         return None
+    array = bool(typed) and typed[0].array
+    for text in texts if not array else ():
+        if text is not None and (message := input_verdict(type_, text)):
+            raise InputRefused(message, where)
     mods = {c.typmods if c is not None and c.type_name == type_ else None for c in columns}
     found = mods.pop() if len(mods) == 1 else None
     return Column("", type_, found or (), array=array)
@@ -408,7 +457,8 @@ def _expression(catalog: Catalog, expr: object, scope: FromScope) -> Column | No
         type_ = _constant(expr)
         return Column("", type_) if type_ else None
     if kind == "A_ArrayExpr":  # (ARRAY[] alone is refused: "cannot determine type")
-        found = _common(catalog, body["elements"], scope) if body.get("elements") else None
+        found = _common(catalog, body["elements"], scope, body) if body.get("elements") \
+            else None
         if found is not None:
             found.array = True
         return found

@@ -18,7 +18,7 @@ one word: the special values are taken, any other word refused). Anything else i
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
@@ -81,24 +81,80 @@ def input_verdict(type_name: str, text: str) -> str | None:
     return None
 
 
-def refused_cast(catalog: Catalog, query: object) -> str:
-    """The server's message for a string constant `query` casts to a type it is certainly
-    no input of (`'1.5'::int`, `int '1.5'`, `CAST('x' AS uuid)`, anywhere in it: the server
-    reads each as it analyzes the query, a branch never taken too; checked on 18.6), the
-    first found; "" when there is none. An array type's constant (its elements) is not
-    read."""
-    from lockwise.effects.nodes import unwrap, walk
+#: The parts of a SelectStmt in the order the server analyzes them (transformSelectStmt,
+#: transformValuesClause, transformSetOperationStmt; checked on 18.6): WITH, FROM, the select
+#: list, WHERE, HAVING, VALUES rows, a set operation's arms; then (its VALUES' or set
+#: operation's common types resolved) ORDER BY before GROUP BY, DISTINCT ON, OFFSET, LIMIT.
+_ANALYZED = ("withClause", "fromClause", "targetList", "whereClause", "havingClause",
+             "valuesLists")
+_ARMS = ("larg", "rarg")
+_ANALYZED_AFTER = ("sortClause", "groupClause", "distinctClause", "limitOffset", "limitCount",
+                   "windowClause")
+#: The steps of `refused_input`'s walk: a node to enter, a SelectStmt's body to enter, a
+#: TypeCast's body to read once its argument is, a place `InputRefused` names once its
+#: parts are entered.
+_ENTER, _SELECT, _CAST, _RESOLVED = range(4)
 
-    for kind, body in walk(query):
-        if kind != "TypeCast":
-            continue
-        arg_kind, arg = unwrap(body.get("arg"))
-        if arg_kind == "A_Const" and "sval" in arg:
-            name, _, array = catalog.column_type(body.get("typeName"))
-            message = None if array else input_verdict(name, str(arg["sval"].get("sval", "")))
+
+def refused_input(catalog: Catalog, query: object) -> str:
+    """The server's message for the first string constant of `query` it reads as input of a
+    type that it is certainly no input of, or "" when there is none: one cast to the type
+    (`'1.5'::int`, `int '1.5'`, `CAST('x' AS uuid)`, anywhere in the query: the server reads
+    each as it analyzes the query, a branch never taken too), or an untyped one among an
+    ARRAY's elements, VALUES rows or a set operation's sides, no input of their common type
+    where the typing of the query works it out (`query_columns.input_refusal`). Of several,
+    the one the server meets first as it analyzes the query, parts in its order (`_ANALYZED`;
+    an expression's left to right, a cast's or a common type's after what is inside it);
+    checked on 18.6. An array type's constant (its elements) is not read."""
+    from lockwise.catalog.query_columns import input_refusal
+
+    resolving = input_refusal(catalog, query)
+    stack: list[tuple[int, Any]] = [(_ENTER, query)]
+    while stack:
+        step, node = stack.pop()
+        if step == _CAST:
+            message = _cast_verdict(catalog, node)
             if message:
                 return message
-    return ""
+            continue
+        if step == _RESOLVED:
+            if resolving is not None and node is resolving.where:
+                return resolving.message
+            continue
+        steps: list[tuple[int, Any]] = []
+        if step == _SELECT:
+            steps += [(_ENTER, node[part]) for part in _ANALYZED if node.get(part)]
+            steps += [(_SELECT, node[part]) for part in _ARMS if node.get(part)]
+            steps.append((_RESOLVED, node))
+            steps += [(_ENTER, node[part]) for part in _ANALYZED_AFTER if node.get(part)]
+        elif type(node) is list:
+            steps = [(_ENTER, item) for item in node]
+        elif type(node) is dict:
+            for key, value in node.items():
+                if key == "SelectStmt":
+                    steps.append((_SELECT, value))
+                elif key == "TypeCast":
+                    steps += [(_ENTER, value), (_CAST, value)]
+                elif key == "A_ArrayExpr":
+                    steps += [(_ENTER, value), (_RESOLVED, value)]
+                elif type(value) in (dict, list):
+                    steps.append((_ENTER, value))
+        else:
+            continue
+        stack.extend(reversed(steps))
+    return resolving.message if resolving is not None else ""
+
+
+def _cast_verdict(catalog: Catalog, cast: dict) -> str | None:
+    """The message the server refuses TypeCast body `cast` with: a string constant that is
+    certainly no input of the type it is cast to (not an array type's)."""
+    from lockwise.effects.nodes import unwrap
+
+    arg_kind, arg = unwrap(cast.get("arg"))
+    if arg_kind != "A_Const" or "sval" not in arg:
+        return None
+    name, _, array = catalog.column_type(cast.get("typeName"))
+    return None if array else input_verdict(name, str(arg["sval"].get("sval", "")))
 
 
 def _syntax(type_name: str, text: str) -> str:

@@ -359,16 +359,17 @@ def create_view(b: Builder, stmt: dict) -> None:
 
 def constant_refused(b: Builder, query: object) -> dict:
     """`refused_constant` and the server's message when `query` (of CREATE VIEW, CREATE
-    TABLE AS, CREATE MATERIALIZED VIEW, SELECT INTO) casts a string constant to a type it is
-    certainly no input of (`type_input.refused_cast`): the server refuses the statement as it
-    analyzes the query, WITH NO DATA and IF NOT EXISTS too (checked on 18.6). Looked for only
-    in a statement whose text has a quote."""
+    TABLE AS, CREATE MATERIALIZED VIEW, SELECT INTO) reads a string constant as a type it is
+    certainly no input of, cast to it or resolved to a VALUES', ARRAY's or set operation's
+    common type (`type_input.refused_input`: the first the server meets): the server refuses
+    the statement as it analyzes the query, WITH NO DATA and IF NOT EXISTS too (checked on
+    18.6). Looked for only in a statement whose text has a quote."""
     sql = b.ctx.statement_sql
     if sql is not None and "'" not in sql and "$" not in sql:
         return {}
-    from lockwise.catalog.type_input import refused_cast
+    from lockwise.catalog.type_input import refused_input
 
-    text = refused_cast(b.ctx.catalog, query)
+    text = refused_input(b.ctx.catalog, query)
     return {"refused_constant": True, "refused_constant_text": text} if text else {}
 
 
