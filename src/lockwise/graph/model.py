@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lockwise.core.types import Migration, Safety, pickled_by_fields
+from lockwise.core.types import Migration, Safety, pickled_by_fields, place_text
 
 if TYPE_CHECKING:
     from lockwise.parse.source import InputError
@@ -52,9 +52,7 @@ class Location:
     column: int | None = None
 
     def text(self) -> str:
-        if self.line is None:
-            return self.path
-        return f"{self.path}:{self.line}:{self.column or 1}"
+        return place_text(self.path, self.line, self.column)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.migration, "path": self.path, "line": self.line,
