@@ -312,8 +312,10 @@ def _new_files(migration: Migration, version: str, name: str, text: str,
 
 #: Layouts whose files lockwise fix does not write: tern numbers its migrations 1..N without
 #: a gap (and keeps the down after a separator the rewrite would drop), graphile-migrate signs
-#: each committed migration with the hash of its text and of the one before.
-_NOT_WRITTEN = frozenset({"tern", "graphile-migrate"})
+#: each committed migration with the hash of its text and of the one before, and Hasura has
+#: no marker lockwise knows for a migration run without a transaction (diesel's
+#: metadata.toml is no file to it), which a CONCURRENTLY step needs.
+_NOT_WRITTEN = frozenset({"tern", "graphile-migrate", "hasura"})
 
 
 def render_plan(plan: FixPlan, versions_from: VersionAllocator
