@@ -519,8 +519,12 @@ def _hasura_project(directory: Path) -> bool:
     if project / "migrations" not in (folder, folder.parent) or \
             not _has_file(str(project), "config.yaml"):
         return False
-    return (project / "metadata").is_dir() or "metadata_directory" in (
-        project / "config.yaml").read_text(errors="replace")
+    if (project / "metadata").is_dir():
+        return True
+    try:
+        return "metadata_directory" in (project / "config.yaml").read_text(errors="replace")
+    except OSError:  # an unreadable config: not read as Hasura's
+        return False
 
 
 def _detect_hasura(directory: Path) -> bool:
