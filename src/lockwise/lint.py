@@ -80,7 +80,7 @@ if TYPE_CHECKING:
 #: Plain files have no known runner: out of a transaction unless told (--assume-in-transaction).
 #: sqitch runs each deploy script with psql as written: its scripts bring their own BEGIN/COMMIT.
 TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "dbmate", "goose", "sql-migrate", "atlas",
-                         "drizzle", "liquibase", "tern", "graphile-migrate"}
+                         "drizzle", "liquibase", "tern", "graphile-migrate", "hasura"}
 #: Tools that send a migration's whole text as one query string (golang-migrate's PostgreSQL
 #: driver, prisma migrate, postgrator) or its statements as one pipeline (the Supabase CLI's
 #: ExecBatch). PostgreSQL runs several statements so in one implicit transaction block, and a
@@ -97,7 +97,9 @@ SCRIPT_WHEN_NO_TRANSACTION = {"sqlx", "graphile-migrate", "dbmate"}
 #: tern (`conn.Exec(ctx, sql)` after Begin), graphile-migrate (`begin`, then the text). The
 #: others of TRANSACTIONAL_LAYOUTS split the file and send its statements one by one (tern
 #: too, for a migration marked disable-tx).
-ONE_STRING_IN_TRANSACTION = {"sqlx", "diesel", "dbmate", "tern", "graphile-migrate"}
+#: Hasura (its up.sql sent whole, as run_sql's `sql`) is judged as diesel, whose layout it was
+#: read as before it had its own.
+ONE_STRING_IN_TRANSACTION = {"sqlx", "diesel", "dbmate", "tern", "graphile-migrate", "hasura"}
 
 
 #: Tag of rules that only run when `--select`ed.

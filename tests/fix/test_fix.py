@@ -242,6 +242,73 @@ def test_versions_fill_the_gap_or_go_after_the_newest(tmp_path: Path) -> None:
     assert versions.allocate(migrations[1], 1) == (["022"], True)
 
 
+def _dbmate(root: Path, *names: str) -> list:
+    for name in names:
+        (root / name).write_text("-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n")
+    return discover(root)
+
+
+def _runs_after(migrations: list, original: str, version: str) -> list[str]:
+    """The file names in dbmate's order (as text), with the new `<version>_step.sql`."""
+    return sorted([m.path.name for m in migrations] + [f"{version}_step.sql"])
+
+
+def test_dbmate_steps_sort_right_after_the_original_as_text(tmp_path: Path) -> None:
+    """dbmate runs its files in the order of their names as text: 10_b.sql, 1_a.sql, 9_c.sql.
+    A step of 10_b takes 11, whose file (11_...) runs right after 10_b.sql, in the gap
+    before 1_a.sql: not a version "after the newest"."""
+    migrations = _dbmate(tmp_path, "1_a.sql", "10_b.sql", "9_c.sql")
+    assert [m.path.name for m in migrations] == ["10_b.sql", "1_a.sql", "9_c.sql"]
+    versions = VersionAllocator(migrations)
+    assert versions.allocate(migrations[0], 1) == (["11"], False)
+    assert _runs_after(migrations, "10_b.sql", "11")[:2] == ["10_b.sql", "11_step.sql"]
+
+
+def test_dbmate_steps_after_the_last_file_sort_after_it_as_text(tmp_path: Path) -> None:
+    """1_a.sql, 20_c.sql, 2_b.sql in dbmate's order: a step of 1_a has no free version
+    before 20_c (2 is taken, 3_... sorts after 2_b.sql), so it goes after the file dbmate
+    runs last, 2_b.sql: version 3, not 21 (21_... would run before 2_b.sql)."""
+    migrations = _dbmate(tmp_path, "1_a.sql", "2_b.sql", "20_c.sql")
+    assert [m.path.name for m in migrations] == ["1_a.sql", "20_c.sql", "2_b.sql"]
+    versions = VersionAllocator(migrations)
+    assert versions.allocate(migrations[0], 1) == (["3"], True)
+    assert _runs_after(migrations, "1_a.sql", "3")[-1] == "3_step.sql"
+
+
+def test_dbmate_step_without_a_version_sorting_after_the_last_is_refused(
+        tmp_path: Path) -> None:
+    """9_c.sql runs last: every free version's file (11_..., 90_...) sorts before it as
+    text, so a step numbered after it would run before it. fix says so instead."""
+    migrations = _dbmate(tmp_path, "1_a.sql", "10_b.sql", "9_c.sql")
+    versions = VersionAllocator(migrations)
+    with pytest.raises(Unrewritable, match="9_c.sql"):
+        versions.allocate(migrations[2], 1)
+
+
+def test_flyway_steps_skip_a_version_taken_by_the_next_migration(tmp_path: Path) -> None:
+    """V1.1 follows V1: a step of V1 takes 1.0.1 (after 1 and before 1.1 to Flyway), not
+    1.1, which Flyway would refuse as a second migration of that version."""
+    for name in ("V1__a.sql", "V1.1__b.sql", "V2__c.sql"):
+        (tmp_path / name).write_text("SELECT 1;\n")
+    migrations = discover(tmp_path)
+    assert [m.version for m in migrations] == ["1", "1.1", "2"]
+    versions = VersionAllocator(migrations)
+    assert versions.allocate(migrations[0], 2) == (["1.0.1", "1.0.2"], False)
+    assert versions.allocate(migrations[1], 1) == (["1.1.1"], False)
+
+
+def test_goose_steps_compare_versions_as_numbers(tmp_path: Path) -> None:
+    """goose reads 00002 as 2: a step of 1_a.sql cannot take 2, and goes after the newest
+    (00003 -> 00004)."""
+    for name in ("1_a.sql", "00002_b.sql", "00003_c.sql"):
+        (tmp_path / name).write_text("-- +goose Up\nSELECT 1;\n")
+    migrations = discover(tmp_path)
+    assert [m.layout for m in migrations] == ["goose"] * 3
+    versions = VersionAllocator(migrations)
+    assert versions.allocate(migrations[0], 1) == (["00004"], True)
+    assert versions.allocate(migrations[1], 1) == (["00005"], True)
+
+
 CHANGE = "CREATE INDEX t_a ON t (a);\nALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
 LAYOUT_CASES = {
     "diesel": ({"2024-01-01-000000_setup/up.sql": "CREATE TABLE t (id bigint, a int);",

@@ -453,6 +453,34 @@ def test_sarif_conflict_points_at_the_other_migration_as_a_related_location(
     assert place["artifactLocation"] == {"uri": "db/002_drop.sql", "uriBaseId": "%SRCROOT%"}
     assert place["region"]["startLine"] == 3
     assert "002_drop" in related["message"]["text"]
+    # GitHub code scanning links a related location only where the message embeds it.
+    assert f"(also: [db/002_drop.sql:3:1]({related['id']}))" in result["message"]["text"]
+
+
+def test_sarif_duplicate_version_has_a_location_for_each_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three files of one version: one result, at the file the conflict points at last (SARIF
+    2.1.0 3.27.12: several `locations` only when each must change, and renumbering one
+    resolves it), each other file a relatedLocation, linked from the message as `[text](id)`
+    (3.11.6), the one way GitHub code scanning shows a related location."""
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "db"
+    db.mkdir()
+    for name in ("1_a.sql", "1_b.sql", "1_c.sql"):
+        (db / name).write_text("SELECT 1;\n")
+    doc = json.loads(lint("db", "--no-cache", "-f", "sarif").stdout)
+    assert not list(_validator().iter_errors(doc))
+    (result,) = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "duplicate-version"]
+    (location,) = result["locations"]
+    files = {location["physicalLocation"]["artifactLocation"]["uri"]} | {
+        r["physicalLocation"]["artifactLocation"]["uri"] for r in result["relatedLocations"]}
+    assert files == {"db/1_a.sql", "db/1_b.sql", "db/1_c.sql"}
+    ids = [r["id"] for r in result["relatedLocations"]]
+    assert len(set(ids)) == 2
+    text = result["message"]["text"]
+    for related in result["relatedLocations"]:
+        uri = related["physicalLocation"]["artifactLocation"]["uri"]
+        assert f"[{uri}]({related['id']})" in text, text
 
 
 def test_sarif_duplicate_version_help_says_what_each_tool_does(

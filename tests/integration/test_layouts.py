@@ -673,3 +673,43 @@ def test_hasura_migrations_are_read_as_diesel(tmp_path: Path) -> None:
         ("diesel", "1654696186008", "init"), ("diesel", "1654698227514", "add_b")]
     assert found[0].down_sql is None and found[1].down_sql == "DROP INDEX a_x;"
     assert "concurrently-in-transaction" in _lint_rules(root)[1][2]
+
+
+HASURA_PROJECT = {"config.yaml": "version: 3\nendpoint: http://localhost:8080\n"
+                                 "metadata_directory: metadata\n",
+                  "metadata/version.yaml": "version: 3\n"}
+
+
+def test_hasura_project_migrations_are_hasuras(tmp_path: Path) -> None:
+    """Beside Hasura's config.yaml, `migrations/<database>/<version>_<name>/up.sql` is
+    Hasura's: its CLI (cli/migrate/source/parse.go) parses the version as an unsigned 64-bit
+    integer, so `01_a` and `1_b` are one version, ordered as numbers; a folder not named
+    `<digits>_<name>` is no migration to it."""
+    from lockwise.discover import discover_histories
+
+    write(tmp_path, {**HASURA_PROJECT,
+                     "migrations/default/1654698227514_add_b/up.sql": "SELECT 1;",
+                     "migrations/default/1654698227514_add_b/down.sql": "SELECT 2;",
+                     "migrations/default/999_init/up.sql": "CREATE TABLE a (x int);",
+                     "migrations/default/notes/up.sql": "SELECT 3;"})
+    [(root, found)] = discover_histories(tmp_path / "migrations")
+    assert root == tmp_path / "migrations" / "default"
+    assert [(m.layout, m.version, m.name) for m in found] == [
+        ("hasura", "999", "init"), ("hasura", "1654698227514", "add_b")]
+    assert found[1].down_sql == "SELECT 2;"
+
+
+def test_hasura_duplicate_version_says_the_cli_refuses_the_folder(tmp_path: Path) -> None:
+    """Two folders of one version: the Hasura CLI's Migrations.Append (cli/migrate/source/
+    migration.go) rejects the second ("found duplicate migrations for version N") and `hasura
+    migrate apply` stops before running any: not diesel's silent pick of one."""
+    from lockwise.graph.api import history_conflicts
+
+    write(tmp_path, {**HASURA_PROJECT,
+                     "migrations/default/01_a/up.sql": "CREATE TABLE a (x int);",
+                     "migrations/default/1_b/up.sql": "CREATE TABLE b (x int);"})
+    found = discover(tmp_path / "migrations" / "default")
+    (conflict,) = history_conflicts([found], pg_version=16)
+    assert conflict.kind == "duplicate-version"
+    assert "found duplicate migrations for version" in conflict.explanation
+    assert "diesel" not in conflict.explanation

@@ -240,6 +240,17 @@ class RelatedLocation:
     path: Path
     span: Span | None = None
 
+    def text(self) -> str:
+        """`path:line:column`, or the path alone when the line is not known."""
+        return place_text(str(self.path), *((self.span.line, self.span.column) if self.span
+                                            else (None, None)))
+
+
+def place_text(path: str, line: int | None, column: int | None) -> str:
+    """How reports name a place: `path:line:column` (column 1 when not known), or the path
+    alone when the line is not known."""
+    return path if line is None else f"{path}:{line}:{column or 1}"
+
 
 @pickled_by_fields
 @dataclass(slots=True, unsafe_hash=True)

@@ -505,6 +505,46 @@ def _read_diesel(directory: Path) -> list[Migration]:
     return out
 
 
+#: A Hasura migration's folder as its CLI reads it (cli/migrate/source/parse.go, `Regex`, on
+#: `<folder>.up.sql`): an unsigned 64-bit version, `_`, the name.
+_HASURA_FOLDER = re.compile(r"([0-9]+)_(.*)", re.DOTALL)
+
+
+def _hasura_project(directory: Path) -> bool:
+    """Whether `directory` is a Hasura project's `migrations` (config v2) or one database's
+    folder in it (`migrations/<database>`, config v3): the project beside it holds the CLI's
+    config.yaml (`hasura init`) and its metadata folder, or a config naming one."""
+    folder = Path(os.path.abspath(directory))
+    project = folder.parent if folder.name == "migrations" else folder.parent.parent
+    if project / "migrations" not in (folder, folder.parent) or \
+            not _has_file(str(project), "config.yaml"):
+        return False
+    if (project / "metadata").is_dir():
+        return True
+    try:
+        return "metadata_directory" in (project / "config.yaml").read_text(errors="replace")
+    except OSError:  # an unreadable config: not read as Hasura's
+        return False
+
+
+def _detect_hasura(directory: Path) -> bool:
+    return _hasura_project(directory) and _detect_diesel(directory)
+
+
+def _read_hasura(directory: Path) -> list[Migration]:
+    """`<version>_<name>/up.sql` (+ down.sql), the version a number to the Hasura CLI: `01`
+    and `1` are one version, ordered as numbers; another folder is no migration to it."""
+    out = []
+    for sub in _migration_dirs(directory, "up.sql"):
+        match = _HASURA_FOLDER.fullmatch(sub.name)
+        if match is None or int(match.group(1)) >= 1 << 64:  # ParseUint refuses it
+            continue
+        up = sub / "up.sql"
+        out.append(_make(match.group(1), match.group(2), up, read_sql_file(up), "hasura",
+                         sub / "down.sql", sort_key=version_key(str(int(match.group(1))))))
+    return out
+
+
 def _detect_prisma(directory: Path) -> bool:
     return bool(_migration_dirs(directory, "migration.sql"))
 
@@ -1106,6 +1146,8 @@ LAYOUTS: dict[str, Layout] = {
         # Before golang-migrate, whose `.up.sql` files sqlx's reversible ones look like.
         Layout("sqlx", _detect_sqlx, _read_sqlx),
         Layout("golang-migrate", _detect_golang, _read_golang),
+        # Hasura's folders are diesel's, beside the Hasura CLI's config.yaml.
+        Layout("hasura", _detect_hasura, _read_hasura),
         Layout("diesel", _detect_diesel, _read_diesel),
         Layout("prisma", _detect_prisma, _read_prisma),
         Layout("postgrator", detect_postgrator, read_postgrator),

@@ -65,7 +65,8 @@ def version_sort_key(version: str, layout: str,
     return text_key(version) if layout in TEXT_ORDER_LAYOUTS else version_key(version)
 
 
-#: Layouts whose runners parse the version as a number: golang-migrate (uint64), goose and sqlx
+#: Layouts whose runners parse the version as a number: golang-migrate and Hasura (uint64),
+#: goose and sqlx
 #: (int64), tern (int32) the prefix before `_`, postgrator (JavaScript's Number) the part
 #: before the first dot, Flyway each dot-separated part (as BigInteger, trailing zero parts
 #: dropped). To them `1` and `01` are one version, and file-name order does not matter.
@@ -75,7 +76,7 @@ def version_sort_key(version: str, layout: str,
 #: zero-padded to the plan's length, so `0001` and `00001` (once the plan passed 9,999
 #: changes) are one change.
 NUMERIC_VERSION_LAYOUTS = frozenset({"golang-migrate", "goose", "flyway", "sqlx", "tern",
-                                     "postgrator", "sqitch"})
+                                     "postgrator", "sqitch", "hasura"})
 
 
 def _numeric_parts(version: str, layout: str) -> list[str] | None:

@@ -8,7 +8,12 @@ from pathlib import Path
 
 from lockwise.core.types import Migration, MigrationReport
 from lockwise.discover.layouts import KEYED_BY_NAME, LISTED_ORDER
-from lockwise.discover.versions import version_key
+from lockwise.discover.versions import (
+    TEXT_ORDER_LAYOUTS,
+    run_key,
+    version_identity,
+    version_sort_key,
+)
 from lockwise.fix.plan import FixPlan, Part, Unrewritable, touched
 from lockwise.parse.source import InputError
 
@@ -79,6 +84,8 @@ class VersionAllocator:
     def __init__(self, migrations: list[Migration],
                  reports: list[MigrationReport] | None = None):
         self.versions = [m.version for m in migrations if not m.repeatable]
+        #: The versions handed out so far, for new migrations.
+        self.allocated: list[str] = []
         self.migrations = migrations
         self.touched: dict[int, set[str]] = {
             id(r.migration): set().union(*(touched(s.effect) for s in r.statements))
@@ -97,8 +104,8 @@ class VersionAllocator:
         numbered after the newest migration, would change: they would run after it, which
         breaks it or changes what the directory ends with."""
         for later in sorted((m for m in self.migrations
-                             if m.sort_key > migration.sort_key and not m.repeatable),
-                            key=lambda m: m.sort_key):
+                             if run_key(m) > run_key(migration) and not m.repeatable),
+                            key=run_key):
             shared = _shared(moved, self.touched.get(id(later), set())) or sorted(
                 {o for o in moved if o.startswith("table:")} & self.tables.get(id(later), set()))
             if shared:
@@ -108,55 +115,92 @@ class VersionAllocator:
                     f"touches the same objects ({', '.join(shared[:3])}): renumber the "
                     "migrations to leave room, or make the change safe by hand")
 
-    def _newest(self) -> str:
-        return max(self.versions, key=version_key)
+    def _newest(self, layout: str) -> tuple[tuple, str, str]:
+        """(where it runs, version, file name) of the migration the layout's runner runs
+        last, the versions handed out so far included."""
+        return max([(run_key(m), m.version, m.path.name) for m in self.migrations
+                    if not m.repeatable]
+                   + [(_runs_at(v, layout), v, f"version {v}") for v in self.allocated])
+
+    def _fill(self, version: str, layout: str, count: int, after: tuple,
+              bound: tuple | None, taken: set[str]) -> list[str]:
+        """`count` free versions whose new files run after `after` and before `bound`, in
+        order, numbered up from `version`; fewer when they do not fit."""
+        # Flyway: 1.2 -> 1.2.1, 1.2.2; with 1.2.1 taken by the next one, 1.2.0.1, 1.2.0.2.
+        series = [lambda step, zeros=zeros: f"{version}{'.0' * zeros}.{step}"
+                  for zeros in range(3)] if layout == "flyway" else \
+            [lambda step: _bump(version, step)]
+        for numbered in series:
+            out: list[str] = []
+            step = 1
+            while len(out) < count:
+                candidate = numbered(step)
+                at = _runs_at(candidate, layout)
+                # Past the bound, or (as text: 9 -> 10) no longer after the original.
+                if at <= after or (bound is not None and at >= bound):
+                    break
+                if version_identity(candidate, layout) not in taken:
+                    out.append(candidate)
+                step += 1
+            if len(out) == count:
+                return out
+        return []
 
     def allocate(self, migration: Migration, count: int,
                  moved: set[str] | None = None) -> tuple[list[str], bool]:
-        """Versions for `count` new migrations right after `migration`.
+        """Versions for `count` new migrations right after `migration`, in the order its
+        layout's runner runs them (dbmate's: file names as text).
 
         They go in the gap before the next migration when there is one; otherwise after the
         newest migration of the directory (second value True), which changes the order and is
-        reported. Flyway versions always have a gap: 1.2 -> 1.2.1, 1.2.2. Raises Unrewritable
-        when that would move the steps past a migration that touches `moved`.
+        reported. Flyway versions nearly always have a gap: 1.2 -> 1.2.1, 1.2.2. Raises
+        Unrewritable when that would move the steps past a migration that touches `moved`,
+        or when no free version runs after the newest (dbmate's 9_x.sql: 10, 11, ... sort
+        before it as text).
         """
         if count == 0:
             return [], False
-        if migration.layout in KEYED_BY_NAME:
+        layout = migration.layout
+        if layout in KEYED_BY_NAME:
             # Known by name and run in name order: the same version, names that sort next.
             return [migration.version] * count, False
-        if migration.layout == "flyway":
-            out = [f"{migration.version}.{i}" for i in range(1, count + 1)]
-            self.versions += out
-            return out, False
-        taken = set(self.versions)
-        # The next migration that was there before this run: new ones must sort before it.
-        original = [m.version for m in self.migrations if m.sort_key > migration.sort_key
-                    and not m.repeatable]
-        bound = min((version_key(v) for v in original), default=None)
-        candidates: list[str] = []
-        step = 1
-        while len(candidates) < count:
-            candidate = _bump(migration.version, step)
-            if bound is not None and version_key(candidate) >= bound:
-                break
-            if candidate not in taken:
-                candidates.append(candidate)
-            step += 1
-        appended = len(candidates) < count
-        if appended and migration.layout in _STRING_VERSIONS:
+        taken = {version_identity(v, layout) for v in self.versions}
+        after = run_key(migration)
+        # The next migration that was there before this run: new ones must run before it.
+        bound = min((run_key(m) for m in self.migrations
+                     if run_key(m) > after and not m.repeatable), default=None)
+        candidates = self._fill(migration.version, layout, count, after, bound, taken)
+        appended = not candidates
+        if appended and layout in _STRING_VERSIONS:
             # diesel orders versions as text: `<version>-1` sorts right after it.
             candidates = [f"{migration.version}-{i:0{len(str(count))}d}"
                           for i in range(1, count + 1)]
             if not taken & set(candidates):
-                self.versions += candidates
+                self._hand_out(candidates)
                 return candidates, False
         if appended:
             self._check_passed(migration, moved or set())
-            newest = self._newest()
-            candidates = [_bump(newest, i) for i in range(1, count + 1)]
-        self.versions += candidates
+            last, newest, name = self._newest(layout)
+            candidates = self._fill(newest, layout, count, last, None, taken)
+            if not candidates:  # (file names as text: 10, 11, ... sort before 9_x.sql)
+                raise Unrewritable(
+                    f"no free version right after {migration.version}, and {layout} would "
+                    f"run no new version after {name}, which it runs last (it orders file "
+                    "names as text): pad the versions to one width, or make the change safe "
+                    "by hand")
+        self._hand_out(candidates)
         return candidates, appended
+
+    def _hand_out(self, versions: list[str]) -> None:
+        self.versions += versions
+        self.allocated += versions
+
+
+def _runs_at(version: str, layout: str) -> tuple:
+    """Where a new migration of `version` runs among `layout`'s (version_sort_key): for the
+    layouts that order file names as text, where its file `<version>_<name>` does, which
+    `<version>_` decides against any file of another version (`11_` sorts after `110_x`)."""
+    return version_sort_key(f"{version}_" if layout in TEXT_ORDER_LAYOUTS else version, layout)
 
 
 #: Layouts that hold both directions in one file: (up marker, the same for a migration run
@@ -268,8 +312,10 @@ def _new_files(migration: Migration, version: str, name: str, text: str,
 
 #: Layouts whose files lockwise fix does not write: tern numbers its migrations 1..N without
 #: a gap (and keeps the down after a separator the rewrite would drop), graphile-migrate signs
-#: each committed migration with the hash of its text and of the one before.
-_NOT_WRITTEN = frozenset({"tern", "graphile-migrate"})
+#: each committed migration with the hash of its text and of the one before, and Hasura has
+#: no marker lockwise knows for a migration run without a transaction (diesel's
+#: metadata.toml is no file to it), which a CONCURRENTLY step needs.
+_NOT_WRITTEN = frozenset({"tern", "graphile-migrate", "hasura"})
 
 
 def render_plan(plan: FixPlan, versions_from: VersionAllocator

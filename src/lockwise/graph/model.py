@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lockwise.core.types import Migration, Safety, pickled_by_fields
+from lockwise.core.types import Migration, Safety, pickled_by_fields, place_text
 
 if TYPE_CHECKING:
     from lockwise.parse.source import InputError
@@ -52,9 +52,7 @@ class Location:
     column: int | None = None
 
     def text(self) -> str:
-        if self.line is None:
-            return self.path
-        return f"{self.path}:{self.line}:{self.column or 1}"
+        return place_text(self.path, self.line, self.column)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.migration, "path": self.path, "line": self.line,
@@ -167,6 +165,10 @@ DUPLICATE_VERSION_BY_LAYOUT: dict[str, str] = {
     # a HashMap by version, file_based_migrations.rs lists them in read_dir's order.
     "diesel": "diesel keeps one of them (the one the file system lists last) and never runs "
               "the other, without a word",
+    # cli/migrate/source/migration.go, Migrations.Append: "reject duplicate versions"; the
+    # file source's Scan returns its error, before any migration runs.
+    "hasura": "the Hasura CLI refuses the folder (\"found duplicate migrations for version "
+              "N\"): `hasura migrate apply` runs none of them",
     # tern migrate/migrate.go, FindMigrationsEx.
     "tern": "tern refuses the folder (\"Duplicate migration N\")",
     # postgrator.js, getMigrations.
@@ -194,7 +196,8 @@ DUPLICATE_VERSION_BY_LAYOUT: dict[str, str] = {
 DUPLICATE_VERSION_ANY = ("runners record applied migrations by version, so one of them is "
                          "skipped or the runner refuses to start")
 #: The spelling of each layout of DUPLICATE_VERSION_BY_LAYOUT in a list of them.
-_TOOL_NAMES = {"flyway": "Flyway", "atlas": "Atlas", "supabase": "Supabase CLI"}
+_TOOL_NAMES = {"flyway": "Flyway", "atlas": "Atlas", "supabase": "Supabase CLI",
+               "hasura": "Hasura CLI"}
 
 
 def duplicate_version_effect(layout: str, first: str = "the first by file name") -> str:

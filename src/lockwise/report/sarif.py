@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from lockwise import __version__
 from lockwise.core.types import Finding, MigrationReport, Safety, Span
@@ -20,7 +21,7 @@ from lockwise.report.ci_common import (
     level,
     located_findings,
 )
-from lockwise.report.verdict import Thresholds
+from lockwise.report.verdict import Thresholds, also_involved
 from lockwise.rules.model import Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -119,17 +120,37 @@ def _region(span: Span) -> dict:
 def _related_locations(f: Finding) -> list[dict]:
     """The other migrations a finding involves (a conflict's), as SARIF relatedLocations:
     those whose file is in the working tree; one only in REF (`main:db/...`, from --base)
-    stays named in the message alone, as no viewer could open it."""
+    stays named in the message alone, as no viewer could open it. Each one's `id` is its
+    place in `f.related`."""
     out: list[dict] = []
-    for place in f.related:
+    for i, place in enumerate(f.related):
         if not place.path.is_file():
             continue
         location: dict = {"artifactLocation": _artifact_location(display_path(place.path))}
         if place.span is not None:
             location["region"] = _region(place.span)
-        out.append({"id": len(out), "physicalLocation": location,
+        out.append({"id": i, "physicalLocation": location,
                     "message": {"text": f"{place.migration}, also in this conflict"}})
     return out
+
+
+def _linked(f: Finding, related: list[dict]) -> Finding:
+    """`f` with each other place its message names (verdict.also_involved) as an embedded
+    link to its relatedLocation, `[db/1_a.sql](0)` (SARIF 2.1.0 3.11.6): GitHub code
+    scanning shows a related location only where the message links it."""
+    ids = {r["id"] for r in related}
+    plain = also_involved([place.text() for place in f.related])
+    if not ids or not f.message.endswith(plain):
+        return f
+    linked = [f"[{_link_text(place.text())}]({i})" if i in ids else place.text()
+              for i, place in enumerate(f.related)]
+    return replace(f, message=f.message[:-len(plain)] + also_involved(linked))
+
+
+def _link_text(text: str) -> str:
+    """`text` as a plain text message's link text: `\\`, `[` and `]` escaped with a
+    backslash (SARIF 2.1.0 3.11.6)."""
+    return re.sub(r"[\\\[\]]", lambda m: "\\" + m.group(), text)
 
 
 def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
@@ -150,7 +171,8 @@ def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
         location: dict = {"artifactLocation": _artifact_location(display_path(f.path))}
         if f.span is not None:
             location["region"] = _region(f.span)
-        text = finding_text(f)
+        related = _related_locations(f)
+        text = finding_text(_linked(f, related))
         result = {
             "ruleId": f.rule,
             "level": level(f.safety, thresholds(item.migration) if thresholds else fail_on,
@@ -160,7 +182,6 @@ def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
             "partialFingerprints": {"lockwiseFinding/v1": fingerprint(item)},
             "properties": {"safety": f.safety.label, "migration": item.migration.migration.id},
         }
-        related = _related_locations(f)
         if related:
             result["relatedLocations"] = related
         if f.rule in index:

@@ -51,19 +51,23 @@ def attach_conflicts(reports: Sequence[MigrationReport], conflicts: Sequence[Con
                 Migration(version=at.migration, name="", path=Path(at.path), up_sql=""),
                 statements=[], findings=[], safety=Safety.SAFE, reason=c.explanation))
         title = CONFLICT_TITLES.get(c.kind, c.kind)
-        others = [loc for loc in c.locations if loc is not at]
-        also = "; ".join(loc.text() for loc in others)
-        message = f"{c.explanation} (also: {also})" if also else c.explanation
+        related = tuple(RelatedLocation(loc.migration, Path(loc.path), span(loc))
+                        for loc in c.locations if loc is not at)
+        message = c.explanation + also_involved([r.text() for r in related])
         extra.setdefault(by_path[at.path], []).append(Finding(
             rule=c.kind, safety=c.safety, message=message, path=Path(at.path), span=span(at),
-            why=title, title=title, next_step=c.next_step,
-            related=tuple(RelatedLocation(loc.migration, Path(loc.path), span(loc))
-                          for loc in others)))
+            why=title, title=title, next_step=c.next_step, related=related))
     for i, found in extra.items():
         r = out[i]
         out[i] = replace(r, findings=[*r.findings, *found],
                          safety=max(r.safety, *(f.safety for f in found)))
     return out
+
+
+def also_involved(places: Sequence[str]) -> str:
+    """The end of a conflict's message shown as a finding, naming its other places
+    (RelatedLocation.text, or SARIF's links to them): ` (also: a.sql:3:1; b.sql)`."""
+    return f" (also: {'; '.join(places)})" if places else ""
 
 
 def verdict_fails(reports: Sequence[MigrationReport], conflicts: Sequence[Conflict],
