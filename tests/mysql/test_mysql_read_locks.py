@@ -150,3 +150,31 @@ def test_the_reason_says_how_long_the_lock_is_held_once(lint_change, sql, lock, 
                              f"under autocommit ("), reason
     assert waits in reason, reason
     assert "briefly" not in reason and "until it commits" not in reason, reason
+
+
+@pytest.mark.parametrize(("sql", "refused"), [
+    # the UPDATE's joined table is only read: READ suffices, its SHARED_WRITE aside
+    ("LOCK TABLES t WRITE, u READ; UPDATE t JOIN u ON t.id = u.id SET t.a = u.b", None),
+    ("LOCK TABLES t WRITE, u READ; INSERT INTO t SELECT id, b FROM u", None),
+    ("LOCK TABLES t WRITE, u READ; DELETE t FROM t JOIN u ON t.id = u.id", None),
+    # FOR UPDATE asks a write lock: error 1099
+    ("LOCK TABLES t READ; SELECT * FROM t FOR UPDATE", "t"),
+    ("LOCK TABLES t WRITE, u READ; INSERT INTO t (id) SELECT id FROM u FOR UPDATE", "u"),
+    ("LOCK TABLES t WRITE, u READ; DELETE FROM t WHERE id IN (SELECT id FROM u FOR UPDATE)",
+     "u"),
+])
+def test_a_read_needs_only_lock_tables_read(lint_change, mariadb, sql: str, refused) -> None:
+    """Under LOCK TABLES a table read needs a READ lock, one a locking read's FOR UPDATE
+    reads a WRITE lock (error 1099 otherwise): checked on MariaDB 10.11 (the read tables'
+    locks made every one of them a write)."""
+    report = lint_change(sql.replace("; ", ";\n") + ";\nUNLOCK TABLES;", "mariadb")
+    found = [f.message for s in report.statements for f in s.findings
+             if f.rule == "mysql-table-not-locked"]
+    assert [m.split(" ", 1)[0] for m in found] == ([refused] if refused else []), found
+    assert mariadb.run("CREATE DATABASE IF NOT EXISTS read_locks_held", "mysql")\
+        .returncode == 0
+    assert mariadb.run("CREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, a INT); CREATE "
+                       "TABLE IF NOT EXISTS u (id INT PRIMARY KEY, b INT)", "read_locks_held")\
+        .returncode == 0
+    ran = mariadb.run(f"{sql}; UNLOCK TABLES", "read_locks_held")
+    assert ("ERROR 1099" in ran.stderr) == bool(refused), (sql, ran.stderr)
