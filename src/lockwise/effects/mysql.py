@@ -725,6 +725,9 @@ class _Builder:
         self.drops: set[str] = set()
         self.alters: set[str] = set()
         self.writes: set[str] = set()
+        #: Tables a multi-table UPDATE lists but does not write: SHARED_WRITE, yet LOCK TABLES
+        #: ... READ lets the session run it (checked on MariaDB 10.11).
+        self.joined: set[str] = set()
         #: Tables the statement renames (their LOCK TABLES lock does not follow the name).
         self.renamed: set[str] = set()
         #: Names as the statement spells them, by their lower-case form: MySQL table names
@@ -2256,9 +2259,12 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     for source in listed:
         # a multi-table UPDATE asks SHARED_WRITE of every table of its list, a DELETE of
         # those it deletes from (checked on MariaDB 10.11)
-        if isinstance(source, exp.Table) and (kind == "update" or
-                                              source.alias_or_name.lower() in deleted):
-            b.locks[_table_name(source)] = LockMode.ROW_EXCLUSIVE
+        name = _table_name(source) if isinstance(source, exp.Table) else ""
+        if name and (kind == "update" or source.alias_or_name.lower() in deleted):
+            if kind == "update" and name != table and b.locks.get(name) != \
+                    LockMode.ROW_EXCLUSIVE:
+                b.joined.add(name)
+            b.locks[name] = LockMode.ROW_EXCLUSIVE
     if kind in ("update", "delete") and not has_where and not limited:
         b.scans[table] = f"{kind.upper()} without WHERE touches every row"
     base = b.table_facts(table)
@@ -2510,7 +2516,9 @@ def _tables_named(b: _Builder, expr) -> list[tuple[str, bool]]:
     foreign key references, TEMPORARY tables, INFORMATION_SCHEMA, a CTE or an alias."""
     from sqlglot import exp
 
-    writes = {t.split(".")[-1] for t in b.locks} | {
+    # (a table only read, SHARED_READ, or only joined, needs READ; a FOR UPDATE read WRITE)
+    writes = {t.split(".")[-1] for t, mode in b.locks.items()
+              if mode > LockMode.ROW_SHARE and t not in b.joined} | {
         t.removeprefix("table:").split(".")[-1] for t in (*b.creates, *b.drops)}
     if isinstance(expr, exp.Command):
         return [(t, True) for t in writes if t not in b.session.temporary_tables]
