@@ -2282,8 +2282,9 @@ def _read_locks(expr, skip=()) -> dict[str, LockMode]:
     10.11 in information_schema.METADATA_LOCK_INFO: a plain SELECT, its joins, subqueries,
     UNION, derived tables and CTEs, the query of INSERT ... SELECT and CREATE TABLE ... AS
     SELECT; MySQL's sql/table.h, mdl_type_for_dml). Every table the statement names but the
-    nodes in `skip` (a CTE's name, DUAL, a locking read's OF list are no tables read); the
-    caller makes the tables it writes SHARED_WRITE."""
+    nodes in `skip`, a CTE's name, DUAL, INFORMATION_SCHEMA's views (no metadata lock, checked
+    on 10.11) and a locking read's OF list; the caller makes the tables it writes
+    SHARED_WRITE."""
     from sqlglot import exp
 
     ctes = {cte.alias_or_name.lower() for cte in expr.find_all(exp.CTE)} | {"dual"}
@@ -2291,7 +2292,8 @@ def _read_locks(expr, skip=()) -> dict[str, LockMode]:
     locked: dict[str, LockMode] = {}
     for table in expr.find_all(exp.Table):
         if id(table) in skipped or not table.name or isinstance(table.parent, exp.Lock) or \
-                (not table.db and table.name.lower() in ctes):
+                (not table.db and table.name.lower() in ctes) or \
+                table.db.lower() == "information_schema":
             continue
         select = table.find_ancestor(exp.Select)
         mode = LockMode.ROW_SHARE
