@@ -32,7 +32,7 @@ from lockwise.effects.context import Context, NewInRun, track_new_objects
 from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts, long_identifiers
 from lockwise.effects.locks import (
-    held_blocks_text,
+    held_text,
     inserts_pass,
     lock_label,
     lock_name,
@@ -347,8 +347,7 @@ def statement_reason(findings: list[Finding], effect: Effect) -> str:
         return f"{worst.title or worst.message}{branches}"
     if effect.locks:
         table, mode = max(effect.locks.items(), key=lambda kv: kv[1])
-        locks = (f"takes {lock_label(effect, table, mode)} on {table} briefly "
-                 f"({held_blocks_text(effect, mode)})")
+        locks = f"takes {lock_label(effect, table, mode)} on {table} {held_text(effect, mode)}"
     else:
         locks = "takes no table lock"
     locks += branches

@@ -49,8 +49,9 @@ READ = [
     ("SELECT * FROM t FOR SHARE", "mysql", None, "SHARED_READ", None),
     ("SELECT * FROM t FOR SHARE SKIP LOCKED", "mysql", None, "SHARED_READ", None),
     ("SELECT * FROM t LOCK IN SHARE MODE", "mysql", "5.7", "SHARED_READ", None),
+    # (u is read: SHARED_READ, as a plain SELECT's tables; test_mysql_read_locks.py)
     ("SELECT * FROM t JOIN u ON t.id = u.id FOR UPDATE OF t NOWAIT", "mysql", None,
-     "SHARED_WRITE", None),
+     "SHARED_WRITE", "SHARED_READ"),
     ("SELECT * FROM t JOIN u ON t.id = u.id FOR UPDATE OF u FOR SHARE OF t", "mysql", None,
      "SHARED_READ", "SHARED_WRITE"),
     ("SELECT * FROM t FOR UPDATE", "mariadb", None, "SHARED_WRITE", None),
@@ -116,11 +117,11 @@ def test_the_locks_on_mariadb(mariadb) -> None:
 
 @pytest.mark.parametrize(("sql", "waits"), [
     ("UPDATE t SET a = 1 WHERE id = 1", "(blocks LOCK=SHARED / EXCLUSIVE and COPY DDL, the "
-                                        "exclusive step of every ALTER, and LOCK TABLES, "),
+                                        "exclusive step of every ALTER, and LOCK TABLES)"),
     ("SELECT * FROM t FOR UPDATE", "(blocks LOCK=SHARED / EXCLUSIVE and COPY DDL, "),
     ("SELECT * FROM t LOCK IN SHARE MODE", "(blocks the exclusive step of every ALTER, DROP, "
                                            "TRUNCATE and RENAME TABLE, and LOCK TABLES ... "
-                                           "WRITE, "),
+                                           "WRITE)"),
 ])
 def test_the_reason_says_what_waits_in_mysqls_words(lint_change, sql: str, waits: str) -> None:
     """A safe statement's reason names what waits behind its lock as the lock lines do, in

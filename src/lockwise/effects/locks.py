@@ -199,12 +199,16 @@ def blocks_text(mode: LockMode) -> str:
     return work_text(blocks(mode), mode)
 
 
-def held_blocks_text(effect: Effect, mode: LockMode) -> str:
-    """`blocks_text` of the lock `mode` that `effect` takes, in MySQL's words for a MySQL lock
-    that blocks no read, write nor DDL (effects/mysql_locks.py)."""
+def held_text(effect: Effect, mode: LockMode) -> str:
+    """How long the lock `mode` that `effect` takes is held, then what waits behind it:
+    "briefly (blocks ...)"; for a MySQL lock that blocks no read, write nor DDL (DML's, a
+    read's), held until the transaction ends, that and what waits in MySQL's words
+    (effects/mysql_locks.py)."""
     if effect.dialect == "postgresql" or blocks(mode):
-        return blocks_text(mode)
-    return _weak_lock_text(mode)
+        return f"briefly ({blocks_text(mode)})"
+    from lockwise.effects.mysql_locks import HELD_UNTIL_TRANSACTION_END, weak_lock_blocks
+
+    return f"{HELD_UNTIL_TRANSACTION_END} ({weak_lock_blocks(mode)})"
 
 
 def _weak_lock_text(mode: LockMode | None) -> str:

@@ -725,6 +725,9 @@ class _Builder:
         self.drops: set[str] = set()
         self.alters: set[str] = set()
         self.writes: set[str] = set()
+        #: Tables a multi-table UPDATE lists but does not write: SHARED_WRITE, yet LOCK TABLES
+        #: ... READ lets the session run it (checked on MariaDB 10.11).
+        self.joined: set[str] = set()
         #: Tables the statement renames (their LOCK TABLES lock does not follow the name).
         self.renamed: set[str] = set()
         #: Names as the statement spells them, by their lower-case form: MySQL table names
@@ -1287,7 +1290,8 @@ class _Builder:
                                 f"without LOCK=NONE, or, to keep writes flowing, through an "
                                 f"online schema change tool:\n{tool}"
             if cascading else _lock_instead_sql(base, clauses, run, refusal, tool),
-            "algorithm_instead_sql": (
+            # (none for a statement run on no algorithm: no ALGORITHM= clause to suggest)
+            "algorithm_instead_sql": "" if algorithm == NO_ALGORITHM else (
                 f"-- {base['table']} is a TEMPORARY table: the server always copies it, and "
                 f"no other session waits for it\nALTER TABLE "
                 f"{quote_mysql_qualified(base['table_sql'])} {clauses.operations_sql};")
@@ -2194,6 +2198,8 @@ def _create_table(b: _Builder, expr) -> None:
 
     table = _table_name(expr.this)
     b.creates.add(f"table:{table}")
+    if expr.expression is not None:  # CREATE TABLE ... AS SELECT: its query's tables
+        b.locks.update(_read_locks(expr.expression))
     base = {**b.table_facts(table), "table_is_new": True}
     b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
@@ -2233,6 +2239,8 @@ def _create_table(b: _Builder, expr) -> None:
 
 
 def _dml(b: _Builder, expr, kind: str) -> None:
+    from sqlglot import exp
+
     target = target_table(expr) if kind in ("update", "delete") else None
     table = _table_name(target if target is not None else expr.this)
     # a WHERE (or JOIN ... ON) that only joins, or is true by its literals, limits nothing
@@ -2240,7 +2248,23 @@ def _dml(b: _Builder, expr, kind: str) -> None:
         expr.args.get("where") is not None
     limited = expr.args.get("limit") is not None
     b.writes.add(f"table:{table}")
+    # the tables it reads, its joins' and subqueries' (DELETE t, u names what it deletes)
+    b.locks.update(_read_locks(expr, skip=expr.args.get("tables") or ()))
     b.locks[table] = LockMode.ROW_EXCLUSIVE
+    listed = [expr.this, *(j.this for j in expr.this.args.get("joins") or ())] \
+        if isinstance(expr.this, exp.Table) else []
+    deleted = {_name(t) for t in expr.args.get("tables") or ()}
+    for using in expr.args.get("using") or () if kind == "delete" else ():
+        listed += [using, *(j.this for j in using.args.get("joins") or ())]
+    for source in listed:
+        # a multi-table UPDATE asks SHARED_WRITE of every table of its list, a DELETE of
+        # those it deletes from (checked on MariaDB 10.11)
+        name = _table_name(source) if isinstance(source, exp.Table) else ""
+        if name and (kind == "update" or source.alias_or_name.lower() in deleted):
+            if kind == "update" and name != table and b.locks.get(name) != \
+                    LockMode.ROW_EXCLUSIVE:
+                b.joined.add(name)
+            b.locks[name] = LockMode.ROW_EXCLUSIVE
     if kind in ("update", "delete") and not has_where and not limited:
         b.scans[table] = f"{kind.upper()} without WHERE touches every row"
     base = b.table_facts(table)
@@ -2250,32 +2274,53 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     b.act(kind, facts)
 
 
-def _locking_read(b: _Builder, expr) -> None:
-    """SELECT ... FOR UPDATE | FOR SHARE | LOCK IN SHARE MODE (its own query's clause or a
-    subquery's; WAIT n, NOWAIT and SKIP LOCKED bound the wait, not the lock): the metadata
-    lock held until the transaction ends on each table of the query's FROM list (those named
-    after OF, MySQL's), beside InnoDB's locks on the rows it reads. FOR UPDATE holds
-    SHARED_WRITE, as DML does, a shared read SHARED_READ (checked on MariaDB 10.11 in
-    information_schema.METADATA_LOCK_INFO; MySQL's sql/table.h, mdl_type_for_dml). The
-    tables it only reads are not followed, as a plain SELECT's are not."""
+def _read_locks(expr, skip=()) -> dict[str, LockMode]:
+    """The metadata lock each table `expr` reads holds until the transaction ends (under
+    autocommit, the statement's end): SHARED_READ, or SHARED_WRITE on the tables of a FROM
+    list whose query says FOR UPDATE (those named after OF, MySQL's), as DML's; FOR SHARE /
+    LOCK IN SHARE MODE and WAIT n, NOWAIT, SKIP LOCKED change nothing (checked on MariaDB
+    10.11 in information_schema.METADATA_LOCK_INFO: a plain SELECT, its joins, subqueries,
+    UNION, derived tables and CTEs, the query of INSERT ... SELECT and CREATE TABLE ... AS
+    SELECT; MySQL's sql/table.h, mdl_type_for_dml). Every table the statement names but the
+    nodes in `skip`, a CTE's name, DUAL, INFORMATION_SCHEMA's views (no metadata lock, checked
+    on 10.11) and a locking read's OF list; the caller makes the tables it writes
+    SHARED_WRITE."""
     from sqlglot import exp
 
+    ctes = {cte.alias_or_name.lower() for cte in expr.find_all(exp.CTE)} | {"dual"}
+    skipped = {id(node) for node in skip}
     locked: dict[str, LockMode] = {}
-    for select in expr.find_all(exp.Select):
-        items = [select.args.get("from_"), *(select.args.get("joins") or ())]
-        tables = [item.this for item in items if item is not None and
-                  isinstance(item.this, exp.Table)]
-        for lock in select.args.get("locks") or ():
-            mode = LockMode.ROW_EXCLUSIVE if lock.args.get("update") else LockMode.ROW_SHARE
+    for table in expr.find_all(exp.Table):
+        if id(table) in skipped or not table.name or isinstance(table.parent, exp.Lock) or \
+                (not table.db and table.name.lower() in ctes) or \
+                table.db.lower() == "information_schema":
+            continue
+        select = table.find_ancestor(exp.Select)
+        mode = LockMode.ROW_SHARE
+        for lock in select.args.get("locks") or () if select is not None else ():
             named = {_name(t) for t in lock.expressions}
-            for table in tables:
-                if not named or table.alias_or_name.lower() in named:
-                    name = _table_name(table)
-                    locked[name] = max(locked.get(name, mode), mode)
+            if lock.args.get("update") and (not named or table.alias_or_name.lower() in named):
+                mode = LockMode.ROW_EXCLUSIVE
+        name = _table_name(table)
+        locked[name] = max(locked.get(name, mode), mode)
+    return locked
+
+
+def _select(b: _Builder, expr) -> None:
+    """A query (SELECT, UNION, a locking read): the metadata locks of the tables it reads
+    (_read_locks), "other" when it reads none (SELECT 1, SELECT f())."""
+    from sqlglot import exp
+
+    locked = _read_locks(expr)
+    if not locked:
+        b.act("other", {"node": type(expr).__name__})
+        return
     b.locks.update(locked)
-    first = next(iter(locked), "")
-    b.act("select", {**b.table_facts(first), "tables_text": ", ".join(locked),
-                     "for_update": LockMode.ROW_EXCLUSIVE in locked.values()} if first else {})
+    # a function sqlglot does not know may be a stored one, which may write any table
+    functions = tuple(sorted({_name(f) for f in expr.find_all(exp.Anonymous)}))
+    b.act("select", {**b.table_facts(next(iter(locked))), "tables_text": ", ".join(locked),
+                     "for_update": LockMode.ROW_EXCLUSIVE in locked.values(),
+                     "functions": functions})
 
 
 def _key_added_to_partitioned_table(b: _Builder, tree: dict) -> None:
@@ -2473,7 +2518,9 @@ def _tables_named(b: _Builder, expr) -> list[tuple[str, bool]]:
     foreign key references, TEMPORARY tables, INFORMATION_SCHEMA, a CTE or an alias."""
     from sqlglot import exp
 
-    writes = {t.split(".")[-1] for t in b.locks} | {
+    # (a table only read, SHARED_READ, or only joined, needs READ; a FOR UPDATE read WRITE)
+    writes = {t.split(".")[-1] for t, mode in b.locks.items()
+              if mode > LockMode.ROW_SHARE and t not in b.joined} | {
         t.removeprefix("table:").split(".")[-1] for t in (*b.creates, *b.drops)}
     if isinstance(expr, exp.Command):
         return [(t, True) for t in writes if t not in b.session.temporary_tables]
@@ -2618,10 +2665,11 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         _dml(b, expr, "delete")
     elif isinstance(expr, exp.Insert):
         table = _table_name(expr.this.this if isinstance(expr.this, exp.Schema) else expr.this)
+        b.locks.update(_read_locks(expr))  # its SELECT's, ON DUPLICATE KEY's subqueries'
         b.locks[table] = LockMode.ROW_EXCLUSIVE
         b.act("insert", b.table_facts(table))
-    elif isinstance(expr, exp.Select) and expr.find(exp.Lock) is not None:
-        _locking_read(b, expr)
+    elif isinstance(expr, (exp.Select, exp.SetOperation)) and not _UNLOCK_TABLES.match(sql):
+        _select(b, expr)
     elif isinstance(expr, exp.Set) and _PERSIST.match(sql):  # SET PERSIST: the server's
         _server_action(b, sql)
     elif isinstance(expr, exp.Set):

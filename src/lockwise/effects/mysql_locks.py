@@ -6,8 +6,8 @@ The effect model keeps these locks as PostgreSQL's modes of what they block (eff
 (the MySQL manual's "Metadata Locking", 10.11.4 in 8.0, and "Online DDL Performance and
 Concurrency", 17.12.2): an online ALTER (LOCK=NONE) holds SHARED_UPGRADABLE, taking EXCLUSIVE
 briefly at its start and end; LOCK=SHARED and a COPY hold SHARED_NO_WRITE; LOCK=EXCLUSIVE, DROP
-and TRUNCATE TABLE hold EXCLUSIVE; DML holds SHARED_WRITE; LOCK TABLES ... READ holds
-SHARED_READ_ONLY and ... WRITE SHARED_NO_READ_WRITE.
+and TRUNCATE TABLE hold EXCLUSIVE; DML holds SHARED_WRITE and a read SHARED_READ, until the
+transaction ends; LOCK TABLES ... READ holds SHARED_READ_ONLY and ... WRITE SHARED_NO_READ_WRITE.
 """
 
 from __future__ import annotations
@@ -24,23 +24,32 @@ _LOCK_TABLES = {LockMode.SHARE: "SHARED_READ_ONLY",
                 LockMode.ACCESS_EXCLUSIVE: "SHARED_NO_READ_WRITE"}
 
 
+#: How long DML's and a read's metadata lock is held: a statement's locks are released when
+#: its transaction ends, which under autocommit is the statement's own end (the MySQL
+#: manual's "Metadata Locking"; checked on MariaDB 10.11: still held before COMMIT).
+HELD_UNTIL_TRANSACTION_END = "until its transaction ends, the statement's end under autocommit"
+
 #: What waits behind a lock that blocks no read, write nor online DDL: behind DML's
 #: SHARED_WRITE, the DDL that stops writes (LOCK=SHARED or EXCLUSIVE, a COPY), every ALTER's
-#: brief EXCLUSIVE step, and LOCK TABLES; behind a shared read's SHARED_READ, only what takes
-#: EXCLUSIVE or SHARED_NO_READ_WRITE (LOCK TABLES ... READ goes on: checked on MariaDB
-#: 10.11); until the transaction ends.
+#: brief EXCLUSIVE step, and LOCK TABLES; behind a read's SHARED_READ, only what takes
+#: EXCLUSIVE or SHARED_NO_READ_WRITE (LOCK TABLES ... READ goes on: checked on MariaDB 10.11).
 _WEAK_LOCK_TEXT = {
     LockMode.ROW_EXCLUSIVE: "blocks LOCK=SHARED / EXCLUSIVE and COPY DDL, the exclusive step "
-                            "of every ALTER, and LOCK TABLES, until it commits",
+                            "of every ALTER, and LOCK TABLES",
     LockMode.ROW_SHARE: "blocks the exclusive step of every ALTER, DROP, TRUNCATE and RENAME "
-                        "TABLE, and LOCK TABLES ... WRITE, until it commits"}
+                        "TABLE, and LOCK TABLES ... WRITE"}
+
+
+def weak_lock_blocks(mode: LockMode | None) -> str:
+    """What waits behind the metadata lock `mode` stands for, when it blocks no read, write
+    nor DDL (DML's, a read's)."""
+    return _WEAK_LOCK_TEXT.get(mode or LockMode.ROW_EXCLUSIVE,
+                               _WEAK_LOCK_TEXT[LockMode.ROW_EXCLUSIVE])
 
 
 def weak_lock_text(mode: LockMode | None) -> str:
-    """What waits behind the metadata lock `mode` stands for, when it blocks no read, write
-    nor DDL (DML's, a locking read's)."""
-    return _WEAK_LOCK_TEXT.get(mode or LockMode.ROW_EXCLUSIVE,
-                               _WEAK_LOCK_TEXT[LockMode.ROW_EXCLUSIVE])
+    """`weak_lock_blocks`, and for how long: the lock line's words."""
+    return f"{weak_lock_blocks(mode)}, until it commits"
 
 
 def metadata_lock(effect: Effect, mode: LockMode) -> str:
