@@ -169,3 +169,73 @@ COLUMNS = "SELECT 1 FROM information_schema.columns WHERE "
 ])
 def test_what_the_catalog_answers(condition: str, answer: bool | None) -> None:
     assert condition_holds(catalog_after(SETUP), condition) is answer
+
+
+#: Indexes and constraints, as pg_indexes, information_schema.table_constraints and
+#: pg_constraint list them.
+KEYS = """CREATE TABLE k (id bigint PRIMARY KEY, n int NOT NULL CONSTRAINT n_pos CHECK (n > 0),
+  r box, u int UNIQUE);
+CREATE INDEX k_n_idx ON k (n);
+ALTER TABLE k ADD CONSTRAINT k_excl EXCLUDE USING gist (r WITH &&);
+CREATE TABLE f (id bigint REFERENCES k);
+CREATE MATERIALIZED VIEW mv AS SELECT id FROM k;
+CREATE INDEX mv_idx ON mv (id);
+"""
+INDEXES = "SELECT 1 FROM pg_indexes WHERE "
+CONSTRAINTS = "SELECT 1 FROM information_schema.table_constraints WHERE "
+
+KEY_CONDITIONS = [
+    # an index the migrations made, a constraint's too, of a materialized view too
+    (f"EXISTS ({INDEXES}indexname = 'k_n_idx')", True),
+    (f"EXISTS ({INDEXES}indexname = 'k_pkey' AND tablename = 'k')", True),
+    (f"EXISTS ({INDEXES}schemaname = 'public' AND indexname = 'k_excl')", True),
+    ("EXISTS (SELECT FROM pg_catalog.pg_indexes WHERE indexname = 'mv_idx')", True),
+    (f"NOT EXISTS ({INDEXES}indexname = 'k_u_key')", False),
+    # absent only asked of a table the migrations made whole, in its schema
+    (f"EXISTS ({INDEXES}schemaname = 'public' AND tablename = 'k' AND indexname = 'k_m_idx')",
+     False),
+    (f"EXISTS ({INDEXES}schemaname = 'public' AND tablename = 'f' AND indexname = 'k_n_idx')",
+     False),
+    (f"EXISTS ({INDEXES}indexname = 'k_m_idx')", None),
+    (f"EXISTS ({INDEXES}tablename = 'k' AND indexname = 'k_m_idx')", None),
+    (f"EXISTS ({INDEXES}schemaname = 'other' AND indexname = 'k_n_idx')", None),
+    (f"EXISTS ({INDEXES}schemaname = 'public' AND tablename = 'mv' AND indexname = 'x')", None),
+    # table_constraints: CHECK, keys, foreign keys; no EXCLUDE
+    (f"EXISTS ({CONSTRAINTS}constraint_name = 'n_pos')", True),
+    (f"EXISTS ({CONSTRAINTS}table_name = 'f' AND constraint_name = 'f_id_fkey')", True),
+    (f"EXISTS ({CONSTRAINTS}constraint_schema = 'public' AND constraint_name = 'k_pkey')", True),
+    (f"NOT EXISTS ({CONSTRAINTS}table_schema = 'public' AND table_name = 'k' "
+     "AND constraint_name = 'k_u_key')", False),
+    (f"EXISTS ({CONSTRAINTS}table_schema = 'public' AND table_name = 'k' "
+     "AND constraint_name = 'k_excl')", False),
+    (f"EXISTS ({CONSTRAINTS}table_schema = 'public' AND table_name = 'f' "
+     "AND constraint_name = 'n_pos')", False),
+    (f"EXISTS ({CONSTRAINTS}constraint_name = 'k_excl')", None),
+    (f"EXISTS ({CONSTRAINTS}table_name = 'k' AND constraint_name = 'k_gone')", None),
+    # a NOT NULL's name (numbered when taken) is not known for sure
+    (f"EXISTS ({CONSTRAINTS}table_schema = 'public' AND table_name = 'k' "
+     "AND constraint_name = 'k_n_not_null')", None),
+    (f"EXISTS ({CONSTRAINTS}constraint_type = 'CHECK' AND constraint_name = 'n_pos')", None),
+    # pg_constraint: every constraint of a table, EXCLUDE too; absent never for sure
+    ("EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'k_excl')", True),
+    ("EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = 'f_id_fkey')", True),
+    ("EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'k_gone')", None),
+]
+
+
+@pytest.mark.parametrize(("condition", "answer"), KEY_CONDITIONS)
+def test_what_the_catalog_answers_of_indexes_and_constraints(condition: str,
+                                                             answer: bool | None) -> None:
+    assert condition_holds(catalog_after(KEYS), condition) is answer
+
+
+@pytest.mark.postgres
+def test_the_server_answers_what_the_catalog_does(pg_db: str) -> None:
+    # checked on 18.6
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(KEYS)
+        for condition, answer in KEY_CONDITIONS:
+            if answer is not None:
+                assert conn.execute(f"SELECT {condition}").fetchone()[0] is answer, condition

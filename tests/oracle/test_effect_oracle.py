@@ -2330,7 +2330,7 @@ CASES = [
     # A WITH query named in FROM is no table and no subquery: FOR UPDATE / SHARE passes it
     # by, locking no row of what it reads (ACCESS SHARE only), nor of a table of its name
     # (checked on 18.6; `FOR UPDATE OF a` naming it is refused: "cannot be applied to a WITH
-    # query").
+    # query", tests/test_with_query_lock_refusals.py).
     Case("update-with-cte-for-update-of-earlier-cte",
          T + "CREATE TABLE a (id bigint); CREATE TABLE sink (id bigint);",
          "WITH a AS (SELECT id FROM t), b AS (SELECT * FROM a FOR UPDATE) "

@@ -1,13 +1,16 @@
 """What the catalog answers for sure of a condition that asks the system catalogs whether an
 object exists: `[NOT] EXISTS (SELECT ... FROM information_schema.columns WHERE table_name = 't'
-AND column_name = 'c')`, the guard migrations put around DDL in a DO block's IF so that it can
-run again. The effect model takes the branch such an IF runs (`parse.plpgsql.decided_branches`).
+AND column_name = 'c')` (of information_schema.tables, pg_type, pg_indexes,
+information_schema.table_constraints and pg_constraint too), the guard migrations put around
+DDL in a DO block's IF so that it can run again. The effect model takes the branch such an
+IF runs (`parse.plpgsql.decided_branches`).
 
 The catalog holds what the migrations made; a database holds more (what was made outside
 them, in other schemas). So an object the catalog has is there for sure, and one it lacks is
-absent for sure only as a column of a table the migrations made whole (`Catalog.fully_known`),
-asked in that table's schema: information_schema.columns without `table_schema` also sees a
-table of that name in another schema (Supabase's auth.users beside public.users).
+absent for sure only as a column, an index or a constraint of a table the migrations made
+whole (`Catalog.fully_known`), asked in that table's schema: information_schema.columns
+without `table_schema` also sees a table of that name in another schema (Supabase's
+auth.users beside public.users).
 """
 
 from __future__ import annotations
@@ -128,6 +131,59 @@ def _type_exists(catalog: Catalog, equal: dict[str, str]) -> bool | None:
     return any(catalog.type_named(f"{schema}.{name}") for schema in schemas) or None
 
 
+def _index_exists(catalog: Catalog, equal: dict[str, str]) -> bool | None:
+    """pg_indexes: present when the catalog has an index of that name (of that table, in that
+    schema, when asked; a constraint's index and a materialized view's too); absent when
+    asked of a table in its schema that the migrations made whole (checked on 18.6)."""
+    index, table, schema = equal.get("indexname"), equal.get("tablename"), \
+        equal.get("schemaname")
+    if index is None:
+        return None
+    for name, known in catalog.indexes.items():
+        qualified = known.table.split(".", 1)
+        if name.split(".", 1)[-1] == index and catalog.sure_of(known.table) and \
+                table in (None, qualified[-1]) and schema in (None, qualified[0]):
+            return True
+    return False if _made_whole(catalog, schema, table) else None
+
+
+def _table_constraint_exists(catalog: Catalog, equal: dict[str, str]) -> bool | None:
+    """information_schema.table_constraints: present when a table the catalog has (of that
+    name, in that schema, when asked) has a CHECK, key or foreign key of that name (an
+    EXCLUDE is not listed); absent when asked of a table in its schema that the migrations
+    made whole, unless it may be a NOT NULL's name (listed from 18, numbered when taken:
+    not known for sure). Checked on 18.6."""
+    constraint, table = equal.get("constraint_name"), equal.get("table_name")
+    schemas = {equal[k] for k in ("table_schema", "constraint_schema") if k in equal}
+    if constraint is None or len(schemas) > 1:
+        return None
+    schema = next(iter(schemas), None)
+    for name, known in catalog.tables.items():
+        qualified = name.split(".", 1)
+        found = known.constraints.get(constraint)
+        if found is not None and found.kind != "exclude" and catalog.sure_of(name) and \
+                table in (None, qualified[-1]) and schema in (None, qualified[0]):
+            return True
+    return False if _made_whole(catalog, schema, table) and "not_null" not in constraint \
+        else None
+
+
+def _made_whole(catalog: Catalog, schema: str | None, table: str | None) -> bool:
+    """Whether a condition names, with its schema, a table the migrations made whole: what
+    the catalog lacks of it is absent for sure."""
+    return None not in (schema, table) and catalog.fully_known(f"{schema}.{table}") is not None
+
+
+def _constraint_exists(catalog: Catalog, equal: dict[str, str]) -> bool | None:
+    """pg_constraint: present when a table the catalog has has a constraint of that name (a
+    domain's are not looked at); never absent for sure (a NOT NULL's name, another schema's)."""
+    name = equal.get("conname")
+    if name is None:
+        return None
+    return any(name in known.constraints and catalog.sure_of(table)
+               for table, known in catalog.tables.items()) or None
+
+
 #: The system relations `_holds` answers for: (schema as written, name) -> (the columns
 #: a WHERE may compare, the answer).
 _answers: dict[tuple[str | None, str | None],
@@ -138,4 +194,12 @@ _answers: dict[tuple[str | None, str | None],
                                        _relation_exists),
     (None, "pg_type"): (frozenset({"typname"}), _type_exists),
     ("pg_catalog", "pg_type"): (frozenset({"typname"}), _type_exists),
+    (None, "pg_indexes"): (frozenset({"schemaname", "tablename", "indexname"}), _index_exists),
+    ("pg_catalog", "pg_indexes"): (frozenset({"schemaname", "tablename", "indexname"}),
+                                   _index_exists),
+    ("information_schema", "table_constraints"): (
+        frozenset({"constraint_schema", "constraint_name", "table_schema", "table_name"}),
+        _table_constraint_exists),
+    (None, "pg_constraint"): (frozenset({"conname"}), _constraint_exists),
+    ("pg_catalog", "pg_constraint"): (frozenset({"conname"}), _constraint_exists),
 }

@@ -34,14 +34,16 @@ from lockwise.core.types import Action, Effect
 #: AS's query casting a string constant to a type it is no input of (`refused_constant`:
 #: "invalid input syntax for type integer"), a column or constraint that is certainly absent
 #: (`object_missing`: "does not exist"), a RELEASE or ROLLBACK TO of a savepoint not open in
-#: the transaction block (`savepoint_missing`).
+#: the transaction block (`savepoint_missing`), FOR UPDATE / SHARE OF a WITH query
+#: (`with_query_locked`: "FOR SHARE cannot be applied to a WITH query").
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
                  "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
                  "refused_not_null", "refused_constraint_change", "refused_by_persistence",
                  "refused_temporary_routine", "refused_in_transaction_block",
                  "refused_function_body", "refused_variadic_parameter", "refused_body_syntax",
-                 "refused_constant", "object_missing", "savepoint_missing")
+                 "refused_constant", "object_missing", "savepoint_missing",
+                 "with_query_locked")
 
 
 def refusal(effect: Effect) -> str:

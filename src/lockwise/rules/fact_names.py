@@ -196,7 +196,8 @@ FACT_NAMES = frozenset({
     'visibility', 'volatile_functions', 'watch_literals', 'where_batch_how_text',
     'where_batch_sql', 'where_columns_text', 'where_scans_table', 'whole_tree', 'why', 'why_text',
     'widen_spatial_type', 'widen_utf8mb3_to_utf8mb4', 'widen_utf8mb3_to_utf8mb4_unindexed',
-    'with_data', 'without_overlaps', 'write_blocking_text', 'writes',
+    'with_data', 'with_query_locked', 'with_query_locked_text', 'without_overlaps',
+    'write_blocking_text', 'writes',
 })
 
 #: Values of the `action` fact.
@@ -286,11 +287,11 @@ ACTION_KINDS = frozenset({
     'set_default', 'set_expression', 'set_local_applies', 'set_logged', 'set_not_null',
     'set_schema', 'set_storage_parameters', 'set_tablespace', 'set_unlogged', 'shrink_varchar',
     'skip_validation', 'source', 'spatial', 'sql_body', 'stand_in_default_sql', 'statement_part',
-    'strategy', 'subcommand_position', 'subname', 'subquery', 'subtype', 'sval', 'table',
-    'table_sql', 'tables', 'target', 'targtype', 'template_skipped', 'template_substituted',
-    'temporary', 'this', 'to', 'transaction', 'trigger', 'trigname', 'truncate', 'type', 'typevar',
-    'typmods', 'u', 'unique', 'unrecognized', 'unsigned', 'update', 'upperdatums', 'using',
-    'vacuum', 'val', 'validate_constraint', 'value', 'values', 'view', 'visible', 'where',
-    'where_scans_table', 'widen_spatial_type', 'with_check', 'with_data', 'without_overlaps',
-    'word', 'writes',
+    'strategy', 'strength', 'subcommand_position', 'subname', 'subquery', 'subtype', 'sval',
+    'table', 'table_sql', 'tables', 'target', 'targtype', 'template_skipped',
+    'template_substituted', 'temporary', 'this', 'to', 'transaction', 'trigger', 'trigname',
+    'truncate', 'type', 'typevar', 'typmods', 'u', 'unique', 'unrecognized', 'unsigned', 'update',
+    'upperdatums', 'using', 'vacuum', 'val', 'validate_constraint', 'value', 'values', 'view',
+    'visible', 'where', 'where_scans_table', 'widen_spatial_type', 'with_check', 'with_data',
+    'without_overlaps', 'word', 'writes',
 })

@@ -134,6 +134,8 @@ def dml(kind: str) -> Callable:
         read_tables(b, others, {view}, outer_ctes)
         lock_read_partitions(b, others, outer_ctes=outer_ctes)
         lock_locked_rows(b, others, outer_ctes=outer_ctes)
+        # (the statement's walk covers its data-modifying WITH queries)
+        cte_locked = {} if in_with else with_query_locked(f"{kind.title()}Stmt", others, False)
         if kind == "insert" and b.ctx.executes:
             for rel in stored_reads(b, _read_whole(stmt), outer_ctes):
                 b.scan(rel, "INSERT ... SELECT without WHERE reads it in full to fill the table")
@@ -198,7 +200,7 @@ def dml(kind: str) -> Callable:
                 batchable=not in_with and not stmt.get("withClause"))
                 if own_where and table == view and b.ctx.executes and not targets
                 and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
-        b.act(kind, **facts, has_where=has_where, columns=columns,
+        b.act(kind, **facts, **cte_locked, has_where=has_where, columns=columns,
               refused_by=(refused,) if refused else (), refused_by_text=refused,
               on_conflict_refused_by=(conflict,) if conflict else (),
               on_conflict_refused_by_text=conflict,
@@ -723,7 +725,8 @@ def select(b: Builder, stmt: dict) -> None:
             if names[-1] in SESSION_ADVISORY_FUNCTIONS and names[:-1] in ([], ["pg_catalog"]):
                 args = [expression_sql(a) for a in body.get("args") or ()]
                 advisory.append((names[-1], ", ".join(a or "?" for a in args)))
-    b.act("select", functions=tuple(functions), advisory_calls=tuple(advisory))
+    b.act("select", functions=tuple(functions), advisory_calls=tuple(advisory),
+          **with_query_locked("SelectStmt", stmt, bool(stmt.get("lockingClause"))))
     _set_config_calls(b, stmt)
     _data_modifying_ctes(b, stmt)
 
@@ -745,6 +748,64 @@ def lock_locked_rows(b: Builder, node: object, query: dict | None = None,
             for rel in relations_in(named, ctes):
                 b.lock(rel, L.ROW_SHARE)
             lock_read_partitions(b, named, L.ROW_SHARE, outer_ctes=ctes)
+
+
+#: The server's words for each locking strength.
+_STRENGTHS = {"LCS_FORUPDATE": "FOR UPDATE", "LCS_FORNOKEYUPDATE": "FOR NO KEY UPDATE",
+              "LCS_FORSHARE": "FOR SHARE", "LCS_FORKEYSHARE": "FOR KEY SHARE"}
+#: The statements a WITH clause can belong to.
+_WITH_STATEMENTS = frozenset({"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt",
+                              "MergeStmt"})
+
+
+def with_query_locked(kind: str, stmt: dict, locking: bool) -> dict:
+    """`with_query_locked` and the server's message when a FOR UPDATE / NO KEY UPDATE / SHARE
+    / KEY SHARE OF below `stmt` (a `kind` statement, its top-level SELECT's own clause when
+    `locking`) names a FROM item that is a WITH query the SELECT sees: PostgreSQL refuses the
+    statement ("FOR SHARE cannot be applied to a WITH query", checked on 18.6). A WITH query
+    sees those before it (all of them under RECURSIVE), the statement's body all of its own
+    and of the statements around it; one named with a schema is a table."""
+    if not ((locking or locking_queries(stmt)) and cte_names(stmt)):
+        return {}  # (both read from the pass the statement's reads made)
+    stack: list[tuple[object, frozenset[str]]] = [({kind: stmt}, frozenset())]
+    while stack:
+        item, seen = stack.pop()
+        if type(item) is list:
+            stack.extend((value, seen) for value in item)
+            continue
+        if type(item) is not dict:
+            continue
+        for key, value in item.items():
+            if key not in _WITH_STATEMENTS or type(value) is not dict:
+                if type(value) in (dict, list):
+                    stack.append((value, seen))
+                continue
+            with_clause = value.get("withClause") or {}
+            ctes = [unwrap(cte)[1] for cte in with_clause.get("ctes") or ()]
+            names = [cte.get("ctename", "") for cte in ctes]
+            inside = seen | frozenset(names)
+            for at, cte in enumerate(ctes):
+                stack.append((cte.get("ctequery"), inside if with_clause.get("recursive")
+                               else seen | frozenset(names[:at])))
+            strength = _strength_locking_with_query(value, inside) \
+                if key == "SelectStmt" and value.get("lockingClause") else ""
+            if strength:
+                return {"with_query_locked": True,
+                        "with_query_locked_text": f"{strength} cannot be applied to a WITH query"}
+            stack.append(({k: v for k, v in value.items()
+                           if k not in ("withClause", "lockingClause")}, inside))
+    return {}
+
+
+def _strength_locking_with_query(select: dict, ctes: frozenset[str]) -> str:
+    """The strength of `select`'s first locking clause naming (OF) a FROM item that is one of
+    the WITH queries `ctes`, "" when none does."""
+    for _, clause in map(unwrap, select["lockingClause"]):
+        for kind, item in map(unwrap, _locked_items(select, clause.get("lockedRels") or [])):
+            if kind == "RangeVar" and item.get("schemaname") is None \
+                    and item.get("relname") in ctes:
+                return _STRENGTHS.get(clause.get("strength", ""), "FOR UPDATE")
+    return ""
 
 
 def _locked_items(stmt: dict, locked: list) -> list[dict]:

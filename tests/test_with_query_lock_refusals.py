@@ -1,0 +1,82 @@
+"""FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE OF a name that is a WITH query the locking
+SELECT sees: PostgreSQL refuses the whole statement ("FOR SHARE cannot be applied to a WITH
+query", 0A000, the clause's strength named), wherever the SELECT sits (the statement's own, a
+subquery's, a WITH query's, a data-modifying WITH query's), as `with_query_locked` with the
+server's message in `with_query_locked_text`. A name that is no WITH query there (a table
+named with its schema, a subquery's alias, a WITH query of another subquery) runs. Each case
+is compared with the embedded server (checked on 18.6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.discover import migration_from_text
+from lockwise.effects.refused import statement_refusal
+from lockwise.lint import LintOptions, lint_migrations
+from server_helpers import server_message
+
+SETUP = ("CREATE TABLE t (id bigint);\nCREATE TABLE a (id bigint);\n"
+         "CREATE TABLE sink (id bigint);\n")
+A = "WITH a AS (SELECT id FROM t) "
+
+
+def _refusal_text(sql: str) -> str:
+    reports = lint_migrations([migration_from_text(SETUP, "0001_setup.sql"),
+                               migration_from_text(sql + ";", "0002_change.sql")],
+                              LintOptions(), Catalog())
+    (stmt,) = reports[-1].statements
+    if statement_refusal(stmt.effect) != "with_query_locked":
+        return ""
+    return next(str(a.facts["with_query_locked_text"]) for a in stmt.effect.actions
+                if a.facts.get("with_query_locked"))
+
+
+SERVER_CASES = [
+    # each strength, named in the message
+    A + "SELECT * FROM a FOR UPDATE OF a",
+    A + "SELECT * FROM a FOR NO KEY UPDATE OF a",
+    A + "SELECT * FROM a FOR SHARE OF a NOWAIT",
+    A + "SELECT * FROM a FOR KEY SHARE OF a SKIP LOCKED",
+    # named by its alias; beside a table locked too; the clause that names it
+    A + "SELECT * FROM a x FOR UPDATE OF x",
+    A + "SELECT * FROM a JOIN t USING (id) FOR UPDATE OF a",
+    A + "SELECT * FROM a, t FOR SHARE OF t FOR NO KEY UPDATE OF a",
+    "WITH RECURSIVE a AS (SELECT 1 AS id UNION ALL SELECT id FROM a WHERE false) "
+    "SELECT * FROM a FOR UPDATE OF a",
+    # a subquery's, a WITH query's, a data-modifying WITH query's locking clause
+    A + "SELECT * FROM (SELECT * FROM a FOR SHARE OF a) s",
+    A + "SELECT * FROM t WHERE EXISTS (SELECT FROM a WHERE a.id = t.id FOR UPDATE OF a)",
+    "SELECT * FROM (WITH a AS (SELECT id FROM t) SELECT * FROM a FOR KEY SHARE OF a) s",
+    A + ", b AS (SELECT * FROM a FOR NO KEY UPDATE OF a) "
+    "UPDATE sink SET id = 0 WHERE id IN (SELECT id FROM b)",
+    A + ", b AS (DELETE FROM sink WHERE id IN (SELECT id FROM a FOR KEY SHARE OF a) "
+    "RETURNING id) SELECT * FROM b",
+    A + "INSERT INTO sink SELECT id FROM a FOR UPDATE OF a",
+    A + "DELETE FROM sink WHERE id IN (SELECT id FROM a FOR SHARE OF a)",
+    # ... runs: no WITH query is named
+    A + "SELECT * FROM a, t FOR UPDATE OF t",
+    A + "SELECT * FROM a, t FOR UPDATE",
+    A + "SELECT * FROM public.a FOR UPDATE OF a",
+    A + "SELECT * FROM (SELECT 1) a FOR UPDATE OF a",
+    A + "SELECT * FROM (SELECT * FROM a) a FOR UPDATE OF a",
+    "SELECT * FROM a FOR UPDATE OF a",
+    # a WITH query of another subquery, or one later in the list, is not seen
+    "SELECT * FROM (WITH a AS (SELECT 1) SELECT 1) s, a FOR UPDATE OF a",
+    "WITH b AS (SELECT * FROM a FOR UPDATE OF a), a AS (SELECT id FROM t) SELECT * FROM b",
+    "WITH a AS (SELECT * FROM a FOR SHARE OF a) SELECT * FROM a",
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sql", SERVER_CASES)
+def test_locking_a_with_query_is_refused_as_the_server_does(pg_db: str, sql: str) -> None:
+    assert _refusal_text(sql) == server_message(pg_db, SETUP, sql)
+
+
+def test_the_refusal_is_a_finding() -> None:
+    reports = lint_migrations([migration_from_text(SETUP, "0001_setup.sql"), migration_from_text(
+        A + "SELECT * FROM a FOR SHARE OF a;", "0002_change.sql")], LintOptions(), Catalog())
+    (stmt,) = reports[-1].statements
+    assert "with-query-locked" in {f.rule for f in stmt.findings}
+    assert statement_refusal(stmt.effect) == "with_query_locked"
