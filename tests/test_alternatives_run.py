@@ -706,6 +706,51 @@ def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
     assert ends[0] == ends[1], instead
 
 
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("table", "column"), [("t" * 30, "c" * 25), ("t" * 60, "c" * 60)])
+def test_a_type_change_refused_without_using_with_long_names_swaps_the_not_null_names(
+        table: str, column: str, pg_server: str) -> None:
+    """column-type-change-needs-using's alternative on PostgreSQL 18 with long names (checked
+    on 18.6): `<column>_new`'s and `<column>_old`'s NOT NULL constraint names can cut to the
+    same name (30 and 25 characters), or the new column's to the old one's (60 and 60), where
+    the server numbers the second (`..._not_null1`). The template names them as the server
+    does: the whole alternative runs, and the column ends with the NOT NULL constraint's name
+    the statement with USING leaves it."""
+    import dataclasses
+
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    setup = (f"CREATE TABLE {table} (id bigint PRIMARY KEY, {column} text NOT NULL);\n"
+             f"INSERT INTO {table} SELECT g, md5(g::text) FROM generate_series(1, 20) g;")
+    sql = f"ALTER TABLE {table} ALTER COLUMN {column} TYPE uuid;"
+    rule = next(r for r in load_rules() if r.id == "column-type-change-needs-using")
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup, pg_version=18)
+    (instead,) = _by_statement(findings_for(example, rule)).values()
+    expand, *later = _chunks(instead)
+    contract = "\n".join(line.removeprefix("-- ") for line in instead.splitlines()
+                         if re.match(r"-- (DROP|ALTER) ", line))
+    statement = [f"ALTER TABLE {table} ALTER COLUMN {column} TYPE uuid USING {column}::uuid"]
+    ends = []
+    for side, steps in (("stmt", [Migration(statement)]),
+                        ("alt", [expand, *later, *_chunks(contract)])):
+        name = f"alt_{side}_long_nn_{len(table)}_{len(column)}"
+        with psycopg.connect(create_database(pg_server, name), autocommit=True) as conn:
+            for stmt in parse_sql(setup).statements:
+                conn.execute(stmt.sql)
+            for step in steps:
+                _run_migration(conn, step)
+            ends.append((
+                conn.execute("SELECT attnotnull, format_type(atttypid, atttypmod), "
+                             "(SELECT conname FROM pg_constraint WHERE conrelid = attrelid "
+                             "AND contype = 'n' AND conkey = ARRAY[attnum]) FROM pg_attribute "
+                             f"WHERE attrelid = '{table}'::regclass "
+                             f"AND attname = '{column}'").fetchone(),
+                conn.execute(f"SELECT id, {column} FROM {table} ORDER BY id").fetchall()))
+    assert ends[0] == ends[1], instead
+
 #: Tables whose rows are in other tables than the one named: rows of one value in `ev`'s
 #: first table, and of another at the same addresses (and ids) in `ev_b`.
 SPREAD = {
