@@ -751,6 +751,55 @@ def test_a_type_change_refused_without_using_with_long_names_swaps_the_not_null_
                 conn.execute(f"SELECT id, {column} FROM {table} ORDER BY id").fetchall()))
     assert ends[0] == ends[1], instead
 
+
+#: Partitioned `events`, with a partition of each kind: a leaf, and one partitioned again.
+EVENTS = ("CREATE TABLE events (id bigint, kind text) PARTITION BY LIST (id);\n"
+          "CREATE TABLE events_1 PARTITION OF events FOR VALUES IN (1);\n"
+          "CREATE TABLE events_2 PARTITION OF events FOR VALUES IN (2, 3) "
+          "PARTITION BY LIST (id);\n"
+          "CREATE TABLE events_2a PARTITION OF events_2 FOR VALUES IN (2);\n"
+          "CREATE TABLE events_3 PARTITION OF events_2 FOR VALUES IN (3);\n"
+          "INSERT INTO events SELECT 1 + g % 3, g::text FROM generate_series(1, 30) g;\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("setup", [
+    # a leaf's index of the same columns: attached, not built again
+    "CREATE INDEX kind_of_1 ON events_1 (kind);",
+    # a sub-partitioned partition's, which has its parts: attached, nothing below it built
+    "CREATE INDEX kind_of_2 ON events_2 (kind);",
+    # a leaf's below a partition that has none
+    "CREATE INDEX kind_of_3 ON events_3 (kind);",
+    # not the same: a partial index, another access method or operator class, a UNIQUE
+    # one: built
+    "CREATE INDEX kind_of_1 ON events_1 (kind) WHERE id > 0;",
+    "CREATE INDEX kind_of_1 ON events_1 USING hash (kind);",
+    "CREATE INDEX kind_of_1 ON events_1 (kind text_pattern_ops);",
+    "CREATE UNIQUE INDEX kind_of_1 ON events_1 (kind);",
+    # attached to another index of the parent already: built
+    "CREATE INDEX by_kind ON events (kind);",
+])
+def test_a_partitions_matching_index_is_attached_by_the_alternative(
+        setup: str, pg_server: str) -> None:
+    """CREATE INDEX on a partitioned table attaches a partition's index of the same definition
+    not attached to another (same columns, access method, UNIQUE-ness, no WHERE) instead of
+    building one (checked on 18.6): so does index-on-partitioned-table's alternative, where
+    the catalog knows that index, and it ends with the indexes the statement leaves."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    rule = next(r for r in load_rules() if r.id == "index-on-partitioned-table")
+    sql = "CREATE INDEX ON events (kind);"
+    example = dataclasses.replace(next(e for e in rule.examples if e.bad), sql=sql,
+                                  setup=EVENTS + setup)
+    found = _by_statement(findings_for(example, rule))
+    assert list(found) == [0], setup
+    case = f"attached_{abs(hash(setup)) % 10**8}"
+    before, after, rewritten = _run_both(pg_server, case, EVENTS + setup, [sql], found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
+
 #: Tables whose rows are in other tables than the one named: rows of one value in `ev`'s
 #: first table, and of another at the same addresses (and ids) in `ev_b`.
 SPREAD = {
