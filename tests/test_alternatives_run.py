@@ -665,10 +665,6 @@ def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
     keeps `accounts_external_id_new_not_null` through the rename unless renamed too)."""
     import dataclasses
 
-    import psycopg
-
-    from lockwise.db.scratch import create_database
-
     setup = (f"CREATE TABLE accounts (id bigint PRIMARY KEY, external_id {column});\n"
              "INSERT INTO accounts SELECT g, md5(g::text) FROM generate_series(1, 20) g;")
     sql = "ALTER TABLE accounts ALTER COLUMN external_id TYPE uuid;"
@@ -684,12 +680,26 @@ def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
                  "external_id::uuid"] + ([
                      f"ALTER TABLE accounts ALTER COLUMN external_id SET DEFAULT {default}"]
                      if default else [])
+    ends = _column_ends(pg_server, f"carried_{abs(hash(column)) % 10**8}", setup,
+                        "accounts", "external_id",
+                        [("stmt", [Migration([written]), Migration(statement)]),
+                         ("alt", [expand, Migration([written]), *later, *_chunks(contract)])])
+    assert ends[0] == ends[1], instead
+
+
+def _column_ends(pg_server: str, name: str, setup: str, table: str, column: str,
+                 sides: list[tuple[str, list[Migration]]]) -> list[tuple]:
+    """For each side, its migrations run after `setup` in a new database: how they leave
+    `table.column` (NOT NULL, default, type, its NOT NULL constraint's name) and the rows'
+    values of it."""
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
     ends = []
-    for side, steps in (("stmt", [Migration([written]), Migration(statement)]),
-                        ("alt", [expand, Migration([written]), *later,
-                                 *_chunks(contract)])):
-        name = f"alt_{side}_carried_{abs(hash(column)) % 10**8}"
-        with psycopg.connect(create_database(pg_server, name), autocommit=True) as conn:
+    for side, steps in sides:
+        uri = create_database(pg_server, f"alt_{side}_{name}")
+        with psycopg.connect(uri, autocommit=True) as conn:
             for stmt in parse_sql(setup).statements:
                 conn.execute(stmt.sql)
             for step in steps:
@@ -700,11 +710,10 @@ def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
                              "pg_constraint WHERE conrelid = attrelid AND contype = 'n' "
                              "AND conkey = ARRAY[attnum]) FROM pg_attribute "
                              "LEFT JOIN pg_attrdef ON adrelid = attrelid AND adnum = attnum "
-                             "WHERE attrelid = 'accounts'::regclass "
-                             "AND attname = 'external_id'").fetchone(),
-                conn.execute("SELECT id, external_id FROM accounts ORDER BY id").fetchall()))
-    assert ends[0] == ends[1], instead
-
+                             f"WHERE attrelid = '{table}'::regclass "
+                             f"AND attname = '{column}'").fetchone(),
+                conn.execute(f"SELECT id, {column} FROM {table} ORDER BY id").fetchall()))
+    return ends
 
 
 @pytest.mark.postgres
@@ -719,10 +728,6 @@ def test_a_type_change_refused_without_using_with_long_names_swaps_the_not_null_
     the statement with USING leaves it."""
     import dataclasses
 
-    import psycopg
-
-    from lockwise.db.scratch import create_database
-
     setup = (f"CREATE TABLE {table} (id bigint PRIMARY KEY, {column} text NOT NULL);\n"
              f"INSERT INTO {table} SELECT g, md5(g::text) FROM generate_series(1, 20) g;")
     sql = f"ALTER TABLE {table} ALTER COLUMN {column} TYPE uuid;"
@@ -733,22 +738,9 @@ def test_a_type_change_refused_without_using_with_long_names_swaps_the_not_null_
     contract = "\n".join(line.removeprefix("-- ") for line in instead.splitlines()
                          if re.match(r"-- (DROP|ALTER) ", line))
     statement = [f"ALTER TABLE {table} ALTER COLUMN {column} TYPE uuid USING {column}::uuid"]
-    ends = []
-    for side, steps in (("stmt", [Migration(statement)]),
-                        ("alt", [expand, *later, *_chunks(contract)])):
-        name = f"alt_{side}_long_nn_{len(table)}_{len(column)}"
-        with psycopg.connect(create_database(pg_server, name), autocommit=True) as conn:
-            for stmt in parse_sql(setup).statements:
-                conn.execute(stmt.sql)
-            for step in steps:
-                _run_migration(conn, step)
-            ends.append((
-                conn.execute("SELECT attnotnull, format_type(atttypid, atttypmod), "
-                             "(SELECT conname FROM pg_constraint WHERE conrelid = attrelid "
-                             "AND contype = 'n' AND conkey = ARRAY[attnum]) FROM pg_attribute "
-                             f"WHERE attrelid = '{table}'::regclass "
-                             f"AND attname = '{column}'").fetchone(),
-                conn.execute(f"SELECT id, {column} FROM {table} ORDER BY id").fetchall()))
+    ends = _column_ends(pg_server, f"long_nn_{len(table)}_{len(column)}", setup, table, column,
+                        [("stmt", [Migration(statement)]),
+                         ("alt", [expand, *later, *_chunks(contract)])])
     assert ends[0] == ends[1], instead
 
 
