@@ -663,18 +663,11 @@ def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
     after), NOT NULL and default included, with the same values; and the NOT NULL constraint
     of the swapped column has the name the statement leaves it (the old one's: on 18.6 it
     keeps `accounts_external_id_new_not_null` through the rename unless renamed too)."""
-    import dataclasses
-
     setup = (f"CREATE TABLE accounts (id bigint PRIMARY KEY, external_id {column});\n"
              "INSERT INTO accounts SELECT g, md5(g::text) FROM generate_series(1, 20) g;")
     sql = "ALTER TABLE accounts ALTER COLUMN external_id TYPE uuid;"
-    rule = next(r for r in load_rules() if r.id == "column-type-change-needs-using")
     # (written for the server it runs on: PostgreSQL 18 names the NOT NULL constraints)
-    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup, pg_version=18)
-    (instead,) = _by_statement(findings_for(example, rule)).values()
-    expand, *later = _chunks(instead)
-    contract = "\n".join(line.removeprefix("-- ") for line in instead.splitlines()
-                         if re.match(r"-- (DROP|ALTER) ", line))
+    instead, expand, later, contract = _needs_using_steps(setup, sql)
     statement = ["ALTER TABLE accounts ALTER COLUMN external_id DROP DEFAULT",
                  "ALTER TABLE accounts ALTER COLUMN external_id TYPE uuid USING "
                  "external_id::uuid"] + ([
@@ -685,6 +678,21 @@ def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
                         [("stmt", [Migration([written]), Migration(statement)]),
                          ("alt", [expand, Migration([written]), *later, *_chunks(contract)])])
     assert ends[0] == ends[1], instead
+
+
+def _needs_using_steps(setup: str, sql: str) -> tuple[str, Migration, list[Migration], str]:
+    """column-type-change-needs-using's alternative to `sql` after `setup`, written for
+    PostgreSQL 18: its text, its expand step, the migrations after it, and its contract step
+    (written as comments) as SQL."""
+    import dataclasses
+
+    rule = next(r for r in load_rules() if r.id == "column-type-change-needs-using")
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup, pg_version=18)
+    (instead,) = _by_statement(findings_for(example, rule)).values()
+    expand, *later = _chunks(instead)
+    contract = "\n".join(line.removeprefix("-- ") for line in instead.splitlines()
+                         if re.match(r"-- (DROP|ALTER) ", line))
+    return instead, expand, later, contract
 
 
 def _column_ends(pg_server: str, name: str, setup: str, table: str, column: str,
@@ -726,17 +734,10 @@ def test_a_type_change_refused_without_using_with_long_names_swaps_the_not_null_
     the server numbers the second (`..._not_null1`). The template names them as the server
     does: the whole alternative runs, and the column ends with the NOT NULL constraint's name
     the statement with USING leaves it."""
-    import dataclasses
-
     setup = (f"CREATE TABLE {table} (id bigint PRIMARY KEY, {column} text NOT NULL);\n"
              f"INSERT INTO {table} SELECT g, md5(g::text) FROM generate_series(1, 20) g;")
     sql = f"ALTER TABLE {table} ALTER COLUMN {column} TYPE uuid;"
-    rule = next(r for r in load_rules() if r.id == "column-type-change-needs-using")
-    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup, pg_version=18)
-    (instead,) = _by_statement(findings_for(example, rule)).values()
-    expand, *later = _chunks(instead)
-    contract = "\n".join(line.removeprefix("-- ") for line in instead.splitlines()
-                         if re.match(r"-- (DROP|ALTER) ", line))
+    instead, expand, later, contract = _needs_using_steps(setup, sql)
     statement = [f"ALTER TABLE {table} ALTER COLUMN {column} TYPE uuid USING {column}::uuid"]
     ends = _column_ends(pg_server, f"long_nn_{len(table)}_{len(column)}", setup, table, column,
                         [("stmt", [Migration(statement)]),
