@@ -663,33 +663,51 @@ def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
     after), NOT NULL and default included, with the same values; and the NOT NULL constraint
     of the swapped column has the name the statement leaves it (the old one's: on 18.6 it
     keeps `accounts_external_id_new_not_null` through the rename unless renamed too)."""
-    import dataclasses
-
-    import psycopg
-
-    from lockwise.db.scratch import create_database
-
     setup = (f"CREATE TABLE accounts (id bigint PRIMARY KEY, external_id {column});\n"
              "INSERT INTO accounts SELECT g, md5(g::text) FROM generate_series(1, 20) g;")
     sql = "ALTER TABLE accounts ALTER COLUMN external_id TYPE uuid;"
-    rule = next(r for r in load_rules() if r.id == "column-type-change-needs-using")
     # (written for the server it runs on: PostgreSQL 18 names the NOT NULL constraints)
-    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup, pg_version=18)
-    (instead,) = _by_statement(findings_for(example, rule)).values()
-    expand, *later = _chunks(instead)
-    contract = "\n".join(line.removeprefix("-- ") for line in instead.splitlines()
-                         if re.match(r"-- (DROP|ALTER) ", line))
+    instead, expand, later, contract = _needs_using_steps(setup, sql)
     statement = ["ALTER TABLE accounts ALTER COLUMN external_id DROP DEFAULT",
                  "ALTER TABLE accounts ALTER COLUMN external_id TYPE uuid USING "
                  "external_id::uuid"] + ([
                      f"ALTER TABLE accounts ALTER COLUMN external_id SET DEFAULT {default}"]
                      if default else [])
+    ends = _column_ends(pg_server, f"carried_{abs(hash(column)) % 10**8}", setup,
+                        "accounts", "external_id",
+                        [("stmt", [Migration([written]), Migration(statement)]),
+                         ("alt", [expand, Migration([written]), *later, *_chunks(contract)])])
+    assert ends[0] == ends[1], instead
+
+
+def _needs_using_steps(setup: str, sql: str) -> tuple[str, Migration, list[Migration], str]:
+    """column-type-change-needs-using's alternative to `sql` after `setup`, written for
+    PostgreSQL 18: its text, its expand step, the migrations after it, and its contract step
+    (written as comments) as SQL."""
+    import dataclasses
+
+    rule = next(r for r in load_rules() if r.id == "column-type-change-needs-using")
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup, pg_version=18)
+    (instead,) = _by_statement(findings_for(example, rule)).values()
+    expand, *later = _chunks(instead)
+    contract = "\n".join(line.removeprefix("-- ") for line in instead.splitlines()
+                         if re.match(r"-- (DROP|ALTER) ", line))
+    return instead, expand, later, contract
+
+
+def _column_ends(pg_server: str, name: str, setup: str, table: str, column: str,
+                 sides: list[tuple[str, list[Migration]]]) -> list[tuple]:
+    """For each side, its migrations run after `setup` in a new database: how they leave
+    `table.column` (NOT NULL, default, type, its NOT NULL constraint's name) and the rows'
+    values of it."""
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
     ends = []
-    for side, steps in (("stmt", [Migration([written]), Migration(statement)]),
-                        ("alt", [expand, Migration([written]), *later,
-                                 *_chunks(contract)])):
-        name = f"alt_{side}_carried_{abs(hash(column)) % 10**8}"
-        with psycopg.connect(create_database(pg_server, name), autocommit=True) as conn:
+    for side, steps in sides:
+        uri = create_database(pg_server, f"alt_{side}_{name}")
+        with psycopg.connect(uri, autocommit=True) as conn:
             for stmt in parse_sql(setup).statements:
                 conn.execute(stmt.sql)
             for step in steps:
@@ -700,11 +718,80 @@ def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
                              "pg_constraint WHERE conrelid = attrelid AND contype = 'n' "
                              "AND conkey = ARRAY[attnum]) FROM pg_attribute "
                              "LEFT JOIN pg_attrdef ON adrelid = attrelid AND adnum = attnum "
-                             "WHERE attrelid = 'accounts'::regclass "
-                             "AND attname = 'external_id'").fetchone(),
-                conn.execute("SELECT id, external_id FROM accounts ORDER BY id").fetchall()))
+                             f"WHERE attrelid = '{table}'::regclass "
+                             f"AND attname = '{column}'").fetchone(),
+                conn.execute(f"SELECT id, {column} FROM {table} ORDER BY id").fetchall()))
+    return ends
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("table", "column"), [("t" * 30, "c" * 25), ("t" * 60, "c" * 60)])
+def test_a_type_change_refused_without_using_with_long_names_swaps_the_not_null_names(
+        table: str, column: str, pg_server: str) -> None:
+    """column-type-change-needs-using's alternative on PostgreSQL 18 with long names (checked
+    on 18.6): `<column>_new`'s and `<column>_old`'s NOT NULL constraint names can cut to the
+    same name (30 and 25 characters), or the new column's to the old one's (60 and 60), where
+    the server numbers the second (`..._not_null1`). The template names them as the server
+    does: the whole alternative runs, and the column ends with the NOT NULL constraint's name
+    the statement with USING leaves it."""
+    setup = (f"CREATE TABLE {table} (id bigint PRIMARY KEY, {column} text NOT NULL);\n"
+             f"INSERT INTO {table} SELECT g, md5(g::text) FROM generate_series(1, 20) g;")
+    sql = f"ALTER TABLE {table} ALTER COLUMN {column} TYPE uuid;"
+    instead, expand, later, contract = _needs_using_steps(setup, sql)
+    statement = [f"ALTER TABLE {table} ALTER COLUMN {column} TYPE uuid USING {column}::uuid"]
+    ends = _column_ends(pg_server, f"long_nn_{len(table)}_{len(column)}", setup, table, column,
+                        [("stmt", [Migration(statement)]),
+                         ("alt", [expand, *later, *_chunks(contract)])])
     assert ends[0] == ends[1], instead
 
+
+#: Partitioned `events`, with a partition of each kind: a leaf, and one partitioned again.
+EVENTS = ("CREATE TABLE events (id bigint, kind text) PARTITION BY LIST (id);\n"
+          "CREATE TABLE events_1 PARTITION OF events FOR VALUES IN (1);\n"
+          "CREATE TABLE events_2 PARTITION OF events FOR VALUES IN (2, 3) "
+          "PARTITION BY LIST (id);\n"
+          "CREATE TABLE events_2a PARTITION OF events_2 FOR VALUES IN (2);\n"
+          "CREATE TABLE events_3 PARTITION OF events_2 FOR VALUES IN (3);\n"
+          "INSERT INTO events SELECT 1 + g % 3, g::text FROM generate_series(1, 30) g;\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("setup", [
+    # a leaf's index of the same columns: attached, not built again
+    "CREATE INDEX kind_of_1 ON events_1 (kind);",
+    # a sub-partitioned partition's, which has its parts: attached, nothing below it built
+    "CREATE INDEX kind_of_2 ON events_2 (kind);",
+    # a leaf's below a partition that has none
+    "CREATE INDEX kind_of_3 ON events_3 (kind);",
+    # not the same: a partial index, another access method or operator class, a UNIQUE
+    # one: built
+    "CREATE INDEX kind_of_1 ON events_1 (kind) WHERE id > 0;",
+    "CREATE INDEX kind_of_1 ON events_1 USING hash (kind);",
+    "CREATE INDEX kind_of_1 ON events_1 (kind text_pattern_ops);",
+    "CREATE UNIQUE INDEX kind_of_1 ON events_1 (kind);",
+    # attached to another index of the parent already: built
+    "CREATE INDEX by_kind ON events (kind);",
+])
+def test_a_partitions_matching_index_is_attached_by_the_alternative(
+        setup: str, pg_server: str) -> None:
+    """CREATE INDEX on a partitioned table attaches a partition's index of the same definition
+    not attached to another (same columns, access method, UNIQUE-ness, no WHERE) instead of
+    building one (checked on 18.6): so does index-on-partitioned-table's alternative, where
+    the catalog knows that index, and it ends with the indexes the statement leaves."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    rule = next(r for r in load_rules() if r.id == "index-on-partitioned-table")
+    sql = "CREATE INDEX ON events (kind);"
+    example = dataclasses.replace(next(e for e in rule.examples if e.bad), sql=sql,
+                                  setup=EVENTS + setup)
+    found = _by_statement(findings_for(example, rule))
+    assert list(found) == [0], setup
+    case = f"attached_{abs(hash(setup)) % 10**8}"
+    before, after, rewritten = _run_both(pg_server, case, EVENTS + setup, [sql], found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
 
 #: Tables whose rows are in other tables than the one named: rows of one value in `ev`'s
 #: first table, and of another at the same addresses (and ids) in `ev_b`.

@@ -1925,6 +1925,46 @@ def test_expand_contract_on_pg18_keeps_the_not_null_constraints_name(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize(("table", "column"), [("t" * 60, "c" * 60), ("t", "c" * 61),
+                                               ("t" * 30, "c" * 25)])
+def test_expand_contract_on_pg18_with_long_names_runs_and_keeps_the_names(
+        table: str, column: str, tmp_path: Path, pg_server: str) -> None:
+    """Long names (checked on 18.6): the new column's name is one the server keeps as written
+    (`<column>_new` cut to 63 bytes as PostgreSQL cuts generated names, not by the server
+    after the fact), and its NOT NULL constraint, added NOT VALID in the expand step, takes a
+    name no constraint of the table has (numbered, as SET NOT NULL would number it, where
+    `table_column_new_not_null` cuts to the old column's name). The steps run, and the column
+    ends with the type, the values and the NOT NULL constraint's name the statement leaves."""
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": f"CREATE TABLE {table} (id bigint PRIMARY KEY, {column} int NOT NULL);"
+                          f"\nINSERT INTO {table} SELECT g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": f"ALTER TABLE {table} ALTER COLUMN {column} TYPE bigint;"})
+    notes = rewrite_dir_noting(source, tmp_path / "out", LintOptions(pg_version=18))[1]
+    written = "".join(p.read_text() for p in (tmp_path / "out").iterdir()
+                      if p.name != "1_setup.up.sql")
+    assert "_new" in written, notes
+    # no name the server would cut (with a NOTICE) to one the steps do not write
+    assert not re.findall(r"\w{64,}", written)
+    ends = []
+    for side, directory in (("orig", source), ("new", tmp_path / "out")):
+        uri = create_database(pg_server, f"nn18_long_{side}_{len(table)}_{len(column)}")
+        apply_all(uri, directory)
+        with psycopg.connect(uri) as conn:
+            ends.append((
+                conn.execute("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                             f"WHERE attrelid = '{table}'::regclass AND attnum > 0 "
+                             "AND NOT attisdropped ORDER BY attnum").fetchall(),
+                conn.execute("SELECT conname FROM pg_constraint WHERE conrelid = "
+                             f"'{table}'::regclass ORDER BY 1").fetchall(),
+                conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()))
+    assert ends[1] == ends[0]
+
+
+@pytest.mark.postgres
 @pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
 def test_expand_contract_keeps_rows_written_to_an_inheritance_child_in_sync(
         change: str, tmp_path: Path, pg_db: str) -> None:

@@ -13,7 +13,7 @@ unmarshals only what it runs: `renames`, `views`, `user_types`, `extended_statis
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -988,14 +988,20 @@ def not_null_name(t: Table, column: str) -> str:
     return generated_name(t.name.split(".", 1)[-1], column, "not_null")
 
 
+def constraint_names(t: Table) -> set[str]:
+    """The names of `t`'s constraints, its columns' NOT NULL ones (PostgreSQL 18) included:
+    the names a constraint PostgreSQL names on `t` is numbered past."""
+    return set(t.constraints) | {not_null_name(t, c.name) for c in t.columns.values()
+                                 if c.not_null}
+
+
 def not_null_check_name(t: Table | None, table_name: str, column: str) -> str:
     """A name for the CHECK (column IS NOT NULL) that proves NOT NULL until SET NOT NULL
     replaces it: `table_column_not_null_check`, numbered while a constraint of `t` has it (as
     ChooseConstraintName numbers). Not `table_column_not_null`: PostgreSQL 18 gives that name
     to the NOT NULL constraint SET NOT NULL adds, and with a CHECK holding it would name that
     one `table_column_not_null1` for good (checked on the server)."""
-    taken = set(t.constraints) | {not_null_name(t, c.name) for c in t.columns.values()
-                                  if c.not_null} if t is not None else set()
+    taken = constraint_names(t) if t is not None else set()
     number = 0
     while True:
         name = generated_name(table_name, column, f"not_null_check{number or ''}")
@@ -1004,18 +1010,24 @@ def not_null_check_name(t: Table | None, table_name: str, column: str) -> str:
         number += 1
 
 
-def not_null_swap_names(table_name: str, old: str, new: str, kept: str = ""
-                        ) -> tuple[str, str, str]:
+def not_null_swap_names(table_name: str, old: str, new: str, kept: str = "",
+                        taken: Collection[str] = ()) -> tuple[str, str, str]:
     """PostgreSQL 18's NOT NULL constraint names at the swap of an expand / contract change
     of column `old` of `table_name` (unqualified) for column `new`: the name the new column's
-    has (`table_new_not_null`, as SET NOT NULL names it), the name it is to take (`kept`, the
-    old column's as the catalog knows it: `not_null_name`; else the one PostgreSQL gives
-    `old`'s), and the name the old column's moves to, to free that one, where the swap runs
-    while the old column is still there, renamed `<old>_old` (the one PostgreSQL would give
-    it then). A rename of a column keeps its constraint's name (checked on 18.6)."""
-    return (generated_name(table_name, new, "not_null"),
-            kept or generated_name(table_name, old, "not_null"),
-            generated_name(table_name, generated_name(old, None, "old"), "not_null"))
+    has (`table_new_not_null`, as SET NOT NULL names it: numbered past the old column's and
+    the `taken` names of the table's other constraints, where a long name cuts to one of
+    them), the name it is to take (`kept`, the old column's as the catalog knows it:
+    `not_null_name`; else the one PostgreSQL gives `old`'s), and the name the old column's
+    moves to, to free that one, where the swap runs while the old column is still there,
+    renamed `<old>_old` (the one PostgreSQL would give it then, numbered past those two: cut
+    to 63 bytes, `<old>_new`'s and `<old>_old`'s can be the same). A rename of a column
+    keeps its constraint's name (checked on 18.6)."""
+    kept = kept or generated_name(table_name, old, "not_null")
+    made = free_generated_name(table_name, "not_null",
+                               lambda name: name == kept or name in taken, name2=new)
+    return (made, kept, free_generated_name(
+        table_name, "not_null", lambda name: name in (kept, made) or name in taken,
+        name2=generated_name(old, None, "old")))
 
 
 def not_null_column(t: Table, name: str) -> Column | None:

@@ -200,7 +200,7 @@ def _spread_name(relation, facts: dict) -> str:
 
 def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
                    add_check: list[str], first_phase: int, pg_version: int,
-                   facts: dict | None = None) -> None:
+                   facts: dict | None = None, not_null: str = "") -> None:
     """CHECK (col IS NOT NULL) NOT VALID, then VALIDATE, SET NOT NULL (no scan, PG 12+) and
     drop the CHECK, each step in a later transaction than the one before. The CHECK's name is
     the effect model's for a SET NOT NULL of the statement (`facts`: one free on the table),
@@ -210,14 +210,15 @@ def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
     validated CHECK stays as the column's NOT NULL guarantee instead. From PostgreSQL 18 the
     NOT NULL is a constraint of its own, added NOT VALID and validated later: named as
     PostgreSQL names it, it ends as SET NOT NULL would have left it (a CHECK holding that
-    name pushed SET NOT NULL's to `..._not_null1`; checked on the server)."""
+    name pushed SET NOT NULL's to `..._not_null1`; checked on the server); `not_null`, where
+    given, is its name instead (one free on the table, where that one is taken)."""
     col = quote_ident(column)
     pending = (facts or {}).get("not_valid_not_nulls", {}).get(column)
     if pending:  # its NOT NULL constraint, added NOT VALID: validated, it is SET NOT NULL's end
         add_check.append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_ident(pending)}")
         return
     if pg_version >= 18:
-        name = quote_ident(generated_name(table_name, column, "not_null"))
+        name = quote_ident(not_null or generated_name(table_name, column, "not_null"))
         add_check.append(
             f"ALTER TABLE {table_sql} ADD CONSTRAINT {name} NOT NULL {col} NOT VALID")
         pieces.at(first_phase).append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name}")
@@ -304,8 +305,12 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
     pieces.alone.append(batched_backfill(table_sql, new, value_backfill,
                                          f"{quote_ident(old)} IS NOT NULL", _pg_version(facts),
                                          _spread_name(relation, facts)))
+    # PostgreSQL 18's NOT NULL constraint names: the new column's, added NOT VALID, numbered
+    # past the old column's where a long name cuts to it (checked on 18.6), and the old one's
+    swapped = not_null_swap_names(table_name, old, new, facts.get("column_not_null_name") or "")
     if facts.get("column_not_null"):
-        _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1, _pg_version(facts))
+        _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1, _pg_version(facts),
+                       not_null=swapped[0])
     default = str(facts.get("column_default_sql") or "")  # "" too when it cannot be printed
     if default:
         pieces.main.append(f"ALTER TABLE {table_sql} ALTER COLUMN {quote_ident(new)} SET DEFAULT "
@@ -332,8 +337,7 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
         # PostgreSQL 18's NOT NULL constraint, named after the new column: the statement
         # leaves the old one's name (or, made NOT NULL by it, the one named after the column).
         # The old column is dropped by then: its constraint's name is free, none moves aside.
-        made, kept, _ = not_null_swap_names(table_name, old, new,
-                                            facts.get("column_not_null_name") or "")
+        made, kept, _ = swapped
         if made != kept:
             pieces.contract.append(
                 "-- lockwise: ignore[rename-index-or-constraint] reason: contract step of an "
@@ -556,7 +560,9 @@ def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
     if not _keeps_constraints(cmd.name, facts, pieces):
         return False
     table_sql, col = _table_sql(stmt.relation), cmd.name
-    new = f"{col}_new"
+    # cut to 63 bytes as PostgreSQL cuts the names it makes (as the rules' `{column}_new`):
+    # the server would cut a longer one itself, to a name the steps do not write
+    new = generated_name(col, None, "new")
     type_sql = _sql(cmd.def_.typeName)
     if cmd.def_.collClause is not None:  # (the type's default collation without it)
         type_sql += f" {_sql(cmd.def_.collClause)}"

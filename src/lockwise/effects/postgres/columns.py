@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import (
     constraint_name,
+    constraint_names,
     generated_name,
     not_null_check_name,
     not_null_name,
@@ -1039,9 +1040,11 @@ def _carried_over_steps(catalog: Catalog, table: str, old_col: Column | None,
         if old_col.not_null else ("", "")
     renamed = ""
     if old_col.not_null and pg_version >= 18:
+        known = catalog.tables.get(table)
         made, kept, moved = not_null_swap_names(
             table.split(".", 1)[1], old_col.name, new,
-            column_not_null_name(catalog, table, old_col.name))
+            column_not_null_name(catalog, table, old_col.name),
+            constraint_names(known) if known is not None else ())
         renamed = "\n-- ".join(  # (the template's `-- ` starts the first line)
             f"ALTER TABLE {target} RENAME CONSTRAINT {quote_ident(name)} TO {quote_ident(to)};"
             for name, to in ((kept, moved), (made, kept)))

@@ -58,8 +58,10 @@ def create_index(b: Builder, stmt: dict) -> None:
     # ON ONLY a partitioned table: an invalid index on the parent alone, nothing is built.
     if not (only and partitioned):
         b.scan(table, "index build")  # (dropped in build() for a partitioned table: no storage)
-    if partitions:
-        _build_partition_indexes(b, table, index_from_stmt(catalog, stmt))
+    # (what a partition's index of the same definition stands for: attached, not built)
+    like = index_from_stmt(catalog, stmt) if partitions else None
+    if like is not None:
+        _build_partition_indexes(b, table, like)
     b.transactional = not concurrently
     b.alters.add(f"table:{table}")
     if index:
@@ -95,7 +97,7 @@ def create_index(b: Builder, stmt: dict) -> None:
           partitions_text=", ".join(partitions) or "none known",
           partitioned_index_sql=partitioned_index_sql(
               catalog, table, qualified, index_name, columns, bool(stmt.get("unique")),
-              lambda part: default_index_name(catalog, stmt, table=part))
+              lambda part: default_index_name(catalog, stmt, table=part), like)
           if partitioned else "")
 
 
