@@ -3,9 +3,10 @@ ends (under autocommit, the statement's end): a plain SELECT, the query of INSER
 and CREATE TABLE ... AS SELECT, the tables an UPDATE or DELETE joins, and subqueries in DML
 hold SHARED_READ; a locking subquery's FOR UPDATE holds SHARED_WRITE on the tables of its
 FROM list, as DML does; a multi-table UPDATE holds SHARED_WRITE on every table of its list,
-a multi-table DELETE on the tables it deletes from only. Each checked on MariaDB 10.11 in
-information_schema.METADATA_LOCK_INFO (the session's own, inside BEGIN ... ROLLBACK; a
-CREATE TABLE ... AS SELECT, which commits, from a second session while it runs). They were
+a multi-table DELETE on the tables it deletes from only; a REPLACE holds what INSERT holds.
+Each checked on MariaDB 10.11 in information_schema.METADATA_LOCK_INFO (the session's own,
+inside BEGIN ... ROLLBACK; a CREATE TABLE ... AS SELECT, which commits, from a second session
+while it runs). They were
 read as "other", or as the written table's lock alone."""
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ HELD = [
     ("INSERT INTO t (id) SELECT id FROM u FOR UPDATE", W, W),
     ("INSERT INTO t (id) SELECT id FROM u LOCK IN SHARE MODE", W, R),
     ("INSERT INTO t VALUES (1, 1) ON DUPLICATE KEY UPDATE a = (SELECT MAX(id) FROM u)", W, R),
+    # REPLACE, as INSERT (it was "other", with no lock)
+    ("REPLACE INTO t VALUES (1, 1)", W, None),
+    ("REPLACE t SET id = 1, a = (SELECT MAX(b) FROM u)", W, R),
+    ("REPLACE INTO t SELECT id, b FROM u", W, R),
+    ("REPLACE INTO t (id) SELECT id FROM u FOR UPDATE", W, W),
     ("UPDATE t JOIN u ON t.id = u.id SET t.a = u.b", W, W),
     ("UPDATE t, u SET t.a = u.b WHERE t.id = u.id", W, W),
     ("UPDATE t SET a = (SELECT MAX(b) FROM u)", W, R),
@@ -160,6 +166,8 @@ def test_the_reason_says_how_long_the_lock_is_held_once(lint_change, sql, lock, 
     ("LOCK TABLES t WRITE, u READ; UPDATE t JOIN u ON t.id = u.id SET t.a = u.b", None),
     ("LOCK TABLES t WRITE, u READ; INSERT INTO t SELECT id, b FROM u", None),
     ("LOCK TABLES t WRITE, u READ; DELETE t FROM t JOIN u ON t.id = u.id", None),
+    ("LOCK TABLES t WRITE, u READ; REPLACE INTO t SELECT id, b FROM u", None),
+    ("LOCK TABLES t READ, u READ; REPLACE INTO t SELECT id, b FROM u", "t"),
     # FOR UPDATE asks a write lock: error 1099
     ("LOCK TABLES t READ; SELECT * FROM t FOR UPDATE", "t"),
     ("LOCK TABLES t WRITE, u READ; INSERT INTO t (id) SELECT id FROM u FOR UPDATE", "u"),

@@ -2663,7 +2663,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         _dml(b, expr, "update")
     elif isinstance(expr, exp.Delete):
         _dml(b, expr, "delete")
-    elif isinstance(expr, exp.Insert):
+    elif isinstance(expr, exp.Insert):  # REPLACE too, read as its INSERT (parse/mysql.py)
         table = _table_name(expr.this.this if isinstance(expr.this, exp.Schema) else expr.this)
         b.locks.update(_read_locks(expr))  # its SELECT's, ON DUPLICATE KEY's subqueries'
         b.locks[table] = LockMode.ROW_EXCLUSIVE

@@ -1630,8 +1630,27 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
             and \
             (definition := _readable_definition(body, reader)) is not None:
         return definition
+    if isinstance(tree, exp.Command) and tree.this == "REPLACE" and \
+            (replace := _replace_as_insert(body, reader)) is not None:
+        return replace
     if isinstance(tree, exp.Command) and (synonyms := _with_synonyms(body, reader)) is not None:
         return synonyms
+    return tree
+
+
+def _replace_as_insert(body: str, reader: object):
+    """`body`, a REPLACE statement (which sqlglot keeps as a command), read as the INSERT it
+    is written as, marked with sqlglot's INSERT OR REPLACE (`alternative`): its grammar is
+    INSERT's without IGNORE and ON DUPLICATE KEY UPDATE, and it holds INSERT's locks (checked
+    on MariaDB 10.11). None when sqlglot cannot read it so (LOW_PRIORITY or DELAYED, as in an
+    INSERT), or reads what REPLACE does not have: it stays a command."""
+    from sqlglot import exp
+
+    tree = _reparsed("INSERT " + body[len("REPLACE"):], body, reader)
+    if not isinstance(tree, exp.Insert) or tree.args.get("ignore") or \
+            tree.args.get("conflict") is not None:
+        return None
+    tree.set("alternative", "REPLACE")
     return tree
 
 
