@@ -904,6 +904,33 @@ def test_a_forked_catalog_does_not_leak_foreign_keys_into_the_original() -> None
     assert readers and stamps and sources
 
 
+def test_a_fork_for_a_rename_copies_each_index_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A down that renames gets its own copy of the indexes of the tables it touches and of
+    those it names; an index that is both (on a forked table, and named) is copied once."""
+    from lockwise.catalog.model import Catalog, Index
+    from lockwise.catalog.replay import apply_statement
+    from lockwise.graph import down
+    from lockwise.parse.postgres import parse_sql
+
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE TABLE a (id int, n int); CREATE INDEX a_n ON a (n);"
+                          "CREATE TABLE b (id int); CREATE INDEX b_id ON b (id);").statements:
+        apply_statement(catalog, stmt.tree, "1")
+    copied: list[str] = []
+    real_clone = down.clone
+
+    def counting_clone(value: object) -> object:
+        if isinstance(value, Index):  # (clone calls itself for what an index holds)
+            copied.append(value.name)
+        return real_clone(value)
+
+    monkeypatch.setattr(down, "clone", counting_clone)
+    forked = down.fork(catalog, {"public.a"}, {"a", "a_n", "b_id"}, renames=True)
+    assert sorted(copied) == ["public.a_n", "public.b_id"]
+    assert forked.indexes["public.a_n"] is not catalog.indexes["public.a_n"]
+    assert forked.indexes["public.b_id"] is not catalog.indexes["public.b_id"]
+
+
 def test_down_checks_of_tables_in_a_schema_no_migration_creates(tmp_path: Path) -> None:
     """Schemas made outside the migrations (by the platform, or a setup script) are not in the
     catalog's list of schemas; their tables must still be copied before a down is replayed,

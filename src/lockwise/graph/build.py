@@ -1498,10 +1498,12 @@ class _Builder:
         down_trees = replayed_trees([s.tree for s in parsed.statements])
         down_names = names_in(down_trees)
         names = names_in(up_trees) | down_names  # names_in of all trees, one tree at a time
-        removed = removed_relations(up_trees + down_trees)
+        # (a set per tree, so the down's is found once and joined to the up's)
+        down_removed = removed_relations(down_trees)
+        removed = removed_relations(up_trees) | down_removed
         tables = scope(self.catalog, names, removed)
         return _DownCheck(parsed, names, removed, tables, signature(self.catalog, tables, names),
-                          tables - self.full_tables, down_names, removed_relations(down_trees))
+                          tables - self.full_tables, down_names, down_removed)
 
     def _checks_down(self, m: Migration) -> bool:
         """Whether `m`'s down is replayed to compare the schema with the one before its up."""

@@ -156,7 +156,9 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
             chosen += [k for k in keys if k in new.indexes]
         else:
             chosen = [k for k, idx in new.indexes.items() if idx.table in tables or k in keys]
-        for key in chosen:
+        # An index on one of `tables` that the statements also name is chosen twice: it is
+        # copied once (dict.fromkeys keeps the order, so the copies are filed as before).
+        for key in dict.fromkeys(chosen):
             new.indexes[key] = clone(new.indexes[key])
     return new
 
