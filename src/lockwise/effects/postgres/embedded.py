@@ -262,7 +262,8 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # finds its table there) no other session sees before the block's transaction commits,
     # so no one waits on their locks (checked on 18.6); and until a statement of the block
     # fills one from an older table (Context.filled_tables), reading or rewriting it is
-    # short.
+    # short. So too its views, materialized views, sequences and indexes: no one waits on
+    # them (their locks are left out; checked on 18.6).
     ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables))
     made: set[str] = set()
     objects: set[str] = set()  # what the block's statements created (Effect.creates)
@@ -282,7 +283,9 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
             continue
         # (its own text: the block's can spell a name with escapes, as E'regcl\x61ss' does)
         inner = compute_effect(tree, replace(ctx, statement_sql=sql))
-        _take_effect(b, inner, made, made - ctx.filled_tables)
+        # (of them, the tables hold no rows until filled: a materialized view has its query's)
+        _take_effect(b, inner, made, {t for t in made if f"table:{t}" in objects}
+                     - ctx.filled_tables)
         reads: dict = {}
         if watching:
             _note_enum_reads(reads, inner.literals, added)
@@ -303,8 +306,24 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         made_types.update(o for o in inner.creates if o.startswith("type:"))
         track_new_objects(ctx, inner)
         objects.update(inner.creates)
-        made.update(t for t in (o[6:] for o in inner.creates if o.startswith("table:"))
-                    if ctx.catalog.table(t) is None)
+        made.update(_new_relations(ctx, inner, made))
+
+
+#: The kinds of `Effect.creates` that are relations (rows of pg_class): a materialized view
+#: is a `view:`.
+_RELATION_KINDS = frozenset({"table", "view", "sequence", "index"})
+
+
+def _new_relations(ctx: Context, inner: Effect, made: AbstractSet[str]) -> set[str]:
+    """The relations a statement of the block created that no other session sees before the
+    block commits: those the catalog did not know (not one a CREATE ... IF NOT EXISTS or a
+    branch finds there), or, of a rename (which drops the old name), the new name of one the
+    block made (`made`)."""
+    created, dropped = ({name for kind, _, name in (o.partition(":") for o in objects)
+                         if kind in _RELATION_KINDS} for objects in (inner.creates, inner.drops))
+    if created and dropped:
+        return created if dropped <= made else set()
+    return {name for name in created if not ctx.catalog.relation_named(name)}
 
 
 def _added_in_block(action: Action, not_valid: dict[str, object]) -> dict:
