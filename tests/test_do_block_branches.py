@@ -232,3 +232,35 @@ def test_a_guard_read_into_a_variable_counts_every_branch(pg_db: str) -> None:
                                        "public.u": "AccessExclusiveLock"}
     (statement,) = report(sql).statements
     assert "the IF at line 6 of the block" in statement.reason, statement.reason
+
+
+def linted_actions(setup: str, sql: str) -> list[str]:
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql + ";\n", "0002_change.sql")]
+    (statement,) = lint_migrations(migrations, LintOptions(pg_version=18),
+                                   Catalog())[-1].statements
+    return [a.kind for a in statement.effect.actions]
+
+
+@pytest.mark.postgres
+def test_a_routine_called_after_a_body_s_ddl_counts_every_branch(pg_db: str) -> None:
+    """(checked on 18.6) The DO block drops t.n, then calls add_n(), whose guard then finds
+    no n and adds it: the catalog from before the block cannot answer it."""
+    import psycopg
+
+    sql = do("ALTER TABLE t DROP COLUMN n;\nPERFORM add_n();")
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + GUARDED_ROUTINE)
+        conn.execute(sql)
+        assert conn.execute("SELECT count(*) FROM information_schema.columns WHERE "
+                            "table_name = 't' AND column_name = 'n'").fetchone() == (1,)
+    assert "add_column" in linted_actions(SETUP + GUARDED_ROUTINE, sql)
+
+
+def test_a_routine_whose_body_changes_a_table_counts_every_branch() -> None:
+    """A later call (the next row's, another call's of the statement) may find what the
+    earlier one changed: the guard is not answered for it."""
+    setup = SETUP + GUARDED_ROUTINE.replace(
+        "UPDATE u SET id = id;", "ALTER TABLE u ADD COLUMN IF NOT EXISTS k int;")
+    assert "public.t" in linted_locks(setup, "SELECT add_n()")
+    assert "public.t" not in linted_locks(SETUP + GUARDED_ROUTINE, "SELECT add_n()")
