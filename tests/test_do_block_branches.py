@@ -239,3 +239,98 @@ def test_the_server_answers_what_the_catalog_does(pg_db: str) -> None:
         for condition, answer in KEY_CONDITIONS:
             if answer is not None:
                 assert conn.execute(f"SELECT {condition}").fetchone()[0] is answer, condition
+
+
+#: A PL/pgSQL function whose IF asks the catalog (t.n is there: the ALTER does not run), or
+#: its parameter (which the catalog cannot answer), called by a statement that runs its body.
+GUARDED_ROUTINE = (
+    "CREATE FUNCTION add_n() RETURNS void LANGUAGE plpgsql AS $f$\nBEGIN\n"
+    "  IF NOT EXISTS (SELECT FROM information_schema.columns WHERE table_schema = 'public'"
+    " AND table_name = 't' AND column_name = 'n') THEN\n"
+    "    ALTER TABLE t ADD COLUMN n int;\n  END IF;\n  UPDATE u SET id = id;\nEND $f$;\n")
+PARAMETER_ROUTINE = GUARDED_ROUTINE.replace("add_n()", "add_n(col text)").replace(
+    "column_name = 'n'", "column_name = col")
+
+
+@pytest.mark.postgres
+def test_a_routine_s_guard_the_catalog_answers_runs_one_branch(pg_db: str) -> None:
+    """(checked on 18.6) The function a statement calls runs its body then: its IF asked of
+    the catalog at the call runs the branch that runs, as a DO block's does."""
+    setup = SETUP + GUARDED_ROUTINE
+    server = server_locks(pg_db, setup, "SELECT add_n()")
+    assert linted_locks(setup, "SELECT add_n()") == server
+    assert "public.t" not in server
+
+
+@pytest.mark.postgres
+def test_a_routine_s_guard_on_its_parameter_counts_every_branch(pg_db: str) -> None:
+    """(checked on 18.6) A condition on the routine's parameter is not the catalog's to
+    answer: the model counts the ALTER the server does not run."""
+    setup = SETUP + PARAMETER_ROUTINE
+    server = server_locks(pg_db, setup, "SELECT add_n('n')")
+    model = linted_locks(setup, "SELECT add_n('n')")
+    assert "public.t" not in server
+    assert model == {**server, "public.t": "AccessExclusiveLock"}
+
+
+def linted_locks(setup: str, sql: str) -> dict[str, str]:
+    """The locks lint gives `sql` after `setup` (a routine's CREATE kept with its text, its
+    body run at a call), of the tables of schema public."""
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql + ";\n", "0002_change.sql")]
+    (statement,) = lint_migrations(migrations, LintOptions(pg_version=18),
+                                   Catalog())[-1].statements
+    return {rel: mode.pg_name for rel, mode in statement.effect.locks.items()
+            if rel.startswith("public.")}
+
+
+#: A guard read into a variable first: the catalog is not asked of `IF v` (a PL/pgSQL
+#: variable), every branch counts, and the reason says which IF.
+VARIABLE_GUARD = (
+    f"DECLARE v boolean;\nBEGIN\n  v := EXISTS ({T_N});\n  IF v THEN\n"
+    "    ALTER TABLE t ADD COLUMN m int;\n  ELSE\n    ALTER TABLE u ADD COLUMN m int;\n"
+    "  END IF;\nEND;")
+
+
+@pytest.mark.postgres
+def test_a_guard_read_into_a_variable_counts_every_branch(pg_db: str) -> None:
+    """(checked on 18.6) The server runs the first branch; the model, not answering `IF v`,
+    both, and the reason names that IF."""
+    sql = do(VARIABLE_GUARD)
+    assert server_locks(pg_db, SETUP, sql) == {"public.t": "AccessExclusiveLock"}
+    assert model_locks(SETUP, sql) == {"public.t": "AccessExclusiveLock",
+                                       "public.u": "AccessExclusiveLock"}
+    (statement,) = report(sql).statements
+    assert "the IF at line 6 of the block" in statement.reason, statement.reason
+
+
+def linted_actions(setup: str, sql: str) -> list[str]:
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql + ";\n", "0002_change.sql")]
+    (statement,) = lint_migrations(migrations, LintOptions(pg_version=18),
+                                   Catalog())[-1].statements
+    return [a.kind for a in statement.effect.actions]
+
+
+@pytest.mark.postgres
+def test_a_routine_called_after_a_body_s_ddl_counts_every_branch(pg_db: str) -> None:
+    """(checked on 18.6) The DO block drops t.n, then calls add_n(), whose guard then finds
+    no n and adds it: the catalog from before the block cannot answer it."""
+    import psycopg
+
+    sql = do("ALTER TABLE t DROP COLUMN n;\nPERFORM add_n();")
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + GUARDED_ROUTINE)
+        conn.execute(sql)
+        assert conn.execute("SELECT count(*) FROM information_schema.columns WHERE "
+                            "table_name = 't' AND column_name = 'n'").fetchone() == (1,)
+    assert "add_column" in linted_actions(SETUP + GUARDED_ROUTINE, sql)
+
+
+def test_a_routine_whose_body_changes_a_table_counts_every_branch() -> None:
+    """A later call (the next row's, another call's of the statement) may find what the
+    earlier one changed: the guard is not answered for it."""
+    setup = SETUP + GUARDED_ROUTINE.replace(
+        "UPDATE u SET id = id;", "ALTER TABLE u ADD COLUMN IF NOT EXISTS k int;")
+    assert "public.t" in linted_locks(setup, "SELECT add_n()")
+    assert "public.t" not in linted_locks(SETUP + GUARDED_ROUTINE, "SELECT add_n()")

@@ -1792,3 +1792,25 @@ def test_not_valid_and_validate_in_one_do_block_is_one_transaction() -> None:
     assert "validate-in-same-transaction" not in rules(
         "DO $$ BEGIN ALTER TABLE orders VALIDATE CONSTRAINT orders_account_fk; END $$;",
         setup=setup)
+
+
+# Checked on 18.6 (lockwise trace): a view, materialized view, sequence or index a DO block
+# creates is, like its tables, seen by no other session before the block commits; the block
+# that then alters, refreshes or drops it locks no relation that was there before it.
+@pytest.mark.parametrize("work", [
+    "CREATE VIEW v_notes AS SELECT 1 AS one;\n  ALTER VIEW v_notes RENAME TO v_notes2;\n"
+    "  DROP VIEW v_notes2;",
+    "CREATE MATERIALIZED VIEW mv_notes AS SELECT 1 AS one;\n"
+    "  REFRESH MATERIALIZED VIEW mv_notes;\n  DROP MATERIALIZED VIEW mv_notes;",
+    "CREATE SEQUENCE s_notes;\n  ALTER SEQUENCE s_notes RESTART WITH 5;\n"
+    "  DROP SEQUENCE s_notes;",
+    "CREATE INDEX accounts_note ON accounts (note);\n  DROP INDEX accounts_note;",
+])
+def test_a_relation_the_do_block_creates_is_locked_by_no_one_else(work: str) -> None:
+    block = f"DO $$ BEGIN\n  {work}\nEND $$;"
+    migrations = [migration_from_text(ACCOUNTS, "0001_setup.sql"),
+                  migration_from_text(block, "0002_change.sql")]
+    report = lint_migrations(migrations, LintOptions(pg_version=16), Catalog())[-1]
+    # (the index's table was there before the block: building the index locks it)
+    assert set(report.statements[0].effect.locks) <= {"public.accounts"}
+    assert "missing-lock-timeout" not in rules(block) or "INDEX" in work

@@ -58,6 +58,10 @@ class Context:
     #: The routines (overloads) whose bodies the statement being judged runs: a call of one
     #: of them in its own body is not expanded again (effects/postgres/routines.py).
     expanding_routines: frozenset[Routine] = frozenset()
+    #: A statement a DO block or a routine's body runs: the catalog is the one from before
+    #: the body, without what its earlier statements did (so a routine it calls has no guard
+    #: the catalog may answer: effects/postgres/embedded.py).
+    in_body: bool = False
     #: Tables that hold no row for sure: created by this migration (not AS a query) or
     #: TRUNCATEd in the open transaction block, and not written since. TRUNCATE keeps its
     #: ACCESS EXCLUSIVE lock until commit, so no other session can insert in between; a

@@ -221,7 +221,8 @@ def _cleared_in_do_block(facts: dict, made: AbstractSet[str]) -> dict:
 
 
 def run_embedded(b: Builder, body: str, ctx: Context | None = None,
-                 routine: str = "", statements: tuple[Embedded, ...] | None = None) -> None:
+                 routine: str = "", statements: tuple[Embedded, ...] | None = None,
+                 alone: bool = False) -> None:
     """The statements the block runs take their own locks, rewrites and scans, and are judged
     as actions of the block (`in_do_block`). What they create or drop is left out of the
     block's objects: they may sit in a branch that does not run, and the conflict graph must
@@ -231,6 +232,12 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     `statements` are given: no PL/pgSQL to read). Each action keeps its
     statement's text (`embedded_sql`), from which a safe alternative is written, and its line
     in the body (`embedded_line`), where its findings point.
+
+    An IF the catalog answers runs its one branch (`decided_branches`): in a DO block; in a
+    PL/pgSQL routine when it is the only one its statement runs (`alone`), not run by a body
+    (whose earlier statements the catalog lacks), and what it then runs changes no table's
+    shape (no DDL, no dynamic SQL), so that each call, the statement's next rows' too, takes
+    the same branch (checked on 18.6).
 
     When an enum value may be in use too new to read (added earlier in the transaction, or
     by the block: a block's statements share one transaction, even in autocommit), each
@@ -248,7 +255,12 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # (an expression that calls a kept routine runs as its SELECT: `x := f()`, `IF f()`)
     follow = bool(ctx.catalog.kept_routines)
     block = b.actions[-1]
-    branches = _branches(block, body, ctx) if statements is None and not routine else None
+    branches = None
+    if statements is None and not routine:
+        branches = _branches(block, body, ctx)
+    elif statements is None and alone and not ctx.in_body and not block.facts.get(
+            "dynamic_sql"):
+        branches = _routine_branches(body, ctx)
     if statements is not None:
         steps = [(e, False) for e in statements]
     else:
@@ -262,8 +274,10 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # finds its table there) no other session sees before the block's transaction commits,
     # so no one waits on their locks (checked on 18.6); and until a statement of the block
     # fills one from an older table (Context.filled_tables), reading or rewriting it is
-    # short.
-    ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables))
+    # short. So too its views, materialized views, sequences and indexes: no one waits on
+    # them (their locks are left out; checked on 18.6).
+    ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables),
+                  in_body=True)
     made: set[str] = set()
     objects: set[str] = set()  # what the block's statements created (Effect.creates)
     # "<table>.<constraint>" -> its ADD CONSTRAINT, of the constraints the block added NOT
@@ -282,7 +296,9 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
             continue
         # (its own text: the block's can spell a name with escapes, as E'regcl\x61ss' does)
         inner = compute_effect(tree, replace(ctx, statement_sql=sql))
-        _take_effect(b, inner, made, made - ctx.filled_tables)
+        # (of them, the tables hold no rows until filled: a materialized view has its query's)
+        _take_effect(b, inner, made, {t for t in made if f"table:{t}" in objects}
+                     - ctx.filled_tables)
         reads: dict = {}
         if watching:
             _note_enum_reads(reads, inner.literals, added)
@@ -303,8 +319,24 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         made_types.update(o for o in inner.creates if o.startswith("type:"))
         track_new_objects(ctx, inner)
         objects.update(inner.creates)
-        made.update(t for t in (o[6:] for o in inner.creates if o.startswith("table:"))
-                    if ctx.catalog.table(t) is None)
+        made.update(_new_relations(ctx, inner, made))
+
+
+#: The kinds of `Effect.creates` that are relations (rows of pg_class): a materialized view
+#: is a `view:`.
+_RELATION_KINDS = frozenset({"table", "view", "sequence", "index"})
+
+
+def _new_relations(ctx: Context, inner: Effect, made: AbstractSet[str]) -> set[str]:
+    """The relations a statement of the block created that no other session sees before the
+    block commits: those the catalog did not know (not one a CREATE ... IF NOT EXISTS or a
+    branch finds there), or, of a rename (which drops the old name), the new name of one the
+    block made (`made`)."""
+    created, dropped = ({name for kind, _, name in (o.partition(":") for o in objects)
+                         if kind in _RELATION_KINDS} for objects in (inner.creates, inner.drops))
+    if created and dropped:
+        return created if dropped <= made else set()
+    return {name for name in created if not ctx.catalog.relation_named(name)}
 
 
 def _added_in_block(action: Action, not_valid: dict[str, object]) -> dict:
@@ -321,14 +353,35 @@ def _branches(block: Action, body: str, ctx: Context) -> Branches | None:
     (`catalog.conditions`: a guard asking whether a column or type exists); the constructs
     whose every branch still counts are named in the block's `branches_claimed` (the
     statement's reason says them)."""
-    from lockwise.catalog.conditions import condition_holds
-    from lockwise.parse.plpgsql import decided_branches
-
-    branches = decided_branches(body, lambda sql: condition_holds(ctx.catalog, sql))
+    branches = _decided(body, ctx)
     if branches is not None and branches.claimed:
         block.facts["branches_claimed"] = tuple(
             f"the {what} at line {line} of the block" for what, line in branches.claimed)
     return branches
+
+
+def _routine_branches(body: str, ctx: Context) -> Branches | None:
+    """A routine's CREATE statement `body` without the branches of the IFs the catalog
+    decides, when the statements left change no table's shape (they would change the answer
+    at the next call): only queries and DML, calling no routine the replay keeps."""
+    from lockwise.catalog.routines import calls_routine
+    from lockwise.parse.plpgsql import embedded_statements
+
+    branches = _decided(body, ctx)
+    if branches is None or not branches.decided or any(
+            unwrap(e.tree)[0] not in _ANALYZED or calls_routine(ctx.catalog, e.tree)
+            for e in embedded_statements(body, branches)):
+        return None
+    return branches
+
+
+def _decided(body: str, ctx: Context) -> Branches | None:
+    """PL/pgSQL code `body` without the branches of the IFs the catalog answers for sure
+    (`parse.plpgsql.decided_branches`, `catalog.conditions`)."""
+    from lockwise.catalog.conditions import condition_holds
+    from lockwise.parse.plpgsql import decided_branches
+
+    return decided_branches(body, lambda sql: condition_holds(ctx.catalog, sql))
 
 
 def _where(facts: dict, line: int, routine: str) -> dict:

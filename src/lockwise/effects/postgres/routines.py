@@ -51,4 +51,4 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
 
             statements = sql_body_statements(sql)
         run_embedded(b, sql, replace(ctx, expanding_routines=ctx.expanding_routines | {routine}),
-                     what, statements)
+                     what, statements, alone=len(routines) == 1)
