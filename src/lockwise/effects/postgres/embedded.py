@@ -303,8 +303,9 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         made_types.update(o for o in inner.creates if o.startswith("type:"))
         track_new_objects(ctx, inner)
         objects.update(inner.creates)
-        made.update(t for t in (o[6:] for o in inner.creates if o.startswith("table:"))
-                    if ctx.catalog.table(t) is None)
+        # (a view too: a materialized view holds rows as a table does, once filled)
+        made.update(name for kind, _, name in (o.partition(":") for o in inner.creates)
+                    if kind in ("table", "view") and ctx.catalog.table(name) is None)
 
 
 def _added_in_block(action: Action, not_valid: dict[str, object]) -> dict:
