@@ -1386,10 +1386,12 @@ def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:
 
 #: Actions that run code lockwise does not see whole (a DO block, CALL, ...).
 _OPAQUE_ACTIONS = frozenset({"do_block", "other"})
-#: Actions that make a new table, empty unless filled by a query (CREATE TABLE AS WITH DATA).
-_EMPTY_MADE = frozenset({"create_table", "create_table_as"})
-#: Actions that write rows into the table they name (in a DO block too).
-_ROW_WRITES = frozenset({"insert", "update", "merge", "copy"})
+#: Actions that make a new table, empty unless filled by a query (CREATE TABLE AS WITH DATA;
+#: a materialized view made WITH NO DATA holds no row either).
+_EMPTY_MADE = frozenset({"create_table", "create_table_as", "create_materialized_view"})
+#: Actions that write rows into the table they name (in a DO block too); REFRESH fills a
+#: materialized view from its query.
+_ROW_WRITES = frozenset({"insert", "update", "merge", "copy", "refresh_materialized_view"})
 
 
 def _builtin_calls(action: Action) -> bool:

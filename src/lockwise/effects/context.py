@@ -130,8 +130,12 @@ class NewInRun:
         self.empty_tables = ctx.empty_tables - ctx.truncated_in_transaction
 
 
-#: Statements that put the rows of the tables they read into the table they name.
-_FILLING_ACTIONS = ("create_table_as", "insert")
+#: Statements that put the rows of the tables they read into the table (or materialized
+#: view) they name.
+_FILLING_ACTIONS = ("create_table_as", "insert", "create_materialized_view",
+                    "refresh_materialized_view")
+#: Those of them that make the table they fill.
+_MADE_FILLED = ("create_table_as", "create_materialized_view")
 
 
 def _track_filled_tables(ctx: Context, effect: Effect) -> None:
@@ -148,7 +152,7 @@ def _track_filled_tables(ctx: Context, effect: Effect) -> None:
     for action in filling:
         if action.facts.get("with_data", True):
             table = action.facts.get("table", "")
-            if table in ctx.new_tables or action.kind == "create_table_as":
+            if table in ctx.new_tables or action.kind in _MADE_FILLED:
                 ctx.filled_tables.add(table)
 
 

@@ -296,9 +296,10 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
             continue
         # (its own text: the block's can spell a name with escapes, as E'regcl\x61ss' does)
         inner = compute_effect(tree, replace(ctx, statement_sql=sql))
-        # (of them, the tables hold no rows until filled: a materialized view has its query's)
-        _take_effect(b, inner, made, {t for t in made if f"table:{t}" in objects}
-                     - ctx.filled_tables)
+        # (of them, the tables and materialized views hold no rows until filled: one made
+        # WITH data, or REFRESHed, is filled, `Context.filled_tables`)
+        _take_effect(b, inner, made, {t for t in made if f"table:{t}" in objects
+                                      or f"view:{t}" in objects} - ctx.filled_tables)
         reads: dict = {}
         if watching:
             _note_enum_reads(reads, inner.literals, added)
