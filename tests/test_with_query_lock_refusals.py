@@ -143,3 +143,16 @@ def test_a_refused_relation_is_not_made(pg_db: str, sql: str) -> None:
     assert statement_refusal(made.effect) == ""
     assert server_message(pg_db, SETUP, sql) == "FOR UPDATE cannot be applied to a WITH query"
     assert server_message(pg_db, None, after) == ""
+
+
+@pytest.mark.postgres
+def test_a_view_replaced_is_refused_for_its_query_before_its_columns(pg_db: str) -> None:
+    setup = SETUP + "CREATE VIEW w AS SELECT 1 AS x;\n"
+    # (its column renamed, which the server refuses only after the query is analyzed)
+    sql = "CREATE OR REPLACE VIEW w AS " + A + "SELECT 2 AS y FROM a FOR UPDATE OF a"
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(sql + ";", "0002_change.sql")],
+                              LintOptions(), Catalog())
+    (stmt,) = reports[-1].statements
+    assert statement_refusal(stmt.effect) == "with_query_locked"
+    assert server_message(pg_db, setup, sql) == "FOR UPDATE cannot be applied to a WITH query"
