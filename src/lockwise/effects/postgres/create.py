@@ -306,6 +306,7 @@ def create_foreign_table(b: Builder, stmt: dict) -> None:
 
 
 def create_table_as(b: Builder, stmt: dict) -> None:
+    from lockwise.effects.postgres.queries import query_with_query_locked  # (imports this)
     from lockwise.effects.postgres.temporary_ties import view_refused
 
     # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
@@ -316,7 +317,9 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     # The query is analysed (its relations locked) before the server looks for the name;
     # it runs (reading the partitions too) only when the name is free.
     read_tables(b, stmt.get("query"), {table})
-    refused = constant_refused(b, stmt.get("query"))  # (analyzed before the name is looked at)
+    # (analyzed before the name is looked at: refused then, IF NOT EXISTS or a name taken)
+    refused = {**constant_refused(b, stmt.get("query")),
+               **query_with_query_locked(stmt.get("query"))}
     if skipped(b, stmt, relation_skips(b, stmt, table),
                 "create_materialized_view" if matview else "create_table_as",
                 table_facts(b, table, qualified), refused,
@@ -332,12 +335,13 @@ def create_table_as(b: Builder, stmt: dict) -> None:
             b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
           table_facts(b, table, qualified), refused, table_is_new=True,
-          **already_exists(name_taken(b, table)), with_data=with_data,
+          **already_exists("" if refused else name_taken(b, table)), with_data=with_data,
           **(view_refused(table, stmt.get("query"), materialized=True) if matview else {}),
           if_not_exists=bool(stmt.get("if_not_exists")))
 
 
 def create_view(b: Builder, stmt: dict) -> None:
+    from lockwise.effects.postgres.queries import query_with_query_locked  # (imports this)
     from lockwise.effects.postgres.temporary_ties import view_refused
 
     view, qualified = view_var(stmt)
@@ -350,11 +354,13 @@ def create_view(b: Builder, stmt: dict) -> None:
     # OR REPLACE replaces a view; any other relation of the name refuses it ("is not a
     # view"), and so does a type (checked on the server).
     replaced = stmt.get("replace") and (b.ctx.catalog.tables.get(view) or NO_TABLE).kind == "view"
+    # (the query is analyzed before the name is looked at)
+    locked = query_with_query_locked(stmt.get("query"))
     b.act("create_view", table_facts(b, view, qualified), view=view,
           replace=bool(stmt.get("replace")),
-          **already_exists("" if replaced else name_taken(b, view)),
+          **already_exists("" if replaced or locked else name_taken(b, view)),
           **view_refused(view, stmt.get("query")), **constant_refused(b, stmt.get("query")),
-          **(_replaced_columns(b, view, stmt) if replaced else {}))
+          **locked, **(_replaced_columns(b, view, stmt) if replaced and not locked else {}))
 
 
 def constant_refused(b: Builder, query: object) -> dict:

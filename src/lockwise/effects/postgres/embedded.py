@@ -105,6 +105,7 @@ def explain(b: Builder, stmt: dict) -> None:
     EXPLAIN ANALYZE runs it: its whole effect, actions included, is the statement's."""
     # The package's dispatcher: imported here, as the package imports this module.
     from lockwise.effects.postgres import compute_effect
+    from lockwise.effects.postgres.queries import query_with_query_locked
 
     query = stmt.get("query") or {}
     if "analyze" in options_on(stmt.get("options")):
@@ -113,7 +114,7 @@ def explain(b: Builder, stmt: dict) -> None:
         b.actions.extend(inner.actions)
         return
     _lock_unexecuted(b, query, replace(b.ctx, executes=False))
-    b.act("explain", statement=unwrap(query)[0])
+    b.act("explain", statement=unwrap(query)[0], **query_with_query_locked(query))
 
 
 def prepare(b: Builder, stmt: dict) -> None:

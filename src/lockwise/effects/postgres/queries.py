@@ -725,8 +725,10 @@ def select(b: Builder, stmt: dict) -> None:
             if names[-1] in SESSION_ADVISORY_FUNCTIONS and names[:-1] in ([], ["pg_catalog"]):
                 args = [expression_sql(a) for a in body.get("args") or ()]
                 advisory.append((names[-1], ", ".join(a or "?" for a in args)))
+    # (SELECT INTO's refusal is said by the CREATE TABLE AS it runs as)
     b.act("select", functions=tuple(functions), advisory_calls=tuple(advisory),
-          **with_query_locked("SelectStmt", stmt, bool(stmt.get("lockingClause"))))
+          **({} if creating is not None else
+             with_query_locked("SelectStmt", stmt, bool(stmt.get("lockingClause")))))
     _set_config_calls(b, stmt)
     _data_modifying_ctes(b, stmt)
 
@@ -767,7 +769,23 @@ def with_query_locked(kind: str, stmt: dict, locking: bool) -> dict:
     and of the statements around it; one named with a schema is a table."""
     if not ((locking or locking_queries(stmt)) and cte_names(stmt)):
         return {}  # (both read from the pass the statement's reads made)
-    stack: list[tuple[object, frozenset[str]]] = [({kind: stmt}, frozenset())]
+    return _with_query_locked({kind: stmt})
+
+
+def query_with_query_locked(query: object) -> dict:
+    """`with_query_locked` of the statement a statement holds (`{"SelectStmt": ...}`): CREATE
+    VIEW's, CREATE MATERIALIZED VIEW's and CREATE TABLE AS's query (WITH NO DATA, IF NOT
+    EXISTS and a name taken too: it is analyzed first), EXPLAIN's (without ANALYZE too) and
+    COPY's; the server refuses each as it would refuse the query alone (checked on 18.6)."""
+    if not (locking_queries(query) and cte_names(query)):
+        return {}  # (both read from the pass the statement's reads made)
+    return _with_query_locked(query)
+
+
+def _with_query_locked(node: object) -> dict:
+    """`with_query_locked` of `node`, walked from the top, each WITH clause seen from the
+    statements below it."""
+    stack: list[tuple[object, frozenset[str]]] = [(node, frozenset())]
     while stack:
         item, seen = stack.pop()
         if type(item) is list:
@@ -910,4 +928,4 @@ def copy(b: Builder, stmt: dict) -> None:
     from lockwise.effects.postgres import compute_effect  # the package's dispatcher
 
     take_whole_effect(b, compute_effect(stmt.get("query") or {}, b.ctx))
-    b.act("copy")
+    b.act("copy", **query_with_query_locked(stmt.get("query")))
