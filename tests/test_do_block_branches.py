@@ -334,3 +334,25 @@ def test_a_routine_whose_body_changes_a_table_counts_every_branch() -> None:
         "UPDATE u SET id = id;", "ALTER TABLE u ADD COLUMN IF NOT EXISTS k int;")
     assert "public.t" in linted_locks(setup, "SELECT add_n()")
     assert "public.t" not in linted_locks(SETUP + GUARDED_ROUTINE, "SELECT add_n()")
+
+
+
+#: A DROP INDEX of an index the block's own CREATE INDEX made (t is the setup's).
+DROPS_THE_BLOCK_S_INDEX = do("CREATE INDEX t_n_idx ON t (n);\nDROP INDEX t_n_idx;")
+
+
+def test_dropping_an_index_the_block_made_locks_its_table() -> None:
+    """The CREATE INDEX takes SHARE on t; the DROP INDEX of that index locks t ACCESS
+    EXCLUSIVE as at top level, knowing the index's table."""
+    (reported,) = report(DROPS_THE_BLOCK_S_INDEX).statements
+    assert reported.effect.locks["public.t"].pg_name == "AccessExclusiveLock"
+    (drop,) = [a for a in reported.effect.actions if a.kind == "drop_index"]
+    assert drop.facts["table"] == "public.t"
+
+
+@pytest.mark.postgres
+def test_dropping_the_block_s_index_locks_what_the_server_locks(pg_db: str) -> None:
+    """(checked on 18.6)"""
+    server = server_locks(pg_db, SETUP, DROPS_THE_BLOCK_S_INDEX)
+    assert server["public.t"] == "AccessExclusiveLock"
+    assert model_locks(SETUP, DROPS_THE_BLOCK_S_INDEX) == server

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.model import Catalog
+from lockwise.catalog.model import Catalog, Index
 from lockwise.effects.versions import DEFAULT_PG_VERSION, SUPPORTED_PG_VERSIONS
 
 if TYPE_CHECKING:
@@ -88,6 +88,14 @@ class Context:
     #: False for a statement only parsed (a rule's actions): the rewriter does not expand the
     #: views it names either, locked alone in its modes.
     rewrites: bool = True
+    #: The indexes a DO block's (or routine body's) earlier statements created, which the
+    #: catalog from before the body lacks (effects/postgres/embedded.py): a later DROP INDEX,
+    #: ALTER INDEX or REINDEX INDEX of one finds its table there (`index`).
+    body_indexes: dict[str, Index] = field(default_factory=dict)
+
+    def index(self, name: str) -> Index | None:
+        """Index `name` (qualified) as the catalog knows it, or as the body made it."""
+        return self.catalog.indexes.get(name) or self.body_indexes.get(name)
 
     def table_is_new(self, table: str) -> bool:
         return table in self.new_tables

@@ -97,7 +97,7 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
                        object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
     elif kind == "index":
         index = object_name(names)
-        idx = catalog.indexes.get(index)
+        idx = b.ctx.index(index)
         table = idx.table if idx else ""
         if table:
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)

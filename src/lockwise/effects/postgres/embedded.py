@@ -9,6 +9,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from lockwise.catalog.model import Index
 from lockwise.catalog.search_path import elements_path
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Action, Effect
@@ -277,8 +278,10 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # fills one from an older table (Context.filled_tables), reading or rewriting it is
     # short. So too its views, materialized views, sequences and indexes: no one waits on
     # them (their locks are left out; checked on 18.6).
+    # Likewise the indexes they create are known to the ones after them, with their tables
+    # (Context.body_indexes): a DROP INDEX of one locks its table (checked on 18.6).
     ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables),
-                  in_body=True)
+                  body_indexes=dict(ctx.body_indexes), in_body=True)
     made: set[str] = set()
     objects: set[str] = set()  # what the block's statements created (Effect.creates)
     # "<table>.<constraint>" -> its ADD CONSTRAINT, of the constraints the block added NOT
@@ -320,8 +323,25 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
                                                          str(a.facts.get("add_value_sql", sql))))
         made_types.update(o for o in inner.creates if o.startswith("type:"))
         track_new_objects(ctx, inner)
+        _note_body_indexes(ctx, inner)
         objects.update(inner.creates)
         made.update(_new_relations(ctx, inner, made))
+
+
+def _note_body_indexes(ctx: Context, inner: Effect) -> None:
+    """The indexes a statement of a body created (a CREATE INDEX the catalog does not see
+    skipped or refused) or renamed go into `ctx.body_indexes`; those it dropped leave it."""
+    for a in inner.actions:
+        f = a.facts
+        if a.kind == "create_index" and f.get("table") and not f.get("exists_already"):
+            ctx.body_indexes[f["index"]] = Index(
+                f["index"], f["table"], tuple(f.get("columns") or ()),
+                unique=bool(f.get("unique")), partial=bool(f.get("partial")))
+        elif a.kind == "rename_index" and (idx := ctx.body_indexes.pop(f["index"], None)):
+            new = f"{f['index'].split('.', 1)[0]}.{f['new_name']}"
+            ctx.body_indexes[new] = replace(idx, name=new)
+        elif a.kind == "drop_index":
+            ctx.body_indexes.pop(f.get("index", ""), None)
 
 
 #: The kinds of `Effect.creates` that are relations (rows of pg_class): a materialized view

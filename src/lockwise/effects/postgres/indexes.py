@@ -118,7 +118,7 @@ def reindex(b: Builder, stmt: dict) -> None:
     if kind == "REINDEX_OBJECT_INDEX":
         index = rel
         b.alters.add(f"index:{index}")  # fails when it is gone (the conflict graph)
-        idx = b.ctx.catalog.indexes.get(index)
+        idx = b.ctx.index(index)
         table = idx.table if idx else ""
         if table:
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
@@ -235,7 +235,7 @@ def _reindex_many(b: Builder, kind: str, schema: str, concurrently: bool) -> Non
 
 
 def alter_index(b: Builder, stmt: dict, index: str) -> None:
-    idx = b.ctx.catalog.indexes.get(index)
+    idx = b.ctx.index(index)
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
         sub = cmd.get("subtype", "")

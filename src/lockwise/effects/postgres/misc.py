@@ -85,7 +85,7 @@ def depends_on_extension(b: Builder, stmt: dict) -> None:
         b.lock(relation, L.ACCESS_SHARE)
     elif objtype == "OBJECT_MATVIEW":
         b.lock(relation, L.ACCESS_EXCLUSIVE)
-    idx = b.ctx.catalog.indexes.get(index) if index else None
+    idx = b.ctx.index(index) if index else None
     b.act("depends_on_extension", object_type=objtype.replace("OBJECT_", "").lower(),
           extension=(stmt.get("extname") or {}).get("sval", ""), remove=bool(stmt.get("remove")),
           index=index, table=idx.table if idx else relation if objtype == "OBJECT_TRIGGER" else "",

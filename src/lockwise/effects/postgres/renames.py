@@ -183,7 +183,7 @@ _RENAMED_KINDS = {"OBJECT_TYPE": "type", "OBJECT_DOMAIN": "type", "OBJECT_FUNCTI
 def _rename_index(b: Builder, index: str, new: str, exclusive: bool) -> None:
     """Index `index` goes by `new`; `exclusive`: held ACCESS EXCLUSIVE meanwhile, which stops
     every query planning with its table (`index_access_exclusive`)."""
-    idx = b.ctx.catalog.indexes.get(index)
+    idx = b.ctx.index(index)
     # The index must exist (a migration that dropped it, or its column, breaks this one),
     # and goes on under its new name in the same schema.
     b.alters.add(f"index:{index}")
