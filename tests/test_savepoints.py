@@ -40,6 +40,14 @@ CASES = [
     # a drop after the savepoint is undone too
     ("CREATE TABLE x (i int); SAVEPOINT a; DROP TABLE x; CREATE TABLE y (i int); "
      "ROLLBACK TO a;", {"x"}),
+    # a quoted name keeps its case; the other spellings of ROLLBACK TO
+    ('SAVEPOINT "A b"; CREATE TABLE x (i int); ROLLBACK TRANSACTION TO SAVEPOINT "A b";',
+     set()),
+    ("SAVEPOINT Foo; CREATE TABLE x (i int); ROLLBACK WORK TO FOO;", set()),
+    ("SAVEPOINT s; CREATE TABLE x (i int); ROLLBACK /* back */ TO s;", set()),
+    # a savepoint no ROLLBACK TO names, inside one that one names
+    ("SAVEPOINT a; CREATE TABLE x (i int); SAVEPOINT b; CREATE TABLE y (i int); RELEASE b; "
+     "ROLLBACK TO a; CREATE TABLE z (i int);", {"z"}),
 ]
 
 
@@ -340,3 +348,34 @@ def test_lock_table_outside_a_transaction_leaves_the_statements_before_it_commit
                 if f.rule == "transaction-only-statement"]
     assert found.message.endswith("with the statements before it already committed."), \
         found.message
+
+
+#: A migration run in one transaction block, and how many copies of the replayed catalog it
+#: needs: one where a ROLLBACK or a ROLLBACK TO can put it back, none elsewhere (main copied at
+#: the block's first statement, at each SAVEPOINT and again after each ROLLBACK TO).
+COPIES = [
+    ("SAVEPOINT s; CREATE TABLE x (i int); ROLLBACK TO s;", 1),
+    ("SAVEPOINT s; CREATE TABLE x (i int); SAVEPOINT t; CREATE TABLE y (i int); "
+     "ROLLBACK TO s;", 1),
+    ("SAVEPOINT a; CREATE TABLE x (i int); ROLLBACK TO a; CREATE TABLE y (i int); "
+     "ROLLBACK TO a;", 2),
+    ('SAVEPOINT "A b"; CREATE TABLE x (i int); ROLLBACK TRANSACTION TO SAVEPOINT "A b";', 1),
+    ("SAVEPOINT Foo; CREATE TABLE x (i int); ROLLBACK WORK TO FOO;", 1),
+    ("SAVEPOINT s; CREATE TABLE x (i int); ROLLBACK;", 1),
+    ("SAVEPOINT s; CREATE TABLE x (i int); RELEASE s;", 0),
+    # a form not read here: every copy kept, as before
+    ("SAVEPOINT s; CREATE TABLE x (i int); ROLLBACK /* back */ TO s;", 3),
+]
+
+
+@pytest.mark.parametrize(("sql", "copies"), COPIES)
+def test_the_catalog_is_copied_only_where_a_rollback_can_put_it_back(
+        monkeypatch: pytest.MonkeyPatch, sql: str, copies: int) -> None:
+    from lockwise.catalog.replay import Rollbacks
+
+    made = []
+    copy = Rollbacks._copy
+    monkeypatch.setattr(Rollbacks, "_copy", lambda self, catalog: made.append(1) or copy(
+        self, catalog))
+    lint("BEGIN;\n" + sql.replace("; ", ";\n") + "\nCOMMIT;\n")
+    assert len(made) == copies

@@ -13,6 +13,7 @@ unmarshals only what it runs: `renames`, `views`, `user_types`, `extended_statis
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -1599,6 +1600,41 @@ def end_statement(catalog: Catalog, session: Session, ended_before: int) -> None
 _ROLLBACK = lazy_compile(r"(?:^|;)\s*rollback\b", re.IGNORECASE | re.MULTILINE)
 
 
+#: A ROLLBACK TO (WORK, TRANSACTION; SAVEPOINT) and the savepoint it names, where one of its
+#: spellings runs to the statement's end: an unquoted name (group 1, folded to lower case as
+#: the parser folds ASCII letters) or a quoted one (group 2, `""` for a quote).
+_ROLLBACK_TO = lazy_compile(
+    r'(?:\s+(?:work|transaction))?\s+to\s+(?:savepoint\s+)?'
+    r'(?:([a-z_][a-z0-9_$]*)|"((?:[^"]|"")+)")\s*(?:;|\Z)', re.IGNORECASE | re.ASCII)
+#: A ROLLBACK of the transaction (WORK, TRANSACTION; AND [NO] CHAIN) running to the
+#: statement's end.
+_ROLLBACK_PLAIN = lazy_compile(r"(?:\s+(?:work|transaction))?(?:\s+and\s+(?:no\s+)?chain)?"
+                               r"\s*(?:;|\Z)", re.IGNORECASE | re.ASCII)
+#: The word ROLLBACK anywhere.
+_ROLLBACK_WORD = lazy_compile(r"\brollback\b", re.IGNORECASE)
+
+
+def _rollback_targets(sql: str) -> tuple[bool, Counter[str] | None]:
+    """What the ROLLBACKs of a migration's text can put back: whether a transaction's start
+    (a ROLLBACK of the transaction, or an ABORT), and how many ROLLBACK TOs name each
+    savepoint; (True, None) when a ROLLBACK word is neither read here (a comment inside
+    it, a U& name, ...): everything. A word in a comment or a body counts too: more copies,
+    never fewer."""
+    plain = "abort" in sql.lower()
+    names: Counter[str] = Counter()
+    for found in _ROLLBACK_WORD.finditer(sql):
+        to = _ROLLBACK_TO.match(sql, found.end())
+        if to is not None:
+            name = to[1].lower() if to[1] is not None else to[2].replace('""', '"')
+            if len(name.encode()) < 64:  # (longer: the parser cuts it to NAMEDATALEN)
+                names[name] += 1
+                continue
+        if to is not None or _ROLLBACK_PLAIN.match(sql, found.end()) is None:
+            return True, None
+        plain = True
+    return plain, names
+
+
 class Rollbacks:
     """The catalog as each transaction of a migration found it, put back at its ROLLBACK:
     what the rolled-back statements made, dropped or changed (a DISCARD TEMP's drops among
@@ -1609,10 +1645,12 @@ class Rollbacks:
     caller's own sets and dicts of what the statements did (the tables new in the migration,
     the graph's creators and users of each object, ...), copied whole (the sets and lists they
     hold too) and put back with the catalog. Kept only for a migration whose text has a
-    ROLLBACK where a statement starts (`sql`; not Liquibase's `--rollback` comments): the copy
-    costs the whole catalog, taken once per transaction and once per savepoint."""
+    ROLLBACK where a statement starts (`sql`; not Liquibase's `--rollback` comments), and
+    only where one can put it back: the copy costs the whole catalog. A transaction's start
+    is copied when the text has a ROLLBACK other than a ROLLBACK TO; a savepoint when a
+    ROLLBACK TO of its name is still to come (`_rollback_targets`' count, less those run)."""
 
-    __slots__ = ("keep", "of", "points", "saved")
+    __slots__ = ("keep", "of", "plain", "points", "saved", "targets")
 
     def __init__(self, sql: str, keep: tuple[set | dict, ...] = ()) -> None:
         #: The catalog when the open transaction began, and which transaction that is
@@ -1620,14 +1658,22 @@ class Rollbacks:
         self.saved: tuple[Catalog, tuple] | None = None
         self.of = 0 if "rollback" in sql.lower() and _ROLLBACK.search(sql) else -1
         self.keep = keep
-        #: The catalog (and `keep`) when each savepoint of `Session.savepoints` was made.
-        self.points: list[tuple[Catalog, tuple]] = []
+        #: The catalog (and `keep`) when each savepoint of `Session.savepoints` was made;
+        #: None for one no ROLLBACK TO to come names.
+        self.points: list[tuple[Catalog, tuple] | None] = []
+        self.plain, self.targets = _rollback_targets(sql) if self.of == 0 else (False, None)
 
     def _copy(self, catalog: Catalog) -> tuple[Catalog, tuple]:
         from copy import deepcopy
 
         catalog.callers_memo = None  # (found again from the catalog: not copied)
         return deepcopy(catalog), deepcopy(self.keep)
+
+    def _copy_for(self, catalog: Catalog, name: str) -> tuple[Catalog, tuple] | None:
+        """A copy for savepoint `name`, when a ROLLBACK TO to come can put it back."""
+        if self.targets is not None and self.targets[name] <= 0:
+            return None
+        return self._copy(catalog)
 
     def _put_back(self, catalog: Catalog, saved: tuple[Catalog, tuple]) -> tuple:
         """`catalog` and `keep` as `saved` has them (in place: the callers hold them); what
@@ -1646,7 +1692,8 @@ class Rollbacks:
         if self.of < 0 or not session.in_transaction:
             return
         if self.saved is None or self.of != session.ended_transactions:
-            self.saved, self.of = self._copy(catalog), session.ended_transactions
+            self.saved = self._copy(catalog) if self.plain or self.targets is None else None
+            self.of = session.ended_transactions
 
     def after(self, catalog: Catalog, session: Session, ended_before: int) -> tuple | None:
         """After the statement was followed (`Session.after`) and replayed: a ROLLBACK of the
@@ -1665,12 +1712,17 @@ class Rollbacks:
         undone = None
         if at >= 0 and at < len(self.points):
             del self.points[at + 1:]
-            undone = self._put_back(catalog, self.points[at])
-            self.points[at] = self._copy(catalog)  # (to be rolled back to once more)
+            name = session.savepoints[at][0]
+            if self.targets is not None:
+                self.targets[name] -= 1
+            point = self.points[at]
+            if point is not None:  # (None: no ROLLBACK TO named it, against the count)
+                undone = self._put_back(catalog, point)
+            self.points[at] = self._copy_for(catalog, name)  # (to be rolled back to again)
         elif len(session.savepoints) < len(self.points):  # RELEASE
             del self.points[len(session.savepoints):]
         elif len(session.savepoints) > len(self.points):  # SAVEPOINT
-            self.points.append(self._copy(catalog))
+            self.points.append(self._copy_for(catalog, session.savepoints[-1][0]))
         return undone
 
 
