@@ -98,9 +98,11 @@ def test_the_conflict_graph_does_not_replay_them_in_a_block(
     assert left[-1] == {"public.items_note_idx"}
 
 
-def test_a_rolled_back_create_is_not_kept() -> None:
+@pytest.mark.parametrize("end", ["ROLLBACK", "ABORT", "abort work", "ROLLBACK TRANSACTION"])
+def test_a_rolled_back_create_is_not_kept(end: str) -> None:
+    # ABORT is ROLLBACK by another name (PostgreSQL documents them as equivalent).
     catalog = Catalog()
-    first, second = lint("BEGIN;\nCREATE TABLE made (id int);\nROLLBACK;\n",
+    first, second = lint(f"BEGIN;\nCREATE TABLE made (id int);\n{end};\n",
                          "CREATE TABLE made (id int);\n", catalog=catalog)[1:]
     assert "object-already-exists" not in rules_of(second)
     assert catalog.tables["public.made"].created_by == "0003_m"
@@ -121,6 +123,8 @@ def test_only_a_rollback_statement_has_the_catalog_kept() -> None:
     # Liquibase's `--rollback` comments sit in every changeset's text: no copy for them.
     assert Rollbacks("CREATE TABLE t (id int);\n--rollback DROP TABLE t;\n").of == -1
     assert Rollbacks("BEGIN;\nCREATE TABLE t (id int);\nROLLBACK;\n").of == 0
+    assert Rollbacks("BEGIN;\nCREATE TABLE t (id int);\nABORT;\n").of == 0
+    assert Rollbacks("CREATE TABLE abort_log (id int);\n").of == -1
 
 
 # What lint keeps of a migration's statements besides the catalog is undone by a ROLLBACK too
