@@ -1596,8 +1596,9 @@ def end_statement(catalog: Catalog, session: Session, ended_before: int) -> None
         end_transaction(catalog)
 
 
-#: A ROLLBACK (ROLLBACK TO, AND CHAIN, ...) where a line or a statement starts.
-_ROLLBACK = lazy_compile(r"(?:^|;)\s*rollback\b", re.IGNORECASE | re.MULTILINE)
+#: A ROLLBACK (ROLLBACK TO, AND CHAIN, ...) or an ABORT (ROLLBACK by another name) where a
+#: line or a statement starts.
+_ROLLBACK = lazy_compile(r"(?:^|;)\s*(?:rollback|abort)\b", re.IGNORECASE | re.MULTILINE)
 
 
 #: A ROLLBACK TO (WORK, TRANSACTION; SAVEPOINT) and the savepoint it names, where one of its
@@ -1645,9 +1646,10 @@ class Rollbacks:
     caller's own sets and dicts of what the statements did (the tables new in the migration,
     the graph's creators and users of each object, ...), copied whole (the sets and lists they
     hold too) and put back with the catalog. Kept only for a migration whose text has a
-    ROLLBACK where a statement starts (`sql`; not Liquibase's `--rollback` comments), and
-    only where one can put it back: the copy costs the whole catalog. A transaction's start
-    is copied when the text has a ROLLBACK other than a ROLLBACK TO; a savepoint when a
+    ROLLBACK or an ABORT where a statement starts (`sql`; not Liquibase's `--rollback`
+    comments), and only where one can put it back: the copy costs the whole catalog. A
+    transaction's start is copied when the text has a ROLLBACK other than a ROLLBACK TO (or
+    an ABORT); a savepoint when a
     ROLLBACK TO of its name is still to come (`_rollback_targets`' count, less those run)."""
 
     __slots__ = ("keep", "of", "plain", "points", "saved", "targets")
@@ -1656,7 +1658,9 @@ class Rollbacks:
         #: The catalog when the open transaction began, and which transaction that is
         #: (`Session.ended_transactions` then); -1: none kept (no ROLLBACK in the text).
         self.saved: tuple[Catalog, tuple] | None = None
-        self.of = 0 if "rollback" in sql.lower() and _ROLLBACK.search(sql) else -1
+        lowered = sql.lower()
+        self.of = 0 if ("rollback" in lowered or "abort" in lowered) and _ROLLBACK.search(sql) \
+            else -1
         self.keep = keep
         #: The catalog (and `keep`) when each savepoint of `Session.savepoints` was made;
         #: None for one no ROLLBACK TO to come names.
