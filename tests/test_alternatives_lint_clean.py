@@ -2,7 +2,8 @@
 is safe. Each finding's alternative is linted as the migrations it asks for (a comment line
 naming the next, a later or its own migration starts one, as tests/test_alternatives_run.py
 reads it), after the same earlier schema, and gets no finding at requires-downtime or
-destructive. An alternative written only as comments (a hint, no SQL) promises no SQL and is
+destructive. A statement inside a BEGIN ... COMMIT the migration wrote has its alternative
+pasted there, in its place, and linted in that block. An alternative written only as comments (a hint, no SQL) promises no SQL and is
 not linted.
 
 The cases: every PostgreSQL rule's bad examples, and ADD COLUMN with each inline constraint
@@ -68,10 +69,7 @@ _NOT_YET_SAFE = {
         "cascade-drops-dependents-3", "column-used-by-generated-column-1",
         "column-used-by-generated-column-2", "drop-column-0", "drop-owned-1",
         "drop-partition-0", "drop-schema-0", "drop-schema-1", "drop-table-0", "drop-table-1",
-        "rename-table-3", "rename-table-4", "truncate-cascade-0"),
-    "the alternative belongs inside the example's own BEGIN ... COMMIT block, which this test "
-    "lints as a migration of its own outside any block (transaction-only-statement)": (
-        "savepoint-missing-0", "savepoint-missing-1", "savepoint-missing-2"),
+        "rename-table-3", "truncate-cascade-0"),
 }
 WRONG: dict[str, str] = {case: why for why, cases in _NOT_YET_SAFE.items() for case in cases}
 
@@ -92,6 +90,37 @@ def _alternative_findings(earlier: str, instead: str, options: LintOptions) -> l
         migrations.append(migration)
     reports = lint_migrations(migrations, options, Catalog())[1 if earlier.strip() else 0:]
     return [f for report in reports for f in report.all_findings if f.safety > WORST_ALLOWED]
+
+
+#: TransactionStmt kinds that open and close the migration's own transaction block.
+_OPENS = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
+_CLOSES = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"}
+
+
+def _in_own_block(statements: list, index: int) -> bool:
+    """Whether statement `index` runs inside a BEGIN ... COMMIT the migration itself wrote."""
+    open_block = False
+    for statement in statements[:index]:
+        kind = statement.tree.get("TransactionStmt", {}).get("kind")
+        open_block = True if kind in _OPENS else False if kind in _CLOSES else open_block
+    return open_block
+
+
+def _pasted_in_block_findings(setup: str, statements: list, finding: Finding,
+                              options: LintOptions) -> list[Finding]:
+    """The findings worse than WORST_ALLOWED of the alternative's statements, pasted in place
+    of the statement it flags inside the migration's own transaction block: there it runs
+    in that block, after the block's earlier statements (a savepoint they made is open)."""
+    (chunk,) = _chunks(finding.instead)  # (a block cannot hold another migration)
+    index = finding.statement_index
+    pasted = [s.sql for s in statements[:index]] + list(chunk) + \
+        [s.sql for s in statements[index + 1:]]
+    migrations = [migration_from_text(setup, "0001_earlier.sql")] if setup.strip() else []
+    migrations.append(migration_from_text("".join(f"{sql};\n" for sql in pasted),
+                                          "0002_pasted.sql"))
+    (report,) = lint_migrations(migrations, options, Catalog())[-1:]
+    return [f for f in report.all_findings if f.safety > WORST_ALLOWED and
+            f.statement_index is not None and index <= f.statement_index < index + len(chunk)]
 
 
 def _has_sql(instead: str) -> bool:
@@ -116,6 +145,13 @@ def test_a_rule_examples_alternative_lints_clean(rule, example) -> None:
     if example.in_transaction is False:
         options = dataclasses.replace(options, assume_in_transaction=False)
     for finding in findings:
+        if _in_own_block(parse_sql(example.sql).statements, finding.statement_index):
+            bad = _pasted_in_block_findings(example.setup or "",
+                                            parse_sql(example.sql).statements, finding, options)
+            assert not bad, (f"{finding.rule}'s alternative, pasted in its block:\n"
+                             f"{finding.instead}\n\nlints:\n" + "\n".join(
+                                 f"{f.rule} [{f.safety.name.lower()}] {f.message}" for f in bad))
+            continue
         # (an earlier statement the alternative writes again is its, as when it is run)
         again = [sql for chunk in _chunks(finding.instead) for sql in chunk]
         before = "".join(f"{sql};\n" for sql in statements[:finding.statement_index]
