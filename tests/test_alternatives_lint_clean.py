@@ -3,8 +3,8 @@ is safe. Each finding's alternative is linted as the migrations it asks for (a c
 naming the next, a later or its own migration starts one, as tests/test_alternatives_run.py
 reads it), after the same earlier schema, and gets no finding at requires-downtime or
 destructive. A statement inside a BEGIN ... COMMIT the migration wrote has its alternative
-pasted there, in its place, and linted in that block. An alternative written only as comments (a hint, no SQL) promises no SQL and is
-not linted.
+pasted there, in its place, and linted in that block. An alternative written only as
+comments (a hint, no SQL) promises no SQL and is not linted.
 
 The cases: every PostgreSQL rule's bad examples, and ADD COLUMN with each inline constraint
 kind, with and without DEFAULT and NOT NULL, a volatile default, a generated and an identity
