@@ -1615,13 +1615,13 @@ _ROLLBACK_PLAIN = lazy_compile(r"(?:\s+(?:work|transaction))?(?:\s+and\s+(?:no\s
 _ROLLBACK_WORD = lazy_compile(r"\brollback\b", re.IGNORECASE)
 
 
-def _rollback_targets(sql: str) -> tuple[bool, Counter[str] | None]:
-    """What the ROLLBACKs of a migration's text can put back: whether a transaction's start
-    (a ROLLBACK of the transaction, or an ABORT), and how many ROLLBACK TOs name each
-    savepoint; (True, None) when a ROLLBACK word is neither read here (a comment inside
-    it, a U& name, ...): everything. A word in a comment or a body counts too: more copies,
-    never fewer."""
-    plain = "abort" in sql.lower()
+def _rollback_targets(sql: str, lowered: str) -> tuple[bool, Counter[str] | None]:
+    """What the ROLLBACKs of a migration's text (`lowered`: the text in lower case) can put
+    back: whether a transaction's start (a ROLLBACK of the transaction, or an ABORT), and how
+    many ROLLBACK TOs name each savepoint; (True, None) when a ROLLBACK word is neither read
+    here (a comment inside it, a U& name, ...): everything. A word in a comment or a body
+    counts too: more copies, never fewer."""
+    plain = "abort" in lowered
     names: Counter[str] = Counter()
     for found in _ROLLBACK_WORD.finditer(sql):
         to = _ROLLBACK_TO.match(sql, found.end())
@@ -1649,8 +1649,8 @@ class Rollbacks:
     ROLLBACK or an ABORT where a statement starts (`sql`; not Liquibase's `--rollback`
     comments), and only where one can put it back: the copy costs the whole catalog. A
     transaction's start is copied when the text has a ROLLBACK other than a ROLLBACK TO (or
-    an ABORT); a savepoint when a
-    ROLLBACK TO of its name is still to come (`_rollback_targets`' count, less those run)."""
+    an ABORT); a savepoint when a ROLLBACK TO of its name is still to come
+    (`_rollback_targets`' count, less those run)."""
 
     __slots__ = ("keep", "of", "plain", "points", "saved", "targets")
 
@@ -1665,7 +1665,8 @@ class Rollbacks:
         #: The catalog (and `keep`) when each savepoint of `Session.savepoints` was made;
         #: None for one no ROLLBACK TO to come names.
         self.points: list[tuple[Catalog, tuple] | None] = []
-        self.plain, self.targets = _rollback_targets(sql) if self.of == 0 else (False, None)
+        self.plain, self.targets = _rollback_targets(sql, lowered) if self.of == 0 \
+            else (False, None)
 
     def _copy(self, catalog: Catalog) -> tuple[Catalog, tuple]:
         from copy import deepcopy
