@@ -97,8 +97,10 @@ SCRIPT_WHEN_NO_TRANSACTION = {"sqlx", "graphile-migrate", "dbmate"}
 #: tern (`conn.Exec(ctx, sql)` after Begin), graphile-migrate (`begin`, then the text). The
 #: others of TRANSACTIONAL_LAYOUTS split the file and send its statements one by one (tern
 #: too, for a migration marked disable-tx).
-#: Hasura (its up.sql sent whole, as run_sql's `sql`) is judged as diesel, whose layout it was
-#: read as before it had its own.
+#: Hasura: the CLI sends each up.sql whole as one `run_sql` (cli/migrate/database/hasuradb/
+#: hasuradb.go, Run), which the server runs in a transaction; one marked
+#: `-- hasura:no-transaction` (run_sql's `no_transaction`) has its statements split and run
+#: one by one, outside any (discover.layouts reads that marker, and no other tool's).
 ONE_STRING_IN_TRANSACTION = {"sqlx", "diesel", "dbmate", "tern", "graphile-migrate", "hasura"}
 
 

@@ -309,6 +309,23 @@ def test_goose_steps_compare_versions_as_numbers(tmp_path: Path) -> None:
     assert versions.allocate(migrations[1], 1) == (["00005"], True)
 
 
+def test_goose_steps_skip_the_versions_of_go_migrations(tmp_path: Path) -> None:
+    """goose runs its Go migrations (00002_b.go) in version order with the SQL ones, and
+    refuses two files of one version (pressly/goose v3 migrate.go, Migrations.Less: "duplicate
+    version"; provider_collect.go: "found duplicate migration version"): a step of 00001_a
+    cannot take 2 (the .go file's), and one of 00003_c cannot take 4 either; with no free
+    version before the next migration, the steps go after the newest, a .go one included."""
+    for name in ("00001_a.sql", "00003_c.sql"):
+        (tmp_path / name).write_text("-- +goose Up\nSELECT 1;\n")
+    for name in ("00002_b.go", "00004_d.go", "00001_e_test.go"):
+        (tmp_path / name).write_text("package migrations\n")
+    migrations = discover(tmp_path)
+    assert [m.path.name for m in migrations] == ["00001_a.sql", "00003_c.sql"]
+    versions = VersionAllocator(migrations)
+    assert versions.allocate(migrations[0], 1) == (["00005"], True)
+    assert versions.allocate(migrations[1], 1) == (["00006"], True)
+
+
 CHANGE = "CREATE INDEX t_a ON t (a);\nALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
 LAYOUT_CASES = {
     "diesel": ({"2024-01-01-000000_setup/up.sql": "CREATE TABLE t (id bigint, a int);",

@@ -9,6 +9,7 @@ import pytest
 from lockwise.discover import discover, discover_histories
 from lockwise.graph.build import build_graph, graph_builder
 from lockwise.graph.git import BranchInfo
+from tree_helpers import write
 
 
 def history(tmp_path: Path, *files: tuple[str, str]) -> list:
@@ -1512,6 +1513,54 @@ def test_duplicate_version_says_what_each_layouts_tool_does(tmp_path: Path, layo
     (conflict,) = [c for c in build_graph(migrations).conflicts
                    if c.kind == "duplicate-version"]
     assert says in conflict.explanation, conflict.explanation
+
+
+def _duplicate_explanation(folder: Path) -> str:
+    (conflict,) = [c for c in build_graph(discover(folder)).conflicts
+                   if c.kind == "duplicate-version"]
+    return conflict.explanation
+
+
+@pytest.mark.parametrize("created", [("a", "b"), ("b", "a")])
+def test_sqlx_duplicate_version_names_both_files_whatever_the_listing(
+        tmp_path: Path, created: tuple[str, str]) -> None:
+    """sqlx-core src/migrate/source.rs (resolve_blocking) reads the folder with read_dir and
+    sorts by version alone (`sort_by_key(|(m, _)| m.version)`, a stable sort): of two files
+    of one version, the one the file system lists first runs, and which that is is no name
+    order (ext4 lists by hash). The conflict names both, in name order, the same text
+    whichever was written first (the order tmpfs lists them in)."""
+    (tmp_path / "Cargo.toml").write_text("[dependencies]\nsqlx = \"0.8\"\n")
+    (tmp_path / "migrations").mkdir()
+    for n, name in enumerate(created):
+        (tmp_path / "migrations" / f"20240101000000_{name}.sql").write_text(
+            f"CREATE TABLE t{n} (id int);\n")
+    says = _duplicate_explanation(tmp_path / "migrations")
+    assert "20240101000000_a.sql and 20240101000000_b.sql" in says, says
+    assert "file system lists first" not in says and "not fixed" in says, says
+
+
+@pytest.mark.parametrize("created", [("a", "b"), ("b", "a")])
+def test_diesel_duplicate_version_says_which_folder_embed_migrations_keeps(
+        tmp_path: Path, created: tuple[str, str]) -> None:
+    """diesel_migrations/src/migration_harness.rs (pending_migrations) collects the
+    migrations into a HashMap by version, the last of a version replacing the others;
+    migrations_macros/src/embed_migrations.rs sorts the folders by path first
+    (`sort_by_key(DirEntry::path)`), so embed_migrations! keeps the last by name;
+    `diesel migration run` (FileBasedMigrations) takes read_dir's order, not fixed."""
+    for name in created:
+        write(tmp_path, {f"2024-01-01-000000_{name}/up.sql": "SELECT 1;\n"})
+    says = _duplicate_explanation(tmp_path)
+    assert "keeps 2024-01-01-000000_b and never runs 2024-01-01-000000_a" in says, says
+    assert "file system lists last" not in says and "not fixed" in says, says
+
+
+def test_diesel_reads_a_version_without_its_dashes(tmp_path: Path) -> None:
+    """migrations_internals' version_from_string: the folder name up to its first `_`, its
+    `-` removed; 2024-01-01-000000_a and 20240101000000_b are one version to diesel."""
+    write(tmp_path, {"2024-01-01-000000_a/up.sql": "SELECT 1;\n",
+                     "20240101000000_b/up.sql": "SELECT 2;\n"})
+    says = _duplicate_explanation(tmp_path)
+    assert "keeps 20240101000000_b and never runs 2024-01-01-000000_a" in says, says
 
 
 PEOPLE = ("CREATE TABLE users (id bigint PRIMARY KEY, email text, name text, uname text);\n"

@@ -699,6 +699,44 @@ def test_hasura_project_migrations_are_hasuras(tmp_path: Path) -> None:
     assert found[1].down_sql == "SELECT 2;"
 
 
+# hasura/graphql-engine: the CLI's hasuradb driver (cli/migrate/database/hasuradb/hasuradb.go,
+# Run) sends each up.sql whole as one `run_sql` (PGRunSQL), which the server runs in a
+# transaction (issue #2939: "Hasura runs the migration in a transaction when applying"); the
+# version is recorded after it, by a request of its own. Its one opt-out is
+# `-- hasura:no-transaction` alone on the first line (cli/migrate/detect_no_transaction_test.go:
+# surrounding blanks and CRLF allowed, nothing else on the line, no line before it), which
+# sets run_sql's `no_transaction` (server v2.45.3 on): the statements are split and each runs
+# outside a transaction block. No other tool's marker counts.
+@pytest.mark.parametrize(("first", "no_tx"), [
+    ("-- hasura:no-transaction\n", True),
+    ("   -- hasura:no-transaction   \r\n", True),
+    ("\n-- hasura:no-transaction\n", False),
+    ("-- header\n-- hasura:no-transaction\n", False),
+    ("--hasura:no-transaction\n", False),
+    ("-- hasura:no-transaction and more\n", False),
+    ("-- hasura:no-transact\n", False),
+    ("-- no-transaction\n", False),
+    ("-- +goose NO TRANSACTION\n", False),
+    ("-- migrate:up transaction:false\n", False),
+    ("-- atlas:txmode none\n", False),
+    ("-- lockwise: no-transaction\n", True),
+])
+def test_hasura_runs_each_up_sql_in_run_sqls_transaction(tmp_path: Path, first: str,
+                                                         no_tx: bool) -> None:
+    write(tmp_path, {**HASURA_PROJECT,
+                     "migrations/default/1_init/up.sql": "CREATE TABLE t (a int);",
+                     "migrations/default/2_idx/up.sql": first + (
+                         "CREATE INDEX CONCURRENTLY t_a ON t (a);\n"
+                         "CREATE INDEX CONCURRENTLY t_b ON t (a);\n")})
+    root = tmp_path / "migrations" / "default"
+    found = discover(root)
+    assert [(m.layout, m.no_transaction) for m in found] == [
+        ("hasura", False), ("hasura", no_tx)]
+    # In run_sql's transaction CONCURRENTLY fails; with no_transaction the server splits the
+    # statements, and two of them run each on its own (not diesel's one string).
+    assert ("concurrently-in-transaction" in _lint_rules(root)[1][2]) is not no_tx
+
+
 def test_hasura_duplicate_version_says_the_cli_refuses_the_folder(tmp_path: Path) -> None:
     """Two folders of one version: the Hasura CLI's Migrations.Append (cli/migrate/source/
     migration.go) rejects the second ("found duplicate migrations for version N") and `hasura

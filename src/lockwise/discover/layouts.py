@@ -527,6 +527,19 @@ def _hasura_project(directory: Path) -> bool:
         return False
 
 
+#: The Hasura CLI's opt-out of run_sql's transaction: alone on the first line, blanks around
+#: it allowed (cli/migrate/detect_no_transaction_test.go); it sets run_sql's `no_transaction`.
+_HASURA_NO_TX = lazy_compile(r"[ \t]*-- hasura:no-transaction[ \t\r]*")
+
+
+def _hasura_no_transaction(sql: str) -> bool:
+    """Whether Hasura runs the up.sql `sql` outside a transaction: its own marker as its
+    first line, or lockwise's. The CLI sends the file whole as one `run_sql`, which the server
+    runs in a transaction, and reads no other tool's marker."""
+    first = sql[:sql.find("\n")] if "\n" in sql[:4096] else sql[:4096]
+    return _HASURA_NO_TX.fullmatch(first) is not None or lockwise_no_transaction(sql)
+
+
 def _detect_hasura(directory: Path) -> bool:
     return _hasura_project(directory) and _detect_diesel(directory)
 
@@ -540,8 +553,10 @@ def _read_hasura(directory: Path) -> list[Migration]:
         if match is None or int(match.group(1)) >= 1 << 64:  # ParseUint refuses it
             continue
         up = sub / "up.sql"
-        out.append(_make(match.group(1), match.group(2), up, read_sql_file(up), "hasura",
-                         sub / "down.sql", sort_key=version_key(str(int(match.group(1))))))
+        up_sql = read_sql_file(up)
+        out.append(_make(match.group(1), match.group(2), up, up_sql, "hasura",
+                         sub / "down.sql", no_transaction=_hasura_no_transaction(up_sql),
+                         markers=False, sort_key=version_key(str(int(match.group(1))))))
     return out
 
 

@@ -70,8 +70,9 @@ def version_sort_key(version: str, layout: str,
 #: (int64), tern (int32) the prefix before `_`, postgrator (JavaScript's Number) the part
 #: before the first dot, Flyway each dot-separated part (as BigInteger, trailing zero parts
 #: dropped). To them `1` and `01` are one version, and file-name order does not matter.
-#: dbmate, diesel, Atlas, Supabase and graphile-migrate keep the version as text; prisma and
-#: sql-migrate know a migration by its whole name.
+#: dbmate, diesel, Atlas, Supabase and graphile-migrate keep the version as text (diesel
+#: without its dashes: `version_identity`); prisma and sql-migrate know a migration by its
+#: whole name.
 #: sqitch has no versions: lockwise numbers its changes by their position in sqitch.plan,
 #: zero-padded to the plan's length, so `0001` and `00001` (once the plan passed 9,999
 #: changes) are one change.
@@ -97,7 +98,11 @@ def runner_records(version: str, layout: str) -> bool:
 def version_identity(version: str, layout: str) -> str:
     """The version as `layout`'s runner tells versions apart: two migrations with the same
     identity are the same version to it (`01` is `1` to golang-migrate and goose, `1.01.0`
-    is `1.1` to Flyway); a version it would not parse is its own text."""
+    is `1.1` to Flyway); a version it would not parse is its own text. diesel's is the text up
+    to the first `_`, its `-` removed (migrations_internals' version_from_string):
+    `2024-01-01-000000` is `20240101000000`."""
+    if layout == "diesel":
+        return version.split("_", 1)[0].replace("-", "")
     parts = _numeric_parts(version, layout)
     if parts is None:
         return version

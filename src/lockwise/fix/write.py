@@ -83,7 +83,12 @@ class VersionAllocator:
 
     def __init__(self, migrations: list[Migration],
                  reports: list[MigrationReport] | None = None):
-        self.versions = [m.version for m in migrations if not m.repeatable]
+        #: (where it runs, version, file name) of each file the runner runs that lockwise
+        #: does not read (goose's Go migrations): its version is taken, and it runs where it
+        #: does, so new migrations are numbered around it as around the others.
+        self.unread = _unread_migrations(migrations)
+        self.versions = [m.version for m in migrations if not m.repeatable] + \
+            [version for _, version, _ in self.unread]
         #: The versions handed out so far, for new migrations.
         self.allocated: list[str] = []
         self.migrations = migrations
@@ -119,7 +124,7 @@ class VersionAllocator:
         """(where it runs, version, file name) of the migration the layout's runner runs
         last, the versions handed out so far included."""
         return max([(run_key(m), m.version, m.path.name) for m in self.migrations
-                    if not m.repeatable]
+                    if not m.repeatable] + self.unread
                    + [(_runs_at(v, layout), v, f"version {v}") for v in self.allocated])
 
     def _fill(self, version: str, layout: str, count: int, after: tuple,
@@ -167,8 +172,9 @@ class VersionAllocator:
         taken = {version_identity(v, layout) for v in self.versions}
         after = run_key(migration)
         # The next migration that was there before this run: new ones must run before it.
-        bound = min((run_key(m) for m in self.migrations
-                     if run_key(m) > after and not m.repeatable), default=None)
+        bound = min([run_key(m) for m in self.migrations
+                     if run_key(m) > after and not m.repeatable]
+                    + [at for at, _, _ in self.unread if at > after], default=None)
         candidates = self._fill(migration.version, layout, count, after, bound, taken)
         appended = not candidates
         if appended and layout in _STRING_VERSIONS:
@@ -194,6 +200,18 @@ class VersionAllocator:
     def _hand_out(self, versions: list[str]) -> None:
         self.versions += versions
         self.allocated += versions
+
+
+def _unread_migrations(migrations: list[Migration]) -> list[tuple[tuple, str, str]]:
+    """(where it runs, version, file name) of each Go migration in the folders of goose
+    `migrations`: goose runs them in version order with the SQL ones (lockwise reads SQL
+    only), and refuses two files of one version. The version as its name writes it (00004),
+    so a step numbered after it keeps the folder's width."""
+    from lockwise.discover.tools import goose_go_files
+
+    folders = dict.fromkeys(m.path.parent for m in migrations if m.layout == "goose")
+    return [(version_sort_key(str(number), "goose"), path.name.partition("_")[0], path.name)
+            for folder in folders for number, path in goose_go_files(folder)]
 
 
 def _runs_at(version: str, layout: str) -> tuple:

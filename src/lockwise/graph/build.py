@@ -1471,7 +1471,7 @@ class _Builder:
         # lockwise does not read (goose's Go migrations) are named at their migration's.
         locations = [Location(k, str(path)) for m, k in group
                      for path in (m.path, *m.same_version_paths)]
-        effect = duplicate_version_effect(layout, group[0][0].path.name)
+        effect = duplicate_version_effect(layout, [m.path for m, _ in group])
         self.conflict("duplicate-version", locations, f"version:{version}",
                       f"{len(locations)} migrations have version {version}{spelled}: {effect}")
 

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 from lockwise.core.types import Migration, Safety, pickled_by_fields, place_text
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import PurePath
+
     from lockwise.parse.source import InputError
 
 #: How serious each conflict kind is, on lint's scale, so `--fail-on` also applies to them.
@@ -153,18 +156,27 @@ DUPLICATE_VERSION_BY_LAYOUT: dict[str, str] = {
     # migrate.go's Migrations.Less panics, provider_collect.go returns an error.
     "goose": "goose refuses to start (`goose up`: \"duplicate version N detected\"; "
              "goose.NewProvider: \"found duplicate migration version\")",
-    # sqlx-core migrate/source.rs sorts by the version alone, migrator.rs runs what
-    # _sqlx_migrations lacks; sqlx-postgres migrate.rs inserts the row in the migration's
-    # transaction (version: its primary key); error.rs: VersionMismatch.
-    "sqlx": "sqlx runs one of them (the one the file system lists first) and records the "
-            "version; the other one's insert into _sqlx_migrations then fails on its primary "
-            "key, rolling its statements back (not those of a `-- no-transaction` one), and "
-            "`sqlx migrate run` stops there; every later run refuses (\"migration N was "
-            "previously applied but has been modified\")",
-    # diesel_migrations migration_harness.rs: pending_migrations collects the migrations into
-    # a HashMap by version, file_based_migrations.rs lists them in read_dir's order.
-    "diesel": "diesel keeps one of them (the one the file system lists last) and never runs "
-              "the other, without a word",
+    # sqlx-core src/migrate/source.rs, resolve_blocking: read_dir, then a stable sort by the
+    # version alone (a tie keeps the file system's order, which is no name order: ext4 lists
+    # by hash); migrator.rs runs what _sqlx_migrations lacks; sqlx-postgres migrate.rs
+    # inserts the row in the migration's transaction (version: its primary key); error.rs:
+    # VersionMismatch.
+    "sqlx": "sqlx runs {all} in the order its directory listing gives them, which is not "
+            "fixed (it sorts by version alone, and a tie keeps the file system's order, not "
+            "name order): the first listed runs and records the version; the other one's "
+            "insert into _sqlx_migrations then fails on its primary key, rolling its "
+            "statements back (not those of a `-- no-transaction` one), and `sqlx migrate run` "
+            "stops there; every later run refuses (\"migration N was previously applied but "
+            "has been modified\")",
+    # diesel_migrations src/migration_harness.rs, pending_migrations: the migrations collected
+    # into a HashMap by version, the last of a version replacing the others; migrations_macros
+    # src/embed_migrations.rs sorts the folders by path first (`sort_by_key(DirEntry::path)`),
+    # file_based_migrations.rs (`diesel migration run`) takes them in read_dir's order.
+    "diesel": "diesel runs one of them and never runs the other, without a word "
+              "(pending_migrations keeps the last of a version): `embed_migrations!`, which "
+              "sorts the folders by "
+              "path, keeps {kept} and never runs {dropped}; `diesel migration run` keeps the "
+              "one its directory listing gives last, which is not fixed",
     # cli/migrate/source/migration.go, Migrations.Append: "reject duplicate versions"; the
     # file source's Scan returns its error, before any migration runs.
     "hasura": "the Hasura CLI refuses the folder (\"found duplicate migrations for version "
@@ -200,11 +212,28 @@ _TOOL_NAMES = {"flyway": "Flyway", "atlas": "Atlas", "supabase": "Supabase CLI",
                "hasura": "Hasura CLI"}
 
 
-def duplicate_version_effect(layout: str, first: str = "the first by file name") -> str:
-    """What `layout`'s tool does with two migrations of one version; `first`: the one it runs
-    (dbmate)."""
-    return DUPLICATE_VERSION_BY_LAYOUT.get(layout, DUPLICATE_VERSION_ANY).replace(
-        "{first}", first)
+def _listed(names: Sequence[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return " and ".join(names) if len(names) < 3 else \
+        f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def duplicate_version_effect(layout: str, paths: Sequence[PurePath] = ()) -> str:
+    """What `layout`'s tool does with two migrations of one version; `paths`: their files, in
+    the order the tool runs them, which the text names (dbmate's first, the folder
+    `embed_migrations!` keeps of diesel's, sqlx's all): the same text whatever order the file
+    system lists them in. Without them, the text for any (the SARIF help)."""
+    text = DUPLICATE_VERSION_BY_LAYOUT.get(layout, DUPLICATE_VERSION_ANY)
+    if not paths:
+        return text.replace("{first}", "the first by file name").replace(
+            "{all}", "them").replace("{kept}", "the last by folder name").replace(
+            "{dropped}", "the other")
+    # A diesel migration is its folder, which embed_migrations! sorts by path (Rust compares
+    # the names' bytes: the order of code points).
+    names = [p.parent.name if layout == "diesel" else p.name for p in paths]
+    kept = max(names)
+    return text.replace("{first}", names[0]).replace("{all}", _listed(sorted(names))).replace(
+        "{kept}", kept).replace("{dropped}", _listed(sorted(n for n in names if n != kept)))
 
 
 def duplicate_version_effects() -> list[tuple[str, str]]:
