@@ -8,6 +8,7 @@ Each history is checked on the embedded server (checked on 18.6)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -31,7 +32,7 @@ REPORTED = [
     ("CREATE TABLE r AS SELECT id, '1.5'::int AS f FROM orders;\n",
      "ALTER TABLE r ADD COLUMN note text;\n", 'relation "r" does not exist'),
     (f"CREATE MATERIALIZED VIEW m AS {LOCKED} WITH NO DATA;\n",
-     "REFRESH MATERIALIZED VIEW m;\n", 'relation "m" does not exist'),
+     "SELECT count(*) FROM m;\n", 'relation "m" does not exist'),
     ("WITH p AS (SELECT id FROM orders) SELECT id INTO r FROM p FOR SHARE OF p;\n",
      "INSERT INTO r VALUES (1);\n", 'relation "r" does not exist'),
     (f"CREATE VIEW v AS {LOCKED};\n", "DROP VIEW v;\n", 'view "v" does not exist'),
@@ -109,8 +110,6 @@ def test_the_histories_run_on_postgres(pg_db: str) -> None:
             if outside:
                 conn.execute(outside)
             for sql in refused.strip().rstrip(";").split(";\n"):
-                try:
+                with contextlib.suppress(psycopg.Error):  # (the refused one)
                     conn.execute(sql)
-                except psycopg.Error:
-                    pass  # (the refused one)
             conn.execute(later)  # runs
