@@ -1,5 +1,5 @@
-"""A plain CREATE VIEW / MATERIALIZED VIEW / TABLE AS (or SELECT INTO) that PostgreSQL refuses
-(`constant-input-refused`, `with-query-locked`, ...) makes nothing: its name, free before (a
+"""A plain CREATE TABLE / VIEW / MATERIALIZED VIEW / TABLE AS (or SELECT INTO) that PostgreSQL
+refuses (`constant-input-refused`, `with-query-locked`, ...) makes nothing: its name, free before (a
 plain CREATE of it says so), is still free after, and a later migration that uses it fails
 (`missing-object`, as for a relation dropped earlier). Not when the CREATE proves nothing of
 the name (OR REPLACE, IF NOT EXISTS: one may be there, made outside), when the relation was
@@ -36,6 +36,9 @@ REPORTED = [
     ("WITH p AS (SELECT id FROM orders) SELECT id INTO r FROM p FOR SHARE OF p;\n",
      "INSERT INTO r VALUES (1);\n", 'relation "r" does not exist'),
     (f"CREATE VIEW v AS {LOCKED};\n", "DROP VIEW v;\n", 'view "v" does not exist'),
+    # a plain CREATE TABLE too (its primary key lacks the partition key)
+    ("CREATE TABLE p (id int, d date, PRIMARY KEY (id)) PARTITION BY RANGE (d);\n",
+     "INSERT INTO p (id) VALUES (1);\n", 'relation "p" does not exist'),
 ]
 
 #: (the refused CREATE's migration, the later one, what may have been made outside the
