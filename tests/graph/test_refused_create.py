@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -58,11 +56,15 @@ NOT_REPORTED = [
 ]
 
 
+def history(tmp_path: Path, refused: str, later: str) -> Path:
+    """A folder of the setup, the refused CREATE's migration and the later one."""
+    for name, sql in (("1_setup", SETUP), ("2_refused", refused), ("3_later", later)):
+        (tmp_path / f"{name}.sql").write_text(sql)
+    return tmp_path
+
+
 def graph_of(tmp_path: Path, refused: str, later: str):
-    (tmp_path / "1_setup.sql").write_text(SETUP)
-    (tmp_path / "2_refused.sql").write_text(refused)
-    (tmp_path / "3_later.sql").write_text(later)
-    return build_graph(discover(tmp_path))
+    return build_graph(discover(history(tmp_path, refused, later)))
 
 
 @pytest.mark.parametrize(("refused", "later", "error"), REPORTED)
@@ -82,16 +84,17 @@ def test_a_use_that_may_work_is_not_reported(tmp_path: Path, refused: str, later
 
 
 def test_lint_reports_the_missing_relation(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from lockwise.cli.app import app
+
     refused, later, _ = REPORTED[0]
-    (tmp_path / "1_setup.sql").write_text(SETUP)
-    (tmp_path / "2_refused.sql").write_text(refused)
-    (tmp_path / "3_later.sql").write_text(later)
-    run = subprocess.run([sys.executable, "-m", "lockwise", "lint", str(tmp_path), "--format",
-                          "json", "--no-cache"], capture_output=True, text=True, check=False)
-    assert run.returncode == 1, run.stderr
-    report = json.loads(run.stdout)
-    conflicts = [c for c in report["conflicts"] if c["kind"] == "missing-object"]
-    assert [c["object"] for c in conflicts] == ["table:public.v"]
+    result = CliRunner().invoke(app, ["lint", str(history(tmp_path, refused, later)),
+                                      "--format", "json", "--no-cache"])
+    assert result.exit_code == 1
+    missing = [c["object"] for c in json.loads(result.stdout)["conflicts"]
+               if c["kind"] == "missing-object"]
+    assert missing == ["table:public.v"]
 
 
 @pytest.mark.postgres
