@@ -7,8 +7,11 @@ before a name taken is looked at; SELECT INTO, DECLARE CURSOR, EXPLAIN with or w
 ANALYZE, COPY (query) TO), as `with_query_locked` with the server's message in
 `with_query_locked_text`. A name that is no WITH query there (a table named with its schema, a
 subquery's alias, a WITH query of another subquery) runs. A refused statement is not replayed:
-the relation it would have made is not there after it. Each case is compared with the
-embedded server (checked on 18.6)."""
+the relation it would have made is not there after it. A query analyzed where it is stored is
+refused so too: PREPARE's, a rule's actions, a `LANGUAGE sql` routine's body (BEGIN ATOMIC
+always; a string one when check_function_bodies is on and no argument is polymorphic), not a
+PL/pgSQL body, parsed only as it runs. Each case is compared with the embedded server (checked
+on 18.6)."""
 
 from __future__ import annotations
 
@@ -100,6 +103,32 @@ SERVER_CASES = [
     "CREATE TABLE c AS " + A + "SELECT t.* FROM a, t FOR SHARE",
     "EXPLAIN " + A + "SELECT * FROM a, t FOR UPDATE OF t",
     "COPY (" + A + "SELECT * FROM a, t FOR UPDATE) TO PROGRAM 'cat > /dev/null'",
+    # a query analyzed where it is stored: PREPARE's, a rule's actions, a LANGUAGE sql
+    # routine's body (a string one under check_function_bodies, on by default; BEGIN ATOMIC
+    # always), under its own search_path too
+    "PREPARE p AS " + LOCKS_A,
+    "PREPARE p (bigint) AS " + A + "INSERT INTO sink SELECT id FROM a WHERE id = $1 "
+    "FOR KEY SHARE OF a",
+    "CREATE RULE r AS ON INSERT TO sink DO ALSO " + LOCKS_A,
+    "CREATE RULE r AS ON INSERT TO sink DO INSTEAD (SELECT 1; DELETE FROM t WHERE id IN ("
+    + A + "SELECT id FROM a FOR SHARE OF a))",
+    "CREATE FUNCTION f() RETURNS SETOF bigint LANGUAGE sql AS $$ " + LOCKS_A + " $$",
+    "CREATE FUNCTION f() RETURNS SETOF bigint LANGUAGE sql AS $$ " + LOCKS_A + " $$ "
+    "SET search_path = public",
+    "CREATE FUNCTION f() RETURNS SETOF bigint LANGUAGE sql BEGIN ATOMIC " + LOCKS_A + "; END",
+    "CREATE PROCEDURE pr() LANGUAGE sql AS $$ SELECT 1; " + A +
+    "DELETE FROM sink WHERE id IN (SELECT id FROM a FOR NO KEY UPDATE OF a) $$",
+    "CREATE PROCEDURE pr() LANGUAGE sql BEGIN ATOMIC " + A +
+    "DELETE FROM sink WHERE id IN (SELECT id FROM a FOR SHARE OF a); END",
+    # ... run: no WITH query is named, or the body is not analyzed at CREATE (a string body
+    # with a polymorphic argument; PL/pgSQL's, parsed only as it runs)
+    "PREPARE p AS " + A + "SELECT * FROM a, t FOR UPDATE OF t",
+    "CREATE RULE r AS ON INSERT TO sink DO ALSO " + A + "SELECT * FROM a FOR UPDATE",
+    "CREATE FUNCTION f() RETURNS SETOF bigint LANGUAGE sql BEGIN ATOMIC " + A +
+    "SELECT * FROM a FOR UPDATE; END",
+    "CREATE FUNCTION f(x anyelement) RETURNS SETOF bigint LANGUAGE sql AS $$ " + LOCKS_A + " $$",
+    "CREATE FUNCTION f() RETURNS SETOF bigint LANGUAGE plpgsql AS $$ BEGIN RETURN QUERY "
+    + LOCKS_A + "; END $$",
 ]
 
 
@@ -156,3 +185,21 @@ def test_a_view_replaced_is_refused_for_its_query_before_its_columns(pg_db: str)
     (stmt,) = reports[-1].statements
     assert statement_refusal(stmt.effect) == "with_query_locked"
     assert server_message(pg_db, setup, sql) == "FOR UPDATE cannot be applied to a WITH query"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("body", "refused"), [
+    ("AS $$ " + LOCKS_A + " $$", False),  # a string body is not analyzed then
+    ("BEGIN ATOMIC " + LOCKS_A + "; END", True),  # BEGIN ATOMIC always is
+])
+def test_a_sql_body_is_refused_as_check_function_bodies_says(pg_db: str, body: str,
+                                                            refused: bool) -> None:
+    unchecked = "SET check_function_bodies = off;\n"
+    sql = "CREATE FUNCTION f() RETURNS SETOF bigint LANGUAGE sql " + body
+    reports = lint_migrations([migration_from_text(SETUP, "0001_setup.sql"),
+                               migration_from_text(unchecked + sql + ";", "0002_change.sql")],
+                              LintOptions(), Catalog())
+    _, stmt = reports[-1].statements
+    said = statement_refusal(stmt.effect) == "with_query_locked"
+    assert said is refused
+    assert bool(server_message(pg_db, [SETUP, unchecked], sql)) is refused

@@ -3714,6 +3714,20 @@ CASES = [
     Case("prepare-select-view-for-update", VIEWS, "PREPARE q AS SELECT * FROM v FOR UPDATE"),
     Case("prepare-select-partitioned-view", EVENTS + "CREATE VIEW ev AS SELECT * FROM events;",
          "PREPARE q AS SELECT * FROM ev"),
+    # FOR UPDATE without OF passes a WITH query by there too, as in a statement run: what the
+    # WITH query reads gets ACCESS SHARE only, a table beside it ROW SHARE (checked on 18.6;
+    # OF naming the WITH query is refused: tests/test_with_query_lock_refusals.py).
+    Case("prepare-cte-for-update", T + "CREATE TABLE sink (id bigint);",
+         "PREPARE q AS WITH a AS (SELECT id FROM t) SELECT a.id FROM a, sink FOR UPDATE"),
+    Case("create-rule-cte-for-update", T + "CREATE TABLE sink (id bigint);",
+         "CREATE RULE r AS ON INSERT TO sink DO ALSO "
+         "WITH a AS (SELECT id FROM t) SELECT * FROM a FOR UPDATE"),
+    Case("create-sql-function-cte-for-update", T + "CREATE TABLE sink (id bigint);",
+         "CREATE FUNCTION f() RETURNS SETOF bigint LANGUAGE sql AS "
+         "$$WITH a AS (SELECT id FROM t) SELECT a.id FROM a, sink FOR UPDATE$$"),
+    Case("create-sql-function-atomic-cte-for-update", T,
+         "CREATE FUNCTION f() RETURNS SETOF bigint LANGUAGE sql BEGIN ATOMIC "
+         "WITH a AS (SELECT id FROM t) SELECT * FROM a FOR UPDATE; END", min_pg=14),
     Case("explain-analyze-select", T, "EXPLAIN ANALYZE SELECT * FROM t", compare_scans=False),
     Case("explain-analyze-update", T, "EXPLAIN ANALYZE UPDATE t SET n = 2"),
     Case("explain-analyze-insert-checks-key", FK,

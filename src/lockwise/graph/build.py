@@ -46,6 +46,7 @@ from lockwise.discover.versions import (
 )
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
+    TEMPORARY_PREFIX,
     created_schema,
     drop_object_name,
     drop_object_names,
@@ -708,7 +709,7 @@ class _Builder:
         # A statement PostgreSQL refuses changes nothing (as lint's replay decides, and with
         # lint's effect when there is one; a DO block by all it runs): it names what it uses,
         # but drops, creates and moves nothing, and is not replayed.
-        refused = bool(refusal(effect))
+        refused = refusal(effect)
         if len(effect.actions) > 1 and effect.action == "do_block":
             # What a DO block runs may sit in a branch that does not run: the graph counts
             # only on the block itself (the replay treats its tables as unsure).
@@ -775,6 +776,8 @@ class _Builder:
             self.ops.setdefault(key, []).extend(_ops(effect, uses, creates, loc))
             self.ops[key].extend(_routine_ops(stmt.tree, effect, loc))
         if refused:
+            if creates and stmt_kind != "DoStmt":
+                self._unmade(loc, effect, creates, refused)
             return
         self._update(key, loc, stmt, effect, creates, stmt_kind)
         views: dict[str, set[str]] = {}
@@ -944,6 +947,23 @@ class _Builder:
                 obj.startswith("index:") or obj.startswith(tables))}
         for obj in gone:
             del self.not_yet[obj]
+
+    def _unmade(self, loc: Location, effect: Effect, creates: set[str], refused: str) -> None:
+        """The relations a plain CREATE that PostgreSQL refuses (`refused`, its refusal fact)
+        would have made: their names were free (a CREATE that ran would fail too:
+        `_created_late`) and stay so, as if dropped there, so what later uses one fails
+        (`missing-object`). Not after OR REPLACE or IF NOT EXISTS, which say nothing of what
+        was there; not a name the catalog knows (refused before the name is looked at, what
+        has it stays), nor a temporary one (no later migration's). A DO block's statements
+        may sit in a branch that does not run: the caller leaves them."""
+        if any(a.facts.get("if_not_exists") or a.facts.get("replace")
+               for a in effect.actions):
+            return
+        for obj in sorted(creates):
+            name = obj[6:]
+            if obj.startswith("table:") and name not in self.catalog.tables and \
+                    not name.startswith(TEMPORARY_PREFIX):
+                self.dropped[obj] = (loc, f"refused at its CREATE ({refused})")
 
     def _report_missing(self, key: str, m: Migration, loc: Location, obj: str,
                         verb: str) -> None:

@@ -441,6 +441,7 @@ def create_function(b: Builder, stmt: dict) -> None:
     # alone when an argument is polymorphic (a BEGIN ATOMIC one is then refused). Other
     # languages' bodies are only checked for syntax.
     refused = ""
+    locked: dict = {}  # FOR UPDATE OF a WITH query in the body analyzed (`with_query_locked`)
     checked = False  # whether the body's names are resolved at CREATE as the replay does
     if (body := sql_body(stmt)) is not None:
         atomic = bool(stmt.get("sql_body"))
@@ -458,13 +459,17 @@ def create_function(b: Builder, stmt: dict) -> None:
                 from lockwise.effects.postgres.sql_body_results import refused_result
 
                 refused = refused_result(b.ctx.catalog, stmt, body)
+            if not refused:  # (whatever the path: a WITH query is no table of one)
+                from lockwise.effects.postgres.queries import query_with_query_locked
+
+                locked = query_with_query_locked(body)
         # The function uses what its body names, analyzed or not (the conflict graph's edges).
         b.reads.update(f"table:{rel}" for rel in relations_in(body))
     from lockwise.effects.postgres.self_calls import calls_itself_always
 
     b.act("create_function", name=name, replace=bool(stmt.get("replace")),
           calls_itself=calls_itself_always(b.ctx.catalog, stmt, b.ctx.statement_sql),
-          body_checked=checked,
+          body_checked=checked, **locked,
           **({"refused_function_body": True, "refused_function_body_text": refused}
              if refused else {}))
 

@@ -121,10 +121,14 @@ def explain(b: Builder, stmt: dict) -> None:
 def prepare(b: Builder, stmt: dict) -> None:
     """PREPARE parses and rewrites its statement, and plans it only when it is executed: it
     locks the relations the statement names and the views' relations, in its modes, not the
-    partitions or children (checked on the server)."""
+    partitions or children (checked on the server). Its analysis refuses what a run's would
+    (FOR UPDATE OF a WITH query, checked on 18.6)."""
+    from lockwise.effects.postgres.queries import query_with_query_locked
+
     query = stmt.get("query") or {}
     _lock_unexecuted(b, query, replace(b.ctx, executes=False, plans=False))
-    b.act("prepare", name=stmt.get("name", ""), statement=unwrap(query)[0])
+    b.act("prepare", name=stmt.get("name", ""), statement=unwrap(query)[0],
+          **query_with_query_locked(query))
 
 
 #: The statements whose parse analysis opens the relations they name (in their own modes);
@@ -154,13 +158,17 @@ def _lock_unexecuted(b: Builder, query: dict, ctx: Context) -> None:
 
 
 def create_rule(b: Builder, stmt: dict) -> None:
+    from lockwise.effects.postgres.queries import query_with_query_locked
+
     # A rule rewrites every later query on the table: it is added under ACCESS EXCLUSIVE
     # (checked on the server), and its actions are parsed against the tables they name.
     table, qualified = range_var(stmt.get("relation"))
     b.lock(table, L.ACCESS_EXCLUSIVE)
     read_tables(b, [stmt.get("whereClause")], skip={table})
     lock_parsed(b, stmt.get("actions") or (), rewritten=False)
-    b.act("create_rule", table_facts(b, table, qualified), name=stmt.get("rulename", ""))
+    # (analyzed there: refused as a run of them would be, checked on 18.6)
+    b.act("create_rule", table_facts(b, table, qualified), name=stmt.get("rulename", ""),
+          **query_with_query_locked(stmt.get("actions")))
 
 
 _STRING_LITERAL = lazy_compile(r"'(?:[^']|'')*'")
