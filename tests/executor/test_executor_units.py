@@ -171,6 +171,34 @@ def test_state_knows_versions_as_the_layouts_runner_does(tmp_path) -> None:
 
 
 
+def test_state_orders_diesel_versions_as_text(tmp_path) -> None:
+    """diesel sorts pending migrations by version as text (diesel src/migration/mod.rs,
+    MigrationVersion's derived Ord on its Cow<str>): 10_b, then 9_a, then 91_c. A version
+    recorded without its folder (8) sorts among them as text, and a baseline at 10 covers
+    10_b alone (as numbers, 9 too, which diesel runs after it); a history row written with
+    dashes is the folder whose version is the same without them."""
+    from dataclasses import replace
+
+    from lockwise.discover import discover
+    from lockwise.discover.versions import version_sort_key
+    from lockwise.executor.history import KIND_BASELINE
+    from lockwise.executor.state import BASELINED, MISSING, PENDING, compute_state
+
+    for name in ("9_a", "10_b", "91_c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "up.sql").write_text("SELECT 1;\n")
+    rows = [_applied_row(1, "8", "SELECT 8;")]
+    state = compute_state(discover(tmp_path), rows)
+    assert [(v.version, v.state) for v in state.versions] == [
+        ("10", PENDING), ("8", MISSING), ("9", PENDING), ("91", PENDING)]
+    baseline = replace(_applied_row(2, "10", ""), kind=KIND_BASELINE, description="baseline")
+    state = compute_state(discover(tmp_path), [baseline])
+    assert [(v.version, v.state) for v in state.versions] == [
+        ("10", BASELINED), ("9", PENDING), ("91", PENDING)]
+    assert version_sort_key("2024-01-01-000000", "diesel") == \
+        version_sort_key("20240101000000", "diesel") < version_sort_key("2024-01-02", "diesel")
+
+
 def test_state_orders_dbmate_versions_as_dbmate_runs_its_files(tmp_path) -> None:
     """dbmate runs its files in the order of their names as text (pkg/dbmate/db.go,
     FindMigrations): 10_b.sql, then 91_c.sql, then 9_a.sql ('1' sorts before '_'). The state
