@@ -93,6 +93,51 @@ def test_diesel_directories_with_metadata_no_transaction(tmp_path: Path) -> None
     assert migrations[1].no_transaction is True
 
 
+def test_diesel_runs_its_versions_in_text_order(tmp_path: Path) -> None:
+    """diesel's MigrationVersion is text (diesel src/migration/mod.rs: a Cow<str> with derived
+    Ord), and pending_migrations (diesel_migrations src/migration_harness.rs) sorts by it: of
+    versions of different widths, 1 runs before 10, and 10 before 9."""
+    for name in ("9_a", "10_b", "1_c"):
+        write(tmp_path, {f"{name}/up.sql": "SELECT 1;\n"})
+    assert [m.id for m in discover(tmp_path)] == ["1_c", "10_b", "9_a"]
+
+
+@pytest.mark.parametrize(("folders", "read"), [
+    # migrations_internals' version_from_string: the folder name up to its first `_`, its
+    # `-` removed. The version lockwise shows keeps the dashes; the order is diesel's.
+    (["2024-01-01-000000_create_users"], [("2024-01-01-000000", "create_users")]),
+    # `-` as the separator: no `_`, so the whole name is the version (20240101addusers).
+    (["20240101-add-users", "20240101-drop-users"],
+     [("20240101-add-users", ""), ("20240101-drop-users", "")]),
+    (["20240102", "v2_b", "1.5_x"], [("1.5", "x"), ("20240102", ""), ("v2", "b")]),
+    # Text order of the versions without dashes: 20240101, 2024010102, 202401011 (as
+    # numbers, 2024-01-01-1 came first).
+    (["2024-01-01-1_b", "20240101_a", "2024010102_c"],
+     [("20240101", "a"), ("2024010102", "c"), ("2024-01-01-1", "b")]),
+])
+def test_diesel_reads_a_version_as_version_from_string_does(
+        tmp_path: Path, folders: list[str], read: list[tuple[str, str]]) -> None:
+    from lockwise.discover.versions import version_identity
+
+    for name in folders:
+        write(tmp_path, {f"{name}/up.sql": "SELECT 1;\n"})
+    found = discover(tmp_path)
+    assert [(m.version, m.name) for m in found] == read
+    assert {m.path.parent.name for m in found} == {m.id for m in found}
+    identities = [version_identity(m.version, "diesel") for m in found]
+    assert identities == sorted(identities) and "-" not in "".join(identities)
+
+
+def test_diesel_dash_separated_folders_are_two_versions(tmp_path: Path) -> None:
+    """`20240101-a` and `20240101-b` are versions 20240101a and 20240101b to diesel: no
+    duplicate-version (it was one: both read as 20240101)."""
+    from lockwise.graph.api import history_conflicts
+
+    write(tmp_path, {"20240101-a/up.sql": "CREATE TABLE a (id int);\n",
+                     "20240101-b/up.sql": "CREATE TABLE b (id int);\n"})
+    assert history_conflicts([discover(tmp_path)], pg_version=16) == []
+
+
 def test_flyway_versions_undo_and_repeatables_last(tmp_path: Path) -> None:
     write(tmp_path, {"V1.10__late.sql": "SELECT 1;", "V1.2__early.sql": "SELECT 1;",
                      "U1.2__early.sql": "SELECT 2;", "R__views.sql": "SELECT 3;"})

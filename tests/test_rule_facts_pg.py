@@ -477,14 +477,18 @@ _WARNS = {"nested-transaction": "there is already a transaction in progress",
 
 
 @pytest.mark.parametrize("layout", ["golang-migrate", "prisma", "sqlx -- no-transaction",
-                                    "dbmate transaction:false"])
+                                    "dbmate transaction:false",
+                                    "diesel run_in_transaction=false"])
 @pytest.mark.parametrize("text", ONE_STRING)
 def test_a_migration_sent_as_one_string_matches_server(pg_db: str, layout: str,
                                                        text: str) -> None:
     """PostgreSQL runs a string of statements in an implicit transaction (not a block that
     SAVEPOINT accepts, and one an explicit BEGIN takes over), a single statement in none.
     sqlx sends a `-- no-transaction` migration so, and dbmate a `transaction:false` one
-    (`sqlDB.Exec(up)`: two CREATE INDEX CONCURRENTLY in one such section fail, dbmate#126)."""
+    (`sqlDB.Exec(up)`: two CREATE INDEX CONCURRENTLY in one such section fail, dbmate#126),
+    and diesel one whose metadata.toml says `run_in_transaction = false` (its harness runs
+    it without `transaction`, and run_sql_from_file sends up.sql whole to `batch_execute`,
+    PgConnection's PQexec: one simple query). Checked on 18.6."""
     import dataclasses
 
     import psycopg

@@ -12,7 +12,13 @@ from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import Rollbacks, apply_statement, end_session, end_statement
+from lockwise.catalog.replay import (
+    Rollbacks,
+    apply_statement,
+    copied,
+    end_session,
+    end_statement,
+)
 from lockwise.catalog.search_path import PathInForce
 from lockwise.core.code_store import keep_compiled
 from lockwise.core.types import (
@@ -89,9 +95,13 @@ TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "dbmate", "goose", "sql-mig
 SCRIPT_LAYOUTS = {"golang-migrate", "prisma", "postgrator", "supabase"}
 #: Tools that send a migration marked to run without a transaction as one query string: sqlx
 #: (`-- no-transaction`) runs it with a plain execute, graphile-migrate (`--! no-transaction`)
-#: with one query, dbmate (`-- migrate:up transaction:false`) with `sqlDB.Exec(up)`, so several
-#: statements still share PostgreSQL's implicit transaction block.
-SCRIPT_WHEN_NO_TRANSACTION = {"sqlx", "graphile-migrate", "dbmate"}
+#: with one query, dbmate (`-- migrate:up transaction:false`) with `sqlDB.Exec(up)`, diesel
+#: (metadata.toml's `run_in_transaction = false`: diesel_migrations src/migration_harness.rs,
+#: run_migration, skips its `transaction`) with `batch_execute` of the whole up.sql
+#: (src/file_based_migrations.rs, run_sql_from_file), PQexec in PgConnection (diesel
+#: src/pg/connection/mod.rs), so several statements still share PostgreSQL's implicit
+#: transaction block.
+SCRIPT_WHEN_NO_TRANSACTION = {"sqlx", "graphile-migrate", "dbmate", "diesel"}
 #: Tools that open a transaction and send the whole migration in it as one query string:
 #: sqlx (`tx.execute(&*migration.sql)`), diesel (`batch_execute`), dbmate (`tx.Exec(up)`),
 #: tern (`conn.Exec(ctx, sql)` after Begin), graphile-migrate (`begin`, then the text). The
@@ -1448,6 +1458,7 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
                     new_databases: Collection[int] = frozenset(),
                     release: bool = False,
                     one_run: Collection[str] = frozenset(),
+                    not_run: Collection[int] | None = None,
                     ) -> list[MigrationReport]:
     """Judge migrations in order, replaying each into the catalog for the ones after it.
 
@@ -1459,8 +1470,17 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
     `one_run`: ids of migrations applied together, in this order, by one run (the executor's
     pending ones): a table one of them creates is new for the later ones, as in one file. The
     others (applied before) create nothing new for them.
+    `not_run`: the id() of the migrations their runner never applies, as it runs another of
+    their version (`never_run`, found from `migrations` when not given: give it when they are
+    part of a history linted in several calls). Each is judged but not replayed: the
+    migrations after it find the catalog as it left it (the duplicate-version conflict says
+    why).
     """
     options = options or LintOptions()
+    if not_run is None:
+        from lockwise.discover.versions import never_run
+
+        not_run = never_run(migrations, new_databases)
     run = NewInRun() if one_run else None
     index = rule_index(options)
     catalog = catalog if catalog is not None else Catalog()
@@ -1470,7 +1490,8 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
             catalog.reset()
         # The migrations only replayed for context are not judged: their reports are not shown.
         wanted = options.wants(migration)
-        report = analyze_migration(migration, catalog, index if wanted else None, options,
+        report = analyze_migration(migration, copied(catalog) if id(migration) in not_run
+                                   else catalog, index if wanted else None, options,
                                    release, run if migration.id in one_run else None)
         if on_report is not None:
             on_report(report)

@@ -171,28 +171,52 @@ def test_state_knows_versions_as_the_layouts_runner_does(tmp_path) -> None:
 
 
 
+def _states_after_8_or_baseline_10(folder) -> tuple[list, list]:
+    """(version, state) of each version of `folder`'s migrations, in order: with version 8
+    recorded (no file has it); with a baseline at 10 instead."""
+    from dataclasses import replace
+
+    from lockwise.discover import discover
+    from lockwise.executor.history import KIND_BASELINE
+    from lockwise.executor.state import compute_state
+
+    baseline = replace(_applied_row(2, "10", ""), kind=KIND_BASELINE, description="baseline")
+    return tuple([(v.version, v.state) for v in compute_state(discover(folder), rows).versions]
+                 for rows in ([_applied_row(1, "8", "SELECT 8;")], [baseline]))
+
+
+def test_state_orders_diesel_versions_as_text(tmp_path) -> None:
+    """diesel sorts pending migrations by version as text (diesel src/migration/mod.rs,
+    MigrationVersion's derived Ord on its Cow<str>): 10_b, then 9_a, then 91_c. A version
+    recorded without its folder (8) sorts among them as text, and a baseline at 10 covers
+    10_b alone (as numbers, 9 too, which diesel runs after it); a history row written with
+    dashes is the folder whose version is the same without them."""
+    from lockwise.discover.versions import version_sort_key
+    from lockwise.executor.state import BASELINED, MISSING, PENDING
+
+    for name in ("9_a", "10_b", "91_c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "up.sql").write_text("SELECT 1;\n")
+    assert _states_after_8_or_baseline_10(tmp_path) == (
+        [("10", PENDING), ("8", MISSING), ("9", PENDING), ("91", PENDING)],
+        [("10", BASELINED), ("9", PENDING), ("91", PENDING)])
+    assert version_sort_key("2024-01-01-000000", "diesel") == \
+        version_sort_key("20240101000000", "diesel") < version_sort_key("2024-01-02", "diesel")
+
+
 def test_state_orders_dbmate_versions_as_dbmate_runs_its_files(tmp_path) -> None:
     """dbmate runs its files in the order of their names as text (pkg/dbmate/db.go,
     FindMigrations): 10_b.sql, then 91_c.sql, then 9_a.sql ('1' sorts before '_'). The state
     lists them so, a version recorded without its file (8) among them as text. A baseline at
     10 covers what dbmate runs up to 10_b.sql, as `apply --to 10` would have run: 10_b.sql
     alone (as numbers, 9 too, which dbmate runs last)."""
-    from dataclasses import replace
-
-    from lockwise.discover import discover
-    from lockwise.executor.history import KIND_BASELINE
-    from lockwise.executor.state import BASELINED, MISSING, PENDING, compute_state
+    from lockwise.executor.state import BASELINED, MISSING, PENDING
 
     for name in ("9_a.sql", "10_b.sql", "91_c.sql"):
         (tmp_path / name).write_text("-- migrate:up\nSELECT 1;\n-- migrate:down\n")
-    rows = [_applied_row(1, "8", "SELECT 1;")]
-    state = compute_state(discover(tmp_path), rows)
-    assert [(v.version, v.state) for v in state.versions] == [
-        ("10", PENDING), ("8", MISSING), ("91", PENDING), ("9", PENDING)]
-    baseline = replace(_applied_row(2, "10", ""), kind=KIND_BASELINE, description="baseline")
-    state = compute_state(discover(tmp_path), [baseline])
-    assert [(v.version, v.state) for v in state.versions] == [
-        ("10", BASELINED), ("91", PENDING), ("9", PENDING)]
+    assert _states_after_8_or_baseline_10(tmp_path) == (
+        [("10", PENDING), ("8", MISSING), ("91", PENDING), ("9", PENDING)],
+        [("10", BASELINED), ("91", PENDING), ("9", PENDING)])
 
 @pytest.mark.parametrize("files, refused", [
     (("1_a.up.sql", "01_b.up.sql"), True),

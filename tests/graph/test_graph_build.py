@@ -1389,6 +1389,18 @@ def _dbmate_conflicts(folder: Path, *names: str) -> list:
     return build_graph(discover(folder)).conflicts
 
 
+def test_diesel_ambiguous_order_says_which_folder_diesel_runs_first(tmp_path: Path) -> None:
+    """diesel sorts versions as text (diesel src/migration/mod.rs, MigrationVersion): it runs
+    10_b before 9_a, and the conflict names the folders, not their up.sql."""
+    for i, name in enumerate(("9_a", "10_b")):
+        write(tmp_path, {f"{name}/up.sql": f"CREATE TABLE t{i} (id int);\n"})
+    (conflict,) = build_graph(discover(tmp_path)).conflicts
+    assert conflict.kind == "ambiguous-order"
+    assert "diesel runs 10_b before 9_a (it sorts versions as text)" in conflict.explanation, \
+        conflict.explanation
+    assert [loc.path.rsplit("/", 2)[1] for loc in conflict.locations] == ["10_b", "9_a"]
+
+
 def test_dbmate_ambiguous_order_says_which_file_dbmate_runs_first(tmp_path: Path) -> None:
     """dbmate sorts file names as text (pkg/dbmate/db.go, FindMigrations): it runs 10_b.sql
     before 9_a.sql. The conflict says so, not only that some tool may differ."""

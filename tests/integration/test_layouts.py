@@ -657,6 +657,69 @@ def test_supabase_is_told_by_its_folder(tmp_path: Path) -> None:
     assert "concurrently-in-transaction" in _lint_rules(tmp_path / "supabase" / "migrations")[1][2]
 
 
+def test_diesel_without_a_transaction_sends_up_sql_as_one_string(tmp_path: Path) -> None:
+    """diesel runs a migration whose metadata.toml says `run_in_transaction = false` outside
+    its `transaction` (diesel_migrations src/migration_harness.rs, run_migration), and sends
+    up.sql whole to `batch_execute` (src/file_based_migrations.rs, run_sql_from_file), which
+    PgConnection runs with PQexec (diesel src/pg/connection/mod.rs): one simple query. Alone
+    in it CREATE INDEX CONCURRENTLY runs; beside another statement, in PostgreSQL's implicit
+    transaction, it fails (the server's answer: test_rule_facts_pg)."""
+    no_tx = "run_in_transaction = false\n"
+    write(tmp_path, {"2024-01-01-000000_t/up.sql": "CREATE TABLE t (a int);\n",
+                     "2024-01-02-000000_alone/up.sql": "CREATE INDEX CONCURRENTLY t_a ON t (a);\n",
+                     "2024-01-02-000000_alone/metadata.toml": no_tx,
+                     "2024-01-03-000000_two/up.sql":
+                         "CREATE INDEX CONCURRENTLY t_b ON t (a);\nSELECT 1;\n",
+                     "2024-01-03-000000_two/metadata.toml": no_tx})
+    found = _lint_rules(tmp_path)
+    assert [(layout, name) for layout, name, _ in found] == [
+        ("diesel", "t"), ("diesel", "alone"), ("diesel", "two")]
+    assert "concurrently-in-transaction" not in found[1][2]
+    assert "concurrently-in-transaction" in found[2][2]
+
+
+def _already_exists(directory: Path) -> list[tuple[str, str]]:
+    """(migration id, the object) of each object-already-exists finding of the folder."""
+    reports = lint_migrations(discover(directory), LintOptions())
+    return [(r.migration.id, f.message.split(" exists already")[0]) for r in reports
+            for f in r.all_findings if f.rule == "object-already-exists"]
+
+
+_RECREATE = "CREATE TABLE a_only (id int);\nCREATE TABLE b_only (id int);\n"
+
+
+def test_diesel_duplicate_version_replays_only_the_migration_diesel_runs(
+        tmp_path: Path) -> None:
+    """Of two folders of one version diesel runs the last by name (pending_migrations keeps
+    the last of a version, embed_migrations! sorts the folders by path) and never the other:
+    what the other creates is not there for the migrations after them. It is still linted
+    itself, and the conflict still reported."""
+    write(tmp_path, {"2024-01-01-000000_a/up.sql": "CREATE TABLE a_only (id int);\n",
+                     "20240101000000_b/up.sql": "CREATE TABLE b_only (id int);\n",
+                     "2024-01-02-000000_c/up.sql": _RECREATE})
+    assert _already_exists(tmp_path) == [("2024-01-02-000000_c", "table public.b_only")]
+    from lockwise.graph.api import history_conflicts
+
+    assert [c.kind for c in history_conflicts([discover(tmp_path)], pg_version=16)] == [
+        "duplicate-version"]
+
+
+@pytest.mark.parametrize(("marker", "replayed"), [
+    ("-- migrate:up", ["table public.a_only"]),
+    # transaction:false: the other one's statements run and stay, its version's insert fails.
+    ("-- migrate:up transaction:false", ["table public.a_only", "table public.b_only"]),
+])
+def test_dbmate_duplicate_version_replays_the_one_dbmate_keeps(
+        tmp_path: Path, marker: str, replayed: list[str]) -> None:
+    """dbmate runs the first file of a version by name and records it; the other one fails on
+    schema_migrations' primary key, its transaction rolled back (pkg/dbmate/db.go, Migrate)."""
+    write(tmp_path, {"1_a.sql": "-- migrate:up\nCREATE TABLE a_only (id int);\n"
+                                "-- migrate:down\n",
+                     "1_b.sql": f"{marker}\nCREATE TABLE b_only (id int);\n-- migrate:down\n",
+                     "2_c.sql": f"-- migrate:up\n{_RECREATE}-- migrate:down\n"})
+    assert [what for _, what in _already_exists(tmp_path)] == replayed
+
+
 def test_hasura_migrations_are_read_as_diesel(tmp_path: Path) -> None:
     """Hasura keeps `migrations/<database>/<ms timestamp>_<name>/up.sql` + down.sql, and runs
     each migration in a transaction, as diesel does."""

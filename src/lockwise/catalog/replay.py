@@ -1671,8 +1671,7 @@ class Rollbacks:
     def _copy(self, catalog: Catalog) -> tuple[Catalog, tuple]:
         from copy import deepcopy
 
-        catalog.callers_memo = None  # (found again from the catalog: not copied)
-        return deepcopy(catalog), deepcopy(self.keep)
+        return copied(catalog), deepcopy(self.keep)
 
     def _copy_for(self, catalog: Catalog, name: str) -> tuple[Catalog, tuple] | None:
         """A copy for savepoint `name`, when a ROLLBACK TO to come can put it back."""
@@ -1729,6 +1728,15 @@ class Rollbacks:
         elif len(session.savepoints) > len(self.points):  # SAVEPOINT
             self.points.append(self._copy_for(catalog, session.savepoints[-1][0]))
         return undone
+
+
+def copied(catalog: Catalog) -> Catalog:
+    """A copy of `catalog` that replaying into leaves it as it is (a deep copy: the costs of
+    the whole catalog)."""
+    from copy import deepcopy
+
+    catalog.callers_memo = None  # (found again from the catalog: not copied)
+    return deepcopy(catalog)
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:

@@ -254,6 +254,7 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
                                   _replay_points(chain, whole, first))
     # Imported after the fork: the graph beside needs the parser and the effect model, not
     # the rules, and starts sooner (it is the longer side on the corpora).
+    from lockwise.discover.versions import never_run
     from lockwise.lint import history_starts, lint_migrations, release_details
 
     def graph_then_release(report: MigrationReport) -> None:
@@ -264,13 +265,16 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
     # statement: a pg_dump-sized migration never holds all its details at once.
     on_report = graph_then_release if stream is not None else None
     new_databases = history_starts(histories)
+    # (found over the whole history: a version's migrations may fall on both sides of `first`)
+    not_run = never_run(migrations, new_databases)
     with _stopped_on_failure(child):
         lint_migrations(migrations[start:first], options, catalog, on_report, new_databases,
-                        release=stream is None)
+                        release=stream is None, not_run=not_run)
         if chain and start < first:
             _store_replay(chain[first - 1], (first, catalog, stream, None), migrations[:first])
         reports += lint_migrations(migrations[max(start, first):], options, catalog,
-                                   on_report, new_databases, release=stream is None)
+                                   on_report, new_databases, release=stream is None,
+                                   not_run=not_run)
     if chain and whole and migrations and (
             start == 0 or len(migrations) - start >= NEW_REPLAY_AFTER):
         # The result is stored under `key` right after: a resumed run reads its reports.

@@ -16,7 +16,13 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
 from lockwise.discover.manifest import MANIFEST, Warned
-from lockwise.discover.versions import version_folder_runs, version_identity, version_key
+from lockwise.discover.versions import (
+    diesel_version,
+    version_folder_runs,
+    version_identity,
+    version_key,
+    version_sort_key,
+)
 from lockwise.parse.source import (
     InputError,
     decode_sql,
@@ -493,15 +499,17 @@ def _detect_diesel(directory: Path) -> bool:
 
 
 def _read_diesel(directory: Path) -> list[Migration]:
+    """Each folder's version as diesel reads it (`diesel_version`), in diesel's order: by
+    version as text, without its dashes (`version_sort_key`)."""
     out = []
     for sub in _migration_dirs(directory, "up.sql"):
-        version, name = _split_version(sub.name)
+        version, name = diesel_version(sub.name)
         up = sub / "up.sql"
         meta = sub / "metadata.toml"
         no_tx = _is_file(meta) and re.search(
             r"run_in_transaction\s*=\s*false", meta.read_text(errors="replace")) is not None
         out.append(_make(version, name, up, read_sql_file(up), "diesel", sub / "down.sql",
-                         no_transaction=no_tx))
+                         no_transaction=no_tx, sort_key=version_sort_key(version, "diesel")))
     return out
 
 

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Collection, Iterable, Mapping
     from pathlib import PurePath
 
     from lockwise.core.types import Migration
@@ -21,10 +21,12 @@ def version_key(version: str) -> tuple:
                  _PART.findall(version))
 
 
-#: Layouts whose runner orders its migrations by file name as text, whatever their digits
-#: say: dbmate's FindMigrations (pkg/dbmate/db.go) sorts by FileName with Go's `<`, byte by
-#: byte (`10_b.sql` runs before `9_a.sql`).
-TEXT_ORDER_LAYOUTS = frozenset({"dbmate"})
+#: Layouts whose runner orders its migrations as text, whatever their digits say: dbmate's
+#: FindMigrations (pkg/dbmate/db.go) sorts by FileName with Go's `<`, byte by byte (`10_b.sql`
+#: runs before `9_a.sql`); diesel's pending_migrations (diesel_migrations
+#: src/migration_harness.rs) sorts by version (`version_identity`), a MigrationVersion whose
+#: Ord is its text's (diesel src/migration/mod.rs, derived on a Cow<str>): `10` before `9`.
+TEXT_ORDER_LAYOUTS = frozenset({"dbmate", "diesel"})
 
 
 def text_key(text: str) -> tuple:
@@ -35,7 +37,7 @@ def text_key(text: str) -> tuple:
 
 def run_key(migration: Migration) -> tuple:
     """Where `migration` runs among its history's: its sort key, the order its layout's
-    runner runs them in (dbmate's by file name as text)."""
+    runner runs them in (dbmate's by file name as text, diesel's by version as text)."""
     return migration.sort_key or version_key(migration.version)
 
 
@@ -62,7 +64,8 @@ def version_sort_key(version: str, layout: str,
         at = positions.get(version_identity(version, layout))
         if at is not None:
             return at
-    return text_key(version) if layout in TEXT_ORDER_LAYOUTS else version_key(version)
+    return text_key(version_identity(version, layout)) if layout in TEXT_ORDER_LAYOUTS \
+        else version_key(version)
 
 
 #: Layouts whose runners parse the version as a number: golang-migrate and Hasura (uint64),
@@ -95,6 +98,15 @@ def runner_records(version: str, layout: str) -> bool:
     return layout not in NUMERIC_VERSION_LAYOUTS or _numeric_parts(version, layout) is not None
 
 
+def diesel_version(folder: str) -> tuple[str, str]:
+    """(version, name) of a diesel migration's folder: the version as written, its name up to
+    the first `_` (`-` kept: `version_identity` drops it, as diesel's version_from_string,
+    migrations_internals src/lib.rs, does), and the rest. A name without `_` is all version
+    (`20240101-add-users`)."""
+    version, _, name = folder.partition("_")
+    return version, name
+
+
 def version_identity(version: str, layout: str) -> str:
     """The version as `layout`'s runner tells versions apart: two migrations with the same
     identity are the same version to it (`01` is `1` to golang-migrate and goose, `1.01.0`
@@ -102,7 +114,7 @@ def version_identity(version: str, layout: str) -> str:
     to the first `_`, its `-` removed (migrations_internals' version_from_string):
     `2024-01-01-000000` is `20240101000000`."""
     if layout == "diesel":
-        return version.split("_", 1)[0].replace("-", "")
+        return diesel_version(version)[0].replace("-", "")
     parts = _numeric_parts(version, layout)
     if parts is None:
         return version
@@ -110,6 +122,39 @@ def version_identity(version: str, layout: str) -> str:
     while len(numbers) > 1 and numbers[-1] == 0:
         numbers.pop()
     return ".".join(map(str, numbers))
+
+
+#: Layouts whose runner, of the migrations that share a version, runs one and leaves nothing of
+#: the others applied: where the one it runs stands among them, in run order (name order).
+#: diesel's pending_migrations (diesel_migrations src/migration_harness.rs) keeps the last of
+#: a version in its map, and embed_migrations! (migrations_macros src/embed_migrations.rs)
+#: sorts the folders by path: the last by name runs, the others never (`diesel migration run`
+#: takes read_dir's order instead, which is not fixed). dbmate (pkg/dbmate/db.go, Migrate) and
+#: the Supabase CLI (pkg/migration/apply.go) run the first by name and record its version, the
+#: others failing on it with their statements rolled back; Atlas (sql/migrate/migrate.go,
+#: Executor) runs the first and never the others. The tools that refuse the folder run none.
+ONE_OF_A_VERSION_RUNS = {"diesel": -1, "dbmate": 0, "supabase": 0, "atlas": 0}
+
+
+def never_run(migrations: Iterable[Migration], history_starts: Collection[int] = ()
+              ) -> frozenset[int]:
+    """id() of each of `migrations` (in run order; a history of its own from each migration
+    whose id() is in `history_starts`) that its runner never applies, as it runs another of
+    its version (ONE_OF_A_VERSION_RUNS). A dbmate migration marked transaction:false is
+    applied though: its statements run and stay, only its version's insert fails."""
+    groups: dict[tuple[int, str], list[Migration]] = {}
+    history = 0
+    for m in migrations:
+        history += id(m) in history_starts
+        if m.layout in ONE_OF_A_VERSION_RUNS and not m.repeatable:
+            groups.setdefault((history, version_identity(m.version, m.layout)), []).append(m)
+    out = set()
+    for group in groups.values():
+        if len(group) > 1:
+            runs = group[ONE_OF_A_VERSION_RUNS[group[0].layout]]
+            out.update(id(m) for m in group if m is not runs and not (
+                m.layout == "dbmate" and m.no_transaction))
+    return frozenset(out)
 
 
 def names_folder(version: str, folder: PurePath) -> bool:

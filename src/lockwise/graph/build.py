@@ -1419,14 +1419,18 @@ class _Builder:
         for (a, ka), (b, kb) in zip(ordered, ordered[1:], strict=False):
             # Runners of these layouts parse versions as numbers, and dotted versions
             # (1.9 < 1.10) are read as versions everywhere: no tool orders them as text.
-            if a.version == b.version or a.layout in NUMERIC_VERSION_LAYOUTS or \
+            if version_identity(a.version, a.layout) == \
+                    version_identity(b.version, b.layout) or \
+                    a.layout in NUMERIC_VERSION_LAYOUTS or \
                     "." in a.version or "." in b.version:
                 continue
             # In text order already (dbmate's), the pair disagrees when numbers order it the
             # other way; in number order, when text does.
             by_text = a.layout in TEXT_ORDER_LAYOUTS
-            as_numbers = (version_key(a.version), version_key(b.version)) if by_text else \
-                (a.sort_key, b.sort_key)
+            # (diesel's versions as it compares them: without their dashes)
+            as_numbers = (version_key(version_identity(a.version, a.layout)),
+                          version_key(version_identity(b.version, b.layout))) if by_text \
+                else (a.sort_key, b.sort_key)
             if as_numbers[0] == as_numbers[1]:
                 why = "compare equal as numbers but differ as text"
             elif by_text and as_numbers[0] > as_numbers[1]:
@@ -1437,10 +1441,15 @@ class _Builder:
                        f"round as text")
             else:
                 continue
-            runs = (f"{a.layout} runs {a.path.name} before {b.path.name} (it sorts file names "
-                    f"as text); a reader, or a tool that parses versions, expects the other "
-                    f"order" if by_text else "tools that sort file names and tools that parse "
-                    "versions run them in different orders")
+            # (a diesel migration is its folder, ordered by its version)
+            diesel = a.layout == "diesel"
+            first, then = (a.path.parent.name, b.path.parent.name) if diesel else \
+                (a.path.name, b.path.name)
+            runs = (f"{a.layout} runs {first} before {then} (it sorts "
+                    f"{'versions' if diesel else 'file names'} as text); a reader, or a tool "
+                    f"that parses versions, expects the other order" if by_text else
+                    "tools that sort file names and tools that parse versions run them in "
+                    "different orders")
             self.conflict("ambiguous-order", [Location(ka, str(a.path)), Location(kb, str(b.path))],
                           f"version:{a.version}", f"versions {a.version} and {b.version} {why}: "
                           f"{runs}")
@@ -1484,9 +1493,10 @@ class _Builder:
                           f"Liquibase refuses a changelog whose changesets share an author:id")
             return
         texts = sorted({m.version for m, _ in group})
-        spelled = "" if len(texts) == 1 else \
-            f" ({', '.join(texts)}: {group[0][0].layout} reads them as one number)"
         layout = group[0][0].layout
+        one = "one number" if layout in NUMERIC_VERSION_LAYOUTS else \
+            "one version (without their dashes)"
+        spelled = "" if len(texts) == 1 else f" ({', '.join(texts)}: {layout} reads them as {one})"
         # (the group is in the order its tool runs the migrations) Files of the version that
         # lockwise does not read (goose's Go migrations) are named at their migration's.
         locations = [Location(k, str(path)) for m, k in group
