@@ -1481,6 +1481,12 @@ _BLOCK_FREES = {
                      "CREATE TABLE ledger (id bigint PRIMARY KEY, kind text);\n"
                      "INSERT INTO ledger (id) SELECT id FROM ledger_old;"),
     "drop-table": "DROP TABLE ledger;\nCREATE TABLE ledger (id bigint);",
+    "drop-table-and-its-index": ("DROP TABLE ledger;\nCREATE TABLE ledger (id bigint, note text);\n"
+                                 "CREATE INDEX ledger_note ON ledger (note);"),
+    "rename-table-keeps-its-index": ("ALTER TABLE ledger RENAME TO ledger_old;\n"
+                                     "CREATE TABLE ledger (id bigint, note text);\n"
+                                     "CREATE INDEX ledger_note ON ledger (note);"),
+    "drop-type": "DROP TYPE mood;\nCREATE TYPE mood AS ENUM ('b');",
     "drop-view": "DROP VIEW recent;\nCREATE VIEW recent AS SELECT 2 AS id;",
     "rename-index": ("ALTER INDEX ledger_note RENAME TO ledger_note_old;\n"
                      "CREATE INDEX ledger_note ON ledger (note);"),
@@ -1493,7 +1499,8 @@ _BLOCK_FREES = {
 }
 _BLOCK_SETUP = ("CREATE TABLE ledger (id bigint PRIMARY KEY, note text);\n"
                 "CREATE INDEX ledger_note ON ledger (note);\n"
-                "CREATE VIEW recent AS SELECT 1 AS id;\nCREATE SEQUENCE tickets;")
+                "CREATE VIEW recent AS SELECT 1 AS id;\nCREATE SEQUENCE tickets;\n"
+                "CREATE TYPE mood AS ENUM ('a');")
 
 
 @pytest.mark.parametrize("body", list(_BLOCK_FREES.values()), ids=list(_BLOCK_FREES))
