@@ -1477,6 +1477,51 @@ def test_names_taken_match_server(pg_server: str, existing: str, new: str) -> No
     assert bool(reported) == (refused is not None), (refused, reported)
 
 
+#: DO blocks whose later statement takes a name an earlier one of the block freed (a table
+#: renamed to keep its rows while a new one is made, as job-queue migrations rebuild a table;
+#: a relation dropped and made again), and one whose name stays taken.
+_BLOCK_FREES = {
+    "rename-table": ("ALTER TABLE ledger RENAME TO ledger_old;\n"
+                     "CREATE TABLE ledger (id bigint PRIMARY KEY, kind text);\n"
+                     "INSERT INTO ledger (id) SELECT id FROM ledger_old;"),
+    "drop-table": "DROP TABLE ledger;\nCREATE TABLE ledger (id bigint);",
+    "drop-table-and-its-index": ("DROP TABLE ledger;\nCREATE TABLE ledger (id bigint, note text);\n"
+                                 "CREATE INDEX ledger_note ON ledger (note);"),
+    "rename-table-keeps-its-index": ("ALTER TABLE ledger RENAME TO ledger_old;\n"
+                                     "CREATE TABLE ledger (id bigint, note text);\n"
+                                     "CREATE INDEX ledger_note ON ledger (note);"),
+    "drop-type": "DROP TYPE mood;\nCREATE TYPE mood AS ENUM ('b');",
+    "drop-view": "DROP VIEW recent;\nCREATE VIEW recent AS SELECT 2 AS id;",
+    "rename-index": ("ALTER INDEX ledger_note RENAME TO ledger_note_old;\n"
+                     "CREATE INDEX ledger_note ON ledger (note);"),
+    "drop-index": "DROP INDEX ledger_note;\nCREATE INDEX ledger_note ON ledger (id, note);",
+    "drop-sequence": "DROP SEQUENCE tickets;\nCREATE SEQUENCE tickets;",
+    "rename-then-back": ("ALTER TABLE ledger RENAME TO ledger_old;\n"
+                         "CREATE TABLE ledger (id bigint);\n"
+                         "ALTER TABLE ledger_old RENAME TO ledger;"),
+    "still-taken": "ALTER TABLE ledger ADD COLUMN kind text;\nCREATE TABLE ledger (id bigint);",
+}
+_BLOCK_SETUP = ("CREATE TABLE ledger (id bigint PRIMARY KEY, note text);\n"
+                "CREATE INDEX ledger_note ON ledger (note);\n"
+                "CREATE VIEW recent AS SELECT 1 AS id;\nCREATE SEQUENCE tickets;\n"
+                "CREATE TYPE mood AS ENUM ('a');")
+
+
+@pytest.mark.parametrize("body", list(_BLOCK_FREES.values()), ids=list(_BLOCK_FREES))
+def test_a_name_a_do_block_freed_is_taken_as_the_server_takes_it(pg_db: str,
+                                                                  body: str) -> None:
+    """A DO block's statements are judged against the catalog from before the block; a name
+    one of them renamed or dropped away is free for the ones after it (checked on 18.6), and
+    object-already-exists reports the block exactly when the server refuses it."""
+    from server_helpers import server_error
+
+    sql = f"DO $$\nBEGIN\n{body}\nEND\n$$"
+    refused = server_error(pg_db, _BLOCK_SETUP, sql)
+    taken = [a.facts.get("existing_object") for a in effect_after(_BLOCK_SETUP, sql).actions
+             if a.facts.get("name_taken")]
+    assert bool(taken) == (refused is not None), (refused, taken)
+
+
 _DROP_COLUMN_CASCADE = """CREATE TABLE accounts (id bigint PRIMARY KEY, region text);
 CREATE TABLE orders (id bigint, account_id bigint REFERENCES accounts (id));
 CREATE TABLE notes (id bigint, account_id bigint, CONSTRAINT notes_account

@@ -2075,3 +2075,38 @@ def test_type_changes_of_two_columns_one_index_reads_are_left_as_written(
     assert "CREATE INDEX CONCURRENTLY" in text
     assert any("not rewritten: line 1:" in n and "t_nonzero" in n for n in notes), notes
     assert same_end_schema(pg_server, source, tmp_path / "out", "shared_index") == []
+
+
+#: A migration its tool runs without a transaction (its own marker in the file), which fix
+#: rewrites in place for a lock_timeout: the marker must stay, or the tool wraps the
+#: rewritten file in a transaction, where its CREATE INDEX CONCURRENTLY fails.
+_NO_TX_BODY = "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n"
+NO_TX_CASES = {
+    "goose": ("-- +goose Up\nCREATE TABLE t (id bigint, a int);\n",
+              "-- +goose NO TRANSACTION\n-- +goose Up\n" + _NO_TX_BODY
+              + "-- +goose Down\nDROP INDEX t_a;\n"),
+    "dbmate": ("-- migrate:up\nCREATE TABLE t (id bigint, a int);\n-- migrate:down\n",
+               "-- migrate:up transaction:false\n" + _NO_TX_BODY
+               + "-- migrate:down\nDROP INDEX t_a;\n"),
+    "sql-migrate": ("-- +migrate Up\nCREATE TABLE t (id bigint, a int);\n",
+                    "-- +migrate Up notransaction\n" + _NO_TX_BODY
+                    + "-- +migrate Down\nDROP INDEX t_a;\n"),
+    "sqlx": ("CREATE TABLE t (id bigint, a int);\n", "-- no-transaction\n" + _NO_TX_BODY),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(NO_TX_CASES))
+def test_a_migration_run_without_a_transaction_keeps_its_marker(layout: str,
+                                                                 tmp_path: Path) -> None:
+    setup, change = NO_TX_CASES[layout]
+    source = write_files(tmp_path / "src", {"20240101000000_setup.sql": setup,
+                                            "20240201000000_change.sql": change})
+    if layout == "sqlx":
+        (tmp_path / "Cargo.toml").write_text('[dependencies]\nsqlx = "0.8"\n')
+    (before,) = [m for m in discover(source) if m.name == "change"]
+    assert before.layout == layout and before.no_transaction
+    written = rewrite_dir(source, tmp_path / "out")
+    assert "20240201000000_change.sql" in written
+    (after,) = [m for m in discover(tmp_path / "out") if m.name == "change"]
+    assert after.no_transaction, written["20240201000000_change.sql"]
+    assert "CREATE INDEX CONCURRENTLY t_a" in after.up_sql

@@ -92,6 +92,12 @@ class Context:
     #: catalog from before the body lacks (effects/postgres/embedded.py): a later DROP INDEX,
     #: ALTER INDEX or REINDEX INDEX of one finds its table there (`index`).
     body_indexes: dict[str, Index] = field(default_factory=dict)
+    #: The names a DO block's (or routine body's) earlier statements freed, which the catalog
+    #: from before the body still holds: "relation:<qualified name>" of a relation they
+    #: dropped or renamed away (and of the indexes of a table they dropped), "type:<name>" of
+    #: its row type or of a type they dropped; a name they took again leaves it. A later
+    #: CREATE of one finds it free (embedded.py, builder.name_taken; checked on 18.6).
+    body_freed: frozenset[str] = frozenset()
 
     def index(self, name: str) -> Index | None:
         """Index `name` (qualified) as the catalog knows it, or as the body made it."""

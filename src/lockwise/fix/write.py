@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lockwise.core.types import Migration, MigrationReport
@@ -354,8 +354,12 @@ def render_plan(plan: FixPlan, versions_from: VersionAllocator
     if migration.layout == "atlas":
         notes.append("atlas.sum no longer matches the files: run `atlas migrate hash`")
     first = plan.parts[0]
-    # The file's own down section stays (its text from its marker on).
-    text = _body(plan, first, 0, migration.layout, migration.down_sql)
+    # The file's own down section stays (its text from its marker on), and so does its own
+    # no-transaction marker (goose's NO TRANSACTION, dbmate's transaction:false, sqlx's
+    # first line ...), which the body writes afresh: without it the tool would wrap the
+    # rewritten file in a transaction (as settle.py lints it, the file keeps its setting).
+    kept = replace(first, no_transaction=True) if migration.no_transaction else first
+    text = _body(plan, kept, 0, migration.layout, migration.down_sql)
     before = migration.path.read_text(encoding="utf-8") if migration.path.is_file() else ""
     files = [OutputFile(migration.path, text, before)]
     if first.no_transaction and migration.layout == "diesel":

@@ -410,14 +410,17 @@ def name_taken(b: Builder, name: str, relation: bool = True, row_type: bool = Tr
     `Catalog.type_named` (checked on the server: tests/test_rule_facts_pg.py). A table known
     only from an earlier ALTER of it (`Table.known_from_use`) does not take the name: either
     that ALTER or this CREATE fails, and the graph says which when it can
-    (tests/graph/test_used_before_created.py); once renamed or moved to it, it does."""
+    (tests/graph/test_used_before_created.py); once renamed or moved to it, it does. A name
+    an earlier statement of the DO block (or routine body) being judged freed is free
+    (`Context.body_freed`)."""
     catalog = b.ctx.catalog
     if not name or not catalog.sure_of(name) or \
             (known := catalog.tables.get(name)) is not None and known.known_from_use and \
             not known.moved_after_use:
         return ""
-    return (relation and catalog.relation_named(name)) or \
-        (row_type and catalog.type_named(name)) or ""
+    freed = b.ctx.body_freed
+    return (relation and f"relation:{name}" not in freed and catalog.relation_named(name)) or \
+        (row_type and f"type:{name}" not in freed and catalog.type_named(name)) or ""
 
 
 def key_name_taken(b: Builder, schema: str, constraints: Iterable[dict]) -> str:

@@ -178,9 +178,13 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             idx = b.ctx.catalog.indexes.get(f"{table.split('.', 1)[0]}.{using_index}")
             key = idx.columns if idx is not None else columns
             # A validated CHECK (c IS NOT NULL) proves a column as it does for SET NOT NULL:
-            # no scan (checked on the server).
+            # no scan (checked on the server). A column a SET NOT NULL of the same statement
+            # makes NOT NULL is that subcommand's to scan, once: the key adds no scan (checked
+            # on 18.6).
+            set_here = {cmd.get("name") for cmd in b.subcommands
+                        if cmd.get("subtype") == "AT_SetNotNull"}
             nullable = [c for c in key if t and c in t.columns and not t.columns[c].not_null
-                        and not not_null_proven(b, table, c)]
+                        and c not in set_here and not not_null_proven(b, table, c)]
             facts["pk_nullable_columns"] = tuple(nullable)
             facts["pk_nullable_columns_text"] = ", ".join(nullable)
             if nullable:

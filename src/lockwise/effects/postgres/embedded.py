@@ -332,6 +332,7 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         made_types.update(o for o in inner.creates if o.startswith("type:"))
         track_new_objects(ctx, inner)
         _note_body_indexes(ctx, inner)
+        _note_freed_names(ctx, inner)
         objects.update(inner.creates)
         made.update(_new_relations(ctx, inner, made))
 
@@ -350,6 +351,30 @@ def _note_body_indexes(ctx: Context, inner: Effect) -> None:
             ctx.body_indexes[new] = replace(idx, name=new)
         elif a.kind == "drop_index":
             ctx.body_indexes.pop(f.get("index", ""), None)
+
+
+def _note_freed_names(ctx: Context, inner: Effect) -> None:
+    """The names a statement of a body dropped or renamed away go into `ctx.body_freed`
+    (a relation's, its row type's but an index's, and the indexes of a table it dropped or
+    moved to another schema);
+    those it created leave it."""
+    if not inner.drops and not (ctx.body_freed and inner.creates):  # nearly every statement
+        return
+    freed = set(ctx.body_freed)
+    for obj in inner.drops:
+        kind, _, name = obj.partition(":")
+        if kind in _RELATION_KINDS:
+            freed.add(f"relation:{name}")
+        if kind != "index":
+            freed.add(f"type:{name}")
+        # (a renamed table keeps its indexes' names; a dropped or moved one takes them along)
+        if kind == "table" and not any(a.kind == "rename_table" for a in inner.actions):
+            freed.update(f"relation:{index}" for index, found in ctx.catalog.indexes.items()
+                         if found.table == name)
+    for obj in inner.creates:
+        name = obj.partition(":")[2]
+        freed.difference_update((f"relation:{name}", f"type:{name}"))
+    ctx.body_freed = frozenset(freed)
 
 
 #: The kinds of `Effect.creates` that are relations (rows of pg_class): a materialized view
