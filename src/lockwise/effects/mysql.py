@@ -2256,6 +2256,7 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     deleted = {_name(t) for t in expr.args.get("tables") or ()}
     for using in expr.args.get("using") or () if kind == "delete" else ():
         listed += [using, *(j.this for j in using.args.get("joins") or ())]
+    deletes_from = [table] if kind == "delete" else []
     for source in listed:
         # a multi-table UPDATE asks SHARED_WRITE of every table of its list, a DELETE of
         # those it deletes from (checked on MariaDB 10.11)
@@ -2265,6 +2266,9 @@ def _dml(b: _Builder, expr, kind: str) -> None:
                     LockMode.ROW_EXCLUSIVE:
                 b.joined.add(name)
             b.locks[name] = LockMode.ROW_EXCLUSIVE
+            deletes_from.append(name)
+    for name in dict.fromkeys(deletes_from):
+        _delete_key_actions(b, name)
     if kind in ("update", "delete") and not has_where and not limited:
         b.scans[table] = f"{kind.upper()} without WHERE touches every row"
     base = b.table_facts(table)
@@ -2272,6 +2276,29 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     if kind in ("update", "delete") and not has_where:
         facts["batches_sql"] = batches_sql(expr, b.catalog, table, b.written)
     b.act(kind, facts)
+
+
+def _delete_key_actions(b: _Builder, table: str) -> None:
+    """A delete of `table`'s rows (DELETE's, REPLACE's of the row whose key is taken) fires
+    the foreign keys that reference it, as PostgreSQL's does (catalog/key_actions.py): ON
+    DELETE CASCADE deletes the referencing rows, and fires the keys of that table in turn;
+    SET NULL sets their key. The server locks what they may do, whether a row goes or not:
+    SHARED_WRITE on each table a key's action writes, SHARED_READ on each whose key only
+    looks (NO ACTION, RESTRICT, an ON UPDATE action alone), foreign_key_checks on or off
+    (checked on MariaDB 10.11 in information_schema.METADATA_LOCK_INFO; MySQL "extends
+    metadata locks, as necessary, to tables that are related by a foreign key constraint":
+    its 8.0 manual, 15.1.20.5 "FOREIGN KEY Constraints", Foreign Key Locking). With the checks
+    off no action runs: nothing is written there."""
+    from lockwise.catalog.key_actions import key_actions
+
+    for action in key_actions(b.catalog, table, "delete"):
+        for rel in action.reached:
+            if action.write:
+                b.locks[rel] = LockMode.ROW_EXCLUSIVE
+                if b.session.foreign_key_checks:
+                    b.writes.add(f"table:{rel}")
+            else:
+                b.locks.setdefault(rel, LockMode.ROW_SHARE)
 
 
 def _read_locks(expr, skip=()) -> dict[str, LockMode]:
@@ -2667,6 +2694,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         table = _table_name(expr.this.this if isinstance(expr.this, exp.Schema) else expr.this)
         b.locks.update(_read_locks(expr))  # its SELECT's, ON DUPLICATE KEY's subqueries'
         b.locks[table] = LockMode.ROW_EXCLUSIVE
+        if expr.args.get("alternative") == "REPLACE":  # its delete side
+            _delete_key_actions(b, table)
         b.act("insert", b.table_facts(table))
     elif isinstance(expr, (exp.Select, exp.SetOperation)) and not _UNLOCK_TABLES.match(sql):
         _select(b, expr)
