@@ -8,8 +8,9 @@ table, as without the modifier). A modifier out of its place is refused where th
 DELAYED: MySQL 8 reads and ignores it ("The server recognizes but ignores the DELAYED
 keyword, handles the insert as a nondelayed insert": the 8.0 manual, 13.2.6.3 "INSERT DELAYED
 Statement"); MariaDB queues the rows of a MyISAM, MEMORY, ARCHIVE or BLACKHOLE table and
-refuses it for an InnoDB table's VALUES (error 1616, "DELAYED option not supported for table
-'t'"; checked on 10.11), so the effect is INSERT's either way."""
+refuses it for an InnoDB or Aria table's VALUES or SET (error 1616, "DELAYED option not
+supported for table 't'"; checked on 10.11): on MariaDB that is rule
+mariadb-delayed-insert-refused, where the replay knows the table's engine."""
 
 from __future__ import annotations
 
@@ -64,13 +65,64 @@ def test_each_form_runs(mariadb) -> None:
         assert f"{table}\tMDL_SHARED_WRITE" in ran.stdout, (sql, ran.stdout)
 
 
-def test_delayed_into_innodb_is_refused_by_mariadb(mariadb) -> None:
-    """Checked on MariaDB 10.11: DELAYED is the storage engine's to take; InnoDB's VALUES is
-    refused (error 1616), what the docs say of it."""
+#: DELAYED rows MariaDB refuses (error 1616): into an InnoDB table (the default engine) or
+#: an Aria one, by VALUES or SET, in a transaction or not.
+DELAYED_REFUSED = [
+    "INSERT DELAYED INTO t VALUES (1, 1)",
+    "INSERT DELAYED IGNORE INTO t (id) VALUE (2)",
+    "REPLACE DELAYED INTO t SET id = 3, a = 1",
+    "INSERT DELAYED INTO i VALUES (1, 1)",
+    "INSERT DELAYED INTO r VALUES (1, 1)",
+]
+#: And the DELAYED that MariaDB runs: into a MyISAM table, or ignored (a query's rows, ON
+#: DUPLICATE KEY UPDATE).
+DELAYED_RUN = [
+    "INSERT DELAYED INTO m VALUES (7, 1)",
+    "REPLACE DELAYED m SET id = 8, a = 1",
+    "INSERT DELAYED INTO t SELECT id + 20, a FROM m",
+    "INSERT DELAYED INTO t VALUES (1, 1) ON DUPLICATE KEY UPDATE a = 2",
+]
+DELAYED_SETUP = (SETUP + "\nCREATE TABLE i (id INT PRIMARY KEY, a INT) ENGINE=InnoDB;"
+                 "\nCREATE TABLE r (id INT PRIMARY KEY, a INT) ENGINE=Aria;")
+
+
+@pytest.mark.parametrize("sql", DELAYED_REFUSED)
+def test_delayed_into_innodb_is_refused_on_mariadb(lint_change, sql: str) -> None:
+    """It was an INSERT that runs."""
+    report = lint_change(sql + ";", "mariadb", setup=DELAYED_SETUP)
+    (refused,) = [f for f in report.findings if f.rule == "mariadb-delayed-insert-refused"]
+    assert "error 1616" in refused.message, refused.message
+
+
+@pytest.mark.parametrize("sql", DELAYED_RUN + DELAYED_REFUSED)
+def test_delayed_is_ignored_on_mysql(lint_change, sql: str) -> None:
+    """MySQL 8 ignores DELAYED whatever the table (its 8.0 manual, 13.2.6.3)."""
+    report = lint_change(sql + ";", "mysql", setup=DELAYED_SETUP)
+    assert [f.rule for f in report.findings if "delayed" in f.rule] == []
+
+
+@pytest.mark.parametrize("sql", [*DELAYED_RUN, "INSERT DELAYED INTO elsewhere VALUES (1)"])
+def test_delayed_that_runs_on_mariadb(lint_change, sql: str) -> None:
+    """A MyISAM table, a query's rows, ON DUPLICATE KEY UPDATE; a table the migrations did
+    not create, whose engine is not known: no refusal."""
+    report = lint_change(sql + ";", "mariadb", setup=DELAYED_SETUP)
+    assert [f.rule for f in report.findings if "delayed" in f.rule] == []
+
+
+def test_delayed_on_mariadb(mariadb) -> None:
+    """Checked on MariaDB 10.11: DELAYED is the storage engine's to take; InnoDB's and Aria's
+    VALUES and SET are refused (error 1616), in a transaction too; a query's rows and ON
+    DUPLICATE KEY UPDATE ignore it."""
     assert mariadb.run("CREATE DATABASE insert_delayed", "mysql").returncode == 0
-    assert mariadb.run(SETUP, "insert_delayed").returncode == 0
-    ran = mariadb.run("INSERT DELAYED INTO t VALUES (1, 1)", "insert_delayed")
-    assert "ERROR 1616" in ran.stderr and "DELAYED option not supported" in ran.stderr
+    assert mariadb.run(DELAYED_SETUP, "insert_delayed").returncode == 0
+    for sql in DELAYED_REFUSED:
+        for ran in (mariadb.run(sql, "insert_delayed"),
+                    mariadb.run(f"BEGIN; {sql}; ROLLBACK;", "insert_delayed")):
+            assert "ERROR 1616" in ran.stderr and "DELAYED option not supported" in \
+                ran.stderr, sql
+    for sql in DELAYED_RUN:
+        ran = mariadb.run(sql, "insert_delayed")
+        assert ran.returncode == 0, (sql, ran.stderr)
 
 
 #: Modifiers the server does not take there: (statement, the word it stops at), each checked
