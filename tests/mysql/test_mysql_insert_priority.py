@@ -44,7 +44,7 @@ def test_a_modified_insert_is_an_insert(lint_change, sql: str, table: str,
                                         dialect: str) -> None:
     """INSERT's was a parse-error, REPLACE's "other" with no lock."""
     report = lint_change(sql + ";", dialect)
-    assert [f.rule for f in report.findings if f.rule == "parse-error"] == [], sql
+    assert [f.rule for f in report.all_findings if f.rule == "parse-error"] == [], sql
     (statement,) = report.statements
     assert [(a.kind, a.facts.get("table")) for a in statement.effect.actions] == \
         [("insert", table)], sql
@@ -90,7 +90,7 @@ DELAYED_SETUP = (SETUP + "\nCREATE TABLE i (id INT PRIMARY KEY, a INT) ENGINE=In
 def test_delayed_into_innodb_is_refused_on_mariadb(lint_change, sql: str) -> None:
     """It was an INSERT that runs."""
     report = lint_change(sql + ";", "mariadb", setup=DELAYED_SETUP)
-    (refused,) = [f for f in report.findings if f.rule == "mariadb-delayed-insert-refused"]
+    (refused,) = [f for f in report.all_findings if f.rule == "mariadb-delayed-insert-refused"]
     assert "error 1616" in refused.message, refused.message
 
 
@@ -98,7 +98,7 @@ def test_delayed_into_innodb_is_refused_on_mariadb(lint_change, sql: str) -> Non
 def test_delayed_is_ignored_on_mysql(lint_change, sql: str) -> None:
     """MySQL 8 ignores DELAYED whatever the table (its 8.0 manual, 13.2.6.3)."""
     report = lint_change(sql + ";", "mysql", setup=DELAYED_SETUP)
-    assert [f.rule for f in report.findings if "delayed" in f.rule] == []
+    assert [f.rule for f in report.all_findings if "delayed" in f.rule] == []
 
 
 @pytest.mark.parametrize("sql", [*DELAYED_RUN, "INSERT DELAYED INTO elsewhere VALUES (1)"])
@@ -106,7 +106,7 @@ def test_delayed_that_runs_on_mariadb(lint_change, sql: str) -> None:
     """A MyISAM table, a query's rows, ON DUPLICATE KEY UPDATE; a table the migrations did
     not create, whose engine is not known: no refusal."""
     report = lint_change(sql + ";", "mariadb", setup=DELAYED_SETUP)
-    assert [f.rule for f in report.findings if "delayed" in f.rule] == []
+    assert [f.rule for f in report.all_findings if "delayed" in f.rule] == []
 
 
 def test_delayed_on_mariadb(mariadb) -> None:
@@ -139,7 +139,7 @@ MISPLACED = [
 def test_a_misplaced_modifier_is_refused_there(lint_change, sql: str, word: str,
                                                dialect: str) -> None:
     report = lint_change(sql + ";", dialect)
-    (error,) = [f for f in report.findings if f.rule == "parse-error"]
+    (error,) = [f for f in report.all_findings if f.rule == "parse-error"]
     assert f"error 1064 near '{word} INTO" in error.message, error.message
     assert error.span.column == sql.index(word) + 1
 

@@ -130,7 +130,7 @@ def test_an_invalid_replace_is_refused_there(lint_change, sql: str, word: str,
                                              dialect: str) -> None:
     """It was "other", with no finding."""
     report = lint_change(sql + ";", dialect)
-    (error,) = [f for f in report.findings if f.rule == "parse-error"]
+    (error,) = [f for f in report.all_findings if f.rule == "parse-error"]
     at = sql.index(word) if word != ")" else sql.index(",)") + 1
     assert f"error 1064 near '{sql[at:]}'" in error.message, error.message
     assert error.span.column - 1 == at
@@ -141,7 +141,7 @@ def test_an_invalid_replace_is_refused_there(lint_change, sql: str, word: str,
 def test_an_insert_with_that_column_list_is_refused_too(lint_change, sql: str) -> None:
     """INSERT's grammar is the same there (checked on 10.11: error 1064)."""
     report = lint_change(sql + ";", "mariadb")
-    assert [f.rule for f in report.findings if f.rule == "parse-error"] == ["parse-error"]
+    assert [f.rule for f in report.all_findings if f.rule == "parse-error"] == ["parse-error"]
 
 
 def test_each_invalid_replace_is_refused_by_mariadb(mariadb) -> None:

@@ -578,7 +578,8 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_constraint_not_found", "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
                        "mysql_program_statement_not_allowed", "mysql_program_commits",
-                       "mysql_program_result_set", "mariadb_system_versioned_alter"})
+                       "mysql_program_result_set", "mariadb_system_versioned_alter",
+                       "mariadb_delayed_insert_refused"})
 #: What SET system_versioning_alter_history = ... sets, in a SET's text without spaces, lower
 #: case: KEEP (or 1) lets an ALTER change a system-versioned table's columns.
 _VERSIONING_ALTER_HISTORY = re.compile(r"system_versioning_alter_history=['\"]?(\w+)")
@@ -2278,6 +2279,29 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     b.act(kind, facts)
 
 
+#: INSERT's or REPLACE's DELAYED.
+_DELAYED = re.compile(r"\s*(?:INSERT|REPLACE)\s+DELAYED\b", re.IGNORECASE)
+#: The storage engines that take MariaDB's INSERT DELAYED (its knowledge base, "INSERT
+#: DELAYED"; MEMORY's other name too).
+_DELAYED_ENGINES = frozenset({"myisam", "memory", "heap", "archive", "blackhole"})
+
+
+def _delayed_refused(b: _Builder, expr, table: str) -> None:
+    """MariaDB's DELAYED rows into a table of an engine that does not take them (InnoDB, the
+    default, and Aria too): refused, error 1616, "DELAYED option not supported for table
+    't'", in a transaction or not; a query's rows and ON DUPLICATE KEY UPDATE ignore it
+    (checked on MariaDB 10.11). Judged on a table whose engine the replay knows (a TEMPORARY
+    one's rows the server does not find at all: left alone). MySQL 8 ignores DELAYED."""
+    from sqlglot import exp
+
+    known = b.catalog.defined_here(table)
+    if known is None or b.temporary(table) or known.engine in _DELAYED_ENGINES or \
+            not isinstance(expr.expression, exp.Values) or expr.args.get("conflict") is not None:
+        return
+    b.act("mariadb_delayed_insert_refused",
+          {**b.table_facts(table), "engine": known.engine or "innodb"})
+
+
 def _delete_key_actions(b: _Builder, table: str) -> None:
     """A delete of `table`'s rows (DELETE's, REPLACE's of the row whose key is taken) fires
     the foreign keys that reference it, as PostgreSQL's does (catalog/key_actions.py): ON
@@ -2696,6 +2720,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         b.locks[table] = LockMode.ROW_EXCLUSIVE
         if expr.args.get("alternative") == "REPLACE":  # its delete side
             _delete_key_actions(b, table)
+        if b.session.flavour == "mariadb" and _DELAYED.match(sql):
+            _delayed_refused(b, expr, table)
         b.act("insert", b.table_facts(table))
     elif isinstance(expr, (exp.Select, exp.SetOperation)) and not _UNLOCK_TABLES.match(sql):
         _select(b, expr)
