@@ -57,12 +57,9 @@ def test_each_form_runs(mariadb) -> None:
     assert mariadb.run("CREATE DATABASE insert_priority", "mysql").returncode == 0
     assert mariadb.run(SETUP, "insert_priority").returncode == 0
     for sql, table in FORMS:
-        ran = mariadb.run(
-            f"BEGIN; {sql}; SELECT TABLE_NAME, LOCK_MODE FROM information_schema."
-            "METADATA_LOCK_INFO WHERE TABLE_SCHEMA = 'insert_priority' AND THREAD_ID = "
-            f"CONNECTION_ID() AND TABLE_NAME = '{table}'; ROLLBACK;", "insert_priority")
+        ran, held = mariadb.metadata_locks(sql, "insert_priority")
         assert ran.returncode == 0, (sql, ran.stderr)
-        assert f"{table}\tMDL_SHARED_WRITE" in ran.stdout, (sql, ran.stdout)
+        assert held[table] == "MDL_SHARED_WRITE", (sql, held)
 
 
 #: DELAYED rows MariaDB refuses (error 1616): into an InnoDB table (the default engine) or

@@ -89,13 +89,9 @@ def test_the_locks_on_mariadb(mariadb) -> None:
     names = {W: "MDL_SHARED_WRITE", R: "MDL_SHARED_READ"}
     for checks in (1, 0):
         for sql, held in HELD:
-            ran = mariadb.run(
-                f"SET foreign_key_checks = {checks}; BEGIN; {sql}; SELECT TABLE_NAME, "
-                "LOCK_MODE FROM information_schema.METADATA_LOCK_INFO WHERE TABLE_SCHEMA = "
-                "'replace_delete_side' AND THREAD_ID = CONNECTION_ID(); ROLLBACK;",
-                "replace_delete_side")
+            ran, found = mariadb.metadata_locks(sql, "replace_delete_side",
+                                                before=f"SET foreign_key_checks = {checks};")
             assert ran.returncode == 0, (sql, ran.stderr)
-            found = dict(line.split("\t") for line in ran.stdout.splitlines() if "\tMDL_" in line)
             assert found == {t: names[mode] for t, mode in held.items()}, sql
 
 
