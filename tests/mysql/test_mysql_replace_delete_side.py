@@ -148,3 +148,27 @@ def test_each_invalid_replace_is_refused_by_mariadb(mariadb) -> None:
         ran = mariadb.run(sql, "replace_refused")
         at = sql.index(word) if word != ")" else sql.index(",)") + 1
         assert "ERROR 1064" in ran.stderr and f"near '{sql[at:]}'" in ran.stderr, sql
+
+
+#: Under LOCK TABLES the tables a key's action reaches need no lock of their own.
+LOCKED = "LOCK TABLES p WRITE;\nDELETE FROM p WHERE id = 1;\nREPLACE INTO p VALUES (2, 3);\n" \
+         "UNLOCK TABLES;"
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_lock_tables_needs_no_lock_of_the_cascades(lint_change, dialect: str) -> None:
+    """(mysql-table-not-locked finds a table the statement itself names unlocked:
+    tests/mysql/test_mysql_replace.py)"""
+    report = lint_change(LOCKED, dialect)
+    assert [f.rule for f in report.all_findings if f.rule == "mysql-table-not-locked"] == []
+    assert report.statements[1].effect.locks["c"] == W  # what the model says, held
+
+
+def test_lock_tables_cascades_on_mariadb(mariadb) -> None:
+    """Checked on MariaDB 10.11: both run, and cascade into c, with p alone locked."""
+    assert mariadb.run("CREATE DATABASE replace_locked", "mysql").returncode == 0
+    ran = mariadb.run(SETUP + "INSERT INTO p VALUES (1, 1), (2, 2);"
+                      "INSERT INTO c VALUES (1, 1), (2, 2);" + LOCKED.replace("\n", " ") +
+                      " SELECT COUNT(*) FROM c;", "replace_locked")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split() == ["0"]
