@@ -36,6 +36,18 @@ class MariaDB:
              *delimiter, database, "-e", sql],
             capture_output=True, text=True, timeout=60)
 
+    def metadata_locks(self, sql: str, database: str, before: str = ""
+                       ) -> tuple[subprocess.CompletedProcess, dict[str, str]]:
+        """Run `sql` in a transaction (after `before`, outside it) and read the metadata locks
+        the session then holds in `database` (information_schema.METADATA_LOCK_INFO, whose
+        plugin `INSTALL SONAME 'metadata_lock_info'` loads), by table; rolled back."""
+        ran = self.run(
+            f"{before} BEGIN; {sql}; SELECT TABLE_NAME, LOCK_MODE FROM information_schema."
+            f"METADATA_LOCK_INFO WHERE TABLE_SCHEMA = '{database}' AND THREAD_ID = "
+            "CONNECTION_ID(); ROLLBACK;", database)
+        return ran, dict(line.split("\t") for line in ran.stdout.splitlines()
+                         if "\tMDL_" in line)
+
     def version(self) -> str:
         return self.run("SELECT VERSION()", "mysql").stdout.strip()
 

@@ -578,7 +578,8 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_constraint_not_found", "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
                        "mysql_program_statement_not_allowed", "mysql_program_commits",
-                       "mysql_program_result_set", "mariadb_system_versioned_alter"})
+                       "mysql_program_result_set", "mariadb_system_versioned_alter",
+                       "mariadb_delayed_insert_refused"})
 #: What SET system_versioning_alter_history = ... sets, in a SET's text without spaces, lower
 #: case: KEEP (or 1) lets an ALTER change a system-versioned table's columns.
 _VERSIONING_ALTER_HISTORY = re.compile(r"system_versioning_alter_history=['\"]?(\w+)")
@@ -2256,6 +2257,7 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     deleted = {_name(t) for t in expr.args.get("tables") or ()}
     for using in expr.args.get("using") or () if kind == "delete" else ():
         listed += [using, *(j.this for j in using.args.get("joins") or ())]
+    deletes_from = [table] if kind == "delete" else []
     for source in listed:
         # a multi-table UPDATE asks SHARED_WRITE of every table of its list, a DELETE of
         # those it deletes from (checked on MariaDB 10.11)
@@ -2265,6 +2267,9 @@ def _dml(b: _Builder, expr, kind: str) -> None:
                     LockMode.ROW_EXCLUSIVE:
                 b.joined.add(name)
             b.locks[name] = LockMode.ROW_EXCLUSIVE
+            deletes_from.append(name)
+    for name in dict.fromkeys(deletes_from):
+        _delete_key_actions(b, name)
     if kind in ("update", "delete") and not has_where and not limited:
         b.scans[table] = f"{kind.upper()} without WHERE touches every row"
     base = b.table_facts(table)
@@ -2272,6 +2277,52 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     if kind in ("update", "delete") and not has_where:
         facts["batches_sql"] = batches_sql(expr, b.catalog, table, b.written)
     b.act(kind, facts)
+
+
+#: INSERT's or REPLACE's DELAYED.
+_DELAYED = re.compile(r"\s*(?:INSERT|REPLACE)\s+DELAYED\b", re.IGNORECASE)
+#: The storage engines that take MariaDB's INSERT DELAYED (its knowledge base, "INSERT
+#: DELAYED"; MEMORY's other name too).
+_DELAYED_ENGINES = frozenset({"myisam", "memory", "heap", "archive", "blackhole"})
+
+
+def _delayed_refused(b: _Builder, expr, table: str) -> None:
+    """MariaDB's DELAYED rows into a table of an engine that does not take them (InnoDB, the
+    default, and Aria too): refused, error 1616, "DELAYED option not supported for table
+    't'", in a transaction or not; a query's rows and ON DUPLICATE KEY UPDATE ignore it
+    (checked on MariaDB 10.11). Judged on a table whose engine the replay knows (a TEMPORARY
+    one's rows the server does not find at all: left alone). MySQL 8 ignores DELAYED."""
+    from sqlglot import exp
+
+    known = b.catalog.defined_here(table)
+    if known is None or b.temporary(table) or known.engine in _DELAYED_ENGINES or \
+            not isinstance(expr.expression, exp.Values) or expr.args.get("conflict") is not None:
+        return
+    b.act("mariadb_delayed_insert_refused",
+          {**b.table_facts(table), "engine": known.engine or "innodb"})
+
+
+def _delete_key_actions(b: _Builder, table: str) -> None:
+    """A delete of `table`'s rows (DELETE's, REPLACE's of the row whose key is taken) fires
+    the foreign keys that reference it, as PostgreSQL's does (catalog/key_actions.py): ON
+    DELETE CASCADE deletes the referencing rows, and fires the keys of that table in turn;
+    SET NULL sets their key. The server locks what they may do, whether a row goes or not:
+    SHARED_WRITE on each table a key's action writes, SHARED_READ on each whose key only
+    looks (NO ACTION, RESTRICT, an ON UPDATE action alone), foreign_key_checks on or off
+    (checked on MariaDB 10.11 in information_schema.METADATA_LOCK_INFO; MySQL "extends
+    metadata locks, as necessary, to tables that are related by a foreign key constraint":
+    its 8.0 manual, 15.1.20.5 "FOREIGN KEY Constraints", Foreign Key Locking). With the checks
+    off no action runs: nothing is written there."""
+    from lockwise.catalog.key_actions import key_actions
+
+    for action in key_actions(b.catalog, table, "delete"):
+        for rel in action.reached:
+            if action.write:
+                b.locks[rel] = LockMode.ROW_EXCLUSIVE
+                if b.session.foreign_key_checks:
+                    b.writes.add(f"table:{rel}")
+            else:
+                b.locks.setdefault(rel, LockMode.ROW_SHARE)
 
 
 def _read_locks(expr, skip=()) -> dict[str, LockMode]:
@@ -2667,6 +2718,10 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         table = _table_name(expr.this.this if isinstance(expr.this, exp.Schema) else expr.this)
         b.locks.update(_read_locks(expr))  # its SELECT's, ON DUPLICATE KEY's subqueries'
         b.locks[table] = LockMode.ROW_EXCLUSIVE
+        if expr.args.get("alternative") == "REPLACE":  # its delete side
+            _delete_key_actions(b, table)
+        if b.session.flavour == "mariadb" and _DELAYED.match(sql):
+            _delayed_refused(b, expr, table)
         b.act("insert", b.table_facts(table))
     elif isinstance(expr, (exp.Select, exp.SetOperation)) and not _UNLOCK_TABLES.match(sql):
         _select(b, expr)

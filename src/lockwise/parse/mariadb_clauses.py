@@ -11,13 +11,18 @@ parse/mysql.py's without_lock_wait):
   parse/mysql.py's _other_servers_syntax then refuses it at its word);
 * ANALYZE TABLE's `PERSISTENT FOR ALL | COLUMNS (...) INDEXES (...)` (which statistics);
 
-and on both servers, a primary key's `ASC` / `DESC` column (MySQL 8.0's descending keys), and
-MySQL's column attributes that the effect model does not need: `COLUMN_FORMAT FIXED | DYNAMIC
-| DEFAULT` and `STORAGE DISK | MEMORY` (NDB's), `[SECONDARY_]ENGINE_ATTRIBUTE [=] 'json'`
-(8.0.21) and `VISIBLE` (8.0.23; the default); its manual, 15.1.20 "CREATE TABLE Statement",
-column_definition. MariaDB refuses them (parse/mysql.py's _other_servers_syntax).
-Only tried on text sqlglot refuses, and on ALTER TABLEs it keeps as commands (parse/mysql.py's
-_parse_statement).
+and on both servers, INSERT's priority, `LOW_PRIORITY | DELAYED | HIGH_PRIORITY`, and
+REPLACE's, `LOW_PRIORITY | DELAYED` (their grammar: the MySQL 8.4 manual, 15.2.7 "INSERT
+Statement" and 15.2.12 "REPLACE Statement"; they change the table locks of engines such as
+MyISAM, not the metadata locks, checked on MariaDB 10.11; parse/mysql_insert_syntax.py
+refuses one out of its place), a primary key's `ASC` / `DESC` column (MySQL 8.0's
+descending keys), and MySQL's column attributes that the effect model does not need:
+`COLUMN_FORMAT FIXED | DYNAMIC | DEFAULT` and `STORAGE DISK | MEMORY` (NDB's),
+`[SECONDARY_]ENGINE_ATTRIBUTE [=] 'json'` (8.0.21) and `VISIBLE` (8.0.23; the default); its
+manual, 15.1.20 "CREATE TABLE Statement", column_definition. MariaDB refuses them
+(parse/mysql.py's _other_servers_syntax). Only tried on text sqlglot refuses, on ALTER
+TABLEs it keeps as commands and on a REPLACE read as its INSERT (parse/mysql.py's
+_parse_statement, _replace_as_insert).
 
 MariaDB's column types INET4 and INET6, which sqlglot does not know, are read as its INET,
 each column keeping the type written (`meta["type"]`), and a CREATE TABLE's table-level
@@ -52,6 +57,9 @@ _MYSQL_ATTRIBUTES = re.compile(
     r"\s+(?:COLUMN_FORMAT\s+(?:FIXED|DYNAMIC|DEFAULT)\b|STORAGE\s+(?:DISK|MEMORY)\b"
     r"|(?:SECONDARY_)?ENGINE_ATTRIBUTE\s*=?\s*'(?:[^'\\]|\\.|'')*'|VISIBLE\b(?=\s*[,)]|\s+\w))",
     re.IGNORECASE)
+#: INSERT's or REPLACE's priority, right after its verb.
+_PRIORITY = re.compile(r"(?<=^INSERT\s)(\s*)(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY)\b",
+                       re.IGNORECASE)
 _ANALYZE = re.compile(r"\s*ANALYZE\b", re.IGNORECASE)
 #: ANALYZE TABLE's engine-independent statistics (which columns and indexes).
 _PERSISTENT_FOR = re.compile(r"\bPERSISTENT\s+FOR\s+(?:ALL\b|COLUMNS\s*\([^()]*\)\s*"
@@ -90,10 +98,18 @@ def without_mysql_attributes(body: str) -> str | None:
     return None if text == body else text
 
 
+def without_priority(insert: str) -> str | None:
+    """`insert`, an INSERT (REPLACE as parse/mysql.py reads it: as INSERT, offsets kept),
+    with its priority blanked; None when it has none."""
+    text = _PRIORITY.sub(blank, insert, count=1)
+    return None if text == insert else text
+
+
 def readable_text(body: str, mariadb: bool) -> str | None:
     """`body` with the clauses above rewritten (MariaDB's only for `mariadb`); None when it
     has none."""
     text = _COMPRESSED.sub(blank, _primary_key_order(body))
+    text = without_priority(text) or text
     text = without_mysql_attributes(text) or text
     if mariadb:
         text = _NEXT_VALUE.sub(_next_value, text)

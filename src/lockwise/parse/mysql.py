@@ -405,8 +405,10 @@ def parse_mysql(text: str, dialect: str = "mysql",
             tree = _parse_statement(readable, reader, dialect == "mariadb")
         except ParseError as exc:
             failure = exc
-            # (two options of a locking read sqlglot rejects too: said as the server says it)
-            refused = _locking_read(body, tokens, dialect, server)
+            # (two options of a locking read, or an INSERT's priority out of its place, that
+            # sqlglot rejects too: said as the server says it)
+            refused = _locking_read(body, tokens, dialect, server) or \
+                _insert_syntax(body, tokens)
         except (TokenError, RecursionError, ValueError) as exc:
             parsed.problems.append(ParseProblem(_readable(str(exc).splitlines()[0]), span))
             continue
@@ -570,6 +572,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
         return refused  # SELECT ... FOR UPDATE WAIT n on MySQL, FOR SHARE on MariaDB
     if (other := _other_servers_syntax(tokens, words, dialect, version, wait)) is not None:
         return other
+    if (refused := _insert_syntax(body, tokens)) is not None:
+        return refused  # REPLACE ... ON DUPLICATE KEY UPDATE, INSERT INTO t (a) SET ...
     for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.DCOLON:
             return 'syntax error at or near "::" (a PostgreSQL cast)', tok.start, 2
@@ -599,6 +603,30 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
         if (refused := refused_partition_operation(tokens, words)) is not None:
             return refused  # ADD COLUMN c INT, DROP PARTITION p0
     return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
+
+
+def _insert_syntax(body: str, tokens: list | None) -> tuple[str, int, int] | None:
+    """Where the server stops in `body` when it is an INSERT or a REPLACE its grammar refuses
+    (parse/mysql_insert_syntax.py; `tokens` None: read here; a REPLACE's are read from its
+    INSERT, as sqlglot's tokenizer keeps the rest of a command as one string); None for any
+    other."""
+    from sqlglot.errors import TokenError
+
+    replace = body[:7].upper() == "REPLACE"
+    if body[:6].upper() != "INSERT" and not replace:
+        return None
+    from lockwise.parse.mysql_insert_syntax import refused_insert
+
+    try:
+        if replace:
+            tokens = mysql_tokens("INSERT " + body[len("REPLACE"):])  # (offsets kept)
+        elif tokens is None:
+            tokens = mysql_tokens(body)
+    except TokenError:
+        return None
+    words = [tok.text.upper() for tok in tokens]
+    return refused_insert(tokens, ["REPLACE", *words[1:]] if replace else words) \
+        if tokens else None
 
 
 def runs_alone(words: list[str]) -> bool:
@@ -1640,13 +1668,18 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
 
 def _replace_as_insert(body: str, reader: object):
     """`body`, a REPLACE statement (which sqlglot keeps as a command), read as the INSERT it
-    is written as, marked with sqlglot's INSERT OR REPLACE (`alternative`): its grammar is
-    INSERT's without IGNORE and ON DUPLICATE KEY UPDATE, and it holds INSERT's locks (checked
-    on MariaDB 10.11). None when sqlglot cannot read it so (LOW_PRIORITY or DELAYED, as in an
-    INSERT), or reads what REPLACE does not have: it stays a command."""
+    is written as (its priority too, LOW_PRIORITY or DELAYED: mariadb_clauses), marked with
+    sqlglot's INSERT OR REPLACE (`alternative`): its grammar is INSERT's without IGNORE and ON
+    DUPLICATE KEY UPDATE, and it holds INSERT's locks and DELETE's for its delete side (checked
+    on MariaDB 10.11). ParseError where that INSERT is one; None when sqlglot reads what
+    REPLACE does not have: it stays a command, which _refused_by_mysql refuses."""
+    import sqlglot
     from sqlglot import exp
 
-    tree = _reparsed("INSERT " + body[len("REPLACE"):], body, reader)
+    from lockwise.parse.mariadb_clauses import without_priority
+
+    insert = "INSERT " + body[len("REPLACE"):]  # (as long: offsets kept)
+    tree = sqlglot.parse_one(without_priority(insert) or insert, read=reader)
     if not isinstance(tree, exp.Insert) or tree.args.get("ignore") or \
             tree.args.get("conflict") is not None:
         return None
