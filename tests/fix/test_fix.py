@@ -1896,6 +1896,12 @@ def test_rename_is_not_expanded_for_a_column_a_policy_or_trigger_depends_on(
     ("named", "c int CONSTRAINT c_present NOT NULL", "ALTER TABLE t ALTER COLUMN c TYPE bigint;"),
     ("rename", "c int NOT NULL", "ALTER TABLE t RENAME COLUMN c TO c2;"),
     ("set", "c int", "ALTER TABLE t ALTER COLUMN c TYPE bigint, ALTER COLUMN c SET NOT NULL;"),
+    # another kind of constraint holds the name the new column's NOT NULL would take
+    ("taken", "c int NOT NULL, CONSTRAINT t_c_new_not_null CHECK (id > 0)",
+     "ALTER TABLE t ALTER COLUMN c TYPE bigint;"),
+    # ... or the name SET NOT NULL gives: it takes t_c_not_null1 (checked on 18.6)
+    ("set_taken", "c int, CONSTRAINT t_c_not_null CHECK (id > 0)",
+     "ALTER TABLE t ALTER COLUMN c TYPE bigint, ALTER COLUMN c SET NOT NULL;"),
 ])
 def test_expand_contract_on_pg18_keeps_the_not_null_constraints_name(
         case: str, setup: str, change: str, tmp_path: Path, pg_server: str) -> None:
