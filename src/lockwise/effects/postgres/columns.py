@@ -12,6 +12,7 @@ from lockwise.catalog.replay import (
     constraint_name,
     constraint_names,
     generated_name,
+    new_not_null_name,
     not_null_check_name,
     not_null_name,
     not_null_swap_names,
@@ -366,6 +367,10 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # for the batched backfill instead
         facts.update(row_key_facts(b, table),
                      backfill_value_sql=_backfill_value_sql(table, base["qualified"], col, facts))
+    if facts["not_null"] and (rewrite_why or facts.get("stand_in_default_sql")) and \
+            b.ctx.rule_text:
+        # the names the NOT NULL steps of the alternative give, free on the table
+        facts.update(_not_null_names(b.ctx.catalog.known_table(table), table, facts["column"]))
     tied: dict = {}
     if facts["references"] and not base.get("recursed_from"):
         from lockwise.effects.postgres.temporary_ties import reference_refused
@@ -825,6 +830,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
           column_dependents=column_dependents(b.ctx.catalog, table, colname),
           column_not_null_name=column_not_null_name(b.ctx.catalog, table, colname),
+          table_constraint_names=table_constraint_names(b.ctx.catalog, table),
           inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
           rows_elsewhere=rewrites and rows_elsewhere(b.ctx.catalog, table),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
@@ -1040,11 +1046,10 @@ def _carried_over_steps(catalog: Catalog, table: str, old_col: Column | None,
         if old_col.not_null else ("", "")
     renamed = ""
     if old_col.not_null and pg_version >= 18:
-        known = catalog.tables.get(table)
         made, kept, moved = not_null_swap_names(
             table.split(".", 1)[1], old_col.name, new,
             column_not_null_name(catalog, table, old_col.name),
-            constraint_names(known) if known is not None else ())
+            table_constraint_names(catalog, table))
         renamed = "\n-- ".join(  # (the template's `-- ` starts the first line)
             f"ALTER TABLE {target} RENAME CONSTRAINT {quote_ident(name)} TO {quote_ident(to)};"
             for name, to in ((kept, moved), (made, kept)))
@@ -1244,6 +1249,13 @@ def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, 
     return tuple(sorted(own)) + tuple(sorted(incoming))
 
 
+def table_constraint_names(catalog: Catalog, table: str) -> tuple[str, ...]:
+    """The names of the constraints of `table` (its columns' NOT NULL ones too), sorted:
+    those a constraint the alternative names on it is numbered past."""
+    known = catalog.tables.get(table)
+    return tuple(sorted(constraint_names(known))) if known is not None else ()
+
+
 def column_not_null_name(catalog: Catalog, table: str, column: str) -> str:
     """The name of the NOT NULL constraint of `table.column` that PostgreSQL 18 keeps ("" when
     the catalog does not know the column NOT NULL)."""
@@ -1323,8 +1335,16 @@ def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("set_not_null", base, refused_with_only(b, table, base, f"sets NOT NULL on {col}",
                                                   inheritance=False),
           column=col, proven_by_check=proven, already_not_null=already,
-          not_null_check=not_null_check_name(known, table.split(".", 1)[-1], col),
-          not_valid_not_null=pending)
+          **_not_null_names(known, table, col), not_valid_not_null=pending)
+
+
+def _not_null_names(known: Table | None, table: str, column: str) -> dict[str, str]:
+    """`not_null_check` and `not_null_constraint`: the names the steps that make `column` of
+    `table` NOT NULL without a scan under the lock give the CHECK that proves it and
+    (PostgreSQL 18) the NOT NULL constraint, each numbered past the table's constraints."""
+    table_name = table.split(".", 1)[-1]
+    return {"not_null_check": not_null_check_name(known, table_name, column),
+            "not_null_constraint": new_not_null_name(known, table_name, column)}
 
 
 def not_null_already(catalog: Catalog, table: str, column: str) -> bool:
