@@ -356,6 +356,15 @@ def unnamed_index_name(catalog: Catalog, table: str, attnames: tuple[str, ...],
         number += 1
 
 
+def free_relation_name(catalog: Catalog, schema: str, name: str, label: str,
+                       also_taken: Collection[str] = ()) -> str:
+    """`name_label` (`t_c_idx_new`), numbered after the label while a relation of `schema`
+    has it (one namespace for tables, indexes, sequences...: `Catalog.relation_named`) or it
+    is one of `also_taken`, as ChooseRelationName numbers (`t_c_idx_new1`)."""
+    return free_generated_name(name, label, lambda new: new in also_taken or bool(
+        catalog.relation_named(f"{schema}.{new}")))
+
+
 def default_index_name(catalog: Catalog, stmt: dict, also_taken: str = "",
                        table: str = "") -> str:
     """The name PostgreSQL gives the index of CREATE INDEX `stmt` (an IndexStmt) left

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from lockwise.catalog.model import Catalog, Constraint, Index, Table
-from lockwise.catalog.replay import default_constraint_name, generated_name
+from lockwise.catalog.replay import default_constraint_name, free_relation_name, generated_name
 from lockwise.effects.nodes import column_ref, const_value, unwrap, with_storage_parameters_sql
 from lockwise.parse.quoting import (
     NEXT_MIGRATION,
@@ -443,7 +443,7 @@ def partitioned_expand_contract_sql(catalog: Catalog, table: str, qualified: boo
             renames.append(f"ALTER TABLE {target} RENAME CONSTRAINT {quote_ident(name)} TO "
                            f"{quote_ident(bare)};")
         else:
-            name = generated_name(bare, None, "new")
+            name = free_relation_name(catalog, schema, bare, "new")
             builds.append(partitioned_index_sql(catalog, table, qualified, name,
                                                 tuple(map(quote_ident, columns)), idx.unique))
             renames.append(f"ALTER INDEX {relation_sql(f'{schema}.{name}', table, qualified)} "

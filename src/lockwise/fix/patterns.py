@@ -328,7 +328,8 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
                             f"WHERE, ...): create it on {new} CONCURRENTLY before the "
                             "contract step")
     swaps, renames = _indexes_on_new_column(relation, old, new, rebuilt, pieces,
-                                            facts.get("partition_tree") or ())
+                                            facts.get("partition_tree") or (),
+                                            facts.get("column_index_new_names") or ())
     pieces.contract.extend(_drop_sync_trigger(relation, old, children))
     pieces.contract.append(_column_properties_copied(relation, old, new, facts))
     pieces.contract.extend(swaps)
@@ -461,9 +462,11 @@ def _statistics_sql(name: str, definition: dict, relation, old: str, new: str) -
 
 
 def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, pieces: Pieces,
-                           tree: tuple = ()) -> tuple[list[str], list[str]]:
+                           tree: tuple = (), built_names: Iterable = ()
+                           ) -> tuple[list[str], list[str]]:
     """Each index over the old column (`Index`es the catalog knows whole) built again over
-    the new one CONCURRENTLY, under a name of its own, after the backfill. Returns what the
+    the new one CONCURRENTLY, under a name of its own (`built_names`: each index's, free in
+    its schema: `column_index_facts`), after the backfill. Returns what the
     contract step runs before it drops the old column (a partitioned table's: its parts
     take the names of the old parts), and after (the renames that give the indexes the old
     names once the old ones went with their column). `relation`: the statement's table
@@ -479,9 +482,10 @@ def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, piec
 
     table_sql = _table_sql(relation)
     swaps, renames = [], []
+    free = dict(built_names)
     for idx in indexes:
         schema, name = idx.name.split(".", 1)
-        built = generated_name(name, None, "new")
+        built = free.get(idx.name) or generated_name(name, None, "new")
         tablespace = f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else ""
         if tree:
             _index_parts_on_new_column(idx, built, relation, old, new, tablespace, tree, pieces)

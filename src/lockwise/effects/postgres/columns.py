@@ -11,6 +11,7 @@ from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, 
 from lockwise.catalog.replay import (
     constraint_name,
     constraint_names,
+    free_relation_name,
     generated_name,
     new_not_null_name,
     not_null_check_name,
@@ -1211,18 +1212,27 @@ def column_index_facts(catalog: Catalog, table: str, column: str) -> dict:
     itself (`partition_tree`): each gets a part of each index. The extended statistics with
     expressions that read the column, each with its name (qualified) and CREATE STATISTICS
     definition (`column_statistics`): the server keeps no text of them the contract step
-    could rename the column in, so they are made again from the migrations'."""
+    could rename the column in, so they are made again from the migrations'. The name each
+    index is built under over the new column (`column_index_new_names`: `<index>_new`,
+    numbered while a relation of its schema has it)."""
     known = catalog.tables.get(table)
     over = [idx for idx in catalog.indexes_on(table)
             if column in idx.columns or column in idx.reads]
     partitioned = known is not None and known.kind == "partitioned"
-    return {"column_indexes": tuple(
-                idx for idx in over
-                # a partitioned table's is written from its CREATE INDEX, part by part
-                if (idx.definition is not None or not partitioned
-                    and column in idx.columns and idx.signature is not None) and idx.valid
-                and not idx.attached_to and idx.storage_parameters is not None
-                and not (known and idx.name.split(".", 1)[1] in known.constraints)),
+    rebuilt = tuple(
+        idx for idx in over
+        # a partitioned table's is written from its CREATE INDEX, part by part
+        if (idx.definition is not None or not partitioned
+            and column in idx.columns and idx.signature is not None) and idx.valid
+        and not idx.attached_to and idx.storage_parameters is not None
+        and not (known and idx.name.split(".", 1)[1] in known.constraints))
+    built: dict[str, str] = {}
+    for idx in rebuilt:
+        schema, name = idx.name.split(".", 1)
+        built[idx.name] = free_relation_name(catalog, schema, name, "new", built.values())
+    return {"column_indexes": rebuilt,
+            # the name each is built under over the new column, free in its schema
+            "column_index_new_names": tuple(built.items()),
             "column_index_count": len(over),
             "partition_tree": tuple(
                 (part, catalog.tables[part].partition_of,
