@@ -613,14 +613,17 @@ def attach_after_prebuilt_sql(attach_sql: str,
     return f"{attach_sql}  -- takes them over, builds nothing"
 
 
-def plain_index_sql(idx: Index, name: str, table_sql: str, quoted: bool = False) -> str:
+def plain_index_sql(idx: Index, name: str, table_sql: str, quoted: bool = False,
+                    collate: dict[str, str] | None = None) -> str:
     """CREATE INDEX CONCURRENTLY of an index like `idx` (one of plain columns: its
-    `signature` known) named `name` (`quoted` already) on `table_sql`, without the `;`."""
+    `signature` known) named `name` (`quoted` already) on `table_sql`, without the `;`.
+    `collate`: a COLLATE clause (` COLLATE "C"`) written after a column."""
     method, unique, nulls_not_distinct = idx.signature[:3]
     using = "" if method == "btree" else f" USING {method}"
+    collate = collate or {}
     return (f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS "
             f"{name if quoted else quote_ident(name)} ON {table_sql}{using} "
-            f"({', '.join(map(quote_ident, idx.columns))})"
+            f"({', '.join(quote_ident(c) + collate.get(c, '') for c in idx.columns)})"
             f"{' NULLS NOT DISTINCT' if nulls_not_distinct else ''}"
             f"{' ' if idx.storage_parameters else ''}"
             f"{with_storage_parameters_sql(idx.storage_parameters or ())}")
