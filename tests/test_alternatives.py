@@ -1253,14 +1253,32 @@ def test_type_change_alternative_writes_the_index_steps_with_real_names(
                                     if line.startswith("ALTER TABLE")) < lines.index(build)
 
 
-def test_type_change_alternative_leaves_a_unique_index_in_place() -> None:
+def test_type_change_alternative_drops_a_unique_index_only_once_its_successor_is_built(
+        ) -> None:
     """Dropped, a unique index enforces nothing until it is built again: duplicates written
-    meanwhile would fail the build. It is left to expand / contract, as a key's index is."""
+    meanwhile would fail the build. Its successor is built first, CONCURRENTLY, in the new
+    collation (which the type change keeps), and the old one dropped with the type change."""
     setup = ("CREATE TABLE accounts (id bigint, email text);\n"
              "CREATE UNIQUE INDEX accounts_email_key ON accounts (email);")
     text = alternative('ALTER TABLE accounts ALTER COLUMN email TYPE text COLLATE "C";',
                        "column-type-change-reads-table", setup=setup)
-    assert "DROP INDEX" not in statements_text(text), text
+    lines = [line for line in statements_text(text).splitlines() if line.strip()]
+    build = next(i for i, line in enumerate(lines)
+                 if line.startswith("CREATE UNIQUE INDEX CONCURRENTLY"))
+    drop = next(i for i, line in enumerate(lines) if line.startswith("DROP INDEX"))
+    assert build < drop and 'COLLATE "C"' in lines[build] and \
+        "CONCURRENTLY" not in lines[drop], text
+
+
+def test_type_change_alternative_of_an_exclusion_constraint_is_prose_alone() -> None:
+    """An EXCLUDE constraint's index has no online build (USING INDEX takes a unique index
+    only): no SQL is written that would still build it under the type change's lock."""
+    setup = ("CREATE EXTENSION IF NOT EXISTS btree_gist;\nCREATE TABLE b (room text, during "
+             "tstzrange, EXCLUDE USING gist (room WITH =, during WITH &&));\n"
+             "CREATE INDEX b_room_idx ON b (room);")
+    text = alternative('ALTER TABLE b ALTER COLUMN room TYPE text COLLATE "C";',
+                       "column-type-change-reads-table", setup=setup)
+    assert not statements_text(text).strip() and "EXCLUDE" in text, text
 
 
 @pytest.mark.postgres

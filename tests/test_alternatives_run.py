@@ -331,6 +331,46 @@ def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
         ";\n".join(m) for m in rewritten)
 
 
+#: A table whose other constraints hold the names a NOT NULL alternative would pick first.
+NAMES_TAKEN = """CREATE TABLE accounts (id bigint PRIMARY KEY, email text,
+  CONSTRAINT {taken} CHECK (id > 0));
+INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 10) g;"""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("rule", "taken", "sql", "pg_version"), [
+    # SET NOT NULL names its constraint accounts_email_not_null1 (checked on 18.6)
+    ("set-not-null", "accounts_email_not_null",
+     "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;", 18),
+    ("set-not-null", "accounts_email_not_null_check",
+     "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;", 16),
+    ("add-column-volatile-default", "accounts_token_not_null",
+     "ALTER TABLE accounts ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();", 18),
+    ("add-column-volatile-default", "accounts_token_not_null_check",
+     "ALTER TABLE accounts ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();", 16),
+])
+def test_a_not_null_alternative_numbers_its_names_past_the_tables_constraints(
+        rule: str, taken: str, sql: str, pg_version: int, pg_server: str) -> None:
+    """Another constraint of the table (a CHECK of another column) holds the name the NOT
+    NULL steps would give their CHECK or their NOT NULL constraint: the server would refuse
+    it, so the steps number the name past it, as PostgreSQL numbers the names it picks."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    setup = NAMES_TAKEN.format(taken=taken)
+    found_rule = next(r for r in load_rules() if r.id == rule)
+    example = dataclasses.replace(next(e for e in found_rule.examples if e.bad), sql=sql,
+                                  setup=setup, pg_version=pg_version, in_transaction=None,
+                                  layout=None, stats=None)
+    found = _by_statement(findings_for(example, found_rule))
+    assert found, sql
+    before, after, rewritten = _run_both(pg_server, f"taken_{pg_version}_{taken}", setup,
+                                         [sql], found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("partition_has", [
     "",
@@ -955,3 +995,33 @@ def test_a_foreign_key_that_takes_over_the_partitions_validated_keys_reads_nothi
                              "3_key.sql")], LintOptions(pg_version=17))
     (statement,) = reports[-1].statements
     assert not statement.effect.scans, statement.effect.scans
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", [11, 12])
+def test_a_unique_index_built_in_the_new_collation_is_kept_by_the_type_change(
+        case: int, pg_db: str) -> None:
+    """column-type-change-reads-table's alternative for a key whose collation changes: the
+    unique index built first CONCURRENTLY with the column in the new collation is the one
+    the key ends with, its files untouched by the type change (no build under the lock;
+    checked on 18.6)."""
+    import psycopg
+
+    rule = next(r for r in load_rules() if r.id == "column-type-change-reads-table")
+    example = rule.examples[case]
+    (instead,) = _by_statement(findings_for(example, rule)).values()
+    migrations = _chunks(instead)
+    assert "CONCURRENTLY" in migrations[0][0] and len(migrations) >= 2, instead
+    files = "SELECT relname, relfilenode FROM pg_class WHERE relname LIKE 'accounts%' " \
+            "AND relkind = 'i'"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for stmt in parse_sql(example.setup).statements:
+            conn.execute(stmt.sql)
+        for migration in migrations[:-1]:
+            _run_migration(conn, migration)
+        built = dict(conn.execute(files).fetchall())
+        _run_migration(conn, migrations[-1])
+        after = dict(conn.execute(files).fetchall())
+    kept = {name.removesuffix("_new"): node for name, node in built.items()
+            if name.endswith("_new")}
+    assert kept and all(after[name] == node for name, node in kept.items()), (built, after)

@@ -111,6 +111,8 @@ SQL_TEXT: dict[str, object] = {
                          "reporting'; END $lockwise$;",
     "indexes_built_after_sql": 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "User_idx" ON '
                                '"App"."User" ("displayName");',
+    "indexes_swapped_in_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "User_pkey" PRIMARY '
+                              'KEY USING INDEX "User_pkey_new";',
     "prebuilt_indexes_sql": 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "Part2026_pkey" '
                             'ON "App"."Part2026" ("Id");',
     "index_parts_sql": 'ALTER INDEX "App"."Events_Id_idx" ATTACH PARTITION '

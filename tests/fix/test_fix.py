@@ -1477,6 +1477,24 @@ def test_expand_contract_builds_the_old_columns_indexes_on_the_new_one(
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
+def test_expand_contract_builds_an_index_under_a_name_no_relation_of_the_schema_has(
+        change: str, tmp_path: Path, pg_server: str) -> None:
+    """An index's name is a relation's: a sequence (or a table, a view) that holds
+    `<index>_new` pushes the index built over the new column to `<index>_new1`, as
+    PostgreSQL numbers the names it picks, and the end is the statement's."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, c int);\n"
+                          "CREATE INDEX t_c_idx ON t (c);\nCREATE SEQUENCE t_c_idx_new;\n"
+                          "INSERT INTO t SELECT g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": change})
+    rewrite_dir(source, tmp_path / "out")
+    name = f"idx_new_taken_{'rename' if 'RENAME' in change else 'type'}"
+    assert same_end_schema(pg_server, source, tmp_path / "out", name) == []
+    assert "t_c_idx_new1" in "".join(p.read_text() for p in (tmp_path / "out").iterdir())
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
 def test_expand_contract_keeps_the_old_columns_default(change: str, tmp_path: Path,
                                                        pg_db: str) -> None:
     """The new column takes the old one's default, which the contract step drops with it
@@ -1913,6 +1931,12 @@ def test_rename_is_not_expanded_for_a_column_a_policy_or_trigger_depends_on(
     ("named", "c int CONSTRAINT c_present NOT NULL", "ALTER TABLE t ALTER COLUMN c TYPE bigint;"),
     ("rename", "c int NOT NULL", "ALTER TABLE t RENAME COLUMN c TO c2;"),
     ("set", "c int", "ALTER TABLE t ALTER COLUMN c TYPE bigint, ALTER COLUMN c SET NOT NULL;"),
+    # another kind of constraint holds the name the new column's NOT NULL would take
+    ("taken", "c int NOT NULL, CONSTRAINT t_c_new_not_null CHECK (id > 0)",
+     "ALTER TABLE t ALTER COLUMN c TYPE bigint;"),
+    # ... or the name SET NOT NULL gives: it takes t_c_not_null1 (checked on 18.6)
+    ("set_taken", "c int, CONSTRAINT t_c_not_null CHECK (id > 0)",
+     "ALTER TABLE t ALTER COLUMN c TYPE bigint, ALTER COLUMN c SET NOT NULL;"),
 ])
 def test_expand_contract_on_pg18_keeps_the_not_null_constraints_name(
         case: str, setup: str, change: str, tmp_path: Path, pg_server: str) -> None:

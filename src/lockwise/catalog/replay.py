@@ -356,6 +356,15 @@ def unnamed_index_name(catalog: Catalog, table: str, attnames: tuple[str, ...],
         number += 1
 
 
+def free_relation_name(catalog: Catalog, schema: str, name: str, label: str,
+                       also_taken: Collection[str] = ()) -> str:
+    """`name_label` (`t_c_idx_new`), numbered after the label while a relation of `schema`
+    has it (one namespace for tables, indexes, sequences...: `Catalog.relation_named`) or it
+    is one of `also_taken`, as ChooseRelationName numbers (`t_c_idx_new1`)."""
+    return free_generated_name(name, label, lambda new: new in also_taken or bool(
+        catalog.relation_named(f"{schema}.{new}")))
+
+
 def default_index_name(catalog: Catalog, stmt: dict, also_taken: str = "",
                        table: str = "") -> str:
     """The name PostgreSQL gives the index of CREATE INDEX `stmt` (an IndexStmt) left
@@ -996,19 +1005,30 @@ def constraint_names(t: Table) -> set[str]:
                                  if c.not_null}
 
 
+def free_constraint_name(table_name: str, column: str, label: str,
+                         taken: Collection[str]) -> str:
+    """`table_column_label`, numbered after the label while one of the `taken` names (the
+    table's constraints: `constraint_names`) has it, as ChooseConstraintName numbers: the
+    server refuses a constraint named as another of the table, of any kind."""
+    return free_generated_name(table_name, label, lambda name: name in taken, name2=column)
+
+
 def not_null_check_name(t: Table | None, table_name: str, column: str) -> str:
     """A name for the CHECK (column IS NOT NULL) that proves NOT NULL until SET NOT NULL
     replaces it: `table_column_not_null_check`, numbered while a constraint of `t` has it (as
     ChooseConstraintName numbers). Not `table_column_not_null`: PostgreSQL 18 gives that name
     to the NOT NULL constraint SET NOT NULL adds, and with a CHECK holding it would name that
     one `table_column_not_null1` for good (checked on the server)."""
-    taken = constraint_names(t) if t is not None else set()
-    number = 0
-    while True:
-        name = generated_name(table_name, column, f"not_null_check{number or ''}")
-        if name not in taken:
-            return name
-        number += 1
+    return free_constraint_name(table_name, column, "not_null_check",
+                                constraint_names(t) if t is not None else ())
+
+
+def new_not_null_name(t: Table | None, table_name: str, column: str) -> str:
+    """The name PostgreSQL 18 gives the NOT NULL constraint that SET NOT NULL (or ADD COLUMN
+    ... NOT NULL) makes for `column` of `t`: `table_column_not_null`, numbered while a
+    constraint of `t` has it (a CHECK of that name: `..._not_null1`, checked on 18.6)."""
+    return free_constraint_name(table_name, column, "not_null",
+                                constraint_names(t) if t is not None else ())
 
 
 def not_null_swap_names(table_name: str, old: str, new: str, kept: str = "",
@@ -1022,8 +1042,9 @@ def not_null_swap_names(table_name: str, old: str, new: str, kept: str = "",
     moves to, to free that one, where the swap runs while the old column is still there,
     renamed `<old>_old` (the one PostgreSQL would give it then, numbered past those two: cut
     to 63 bytes, `<old>_new`'s and `<old>_old`'s can be the same). A rename of a column
-    keeps its constraint's name (checked on 18.6)."""
-    kept = kept or generated_name(table_name, old, "not_null")
+    keeps its constraint's name (checked on 18.6). Without `kept` (the old column is made
+    NOT NULL by the statement), the name SET NOT NULL gives, numbered past `taken` too."""
+    kept = kept or free_constraint_name(table_name, old, "not_null", taken)
     made = free_generated_name(table_name, "not_null",
                                lambda name: name == kept or name in taken, name2=new)
     return (made, kept, free_generated_name(

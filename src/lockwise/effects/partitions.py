@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from lockwise.catalog.model import Catalog, Constraint, Index, Table
-from lockwise.catalog.replay import default_constraint_name, generated_name
+from lockwise.catalog.replay import default_constraint_name, free_relation_name, generated_name
 from lockwise.effects.nodes import column_ref, const_value, unwrap, with_storage_parameters_sql
 from lockwise.parse.quoting import (
     NEXT_MIGRATION,
@@ -443,7 +443,7 @@ def partitioned_expand_contract_sql(catalog: Catalog, table: str, qualified: boo
             renames.append(f"ALTER TABLE {target} RENAME CONSTRAINT {quote_ident(name)} TO "
                            f"{quote_ident(bare)};")
         else:
-            name = generated_name(bare, None, "new")
+            name = free_relation_name(catalog, schema, bare, "new")
             builds.append(partitioned_index_sql(catalog, table, qualified, name,
                                                 tuple(map(quote_ident, columns)), idx.unique))
             renames.append(f"ALTER INDEX {relation_sql(f'{schema}.{name}', table, qualified)} "
@@ -613,14 +613,17 @@ def attach_after_prebuilt_sql(attach_sql: str,
     return f"{attach_sql}  -- takes them over, builds nothing"
 
 
-def plain_index_sql(idx: Index, name: str, table_sql: str, quoted: bool = False) -> str:
+def plain_index_sql(idx: Index, name: str, table_sql: str, quoted: bool = False,
+                    collate: dict[str, str] | None = None) -> str:
     """CREATE INDEX CONCURRENTLY of an index like `idx` (one of plain columns: its
-    `signature` known) named `name` (`quoted` already) on `table_sql`, without the `;`."""
+    `signature` known) named `name` (`quoted` already) on `table_sql`, without the `;`.
+    `collate`: a COLLATE clause (` COLLATE "C"`) written after a column."""
     method, unique, nulls_not_distinct = idx.signature[:3]
     using = "" if method == "btree" else f" USING {method}"
+    collate = collate or {}
     return (f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS "
             f"{name if quoted else quote_ident(name)} ON {table_sql}{using} "
-            f"({', '.join(map(quote_ident, idx.columns))})"
+            f"({', '.join(quote_ident(c) + collate.get(c, '') for c in idx.columns)})"
             f"{' NULLS NOT DISTINCT' if nulls_not_distinct else ''}"
             f"{' ' if idx.storage_parameters else ''}"
             f"{with_storage_parameters_sql(idx.storage_parameters or ())}")

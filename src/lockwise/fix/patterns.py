@@ -13,10 +13,10 @@ PostgreSQL's own grammar rules, with the user's names) and places the pieces in 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from lockwise.catalog.replay import generated_name, not_null_check_name, not_null_swap_names
+from lockwise.catalog.replay import free_constraint_name, generated_name, not_null_swap_names
 from lockwise.core.types import Action
 from lockwise.effects.nodes import (
     printed_node,
@@ -200,11 +200,13 @@ def _spread_name(relation, facts: dict) -> str:
 
 def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
                    add_check: list[str], first_phase: int, pg_version: int,
-                   facts: dict | None = None, not_null: str = "") -> None:
+                   facts: dict | None = None, not_null: str = "",
+                   taken: Collection[str] = ()) -> None:
     """CHECK (col IS NOT NULL) NOT VALID, then VALIDATE, SET NOT NULL (no scan, PG 12+) and
     drop the CHECK, each step in a later transaction than the one before. The CHECK's name is
-    the effect model's for a SET NOT NULL of the statement (`facts`: one free on the table),
-    else `not_null_check_name`'s for a column new in the migration.
+    the effect model's for a SET NOT NULL or an ADD COLUMN of the statement (`facts`: one
+    free on the table), else `table_column_not_null_check` numbered past the `taken` names
+    (the table's constraints), as the NOT NULL constraint's name is on PostgreSQL 18.
 
     Before PostgreSQL 12, SET NOT NULL scans the table whatever CHECK proves it: the
     validated CHECK stays as the column's NOT NULL guarantee instead. From PostgreSQL 18 the
@@ -218,13 +220,14 @@ def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
         add_check.append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_ident(pending)}")
         return
     if pg_version >= 18:
-        name = quote_ident(not_null or generated_name(table_name, column, "not_null"))
+        name = quote_ident(not_null or (facts or {}).get("not_null_constraints", {}).get(column)
+                           or free_constraint_name(table_name, column, "not_null", taken))
         add_check.append(
             f"ALTER TABLE {table_sql} ADD CONSTRAINT {name} NOT NULL {col} NOT VALID")
         pieces.at(first_phase).append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name}")
         return
     check = quote_ident((facts or {}).get("not_null_checks", {}).get(column)
-                        or not_null_check_name(None, table_name, column))
+                        or free_constraint_name(table_name, column, "not_null_check", taken))
     add_check.append(
         f"ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID")
     steps = pieces.at(first_phase)
@@ -307,10 +310,12 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
                                          _spread_name(relation, facts)))
     # PostgreSQL 18's NOT NULL constraint names: the new column's, added NOT VALID, numbered
     # past the old column's where a long name cuts to it (checked on 18.6), and the old one's
-    swapped = not_null_swap_names(table_name, old, new, facts.get("column_not_null_name") or "")
+    taken = facts.get("table_constraint_names") or ()
+    swapped = not_null_swap_names(table_name, old, new, facts.get("column_not_null_name") or "",
+                                  taken)
     if facts.get("column_not_null"):
         _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1, _pg_version(facts),
-                       not_null=swapped[0])
+                       not_null=swapped[0], taken=taken)
     default = str(facts.get("column_default_sql") or "")  # "" too when it cannot be printed
     if default:
         pieces.main.append(f"ALTER TABLE {table_sql} ALTER COLUMN {quote_ident(new)} SET DEFAULT "
@@ -323,7 +328,8 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
                             f"WHERE, ...): create it on {new} CONCURRENTLY before the "
                             "contract step")
     swaps, renames = _indexes_on_new_column(relation, old, new, rebuilt, pieces,
-                                            facts.get("partition_tree") or ())
+                                            facts.get("partition_tree") or (),
+                                            facts.get("column_index_new_names") or ())
     pieces.contract.extend(_drop_sync_trigger(relation, old, children))
     pieces.contract.append(_column_properties_copied(relation, old, new, facts))
     pieces.contract.extend(swaps)
@@ -456,9 +462,11 @@ def _statistics_sql(name: str, definition: dict, relation, old: str, new: str) -
 
 
 def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, pieces: Pieces,
-                           tree: tuple = ()) -> tuple[list[str], list[str]]:
+                           tree: tuple = (), built_names: Iterable = ()
+                           ) -> tuple[list[str], list[str]]:
     """Each index over the old column (`Index`es the catalog knows whole) built again over
-    the new one CONCURRENTLY, under a name of its own, after the backfill. Returns what the
+    the new one CONCURRENTLY, under a name of its own (`built_names`: each index's, free in
+    its schema: `column_index_facts`), after the backfill. Returns what the
     contract step runs before it drops the old column (a partitioned table's: its parts
     take the names of the old parts), and after (the renames that give the indexes the old
     names once the old ones went with their column). `relation`: the statement's table
@@ -474,9 +482,10 @@ def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, piec
 
     table_sql = _table_sql(relation)
     swaps, renames = [], []
+    free = dict(built_names)
     for idx in indexes:
         schema, name = idx.name.split(".", 1)
-        built = generated_name(name, None, "new")
+        built = free.get(idx.name) or generated_name(name, None, "new")
         tablespace = f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else ""
         if tree:
             _index_parts_on_new_column(idx, built, relation, old, new, tablespace, tree, pieces)
@@ -1062,7 +1071,8 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     facts: dict = {}
     names = []
     virtual = []  # generated columns PostgreSQL 18 would take as VIRTUAL
-    checks: dict[str, str] = {}  # SET NOT NULL's column -> its CHECK's name
+    checks: dict[str, str] = {}  # SET NOT NULL's (ADD COLUMN's) column -> its CHECK's name
+    not_nulls: dict[str, str] = {}  # ... -> its NOT NULL constraint's name (PostgreSQL 18)
     not_valid: dict[str, str] = {}  # SET NOT NULL's column -> its NOT VALID NOT NULL's name
     column_names: dict[str, tuple[str, ...]] = {}  # ADD COLUMN's CHECK / REFERENCES / UNIQUE
     rewriting: list[str] | None = None  # ADD COLUMN's columns that rewrite the table
@@ -1104,10 +1114,12 @@ def statement_facts(actions: Iterable[Action]) -> dict:
                     partitioned_keys.update(dict.fromkeys(
                         action.facts["scanning_constraint_names"],
                         _partitioned_key(action.facts)))
-        elif action.kind == "set_not_null":
-            checks[action.facts.get("column")] = action.facts.get("not_null_check")
-            if action.facts.get("not_valid_not_null"):
-                not_valid[action.facts["column"]] = action.facts["not_valid_not_null"]
+        if action.kind in ("set_not_null", "add_column") and \
+                action.facts.get("not_null_check"):
+            checks[action.facts["column"]] = action.facts["not_null_check"]
+            not_nulls[action.facts["column"]] = action.facts.get("not_null_constraint") or ""
+        if action.kind == "set_not_null" and action.facts.get("not_valid_not_null"):
+            not_valid[action.facts["column"]] = action.facts["not_valid_not_null"]
     facts["constraint_names"] = tuple(names)
     facts["partitioned_keys"] = partitioned_keys
     facts["rows_elsewhere"] = elsewhere
@@ -1118,6 +1130,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     if rewriting is not None:
         facts["rewriting_columns"] = tuple(rewriting)
     facts["not_null_checks"] = checks
+    facts["not_null_constraints"] = not_nulls
     facts["not_valid_not_nulls"] = not_valid
     facts["index_name"] = index_name
     facts["type_changes"] = type_changes
@@ -1537,7 +1550,7 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict,
         # The CHECK comes after the backfill: NOT VALID still checks every UPDATE, and
         # an application update of a row not yet backfilled would fail it.
         _not_null_path(table_sql, table_name, coldef.colname, pieces, checks, 1,
-                       _pg_version(facts))
+                       _pg_version(facts), facts)
     if scanning is not None:
         # (a PRIMARY KEY is attached where the NOT NULL steps end, in phase 1)
         _add_column_constraints_online(stmt, coldef.colname, *scanning, pieces, facts,

@@ -11,7 +11,9 @@ from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, 
 from lockwise.catalog.replay import (
     constraint_name,
     constraint_names,
+    free_relation_name,
     generated_name,
+    new_not_null_name,
     not_null_check_name,
     not_null_name,
     not_null_swap_names,
@@ -366,6 +368,10 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # for the batched backfill instead
         facts.update(row_key_facts(b, table),
                      backfill_value_sql=_backfill_value_sql(table, base["qualified"], col, facts))
+    if facts["not_null"] and (rewrite_why or facts.get("stand_in_default_sql")) and \
+            b.ctx.rule_text:
+        # the names the NOT NULL steps of the alternative give, free on the table
+        facts.update(_not_null_names(b.ctx.catalog.known_table(table), table, facts["column"]))
     tied: dict = {}
     if facts["references"] and not base.get("recursed_from"):
         from lockwise.effects.postgres.temporary_ties import reference_refused
@@ -785,6 +791,14 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # refused one's template writes the cast itself)
         backfill = {**row_key_facts(b, table), "converted_value_sql": PrintedSql(
             using, "<USING expression>") if using is not None else quote_ident(colname)}
+    index_steps = _rebuilt_index_steps(
+        b.ctx.catalog, table, colname,
+        _collate_sql(coldef) if rebuilt and _collation_only(old_col, coldef, new) else "",
+        rebuilt,
+        bool(base.get("qualified")),
+        b.ctx.session_timezone_utc and new in ("timestamp", "timestamptz"))
+    # an index the type change would still build under its lock: the prose alone
+    online = index_steps is not None
     b.act("alter_column_type", base, backfill, column=colname, old_type=old_type, new_type=new,
           new_typmods=new_mods,
           new_type_text=type_sql(new, new_mods, new_array) + _collate_sql(coldef),
@@ -798,12 +812,10 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           type_change_sql=_type_change_sql(
               b, table, colname, old_col, type_sql(new, new_mods, new_array),
               _collate_sql(coldef), bool(base.get("qualified")))
-          if read_again and not rewrites and b.ctx.rule_text else "",
-          **_rebuilt_index_steps(b.ctx.catalog, table, rebuilt, bool(base.get("qualified")),
-                                 b.ctx.session_timezone_utc
-                                 and new in ("timestamp", "timestamptz")),
-          **(_checks_revalidated_steps(b.ctx.catalog, table, colname,
-                                       bool(base.get("qualified")))
+          if read_again and not rewrites and online and b.ctx.rule_text else "",
+          **(index_steps or dict.fromkeys(_INDEX_STEP_FACTS, "")),
+          **({key: sql if online else "" for key, sql in _checks_revalidated_steps(
+              b.ctx.catalog, table, colname, bool(base.get("qualified"))).items()}
              if read_again and b.ctx.rule_text else {}),
           **(_carried_over_steps(b.ctx.catalog, table, old_col,
                                  type_sql(new, new_mods, new_array), bool(base.get("qualified")),
@@ -825,6 +837,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
           column_dependents=column_dependents(b.ctx.catalog, table, colname),
           column_not_null_name=column_not_null_name(b.ctx.catalog, table, colname),
+          table_constraint_names=table_constraint_names(b.ctx.catalog, table),
           inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
           rows_elsewhere=rewrites and rows_elsewhere(b.ctx.catalog, table),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
@@ -906,7 +919,7 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
         if not rewrites and not refused:
             read_again, rebuilt = _kept_values_scans(
                 b, table, colname, old_base[0], new_base[0],
-                old_col.collation != collation_name(coldef))
+                old_col.collation != collation_name(coldef), collation_name(coldef))
     if rewrites:
         b.rewrite(table, f"column type change: {why}")
     return TypeChange(rewrites, why, read_again, old_col, refused, tuple(rebuilt))
@@ -941,7 +954,8 @@ def _enum_names(catalog: Catalog, *names: str) -> frozenset[str]:
 
 
 def _kept_values_scans(b: Builder, table: str, column: str, old: str, new: str,
-                       collation_changes: bool) -> tuple[str, list[Index]]:
+                       collation_changes: bool, collation: str | None = None
+                       ) -> tuple[str, list[Index]]:
     """A type change that keeps the stored values still reads the table: the CHECKs on the
     column are re-added and validated again, and its indexes are rebuilt when their operator
     class or collation changes (checked on the server). Returns what reads it ("" if
@@ -964,7 +978,7 @@ def _kept_values_scans(b: Builder, table: str, column: str, old: str, new: str,
     if parent_index := _partitioned_index_over(b.ctx.catalog, known, column):
         reasons.append(f"its part of partitioned index {parent_index} is rebuilt")
     elif rebuilt := _indexes_rebuilt(b.ctx.catalog, known, column, old, new,
-                                     collation_changes):
+                                     collation_changes, collation):
         reasons.append(rebuilt[0][0])
         indexes = [idx for _, idx in rebuilt if idx is not None]
     for why in reasons:
@@ -1040,11 +1054,10 @@ def _carried_over_steps(catalog: Catalog, table: str, old_col: Column | None,
         if old_col.not_null else ("", "")
     renamed = ""
     if old_col.not_null and pg_version >= 18:
-        known = catalog.tables.get(table)
         made, kept, moved = not_null_swap_names(
             table.split(".", 1)[1], old_col.name, new,
             column_not_null_name(catalog, table, old_col.name),
-            constraint_names(known) if known is not None else ())
+            table_constraint_names(catalog, table))
         renamed = "\n-- ".join(  # (the template's `-- ` starts the first line)
             f"ALTER TABLE {target} RENAME CONSTRAINT {quote_ident(name)} TO {quote_ident(to)};"
             for name, to in ((kept, moved), (made, kept)))
@@ -1088,11 +1101,14 @@ def _type_change_sql(b: Builder, table: str, column: str, old_col: Column | None
 
 
 def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new: str,
-                     collation_changes: bool) -> list[tuple[str, Index | None]]:
+                     collation_changes: bool, collation: str | None = None
+                     ) -> list[tuple[str, Index | None]]:
     """The indexes over `column` a type change that keeps the values builds again, each with
     why (the first one's is the finding's), and the index (None for a constraint's the
     catalog keeps as the constraint alone): one with an expression or a WHERE depending on
-    it, whatever the change; one whose operator class or collation changes."""
+    it, whatever the change; one whose operator class or collation changes. Not one whose
+    CREATE INDEX gave the column the `collation` it takes (`COLLATE "C"`) where only the
+    collation changes: PostgreSQL keeps that one as it is (checked on 18.6)."""
     from lockwise.effects.types import type_change_rebuilds_indexes
 
     indexes = catalog.indexes_on(known.name)
@@ -1102,9 +1118,11 @@ def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new:
     if not (collation_changes or type_change_rebuilds_indexes(old, new)):
         return out
     why = "collation" if collation_changes else "operator class"
+    kept = collation if not type_change_rebuilds_indexes(old, new) else None
     out += [(f"index {idx.name} is rebuilt: its {why} changes", idx) for idx in indexes
             if (column in idx.columns or column in idx.reads)
-            and not idx.rebuilt_by_type_change_of(column)]
+            and not idx.rebuilt_by_type_change_of(column)
+            and not (kept and index_collation(idx, column) == kept)]
     if not out:
         out += [(f"index of {con.name} is rebuilt: its {why} changes", None)
                 for con in known.constraints.values()
@@ -1112,26 +1130,118 @@ def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new:
     return out
 
 
-def _rebuilt_index_steps(catalog: Catalog, table: str, rebuilt: Sequence[Index],
-                         qualified: bool, zone_kept: bool) -> dict:
-    """The steps that take out each of `rebuilt` before the type change and build it again
-    CONCURRENTLY after, where the catalog knows the whole definition (plain columns, or the
-    CREATE INDEX of one with expressions or a WHERE; storage parameters it can write) and
-    dropping it loses nothing meanwhile: not a unique one (duplicates written meanwhile
-    would fail its build), nor a constraint's or a part of a partitioned index. The others
-    are left to the rule's prose. `zone_kept`: the change keeps the values only in the UTC
-    session the migration set, which its own migration sets again."""
+def _collation_only(old_col: Column | None, coldef: dict, new: str) -> bool:
+    """Whether a type change to `new` that keeps the values (ColumnDef `coldef`) changes the
+    indexes over `old_col` in their collation only, not in their operator class."""
+    from lockwise.effects.types import type_change_rebuilds_indexes
+
+    return old_col is not None and old_col.collation != collation_name(coldef) and \
+        not type_change_rebuilds_indexes(old_col.type_name, new)
+
+
+def index_collation(idx: Index, column: str) -> str | None:
+    """The collation CREATE INDEX wrote for `column` in `idx` (`(c COLLATE "C")`, by its
+    last name), None where it wrote none or the catalog has no CREATE INDEX of it."""
+    for param in (idx.definition or {}).get("indexParams") or ():
+        elem = unwrap(param)[1]
+        if elem.get("name") == column and elem.get("collation"):
+            return strings(elem["collation"])[-1]
+    return None
+
+
+def _swapped_unique_indexes(catalog: Catalog, table: str, column: str, collate_sql: str,
+                            rebuilt: Sequence[Index], qualified: bool
+                            ) -> tuple[list[str], list[str], list[str]] | None:
+    """Where only the collation of `column` changes (`collate_sql`, the statement's COLLATE
+    clause), each unique index of `rebuilt` (a UNIQUE / PRIMARY KEY constraint's too) built
+    first CONCURRENTLY under a name of its own, with the column in the new collation (the
+    type change then keeps it: checked on 18.6); dropped with the type change, the new one
+    takes its place: `ADD CONSTRAINT ... USING INDEX` for a constraint's (the index takes
+    the constraint's name), `ALTER INDEX ... RENAME` for another. Returns the builds, the
+    drops before the type change and the swaps after it; None when one cannot be swapped so
+    (an EXCLUDE's: USING INDEX takes a unique index only; a deferrable key's, one a foreign
+    key references, whose DROP CONSTRAINT would fail; INCLUDE columns, expressions, a
+    WHERE: one the catalog cannot write whole)."""
+    from lockwise.effects.partitions import plain_index_sql
+
+    known = catalog.tables.get(table)
+    target = relation_sql(table, table, qualified)
+    schema = table.split(".", 1)[0]
+    builds: list[str] = []
+    drops: list[str] = []
+    swaps: list[str] = []
+    taken: list[str] = []
+    for idx in rebuilt:
+        name = idx.name.split(".", 1)[1]
+        con = known.constraints.get(name) if known is not None else None
+        if not collate_sql or not idx.unique or idx.signature is None or \
+                len(idx.signature) != 3 or \
+                not idx.valid or idx.attached_to or idx.storage_parameters is None or \
+                (con is not None and (con.deferrable or con.kind not in ("primary", "unique")
+                                      or _referenced_key(catalog, table, con))):
+            return None
+        new = free_relation_name(catalog, schema, name, "new", taken)
+        taken.append(new)
+        tablespace = f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else ""
+        builds.append(plain_index_sql(idx, new, target, collate={column: collate_sql})
+                      + f"{tablespace};{OWN_MIGRATION}")
+        if con is not None:
+            kind = "PRIMARY KEY" if con.kind == "primary" else "UNIQUE"
+            drops.append(f"ALTER TABLE {target} DROP CONSTRAINT {quote_ident(name)};")
+            swaps.append(f"ALTER TABLE {target} ADD CONSTRAINT {quote_ident(name)} {kind} "
+                         f"USING INDEX {quote_ident(new)};")
+        else:
+            drops.append(f"DROP INDEX {relation_sql(idx.name, table, qualified)};  -- an "
+                         f"instant drop: {new} keeps the rows unique meanwhile")
+            swaps.append(f"ALTER INDEX {relation_sql(f'{schema}.{new}', table, qualified)} "
+                         f"RENAME TO {quote_ident(name)};")
+    return builds, drops, swaps
+
+
+def _referenced_key(catalog: Catalog, table: str, con: Constraint) -> bool:
+    """Whether a foreign key references key `con` of `table` (its DROP CONSTRAINT fails)."""
+    return any(set(fk.ref_columns or ()) == set(con.columns)
+               or not fk.ref_columns and con.kind == "primary"
+               for _, fk in catalog.referencing(table))
+
+
+#: The facts `_rebuilt_index_steps` gives, each "" where it gives none.
+_INDEX_STEP_FACTS = ("indexes_dropped_first_sql", "indexes_swapped_in_sql",
+                     "indexes_built_after_sql")
+
+
+def _rebuilt_index_steps(catalog: Catalog, table: str, column: str, collate_sql: str,
+                         rebuilt: Sequence[Index], qualified: bool, zone_kept: bool
+                         ) -> dict | None:
+    """The steps that take out each of `rebuilt` before the type change of `column` and
+    build it again CONCURRENTLY after, where the catalog knows the whole definition (plain
+    columns, or the CREATE INDEX of one with expressions or a WHERE; storage parameters it
+    can write) and dropping it loses nothing meanwhile: not a unique one (duplicates written
+    meanwhile would fail its build), nor a constraint's or a part of a partitioned index. A
+    unique one (a UNIQUE / PRIMARY KEY constraint's too) is built first in the new collation
+    and swapped in with the type change (`_swapped_unique_indexes`), where only the
+    collation changes (`collate_sql`, the statement's COLLATE clause; else ""). None when
+    one of `rebuilt` has no such steps: the type change would still build it under its lock,
+    and the alternative is the rule's prose alone. `zone_kept`: the change keeps the values
+    only in the UTC session the migration set, which its own migration sets again."""
     known = catalog.tables.get(table)
     written = [idx for idx in rebuilt
                if (idx.signature is not None or idx.definition is not None) and not idx.unique
                and idx.valid and not idx.attached_to and idx.storage_parameters is not None
                and not (known and idx.name.split(".", 1)[1] in known.constraints)]
+    unique = [idx for idx in rebuilt if idx not in written]
+    swapped = _swapped_unique_indexes(catalog, table, column, collate_sql, unique,
+                                      qualified) if unique else ([], [], [])
+    if swapped is None:
+        return None
     apart = OWN_MIGRATION
-    drops = [f"DROP INDEX CONCURRENTLY IF EXISTS {relation_sql(idx.name, table, qualified)};"
-             f"{apart}" for idx in written]
-    if drops and zone_kept:
+    drops = swapped[0] + [
+        f"DROP INDEX CONCURRENTLY IF EXISTS {relation_sql(idx.name, table, qualified)};"
+        f"{apart}" for idx in written]
+    if written and zone_kept:
         drops.append("SET LOCAL TimeZone = 'UTC';  -- with the type change, which keeps the "
                      "values in a UTC session only")
+    drops += swapped[1]
     target = relation_sql(table, table, qualified)
     schema, name = table.split(".", 1)
     builds = []
@@ -1151,6 +1261,7 @@ def _rebuilt_index_steps(catalog: Catalog, table: str, rebuilt: Sequence[Index],
                            idx, index_name, range_var_tree(schema if qualified else None, name),
                            "", "", tablespace)) + f";{apart}")
     return {"indexes_dropped_first_sql": "\n".join(drops),
+            "indexes_swapped_in_sql": "\n".join(swapped[2]),
             "indexes_built_after_sql": "\n".join(builds)}
 
 
@@ -1206,18 +1317,27 @@ def column_index_facts(catalog: Catalog, table: str, column: str) -> dict:
     itself (`partition_tree`): each gets a part of each index. The extended statistics with
     expressions that read the column, each with its name (qualified) and CREATE STATISTICS
     definition (`column_statistics`): the server keeps no text of them the contract step
-    could rename the column in, so they are made again from the migrations'."""
+    could rename the column in, so they are made again from the migrations'. The name each
+    index is built under over the new column (`column_index_new_names`: `<index>_new`,
+    numbered while a relation of its schema has it)."""
     known = catalog.tables.get(table)
     over = [idx for idx in catalog.indexes_on(table)
             if column in idx.columns or column in idx.reads]
     partitioned = known is not None and known.kind == "partitioned"
-    return {"column_indexes": tuple(
-                idx for idx in over
-                # a partitioned table's is written from its CREATE INDEX, part by part
-                if (idx.definition is not None or not partitioned
-                    and column in idx.columns and idx.signature is not None) and idx.valid
-                and not idx.attached_to and idx.storage_parameters is not None
-                and not (known and idx.name.split(".", 1)[1] in known.constraints)),
+    rebuilt = tuple(
+        idx for idx in over
+        # a partitioned table's is written from its CREATE INDEX, part by part
+        if (idx.definition is not None or not partitioned
+            and column in idx.columns and idx.signature is not None) and idx.valid
+        and not idx.attached_to and idx.storage_parameters is not None
+        and not (known and idx.name.split(".", 1)[1] in known.constraints))
+    built: dict[str, str] = {}
+    for idx in rebuilt:
+        schema, name = idx.name.split(".", 1)
+        built[idx.name] = free_relation_name(catalog, schema, name, "new", built.values())
+    return {"column_indexes": rebuilt,
+            # the name each is built under over the new column, free in its schema
+            "column_index_new_names": tuple(built.items()),
             "column_index_count": len(over),
             "partition_tree": tuple(
                 (part, catalog.tables[part].partition_of,
@@ -1242,6 +1362,13 @@ def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, 
     incoming = [f"{other}.{c.name}" for other, c in catalog.referencing(table)
                 if column in (c.ref_columns or key) and not (other == table and c.name in own)]
     return tuple(sorted(own)) + tuple(sorted(incoming))
+
+
+def table_constraint_names(catalog: Catalog, table: str) -> tuple[str, ...]:
+    """The names of the constraints of `table` (its columns' NOT NULL ones too), sorted:
+    those a constraint the alternative names on it is numbered past."""
+    known = catalog.tables.get(table)
+    return tuple(sorted(constraint_names(known))) if known is not None else ()
 
 
 def column_not_null_name(catalog: Catalog, table: str, column: str) -> str:
@@ -1323,8 +1450,16 @@ def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("set_not_null", base, refused_with_only(b, table, base, f"sets NOT NULL on {col}",
                                                   inheritance=False),
           column=col, proven_by_check=proven, already_not_null=already,
-          not_null_check=not_null_check_name(known, table.split(".", 1)[-1], col),
-          not_valid_not_null=pending)
+          **_not_null_names(known, table, col), not_valid_not_null=pending)
+
+
+def _not_null_names(known: Table | None, table: str, column: str) -> dict[str, str]:
+    """`not_null_check` and `not_null_constraint`: the names the steps that make `column` of
+    `table` NOT NULL without a scan under the lock give the CHECK that proves it and
+    (PostgreSQL 18) the NOT NULL constraint, each numbered past the table's constraints."""
+    table_name = table.split(".", 1)[-1]
+    return {"not_null_check": not_null_check_name(known, table_name, column),
+            "not_null_constraint": new_not_null_name(known, table_name, column)}
 
 
 def not_null_already(catalog: Catalog, table: str, column: str) -> bool:

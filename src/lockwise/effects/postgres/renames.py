@@ -30,6 +30,7 @@ from lockwise.effects.postgres.columns import (
     column_not_null_name,
     movable_default,
     refused_with_only,
+    table_constraint_names,
 )
 from lockwise.effects.postgres.constraints import (
     constraint_name_taken,
@@ -85,6 +86,7 @@ def rename(b: Builder, stmt: dict) -> None:
                   column_constraints=column_constraints(b.ctx.catalog, table, old),
                   column_dependents=column_dependents(b.ctx.catalog, table, old),
                   column_not_null_name=column_not_null_name(b.ctx.catalog, table, old),
+                  table_constraint_names=table_constraint_names(b.ctx.catalog, table),
                   inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
                   rows_elsewhere=rows_elsewhere(b.ctx.catalog, table),
                   **already_exists(f"column {table}.{new}" if b.ctx.catalog.sure_of(table)
