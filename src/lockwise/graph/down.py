@@ -4,11 +4,10 @@ and whether they have a default, constraints, indexes, enum labels)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any
 
 from lockwise.catalog.model import Catalog, Index, IndexMap, Table
@@ -119,36 +118,26 @@ def scope(catalog: Catalog, names: AbstractSet[str],
     return named | {other for rel in gone for other, _ in catalog.referencing(rel)}
 
 
-#: What `fork` copies: every field of the catalog.
+#: The catalog's fields, in order.
 _CATALOG_FIELDS = tuple(f.name for f in fields(Catalog))
 
 
 def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: bool) -> Catalog:
     """A copy of `catalog` that statements touching only `tables`/`names` can be replayed on
     without changing the original: those tables are cloned when the replay first asks for
-    one (`ForkedTables`), the rest shared. Index objects are only changed in place by
-    renames, so they are cloned only when there are some."""
+    one (`ForkedTables`), the rest shared; the catalog's other containers (dicts, sets, the
+    indexes) are copied when the replay first uses one (`ForkedCatalog`). Index objects are
+    only changed in place by renames, so they are cloned only when there are some."""
     # Every field set below, as copy.copy would (which goes through __reduce_ex__, slower
-    # than this whole loop).
-    new = object.__new__(type(catalog))
+    # than this whole loop); a container is left unset, for `ForkedCatalog` to copy.
+    new = object.__new__(ForkedCatalog)
+    new.base = catalog
     for name in _CATALOG_FIELDS:
         value = getattr(catalog, name)
         if name == "tables":
-            value = ForkedTables(value, tables)
-        elif isinstance(value, IndexMap):  # kept filed by table: a plain dict is scanned
-            value = value.fork()
-        elif isinstance(value, dict):
-            copied = dict(value)
-            first = next(iter(copied.values()), None)
-            if isinstance(first, list):
-                # enum labels: ALTER TYPE ADD VALUE appends to the list in place
-                copied = {k: list(v) for k, v in copied.items()}
-            # The catalog's indexes by name (foreign keys, view readers) hold frozensets and
-            # tuples, replaced when they change: the outer copy is enough.
-            value = copied
-        elif isinstance(value, set):
-            value = set(value)
-        setattr(new, name, value)
+            new.tables = ForkedTables(value, tables)
+        elif not isinstance(value, (dict, set)):  # immutable, or replaced when it changes
+            setattr(new, name, value)
     if renames:
         keys = qualified_names(catalog, names)
         if isinstance(new.indexes, IndexMap):  # filed by table: no scan of every index
@@ -161,6 +150,48 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
         for key in dict.fromkeys(chosen):
             new.indexes[key] = clone(new.indexes[key])
     return new
+
+
+def _own_copy(value: dict | set) -> dict | set:
+    """A fork's copy of one of the catalog's containers, which the replay may change."""
+    if isinstance(value, IndexMap):  # kept filed by table: a plain dict is scanned
+        return value.fork()
+    if isinstance(value, set):
+        return set(value)
+    copied = dict(value)
+    first = next(iter(copied.values()), None)
+    if isinstance(first, list):
+        # enum labels: ALTER TYPE ADD VALUE appends to the list in place
+        return {k: list(v) for k, v in copied.items()}
+    # The catalog's indexes by name (foreign keys, view readers) hold frozensets and
+    # tuples, replaced when they change: the outer copy is enough.
+    return copied
+
+
+class ForkedCatalog(Catalog):
+    """A catalog forked for a down's replay (`fork`): each of its containers (dicts, sets,
+    the indexes; 34 of the 42 fields) is copied from `base` the first time the replay uses
+    it, so a down copies what its statements read or change, not every dict of the history
+    (a down's statements use a few). A container field is left unset until then: reading it
+    fails over to `__getattr__`, which copies it; once set, it is read as any field is.
+    `base` must not change while the fork is in use (the down check only reads it)."""
+
+    __slots__ = ("base",)
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _FIELD_NAMES:
+            raise AttributeError(name)
+        value = _own_copy(getattr(object.__getattribute__(self, "base"), name))
+        setattr(self, name, value)
+        return value
+
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        # Copied (a ROLLBACK's copy.deepcopy) or pickled as the catalog it is, every field
+        # its own and `base` left behind.
+        return None, {name: getattr(self, name) for name in _CATALOG_FIELDS}
+
+
+_FIELD_NAMES = frozenset(_CATALOG_FIELDS)
 
 
 class ForkedTables(dict):
@@ -348,37 +379,31 @@ _SHARED = frozenset({str, int, bool, float, type(None), tuple, frozenset, bytes}
 _SHARED_IN_DICT = _SHARED | {dict}
 
 
-class _Plan:
-    """How to copy one dataclass type: its field names, a getter that reads them all in one
-    C call, and whether the class can be rebuilt by calling it with them (every field in
-    __init__, in order, and no __post_init__ to run twice)."""
+def _copier(cls: type) -> Callable[[Any], Any] | None:
+    """A function that copies an object of dataclass type `cls` field by field, written
+    out for its fields (as dataclasses writes `__init__`): a shared value (`_SHARED`) is
+    kept, any other cloned. About half the cost of reading the fields in one C call and
+    rebuilding the object through its `__init__` (a table of a dozen columns: 39 fields and
+    12 columns of 26). None for another type."""
+    if not is_dataclass(cls):
+        return None
+    # A frozen class, or one with a __setattr__ of its own, is set through object's.
+    direct = cls.__setattr__ is object.__setattr__
+    lines = ["def copy(value):", "    new = new_object(cls)"]
+    for f in fields(cls):
+        item = "item if type(item) in shared else clone(item)"
+        lines += [f"    item = value.{f.name}",
+                  f"    new.{f.name} = {item}" if direct else
+                  f"    set_field(new, {f.name!r}, {item})"]
+    lines.append("    return new")
+    scope = {"new_object": object.__new__, "cls": cls, "shared": _SHARED, "clone": clone,
+             "set_field": object.__setattr__}
+    exec("\n".join(lines), scope)  # (the text above, written from the class's fields)
+    return scope["copy"]
 
-    __slots__ = ("names", "get", "by_init")
 
-    def __init__(self, cls: type):
-        found = fields(cls)
-        self.names = tuple(f.name for f in found)
-        getter = attrgetter(*self.names) if self.names else (lambda v: ())
-        # attrgetter of one name returns the value itself, not a 1-tuple.
-        self.get = (lambda v: (getter(v),)) if len(self.names) == 1 else getter
-        # The generated __init__ takes exactly the fields, positionally: no custom __init__,
-        # no InitVar / ClassVar pseudo-fields, no keyword-only or init=False field.
-        self.by_init = bool(self.names) and cls.__dataclass_params__.init and \
-            len(cls.__dataclass_fields__) == len(found) and \
-            all(f.init and not f.kw_only for f in found) and not hasattr(cls, "__post_init__")
-
-
-_PLANS: dict[type, _Plan | None] = {}
-
-
-def _plan(cls: type) -> _Plan | None:
-    """The copy plan of a dataclass type (None for other types), cached: clone runs per
-    migration over every table the migration touches."""
-    try:
-        return _PLANS[cls]
-    except KeyError:
-        plan = _PLANS[cls] = _Plan(cls) if is_dataclass(cls) else None
-        return plan
+#: Each dataclass type's `_copier` (None for another type), made when clone first meets it.
+_COPIERS: dict[type, Callable[[Any], Any] | None] = {}
 
 
 def clone(value: Any) -> Any:
@@ -400,15 +425,8 @@ def clone(value: Any) -> Any:
         return set(value)
     if cls in _SHARED:
         return value
-    plan = _plan(cls)
-    if plan is None:
-        return value
-    items = plan.get(value)
-    if not _SHARED.issuperset(map(type, items)):
-        items = [item if type(item) in _SHARED else clone(item) for item in items]
-    if plan.by_init:
-        return cls(*items)  # one call: a table's fields, or a column's, rebuilt
-    new = object.__new__(cls)
-    for name, item in zip(plan.names, items, strict=True):
-        object.__setattr__(new, name, item)
-    return new
+    try:
+        copy = _COPIERS[cls]
+    except KeyError:
+        copy = _COPIERS[cls] = _copier(cls)
+    return value if copy is None else copy(value)
