@@ -118,26 +118,36 @@ def scope(catalog: Catalog, names: AbstractSet[str],
     return named | {other for rel in gone for other, _ in catalog.referencing(rel)}
 
 
-#: The catalog's fields, in order.
+#: What `fork` copies: every field of the catalog.
 _CATALOG_FIELDS = tuple(f.name for f in fields(Catalog))
 
 
 def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: bool) -> Catalog:
     """A copy of `catalog` that statements touching only `tables`/`names` can be replayed on
     without changing the original: those tables are cloned when the replay first asks for
-    one (`ForkedTables`), the rest shared; the catalog's other containers (dicts, sets, the
-    indexes) are copied when the replay first uses one (`ForkedCatalog`). Index objects are
-    only changed in place by renames, so they are cloned only when there are some."""
+    one (`ForkedTables`), the rest shared. Index objects are only changed in place by
+    renames, so they are cloned only when there are some."""
     # Every field set below, as copy.copy would (which goes through __reduce_ex__, slower
-    # than this whole loop); a container is left unset, for `ForkedCatalog` to copy.
-    new = object.__new__(ForkedCatalog)
-    new.base = catalog
+    # than this whole loop).
+    new = object.__new__(type(catalog))
     for name in _CATALOG_FIELDS:
         value = getattr(catalog, name)
         if name == "tables":
-            new.tables = ForkedTables(value, tables)
-        elif not isinstance(value, (dict, set)):  # immutable, or replaced when it changes
-            setattr(new, name, value)
+            value = ForkedTables(value, tables)
+        elif isinstance(value, IndexMap):  # kept filed by table: a plain dict is scanned
+            value = value.fork()
+        elif isinstance(value, dict):
+            copied = dict(value)
+            first = next(iter(copied.values()), None)
+            if isinstance(first, list):
+                # enum labels: ALTER TYPE ADD VALUE appends to the list in place
+                copied = {k: list(v) for k, v in copied.items()}
+            # The catalog's indexes by name (foreign keys, view readers) hold frozensets and
+            # tuples, replaced when they change: the outer copy is enough.
+            value = copied
+        elif isinstance(value, set):
+            value = set(value)
+        setattr(new, name, value)
     if renames:
         keys = qualified_names(catalog, names)
         if isinstance(new.indexes, IndexMap):  # filed by table: no scan of every index
@@ -150,48 +160,6 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
         for key in dict.fromkeys(chosen):
             new.indexes[key] = clone(new.indexes[key])
     return new
-
-
-def _own_copy(value: dict | set) -> dict | set:
-    """A fork's copy of one of the catalog's containers, which the replay may change."""
-    if isinstance(value, IndexMap):  # kept filed by table: a plain dict is scanned
-        return value.fork()
-    if isinstance(value, set):
-        return set(value)
-    copied = dict(value)
-    first = next(iter(copied.values()), None)
-    if isinstance(first, list):
-        # enum labels: ALTER TYPE ADD VALUE appends to the list in place
-        return {k: list(v) for k, v in copied.items()}
-    # The catalog's indexes by name (foreign keys, view readers) hold frozensets and
-    # tuples, replaced when they change: the outer copy is enough.
-    return copied
-
-
-class ForkedCatalog(Catalog):
-    """A catalog forked for a down's replay (`fork`): each of its containers (dicts, sets,
-    the indexes; 34 of the 42 fields) is copied from `base` the first time the replay uses
-    it, so a down copies what its statements read or change, not every dict of the history
-    (a down's statements use a few). A container field is left unset until then: reading it
-    fails over to `__getattr__`, which copies it; once set, it is read as any field is.
-    `base` must not change while the fork is in use (the down check only reads it)."""
-
-    __slots__ = ("base",)
-
-    def __getattr__(self, name: str) -> Any:
-        if name not in _FIELD_NAMES:
-            raise AttributeError(name)
-        value = _own_copy(getattr(object.__getattribute__(self, "base"), name))
-        setattr(self, name, value)
-        return value
-
-    def __getstate__(self) -> tuple[None, dict[str, Any]]:
-        # Copied (a ROLLBACK's copy.deepcopy) or pickled as the catalog it is, every field
-        # its own and `base` left behind.
-        return None, {name: getattr(self, name) for name in _CATALOG_FIELDS}
-
-
-_FIELD_NAMES = frozenset(_CATALOG_FIELDS)
 
 
 class ForkedTables(dict):
@@ -382,9 +350,9 @@ _SHARED_IN_DICT = _SHARED | {dict}
 def _copier(cls: type) -> Callable[[Any], Any] | None:
     """A function that copies an object of dataclass type `cls` field by field, written
     out for its fields (as dataclasses writes `__init__`): a shared value (`_SHARED`) is
-    kept, any other cloned. About half the cost of reading the fields in one C call and
-    rebuilding the object through its `__init__` (a table of a dozen columns: 39 fields and
-    12 columns of 26). None for another type."""
+    kept, any other cloned. A quarter fewer instructions than reading the fields in one C
+    call and rebuilding the object through its `__init__` (a lemmy table, 39 fields and
+    nine columns of 26 on average: 267,700 instead of 360,600). None for another type."""
     if not is_dataclass(cls):
         return None
     # A frozen class, or one with a __setattr__ of its own, is set through object's.
