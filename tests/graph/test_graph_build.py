@@ -932,6 +932,103 @@ def test_a_fork_for_a_rename_copies_each_index_once(monkeypatch: pytest.MonkeyPa
     assert forked.indexes["public.b_id"] is not catalog.indexes["public.b_id"]
 
 
+#: A catalog with something in most of its containers: enum labels, functions, sequences,
+#: domains, composite and range types, statistics, triggers, policies, a view, foreign keys.
+_FULL_CATALOG = (
+    "CREATE SCHEMA app; CREATE TYPE mood AS ENUM ('sad', 'ok');"
+    "CREATE TYPE pair AS (x int, y int); CREATE TYPE span AS RANGE (subtype = int4);"
+    "CREATE DOMAIN positive AS int CHECK (VALUE > 0); CREATE SEQUENCE s;"
+    "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';"
+    "CREATE TABLE a (id int PRIMARY KEY, m mood, p positive, n int DEFAULT nextval('s'));"
+    "CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a, note text);"
+    "CREATE INDEX b_note ON b (note); CREATE VIEW v AS SELECT id, note FROM b;"
+    "CREATE TRIGGER a_touch BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION touch();"
+    "ALTER TABLE a ENABLE ROW LEVEL SECURITY;"
+    "CREATE POLICY own ON a USING (id IN (SELECT a_id FROM b));"
+    "CREATE STATISTICS a_stats (dependencies) ON id, n FROM a;"
+    "CREATE TABLE parted (id int) PARTITION BY RANGE (id);"
+    "CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (10);"
+    "CREATE TABLE kid (extra int) INHERITS (b);"
+)
+
+
+def _replayed(sql: str):
+    from lockwise.catalog.model import Catalog
+    from lockwise.catalog.replay import apply_statement
+    from lockwise.parse.postgres import parse_sql
+
+    catalog = Catalog()
+    for stmt in parse_sql(sql).statements:
+        apply_statement(catalog, stmt.tree, "1")
+    return catalog
+
+
+def test_a_down_that_changes_a_catalog_container_leaves_the_original_as_it_was() -> None:
+    """Whatever container of its fork a down's replay changes (any of the catalog's 34 dicts
+    and sets, an enum's labels in place, a table, the indexes), the catalog the history goes
+    on with is unchanged: each is the fork's own copy, equal to the original's; what the fork
+    shares is immutable, or replaced whole when it changes."""
+    from copy import deepcopy
+    from dataclasses import fields
+
+    from lockwise.catalog.model import Catalog, Index, Table
+    from lockwise.graph.down import fork
+
+    catalog = _replayed(_FULL_CATALOG)
+    before = deepcopy(catalog)
+    containers = [f.name for f in fields(Catalog)
+                  if isinstance(getattr(catalog, f.name), (dict, set))]
+    # The rest is immutable or replaced whole when it changes, and shared (the list of
+    # relations dropped is the conflict graph's, and the memo of callers is let go).
+    assert all(type(getattr(catalog, f.name)) in (str, bool, int, tuple, frozenset, type(None))
+               or f.name in ("dropped_relations", "callers_memo")
+               for f in fields(Catalog) if f.name not in containers)
+    forked = fork(catalog, {"public.a"}, {"a"}, renames=True)
+    for name in containers:
+        mine, theirs = getattr(forked, name), getattr(catalog, name)
+        assert mine == theirs and mine is not theirs, name
+        if isinstance(mine, set):
+            mine.add("public.leak")
+        elif name == "tables":
+            mine["public.leak"] = Table("public.leak")
+            mine["public.a"].columns.pop("m")
+        elif name == "indexes":
+            mine["public.leak"] = Index("public.leak", "public.a", ("id",))
+        else:
+            for value in mine.values():
+                if isinstance(value, list):  # enum labels, changed in place
+                    value.append("leak")
+            mine["public.leak"] = next(iter(mine.values()), "leak")
+    assert catalog == before
+    assert "m" in catalog.tables["public.a"].columns and catalog.enums["public.mood"] == [
+        "sad", "ok"]
+
+
+def test_a_clone_shares_no_container_with_the_table_it_copies() -> None:
+    """`clone` (a down's copy of a table it changes) gives an equal table whose columns,
+    constraints, triggers and policies can change without the original changing; immutable
+    values (names, tuples, parse trees below a dict) are shared."""
+    from lockwise.graph.down import clone
+
+    catalog = _replayed(_FULL_CATALOG)
+    for original in catalog.tables.values():
+        copy = clone(original)
+        assert copy == original and copy is not original
+        for name in ("columns", "constraints", "triggers", "policies", "keys"):
+            mine, theirs = getattr(copy, name), getattr(original, name)
+            assert mine is not theirs
+            for key, value in mine.items():
+                assert value == theirs[key] and (value is not theirs[key] or
+                                                 isinstance(value, tuple))
+        copy.columns.clear()
+        assert copy != original
+    table = catalog.tables["public.a"]
+    column = clone(table).columns["n"]
+    column.not_null = True
+    assert not table.columns["n"].not_null
+    assert clone(table).columns["n"].default_expression == table.columns["n"].default_expression
+
+
 def test_down_checks_of_tables_in_a_schema_no_migration_creates(tmp_path: Path) -> None:
     """Schemas made outside the migrations (by the platform, or a setup script) are not in the
     catalog's list of schemas; their tables must still be copied before a down is replayed,

@@ -4,11 +4,10 @@ and whether they have a default, constraints, indexes, enum labels)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any
 
 from lockwise.catalog.model import Catalog, Index, IndexMap, Table
@@ -348,37 +347,31 @@ _SHARED = frozenset({str, int, bool, float, type(None), tuple, frozenset, bytes}
 _SHARED_IN_DICT = _SHARED | {dict}
 
 
-class _Plan:
-    """How to copy one dataclass type: its field names, a getter that reads them all in one
-    C call, and whether the class can be rebuilt by calling it with them (every field in
-    __init__, in order, and no __post_init__ to run twice)."""
+def _copier(cls: type) -> Callable[[Any], Any] | None:
+    """A function that copies an object of dataclass type `cls` field by field, written
+    out for its fields (as dataclasses writes `__init__`): a shared value (`_SHARED`) is
+    kept, any other cloned. A quarter fewer instructions than reading the fields in one C
+    call and rebuilding the object through its `__init__` (a lemmy table, 39 fields and
+    nine columns of 26 on average: 267,700 instead of 360,600). None for another type."""
+    if not is_dataclass(cls):
+        return None
+    # A frozen class, or one with a __setattr__ of its own, is set through object's.
+    direct = cls.__setattr__ is object.__setattr__
+    lines = ["def copy(value):", "    new = new_object(cls)"]
+    for f in fields(cls):
+        item = "item if type(item) in shared else clone(item)"
+        lines += [f"    item = value.{f.name}",
+                  f"    new.{f.name} = {item}" if direct else
+                  f"    set_field(new, {f.name!r}, {item})"]
+    lines.append("    return new")
+    scope = {"new_object": object.__new__, "cls": cls, "shared": _SHARED, "clone": clone,
+             "set_field": object.__setattr__}
+    exec("\n".join(lines), scope)  # (the text above, written from the class's fields)
+    return scope["copy"]
 
-    __slots__ = ("names", "get", "by_init")
 
-    def __init__(self, cls: type):
-        found = fields(cls)
-        self.names = tuple(f.name for f in found)
-        getter = attrgetter(*self.names) if self.names else (lambda v: ())
-        # attrgetter of one name returns the value itself, not a 1-tuple.
-        self.get = (lambda v: (getter(v),)) if len(self.names) == 1 else getter
-        # The generated __init__ takes exactly the fields, positionally: no custom __init__,
-        # no InitVar / ClassVar pseudo-fields, no keyword-only or init=False field.
-        self.by_init = bool(self.names) and cls.__dataclass_params__.init and \
-            len(cls.__dataclass_fields__) == len(found) and \
-            all(f.init and not f.kw_only for f in found) and not hasattr(cls, "__post_init__")
-
-
-_PLANS: dict[type, _Plan | None] = {}
-
-
-def _plan(cls: type) -> _Plan | None:
-    """The copy plan of a dataclass type (None for other types), cached: clone runs per
-    migration over every table the migration touches."""
-    try:
-        return _PLANS[cls]
-    except KeyError:
-        plan = _PLANS[cls] = _Plan(cls) if is_dataclass(cls) else None
-        return plan
+#: Each dataclass type's `_copier` (None for another type), made when clone first meets it.
+_COPIERS: dict[type, Callable[[Any], Any] | None] = {}
 
 
 def clone(value: Any) -> Any:
@@ -400,15 +393,8 @@ def clone(value: Any) -> Any:
         return set(value)
     if cls in _SHARED:
         return value
-    plan = _plan(cls)
-    if plan is None:
-        return value
-    items = plan.get(value)
-    if not _SHARED.issuperset(map(type, items)):
-        items = [item if type(item) in _SHARED else clone(item) for item in items]
-    if plan.by_init:
-        return cls(*items)  # one call: a table's fields, or a column's, rebuilt
-    new = object.__new__(cls)
-    for name, item in zip(plan.names, items, strict=True):
-        object.__setattr__(new, name, item)
-    return new
+    try:
+        copy = _COPIERS[cls]
+    except KeyError:
+        copy = _COPIERS[cls] = _copier(cls)
+    return value if copy is None else copy(value)
