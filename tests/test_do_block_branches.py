@@ -64,9 +64,9 @@ UNDECIDED = [
 ]
 
 
-def server_locks(uri: str, setup: str, sql: str) -> dict[str, str]:
-    """The strongest lock `sql` holds on each relation of schema public, run in a transaction
-    after `setup` on the server at `uri`."""
+def server_locks(uri: str, setup: str, sql: str, kinds: str = "'r', 'p'") -> dict[str, str]:
+    """The strongest lock `sql` holds on each relation of schema public (of the relkinds
+    `kinds`: tables), run in a transaction after `setup` on the server at `uri`."""
     import psycopg
 
     with psycopg.connect(uri, autocommit=True) as conn:
@@ -75,7 +75,7 @@ def server_locks(uri: str, setup: str, sql: str) -> dict[str, str]:
         conn.execute(sql)
         rows = conn.execute(
             "SELECT 'public.' || c.relname, l.mode FROM pg_locks l JOIN pg_class c "
-            "ON c.oid = l.relation WHERE l.pid = pg_backend_pid() AND c.relkind IN ('r', 'p') "
+            f"ON c.oid = l.relation WHERE l.pid = pg_backend_pid() AND c.relkind IN ({kinds}) "
             "AND c.relnamespace = 'public'::regnamespace").fetchall()
         conn.rollback()
     order = ["AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
@@ -356,3 +356,47 @@ def test_dropping_the_block_s_index_locks_what_the_server_locks(pg_db: str) -> N
     server = server_locks(pg_db, SETUP, DROPS_THE_BLOCK_S_INDEX)
     assert server["public.t"] == "AccessExclusiveLock"
     assert model_locks(SETUP, DROPS_THE_BLOCK_S_INDEX) == server
+
+
+#: A materialized view over a view (and so over t, a partitioned table) that the block makes
+#: WITH NO DATA, then fills: CREATE reads nothing and expands no view; REFRESH runs the
+#: query, the view expanded, each partition read.
+MATVIEW_SETUP = ("CREATE TABLE p (id bigint, n int) PARTITION BY RANGE (id);\n"
+                 "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (100);\n"
+                 "CREATE VIEW pv AS SELECT id, n FROM p;\n")
+#: The relkinds of tables and views (the materialized view, new, no one else sees).
+VIEWS_TOO = "'r', 'p', 'v'"
+REFRESHES_THE_BLOCK_S_MATVIEW = do(
+    "CREATE MATERIALIZED VIEW mv AS SELECT id, n FROM pv WITH NO DATA;\n"
+    "REFRESH MATERIALIZED VIEW mv;")
+
+
+@pytest.mark.postgres
+def test_refreshing_the_block_s_matview_locks_what_the_server_locks(pg_db: str) -> None:
+    """(checked on 18.6) The REFRESH reads the view's query: p and its partition, through
+    the view, ACCESS SHARE; the new materialized view itself no one else sees."""
+    server = server_locks(pg_db, MATVIEW_SETUP, REFRESHES_THE_BLOCK_S_MATVIEW, VIEWS_TOO)
+    assert server == {"public.pv": "AccessShareLock", "public.p": "AccessShareLock",
+                      "public.p1": "AccessShareLock"}
+    assert linted_locks(MATVIEW_SETUP, REFRESHES_THE_BLOCK_S_MATVIEW) == server
+
+
+def test_refreshing_the_block_s_matview_reads_its_source_tables() -> None:
+    migrations = [migration_from_text(MATVIEW_SETUP, "0001_setup.sql"),
+                  migration_from_text(REFRESHES_THE_BLOCK_S_MATVIEW + ";\n",
+                                      "0002_change.sql")]
+    (statement,) = lint_migrations(migrations, LintOptions(pg_version=18),
+                                   Catalog())[-1].statements
+    assert {"public.p", "public.p1"} <= statement.effect.scans.keys()
+    assert "table:public.pv" in statement.effect.reads
+
+
+@pytest.mark.postgres
+def test_refreshing_it_with_no_data_reads_nothing(pg_db: str) -> None:
+    """(checked on 18.6) REFRESH ... WITH NO DATA runs no query: only the CREATE's view is
+    locked (its query analyzed, not rewritten)."""
+    sql = REFRESHES_THE_BLOCK_S_MATVIEW.replace("REFRESH MATERIALIZED VIEW mv;",
+                                                "REFRESH MATERIALIZED VIEW mv WITH NO DATA;")
+    server = server_locks(pg_db, MATVIEW_SETUP, sql, VIEWS_TOO)
+    assert server == {"public.pv": "AccessShareLock"}
+    assert linted_locks(MATVIEW_SETUP, sql) == server
