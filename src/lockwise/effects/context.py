@@ -92,10 +92,18 @@ class Context:
     #: catalog from before the body lacks (effects/postgres/embedded.py): a later DROP INDEX,
     #: ALTER INDEX or REINDEX INDEX of one finds its table there (`index`).
     body_indexes: dict[str, Index] = field(default_factory=dict)
+    #: Likewise the materialized views they created, each with the relations its query names
+    #: (`Table.sources`): a later REFRESH of one runs that query (`read_by`).
+    body_views: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def index(self, name: str) -> Index | None:
         """Index `name` (qualified) as the catalog knows it, or as the body made it."""
         return self.catalog.indexes.get(name) or self.body_indexes.get(name)
+
+    def read_by(self, view: str) -> list[str]:
+        """The relations a query of materialized view `view` reads (`Catalog.read_by`), of
+        one the body made too."""
+        return self.catalog.read_by(view, self.body_views.get(view))
 
     def table_is_new(self, table: str) -> bool:
         return table in self.new_tables

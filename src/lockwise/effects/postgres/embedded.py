@@ -19,6 +19,7 @@ from lockwise.effects.nodes import (
     created_schema,
     options_on,
     range_var,
+    relations_in,
     schema_elements,
     unwrap,
 )
@@ -280,8 +281,11 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # them (their locks are left out; checked on 18.6).
     # Likewise the indexes they create are known to the ones after them, with their tables
     # (Context.body_indexes): a DROP INDEX of one locks its table (checked on 18.6).
+    # And the materialized views they create with their queries' relations
+    # (Context.body_views): a REFRESH of one runs its query (checked on 18.6).
     ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables),
-                  body_indexes=dict(ctx.body_indexes), in_body=True)
+                  body_indexes=dict(ctx.body_indexes), body_views=dict(ctx.body_views),
+                  in_body=True)
     made: set[str] = set()
     objects: set[str] = set()  # what the block's statements created (Effect.creates)
     # "<table>.<constraint>" -> its ADD CONSTRAINT, of the constraints the block added NOT
@@ -324,6 +328,7 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         made_types.update(o for o in inner.creates if o.startswith("type:"))
         track_new_objects(ctx, inner)
         _note_body_indexes(ctx, inner)
+        _note_body_views(ctx, tree, inner)
         objects.update(inner.creates)
         made.update(_new_relations(ctx, inner, made))
 
@@ -342,6 +347,19 @@ def _note_body_indexes(ctx: Context, inner: Effect) -> None:
             ctx.body_indexes[new] = replace(idx, name=new)
         elif a.kind == "drop_index":
             ctx.body_indexes.pop(f.get("index", ""), None)
+
+
+def _note_body_views(ctx: Context, tree: dict, inner: Effect) -> None:
+    """The materialized view a statement `tree` of a body created (not one a CREATE ... IF
+    NOT EXISTS finds there) goes into `ctx.body_views` with the relations its query names
+    (as the replay's `Table.sources`); one it dropped leaves it."""
+    for a in inner.actions:
+        f = a.facts
+        if a.kind == "create_materialized_view" and f.get("table") and \
+                not f.get("exists_already"):
+            ctx.body_views[f["table"]] = tuple(relations_in(unwrap(tree)[1].get("query")))
+        elif a.kind == "drop_view" and ctx.body_views:
+            ctx.body_views.pop(f.get("table", ""), None)
 
 
 #: The kinds of `Effect.creates` that are relations (rows of pg_class): a materialized view
