@@ -412,3 +412,54 @@ def test_refreshing_it_with_no_data_reads_nothing(pg_db: str) -> None:
     server = server_locks(pg_db, MATVIEW_SETUP, sql, VIEWS_TOO)
     assert server == {"public.pv": "AccessShareLock"}
     assert linted_locks(MATVIEW_SETUP, sql) == server
+
+
+#: A function whose IF asks about data (CONDITION: which the catalog cannot answer), each
+#: branch writing its own table.
+DATA_ROUTINE = (
+    "CREATE FUNCTION pick() RETURNS void LANGUAGE plpgsql AS $f$\nBEGIN\n"
+    "  IF CONDITION THEN\n    UPDATE t SET n = 1;\n  ELSE\n    UPDATE u SET id = id;\n"
+    "  END IF;\nEND $f$;\n")
+ON_DATA = "EXISTS (SELECT 1 FROM t WHERE n > 0)"
+
+
+def reason_after(setup: str, sql: str) -> str:
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql + ";\n", "0002_change.sql")]
+    (statement,) = lint_migrations(migrations, LintOptions(pg_version=18),
+                                   Catalog())[-1].statements
+    return statement.reason
+
+
+@pytest.mark.postgres
+def test_a_routine_s_undecided_if_is_named_at_its_line(pg_db: str) -> None:
+    """(checked on 18.6) The reason names the IF the catalog cannot answer, at the line the
+    server's own context gives it ("PL/pgSQL function pick() line 3 at IF")."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + DATA_ROUTINE.replace("CONDITION", "(SELECT count(*) FROM t) / 0 > 0"))
+        with pytest.raises(psycopg.errors.DivisionByZero) as raised:
+            conn.execute("SELECT pick()")
+    assert "pick() line 3 at IF" in str(raised.value.diag.context)
+    reason = reason_after(SETUP + DATA_ROUTINE.replace("CONDITION", ON_DATA), "SELECT pick()")
+    assert "every branch" in reason and "the IF at line 3 of function public.pick" in reason, \
+        reason
+
+
+@pytest.mark.parametrize("call", ["SELECT pick()", "UPDATE u SET id = id WHERE pick() IS NULL",
+                                  do("PERFORM pick();")])
+def test_every_call_of_the_routine_names_its_if(call: str) -> None:
+    reason = reason_after(SETUP + DATA_ROUTINE.replace("CONDITION", ON_DATA), call)
+    assert "the IF at line 3 of function public.pick" in reason, reason
+
+
+def test_a_routine_whose_guard_runs_ddl_names_its_if() -> None:
+    """Its body changes a table: no IF of it is answered, each is named."""
+    reason = reason_after(SETUP + PARAMETER_ROUTINE, "SELECT add_n('n')")
+    assert "the IF at line 3 of function public.add_n" in reason, reason
+
+
+def test_a_routine_s_decided_if_is_not_named() -> None:
+    reason = reason_after(SETUP + GUARDED_ROUTINE, "SELECT add_n()")
+    assert "every branch" not in reason, reason
