@@ -432,19 +432,24 @@ def reason_after(setup: str, sql: str) -> str:
 
 
 @pytest.mark.postgres
-def test_a_routine_s_undecided_if_is_named_at_its_line(pg_db: str) -> None:
+@pytest.mark.parametrize("header", ["", "\nRETURNS void\nLANGUAGE plpgsql\nAS $f$ BEGIN"])
+def test_a_routine_s_undecided_if_is_named_at_its_line(pg_db: str, header: str) -> None:
     """(checked on 18.6) The reason names the IF the catalog cannot answer, at the line the
-    server's own context gives it ("PL/pgSQL function pick() line 3 at IF")."""
+    server's own context gives it ("PL/pgSQL function pick() line 3 at IF"): of its body,
+    which begins after the dollar quote, not of its CREATE."""
     import psycopg
 
+    routine = DATA_ROUTINE if not header else DATA_ROUTINE.replace(
+        " RETURNS void LANGUAGE plpgsql AS $f$\nBEGIN", header)
+    line = 3 if not header else 2
     with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SETUP + DATA_ROUTINE.replace("CONDITION", "(SELECT count(*) FROM t) / 0 > 0"))
+        conn.execute(SETUP + routine.replace("CONDITION", "(SELECT count(*) FROM t) / 0 > 0"))
         with pytest.raises(psycopg.errors.DivisionByZero) as raised:
             conn.execute("SELECT pick()")
-    assert "pick() line 3 at IF" in str(raised.value.diag.context)
-    reason = reason_after(SETUP + DATA_ROUTINE.replace("CONDITION", ON_DATA), "SELECT pick()")
-    assert "every branch" in reason and "the IF at line 3 of function public.pick" in reason, \
-        reason
+    assert f"pick() line {line} at IF" in str(raised.value.diag.context)
+    reason = reason_after(SETUP + routine.replace("CONDITION", ON_DATA), "SELECT pick()")
+    assert "every branch" in reason, reason
+    assert f"the IF at line {line} of function public.pick" in reason, reason
 
 
 @pytest.mark.parametrize("call", ["SELECT pick()", "UPDATE u SET id = id WHERE pick() IS NULL",
