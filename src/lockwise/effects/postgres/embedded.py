@@ -260,10 +260,10 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     block = b.actions[-1]
     branches = None
     if statements is None and not routine:
-        branches = _branches(block, body, ctx)
-    elif statements is None and alone and not ctx.in_body and not block.facts.get(
-            "dynamic_sql"):
-        branches = _routine_branches(body, ctx)
+        branches = _branches(block, body, ctx, "the block")
+    elif statements is None:
+        branches = _routine_branches(block, body, ctx, routine, alone and not ctx.in_body and
+                                     not block.facts.get("dynamic_sql"))
     if statements is not None:
         steps = [(e, False) for e in statements]
     else:
@@ -388,40 +388,49 @@ def _added_in_block(action: Action, not_valid: dict[str, object]) -> dict:
     return {"constraint_added_in_block": not_valid[key]} if key in not_valid else {}
 
 
-def _branches(block: Action, body: str, ctx: Context) -> Branches | None:
-    """A DO block's body without the branches of the IFs the catalog decides
-    (`catalog.conditions`: a guard asking whether a column or type exists); the constructs
-    whose every branch still counts are named in the block's `branches_claimed` (the
-    statement's reason says them)."""
-    branches = _decided(body, ctx)
+def _branches(block: Action, body: str, ctx: Context, where: str,
+              decide: bool = True) -> Branches | None:
+    """A DO block's body (or a routine's CREATE statement) without the branches of the IFs
+    the catalog decides (`catalog.conditions`: a guard asking whether a column or type
+    exists; none when not `decide`); the constructs whose every branch still counts are
+    named in `block`'s `branches_claimed`, each at its line of `where` (the statement's
+    reason says them)."""
+    branches = _decided(body, ctx, decide)
     if branches is not None and branches.claimed:
         block.facts["branches_claimed"] = tuple(
-            f"the {what} at line {line} of the block" for what, line in branches.claimed)
+            f"the {what} at line {line} of {where}" for what, line in branches.claimed)
     return branches
 
 
-def _routine_branches(body: str, ctx: Context) -> Branches | None:
+def _routine_branches(block: Action, body: str, ctx: Context, routine: str,
+                      decide: bool) -> Branches | None:
     """A routine's CREATE statement `body` without the branches of the IFs the catalog
-    decides, when the statements left change no table's shape (they would change the answer
-    at the next call): only queries and DML, calling no routine the replay keeps."""
+    decides, when it may (`decide`) and the statements left change no table's shape (they
+    would change the answer at the next call): only queries and DML, calling no routine the
+    replay keeps. Else none is decided: every construct that runs SQL counts whole, named in
+    the `routine_call` action `block` (`_branches`), at its line as the server's context
+    gives it ("function public.f line 3")."""
     from lockwise.catalog.routines import calls_routine
     from lockwise.parse.plpgsql import embedded_statements
 
-    branches = _decided(body, ctx)
-    if branches is None or not branches.decided or any(
-            unwrap(e.tree)[0] not in _ANALYZED or calls_routine(ctx.catalog, e.tree)
-            for e in embedded_statements(body, branches)):
+    branches = _branches(block, body, ctx, routine, decide)
+    if branches is None or not branches.decided:
+        return None
+    if any(unwrap(e.tree)[0] not in _ANALYZED or calls_routine(ctx.catalog, e.tree)
+           for e in embedded_statements(body, branches)):
+        _branches(block, body, ctx, routine, decide=False)  # (each IF counts whole)
         return None
     return branches
 
 
-def _decided(body: str, ctx: Context) -> Branches | None:
+def _decided(body: str, ctx: Context, decide: bool = True) -> Branches | None:
     """PL/pgSQL code `body` without the branches of the IFs the catalog answers for sure
-    (`parse.plpgsql.decided_branches`, `catalog.conditions`)."""
+    (`parse.plpgsql.decided_branches`, `catalog.conditions`; none when not `decide`)."""
     from lockwise.catalog.conditions import condition_holds
     from lockwise.parse.plpgsql import decided_branches
 
-    return decided_branches(body, lambda sql: condition_holds(ctx.catalog, sql))
+    return decided_branches(body, (lambda sql: condition_holds(ctx.catalog, sql)) if decide
+                            else lambda sql: None)
 
 
 def _where(facts: dict, line: int, routine: str) -> dict:
