@@ -468,3 +468,15 @@ def test_a_routine_whose_guard_runs_ddl_names_its_if() -> None:
 def test_a_routine_s_decided_if_is_not_named() -> None:
     reason = reason_after(SETUP + GUARDED_ROUTINE, "SELECT add_n()")
     assert "every branch" not in reason, reason
+
+
+@pytest.mark.postgres
+def test_refreshing_the_block_s_renamed_matview_runs_its_query(pg_db: str) -> None:
+    """(checked on 18.6) Renamed, it is the same view with the same query."""
+    sql = REFRESHES_THE_BLOCK_S_MATVIEW.replace(
+        "REFRESH MATERIALIZED VIEW mv;",
+        "ALTER MATERIALIZED VIEW mv RENAME TO mv2;\nREFRESH MATERIALIZED VIEW mv2;")
+    server = server_locks(pg_db, MATVIEW_SETUP, sql, VIEWS_TOO)
+    assert server == {"public.pv": "AccessShareLock", "public.p": "AccessShareLock",
+                      "public.p1": "AccessShareLock"}
+    assert linted_locks(MATVIEW_SETUP, sql) == server
