@@ -352,12 +352,15 @@ def _note_body_indexes(ctx: Context, inner: Effect) -> None:
 def _note_body_views(ctx: Context, tree: dict, inner: Effect) -> None:
     """The materialized view a statement `tree` of a body created (not one a CREATE ... IF
     NOT EXISTS finds there) goes into `ctx.body_views` with the relations its query names
-    (as the replay's `Table.sources`); one it dropped leaves it."""
+    (as the replay's `Table.sources`); one it renamed goes under its new name, one it dropped
+    leaves it."""
     for a in inner.actions:
         f = a.facts
         if a.kind == "create_materialized_view" and f.get("table") and \
                 not f.get("exists_already"):
             ctx.body_views[f["table"]] = tuple(relations_in(unwrap(tree)[1].get("query")))
+        elif a.kind == "rename_table" and f.get("table") in ctx.body_views:
+            ctx.body_views[f["new_table"]] = ctx.body_views.pop(f["table"])
         elif a.kind == "drop_view" and ctx.body_views:
             ctx.body_views.pop(f.get("table", ""), None)
 
