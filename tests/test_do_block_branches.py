@@ -64,9 +64,9 @@ UNDECIDED = [
 ]
 
 
-def server_locks(uri: str, setup: str, sql: str) -> dict[str, str]:
-    """The strongest lock `sql` holds on each relation of schema public, run in a transaction
-    after `setup` on the server at `uri`."""
+def server_locks(uri: str, setup: str, sql: str, kinds: str = "'r', 'p'") -> dict[str, str]:
+    """The strongest lock `sql` holds on each relation of schema public (of the relkinds
+    `kinds`: tables), run in a transaction after `setup` on the server at `uri`."""
     import psycopg
 
     with psycopg.connect(uri, autocommit=True) as conn:
@@ -75,7 +75,7 @@ def server_locks(uri: str, setup: str, sql: str) -> dict[str, str]:
         conn.execute(sql)
         rows = conn.execute(
             "SELECT 'public.' || c.relname, l.mode FROM pg_locks l JOIN pg_class c "
-            "ON c.oid = l.relation WHERE l.pid = pg_backend_pid() AND c.relkind IN ('r', 'p') "
+            f"ON c.oid = l.relation WHERE l.pid = pg_backend_pid() AND c.relkind IN ({kinds}) "
             "AND c.relnamespace = 'public'::regnamespace").fetchall()
         conn.rollback()
     order = ["AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
@@ -356,3 +356,127 @@ def test_dropping_the_block_s_index_locks_what_the_server_locks(pg_db: str) -> N
     server = server_locks(pg_db, SETUP, DROPS_THE_BLOCK_S_INDEX)
     assert server["public.t"] == "AccessExclusiveLock"
     assert model_locks(SETUP, DROPS_THE_BLOCK_S_INDEX) == server
+
+
+#: A materialized view over a view (and so over t, a partitioned table) that the block makes
+#: WITH NO DATA, then fills: CREATE reads nothing and expands no view; REFRESH runs the
+#: query, the view expanded, each partition read.
+MATVIEW_SETUP = ("CREATE TABLE p (id bigint, n int) PARTITION BY RANGE (id);\n"
+                 "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (100);\n"
+                 "CREATE VIEW pv AS SELECT id, n FROM p;\n")
+#: The relkinds of tables and views (the materialized view, new, no one else sees).
+VIEWS_TOO = "'r', 'p', 'v'"
+REFRESHES_THE_BLOCK_S_MATVIEW = do(
+    "CREATE MATERIALIZED VIEW mv AS SELECT id, n FROM pv WITH NO DATA;\n"
+    "REFRESH MATERIALIZED VIEW mv;")
+
+
+@pytest.mark.postgres
+def test_refreshing_the_block_s_matview_locks_what_the_server_locks(pg_db: str) -> None:
+    """(checked on 18.6) The REFRESH reads the view's query: p and its partition, through
+    the view, ACCESS SHARE; the new materialized view itself no one else sees."""
+    server = server_locks(pg_db, MATVIEW_SETUP, REFRESHES_THE_BLOCK_S_MATVIEW, VIEWS_TOO)
+    assert server == {"public.pv": "AccessShareLock", "public.p": "AccessShareLock",
+                      "public.p1": "AccessShareLock"}
+    assert linted_locks(MATVIEW_SETUP, REFRESHES_THE_BLOCK_S_MATVIEW) == server
+
+
+def test_refreshing_the_block_s_matview_reads_its_source_tables() -> None:
+    migrations = [migration_from_text(MATVIEW_SETUP, "0001_setup.sql"),
+                  migration_from_text(REFRESHES_THE_BLOCK_S_MATVIEW + ";\n",
+                                      "0002_change.sql")]
+    (statement,) = lint_migrations(migrations, LintOptions(pg_version=18),
+                                   Catalog())[-1].statements
+    # (the partitioned p holds no rows of its own: its partition's are read)
+    assert set(statement.effect.scans) == {"public.p1"}
+
+
+def test_an_index_on_the_refreshed_matview_reads_its_rows() -> None:
+    """Filled by the REFRESH (`Context.filled_tables`), the view is no longer empty: an
+    index built on it reads it."""
+    sql = REFRESHES_THE_BLOCK_S_MATVIEW.replace(
+        "REFRESH MATERIALIZED VIEW mv;", "REFRESH MATERIALIZED VIEW mv;\nCREATE INDEX ON mv (n);")
+    migrations = [migration_from_text(MATVIEW_SETUP, "0001_setup.sql"),
+                  migration_from_text(sql + ";\n", "0002_change.sql")]
+    (statement,) = lint_migrations(migrations, LintOptions(pg_version=18),
+                                   Catalog())[-1].statements
+    assert "public.mv" in statement.effect.scans
+
+
+@pytest.mark.postgres
+def test_refreshing_it_with_no_data_reads_nothing(pg_db: str) -> None:
+    """(checked on 18.6) REFRESH ... WITH NO DATA runs no query: only the CREATE's view is
+    locked (its query analyzed, not rewritten)."""
+    sql = REFRESHES_THE_BLOCK_S_MATVIEW.replace("REFRESH MATERIALIZED VIEW mv;",
+                                                "REFRESH MATERIALIZED VIEW mv WITH NO DATA;")
+    server = server_locks(pg_db, MATVIEW_SETUP, sql, VIEWS_TOO)
+    assert server == {"public.pv": "AccessShareLock"}
+    assert linted_locks(MATVIEW_SETUP, sql) == server
+
+
+#: A function whose IF asks about data (CONDITION: which the catalog cannot answer), each
+#: branch writing its own table.
+DATA_ROUTINE = (
+    "CREATE FUNCTION pick() RETURNS void LANGUAGE plpgsql AS $f$\nBEGIN\n"
+    "  IF CONDITION THEN\n    UPDATE t SET n = 1;\n  ELSE\n    UPDATE u SET id = id;\n"
+    "  END IF;\nEND $f$;\n")
+ON_DATA = "EXISTS (SELECT 1 FROM t WHERE n > 0)"
+
+
+def reason_after(setup: str, sql: str) -> str:
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql + ";\n", "0002_change.sql")]
+    (statement,) = lint_migrations(migrations, LintOptions(pg_version=18),
+                                   Catalog())[-1].statements
+    return statement.reason
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("header", ["", "\nRETURNS void\nLANGUAGE plpgsql\nAS $f$ BEGIN"])
+def test_a_routine_s_undecided_if_is_named_at_its_line(pg_db: str, header: str) -> None:
+    """(checked on 18.6) The reason names the IF the catalog cannot answer, at the line the
+    server's own context gives it ("PL/pgSQL function pick() line 3 at IF"): of its body,
+    which begins after the dollar quote, not of its CREATE."""
+    import psycopg
+
+    routine = DATA_ROUTINE if not header else DATA_ROUTINE.replace(
+        " RETURNS void LANGUAGE plpgsql AS $f$\nBEGIN", header)
+    line = 3 if not header else 2
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + routine.replace("CONDITION", "(SELECT count(*) FROM t) / 0 > 0"))
+        with pytest.raises(psycopg.errors.DivisionByZero) as raised:
+            conn.execute("SELECT pick()")
+    assert f"pick() line {line} at IF" in str(raised.value.diag.context)
+    reason = reason_after(SETUP + routine.replace("CONDITION", ON_DATA), "SELECT pick()")
+    assert "every branch" in reason, reason
+    assert f"the IF at line {line} of function public.pick" in reason, reason
+
+
+@pytest.mark.parametrize("call", ["SELECT pick()", "UPDATE u SET id = id WHERE pick() IS NULL",
+                                  do("PERFORM pick();")])
+def test_every_call_of_the_routine_names_its_if(call: str) -> None:
+    reason = reason_after(SETUP + DATA_ROUTINE.replace("CONDITION", ON_DATA), call)
+    assert "the IF at line 3 of function public.pick" in reason, reason
+
+
+def test_a_routine_whose_guard_runs_ddl_names_its_if() -> None:
+    """Its body changes a table: no IF of it is answered, each is named."""
+    reason = reason_after(SETUP + PARAMETER_ROUTINE, "SELECT add_n('n')")
+    assert "the IF at line 3 of function public.add_n" in reason, reason
+
+
+def test_a_routine_s_decided_if_is_not_named() -> None:
+    reason = reason_after(SETUP + GUARDED_ROUTINE, "SELECT add_n()")
+    assert "every branch" not in reason, reason
+
+
+@pytest.mark.postgres
+def test_refreshing_the_block_s_renamed_matview_runs_its_query(pg_db: str) -> None:
+    """(checked on 18.6) Renamed, it is the same view with the same query."""
+    sql = REFRESHES_THE_BLOCK_S_MATVIEW.replace(
+        "REFRESH MATERIALIZED VIEW mv;",
+        "ALTER MATERIALIZED VIEW mv RENAME TO mv2;\nREFRESH MATERIALIZED VIEW mv2;")
+    server = server_locks(pg_db, MATVIEW_SETUP, sql, VIEWS_TOO)
+    assert server == {"public.pv": "AccessShareLock", "public.p": "AccessShareLock",
+                      "public.p1": "AccessShareLock"}
+    assert linted_locks(MATVIEW_SETUP, sql) == server

@@ -352,7 +352,8 @@ def statement_reason(findings: list[Finding], effect: Effect) -> str:
     is only advice (safe), which is not why the statement is safe: then what it locks, and
     the advice after."""
     worst = max(findings, key=lambda f: f.safety) if findings else None
-    claimed = effect.actions[0].facts.get("branches_claimed") if effect.actions else None
+    # (a DO block's own, on its first action; a routine's it runs, on its `routine_call`)
+    claimed = [c for a in effect.actions for c in a.facts.get("branches_claimed", ())]
     branches = f"; the locks of every branch counted ({', '.join(claimed)}: which runs is " \
         "not known before it runs)" if claimed else ""
     if worst is not None and worst.safety > Safety.SAFE:

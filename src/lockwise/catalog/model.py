@@ -949,11 +949,13 @@ class Catalog:
             relation = known.sources[0]
         return filters
 
-    def read_by(self, view: str) -> list[str]:
-        """The relations a query of `view` reads: its sources, and through the plain views
-        among them (which are expanded into the query) their sources, however deep."""
+    def read_by(self, view: str, sources: Iterable[str] | None = None) -> list[str]:
+        """The relations a query of `view` reads: its sources (`sources` when given: the
+        query of a view the catalog does not hold yet), and through the plain views among
+        them (which are expanded into the query) their sources, however deep."""
         found: list[str] = []
-        frontier = list(self.tables[view].sources) if view in self.tables else []
+        frontier = list(sources) if sources is not None else \
+            list(self.tables[view].sources) if view in self.tables else []
         while frontier:
             current = frontier.pop(0)
             if current not in found:

@@ -98,10 +98,18 @@ class Context:
     #: its row type or of a type they dropped; a name they took again leaves it. A later
     #: CREATE of one finds it free (embedded.py, builder.name_taken; checked on 18.6).
     body_freed: frozenset[str] = frozenset()
+    #: Likewise the materialized views they created, each with the relations its query names
+    #: (`Table.sources`): a later REFRESH of one runs that query (`read_by`).
+    body_views: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def index(self, name: str) -> Index | None:
         """Index `name` (qualified) as the catalog knows it, or as the body made it."""
         return self.catalog.indexes.get(name) or self.body_indexes.get(name)
+
+    def read_by(self, view: str) -> list[str]:
+        """The relations a query of materialized view `view` reads (`Catalog.read_by`), of
+        one the body made too."""
+        return self.catalog.read_by(view, self.body_views.get(view))
 
     def table_is_new(self, table: str) -> bool:
         return table in self.new_tables
@@ -115,6 +123,12 @@ class Context:
     def column_is_new(self, table: str, column: str) -> bool:
         """Added earlier in the same migration (lint files it as `column:table.col`)."""
         return f"column:{table}.{column}" in self.new_tables
+
+    def object_is_new(self, key: str) -> bool:
+        """Whether the object `key` names ("function:public.f", "schema:app", as
+        `renames.renamed_object` writes them) was made, or given its name, earlier in the
+        same migration or DO block (`track_new_objects`): no running code uses it yet."""
+        return key in self.new_tables
 
 
 class NewInRun:
@@ -170,11 +184,20 @@ def _track_filled_tables(ctx: Context, effect: Effect) -> None:
                 ctx.filled_tables.add(table)
 
 
+#: The kinds of `Effect.creates` whose objects are new for the statements after them, under
+#: their keys (a routine's: only one of a name the catalog did not know, below).
+_NEW_OBJECT_KINDS = ("type", "schema", "sequence")
+#: The actions that make a routine (an aggregate is one), new unless the catalog knew its
+#: name: an OR REPLACE replaces it, an overload joins it, and their callers go on.
+_ROUTINE_MADE = {"create_function": "function", "create_aggregate": "aggregate"}
+
+
 def track_new_objects(ctx: Context, effect: Effect) -> None:
     """What `effect` made new for the statements after it (Context.new_tables: its tables,
-    views, types, indexes and the columns it added; Context.filled_tables: the new tables it
-    filled from older ones): lint's, after each statement of a migration, and a DO block's,
-    after each statement it runs."""
+    views, types, schemas, sequences, routines, indexes and the columns it added, and the
+    names it renamed an object to, which no running code uses yet; Context.filled_tables:
+    the new tables it filled from older ones): lint's, after each statement of a migration,
+    and a DO block's, after each statement it runs."""
     # A renamed table "creates" its new name, but it is the same table with the same rows:
     # it is new only if the old one was (handled below).
     renamed = any(a.kind == "rename_table" for a in effect.actions)
@@ -184,7 +207,7 @@ def track_new_objects(ctx: Context, effect: Effect) -> None:
         if kind in ("table", "view") and not renamed:
             ctx.new_tables.add(name)
         # (a renamed index likewise: new only if the old name was, below)
-        elif kind == "type" or (kind == "index" and not any(
+        elif kind in _NEW_OBJECT_KINDS or (kind == "index" and not any(
                 a.kind == "rename_index" for a in effect.actions)):
             ctx.new_tables.add(obj)
     for action in effect.actions:
@@ -199,3 +222,7 @@ def track_new_objects(ctx: Context, effect: Effect) -> None:
             ctx.new_tables.add(f"column:{f.get('table')}.{f.get('column')}")
         elif action.kind == "rename_column" and f.get("column_is_new"):
             ctx.new_tables.add(f"column:{f.get('table')}.{f.get('new_name')}")
+        elif action.kind in _ROUTINE_MADE and not f.get("routine_name_known"):
+            ctx.new_tables.add(f"{_ROUTINE_MADE[action.kind]}:{f.get('name')}")
+        elif action.kind == "rename_other" and f.get("new_object"):
+            ctx.new_tables.add(f["new_object"])

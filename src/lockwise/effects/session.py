@@ -451,10 +451,10 @@ class Session:
         if action.kind == "rename_table":
             return {"old_name_kept_by_view": self._taken_later(
                 self.ahead.views, action.facts.get("table", ""), index)}
-        if action.kind == "rename_other":  # (no `object` for a schema, a role, ...)
+        if action.kind == "rename_other":  # (no `object` for a role, a database, ...)
             old = action.facts.get("object")
-            return {"object_is_new": old in self.created,
-                    "old_name_kept": old is not None and self._taken_later(
+            # (`object_is_new` is the effect's: Context.object_is_new)
+            return {"old_name_kept": old is not None and self._taken_later(
                         self.ahead.types, old, index)}
         if action.kind == "validate_constraint":
             table = action.facts.get("table")

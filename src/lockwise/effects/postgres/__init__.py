@@ -110,6 +110,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "ConstraintsSetStmt": ("session_control", "set_constraints"),
     "DeclareCursorStmt": ("session_control", "declare_cursor"),
     "CreateFunctionStmt": ("create", "create_function"),
+    "DefineStmt": ("create", "define"),
     "CreateEnumStmt": ("user_types", "create_type"),
     "CompositeTypeStmt": ("user_types", "create_type"),
     "CreateRangeStmt": ("user_types", "create_range"),

@@ -430,6 +430,18 @@ def _dependents_note(views: list[str]) -> str:
             f"{', '.join(reversed(views))}\n")
 
 
+def define(b: Builder, stmt: dict) -> None:
+    """CREATE AGGREGATE, and the other objects DefineStmt makes (operators, base types, text
+    search objects, collations), which lock no table. An aggregate is a routine its
+    callers name: new unless OR REPLACE may replace one (the catalog does not follow
+    aggregates), `routine_name_known` (`context.track_new_objects`)."""
+    if stmt.get("kind") != "OBJECT_AGGREGATE":
+        b.act("other", node="DefineStmt")
+        return
+    b.act("create_aggregate", name=object_name(strings(stmt.get("defnames")), create=True),
+          replace=bool(stmt.get("replace")), routine_name_known=bool(stmt.get("replace")))
+
+
 def create_function(b: Builder, stmt: dict) -> None:
     name = object_name(strings(stmt.get("funcname")), create=True)
     b.creates.add(f"function:{name}")
@@ -469,7 +481,8 @@ def create_function(b: Builder, stmt: dict) -> None:
 
     b.act("create_function", name=name, replace=bool(stmt.get("replace")),
           calls_itself=calls_itself_always(b.ctx.catalog, stmt, b.ctx.statement_sql),
-          body_checked=checked, **locked,
+          body_checked=checked, routine_name_known=name in b.ctx.catalog.kept_routines,
+          **locked,
           **({"refused_function_body": True, "refused_function_body_text": refused}
              if refused else {}))
 

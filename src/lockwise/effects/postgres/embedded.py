@@ -19,6 +19,7 @@ from lockwise.effects.nodes import (
     created_schema,
     options_on,
     range_var,
+    relations_in,
     schema_elements,
     unwrap,
 )
@@ -267,10 +268,10 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     block = b.actions[-1]
     branches = None
     if statements is None and not routine:
-        branches = _branches(block, body, ctx)
-    elif statements is None and alone and not ctx.in_body and not block.facts.get(
-            "dynamic_sql"):
-        branches = _routine_branches(body, ctx)
+        branches = _branches(block, body, ctx, "the block")
+    elif statements is None:
+        branches = _routine_branches(block, body, ctx, routine, alone and not ctx.in_body and
+                                     not block.facts.get("dynamic_sql"))
     if statements is not None:
         steps = [(e, False) for e in statements]
     else:
@@ -288,8 +289,11 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # them (their locks are left out; checked on 18.6).
     # Likewise the indexes they create are known to the ones after them, with their tables
     # (Context.body_indexes): a DROP INDEX of one locks its table (checked on 18.6).
+    # And the materialized views they create with their queries' relations
+    # (Context.body_views): a REFRESH of one runs its query (checked on 18.6).
     ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables),
-                  body_indexes=dict(ctx.body_indexes), in_body=True)
+                  body_indexes=dict(ctx.body_indexes), body_views=dict(ctx.body_views),
+                  in_body=True)
     made: set[str] = set()
     objects: set[str] = set()  # what the block's statements created (Effect.creates)
     # "<table>.<constraint>" -> its ADD CONSTRAINT, of the constraints the block added NOT
@@ -333,6 +337,7 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         track_new_objects(ctx, inner)
         _note_body_indexes(ctx, inner)
         _note_freed_names(ctx, inner)
+        _note_body_views(ctx, tree, inner)
         objects.update(inner.creates)
         made.update(_new_relations(ctx, inner, made))
 
@@ -356,8 +361,7 @@ def _note_body_indexes(ctx: Context, inner: Effect) -> None:
 def _note_freed_names(ctx: Context, inner: Effect) -> None:
     """The names a statement of a body dropped or renamed away go into `ctx.body_freed`
     (a relation's, its row type's but an index's, and the indexes of a table it dropped or
-    moved to another schema);
-    those it created leave it."""
+    moved to another schema); those it created leave it."""
     if not inner.drops and not (ctx.body_freed and inner.creates):  # nearly every statement
         return
     freed = set(ctx.body_freed)
@@ -375,6 +379,22 @@ def _note_freed_names(ctx: Context, inner: Effect) -> None:
         name = obj.partition(":")[2]
         freed.difference_update((f"relation:{name}", f"type:{name}"))
     ctx.body_freed = frozenset(freed)
+
+
+def _note_body_views(ctx: Context, tree: dict, inner: Effect) -> None:
+    """The materialized view a statement `tree` of a body created (not one a CREATE ... IF
+    NOT EXISTS finds there) goes into `ctx.body_views` with the relations its query names
+    (as the replay's `Table.sources`); one it renamed goes under its new name, one it dropped
+    leaves it."""
+    for a in inner.actions:
+        f = a.facts
+        if a.kind == "create_materialized_view" and f.get("table") and \
+                not f.get("exists_already"):
+            ctx.body_views[f["table"]] = tuple(relations_in(unwrap(tree)[1].get("query")))
+        elif a.kind == "rename_table" and f.get("table") in ctx.body_views:
+            ctx.body_views[f["new_table"]] = ctx.body_views.pop(f["table"])
+        elif a.kind == "drop_view" and ctx.body_views:
+            ctx.body_views.pop(f.get("table", ""), None)
 
 
 #: The kinds of `Effect.creates` that are relations (rows of pg_class): a materialized view
@@ -403,40 +423,49 @@ def _added_in_block(action: Action, not_valid: dict[str, object]) -> dict:
     return {"constraint_added_in_block": not_valid[key]} if key in not_valid else {}
 
 
-def _branches(block: Action, body: str, ctx: Context) -> Branches | None:
-    """A DO block's body without the branches of the IFs the catalog decides
-    (`catalog.conditions`: a guard asking whether a column or type exists); the constructs
-    whose every branch still counts are named in the block's `branches_claimed` (the
-    statement's reason says them)."""
-    branches = _decided(body, ctx)
+def _branches(block: Action, body: str, ctx: Context, where: str,
+              decide: bool = True) -> Branches | None:
+    """A DO block's body (or a routine's CREATE statement) without the branches of the IFs
+    the catalog decides (`catalog.conditions`: a guard asking whether a column or type
+    exists; none when not `decide`); the constructs whose every branch still counts are
+    named in `block`'s `branches_claimed`, each at its line of `where` (the statement's
+    reason says them)."""
+    branches = _decided(body, ctx, decide)
     if branches is not None and branches.claimed:
         block.facts["branches_claimed"] = tuple(
-            f"the {what} at line {line} of the block" for what, line in branches.claimed)
+            f"the {what} at line {line} of {where}" for what, line in branches.claimed)
     return branches
 
 
-def _routine_branches(body: str, ctx: Context) -> Branches | None:
+def _routine_branches(block: Action, body: str, ctx: Context, routine: str,
+                      decide: bool) -> Branches | None:
     """A routine's CREATE statement `body` without the branches of the IFs the catalog
-    decides, when the statements left change no table's shape (they would change the answer
-    at the next call): only queries and DML, calling no routine the replay keeps."""
+    decides, when it may (`decide`) and the statements left change no table's shape (they
+    would change the answer at the next call): only queries and DML, calling no routine the
+    replay keeps. Else none is decided: every construct that runs SQL counts whole, named in
+    the `routine_call` action `block` (`_branches`), at its line as the server's context
+    gives it ("function public.f line 3")."""
     from lockwise.catalog.routines import calls_routine
     from lockwise.parse.plpgsql import embedded_statements
 
-    branches = _decided(body, ctx)
-    if branches is None or not branches.decided or any(
-            unwrap(e.tree)[0] not in _ANALYZED or calls_routine(ctx.catalog, e.tree)
-            for e in embedded_statements(body, branches)):
+    branches = _branches(block, body, ctx, routine, decide)
+    if branches is None or not branches.decided:
+        return None
+    if any(unwrap(e.tree)[0] not in _ANALYZED or calls_routine(ctx.catalog, e.tree)
+           for e in embedded_statements(body, branches)):
+        _branches(block, body, ctx, routine, decide=False)  # (each IF counts whole)
         return None
     return branches
 
 
-def _decided(body: str, ctx: Context) -> Branches | None:
+def _decided(body: str, ctx: Context, decide: bool = True) -> Branches | None:
     """PL/pgSQL code `body` without the branches of the IFs the catalog answers for sure
-    (`parse.plpgsql.decided_branches`, `catalog.conditions`)."""
+    (`parse.plpgsql.decided_branches`, `catalog.conditions`; none when not `decide`)."""
     from lockwise.catalog.conditions import condition_holds
     from lockwise.parse.plpgsql import decided_branches
 
-    return decided_branches(body, lambda sql: condition_holds(ctx.catalog, sql))
+    return decided_branches(body, (lambda sql: condition_holds(ctx.catalog, sql)) if decide
+                            else lambda sql: None)
 
 
 def _where(facts: dict, line: int, routine: str) -> dict:

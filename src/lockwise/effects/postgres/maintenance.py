@@ -130,7 +130,8 @@ def refresh_matview(b: Builder, stmt: dict) -> None:
     else:
         b.rewrite(view, "REFRESH MATERIALIZED VIEW rebuilds it")
     catalog = b.ctx.catalog
-    for source in catalog.read_by(view) if not stmt.get("skipData") else ():  # NO DATA: no query
+    # (a DO block's own, made by an earlier statement, too; NO DATA: no query)
+    for source in b.ctx.read_by(view) if not stmt.get("skipData") else ():
         b.reads.add(f"table:{source}")
         for rel in (source, *descendants(b, source)):
             b.lock(rel, L.ACCESS_SHARE)

@@ -172,14 +172,18 @@ def rename(b: Builder, stmt: dict) -> None:
             b.drops.add(renamed["object"])
             b.creates.add(renamed["new_object"])
         b.act("rename_other", refusal, taken, object_type=rtype.replace("OBJECT_", "").lower(),
-              name=".".join(names), new_name=new, **renamed)
+              name=".".join(names), new_name=new, **renamed,
+              # made (or given its name) earlier in the migration, or in the DO block
+              object_is_new=bool(renamed) and b.ctx.object_is_new(renamed["object"]))
 
 
-#: The objects code names whose renames the session follows (`Session.dropped`, `created`),
-#: as their kind is written in an object key ("type:public.mood").
+#: The objects code names whose renames the session follows (`Session.dropped`, `created`)
+#: and `Context.object_is_new` tells new, as their kind is written in an object key
+#: ("type:public.mood"; a schema's is its name alone, "schema:app").
 _RENAMED_KINDS = {"OBJECT_TYPE": "type", "OBJECT_DOMAIN": "type", "OBJECT_FUNCTION": "function",
                   "OBJECT_PROCEDURE": "function", "OBJECT_ROUTINE": "function",
-                  "OBJECT_SEQUENCE": "sequence"}
+                  "OBJECT_SEQUENCE": "sequence", "OBJECT_AGGREGATE": "aggregate",
+                  "OBJECT_SCHEMA": "schema"}
 
 
 def _rename_index(b: Builder, index: str, new: str, exclusive: bool) -> None:
@@ -260,12 +264,15 @@ def _index_kind(b: Builder, idx: Index | None) -> str:
 
 
 def renamed_object(rtype: str, names: list[str], new: str, new_schema: str = "") -> dict:
-    """The object keys of a renamed type, domain, function or sequence before and after
-    (`object`, `new_object`: "type:public.mood", "type:public.feeling"); none for other
-    objects. The new name is in `new_schema` (SET SCHEMA), else in the old one's schema."""
+    """The object keys of a renamed type, domain, function, aggregate, sequence or schema
+    before and after (`object`, `new_object`: "type:public.mood", "type:public.feeling"); none
+    for other objects. The new name is in `new_schema` (SET SCHEMA), else in the old one's
+    schema."""
     kind = _RENAMED_KINDS.get(rtype)
     if kind is None or not names or not names[-1] or not new:
         return {}
+    if kind == "schema":
+        return {"object": f"schema:{names[-1]}", "new_object": f"schema:{new}"}
     old = names[0] if rtype == "OBJECT_SEQUENCE" else object_name(names)
     schema = new_schema or old.split(".", 1)[0]
     return {"object": f"{kind}:{old}", "new_object": f"{kind}:{schema}.{new}"}
