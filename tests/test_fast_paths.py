@@ -1264,3 +1264,35 @@ def test_a_comment_without_a_directive_is_not_searched_by_the_directive_patterns
     # ... and only the comments that hold one were searched.
     searched = {text for counted in patterns.values() for text in counted.texts}
     assert searched and all("lockwise" in t or "squawk" in t for t in searched), searched
+
+
+def test_statement_facts_read_the_lookahead_once_for_all_the_relations_dropped() -> None:
+    # A relation dropped earlier in the transaction is seen by no one (its locks hold no one
+    # up), unless a statement of the transaction makes it again. Each dropped relation was
+    # looked for in the migration's lookahead alone, at every statement: a transaction that
+    # drops many relations (lemmy's remove-aggregate-tables) read it once for each.
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.effects.session import Lookahead, Session
+
+    reads: list[int] = []
+
+    class Counted(tuple):
+        def __iter__(self):  # type: ignore[override]
+            reads.append(1)
+            return super().__iter__()
+
+    session = Session(implicit_transaction=True)
+    session.after(Effect((Action("alter_table"),), {"public.a": LockMode.ACCESS_EXCLUSIVE}), 0)
+    dropped = [f"public.d{i}" for i in range(20)]
+    session.tx_dropped.update(dropped)
+    session.held_exclusive.update(dict.fromkeys(dropped, 1))
+    session.ahead = Lookahead(views=Counted([(5, "public.d3")]), filled=Counted([(6, "public.d4")]),
+                              tables=Counted([(7, "public.d5", {}), (12, "public.d6", {})]),
+                              tx_ends=(10,))
+    scanning = Effect((Action("select"),), {"public.a": LockMode.ACCESS_SHARE},
+                      scans={"public.a": "read"})
+    facts = session.statement_facts(scanning, 3)
+    # d3, d4 and d5 are made again before the transaction ends (d6 after it): held, as public.a
+    assert facts["holds_exclusive_from_earlier"] == ("public.a", "public.d3", "public.d4",
+                                                     "public.d5")
+    assert len(reads) <= 3, len(reads)
