@@ -1167,3 +1167,132 @@ def test_lint_asks_a_statement_for_its_refusal_once(monkeypatch: pytest.MonkeyPa
     assert [s.effect.actions[0].facts.get("refused_not_null") for s in report.statements] == \
         [None, True, None]  # the refusal is still what the released report says
     assert len(asked) == len(report.statements) == 3
+
+
+class _CountedSearch:
+    """A pattern whose `search` notes each text it is asked about."""
+
+    def __init__(self, pattern: object) -> None:
+        self.pattern = pattern
+        self.texts: list[str] = []
+
+    def search(self, text: str, *args: object) -> object:
+        self.texts.append(text)
+        return self.pattern.search(text, *args)  # type: ignore[attr-defined]
+
+
+def test_a_routine_body_is_searched_for_a_loop_and_an_added_enum_value_once_a_text(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A routine runs at each statement that calls it, or each write that fires its trigger:
+    # its text is the same each time, and a case-blind search that starts at a word boundary
+    # tries every position of it (about 230 instructions a character). Searched at each call,
+    # the two searches were 1% of lint's side of lemmy+documenso.
+    import lockwise.effects.postgres.embedded as embedded
+    import lockwise.effects.postgres.routines as routines
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    loops = _CountedSearch(routines._LOOP)
+    adds = _CountedSearch(embedded._ADDS_ENUM_VALUE)
+    monkeypatch.setattr(routines, "_LOOP", loops)
+    monkeypatch.setattr(embedded, "_ADDS_ENUM_VALUE", adds)
+    sql = ("CREATE TABLE t (a int);\n"
+           "CREATE FUNCTION f_speed20_loop() RETURNS int LANGUAGE plpgsql AS $$\n"
+           "BEGIN FOR i IN 1..3 LOOP INSERT INTO t VALUES (i); END LOOP; RETURN 1; END $$;\n"
+           "CREATE FUNCTION f_speed20_flat() RETURNS int LANGUAGE plpgsql AS $$\n"
+           "BEGIN INSERT INTO t VALUES (0); RETURN 1; END $$;\n"
+           + "SELECT f_speed20_loop(), f_speed20_flat() FROM t;\n" * 4)
+    reports = lint_migrations([migration_from_text(sql, "0001_m.sql")])
+    calls = [a.facts for s in reports[0].statements for a in s.effect.actions
+             if a.kind == "routine_call"]
+    # Every call is still followed, and says whether its body loops ...
+    assert sorted((f["routine"], f["body_loops"]) for f in calls) == sorted([
+        ("public.f_speed20_loop", True), ("public.f_speed20_flat", False)] * 4)
+    # ... and each body was searched once at most (none: searched by an earlier test).
+    for searched in (loops.texts, adds.texts):
+        assert len(searched) == len(set(searched)) <= 2, searched
+
+
+_DIRECTIVE_CHARACTERS = st.lists(st.sampled_from([
+    "lockwise:", "LOCKWISE:", "lock", "wise", ":", "squawk-", "SQUAWK-", "squawk", "-",
+    "ignore", "ignore-file", "batch", "[drop-table]", " reason: ok", " ", "\t", "\n", "--",
+    "/*", "*/", "\u212a", "\u0130", "\u0131", "\u017f", "k", "i", "s", "I", "S", "K", "é"]),
+    max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DIRECTIVE_CHARACTERS)
+@example(["--", " ", "loc", "\u212a", "wise:", " ", "ignore"])
+@example(["--", " ", "\u017f", "quawk-", "ignore", " ", "drop-table"])
+@example(["--", " ", "LOCKW", "\u0130", "SE:", " ", "batch"])
+@example(["--", " ", "lockw", "\u0131", "se:", " ", "ignore-file"])
+def test_the_directive_pre_check_never_hides_one(pieces: list[str]) -> None:
+    # IGNORECASE also finds `i` as İ or ı, `s` as ſ and `k` as the Kelvin sign: a comment
+    # the patterns read a directive from always passes the pre-check.
+    from lockwise.rules import directives
+
+    comment = "".join(pieces)
+    if not directives.may_hold_directive(comment):
+        assert directives.parse_directive(comment) is None
+        assert not directives.malformed_directive(comment)
+        assert directives.BATCH_DIRECTIVE.search(comment) is None
+
+
+def test_a_comment_without_a_directive_is_not_searched_by_the_directive_patterns(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each comment was searched by four case-blind patterns, most of them twice (as a file's
+    # directive, then as its statement's): 0.7% of lint's side of lemmy+documenso, whose 1,704
+    # comments hold no directive.
+    import lockwise.lint as lint
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+    from lockwise.rules import directives
+
+    patterns = {name: _CountedSearch(getattr(directives, name))
+                for name in ("_LOCKWISE", "_SQUAWK", "_ATTEMPT", "BATCH_DIRECTIVE")}
+    for name, counted in patterns.items():
+        monkeypatch.setattr(directives, name, counted)
+    monkeypatch.setattr(lint, "BATCH_DIRECTIVE", patterns["BATCH_DIRECTIVE"])
+    sql = ("-- CreateTable\nCREATE TABLE t (a int);\n"
+           "/* a comment */ DROP TABLE t; -- lockwise: ignore[drop-table] reason: ok\n"
+           "-- squawk-ignore ban-drop-column\nALTER TABLE u DROP COLUMN b;\n"
+           "-- lockwise: batch size=10\nUPDATE v SET x = 1;\n")
+    report = lint_migrations([migration_from_text(sql, "0001_m.sql")])[0]
+    # The directives still waive what they name ...
+    rules = {f.rule for f in report.all_findings}
+    assert "drop-table" not in rules and "drop-column" not in rules
+    # ... and only the comments that hold one were searched.
+    searched = {text for counted in patterns.values() for text in counted.texts}
+    assert searched and all("lockwise" in t or "squawk" in t for t in searched), searched
+
+
+def test_statement_facts_read_the_lookahead_once_for_all_the_relations_dropped() -> None:
+    # A relation dropped earlier in the transaction is seen by no one (its locks hold no one
+    # up), unless a statement of the transaction makes it again. Each dropped relation was
+    # looked for in the migration's lookahead alone, at every statement: a transaction that
+    # drops many relations (lemmy's remove-aggregate-tables) read it once for each.
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.effects.session import Lookahead, Session
+
+    reads: list[int] = []
+
+    class Counted(tuple):
+        def __iter__(self):  # type: ignore[override]
+            reads.append(1)
+            return super().__iter__()
+
+    session = Session(implicit_transaction=True)
+    session.after(Effect((Action("alter_table"),), {"public.a": LockMode.ACCESS_EXCLUSIVE}), 0)
+    dropped = [f"public.d{i}" for i in range(20)]
+    session.tx_dropped.update(dropped)
+    session.held_exclusive.update(dict.fromkeys(dropped, 1))
+    session.ahead = Lookahead(views=Counted([(5, "public.d3")]), filled=Counted([(6, "public.d4")]),
+                              tables=Counted([(7, "public.d5", {}), (12, "public.d6", {})]),
+                              tx_ends=(10,))
+    scanning = Effect((Action("select"),), {"public.a": LockMode.ACCESS_SHARE},
+                      scans={"public.a": "read"})
+    facts = session.statement_facts(scanning, 3)
+    # d3, d4 and d5 are made again before the transaction ends (d6 after it): held, as public.a
+    assert facts["holds_exclusive_from_earlier"] == ("public.a", "public.d3", "public.d4",
+                                                     "public.d5")
+    assert len(reads) <= 3, len(reads)

@@ -71,6 +71,7 @@ from lockwise.rules.directives import (
     BATCH_DIRECTIVE,
     Directive,
     malformed_directive,
+    may_hold_directive,
     parse_directive,
 )
 from lockwise.rules.engine import RuleIndex, render
@@ -1274,8 +1275,9 @@ def has_batch_directive(stmt: Statement) -> bool:
     """`-- lockwise: batch ...`: `lockwise apply` runs the statement in key-range batches."""
     comments = stmt.leading_comments
     if len(comments) == 1:  # the usual case: one comment, or none
-        return BATCH_DIRECTIVE.search(comments[0]) is not None
-    return any(BATCH_DIRECTIVE.search(c) for c in comments)
+        return may_hold_directive(comments[0]) and \
+            BATCH_DIRECTIVE.search(comments[0]) is not None
+    return any(may_hold_directive(c) and BATCH_DIRECTIVE.search(c) for c in comments)
 
 
 def effect_facts(effect: Effect, catalog: Catalog | None = None,

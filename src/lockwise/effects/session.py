@@ -8,7 +8,7 @@ statements of the same transaction still hold.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from copy import copy
 from dataclasses import dataclass, field
 from itertools import chain
@@ -339,7 +339,7 @@ class Session:
         # dropped for good fails after the commit anyway.
         unseen = self.tx_created - self.tx_replaced if self.tx_replaced else self.tx_created
         if self.tx_dropped:
-            unseen = unseen | {t for t in self.tx_dropped if not self._remade(t, index)}
+            unseen = unseen | (self.tx_dropped - self._remade(index))
         waits = bool(self.held_exclusive) and self._waits(effect)
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
@@ -701,19 +701,26 @@ class Session:
         """Whether a later statement of the same transaction gives the name statement `index`
         renames away to another object (`ahead`: `Lookahead.views` for a table's name, a
         view taking it; `Lookahead.types` for a type's), so that no query ever finds it missing."""
-        if not self.in_transaction:
-            return False
-        end = next((e for e in self.ahead.tx_ends if e > index), None)
-        return any(name == old and index < at and (end is None or at < end)
-                   for at, name in ahead)
+        return old in self._named_later(ahead, index)
 
-    def _remade(self, name: str, index: int) -> bool:
-        """Whether statement `index` or a later one of the transaction creates a view or
-        table (a materialized view, one a query fills) under the name of relation `name`,
-        which an earlier one dropped."""
-        return self._taken_later(self.ahead.views, name, index - 1) or self._taken_later(
-            self.ahead.filled, name, index - 1) or self._taken_later(
-            tuple((at, table) for at, table, _ in self.ahead.tables), name, index - 1)
+    def _named_later(self, ahead: Iterable[tuple[int, str]], index: int) -> Iterator[str]:
+        """The names `ahead` (statement index, name) gives after statement `index`, in the
+        same transaction."""
+        if not self.in_transaction:
+            return
+        end = next((e for e in self.ahead.tx_ends if e > index), None)
+        yield from (name for at, name in ahead if index < at and (end is None or at < end))
+
+    def _remade(self, index: int) -> set[str]:
+        """The names statement `index` or a later one of the transaction gives a view or
+        table (a materialized view, one a query fills): a relation an earlier one dropped
+        under one of them is made again. One read of the lookahead for all the dropped
+        relations (read for each, a transaction dropping many read it again for each, at
+        every statement)."""
+        return {*self._named_later(self.ahead.views, index - 1),
+                *self._named_later(self.ahead.filled, index - 1),
+                *self._named_later(((at, table) for at, table, _ in self.ahead.tables),
+                                   index - 1)}
 
     def _end_transaction(self, rolled_back: bool = False) -> None:
         # COMMIT ends SET LOCAL; ROLLBACK undoes every SET of the transaction (guc.c).

@@ -116,15 +116,29 @@ class Directive:
 _ATTEMPT = lazy_compile(r"lockwise:\s*ignore", re.IGNORECASE)
 
 
+def may_hold_directive(comment: str) -> bool:
+    """Whether `comment` may hold a directive (each pattern above needs `lockwise:` or
+    `squawk-`, in any case): they are searched only then. Most comments hold none, and a
+    case-blind pattern is tried at every position of the text, about 100 instructions a
+    character; `lower()` and a substring search cost a few. The substrings leave out `i` and
+    `s`, the letters IGNORECASE also finds as characters `lower()` does not give them (İ, ı;
+    ſ): a comment a pattern reads a directive from always passes."""
+    lowered = comment.lower()
+    return "lockw" in lowered or "quawk-" in lowered
+
+
 def malformed_directive(comment: str) -> bool:
     """A comment that starts a lockwise ignore directive but does not parse as one
     (`ignore[drop-column] because ...`, no `reason:`): it ignores nothing, which its writer
     does not expect, so it is reported (rule invalid-directive) rather than passed over."""
-    return _ATTEMPT.search(comment) is not None and parse_directive(comment) is None
+    return may_hold_directive(comment) and _ATTEMPT.search(comment) is not None and \
+        parse_directive(comment) is None
 
 
 def parse_directive(comment: str, span: Span | None = None) -> Directive | None:
     """The ignore directive in one comment, or None."""
+    if not may_hold_directive(comment):
+        return None
     body = comment.strip()
     body = body[2:] if body.startswith("--") else body.strip("/*").strip()
     match = _LOCKWISE.search(body)

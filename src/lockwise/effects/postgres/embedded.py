@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Index
@@ -184,6 +185,13 @@ _BODY_TRANSACTION_CONTROL = lazy_compile(
 _ADDS_ENUM_VALUE = lazy_compile(r"\badd\s+value\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
+def _adds_enum_value(body: str) -> bool:
+    """Whether `body` may add an enum value. Kept by text, as `routines._loops` is: a
+    routine's body is searched again at each call."""
+    return _ADDS_ENUM_VALUE.search(body) is not None
+
+
 def do_block(b: Builder, stmt: dict) -> None:
     from lockwise.parse.plpgsql import do_block_code
 
@@ -262,7 +270,7 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     from lockwise.parse.plpgsql import embedded_statements, embedded_steps
 
     ctx = ctx or b.ctx
-    watching = ctx.watch_literals or bool(_ADDS_ENUM_VALUE.search(body))
+    watching = ctx.watch_literals or _adds_enum_value(body)
     # (an expression that calls a kept routine runs as its SELECT: `x := f()`, `IF f()`)
     follow = bool(ctx.catalog.kept_routines)
     block = b.actions[-1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from lockwise.catalog.routines import MAX_DEPTH, called_routines, own_triggers
 from lockwise.core.lazy_re import lazy_compile
@@ -21,6 +22,15 @@ from lockwise.effects.postgres.embedded import (
 #: A PL/pgSQL loop (every one ends with END LOOP): the statements in it run as often as its
 #: data says, which the cost model cannot count.
 _LOOP = lazy_compile(r"\bLOOP\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def _loops(sql: str) -> bool:
+    """Whether routine text `sql` has a loop. Kept by text: a routine runs again at each
+    statement that calls it and each write that fires its trigger, and a case-blind search
+    starting at a word boundary tries every position of the text (about 230 instructions a
+    character)."""
+    return _LOOP.search(sql) is not None
 
 
 def run_called(b: Builder, kind: str, body: dict) -> None:
@@ -43,7 +53,7 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
         created = f"of its CREATE {'PROCEDURE' if procedure else 'FUNCTION'}"
         b.act("routine_call", routine=name, procedure=procedure,
               routine_runs=fired.get(routine, ""),
-              body_loops=plpgsql and _LOOP.search(sql) is not None, **dynamic_sql_facts(
+              body_loops=plpgsql and _loops(sql), **dynamic_sql_facts(
             sql, f"{what[0].upper()}{what[1:]}, which this statement runs,", created))
         statements = None
         if not plpgsql:  # (SQL: its AS string or BEGIN ATOMIC body, no PL/pgSQL to read)
