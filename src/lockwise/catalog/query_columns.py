@@ -125,12 +125,32 @@ def result_names(catalog: Catalog, query: object, names: list[str]) -> list[str]
     renaming the first ones. None when any one is not known for sure (a `*` over a relation
     whose columns the catalog does not know whole, an expression `_figure` does not name),
     or the server would refuse the statement (more names than columns, a name twice)."""
+    found = _names_renamed(catalog, query, names)
+    return found if found is not None and len(set(found)) == len(found) else None
+
+
+def repeated_result_name(catalog: Catalog, query: object, names: list[str]) -> str:
+    """The first column name of `query`'s result (`names` renaming the first ones, as in
+    `result_names`) that a column before it has already: a view, a materialized view or a
+    CREATE TABLE AS of such a result is refused ("column "a" specified more than once",
+    42701; checked on 18.6). "" when none is repeated, or any name is not known for sure."""
+    seen: set[str] = set()
+    for name in _names_renamed(catalog, query, names) or ():
+        if name in seen:
+            return name
+        seen.add(name)
+    return ""
+
+
+def _names_renamed(catalog: Catalog, query: object, names: list[str]) -> list[str] | None:
+    """The names of `query`'s result columns, `names` renaming the first ones; None when any
+    is not known for sure, or there are more names than columns."""
     kind, body = unwrap(query)
     found = _select_names(catalog, body, frozenset()) if kind == "SelectStmt" else None
     if found is None or len(names) > len(found):
         return None
     found[:len(names)] = names
-    return found if len(set(found)) == len(found) else None
+    return found
 
 
 def _select_names(catalog: Catalog, stmt: dict, ctes: frozenset[str]) -> list[str] | None:

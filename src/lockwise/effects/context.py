@@ -72,11 +72,12 @@ class Context:
     #: Compute the facts that only rules' alternatives read, SQL written back for the user
     #: (an UPDATE's statement to run in batches, a new column's backfill value, deparsed
     #: through pglast's printer: about a millisecond each), and those only rules' `when`s
-    #: and messages read: the foreign keys PostgreSQL refuses for want of a key
-    #: (`refused_references`, empty without), whether an UPDATE / DELETE is batched
-    #: (`limited`, False without) and the locks DROP COLUMN / ALTER COLUMN TYPE take on the
-    #: column's sequences. Off for a reader that shows no alternative and reads neither
-    #: those facts nor the locks: the conflict graph when it computes effects itself.
+    #: and messages read: whether an UPDATE / DELETE is batched (`limited`, False without)
+    #: and the locks DROP COLUMN / ALTER COLUMN TYPE take on the column's sequences. Off for
+    #: a reader that shows no alternative and reads neither those facts nor the locks: the
+    #: conflict graph when it computes effects itself. (What decides a refusal is computed
+    #: either way, the foreign keys PostgreSQL refuses for want of a key, `refused_references`,
+    #: among them: the graph replays only what runs, as lint does.)
     rule_text: bool = True
     #: False for a statement that is planned, not run (EXPLAIN without ANALYZE): it takes the
     #: locks of its parse, rewrite and plan only, never its executor's (foreign-key checks,

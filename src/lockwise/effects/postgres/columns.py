@@ -328,7 +328,7 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     refused = []
     if facts["references"]:
         fk_target(b, facts["references"])
-        if not base.get("recursed_from") and b.ctx.rule_text:
+        if not base.get("recursed_from"):
             refused = refused_in_add(b, table, [
                 (con, facts["column"]) for con in column_def_constraints(col)
                 if con.get("contype") == "CONSTR_FOREIGN"])

@@ -118,7 +118,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         if not_valid and facts["partitioned_table"] and not base.get("recursed_from"):
             facts["partition_keys_sql"] = _partition_keys_sql(
                 b.ctx.catalog, table, {**con, "conname": name}, base, b.ctx.pg_version)
-        if not base.get("recursed_from") and b.ctx.rule_text:
+        if not base.get("recursed_from"):
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
         if not base.get("recursed_from"):
             from lockwise.effects.postgres.temporary_ties import reference_refused

@@ -123,7 +123,7 @@ def create_table(b: Builder, stmt: dict) -> None:
     b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
           **already_exists(name_taken(b, table) or key_name_taken(
               b, table.split(".", 1)[0], _constraints_written(stmt))),
-          **refused_facts(_refused_in_create_table(b, table, stmt) if b.ctx.rule_text else []),
+          **refused_facts(_refused_in_create_table(b, table, stmt)),
           **_refused_as_partitioned(b, table, stmt),
           **_tied_across_persistence(b, table, stmt, parent),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
@@ -327,6 +327,11 @@ def create_table_as(b: Builder, stmt: dict) -> None:
         return
     with_data = not into.get("skipData")
     b.creates.add(f"{'view' if matview else 'table'}:{table}")
+    # (the name is looked at before the result's columns are made)
+    taken = "" if refused else name_taken(b, table)
+    temporary = view_refused(table, stmt.get("query"), materialized=True) if matview else {}
+    repeated = {} if refused or taken or temporary else \
+        repeated_column(b, stmt.get("query"), strings(into.get("colNames")))
     # WITH NO DATA neither rewrites nor plans the query (checked on the server): the views it
     # reads are not expanded, partitions not opened, nothing read.
     if with_data:
@@ -334,10 +339,9 @@ def create_table_as(b: Builder, stmt: dict) -> None:
         for rel in stored_reads(b, stmt.get("query")):
             b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
-          table_facts(b, table, qualified), refused, table_is_new=True,
-          **already_exists("" if refused else name_taken(b, table)), with_data=with_data,
-          **(view_refused(table, stmt.get("query"), materialized=True) if matview else {}),
-          if_not_exists=bool(stmt.get("if_not_exists")))
+          table_facts(b, table, qualified), refused, repeated, table_is_new=True,
+          **already_exists(taken), with_data=with_data,
+          **temporary, if_not_exists=bool(stmt.get("if_not_exists")))
 
 
 def create_view(b: Builder, stmt: dict) -> None:
@@ -354,13 +358,36 @@ def create_view(b: Builder, stmt: dict) -> None:
     # OR REPLACE replaces a view; any other relation of the name refuses it ("is not a
     # view"), and so does a type (checked on the server).
     replaced = stmt.get("replace") and (b.ctx.catalog.tables.get(view) or NO_TABLE).kind == "view"
-    # (the query is analyzed before the name is looked at)
+    # (the query is analyzed before the name is looked at, and its result's columns are
+    # made before too: a name twice is refused whatever has the view's name)
     locked = query_with_query_locked(stmt.get("query"))
+    refused = {**view_refused(view, stmt.get("query")),
+               **constant_refused(b, stmt.get("query")), **locked}
+    repeated = {} if refused or replaced or _recursive(stmt.get("query")) else \
+        repeated_column(b, stmt.get("query"), strings(stmt.get("aliases")))
     b.act("create_view", table_facts(b, view, qualified), view=view,
           replace=bool(stmt.get("replace")),
-          **already_exists("" if replaced or locked else name_taken(b, view)),
-          **view_refused(view, stmt.get("query")), **constant_refused(b, stmt.get("query")),
-          **locked, **(_replaced_columns(b, view, stmt) if replaced and not locked else {}))
+          **already_exists("" if replaced or locked or repeated else name_taken(b, view)),
+          **refused, **repeated,
+          **(_replaced_columns(b, view, stmt) if replaced and not locked else {}))
+
+
+def repeated_column(b: Builder, query: object, names: list[str]) -> dict:
+    """`refused_duplicate_column` and the server's message when the result of `query` (of a
+    view, a materialized view, CREATE TABLE AS or SELECT INTO; `names` renaming its first
+    columns) names a column twice (`query_columns.repeated_result_name`): the server refuses
+    to make the relation, WITH NO DATA too (checked on 18.6)."""
+    from lockwise.catalog.query_columns import repeated_result_name
+
+    name = repeated_result_name(b.ctx.catalog, query, names)
+    return {"refused_duplicate_column": True, "duplicate_column": name,
+            "duplicate_column_text": f'column "{name}" specified more than once'} if name else {}
+
+
+def _recursive(query: object) -> bool:
+    """Whether `query` has a WITH RECURSIVE (a CREATE RECURSIVE VIEW's: a name twice is then
+    refused as ambiguous, another message)."""
+    return bool((unwrap(query)[1].get("withClause") or {}).get("recursive"))
 
 
 def constant_refused(b: Builder, query: object) -> dict:

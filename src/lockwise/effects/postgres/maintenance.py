@@ -124,6 +124,9 @@ def cluster(b: Builder, stmt: dict) -> None:
 def refresh_matview(b: Builder, stmt: dict) -> None:
     view, qualified = range_var(stmt.get("relation"))
     concurrently = bool(stmt.get("concurrent"))
+    # Its contents are replaced: the view is looked up, and one that is gone fails (the
+    # conflict graph's `missing-object`).
+    b.writes.add(f"view:{view}")
     b.lock(view, L.EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
     if concurrently:  # diffs new contents against the old and updates rows in place
         b.scan(view, "REFRESH CONCURRENTLY compares old and new contents")
