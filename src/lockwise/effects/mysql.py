@@ -2257,7 +2257,7 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     deleted = {_name(t) for t in expr.args.get("tables") or ()}
     for using in expr.args.get("using") or () if kind == "delete" else ():
         listed += [using, *(j.this for j in using.args.get("joins") or ())]
-    deletes_from = [table] if kind == "delete" else []
+    written = [table] if kind in ("update", "delete") else []
     for source in listed:
         # a multi-table UPDATE asks SHARED_WRITE of every table of its list, a DELETE of
         # those it deletes from (checked on MariaDB 10.11)
@@ -2267,9 +2267,12 @@ def _dml(b: _Builder, expr, kind: str) -> None:
                     LockMode.ROW_EXCLUSIVE:
                 b.joined.add(name)
             b.locks[name] = LockMode.ROW_EXCLUSIVE
-            deletes_from.append(name)
-    for name in dict.fromkeys(deletes_from):
-        _delete_key_actions(b, name)
+            if kind == "delete":
+                written.append(name)
+    set_columns = _set_columns(expr, listed, table) if kind == "update" else {}
+    for name in dict.fromkeys([*written, *set_columns]):
+        if kind == "delete" or name in set_columns:
+            _key_action_locks(b, name, (kind,), set_columns.get(name, ()))
     if kind in ("update", "delete") and not has_where and not limited:
         b.scans[table] = f"{kind.upper()} without WHERE touches every row"
     base = b.table_facts(table)
@@ -2302,27 +2305,54 @@ def _delayed_refused(b: _Builder, expr, table: str) -> None:
           {**b.table_facts(table), "engine": known.engine or "innodb"})
 
 
-def _delete_key_actions(b: _Builder, table: str) -> None:
-    """A delete of `table`'s rows (DELETE's, REPLACE's of the row whose key is taken) fires
-    the foreign keys that reference it, as PostgreSQL's does (catalog/key_actions.py): ON
-    DELETE CASCADE deletes the referencing rows, and fires the keys of that table in turn;
-    SET NULL sets their key. The server locks what they may do, whether a row goes or not:
-    SHARED_WRITE on each table a key's action writes, SHARED_READ on each whose key only
-    looks (NO ACTION, RESTRICT, an ON UPDATE action alone), foreign_key_checks on or off
-    (checked on MariaDB 10.11 in information_schema.METADATA_LOCK_INFO; MySQL "extends
-    metadata locks, as necessary, to tables that are related by a foreign key constraint":
-    its 8.0 manual, 15.1.20.5 "FOREIGN KEY Constraints", Foreign Key Locking). With the checks
-    off no action runs: nothing is written there."""
-    from lockwise.catalog.key_actions import key_actions
+def _set_columns(expr, listed, table: str) -> dict[str, frozenset[str]]:
+    """The columns an UPDATE's SET (or ON DUPLICATE KEY UPDATE's) assigns, by the table they
+    belong to: a qualified column's by its table or alias among `listed`, the others
+    `table`'s."""
+    from sqlglot import exp
 
-    for action in key_actions(b.catalog, table, "delete"):
-        for rel in action.reached:
-            if action.write:
-                b.locks[rel] = LockMode.ROW_EXCLUSIVE
-                if b.session.foreign_key_checks:
-                    b.writes.add(f"table:{rel}")
+    aliases = {s.alias_or_name.lower(): _table_name(s) for s in listed
+               if isinstance(s, exp.Table)}
+    found: dict[str, set[str]] = {}
+    for eq in expr.expressions:
+        if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
+            owner = aliases.get(eq.this.table.lower(), table)
+            found.setdefault(owner, set()).add(eq.this.name.lower())
+    return {name: frozenset(columns) for name, columns in found.items()}
+
+
+def _key_action_locks(b: _Builder, table: str, kinds: tuple[str, ...],
+                      columns: frozenset[str] = frozenset()) -> None:
+    """A write of `table`'s rows (`kinds`: insert, update, delete; REPLACE's insert and
+    delete, ON DUPLICATE KEY UPDATE's insert and update) and the foreign keys that reference
+    it. The server prelocks every referencing table, whatever the columns set and whether a
+    row changes or not, foreign_key_checks on or off: SHARED_WRITE on each whose key's action
+    for that kind changes its rows (ON DELETE CASCADE / SET NULL for a delete, ON UPDATE ones
+    for an update), then on the tables referencing that one in turn by the same kinds (a SET
+    NULL's by their ON DELETE action, a DELETE's); SHARED_READ on the others (checked on
+    MariaDB 10.11 in information_schema.METADATA_LOCK_INFO: sql_base.cc's
+    prepare_fk_prelocking_list). An INSERT's alone MariaDB's only (not checked on MySQL,
+    which "extends metadata locks, as necessary, to tables that are related by a foreign key
+    constraint": its 8.0 manual, 15.1.20.5 "FOREIGN KEY Constraints", Foreign Key Locking).
+    What the actions really write, with the checks on, catalog/key_actions.py says, as it
+    does PostgreSQL's: an ON UPDATE action only when the referenced key's columns change."""
+    from lockwise.catalog.key_actions import MODIFYING_ACTIONS, key_actions
+
+    if kinds == ("insert",) and b.session.flavour != "mariadb":
+        return
+    pending = [table]
+    while pending:
+        for other, key in b.catalog.referencing(pending.pop(0)):
+            if "delete" in kinds and key.on_delete in MODIFYING_ACTIONS or \
+                    "update" in kinds and key.on_update in MODIFYING_ACTIONS:
+                if b.locks.get(other) != LockMode.ROW_EXCLUSIVE:  # each table once
+                    pending.append(other)
+                b.locks[other] = LockMode.ROW_EXCLUSIVE
             else:
-                b.locks.setdefault(rel, LockMode.ROW_SHARE)
+                b.locks.setdefault(other, LockMode.ROW_SHARE)
+    for kind in kinds if b.session.foreign_key_checks else ():
+        for action in key_actions(b.catalog, table, kind, columns) if kind != "insert" else ():
+            b.writes.update(f"table:{rel}" for rel in action.reached if action.write)
 
 
 def _read_locks(expr, skip=()) -> dict[str, LockMode]:
@@ -2718,8 +2748,11 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         table = _table_name(expr.this.this if isinstance(expr.this, exp.Schema) else expr.this)
         b.locks.update(_read_locks(expr))  # its SELECT's, ON DUPLICATE KEY's subqueries'
         b.locks[table] = LockMode.ROW_EXCLUSIVE
-        if expr.args.get("alternative") == "REPLACE":  # its delete side
-            _delete_key_actions(b, table)
+        conflict = expr.args.get("conflict")
+        kinds = ("insert", "delete") if expr.args.get("alternative") == "REPLACE" else \
+            ("insert", "update") if conflict is not None else ("insert",)
+        _key_action_locks(b, table, kinds, _set_columns(conflict, [], table).get(table, ())
+                          if conflict is not None else frozenset())
         if b.session.flavour == "mariadb" and _DELAYED.match(sql):
             _delayed_refused(b, expr, table)
         b.act("insert", b.table_facts(table))
