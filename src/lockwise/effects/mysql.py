@@ -82,6 +82,9 @@ class MySQLSession:
     lock_tables_line: int = 0
     #: TEMPORARY tables the session created: LOCK TABLES does not restrict them.
     temporary_tables: set[str] = field(default_factory=set)
+    #: Those of them created over a permanent table of the same name, which the replay no
+    #: longer tells apart (INSERT DELAYED writes the permanent one).
+    shadowing_tables: set[str] = field(default_factory=set)
     #: The last ALTER compute_mysql_effect planned: its text, its table and each operation
     #: with its plan, which apply_mysql_statement takes rather than plan it again.
     last_alter: tuple[str, str, list[tuple[str, Plan]]] | None = None
@@ -2290,19 +2293,41 @@ _DELAYED_ENGINES = frozenset({"myisam", "memory", "heap", "archive", "blackhole"
 
 
 def _delayed_refused(b: _Builder, expr, table: str) -> None:
-    """MariaDB's DELAYED rows into a table of an engine that does not take them (InnoDB, the
-    default, and Aria too): refused, error 1616, "DELAYED option not supported for table
-    't'", in a transaction or not; a query's rows and ON DUPLICATE KEY UPDATE ignore it
-    (checked on MariaDB 10.11). Judged on a table whose engine the replay knows (a TEMPORARY
-    one's rows the server does not find at all: left alone). MySQL 8 ignores DELAYED."""
+    """MariaDB's DELAYED rows (VALUES or SET) the server refuses, in a transaction or not
+    (checked on MariaDB 10.11). Into a TEMPORARY table, of any engine: the delayed insert
+    looks for a permanent table of that name and finds none, error 1146 (ON DUPLICATE KEY
+    UPDATE too; a TEMPORARY table shadowing a permanent one, whose rows go into that one:
+    left alone). Into a table the session holds under LOCK TABLES, READ or WRITE: error 1165,
+    before the engine's. Into a table of an engine that does not take them (InnoDB, the
+    default, and Aria too): error 1616, "DELAYED option not supported for table 't'"; ON
+    DUPLICATE KEY UPDATE ignores it there. A query's rows ignore DELAYED. Judged on a table
+    whose engine the replay knows. MySQL 8 ignores DELAYED."""
     from sqlglot import exp
 
     known = b.catalog.defined_here(table)
-    if known is None or b.temporary(table) or known.engine in _DELAYED_ENGINES or \
-            not isinstance(expr.expression, exp.Values) or expr.args.get("conflict") is not None:
+    if known is None or not isinstance(expr.expression, exp.Values):
+        return
+    name, odku = table.split(".")[-1], expr.args.get("conflict") is not None
+    if b.temporary(table):
+        if name in b.session.shadowing_tables:
+            return
+        database = table.rpartition(".")[0] or b.session.database  # (None: the connection's)
+        qualified = f"{database}.{name}" if database else name
+        refusal = {"why_text": "a TEMPORARY table, which the delayed insert does not see",
+                   "error_code": 1146, "server_error": f"Table '{qualified}' doesn't exist"}
+    elif name in (b.session.locked_tables or {}) and not odku:
+        refusal = {"why_text": "a table the session holds under LOCK TABLES",
+                   "error_code": 1165,
+                   "server_error": f"INSERT DELAYED can't be used with table '{name}' because "
+                                   f"it is locked with LOCK TABLES"}
+    elif known.engine not in _DELAYED_ENGINES and not odku:
+        refusal = {"why_text": f"a table of the {known.engine or 'innodb'} engine",
+                   "error_code": 1616,
+                   "server_error": f"DELAYED option not supported for table '{name}'"}
+    else:
         return
     b.act("mariadb_delayed_insert_refused",
-          {**b.table_facts(table), "engine": known.engine or "innodb"})
+          {**b.table_facts(table), "engine": known.engine or "innodb", **refusal})
 
 
 def _set_columns(expr, listed, table: str) -> dict[str, frozenset[str]]:
@@ -3024,6 +3049,7 @@ def end_session(catalog: Catalog, session: MySQLSession) -> None:
     for name in [t for t in catalog.tables if t.split(".")[-1] in session.temporary_tables]:
         del catalog.tables[name]
     session.temporary_tables.clear()
+    session.shadowing_tables.clear()
 
 
 def _placed(table: Table, session: MySQLSession) -> None:
@@ -3217,6 +3243,9 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         versioned.system_versioned = versioning.group(1).upper() == "ADD"
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name, database = _created_key(_table_name(expr.this), session)
+        if expr.find(exp.TemporaryProperty) is not None and name in catalog.tables and \
+                name.split(".")[-1] not in session.temporary_tables:
+            session.shadowing_tables.add(name.split(".")[-1])
         catalog.tables[name] = _created_table(expr, migration_id, session.flavour)
         catalog.tables[name].name = name
         # the database DROP DATABASE drops it with, and USE keys it by (_tables_seen_from)
@@ -3257,6 +3286,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             catalog.tables.pop(_table_name(t), None)
             programs.table_dropped(catalog, _table_name(t))
             session.temporary_tables.discard(_table_name(t).split(".")[-1])
+            session.shadowing_tables.discard(_table_name(t).split(".")[-1])
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "INDEX":
         on = catalog.tables.get(_table_name(expr.args.get("cluster") or expr.args.get("table")))
         if on is not None:
