@@ -4,8 +4,8 @@ into a TEMPORARY table, which the delayed insert looks for among the permanent t
 not find (error 1146, "Table 'db.t' doesn't exist"; ON DUPLICATE KEY UPDATE too; a query's rows
 run), and into a table the session holds under LOCK TABLES, READ or WRITE (error 1165, "INSERT
 DELAYED can't be used with table 't' because it is locked with LOCK TABLES"; before 1616, on an
-InnoDB table too; a query's rows run). Both are rule mariadb-delayed-insert-refused, each
-checked on MariaDB 10.11. MySQL 8 ignores DELAYED."""
+InnoDB table too; a query's rows and ON DUPLICATE KEY UPDATE run). Both are rule
+mariadb-delayed-insert-refused, each checked on MariaDB 10.11. MySQL 8 ignores DELAYED."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ RUN = [
     "CREATE TEMPORARY TABLE m (id INT PRIMARY KEY, a INT);\nINSERT DELAYED INTO m VALUES (9, 1);",
     "LOCK TABLES m WRITE, t READ;\nINSERT DELAYED INTO m SELECT id + 30, a FROM t;",
     "LOCK TABLES m WRITE;\nUNLOCK TABLES;\nINSERT DELAYED INTO m VALUES (9, 1);",
+    "LOCK TABLES m WRITE;\nINSERT DELAYED INTO m VALUES (9, 1) ON DUPLICATE KEY UPDATE a = 2;",
+    "LOCK TABLES t WRITE;\nINSERT DELAYED INTO t VALUES (9, 1) ON DUPLICATE KEY UPDATE a = 2;",
 ]
 
 
