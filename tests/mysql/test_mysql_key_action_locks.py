@@ -61,7 +61,10 @@ HELD = [
     ("UPDATE n SET p_id = NULL", {"n": W, "m1": R, "m2": R, "m3": W}),
     ("UPDATE p JOIN n ON n.p_id = p.id SET n.id = 3",  # n's keys only: p's row unchanged
      {"p": W, "n": W, "m1": R, "m2": R, "m3": W}),
+    ("UPDATE p x JOIN q ON q.id = x.id SET x.v = 2, q.p_id = 2", UPDATE_P),
     ("UPDATE s SET v = 2", {"s": W}),
+    ("DELETE p, n FROM p JOIN n ON n.p_id = p.id",
+     {"p": W, "n": W, "m1": W, "m2": R, "m3": R, "q": R}),
     # a SET NULL writes n: the tables referencing n are locked by their ON DELETE action
     ("DELETE FROM p WHERE id = 1", {"p": W, "n": W, "m1": W, "m2": R, "m3": R, "q": R}),
     ("REPLACE INTO p VALUES (1, 1)", {"p": W, "n": W, "m1": W, "m2": R, "m3": R, "q": R}),
