@@ -48,6 +48,21 @@ class MariaDB:
         return ran, dict(line.split("\t") for line in ran.stdout.splitlines()
                          if "\tMDL_" in line)
 
+    def assert_key_locks(self, held: list[tuple[str, dict]], database: str) -> None:
+        """Assert that each statement of `held` holds exactly its metadata locks (by table,
+        SHARED_WRITE for ROW_EXCLUSIVE, SHARED_READ for ROW_SHARE), foreign_key_checks on and
+        off (the plugin that shows them installed first)."""
+        from lockwise.core.types import LockMode
+
+        assert self.run("INSTALL SONAME 'metadata_lock_info'", "mysql").returncode in (0, 1)
+        names = {LockMode.ROW_EXCLUSIVE: "MDL_SHARED_WRITE", LockMode.ROW_SHARE: "MDL_SHARED_READ"}
+        for checks in (1, 0):
+            for sql, locks in held:
+                ran, found = self.metadata_locks(sql, database,
+                                                 before=f"SET foreign_key_checks = {checks};")
+                assert ran.returncode == 0, (sql, ran.stderr)
+                assert found == {t: names[mode] for t, mode in locks.items()}, (sql, checks)
+
     def version(self) -> str:
         return self.run("SELECT VERSION()", "mysql").stdout.strip()
 

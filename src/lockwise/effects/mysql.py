@@ -82,6 +82,9 @@ class MySQLSession:
     lock_tables_line: int = 0
     #: TEMPORARY tables the session created: LOCK TABLES does not restrict them.
     temporary_tables: set[str] = field(default_factory=set)
+    #: Those of them created over a permanent table of the same name, which the replay no
+    #: longer tells apart (INSERT DELAYED writes the permanent one).
+    shadowing_tables: set[str] = field(default_factory=set)
     #: The last ALTER compute_mysql_effect planned: its text, its table and each operation
     #: with its plan, which apply_mysql_statement takes rather than plan it again.
     last_alter: tuple[str, str, list[tuple[str, Plan]]] | None = None
@@ -2257,7 +2260,7 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     deleted = {_name(t) for t in expr.args.get("tables") or ()}
     for using in expr.args.get("using") or () if kind == "delete" else ():
         listed += [using, *(j.this for j in using.args.get("joins") or ())]
-    deletes_from = [table] if kind == "delete" else []
+    written = [table] if kind in ("update", "delete") else []
     for source in listed:
         # a multi-table UPDATE asks SHARED_WRITE of every table of its list, a DELETE of
         # those it deletes from (checked on MariaDB 10.11)
@@ -2267,9 +2270,12 @@ def _dml(b: _Builder, expr, kind: str) -> None:
                     LockMode.ROW_EXCLUSIVE:
                 b.joined.add(name)
             b.locks[name] = LockMode.ROW_EXCLUSIVE
-            deletes_from.append(name)
-    for name in dict.fromkeys(deletes_from):
-        _delete_key_actions(b, name)
+            if kind == "delete":
+                written.append(name)
+    set_columns = _set_columns(expr, listed, table) if kind == "update" else {}
+    for name in dict.fromkeys([*written, *set_columns]):
+        if kind == "delete" or name in set_columns:
+            _key_action_locks(b, name, (kind,), set_columns.get(name, ()))
     if kind in ("update", "delete") and not has_where and not limited:
         b.scans[table] = f"{kind.upper()} without WHERE touches every row"
     base = b.table_facts(table)
@@ -2287,42 +2293,91 @@ _DELAYED_ENGINES = frozenset({"myisam", "memory", "heap", "archive", "blackhole"
 
 
 def _delayed_refused(b: _Builder, expr, table: str) -> None:
-    """MariaDB's DELAYED rows into a table of an engine that does not take them (InnoDB, the
-    default, and Aria too): refused, error 1616, "DELAYED option not supported for table
-    't'", in a transaction or not; a query's rows and ON DUPLICATE KEY UPDATE ignore it
-    (checked on MariaDB 10.11). Judged on a table whose engine the replay knows (a TEMPORARY
-    one's rows the server does not find at all: left alone). MySQL 8 ignores DELAYED."""
+    """MariaDB's DELAYED rows (VALUES or SET) the server refuses, in a transaction or not
+    (checked on MariaDB 10.11). Into a TEMPORARY table, of any engine: the delayed insert
+    looks for a permanent table of that name and finds none, error 1146 (ON DUPLICATE KEY
+    UPDATE too; a TEMPORARY table shadowing a permanent one, whose rows go into that one:
+    left alone). Into a table the session holds under LOCK TABLES, READ or WRITE: error 1165,
+    before the engine's. Into a table of an engine that does not take them (InnoDB, the
+    default, and Aria too): error 1616, "DELAYED option not supported for table 't'"; ON
+    DUPLICATE KEY UPDATE ignores it there. A query's rows ignore DELAYED. Judged on a table
+    whose engine the replay knows. MySQL 8 ignores DELAYED."""
     from sqlglot import exp
 
     known = b.catalog.defined_here(table)
-    if known is None or b.temporary(table) or known.engine in _DELAYED_ENGINES or \
-            not isinstance(expr.expression, exp.Values) or expr.args.get("conflict") is not None:
+    if known is None or not isinstance(expr.expression, exp.Values):
+        return
+    name, odku = table.split(".")[-1], expr.args.get("conflict") is not None
+    if b.temporary(table):
+        if name in b.session.shadowing_tables:
+            return
+        database = table.rpartition(".")[0] or b.session.database  # (None: the connection's)
+        qualified = f"{database}.{name}" if database else name
+        refusal = {"why_text": "a TEMPORARY table, which the delayed insert does not see",
+                   "error_code": 1146, "server_error": f"Table '{qualified}' doesn't exist"}
+    elif name in (b.session.locked_tables or {}) and not odku:
+        refusal = {"why_text": "a table the session holds under LOCK TABLES",
+                   "error_code": 1165,
+                   "server_error": f"INSERT DELAYED can't be used with table '{name}' because "
+                                   f"it is locked with LOCK TABLES"}
+    elif known.engine not in _DELAYED_ENGINES and not odku:
+        refusal = {"why_text": f"a table of the {known.engine or 'innodb'} engine",
+                   "error_code": 1616,
+                   "server_error": f"DELAYED option not supported for table '{name}'"}
+    else:
         return
     b.act("mariadb_delayed_insert_refused",
-          {**b.table_facts(table), "engine": known.engine or "innodb"})
+          {**b.table_facts(table), "engine": known.engine or "innodb", **refusal})
 
 
-def _delete_key_actions(b: _Builder, table: str) -> None:
-    """A delete of `table`'s rows (DELETE's, REPLACE's of the row whose key is taken) fires
-    the foreign keys that reference it, as PostgreSQL's does (catalog/key_actions.py): ON
-    DELETE CASCADE deletes the referencing rows, and fires the keys of that table in turn;
-    SET NULL sets their key. The server locks what they may do, whether a row goes or not:
-    SHARED_WRITE on each table a key's action writes, SHARED_READ on each whose key only
-    looks (NO ACTION, RESTRICT, an ON UPDATE action alone), foreign_key_checks on or off
-    (checked on MariaDB 10.11 in information_schema.METADATA_LOCK_INFO; MySQL "extends
-    metadata locks, as necessary, to tables that are related by a foreign key constraint":
-    its 8.0 manual, 15.1.20.5 "FOREIGN KEY Constraints", Foreign Key Locking). With the checks
-    off no action runs: nothing is written there."""
-    from lockwise.catalog.key_actions import key_actions
+def _set_columns(expr, listed, table: str) -> dict[str, frozenset[str]]:
+    """The columns an UPDATE's SET (or ON DUPLICATE KEY UPDATE's) assigns, by the table they
+    belong to: a qualified column's by its table or alias among `listed`, the others
+    `table`'s."""
+    from sqlglot import exp
 
-    for action in key_actions(b.catalog, table, "delete"):
-        for rel in action.reached:
-            if action.write:
-                b.locks[rel] = LockMode.ROW_EXCLUSIVE
-                if b.session.foreign_key_checks:
-                    b.writes.add(f"table:{rel}")
+    aliases = {s.alias_or_name.lower(): _table_name(s) for s in listed
+               if isinstance(s, exp.Table)}
+    found: dict[str, set[str]] = {}
+    for eq in expr.expressions:
+        if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
+            owner = aliases.get(eq.this.table.lower(), table)
+            found.setdefault(owner, set()).add(eq.this.name.lower())
+    return {name: frozenset(columns) for name, columns in found.items()}
+
+
+def _key_action_locks(b: _Builder, table: str, kinds: tuple[str, ...],
+                      columns: frozenset[str] = frozenset()) -> None:
+    """A write of `table`'s rows (`kinds`: insert, update, delete; REPLACE's insert and
+    delete, ON DUPLICATE KEY UPDATE's insert and update) and the foreign keys that reference
+    it. The server prelocks every referencing table, whatever the columns set and whether a
+    row changes or not, foreign_key_checks on or off: SHARED_WRITE on each whose key's action
+    for that kind changes its rows (ON DELETE CASCADE / SET NULL for a delete, ON UPDATE ones
+    for an update), then on the tables referencing that one in turn by the same kinds (a SET
+    NULL's by their ON DELETE action, a DELETE's); SHARED_READ on the others (checked on
+    MariaDB 10.11 in information_schema.METADATA_LOCK_INFO: sql_base.cc's
+    prepare_fk_prelocking_list). An INSERT's alone MariaDB's only (not checked on MySQL,
+    which "extends metadata locks, as necessary, to tables that are related by a foreign key
+    constraint": its 8.0 manual, 15.1.20.5 "FOREIGN KEY Constraints", Foreign Key Locking).
+    What the actions really write, with the checks on, catalog/key_actions.py says, as it
+    does PostgreSQL's: an ON UPDATE action only when the referenced key's columns change."""
+    from lockwise.catalog.key_actions import MODIFYING_ACTIONS, key_actions
+
+    if kinds == ("insert",) and b.session.flavour != "mariadb":
+        return
+    pending = [table]
+    while pending:
+        for other, key in b.catalog.referencing(pending.pop(0)):
+            if "delete" in kinds and key.on_delete in MODIFYING_ACTIONS or \
+                    "update" in kinds and key.on_update in MODIFYING_ACTIONS:
+                if b.locks.get(other) != LockMode.ROW_EXCLUSIVE:  # each table once
+                    pending.append(other)
+                b.locks[other] = LockMode.ROW_EXCLUSIVE
             else:
-                b.locks.setdefault(rel, LockMode.ROW_SHARE)
+                b.locks.setdefault(other, LockMode.ROW_SHARE)
+    for kind in kinds if b.session.foreign_key_checks else ():
+        for action in key_actions(b.catalog, table, kind, columns) if kind != "insert" else ():
+            b.writes.update(f"table:{rel}" for rel in action.reached if action.write)
 
 
 def _read_locks(expr, skip=()) -> dict[str, LockMode]:
@@ -2718,8 +2773,11 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         table = _table_name(expr.this.this if isinstance(expr.this, exp.Schema) else expr.this)
         b.locks.update(_read_locks(expr))  # its SELECT's, ON DUPLICATE KEY's subqueries'
         b.locks[table] = LockMode.ROW_EXCLUSIVE
-        if expr.args.get("alternative") == "REPLACE":  # its delete side
-            _delete_key_actions(b, table)
+        conflict = expr.args.get("conflict")
+        kinds = ("insert", "delete") if expr.args.get("alternative") == "REPLACE" else \
+            ("insert", "update") if conflict is not None else ("insert",)
+        _key_action_locks(b, table, kinds, _set_columns(conflict, [], table).get(table, ())
+                          if conflict is not None else frozenset())
         if b.session.flavour == "mariadb" and _DELAYED.match(sql):
             _delayed_refused(b, expr, table)
         b.act("insert", b.table_facts(table))
@@ -2991,6 +3049,7 @@ def end_session(catalog: Catalog, session: MySQLSession) -> None:
     for name in [t for t in catalog.tables if t.split(".")[-1] in session.temporary_tables]:
         del catalog.tables[name]
     session.temporary_tables.clear()
+    session.shadowing_tables.clear()
 
 
 def _placed(table: Table, session: MySQLSession) -> None:
@@ -3184,6 +3243,9 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         versioned.system_versioned = versioning.group(1).upper() == "ADD"
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name, database = _created_key(_table_name(expr.this), session)
+        if expr.find(exp.TemporaryProperty) is not None and name in catalog.tables and \
+                name.split(".")[-1] not in session.temporary_tables:
+            session.shadowing_tables.add(name.split(".")[-1])
         catalog.tables[name] = _created_table(expr, migration_id, session.flavour)
         catalog.tables[name].name = name
         # the database DROP DATABASE drops it with, and USE keys it by (_tables_seen_from)
@@ -3224,6 +3286,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             catalog.tables.pop(_table_name(t), None)
             programs.table_dropped(catalog, _table_name(t))
             session.temporary_tables.discard(_table_name(t).split(".")[-1])
+            session.shadowing_tables.discard(_table_name(t).split(".")[-1])
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "INDEX":
         on = catalog.tables.get(_table_name(expr.args.get("cluster") or expr.args.get("table")))
         if on is not None:
