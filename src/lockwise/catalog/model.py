@@ -42,7 +42,8 @@ class Column:
     typmods: tuple[int, ...] = ()
     not_null: bool = False
     #: The name of its NOT NULL constraint (PostgreSQL 18 names each one) when the migrations
-    #: wrote one; "" when PostgreSQL named it (`replay.not_null_column` knows that name).
+    #: wrote one, or PostgreSQL numbered the one it gave (`t_a_not_null1`: the name was taken);
+    #: "" when PostgreSQL named it `t_a_not_null` (`replay.not_null_name` works that out).
     not_null_name: str = ""
     #: False while its NOT NULL is a constraint added NOT VALID (PostgreSQL 18): rows may
     #: still hold NULLs, so SET NOT NULL or VALIDATE CONSTRAINT reads the table.

@@ -1006,7 +1006,7 @@ def _children(catalog: Catalog, table: str) -> list[Table]:
 
 def not_null_name(t: Table, column: str) -> str:
     """The name of `column`'s NOT NULL constraint in `t`: as written, else the one PostgreSQL
-    gives (`table_column_not_null`; a number it adds when that name is taken is not known)."""
+    gives (`table_column_not_null`; one it numbered, as the catalog kept it: `_name_not_null`)."""
     known = t.columns.get(column)
     if known is not None and known.not_null_name:
         return known.not_null_name
