@@ -94,3 +94,23 @@ def test_a_domains_not_null_check_is_named_as_the_server_names_its_not_null(
     assert named == "amount_not_null1"
     text = alternative(sql, "alter-domain-add-constraint", setup=setup, pg_version=18)
     assert f"ADD CONSTRAINT {named} CHECK (VALUE IS NOT NULL) NOT VALID" in text, text
+
+
+@pytest.mark.postgres
+def test_a_not_null_is_named_past_another_tables_constraint(pg_db: str) -> None:
+    """Another table's CHECK holds `t_c_not_null`: 18.6 names the NOT NULL that SET NOT NULL
+    adds `t_c_not_null1` (ChooseConstraintName looks at the whole schema), and so does the
+    alternative that adds it NOT VALID (an explicit name is only refused on its own table)."""
+    import psycopg
+
+    setup = ("CREATE TABLE u (x int CONSTRAINT t_c_not_null CHECK (x > 0));\n"
+             "CREATE TABLE t (id bigint, c int);")
+    sql = "ALTER TABLE t ALTER COLUMN c SET NOT NULL;"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(setup)
+        conn.execute(sql)
+        (named,) = conn.execute("SELECT conname FROM pg_constraint "
+                                "WHERE conrelid = 't'::regclass AND contype = 'n'").fetchone()
+    assert named == "t_c_not_null1"
+    text = alternative(sql, "set-not-null", setup=setup, pg_version=18)
+    assert f"ADD CONSTRAINT {named} NOT NULL c NOT VALID" in text, text
