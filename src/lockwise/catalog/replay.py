@@ -1038,12 +1038,18 @@ def not_null_check_name(t: Table | None, table_name: str, column: str) -> str:
                                 constraint_names(t) if t is not None else ())
 
 
-def new_not_null_name(t: Table | None, table_name: str, column: str) -> str:
+def new_not_null_name(t: Table | None, table_name: str, column: str,
+                      catalog: Catalog | None = None) -> str:
     """The name PostgreSQL 18 gives the NOT NULL constraint that SET NOT NULL (or ADD COLUMN
     ... NOT NULL) makes for `column` of `t`: `table_column_not_null`, numbered while a
-    constraint of `t` has it (a CHECK of that name: `..._not_null1`, checked on 18.6)."""
-    return free_constraint_name(table_name, column, "not_null",
-                                constraint_names(t) if t is not None else ())
+    constraint of `t` has it (a CHECK of that name: `..._not_null1`, checked on 18.6) or,
+    given the `catalog`, one of another table of its schema (`Catalog.constraint_named`)."""
+    taken = constraint_names(t) if t is not None else set()
+    if t is None or catalog is None:
+        return free_constraint_name(table_name, column, "not_null", taken)
+    schema = t.name.split(".", 1)[0]
+    return free_generated_name(table_name, "not_null", lambda name: name in taken or
+                               catalog.constraint_named(schema, name), name2=column)
 
 
 def not_null_swap_names(table_name: str, old: str, new: str, kept: str = "",
