@@ -1654,16 +1654,28 @@ _NOT_NULL_NAMES = (
 def test_not_null_constraint_names_are_the_servers(pg_db: str) -> None:
     """PostgreSQL 18 names each NOT NULL constraint: a partition's or child's from its parent
     has the parent's name, which DROP CONSTRAINT must be given (and is refused on it)."""
+    catalog = replayed(_NOT_NULL_NAMES)
+    assert _not_null_names(catalog) == _server_constraint_names(pg_db, _NOT_NULL_NAMES, "n")
+
+
+def _not_null_names(catalog: Catalog) -> set[tuple[str, str]]:
+    """(table, name) of each NOT NULL constraint the replay's `catalog` names."""
+    return {(t.name, not_null_name(t, c.name)) for t in catalog.tables.values()
+            for c in t.columns.values() if c.not_null}
+
+
+def _server_constraint_names(pg_db: str, history: str,
+                             contype: str = "") -> set[tuple[str, str]]:
+    """(table, name) of each constraint of schema public (of `contype` only, if given) that
+    `history` leaves on the server."""
     import psycopg
 
-    catalog = replayed(_NOT_NULL_NAMES)
     with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(_NOT_NULL_NAMES)
-        server = set(conn.execute(
+        conn.execute(history)
+        return set(conn.execute(
             "SELECT 'public.' || conrelid::regclass::text, conname FROM pg_constraint "
-            "WHERE contype = 'n' AND connamespace = 'public'::regnamespace").fetchall())
-    assert {(t.name, not_null_name(t, c.name)) for t in catalog.tables.values()
-            for c in t.columns.values() if c.not_null} == server
+            "WHERE connamespace = 'public'::regnamespace AND %s IN ('', contype::text)",
+            (contype,)).fetchall())
 
 
 @pytest.mark.postgres
@@ -2286,3 +2298,44 @@ def test_alter_table_renames_a_sequence() -> None:
     catalog = replayed("CREATE SEQUENCE numbers;\nALTER TABLE numbers RENAME TO invoice_numbers;")
     assert "public.invoice_numbers" in catalog.sequences
     assert "public.numbers" not in catalog.sequences
+
+
+#: Histories where the name PostgreSQL 18 would give a NOT NULL constraint is taken when it
+#: is made: by a CHECK of the table (SET NOT NULL, ADD COLUMN ... NOT NULL, CREATE TABLE,
+#: an unnamed ADD NOT NULL), or by a constraint of another table of the schema (a CHECK, a
+#: foreign key a renamed table kept); the server numbers the name (`t_a_not_null1`,
+#: `t_a_not_null2` past that one too), and it stays numbered once the CHECK is dropped.
+_TAKEN_NOT_NULL_NAMES = {
+    "set not null": "CREATE TABLE t (a int CONSTRAINT t_a_not_null CHECK (a > 0));"
+                    "ALTER TABLE t ALTER COLUMN a SET NOT NULL;"
+                    "ALTER TABLE t DROP CONSTRAINT t_a_not_null;",
+    "numbered twice": "CREATE TABLE t (a int CONSTRAINT t_a_not_null CHECK (a > 0)"
+                      " CONSTRAINT t_a_not_null1 CHECK (a < 9));"
+                      "ALTER TABLE t ALTER COLUMN a SET NOT NULL;",
+    "add column": "CREATE TABLE t (a int, CONSTRAINT t_b_not_null CHECK (a > 0));"
+                  "ALTER TABLE t ADD COLUMN b int NOT NULL;",
+    "create table": "CREATE TABLE t (a int NOT NULL CONSTRAINT t_a_not_null CHECK (a > 0),"
+                    " b int NOT NULL);",
+    "add not null": "CREATE TABLE t (a int CONSTRAINT t_a_not_null CHECK (a > 0));"
+                    "ALTER TABLE t ADD NOT NULL a;",
+    "another table's check": "CREATE TABLE u (x int CONSTRAINT t_a_not_null CHECK (x > 0));"
+                             "CREATE TABLE t (a int NOT NULL);",
+    "a renamed table's key": "CREATE TABLE t (id int PRIMARY KEY);"
+                             "CREATE TABLE t2 (a int REFERENCES t);"
+                             "ALTER TABLE t2 RENAME TO old_t2;"
+                             "CREATE TABLE t2 (a int REFERENCES t);",
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("history", _TAKEN_NOT_NULL_NAMES.values(), ids=list(
+    _TAKEN_NOT_NULL_NAMES))
+def test_taken_constraint_names_are_numbered_as_the_server_numbers_them(
+        history: str, pg_db: str) -> None:
+    """Checked on 18.6: PostgreSQL numbers a name it generates for a constraint
+    (ChooseConstraintName) while a constraint of the schema, of any table, has it; the
+    replay's names for the constraints (NOT NULL ones included) are the server's."""
+    catalog = replayed(history)
+    assert _not_null_names(catalog) | {(t.name, name) for t in catalog.tables.values()
+                                       for name in t.constraints} == \
+        _server_constraint_names(pg_db, history)

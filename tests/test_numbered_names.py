@@ -76,21 +76,42 @@ def test_a_taken_generated_name_is_numbered_as_the_server_numbers_it(
         ";\n".join(m) for m in rewritten)
 
 
-@pytest.mark.postgres
-def test_a_domains_not_null_check_is_named_as_the_server_names_its_not_null(
-        pg_db: str) -> None:
-    """A constraint of the schema (a table's CHECK) holds `amount_not_null`: 18.6 names the
-    domain's NOT NULL `amount_not_null1`, and so does the CHECK the alternative adds."""
+def _server_named(pg_db: str, setup: str, sql: str, which: str) -> str:
+    """The name of the one constraint `which` (a condition on pg_constraint) that `sql`,
+    run after `setup`, gives on the server."""
     import psycopg
 
-    setup = ("CREATE DOMAIN amount AS numeric;\n"
-             "CREATE TABLE x (a int CONSTRAINT amount_not_null CHECK (a > 0));")
-    sql = "ALTER DOMAIN amount SET NOT NULL;"
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute(setup)
         conn.execute(sql)
-        (named,) = conn.execute("SELECT conname FROM pg_constraint "
-                                "WHERE contypid = 'amount'::regtype").fetchone()
-    assert named == "amount_not_null1"
-    text = alternative(sql, "alter-domain-add-constraint", setup=setup, pg_version=18)
-    assert f"ADD CONSTRAINT {named} CHECK (VALUE IS NOT NULL) NOT VALID" in text, text
+        (named,) = conn.execute(f"SELECT conname FROM pg_constraint WHERE {which}").fetchone()
+    return named
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("rule", "setup", "sql", "which", "expected", "added"), [
+    # A constraint of the schema (a table's CHECK) holds `amount_not_null`: the domain's NOT
+    # NULL is `amount_not_null1`, and so is the CHECK the alternative adds.
+    ("alter-domain-add-constraint",
+     "CREATE DOMAIN amount AS numeric;\n"
+     "CREATE TABLE x (a int CONSTRAINT amount_not_null CHECK (a > 0));",
+     "ALTER DOMAIN amount SET NOT NULL;", "contypid = 'amount'::regtype", "amount_not_null1",
+     "CHECK (VALUE IS NOT NULL) NOT VALID"),
+    # Another table's CHECK holds `t_c_not_null`: the NOT NULL that SET NOT NULL adds is
+    # `t_c_not_null1` (ChooseConstraintName looks at the whole schema), and so is the one the
+    # alternative adds NOT VALID (an explicit name is only refused on its own table).
+    ("set-not-null",
+     "CREATE TABLE u (x int CONSTRAINT t_c_not_null CHECK (x > 0));\n"
+     "CREATE TABLE t (id bigint, c int);",
+     "ALTER TABLE t ALTER COLUMN c SET NOT NULL;",
+     "conrelid = 't'::regclass AND contype = 'n'", "t_c_not_null1", "NOT NULL c NOT VALID"),
+])
+def test_a_not_null_is_named_as_the_server_numbers_it_past_the_schemas_constraints(
+        rule: str, setup: str, sql: str, which: str, expected: str, added: str,
+        pg_db: str) -> None:
+    """Checked on 18.6: the NOT NULL is named past a constraint another object of the schema
+    has, and the alternative writes that name."""
+    named = _server_named(pg_db, setup, sql, which)
+    assert named == expected
+    text = alternative(sql, rule, setup=setup, pg_version=18)
+    assert f"ADD CONSTRAINT {named} {added}" in text, text

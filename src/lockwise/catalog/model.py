@@ -42,7 +42,8 @@ class Column:
     typmods: tuple[int, ...] = ()
     not_null: bool = False
     #: The name of its NOT NULL constraint (PostgreSQL 18 names each one) when the migrations
-    #: wrote one; "" when PostgreSQL named it (`replay.not_null_column` knows that name).
+    #: wrote one, or PostgreSQL numbered the one it gave (`t_a_not_null1`: the name was taken);
+    #: "" when PostgreSQL named it `t_a_not_null` (`replay.not_null_name` works that out).
     not_null_name: str = ""
     #: False while its NOT NULL is a constraint added NOT VALID (PostgreSQL 18): rows may
     #: still hold NULLs, so SET NOT NULL or VALIDATE CONSTRAINT reads the table.
@@ -775,6 +776,20 @@ class Catalog:
             return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {name}"
         return _named_in(name, ((self.indexes, "index"), (self.sequences, "sequence"),
                                 (self.composites, "composite type")))
+
+    def constraint_named(self, schema: str, name: str) -> bool:
+        """Whether a constraint of `schema` has `name`: one of a table's there (a CHECK a
+        renamed table kept, `t_b_check`), or a CHECK of a domain's. pg_constraint's names per
+        namespace, that ChooseConstraintName numbers a name it makes past (checked on 18.6).
+        Each table's constraints are looked up by name, no set of every name is kept (kept up
+        to date, it would cost each statement that changes a constraint); the NOT NULL
+        constraints of other tables are not looked at (each a name worked out per column:
+        another table's holds such a name only when written so, or cut to 63 bytes)."""
+        prefix = f"{schema}."
+        return any(name in t.constraints and t.name.startswith(prefix)
+                   for t in self.tables.values()) or any(
+            check.name == name for key, domain in self.domains.items()
+            if domain.checks and key.startswith(prefix) for check in domain.checks)
 
     def type_named(self, name: str) -> str:
         """The type that holds `name` (qualified) in pg_type, as a message names it, or ""

@@ -317,12 +317,8 @@ def default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ..
     addition = _name_addition(columns) if kind != "primary" and columns else None
     # The constraint of a UNIQUE / PRIMARY KEY / EXCLUDE is its index: a relation name too.
     relation = kind in ("primary", "unique", "exclude")
-    number = 0
-    while True:
-        name = generated_name(table_name, addition, f"{label}{number or ''}")
-        if name in freed or not _name_taken(catalog, table, name, relation):
-            return name
-        number += 1
+    return free_generated_name(table_name, label, lambda name: name not in freed and
+                               _name_taken(catalog, table, name, relation), name2=addition)
 
 
 def _index_column_names(params: list[dict]) -> tuple[str, ...]:
@@ -418,19 +414,16 @@ def _figured_name(node: object) -> tuple[str | None, int]:
 
 
 def _name_taken(catalog: Catalog, table: str, name: str, relation: bool) -> bool:
-    """Whether `name` is taken for a new constraint on `table`: by a constraint of that table,
-    or, for one with an index (`relation`), by a relation of its schema (a table, view,
-    index, sequence, composite type: `Catalog.relation_named`).
-
-    PostgreSQL also refuses a name that a constraint of another table in the schema has
-    (e.g. a table renamed away keeps its CHECK `t_b_check`); looking through every table for
-    every unnamed constraint would make long histories quadratic, so that rare case is left
-    out (the replay then keeps PostgreSQL's unnumbered name).
-    """
+    """Whether `name` is taken for a new constraint on `table`: by a constraint of that table
+    or of another of its schema (e.g. a table renamed away keeps its CHECK `t_b_check`:
+    `Catalog.constraint_named`), or, for one with an index (`relation`), by a relation of its
+    schema (a table, view, index, sequence, composite type: `Catalog.relation_named`)."""
     t = catalog.tables.get(table)
     if t is not None and name in t.constraints:
         return True
-    return relation and bool(catalog.relation_named(f"{table.split('.', 1)[0]}.{name}"))
+    schema = table.split(".", 1)[0]
+    return relation and bool(catalog.relation_named(f"{schema}.{name}")) or \
+        catalog.constraint_named(schema, name)
 
 
 def _name_addition(columns: tuple[str, ...]) -> str:
@@ -708,6 +701,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         # Again once every column exists: `CONSTRAINT n NOT NULL a` may precede column a.
         if unwrap(elt)[0] == "Constraint":
             _not_null_constraint(t, unwrap(elt)[1])
+    for colname in t.columns:  # named after the table's CHECKs and keys (DefineRelation)
+        _name_not_null(catalog, t, colname)
     # A new table has no rows: CREATE TABLE makes a CHECK or foreign key written NOT VALID
     # valid (not one NOT ENFORCED; checked on the server).
     for con in [c for name, c in t.constraints.items() if name not in had and c.enforced]:
@@ -962,6 +957,21 @@ def _not_null_constraint(t: Table, con: dict) -> None:
                 column.not_null_from_parent = False  # written on `t`: its own
 
 
+def _name_not_null(catalog: Catalog, t: Table, column: str) -> None:
+    """Column `column` of `t` made NOT NULL by the statement, its constraint unnamed:
+    PostgreSQL 18 names it `table_column_not_null`, numbered while a constraint of the table
+    or of its schema has that name (`default_constraint_name`; checked on 18.6). The catalog
+    keeps a numbered name, which stays when the constraint that took the name goes; the
+    unnumbered one `not_null_name` works out when asked."""
+    col = t.columns.get(column)
+    if col is None or not col.not_null or col.not_null_name or \
+            not catalog.not_null_constraints:
+        return
+    name = default_constraint_name(catalog, t.name, (column,), "not_null")
+    if not name.endswith("_not_null"):
+        col.not_null_name = name
+
+
 def _make_not_null(column: Column, name: str, valid: bool) -> None:
     if not column.not_null:
         column.not_null, column.not_null_name, column.not_null_valid = True, name, valid
@@ -970,8 +980,13 @@ def _make_not_null(column: Column, name: str, valid: bool) -> None:
 def _add_not_null_recursing(catalog: Catalog, t: Table, con: dict, inh: bool) -> None:
     """ALTER TABLE ... ADD [CONSTRAINT n] NOT NULL a: on `t`, and unless ONLY or NO INHERIT
     on its partitions and inheritance children too, each under the parent's name."""
+    if con.get("contype") != "CONSTR_NOTNULL":
+        return
+    made = [c for c in strings(con.get("keys")) if c in t.columns and not t.columns[c].not_null]
     _not_null_constraint(t, con)
-    if con.get("contype") != "CONSTR_NOTNULL" or not inh or con.get("is_no_inherit"):
+    for colname in made:
+        _name_not_null(catalog, t, colname)
+    if not inh or con.get("is_no_inherit"):
         return
     for colname in strings(con.get("keys")):
         column = t.columns.get(colname)
@@ -991,7 +1006,7 @@ def _children(catalog: Catalog, table: str) -> list[Table]:
 
 def not_null_name(t: Table, column: str) -> str:
     """The name of `column`'s NOT NULL constraint in `t`: as written, else the one PostgreSQL
-    gives (`table_column_not_null`; a number it adds when that name is taken is not known)."""
+    gives (`table_column_not_null`; one it numbered, as the catalog kept it: `_name_not_null`)."""
     known = t.columns.get(column)
     if known is not None and known.not_null_name:
         return known.not_null_name
@@ -1023,12 +1038,18 @@ def not_null_check_name(t: Table | None, table_name: str, column: str) -> str:
                                 constraint_names(t) if t is not None else ())
 
 
-def new_not_null_name(t: Table | None, table_name: str, column: str) -> str:
+def new_not_null_name(t: Table | None, table_name: str, column: str,
+                      catalog: Catalog | None = None) -> str:
     """The name PostgreSQL 18 gives the NOT NULL constraint that SET NOT NULL (or ADD COLUMN
     ... NOT NULL) makes for `column` of `t`: `table_column_not_null`, numbered while a
-    constraint of `t` has it (a CHECK of that name: `..._not_null1`, checked on 18.6)."""
-    return free_constraint_name(table_name, column, "not_null",
-                                constraint_names(t) if t is not None else ())
+    constraint of `t` has it (a CHECK of that name: `..._not_null1`, checked on 18.6) or,
+    given the `catalog`, one of another table of its schema (`Catalog.constraint_named`)."""
+    taken = constraint_names(t) if t is not None else set()
+    if t is None or catalog is None:
+        return free_constraint_name(table_name, column, "not_null", taken)
+    schema = t.name.split(".", 1)[0]
+    return free_generated_name(table_name, "not_null", lambda name: name in taken or
+                               catalog.constraint_named(schema, name), name2=column)
 
 
 def not_null_swap_names(table_name: str, old: str, new: str, kept: str = "",
@@ -1102,6 +1123,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             t.columns[col.name] = col
             had = set(t.constraints)
             _add_column_constraints(catalog, t, body, col.name)
+            _name_not_null(catalog, t, col.name)
             _add_column_below(catalog, t, col)
             for con in [c for key, c in t.constraints.items() if key not in had]:
                 _check_below(catalog, t, con)
@@ -1143,7 +1165,9 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         elif sub == "AT_SetNotNull" and column is not None:
             # Validates a NOT VALID one; reaches the children unless ONLY, where a column not
             # NOT NULL yet gets the constraint under the parent's name (checked on 18.6).
-            _make_not_null(column, "", valid=True)
+            if not column.not_null:
+                _make_not_null(column, "", valid=True)
+                _name_not_null(catalog, t, colname)
             column.not_null_valid, column.not_null_from_parent = True, False
             for table in _children(catalog, name) if inh else ():
                 if colname in table.columns:

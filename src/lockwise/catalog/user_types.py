@@ -20,7 +20,7 @@ from lockwise.catalog.replay import (
     _drop_column,
     _drop_relations,
     _is_null,
-    generated_name,
+    free_generated_name,
     type_callers,
 )
 from lockwise.effects.nodes import (
@@ -169,15 +169,7 @@ def domain_check_name(catalog: Catalog, domain: str, label: str = "check") -> st
     tables hold (ChooseConstraintName; checked on the server). `label` "not_null": its NOT
     NULL's, numbered alike (`domain_not_null1`; checked on 18.6)."""
     schema, bare = domain.split(".", 1)
-    prefix = schema + "."
-    taken = {c.name for name, d in catalog.domains.items() if name.startswith(prefix)
-             for c in d.checks}
-    taken.update(con for t in catalog.tables.values() if t.name.startswith(prefix)
-                 for con in t.constraints)
-    number = 0
-    while (name := generated_name(bare, None, f"{label}{number or ''}")) in taken:
-        number += 1
-    return name
+    return free_generated_name(bare, label, lambda name: catalog.constraint_named(schema, name))
 
 
 def _add_domain_check(catalog: Catalog, domain: str, con: dict) -> None:

@@ -371,7 +371,7 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if facts["not_null"] and (rewrite_why or facts.get("stand_in_default_sql")) and \
             b.ctx.rule_text:
         # the names the NOT NULL steps of the alternative give, free on the table
-        facts.update(_not_null_names(b.ctx.catalog.known_table(table), table, facts["column"]))
+        facts.update(_not_null_names(b.ctx.catalog, table, facts["column"]))
     tied: dict = {}
     if facts["references"] and not base.get("recursed_from"):
         from lockwise.effects.postgres.temporary_ties import reference_refused
@@ -1450,16 +1450,18 @@ def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("set_not_null", base, refused_with_only(b, table, base, f"sets NOT NULL on {col}",
                                                   inheritance=False),
           column=col, proven_by_check=proven, already_not_null=already,
-          **_not_null_names(known, table, col), not_valid_not_null=pending)
+          **_not_null_names(b.ctx.catalog, table, col), not_valid_not_null=pending)
 
 
-def _not_null_names(known: Table | None, table: str, column: str) -> dict[str, str]:
+def _not_null_names(catalog: Catalog, table: str, column: str) -> dict[str, str]:
     """`not_null_check` and `not_null_constraint`: the names the steps that make `column` of
     `table` NOT NULL without a scan under the lock give the CHECK that proves it and
-    (PostgreSQL 18) the NOT NULL constraint, each numbered past the table's constraints."""
+    (PostgreSQL 18) the NOT NULL constraint, each numbered past the table's constraints (the
+    NOT NULL's past those of its schema too, as the server numbers it)."""
+    known = catalog.known_table(table)
     table_name = table.split(".", 1)[-1]
     return {"not_null_check": not_null_check_name(known, table_name, column),
-            "not_null_constraint": new_not_null_name(known, table_name, column)}
+            "not_null_constraint": new_not_null_name(known, table_name, column, catalog)}
 
 
 def not_null_already(catalog: Catalog, table: str, column: str) -> bool:
