@@ -1975,14 +1975,19 @@ def _own_sequence(catalog: Catalog, sequence: str, owner: list[str] | None,
     if owner is None:
         return
     if not created:
-        _disown_sequence(catalog, sequence)
-        for table, column in catalog.columns_drawing_from(sequence):
-            col = catalog.tables[table].columns[column]
-            if col.default == "nextval()":
-                # A serial's: now a sequence of its own, its default still drawing from it.
-                col.default = "default"
-                catalog.sequences.add(sequence)
-                catalog.filed(sequence)
+        # One pass over every column (`_disown_sequence` and `columns_drawing_from` in one): a
+        # pg_dump schema says OWNED BY for each of its sequences.
+        serial = False
+        for t in catalog.tables.values():
+            for col in t.columns.values():
+                if sequence in col.owns:
+                    col.owns = tuple(s for s in col.owns if s != sequence)
+                if col.default_sequence == sequence and col.default == "nextval()":
+                    # A serial's: now a sequence of its own, its default still drawing from it.
+                    col.default, serial = "default", True
+        if serial:
+            catalog.sequences.add(sequence)
+            catalog.filed(sequence)
     col = catalog.column(object_name(owner[:-1]), owner[-1]) if owner else None
     if col is not None:
         col.owns = (*col.owns, sequence)
