@@ -72,5 +72,6 @@ def test_missing_statement_timeout_points_at_the_statement_that_reads() -> None:
                                    Catalog())[-1].statements
     (finding,) = [f for f in statement.findings if f.rule == "missing-statement-timeout"]
     assert finding.span.line == INSERT_LINE
-    assert "public.a_old" in finding.message
-    assert "public.a, public.a_old" not in finding.message
+    # the table read, renamed a_old by then, under its name where the block first locks it
+    assert "reads or rewrites public.a while holding ACCESS EXCLUSIVE on public.a," in \
+        finding.message
