@@ -39,7 +39,7 @@ from lockwise.effects.postgres.constraints import (
 )
 from lockwise.effects.postgres.missing_objects import missing_column
 from lockwise.effects.postgres.user_types import rename_attribute
-from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
+from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified, relation_sql
 
 
 def rename(b: Builder, stmt: dict) -> None:
@@ -192,7 +192,7 @@ def _rename_index(b: Builder, index: str, new: str, exclusive: bool) -> None:
     b.drops.add(f"index:{index}")
     b.creates.add(f"index:{index.split('.', 1)[0]}.{new}")
     b.act("rename_index", index=index, new_name=new, table=idx.table if idx else "",
-          name=f"index {index}", index_access_exclusive=exclusive,
+          name=f"index {quote_qualified(index)}", index_access_exclusive=exclusive,
           name_used_by_text=name_used_by(_index_kind(b, idx)),
           table_is_new=bool(idx) and b.ctx.table_is_new(idx.table),
           # an index has no row type: a type's name is free for it
