@@ -17,6 +17,7 @@ from lockwise.report.text import render_text
 SETUP = """CREATE TABLE "User" (id bigint PRIMARY KEY);
 CREATE TABLE "Booking" (id bigint PRIMARY KEY, uid text, "userId" bigint);
 CREATE UNIQUE INDEX "Booking.uid_unique" ON "Booking" (uid);
+ALTER TABLE "Booking" ADD CONSTRAINT "Booking.id_positive" CHECK (id > 0);
 CREATE TABLE "Event" (id bigint, day date) PARTITION BY RANGE (day);
 CREATE TABLE "Event_2020" PARTITION OF "Event" FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
 CREATE INDEX "Event.day_idx" ON "Event" (day);
@@ -49,6 +50,8 @@ def message(sql: str, rule: str) -> str:
      'ACCESS EXCLUSIVE on index public."Booking.uid_unique" of public.Booking'),
     ('ALTER INDEX "Booking.uid_unique" RENAME TO booking_uid_key;',
      "rename-index-or-constraint", 'Renaming index public."Booking.uid_unique" to'),
+    ('ALTER TABLE "Booking" RENAME CONSTRAINT "Booking.id_positive" TO booking_id_positive;',
+     "rename-index-or-constraint", 'Renaming constraint "Booking.id_positive" on'),
 ])
 def test_a_message_quotes_a_dotted_index_or_constraint_name(sql: str, rule: str,
                                                              shown: str) -> None:
