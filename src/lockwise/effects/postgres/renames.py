@@ -108,8 +108,8 @@ def rename(b: Builder, stmt: dict) -> None:
             not_null = named_not_null(b, known, old)
             kind = con.kind if con is not None else "not_null" if not_null else "?"
             b.act("rename_constraint", base, constraint=old, new_name=new,
-                  name=f"NOT NULL constraint {old} of {table}.{not_null}" if not_null
-                  else f"constraint {old} on {table}",
+                  name=f"NOT NULL constraint {quote_ident(old)} of {table}.{not_null}"
+                  if not_null else f"constraint {quote_ident(old)} on {table}",
                   name_used_by_text=name_used_by(kind),
                   # an index-backed one renames its index too: a relation name
                   **already_exists(constraint_name_taken(
