@@ -294,6 +294,16 @@ INSERT INTO {LONG} SELECT g, g, 'n' FROM generate_series(1, 10) g;"""
     ("add-column-with-constraint",
      f"ALTER TABLE {LONG} ADD COLUMN {LONG}_x bigint DEFAULT 1 REFERENCES \"order\";"),
     ("drop-index-without-concurrently", 'DROP INDEX my_schema."Weird Idx";'),
+    # Prisma's names, with a dot: one name, quoted as such
+    ("drop-index-without-concurrently", 'DROP INDEX "order.user_unique";'),
+    ("index-without-concurrently",
+     'CREATE UNIQUE INDEX "order.Total_unique" ON "order" ("Total");'),
+    ("add-foreign-key-validated", 'ALTER TABLE "order" ADD CONSTRAINT "order.user_fkey" '
+                                  'FOREIGN KEY ("user") REFERENCES "order";'),
+    ("add-check-validated",
+     'ALTER TABLE "order" ADD CONSTRAINT "order.user_check" CHECK ("user" > 0);'),
+    ("add-unique-constraint",
+     'ALTER TABLE "order" ADD CONSTRAINT "order.Total_key" UNIQUE ("Total");'),
     ("unbatched-backfill", 'UPDATE my_schema."Weird Name" SET "select" = \'y\';'),
     ("unbatched-backfill", 'DELETE FROM "order";'),
     ("column-type-change-reads-table",
@@ -316,6 +326,7 @@ def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
     from lockwise.verify.snapshot import diff_snapshots
 
     setup = AWKWARD + ('\nCREATE INDEX "Weird Idx" ON my_schema."Weird Name" ("select");\n'
+                       'CREATE UNIQUE INDEX "order.user_unique" ON "order" ("user");\n'
                        'ALTER TABLE my_schema."Weird Name" ADD CONSTRAINT "Select Check" '
                        'CHECK ("select" <> \'\');')
     example = dataclasses.replace(next(e for r in load_rules() if r.id == rule

@@ -75,7 +75,7 @@ from lockwise.rules.directives import (
     parse_directive,
 )
 from lockwise.rules.engine import RuleIndex, render
-from lockwise.rules.instead import render_instead
+from lockwise.rules.instead import message_facts, render_instead
 from lockwise.rules.loader import load_rules
 from lockwise.rules.model import Rule
 
@@ -251,7 +251,7 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
     if instead is None:
         instead = render_instead(
             rule.instead_for(facts.get("set_local_applies"), facts.get("dialect")), facts)
-    message = render(rule.message_for(facts.get("dialect")), facts)
+    message = render(rule.message_for(facts.get("dialect")), message_facts(facts))
     if routines := facts.get("routines_run"):  # run by a routine the statement calls
         message = f"{message} (in {', called in '.join(routines)}, which this statement runs)"
     if stand_ins:

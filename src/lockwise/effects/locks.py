@@ -10,6 +10,7 @@ from functools import cache
 from types import MappingProxyType
 
 from lockwise.core.types import Effect, LockMode
+from lockwise.parse.quoting import quote_qualified
 
 M = LockMode
 
@@ -118,7 +119,8 @@ def queued_locks(effect: Effect, new: Container[str] = ()) -> dict[str, LockMode
 def _held_index_name(facts: Mapping[str, object], table: str) -> str:
     """How messages name the index(es) an action holds ACCESS EXCLUSIVE on `table`."""
     index = facts.get("index") or ""
-    name = f"index {index}" if index and not facts.get("index_exclusive_tables") \
+    name = f"index {quote_qualified(str(index))}" if index and \
+        not facts.get("index_exclusive_tables") \
         else "the indexes"
     return f"{name} of {table}" if table else name
 
@@ -148,8 +150,9 @@ def _indexes_held_text(effect: Effect) -> dict[str, str]:
             if not in_turn:
                 out[table] = "its index(es)"
             elif table == facts.get("table") and facts.get("target") == "index":
-                out[table] = (f"index {facts.get('index')} while its partitions are listed (its "
-                              "own lock too), then its partitions' indexes one partition at a time")
+                out[table] = (f"index {quote_qualified(str(facts.get('index')))} while its "
+                              "partitions are listed (its own lock too), then its partitions' "
+                              "indexes one partition at a time")
             elif table == facts.get("table"):
                 out[table] = ("its partitions' indexes, one partition at a time (its own lock is "
                               "held only while its partitions are listed)")

@@ -345,3 +345,24 @@ def render_instead(template: str, facts: dict) -> str:
             text = piece[0](facts, quoting)
             out.append(piece[1] if text is None else text)
     return "".join(out)
+
+
+#: The facts a message names an index or a constraint by. A message writes them as SQL reads
+#: them back, quoted where they need it: `"Booking.uid_unique"` (a Prisma name) is one name,
+#: where bare it reads as a schema, a table and a column. (The tables a message names stay
+#: as lockwise's facts hold them, `public.Booking`.)
+MESSAGE_NAME_FACTS = ("constraint", "index", "index_name")
+
+
+def message_facts(facts: dict) -> dict:
+    """`facts` as a PostgreSQL message shows them: `MESSAGE_NAME_FACTS` quoted where needed
+    (see `SQL_FACTS`); `facts` itself when none of them needs quotes."""
+    if facts.get("dialect", "postgresql") != "postgresql":
+        return facts
+    shown = {}
+    for key in MESSAGE_NAME_FACTS:
+        value = facts.get(key)
+        if value and isinstance(value, str) and \
+                (text := SQL_FACTS[key](facts, POSTGRESQL)) is not None and text != value:
+            shown[key] = text
+    return {**facts, **shown} if shown else facts

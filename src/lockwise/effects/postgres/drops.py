@@ -37,7 +37,13 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
-from lockwise.parse.quoting import NEXT_MIGRATION, OWN_MIGRATION, quote_ident, relation_sql
+from lockwise.parse.quoting import (
+    NEXT_MIGRATION,
+    OWN_MIGRATION,
+    quote_ident,
+    quote_qualified,
+    relation_sql,
+)
 
 _DROP_KINDS = {
     "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
@@ -112,7 +118,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         b.act("drop_index", index=index, index_name=names[-1],
               index_sql=index if len(names) > 1 else names[-1], table=table,
               table_name=table.split(".", 1)[-1], concurrently=concurrently,
-              if_exists=if_exists, cascade=cascade, dropped_indexes_text=", ".join(named),
+              if_exists=if_exists, cascade=cascade,
+              dropped_indexes_text=", ".join(map(quote_qualified, named)),
               table_is_new=b.ctx.table_is_new(table) if table else False)
     elif kind == "policy":
         table = object_name(names[:-1]) if len(names) > 1 else ""

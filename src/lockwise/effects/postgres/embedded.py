@@ -4,7 +4,7 @@ dispatcher: DO blocks, the elements of CREATE SCHEMA, the actions of CREATE RULE
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from functools import lru_cache
@@ -28,6 +28,7 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     already_exists,
+    long_scans,
     read_tables,
     refused_facts,
     skipped,
@@ -78,17 +79,21 @@ def _run_elements(b: Builder, stmt: dict, schema: str) -> None:
 
 
 def _take_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset(),
-                 empty: AbstractSet[str] = frozenset()) -> None:
+                 empty: AbstractSet[str] = frozenset(),
+                 first_named: Mapping[str, str] | None = None) -> None:
     """The locks, rewrites and scans of a statement that `b`'s statement runs; none of the
     locks on `new` relations, which `b`'s statement creates (no other session sees them),
-    nor the rewrites and scans of `empty` ones, new and holding no rows yet."""
+    nor the rewrites and scans of `empty` ones, new and holding no rows yet. A relation an
+    earlier statement renamed is locked, rewritten and read under the name `first_named`
+    gives it (its name before the renames): one relation, one name."""
+    named = first_named or {}
     for rel, mode in inner.locks.items():
         if rel not in new:
-            b.lock(rel, mode)
-    b.rewrites.update(inner.rewrites - empty if empty else inner.rewrites)
+            b.lock(named.get(rel, rel), mode)
+    b.rewrites.update(named.get(rel, rel) for rel in inner.rewrites if rel not in empty)
     for rel, why in inner.scans.items():
         if rel not in empty:
-            b.scan(rel, why)
+            b.scan(named.get(rel, rel), why)
 
 
 def take_whole_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset()) -> None:
@@ -311,6 +316,9 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # value -> (its type, its ADD VALUE), added to a type the block did not create
     added: dict[str, tuple[str, str]] = {}
     made_types: set[str] = set()
+    # a relation a statement of the block renamed: its name now -> its name before the block's
+    # renames, under which the block locks it (one relation, however many names it took)
+    first_named: dict[str, str] = {}
     for (sql, tree, line), expression in steps:
         if expression and not (follow and calls_routine(ctx.catalog, tree)):
             if watching:
@@ -322,14 +330,21 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         inner = compute_effect(tree, replace(ctx, statement_sql=sql))
         # (of them, the tables and materialized views hold no rows until filled: one made
         # WITH data, or REFRESHed, is filled, `Context.filled_tables`)
-        _take_effect(b, inner, made, {t for t in made if f"table:{t}" in objects
-                                      or f"view:{t}" in objects} - ctx.filled_tables)
+        empty = {t for t in made if f"table:{t}" in objects
+                 or f"view:{t}" in objects} - ctx.filled_tables
+        _take_effect(b, inner, made, empty, first_named)
+        _note_renames(first_named, inner)
         reads: dict = {}
         if watching:
             _note_enum_reads(reads, inner.literals, added)
         b.actions.extend(Action(a.kind, {**a.facts, **_cleared_in_do_block(a.facts, objects),
                                          **reads, **_added_in_block(a, not_valid),
                                          "in_do_block": True, "embedded_sql": sql,
+                                         # whether this statement of the block reads a table
+                                         # at length: the block's finding about its long
+                                         # scans points at the statement that reads
+                                         "scans_at_length": any(
+                                             rel not in empty for rel in long_scans(inner)),
                                          **_where(a.facts, line, routine)})
                          for a in inner.actions)
         for a in inner.actions:
@@ -348,6 +363,16 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         _note_body_views(ctx, tree, inner)
         objects.update(inner.creates)
         made.update(_new_relations(ctx, inner, made))
+
+
+def _note_renames(first_named: dict[str, str], inner: Effect) -> None:
+    """The relations `inner`'s statement renamed go into `first_named` (new name -> the name
+    before the block's first rename of it); the old names leave it, free for another relation."""
+    for a in inner.actions:
+        if a.kind == "rename_table" and (new := a.facts.get("new_table")) and \
+                not a.facts.get("exists_already"):
+            old = str(a.facts.get("table", ""))
+            first_named[str(new)] = first_named.pop(old, old)
 
 
 def _note_body_indexes(ctx: Context, inner: Effect) -> None:

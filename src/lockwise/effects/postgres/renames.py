@@ -39,7 +39,7 @@ from lockwise.effects.postgres.constraints import (
 )
 from lockwise.effects.postgres.missing_objects import missing_column
 from lockwise.effects.postgres.user_types import rename_attribute
-from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
+from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified, relation_sql
 
 
 def rename(b: Builder, stmt: dict) -> None:
@@ -108,8 +108,8 @@ def rename(b: Builder, stmt: dict) -> None:
             not_null = named_not_null(b, known, old)
             kind = con.kind if con is not None else "not_null" if not_null else "?"
             b.act("rename_constraint", base, constraint=old, new_name=new,
-                  name=f"NOT NULL constraint {old} of {table}.{not_null}" if not_null
-                  else f"constraint {old} on {table}",
+                  name=f"NOT NULL constraint {quote_ident(old)} of {table}.{not_null}"
+                  if not_null else f"constraint {quote_ident(old)} on {table}",
                   name_used_by_text=name_used_by(kind),
                   # an index-backed one renames its index too: a relation name
                   **already_exists(constraint_name_taken(
@@ -196,7 +196,7 @@ def _rename_index(b: Builder, index: str, new: str, exclusive: bool) -> None:
     b.drops.add(f"index:{index}")
     b.creates.add(f"index:{index.split('.', 1)[0]}.{new}")
     b.act("rename_index", index=index, new_name=new, table=idx.table if idx else "",
-          name=f"index {index}", index_access_exclusive=exclusive,
+          name=f"index {quote_qualified(index)}", index_access_exclusive=exclusive,
           name_used_by_text=name_used_by(_index_kind(b, idx)),
           table_is_new=bool(idx) and b.ctx.table_is_new(idx.table),
           # an index has no row type: a type's name is free for it
