@@ -786,8 +786,12 @@ class Catalog:
         constraints of other tables are not looked at (each a name worked out per column:
         another table's holds such a name only when written so, or cut to 63 bytes)."""
         prefix = f"{schema}."
-        return any(name in t.constraints and t.name.startswith(prefix)
-                   for t in self.tables.values()) or any(
+        # (a loop, not any() over a generator: asked for each unnamed constraint, against
+        # every table)
+        for t in self.tables.values():
+            if name in t.constraints and t.name.startswith(prefix):
+                return True
+        return any(
             check.name == name for key, domain in self.domains.items()
             if domain.checks and key.startswith(prefix) for check in domain.checks)
 
