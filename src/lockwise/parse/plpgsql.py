@@ -167,6 +167,14 @@ def decided_branches(body: str, decide: Callable[[str], bool | None]) -> Branche
     return Branches(tree, tuple(pruning.claimed), pruning.decided)
 
 
+@lru_cache(maxsize=256)
+def undecided_branches(body: str) -> Branches | None:
+    """`decided_branches` of `body` with no IF decided: the same for every ask of one text,
+    so kept by text (a routine's is asked at each call, to name what every branch of
+    counts). The tree is shared: read it, never change it."""
+    return decided_branches(body, lambda sql: None)
+
+
 def _runs_sql(node: object) -> bool:
     """Whether a statement below `node` (a parse of PL/pgSQL) runs SQL."""
     stack = [node]

@@ -495,10 +495,11 @@ def _decided(body: str, ctx: Context, decide: bool = True) -> Branches | None:
     """PL/pgSQL code `body` without the branches of the IFs the catalog answers for sure
     (`parse.plpgsql.decided_branches`, `catalog.conditions`; none when not `decide`)."""
     from lockwise.catalog.conditions import condition_holds
-    from lockwise.parse.plpgsql import decided_branches
+    from lockwise.parse.plpgsql import decided_branches, undecided_branches
 
-    return decided_branches(body, (lambda sql: condition_holds(ctx.catalog, sql)) if decide
-                            else lambda sql: None)
+    if not decide:
+        return undecided_branches(body)
+    return decided_branches(body, lambda sql: condition_holds(ctx.catalog, sql))
 
 
 def _where(facts: dict, line: int, routine: str) -> dict:
