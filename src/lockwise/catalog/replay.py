@@ -1975,17 +1975,12 @@ def _own_sequence(catalog: Catalog, sequence: str, owner: list[str] | None,
     if owner is None:
         return
     if not created:
-        # One pass over every column (`_disown_sequence` and `columns_drawing_from` in one): a
-        # pg_dump schema says OWNED BY for each of its sequences.
-        serial = False
-        for t in catalog.tables.values():
-            for col in t.columns.values():
-                if sequence in col.owns:
-                    col.owns = tuple(s for s in col.owns if s != sequence)
-                if col.default_sequence == sequence and col.default == "nextval()":
-                    # A serial's: now a sequence of its own, its default still drawing from it.
-                    col.default, serial = "default", True
-        if serial:
+        serials = [col for col in _disown_sequence(catalog, sequence)
+                   if col.default == "nextval()"]
+        for col in serials:
+            # A serial's: now a sequence of its own, its default still drawing from it.
+            col.default = "default"
+        if serials:
             catalog.sequences.add(sequence)
             catalog.filed(sequence)
     col = catalog.column(object_name(owner[:-1]), owner[-1]) if owner else None
@@ -1993,12 +1988,18 @@ def _own_sequence(catalog: Catalog, sequence: str, owner: list[str] | None,
         col.owns = (*col.owns, sequence)
 
 
-def _disown_sequence(catalog: Catalog, sequence: str) -> None:
-    """No column owns `sequence` any more (OWNED BY another or NONE, DROP SEQUENCE)."""
+def _disown_sequence(catalog: Catalog, sequence: str) -> list[Column]:
+    """No column owns `sequence` any more (OWNED BY another or NONE, DROP SEQUENCE); the
+    columns whose default draws from it, found on the same walk (a pg_dump schema says
+    OWNED BY for each of its sequences: one walk of every column each, not two)."""
+    drawing = []
     for t in catalog.tables.values():
         for col in t.columns.values():
             if sequence in col.owns:
                 col.owns = tuple(s for s in col.owns if s != sequence)
+            if col.default_sequence == sequence:
+                drawing.append(col)
+    return drawing
 
 
 def _drop_owned_sequences(catalog: Catalog, columns: Iterable[Column]) -> None:
