@@ -1677,6 +1677,55 @@ def test_diesel_reads_a_version_without_its_dashes(tmp_path: Path) -> None:
     assert "keeps 20240101000000_b and never runs 2024-01-01-000000_a" in says, says
 
 
+@pytest.mark.parametrize(("layout", "files"), [
+    # diesel keeps the last folder of a version by name and never runs the others.
+    ("diesel", {"2023-01-01-000000_setup/up.sql": "CREATE TABLE t (id int);\n",
+                "2024-01-01-000000_a/up.sql": "DROP TABLE t;\nCREATE TABLE u (id int);\n",
+                "2024-01-01-000000_b/up.sql": "SELECT 1;\n",
+                "2025-01-01-000000_use/up.sql": "ALTER TABLE t ADD COLUMN x int;\n"
+                                                "ALTER TABLE u ADD COLUMN x int;\n"}),
+    # dbmate runs the first file of a version by name, the other failing on its version.
+    ("dbmate", {"20230101000000_setup.sql": "-- migrate:up\nCREATE TABLE t (id int);\n"
+                                            "-- migrate:down\n",
+                "20240101000000_a.sql": "-- migrate:up\nSELECT 1;\n-- migrate:down\n",
+                "20240101000000_b.sql": "-- migrate:up\nDROP TABLE t;\n"
+                                        "CREATE TABLE u (id int);\n-- migrate:down\n",
+                "20250101000000_use.sql": "-- migrate:up\nALTER TABLE t ADD COLUMN x int;\n"
+                                          "ALTER TABLE u ADD COLUMN x int;\n"
+                                          "-- migrate:down\n"}),
+])
+def test_the_migration_of_a_version_its_tool_never_runs_is_not_replayed(
+        tmp_path: Path, layout: str, files: dict[str, str]) -> None:
+    """Of a version diesel, dbmate, Atlas or Supabase runs one migration of
+    (ONE_OF_A_VERSION_RUNS), the graph replays only that one, as lint does: the other's DROP
+    never happens (t is there for the last migration: no missing-object) and the table it
+    creates is no creator's (no edge from it)."""
+    write(tmp_path, files)
+    migrations = discover(tmp_path)
+    assert {m.layout for m in migrations} == {layout}
+    graph = build_graph(migrations)
+    assert [c.kind for c in graph.conflicts] == ["duplicate-version"]
+    never = "2024-01-01-000000_a" if layout == "diesel" else "20240101000000_b"
+    assert not [edge for edge, reasons in graph.edges.items()
+                if never in edge[0] and "order" not in reasons], graph.edges
+    # lint's conflicts come from the same builder, fed lint's reports
+    from lockwise.graph.api import history_conflicts
+
+    assert [c.kind for c in history_conflicts([migrations], pg_version=18)] == [
+        "duplicate-version"]
+
+
+def test_what_a_migration_never_run_uses_is_still_checked(tmp_path: Path) -> None:
+    """Judged but not replayed, as lint judges it: its own use of a table dropped before it
+    is still a missing-object."""
+    write(tmp_path, {"2023-01-01-000000_setup/up.sql": "CREATE TABLE t (id int);\n",
+                     "2023-06-01-000000_drop/up.sql": "DROP TABLE t;\n",
+                     "2024-01-01-000000_a/up.sql": "ALTER TABLE t ADD COLUMN x int;\n",
+                     "2024-01-01-000000_b/up.sql": "SELECT 1;\n"})
+    kinds = sorted(c.kind for c in build_graph(discover(tmp_path)).conflicts)
+    assert kinds == ["duplicate-version", "missing-object"]
+
+
 PEOPLE = ("CREATE TABLE users (id bigint PRIMARY KEY, email text, name text, uname text);\n"
           "CREATE TABLE orders (id bigint PRIMARY KEY, email text);\n")
 

@@ -307,3 +307,39 @@ def test_table_settings_a_down_must_undo(tmp_path: Path, run_verify) -> None:
     assert _status(result) == {"0001_t": REVERSIBLE, "0002_rls": NOT_REVERSIBLE,
                                "0003_ident": NOT_REVERSIBLE, "0004_storage": NOT_REVERSIBLE,
                                "0005_undone": REVERSIBLE}
+
+
+def test_the_migration_of_a_version_its_tool_never_runs_is_not_run(
+        run_verify, pg_conn, tmp_path: Path) -> None:
+    """diesel keeps the last folder of a version by name and never runs the others
+    (ONE_OF_A_VERSION_RUNS, as lint's replay and the graph's): verify runs only that one, so
+    its CREATE TABLE u does not fail on the u of the folder diesel never runs (checked on
+    18.6: run both, and the second stops with `relation "u" already exists`)."""
+    from tree_helpers import write
+
+    from lockwise.verify.run import NEVER_RUNS
+
+    write(tmp_path, {"2023-01-01-000000_setup/up.sql": "CREATE TABLE t (id int);\n",
+                     "2023-01-01-000000_setup/down.sql": "DROP TABLE t;\n",
+                     "2024-01-01-000000_a/up.sql": "CREATE TABLE u (id int);\n",
+                     "2024-01-01-000000_a/down.sql": "DROP TABLE u;\n",
+                     "2024-01-01-000000_b/up.sql": "CREATE TABLE u (id bigint);\n",
+                     "2024-01-01-000000_b/down.sql": "DROP TABLE u;\n"})
+    result = run_verify(tmp_path)
+    assert _status(result) == {"2023-01-01-000000_setup": REVERSIBLE,
+                               "2024-01-01-000000_a": NEVER_RUNS,
+                               "2024-01-01-000000_b": REVERSIBLE}
+    assert not result.failed
+    never = result.results[1]
+    assert never.notes == ["diesel runs 2024-01-01-000000_b of version 2024-01-01-000000 "
+                           "instead: this one never runs"]
+    import io
+
+    out = io.StringIO()
+    render_verify(result, out)
+    assert "2024-01-01-000000_a  never run by its tool" in out.getvalue()
+    assert "2 reversible, 1 never run by its tool" in out.getvalue()
+    # What was run is what diesel runs: b's u, with its bigint.
+    assert pg_conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                           "WHERE attrelid = 'u'::regclass AND attname = 'id'"
+                           ).fetchone()[0] == "bigint"
