@@ -315,9 +315,8 @@ def test_the_migration_of_a_version_its_tool_never_runs_is_not_run(
     (ONE_OF_A_VERSION_RUNS, as lint's replay and the graph's): verify runs only that one, so
     its CREATE TABLE u does not fail on the u of the folder diesel never runs (checked on
     18.6: run both, and the second stops with `relation "u" already exists`)."""
-    from tree_helpers import write
-
     from lockwise.verify.run import NEVER_RUNS
+    from tree_helpers import write
 
     write(tmp_path, {"2023-01-01-000000_setup/up.sql": "CREATE TABLE t (id int);\n",
                      "2023-01-01-000000_setup/down.sql": "DROP TABLE t;\n",
@@ -337,7 +336,7 @@ def test_the_migration_of_a_version_its_tool_never_runs_is_not_run(
 
     out = io.StringIO()
     render_verify(result, out)
-    assert "2024-01-01-000000_a  never run by its tool" in out.getvalue()
+    assert "  2024-01-01-000000_a      never run by its tool\n" in out.getvalue()
     assert "2 reversible, 1 never run by its tool" in out.getvalue()
     # What was run is what diesel runs: b's u, with its bigint.
     assert pg_conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "

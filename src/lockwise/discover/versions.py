@@ -137,24 +137,25 @@ ONE_OF_A_VERSION_RUNS = {"diesel": -1, "dbmate": 0, "supabase": 0, "atlas": 0}
 
 
 def never_run(migrations: Iterable[Migration], history_starts: Collection[int] = ()
-              ) -> frozenset[int]:
+              ) -> dict[int, Migration]:
     """id() of each of `migrations` (in run order; a history of its own from each migration
     whose id() is in `history_starts`) that its runner never applies, as it runs another of
-    its version (ONE_OF_A_VERSION_RUNS). A dbmate migration marked transaction:false is
-    applied though: its statements run and stay, only its version's insert fails."""
+    its version (ONE_OF_A_VERSION_RUNS), mapped to that other one. A dbmate migration marked
+    transaction:false is applied though: its statements run and stay, only its version's
+    insert fails. The one decision lint's replay, the graph's and verify's runs take."""
     groups: dict[tuple[int, str], list[Migration]] = {}
     history = 0
     for m in migrations:
         history += id(m) in history_starts
         if m.layout in ONE_OF_A_VERSION_RUNS and not m.repeatable:
             groups.setdefault((history, version_identity(m.version, m.layout)), []).append(m)
-    out = set()
+    out = {}
     for group in groups.values():
         if len(group) > 1:
             runs = group[ONE_OF_A_VERSION_RUNS[group[0].layout]]
-            out.update(id(m) for m in group if m is not runs and not (
+            out.update((id(m), runs) for m in group if m is not runs and not (
                 m.layout == "dbmate" and m.no_transaction))
-    return frozenset(out)
+    return out
 
 
 def names_folder(version: str, folder: PurePath) -> bool:

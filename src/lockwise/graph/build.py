@@ -19,6 +19,7 @@ from collections.abc import (
     Sequence,
 )
 from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from dataclasses import replace
 from operator import itemgetter
 from typing import TYPE_CHECKING, TypeVar
@@ -28,6 +29,7 @@ from lockwise.catalog.replay import (
     Rollbacks,
     apply_statement,
     column_identity_sequence,
+    copied,
     end_session,
     end_statement,
     follows_exactly,
@@ -41,6 +43,7 @@ from lockwise.discover.versions import (
     NUMERIC_VERSION_LAYOUTS,
     TEXT_ORDER_LAYOUTS,
     names_folder,
+    never_run,
     version_identity,
     version_key,
 )
@@ -439,6 +442,11 @@ class _Pending:
         self.conflict = conflict
 
 
+#: What the replay of the migrations so far left (`_Builder`'s own): a migration its tool
+#: never runs is judged on a copy of it, then it is put back (`_Builder._judged_only`).
+_REPLAYED = ("catalog", "creator", "created_at", "created_under", "users", "dropped",
+             "not_yet", "full_tables", "views", "ops", "overloads")
+
 _VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "uses",
           "renames": "renames"}
 
@@ -540,6 +548,9 @@ class _Builder:
         if len(keys) < self.added or keys[:self.added] != self.keys[:self.added]:
             raise ValueError("the new history does not continue the replayed one")
         self.migrations = list(migrations)
+        #: id() of the migrations their tool never runs, as it runs another of their version
+        #: (`never_run`, the decision lint's replay takes): judged, not replayed.
+        self.not_run = never_run(self.migrations)
         self.keys = keys
         self.by_key = dict(zip(keys, self.migrations, strict=True))
         self.index = {k: i for i, k in enumerate(keys)}
@@ -554,6 +565,31 @@ class _Builder:
         key = self.keys[self.added]
         if self.migrations[self.added] is not m:
             raise ValueError(f"migration {m.id} given out of order (expected {key})")
+        if id(m) in self.not_run:
+            with self._judged_only():
+                self._add(key, m, statements, pieces)
+        else:
+            self._add(key, m, statements, pieces)
+
+    @contextmanager
+    def _judged_only(self) -> Iterator[None]:
+        """Replay a migration its tool never runs on a copy of what the history left, put
+        back after: its own conflicts (and edges to what it uses) are found as lint judges
+        it, but nothing it creates, drops or uses is there for the migrations after it."""
+        from copy import deepcopy
+
+        kept = {name: getattr(self, name) for name in _REPLAYED}
+        for name, value in kept.items():
+            setattr(self, name, copied(value) if name == "catalog" else deepcopy(value))
+        try:
+            yield
+        finally:
+            for name, value in kept.items():
+                setattr(self, name, value)
+            self.routines_named = None  # (found from the copy's dropped routines)
+
+    def _add(self, key: str, m: Migration, statements: list[tuple[Statement, Effect | None]],
+             pieces: Pieces | None) -> None:
         self.added += 1
         down = self._down_before(m, statements)
         pending: list[_Pending] = []

@@ -8,6 +8,7 @@ from lockwise.verify.observe import RULE_ID
 from lockwise.verify.preflight import PreflightResult
 from lockwise.verify.run import (
     DOWN_FAILED,
+    NEVER_RUNS,
     NO_DOWN,
     NOT_REVERSIBLE,
     NOT_RUN,
@@ -27,6 +28,7 @@ _LABELS = {
     DOWN_FAILED: "DOWN FAILED",
     REAPPLY_FAILED: "UP FAILED AGAIN after down",
     NOT_RUN: "not run",
+    NEVER_RUNS: "never run by its tool",
 }
 #: Kinds of objects that belong to a relation and are named `schema.relation.name`.
 _CHILD_KINDS = ("column", "constraint", "trigger", "policy")
@@ -124,7 +126,7 @@ def render_verify(result: VerifyResult, out: TextIO, *, verbose: bool = False,
 
     counts = [f"{result.count(s)} {_LABELS[s].lower()}" for s in
               (REVERSIBLE, NOT_REVERSIBLE, NO_DOWN, UP_FAILED, DOWN_FAILED, REAPPLY_FAILED,
-               NOT_RUN) if result.count(s)]
+               NOT_RUN, NEVER_RUNS) if result.count(s)]
     timing = f" in {result.seconds:.1f}s" if show_time else ""
     out.write(f"\n{', '.join(counts) or 'nothing to run'}{timing}\n")
 

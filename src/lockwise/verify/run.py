@@ -29,6 +29,8 @@ UP_FAILED = "up-failed"
 DOWN_FAILED = "down-failed"
 REAPPLY_FAILED = "reapply-failed"
 NOT_RUN = "not-run"
+#: Its tool runs another migration of its version, never this one (`never_run`).
+NEVER_RUNS = "never-runs"
 #: Statuses that make `verify` exit 1.
 FAILING = frozenset({NOT_REVERSIBLE, UP_FAILED, DOWN_FAILED, REAPPLY_FAILED})
 
@@ -231,9 +233,19 @@ def verify_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
     result = VerifyResult([], server, version)
     before = take_snapshot(conn, runner.since)
     stopped = False
+    from lockwise.discover.versions import never_run
+
+    # Of a version its tool runs one migration of, only that one runs, as lint replays it.
+    not_run = never_run(migrations)
     for number, (m, predicted) in enumerate(zip(migrations, predictions, strict=True), start=1):
         if stopped:
             result.results.append(MigrationResult(m, NOT_RUN))
+            continue
+        if id(m) in not_run:
+            runs = not_run[id(m)]
+            result.results.append(MigrationResult(m, NEVER_RUNS, notes=[
+                f"{m.layout} runs {runs.id} of version {runs.version} instead: this one "
+                "never runs"]))
             continue
         if options.progress is not None:
             options.progress(number, len(migrations), m)
