@@ -231,6 +231,107 @@ def test_diesel_steps_without_a_gap_take_sub_versions(tmp_path: Path) -> None:
         "2024-01-01-000001", "2024-01-01-000001-2", "2024-01-01-000002"]
 
 
+def _fixed_diesel(tmp_path: Path, change: str, *later: str) -> list[str]:
+    """The folders of a diesel history once `fix --write` split the folder `change` (an index
+    built in a transaction, then SET NOT NULL), in diesel's order; `later`: folders after it."""
+    source = write_files(tmp_path / "src", {
+        "2024-01-01-000000_setup/up.sql": "CREATE TABLE t (id bigint, a int);",
+        "2024-01-01-000000_setup/down.sql": "DROP TABLE t;",
+        f"{change}/up.sql": CHANGE, f"{change}/down.sql": "DROP INDEX t_a;",
+        **{f"{name}/up.sql": "SELECT 1;" for name in later},
+        **{f"{name}/down.sql": "SELECT 1;" for name in later}})
+    shutil.copytree(source, tmp_path / "out")
+    result = CliRunner().invoke(app, ["fix", str(tmp_path / "out"), "--write"])
+    assert result.exit_code == 0, result.output
+    rewritten = discover(tmp_path / "out")
+    assert {m.layout for m in rewritten} == {"diesel"}
+    from lockwise.graph.api import history_conflicts
+
+    # (the steps' downs undo nothing: down-mismatch is expected of them)
+    assert history_conflicts([rewritten], pg_version=16, check_downs=False) == []
+    steps = [m for m in rewritten if m.path.parent.name not in (change, *later)][1:]
+    assert [m.no_transaction for m in steps] == [True, False]
+    return [m.path.parent.name for m in rewritten]
+
+
+def test_diesel_steps_take_the_next_seconds_as_timestamps(tmp_path: Path) -> None:
+    """diesel_cli names a migration `%Y-%m-%d-%H%M%S_<name>` (diesel_cli/src/main.rs,
+    TIMESTAMP_FORMAT): the steps after 23:59:59 are the next seconds, the next day's, in the
+    same form, not `235960`; diesel runs them right after it (versions as text, dashes
+    dropped: migrations_internals' version_from_string)."""
+    assert _fixed_diesel(tmp_path, "2024-01-02-235959_add_x", "2024-02-01-000000_next") == [
+        "2024-01-01-000000_setup", "2024-01-02-235959_add_x",
+        "2024-01-03-000000_add_x_concurrently", "2024-01-03-000001_add_x_follow_up",
+        "2024-02-01-000000_next"]
+
+
+def test_diesel_steps_of_a_folder_named_with_dashes_only_are_named_alike(
+        tmp_path: Path) -> None:
+    """A folder without `_` is all version to diesel (version_from_string: up to the first
+    `_`): `2024-01-02-030406-add-x`. Its steps are named as it is, with dashes only and its
+    words (`2024-01-02-030407-add-x-concurrently`), not `...-add-x-migration_concurrently`,
+    and run right after it: as text, `20240102030407addxconcurrently` sorts between
+    `20240102030406addx` and `20240102030410next`."""
+    assert _fixed_diesel(tmp_path, "2024-01-02-030406-add-x", "2024-01-02-030410-next") == [
+        "2024-01-01-000000_setup", "2024-01-02-030406-add-x",
+        "2024-01-02-030407-add-x-concurrently", "2024-01-02-030408-add-x-follow-up",
+        "2024-01-02-030410-next"]
+
+
+def test_a_diesel_timestamp_steps_past_its_name_digits(tmp_path: Path) -> None:
+    """The timestamp is what is counted up, not the last number of the folder's name: the
+    steps of `2024-01-02-030406-add-v2` are `2024-01-02-030407-add-v2-...`."""
+    (tmp_path / "2024-01-02-030406-add-v2").mkdir()
+    (tmp_path / "2024-01-02-030406-add-v2" / "up.sql").write_text("SELECT 1;")
+    migrations = discover(tmp_path)
+    assert VersionAllocator(migrations).allocate(migrations[0], 2) == (
+        ["2024-01-02-030407-add-v2", "2024-01-02-030408-add-v2"], False)
+
+
+HASURA_PROJECT = {"config.yaml": "version: 3\nendpoint: http://localhost:8080\n"
+                                 "metadata_directory: metadata\n",
+                  "metadata/version.yaml": "version: 3\n"}
+
+
+def test_fix_writes_hasura_migrations(tmp_path: Path) -> None:
+    """The Hasura CLI reads `<version>_<name>/up.sql` and `down.sql` as `<folder>.up.sql`
+    (cli/migrate/source/file/file.go, Scan; source/parse.go, Regex), the version an unsigned
+    64-bit integer, in number order (source/migration.go, uint64Slice); `hasura migrate
+    create` numbers them by the time in milliseconds (cli/commands/migrate_create.go,
+    getTime). It runs an up.sql outside a transaction only when its first line is
+    `-- hasura:no-transaction` (cli/migrate/detect_no_transaction_test.go), and refuses an
+    empty SQL file (parse.go, "Empty SQL file"). The steps are such migrations, numbered
+    right after the one they split; one rewritten in place into a CONCURRENTLY build alone
+    begins with the marker too."""
+    source = write_files(tmp_path / "src", {
+        **HASURA_PROJECT,
+        "migrations/default/1700000000000_setup/up.sql": "CREATE TABLE t (id bigint, a int);",
+        "migrations/default/1700000000000_setup/down.sql": "DROP TABLE t;",
+        "migrations/default/1700000100000_index/up.sql": CHANGE,
+        "migrations/default/1700000100000_index/down.sql": "DROP INDEX t_a;",
+        "migrations/default/1700000200000_only_index/up.sql": "CREATE INDEX t_id ON t (id);",
+        "migrations/default/1700000200000_only_index/down.sql": "DROP INDEX t_id;"})
+    shutil.copytree(source, tmp_path / "out")
+    folder = tmp_path / "out" / "migrations" / "default"
+    result = CliRunner().invoke(app, ["fix", str(folder), "--write"])
+    assert result.exit_code == 0, result.output
+    rewritten = discover(folder)
+    assert [(m.layout, m.path.parent.name) for m in rewritten] == [
+        ("hasura", "1700000000000_setup"), ("hasura", "1700000100000_index"),
+        ("hasura", "1700000100001_index_concurrently"),
+        ("hasura", "1700000100002_index_follow_up"), ("hasura", "1700000200000_only_index")]
+    marked = [m.path.read_text().startswith("-- hasura:no-transaction\n") for m in rewritten]
+    assert marked == [False, False, True, False, True]
+    assert [m.no_transaction for m in rewritten] == marked
+    assert all(m.down_sql and m.down_sql.strip() for m in rewritten)
+    assert "DROP INDEX t_a" in (rewritten[1].down_sql or "")
+    after = lint_migrations(rewritten, LintOptions())
+    assert max(r.safety for r in after) <= Safety.SAFE_WITH_CARE
+    from lockwise.graph.api import history_conflicts
+
+    assert history_conflicts([rewritten], pg_version=16, check_downs=False) == []
+
+
 def test_versions_fill_the_gap_or_go_after_the_newest(tmp_path: Path) -> None:
     for name, text in {"010_a.up.sql": "SELECT 1;", "020_b.up.sql": "SELECT 1;",
                        "021_c.up.sql": "SELECT 1;"}.items():
