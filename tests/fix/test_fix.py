@@ -278,6 +278,18 @@ def test_diesel_steps_of_a_folder_named_with_dashes_only_are_named_alike(
         "2024-01-02-030410-next"]
 
 
+def test_diesel_steps_of_a_dashed_folder_without_a_free_second_follow_it(
+        tmp_path: Path) -> None:
+    """With the next folder a second later, no timestamp fits between: the steps take the
+    folder's own name and a number (`...-add-x-1-concurrently`), which diesel runs right after
+    it (`20240102030406addx1concurrently` sorts before `20240102030407next`), and which reads
+    as the same order as numbers too (no ambiguous-order)."""
+    assert _fixed_diesel(tmp_path, "2024-01-02-030406-add-x", "2024-01-02-030407-next") == [
+        "2024-01-01-000000_setup", "2024-01-02-030406-add-x",
+        "2024-01-02-030406-add-x-1-concurrently", "2024-01-02-030406-add-x-2-follow-up",
+        "2024-01-02-030407-next"]
+
+
 def test_a_diesel_timestamp_steps_past_its_name_digits(tmp_path: Path) -> None:
     """The timestamp is what is counted up, not the last number of the folder's name: the
     steps of `2024-01-02-030406-add-v2` are `2024-01-02-030407-add-v2-...`."""
@@ -315,6 +327,7 @@ def test_fix_writes_hasura_migrations(tmp_path: Path) -> None:
     folder = tmp_path / "out" / "migrations" / "default"
     result = CliRunner().invoke(app, ["fix", str(folder), "--write"])
     assert result.exit_code == 0, result.output
+    assert "v2.45.3" in result.output  # the server that reads the marker
     rewritten = discover(folder)
     assert [(m.layout, m.path.parent.name) for m in rewritten] == [
         ("hasura", "1700000000000_setup"), ("hasura", "1700000100000_index"),

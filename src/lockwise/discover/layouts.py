@@ -537,7 +537,8 @@ def _hasura_project(directory: Path) -> bool:
 
 #: The Hasura CLI's opt-out of run_sql's transaction: alone on the first line, blanks around
 #: it allowed (cli/migrate/detect_no_transaction_test.go); it sets run_sql's `no_transaction`.
-_HASURA_NO_TX = lazy_compile(r"[ \t]*-- hasura:no-transaction[ \t\r]*")
+HASURA_NO_TX_MARKER = "-- hasura:no-transaction"
+_HASURA_NO_TX = lazy_compile(rf"[ \t]*{HASURA_NO_TX_MARKER}[ \t\r]*")
 
 
 def _hasura_no_transaction(sql: str) -> bool:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from lockwise.core.types import Migration, MigrationReport
-from lockwise.discover.layouts import KEYED_BY_NAME, LISTED_ORDER
+from lockwise.discover.layouts import HASURA_NO_TX_MARKER, KEYED_BY_NAME, LISTED_ORDER
 from lockwise.discover.versions import (
     TEXT_ORDER_LAYOUTS,
     run_key,
@@ -57,6 +59,38 @@ def _bump(version: str, step: int) -> str:
     last = match[-1]
     number = str(int(last.group()) + step).zfill(len(last.group()))
     return version[:last.start()] + number + version[last.end():]
+
+
+#: The timestamp `diesel migration generate` begins a folder's name with (diesel_cli
+#: src/main.rs, TIMESTAMP_FORMAT `%Y-%m-%d-%H%M%S`): `2024-01-02-030405`.
+_DIESEL_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}-\d{6}")
+_DIESEL_STAMP_FORMAT = "%Y-%m-%d-%H%M%S"
+
+
+def _diesel_stamp_after(version: str, step: int) -> str | None:
+    """`version` with the diesel timestamp it begins with `step` seconds later, in its form,
+    the rest kept (`2024-01-02-235959` -> `2024-01-03-000000`; a folder named with dashes
+    only keeps its words: `2024-01-02-030407-add-x`); None when it begins with none."""
+    stamp = _DIESEL_STAMP.match(version)
+    if stamp is None:
+        return None
+    try:
+        when = datetime.strptime(stamp.group(), _DIESEL_STAMP_FORMAT) + timedelta(seconds=step)
+    except (ValueError, OverflowError):  # no such time (a 13th month), or past year 9999
+        return None
+    return when.strftime(_DIESEL_STAMP_FORMAT) + version[stamp.end():]
+
+
+def _counted_up(version: str, layout: str) -> list[Callable[[int], str]]:
+    """The series of versions after `version` to try, each by its step from it: Flyway's
+    1.2 -> 1.2.1, 1.2.2, or with 1.2.1 taken by the next one, 1.2.0.1, 1.2.0.2; a diesel
+    timestamp's next seconds; else its last number counted up (`_bump`)."""
+    if layout == "flyway":
+        return [lambda step, zeros=zeros: f"{version}{'.0' * zeros}.{step}"
+                for zeros in range(3)]
+    if layout == "diesel" and _diesel_stamp_after(version, 0) is not None:
+        return [lambda step: _diesel_stamp_after(version, step) or _bump(version, step)]
+    return [lambda step: _bump(version, step)]
 
 
 #: Layouts whose tools order versions as text, so that any suffix sorts right after a version
@@ -131,11 +165,7 @@ class VersionAllocator:
               bound: tuple | None, taken: set[str]) -> list[str]:
         """`count` free versions whose new files run after `after` and before `bound`, in
         order, numbered up from `version`; fewer when they do not fit."""
-        # Flyway: 1.2 -> 1.2.1, 1.2.2; with 1.2.1 taken by the next one, 1.2.0.1, 1.2.0.2.
-        series = [lambda step, zeros=zeros: f"{version}{'.0' * zeros}.{step}"
-                  for zeros in range(3)] if layout == "flyway" else \
-            [lambda step: _bump(version, step)]
-        for numbered in series:
+        for numbered in _counted_up(version, layout):
             out: list[str] = []
             step = 1
             while len(out) < count:
@@ -278,6 +308,8 @@ def _body(plan: FixPlan, part: Part, index: int, layout: str, down: str | None =
             header.insert(0, "-- atlas:txmode none")
         if layout == "sqlx":  # sqlx reads its marker from the file's very first bytes
             header.insert(0, SQLX_NO_TX_MARKER)
+        if layout == "hasura":  # the CLI reads its marker as the first line alone
+            header.insert(0, HASURA_NO_TX_MARKER)
         header.append(NO_TX_MARKER)
     block = _STATEMENT_BLOCKS.get(layout)
     sql = "\n\n".join(_in_block(s, block) for s in statements) + "\n"
@@ -297,16 +329,18 @@ def _new_files(migration: Migration, version: str, name: str, text: str,
         return [OutputFile(directory / f"{version}_{name}.up.sql", text),
                 OutputFile(directory / f"{version}_{name}.down.sql",
                            "-- written by lockwise fix: nothing to undo automatically\n")]
-    if layout in ("diesel", "prisma"):
+    if layout in ("diesel", "prisma", "hasura"):
         root = directory.parent
-        sep = "_" if "_" in migration.path.parent.name else "-"
-        folder = root / f"{version}{sep}{name}"
+        # A folder named with dashes only (`2024-01-02-030406-add-x`): its steps too.
+        folder = root / (f"{version}_{name}" if "_" in migration.path.parent.name else
+                         f"{version}-{name.replace('_', '-')}")
         if layout == "prisma":
             return [OutputFile(folder / "migration.sql", text)]
+        # (not empty: the Hasura CLI refuses an empty SQL file, cli/migrate/source/parse.go)
         files = [OutputFile(folder / "up.sql", text),
                  OutputFile(folder / "down.sql", "-- written by lockwise fix: nothing to undo "
                                                  "automatically\n")]
-        if no_transaction:
+        if no_transaction and layout == "diesel":
             files.append(OutputFile(folder / "metadata.toml", "run_in_transaction = false\n"))
         return files
     if layout == "golang-migrate":
@@ -329,11 +363,9 @@ def _new_files(migration: Migration, version: str, name: str, text: str,
 
 
 #: Layouts whose files lockwise fix does not write: tern numbers its migrations 1..N without
-#: a gap (and keeps the down after a separator the rewrite would drop), graphile-migrate signs
-#: each committed migration with the hash of its text and of the one before, and Hasura has
-#: no marker lockwise knows for a migration run without a transaction (diesel's
-#: metadata.toml is no file to it), which a CONCURRENTLY step needs.
-_NOT_WRITTEN = frozenset({"tern", "graphile-migrate", "hasura"})
+#: a gap (and keeps the down after a separator the rewrite would drop), and graphile-migrate
+#: signs each committed migration with the hash of its text and of the one before.
+_NOT_WRITTEN = frozenset({"tern", "graphile-migrate"})
 
 
 def render_plan(plan: FixPlan, versions_from: VersionAllocator
@@ -353,6 +385,10 @@ def render_plan(plan: FixPlan, versions_from: VersionAllocator
                      f"migrations were numbered after the newest migration ({versions[0]}...)")
     if migration.layout == "atlas":
         notes.append("atlas.sum no longer matches the files: run `atlas migrate hash`")
+    if migration.layout == "hasura" and any(p.no_transaction for p in plan.parts):
+        notes.append(f"Hasura runs a migration whose first line is `{HASURA_NO_TX_MARKER}` "
+                     "outside a transaction from server v2.45.3 on (older ones run it in one, "
+                     "where CONCURRENTLY fails)")
     first = plan.parts[0]
     # The file's own down section stays (its text from its marker on), and so does its own
     # no-transaction marker (goose's NO TRANSACTION, dbmate's transaction:false, sqlx's
@@ -368,13 +404,14 @@ def render_plan(plan: FixPlan, versions_from: VersionAllocator
     if first.no_transaction and migration.layout == "flyway":
         files.append(OutputFile(migration.path.with_name(migration.path.name + ".conf"),
                                 "executeInTransaction=false\n"))
-    base_name = migration.name or "migration"
+    # A diesel folder named with dashes only is all version: its steps' carry its words.
+    base_name = migration.name or ("" if migration.layout == "diesel" else "migration")
     for i, (part, version) in enumerate(zip(plan.parts[1:], versions, strict=True), start=1):
         suffix = "contract" if part.contract else \
             "backfill" if part.statements[0].startswith("-- lockwise: batch") else \
             "concurrently" if part.no_transaction else "follow_up"
         if migration.layout in KEYED_BY_NAME:  # the step's number keeps them in order
             suffix = f"{i:0{len(str(len(plan.parts)))}d}_{suffix}"
-        files += _new_files(migration, version, f"{base_name}_{suffix}",
+        files += _new_files(migration, version, f"{base_name}_{suffix}" if base_name else suffix,
                             _body(plan, part, i, migration.layout), part.no_transaction)
     return files, notes
