@@ -254,40 +254,35 @@ def _fixed_diesel(tmp_path: Path, change: str, *later: str) -> list[str]:
     return [m.path.parent.name for m in rewritten]
 
 
-def test_diesel_steps_take_the_next_seconds_as_timestamps(tmp_path: Path) -> None:
-    """diesel_cli names a migration `%Y-%m-%d-%H%M%S_<name>` (diesel_cli/src/main.rs,
-    TIMESTAMP_FORMAT): the steps after 23:59:59 are the next seconds, the next day's, in the
-    same form, not `235960`; diesel runs them right after it (versions as text, dashes
-    dropped: migrations_internals' version_from_string)."""
-    assert _fixed_diesel(tmp_path, "2024-01-02-235959_add_x", "2024-02-01-000000_next") == [
-        "2024-01-01-000000_setup", "2024-01-02-235959_add_x",
-        "2024-01-03-000000_add_x_concurrently", "2024-01-03-000001_add_x_follow_up",
-        "2024-02-01-000000_next"]
-
-
-def test_diesel_steps_of_a_folder_named_with_dashes_only_are_named_alike(
-        tmp_path: Path) -> None:
-    """A folder without `_` is all version to diesel (version_from_string: up to the first
-    `_`): `2024-01-02-030406-add-x`. Its steps are named as it is, with dashes only and its
-    words (`2024-01-02-030407-add-x-concurrently`), not `...-add-x-migration_concurrently`,
-    and run right after it: as text, `20240102030407addxconcurrently` sorts between
-    `20240102030406addx` and `20240102030410next`."""
-    assert _fixed_diesel(tmp_path, "2024-01-02-030406-add-x", "2024-01-02-030410-next") == [
-        "2024-01-01-000000_setup", "2024-01-02-030406-add-x",
-        "2024-01-02-030407-add-x-concurrently", "2024-01-02-030408-add-x-follow-up",
-        "2024-01-02-030410-next"]
-
-
-def test_diesel_steps_of_a_dashed_folder_without_a_free_second_follow_it(
-        tmp_path: Path) -> None:
-    """With the next folder a second later, no timestamp fits between: the steps take the
-    folder's own name and a number (`...-add-x-1-concurrently`), which diesel runs right after
-    it (`20240102030406addx1concurrently` sorts before `20240102030407next`), and which reads
-    as the same order as numbers too (no ambiguous-order)."""
-    assert _fixed_diesel(tmp_path, "2024-01-02-030406-add-x", "2024-01-02-030407-next") == [
-        "2024-01-01-000000_setup", "2024-01-02-030406-add-x",
-        "2024-01-02-030406-add-x-1-concurrently", "2024-01-02-030406-add-x-2-follow-up",
-        "2024-01-02-030407-next"]
+@pytest.mark.parametrize(("change", "steps", "later"), [
+    # diesel_cli names a migration `%Y-%m-%d-%H%M%S_<name>` (diesel_cli/src/main.rs,
+    # TIMESTAMP_FORMAT): the steps after 23:59:59 are the next seconds, the next day's, in
+    # the same form, not `235960`.
+    ("2024-01-02-235959_add_x",
+     ["2024-01-03-000000_add_x_concurrently", "2024-01-03-000001_add_x_follow_up"],
+     "2024-02-01-000000_next"),
+    # A folder without `_` is all version to diesel (version_from_string: up to the first
+    # `_`): its steps are named as it is, dashes only and its words, not
+    # `...-add-x-migration_concurrently`; as text `20240102030407addxconcurrently` sorts
+    # between `20240102030406addx` and `20240102030410next`.
+    ("2024-01-02-030406-add-x",
+     ["2024-01-02-030407-add-x-concurrently", "2024-01-02-030408-add-x-follow-up"],
+     "2024-01-02-030410-next"),
+    # With the next folder a second later no timestamp fits between: the folder's own name
+    # and a number, which diesel runs right after it (`20240102030406addx1concurrently`
+    # before `20240102030407next`), and which reads in the same order as numbers too (no
+    # ambiguous-order).
+    ("2024-01-02-030406-add-x",
+     ["2024-01-02-030406-add-x-1-concurrently", "2024-01-02-030406-add-x-2-follow-up"],
+     "2024-01-02-030407-next"),
+])
+def test_diesel_steps_are_named_as_the_folder_they_follow(
+        tmp_path: Path, change: str, steps: list[str], later: str) -> None:
+    """The steps look like the user's folders and run right after the one they split, in
+    diesel's order (versions as text, dashes dropped: migrations_internals'
+    version_from_string)."""
+    assert _fixed_diesel(tmp_path, change, later) == [
+        "2024-01-01-000000_setup", change, *steps, later]
 
 
 def test_a_diesel_timestamp_steps_past_its_name_digits(tmp_path: Path) -> None:
