@@ -264,3 +264,31 @@ def test_json_of_a_folder_without_migrations_is_an_empty_report(tmp_path: Path) 
     assert doc == {"version": 1, "server": None, "server_version": None, "seed": 0,
                    "targeted": 0, "history": 0, "files": [], "disagreements": 0,
                    "failed": False}
+
+
+def test_the_migration_of_a_version_its_tool_never_runs_is_not_applied(
+        pg_db: str, tmp_path: Path) -> None:
+    """diesel keeps the last folder of a version by name and never runs the others
+    (ONE_OF_A_VERSION_RUNS, as lint, graph and verify decide): trace applies only that one,
+    so its CREATE TABLE u does not fail on the u of the other (checked on 18.6: applied both,
+    the second stops with `relation "u" already exists`); the other is listed, not run."""
+    from tree_helpers import write
+
+    write(tmp_path, {"2023-01-01-000000_setup/up.sql": "CREATE TABLE t (id int);\n",
+                     "2024-01-01-000000_a/up.sql": "CREATE TABLE u (id int);\n",
+                     "2024-01-01-000000_b/up.sql": "CREATE TABLE u (id bigint);\n"})
+    result = run(str(tmp_path), "--dsn", pg_db, "-f", "json")
+    assert result.exit_code == 0, result.output
+    files = {f["migration"]: f for f in json.loads(result.stdout)["files"]}
+    never = files["2024-01-01-000000_a"]
+    assert never["never_runs"] is True and never["statements"] == []
+    assert never["notes"] == ["diesel runs 2024-01-01-000000_b of version 2024-01-01-000000 "
+                              "instead: this one never runs"]
+    assert files["2024-01-01-000000_b"]["never_runs"] is False
+    assert len(files["2024-01-01-000000_b"]["statements"]) == 1
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:  # (trace wants an empty database)
+        conn.execute("DROP TABLE t, u, __diesel_schema_migrations")
+    text = run(str(tmp_path), "--dsn", pg_db).stdout
+    assert "2024-01-01-000000_a/up.sql (never run by its tool)\n" in text
