@@ -242,10 +242,8 @@ def verify_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
             result.results.append(MigrationResult(m, NOT_RUN))
             continue
         if id(m) in not_run:
-            runs = not_run[id(m)]
-            result.results.append(MigrationResult(m, NEVER_RUNS, notes=[
-                f"{m.layout} runs {runs.id} of version {runs.version} instead: this one "
-                "never runs"]))
+            result.results.append(MigrationResult(m, NEVER_RUNS,
+                                                  notes=[never_runs_note(m, not_run[id(m)])]))
             continue
         if options.progress is not None:
             options.progress(number, len(migrations), m)
@@ -253,6 +251,12 @@ def verify_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
         result.results.append(res)
     result.seconds = time.monotonic() - started
     return result
+
+
+def never_runs_note(m: Migration, runs: Migration) -> str:
+    """What verify and trace say of `m`, which its tool never runs as it runs `runs`, of its
+    version, instead (`never_run`)."""
+    return f"{m.layout} runs {runs.id} of version {runs.version} instead: this one never runs"
 
 
 def _verify_one(m: Migration, predicted: list[tuple[Statement, Effect]], runner: Runner,

@@ -71,6 +71,8 @@ class TracedFile:
     #: `failure` most likely comes from an extension the server lacks, not the migration
     #: (Runner.missing_extension_cause).
     server_lacks: bool = False
+    #: Its tool runs another migration of its version instead (`never_run`): not applied.
+    never_runs: bool = False
 
     @property
     def seconds(self) -> float:
@@ -148,8 +150,14 @@ def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
                      options: TraceOptions | None = None, server: str = "") -> TraceResult:
     """Apply `migrations` in order on `conn` (autocommit psycopg connection to the scratch
     database behind `uri`), tracing those `options.only` names; stops at the first failure."""
+    from lockwise.discover.versions import never_run
     from lockwise.options import named_in
-    from lockwise.verify.run import in_transaction, prepare_run, psql_setting_notes
+    from lockwise.verify.run import (
+        in_transaction,
+        never_runs_note,
+        prepare_run,
+        psql_setting_notes,
+    )
 
     options = options or TraceOptions()
     version, predictions, runner = prepare_run(migrations, conn, uri,
@@ -157,10 +165,17 @@ def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
     targeted = sum(options.only is None or named_in(m, options.only) for m in migrations)
     result = TraceResult([], server, version, options.seed, targeted,
                          len(migrations) - targeted)
+    # Of a version its tool runs one migration of, only that one is applied, as lint replays it.
+    not_run = never_run(migrations)
     for number, (m, predicted) in enumerate(zip(migrations, predictions, strict=True), start=1):
         if options.progress is not None:
             options.progress(number, len(migrations), m)
         traced = options.only is None or named_in(m, options.only)
+        if id(m) in not_run:
+            if traced:
+                result.files.append(TracedFile(m, False, never_runs=True, notes=[
+                    never_runs_note(m, not_run[id(m)])]))
+            continue
         before = runner.relations() if options.seed else {}
         statements = [s for s, _ in predicted]
         tx = in_transaction(m, statements, options.assume_in_transaction)

@@ -105,6 +105,8 @@ def render_text(result: TraceResult, out: TextIO) -> None:
         out.write(f"\n{f.migration.path}")
         if not f.traced:
             out.write(" (history, applied before the traced migrations)\n")
+        elif f.never_runs:
+            out.write(" (never run by its tool)\n")
         else:
             out.write(" (one transaction)\n" if f.in_transaction else
                       " (no transaction around it)\n")
@@ -117,7 +119,7 @@ def render_text(result: TraceResult, out: TextIO) -> None:
             out.write(f"  seeded {table} with {rows} rows\n")
         for note in f.notes:
             out.write(f"  note: {note}\n")
-        if f.traced:
+        if f.traced and not f.never_runs:
             longest = f.longest
             long_text = (f"longest {longest.statement.span.line}:"
                          f"{longest.statement.span.column} ({_ms(longest.observed.seconds)}), "
@@ -203,7 +205,7 @@ def _file_json(f: TracedFile) -> dict:
     longest, strongest = f.longest, f.strongest_lock
     return {
         "path": str(f.migration.path), "migration": f.migration.id, "traced": f.traced,
-        "transaction": f.in_transaction,
+        "never_runs": f.never_runs, "transaction": f.in_transaction,
         "statements": [_statement_json(s) for s in f.statements],
         "failure": failure, "seeded": f.seeded, "notes": f.notes,
         "summary": {
@@ -260,7 +262,7 @@ def render_markdown(result: TraceResult, out: TextIO) -> None:
             out.write(f"\n**{table_cell(_failure_text(f))}**\n")
         if f.notes:  # what the text and JSON reports say of the file too
             out.write("\n" + "".join(f"- note: {table_cell(note)}\n" for note in f.notes))
-        if f.traced:
+        if f.traced and not f.never_runs:
             out.write(f"\n{_count(len(f.statements), 'statement')} in {_ms(f.seconds)}; "
                       f"strongest lock {table_cell(_strongest_text(f))}.\n")
     out.write(f"\n{_count(len(result.disagreements), 'disagreement')} with lockwise's model"
