@@ -3728,6 +3728,11 @@ CASES = [
          session="PREPARE q AS INSERT INTO child VALUES (11, 1, 1)"),
     Case("execute-select-view-for-update", VIEWS, "EXECUTE q",
          session="PREPARE q AS SELECT * FROM v FOR UPDATE", compare_scans=False),
+    # EXPLAIN of an EXECUTE plans the prepared statement; with ANALYZE it runs it.
+    Case("explain-execute-update-partitioned", EVENTS, "EXPLAIN EXECUTE q ('x')",
+         session="PREPARE q (text) AS UPDATE events SET kind = $1"),
+    Case("explain-analyze-execute-insert-checks-key", FK, "EXPLAIN ANALYZE EXECUTE q",
+         session="PREPARE q AS INSERT INTO child VALUES (11, 1, 1)"),
     Case("create-rule-cte-for-update", T + "CREATE TABLE sink (id bigint);",
          "CREATE RULE r AS ON INSERT TO sink DO ALSO "
          "WITH a AS (SELECT id FROM t) SELECT * FROM a FOR UPDATE"),
