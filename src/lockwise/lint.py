@@ -254,6 +254,11 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
     message = render(rule.message_for(facts.get("dialect")), message_facts(facts))
     if routines := facts.get("routines_run"):  # run by a routine the statement calls
         message = f"{message} (in {', called in '.join(routines)}, which this statement runs)"
+    if (prepared := facts.get("prepared_statement_run")) is not None:  # run by an EXECUTE
+        from lockwise.parse.quoting import quote_ident
+
+        message = f"{message} (in the prepared statement {quote_ident(prepared)}, PREPAREd " \
+            f"at statement {facts.get('prepared_at')}, which this EXECUTE runs)"
     if stand_ins:
         if statement is not None:
             stand_ins = as_spelled_in(stand_ins, statement[0].sql)
@@ -450,6 +455,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                       alone_in_string=one_string and len(parsed.statements) == 1,
                       one_string=sends_one_string(migration),
                       outside_transaction_why=outside_transaction_why(migration, options))
+    ctx.prepared = session.prepared  # (what an EXECUTE runs, as the session follows it)
     if migration.run_prelude:
         _run_prelude(migration.run_prelude, session, ctx, once=True)
     if migration.prelude:
@@ -535,8 +541,9 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             # A statement the server refuses changes nothing: the ones after it are judged on
             # the schema its failure leaves (docs/effect-model.md, "Refused statements").
             if not refused:
+                applied, applied_sql = _run_statement(stmt.tree, stmt.sql, session)
                 try:
-                    apply_statement(catalog, stmt.tree, migration_id, sql=stmt.sql)
+                    apply_statement(catalog, applied, migration_id, sql=applied_sql)
                 except RecursionError:
                     migration_findings += judge.judge(
                         parse_error_facts(base, TOO_DEEP), stmt.span, None)
@@ -691,7 +698,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      # elements, which element it is (its position as written)
                      "in_do_block": False, "schema_element": 0}
     if costs is not None:
-        context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
+        context_facts.update(costs.before(effect, _run_statement(stmt.tree, "", session)[0],
+                                          ctx.new_tables,
                                           session.in_transaction, ctx.catalog,
                                           ctx.filled_tables))
         if context_facts["holds_exclusive_from_earlier"] and \
@@ -717,6 +725,15 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect),
                                 covered, refused=refused_ones is not None and refused_ones[i])
     return findings
+
+
+def _run_statement(tree: dict, sql: str, session: Session) -> tuple[dict, str]:
+    """The statement `tree` (of text `sql`) runs, which the replay applies and whose clauses
+    the cost model reads, with its text: an EXECUTE's, the one the session PREPAREd under
+    its name (`Session.prepared`: a SELECT INTO makes its table then); else itself."""
+    body = tree.get("ExecuteStmt")
+    found = session.prepared.get(body.get("name", "")) if body is not None else None
+    return (found[0], found[1]) if found is not None else (tree, sql)
 
 
 class OncePerTransaction:

@@ -740,3 +740,18 @@ def test_a_priced_routine_body_may_be_brief() -> None:
         return any(f.rule == "lock-accumulation" for s in statements for f in s.findings)
     assert not accumulates(1000)
     assert accumulates(10_000_000)
+
+
+def test_an_execute_is_priced_as_the_statement_it_runs() -> None:
+    """An EXECUTE runs the statement PREPAREd under its name: its WHERE bounds the rows
+    changed as the statement's own would (tests/test_prepared_statements.py)."""
+    options = LintOptions(stats=Stats({"public.orders": table()}), assume_in_transaction=True)
+    update = "UPDATE orders SET flag = 1 WHERE id BETWEEN 1 AND 5000"
+    migrations = [migration_from_text("CREATE TABLE orders (id bigint, flag int);", "0001_a.sql"),
+                  migration_from_text(f"PREPARE p AS {update};\nEXECUTE p;\n{update};",
+                                      "0002_b.sql")]
+    report = lint_migrations(migrations, options, Catalog())[-1]
+    executed, direct = report.statements[1], report.statements[2]
+    assert executed.estimated_seconds is not None
+    assert executed.estimated_seconds == direct.estimated_seconds
+    assert executed.lock_seconds == direct.lock_seconds

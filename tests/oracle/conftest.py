@@ -105,8 +105,10 @@ class Oracle:
             apply_statement(catalog, stmt.tree, "setup")
         (stmt,) = _parse(sql)
         ctx = Context(catalog=catalog, pg_version=self.server_major, new_tables=set(), **context)
+        followed = _followed(session.format(public="public"), catalog)
+        ctx.prepared = followed.prepared  # (what the session PREPAREd, EXECUTE runs)
         with PathInForce(catalog) as path:
-            path.use(_search_path(session.format(public="public"), catalog))
+            path.use(followed.search_path)
             effect = compute_effect(stmt.tree, ctx)
         return Prediction(dict(effect.locks), set(effect.rewrites), set(effect.scans),
                           effect.transactional, effect)
@@ -313,12 +315,13 @@ def _relations(conn, schema: str, kinds: tuple[str, ...],
             for oid, nsp, name, node in rows}
 
 
-def _search_path(session: str, catalog: Catalog) -> tuple[str, ...] | None:
-    """The search_path the session SQL leaves in force, as lint's session follows it."""
+def _followed(session: str, catalog: Catalog) -> Session:
+    """The session SQL followed as lint's session follows it: the search_path it leaves in
+    force, the statements it PREPAREs."""
     state = Session(implicit_transaction=False)
     for stmt in _parse(session) if session.strip() else ():
         state.after(compute_effect(stmt.tree, Context(catalog=catalog)), stmt.index)
-    return state.search_path
+    return state
 
 
 def _strongest(rows: list, relations: dict) -> dict[str, LockMode]:

@@ -3719,6 +3719,20 @@ CASES = [
     # OF naming the WITH query is refused: tests/test_with_query_lock_refusals.py).
     Case("prepare-cte-for-update", T + "CREATE TABLE sink (id bigint);",
          "PREPARE q AS WITH a AS (SELECT id FROM t) SELECT a.id FROM a, sink FOR UPDATE"),
+    # EXECUTE plans and runs the statement PREPAREd on its session: the locks of the statement
+    # run itself (partitions, foreign-key checks, views' relations), not PREPARE's.
+    Case("execute-update", T, "EXECUTE q", session="PREPARE q AS UPDATE t SET n = 2"),
+    Case("execute-update-partitioned", EVENTS, "EXECUTE q ('x')",
+         session="PREPARE q (text) AS UPDATE events SET kind = $1"),
+    Case("execute-insert-checks-key", FK, "EXECUTE q",
+         session="PREPARE q AS INSERT INTO child VALUES (11, 1, 1)"),
+    Case("execute-select-view-for-update", VIEWS, "EXECUTE q",
+         session="PREPARE q AS SELECT * FROM v FOR UPDATE", compare_scans=False),
+    # EXPLAIN of an EXECUTE plans the prepared statement; with ANALYZE it runs it.
+    Case("explain-execute-update-partitioned", EVENTS, "EXPLAIN EXECUTE q ('x')",
+         session="PREPARE q (text) AS UPDATE events SET kind = $1"),
+    Case("explain-analyze-execute-insert-checks-key", FK, "EXPLAIN ANALYZE EXECUTE q",
+         session="PREPARE q AS INSERT INTO child VALUES (11, 1, 1)"),
     Case("create-rule-cte-for-update", T + "CREATE TABLE sink (id bigint);",
          "CREATE RULE r AS ON INSERT TO sink DO ALSO "
          "WITH a AS (SELECT id FROM t) SELECT * FROM a FOR UPDATE"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -12,8 +13,12 @@ if TYPE_CHECKING:
     from lockwise.catalog.overloads import Routine
     from lockwise.core.types import Effect
 
-__all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context", "NewInRun",
+__all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context", "NewInRun", "Prepared",
            "track_new_objects"]
+
+#: A statement the session PREPAREd (`Context.prepared`): its query's parse tree, its text as
+#: written, and the PREPARE's place in the migration (1 for its first statement).
+Prepared = tuple[dict, str, int]
 
 
 @dataclass(slots=True)
@@ -36,6 +41,11 @@ class Context:
     #: session follows them: `Session.savepoints`); None outside a block, where the server
     #: refuses every savepoint command whatever its name.
     savepoints: tuple[str, ...] | None = None
+    #: The statements the session PREPAREd and has not forgotten (DEALLOCATE, DISCARD ALL),
+    #: by name, as the session follows them (`Session.prepared`): what an EXECUTE runs. None
+    #: where no session is followed (the conflict graph's own replay): an EXECUTE is then
+    #: neither run nor refused.
+    prepared: Mapping[str, Prepared] | None = None
     #: check_function_bodies as the session has it (off: a string body of a SQL routine is
     #: not analyzed at CREATE, effects/postgres/sql_body_names.py).
     check_function_bodies: bool = True

@@ -37,7 +37,9 @@ from lockwise.core.types import Action, Effect
 #: the transaction block (`savepoint_missing`), FOR UPDATE / SHARE OF a WITH query
 #: (`with_query_locked`: "FOR SHARE cannot be applied to a WITH query"), a view's or CREATE
 #: TABLE AS's result naming a column twice (`refused_duplicate_column`: "column "a"
-#: specified more than once").
+#: specified more than once"), an EXECUTE or DEALLOCATE of a name the session has not
+#: prepared (`prepared_statement_missing`), a PREPARE of one it has
+#: (`prepared_statement_exists`).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
                  "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
@@ -45,7 +47,8 @@ REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_temporary_routine", "refused_in_transaction_block",
                  "refused_function_body", "refused_variadic_parameter", "refused_body_syntax",
                  "refused_constant", "object_missing", "savepoint_missing",
-                 "with_query_locked", "refused_duplicate_column")
+                 "with_query_locked", "refused_duplicate_column",
+                 "prepared_statement_missing", "prepared_statement_exists")
 
 
 def refusal(effect: Effect) -> str:

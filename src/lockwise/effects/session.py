@@ -32,9 +32,11 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
+from lockwise.effects.refused import refusal
 
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
+    from lockwise.effects.context import Prepared
 
 #: The units PostgreSQL reads in a time setting (lock_timeout = '2h'), in milliseconds.
 DURATION_UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000,
@@ -44,7 +46,7 @@ _NAMED_OBJECTS = ("view:", "function:", "type:", "sequence:")
 _DML_ACTIONS = ("insert", "update", "delete", "merge")
 _DDL_ACTIONS_EXCLUDED = {*_DML_ACTIONS, "select", "transaction", "set", "copy", "other",
                          "lock_table", "analyze", "do_block", "declare_cursor", "explain",
-                         "prepare"}
+                         "prepare", "execute", "deallocate"}
 
 
 #: Time zones with a fixed offset of zero (TimeZone settings, lower case): with one of them in
@@ -267,6 +269,10 @@ class Session:
     savepoints: list[tuple[str, dict[str, object]]] = field(default_factory=list)
     #: The savepoint the last statement rolled back to (its place in `savepoints`), else -1.
     _rolled_back_to: int = -1
+    #: The statements PREPAREd on the migration's connection, by name (`Context.prepared`):
+    #: a ROLLBACK forgets none of them, DEALLOCATE and DISCARD ALL do (checked on 18.6). Each
+    #: migration starts with none: the session of another migration file is not followed.
+    prepared: dict[str, Prepared] = field(default_factory=dict)
 
     @property
     def in_transaction(self) -> bool:
@@ -522,6 +528,8 @@ class Session:
         self._rolled_back_to = -1
         for action in effect.actions:
             self._apply_action(action)
+        if effect.actions[0].kind in ("prepare", "deallocate") and not refusal(effect):
+            self._follow_prepared(effect.actions[0], index)
         if self.ended_transactions != ended:
             self.outside_transaction_why = f"the {_ENDED_BY.get(self._ended_by, 'COMMIT')} " \
                 f"at statement {index + 1} ended the transaction; each statement after it " \
@@ -616,6 +624,7 @@ class Session:
             # DISCARD ALL runs pg_advisory_unlock_all() and RESET ALL; in a block it is
             # refused and changes nothing (so no SET LOCAL or transaction start to keep).
             self.advisory_held.clear()
+            self.prepared.clear()  # (and DEALLOCATE ALL)
             for attr, _ in _TRACKED.values():
                 setattr(self, attr, None)
         elif action.kind == "add_constraint" and f.get("not_valid"):
@@ -634,6 +643,18 @@ class Session:
                 f"type:{f.get('type')}" not in self.tx_types_created:
             self.tx_enum_values.setdefault(str(f["value"]), []).append(
                 f.get("add_value_sql", ""))
+
+    def _follow_prepared(self, action: Action, index: int) -> None:
+        """A PREPARE the server takes keeps its statement under its name; DEALLOCATE forgets
+        the one it names, DEALLOCATE ALL every one. (A refused one changes nothing: a PREPARE
+        of a name taken keeps the statement first prepared under it.)"""
+        f = action.facts
+        if action.kind == "prepare":
+            self.prepared[f["name"]] = (f["prepared_query"], str(f["prepared_text"]), index + 1)
+        elif f.get("all"):
+            self.prepared.clear()
+        else:
+            self.prepared.pop(f.get("name", ""), None)
 
     def _savepoint(self, kind: str, name: str) -> None:
         """Follow SAVEPOINT, RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT `name` as PostgreSQL

@@ -377,8 +377,10 @@ class _User:
 
 
 #: Statements that may drop any object made outside the migrations: code the replay does not
-#: see whole, or drops of what a role owns.
-_DROPS_ANYTHING = frozenset({"DoStmt", "CallStmt", "DropOwnedStmt", "AlterExtensionStmt"})
+#: see whole (an EXECUTE's: the routines its prepared statement calls are not in its tree),
+#: or drops of what a role owns.
+_DROPS_ANYTHING = frozenset({"DoStmt", "CallStmt", "DropOwnedStmt", "AlterExtensionStmt",
+                             "ExecuteStmt"})
 #: DROPs that take relations made outside with them: a table its partitions and inheritance
 #: children, a schema, extension, server or wrapper what it holds.
 _DROPS_WITH = frozenset({"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE",

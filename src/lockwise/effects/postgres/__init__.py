@@ -25,7 +25,8 @@ family's module is imported with its first statement):
 - `queries`: INSERT / UPDATE / DELETE / MERGE, SELECT, COPY;
 - `session_control`: SET, transaction control, SET CONSTRAINTS, DECLARE CURSOR, DISCARD;
 - `embedded`: DO blocks, CREATE SCHEMA's elements, CREATE RULE's actions, EXPLAIN's and
-  PREPARE's statement (they recurse into `compute_effect`);
+  PREPARE's statement, EXECUTE's prepared one (they recurse into `compute_effect`), and
+  DEALLOCATE;
 - `databases`: ALTER DATABASE, CREATE / ALTER / DROP SUBSCRIPTION;
 - `misc`: COMMENT, GRANT / REVOKE, ALTER SEQUENCE, ALTER ... DEPENDS ON EXTENSION, CREATE /
   ALTER PUBLICATION, CREATE STATISTICS, ALTER EXTENSION ... ADD / DROP, REASSIGN OWNED.
@@ -137,6 +138,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "MergeStmt": ("queries", "dml", "merge"),
     "ExplainStmt": ("embedded", "explain"),
     "PrepareStmt": ("embedded", "prepare"),
+    "ExecuteStmt": ("embedded", "execute"),
+    "DeallocateStmt": ("embedded", "deallocate"),
     "AlterObjectDependsStmt": ("misc", "depends_on_extension"),
     "AlterExtensionContentsStmt": ("misc", "alter_extension_contents"),
 }

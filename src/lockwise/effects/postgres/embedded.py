@@ -1,5 +1,6 @@
 """Statements that run other statements, whose effects are computed through the package's
-dispatcher: DO blocks, the elements of CREATE SCHEMA, the actions of CREATE RULE."""
+dispatcher: DO blocks, the elements of CREATE SCHEMA, the actions of CREATE RULE, EXPLAIN's
+statement, and the prepared statements (PREPARE, EXECUTE, DEALLOCATE)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from lockwise.core.types import Action, Effect
 from lockwise.effects.context import Context, track_new_objects
 from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.nodes import (
+    PrintedSql,
     created_schema,
     options_on,
     range_var,
@@ -36,6 +38,7 @@ from lockwise.effects.postgres.builder import (
 )
 
 if TYPE_CHECKING:
+    from lockwise.effects.context import Prepared
     from lockwise.parse.plpgsql import Branches, Embedded
 
 
@@ -129,13 +132,93 @@ def prepare(b: Builder, stmt: dict) -> None:
     """PREPARE parses and rewrites its statement, and plans it only when it is executed: it
     locks the relations the statement names and the views' relations, in its modes, not the
     partitions or children (checked on the server). Its analysis refuses what a run's would
-    (FOR UPDATE OF a WITH query, checked on 18.6)."""
+    (FOR UPDATE OF a WITH query, checked on 18.6), and so does a name the session prepared
+    already (42P05, `prepared_statement_exists`; checked on 18.6). The session keeps the
+    statement (`prepared_query`, its text `prepared_text`) for the EXECUTEs of its name
+    (`Session.prepared`)."""
     from lockwise.effects.postgres.queries import query_with_query_locked
 
+    name = stmt.get("name", "")
     query = stmt.get("query") or {}
     _lock_unexecuted(b, query, replace(b.ctx, executes=False, plans=False))
-    b.act("prepare", name=stmt.get("name", ""), statement=unwrap(query)[0],
-          **query_with_query_locked(query))
+    taken = b.ctx.prepared.get(name) if b.ctx.prepared is not None else None
+    b.act("prepare", name=name, statement=unwrap(query)[0], prepared_query=query,
+          prepared_text=_prepared_text(b.ctx.statement_sql, query),
+          **query_with_query_locked(query),
+          **({"prepared_statement_exists": True, "prepared_at": taken[2],
+              "prepared_statement_text": f'prepared statement "{name}" already exists'}
+             if taken is not None else {}))
+
+
+def execute(b: Builder, stmt: dict) -> None:
+    """EXECUTE runs the statement its name was PREPAREd with on the session: analyzed
+    against the catalog of its own moment (a DDL on a relation it names, or another
+    search_path, has the server analyze it again by its names), planned and run, it takes
+    the locks, scans and writes of that statement run alone, partitions and foreign-key checks
+    included (checked on 18.6: tests/oracle). Its actions are that statement's, judged at the
+    EXECUTE, each naming the prepared statement (`prepared_statement_run`, the PREPARE's place
+    `prepared_at`, its text `embedded_sql`, from which an alternative is written). A name the
+    session has not prepared (or forgot) is refused (26000, `prepared_statement_missing`);
+    where no session is followed (`Context.prepared` None) nothing is known of it."""
+    # The package's dispatcher: imported here, as the package imports this module.
+    from lockwise.effects.postgres import compute_effect
+
+    name = stmt.get("name", "")
+    found, missing = _prepared(b, name)
+    if found is None:
+        b.act("execute", name=name, command="EXECUTE", **missing)
+        return
+    query, text, at = found
+    inner = compute_effect(query, replace(b.ctx, statement_sql=text))
+    take_whole_effect(b, inner)
+    b.actions.extend(Action(a.kind, {**a.facts, "prepared_statement_run": name,
+                                     "prepared_at": at, "embedded_sql": text})
+                     for a in inner.actions)
+
+
+def deallocate(b: Builder, stmt: dict) -> None:
+    """DEALLOCATE forgets the statement prepared under its name, refused for a name the
+    session has not prepared (26000, as EXECUTE); DEALLOCATE ALL forgets every one, never
+    refused (checked on 18.6). Neither is undone by a ROLLBACK (`Session.prepared`)."""
+    if stmt.get("isall"):
+        b.act("deallocate", all=True)
+        return
+    name = stmt.get("name", "")
+    b.act("deallocate", name=name, command="DEALLOCATE", **_prepared(b, name)[1])
+
+
+def _prepared(b: Builder, name: str) -> tuple[Prepared | None, dict]:
+    """The statement the session prepared under `name` (None when there is none), and the
+    facts of a statement naming it: refused when the session has none
+    (`prepared_statement_missing`), none when no session is followed."""
+    prepared = b.ctx.prepared
+    found = prepared.get(name) if prepared is not None else None
+    if found is not None or prepared is None:
+        return found, {}
+    return None, {"prepared_statement_missing": True,
+                  "prepared_statement_text": f'prepared statement "{name}" does not exist'}
+
+
+def _prepared_text(sql: str | None, query: dict) -> str:
+    """The text of the statement PREPARE `sql` prepares (`query`): what follows its first AS
+    outside parentheses (the parameters' types hold none at that level), as written; printed
+    from `query` when the text is not at hand."""
+    from lockwise.parse import libpg
+
+    if sql:
+        try:
+            tokens = libpg.parser.scan(sql)
+        except Exception:  # noqa: BLE001 - a placeholder the scanner cannot read
+            tokens = []
+        depth = 0
+        for token in tokens:
+            if token.name == "ASCII_40":
+                depth += 1
+            elif token.name == "ASCII_41":
+                depth -= 1
+            elif token.name == "AS" and depth == 0:
+                return sql[token.end + 1:].strip().rstrip(";").rstrip()
+    return str(PrintedSql(query))
 
 
 #: The statements whose parse analysis opens the relations they name (in their own modes);

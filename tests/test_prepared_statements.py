@@ -1,0 +1,187 @@
+"""PREPARE, EXECUTE and DEALLOCATE within one migration, as PostgreSQL runs them on one
+session (checked on 18.6): an EXECUTE runs the statement its name was PREPAREd with (its
+locks, writes and scans, judged at the EXECUTE); a name never prepared, DEALLOCATEd, forgotten
+by DISCARD ALL or whose PREPARE was refused is refused (26000), and so is a PREPARE of a name
+already prepared (42P05). Neither PREPARE nor DEALLOCATE is undone by a ROLLBACK. A migration
+follows only its own PREPAREs: the session of another migration file is not followed."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import LockMode, MigrationReport
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = "CREATE TABLE accounts (id bigint PRIMARY KEY, plan text);\n"
+
+#: Statements of one migration (psql -f: each commits on its own) and the SQLSTATE the server
+#: refuses the last one with (None: it runs), each checked on 18.6 below.
+SCENARIOS = [
+    # the name was never prepared
+    (["EXECUTE p"], "26000"),
+    (["EXECUTE p (1, 'x')"], "26000"),
+    (["DEALLOCATE p"], "26000"),
+    (["DEALLOCATE PREPARE p"], "26000"),
+    # prepared, then forgotten
+    (["PREPARE p AS SELECT 1", "DEALLOCATE p", "EXECUTE p"], "26000"),
+    (["PREPARE p AS SELECT 1", "DEALLOCATE p", "DEALLOCATE p"], "26000"),
+    (["PREPARE p AS SELECT 1", "PREPARE q AS SELECT 2", "DEALLOCATE ALL", "EXECUTE q"],
+     "26000"),
+    (["PREPARE p AS SELECT 1", "DISCARD ALL", "EXECUTE p"], "26000"),
+    # a PREPARE the server refused prepared nothing
+    (["PREPARE p AS WITH a AS (SELECT id FROM accounts) SELECT * FROM a FOR UPDATE OF a",
+      "EXECUTE p"], "26000"),
+    # a name is an identifier: folded to lower case unless quoted
+    (['PREPARE "P" AS SELECT 1', "EXECUTE p"], "26000"),
+    (["PREPARE P AS SELECT 1", "EXECUTE p"], None),
+    (['PREPARE "P" AS SELECT 1', 'EXECUTE "P"'], None),
+    # prepared, and still there
+    (["PREPARE p AS SELECT 1", "EXECUTE p"], None),
+    (["PREPARE p (bigint) AS UPDATE accounts SET plan = 'x' WHERE id = $1", "EXECUTE p (1)"],
+     None),
+    (["PREPARE p AS SELECT 1", "DISCARD PLANS", "EXECUTE p"], None),
+    (["PREPARE p AS SELECT 1", "DEALLOCATE ALL", "DEALLOCATE ALL"], None),
+    (["PREPARE p AS SELECT 1", "DEALLOCATE p", "PREPARE p AS SELECT 2"], None),
+    # a ROLLBACK undoes neither PREPARE nor DEALLOCATE
+    (["BEGIN", "PREPARE p AS SELECT 1", "ROLLBACK", "EXECUTE p"], None),
+    (["PREPARE p AS SELECT 1", "BEGIN", "DEALLOCATE p", "ROLLBACK", "EXECUTE p"], "26000"),
+    # a name already prepared
+    (["PREPARE p AS SELECT 1", "PREPARE p AS SELECT 2"], "42P05"),
+    (["PREPARE p AS SELECT 1", "PREPARE P (int) AS SELECT $1"], "42P05"),
+    (["BEGIN", "PREPARE p AS SELECT 1", "ROLLBACK", "PREPARE p AS SELECT 2"], "42P05"),
+]
+
+#: The rule reporting each refusal.
+RULE_OF = {"26000": "prepared-statement-missing", "42P05": "prepared-statement-exists"}
+
+
+def lint(*migrations: str) -> list[MigrationReport]:
+    texts = [SETUP, *migrations]
+    return lint_migrations([migration_from_text(sql, f"{i + 1:04}_m.sql")
+                            for i, sql in enumerate(texts)], LintOptions(), Catalog())
+
+
+def rules_of(report: MigrationReport, statement: int) -> set[str]:
+    return {f.rule for f in report.statements[statement].findings}
+
+
+@pytest.mark.parametrize(("statements", "sqlstate"), SCENARIOS)
+def test_the_model_refuses_what_the_server_refuses(statements: list[str],
+                                                   sqlstate: str | None) -> None:
+    report = lint(";\n".join(statements) + ";")[-1]
+    found = rules_of(report, len(statements) - 1) & set(RULE_OF.values())
+    assert found == ({RULE_OF[sqlstate]} if sqlstate else set())
+    # (only the last statement is refused)
+    for i in range(len(statements) - 1):
+        assert not rules_of(report, i) & set(RULE_OF.values()), statements[i]
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_them_so(pg_db: str) -> None:
+    # checked on 18.6
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP)
+    for statements, sqlstate in SCENARIOS:
+        with psycopg.connect(pg_db, autocommit=True) as conn:
+            *before, last = statements
+            for sql in before:
+                with suppress(psycopg.Error):  # the refused PREPARE of a scenario
+                    conn.execute(sql)
+            try:
+                conn.execute(last)
+                got = None
+            except psycopg.Error as exc:
+                got = exc.sqlstate
+            assert got == sqlstate, statements
+
+
+def test_an_execute_of_a_whole_table_update_is_judged_as_the_update_at_its_line() -> None:
+    report = lint("PREPARE reset_plans AS UPDATE accounts SET plan = 'free';\n"
+                  "SELECT 1;\n"
+                  "EXECUTE reset_plans;")[-1]
+    assert "unbatched-backfill" not in rules_of(report, 0)  # PREPARE runs nothing
+    (finding,) = [f for f in report.statements[2].findings if f.rule == "unbatched-backfill"]
+    assert finding.span.line == 3
+    assert "prepared statement reset_plans" in finding.message
+    assert "statement 1" in finding.message  # the PREPARE that made it
+    effect = report.statements[2].effect
+    assert effect.locks == {"public.accounts": LockMode.ROW_EXCLUSIVE}
+    assert "table:public.accounts" in effect.writes
+
+
+def test_an_execute_of_a_limited_update_is_no_backfill() -> None:
+    report = lint("PREPARE set_plan (bigint) AS "
+                  "UPDATE accounts SET plan = 'free' WHERE id = $1;\n"
+                  "EXECUTE set_plan (7);")[-1]
+    assert "unbatched-backfill" not in rules_of(report, 1)
+    assert report.statements[1].effect.locks == {"public.accounts": LockMode.ROW_EXCLUSIVE}
+
+
+def test_an_execute_runs_the_first_prepare_when_the_second_is_refused() -> None:
+    report = lint("PREPARE p AS UPDATE accounts SET plan = 'free';\n"
+                  "PREPARE p AS SELECT 1;\n"
+                  "EXECUTE p;")[-1]
+    assert "prepared-statement-exists" in rules_of(report, 1)
+    assert "unbatched-backfill" in rules_of(report, 2)
+
+
+def test_an_execute_after_a_prepare_of_another_migration_is_reported() -> None:
+    # A prepared statement lasts for its session only: each migration is followed alone.
+    first, second = lint("PREPARE p AS SELECT 1;", "EXECUTE p;")[-2:]
+    assert not rules_of(first, 0) & set(RULE_OF.values())
+    assert "prepared-statement-missing" in rules_of(second, 0)
+
+
+def test_an_execute_reads_the_catalog_of_its_own_moment() -> None:
+    # A table renamed after the PREPARE makes the server analyze the statement again by its
+    # names (checked on 18.6: "relation "t" does not exist", or the new table of that name).
+    report = lint("PREPARE p AS UPDATE accounts SET plan = 'free';\n"
+                  "ALTER TABLE accounts RENAME TO old_accounts;\n"
+                  "CREATE TABLE accounts (id bigint, plan text);\n"
+                  "EXECUTE p;")[-1]
+    assert "unbatched-backfill" not in rules_of(report, 3)  # the new table: empty
+    assert report.statements[3].effect.locks == {"public.accounts": LockMode.ROW_EXCLUSIVE}
+
+
+@pytest.mark.postgres
+def test_the_server_analyzes_an_execute_again_after_a_rename(pg_db: str) -> None:
+    # checked on 18.6
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + "INSERT INTO accounts VALUES (1, 'paid');")
+        conn.execute("PREPARE p AS UPDATE accounts SET plan = 'free'")
+        conn.execute("ALTER TABLE accounts RENAME TO old_accounts")
+        conn.execute("CREATE TABLE accounts (id bigint, plan text)")
+        assert conn.execute("EXECUTE p").rowcount == 0  # the new, empty table
+        assert conn.execute("SELECT plan FROM old_accounts").fetchone() == ("paid",)
+
+
+def test_an_execute_of_select_into_makes_its_table_in_the_replay() -> None:
+    catalog = Catalog()
+    lint_migrations([migration_from_text(SETUP, "0001_a.sql"),
+                     migration_from_text("PREPARE p AS SELECT id INTO copied FROM accounts;\n"
+                                         "EXECUTE p;", "0002_b.sql")], LintOptions(), catalog)
+    assert "public.copied" in catalog.tables
+    unrun = Catalog()
+    lint_migrations([migration_from_text("PREPARE p AS SELECT 1 AS a INTO copied;",
+                                         "0001_a.sql")], LintOptions(), unrun)
+    assert "public.copied" not in unrun.tables  # PREPARE alone makes nothing
+
+
+@pytest.mark.postgres
+def test_the_server_makes_the_table_of_a_prepared_select_into_at_execute(pg_db: str) -> None:
+    # checked on 18.6
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("PREPARE p AS SELECT 1 AS a INTO copied")
+        assert conn.execute("SELECT to_regclass('copied')").fetchone() == (None,)
+        conn.execute("EXECUTE p")
+        assert conn.execute("SELECT a FROM copied").fetchall() == [(1,)]
