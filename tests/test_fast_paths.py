@@ -1296,3 +1296,38 @@ def test_statement_facts_read_the_lookahead_once_for_all_the_relations_dropped()
     assert facts["holds_exclusive_from_earlier"] == ("public.a", "public.d3", "public.d4",
                                                      "public.d5")
     assert len(reads) <= 3, len(reads)
+
+
+def test_a_views_result_names_are_worked_out_once_for_the_effect_model_and_the_replay(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The effect model looks for a column name the query's result repeats (a view, a
+    # materialized view, CREATE TABLE AS), then the replay names the view's columns: from one
+    # walk of the result's names when the catalog does not change between the two asks.
+    import sys
+
+    import lockwise.catalog.query_columns as query_columns
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    select_names = query_columns._select_names
+    walked: list[object] = []
+
+    def counting(catalog: Catalog, stmt: dict, ctes: frozenset[str]) -> list[str] | None:
+        if sys._getframe(1).f_code.co_name != "_select_names":  # (a whole query's walk)
+            walked.append(stmt)
+        return select_names(catalog, stmt, ctes)
+
+    monkeypatch.setattr(query_columns, "_select_names", counting)
+    # (lower() is named but not typed: the replay names the view's columns by the names alone)
+    sql = ("CREATE TABLE t (a int, b text);\n"
+           "CREATE VIEW v AS SELECT a, lower(b) FROM t;\n"
+           "CREATE OR REPLACE VIEW v AS SELECT a, lower(b), b FROM t;\n"
+           "CREATE VIEW w AS SELECT *, upper(b) AS lower FROM v;\n")
+    catalog = Catalog()
+    reports = lint_migrations([migration_from_text(sql, "0001_m.sql")], catalog=catalog)
+    assert [f.rule for f in reports[0].all_findings if f.rule == "result-column-name-repeated"
+            ] == ["result-column-name-repeated"]  # (w's lower)
+    assert catalog.tables["public.v"].column_names == ("a", "lower", "b")
+    assert "public.w" not in catalog.tables  # (refused: not replayed)
+    assert len(walked) == 3, len(walked)  # v, then v again, then w: each once
+    assert len({id(stmt) for stmt in walked}) == len(walked)
