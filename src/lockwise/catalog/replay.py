@@ -1636,6 +1636,7 @@ def end_statement(catalog: Catalog, session: Session, ended_before: int) -> None
     outside a transaction block, as its own transaction. `ended_before`:
     `session.ended_transactions` before the statement. For lint's replay and the graph's.
     (A SET LOCAL session_replication_role ends with the transaction too.)"""
+    catalog.statement_memo = None  # (let go by `apply_statement`, unless it was refused)
     if (catalog.commit_drops or catalog.replica_role == "local") and \
             (session.ended_transactions != ended_before or not session.in_transaction):
         end_transaction(catalog)
@@ -1780,7 +1781,7 @@ def copied(catalog: Catalog) -> Catalog:
     the whole catalog)."""
     from copy import deepcopy
 
-    catalog.callers_memo = None  # (found again from the catalog: not copied)
+    catalog.statement_memo = None  # (found again from the catalog: not copied)
     return deepcopy(catalog)
 
 
@@ -2335,26 +2336,16 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                                        on.startswith(schema + ".")])
 
 
-def _callers_once(catalog: Catalog, stmt: dict, key: tuple[str, str],
-                  find: Callable[[], Callers]) -> Callers:
-    """What `find` finds (a `Catalog.callers` scan) for `key` within DROP ... CASCADE `stmt`
-    (its parse tree's body): found once, whichever of the effect model, `tables_reached` and
-    the replay asks first, since the catalog does not change before the statement is applied
-    (`apply_statement` lets it go then). What the replay finds gone by the time it drops
-    them (with a column or table the statement dropped first) is skipped there."""
-    memo = catalog.callers_memo
-    if memo is None or memo[0] is not stmt:
-        memo = catalog.callers_memo = (stmt, {})
-    found = memo[1].get(key)
-    if found is None:
-        found = memo[1][key] = find()
-    return found
+# What `Catalog.callers` finds for a DROP ... CASCADE (a scan of every table) is found once,
+# whichever of the effect model, `tables_reached` and the replay asks first
+# (`Catalog.found_once`). What the replay finds gone by the time it drops them (with a column
+# or table the statement dropped first) is skipped there.
 
 
 def routine_callers(catalog: Catalog, function: str, stmt: dict) -> Callers:
     """What DROP FUNCTION / PROCEDURE / ROUTINE `function` (qualified) ... CASCADE (`stmt`)
     drops besides its triggers and policies."""
-    return _callers_once(catalog, stmt, ("function", function), lambda: catalog.callers(
+    return catalog.found_once(stmt, ("function", function), lambda: catalog.callers(
         lambda uses: calls_function(uses, function)))
 
 
@@ -2362,7 +2353,7 @@ def type_callers(catalog: Catalog, type_name: str, stmt: dict) -> Callers:
     """What DROP TYPE / DOMAIN `type_name` (qualified) ... CASCADE (`stmt`) drops besides
     the columns of it: what casts to it, or to a domain over it (which goes too)."""
     types = frozenset(catalog.with_subdomains(type_name, arrays=True))
-    return _callers_once(catalog, stmt, ("type", type_name), lambda: catalog.callers(
+    return catalog.found_once(stmt, ("type", type_name), lambda: catalog.callers(
         lambda uses: casts_to(uses, types)))
 
 
@@ -2370,8 +2361,8 @@ def schema_callers(catalog: Catalog, schema: str, stmt: dict) -> Callers:
     """What DROP SCHEMA `schema` ... CASCADE (`stmt`) drops outside it because it calls one
     of its functions or casts to one of its types (written with the schema's name: an
     unqualified one may find another first)."""
-    return _callers_once(catalog, stmt, ("schema", schema),
-                         lambda: _schema_callers(catalog, schema))
+    return catalog.found_once(stmt, ("schema", schema),
+                              lambda: _schema_callers(catalog, schema))
 
 
 def _schema_callers(catalog: Catalog, schema: str) -> Callers:
@@ -2506,7 +2497,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         _apply(catalog, tree, migration_id, views, view_reads)
     finally:
         _replayed_sql = outer
-        catalog.callers_memo = None  # the catalog changed: what uses what is to be found again
+        catalog.statement_memo = None  # the catalog changed: found again
 
 
 def _apply(catalog: Catalog, tree: dict, migration_id: str,

@@ -420,7 +420,7 @@ def _replaced_columns(b: Builder, view: str, stmt: dict) -> dict:
     query, aliases = stmt.get("query"), strings(stmt.get("aliases"))
     # The types when the old ones are known (their names too, in one walk), else the names.
     typed = result_columns(b.ctx.catalog, query, aliases) if old.columns else None
-    new = [c.name for c in typed] if typed is not None else \
+    new = tuple(c.name for c in typed) if typed is not None else \
         result_names(b.ctx.catalog, query, aliases)
     if new is None:
         return {}
