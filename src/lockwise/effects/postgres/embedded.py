@@ -132,10 +132,12 @@ def prepare(b: Builder, stmt: dict) -> None:
     locks the relations the statement names and the views' relations, in its modes, not the
     partitions or children (checked on the server). Its analysis refuses what a run's would
     (FOR UPDATE OF a WITH query, checked on 18.6)."""
+    from lockwise.effects.postgres.queries import query_with_query_locked
+
     query = stmt.get("query") or {}
     _lock_unexecuted(b, query, replace(b.ctx, executes=False, plans=False))
     b.act("prepare", name=stmt.get("name", ""), statement=unwrap(query)[0],
-          **_queries.query_with_query_locked(query))
+          **query_with_query_locked(query))
 
 
 #: The statements whose parse analysis opens the relations they name (in their own modes);
