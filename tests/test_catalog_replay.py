@@ -2038,7 +2038,7 @@ def test_a_cascade_drop_looks_for_what_uses_it_once(
     tree = parse_sql(drop).statements[0].tree
     tables_reached(catalog, tree)
     apply_statement(catalog, tree)
-    assert len(calls) == 1 and catalog.callers_memo is None
+    assert len(calls) == 1 and catalog.statement_memo is None
 
 
 def test_drop_function_cascade_drops_the_views_calling_it_and_those_over_them() -> None:

@@ -1296,3 +1296,110 @@ def test_statement_facts_read_the_lookahead_once_for_all_the_relations_dropped()
     assert facts["holds_exclusive_from_earlier"] == ("public.a", "public.d3", "public.d4",
                                                      "public.d5")
     assert len(reads) <= 3, len(reads)
+
+
+def test_a_views_result_names_are_worked_out_once_for_the_effect_model_and_the_replay(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The effect model looks for a column name the query's result repeats (a view, a
+    # materialized view, CREATE TABLE AS), then the replay names the view's columns: from one
+    # walk of the result's names when the catalog does not change between the two asks.
+    import sys
+
+    import lockwise.catalog.query_columns as query_columns
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    select_names = query_columns._select_names
+    walked: list[object] = []
+
+    def counting(catalog: Catalog, stmt: dict, ctes: frozenset[str]) -> list[str] | None:
+        if sys._getframe(1).f_code.co_name != "_select_names":  # (a whole query's walk)
+            walked.append(stmt)
+        return select_names(catalog, stmt, ctes)
+
+    monkeypatch.setattr(query_columns, "_select_names", counting)
+    # (lower() is named but not typed: the replay names the view's columns by the names alone)
+    sql = ("CREATE TABLE t (a int, b text);\n"
+           "CREATE VIEW v AS SELECT a, lower(b) FROM t;\n"
+           "CREATE OR REPLACE VIEW v AS SELECT a, lower(b), b FROM t;\n"
+           "CREATE VIEW w AS SELECT *, upper(b) AS lower FROM v;\n")
+    catalog = Catalog()
+    reports = lint_migrations([migration_from_text(sql, "0001_m.sql")], catalog=catalog)
+    assert [f.rule for f in reports[0].all_findings if f.rule == "result-column-name-repeated"
+            ] == ["result-column-name-repeated"]  # (w's lower)
+    assert catalog.tables["public.v"].column_names == ("a", "lower", "b")
+    assert "public.w" not in catalog.tables  # (refused: not replayed)
+    assert len(walked) == 3, len(walked)  # v, then v again, then w: each once
+    assert len({id(stmt) for stmt in walked}) == len(walked)
+
+
+def test_a_module_bound_on_use_is_imported_at_its_first_use_and_bound_in_its_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from lockwise.core.deferred import bound_on_use
+
+    (tmp_path / "lw_probe_bound.py").write_text("VALUE = 3\ndef twice(x):\n    return 2 * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "lw_probe_bound", raising=False)
+    namespace: dict[str, object] = {}
+    stand_in = bound_on_use(namespace, "_probe", "lw_probe_bound")
+    assert namespace["_probe"] is stand_in and "lw_probe_bound" not in sys.modules
+    assert stand_in.twice(4) == 8  # (the first read imports it ...)
+    module = sys.modules["lw_probe_bound"]
+    assert namespace["_probe"] is module  # (... and binds the module itself in its place)
+    assert stand_in.VALUE == 3 and module.VALUE == 3  # (a stand-in held elsewhere still reads)
+    monkeypatch.setattr(module, "VALUE", 4)
+    assert stand_in.VALUE == 4
+
+
+def test_the_busiest_per_statement_functions_run_no_import_statement(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # An import statement of a module already loaded still costs thousands of instructions
+    # (the import system's look-up; `from m import f` of a module that is no package looks for
+    # its `__path__` and drops the AttributeError): the functions that ran one at most
+    # statements (a write to a table with triggers, a finding with an alternative, a parse)
+    # read a module bound at its first use instead (`core.deferred.bound_on_use`).
+    import builtins
+    import sys
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    sql = ("CREATE TABLE p (id int PRIMARY KEY, n text);\n"
+           "CREATE TABLE c (id int, p_id int REFERENCES p ON DELETE CASCADE);\n"
+           "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+           "BEGIN NEW.n := lower(NEW.n); RETURN NEW; END $$;\n"
+           "CREATE TRIGGER p_touch BEFORE UPDATE ON p FOR EACH ROW EXECUTE FUNCTION touch();\n"
+           "CREATE TRIGGER c_touch BEFORE DELETE ON c FOR EACH ROW EXECUTE FUNCTION touch();\n")
+    work = ("UPDATE p SET n = upper(n) WHERE id > 0;\n"
+           "DELETE FROM p WHERE id < 0;\n"
+           "CREATE INDEX p_n ON p (lower(n));\n"
+           "ALTER TABLE c ADD CONSTRAINT c_id CHECK (id > 0);\n"
+           "CREATE VIEW v AS SELECT id, lower(n) FROM p;\n"
+           "ALTER TABLE c RENAME TO d;\n"
+           "DROP VIEW v;\n"
+           "DO $$ BEGIN ALTER TABLE d ADD COLUMN e int; END $$;\n")
+    migrations = [migration_from_text(sql, "0001_m.sql"), migration_from_text(work, "0002_m.sql")]
+    lint_migrations(migrations)  # (the modules loaded once)
+    imported: list[str] = []
+    real = builtins.__import__
+
+    def counting(name: str, *args: object, **kwargs: object) -> object:
+        caller = sys._getframe(1)
+        if "lockwise" in caller.f_code.co_filename and caller.f_code.co_name != "<module>":
+            imported.append(f"{caller.f_code.co_name}: {name}")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", counting)
+    reports = lint_migrations(migrations)
+    monkeypatch.setattr(builtins, "__import__", real)
+    rules = {f.rule for f in reports[1].all_findings}
+    assert {"index-without-concurrently", "add-check-validated"} <= rules, rules
+    busiest = ("_trigger_routines", "_fired_routines", "followed_trees", "_finding",
+               "_referencing_rows", "printed_node", "expression_sql", "_apply", "_drop",
+               "_drop_relations", "_tables_pointing_at", "_run_routines", "repeated_column",
+               "create_view", "run_embedded", "_routine_branches", "_decided",
+               "dynamic_sql_facts")
+    ran = [i for i in imported if i.split(":")[0] in busiest]
+    assert ran == [], "; ".join(sorted(set(ran)))

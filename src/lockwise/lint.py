@@ -21,6 +21,7 @@ from lockwise.catalog.replay import (
 )
 from lockwise.catalog.search_path import PathInForce
 from lockwise.core.code_store import keep_compiled
+from lockwise.core.deferred import bound_on_use
 from lockwise.core.types import (
     Action,
     Effect,
@@ -81,6 +82,10 @@ from lockwise.rules.model import Rule
 
 if TYPE_CHECKING:
     from lockwise.cost.hook import CostTracker
+
+# The rewrites, imported by the first finding written with one (a lone file's lint may have none).
+_alternative = bound_on_use(globals(), "_alternative", "lockwise.fix.alternative")
+_patterns = bound_on_use(globals(), "_patterns", "lockwise.fix.patterns")
 
 #: Layouts whose tools wrap each migration in a transaction unless told otherwise (Liquibase:
 #: each changeset; drizzle: one transaction around every pending migration, with no opt-out).
@@ -236,13 +241,11 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
         # Rewritten from the statement itself, as `lockwise fix` would: only statements with
         # such a finding pay for parsing and printing their SQL again, and only runs with one
         # for importing the rewrites.
-        from lockwise.fix.alternative import statement_alternative
-        from lockwise.fix.patterns import statement_facts
-
         stmt, effect = statement
         embedded = facts.get("embedded_sql")
-        alternative = statement_alternative(rule.id, embedded or linted_text(stmt.sql), {
-            **statement_facts(effect.actions), "pg_version": facts.get("pg_version")},
+        alternative = _alternative.statement_alternative(
+            rule.id, embedded or linted_text(stmt.sql), {
+                **_patterns.statement_facts(effect.actions), "pg_version": facts.get("pg_version")},
             None if embedded else stmt.tree)
         if alternative is not None:
             instead = alternative.text

@@ -984,9 +984,9 @@ def test_a_down_that_changes_a_catalog_container_leaves_the_original_as_it_was()
     containers = [f.name for f in fields(Catalog)
                   if isinstance(getattr(catalog, f.name), (dict, set))]
     # The rest is immutable or replaced whole when it changes, and shared (the list of
-    # relations dropped is the conflict graph's, and the memo of callers is let go).
+    # relations dropped is the conflict graph's, and the statement memo is let go).
     assert all(type(getattr(catalog, f.name)) in (str, bool, int, tuple, frozenset, type(None))
-               or f.name in ("dropped_relations", "callers_memo")
+               or f.name in ("dropped_relations", "statement_memo")
                for f in fields(Catalog) if f.name not in containers)
     forked = fork(catalog, {"public.a"}, {"a"}, renames=True)
     for name in containers:

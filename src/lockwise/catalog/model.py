@@ -11,13 +11,15 @@ import os
 from collections.abc import Callable, Collection, Container, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lockwise.effects.nodes import TEMPORARY_PREFIX, qualified, type_name, type_sql
 
 if TYPE_CHECKING:
     from lockwise.catalog.objects import Domain, Policy, QueryRule, Trigger
     from lockwise.catalog.overloads import Routine
+
+_T = TypeVar("_T")
 
 #: Defined in `catalog.objects`, loaded at the first of them a statement makes.
 _OBJECTS = frozenset({"Domain", "DomainCheck", "Policy", "QueryRule", "Trigger"})
@@ -723,16 +725,34 @@ class Catalog:
     #: conflict graph tells the views a DROP ... CASCADE took unnamed from it, where looking
     #: at every view of the history for each such drop made long histories quadratic.
     dropped_relations: list[str] | None = field(default=None, repr=False, compare=False)
-    #: What `callers` found for the statement being replayed (its parse tree, and a result
-    #: per function, type or schema dropped): the effect model, `replay.tables_reached` and
-    #: the replay of one DROP ... CASCADE ask the same of the same catalog, a scan of every
-    #: table each time. Let go once the statement is applied (`replay.apply_statement`).
-    callers_memo: tuple[dict, dict[tuple[str, str], Callers]] | None = field(
+    #: What the effect model and the replay both ask of the statement being replayed, found
+    #: once (`found_once`): a node of its parse tree, and an answer by question. What
+    #: `callers` finds for a DROP ... CASCADE (a scan of every table, asked by the effect
+    #: model, `replay.tables_reached` and the replay), the names of a view's result (asked by
+    #: the effect model for a name twice, then by the replay for the view's columns). Let go
+    #: once the statement is applied (`replay.apply_statement`) or, refused, ended
+    #: (`replay.end_statement`).
+    statement_memo: tuple[object, dict[tuple, Any]] | None = field(
         default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if type(self.indexes) is dict:
             self.indexes = IndexMap(self.indexes)
+
+    def found_once(self, node: object, question: tuple, find: Callable[[], _T]) -> _T:
+        """What `find` finds for `question` about `node` (of the parse tree of the statement
+        being replayed): found once, whichever of the effect model and the replay asks first,
+        since the catalog does not change before the statement is applied
+        (`statement_memo`)."""
+        memo = self.statement_memo
+        if memo is None or memo[0] is not node:
+            memo = self.statement_memo = (node, {})
+        answers = memo[1]
+        if question in answers:
+            found: _T = answers[question]
+        else:
+            found = answers[question] = find()
+        return found
 
     def reset(self) -> None:
         """Empty again, as a new catalog is: what is replayed next is another database's."""

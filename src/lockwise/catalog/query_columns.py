@@ -118,7 +118,7 @@ def query_columns(catalog: Catalog, query: object) -> list[Column] | None:
     return _typed(lambda: _select(catalog, body)) if kind == "SelectStmt" else None
 
 
-def result_names(catalog: Catalog, query: object, names: list[str]) -> list[str] | None:
+def result_names(catalog: Catalog, query: object, names: list[str]) -> tuple[str, ...] | None:
     """The names of the columns a view defined by `query` gets, in order, as PostgreSQL names
     them (an alias; a column reference's column; a function's name; a cast's inner name, or
     its type's; `?column?` for an operator or constant), `names` (CREATE VIEW v (a, b) AS)
@@ -142,15 +142,21 @@ def repeated_result_name(catalog: Catalog, query: object, names: list[str]) -> s
     return ""
 
 
-def _names_renamed(catalog: Catalog, query: object, names: list[str]) -> list[str] | None:
+def _names_renamed(catalog: Catalog, query: object, names: list[str]) -> tuple[str, ...] | None:
     """The names of `query`'s result columns, `names` renaming the first ones; None when any
-    is not known for sure, or there are more names than columns."""
+    is not known for sure, or there are more names than columns. Worked out once a statement
+    (`Catalog.found_once`): the effect model asks for a name twice, then the replay for the
+    view's columns."""
+    return catalog.found_once(query, ("result names", *names),
+                              lambda: _names_walked(catalog, query, names))
+
+
+def _names_walked(catalog: Catalog, query: object, names: list[str]) -> tuple[str, ...] | None:
     kind, body = unwrap(query)
     found = _select_names(catalog, body, frozenset()) if kind == "SelectStmt" else None
     if found is None or len(names) > len(found):
         return None
-    found[:len(names)] = names
-    return found
+    return (*names, *found[len(names):])
 
 
 def _select_names(catalog: Catalog, stmt: dict, ctes: frozenset[str]) -> list[str] | None:

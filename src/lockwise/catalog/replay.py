@@ -43,6 +43,7 @@ from lockwise.catalog.routines import (
     switch_triggers,
 )
 from lockwise.catalog.search_path import elements_path
+from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -111,6 +112,14 @@ def __getattr__(name: str) -> object:
     from importlib import import_module
 
     return getattr(import_module(f"lockwise.catalog.{module}"), name)
+
+
+# Imported at their first use: split from this module for statements rarer than most (they
+# import it), and asked of at every such statement.
+_policies = bound_on_use(globals(), "_policies", "lockwise.catalog.policies")
+_renames = bound_on_use(globals(), "_renames", "lockwise.catalog.renames")
+_views = bound_on_use(globals(), "_views", "lockwise.catalog.views")
+_do_blocks = bound_on_use(globals(), "_do_blocks", "lockwise.catalog.do_blocks")
 
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
@@ -1382,10 +1391,8 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
     """Column `column` of `t` goes, and the indexes and constraints over it (also the indexes
     whose predicate or expressions read it); with CASCADE the views that use it too."""
     if cascade:
-        from lockwise.catalog import policies
-
         # (the policies first: those naming a view dropped here go too)
-        policies.drop_dependent_policies(catalog.policies_using_column(t.name, column))
+        _policies.drop_dependent_policies(catalog.policies_using_column(t.name, column))
         t.triggers = {n: tr for n, tr in t.triggers.items() if column not in tr.columns}
         views = catalog.views_using_column(t.name, column)
         _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
@@ -1553,12 +1560,10 @@ def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
     """DROP TABLE / VIEW `name`: it and its partitions; with CASCADE its inheritance
     children, the views over any of them, the policies on others naming those, and what
     names one of them by a regclass constant."""
-    from lockwise.catalog import policies
-
     if cascade:
         _drop_callers(catalog, relation_namers(catalog, name))
         reach = catalog.cascade_reach(name)
-        policies.drop_dependent_policies(catalog.policies_on_others(reach))
+        _policies.drop_dependent_policies(catalog.policies_on_others(reach))
         # The views over its partitions and children go too, not only those over it.
         _drop_views(catalog, [v for v in reach if (catalog.tables.get(v) or _NO_VIEW).kind
                               in ("view", "matview")])
@@ -1636,6 +1641,7 @@ def end_statement(catalog: Catalog, session: Session, ended_before: int) -> None
     outside a transaction block, as its own transaction. `ended_before`:
     `session.ended_transactions` before the statement. For lint's replay and the graph's.
     (A SET LOCAL session_replication_role ends with the transaction too.)"""
+    catalog.statement_memo = None  # (let go by `apply_statement`, unless it was refused)
     if (catalog.commit_drops or catalog.replica_role == "local") and \
             (session.ended_transactions != ended_before or not session.in_transaction):
         end_transaction(catalog)
@@ -1780,7 +1786,7 @@ def copied(catalog: Catalog) -> Catalog:
     the whole catalog)."""
     from copy import deepcopy
 
-    catalog.callers_memo = None  # (found again from the catalog: not copied)
+    catalog.statement_memo = None  # (found again from the catalog: not copied)
     return deepcopy(catalog)
 
 
@@ -2024,15 +2030,13 @@ def _drop_views(catalog: Catalog, views: list[str]) -> None:
 def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
     """The views that read `relation`, the tables with a foreign key to it, and those with a
     policy naming it."""
-    from lockwise.catalog import policies
-
     # Only the tables `source_readers` and `fk_sources` list (supersets) can read it or have
     # such a key: they are the only ones worth a look (this runs for every DROP and RENAME
     # of a relation).
     found = {t.name: t for t in catalog.views_reading(relation)}
     found.update((name, catalog.tables[name])
                  for name, _ in catalog.referencing(relation, clones=True))
-    found.update((t.name, t) for t in policies.holders_reached(catalog, [relation]))
+    found.update((t.name, t) for t in _policies.holders_reached(catalog, [relation]))
     if len(found) < 2:
         return list(found.values())
     # In the catalog's order (that of the scan this replaces): a look through every table,
@@ -2256,8 +2260,6 @@ def _key_below(catalog: Catalog, t: Table, con: Constraint) -> None:
 
 
 def _drop(catalog: Catalog, stmt: dict) -> None:
-    from lockwise.catalog import policies
-
     rtype = stmt.get("removeType", "")
     if rtype == "OBJECT_EXTENSION":
         catalog.extensions -= {n[-1] for n in drop_object_names(stmt) if n}
@@ -2272,7 +2274,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             if table is not None:
                 table.triggers.pop(names[-1], None)
         elif rtype == "OBJECT_POLICY" and len(names) > 1:
-            policies.drop_policy(catalog.tables.get(object_name(names[:-1])), names[-1])
+            _policies.drop_policy(catalog.tables.get(object_name(names[:-1])), names[-1])
         elif rtype == "OBJECT_RULE" and len(names) > 1:
             _name_rule(catalog, object_name(names[:-1]), names[-1], None)
         elif rtype in _ROUTINE_KINDS:
@@ -2280,7 +2282,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     del table.triggers[trigger]
                 found = routine_callers(catalog, name, stmt)
-                policies.drop_dependent_policies(
+                _policies.drop_dependent_policies(
                     catalog.policies_on_others(list(found.views), [name]))
                 _drop_callers(catalog, found)
         elif rtype in RELATION_KINDS:
@@ -2306,7 +2308,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             catalog.schemas.discard(schema)
             if stmt.get("behavior") == "DROP_CASCADE":  # the views elsewhere over its tables
                 found = schema_callers(catalog, schema, stmt)
-                policies.drop_dependent_policies(_schema_policies(catalog, schema))
+                _policies.drop_dependent_policies(_schema_policies(catalog, schema))
                 _drop_views(catalog, catalog.views_outside_schema_over(schema))
                 _drop_callers(catalog, found)
             for key in [k for k in catalog.tables if k.startswith(schema + ".")]:
@@ -2335,26 +2337,16 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                                        on.startswith(schema + ".")])
 
 
-def _callers_once(catalog: Catalog, stmt: dict, key: tuple[str, str],
-                  find: Callable[[], Callers]) -> Callers:
-    """What `find` finds (a `Catalog.callers` scan) for `key` within DROP ... CASCADE `stmt`
-    (its parse tree's body): found once, whichever of the effect model, `tables_reached` and
-    the replay asks first, since the catalog does not change before the statement is applied
-    (`apply_statement` lets it go then). What the replay finds gone by the time it drops
-    them (with a column or table the statement dropped first) is skipped there."""
-    memo = catalog.callers_memo
-    if memo is None or memo[0] is not stmt:
-        memo = catalog.callers_memo = (stmt, {})
-    found = memo[1].get(key)
-    if found is None:
-        found = memo[1][key] = find()
-    return found
+# What `Catalog.callers` finds for a DROP ... CASCADE (a scan of every table) is found once,
+# whichever of the effect model, `tables_reached` and the replay asks first
+# (`Catalog.found_once`). What the replay finds gone by the time it drops them (with a column
+# or table the statement dropped first) is skipped there.
 
 
 def routine_callers(catalog: Catalog, function: str, stmt: dict) -> Callers:
     """What DROP FUNCTION / PROCEDURE / ROUTINE `function` (qualified) ... CASCADE (`stmt`)
     drops besides its triggers and policies."""
-    return _callers_once(catalog, stmt, ("function", function), lambda: catalog.callers(
+    return catalog.found_once(stmt, ("function", function), lambda: catalog.callers(
         lambda uses: calls_function(uses, function)))
 
 
@@ -2362,7 +2354,7 @@ def type_callers(catalog: Catalog, type_name: str, stmt: dict) -> Callers:
     """What DROP TYPE / DOMAIN `type_name` (qualified) ... CASCADE (`stmt`) drops besides
     the columns of it: what casts to it, or to a domain over it (which goes too)."""
     types = frozenset(catalog.with_subdomains(type_name, arrays=True))
-    return _callers_once(catalog, stmt, ("type", type_name), lambda: catalog.callers(
+    return catalog.found_once(stmt, ("type", type_name), lambda: catalog.callers(
         lambda uses: casts_to(uses, types)))
 
 
@@ -2370,8 +2362,8 @@ def schema_callers(catalog: Catalog, schema: str, stmt: dict) -> Callers:
     """What DROP SCHEMA `schema` ... CASCADE (`stmt`) drops outside it because it calls one
     of its functions or casts to one of its types (written with the schema's name: an
     unqualified one may find another first)."""
-    return _callers_once(catalog, stmt, ("schema", schema),
-                         lambda: _schema_callers(catalog, schema))
+    return catalog.found_once(stmt, ("schema", schema),
+                              lambda: _schema_callers(catalog, schema))
 
 
 def _schema_callers(catalog: Catalog, schema: str) -> Callers:
@@ -2506,7 +2498,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         _apply(catalog, tree, migration_id, views, view_reads)
     finally:
         _replayed_sql = outer
-        catalog.callers_memo = None  # the catalog changed: what uses what is to be found again
+        catalog.statement_memo = None  # the catalog changed: found again
 
 
 def _apply(catalog: Catalog, tree: dict, migration_id: str,
@@ -2526,13 +2518,9 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         if body.get("target") == "DISCARD_ALL":  # (RESET ALL with it)
             catalog.replica_role = ""
     elif kind == "RenameStmt":
-        from lockwise.catalog.renames import _rename
-
-        _rename(catalog, body)
+        _renames._rename(catalog, body)
     elif kind == "AlterObjectSchemaStmt":
-        from lockwise.catalog.renames import _set_schema
-
-        _set_schema(catalog, body)
+        _renames._set_schema(catalog, body)
     elif kind == "IndexStmt":
         _create_index(catalog, body)
     elif kind == "DropStmt":
@@ -2542,13 +2530,9 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
     elif kind == "CreatePolicyStmt":
-        from lockwise.catalog import policies
-
-        policies.create_policy(catalog, body)
+        _policies.create_policy(catalog, body)
     elif kind == "AlterPolicyStmt":
-        from lockwise.catalog import policies
-
-        policies.alter_policy(catalog, body)
+        _policies.alter_policy(catalog, body)
     elif kind == "RuleStmt":
         _name_rule(catalog, range_var(body.get("relation"))[0], None, body.get("rulename", ""),
                    _rule_of(catalog, body))
@@ -2557,13 +2541,9 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
 
         apply_type_statement(catalog, kind, body)
     elif kind == "ViewStmt":
-        from lockwise.catalog.views import _create_view
-
-        _create_view(catalog, body, migration_id, views, view_reads)
+        _views._create_view(catalog, body, migration_id, views, view_reads)
     elif kind == "CreateTableAsStmt":
-        from lockwise.catalog.views import _create_table_as
-
-        _create_table_as(catalog, body, migration_id, views, view_reads)
+        _views._create_table_as(catalog, body, migration_id, views, view_reads)
     elif kind == "VariableSetStmt" and body.get("name") in REPLICATION_ROLE:
         set_replication_role(catalog, body)
     elif kind == "VariableSetStmt" and body.get("name") == "default_tablespace":
@@ -2573,18 +2553,14 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
             if body.get("kind") == "VAR_SET_VALUE" else ""
         catalog.default_tablespace = None if body.get("is_local") else str(value or "")
     elif kind == "SelectStmt" and (creating := select_into(body)) is not None:
-        from lockwise.catalog.views import _create_table_as
-
-        _create_table_as(catalog, creating, migration_id, views, view_reads)
+        _views._create_table_as(catalog, creating, migration_id, views, view_reads)
     elif kind == "ExplainStmt" and "analyze" in options_on(body.get("options")):
         # EXPLAIN ANALYZE runs its statement: CREATE TABLE AS / MATERIALIZED VIEW creates it.
         _apply(catalog, body.get("query") or {}, migration_id, views, view_reads)
     elif kind == "CreateSchemaStmt":
         _create_schema(catalog, body, migration_id, views, view_reads)
     elif kind == "DoStmt":
-        from lockwise.catalog.do_blocks import _do_block
-
-        _do_block(catalog, body, migration_id)
+        _do_blocks._do_block(catalog, body, migration_id)
     elif kind == "ReassignOwnedStmt":
         catalog.handed_over_roles |= {name for name in map(role_name, body.get("roles") or ())
                                       if name}
@@ -2624,8 +2600,6 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
             for tree in routine_trees(catalog, routine):
                 apply_statement(catalog, tree, migration_id)
             if routine.language == "plpgsql":  # (a SQL body is read whole)
-                from lockwise.catalog.do_blocks import code_reshapes
-
-                catalog.unsure.update(code_reshapes(catalog, routine.sql, "plpgsql"))
+                catalog.unsure.update(_do_blocks.code_reshapes(catalog, routine.sql, "plpgsql"))
         finally:
             _running.pop()

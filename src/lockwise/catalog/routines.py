@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Table
+from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     NodeMemo,
     const_value,
@@ -30,6 +31,14 @@ from lockwise.effects.nodes import (
 
 if TYPE_CHECKING:
     from lockwise.catalog.overloads import Routine
+
+# Imported at their first use (the first write to a table with triggers, the first routine
+# body followed; `key_actions` makes a NamedTuple): functions run at each statement use them.
+_key_actions = bound_on_use(globals(), "_key_actions", "lockwise.catalog.key_actions")
+_partition_triggers = bound_on_use(globals(), "_partition_triggers",
+                                   "lockwise.catalog.partition_triggers")
+_trigger_when = bound_on_use(globals(), "_trigger_when", "lockwise.catalog.trigger_when")
+_plpgsql = bound_on_use(globals(), "_plpgsql", "lockwise.parse.plpgsql")
 
 #: The statements that can call a routine: CALL, and the queries and DML whose expressions
 #: may call a function (or whose writes fire a trigger: COPY FROM).
@@ -228,17 +237,15 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     replay files each trigger it adds there), whatever the write reaches."""
     if kind not in _WRITES and kind != "MergeStmt" or catalog.trigger_tables == {}:
         return []
-    from lockwise.catalog.key_actions import key_actions  # (a NamedTuple: made when needed)
-    from lockwise.catalog.partition_triggers import fired_tables, reached_below
-
     table = range_var(body.get("relation"))[0]
     writes = _writes(kind, body)
-    below = reached_below(catalog, table, kind, body)
-    fired = fired_tables(catalog, table, writes, below) + [
+    below = _partition_triggers.reached_below(catalog, table, kind, body)
+    fired = _partition_triggers.fired_tables(catalog, table, writes, below) + [
         reached for write in ("delete", "update") if write in writes
-        for action in key_actions(catalog, table, write, writes[write]) if action.write
-        for reached in fired_tables(catalog, action.referencing,
-                                    {action.write: action.columns}, action.reached[1:])]
+        for action in _key_actions.key_actions(catalog, table, write, writes[write])
+        if action.write
+        for reached in _partition_triggers.fired_tables(
+            catalog, action.referencing, {action.write: action.columns}, action.reached[1:])]
     found = []
     for rel, rel_writes, row_only in fired:
         known = catalog.tables.get(rel)
@@ -269,15 +276,13 @@ def _fired_routines(catalog: Catalog, table: Table, writes: dict[str, frozenset[
     that may change: `may_fire_on_update`), enabled for the session's replication role
     (the rows written are not weighed: the worst case); its row triggers alone when
     `row_only` (`fired_tables`)."""
-    from lockwise.catalog.trigger_when import may_fire_on_update  # (only a table's triggers)
-
     firing = "RA" if catalog.replica_role else "OA"
     found = []
     for trigger in table.triggers.values():
         if trigger.fires in firing and (trigger.row or not row_only) and any(
                 write in trigger.events and (write != "update" or (
                     not trigger.update_of or not columns.isdisjoint(trigger.update_of))
-                    and may_fire_on_update(catalog, table, trigger, columns))
+                    and _trigger_when.may_fire_on_update(catalog, table, trigger, columns))
                 for write, columns in writes.items()):
             name = trigger.qualified or f"public.{trigger.function}"
             found.extend(r for r in catalog.kept_routines.get(name, ())
@@ -324,9 +329,7 @@ def followed_trees(catalog: Catalog, code: str) -> list[dict]:
     """The statements PL/pgSQL `code` (a DO block's, or a routine's CREATE) runs that the
     replay follows: its embedded statements and, when the catalog keeps routines, the
     expressions (`x := f()`, `IF f() THEN`, a FOR's query) that call one, as their SELECT."""
-    from lockwise.parse.plpgsql import embedded_statements, embedded_steps
-
     if not catalog.kept_routines:
-        return [e.tree for e in embedded_statements(code)]
-    return [e.tree for e, expression in embedded_steps(code)
+        return [e.tree for e in _plpgsql.embedded_statements(code)]
+    return [e.tree for e, expression in _plpgsql.embedded_steps(code)
             if not expression or calls_routine(catalog, e.tree)]

@@ -34,10 +34,10 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
     catalog.filed(name)
     # OR REPLACE: the query reads the view as it was; its reads are found without columns.
     columns = _query_columns(catalog, stmt.get("query"), strings(stmt.get("aliases")))
-    # The names, known more often than the types: walked again only when a type is not known.
-    names = list(columns) if columns else result_names(catalog, stmt.get("query"),
-                                                       strings(stmt.get("aliases")))
-    view.column_names = tuple(names) if names is not None else None
+    # The names, known more often than the types (the effect model's walk, when it looked
+    # for a name twice: `query_columns.result_names`).
+    view.column_names = tuple(columns) if columns else result_names(
+        catalog, stmt.get("query"), strings(stmt.get("aliases")))
     view.not_updatable = not_updatable(catalog, stmt.get("query"))
     view.updatable_columns = has_updatable_column(stmt.get("query"))
     view.where = kept_rows_filter(stmt.get("query"))

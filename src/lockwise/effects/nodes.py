@@ -8,6 +8,7 @@ from collections.abc import Set as AbstractSet
 from enum import Enum
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from lockwise.core.deferred import bound_on_use
 from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified
 
 if TYPE_CHECKING:
@@ -859,6 +860,11 @@ def _ast_value(ast: ModuleType, value: object) -> object:
     return value
 
 
+# pglast's nodes and printer, imported at the first print (after the first parse, which
+# loads pglast with `ast` unexecuted: `parse.libpg`).
+_ast = bound_on_use(globals(), "_ast", "pglast.ast")
+_stream = bound_on_use(globals(), "_stream", "pglast.stream")
+_visitors = bound_on_use(globals(), "_visitors", "pglast.visitors")
 #: How many texts `expression_sql` keeps of the expressions it printed (`_printed`).
 PRINTED_KEPT = 256
 #: The texts of the expressions printed lately, by the expression's `repr` (an equal tree,
@@ -888,11 +894,9 @@ def expression_sql(expr: dict | None) -> str | None:
             kept = _printed.get(key, _NOT_PRINTED)
             if kept is not _NOT_PRINTED:
                 return kept  # type: ignore[return-value]
-    from pglast import ast
-
     try:
         kind, body = unwrap(expr)
-        text: str | None = printed_node(getattr(ast, kind)(_ast_dict(ast, kind, body)))
+        text: str | None = printed_node(getattr(_ast, kind)(_ast_dict(_ast, kind, body)))
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
         text = None
     if key is not None:
@@ -911,24 +915,20 @@ def printed_node(node: object) -> str:
     (which the printers read) with `populate_ancestors`, which makes a Visitor class and
     inspects it for its methods at each call, about half its cost: the same walk of the tree
     (`Visitor.iterate`, as that visitor runs it) sets them here, and `print_node` prints."""
-    from pglast import ast
-    from pglast.stream import RawStream
-    from pglast.visitors import Continue, Visitor
-
-    if not isinstance(node, ast.Node):  # a tuple of statements, or SQL text: as pglast does
-        return RawStream()(node)
+    if not isinstance(node, _ast.Node):  # a tuple of statements, or SQL text: as pglast does
+        return _stream.RawStream()(node)
     if not _WALKER:
-        _WALKER.append(Visitor())
+        _WALKER.append(_visitors.Visitor())
     tree = (node,)  # as the entry point wraps a lone node: its root ancestor is that tuple's
     walk = _WALKER[0].iterate(tree)
     try:
         ancestors, each = next(walk)
         while True:
             each.ancestors = ancestors
-            ancestors, each = walk.send(Continue)
+            ancestors, each = walk.send(_visitors.Continue)
     except StopIteration:
         pass
-    stream = RawStream()
+    stream = _stream.RawStream()
     stream.print_node(node)
     return stream.getvalue()
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import exclusion_columns
 from lockwise.catalog.search_path import temporary_searched_first
+from lockwise.core.deferred import bound_on_use
 from lockwise.effects.foreign_keys import keys_written, refused_reference
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
@@ -54,6 +55,12 @@ from lockwise.effects.postgres.columns import (
 from lockwise.effects.postgres.embedded import lock_parsed
 from lockwise.effects.postgres.misc import lock_sequence_owner
 from lockwise.parse.quoting import relation_sql
+
+# Imported at their first use: a view's or a table's rarer checks (`queries` imports this).
+_queries = bound_on_use(globals(), "_queries", "lockwise.effects.postgres.queries")
+_query_columns = bound_on_use(globals(), "_query_columns", "lockwise.catalog.query_columns")
+_temporary_ties = bound_on_use(globals(), "_temporary_ties",
+                               "lockwise.effects.postgres.temporary_ties")
 
 
 def _lock_parents(b: Builder, stmt: dict, table: str, qualified: bool) -> tuple[str | None,
@@ -173,10 +180,9 @@ def _tied_across_persistence(b: Builder, table: str, stmt: dict, parent: str | N
     test_temporary_tables). The checks' module is imported only for a table with one of
     them to check (most CREATE TABLEs have none)."""
     if parent is not None or stmt.get("inhRelations"):
-        from lockwise.effects.postgres.temporary_ties import inheritance_refused, partition_refused
-
-        facts = partition_refused("create", table, parent) if parent is not None else \
-            inheritance_refused(table, (range_var(p)[0] for p in stmt["inhRelations"]))
+        facts = _temporary_ties.partition_refused("create", table, parent) \
+            if parent is not None else _temporary_ties.inheritance_refused(
+                table, (range_var(p)[0] for p in stmt["inhRelations"]))
         if facts:
             return facts
     targets = [name for con in _constraints_written(stmt)
@@ -184,9 +190,7 @@ def _tied_across_persistence(b: Builder, table: str, stmt: dict, parent: str | N
                and not _itself(b.ctx.catalog, table, target, name := range_var(target)[0])]
     if not targets:
         return {}
-    from lockwise.effects.postgres.temporary_ties import reference_refused
-
-    return reference_refused(b.ctx.catalog, table, targets, unlogged=(
+    return _temporary_ties.reference_refused(b.ctx.catalog, table, targets, unlogged=(
         stmt.get("relation") or {}).get("relpersistence") == "u")
 
 
@@ -306,9 +310,6 @@ def create_foreign_table(b: Builder, stmt: dict) -> None:
 
 
 def create_table_as(b: Builder, stmt: dict) -> None:
-    from lockwise.effects.postgres.queries import query_with_query_locked  # (imports this)
-    from lockwise.effects.postgres.temporary_ties import view_refused
-
     # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
     into = stmt.get("into") or {}
     into = into.get("IntoClause", into)
@@ -319,7 +320,7 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     read_tables(b, stmt.get("query"), {table})
     # (analyzed before the name is looked at: refused then, IF NOT EXISTS or a name taken)
     refused = {**constant_refused(b, stmt.get("query")),
-               **query_with_query_locked(stmt.get("query"))}
+               **_queries.query_with_query_locked(stmt.get("query"))}
     if skipped(b, stmt, relation_skips(b, stmt, table),
                 "create_materialized_view" if matview else "create_table_as",
                 table_facts(b, table, qualified), refused,
@@ -329,7 +330,8 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     b.creates.add(f"{'view' if matview else 'table'}:{table}")
     # (the name is looked at before the result's columns are made)
     taken = "" if refused else name_taken(b, table)
-    temporary = view_refused(table, stmt.get("query"), materialized=True) if matview else {}
+    temporary = _temporary_ties.view_refused(table, stmt.get("query"), materialized=True) \
+        if matview else {}
     repeated = {} if refused or taken or temporary else \
         repeated_column(b, stmt.get("query"), strings(into.get("colNames")))
     # WITH NO DATA neither rewrites nor plans the query (checked on the server): the views it
@@ -345,9 +347,6 @@ def create_table_as(b: Builder, stmt: dict) -> None:
 
 
 def create_view(b: Builder, stmt: dict) -> None:
-    from lockwise.effects.postgres.queries import query_with_query_locked  # (imports this)
-    from lockwise.effects.postgres.temporary_ties import view_refused
-
     view, qualified = view_var(stmt)
     if stmt.get("replace") and view in b.ctx.catalog.tables:
         b.lock(view, L.ACCESS_EXCLUSIVE)
@@ -360,8 +359,8 @@ def create_view(b: Builder, stmt: dict) -> None:
     replaced = stmt.get("replace") and (b.ctx.catalog.tables.get(view) or NO_TABLE).kind == "view"
     # (the query is analyzed before the name is looked at, and its result's columns are
     # made before too: a name twice is refused whatever has the view's name)
-    locked = query_with_query_locked(stmt.get("query"))
-    refused = {**view_refused(view, stmt.get("query")),
+    locked = _queries.query_with_query_locked(stmt.get("query"))
+    refused = {**_temporary_ties.view_refused(view, stmt.get("query")),
                **constant_refused(b, stmt.get("query")), **locked}
     repeated = {} if refused or replaced or _recursive(stmt.get("query")) else \
         repeated_column(b, stmt.get("query"), strings(stmt.get("aliases")))
@@ -377,9 +376,7 @@ def repeated_column(b: Builder, query: object, names: list[str]) -> dict:
     view, a materialized view, CREATE TABLE AS or SELECT INTO; `names` renaming its first
     columns) names a column twice (`query_columns.repeated_result_name`): the server refuses
     to make the relation, WITH NO DATA too (checked on 18.6)."""
-    from lockwise.catalog.query_columns import repeated_result_name
-
-    name = repeated_result_name(b.ctx.catalog, query, names)
+    name = _query_columns.repeated_result_name(b.ctx.catalog, query, names)
     return {"refused_duplicate_column": True, "duplicate_column": name,
             "duplicate_column_text": f'column "{name}" specified more than once'} if name else {}
 
@@ -415,13 +412,12 @@ def _replaced_columns(b: Builder, view: str, stmt: dict) -> dict:
     old = b.ctx.catalog.known_table(view)
     if old is None or old.column_names is None:
         return {}
-    from lockwise.catalog.query_columns import result_columns, result_names
-
     query, aliases = stmt.get("query"), strings(stmt.get("aliases"))
     # The types when the old ones are known (their names too, in one walk), else the names.
-    typed = result_columns(b.ctx.catalog, query, aliases) if old.columns else None
-    new = [c.name for c in typed] if typed is not None else \
-        result_names(b.ctx.catalog, query, aliases)
+    typed = _query_columns.result_columns(b.ctx.catalog, query, aliases) if old.columns \
+        else None
+    new = tuple(c.name for c in typed) if typed is not None else \
+        _query_columns.result_names(b.ctx.catalog, query, aliases)
     if new is None:
         return {}
     changed = [(o, n) for o, n in zip(old.column_names, new, strict=False) if o != n]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Index
 from lockwise.catalog.search_path import elements_path
+from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Action, Effect
 from lockwise.effects.context import Context, track_new_objects
@@ -41,6 +42,14 @@ if TYPE_CHECKING:
     from lockwise.effects.context import Prepared
     from lockwise.parse.plpgsql import Branches, Embedded
 
+# Imported at their first use: the package's dispatcher (the package imports this module),
+# and what only a DO block, a routine's body or a statement that runs another needs.
+_dispatcher = bound_on_use(globals(), "_dispatcher", "lockwise.effects.postgres")
+_queries = bound_on_use(globals(), "_queries", "lockwise.effects.postgres.queries")
+_plpgsql = bound_on_use(globals(), "_plpgsql", "lockwise.parse.plpgsql")
+_routines = bound_on_use(globals(), "_routines", "lockwise.catalog.routines")
+_conditions = bound_on_use(globals(), "_conditions", "lockwise.catalog.conditions")
+
 
 def create_schema(b: Builder, stmt: dict) -> None:
     schema = created_schema(stmt) or ""
@@ -63,14 +72,11 @@ def _run_elements(b: Builder, stmt: dict, schema: str) -> None:
     schema: their locks, scans, objects and actions are the statement's. Each action says
     which element it is (`schema_element`, its position as written, where its findings
     point); what an element created is new for the elements after it."""
-    # The package's dispatcher: imported here, as the package imports this module.
-    from lockwise.effects.postgres import compute_effect
-
     ctx = b.ctx
     made: set[str] = set()
     with elements_path(ctx.catalog, schema, made):
         for position, tree in schema_elements(stmt, schema):
-            inner = compute_effect(tree, ctx)
+            inner = _dispatcher.compute_effect(tree, ctx)
             take_whole_effect(b, inner, made)
             b.actions.extend(Action(a.kind, {**a.facts, "schema_element": position + 1})
                              for a in inner.actions)
@@ -114,18 +120,14 @@ def explain(b: Builder, stmt: dict) -> None:
     """EXPLAIN plans its statement: the parser, rewriter and planner lock what it names (views
     expanded, in its own modes), and that is all, nothing is run (checked on the server).
     EXPLAIN ANALYZE runs it: its whole effect, actions included, is the statement's."""
-    # The package's dispatcher: imported here, as the package imports this module.
-    from lockwise.effects.postgres import compute_effect
-    from lockwise.effects.postgres.queries import query_with_query_locked
-
     query = stmt.get("query") or {}
     if "analyze" in options_on(stmt.get("options")):
-        inner = compute_effect(query, b.ctx)
+        inner = _dispatcher.compute_effect(query, b.ctx)
         take_whole_effect(b, inner)
         b.actions.extend(inner.actions)
         return
     _lock_unexecuted(b, query, replace(b.ctx, executes=False))
-    b.act("explain", statement=unwrap(query)[0], **query_with_query_locked(query))
+    b.act("explain", statement=unwrap(query)[0], **_queries.query_with_query_locked(query))
 
 
 def prepare(b: Builder, stmt: dict) -> None:
@@ -240,16 +242,11 @@ def lock_parsed(b: Builder, statements: Iterable[dict], rewritten: bool) -> None
 def _lock_unexecuted(b: Builder, query: dict, ctx: Context) -> None:
     """The locks of `query` as far as `ctx` says it gets: nothing else of it, which never
     runs (no scan, write, object or action)."""
-    # The package's dispatcher: imported here, as the package imports this module.
-    from lockwise.effects.postgres import compute_effect
-
-    for rel, mode in compute_effect(query, ctx).locks.items():
+    for rel, mode in _dispatcher.compute_effect(query, ctx).locks.items():
         b.lock(rel, mode)
 
 
 def create_rule(b: Builder, stmt: dict) -> None:
-    from lockwise.effects.postgres.queries import query_with_query_locked
-
     # A rule rewrites every later query on the table: it is added under ACCESS EXCLUSIVE
     # (checked on the server), and its actions are parsed against the tables they name.
     table, qualified = range_var(stmt.get("relation"))
@@ -258,7 +255,7 @@ def create_rule(b: Builder, stmt: dict) -> None:
     lock_parsed(b, stmt.get("actions") or (), rewritten=False)
     # (analyzed there: refused as a run of them would be, checked on 18.6)
     b.act("create_rule", table_facts(b, table, qualified), name=stmt.get("rulename", ""),
-          **query_with_query_locked(stmt.get("actions")))
+          **_queries.query_with_query_locked(stmt.get("actions")))
 
 
 _STRING_LITERAL = lazy_compile(r"'(?:[^']|'')*'")
@@ -281,9 +278,7 @@ def _adds_enum_value(body: str) -> bool:
 
 
 def do_block(b: Builder, stmt: dict) -> None:
-    from lockwise.parse.plpgsql import do_block_code
-
-    body, language = do_block_code(stmt)
+    body, language = _plpgsql.do_block_code(stmt)
     if runs_transaction_control(body):
         b.transactional = False
     if language == "plpgsql":
@@ -304,9 +299,7 @@ def dynamic_sql_facts(body: str, source: str, where: str) -> dict:
     (`dynamic_sql`): what it runs is not linted, and the rule dynamic-sql-not-linted says so
     of `source` (what builds it: "This DO block"), each EXECUTE's line `where` ("of the
     block")."""
-    from lockwise.parse.plpgsql import dynamic_sql
-
-    found = dynamic_sql(body)
+    found = _plpgsql.dynamic_sql(body)
     return {"dynamic_sql": tuple(query for _, query in found), "dynamic_sql_source": source,
             "dynamic_sql_text": "; ".join(f"EXECUTE {' '.join(query.split())} (line {line} "
                                           f"{where})" for line, query in found)}
@@ -352,11 +345,6 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     (`enum_values_read`), with the values the block added before them (`enum_values_added_
     in_block`); the session decides which are unsafe (`Session.action_facts`). The uses in
     PL/pgSQL's own expressions are the block's own action's."""
-    # The package's dispatcher: imported here, as the package imports this module.
-    from lockwise.catalog.routines import calls_routine
-    from lockwise.effects.postgres import compute_effect
-    from lockwise.parse.plpgsql import embedded_statements, embedded_steps
-
     ctx = ctx or b.ctx
     watching = ctx.watch_literals or _adds_enum_value(body)
     # (an expression that calls a kept routine runs as its SELECT: `x := f()`, `IF f()`)
@@ -371,8 +359,8 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     if statements is not None:
         steps = [(e, False) for e in statements]
     else:
-        steps = embedded_steps(body, branches) if watching or follow else \
-            [(e, False) for e in embedded_statements(body, branches)]
+        steps = _plpgsql.embedded_steps(body, branches) if watching or follow else \
+            [(e, False) for e in _plpgsql.embedded_statements(body, branches)]
     if watching:
         ctx = replace(ctx, watch_literals=True)
     # What the block's statements make new is new for the ones after them, as at top level
@@ -403,14 +391,14 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # renames, under which the block locks it (one relation, however many names it took)
     first_named: dict[str, str] = {}
     for (sql, tree, line), expression in steps:
-        if expression and not (follow and calls_routine(ctx.catalog, tree)):
+        if expression and not (follow and _routines.calls_routine(ctx.catalog, tree)):
             if watching:
                 kind, node = unwrap(tree)
                 _note_enum_reads(block.facts,
                                  enum_candidate_literals(kind, node, ctx.catalog), added)
             continue
         # (its own text: the block's can spell a name with escapes, as E'regcl\x61ss' does)
-        inner = compute_effect(tree, replace(ctx, statement_sql=sql))
+        inner = _dispatcher.compute_effect(tree, replace(ctx, statement_sql=sql))
         # (of them, the tables and materialized views hold no rows until filled: one made
         # WITH data, or REFRESHed, is filled, `Context.filled_tables`)
         empty = {t for t in made if f"table:{t}" in objects
@@ -561,14 +549,11 @@ def _routine_branches(block: Action, body: str, ctx: Context, routine: str,
     replay keeps. Else none is decided: every construct that runs SQL counts whole, named in
     the `routine_call` action `block` (`_branches`), at its line as the server's context
     gives it ("function public.f line 3")."""
-    from lockwise.catalog.routines import calls_routine
-    from lockwise.parse.plpgsql import embedded_statements
-
     branches = _branches(block, body, ctx, routine, decide)
     if branches is None or not branches.decided:
         return None
-    if any(unwrap(e.tree)[0] not in _ANALYZED or calls_routine(ctx.catalog, e.tree)
-           for e in embedded_statements(body, branches)):
+    if any(unwrap(e.tree)[0] not in _ANALYZED or _routines.calls_routine(ctx.catalog, e.tree)
+           for e in _plpgsql.embedded_statements(body, branches)):
         _branches(block, body, ctx, routine, decide=False)  # (each IF counts whole)
         return None
     return branches
@@ -577,12 +562,10 @@ def _routine_branches(block: Action, body: str, ctx: Context, routine: str,
 def _decided(body: str, ctx: Context, decide: bool = True) -> Branches | None:
     """PL/pgSQL code `body` without the branches of the IFs the catalog answers for sure
     (`parse.plpgsql.decided_branches`, `catalog.conditions`; none when not `decide`)."""
-    from lockwise.catalog.conditions import condition_holds
-    from lockwise.parse.plpgsql import decided_branches, undecided_branches
-
     if not decide:
-        return undecided_branches(body)
-    return decided_branches(body, lambda sql: condition_holds(ctx.catalog, sql))
+        return _plpgsql.undecided_branches(body)
+    return _plpgsql.decided_branches(
+        body, lambda sql: _conditions.condition_holds(ctx.catalog, sql))
 
 
 def _where(facts: dict, line: int, routine: str) -> dict:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from lockwise.catalog.model import VIEW_DEPTH, Constraint, Table
 from lockwise.catalog.replay import missing_index_parts
 from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS
+from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     JoinedSql,
     PrintedSql,
@@ -54,6 +55,9 @@ from lockwise.effects.postgres.embedded import take_whole_effect
 from lockwise.effects.postgres.where_index import where_facts
 from lockwise.effects.volatility import changes_between_transactions, has_subquery
 from lockwise.parse.quoting import quote_ident, relation_sql
+
+# (imported at the first write to a table that foreign keys point at)
+_key_actions = bound_on_use(globals(), "_key_actions", "lockwise.catalog.key_actions")
 
 
 def _data_modifying_ctes(b: Builder, stmt: dict) -> None:
@@ -599,11 +603,9 @@ def _referencing_rows(b: Builder, table: str, kind: str,
     EXCLUSIVE), which fires the keys that point at that table in turn. Returns the keys whose
     table is read in full for each row, when it may hold rows (not one the migration made
     and left empty)."""
-    from lockwise.catalog.key_actions import key_actions
-
     catalog = b.ctx.catalog
     read_per_row = []
-    for action in key_actions(catalog, table, kind, columns):
+    for action in _key_actions.key_actions(catalog, table, kind, columns):
         other, key = action.referencing, action.key
         if key.columns and catalog.fully_known(other) is not None and \
                 not catalog.has_index_leading_with(other, key.columns):
