@@ -2327,23 +2327,6 @@ _TAKEN_NOT_NULL_NAMES = {
 }
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("history", _TAKEN_NOT_NULL_NAMES.values(), ids=list(
-    _TAKEN_NOT_NULL_NAMES))
-def test_taken_constraint_names_are_numbered_as_the_server_numbers_them(
-        history: str, pg_db: str) -> None:
-    """Checked on 18.6: PostgreSQL numbers a name it generates for a constraint
-    (ChooseConstraintName) while a constraint of the schema, of any table, has it; the
-    replay's names for the constraints (NOT NULL ones included) are the server's."""
-    assert _replayed_constraint_names(history) == _server_constraint_names(pg_db, history)
-
-
-def _replayed_constraint_names(history: str) -> set[tuple[str, str]]:
-    """(table, name) of each constraint the replay of `history` leaves, NOT NULL ones too."""
-    catalog = replayed(history)
-    return _not_null_names(catalog) | {(t.name, name) for t in catalog.tables.values()
-                                       for name in t.constraints}
-
 
 #: Histories after which PostgreSQL 18's NOT NULL constraints keep the names they were made
 #: with: a table renamed, moved or a column renamed keeps them (and a name kept so is taken:
@@ -2407,10 +2390,16 @@ _KEPT_NOT_NULL_NAMES = {
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("history", _KEPT_NOT_NULL_NAMES.values(), ids=list(
-    _KEPT_NOT_NULL_NAMES))
-def test_not_null_constraints_keep_their_names_as_the_server_keeps_them(
+@pytest.mark.parametrize("history", [*_TAKEN_NOT_NULL_NAMES.values(),
+                                     *_KEPT_NOT_NULL_NAMES.values()],
+                         ids=[*_TAKEN_NOT_NULL_NAMES, *_KEPT_NOT_NULL_NAMES])
+def test_constraint_names_are_numbered_and_kept_as_the_server_does(
         history: str, pg_db: str) -> None:
-    """Checked on 18.6: the names of the NOT NULL constraints the replay keeps are the
-    server's after renames, copies of tables and primary keys added."""
-    assert _replayed_constraint_names(history) == _server_constraint_names(pg_db, history)
+    """Checked on 18.6: PostgreSQL numbers a name it generates for a constraint
+    (ChooseConstraintName) while a constraint of the schema, of any table, has it, and a NOT
+    NULL constraint keeps its name through renames; the replay's names for the constraints
+    (NOT NULL ones included) are the server's."""
+    catalog = replayed(history)
+    assert _not_null_names(catalog) | {(t.name, name) for t in catalog.tables.values()
+                                       for name in t.constraints} == \
+        _server_constraint_names(pg_db, history)
