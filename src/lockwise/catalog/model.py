@@ -1440,25 +1440,31 @@ class Catalog:
         if self.uses_tables is None:
             self.note_uses("")
         if self.not_null_holders is None:
-            self.note_not_null_names(Table(""))
+            self.note_not_null_name("", "")
 
-    def note_not_null_names(self, t: Table) -> None:
-        """Record the names of the NOT NULL constraints of `t` (PostgreSQL 18), under its
-        name, so `constraint_named` looks at only the tables that may have one of a name. The
-        replay calls this for each table a statement made, altered, renamed or moved (the
-        names stay, the table's name changes) or whose NOT NULL it renamed."""
+    def note_not_null_name(self, table: str, name: str) -> None:
+        """Record that a NOT NULL constraint (PostgreSQL 18) of `table` is called `name`, so
+        `constraint_named` looks at only the tables that may have one of a name. The replay
+        calls this for each name it gives or that is written (at once: a name the statement
+        gives next is numbered past it), and `note_not_null_names` for the tables that took
+        names from others (a parent's, a LIKE source's) or moved."""
         holders = self.not_null_holders
         if holders is None:  # first one: start from what the catalog already holds
             holders = self.not_null_holders = {}
-            for table in self.tables.values():
-                self._file_not_null_names(holders, table)
-        self._file_not_null_names(holders, t)
+            for t in self.tables.values():
+                for column in t.columns.values():
+                    if column.not_null and column.not_null_name:
+                        _add_to(holders, column.not_null_name, t.name)
+        if name:
+            _add_to(holders, name, table)
 
-    @staticmethod
-    def _file_not_null_names(holders: dict[str, frozenset[str]], t: Table) -> None:
+    def note_not_null_names(self, t: Table) -> None:
+        """`note_not_null_name` of each NOT NULL constraint of `t`, under its name: for a
+        table a statement made, altered, renamed or moved (the names stay, the table's name
+        changes), or whose NOT NULL it renamed."""
         for column in t.columns.values():
-            if column.not_null and column.not_null_name:
-                _add_to(holders, column.not_null_name, t.name)
+            if column.not_null:
+                self.note_not_null_name(t.name, column.not_null_name)
 
     def note_foreign_key(self, source: str, target: str | None) -> None:
         """Record that a foreign key on `source` points at `target` (the replay calls this for

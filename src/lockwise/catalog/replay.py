@@ -26,7 +26,6 @@ from lockwise.catalog.model import (
     Constraint,
     Index,
     Table,
-    holds_not_null_named,
     renamed_relation,
 )
 from lockwise.catalog.routines import (
@@ -134,6 +133,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.not_null = True
         if contype == "CONSTR_NOTNULL" and con.get("conname"):
             column.not_null_name = con["conname"]
+            catalog.note_not_null_name(table, column.not_null_name)
         if contype == "CONSTR_NOTNULL" and con.get("is_no_inherit"):
             column.not_null_no_inherit = True
         if contype == "CONSTR_DEFAULT":
@@ -416,13 +416,13 @@ def _figured_name(node: object) -> tuple[str | None, int]:
 
 def _name_taken(catalog: Catalog, table: str, name: str, relation: bool) -> bool:
     """Whether `name` is taken for a new constraint on `table`: by a constraint of that table
-    (a NOT NULL one too, from PostgreSQL 18, those the statement made before included) or of
-    another of its schema (e.g. a table renamed away keeps its CHECK `t_b_check`:
-    `Catalog.constraint_named`), or, for one with an index (`relation`), by a relation of its
-    schema (a table, view, index, sequence, composite type: `Catalog.relation_named`)."""
+    or of another of its schema (e.g. a table renamed away keeps its CHECK `t_b_check`, its
+    NOT NULL `t_a_not_null` from PostgreSQL 18: `Catalog.constraint_named`, which knows the
+    NOT NULL names the statement gave before too), or, for one with an index (`relation`), by
+    a relation of its schema (a table, view, index, sequence, composite type:
+    `Catalog.relation_named`)."""
     t = catalog.tables.get(table)
-    if t is not None and (name in t.constraints or catalog.not_null_constraints and
-                          holds_not_null_named(t, name)):
+    if t is not None and name in t.constraints:
         return True
     schema = table.split(".", 1)[0]
     return relation and bool(catalog.relation_named(f"{schema}.{name}")) or \
@@ -691,7 +691,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
-            _not_null_constraint(t, body)
+            _not_null_constraint(catalog, t, body)
             con = constraint_from(catalog, body, name)
             if con:
                 _add_table_constraint(catalog, t, con, _exclusion_attnames(body), body)
@@ -701,7 +701,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     for elt in stmt.get("tableElts") or ():
         # Again once every column exists: `CONSTRAINT n NOT NULL a` may precede column a.
         if unwrap(elt)[0] == "Constraint":
-            _not_null_constraint(t, unwrap(elt)[1])
+            _not_null_constraint(catalog, t, unwrap(elt)[1])
     for col in t.columns.values():  # named after the table's CHECKs and keys (DefineRelation)
         if col.not_null_name in t.constraints:
             # a parent's name a CHECK of the new table has: one named after the new table
@@ -717,7 +717,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     for like in likes:
         _like_extras(catalog, t, like)
     catalog.note_uses(name)  # its own, its parents', what LIKE copied, its indexes' uses
-    catalog.note_not_null_names(t)
+    if t.partition_of or t.inherits or likes:  # names taken from them: the new table's too
+        catalog.note_not_null_names(t)
 
 
 def _create_foreign_table(catalog: Catalog, base: dict, migration_id: str) -> None:
@@ -948,7 +949,7 @@ def _inherit_not_null(catalog: Catalog, t: Table, alter: dict) -> None:
                            valid=True)
 
 
-def _not_null_constraint(t: Table, con: dict) -> None:
+def _not_null_constraint(catalog: Catalog, t: Table, con: dict) -> None:
     """PostgreSQL 18's table-level `CONSTRAINT n NOT NULL a` (in CREATE TABLE or ADD
     CONSTRAINT): column a becomes NOT NULL, as with the column form; NOT VALID leaves it not
     valid unless it was NOT NULL already (then the statement changes nothing)."""
@@ -961,6 +962,7 @@ def _not_null_constraint(t: Table, con: dict) -> None:
                 _make_not_null(column, con.get("conname") or "",
                                valid=not con.get("skip_validation"))
                 column.not_null_from_parent = False  # written on `t`: its own
+                catalog.note_not_null_name(t.name, column.not_null_name)
 
 
 def _name_not_null(catalog: Catalog, t: Table, column: str) -> None:
@@ -974,6 +976,7 @@ def _name_not_null(catalog: Catalog, t: Table, column: str) -> None:
             not catalog.not_null_constraints:
         return
     col.not_null_name = default_constraint_name(catalog, t.name, (column,), "not_null")
+    catalog.note_not_null_name(t.name, col.not_null_name)
 
 
 def _key_not_null(catalog: Catalog, t: Table, con: Constraint, nullable: list[str]) -> None:
@@ -1000,7 +1003,7 @@ def _add_not_null_recursing(catalog: Catalog, t: Table, con: dict, inh: bool) ->
     if con.get("contype") != "CONSTR_NOTNULL":
         return
     made = [c for c in strings(con.get("keys")) if c in t.columns and not t.columns[c].not_null]
-    _not_null_constraint(t, con)
+    _not_null_constraint(catalog, t, con)
     for colname in made:
         _name_not_null(catalog, t, colname)
     if not inh or con.get("is_no_inherit"):
@@ -1325,9 +1328,9 @@ _NOT_NULL_BELOW = frozenset({"AT_AddColumn", "AT_SetNotNull", "AT_AddConstraint"
 
 
 def _note_not_null_names_altered(catalog: Catalog, t: Table, stmt: dict) -> None:
-    """The names of the NOT NULL constraints ALTER TABLE `t` (`stmt`) may have made, on it
-    and its children (`Catalog.note_not_null_names`)."""
-    catalog.note_not_null_names(t)
+    """The names of the NOT NULL constraints ALTER TABLE `t` (`stmt`) may have given its
+    children, `t`'s own (`Catalog.note_not_null_names`; those of `t` itself are noted as
+    they are given)."""
     if (t.name in catalog.partition_parents or t.name in catalog.inheritance_parents) and any(
             unwrap(cmd)[1].get("subtype") in _NOT_NULL_BELOW for cmd in stmt.get("cmds") or ()):
         for child in _children(catalog, t.name):
