@@ -115,3 +115,28 @@ def test_a_not_null_is_named_as_the_server_numbers_it_past_the_schemas_constrain
     assert named == expected
     text = alternative(sql, rule, setup=setup, pg_version=18)
     assert f"ADD CONSTRAINT {named} {added}" in text, text
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("holder", [
+    # a table renamed away keeps its NOT NULL `events_2025_day_not_null` (checked on 18.6)
+    "CREATE TABLE events_2025 (day date NOT NULL);\n"
+    "ALTER TABLE events_2025 RENAME TO events_2024;\n"
+    "CREATE TABLE events_2025 () INHERITS (events);\n",
+    # the child's own CHECK holds it: the name written as it was, the server refuses it
+    "CREATE TABLE events_2025 (CONSTRAINT events_2025_day_not_null CHECK (day > '2025-01-01'))"
+    " INHERITS (events);\n",
+])
+def test_a_childs_own_not_null_is_named_as_the_server_names_a_new_one(
+        holder: str, pg_db: str) -> None:
+    """Checked on 18.6: alter-constraint-inherit's alternative gives each child a NOT NULL
+    constraint of its own, added NOT VALID under the name SET NOT NULL would give it there,
+    numbered past a constraint of the schema that holds `child_column_not_null`."""
+    setup = ("CREATE TABLE events (id bigint, day date);\n" + holder +
+             "ALTER TABLE events ADD CONSTRAINT events_day_nn NOT NULL day NO INHERIT;")
+    named = _server_named(pg_db, setup, "ALTER TABLE events_2025 ALTER COLUMN day SET NOT NULL",
+                          "conrelid = 'events_2025'::regclass AND contype = 'n'")
+    assert named == "events_2025_day_not_null1"
+    text = alternative("ALTER TABLE events ALTER CONSTRAINT events_day_nn INHERIT;",
+                       "alter-constraint-inherit", setup=setup, pg_version=18)
+    assert f"ADD CONSTRAINT {named} NOT NULL day NOT VALID" in text, text

@@ -27,7 +27,12 @@ SETUP = ("CREATE TABLE t (id int PRIMARY KEY, email text, gone int, "
          # A CREATE TABLE AS whose columns the replay cannot tell, then one added (lemmy's
          # person_saved_combined): not every column is known.
          "CREATE TABLE w AS SELECT id FROM generate_series(1, 2) id;\n"
-         "ALTER TABLE w ADD COLUMN z int;\n")
+         "ALTER TABLE w ADD COLUMN z int;\n"
+         # PostgreSQL 18's NOT NULL constraints keep their names when the table or the
+         # column is renamed (checked on 18.6).
+         "CREATE TABLE r0 (a int NOT NULL, b int NOT NULL);\n"
+         "ALTER TABLE r0 RENAME TO r;\n"
+         "ALTER TABLE r RENAME COLUMN b TO c;\n")
 
 
 def _facts(sql: str, setup: str = SETUP) -> dict:
@@ -52,6 +57,8 @@ REFUSED = [
     "ALTER TABLE t RENAME COLUMN gone TO back",
     "ALTER TABLE u DROP CONSTRAINT u_c_key",
     "ALTER TABLE v DROP CONSTRAINT v_c_key",
+    "ALTER TABLE r DROP CONSTRAINT r_a_not_null",
+    "ALTER TABLE r DROP CONSTRAINT r_c_not_null",
 ]
 
 RUNS = [
@@ -64,6 +71,8 @@ RUNS = [
     "ALTER TABLE u DROP CONSTRAINT u_c_uniq",
     "ALTER TABLE v DROP CONSTRAINT v_c_uniq",
     "ALTER TABLE w DROP COLUMN id",
+    "ALTER TABLE r DROP CONSTRAINT r0_a_not_null",
+    "ALTER TABLE r DROP CONSTRAINT r0_b_not_null",
 ]
 
 

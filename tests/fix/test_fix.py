@@ -161,6 +161,58 @@ def test_not_null_on_pg18_ends_with_the_constraint_postgres_names(
     assert found[0] == found[1]
 
 
+#: Histories whose NOT NULL constraints keep names another than `table_column_not_null` by
+#: the time the migration fix rewrites runs: a table or a column renamed (the constraint keeps
+#: its name), a renamed table's constraint holding the name a new one would get (numbered).
+KEPT_NOT_NULL_NAMES = {
+    "type_change_after_table_rename": (
+        "CREATE TABLE t0 (id bigint PRIMARY KEY, a int NOT NULL);\n"
+        "INSERT INTO t0 SELECT g, g FROM generate_series(1, 50) g;\n"
+        "ALTER TABLE t0 RENAME TO t;\n", "ALTER TABLE t ALTER COLUMN a TYPE bigint;\n"),
+    "not_valid_not_null_after_table_rename": (
+        "CREATE TABLE t0 (id bigint PRIMARY KEY, a int);\n"
+        "ALTER TABLE t0 ADD NOT NULL a NOT VALID;\n"
+        "ALTER TABLE t0 RENAME TO t;\n", "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"),
+    "name_kept_by_a_renamed_table": (
+        "CREATE TABLE t (id bigint PRIMARY KEY, a int NOT NULL);\n"
+        "ALTER TABLE t RENAME TO old_t;\n"
+        "CREATE TABLE t (id bigint PRIMARY KEY, a int);\n",
+        "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"),
+    "name_kept_by_a_renamed_column": (
+        "CREATE TABLE t (id bigint PRIMARY KEY, a int NOT NULL);\n"
+        "ALTER TABLE t RENAME COLUMN a TO b;\n"
+        "ALTER TABLE t ADD COLUMN a int;\n", "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"),
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", sorted(KEPT_NOT_NULL_NAMES))
+def test_not_null_names_kept_through_renames_are_the_ones_fix_writes(
+        case: str, tmp_path: Path, pg_server: str) -> None:
+    """Checked on 18.6: a NOT NULL constraint keeps its name when its table or column is
+    renamed, and a name so kept is taken for a new one. The names the rewrite writes (the
+    constraint it validates, adds NOT VALID, or renames back in the contract step) are the
+    server's: the rewritten migrations run and end with the names the original ones leave."""
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    setup, change = KEPT_NOT_NULL_NAMES[case]
+    source = write_files(tmp_path / "src", {"0001_init.up.sql": setup,
+                                             "0002_x.up.sql": change})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out", LintOptions(pg_version=18))
+    assert any("0002" in name for name in written), (written, notes)
+    names = "SELECT conrelid::regclass::text, conname, convalidated FROM pg_constraint " \
+            "WHERE contype IN ('n', 'c') AND connamespace = 'public'::regnamespace ORDER BY 1, 2"
+    found = []
+    for directory, side in ((source, "orig"), (tmp_path / "out", "new")):
+        uri = create_database(pg_server, f"kept_{side}_{case}")
+        apply_all(uri, directory)
+        with psycopg.connect(uri) as conn:
+            found.append(conn.execute(names).fetchall())
+    assert found[0] == found[1]
+
+
 def test_cli_prints_a_diff_and_writes_with_write(tmp_path: Path) -> None:
     target = tmp_path / "m"
     shutil.copytree(FIXTURES / "foreign-key", target)

@@ -43,9 +43,11 @@ class Column:
     type_name: str  # normalized, e.g. "int4", "varchar", "timestamptz"
     typmods: tuple[int, ...] = ()
     not_null: bool = False
-    #: The name of its NOT NULL constraint (PostgreSQL 18 names each one) when the migrations
-    #: wrote one, or PostgreSQL numbered the one it gave (`t_a_not_null1`: the name was taken);
-    #: "" when PostgreSQL named it `t_a_not_null` (`replay.not_null_name` works that out).
+    #: The name of its NOT NULL constraint (PostgreSQL 18 names each one), as it was made:
+    #: written, else the one PostgreSQL gave (`t_a_not_null`, numbered when taken), or the
+    #: parent's or LIKE source's; a rename of the table or the column leaves it (checked on
+    #: 18.6). "" before 18, where a NOT NULL has no name (`replay.not_null_name` works out the
+    #: one 18 would give).
     not_null_name: str = ""
     #: False while its NOT NULL is a constraint added NOT VALID (PostgreSQL 18): rows may
     #: still hold NULLs, so SET NOT NULL or VALIDATE CONSTRAINT reads the table.
@@ -455,6 +457,12 @@ def same_tablespace(current: str | None, target: str) -> bool:
     return current is not None and (current or "pg_default") == (target or "pg_default")
 
 
+def holds_not_null_named(t: Table, name: str) -> bool:
+    """Whether a NOT NULL constraint of `t` is called `name`, as the catalog keeps its name
+    (`Column.not_null_name`)."""
+    return any(column.not_null and column.not_null_name == name for column in t.columns.values())
+
+
 def _add_to(index: dict, key: object, name: str) -> None:
     """Add `name` to the frozenset `index` files under `key`, replacing the set (see
     Catalog.fk_stamps: a fork shares the sets)."""
@@ -674,6 +682,10 @@ class Catalog:
     #: records one: `callers` then scans every table, as each DROP FUNCTION / TYPE / SCHEMA
     #: ... CASCADE did before (quadratic on long histories).
     uses_tables: dict[str, frozenset[str]] | None = field(default=None, compare=False)
+    #: The name of a NOT NULL constraint (PostgreSQL 18; unqualified) -> tables that may have
+    #: one of that name (a superset, kept by note_not_null_names); None until the replay
+    #: records one: `constraint_named` then looks at every column of every table.
+    not_null_holders: dict[str, frozenset[str]] | None = None
     #: The relations `note_uses` was told of since `callers` last filed them: filed when
     #: `callers` is next asked (most histories never ask), each once however often noted.
     uses_pending: set[str] = field(default_factory=set, repr=False, compare=False)
@@ -799,18 +811,25 @@ class Catalog:
 
     def constraint_named(self, schema: str, name: str) -> bool:
         """Whether a constraint of `schema` has `name`: one of a table's there (a CHECK a
-        renamed table kept, `t_b_check`), or a CHECK of a domain's. pg_constraint's names per
+        renamed table kept, `t_b_check`), from PostgreSQL 18 a NOT NULL one (a renamed
+        table's `t_a_not_null`), or a CHECK of a domain's. pg_constraint's names per
         namespace, that ChooseConstraintName numbers a name it makes past (checked on 18.6).
         Each table's constraints are looked up by name, no set of every name is kept (kept up
-        to date, it would cost each statement that changes a constraint); the NOT NULL
-        constraints of other tables are not looked at (each a name worked out per column:
-        another table's holds such a name only when written so, or cut to 63 bytes)."""
+        to date, it would cost each statement that changes a constraint); the NOT NULL ones
+        only of the tables `not_null_holders` names (a look at every column of every table
+        for each name asked made long histories slow)."""
         prefix = f"{schema}."
         # (a loop, not any() over a generator: asked for each unnamed constraint, against
         # every table)
         for t in self.tables.values():
             if name in t.constraints and t.name.startswith(prefix):
                 return True
+        if self.not_null_constraints:
+            holders = self.not_null_holders
+            for t in self.tables.values() if holders is None else filter(
+                    None, map(self.tables.get, holders.get(name, ()))):
+                if t.name.startswith(prefix) and holds_not_null_named(t, name):
+                    return True
         return any(
             check.name == name for key, domain in self.domains.items()
             if domain.checks and key.startswith(prefix) for check in domain.checks)
@@ -1440,6 +1459,32 @@ class Catalog:
             self.note_policies(Table(""))
         if self.uses_tables is None:
             self.note_uses("")
+        if self.not_null_holders is None:
+            self.note_not_null_name("", "")
+
+    def note_not_null_name(self, table: str, name: str) -> None:
+        """Record that a NOT NULL constraint (PostgreSQL 18) of `table` is called `name`, so
+        `constraint_named` looks at only the tables that may have one of a name. The replay
+        calls this for each name it gives or that is written (at once: a name the statement
+        gives next is numbered past it), and `note_not_null_names` for the tables that took
+        names from others (a parent's, a LIKE source's) or moved."""
+        holders = self.not_null_holders
+        if holders is None:  # first one: start from what the catalog already holds
+            holders = self.not_null_holders = {}
+            for t in self.tables.values():
+                for column in t.columns.values():
+                    if column.not_null and column.not_null_name:
+                        _add_to(holders, column.not_null_name, t.name)
+        if name:
+            _add_to(holders, name, table)
+
+    def note_not_null_names(self, t: Table) -> None:
+        """`note_not_null_name` of each NOT NULL constraint of `t`, under its name: for a
+        table a statement made, altered, renamed or moved (the names stay, the table's name
+        changes), or whose NOT NULL it renamed."""
+        for column in t.columns.values():
+            if column.not_null:
+                self.note_not_null_name(t.name, column.not_null_name)
 
     def note_foreign_key(self, source: str, target: str | None) -> None:
         """Record that a foreign key on `source` points at `target` (the replay calls this for

@@ -25,6 +25,8 @@ from lockwise.catalog.replay import (
     _name_rule,
     _rules_follow_rename,
     _statistics_on,
+    not_null_column,
+    not_null_name,
     renamed_index_definition,
 )
 from lockwise.catalog.routines import forget_routine
@@ -81,6 +83,8 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
     elif rtype == "OBJECT_TABCONSTRAINT":
         old = stmt.get("subname", "")
         con = t.constraints.get(old) if t is not None else None
+        if con is None and t is not None and catalog.not_null_constraints:
+            _rename_not_null(catalog, t, old, new, bool((stmt.get("relation") or {}).get("inh")))
         _rename_constraint(catalog, t, name, old, new)
         # A CHECK is renamed in the partitions and children that have it (ONLY is refused).
         if con is not None and con.kind == "check" and (stmt.get("relation") or {}).get("inh"):
@@ -125,7 +129,8 @@ def _rename_refused(catalog: Catalog, rtype: str, name: str, old: str, new: str)
     if rtype == "OBJECT_TABCONSTRAINT":
         # one with an index renames it too: a relation of the name refuses that
         con = t.constraints.get(old)
-        return new in t.constraints or (
+        return new in t.constraints or catalog.not_null_constraints and \
+            not_null_column(t, new) is not None or (
             con is not None and con.kind in ("primary", "unique", "exclude") and
             bool(catalog.relation_named(f"{name.split('.', 1)[0]}.{new}")))
     return False
@@ -200,6 +205,7 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
     name = t.name
     catalog.move_table(t, new_name)
     catalog.filed(new_name)
+    catalog.note_not_null_names(t)  # they keep their names (checked on 18.6)
     if t.column_reads:  # a view moved: what it reads is filed under its new name
         catalog.note_column_reads(t)
     if t.sources:
@@ -293,6 +299,20 @@ def _follow_parent_rename(catalog: Catalog, old: str, new: str) -> None:
             child.partition_of = new
         if old in child.inherits:
             child.inherits = tuple(new if p == old else p for p in child.inherits)
+
+
+def _rename_not_null(catalog: Catalog, t: Table, old: str, new: str, inh: bool) -> None:
+    """PostgreSQL 18's RENAME CONSTRAINT of a NOT NULL constraint: renamed on `t` and, unless
+    ONLY, on each partition and inheritance child that has it under that name (checked on
+    18.6)."""
+    column = not_null_column(t, old)
+    if column is None:
+        return
+    for table in [t, *(_children(catalog, t.name) if inh else ())]:
+        mine = table.columns.get(column.name)
+        if mine is not None and mine.not_null and not_null_name(table, mine.name) == old:
+            mine.not_null_name = new
+            catalog.note_not_null_names(table)
 
 
 def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,

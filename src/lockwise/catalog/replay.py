@@ -142,6 +142,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.not_null = True
         if contype == "CONSTR_NOTNULL" and con.get("conname"):
             column.not_null_name = con["conname"]
+            catalog.note_not_null_name(table, column.not_null_name)
         if contype == "CONSTR_NOTNULL" and con.get("is_no_inherit"):
             column.not_null_no_inherit = True
         if contype == "CONSTR_DEFAULT":
@@ -424,9 +425,11 @@ def _figured_name(node: object) -> tuple[str | None, int]:
 
 def _name_taken(catalog: Catalog, table: str, name: str, relation: bool) -> bool:
     """Whether `name` is taken for a new constraint on `table`: by a constraint of that table
-    or of another of its schema (e.g. a table renamed away keeps its CHECK `t_b_check`:
-    `Catalog.constraint_named`), or, for one with an index (`relation`), by a relation of its
-    schema (a table, view, index, sequence, composite type: `Catalog.relation_named`)."""
+    or of another of its schema (e.g. a table renamed away keeps its CHECK `t_b_check`, its
+    NOT NULL `t_a_not_null` from PostgreSQL 18: `Catalog.constraint_named`, which knows the
+    NOT NULL names the statement gave before too), or, for one with an index (`relation`), by
+    a relation of its schema (a table, view, index, sequence, composite type:
+    `Catalog.relation_named`)."""
     t = catalog.tables.get(table)
     if t is not None and name in t.constraints:
         return True
@@ -540,13 +543,11 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
     if con.kind == "foreign":
         catalog.note_foreign_key(t.name, con.references)
     if con.kind == "primary":
-        # Its columns are NOT NULL, and so are those of every partition, which must match,
-        # and of every inheritance child, which PostgreSQL 18 gives the NOT NULL (ONLY
-        # fails while a child's column is nullable) (checked on the server).
-        for rel in (t, *_children(catalog, t.name)):
-            for c in con.columns:
-                if c in rel.columns:
-                    rel.columns[c].not_null = True
+        # Its columns are NOT NULL (named by the caller: `_key_not_null`, or CREATE TABLE
+        # once its CHECKs and keys are made).
+        for c in con.columns:
+            if c in t.columns:
+                t.columns[c].not_null = True
     if con.kind in ("primary", "unique", "exclude"):  # each is backed by its own index
         schema = t.name.split(".", 1)[0]
         catalog.filed(f"{schema}.{con.name}")
@@ -699,7 +700,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
-            _not_null_constraint(t, body)
+            _not_null_constraint(catalog, t, body)
             con = constraint_from(catalog, body, name)
             if con:
                 _add_table_constraint(catalog, t, con, _exclusion_attnames(body), body)
@@ -709,9 +710,13 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     for elt in stmt.get("tableElts") or ():
         # Again once every column exists: `CONSTRAINT n NOT NULL a` may precede column a.
         if unwrap(elt)[0] == "Constraint":
-            _not_null_constraint(t, unwrap(elt)[1])
-    for colname in t.columns:  # named after the table's CHECKs and keys (DefineRelation)
-        _name_not_null(catalog, t, colname)
+            _not_null_constraint(catalog, t, unwrap(elt)[1])
+    for col in t.columns.values():  # named after the table's CHECKs and keys (DefineRelation)
+        if col.not_null_name in t.constraints:
+            # a parent's name a CHECK of the new table has: one named after the new table
+            # instead (checked on 18.6)
+            col.not_null_name = ""
+        _name_not_null(catalog, t, col.name)
     # A new table has no rows: CREATE TABLE makes a CHECK or foreign key written NOT VALID
     # valid (not one NOT ENFORCED; checked on the server).
     for con in [c for name, c in t.constraints.items() if name not in had and c.enforced]:
@@ -721,6 +726,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     for like in likes:
         _like_extras(catalog, t, like)
     catalog.note_uses(name)  # its own, its parents', what LIKE copied, its indexes' uses
+    if t.partition_of or t.inherits or likes:  # names taken from them: the new table's too
+        catalog.note_not_null_names(t)
 
 
 def _create_foreign_table(catalog: Catalog, base: dict, migration_id: str) -> None:
@@ -951,7 +958,7 @@ def _inherit_not_null(catalog: Catalog, t: Table, alter: dict) -> None:
                            valid=True)
 
 
-def _not_null_constraint(t: Table, con: dict) -> None:
+def _not_null_constraint(catalog: Catalog, t: Table, con: dict) -> None:
     """PostgreSQL 18's table-level `CONSTRAINT n NOT NULL a` (in CREATE TABLE or ADD
     CONSTRAINT): column a becomes NOT NULL, as with the column form; NOT VALID leaves it not
     valid unless it was NOT NULL already (then the statement changes nothing)."""
@@ -964,21 +971,34 @@ def _not_null_constraint(t: Table, con: dict) -> None:
                 _make_not_null(column, con.get("conname") or "",
                                valid=not con.get("skip_validation"))
                 column.not_null_from_parent = False  # written on `t`: its own
+                catalog.note_not_null_name(t.name, column.not_null_name)
 
 
 def _name_not_null(catalog: Catalog, t: Table, column: str) -> None:
     """Column `column` of `t` made NOT NULL by the statement, its constraint unnamed:
     PostgreSQL 18 names it `table_column_not_null`, numbered while a constraint of the table
     or of its schema has that name (`default_constraint_name`; checked on 18.6). The catalog
-    keeps a numbered name, which stays when the constraint that took the name goes; the
-    unnumbered one `not_null_name` works out when asked."""
+    keeps the name: it stays when the table or the column is renamed, or the constraint that
+    took the name goes."""
     col = t.columns.get(column)
     if col is None or not col.not_null or col.not_null_name or \
             not catalog.not_null_constraints:
         return
-    name = default_constraint_name(catalog, t.name, (column,), "not_null")
-    if not name.endswith("_not_null"):
-        col.not_null_name = name
+    col.not_null_name = default_constraint_name(catalog, t.name, (column,), "not_null")
+    catalog.note_not_null_name(t.name, col.not_null_name)
+
+
+def _key_not_null(catalog: Catalog, t: Table, con: Constraint, nullable: list[str]) -> None:
+    """ADD PRIMARY KEY on `t`: each of its `nullable` columns gets a NOT NULL constraint,
+    named as SET NOT NULL names one (`_name_not_null`), and so does that column of every
+    partition and inheritance child not yet NOT NULL (ONLY fails while a child's is
+    nullable), under `t`'s name; one already NOT NULL keeps its own (checked on 18.6)."""
+    for colname in nullable:
+        _name_not_null(catalog, t, colname)
+    for child in _children(catalog, t.name):
+        for colname in con.columns:
+            if colname in child.columns and colname in t.columns:
+                _make_not_null(child.columns[colname], not_null_name(t, colname), True)
 
 
 def _make_not_null(column: Column, name: str, valid: bool) -> None:
@@ -992,7 +1012,7 @@ def _add_not_null_recursing(catalog: Catalog, t: Table, con: dict, inh: bool) ->
     if con.get("contype") != "CONSTR_NOTNULL":
         return
     made = [c for c in strings(con.get("keys")) if c in t.columns and not t.columns[c].not_null]
-    _not_null_constraint(t, con)
+    _not_null_constraint(catalog, t, con)
     for colname in made:
         _name_not_null(catalog, t, colname)
     if not inh or con.get("is_no_inherit"):
@@ -1014,8 +1034,9 @@ def _children(catalog: Catalog, table: str) -> list[Table]:
 
 
 def not_null_name(t: Table, column: str) -> str:
-    """The name of `column`'s NOT NULL constraint in `t`: as written, else the one PostgreSQL
-    gives (`table_column_not_null`; one it numbered, as the catalog kept it: `_name_not_null`)."""
+    """The name of `column`'s NOT NULL constraint in `t`: as the catalog keeps it
+    (`Column.not_null_name`), else (before 18, where a NOT NULL has no name) the one
+    PostgreSQL 18 would give it now (`table_column_not_null`)."""
     known = t.columns.get(column)
     if known is not None and known.not_null_name:
         return known.not_null_name
@@ -1200,7 +1221,11 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 taken = _take_index(catalog, name, con,
                                     unwrap(cmd.get("def"))[1].get("indexname"))
                 body = unwrap(cmd.get("def"))[1]
+                nullable = [c for c in con.columns if c in t.columns and
+                            not t.columns[c].not_null] if con.kind == "primary" else []
                 _add_table_constraint(catalog, t, con, _exclusion_attnames(body), body)
+                if con.kind == "primary":
+                    _key_not_null(catalog, t, con, nullable)
                 key = f"{name.split('.', 1)[0]}.{con.name}"
                 if taken is not None and key in catalog.indexes:
                     # Still the index it was: a new key of a parent compares it as such.
@@ -1285,6 +1310,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         elif sub in TRIGGER_SWITCHES:
             switch_triggers(t, sub, cmd.get("name"))
     _note_uses_altered(catalog, name, stmt)
+    _note_not_null_names_altered(catalog, t, stmt)
 
 
 #: ALTER TABLE subcommands that may give the partitions or inheritance children of the
@@ -1302,6 +1328,22 @@ def _note_uses_altered(catalog: Catalog, name: str, stmt: dict) -> None:
             unwrap(cmd)[1].get("subtype") in _USES_BELOW for cmd in stmt.get("cmds") or ()):
         for child in _children(catalog, name):
             catalog.note_uses(child.name)
+
+
+#: ALTER TABLE subcommands that may give the partitions or inheritance children of the
+#: table NOT NULL constraints, under the table's names.
+_NOT_NULL_BELOW = frozenset({"AT_AddColumn", "AT_SetNotNull", "AT_AddConstraint",
+                             "AT_AlterConstraint"})
+
+
+def _note_not_null_names_altered(catalog: Catalog, t: Table, stmt: dict) -> None:
+    """The names of the NOT NULL constraints ALTER TABLE `t` (`stmt`) may have given its
+    children, `t`'s own (`Catalog.note_not_null_names`; those of `t` itself are noted as
+    they are given)."""
+    if (t.name in catalog.partition_parents or t.name in catalog.inheritance_parents) and any(
+            unwrap(cmd)[1].get("subtype") in _NOT_NULL_BELOW for cmd in stmt.get("cmds") or ()):
+        for child in _children(catalog, t.name):
+            catalog.note_not_null_names(child)
 
 
 def _drop_not_null(catalog: Catalog, t: Table, column: str, inh: bool) -> None:
@@ -2491,7 +2533,8 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     global _replayed_sql
     if catalog.fk_sources is None or catalog.column_readers is None or \
             catalog.source_readers is None or catalog.trigger_tables is None or \
-            catalog.policy_readers is None or catalog.uses_tables is None:
+            catalog.policy_readers is None or catalog.uses_tables is None or \
+            catalog.not_null_holders is None:
         catalog.start_indexes()
     outer, _replayed_sql = _replayed_sql, sql  # (a DO block's statements are replayed inside)
     try:

@@ -10,9 +10,9 @@ from lockwise.catalog.replay import (
     exclusion_columns,
     exclusion_index,
     foreign_key_clones,
+    new_not_null_name,
     not_null_check_name,
     not_null_column,
-    not_null_name,
     refused_inherited,
 )
 from lockwise.effects.foreign_keys import (
@@ -564,11 +564,13 @@ def _children_not_null_sql(catalog: Catalog, children: list[str], column: str,
                            base: dict) -> dict:
     """For each child: a NOT NULL constraint on `column` added NOT VALID (instant; it reaches
     that child's own children too: `children_not_null_sql`), then, once that has committed,
-    validated under SHARE UPDATE EXCLUSIVE (`children_validate_sql`)."""
+    validated under SHARE UPDATE EXCLUSIVE (`children_validate_sql`). Named as SET NOT NULL
+    would name it there (`new_not_null_name`: numbered past the schema's constraints)."""
     adds, validates = [], []
     for child in children if column else ():
         child_sql = relation_sql(child, base["table"], bool(base.get("qualified")))
-        con = quote_ident(not_null_name(catalog.tables[child], column))
+        con = quote_ident(new_not_null_name(catalog.tables[child], child.split(".", 1)[-1],
+                                            column, catalog))
         adds.append(f"ALTER TABLE {child_sql} ADD CONSTRAINT {con} NOT NULL "
                     f"{quote_ident(column)} NOT VALID;")
         validates.append(f"ALTER TABLE {child_sql} VALIDATE CONSTRAINT {con};")
