@@ -276,3 +276,32 @@ def test_no_other_session_sees_what_the_migration_made(pg_db: str) -> None:
             conn.execute("ALTER SEQUENCE numbers RESTART")
         conn.execute("ROLLBACK")
         other.execute("ROLLBACK")
+
+
+#: A new table a DO block fills from an older one, then given a foreign key to that one.
+FILLED_BY_A_BLOCK = [
+    "CREATE TABLE t (id bigint, account_id bigint);\n"
+    + do("INSERT INTO t SELECT id, id FROM accounts;"),
+    do("CREATE TABLE t (id bigint, account_id bigint);\n"
+       "INSERT INTO t SELECT id, id FROM accounts;"),
+    # filled in a branch that may not run: it may hold the rows all the same
+    do("CREATE TABLE t (id bigint, account_id bigint);\n"
+       "IF EXISTS (SELECT 1 FROM accounts) THEN\n"
+       "  INSERT INTO t SELECT id, id FROM accounts;\nEND IF;"),
+]
+
+
+@pytest.mark.parametrize("sql", FILLED_BY_A_BLOCK)
+def test_a_new_table_a_do_block_fills_holds_rows(sql: str) -> None:
+    """Validating a foreign key reads the new table's rows, copied from accounts, while it
+    holds accounts SHARE ROW EXCLUSIVE: as after a top-level INSERT ... SELECT."""
+    *_, key = rules_of(sql + "ALTER TABLE t ADD CONSTRAINT t_account FOREIGN KEY (account_id) "
+                             "REFERENCES accounts (id);\n")
+    assert "add-foreign-key-validated" in key
+
+
+def test_a_new_table_a_do_block_leaves_empty_takes_a_key_at_once() -> None:
+    *_, key = rules_of(do("CREATE TABLE t (id bigint, account_id bigint);")
+                       + "ALTER TABLE t ADD CONSTRAINT t_account FOREIGN KEY (account_id) "
+                         "REFERENCES accounts (id);\n")
+    assert "add-foreign-key-validated" not in key
