@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from lockwise.core.types import Effect
 
 __all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context", "NewInRun", "Prepared",
-           "track_new_objects"]
+           "relation_is_new", "track_new_objects"]
 
 #: A statement the session PREPAREd (`Context.prepared`): its query's parse tree, its text as
 #: written, and the PREPARE's place in the migration (1 for its first statement).
@@ -123,7 +123,9 @@ class Context:
         return self.catalog.read_by(view, self.body_views.get(view))
 
     def table_is_new(self, table: str) -> bool:
-        return table in self.new_tables
+        """Whether relation `table` (a table, view, materialized view, sequence or index)
+        was made earlier in the same migration (`relation_is_new`)."""
+        return relation_is_new(self.new_tables, table)
 
     def table_is_filled(self, table: str) -> bool:
         return table in self.filled_tables
@@ -138,8 +140,30 @@ class Context:
     def object_is_new(self, key: str) -> bool:
         """Whether the object `key` names ("function:public.f", "schema:app", as
         `renames.renamed_object` writes them) was made, or given its name, earlier in the
-        same migration or DO block (`track_new_objects`): no running code uses it yet."""
+        same migration or DO block (`track_new_objects`): no running code uses it by that
+        name yet."""
+        return key in self.new_tables or f"{_RENAMED}{key}" in self.new_tables
+
+    def object_made(self, key: str) -> bool:
+        """Whether the object `key` names ("type:public.mood") was made earlier in the same
+        migration or DO block: no running code uses it yet, by any name (one renamed is the
+        object that was there)."""
         return key in self.new_tables
+
+
+#: Before an object key: the object was there before the migration, and took that name in it
+#: (a rename): new to code as a name (`Context.object_is_new`), not as an object.
+_RENAMED = "renamed:"
+
+
+def relation_is_new(new: Container[str], relation: str) -> bool:
+    """Whether `relation` (qualified, as locks name it) is among `new` (Context.new_tables):
+    a table, view or materialized view (filed by its name alone), sequence (a serial's and
+    an identity's too) or index (filed under their object keys, "sequence:public.s") made
+    earlier in the migration, or given its name by a rename or move of one. No application
+    uses it yet, so no one waits on its locks (another session does not even see it before
+    the migration's transaction commits: checked on 18.6)."""
+    return relation in new or f"sequence:{relation}" in new or f"index:{relation}" in new
 
 
 class NewInRun:
@@ -197,43 +221,88 @@ def _track_filled_tables(ctx: Context, effect: Effect) -> None:
 
 #: The kinds of `Effect.creates` whose objects are new for the statements after them, under
 #: their keys (a routine's: only one of a name the catalog did not know, below).
-_NEW_OBJECT_KINDS = ("type", "schema", "sequence")
+_NEW_OBJECT_KINDS = ("type", "schema", "sequence", "index")
 #: The actions that make a routine (an aggregate is one), new unless the catalog knew its
 #: name: an OR REPLACE replaces it, an overload joins it, and their callers go on.
 _ROUTINE_MADE = {"create_function": "function", "create_aggregate": "aggregate"}
+#: The actions that give an object another name (or schema): what they "create" is the
+#: object that was there, new only if it was (below).
+_RENAMING = frozenset({"rename_table", "rename_index", "rename_other", "set_schema"})
 
 
 def track_new_objects(ctx: Context, effect: Effect) -> None:
     """What `effect` made new for the statements after it (Context.new_tables: its tables,
-    views, types, schemas, sequences, routines, indexes and the columns it added, and the
-    names it renamed an object to, which no running code uses yet; Context.filled_tables:
-    the new tables it filled from older ones): lint's, after each statement of a migration,
-    and a DO block's, after each statement it runs."""
-    # A renamed table "creates" its new name, but it is the same table with the same rows:
-    # it is new only if the old one was (handled below).
-    renamed = any(a.kind == "rename_table" for a in effect.actions)
+    views, types, schemas, sequences (a serial's and an identity's too), routines, indexes
+    and the columns it added, and the names it gave them; the names it gave an object that
+    was there, which no running code uses yet, as such (`Context.object_is_new`);
+    Context.filled_tables: the new tables it filled from older ones): lint's, after each
+    statement of a migration, and a DO block's, after each statement it runs. A DO block's
+    statements count through the block's action, which says what it made for sure
+    (`made_new`: embedded.py), as what its branches make may not be made."""
     _track_filled_tables(ctx, effect)
-    for obj in effect.creates:
-        kind, _, name = obj.partition(":")
-        if kind in ("table", "view") and not renamed:
-            ctx.new_tables.add(name)
-        # (a renamed index likewise: new only if the old name was, below)
-        elif kind in _NEW_OBJECT_KINDS or (kind == "index" and not any(
-                a.kind == "rename_index" for a in effect.actions)):
-            ctx.new_tables.add(obj)
+    # A renamed (or moved) table "creates" its new name, but it is the same table with the
+    # same rows: it is new only if the old one was (below).
+    if not any(a.kind in _RENAMING for a in effect.actions):
+        for obj in effect.creates:
+            kind, _, name = obj.partition(":")
+            if kind in ("table", "view"):
+                _made_relation(ctx, name)
+            elif kind in _NEW_OBJECT_KINDS:
+                ctx.new_tables.add(obj)
     for action in effect.actions:
         f = action.facts
-        if action.kind == "rename_table" and f.get("table") in ctx.new_tables:
-            schema = f["table"].split(".", 1)[0]
-            ctx.new_tables.add(f"{schema}.{f['new_name']}")
+        if f.get("in_do_block"):
+            continue
+        if action.kind in ("rename_table", "set_schema") and f.get("table") and \
+                relation_is_new(ctx.new_tables, f["table"]):
+            schema, _, name = f["table"].partition(".")
+            ctx.new_tables.add(f"{f.get('new_schema') or schema}.{f.get('new_name') or name}")
         elif action.kind == "rename_index" and f"index:{f.get('index')}" in ctx.new_tables:
             ctx.new_tables.add(f"index:{f['index'].split('.', 1)[0]}.{f['new_name']}")
         # A column this migration added: no code deployed before it can use it yet.
         elif action.kind == "add_column" and not f.get("column_exists"):
-            ctx.new_tables.add(f"column:{f.get('table')}.{f.get('column')}")
+            _made_column(ctx, str(f.get("table")), str(f.get("column")))
         elif action.kind == "rename_column" and f.get("column_is_new"):
             ctx.new_tables.add(f"column:{f.get('table')}.{f.get('new_name')}")
         elif action.kind in _ROUTINE_MADE and not f.get("routine_name_known"):
             ctx.new_tables.add(f"{_ROUTINE_MADE[action.kind]}:{f.get('name')}")
-        elif action.kind == "rename_other" and f.get("new_object"):
-            ctx.new_tables.add(f["new_object"])
+        elif action.kind == "rename_other" and (new := f.get("new_object")):
+            ctx.new_tables.add(new if ctx.object_made(str(f.get("object"))) else
+                               f"{_RENAMED}{new}")
+        elif action.kind == "do_block":
+            for key in f.get("made_new", ()):
+                kind, _, rest = key.partition(":")
+                if kind == "column":
+                    table, _, column = rest.rpartition(".")
+                    _made_column(ctx, table, column)
+                elif not rest:  # a table, view or materialized view: its name alone
+                    _made_relation(ctx, key)
+                else:
+                    ctx.new_tables.add(key)
+            ctx.filled_tables.update(f.get("filled_new", ()))
+
+
+def _made_relation(ctx: Context, name: str) -> None:
+    """Table (view, materialized view) `name` was made: it is new, and so are the sequences
+    of its serial and identity columns (as the catalog, replayed past the statement, has
+    them; not yet in a DO block, whose catalog is the one from before it)."""
+    ctx.new_tables.add(name)
+    _made_sequences(ctx, name, None)
+
+
+def _made_column(ctx: Context, table: str, column: str) -> None:
+    """Column `column` of `table` was added: it is new, and so is its serial's or identity's
+    sequence."""
+    ctx.new_tables.add(f"column:{table}.{column}")
+    _made_sequences(ctx, table, (column,))
+
+
+def _made_sequences(ctx: Context, table: str, columns: tuple[str, ...] | None) -> None:
+    """The serial and identity sequences of `table` (of `columns`, if given) are new."""
+    table_known = ctx.catalog.tables.get(table)
+    if table_known is None or not any(
+            c.identity or c.default == "nextval()" for c in table_known.columns.values()):
+        return  # (nearly every table)
+    from lockwise.catalog.replay import owned_sequences
+
+    ctx.new_tables.update(f"sequence:{s}" for s in owned_sequences(ctx.catalog, table, columns))

@@ -10,6 +10,7 @@ from functools import cache
 from types import MappingProxyType
 
 from lockwise.core.types import Effect, LockMode
+from lockwise.effects.context import relation_is_new
 from lockwise.parse.quoting import quote_qualified
 
 M = LockMode
@@ -93,14 +94,16 @@ def index_held_exclusive(effect: Effect) -> frozenset[str]:
 
 def queued_locks(effect: Effect, new: Container[str] = ()) -> dict[str, LockMode]:
     """The locks queries queue behind while the statement waits for them, by what messages
-    name: its table locks, but not on the relations in `new` (created earlier in the
-    migration: no query of the application uses them), and ACCESS EXCLUSIVE on each index it
-    holds so (REINDEX, ALTER INDEX ... SET TABLESPACE, DEPENDS ON EXTENSION): planning any
-    query on the table opens all its indexes, so reads and writes queue behind the waiting
-    request as behind one on the table (checked on the server). Such an index is named with
-    its table, in place of the table's own weaker lock; one created in the migration
-    (`index:<name>` in `new`), or of a new table, counts for nothing."""
-    locks = {t: m for t, m in effect.locks.items() if t not in new} if new else effect.locks
+    name: its table locks, but not on the relations `new` holds (Context.new_tables: created
+    earlier in the migration, no query of the application uses them: `relation_is_new`),
+    and ACCESS EXCLUSIVE on each index it holds so (REINDEX, ALTER INDEX ... SET
+    TABLESPACE, DEPENDS ON EXTENSION): planning any query on the table opens all its
+    indexes, so reads and writes queue behind the waiting request as behind one on the
+    table (checked on the server). Such an index is named with its table, in place of the
+    table's own weaker lock; one created in the migration, or of a new table, counts for
+    nothing."""
+    locks = {t: m for t, m in effect.locks.items() if not relation_is_new(new, t)} if new \
+        else effect.locks
     held = [a.facts for a in effect.actions if a.facts.get("index_access_exclusive")]
     if not held:  # nearly every statement
         return locks
@@ -108,7 +111,8 @@ def queued_locks(effect: Effect, new: Container[str] = ()) -> dict[str, LockMode
     for facts in held:
         index = facts.get("index") or ""
         for table in _index_held_tables(facts):
-            if (table and table in new) or (index and f"index:{index}" in new) or \
+            if (table and relation_is_new(new, table)) or \
+                    (index and relation_is_new(new, index)) or \
                     locks.get(table) is M.ACCESS_EXCLUSIVE:
                 continue
             locks.pop(table, None)

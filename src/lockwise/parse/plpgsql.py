@@ -175,6 +175,79 @@ def undecided_branches(body: str) -> Branches | None:
     return decided_branches(body, lambda sql: None)
 
 
+def certain_lines(body: str, branches: Branches | None = None) -> frozenset[int]:
+    """The lines of `body` (as `Embedded.line` has them) whose statements run whenever the
+    block runs to its end: not in an IF the catalog does not decide (those `branches`
+    decides run their branch), a CASE, a loop, or a block with an EXCEPTION clause (which
+    undoes its statements when it catches an error), nor after a RETURN or EXIT, or such a
+    construct that may run one and leave. A line that also holds a statement that may not
+    run is left out."""
+    tree = branches.tree if branches is not None and branches.decided else _functions(body)
+    if tree is None:
+        return frozenset()
+    walk = _Certainty()
+    try:
+        walk.visit(tree, True)
+    except RecursionError:
+        return frozenset()
+    return frozenset(walk.sure - walk.unsure)
+
+
+#: The constructs whose statements may not run (a decided IF is a `PLpgSQL_branch_taken`).
+_MAY_SKIP = ("PLpgSQL_stmt_if", "PLpgSQL_stmt_case", *_LOOPS)
+
+
+class _Certainty:
+    """One pass over a body's parse in the order it runs (`certain_lines`)."""
+
+    def __init__(self) -> None:
+        self.sure: set[int] = set()
+        self.unsure: set[int] = set()
+        #: A RETURN or EXIT may have left the block by now.
+        self.left = False
+
+    def visit(self, item: object, sure: bool) -> None:
+        if isinstance(item, list):
+            for i in item:
+                self.visit(i, sure)
+            return
+        if not isinstance(item, dict):
+            return
+        sure = sure and not self.left
+        block = item.get("PLpgSQL_stmt_block")
+        if any(kind in item for kind in _MAY_SKIP) or \
+                (isinstance(block, dict) and block.get("exceptions")):
+            for value in item.values():
+                self.visit(value, False)
+            self.left = self.left or _may_leave(item)
+            return
+        runs = next((item[kind] for kind in _RUNS if kind in item), None)
+        if isinstance(runs, dict):
+            (self.sure if sure else self.unsure).add(int(runs.get("lineno") or 1))
+            return
+        if "PLpgSQL_stmt_return" in item or "PLpgSQL_stmt_exit" in item:
+            self.left = True
+            return
+        for value in item.values():
+            self.visit(value, sure)
+
+
+def _may_leave(node: object) -> bool:
+    """Whether a construct may leave the block: a RETURN, or an EXIT naming a label (one
+    without leaves only its loop), below `node`."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "PLpgSQL_stmt_return" in item or \
+                    (item.get("PLpgSQL_stmt_exit") or {}).get("label"):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _runs_sql(node: object) -> bool:
     """Whether a statement below `node` (a parse of PL/pgSQL) runs SQL."""
     stack = [node]

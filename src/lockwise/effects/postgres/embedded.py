@@ -375,10 +375,15 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # (Context.body_indexes): a DROP INDEX of one locks its table (checked on 18.6).
     # And the materialized views they create with their queries' relations
     # (Context.body_views): a REFRESH of one runs its query (checked on 18.6).
+    outer = ctx
     ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables),
                   body_indexes=dict(ctx.body_indexes), body_views=dict(ctx.body_views),
                   in_body=True)
     made: set[str] = set()
+    # the statements that make or rename something, (line, effect), of a DO block: what the
+    # block makes for sure is new after it (`_note_made_new`)
+    naming: list[tuple[int, Effect]] | None = [] if statements is None and not routine \
+        else None
     objects: set[str] = set()  # what the block's statements created (Effect.creates)
     # "<table>.<constraint>" -> its ADD CONSTRAINT, of the constraints the block added NOT
     # VALID: a later VALIDATE of one runs in the same transaction (a block is one), facts
@@ -429,11 +434,48 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
                                                          str(a.facts.get("add_value_sql", sql))))
         made_types.update(o for o in inner.creates if o.startswith("type:"))
         track_new_objects(ctx, inner)
+        if naming is not None and (inner.creates or inner.drops or any(
+                a.kind in _NAMING for a in inner.actions)):
+            naming.append((line, inner))
         _note_body_indexes(ctx, inner)
         _note_freed_names(ctx, inner)
         _note_body_views(ctx, tree, inner)
         objects.update(inner.creates)
         made.update(_new_relations(ctx, inner, made))
+    if naming is not None:
+        _note_made_new(block, body, branches, naming, outer, ctx.filled_tables)
+
+
+#: Actions that make or rename what `track_new_objects` follows besides Effect.creates.
+_NAMING = frozenset({"create_function", "create_aggregate", "rename_other", "rename_column",
+                     "do_block"})
+
+
+def _note_made_new(block: Action, body: str, branches: Branches | None,
+                   naming: list[tuple[int, Effect]], outer: Context,
+                   filled: AbstractSet[str]) -> None:
+    """What DO block `block` makes for sure, new for the statements after it as a top-level
+    statement's objects are (`made_new`: the keys `track_new_objects` files them under): of
+    the statements `naming` (their lines in `body` and effects), those that run whenever the
+    block runs to its end (`certain_lines`: outside the IFs `branches` does not decide,
+    CASEs, loops and EXCEPTION blocks; a CREATE in an IF that asks whether the object exists
+    may find it there). And the tables it filled from older ones (`filled_new`), whichever
+    branch did (checked on 18.6: another session sees none of them before the block's
+    transaction commits)."""
+    if filled != outer.filled_tables:
+        block.facts["filled_new"] = tuple(sorted(filled - outer.filled_tables))
+    if not naming:  # (nearly every block: it changes rows, or columns that were there)
+        return
+    from lockwise.parse.plpgsql import certain_lines
+
+    lines = certain_lines(body, branches)
+    sure = Context(catalog=outer.catalog, new_tables=set(outer.new_tables),
+                   filled_tables=set(outer.filled_tables))
+    for line, inner in naming:
+        if line in lines:
+            track_new_objects(sure, inner)
+    if made := sure.new_tables - outer.new_tables:
+        block.facts["made_new"] = tuple(sorted(made))
 
 
 def _note_renames(first_named: dict[str, str], inner: Effect) -> None:

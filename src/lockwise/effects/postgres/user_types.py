@@ -202,7 +202,7 @@ def alter_enum(b: Builder, stmt: dict) -> None:
     if stmt.get("oldVal"):
         b.act("enum_rename_value", type=type_, old_value=stmt["oldVal"],
               new_value=stmt.get("newVal", ""),
-              type_is_new=f"type:{type_}" in b.ctx.new_tables,
+              type_is_new=b.ctx.object_made(f"type:{type_}"),
               enum_backfill_sql=_enum_backfill_sql(b, type_, stmt["oldVal"],
                                                    stmt.get("newVal", "")))
     else:
@@ -211,7 +211,7 @@ def alter_enum(b: Builder, stmt: dict) -> None:
         b.act("enum_add_value", type=type_, value=stmt.get("newVal", ""),
               if_not_exists=bool(stmt.get("skipIfNewValExists")),
               positioned=bool(stmt.get("newValNeighbor")),
-              type_is_new=f"type:{type_}" in b.ctx.new_tables,
+              type_is_new=b.ctx.object_made(f"type:{type_}"),
               # to run again in a migration of its own (enum-value-used-in-transaction)
               add_value_sql=PrintedSql({"AlterEnumStmt": {**stmt, "skipIfNewValExists": True}},
                                        suffix=";"))
@@ -320,7 +320,7 @@ def alter_domain(b: Builder, stmt: dict) -> None:
           per_table_checks_sql=_per_table_checks_sql(
               b.ctx.catalog, name, set(users), facts["constraint"] or None, condition)
           if checks else "",
-          type_is_new=f"type:{name}" in b.ctx.new_tables,
+          type_is_new=b.ctx.object_made(f"type:{name}"),
           refused_by=tuple(refused), refused_by_text="; ".join(refused))
 
 
