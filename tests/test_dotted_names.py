@@ -30,6 +30,10 @@ CREATE TABLE "user" (id bigint PRIMARY KEY);
 CREATE SCHEMA "My App";
 CREATE TABLE "My App"."order" (id bigint, "Total" int);
 CREATE TABLE accounts (id bigint PRIMARY KEY, name text);
+CREATE TABLE "Counter" ("Id" serial);
+CREATE DOMAIN "Money" AS int;
+CREATE TABLE "Wallet" (v "Money");
+CREATE TABLE "Seat" (id bigint, "bookingId" bigint REFERENCES "Booking");
 """
 
 
@@ -100,6 +104,26 @@ def findings(sql: str, rule: str) -> list[str]:
     ('ALTER TABLE "Booking" ADD CONSTRAINT booking_user FOREIGN KEY ("userId") '
      'REFERENCES "User" (id) NOT VALID;', "fk-without-index",
      'referencing columns: public."Booking"("userId") -> public."User".'),
+    # prose the effect model builds from names
+    ('ALTER TABLE "Booking" ADD CONSTRAINT booking_user FOREIGN KEY ("userId") '
+     'REFERENCES "User" (id);', "add-foreign-key-validated",
+     'SHARE ROW EXCLUSIVE on public."Booking" and public."User": writes wait'),
+    ('TRUNCATE "user";', "truncate-table", 'TRUNCATE "user" deletes every row'),
+    ('TRUNCATE "Booking" CASCADE;', "truncate-cascade",
+     'foreign key to it (public."Seat"), under'),
+    ('VACUUM FULL "Booking";', "vacuum-full", 'VACUUM FULL rewrites public."Booking" while'),
+    ('BEGIN;\nALTER TABLE "Booking" ADD COLUMN n int;\nUPDATE "Booking" SET n = 1;\nCOMMIT;',
+     "mixed-ddl-and-dml", 'data changes on public."Booking":'),
+    ('UPDATE "Booking" SET uid = \'x\' WHERE "userId" = 1;', "where-without-index",
+     'what its WHERE reads of it ("userId")'),
+    ('CREATE INDEX event_id ON "Event" (id);', "index-on-partitioned-table",
+     'each of its partitions (public."Event_2020")'),
+    ('ALTER SEQUENCE "Counter_Id_seq" RENAME TO counter_seq;', "rename-owned-sequence",
+     'the default of public."Counter"."Id" refers to it'),
+    ('ALTER DOMAIN "Money" ADD CONSTRAINT money_positive CHECK (VALUE > 0);',
+     "alter-domain-add-constraint",
+     'ALTER DOMAIN public."Money" checks every value of every column that uses it (known: '
+     'public."Wallet")'),
     # what PostgreSQL reads back unchanged stays bare: the common output does not change
     ('CREATE INDEX accounts_name ON accounts (name);', "index-without-concurrently",
      'CREATE INDEX on public.accounts takes a SHARE lock'),
@@ -117,8 +141,10 @@ ALTER TABLE "My App"."order" ALTER COLUMN id TYPE int;"""
 
 def test_lock_rewrite_and_scan_lines_quote_relation_names() -> None:
     out = io.StringIO()
-    render_text(lint(CHANGE)[-1:], out, color=False)
+    render_text(lint(CHANGE + '\nALTER DOMAIN "Money" ADD CHECK (VALUE > 0);')[-1:], out,
+                color=False)
     text = out.getvalue()
+    assert 'scans: public."Wallet" (ALTER DOMAIN public."Money" checks every value' in text
     assert 'lock: AccessExclusiveLock on public."Booking", blocks reads' in text
     assert 'scans: public."Booking" (SET NOT NULL checks every row)' in text
     assert 'lock: AccessExclusiveLock on "My App"."order", blocks reads' in text
