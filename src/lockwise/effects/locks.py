@@ -100,7 +100,7 @@ def relation_shown(name: str, dialect: str = "postgresql") -> str:
     another table, and `public.user` no SQL at all). A MySQL or MariaDB relation is shown as
     the facts hold it, and so is one whose template placeholder or psql variable a report
     writes back (`{{ .Schema }}.users`, `:schema.users`: the template's text, not a name)."""
-    if dialect != "postgresql" or "{" in name or ":" in name:
+    if dialect != "postgresql" or not name or "{" in name or ":" in name:
         return name
     return quote_qualified(name)
 

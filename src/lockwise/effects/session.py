@@ -19,7 +19,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.body_writes import routine_writes
-from lockwise.effects.locks import conflicts, index_held_exclusive
+from lockwise.effects.locks import conflicts, index_held_exclusive, relation_shown
 from lockwise.effects.nodes import (
     const_value,
     drop_object_names,
@@ -365,7 +365,7 @@ class Session:
                 str(sql) for label in used for sql in self.tx_enum_values[label])),
             "mixes_ddl_and_dml": bool(mixed),
             "mixed_tables": mixed,
-            "mixed_tables_text": ", ".join(mixed),
+            "mixed_tables_text": ", ".join(relation_shown(t, effect.dialect) for t in mixed),
         }
 
     def _waits(self, effect: Effect) -> bool:

@@ -150,7 +150,8 @@ def rename(b: Builder, stmt: dict) -> None:
             table, column = _sequence_owner(b, seq)
             taken = {**already_exists(name_taken(b, f"{seq.split('.', 1)[0]}.{new}",
                                                  row_type=False)),
-                     "sequence_owned": bool(table), "sequence_owned_by": f"{table}.{column}"
+                     "sequence_owned": bool(table), "sequence_owned_by":
+                     f"{quote_qualified(table)}.{quote_ident(column)}"
                      if table else "",
                      # made with its column, earlier in the migration: no code names it yet
                      "sequence_owner_is_new": bool(table) and (
