@@ -124,6 +124,23 @@ def findings(sql: str, rule: str) -> list[str]:
      "alter-domain-add-constraint",
      'ALTER DOMAIN public."Money" checks every value of every column that uses it (known: '
      'public."Wallet")'),
+    # the object a name is taken by, or that is not there
+    ('CREATE TABLE "Booking" (id int);', "object-already-exists",
+     'table public."Booking" exists already'),
+    ('ALTER TABLE "Booking" ADD COLUMN "userId" int;', "object-already-exists",
+     'column public."Booking"."userId" exists already'),
+    ('CREATE SCHEMA "My App";', "object-already-exists", 'schema "My App" exists already'),
+    ('CREATE INDEX "Booking.uid_unique" ON "Booking" (id);', "object-already-exists",
+     'index public."Booking.uid_unique" exists already'),
+    ('CREATE DOMAIN "Money" AS bigint;', "object-already-exists",
+     'domain public."Money" exists already'),
+    ('ALTER TABLE "Booking" RENAME COLUMN uid TO "userId";', "rename-onto-taken-name",
+     'column public."Booking"."userId" exists already'),
+    ('ALTER TABLE "Booking" DROP COLUMN "Nope";', "object-missing",
+     'column public."Booking"."Nope" is not there (table public."Booking", created in '
+     '0001_setup, has no column "Nope" as'),
+    ('ALTER TABLE "Booking" DROP CONSTRAINT "Nope";', "object-missing",
+     'constraint public."Booking"."Nope" is not there'),
     # what PostgreSQL reads back unchanged stays bare: the common output does not change
     ('CREATE INDEX accounts_name ON accounts (name);', "index-without-concurrently",
      'CREATE INDEX on public.accounts takes a SHARE lock'),
