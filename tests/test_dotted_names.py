@@ -34,6 +34,7 @@ CREATE TABLE "Counter" ("Id" serial);
 CREATE DOMAIN "Money" AS int;
 CREATE TABLE "Wallet" (v "Money");
 CREATE TABLE "Seat" (id bigint, "bookingId" bigint REFERENCES "Booking");
+CREATE SEQUENCE "Ticket_seq";
 """
 
 
@@ -141,6 +142,8 @@ def findings(sql: str, rule: str) -> list[str]:
      '0001_setup, has no column "Nope" as'),
     ('ALTER TABLE "Booking" DROP CONSTRAINT "Nope";', "object-missing",
      'constraint public."Booking"."Nope" is not there'),
+    ('DROP SEQUENCE "Ticket_seq";', "drop-object",
+     'drops sequence public."Ticket_seq" without creating it again'),
     # what PostgreSQL reads back unchanged stays bare: the common output does not change
     ('CREATE INDEX accounts_name ON accounts (name);', "index-without-concurrently",
      'CREATE INDEX on public.accounts takes a SHARE lock'),
