@@ -32,6 +32,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
+from lockwise.parse.quoting import quote_qualified
 
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
@@ -929,7 +930,10 @@ def dropped_facts(gone: Sequence[str]) -> dict:
     no directive waived)."""
     one = len(gone) == 1
     return {"dropped_not_recreated": tuple(gone),
-            "dropped_not_recreated_text": ", ".join(o.replace(":", " ", 1) for o in gone),
+            # each `kind:schema.name` as `kind schema.name`, quoted where it needs it
+            "dropped_not_recreated_text": ", ".join(
+                f"{kind} {quote_qualified(name)}"
+                for kind, name in (o.split(":", 1) for o in gone)),
             # The message's words for one object or several ("it" / "this name").
             "dropped_not_recreated_them": "it" if one else "them",
             "dropped_not_recreated_names": "this name" if one else "these names"}
