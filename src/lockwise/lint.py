@@ -44,6 +44,7 @@ from lockwise.effects.locks import (
     lock_label,
     lock_name,
     queued_locks,
+    relation_shown,
     write_blocking_facts,
 )
 from lockwise.effects.nodes import TEMPORARY_PREFIX
@@ -369,7 +370,8 @@ def statement_reason(findings: list[Finding], effect: Effect) -> str:
         return f"{worst.title or worst.message}{branches}"
     if effect.locks:
         table, mode = max(effect.locks.items(), key=lambda kv: kv[1])
-        locks = f"takes {lock_label(effect, table, mode)} on {table} {held_text(effect, mode)}"
+        locks = (f"takes {lock_label(effect, table, mode)} on "
+                 f"{relation_shown(table, effect.dialect)} {held_text(effect, mode)}")
     else:
         locks = "takes no table lock"
     locks += branches
@@ -1332,7 +1334,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         # Every table the statement holds ACCESS EXCLUSIVE, as messages name them (an action's
         # own `table` may be empty: DROP INDEX IF EXISTS of an unknown index).
         "access_exclusive_text": ", ".join(
-            t for t, m in locks.items() if m is LockMode.ACCESS_EXCLUSIVE) if exclusive else "",
+            relation_shown(t, effect.dialect) for t, m in locks.items()
+            if m is LockMode.ACCESS_EXCLUSIVE) if exclusive else "",
         # What it reads or rewrites among them: not the action's own table when that is the
         # parent of the partition ATTACH reads, say; else every table it reads.
         "read_under_access_exclusive_text": _read_under_access_exclusive(effect, long)
@@ -1343,7 +1346,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         "scans_at_length": bool(long),
         "transactional": effect.transactional,
         # as the reports name them: a MySQL statement's metadata lock kinds (lock_name)
-        "locks_text": ", ".join(f"{lock_name(effect, m)} on {t}" for t, m in locks.items()),
+        "locks_text": ", ".join(f"{lock_name(effect, m)} on {relation_shown(t, effect.dialect)}"
+                                for t, m in locks.items()),
         # What queries queue behind while the statement waits for its locks.
         **write_blocking_facts(queued_locks(effect, new_tables), _unwritten(effect, catalog)),
     }
@@ -1359,11 +1363,13 @@ def _temporary_only(effect: Effect) -> bool:
 
 
 def _unwritten(effect: Effect, catalog: Catalog | None) -> frozenset[str]:
-    """The relations `effect` locks that no query writes: the materialized views the catalog
-    knows, and the one a REFRESH names (the server refuses it on anything else)."""
+    """The relations `effect` locks that no query writes, as `queued_locks` names them: the
+    materialized views the catalog knows, and the one a REFRESH names (the server refuses it
+    on anything else)."""
     refreshed = {a.facts.get("table") for a in effect.actions
                  if a.kind == "refresh_materialized_view"}
-    return frozenset(rel for rel in effect.locks if rel in refreshed or (
+    return frozenset(relation_shown(rel, effect.dialect) for rel in effect.locks
+                     if rel in refreshed or (
         catalog is not None and (known := catalog.table(rel)) is not None
         and known.kind == "matview"))
 
@@ -1372,7 +1378,7 @@ def _read_under_access_exclusive(effect: Effect, long: list[str]) -> str:
     """`long`: the relations `effect` reads at length (`long_scans`)."""
     read = long or list(effect.scans)
     held = [t for t in read if effect.locks.get(t) is LockMode.ACCESS_EXCLUSIVE]
-    return ", ".join(held or read)
+    return ", ".join(relation_shown(t, effect.dialect) for t in held or read)
 
 
 def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],

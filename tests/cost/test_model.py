@@ -359,6 +359,16 @@ def test_lock_held_too_long_fires_with_a_small_limit_not_a_large_one() -> None:
     assert "20.0 M rows" in finding.message
 
 
+def test_lock_held_too_long_quotes_a_table_name_that_needs_it() -> None:
+    """Prisma's `"Order"` is not `public.order` (a reserved word): the message and its cost
+    summary name it quoted, as SQL reads it back."""
+    stats = Stats({"public.Order": table(20_000_000, 3 * GB, indexes=2)})
+    report = lint('ALTER TABLE "Order" ALTER COLUMN flag TYPE bigint;', stats, 5)
+    (finding,) = [f for f in report.all_findings if f.rule == "lock-held-too-long"]
+    assert 'AccessExclusiveLock on public."Order" for' in finding.message
+    assert 'rewrite of public."Order" ~' in finding.message
+
+
 def test_no_limit_or_no_stats_never_fires() -> None:
     assert "lock-held-too-long" not in [f.rule for f in lint(REWRITE + ";", BIG, None)
                                         .all_findings]

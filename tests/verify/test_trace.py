@@ -213,6 +213,21 @@ def test_a_files_own_transaction_control_is_run_as_written(pg_db: str, tmp_path:
         in result.stdout
 
 
+def test_lock_and_rewrite_lines_quote_a_table_name_that_needs_it(pg_db: str,
+                                                                  tmp_path: Path) -> None:
+    """Prisma's `"Booking"` is not `public.booking`: the trace's lock, rewrite and strongest
+    lock lines name it quoted, as SQL reads it back (run on 18.6)."""
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "0001_t.sql").write_text(
+        'CREATE TABLE "Booking" (id int);\nALTER TABLE "Booking" ALTER COLUMN id TYPE bigint;\n')
+    result = run(str(tmp_path / "m"), "--dsn", pg_db)
+    assert result.exit_code == 0, result.output
+    assert 'lock: AccessExclusiveLock on public."Booking", blocks' in result.stdout, \
+        result.stdout
+    assert 'rewrote public."Booking" (new relfilenode)' in result.stdout
+    assert 'strongest lock: AccessExclusiveLock on public."Booking" (blocks' in result.stdout
+
+
 def test_refuses_a_database_that_is_not_empty(pg_db: str) -> None:
     import psycopg
 

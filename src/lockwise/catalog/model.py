@@ -14,6 +14,7 @@ from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lockwise.effects.nodes import TEMPORARY_PREFIX, qualified, type_name, type_sql
+from lockwise.parse.quoting import quote_qualified
 
 if TYPE_CHECKING:
     from lockwise.catalog.objects import Domain, Policy, QueryRule, Trigger
@@ -384,11 +385,11 @@ _RELATION_KIND_TEXT = {"table": "table", "partitioned": "partitioned table", "vi
 
 
 def _named_in(name: str, places: Iterable[tuple[Container[str], str]]) -> str:
-    """`name` as a message names it after the first of `places` (names, what they are)
-    that holds it; "" when none does."""
+    """`name` as a message names it (quoted where it needs it) after the first of `places`
+    (names, what they are) that holds it; "" when none does."""
     for names, what in places:
         if name in names:
-            return f"{what} {name}"
+            return f"{what} {quote_qualified(name)}"
     return ""
 
 
@@ -799,13 +800,14 @@ class Catalog:
         return dropped
 
     def relation_named(self, name: str) -> str:
-        """The relation that holds `name` (qualified), as a message names it ("index
-        public.x"), or "" for none known. Tables, views, materialized views, foreign tables,
-        indexes (a UNIQUE / PRIMARY KEY / EXCLUDE constraint's too), sequences and composite
-        types are rows of pg_class: one namespace per schema (checked on the server)."""
+        """The relation that holds `name` (qualified), as a message names it, quoted where
+        it needs it (`index public.x`, `index public."Booking.uid_unique"`), or "" for none
+        known. Tables, views, materialized views, foreign tables, indexes (a UNIQUE / PRIMARY
+        KEY / EXCLUDE constraint's too), sequences and composite types are rows of pg_class:
+        one namespace per schema (checked on the server)."""
         known = self.tables.get(name)
         if known is not None:
-            return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {name}"
+            return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {quote_qualified(name)}"
         return _named_in(name, ((self.indexes, "index"), (self.sequences, "sequence"),
                                 (self.composites, "composite type")))
 
@@ -842,7 +844,8 @@ class Catalog:
         CREATE TABLE x does)."""
         known = self.tables.get(name)
         if known is not None:
-            return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {name} (its row type)"
+            return (f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {quote_qualified(name)} "
+                    "(its row type)")
         return _named_in(name, ((self.enums, "enum type"), (self.domains, "domain"),
                                 (self.composites, "composite type"), (self.types, "type")))
 

@@ -36,6 +36,7 @@ from lockwise.cost.model import (
 )
 from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
 from lockwise.cost.stats import Stats
+from lockwise.effects.locks import relation_shown
 from lockwise.effects.refused import statement_refusal
 
 #: A whole-table read this short is no reason to batch or index (rules where-without-index,
@@ -107,7 +108,8 @@ class CostTracker:
         by_rows = mode is None and rows_locked is not None
         summary = est.summary()
         if carried and not locks:
-            summary += (f"; {', '.join(sorted(carried))} stays locked from earlier in the "
+            summary += (f"; {', '.join(map(relation_shown, sorted(carried)))} stays locked "
+                        "from earlier in the "
                         "transaction")
         return {
             "estimated_seconds": round(est.seconds, 3), "lock_seconds": round(lock_seconds, 3),
@@ -115,7 +117,7 @@ class CostTracker:
             "lock_hold_exceeds_limit": self.max_lock_seconds is not None
             and hold > self.max_lock_seconds,
             "max_lock_seconds": self.max_lock_seconds,
-            "lock_table": rows_locked.table if by_rows else table,
+            "lock_table": relation_shown(rows_locked.table if by_rows else table),
             "lock_mode": "row locks on the rows it changes" if by_rows
             else mode.pg_name if mode is not None else None,
             "lock_blocks": "writes to those rows" if by_rows

@@ -28,6 +28,7 @@ from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
 from lockwise.cost.series import UNREAD, series_inserts
 from lockwise.cost.stats import IndexStats, Stats, TableStats
 from lockwise.effects.body_writes import routine_writes
+from lockwise.effects.locks import relation_shown
 
 MB = 1024 * 1024
 #: B-tree leaf entry overhead: 8-byte index tuple header + 4-byte line pointer.
@@ -102,7 +103,8 @@ class Estimate:
             return self.note
         parts = []
         for op in self.operations:
-            text = f"{op.kind.replace('_', ' ')} of {op.table} ~{human_seconds(op.seconds)}"
+            text = (f"{op.kind.replace('_', ' ')} of {relation_shown(op.table)} "
+                    f"~{human_seconds(op.seconds)}")
             if op.lock and op.lock_seconds > 0:
                 text += f", holding {op.lock} ~{human_seconds(op.lock_seconds)}"
             drivers = drivers_text(op.drivers)

@@ -11,7 +11,13 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from lockwise.catalog.model import Catalog, Constraint
 from lockwise.catalog.replay import free_generated_name, unnamed_index_name
 from lockwise.effects.nodes import strings
-from lockwise.parse.quoting import OWN_MIGRATION, quote_ident, quote_literal, relation_sql
+from lockwise.parse.quoting import (
+    OWN_MIGRATION,
+    quote_ident,
+    quote_literal,
+    quote_qualified,
+    relation_sql,
+)
 
 
 def unindexed_fk_facts(missing: Sequence[tuple[str, Constraint]], catalog: Catalog,
@@ -22,8 +28,10 @@ def unindexed_fk_facts(missing: Sequence[tuple[str, Constraint]], catalog: Catal
     tables the migration names without their schema, named so in the SQL too."""
     wanted = dict.fromkeys((table, con.columns) for table, con in missing)
     return {
+        # as messages name them, quoted where needed: public."Booking"("userId") -> public."User"
         "unindexed_foreign_keys": tuple(
-            f"{table}({', '.join(con.columns)}) -> {con.references}" for table, con in missing),
+            f"{quote_qualified(table)}({', '.join(map(quote_ident, con.columns))}) -> "
+            f"{quote_qualified(con.references)}" for table, con in missing),
         "unindexed_foreign_keys_sql": "\n".join(
             _index_sql(catalog, table, columns, table in new_tables, table not in bare)
             for table, columns in wanted),

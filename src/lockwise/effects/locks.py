@@ -6,7 +6,7 @@ Source: PostgreSQL documentation, "Explicit Locking", table 13.2 (Conflicting Lo
 from __future__ import annotations
 
 from collections.abc import Container, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 
 from lockwise.core.types import Effect, LockMode
@@ -92,30 +92,42 @@ def index_held_exclusive(effect: Effect) -> frozenset[str]:
                      for t in _index_held_tables(a.facts)) - {""}
 
 
+# Cached: every statement's locks are shown in its facts, and a history locks the same few
+# tables thousands of times.
+@lru_cache(maxsize=4096)
+def relation_shown(name: str, dialect: str = "postgresql") -> str:
+    """How messages and reports name the relation `name` (`schema.name`, as the facts hold
+    it): quoted where PostgreSQL needs it (`public."Booking"`: bare, `public.Booking` is
+    another table, and `public.user` no SQL at all). A MySQL or MariaDB relation is shown as
+    the facts hold it, and so is one whose template placeholder or psql variable a report
+    writes back (`{{ .Schema }}.users`, `:schema.users`: the template's text, not a name)."""
+    if dialect != "postgresql" or not name or "{" in name or ":" in name:
+        return name
+    return quote_qualified(name)
+
+
 def queued_locks(effect: Effect, new: Container[str] = ()) -> dict[str, LockMode]:
     """The locks queries queue behind while the statement waits for them, by what messages
-    name: its table locks, but not on the relations `new` holds (Context.new_tables: created
-    earlier in the migration, no query of the application uses them: `relation_is_new`),
-    and ACCESS EXCLUSIVE on each index it holds so (REINDEX, ALTER INDEX ... SET
-    TABLESPACE, DEPENDS ON EXTENSION): planning any query on the table opens all its
-    indexes, so reads and writes queue behind the waiting request as behind one on the
+    name (`relation_shown`): its table locks, but not on the relations `new` holds
+    (Context.new_tables: created earlier in the migration, no query of the application uses
+    them: `relation_is_new`), and ACCESS EXCLUSIVE on each index it holds so (REINDEX, ALTER
+    INDEX ... SET TABLESPACE, DEPENDS ON EXTENSION): planning any query on the table opens all
+    its indexes, so reads and writes queue behind the waiting request as behind one on the
     table (checked on the server). Such an index is named with its table, in place of the
     table's own weaker lock; one created in the migration, or of a new table, counts for
     nothing."""
-    locks = {t: m for t, m in effect.locks.items() if not relation_is_new(new, t)} if new \
-        else effect.locks
+    locks = {relation_shown(t, effect.dialect): m for t, m in effect.locks.items()
+             if not new or not relation_is_new(new, t)}
     held = [a.facts for a in effect.actions if a.facts.get("index_access_exclusive")]
-    if not held:  # nearly every statement
-        return locks
-    locks = dict(locks)
-    for facts in held:
+    for facts in held:  # (nearly every statement holds no index so)
         index = facts.get("index") or ""
         for table in _index_held_tables(facts):
+            shown = relation_shown(table, effect.dialect)
             if (table and relation_is_new(new, table)) or \
                     (index and relation_is_new(new, index)) or \
-                    locks.get(table) is M.ACCESS_EXCLUSIVE:
+                    locks.get(shown) is M.ACCESS_EXCLUSIVE:
                 continue
-            locks.pop(table, None)
+            locks.pop(shown, None)
             locks[_held_index_name(facts, table)] = M.ACCESS_EXCLUSIVE
     return locks
 
@@ -126,7 +138,7 @@ def _held_index_name(facts: Mapping[str, object], table: str) -> str:
     name = f"index {quote_qualified(str(index))}" if index and \
         not facts.get("index_exclusive_tables") \
         else "the indexes"
-    return f"{name} of {table}" if table else name
+    return f"{name} of {relation_shown(table)}" if table else name
 
 
 def inserts_pass(effect: Effect) -> frozenset[str]:

@@ -19,7 +19,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.body_writes import routine_writes
-from lockwise.effects.locks import conflicts, index_held_exclusive
+from lockwise.effects.locks import conflicts, index_held_exclusive, relation_shown
 from lockwise.effects.nodes import (
     const_value,
     drop_object_names,
@@ -33,6 +33,7 @@ from lockwise.effects.nodes import (
     walk,
 )
 from lockwise.effects.refused import refusal
+from lockwise.parse.quoting import quote_qualified
 
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
@@ -371,7 +372,7 @@ class Session:
                 str(sql) for label in used for sql in self.tx_enum_values[label])),
             "mixes_ddl_and_dml": bool(mixed),
             "mixed_tables": mixed,
-            "mixed_tables_text": ", ".join(mixed),
+            "mixed_tables_text": ", ".join(relation_shown(t, effect.dialect) for t in mixed),
         }
 
     def _waits(self, effect: Effect) -> bool:
@@ -950,7 +951,10 @@ def dropped_facts(gone: Sequence[str]) -> dict:
     no directive waived)."""
     one = len(gone) == 1
     return {"dropped_not_recreated": tuple(gone),
-            "dropped_not_recreated_text": ", ".join(o.replace(":", " ", 1) for o in gone),
+            # each `kind:schema.name` as `kind schema.name`, quoted where it needs it
+            "dropped_not_recreated_text": ", ".join(
+                f"{kind} {quote_qualified(name)}"
+                for kind, name in (o.split(":", 1) for o in gone)),
             # The message's words for one object or several ("it" / "this name").
             "dropped_not_recreated_them": "it" if one else "them",
             "dropped_not_recreated_names": "this name" if one else "these names"}

@@ -347,11 +347,16 @@ def render_instead(template: str, facts: dict) -> str:
     return "".join(out)
 
 
-#: The facts a message names an index or a constraint by. A message writes them as SQL reads
-#: them back, quoted where they need it: `"Booking.uid_unique"` (a Prisma name) is one name,
-#: where bare it reads as a schema, a table and a column. (The tables a message names stay
-#: as lockwise's facts hold them, `public.Booking`.)
-MESSAGE_NAME_FACTS = ("constraint", "index", "index_name")
+#: The facts a message names an object by: an index, a constraint, a table, a schema, a
+#: column, a type (one name or a list of them). A message writes them as SQL reads them back,
+#: quoted where they need it: `"Booking.uid_unique"` (a Prisma name) is one name, where bare it
+#: reads as a schema, a table and a column, and `public.Booking` names another table than
+#: `public."Booking"`. Lower-case names that are not reserved stay bare. (Not `name`, which
+#: some actions fill with prose: `index public.x`.)
+MESSAGE_NAME_FACTS = (*NAME_FACTS, "deprecated_table", "index", "partition", "table", "type",
+                      "columns_text", "holds_exclusive_from_earlier", "partition_key_text",
+                      "pk_nullable_columns_text", "ref_columns_text", "tables",
+                      "used_by_generated_text", "used_by_views_text", "view_columns_text")
 
 
 def message_facts(facts: dict) -> dict:
@@ -362,7 +367,7 @@ def message_facts(facts: dict) -> dict:
     shown = {}
     for key in MESSAGE_NAME_FACTS:
         value = facts.get(key)
-        if value and isinstance(value, str) and \
+        if value and isinstance(value, (str, tuple, list)) and \
                 (text := SQL_FACTS[key](facts, POSTGRESQL)) is not None and text != value:
             shown[key] = text
     return {**facts, **shown} if shown else facts

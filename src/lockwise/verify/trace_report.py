@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from lockwise.effects.locks import blocks, blocks_text
+from lockwise.effects.locks import blocks, blocks_text, relation_shown
 from lockwise.verify.observe import RULE_ID
 from lockwise.verify.report import one_line
 from lockwise.verify.trace import TracedFile, TracedStatement, TraceResult
@@ -58,14 +58,15 @@ def _lock_text(s: TracedStatement, rel: str) -> str:
     assert s.observed is not None
     got, want = s.observed.locks.get(rel), s.predicted.locks.get(rel)
     held = s.held_before(rel)
+    shown = relation_shown(rel)
     if got is not None and (held is None or got > held):
-        seen = f"{got.pg_name} on {rel}, {blocks_text(got)}"
+        seen = f"{got.pg_name} on {shown}, {blocks_text(got)}"
     elif held is not None:
         also = f"; it took {got.pg_name} besides" if got is not None else ""
-        seen = (f"{held.pg_name} on {rel} already held from an earlier statement, "
+        seen = (f"{held.pg_name} on {shown} already held from an earlier statement, "
                 f"{blocks_text(held)}{also}")
     else:
-        seen = f"no lock seen on {rel}"
+        seen = f"no lock seen on {shown}"
     return f"{seen} (predicted {want.pg_name if want is not None else 'no lock'})"
 
 
@@ -75,8 +76,8 @@ def _rewrite_text(s: TracedStatement) -> list[str]:
     predicted = {r for r in s.predicted.rewrites if r in existed}
     out = []
     for rel in sorted(predicted | s.observed.rewrites):
-        seen = f"rewrote {rel} (new relfilenode)" if rel in s.observed.rewrites \
-            else f"{rel} kept its relfilenode"
+        seen = f"rewrote {relation_shown(rel)} (new relfilenode)" \
+            if rel in s.observed.rewrites else f"{relation_shown(rel)} kept its relfilenode"
         out.append(f"{seen} (predicted {'a rewrite' if rel in predicted else 'no rewrite'})")
     return out
 
@@ -94,7 +95,7 @@ def _strongest_text(f: TracedFile) -> str:
     if strongest is None:
         return "none on a relation that existed before"
     rel, mode = strongest
-    return f"{mode.pg_name} on {rel} ({blocks_text(mode)})"
+    return f"{mode.pg_name} on {relation_shown(rel)} ({blocks_text(mode)})"
 
 
 def render_text(result: TraceResult, out: TextIO) -> None:
@@ -116,7 +117,7 @@ def render_text(result: TraceResult, out: TextIO) -> None:
             out.write(f"  {_failure_text(f)}\n")
             out.write(f"      statement: {one_line(f.failure.statement.sql, _SQL_WIDTH)}\n")
         for table, rows in f.seeded.items():
-            out.write(f"  seeded {table} with {rows} rows\n")
+            out.write(f"  seeded {relation_shown(table)} with {rows} rows\n")
         for note in f.notes:
             out.write(f"  note: {note}\n")
         if f.traced and not f.never_runs:

@@ -69,6 +69,7 @@ from lockwise.parse.quoting import (
     OWN_MIGRATION,
     quote_ident,
     quote_literal,
+    quote_qualified,
     relation_sql,
 )
 
@@ -386,7 +387,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
-          **already_exists(f"column {table}.{facts['column']}" if known_column else "" if
+          **already_exists(f"column {quote_qualified(table)}.{quote_ident(facts['column'])}"
+                           if known_column else "" if
                            base.get("recursed_from") else key_name_taken(
                                b, table.split(".", 1)[0], column_def_constraints(col))),
           **refused_facts(refused), **tied)

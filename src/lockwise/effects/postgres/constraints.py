@@ -57,7 +57,7 @@ from lockwise.effects.postgres.columns import (
     refused_with_only,
 )
 from lockwise.effects.postgres.constraint_refusals import alter_constraint_refused
-from lockwise.parse.quoting import NEXT_MIGRATION, quote_ident, relation_sql
+from lockwise.parse.quoting import NEXT_MIGRATION, quote_ident, quote_qualified, relation_sql
 
 _CONTYPES = {
     "CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
@@ -583,7 +583,7 @@ def _write_blocked_text(b: Builder, table: str, ref: str) -> str:
     self-referencing key locks its one table once), less one this migration created, which
     no code writes yet (unless both are: then the referencing table, as written)."""
     tables = [t for t in dict.fromkeys((table, ref)) if not b.ctx.table_is_new(t)] or [table]
-    return " and ".join(tables)
+    return " and ".join(map(quote_qualified, tables))
 
 
 def _partition_keys_facts(catalog: Catalog, table: str, con: dict, base: dict) -> dict:

@@ -410,7 +410,7 @@ def owned_by_facts(roles: Iterable[object]) -> dict:
 def truncate(b: Builder, stmt: dict) -> None:
     cascade = stmt.get("behavior") == "DROP_CASCADE"
     # Each table is an action of its own; the statement's text names them all.
-    written = ", ".join(t if q else t.split(".", 1)[1]
+    written = ", ".join(relation_sql(t, t, q)
                         for t, q in map(range_var, stmt.get("relations") or ()))
     for rel in stmt.get("relations") or ():
         table, qualified = range_var(rel)
@@ -440,7 +440,8 @@ def truncate(b: Builder, stmt: dict) -> None:
               cascade=cascade, tables_text=written,
               truncated_tables_sql=", ".join(relation_sql(t, table, qualified) for t in named),
               referenced_by=referenced_by,
-              referenced_by_text=", ".join(referenced_by) or "none known to these migrations")
+              referenced_by_text=", ".join(map(quote_qualified, referenced_by))
+              or "none known to these migrations")
 
 
 def _referencing(catalog: Catalog, tables: list[str]) -> list[str]:

@@ -37,6 +37,7 @@ from lockwise.effects.postgres.builder import (
     skipped,
     table_facts,
 )
+from lockwise.parse.quoting import quote_ident
 
 if TYPE_CHECKING:
     from lockwise.effects.context import Prepared
@@ -57,7 +58,8 @@ def create_schema(b: Builder, stmt: dict) -> None:
         return
     b.creates.add(f"schema:{schema}")
     b.act("create_schema", schema=schema, if_not_exists=bool(stmt.get("if_not_exists")),
-          **already_exists(f"schema {schema}" if schema in b.ctx.catalog.schemas else ""))
+          **already_exists(f"schema {quote_ident(schema)}" if schema in b.ctx.catalog.schemas
+                           else ""))
     if schema:
         _run_elements(b, stmt, schema)
 

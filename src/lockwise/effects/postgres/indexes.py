@@ -25,6 +25,7 @@ from lockwise.effects.postgres.builder import (
     unique_key_refused,
 )
 from lockwise.effects.postgres.maintenance import known_tables, partition_by_partition
+from lockwise.parse.quoting import quote_qualified
 
 
 def _index_columns(stmt: dict) -> tuple[str, ...]:
@@ -94,7 +95,7 @@ def create_index(b: Builder, stmt: dict) -> None:
           **(unique_key_refused(b.ctx, partitioned_keys(catalog, table, only), columns,
                                 "UNIQUE")
              if partitioned and stmt.get("unique") else {}),
-          partitions_text=", ".join(partitions) or "none known",
+          partitions_text=", ".join(map(quote_qualified, partitions)) or "none known",
           partitioned_index_sql=partitioned_index_sql(
               catalog, table, qualified, index_name, columns, bool(stmt.get("unique")),
               lambda part: default_index_name(catalog, stmt, table=part), like)

@@ -17,7 +17,7 @@ from lockwise.effects.postgres.builder import (
     table_facts,
     view_reads,
 )
-from lockwise.parse.quoting import OWN_MIGRATION, quote_ident, relation_sql
+from lockwise.parse.quoting import OWN_MIGRATION, quote_ident, quote_qualified, relation_sql
 
 
 def vacuum(b: Builder, stmt: dict) -> None:
@@ -57,7 +57,7 @@ def vacuum(b: Builder, stmt: dict) -> None:
     if is_vacuum:
         b.transactional = False
     b.act("vacuum" if is_vacuum else "analyze", tables=tuple(tables), full=full,
-          tables_text=", ".join(tables) or "every table of the database",
+          tables_text=", ".join(map(quote_qualified, tables)) or "every table of the database",
           table=tables[0] if tables else "",
           table_name=tables[0].split(".", 1)[-1] if tables else "",
           table_is_new=bool(tables) and all(b.ctx.table_is_new(t) for t in tables))

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from lockwise.catalog.model import Catalog, Table
 from lockwise.catalog.replay import not_null_column
 from lockwise.effects.nodes import unwrap
+from lockwise.parse.quoting import quote_ident, quote_qualified
 
 #: Columns every table has (pg_attribute, attnum < 0): refused with other messages
 #: ("cannot drop system column"), not reported here.
@@ -56,9 +57,8 @@ def missing_in_alter(catalog: Catalog, table: str, cmd: dict, cmds: Iterable[dic
         if not constraint_absent(catalog, table, name):
             return {}
         known = catalog.tables[table]
-        return _missing(f"constraint {table}.{name}", "constraint", known, name, list(
-            known.constraints),
-            f'constraint "{name}" of relation "{_bare(table)}" does not exist')
+        return _missing("constraint", table, known, name, list(known.constraints),
+                        f'constraint "{name}" of relation "{_bare(table)}" does not exist')
     return {}
 
 
@@ -71,7 +71,7 @@ def missing_column(catalog: Catalog, table: str, name: str, error: str) -> dict:
     columns = _all_columns(catalog, known)
     if name in columns:
         return {}
-    return _missing(f"column {table}.{name}", "column", known, name, columns, error)
+    return _missing("column", table, known, name, columns, error)
 
 
 def _all_columns(catalog: Catalog, table: Table) -> list[str]:
@@ -88,18 +88,24 @@ def _all_columns(catalog: Catalog, table: Table) -> list[str]:
     return names
 
 
-def _missing(what: str, kind: str, table: Table, name: str, known: list[str],
+def _missing(kind: str, of: str, table: Table, name: str, known: list[str],
              error: str) -> dict:
+    """The `object_missing` facts of the `kind` (column, constraint) `name` of table `of`,
+    named quoted where they need it (`column public."Booking"."userId"`)."""
     from lockwise.config import closest  # (rarely needed: difflib only then)
 
     meant = closest(name, known) or ""
-    return {"object_missing": True, "missing_object": what, "missing_object_error": error,
+    return {"object_missing": True,
+            "missing_object": f"{kind} {quote_qualified(of)}.{quote_ident(name)}",
+            "missing_object_error": error,
             # The replay keeps no record of drops: a dropped name and one never made read
             # alike, as what the table, made in these migrations, has now.
-            "missing_object_origin": f"table {table.name}, created in {table.created_by}, "
-                                     f"has no {kind} {name} as the statements before leave it",
+            "missing_object_origin": f"table {quote_qualified(table.name)}, created in "
+                                     f"{table.created_by}, has no {kind} {quote_ident(name)} "
+                                     "as the statements before leave it",
             "closest_name": meant,
-            "closest_name_text": f"; the closest name it has is {meant}" if meant else ""}
+            "closest_name_text": f"; the closest name it has is {quote_ident(meant)}"
+            if meant else ""}
 
 
 def _bare(table: str) -> str:

@@ -89,7 +89,8 @@ def rename(b: Builder, stmt: dict) -> None:
                   table_constraint_names=table_constraint_names(b.ctx.catalog, table),
                   inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
                   rows_elsewhere=rows_elsewhere(b.ctx.catalog, table),
-                  **already_exists(f"column {table}.{new}" if b.ctx.catalog.sure_of(table)
+                  **already_exists(f"column {quote_qualified(table)}.{quote_ident(new)}"
+                                   if b.ctx.catalog.sure_of(table)
                                    and b.ctx.catalog.column(table, new) is not None else ""),
                   **({} if stmt.get("missing_ok") else missing_column(
                       b.ctx.catalog, table, old, f'column "{old}" does not exist')))
@@ -150,7 +151,8 @@ def rename(b: Builder, stmt: dict) -> None:
             table, column = _sequence_owner(b, seq)
             taken = {**already_exists(name_taken(b, f"{seq.split('.', 1)[0]}.{new}",
                                                  row_type=False)),
-                     "sequence_owned": bool(table), "sequence_owned_by": f"{table}.{column}"
+                     "sequence_owned": bool(table), "sequence_owned_by":
+                     f"{quote_qualified(table)}.{quote_ident(column)}"
                      if table else "",
                      # made with its column, earlier in the migration: no code names it yet
                      "sequence_owner_is_new": bool(table) and (

@@ -32,6 +32,7 @@ from lockwise.parse.quoting import (
     NEXT_MIGRATION,
     quote_ident,
     quote_literal,
+    quote_qualified,
     relation_sql,
     truncate_identifier,
 )
@@ -303,7 +304,7 @@ def alter_domain(b: Builder, stmt: dict) -> None:
     elif checks:
         for table in users:
             b.lock(table, L.SHARE)
-            b.scan(table, f"ALTER DOMAIN {name} checks every value of the domain")
+            b.scan(table, f"ALTER DOMAIN {quote_qualified(name)} checks every value of the domain")
     b.alters.add(f"type:{name}")
     facts, condition = _domain_check_facts(b.ctx.catalog, stmt, sub, con, name)
     # What checks new values without reading the stored ones: the constraint added NOT VALID;
@@ -316,7 +317,8 @@ def alter_domain(b: Builder, stmt: dict) -> None:
             facts["check_sql"], ") NOT VALID;")
     b.act("alter_domain", type=name, subcommand=sub, not_valid=not_valid, **facts,
           not_valid_sql=not_valid_sql,
-          tables_using=tuple(users), tables_using_text=", ".join(users) or "(none known)",
+          tables_using=tuple(users),
+          tables_using_text=", ".join(map(quote_qualified, users)) or "(none known)",
           per_table_checks_sql=_per_table_checks_sql(
               b.ctx.catalog, name, set(users), facts["constraint"] or None, condition)
           if checks else "",

@@ -138,7 +138,8 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     `lockwise apply` can batch it."""
     columns = unindexed_where(catalog, table, stmt)
     facts: dict = {"where_scans_table": columns is not None,
-                   "where_columns_text": ", ".join(columns or ()) or "none of its columns"}
+                   "where_columns_text": ", ".join(map(quote_ident, columns or ()))
+                   or "none of its columns"}
     if columns is None or not rule_text:
         return facts
     from lockwise.executor.batches import BATCH_KEY_TYPES  # (rare: only here, only then)
