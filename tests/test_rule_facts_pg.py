@@ -393,6 +393,29 @@ def test_add_column_inline_constraint_scans_match_server(pg_db: str, column: str
         assert (_seq_scans(conn, "child") > before) is scans
 
 
+@pytest.mark.parametrize(("column", "rewrites"), [
+    ("s bigint NOT NULL GENERATED ALWAYS AS (id * 2) STORED", True),
+    ("s bigint NOT NULL GENERATED ALWAYS AS (id * 2) VIRTUAL", False),
+])
+def test_a_not_null_generated_column_is_added_to_rows_as_the_server_adds_it(
+        pg_db: str, column: str, rewrites: bool) -> None:
+    """A NOT NULL generated column gets its value from its expression for every existing row:
+    the server adds it to a table with rows (checked on 18.6), reading all of them (the stored
+    one rewrites the table, the virtual one computes and checks each value), where a NOT NULL
+    column without a default fails at the first row. Not add-column-not-null-without-default."""
+    setup = "CREATE TABLE child (id bigint);\n" \
+            "INSERT INTO child SELECT g FROM generate_series(1, 100) g;"
+    sql = f"ALTER TABLE child ADD COLUMN {column}"
+    effect = effect_after(setup, sql)
+    assert ("public.child" in effect.rewrites) is rewrites
+    assert not effect.scans["public.child"].startswith(SCAN_ENDS_AT_A_ROW)
+    (action,) = [a for a in effect.actions if a.kind == "add_column"]
+    assert action.facts["generated"] and "stand_in_default_sql" not in action.facts
+    assert server_error(pg_db, setup, sql) is None
+    with _connect(pg_db) as conn:
+        assert conn.execute("SELECT count(*) FROM child WHERE s = id * 2").fetchone() == (100,)
+
+
 @pytest.mark.parametrize("sql", [
     "WITH picked AS (SELECT id, n FROM child), copied AS (INSERT INTO archive "
     "SELECT id, n FROM picked RETURNING id) SELECT count(*) FROM copied",
@@ -2564,7 +2587,8 @@ def test_a_column_s_renamed_sequence_still_feeds_its_default(pg_db: str, setup: 
 
 
 SCANNED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, org_id bigint, plan text, email text, "
-           "a int, b int);\nCREATE INDEX accounts_a_b_idx ON accounts (a, b);\n"
+           "a int, b int, seen timestamptz NOT NULL DEFAULT now());\n"
+           "CREATE INDEX accounts_a_b_idx ON accounts (a, b);\n"
            "CREATE TABLE orgs (id bigint PRIMARY KEY, plan text);")
 
 
@@ -2581,6 +2605,12 @@ SCANNED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, org_id bigint, plan te
     ("UPDATE accounts SET plan = 'free' WHERE a = 5", False),
     ("DELETE FROM accounts WHERE ctid >= '(0,0)'::tid AND ctid < '(100,0)'::tid "
      "AND email = 'x'", False),
+    # IS NULL of a NOT NULL column is false from PostgreSQL 17 (a one-time filter, no read;
+    # checked on 18.6): the backfill written for rows an ADD COLUMN ... NOT NULL DEFAULT left
+    ("UPDATE accounts SET seen = now() WHERE seen IS NULL", False),
+    ("UPDATE accounts SET plan = 'free' WHERE plan = 'legacy' AND seen IS NULL", False),
+    ("UPDATE accounts SET plan = 'free' WHERE plan IS NULL", True),
+    ("DELETE FROM accounts WHERE email = 'a@example.com' OR seen IS NULL", True),
 ])
 def test_where_no_index_serves_reads_the_table_as_the_server_plans_it(
         pg_db: str, sql: str, scans: bool) -> None:
@@ -2597,6 +2627,14 @@ def test_where_no_index_serves_reads_the_table_as_the_server_plans_it(
         conn.execute("ANALYZE orgs")
         plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
     assert ("Seq Scan on accounts" in plan) is scans, plan
+
+
+def test_is_null_of_a_not_null_column_reads_the_table_before_17() -> None:
+    """Before PostgreSQL 17 the planner does not know IS NULL of a NOT NULL column is false:
+    the statement reads every row to find none."""
+    sql = "UPDATE accounts SET seen = now() WHERE seen IS NULL;"
+    (action, *_) = effect_after(SCANNED, sql, pg_version=16).actions
+    assert action.facts["where_scans_table"]
 
 
 def _until_waiting(uri: str, probe: str) -> None:

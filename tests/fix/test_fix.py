@@ -743,6 +743,31 @@ def test_a_foreign_key_to_a_key_built_later_runs_after_it(tmp_path: Path) -> Non
     assert key < fk
 
 
+@pytest.mark.postgres
+def test_a_concurrent_build_beside_other_statements_moves_to_a_step_of_its_own(
+        tmp_path: Path, pg_db: str) -> None:
+    """CREATE INDEX CONCURRENTLY after an ADD COLUMN in a migration its tool runs in a
+    transaction fails there (concurrently-in-transaction): fix moves it, as written, to a step
+    that runs outside one, after the rest; the rewritten history runs and builds the index."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "V1__accounts.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY);\n"
+                            "INSERT INTO accounts SELECT g FROM generate_series(1, 50) g;\n",
+        "V2__plan.sql": "ALTER TABLE accounts ADD COLUMN plan text;\n\n"
+                        "CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_plan_idx "
+                        "ON accounts (plan);\n"})
+    _, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert not [n for n in notes if "concurrently-in-transaction" in n]
+    after = lint_migrations(discover(tmp_path / "out"), LintOptions())
+    assert not [f for r in after for f in r.all_findings
+                if f.rule == "concurrently-in-transaction"]
+    apply_all(pg_db, tmp_path / "out")
+    with psycopg.connect(pg_db) as conn:
+        assert conn.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = "
+                            "'accounts_plan_idx'::regclass").fetchone() == (True,)
+
+
 def test_drop_index_concurrently_takes_one_index_and_no_cascade() -> None:
     """PostgreSQL refuses DROP INDEX CONCURRENTLY of several indexes, or with CASCADE."""
     from lockwise.fix.patterns import rewrite
@@ -2294,4 +2319,10 @@ def test_a_migration_run_without_a_transaction_keeps_its_marker(layout: str,
     assert "20240201000000_change.sql" in written
     (after,) = [m for m in discover(tmp_path / "out") if m.name == "change"]
     assert after.no_transaction, written["20240201000000_change.sql"]
-    assert "CREATE INDEX CONCURRENTLY t_a" in after.up_sql
+    # Where the tool sends the file as one string (dbmate, sqlx), the build beside the ALTER
+    # runs in PostgreSQL's implicit transaction block and fails (concurrently-in-transaction):
+    # it moves to a step of its own, run without a transaction too.
+    (built,) = [m for m in discover(tmp_path / "out")
+                if "CREATE INDEX CONCURRENTLY t_a" in m.up_sql]
+    assert built.no_transaction
+    assert (built.path == after.path) is (layout in ("goose", "sql-migrate"))

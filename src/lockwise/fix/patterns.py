@@ -640,11 +640,31 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None,
         rules = rules - {"reindex-without-concurrently"}  # no REINDEX CONCURRENTLY before 12
         if not rules & FIXABLE:
             return None
+    if "concurrently-in-transaction" in rules:
+        return _outside_a_transaction(sql, tree)
     if rules & _IN_PLACE:
         in_place = _rewrite_in_place(sql, rules, facts, tree)
         if in_place is not None:
             return in_place
     return _rewrite_deparsed(sql, rules, facts)
+
+
+def _outside_a_transaction(sql: str, tree: dict | None) -> Pieces:
+    """A CREATE / DROP INDEX or REINDEX CONCURRENTLY that its migration runs in a transaction
+    block, which refuses it: the statement as written, in a step of its own that runs outside
+    one (after the rest of the migration, as any CONCURRENTLY step). Any other statement a
+    block refuses is declined: moved after the rest, it could change what the statements
+    between see (an enum value added before 12 that a later statement uses)."""
+    kind, stmt = (next(iter(tree.items())) if tree else _parsed_statement(sql)) or ("", {})
+    pieces = Pieces()
+    if kind in ("IndexStmt", "DropStmt") and stmt.get("concurrent") or \
+            kind == "ReindexStmt" and any(unwrap(p)[1].get("defname") == "concurrently"
+                                          for p in stmt.get("params") or ()):
+        pieces.alone.append(sql)
+    else:
+        pieces.declined.append("it runs only outside a transaction block: move it to a "
+                               "migration of its own (concurrently-in-transaction's `instead`)")
+    return pieces
 
 
 def _rewrite_deparsed(sql: str, rules: set[str], facts: dict) -> Pieces | None:

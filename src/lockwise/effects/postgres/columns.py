@@ -109,7 +109,8 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
                    "length_sql": str(mods[0]) if mods else "<n>",
                    "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
                    "default_volatile": False, "volatile_functions": (), "identity": False,
-                   "generated_stored": False, "virtual_allowed": False, "primary_key": False,
+                   "generated": False, "generated_stored": False, "virtual_allowed": False,
+                   "primary_key": False,
                    "unique": False, "references": None, "check": False,
                    "references_narrow_key": False, "bigint_type_sql": "bigint",
                    "key_pinned": False}
@@ -134,7 +135,7 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
         elif contype == "CONSTR_GENERATED":
             # PostgreSQL 18 records 's' (STORED) or 'v' (VIRTUAL, its default when neither
             # is written); older grammars only have STORED and leave the field out.
-            generated = True
+            generated = facts["generated"] = True
             facts["generated_stored"] = con.get("generated_kind", "s") != "v"
             facts["virtual_allowed"] = _virtual_allowed(b.ctx.catalog, tname, con)
         elif contype == "CONSTR_PRIMARY":
@@ -312,6 +313,11 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         and not b.ctx.table_is_filled(table)))
     if rewrite_why:
         b.rewrite(table, rewrite_why)
+    elif facts["generated"]:
+        # A virtual one's NOT NULL is checked by computing every row's value (checked on
+        # 18.6: a scan, no rewrite); like a stored one, it fails only where that gives NULL.
+        if facts["not_null"]:
+            b.scan(table, "NOT NULL check: every row's generated value is computed")
     elif facts["not_null"] and not facts["has_default"]:
         b.scan(table, f"{SCAN_ENDS_AT_A_ROW}: a NOT NULL column without a default fails "
                       "there, so only an empty table passes")

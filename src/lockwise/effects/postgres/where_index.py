@@ -5,6 +5,10 @@ planned as a Seq Scan of the table, counted in pg_stat_user_tables.seq_scan, wha
 rows it matches; one condition on an indexed column is enough for an index scan to be
 possible (an OR needs one in each branch).
 
+From PostgreSQL 17 the planner takes IS NULL of a NOT NULL column for false (a one-time
+filter: no row is read; checked on 18.6), as the backfill `UPDATE t SET c = ... WHERE c IS
+NULL` of a column added NOT NULL DEFAULT is: such a condition is served, as an index would.
+
 Judged only for a table whose indexes the catalog knows (`Catalog.fully_known`), and
 leniently: any column of any index counts (PostgreSQL 18 skips to a later column of a
 B-tree; an expression or partial index counts for the columns it reads), so does an EXISTS
@@ -25,7 +29,8 @@ from lockwise.parse.quoting import quote_ident
 _ROW_ADDRESS = "ctid"
 
 
-def unindexed_where(catalog: Catalog, table: str, stmt: dict) -> tuple[str, ...] | None:
+def unindexed_where(catalog: Catalog, table: str, stmt: dict,
+                    pg_version: int) -> tuple[str, ...] | None:
     """The columns of `table` that the WHERE of UPDATE / DELETE `stmt` reads (sorted; none
     when it reads none) when no index of the table serves it; None when one may, or when the
     table's indexes are not all known."""
@@ -38,6 +43,9 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict) -> tuple[str, ...]
         indexed.update(index.columns)
         indexed.update(index.reads)
     target = _Target(stmt, set(known.columns))
+    if pg_version >= 17:
+        target.never_null = {name for name, col in known.columns.items()
+                             if col.not_null and col.not_null_valid}
     if _served(where, target, indexed):
         return None
     return tuple(sorted(target.columns_in(where)))
@@ -51,6 +59,8 @@ class _Target:
         alias = (relation.get("alias") or {}).get("aliasname")
         self.names = {alias} if alias else {relation.get("relname", "")}
         self.columns = columns
+        #: Its columns whose IS NULL the planner takes for false (PostgreSQL 17+).
+        self.never_null: set[str] = set()
 
     def column(self, fields: list[str]) -> str | None:
         """The target's column a ColumnRef names (`fields`), None for another relation's."""
@@ -92,6 +102,10 @@ def _served(node: object, target: _Target, indexed: set[str]) -> bool:
     if kind == "CurrentOfExpr" or kind == "SubLink" and \
             body.get("subLinkType") == "EXISTS_SUBLINK":
         return True
+    if kind == "NullTest" and body.get("nulltesttype") == "IS_NULL" and \
+            unwrap(body.get("arg"))[0] == "ColumnRef" and \
+            target.column(strings(unwrap(body["arg"])[1].get("fields"))) in target.never_null:
+        return True  # false: nothing to read
     return bool(target.columns_in(node) & indexed)
 
 
@@ -136,7 +150,7 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     `where_batch_how_text`); where it cannot be `batchable` (it has a WITH, or is one's
     data-modifying query), an index on what the WHERE reads. `batched_by_apply()`: whether
     `lockwise apply` can batch it."""
-    columns = unindexed_where(catalog, table, stmt)
+    columns = unindexed_where(catalog, table, stmt, pg_version)
     facts: dict = {"where_scans_table": columns is not None,
                    "where_columns_text": ", ".join(map(quote_ident, columns or ()))
                    or "none of its columns"}
