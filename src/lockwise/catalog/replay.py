@@ -126,6 +126,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
         column.not_null = True
         column.default = "nextval()"
         column.default_sequence = owned_sequence(table, column.name)
+        catalog.note_column_sequence(column.default_sequence)
     for item in col.get("constraints") or ():
         _, con = unwrap(item)
         contype = con.get("contype")
@@ -139,6 +140,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_expression = con.get("raw_expr") if column.default else None
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
+            catalog.note_column_sequence(column.default_sequence)
             column.uses = expression_uses(con.get("raw_expr"))
             column.names = _names(con.get("raw_expr"), catalog.holds_regclass(tname, is_array))
         if contype == "CONSTR_IDENTITY":
@@ -1150,6 +1152,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                     else "default"
                 changed.default_expression = cmd.get("def") if changed.default else None
                 changed.default_sequence = nextval_sequence(cmd.get("def"))
+                catalog.note_column_sequence(changed.default_sequence)
                 changed.uses = expression_uses(cmd.get("def"))
                 changed.names = _names(cmd.get("def"),
                                        catalog.holds_regclass(changed.type_name, changed.array))
@@ -1986,13 +1989,16 @@ def _own_sequence(catalog: Catalog, sequence: str, owner: list[str] | None,
     col = catalog.column(object_name(owner[:-1]), owner[-1]) if owner else None
     if col is not None:
         col.owns = (*col.owns, sequence)
+        catalog.note_column_sequence(sequence)
 
 
 def _disown_sequence(catalog: Catalog, sequence: str) -> list[Column]:
     """No column owns `sequence` any more (OWNED BY another or NONE, DROP SEQUENCE); the
     columns whose default draws from it, found on the same walk (a pg_dump schema says
     OWNED BY for each of its sequences: one walk of every column each, not two)."""
-    drawing = []
+    drawing: list[Column] = []
+    if not catalog.may_draw_from(sequence):
+        return drawing
     for t in catalog.tables.values():
         for col in t.columns.values():
             if sequence in col.owns:
