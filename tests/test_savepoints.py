@@ -379,3 +379,85 @@ def test_the_catalog_is_copied_only_where_a_rollback_can_put_it_back(
         self, catalog))
     lint("BEGIN;\n" + sql.replace("; ", ";\n") + "\nCOMMIT;\n")
     assert len(made) == copies
+
+
+#: A catalog with something in most of its containers (as tests/graph/test_graph_build's
+#: fork tests build one), then statements that change each in place: an enum's labels, a
+#: table's columns, constraints, triggers, policies and name, an index's name, a column's
+#: sequences, a domain's checks, a composite's attributes, a partition, a schema's name.
+KEPT_SCHEMA = (
+    "CREATE SCHEMA app; CREATE TYPE mood AS ENUM ('sad', 'ok');"
+    "CREATE TYPE pair AS (x int, y int); CREATE DOMAIN positive AS int CHECK (VALUE > 0);"
+    "CREATE SEQUENCE s; CREATE TABLE app.t (id int);"
+    "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';"
+    "CREATE TABLE a (id int PRIMARY KEY, m mood, p positive, n int DEFAULT nextval('s'));"
+    "CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a, note text);"
+    "CREATE INDEX b_note ON b (note); CREATE VIEW v AS SELECT id, note FROM b;"
+    "CREATE TRIGGER a_touch BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION touch();"
+    "ALTER TABLE a ENABLE ROW LEVEL SECURITY;"
+    "CREATE POLICY own ON a USING (id IN (SELECT a_id FROM b));"
+    "CREATE STATISTICS a_stats (dependencies) ON id, n FROM a;"
+    "CREATE TABLE parted (id int) PARTITION BY RANGE (id);"
+    "CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (10);"
+    "CREATE TABLE kid (extra int) INHERITS (b);"
+)
+KEPT_CHANGES = (
+    "ALTER TYPE mood ADD VALUE 'great'; ALTER TABLE a ADD COLUMN z int;"
+    "ALTER TABLE a ALTER COLUMN n SET NOT NULL; ALTER TABLE a ALTER COLUMN n DROP DEFAULT;"
+    "ALTER TABLE a RENAME COLUMN n TO n2; ALTER TABLE a DROP COLUMN m;"
+    "ALTER TABLE a ADD CONSTRAINT a_z_check CHECK (z > 1) NOT VALID;"
+    "ALTER TABLE a VALIDATE CONSTRAINT a_z_check; ALTER INDEX b_note RENAME TO b_note2;"
+    "ALTER SEQUENCE s OWNED BY a.id; ALTER TABLE b RENAME TO b2;"
+    "ALTER DOMAIN positive ADD CONSTRAINT small CHECK (VALUE < 100);"
+    "ALTER TYPE pair ADD ATTRIBUTE z int; ALTER TRIGGER a_touch ON a RENAME TO a_touch2;"
+    "ALTER POLICY own ON a RENAME TO own2; ALTER TABLE parted DETACH PARTITION parted_1;"
+    "CREATE INDEX a_z ON a (z); DROP INDEX b_note2; ALTER STATISTICS a_stats RENAME TO st;"
+    "ALTER TABLE kid NO INHERIT b2; ALTER SCHEMA app RENAME TO app2; DROP VIEW v;"
+    "ALTER TABLE a ALTER COLUMN z TYPE bigint; DROP TABLE b2 CASCADE;"
+)
+
+
+def test_the_catalog_kept_at_a_savepoint_shares_the_parse_trees() -> None:
+    # What a ROLLBACK TO puts back was a deep copy of the whole catalog, its parse trees (a
+    # default's, a CHECK's, a view's query) too, which the replay never changes in place:
+    # the copies were nine tenths of the conflict graph's time on a history whose every
+    # tenth migration is rolled back to a savepoint.
+    from lockwise.catalog.replay import copied
+    from lockwise.parse.postgres import parse_sql
+
+    catalog = _replayed(parse_sql(KEPT_SCHEMA).statements)
+    kept = copied(catalog)
+    assert kept == catalog
+    column, original = kept.tables["public.a"].columns["n"], catalog.tables["public.a"].columns["n"]
+    assert column is not original and kept.tables["public.a"] is not catalog.tables["public.a"]
+    assert column.default_expression["FuncCall"] is original.default_expression["FuncCall"]
+
+
+def test_the_catalog_kept_at_a_savepoint_is_left_as_it_was_by_what_follows() -> None:
+    # The copy kept at each statement (`replay.copied`, what a ROLLBACK TO puts back) equals
+    # a deep copy taken there after every statement that follows changed the catalog in
+    # place; replaying those statements again on it and on the deep copy gives one catalog.
+    from copy import deepcopy
+
+    from lockwise.catalog.replay import copied
+    from lockwise.parse.postgres import parse_sql
+
+    statements = parse_sql(KEPT_SCHEMA + KEPT_CHANGES).statements
+    for at in range(len(statements)):
+        catalog = _replayed(statements[:at])
+        kept, deep = copied(catalog), deepcopy(catalog)
+        _replayed(statements[at:], catalog)
+        assert kept == deep, statements[at].sql
+        assert dict(kept.indexes) == dict(deep.indexes), statements[at].sql
+        assert _replayed(statements[at:], kept) == _replayed(statements[at:], deep)
+        assert {t: kept.index_keys_on(t) for t in kept.tables} == \
+            {t: deep.index_keys_on(t) for t in deep.tables}
+
+
+def _replayed(statements: list, catalog: Catalog | None = None) -> Catalog:
+    from lockwise.catalog.replay import apply_statement
+
+    catalog = Catalog() if catalog is None else catalog
+    for stmt in statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    return catalog
