@@ -25,6 +25,7 @@ from lockwise.catalog.model import (
     Column,
     Constraint,
     Index,
+    IndexMap,
     Table,
     renamed_relation,
 )
@@ -1779,12 +1780,20 @@ class Rollbacks:
 
 
 def copied(catalog: Catalog) -> Catalog:
-    """A copy of `catalog` that replaying into leaves it as it is (a deep copy: the costs of
-    the whole catalog)."""
-    from copy import deepcopy
+    """A copy of `catalog` that replaying into leaves it as it is: each of its containers,
+    tables, indexes and the other catalog objects in them its own (`clone`), what the
+    replay never changes in place shared (strings, tuples, parse trees), as a down check's
+    fork copies what it changes (`graph.down.fork`)."""
+    from lockwise.catalog.clone import clone
 
     catalog.callers_memo = None  # (found again from the catalog: not copied)
-    return deepcopy(catalog)
+    new = object.__new__(Catalog)
+    for name in Catalog.__slots__:
+        value = getattr(catalog, name)
+        # (an IndexMap files its clones by table again; `clone` would share it whole)
+        setattr(new, name, IndexMap({key: clone(index) for key, index in value.items()})
+                if isinstance(value, IndexMap) else clone(value))
+    return new
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
