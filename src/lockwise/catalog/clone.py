@@ -10,14 +10,14 @@ from typing import Any
 
 #: Values clone shares instead of copying: immutable, or (tuples) never changed in place by the
 #: replay.
-_SHARED = frozenset({str, int, bool, float, type(None), tuple, frozenset, bytes})
+SHARED = frozenset({str, int, bool, float, type(None), tuple, frozenset, bytes})
 #: Inside a dict, a dict value is also shared: it is part of a parse tree (a CHECK's expression).
-_SHARED_IN_DICT = _SHARED | {dict}
+_SHARED_IN_DICT = SHARED | {dict}
 
 
 def _copier(cls: type) -> Callable[[Any], Any] | None:
     """A function that copies an object of dataclass type `cls` field by field, written
-    out for its fields (as dataclasses writes `__init__`): a shared value (`_SHARED`) is
+    out for its fields (as dataclasses writes `__init__`): a shared value (`SHARED`) is
     kept, any other cloned. A quarter fewer instructions than reading the fields in one C
     call and rebuilding the object through its `__init__` (a lemmy table, 39 fields and
     nine columns of 26 on average: 267,700 instead of 360,600). None for another type."""
@@ -32,7 +32,7 @@ def _copier(cls: type) -> Callable[[Any], Any] | None:
                   f"    new.{f.name} = {item}" if direct else
                   f"    set_field(new, {f.name!r}, {item})"]
     lines.append("    return new")
-    scope = {"new_object": object.__new__, "cls": cls, "shared": _SHARED, "clone": clone,
+    scope = {"new_object": object.__new__, "cls": cls, "shared": SHARED, "clone": clone,
              "set_field": object.__setattr__}
     exec("\n".join(lines), scope)  # (the text above, written from the class's fields)
     return scope["copy"]
@@ -59,7 +59,7 @@ def clone(value: Any) -> Any:
         return list(value)
     if cls is set:
         return set(value)
-    if cls in _SHARED:
+    if cls in SHARED:
         return value
     try:
         copy = _COPIERS[cls]
