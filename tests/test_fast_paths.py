@@ -272,7 +272,7 @@ class _WalkedTables(dict):
 def test_a_sequence_no_column_names_is_owned_without_a_walk_of_every_column() -> None:
     # pg_dump's order (bench/gen_corpus.generate_schema_dump): each table's sequence made and
     # OWNED BY its id before any default draws from it. A walk of every column for each
-    # sequence made the replay of a schema of 2,000 tables quadratic (a third of its time).
+    # sequence made the replay of a schema of 2,000 tables quadratic (a quarter of its time).
     catalog = _catalog("".join(f"CREATE TABLE t{i} (id bigint NOT NULL, name text);"
                                for i in range(12)))
     tables = catalog.tables = _WalkedTables(catalog.tables)

@@ -405,8 +405,8 @@ KEPT_CHANGES = (
 def test_the_catalog_kept_at_a_savepoint_shares_the_parse_trees() -> None:
     # What a ROLLBACK TO puts back was a deep copy of the whole catalog, its parse trees (a
     # default's, a CHECK's, a view's query) too, which the replay never changes in place:
-    # the copies were nine tenths of the conflict graph's time on a history whose every
-    # tenth migration is rolled back to a savepoint.
+    # the copies were most of the conflict graph's time on a history whose every tenth
+    # migration is rolled back to a savepoint.
     from lockwise.catalog.replay import copied
     from lockwise.parse.postgres import parse_sql
 
@@ -451,9 +451,10 @@ def _replayed(statements: list, catalog: Catalog | None = None) -> Catalog:
 def test_what_the_callers_keep_is_copied_without_what_nothing_changes_in_place() -> None:
     # `Rollbacks.keep` (the conflict graph's where each object was made, who uses it, what
     # was dropped...) was deep-copied at each copy of the catalog: each of thousands of
-    # locations rebuilt, two fifths of the graph's time on a history whose every tenth
-    # migration is rolled back to a savepoint. A set, and a dict's sets, are copied; what is
-    # hashed by its fields (a Location, a tuple, a name) is shared; anything else deep-copied.
+    # locations rebuilt, two fifths of the graph's time (once the catalog's copy was cut) on
+    # a history whose every tenth migration is rolled back to a savepoint. A set, and a
+    # dict's sets, are copied; what is hashed by its fields (a Location, a tuple, a name) is
+    # shared; anything else deep-copied.
     from types import SimpleNamespace
 
     from lockwise.catalog.replay import Rollbacks
