@@ -61,3 +61,24 @@ def columns_made(sql: str, name: str) -> list[tuple[str, str]] | None:
         return None
     return [(c.name, format_type(c.type_name, c.typmods, c.array))
             for c in table.columns.values()]
+
+
+#: A catalog with something in most of its containers: enum labels, functions, sequences,
+#: domains, composite and range types, statistics, triggers, policies, a view, foreign keys
+#: (a down check's fork and the copy kept at a savepoint are checked on it).
+FULL_CATALOG = (
+    "CREATE SCHEMA app; CREATE TYPE mood AS ENUM ('sad', 'ok');"
+    "CREATE TYPE pair AS (x int, y int); CREATE TYPE span AS RANGE (subtype = int4);"
+    "CREATE DOMAIN positive AS int CHECK (VALUE > 0); CREATE SEQUENCE s;"
+    "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';"
+    "CREATE TABLE a (id int PRIMARY KEY, m mood, p positive, n int DEFAULT nextval('s'));"
+    "CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a, note text);"
+    "CREATE INDEX b_note ON b (note); CREATE VIEW v AS SELECT id, note FROM b;"
+    "CREATE TRIGGER a_touch BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION touch();"
+    "ALTER TABLE a ENABLE ROW LEVEL SECURITY;"
+    "CREATE POLICY own ON a USING (id IN (SELECT a_id FROM b));"
+    "CREATE STATISTICS a_stats (dependencies) ON id, n FROM a;"
+    "CREATE TABLE parted (id int) PARTITION BY RANGE (id);"
+    "CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (10);"
+    "CREATE TABLE kid (extra int) INHERITS (b);"
+)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from effect_helpers import FULL_CATALOG
 from lockwise.discover import discover, discover_histories
 from lockwise.graph.build import build_graph, graph_builder
 from lockwise.graph.git import BranchInfo
@@ -937,26 +938,6 @@ def test_a_fork_for_a_rename_copies_each_index_once(monkeypatch: pytest.MonkeyPa
     assert forked.indexes["public.b_id"] is not catalog.indexes["public.b_id"]
 
 
-#: A catalog with something in most of its containers: enum labels, functions, sequences,
-#: domains, composite and range types, statistics, triggers, policies, a view, foreign keys.
-_FULL_CATALOG = (
-    "CREATE SCHEMA app; CREATE TYPE mood AS ENUM ('sad', 'ok');"
-    "CREATE TYPE pair AS (x int, y int); CREATE TYPE span AS RANGE (subtype = int4);"
-    "CREATE DOMAIN positive AS int CHECK (VALUE > 0); CREATE SEQUENCE s;"
-    "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';"
-    "CREATE TABLE a (id int PRIMARY KEY, m mood, p positive, n int DEFAULT nextval('s'));"
-    "CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a, note text);"
-    "CREATE INDEX b_note ON b (note); CREATE VIEW v AS SELECT id, note FROM b;"
-    "CREATE TRIGGER a_touch BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION touch();"
-    "ALTER TABLE a ENABLE ROW LEVEL SECURITY;"
-    "CREATE POLICY own ON a USING (id IN (SELECT a_id FROM b));"
-    "CREATE STATISTICS a_stats (dependencies) ON id, n FROM a;"
-    "CREATE TABLE parted (id int) PARTITION BY RANGE (id);"
-    "CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (10);"
-    "CREATE TABLE kid (extra int) INHERITS (b);"
-)
-
-
 def _replayed(sql: str):
     from lockwise.catalog.model import Catalog
     from lockwise.catalog.replay import apply_statement
@@ -979,7 +960,7 @@ def test_a_down_that_changes_a_catalog_container_leaves_the_original_as_it_was()
     from lockwise.catalog.model import Catalog, Index, Table
     from lockwise.graph.down import fork
 
-    catalog = _replayed(_FULL_CATALOG)
+    catalog = _replayed(FULL_CATALOG)
     before = deepcopy(catalog)
     containers = [f.name for f in fields(Catalog)
                   if isinstance(getattr(catalog, f.name), (dict, set))]
@@ -1015,7 +996,7 @@ def test_a_clone_shares_no_container_with_the_table_it_copies() -> None:
     values (names, tuples, parse trees below a dict) are shared."""
     from lockwise.graph.down import clone
 
-    catalog = _replayed(_FULL_CATALOG)
+    catalog = _replayed(FULL_CATALOG)
     for original in catalog.tables.values():
         copy = clone(original)
         assert copy == original and copy is not original

@@ -747,6 +747,13 @@ class Catalog:
     #: (`replay.end_statement`).
     statement_memo: tuple[object, dict[tuple, Any]] | None = field(
         default=None, repr=False, compare=False)
+    #: Every sequence a column's `owns` or `default_sequence` has named (a superset: a name
+    #: stays when the column lets the sequence go), so that a sequence no column ever named
+    #: costs no walk of every column (`may_draw_from`): a pg_dump schema says OWNED BY for
+    #: each of its sequences before a default draws from it, and a walk each made its replay
+    #: quadratic. None until first asked, then filled by one walk; from then on each writer
+    #: of those two fields adds the name it writes (`note_column_sequence`).
+    column_sequences: set[str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if type(self.indexes) is dict:
@@ -1293,9 +1300,27 @@ class Catalog:
         from them (ALTER TYPE ... CASCADE alters those too, as ALTER TABLE would)."""
         return sorted(t.name for t in self.tables.values() if t.of_type == type_name)
 
+    def note_column_sequence(self, sequence: str | None) -> None:
+        """A column's `owns` or `default_sequence` names `sequence` now (a column of this
+        catalog, or one about to be: see `column_sequences`)."""
+        if sequence is not None and self.column_sequences is not None:
+            self.column_sequences.add(sequence)
+
+    def may_draw_from(self, sequence: str) -> bool:
+        """Whether a column may own `sequence` (qualified) or draw its default from it;
+        False when no column has named it (`column_sequences`)."""
+        named = self.column_sequences
+        if named is None:
+            named = self.column_sequences = {
+                s for t in self.tables.values() for c in t.columns.values()
+                for s in (c.default_sequence, *c.owns) if s is not None}
+        return sequence in named
+
     def columns_drawing_from(self, sequence: str) -> list[tuple[str, str]]:
         """The (table, column) pairs whose default draws from `sequence` (qualified), by
         table name, each table's in column order."""
+        if not self.may_draw_from(sequence):
+            return []
         # (the few found sorted, not every table: a pg_dump schema asks this for each of its
         # sequences, and sorting a thousand tables each time made its replay quadratic)
         found = [(t.name, c.name) for t in self.tables.values() for c in t.columns.values()

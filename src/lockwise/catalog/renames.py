@@ -283,6 +283,7 @@ def _move_serial_sequences(catalog: Catalog, t: Table, schema: str) -> None:
             moved = f"{schema}.{seq.split('.', 1)[1]}"
             for table, column in catalog.columns_drawing_from(seq):
                 catalog.tables[table].columns[column].default_sequence = moved
+            catalog.note_column_sequence(moved)
 
 
 def _follow_parent_rename(catalog: Catalog, old: str, new: str) -> None:
@@ -455,6 +456,7 @@ def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
                 col.owns = tuple(new if s == old else s for s in col.owns)
     for table, column in catalog.columns_drawing_from(old):
         catalog.tables[table].columns[column].default_sequence = new
+    catalog.note_column_sequence(new)  # (the columns that owned `old` own `new` now)
     if old not in catalog.sequences:
         return
     catalog.sequences.discard(old)

@@ -25,6 +25,7 @@ from lockwise.catalog.model import (
     Column,
     Constraint,
     Index,
+    IndexMap,
     Table,
     renamed_relation,
 )
@@ -135,6 +136,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
         column.not_null = True
         column.default = "nextval()"
         column.default_sequence = owned_sequence(table, column.name)
+        catalog.note_column_sequence(column.default_sequence)
     for item in col.get("constraints") or ():
         _, con = unwrap(item)
         contype = con.get("contype")
@@ -149,6 +151,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_expression = con.get("raw_expr") if column.default else None
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
+            catalog.note_column_sequence(column.default_sequence)
             column.uses = expression_uses(con.get("raw_expr"))
             column.names = _names(con.get("raw_expr"), catalog.holds_regclass(tname, is_array))
         if contype == "CONSTR_IDENTITY":
@@ -1180,6 +1183,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                     else "default"
                 changed.default_expression = cmd.get("def") if changed.default else None
                 changed.default_sequence = nextval_sequence(cmd.get("def"))
+                catalog.note_column_sequence(changed.default_sequence)
                 changed.uses = expression_uses(cmd.get("def"))
                 changed.names = _names(cmd.get("def"),
                                        catalog.holds_regclass(changed.type_name, changed.array))
@@ -1762,9 +1766,7 @@ class Rollbacks:
             else (False, None)
 
     def _copy(self, catalog: Catalog) -> tuple[Catalog, tuple]:
-        from copy import deepcopy
-
-        return copied(catalog), deepcopy(self.keep)
+        return copied(catalog), tuple(_kept_copy(kept) for kept in self.keep)
 
     def _copy_for(self, catalog: Catalog, name: str) -> tuple[Catalog, tuple] | None:
         """A copy for savepoint `name`, when a ROLLBACK TO to come can put it back."""
@@ -1823,13 +1825,57 @@ class Rollbacks:
         return undone
 
 
-def copied(catalog: Catalog) -> Catalog:
-    """A copy of `catalog` that replaying into leaves it as it is (a deep copy: the costs of
-    the whole catalog)."""
+def _kept_copy(kept: set | dict) -> set | dict:
+    """A copy of one of `Rollbacks.keep`'s sets or dicts that the caller's changes leave as
+    it is: a set's items and a dict's keys shared (hashable: names, tuples), a dict's sets
+    copied, its values hashed by their fields shared (strings, tuples, a dataclass frozen or
+    hashed as one, such as the graph's `Location`: never changed in place, as a dict's key
+    may not be), anything else deep-copied. Every location of the conflict graph's made
+    objects deep-copied at each copy was two fifths of its time (once the catalog's copy
+    was cut) on a history rolled back to a savepoint every tenth migration."""
     from copy import deepcopy
 
+    kind = type(kept)
+    if kind is set:
+        return set(kept)
+    if kind is not dict:  # (a mapping of the caller's own: filed as it knows)
+        return deepcopy(kept)
+    kinds = set(map(type, kept.values()))  # (most hold values of one kind: decided once)
+    if all(_hashed_by_value(k) for k in kinds):
+        return dict(kept)
+    if kinds == {set}:
+        return {key: set(value) for key, value in kept.items()}
+    return {key: value if _hashed_by_value(type(value)) else
+            set(value) if type(value) is set else deepcopy(value)
+            for key, value in kept.items()}
+
+
+def _hashed_by_value(kind: type) -> bool:
+    """Whether objects of `kind` are immutable or hashed by their fields (a dataclass frozen,
+    or with `unsafe_hash`): never changed in place."""
+    from lockwise.catalog.clone import SHARED
+
+    if kind in SHARED:
+        return True
+    params = getattr(kind, "__dataclass_params__", None)
+    return params is not None and (params.frozen or params.unsafe_hash)
+
+
+def copied(catalog: Catalog) -> Catalog:
+    """A copy of `catalog` that replaying into leaves it as it is: each of its containers,
+    tables, indexes and the other catalog objects in them its own (`clone`), what the
+    replay never changes in place shared (strings, tuples, parse trees), as a down check's
+    fork copies what it changes (`graph.down.fork`)."""
+    from lockwise.catalog.clone import clone
+
     catalog.statement_memo = None  # (found again from the catalog: not copied)
-    return deepcopy(catalog)
+    new = object.__new__(Catalog)
+    for name in Catalog.__slots__:
+        value = getattr(catalog, name)
+        # (an IndexMap files its clones by table again; `clone` would share it whole)
+        setattr(new, name, IndexMap({key: clone(index) for key, index in value.items()})
+                if isinstance(value, IndexMap) else clone(value))
+    return new
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
@@ -2034,13 +2080,16 @@ def _own_sequence(catalog: Catalog, sequence: str, owner: list[str] | None,
     col = catalog.column(object_name(owner[:-1]), owner[-1]) if owner else None
     if col is not None:
         col.owns = (*col.owns, sequence)
+        catalog.note_column_sequence(sequence)
 
 
 def _disown_sequence(catalog: Catalog, sequence: str) -> list[Column]:
     """No column owns `sequence` any more (OWNED BY another or NONE, DROP SEQUENCE); the
     columns whose default draws from it, found on the same walk (a pg_dump schema says
     OWNED BY for each of its sequences: one walk of every column each, not two)."""
-    drawing = []
+    drawing: list[Column] = []
+    if not catalog.may_draw_from(sequence):
+        return drawing
     for t in catalog.tables.values():
         for col in t.columns.values():
             if sequence in col.owns:
