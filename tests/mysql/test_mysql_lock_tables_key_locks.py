@@ -1,0 +1,119 @@
+"""The metadata locks `LOCK TABLES t WRITE` takes, until UNLOCK TABLES, on the tables related
+to t by a foreign key, by dialect.
+
+MariaDB (checked on 10.11 in information_schema.METADATA_LOCK_INFO): a WRITE lock (WRITE,
+LOW_PRIORITY WRITE, WRITE CONCURRENT) prelocks the tables whose keys reference t as a write of
+every kind would (effects/mysql.py's _key_action_locks walk): SHARED_WRITE on those whose ON
+DELETE or ON UPDATE action changes their rows, and then on the tables referencing those in
+turn, SHARED_READ on the others; none on the tables t's own keys reference; none for a READ
+lock; the same with foreign_key_checks off.
+
+MySQL 8 (its manual, documented, not checked here: 15.1.20.5 "FOREIGN KEY Constraints",
+Foreign Key Locking, and 15.3.6 "LOCK TABLES and UNLOCK TABLES Statements"): "any tables
+related by a foreign key constraint are opened and locked implicitly. For foreign key checks, a
+shared read-only lock (LOCK TABLES READ) is taken on related tables. For cascading updates, a
+shared-nothing write lock (LOCK TABLES WRITE) is taken on related tables that are involved in
+the operation": the tables t references too, READ; the cascading ones WRITE."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.core.types import LockMode
+
+W, R = LockMode.ROW_EXCLUSIVE, LockMode.ROW_SHARE
+#: LOCK TABLES' own locks: WRITE (SHARED_NO_READ_WRITE), READ (SHARED_READ_ONLY).
+LW, LR = LockMode.ACCESS_EXCLUSIVE, LockMode.SHARE
+
+#: p referenced by n (ON DELETE SET NULL), n by m1 (ON DELETE CASCADE) and m2 (NO ACTION); p
+#: referenced by q (ON UPDATE CASCADE), q by q2 (ON UPDATE CASCADE). s: no key.
+SETUP = (
+    "CREATE TABLE p (id INT PRIMARY KEY, v INT);\n"
+    "CREATE TABLE n (id INT PRIMARY KEY, p_id INT,"
+    " FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE SET NULL);\n"
+    "CREATE TABLE m1 (id INT PRIMARY KEY, n_id INT,"
+    " FOREIGN KEY (n_id) REFERENCES n (id) ON DELETE CASCADE);\n"
+    "CREATE TABLE m2 (id INT PRIMARY KEY, n_id INT, FOREIGN KEY (n_id) REFERENCES n (id));\n"
+    "CREATE TABLE q (id INT PRIMARY KEY, p_id INT,"
+    " FOREIGN KEY (p_id) REFERENCES p (id) ON UPDATE CASCADE);\n"
+    "CREATE TABLE q2 (id INT PRIMARY KEY, q_id INT,"
+    " FOREIGN KEY (q_id) REFERENCES q (id) ON UPDATE CASCADE);\n"
+    "CREATE TABLE s (id INT PRIMARY KEY, v INT);\n")
+
+#: (statement, the metadata locks MariaDB holds after it), each checked on MariaDB 10.11.
+MARIADB = [
+    ("LOCK TABLES p WRITE", {"p": LW, "n": W, "m1": W, "m2": R, "q": W, "q2": W}),
+    ("LOCK TABLES p LOW_PRIORITY WRITE", {"p": LW, "n": W, "m1": W, "m2": R, "q": W, "q2": W}),
+    ("LOCK TABLES p AS a WRITE", {"p": LW, "n": W, "m1": W, "m2": R, "q": W, "q2": W}),
+    ("LOCK TABLES n WRITE", {"n": LW, "m1": W, "m2": R}),  # not p, which n references
+    ("LOCK TABLES q WRITE", {"q": LW, "q2": W}),
+    ("LOCK TABLES m1 WRITE", {"m1": LW}),
+    ("LOCK TABLES s WRITE", {"s": LW}),
+    ("LOCK TABLES p READ", {"p": LR}),
+    ("LOCK TABLES p READ LOCAL", {"p": LR}),
+    # a table listed keeps its own lock, the stronger
+    ("LOCK TABLES q WRITE, p WRITE", {"p": LW, "n": W, "m1": W, "m2": R, "q": LW, "q2": W}),
+    ("LOCK TABLES p WRITE, n READ", {"p": LW, "n": LR, "m1": W, "m2": R, "q": W, "q2": W}),
+]
+
+#: The same on MySQL 8, as its manual says (not checked on a MySQL server).
+MYSQL = [
+    ("LOCK TABLES p WRITE", {"p": LW, "n": LW, "m1": LW, "m2": LR, "q": LW, "q2": LW}),
+    ("LOCK TABLES n WRITE", {"n": LW, "p": LR, "m1": LW, "m2": LR}),  # p for n's checks
+    ("LOCK TABLES m1 WRITE", {"m1": LW, "n": LR}),
+    ("LOCK TABLES q WRITE", {"q": LW, "p": LR, "q2": LW}),
+    ("LOCK TABLES s WRITE", {"s": LW}),
+    ("LOCK TABLES n READ", {"n": LR}),
+]
+
+
+@pytest.mark.parametrize(("sql", "held"), MARIADB)
+def test_mariadb_prelocks_the_referencing_tables(lint_change, sql: str, held: dict) -> None:
+    """LOCK TABLES held its own tables' locks only."""
+    (statement,) = lint_change(sql + ";\nUNLOCK TABLES;", "mariadb").statements[:1]
+    assert statement.effect.locks == held, sql
+
+
+@pytest.mark.parametrize(("sql", "held"), MYSQL)
+def test_mysql_locks_the_related_tables(lint_change, sql: str, held: dict) -> None:
+    (statement,) = lint_change(sql + ";\nUNLOCK TABLES;", "mysql").statements[:1]
+    assert statement.effect.locks == held, sql
+
+
+def test_the_lock_line_names_the_metadata_locks(lint_change) -> None:
+    """The report names each prelocked table's metadata lock as MariaDB shows it."""
+    from lockwise.effects.mysql_locks import metadata_lock
+
+    effect = lint_change("LOCK TABLES n WRITE;\nUNLOCK TABLES;", "mariadb").statements[0].effect
+    assert {t: metadata_lock(effect, mode) for t, mode in effect.locks.items()} == {
+        "n": "SHARED_NO_READ_WRITE", "m1": "SHARED_WRITE", "m2": "SHARED_READ"}
+
+
+def test_the_locks_on_mariadb(mariadb) -> None:
+    """Checked on MariaDB 10.11: LOCK TABLES holds exactly those metadata locks, foreign_key_
+    checks on and off (LOCK TABLES' own: SHARED_NO_READ_WRITE and SHARED_READ_ONLY)."""
+    names = {W: "MDL_SHARED_WRITE", R: "MDL_SHARED_READ", LW: "MDL_SHARED_NO_READ_WRITE",
+             LR: "MDL_SHARED_READ_ONLY"}
+    assert mariadb.run("INSTALL SONAME 'metadata_lock_info'", "mysql").returncode in (0, 1)
+    assert mariadb.run("CREATE DATABASE lock_tables_keys", "mysql").returncode == 0
+    assert mariadb.run(SETUP, "lock_tables_keys").returncode == 0
+    for checks in (1, 0):
+        for sql, held in MARIADB:
+            ran = mariadb.run(
+                f"SET foreign_key_checks = {checks}; {sql}; SELECT TABLE_NAME, LOCK_MODE FROM "
+                "information_schema.METADATA_LOCK_INFO WHERE TABLE_SCHEMA = 'lock_tables_keys'"
+                " AND THREAD_ID = CONNECTION_ID(); UNLOCK TABLES;", "lock_tables_keys")
+            assert ran.returncode == 0, (sql, ran.stderr)
+            found: dict[str, set[str]] = {}
+            for line in ran.stdout.splitlines():
+                table, mode = line.split("\t")
+                if table:  # (the schema's own INTENTION_EXCLUSIVE has no table)
+                    found.setdefault(table, set()).add(mode)
+            expected: dict[str, set[str]] = {}
+            for table, mode in held.items():
+                expected.setdefault(table, set()).add(names[mode])
+            assert set(found) == set(expected), (sql, checks)
+            for table, modes in found.items():
+                # a table listed and prelocked holds both: the model keeps the stronger
+                assert modes == expected[table] or len(modes) > 1 and expected[table] < modes, \
+                    (sql, table)
