@@ -8,8 +8,8 @@ DELETE or ON UPDATE action changes their rows, and then on the tables referencin
 turn, SHARED_READ on the others; none on the tables t's own keys reference; none for a READ
 lock; the same with foreign_key_checks off.
 
-MySQL 8 (its manual, documented, not checked here: 15.1.20.5 "FOREIGN KEY Constraints",
-Foreign Key Locking, and 15.3.6 "LOCK TABLES and UNLOCK TABLES Statements"): "any tables
+MySQL 8 (its 8.0 manual, documented, not checked here: 15.3.6 "LOCK TABLES and UNLOCK TABLES
+Statements", and 15.1.20.5 "FOREIGN KEY Constraints", Foreign Key Locking): "any tables
 related by a foreign key constraint are opened and locked implicitly. For foreign key checks, a
 shared read-only lock (LOCK TABLES READ) is taken on related tables. For cascading updates, a
 shared-nothing write lock (LOCK TABLES WRITE) is taken on related tables that are involved in
