@@ -117,3 +117,16 @@ def test_the_locks_on_mariadb(mariadb) -> None:
                 # a table listed and prelocked holds both: the model keeps the stronger
                 assert modes == expected[table] or len(modes) > 1 and expected[table] < modes, \
                     (sql, table)
+
+
+def test_the_prelocks_are_held_until_unlock_tables(lint_change) -> None:
+    """The lock line says how long: until UNLOCK TABLES, as LOCK TABLES' own (it said "until
+    it commits", as DML's, which LOCK TABLES' locks outlive)."""
+    from lockwise.effects.locks import lock_lines
+
+    effect = lint_change("LOCK TABLES n WRITE;\nUNLOCK TABLES;", "mariadb").statements[0].effect
+    waits = {rel: text for rel, _, _, text in lock_lines(effect)}
+    assert waits["m1"].endswith(", until UNLOCK TABLES"), waits["m1"]
+    assert waits["m2"].endswith(", until UNLOCK TABLES"), waits["m2"]
+    (insert,) = lint_change("INSERT INTO s VALUES (1, 1);", "mariadb").statements
+    assert lock_lines(insert.effect)[0][3].endswith(", until it commits")
