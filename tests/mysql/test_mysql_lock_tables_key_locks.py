@@ -18,6 +18,7 @@ the operation": the tables t references too, READ; the cascading ones WRITE."""
 from __future__ import annotations
 
 import pytest
+from test_mysql_key_action_locks import SETUP
 
 from lockwise.core.types import LockMode
 
@@ -25,43 +26,34 @@ W, R = LockMode.ROW_EXCLUSIVE, LockMode.ROW_SHARE
 #: LOCK TABLES' own locks: WRITE (SHARED_NO_READ_WRITE), READ (SHARED_READ_ONLY).
 LW, LR = LockMode.ACCESS_EXCLUSIVE, LockMode.SHARE
 
-#: p referenced by n (ON DELETE SET NULL), n by m1 (ON DELETE CASCADE) and m2 (NO ACTION); p
-#: referenced by q (ON UPDATE CASCADE), q by q2 (ON UPDATE CASCADE). s: no key.
-SETUP = (
-    "CREATE TABLE p (id INT PRIMARY KEY, v INT);\n"
-    "CREATE TABLE n (id INT PRIMARY KEY, p_id INT,"
-    " FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE SET NULL);\n"
-    "CREATE TABLE m1 (id INT PRIMARY KEY, n_id INT,"
-    " FOREIGN KEY (n_id) REFERENCES n (id) ON DELETE CASCADE);\n"
-    "CREATE TABLE m2 (id INT PRIMARY KEY, n_id INT, FOREIGN KEY (n_id) REFERENCES n (id));\n"
-    "CREATE TABLE q (id INT PRIMARY KEY, p_id INT,"
-    " FOREIGN KEY (p_id) REFERENCES p (id) ON UPDATE CASCADE);\n"
-    "CREATE TABLE q2 (id INT PRIMARY KEY, q_id INT,"
-    " FOREIGN KEY (q_id) REFERENCES q (id) ON UPDATE CASCADE);\n"
-    "CREATE TABLE s (id INT PRIMARY KEY, v INT);\n")
+#: The tables of SETUP (p, n, m1..m3, q, q2..q5, s: test_mysql_key_action_locks.py) the
+#: referencing walk from p reaches, SHARED_WRITE but m2 (NO ACTION), SHARED_READ.
+P_WRITE = {"p": LW, "n": W, "m1": W, "m2": R, "m3": W, "q": W, "q2": W, "q3": W, "q4": W,
+           "q5": W}
 
 #: (statement, the metadata locks MariaDB holds after it), each checked on MariaDB 10.11.
 MARIADB = [
-    ("LOCK TABLES p WRITE", {"p": LW, "n": W, "m1": W, "m2": R, "q": W, "q2": W}),
-    ("LOCK TABLES p LOW_PRIORITY WRITE", {"p": LW, "n": W, "m1": W, "m2": R, "q": W, "q2": W}),
-    ("LOCK TABLES p AS a WRITE", {"p": LW, "n": W, "m1": W, "m2": R, "q": W, "q2": W}),
-    ("LOCK TABLES n WRITE", {"n": LW, "m1": W, "m2": R}),  # not p, which n references
-    ("LOCK TABLES q WRITE", {"q": LW, "q2": W}),
+    ("LOCK TABLES p WRITE", P_WRITE),
+    ("LOCK TABLES p LOW_PRIORITY WRITE", P_WRITE),
+    ("LOCK TABLES p AS a WRITE", P_WRITE),
+    ("LOCK TABLES n WRITE", {"n": LW, "m1": W, "m2": R, "m3": W}),  # not p, which n references
+    ("LOCK TABLES q WRITE", {"q": LW, "q2": W, "q3": W, "q4": W, "q5": W}),
+    ("LOCK TABLES q4 WRITE", {"q4": LW, "q5": W}),
     ("LOCK TABLES m1 WRITE", {"m1": LW}),
     ("LOCK TABLES s WRITE", {"s": LW}),
     ("LOCK TABLES p READ", {"p": LR}),
     ("LOCK TABLES p READ LOCAL", {"p": LR}),
     # a table listed keeps its own lock, the stronger
-    ("LOCK TABLES q WRITE, p WRITE", {"p": LW, "n": W, "m1": W, "m2": R, "q": LW, "q2": W}),
-    ("LOCK TABLES p WRITE, n READ", {"p": LW, "n": LR, "m1": W, "m2": R, "q": W, "q2": W}),
+    ("LOCK TABLES q WRITE, p WRITE", {**P_WRITE, "q": LW}),
+    ("LOCK TABLES p WRITE, n READ", {**P_WRITE, "n": LR}),
 ]
 
 #: The same on MySQL 8, as its manual says (not checked on a MySQL server).
 MYSQL = [
-    ("LOCK TABLES p WRITE", {"p": LW, "n": LW, "m1": LW, "m2": LR, "q": LW, "q2": LW}),
-    ("LOCK TABLES n WRITE", {"n": LW, "p": LR, "m1": LW, "m2": LR}),  # p for n's checks
+    ("LOCK TABLES p WRITE", {t: LR if mode == R else LW for t, mode in P_WRITE.items()}),
+    ("LOCK TABLES n WRITE", {"n": LW, "p": LR, "m1": LW, "m2": LR, "m3": LW}),  # p: n's checks
     ("LOCK TABLES m1 WRITE", {"m1": LW, "n": LR}),
-    ("LOCK TABLES q WRITE", {"q": LW, "p": LR, "q2": LW}),
+    ("LOCK TABLES q WRITE", {"q": LW, "p": LR, "q2": LW, "q3": LW, "q4": LW, "q5": LW}),
     ("LOCK TABLES s WRITE", {"s": LW}),
     ("LOCK TABLES n READ", {"n": LR}),
 ]
@@ -86,7 +78,8 @@ def test_the_lock_line_names_the_metadata_locks(lint_change) -> None:
 
     effect = lint_change("LOCK TABLES n WRITE;\nUNLOCK TABLES;", "mariadb").statements[0].effect
     assert {t: metadata_lock(effect, mode) for t, mode in effect.locks.items()} == {
-        "n": "SHARED_NO_READ_WRITE", "m1": "SHARED_WRITE", "m2": "SHARED_READ"}
+        "n": "SHARED_NO_READ_WRITE", "m1": "SHARED_WRITE", "m2": "SHARED_READ",
+        "m3": "SHARED_WRITE"}
 
 
 def test_the_locks_on_mariadb(mariadb) -> None:
