@@ -12,7 +12,9 @@ from __future__ import annotations
 import pytest
 
 SETUP = ("CREATE TABLE t (id INT PRIMARY KEY, a INT);\n"
-         "CREATE TABLE m (id INT PRIMARY KEY, a INT) ENGINE=MyISAM;")
+         "CREATE TABLE m (id INT PRIMARY KEY, a INT) ENGINE=MyISAM;\n"
+         "CREATE TABLE ar (id INT PRIMARY KEY, a INT) ENGINE=Aria;\n"
+         "CREATE TABLE h (id INT PRIMARY KEY, a INT) ENGINE=MEMORY;")
 
 TEMPORARY = "CREATE TEMPORARY TABLE tt (id INT PRIMARY KEY, a INT);\n"
 TEMPORARY_MYISAM = "CREATE TEMPORARY TABLE tt (id INT PRIMARY KEY, a INT) ENGINE=MyISAM;\n"
@@ -27,6 +29,13 @@ REFUSED = [
     ("LOCK TABLES m READ;\nINSERT DELAYED INTO m VALUES (9, 1);", 1165),
     ("LOCK TABLES m WRITE;\nREPLACE DELAYED INTO m VALUES (9, 1);", 1165),
     ("LOCK TABLES t WRITE;\nINSERT DELAYED INTO t VALUES (9, 1);", 1165),  # not 1616
+    ("LOCK TABLES t READ LOCAL;\nINSERT DELAYED INTO t VALUES (9, 1);", 1165),
+    ("LOCK TABLES ar READ;\nINSERT DELAYED INTO ar VALUES (9, 1);", 1165),
+    ("LOCK TABLES h LOW_PRIORITY WRITE;\nINSERT DELAYED INTO h VALUES (9, 1);", 1165),
+    ("LOCK TABLES m WRITE CONCURRENT;\nINSERT DELAYED INTO m VALUES (9, 1);", 1165),
+    # a table not locked: the engine's refusal, not LOCK TABLES' 1100
+    ("LOCK TABLES m WRITE;\nINSERT DELAYED INTO t VALUES (9, 1);", 1616),
+    ("LOCK TABLES m READ;\nINSERT DELAYED INTO ar VALUES (9, 1);", 1616),
 ]
 
 #: And the DELAYED MariaDB runs there (each checked on 10.11).
@@ -38,6 +47,10 @@ RUN = [
     "LOCK TABLES m WRITE;\nUNLOCK TABLES;\nINSERT DELAYED INTO m VALUES (9, 1);",
     "LOCK TABLES m WRITE;\nINSERT DELAYED INTO m VALUES (9, 1) ON DUPLICATE KEY UPDATE a = 2;",
     "LOCK TABLES t WRITE;\nINSERT DELAYED INTO t VALUES (9, 1) ON DUPLICATE KEY UPDATE a = 2;",
+    # a table not locked whose engine queues DELAYED rows: the delayed insert's own thread
+    # writes them, LOCK TABLES or not
+    "LOCK TABLES t WRITE;\nINSERT DELAYED INTO m VALUES (21, 1);",
+    "LOCK TABLES t READ;\nREPLACE DELAYED INTO h VALUES (22, 1);",
 ]
 
 
@@ -59,6 +72,39 @@ def test_runs_on_mariadb(lint_change, sql: str) -> None:
     assert _delayed(lint_change(sql, "mariadb")) == []
 
 
+#: Under LOCK TABLES a DELAYED VALUES row into a table not locked is not refused for it (error
+#: 1100 is for the statements that run in the session: a query's rows, ON DUPLICATE KEY
+#: UPDATE, MySQL's INSERT, which ignores DELAYED); each checked on MariaDB 10.11.
+NOT_LOCKED = [
+    ("LOCK TABLES m WRITE;\nINSERT DELAYED INTO t VALUES (9, 1);", "mariadb", False),
+    ("LOCK TABLES t WRITE;\nINSERT DELAYED INTO m VALUES (21, 1);", "mariadb", False),
+    ("LOCK TABLES t READ;\nREPLACE DELAYED INTO h VALUES (22, 1);", "mariadb", False),
+    ("LOCK TABLES t WRITE;\nINSERT DELAYED INTO m VALUES (21, 1) ON DUPLICATE KEY UPDATE a = 2;",
+     "mariadb", True),
+    ("LOCK TABLES t WRITE;\nINSERT DELAYED INTO m SELECT 23, 1;", "mariadb", True),
+    ("LOCK TABLES t WRITE;\nINSERT DELAYED INTO m VALUES (21, 1);", "mysql", True),
+]
+
+
+@pytest.mark.parametrize(("sql", "dialect", "refused"), NOT_LOCKED)
+def test_a_delayed_row_into_a_table_not_locked(lint_change, sql: str, dialect: str,
+                                               refused: bool) -> None:
+    """It was error 1100 whatever the engine (MyISAM's rows run; InnoDB's are 1616)."""
+    found = [f for f in lint_change(sql, dialect).all_findings
+             if f.rule == "mysql-table-not-locked"]
+    assert bool(found) == refused, sql
+    assert all("error 1100" in f.message for f in found)
+
+
+def test_the_lock_the_refusal_names(lint_change) -> None:
+    """The message says which lock, taken where (it said only "under LOCK TABLES")."""
+    (refused,) = _delayed(lint_change(
+        "LOCK TABLES m READ, t WRITE;\nINSERT DELAYED INTO m VALUES (9, 1);", "mariadb"))
+    assert "which the session holds READ under the LOCK TABLES at line 1" in refused.message, \
+        refused.message
+    assert "myisam" in refused.message, refused.message
+
+
 @pytest.mark.parametrize("sql", [sql for sql, _ in REFUSED] + RUN)
 def test_ignored_on_mysql(lint_change, sql: str) -> None:
     assert _delayed(lint_change(sql, "mysql")) == []
@@ -75,3 +121,7 @@ def test_each_on_mariadb(mariadb) -> None:
     for sql in RUN:
         ran = mariadb.run(sql, "delayed_refusals")
         assert ran.returncode == 0, (sql, ran.stderr)
+    for sql, dialect, refused in NOT_LOCKED:
+        if dialect == "mariadb" and refused:
+            ran = mariadb.run(sql, "delayed_refusals")
+            assert "ERROR 1100" in ran.stderr, (sql, ran.stderr)

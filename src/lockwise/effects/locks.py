@@ -185,7 +185,7 @@ def lock_lines(effect: Effect) -> list[tuple[str, LockMode | None, str, str]]:
     if effect.dialect != "postgresql":
         # a MySQL lock that blocks no read, write nor online DDL: MySQL's words for what waits
         return [(rel, effect.locks.get(rel), "", work_text(work[rel]) if work[rel]
-                 else _weak_lock_text(effect.locks.get(rel))) for rel in sorted(work)]
+                 else _weak_lock_text(effect, effect.locks.get(rel))) for rel in sorted(work)]
     held = _indexes_held_text(effect)
     # a table whose index alone is held has no lock of its own, and its work is never empty
     return [(rel, effect.locks.get(rel), held.get(rel, ""),
@@ -230,10 +230,10 @@ def held_text(effect: Effect, mode: LockMode) -> str:
     return f"{HELD_UNTIL_TRANSACTION_END} ({weak_lock_blocks(mode)})"
 
 
-def _weak_lock_text(mode: LockMode | None) -> str:
+def _weak_lock_text(effect: Effect, mode: LockMode | None) -> str:
     from lockwise.effects.mysql_locks import weak_lock_text
 
-    return weak_lock_text(mode)
+    return weak_lock_text(effect, mode)
 
 
 #: What waits behind a lock that blocks no read, write or SHARE UPDATE EXCLUSIVE work, by the

@@ -734,6 +734,9 @@ class _Builder:
         self.joined: set[str] = set()
         #: Tables the statement renames (their LOCK TABLES lock does not follow the name).
         self.renamed: set[str] = set()
+        #: The table a MariaDB INSERT DELAYED's rows go to through the delayed insert's own
+        #: thread, which the session's LOCK TABLES does not restrict (_delayed_refused).
+        self.delayed: set[str] = set()
         #: Names as the statement spells them, by their lower-case form: MySQL table names
         #: are case-sensitive on most systems, so the suggested SQL keeps `Orders`.
         self.written: dict[str, str] = {}
@@ -2029,6 +2032,9 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
     b.session.locked_tables = names if locked else None
     if not locked:
         return False
+    for table, kind, _ in locked:
+        if kind == "WRITE":
+            _lock_key_related(b, table)
     blocking = []
     for table, kind, concurrent in locked:
         what, mode = _TABLE_LOCK_BLOCKS[kind]
@@ -2049,6 +2055,30 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
         "blocked_tables_text": ", ".join(b.table_facts(t)["table"] for t, _, _ in blocking),
     })
     return True
+
+
+#: The writes a table locked WRITE may take: its keys' every action is prelocked.
+_EVERY_WRITE = ("insert", "update", "delete")
+
+
+def _lock_key_related(b: _Builder, table: str) -> None:
+    """The metadata locks LOCK TABLES `table` WRITE takes on the tables related to it by a
+    foreign key, held until UNLOCK TABLES. MariaDB prelocks the tables referencing it as a
+    write of every kind does (_lock_referencing: SHARED_WRITE, SHARED_READ), and none it
+    references; WRITE CONCURRENT too, READ none, foreign_key_checks on or off (checked on
+    MariaDB 10.11 in information_schema.METADATA_LOCK_INFO). MySQL 8: "any tables related by
+    a foreign key constraint are opened and locked implicitly": READ (SHARED_READ_ONLY) for
+    its checks, the tables it references too, WRITE (SHARED_NO_READ_WRITE) on those "involved
+    in" a cascade (its 8.0 manual, 15.3.6 "LOCK TABLES and UNLOCK TABLES Statements", and
+    15.1.20.5 "FOREIGN KEY Constraints", Foreign Key Locking; documented, not checked on a
+    MySQL server; a READ lock, which writes nothing, taken as MariaDB's: none)."""
+    if b.session.flavour == "mariadb":
+        _lock_referencing(b, table, _EVERY_WRITE)
+        return
+    _lock_referencing(b, table, _EVERY_WRITE, LockMode.ACCESS_EXCLUSIVE, LockMode.SHARE)
+    for key in b.catalog.inherited_foreign_keys(table):
+        if key.references != table:
+            b.locks.setdefault(key.references, LockMode.SHARE)
 
 
 def _command(b: _Builder, sql: str) -> None:
@@ -2297,17 +2327,26 @@ def _delayed_refused(b: _Builder, expr, table: str) -> None:
     (checked on MariaDB 10.11). Into a TEMPORARY table, of any engine: the delayed insert
     looks for a permanent table of that name and finds none, error 1146 (ON DUPLICATE KEY
     UPDATE too; a TEMPORARY table shadowing a permanent one, whose rows go into that one:
-    left alone). Into a table the session holds under LOCK TABLES, READ or WRITE: error 1165,
-    before the engine's. Into a table of an engine that does not take them (InnoDB, the
-    default, and Aria too): error 1616, "DELAYED option not supported for table 't'"; ON
-    DUPLICATE KEY UPDATE ignores it there. A query's rows ignore DELAYED. Judged on a table
-    whose engine the replay knows. MySQL 8 ignores DELAYED."""
+    left alone). Into a table the session holds under LOCK TABLES, any lock type (READ, READ
+    LOCAL, WRITE, LOW_PRIORITY WRITE, WRITE CONCURRENT) and any engine (InnoDB, Aria, MyISAM,
+    MEMORY): error 1165, before the engine's. Into a table of an engine that does not take
+    them (InnoDB, the default, and Aria too): error 1616, "DELAYED option not supported for
+    table 't'"; ON DUPLICATE KEY UPDATE ignores it there. Into a table the session does not
+    hold under its LOCK TABLES: that engine's 1616, or the rows run (MyISAM, MEMORY: the
+    delayed insert's own thread writes them), never LOCK TABLES' 1100 (`b.delayed`). A
+    query's rows ignore DELAYED. Judged on a table whose engine the replay knows. MySQL 8
+    ignores DELAYED."""
     from sqlglot import exp
 
-    known = b.catalog.defined_here(table)
-    if known is None or not isinstance(expr.expression, exp.Values):
-        return
+    values = isinstance(expr.expression, exp.Values)
     name, odku = table.split(".")[-1], expr.args.get("conflict") is not None
+    held = (b.session.locked_tables or {}).get(name)
+    if values and not odku and b.session.locked_tables is not None and held is None:
+        b.delayed.add(name)
+    known = b.catalog.defined_here(table)
+    if known is None or not values:
+        return
+    engine = known.engine or "innodb"
     if b.temporary(table):
         if name in b.session.shadowing_tables:
             return
@@ -2315,19 +2354,21 @@ def _delayed_refused(b: _Builder, expr, table: str) -> None:
         qualified = f"{database}.{name}" if database else name
         refusal = {"why_text": "a TEMPORARY table, which the delayed insert does not see",
                    "error_code": 1146, "server_error": f"Table '{qualified}' doesn't exist"}
-    elif name in (b.session.locked_tables or {}) and not odku:
-        refusal = {"why_text": "a table the session holds under LOCK TABLES",
-                   "error_code": 1165,
+    elif held is not None and not odku:
+        line = b.session.lock_tables_line
+        refusal = {"why_text": f"a {engine} table, which the session holds {held} under the "
+                               f"LOCK TABLES{f' at line {line}' if line else ''}",
+                   "lock_type": held, "error_code": 1165,
                    "server_error": f"INSERT DELAYED can't be used with table '{name}' because "
                                    f"it is locked with LOCK TABLES"}
-    elif known.engine not in _DELAYED_ENGINES and not odku:
-        refusal = {"why_text": f"a table of the {known.engine or 'innodb'} engine",
+    elif engine not in _DELAYED_ENGINES and not odku:
+        refusal = {"why_text": f"a table of the {engine} engine",
                    "error_code": 1616,
                    "server_error": f"DELAYED option not supported for table '{name}'"}
     else:
         return
-    b.act("mariadb_delayed_insert_refused",
-          {**b.table_facts(table), "engine": known.engine or "innodb", **refusal})
+    b.act("mariadb_delayed_insert_refused", {**b.table_facts(table), "engine": engine,
+                                             **refusal})
 
 
 def _set_columns(expr, listed, table: str) -> dict[str, frozenset[str]]:
@@ -2361,23 +2402,35 @@ def _key_action_locks(b: _Builder, table: str, kinds: tuple[str, ...],
     constraint": its 8.0 manual, 15.1.20.5 "FOREIGN KEY Constraints", Foreign Key Locking).
     What the actions really write, with the checks on, catalog/key_actions.py says, as it
     does PostgreSQL's: an ON UPDATE action only when the referenced key's columns change."""
-    from lockwise.catalog.key_actions import MODIFYING_ACTIONS, key_actions
+    from lockwise.catalog.key_actions import key_actions
 
     if kinds == ("insert",) and b.session.flavour != "mariadb":
         return
+    _lock_referencing(b, table, kinds)
+    for kind in kinds if b.session.foreign_key_checks else ():
+        for action in key_actions(b.catalog, table, kind, columns) if kind != "insert" else ():
+            b.writes.update(f"table:{rel}" for rel in action.reached if action.write)
+
+
+def _lock_referencing(b: _Builder, table: str, kinds: tuple[str, ...],
+                      write: LockMode = LockMode.ROW_EXCLUSIVE,
+                      read: LockMode = LockMode.ROW_SHARE) -> None:
+    """The walk of _key_action_locks: `write` on each table whose key referencing `table`
+    has an action for one of `kinds` that changes its rows, then on the tables referencing
+    that one in turn by the same kinds; `read` on the other referencing tables (a table's
+    stronger lock kept)."""
+    from lockwise.catalog.key_actions import MODIFYING_ACTIONS
+
     pending = [table]
     while pending:
         for other, key in b.catalog.referencing(pending.pop(0)):
             if "delete" in kinds and key.on_delete in MODIFYING_ACTIONS or \
                     "update" in kinds and key.on_update in MODIFYING_ACTIONS:
-                if b.locks.get(other) != LockMode.ROW_EXCLUSIVE:  # each table once
+                if other not in b.locks or b.locks[other] < write:  # each table once
                     pending.append(other)
-                b.locks[other] = LockMode.ROW_EXCLUSIVE
+                    b.locks[other] = write
             else:
-                b.locks.setdefault(other, LockMode.ROW_SHARE)
-    for kind in kinds if b.session.foreign_key_checks else ():
-        for action in key_actions(b.catalog, table, kind, columns) if kind != "insert" else ():
-            b.writes.update(f"table:{rel}" for rel in action.reached if action.write)
+                b.locks.setdefault(other, read)
 
 
 def _read_locks(expr, skip=()) -> dict[str, LockMode]:
@@ -2583,7 +2636,7 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
         return
     for name, written in _tables_named(b, expr):
         kind = held.get(name)
-        if kind is not None and not (written and kind == "READ"):
+        if kind is not None and not (written and kind == "READ") or name in b.delayed:
             continue
         _not_locked(b, name, kind or "")
         return  # the statement fails at its first such table

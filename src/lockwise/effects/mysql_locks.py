@@ -47,14 +47,20 @@ def weak_lock_blocks(mode: LockMode | None) -> str:
                                _WEAK_LOCK_TEXT[LockMode.ROW_EXCLUSIVE])
 
 
-def weak_lock_text(mode: LockMode | None) -> str:
-    """`weak_lock_blocks`, and for how long: the lock line's words."""
-    return f"{weak_lock_blocks(mode)}, until it commits"
+def weak_lock_text(effect: Effect, mode: LockMode | None) -> str:
+    """`weak_lock_blocks`, and for how long: the lock line's words (LOCK TABLES' locks, the
+    tables its foreign keys relate included, until UNLOCK TABLES)."""
+    until = "UNLOCK TABLES" if _locks_tables(effect) else "it commits"
+    return f"{weak_lock_blocks(mode)}, until {until}"
+
+
+def _locks_tables(effect: Effect) -> bool:
+    return any(a.kind == "mysql_lock_tables" for a in effect.actions)
 
 
 def metadata_lock(effect: Effect, mode: LockMode) -> str:
     """The metadata lock kind `effect` holds where the model says `mode`."""
-    if any(a.kind == "mysql_lock_tables" for a in effect.actions) and mode in _LOCK_TABLES:
+    if mode in _LOCK_TABLES and _locks_tables(effect):
         return _LOCK_TABLES[mode]
     return _METADATA_LOCKS.get(mode, mode.pg_name)
 
