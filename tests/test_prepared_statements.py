@@ -185,3 +185,33 @@ def test_the_server_makes_the_table_of_a_prepared_select_into_at_execute(pg_db: 
         assert conn.execute("SELECT to_regclass('copied')").fetchone() == (None,)
         conn.execute("EXECUTE p")
         assert conn.execute("SELECT a FROM copied").fetchall() == [(1,)]
+
+
+def test_an_execute_of_a_whole_table_update_is_not_offered_a_batch_directive() -> None:
+    # `lockwise apply` batches an UPDATE or DELETE written out: on an EXECUTE the directive
+    # stops the run ("only UPDATE and DELETE statements can run in batches").
+    report = lint("PREPARE reset_plans AS UPDATE accounts SET plan = 'free';\n"
+                  "EXECUTE reset_plans;")[-1]
+    (finding,) = [f for f in report.statements[1].findings if f.rule == "unbatched-backfill"]
+    assert "lockwise: batch" not in finding.instead
+    assert "EXECUTE" in finding.instead  # says why, and what to batch instead
+    # the batch, written from the prepared statement's own text
+    assert "UPDATE accounts SET plan = 'free' WHERE id IN (SELECT id FROM accounts" in \
+        finding.instead
+
+
+def test_a_batch_directive_on_an_execute_does_not_silence_unbatched_backfill() -> None:
+    report = lint("PREPARE reset_plans AS UPDATE accounts SET plan = 'free';\n"
+                  "-- lockwise: batch size=5000 sleep=50\n"
+                  "EXECUTE reset_plans;")[-1]
+    assert "unbatched-backfill" in rules_of(report, 1)
+    written = lint("-- lockwise: batch size=5000 sleep=50\n"
+                   "UPDATE accounts SET plan = 'free';")[-1]
+    assert "unbatched-backfill" not in rules_of(written, 0)
+
+
+def test_apply_cannot_batch_an_execute() -> None:
+    from lockwise.executor.batches import BatchError, _target
+
+    with pytest.raises(BatchError, match="only UPDATE and DELETE"):
+        _target("EXECUTE reset_plans")
