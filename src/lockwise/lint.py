@@ -695,7 +695,9 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      **session.statement_facts(effect, stmt.index, ctx.empty_tables),
                      **effect_facts(effect, ctx.catalog, ctx.new_tables),
                      **_long_identifier_facts(stmt, effect),
-                     "batch_directive": has_batch_directive(stmt),
+                     # (apply batches no EXECUTE: marked, it stops there)
+                     "batch_directive": has_batch_directive(stmt)
+                     and "ExecuteStmt" not in stmt.tree,
                      "last_statement": stmt.index + 1 == base["statement_count"],
                      # an action a DO block runs says True; one of CREATE SCHEMA's
                      # elements, which element it is (its position as written)

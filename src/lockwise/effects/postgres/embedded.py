@@ -171,7 +171,7 @@ def execute(b: Builder, stmt: dict) -> None:
         b.act("execute", name=name, command="EXECUTE", **missing)
         return
     query, text, at = found
-    inner = compute_effect(query, replace(b.ctx, statement_sql=text))
+    inner = compute_effect(query, replace(b.ctx, statement_sql=text, executed=True))
     take_whole_effect(b, inner)
     b.actions.extend(Action(a.kind, {**a.facts, "prepared_statement_run": name,
                                      "prepared_at": at, "embedded_sql": text})
