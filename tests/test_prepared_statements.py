@@ -49,6 +49,13 @@ SCENARIOS = [
     # a ROLLBACK undoes neither PREPARE nor DEALLOCATE
     (["BEGIN", "PREPARE p AS SELECT 1", "ROLLBACK", "EXECUTE p"], None),
     (["PREPARE p AS SELECT 1", "BEGIN", "DEALLOCATE p", "ROLLBACK", "EXECUTE p"], "26000"),
+    # EXPLAIN EXECUTE and CREATE TABLE ... AS EXECUTE look the name up as EXECUTE does
+    (["EXPLAIN EXECUTE p"], "26000"),
+    (["EXPLAIN ANALYZE EXECUTE p"], "26000"),
+    (["CREATE TABLE copied AS EXECUTE p"], "26000"),
+    (["PREPARE p AS SELECT 1", "DEALLOCATE p", "CREATE TABLE copied AS EXECUTE p"], "26000"),
+    (["PREPARE p AS SELECT id FROM accounts", "EXPLAIN EXECUTE p"], None),
+    (["PREPARE p AS SELECT id FROM accounts", "CREATE TABLE copied_ids AS EXECUTE p"], None),
     # a name already prepared
     (["PREPARE p AS SELECT 1", "PREPARE p AS SELECT 2"], "42P05"),
     (["PREPARE p AS SELECT 1", "PREPARE P (int) AS SELECT $1"], "42P05"),
@@ -215,3 +222,17 @@ def test_apply_cannot_batch_an_execute() -> None:
 
     with pytest.raises(BatchError, match="only UPDATE and DELETE"):
         _target("EXECUTE reset_plans")
+
+
+def test_create_table_as_execute_reads_the_prepared_query_and_makes_its_table() -> None:
+    catalog = Catalog()
+    report = lint_migrations([
+        migration_from_text(SETUP, "0001_a.sql"),
+        migration_from_text("PREPARE p (text) AS SELECT id, plan FROM accounts WHERE plan <> $1;\n"
+                            "CREATE TABLE copied AS EXECUTE p ('free');", "0002_b.sql")],
+        LintOptions(), catalog)[-1]
+    effect = report.statements[1].effect
+    assert effect.locks["public.accounts"] == LockMode.ACCESS_SHARE  # (pg_locks: the oracle)
+    assert "public.accounts" in effect.scans
+    assert "table:public.copied" in effect.creates
+    assert list(catalog.tables["public.copied"].columns) == ["id", "plan"]
