@@ -735,10 +735,20 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
 def _run_statement(tree: dict, sql: str, session: Session) -> tuple[dict, str]:
     """The statement `tree` (of text `sql`) runs, which the replay applies and whose clauses
     the cost model reads, with its text: an EXECUTE's, the one the session PREPAREd under
-    its name (`Session.prepared`: a SELECT INTO makes its table then); else itself."""
-    body = tree.get("ExecuteStmt")
+    its name (`Session.prepared`: a SELECT INTO makes its table then); CREATE TABLE ... AS
+    EXECUTE's, itself AS that query (its table's columns are the query's); else itself."""
+    body, made = tree.get("ExecuteStmt"), tree.get("CreateTableAsStmt")
+    if made is not None:
+        body = (made.get("query") or {}).get("ExecuteStmt")
     found = session.prepared.get(body.get("name", "")) if body is not None else None
-    return (found[0], found[1]) if found is not None else (tree, sql)
+    if found is None:
+        return tree, sql
+    if made is None:
+        return found[0], found[1]
+    # (of a prepared statement not a SELECT, the server refuses it: not followed, as the
+    # effect model's create_table_as)
+    return ({"CreateTableAsStmt": {**made, "query": found[0]}}, sql) \
+        if "SelectStmt" in found[0] else (tree, sql)
 
 
 class OncePerTransaction:

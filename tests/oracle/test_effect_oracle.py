@@ -3739,7 +3739,8 @@ CASES = [
     Case("create-table-as-execute-over-view", VIEWS, "CREATE TABLE copy AS EXECUTE q",
          session="PREPARE q AS SELECT * FROM v", compare_scans=False),
     Case("create-table-as-execute-with-no-data", EVENTS,
-         "CREATE TABLE copy AS EXECUTE q WITH NO DATA", session="PREPARE q AS SELECT * FROM events"),
+         "CREATE TABLE copy AS EXECUTE q WITH NO DATA",
+         session="PREPARE q AS SELECT * FROM events"),
     # EXPLAIN of an EXECUTE plans the prepared statement; with ANALYZE it runs it.
     Case("explain-execute-update-partitioned", EVENTS, "EXPLAIN EXECUTE q ('x')",
          session="PREPARE q (text) AS UPDATE events SET kind = $1"),
