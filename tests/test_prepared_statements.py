@@ -236,3 +236,20 @@ def test_create_table_as_execute_reads_the_prepared_query_and_makes_its_table() 
     assert "public.accounts" in effect.scans
     assert "table:public.copied" in effect.creates
     assert list(catalog.tables["public.copied"].columns) == ["id", "plan"]
+
+
+@pytest.mark.parametrize("with_lint", [False, True])
+def test_the_graph_follows_what_an_execute_runs(with_lint: bool) -> None:
+    # `lockwise graph` alone computes the effects itself: it follows the file's PREPAREs as
+    # lint does, and replays the statement an EXECUTE runs (a SELECT INTO makes its table).
+    from lockwise.graph.build import build_graph
+
+    history = [migration_from_text(sql, f"{i + 1:04}_m.sql") for i, sql in enumerate([
+        SETUP,
+        "PREPARE p AS SELECT id INTO copied FROM accounts;\nEXECUTE p;",
+        "ALTER TABLE copied ADD COLUMN b int;"])]
+    reports = lint_migrations(history, LintOptions(), Catalog()) if with_lint else ()
+    graph = build_graph(history, reports=reports)
+    assert graph.edges[("0002_m", "0003_m")]["created-by"] == ["table:public.copied"]
+    assert graph.edges[("0001_m", "0002_m")]["created-by"] == ["table:public.accounts"]
+    assert not graph.conflicts
