@@ -544,7 +544,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             # A statement the server refuses changes nothing: the ones after it are judged on
             # the schema its failure leaves (docs/effect-model.md, "Refused statements").
             if not refused:
-                applied, applied_sql = _run_statement(stmt.tree, stmt.sql, session)
+                applied, applied_sql = session.run_statement(stmt.tree, stmt.sql)
                 try:
                     apply_statement(catalog, applied, migration_id, sql=applied_sql)
                 except RecursionError:
@@ -703,7 +703,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      # elements, which element it is (its position as written)
                      "in_do_block": False, "schema_element": 0}
     if costs is not None:
-        context_facts.update(costs.before(effect, _run_statement(stmt.tree, "", session)[0],
+        context_facts.update(costs.before(effect, session.run_statement(stmt.tree, "")[0],
                                           ctx.new_tables,
                                           session.in_transaction, ctx.catalog,
                                           ctx.filled_tables))
@@ -730,25 +730,6 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect),
                                 covered, refused=refused_ones is not None and refused_ones[i])
     return findings
-
-
-def _run_statement(tree: dict, sql: str, session: Session) -> tuple[dict, str]:
-    """The statement `tree` (of text `sql`) runs, which the replay applies and whose clauses
-    the cost model reads, with its text: an EXECUTE's, the one the session PREPAREd under
-    its name (`Session.prepared`: a SELECT INTO makes its table then); CREATE TABLE ... AS
-    EXECUTE's, itself AS that query (its table's columns are the query's); else itself."""
-    body, made = tree.get("ExecuteStmt"), tree.get("CreateTableAsStmt")
-    if made is not None:
-        body = (made.get("query") or {}).get("ExecuteStmt")
-    found = session.prepared.get(body.get("name", "")) if body is not None else None
-    if found is None:
-        return tree, sql
-    if made is None:
-        return found[0], found[1]
-    # (of a prepared statement not a SELECT, the server refuses it: not followed, as the
-    # effect model's create_table_as)
-    return ({"CreateTableAsStmt": {**made, "query": found[0]}}, sql) \
-        if "SelectStmt" in found[0] else (tree, sql)
 
 
 class OncePerTransaction:
