@@ -49,6 +49,13 @@ SCENARIOS = [
     # a ROLLBACK undoes neither PREPARE nor DEALLOCATE
     (["BEGIN", "PREPARE p AS SELECT 1", "ROLLBACK", "EXECUTE p"], None),
     (["PREPARE p AS SELECT 1", "BEGIN", "DEALLOCATE p", "ROLLBACK", "EXECUTE p"], "26000"),
+    # EXPLAIN EXECUTE and CREATE TABLE ... AS EXECUTE look the name up as EXECUTE does
+    (["EXPLAIN EXECUTE p"], "26000"),
+    (["EXPLAIN ANALYZE EXECUTE p"], "26000"),
+    (["CREATE TABLE copied AS EXECUTE p"], "26000"),
+    (["PREPARE p AS SELECT 1", "DEALLOCATE p", "CREATE TABLE copied AS EXECUTE p"], "26000"),
+    (["PREPARE p AS SELECT id FROM accounts", "EXPLAIN EXECUTE p"], None),
+    (["PREPARE p AS SELECT id FROM accounts", "CREATE TABLE copied_ids AS EXECUTE p"], None),
     # a name already prepared
     (["PREPARE p AS SELECT 1", "PREPARE p AS SELECT 2"], "42P05"),
     (["PREPARE p AS SELECT 1", "PREPARE P (int) AS SELECT $1"], "42P05"),
@@ -185,3 +192,64 @@ def test_the_server_makes_the_table_of_a_prepared_select_into_at_execute(pg_db: 
         assert conn.execute("SELECT to_regclass('copied')").fetchone() == (None,)
         conn.execute("EXECUTE p")
         assert conn.execute("SELECT a FROM copied").fetchall() == [(1,)]
+
+
+def test_an_execute_of_a_whole_table_update_is_not_offered_a_batch_directive() -> None:
+    # `lockwise apply` batches an UPDATE or DELETE written out: on an EXECUTE the directive
+    # stops the run ("only UPDATE and DELETE statements can run in batches").
+    report = lint("PREPARE reset_plans AS UPDATE accounts SET plan = 'free';\n"
+                  "EXECUTE reset_plans;")[-1]
+    (finding,) = [f for f in report.statements[1].findings if f.rule == "unbatched-backfill"]
+    assert "lockwise: batch" not in finding.instead
+    assert "EXECUTE" in finding.instead  # says why, and what to batch instead
+    # the batch, written from the prepared statement's own text
+    assert "UPDATE accounts SET plan = 'free' WHERE id IN (SELECT id FROM accounts" in \
+        finding.instead
+
+
+def test_a_batch_directive_on_an_execute_does_not_silence_unbatched_backfill() -> None:
+    report = lint("PREPARE reset_plans AS UPDATE accounts SET plan = 'free';\n"
+                  "-- lockwise: batch size=5000 sleep=50\n"
+                  "EXECUTE reset_plans;")[-1]
+    assert "unbatched-backfill" in rules_of(report, 1)
+    written = lint("-- lockwise: batch size=5000 sleep=50\n"
+                   "UPDATE accounts SET plan = 'free';")[-1]
+    assert "unbatched-backfill" not in rules_of(written, 0)
+
+
+def test_apply_cannot_batch_an_execute() -> None:
+    from lockwise.executor.batches import BatchError, _target
+
+    with pytest.raises(BatchError, match="only UPDATE and DELETE"):
+        _target("EXECUTE reset_plans")
+
+
+def test_create_table_as_execute_reads_the_prepared_query_and_makes_its_table() -> None:
+    catalog = Catalog()
+    report = lint_migrations([
+        migration_from_text(SETUP, "0001_a.sql"),
+        migration_from_text("PREPARE p (text) AS SELECT id, plan FROM accounts WHERE plan <> $1;\n"
+                            "CREATE TABLE copied AS EXECUTE p ('free');", "0002_b.sql")],
+        LintOptions(), catalog)[-1]
+    effect = report.statements[1].effect
+    assert effect.locks["public.accounts"] == LockMode.ACCESS_SHARE  # (pg_locks: the oracle)
+    assert "public.accounts" in effect.scans
+    assert "table:public.copied" in effect.creates
+    assert list(catalog.tables["public.copied"].columns) == ["id", "plan"]
+
+
+@pytest.mark.parametrize("with_lint", [False, True])
+def test_the_graph_follows_what_an_execute_runs(with_lint: bool) -> None:
+    # `lockwise graph` alone computes the effects itself: it follows the file's PREPAREs as
+    # lint does, and replays the statement an EXECUTE runs (a SELECT INTO makes its table).
+    from lockwise.graph.build import build_graph
+
+    history = [migration_from_text(sql, f"{i + 1:04}_m.sql") for i, sql in enumerate([
+        SETUP,
+        "PREPARE p AS SELECT id INTO copied FROM accounts;\nEXECUTE p;",
+        "ALTER TABLE copied ADD COLUMN b int;"])]
+    reports = lint_migrations(history, LintOptions(), Catalog()) if with_lint else ()
+    graph = build_graph(history, reports=reports)
+    assert graph.edges[("0002_m", "0003_m")]["created-by"] == ["table:public.copied"]
+    assert graph.edges[("0001_m", "0002_m")]["created-by"] == ["table:public.accounts"]
+    assert not graph.conflicts

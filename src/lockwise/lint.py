@@ -546,7 +546,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             # A statement the server refuses changes nothing: the ones after it are judged on
             # the schema its failure leaves (docs/effect-model.md, "Refused statements").
             if not refused:
-                applied, applied_sql = _run_statement(stmt.tree, stmt.sql, session)
+                applied, applied_sql = session.run_statement(stmt.tree, stmt.sql)
                 try:
                     apply_statement(catalog, applied, migration_id, sql=applied_sql)
                 except RecursionError:
@@ -697,13 +697,15 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      **session.statement_facts(effect, stmt.index, ctx.empty_tables),
                      **effect_facts(effect, ctx.catalog, ctx.new_tables),
                      **_long_identifier_facts(stmt, effect),
-                     "batch_directive": has_batch_directive(stmt),
+                     # (apply batches no EXECUTE: marked, it stops there)
+                     "batch_directive": has_batch_directive(stmt)
+                     and "ExecuteStmt" not in stmt.tree,
                      "last_statement": stmt.index + 1 == base["statement_count"],
                      # an action a DO block runs says True; one of CREATE SCHEMA's
                      # elements, which element it is (its position as written)
                      "in_do_block": False, "schema_element": 0}
     if costs is not None:
-        context_facts.update(costs.before(effect, _run_statement(stmt.tree, "", session)[0],
+        context_facts.update(costs.before(effect, session.run_statement(stmt.tree, "")[0],
                                           ctx.new_tables,
                                           session.in_transaction, ctx.catalog,
                                           ctx.filled_tables))
@@ -730,15 +732,6 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect),
                                 covered, refused=refused_ones is not None and refused_ones[i])
     return findings
-
-
-def _run_statement(tree: dict, sql: str, session: Session) -> tuple[dict, str]:
-    """The statement `tree` (of text `sql`) runs, which the replay applies and whose clauses
-    the cost model reads, with its text: an EXECUTE's, the one the session PREPAREd under
-    its name (`Session.prepared`: a SELECT INTO makes its table then); else itself."""
-    body = tree.get("ExecuteStmt")
-    found = session.prepared.get(body.get("name", "")) if body is not None else None
-    return (found[0], found[1]) if found is not None else (tree, sql)
 
 
 class OncePerTransaction:

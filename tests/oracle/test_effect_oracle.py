@@ -3728,6 +3728,19 @@ CASES = [
          session="PREPARE q AS INSERT INTO child VALUES (11, 1, 1)"),
     Case("execute-select-view-for-update", VIEWS, "EXECUTE q",
          session="PREPARE q AS SELECT * FROM v FOR UPDATE", compare_scans=False),
+    # CREATE TABLE ... AS EXECUTE runs the prepared query (a SELECT) as CREATE TABLE ... AS
+    # of it would: its relations, partitions and views' tables read; WITH NO DATA, the
+    # relations its PREPARE named.
+    Case("create-table-as-execute", FK, "CREATE TABLE copy AS EXECUTE q",
+         session="PREPARE q AS SELECT child.id, name FROM child "
+         "JOIN parent ON parent.id = child.parent_id", compare_scans=False),
+    Case("create-table-as-execute-partitioned", EVENTS, "CREATE TABLE copy AS EXECUTE q ('x')",
+         session="PREPARE q (text) AS SELECT * FROM events WHERE kind <> $1"),
+    Case("create-table-as-execute-over-view", VIEWS, "CREATE TABLE copy AS EXECUTE q",
+         session="PREPARE q AS SELECT * FROM v", compare_scans=False),
+    Case("create-table-as-execute-with-no-data", EVENTS,
+         "CREATE TABLE copy AS EXECUTE q WITH NO DATA",
+         session="PREPARE q AS SELECT * FROM events"),
     # EXPLAIN of an EXECUTE plans the prepared statement; with ANALYZE it runs it.
     Case("explain-execute-update-partitioned", EVENTS, "EXPLAIN EXECUTE q ('x')",
          session="PREPARE q (text) AS UPDATE events SET kind = $1"),

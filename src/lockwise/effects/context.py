@@ -43,9 +43,12 @@ class Context:
     savepoints: tuple[str, ...] | None = None
     #: The statements the session PREPAREd and has not forgotten (DEALLOCATE, DISCARD ALL),
     #: by name, as the session follows them (`Session.prepared`): what an EXECUTE runs. None
-    #: where no session is followed (the conflict graph's own replay): an EXECUTE is then
-    #: neither run nor refused.
+    #: where no session is followed (the conflict graph's own replay of a file that PREPAREs
+    #: nothing, the executor's plan): an EXECUTE is then neither run nor refused.
     prepared: Mapping[str, Prepared] | None = None
+    #: The statement being judged is a prepared one an EXECUTE runs: `lockwise apply` cannot
+    #: batch it (a batch directive would mark the EXECUTE, which it refuses to batch).
+    executed: bool = False
     #: check_function_bodies as the session has it (off: a string body of a SQL routine is
     #: not analyzed at CREATE, effects/postgres/sql_body_names.py).
     check_function_bodies: bool = True

@@ -645,6 +645,24 @@ class Session:
             self.tx_enum_values.setdefault(str(f["value"]), []).append(
                 f.get("add_value_sql", ""))
 
+    def run_statement(self, tree: dict, sql: str) -> tuple[dict, str]:
+        """The statement `tree` (of text `sql`) runs, which a replay applies and whose
+        clauses the cost model reads, with its text: an EXECUTE's, the one the session
+        PREPAREd under its name (a SELECT INTO makes its table then); CREATE TABLE ... AS
+        EXECUTE's, itself AS that query (its table's columns are the query's); else itself."""
+        body, made = tree.get("ExecuteStmt"), tree.get("CreateTableAsStmt")
+        if made is not None:
+            body = (made.get("query") or {}).get("ExecuteStmt")
+        found = self.prepared.get(body.get("name", "")) if body is not None else None
+        if found is None:
+            return tree, sql
+        if made is None:
+            return found[0], found[1]
+        # (of a prepared statement not a SELECT, the server refuses it: not followed, as the
+        # effect model's create_table_as)
+        return ({"CreateTableAsStmt": {**made, "query": found[0]}}, sql) \
+            if "SelectStmt" in found[0] else (tree, sql)
+
     def _follow_prepared(self, action: Action, index: int) -> None:
         """A PREPARE the server takes keeps its statement under its name; DEALLOCATE forgets
         the one it names, DEALLOCATE ALL every one. (A refused one changes nothing: a PREPARE

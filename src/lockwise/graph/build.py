@@ -611,7 +611,7 @@ class _Builder:
                     rollbacks.before(self.catalog, session)
                 if effect is None:
                     effect = compute(stmt, self.catalog, m, self.pg_version, session)
-                self._statement(key, m, stmt, effect, pending)
+                self._statement(key, m, stmt, effect, pending, session)
                 if session is not None:
                     ended = session.ended_transactions
                     session.after(effect, stmt.index)
@@ -743,7 +743,7 @@ class _Builder:
                 objects[:] = [with_placeholders(o, known) for o in objects]
 
     def _statement(self, key: str, m: Migration, stmt: Statement, effect: Effect,
-                   pending: list[_Pending]) -> None:
+                   pending: list[_Pending], session: Session | None = None) -> None:
         # A statement PostgreSQL refuses changes nothing (as lint's replay decides, and with
         # lint's effect when there is one; a DO block by all it runs): it names what it uses,
         # but drops, creates and moves nothing, and is not replayed.
@@ -824,7 +824,10 @@ class _Builder:
         unnamed = _drops_views_unnamed(stmt.tree) \
             if stmt_kind == "DropStmt" or stmt_kind == "AlterTableStmt" else ""
         if not unnamed:
-            apply_statement(self.catalog, stmt.tree, m.id, views, sql=stmt.sql)
+            # (an EXECUTE's: the statement it runs, as lint's replay applies it)
+            tree, sql = session.run_statement(stmt.tree, stmt.sql) if session is not None \
+                else (stmt.tree, stmt.sql)
+            apply_statement(self.catalog, tree, m.id, views, sql=sql)
         else:
             catalog = self.catalog
             dropped = catalog.dropped_relations = []
@@ -1775,10 +1778,11 @@ _ON_COMMIT_DROP = lazy_compile(r"on\s+commit\s+drop")
 
 #: Words of the statements a transaction block refuses (CREATE / DROP / REINDEX ...
 #: CONCURRENTLY, VACUUM, CREATE DATABASE, ALTER SYSTEM, DISCARD ALL, ...: the effect model's
-#: `refused_in_transaction_block`), and of ROLLBACK, which undoes its transaction's statements:
-#: a migration naming none needs no session to follow its transactions.
+#: `refused_in_transaction_block`), of ROLLBACK, which undoes its transaction's statements, and
+#: of PREPARE, whose statement an EXECUTE runs: a migration naming none needs no session to
+#: follow its transactions (nor prepares anything).
 _REFUSED_IN_A_BLOCK = ("concurrently", "vacuum", "database", "system", "tablespace",
-                       "subscription", "discard", "prepared", "cluster", "add value",
+                       "subscription", "discard", "prepare", "cluster", "add value",
                        "rollback")
 
 
@@ -1786,7 +1790,8 @@ def _replay_session(m: Migration, sql: str, statements: list[Statement]) -> Sess
     """A session to follow what `sql` (`m`'s up or down, parsed as `statements`) does as
     lint's does: the search_path it sets, the transactions that end its ON COMMIT DROP
     tables (`end_statement`), that refuse DISCARD ALL or CREATE INDEX CONCURRENTLY and that
-    are rolled back, its check_function_bodies,
+    are rolled back, its check_function_bodies, the statements it PREPAREs (what an EXECUTE
+    runs: `Session.prepared`),
     starting in one where lint's does;
     None when its text names none of them, the common case, which then costs a scan or two
     (of the lower-cased text: a case-blind regex search was about 15 times slower)."""
@@ -2059,7 +2064,8 @@ def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
             session: Session | None = None) -> Effect:
     """The effect of `stmt` on `catalog`; `session`: the one the replay follows, where it
     does (`_replay_session`): whether the statement runs in a transaction, and under
-    check_function_bodies."""
+    check_function_bodies, and the statements it PREPAREd (what an EXECUTE runs; without
+    a session, an EXECUTE is neither run nor refused)."""
     from lockwise.effects.postgres import compute_effect
 
     ctx = Context(catalog=catalog, pg_version=pg_version, migration_id=m.id, rule_text=False,
@@ -2068,6 +2074,7 @@ def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
         ctx.in_transaction = session.in_transaction
         ctx.savepoints = session.open_savepoints
         ctx.check_function_bodies = session.check_function_bodies is not False
+        ctx.prepared = session.prepared
     return compute_effect(stmt.tree, ctx)
 
 

@@ -52,7 +52,7 @@ from lockwise.effects.postgres.columns import (
     define_column,
     references_narrow_key,
 )
-from lockwise.effects.postgres.embedded import lock_parsed
+from lockwise.effects.postgres.embedded import executed_query, lock_parsed
 from lockwise.effects.postgres.misc import lock_sequence_owner
 from lockwise.parse.quoting import relation_sql
 
@@ -315,12 +315,21 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     into = into.get("IntoClause", into)
     table, qualified = range_var(into.get("rel"), create=True)
     matview = stmt.get("objtype") == "OBJECT_MATVIEW"
+    query, missing, planned = stmt.get("query"), {}, False
+    if "ExecuteStmt" in (query or {}):
+        # AS EXECUTE: the SELECT the session PREPAREd under the name is the query, planned
+        # (partitions locked) WITH NO DATA too; a name not prepared is refused (checked on
+        # 18.6). (A prepared statement of another kind, which the server refuses, is not
+        # followed: nothing read.)
+        prepared, missing = executed_query(b, query)
+        if prepared is not None and "SelectStmt" in prepared:
+            query, planned = prepared, True
     # The query is analysed (its relations locked) before the server looks for the name;
     # it runs (reading the partitions too) only when the name is free.
-    read_tables(b, stmt.get("query"), {table})
+    read_tables(b, query, {table})
     # (analyzed before the name is looked at: refused then, IF NOT EXISTS or a name taken)
-    refused = {**constant_refused(b, stmt.get("query")),
-               **_queries.query_with_query_locked(stmt.get("query"))}
+    refused = {**constant_refused(b, query), **_queries.query_with_query_locked(query),
+               **missing}
     if skipped(b, stmt, relation_skips(b, stmt, table),
                 "create_materialized_view" if matview else "create_table_as",
                 table_facts(b, table, qualified), refused,
@@ -330,15 +339,16 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     b.creates.add(f"{'view' if matview else 'table'}:{table}")
     # (the name is looked at before the result's columns are made)
     taken = "" if refused else name_taken(b, table)
-    temporary = _temporary_ties.view_refused(table, stmt.get("query"), materialized=True) \
+    temporary = _temporary_ties.view_refused(table, query, materialized=True) \
         if matview else {}
     repeated = {} if refused or taken or temporary else \
-        repeated_column(b, stmt.get("query"), strings(into.get("colNames")))
+        repeated_column(b, query, strings(into.get("colNames")))
     # WITH NO DATA neither rewrites nor plans the query (checked on the server): the views it
     # reads are not expanded, partitions not opened, nothing read.
+    if with_data or planned:
+        lock_read_partitions(b, query)
     if with_data:
-        lock_read_partitions(b, stmt.get("query"))
-        for rel in stored_reads(b, stmt.get("query")):
+        for rel in stored_reads(b, query):
             b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
           table_facts(b, table, qualified), refused, repeated, table_is_new=True,

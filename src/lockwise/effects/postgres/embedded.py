@@ -121,7 +121,8 @@ def take_whole_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozens
 def explain(b: Builder, stmt: dict) -> None:
     """EXPLAIN plans its statement: the parser, rewriter and planner lock what it names (views
     expanded, in its own modes), and that is all, nothing is run (checked on the server).
-    EXPLAIN ANALYZE runs it: its whole effect, actions included, is the statement's."""
+    EXPLAIN ANALYZE runs it: its whole effect, actions included, is the statement's. EXPLAIN
+    EXECUTE of a name the session has not prepared is refused as the EXECUTE (26000)."""
     query = stmt.get("query") or {}
     if "analyze" in options_on(stmt.get("options")):
         inner = _dispatcher.compute_effect(query, b.ctx)
@@ -129,7 +130,9 @@ def explain(b: Builder, stmt: dict) -> None:
         b.actions.extend(inner.actions)
         return
     _lock_unexecuted(b, query, replace(b.ctx, executes=False))
-    b.act("explain", statement=unwrap(query)[0], **_queries.query_with_query_locked(query))
+    # (EXPLAIN EXECUTE of a name not prepared: refused as the EXECUTE, checked on 18.6)
+    b.act("explain", statement=unwrap(query)[0], **_queries.query_with_query_locked(query),
+          **(executed_query(b, query)[1] if "ExecuteStmt" in query else {}))
 
 
 def prepare(b: Builder, stmt: dict) -> None:
@@ -173,7 +176,7 @@ def execute(b: Builder, stmt: dict) -> None:
         b.act("execute", name=name, command="EXECUTE", **missing)
         return
     query, text, at = found
-    inner = compute_effect(query, replace(b.ctx, statement_sql=text))
+    inner = compute_effect(query, replace(b.ctx, statement_sql=text, executed=True))
     take_whole_effect(b, inner)
     b.actions.extend(Action(a.kind, {**a.facts, "prepared_statement_run": name,
                                      "prepared_at": at, "embedded_sql": text})
@@ -189,6 +192,17 @@ def deallocate(b: Builder, stmt: dict) -> None:
         return
     name = stmt.get("name", "")
     b.act("deallocate", name=name, command="DEALLOCATE", **_prepared(b, name)[1])
+
+
+def executed_query(b: Builder, execute: dict) -> tuple[dict | None, dict]:
+    """The query the EXECUTE `execute` runs, as a statement that runs one reads it (CREATE
+    TABLE ... AS EXECUTE, EXPLAIN EXECUTE): the one the session PREPAREd under its name (None
+    when there is none, or no session is followed), and the facts refusing a name the
+    session has not prepared (`prepared_statement_missing`, the `command` EXECUTE)."""
+    name = execute["ExecuteStmt"].get("name", "")
+    found, missing = _prepared(b, name)
+    return (found[0] if found is not None else None,
+            {**missing, "name": name, "command": "EXECUTE"} if missing else {})
 
 
 def _prepared(b: Builder, name: str) -> tuple[Prepared | None, dict]:

@@ -407,6 +407,11 @@ _BATCH_BY_REPEATING = (
     "repeat until no rows are updated, each batch in its own transaction (`lockwise apply`\n"
     "-- batches only a statement without WITH, FROM, USING or RETURNING, by a one-column integer\n"
     "-- primary key):")
+_BATCH_IN_PLACE_OF_EXECUTE = (
+    "`lockwise apply` cannot batch an EXECUTE (a batch directive on it stops the run): to\n"
+    "-- have it batch, write the prepared statement itself in place of the EXECUTE (its\n"
+    "-- arguments for $1, ...) and mark that; with any runner, repeat until no rows are\n"
+    "-- updated, each batch in its own transaction (PREPAREd as it is, or written out):")
 _BATCH_AFTER_WITH_WRITES = (
     "its WITH query writes rows, and each repetition would write them again: run that\n"
     "-- query once on its own first, keep what it returns in a table, and read that table here;\n"
@@ -421,7 +426,8 @@ def _batch_how(b: Builder, stmt: dict, table: str) -> str:
     """How the batches of an UPDATE or DELETE of every row run: by `lockwise apply` where it
     can (no WITH or RETURNING, a one-column integer primary key: executor/batches.py; no FROM
     or USING either, where the key bound it adds unqualified could be ambiguous), else by
-    repeating the statement; a WITH query that writes rows is to run once, not per batch."""
+    repeating the statement; a WITH query that writes rows is to run once, not per batch.
+    Run by an EXECUTE (`Context.executed`), written out first: apply batches no EXECUTE."""
     from lockwise.executor.batches import BATCH_KEY_TYPES  # (rare: only here, only then)
 
     ctes = (stmt.get("withClause") or {}).get("ctes") or ()
@@ -434,7 +440,7 @@ def _batch_how(b: Builder, stmt: dict, table: str) -> str:
             stmt.get("usingClause") or column is None or \
             column.type_name not in BATCH_KEY_TYPES:
         return _BATCH_BY_REPEATING
-    return _BATCH_BY_APPLY
+    return _BATCH_IN_PLACE_OF_EXECUTE if b.ctx.executed else _BATCH_BY_APPLY
 
 
 def _not_yet_updated(b: Builder, stmt: dict, joined: bool = False) -> _DistinctFrom | None:
