@@ -1657,8 +1657,11 @@ def _renamed(b: _Builder, old: str, new: str, kept: bool) -> dict:
         return quote_mysql_qualified(".".join(b.written.get(part, part)
                                               for part in name.split(".", 1)))
 
+    # as written: a table's name is case-sensitive where lower_case_table_names = 0 (Linux)
+    new_written = ".".join(b.written.get(part, part) for part in new.split(".", 1))
     view = written(f"{b.written.get(new, new)}_view")
-    return {"new_name": new, "new_table_sql": new, "old_name_kept_by_view": kept,
+    return {"new_name": new_written, "new_table_sql": new_written,
+            "old_name_kept_by_view": kept,
             "view_swap_sql": f"RENAME TABLE {written(new)} TO {view}, {written(old)} TO "
                              f"{written(new)};  DROP VIEW {view};"}
 
@@ -2578,7 +2581,7 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
                 if locked.get(old) != "WRITE":
                     _not_locked(b, old, locked.get(old, ""))
                     return
-                locked[action.facts["new_name"].split(".")[-1]] = locked.pop(old)
+                locked[action.facts["new_name"].split(".")[-1].lower()] = locked.pop(old)
         session.locked_tables = locked
         return
     for name, written in _tables_named(b, expr):
