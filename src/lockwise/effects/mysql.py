@@ -764,6 +764,13 @@ class _Builder:
     def act(self, kind: str, facts: dict) -> None:
         self.actions.append(Action(kind, facts))
 
+    def as_written(self, extra: dict) -> dict:
+        """The column an operation names, and its new name, as the statement spells them: the
+        catalog keys columns in lower case (MySQL's column names are case-insensitive), a
+        finding names `ParentId` as the migration and the code that reads it do."""
+        return {key: self.written.get(value, value) for key in ("column", "new_name")
+                if isinstance(value := extra.get(key), str)}
+
     def copies(self, table: str, clauses: _Clauses, operations: list[tuple[str, dict]]
                ) -> bool:
         """Whether the ALTER copies the table whatever its operations could do: it asks for
@@ -1236,7 +1243,7 @@ class _Builder:
                                      "permits_dml": p.permits_dml, "lock_level": p.lock,
                                      "source": p.source})
             if operation in _RULE_ACTIONS:
-                self.act(_RULE_ACTIONS[operation], {**base, **extra})
+                self.act(_RULE_ACTIONS[operation], {**base, **extra, **self.as_written(extra)})
             if operation == "rename_table":
                 self.renamed.add(table)
             if extra.get("nullable_column"):
