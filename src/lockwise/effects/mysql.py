@@ -767,6 +767,13 @@ class _Builder:
     def act(self, kind: str, facts: dict) -> None:
         self.actions.append(Action(kind, facts))
 
+    def as_written(self, extra: dict) -> dict:
+        """The column an operation names, and its new name, as the statement spells them: the
+        catalog keys columns in lower case (MySQL's column names are case-insensitive), a
+        finding names `ParentId` as the migration and the code that reads it do."""
+        return {key: self.written.get(value, value) for key in ("column", "new_name")
+                if isinstance(value := extra.get(key), str)}
+
     def copies(self, table: str, clauses: _Clauses, operations: list[tuple[str, dict]]
                ) -> bool:
         """Whether the ALTER copies the table whatever its operations could do: it asks for
@@ -1239,7 +1246,7 @@ class _Builder:
                                      "permits_dml": p.permits_dml, "lock_level": p.lock,
                                      "source": p.source})
             if operation in _RULE_ACTIONS:
-                self.act(_RULE_ACTIONS[operation], {**base, **extra})
+                self.act(_RULE_ACTIONS[operation], {**base, **extra, **self.as_written(extra)})
             if operation == "rename_table":
                 self.renamed.add(table)
             if extra.get("nullable_column"):
@@ -1660,8 +1667,11 @@ def _renamed(b: _Builder, old: str, new: str, kept: bool) -> dict:
         return quote_mysql_qualified(".".join(b.written.get(part, part)
                                               for part in name.split(".", 1)))
 
+    # as written: a table's name is case-sensitive where lower_case_table_names = 0 (Linux)
+    new_written = ".".join(b.written.get(part, part) for part in new.split(".", 1))
     view = written(f"{b.written.get(new, new)}_view")
-    return {"new_name": new, "new_table_sql": new, "old_name_kept_by_view": kept,
+    return {"new_name": new_written, "new_table_sql": new_written,
+            "old_name_kept_by_view": kept,
             "view_swap_sql": f"RENAME TABLE {written(new)} TO {view}, {written(old)} TO "
                              f"{written(new)};  DROP VIEW {view};"}
 
@@ -2631,7 +2641,7 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
                 if locked.get(old) != "WRITE":
                     _not_locked(b, old, locked.get(old, ""))
                     return
-                locked[action.facts["new_name"].split(".")[-1]] = locked.pop(old)
+                locked[action.facts["new_name"].split(".")[-1].lower()] = locked.pop(old)
         session.locked_tables = locked
         return
     for name, written in _tables_named(b, expr):

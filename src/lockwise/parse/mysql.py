@@ -574,6 +574,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
         return other
     if (refused := _insert_syntax(body, tokens)) is not None:
         return refused  # REPLACE ... ON DUPLICATE KEY UPDATE, INSERT INTO t (a) SET ...
+    if (refused := _string_as_name(tree, body, tokens, words)) is not None:
+        return refused  # CREATE TABLE "t" ("id" INT): SQLite's and PostgreSQL's names
     for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.DCOLON:
             return 'syntax error at or near "::" (a PostgreSQL cast)', tok.start, 2
@@ -869,6 +871,40 @@ def _missing_operand(names: tuple[str, ...]) -> str | None:
         return "CHANGE needs the old name, the new name and the whole definition"
     if names[:2] == ("RENAME", "COLUMN") and len(rest) < 3:
         return "RENAME COLUMN needs old TO new"
+    return None
+
+
+#: The words a table's name follows (`CREATE TABLE [IF NOT EXISTS] t`, `INSERT INTO t`,
+#: `UPDATE t`; `ON t` in CREATE INDEX).
+_BEFORE_TABLE_NAME = {"TABLE", "INTO", "UPDATE"}
+_QUOTED_NAME = ("a quoted string is no name: write names in backquotes (`name`); double "
+                "quotes quote names only under sql_mode ANSI_QUOTES")
+
+
+def _string_as_name(tree, body: str, tokens: list, words: list[str]
+                    ) -> tuple[str, int, int] | None:
+    """A string where a table's or a column's name goes (`CREATE TABLE "t" ("id" INT)`, as
+    SQLite and PostgreSQL quote names): sqlglot reads it as the name, MySQL and MariaDB stop
+    at it (error 1064) unless sql_mode holds ANSI_QUOTES, which neither sets by default."""
+    from sqlglot import exp
+    from sqlglot.tokens import TokenType
+
+    # the column names sqlglot read from a string: a definition's, an INSERT's column list
+    columns = {d.this.name for d in tree.find_all(exp.ColumnDef)
+               if isinstance(d.this, exp.Literal)} if isinstance(tree, exp.Expression) else set()
+    if isinstance(tree, exp.Insert) and isinstance(tree.this, exp.Schema):
+        columns |= {e.name for e in tree.this.expressions if isinstance(e, exp.Literal)}
+    index = words[:1] == ["CREATE"] and "INDEX" in words
+    for i, tok in enumerate(tokens[1:], 1):
+        if tok.token_type != TokenType.STRING or body[tok.start:tok.start + 1] not in "\"'":
+            continue
+        before = words[i - 1]
+        table = before in _BEFORE_TABLE_NAME or index and before == "ON" or \
+            before == "EXISTS" and "TABLE" in words[max(0, i - 4):i]
+        if table or tok.text in columns and before in _BEFORE_COLUMN_NAME:
+            end = body.find(body[tok.start], tok.start + 1 + len(tok.text))
+            return (f'syntax error at or near "{tok.text}" ({_QUOTED_NAME})',
+                    tok.start, end + 1 - tok.start)
     return None
 
 
