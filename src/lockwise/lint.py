@@ -255,7 +255,8 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
     if instead is None:
         instead = render_instead(
             rule.instead_for(facts.get("set_local_applies"), facts.get("dialect")), facts)
-    message = render(rule.message_for(facts.get("dialect")), message_facts(facts))
+    template = rule.message_for(facts.get("dialect"))
+    message = render(template, message_facts(facts, template))
     if routines := facts.get("routines_run"):  # run by a routine the statement calls
         message = f"{message} (in {', called in '.join(routines)}, which this statement runs)"
     if (prepared := facts.get("prepared_statement_run")) is not None:  # run by an EXECUTE
