@@ -253,7 +253,8 @@ def tree_names(sql: str) -> list[str]:
 PROSE = ("Move the statement", "Fix the syntax", "Run it in a maintenance", "Remove the inner",
          "Keep psql-only", "End the migration", "Delete the comment", "Nothing to fix",
          "`--templates", "pass", "only such statements", "dbmate:", "statement, which",
-         "(diesel:", "very first line", "Write the statements out", "Liquibase:", "Drizzle:")
+         "(diesel:", "very first line", "Write the statements out", "Liquibase:", "Drizzle:",
+         "Put the directive")
 
 
 @pytest.mark.parametrize("rule", PG_RULES, ids=lambda r: r.id)
