@@ -23,6 +23,12 @@ REFUSED = [
     ('INSERT INTO members ("id", "nick") VALUES (1, "x")', '"id"'),
     ('UPDATE "members" SET nick = "x"', '"members"'),
     ('CREATE INDEX ix_nick ON "members" (nick)', '"members"'),
+    ('ALTER TABLE members RENAME TO "member_list"', '"member_list"'),
+    ("ALTER TABLE members RENAME AS 'member_list'", "'member_list'"),
+    ('ALTER TABLE members CHANGE "nick" handle VARCHAR(40)', '"nick"'),
+    ('ALTER TABLE members CHANGE COLUMN "nick" handle VARCHAR(40)', '"nick"'),
+    ('ALTER TABLE members RENAME "member_list"', '"member_list"'),
+    ('ALTER TABLE members RENAME COLUMN nick TO "handle"', '"handle"'),
 ]
 #: Strings where MySQL takes a string: a value, a comment, a default; still read.
 READ = [
@@ -31,6 +37,8 @@ READ = [
     "ALTER TABLE members ADD COLUMN note VARCHAR(20) DEFAULT 'none' COMMENT \"a note\"",
     'CREATE TABLE member_roles (role_id INT) COMMENT "roles"',
     'SELECT "id" FROM members',
+    'ALTER TABLE members RENAME TO member_list',
+    "ALTER TABLE members CHANGE nick handle VARCHAR(40) COMMENT 'to'",
 ]
 _NEAR = re.compile(r"ERROR 1064 \(42000\).* near '(.*)' at line 1", re.DOTALL)
 
