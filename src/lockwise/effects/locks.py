@@ -106,6 +106,17 @@ def relation_shown(name: str, dialect: str = "postgresql") -> str:
     return quote_qualified(name)
 
 
+def relation_named(effect: Effect, name: str) -> str:
+    """`relation_shown` of the relation `effect` locks, rewrites or scans as `name`: a MySQL
+    or MariaDB table as its statement wrote it (`Posts`, which the catalog keys `posts`:
+    table names are case-sensitive on Linux)."""
+    if effect.dialect == "postgresql":
+        return relation_shown(name)
+    from lockwise.effects.mysql_locks import table_as_written
+
+    return table_as_written(effect, name)
+
+
 def queued_locks(effect: Effect, new: Container[str] = ()) -> dict[str, LockMode]:
     """The locks queries queue behind while the statement waits for them, by what messages
     name (`relation_shown`): its table locks, but not on the relations `new` holds
