@@ -64,3 +64,16 @@ def test_the_printed_report_keeps_the_name_as_written(lint_change) -> None:
     render_text([report], out, color=False, verbose=True)
     lines = [line for line in out.getvalue().splitlines() if "lock:" in line]
     assert len(lines) == 2 and all(" on Posts, " in line for line in lines), lines
+
+
+def test_the_markdown_report_names_the_table_as_written(lint_change) -> None:
+    from lockwise.core.types import Safety
+    from lockwise.lint import release_details
+    from lockwise.report.markdown import render_markdown
+
+    report = lint_change("ALTER TABLE Posts MODIFY a BIGINT;")
+    release_details(report)
+    text = render_markdown([report], fail_on=Safety.REQUIRES_DOWNTIME)
+    assert "`SHARED_NO_WRITE` on `Posts`" in text, text  # the migration's lock cell
+    assert "on `Posts`, blocks writes" in text and "- rewrites `Posts`" in text, text
+    assert "posts" not in text.replace("Posts", ""), text
