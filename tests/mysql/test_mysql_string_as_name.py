@@ -47,7 +47,7 @@ _NEAR = re.compile(r"ERROR 1064 \(42000\).* near '(.*)' at line 1", re.DOTALL)
 def test_a_string_as_a_name_is_refused_where_the_server_stops(mariadb, sql: str,
                                                               at: str) -> None:
     """Each refused on 10.11 with its near text starting at the string; lockwise says so."""
-    mariadb.run("DROP TABLE IF EXISTS members, member_roles")
+    mariadb.run("DROP TABLE IF EXISTS members, member_roles, member_list")
     assert mariadb.run(SETUP).returncode == 0
     refused = mariadb.run(sql)
     near = _NEAR.search(refused.stderr)
@@ -62,7 +62,7 @@ def test_a_string_as_a_name_is_refused_where_the_server_stops(mariadb, sql: str,
 
 @pytest.mark.parametrize("sql", READ)
 def test_a_string_where_a_value_goes_is_read(mariadb, sql: str) -> None:
-    mariadb.run("DROP TABLE IF EXISTS members, member_roles")
+    mariadb.run("DROP TABLE IF EXISTS members, member_roles, member_list")
     assert mariadb.run(SETUP).returncode == 0
     ran = mariadb.run(sql)
     assert ran.returncode == 0, ran.stderr
