@@ -71,8 +71,10 @@ with open(out, "w") as handle:
 
 #: Never needed to lint PostgreSQL migrations into a pipe (_hashlib is hashlib's OpenSSL).
 HEAVY = ("networkx", "sqlglot", "psycopg", "rich", "_hashlib")
-#: The lint pipeline proper: a result taken from the cache needs none of it.
-PIPELINE = ("pglast", "lockwise.lint", "lockwise.effects.postgres", "lockwise.parse.postgres")
+#: The lint pipeline proper: a result taken from the cache needs none of it (nor the catalog
+#: and the statement's context, which a report's lock lines once imported for one test).
+PIPELINE = ("pglast", "lockwise.lint", "lockwise.effects.postgres", "lockwise.parse.postgres",
+            "lockwise.catalog", "lockwise.effects.context", "lockwise.effects.nodes")
 #: Imported by typer at its own import, for what lint never does (run a shell for completion,
 #: wrap help text, make archives): bound, but not executed (lockwise.core.deferred).
 TYPER_ONLY = ("bz2", "lzma", "shellingham", "subprocess", "textwrap")

@@ -35,6 +35,10 @@ CREATE DOMAIN "Money" AS int;
 CREATE TABLE "Wallet" (v "Money");
 CREATE TABLE "Seat" (id bigint, "bookingId" bigint REFERENCES "Booking");
 CREATE SEQUENCE "Ticket_seq";
+CREATE FUNCTION "Touch"() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END $$;
+CREATE TRIGGER "Audit" BEFORE INSERT ON "Booking" FOR EACH ROW EXECUTE FUNCTION "Touch"();
+CREATE TYPE "Mood" AS ENUM ('happy');
+CREATE SEQUENCE plain_seq;
 """
 
 
@@ -144,7 +148,35 @@ def findings(sql: str, rule: str) -> list[str]:
      'constraint public."Booking"."Nope" is not there'),
     ('DROP SEQUENCE "Ticket_seq";', "drop-object",
      'drops sequence public."Ticket_seq" without creating it again'),
+    # the object a rename, a domain or a routine names (`name_sql`; `name` is prose in some
+    # actions), and the prose a rename of a constraint or trigger builds
+    ('ALTER TYPE "Mood" RENAME TO mood;', "rename-object",
+     'Renaming type "Mood" to mood breaks'),
+    ('ALTER SCHEMA "My App" RENAME TO my_app;', "rename-object",
+     'Renaming schema "My App" to my_app breaks'),
+    ('ALTER SEQUENCE "Ticket_seq" RENAME TO ticket_seq;', "rename-object",
+     'Renaming sequence public."Ticket_seq" to ticket_seq breaks'),
+    ('ALTER FUNCTION "Touch"() RENAME TO touch;', "rename-object",
+     'Renaming function "Touch" to touch breaks'),
+    ('ALTER SEQUENCE "Counter_Id_seq" RENAME TO counter_seq;', "rename-owned-sequence",
+     'Renaming sequence public."Counter_Id_seq" to counter_seq:'),
+    # inside the string constant, as setval reads it (checked on 18.6:
+    # test_setval_reads_a_mixed_case_sequence_quoted_inside_the_constant)
+    ('ALTER SEQUENCE "Counter_Id_seq" RENAME TO counter_seq;', "rename-owned-sequence",
+     """setval('public."Counter_Id_seq"')"""),
+    ('ALTER TABLE "Booking" RENAME CONSTRAINT "Booking.id_positive" TO booking_id_positive;',
+     "rename-index-or-constraint",
+     'Renaming constraint "Booking.id_positive" on public."Booking" to booking_id_positive:'),
+    ('ALTER TRIGGER "Audit" ON "Booking" RENAME TO audit;', "rename-index-or-constraint",
+     'Renaming trigger "Audit" on public."Booking" to audit:'),
+    ('CREATE DOMAIN "Positive" AS int CHECK (VALUE > 0);', "create-domain-with-constraint",
+     'Domain public."Positive" has a CHECK constraint'),
+    ('CREATE FUNCTION "AddCols"() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n'
+     '  ALTER TABLE accounts ADD COLUMN audited_at timestamptz;\n  PERFORM "AddCols"();\n'
+     'END $$;', "routine-calls-itself-always", 'public."AddCols" calls itself on every run'),
     # what PostgreSQL reads back unchanged stays bare: the common output does not change
+    ('ALTER SEQUENCE plain_seq RENAME TO plainer_seq;', "rename-object",
+     'Renaming sequence public.plain_seq to plainer_seq breaks'),
     ('CREATE INDEX accounts_name ON accounts (name);', "index-without-concurrently",
      'CREATE INDEX on public.accounts takes a SHARE lock'),
     ('ALTER TABLE accounts ADD COLUMN note text;', "missing-lock-timeout",
@@ -195,3 +227,19 @@ def test_json_relation_keys_stay_as_the_facts_hold_them() -> None:
     assert list(first["scans"]) == ["public.Booking"]
     assert second["rewrites"] == ["My App.order"]
     assert 'on public."Booking"' in first["findings"][0]["message"]
+
+
+def test_setval_reads_a_mixed_case_sequence_quoted_inside_the_constant(pg_db: str) -> None:
+    """What rename-owned-sequence writes for the old name, `setval('public."Seq"', ...)`,
+    names the sequence; bare inside the constant it names another, lower-cased (checked on
+    18.6)."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute('CREATE TABLE "Counter" ("Id" serial)')
+        text = message('ALTER SEQUENCE "Counter_Id_seq" RENAME TO counter_seq;',
+                       "rename-owned-sequence")
+        written = text.split("setval(", 1)[1].split(")", 1)[0]
+        assert conn.execute(f"SELECT setval({written}, 7)").fetchone() == (7,)
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("SELECT setval('public.Counter_Id_seq', 7)")

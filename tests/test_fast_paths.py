@@ -1492,3 +1492,18 @@ def test_the_busiest_per_statement_functions_run_no_import_statement(
                "dynamic_sql_facts")
     ran = [i for i in imported if i.split(":")[0] in busiest]
     assert ran == [], "; ".join(sorted(set(ran)))
+
+
+def test_a_message_quotes_only_the_names_its_template_shows() -> None:
+    """Quoting a name costs a look-up of reserved words and a join: a finding's message quotes
+    the name facts its template shows (itself or through the `_sql` fallback), not each one
+    its statement has; the names it shows are quoted as before."""
+    from lockwise.rules.engine import render
+    from lockwise.rules.instead import message_facts
+
+    facts = {"table": "public.Booking", "column": "Order", "index": "public.Ix"}
+    assert message_facts(facts, "a lock held too long") is facts
+    assert message_facts(facts, "rewrites {column}") == {**facts, "column": '"Order"'}
+    shown = message_facts(facts, "{table_sql} and {column}")
+    assert render("{table_sql} and {column}", shown) == 'public."Booking" and "Order"'
+    assert shown["index"] == "public.Ix"

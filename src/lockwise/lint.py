@@ -256,7 +256,8 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
     if instead is None:
         instead = render_instead(
             rule.instead_for(facts.get("set_local_applies"), facts.get("dialect")), facts)
-    message = render(rule.message_for(facts.get("dialect")), message_facts(facts))
+    template = rule.message_for(facts.get("dialect"))
+    message = render(template, message_facts(facts, template))
     if routines := facts.get("routines_run"):  # run by a routine the statement calls
         message = f"{message} (in {', called in '.join(routines)}, which this statement runs)"
     if (prepared := facts.get("prepared_statement_run")) is not None:  # run by an EXECUTE
@@ -477,6 +478,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     migration_findings: list[Finding] = []
     all_directives: list[Directive] = list(file_directives)
     migration_findings += input_findings(judge, parsed, base, migration.up_sql)
+    migration_findings += misplaced_batch_directives(judge, parsed, base)
 
     reports: list[StatementReport] = []
     #: The statements' own ignore directives, and the statement that added each foreign key
@@ -1284,6 +1286,26 @@ def input_findings(judge: Judge, parsed: ParsedFile, base: dict,
     for skipped in parsed.skipped:
         out += judge.judge({**base, "action": skipped.kind.replace("-", "_"),
                             "text": skipped.text}, skipped.span, None)
+    return out
+
+
+def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict) -> list[Finding]:
+    """Each batch directive on a statement `lockwise apply` cannot run in batches (it refuses
+    the migration), at the directive: a DO block marked so runs as written (it batches itself,
+    as `lockwise fix` writes it)."""
+    out: list[Finding] = []
+    for stmt in parsed.statements:
+        if not stmt.leading_comments or "DoStmt" in stmt.tree or \
+                not has_batch_directive(stmt):
+            continue
+        from lockwise.executor.batches import batch_refusal
+
+        if (refusal := batch_refusal(stmt.tree)) is None:
+            continue
+        text, span = next((t, sp) for t, sp in placed_comments(stmt)
+                          if may_hold_directive(t) and BATCH_DIRECTIVE.search(t))
+        out += judge.judge({**base, "action": "misplaced_batch_directive",
+                            "directive": text.strip(), "reason": refusal}, span, None)
     return out
 
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from executor_helpers import lockwise, popen, query, write
+from executor_helpers import history, lockwise, popen, query, relation_exists, write
 
 from lockwise.executor.batches import BatchError, BatchSpec, parse_batch_directive
 
@@ -279,3 +279,52 @@ def test_batch_bound_qualifies_the_key_as_the_statement_names_its_target() -> No
                         "id", 1, 101).endswith("AND (x.id >= 1 AND x.id < 101)")
     assert _batched_sql(_target('DELETE FROM app."T" USING s'), "Id", 1, 101).endswith(
         'WHERE app."T"."Id" >= 1 AND app."T"."Id" < 101')
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("statement", "line"), [
+    ("INSERT INTO t (id) SELECT g FROM generate_series(1001, 1010) g", 3),
+    ("PREPARE bump AS UPDATE t SET n = n + 1;\n-- lockwise: batch size=100\nEXECUTE bump", 4),
+    ("ALTER TABLE t ADD COLUMN note text", 3),
+    ("UPDATE t SET n = n + 1 RETURNING id", 3),
+])
+def test_a_batch_directive_apply_cannot_follow_is_refused_before_anything_runs(
+        pg_db: str, tmp_path: Path, statement: str, line: int) -> None:
+    """A batch directive on a statement apply cannot batch (checked on 18.6): refused when the
+    migration is planned, at the statement's file:line:column, with exit code 2 and nothing of
+    the migration run; it used to be found only when the run reached it, after the statements
+    before it had committed."""
+    migrations = _small_backfill(tmp_path)
+    (migrations / "002_bump.up.sql").unlink()
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    before = history(pg_db)
+    body = statement if statement.startswith("PREPARE") else \
+        f"-- lockwise: batch size=100\n{statement}"
+    path = migrations / "002_more.up.sql"
+    path.write_text(f"CREATE TABLE earlier (id bigint PRIMARY KEY);\n{body};\n")
+    refused = lockwise(pg_db, "apply", str(migrations))
+    assert refused.returncode == 2, refused
+    assert f"{path}:{line}:1:" in refused.stderr
+    assert "cannot run in batches" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not relation_exists(pg_db, "earlier")
+    assert history(pg_db) == before
+    # The directive on the UPDATE itself runs.
+    path.write_text("CREATE TABLE earlier (id bigint PRIMARY KEY);\n"
+                    "-- lockwise: batch size=100\nUPDATE t SET n = n + 1;\n")
+    applied = lockwise(pg_db, "apply", str(migrations))
+    assert applied.returncode == 0, applied
+    assert relation_exists(pg_db, "earlier")
+    assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == [(1, 1000)]
+    assert len(history(pg_db)) == len(before) + 1
+
+
+def test_lint_reports_a_batch_directive_apply_cannot_follow(tmp_path: Path) -> None:
+    path = tmp_path / "0001_fill.sql"
+    path.write_text("CREATE TABLE t (id bigint PRIMARY KEY, n integer);\n"
+                    "-- lockwise: batch size=100\nINSERT INTO t VALUES (1, 0);\n"
+                    "-- lockwise: batch size=100\nUPDATE t SET n = 1;\n")
+    result = lockwise(None, "lint", str(path))
+    found = [line for line in result.stdout.splitlines() if "misplaced-batch-directive" in line]
+    assert len(found) == 1, result.stdout
+    assert f"{path}:2:1" in found[0]

@@ -479,10 +479,12 @@ class IndexMap(dict):
     has (scanning every index per lookup made long histories quadratic).
 
     A plain dict to everyone else; every dict mutation keeps the filing. Code that changes an
-    index's `table` in place must store it again (`indexes[key] = idx`) to re-file it.
+    index's `table` in place must store it again (`indexes[key] = idx`) to re-file it. It also
+    keeps the names of the indexes taken out of it (dropped, renamed away) and not filed again
+    since (`gone`).
     """
 
-    __slots__ = ("_by_table", "_filed", "_owned")
+    __slots__ = ("_by_table", "_filed", "_owned", "_gone")
 
     def __init__(self, *args: object, **kwargs: object):
         super().__init__(*args, **kwargs)
@@ -491,13 +493,23 @@ class IndexMap(dict):
         #: After a `fork`, the tables whose bucket this map copied since (the others are
         #: shared with the fork: copied before a change); None: every bucket is its own.
         self._owned: set[str] | None = None
+        self._gone: set[str] = set()
         for key, idx in self.items():
             self._file(key, idx)
 
     def __reduce__(self) -> tuple:
         # Rebuilt through __init__: pickle would otherwise refill the dict through
         # __setitem__ before the filing exists.
-        return IndexMap, (dict(self),)
+        return IndexMap, (dict(self),), {"_gone": self._gone}
+
+    def __setstate__(self, state: dict) -> None:
+        self._gone = set(state["_gone"])
+
+    def gone(self, key: str) -> bool:
+        """Whether index `key` was in the map and is no longer: the replay dropped it (also
+        with its constraint or table) or renamed it away. A name it never held is not gone:
+        an index made outside the migrations may have it."""
+        return key in self._gone
 
     def fork(self) -> IndexMap:
         """A copy, filed too, at the cost of copying the dicts (in C): the buckets by table are
@@ -508,6 +520,14 @@ class IndexMap(dict):
         new._filed = dict(self._filed)
         new._owned = set()
         self._owned = set()
+        new._gone = set(self._gone)
+        return new
+
+    def remade(self, indexes: dict[str, Index]) -> IndexMap:
+        """A new map of `indexes` (copies of this one's) that holds as `gone` what this one
+        does."""
+        new = IndexMap(indexes)
+        new._gone = set(self._gone)
         return new
 
     def _bucket(self, table: str) -> dict[str, Index]:
@@ -529,22 +549,28 @@ class IndexMap(dict):
         if table is not None:
             self._bucket(table).pop(key, None)
 
+    def _taken_out(self, key: str) -> None:
+        self._unfile(key)
+        self._gone.add(key)
+
     def __setitem__(self, key: str, idx: Index) -> None:
         self._unfile(key)
         super().__setitem__(key, idx)
         self._file(key, idx)
+        self._gone.discard(key)
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
-        self._unfile(key)
+        self._taken_out(key)
 
     def pop(self, key: str, *default: object) -> object:
-        self._unfile(key)
+        if key in self:
+            self._taken_out(key)
         return super().pop(key, *default)
 
     def popitem(self) -> tuple[str, Index]:
         key, idx = super().popitem()
-        self._unfile(key)
+        self._taken_out(key)
         return key, idx
 
     def setdefault(self, key: str, default: Index | None = None) -> Index | None:
@@ -561,6 +587,7 @@ class IndexMap(dict):
         self._by_table = {}  # not cleared in place: a fork may share it
         self._filed.clear()
         self._owned = None
+        self._gone = set()
 
     def __ior__(self, other: object) -> IndexMap:
         self.update(other)

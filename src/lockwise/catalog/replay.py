@@ -1268,7 +1268,10 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 if inh:
                     _drop_partition_checks(catalog, name, colname)
                 _drop_inherited_checks(catalog, name, colname, inh)
-            if dropped is None or dropped.kind in ("primary", "unique", "exclude"):
+            # (a table the catalog knows whole has no key of that name: an index of the name
+            # is one of its own, which IF EXISTS leaves; checked on 18.6)
+            if dropped.kind in ("primary", "unique", "exclude") if dropped is not None else \
+                    catalog.fully_known(name) is None:
                 _drop_index(catalog, f"{name.split('.', 1)[0]}.{colname}")
         elif sub == "AT_AddInherit":
             parent = range_var(cmd.get("def"))[0]
@@ -1873,7 +1876,7 @@ def copied(catalog: Catalog) -> Catalog:
     for name in Catalog.__slots__:
         value = getattr(catalog, name)
         # (an IndexMap files its clones by table again; `clone` would share it whole)
-        setattr(new, name, IndexMap({key: clone(index) for key, index in value.items()})
+        setattr(new, name, value.remade({key: clone(index) for key, index in value.items()})
                 if isinstance(value, IndexMap) else clone(value))
     return new
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Index
+from lockwise.effects.locks import relation_is_new
 from lockwise.effects.versions import DEFAULT_PG_VERSION, SUPPORTED_PG_VERSIONS
 
 if TYPE_CHECKING:
@@ -157,16 +158,6 @@ class Context:
 #: Before an object key: the object was there before the migration, and took that name in it
 #: (a rename): new to code as a name (`Context.object_is_new`), not as an object.
 _RENAMED = "renamed:"
-
-
-def relation_is_new(new: Container[str], relation: str) -> bool:
-    """Whether `relation` (qualified, as locks name it) is among `new` (Context.new_tables):
-    a table, view or materialized view (filed by its name alone), sequence (a serial's and
-    an identity's too) or index (filed under their object keys, "sequence:public.s") made
-    earlier in the migration, or given its name by a rename or move of one. No application
-    uses it yet, so no one waits on its locks (another session does not even see it before
-    the migration's transaction commits: checked on 18.6)."""
-    return relation in new or f"sequence:{relation}" in new or f"index:{relation}" in new
 
 
 class NewInRun:

@@ -10,7 +10,6 @@ from functools import cache, lru_cache
 from types import MappingProxyType
 
 from lockwise.core.types import Effect, LockMode
-from lockwise.effects.context import relation_is_new
 from lockwise.parse.quoting import quote_qualified
 
 M = LockMode
@@ -115,6 +114,16 @@ def relation_named(effect: Effect, name: str) -> str:
     from lockwise.effects.mysql_locks import table_as_written
 
     return table_as_written(effect, name)
+
+
+def relation_is_new(new: Container[str], relation: str) -> bool:
+    """Whether `relation` (qualified, as locks name it) is among `new` (Context.new_tables):
+    a table, view or materialized view (filed by its name alone), sequence (a serial's and
+    an identity's too) or index (filed under their object keys, "sequence:public.s") made
+    earlier in the migration, or given its name by a rename or move of one. No application
+    uses it yet, so no one waits on its locks (another session does not even see it before
+    the migration's transaction commits: checked on 18.6)."""
+    return relation in new or f"sequence:{relation}" in new or f"index:{relation}" in new
 
 
 def queued_locks(effect: Effect, new: Container[str] = ()) -> dict[str, LockMode]:

@@ -33,7 +33,7 @@ from lockwise.effects.nodes import (
     walk,
 )
 from lockwise.effects.refused import refusal
-from lockwise.parse.quoting import quote_qualified
+from lockwise.parse.quoting import object_sql
 
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
@@ -971,7 +971,7 @@ def dropped_facts(gone: Sequence[str]) -> dict:
     return {"dropped_not_recreated": tuple(gone),
             # each `kind:schema.name` as `kind schema.name`, quoted where it needs it
             "dropped_not_recreated_text": ", ".join(
-                f"{kind} {quote_qualified(name)}"
+                f"{kind} {object_sql(kind, name)}"
                 for kind, name in (o.split(":", 1) for o in gone)),
             # The message's words for one object or several ("it" / "this name").
             "dropped_not_recreated_them": "it" if one else "them",

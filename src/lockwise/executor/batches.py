@@ -86,7 +86,7 @@ def _batched_sql(tree, key: str, lo: int, hi: int) -> str:
 
 
 def _target(sql: str):
-    from pglast import ast, parse_sql
+    from pglast import parse_sql
     from pglast.parser import ParseError
 
     try:
@@ -94,11 +94,23 @@ def _target(sql: str):
     except ParseError as exc:  # e.g. a template placeholder left in it
         raise BatchError(f"the batched statement does not parse: {exc}") from None
     stmt = raw.stmt
-    if not isinstance(stmt, (ast.UpdateStmt, ast.DeleteStmt)):
-        raise BatchError("only UPDATE and DELETE statements can run in batches")
-    if stmt.withClause is not None or returning_list(stmt(skip_none=True)):
-        raise BatchError("a batched statement cannot use WITH or RETURNING")
+    refusal = batch_refusal({type(stmt).__name__: stmt(skip_none=True)})
+    if refusal is not None:
+        raise BatchError(refusal)
     return stmt
+
+
+def batch_refusal(tree: dict) -> str | None:
+    """Why the statement `tree` (`{"UpdateStmt": {...}}`, its kind to its node) cannot run in
+    key-range batches, or None when it can: only an UPDATE or DELETE without WITH or RETURNING
+    can (each batch would return its own rows, and the runner reads none). `lockwise apply`
+    asks when it plans a migration, the run again, and lint for the directive's rule."""
+    ((kind, node),) = tree.items()
+    if kind not in ("UpdateStmt", "DeleteStmt"):
+        return "only UPDATE and DELETE statements can run in batches"
+    if node.get("withClause") or returning_list(node):
+        return "a batched statement cannot use WITH or RETURNING"
+    return None
 
 
 def _key_column(conn, relation: str) -> str:

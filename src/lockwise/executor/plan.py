@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lockwise.core.types import LockMode, Migration, MigrationReport, Safety, Span
-from lockwise.executor.batches import BatchError, BatchSpec, parse_batch_directive
+from lockwise.executor.batches import (
+    BatchError,
+    BatchSpec,
+    batch_refusal,
+    parse_batch_directive,
+)
 from lockwise.executor.checksum import all_checksums
 from lockwise.executor.parts import (
     located,
@@ -286,6 +291,13 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
             # an UPDATE or DELETE.
             batch = None if "DoStmt" in stmt.tree else \
                 parse_batch_directive(stmt.leading_comments)
+            # Refused now, not when the run reaches it: the statements before it would
+            # have run (and, run statement by statement, committed).
+            refusal = batch and batch_refusal(stmt.tree)
+            if refusal:
+                raise BatchError(f"the batch directive marks a statement lockwise cannot run "
+                                 f"in batches: {refusal} (mark the UPDATE or DELETE itself, "
+                                 "or remove the directive)")
         except BatchError as exc:
             problems.append(f"{at(stmt.span.line, stmt.span.column)}: {exc}")
             batch = None

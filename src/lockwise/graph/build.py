@@ -78,6 +78,7 @@ if TYPE_CHECKING:  # --base and the applied history make one: lint never does
     from lockwise.graph.git import BranchInfo
     from lockwise.parse.pieces import Pieces
 from lockwise.parse.postgres import ParsedFile
+from lockwise.parse.quoting import object_sql, quote_ident, quote_qualified
 
 _T = TypeVar("_T")
 
@@ -231,6 +232,13 @@ class _DroppedMap(dict):
 def canon(obj: str) -> str:
     kind, _, name = obj.partition(":")
     return f"table:{name}" if kind in _RELATION_KINDS else obj
+
+
+def _shown(obj: str) -> str:
+    """Object key `obj` as an explanation names it: `kind:` and the name quoted where SQL
+    needs it (`table:public."Booking"`; lower-case names bare, `table:public.users`)."""
+    kind, _, name = obj.partition(":")
+    return f"{kind}:{object_sql(kind, name)}"
 
 
 def _parent(obj: str) -> str | None:
@@ -847,7 +855,8 @@ class _Builder:
         migration creates it again, and gone from the state (with the views over it)."""
         created = self.views[view].loc
         found = Conflict("dependency-dropped", (created, loc), f"table:{view}",
-                         f"{key} drops {what} with CASCADE, which silently drops view {view} "
+                         f"{key} drops {what} with CASCADE, which silently drops view "
+                         f"{quote_qualified(view)} "
                          f"(created in {created.migration}) too, and the migration does not "
                          f"recreate it")
         pending.append(_Pending(f"table:{view}", found))
@@ -926,7 +935,8 @@ class _Builder:
                 where = f" (created in {created.migration})" if created else ""
                 found = self.conflict(
                     "missing-object", [created, loc], obj,
-                    f"{m.id} {_VERBS[verb]} {obj}, but table {rel}{where} never has that column "
+                    f"{m.id} {_VERBS[verb]} {_shown(obj)}, but table {quote_qualified(rel)}"
+                    f"{where} never has that column "
                     f"in these migrations: the statement fails")
                 if verb not in _FREES_THE_NAME:
                     self.not_yet.setdefault(obj, (loc, verb, found, ""))
@@ -959,7 +969,8 @@ class _Builder:
         where = "later in this migration" if used.migration == key else f"in {key}"
         said = f': PostgreSQL stops with "{error}"' if error else ""
         found = Conflict("missing-object", (used, loc), obj,
-                         f"{used.migration} {_VERBS[verb]} {obj}, which these migrations create "
+                         f"{used.migration} {_VERBS[verb]} {_shown(obj)}, which these "
+                         f"migrations create "
                          f"only later ({where}): on a database built from them the statement "
                          f"fails{said}")
         at = next((i for i, c in enumerate(self.graph.conflicts) if c is reported), None)
@@ -1011,7 +1022,8 @@ class _Builder:
         where, how = self.dropped[obj]
         by = "earlier in this migration" if where.migration == key else f"in {where.migration}"
         self.conflict("missing-object", [where, loc], obj,
-                      f"{m.id} {_VERBS[verb]} {obj}, which was {how} {by} and not created "
+                      f"{m.id} {_VERBS[verb]} {_shown(obj)}, which was {how} {by} and not "
+                      f"created "
                       f"again: the statement fails")
 
     def _check_dependents(self, key: str, loc: Location, effect: Effect,
@@ -1035,10 +1047,12 @@ class _Builder:
             for dependent, what, created in self._dependents(target, dropping):
                 owner = f" (created in {created.migration})" if created else ""
                 if cascade:
-                    text = (f"{key} drops {target} with CASCADE, which silently drops {what}"
+                    text = (f"{key} drops {_shown(target)} with CASCADE, which silently "
+                            f"drops {what}"
                             f"{owner} too, and the migration does not recreate it")
                 else:
-                    text = (f"{key} drops {target} while {what}{owner} still depends on it: "
+                    text = (f"{key} drops {_shown(target)} while {what}{owner} still "
+                            f"depends on it: "
                             f"PostgreSQL refuses the drop (other objects depend on it)")
                 found = Conflict("dependency-dropped", tuple(
                     x for x in (created, loc) if x is not None), target, text)
@@ -1070,7 +1084,8 @@ class _Builder:
                 self.graph.conflicts.append(Conflict(
                     "dependency-dropped",
                     tuple(x for x in (user.created, loc) if x is not None), f"{what}:{name}",
-                    f"{key} drops {what}:{name} while {user.subject}{owner} {user.predicate}: "
+                    f"{key} drops {_shown(f'{what}:{name}')} while {user.subject}{owner} "
+                    f"{user.predicate}: "
                     f"PostgreSQL refuses the drop ({user.instead})"))
 
     def _users_of(self, what: str, name: str, names: list[str], obj: object, cascade: bool,
@@ -1080,7 +1095,8 @@ class _Builder:
         catalog, at = self.catalog, self.created_at.get
 
         def column(subject: str, table: str, col: str, instead: str) -> _User:
-            return _User(f"{subject} {table}.{col}", "still uses it",
+            return _User(f"{subject} {object_sql('column', f'{table}.{col}')}",
+                         "still uses it",
                          at(f"column:{table}.{col}") or at(f"table:{table}"), instead)
 
         def namers(relations: set[str], of: str,
@@ -1093,13 +1109,15 @@ class _Builder:
                       for label, pairs in (("default", found.defaults),
                                            ("expression", found.generated))
                       for t, c in pairs if t not in dropped and (t, c) not in listed),
-                    *(_User(f"constraint {n} on {t}", "still names it",
+                    *(_User(f"constraint {quote_ident(n)} on {quote_qualified(t)}",
+                            "still names it",
                             at(f"constraint:{t}.{n}") or at(f"table:{t}"), instead)
                       for t, n in found.constraints if t not in dropped),
-                    *(_User(f"index {i}", "still names it", at(f"index:{i}")
+                    *(_User(f"index {quote_qualified(i)}", "still names it", at(f"index:{i}")
                             or at(f"table:{catalog.indexes[i].table}"), instead)
                       for i in found.indexes if catalog.indexes[i].table not in dropped),
-                    *(_User(f"view {v}", "still names it", at(f"table:{v}"), instead)
+                    *(_User(f"view {quote_qualified(v)}", "still names it", at(f"table:{v}"),
+                            instead)
                       for v in found.views if v not in dropped)]
 
         if what == "sequence":
@@ -1121,7 +1139,7 @@ class _Builder:
                     for t, c in catalog.columns_drawing_from(seq) if t not in dropped] + \
                 namers({name, *catalog.partitions(name)}, "table")
         if what == "type":
-            return [_User(f"typed table {t}", "is of it", at(f"table:{t}"),
+            return [_User(f"typed table {quote_qualified(t)}", "is of it", at(f"table:{t}"),
                           "drop the table first, or the type with CASCADE, which drops it")
                     for t in catalog.typed_tables(name)] + \
                 [column("column", t, c, "change or drop those columns first, or the type "
@@ -1131,7 +1149,8 @@ class _Builder:
             if unwrap(obj)[1].get("objargs"):
                 return []  # a trigger function takes no arguments
             # The same name in the same schema (a trigger built by hand has no schema).
-            return [_User(f"trigger {trigger} on {t}", "still calls it",
+            return [_User(f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
+                          "still calls it",
                           at(f"trigger:{t}.{trigger}") or at(f"table:{t}"),
                           "drop the triggers first, or the function with CASCADE")
                     for t, trigger in sorted(((table.name, trigger) for table, trigger in
@@ -1143,11 +1162,12 @@ class _Builder:
             con = table.constraints.get(names[-1]) if table else None
             if table is None or con is None or con.kind not in ("primary", "unique", "exclude"):
                 return []
-            return [_User(f"constraint {con.name} of {table.name}", "still uses it",
+            return [_User(f"constraint {quote_ident(con.name)} of "
+                          f"{quote_qualified(table.name)}", "still uses it",
                           at(f"constraint:{table.name}.{con.name}") or at(f"table:{table.name}"),
                           "drop the constraint instead: ALTER TABLE ... DROP CONSTRAINT")]
         prefix = name + "."  # a schema: the relations, sequences and types in it
-        return [_User(f"{kind} {member}", "is still in it",
+        return [_User(f"{kind} {object_sql(kind, member)}", "is still in it",
                       at(f"{kind}:{member}") or at(f"table:{member}"),
                       "drop them first, or the schema with CASCADE")
                 for kind, known in (("table", sorted(catalog.tables)),
@@ -1162,7 +1182,8 @@ class _Builder:
         rel, column = (name, None) if kind == "table" else tuple(name.rsplit(".", 1))
         for view in self.views.reading(target):
             if view != rel and f"table:{view}" not in dropping:
-                out.append((f"table:{view}", f"view {view}", self.views[view].loc))
+                out.append((f"table:{view}", f"view {quote_qualified(view)}",
+                            self.views[view].loc))
         for other, con in self.catalog.referencing(rel):
             if other == rel or f"table:{other}" in dropping:
                 continue
@@ -1172,7 +1193,8 @@ class _Builder:
                     continue
             cobj = f"constraint:{other}.{con.name}"
             created = self.created_at.get(cobj) or self.created_at.get(f"table:{other}")
-            out.append((cobj, f"foreign key {con.name} on {other}", created))
+            out.append((cobj, f"foreign key {quote_ident(con.name)} on "
+                              f"{quote_qualified(other)}", created))
         return out
 
     def _cascade(self, key: str, loc: Location, dependent: str) -> None:
@@ -1214,7 +1236,8 @@ class _Builder:
                 # The sequences the table or column owns go with it (the effect model names
                 # the relation and the column only).
                 table, column = action.facts.get("table", ""), action.facts.get("column")
-                owner = table if column is None else f"{table}.{column}"
+                owner = quote_qualified(table) if column is None else \
+                    object_sql("column", f"{table}.{column}")
                 for seq in owned_sequences(self.catalog, table,
                                            None if column is None else (column,)):
                     self.dropped[f"sequence:{seq}"] = (loc, f"dropped with {owner}")
@@ -1277,7 +1300,7 @@ class _Builder:
             kind = obj.partition(":")[0]
             if kind in _TABLE_PARTS:
                 continue  # gone with its table
-            self.dropped[obj] = (loc, f"dropped with schema {schema}")
+            self.dropped[obj] = (loc, f"dropped with schema {quote_ident(schema)}")
             del self.creator[obj]
             self.users.pop(obj, None)
             self.overloads.pop(obj, None)
@@ -1848,12 +1871,13 @@ def _drops_views_unnamed(tree: dict) -> str:
     if kind == "DropStmt" and body.get("behavior") == "DROP_CASCADE" and \
             (what := _CALLER_DROPS.get(body.get("removeType", ""))):
         names = [n for n in drop_object_names(body) if n]
-        named = ", ".join(n[-1] if what == "schema" else object_name(n) for n in names)
+        named = ", ".join(quote_ident(n[-1]) if what == "schema"
+                          else quote_qualified(object_name(n)) for n in names)
         return f"{what} {named}" if names else ""
     if kind == "AlterTableStmt" and body.get("objtype") == "OBJECT_TYPE" and any(
             cmd.get("subtype") == "AT_DropColumn" and cmd.get("behavior") == "DROP_CASCADE"
             for cmd in (unwrap(c)[1] for c in body.get("cmds") or ())):
-        return f"an attribute of type {range_var(body.get('relation'))[0]}"
+        return f"an attribute of type {quote_qualified(range_var(body.get('relation'))[0])}"
     return ""
 
 
@@ -2014,32 +2038,32 @@ def _clash(x: _Op, y: _Op) -> str | None:
             x.obj.startswith("function:"):
         first, then = ("renamed", "the replacement moves with it") if x.op == "rename" \
             else ("dropped", "the drop removes it")
-        return (f"{{a}} {_OP_VERBS[x.op]} {x.obj} while {{b}} replaces it: replaced first, "
+        return (f"{{a}} {_OP_VERBS[x.op]} {_shown(x.obj)} while {{b}} replaces it: replaced first, "
                 f"{then}; {first} first, the replacement creates it again")
     if same and x.op == y.op and x.op in ("type", "default", "primary-key"):
         verb = {"type": "change the type of", "default": "change the default of",
                 "primary-key": "add a primary key to"}[x.op]
-        return f"{{a}} and {{b}} both {verb} {x.obj}"
+        return f"{{a}} and {{b}} both {verb} {_shown(x.obj)}"
     if same and {x.op, y.op} == {"set_not_null", "drop_not_null"}:
-        return f"{{a}} {_OP_VERBS[x.op]} {x.obj} and {{b}} {_OP_VERBS[y.op]} it"
+        return f"{{a}} {_OP_VERBS[x.op]} {_shown(x.obj)} and {{b}} {_OP_VERBS[y.op]} it"
     if same and x.op == "write" and y.op == "type":
-        return (f"{{a}} UPDATEs {x.obj} while {{b}} changes its type: what the column holds "
-                f"depends on which runs first")
+        return (f"{{a}} UPDATEs {_shown(x.obj)} while {{b}} changes its type: what the "
+                f"column holds depends on which runs first")
     if same and x.op == "create" and y.op == "create":
-        return f"{{a}} and {{b}} both create {x.obj}: whichever runs second fails"
+        return f"{{a}} and {{b}} both create {_shown(x.obj)}: whichever runs second fails"
     if same and x.op == y.op == "replace":
-        return (f"{{a}} and {{b}} both replace {x.obj}: whichever runs second wins, and the "
-                "other's definition is lost")
+        return (f"{{a}} and {{b}} both replace {_shown(x.obj)}: whichever runs second wins, "
+                "and the other's definition is lost")
     if same and {x.op, y.op} == {"create", "replace"}:
-        return (f"{{a}} and {{b}} both define {x.obj}: run in one order the plain CREATE fails, "
-                "in the other the replacement wins")
+        return (f"{{a}} and {{b}} both define {_shown(x.obj)}: run in one order the plain "
+                "CREATE fails, in the other the replacement wins")
     if x.op in ("rename", "drop") and y.op not in ("create", "replace") and \
             _within(y.obj, x.obj) and \
             not (x.op == y.op == "drop" and not same):
         if y.op == x.op and same:
-            return f"{{a}} and {{b}} both {x.op} {x.obj}: whichever runs second fails"
-        return (f"{{a}} {_OP_VERBS[x.op]} {x.obj} while {{b}} {_OP_VERBS[y.op]} "
-                f"{y.obj}: run in one order it works, in the other it fails")
+            return f"{{a}} and {{b}} both {x.op} {_shown(x.obj)}: whichever runs second fails"
+        return (f"{{a}} {_OP_VERBS[x.op]} {_shown(x.obj)} while {{b}} {_OP_VERBS[y.op]} "
+                f"{_shown(y.obj)}: run in one order it works, in the other it fails")
     return None
 
 

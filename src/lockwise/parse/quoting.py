@@ -77,6 +77,25 @@ def quote_qualified(name: str) -> str:
     return ".".join(map(quote_ident, name.split(".", 1)))
 
 
+#: Object-key kinds (`kind:name`: what the effect model says a statement creates, drops,
+#: ...) whose name is a table's member: `column:public.Booking.userId` is a schema, a table
+#: and a column.
+_MEMBER_KINDS = frozenset({"column", "constraint", "trigger", "policy", "rule"})
+#: Kinds whose name is one identifier, in no schema.
+_UNQUALIFIED_KINDS = frozenset({"schema", "database"})
+
+
+def object_sql(kind: str, name: str) -> str:
+    """The name of an object key (`kind:name`, split at its colon) as SQL reads it back,
+    each part quoted where it needs it: a table's member's as schema, table and its own name
+    (`public."Booking"."userId"`), a schema's as one name (`"My App"`), any other's as
+    `schema.name` (`public."Booking"`)."""
+    if kind in _MEMBER_KINDS and name.count(".") >= 2:
+        table, member = name.rsplit(".", 1)
+        return f"{quote_qualified(table)}.{quote_ident(member)}"
+    return quote_ident(name) if kind in _UNQUALIFIED_KINDS else quote_qualified(name)
+
+
 def relation_sql(name: str, like: str, qualified: bool) -> str:
     """`name` (qualified) as the user would write it, quoted: bare when they wrote `like`
     bare (`qualified` false) and it lives in the same schema."""

@@ -239,6 +239,12 @@ def _pieces(template: str) -> tuple[tuple[str, str | None], ...] | None:
     return pieces
 
 
+def fields_of(template: str) -> tuple[str, ...] | None:
+    """The facts `template` shows, when it shows them plainly (`{key}`: `_pieces`), else None."""
+    pieces = _pieces(template)
+    return None if pieces is None else tuple(key for _literal, key in pieces if key is not None)
+
+
 def render(template: str, facts: dict) -> str:
     """Fill a rule's message or `instead` with the statement's own names."""
     if "{" not in template:

@@ -30,7 +30,7 @@ from lockwise.parse.quoting import (
     quote_qualified,
     truncate_identifier,
 )
-from lockwise.rules.engine import render
+from lockwise.rules.engine import fields_of, render
 
 
 class Quoting:
@@ -202,7 +202,8 @@ SQL_TEXT_FACTS = frozenset({
     "indexes_built_after_sql", "indexes_dropped_first_sql", "indexes_swapped_in_sql",
     "checks_added_after_sql", "checks_dropped_first_sql",
     "instant_column_sql", "join_condition_sql", "length_sql", "lock_instead_sql",
-    "long_identifier_truncated", "mode_sql", "new_type_text", "not_valid_sql",
+    "long_identifier_truncated", "mode_sql", "name_literal_sql", "name_sql", "new_type_text",
+    "not_valid_sql",
     "new_column_default_sql", "new_column_not_null_sql", "new_column_validated_sql",
     "new_column_renamed_sql",
     "not_yet_done_sql", "object_type", "returning_sql", "temporary_routine_sql",
@@ -359,15 +360,33 @@ MESSAGE_NAME_FACTS = (*NAME_FACTS, "deprecated_table", "index", "partition", "ta
                       "used_by_generated_text", "used_by_views_text", "view_columns_text")
 
 
-def message_facts(facts: dict) -> dict:
-    """`facts` as a PostgreSQL message shows them: `MESSAGE_NAME_FACTS` quoted where needed
-    (see `SQL_FACTS`); `facts` itself when none of them needs quotes."""
-    if facts.get("dialect", "postgresql") != "postgresql":
+def message_facts(facts: dict, template: str) -> dict:
+    """`facts` as a PostgreSQL message `template` shows them: the `MESSAGE_NAME_FACTS` it
+    shows quoted where needed (see `SQL_FACTS`); `facts` itself when none of them needs
+    quotes."""
+    if facts.get("dialect", "postgresql") != "postgresql" or "{" not in template:
         return facts
     shown = {}
-    for key in MESSAGE_NAME_FACTS:
+    for key in _names_shown(template):
         value = facts.get(key)
         if value and isinstance(value, (str, tuple, list)) and \
                 (text := SQL_FACTS[key](facts, POSTGRESQL)) is not None and text != value:
             shown[key] = text
     return {**facts, **shown} if shown else facts
+
+
+_names_in_template: dict[str, tuple[str, ...]] = {}
+
+
+def _names_shown(template: str) -> tuple[str, ...]:
+    """The `MESSAGE_NAME_FACTS` that `template` shows, itself or as the fallback of its `_sql`
+    form (all of them when its fields are not plain): a finding's message quotes those
+    alone, not each name fact its statement has."""
+    try:
+        return _names_in_template[template]
+    except KeyError:
+        fields = fields_of(template)
+        names = MESSAGE_NAME_FACTS if fields is None else \
+            tuple(key for key in MESSAGE_NAME_FACTS if key in fields or f"{key}_sql" in fields)
+        _names_in_template[template] = names
+        return names

@@ -54,7 +54,7 @@ from lockwise.effects.postgres.columns import (
 )
 from lockwise.effects.postgres.embedded import executed_query, lock_parsed
 from lockwise.effects.postgres.misc import lock_sequence_owner
-from lockwise.parse.quoting import relation_sql
+from lockwise.parse.quoting import quote_qualified, relation_sql
 
 # Imported at their first use: a view's or a table's rarer checks (`queries` imports this).
 _queries = bound_on_use(globals(), "_queries", "lockwise.effects.postgres.queries")
@@ -479,7 +479,8 @@ def create_function(b: Builder, stmt: dict) -> None:
     name = object_name(strings(stmt.get("funcname")), create=True)
     b.creates.add(f"function:{name}")
     if refused := _refused_definition(b, stmt):  # (a refusal: not replayed)
-        b.act("create_function", name=name, replace=bool(stmt.get("replace")), **refused)
+        b.act("create_function", name=name, name_sql=quote_qualified(name),
+              replace=bool(stmt.get("replace")), **refused)
         return
     # A SQL function's body is parsed, analyzed and rewritten when it is created
     # (check_function_bodies, on by default), BEGIN ATOMIC or not; a string body is left
@@ -512,7 +513,8 @@ def create_function(b: Builder, stmt: dict) -> None:
         b.reads.update(f"table:{rel}" for rel in relations_in(body))
     from lockwise.effects.postgres.self_calls import calls_itself_always
 
-    b.act("create_function", name=name, replace=bool(stmt.get("replace")),
+    b.act("create_function", name=name, name_sql=quote_qualified(name),
+          replace=bool(stmt.get("replace")),
           calls_itself=calls_itself_always(b.ctx.catalog, stmt, b.ctx.statement_sql),
           body_checked=checked, routine_name_known=name in b.ctx.catalog.kept_routines,
           **locked,

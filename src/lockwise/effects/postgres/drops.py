@@ -105,6 +105,10 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         index = object_name(names)
         idx = b.ctx.index(index)
         table = idx.table if idx else ""
+        # IF EXISTS of an index the replay dropped (with its constraint, its table) or renamed
+        # away: a NOTICE, nothing locked (checked on 18.6). A name the catalog never held may
+        # be an index made outside the migrations: its table is not known, the drop is judged.
+        missing = if_exists and idx is None and catalog.indexes.gone(index)
         if table:
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
             for part in catalog.partitions(table):  # the partitions' indexes go with it
@@ -112,13 +116,14 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         if idx is not None and cascade and idx.unique and not idx.partial and \
                 "(expression)" not in idx.columns:
             drop_foreign_keys_using(b, table, idx.columns)
-        b.drops.add(f"index:{index}")
+        if not missing:
+            b.drops.add(f"index:{index}")
         if concurrently:
             b.transactional = False
         b.act("drop_index", index=index, index_name=names[-1],
               index_sql=index if len(names) > 1 else names[-1], table=table,
               table_name=table.split(".", 1)[-1], concurrently=concurrently,
-              if_exists=if_exists, cascade=cascade,
+              if_exists=if_exists, cascade=cascade, index_missing=missing,
               dropped_indexes_text=", ".join(map(quote_qualified, named)),
               table_is_new=b.ctx.table_is_new(table) if table else False)
     elif kind == "policy":

@@ -140,9 +140,13 @@ def dml(kind: str) -> Callable:
         lock_locked_rows(b, others, outer_ctes=outer_ctes)
         # (the statement's walk covers its data-modifying WITH queries)
         cte_locked = {} if in_with else with_query_locked(f"{kind.title()}Stmt", others, False)
-        if kind == "insert" and b.ctx.executes:
-            for rel in stored_reads(b, _read_whole(stmt), outer_ctes):
+        if kind == "insert" and b.ctx.executes and not stmt.get("withClause"):
+            for rel in stored_reads(b, _read_whole(stmt.get("selectStmt")), outer_ctes):
                 b.scan(rel, "INSERT ... SELECT without WHERE reads it in full to fill the table")
+        if kind in ("update", "delete") and b.ctx.executes and not stmt.get("withClause"):
+            for rel in stored_reads(b, _subqueries_read_whole(stmt), outer_ctes):
+                b.scan(rel, f"{kind.upper()} reads it in full in a DISTINCT or GROUP BY "
+                            "subquery beside it")
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
         joined = kind in ("update", "delete") and _where_only_joins(
@@ -216,18 +220,41 @@ def dml(kind: str) -> Callable:
     return handler
 
 
-def _read_whole(stmt: dict) -> dict | None:
-    """The relation (its RangeVar) an INSERT's query reads every row of, as the query is
-    written: a SELECT of one relation with no WHERE, LIMIT or OFFSET (aggregates, DISTINCT and
-    GROUP BY read every row too), no WITH (a name could be a CTE's); None for any other
-    query, whose plan may read only some rows through an index."""
-    kind, select = unwrap(stmt.get("selectStmt")) if stmt.get("selectStmt") else ("", {})
-    if kind != "SelectStmt" or stmt.get("withClause") or select.get("withClause") or \
+def _read_whole(query: object) -> dict | None:
+    """The relation (its RangeVar) `query` (an INSERT's, a subquery's) reads every row of, as
+    it is written: a SELECT of one relation, or of one such subquery, with no WHERE, LIMIT or
+    OFFSET (aggregates, DISTINCT and GROUP BY read every row too), no WITH (a name could be a
+    CTE's); None for any other query, whose plan may read only some rows through an index.
+    The statement around it has no WITH either."""
+    kind, select = unwrap(query) if query else ("", {})
+    if kind != "SelectStmt" or select.get("withClause") or \
             select.get("op", "SETOP_NONE") != "SETOP_NONE" or select.get("whereClause") or \
             select.get("limitCount") or select.get("limitOffset"):
         return None
     items = select.get("fromClause") or ()
-    return items[0] if len(items) == 1 and unwrap(items[0])[0] == "RangeVar" else None
+    kind, item = unwrap(items[0]) if len(items) == 1 else ("", {})
+    if kind == "RangeSubselect" and not item.get("lateral"):
+        return _read_whole(item.get("subquery"))
+    return items[0] if kind == "RangeVar" else None
+
+
+def _subqueries_read_whole(stmt: dict) -> list[dict]:
+    """The relations (RangeVars) an UPDATE ... FROM or DELETE ... USING reads in full in a
+    subquery of its list: one with DISTINCT or GROUP BY is computed whole before the join
+    (the planner cannot pull it up into it, and the join's conditions do not reach into it:
+    a Seq Scan under the join, checked on 18.6), so it reads what `_read_whole` says. A
+    subquery without either is pulled up into the join, whose conditions may reach the
+    relation through an index. (A condition of the WHERE on the subquery's columns alone,
+    which the planner pushes down into it, is not looked at.)"""
+    found = []
+    for item in stmt.get("fromClause") or stmt.get("usingClause") or ():
+        kind, beside = unwrap(item)
+        query = unwrap(beside.get("subquery"))[1] if kind == "RangeSubselect" and \
+            not beside.get("lateral") and beside.get("subquery") else {}
+        if (query.get("distinctClause") or query.get("groupClause")) and \
+                (read := _read_whole(beside["subquery"])) is not None:
+            found.append(read)
+    return found
 
 
 def _lock_rule_actions(b: Builder, relation: str, event: str) -> None:

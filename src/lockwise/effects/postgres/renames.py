@@ -109,8 +109,9 @@ def rename(b: Builder, stmt: dict) -> None:
             not_null = named_not_null(b, known, old)
             kind = con.kind if con is not None else "not_null" if not_null else "?"
             b.act("rename_constraint", base, constraint=old, new_name=new,
-                  name=f"NOT NULL constraint {quote_ident(old)} of {table}.{not_null}"
-                  if not_null else f"constraint {quote_ident(old)} on {table}",
+                  name=f"NOT NULL constraint {quote_ident(old)} of "
+                       f"{quote_qualified(table)}.{quote_ident(not_null)}"
+                  if not_null else f"constraint {quote_ident(old)} on {quote_qualified(table)}",
                   name_used_by_text=name_used_by(kind),
                   # an index-backed one renames its index too: a relation name
                   **already_exists(constraint_name_taken(
@@ -138,7 +139,7 @@ def rename(b: Builder, stmt: dict) -> None:
         for rel in (table, *b.ctx.catalog.partitions(table)):
             b.lock(rel, L.ACCESS_EXCLUSIVE)
         b.act("rename_trigger", table=table, trigger=stmt.get("subname", ""), new_name=new,
-              name=f"trigger {stmt.get('subname', '')} on {table}",
+              name=f"trigger {quote_ident(stmt.get('subname', ''))} on {quote_qualified(table)}",
               name_used_by_text=name_used_by("trigger"),
               table_is_new=b.ctx.table_is_new(table))
     else:
@@ -151,6 +152,9 @@ def rename(b: Builder, stmt: dict) -> None:
             table, column = _sequence_owner(b, seq)
             taken = {**already_exists(name_taken(b, f"{seq.split('.', 1)[0]}.{new}",
                                                  row_type=False)),
+                     # the old name as nextval, currval and setval read it, quoted in
+                     # the constant where it needs it: 'public."Seq"' (checked on 18.6)
+                     "name_literal_sql": quote_literal(quote_qualified(seq)),
                      "sequence_owned": bool(table), "sequence_owned_by":
                      f"{quote_qualified(table)}.{quote_ident(column)}"
                      if table else "",
@@ -174,7 +178,8 @@ def rename(b: Builder, stmt: dict) -> None:
             b.drops.add(renamed["object"])
             b.creates.add(renamed["new_object"])
         b.act("rename_other", refusal, taken, object_type=rtype.replace("OBJECT_", "").lower(),
-              name=".".join(names), new_name=new, **renamed,
+              name=".".join(names), name_sql=_names_sql(stmt, names), new_name=new,
+              **renamed,
               # made (or given its name) earlier in the migration, or in the DO block
               object_is_new=bool(renamed) and b.ctx.object_is_new(renamed["object"]))
 
@@ -278,6 +283,15 @@ def renamed_object(rtype: str, names: list[str], new: str, new_schema: str = "")
     old = names[0] if rtype == "OBJECT_SEQUENCE" else object_name(names)
     schema = new_schema or old.split(".", 1)[0]
     return {"object": f"{kind}:{old}", "new_object": f"{kind}:{schema}.{new}"}
+
+
+def _names_sql(stmt: dict, names: list[str]) -> str:
+    """The renamed object's name as SQL (`name_sql`): a relation's (a sequence's) as the
+    facts qualify it, `public."Seq"`; another's part by part as written, `"My App"`,
+    `app."Mood"` (a part may hold a dot)."""
+    if stmt.get("relation") and not isinstance(stmt.get("object"), dict):
+        return quote_qualified(names[0])
+    return ".".join(map(quote_ident, names))
 
 
 def _rename_object_names(stmt: dict) -> list[str]:

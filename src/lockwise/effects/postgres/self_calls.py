@@ -136,8 +136,9 @@ def _is_call_of(catalog: Catalog, routine: Routine, overloads: tuple[Routine, ..
     from lockwise.catalog.overloads import chosen
     from lockwise.parse.plpgsql import parse_statements
 
-    parsed = parse_statements(query) if routine.name.rsplit(".", 1)[-1] in query.lower() \
-        else []
+    # (lower case both: a mixed-case routine's call is written "AddCols"(), quoted)
+    parsed = parse_statements(query) \
+        if routine.name.rsplit(".", 1)[-1].lower() in query.lower() else []
     if len(parsed) != 1:
         return False
     kind, body = unwrap(parsed[0][1])

@@ -278,7 +278,8 @@ def create_domain(b: Builder, stmt: dict) -> None:
     b.creates.add(f"type:{name}")
     checks = [c for c in stmt.get("constraints") or ()
               if unwrap(c)[1].get("contype") == "CONSTR_CHECK"]
-    b.act("create_type", name=name, type_kind="domain", has_check=bool(checks),
+    b.act("create_type", name=name, name_sql=quote_qualified(name), type_kind="domain",
+          has_check=bool(checks),
           base_type=type_sql(*b.ctx.catalog.column_type(stmt.get("typeName"))),
           **already_exists(name_taken(b, name, relation=False)))
 

@@ -1,0 +1,120 @@
+"""Two facts the fourth sweep (docs/accuracy.md) found wrong, each checked on 18.6: DROP INDEX
+IF EXISTS of an index that went with its constraint locks nothing, and an UPDATE ... FROM /
+DELETE ... USING reads in full the table of a DISTINCT or GROUP BY subquery beside it."""
+
+from __future__ import annotations
+
+import pytest
+
+from effect_helpers import effect_after
+from lockwise.catalog.model import Catalog
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+from test_do_block_branches import server_locks
+
+
+def _rules(setup: str, sql: str) -> set[str]:
+    """The rules a migration of `sql` after one of `setup` reports (in a transaction)."""
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    options = LintOptions(pg_version=18, assume_in_transaction=True)
+    reports = lint_migrations(migrations, options, Catalog())
+    return {f.rule for f in reports[-1].all_findings}
+
+
+_KEYED = "CREATE TABLE t (id bigint PRIMARY KEY, x int CONSTRAINT x UNIQUE);"
+
+#: (setup, whether DROP INDEX IF EXISTS x after it takes t ACCESS EXCLUSIVE)
+_DROPS = [
+    # authelia's V0007: the constraint's index went with it
+    (_KEYED + "\nALTER TABLE t DROP CONSTRAINT IF EXISTS x;", False),
+    (_KEYED + "\nALTER TABLE t DROP CONSTRAINT x;", False),
+    # dropped, then made again: there again
+    (_KEYED + "\nALTER TABLE t DROP CONSTRAINT x;\nCREATE INDEX x ON t (x);", True),
+    # an index of that name, no constraint: DROP CONSTRAINT IF EXISTS notices, the index stays
+    ("CREATE TABLE t (id bigint PRIMARY KEY, x int);\nCREATE UNIQUE INDEX x ON t (x);"
+     "\nALTER TABLE t DROP CONSTRAINT IF EXISTS x;", True),
+    # renamed away
+    (_KEYED + "\nALTER INDEX x RENAME TO y;", False),
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "locked"), _DROPS)
+def test_drop_index_if_exists_locks_only_an_index_that_is_there(
+        pg_db: str, setup: str, locked: bool) -> None:
+    """(checked on 18.6) An index the catalog knows is gone: a NOTICE, no lock."""
+    sql = "DROP INDEX IF EXISTS x;"
+    held = server_locks(pg_db, setup, sql)
+    assert (held.get("public.t") == "AccessExclusiveLock") is locked, held
+    effect = effect_after(setup, sql)
+    assert ("public.t" in effect.locks) is locked
+    assert ("drop-index-without-concurrently" in _rules(setup, sql)) is locked
+
+
+def test_drop_index_if_exists_of_a_name_never_known_is_still_reported() -> None:
+    """An index these migrations never made may have been made outside them."""
+    assert "drop-index-without-concurrently" in _rules(_KEYED, "DROP INDEX IF EXISTS y;")
+
+
+def test_drop_index_without_if_exists_of_a_gone_index_is_not_called_gone() -> None:
+    """Without IF EXISTS the server refuses it: not a drop that locks nothing."""
+    setup = _KEYED + "\nALTER TABLE t DROP CONSTRAINT x;"
+    (action,) = effect_after(setup, "DROP INDEX x;").actions
+    assert action.facts["index_missing"] is False
+
+
+_ROWS = ("CREATE TABLE hits (id bigint PRIMARY KEY, session_id int NOT NULL, n int);\n"
+         "CREATE TABLE visits (id bigint PRIMARY KEY, session_id int NOT NULL, n int);\n"
+         "INSERT INTO hits SELECT g, g % 100, g FROM generate_series(1, 20000) g;\n"
+         "INSERT INTO visits SELECT g, g % 100, 0 FROM generate_series(1, 20000) g;\n"
+         "ANALYZE hits;\nANALYZE visits;")
+
+#: (statement, whether it reads hits in full: a Seq Scan on hits in its plan)
+_BESIDE = [
+    ("UPDATE visits v SET n = s.n FROM (SELECT DISTINCT session_id, n FROM hits) s "
+     "WHERE v.session_id = s.session_id AND v.id = 7", True),
+    ("UPDATE visits v SET n = s.top FROM (SELECT session_id, max(n) AS top FROM hits "
+     "GROUP BY session_id) s WHERE v.session_id = s.session_id AND v.id = 7", True),
+    # umami's shape: a DISTINCT subquery of a DISTINCT subquery
+    ("UPDATE visits v SET n = a.k FROM (SELECT DISTINCT session_id, k FROM (SELECT DISTINCT "
+     "session_id, n % 7 AS k FROM hits) s) a WHERE v.session_id = a.session_id "
+     "AND v.n % 7 = a.k", True),
+    ("DELETE FROM visits v USING (SELECT session_id, max(id) AS top FROM hits "
+     "GROUP BY session_id) s WHERE v.session_id = s.session_id AND v.id > s.top", True),
+    # the subquery's own WHERE picks its rows
+    ("UPDATE visits v SET n = s.n FROM (SELECT DISTINCT id, n FROM hits WHERE id = 7) s "
+     "WHERE v.id = s.id", False),
+    # pulled up into the join: the join's condition reaches hits through its key
+    ("UPDATE visits v SET n = s.n FROM (SELECT id, n FROM hits) s "
+     "WHERE v.id = s.id AND v.id = 7", False),
+    ("DELETE FROM visits v USING (SELECT id FROM hits) s WHERE v.id = s.id AND v.id = 7",
+     False),
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("sql", "reads"), _BESIDE)
+def test_a_subquery_beside_an_update_or_delete_scans_as_the_server_plans_it(
+        pg_db: str, sql: str, reads: bool) -> None:
+    """(checked on 18.6) EXPLAIN's plan reads hits in full exactly when the model scans it."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(_ROWS)
+        plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN {sql}").fetchall())
+    assert ("Seq Scan on hits" in plan) is reads, plan
+    assert ("public.hits" in effect_after(_ROWS, sql).scans) is reads
+
+
+@pytest.mark.parametrize(("sql", "reads"), _BESIDE[:1] + _BESIDE[-2:-1])
+def test_the_lint_report_lists_the_subquery_read(sql: str, reads: bool) -> None:
+    """umami's backfill after an ADD COLUMN in its transaction: the statement's scans in the
+    report (what the cost model prices) name the table its subquery reads in full."""
+    migrations = [migration_from_text(_ROWS, "0001_setup.sql"),
+                  migration_from_text(f"ALTER TABLE hits ADD COLUMN m int;\n{sql};",
+                                      "0002_change.sql")]
+    report = lint_migrations(migrations, LintOptions(pg_version=18), Catalog())[-1]
+    scans = report.statements[-1].effect.scans
+    assert ("public.hits" in scans) is reads
+    assert not reads or "DISTINCT or GROUP BY subquery" in scans["public.hits"]
