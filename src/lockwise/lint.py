@@ -44,6 +44,7 @@ from lockwise.effects.locks import (
     lock_label,
     lock_name,
     queued_locks,
+    relation_named,
     relation_shown,
     write_blocking_facts,
 )
@@ -372,7 +373,7 @@ def statement_reason(findings: list[Finding], effect: Effect) -> str:
     if effect.locks:
         table, mode = max(effect.locks.items(), key=lambda kv: kv[1])
         locks = (f"takes {lock_label(effect, table, mode)} on "
-                 f"{relation_shown(table, effect.dialect)} {held_text(effect, mode)}")
+                 f"{relation_named(effect, table)} {held_text(effect, mode)}")
     else:
         locks = "takes no table lock"
     locks += branches
@@ -1361,7 +1362,7 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         "scans_at_length": bool(long),
         "transactional": effect.transactional,
         # as the reports name them: a MySQL statement's metadata lock kinds (lock_name)
-        "locks_text": ", ".join(f"{lock_name(effect, m)} on {relation_shown(t, effect.dialect)}"
+        "locks_text": ", ".join(f"{lock_name(effect, m)} on {relation_named(effect, t)}"
                                 for t, m in locks.items()),
         # What queries queue behind while the statement waits for its locks.
         **write_blocking_facts(queued_locks(effect, new_tables), _unwritten(effect, catalog)),
@@ -1567,15 +1568,18 @@ def _release(s: StatementReport, refused: str | None = None) -> None:
     # Built directly: dataclasses.replace looks up the fields anew for every statement.
     s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments,
                             st.comment_spans)
-    s.effect = Effect(actions=refusal_kept(e, tuple(_printed_action(a) for a in e.actions),
-                                           refused),
+    mysql = e.dialect != "postgresql"
+    s.effect = Effect(actions=refusal_kept(e, tuple(_printed_action(a, mysql)
+                                                    for a in e.actions), refused),
                       locks=e.locks, rewrites=e.rewrites, scans=e.scans,
                       transactional=e.transactional, dialect=e.dialect)
 
 
-def _printed_action(action: Action) -> Action:
+def _printed_action(action: Action, mysql: bool = False) -> Action:
     """An action with only the facts the printers read: what waits on a table one of whose
-    indexes it holds ACCESS EXCLUSIVE, and which (`locks.blocked_work`, `lock_lines`)."""
+    indexes it holds ACCESS EXCLUSIVE, and which (`locks.blocked_work`, `lock_lines`); a
+    MySQL table's name where the statement wrote it otherwise than the lock's key (`Posts`:
+    `mysql_locks.table_as_written`)."""
     if action.facts.get("index_access_exclusive"):
         return Action(action.kind, {
             "index_access_exclusive": True, "table": action.facts.get("table", ""),
@@ -1584,6 +1588,8 @@ def _printed_action(action: Action) -> Action:
     if action.kind == "mysql_alter_table":  # the lock's label (effects/mysql_locks.py)
         return Action(action.kind, {key: action.facts[key]
                                     for key in ("table", "algorithm", "lock_level")})
+    if mysql and isinstance(table := action.facts.get("table"), str) and table != table.lower():
+        return Action(action.kind, {"table": table})
     return _bare_action(action.kind)
 
 

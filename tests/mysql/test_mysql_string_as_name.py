@@ -23,6 +23,12 @@ REFUSED = [
     ('INSERT INTO members ("id", "nick") VALUES (1, "x")', '"id"'),
     ('UPDATE "members" SET nick = "x"', '"members"'),
     ('CREATE INDEX ix_nick ON "members" (nick)', '"members"'),
+    ('ALTER TABLE members RENAME TO "member_list"', '"member_list"'),
+    ("ALTER TABLE members RENAME AS 'member_list'", "'member_list'"),
+    ('ALTER TABLE members CHANGE "nick" handle VARCHAR(40)', '"nick"'),
+    ('ALTER TABLE members CHANGE COLUMN "nick" handle VARCHAR(40)', '"nick"'),
+    ('ALTER TABLE members RENAME "member_list"', '"member_list"'),
+    ('ALTER TABLE members RENAME COLUMN nick TO "handle"', '"handle"'),
 ]
 #: Strings where MySQL takes a string: a value, a comment, a default; still read.
 READ = [
@@ -31,6 +37,8 @@ READ = [
     "ALTER TABLE members ADD COLUMN note VARCHAR(20) DEFAULT 'none' COMMENT \"a note\"",
     'CREATE TABLE member_roles (role_id INT) COMMENT "roles"',
     'SELECT "id" FROM members',
+    'ALTER TABLE members RENAME TO member_list',
+    "ALTER TABLE members CHANGE nick handle VARCHAR(40) COMMENT 'to'",
 ]
 _NEAR = re.compile(r"ERROR 1064 \(42000\).* near '(.*)' at line 1", re.DOTALL)
 
@@ -39,7 +47,7 @@ _NEAR = re.compile(r"ERROR 1064 \(42000\).* near '(.*)' at line 1", re.DOTALL)
 def test_a_string_as_a_name_is_refused_where_the_server_stops(mariadb, sql: str,
                                                               at: str) -> None:
     """Each refused on 10.11 with its near text starting at the string; lockwise says so."""
-    mariadb.run("DROP TABLE IF EXISTS members, member_roles")
+    mariadb.run("DROP TABLE IF EXISTS members, member_roles, member_list")
     assert mariadb.run(SETUP).returncode == 0
     refused = mariadb.run(sql)
     near = _NEAR.search(refused.stderr)
@@ -54,7 +62,7 @@ def test_a_string_as_a_name_is_refused_where_the_server_stops(mariadb, sql: str,
 
 @pytest.mark.parametrize("sql", READ)
 def test_a_string_where_a_value_goes_is_read(mariadb, sql: str) -> None:
-    mariadb.run("DROP TABLE IF EXISTS members, member_roles")
+    mariadb.run("DROP TABLE IF EXISTS members, member_roles, member_list")
     assert mariadb.run(SETUP).returncode == 0
     ran = mariadb.run(sql)
     assert ran.returncode == 0, ran.stderr

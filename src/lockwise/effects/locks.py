@@ -105,6 +105,17 @@ def relation_shown(name: str, dialect: str = "postgresql") -> str:
     return quote_qualified(name)
 
 
+def relation_named(effect: Effect, name: str) -> str:
+    """`relation_shown` of the relation `effect` locks, rewrites or scans as `name`: a MySQL
+    or MariaDB table as its statement wrote it (`Posts`, which the catalog keys `posts`:
+    table names are case-sensitive on Linux)."""
+    if effect.dialect == "postgresql":
+        return relation_shown(name)
+    from lockwise.effects.mysql_locks import table_as_written
+
+    return table_as_written(effect, name)
+
+
 def relation_is_new(new: Container[str], relation: str) -> bool:
     """Whether `relation` (qualified, as locks name it) is among `new` (Context.new_tables):
     a table, view or materialized view (filed by its name alone), sequence (a serial's and

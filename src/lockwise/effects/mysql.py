@@ -1287,6 +1287,9 @@ class _Builder:
                        f"or ON ... SET NULL foreign key: {cascading}")
         self.actions.insert(first, Action("mysql_alter_table", {
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
+            # as messages list them: each once, in the statement's order (two MODIFYs are one
+            # change_column_type)
+            "operations_text": ", ".join(dict.fromkeys(op for op, _ in operations)),
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
             "requested_algorithm": clauses.algorithm, "requested_lock": clauses.lock,
             **_row_version_facts(self.catalog.tables.get(table)),

@@ -65,6 +65,14 @@ def metadata_lock(effect: Effect, mode: LockMode) -> str:
     return _METADATA_LOCKS.get(mode, mode.pg_name)
 
 
+def table_as_written(effect: Effect, relation: str) -> str:
+    """The table `relation` (the effect's key, in lower case as the catalog keeps MySQL's
+    names) as the statement wrote it: the `table` an action of it names so; else the key."""
+    low = relation.lower()
+    return next((table for a in effect.actions if isinstance(table := a.facts.get("table"), str)
+                 and table.lower() == low), relation)
+
+
 def lock_label(effect: Effect, relation: str, mode: LockMode) -> str:
     """`SHARED_UPGRADABLE metadata lock (ALGORITHM=INSTANT, LOCK=NONE)`: the lock, and for the
     table an ALTER changes, how the server runs it."""

@@ -895,13 +895,18 @@ def _string_as_name(tree, body: str, tokens: list, words: list[str]
     if isinstance(tree, exp.Insert) and isinstance(tree.this, exp.Schema):
         columns |= {e.name for e in tree.this.expressions if isinstance(e, exp.Literal)}
     index = words[:1] == ["CREATE"] and "INDEX" in words
+    altered = words[:2] == ["ALTER", "TABLE"]
     for i, tok in enumerate(tokens[1:], 1):
         if tok.token_type != TokenType.STRING or body[tok.start:tok.start + 1] not in "\"'":
             continue
         before = words[i - 1]
         table = before in _BEFORE_TABLE_NAME or index and before == "ON" or \
             before == "EXISTS" and "TABLE" in words[max(0, i - 4):i]
-        if table or tok.text in columns and before in _BEFORE_COLUMN_NAME:
+        # ALTER TABLE's RENAME [TO | AS] "x" (RENAME COLUMN / INDEX a TO "b"), CHANGE [COLUMN]
+        # "a" b
+        renamed = altered and (before in ("TO", "AS", "RENAME", "CHANGE")
+                               or words[i - 2:i] == ["CHANGE", "COLUMN"])
+        if table or renamed or tok.text in columns and before in _BEFORE_COLUMN_NAME:
             end = body.find(body[tok.start], tok.start + 1 + len(tok.text))
             return (f'syntax error at or near "{tok.text}" ({_QUOTED_NAME})',
                     tok.start, end + 1 - tok.start)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from lockwise.core.types import MigrationReport, Safety, StatementReport
-from lockwise.effects.locks import lock_label, lock_lines, relation_shown
+from lockwise.effects.locks import lock_label, lock_lines, relation_named
 from lockwise.effects.refused import refused_note
 from lockwise.report.ci_common import display_path, next_step, strongest_locks, total
 from lockwise.report.verdict import Thresholds
@@ -56,18 +56,17 @@ def _locks_cell(report: MigrationReport) -> str:
 def _work(s: StatementReport) -> list[str]:
     """The locks, rewrites, scans and estimate of a statement that runs."""
     out: list[str] = []
-    dialect = s.effect.dialect
     for rel, mode, index_held, what in lock_lines(s.effect):
-        shown = relation_shown(rel, dialect)
+        shown = relation_named(s.effect, rel)
         held = (f"`{lock_label(s.effect, rel, mode)}` on `{shown}`" + (
             f" and `AccessExclusiveLock` on {index_held}" if index_held else "")) \
             if mode else f"`AccessExclusiveLock` on an index of `{shown}`"
         out.append(f"- lock: {held}, {what}")
     for rel in sorted(s.effect.rewrites):
-        out.append(f"- rewrites `{relation_shown(rel, dialect)}`")
+        out.append(f"- rewrites `{relation_named(s.effect, rel)}`")
     for rel, why in sorted(s.effect.scans.items()):
         if rel not in s.effect.rewrites:
-            out.append(f"- scans `{relation_shown(rel, dialect)}` ({why})")
+            out.append(f"- scans `{relation_named(s.effect, rel)}` ({why})")
     if s.estimated_seconds is not None:
         out.append(f"- estimate: {_seconds(s.estimated_seconds)}, lock held "
                    f"{_seconds(s.lock_seconds)}")

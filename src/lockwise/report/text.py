@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
-from lockwise.effects.locks import lock_label, lock_lines, relation_shown
+from lockwise.effects.locks import lock_label, lock_lines, relation_named
 from lockwise.effects.refused import refused_note
 
 _STYLE = {
@@ -49,18 +49,18 @@ def _work_lines(s: StatementReport) -> list[tuple[str, str]]:
     e = s.effect
     out: list[tuple[str, str]] = []
     for rel, mode, index_held, what in lock_lines(e):
-        shown = relation_shown(rel, e.dialect)
+        shown = relation_named(e, rel)
         held = (f"{lock_label(e, rel, mode)} on {shown}" + (
             f" and AccessExclusiveLock on {index_held}" if index_held else "")) if mode \
             else f"AccessExclusiveLock on an index of {shown}"
         out.append((f"    lock: {held}, {what}", ""))
     if e.rewrites:
         out.append((f"    rewrites: "
-                    f"{', '.join(relation_shown(rel, e.dialect) for rel in sorted(e.rewrites))}",
+                    f"{', '.join(relation_named(e, rel) for rel in sorted(e.rewrites))}",
                     ""))
     for rel, why in sorted(e.scans.items()):
         if rel not in e.rewrites:
-            out.append((f"    scans: {relation_shown(rel, e.dialect)} ({why})", ""))
+            out.append((f"    scans: {relation_named(e, rel)} ({why})", ""))
     if s.estimated_seconds is not None:
         out.append((f"    estimate: ~{_secs(s.estimated_seconds)}, blocks others ~"
                     f"{_secs(s.lock_seconds or 0)}", ""))
