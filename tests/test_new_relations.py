@@ -305,3 +305,65 @@ def test_a_new_table_a_do_block_leaves_empty_takes_a_key_at_once() -> None:
                        + "ALTER TABLE t ADD CONSTRAINT t_account FOREIGN KEY (account_id) "
                          "REFERENCES accounts (id);\n")
     assert "add-foreign-key-validated" not in key
+
+
+#: What the migration made, moved to schema app by SET SCHEMA (an index and a serial's
+#: sequence move with their table: checked on 18.6 below), then changed there under a rule
+#: that judges only what was there before: (made, moved, statement, rule).
+MOVED = [
+    ("CREATE SEQUENCE s;", "ALTER SEQUENCE s SET SCHEMA app;", "ALTER SEQUENCE app.s RENAME TO s2;",
+     "missing-lock-timeout"),
+    ("CREATE SEQUENCE s;", "ALTER SEQUENCE s SET SCHEMA app;", "ALTER SEQUENCE app.s RESTART;",
+     "missing-lock-timeout"),
+    ("CREATE TABLE t (x int);\nCREATE INDEX t_x ON t (x);", "ALTER TABLE t SET SCHEMA app;",
+     "ALTER INDEX app.t_x SET TABLESPACE pg_default;", "missing-lock-timeout"),
+    ("CREATE TABLE t (id serial);", "ALTER TABLE t SET SCHEMA app;",
+     "ALTER SEQUENCE app.t_id_seq RESTART;", "missing-lock-timeout"),
+]
+
+
+@pytest.mark.parametrize(("made", "moved", "sql", "rule"), MOVED)
+def test_what_the_migration_made_stays_new_in_the_schema_it_moves_to(
+        made: str, moved: str, sql: str, rule: str) -> None:
+    *_, changed = rules_of(f"{made}\n{moved}\n{sql}\n")
+    assert rule not in changed
+
+
+@pytest.mark.parametrize(("made", "moved", "sql", "rule"), MOVED)
+def test_what_was_there_before_is_not_new_in_the_schema_it_moves_to(
+        made: str, moved: str, sql: str, rule: str) -> None:
+    *_, changed = rules_of(f"{moved}\n{sql}\n", SETUP + made + "\n")
+    assert rule in changed
+
+
+@pytest.mark.postgres
+def test_set_schema_moves_a_tables_indexes_and_sequences_with_it(pg_db: str) -> None:
+    """(checked on 18.6) What moves with the table, and what the migration moved is seen by
+    no other session until its transaction commits, as what it made."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn, \
+            psycopg.connect(pg_db, autocommit=True) as other:
+        conn.execute("CREATE SCHEMA app")
+        conn.execute("BEGIN")
+        conn.execute("CREATE TABLE t (id serial); CREATE INDEX t_x ON t (id); "
+                     "CREATE SEQUENCE s; ALTER TABLE t SET SCHEMA app; "
+                     "ALTER SEQUENCE s SET SCHEMA app")
+        for name in ("app.t", "app.t_x", "app.t_id_seq", "app.s"):
+            assert conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone() \
+                == (True,)
+            assert other.execute("SELECT to_regclass(%s)", (name,)).fetchone() == (None,)
+        conn.execute("ROLLBACK")
+
+
+def test_a_relation_a_do_block_makes_in_the_transaction_holds_back_no_one() -> None:
+    """lock-accumulation: a lock on a table the transaction made, in a DO block as at top
+    level, keeps no other session waiting (`test_no_other_session_sees_what_the_migration_made`),
+    while one on a table there before does."""
+    held = "BEGIN;\nSET LOCAL lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN note text;\n"
+    for made in (do("CREATE TABLE t (x int);"), "CREATE TABLE t (x int);\n"):
+        *_, index, commit = rules_of(held + made + "CREATE INDEX t_x ON t (x);\nCOMMIT;\n")
+        assert "lock-accumulation" not in index
+    maybe = do("IF EXISTS (SELECT 1 FROM accounts) THEN\n  CREATE TABLE t (x int);\nEND IF;")
+    *_, index, commit = rules_of(held + maybe + "CREATE INDEX t_x ON t (x);\nCOMMIT;\n")
+    assert "lock-accumulation" in index
