@@ -249,8 +249,10 @@ def track_new_objects(ctx: Context, effect: Effect) -> None:
             continue
         if action.kind in ("rename_table", "set_schema") and f.get("table") and \
                 relation_is_new(ctx.new_tables, f["table"]):
+            # (with the sequences of its serial and identity columns, which SET SCHEMA
+            # moves with it: checked on 18.6)
             schema, _, name = f["table"].partition(".")
-            ctx.new_tables.add(f"{f.get('new_schema') or schema}.{f.get('new_name') or name}")
+            _made_relation(ctx, f"{f.get('new_schema') or schema}.{f.get('new_name') or name}")
         elif action.kind == "rename_index" and f"index:{f.get('index')}" in ctx.new_tables:
             ctx.new_tables.add(f"index:{f['index'].split('.', 1)[0]}.{f['new_name']}")
         # A column this migration added: no code deployed before it can use it yet.
@@ -260,7 +262,7 @@ def track_new_objects(ctx: Context, effect: Effect) -> None:
             ctx.new_tables.add(f"column:{f.get('table')}.{f.get('new_name')}")
         elif action.kind in _ROUTINE_MADE and not f.get("routine_name_known"):
             ctx.new_tables.add(f"{_ROUTINE_MADE[action.kind]}:{f.get('name')}")
-        elif action.kind == "rename_other" and (new := f.get("new_object")):
+        elif action.kind in ("rename_other", "set_schema") and (new := f.get("new_object")):
             ctx.new_tables.add(new if ctx.object_made(str(f.get("object"))) else
                                f"{_RENAMED}{new}")
         elif action.kind == "do_block":

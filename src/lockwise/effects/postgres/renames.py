@@ -323,9 +323,14 @@ def set_schema(b: Builder, stmt: dict) -> None:
         if rtype == "OBJECT_SEQUENCE":  # (checked on the server)
             b.lock(range_var(stmt.get("relation"))[0], L.ACCESS_EXCLUSIVE)
         # A function's overload moves under its name to `schema` (the conflict graph follows
-        # it as a rename: the old schema's name is gone once no overload keeps it).
-        names = _rename_object_names(stmt) if rtype in _ROUTINES else []
-        moved = renamed_object(rtype, names, names[-1], schema) if names else {}
+        # it as a rename: the old schema's name is gone once no overload keeps it); a
+        # sequence too, under its name, new there if it was (`track_new_objects`).
+        names = _rename_object_names(stmt) if rtype in _ROUTINES or \
+            rtype == "OBJECT_SEQUENCE" else []
+        # (a sequence's one name is qualified: it keeps the part after the schema)
+        name = names[-1].split(".", 1)[-1] if rtype == "OBJECT_SEQUENCE" and names else \
+            names[-1] if names else ""
+        moved = renamed_object(rtype, names, name, schema) if names else {}
         b.act("set_schema", object_type=rtype.replace("OBJECT_", "").lower(),
               new_schema=schema, **moved)
         return
