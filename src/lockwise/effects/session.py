@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from copy import copy
 from dataclasses import dataclass, field
 from itertools import chain
@@ -540,8 +541,8 @@ class Session:
             if effect.drops and moves is None:
                 # (one the transaction made itself was never seen by anyone)
                 self.tx_dropped.update(_relations(effect.drops) - self.tx_created)
-            if effect.creates:
-                made = _relations(effect.creates)
+            if creates := _created(effect):
+                made = _relations(creates)
                 # (a relation renamed is the one it was: created here only if it was then)
                 self.tx_created.update(made - set((moves or {}).values()))
                 # One made under the name of one the transaction dropped replaces it: a
@@ -549,8 +550,7 @@ class Session:
                 # (checked on the server), so its name is neither new nor gone.
                 self.tx_replaced.update(made & self.tx_dropped)
                 self.tx_dropped.difference_update(made)
-                self.tx_types_created.update(o for o in effect.creates
-                                             if o.startswith("type:"))
+                self.tx_types_created.update(o for o in creates if o.startswith("type:"))
             if effect.locks or index_held_exclusive(effect):
                 self._hold_locks(effect, index)
             if moves:
@@ -810,6 +810,16 @@ def _moves(effect: Effect) -> dict[str, str]:
         return {old.pop(): new.pop()}
     by_name = {n.split(".", 1)[-1]: n for n in new}
     return {o: by_name[o.split(".", 1)[-1]] for o in old if o.split(".", 1)[-1] in by_name}
+
+
+def _created(effect: Effect) -> AbstractSet[str]:
+    """The objects `effect` creates (`Effect.creates`) and those its DO block makes for sure
+    (`made_new`, as `track_new_objects` files them: a table's or view's key its name alone),
+    as its `creates` keys them: what the transaction made, its statement's or its block's."""
+    made = [key if key.partition(":")[2] else f"table:{key}" for a in effect.actions
+            if a.kind == "do_block" and not a.facts.get("in_do_block")
+            for key in a.facts.get("made_new", ())]
+    return effect.creates.union(made) if made else effect.creates
 
 
 def _relations(objects: Iterable[str]) -> set[str]:
