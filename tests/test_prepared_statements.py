@@ -56,6 +56,24 @@ SCENARIOS = [
     (["PREPARE p AS SELECT 1", "DEALLOCATE p", "CREATE TABLE copied AS EXECUTE p"], "26000"),
     (["PREPARE p AS SELECT id FROM accounts", "EXPLAIN EXECUTE p"], None),
     (["PREPARE p AS SELECT id FROM accounts", "CREATE TABLE copied_ids AS EXECUTE p"], None),
+    # CREATE TABLE ... AS EXECUTE of a prepared statement that is not a SELECT (nor VALUES,
+    # TABLE, or a SELECT over a WITH query that writes): refused, after its name is looked at
+    (["PREPARE p AS UPDATE accounts SET plan = 'x'", "CREATE TABLE copied AS EXECUTE p"],
+     "42809"),
+    (["PREPARE p AS INSERT INTO accounts VALUES (1) RETURNING id",
+      "CREATE TABLE copied AS EXECUTE p"], "42809"),
+    (["PREPARE p AS DELETE FROM accounts", "CREATE TABLE copied AS EXECUTE p WITH NO DATA"],
+     "42809"),
+    (["PREPARE p AS SELECT id INTO copied FROM accounts", "CREATE TABLE c2 AS EXECUTE p"],
+     "42809"),
+    (["PREPARE p AS DELETE FROM accounts", "CREATE TABLE IF NOT EXISTS copied AS EXECUTE p"],
+     "42809"),
+    (["PREPARE p AS DELETE FROM accounts", "CREATE TABLE IF NOT EXISTS accounts AS EXECUTE p"],
+     None),
+    (["PREPARE p AS VALUES (1)", "CREATE TABLE copied_values AS EXECUTE p"], None),
+    (["PREPARE p AS TABLE accounts", "CREATE TABLE copied_table AS EXECUTE p"], None),
+    (["PREPARE p AS WITH w AS (UPDATE accounts SET plan = 'x' RETURNING id) SELECT * FROM w",
+      "CREATE TABLE copied_with AS EXECUTE p"], None),
     # a name already prepared
     (["PREPARE p AS SELECT 1", "PREPARE p AS SELECT 2"], "42P05"),
     (["PREPARE p AS SELECT 1", "PREPARE P (int) AS SELECT $1"], "42P05"),
@@ -63,7 +81,8 @@ SCENARIOS = [
 ]
 
 #: The rule reporting each refusal.
-RULE_OF = {"26000": "prepared-statement-missing", "42P05": "prepared-statement-exists"}
+RULE_OF = {"26000": "prepared-statement-missing", "42P05": "prepared-statement-exists",
+           "42809": "prepared-statement-not-select"}
 
 
 def lint(*migrations: str) -> list[MigrationReport]:
@@ -253,3 +272,42 @@ def test_the_graph_follows_what_an_execute_runs(with_lint: bool) -> None:
     assert graph.edges[("0002_m", "0003_m")]["created-by"] == ["table:public.copied"]
     assert graph.edges[("0001_m", "0002_m")]["created-by"] == ["table:public.accounts"]
     assert not graph.conflicts
+
+
+def test_create_table_as_execute_of_an_update_runs_nothing_and_makes_nothing() -> None:
+    # (checked on 18.6: "prepared statement is not a SELECT", 42809; no table made, no row
+    # changed: test_the_server_refuses_them_so)
+    catalog = Catalog()
+    report = lint_migrations([
+        migration_from_text(SETUP, "0001_a.sql"),
+        migration_from_text("PREPARE p AS UPDATE accounts SET plan = 'free';\n"
+                            "CREATE TABLE copied AS EXECUTE p;", "0002_b.sql")],
+        LintOptions(), catalog)[-1]
+    (finding,) = [f for f in report.statements[1].findings
+                  if f.rule == "prepared-statement-not-select"]
+    assert "prepared statement is not a SELECT" in finding.message
+    assert "statement 1" in finding.message  # the PREPARE that made it
+    assert "unbatched-backfill" not in rules_of(report, 1)
+    assert not report.statements[1].effect.writes
+    assert "public.copied" not in catalog.tables
+
+
+def test_create_table_as_execute_of_a_name_taken_is_refused_for_the_name_first() -> None:
+    # (checked on 18.6: the name is looked at first, 42P07 "already exists")
+    report = lint("PREPARE p AS DELETE FROM accounts;\n"
+                  "CREATE TABLE accounts AS EXECUTE p;")[-1]
+    found = rules_of(report, 1)
+    assert "object-already-exists" in found
+    assert "prepared-statement-not-select" not in found
+
+
+@pytest.mark.postgres
+def test_the_server_looks_at_the_name_before_the_prepared_statement(pg_db: str) -> None:
+    # checked on 18.6
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP)
+        conn.execute("PREPARE p AS DELETE FROM accounts")
+        with pytest.raises(psycopg.errors.DuplicateTable):
+            conn.execute("CREATE TABLE accounts AS EXECUTE p")
