@@ -54,6 +54,9 @@ SCENARIOS = [
     (["EXPLAIN ANALYZE EXECUTE p"], "26000"),
     (["CREATE TABLE copied AS EXECUTE p"], "26000"),
     (["PREPARE p AS SELECT 1", "DEALLOCATE p", "CREATE TABLE copied AS EXECUTE p"], "26000"),
+    # (the new table's name is looked at first: taken, "already exists"; IF NOT EXISTS skips)
+    (["CREATE TABLE accounts AS EXECUTE p"], "42P07"),
+    (["CREATE TABLE IF NOT EXISTS accounts AS EXECUTE p"], None),
     (["PREPARE p AS SELECT id FROM accounts", "EXPLAIN EXECUTE p"], None),
     (["PREPARE p AS SELECT id FROM accounts", "CREATE TABLE copied_ids AS EXECUTE p"], None),
     # CREATE TABLE ... AS EXECUTE of a prepared statement that is not a SELECT (nor VALUES,
@@ -82,7 +85,7 @@ SCENARIOS = [
 
 #: The rule reporting each refusal.
 RULE_OF = {"26000": "prepared-statement-missing", "42P05": "prepared-statement-exists",
-           "42809": "prepared-statement-not-select"}
+           "42809": "prepared-statement-not-select", "42P07": "object-already-exists"}
 
 
 def lint(*migrations: str) -> list[MigrationReport]:

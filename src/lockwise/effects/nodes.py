@@ -770,6 +770,15 @@ def select_into(select: dict) -> dict | None:
             "objtype": "OBJECT_TABLE"}
 
 
+def runs_as_select(tree: dict) -> bool:
+    """Whether statement `tree` is a query the server runs as a SELECT (a SELECT, VALUES or
+    TABLE, over WITH queries that write or not), not a SELECT ... INTO, which it runs as
+    CREATE TABLE AS: what CREATE TABLE ... AS EXECUTE takes of a prepared statement (the
+    server refuses any other, "prepared statement is not a SELECT": checked on 18.6)."""
+    select = tree.get("SelectStmt")
+    return select is not None and select_into(select) is None
+
+
 def column_def_constraints(column_def: dict) -> list[dict]:
     """The constraints a ColumnDef writes, each with the attributes written after it folded
     in (`UNIQUE DEFERRABLE`, `REFERENCES t NOT ENFORCED`)."""

@@ -39,7 +39,8 @@ from lockwise.core.types import Action, Effect
 #: TABLE AS's result naming a column twice (`refused_duplicate_column`: "column "a"
 #: specified more than once"), an EXECUTE or DEALLOCATE of a name the session has not
 #: prepared (`prepared_statement_missing`), a PREPARE of one it has
-#: (`prepared_statement_exists`).
+#: (`prepared_statement_exists`), a CREATE TABLE ... AS EXECUTE of a prepared statement that
+#: is not a SELECT (`prepared_statement_not_select`).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
                  "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
@@ -48,7 +49,8 @@ REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_function_body", "refused_variadic_parameter", "refused_body_syntax",
                  "refused_constant", "object_missing", "savepoint_missing",
                  "with_query_locked", "refused_duplicate_column",
-                 "prepared_statement_missing", "prepared_statement_exists")
+                 "prepared_statement_missing", "prepared_statement_exists",
+                 "prepared_statement_not_select")
 
 
 def refusal(effect: Effect) -> str:

@@ -28,6 +28,7 @@ from lockwise.effects.nodes import (
     object_name,
     range_var,
     regclass_name,
+    runs_as_select,
     sequence_argument,
     strings,
     unwrap,
@@ -661,7 +662,7 @@ class Session:
         # (of a prepared statement not a SELECT, the server refuses it: not followed, as the
         # effect model's create_table_as)
         return ({"CreateTableAsStmt": {**made, "query": found[0]}}, sql) \
-            if "SelectStmt" in found[0] else (tree, sql)
+            if runs_as_select(found[0]) else (tree, sql)
 
     def _follow_prepared(self, action: Action, index: int) -> None:
         """A PREPARE the server takes keeps its statement under its name; DEALLOCATE forgets

@@ -52,7 +52,7 @@ from lockwise.effects.postgres.columns import (
     define_column,
     references_narrow_key,
 )
-from lockwise.effects.postgres.embedded import executed_query, lock_parsed
+from lockwise.effects.postgres.embedded import lock_parsed, selected_query
 from lockwise.effects.postgres.misc import lock_sequence_owner
 from lockwise.parse.quoting import quote_qualified, relation_sql
 
@@ -318,18 +318,18 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     query, missing, planned = stmt.get("query"), {}, False
     if "ExecuteStmt" in (query or {}):
         # AS EXECUTE: the SELECT the session PREPAREd under the name is the query, planned
-        # (partitions locked) WITH NO DATA too; a name not prepared is refused (checked on
-        # 18.6). (A prepared statement of another kind, which the server refuses, is not
-        # followed: nothing read.)
-        prepared, missing = executed_query(b, query)
-        if prepared is not None and "SelectStmt" in prepared:
+        # (partitions locked) WITH NO DATA too; a name not prepared is refused, and so is
+        # a prepared statement of another kind, once the name is found free (checked on
+        # 18.6): nothing read.
+        prepared, missing = selected_query(b, query)
+        if prepared is not None:
             query, planned = prepared, True
     # The query is analysed (its relations locked) before the server looks for the name;
     # it runs (reading the partitions too) only when the name is free.
     read_tables(b, query, {table})
-    # (analyzed before the name is looked at: refused then, IF NOT EXISTS or a name taken)
-    refused = {**constant_refused(b, query), **_queries.query_with_query_locked(query),
-               **missing}
+    # (analyzed before the name is looked at: refused then, IF NOT EXISTS or a name taken;
+    # the prepared statement is looked up after it, `missing`, checked on 18.6)
+    refused = {**constant_refused(b, query), **_queries.query_with_query_locked(query)}
     if skipped(b, stmt, relation_skips(b, stmt, table),
                 "create_materialized_view" if matview else "create_table_as",
                 table_facts(b, table, qualified), refused,
@@ -339,6 +339,8 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     b.creates.add(f"{'view' if matview else 'table'}:{table}")
     # (the name is looked at before the result's columns are made)
     taken = "" if refused else name_taken(b, table)
+    if not taken:
+        refused.update(missing)
     temporary = _temporary_ties.view_refused(table, query, materialized=True) \
         if matview else {}
     repeated = {} if refused or taken or temporary else \

@@ -24,6 +24,7 @@ from lockwise.effects.nodes import (
     options_on,
     range_var,
     relations_in,
+    runs_as_select,
     schema_elements,
     unwrap,
 )
@@ -203,6 +204,21 @@ def executed_query(b: Builder, execute: dict) -> tuple[dict | None, dict]:
     found, missing = _prepared(b, name)
     return (found[0] if found is not None else None,
             {**missing, "name": name, "command": "EXECUTE"} if missing else {})
+
+
+def selected_query(b: Builder, execute: dict) -> tuple[dict | None, dict]:
+    """The query CREATE TABLE ... AS EXECUTE `execute` reads: as `executed_query`, when the
+    statement the session prepared under its name runs as a SELECT (`nodes.runs_as_select`);
+    of any other (an UPDATE, INSERT ... RETURNING, SELECT ... INTO), None and the facts
+    refusing it (42809, `prepared_statement_not_select`; checked on 18.6), which the server
+    says only once it found the new table's name free."""
+    query, missing = executed_query(b, execute)
+    if query is None or runs_as_select(query):
+        return query, missing
+    name = execute["ExecuteStmt"].get("name", "")
+    return None, {"prepared_statement_not_select": True, "name": name,
+                  "prepared_at": _prepared(b, name)[0][2],  # type: ignore[index]
+                  "prepared_statement_text": "prepared statement is not a SELECT"}
 
 
 def _prepared(b: Builder, name: str) -> tuple[Prepared | None, dict]:
