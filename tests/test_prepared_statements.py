@@ -314,3 +314,81 @@ def test_the_server_looks_at_the_name_before_the_prepared_statement(pg_db: str) 
         conn.execute("PREPARE p AS DELETE FROM accounts")
         with pytest.raises(psycopg.errors.DuplicateTable):
             conn.execute("CREATE TABLE accounts AS EXECUTE p")
+
+
+#: What runs between `SET search_path = app, public; PREPARE p AS UPDATE accounts ...` and
+#: `EXECUTE p` (`before`: ahead of the SET), and the schema of the accounts table the EXECUTE
+#: updates (checked on 18.6 below, by pg_locks): PREPARE binds the statement to the relations
+#: it found; a table made later earlier in the path is not seen, until something has the
+#: server analyze the statement again by its names (a change to a relation it opened, another
+#: search_path, a schema of the path made since), and an EXECUTE then binds it anew.
+BINDING = [
+    # bound to what PREPARE found
+    ([], ["CREATE TABLE app.accounts (id bigint, plan text)"], "public"),
+    ([], ["CREATE TABLE app.accounts (id bigint, plan text)",
+          "COMMENT ON TABLE public.accounts IS 'x'"], "public"),
+    ([], ["CREATE TABLE app.accounts (id bigint, plan text)",
+          "SET search_path = app, public"], "public"),
+    ([], ["CREATE TABLE app.accounts (id bigint, plan text)",
+          "BEGIN", "LOCK TABLE public.accounts IN ACCESS EXCLUSIVE MODE", "COMMIT"], "public"),
+    # analyzed again by its names
+    ([], ["CREATE TABLE app.accounts (id bigint, plan text)",
+          "ALTER TABLE public.accounts ADD COLUMN note text"], "app"),
+    ([], ["CREATE TABLE app.accounts (id bigint, plan text)", "ANALYZE public.accounts"],
+     "app"),
+    ([], ["CREATE TABLE app.accounts (id bigint, plan text)",
+          "CREATE INDEX ON public.accounts (plan)"], "app"),
+    ([], ["CREATE TABLE app.accounts (id bigint, plan text)", "TRUNCATE public.accounts"],
+     "app"),
+    ([], ["CREATE TABLE app.accounts (id bigint, plan text)",
+          "GRANT SELECT ON public.accounts TO PUBLIC"], "app"),
+    ([], ["CREATE TABLE app.accounts (id bigint, plan text)", "SET search_path = app"], "app"),
+    (["DROP SCHEMA app"], ["CREATE SCHEMA app", "CREATE TABLE app.accounts (id bigint, plan text)"],
+     "app"),
+    # analyzed again, and bound anew by the EXECUTE that did
+    ([], ["ALTER TABLE public.accounts ADD COLUMN note text", "EXECUTE p",
+          "CREATE TABLE app.accounts (id bigint, plan text)"], "public"),
+]
+
+
+def _binding_statements(before: list[str], after: list[str]) -> list[str]:
+    return ["CREATE SCHEMA app", *before, "SET search_path = app, public",
+            "PREPARE p AS UPDATE accounts SET plan = 'free'", *after, "EXECUTE p"]
+
+
+@pytest.mark.parametrize(("before", "after", "schema"), BINDING)
+def test_an_execute_updates_the_table_its_prepare_bound(before: list[str], after: list[str],
+                                                          schema: str) -> None:
+    statements = _binding_statements(before, after)
+    report = lint(";\n".join(statements) + ";")[-1]
+    effect = report.statements[len(statements) - 1].effect
+    assert effect.locks.get(f"{schema}.accounts") == LockMode.ROW_EXCLUSIVE, effect.locks
+    other = "app" if schema == "public" else "public"
+    assert f"{other}.accounts" not in effect.locks
+    # a whole-table UPDATE of the table there before is a backfill; of the new one, none
+    assert ("unbatched-backfill" in rules_of(report, len(statements) - 1)) == \
+        (schema == "public")
+
+
+@pytest.mark.postgres
+def test_the_server_updates_the_table_its_prepare_bound(pg_server: str) -> None:
+    # checked on 18.6
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    for i, (before, after, schema) in enumerate(BINDING):
+        uri = create_database(pg_server, f"binding_{i}")
+        with psycopg.connect(uri, autocommit=True) as conn:
+            conn.execute(SETUP)
+            *statements, last = _binding_statements(before, after)
+            for sql in statements:
+                conn.execute(sql)
+            conn.execute("BEGIN")
+            conn.execute(last)
+            locked = conn.execute(
+                "SELECT n.nspname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid()"
+                " AND c.relname = 'accounts'").fetchall()
+            conn.execute("ROLLBACK")
+        assert locked == [(schema,)], (before, after)
