@@ -770,6 +770,27 @@ def select_into(select: dict) -> dict | None:
             "objtype": "OBJECT_TABLE"}
 
 
+def bound_relations(tree: dict) -> dict:
+    """`tree` with each relation it names without a schema (not a WITH query's name, nor the
+    table a SELECT ... INTO makes) named in the schema the search_path in force finds it in:
+    the statement as PREPARE's analysis binds it, by the relations' OIDs, which a relation
+    made later earlier in the path does not change (checked on 18.6)."""
+    ctes = cte_names(tree)
+
+    def bind(node: object) -> object:
+        if type(node) is list:
+            return [bind(item) for item in node]
+        if type(node) is not dict:
+            return node
+        if node.get("relname") and node.get("schemaname") is None and \
+                node["relname"] not in ctes and node.get("relpersistence") != "t":
+            return {**node, "schemaname": range_var(node)[0].split(".", 1)[0]}
+        return {key: value if key == "intoClause" else bind(value)
+                for key, value in node.items()}
+
+    return bind(tree)  # type: ignore[return-value]
+
+
 def runs_as_select(tree: dict) -> bool:
     """Whether statement `tree` is a query the server runs as a SELECT (a SELECT, VALUES or
     TABLE, over WITH queries that write or not), not a SELECT ... INTO, which it runs as

@@ -20,8 +20,12 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.body_writes import routine_writes
+from lockwise.effects.context import Prepared
 from lockwise.effects.locks import conflicts, index_held_exclusive, relation_shown
 from lockwise.effects.nodes import (
+    TEMPORARY_PREFIX,
+    TEMPORARY_SCHEMA,
+    bound_relations,
     const_value,
     drop_object_names,
     is_sequence_call,
@@ -39,7 +43,6 @@ from lockwise.parse.quoting import object_sql
 
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
-    from lockwise.effects.context import Prepared
 
 #: The units PostgreSQL reads in a time setting (lock_timeout = '2h'), in milliseconds.
 DURATION_UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000,
@@ -532,7 +535,9 @@ class Session:
         for action in effect.actions:
             self._apply_action(action)
         if effect.actions[0].kind in ("prepare", "deallocate") and not refusal(effect):
-            self._follow_prepared(effect.actions[0], index)
+            self._follow_prepared(effect, index)
+        elif self.prepared:
+            self._rebind_prepared(effect)
         if self.ended_transactions != ended:
             self.outside_transaction_why = f"the {_ENDED_BY.get(self._ended_by, 'COMMIT')} " \
                 f"at statement {index + 1} ended the transaction; each statement after it " \
@@ -657,24 +662,59 @@ class Session:
         found = self.prepared.get(body.get("name", "")) if body is not None else None
         if found is None:
             return tree, sql
+        query = found.runs(self.search_path)
         if made is None:
-            return found[0], found[1]
+            return query, found.text
         # (of a prepared statement not a SELECT, the server refuses it: not followed, as the
         # effect model's create_table_as)
-        return ({"CreateTableAsStmt": {**made, "query": found[0]}}, sql) \
-            if runs_as_select(found[0]) else (tree, sql)
+        return ({"CreateTableAsStmt": {**made, "query": query}}, sql) \
+            if runs_as_select(query) else (tree, sql)
 
-    def _follow_prepared(self, action: Action, index: int) -> None:
-        """A PREPARE the server takes keeps its statement under its name; DEALLOCATE forgets
-        the one it names, DEALLOCATE ALL every one. (A refused one changes nothing: a PREPARE
-        of a name taken keeps the statement first prepared under it.)"""
+    def _follow_prepared(self, effect: Effect, index: int) -> None:
+        """A PREPARE the server takes keeps its statement under its name, bound to the
+        relations its analysis found (`Prepared.bound`: names resolve as they do now);
+        DEALLOCATE forgets the one it names, DEALLOCATE ALL every one. (A refused one
+        changes nothing: a PREPARE of a name taken keeps the statement first prepared under
+        it.)"""
+        action = effect.actions[0]
         f = action.facts
         if action.kind == "prepare":
-            self.prepared[f["name"]] = (f["prepared_query"], str(f["prepared_text"]), index + 1)
+            query = f["prepared_query"]
+            self.prepared[f["name"]] = Prepared(
+                query, str(f["prepared_text"]), index + 1, _bound(query, self.search_path),
+                frozenset(effect.locks), self.search_path)
         elif f.get("all"):
             self.prepared.clear()
         else:
             self.prepared.pop(f.get("name", ""), None)
+
+    def _rebind_prepared(self, effect: Effect) -> None:
+        """What a statement does to the binding of the prepared statements (checked on 18.6:
+        tests/test_prepared_statements.py). The server analyzes one again by its names at
+        its next EXECUTE after a change to a relation its analysis opened (a lock above ROW
+        EXCLUSIVE: DDL, ANALYZE, VACUUM, TRUNCATE, an index; a GRANT; not COMMENT nor LOCK
+        TABLE), after a schema of its search_path is made, or the session's temporary
+        schema (its first temporary relation, which the model takes any to be); and an
+        EXECUTE that analyzed it again binds it to what it found (an EXECUTE under
+        another search_path also analyzes it again, `Prepared.runs`)."""
+        kinds = {a.kind for a in effect.actions}
+        changed = {t for t, mode in effect.locks.items()
+                   if mode > LockMode.ROW_EXCLUSIVE or "grant" in kinds} \
+            if effect.locks and not kinds <= _NO_NEW_ANALYSIS else set()
+        made = {o.split(":", 1)[1] for o in effect.creates if o.startswith("schema:")} | \
+            ({TEMPORARY_SCHEMA} if any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX)
+                                       for o in effect.creates) else set())
+        run = {a.facts["prepared_statement_run"] for a in effect.actions
+               if "prepared_statement_run" in a.facts}
+        for name, found in self.prepared.items():
+            if name in run and found.runs(self.search_path) is found.query:
+                self.prepared[name] = found._replace(
+                    bound=_bound(found.query, self.search_path),
+                    relations=frozenset(effect.locks), path=self.search_path)
+            elif found.bound is not None and (
+                    changed & found.relations or (made and made & {
+                        *(found.path or ()), TEMPORARY_SCHEMA})):
+                self.prepared[name] = found._replace(bound=None)
 
     def _savepoint(self, kind: str, name: str) -> None:
         """Follow SAVEPOINT, RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT `name` as PostgreSQL
@@ -811,6 +851,20 @@ def _moves(effect: Effect) -> dict[str, str]:
         return {old.pop(): new.pop()}
     by_name = {n.split(".", 1)[-1]: n for n in new}
     return {o: by_name[o.split(".", 1)[-1]] for o in old if o.split(".", 1)[-1] in by_name}
+
+
+def _bound(query: dict, path: tuple[str, ...] | None) -> dict | None:
+    """`query` as the server's analysis binds it under search_path `path`
+    (`nodes.bound_relations`). Under the default path (None) every name but a temporary
+    relation's is public's, and whatever makes a temporary relation has the statement
+    analyzed again (`Session._rebind_prepared`): bound or analyzed by its names, it runs
+    the same, and is left as written (its alternatives name what it names)."""
+    return bound_relations(query) if path is not None else None
+
+
+#: Statements that take a lock above ROW EXCLUSIVE and change nothing a prepared
+#: statement's analysis read (checked on 18.6).
+_NO_NEW_ANALYSIS = frozenset({"comment", "lock_table"})
 
 
 def _created(effect: Effect) -> AbstractSet[str]:

@@ -24,6 +24,7 @@ from lockwise.effects.nodes import (
     options_on,
     range_var,
     relations_in,
+    resolver_in_force,
     runs_as_select,
     schema_elements,
     unwrap,
@@ -159,9 +160,10 @@ def prepare(b: Builder, stmt: dict) -> None:
 
 
 def execute(b: Builder, stmt: dict) -> None:
-    """EXECUTE runs the statement its name was PREPAREd with on the session: analyzed
-    against the catalog of its own moment (a DDL on a relation it names, or another
-    search_path, has the server analyze it again by its names), planned and run, it takes
+    """EXECUTE runs the statement its name was PREPAREd with on the session: on the
+    relations the PREPARE bound it to, or, once something had the server analyze it again
+    (a DDL on a relation it opened, another search_path: `Session._rebind_prepared`), on
+    what its names mean against the catalog of its own moment; planned and run, it takes
     the locks, scans and writes of that statement run alone, partitions and foreign-key checks
     included (checked on 18.6: tests/oracle). Its actions are that statement's, judged at the
     EXECUTE, each naming the prepared statement (`prepared_statement_run`, the PREPARE's place
@@ -176,7 +178,7 @@ def execute(b: Builder, stmt: dict) -> None:
     if found is None:
         b.act("execute", name=name, command="EXECUTE", **missing)
         return
-    query, text, at = found
+    query, text, at = _bound(found), found.text, found.at
     inner = compute_effect(query, replace(b.ctx, statement_sql=text, executed=True))
     take_whole_effect(b, inner)
     b.actions.extend(Action(a.kind, {**a.facts, "prepared_statement_run": name,
@@ -202,8 +204,14 @@ def executed_query(b: Builder, execute: dict) -> tuple[dict | None, dict]:
     session has not prepared (`prepared_statement_missing`, the `command` EXECUTE)."""
     name = execute["ExecuteStmt"].get("name", "")
     found, missing = _prepared(b, name)
-    return (found[0] if found is not None else None,
+    return (_bound(found) if found is not None else None,
             {**missing, "name": name, "command": "EXECUTE"} if missing else {})
+
+
+def _bound(found: Prepared) -> dict:
+    """The statement an EXECUTE of `found` runs under the search_path in force: as PREPARE
+    bound it, or analyzed again by its names (`Prepared.runs`)."""
+    return found.runs(getattr(resolver_in_force(), "schemas", None))
 
 
 def selected_query(b: Builder, execute: dict) -> tuple[dict | None, dict]:
