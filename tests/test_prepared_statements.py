@@ -94,6 +94,14 @@ def lint(*migrations: str) -> list[MigrationReport]:
                             for i, sql in enumerate(texts)], LintOptions(), Catalog())
 
 
+def lint_replayed(sql: str) -> tuple[MigrationReport, Catalog]:
+    """The report of migration `sql` after SETUP, and the catalog replayed past it."""
+    catalog = Catalog()
+    report = lint_migrations([migration_from_text(SETUP, "0001_a.sql"),
+                              migration_from_text(sql, "0002_b.sql")], LintOptions(), catalog)
+    return report[-1], catalog
+
+
 def rules_of(report: MigrationReport, statement: int) -> set[str]:
     return {f.rule for f in report.statements[statement].findings}
 
@@ -247,12 +255,9 @@ def test_apply_cannot_batch_an_execute() -> None:
 
 
 def test_create_table_as_execute_reads_the_prepared_query_and_makes_its_table() -> None:
-    catalog = Catalog()
-    report = lint_migrations([
-        migration_from_text(SETUP, "0001_a.sql"),
-        migration_from_text("PREPARE p (text) AS SELECT id, plan FROM accounts WHERE plan <> $1;\n"
-                            "CREATE TABLE copied AS EXECUTE p ('free');", "0002_b.sql")],
-        LintOptions(), catalog)[-1]
+    report, catalog = lint_replayed(
+        "PREPARE p (text) AS SELECT id, plan FROM accounts WHERE plan <> $1;\n"
+        "CREATE TABLE copied AS EXECUTE p ('free');")
     effect = report.statements[1].effect
     assert effect.locks["public.accounts"] == LockMode.ACCESS_SHARE  # (pg_locks: the oracle)
     assert "public.accounts" in effect.scans
@@ -280,12 +285,8 @@ def test_the_graph_follows_what_an_execute_runs(with_lint: bool) -> None:
 def test_create_table_as_execute_of_an_update_runs_nothing_and_makes_nothing() -> None:
     # (checked on 18.6: "prepared statement is not a SELECT", 42809; no table made, no row
     # changed: test_the_server_refuses_them_so)
-    catalog = Catalog()
-    report = lint_migrations([
-        migration_from_text(SETUP, "0001_a.sql"),
-        migration_from_text("PREPARE p AS UPDATE accounts SET plan = 'free';\n"
-                            "CREATE TABLE copied AS EXECUTE p;", "0002_b.sql")],
-        LintOptions(), catalog)[-1]
+    report, catalog = lint_replayed("PREPARE p AS UPDATE accounts SET plan = 'free';\n"
+                                    "CREATE TABLE copied AS EXECUTE p;")
     (finding,) = [f for f in report.statements[1].findings
                   if f.rule == "prepared-statement-not-select"]
     assert "prepared statement is not a SELECT" in finding.message
