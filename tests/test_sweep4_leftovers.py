@@ -1,6 +1,7 @@
 """Two facts the fourth sweep (docs/accuracy.md) found wrong, each checked on 18.6: DROP INDEX
 IF EXISTS of an index that went with its constraint locks nothing, and an UPDATE ... FROM /
-DELETE ... USING reads in full the table of a DISTINCT or GROUP BY subquery beside it."""
+DELETE ... USING reads in full the table of a DISTINCT or GROUP BY subquery beside it
+(unless a condition of its WHERE pushed down into the subquery picks the rows by an index)."""
 
 from __future__ import annotations
 
@@ -151,6 +152,9 @@ _PUSHED = [
     ("UPDATE visits v SET n = a.k FROM (SELECT DISTINCT session_id, k FROM (SELECT DISTINCT "
      "session_id, n % 7 AS k FROM hits) s) a WHERE v.session_id = a.session_id "
      "AND a.k = 3", True),
+    # the subquery's columns renamed by its alias: s.session_id is hits.n
+    ("UPDATE visits v SET n = s.n FROM (SELECT DISTINCT n, session_id FROM hits) "
+     "AS s(session_id, n) WHERE v.session_id = s.session_id AND s.session_id = 7", True),
     # not pushed down: an aggregate's (a HAVING), a join's, a volatile one, under ROLLUP or a
     # window function
     (f"UPDATE visits v SET n = s.top FROM {_GROUPED} AND s.top = 3", True),
