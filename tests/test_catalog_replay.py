@@ -2403,3 +2403,60 @@ def test_constraint_names_are_numbered_and_kept_as_the_server_does(
     assert _not_null_names(catalog) | {(t.name, name) for t in catalog.tables.values()
                                        for name in t.constraints} == \
         _server_constraint_names(pg_db, history)
+
+
+#: Histories of domains with NOT NULL constraints (named in pg_constraint on 18.6:
+#: `domain_not_null`, numbered as ChooseConstraintName numbers, past every constraint name
+#: of the schema, a table's or a domain's, of any kind; and a table's NOT NULL and a domain's
+#: CHECK numbered past a domain's NOT NULL). CREATE DOMAIN names its constraints in the order
+#: written; SET NOT NULL or ADD ... NOT NULL of a domain NOT NULL already adds nothing; DROP
+#: CONSTRAINT of the NOT NULL by name drops it, as DROP NOT NULL does; a renamed domain keeps
+#: its NOT NULL's name.
+_DOMAIN_NOT_NULL_NAMES = {
+    "create domain": "CREATE DOMAIN d AS int NOT NULL;"
+                     "CREATE DOMAIN e AS int CONSTRAINT e_not_null CHECK (VALUE > 0) NOT NULL;"
+                     "CREATE DOMAIN m AS int CHECK (VALUE > 0) CHECK (VALUE > 1) NOT NULL;"
+                     "CREATE DOMAIN g AS int CONSTRAINT mine NOT NULL;",
+    "a table's name taken": "CREATE TABLE a (b int NOT NULL); CREATE DOMAIN a_b AS int NOT NULL;",
+    "a domain's name taken": "CREATE DOMAIN p_q AS int NOT NULL;"
+                             "CREATE TABLE p (q int NOT NULL);"
+                             "CREATE DOMAIN x AS int CONSTRAINT y_not_null NOT NULL;"
+                             "CREATE DOMAIN y AS int; ALTER DOMAIN y SET NOT NULL;",
+    "check past a not null": "CREATE DOMAIN j AS int NOT NULL;"
+                             "ALTER DOMAIN j RENAME CONSTRAINT j_not_null TO j_check;"
+                             "ALTER DOMAIN j ADD CHECK (VALUE > 0);",
+    "set not null twice": "CREATE DOMAIN m5 AS int NOT NULL; ALTER DOMAIN m5 SET NOT NULL;"
+                          "ALTER DOMAIN m5 DROP NOT NULL;"
+                          "ALTER DOMAIN m5 ADD CONSTRAINT m5_not_null CHECK (VALUE > 0);"
+                          "ALTER DOMAIN m5 SET NOT NULL;"
+                          "ALTER DOMAIN m5 ADD CONSTRAINT nn NOT NULL;",
+    "add constraint": "CREATE DOMAIN h AS int; ALTER DOMAIN h ADD CONSTRAINT hn NOT NULL;"
+                      "ALTER DOMAIN h ADD NOT NULL; CREATE TABLE hn (a int);"
+                      "CREATE DOMAIN k AS int; ALTER DOMAIN k ADD CONSTRAINT kn NOT NULL;"
+                      "ALTER DOMAIN k DROP CONSTRAINT kn; ALTER DOMAIN k SET NOT NULL;",
+    "renamed domain": "CREATE DOMAIN f AS int NOT NULL; ALTER DOMAIN f RENAME TO g;"
+                      "CREATE DOMAIN f AS int NOT NULL;",
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("history", _DOMAIN_NOT_NULL_NAMES.values(),
+                         ids=list(_DOMAIN_NOT_NULL_NAMES))
+def test_domain_not_null_constraints_are_named_as_the_server_names_them(
+        history: str, pg_db: str) -> None:
+    """Checked on 18.6: the names of the domains' NOT NULL and CHECK constraints, and of the
+    tables' constraints beside them, are the server's."""
+    import psycopg
+
+    catalog = replayed(history)
+    domains = {(name, check.name) for name, d in catalog.domains.items() for check in d.checks}
+    domains |= {(name, d.not_null_name) for name, d in catalog.domains.items() if d.not_null}
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(history)
+        server = set(conn.execute(
+            "SELECT 'public.' || CASE WHEN contypid <> 0 THEN contypid::regtype::text "
+            "ELSE conrelid::regclass::text END, conname FROM pg_constraint "
+            "WHERE connamespace = 'public'::regnamespace").fetchall())
+    tables = _not_null_names(catalog) | {(t.name, name) for t in catalog.tables.values()
+                                         for name in t.constraints}
+    assert tables | domains == server

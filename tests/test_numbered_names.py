@@ -97,6 +97,18 @@ def _server_named(pg_db: str, setup: str, sql: str, which: str) -> str:
      "CREATE TABLE x (a int CONSTRAINT amount_not_null CHECK (a > 0));",
      "ALTER DOMAIN amount SET NOT NULL;", "contypid = 'amount'::regtype", "amount_not_null1",
      "CHECK (VALUE IS NOT NULL) NOT VALID"),
+    # Another domain's NOT NULL holds `amount_not_null` (domains' NOT NULL constraints are
+    # named in pg_constraint too): likewise.
+    ("alter-domain-add-constraint",
+     "CREATE DOMAIN amount AS numeric;\n"
+     "CREATE DOMAIN other AS int CONSTRAINT amount_not_null NOT NULL;",
+     "ALTER DOMAIN amount SET NOT NULL;", "contypid = 'amount'::regtype", "amount_not_null1",
+     "CHECK (VALUE IS NOT NULL) NOT VALID"),
+    # A domain's NOT NULL holds `t_c_not_null` (domain t_c): the table's is `t_c_not_null1`.
+    ("set-not-null",
+     "CREATE DOMAIN t_c AS int NOT NULL;\nCREATE TABLE t (id bigint, c int);",
+     "ALTER TABLE t ALTER COLUMN c SET NOT NULL;",
+     "conrelid = 't'::regclass AND contype = 'n'", "t_c_not_null1", "NOT NULL c NOT VALID"),
     # Another table's CHECK holds `t_c_not_null`: the NOT NULL that SET NOT NULL adds is
     # `t_c_not_null1` (ChooseConstraintName looks at the whole schema), and so is the one the
     # alternative adds NOT VALID (an explicit name is only refused on its own table).

@@ -32,7 +32,11 @@ SETUP = ("CREATE TABLE t (id int PRIMARY KEY, email text, gone int, "
          # column is renamed (checked on 18.6).
          "CREATE TABLE r0 (a int NOT NULL, b int NOT NULL);\n"
          "ALTER TABLE r0 RENAME TO r;\n"
-         "ALTER TABLE r RENAME COLUMN b TO c;\n")
+         "ALTER TABLE r RENAME COLUMN b TO c;\n"
+         # A domain's NOT NULL constraint has a name too (`p_q_not_null`): the table's is
+         # numbered past it, `p_q_not_null1` (checked on 18.6).
+         "CREATE DOMAIN p_q AS int NOT NULL;\n"
+         "CREATE TABLE p (q int NOT NULL);\n")
 
 
 def _facts(sql: str, setup: str = SETUP) -> dict:
@@ -59,6 +63,7 @@ REFUSED = [
     "ALTER TABLE v DROP CONSTRAINT v_c_key",
     "ALTER TABLE r DROP CONSTRAINT r_a_not_null",
     "ALTER TABLE r DROP CONSTRAINT r_c_not_null",
+    "ALTER TABLE p DROP CONSTRAINT p_q_not_null",
 ]
 
 RUNS = [
@@ -73,6 +78,7 @@ RUNS = [
     "ALTER TABLE w DROP COLUMN id",
     "ALTER TABLE r DROP CONSTRAINT r0_a_not_null",
     "ALTER TABLE r DROP CONSTRAINT r0_b_not_null",
+    "ALTER TABLE p DROP CONSTRAINT p_q_not_null1",
 ]
 
 

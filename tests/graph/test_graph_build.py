@@ -672,6 +672,47 @@ def test_down_mismatches(tmp_path: Path) -> None:
     assert found["4_broken"].locations[1].line == 2
 
 
+def test_down_mismatch_explanations_quote_the_names_that_need_it(tmp_path: Path) -> None:
+    """Each object a down-mismatch explanation names is written as SQL reads it back, quoted
+    where it needs it (a table, a column, a key's and an index's table and columns, a foreign
+    key's target, a type); lower-case names stay bare, the object keys as the facts hold
+    them."""
+    graph = build_graph(history(
+        tmp_path,
+        ("1_base.up.sql", 'CREATE TABLE "Users" (id bigint PRIMARY KEY, "Nick" text);\n'
+                          "CREATE TABLE plain (id bigint PRIMARY KEY);\n"),
+        ("1_base.down.sql", 'DROP TABLE "Users";\nDROP TABLE plain;\n'),
+        ("2_more.up.sql", 'ALTER TABLE "Users" ALTER COLUMN "Nick" TYPE varchar(40);\n'
+                          'CREATE INDEX "Users_Nick" ON "Users" ("Nick");\n'
+                          'CREATE TABLE "Orders" ("UserId" bigint REFERENCES "Users",'
+                          ' "Code" int, PRIMARY KEY ("Code"));\n'
+                          'CREATE TYPE "Mood" AS ENUM (\'ok\');\n'
+                          "ALTER TABLE plain ADD COLUMN nick text;\n"),
+        ("2_more.down.sql", "SELECT 1;\n"),
+    ))
+    (conflict,) = [c for c in graph.conflicts if c.kind == "down-mismatch"]
+    text = conflict.explanation
+    for shown in ['column:public."Users"."Nick" was text', 'table:public."Orders" still',
+                  'index:public."Users" ("Nick") still', "column:public.plain.nick still"]:
+        assert shown in text, text
+    assert conflict.object == "column:public.Users.Nick"
+    (tmp_path / "more").mkdir()
+    more = build_graph(history(
+        tmp_path / "more",
+        ("1_base.up.sql", 'CREATE TABLE "Users" (id bigint PRIMARY KEY);\n'
+                          'CREATE TABLE "Orders" ("Id" bigint, "UserId" bigint);\n'),
+        ("1_base.down.sql", 'DROP TABLE "Orders";\nDROP TABLE "Users";\n'),
+        ("2_keys.up.sql", 'ALTER TABLE "Orders" ADD PRIMARY KEY ("Id");\n'
+                          'ALTER TABLE "Orders" ADD FOREIGN KEY ("UserId") REFERENCES "Users";\n'
+                          'CREATE TYPE "Mood" AS ENUM (\'ok\');\n'),
+        ("2_keys.down.sql", "SELECT 1;\n"),
+    ))
+    (conflict,) = [c for c in more.conflicts if c.kind == "down-mismatch"]
+    for shown in ['foreign key:public."Orders" ("UserId") -> public."Users" (id) still',
+                  'primary key:public."Orders" ("Id") still', 'type:public."Mood" still']:
+        assert shown in conflict.explanation, conflict.explanation
+
+
 def _branch_graph(tmp_path: Path, base_sql: str, ref_sql: str, ours_sql: str, *,
                   ours_first: bool = False, before: str = ""):
     """The graph of USERS (+ `before`) at the branch point, then theirs (`base_sql`, added on

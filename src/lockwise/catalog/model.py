@@ -848,8 +848,9 @@ class Catalog:
     def constraint_named(self, schema: str, name: str) -> bool:
         """Whether a constraint of `schema` has `name`: one of a table's there (a CHECK a
         renamed table kept, `t_b_check`), from PostgreSQL 18 a NOT NULL one (a renamed
-        table's `t_a_not_null`), or a CHECK of a domain's. pg_constraint's names per
-        namespace, that ChooseConstraintName numbers a name it makes past (checked on 18.6).
+        table's `t_a_not_null`), or a domain's CHECK or (from 18) NOT NULL. pg_constraint's
+        names per namespace, that ChooseConstraintName numbers a name it makes past (checked
+        on 18.6).
         Each table's constraints are looked up by name, no set of every name is kept (kept up
         to date, it would cost each statement that changes a constraint); the NOT NULL ones
         only of the tables `not_null_holders` names (a look at every column of every table
@@ -867,8 +868,10 @@ class Catalog:
                 if t.name.startswith(prefix) and holds_not_null_named(t, name):
                     return True
         return any(
-            check.name == name for key, domain in self.domains.items()
-            if domain.checks and key.startswith(prefix) for check in domain.checks)
+            key.startswith(prefix) and (
+                any(check.name == name for check in domain.checks) or
+                domain.not_null and domain.not_null_name == name and self.not_null_constraints)
+            for key, domain in self.domains.items())
 
     def type_named(self, name: str) -> str:
         """The type that holds `name` (qualified) in pg_type, as a message names it, or ""

@@ -139,7 +139,16 @@ class Domain:
     #: Whether it has a NOT NULL constraint (CREATE DOMAIN ... NOT NULL, ALTER DOMAIN ... SET
     #: NOT NULL; DROP NOT NULL takes it away).
     not_null: bool = False
+    #: That NOT NULL constraint's name in pg_constraint (checked on 18.6): as written, else
+    #: `domain_not_null` numbered past the schema's constraint names (`domain_check_name`);
+    #: kept when the domain is renamed. "" without one.
+    not_null_name: str = ""
 
     def check(self, name: str) -> DomainCheck | None:
         """Its CHECK constraint `name`, if the catalog knows it."""
         return next((c for c in self.checks if c.name == name), None)
+
+    def constraint_names(self) -> list[str]:
+        """The names of its constraints, the NOT NULL's first (pg_constraint's rows of it)."""
+        return [*([self.not_null_name] if self.not_null else []),
+                *(c.name for c in self.checks)]

@@ -47,8 +47,11 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         _move_type(catalog, _type_spellings(stmt))
         return
     if rtype == "OBJECT_DOMCONSTRAINT":
-        _change_domain_check(catalog, object_name(_object_names(stmt)),
-                             stmt.get("subname", ""), lambda c: replace(c, name=new))
+        domain, old = object_name(_object_names(stmt)), stmt.get("subname", "")
+        known = catalog.domains.get(domain)
+        if known is not None and known.not_null and known.not_null_name == old:
+            catalog.domains[domain] = replace(known, not_null_name=new)
+        _change_domain_check(catalog, domain, old, lambda c: replace(c, name=new))
         return
     if rtype == "OBJECT_SCHEMA":
         _rename_schema(catalog, stmt.get("subname", ""), new)

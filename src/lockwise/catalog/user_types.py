@@ -172,9 +172,15 @@ def domain_check_name(catalog: Catalog, domain: str, label: str = "check") -> st
     return free_generated_name(bare, label, lambda name: catalog.constraint_named(schema, name))
 
 
-def _add_domain_check(catalog: Catalog, domain: str, con: dict) -> None:
-    """A CHECK constraint `con` of CREATE / ALTER DOMAIN `domain` (another kind is left)."""
+def _add_domain_constraint(catalog: Catalog, domain: str, con: dict) -> None:
+    """A CHECK or NOT NULL constraint `con` of CREATE / ALTER DOMAIN `domain` (another kind
+    is left), named as written or as PostgreSQL names it. A NOT NULL of a domain that has one
+    adds nothing (checked on 18.6: its name stays, a name written is not taken)."""
     known = catalog.domains.get(domain)
+    if known is not None and con.get("contype") == "CONSTR_NOTNULL" and not known.not_null:
+        catalog.domains[domain] = replace(known, not_null=True, not_null_name=con.get(
+            "conname") or domain_check_name(catalog, domain, "not_null"))
+        return
     if known is None or con.get("contype") != "CONSTR_CHECK":
         return
     from lockwise.catalog.objects import DomainCheck
@@ -182,6 +188,13 @@ def _add_domain_check(catalog: Catalog, domain: str, con: dict) -> None:
     check = DomainCheck(con.get("conname") or domain_check_name(catalog, domain),
                         con.get("raw_expr"), bool(con.get("skip_validation")))
     catalog.domains[domain] = replace(known, checks=(*known.checks, check))
+
+
+def _drop_domain_not_null(catalog: Catalog, domain: str) -> None:
+    """`domain` (a known one) without its NOT NULL constraint."""
+    if (known := catalog.domains.get(domain)) is not None:
+        catalog.domains[domain] = replace(known, not_null=False, not_null_name="")
+        _note_domain_constrained(catalog, domain)
 
 
 def _note_domain_constrained(catalog: Catalog, domain: str) -> None:
@@ -219,29 +232,29 @@ def apply_type_statement(catalog: Catalog, kind: str, body: dict) -> None:
 
         catalog.domains[name] = Domain(
             SERIAL_TYPES.get(base, base), mods, is_array,
-            _domain_default(catalog, body, base, is_array),
-            not_null=any(unwrap(c)[1].get("contype") == "CONSTR_NOTNULL"
-                         for c in body.get("constraints") or ()))
+            _domain_default(catalog, body, base, is_array))
+        # (named in the order written: a CHECK named `d_not_null` before NOT NULL numbers its
+        # name, checked on 18.6)
         for con in body.get("constraints") or ():
-            _add_domain_check(catalog, name, unwrap(con)[1])
+            _add_domain_constraint(catalog, name, unwrap(con)[1])
         _note_domain_constrained(catalog, name)
     elif kind == "AlterDomainStmt" and body.get("subtype") in ("C", "O"):
         name = object_name(strings(body.get("typeName")))
         catalog.constrained_domains.add(name)
-        if body["subtype"] == "O" and (domain := catalog.domains.get(name)) is not None:
-            catalog.domains[name] = replace(domain, not_null=True)
-        _add_domain_check(catalog, name, unwrap(body.get("def"))[1])
+        _add_domain_constraint(catalog, name, {"contype": "CONSTR_NOTNULL"}
+                               if body["subtype"] == "O" else unwrap(body.get("def"))[1])
     elif kind == "AlterDomainStmt" and body.get("subtype") in ("X", "V"):
         name = object_name(strings(body.get("typeName")))
+        domain = catalog.domains.get(name)
+        if body["subtype"] == "X" and domain is not None and domain.not_null and \
+                domain.not_null_name == body.get("name"):
+            _drop_domain_not_null(catalog, name)  # (DROP CONSTRAINT of it: checked on 18.6)
         _change_domain_check(catalog, name, body.get("name", ""),
                              (lambda _: None) if body["subtype"] == "X" else
                              (lambda c: replace(c, not_valid=False)))
         _note_domain_constrained(catalog, name)
     elif kind == "AlterDomainStmt" and body.get("subtype") == "N":
-        name = object_name(strings(body.get("typeName")))
-        if (domain := catalog.domains.get(name)) is not None:
-            catalog.domains[name] = replace(domain, not_null=False)
-            _note_domain_constrained(catalog, name)
+        _drop_domain_not_null(catalog, object_name(strings(body.get("typeName"))))
     elif kind == "AlterDomainStmt" and body.get("subtype") == "T":
         name = object_name(strings(body.get("typeName")))
         domain = catalog.domains.get(name)

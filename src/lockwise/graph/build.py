@@ -78,6 +78,7 @@ if TYPE_CHECKING:  # --base and the applied history make one: lint never does
     from lockwise.graph.git import BranchInfo
     from lockwise.parse.pieces import Pieces
 from lockwise.parse.postgres import ParsedFile
+from lockwise.parse.quoting import object_key_sql as _shown
 from lockwise.parse.quoting import object_sql, quote_ident, quote_qualified
 
 _T = TypeVar("_T")
@@ -232,13 +233,6 @@ class _DroppedMap(dict):
 def canon(obj: str) -> str:
     kind, _, name = obj.partition(":")
     return f"table:{name}" if kind in _RELATION_KINDS else obj
-
-
-def _shown(obj: str) -> str:
-    """Object key `obj` as an explanation names it: `kind:` and the name quoted where SQL
-    needs it (`table:public."Booking"`; lower-case names bare, `table:public.users`)."""
-    kind, _, name = obj.partition(":")
-    return f"{kind}:{object_sql(kind, name)}"
 
 
 def _parent(obj: str) -> str | None:
@@ -1666,7 +1660,7 @@ class _Builder:
         diffs = differences(check.before, after, check.partial | (after_tables - complete))
         if not diffs:
             return
-        shown = "; ".join(f"{obj} {why}" for obj, why in diffs[:4])
+        shown = "; ".join(f"{_shown(obj)} {why}" for obj, why in diffs[:4])
         more = f"; and {len(diffs) - 4} more" if len(diffs) > 4 else ""
         self.conflict("down-mismatch", [up_loc, down_loc], diffs[0][0],
                       f"up then down does not give back the schema from before up: "

@@ -96,6 +96,24 @@ def object_sql(kind: str, name: str) -> str:
     return quote_ident(name) if kind in _UNQUALIFIED_KINDS else quote_qualified(name)
 
 
+def object_key_sql(key: str) -> str:
+    """Object key `key` as an explanation names it: `kind:` and the name quoted where SQL
+    needs it (`table:public."Booking"`; lower-case names bare, `table:public.users`). A key
+    that names a table and columns (`index:public.t (a, b)`, `primary key:...`, the down
+    comparison's `foreign key:public.t (a) -> public.u (id)`) has each part quoted."""
+    kind, _, name = key.partition(":")
+    if (kind.endswith("index") or kind.endswith(" key")) and name.endswith(")"):
+        return f"{kind}:" + " -> ".join(map(_columns_of_sql, name.split(" -> ")))
+    return f"{kind}:{object_sql(kind, name)}"
+
+
+def _columns_of_sql(text: str) -> str:
+    """`public.T (A, b)` as SQL reads it back: `public."T" ("A", b)`."""
+    table, _, columns = text.partition(" (")
+    listed = ", ".join(map(quote_ident, columns[:-1].split(", "))) if columns else ""
+    return f"{quote_qualified(table)} ({listed})" if columns else quote_qualified(table)
+
+
 def relation_sql(name: str, like: str, qualified: bool) -> str:
     """`name` (qualified) as the user would write it, quoted: bare when they wrote `like`
     bare (`qualified` false) and it lives in the same schema."""

@@ -281,7 +281,7 @@ ACTION_KINDS = frozenset({
     'no_inherit', 'noinherit', 'not_enforced', 'not_valid', 'nowait', 'nullable_column',
     'nulls_not_distinct', 'nulltesttype', 'object', 'object_missing', 'object_type', 'objects',
     'objname', 'objtype', 'old', 'on', 'only', 'op', 'operation', 'options', 'orig_tablespacename',
-    'other', 'override', 'parameters', 'params', 'parse_error', 'partbound', 'partial',
+    'other', 'over', 'override', 'parameters', 'params', 'parse_error', 'partbound', 'partial',
     'partition_key', 'partitioned', 'partitioning', 'partspec', 'pg_', 'pg_temp_', 'pg_version',
     'pk_attrs', 'pktable', 'policy_name', 'portalname', 'position', 'prepare', 'prepared_at',
     'prepared_statement_run', 'procedure', 'program', 'properties', 'psql_gexec', 'psql_meta',

@@ -52,7 +52,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.create import create_table_as
 from lockwise.effects.postgres.embedded import take_whole_effect
-from lockwise.effects.postgres.where_index import where_facts
+from lockwise.effects.postgres.where_index import unindexed_where, where_facts
 from lockwise.effects.volatility import changes_between_transactions, has_subquery
 from lockwise.parse.quoting import quote_ident, relation_sql
 
@@ -144,7 +144,7 @@ def dml(kind: str) -> Callable:
             for rel in stored_reads(b, _read_whole(stmt.get("selectStmt")), outer_ctes):
                 b.scan(rel, "INSERT ... SELECT without WHERE reads it in full to fill the table")
         if kind in ("update", "delete") and b.ctx.executes and not stmt.get("withClause"):
-            for rel in stored_reads(b, _subqueries_read_whole(stmt), outer_ctes):
+            for rel in stored_reads(b, _subqueries_read_whole(b, stmt), outer_ctes):
                 b.scan(rel, f"{kind.upper()} reads it in full in a DISTINCT or GROUP BY "
                             "subquery beside it")
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
@@ -238,23 +238,48 @@ def _read_whole(query: object) -> dict | None:
     return items[0] if kind == "RangeVar" else None
 
 
-def _subqueries_read_whole(stmt: dict) -> list[dict]:
+def _subqueries_read_whole(b: Builder, stmt: dict) -> list[dict]:
     """The relations (RangeVars) an UPDATE ... FROM or DELETE ... USING reads in full in a
     subquery of its list: one with DISTINCT or GROUP BY is computed whole before the join
     (the planner cannot pull it up into it, and the join's conditions do not reach into it:
-    a Seq Scan under the join, checked on 18.6), so it reads what `_read_whole` says. A
-    subquery without either is pulled up into the join, whose conditions may reach the
-    relation through an index. (A condition of the WHERE on the subquery's columns alone,
-    which the planner pushes down into it, is not looked at.)"""
+    a Seq Scan under the join, checked on 18.6), so it reads what `_read_whole` says, unless
+    a condition of the WHERE pushed down into it (`pushdown.pushed_condition`) filters the
+    relation's rows and an index of it may serve that condition, as one of the subquery's
+    own WHERE would (`where_index.unindexed_where`). A subquery without either is pulled up
+    into the join, whose conditions may reach the relation through an index."""
     found = []
     for item in stmt.get("fromClause") or stmt.get("usingClause") or ():
         kind, beside = unwrap(item)
         query = unwrap(beside.get("subquery"))[1] if kind == "RangeSubselect" and \
             not beside.get("lateral") and beside.get("subquery") else {}
         if (query.get("distinctClause") or query.get("groupClause")) and \
-                (read := _read_whole(beside["subquery"])) is not None:
+                (read := _read_whole(beside["subquery"])) is not None and \
+                not _filtered(b, stmt, beside, read):
             found.append(read)
     return found
+
+
+def _filtered(b: Builder, stmt: dict, beside: dict, read: dict) -> bool:
+    """Whether a condition of `stmt`'s WHERE, pushed down into subquery `beside` of its list,
+    filters the rows of relation `read` (its RangeVar) in a way an index of it may serve (or
+    its indexes are not all known)."""
+    alias = (beside.get("alias") or {}).get("aliasname")
+    if not alias or not stmt.get("whereClause"):
+        return False
+    from lockwise.effects.postgres.pushdown import (  # (rare: only here)
+        pushed_condition,
+        renames_columns,
+    )
+
+    if renames_columns(beside):
+        return False
+
+    condition = pushed_condition(stmt["whereClause"], alias, beside["subquery"],
+                                 b.ctx.catalog.functions)
+    return condition is not None and unindexed_where(
+        b.ctx.catalog, range_var(read)[0], {"relation": unwrap(read)[1],
+                                            "whereClause": condition},
+        b.ctx.pg_version) is None
 
 
 def _lock_rule_actions(b: Builder, relation: str, event: str) -> None:
