@@ -91,8 +91,8 @@ def test_the_locks_on_mariadb(mariadb, tmp_path: Path) -> None:
 @pytest.mark.parametrize(("sql", "refused", "error"), [
     ("LOCK TABLES u WRITE; LOAD DATA INFILE '{csv}' INTO TABLE t FIELDS TERMINATED BY ','",
      "t", "ERROR 1100"),
-    ("LOCK TABLES t READ; LOAD DATA INFILE '{csv}' INTO TABLE t FIELDS TERMINATED BY ','",
-     "t", "ERROR 1099"),
+    ("LOCK TABLES u READ; LOAD DATA INFILE '{csv}' INTO TABLE u FIELDS TERMINATED BY ','",
+     "u", "ERROR 1099"),
     ("LOCK TABLES t WRITE, c READ; LOAD DATA INFILE '{csv}' INTO TABLE t FIELDS TERMINATED "
      "BY ','", None, None),
     ("LOCK TABLES u READ; SELECT * FROM t INTO OUTFILE '{out}'", "t", "ERROR 1100"),

@@ -1656,9 +1656,19 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
         # its body is not linted, as a stored program's is not
         return exp.Command(this=compound.group(1).split()[0].upper(),
                            expression=body[len(compound.group(1).split()[0]):].lstrip())
+    if body[:4].upper() == "LOAD":  # (LOAD DATA sqlglot refuses, LOAD XML keeps a command)
+        from lockwise.parse.mysql_files import load_as_insert
+
+        if (loaded := load_as_insert(body)) is not None:
+            return loaded  # LOAD DATA INFILE 'f' INTO TABLE t: the INSERT into t it is
     try:
         tree = sqlglot.parse_one(body, read=reader)
     except ParseError:
+        from lockwise.parse.mysql_files import without_file_into
+
+        if (text := without_file_into(body)) is not None and \
+                (query := _reparsed(text, body, reader)) is not None:
+            return query  # SELECT ... INTO OUTFILE 'f': the SELECT
         if (if_exists := _without_if_exists(body, reader)) is not None:
             return if_exists  # MariaDB's ADD INDEX IF NOT EXISTS ...
         from lockwise.parse.mariadb_clauses import readable_text
