@@ -2066,8 +2066,34 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
         "blocked_text": ", ".join(f"{b.table_facts(t)['table']} ({kind}: their {what} wait)"
                                   for t, kind, what in blocking),
         "blocked_tables_text": ", ".join(b.table_facts(t)["table"] for t, _, _ in blocking),
+        "key_locked_text": _key_locked_text(b, [t for t, kind, _ in locked if kind == "WRITE"],
+                                            {t for t, _, _ in locked}),
     })
     return True
+
+
+def _key_locked_text(b: _Builder, written: list[str], listed: set[str]) -> str:
+    """`, and for the foreign keys that reference it SHARED_WRITE on m1 (blocks ...) and
+    SHARED_READ on m2 (blocks ...)`: the metadata locks LOCK TABLES holds on the tables its
+    WRITE-locked tables `written` are related to by a foreign key (_lock_key_related), which
+    it does not list (`listed`), strongest first; "" when there is none."""
+    from lockwise.effects.mysql_locks import lock_tables_lock, weak_lock_blocks
+
+    related: dict[LockMode, list[str]] = {}
+    for table, mode in b.locks.items():
+        if table not in listed and not b.temporary(table):
+            related.setdefault(mode, []).append(b.table_facts(table)["table"])
+    if not related:
+        return ""
+    held = {mode: f"their {what} wait" for what, mode in _TABLE_LOCK_BLOCKS.values()}
+    locks = " and ".join(
+        f"{lock_tables_lock(mode)} on {', '.join(tables)} "
+        f"({held.get(mode) or weak_lock_blocks(mode)})"
+        for mode, tables in sorted(related.items(), key=lambda item: -item[0]))
+    # (MariaDB locks the tables whose keys reference it; MySQL those it references too)
+    keys = "reference" if b.session.flavour == "mariadb" else "relate"
+    return f", and for the foreign keys that {keys} {'it' if len(written) == 1 else 'them'} " \
+        f"{locks}"
 
 
 #: The writes a table locked WRITE may take: its keys' every action is prelocked.
