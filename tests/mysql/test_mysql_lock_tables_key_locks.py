@@ -123,3 +123,31 @@ def test_the_prelocks_are_held_until_unlock_tables(lint_change) -> None:
     assert waits["m2"].endswith(", until UNLOCK TABLES"), waits["m2"]
     (insert,) = lint_change("INSERT INTO s VALUES (1, 1);", "mariadb").statements
     assert lock_lines(insert.effect)[0][3].endswith(", until it commits")
+
+
+@pytest.mark.parametrize(("dialect", "said"), [
+    ("mariadb", ", and for the foreign keys that reference it SHARED_WRITE on m1, m3 (blocks "
+                "LOCK=SHARED / EXCLUSIVE and COPY DDL, the exclusive step of every ALTER, and "
+                "LOCK TABLES) and SHARED_READ on m2 (blocks the exclusive step of every ALTER, "
+                "DROP, TRUNCATE and RENAME TABLE, and LOCK TABLES ... WRITE) until UNLOCK "
+                "TABLES"),
+    ("mysql", ", and for the foreign keys that relate it SHARED_NO_READ_WRITE on m1, m3 "
+              "(their reads and writes wait) and SHARED_READ_ONLY on m2, p (their writes wait) "
+              "until UNLOCK TABLES"),
+])
+def test_the_message_names_the_tables_locked_for_the_keys(lint_change, dialect, said) -> None:
+    """mysql-lock-tables named the tables listed only (n), not those its keys lock."""
+    report = lint_change("LOCK TABLES n WRITE;\nUNLOCK TABLES;", dialect)
+    (finding,) = [f for s in report.statements for f in s.findings
+                  if f.rule == "mysql-lock-tables"]
+    assert finding.message.startswith("LOCK TABLES holds n (WRITE: their reads and writes "
+                                      f"wait){said} or the end of the session"), finding.message
+
+
+def test_the_message_names_no_key_locks_where_there_are_none(lint_change) -> None:
+    report = lint_change("LOCK TABLES n READ, s WRITE;\nUNLOCK TABLES;", "mariadb")
+    (finding,) = [f for s in report.statements for f in s.findings
+                  if f.rule == "mysql-lock-tables"]
+    assert finding.message.startswith("LOCK TABLES holds n (READ: their writes wait), s "
+                                      "(WRITE: their reads and writes wait) until UNLOCK "
+                                      "TABLES"), finding.message

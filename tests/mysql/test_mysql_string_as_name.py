@@ -29,6 +29,13 @@ REFUSED = [
     ('ALTER TABLE members CHANGE COLUMN "nick" handle VARCHAR(40)', '"nick"'),
     ('ALTER TABLE members RENAME "member_list"', '"member_list"'),
     ('ALTER TABLE members RENAME COLUMN nick TO "handle"', '"handle"'),
+    # RENAME TABLE's names, old and new, the first pair's and the next ones'
+    ('RENAME TABLE members TO "member_list"', '"member_list"'),
+    ("RENAME TABLE members TO 'member_list'", "'member_list'"),
+    ('RENAME TABLE "members" TO member_list', '"members"'),
+    ('RENAME TABLE members TO member_list, "member_list" TO members',
+     '"member_list" TO members'),
+    ('RENAME TABLE members TO member_list, member_list TO "members"', '"members"'),
 ]
 #: Strings where MySQL takes a string: a value, a comment, a default; still read.
 READ = [
@@ -39,6 +46,7 @@ READ = [
     'SELECT "id" FROM members',
     'ALTER TABLE members RENAME TO member_list',
     "ALTER TABLE members CHANGE nick handle VARCHAR(40) COMMENT 'to'",
+    "RENAME TABLE members TO member_list, member_list TO members",
 ]
 _NEAR = re.compile(r"ERROR 1064 \(42000\).* near '(.*)' at line 1", re.DOTALL)
 

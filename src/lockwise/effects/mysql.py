@@ -1327,6 +1327,8 @@ class _Builder:
         }))
         self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
                                           permits_dml and lock == "EXCLUSIVE" else lock]
+        if algorithm == "COPY" and flavour == "mariadb":
+            self.copied_key_parents(table, operations)
         if rebuilds:
             self.rewrites.add(table)
             self.scans[table] = f"table rebuilt ({algorithm})"
@@ -1334,6 +1336,20 @@ class _Builder:
                  for op, _ in operations):
             self.scans[table] = "index build"
         self.alters.add(f"table:{table}")
+
+
+    def copied_key_parents(self, table: str, operations: list[tuple[str, dict]]) -> None:
+        """The SHARED_NO_WRITE metadata lock MariaDB's ALTER TABLE run as ALGORITHM=COPY
+        holds on each table a foreign key it adds references (its writes wait for the copy),
+        foreign_key_checks on or off; in place (the checks off) it holds none a read or a
+        write waits for (checked on MariaDB 10.11 in METADATA_LOCK_INFO and performance_schema.
+        metadata_locks). MySQL's (its data dictionary's locks on the parent) are not checked:
+        not modelled."""
+        for op, extra in operations:
+            parent = extra.get("references") if op.startswith("add_foreign_key") else None
+            if parent and (parent := self.key(parent)) != table and \
+                    not self.temporary(parent):
+                self.locks[parent] = max(self.locks.get(parent, LockMode.SHARE), LockMode.SHARE)
 
 
 def _row_version_facts(table: Table | None) -> dict:
@@ -1755,6 +1771,8 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             for con in action.expressions:
                 op = _functional_index(_classify_constraint(con), con)
                 extra = {"name": _name(con.this) if con.this is not None else ""}
+                if op == "add_foreign_key" and (key := keys.foreign_key_of(con)) is not None:
+                    extra["references"] = key[2]  # (the parent _copied_key_parents locks)
                 if op == "add_spatial_index":
                     extra.update(_spatial_columns(_index_columns(con), t, expr))
                 elif op == "add_index":
@@ -2066,8 +2084,34 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
         "blocked_text": ", ".join(f"{b.table_facts(t)['table']} ({kind}: their {what} wait)"
                                   for t, kind, what in blocking),
         "blocked_tables_text": ", ".join(b.table_facts(t)["table"] for t, _, _ in blocking),
+        "key_locked_text": _key_locked_text(b, [t for t, kind, _ in locked if kind == "WRITE"],
+                                            {t for t, _, _ in locked}),
     })
     return True
+
+
+def _key_locked_text(b: _Builder, written: list[str], listed: set[str]) -> str:
+    """`, and for the foreign keys that reference it SHARED_WRITE on m1 (blocks ...) and
+    SHARED_READ on m2 (blocks ...)`: the metadata locks LOCK TABLES holds on the tables its
+    WRITE-locked tables `written` are related to by a foreign key (_lock_key_related), which
+    it does not list (`listed`), strongest first; "" when there is none."""
+    from lockwise.effects.mysql_locks import lock_tables_lock, weak_lock_blocks
+
+    related: dict[LockMode, list[str]] = {}
+    for table, mode in b.locks.items():
+        if table not in listed and not b.temporary(table):
+            related.setdefault(mode, []).append(b.table_facts(table)["table"])
+    if not related:
+        return ""
+    held = {mode: f"their {what} wait" for what, mode in _TABLE_LOCK_BLOCKS.values()}
+    locks = " and ".join(
+        f"{lock_tables_lock(mode)} on {', '.join(tables)} "
+        f"({held.get(mode) or weak_lock_blocks(mode)})"
+        for mode, tables in sorted(related.items(), key=lambda item: -item[0]))
+    # (MariaDB locks the tables whose keys reference it; MySQL those it references too)
+    keys = "reference" if b.session.flavour == "mariadb" else "relate"
+    return f", and for the foreign keys that {keys} {'it' if len(written) == 1 else 'them'} " \
+        f"{locks}"
 
 
 #: The writes a table locked WRITE may take: its keys' every action is prelocked.

@@ -61,8 +61,15 @@ def _locks_tables(effect: Effect) -> bool:
 def metadata_lock(effect: Effect, mode: LockMode) -> str:
     """The metadata lock kind `effect` holds where the model says `mode`."""
     if mode in _LOCK_TABLES and _locks_tables(effect):
-        return _LOCK_TABLES[mode]
+        return lock_tables_lock(mode)
     return _METADATA_LOCKS.get(mode, mode.pg_name)
+
+
+def lock_tables_lock(mode: LockMode) -> str:
+    """The metadata lock kind a LOCK TABLES holds where the model says `mode`, on a table it
+    lists or one the foreign keys relate to it (SHARED_READ_ONLY for a READ lock,
+    SHARED_NO_READ_WRITE for WRITE, DML's kinds for what it prelocks as DML would)."""
+    return _LOCK_TABLES.get(mode) or _METADATA_LOCKS.get(mode, mode.pg_name)
 
 
 def table_as_written(effect: Effect, relation: str) -> str:

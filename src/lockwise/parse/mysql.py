@@ -574,7 +574,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
         return other
     if (refused := _insert_syntax(body, tokens)) is not None:
         return refused  # REPLACE ... ON DUPLICATE KEY UPDATE, INSERT INTO t (a) SET ...
-    if (refused := _string_as_name(tree, body, tokens, words)) is not None:
+    if (refused := _string_as_name(tree, body, *command_tokens(body, tokens, words))) \
+            is not None:
         return refused  # CREATE TABLE "t" ("id" INT): SQLite's and PostgreSQL's names
     for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.DCOLON:
@@ -883,9 +884,10 @@ _QUOTED_NAME = ("a quoted string is no name: write names in backquotes (`name`);
 
 def _string_as_name(tree, body: str, tokens: list, words: list[str]
                     ) -> tuple[str, int, int] | None:
-    """A string where a table's or a column's name goes (`CREATE TABLE "t" ("id" INT)`, as
-    SQLite and PostgreSQL quote names): sqlglot reads it as the name, MySQL and MariaDB stop
-    at it (error 1064) unless sql_mode holds ANSI_QUOTES, which neither sets by default."""
+    """A string where a table's or a column's name goes (`CREATE TABLE "t" ("id" INT)`,
+    `RENAME TABLE a TO "x"`, as SQLite and PostgreSQL quote names): sqlglot reads it as the
+    name, MySQL and MariaDB stop at it (error 1064) unless sql_mode holds ANSI_QUOTES, which
+    neither sets by default."""
     from sqlglot import exp
     from sqlglot.tokens import TokenType
 
@@ -906,6 +908,8 @@ def _string_as_name(tree, body: str, tokens: list, words: list[str]
         # "a" b
         renamed = altered and (before in ("TO", "AS", "RENAME", "CHANGE")
                                or words[i - 2:i] == ["CHANGE", "COLUMN"])
+        # RENAME TABLE a TO "x", b TO c: each pair's names (after TABLE, TO, a comma)
+        renamed = renamed or words[:2] == ["RENAME", "TABLE"] and before in ("TO", ",")
         if table or renamed or tok.text in columns and before in _BEFORE_COLUMN_NAME:
             end = body.find(body[tok.start], tok.start + 1 + len(tok.text))
             return (f'syntax error at or near "{tok.text}" ({_QUOTED_NAME})',
@@ -1202,14 +1206,22 @@ def _lock_wait_at(body: str, tokens: list, words: list[str]
         first = _first_alter_token(tokens, words)
         i = next((i for i, tok in enumerate(tokens) if tok is first), None)
         return (tokens, words, i) if i is not None and is_lock_wait(i) else None
-    if len(tokens) == 2 and tokens[1].token_type == TokenType.STRING:
-        # RENAME and OPTIMIZE, which the tokenizer keeps as commands: their text read alone
-        rest = tokens[0].end + 1  # (the string token's start is not where its text starts)
-        tokens = mysql_tokens(" " * rest + body[rest:])
-        words = [words[0], *(tok.text.upper() for tok in tokens)]
-        tokens = [None, *tokens]
+    tokens, words = command_tokens(body, tokens, words)
     return next(((tokens, words, i) for i in range(1, len(tokens))
                  if words[i - 1] not in _NAME_AFTER and is_lock_wait(i)), None)
+
+
+def command_tokens(body: str, tokens: list, words: list[str]) -> tuple[list, list[str]]:
+    """`body`'s `tokens` and `words`, or, for RENAME and OPTIMIZE, which the tokenizer keeps
+    as commands (their first word, then the rest as one string), the rest read again as
+    tokens (offsets kept; the first token None, its word kept)."""
+    from sqlglot.tokens import TokenType
+
+    if len(tokens) != 2 or tokens[1].token_type != TokenType.STRING:
+        return tokens, words
+    rest = tokens[0].end + 1  # (the string token's start is not where its text starts)
+    read = mysql_tokens(" " * rest + body[rest:])
+    return [None, *read], [words[0], *(tok.text.upper() for tok in read)]
 
 
 def without_lock_wait(body: str, wait: LockWait | None = None) -> str | None:
@@ -1644,9 +1656,19 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
         # its body is not linted, as a stored program's is not
         return exp.Command(this=compound.group(1).split()[0].upper(),
                            expression=body[len(compound.group(1).split()[0]):].lstrip())
+    if body[:4].upper() == "LOAD":  # (LOAD DATA sqlglot refuses, LOAD XML keeps a command)
+        from lockwise.parse.mysql_files import load_as_insert
+
+        if (loaded := load_as_insert(body)) is not None:
+            return loaded  # LOAD DATA INFILE 'f' INTO TABLE t: the INSERT into t it is
     try:
         tree = sqlglot.parse_one(body, read=reader)
     except ParseError:
+        from lockwise.parse.mysql_files import without_file_into
+
+        if (text := without_file_into(body)) is not None and \
+                (query := _reparsed(text, body, reader)) is not None:
+            return query  # SELECT ... INTO OUTFILE 'f': the SELECT
         if (if_exists := _without_if_exists(body, reader)) is not None:
             return if_exists  # MariaDB's ADD INDEX IF NOT EXISTS ...
         from lockwise.parse.mariadb_clauses import readable_text

@@ -1,0 +1,140 @@
+"""The metadata locks DDL takes on the tables related to its own by a foreign key, on MariaDB
+(checked on 10.11 in information_schema.METADATA_LOCK_INFO and performance_schema.
+metadata_locks, while the DDL waits for its own table behind another session).
+
+ALTER TABLE k ADD FOREIGN KEY ... REFERENCES p run as ALGORITHM=COPY (foreign_key_checks on,
+the default: InnoDB adds a key in place only with the checks off; or an ALGORITHM=COPY clause)
+holds SHARED_NO_WRITE on p for the copy: p's writes wait. In place (the checks off) it holds
+none that a read or a write of p waits for. The DDL of a parent (ALTER, DROP, RENAME TABLE p)
+holds SHARED on the tables referencing it, which only an EXCLUSIVE lock (another DDL's) waits
+for, and an InnoDB table lock on them at its end, which writes wait for: not modelled (no
+InnoDB table locks in the model); a child's DDL asks for no lock on its parent before its
+own."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from lockwise.effects.mysql_locks import metadata_lock
+
+SETUP = ("CREATE TABLE p (id INT PRIMARY KEY, v INT); CREATE TABLE c (id INT PRIMARY KEY, "
+         "pid INT, FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE); CREATE TABLE k (id "
+         "INT PRIMARY KEY, pid INT);")
+
+NW = "SHARED_NO_WRITE"
+
+#: (statement, the locks it holds on the tables other than k while it copies k)
+ADDED = [
+    ("ALTER TABLE k ADD FOREIGN KEY (pid) REFERENCES p (id)", {"p": NW}),
+    ("ALTER TABLE k ADD CONSTRAINT k_p FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE, "
+     "ALGORITHM=COPY", {"p": NW}),
+    ("ALTER TABLE k ADD FOREIGN KEY (pid) REFERENCES p (id), ADD FOREIGN KEY (id) REFERENCES "
+     "c (id)", {"p": NW, "c": NW}),
+    ("ALTER TABLE k ADD FOREIGN KEY (pid) REFERENCES k (id)", {}),
+    ("SET foreign_key_checks = 0; ALTER TABLE k ADD FOREIGN KEY (pid) REFERENCES p (id), "
+     "ALGORITHM=COPY", {"p": NW}),
+]
+
+
+def _others(effect, own: str) -> dict[str, str]:
+    return {t: metadata_lock(effect, mode) for t, mode in effect.locks.items() if t != own}
+
+
+@pytest.mark.parametrize(("sql", "held"), ADDED)
+def test_adding_a_key_by_copy_locks_the_parent(lint_change, sql: str, held: dict) -> None:
+    """It held k's lock only."""
+    statement = lint_change(sql.replace("; ", ";\n") + ";", "mariadb").statements[-1]
+    assert _others(statement.effect, "k") == held, sql
+
+
+def test_adding_a_key_in_place_locks_no_parent(lint_change) -> None:
+    statement = lint_change("SET foreign_key_checks = 0;\nALTER TABLE k ADD FOREIGN KEY (pid) "
+                            "REFERENCES p (id);", "mariadb").statements[-1]
+    assert _others(statement.effect, "k") == {}
+
+
+def _client(mariadb, database: str, sql: str) -> subprocess.Popen:
+    return subprocess.Popen([mariadb.client, "--no-defaults", f"--socket={mariadb.socket}",
+                             "-uroot", database, "-e", sql],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _held_while_waiting(mariadb, database: str, ddl: str, blocker: str,
+                        expected: dict[str, str]) -> dict[str, str]:
+    """The metadata locks `ddl` holds (on the tables other than k) while it waits for k,
+    which a second session holds with `blocker` for 3 seconds: the `expected` ones as soon
+    as they are seen (the DDL takes its locks one by one), else the last seen."""
+    holder = _client(mariadb, database, f"BEGIN; {blocker}; SELECT SLEEP(3); COMMIT")
+    time.sleep(0.5)
+    running = _client(mariadb, database, ddl)
+    held: dict[str, str] = {}
+    try:
+        for _ in range(20):
+            time.sleep(0.1)
+            seen = mariadb.run(
+                "SELECT m.TABLE_NAME, m.LOCK_MODE FROM information_schema.METADATA_LOCK_INFO m "
+                "JOIN information_schema.PROCESSLIST l ON l.ID = m.THREAD_ID WHERE "
+                f"m.TABLE_SCHEMA = '{database}' AND l.INFO LIKE 'ALTER TABLE k%' AND l.STATE = "
+                "'Waiting for table metadata lock'", "mysql")
+            held = {table: mode.removeprefix("MDL_") for table, mode in
+                    (line.split("\t") for line in seen.stdout.splitlines())
+                    if table not in ("k", "")}
+            if held == expected:
+                break
+        return held
+    finally:
+        assert running.wait(timeout=30) == 0, running.stderr.read() if running.stderr else ""
+        holder.wait(timeout=30)
+
+
+def test_the_locks_on_mariadb(mariadb) -> None:
+    """Checked on MariaDB 10.11: while the ALTER waits for k (a second session reads it), it
+    already holds SHARED_NO_WRITE on the tables its new keys reference when it copies k."""
+    assert mariadb.run("INSTALL SONAME 'metadata_lock_info'", "mysql").returncode in (0, 1)
+    for n, (sql, held) in enumerate(ADDED):
+        database = f"ddl_key_locks{n}"
+        assert mariadb.run(f"CREATE DATABASE {database}", "mysql").returncode == 0
+        assert mariadb.run(SETUP, database).returncode == 0
+        assert _held_while_waiting(mariadb, database, sql, "SELECT * FROM k", held) == held, sql
+
+
+def test_in_place_it_waits_for_no_write_of_the_parent(mariadb) -> None:
+    """Checked on MariaDB 10.11: with the checks off the ALTER ends while another session
+    writes p (with them on, a copy, it waits for that session)."""
+    for checks, waits in ((0, False), (1, True)):
+        database = f"ddl_key_locks_inplace{checks}"
+        assert mariadb.run(f"CREATE DATABASE {database}", "mysql").returncode == 0
+        assert mariadb.run(SETUP, database).returncode == 0
+        holder = _client(mariadb, database,
+                         "BEGIN; INSERT INTO p VALUES (9, 9); SELECT SLEEP(3); COMMIT")
+        time.sleep(0.5)
+        started = time.monotonic()
+        ran = mariadb.run(f"SET foreign_key_checks = {checks}; ALTER TABLE k ADD FOREIGN KEY "
+                          "(pid) REFERENCES p (id)", database)
+        assert ran.returncode == 0, ran.stderr
+        assert (time.monotonic() - started > 1.5) == waits, checks
+        holder.wait(timeout=30)
+
+
+def test_a_parents_ddl_waits_for_the_writes_of_its_children(mariadb) -> None:
+    """Checked on MariaDB 10.11, and not modelled (docs/mysql.md): ALTER and RENAME TABLE p
+    hold SHARED on c, which references p, and no metadata lock a write waits for, yet InnoDB
+    takes an exclusive table lock on c at the DDL's end (information_schema.INNODB_LOCKS: X,
+    TABLE): the DDL waits for another session's open write of c (its IX), and c's new writes
+    queue behind it; a read of c (no InnoDB table lock) neither waits nor is waited for."""
+    database = "ddl_key_locks_parent"
+    assert mariadb.run(f"CREATE DATABASE {database}", "mysql").returncode == 0
+    assert mariadb.run(SETUP, database).returncode == 0
+    for blocker, waits, sql in (("INSERT INTO c VALUES (1, NULL)", True,
+                                 "ALTER TABLE p ADD COLUMN w INT"),
+                                ("INSERT INTO c VALUES (2, NULL)", True, "RENAME TABLE p TO p2"),
+                                ("SELECT * FROM c", False, "RENAME TABLE p2 TO p")):
+        holder = _client(mariadb, database, f"BEGIN; {blocker}; SELECT SLEEP(3); ROLLBACK")
+        time.sleep(0.5)
+        started = time.monotonic()
+        assert mariadb.run(sql, database).returncode == 0, sql
+        assert (time.monotonic() - started > 1.5) == waits, sql
+        holder.wait(timeout=30)
