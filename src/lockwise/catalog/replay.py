@@ -1833,9 +1833,11 @@ def _kept_copy(kept: set | dict) -> set | dict:
     it is: a set's items and a dict's keys shared (hashable: names, tuples), a dict's sets
     copied, its values hashed by their fields shared (strings, tuples, a dataclass frozen or
     hashed as one, such as the graph's `Location`: never changed in place, as a dict's key
-    may not be), anything else deep-copied. Every location of the conflict graph's made
-    objects deep-copied at each copy was two fifths of its time (once the catalog's copy
-    was cut) on a history rolled back to a savepoint every tenth migration."""
+    may not be), anything else deep-copied (a mapping of the caller's own, the graph's
+    views and drops, copies itself by its shape through `__deepcopy__`). Every location of
+    the conflict graph's made objects deep-copied at each copy was two fifths of its time
+    (once the catalog's copy was cut) on a history rolled back to a savepoint every tenth
+    migration."""
     from copy import deepcopy
 
     kind = type(kept)
