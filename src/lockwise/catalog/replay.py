@@ -473,17 +473,19 @@ def column_identity_sequence(table: str, col: Column) -> str:
 
 def owned_sequences(catalog: Catalog, table: str, columns: Iterable[str] | None = None
                     ) -> list[str]:
-    """The sequences of `table`'s serial and identity columns (of `columns` only, if given),
-    and those attached to them by OWNED BY: they go with the column or table, and change
-    with the identity. Each as the catalog recorded it (an identity's keeps its name across a
+    """The sequences of `table`'s serial and identity columns (of `columns` only, if given,
+    in their order), and those attached to them by OWNED BY: they go with the column or
+    table, and change with the identity. Each as the catalog recorded it (an identity's keeps its name across a
     rename of the table; one the catalog did not record, as PostgreSQL names it:
     `owned_sequence`). A partition's identity draws from its parent's sequence: it has none
     of its own (checked on the server)."""
     known = catalog.tables.get(table)
     if known is None:
         return []
-    wanted = None if columns is None else set(columns)
-    chosen = [col for col in known.columns.values() if wanted is None or col.name in wanted]
+    # (`columns` looked up, not each column of the table: one column's, asked for each
+    # column a statement adds, made many ADD COLUMNs on a wide table quadratic)
+    chosen = list(known.columns.values()) if columns is None else \
+        [known.columns[c] for c in dict.fromkeys(columns) if c in known.columns]
     serial = [] if known.partition_of else [
         column_identity_sequence(table, col) if col.identity else col.default_sequence or ""
         for col in chosen
