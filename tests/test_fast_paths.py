@@ -290,6 +290,30 @@ def test_a_sequence_no_column_names_is_owned_without_a_walk_of_every_column() ->
                                                               "public.t3_id_seq")
 
 
+def test_a_sequence_renamed_or_moved_walks_the_columns_only_when_a_column_names_it() -> None:
+    # ALTER SEQUENCE ... RENAME TO / SET SCHEMA walked every column of every table for the
+    # identities and owners naming it, then (a column naming it) again for the defaults
+    # drawing from it: many renames of sequences on a large schema were quadratic. A
+    # sequence no column names costs no walk; one a column names, one.
+    catalog = _catalog("CREATE SCHEMA app;" + "".join(
+        f"CREATE TABLE t{i} (id serial, n int GENERATED ALWAYS AS IDENTITY);"
+        f"CREATE SEQUENCE s{i};" for i in range(12)))
+    tables = catalog.tables = _WalkedTables(catalog.tables)
+    for stmt in parse_sql("".join(f"ALTER SEQUENCE s{i} RENAME TO r{i};"
+                                  f"ALTER SEQUENCE r{i} SET SCHEMA app;"
+                                  for i in range(12))).statements:
+        apply_statement(catalog, stmt.tree, "0002")
+    assert tables.walks <= 1  # (the one that finds which sequences the columns name)
+    assert {"app.r0", "app.r11"} <= catalog.sequences
+    for sql, walks in [("ALTER SEQUENCE t3_id_seq RENAME TO t3_ids", 1),
+                       ("ALTER SEQUENCE t4_n_seq SET SCHEMA app", 1)]:
+        tables.walks = 0
+        apply_statement(catalog, parse_sql(sql).statements[0].tree, "0003")
+        assert tables.walks == walks, sql
+    assert catalog.columns_drawing_from("public.t3_ids") == [("public.t3", "id")]
+    assert catalog.tables["public.t4"].columns["n"].identity_sequence == "app.t4_n_seq"
+
+
 class _WalkingCatalog(Catalog):
     """A catalog that walks every column for each sequence, as before `column_sequences`."""
 
