@@ -157,6 +157,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
         if contype == "CONSTR_IDENTITY":
             column.identity = True
             column.identity_sequence = identity_sequence(table, column.name, con)
+            catalog.note_column_sequence(column.identity_sequence)
         if contype == "CONSTR_GENERATED":
             column.generated = True
             column.virtual = con.get("generated_kind") == "v"
@@ -475,10 +476,10 @@ def owned_sequences(catalog: Catalog, table: str, columns: Iterable[str] | None 
                     ) -> list[str]:
     """The sequences of `table`'s serial and identity columns (of `columns` only, if given,
     in their order), and those attached to them by OWNED BY: they go with the column or
-    table, and change with the identity. Each as the catalog recorded it (an identity's keeps its name across a
-    rename of the table; one the catalog did not record, as PostgreSQL names it:
-    `owned_sequence`). A partition's identity draws from its parent's sequence: it has none
-    of its own (checked on the server)."""
+    table, and change with the identity. Each as the catalog recorded it (an identity's
+    keeps its name across a rename of the table; one the catalog did not record, as
+    PostgreSQL names it: `owned_sequence`). A partition's identity draws from its parent's
+    sequence: it has none of its own (checked on the server)."""
     known = catalog.tables.get(table)
     if known is None:
         return []
@@ -855,6 +856,7 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
         if not options & _LIKE_IDENTITY:
             copy.identity = False
         copy.identity_sequence = owned_sequence(t.name, copy.name) if copy.identity else None
+        catalog.note_column_sequence(copy.identity_sequence)
         copy.inherited = False
         merged = t.columns.get(copy.name)
         if merged is not None and merged.not_null and not copy.not_null:
@@ -1218,6 +1220,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 t.columns[colname].identity_sequence = identity_sequence(
                     name, colname, unwrap(cmd.get("def"))[1]) \
                     if sub == "AT_AddIdentity" else None
+                catalog.note_column_sequence(t.columns[colname].identity_sequence)
         elif sub == "AT_DropNotNull" and column is not None:
             _drop_not_null(catalog, t, colname, inh)
         elif sub == "AT_AddConstraint":
