@@ -6,6 +6,8 @@ again follow the server's rules (checked on 18.6)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from effect_helpers import FULL_CATALOG, watch_session_ends
 from lockwise.catalog.model import Catalog
@@ -480,3 +482,123 @@ def test_what_the_callers_keep_is_copied_without_what_nothing_changes_in_place()
     assert kept[0] == {"table:public.a": at} and kept[0]["table:public.a"] is at
     assert kept[1] == {"table:public.a": {"0002"}} and kept[2] == {"x"}
     assert kept[3]["public.v"].deps == {"table:public.a"}
+
+
+#: What a test does to the conflict graph's views and drops between a savepoint and the
+#: ROLLBACK TO it: (operation, view or key, a second name, deps).
+_VIEW_NAMES = ["app.v", "app.w", "public.x"]
+_DEPS = ["table:app.t", "column:app.t.a", "column:app.t.b", "table:public.u",
+         "column:public.u.Odd Name", "function:app.f"]
+_DROPPED_KEYS = ["table:app.t", "column:app.t.a", "column:app.t.b", "constraint:app.t.k",
+                 "function:app.f", "sequence:public.s", "type:public.Odd Type",
+                 "view:app.v", "column:public.u.Odd Name"]
+
+
+def _map_steps() -> st.SearchStrategy:
+    view_step = st.tuples(st.sampled_from(["set", "pop", "rename", "deps", "replace"]),
+                          st.sampled_from(_VIEW_NAMES), st.sampled_from(_VIEW_NAMES),
+                          st.sets(st.sampled_from(_DEPS), max_size=4))
+    drop_step = st.tuples(st.sampled_from(["drop", "undrop"]), st.sampled_from(_DROPPED_KEYS),
+                          st.sampled_from(["dropped", "renamed away"]), st.just(set()))
+    return st.lists(st.one_of(view_step, drop_step), max_size=12)
+
+
+def _change(views: object, dropped: object, steps: list, at: object) -> None:
+    from lockwise.graph.build import _ViewDeps
+
+    for op, name, other, deps in steps:
+        if op == "set":
+            views[name] = _ViewDeps(set(deps), "0002", at)
+        elif op == "pop":
+            views.pop(name, None)
+        elif op == "rename" and name in views:
+            views[other] = views.pop(name)
+        elif op == "deps" and name in views:  # changed in place, as a column rename does
+            views[name].deps.symmetric_difference_update(deps)
+            views.refile(name)
+        elif op == "replace" and name in views:  # replaced, as a relation rename does
+            views[name].deps = set(deps)
+            views.refile(name)
+        elif op == "drop":
+            dropped[name] = (at, other)
+        elif op == "undrop":
+            dropped.pop(name, None)
+
+
+def _filing(views: object, dropped: object) -> tuple:
+    """All the graph's two maps hold, their indexes too (but the count of changes of the
+    dropped routines' names, which a rollback moves on: what was listed from them is
+    stale)."""
+    from copy import deepcopy
+
+    return deepcopy((
+        [(v, vd.deps, vd.key, vd.loc) for v, vd in views.items()], views._order,
+        views._next, views._readers, views._under, dict(dropped), dropped._below,
+        dropped.columns_below, dropped._routines, dropped._odd_routines))
+
+
+@pytest.mark.parametrize("twice", [False, True])
+@settings(max_examples=120, deadline=None)
+@given(before=_map_steps(), after=_map_steps(), again=_map_steps())
+def test_a_rollback_to_a_savepoint_puts_the_graphs_views_and_drops_back_exactly(
+        twice: bool, before: list, after: list, again: list) -> None:
+    # The graph's views (by what they read) and drops (by prefix, dropped columns, routine
+    # names) as the savepoint found them: their entries, and each index filed as it was
+    # then; the views' and drops' questions answered as then. Twice: the savepoint rolled
+    # back to stays, kept again from what was put back.
+    from types import SimpleNamespace
+
+    from lockwise.catalog.replay import Rollbacks
+    from lockwise.graph.build import _DroppedMap, _ViewMap
+    from lockwise.graph.model import Location
+
+    at = Location("0002", "0002_m.sql", 2, 1)
+    views, dropped = _ViewMap(), _DroppedMap()
+    _change(views, dropped, before, at)
+    was = _filing(views, dropped)
+    answers = _answers(views, dropped)
+    rollbacks = Rollbacks("BEGIN; SAVEPOINT s; ROLLBACK TO s; ROLLBACK TO s; COMMIT;",
+                          keep=(views, dropped))
+    saved = SimpleNamespace(ended_transactions=1, rolled_back_to=-1, savepoints=[("s", {})])
+    back = SimpleNamespace(ended_transactions=1, rolled_back_to=0, savepoints=[("s", {})])
+    rollbacks.after(Catalog(), saved, 1)
+    for steps in ([after, again] if twice else [after]):
+        _change(views, dropped, steps, Location("0002", "0002_m.sql", 9, 1))
+        version = dropped.routines_version
+        rollbacks.after(Catalog(), back, 1)
+        assert _filing(views, dropped) == was
+        assert _answers(views, dropped) == answers
+        assert dropped.routines_version > version
+
+
+def _answers(views: object, dropped: object) -> tuple:
+    objects = [*_DEPS, "table:app.v", "table:app.w"]
+    names = ["app", "app.t", "public.u", *_VIEW_NAMES]
+    return ([views.reading(o) for o in objects], [views.dependents(o) for o in objects],
+            [views.under(n) for n in names], views.in_order(_VIEW_NAMES),
+            [dropped.below(f"{n}.") for n in names], sorted(dropped.routine_names()),
+            sorted(dropped.routines_named_in("select app.f(), 'odd type' from public.s")))
+
+
+def test_the_graphs_views_and_drops_kept_at_a_savepoint_share_what_nothing_changes() -> None:
+    # The graph's views and drops were deep-copied at each savepoint a ROLLBACK TO names
+    # (each Location rebuilt, each view filed again by each of its dependencies): their
+    # copy is made by their shape, each set and the views' dependencies its own, the
+    # locations and names shared.
+    from lockwise.catalog.replay import _kept_copy
+    from lockwise.graph.build import _DroppedMap, _ViewDeps, _ViewMap
+    from lockwise.graph.model import Location
+
+    at = Location("0001", "0001_a.sql", 3, 1)
+    views = _ViewMap([("app.v", _ViewDeps({"table:app.t", "column:app.t.a"}, "0001", at))])
+    dropped = _DroppedMap([("column:app.t.b", (at, "dropped"))])
+    kept_views, kept_dropped = _kept_copy(views), _kept_copy(dropped)
+    assert type(kept_views) is _ViewMap and type(kept_dropped) is _DroppedMap
+    assert kept_views["app.v"].loc is at and kept_dropped["column:app.t.b"][0] is at
+    assert kept_views["app.v"] is not views["app.v"]
+    assert kept_views["app.v"].deps == views["app.v"].deps
+    assert kept_views["app.v"].deps is not views["app.v"].deps
+    assert kept_views._under == views._under and kept_views._under["app"] is not \
+        views._under["app"]
+    assert kept_dropped.columns_below == dropped.columns_below
+    assert kept_dropped.columns_below["app.t."] is not dropped.columns_below["app.t."]

@@ -774,12 +774,13 @@ class Catalog:
     #: (`replay.end_statement`).
     statement_memo: tuple[object, dict[tuple, Any]] | None = field(
         default=None, repr=False, compare=False)
-    #: Every sequence a column's `owns` or `default_sequence` has named (a superset: a name
-    #: stays when the column lets the sequence go), so that a sequence no column ever named
-    #: costs no walk of every column (`may_draw_from`): a pg_dump schema says OWNED BY for
-    #: each of its sequences before a default draws from it, and a walk each made its replay
-    #: quadratic. None until first asked, then filled by one walk; from then on each writer
-    #: of those two fields adds the name it writes (`note_column_sequence`).
+    #: Every sequence a column's `owns`, `default_sequence` or `identity_sequence` has named
+    #: (a superset: a name stays when the column lets the sequence go), so that a sequence
+    #: no column ever named costs no walk of every column (`may_draw_from`): a pg_dump
+    #: schema says OWNED BY for each of its sequences before a default draws from it, and a
+    #: walk each made its replay quadratic; so did a walk for each sequence renamed or
+    #: moved. None until first asked, then filled by one walk; from then on each writer of
+    #: those three fields adds the name it writes (`note_column_sequence`).
     column_sequences: set[str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -1331,19 +1332,19 @@ class Catalog:
         return sorted(t.name for t in self.tables.values() if t.of_type == type_name)
 
     def note_column_sequence(self, sequence: str | None) -> None:
-        """A column's `owns` or `default_sequence` names `sequence` now (a column of this
-        catalog, or one about to be: see `column_sequences`)."""
+        """A column's `owns`, `default_sequence` or `identity_sequence` names `sequence` now
+        (a column of this catalog, or one about to be: see `column_sequences`)."""
         if sequence is not None and self.column_sequences is not None:
             self.column_sequences.add(sequence)
 
     def may_draw_from(self, sequence: str) -> bool:
-        """Whether a column may own `sequence` (qualified) or draw its default from it;
-        False when no column has named it (`column_sequences`)."""
+        """Whether a column may own `sequence` (qualified), draw its default from it or have
+        it as its identity's; False when no column has named it (`column_sequences`)."""
         named = self.column_sequences
         if named is None:
             named = self.column_sequences = {
                 s for t in self.tables.values() for c in t.columns.values()
-                for s in (c.default_sequence, *c.owns) if s is not None}
+                for s in (c.default_sequence, c.identity_sequence, *c.owns) if s is not None}
         return sequence in named
 
     def columns_drawing_from(self, sequence: str) -> list[tuple[str, str]]:

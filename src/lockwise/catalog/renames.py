@@ -281,6 +281,7 @@ def _move_serial_sequences(catalog: Catalog, t: Table, schema: str) -> None:
             _move_sequence(catalog, sequence, f"{schema}.{sequence.split('.', 1)[1]}")
         if col.identity_sequence and not col.identity_sequence.startswith(f"{schema}."):
             col.identity_sequence = f"{schema}.{col.identity_sequence.split('.', 1)[1]}"
+            catalog.note_column_sequence(col.identity_sequence)
         seq = col.default_sequence
         if col.default == "nextval()" and seq and not seq.startswith(f"{schema}."):
             moved = f"{schema}.{seq.split('.', 1)[1]}"
@@ -448,18 +449,21 @@ def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
     """ALTER SEQUENCE s RENAME TO t or SET SCHEMA: the defaults drawing from it follow
     (`nextval('s')` holds its oid), an identity column whose sequence it is, and the column
     owning it. A serial's sequence, which the catalog keeps on its column only, follows too
-    (checked on the server: a DROP COLUMN or INSERT then locks it by its new name)."""
+    (checked on the server: a DROP COLUMN or INSERT then locks it by its new name). The
+    columns are walked once, and only when one has named it (`Catalog.may_draw_from`): a
+    walk for each sequence renamed or moved made many of them quadratic."""
     if old == new:
         return
-    for t in catalog.tables.values():
-        for col in t.columns.values():
-            if col.identity_sequence == old:
-                col.identity_sequence = new
-            if old in col.owns:
-                col.owns = tuple(new if s == old else s for s in col.owns)
-    for table, column in catalog.columns_drawing_from(old):
-        catalog.tables[table].columns[column].default_sequence = new
-    catalog.note_column_sequence(new)  # (the columns that owned `old` own `new` now)
+    if catalog.may_draw_from(old):
+        for t in catalog.tables.values():
+            for col in t.columns.values():
+                if col.identity_sequence == old:
+                    col.identity_sequence = new
+                if old in col.owns:
+                    col.owns = tuple(new if s == old else s for s in col.owns)
+                if col.default_sequence == old:
+                    col.default_sequence = new
+        catalog.note_column_sequence(new)  # (the columns that named `old` name `new` now)
     if old not in catalog.sequences:
         return
     catalog.sequences.discard(old)

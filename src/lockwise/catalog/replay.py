@@ -157,6 +157,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
         if contype == "CONSTR_IDENTITY":
             column.identity = True
             column.identity_sequence = identity_sequence(table, column.name, con)
+            catalog.note_column_sequence(column.identity_sequence)
         if contype == "CONSTR_GENERATED":
             column.generated = True
             column.virtual = con.get("generated_kind") == "v"
@@ -473,17 +474,19 @@ def column_identity_sequence(table: str, col: Column) -> str:
 
 def owned_sequences(catalog: Catalog, table: str, columns: Iterable[str] | None = None
                     ) -> list[str]:
-    """The sequences of `table`'s serial and identity columns (of `columns` only, if given),
-    and those attached to them by OWNED BY: they go with the column or table, and change
-    with the identity. Each as the catalog recorded it (an identity's keeps its name across a
-    rename of the table; one the catalog did not record, as PostgreSQL names it:
-    `owned_sequence`). A partition's identity draws from its parent's sequence: it has none
-    of its own (checked on the server)."""
+    """The sequences of `table`'s serial and identity columns (of `columns` only, if given,
+    in their order), and those attached to them by OWNED BY: they go with the column or
+    table, and change with the identity. Each as the catalog recorded it (an identity's
+    keeps its name across a rename of the table; one the catalog did not record, as
+    PostgreSQL names it: `owned_sequence`). A partition's identity draws from its parent's
+    sequence: it has none of its own (checked on the server)."""
     known = catalog.tables.get(table)
     if known is None:
         return []
-    wanted = None if columns is None else set(columns)
-    chosen = [col for col in known.columns.values() if wanted is None or col.name in wanted]
+    # (`columns` looked up, not each column of the table: one column's, asked for each
+    # column a statement adds, made many ADD COLUMNs on a wide table quadratic)
+    chosen = list(known.columns.values()) if columns is None else \
+        [known.columns[c] for c in dict.fromkeys(columns) if c in known.columns]
     serial = [] if known.partition_of else [
         column_identity_sequence(table, col) if col.identity else col.default_sequence or ""
         for col in chosen
@@ -853,6 +856,7 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
         if not options & _LIKE_IDENTITY:
             copy.identity = False
         copy.identity_sequence = owned_sequence(t.name, copy.name) if copy.identity else None
+        catalog.note_column_sequence(copy.identity_sequence)
         copy.inherited = False
         merged = t.columns.get(copy.name)
         if merged is not None and merged.not_null and not copy.not_null:
@@ -1216,6 +1220,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 t.columns[colname].identity_sequence = identity_sequence(
                     name, colname, unwrap(cmd.get("def"))[1]) \
                     if sub == "AT_AddIdentity" else None
+                catalog.note_column_sequence(t.columns[colname].identity_sequence)
         elif sub == "AT_DropNotNull" and column is not None:
             _drop_not_null(catalog, t, colname, inh)
         elif sub == "AT_AddConstraint":
@@ -1833,9 +1838,11 @@ def _kept_copy(kept: set | dict) -> set | dict:
     it is: a set's items and a dict's keys shared (hashable: names, tuples), a dict's sets
     copied, its values hashed by their fields shared (strings, tuples, a dataclass frozen or
     hashed as one, such as the graph's `Location`: never changed in place, as a dict's key
-    may not be), anything else deep-copied. Every location of the conflict graph's made
-    objects deep-copied at each copy was two fifths of its time (once the catalog's copy
-    was cut) on a history rolled back to a savepoint every tenth migration."""
+    may not be), anything else deep-copied (a mapping of the caller's own, the graph's
+    views and drops, copies itself by its shape through `__deepcopy__`). Every location of
+    the conflict graph's made objects deep-copied at each copy was two fifths of its time
+    (once the catalog's copy was cut) on a history rolled back to a savepoint every tenth
+    migration."""
     from copy import deepcopy
 
     kind = type(kept)

@@ -314,10 +314,15 @@ def _made_column(ctx: Context, table: str, column: str) -> None:
 
 
 def _made_sequences(ctx: Context, table: str, columns: tuple[str, ...] | None) -> None:
-    """The serial and identity sequences of `table` (of `columns`, if given) are new."""
+    """The serial and identity sequences of `table` (of `columns`, if given: those columns
+    alone looked at, not every column of the table for each one added) are new."""
     table_known = ctx.catalog.tables.get(table)
-    if table_known is None or not any(
-            c.identity or c.default == "nextval()" for c in table_known.columns.values()):
+    if table_known is None:
+        return
+    known = table_known.columns
+    chosen = known.values() if columns is None else \
+        [known[c] for c in columns if c in known]
+    if not any(c.identity or c.default == "nextval()" for c in chosen):
         return  # (nearly every table)
     from lockwise.catalog.replay import owned_sequences
 

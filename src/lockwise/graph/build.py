@@ -145,6 +145,25 @@ class _DroppedMap(dict):
         # __setitem__ before `_below` exists.
         return _DroppedMap, (list(self.items()),)
 
+    def __deepcopy__(self, memo: dict) -> _DroppedMap:
+        """A copy by its shape (what a savepoint keeps, `Rollbacks`): each set and dict its
+        own, the values (a Location and a text, never changed in place) shared; not each
+        key filed again (a deep copy of every value and a new filing was most of the
+        kept state's copy on a history rolled back to savepoints)."""
+        new = _DroppedMap()
+        new._take(self)
+        new.routines_version = self.routines_version
+        return new
+
+    def _take(self, other: _DroppedMap) -> None:
+        """Hold what `other` holds, filed as it is (this map empty)."""
+        dict.update(self, other)
+        self._below = {prefix: set(keys) for prefix, keys in other._below.items()}
+        self.columns_below = {prefix: dict(columns)
+                              for prefix, columns in other.columns_below.items()}
+        self._routines = {name: set(keys) for name, keys in other._routines.items()}
+        self._odd_routines = set(other._odd_routines)
+
     @staticmethod
     def _prefixes(key: str) -> list[str]:
         # From a relation's name on (`app.accounts.`): under `app.`, a set of every object
@@ -220,7 +239,12 @@ class _DroppedMap(dict):
         self.routines_version += 1
 
     def update(self, other: Mapping[str, tuple]) -> None:  # type: ignore[override]
-        """(Filed as each key is: a ROLLBACK puts the drops back, `Rollbacks`.)"""
+        """(A ROLLBACK puts the drops back, `Rollbacks`: into this map emptied, another's
+        filing copied as it is; else each key filed.)"""
+        if not self and type(other) is _DroppedMap:
+            self._take(other)
+            self.routines_version += 1  # (what was listed from the names is stale)
+            return
         for key, value in other.items():
             self[key] = value
 
@@ -298,6 +322,23 @@ class _ViewMap(dict):
     def __reduce__(self) -> tuple:
         return _ViewMap, (list(self.items()),)
 
+    def __deepcopy__(self, memo: dict) -> _ViewMap:
+        """A copy by its shape (what a savepoint keeps, `Rollbacks`): each view's `deps`
+        and each index's sets its own, the names and locations shared; not each view filed
+        again (`_DroppedMap.__deepcopy__`)."""
+        new = _ViewMap()
+        new._take(self)
+        return new
+
+    def _take(self, other: _ViewMap) -> None:
+        """Hold what `other` holds, filed and ranked as it is (this map empty)."""
+        dict.update(self, {view: _ViewDeps(set(vd.deps), vd.key, vd.loc)
+                           for view, vd in other.items()})
+        self._order = dict(other._order)
+        self._next = other._next
+        self._readers = {obj: set(views) for obj, views in other._readers.items()}
+        self._under = {name: set(views) for name, views in other._under.items()}
+
     def __setitem__(self, view: str, vd: _ViewDeps) -> None:
         if view not in self:
             self._order[view] = self._next
@@ -323,7 +364,11 @@ class _ViewMap(dict):
         self._under.clear()
 
     def update(self, other: Mapping[str, _ViewDeps]) -> None:  # type: ignore[override]
-        """(Filed as each view is: a ROLLBACK puts the views back, `Rollbacks`.)"""
+        """(A ROLLBACK puts the views back, `Rollbacks`: into this map emptied, another's
+        filing copied as it is; else each view filed.)"""
+        if not self and type(other) is _ViewMap:
+            self._take(other)
+            return
         for view, vd in other.items():
             self[view] = vd
 
