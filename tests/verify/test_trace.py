@@ -307,3 +307,24 @@ def test_the_migration_of_a_version_its_tool_never_runs_is_not_applied(
         conn.execute("DROP TABLE t, u, __diesel_schema_migrations")
     text = run(str(tmp_path), "--dsn", pg_db).stdout
     assert "2024-01-01-000000_a/up.sql (never run by its tool)\n" in text
+
+
+def test_a_file_named_never_runs_when_a_later_file_of_its_version_does(
+        pg_db: str, tmp_path: Path) -> None:
+    """`trace FILE` applies the migrations up to FILE only, but which of a version's
+    migrations its tool runs is decided over the whole directory, as lint and graph decide
+    it: diesel runs the last folder of a version by name, which comes after the file named,
+    so the file named never runs (it was applied as if it were the one that runs)."""
+    from tree_helpers import write
+
+    write(tmp_path, {"2023-01-01-000000_setup/up.sql": "CREATE TABLE t (id int);\n",
+                     "2024-01-01-000000_a/up.sql": "CREATE TABLE u (id int);\n",
+                     "2024-01-01-000000_b/up.sql": "CREATE TABLE u (id bigint);\n"})
+    named = tmp_path / "2024-01-01-000000_a" / "up.sql"
+    result = run(str(named), "--dsn", pg_db, "-f", "json")
+    assert result.exit_code == 0, result.output
+    (only,) = json.loads(result.stdout)["files"]
+    assert only["migration"] == "2024-01-01-000000_a"
+    assert only["never_runs"] is True and only["statements"] == []
+    assert only["notes"] == ["diesel runs 2024-01-01-000000_b of version 2024-01-01-000000 "
+                             "instead: this one never runs"]

@@ -51,6 +51,27 @@ def test_a_file_is_verified_with_the_migrations_before_it(pg_db: str) -> None:
     assert "3 reversible" in result.stdout
 
 
+def test_a_file_named_is_not_run_when_a_later_file_of_its_version_runs(
+        pg_db: str, tmp_path: Path) -> None:
+    """Which of a version's migrations its tool runs is decided over the whole directory (as
+    lint and graph decide it), not over the migrations up to the file named: diesel runs the
+    last folder of a version by name, here the one after the file named, which so never
+    runs (it was verified as if it ran)."""
+    from tree_helpers import write
+
+    write(tmp_path, {"2023-01-01-000000_setup/up.sql": "CREATE TABLE t (id int);\n",
+                     "2023-01-01-000000_setup/down.sql": "DROP TABLE t;\n",
+                     "2024-01-01-000000_a/up.sql": "CREATE TABLE u (id int);\n",
+                     "2024-01-01-000000_a/down.sql": "DROP TABLE u;\n",
+                     "2024-01-01-000000_b/up.sql": "CREATE TABLE u (id bigint);\n",
+                     "2024-01-01-000000_b/down.sql": "DROP TABLE u;\n"})
+    result = run(str(tmp_path / "2024-01-01-000000_a" / "up.sql"), "--dsn", pg_db)
+    assert result.exit_code == 0, result.output
+    assert "2024-01-01-000000_a      never run by its tool" in result.stdout
+    assert "1 reversible, 1 never run by its tool" in result.stdout
+    assert "2024-01-01-000000_b" in result.stdout  # named as the one diesel runs
+
+
 @pytest.mark.parametrize(("command", "says"), [
     ("verify", "one migration file (it and every migration before it verified up, down and "
                "up, not it alone as trace does; the ones after it not run; with --preflight, "
