@@ -938,7 +938,7 @@ def test_each_directory_is_replayed_on_a_catalog_of_its_own(
 
 def test_history_starts_mark_every_directory_after_the_first() -> None:
     from lockwise.catalog.model import Catalog
-    from lockwise.lint import history_starts
+    from lockwise.discover.versions import history_starts
 
     a, b = (collect([REPO / "fixtures" / "migrations"], None).migrations,
             collect([CONFLICTS / "clean"], None).migrations)

@@ -1510,8 +1510,8 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
     With `options.only`, the other migrations are replayed for context but not reported.
     `on_report` sees every migration's report (reported or not) as soon as it is made.
     The catalog is emptied before each migration whose id() is in `new_databases`: the first
-    of another directory's history (see `history_starts`). With `release`, the reports keep
-    only what the printers use (see `analyze_migration`).
+    of another directory's history (see `discover.versions.history_starts`). With `release`,
+    the reports keep only what the printers use (see `analyze_migration`).
     `one_run`: ids of migrations applied together, in this order, by one run (the executor's
     pending ones): a table one of them creates is new for the later ones, as in one file. The
     others (applied before) create nothing new for them.
@@ -1544,14 +1544,6 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
             reports.append(report)
     keep_compiled()  # the matchers, and the methods of the dataclasses defined so far
     return reports
-
-
-def history_starts(histories: Sequence[Sequence[Migration]]) -> frozenset[int]:
-    """The id() of each history's first migration after the first history's, for
-    `lint_migrations(new_databases=...)`. Each directory named on the command line is a
-    history of its own, applied to a database of its own (as `lockwise apply DIR` does, and
-    as the conflict graph sees them): one directory's tables are not another's."""
-    return frozenset(id(h[0]) for h in histories[1:] if h)
 
 
 def release_details(report: MigrationReport) -> None:
