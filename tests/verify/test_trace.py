@@ -349,7 +349,7 @@ def test_a_flyway_migration_runs_as_flyway_mixed_says(
     if mixed:
         assert result.exit_code == 0, result.output
         assert files[1]["transaction"] is False
-        assert [s["run"] for s in files[1]["statements"]] == ["autocommit", "autocommit"]
+        assert [s["run"] for s in files[1]["statements"]] == ["autocommit", "non-transactional"]
     else:
         assert result.exit_code == 1
         assert files[1]["transaction"] is True
