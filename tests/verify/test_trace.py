@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from verify_helpers import FIXTURES, write_migrations
+from verify_helpers import DIESEL_ONE_VERSION_TWICE, FIXTURES, write_migrations
 
 from lockwise.cli.app import app
 
@@ -317,9 +317,7 @@ def test_a_file_named_never_runs_when_a_later_file_of_its_version_does(
     so the file named never runs (it was applied as if it were the one that runs)."""
     from tree_helpers import write
 
-    write(tmp_path, {"2023-01-01-000000_setup/up.sql": "CREATE TABLE t (id int);\n",
-                     "2024-01-01-000000_a/up.sql": "CREATE TABLE u (id int);\n",
-                     "2024-01-01-000000_b/up.sql": "CREATE TABLE u (id bigint);\n"})
+    write(tmp_path, DIESEL_ONE_VERSION_TWICE)
     named = tmp_path / "2024-01-01-000000_a" / "up.sql"
     result = run(str(named), "--dsn", pg_db, "-f", "json")
     assert result.exit_code == 0, result.output

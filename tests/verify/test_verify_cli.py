@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from typer.testing import CliRunner
-from verify_helpers import FIXTURES, write_migrations
+from verify_helpers import DIESEL_ONE_VERSION_TWICE, FIXTURES, write_migrations
 
 from lockwise.cli.app import app
 from lockwise.discover import discover
@@ -59,12 +59,7 @@ def test_a_file_named_is_not_run_when_a_later_file_of_its_version_runs(
     runs (it was verified as if it ran)."""
     from tree_helpers import write
 
-    write(tmp_path, {"2023-01-01-000000_setup/up.sql": "CREATE TABLE t (id int);\n",
-                     "2023-01-01-000000_setup/down.sql": "DROP TABLE t;\n",
-                     "2024-01-01-000000_a/up.sql": "CREATE TABLE u (id int);\n",
-                     "2024-01-01-000000_a/down.sql": "DROP TABLE u;\n",
-                     "2024-01-01-000000_b/up.sql": "CREATE TABLE u (id bigint);\n",
-                     "2024-01-01-000000_b/down.sql": "DROP TABLE u;\n"})
+    write(tmp_path, DIESEL_ONE_VERSION_TWICE)
     result = run(str(tmp_path / "2024-01-01-000000_a" / "up.sql"), "--dsn", pg_db)
     assert result.exit_code == 0, result.output
     assert "2024-01-01-000000_a      never run by its tool" in result.stdout
