@@ -1035,8 +1035,9 @@ def test_lint_and_the_graph_walk_no_expression_of_a_history_naming_no_regclass(
     # the replay each statement's text: a history whose texts name no regclass function is
     # never walked for one.
     from lockwise.cli.inputs import collect
+    from lockwise.discover.versions import history_starts
     from lockwise.graph.api import history_conflicts
-    from lockwise.lint import LintOptions, history_starts, lint_migrations
+    from lockwise.lint import LintOptions, lint_migrations
 
     for name, up, down in (
             ("0001_a", "CREATE TABLE t (a int DEFAULT 1 CHECK (a > 0), b text DEFAULT 'x');",

@@ -714,6 +714,49 @@ def test_an_edited_migration_in_the_directory_is_not_resumed(
     assert len(calls) == 9
 
 
+_DIESEL_A = {"2024-01-01-000000_a/up.sql": "CREATE TABLE u (a int);\n"}
+#: A folder of `a`'s version after it: diesel runs it, never `a`.
+_DIESEL_B = {"2024-01-01-000000_b/up.sql": "CREATE TABLE u (a bigint);\n"}
+
+
+def test_a_later_migration_of_a_version_invalidates_the_replay_before_a_file(
+        cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """diesel runs the last folder of a version by name, never the others (`never_run`): a
+    folder of `a`'s version added after it leaves `a` never run, so the replay stored before
+    the file named (after `a`) no longer holds: `a`'s table is not there. The replay's key
+    covers what never runs, so nothing is resumed from it."""
+    from tree_helpers import write
+
+    write(tmp_path, {**_DIESEL_A, "2025-01-01-000000_z/up.sql":
+                     "ALTER TABLE u ALTER COLUMN a TYPE bigint;\n"})
+    target = str(tmp_path / "2025-01-01-000000_z" / "up.sql")
+    assert "column-type-change-rewrites" in _same_as_uncached(target)
+    assert list(cache_dir.glob("replay-*"))
+    write(tmp_path, _DIESEL_B)
+    calls = _analyzed(monkeypatch)
+    out = _same_as_uncached(target)
+    assert "column-type-change-rewrites" not in out  # b's bigint column: nothing to rewrite
+    # all three, twice: nothing resumed (and uncached)
+    assert sorted(calls) == sorted(2 * ["2024-01-01-000000_a", "2024-01-01-000000_b",
+                                        "2025-01-01-000000_z"])
+
+
+def test_a_later_migration_of_a_version_invalidates_the_whole_directory_replay(
+        cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same for the replay stored after a whole directory, which a run resumes from when
+    migrations are appended: appended, `b` leaves `a` never run, so its table is not there
+    for `b`, which creates it."""
+    from tree_helpers import write
+
+    write(tmp_path, {"2023-01-01-000000_t/up.sql": "CREATE TABLE t (a int);\n", **_DIESEL_A})
+    _same_as_uncached(str(tmp_path))
+    assert list(cache_dir.glob("replay-*"))
+    write(tmp_path, _DIESEL_B)
+    calls = _analyzed(monkeypatch)
+    _same_as_uncached(str(tmp_path))
+    assert len(calls) == 6  # all three, twice: nothing resumed (and uncached)
+
+
 def test_large_directories_store_no_replay(cache_dir: Path, migrations_dir: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from lockwise.cli import lint_run
@@ -895,7 +938,7 @@ def test_each_directory_is_replayed_on_a_catalog_of_its_own(
 
 def test_history_starts_mark_every_directory_after_the_first() -> None:
     from lockwise.catalog.model import Catalog
-    from lockwise.lint import history_starts
+    from lockwise.discover.versions import history_starts
 
     a, b = (collect([REPO / "fixtures" / "migrations"], None).migrations,
             collect([CONFLICTS / "clean"], None).migrations)

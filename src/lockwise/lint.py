@@ -160,15 +160,31 @@ def tool_transaction(layout: str) -> bool:
     return layout in TRANSACTIONAL_LAYOUTS or layout in SCRIPT_LAYOUTS
 
 
-def tool_runs_in_transaction(layout: str, statements: int,
-                             all_refuse: Callable[[], bool]) -> bool:
-    """Whether the layout's tool runs a migration of `statements` statements in a transaction;
-    `all_refuse`: whether every one of them refuses a transaction block (asked for Flyway)."""
+def tool_runs_in_transaction(migration: Migration, statements: int,
+                             refuse: Callable[[bool], bool]) -> bool:
+    """Whether the migration's tool runs it, of `statements` statements, in a transaction;
+    `refuse(every)`: whether every one of them (else: any) refuses a transaction block
+    (asked for Flyway, which spots them)."""
+    layout = migration.layout
     if layout in SCRIPT_LAYOUTS:
         return statements > 1
-    if layout == "flyway" and statements and all_refuse():
-        return False  # Flyway spots them and runs such a migration without a transaction
+    if layout == "flyway" and statements and not migration.forced_transaction and (
+            refuse(not migration.mixed_without_transaction)):
+        # Flyway runs a migration of such statements without a transaction, and one that
+        # mixes them with others too when `mixed` is on (else it refuses it)
+        return False
     return tool_transaction(layout)
+
+
+def tool_refuses_mixed(migration: Migration, refuses: Sequence[bool]) -> bool:
+    """Whether the migration's tool refuses to run it at all as it mixes statements that
+    refuse a transaction block (`refuses`: one flag per statement) with others: Flyway, unless
+    its `mixed` is on or a setting decides the migration's transaction (ParserSqlScript:
+    "Detected both transactional and non-transactional statements within the same migration
+    (even though mixed is false)"). lint judges such a migration as run in a transaction."""
+    return migration.layout == "flyway" and any(refuses) and not all(refuses) and not (
+        migration.mixed_without_transaction or migration.forced_transaction or
+        migration.no_transaction)
 
 
 def starts_in_transaction(migration: Migration, options: LintOptions,
@@ -179,17 +195,21 @@ def starts_in_transaction(migration: Migration, options: LintOptions,
         return migration.layout in SCRIPT_WHEN_NO_TRANSACTION and len(statements) > 1
     if options.assume_in_transaction is not None:
         return options.assume_in_transaction
-    return tool_runs_in_transaction(migration.layout, len(statements),
-                                    lambda: _all_refuse_transactions(statements, options))
+    return tool_runs_in_transaction(
+        migration, len(statements), lambda every: _refuse_transactions(statements, options,
+                                                                        every))
 
 
-def _all_refuse_transactions(statements: Sequence[Statement], options: LintOptions) -> bool:
-    """Whether every statement refuses to run in a transaction block (CREATE INDEX
-    CONCURRENTLY, VACUUM, ...). Which do is a matter of syntax and version, not of the schema:
-    an empty catalog tells. Stops at the first that does not, usually the first."""
+def _refuse_transactions(statements: Sequence[Statement], options: LintOptions,
+                         every: bool) -> bool:
+    """Whether every statement (`every`; else any) refuses to run in a transaction block
+    (CREATE INDEX CONCURRENTLY, VACUUM, ...). Which do is a matter of syntax and version, not
+    of the schema: an empty catalog tells. Stops at the first that decides, for `every`
+    usually the first."""
     ctx = Context(catalog=Catalog(), pg_version=options.pg_version)
+    test = all if every else any
     try:
-        return all(not compute_effect(s.tree, ctx).transactional for s in statements)
+        return test(not compute_effect(s.tree, ctx).transactional for s in statements)
     except RecursionError:  # reported where the statement is judged
         return False
 
@@ -204,6 +224,9 @@ def outside_transaction_why(migration: Migration, options: LintOptions) -> str:
     if migration.layout in SCRIPT_LAYOUTS:
         return f"{migration.layout} sends a migration of one statement as one string, which " \
             "PostgreSQL runs in no transaction"
+    if migration.layout == "flyway" and migration.mixed_without_transaction:
+        return "Flyway runs a migration with a statement that refuses a transaction block " \
+            "without one, as its `mixed = true` says"
     if migration.layout == "flyway":
         return "Flyway runs a migration whose statements all refuse a transaction block " \
             "without one"
@@ -1510,8 +1533,8 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
     With `options.only`, the other migrations are replayed for context but not reported.
     `on_report` sees every migration's report (reported or not) as soon as it is made.
     The catalog is emptied before each migration whose id() is in `new_databases`: the first
-    of another directory's history (see `history_starts`). With `release`, the reports keep
-    only what the printers use (see `analyze_migration`).
+    of another directory's history (see `discover.versions.history_starts`). With `release`,
+    the reports keep only what the printers use (see `analyze_migration`).
     `one_run`: ids of migrations applied together, in this order, by one run (the executor's
     pending ones): a table one of them creates is new for the later ones, as in one file. The
     others (applied before) create nothing new for them.
@@ -1544,14 +1567,6 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
             reports.append(report)
     keep_compiled()  # the matchers, and the methods of the dataclasses defined so far
     return reports
-
-
-def history_starts(histories: Sequence[Sequence[Migration]]) -> frozenset[int]:
-    """The id() of each history's first migration after the first history's, for
-    `lint_migrations(new_databases=...)`. Each directory named on the command line is a
-    history of its own, applied to a database of its own (as `lockwise apply DIR` does, and
-    as the conflict graph sees them): one directory's tables are not another's."""
-    return frozenset(id(h[0]) for h in histories[1:] if h)
 
 
 def release_details(report: MigrationReport) -> None:

@@ -334,6 +334,35 @@ def test_dry_run_prints_the_plan_and_changes_nothing(pg_db: str, tmp_path: Path)
     assert relation_exists(pg_db, "a_email")
 
 
+_FLYWAY_MIXED_IX = "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY a_email ON a (email);\n"
+
+
+@pytest.mark.parametrize(("files", "code", "note"), [
+    ({"sql/V2__ix.sql": _FLYWAY_MIXED_IX, "flyway.conf": "flyway.mixed=true\n"}, 0, False),
+    ({"sql/V2__ix.sql": _FLYWAY_MIXED_IX}, 0, True),
+    ({"sql/V2__ix.sql": "CREATE INDEX CONCURRENTLY a_email ON a (email);\n",
+      "sql/V2__ix.sql.conf": "executeInTransaction=true\n"}, 1, False),
+], ids=["mixed", "not-mixed", "script-in-transaction"])
+def test_a_flyway_migration_is_applied_knowing_what_flyway_does(
+        pg_db: str, tmp_path: Path, files: dict[str, str], code: int, note: bool) -> None:
+    """apply runs a migration with CREATE INDEX CONCURRENTLY beside another statement
+    statement by statement, as Flyway does with `flyway.mixed=true` (in the flyway.conf above
+    the migrations); without it Flyway refuses the migration, which apply notes, running it
+    all the same (checked on 18.6: the index is built). A script config's
+    `executeInTransaction=true` makes Flyway run it in a transaction, where the server
+    refuses CONCURRENTLY: apply plans it so and refuses it, and nothing of it runs."""
+    from tree_helpers import write as write_tree
+
+    write_tree(tmp_path, {"sql/V1__a.sql": "CREATE TABLE a (id int, email text);\n", **files})
+    result = lockwise(pg_db, "apply", str(tmp_path / "sql"))
+    assert result.returncode == code, result
+    out = result.stdout + result.stderr
+    assert relation_exists(pg_db, "a_email") is (code == 0)
+    assert ("Flyway refuses this migration" in out) is note
+    if code:
+        assert "cannot run inside a transaction block" in out
+
+
 @pytest.mark.parametrize("allow", ["safe-with-care", "destructive"])
 def test_dry_run_of_sql_that_does_not_parse_is_the_input_error_the_run_is(
         pg_db: str, tmp_path: Path, allow: str) -> None:

@@ -219,6 +219,60 @@ def test_concurrently_in_a_flyway_migration_follows_its_script_config(
     assert ("concurrently-in-transaction" in {f.rule for f in report.all_findings}) is flagged
 
 
+#: A Flyway migration of a statement that runs in a transaction and one that refuses it.
+_FLYWAY_MIXED = {"sql/V1__t.sql": "CREATE TABLE t (a int);",
+                 "sql/V2__i.sql": "ALTER TABLE t ADD COLUMN note text;\n"
+                                  "CREATE INDEX CONCURRENTLY t_a ON t (a);\n"}
+
+
+@pytest.mark.parametrize(("config", "flagged"), [
+    ({}, True),
+    ({"sql/flyway.conf": "flyway.mixed=true\n"}, False),
+    ({"flyway.conf": "flyway.mixed = true\n"}, False),  # a folder above, where Flyway runs
+    ({"flyway.toml": "[flyway]\nmixed = true\n"}, False),
+    ({"flyway.conf": "flyway.mixed=false\n"}, True),
+    ({"flyway.conf": "# flyway.mixed=true\n"}, True),
+    ({"flyway.conf": "flyway.mixed=true\nflyway.mixed=false\n"}, True),  # the last counts
+    ({"flyway.toml": "[flyway]\nmixed = false\n", "../flyway.conf": "flyway.mixed=true\n"},
+     True),  # the nearest says it
+    ({"flyway.conf": "flyway.executeInTransaction=false\n"}, False),
+    ({"flyway.toml": "[flyway]\nexecuteInTransaction = false\n"}, False),
+    ({"flyway.toml": "[flyway\nmixed = true\n"}, True),  # not TOML: not read
+    ({"flyway.conf": "flyway.mixed=true\n", "sql/V2__i.sql.conf": "executeInTransaction=true\n"},
+     True),  # the script's own config wins: in a transaction
+], ids=["default", "conf-beside", "conf-above", "toml-above", "conf-false", "commented",
+        "last-wins", "nearest-wins", "global-no-transaction", "toml-no-transaction",
+        "broken-toml", "script-config-wins"])
+def test_concurrently_in_a_flyway_migration_follows_flyway_mixed(
+        tmp_path: Path, config: dict[str, str], flagged: bool) -> None:
+    """Flyway refuses a migration that mixes statements a transaction block refuses with
+    others (ParserSqlScript: "Detected both transactional and non-transactional statements
+    within the same migration (even though mixed is false)"); with `mixed = true` read from
+    flyway.conf or flyway.toml in the migrations' folder or one above it (where Flyway is run
+    from), it runs the whole migration without a transaction, and CREATE INDEX CONCURRENTLY
+    works. `executeInTransaction = false` there runs every migration without one; a script
+    config's `executeInTransaction` decides for its migration whatever these say."""
+    root = tmp_path / "project"
+    write(root, {**_FLYWAY_MIXED, **config})
+    report = lint_migrations(discover(root / "sql"), LintOptions())[-1]
+    assert report.migration.layout == "flyway"
+    assert ("concurrently-in-transaction" in {f.rule for f in report.all_findings}) is flagged
+
+
+def test_a_flyway_script_config_in_transaction_keeps_concurrently_in_one(
+        tmp_path: Path) -> None:
+    """A migration of statements that all refuse a transaction block runs without one, as
+    Flyway detects them, unless its script config says `executeInTransaction=true`: Flyway
+    then runs it in one, where CREATE INDEX CONCURRENTLY fails."""
+    write(tmp_path, {"V1__t.sql": "CREATE TABLE t (a int);",
+                     "V2__i.sql": "CREATE INDEX CONCURRENTLY t_a ON t (a);\n"})
+    report = lint_migrations(discover(tmp_path), LintOptions())[-1]
+    assert "concurrently-in-transaction" not in {f.rule for f in report.all_findings}
+    write(tmp_path, {"V2__i.sql.conf": "executeInTransaction=true\n"})
+    report = lint_migrations(discover(tmp_path), LintOptions())[-1]
+    assert "concurrently-in-transaction" in {f.rule for f in report.all_findings}
+
+
 @pytest.mark.parametrize(("assume", "flagged"), [(None, True), (False, False)])
 def test_golang_migrate_multi_statement_mode_is_assume_no_transaction(
         tmp_path: Path, assume: bool | None, flagged: bool) -> None:

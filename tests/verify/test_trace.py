@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from verify_helpers import FIXTURES, write_migrations
+from verify_helpers import DIESEL_ONE_VERSION_TWICE, FIXTURES, write_migrations
 
 from lockwise.cli.app import app
 
@@ -307,3 +307,48 @@ def test_the_migration_of_a_version_its_tool_never_runs_is_not_applied(
         conn.execute("DROP TABLE t, u, __diesel_schema_migrations")
     text = run(str(tmp_path), "--dsn", pg_db).stdout
     assert "2024-01-01-000000_a/up.sql (never run by its tool)\n" in text
+
+
+def test_a_file_named_never_runs_when_a_later_file_of_its_version_does(
+        pg_db: str, tmp_path: Path) -> None:
+    """`trace FILE` applies the migrations up to FILE only, but which of a version's
+    migrations its tool runs is decided over the whole directory, as lint and graph decide
+    it: diesel runs the last folder of a version by name, which comes after the file named,
+    so the file named never runs (it was applied as if it were the one that runs)."""
+    from tree_helpers import write
+
+    write(tmp_path, DIESEL_ONE_VERSION_TWICE)
+    named = tmp_path / "2024-01-01-000000_a" / "up.sql"
+    result = run(str(named), "--dsn", pg_db, "-f", "json")
+    assert result.exit_code == 0, result.output
+    (only,) = json.loads(result.stdout)["files"]
+    assert only["migration"] == "2024-01-01-000000_a"
+    assert only["never_runs"] is True and only["statements"] == []
+    assert only["notes"] == ["diesel runs 2024-01-01-000000_b of version 2024-01-01-000000 "
+                             "instead: this one never runs"]
+
+
+@pytest.mark.parametrize("mixed", [True, False])
+def test_a_flyway_migration_runs_as_flyway_mixed_says(
+        mixed: bool, pg_db: str, tmp_path: Path) -> None:
+    """With `flyway.mixed=true` (flyway.conf above the migrations, where Flyway runs),
+    Flyway runs a migration that mixes CREATE INDEX CONCURRENTLY with other statements
+    without a transaction: trace applies it so, and the index is built (checked on 18.6).
+    Without it the migration runs in a transaction as lint judges it (Flyway refuses it),
+    where the server refuses CONCURRENTLY."""
+    from tree_helpers import write
+
+    write(tmp_path, {"sql/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     "sql/V2__i.sql": "ALTER TABLE t ADD COLUMN note text;\n"
+                                      "CREATE INDEX CONCURRENTLY t_a ON t (a);\n",
+                     "flyway.conf": f"flyway.mixed={str(mixed).lower()}\n"})
+    result = run(str(tmp_path / "sql"), "--dsn", pg_db, "-f", "json")
+    files = json.loads(result.stdout)["files"]
+    if mixed:
+        assert result.exit_code == 0, result.output
+        assert files[1]["transaction"] is False
+        assert [s["run"] for s in files[1]["statements"]] == ["autocommit", "non-transactional"]
+    else:
+        assert result.exit_code == 1
+        assert files[1]["transaction"] is True
+        assert "cannot run inside a transaction block" in result.stdout

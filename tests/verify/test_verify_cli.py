@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from typer.testing import CliRunner
-from verify_helpers import FIXTURES, write_migrations
+from verify_helpers import DIESEL_ONE_VERSION_TWICE, FIXTURES, write_migrations
 
 from lockwise.cli.app import app
 from lockwise.discover import discover
@@ -49,6 +49,22 @@ def test_a_file_is_verified_with_the_migrations_before_it(pg_db: str) -> None:
     assert "0003_index_orders_by_account" in result.stdout
     assert "0004" not in result.stdout
     assert "3 reversible" in result.stdout
+
+
+def test_a_file_named_is_not_run_when_a_later_file_of_its_version_runs(
+        pg_db: str, tmp_path: Path) -> None:
+    """Which of a version's migrations its tool runs is decided over the whole directory (as
+    lint and graph decide it), not over the migrations up to the file named: diesel runs the
+    last folder of a version by name, here the one after the file named, which so never
+    runs (it was verified as if it ran)."""
+    from tree_helpers import write
+
+    write(tmp_path, DIESEL_ONE_VERSION_TWICE)
+    result = run(str(tmp_path / "2024-01-01-000000_a" / "up.sql"), "--dsn", pg_db)
+    assert result.exit_code == 0, result.output
+    assert "2024-01-01-000000_a      never run by its tool" in result.stdout
+    assert "1 reversible, 1 never run by its tool" in result.stdout
+    assert "2024-01-01-000000_b" in result.stdout  # named as the one diesel runs
 
 
 @pytest.mark.parametrize(("command", "says"), [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from verify_helpers import FIXTURES, write_migrations
+from verify_helpers import DIESEL_ONE_VERSION_TWICE, FIXTURES, write_migrations
 
 from lockwise.core.types import LockMode
 from lockwise.parse.postgres import parse_sql
@@ -318,12 +318,7 @@ def test_the_migration_of_a_version_its_tool_never_runs_is_not_run(
     from lockwise.verify.run import NEVER_RUNS
     from tree_helpers import write
 
-    write(tmp_path, {"2023-01-01-000000_setup/up.sql": "CREATE TABLE t (id int);\n",
-                     "2023-01-01-000000_setup/down.sql": "DROP TABLE t;\n",
-                     "2024-01-01-000000_a/up.sql": "CREATE TABLE u (id int);\n",
-                     "2024-01-01-000000_a/down.sql": "DROP TABLE u;\n",
-                     "2024-01-01-000000_b/up.sql": "CREATE TABLE u (id bigint);\n",
-                     "2024-01-01-000000_b/down.sql": "DROP TABLE u;\n"})
+    write(tmp_path, DIESEL_ONE_VERSION_TWICE)
     result = run_verify(tmp_path)
     assert _status(result) == {"2023-01-01-000000_setup": REVERSIBLE,
                                "2024-01-01-000000_a": NEVER_RUNS,

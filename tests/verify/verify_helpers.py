@@ -6,6 +6,17 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
+#: A diesel history with two folders of one version: diesel runs the last by name (`_b`),
+#: never `_a`, whose CREATE TABLE u would make `_b`'s fail (`never_run`).
+DIESEL_ONE_VERSION_TWICE = {
+    "2023-01-01-000000_setup/up.sql": "CREATE TABLE t (id int);\n",
+    "2023-01-01-000000_setup/down.sql": "DROP TABLE t;\n",
+    "2024-01-01-000000_a/up.sql": "CREATE TABLE u (id int);\n",
+    "2024-01-01-000000_a/down.sql": "DROP TABLE u;\n",
+    "2024-01-01-000000_b/up.sql": "CREATE TABLE u (id bigint);\n",
+    "2024-01-01-000000_b/down.sql": "DROP TABLE u;\n",
+}
+
 
 def write_migrations(root: Path, migrations: list[tuple[str, str, str | None]]) -> Path:
     """golang-migrate files `N_name.up.sql` (+ `.down.sql` when given) under `root`."""

@@ -65,11 +65,12 @@ def fix(
     was printed (something to rewrite), 2 on usage or input errors."""
     from lockwise.cli.inputs import collect
     from lockwise.config import path_setting, rules_dirs_setting, setting
+    from lockwise.discover.versions import history_starts
     from lockwise.fix.guard import without_new_conflicts
     from lockwise.fix.plan import Unrewritable
     from lockwise.fix.settle import plan_migrations
     from lockwise.fix.write import VersionAllocator, encoded_like, render_plan
-    from lockwise.lint import LintOptions, history_starts
+    from lockwise.lint import LintOptions
 
     cfg = command_config(config_file)
     # A MySQL file read as PostgreSQL came back with SQL MySQL refuses.

@@ -254,8 +254,8 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
                                   _replay_points(chain, whole, first))
     # Imported after the fork: the graph beside needs the parser and the effect model, not
     # the rules, and starts sooner (it is the longer side on the corpora).
-    from lockwise.discover.versions import never_run
-    from lockwise.lint import history_starts, lint_migrations, release_details
+    from lockwise.discover.versions import history_starts, never_run
+    from lockwise.lint import lint_migrations, release_details
 
     def graph_then_release(report: MigrationReport) -> None:
         stream.add(report)
@@ -301,8 +301,9 @@ def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migr
     could start."""
     # Imported only now: a cached result needs none of the pipeline (parser, effect model,
     # rules), and importing it is a tenth of a cold start.
+    from lockwise.discover.versions import history_starts
     from lockwise.graph.api import base_conflicts
-    from lockwise.lint import history_starts, lint_migrations
+    from lockwise.lint import lint_migrations
     from lockwise.parallel import Background
 
     def graph(reports: list[MigrationReport]) -> list[Conflict]:
@@ -467,10 +468,13 @@ def _keys(migrations: Sequence[Migration], histories: Sequence[Sequence[Migratio
 
     Both hash everything they depend on: lockwise's code and rules, every option but `only`,
     and every migration up to there (path, layout, version, up and down text, which history
-    it belongs to, and whether it is reported: a migration only replayed for context is
-    neither judged nor down-checked). The result key also covers the rest.
+    it belongs to, whether it is reported: a migration only replayed for context is
+    neither judged nor down-checked, and whether its tool runs it: `never_run`, which a later
+    migration of its version decides, diesel running the last). The result key also covers
+    the rest.
     """
     from lockwise.cache import blake2b, code_fingerprint
+    from lockwise.discover.versions import history_starts, never_run
     from lockwise.rules.loader import rules_fingerprint
 
     digest = blake2b(digest_size=20)
@@ -481,11 +485,12 @@ def _keys(migrations: Sequence[Migration], histories: Sequence[Sequence[Migratio
             digest.update(f"\0{f.name}={getattr(options, f.name)!r}".encode())
     digest.update(f"\0conflicts={conflicts}".encode())
     history_of = {id(m): i for i, h in enumerate(histories) for m in h}
+    not_run = never_run(migrations, history_starts(histories))
     chain, key = [], digest.digest()
     for m in migrations:
         step = blake2b(key, digest_size=20)
-        step.update(f"\0{history_of.get(id(m))}\0{options.wants(m)}\0{m!r}".encode(
-            "utf-8", "surrogatepass"))
+        step.update(f"\0{history_of.get(id(m))}\0{options.wants(m)}\0{id(m) in not_run}"
+                    f"\0{m!r}".encode("utf-8", "surrogatepass"))
         key = step.digest()
         chain.append(step.hexdigest())
     return blake2b(key + b"result", digest_size=20).hexdigest(), chain

@@ -106,7 +106,7 @@ def verify(
         history = history_table_named(setting(ctx, command_config(config_file),
                                               "history_table", None) or DEFAULT_HISTORY_TABLE)
         raise typer.Exit(_preflight(migrations, only, dsn, timeout, history))
-    migrations = _up_to_last_named(migrations, only)
+    migrations, not_run = _up_to_last_named(migrations, only)
 
     def work(conn: Any, uri: str, server: str) -> int:
         from lockwise.verify.report import render_verify
@@ -115,7 +115,8 @@ def verify(
         with _progress_line() as progress:
             result = verify_migrations(migrations, conn, uri,
                                        VerifyOptions(seed=seed, progress=progress,
-                                                     assume_in_transaction=assume), server)
+                                                     assume_in_transaction=assume,
+                                                     not_run=not_run), server)
         render_verify(result, sys.stdout, verbose=verbose)
         if result.failed:
             return EXIT_FINDINGS
@@ -178,7 +179,7 @@ def trace(
 
             trace_report.render_json(TraceResult([], None, None), sys.stdout)
         raise typer.Exit(EXIT_CLEAN)
-    migrations = _up_to_last_named(migrations, only)
+    migrations, not_run = _up_to_last_named(migrations, only)
 
     def work(conn: Any, uri: str, server: str) -> int:
         from lockwise.verify.trace import TraceOptions, trace_migrations
@@ -186,7 +187,8 @@ def trace(
         with _progress_line() as progress:
             result = trace_migrations(migrations, conn, uri,
                                       TraceOptions(seed=seed, only=only, progress=progress,
-                                                   assume_in_transaction=assume),
+                                                   assume_in_transaction=assume,
+                                                   not_run=not_run),
                                       server)
         render = {"json": trace_report.render_json,
                   "markdown": trace_report.render_markdown}.get(output_format,
@@ -245,16 +247,21 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
     return collected.migrations, collected.only, assume
 
 
-def _up_to_last_named(migrations: list, only: set[str] | None) -> list:
+def _up_to_last_named(migrations: list, only: set[str] | None) -> tuple[list, dict]:
     """The migrations up to the last one named: the ones before it are needed, the ones after
     it are not. verify runs each of these up, down and up in turn and reports on each (one
-    that fails stops the run before the file named); trace traces only those named."""
+    that fails stops the run before the file named); trace traces only those named. With
+    them, which of them their tool never runs (`never_run`), decided over all `migrations`,
+    as lint and graph decide it: a later migration of a named one's version may be the one
+    its tool runs (diesel's last of a version)."""
+    from lockwise.discover.versions import never_run
     from lockwise.options import named_in
 
+    not_run = never_run(migrations)
     if only is None:
-        return migrations
+        return migrations, not_run
     last = max(i for i, m in enumerate(migrations) if named_in(m, only))
-    return migrations[: last + 1]
+    return migrations[: last + 1], not_run
 
 
 @contextlib.contextmanager

@@ -156,6 +156,13 @@ class Migration:
     #: Further files of its version that its tool runs and lockwise does not read (goose's Go
     #: migrations), which the tool refuses beside it: the graph reports a duplicate version.
     same_version_paths: tuple[Path, ...] = ()
+    #: Its tool runs it whole without a transaction when one of its statements refuses a
+    #: transaction block, whatever the others (Flyway's `mixed = true`); without it, Flyway
+    #: refuses a migration that mixes such statements with others.
+    mixed_without_transaction: bool = False
+    #: Its tool runs it in a transaction whatever its statements, even one a transaction block
+    #: refuses (a Flyway script config's `executeInTransaction=true`).
+    forced_transaction: bool = False
 
     @property
     def id(self) -> str:

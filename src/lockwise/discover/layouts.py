@@ -673,21 +673,69 @@ def _callbacks(paths: Iterable[Path], event: re.Pattern[str]) -> str:
 _PROPERTY = lazy_compile(r"([^=:\s]*)\s*[=:]?\s*(.*)")
 
 
-def _flyway_no_transaction(conf: Path) -> bool:
-    """Whether the script config beside a migration (`V1__x.sql.conf`) turns its transaction
-    off, read as Flyway reads it: each line trimmed, then a Java properties file (`#` and `!`
-    start comments; `=`, `:` or whitespace between key and value; the last of a key counts).
-    Only `executeInTransaction` exactly `false` does (Flyway refuses values but `true` and
-    `false`)."""
-    if not _is_file(conf):
-        return False
-    value = None
-    for line in conf.read_text(errors="replace").splitlines():
+def _flyway_properties(conf: Path, keys: Iterable[str]) -> dict[str, str]:
+    """The value of each of `keys` that the properties file `conf` sets, read as Flyway reads
+    its config files: each line trimmed, then a Java properties file (`#` and `!` start
+    comments; `=`, `:` or whitespace between key and value; the last of a key counts)."""
+    try:
+        if not _is_file(conf):
+            return {}
+        text = conf.read_text(errors="replace")
+    except OSError:  # unreadable: as if absent (Flyway would not start; nothing to lint)
+        return {}
+    found = {}
+    for line in text.splitlines():
         line = line.strip()
         if line and line[0] not in "#!" and (match := _PROPERTY.match(line)) and \
-                match.group(1) == "executeInTransaction":
-            value = match.group(2)
-    return value == "false"
+                match.group(1) in keys:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def _flyway_script_transaction(conf: Path) -> bool | None:
+    """Whether the script config beside a migration (`V1__x.sql.conf`) says it runs in a
+    transaction (`executeInTransaction` exactly `true` or `false`: Flyway refuses other
+    values), or None when it says nothing: Flyway then decides by the statements."""
+    value = _flyway_properties(conf, ("executeInTransaction",)).get("executeInTransaction")
+    return {"true": True, "false": False}.get(value or "")
+
+
+#: Flyway's settings that decide how it runs a migration's transaction, with its defaults:
+#: `mixed` (a migration may mix statements a transaction block refuses with others, and then
+#: runs without one) and `executeInTransaction` (a migration runs in one unless one of its
+#: statements refuses it).
+_FLYWAY_DEFAULTS = {"mixed": False, "executeInTransaction": True}
+
+
+def _flyway_settings(directory: Path) -> dict[str, bool]:
+    """Flyway's `mixed` and `executeInTransaction` for the location `directory`: as Flyway's
+    command line reads them from the folder it runs in (the project's, which holds the
+    location or a folder above it), each from the nearest of `directory` and the folders
+    above it whose `flyway.toml` (its `[flyway]` table, Flyway 10) or `flyway.conf`
+    (`flyway.`-prefixed properties) sets it, the TOML's first; a value Flyway refuses (not a
+    boolean) or a TOML file that does not parse sets nothing. Flyway's defaults otherwise."""
+    from lockwise.parse.source import InputError, parse_toml
+
+    settings: dict[str, bool] = {}
+    folder = Path(os.path.abspath(directory))
+    for candidate in (folder, *folder.parents):
+        toml = candidate / "flyway.toml"
+        if os.path.isfile(toml):
+            try:
+                table = parse_toml(toml.read_text(errors="replace"), toml).get("flyway")
+            except (InputError, OSError):
+                table = None
+            for key, value in (table.items() if isinstance(table, dict) else ()):
+                if key in _FLYWAY_DEFAULTS and isinstance(value, bool):
+                    settings.setdefault(key, value)
+        properties = _flyway_properties(candidate / "flyway.conf",
+                                        [f"flyway.{key}" for key in _FLYWAY_DEFAULTS])
+        for key, value in properties.items():
+            if value in ("true", "false"):
+                settings.setdefault(key.removeprefix("flyway."), value == "true")
+        if len(settings) == len(_FLYWAY_DEFAULTS):
+            break
+    return {**_FLYWAY_DEFAULTS, **settings}
 
 
 def _read_flyway(directory: Path) -> list[Migration]:
@@ -704,20 +752,28 @@ def _read_flyway(directory: Path) -> list[Migration]:
         if kind == "U":
             undo.setdefault(version_identity(version, "flyway"), []).append(path)
     versioned, repeatable = [], []
+    settings = _flyway_settings(directory) if files else _FLYWAY_DEFAULTS
     for path, (kind, version, name) in files:
         if kind == "U":
             continue
-        no_tx = _flyway_no_transaction(path.with_name(path.name + ".conf"))
+        # A script config's executeInTransaction decides, whatever the settings say; else a
+        # migration runs without a transaction when the settings turn it off, or (as the
+        # linter sees its statements) when one refuses it.
+        script = _flyway_script_transaction(path.with_name(path.name + ".conf"))
+        transaction = {"no_transaction": script is False or (
+            script is None and not settings["executeInTransaction"]),
+                       "forced_transaction": script is True,
+                       "mixed_without_transaction": settings["mixed"]}
         if kind == "R":
             repeatable.append(_make("R", name, path, _read(path), "flyway",
-                                    repeatable=True, no_transaction=no_tx, prelude=prelude,
-                                    run_prelude=run_prelude))
+                                    repeatable=True, prelude=prelude,
+                                    run_prelude=run_prelude, **transaction))
         else:
             down, *others = sorted(undo.get(version_identity(version, "flyway"), [None]),
                                    key=str)
             versioned.append(_make(version, name, path, _read(path), "flyway",
-                                   down, no_transaction=no_tx, prelude=prelude,
-                                   run_prelude=run_prelude, other_down_paths=tuple(others)))
+                                   down, prelude=prelude, run_prelude=run_prelude,
+                                   other_down_paths=tuple(others), **transaction))
     versioned.sort(key=lambda mig: (mig.sort_key, str(mig.path)))
     # by description: the name with `_` read as a space, as Flyway compares them
     repeatable.sort(key=lambda mig: (mig.name.replace("_", " "), str(mig.path)))

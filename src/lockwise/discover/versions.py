@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Mapping
+    from collections.abc import Collection, Iterable, Mapping, Sequence
     from pathlib import PurePath
 
     from lockwise.core.types import Migration
@@ -134,6 +134,14 @@ def version_identity(version: str, layout: str) -> str:
 #: others failing on it with their statements rolled back; Atlas (sql/migrate/migrate.go,
 #: Executor) runs the first and never the others. The tools that refuse the folder run none.
 ONE_OF_A_VERSION_RUNS = {"diesel": -1, "dbmate": 0, "supabase": 0, "atlas": 0}
+
+
+def history_starts(histories: Sequence[Sequence[Migration]]) -> frozenset[int]:
+    """The id() of each history's first migration after the first history's, for
+    `lint_migrations(new_databases=...)` and `never_run`. Each directory named on the command
+    line is a history of its own, applied to a database of its own (as `lockwise apply DIR`
+    does, and as the conflict graph sees them): one directory's tables are not another's."""
+    return frozenset(id(h[0]) for h in histories[1:] if h)
 
 
 def never_run(migrations: Iterable[Migration], history_starts: Collection[int] = ()

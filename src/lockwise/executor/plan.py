@@ -272,6 +272,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     from lockwise.effects.context import Context
     from lockwise.effects.postgres import compute_effect
     from lockwise.executor.session_encoding import client_encodings
+    from lockwise.lint import tool_refuses_mixed
     from lockwise.rules.directives import parse_directive
 
     def at(line: int, column: int) -> str:  # in a joined version folder: the file's place
@@ -314,11 +315,21 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     # statement, like one with CONCURRENTLY.
     if no_transaction is None:
         no_transaction = migration.no_transaction
-    transactional = not no_transaction and all(
-        s.transactional and s.batch is None for s in statements)
+    # A setting that runs the migration in a transaction (Flyway's script config) is run so,
+    # as its tool would: a statement a transaction block refuses is refused by the gate.
+    transactional = not no_transaction and all(s.batch is None for s in statements) and (
+        migration.forced_transaction or all(s.transactional for s in statements))
     plan = Plan(migration, path, statements, transactional, all_checksums(sql_text), problems,
                 notes=[f"{at(span.line, span.column)}: {note}"
                        for span, note in psql_settings_skipped(parsed)])
+    if tool_refuses_mixed(migration, [not s.transactional for s in statements]):
+        refused = next(s for s in statements if not s.transactional)
+        plan.notes.append(
+            f"{at(refused.line, refused.column)}: Flyway refuses this migration: statement "
+            f"{refused.index + 1} "
+            "cannot run inside a transaction block, the others run in one, and Flyway's "
+            "`mixed` is off (flyway.conf, flyway.toml); lockwise runs it statement by "
+            "statement, as Flyway does with `mixed = true`")
 
     why = why_statement_by_statement(plan)
     if why is not None:

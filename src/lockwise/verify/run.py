@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,9 @@ class VerifyOptions:
     #: lint's --assume-in-transaction / --assume-no-transaction (None: as each layout's tool
     #: runs a migration).
     assume_in_transaction: bool | None = None
+    #: `never_run` of the whole history, when the migrations run are the start of it (a file
+    #: named: a later migration of its version may be the one its tool runs); None: of them.
+    not_run: Mapping[int, Migration] | None = None
 
 
 @dataclass(slots=True)
@@ -236,7 +239,7 @@ def verify_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
     from lockwise.discover.versions import never_run
 
     # Of a version its tool runs one migration of, only that one runs, as lint replays it.
-    not_run = never_run(migrations)
+    not_run = never_run(migrations) if options.not_run is None else options.not_run
     for number, (m, predicted) in enumerate(zip(migrations, predictions, strict=True), start=1):
         if stopped:
             result.results.append(MigrationResult(m, NOT_RUN))

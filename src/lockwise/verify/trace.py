@@ -9,7 +9,7 @@ so that rewrites, scans and index builds work on rows and their times mean somet
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +144,10 @@ class TraceOptions:
     #: lint's --assume-in-transaction / --assume-no-transaction (None: as each layout's tool
     #: runs a migration).
     assume_in_transaction: bool | None = None
+    #: `never_run` of the whole history, when the migrations applied are the start of it (a
+    #: file named: a later migration of its version may be the one its tool runs); None: of
+    #: them.
+    not_run: Mapping[int, Migration] | None = None
 
 
 def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
@@ -166,7 +170,7 @@ def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
     result = TraceResult([], server, version, options.seed, targeted,
                          len(migrations) - targeted)
     # Of a version its tool runs one migration of, only that one is applied, as lint replays it.
-    not_run = never_run(migrations)
+    not_run = never_run(migrations) if options.not_run is None else options.not_run
     for number, (m, predicted) in enumerate(zip(migrations, predictions, strict=True), start=1):
         if options.progress is not None:
             options.progress(number, len(migrations), m)
