@@ -254,7 +254,8 @@ PROSE = ("Move the statement", "Fix the syntax", "Run it in a maintenance", "Rem
          "Keep psql-only", "End the migration", "Delete the comment", "Nothing to fix",
          "`--templates", "pass", "only such statements", "dbmate:", "statement, which",
          "(diesel:", "very first line", "Write the statements out", "Liquibase:", "Drizzle:",
-         "Put the directive")
+         "Put the directive", "mixed = true",
+         "without one")
 
 
 @pytest.mark.parametrize("rule", PG_RULES, ids=lambda r: r.id)
