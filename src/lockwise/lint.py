@@ -723,9 +723,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      **session.statement_facts(effect, stmt.index, ctx.empty_tables),
                      **effect_facts(effect, ctx.catalog, ctx.new_tables),
                      **_long_identifier_facts(stmt, effect),
-                     # (apply batches no EXECUTE: marked, it stops there)
-                     "batch_directive": has_batch_directive(stmt)
-                     and "ExecuteStmt" not in stmt.tree,
+                     "batch_directive": batched_by_apply(stmt),
                      "last_statement": stmt.index + 1 == base["statement_count"],
                      # an action a DO block runs says True; one of CREATE SCHEMA's
                      # elements, which element it is (its position as written)
@@ -1318,12 +1316,11 @@ def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict) -> 
     as `lockwise fix` writes it)."""
     out: list[Finding] = []
     for stmt in parsed.statements:
-        if not stmt.leading_comments or "DoStmt" in stmt.tree or \
-                not has_batch_directive(stmt):
+        if not stmt.leading_comments or not has_batch_directive(stmt):
             continue
-        from lockwise.executor.batches import batch_refusal
+        from lockwise.executor.batches import batch_refusal, batches_itself
 
-        if (refusal := batch_refusal(stmt.tree)) is None:
+        if batches_itself(stmt.tree) or (refusal := batch_refusal(stmt.tree)) is None:
             continue
         text, span = next((t, sp) for t, sp in placed_comments(stmt)
                           if may_hold_directive(t) and BATCH_DIRECTIVE.search(t))
@@ -1332,8 +1329,22 @@ def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict) -> 
     return out
 
 
+def batched_by_apply(stmt: Statement) -> bool:
+    """Whether `lockwise apply` runs `stmt` in key-range batches (fact `batch_directive`): it is
+    marked with a batch directive and apply can batch it, as `batch_refusal` decides for apply
+    too. A marked statement apply refuses (misplaced-batch-directive: an EXECUTE, a function
+    call, RETURNING) or runs as written (a DO block) batches nothing: its rows are judged as
+    unmarked."""
+    if not stmt.leading_comments or not has_batch_directive(stmt):
+        return False
+    from lockwise.executor.batches import batch_refusal
+
+    return batch_refusal(stmt.tree) is None
+
+
 def has_batch_directive(stmt: Statement) -> bool:
-    """`-- lockwise: batch ...`: `lockwise apply` runs the statement in key-range batches."""
+    """`-- lockwise: batch ...` among the statement's comments (whether `lockwise apply` then
+    runs it in key-range batches: `batched_by_apply`)."""
     comments = stmt.leading_comments
     if len(comments) == 1:  # the usual case: one comment, or none
         return may_hold_directive(comments[0]) and \

@@ -23,7 +23,6 @@ from lockwise.lint import (
     LintOptions,
     effect_facts,
     end_span,
-    has_batch_directive,
     input_findings,
     migration_report,
     span_within,
@@ -61,8 +60,9 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
         stmt_directives = statement_directives(stmt)
         directives.extend(stmt_directives)
         effect = compute_mysql_effect(stmt.tree, catalog, session)
-        context = {**base, **effect_facts(effect),
-                   "batch_directive": has_batch_directive(stmt)}
+        # `lockwise apply` runs PostgreSQL only (docs/mysql.md): no directive batches a
+        # MySQL or MariaDB statement, so none is a promise of batches (`batched_by_apply`).
+        context = {**base, **effect_facts(effect), "batch_directive": False}
         findings: list[Finding] = []
         seen: dict[tuple, tuple] = {}
         for action in effect.actions:

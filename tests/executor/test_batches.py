@@ -152,6 +152,11 @@ def test_lint_offers_apply_batches_only_to_a_statement_without_returning() -> No
     assert "repeat until no rows are updated" in returning
 
 
+#: A function whose body updates every row of t (a whole-table backfill a call runs).
+BUMP = ("CREATE FUNCTION bump() RETURNS void LANGUAGE plpgsql AS "
+        "$$ BEGIN UPDATE t SET n = n + 1; END $$")
+
+
 def _small_backfill(tmp_path: Path, down: str | None = None) -> Path:
     files = {
         "001_t.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL DEFAULT 0);\n"
@@ -287,6 +292,7 @@ def test_batch_bound_qualifies_the_key_as_the_statement_names_its_target() -> No
     ("PREPARE bump AS UPDATE t SET n = n + 1;\n-- lockwise: batch size=100\nEXECUTE bump", 4),
     ("ALTER TABLE t ADD COLUMN note text", 3),
     ("UPDATE t SET n = n + 1 RETURNING id", 3),
+    (f"{BUMP};\n-- lockwise: batch size=100\nSELECT bump()", 4),
 ])
 def test_a_batch_directive_apply_cannot_follow_is_refused_before_anything_runs(
         pg_db: str, tmp_path: Path, statement: str, line: int) -> None:
@@ -298,7 +304,7 @@ def test_a_batch_directive_apply_cannot_follow_is_refused_before_anything_runs(
     (migrations / "002_bump.up.sql").unlink()
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     before = history(pg_db)
-    body = statement if statement.startswith("PREPARE") else \
+    body = statement if statement.startswith(("PREPARE", "CREATE FUNCTION")) else \
         f"-- lockwise: batch size=100\n{statement}"
     path = migrations / "002_more.up.sql"
     path.write_text(f"CREATE TABLE earlier (id bigint PRIMARY KEY);\n{body};\n")
@@ -328,3 +334,108 @@ def test_lint_reports_a_batch_directive_apply_cannot_follow(tmp_path: Path) -> N
     found = [line for line in result.stdout.splitlines() if "misplaced-batch-directive" in line]
     assert len(found) == 1, result.stdout
     assert f"{path}:2:1" in found[0]
+
+
+def _lint_last(sql: str, dialect: str = "postgresql", rules_dirs: tuple[Path, ...] = ()):
+    """The findings of migration `sql`, linted after t and bump() were made."""
+    from lockwise.catalog.model import Catalog
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = "CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL DEFAULT 0);\n"
+    if dialect == "postgresql":
+        setup += f"{BUMP};\n"
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    options = LintOptions(dialect=dialect, rules_dirs=rules_dirs)
+    return lint_migrations(migrations, options, Catalog())[-1].all_findings
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE t SET n = n + 1 RETURNING id",
+    "WITH one AS (SELECT 1) UPDATE t SET n = n + 1",
+    "SELECT bump()",
+])
+def test_a_batch_directive_apply_refuses_does_not_silence_unbatched_backfill(
+        statement: str) -> None:
+    """apply refuses the directive (test_a_batch_directive_apply_cannot_follow_is_refused_...):
+    it batches nothing, so the whole-table UPDATE is still reported, beside the directive."""
+    found = {f.rule for f in _lint_last(f"-- lockwise: batch size=100\n{statement};")}
+    assert {"unbatched-backfill", "misplaced-batch-directive"} <= found
+
+
+@pytest.mark.parametrize("statement", [
+    "DO $$ BEGIN UPDATE t SET n = n + 1; END $$",
+    "SELECT bump()",
+    "DO $$ BEGIN UPDATE t SET n = n + 1 WHERE n = 5; END $$",
+])
+def test_a_body_is_not_offered_a_directive_apply_cannot_follow(statement: str) -> None:
+    """The UPDATE a DO block or a function runs: a directive in the body is no statement's,
+    one on the call stops the run, one on the block batches nothing (apply runs it as
+    written): the advice says to write the statement out and mark that, not to mark it."""
+    (advice,) = [f.instead or "" for f in _lint_last(f"{statement};")
+                 if f.rule in ("unbatched-backfill", "where-without-index")]
+    assert "lockwise: batch" not in advice
+    if "WHERE" not in statement:  # (where-without-index's batches by key need no apply)
+        assert "DO block or a function runs" in advice
+        assert "write it out" in advice
+
+
+@pytest.mark.postgres
+def test_a_marked_do_block_runs_as_written_and_is_still_reported(pg_db: str,
+                                                                  tmp_path: Path) -> None:
+    """A DO block marked `-- lockwise: batch` (as lockwise fix marks its self-committing
+    backfill) is neither refused nor batched by apply: it runs as written, here one UPDATE of
+    every row in one transaction (checked on 18.6). Lint reports that UPDATE, and its advice,
+    the UPDATE written out and marked, is what apply batches."""
+    migrations = _small_backfill(tmp_path)
+    block = "-- lockwise: batch size=100\nDO $$ BEGIN UPDATE t SET n = n + 1; END $$;\n"
+    (migrations / "002_bump.up.sql").write_text(block)
+    applied = lockwise(pg_db, "apply", str(migrations))
+    assert applied.returncode == 0, applied
+    assert "batches" not in applied.stdout + applied.stderr
+    assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == [(1, 1000)]
+    assert _progress(pg_db) is None
+
+    found = _lint_last(block)
+    assert "misplaced-batch-directive" not in {f.rule for f in found}
+    (backfill,) = [f for f in found if f.rule == "unbatched-backfill"]
+    assert "lockwise: batch" not in (backfill.instead or "")
+    # The advice followed: the UPDATE out of the block, marked, runs in batches.
+    (migrations / "003_bump.up.sql").write_text("-- lockwise: batch size=100\n"
+                                                "UPDATE t SET n = n + 1;\n")
+    assert not [f for f in _lint_last((migrations / "003_bump.up.sql").read_text())
+                if f.rule == "unbatched-backfill"]
+    batched = lockwise(pg_db, "apply", str(migrations))
+    assert batched.returncode == 0, batched
+    assert "in 10 batches" in batched.stdout + batched.stderr
+    assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == [(2, 1000)]
+
+
+def test_the_batch_directive_fact_is_what_apply_batches(tmp_path: Path) -> None:
+    """`batch_directive` (which a team rule may read) is true only where apply runs the
+    statement in batches: not on a statement it refuses to batch, not on a DO block, and
+    never on MySQL or MariaDB, which apply does not run."""
+    from lockwise.rules.loader import load_rules
+
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    (rules_dir / "team-batched.toml").write_text(
+        'id = "team-batched"\ntitle = "batched"\nsafety = "safe-with-care"\n'
+        'dialects = ["postgresql", "mysql", "mariadb"]\n'
+        'when = { action = ["update", "do_block", "select"], batch_directive = true }\n'
+        'message = "batched"\nwhy = "team policy"\ninstead = "-- none"\n')
+    load_rules.cache_clear()
+    try:
+        def batched(sql: str, dialect: str = "postgresql") -> bool:
+            found = _lint_last(f"-- lockwise: batch size=100\n{sql};", dialect, (rules_dir,))
+            return "team-batched" in {f.rule for f in found}
+
+        assert batched("UPDATE t SET n = n + 1")
+        assert not batched("UPDATE t SET n = n + 1 RETURNING id")
+        assert not batched("SELECT bump()")
+        assert not batched("DO $$ BEGIN UPDATE t SET n = n + 1; END $$")
+        assert not batched("UPDATE t SET n = n + 1", "mysql")
+        assert not batched("UPDATE t SET n = n + 1", "mariadb")
+    finally:
+        load_rules.cache_clear()

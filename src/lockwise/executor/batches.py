@@ -100,11 +100,21 @@ def _target(sql: str):
     return stmt
 
 
+def batches_itself(tree: dict) -> bool:
+    """Whether the statement `tree`, marked with a batch directive, batches itself: a DO block
+    (lockwise fix's backfill, which commits each batch, is marked so). `lockwise apply` runs
+    it as written, neither batching it nor refusing the directive; lint reports what its body
+    runs as it would unmarked (`batch_refusal` refuses it: nothing batches that)."""
+    return "DoStmt" in tree
+
+
 def batch_refusal(tree: dict) -> str | None:
     """Why the statement `tree` (`{"UpdateStmt": {...}}`, its kind to its node) cannot run in
     key-range batches, or None when it can: only an UPDATE or DELETE without WITH or RETURNING
-    can (each batch would return its own rows, and the runner reads none). `lockwise apply`
-    asks when it plans a migration, the run again, and lint for the directive's rule."""
+    can (each batch would return its own rows, and the runner reads none). The one decision
+    of what a batch directive batches: `lockwise apply` asks when it plans a migration, the
+    run again, and lint, for the `batch_directive` fact, rule misplaced-batch-directive and
+    the alternative it offers (effects/postgres/queries.py)."""
     ((kind, node),) = tree.items()
     if kind not in ("UpdateStmt", "DeleteStmt"):
         return "only UPDATE and DELETE statements can run in batches"

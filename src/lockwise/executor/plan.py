@@ -19,6 +19,7 @@ from lockwise.executor.batches import (
     BatchError,
     BatchSpec,
     batch_refusal,
+    batches_itself,
     parse_batch_directive,
 )
 from lockwise.executor.checksum import all_checksums
@@ -287,10 +288,9 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     for stmt in parsed.statements:
         effect = compute_effect(stmt.tree, Context(pg_version=pg_version))
         try:
-            # A DO block batches itself (lockwise fix's backfill, marked so that lint sees
-            # it batched): it runs as written, on its own; the key-range batches are for
-            # an UPDATE or DELETE.
-            batch = None if "DoStmt" in stmt.tree else \
+            # A DO block batches itself (lockwise fix's backfill, marked so): it runs as
+            # written, on its own; the key-range batches are for an UPDATE or DELETE.
+            batch = None if batches_itself(stmt.tree) else \
                 parse_batch_directive(stmt.leading_comments)
             # Refused now, not when the run reaches it: the statements before it would
             # have run (and, run statement by statement, committed).

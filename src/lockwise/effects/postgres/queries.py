@@ -25,7 +25,6 @@ from lockwise.effects.nodes import (
     range_var,
     regclass_name,
     relations_in,
-    returning_list,
     select_into,
     sequence_argument,
     strings,
@@ -204,7 +203,7 @@ def dml(kind: str) -> Callable:
             # (run in batches, a statement with a WITH, or in one, would lose or repeat it)
             facts.update(where_facts(
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
-                lambda: _batch_how(b, stmt, table) is _BATCH_BY_APPLY,
+                lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
                 batchable=not in_with and not stmt.get("withClause"))
                 if own_where and table == view and b.ctx.executes and not targets
                 and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
@@ -445,7 +444,7 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
             "join_condition_sql": f"{where} AND " if where else "",
             "returning_sql": JoinedSql(" RETURNING ", PrintedSql(
                 {"ReturningClause": returning})) if returning else "",
-            "batch_how_text": _batch_how(b, stmt, table)}
+            "batch_how_text": _batch_how(b, stmt, kind, table)}
 
 
 #: How the batches run, before the batch statement: with `lockwise apply` (a directive), or
@@ -464,6 +463,12 @@ _BATCH_IN_PLACE_OF_EXECUTE = (
     "-- have it batch, write the prepared statement itself in place of the EXECUTE (its\n"
     "-- arguments for $1, ...) and mark that; with any runner, repeat until no rows are\n"
     "-- updated, each batch in its own transaction (PREPAREd as it is, or written out):")
+_BATCH_IN_BODY = (
+    "`lockwise apply` batches only a statement of the migration itself, not one a\n"
+    "-- DO block or a function runs (a batch directive on the call stops the run; on a DO\n"
+    "-- block, apply runs the block as written): to have it batch, write it out as a statement\n"
+    "-- of its own in place of the block or call (values for its variables) and mark that;\n"
+    "-- with any runner, repeat until no rows are updated, each batch in its own transaction:")
 _BATCH_AFTER_WITH_WRITES = (
     "its WITH query writes rows, and each repetition would write them again: run that\n"
     "-- query once on its own first, keep what it returns in a table, and read that table here;\n"
@@ -474,13 +479,15 @@ _WHERE_NOT_JUDGED = {"where_scans_table": False}
 _WRITING_QUERIES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
 
 
-def _batch_how(b: Builder, stmt: dict, table: str) -> str:
-    """How the batches of an UPDATE or DELETE of every row run: by `lockwise apply` where it
-    can (no WITH or RETURNING, a one-column integer primary key: executor/batches.py; no FROM
-    or USING either, where the key bound it adds unqualified could be ambiguous), else by
-    repeating the statement; a WITH query that writes rows is to run once, not per batch.
-    Run by an EXECUTE (`Context.executed`), written out first: apply batches no EXECUTE."""
-    from lockwise.executor.batches import BATCH_KEY_TYPES  # (rare: only here, only then)
+def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
+    """How the batches of an UPDATE or DELETE (`kind`) of every row run: by `lockwise apply`
+    where it can (what `batch_refusal` lets it batch, by a one-column integer primary key:
+    executor/batches.py; no FROM or USING either, where the key bound it adds unqualified
+    could be ambiguous), else by repeating the statement; a WITH query that writes rows is to
+    run once, not per batch. Run by an EXECUTE (`Context.executed`), a DO block or a function
+    (`Context.in_body`), written out first: apply batches none of those."""
+    # (rare: only here, only then)
+    from lockwise.executor.batches import BATCH_KEY_TYPES, batch_refusal
 
     ctes = (stmt.get("withClause") or {}).get("ctes") or ()
     if any(unwrap(unwrap(c)[1].get("ctequery"))[0] in _WRITING_QUERIES for c in ctes):
@@ -488,11 +495,13 @@ def _batch_how(b: Builder, stmt: dict, table: str) -> str:
     key = b.ctx.catalog.primary_key(table)
     known = b.ctx.catalog.tables.get(table)
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
-    if ctes or returning_list(stmt) or stmt.get("fromClause") or \
-            stmt.get("usingClause") or column is None or \
+    if batch_refusal({"UpdateStmt" if kind == "update" else "DeleteStmt": stmt}) or \
+            stmt.get("fromClause") or stmt.get("usingClause") or column is None or \
             column.type_name not in BATCH_KEY_TYPES:
         return _BATCH_BY_REPEATING
-    return _BATCH_IN_PLACE_OF_EXECUTE if b.ctx.executed else _BATCH_BY_APPLY
+    if b.ctx.executed:
+        return _BATCH_IN_PLACE_OF_EXECUTE
+    return _BATCH_IN_BODY if b.ctx.in_body else _BATCH_BY_APPLY
 
 
 def _not_yet_updated(b: Builder, stmt: dict, joined: bool = False) -> _DistinctFrom | None:
