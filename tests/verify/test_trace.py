@@ -307,3 +307,23 @@ def test_the_migration_of_a_version_its_tool_never_runs_is_not_applied(
         conn.execute("DROP TABLE t, u, __diesel_schema_migrations")
     text = run(str(tmp_path), "--dsn", pg_db).stdout
     assert "2024-01-01-000000_a/up.sql (never run by its tool)\n" in text
+
+
+def test_a_down_that_does_not_parse_does_not_stop_the_trace(pg_db: str, tmp_path: Path) -> None:
+    """trace runs the ups only: a down file PostgreSQL's parser rejects (a clause left out of
+    an ALTER COLUMN, as a goose Down section of a sweep had it) is no reason to refuse the
+    history, as apply, which reads a down only to roll back, does not. lint reports that down
+    (down-mismatch), and verify, which runs it, still refuses it before anything runs."""
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int, n int);", "DROP TABLE t;"),
+        ("not_null", "ALTER TABLE t ALTER COLUMN n SET NOT NULL;",
+         "ALTER TABLE t ALTER COLUMN n DEFAULT NULL;\n")])
+    result = run(str(root), "--dsn", pg_db)
+    assert result.exit_code == 0, result.output
+    assert "ALTER TABLE t ALTER COLUMN n SET NOT NULL" in result.stdout
+    assert "every statement ran" in result.stdout
+
+    verified = CliRunner().invoke(app, ["verify", str(root), "--dsn", pg_db])
+    assert verified.exit_code == 2, verified.output
+    assert "0002_not_null.down.sql:1:" in verified.output
+    assert "Traceback" not in verified.output
