@@ -40,6 +40,8 @@ _BACKFILLS = [
      "UPDATE t SET c = 0 WHERE c IS NULL;", False),
     ("ALTER TABLE t ADD COLUMN c int;\nINSERT INTO t VALUES (1, 1, 1);\n"
      "UPDATE t SET c = 0 WHERE c IS NULL;", False),
+    ("ALTER TABLE t ADD COLUMN c int;\nALTER TABLE t ALTER COLUMN c TYPE bigint USING 0;\n"
+     "UPDATE t SET c = 1 WHERE c IS NULL;", False),
     # a column that was there: its NULLs are some rows
     ("UPDATE t SET v = 0 WHERE v IS NULL;", False),
     # more than the column's NULL test: a filter limits it
