@@ -518,7 +518,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     # cost tracker holds.
     rollbacks = Rollbacks(migration.up_sql, keep=(
         session.dropped, session.created, session.dropped_matviews, ctx.new_tables,
-        ctx.filled_tables, ctx.empty_tables, ctx.truncated_in_transaction,
+        ctx.filled_tables, ctx.empty_tables, ctx.truncated_in_transaction, ctx.null_columns,
         ctx.written_in_transaction, fk_added_by, fk_bare,
         *((costs.held,) if costs is not None else ())))
     migration_id = migration.id  # (a property, built anew at each read)
@@ -1494,27 +1494,42 @@ def _builtin_calls(action: Action) -> bool:
 def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> None:
     """The tables sure to hold no row (Context.empty_tables): created empty by this migration,
     or TRUNCATEd in the open transaction block (whose lock keeps other sessions out until it
-    ends); any statement that writes a table's rows may leave rows in it."""
+    ends); and the columns sure to be NULL in every row (Context.null_columns): added by this
+    migration without a default. Any statement that writes a table's rows may leave rows in
+    it, and values in its columns."""
     truncated: set[str] = set()
     created: set[str] = set()
+    added: set[tuple[str, str]] = set()
     for a in effect.actions:
         kind = a.kind
         if kind in _OPAQUE_ACTIONS or (kind == "select" and not _builtin_calls(a)):
             ctx.empty_tables.clear()  # code lockwise does not read whole may write any table
             ctx.truncated_in_transaction.clear()
+            ctx.null_columns.clear()
             return
+        f = a.facts
         if kind == "truncate":
-            truncated.add(a.facts["table"])
-        elif kind in _EMPTY_MADE and not a.facts.get("exists_already") and \
-                not a.facts.get("with_data", False):
-            created.add(a.facts.get("table", ""))
+            truncated.add(f["table"])
+        elif kind in _EMPTY_MADE and not f.get("exists_already") and \
+                not f.get("with_data", False):
+            created.add(f.get("table", ""))
+        elif kind == "add_column" and not f.get("column_exists") and \
+                not (f.get("has_default") and not f.get("default_null")) and \
+                not f.get("identity") and not f.get("generated"):
+            added.add((str(f.get("table")), str(f.get("column"))))
+        elif kind == "alter_column_type":  # its USING may give the column values
+            ctx.null_columns.discard((str(f.get("table")), str(f.get("column"))))
     empty = ctx.empty_tables
-    if empty:  # what the statement writes is worth finding only when a table is empty
+    # (what the statement writes is worth finding only when a table is empty, or a column
+    # NULL)
+    if empty or ctx.null_columns:
         written = {name for kind, _, name in (w.partition(":") for w in effect.writes)
                    if kind == "table"}
         written |= {a.facts.get("table", "") for a in effect.actions if a.kind in _ROW_WRITES}
         empty -= written - truncated
+        ctx.null_columns -= {c for c in ctx.null_columns if c[0] in written}
     empty.update(created)
+    ctx.null_columns.update(added)
     if in_transaction:
         empty.update(truncated)
         ctx.truncated_in_transaction.update(truncated - created)

@@ -352,3 +352,23 @@ def test_a_flyway_migration_runs_as_flyway_mixed_says(
         assert result.exit_code == 1
         assert files[1]["transaction"] is True
         assert "cannot run inside a transaction block" in result.stdout
+
+
+def test_a_down_that_does_not_parse_does_not_stop_the_trace(pg_db: str, tmp_path: Path) -> None:
+    """trace runs the ups only: a down file PostgreSQL's parser rejects (a clause left out of
+    an ALTER COLUMN, as a goose Down section of a sweep had it) is no reason to refuse the
+    history, as apply, which reads a down only to roll back, does not. lint reports that down
+    (down-mismatch), and verify, which runs it, still refuses it before anything runs."""
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int, n int);", "DROP TABLE t;"),
+        ("not_null", "ALTER TABLE t ALTER COLUMN n SET NOT NULL;",
+         "ALTER TABLE t ALTER COLUMN n DEFAULT NULL;\n")])
+    result = run(str(root), "--dsn", pg_db)
+    assert result.exit_code == 0, result.output
+    assert "ALTER TABLE t ALTER COLUMN n SET NOT NULL" in result.stdout
+    assert "every statement ran" in result.stdout
+
+    verified = CliRunner().invoke(app, ["verify", str(root), "--dsn", pg_db])
+    assert verified.exit_code == 2, verified.output
+    assert "0002_not_null.down.sql:1:" in verified.output
+    assert "Traceback" not in verified.output

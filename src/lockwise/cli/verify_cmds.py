@@ -172,7 +172,7 @@ def trace(
     migrations, only, assume = _scratch_inputs(ctx, config_file, path, layout,
                                               assume_in_transaction,
                                               "it runs them on a scratch PostgreSQL server",
-                                              "traced")
+                                              "traced", downs=False)
     if not migrations:
         if output_format == "json":  # a document still, as lint, graph and status print
             from lockwise.verify.trace import TraceResult
@@ -217,13 +217,14 @@ def _server_lacks_extension() -> int:
 
 def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | None,
                    layout: str | None, assume_in_transaction: bool | None,
-                   why: str, done: str) -> tuple[list, set[str] | None, bool | None]:
+                   why: str, done: str, *, downs: bool = True,
+                   ) -> tuple[list, set[str] | None, bool | None]:
     """The migrations of one history that a command runs on a server (`why`: for the error
     with another dialect), parsed whole first, the paths of those named (None: all), as
     `collect` reads them (`done`: what the command does to them, as its warnings say it),
     and whether to assume each runs in a transaction (the option, else the config's, as lint
-    reads them). Exits 2 on an input error; no migration is said on stderr, and is an empty
-    list."""
+    reads them). Exits 2 on an input error (in a down file too, unless `downs` is false: trace
+    never runs one); no migration is said on stderr, and is an empty list."""
     from lockwise.cli.inputs import collect, require_one
     from lockwise.config import path_setting, rules_dirs_setting, setting
     from lockwise.verify.run import check_parses
@@ -238,7 +239,7 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
         collected = collect([path or Path(".")], layout, done=done)
         # One scratch database: the histories of several databases cannot share it.
         require_one(path or Path("."), collected.directories)
-        check_parses(collected.migrations)
+        check_parses(collected.migrations, downs=downs)
     except InputError as exc:
         fail_input(exc)
         raise  # unreachable: fail_input exits

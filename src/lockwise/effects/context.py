@@ -103,6 +103,12 @@ class Context:
     empty_tables: set[str] = field(default_factory=set)
     #: Those of `empty_tables` that a TRUNCATE emptied: forgotten when the transaction ends.
     truncated_in_transaction: set[str] = field(default_factory=set)
+    #: Columns this migration added without a default, (table, column), NULL in every
+    #: row, that no statement has written since (any write to the table, or code lockwise
+    #: does not read whole, forgets them): a WHERE that only tests one IS NULL matches every
+    #: row (effects/postgres/queries.py). Not across migrations: code deployed between two
+    #: may fill the column.
+    null_columns: set[tuple[str, str]] = field(default_factory=set)
     #: Compute the facts that only rules' alternatives read, SQL written back for the user
     #: (an UPDATE's statement to run in batches, a new column's backfill value, deparsed
     #: through pglast's printer: about a millisecond each), and those only rules' `when`s

@@ -122,16 +122,17 @@ class VerifyResult:
         return [c for r in self.results for c in r.checks]
 
 
-def check_parses(migrations: Sequence[Migration]) -> None:
-    """Raise InputError (file:line:column) for the first up or down file that does not parse
-    or holds what only psql runs, before anything runs: a half-understood file cannot be run
-    statement by statement. What cannot run is `apply`'s judgement (`unrunnable`): what only
-    psql runs would fail on the server, or (COPY data from the client) leave the connection
-    unusable."""
+def check_parses(migrations: Sequence[Migration], *, downs: bool = True) -> None:
+    """Raise InputError (file:line:column) for the first up or down file (up file, when
+    `downs` is false: trace, which never runs a down) that does not parse or holds what only
+    psql runs, before anything runs: a half-understood file cannot be run statement by
+    statement. What cannot run is `apply`'s judgement (`unrunnable`): what only psql runs
+    would fail on the server, or (COPY data from the client) leave the connection unusable."""
     from lockwise.executor.plan import first_unrunnable, unrunnable
 
     for m in migrations:
-        for path, text in ((m.path, m.up_sql), (m.down_path, m.down_sql)):
+        files = ((m.path, m.up_sql), (m.down_path, m.down_sql)) if downs else ((m.path, m.up_sql),)
+        for path, text in files:
             if text is None:
                 continue
             problem = first_unrunnable(unrunnable(m, text, path))

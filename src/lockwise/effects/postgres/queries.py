@@ -51,7 +51,11 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.create import create_table_as
 from lockwise.effects.postgres.embedded import take_whole_effect
-from lockwise.effects.postgres.where_index import unindexed_where, where_facts
+from lockwise.effects.postgres.where_index import (
+    null_tested_column,
+    unindexed_where,
+    where_facts,
+)
 from lockwise.effects.volatility import changes_between_transactions, has_subquery
 from lockwise.parse.quoting import quote_ident, relation_sql
 
@@ -150,8 +154,12 @@ def dml(kind: str) -> Callable:
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
         joined = kind in ("update", "delete") and _where_only_joins(
             stmt, _target_columns(b, table) if table == view else frozenset())
+        # So is `WHERE c IS NULL` of a column this migration added without a default and
+        # nothing wrote since: NULL in every row (checked on 18.6).
+        all_null = _null_in_every_row(b, stmt, table) \
+            if kind in ("update", "delete") and table == view and b.ctx.null_columns else None
         own_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"]) \
-            and not joined
+            and not joined and not all_null
         # Through views with a WHERE, only the rows they keep are written (each view's rows
         # are found by reading the table all the same, unless the statement has a WHERE).
         filtered = kind in ("update", "delete") and b.ctx.rewrites and \
@@ -185,7 +193,9 @@ def dml(kind: str) -> Callable:
                 b.scan(rel, f"{kind.upper()} " + (
                     "through a view with a WHERE reads every row to find those it keeps"
                     if filtered else "whose WHERE only joins touches every row with a match"
-                    if joined else "without WHERE touches every row"))
+                    if joined else f"WHERE {quote_ident(all_null)} IS NULL touches every row: "
+                    "the column, added by this migration without a default, is NULL in each"
+                    if all_null else "without WHERE touches every row"))
             # No condition picks some rows of the tables beside it: the join reads them whole
             # (what a hash join of whole tables does; checked on the server).
             for rel in stored_reads(b, stmt.get("fromClause") or stmt.get("usingClause"),
@@ -562,6 +572,15 @@ class _DistinctFrom(ShownSql):
 
     def _parts(self) -> tuple:
         return self.columns, self.values, self.qualifier, self.keyword
+
+
+def _null_in_every_row(b: Builder, stmt: dict, table: str) -> str | None:
+    """The column of `table` an UPDATE's or DELETE's whole WHERE tests IS NULL when it is
+    NULL in every row (`Context.null_columns`), so that the WHERE limits nothing; None
+    otherwise, and beside a FROM or USING list (whose relations may have such a column)."""
+    if stmt.get("fromClause") or stmt.get("usingClause"):
+        return None
+    return null_tested_column(stmt, {c for t, c in b.ctx.null_columns if t == table})
 
 
 def _target_name(stmt: dict) -> str:

@@ -51,6 +51,19 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict,
     return tuple(sorted(target.columns_in(where)))
 
 
+def null_tested_column(stmt: dict, columns: set[str]) -> str | None:
+    """The column of UPDATE / DELETE `stmt`'s target, one of `columns`, that its whole WHERE
+    tests IS NULL (`WHERE c IS NULL`, `WHERE t.c IS NULL`); None for any other WHERE."""
+    kind, body = unwrap(stmt.get("whereClause") or {})
+    if kind != "NullTest" or body.get("nulltesttype") != "IS_NULL":
+        return None
+    arg_kind, arg = unwrap(body.get("arg"))
+    if arg_kind != "ColumnRef":
+        return None
+    column = _Target(stmt, columns).column(strings(arg.get("fields")))
+    return column if column in columns else None
+
+
 class _Target:
     """The statement's target table as its WHERE names it: its alias, else its name."""
 

@@ -1,0 +1,96 @@
+"""A backfill whose WHERE is `c IS NULL` of a column the same migration just added without a
+default matches every row (the fifth sweep, docs/accuracy.md: a dbmate migration that adds a
+nullable column, fills it `WHERE c IS NULL` and sets it NOT NULL, four times). It is the
+whole-table UPDATE unbatched-backfill is about, not a lookup where-without-index prices;
+checked on 18.6 (the UPDATE's row count is the table's)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+_SETUP = "CREATE TABLE t (id bigint PRIMARY KEY, v int);"
+
+
+def _last_rules(sql: str, *earlier: str) -> set[str]:
+    """The rules reported at the last statement of a migration of `sql`, linted after one
+    that makes t (and after `earlier` migrations), in a transaction."""
+    texts = (_SETUP, *earlier, sql)
+    migrations = [migration_from_text(text, f"{n:04d}_m.sql")
+                  for n, text in enumerate(texts, start=1)]
+    options = LintOptions(pg_version=18, assume_in_transaction=True)
+    reports = lint_migrations(migrations, options, Catalog())
+    return {f.rule for f in reports[-1].statements[-1].findings}
+
+
+#: (migration, whether its last statement changes every row of t: unbatched-backfill)
+_BACKFILLS = [
+    # the sweep's shape: no default, so NULL in every row
+    ("ALTER TABLE t ADD COLUMN c numeric(12,2);\nUPDATE t SET c = 0 WHERE c IS NULL;", True),
+    ("ALTER TABLE t ADD COLUMN c boolean;\nUPDATE t SET c = true WHERE t.c IS NULL;", True),
+    ("ALTER TABLE t ADD COLUMN c boolean;\nUPDATE t AS x SET c = true WHERE x.c IS NULL;", True),
+    ("ALTER TABLE t ADD COLUMN c text;\nDELETE FROM t WHERE c IS NULL;", True),
+    # a default fills every row: none is NULL
+    ("ALTER TABLE t ADD COLUMN c int DEFAULT 0;\nUPDATE t SET c = 1 WHERE c IS NULL;", False),
+    # written since it was added: some rows may hold a value
+    ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 1 WHERE id < 10;\n"
+     "UPDATE t SET c = 0 WHERE c IS NULL;", False),
+    ("ALTER TABLE t ADD COLUMN c int;\nINSERT INTO t VALUES (1, 1, 1);\n"
+     "UPDATE t SET c = 0 WHERE c IS NULL;", False),
+    ("ALTER TABLE t ADD COLUMN c int;\nALTER TABLE t ALTER COLUMN c TYPE bigint USING 0;\n"
+     "UPDATE t SET c = 1 WHERE c IS NULL;", False),
+    # a column that was there: its NULLs are some rows
+    ("UPDATE t SET v = 0 WHERE v IS NULL;", False),
+    # more than the column's NULL test: a filter limits it
+    ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE c IS NULL AND id < 10;", False),
+    ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE c IS NOT NULL;", False),
+]
+
+
+@pytest.mark.parametrize(("sql", "every_row"), _BACKFILLS)
+def test_is_null_of_a_column_added_without_default_limits_nothing(
+        sql: str, every_row: bool) -> None:
+    rules = _last_rules(sql)
+    assert ("unbatched-backfill" in rules) is every_row, rules
+    if every_row:
+        assert "where-without-index" not in rules
+
+
+def test_a_column_an_earlier_migration_added_is_not_known_to_be_null() -> None:
+    """Code deployed between the two migrations may have written it."""
+    rules = _last_rules("UPDATE t SET c = 0 WHERE c IS NULL;", "ALTER TABLE t ADD COLUMN c int;")
+    assert "unbatched-backfill" not in rules
+
+
+def test_a_rolled_back_add_column_is_forgotten() -> None:
+    rules = _last_rules("BEGIN;\nALTER TABLE t ADD COLUMN c int;\nROLLBACK;\n"
+                        "ALTER TABLE t ADD COLUMN c int DEFAULT 1;\n"
+                        "UPDATE t SET c = 0 WHERE c IS NULL;")
+    assert "unbatched-backfill" not in rules
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("sql", "every_row"), [
+    (sql, every_row) for sql, every_row in _BACKFILLS
+    if sql.startswith("ALTER") and "INSERT" not in sql])
+def test_the_server_changes_every_row_where_lockwise_says_so(
+        pg_db: str, sql: str, every_row: bool) -> None:
+    """(checked on 18.6) Of 50 rows, the last statement changes all 50 where lockwise says
+    every row, fewer where it does not."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(_SETUP)
+        conn.execute("INSERT INTO t SELECT g, g FROM generate_series(1, 50) g")
+        try:
+            with conn.transaction():
+                *before, last = [s for s in sql.split(";\n") if s.strip()]
+                for statement in before:
+                    conn.execute(statement)
+                changed = conn.execute(last).rowcount
+        finally:
+            conn.execute("DROP TABLE t")
+    assert (changed == 50) is every_row, changed
