@@ -317,6 +317,53 @@ def test_the_server_looks_at_the_name_before_the_prepared_statement(pg_db: str) 
             conn.execute("CREATE TABLE accounts AS EXECUTE p")
 
 
+
+#: CREATE TABLE ... AS EXECUTE whose new table's name is taken: refused (42P07) or skipped
+#: (IF NOT EXISTS) before the prepared statement is looked at, so its relations are neither
+#: locked nor read (checked on 18.6 below, by pg_locks); with the name free, they are.
+NAME_TAKEN = [("CREATE TABLE taken AS EXECUTE p", False),
+              ("CREATE TABLE IF NOT EXISTS taken AS EXECUTE p", False),
+              ("CREATE TABLE fresh AS EXECUTE p", True)]
+
+
+@pytest.mark.parametrize(("create", "reads"), NAME_TAKEN)
+def test_create_table_as_execute_of_a_name_taken_locks_nothing_the_statement_reads(
+        create: str, reads: bool) -> None:
+    report = lint("CREATE TABLE taken (x int);\n"
+                  f"PREPARE p AS SELECT id, plan FROM accounts;\n{create};")[-1]
+    effect = report.statements[2].effect
+    assert ("public.accounts" in effect.locks) == reads, effect.locks
+    assert ("public.accounts" in effect.scans) == reads
+
+
+@pytest.mark.postgres
+def test_the_server_locks_nothing_of_a_prepared_statement_for_a_name_taken(
+        pg_server: str) -> None:
+    # checked on 18.6
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    for i, (create, reads) in enumerate(NAME_TAKEN):
+        uri = create_database(pg_server, f"name_taken_{i}")
+        with psycopg.connect(uri, autocommit=True) as conn, \
+                psycopg.connect(uri, autocommit=True) as watcher:
+            conn.execute(SETUP)
+            conn.execute("CREATE TABLE taken (x int)")
+            conn.execute("PREPARE p AS SELECT id, plan FROM accounts")
+            conn.execute("BEGIN")
+            with suppress(psycopg.errors.DuplicateTable):
+                conn.execute(create)
+            # (seen from another session: a refused statement leaves its transaction failed,
+            # holding what it locked until the ROLLBACK)
+            locked = watcher.execute(
+                "SELECT count(*) FROM pg_locks WHERE pid = %s "
+                "AND relation = 'public.accounts'::regclass", (conn.info.backend_pid,)
+            ).fetchone()
+            conn.execute("ROLLBACK")
+        assert bool(locked and locked[0]) == reads, create
+
+
 #: What runs between `SET search_path = app, public; PREPARE p AS UPDATE accounts ...` and
 #: `EXECUTE p` (`before`: ahead of the SET), and the schema of the accounts table the EXECUTE
 #: updates (checked on 18.6 below, by pg_locks): PREPARE binds the statement to the relations
