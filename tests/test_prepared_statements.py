@@ -393,6 +393,21 @@ BINDING = [
     ([], ["CREATE TABLE app.accounts (id bigint, plan text)", "SET search_path = app"], "app"),
     (["DROP SCHEMA app"], ["CREATE SCHEMA app", "CREATE TABLE app.accounts (id bigint, plan text)"],
      "app"),
+    # the session's first temporary object makes its temporary schema, which joins the
+    # path: analyzed again; once it is there, another temporary object changes nothing
+    ([], ["CREATE TABLE app.accounts (id bigint, plan text)", "CREATE TEMP TABLE scratch (x int)"],
+     "app"),
+    (["CREATE TEMP TABLE scratch (x int)"], ["CREATE TABLE app.accounts (id bigint, plan text)",
+                                             "CREATE TEMP TABLE other (x int)"], "public"),
+    (["CREATE TEMP SEQUENCE scratch"], ["CREATE TABLE app.accounts (id bigint, plan text)",
+                                        "CREATE TEMP TABLE other (x int)"], "public"),
+    (["CREATE TEMP TABLE scratch (x int)", "DROP TABLE scratch"],
+     ["CREATE TABLE app.accounts (id bigint, plan text)", "CREATE TEMP TABLE other (x int)"],
+     "public"),
+    # (a ROLLBACK undoes the schema the transaction made, and the next one makes it again)
+    (["BEGIN", "CREATE TEMP TABLE scratch (x int)", "ROLLBACK"],
+     ["CREATE TABLE app.accounts (id bigint, plan text)", "CREATE TEMP TABLE other (x int)"],
+     "app"),
     # analyzed again, and bound anew by the EXECUTE that did
     ([], ["ALTER TABLE public.accounts ADD COLUMN note text", "EXECUTE p",
           "CREATE TABLE app.accounts (id bigint, plan text)"], "public"),
@@ -440,3 +455,58 @@ def test_the_server_updates_the_table_its_prepare_bound(pg_server: str) -> None:
                 " AND c.relname = 'accounts'").fetchall()
             conn.execute("ROLLBACK")
         assert locked == [(schema,)], (before, after)
+
+
+#: Statements of a migration under the default search_path, ending in `EXECUTE p`, and the
+#: schema of the accounts table it updates (checked on 18.6 below, by pg_locks): the
+#: temporary schema is searched first, and the session's first temporary object makes it,
+#: which has the server analyze the prepared statement again; once it is there, a temporary
+#: table made later under the name is not seen.
+DEFAULT_PATH = [
+    (["PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "pg_temp"),
+    (["CREATE TEMP TABLE scratch (x int)", "PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+    (["CREATE TEMP VIEW scratch AS SELECT 1", "PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+    # (the EXECUTE that analyzed it again binds it anew)
+    (["PREPARE p AS UPDATE accounts SET plan = 'free'", "CREATE TEMP TABLE scratch (x int)",
+      "EXECUTE p", "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+]
+
+
+@pytest.mark.parametrize(("statements", "schema"), DEFAULT_PATH)
+def test_only_the_first_temporary_object_has_an_execute_analyzed_again(statements: list[str],
+                                                                      schema: str) -> None:
+    statements = [*statements, "EXECUTE p"]
+    effect = lint(";\n".join(statements) + ";")[-1].statements[len(statements) - 1].effect
+    # (a temporary table's lock is not shown: no other session waits on it)
+    assert [a.facts["table"] for a in effect.actions if a.kind == "update"] == \
+        [f"{schema}.accounts"]
+    assert ("public.accounts" in effect.locks) == (schema == "public")
+
+
+@pytest.mark.postgres
+def test_the_server_analyzes_it_again_for_the_first_temporary_object_only(
+        pg_server: str) -> None:
+    # checked on 18.6
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    for i, (statements, schema) in enumerate(DEFAULT_PATH):
+        uri = create_database(pg_server, f"temporary_{i}")
+        with psycopg.connect(uri, autocommit=True) as conn:
+            conn.execute(SETUP)
+        with psycopg.connect(uri, autocommit=True) as conn:  # (a session with no pg_temp)
+            for sql in statements:
+                conn.execute(sql)
+            conn.execute("BEGIN")
+            conn.execute("EXECUTE p")
+            locked = conn.execute(
+                "SELECT n.nspname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid()"
+                " AND c.relname = 'accounts'").fetchall()
+            conn.execute("ROLLBACK")
+        assert [("pg_temp" if n.startswith("pg_temp_") else n,) for n, in locked] == \
+            [(schema,)], statements
