@@ -1460,11 +1460,18 @@ def _builtin_calls(action: Action) -> bool:
 def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> None:
     """The tables sure to hold no row (Context.empty_tables): created empty by this migration,
     or TRUNCATEd in the open transaction block (whose lock keeps other sessions out until it
-    ends); any statement that writes a table's rows may leave rows in it."""
+    ends); any statement that writes a table's rows may leave rows in it. A PL/pgSQL DO
+    block with no dynamic SQL makes empty the tables it makes for sure (`made_new`) as a
+    CREATE TABLE does, when its statements (the effect's actions after the block's own)
+    neither fill nor write them; what was there before, its code may have written."""
     truncated: set[str] = set()
     created: set[str] = set()
+    made: set[str] | None = None  # the tables a DO block makes for sure (None: no block)
     for a in effect.actions:
         kind = a.kind
+        if kind == "do_block" and made is None and not a.facts.get("dynamic_sql"):
+            made = {key for key in a.facts.get("made_new", ()) if ":" not in key}
+            continue
         if kind in _OPAQUE_ACTIONS or (kind == "select" and not _builtin_calls(a)):
             ctx.empty_tables.clear()  # code lockwise does not read whole may write any table
             ctx.truncated_in_transaction.clear()
@@ -1474,12 +1481,18 @@ def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> N
         elif kind in _EMPTY_MADE and not a.facts.get("exists_already") and \
                 not a.facts.get("with_data", False):
             created.add(a.facts.get("table", ""))
+    if made is not None:
+        ctx.empty_tables.clear()
+        ctx.truncated_in_transaction.clear()
+        created &= made
     empty = ctx.empty_tables
-    if empty:  # what the statement writes is worth finding only when a table is empty
+    if empty or created and made:  # what the statement writes is worth finding only then
         written = {name for kind, _, name in (w.partition(":") for w in effect.writes)
                    if kind == "table"}
         written |= {a.facts.get("table", "") for a in effect.actions if a.kind in _ROW_WRITES}
         empty -= written - truncated
+        if made:
+            created -= written
     empty.update(created)
     if in_transaction:
         empty.update(truncated)
