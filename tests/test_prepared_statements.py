@@ -317,6 +317,53 @@ def test_the_server_looks_at_the_name_before_the_prepared_statement(pg_db: str) 
             conn.execute("CREATE TABLE accounts AS EXECUTE p")
 
 
+
+#: CREATE TABLE ... AS EXECUTE whose new table's name is taken: refused (42P07) or skipped
+#: (IF NOT EXISTS) before the prepared statement is looked at, so its relations are neither
+#: locked nor read (checked on 18.6 below, by pg_locks); with the name free, they are.
+NAME_TAKEN = [("CREATE TABLE taken AS EXECUTE p", False),
+              ("CREATE TABLE IF NOT EXISTS taken AS EXECUTE p", False),
+              ("CREATE TABLE fresh AS EXECUTE p", True)]
+
+
+@pytest.mark.parametrize(("create", "reads"), NAME_TAKEN)
+def test_create_table_as_execute_of_a_name_taken_locks_nothing_the_statement_reads(
+        create: str, reads: bool) -> None:
+    report = lint("CREATE TABLE taken (x int);\n"
+                  f"PREPARE p AS SELECT id, plan FROM accounts;\n{create};")[-1]
+    effect = report.statements[2].effect
+    assert ("public.accounts" in effect.locks) == reads, effect.locks
+    assert ("public.accounts" in effect.scans) == reads
+
+
+@pytest.mark.postgres
+def test_the_server_locks_nothing_of_a_prepared_statement_for_a_name_taken(
+        pg_server: str) -> None:
+    # checked on 18.6
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    for i, (create, reads) in enumerate(NAME_TAKEN):
+        uri = create_database(pg_server, f"name_taken_{i}")
+        with psycopg.connect(uri, autocommit=True) as conn, \
+                psycopg.connect(uri, autocommit=True) as watcher:
+            conn.execute(SETUP)
+            conn.execute("CREATE TABLE taken (x int)")
+            conn.execute("PREPARE p AS SELECT id, plan FROM accounts")
+            conn.execute("BEGIN")
+            with suppress(psycopg.errors.DuplicateTable):
+                conn.execute(create)
+            # (seen from another session: a refused statement leaves its transaction failed,
+            # holding what it locked until the ROLLBACK)
+            locked = watcher.execute(
+                "SELECT count(*) FROM pg_locks WHERE pid = %s "
+                "AND relation = 'public.accounts'::regclass", (conn.info.backend_pid,)
+            ).fetchone()
+            conn.execute("ROLLBACK")
+        assert bool(locked and locked[0]) == reads, create
+
+
 #: What runs between `SET search_path = app, public; PREPARE p AS UPDATE accounts ...` and
 #: `EXECUTE p` (`before`: ahead of the SET), and the schema of the accounts table the EXECUTE
 #: updates (checked on 18.6 below, by pg_locks): PREPARE binds the statement to the relations
@@ -346,6 +393,29 @@ BINDING = [
     ([], ["CREATE TABLE app.accounts (id bigint, plan text)", "SET search_path = app"], "app"),
     (["DROP SCHEMA app"], ["CREATE SCHEMA app", "CREATE TABLE app.accounts (id bigint, plan text)"],
      "app"),
+    # the session's first temporary object makes its temporary schema, which joins the
+    # path: analyzed again; once it is there, another temporary object changes nothing
+    ([], ["CREATE TABLE app.accounts (id bigint, plan text)", "CREATE TEMP TABLE scratch (x int)"],
+     "app"),
+    (["CREATE TEMP TABLE scratch (x int)"], ["CREATE TABLE app.accounts (id bigint, plan text)",
+                                             "CREATE TEMP TABLE other (x int)"], "public"),
+    (["CREATE TEMP SEQUENCE scratch"], ["CREATE TABLE app.accounts (id bigint, plan text)",
+                                        "CREATE TEMP TABLE other (x int)"], "public"),
+    (["CREATE TEMP TABLE scratch (x int)", "DROP TABLE scratch"],
+     ["CREATE TABLE app.accounts (id bigint, plan text)", "CREATE TEMP TABLE other (x int)"],
+     "public"),
+    # (a ROLLBACK undoes the schema the transaction made, and the next one makes it again)
+    (["BEGIN", "CREATE TEMP TABLE scratch (x int)", "ROLLBACK"],
+     ["CREATE TABLE app.accounts (id bigint, plan text)", "CREATE TEMP TABLE other (x int)"],
+     "app"),
+    (["BEGIN", "SAVEPOINT s", "CREATE TEMP TABLE scratch (x int)", "ROLLBACK TO SAVEPOINT s",
+      "COMMIT"],
+     ["CREATE TABLE app.accounts (id bigint, plan text)", "CREATE TEMP TABLE other (x int)"],
+     "app"),
+    (["BEGIN", "SAVEPOINT s", "CREATE TEMP TABLE scratch (x int)", "RELEASE SAVEPOINT s",
+      "COMMIT"],
+     ["CREATE TABLE app.accounts (id bigint, plan text)", "CREATE TEMP TABLE other (x int)"],
+     "public"),
     # analyzed again, and bound anew by the EXECUTE that did
     ([], ["ALTER TABLE public.accounts ADD COLUMN note text", "EXECUTE p",
           "CREATE TABLE app.accounts (id bigint, plan text)"], "public"),
@@ -393,3 +463,58 @@ def test_the_server_updates_the_table_its_prepare_bound(pg_server: str) -> None:
                 " AND c.relname = 'accounts'").fetchall()
             conn.execute("ROLLBACK")
         assert locked == [(schema,)], (before, after)
+
+
+#: Statements of a migration under the default search_path, ending in `EXECUTE p`, and the
+#: schema of the accounts table it updates (checked on 18.6 below, by pg_locks): the
+#: temporary schema is searched first, and the session's first temporary object makes it,
+#: which has the server analyze the prepared statement again; once it is there, a temporary
+#: table made later under the name is not seen.
+DEFAULT_PATH = [
+    (["PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "pg_temp"),
+    (["CREATE TEMP TABLE scratch (x int)", "PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+    (["CREATE TEMP VIEW scratch AS SELECT 1", "PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+    # (the EXECUTE that analyzed it again binds it anew)
+    (["PREPARE p AS UPDATE accounts SET plan = 'free'", "CREATE TEMP TABLE scratch (x int)",
+      "EXECUTE p", "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+]
+
+
+@pytest.mark.parametrize(("statements", "schema"), DEFAULT_PATH)
+def test_only_the_first_temporary_object_has_an_execute_analyzed_again(statements: list[str],
+                                                                      schema: str) -> None:
+    statements = [*statements, "EXECUTE p"]
+    effect = lint(";\n".join(statements) + ";")[-1].statements[len(statements) - 1].effect
+    # (a temporary table's lock is not shown: no other session waits on it)
+    assert [a.facts["table"] for a in effect.actions if a.kind == "update"] == \
+        [f"{schema}.accounts"]
+    assert ("public.accounts" in effect.locks) == (schema == "public")
+
+
+@pytest.mark.postgres
+def test_the_server_analyzes_it_again_for_the_first_temporary_object_only(
+        pg_server: str) -> None:
+    # checked on 18.6
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    for i, (statements, schema) in enumerate(DEFAULT_PATH):
+        uri = create_database(pg_server, f"temporary_{i}")
+        with psycopg.connect(uri, autocommit=True) as conn:
+            conn.execute(SETUP)
+        with psycopg.connect(uri, autocommit=True) as conn:  # (a session with no pg_temp)
+            for sql in statements:
+                conn.execute(sql)
+            conn.execute("BEGIN")
+            conn.execute("EXECUTE p")
+            locked = conn.execute(
+                "SELECT n.nspname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid()"
+                " AND c.relname = 'accounts'").fetchall()
+            conn.execute("ROLLBACK")
+        assert [("pg_temp" if n.startswith("pg_temp_") else n,) for n, in locked] == \
+            [(schema,)], statements

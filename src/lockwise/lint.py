@@ -1496,12 +1496,19 @@ def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> N
     or TRUNCATEd in the open transaction block (whose lock keeps other sessions out until it
     ends); and the columns sure to be NULL in every row (Context.null_columns): added by this
     migration without a default. Any statement that writes a table's rows may leave rows in
-    it, and values in its columns."""
+    it, and values in its columns. A PL/pgSQL DO block with no dynamic SQL makes empty the
+    tables it makes for sure (`made_new`) as a CREATE TABLE does, when its statements (the
+    effect's actions after the block's own) neither fill nor write them; what was there
+    before, its code may have written."""
     truncated: set[str] = set()
     created: set[str] = set()
     added: set[tuple[str, str]] = set()
+    made: set[str] | None = None  # the tables a DO block makes for sure (None: no block)
     for a in effect.actions:
         kind = a.kind
+        if kind == "do_block" and made is None and not a.facts.get("dynamic_sql"):
+            made = {key for key in a.facts.get("made_new", ()) if ":" not in key}
+            continue
         if kind in _OPAQUE_ACTIONS or (kind == "select" and not _builtin_calls(a)):
             ctx.empty_tables.clear()  # code lockwise does not read whole may write any table
             ctx.truncated_in_transaction.clear()
@@ -1519,15 +1526,23 @@ def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> N
             added.add((str(f.get("table")), str(f.get("column"))))
         elif kind == "alter_column_type":  # its USING may give the column values
             ctx.null_columns.discard((str(f.get("table")), str(f.get("column"))))
+    if made is not None:
+        ctx.empty_tables.clear()
+        ctx.truncated_in_transaction.clear()
+        ctx.null_columns.clear()  # the block's code may have given any column values
+        created &= made
+        added.clear()
     empty = ctx.empty_tables
     # (what the statement writes is worth finding only when a table is empty, or a column
     # NULL)
-    if empty or ctx.null_columns:
+    if empty or ctx.null_columns or created and made:
         written = {name for kind, _, name in (w.partition(":") for w in effect.writes)
                    if kind == "table"}
         written |= {a.facts.get("table", "") for a in effect.actions if a.kind in _ROW_WRITES}
         empty -= written - truncated
         ctx.null_columns -= {c for c in ctx.null_columns if c[0] in written}
+        if made:
+            created -= written
     empty.update(created)
     ctx.null_columns.update(added)
     if in_transaction:

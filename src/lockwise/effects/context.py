@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Index
 from lockwise.effects.locks import relation_is_new
@@ -17,29 +17,44 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context", "NewInRun", "Prepared",
            "relation_is_new", "track_new_objects"]
 
-class Prepared(NamedTuple):
-    """A statement the session PREPAREd (`Context.prepared`): its query's parse tree, its
-    text as written, and the PREPARE's place in the migration (1 for its first statement);
-    and what the server's analysis bound it to, which an EXECUTE runs until something has
-    the server analyze it again by its names (`Session.prepared`, checked on 18.6)."""
 
-    query: dict
-    text: str
-    at: int
-    #: `query` with each relation it names unqualified in the schema the analysis found it
-    #: in (`nodes.bound_relations`); None while an EXECUTE would analyze it again.
-    bound: dict | None = None
-    #: The relations the analysis opened (the statement's and its views'): a change to one
-    #: has the server analyze the statement again.
-    relations: frozenset[str] = frozenset()
-    #: The search_path it was analyzed under (`Session.search_path`): under another, an
-    #: EXECUTE analyzes it again.
-    path: tuple[str, ...] | None = None
+class Prepared:
+    """A statement the session PREPAREd (`Context.prepared`): its query's parse tree
+    (`query`), its text as written (`text`), and the PREPARE's place in the migration
+    (`at`, 1 for its first statement); and what the server's analysis bound it to, which an
+    EXECUTE runs until something has the server analyze it again by its names
+    (`Session.prepared`, checked on 18.6): `bound`, `query` with each relation it names
+    unqualified in the schema the analysis found it in (`nodes.bound_relations`; None
+    while an EXECUTE would analyze it again); `relations`, those the analysis opened (the
+    statement's and its views': a change to one has the server analyze it again); `path`,
+    the search_path it was analyzed under (`Session.search_path`: under another, an
+    EXECUTE analyzes it again). (Not a named tuple nor a dataclass: read in place, never
+    compared or printed, and making either costs every lint's cold start.)"""
+
+    __slots__ = ("at", "bound", "path", "query", "relations", "text")
+
+    def __init__(self, query: dict, text: str, at: int, bound: dict | None = None,
+                 relations: frozenset[str] = frozenset(),
+                 path: tuple[str, ...] | None = None) -> None:
+        self.query = query
+        self.text = text
+        self.at = at
+        self.bound = bound
+        self.relations = relations
+        self.path = path
 
     def runs(self, path: tuple[str, ...] | None) -> dict:
         """The statement an EXECUTE under search_path `path` runs: the one bound, or
         `query` analyzed again by its names."""
         return self.bound if self.bound is not None and path == self.path else self.query
+
+    def rebound(self, bound: dict | None, relations: frozenset[str] | None = None,
+                path: tuple[str, ...] | None = None) -> Prepared:
+        """The same statement bound anew (`bound` None: to be analyzed again; `relations`
+        and `path` kept when not given)."""
+        if relations is None:
+            relations, path = self.relations, self.path
+        return Prepared(self.query, self.text, self.at, bound, relations, path)
 
 
 @dataclass(slots=True)

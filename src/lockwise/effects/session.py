@@ -279,6 +279,11 @@ class Session:
     #: a ROLLBACK forgets none of them, DEALLOCATE and DISCARD ALL do (checked on 18.6). Each
     #: migration starts with none: the session of another migration file is not followed.
     prepared: dict[str, Prepared] = field(default_factory=dict)
+    #: The session has its temporary schema: its first temporary object made it, and a
+    #: ROLLBACK (TO SAVEPOINT) of the transaction that did undoes it (checked on 18.6).
+    #: Made, it joins the search_path: the prepared statements are analyzed again
+    #: (`_rebind_prepared`); a temporary object made after it changes no resolution.
+    temporary_schema: bool = False
 
     @property
     def in_transaction(self) -> bool:
@@ -534,10 +539,15 @@ class Session:
         self._rolled_back_to = -1
         for action in effect.actions:
             self._apply_action(action)
+        first_temporary = not self.temporary_schema and _makes_temporary(effect)
         if effect.actions[0].kind in ("prepare", "deallocate") and not refusal(effect):
             self._follow_prepared(effect, index)
         elif self.prepared:
-            self._rebind_prepared(effect)
+            self._rebind_prepared(effect, first_temporary)
+        if first_temporary:
+            if self.in_transaction:
+                self._tx_start.setdefault("temporary_schema", False)
+            self.temporary_schema = True
         if self.ended_transactions != ended:
             self.outside_transaction_why = f"the {_ENDED_BY.get(self._ended_by, 'COMMIT')} " \
                 f"at statement {index + 1} ended the transaction; each statement after it " \
@@ -681,40 +691,41 @@ class Session:
         if action.kind == "prepare":
             query = f["prepared_query"]
             self.prepared[f["name"]] = Prepared(
-                query, str(f["prepared_text"]), index + 1, _bound(query, self.search_path),
+                query, str(f["prepared_text"]), index + 1,
+                _bound(query, self.search_path, self.temporary_schema),
                 frozenset(effect.locks), self.search_path)
         elif f.get("all"):
             self.prepared.clear()
         else:
             self.prepared.pop(f.get("name", ""), None)
 
-    def _rebind_prepared(self, effect: Effect) -> None:
+    def _rebind_prepared(self, effect: Effect, first_temporary: bool) -> None:
         """What a statement does to the binding of the prepared statements (checked on 18.6:
         tests/test_prepared_statements.py). The server analyzes one again by its names at
         its next EXECUTE after a change to a relation its analysis opened (a lock above ROW
         EXCLUSIVE: DDL, ANALYZE, VACUUM, TRUNCATE, an index; a GRANT; not COMMENT nor LOCK
         TABLE), after a schema of its search_path is made, or the session's temporary
-        schema (its first temporary relation, which the model takes any to be); and an
-        EXECUTE that analyzed it again binds it to what it found (an EXECUTE under
-        another search_path also analyzes it again, `Prepared.runs`)."""
+        schema (`first_temporary`: the statement makes the session's first temporary
+        object; a later one changes nothing); and an EXECUTE that analyzed it again binds
+        it to what it found (an EXECUTE under another search_path also analyzes it again,
+        `Prepared.runs`)."""
         kinds = {a.kind for a in effect.actions}
         changed = {t for t, mode in effect.locks.items()
                    if mode > LockMode.ROW_EXCLUSIVE or "grant" in kinds} \
             if effect.locks and not kinds <= _NO_NEW_ANALYSIS else set()
         made = {o.split(":", 1)[1] for o in effect.creates if o.startswith("schema:")} | \
-            ({TEMPORARY_SCHEMA} if any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX)
-                                       for o in effect.creates) else set())
+            ({TEMPORARY_SCHEMA} if first_temporary else set())
         run = {a.facts["prepared_statement_run"] for a in effect.actions
                if "prepared_statement_run" in a.facts}
         for name, found in self.prepared.items():
             if name in run and found.runs(self.search_path) is found.query:
-                self.prepared[name] = found._replace(
-                    bound=_bound(found.query, self.search_path),
-                    relations=frozenset(effect.locks), path=self.search_path)
+                self.prepared[name] = found.rebound(
+                    _bound(found.query, self.search_path, self.temporary_schema),
+                    frozenset(effect.locks), self.search_path)
             elif found.bound is not None and (
                     changed & found.relations or (made and made & {
                         *(found.path or ()), TEMPORARY_SCHEMA})):
-                self.prepared[name] = found._replace(bound=None)
+                self.prepared[name] = found.rebound(None)
 
     def _savepoint(self, kind: str, name: str) -> None:
         """Follow SAVEPOINT, RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT `name` as PostgreSQL
@@ -827,11 +838,12 @@ class Session:
 _SAVEPOINT_KINDS = frozenset({"savepoint", "release", "rollback_to"})
 #: What a savepoint keeps of the session for ROLLBACK TO (`Session._savepoint_state`): the
 #: transaction's locks and what it made, dropped and set (SET, SET LOCAL: guc.c undoes them
-#: too). (The migration's `dropped` and `created`, which a whole ROLLBACK undoes as well, are
+#: too), and whether the session has its temporary schema (undone too: checked on 18.6).
+#: (The migration's `dropped` and `created`, which a whole ROLLBACK undoes as well, are
 #: kept with the catalog: `catalog.replay.Rollbacks`.)
 _SAVEPOINT_KEEPS = ("held_exclusive", "tx_ddl_locks", "tx_dml_locks", "tx_not_valid",
                     "tx_enum_values", "tx_created", "tx_dropped", "tx_replaced",
-                    "tx_types_created", "tx_locks", "_saved",
+                    "tx_types_created", "tx_locks", "_saved", "temporary_schema",
                     *(attr for attr, _ in _TRACKED.values()))
 
 
@@ -853,13 +865,21 @@ def _moves(effect: Effect) -> dict[str, str]:
     return {o: by_name[o.split(".", 1)[-1]] for o in old if o.split(".", 1)[-1] in by_name}
 
 
-def _bound(query: dict, path: tuple[str, ...] | None) -> dict | None:
+def _bound(query: dict, path: tuple[str, ...] | None, temporary_schema: bool) -> dict | None:
     """`query` as the server's analysis binds it under search_path `path`
     (`nodes.bound_relations`). Under the default path (None) every name but a temporary
-    relation's is public's, and whatever makes a temporary relation has the statement
-    analyzed again (`Session._rebind_prepared`): bound or analyzed by its names, it runs
-    the same, and is left as written (its alternatives name what it names)."""
-    return bound_relations(query) if path is not None else None
+    relation's is public's, and while the session has no temporary schema
+    (`temporary_schema`), the one that makes it has the statement analyzed again
+    (`Session._rebind_prepared`): bound or analyzed by its names, it runs the same, and is
+    left as written (its alternatives name what it names). Once the schema is there, a
+    temporary table made later under a name the statement found in public is not seen."""
+    return bound_relations(query) if path is not None or temporary_schema else None
+
+
+def _makes_temporary(effect: Effect) -> bool:
+    """Whether `effect` makes a temporary object (a table, view, sequence: `Effect.creates`
+    in pg_temp)."""
+    return any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX) for o in effect.creates)
 
 
 #: Statements that take a lock above ROW EXCLUSIVE and change nothing a prepared

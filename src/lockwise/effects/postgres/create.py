@@ -325,8 +325,11 @@ def create_table_as(b: Builder, stmt: dict) -> None:
         if prepared is not None:
             query, planned = prepared, True
     # The query is analysed (its relations locked) before the server looks for the name;
-    # it runs (reading the partitions too) only when the name is free.
-    read_tables(b, query, {table})
+    # it runs (reading the partitions too) only when the name is free. A prepared one is
+    # looked up only once the name is found free: a name taken (42P07) or IF NOT EXISTS
+    # skipping locks none of its relations (checked on 18.6, pg_locks).
+    if not planned:
+        read_tables(b, query, {table})
     # (analyzed before the name is looked at: refused then, IF NOT EXISTS or a name taken;
     # the prepared statement is looked up after it, `missing`, checked on 18.6)
     refused = {**constant_refused(b, query), **_queries.query_with_query_locked(query)}
@@ -341,15 +344,19 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     taken = "" if refused else name_taken(b, table)
     if not taken:
         refused.update(missing)
+        if planned:
+            read_tables(b, query, {table})
     temporary = _temporary_ties.view_refused(table, query, materialized=True) \
         if matview else {}
     repeated = {} if refused or taken or temporary else \
         repeated_column(b, query, strings(into.get("colNames")))
     # WITH NO DATA neither rewrites nor plans the query (checked on the server): the views it
-    # reads are not expanded, partitions not opened, nothing read.
-    if with_data or planned:
+    # reads are not expanded, partitions not opened, nothing read. (A prepared statement
+    # is not even looked up for a name taken: above.)
+    looked_up = not (planned and taken)
+    if (with_data or planned) and looked_up:
         lock_read_partitions(b, query)
-    if with_data:
+    if with_data and looked_up:
         for rel in stored_reads(b, query):
             b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
