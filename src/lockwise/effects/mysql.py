@@ -1291,6 +1291,9 @@ class _Builder:
             # the manual's word ("Online DDL Limitations"); MariaDB 10.11 takes it (checked)
             refusal = (f"MySQL's manual permits no LOCK=NONE on a table with an ON ... CASCADE "
                        f"or ON ... SET NULL foreign key: {cascading}")
+        # (MariaDB's copy holds the tables its new keys reference: their writes wait too)
+        parents = self.copied_key_parents(table, operations) \
+            if algorithm == "COPY" and flavour == "mariadb" else []
         self.actions.insert(first, Action("mysql_alter_table", {
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             # as messages list them: each once, in the statement's order (two MODIFYs are one
@@ -1329,12 +1332,12 @@ class _Builder:
             # why it copies: its operations need it, or its ALGORITHM=COPY asks for it
             "copy_text": "runs as ALGORITHM=COPY, as its ALGORITHM= clause asks,"
             if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
+            "key_parents_text": _key_parents_text([self.table_facts(t)["table"]
+                                                   for t in parents]),
             "refused": False,  # set by effect() when another action says it is
         }))
         self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
                                           permits_dml and lock == "EXCLUSIVE" else lock]
-        if algorithm == "COPY" and flavour == "mariadb":
-            self.copied_key_parents(table, operations)
         if rebuilds:
             self.rewrites.add(table)
             self.scans[table] = f"table rebuilt ({algorithm})"
@@ -1344,18 +1347,34 @@ class _Builder:
         self.alters.add(f"table:{table}")
 
 
-    def copied_key_parents(self, table: str, operations: list[tuple[str, dict]]) -> None:
+    def copied_key_parents(self, table: str, operations: list[tuple[str, dict]]
+                           ) -> list[str]:
         """The SHARED_NO_WRITE metadata lock MariaDB's ALTER TABLE run as ALGORITHM=COPY
         holds on each table a foreign key it adds references (its writes wait for the copy),
         foreign_key_checks on or off; in place (the checks off) it holds none a read or a
         write waits for (checked on MariaDB 10.11 in METADATA_LOCK_INFO and performance_schema.
         metadata_locks). MySQL's (its data dictionary's locks on the parent) are not checked:
-        not modelled."""
+        not modelled. The tables it locks, each once, in the statement's order."""
+        parents: dict[str, None] = {}
         for op, extra in operations:
             parent = extra.get("references") if op.startswith("add_foreign_key") else None
             if parent and (parent := self.key(parent)) != table and \
                     not self.temporary(parent):
                 self.locks[parent] = max(self.locks.get(parent, LockMode.SHARE), LockMode.SHARE)
+                parents[parent] = None
+        return list(parents)
+
+
+def _key_parents_text(parents: list[str]) -> str:
+    """`, and so do the writes of p and c, which the foreign keys it adds reference`: the
+    tables whose writes wait for a copy that adds foreign keys referencing them
+    (_Builder.copied_key_parents), as mysql-table-copy's message says; "" for none."""
+    if not parents:
+        return ""
+    names = parents[0] if len(parents) == 1 else \
+        f"{', '.join(parents[:-1])} and {parents[-1]}"
+    keys = "key it adds references" if len(parents) == 1 else "keys it adds reference"
+    return f", and so do the writes of {names}, which the foreign {keys}"
 
 
 def _row_version_facts(table: Table | None) -> dict:
