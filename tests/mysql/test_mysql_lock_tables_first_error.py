@@ -70,3 +70,22 @@ def test_mysql_locks_the_related_tables_itself(lint_change) -> None:
     report = lint_change("LOCK TABLES t READ;\nINSERT INTO t VALUES (5, 5);\nUNLOCK TABLES;",
                          "mysql")
     assert _refused(report) == ["t"]
+
+
+@pytest.mark.parametrize(("sql", "error"), [
+    ("LOCK TABLES u READ; INSERT DELAYED INTO t VALUES (11, 1)", "ERROR 1616"),
+    ("LOCK TABLES t READ; INSERT DELAYED INTO t VALUES (11, 1)", "ERROR 1165"),
+])
+def test_a_refused_delayed_insert_is_refused_first(lint_change, mariadb, sql: str,
+                                                   error: str) -> None:
+    """MariaDB refuses DELAYED rows into an InnoDB table (1616), or into one the session
+    locked (1165), before LOCK TABLES' 1100 for c or 1099 for t: mariadb-delayed-insert-
+    refused says it, mysql-table-not-locked nothing (it said 1100 for c, or 1099 for t)."""
+    report = lint_change(sql.replace("; ", ";\n") + ";\nUNLOCK TABLES;", "mariadb")
+    rules = [f.rule for f in report.all_findings]
+    assert "mariadb-delayed-insert-refused" in rules and _refused(report) == [], rules
+    assert mariadb.run("CREATE DATABASE IF NOT EXISTS first_error", "mysql").returncode == 0
+    assert mariadb.run(SETUP.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"),
+                       "first_error").returncode == 0
+    ran = mariadb.run(f"{sql}; UNLOCK TABLES", "first_error")
+    assert error in ran.stderr and "1100" not in ran.stderr, ran.stderr
