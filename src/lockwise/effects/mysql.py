@@ -2723,6 +2723,8 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
                 locked[action.facts["new_name"].split(".")[-1].lower()] = locked.pop(old)
         session.locked_tables = locked
         return
+    if any(a.kind == "mariadb_delayed_insert_refused" for a in b.actions):
+        return  # refused for DELAYED first (1616, 1165; checked on MariaDB 10.11)
     named = _tables_named(b, expr)
     # the server opens each table first, refusing the first not locked, then checks that
     # those it writes are not locked READ (checked on MariaDB 10.11)
