@@ -138,3 +138,27 @@ def test_a_parents_ddl_waits_for_the_writes_of_its_children(mariadb) -> None:
         assert mariadb.run(sql, database).returncode == 0, sql
         assert (time.monotonic() - started > 1.5) == waits, sql
         holder.wait(timeout=30)
+
+
+@pytest.mark.parametrize(("sql", "said"), [
+    ("ALTER TABLE k ADD FOREIGN KEY (pid) REFERENCES p (id)",
+     "writes wait until it finishes, and so do the writes of p, which the foreign key it adds "
+     "references."),
+    ("ALTER TABLE k ADD FOREIGN KEY (pid) REFERENCES p (id), ADD FOREIGN KEY (id) REFERENCES "
+     "c (id)", "writes wait until it finishes, and so do the writes of p and c, which the "
+               "foreign keys it adds reference."),
+    ("ALTER TABLE k ADD FOREIGN KEY (pid) REFERENCES k (id)", "writes wait until it finishes."),
+    ("ALTER TABLE k MODIFY pid BIGINT", "writes wait until it finishes."),
+])
+def test_the_copy_says_the_parents_writes_wait(lint_change, sql: str, said: str) -> None:
+    """mysql-table-copy said only k's writes wait: p's wait too (SHARED_NO_WRITE, above)."""
+    (found,) = [f.message for f in lint_change(sql + ";", "mariadb").all_findings
+                if f.rule == "mysql-table-copy"]
+    assert found.endswith(": the table is copied row by row and " + said), found
+
+
+def test_mysqls_copy_names_no_parent(lint_change) -> None:
+    """MySQL's locks on the parent are not modelled (not checked on a MySQL server)."""
+    (found,) = [f.message for f in lint_change(ADDED[0][0] + ";", "mysql").all_findings
+                if f.rule == "mysql-table-copy"]
+    assert found.endswith("writes wait until it finishes."), found

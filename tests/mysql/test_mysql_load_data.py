@@ -40,6 +40,11 @@ HELD = [
     ("SELECT * FROM t JOIN u ON t.id = u.id INTO OUTFILE '{out}' FIELDS TERMINATED BY ',' "
      "FOR UPDATE", "select", {"t": W, "u": W}),
     ("SELECT * FROM t FOR UPDATE INTO OUTFILE '{out}'", "select", {"t": W}),
+    # INTO variables after FROM / WHERE (MySQL 8 and MariaDB): the SELECT, as INTO before FROM
+    ("SELECT a FROM t WHERE id = 1 INTO @v", "select", {"t": R}),
+    ("SELECT a, id FROM t LIMIT 1 INTO @v, @`w x` FOR UPDATE", "select", {"t": W}),
+    ("SELECT a FROM t WHERE id = 1 FOR UPDATE INTO @v", "select", {"t": W}),
+    ("SELECT a FROM t UNION SELECT b FROM u INTO @v", "select", {"t": R, "u": R}),
 ]
 
 
@@ -66,6 +71,8 @@ def test_read_as_what_it_does(lint_change, sql: str, action: str, held: dict,
     "LOAD DATA LOCAL INFILE 'rows.csv' INTO TABLE t",
     "LOAD DATA CONCURRENT LOCAL INFILE 'rows.csv' INTO TABLE `t` (id, a)",
     "load data infile '/srv/rows.csv' into table d.t",
+    "SELECT a, id FROM t WHERE id = 1 INTO @v, @'w'",
+    "select a from t into @v lock in share mode",
 ])
 def test_the_other_forms_are_read(sql: str) -> None:
     for dialect in ("mysql", "mariadb"):
@@ -97,6 +104,7 @@ def test_the_locks_on_mariadb(mariadb, tmp_path: Path) -> None:
      "BY ','", None, None),
     ("LOCK TABLES u READ; SELECT * FROM t INTO OUTFILE '{out}'", "t", "ERROR 1100"),
     ("LOCK TABLES t READ; SELECT * FROM t INTO OUTFILE '{out}'", None, None),
+    ("LOCK TABLES u READ; SELECT a FROM t WHERE id = 1 INTO @v", "t", "ERROR 1100"),
 ])
 def test_under_lock_tables(lint_change, mariadb, tmp_path: Path, sql: str, refused,
                            error) -> None:
@@ -118,7 +126,24 @@ def test_under_lock_tables(lint_change, mariadb, tmp_path: Path, sql: str, refus
 @pytest.mark.parametrize("sql", [
     "SELECT 1 INTO OUTFILE '/tmp/x' UNION SELECT 2",
     "INSERT INTO t SELECT 1, 2 INTO OUTFILE '/tmp/x'",
+    "SELECT a FROM t INTO @v UNION SELECT b FROM u",
 ])
 def test_what_the_server_refuses_stays_a_parse_error(sql: str) -> None:
-    """INTO OUTFILE before a UNION, or in an INSERT's query: error 1064 on MariaDB 10.11."""
+    """INTO OUTFILE or INTO @v before a UNION, or in an INSERT's query: error 1064 on
+    MariaDB 10.11."""
     assert parse_mysql(sql + ";", "mariadb").problems != []
+
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_trailing_into_in_a_programs_body_is_read(lint_change, dialect: str) -> None:
+    """SELECT ... FROM t INTO v in a function's body: the SELECT it is, which returns no
+    result set (the CREATE runs on MariaDB 10.11); it was left out of the body unread."""
+    sql = ("CREATE FUNCTION first_a() RETURNS INT READS SQL DATA BEGIN\n  DECLARE v INT;\n"
+           "  SELECT a FROM t WHERE id = 1 INTO v;\n  RETURN v;\nEND;")
+    (statement,) = parse_mysql(sql, dialect).statements
+    assert [(text, type(tree).__name__) for _, text, tree in
+            statement.tree["program"]["statements"]] == [
+        ("SELECT a FROM t WHERE id = 1 INTO v", "Select")]
+    assert [f.rule for f in lint_change(sql, dialect).all_findings
+            if f.rule in ("parse-error", "mysql-program-result-set")] == []

@@ -116,6 +116,42 @@ def test_lock_tables_in_a_programs_body_is_refused(create: str, line: int,
     assert "is not allowed in stored procedures" in report.all_findings[0].message
 
 
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("create", "line", "word"), [
+    ("CREATE PROCEDURE p()\n  LOAD DATA INFILE '/srv/rows.csv' INTO TABLE accounts;", 2,
+     "LOAD DATA"),
+    ("CREATE PROCEDURE p() BEGIN\n  UPDATE audit SET n = 1;\n  LOAD XML LOCAL INFILE 'rows.xml' "
+     "REPLACE INTO TABLE accounts;\nEND;", 3, "LOAD XML"),
+    ("CREATE FUNCTION f() RETURNS INT BEGIN\n  load data infile 'x' into table audit;\n"
+     "  RETURN 1;\nEND;", 2, "LOAD DATA"),
+    ("CREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH ROW\n  LOAD DATA INFILE 'x' INTO "
+     "TABLE audit;", 2, "LOAD DATA"),
+    ("CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO\n  LOAD DATA INFILE 'x' INTO TABLE audit;", 2,
+     "LOAD DATA"),
+])
+def test_load_data_in_a_programs_body_is_refused(create: str, line: int, word: str,
+                                                 dialect: str) -> None:
+    """Error 1314 at the CREATE, as LOCK TABLES (MariaDB 10.11, checked on 10.11.19; MySQL 8.4
+    manual, 27.8 "Restrictions on Stored Programs"); it was read as the INSERT it is."""
+    (report,) = _history(create + "\nSELECT 1;", dialect=dialect)
+    assert _found(report) == [("mysql-program-statement-not-allowed", line)]
+    assert f"{word} is not allowed in stored procedures" in report.all_findings[0].message
+
+
+def test_a_procedure_refused_for_load_data_is_not_created() -> None:
+    create = "CREATE PROCEDURE p() BEGIN\n  ALTER TABLE accounts MODIFY id BIGINT;\n" \
+             "  LOAD DATA INFILE 'x' INTO TABLE accounts;\nEND;"
+    (created, called) = _history(create, "CALL p();")
+    assert _found(created) == [("mysql-program-statement-not-allowed", 3)]
+    assert _found(called) == []
+
+
+def test_a_mariadb_compound_statements_load_data_is_refused() -> None:
+    (report,) = _history("BEGIN NOT ATOMIC\n  LOAD DATA INFILE 'x' INTO TABLE audit;\nEND;",
+                         dialect="mariadb")
+    assert _found(report) == [("mysql-program-statement-not-allowed", 2)]
+
+
 def test_a_procedure_refused_for_lock_tables_is_not_created() -> None:
     create = "CREATE PROCEDURE p() BEGIN\n  LOCK TABLES accounts WRITE;\n" \
              "  ALTER TABLE accounts MODIFY id BIGINT;\n  UNLOCK TABLES;\nEND;"
@@ -132,7 +168,8 @@ def test_a_mariadb_compound_statements_lock_tables_is_refused() -> None:
 
 def test_the_servers_refusals_on_mariadb(mariadb) -> None:
     """Checked on the server: each name taken is refused with the error the rule quotes, and
-    the old program stays; LOCK / UNLOCK TABLES in any program's body is error 1314."""
+    the old program stays; LOCK / UNLOCK TABLES and LOAD DATA / XML in any program's body is
+    error 1314."""
     assert mariadb.run("CREATE DATABASE program_refusals", "mysql").returncode == 0
 
     def run(sql: str):
@@ -156,9 +193,20 @@ def test_the_servers_refusals_on_mariadb(mariadb) -> None:
                    "RETURN 1; END",
                    "CREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH ROW UNLOCK TABLES",
                    "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO LOCK TABLES audit WRITE",
-                   "BEGIN NOT ATOMIC LOCK TABLES accounts WRITE; END"):
+                   "BEGIN NOT ATOMIC LOCK TABLES accounts WRITE; END",
+                   "CREATE PROCEDURE p() LOAD DATA INFILE 'x' INTO TABLE accounts",
+                   "CREATE PROCEDURE p() BEGIN SELECT 1 INTO @x; LOAD XML INFILE 'x' INTO "
+                   "TABLE accounts; END",
+                   "CREATE FUNCTION f() RETURNS INT BEGIN LOAD DATA LOCAL INFILE 'x' INTO "
+                   "TABLE audit; RETURN 1; END",
+                   "CREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH ROW LOAD DATA INFILE "
+                   "'x' INTO TABLE audit",
+                   "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO LOAD DATA INFILE 'x' INTO TABLE "
+                   "audit",
+                   "BEGIN NOT ATOMIC LOAD DATA INFILE 'x' INTO TABLE audit; END"):
         refused = run(create)
-        word = "UNLOCK" if "UNLOCK" in create else "LOCK"
+        word = "UNLOCK" if "UNLOCK" in create else "LOAD XML" if "LOAD XML" in create else \
+            "LOAD DATA" if "LOAD DATA" in create else "LOCK"
         assert "ERROR 1314" in refused.stderr and \
             f"{word} is not allowed in stored procedures" in refused.stderr, refused.stderr
 

@@ -77,6 +77,9 @@ class MySQLSession:
     #: The LOCK TABLES in force: each name the session may use (a table's, or the alias it
     #: was locked under) with its lock type, READ or WRITE; None when it holds none.
     locked_tables: dict[str, str] | None = None
+    #: The tables a table of it locked WRITE prelocked for the foreign keys that reference
+    #: it (MariaDB's: _lock_key_related), by name: the session's writes need no lock of theirs.
+    key_locked_tables: frozenset[str] = frozenset()
     #: That LOCK TABLES statement's line (set by the lint loop, which knows lines): a
     #: statement refused for a table it did not lock names it.
     lock_tables_line: int = 0
@@ -737,6 +740,9 @@ class _Builder:
         #: The table a MariaDB INSERT DELAYED's rows go to through the delayed insert's own
         #: thread, which the session's LOCK TABLES does not restrict (_delayed_refused).
         self.delayed: set[str] = set()
+        #: The tables a write prelocks for the foreign keys that reference the table it writes
+        #: (MariaDB's, _key_action_locks), in order: under LOCK TABLES each must be locked.
+        self.key_prelocked: dict[str, None] = {}
         #: Names as the statement spells them, by their lower-case form: MySQL table names
         #: are case-sensitive on most systems, so the suggested SQL keeps `Orders`.
         self.written: dict[str, str] = {}
@@ -1285,6 +1291,9 @@ class _Builder:
             # the manual's word ("Online DDL Limitations"); MariaDB 10.11 takes it (checked)
             refusal = (f"MySQL's manual permits no LOCK=NONE on a table with an ON ... CASCADE "
                        f"or ON ... SET NULL foreign key: {cascading}")
+        # (MariaDB's copy holds the tables its new keys reference: their writes wait too)
+        parents = self.copied_key_parents(table, operations) \
+            if algorithm == "COPY" and flavour == "mariadb" else []
         self.actions.insert(first, Action("mysql_alter_table", {
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             # as messages list them: each once, in the statement's order (two MODIFYs are one
@@ -1323,12 +1332,12 @@ class _Builder:
             # why it copies: its operations need it, or its ALGORITHM=COPY asks for it
             "copy_text": "runs as ALGORITHM=COPY, as its ALGORITHM= clause asks,"
             if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
+            "key_parents_text": _key_parents_text([self.table_facts(t)["table"]
+                                                   for t in parents]),
             "refused": False,  # set by effect() when another action says it is
         }))
         self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
                                           permits_dml and lock == "EXCLUSIVE" else lock]
-        if algorithm == "COPY" and flavour == "mariadb":
-            self.copied_key_parents(table, operations)
         if rebuilds:
             self.rewrites.add(table)
             self.scans[table] = f"table rebuilt ({algorithm})"
@@ -1338,18 +1347,34 @@ class _Builder:
         self.alters.add(f"table:{table}")
 
 
-    def copied_key_parents(self, table: str, operations: list[tuple[str, dict]]) -> None:
+    def copied_key_parents(self, table: str, operations: list[tuple[str, dict]]
+                           ) -> list[str]:
         """The SHARED_NO_WRITE metadata lock MariaDB's ALTER TABLE run as ALGORITHM=COPY
         holds on each table a foreign key it adds references (its writes wait for the copy),
         foreign_key_checks on or off; in place (the checks off) it holds none a read or a
         write waits for (checked on MariaDB 10.11 in METADATA_LOCK_INFO and performance_schema.
         metadata_locks). MySQL's (its data dictionary's locks on the parent) are not checked:
-        not modelled."""
+        not modelled. The tables it locks, each once, in the statement's order."""
+        parents: dict[str, None] = {}
         for op, extra in operations:
             parent = extra.get("references") if op.startswith("add_foreign_key") else None
             if parent and (parent := self.key(parent)) != table and \
                     not self.temporary(parent):
                 self.locks[parent] = max(self.locks.get(parent, LockMode.SHARE), LockMode.SHARE)
+                parents[parent] = None
+        return list(parents)
+
+
+def _key_parents_text(parents: list[str]) -> str:
+    """`, and so do the writes of p and c, which the foreign keys it adds reference`: the
+    tables whose writes wait for a copy that adds foreign keys referencing them
+    (_Builder.copied_key_parents), as mysql-table-copy's message says; "" for none."""
+    if not parents:
+        return ""
+    names = parents[0] if len(parents) == 1 else \
+        f"{', '.join(parents[:-1])} and {parents[-1]}"
+    keys = "key it adds references" if len(parents) == 1 else "keys it adds reference"
+    return f", and so do the writes of {names}, which the foreign {keys}"
 
 
 def _row_version_facts(table: Table | None) -> dict:
@@ -2061,11 +2086,14 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
         names[_clean(m.group("alias") or m.group("name")).split(".")[-1]] = kind
     # A LOCK TABLES releases the session's earlier locks first, even when it then fails.
     b.session.locked_tables = names if locked else None
+    b.session.key_locked_tables = frozenset()
     if not locked:
         return False
     for table, kind, _ in locked:
         if kind == "WRITE":
             _lock_key_related(b, table)
+    listed = {table for table, _, _ in locked}
+    b.session.key_locked_tables = frozenset(t.split(".")[-1] for t in b.locks if t not in listed)
     blocking = []
     for table, kind, concurrent in locked:
         what, mode = _TABLE_LOCK_BLOCKS[kind]
@@ -2463,7 +2491,9 @@ def _key_action_locks(b: _Builder, table: str, kinds: tuple[str, ...],
 
     if kinds == ("insert",) and b.session.flavour != "mariadb":
         return
-    _lock_referencing(b, table, kinds)
+    reached = _lock_referencing(b, table, kinds)
+    if b.session.flavour == "mariadb":
+        b.key_prelocked.update(dict.fromkeys(reached))
     for kind in kinds if b.session.foreign_key_checks else ():
         for action in key_actions(b.catalog, table, kind, columns) if kind != "insert" else ():
             b.writes.update(f"table:{rel}" for rel in action.reached if action.write)
@@ -2471,16 +2501,17 @@ def _key_action_locks(b: _Builder, table: str, kinds: tuple[str, ...],
 
 def _lock_referencing(b: _Builder, table: str, kinds: tuple[str, ...],
                       write: LockMode = LockMode.ROW_EXCLUSIVE,
-                      read: LockMode = LockMode.ROW_SHARE) -> None:
+                      read: LockMode = LockMode.ROW_SHARE) -> list[str]:
     """The walk of _key_action_locks: `write` on each table whose key referencing `table`
     has an action for one of `kinds` that changes its rows, then on the tables referencing
     that one in turn by the same kinds; `read` on the other referencing tables (a table's
-    stronger lock kept)."""
+    stronger lock kept). The tables it reached, in order."""
     from lockwise.catalog.key_actions import MODIFYING_ACTIONS
 
-    pending = [table]
+    pending, reached = [table], []
     while pending:
         for other, key in b.catalog.referencing(pending.pop(0)):
+            reached.append(other)
             if "delete" in kinds and key.on_delete in MODIFYING_ACTIONS or \
                     "update" in kinds and key.on_update in MODIFYING_ACTIONS:
                 if other not in b.locks or b.locks[other] < write:  # each table once
@@ -2488,6 +2519,7 @@ def _lock_referencing(b: _Builder, table: str, kinds: tuple[str, ...],
                     b.locks[other] = write
             else:
                 b.locks.setdefault(other, read)
+    return reached
 
 
 def _read_locks(expr, skip=()) -> dict[str, LockMode]:
@@ -2671,7 +2703,7 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
     session = b.session
     if isinstance(expr, exp.Transaction) or any(a.kind == "mysql_unlock_tables"
                                                  for a in b.actions):
-        session.locked_tables = None
+        session.locked_tables, session.key_locked_tables = None, frozenset()
         return
     moves_lock = rename_table and session.flavour == "mysql" and \
         session.version >= _RENAME_UNDER_LOCK_TABLES_FROM
@@ -2691,15 +2723,36 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
                 locked[action.facts["new_name"].split(".")[-1].lower()] = locked.pop(old)
         session.locked_tables = locked
         return
-    for name, written in _tables_named(b, expr):
-        kind = held.get(name)
-        if kind is not None and not (written and kind == "READ") or name in b.delayed:
-            continue
-        _not_locked(b, name, kind or "")
+    if any(a.kind == "mariadb_delayed_insert_refused" for a in b.actions):
+        return  # refused for DELAYED first (1616, 1165; checked on MariaDB 10.11)
+    named = _tables_named(b, expr)
+    # the server opens each table first, refusing the first not locked, then checks that
+    # those it writes are not locked READ (checked on MariaDB 10.11)
+    needed = [name for name, _ in named] + _key_prelocked(b, {name for name, _ in named})
+    refused = next((name for name in needed if name not in held and name not in b.delayed),
+                   None) or next((name for name, written in named
+                                  if written and held.get(name) == "READ"), None)
+    if refused is not None:
+        _not_locked(b, refused, held.get(refused) or "")
         return  # the statement fails at its first such table
     released = {t.removeprefix("table:").split(".")[-1] for t in (*b.drops, *b.renamed)}
     if released:
         session.locked_tables = {t: k for t, k in held.items() if t not in released}
+
+
+def _key_prelocked(b: _Builder, named: set[str]) -> list[str]:
+    """The tables the statement's writes prelock for the foreign keys that reference the
+    tables they write (MariaDB's: b.key_prelocked), which the session must hold under LOCK
+    TABLES as it holds those it names (`named`): error 1100 for one it does not, foreign_key_
+    checks on or off, unless a table it locked WRITE prelocked it (checked on MariaDB 10.11).
+    MySQL 8's LOCK TABLES locks them itself (its 8.0 manual, 15.3.6)."""
+    out = []
+    for table in b.key_prelocked:
+        name = table.split(".")[-1]
+        if name not in named and name not in b.session.key_locked_tables and \
+                not b.temporary(table):
+            out.append(name)
+    return out
 
 
 def _not_locked(b: _Builder, name: str, why: str) -> None:

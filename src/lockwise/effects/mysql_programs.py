@@ -9,9 +9,10 @@ and event names ignore case, trigger names do not (checked on MariaDB 10.11, Lin
 TABLE and follows its rename. LOCK TABLES and UNLOCK TABLES may not stand in any program's
 body, nor in a MariaDB compound statement: the server refuses the CREATE (error 1314,
 "LOCK is not allowed in stored procedures", for each kind; MySQL 8.4 manual, 27.8
-"Restrictions on Stored Programs"). A stored function's or trigger's body may not commit,
-explicitly or by DDL: the server refuses the CREATE (error 1422; MariaDB 10.11 too, when it
-reads the CREATE, not when the body runs).
+"Restrictions on Stored Programs"), nor LOAD DATA and LOAD XML (error 1314, "LOAD DATA is
+not allowed in stored procedures", checked on MariaDB 10.11). A stored function's or
+trigger's body may not commit, explicitly or by DDL: the server refuses the CREATE (error
+1422; MariaDB 10.11 too, when it reads the CREATE, not when the body runs).
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ EXISTS = {"procedure": (1304, "PROCEDURE {name} already exists"),
           "function": (1304, "FUNCTION {name} already exists"),
           "trigger": (1359, "Trigger '{qualified}' already exists"),
           "event": (1537, "Event '{name}' already exists")}
-#: A statement no program's body may hold (ER_SP_BADSTATEMENT).
-_NOT_ALLOWED = re.compile(r"\s*(?P<word>(?:UN)?LOCK)\s+TABLES?\b", re.I)
+#: A statement no program's body may hold (ER_SP_BADSTATEMENT): LOCK / UNLOCK TABLES, and
+#: LOAD DATA / LOAD XML (`word` as the server's error names it: LOCK, LOAD DATA).
+_NOT_ALLOWED = re.compile(r"\s*(?:(?P<word>(?:UN)?LOCK)\s+TABLES?|(?P<load>LOAD\s+(?:DATA|XML)))\b",
+                          re.I)
 #: A statement that commits, explicitly or implicitly, which no stored function's or
 #: trigger's body may hold (ER_COMMIT_NOT_ALLOWED_IN_SF_OR_TRG, checked on MariaDB 10.11 for
 #: each: COMMIT, ROLLBACK but to a savepoint, START TRANSACTION, GRANT, REVOKE, DDL but on a
@@ -105,11 +108,13 @@ def act_refusals(b, program: dict, catalog, database: str | None = None) -> None
     CREATE, checked on MariaDB 10.11), else a name taken."""
     for offset, sql, _ in program["statements"]:
         if found := _NOT_ALLOWED.match(sql):
-            word = found.group("word").upper()
+            group = "word" if found.group("word") else "load"
+            word = " ".join(found.group(group).upper().split())
             b.act("mysql_program_statement_not_allowed", {
-                "statement": f"{word} TABLES", "program": _described(program),
+                "statement": word if group == "load" else f"{word} TABLES",
+                "program": _described(program),
                 "error_code": 1314, "server_error": f"{word} is not allowed in stored procedures",
-                "at": (offset + found.start("word"), len(word))})
+                "at": (offset + found.start(group), len(found.group(group).split()[0]))})
             return
         if program["kind"] in _NO_COMMIT and (found := commits(sql)):
             b.act("mysql_program_commits", {

@@ -1664,11 +1664,11 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
     try:
         tree = sqlglot.parse_one(body, read=reader)
     except ParseError:
-        from lockwise.parse.mysql_files import without_file_into
+        from lockwise.parse.mysql_files import without_into
 
-        if (text := without_file_into(body)) is not None and \
+        if (text := without_into(body)) is not None and \
                 (query := _reparsed(text, body, reader)) is not None:
-            return query  # SELECT ... INTO OUTFILE 'f': the SELECT
+            return query  # SELECT ... INTO OUTFILE 'f', SELECT ... FROM t INTO @v: the SELECT
         if (if_exists := _without_if_exists(body, reader)) is not None:
             return if_exists  # MariaDB's ADD INDEX IF NOT EXISTS ...
         from lockwise.parse.mariadb_clauses import readable_text

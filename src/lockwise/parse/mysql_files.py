@@ -11,6 +11,9 @@ information_schema.METADATA_LOCK_INFO, and under LOCK TABLES):
   the query or after its locking clause): the SELECT it is without that clause, holding what
   it holds. Before a UNION, or in another statement's query (INSERT ... SELECT ... INTO
   OUTFILE), the server refuses it (error 1064): left to sqlglot's parse error there.
+* `SELECT ... INTO @v [, @w | local ...]` after FROM / WHERE / LIMIT, a UNION's last query or
+  its locking clause (MySQL 8 and MariaDB; sqlglot reads INTO before FROM only): the SELECT
+  it is without that clause, as the INTO OUTFILE one (before a UNION refused, error 1064).
 
 Only tried on text sqlglot refuses (parse/mysql.py's _parse_statement).
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 import re
 
 _LOAD = re.compile(r"\s*LOAD\s+(?:DATA|XML)\b", re.IGNORECASE)
-_FILE_INTO = re.compile(r"\bINTO\s+(?:OUTFILE|DUMPFILE)\b", re.IGNORECASE)
+_INTO = re.compile(r"\bINTO\b", re.IGNORECASE)
 #: The words of INTO OUTFILE's export options (CHARACTER SET name; FIELDS | COLUMNS
 #: [OPTIONALLY] ENCLOSED / TERMINATED / ESCAPED BY 'x'; LINES STARTING / TERMINATED BY 'x').
 _EXPORT_WORDS = frozenset({"CHARACTER", "SET", "CHARSET", "FIELDS", "COLUMNS", "TERMINATED",
@@ -71,27 +74,56 @@ def load_as_insert(body: str):
     return tree
 
 
-def without_file_into(body: str) -> str | None:
-    """`body`, a SELECT, with its INTO OUTFILE / DUMPFILE clause blanked (offsets kept); None
-    when it has none, or the server refuses where it stands (before a UNION; in a statement
-    that is not a SELECT)."""
-    from sqlglot.tokens import TokenType
-
-    if not _FILE_INTO.search(body) or (read := _tokens(body)) is None:
+def without_into(body: str) -> str | None:
+    """`body`, a SELECT, with its INTO clause (OUTFILE / DUMPFILE 'file' and its export
+    options, or variables: @v, a program's local v) blanked (offsets kept); None when it has
+    none, or the server refuses where it stands (before a UNION; in a statement that is not a
+    SELECT)."""
+    if not _INTO.search(body) or (read := _tokens(body)) is None:
         return None
     tokens, words = read
     if words[:1] not in (["SELECT"], ["WITH"], ["("]):
         return None
-    for i in range(len(tokens) - 2):
-        if words[i] != "INTO" or words[i + 1] not in ("OUTFILE", "DUMPFILE") or \
-                tokens[i + 2].token_type != TokenType.STRING:
+    for i in range(len(tokens) - 1):
+        if words[i] != "INTO" or (end := _file_end(tokens, words, i) or
+                                  _variables_end(tokens, i)) is None:
             continue
-        end = i + 3
-        while end < len(tokens) and (words[end] in _EXPORT_WORDS or words[end - 1] in (
-                "SET", "CHARSET") or tokens[end].token_type == TokenType.STRING):
-            end += 1
         if words[end:end + 1] and words[end] in _SET_OPERATORS:
             return None
         stop = tokens[end - 1].end + 1
         return body[:tokens[i].start] + " " * (stop - tokens[i].start) + body[stop:]
     return None
+
+
+def _file_end(tokens: list, words: list[str], i: int) -> int | None:
+    """Where the INTO OUTFILE / DUMPFILE 'file' clause at token `i`, its export options
+    included, ends (the index of the token after it); None when it is not one."""
+    from sqlglot.tokens import TokenType
+
+    if words[i + 1] not in ("OUTFILE", "DUMPFILE") or len(tokens) <= i + 2 or \
+            tokens[i + 2].token_type != TokenType.STRING:
+        return None
+    end = i + 3
+    while end < len(tokens) and (words[end] in _EXPORT_WORDS or words[end - 1] in (
+            "SET", "CHARSET") or tokens[end].token_type == TokenType.STRING):
+        end += 1
+    return end
+
+
+def _variables_end(tokens: list, i: int) -> int | None:
+    """Where the INTO clause at token `i` that names variables (@v, @`v`, @'v', a
+    program's local v, comma-separated) ends; None when it is not one."""
+    from sqlglot.tokens import TokenType
+
+    names = (TokenType.VAR, TokenType.IDENTIFIER, TokenType.STRING)
+    end = i + 1
+    while True:
+        user = end < len(tokens) and tokens[end].token_type == TokenType.PARAMETER
+        end += user
+        if end >= len(tokens) or tokens[end].token_type not in (
+                names if user else names[:2]):
+            return None
+        end += 1
+        if end >= len(tokens) or tokens[end].token_type != TokenType.COMMA:
+            return end
+        end += 1
