@@ -124,3 +124,13 @@ def test_an_on_conflict_insert_the_rules_refuse_is_a_refusal() -> None:
     insert = found.statements[2]
     assert {f.rule for f in insert.findings} == {"on-conflict-with-rules"}
     assert statement_refusal(insert.effect) == "on_conflict_refused_by"
+
+
+def test_inherit_of_a_table_the_catalog_does_not_know_is_judged() -> None:
+    # A table made outside the migrations: neither partitioned nor a partition as far as the
+    # catalog knows (the stand-in for an unknown table lacked `partition_of`: a traceback).
+    assert "partitioned-table-refused" not in rules_of("ALTER TABLE elsewhere INHERIT accounts;")
+    assert "partitioned-table-refused" not in rules_of(
+        "ALTER TABLE elsewhere NO INHERIT accounts;")
+    # no table inherits from a partitioned one
+    assert "partitioned-table-refused" in rules_of("ALTER TABLE elsewhere INHERIT events;")

@@ -393,8 +393,9 @@ def _named_in(name: str, places: Iterable[tuple[Container[str], str]]) -> str:
     return ""
 
 
-#: Whether `Catalog.callers` checks its index's answer against a scan of every table (set
-#: LOCKWISE_CHECK_CALLERS=1 to run tests or corpora so; the tests set it too).
+#: Whether `Catalog.callers` and `Catalog.constraint_named` check their index's answer against
+#: a scan of every table (set LOCKWISE_CHECK_CALLERS=1 to run tests or corpora so; the tests
+#: set it too).
 CHECK_CALLERS = bool(os.environ.get("LOCKWISE_CHECK_CALLERS"))
 
 
@@ -472,6 +473,16 @@ def _add_to(index: dict, key: object, name: str) -> None:
         index[key] = frozenset((name,))
     elif name not in names:
         index[key] = names | {name}
+
+
+def _file_constraint_names(holders: dict[str, frozenset[str]], t: Table) -> None:
+    """File `t` in `holders` (`Catalog.constraint_holders`) under the names of its
+    constraints and of its NOT NULL ones."""
+    for name in t.constraints:
+        _add_to(holders, name, t.name)
+    for column in t.columns.values():
+        if column.not_null and column.not_null_name:
+            _add_to(holders, column.not_null_name, t.name)
 
 
 class IndexMap(dict):
@@ -710,10 +721,13 @@ class Catalog:
     #: records one: `callers` then scans every table, as each DROP FUNCTION / TYPE / SCHEMA
     #: ... CASCADE did before (quadratic on long histories).
     uses_tables: dict[str, frozenset[str]] | None = field(default=None, compare=False)
-    #: The name of a NOT NULL constraint (PostgreSQL 18; unqualified) -> tables that may have
-    #: one of that name (a superset, kept by note_not_null_names); None until the replay
-    #: records one: `constraint_named` then looks at every column of every table.
-    not_null_holders: dict[str, frozenset[str]] | None = None
+    #: The name of a table's constraint (unqualified), a NOT NULL one's (PostgreSQL 18) too ->
+    #: tables that may have one of that name (a superset: a name stays filed when the
+    #: constraint or the table goes). Kept by each writer of a table's constraints
+    #: (`put_constraint`), of a NOT NULL's name (`note_constraint_name`) and by `move_table`;
+    #: None until the replay starts (`start_indexes`; MySQL's effects keep none of these
+    #: indexes): `constraint_named` then looks at every table.
+    constraint_holders: dict[str, frozenset[str]] | None = field(default=None, compare=False)
     #: The relations `note_uses` was told of since `callers` last filed them: filed when
     #: `callers` is next asked (most histories never ask), each once however often noted.
     uses_pending: set[str] = field(default_factory=set, repr=False, compare=False)
@@ -822,6 +836,16 @@ class Catalog:
         t.name = new_name
         t.moved_after_use = t.known_from_use
         self.tables[new_name] = t
+        if self.constraint_holders is not None:  # its constraints keep their names
+            self.note_constraint_names(t)
+
+    def put_constraint(self, t: Table, con: Constraint) -> None:
+        """Store `con` on `t` under its name (a new one, or in place of the one of that name),
+        filed in `constraint_holders`: the one writer of a table's constraints in the
+        replay, so `constraint_named` misses none."""
+        t.constraints[con.name] = con
+        if self.constraint_holders is not None:
+            _add_to(self.constraint_holders, con.name, t.name)
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
@@ -852,22 +876,26 @@ class Catalog:
         table's `t_a_not_null`), or a domain's CHECK or (from 18) NOT NULL. pg_constraint's
         names per namespace, that ChooseConstraintName numbers a name it makes past (checked
         on 18.6).
-        Each table's constraints are looked up by name, no set of every name is kept (kept up
-        to date, it would cost each statement that changes a constraint); the NOT NULL ones
-        only of the tables `not_null_holders` names (a look at every column of every table
-        for each name asked made long histories slow)."""
+        Only the tables `constraint_holders` files under `name` are looked at (a walk of
+        every table for each name asked made a pg_dump schema's replay quadratic)."""
+        found = self._constraint_named(schema, name, self.constraint_holders)
+        if CHECK_CALLERS and self.constraint_holders is not None:  # (tests: as `callers`)
+            walked = self._constraint_named(schema, name, None)
+            assert found == walked, f"constraint_named({schema}, {name}): {found}, walked {walked}"
+        return found
+
+    def _constraint_named(self, schema: str, name: str,
+                          holders: dict[str, frozenset[str]] | None) -> bool:
+        """`constraint_named` looking at the tables `holders` files under `name` (every table
+        while it is None)."""
         prefix = f"{schema}."
-        # (a loop, not any() over a generator: asked for each unnamed constraint, against
-        # every table)
-        for t in self.tables.values():
-            if name in t.constraints and t.name.startswith(prefix):
+        nulls = self.not_null_constraints
+        # (a loop, not any() over a generator: asked for each unnamed constraint)
+        for t in self.tables.values() if holders is None else filter(
+                None, map(self.tables.get, holders.get(name, ()))):
+            if t.name.startswith(prefix) and (
+                    name in t.constraints or nulls and holds_not_null_named(t, name)):
                 return True
-        if self.not_null_constraints:
-            holders = self.not_null_holders
-            for t in self.tables.values() if holders is None else filter(
-                    None, map(self.tables.get, holders.get(name, ()))):
-                if t.name.startswith(prefix) and holds_not_null_named(t, name):
-                    return True
         return any(
             key.startswith(prefix) and (
                 any(check.name == name for check in domain.checks) or
@@ -1502,10 +1530,11 @@ class Catalog:
 
     def start_indexes(self) -> None:
         """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`,
-        `trigger_tables`, `policy_readers`, `uses_tables`) from what the catalog holds: the
-        replay calls this before its first statement, so a history without a foreign key, a
-        view, a trigger, a policy or an expression that calls a function does not fall back
-        to scanning every table for each DROP or RENAME."""
+        `trigger_tables`, `policy_readers`, `uses_tables`, `constraint_holders`) from what
+        the catalog holds: the replay calls this before its first statement, so a history
+        without a foreign key, a view, a trigger, a policy or an expression that calls a
+        function does not fall back to scanning every table for each DROP or RENAME, nor
+        each generated constraint name to looking at every table."""
         if self.fk_sources is None:
             self.note_foreign_key("", None)
         if self.column_readers is None:
@@ -1518,32 +1547,35 @@ class Catalog:
             self.note_policies(Table(""))
         if self.uses_tables is None:
             self.note_uses("")
-        if self.not_null_holders is None:
-            self.note_not_null_name("", "")
+        if self.constraint_holders is None:
+            self._constraint_holders()
 
-    def note_not_null_name(self, table: str, name: str) -> None:
-        """Record that a NOT NULL constraint (PostgreSQL 18) of `table` is called `name`, so
-        `constraint_named` looks at only the tables that may have one of a name. The replay
-        calls this for each name it gives or that is written (at once: a name the statement
-        gives next is numbered past it), and `note_not_null_names` for the tables that took
-        names from others (a parent's, a LIKE source's) or moved."""
-        holders = self.not_null_holders
-        if holders is None:  # first one: start from what the catalog already holds
-            holders = self.not_null_holders = {}
-            for t in self.tables.values():
-                for column in t.columns.values():
-                    if column.not_null and column.not_null_name:
-                        _add_to(holders, column.not_null_name, t.name)
+    def note_constraint_name(self, table: str, name: str) -> None:
+        """Record that a constraint of `table` is called `name`, so `constraint_named` looks
+        at only the tables that may have one of a name: `put_constraint` does for the
+        constraints it stores, the replay for each NOT NULL name (PostgreSQL 18) it gives or
+        that is written (at once: a name the statement gives next is numbered past it), and
+        `note_constraint_names` for the tables that took NOT NULL names from others (a
+        parent's, a LIKE source's) or moved. The first time, build the index from what the
+        catalog already holds."""
+        holders = self._constraint_holders()
         if name:
             _add_to(holders, name, table)
 
-    def note_not_null_names(self, t: Table) -> None:
-        """`note_not_null_name` of each NOT NULL constraint of `t`, under its name: for a
-        table a statement made, altered, renamed or moved (the names stay, the table's name
-        changes), or whose NOT NULL it renamed."""
-        for column in t.columns.values():
-            if column.not_null:
-                self.note_not_null_name(t.name, column.not_null_name)
+    def note_constraint_names(self, t: Table) -> None:
+        """`note_constraint_name` of each constraint of `t` and each NOT NULL one, under its
+        name: for a table a statement made, altered, renamed or moved (the names stay, the
+        table's name changes), or whose NOT NULL it renamed."""
+        _file_constraint_names(self._constraint_holders(), t)
+
+    def _constraint_holders(self) -> dict[str, frozenset[str]]:
+        """`constraint_holders`, built from what the catalog holds when it is None."""
+        holders = self.constraint_holders
+        if holders is None:  # first one: start from what the catalog already holds
+            holders = self.constraint_holders = {}
+            for t in self.tables.values():
+                _file_constraint_names(holders, t)
+        return holders
 
     def note_foreign_key(self, source: str, target: str | None) -> None:
         """Record that a foreign key on `source` points at `target` (the replay calls this for

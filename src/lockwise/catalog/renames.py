@@ -97,7 +97,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         if con is not None and con.kind == "foreign":
             for part in filter(None, map(catalog.tables.get, catalog.direct_partitions(name))):
                 for clone in [c for c in part.constraints.values() if c.clone_of == old]:
-                    part.constraints[clone.name] = replace(clone, clone_of=new)
+                    catalog.put_constraint(part, replace(clone, clone_of=new))
     elif rtype == "OBJECT_INDEX" and name in catalog.indexes:
         _rename_index(catalog, name, f"{name.split('.', 1)[0]}.{new}")
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
@@ -206,9 +206,8 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
     """Relation `t` goes by `new_name` (RENAME, SET SCHEMA): the objects that refer to it by
     oid on the server follow it (its indexes, views over it, foreign keys, partitions)."""
     name = t.name
-    catalog.move_table(t, new_name)
+    catalog.move_table(t, new_name)  # (its constraints filed under it: they keep their names)
     catalog.filed(new_name)
-    catalog.note_not_null_names(t)  # they keep their names (checked on 18.6)
     if t.column_reads:  # a view moved: what it reads is filed under its new name
         catalog.note_column_reads(t)
     if t.sources:
@@ -317,7 +316,7 @@ def _rename_not_null(catalog: Catalog, t: Table, old: str, new: str, inh: bool) 
         mine = table.columns.get(column.name)
         if mine is not None and mine.not_null and not_null_name(table, mine.name) == old:
             mine.not_null_name = new
-            catalog.note_not_null_names(table)
+            catalog.note_constraint_names(table)
 
 
 def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
@@ -325,7 +324,7 @@ def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
     con = t.constraints.pop(old, None) if t is not None else None
     if con is not None:
         con.name = new
-        t.constraints[new] = con
+        catalog.put_constraint(t, con)
     # A UNIQUE / PRIMARY KEY constraint and its index share their name: renaming one renames
     # the other. (Also when the table came from outside the migrations and the constraint is
     # unknown: an index of that name on that table can only be the constraint's.)
@@ -354,7 +353,7 @@ def _rename_index(catalog: Catalog, old: str, new: str) -> None:
             bare_new not in t.constraints:
         del t.constraints[bare_old]
         con.name = bare_new
-        t.constraints[bare_new] = con
+        catalog.put_constraint(t, con)
     for part in [i for i in catalog.indexes.values() if i.attached_to == old]:
         _attach_index(catalog, part, new)
 

@@ -144,7 +144,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.not_null = True
         if contype == "CONSTR_NOTNULL" and con.get("conname"):
             column.not_null_name = con["conname"]
-            catalog.note_not_null_name(table, column.not_null_name)
+            catalog.note_constraint_name(table, column.not_null_name)
         if contype == "CONSTR_NOTNULL" and con.get("is_no_inherit"):
             column.not_null_no_inherit = True
         if contype == "CONSTR_DEFAULT":
@@ -545,7 +545,7 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
     on, whose columns PostgreSQL named `attnames` (its columns' own names when not given).
     `node`: the Constraint node it was written as, when there is one (what its index is like
     besides its columns)."""
-    t.constraints[con.name] = con
+    catalog.put_constraint(t, con)
     if con.kind == "foreign":
         catalog.note_foreign_key(t.name, con.references)
     if con.kind == "primary":
@@ -667,14 +667,14 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
                 parent.tablespace or t.tablespace
         if parent:
             t.columns = {k: _partition_copy(parent, v) for k, v in parent.columns.items()}
-            _inherit_checks(t, parent)
+            _inherit_checks(catalog, t, parent)
     elif stmt.get("inhRelations"):  # plain inheritance: the parents' columns come first
         t.inherits = tuple(range_var(r)[0] for r in stmt["inhRelations"])
         catalog.inheritance_parents.update(t.inherits)
         for parent in filter(None, map(catalog.tables.get, t.inherits)):
             for k, v in parent.columns.items():
                 t.columns.setdefault(k, _inherited_copy(_inherits_copy(parent, v)))
-            _inherit_checks(t, parent)
+            _inherit_checks(catalog, t, parent)
     if stmt.get("ofTypename"):
         t.of_type = object_name(strings(stmt["ofTypename"].get("names")))
         # Its columns are the type's attributes, in order (checked on the server).
@@ -733,7 +733,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         _like_extras(catalog, t, like)
     catalog.note_uses(name)  # its own, its parents', what LIKE copied, its indexes' uses
     if t.partition_of or t.inherits or likes:  # names taken from them: the new table's too
-        catalog.note_not_null_names(t)
+        catalog.note_constraint_names(t)
 
 
 def _create_foreign_table(catalog: Catalog, base: dict, migration_id: str) -> None:
@@ -760,13 +760,14 @@ def _inherited_check(con: Constraint, validated: bool) -> Constraint:
     return replace(con, inherited=True, validated=validated, created_by=None)
 
 
-def _inherit_checks(child: Table, parent: Table) -> None:
+def _inherit_checks(catalog: Catalog, child: Table, parent: Table) -> None:
     """A new partition or inheritance child of `parent` gets its CHECKs before its own are
     named (theirs come first: an unnamed one of its own is numbered around them). One of the
     same name written in the child is merged into it and stays its own. Valid even where NOT
     VALID in `parent`: the new table is empty (checked on the server)."""
     for con in _inheritable_checks(parent):
-        child.constraints.setdefault(con.name, _inherited_check(con, validated=con.enforced))
+        if con.name not in child.constraints:
+            catalog.put_constraint(child, _inherited_check(con, validated=con.enforced))
 
 
 def _check_below(catalog: Catalog, t: Table, con: Constraint) -> None:
@@ -777,7 +778,8 @@ def _check_below(catalog: Catalog, t: Table, con: Constraint) -> None:
     if con.kind != "check" or con.no_inherit:
         return
     for child in _children(catalog, t.name):
-        child.constraints.setdefault(con.name, _inherited_check(con, con.validated))
+        if con.name not in child.constraints:
+            catalog.put_constraint(child, _inherited_check(con, con.validated))
 
 
 def _copy_column(col: Column) -> Column:
@@ -879,8 +881,8 @@ def _like_extras(catalog: Catalog, t: Table, like: dict) -> None:
     if options & _LIKE_CONSTRAINTS:
         for con in source.constraints.values():
             if con.kind == "check" and con.name not in t.constraints:
-                t.constraints[con.name] = replace(con, validated=con.enforced, created_by=None,
-                                                  inherited=False)
+                catalog.put_constraint(t, replace(con, validated=con.enforced, created_by=None,
+                                                  inherited=False))
     if options & _LIKE_INDEXES:
         _like_indexes(catalog, t, source)
     if options & _LIKE_STATISTICS:
@@ -978,7 +980,7 @@ def _not_null_constraint(catalog: Catalog, t: Table, con: dict) -> None:
                 _make_not_null(column, con.get("conname") or "",
                                valid=not con.get("skip_validation"))
                 column.not_null_from_parent = False  # written on `t`: its own
-                catalog.note_not_null_name(t.name, column.not_null_name)
+                catalog.note_constraint_name(t.name, column.not_null_name)
 
 
 def _name_not_null(catalog: Catalog, t: Table, column: str) -> None:
@@ -992,7 +994,7 @@ def _name_not_null(catalog: Catalog, t: Table, column: str) -> None:
             not catalog.not_null_constraints:
         return
     col.not_null_name = default_constraint_name(catalog, t.name, (column,), "not_null")
-    catalog.note_not_null_name(t.name, col.not_null_name)
+    catalog.note_constraint_name(t.name, col.not_null_name)
 
 
 def _key_not_null(catalog: Catalog, t: Table, con: Constraint, nullable: list[str]) -> None:
@@ -1252,7 +1254,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 if colname in table.constraints:
                     table.constraints[colname].validated = True
             for part, clone in foreign_key_clones(catalog, name, colname):
-                part.constraints[clone] = replace(part.constraints[clone], validated=True)
+                catalog.put_constraint(part, replace(part.constraints[clone], validated=True))
         elif sub == "AT_ValidateConstraint":
             _validate_not_null(catalog, t, colname, inh)
         elif sub == "AT_DropConstraint":
@@ -1299,7 +1301,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 _new_partition_indexes(catalog, name, part.name, attaching=True)
                 _clone_foreign_keys(catalog, name, part)
             elif part is not None and part.partition_of == name:  # also CONCURRENTLY
-                _keep_foreign_keys(part)
+                _keep_foreign_keys(catalog, part)
                 _own_checks(catalog, part, name)
                 part.partition_of, part.default_partition = None, False
                 part.partition_bound = None
@@ -1350,12 +1352,12 @@ _NOT_NULL_BELOW = frozenset({"AT_AddColumn", "AT_SetNotNull", "AT_AddConstraint"
 
 def _note_not_null_names_altered(catalog: Catalog, t: Table, stmt: dict) -> None:
     """The names of the NOT NULL constraints ALTER TABLE `t` (`stmt`) may have given its
-    children, `t`'s own (`Catalog.note_not_null_names`; those of `t` itself are noted as
+    children, `t`'s own (`Catalog.note_constraint_names`; those of `t` itself are noted as
     they are given)."""
     if (t.name in catalog.partition_parents or t.name in catalog.inheritance_parents) and any(
             unwrap(cmd)[1].get("subtype") in _NOT_NULL_BELOW for cmd in stmt.get("cmds") or ()):
         for child in _children(catalog, t.name):
-            catalog.note_not_null_names(child)
+            catalog.note_constraint_names(child)
 
 
 def _drop_not_null(catalog: Catalog, t: Table, column: str, inh: bool) -> None:
@@ -1508,7 +1510,7 @@ def _clone_foreign_keys(catalog: Catalog, parent: str, part: Table,
         else:
             clone = replace(key, name=clone_name(key.name, part), inherited=True,
                             clone_of=key.name, created_by=None)
-        part.constraints[clone.name] = clone
+        catalog.put_constraint(part, clone)
         catalog.note_foreign_key(part.name, clone.references)
         for sub in filter(None, map(catalog.tables.get, catalog.direct_partitions(part.name))):
             _clone_foreign_keys(catalog, part.name, sub, [clone])
@@ -1539,12 +1541,12 @@ def refused_inherited(con: Constraint | None) -> bool:
         bool(con.clone_of) or con.kind in ("primary", "unique", "exclude"))
 
 
-def _keep_foreign_keys(part: Table) -> None:
+def _keep_foreign_keys(catalog: Catalog, part: Table) -> None:
     """A detached partition keeps its clones of its parent's foreign keys as keys of its own,
     under their names (new Constraint objects: a down check's catalog shares them); the
     clones its partitions hold of them stay theirs."""
     for con in [c for c in part.constraints.values() if c.clone_of]:
-        part.constraints[con.name] = replace(con, inherited=False, clone_of="")
+        catalog.put_constraint(part, replace(con, inherited=False, clone_of=""))
 
 
 def _join_checks(catalog: Catalog, child: Table, parent: str, take_over: bool) -> None:
@@ -1556,9 +1558,9 @@ def _join_checks(catalog: Catalog, child: Table, parent: str, take_over: bool) -
     for con in _inheritable_checks(known) if known is not None else ():
         mine = child.constraints.get(con.name)
         if mine is None:
-            child.constraints[con.name] = _inherited_check(con, con.validated)
+            catalog.put_constraint(child, _inherited_check(con, con.validated))
         elif take_over and mine.kind == "check":
-            child.constraints[con.name] = replace(mine, inherited=True)
+            catalog.put_constraint(child, replace(mine, inherited=True))
 
 
 def _own_checks(catalog: Catalog, child: Table, parent: str) -> None:
@@ -1568,7 +1570,7 @@ def _own_checks(catalog: Catalog, child: Table, parent: str) -> None:
     for con in _inheritable_checks(known) if known is not None else ():
         mine = child.constraints.get(con.name)
         if mine is not None and mine.inherited:
-            child.constraints[con.name] = replace(mine, inherited=False)
+            catalog.put_constraint(child, replace(mine, inherited=False))
 
 
 def _drop_inherited_checks(catalog: Catalog, table: str, name: str, inh: bool) -> None:
@@ -1584,7 +1586,7 @@ def _drop_inherited_checks(catalog: Catalog, table: str, name: str, inh: bool) -
             del child.constraints[name]
             _drop_inherited_checks(catalog, child_name, name, inh)
         elif not inh:
-            child.constraints[name] = replace(con, inherited=False)
+            catalog.put_constraint(child, replace(con, inherited=False))
 
 
 def _drop_partition_checks(catalog: Catalog, table: str, name: str) -> None:
@@ -1959,7 +1961,7 @@ def _own_key(catalog: Catalog, idx: Index, own: bool) -> None:
     (DETACH) or the clone of its parent's (attached). A new Constraint: forks share them."""
     con = catalog.index_constraint(idx)
     if con is not None:
-        catalog.tables[idx.table].constraints[con.name] = replace(con, inherited=not own)
+        catalog.put_constraint(catalog.tables[idx.table], replace(con, inherited=not own))
 
 
 def _drop_index(catalog: Catalog, name: str, part: bool = False) -> None:
@@ -2298,7 +2300,7 @@ def _partition_index(catalog: Catalog, part: str, parent: Index,
     else:
         key = replace(key, name=default_constraint_name(catalog, part, attnames, key.kind),
                       inherited=True, created_by=None)
-        catalog.tables[part].constraints[key.name] = key
+        catalog.put_constraint(catalog.tables[part], key)
         name = f"{schema}.{key.name}"
     clone = Index(name, part, parent.columns, unique=parent.unique, reads=parent.reads,
                   signature=parent.signature, attached_to=parent.name, attnames=attnames)
@@ -2593,7 +2595,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     if catalog.fk_sources is None or catalog.column_readers is None or \
             catalog.source_readers is None or catalog.trigger_tables is None or \
             catalog.policy_readers is None or catalog.uses_tables is None or \
-            catalog.not_null_holders is None:
+            catalog.constraint_holders is None:
         catalog.start_indexes()
     outer, _replayed_sql = _replayed_sql, sql  # (a DO block's statements are replayed inside)
     try:

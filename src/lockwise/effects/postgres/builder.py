@@ -712,9 +712,13 @@ def drop_foreign_keys_using(b: Builder, table: str, columns: tuple[str, ...]) ->
 
 
 class _NoTable:
+    """A table the catalog does not know, as the effect model reads one: no kind, columns,
+    constraints or partition parent known."""
+
     kind = ""
     columns: dict = {}
     constraints: dict = {}
+    partition_of: str | None = None
 
 
 NO_TABLE = _NoTable()
