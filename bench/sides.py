@@ -47,7 +47,8 @@ def main() -> None:
     for _ in range(args.runs):
         start = time.process_time()
         if args.side == "lint":
-            from lockwise.lint import history_starts, lint_migrations
+            from lockwise.discover.versions import history_starts
+            from lockwise.lint import lint_migrations
 
             lint_migrations(collected.migrations, options, None, None,
                             history_starts(collected.histories), release=True)

@@ -1195,6 +1195,35 @@ def test_only_the_columns_that_rewrite_are_backfilled() -> None:
     assert "SET at =" not in text and "SET n =" not in text and "SET token =" in text, text
 
 
+def test_a_statement_is_rewritten_once_for_the_findings_of_its_columns(monkeypatch) -> None:
+    """Each column of an ALTER TABLE adding many gets a finding of the same rule, whose
+    alternative is the rewrite of the whole statement: written once for the statement (it was
+    once per finding, each parsing and printing every subcommand: quadratic on a wide table),
+    and again for another statement of the same text."""
+    from lockwise.fix import alternative as alternative_module
+
+    calls = []
+    real = alternative_module.rewrite
+
+    def counted(sql, *args):
+        calls.append(sql)
+        return real(sql, *args)
+
+    monkeypatch.setattr(alternative_module, "rewrite", counted)
+    columns = ", ".join(f"ADD COLUMN t{i} uuid DEFAULT gen_random_uuid()" for i in range(6))
+    drops = ", ".join(f"DROP COLUMN t{i}" for i in range(6))
+    sql = f"ALTER TABLE log {columns};\nALTER TABLE log {drops};\nALTER TABLE log {columns};"
+    reports = lint_migrations([migration_from_text(SETUP, "0001_setup.sql"),
+                               migration_from_text(sql, "0002_change.sql")],
+                              LintOptions(pg_version=16), Catalog())
+    found = [f for f in reports[-1].all_findings if f.rule == "add-column-volatile-default"]
+    assert [f.statement_index for f in found] == [0, 2], found
+    assert found[0].instead == found[1].instead
+    assert all(f"SET t{i} =" in found[0].instead for i in range(6)), found[0].instead
+    assert "t5 likewise" in found[0].message, found[0].message
+    assert len(calls) == 2, len(calls)
+
+
 FK_SETUP = "CREATE TABLE orders (id bigint PRIMARY KEY);"
 
 

@@ -252,26 +252,38 @@ def sends_one_string(migration: Migration) -> bool:
     return migration.layout in SCRIPT_LAYOUTS or migration.layout in ONE_STRING_IN_TRANSACTION
 
 
+#: A statement's rewrite not made yet (`_finding`: None is a rewrite that does not apply).
+_NOT_YET = object()
+
+
 def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
              index: int | None, statement: tuple[Statement, Effect] | None = None,
              stand_ins: dict[str, str] | None = None,
-             alternative_statements: dict[str, list[tuple[str, dict]]] | None = None
-             ) -> Finding:
+             alternative_statements: dict[str, list[tuple[str, dict]]] | None = None,
+             rewrites: dict[tuple, object] | None = None) -> Finding:
     """`stand_ins`: the template placeholders the migration was linted with (their stand-in
     identifiers, which facts hold, are written back as the user's placeholders).
     `alternative_statements`: where the statements of a rewrite (their texts and parse
-    trees) are noted by its text, when the rewrite knows them (see `_alternative_clears`)."""
+    trees) are noted by its text, when the rewrite knows them (see `_alternative_clears`).
+    `rewrites`: the rewrites of `statement` made so far (`Judge._rewrites_of`)."""
     instead = None
     if statement is not None and rule.id in REWRITTEN:
         # Rewritten from the statement itself, as `lockwise fix` would: only statements with
         # such a finding pay for parsing and printing their SQL again, and only runs with one
-        # for importing the rewrites.
+        # for importing the rewrites. The rewrite is of the whole statement: each finding of
+        # the rule on it (one per column an ALTER TABLE adds) has the same one.
         stmt, effect = statement
         embedded = facts.get("embedded_sql")
-        alternative = _alternative.statement_alternative(
-            rule.id, embedded or linted_text(stmt.sql), {
-                **_patterns.statement_facts(effect.actions), "pg_version": facts.get("pg_version")},
-            None if embedded else stmt.tree)
+        key = (rule.id, embedded, facts.get("pg_version"))
+        alternative = _NOT_YET if rewrites is None else rewrites.get(key, _NOT_YET)
+        if alternative is _NOT_YET:
+            alternative = _alternative.statement_alternative(
+                rule.id, embedded or linted_text(stmt.sql), {
+                    **_patterns.statement_facts(effect.actions),
+                    "pg_version": facts.get("pg_version")},
+                None if embedded else stmt.tree)
+            if rewrites is not None:
+                rewrites[key] = alternative
         if alternative is not None:
             instead = alternative.text
             if alternative.statements is not None and alternative_statements is not None:
@@ -313,6 +325,17 @@ class Judge:
         #: parsed.
         self.alternative_statements: dict[str, list[tuple[str, dict]]] | None = \
             None if stand_ins else {}
+        #: The statement (and effect) judged last, and its rewrites by rule, embedded text
+        #: and target version (`_finding`).
+        self._rewritten: tuple[Statement, Effect] | None = None
+        self._rewrites: dict[tuple, object] = {}
+
+    def _rewrites_of(self, statement: tuple[Statement, Effect]) -> dict[tuple, object]:
+        """Where the rewrites of `statement` are kept while its actions are judged."""
+        last = self._rewritten
+        if last is None or last[0] is not statement[0] or last[1] is not statement[1]:
+            self._rewritten, self._rewrites = statement, {}
+        return self._rewrites
 
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
               directives: Sequence[Directive] = (), seen: dict[tuple, tuple] | None = None,
@@ -354,7 +377,8 @@ class Judge:
                     if named == "column" and statement is not None and \
                     facts.get("subcommand_position") and span is statement[0].span else span
                 finding = _finding(rule, facts, self.migration, where, stmt_index, statement,
-                                   self.stand_ins, self.alternative_statements)
+                                   self.stand_ins, self.alternative_statements,
+                                   None if statement is None else self._rewrites_of(statement))
                 if seen is None or _shown_once(finding, seen, (rule.id, part), named, value):
                     out.append(finding)
         return out

@@ -2142,6 +2142,62 @@ def test_uses_of_a_dropped_routine_are_found_among_many_dropped_names(
                                                      "in 3_drop")
 
 
+#: Uses of routines dropped in the migration itself, after it was first searched for their
+#: names: renamed away, dropped (an odd name), dropped, made again and dropped again.
+_DROPPED_ON_THE_WAY = ("ALTER SEQUENCE item_seq RENAME TO items_seq;\n"
+                       "SELECT nextval('item_seq');\n"
+                       'DROP FUNCTION "Odd-Name"();\nSELECT "Odd-Name"();\n'
+                       "DROP TYPE mood;\nCREATE TYPE mood AS ENUM ('a');\n"
+                       "CREATE TABLE x (m mood);\nDROP TYPE mood CASCADE;\n"
+                       "CREATE TABLE y (m mood);\n")
+
+
+@pytest.mark.parametrize("before", ["", _MANY_DROPPED])
+def test_routines_dropped_as_a_migration_goes_on_are_found_in_it(
+        tmp_path: Path, before: str) -> None:
+    """The names a migration has are kept up as its statements drop routines and make them
+    again (a few names, each looked for in the text; past `_NAMES_BY_WORDS`, among its
+    words)."""
+    graph = build_graph(history(tmp_path, ("1_base.sql", _ROUTINES + _ODD_NAMES),
+                                ("2_m.sql", before + _DROPPED_ON_THE_WAY),
+                                ("3_use.sql", "SELECT nextval('item_seq');\n"
+                                              "SELECT label('x');\n")))
+    found = [(c.kind, c.object, c.explanation.split(",")[0]) for c in graph.conflicts]
+    assert found == [
+        ("missing-object", "function:public.Odd-Name", '2_m uses function:public."Odd-Name"'),
+        ("missing-object", "sequence:public.item_seq", "2_m uses sequence:public.item_seq"),
+        ("missing-object", "type:public.mood", "2_m uses type:public.mood"),
+        ("missing-object", "sequence:public.item_seq", "3_use uses sequence:public.item_seq")]
+
+
+def test_a_migration_is_searched_for_the_dropped_names_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each sequence renamed away is a dropped routine's name more: the names dropped since
+    are looked for alone, not the whole migration's text searched again for every name (once
+    per rename: quadratic on a history renaming many sequences, `gen_corpus.py
+    --sequence-renames`)."""
+    from lockwise.graph import build
+
+    searches = []
+    real = build._DroppedMap.routines_named_in
+
+    def counted(self, text: str) -> list[str]:
+        searches.append(len(self.routine_names()))
+        return real(self, text)
+
+    monkeypatch.setattr(build._DroppedMap, "routines_named_in", counted)
+    base = "".join(f"CREATE SEQUENCE s{i};\n" for i in range(60))
+    renames = "".join(f"ALTER SEQUENCE s{i} RENAME TO t{i};\nSELECT nextval('t{i}');\n"
+                      for i in range(60))
+    graph = build_graph(history(tmp_path, ("1_base.sql", base),
+                                ("2_renames.sql", renames + "SELECT nextval('s3');\n"),
+                                ("3_use.sql", "SELECT nextval('s59');\n")))
+    assert [(c.object, c.explanation.split(",")[0]) for c in graph.conflicts] == [
+        ("sequence:public.s3", "2_renames uses sequence:public.s3"),
+        ("sequence:public.s59", "3_use uses sequence:public.s59")]
+    assert searches == [1, 60], searches
+
+
 @pytest.mark.postgres
 def test_the_uses_of_dropped_types_functions_and_sequences_fail_on_postgres(
         pg_db: str) -> None:

@@ -137,6 +137,9 @@ class _DroppedMap(dict):
         self._odd_routines: set[str] = set()
         #: Counts the changes of `_routines`' names (to know a list made from them is stale).
         self.routines_version = 0
+        #: The names `_routines` took on or lost, in order: what changed since a list was
+        #: made from them (`_RoutinesNamed`).
+        self.routines_changed: list[str] = []
         for key, value in items:
             self[key] = value
 
@@ -163,6 +166,7 @@ class _DroppedMap(dict):
                               for prefix, columns in other.columns_below.items()}
         self._routines = {name: set(keys) for name, keys in other._routines.items()}
         self._odd_routines = set(other._odd_routines)
+        self.routines_changed += self._routines
 
     @staticmethod
     def _prefixes(key: str) -> list[str]:
@@ -186,8 +190,10 @@ class _DroppedMap(dict):
                 for prefix in prefixes:
                     self.columns_below.setdefault(prefix, {})[key] = column
             if (name := self._routine_name(key)) is not None:
-                if name not in self._routines and not _PLAIN_NAME.fullmatch(name):
-                    self._odd_routines.add(name)
+                if name not in self._routines:
+                    self.routines_changed.append(name)
+                    if not _PLAIN_NAME.fullmatch(name):
+                        self._odd_routines.add(name)
                 self._routines.setdefault(name, set()).add(key)
                 self.routines_version += 1
         super().__setitem__(key, value)
@@ -206,6 +212,7 @@ class _DroppedMap(dict):
                 self._routines.pop(name, None)
                 self._odd_routines.discard(name)
                 self.routines_version += 1
+                self.routines_changed.append(name)
 
     def routine_names(self) -> Collection[str]:
         """The bare names (lower case) of the types, functions and sequences dropped."""
@@ -234,6 +241,7 @@ class _DroppedMap(dict):
         super().clear()
         self._below.clear()
         self.columns_below.clear()
+        self.routines_changed += self._routines
         self._routines.clear()
         self._odd_routines.clear()
         self.routines_version += 1
@@ -252,6 +260,60 @@ class _DroppedMap(dict):
         """Keys whose name starts with `prefix` (a dotted prefix ending with a dot)."""
         return sorted(self._below.get(prefix, ()))
 
+
+class _RoutinesNamed:
+    """The dropped routines' names (`_DroppedMap.routine_names`) one migration's text (lower
+    case) has, kept up as they change: only the names dropped or undropped since are looked
+    at (searching the whole text again at each change made a migration renaming many
+    sequences away quadratic)."""
+
+    __slots__ = ("migration", "dropped", "text", "seen", "names", "_odd", "_looked",
+                 "_words")
+
+    def __init__(self, migration: Migration, dropped: _DroppedMap, text: str) -> None:
+        self.migration, self.dropped, self.text = migration, dropped, text
+        self.seen = len(dropped.routines_changed)
+        self.names = set(dropped.routines_named_in(text))
+        #: Those of `names` that are not `_PLAIN_NAME`s.
+        self._odd = {name for name in self.names if not _PLAIN_NAME.fullmatch(name)}
+        #: How many names were searched for in the text; from `_NAMES_BY_WORDS` on, its
+        #: words are looked up instead (as `routines_named_in` does).
+        self._looked = len(dropped.routine_names())
+        self._words: set[str] | None = None
+
+    def current(self) -> set[str]:
+        """The names, as the dropped routines are now."""
+        changed = self.dropped.routines_changed
+        if self.seen != len(changed):
+            left = self.dropped.routine_names()
+            for name in changed[self.seen:]:
+                if name in left and self._has(name):
+                    self.names.add(name)
+                    if not _PLAIN_NAME.fullmatch(name):
+                        self._odd.add(name)
+                else:
+                    self.names.discard(name)
+                    self._odd.discard(name)
+            self.seen = len(changed)
+        return self.names
+
+    def in_statement(self, text: str) -> bool:
+        """Whether a statement's text (lower case) has one of `current`'s names: among its
+        words, for many."""
+        names = self.names
+        if len(names) < _NAMES_BY_WORDS:
+            return any(name in text for name in names)
+        return not names.isdisjoint(_WORDS.findall(text)) or \
+            any(name in text for name in self._odd)
+
+    def _has(self, name: str) -> bool:
+        """Whether the text has `name`: a superset as `routines_named_in`'s."""
+        if self._words is None:
+            if self._looked < _NAMES_BY_WORDS:
+                self._looked += 1
+                return name in self.text
+            self._words = set(_WORDS.findall(self.text))
+        return name in self._words if _PLAIN_NAME.fullmatch(name) else name in self.text
 
 
 def canon(obj: str) -> str:
@@ -559,10 +621,9 @@ class _Builder:
         #: `function:s.f` -> the argument types of each of its overloads created here: a
         #: DROP of one overload leaves the function for the others.
         self.overloads: dict[str, set[tuple[tuple[str, bool], ...]]] = {}
-        #: (migration, its up SQL in lower case, `routines_version`, the dropped routines'
-        #: names that SQL has): most migrations name none, and their statements skip the
-        #: search of their own text.
-        self.routines_named: tuple[Migration, str, int, list[str]] | None = None
+        #: The dropped routines' names the migration replayed has: most migrations name
+        #: none, and their statements skip the search of their own text.
+        self.routines_named: _RoutinesNamed | None = None
 
     # --- edges and conflicts ----------------------------------------------------------------
 
@@ -936,17 +997,12 @@ class _Builder:
         names = self.dropped.routine_names()
         if not names:
             return []
-        version = self.dropped.routines_version
         named = self.routines_named
-        if named is None or named[0] is not m or named[2] != version:
-            text = named[1] if named is not None and named[0] is m else m.up_sql.lower()
-            named = self.routines_named = (m, text, version,
-                                           self.dropped.routines_named_in(text))
-        names = named[3]
-        if not names:
-            return []
-        text = stmt.sql.lower()
-        if not any(name in text for name in names):
+        if named is None or named.migration is not m or named.dropped is not self.dropped:
+            text = named.text if named is not None and named.migration is m else \
+                m.up_sql.lower()
+            named = self.routines_named = _RoutinesNamed(m, self.dropped, text)
+        if not named.current() or not named.in_statement(stmt.sql.lower()):
             return []
         return [obj for obj in gone_routines(stmt.tree, self.dropped.__contains__)
                 if obj not in creates]
