@@ -12,12 +12,15 @@ said of it. Messages checked on 18.6 (tests/test_object_missing.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Table
 from lockwise.catalog.replay import not_null_column
-from lockwise.effects.context import Context
 from lockwise.effects.nodes import unwrap
 from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified, relation_sql
+
+if TYPE_CHECKING:
+    from lockwise.effects.context import Context
 
 #: Columns every table has (pg_attribute, attnum < 0): refused with other messages
 #: ("cannot drop system column"), not reported here.
