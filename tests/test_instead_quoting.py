@@ -97,6 +97,10 @@ SQL_TEXT: dict[str, object] = {
     "foreign_key_sql": 'FOREIGN KEY ("teamId") REFERENCES "App"."Team" ("Id") NOT VALID',
     "per_table_checks_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "User_n_check"\n'
                             '  CHECK (<the check, with "n" for VALUE>) NOT VALID;',
+    "missing_object_owner_sql": 'domain "App"."Amount"',
+    "missing_object_describe_sql": '\\dD+ "App"."Amount"',
+    "missing_object_rerun_sql": 'ALTER DOMAIN "App"."Amount" DROP CONSTRAINT IF EXISTS '
+                                '"Amount_check";',
     "not_valid_sql": 'ALTER DOMAIN "App"."Amount" ADD CONSTRAINT "Amount_check" CHECK (VALUE > 0)'
                      " NOT VALID;",
     "prevalidated_keys_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Fk";',

@@ -36,7 +36,12 @@ SETUP = ("CREATE TABLE t (id int PRIMARY KEY, email text, gone int, "
          # A domain's NOT NULL constraint has a name too (`p_q_not_null`): the table's is
          # numbered past it, `p_q_not_null1` (checked on 18.6).
          "CREATE DOMAIN p_q AS int NOT NULL;\n"
-         "CREATE TABLE p (q int NOT NULL);\n")
+         "CREATE TABLE p (q int NOT NULL);\n"
+         # A domain these migrations made: its constraints are known, NOT NULL's name too.
+         "CREATE DOMAIN dm AS int CONSTRAINT dm_pos CHECK (VALUE > 0) "
+         "CONSTRAINT dm_small CHECK (VALUE < 100) NOT NULL;\n"
+         "ALTER DOMAIN dm DROP CONSTRAINT dm_small;\n"
+         'CREATE DOMAIN "Dm" AS int;\n')
 
 
 def _facts(sql: str, setup: str = SETUP) -> dict:
@@ -64,6 +69,15 @@ REFUSED = [
     "ALTER TABLE r DROP CONSTRAINT r_a_not_null",
     "ALTER TABLE r DROP CONSTRAINT r_c_not_null",
     "ALTER TABLE p DROP CONSTRAINT p_q_not_null",
+    # checked on 18.6: 'constraint "x" of domain "dm" does not exist' (42704)
+    "ALTER DOMAIN dm DROP CONSTRAINT dm_small",
+    "ALTER DOMAIN dm VALIDATE CONSTRAINT dm_smal",
+    "ALTER DOMAIN dm RENAME CONSTRAINT dm_small TO dm_tiny",
+    "ALTER DOMAIN dm DROP CONSTRAINT p_q_not_null",
+    # the name as written for DROP; as format_type_be shows it for RENAME (checked on 18.6)
+    "ALTER DOMAIN public.dm DROP CONSTRAINT dm_small",
+    'ALTER DOMAIN "Dm" DROP CONSTRAINT c',
+    'ALTER DOMAIN public."Dm" RENAME CONSTRAINT c TO d',
 ]
 
 RUNS = [
@@ -79,6 +93,13 @@ RUNS = [
     "ALTER TABLE r DROP CONSTRAINT r0_a_not_null",
     "ALTER TABLE r DROP CONSTRAINT r0_b_not_null",
     "ALTER TABLE p DROP CONSTRAINT p_q_not_null1",
+    "ALTER DOMAIN dm DROP CONSTRAINT IF EXISTS dm_small",  # a NOTICE (checked on 18.6)
+    "ALTER DOMAIN dm DROP CONSTRAINT dm_pos",
+    "ALTER DOMAIN dm DROP CONSTRAINT dm_not_null",
+    "ALTER DOMAIN dm VALIDATE CONSTRAINT dm_pos",
+    "ALTER DOMAIN dm RENAME CONSTRAINT dm_pos TO dm_positive",
+    "ALTER DOMAIN dm RENAME CONSTRAINT dm_not_null TO dm_nn",
+    "ALTER DOMAIN p_q DROP CONSTRAINT p_q_not_null",
 ]
 
 
@@ -104,6 +125,43 @@ def test_names_the_closest_column() -> None:
 def test_not_claimed_after_a_do_block() -> None:
     setup = SETUP + "DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN gone int'; END $$;\n"
     assert _facts("ALTER TABLE t DROP COLUMN gone", setup) == {}
+
+
+def test_names_the_closest_domain_constraint() -> None:
+    facts = _facts("ALTER DOMAIN dm VALIDATE CONSTRAINT dm_poss")
+    assert facts["missing_object"] == "constraint public.dm.dm_poss"
+    assert facts["closest_name"] == "dm_pos"
+    assert "domain public.dm" in facts["missing_object_origin"]
+
+
+def test_not_claimed_of_a_domain_after_a_do_block() -> None:
+    setup = SETUP + ("DO $$ BEGIN EXECUTE 'ALTER DOMAIN dm ADD CONSTRAINT dm_small "
+                     "CHECK (VALUE < 9)'; END $$;\n")
+    assert _facts("ALTER DOMAIN dm DROP CONSTRAINT dm_small", setup) == {}
+
+
+def test_not_claimed_of_a_domain_a_do_block_may_change() -> None:
+    setup = SETUP + ("DO $$ spi_exec {alter domain dm add constraint dm_small "
+                     "check (value < 9)} $$ LANGUAGE pltcl;\n")
+    assert _facts("ALTER DOMAIN dm DROP CONSTRAINT dm_small", setup) == {}
+
+
+def test_not_claimed_in_a_do_block_that_adds_it() -> None:
+    # judged against the catalog from before the block: its ADD is not seen there
+    sql = ("DO $$ BEGIN ALTER DOMAIN dm ADD CONSTRAINT dm_small CHECK (VALUE < 9); "
+           "ALTER DOMAIN dm DROP CONSTRAINT dm_small; END $$")
+    reports = lint_migrations([migration_from_text(SETUP, "0001_setup.sql"),
+                               migration_from_text(sql + ";", "0002_change.sql")],
+                              LintOptions(pg_version=18, pg_version_stated=True), Catalog())
+    assert not any(f.rule == "object-missing" for s in reports[-1].statements
+                   for f in s.findings)
+
+
+def test_not_claimed_of_a_domain_made_elsewhere() -> None:
+    reports = lint_migrations([migration_from_text("ALTER DOMAIN d DROP CONSTRAINT c;",
+                                                   "0001_x.sql")],
+                              LintOptions(), Catalog())
+    assert not statement_refusal(reports[0].statements[0].effect)
 
 
 def test_not_claimed_of_a_table_made_elsewhere() -> None:

@@ -1737,6 +1737,24 @@ def test_the_migration_of_a_version_its_tool_never_runs_is_not_replayed(
                                               check_downs=False)] == ["duplicate-version"]
 
 
+def test_a_version_in_two_directories_is_two_histories_versions(tmp_path: Path) -> None:
+    """Each directory named is a database's history of its own (`history_starts`): a version
+    in one does not pair with the same version in another: the graph replays both and says
+    no duplicate-version. The same files read as one history do pair."""
+    down = "-- migrate:down\n"
+    write(tmp_path / "a", {"20240101000000_a.sql": f"-- migrate:up\nSELECT 1;\n{down}"})
+    write(tmp_path / "b", {"20240101000000_b.sql": f"-- migrate:up\nCREATE TABLE u (id int);\n"
+                                                   f"{down}",
+                           "20250101000000_use.sql": "-- migrate:up\nALTER TABLE u ADD "
+                                                     f"COLUMN x int;\n{down}"})
+    a, b = (discover(tmp_path / name) for name in ("a", "b"))
+    from lockwise.graph.api import history_conflicts
+
+    assert history_conflicts([a, b], pg_version=18, check_downs=False) == []
+    assert [c.kind for c in history_conflicts([a + b], pg_version=18,
+                                              check_downs=False)] == ["duplicate-version"]
+
+
 def test_what_a_migration_never_run_uses_is_still_checked(tmp_path: Path) -> None:
     """Judged but not replayed, as lint judges it: its own use of a table dropped before it
     is still a missing-object."""

@@ -18,9 +18,9 @@ def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
     """The tables whose columns a DO block may change unseen. The replay follows the
     statements of a PL/pgSQL body (`_do_block`): when that is all the body can run, none.
     Otherwise (SQL computed at run time, a statement that does not parse, another language):
-    with DDL, the tables it names; with dynamic SQL (EXECUTE), every table ("*"). One that
-    only reads and writes rows (lemmy checks and backfills data in them), or names a table in
-    a message, changes none."""
+    with DDL, the tables (and domains) it names; with dynamic SQL (EXECUTE), every table
+    ("*"). One that only reads and writes rows (lemmy checks and backfills data in them), or
+    names a table in a message, changes none."""
     from lockwise.parse.plpgsql import do_block_code
 
     return code_reshapes(catalog, *do_block_code(stmt))
@@ -43,7 +43,9 @@ def code_reshapes(catalog: Catalog, body: str, language: str) -> set[str]:
         # what the replay follows
         words -= {"alter", "create"}
     if words & _DDL:
-        return {t for t in catalog.tables if t.split(".", 1)[1].lower() in words}
+        # (and the domains it names: their constraints, `missing_in_domain`)
+        return {t for t in (*catalog.tables, *catalog.domains)
+                if t.split(".", 1)[1].lower() in words}
     return set()
 
 

@@ -1,6 +1,7 @@
 """ALTER TABLE of a column or constraint that is certainly not there (`object_missing`, a
 refusal fact): PostgreSQL stops with "does not exist" (42703 for a column, 42704 for a
-constraint) and the migration fails.
+constraint) and the migration fails. Likewise ALTER DOMAIN ... DROP, VALIDATE or RENAME
+CONSTRAINT of a name a domain these migrations made lacks (`missing_in_domain`).
 
 Certain means the catalog knows everything the table has (`Catalog.fully_known`: created by
 these migrations, no DO block, routine call or EXECUTE since that may have changed it, not a
@@ -11,11 +12,15 @@ said of it. Messages checked on 18.6 (tests/test_object_missing.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Table
 from lockwise.catalog.replay import not_null_column
 from lockwise.effects.nodes import unwrap
-from lockwise.parse.quoting import quote_ident, quote_qualified
+from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified, relation_sql
+
+if TYPE_CHECKING:
+    from lockwise.effects.context import Context
 
 #: Columns every table has (pg_attribute, attnum < 0): refused with other messages
 #: ("cannot drop system column"), not reported here.
@@ -57,9 +62,41 @@ def missing_in_alter(catalog: Catalog, table: str, cmd: dict, cmds: Iterable[dic
         if not constraint_absent(catalog, table, name):
             return {}
         known = catalog.tables[table]
-        return _missing("constraint", table, known, name, list(known.constraints),
+        return _missing("constraint", table, _table_origin(known), name,
+                        list(known.constraints),
                         f'constraint "{name}" of relation "{_bare(table)}" does not exist')
     return {}
+
+
+def missing_in_domain(ctx: Context, domain: str, name: str, written: str = "",
+                      drop: bool = False) -> dict:
+    """The `object_missing` facts of constraint `name` of `domain` (qualified) that ALTER
+    DOMAIN drops (`drop`) or validates (`written`: the domain's name as the statement writes
+    it, which the server's message repeats) or renames (no `written`), when certainly
+    absent: a domain these migrations made (the catalog knows each of its constraints, its
+    NOT NULL's name too), no DO block or routine since that may have changed it, and none
+    of its constraints has the name; {} otherwise. Not a statement of a DO block or routine
+    body: it is judged against the catalog from before the body, whose earlier statements
+    may add the constraint."""
+    catalog = ctx.catalog
+    known = catalog.domains.get(domain)
+    if not name or known is None or ctx.in_body or not catalog.sure_of(domain):
+        return {}
+    names = known.constraint_names()
+    if name in names:
+        return {}
+    domain_sql = relation_sql(domain, "public.", False)
+    rerun = f"ALTER DOMAIN {domain_sql} DROP CONSTRAINT IF EXISTS " \
+        f"{quote_ident(name)};" if drop else "(VALIDATE and RENAME CONSTRAINT have none: a " \
+        "re-run one tests pg_constraint first, WHERE contypid = " \
+        f"{quote_literal(domain_sql)}::regtype)"
+    return _missing("constraint", domain, f"domain {quote_qualified(domain)}, created in these "
+                    "migrations,", name, names,
+                    # (RENAME: as format_type_be writes the domain, bare where the
+                    # search_path finds it; checked on 18.6)
+                    f'constraint "{name}" of domain "{written}" does not exist' if written
+                    else f'constraint "{name}" for domain {domain_sql} does not exist',
+                    f"domain {domain_sql}", f"\\dD+ {domain_sql}", rerun)
 
 
 def missing_column(catalog: Catalog, table: str, name: str, error: str) -> dict:
@@ -71,7 +108,7 @@ def missing_column(catalog: Catalog, table: str, name: str, error: str) -> dict:
     columns = _all_columns(catalog, known)
     if name in columns:
         return {}
-    return _missing("column", table, known, name, columns, error)
+    return _missing("column", table, _table_origin(known), name, columns, error)
 
 
 def _all_columns(catalog: Catalog, table: Table) -> list[str]:
@@ -88,21 +125,33 @@ def _all_columns(catalog: Catalog, table: Table) -> list[str]:
     return names
 
 
-def _missing(kind: str, of: str, table: Table, name: str, known: list[str],
-             error: str) -> dict:
-    """The `object_missing` facts of the `kind` (column, constraint) `name` of table `of`,
-    named quoted where they need it (`column public."Booking"."userId"`)."""
+def _table_origin(table: Table) -> str:
+    """Where a table the migrations made comes from, as `missing_object_origin` begins."""
+    return f"table {quote_qualified(table.name)}, created in {table.created_by},"
+
+
+def _missing(kind: str, of: str, origin: str, name: str, known: list[str], error: str,
+             owner_sql: str = "", describe_sql: str = "", rerun_sql: str = "") -> dict:
+    """The `object_missing` facts of the `kind` (column, constraint) `name` of `of` (a table,
+    or a domain: `origin` says which and where it was made), named quoted where they need it
+    (`column public."Booking"."userId"`). `owner_sql`, `describe_sql` and `rerun_sql`: what
+    the suggested fix names it by, how psql shows it and how to write a statement meant to be
+    re-run (a table's when not given)."""
     from lockwise.config import closest  # (rarely needed: difflib only then)
 
     meant = closest(name, known) or ""
+    of_sql = relation_sql(of, "public.", False)
     return {"object_missing": True,
             "missing_object": f"{kind} {quote_qualified(of)}.{quote_ident(name)}",
             "missing_object_error": error,
             # The replay keeps no record of drops: a dropped name and one never made read
             # alike, as what the table, made in these migrations, has now.
-            "missing_object_origin": f"table {quote_qualified(table.name)}, created in "
-                                     f"{table.created_by}, has no {kind} {quote_ident(name)} "
+            "missing_object_origin": f"{origin} has no {kind} {quote_ident(name)} "
                                      "as the statements before leave it",
+            "missing_object_owner_sql": owner_sql or f"table {of_sql}",
+            "missing_object_describe_sql": describe_sql or f"\\d {of_sql}",
+            "missing_object_rerun_sql": rerun_sql or f"ALTER TABLE {of_sql} DROP COLUMN IF "
+                                        "EXISTS ..., DROP CONSTRAINT IF EXISTS ...",
             "closest_name": meant,
             "closest_name_text": f"; the closest name it has is {quote_ident(meant)}"
             if meant else ""}

@@ -37,7 +37,7 @@ from lockwise.effects.postgres.constraints import (
     inherited_check,
     named_not_null,
 )
-from lockwise.effects.postgres.missing_objects import missing_column
+from lockwise.effects.postgres.missing_objects import missing_column, missing_in_domain
 from lockwise.effects.postgres.user_types import rename_attribute
 from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified, relation_sql
 
@@ -166,7 +166,10 @@ def rename(b: Builder, stmt: dict) -> None:
             # DROP RULE take it (checked on the server).
             b.lock(range_var(stmt.get("relation"))[0], L.ACCESS_EXCLUSIVE)
         # Of a composite type: its typed tables are renamed with it (CASCADE), or refuse it.
-        refusal = rename_attribute(b, stmt) if rtype == "OBJECT_ATTRIBUTE" else {}
+        refusal = rename_attribute(b, stmt) if rtype == "OBJECT_ATTRIBUTE" else \
+            missing_in_domain(b.ctx, object_name(_rename_object_names(stmt)),
+                              stmt.get("subname", "")) \
+            if rtype == "OBJECT_DOMCONSTRAINT" else {}
         # A schema (or database, role, ...) is named by `subname`, not by an object node.
         names = _rename_object_names(stmt) or [stmt.get("subname", "")]
         renamed = renamed_object(rtype, names, new)

@@ -28,6 +28,7 @@ from lockwise.effects.postgres.builder import (
     row_key_facts,
 )
 from lockwise.effects.postgres.columns import column_type_change
+from lockwise.effects.postgres.missing_objects import missing_in_domain
 from lockwise.parse.quoting import (
     NEXT_MIGRATION,
     quote_ident,
@@ -308,6 +309,11 @@ def alter_domain(b: Builder, stmt: dict) -> None:
             b.scan(table, f"ALTER DOMAIN {quote_qualified(name)} checks every value of the domain")
     b.alters.add(f"type:{name}")
     facts, condition = _domain_check_facts(b.ctx.catalog, stmt, sub, con, name)
+    if sub in ("drop_constraint", "validate_constraint") and not stmt.get("missing_ok"):
+        # (DROP CONSTRAINT IF EXISTS of a name it lacks: a NOTICE, checked on 18.6)
+        facts.update(missing_in_domain(b.ctx, name, facts["constraint"],
+                                       ".".join(strings(stmt.get("typeName"))),
+                                       drop=sub == "drop_constraint"))
     # What checks new values without reading the stored ones: the constraint added NOT VALID;
     # for VALIDATE, the constraint as it is (adding it again would fail: it exists).
     domain_sql = relation_sql(name, "public.", False)
