@@ -175,6 +175,34 @@ def test_expression_sql_does_not_build_pglasts_ancestor_visitor(sql: str,
     assert calls == []
 
 
+@pytest.mark.parametrize("sql", [
+    "UPDATE posts SET deleted = true, updated = now() WHERE id IN (SELECT id FROM posts "
+    "WHERE deleted IS NULL AND community_id = 5 ORDER BY id LIMIT 1000)",
+    "DELETE FROM t USING s WHERE t.id = s.id AND s.kind = ANY (ARRAY['a', 'b']::text[])",
+    "CREATE INDEX CONCURRENTLY i ON ONLY t (a NULLS FIRST, (b::int)) INCLUDE (c)",
+    "SELECT x.a[1:2], -1.5, B'101', NULL::int, ROW(1, 'x') FROM (VALUES (1), (2)) x (a)",
+])
+def test_expression_sql_builds_pglasts_nodes_without_a_dict_of_each(sql: str,
+                                                                    monkeypatch) -> None:
+    """A print built a dict of each node for pglast's classes to read back
+    (`Node.__init__`, `_deserialize_value`: half of turning a batch's UPDATE into nodes);
+    the nodes are built directly, each field set as pglast's classes set it, and print the
+    text pglast prints of its own parse."""
+    import pglast.ast
+    from pglast.stream import RawStream
+
+    import lockwise.effects.nodes as nodes
+
+    expected = RawStream()(pglast.parser.parse_sql(sql)[0].stmt)
+    real, calls = pglast.ast._deserialize_value, []
+    monkeypatch.setattr(pglast.ast, "_deserialize_value",
+                        lambda value: (calls.append(value), real(value))[1])
+    monkeypatch.setattr(nodes, "_printed", {})  # printed, not a text kept from elsewhere
+    stmt = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]
+    assert nodes.expression_sql(stmt) == expected
+    assert calls == []
+
+
 def test_expression_sql_works_out_a_node_types_omitted_fields_once(monkeypatch) -> None:
     """The JSON tree leaves out each field at its zero value, which pglast's node classes
     want spelled out: worked out from the class's slots once per node type, not at each
