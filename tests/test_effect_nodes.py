@@ -203,6 +203,63 @@ def test_expression_sql_builds_pglasts_nodes_without_a_dict_of_each(sql: str,
     assert calls == []
 
 
+@pytest.mark.parametrize("sql", [
+    "UPDATE t SET a = 1 WHERE id IN (SELECT id FROM t WHERE b IS NULL LIMIT 1000)",
+    "INSERT INTO t (a, b) VALUES (1, 'x'), (2, ROW(3, 4)) ON CONFLICT (a) DO NOTHING",
+    "SELECT CASE WHEN a THEN (b + 1) * 2 ELSE -c END FROM t GROUP BY GROUPING SETS ((a, b), c)",
+    "CREATE INDEX i ON t (a DESC, (lower(b))) WHERE NOT (c AND d OR e)",
+])
+def test_printed_node_sets_the_ancestors_pglasts_visitor_sets(sql: str, monkeypatch) -> None:
+    """pglast's printers read each node's ancestors: `printed_node` set them with pglast's
+    Visitor walk (a generator stepped by `send` at each node, a deque, about a fifth of a
+    print); its own walk sets the same chain (each link's node and member) on every node."""
+    import pglast.ast
+    import pglast.stream
+    import pglast.visitors
+    from pglast.ast import Node
+
+    import lockwise.effects.nodes as nodes
+
+    stmt = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]
+    kind, body = nodes.unwrap(stmt)
+
+    def chains(root: Node) -> list[list[tuple[int, object]]]:
+        out, stack = [], [root]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, tuple):
+                stack.extend(item)
+            elif isinstance(item, Node):
+                link, chain = item.ancestors, []
+                while link is not None:  # (the root's tuple is made at each print)
+                    root = link.parent is not None and link.parent.parent is None
+                    chain.append(("root" if root else id(link.node), link.member))
+                    link = link.parent
+                out.append(chain)
+                stack.extend(getattr(item, m) for m in item)
+        return out
+
+    node = nodes._ast_node(pglast.ast, kind, body)
+    walked = []
+    real = pglast.visitors.Visitor.iterate
+    monkeypatch.setattr(pglast.visitors.Visitor, "iterate",
+                        lambda self, tree: (walked.append(tree), real(self, tree))[1])
+    text = nodes.printed_node(node)
+    ours = chains(node)
+    assert walked == []
+    monkeypatch.undo()
+    walk = pglast.visitors.Visitor().iterate((node,))  # pglast's own, over the same nodes
+    try:
+        ancestors, each = next(walk)
+        while True:
+            each.ancestors = ancestors
+            ancestors, each = walk.send(pglast.visitors.Continue)
+    except StopIteration:
+        pass
+    assert chains(node) == ours
+    assert text == pglast.stream.RawStream()(pglast.parser.parse_sql(sql)[0].stmt)
+
+
 def test_expression_sql_works_out_a_node_types_omitted_fields_once(monkeypatch) -> None:
     """The JSON tree leaves out each field at its zero value, which pglast's node classes
     want spelled out: worked out from the class's slots once per node type, not at each
