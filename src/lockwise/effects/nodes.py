@@ -940,31 +940,40 @@ def expression_sql(expr: dict | None) -> str | None:
     return text
 
 
-#: A plain pglast Visitor, only walked with (its `iterate`), made at the first print.
-_WALKER: list = []
-
-
 def printed_node(node: object) -> str:
     """What `RawStream()(node)` returns. Its entry point first sets every node's ancestors
     (which the printers read) with `populate_ancestors`, which makes a Visitor class and
-    inspects it for its methods at each call, about half its cost: the same walk of the tree
-    (`Visitor.iterate`, as that visitor runs it) sets them here, and `print_node` prints."""
+    inspects it for its methods at each call, about half its cost: the same chains are set
+    here (`_set_ancestors`), and `print_node` prints."""
     if not isinstance(node, _ast.Node):  # a tuple of statements, or SQL text: as pglast does
         return _stream.RawStream()(node)
-    if not _WALKER:
-        _WALKER.append(_visitors.Visitor())
-    tree = (node,)  # as the entry point wraps a lone node: its root ancestor is that tuple's
-    walk = _WALKER[0].iterate(tree)
-    try:
-        ancestors, each = next(walk)
-        while True:
-            each.ancestors = ancestors
-            ancestors, each = walk.send(_visitors.Continue)
-    except StopIteration:
-        pass
+    # (as the entry point wraps a lone node: its root ancestor is that tuple's)
+    _set_ancestors((node,), _visitors.Ancestor())
     stream = _stream.RawStream()
     stream.print_node(node)
     return stream.getvalue()
+
+
+def _set_ancestors(tree: tuple, root: object) -> None:
+    """Each node's ancestors below `tree` as pglast's `Visitor.iterate` sets them (a node's
+    field `m` of node `n` is `chain / (n, m)`, item `i` of a tuple `t` is `chain / (t, i)`,
+    nothing else is walked), without its generator stepped by `send` at each node: a fifth
+    of a print. A tree `expression_sql` builds shares no node, so the order is free."""
+    node_type, ancestor = _ast.Node, _visitors.Ancestor
+    stack: list[tuple[object, object]] = [(tree, root)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item, chain = pop()
+        if type(item) is tuple:
+            for index, value in enumerate(item):
+                if isinstance(value, (tuple, node_type)):
+                    push((value, ancestor(chain, item, index)))
+        else:
+            item.ancestors = chain  # type: ignore[attr-defined]
+            for member in item.__slots__:  # type: ignore[attr-defined]
+                value = getattr(item, member)
+                if isinstance(value, (tuple, node_type)):
+                    push((value, ancestor(chain, item, member)))
 
 
 class ShownSql:
