@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Index
 from lockwise.effects.locks import relation_is_new
@@ -17,24 +17,44 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context", "NewInRun", "Prepared",
            "relation_is_new", "track_new_objects"]
 
-class Prepared(NamedTuple):
+class Prepared:
     """A statement the session PREPAREd (`Context.prepared`): its query's parse tree, its
     text as written, and the PREPARE's place in the migration (1 for its first statement);
     and what the server's analysis bound it to, which an EXECUTE runs until something has
-    the server analyze it again by its names (`Session.prepared`, checked on 18.6)."""
+    the server analyze it again by its names (`Session.prepared`, checked on 18.6). A plain
+    class with slots: a NamedTuple would generate and compile code at every lint's import
+    (tests/test_cold_start.py)."""
 
-    query: dict
-    text: str
-    at: int
-    #: `query` with each relation it names unqualified in the schema the analysis found it
-    #: in (`nodes.bound_relations`); None while an EXECUTE would analyze it again.
-    bound: dict | None = None
-    #: The relations the analysis opened (the statement's and its views'): a change to one
-    #: has the server analyze the statement again.
-    relations: frozenset[str] = frozenset()
-    #: The search_path it was analyzed under (`Session.search_path`): under another, an
-    #: EXECUTE analyzes it again.
-    path: tuple[str, ...] | None = None
+    __slots__ = ("query", "text", "at", "bound", "relations", "path")
+
+    def __init__(self, query: dict, text: str, at: int, bound: dict | None = None,
+                 relations: frozenset[str] = frozenset(),
+                 path: tuple[str, ...] | None = None) -> None:
+        self.query = query
+        self.text = text
+        self.at = at
+        #: `query` with each relation it names unqualified in the schema the analysis found
+        #: it in (`nodes.bound_relations`); None while an EXECUTE would analyze it again.
+        self.bound = bound
+        #: The relations the analysis opened (the statement's and its views'): a change to
+        #: one has the server analyze the statement again.
+        self.relations = relations
+        #: The search_path it was analyzed under (`Session.search_path`): under another, an
+        #: EXECUTE analyzes it again.
+        self.path = path
+
+    def replaced(self, **changes: object) -> Prepared:
+        """A copy with `changes` (field name -> value)."""
+        return Prepared(**{**{k: getattr(self, k) for k in self.__slots__}, **changes})
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Prepared and all(
+            getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # (holds parse trees: dicts)
+
+    def __repr__(self) -> str:
+        return f"Prepared({', '.join(f'{k}={getattr(self, k)!r}' for k in self.__slots__)})"
 
     def runs(self, path: tuple[str, ...] | None) -> dict:
         """The statement an EXECUTE under search_path `path` runs: the one bound, or

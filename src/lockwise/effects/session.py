@@ -708,13 +708,13 @@ class Session:
                if "prepared_statement_run" in a.facts}
         for name, found in self.prepared.items():
             if name in run and found.runs(self.search_path) is found.query:
-                self.prepared[name] = found._replace(
+                self.prepared[name] = found.replaced(
                     bound=_bound(found.query, self.search_path),
                     relations=frozenset(effect.locks), path=self.search_path)
             elif found.bound is not None and (
                     changed & found.relations or (made and made & {
                         *(found.path or ()), TEMPORARY_SCHEMA})):
-                self.prepared[name] = found._replace(bound=None)
+                self.prepared[name] = found.replaced(bound=None)
 
     def _savepoint(self, kind: str, name: str) -> None:
         """Follow SAVEPOINT, RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT `name` as PostgreSQL

@@ -154,7 +154,7 @@ def prepare(b: Builder, stmt: dict) -> None:
     b.act("prepare", name=name, statement=unwrap(query)[0], prepared_query=query,
           prepared_text=_prepared_text(b.ctx.statement_sql, query),
           **query_with_query_locked(query),
-          **({"prepared_statement_exists": True, "prepared_at": taken[2],
+          **({"prepared_statement_exists": True, "prepared_at": taken.at,
               "prepared_statement_text": f'prepared statement "{name}" already exists'}
              if taken is not None else {}))
 
@@ -225,7 +225,7 @@ def selected_query(b: Builder, execute: dict) -> tuple[dict | None, dict]:
         return query, missing
     name = execute["ExecuteStmt"].get("name", "")
     return None, {"prepared_statement_not_select": True, "name": name,
-                  "prepared_at": _prepared(b, name)[0][2],  # type: ignore[index]
+                  "prepared_at": _prepared(b, name)[0].at,  # type: ignore[union-attr]
                   "prepared_statement_text": "prepared statement is not a SELECT"}
 
 
