@@ -152,13 +152,22 @@ def test_expression_sql_of_nothing_or_an_unknown_node_is_none() -> None:
     "SELECT a, b FROM t WHERE a IN (SELECT x FROM s) AND b > 1 ORDER BY 1 LIMIT 5",
     "CREATE UNIQUE INDEX CONCURRENTLY i ON t USING btree (lower(a), b DESC) WHERE c IS NULL",
     "UPDATE t SET a = a + 1 FROM s WHERE t.id = s.id AND (s.b OR NOT s.c)",
+    "UPDATE posts SET deleted = true, updated = now() WHERE id IN (SELECT id FROM posts "
+    "WHERE deleted IS NULL AND community_id = 5 ORDER BY id LIMIT 1000)",
+    "DELETE FROM t USING s WHERE t.id = s.id AND s.kind = ANY (ARRAY['a', 'b']::text[])",
+    "CREATE INDEX CONCURRENTLY i ON ONLY t (a NULLS FIRST, (b::int)) INCLUDE (c)",
+    "SELECT x.a[1:2], -1.5, B'101', NULL::int, ROW(1, 'x') FROM (VALUES (1), (2)) x (a)",
 ])
 def test_expression_sql_does_not_build_pglasts_ancestor_visitor(sql: str,
                                                                monkeypatch) -> None:
     """pglast's printer entry point (`RawStream.__call__`) fills each node's ancestors with
     `populate_ancestors`, which makes a Visitor class and inspects it at every print (about
     40% of a print); `expression_sql` fills the same ancestors itself, and prints the same
-    text (of whole statements too: a partition's index, a batch's query)."""
+    text (of whole statements too: a partition's index, a batch's query). Nor does it build
+    a dict of each node for pglast's classes to read back (`Node.__init__`,
+    `_deserialize_value`: half of turning a batch's UPDATE into nodes): the nodes are built
+    directly, each field set as pglast's classes set it."""
+    import pglast.ast
     import pglast.visitors
     from pglast.stream import RawStream
 
@@ -169,37 +178,12 @@ def test_expression_sql_does_not_build_pglasts_ancestor_visitor(sql: str,
     real, calls = pglast.visitors.populate_ancestors, []
     monkeypatch.setattr(pglast.visitors, "populate_ancestors",
                         lambda tree: (calls.append(tree), real(tree))[1])
+    deserialize = pglast.ast._deserialize_value
+    monkeypatch.setattr(pglast.ast, "_deserialize_value",
+                        lambda value: (calls.append(value), deserialize(value))[1])
     monkeypatch.setattr(nodes, "_printed", {})  # printed, not a text kept from elsewhere
     stmt = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]
     assert expression_sql(stmt) == expected
-    assert calls == []
-
-
-@pytest.mark.parametrize("sql", [
-    "UPDATE posts SET deleted = true, updated = now() WHERE id IN (SELECT id FROM posts "
-    "WHERE deleted IS NULL AND community_id = 5 ORDER BY id LIMIT 1000)",
-    "DELETE FROM t USING s WHERE t.id = s.id AND s.kind = ANY (ARRAY['a', 'b']::text[])",
-    "CREATE INDEX CONCURRENTLY i ON ONLY t (a NULLS FIRST, (b::int)) INCLUDE (c)",
-    "SELECT x.a[1:2], -1.5, B'101', NULL::int, ROW(1, 'x') FROM (VALUES (1), (2)) x (a)",
-])
-def test_expression_sql_builds_pglasts_nodes_without_a_dict_of_each(sql: str,
-                                                                    monkeypatch) -> None:
-    """A print built a dict of each node for pglast's classes to read back
-    (`Node.__init__`, `_deserialize_value`: half of turning a batch's UPDATE into nodes);
-    the nodes are built directly, each field set as pglast's classes set it, and print the
-    text pglast prints of its own parse."""
-    import pglast.ast
-    from pglast.stream import RawStream
-
-    import lockwise.effects.nodes as nodes
-
-    expected = RawStream()(pglast.parser.parse_sql(sql)[0].stmt)
-    real, calls = pglast.ast._deserialize_value, []
-    monkeypatch.setattr(pglast.ast, "_deserialize_value",
-                        lambda value: (calls.append(value), real(value))[1])
-    monkeypatch.setattr(nodes, "_printed", {})  # printed, not a text kept from elsewhere
-    stmt = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]
-    assert nodes.expression_sql(stmt) == expected
     assert calls == []
 
 
