@@ -152,13 +152,22 @@ def test_expression_sql_of_nothing_or_an_unknown_node_is_none() -> None:
     "SELECT a, b FROM t WHERE a IN (SELECT x FROM s) AND b > 1 ORDER BY 1 LIMIT 5",
     "CREATE UNIQUE INDEX CONCURRENTLY i ON t USING btree (lower(a), b DESC) WHERE c IS NULL",
     "UPDATE t SET a = a + 1 FROM s WHERE t.id = s.id AND (s.b OR NOT s.c)",
+    "UPDATE posts SET deleted = true, updated = now() WHERE id IN (SELECT id FROM posts "
+    "WHERE deleted IS NULL AND community_id = 5 ORDER BY id LIMIT 1000)",
+    "DELETE FROM t USING s WHERE t.id = s.id AND s.kind = ANY (ARRAY['a', 'b']::text[])",
+    "CREATE INDEX CONCURRENTLY i ON ONLY t (a NULLS FIRST, (b::int)) INCLUDE (c)",
+    "SELECT x.a[1:2], -1.5, B'101', NULL::int, ROW(1, 'x') FROM (VALUES (1), (2)) x (a)",
 ])
 def test_expression_sql_does_not_build_pglasts_ancestor_visitor(sql: str,
                                                                monkeypatch) -> None:
     """pglast's printer entry point (`RawStream.__call__`) fills each node's ancestors with
     `populate_ancestors`, which makes a Visitor class and inspects it at every print (about
     40% of a print); `expression_sql` fills the same ancestors itself, and prints the same
-    text (of whole statements too: a partition's index, a batch's query)."""
+    text (of whole statements too: a partition's index, a batch's query). Nor does it build
+    a dict of each node for pglast's classes to read back (`Node.__init__`,
+    `_deserialize_value`: half of turning a batch's UPDATE into nodes): the nodes are built
+    directly, each field set as pglast's classes set it."""
+    import pglast.ast
     import pglast.visitors
     from pglast.stream import RawStream
 
@@ -169,10 +178,70 @@ def test_expression_sql_does_not_build_pglasts_ancestor_visitor(sql: str,
     real, calls = pglast.visitors.populate_ancestors, []
     monkeypatch.setattr(pglast.visitors, "populate_ancestors",
                         lambda tree: (calls.append(tree), real(tree))[1])
+    deserialize = pglast.ast._deserialize_value
+    monkeypatch.setattr(pglast.ast, "_deserialize_value",
+                        lambda value: (calls.append(value), deserialize(value))[1])
     monkeypatch.setattr(nodes, "_printed", {})  # printed, not a text kept from elsewhere
     stmt = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]
     assert expression_sql(stmt) == expected
     assert calls == []
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE t SET a = 1 WHERE id IN (SELECT id FROM t WHERE b IS NULL LIMIT 1000)",
+    "INSERT INTO t (a, b) VALUES (1, 'x'), (2, ROW(3, 4)) ON CONFLICT (a) DO NOTHING",
+    "SELECT CASE WHEN a THEN (b + 1) * 2 ELSE -c END FROM t GROUP BY GROUPING SETS ((a, b), c)",
+    "CREATE INDEX i ON t (a DESC, (lower(b))) WHERE NOT (c AND d OR e)",
+])
+def test_printed_node_sets_the_ancestors_pglasts_visitor_sets(sql: str, monkeypatch) -> None:
+    """pglast's printers read each node's ancestors: `printed_node` set them with pglast's
+    Visitor walk (a generator stepped by `send` at each node, a deque, about a fifth of a
+    print); its own walk sets the same chain (each link's node and member) on every node."""
+    import pglast.ast
+    import pglast.stream
+    import pglast.visitors
+    from pglast.ast import Node
+
+    import lockwise.effects.nodes as nodes
+
+    stmt = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]
+    kind, body = nodes.unwrap(stmt)
+
+    def chains(root: Node) -> list[list[tuple[int, object]]]:
+        out, stack = [], [root]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, tuple):
+                stack.extend(item)
+            elif isinstance(item, Node):
+                link, chain = item.ancestors, []
+                while link is not None:  # (the root's tuple is made at each print)
+                    root = link.parent is not None and link.parent.parent is None
+                    chain.append(("root" if root else id(link.node), link.member))
+                    link = link.parent
+                out.append(chain)
+                stack.extend(getattr(item, m) for m in item)
+        return out
+
+    node = nodes._ast_node(pglast.ast, kind, body)
+    walked = []
+    real = pglast.visitors.Visitor.iterate
+    monkeypatch.setattr(pglast.visitors.Visitor, "iterate",
+                        lambda self, tree: (walked.append(tree), real(self, tree))[1])
+    text = nodes.printed_node(node)
+    ours = chains(node)
+    assert walked == []
+    monkeypatch.undo()
+    walk = pglast.visitors.Visitor().iterate((node,))  # pglast's own, over the same nodes
+    try:
+        ancestors, each = next(walk)
+        while True:
+            each.ancestors = ancestors
+            ancestors, each = walk.send(pglast.visitors.Continue)
+    except StopIteration:
+        pass
+    assert chains(node) == ours
+    assert text == pglast.stream.RawStream()(pglast.parser.parse_sql(sql)[0].stmt)
 
 
 def test_expression_sql_works_out_a_node_types_omitted_fields_once(monkeypatch) -> None:

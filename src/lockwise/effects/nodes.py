@@ -819,26 +819,27 @@ _CONST_VALUES = {"ival": "Integer", "fval": "Float", "boolval": "Boolean", "sval
                  "bsval": "BitString"}
 
 
-def _ast_dict(ast: ModuleType, kind: str, body: dict) -> dict:
-    """A JSON parse tree node as the dict pglast's AST classes (module `ast`, imported once
+def _ast_node(ast: ModuleType, kind: str, body: dict) -> object:
+    """A JSON parse tree node as pglast's AST class `kind` (of module `ast`, imported once
     per print by `expression_sql`: an import at each node cost more than the rest of the
-    visit) are built from ('@': class).
+    visit), built as `Node.__init__` builds one from its dict, without the dict: each slot
+    set in order, a list as a tuple, a node as a node (`_deserialize_value`'s reading).
 
     The JSON leaves out the wrapper of a field whose C type is one struct (TypeCast.typeName
     is a bare TypeName) and spells A_Const's value union as a key of its own: pglast's
     `__slots__` say which field is which. A field named as a Python keyword (`def`) has a
     `_` after its name there."""
-    slots = getattr(ast, kind).__slots__
-    # Every field at its zero value, then those the tree writes (pglast's classes read the
-    # fields by their slots: the order of the keys does not matter).
+    cls = getattr(ast, kind)
+    slots = cls.__slots__
+    # Every field at its zero value, then those the tree writes.
     omitted = _OMITTED.get(kind)
     if omitted is None:
         omitted = _OMITTED[kind] = {key: _omitted(slot) for key, slot in slots.items()}
-    out: dict = {"@": kind, **omitted}
+    out: dict = dict(omitted)
     for key, value in body.items():
         if kind == "A_Const" and key in _CONST_VALUES:
             value_kind = _CONST_VALUES[key]
-            out["val"] = _ast_dict(ast, value_kind, value)
+            out["val"] = _ast_node(ast, value_kind, value)
             continue
         if key not in slots and f"{key}_" in slots:
             out.pop(key, None)
@@ -848,10 +849,13 @@ def _ast_dict(ast: ModuleType, kind: str, body: dict) -> dict:
             continue  # e.g. A_Const's location, which pglast does not keep
         struct = slot.c_type.rstrip("*")
         if isinstance(value, dict) and not _wrapped(ast, value) and hasattr(ast, struct):
-            out[key] = _ast_dict(ast, struct, value)
+            out[key] = _ast_node(ast, struct, value)
         else:
             out[key] = _ast_value(ast, value)
-    return out
+    node = cls.__new__(cls)
+    for key in slots:
+        setattr(node, key, out.get(key))  # (pglast's checks and enums, as its __init__)
+    return node
 
 
 #: Node type -> its fields' values when the JSON tree leaves them out (`_omitted`), worked
@@ -881,12 +885,12 @@ def _omitted(slot: object) -> object:
 
 def _ast_value(ast: ModuleType, value: object) -> object:
     if isinstance(value, list):
-        return [_ast_value(ast, item) for item in value]
+        return tuple(_ast_value(ast, item) for item in value)
     if isinstance(value, dict) and _wrapped(ast, value):
         kind, body = unwrap(value)
         # A list in an expression (IN (...), BETWEEN's bounds) is a List node: a tuple in pglast
-        return [_ast_value(ast, item) for item in body.get("items", ())] if kind == "List" \
-            else _ast_dict(ast, kind, body)
+        return tuple(_ast_value(ast, item) for item in body.get("items", ())) \
+            if kind == "List" else _ast_node(ast, kind, body)
     return value
 
 
@@ -926,7 +930,7 @@ def expression_sql(expr: dict | None) -> str | None:
                 return kept  # type: ignore[return-value]
     try:
         kind, body = unwrap(expr)
-        text: str | None = printed_node(getattr(_ast, kind)(_ast_dict(_ast, kind, body)))
+        text: str | None = printed_node(_ast_node(_ast, kind, body))
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
         text = None
     if key is not None:
@@ -936,31 +940,40 @@ def expression_sql(expr: dict | None) -> str | None:
     return text
 
 
-#: A plain pglast Visitor, only walked with (its `iterate`), made at the first print.
-_WALKER: list = []
-
-
 def printed_node(node: object) -> str:
     """What `RawStream()(node)` returns. Its entry point first sets every node's ancestors
     (which the printers read) with `populate_ancestors`, which makes a Visitor class and
-    inspects it for its methods at each call, about half its cost: the same walk of the tree
-    (`Visitor.iterate`, as that visitor runs it) sets them here, and `print_node` prints."""
+    inspects it for its methods at each call, about half its cost: the same chains are set
+    here (`_set_ancestors`), and `print_node` prints."""
     if not isinstance(node, _ast.Node):  # a tuple of statements, or SQL text: as pglast does
         return _stream.RawStream()(node)
-    if not _WALKER:
-        _WALKER.append(_visitors.Visitor())
-    tree = (node,)  # as the entry point wraps a lone node: its root ancestor is that tuple's
-    walk = _WALKER[0].iterate(tree)
-    try:
-        ancestors, each = next(walk)
-        while True:
-            each.ancestors = ancestors
-            ancestors, each = walk.send(_visitors.Continue)
-    except StopIteration:
-        pass
+    # (as the entry point wraps a lone node: its root ancestor is that tuple's)
+    _set_ancestors((node,), _visitors.Ancestor())
     stream = _stream.RawStream()
     stream.print_node(node)
     return stream.getvalue()
+
+
+def _set_ancestors(tree: tuple, root: object) -> None:
+    """Each node's ancestors below `tree` as pglast's `Visitor.iterate` sets them (a node's
+    field `m` of node `n` is `chain / (n, m)`, item `i` of a tuple `t` is `chain / (t, i)`,
+    nothing else is walked), without its generator stepped by `send` at each node: a fifth
+    of a print. A tree `expression_sql` builds shares no node, so the order is free."""
+    node_type, ancestor = _ast.Node, _visitors.Ancestor
+    stack: list[tuple[object, object]] = [(tree, root)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item, chain = pop()
+        if type(item) is tuple:
+            for index, value in enumerate(item):
+                if isinstance(value, (tuple, node_type)):
+                    push((value, ancestor(chain, item, index)))
+        else:
+            item.ancestors = chain  # type: ignore[attr-defined]
+            for member in item.__slots__:  # type: ignore[attr-defined]
+                value = getattr(item, member)
+                if isinstance(value, (tuple, node_type)):
+                    push((value, ancestor(chain, item, member)))
 
 
 class ShownSql:
