@@ -127,11 +127,30 @@ def test_under_lock_tables(lint_change, mariadb, tmp_path: Path, sql: str, refus
     "SELECT 1 INTO OUTFILE '/tmp/x' UNION SELECT 2",
     "INSERT INTO t SELECT 1, 2 INTO OUTFILE '/tmp/x'",
     "SELECT a FROM t INTO @v UNION SELECT b FROM u",
+    "INSERT INTO t SELECT 1, 2 INTO @v",
+    "INSERT INTO t SELECT a, id FROM t INTO @v, @w",
+    "REPLACE INTO t SELECT 1, 2 INTO @v",
 ])
 def test_what_the_server_refuses_stays_a_parse_error(sql: str) -> None:
-    """INTO OUTFILE or INTO @v before a UNION, or in an INSERT's query: error 1064 on
-    MariaDB 10.11."""
-    assert parse_mysql(sql + ";", "mariadb").problems != []
+    """INTO OUTFILE or INTO @v before a UNION, or in an INSERT's or a REPLACE's query: error
+    1064 on MariaDB 10.11 (INSERT ... SELECT ... INTO @v, which sqlglot reads, at its INTO)."""
+    for dialect in ("mysql", "mariadb"):
+        problems = parse_mysql(sql + ";", dialect).problems
+        assert problems != [], (sql, dialect)
+        if sql.endswith(("@v", "@w")):
+            assert problems[0].message.startswith("error 1064 near 'INTO @"), problems
+            assert problems[0].span.column == sql.rindex("INTO") + 1
+
+
+def test_the_server_refuses_an_insert_selecting_into_variables(mariadb) -> None:
+    """Checked on MariaDB 10.11: error 1064 near its INTO."""
+    assert mariadb.run("CREATE DATABASE IF NOT EXISTS into_vars", "mysql").returncode == 0
+    assert mariadb.run("CREATE TABLE IF NOT EXISTS t (id INT, a INT)", "into_vars"
+                       ).returncode == 0
+    for sql in ("INSERT INTO t SELECT 1, 2 INTO @v", "REPLACE INTO t SELECT 1, 2 INTO @v",
+                "INSERT INTO t SELECT a, id FROM t INTO @v, @w"):
+        ran = mariadb.run(sql, "into_vars")
+        assert "ERROR 1064" in ran.stderr and "near 'INTO @v" in ran.stderr, (sql, ran.stderr)
 
 
 

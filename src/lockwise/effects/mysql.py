@@ -78,8 +78,10 @@ class MySQLSession:
     #: was locked under) with its lock type, READ or WRITE; None when it holds none.
     locked_tables: dict[str, str] | None = None
     #: The tables a table of it locked WRITE prelocked for the foreign keys that reference
-    #: it (MariaDB's: _lock_key_related), by name: the session's writes need no lock of theirs.
-    key_locked_tables: frozenset[str] = frozenset()
+    #: it (MariaDB's: _lock_key_related), by name, with the lock they act as: WRITE where the
+    #: prelock writes (SHARED_WRITE), else READ. The session's writes need no lock of theirs,
+    #: and its statements may name them as if listed (checked on MariaDB 10.11).
+    key_locked_tables: dict[str, str] = field(default_factory=dict)
     #: That LOCK TABLES statement's line (set by the lint loop, which knows lines): a
     #: statement refused for a table it did not lock names it.
     lock_tables_line: int = 0
@@ -2086,14 +2088,16 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
         names[_clean(m.group("alias") or m.group("name")).split(".")[-1]] = kind
     # A LOCK TABLES releases the session's earlier locks first, even when it then fails.
     b.session.locked_tables = names if locked else None
-    b.session.key_locked_tables = frozenset()
+    b.session.key_locked_tables = {}
     if not locked:
         return False
     for table, kind, _ in locked:
         if kind == "WRITE":
             _lock_key_related(b, table)
     listed = {table for table, _, _ in locked}
-    b.session.key_locked_tables = frozenset(t.split(".")[-1] for t in b.locks if t not in listed)
+    b.session.key_locked_tables = {
+        t.split(".")[-1]: "WRITE" if mode in (LockMode.ROW_EXCLUSIVE, LockMode.ACCESS_EXCLUSIVE)
+        else "READ" for t, mode in b.locks.items() if t not in listed}
     blocking = []
     for table, kind, concurrent in locked:
         what, mode = _TABLE_LOCK_BLOCKS[kind]
@@ -2703,7 +2707,7 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
     session = b.session
     if isinstance(expr, exp.Transaction) or any(a.kind == "mysql_unlock_tables"
                                                  for a in b.actions):
-        session.locked_tables, session.key_locked_tables = None, frozenset()
+        session.locked_tables, session.key_locked_tables = None, {}
         return
     moves_lock = rename_table and session.flavour == "mysql" and \
         session.version >= _RENAME_UNDER_LOCK_TABLES_FROM
@@ -2727,13 +2731,15 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
         return  # refused for DELAYED first (1616, 1165; checked on MariaDB 10.11)
     named = _tables_named(b, expr)
     # the server opens each table first, refusing the first not locked, then checks that
-    # those it writes are not locked READ (checked on MariaDB 10.11)
+    # those it writes are not locked READ; the tables a WRITE lock prelocked for their keys
+    # it uses as locked, by their prelock (checked on MariaDB 10.11)
+    usable = {**session.key_locked_tables, **held}
     needed = [name for name, _ in named] + _key_prelocked(b, {name for name, _ in named})
-    refused = next((name for name in needed if name not in held and name not in b.delayed),
+    refused = next((name for name in needed if name not in usable and name not in b.delayed),
                    None) or next((name for name, written in named
-                                  if written and held.get(name) == "READ"), None)
+                                  if written and usable.get(name) == "READ"), None)
     if refused is not None:
-        _not_locked(b, refused, held.get(refused) or "")
+        _not_locked(b, refused, usable.get(refused) or "")
         return  # the statement fails at its first such table
     released = {t.removeprefix("table:").split(".")[-1] for t in (*b.drops, *b.renamed)}
     if released:

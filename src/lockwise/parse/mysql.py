@@ -400,36 +400,14 @@ def parse_mysql(text: str, dialect: str = "mysql",
         tokens, wait = lock_wait(body)
         readable = without_lock_wait(body, wait) if wait is not None else body
         server = version or DEFAULT_VERSIONS.get(dialect, DEFAULT_VERSIONS["mysql"])
-        failure: ParseError | None = None
         try:
             tree = _parse_statement(readable, reader, dialect == "mariadb")
-        except ParseError as exc:
-            failure = exc
-            # (two options of a locking read, or an INSERT's priority out of its place, that
-            # sqlglot rejects too: said as the server says it)
-            refused = _locking_read(body, tokens, dialect, server) or \
-                _insert_syntax(body, tokens)
-        except (TokenError, RecursionError, ValueError) as exc:
-            parsed.problems.append(ParseProblem(_readable(str(exc).splitlines()[0]), span))
+        except (ParseError, TokenError, RecursionError, ValueError) as exc:
+            parsed.problems.append(
+                _unread_problem(body, exc, tokens, dialect, server, chunk_start, lines))
             continue
-        else:
-            refused = _refused_by_mysql(tree, body, dialect, server, tokens, wait)
-        if refused is not None:
-            message, at, length = refused
-            parsed.problems.append(ParseProblem(
-                _server_error(message, body, at),
-                lines.span(chunk_start + at, chunk_start + at + length), by=SERVERS[dialect]))
-            continue
-        if failure is not None:
-            err = failure.errors[0] if failure.errors else {}
-            line = span.line + (err.get("line", 1) or 1) - 1
-            # sqlglot's column is where the offending token ends: the finding goes at its start.
-            end_col = max((err.get("col", 1) or 1) - len(err.get("highlight") or "x") + 1, 1)
-            col = end_col if line != span.line else span.column + end_col - 1
-            offset = lines.starts[min(line, len(lines.starts)) - 1] + max(col - 1, 0)
-            parsed.problems.append(ParseProblem(
-                _readable(err.get("description") or str(failure).splitlines()[0]),
-                lines.span(offset, offset + 1)))
+        if (refused := _refused_by_mysql(tree, body, dialect, server, tokens, wait)) is not None:
+            parsed.problems.append(_refusal_problem(refused, body, chunk_start, lines, dialect))
             continue
         if (isinstance(tree, exp.Command) or _is_expression(tree)) and \
                 not _plausible_command(body) and not _TOP_LEVEL_COMPOUND.match(body):
@@ -445,10 +423,48 @@ def parse_mysql(text: str, dialect: str = "mysql",
             continue
         tree_dict = {"sqlglot": {"expr": tree, "sql": readable}}
         if _STORED_PROGRAM.match(body) or _TOP_LEVEL_COMPOUND.match(body):
-            tree_dict["program"] = _program_statements(body, reader)
+            tree_dict["program"], unread = _program_statements(body, reader)
+            if unread:  # the server refuses the whole statement (error 1064)
+                parsed.problems.extend(
+                    _unread_problem(sql, exc, None, dialect, server, chunk_start + at, lines)
+                    for at, sql, exc in unread)
+                continue
         parsed.statements.append(Statement(len(parsed.statements), body, span, tree_dict))
     attach_comments(text, parsed, lines)
     return parsed
+
+
+def _unread_problem(body: str, failure: Exception, tokens: list | None, dialect: str,
+                    server: tuple[int, ...], start: int, lines: LineIndex) -> ParseProblem:
+    """The problem of the statement `body` (at offset `start` of the file; `tokens`: its
+    tokens, None: read here) that sqlglot could not read (`failure`): two options of a locking
+    read, or an INSERT's priority out of its place, as the server says it; else sqlglot's
+    error at the offending token (a tokenizer's at the statement)."""
+    from sqlglot.errors import ParseError
+
+    span = lines.span(start, start + len(body))
+    if not isinstance(failure, ParseError):
+        return ParseProblem(_readable(str(failure).splitlines()[0]), span)
+    refused = _locking_read(body, tokens, dialect, server) or _insert_syntax(body, tokens)
+    if refused is not None:
+        return _refusal_problem(refused, body, start, lines, dialect)
+    err = failure.errors[0] if failure.errors else {}
+    line = span.line + (err.get("line", 1) or 1) - 1
+    # sqlglot's column is where the offending token ends: the finding goes at its start.
+    end_col = max((err.get("col", 1) or 1) - len(err.get("highlight") or "x") + 1, 1)
+    col = end_col if line != span.line else span.column + end_col - 1
+    offset = lines.starts[min(line, len(lines.starts)) - 1] + max(col - 1, 0)
+    return ParseProblem(_readable(err.get("description") or str(failure).splitlines()[0]),
+                        lines.span(offset, offset + 1))
+
+
+def _refusal_problem(refused: tuple[str, int, int], body: str, start: int, lines: LineIndex,
+                     dialect: str) -> ParseProblem:
+    """The server's refusal (message, offset, length) of the statement `body`, at offset
+    `start` of the file, as its problem."""
+    message, at, length = refused
+    return ParseProblem(_server_error(message, body, at),
+                        lines.span(start + at, start + at + length), by=SERVERS[dialect])
 
 
 def _server_error(message: str, body: str, at: int) -> str:
@@ -469,15 +485,17 @@ def _server_error(message: str, body: str, at: int) -> str:
     return f"error {_PARSE_ERROR} near '{near}'" + (f" ({why})" if why else "")
 
 
-def _program_statements(body: str, reader: object) -> dict:
+def _program_statements(body: str, reader: object) -> tuple[dict, list]:
     """What the stored program `body` defines runs: its kind and name (mysql_blocks.program),
     each simple statement of its body that sqlglot reads, as (offset in `body`, text, tree),
-    the others left out (the server's grammar checks the program, not lockwise's); and the
-    names its expressions call (`calls`: mysql_blocks.expression_calls)."""
+    and the names its expressions call (`calls`: mysql_blocks.expression_calls); and the
+    simple statements it cannot read, as (offset in `body`, text, sqlglot's error): the
+    server refuses the program (error 1064, checked on MariaDB 10.11)."""
     from sqlglot.errors import ParseError, TokenError
 
     defined = program(body)
     statements: list = []
+    unread: list = []
     try:
         tokens = mysql_tokens(body)
     except TokenError:
@@ -488,10 +506,12 @@ def _program_statements(body: str, reader: object) -> dict:
         sql = without_lock_wait(sql) or sql  # read as it is without it, as at the top level
         try:
             tree = _parse_statement(sql, reader)
-        except (ParseError, TokenError, RecursionError, ValueError):
+        except (ParseError, TokenError, RecursionError, ValueError) as exc:
+            unread.append((begin, sql, exc))
             continue
         statements.append((begin, sql, tree))
-    return {**defined, "statements": statements, "calls": expression_calls(body, tokens, spans)}
+    return {**defined, "statements": statements,
+            "calls": expression_calls(body, tokens, spans)}, unread
 
 
 #: What may follow `ALTER TABLE name`: the operations and table options of MySQL 8.4 and

@@ -9,7 +9,10 @@ stops at (both servers' grammar: the MySQL 8.4 manual, 15.2.7 "INSERT Statement"
 * REPLACE's `IGNORE` and `ON DUPLICATE KEY UPDATE`, which only INSERT has (REPLACE deletes
   the row whose key is taken);
 * a column list with an empty place (`(id,)`: at its `)`), or before `SET`, which names its
-  columns itself.
+  columns itself;
+* an INTO clause in its query (`INSERT INTO t SELECT 1, 2 INTO @v`, INTO OUTFILE too: at that
+  INTO): a SELECT ... INTO is a statement of its own (parse/mysql_files.py's without_into
+  reads it there).
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ def refused_insert(tokens: list, words: list[str]) -> tuple[str, int, int] | Non
                                     "INTO ...")
     if (refused := _column_list(tokens, words, i)) is not None:
         return refused
+    if (into := _query_into(words, i)) is not None:
+        return _stops_at(tokens[into], f"the query of an {verb} has no INTO: the rows go into "
+                                       "the table; SELECT ... INTO is a statement of its own")
     if verb == "REPLACE":
         depth = 0
         for j, word in enumerate(words):
@@ -74,6 +80,17 @@ def _column_list(tokens: list, words: list[str], i: int) -> tuple[str, int, int]
     if words[close + 1:close + 2] == ["SET"]:
         return _stops_at(tokens[close + 1], f"{words[0]} ... SET names its columns itself: "
                                             "write the list with VALUES, or SET alone")
+    return None
+
+
+def _query_into(words: list[str], i: int) -> int | None:
+    """The index of the INTO of the query the INSERT or REPLACE inserts (after its own INTO
+    at `words[i]`, if it has one, and the table's name), outside parentheses; None if none."""
+    depth = 0
+    for j in range(i + 1 + (words[i:i + 1] == ["INTO"]), len(words)):
+        depth += (words[j] == "(") - (words[j] == ")")
+        if depth == 0 and words[j] == "INTO":
+            return j
     return None
 
 
