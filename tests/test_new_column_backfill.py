@@ -44,7 +44,15 @@ _BACKFILLS = [
      "UPDATE t SET c = 1 WHERE c IS NULL;", False),
     # a column that was there: its NULLs are some rows
     ("UPDATE t SET v = 0 WHERE v IS NULL;", False),
+    # ANDed with nothing but such tests and literals true: still every row
+    ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE c IS NULL AND true;", True),
+    ("ALTER TABLE t ADD COLUMN c int, ADD COLUMN d int;\n"
+     "UPDATE t SET c = 0 WHERE c IS NULL AND (d IS NULL AND 1 = 1);", True),
+    ("ALTER TABLE t ADD COLUMN c int;\nALTER TABLE t ADD COLUMN d int;\n"
+     "DELETE FROM t WHERE t.d IS NULL AND c IS NULL;", True),
     # more than the column's NULL test: a filter limits it
+    ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE c IS NULL AND v IS NULL;", False),
+    ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE c IS NULL AND NOT true;", False),
     ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE c IS NULL AND id < 10;", False),
     ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE c IS NOT NULL;", False),
 ]
@@ -57,6 +65,39 @@ def test_is_null_of_a_column_added_without_default_limits_nothing(
     assert ("unbatched-backfill" in rules) is every_row, rules
     if every_row:
         assert "where-without-index" not in rules
+
+
+def _do(*body: str) -> str:
+    return "DO $$\nBEGIN\n" + "\n".join(body) + "\nEND\n$$;"
+
+
+#: (a DO block, whether its UPDATE changes every row of t): the block's ADD COLUMN and
+#: UPDATE both run whenever it does (not in an IF the catalog leaves open, a loop or an
+#: EXCEPTION block), and nothing of it writes t between them.
+_BLOCKS = [
+    (_do("ALTER TABLE t ADD COLUMN c int;", "UPDATE t SET c = 0 WHERE c IS NULL;"), True),
+    (_do("ALTER TABLE t ADD COLUMN c int;", "PERFORM 1;",
+         "UPDATE t SET c = 0 WHERE c IS NULL AND true;"), True),
+    (_do("ALTER TABLE t ADD COLUMN c int DEFAULT 1;", "UPDATE t SET c = 0 WHERE c IS NULL;"),
+     False),
+    (_do("ALTER TABLE t ADD COLUMN c int;", "UPDATE t SET c = 1 WHERE id = 1;",
+         "UPDATE t SET c = 0 WHERE c IS NULL;"), False),
+    (_do("IF random() > 0.5 THEN", "ALTER TABLE t ADD COLUMN c int;", "END IF;",
+         "UPDATE t SET c = 0 WHERE c IS NULL;"), False),
+    (_do("ALTER TABLE t ADD COLUMN c int;", "IF random() > 0.5 THEN",
+         "UPDATE t SET c = 1 WHERE id = 1;", "END IF;",
+         "UPDATE t SET c = 0 WHERE c IS NULL;"), False),
+    (_do("ALTER TABLE t ADD COLUMN c int;", "IF random() > 0.5 THEN",
+         "UPDATE t SET c = 0 WHERE c IS NULL;", "END IF;"), False),
+    (_do("ALTER TABLE t ADD COLUMN c int;", "EXECUTE 'INSERT INTO t VALUES (0, 0, 1)';",
+         "UPDATE t SET c = 0 WHERE c IS NULL;"), False),
+]
+
+
+@pytest.mark.parametrize(("sql", "every_row"), _BLOCKS)
+def test_a_do_blocks_backfill_of_the_column_it_added(sql: str, every_row: bool) -> None:
+    rules = _last_rules(sql)
+    assert ("unbatched-backfill" in rules) is every_row, rules
 
 
 def test_a_column_an_earlier_migration_added_is_not_known_to_be_null() -> None:

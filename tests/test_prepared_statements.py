@@ -480,6 +480,19 @@ DEFAULT_PATH = [
     # (the EXECUTE that analyzed it again binds it anew)
     (["PREPARE p AS UPDATE accounts SET plan = 'free'", "CREATE TEMP TABLE scratch (x int)",
       "EXECUTE p", "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+    # DISCARD TEMP and DISCARD ALL drop the temporary objects, not the temporary schema:
+    # a temporary object made after them changes no resolution either
+    (["CREATE TEMP TABLE scratch (x int)", "PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "DISCARD TEMP", "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+    (["CREATE TEMP TABLE scratch (x int)", "DISCARD ALL",
+      "PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+    # the temporary table a statement was bound to, dropped by DISCARD: analyzed again
+    (["CREATE TEMP TABLE accounts (id bigint, plan text)",
+      "PREPARE p AS UPDATE accounts SET plan = 'free'", "DISCARD TEMP"], "public"),
+    (["CREATE TEMP TABLE accounts (id bigint, plan text)",
+      "PREPARE p AS UPDATE accounts SET plan = 'free'", "DISCARD TEMP",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "pg_temp"),
 ]
 
 

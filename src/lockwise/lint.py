@@ -35,7 +35,14 @@ from lockwise.core.types import (
     StatementReport,
     Strategy,
 )
-from lockwise.effects.context import Context, NewInRun, track_new_objects
+from lockwise.effects.context import (
+    Context,
+    NewInRun,
+    runs_unseen_code,
+    track_new_objects,
+    track_null_columns,
+    written_tables,
+)
 from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts, long_identifiers
 from lockwise.effects.locks import (
@@ -59,7 +66,6 @@ from lockwise.effects.session import (
     joined_lookahead,
     lookahead,
 )
-from lockwise.effects.volatility import builtin_functions
 from lockwise.fix import REWRITTEN
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
 from lockwise.parse import postgres
@@ -1499,20 +1505,9 @@ def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:
             ctx.written_in_transaction.add(action.facts["table"])
 
 
-#: Actions that run code lockwise does not see whole (a DO block, CALL, ...).
-_OPAQUE_ACTIONS = frozenset({"do_block", "other"})
 #: Actions that make a new table, empty unless filled by a query (CREATE TABLE AS WITH DATA;
 #: a materialized view made WITH NO DATA holds no row either).
 _EMPTY_MADE = frozenset({"create_table", "create_table_as", "create_materialized_view"})
-#: Actions that write rows into the table they name (in a DO block too); REFRESH fills a
-#: materialized view from its query.
-_ROW_WRITES = frozenset({"insert", "update", "merge", "copy", "refresh_materialized_view"})
-
-
-def _builtin_calls(action: Action) -> bool:
-    """Whether a SELECT calls only PostgreSQL's own functions (a user's may write tables)."""
-    builtin = builtin_functions()
-    return all(name in builtin for name in action.facts.get("functions", ()))
 
 
 def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> None:
@@ -1524,19 +1519,18 @@ def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> N
     tables it makes for sure (`made_new`) as a CREATE TABLE does, when its statements (the
     effect's actions after the block's own) neither fill nor write them; what was there
     before, its code may have written."""
+    track_null_columns(ctx.null_columns, effect)
     truncated: set[str] = set()
     created: set[str] = set()
-    added: set[tuple[str, str]] = set()
     made: set[str] | None = None  # the tables a DO block makes for sure (None: no block)
     for a in effect.actions:
         kind = a.kind
         if kind == "do_block" and made is None and not a.facts.get("dynamic_sql"):
             made = {key for key in a.facts.get("made_new", ()) if ":" not in key}
             continue
-        if kind in _OPAQUE_ACTIONS or (kind == "select" and not _builtin_calls(a)):
+        if runs_unseen_code(a):
             ctx.empty_tables.clear()  # code lockwise does not read whole may write any table
             ctx.truncated_in_transaction.clear()
-            ctx.null_columns.clear()
             return
         f = a.facts
         if kind == "truncate":
@@ -1544,31 +1538,18 @@ def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> N
         elif kind in _EMPTY_MADE and not f.get("exists_already") and \
                 not f.get("with_data", False):
             created.add(f.get("table", ""))
-        elif kind == "add_column" and not f.get("column_exists") and \
-                not (f.get("has_default") and not f.get("default_null")) and \
-                not f.get("identity") and not f.get("generated"):
-            added.add((str(f.get("table")), str(f.get("column"))))
-        elif kind == "alter_column_type":  # its USING may give the column values
-            ctx.null_columns.discard((str(f.get("table")), str(f.get("column"))))
     if made is not None:
         ctx.empty_tables.clear()
         ctx.truncated_in_transaction.clear()
-        ctx.null_columns.clear()  # the block's code may have given any column values
         created &= made
-        added.clear()
     empty = ctx.empty_tables
-    # (what the statement writes is worth finding only when a table is empty, or a column
-    # NULL)
-    if empty or ctx.null_columns or created and made:
-        written = {name for kind, _, name in (w.partition(":") for w in effect.writes)
-                   if kind == "table"}
-        written |= {a.facts.get("table", "") for a in effect.actions if a.kind in _ROW_WRITES}
+    # (what the statement writes is worth finding only when a table is empty)
+    if empty or created and made:
+        written = written_tables(effect)
         empty -= written - truncated
-        ctx.null_columns -= {c for c in ctx.null_columns if c[0] in written}
         if made:
             created -= written
     empty.update(created)
-    ctx.null_columns.update(added)
     if in_transaction:
         empty.update(truncated)
         ctx.truncated_in_transaction.update(truncated - created)

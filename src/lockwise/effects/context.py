@@ -12,10 +12,11 @@ from lockwise.effects.versions import DEFAULT_PG_VERSION, SUPPORTED_PG_VERSIONS
 
 if TYPE_CHECKING:
     from lockwise.catalog.overloads import Routine
-    from lockwise.core.types import Effect
+    from lockwise.core.types import Action, Effect
 
 __all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context", "NewInRun", "Prepared",
-           "relation_is_new", "track_new_objects"]
+           "relation_is_new", "runs_unseen_code", "track_new_objects", "track_null_columns",
+           "written_tables"]
 
 
 class Prepared:
@@ -348,3 +349,55 @@ def _made_sequences(ctx: Context, table: str, columns: tuple[str, ...] | None) -
     from lockwise.catalog.replay import owned_sequences
 
     ctx.new_tables.update(f"sequence:{s}" for s in owned_sequences(ctx.catalog, table, columns))
+
+
+#: Actions that run code lockwise does not see whole (a DO block, CALL, ...).
+OPAQUE_ACTIONS = frozenset({"do_block", "other"})
+#: Actions that write rows into the table they name (in a DO block too); REFRESH fills a
+#: materialized view from its query.
+ROW_WRITES = frozenset({"insert", "update", "merge", "copy", "refresh_materialized_view"})
+
+
+def runs_unseen_code(action: Action) -> bool:
+    """Whether `action` runs code lockwise does not read whole, which may write any table:
+    a DO block, a CALL, a SELECT calling a function that is not PostgreSQL's own."""
+    if action.kind in OPAQUE_ACTIONS:
+        return True
+    if action.kind != "select":
+        return False
+    from lockwise.effects.volatility import builtin_functions
+
+    builtin = builtin_functions()
+    return not all(name in builtin for name in action.facts.get("functions", ()))
+
+
+def written_tables(effect: Effect) -> set[str]:
+    """The tables whose rows `effect`'s statement writes (its DO block's statements too)."""
+    written = {name for kind, _, name in (w.partition(":") for w in effect.writes)
+               if kind == "table"}
+    return written | {a.facts.get("table", "") for a in effect.actions if a.kind in ROW_WRITES}
+
+
+def track_null_columns(columns: set[tuple[str, str]], effect: Effect,
+                       adds: bool = True) -> None:
+    """`columns` (`Context.null_columns`: (table, column), NULL in every row) after the
+    statement of `effect`: the columns it adds without a default (or DEFAULT NULL; not
+    identity nor generated) join them, when it `adds` for sure (a DO block's statement that
+    may not run does not); a write to a table's rows, an ALTER COLUMN TYPE of a column (its
+    USING may give it values) and code lockwise does not read whole forget them."""
+    if any(runs_unseen_code(a) for a in effect.actions):
+        columns.clear()
+        return
+    added: set[tuple[str, str]] = set()
+    for a in effect.actions:
+        f = a.facts
+        if a.kind == "add_column" and adds and not f.get("column_exists") and \
+                not (f.get("has_default") and not f.get("default_null")) and \
+                not f.get("identity") and not f.get("generated"):
+            added.add((str(f.get("table")), str(f.get("column"))))
+        elif a.kind == "alter_column_type":
+            columns.discard((str(f.get("table")), str(f.get("column"))))
+    if columns:
+        written = written_tables(effect)
+        columns -= {c for c in columns if c[0] in written}
+    columns.update(added)

@@ -706,7 +706,8 @@ class Session:
         EXCLUSIVE: DDL, ANALYZE, VACUUM, TRUNCATE, an index; a GRANT; not COMMENT nor LOCK
         TABLE), after a schema of its search_path is made, or the session's temporary
         schema (`first_temporary`: the statement makes the session's first temporary
-        object; a later one changes nothing); and an EXECUTE that analyzed it again binds
+        object; a later one changes nothing, after DISCARD TEMP too), or after DISCARD TEMP
+        (ALL) drops a temporary relation it opened; and an EXECUTE that analyzed it again binds
         it to what it found (an EXECUTE under another search_path also analyzes it again,
         `Prepared.runs`)."""
         kinds = {a.kind for a in effect.actions}
@@ -715,6 +716,11 @@ class Session:
             if effect.locks and not kinds <= _NO_NEW_ANALYSIS else set()
         made = {o.split(":", 1)[1] for o in effect.creates if o.startswith("schema:")} | \
             ({TEMPORARY_SCHEMA} if first_temporary else set())
+        # DISCARD TEMP drops the temporary relations, keeping the temporary schema (a later
+        # temporary object changes no resolution; checked on 18.6)
+        discarded = "discard" in kinds and any(
+            a.kind == "discard" and a.facts.get("target") in ("temp", "all")
+            for a in effect.actions)
         run = {a.facts["prepared_statement_run"] for a in effect.actions
                if "prepared_statement_run" in a.facts}
         for name, found in self.prepared.items():
@@ -723,7 +729,8 @@ class Session:
                     _bound(found.query, self.search_path, self.temporary_schema),
                     frozenset(effect.locks), self.search_path)
             elif found.bound is not None and (
-                    changed & found.relations or (made and made & {
+                    changed & found.relations or discarded and _names_temporary(found.bound)
+                    or (made and made & {
                         *(found.path or ()), TEMPORARY_SCHEMA})):
                 self.prepared[name] = found.rebound(None)
 
@@ -863,6 +870,20 @@ def _moves(effect: Effect) -> dict[str, str]:
         return {old.pop(): new.pop()}
     by_name = {n.split(".", 1)[-1]: n for n in new}
     return {o: by_name[o.split(".", 1)[-1]] for o in old if o.split(".", 1)[-1] in by_name}
+
+
+def _names_temporary(tree: object) -> bool:
+    """Whether statement `tree` (as PREPARE bound it) names a relation in pg_temp."""
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            if item.get("schemaname") == TEMPORARY_SCHEMA:
+                return True
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return False
 
 
 def _bound(query: dict, path: tuple[str, ...] | None, temporary_schema: bool) -> dict | None:

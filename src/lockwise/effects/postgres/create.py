@@ -351,12 +351,12 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     repeated = {} if refused or taken or temporary else \
         repeated_column(b, query, strings(into.get("colNames")))
     # WITH NO DATA neither rewrites nor plans the query (checked on the server): the views it
-    # reads are not expanded, partitions not opened, nothing read. (A prepared statement
-    # is not even looked up for a name taken: above.)
-    looked_up = not (planned and taken)
-    if (with_data or planned) and looked_up:
+    # reads are not expanded, partitions not opened, nothing read. Nor does a name taken
+    # (42P07): the server stops before the query is rewritten (checked on 18.6; a prepared
+    # statement is not even looked up: above).
+    if (with_data or planned) and not taken:
         lock_read_partitions(b, query)
-    if with_data and looked_up:
+    if with_data and not taken:
         for rel in stored_reads(b, query):
             b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",

@@ -16,7 +16,7 @@ from lockwise.catalog.search_path import elements_path
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Action, Effect
-from lockwise.effects.context import Context, track_new_objects
+from lockwise.effects.context import Context, track_new_objects, track_null_columns
 from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.nodes import (
     PrintedSql,
@@ -415,10 +415,15 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # (Context.body_indexes): a DROP INDEX of one locks its table (checked on 18.6).
     # And the materialized views they create with their queries' relations
     # (Context.body_views): a REFRESH of one runs its query (checked on 18.6).
+    # And the columns its statements add without a default are NULL in every row for the
+    # ones after them (Context.null_columns), when both run whenever the block does
+    # (`certain_lines`), until a statement of the block writes the table.
     outer = ctx
     ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables),
                   body_indexes=dict(ctx.body_indexes), body_views=dict(ctx.body_views),
-                  in_body=True)
+                  null_columns=set(ctx.null_columns), in_body=True)
+    certain: frozenset[int] | None = None  # the block's lines that run whenever it does
+    added_nulls: set[tuple[str, str]] = set()  # of ctx.null_columns, the block's own
     made: set[str] = set()
     # the statements that make or rename something, (line, effect), of a DO block: what the
     # block makes for sure is new after it (`_note_made_new`)
@@ -443,7 +448,10 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
                                  enum_candidate_literals(kind, node, ctx.catalog), added)
             continue
         # (its own text: the block's can spell a name with escapes, as E'regcl\x61ss' does)
-        inner = _dispatcher.compute_effect(tree, replace(ctx, statement_sql=sql))
+        sure = certain is not None and line in certain
+        inner = _dispatcher.compute_effect(tree, replace(
+            ctx, statement_sql=sql, null_columns=ctx.null_columns
+            if sure or not added_nulls else ctx.null_columns - added_nulls))
         # (of them, the tables and materialized views hold no rows until filled: one made
         # WITH data, or REFRESHed, is filled, `Context.filled_tables`)
         empty = {t for t in made if f"table:{t}" in objects
@@ -474,6 +482,13 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
                                                          str(a.facts.get("add_value_sql", sql))))
         made_types.update(o for o in inner.creates if o.startswith("type:"))
         track_new_objects(ctx, inner)
+        if certain is None and naming is not None and \
+                any(a.kind == "add_column" for a in inner.actions):
+            certain = _plpgsql.certain_lines(body, branches)
+            sure = line in certain
+        before = set(ctx.null_columns)
+        track_null_columns(ctx.null_columns, inner, sure)
+        added_nulls = (added_nulls | (ctx.null_columns - before)) & ctx.null_columns
         if naming is not None and (inner.creates or inner.drops or any(
                 a.kind in _NAMING for a in inner.actions)):
             naming.append((line, inner))

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import PrintedSql, strings, unwrap
+from lockwise.effects.nodes import PrintedSql, is_constant_true, strings, unwrap
 from lockwise.parse.quoting import quote_ident
 
 #: What every table has that a range condition reads rows by, as an index would
@@ -53,15 +53,26 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict,
 
 def null_tested_column(stmt: dict, columns: set[str]) -> str | None:
     """The column of UPDATE / DELETE `stmt`'s target, one of `columns`, that its whole WHERE
-    tests IS NULL (`WHERE c IS NULL`, `WHERE t.c IS NULL`); None for any other WHERE."""
-    kind, body = unwrap(stmt.get("whereClause") or {})
-    if kind != "NullTest" or body.get("nulltesttype") != "IS_NULL":
-        return None
-    arg_kind, arg = unwrap(body.get("arg"))
-    if arg_kind != "ColumnRef":
-        return None
-    column = _Target(stmt, columns).column(strings(arg.get("fields")))
-    return column if column in columns else None
+    tests IS NULL (`WHERE c IS NULL`, `WHERE t.c IS NULL`), the first when the WHERE ANDs
+    such tests (of `columns` each) and conditions true by their literals alone; None for any
+    other WHERE: another condition still picks the rows."""
+    target = _Target(stmt, columns)
+    tested: list[str] = []
+    stack = [stmt.get("whereClause") or {}]
+    while stack:
+        node = stack.pop()
+        kind, body = unwrap(node)
+        if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
+            stack.extend(reversed(body.get("args") or ()))
+            continue
+        arg_kind, arg = unwrap(body.get("arg")) if kind == "NullTest" else ("", {})
+        column = target.column(strings(arg.get("fields"))) if arg_kind == "ColumnRef" and \
+            body.get("nulltesttype") == "IS_NULL" else None
+        if column in columns:
+            tested.append(str(column))
+        elif not is_constant_true(node):
+            return None
+    return tested[0] if tested else None
 
 
 class _Target:
