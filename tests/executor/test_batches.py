@@ -277,6 +277,41 @@ def test_batch_key_is_the_target_tables_when_another_table_has_the_column(
         assert query(pg_db, f"SELECT count(*) FROM {target} WHERE n = id * 2") == [(250,)]
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize(("statement", "left"), [
+    ("UPDATE t SET n = t.n + 1 FROM src s WHERE s.t_id = t.id", [(1, 1000)]),
+    ("UPDATE t AS x SET n = x.n + 1 FROM src WHERE src.t_id = x.id", [(1, 1000)]),
+    ("DELETE FROM t USING src s WHERE s.t_id = t.id", []),
+])
+def test_a_batched_join_follows_the_advice(pg_db: str, tmp_path: Path, statement: str,
+                                           left: list) -> None:
+    """An UPDATE ... FROM or DELETE ... USING of every row of t, src beside it with a column of
+    t's key's name and two rows for each of t's: lint offers apply's batch directive (apply
+    names the key through the target, test_batch_key_is_the_target_tables_...); marked as
+    offered, apply runs it in key-range batches, recorded as they commit, and changes each row
+    once, as the one statement does (checked on 18.6); the marked statement is reported no
+    more."""
+    migrations = write(tmp_path / "m", {
+        "001_t.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL DEFAULT 0);\n"
+                        "CREATE TABLE src (id bigint PRIMARY KEY, t_id bigint NOT NULL);\n"
+                        "INSERT INTO t (id) SELECT g FROM generate_series(1, 1000) g;\n"
+                        "INSERT INTO src SELECT g, (g + 1) / 2 FROM generate_series(1, 2000) g;\n",
+        "002_fill.up.sql": f"{statement};\n",
+    })
+    advised = lockwise(None, "lint", str(migrations))
+    assert "unbatched-backfill" in advised.stdout, advised
+    assert "\n      -- lockwise: batch size=5000 sleep=50\n" in advised.stdout, advised.stdout
+    (migrations / "002_fill.up.sql").write_text(f"-- lockwise: batch size=100\n{statement};\n")
+    marked = lockwise(None, "lint", str(migrations))
+    assert "unbatched-backfill" not in marked.stdout, marked.stdout
+    assert "misplaced-batch-directive" not in marked.stdout, marked.stdout
+    applied = lockwise(pg_db, "apply", str(migrations))
+    assert applied.returncode == 0, applied
+    assert "1000 rows in 10 batches" in applied.stdout + applied.stderr
+    assert _progress(pg_db)[:2] == (10, 1000)
+    assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == left
+
+
 def test_batch_bound_qualifies_the_key_as_the_statement_names_its_target() -> None:
     from lockwise.executor.batches import _batched_sql, _target
 
