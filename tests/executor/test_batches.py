@@ -312,6 +312,36 @@ def test_a_batched_join_follows_the_advice(pg_db: str, tmp_path: Path, statement
     assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == left
 
 
+@pytest.mark.postgres
+def test_a_table_of_the_targets_name_beside_it_is_not_batched(pg_db: str) -> None:
+    """`UPDATE t ... FROM app.t`: the statement runs, but `t.id`, the key bound apply would add
+    (the target as written), is ambiguous between public.t and app.t (checked on 18.6). apply
+    refuses the directive (test_a_batch_directive_apply_cannot_follow_...) and lint offers
+    none; with the target's schema written, or an alias, its bound names it alone."""
+    import psycopg
+
+    from lockwise.executor.batches import _batched_sql, _target
+
+    statement = "UPDATE t SET n = 1 FROM app.t WHERE app.t.id = public.t.id"
+    query(pg_db, "CREATE SCHEMA app; CREATE TABLE t (id bigint PRIMARY KEY, n integer); "
+                 "CREATE TABLE app.t (id bigint PRIMARY KEY); INSERT INTO t VALUES (1, 0); "
+                 "INSERT INTO app.t VALUES (1)")
+    query(pg_db, statement)
+    with pytest.raises(psycopg.errors.AmbiguousAlias):
+        query(pg_db, f"{statement} AND t.id >= 1 AND t.id < 101")
+    with pytest.raises(BatchError, match="ambiguous"):
+        _target(statement)
+    for named in ("UPDATE public.t SET n = 2 FROM app.t WHERE app.t.id = public.t.id",
+                  "UPDATE t AS x SET n = 2 FROM app.t WHERE app.t.id = x.id"):
+        query(pg_db, _batched_sql(_target(named), "id", 1, 101))
+    assert query(pg_db, "SELECT n FROM t") == [(2,)]
+    found = _lint_last("CREATE SCHEMA app;\nCREATE TABLE app.t (id bigint PRIMARY KEY);\n"
+                       "UPDATE t SET n = 1 FROM app.t;")
+    (advice,) = [f.instead or "" for f in found if f.rule == "unbatched-backfill"]
+    assert "lockwise: batch" not in advice
+    assert "ambiguous" in advice
+
+
 def test_batch_bound_qualifies_the_key_as_the_statement_names_its_target() -> None:
     from lockwise.executor.batches import _batched_sql, _target
 
@@ -328,6 +358,9 @@ def test_batch_bound_qualifies_the_key_as_the_statement_names_its_target() -> No
     ("ALTER TABLE t ADD COLUMN note text", 3),
     ("UPDATE t SET n = n + 1 RETURNING id", 3),
     (f"{BUMP};\n-- lockwise: batch size=100\nSELECT bump()", 4),
+    ("CREATE SCHEMA app;\nCREATE TABLE app.t (id bigint PRIMARY KEY);\n"
+     "-- lockwise: batch size=100\nUPDATE t SET n = n + 1 FROM app.t WHERE app.t.id = public.t.id",
+     5),
 ])
 def test_a_batch_directive_apply_cannot_follow_is_refused_before_anything_runs(
         pg_db: str, tmp_path: Path, statement: str, line: int) -> None:
@@ -339,7 +372,7 @@ def test_a_batch_directive_apply_cannot_follow_is_refused_before_anything_runs(
     (migrations / "002_bump.up.sql").unlink()
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     before = history(pg_db)
-    body = statement if statement.startswith(("PREPARE", "CREATE FUNCTION")) else \
+    body = statement if statement.startswith(("PREPARE", "CREATE")) else \
         f"-- lockwise: batch size=100\n{statement}"
     path = migrations / "002_more.up.sql"
     path.write_text(f"CREATE TABLE earlier (id bigint PRIMARY KEY);\n{body};\n")
