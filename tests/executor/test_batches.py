@@ -480,6 +480,24 @@ def test_a_marked_do_block_runs_as_written_and_is_still_reported(pg_db: str,
     assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == [(2, 1000)]
 
 
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("statement", ["UPDATE t SET n = n + 1", "DELETE FROM t WHERE n > 5",
+                                       "INSERT INTO t (id) VALUES (1)"])
+def test_a_batch_directive_in_a_mysql_migration_is_reported(dialect: str,
+                                                           statement: str) -> None:
+    """`lockwise apply` runs PostgreSQL migrations only: in a MySQL or MariaDB migration a
+    batch directive batches nothing, on any statement, and misplaced-batch-directive says so,
+    at the directive."""
+    found = [f for f in _lint_last(f"CREATE TABLE s (id bigint PRIMARY KEY);\n"
+                                   f"-- lockwise: batch size=100\n{statement};", dialect)
+             if f.rule == "misplaced-batch-directive"]
+    assert len(found) == 1, found
+    assert "does not run MySQL or MariaDB migrations" in found[0].message
+    assert found[0].span.line == 2
+    assert not [f for f in _lint_last(f"{statement};", dialect)
+                if f.rule == "misplaced-batch-directive"]
+
+
 def test_the_batch_directive_fact_is_what_apply_batches(tmp_path: Path) -> None:
     """`batch_directive` (which a team rule may read) is true only where apply runs the
     statement in batches: not on a statement it refuses to batch, not on a DO block, and
