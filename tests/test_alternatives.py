@@ -195,8 +195,10 @@ def test_batches_qualify_the_row_key_beside_other_tables(statement: str, key: st
     ("UPDATE codes SET label = 'x';", False),  # text primary key
     ("UPDATE log SET line = 'x';", False),  # no primary key
     ("WITH a AS (SELECT id FROM accounts) UPDATE users SET email = 'x' FROM a;", False),
-    # apply adds `id >= lo AND id < hi` unqualified: ambiguous beside accounts.id
-    ("UPDATE users SET email = accounts.id::text FROM accounts;", False),
+    # apply names the key through the target (`users.id >= lo AND users.id < hi`): not
+    # ambiguous beside accounts.id (test_a_batched_join_follows_the_advice, on the server)
+    ("UPDATE users SET email = accounts.id::text FROM accounts;", True),
+    ("DELETE FROM users USING accounts;", True),
 ])
 def test_batches_offer_lockwise_apply_only_where_it_can_batch(statement: str,
                                                               applies: bool) -> None:

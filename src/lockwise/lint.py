@@ -1340,17 +1340,21 @@ def input_findings(judge: Judge, parsed: ParsedFile, base: dict,
     return out
 
 
-def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict) -> list[Finding]:
+def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict,
+                               mysql: bool = False) -> list[Finding]:
     """Each batch directive on a statement `lockwise apply` cannot run in batches (it refuses
     the migration), at the directive: a DO block marked so runs as written (it batches itself,
-    as `lockwise fix` writes it)."""
+    as `lockwise fix` writes it). Of a MySQL or MariaDB migration (`mysql`), each: apply runs
+    PostgreSQL migrations only, and batches none of its statements."""
     out: list[Finding] = []
     for stmt in parsed.statements:
         if not stmt.leading_comments or not has_batch_directive(stmt):
             continue
         from lockwise.executor.batches import batch_refusal, batches_itself
 
-        if batches_itself(stmt.tree) or (refusal := batch_refusal(stmt.tree)) is None:
+        if mysql:
+            refusal = "`lockwise apply` runs PostgreSQL migrations only"
+        elif batches_itself(stmt.tree) or (refusal := batch_refusal(stmt.tree)) is None:
             continue
         text, span = next((t, sp) for t, sp in placed_comments(stmt)
                           if may_hold_directive(t) and BATCH_DIRECTIVE.search(t))

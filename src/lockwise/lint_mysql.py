@@ -25,6 +25,7 @@ from lockwise.lint import (
     end_span,
     input_findings,
     migration_report,
+    misplaced_batch_directives,
     span_within,
     statement_directives,
     statement_reason,
@@ -54,6 +55,7 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
     migration_findings: list[Finding] = []
     directives = list(file_directives)
     migration_findings += input_findings(judge, parsed, base, migration.up_sql)
+    migration_findings += misplaced_batch_directives(judge, parsed, base, mysql=True)
     reports: list[StatementReport] = []
     lock_span = None
     for stmt in parsed.statements:

@@ -277,6 +277,71 @@ def test_batch_key_is_the_target_tables_when_another_table_has_the_column(
         assert query(pg_db, f"SELECT count(*) FROM {target} WHERE n = id * 2") == [(250,)]
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize(("statement", "left"), [
+    ("UPDATE t SET n = t.n + 1 FROM src s WHERE s.t_id = t.id", [(1, 1000)]),
+    ("UPDATE t AS x SET n = x.n + 1 FROM src WHERE src.t_id = x.id", [(1, 1000)]),
+    ("DELETE FROM t USING src s WHERE s.t_id = t.id", []),
+])
+def test_a_batched_join_follows_the_advice(pg_db: str, tmp_path: Path, statement: str,
+                                           left: list) -> None:
+    """An UPDATE ... FROM or DELETE ... USING of every row of t, src beside it with a column of
+    t's key's name and two rows for each of t's: lint offers apply's batch directive (apply
+    names the key through the target, test_batch_key_is_the_target_tables_...); marked as
+    offered, apply runs it in key-range batches, recorded as they commit, and changes each row
+    once, as the one statement does (checked on 18.6); the marked statement is reported no
+    more."""
+    migrations = write(tmp_path / "m", {
+        "001_t.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL DEFAULT 0);\n"
+                        "CREATE TABLE src (id bigint PRIMARY KEY, t_id bigint NOT NULL);\n"
+                        "INSERT INTO t (id) SELECT g FROM generate_series(1, 1000) g;\n"
+                        "INSERT INTO src SELECT g, (g + 1) / 2 FROM generate_series(1, 2000) g;\n",
+        "002_fill.up.sql": f"{statement};\n",
+    })
+    advised = lockwise(None, "lint", str(migrations))
+    assert "unbatched-backfill" in advised.stdout, advised
+    assert "\n      -- lockwise: batch size=5000 sleep=50\n" in advised.stdout, advised.stdout
+    (migrations / "002_fill.up.sql").write_text(f"-- lockwise: batch size=100\n{statement};\n")
+    marked = lockwise(None, "lint", str(migrations))
+    assert "unbatched-backfill" not in marked.stdout, marked.stdout
+    assert "misplaced-batch-directive" not in marked.stdout, marked.stdout
+    applied = lockwise(pg_db, "apply", str(migrations))
+    assert applied.returncode == 0, applied
+    assert "1000 rows in 10 batches" in applied.stdout + applied.stderr
+    assert _progress(pg_db)[:2] == (10, 1000)
+    assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == left
+
+
+@pytest.mark.postgres
+def test_a_table_of_the_targets_name_beside_it_is_not_batched(pg_db: str) -> None:
+    """`UPDATE t ... FROM app.t`: the statement runs, but `t.id`, the key bound apply would add
+    (the target as written), is ambiguous between public.t and app.t (checked on 18.6). apply
+    refuses the directive (test_a_batch_directive_apply_cannot_follow_...) and lint offers
+    none; with the target's schema written, or an alias, its bound names it alone."""
+    import psycopg
+
+    from lockwise.executor.batches import _batched_sql, _target
+
+    statement = "UPDATE t SET n = 1 FROM app.t WHERE app.t.id = public.t.id"
+    query(pg_db, "CREATE SCHEMA app; CREATE TABLE t (id bigint PRIMARY KEY, n integer); "
+                 "CREATE TABLE app.t (id bigint PRIMARY KEY); INSERT INTO t VALUES (1, 0); "
+                 "INSERT INTO app.t VALUES (1)")
+    query(pg_db, statement)
+    with pytest.raises(psycopg.errors.AmbiguousAlias):
+        query(pg_db, f"{statement} AND t.id >= 1 AND t.id < 101")
+    with pytest.raises(BatchError, match="ambiguous"):
+        _target(statement)
+    for named in ("UPDATE public.t SET n = 2 FROM app.t WHERE app.t.id = public.t.id",
+                  "UPDATE t AS x SET n = 2 FROM app.t WHERE app.t.id = x.id"):
+        query(pg_db, _batched_sql(_target(named), "id", 1, 101))
+    assert query(pg_db, "SELECT n FROM t") == [(2,)]
+    found = _lint_last("CREATE SCHEMA app;\nCREATE TABLE app.t (id bigint PRIMARY KEY);\n"
+                       "UPDATE t SET n = 1 FROM app.t;")
+    (advice,) = [f.instead or "" for f in found if f.rule == "unbatched-backfill"]
+    assert "lockwise: batch" not in advice
+    assert "ambiguous" in advice
+
+
 def test_batch_bound_qualifies_the_key_as_the_statement_names_its_target() -> None:
     from lockwise.executor.batches import _batched_sql, _target
 
@@ -293,6 +358,9 @@ def test_batch_bound_qualifies_the_key_as_the_statement_names_its_target() -> No
     ("ALTER TABLE t ADD COLUMN note text", 3),
     ("UPDATE t SET n = n + 1 RETURNING id", 3),
     (f"{BUMP};\n-- lockwise: batch size=100\nSELECT bump()", 4),
+    ("CREATE SCHEMA app;\nCREATE TABLE app.t (id bigint PRIMARY KEY);\n"
+     "-- lockwise: batch size=100\nUPDATE t SET n = n + 1 FROM app.t WHERE app.t.id = public.t.id",
+     5),
 ])
 def test_a_batch_directive_apply_cannot_follow_is_refused_before_anything_runs(
         pg_db: str, tmp_path: Path, statement: str, line: int) -> None:
@@ -304,7 +372,7 @@ def test_a_batch_directive_apply_cannot_follow_is_refused_before_anything_runs(
     (migrations / "002_bump.up.sql").unlink()
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     before = history(pg_db)
-    body = statement if statement.startswith(("PREPARE", "CREATE FUNCTION")) else \
+    body = statement if statement.startswith(("PREPARE", "CREATE")) else \
         f"-- lockwise: batch size=100\n{statement}"
     path = migrations / "002_more.up.sql"
     path.write_text(f"CREATE TABLE earlier (id bigint PRIMARY KEY);\n{body};\n")
@@ -410,6 +478,24 @@ def test_a_marked_do_block_runs_as_written_and_is_still_reported(pg_db: str,
     assert batched.returncode == 0, batched
     assert "in 10 batches" in batched.stdout + batched.stderr
     assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == [(2, 1000)]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("statement", ["UPDATE t SET n = n + 1", "DELETE FROM t WHERE n > 5",
+                                       "INSERT INTO t (id) VALUES (1)"])
+def test_a_batch_directive_in_a_mysql_migration_is_reported(dialect: str,
+                                                           statement: str) -> None:
+    """`lockwise apply` runs PostgreSQL migrations only: in a MySQL or MariaDB migration a
+    batch directive batches nothing, on any statement, and misplaced-batch-directive says so,
+    at the directive."""
+    found = [f for f in _lint_last(f"CREATE TABLE s (id bigint PRIMARY KEY);\n"
+                                   f"-- lockwise: batch size=100\n{statement};", dialect)
+             if f.rule == "misplaced-batch-directive"]
+    assert len(found) == 1, found
+    assert "does not run MySQL or MariaDB migrations" in found[0].message
+    assert found[0].span.line == 2
+    assert not [f for f in _lint_last(f"{statement};", dialect)
+                if f.rule == "misplaced-batch-directive"]
 
 
 def test_the_batch_directive_fact_is_what_apply_batches(tmp_path: Path) -> None:

@@ -10,13 +10,14 @@ there without redoing them.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from lockwise.effects.nodes import returning_list
+from lockwise.effects.nodes import range_name, returning_list, unwrap
 from lockwise.rules.directives import BATCH_DIRECTIVE
 
 _ARG = re.compile(r"(\w+)\s*=\s*(\S+)")
@@ -87,17 +88,17 @@ def _batched_sql(tree, key: str, lo: int, hi: int) -> str:
 
 def _target(sql: str):
     from pglast import parse_sql
-    from pglast.parser import ParseError
+    from pglast.parser import ParseError, parse_sql_json
 
     try:
         (raw,) = parse_sql(sql)
     except ParseError as exc:  # e.g. a template placeholder left in it
         raise BatchError(f"the batched statement does not parse: {exc}") from None
-    stmt = raw.stmt
-    refusal = batch_refusal({type(stmt).__name__: stmt(skip_none=True)})
+    # (judged on the parser's JSON tree, the one lint and apply's plan judge)
+    refusal = batch_refusal(json.loads(parse_sql_json(sql))["stmts"][0]["stmt"])
     if refusal is not None:
         raise BatchError(refusal)
-    return stmt
+    return raw.stmt
 
 
 def batches_itself(tree: dict) -> bool:
@@ -111,16 +112,36 @@ def batches_itself(tree: dict) -> bool:
 def batch_refusal(tree: dict) -> str | None:
     """Why the statement `tree` (`{"UpdateStmt": {...}}`, its kind to its node) cannot run in
     key-range batches, or None when it can: only an UPDATE or DELETE without WITH or RETURNING
-    can (each batch would return its own rows, and the runner reads none). The one decision
-    of what a batch directive batches: `lockwise apply` asks when it plans a migration, the
-    run again, and lint, for the `batch_directive` fact, rule misplaced-batch-directive and
-    the alternative it offers (effects/postgres/queries.py)."""
+    can (each batch would return its own rows, and the runner reads none), and whose key
+    bound names its table alone (`_batched_sql`). The one decision of what a batch directive
+    batches: `lockwise apply` asks when it plans a migration, the run again, and lint, for
+    the `batch_directive` fact, rule misplaced-batch-directive and the alternative it offers
+    (effects/postgres/queries.py)."""
     ((kind, node),) = tree.items()
     if kind not in ("UpdateStmt", "DeleteStmt"):
         return "only UPDATE and DELETE statements can run in batches"
     if node.get("withClause") or returning_list(node):
         return "a batched statement cannot use WITH or RETURNING"
+    target = node.get("relation") or {}
+    if not target.get("alias") and not target.get("schemaname") and target.get("relname") in \
+            _names_beside(node.get("fromClause") or node.get("usingClause") or ()):
+        return (f"a table named {target['relname']} in its FROM or USING list makes the key "
+                "bound ambiguous: write the target's schema or give it an alias")
     return None
+
+
+def _names_beside(items: Iterable[dict]) -> set[str]:
+    """The names the tables of an UPDATE's FROM or a DELETE's USING list (and of their joins)
+    go by: an unaliased one of the target's name in another schema makes the target's name
+    ambiguous (checked on 18.6); a subquery's tables are its own."""
+    names, items = set(), list(items)
+    while items:
+        kind, item = unwrap(items.pop())
+        if kind == "RangeVar":
+            names.add(range_name(item))
+        elif kind == "JoinExpr" and not item.get("alias"):
+            items += [item.get("larg"), item.get("rarg")]
+    return names
 
 
 def _key_column(conn, relation: str) -> str:

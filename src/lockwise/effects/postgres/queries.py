@@ -466,8 +466,9 @@ _BATCH_BY_APPLY = (
     "transaction:")
 _BATCH_BY_REPEATING = (
     "repeat until no rows are updated, each batch in its own transaction (`lockwise apply`\n"
-    "-- batches only a statement without WITH, FROM, USING or RETURNING, by a one-column integer\n"
-    "-- primary key):")
+    "-- batches only a statement without WITH or RETURNING, by a one-column integer primary\n"
+    "-- key, its table named unambiguously: no table of its name beside it, unless with a\n"
+    "-- schema or an alias):")
 _BATCH_IN_PLACE_OF_EXECUTE = (
     "`lockwise apply` cannot batch an EXECUTE (a batch directive on it stops the run): to\n"
     "-- have it batch, write the prepared statement itself in place of the EXECUTE (its\n"
@@ -492,8 +493,8 @@ _WRITING_QUERIES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeSt
 def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
     """How the batches of an UPDATE or DELETE (`kind`) of every row run: by `lockwise apply`
     where it can (what `batch_refusal` lets it batch, by a one-column integer primary key:
-    executor/batches.py; no FROM or USING either, where the key bound it adds unqualified
-    could be ambiguous), else by repeating the statement; a WITH query that writes rows is to
+    executor/batches.py; an UPDATE ... FROM or DELETE ... USING too, its key bound named
+    through the target), else by repeating the statement; a WITH query that writes rows is to
     run once, not per batch. Run by an EXECUTE (`Context.executed`), a DO block or a function
     (`Context.in_body`), written out first: apply batches none of those."""
     # (rare: only here, only then)
@@ -506,8 +507,7 @@ def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
     known = b.ctx.catalog.tables.get(table)
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
     if batch_refusal({"UpdateStmt" if kind == "update" else "DeleteStmt": stmt}) or \
-            stmt.get("fromClause") or stmt.get("usingClause") or column is None or \
-            column.type_name not in BATCH_KEY_TYPES:
+            column is None or column.type_name not in BATCH_KEY_TYPES:
         return _BATCH_BY_REPEATING
     if b.ctx.executed:
         return _BATCH_IN_PLACE_OF_EXECUTE
