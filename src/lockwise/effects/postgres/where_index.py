@@ -51,11 +51,12 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict,
     return tuple(sorted(target.columns_in(where)))
 
 
-def null_tested_column(stmt: dict, columns: set[str]) -> str | None:
+def null_tested_column(stmt: dict, columns: set[str], test: str = "IS_NULL") -> str | None:
     """The column of UPDATE / DELETE `stmt`'s target, one of `columns`, that its whole WHERE
-    tests IS NULL (`WHERE c IS NULL`, `WHERE t.c IS NULL`); None for any other WHERE."""
+    tests IS NULL (`WHERE c IS NULL`, `WHERE t.c IS NULL`; IS NOT NULL with `test`
+    "IS_NOT_NULL"); None for any other WHERE."""
     kind, body = unwrap(stmt.get("whereClause") or {})
-    if kind != "NullTest" or body.get("nulltesttype") != "IS_NULL":
+    if kind != "NullTest" or body.get("nulltesttype") != test:
         return None
     arg_kind, arg = unwrap(body.get("arg"))
     if arg_kind != "ColumnRef":
