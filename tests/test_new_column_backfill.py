@@ -80,20 +80,26 @@ def test_the_server_changes_every_row_where_lockwise_says_so(
         pg_db: str, sql: str, every_row: bool) -> None:
     """(checked on 18.6) Of 50 rows, the last statement changes all 50 where lockwise says
     every row, fewer where it does not."""
+    changed = _rows_changed(pg_db, "INSERT INTO t SELECT g, g FROM generate_series(1, 50) g", sql)
+    assert (changed == 50) is every_row, changed
+
+
+def _rows_changed(pg_db: str, fill: str, sql: str) -> int:
+    """How many rows the last statement of `sql` changes, run in one transaction on the
+    server after t is made and filled by `fill`."""
     import psycopg
 
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute(_SETUP)
-        conn.execute("INSERT INTO t SELECT g, g FROM generate_series(1, 50) g")
+        conn.execute(fill)
         try:
             with conn.transaction():
                 *before, last = [s for s in sql.split(";\n") if s.strip()]
                 for statement in before:
                     conn.execute(statement)
-                changed = conn.execute(last).rowcount
+                return conn.execute(last).rowcount
         finally:
             conn.execute("DROP TABLE t")
-    assert (changed == 50) is every_row, changed
 
 
 #: (migration, whether its last statement changes every row of t): `WHERE c IS NOT NULL` of a
@@ -127,18 +133,6 @@ def test_the_server_changes_every_row_of_an_is_not_null_of_a_not_null_column(
         pg_db: str, sql: str, every_row: bool) -> None:
     """(checked on 18.6) Of 50 rows, half of them with v NULL, the last statement changes all
     50 where lockwise says every row, fewer where it does not."""
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(_SETUP)
-        conn.execute("INSERT INTO t SELECT g, CASE WHEN g % 2 = 0 THEN g END "
-                     "FROM generate_series(1, 50) g")
-        try:
-            with conn.transaction():
-                *before, last = [s for s in sql.split(";\n") if s.strip()]
-                for statement in before:
-                    conn.execute(statement)
-                changed = conn.execute(last).rowcount
-        finally:
-            conn.execute("DROP TABLE t")
+    changed = _rows_changed(pg_db, "INSERT INTO t SELECT g, CASE WHEN g % 2 = 0 THEN g END "
+                                   "FROM generate_series(1, 50) g", sql)
     assert (changed == 50) is every_row, changed
