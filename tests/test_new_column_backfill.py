@@ -121,17 +121,59 @@ def test_the_server_changes_every_row_where_lockwise_says_so(
         pg_db: str, sql: str, every_row: bool) -> None:
     """(checked on 18.6) Of 50 rows, the last statement changes all 50 where lockwise says
     every row, fewer where it does not."""
+    changed = _rows_changed(pg_db, "INSERT INTO t SELECT g, g FROM generate_series(1, 50) g", sql)
+    assert (changed == 50) is every_row, changed
+
+
+def _rows_changed(pg_db: str, fill: str, sql: str) -> int:
+    """How many rows the last statement of `sql` changes, run in one transaction on the
+    server after t is made and filled by `fill`."""
     import psycopg
 
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute(_SETUP)
-        conn.execute("INSERT INTO t SELECT g, g FROM generate_series(1, 50) g")
+        conn.execute(fill)
         try:
             with conn.transaction():
                 *before, last = [s for s in sql.split(";\n") if s.strip()]
                 for statement in before:
                     conn.execute(statement)
-                changed = conn.execute(last).rowcount
+                return conn.execute(last).rowcount
         finally:
             conn.execute("DROP TABLE t")
+
+
+#: (migration, whether its last statement changes every row of t): `WHERE c IS NOT NULL` of a
+#: NOT NULL column limits nothing either (hoppscotch's `UPDATE "UserRequest" SET request =
+#: request WHERE request IS NOT NULL`, request declared NOT NULL, the fifth sweep's sixth).
+_NOT_NULL_TESTS = [
+    ("UPDATE t SET v = 1 WHERE id IS NOT NULL;", True),
+    ("UPDATE t AS x SET v = 1 WHERE x.id IS NOT NULL;", True),
+    ("DELETE FROM t WHERE id IS NOT NULL;", True),
+    ("ALTER TABLE t ADD COLUMN r jsonb NOT NULL DEFAULT '{}';\n"
+     "UPDATE t SET r = r WHERE r IS NOT NULL;", True),
+    # a nullable column: its values are some rows
+    ("UPDATE t SET v = 1 WHERE v IS NOT NULL;", False),
+    # more than the NOT NULL column's test: a filter limits it
+    ("UPDATE t SET v = 1 WHERE id IS NOT NULL AND v > 3;", False),
+    ("UPDATE t SET v = 1 WHERE id IS NULL;", False),
+]
+
+
+@pytest.mark.parametrize(("sql", "every_row"), _NOT_NULL_TESTS)
+def test_is_not_null_of_a_not_null_column_limits_nothing(sql: str, every_row: bool) -> None:
+    rules = _last_rules(sql)
+    assert ("unbatched-backfill" in rules) is every_row, rules
+    if every_row:
+        assert "where-without-index" not in rules
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("sql", "every_row"), _NOT_NULL_TESTS)
+def test_the_server_changes_every_row_of_an_is_not_null_of_a_not_null_column(
+        pg_db: str, sql: str, every_row: bool) -> None:
+    """(checked on 18.6) Of 50 rows, half of them with v NULL, the last statement changes all
+    50 where lockwise says every row, fewer where it does not."""
+    changed = _rows_changed(pg_db, "INSERT INTO t SELECT g, CASE WHEN g % 2 = 0 THEN g END "
+                                   "FROM generate_series(1, 50) g", sql)
     assert (changed == 50) is every_row, changed

@@ -641,6 +641,40 @@ def test_timezone_set_by_the_migration_decides_the_rewrite(pg_db: str, zone: str
     assert (before != after) is rewrites
 
 
+@pytest.mark.parametrize(("using", "zone_chosen"), [
+    ("", False),
+    (" USING happened_at::timestamptz", False),
+    (" USING happened_at AT TIME ZONE 'UTC'", True),
+    (" USING timezone('Asia/Tokyo', happened_at)", True),
+    (" USING happened_at AT TIME ZONE current_setting('TimeZone')", False),
+])
+def test_a_using_at_time_zone_chooses_the_zone_of_timestamp_to_timestamptz(
+        pg_db: str, using: str, zone_chosen: bool) -> None:
+    """hoppscotch's `TYPE TIMESTAMPTZ(3) USING "loggedIn" AT TIME ZONE 'UTC'`: the USING reads
+    the stored timestamps in a zone it names, so the values do not depend on the migration
+    session's TimeZone and timestamp-to-timestamptz has nothing to say (checked on 18.6: the
+    same instants under two session zones; without such a USING they differ)."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = "CREATE TABLE events (id bigint, happened_at timestamp(3));"
+    change = f"ALTER TABLE events ALTER COLUMN happened_at TYPE timestamptz(3){using};"
+    reports = lint_migrations([migration_from_text(setup, "0001_a.sql"),
+                               migration_from_text(change, "0002_b.sql")], LintOptions())
+    found = {f.rule for f in reports[-1].all_findings}
+    assert ("timestamp-to-timestamptz" not in found) is zone_chosen
+    instants = set()
+    with _connect(pg_db) as conn:
+        for zone in ("America/New_York", "Asia/Kolkata"):
+            conn.execute("DROP TABLE IF EXISTS events")
+            conn.execute(setup + "INSERT INTO events VALUES (1, '2024-01-01 12:00');")
+            conn.execute(f"SET TimeZone = '{zone}'")
+            conn.execute(change)
+            instants.add(conn.execute(
+                "SELECT extract(epoch FROM happened_at) FROM events").fetchone()[0])
+    assert (len(instants) == 1) is zone_chosen
+
+
 @pytest.mark.parametrize("body", [
     "BEGIN UPDATE t SET a = 1; COMMIT; END",
     "BEGIN LOOP UPDATE t SET a = 2; EXIT; END LOOP; ROLLBACK AND CHAIN; END",

@@ -197,7 +197,7 @@ FACT_NAMES = frozenset({
     'unrecognized', 'update', 'us', 'used', 'used_by_generated', 'used_by_generated_text',
     'used_by_policies', 'used_by_policies_text', 'used_by_triggers', 'used_by_triggers_text',
     'used_by_views', 'used_by_views_text', 'uses_enum_value_added_in_transaction', 'using_index',
-    'utf16', 'utf32', 'utf8', 'utf8mb3', 'utf8mb4', 'uuid', 'val', 'validate',
+    'using_names_zone', 'utf16', 'utf32', 'utf8', 'utf8mb3', 'utf8mb4', 'uuid', 'val', 'validate',
     'validated_under_stronger_lock', 'validates_foreign_keys', 'validation_blocks_text', 'value',
     'varbit', 'varchar', 'verb', 'version', 'view', 'view_aliases_sql', 'view_column_change',
     'view_columns', 'view_columns_refused', 'view_columns_text', 'view_dependents_note',

@@ -831,6 +831,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
              if refused and b.ctx.rule_text else {}),
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
+          using_names_zone=using is not None and _using_names_zone(using, colname),
           raises_varchar_limit=not rewrites and _raises_varchar_limit(
               b.ctx.catalog, old_col, new, new_mods, new_array),
           # The column was of the type already (its length or precision may change): a
@@ -1425,6 +1426,23 @@ def _using_is_plain_cast(expr: dict, column: str) -> bool:
     if kind == "TypeCast":
         kind, body = unwrap(body.get("arg"))
     return kind == "ColumnRef" and strings(body.get("fields"))[-1:] == [column]
+
+
+def _using_names_zone(expr: dict, column: str) -> bool:
+    """Whether a type change's USING is `column AT TIME ZONE '<zone>'` (or `timezone('<zone>',
+    column)`): the stored timestamps are read in the zone it names, not in the session's
+    TimeZone (checked on the server)."""
+    kind, body = unwrap(expr)
+    if kind == "TypeCast":
+        kind, body = unwrap(body.get("arg"))
+    args = body.get("args") or []
+    if kind != "FuncCall" or strings(body.get("funcname"))[-1:] != ["timezone"] \
+            or len(args) != 2:
+        return False
+    zone_kind, zone = unwrap(args[0])
+    if zone_kind == "TypeCast":
+        zone_kind, zone = unwrap(zone.get("arg"))
+    return zone_kind == "A_Const" and "sval" in zone and _using_is_plain_cast(args[1], column)
 
 
 def column_default(b: Builder, table: str, cmd: dict, base: dict) -> None:

@@ -155,9 +155,10 @@ def dml(kind: str) -> Callable:
         joined = kind in ("update", "delete") and _where_only_joins(
             stmt, _target_columns(b, table) if table == view else frozenset())
         # So is `WHERE c IS NULL` of a column this migration added without a default and
-        # nothing wrote since: NULL in every row (checked on 18.6).
-        all_null = _null_in_every_row(b, stmt, table) \
-            if kind in ("update", "delete") and table == view and b.ctx.null_columns else None
+        # nothing wrote since, NULL in every row, and `WHERE c IS NOT NULL` of a NOT NULL
+        # column (checked on 18.6).
+        all_null = _null_test_of_every_row(b, stmt, table) \
+            if kind in ("update", "delete") and table == view else None
         own_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"]) \
             and not joined and not all_null
         # Through views with a WHERE, only the rows they keep are written (each view's rows
@@ -193,9 +194,7 @@ def dml(kind: str) -> Callable:
                 b.scan(rel, f"{kind.upper()} " + (
                     "through a view with a WHERE reads every row to find those it keeps"
                     if filtered else "whose WHERE only joins touches every row with a match"
-                    if joined else f"WHERE {quote_ident(all_null)} IS NULL touches every row: "
-                    "the column, added by this migration without a default, is NULL in each"
-                    if all_null else "without WHERE touches every row"))
+                    if joined else all_null or "without WHERE touches every row"))
             # No condition picks some rows of the tables beside it: the join reads them whole
             # (what a hash join of whole tables does; checked on the server).
             for rel in stored_reads(b, stmt.get("fromClause") or stmt.get("usingClause"),
@@ -574,13 +573,23 @@ class _DistinctFrom(ShownSql):
         return self.columns, self.values, self.qualifier, self.keyword
 
 
-def _null_in_every_row(b: Builder, stmt: dict, table: str) -> str | None:
-    """The column of `table` an UPDATE's or DELETE's whole WHERE tests IS NULL when it is
-    NULL in every row (`Context.null_columns`), so that the WHERE limits nothing; None
-    otherwise, and beside a FROM or USING list (whose relations may have such a column)."""
+def _null_test_of_every_row(b: Builder, stmt: dict, table: str) -> str | None:
+    """Why an UPDATE's or DELETE's whole WHERE, a NULL test of one column of `table`, limits
+    nothing (the end of its scan reason): IS NULL of a column NULL in every row
+    (`Context.null_columns`), IS NOT NULL of a validated NOT NULL column; None otherwise,
+    and beside a FROM or USING list (whose relations may have such a column)."""
     if stmt.get("fromClause") or stmt.get("usingClause"):
         return None
-    return null_tested_column(stmt, {c for t, c in b.ctx.null_columns if t == table})
+    column = null_tested_column(stmt, {c for t, c in b.ctx.null_columns if t == table})
+    if column:
+        return f"WHERE {quote_ident(column)} IS NULL touches every row: the column, added " \
+            "by this migration without a default, is NULL in each"
+    known = b.ctx.catalog.known_table(table)
+    never_null = {name for name, col in known.columns.items()
+                  if col.not_null and col.not_null_valid} if known is not None else set()
+    column = null_tested_column(stmt, never_null, "IS_NOT_NULL")
+    return f"WHERE {quote_ident(column)} IS NOT NULL touches every row: the column is " \
+        "NOT NULL" if column else None
 
 
 def _target_name(stmt: dict) -> str:

@@ -51,11 +51,12 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict,
     return tuple(sorted(target.columns_in(where)))
 
 
-def null_tested_column(stmt: dict, columns: set[str]) -> str | None:
+def null_tested_column(stmt: dict, columns: set[str], test: str = "IS_NULL") -> str | None:
     """The column of UPDATE / DELETE `stmt`'s target, one of `columns`, that its whole WHERE
-    tests IS NULL (`WHERE c IS NULL`, `WHERE t.c IS NULL`), the first when the WHERE ANDs
-    such tests (of `columns` each) and conditions true by their literals alone; None for any
-    other WHERE: another condition still picks the rows."""
+    tests IS NULL (`WHERE c IS NULL`, `WHERE t.c IS NULL`; IS NOT NULL with `test`
+    "IS_NOT_NULL"), the first when the WHERE ANDs such tests (of `columns` each) and
+    conditions true by their literals alone; None for any other WHERE: another condition
+    still picks the rows."""
     target = _Target(stmt, columns)
     tested: list[str] = []
     stack = [stmt.get("whereClause") or {}]
@@ -67,7 +68,7 @@ def null_tested_column(stmt: dict, columns: set[str]) -> str | None:
             continue
         arg_kind, arg = unwrap(body.get("arg")) if kind == "NullTest" else ("", {})
         column = target.column(strings(arg.get("fields"))) if arg_kind == "ColumnRef" and \
-            body.get("nulltesttype") == "IS_NULL" else None
+            body.get("nulltesttype") == test else None
         if column in columns:
             tested.append(str(column))
         elif not is_constant_true(node):
