@@ -55,6 +55,15 @@ _BACKFILLS = [
     ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE c IS NULL AND NOT true;", False),
     ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE c IS NULL AND id < 10;", False),
     ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE c IS NOT NULL;", False),
+    # ORed with anything: every row still matches
+    ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE c IS NULL OR v = 1;", True),
+    ("ALTER TABLE t ADD COLUMN c int;\nDELETE FROM t WHERE v < 3 OR (t.c IS NULL AND true);",
+     True),
+    ("ALTER TABLE t ADD COLUMN c int;\n"
+     "UPDATE t SET c = 0 WHERE (c IS NULL OR v = 1) AND id < 10;", False),
+    ("ALTER TABLE t ADD COLUMN c int DEFAULT 0;\n"
+     "UPDATE t SET c = 1 WHERE c IS NULL OR v = 1;", False),
+    ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE v IS NULL OR v = 1;", False),
 ]
 
 
@@ -135,3 +144,62 @@ def test_the_server_changes_every_row_where_lockwise_says_so(
         finally:
             conn.execute("DROP TABLE t")
     assert (changed == 50) is every_row, changed
+
+
+#: (a migration whose last UPDATE ANDs `c IS NULL` with `v = 1` after c is indexed, whether
+#: where-without-index is reported): IS NULL of a column NULL in every row matches every
+#: row, so its index bounds nothing; only v, unindexed, limits the rows.
+_INDEXED = [
+    ("ALTER TABLE t ADD COLUMN c int;\nCREATE INDEX ON t (c);\n"
+     "UPDATE t SET c = 0 WHERE c IS NULL AND v = 1;", True),
+    ("ALTER TABLE t ADD COLUMN c int;\nCREATE INDEX ON t (c);\n"
+     "DELETE FROM t WHERE v = 1 AND t.c IS NULL;", True),
+    # a column not known NULL in every row: its index bounds the rows read, as before
+    ("ALTER TABLE t ADD COLUMN c int DEFAULT 0;\nCREATE INDEX ON t (c);\n"
+     "UPDATE t SET c = 0 WHERE c IS NULL AND v = 1;", False),
+    ("ALTER TABLE t ADD COLUMN c int;\nCREATE INDEX ON t (c);\n"
+     "UPDATE t SET c = 1 WHERE id = 1;\nUPDATE t SET c = 0 WHERE c IS NULL AND v = 1;", False),
+    # another indexed condition still bounds them
+    ("ALTER TABLE t ADD COLUMN c int;\nCREATE INDEX ON t (c);\n"
+     "UPDATE t SET c = 0 WHERE c IS NULL AND id = 1;", False),
+]
+
+
+@pytest.mark.parametrize(("sql", "unindexed"), _INDEXED)
+def test_an_index_of_a_column_null_in_every_row_bounds_nothing(
+        sql: str, unindexed: bool) -> None:
+    rules = _last_rules(sql)
+    assert ("where-without-index" in rules) is unindexed, rules
+    assert "unbatched-backfill" not in rules
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("sql", "unindexed"), _INDEXED[:3])
+def test_the_server_reads_every_row_through_such_an_index(
+        pg_db: str, sql: str, unindexed: bool) -> None:
+    """(checked on 18.6) Of 5000 rows, analysed, the last statement's scan of t reads every
+    one (the rows it returns and those its filter removes) where lockwise says nothing
+    indexed bounds them: whether the planner takes the index of c or a Seq Scan, v = 1 is a
+    filter over all of them."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(_SETUP)
+        conn.execute("INSERT INTO t SELECT g, g FROM generate_series(1, 5000) g")
+        try:
+            with conn.transaction():
+                *before, last = [s for s in sql.split(";\n") if s.strip()]
+                for statement in before:
+                    conn.execute(statement)
+                conn.execute("ANALYZE t")
+                plan = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {last}").fetchone()[0]
+        finally:
+            conn.execute("DROP TABLE t")
+    stack, read = [plan[0]["Plan"]], 0
+    while stack:
+        node = stack.pop()
+        stack.extend(node.get("Plans", ()))
+        if node.get("Relation Name") == "t" and "Scan" in node["Node Type"]:
+            read += node["Actual Rows"] + node.get("Rows Removed by Filter", 0) \
+                + node.get("Rows Removed by Index Recheck", 0)
+    assert (read == 5000) is unindexed, (read, plan)
