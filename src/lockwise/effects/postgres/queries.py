@@ -154,8 +154,9 @@ def dml(kind: str) -> Callable:
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
         joined = kind in ("update", "delete") and _where_only_joins(
             stmt, _target_columns(b, table) if table == view else frozenset())
-        # So is `WHERE c IS NULL` of a column this migration added without a default and
-        # nothing wrote since: NULL in every row (checked on 18.6).
+        # So is `WHERE c IS NULL` (ANDed with literals true, or ORed with anything) of a
+        # column this migration added without a default and nothing wrote since: NULL in
+        # every row (checked on 18.6).
         all_null = _null_in_every_row(b, stmt, table) \
             if kind in ("update", "delete") and table == view and b.ctx.null_columns else None
         own_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"]) \
@@ -193,7 +194,8 @@ def dml(kind: str) -> Callable:
                 b.scan(rel, f"{kind.upper()} " + (
                     "through a view with a WHERE reads every row to find those it keeps"
                     if filtered else "whose WHERE only joins touches every row with a match"
-                    if joined else f"WHERE {quote_ident(all_null)} IS NULL touches every row: "
+                    if joined else f"whose WHERE holds where {quote_ident(all_null)} IS NULL "
+                    "touches every row: "
                     "the column, added by this migration without a default, is NULL in each"
                     if all_null else "without WHERE touches every row"))
             # No condition picks some rows of the tables beside it: the join reads them whole
@@ -214,7 +216,8 @@ def dml(kind: str) -> Callable:
             facts.update(where_facts(
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
                 lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
-                batchable=not in_with and not stmt.get("withClause"))
+                batchable=not in_with and not stmt.get("withClause"),
+                all_null={c for t, c in b.ctx.null_columns if t == table})
                 if own_where and table == view and b.ctx.executes and not targets
                 and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
         b.act(kind, **facts, **cte_locked, has_where=has_where, columns=columns,
