@@ -6,6 +6,8 @@ checked on 18.6 (the UPDATE's row count is the table's)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from lockwise.catalog.model import Catalog
@@ -130,20 +132,27 @@ def test_the_server_changes_every_row_where_lockwise_says_so(
         pg_db: str, sql: str, every_row: bool) -> None:
     """(checked on 18.6) Of 50 rows, the last statement changes all 50 where lockwise says
     every row, fewer where it does not."""
+    changed = _run_last(pg_db, sql, 50, lambda conn, last: conn.execute(last).rowcount)
+    assert (changed == 50) is every_row, changed
+
+
+def _run_last(pg_db: str, sql: str, rows: int, last_run: Callable) -> object:
+    """What `last_run(conn, last)` returns for the last statement `last` of migration
+    `sql`, run in a transaction on the server after the ones before it, with t made and
+    filled with `rows` rows (dropped after)."""
     import psycopg
 
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute(_SETUP)
-        conn.execute("INSERT INTO t SELECT g, g FROM generate_series(1, 50) g")
+        conn.execute(f"INSERT INTO t SELECT g, g FROM generate_series(1, {rows}) g")
         try:
             with conn.transaction():
                 *before, last = [s for s in sql.split(";\n") if s.strip()]
                 for statement in before:
                     conn.execute(statement)
-                changed = conn.execute(last).rowcount
+                return last_run(conn, last)
         finally:
             conn.execute("DROP TABLE t")
-    assert (changed == 50) is every_row, changed
 
 
 #: (a migration whose last UPDATE ANDs `c IS NULL` with `v = 1` after c is indexed, whether
@@ -181,20 +190,12 @@ def test_the_server_reads_every_row_through_such_an_index(
     one (the rows it returns and those its filter removes) where lockwise says nothing
     indexed bounds them: whether the planner takes the index of c or a Seq Scan, v = 1 is a
     filter over all of them."""
-    import psycopg
+    def explained(conn: object, last: str) -> list:
+        conn.execute("ANALYZE t")  # type: ignore[attr-defined]
+        return conn.execute(  # type: ignore[attr-defined]
+            f"EXPLAIN (ANALYZE, FORMAT JSON) {last}").fetchone()[0]
 
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(_SETUP)
-        conn.execute("INSERT INTO t SELECT g, g FROM generate_series(1, 5000) g")
-        try:
-            with conn.transaction():
-                *before, last = [s for s in sql.split(";\n") if s.strip()]
-                for statement in before:
-                    conn.execute(statement)
-                conn.execute("ANALYZE t")
-                plan = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {last}").fetchone()[0]
-        finally:
-            conn.execute("DROP TABLE t")
+    plan: list = _run_last(pg_db, sql, 5000, explained)  # type: ignore[assignment]
     stack, read = [plan[0]["Plan"]], 0
     while stack:
         node = stack.pop()
