@@ -154,9 +154,9 @@ def dml(kind: str) -> Callable:
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
         joined = kind in ("update", "delete") and _where_only_joins(
             stmt, _target_columns(b, table) if table == view else frozenset())
-        # So is `WHERE c IS NULL` of a column this migration added without a default and
-        # nothing wrote since, NULL in every row, and `WHERE c IS NOT NULL` of a NOT NULL
-        # column (checked on 18.6).
+        # So is `WHERE c IS NULL` (ANDed with literals true, or ORed with anything) of a
+        # column this migration added without a default and nothing wrote since, NULL in
+        # every row, and `WHERE c IS NOT NULL` of a NOT NULL column (checked on 18.6).
         all_null = _null_test_of_every_row(b, stmt, table) \
             if kind in ("update", "delete") and table == view else None
         own_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"]) \
@@ -213,7 +213,8 @@ def dml(kind: str) -> Callable:
             facts.update(where_facts(
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
                 lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
-                batchable=not in_with and not stmt.get("withClause"))
+                batchable=not in_with and not stmt.get("withClause"),
+                all_null={c for t, c in b.ctx.null_columns if t == table})
                 if own_where and table == view and b.ctx.executes and not targets
                 and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
         b.act(kind, **facts, **cte_locked, has_where=has_where, columns=columns,
@@ -582,14 +583,14 @@ def _null_test_of_every_row(b: Builder, stmt: dict, table: str) -> str | None:
         return None
     column = null_tested_column(stmt, {c for t, c in b.ctx.null_columns if t == table})
     if column:
-        return f"WHERE {quote_ident(column)} IS NULL touches every row: the column, added " \
-            "by this migration without a default, is NULL in each"
+        return f"whose WHERE holds where {quote_ident(column)} IS NULL touches every row: " \
+            "the column, added by this migration without a default, is NULL in each"
     known = b.ctx.catalog.known_table(table)
     never_null = {name for name, col in known.columns.items()
                   if col.not_null and col.not_null_valid} if known is not None else set()
     column = null_tested_column(stmt, never_null, "IS_NOT_NULL")
-    return f"WHERE {quote_ident(column)} IS NOT NULL touches every row: the column is " \
-        "NOT NULL" if column else None
+    return f"whose WHERE holds where {quote_ident(column)} IS NOT NULL touches every row: " \
+        "the column is NOT NULL" if column else None
 
 
 def _target_name(stmt: dict) -> str:

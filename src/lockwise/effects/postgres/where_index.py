@@ -29,11 +29,12 @@ from lockwise.parse.quoting import quote_ident
 _ROW_ADDRESS = "ctid"
 
 
-def unindexed_where(catalog: Catalog, table: str, stmt: dict,
-                    pg_version: int) -> tuple[str, ...] | None:
+def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
+                    all_null: set[str] | None = None) -> tuple[str, ...] | None:
     """The columns of `table` that the WHERE of UPDATE / DELETE `stmt` reads (sorted; none
     when it reads none) when no index of the table serves it; None when one may, or when the
-    table's indexes are not all known."""
+    table's indexes are not all known. `all_null`: its columns NULL in every row, whose IS
+    NULL no index serves (it bounds nothing)."""
     known = catalog.fully_known(table)
     where = stmt.get("whereClause")
     if known is None or not where:
@@ -46,34 +47,44 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict,
     if pg_version >= 17:
         target.never_null = {name for name, col in known.columns.items()
                              if col.not_null and col.not_null_valid}
+    target.all_null = set(all_null or ())
     if _served(where, target, indexed):
         return None
     return tuple(sorted(target.columns_in(where)))
 
 
 def null_tested_column(stmt: dict, columns: set[str], test: str = "IS_NULL") -> str | None:
-    """The column of UPDATE / DELETE `stmt`'s target, one of `columns`, that its whole WHERE
-    tests IS NULL (`WHERE c IS NULL`, `WHERE t.c IS NULL`; IS NOT NULL with `test`
-    "IS_NOT_NULL"), the first when the WHERE ANDs such tests (of `columns` each) and
-    conditions true by their literals alone; None for any other WHERE: another condition
-    still picks the rows."""
-    target = _Target(stmt, columns)
-    tested: list[str] = []
-    stack = [stmt.get("whereClause") or {}]
-    while stack:
-        node = stack.pop()
-        kind, body = unwrap(node)
-        if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
-            stack.extend(reversed(body.get("args") or ()))
-            continue
-        arg_kind, arg = unwrap(body.get("arg")) if kind == "NullTest" else ("", {})
-        column = target.column(strings(arg.get("fields"))) if arg_kind == "ColumnRef" and \
-            body.get("nulltesttype") == test else None
-        if column in columns:
-            tested.append(str(column))
-        elif not is_constant_true(node):
+    """The column of UPDATE / DELETE `stmt`'s target, one of `columns` (each NULL in every
+    row), whose IS NULL makes its whole WHERE true of every row (`WHERE c IS NULL`, `WHERE
+    t.c IS NULL`): the first when the WHERE ANDs such tests and conditions true by their
+    literals alone, or when it ORs one with anything (`c IS NULL OR v = 1`); None for any
+    other WHERE: another condition still picks the rows. With `test` "IS_NOT_NULL", the
+    same of IS NOT NULL, for `columns` NOT NULL in every row."""
+    return _every_row(stmt.get("whereClause") or {}, _Target(stmt, columns), test)
+
+
+def _every_row(node: object, target: _Target, test: str) -> str | None:
+    """The column of `target.columns` whose IS NULL makes condition `node` true of every row
+    (as `null_tested_column` says), None when `node` may be false of some."""
+    kind, body = unwrap(node)
+    if kind == "BoolExpr" and body.get("boolop") in ("AND_EXPR", "OR_EXPR"):
+        args = body.get("args") or ()
+        found = [_every_row(arg, target, test) for arg in args]
+        if body["boolop"] == "AND_EXPR" and any(column is None and not is_constant_true(arg)
+                                                for column, arg in zip(found, args, strict=True)):
             return None
-    return tested[0] if tested else None
+        return next((column for column in found if column), None)
+    column = _null_tested(node, target, test)
+    return column if column in target.columns else None
+
+
+def _null_tested(node: object, target: _Target, test: str = "IS_NULL") -> str | None:
+    """The target's column that condition `node` tests IS NULL (`test`), if it is such a
+    test."""
+    kind, body = unwrap(node)
+    arg_kind, arg = unwrap(body.get("arg")) if kind == "NullTest" else ("", {})
+    return target.column(strings(arg.get("fields"))) if arg_kind == "ColumnRef" and \
+        body.get("nulltesttype") == test else None
 
 
 class _Target:
@@ -86,6 +97,8 @@ class _Target:
         self.columns = columns
         #: Its columns whose IS NULL the planner takes for false (PostgreSQL 17+).
         self.never_null: set[str] = set()
+        #: Its columns NULL in every row (`Context.null_columns`): IS NULL of one is true.
+        self.all_null: set[str] = set()
 
     def column(self, fields: list[str]) -> str | None:
         """The target's column a ColumnRef names (`fields`), None for another relation's."""
@@ -127,10 +140,11 @@ def _served(node: object, target: _Target, indexed: set[str]) -> bool:
     if kind == "CurrentOfExpr" or kind == "SubLink" and \
             body.get("subLinkType") == "EXISTS_SUBLINK":
         return True
-    if kind == "NullTest" and body.get("nulltesttype") == "IS_NULL" and \
-            unwrap(body.get("arg"))[0] == "ColumnRef" and \
-            target.column(strings(unwrap(body["arg"])[1].get("fields"))) in target.never_null:
+    tested = _null_tested(node, target)
+    if tested is not None and tested in target.never_null:
         return True  # false: nothing to read
+    if tested is not None and tested in target.all_null:
+        return False  # true of every row: through an index of it, each is read
     return bool(target.columns_in(node) & indexed)
 
 
@@ -167,15 +181,15 @@ def _tid(value: str) -> dict:
 
 def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version: int,
                 rule_text: bool, batched_by_apply: Callable[[], bool],
-                batchable: bool = True) -> dict:
+                batchable: bool = True, all_null: set[str] | None = None) -> dict:
     """The facts of rule where-without-index for UPDATE / DELETE `stmt` of `table`:
     `where_scans_table`, the columns its WHERE reads (`where_columns_text`), and, with the
     rule's text, the statement in batches by the table's integer key (else by pages of row
     addresses, from PostgreSQL 14) that each read only their range (`where_batch_sql`,
     `where_batch_how_text`); where it cannot be `batchable` (it has a WITH, or is one's
     data-modifying query), an index on what the WHERE reads. `batched_by_apply()`: whether
-    `lockwise apply` can batch it."""
-    columns = unindexed_where(catalog, table, stmt, pg_version)
+    `lockwise apply` can batch it. `all_null`: as `unindexed_where` takes it."""
+    columns = unindexed_where(catalog, table, stmt, pg_version, all_null)
     facts: dict = {"where_scans_table": columns is not None,
                    "where_columns_text": ", ".join(map(quote_ident, columns or ()))
                    or "none of its columns"}
