@@ -258,8 +258,15 @@ def _sequence_owner(b: Builder, sequence: str) -> tuple[str, str]:
     """The table and column `sequence` goes with: a serial's, an identity's, or one it is
     OWNED BY; ("", "") for a sequence of its own, or one the catalog does not know. Each
     table is asked once, then the columns of the one it goes with (each column of each
-    table asked was half the conflict graph's time on a history renaming many sequences)."""
-    for table in b.ctx.catalog.tables.values():
+    table asked was half the conflict graph's time on a history renaming many sequences).
+    None is asked for a sequence no column ever named (`Catalog.may_draw_from`) unless it
+    could be an identity's the catalog did not record, named as PostgreSQL names it
+    (`owned_sequence`: its label `_seq` is never cut): asking every table for each sequence
+    of its own renamed made many renames quadratic."""
+    catalog = b.ctx.catalog
+    if not (sequence.endswith("_seq") or catalog.may_draw_from(sequence)):
+        return "", ""
+    for table in catalog.tables.values():
         if sequence in owned_sequences(b, table.name):
             for column in table.columns:
                 if sequence in owned_sequences(b, table.name, (column,)):
