@@ -134,3 +134,57 @@ def test_inherit_of_a_table_the_catalog_does_not_know_is_judged() -> None:
         "ALTER TABLE elsewhere NO INHERIT accounts;")
     # no table inherits from a partitioned one
     assert "partitioned-table-refused" in rules_of("ALTER TABLE elsewhere INHERIT events;")
+
+
+#: ATTACH PARTITION the server refuses, and its message (checked on 18.6: 42809 for a
+#: parent that is no partitioned table, 42P07 for a cycle).
+REFUSED_ATTACHES = {
+    "ALTER TABLE accounts ATTACH PARTITION orders FOR VALUES FROM (1) TO (2);":
+        'ALTER action ATTACH PARTITION cannot be performed on relation "accounts"',
+    "ALTER TABLE accounts ATTACH PARTITION accounts FOR VALUES FROM (1) TO (2);":
+        'ALTER action ATTACH PARTITION cannot be performed on relation "accounts"',
+    "ALTER TABLE events ATTACH PARTITION events FOR VALUES FROM ('2030-01-01') TO "
+    "('2031-01-01');": "circular inheritance not allowed",
+    "CREATE TABLE sub (id bigint, day date, kind text) PARTITION BY RANGE (day);\n"
+    "ALTER TABLE events ATTACH PARTITION sub FOR VALUES FROM ('2030-01-01') TO "
+    "('2031-01-01');\nALTER TABLE sub ATTACH PARTITION events FOR VALUES FROM ('2030-01-01') "
+    "TO ('2030-02-01');": "circular inheritance not allowed",
+}
+
+
+@pytest.mark.parametrize("sql", REFUSED_ATTACHES)
+def test_an_attach_the_server_refuses_is_refused_and_changes_nothing(sql: str) -> None:
+    found = report(sql)
+    last = found.statements[-1]
+    assert {f.rule for f in last.findings} == {"partitioned-table-refused"}, last.findings
+    (finding,) = last.findings
+    assert f'"{REFUSED_ATTACHES[sql]}"' in finding.message, finding.message
+    # Refused, it records no partition: the same statement again is refused the same way
+    # (a table attached to itself was a cycle in the catalog, the next statement a
+    # RecursionError reported as "nested too deeply").
+    again = report(f"{sql}\n{sql.splitlines()[-1]}")
+    assert "parse-error" not in {f.rule for f in again.all_findings}
+    assert {f.rule for f in again.statements[-1].findings} == {"partitioned-table-refused"}
+
+
+@pytest.mark.parametrize("sql", REFUSED_ATTACHES)
+def test_the_refused_attaches_are_the_servers(pg_db: str, sql: str) -> None:
+    from server_helpers import server_message
+
+    *setup, statement = sql.splitlines()
+    assert server_message(pg_db, [EVENTS, *setup], statement) == REFUSED_ATTACHES[sql]
+
+
+def test_the_reported_self_attach_is_refused_without_a_traceback() -> None:
+    sql = ("CREATE TABLE a (id int PRIMARY KEY, n int CHECK (n > 0), m int NOT NULL, "
+           "CONSTRAINT k UNIQUE (n));\n"
+           "ALTER TABLE a ATTACH PARTITION a FOR VALUES FROM (10) TO (20);\n"
+           "ALTER TABLE a ATTACH PARTITION a FOR VALUES FROM (10) TO (20);")
+    found = report(sql)
+    assert [{f.rule for f in s.findings} & {"partitioned-table-refused", "parse-error"}
+            for s in found.statements[1:]] == [{"partitioned-table-refused"}] * 2
+
+
+def test_an_attach_to_a_table_the_catalog_does_not_know_is_not_refused() -> None:
+    assert "partitioned-table-refused" not in rules_of(
+        "ALTER TABLE elsewhere ATTACH PARTITION orders FOR VALUES FROM (1) TO (2);")

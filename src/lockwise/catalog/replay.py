@@ -1292,6 +1292,9 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         elif sub in ("AT_AttachPartition", "AT_DetachPartition"):
             _, spec = unwrap(cmd.get("def"))
             part = catalog.tables.get(range_var(spec.get("name"))[0])
+            if part is not None and sub == "AT_AttachPartition" and \
+                    (part.name == name or name in catalog.partitions(part.name)):
+                part = None  # a cycle, which the server refuses: never recorded
             if part is not None and sub == "AT_AttachPartition":
                 _join_checks(catalog, part, name, take_over=True)
                 part.partition_of = name

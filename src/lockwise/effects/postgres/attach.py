@@ -31,6 +31,7 @@ from lockwise.effects.postgres.builder import (
     drop_fk_triggers,
     fk_target,
     partition_lineage,
+    refused_on_partitioned,
     scan_fk_lookups,
 )
 from lockwise.parse.quoting import (
@@ -84,7 +85,7 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
     attach_sql = (f"ALTER TABLE {base.get('table_sql', table)} ATTACH PARTITION {part_sql} "
                   f"{_bound_text(bound)};")
     b.act("attach_partition", base, default_facts, nullable_below(catalog, table, part, part_sql),
-          partition_refused("attach", part, table),
+          _attach_refused(b, table, part) or partition_refused("attach", part, table),
           partition=part,
           partition_sql=part if qualified else part.split(".", 1)[1],
           partition_is_new=b.ctx.table_is_new(part), bound_proven_by_check=proven,
@@ -101,6 +102,19 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
                                                       qualified),
           add_partition_sql=attach_sql,
           attach_after_prebuilt_sql=attach_after_prebuilt_sql(attach_sql, missing))
+
+
+def _attach_refused(b: Builder, table: str, part: str) -> dict:
+    """ATTACH PARTITION `part` to `table` refused (checked on 18.6): `table` a plain table
+    these migrations made (one made elsewhere may be partitioned), or `part` being `table`
+    or a partitioned table above it (a cycle), in the order the server checks."""
+    catalog = b.ctx.catalog
+    known = catalog.tables.get(table)
+    if known is not None and known.kind == "table" and known.created_by is not None:
+        return refused_on_partitioned(b.ctx, "attach_not_partitioned", table)
+    if part == table or any(t.name == part for t in partition_lineage(catalog, table)):
+        return refused_on_partitioned(b.ctx, "attach_circular", table)
+    return {}
 
 
 def nullable_below(catalog: Catalog, parent: str, child: str, child_sql: str) -> dict:

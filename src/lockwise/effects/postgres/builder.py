@@ -513,6 +513,11 @@ _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
     "inherit_partitioned": ("cannot change inheritance of partitioned table", None, None),
     "inherit_partition": ("cannot change inheritance of a partition", None, None),
     "inherit_from_partitioned": ('cannot inherit from partitioned table "{name}"', None, None),
+    # ATTACH PARTITION to a plain table (42809), or of the table itself or one above it in
+    # its partition tree (42P07).
+    "attach_not_partitioned": ('ALTER action ATTACH PARTITION cannot be performed on relation '
+                               '"{name}"', None, None),
+    "attach_circular": ("circular inheritance not allowed", None, None),
     "truncate_only": ("cannot truncate only a partitioned table", None, None),
     "drop_key_column": ('cannot drop column "{column}" because it is part of the partition '
                         'key of relation "{name}"', None, None),
