@@ -259,7 +259,7 @@ PROSE = ("Move the statement", "Fix the syntax", "Run it in a maintenance", "Rem
          "`--templates", "pass", "only such statements", "dbmate:", "statement, which",
          "(diesel:", "very first line", "Write the statements out", "Liquibase:", "Drizzle:",
          "Put the directive", "mixed = true",
-         "without one")
+         "without one", "Spring Boot:")
 
 
 @pytest.mark.parametrize("rule", PG_RULES, ids=lambda r: r.id)

@@ -99,6 +99,33 @@ def test_a_new_down_migration_is_seen(cache_dir: Path, tmp_path: Path) -> None:
     assert "down-mismatch" in _lint(str(target))[1]
 
 
+@pytest.mark.parametrize("config", [
+    ("flyway.toml", "[flyway]\nmixed = true\n"),
+    ("src/main/resources/application.properties", "spring.flyway.mixed=true\n"),
+    ("src/main/resources/application.yml", "spring:\n  flyway:\n    mixed: true\n")],
+    ids=["flyway-toml", "spring-properties", "spring-yml"])
+def test_a_changed_flyway_setting_is_seen(cache_dir: Path, tmp_path: Path,
+                                          config: tuple[str, str]) -> None:
+    """Flyway's `mixed`, from flyway.toml or a Spring Boot application file, decides how a
+    migration runs: turning it on lints again (the cached result of the run before is not
+    served), and turning it off again is served from the first run's."""
+    from tree_helpers import write
+
+    location = tmp_path / "src/main/resources/db/migration"
+    write(location, {"V1__t.sql": "CREATE TABLE t (a int);\n",
+                     "V2__i.sql": "SET lock_timeout = '5s';\nALTER TABLE t ADD COLUMN b int;\n"
+                                  "CREATE INDEX CONCURRENTLY t_a ON t (a);\n"})
+    first = _lint(str(location))
+    assert first[0] == 1 and "concurrently-in-transaction" in first[1]
+    name, text = config
+    write(tmp_path, {name: text})
+    code, out = _lint(str(location))
+    assert code == 0 and "concurrently-in-transaction" not in out
+    (tmp_path / name).write_text(text.replace("true", "false"))
+    assert _lint(str(location)) == first
+    assert len(_lint_results(cache_dir)) == 2
+
+
 def test_options_are_part_of_the_key(cache_dir: Path, migrations_dir: Path) -> None:
     _lint(str(migrations_dir))
     _lint("--pg-version", "11", str(migrations_dir))

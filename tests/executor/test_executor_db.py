@@ -342,13 +342,20 @@ _FLYWAY_MIXED_IX = "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY a_email 
     ({"sql/V2__ix.sql": _FLYWAY_MIXED_IX}, 0, True),
     ({"sql/V2__ix.sql": "CREATE INDEX CONCURRENTLY a_email ON a (email);\n",
       "sql/V2__ix.sql.conf": "executeInTransaction=true\n"}, 1, False),
-], ids=["mixed", "not-mixed", "script-in-transaction"])
+    ({"sql/V2__ix.sql": _FLYWAY_MIXED_IX, "application.yml": "spring.flyway.mixed: true\n"},
+     0, False),
+    ({"sql/V2__ix.sql": _FLYWAY_MIXED_IX, "flyway.conf": "flyway.mixed=true\n",
+      "application.properties": "spring.application.name=shop\n"}, 0, True),
+], ids=["mixed", "not-mixed", "script-in-transaction", "spring-mixed", "spring-not-mixed"])
 def test_a_flyway_migration_is_applied_knowing_what_flyway_does(
         pg_db: str, tmp_path: Path, files: dict[str, str], code: int, note: bool) -> None:
     """apply runs a migration with CREATE INDEX CONCURRENTLY beside another statement
     statement by statement, as Flyway does with `flyway.mixed=true` (in the flyway.conf above
     the migrations); without it Flyway refuses the migration, which apply notes, running it
-    all the same (checked on 18.6: the index is built). A script config's
+    all the same (checked on 18.6: the index is built). In a Spring Boot project (its
+    application file in the folder above the location, its classpath root) only
+    `spring.flyway.mixed` counts, not flyway.conf, which Spring Boot does not read. A script
+    config's
     `executeInTransaction=true` makes Flyway run it in a transaction, where the server
     refuses CONCURRENTLY: apply plans it so and refuses it, and nothing of it runs."""
     from tree_helpers import write as write_tree

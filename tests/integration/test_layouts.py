@@ -273,6 +273,133 @@ def test_a_flyway_script_config_in_transaction_keeps_concurrently_in_one(
     assert "concurrently-in-transaction" in {f.rule for f in report.all_findings}
 
 
+#: Spring Boot's classpath root in a Maven or Gradle project, where its application files are.
+_RESOURCES = "src/main/resources"
+#: The Flyway migration of `_FLYWAY_MIXED` in Spring Boot's default location, db/migration.
+_SPRING_MIXED = {f"{_RESOURCES}/db/migration/{path.removeprefix('sql/')}": text
+                 for path, text in _FLYWAY_MIXED.items()}
+_PROPERTIES = f"{_RESOURCES}/application.properties"
+_YML = f"{_RESOURCES}/application.yml"
+
+
+@pytest.mark.parametrize(("config", "flagged"), [
+    ({}, True),
+    ({_PROPERTIES: "spring.flyway.mixed=true\n"}, False),
+    ({_PROPERTIES: "spring.flyway.mixed: yes\n"}, False),  # Spring's words for true
+    ({_PROPERTIES: "SPRING.Flyway.Mixed = on\n"}, False),  # relaxed binding: any case
+    ({_PROPERTIES: "spring.flyway.mixed=true\nspring.flyway.mixed=false\n"}, True),
+    ({_PROPERTIES: "# spring.flyway.mixed=true\n"}, True),
+    ({_YML: "spring:\n  flyway:\n    mixed: true\n"}, False),
+    ({f"{_RESOURCES}/application.yaml": "spring.flyway.mixed: true\n"}, False),
+    ({_YML: "spring:\n  flyway.mixed: 'true'\n"}, False),
+    ({_YML: "spring:\n  flyway:\n    mixed: true\n  sql.init.since: 2001-02-30\n"}, False),
+    ({_PROPERTIES: "spring.flyway.execute-in-transaction=false\n"}, False),
+    ({_PROPERTIES: "spring.flyway.executeInTransaction=false\n"}, False),
+    ({_YML: "spring:\n  flyway:\n    execute_in_transaction: false\n"}, False),
+    ({f"{_RESOURCES}/application-prod.properties": "spring.flyway.mixed=true\n"}, True),
+    ({_PROPERTIES: "spring.flyway.mixed=false\n#---\nspring.flyway.mixed=true\n"}, False),
+    ({_PROPERTIES: "#---\nspring.config.activate.on-profile=prod\nspring.flyway.mixed=true\n"},
+     True),
+    ({_YML: "spring.flyway.mixed: false\n---\nspring:\n  config:\n    activate:\n"
+            "      on-profile: prod\n  flyway:\n    mixed: true\n"}, True),
+    ({_PROPERTIES: "spring.flyway.mixed=false\n", _YML: "spring.flyway.mixed: true\n"}, True),
+    ({_PROPERTIES: "spring.flyway.mixed=false\n",
+      f"{_RESOURCES}/config/application.properties": "spring.flyway.mixed=true\n"}, False),
+    ({_PROPERTIES: "spring.application.name=shop\n", "flyway.conf": "flyway.mixed=true\n"},
+     True),
+    ({_PROPERTIES: "spring.flyway.enabled=false\n", "flyway.conf": "flyway.mixed=true\n"},
+     False),
+    ({_PROPERTIES: "spring.application.name=shop\n",
+      f"{_RESOURCES}/db/migration/flyway.conf": "flyway.mixed=true\n"}, False),
+    ({_PROPERTIES: "spring.flyway.mixed=${FLYWAY_MIXED:true}\n"}, True),
+    ({_PROPERTIES: "spring.flyway.mixed=maybe\n"}, True),
+], ids=["default", "properties", "yes", "relaxed-case", "last-wins", "commented", "yml-nested",
+        "yaml-dotted", "yml-partly-dotted", "yml-no-such-date", "kebab-no-transaction",
+        "camel-no-transaction", "underscore-no-transaction", "profile-file-not-read",
+        "later-document", "profile-document-not-read", "yml-profile-document-not-read",
+        "properties-over-yml", "config-folder-over-root", "spring-ignores-flyway-conf",
+        "spring-flyway-disabled", "nearer-flyway-conf", "placeholder-not-resolved",
+        "not-a-boolean"])
+def test_concurrently_in_a_spring_boot_flyway_migration_follows_spring_flyway_mixed(
+        tmp_path: Path, config: dict[str, str], flagged: bool) -> None:
+    """Spring Boot runs Flyway with its own properties (`spring.flyway.mixed`,
+    `spring.flyway.execute-in-transaction`, bound relaxed: any case, `-`, `_` or camelCase,
+    nested or dotted YAML keys) from application.properties / .yml / .yaml at the classpath
+    root (or its config/ folder, which wins; .properties wins over YAML), and never reads
+    flyway.conf: a migration that mixes CREATE INDEX CONCURRENTLY with other DDL runs without a
+    transaction when they say mixed, and Flyway refuses it otherwise. Profile-specific files
+    and documents are not read (the profile is chosen where the application runs); a
+    flyway.conf nearer the location than the application files, or Spring's Flyway turned
+    off, leaves the decision to Flyway's own configuration."""
+    root = tmp_path / "project"
+    write(root, {**_SPRING_MIXED, **config})
+    report = lint_migrations(discover(root / _RESOURCES / "db" / "migration"),
+                             LintOptions())[-1]
+    assert report.migration.layout == "flyway"
+    assert ("concurrently-in-transaction" in {f.rule for f in report.all_findings}) is flagged
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_lint_of_a_spring_boot_project_follows_spring_flyway_mixed(tmp_path: Path,
+                                                                   mixed: bool) -> None:
+    """`lockwise lint` of a Spring Boot project: with `spring.flyway.mixed=true` in
+    application.properties the migration mixing CREATE INDEX CONCURRENTLY with other DDL runs
+    without a transaction (exit 0: safe-with-care at worst); without it Flyway refuses it,
+    which lint reports as concurrently-in-transaction (exit 1)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from lockwise.cli.app import app
+
+    write(tmp_path, {**_SPRING_MIXED,
+                     _PROPERTIES: f"spring.application.name=shop\nspring.flyway.mixed={mixed}\n"
+                     .lower()})
+    for target in (tmp_path, tmp_path / _RESOURCES / "db" / "migration"):
+        result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", "json", str(target)])
+        assert result.exit_code == (0 if mixed else 1), result.output
+        report = json.loads(result.stdout)["migrations"][-1]
+        rules = {f["rule"] for s in report["statements"] for f in s["findings"]}
+        # run without a transaction, its statements are not undone when one fails
+        assert rules == ({"missing-lock-timeout", "missing-if-exists"} if mixed else
+                         {"missing-lock-timeout", "concurrently-in-transaction"})
+
+
+@pytest.mark.parametrize("text", [
+    "spring:\n  flyway:\n    mixed: [true\n",  # a flow sequence never closed
+    "spring: flyway: mixed: true\n",  # a mapping where YAML allows none
+    "spring:\n\tflyway:\n\t\tmixed: true\n",  # tabs for indentation
+    "- spring.flyway.mixed: true\n",  # a list, no mapping of properties
+    "spring: 5\n",
+    "spring:\n  flyway: [mixed]\n",
+    "spring.flyway.mixed: &a [*a]\n",
+    "[" * 5000 + "]" * 5000 + "\n",  # deeper than the parser recurses
+    "\x00\xff\ufffe\n",
+    "spring:\n  flyway:\n    mixed: !!python/object:os.system true\n",
+    "spring:\n  flyway:\n    mixed: 1\n",
+], ids=["unclosed", "nested-on-one-line", "tabs", "list", "scalar", "sequence", "alias-loop",
+        "deep", "binary", "unknown-tag", "number"])
+def test_a_malformed_spring_yaml_file_sets_nothing(tmp_path: Path, text: str) -> None:
+    """An application.yml that does not parse (or holds no mapping, or no boolean where the
+    setting is) sets nothing, as a flyway.toml that does not parse: Flyway's default (not
+    mixed) holds, no traceback."""
+    write(tmp_path, {**_SPRING_MIXED, _YML: text})
+    report = lint_migrations(discover(tmp_path / _RESOURCES / "db" / "migration"),
+                             LintOptions())[-1]
+    assert "concurrently-in-transaction" in {f.rule for f in report.all_findings}
+
+
+@pytest.mark.parametrize("text", ["spring.flyway.mixed\n", "=true\n", "\\\n", ":::\n",
+                                  "\x00\xff\n"])
+def test_a_malformed_spring_properties_file_sets_nothing(tmp_path: Path, text: str) -> None:
+    """A line of application.properties that sets no boolean sets nothing (Spring Boot would
+    not start): Flyway's default holds, no traceback."""
+    write(tmp_path, {**_SPRING_MIXED, _PROPERTIES: text})
+    report = lint_migrations(discover(tmp_path / _RESOURCES / "db" / "migration"),
+                             LintOptions())[-1]
+    assert "concurrently-in-transaction" in {f.rule for f in report.all_findings}
+
+
 @pytest.mark.parametrize(("assume", "flagged"), [(None, True), (False, False)])
 def test_golang_migrate_multi_statement_mode_is_assume_no_transaction(
         tmp_path: Path, assume: bool | None, flagged: bool) -> None:

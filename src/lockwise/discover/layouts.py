@@ -16,6 +16,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
 from lockwise.discover.manifest import MANIFEST, Warned
+from lockwise.discover.properties import property_entries
 from lockwise.discover.versions import (
     diesel_version,
     version_folder_runs,
@@ -669,27 +670,16 @@ def _callbacks(paths: Iterable[Path], event: re.Pattern[str]) -> str:
         (p for p in paths if event.match(p.name)), key=lambda p: (p.name, p)))
 
 
-#: A line of a Java properties file: the key ends at `=`, `:` or whitespace.
-_PROPERTY = lazy_compile(r"([^=:\s]*)\s*[=:]?\s*(.*)")
-
-
 def _flyway_properties(conf: Path, keys: Iterable[str]) -> dict[str, str]:
     """The value of each of `keys` that the properties file `conf` sets, read as Flyway reads
-    its config files: each line trimmed, then a Java properties file (`#` and `!` start
-    comments; `=`, `:` or whitespace between key and value; the last of a key counts)."""
+    its config files (`property_entries`; the last of a key counts)."""
     try:
         if not _is_file(conf):
             return {}
         text = conf.read_text(errors="replace")
     except OSError:  # unreadable: as if absent (Flyway would not start; nothing to lint)
         return {}
-    found = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if line and line[0] not in "#!" and (match := _PROPERTY.match(line)) and \
-                match.group(1) in keys:
-            found[match.group(1)] = match.group(2)
-    return found
+    return {key: value for key, value in property_entries(text.splitlines()) if key in keys}
 
 
 def _flyway_script_transaction(conf: Path) -> bool | None:
@@ -708,19 +698,33 @@ _FLYWAY_DEFAULTS = {"mixed": False, "executeInTransaction": True}
 
 
 def _flyway_settings(directory: Path) -> dict[str, bool]:
-    """Flyway's `mixed` and `executeInTransaction` for the location `directory`: as Flyway's
-    command line reads them from the folder it runs in (the project's, which holds the
-    location or a folder above it), each from the nearest of `directory` and the folders
-    above it whose `flyway.toml` (its `[flyway]` table, Flyway 10) or `flyway.conf`
-    (`flyway.`-prefixed properties) sets it, the TOML's first; a value Flyway refuses (not a
-    boolean) or a TOML file that does not parse sets nothing. Flyway's defaults otherwise."""
+    """Flyway's `mixed` and `executeInTransaction` for the location `directory`.
+
+    In a Spring Boot project (a folder above the location holds its application files: its
+    classpath root, `src/main/resources/`), Spring Boot runs Flyway with its `spring.flyway.*`
+    properties alone (`spring_boot.py`), Flyway's defaults for what they leave unset; unless
+    they turn Spring's Flyway off, or a flyway.toml / flyway.conf is nearer the location (that
+    location is run by Flyway's own tools). Otherwise as Flyway's command line reads them from
+    the folder it runs in (the project's, which holds the location or a folder above it): each
+    from the nearest of `directory` and the folders above it whose `flyway.toml` (its
+    `[flyway]` table, Flyway 10) or `flyway.conf` (`flyway.`-prefixed properties) sets it, the
+    TOML's first; a value Flyway refuses (not a boolean) or a TOML file that does not parse
+    sets nothing. Flyway's defaults otherwise."""
+    from lockwise.discover.spring_boot import spring_flyway_settings
     from lockwise.parse.source import InputError, parse_toml
 
     settings: dict[str, bool] = {}
     folder = Path(os.path.abspath(directory))
+    spring_decides = True  # until Flyway's own configuration or Spring's choice says otherwise
     for candidate in (folder, *folder.parents):
+        if spring_decides and candidate != folder and \
+                (spring := spring_flyway_settings(candidate)) is not None:
+            spring_decides = False
+            if spring.pop("enabled", True):
+                return {**_FLYWAY_DEFAULTS, **spring}
         toml = candidate / "flyway.toml"
         if os.path.isfile(toml):
+            spring_decides = False
             try:
                 table = parse_toml(toml.read_text(errors="replace"), toml).get("flyway")
             except (InputError, OSError):
@@ -728,8 +732,9 @@ def _flyway_settings(directory: Path) -> dict[str, bool]:
             for key, value in (table.items() if isinstance(table, dict) else ()):
                 if key in _FLYWAY_DEFAULTS and isinstance(value, bool):
                     settings.setdefault(key, value)
-        properties = _flyway_properties(candidate / "flyway.conf",
-                                        [f"flyway.{key}" for key in _FLYWAY_DEFAULTS])
+        conf = candidate / "flyway.conf"
+        spring_decides = spring_decides and not os.path.isfile(conf)
+        properties = _flyway_properties(conf, [f"flyway.{key}" for key in _FLYWAY_DEFAULTS])
         for key, value in properties.items():
             if value in ("true", "false"):
                 settings.setdefault(key.removeprefix("flyway."), value == "true")

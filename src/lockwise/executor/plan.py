@@ -328,7 +328,8 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
             f"{at(refused.line, refused.column)}: Flyway refuses this migration: statement "
             f"{refused.index + 1} "
             "cannot run inside a transaction block, the others run in one, and Flyway's "
-            "`mixed` is off (flyway.conf, flyway.toml); lockwise runs it statement by "
+            "`mixed` is off (flyway.conf, flyway.toml; in a Spring Boot project, "
+            "spring.flyway.mixed); lockwise runs it statement by "
             "statement, as Flyway does with `mixed = true`")
 
     why = why_statement_by_statement(plan)
