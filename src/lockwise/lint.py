@@ -232,7 +232,7 @@ def outside_transaction_why(migration: Migration, options: LintOptions) -> str:
             "PostgreSQL runs in no transaction"
     if migration.layout == "flyway" and migration.mixed_without_transaction:
         return "Flyway runs a migration with a statement that refuses a transaction block " \
-            "without one, as its `mixed = true` says"
+            "without one, as its `mixed` setting says"
     if migration.layout == "flyway":
         return "Flyway runs a migration whose statements all refuse a transaction block " \
             "without one"
