@@ -71,6 +71,16 @@ _ROWS = ("CREATE TABLE hits (id bigint PRIMARY KEY, session_id int NOT NULL, n i
          "INSERT INTO visits SELECT g, g % 100, 0 FROM generate_series(1, 20000) g;\n"
          "ANALYZE hits;\nANALYZE visits;")
 
+
+def _plan(pg_db: str, setup: str, sql: str) -> str:
+    """EXPLAIN's plan of `sql` after `setup`, on a database of the session's server."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(setup)
+        return "\n".join(r[0] for r in conn.execute(f"EXPLAIN {sql}").fetchall())
+
+
 #: (statement, whether it reads hits in full: a Seq Scan on hits in its plan)
 _BESIDE = [
     ("UPDATE visits v SET n = s.n FROM (SELECT DISTINCT session_id, n FROM hits) s "
@@ -99,11 +109,7 @@ _BESIDE = [
 def test_a_subquery_beside_an_update_or_delete_scans_as_the_server_plans_it(
         pg_db: str, sql: str, reads: bool) -> None:
     """(checked on 18.6) EXPLAIN's plan reads hits in full exactly when the model scans it."""
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(_ROWS)
-        plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN {sql}").fetchall())
+    plan = _plan(pg_db, _ROWS, sql)
     assert ("Seq Scan on hits" in plan) is reads, plan
     assert ("public.hits" in effect_after(_ROWS, sql).scans) is reads
 
@@ -175,11 +181,7 @@ def test_a_condition_pushed_down_into_the_subquery_reads_as_the_server_plans_it(
         pg_db: str, sql: str, reads: bool) -> None:
     """(checked on 18.6) EXPLAIN's plan reads hits in full exactly when the model scans it:
     a pushed-down condition an index serves is the subquery's own WHERE."""
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(_INDEXED)
-        plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN {sql}").fetchall())
+    plan = _plan(pg_db, _INDEXED, sql)
     assert ("Seq Scan on hits" in plan) is reads, plan
     assert ("public.hits" in effect_after(_INDEXED, sql).scans) is reads
 
@@ -268,10 +270,6 @@ def _reads_in_full(plan: str, table: str) -> bool:
 def test_a_condition_on_a_computed_column_is_pushed_down_as_its_expression(
         pg_db: str, sql: str, reads: bool) -> None:
     """(checked on 18.6) EXPLAIN's plan reads hits in full exactly when the model scans it."""
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(_EXPRESSION)
-        plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN {sql}").fetchall())
+    plan = _plan(pg_db, _EXPRESSION, sql)
     assert _reads_in_full(plan, "hits") is reads, plan
     assert ("public.hits" in effect_after(_EXPRESSION, sql).scans) is reads
