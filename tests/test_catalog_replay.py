@@ -2460,3 +2460,59 @@ def test_domain_not_null_constraints_are_named_as_the_server_names_them(
     tables = _not_null_names(catalog) | {(t.name, name) for t in catalog.tables.values()
                                          for name in t.constraints}
     assert tables | domains == server
+
+
+_DOMAINS_BY_VERSION = (
+    "CREATE TABLE a (b int NOT NULL); CREATE DOMAIN a_b AS int NOT NULL;"
+    "CREATE DOMAIN p_q AS int NOT NULL;"
+    "CREATE DOMAIN p_q_x AS int CONSTRAINT p_q_not_null CHECK (VALUE > 0);"
+    "CREATE DOMAIN e AS int CONSTRAINT e_not_null CHECK (VALUE > 0) NOT NULL;"
+    "CREATE DOMAIN g AS int CONSTRAINT mine NOT NULL;"
+    "CREATE DOMAIN y AS int; ALTER DOMAIN y SET NOT NULL;"
+    "ALTER DOMAIN g ADD CONSTRAINT g_check CHECK (VALUE > 1); ALTER DOMAIN g ADD CHECK (VALUE > 2);"
+    "CREATE DOMAIN q AS int CONSTRAINT r_not_null NOT NULL; CREATE DOMAIN r AS int NOT NULL;")
+_CHECKS = {("public.p_q_x", "p_q_not_null"), ("public.e", "e_not_null"),
+           ("public.g", "g_check"), ("public.g", "g_check1")}
+
+#: The names of the domains' constraints after `_DOMAINS_BY_VERSION`, by the version stated.
+#: 15 (checked by hand on 15.18): a domain's NOT NULL has no row in pg_constraint, so no
+#: name (a name written for it is dropped). 17 (from its documentation of pg_constraint:
+#: contype `n`, "not-null constraint (domains only)"): a domain's NOT NULL is named as on
+#: 18, numbered past another domain's (`r_not_null1`), while a table's NOT NULL has no name
+#: to number past (`a_b_not_null`, not `...1`). 18: the server's, below.
+_DOMAIN_NAMES_BY_VERSION = [
+    (15, _CHECKS),
+    (16, _CHECKS),
+    (17, _CHECKS | {("public.a_b", "a_b_not_null"), ("public.p_q", "p_q_not_null"),
+                    ("public.e", "e_not_null1"), ("public.g", "mine"),
+                    ("public.y", "y_not_null"), ("public.q", "r_not_null"),
+                    ("public.r", "r_not_null1")}),
+    (18, _CHECKS | {("public.a_b", "a_b_not_null1"), ("public.p_q", "p_q_not_null"),
+                    ("public.e", "e_not_null1"), ("public.g", "mine"),
+                    ("public.y", "y_not_null"), ("public.q", "r_not_null"),
+                    ("public.r", "r_not_null1")}),
+]
+
+
+@pytest.mark.parametrize(("version", "names"), _DOMAIN_NAMES_BY_VERSION)
+def test_domain_not_null_constraints_are_named_as_the_stated_version_names_them(
+        version: int, names: set[tuple[str, str]]) -> None:
+    catalog = Catalog()
+    lint_migrations([migration_from_text(_DOMAINS_BY_VERSION, "0001_domains.sql")],
+                    LintOptions(pg_version=version, pg_version_stated=True), catalog)
+    assert {n for n, d in catalog.domains.items() if d.not_null} == \
+        {"public.a_b", "public.p_q", "public.e", "public.g", "public.y", "public.q", "public.r"}
+    assert {(n, c) for n, d in catalog.domains.items() for c in d.constraint_names()} == names
+
+
+@pytest.mark.postgres
+def test_domain_not_null_constraints_by_version_match_the_server(pg_db: str) -> None:
+    """Checked on 18.6: the 18 names of `_DOMAIN_NAMES_BY_VERSION` are the server's."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(_DOMAINS_BY_VERSION)
+        server = set(conn.execute(
+            "SELECT 'public.' || contypid::regtype::text, conname FROM pg_constraint "
+            "WHERE connamespace = 'public'::regnamespace AND contypid <> 0").fetchall())
+    assert server == dict(_DOMAIN_NAMES_BY_VERSION)[18]

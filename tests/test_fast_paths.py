@@ -599,7 +599,7 @@ def _walked_constraint_named(catalog: Catalog, schema: str, name: str) -> bool:
             c.not_null and c.not_null_name == name for t in tables for c in t.columns.values()) \
         or any(key.startswith(f"{schema}.") and (
             any(check.name == name for check in d.checks) or
-            catalog.not_null_constraints and d.not_null and d.not_null_name == name)
+            d.not_null and d.not_null_name == name)
             for key, d in catalog.domains.items())
 
 

@@ -235,3 +235,17 @@ def test_a_column_of_a_temporary_type_goes_with_the_session(pg_db: str) -> None:
     (stmt,) = reports[-1].statements
     facts = next((a.facts for a in stmt.effect.actions if a.facts.get("object_missing")), {})
     assert facts.get("missing_object_error") == server_message(pg_db, None, sql)
+
+
+@pytest.mark.parametrize(("version", "missing"), [(15, True), (16, True), (17, False),
+                                                  (18, False)])
+def test_a_domain_not_null_has_a_name_to_drop_from_17(version: int, missing: bool) -> None:
+    """Before 17 a domain's NOT NULL has no name: DROP CONSTRAINT of the one 17 and 18 give
+    it is refused, "constraint "d_not_null" of domain "d" does not exist" (15.18, by hand)."""
+    reports = lint_migrations([migration_from_text("CREATE DOMAIN d AS int NOT NULL;",
+                                                   "0001_setup.sql"),
+                               migration_from_text("ALTER DOMAIN d DROP CONSTRAINT d_not_null;",
+                                                   "0002_change.sql")],
+                              LintOptions(pg_version=version, pg_version_stated=True), Catalog())
+    (stmt,) = reports[-1].statements
+    assert (statement_refusal(stmt.effect) == "object_missing") is missing

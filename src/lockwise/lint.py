@@ -502,6 +502,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives, parsed.placeholders)
     catalog.not_null_constraints = options.pg_version >= 18 or not options.pg_version_stated
+    catalog.domain_not_null_constraints = options.pg_version >= 17 or \
+        not options.pg_version_stated
     ctx = Context(catalog=catalog, pg_version=options.pg_version,
                   pg_version_stated=options.pg_version_stated, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)

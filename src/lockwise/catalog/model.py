@@ -775,6 +775,11 @@ class Catalog:
     #: takes it: false only for a version before 18 the user stated (--pg-version); a guess
     #: keeps 18's behaviour, as the rest of the replay does (set by `lint.analyze_migration`).
     not_null_constraints: bool = True
+    #: Whether a domain's NOT NULL is a constraint with a name (`Domain.not_null_name`): from
+    #: PostgreSQL 17 (pg_constraint's contype `n`, "domains only" there; tables' from 18);
+    #: before, the domain's typnotnull alone, a name written for it dropped (checked on
+    #: 15.18). Set as `not_null_constraints` is.
+    domain_not_null_constraints: bool = True
     #: When a list, the relations the replay drops are added to it (not those renamed): the
     #: conflict graph tells the views a DROP ... CASCADE took unnamed from it, where looking
     #: at every view of the history for each such drop made long histories quadratic.
@@ -873,7 +878,7 @@ class Catalog:
     def constraint_named(self, schema: str, name: str) -> bool:
         """Whether a constraint of `schema` has `name`: one of a table's there (a CHECK a
         renamed table kept, `t_b_check`), from PostgreSQL 18 a NOT NULL one (a renamed
-        table's `t_a_not_null`), or a domain's CHECK or (from 18) NOT NULL. pg_constraint's
+        table's `t_a_not_null`), or a domain's CHECK or (from 17) NOT NULL. pg_constraint's
         names per namespace, that ChooseConstraintName numbers a name it makes past (checked
         on 18.6).
         Only the tables `constraint_holders` files under `name` are looked at (a walk of
@@ -899,7 +904,7 @@ class Catalog:
         return any(
             key.startswith(prefix) and (
                 any(check.name == name for check in domain.checks) or
-                domain.not_null and domain.not_null_name == name and self.not_null_constraints)
+                domain.not_null and domain.not_null_name == name)
             for key, domain in self.domains.items())
 
     def type_named(self, name: str) -> str:

@@ -141,7 +141,8 @@ class Domain:
     not_null: bool = False
     #: That NOT NULL constraint's name in pg_constraint (checked on 18.6): as written, else
     #: `domain_not_null` numbered past the schema's constraint names (`domain_check_name`);
-    #: kept when the domain is renamed. "" without one.
+    #: kept when the domain is renamed. "" without one (before PostgreSQL 17 a domain's NOT
+    #: NULL has none: `Catalog.domain_not_null_constraints`).
     not_null_name: str = ""
 
     def check(self, name: str) -> DomainCheck | None:
@@ -150,5 +151,5 @@ class Domain:
 
     def constraint_names(self) -> list[str]:
         """The names of its constraints, the NOT NULL's first (pg_constraint's rows of it)."""
-        return [*([self.not_null_name] if self.not_null else []),
+        return [*([self.not_null_name] if self.not_null and self.not_null_name else []),
                 *(c.name for c in self.checks)]

@@ -175,11 +175,13 @@ def domain_check_name(catalog: Catalog, domain: str, label: str = "check") -> st
 def _add_domain_constraint(catalog: Catalog, domain: str, con: dict) -> None:
     """A CHECK or NOT NULL constraint `con` of CREATE / ALTER DOMAIN `domain` (another kind
     is left), named as written or as PostgreSQL names it. A NOT NULL of a domain that has one
-    adds nothing (checked on 18.6: its name stays, a name written is not taken)."""
+    adds nothing (checked on 18.6: its name stays, a name written is not taken); before 17 a
+    NOT NULL has no name (`Catalog.domain_not_null_constraints`)."""
     known = catalog.domains.get(domain)
     if known is not None and con.get("contype") == "CONSTR_NOTNULL" and not known.not_null:
-        catalog.domains[domain] = replace(known, not_null=True, not_null_name=con.get(
-            "conname") or domain_check_name(catalog, domain, "not_null"))
+        name = (con.get("conname") or domain_check_name(catalog, domain, "not_null")) \
+            if catalog.domain_not_null_constraints else ""
+        catalog.domains[domain] = replace(known, not_null=True, not_null_name=name)
         return
     if known is None or con.get("contype") != "CONSTR_CHECK":
         return

@@ -898,9 +898,10 @@ def _bound(query: dict, path: tuple[str, ...] | None, temporary_schema: bool) ->
 
 
 def _makes_temporary(effect: Effect) -> bool:
-    """Whether `effect` makes a temporary object (a table, view, sequence: `Effect.creates`
-    in pg_temp)."""
-    return any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX) for o in effect.creates)
+    """Whether `effect` makes a temporary object (a table, view, sequence in pg_temp:
+    `Effect.creates`, or what its DO block makes for sure, `_created`; dropped again in the
+    block, the temporary schema it made stays: checked on 18.6)."""
+    return any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX) for o in _created(effect))
 
 
 #: Statements that take a lock above ROW EXCLUSIVE and change nothing a prepared

@@ -283,10 +283,12 @@ def _filtered(b: Builder, stmt: dict, beside: dict, read: dict) -> bool:
     if renames_columns(beside):
         return False
 
+    table = range_var(read)[0]
+    expression_reads = {c for index in b.ctx.catalog.indexes_on(table) for c in index.reads}
     condition = pushed_condition(stmt["whereClause"], alias, beside["subquery"],
-                                 b.ctx.catalog.functions)
+                                 b.ctx.catalog.functions, expression_reads)
     return condition is not None and unindexed_where(
-        b.ctx.catalog, range_var(read)[0], {"relation": unwrap(read)[1],
+        b.ctx.catalog, table, {"relation": unwrap(read)[1],
                                             "whereClause": condition},
         b.ctx.pg_version) is None
 
