@@ -84,3 +84,102 @@ def test_the_server_locks_what_the_name_lets_it(pg_db: str) -> None:
                 with suppress(psycopg.errors.UndefinedTable):
                     conn.execute("DROP TABLE fresh")
             assert seen == locked & set(WATCHED), sql
+
+
+A, R = LockMode.ACCESS_SHARE, LockMode.ROW_SHARE
+
+#: A CREATE TABLE AS (SELECT INTO, a materialized view) whose query locks rows (FOR UPDATE /
+#: SHARE), and what it locks in which mode (checked on 18.6 below, pg_locks): ROW SHARE on
+#: the relations whose rows it locks, as the query's analysis opens them, whether it then
+#: runs or not; when it runs, the partitions and the tables behind a view in that mode too.
+ROW_LOCKS = [
+    ("CREATE TABLE IF NOT EXISTS taken AS SELECT * FROM big FOR UPDATE", {"big": R}),
+    ("CREATE TABLE IF NOT EXISTS taken AS SELECT * FROM parted FOR SHARE", {"parted": R}),
+    ("CREATE TABLE IF NOT EXISTS taken AS SELECT * FROM big_view FOR UPDATE", {"big_view": R}),
+    ("CREATE TABLE IF NOT EXISTS taken AS SELECT b.* FROM big b JOIN parted p USING (id) "
+     "FOR UPDATE OF b", {"big": R, "parted": A}),
+    ("CREATE TABLE fresh AS SELECT * FROM big FOR UPDATE", {"big": R}),
+    ("CREATE TABLE fresh AS SELECT * FROM parted FOR NO KEY UPDATE",
+     {"parted": R, "parted_1": R}),
+    ("CREATE TABLE fresh AS SELECT * FROM big_view FOR UPDATE", {"big_view": R, "big": R}),
+    ("CREATE TABLE fresh AS SELECT b.* FROM big b JOIN parted p USING (id) FOR UPDATE OF b",
+     {"big": R, "parted": A, "parted_1": A}),
+    ("CREATE TABLE fresh AS SELECT * FROM parted FOR UPDATE WITH NO DATA", {"parted": R}),
+    ("CREATE MATERIALIZED VIEW fresh AS SELECT * FROM parted FOR KEY SHARE",
+     {"parted": R, "parted_1": R}),
+    ("SELECT * INTO fresh FROM parted FOR UPDATE", {"parted": R, "parted_1": R}),
+]
+
+#: Refused for the name (42P07): the query is analysed first, its relations locked as above,
+#: nothing planned (checked on 18.6 below: a lock of another session stops it on those only).
+REFUSED_ROW_LOCKS = [
+    ("CREATE TABLE taken AS SELECT * FROM parted FOR UPDATE", {"parted": R}),
+    ("SELECT * INTO taken FROM parted FOR UPDATE", {"parted": R}),
+    ("SELECT b.* INTO taken FROM big b JOIN parted p USING (id) FOR UPDATE OF b",
+     {"big": R, "parted": A}),
+]
+
+
+@pytest.mark.parametrize(("sql", "locked"), ROW_LOCKS + REFUSED_ROW_LOCKS)
+def test_create_table_as_locking_rows_locks_in_row_share(
+        sql: str, locked: dict[str, LockMode]) -> None:
+    effect = effect_of(sql)
+    assert {r.removeprefix("public."): m for r, m in effect.locks.items()} == locked
+
+
+@pytest.mark.parametrize(("sql", "locked"), ROW_LOCKS)
+def test_what_the_reports_show_is_what_the_server_locks(
+        sql: str, locked: dict[str, LockMode]) -> None:
+    from lockwise.effects.refused import work_done
+    from lockwise.report.json_report import statement_dict
+
+    reports = lint_migrations([migration_from_text(SETUP, "0001_a.sql"),
+                               migration_from_text(f"{sql};", "0002_b.sql")],
+                              LintOptions(), Catalog())
+    statement = reports[-1].statements[0]
+    shown = statement_dict(statement)["locks"]
+    assert work_done(statement.effect).locks == statement.effect.locks
+    assert {r.removeprefix("public."): m for r, m in shown.items()} == \
+        {r: {A: "AccessShareLock", R: "RowShareLock"}[m] for r, m in locked.items()}
+
+
+@pytest.mark.postgres
+def test_the_server_locks_rows_as_said(pg_db: str) -> None:
+    import psycopg
+
+    names = {"AccessShareLock": A, "RowShareLock": R}
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP)
+        for sql, locked in ROW_LOCKS:
+            conn.execute("BEGIN")
+            conn.execute(sql)
+            seen = dict(conn.execute(
+                "SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = "
+                "l.relation WHERE l.pid = pg_backend_pid() AND c.relname IN "
+                "('big', 'big_view', 'parted', 'parted_1')").fetchall())
+            conn.execute("ROLLBACK")
+            assert {r: names[m] for r, m in seen.items()} == locked, sql
+
+
+@pytest.mark.postgres
+def test_a_refused_create_table_as_locks_rows_as_said(pg_db: str) -> None:
+    # EXCLUSIVE held by another session stops a ROW SHARE lock, not an ACCESS SHARE one.
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn, \
+            psycopg.connect(pg_db, autocommit=True) as holder:
+        conn.execute(SETUP)
+        conn.execute("SET lock_timeout = '200ms'")
+        for sql, locked in REFUSED_ROW_LOCKS:
+            seen: dict[str, LockMode] = {}
+            for rel in WATCHED:
+                for mode, held in (("ACCESS EXCLUSIVE", A), ("EXCLUSIVE", R)):
+                    holder.execute("BEGIN")
+                    holder.execute(f"LOCK {rel} IN {mode} MODE")
+                    with suppress(psycopg.errors.DuplicateTable):
+                        try:
+                            conn.execute(sql)
+                        except psycopg.errors.LockNotAvailable:
+                            seen[rel] = held
+                    holder.execute("ROLLBACK")
+            assert seen == locked, sql
