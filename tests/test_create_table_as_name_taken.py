@@ -6,7 +6,8 @@ session holds on them does not stop the statement)."""
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 import pytest
 
@@ -59,30 +60,48 @@ def test_create_table_as_of_a_name_taken_reads_nothing(sql: str, locked: set[str
     assert reads == (set() if "taken" in sql else locked & {"big", "parted_1"})
 
 
+@contextmanager
+def two_sessions(uri: str) -> Iterator[tuple]:
+    """A session on `uri` with SETUP made and a short lock_timeout, and another to hold
+    locks it may wait for."""
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as conn, \
+            psycopg.connect(uri, autocommit=True) as holder:
+        conn.execute(SETUP)
+        conn.execute("SET lock_timeout = '200ms'")
+        yield conn, holder
+
+
+def stopped_by(conn, holder, sql: str, rel: str, mode: str) -> bool:
+    """Whether `sql` run on `conn` (lock_timeout set) waits for `rel`, held in `mode` by the
+    other session `holder`: whether it locks `rel` in a mode that conflicts with `mode`. A
+    table `sql` makes is dropped after; a name taken (42P07) is no wait."""
+    import psycopg
+
+    holder.execute("BEGIN")
+    holder.execute(f"LOCK {rel} IN {mode} MODE")
+    try:
+        conn.execute(sql)
+    except psycopg.errors.LockNotAvailable:
+        return True
+    except psycopg.errors.DuplicateTable:
+        pass
+    finally:
+        holder.execute("ROLLBACK")
+        with suppress(psycopg.errors.UndefinedTable):
+            conn.execute("DROP TABLE fresh")
+    return False
+
+
 @pytest.mark.postgres
 def test_the_server_locks_what_the_name_lets_it(pg_db: str) -> None:
     # checked on 18.6: a lock of another session on a relation stops the statement
     # (lock_timeout) when the statement locks it, refused for its name or not
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn, \
-            psycopg.connect(pg_db, autocommit=True) as holder:
-        conn.execute(SETUP)
-        conn.execute("SET lock_timeout = '200ms'")
+    with two_sessions(pg_db) as (conn, holder):
         for sql, locked in LOCKED:
-            seen = set()
-            for rel in WATCHED:
-                holder.execute("BEGIN")
-                holder.execute(f"LOCK {rel} IN ACCESS EXCLUSIVE MODE")
-                try:
-                    conn.execute(sql)
-                except psycopg.errors.LockNotAvailable:
-                    seen.add(rel)
-                except psycopg.errors.DuplicateTable:
-                    pass
-                holder.execute("ROLLBACK")
-                with suppress(psycopg.errors.UndefinedTable):
-                    conn.execute("DROP TABLE fresh")
+            seen = {rel for rel in WATCHED
+                    if stopped_by(conn, holder, sql, rel, "ACCESS EXCLUSIVE")}
             assert seen == locked & set(WATCHED), sql
 
 
@@ -164,22 +183,11 @@ def test_the_server_locks_rows_as_said(pg_db: str) -> None:
 @pytest.mark.postgres
 def test_a_refused_create_table_as_locks_rows_as_said(pg_db: str) -> None:
     # EXCLUSIVE held by another session stops a ROW SHARE lock, not an ACCESS SHARE one.
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn, \
-            psycopg.connect(pg_db, autocommit=True) as holder:
-        conn.execute(SETUP)
-        conn.execute("SET lock_timeout = '200ms'")
+    with two_sessions(pg_db) as (conn, holder):
         for sql, locked in REFUSED_ROW_LOCKS:
             seen: dict[str, LockMode] = {}
             for rel in WATCHED:
                 for mode, held in (("ACCESS EXCLUSIVE", A), ("EXCLUSIVE", R)):
-                    holder.execute("BEGIN")
-                    holder.execute(f"LOCK {rel} IN {mode} MODE")
-                    with suppress(psycopg.errors.DuplicateTable):
-                        try:
-                            conn.execute(sql)
-                        except psycopg.errors.LockNotAvailable:
-                            seen[rel] = held
-                    holder.execute("ROLLBACK")
+                    if stopped_by(conn, holder, sql, rel, mode):
+                        seen[rel] = held
             assert seen == locked, sql
