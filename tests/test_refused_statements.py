@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from lockwise.catalog.model import Catalog
-from lockwise.core.types import MigrationReport
+from lockwise.core.types import LockMode, MigrationReport
 from lockwise.discover import migration_from_text
 from lockwise.effects.refused import REFUSAL_FACTS
 from lockwise.lint import LintOptions, lint_migrations
@@ -152,13 +152,52 @@ REFUSED_ATTACHES = {
 }
 
 
-@pytest.mark.parametrize("sql", REFUSED_ATTACHES)
+#: ATTACH PARTITION of a table that cannot become a partition, and the server's message
+#: (checked on 18.6, each 42809): one already a partition (of the same parent or another,
+#: a partitioned one attached to itself too), an inheritance child, a plain inheritance
+#: parent, a typed table. The server looks at them in that order, after the parent's kind
+#: and before a cycle.
+REFUSED_PARTITIONS = {
+    "CREATE TABLE archive (id bigint, day date, kind text) PARTITION BY RANGE (day);\n"
+    "ALTER TABLE archive ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO "
+    "('2025-01-01');": '"events_2024" is already a partition',
+    "ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2030-01-01') TO "
+    "('2031-01-01');": '"events_2024" is already a partition',
+    "CREATE TABLE events_2030 PARTITION OF events FOR VALUES FROM ('2030-01-01') TO "
+    "('2031-01-01') PARTITION BY LIST (kind);\n"
+    "ALTER TABLE events_2030 ATTACH PARTITION events_2030 FOR VALUES IN ('a');":
+        '"events_2030" is already a partition',
+    "CREATE TABLE base (id bigint, day date, kind text);\n"
+    "CREATE TABLE child () INHERITS (base);\n"
+    "ALTER TABLE events ATTACH PARTITION child FOR VALUES FROM ('2030-01-01') TO "
+    "('2031-01-01');": "cannot attach inheritance child as partition",
+    "CREATE TABLE base (id bigint, day date, kind text);\n"
+    "CREATE TABLE child (id bigint, day date, kind text);\n"
+    "ALTER TABLE child INHERIT base;\n"
+    "ALTER TABLE events ATTACH PARTITION child FOR VALUES FROM ('2030-01-01') TO "
+    "('2031-01-01');": "cannot attach inheritance child as partition",
+    "CREATE TABLE base (id bigint, day date, kind text);\n"
+    "CREATE TABLE child () INHERITS (base);\n"
+    "ALTER TABLE events ATTACH PARTITION base FOR VALUES FROM ('2030-01-01') TO "
+    "('2031-01-01');": "cannot attach inheritance parent as partition",
+    "CREATE TYPE event_row AS (id bigint, day date, kind text);\n"
+    "CREATE TABLE typed OF event_row;\n"
+    "ALTER TABLE events ATTACH PARTITION typed FOR VALUES FROM ('2030-01-01') TO "
+    "('2031-01-01');": "cannot attach a typed table as partition",
+}
+
+
+#: Every refused ATTACH above, each judged, replayed and compared with the server alike.
+ATTACHES = {**REFUSED_ATTACHES, **REFUSED_PARTITIONS}
+
+
+@pytest.mark.parametrize("sql", ATTACHES)
 def test_an_attach_the_server_refuses_is_refused_and_changes_nothing(sql: str) -> None:
     found = report(sql)
     last = found.statements[-1]
     assert {f.rule for f in last.findings} == {"partitioned-table-refused"}, last.findings
     (finding,) = last.findings
-    assert f'"{REFUSED_ATTACHES[sql]}"' in finding.message, finding.message
+    assert f'"{ATTACHES[sql]}"' in finding.message, finding.message
     # Refused, it records no partition: the same statement again is refused the same way
     # (a table attached to itself was a cycle in the catalog, the next statement a
     # RecursionError reported as "nested too deeply").
@@ -167,12 +206,12 @@ def test_an_attach_the_server_refuses_is_refused_and_changes_nothing(sql: str) -
     assert {f.rule for f in again.statements[-1].findings} == {"partitioned-table-refused"}
 
 
-@pytest.mark.parametrize("sql", REFUSED_ATTACHES)
+@pytest.mark.parametrize("sql", ATTACHES)
 def test_the_refused_attaches_are_the_servers(pg_db: str, sql: str) -> None:
     from server_helpers import server_message
 
     *setup, statement = sql.splitlines()
-    assert server_message(pg_db, [EVENTS, *setup], statement) == REFUSED_ATTACHES[sql]
+    assert server_message(pg_db, [EVENTS, *setup], statement) == ATTACHES[sql]
 
 
 def test_the_reported_self_attach_is_refused_without_a_traceback() -> None:
@@ -188,3 +227,89 @@ def test_the_reported_self_attach_is_refused_without_a_traceback() -> None:
 def test_an_attach_to_a_table_the_catalog_does_not_know_is_not_refused() -> None:
     assert "partitioned-table-refused" not in rules_of(
         "ALTER TABLE elsewhere ATTACH PARTITION orders FOR VALUES FROM (1) TO (2);")
+
+
+def test_a_partition_refused_elsewhere_stays_where_it_was() -> None:
+    # The refused ATTACH is not replayed: events_2024 is still a partition of events, whose
+    # DETACH locks it, and once detached it attaches elsewhere (checked on 18.6).
+    sql = ("CREATE TABLE archive (id bigint, day date, kind text) PARTITION BY RANGE (day);\n"
+           "ALTER TABLE archive ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') "
+           "TO ('2025-01-01');\n"
+           "ALTER TABLE events DETACH PARTITION events_2024;\n"
+           "ALTER TABLE archive ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') "
+           "TO ('2025-01-01');")
+    found = report(sql)
+    refused = [bool(s.effect.actions[0].facts.get("refused_on_partitioned"))
+               for s in found.statements]
+    assert refused == [False, True, False, False]
+    detach = found.statements[2].effect
+    assert detach.locks.get("public.events_2024") == LockMode.ACCESS_EXCLUSIVE, detach.locks
+
+
+def test_detach_then_attach_elsewhere_runs_on_the_server(pg_db: str) -> None:
+    from server_helpers import server_message
+
+    setup = ("CREATE TABLE archive (id bigint, day date, kind text) PARTITION BY RANGE (day);\n"
+             "ALTER TABLE events DETACH PARTITION events_2024;")
+    assert server_message(pg_db, [EVENTS, setup],
+                          "ALTER TABLE archive ATTACH PARTITION events_2024 FOR VALUES FROM "
+                          "('2024-01-01') TO ('2025-01-01');") == ""
+
+
+def test_an_inheritance_parent_left_by_its_children_can_be_attached() -> None:
+    sql = ("CREATE TABLE base (id bigint, day date, kind text);\n"
+           "CREATE TABLE child () INHERITS (base);\n"
+           "ALTER TABLE child NO INHERIT base;\n"
+           "ALTER TABLE events ATTACH PARTITION base FOR VALUES FROM ('2030-01-01') TO "
+           "('2031-01-01');")
+    assert "partitioned-table-refused" not in rules_of(sql, statement=3)
+
+
+#: Each kind a table the catalog does not know may be, and what the server says when it is
+#: attached to itself (checked on 18.6): always refused, 42809 but for a partitioned table
+#: that is no partition (42P07).
+SELF_ATTACHES = {
+    "CREATE TABLE elsewhere (id bigint);":
+        'ALTER action ATTACH PARTITION cannot be performed on relation "elsewhere"',
+    "CREATE TABLE elsewhere (id bigint) PARTITION BY RANGE (id);":
+        "circular inheritance not allowed",
+    "CREATE TABLE top (id bigint) PARTITION BY RANGE (id);\n"
+    "CREATE TABLE elsewhere PARTITION OF top FOR VALUES FROM (1) TO (10) "
+    "PARTITION BY RANGE (id);": '"elsewhere" is already a partition',
+    "CREATE TABLE top (id bigint) PARTITION BY RANGE (id);\n"
+    "CREATE TABLE elsewhere PARTITION OF top FOR VALUES FROM (1) TO (10);":
+        'ALTER action ATTACH PARTITION cannot be performed on relation "elsewhere"',
+}
+SELF_ATTACH = "ALTER TABLE elsewhere ATTACH PARTITION elsewhere FOR VALUES FROM (1) TO (2);"
+
+
+def test_a_self_attach_of_a_table_the_catalog_does_not_know_says_what_the_server_may() -> None:
+    # Refused whatever the table is, in words that depend on what it is: each said, none
+    # taken for sure (the catalog does not know the table is partitioned: no cycle claimed).
+    found = report(f"{SELF_ATTACH}\n{SELF_ATTACH}\nALTER TABLE elsewhere ADD COLUMN n int;")
+    assert "parse-error" not in {f.rule for f in found.all_findings}
+    for statement in found.statements[:2]:
+        (finding,) = statement.findings
+        assert finding.rule == "partitioned-table-refused"
+        for message in SELF_ATTACHES.values():
+            assert message in finding.message, finding.message
+    assert not found.statements[2].effect.actions[0].facts.get("refused_on_partitioned")
+
+
+@pytest.mark.parametrize("setup", SELF_ATTACHES)
+def test_the_self_attach_messages_are_the_servers(pg_db: str, setup: str) -> None:
+    from server_helpers import server_message
+
+    assert server_message(pg_db, setup, SELF_ATTACH) == SELF_ATTACHES[setup]
+
+
+def test_a_partition_attached_to_a_table_the_catalog_does_not_know_is_refused() -> None:
+    # Refused either way: "already a partition" when elsewhere is partitioned, the parent's
+    # refusal when it is not (checked on 18.6).
+    found = report("ALTER TABLE elsewhere ATTACH PARTITION events_2024 FOR VALUES FROM "
+                   "('2030-01-01') TO ('2031-01-01');")
+    (finding,) = found.statements[0].findings
+    assert finding.rule == "partitioned-table-refused"
+    assert '"events_2024" is already a partition' in finding.message, finding.message
+    assert 'ALTER action ATTACH PARTITION cannot be performed on relation "elsewhere"' in \
+        finding.message, finding.message

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lockwise.catalog.model import Catalog, Constraint, Index
+from lockwise.catalog.model import Catalog, Constraint, Index, Table
 from lockwise.catalog.replay import (
     clone_name,
     index_builds,
@@ -105,16 +105,66 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
 
 
 def _attach_refused(b: Builder, table: str, part: str) -> dict:
-    """ATTACH PARTITION `part` to `table` refused (checked on 18.6): `table` a plain table
-    these migrations made (one made elsewhere may be partitioned), or `part` being `table`
-    or a partitioned table above it (a cycle), in the order the server checks."""
+    """ATTACH PARTITION `part` to `table` refused (checked on 18.6), in the order the server
+    checks: `table` a plain table these migrations made (one made elsewhere may be
+    partitioned); `part` a partition already (of any table, `table` too), a typed table, an
+    inheritance child or a plain inheritance parent; `part` being `table` or a partitioned
+    table above it (a cycle). What the catalog is not sure of (whether `table` is
+    partitioned, whether `part`, made elsewhere, is a partition) changes the words, not the
+    refusal: each message the server may give is said, with when."""
     catalog = b.ctx.catalog
     known = catalog.tables.get(table)
     if known is not None and known.kind == "table" and known.created_by is not None:
         return refused_on_partitioned(b.ctx, "attach_not_partitioned", table)
-    if part == table or any(t.name == part for t in partition_lineage(catalog, table)):
-        return refused_on_partitioned(b.ctx, "attach_circular", table)
-    return {}
+    what = _unattachable(catalog, part)
+    cycle = part == table or any(t.name == part for t in partition_lineage(catalog, table))
+    if not what and not cycle:
+        return {}
+    # (refusal, relation it names) in the server's order: each but the last said with the
+    # condition under which the server gives it, the last when none of those holds
+    said = [(what or "attach_circular", part if what else table)]
+    if not what and (catalog.tables.get(part) or NO_TABLE).created_by is None:
+        said.insert(0, ("attach_partition", part))  # not known not to be a partition
+    if not _surely_partitioned(catalog, table, known):
+        said.insert(0, ("attach_not_partitioned", table))
+    if len(said) == 1:
+        return refused_on_partitioned(b.ctx, *said[0])
+    when = {"attach_not_partitioned": f"if {_bare(table)} is not partitioned",
+            "attach_partition": f"if {_bare(part)} is a partition"}
+    texts = [refused_on_partitioned(b.ctx, key, name)["refused_on_partitioned_text"]
+             for key, name in said]
+    steps = [f"{'else ' if i else ''}{when[key]}: {text}"
+             for i, ((key, _), text) in enumerate(zip(said, texts[:-1], strict=False))]
+    return {"refused_on_partitioned": True,
+            "refused_on_partitioned_text": "; ".join([*steps, f"else: {texts[-1]}"])}
+
+
+def _unattachable(catalog: Catalog, part: str) -> str:
+    """Why `part` cannot become a partition, as the catalog knows it (a key of the
+    partitioned refusals; "" when it can): a partition already, a typed table, an
+    inheritance child, a plain inheritance parent (a foreign table with children is
+    attached: checked on 18.6)."""
+    attached = catalog.tables.get(part) or NO_TABLE
+    if attached.partition_of:
+        return "attach_partition"
+    if attached.of_type:
+        return "attach_typed"
+    if attached.inherits:
+        return "attach_inheritance_child"
+    if attached.kind != "foreign" and catalog.direct_inheritance_children(part):
+        return "attach_inheritance_parent"
+    return ""
+
+
+def _surely_partitioned(catalog: Catalog, table: str, known: Table | None) -> bool:
+    """Whether `table` is a partitioned table for sure: made so here, or one the migrations
+    attached partitions to."""
+    return known is not None and known.kind == "partitioned" or \
+        bool(catalog.direct_partitions(table))
+
+
+def _bare(name: str) -> str:
+    return name.split(".", 1)[-1]
 
 
 def nullable_below(catalog: Catalog, parent: str, child: str, child_sql: str) -> dict:

@@ -513,10 +513,15 @@ _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
     "inherit_partitioned": ("cannot change inheritance of partitioned table", None, None),
     "inherit_partition": ("cannot change inheritance of a partition", None, None),
     "inherit_from_partitioned": ('cannot inherit from partitioned table "{name}"', None, None),
-    # ATTACH PARTITION to a plain table (42809), or of the table itself or one above it in
-    # its partition tree (42P07).
+    # ATTACH PARTITION to a plain table (42809), of a table that is a partition already, a
+    # typed table, an inheritance child or a plain inheritance parent (42809, named: the
+    # attached table), or of the table itself or one above it in its partition tree (42P07).
     "attach_not_partitioned": ('ALTER action ATTACH PARTITION cannot be performed on relation '
                                '"{name}"', None, None),
+    "attach_partition": ('"{name}" is already a partition', None, None),
+    "attach_typed": ("cannot attach a typed table as partition", None, None),
+    "attach_inheritance_child": ("cannot attach inheritance child as partition", None, None),
+    "attach_inheritance_parent": ("cannot attach inheritance parent as partition", None, None),
     "attach_circular": ("circular inheritance not allowed", None, None),
     "truncate_only": ("cannot truncate only a partitioned table", None, None),
     "drop_key_column": ('cannot drop column "{column}" because it is part of the partition '
@@ -718,12 +723,15 @@ def drop_foreign_keys_using(b: Builder, table: str, columns: tuple[str, ...]) ->
 
 class _NoTable:
     """A table the catalog does not know, as the effect model reads one: no kind, columns,
-    constraints or partition parent known."""
+    constraints, partition parent, inheritance parents, row type or maker known."""
 
     kind = ""
     columns: dict = {}
     constraints: dict = {}
     partition_of: str | None = None
+    inherits: tuple[str, ...] = ()
+    of_type: str | None = None
+    created_by: str | None = None
 
 
 NO_TABLE = _NoTable()

@@ -330,6 +330,8 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     # skipping locks none of its relations (checked on 18.6, pg_locks).
     if not planned:
         read_tables(b, query, {table})
+        # (the rows it would lock: their relations opened ROW SHARE by the analysis)
+        _queries.lock_locked_rows(b, query, runs=False)
     # (analyzed before the name is looked at: refused then, IF NOT EXISTS or a name taken;
     # the prepared statement is looked up after it, `missing`, checked on 18.6)
     refused = {**constant_refused(b, query), **_queries.query_with_query_locked(query)}
@@ -356,6 +358,7 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     # statement is not even looked up: above).
     if (with_data or planned) and not taken:
         lock_read_partitions(b, query)
+        _queries.lock_locked_rows(b, query)
     if with_data and not taken:
         for rel in stored_reads(b, query):
             b.scan(rel, "query reads it in full to fill the new relation")

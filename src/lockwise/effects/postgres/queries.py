@@ -813,7 +813,7 @@ def select(b: Builder, stmt: dict) -> None:
     else:
         read_tables(b, stmt)
         lock_read_partitions(b, stmt)
-    lock_locked_rows(b, stmt, stmt)
+        lock_locked_rows(b, stmt, stmt)
     functions = []
     advisory: list[tuple[str, str]] = []
     for kind, body in walk(stmt):
@@ -834,12 +834,14 @@ def select(b: Builder, stmt: dict) -> None:
 
 
 def lock_locked_rows(b: Builder, node: object, query: dict | None = None,
-                     outer_ctes: frozenset[str] = frozenset()) -> None:
+                     outer_ctes: frozenset[str] = frozenset(), runs: bool = True) -> None:
     """FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE of `query` (the statement's own
     SELECT, when given) and of any SELECT below `node` (a subquery's, a CTE's): ROW SHARE
     on the tables it locks rows of (the FROM items named after OF, else every table of its
-    FROM list) and their partitions. A WITH query named in FROM (one below `node`, or of
-    `outer_ctes`) is passed by: no row of what it reads is locked (checked on 18.6)."""
+    FROM list) and, when the query `runs` (not only analysed, as by a CREATE TABLE AS that
+    IF NOT EXISTS skips), their partitions and the tables behind a view. A WITH query named
+    in FROM (one below `node`, or of `outer_ctes`) is passed by: no row of what it reads is
+    locked (checked on 18.6)."""
     own = [query] if query is not None and query.get("lockingClause") else []
     lockings = [*own, *locking_queries(node)]
     ctes = cte_names(node) | outer_ctes if lockings else outer_ctes
@@ -849,7 +851,8 @@ def lock_locked_rows(b: Builder, node: object, query: dict | None = None,
                 else locking.get("fromClause")
             for rel in relations_in(named, ctes):
                 b.lock(rel, L.ROW_SHARE)
-            lock_read_partitions(b, named, L.ROW_SHARE, outer_ctes=ctes)
+            if runs:
+                lock_read_partitions(b, named, L.ROW_SHARE, outer_ctes=ctes)
 
 
 #: The server's words for each locking strength.
