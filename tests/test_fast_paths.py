@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -378,22 +379,16 @@ def test_the_column_a_sequence_goes_with_is_the_one_the_walk_found(changes: list
         assert _sequence_owner(b, name) == _owner_by_walk(catalog, name), name
 
 
-def test_the_column_a_sequence_goes_with_is_asked_of_each_table_once(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # Asked of each column of each table (a call each), the owner of a renamed sequence was
-    # half the conflict graph's time on a history renaming the sequences of 300 tables.
+def _owner_asking(monkeypatch: pytest.MonkeyPatch, sql: str) -> tuple[SimpleNamespace, list]:
+    """The effect model's builder over the catalog `sql` makes, and the list of the tables
+    and columns `owned_sequences` is asked of through it, from now on."""
     import lockwise.effects.postgres.builder as builder
-    from lockwise.effects.postgres.renames import _sequence_owner
 
-    catalog = _catalog("".join(f"CREATE TABLE t{i} (id serial, n int, m text);"
-                               for i in range(12)))
-    asked = []
+    asked: list = []
     owned = builder.catalog_owned_sequences
     monkeypatch.setattr(builder, "catalog_owned_sequences",
                         lambda *args: asked.append(args) or owned(*args))
-    b = SimpleNamespace(ctx=SimpleNamespace(catalog=catalog))
-    assert _sequence_owner(b, "public.t11_id_seq") == ("public.t11", "id")
-    assert len(asked) <= 12 + 3  # (was 34: each column of the tables up to t11's id)
+    return SimpleNamespace(ctx=SimpleNamespace(catalog=_catalog(sql))), asked
 
 
 def test_a_sequence_no_column_names_is_asked_of_no_table(
@@ -401,16 +396,11 @@ def test_a_sequence_no_column_names_is_asked_of_no_table(
     # Each sequence renamed asked each table for the sequences it goes with (`owned_sequences`,
     # two thirds of the graph's time on `--sequence-renames 1000`): one no column ever named
     # (`Catalog.may_draw_from`), and no identity's unrecorded `_seq` name, asks none.
-    import lockwise.effects.postgres.builder as builder
     from lockwise.effects.postgres.renames import _sequence_owner
 
-    catalog = _catalog("".join(f"CREATE TABLE t{i} (id serial, n int GENERATED ALWAYS AS "
-                               f"IDENTITY); CREATE SEQUENCE s{i};" for i in range(12)))
-    asked = []
-    owned = builder.catalog_owned_sequences
-    monkeypatch.setattr(builder, "catalog_owned_sequences",
-                        lambda *args: asked.append(args) or owned(*args))
-    b = SimpleNamespace(ctx=SimpleNamespace(catalog=catalog))
+    b, asked = _owner_asking(monkeypatch, "".join(
+        f"CREATE TABLE t{i} (id serial, n int GENERATED ALWAYS AS IDENTITY); "
+        f"CREATE SEQUENCE s{i};" for i in range(12)))
     for name in ("public.s3", "public.r3", "app.s3"):
         assert _sequence_owner(b, name) == ("", "")
     assert asked == []  # (was 12 each: every table asked)
@@ -486,26 +476,48 @@ def test_the_sequences_columns_name_are_never_missed(history: list) -> None:
         for name in named | kept.sequences:
             assert kept.columns_drawing_from(name) == walking.columns_drawing_from(name)
 
+
 def test_the_column_a_sequence_goes_with_is_asked_of_its_table_alone(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # ALTER SEQUENCE ... RENAME TO of a serial's or identity's sequence asked the tables in
-    # turn until the one it goes with (1,004,000 asks on `--sequence-renames 1000`): only
-    # the tables filed under it (`Catalog.sequence_tables`) are asked now.
-    import lockwise.effects.postgres.builder as builder
+    # turn until the one it goes with (1,004,000 asks on `--sequence-renames 1000`; each
+    # column of each table before the forty-ninth round): only the tables filed under it
+    # (`Catalog.sequence_tables`) are asked now, then the columns of the one it goes with.
     from lockwise.effects.postgres.renames import _sequence_owner
 
-    catalog = _catalog("".join(f"CREATE TABLE t{i} (id serial, n int GENERATED ALWAYS AS "
-                               f"IDENTITY, m text);" for i in range(40)))
-    asked = []
-    owned = builder.catalog_owned_sequences
-    monkeypatch.setattr(builder, "catalog_owned_sequences",
-                        lambda *args: asked.append(args) or owned(*args))
-    b = SimpleNamespace(ctx=SimpleNamespace(catalog=catalog))
+    b, asked = _owner_asking(monkeypatch, "".join(
+        f"CREATE TABLE t{i} (id serial, n int GENERATED ALWAYS AS IDENTITY, m text);"
+        for i in range(40)))
     for name, owner in [("public.t39_id_seq", ("public.t39", "id")),
                         ("public.t20_n_seq", ("public.t20", "n"))]:
         asked.clear()
         assert _sequence_owner(b, name) == owner
         assert len(asked) <= 1 + 3, name  # (was 40 + 3 and 21 + 3: each table up to it)
+
+
+def _lint_checking_each_statement(statements: list[str],
+                                  check: Callable[[Catalog, str], None]) -> None:
+    """Lint `statements` in one migration (after CREATE SCHEMA app, inside BEGIN ... COMMIT)
+    and `check` the replay's catalog after each, once a ROLLBACK TO put its copy back
+    (`Rollbacks.after` wrapped)."""
+    from lockwise.catalog.replay import Rollbacks
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    texts = ["CREATE SCHEMA app", "BEGIN", *statements, "COMMIT"]
+    after, checked = Rollbacks.after, []
+
+    def after_checked(self: Rollbacks, catalog: Catalog, session: object, ended: int) -> object:
+        undone = after(self, catalog, session, ended)  # (a ROLLBACK TO's copy put back)
+        check(catalog, texts[len(checked)])
+        checked.append(texts[len(checked)])
+        return undone
+
+    sql = "".join(f"{text};\n" for text in texts)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rollbacks, "after", after_checked)
+        lint_migrations([migration_from_text(sql, "0001_m.sql")], catalog=Catalog())
+    assert checked == texts  # (each statement replayed, then checked)
 
 
 def _sequences_walked(catalog: Catalog, table: Table) -> set[str]:
@@ -591,10 +603,7 @@ def test_the_tables_filed_by_sequence_are_the_walks(history: list) -> None:
     # histories of them, each table is filed under what its columns name, and what is asked
     # through it (the defaults drawing from a sequence, the column a sequence goes with) is
     # what a walk of every column of every table finds.
-    from lockwise.catalog.replay import Rollbacks
-    from lockwise.discover import migration_from_text
     from lockwise.effects.postgres.renames import _sequence_owner
-    from lockwise.lint import lint_migrations
 
     def check(catalog: Catalog, sql: str) -> None:
         catalog.may_draw_from("public.s")  # (built by a walk at the first, kept from there)
@@ -610,21 +619,8 @@ def test_the_tables_filed_by_sequence_are_the_walks(history: list) -> None:
                 (sql, name)
             assert _sequence_owner(b, name) == _owner_by_walk(catalog, name), (sql, name)
 
-    texts = ["CREATE SCHEMA app", "BEGIN",
-             *(text.format(t=t, u=u, s=s, r=r) for text, t, u, s, r in history), "COMMIT"]
-    after, checked = Rollbacks.after, []
-
-    def after_checked(self: Rollbacks, catalog: Catalog, session: object, ended: int) -> object:
-        undone = after(self, catalog, session, ended)  # (a ROLLBACK TO's copy put back)
-        check(catalog, texts[len(checked)])
-        checked.append(texts[len(checked)])
-        return undone
-
-    sql = "".join(f"{text};\n" for text in texts)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Rollbacks, "after", after_checked)
-        lint_migrations([migration_from_text(sql, "0001_m.sql")], catalog=Catalog())
-    assert checked == texts  # (each statement replayed, then checked)
+    _lint_checking_each_statement(
+        [text.format(t=t, u=u, s=s, r=r) for text, t, u, s, r in history], check)
 
 
 # --- the sequences of the columns a statement added -------------------------------------------
@@ -836,10 +832,6 @@ def test_the_constraint_names_of_a_schema_are_the_walks(history: list) -> None:
     # copies a ROLLBACK TO puts back: after every statement of random histories of them, each
     # table of the catalog is filed under the names of its constraints, and the index answers
     # as the walk of every table does (a name, of any schema, a table holds, has held or not).
-    from lockwise.catalog.replay import Rollbacks
-    from lockwise.discover import migration_from_text
-    from lockwise.lint import lint_migrations
-
     def check(catalog: Catalog, sql: str) -> None:
         filed = catalog.constraint_holders or {}
         for t in catalog.tables.values():
@@ -855,21 +847,9 @@ def test_the_constraint_names_of_a_schema_are_the_walks(history: list) -> None:
                 assert catalog.constraint_named(schema, name) == \
                     _walked_constraint_named(catalog, schema, name), (sql, schema, name)
 
-    texts = ["CREATE SCHEMA app", "BEGIN",
-             *(text.format(t=t, u=u, c=c, d=d) for text, t, u, c, d in history), "COMMIT"]
-    after, checked = Rollbacks.after, []
+    _lint_checking_each_statement(
+        [text.format(t=t, u=u, c=c, d=d) for text, t, u, c, d in history], check)
 
-    def after_checked(self: Rollbacks, catalog: Catalog, session: object, ended: int) -> object:
-        undone = after(self, catalog, session, ended)  # (a ROLLBACK TO's copy put back)
-        check(catalog, texts[len(checked)])
-        checked.append(texts[len(checked)])
-        return undone
-
-    sql = "".join(f"{text};\n" for text in texts)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Rollbacks, "after", after_checked)
-        lint_migrations([migration_from_text(sql, "0001_m.sql")], catalog=Catalog())
-    assert checked == texts  # (each statement replayed, then checked)
 
 @settings(max_examples=40, deadline=None)
 @example(["\u200b", "\t"])  # a zero-width character before a tab: tab stops count cells
