@@ -1145,7 +1145,8 @@ UNNAMED_REACH = {
     "identity-sequence-rename": ("CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY);\n",
                                  "ALTER SEQUENCE t_id_seq RENAME TO t_ids;\n"),
     "owned-sequence-move": ("CREATE SCHEMA s;\nCREATE TABLE t (id int, n int);\n"
-                            "CREATE SEQUENCE q OWNED BY t.n;\n", "ALTER SEQUENCE q SET SCHEMA s;\n"),
+                            "CREATE SEQUENCE q OWNED BY t.n;\n",
+                            "ALTER SEQUENCE q SET SCHEMA s;\n"),
     "owned-sequence-renamed-by-alter-table": ("CREATE TABLE t (id int, n int);\n"
                                               "CREATE SEQUENCE q OWNED BY t.n;\n",
                                               "ALTER TABLE q RENAME TO q2;\n"),

@@ -489,6 +489,13 @@ def _sequences_named(table: str, col: Column) -> tuple[str, ...]:
     return (*(s for s in (col.default_sequence, identity) if s is not None), *col.owns)
 
 
+def _file_sequences_named(filed: dict[str, frozenset[str]], t: Table) -> None:
+    """File `t` in `filed` (`Catalog.sequence_tables`) under the sequences its columns name."""
+    for col in t.columns.values():
+        for sequence in _sequences_named(t.name, col):
+            _add_to(filed, sequence, t.name)
+
+
 def _file_constraint_names(holders: dict[str, frozenset[str]], t: Table) -> None:
     """File `t` in `holders` (`Catalog.constraint_holders`) under the names of its
     constraints and of its NOT NULL ones."""
@@ -1394,11 +1401,8 @@ class Catalog:
         """`note_sequence_column` of each column of `t`: a table made (its columns copied
         from a parent, a LIKE source), moved, or whose column took a new name (an identity
         whose sequence was not recorded goes by its table's and column's names)."""
-        filed = self.sequence_tables
-        if filed is not None:
-            for col in t.columns.values():
-                for sequence in _sequences_named(t.name, col):
-                    _add_to(filed, sequence, t.name)
+        if self.sequence_tables is not None:
+            _file_sequences_named(self.sequence_tables, t)
 
     def _sequence_tables(self) -> dict[str, frozenset[str]]:
         """`sequence_tables`, built by a walk of every column when it is None."""
@@ -1406,9 +1410,7 @@ class Catalog:
         if filed is None:
             filed = self.sequence_tables = {}
             for t in self.tables.values():
-                for col in t.columns.values():
-                    for sequence in _sequences_named(t.name, col):
-                        _add_to(filed, sequence, t.name)
+                _file_sequences_named(filed, t)
         return filed
 
     def may_draw_from(self, sequence: str) -> bool:
