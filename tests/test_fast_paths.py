@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -270,10 +271,14 @@ class _WalkedTables(dict):
         return super().values()
 
 
-def test_a_sequence_no_column_names_is_owned_without_a_walk_of_every_column() -> None:
+def test_a_sequence_no_column_names_is_owned_without_a_walk_of_every_column(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     # pg_dump's order (bench/gen_corpus.generate_schema_dump): each table's sequence made and
     # OWNED BY its id before any default draws from it. A walk of every column for each
     # sequence made the replay of a schema of 2,000 tables quadratic (a quarter of its time).
+    from lockwise.catalog import model
+
+    monkeypatch.setattr(model, "CHECK_CALLERS", False)  # (the tests' walk beside the index)
     catalog = _catalog("".join(f"CREATE TABLE t{i} (id bigint NOT NULL, name text);"
                                for i in range(12)))
     tables = catalog.tables = _WalkedTables(catalog.tables)
@@ -291,11 +296,15 @@ def test_a_sequence_no_column_names_is_owned_without_a_walk_of_every_column() ->
                                                               "public.t3_id_seq")
 
 
-def test_a_sequence_renamed_or_moved_walks_the_columns_only_when_a_column_names_it() -> None:
+def test_a_sequence_renamed_or_moved_walks_no_table(monkeypatch: pytest.MonkeyPatch) -> None:
     # ALTER SEQUENCE ... RENAME TO / SET SCHEMA walked every column of every table for the
     # identities and owners naming it, then (a column naming it) again for the defaults
     # drawing from it: many renames of sequences on a large schema were quadratic. A
-    # sequence no column names costs no walk; one a column names, one.
+    # sequence no column names costs no walk; one a column names, the columns of the tables
+    # filed under it (`Catalog.sequence_tables`), not every table's (a walk, before).
+    from lockwise.catalog import model
+
+    monkeypatch.setattr(model, "CHECK_CALLERS", False)  # (the tests' walk beside the index)
     catalog = _catalog("CREATE SCHEMA app;" + "".join(
         f"CREATE TABLE t{i} (id serial, n int GENERATED ALWAYS AS IDENTITY);"
         f"CREATE SEQUENCE s{i};" for i in range(12)))
@@ -306,13 +315,24 @@ def test_a_sequence_renamed_or_moved_walks_the_columns_only_when_a_column_names_
         apply_statement(catalog, stmt.tree, "0002")
     assert tables.walks <= 1  # (the one that finds which sequences the columns name)
     assert {"app.r0", "app.r11"} <= catalog.sequences
-    for sql, walks in [("ALTER SEQUENCE t3_id_seq RENAME TO t3_ids", 1),
-                       ("ALTER SEQUENCE t4_n_seq SET SCHEMA app", 1)]:
+    for t in catalog.tables.values():
+        t.columns = _WalkedColumns(t.columns)
+    for sql, moved in [("ALTER SEQUENCE t3_id_seq RENAME TO t3_ids", "t3"),  # (a walk before)
+                       ("ALTER SEQUENCE t4_n_seq SET SCHEMA app", "t4"),
+                       ("ALTER TABLE t5 SET SCHEMA app", "t5"),  # (its serial's sequence too)
+                       ("ALTER TABLE t6 RENAME TO u6", "u6"),
+                       ("ALTER SEQUENCE t6_id_seq RENAME TO u6_ids", "u6")]:
         tables.walks = 0
         apply_statement(catalog, parse_sql(sql).statements[0].tree, "0003")
-        assert tables.walks == walks, sql
+        walked = {t.name for t in dict.values(tables) if t.columns.walks}
+        assert walked <= {f"public.{moved}", f"app.{moved}"}, sql
+        assert tables.walks == (sql.startswith("ALTER TABLE")), sql  # (its rules': left)
+        for t in dict.values(tables):
+            t.columns.walks = 0
     assert catalog.columns_drawing_from("public.t3_ids") == [("public.t3", "id")]
     assert catalog.tables["public.t4"].columns["n"].identity_sequence == "app.t4_n_seq"
+    assert catalog.columns_drawing_from("app.t5_id_seq") == [("app.t5", "id")]
+    assert catalog.tables["public.u6"].columns["id"].default_sequence == "public.u6_ids"
 
 
 def _owner_by_walk(catalog: Catalog, sequence: str) -> tuple[str, str]:
@@ -359,22 +379,16 @@ def test_the_column_a_sequence_goes_with_is_the_one_the_walk_found(changes: list
         assert _sequence_owner(b, name) == _owner_by_walk(catalog, name), name
 
 
-def test_the_column_a_sequence_goes_with_is_asked_of_each_table_once(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # Asked of each column of each table (a call each), the owner of a renamed sequence was
-    # half the conflict graph's time on a history renaming the sequences of 300 tables.
+def _owner_asking(monkeypatch: pytest.MonkeyPatch, sql: str) -> tuple[SimpleNamespace, list]:
+    """The effect model's builder over the catalog `sql` makes, and the list of the tables
+    and columns `owned_sequences` is asked of through it, from now on."""
     import lockwise.effects.postgres.builder as builder
-    from lockwise.effects.postgres.renames import _sequence_owner
 
-    catalog = _catalog("".join(f"CREATE TABLE t{i} (id serial, n int, m text);"
-                               for i in range(12)))
-    asked = []
+    asked: list = []
     owned = builder.catalog_owned_sequences
     monkeypatch.setattr(builder, "catalog_owned_sequences",
                         lambda *args: asked.append(args) or owned(*args))
-    b = SimpleNamespace(ctx=SimpleNamespace(catalog=catalog))
-    assert _sequence_owner(b, "public.t11_id_seq") == ("public.t11", "id")
-    assert len(asked) <= 12 + 3  # (was 34: each column of the tables up to t11's id)
+    return SimpleNamespace(ctx=SimpleNamespace(catalog=_catalog(sql))), asked
 
 
 def test_a_sequence_no_column_names_is_asked_of_no_table(
@@ -382,16 +396,11 @@ def test_a_sequence_no_column_names_is_asked_of_no_table(
     # Each sequence renamed asked each table for the sequences it goes with (`owned_sequences`,
     # two thirds of the graph's time on `--sequence-renames 1000`): one no column ever named
     # (`Catalog.may_draw_from`), and no identity's unrecorded `_seq` name, asks none.
-    import lockwise.effects.postgres.builder as builder
     from lockwise.effects.postgres.renames import _sequence_owner
 
-    catalog = _catalog("".join(f"CREATE TABLE t{i} (id serial, n int GENERATED ALWAYS AS "
-                               f"IDENTITY); CREATE SEQUENCE s{i};" for i in range(12)))
-    asked = []
-    owned = builder.catalog_owned_sequences
-    monkeypatch.setattr(builder, "catalog_owned_sequences",
-                        lambda *args: asked.append(args) or owned(*args))
-    b = SimpleNamespace(ctx=SimpleNamespace(catalog=catalog))
+    b, asked = _owner_asking(monkeypatch, "".join(
+        f"CREATE TABLE t{i} (id serial, n int GENERATED ALWAYS AS IDENTITY); "
+        f"CREATE SEQUENCE s{i};" for i in range(12)))
     for name in ("public.s3", "public.r3", "app.s3"):
         assert _sequence_owner(b, name) == ("", "")
     assert asked == []  # (was 12 each: every table asked)
@@ -399,10 +408,14 @@ def test_a_sequence_no_column_names_is_asked_of_no_table(
 
 
 class _WalkingCatalog(Catalog):
-    """A catalog that walks every column for each sequence, as before `column_sequences`."""
+    """A catalog that walks every column for each sequence, as before `column_sequences`
+    and `sequence_tables`."""
 
     def may_draw_from(self, sequence: str) -> bool:
         return True
+
+    def tables_naming_sequence(self, sequence: str) -> list[Table]:
+        return list(self.tables.values())
 
 
 _SEQUENCE_STATEMENTS = st.sampled_from([
@@ -441,10 +454,10 @@ _SEQUENCE_STATEMENTS = st.sampled_from([
                           st.sampled_from(["s", "r", "a_id_seq", "b_n_seq"]),
                           st.sampled_from(["s", "r", "a_id_seq"])), max_size=14))
 def test_the_sequences_columns_name_are_never_missed(history: list) -> None:
-    # `Catalog.column_sequences` is kept by each writer of `owns`, `default_sequence` and
-    # `identity_sequence`: over random histories of what writes them, the sequences every
-    # column names are in it, and the replay leaves what the replay walking every column
-    # for each sequence (owned, dropped, renamed or moved) leaves.
+    # `Catalog.sequence_tables` is kept by each writer of `owns`, `default_sequence` and
+    # `identity_sequence`: over random histories of what writes them, each table is filed
+    # under the sequences its columns name, and the replay leaves what the replay walking
+    # every column for each sequence (owned, dropped, renamed or moved) leaves.
     kept, walking = Catalog(), _WalkingCatalog()
     assert not kept.may_draw_from("public.s")  # (filled now: the writers keep it from here)
     sql = "CREATE SCHEMA app;" + "".join(
@@ -454,11 +467,163 @@ def test_the_sequences_columns_name_are_never_missed(history: list) -> None:
             apply_statement(catalog, stmt.tree, "0001")
         named = {s for t in kept.tables.values() for c in t.columns.values()
                  for s in (c.default_sequence, c.identity_sequence, *c.owns) if s is not None}
-        assert named <= (kept.column_sequences or set()), stmt.sql
+        filed = kept.sequence_tables or {}
+        assert all(t.name in filed.get(s, ()) for t in kept.tables.values()
+                   for c in t.columns.values()
+                   for s in (c.default_sequence, c.identity_sequence, *c.owns) if s), stmt.sql
         assert kept.tables == walking.tables, stmt.sql
         assert kept.sequences == walking.sequences, stmt.sql
         for name in named | kept.sequences:
             assert kept.columns_drawing_from(name) == walking.columns_drawing_from(name)
+
+
+def test_the_column_a_sequence_goes_with_is_asked_of_its_table_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # ALTER SEQUENCE ... RENAME TO of a serial's or identity's sequence asked the tables in
+    # turn until the one it goes with (1,004,000 asks on `--sequence-renames 1000`; each
+    # column of each table before the forty-ninth round): only the tables filed under it
+    # (`Catalog.sequence_tables`) are asked now, then the columns of the one it goes with.
+    from lockwise.effects.postgres.renames import _sequence_owner
+
+    b, asked = _owner_asking(monkeypatch, "".join(
+        f"CREATE TABLE t{i} (id serial, n int GENERATED ALWAYS AS IDENTITY, m text);"
+        for i in range(40)))
+    for name, owner in [("public.t39_id_seq", ("public.t39", "id")),
+                        ("public.t20_n_seq", ("public.t20", "n"))]:
+        asked.clear()
+        assert _sequence_owner(b, name) == owner
+        assert len(asked) <= 1 + 3, (name, len(asked))  # (41 and 23 on main)
+
+
+def _lint_checking_each_statement(statements: list[str],
+                                  check: Callable[[Catalog, str], None]) -> None:
+    """Lint `statements` in one migration (after CREATE SCHEMA app, inside BEGIN ... COMMIT)
+    and `check` the replay's catalog after each, once a ROLLBACK TO put its copy back
+    (`Rollbacks.after` wrapped)."""
+    from lockwise.catalog.replay import Rollbacks
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    texts = ["CREATE SCHEMA app", "BEGIN", *statements, "COMMIT"]
+    after, checked = Rollbacks.after, []
+
+    def after_checked(self: Rollbacks, catalog: Catalog, session: object, ended: int) -> object:
+        undone = after(self, catalog, session, ended)  # (a ROLLBACK TO's copy put back)
+        check(catalog, texts[len(checked)])
+        checked.append(texts[len(checked)])
+        return undone
+
+    sql = "".join(f"{text};\n" for text in texts)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rollbacks, "after", after_checked)
+        lint_migrations([migration_from_text(sql, "0001_m.sql")], catalog=Catalog())
+    assert checked == texts  # (each statement replayed, then checked)
+
+
+def _sequences_walked(catalog: Catalog, table: Table) -> set[str]:
+    """The sequences the columns of `table` name: own, draw their default from, have as
+    their identity's (as recorded, else as PostgreSQL names it)."""
+    from lockwise.catalog.replay import column_identity_sequence
+
+    return {s for c in table.columns.values()
+            for s in (c.default_sequence, *c.owns,
+                      column_identity_sequence(table.name, c) if c.identity else None) if s}
+
+
+def _drawing_by_walk(catalog: Catalog, sequence: str) -> list[tuple[str, str]]:
+    """`Catalog.columns_drawing_from` as a walk of every column of every table."""
+    return sorted(((t.name, c.name) for t in catalog.tables.values()
+                   for c in t.columns.values() if c.default_sequence == sequence),
+                  key=lambda pair: pair[0])
+
+
+#: Statements that make, copy, change, move or drop a column naming a sequence, or the
+#: sequence, table or schema it names.
+_SEQUENCE_INDEX_STATEMENTS = st.sampled_from([
+    "CREATE TABLE {t} (id serial, n int, m int)",
+    "CREATE TABLE {t} (id int GENERATED ALWAYS AS IDENTITY, n int, m int)",
+    "CREATE TABLE {t} (id int GENERATED BY DEFAULT AS IDENTITY (SEQUENCE NAME {s}), n int)",
+    "CREATE TABLE {t} (id int DEFAULT nextval('{s}'), n int, m int)",
+    "CREATE TABLE app.{t} (id bigserial, n int)",
+    "CREATE TABLE {t} (LIKE {u} INCLUDING ALL)",
+    "CREATE TABLE {t} (LIKE {u} INCLUDING DEFAULTS INCLUDING IDENTITY)",
+    "CREATE TABLE {t} (x int) INHERITS ({u})",
+    "CREATE TABLE {t} (id int, n int, m int) PARTITION BY RANGE (id)",
+    "CREATE TABLE {t} (id serial, n int GENERATED ALWAYS AS IDENTITY) PARTITION BY RANGE (id)",
+    "CREATE TABLE {t} PARTITION OF {u} FOR VALUES FROM (0) TO (10)",
+    "ALTER TABLE {u} ATTACH PARTITION {t} FOR VALUES FROM (10) TO (20)",
+    "ALTER TABLE {u} DETACH PARTITION {t}",
+    "CREATE SEQUENCE {s}", "CREATE SEQUENCE {s} OWNED BY {t}.n",
+    "ALTER SEQUENCE {s} OWNED BY {t}.m", "ALTER SEQUENCE {s} OWNED BY NONE",
+    "ALTER SEQUENCE {s} RENAME TO {r}", "ALTER TABLE {s} RENAME TO {r}",
+    "ALTER SEQUENCE {s} SET SCHEMA app", "ALTER SEQUENCE app.{s} SET SCHEMA public",
+    "ALTER TABLE {t} RENAME TO {u}", "ALTER TABLE {t} SET SCHEMA app",
+    "ALTER TABLE app.{t} SET SCHEMA public", "ALTER TABLE app.{t} RENAME TO {u}",
+    "ALTER SCHEMA app RENAME TO app2", "ALTER SCHEMA app2 RENAME TO app",
+    "ALTER TABLE {t} RENAME COLUMN id TO k", "ALTER TABLE {t} RENAME COLUMN n TO j",
+    "ALTER TABLE {t} ADD COLUMN k bigserial",
+    "ALTER TABLE {t} ADD COLUMN k int GENERATED BY DEFAULT AS IDENTITY",
+    "ALTER TABLE {t} ALTER COLUMN n SET DEFAULT nextval('{s}')",
+    "ALTER TABLE {t} ALTER COLUMN id SET DEFAULT nextval('app.{s}')",
+    "ALTER TABLE {t} ALTER COLUMN n DROP DEFAULT",
+    "ALTER TABLE {t} ALTER COLUMN n ADD GENERATED ALWAYS AS IDENTITY",
+    "ALTER TABLE {t} ALTER COLUMN id DROP IDENTITY",
+    "ALTER TABLE {t} DROP COLUMN id CASCADE", "ALTER TABLE {t} DROP COLUMN n",
+    "DROP TABLE {t} CASCADE", "DROP SEQUENCE {s} CASCADE", "DROP SCHEMA app CASCADE",
+    "CREATE SCHEMA IF NOT EXISTS app",
+    "SAVEPOINT x", "ROLLBACK TO x", "RELEASE x", "SAVEPOINT y", "ROLLBACK TO y",
+    "DO $$ BEGIN ALTER TABLE {t} ADD COLUMN q serial; END $$",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@example([("CREATE TABLE {t} (id serial, n int, m int)", "a", "b", "s", "r"),
+          ("SAVEPOINT x", "a", "a", "s", "s"),
+          ("ALTER TABLE {t} RENAME TO {u}", "a", "b", "s", "r"),
+          ("ROLLBACK TO x", "a", "a", "s", "s"),
+          ("ALTER SEQUENCE {s} RENAME TO {r}", "a", "a", "a_id_seq", "r")])
+@example([("CREATE TABLE {t} (id int, n int, m int) PARTITION BY RANGE (id)", "a", "a", "s",
+           "s"), ("CREATE TABLE {t} PARTITION OF {u} FOR VALUES FROM (0) TO (10)", "b", "a",
+                  "s", "s"),
+          ("ALTER TABLE {t} ALTER COLUMN n ADD GENERATED ALWAYS AS IDENTITY", "a", "a", "s",
+           "s"), ("ALTER TABLE {u} DETACH PARTITION {t}", "b", "a", "s", "s"),
+          ("ALTER TABLE {t} RENAME COLUMN n TO j", "b", "b", "s", "s"),  # (its identity's
+          ("ALTER TABLE {t} RENAME TO {u}", "b", "c", "s", "s")])         # name follows)
+@example([("CREATE TABLE {t} (id serial, n int, m int)", "a", "a", "s", "s"),
+          ("CREATE TABLE {t} (x int) INHERITS ({u})", "b", "a", "s", "s"),
+          ("CREATE SEQUENCE {s}", "a", "a", "s", "s"),
+          ("ALTER TABLE {t} ALTER COLUMN n SET DEFAULT nextval('{s}')", "a", "a", "s", "s"),
+          ("ALTER TABLE {t} ADD COLUMN k bigserial", "a", "a", "s", "s")])  # (b's defaults)
+@given(st.lists(st.tuples(_SEQUENCE_INDEX_STATEMENTS, st.sampled_from("abc"),
+                          st.sampled_from("abc"),
+                          st.sampled_from(["s", "r", "a_id_seq", "b_n_seq", "a_n_seq"]),
+                          st.sampled_from(["s", "r", "a_id_seq"])), max_size=16))
+def test_the_tables_filed_by_sequence_are_the_walks(history: list) -> None:
+    # `Catalog.sequence_tables` files each table under the sequences its columns name, kept
+    # by each statement that makes, copies or changes such a column, moves a table or renames
+    # a column, and by the copies a ROLLBACK TO puts back: after every statement of random
+    # histories of them, each table is filed under what its columns name, and what is asked
+    # through it (the defaults drawing from a sequence, the column a sequence goes with) is
+    # what a walk of every column of every table finds.
+    from lockwise.effects.postgres.renames import _sequence_owner
+
+    def check(catalog: Catalog, sql: str) -> None:
+        catalog.may_draw_from("public.s")  # (built by a walk at the first, kept from there)
+        filed = catalog.sequence_tables or {}
+        names = {"public.s", "public.r", "app.s", "app.r", "public.a_id_seq", "app2.s"}
+        for t in catalog.tables.values():
+            named = _sequences_walked(catalog, t)
+            assert all(t.name in filed.get(s, ()) for s in named), (sql, t.name, named)
+            names |= named
+        b = SimpleNamespace(ctx=SimpleNamespace(catalog=catalog))
+        for name in sorted(names | catalog.sequences):
+            assert catalog.columns_drawing_from(name) == _drawing_by_walk(catalog, name), \
+                (sql, name)
+            assert _sequence_owner(b, name) == _owner_by_walk(catalog, name), (sql, name)
+
+    _lint_checking_each_statement(
+        [text.format(t=t, u=u, s=s, r=r) for text, t, u, s, r in history], check)
+
 
 # --- the sequences of the columns a statement added -------------------------------------------
 
@@ -669,10 +834,6 @@ def test_the_constraint_names_of_a_schema_are_the_walks(history: list) -> None:
     # copies a ROLLBACK TO puts back: after every statement of random histories of them, each
     # table of the catalog is filed under the names of its constraints, and the index answers
     # as the walk of every table does (a name, of any schema, a table holds, has held or not).
-    from lockwise.catalog.replay import Rollbacks
-    from lockwise.discover import migration_from_text
-    from lockwise.lint import lint_migrations
-
     def check(catalog: Catalog, sql: str) -> None:
         filed = catalog.constraint_holders or {}
         for t in catalog.tables.values():
@@ -688,21 +849,9 @@ def test_the_constraint_names_of_a_schema_are_the_walks(history: list) -> None:
                 assert catalog.constraint_named(schema, name) == \
                     _walked_constraint_named(catalog, schema, name), (sql, schema, name)
 
-    texts = ["CREATE SCHEMA app", "BEGIN",
-             *(text.format(t=t, u=u, c=c, d=d) for text, t, u, c, d in history), "COMMIT"]
-    after, checked = Rollbacks.after, []
+    _lint_checking_each_statement(
+        [text.format(t=t, u=u, c=c, d=d) for text, t, u, c, d in history], check)
 
-    def after_checked(self: Rollbacks, catalog: Catalog, session: object, ended: int) -> object:
-        undone = after(self, catalog, session, ended)  # (a ROLLBACK TO's copy put back)
-        check(catalog, texts[len(checked)])
-        checked.append(texts[len(checked)])
-        return undone
-
-    sql = "".join(f"{text};\n" for text in texts)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Rollbacks, "after", after_checked)
-        lint_migrations([migration_from_text(sql, "0001_m.sql")], catalog=Catalog())
-    assert checked == texts  # (each statement replayed, then checked)
 
 @settings(max_examples=40, deadline=None)
 @example(["\u200b", "\t"])  # a zero-width character before a tab: tab stops count cells

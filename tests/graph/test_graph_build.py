@@ -1140,6 +1140,16 @@ UNNAMED_REACH = {
     # DROP SEQUENCE ... CASCADE drops the defaults that draw from it.
     "sequence-cascade": ("CREATE SEQUENCE s;\nCREATE TABLE t (id int DEFAULT nextval('s'));\n",
                          "DROP SEQUENCE s CASCADE;\n"),
+    # A sequence renamed or moved: the identity whose it is and the column owning it follow
+    # (and the defaults drawing from it).
+    "identity-sequence-rename": ("CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY);\n",
+                                 "ALTER SEQUENCE t_id_seq RENAME TO t_ids;\n"),
+    "owned-sequence-move": ("CREATE SCHEMA s;\nCREATE TABLE t (id int, n int);\n"
+                            "CREATE SEQUENCE q OWNED BY t.n;\n",
+                            "ALTER SEQUENCE q SET SCHEMA s;\n"),
+    "owned-sequence-renamed-by-alter-table": ("CREATE TABLE t (id int, n int);\n"
+                                              "CREATE SEQUENCE q OWNED BY t.n;\n",
+                                              "ALTER TABLE q RENAME TO q2;\n"),
     # A column rename is followed by the views that read the column.
     "column-rename": ("CREATE TABLE t (id int, a int);\nCREATE VIEW v AS SELECT a FROM t;\n",
                       "ALTER TABLE t RENAME COLUMN a TO b;\n"),

@@ -475,6 +475,27 @@ def _add_to(index: dict, key: object, name: str) -> None:
         index[key] = names | {name}
 
 
+def _sequences_named(table: str, col: Column) -> tuple[str, ...]:
+    """The sequences column `col` of `table` (qualified) names: owns, draws its default from,
+    has as its identity's (as recorded, else as PostgreSQL names it: `owned_sequence`)."""
+    if col.identity and col.identity_sequence is None:
+        from lockwise.catalog.replay import owned_sequence
+
+        identity: str | None = owned_sequence(table, col.name)
+    else:
+        identity = col.identity_sequence
+    if identity is None and col.default_sequence is None:
+        return col.owns
+    return (*(s for s in (col.default_sequence, identity) if s is not None), *col.owns)
+
+
+def _file_sequences_named(filed: dict[str, frozenset[str]], t: Table) -> None:
+    """File `t` in `filed` (`Catalog.sequence_tables`) under the sequences its columns name."""
+    for col in t.columns.values():
+        for sequence in _sequences_named(t.name, col):
+            _add_to(filed, sequence, t.name)
+
+
 def _file_constraint_names(holders: dict[str, frozenset[str]], t: Table) -> None:
     """File `t` in `holders` (`Catalog.constraint_holders`) under the names of its
     constraints and of its NOT NULL ones."""
@@ -793,14 +814,19 @@ class Catalog:
     #: (`replay.end_statement`).
     statement_memo: tuple[object, dict[tuple, Any]] | None = field(
         default=None, repr=False, compare=False)
-    #: Every sequence a column's `owns`, `default_sequence` or `identity_sequence` has named
-    #: (a superset: a name stays when the column lets the sequence go), so that a sequence
-    #: no column ever named costs no walk of every column (`may_draw_from`): a pg_dump
-    #: schema says OWNED BY for each of its sequences before a default draws from it, and a
-    #: walk each made its replay quadratic; so did a walk for each sequence renamed or
-    #: moved. None until first asked, then filled by one walk; from then on each writer of
-    #: those three fields adds the name it writes (`note_column_sequence`).
-    column_sequences: set[str] | None = field(default=None, repr=False, compare=False)
+    #: Sequence (qualified) -> the tables that may have a column naming it: owning it
+    #: (`owns`), drawing its default from it (`default_sequence`), or as its identity's
+    #: (`identity_sequence`, else the name PostgreSQL gives it: `owned_sequence`). A superset:
+    #: a table stays filed when its column lets the sequence go, is dropped or the table is,
+    #: so only a column put in a table, a name written in a column and a table or column
+    #: taking a new name are noted (`note_sequence_column`, `note_sequence_columns`,
+    #: `move_table`). A sequence no table is filed under costs no walk (`may_draw_from`), one
+    #: filed costs its tables (`tables_naming_sequence`): a walk of every column for each
+    #: sequence owned, renamed or moved made a pg_dump schema's replay and long histories of
+    #: renames quadratic. None until first asked, then filled by one walk; its sets are
+    #: frozensets, replaced, never changed in place (a fork copies the outer dict).
+    sequence_tables: dict[str, frozenset[str]] | None = field(
+        default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if type(self.indexes) is dict:
@@ -843,6 +869,8 @@ class Catalog:
         self.tables[new_name] = t
         if self.constraint_holders is not None:  # its constraints keep their names
             self.note_constraint_names(t)
+        if self.sequence_tables is not None:  # and its columns their sequences
+            self.note_sequence_columns(t)
 
     def put_constraint(self, t: Table, con: Constraint) -> None:
         """Store `con` on `t` under its name (a new one, or in place of the one of that name),
@@ -1364,31 +1392,58 @@ class Catalog:
         from them (ALTER TYPE ... CASCADE alters those too, as ALTER TABLE would)."""
         return sorted(t.name for t in self.tables.values() if t.of_type == type_name)
 
-    def note_column_sequence(self, sequence: str | None) -> None:
-        """A column's `owns`, `default_sequence` or `identity_sequence` names `sequence` now
-        (a column of this catalog, or one about to be: see `column_sequences`)."""
-        if sequence is not None and self.column_sequences is not None:
-            self.column_sequences.add(sequence)
+    def note_sequence_column(self, table: str, col: Column) -> None:
+        """Column `col` of `table` (qualified; in the table, or about to be) may name the
+        sequences it names now: filed under each in `sequence_tables`. Every writer of a
+        column's `owns`, `default_sequence`, `identity_sequence` or `identity`, and every
+        place that puts a column in a table, calls this or `note_sequence_columns`."""
+        filed = self.sequence_tables
+        if filed is not None:
+            for sequence in _sequences_named(table, col):
+                _add_to(filed, sequence, table)
+
+    def note_sequence_columns(self, t: Table) -> None:
+        """`note_sequence_column` of each column of `t`: a table made (its columns copied
+        from a parent, a LIKE source), moved, or whose column took a new name (an identity
+        whose sequence was not recorded goes by its table's and column's names)."""
+        if self.sequence_tables is not None:
+            _file_sequences_named(self.sequence_tables, t)
+
+    def _sequence_tables(self) -> dict[str, frozenset[str]]:
+        """`sequence_tables`, built by a walk of every column when it is None."""
+        filed = self.sequence_tables
+        if filed is None:
+            filed = self.sequence_tables = {}
+            for t in self.tables.values():
+                _file_sequences_named(filed, t)
+        return filed
 
     def may_draw_from(self, sequence: str) -> bool:
         """Whether a column may own `sequence` (qualified), draw its default from it or have
-        it as its identity's; False when no column has named it (`column_sequences`)."""
-        named = self.column_sequences
-        if named is None:
-            named = self.column_sequences = {
-                s for t in self.tables.values() for c in t.columns.values()
-                for s in (c.default_sequence, c.identity_sequence, *c.owns) if s is not None}
-        return sequence in named
+        it as its identity's; False when no table is filed under it (`sequence_tables`)."""
+        return sequence in self._sequence_tables()
+
+    def tables_naming_sequence(self, sequence: str) -> list[Table]:
+        """The tables that may have a column naming `sequence` (qualified: owning it, drawing
+        its default from it, or as its identity's), in no order: those `sequence_tables`
+        files under it that the catalog holds. Every table with such a column is among them
+        (with `LOCKWISE_CHECK_CALLERS`, as the tests run, checked against a walk)."""
+        filed = self._sequence_tables().get(sequence)
+        tables = self.tables
+        found = [t for name in filed if (t := tables.get(name)) is not None] if filed else []
+        if CHECK_CALLERS:  # (tests: as `callers`)
+            walked = {t.name for t in tables.values() for col in t.columns.values()
+                      if sequence in _sequences_named(t.name, col)}
+            assert walked <= {t.name for t in found}, f"{sequence}: {walked}, filed {filed}"
+        return found
 
     def columns_drawing_from(self, sequence: str) -> list[tuple[str, str]]:
         """The (table, column) pairs whose default draws from `sequence` (qualified), by
         table name, each table's in column order."""
-        if not self.may_draw_from(sequence):
-            return []
-        # (the few found sorted, not every table: a pg_dump schema asks this for each of its
-        # sequences, and sorting a thousand tables each time made its replay quadratic)
-        found = [(t.name, c.name) for t in self.tables.values() for c in t.columns.values()
-                 if c.default_sequence == sequence]
+        # (the tables filed under it alone, the few found sorted: a walk of every column, or
+        # a sort of every table, for each of a pg_dump schema's sequences made it quadratic)
+        found = [(t.name, c.name) for t in self.tables_naming_sequence(sequence)
+                 for c in t.columns.values() if c.default_sequence == sequence]
         return sorted(found, key=itemgetter(0)) if len(found) > 1 else found
 
     def holds_regclass(self, type_name: str, array: bool) -> bool:

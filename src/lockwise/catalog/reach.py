@@ -173,15 +173,18 @@ def _callers_reached(catalog: Catalog, found: Callers) -> list[Table]:
 
 def _moved_with(catalog: Catalog, kind: str, body: dict) -> list[Table] | None:
     """The tables a RENAME or SET SCHEMA of a type, domain, routine or sequence changes:
-    those with a column of it, a trigger executing it, a default drawing from it. None for
-    another kind of object."""
+    those with a column of it, a trigger executing it, a column naming it (a default drawing
+    from it, an identity whose it is, the column owning it: `Catalog.tables_naming_sequence`;
+    ALTER TABLE renames a sequence too, as the replay has it). None for another kind of
+    object."""
     if kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         return _tables_typed(catalog, _type_spellings(body))
     if kind in _ROUTINE_KINDS:
         return _tables_triggering(catalog, _object_names(body))
-    if kind == "OBJECT_SEQUENCE":
-        columns = catalog.columns_drawing_from(range_var(body.get("relation"))[0])
-        return [catalog.tables[t] for t in dict.fromkeys(t for t, _ in columns)]
+    name = range_var(body.get("relation"))[0] if kind in ("OBJECT_SEQUENCE", "OBJECT_TABLE") \
+        else ""
+    if kind == "OBJECT_SEQUENCE" or "renameType" in body and name in catalog.sequences:
+        return catalog.tables_naming_sequence(name)
     return None
 
 
@@ -195,8 +198,8 @@ def _schema_reach(catalog: Catalog, schema: str) -> list[Table]:
     reached = [*inside, *(o for t in inside for o in _tables_following(catalog, t.name))]
     for type_name in _schema_types(catalog, schema):
         reached += _tables_typed(catalog, _spellings(type_name, type_name))
-    reached += [catalog.tables[table] for seq in catalog.sequences if seq.startswith(prefix)
-                for table, _ in catalog.columns_drawing_from(seq)]
+    reached += [t for seq in catalog.sequences if seq.startswith(prefix)
+                for t in catalog.tables_naming_sequence(seq)]
     reached += [t for function in _schema_trigger_functions(catalog, schema)
                 for t in _tables_triggering(catalog, function.split("."))]
     reached += policies.calling_schema(catalog, schema)

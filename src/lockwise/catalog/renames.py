@@ -159,6 +159,8 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
     if old in t.columns:  # the column keeps its place (`*` expands in order)
         t.columns[old].name = new
         t.columns = {new if n == old else n: c for n, c in t.columns.items()}
+        # (an identity whose sequence was not recorded goes by the column's new name)
+        catalog.note_sequence_column(name, t.columns[new])
     for con in t.constraints.values():
         con.columns = _renamed(con.columns, old, new)
         con.set_columns = _renamed(con.set_columns, old, new)
@@ -280,13 +282,14 @@ def _move_serial_sequences(catalog: Catalog, t: Table, schema: str) -> None:
             _move_sequence(catalog, sequence, f"{schema}.{sequence.split('.', 1)[1]}")
         if col.identity_sequence and not col.identity_sequence.startswith(f"{schema}."):
             col.identity_sequence = f"{schema}.{col.identity_sequence.split('.', 1)[1]}"
-            catalog.note_column_sequence(col.identity_sequence)
+            catalog.note_sequence_column(t.name, col)
         seq = col.default_sequence
         if col.default == "nextval()" and seq and not seq.startswith(f"{schema}."):
             moved = f"{schema}.{seq.split('.', 1)[1]}"
             for table, column in catalog.columns_drawing_from(seq):
-                catalog.tables[table].columns[column].default_sequence = moved
-            catalog.note_column_sequence(moved)
+                drawing = catalog.tables[table].columns[column]
+                drawing.default_sequence = moved
+                catalog.note_sequence_column(table, drawing)
 
 
 def _follow_parent_rename(catalog: Catalog, old: str, new: str) -> None:
@@ -449,20 +452,20 @@ def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
     (`nextval('s')` holds its oid), an identity column whose sequence it is, and the column
     owning it. A serial's sequence, which the catalog keeps on its column only, follows too
     (checked on the server: a DROP COLUMN or INSERT then locks it by its new name). The
-    columns are walked once, and only when one has named it (`Catalog.may_draw_from`): a
-    walk for each sequence renamed or moved made many of them quadratic."""
+    columns walked are those of the tables filed under it
+    (`Catalog.tables_naming_sequence`): a walk of every column for each sequence renamed or
+    moved made many of them quadratic."""
     if old == new:
         return
-    if catalog.may_draw_from(old):
-        for t in catalog.tables.values():
-            for col in t.columns.values():
-                if col.identity_sequence == old:
-                    col.identity_sequence = new
-                if old in col.owns:
-                    col.owns = tuple(new if s == old else s for s in col.owns)
-                if col.default_sequence == old:
-                    col.default_sequence = new
-        catalog.note_column_sequence(new)  # (the columns that named `old` name `new` now)
+    for t in catalog.tables_naming_sequence(old):
+        for col in t.columns.values():
+            if col.identity_sequence == old:
+                col.identity_sequence = new
+            if old in col.owns:
+                col.owns = tuple(new if s == old else s for s in col.owns)
+            if col.default_sequence == old:
+                col.default_sequence = new
+        catalog.note_sequence_columns(t)  # (those that named `old` name `new` now)
     if old not in catalog.sequences:
         return
     catalog.sequences.discard(old)

@@ -128,7 +128,8 @@ _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQU
 
 
 def _column(catalog: Catalog, col: dict, table: str) -> Column:
-    """Column `col` of `table` (qualified) as the catalog keeps it."""
+    """Column `col` of `table` (qualified) as the catalog keeps it. Its sequences are filed
+    once it is in the table (`Catalog.note_sequence_column`)."""
     tname, mods, is_array = catalog.column_type(col.get("typeName"))
     column = Column(col.get("colname", ""), SERIAL_TYPES.get(tname, tname), mods,
                     array=is_array, collation=collation_name(col))
@@ -136,7 +137,6 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
         column.not_null = True
         column.default = "nextval()"
         column.default_sequence = owned_sequence(table, column.name)
-        catalog.note_column_sequence(column.default_sequence)
     for item in col.get("constraints") or ():
         _, con = unwrap(item)
         contype = con.get("contype")
@@ -151,13 +151,11 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_expression = con.get("raw_expr") if column.default else None
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
-            catalog.note_column_sequence(column.default_sequence)
             column.uses = expression_uses(con.get("raw_expr"))
             column.names = _names(con.get("raw_expr"), catalog.holds_regclass(tname, is_array))
         if contype == "CONSTR_IDENTITY":
             column.identity = True
             column.identity_sequence = identity_sequence(table, column.name, con)
-            catalog.note_column_sequence(column.identity_sequence)
         if contype == "CONSTR_GENERATED":
             column.generated = True
             column.virtual = con.get("generated_kind") == "v"
@@ -732,6 +730,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     for like in likes:
         _like_extras(catalog, t, like)
     catalog.note_uses(name)  # its own, its parents', what LIKE copied, its indexes' uses
+    catalog.note_sequence_columns(t)  # its columns' sequences, copied ones too
     if t.partition_of or t.inherits or likes:  # names taken from them: the new table's too
         catalog.note_constraint_names(t)
 
@@ -858,7 +857,6 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
         if not options & _LIKE_IDENTITY:
             copy.identity = False
         copy.identity_sequence = owned_sequence(t.name, copy.name) if copy.identity else None
-        catalog.note_column_sequence(copy.identity_sequence)
         copy.inherited = False
         merged = t.columns.get(copy.name)
         if merged is not None and merged.not_null and not copy.not_null:
@@ -1160,6 +1158,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 # the column counts as added)
                 continue
             t.columns[col.name] = col
+            catalog.note_sequence_column(name, col)
             had = set(t.constraints)
             _add_column_constraints(catalog, t, body, col.name)
             _name_not_null(catalog, t, col.name)
@@ -1184,12 +1183,12 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 changed.collation = collation_name(body)  # none written: the type's default
         elif sub == "AT_ColumnDefault" and column is not None:
             # SET DEFAULT NULL stores no default, as DROP DEFAULT.
-            for _, changed in _with_below(catalog, t, colname, inh):
+            for table, changed in _with_below(catalog, t, colname, inh):
                 changed.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
                     else "default"
                 changed.default_expression = cmd.get("def") if changed.default else None
                 changed.default_sequence = nextval_sequence(cmd.get("def"))
-                catalog.note_column_sequence(changed.default_sequence)
+                catalog.note_sequence_column(table.name, changed)
                 changed.uses = expression_uses(cmd.get("def"))
                 changed.names = _names(cmd.get("def"),
                                        catalog.holds_regclass(changed.type_name, changed.array))
@@ -1215,14 +1214,14 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                     table.columns[colname].not_null_valid = True
         elif sub in ("AT_AddIdentity", "AT_DropIdentity"):
             # The partitions' columns follow the parent's (checked on the server).
-            for table in [t, *filter(None, map(catalog.tables.get, catalog.partitions(name)))]:
-                if colname in table.columns:
-                    table.columns[colname].identity = sub == "AT_AddIdentity"
             if colname in t.columns:  # (the partitions draw from the parent's)
                 t.columns[colname].identity_sequence = identity_sequence(
                     name, colname, unwrap(cmd.get("def"))[1]) \
                     if sub == "AT_AddIdentity" else None
-                catalog.note_column_sequence(t.columns[colname].identity_sequence)
+            for table in [t, *filter(None, map(catalog.tables.get, catalog.partitions(name)))]:
+                if colname in table.columns:
+                    table.columns[colname].identity = sub == "AT_AddIdentity"
+                    catalog.note_sequence_column(table.name, table.columns[colname])
         elif sub == "AT_DropNotNull" and column is not None:
             _drop_not_null(catalog, t, colname, inh)
         elif sub == "AT_AddConstraint":
@@ -1423,6 +1422,7 @@ def _add_column_below(catalog: Catalog, t: Table, col: Column) -> None:
             copy = _not_null_copy(t, col)
             copy.inherited = child.partition_of is None
             child.columns[col.name] = copy
+            catalog.note_sequence_column(child.name, copy)
 
 
 def _drop_column_below(catalog: Catalog, table: str, column: str, cascade: bool,
@@ -2092,20 +2092,20 @@ def _own_sequence(catalog: Catalog, sequence: str, owner: list[str] | None,
         if serials:
             catalog.sequences.add(sequence)
             catalog.filed(sequence)
-    col = catalog.column(object_name(owner[:-1]), owner[-1]) if owner else None
+    table = object_name(owner[:-1]) if owner else ""
+    col = catalog.column(table, owner[-1]) if owner else None
     if col is not None:
         col.owns = (*col.owns, sequence)
-        catalog.note_column_sequence(sequence)
+        catalog.note_sequence_column(table, col)
 
 
 def _disown_sequence(catalog: Catalog, sequence: str) -> list[Column]:
     """No column owns `sequence` any more (OWNED BY another or NONE, DROP SEQUENCE); the
     columns whose default draws from it, found on the same walk (a pg_dump schema says
-    OWNED BY for each of its sequences: one walk of every column each, not two)."""
+    OWNED BY for each of its sequences: the columns of the tables filed under it alone,
+    `Catalog.tables_naming_sequence`, not a walk of every column each)."""
     drawing: list[Column] = []
-    if not catalog.may_draw_from(sequence):
-        return drawing
-    for t in catalog.tables.values():
+    for t in catalog.tables_naming_sequence(sequence):
         for col in t.columns.values():
             if sequence in col.owns:
                 col.owns = tuple(s for s in col.owns if s != sequence)

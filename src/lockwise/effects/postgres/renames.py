@@ -256,21 +256,21 @@ def _names_a_sequence(b: Builder, relation: str) -> bool:
 
 def _sequence_owner(b: Builder, sequence: str) -> tuple[str, str]:
     """The table and column `sequence` goes with: a serial's, an identity's, or one it is
-    OWNED BY; ("", "") for a sequence of its own, or one the catalog does not know. Each
-    table is asked once, then the columns of the one it goes with (each column of each
-    table asked was half the conflict graph's time on a history renaming many sequences).
-    None is asked for a sequence no column ever named (`Catalog.may_draw_from`) unless it
-    could be an identity's the catalog did not record, named as PostgreSQL names it
-    (`owned_sequence`: its label `_seq` is never cut): asking every table for each sequence
-    of its own renamed made many renames quadratic."""
+    OWNED BY; ("", "") for a sequence of its own, or one the catalog does not know. Only
+    the tables filed under it are asked (`Catalog.tables_naming_sequence`: every table
+    asked in turn made many renames quadratic), each once, then the columns of the one it
+    goes with; of several, the first in the catalog's order, as a walk of every table
+    found it."""
     catalog = b.ctx.catalog
-    if not (sequence.endswith("_seq") or catalog.may_draw_from(sequence)):
-        return "", ""
-    for table in catalog.tables.values():
-        if sequence in owned_sequences(b, table.name):
-            for column in table.columns:
-                if sequence in owned_sequences(b, table.name, (column,)):
-                    return table.name, column
+    owning = [t for t in catalog.tables_naming_sequence(sequence)
+              if sequence in owned_sequences(b, t.name)]
+    if len(owning) > 1:  # (rare: a walk of every table's name to order them)
+        order = {name: i for i, name in enumerate(catalog.tables)}
+        owning.sort(key=lambda t: order[t.name])
+    for table in owning[:1]:
+        for column in table.columns:
+            if sequence in owned_sequences(b, table.name, (column,)):
+                return table.name, column
     return "", ""
 
 
