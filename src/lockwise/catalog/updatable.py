@@ -48,7 +48,7 @@ def not_updatable(catalog: Catalog, query: object) -> str | None:
         return _WITH
     if stmt.get("limitCount") or stmt.get("limitOffset"):
         return _LIMIT
-    returned = set(_returned_calls(stmt.get("targetList")))
+    returned = set(returned_calls(stmt.get("targetList")))
     for call, reason in _RETURNS.items():
         if call in returned:
             return reason
@@ -95,12 +95,13 @@ def has_updatable_column(query: object) -> bool:
                for t in stmt.get("targetList") or ())
 
 
-def _returned_calls(node: object) -> Iterator[str]:
+def returned_calls(node: object) -> Iterator[str]:
     """What the calls in a target list are: `aggregate`, `window` or `set_returning` (a
-    built-in one of those names), not looking into a subquery (its calls are its own)."""
+    built-in one of those names), not looking into a subquery (its calls are its own).
+    A user-defined aggregate or set-returning function is not told apart."""
     if isinstance(node, list):
         for item in node:
-            yield from _returned_calls(item)
+            yield from returned_calls(item)
         return
     if not isinstance(node, dict):
         return
@@ -117,4 +118,4 @@ def _returned_calls(node: object) -> Iterator[str]:
                 yield "aggregate"
             elif builtin in builtin_set_returning():
                 yield "set_returning"
-        yield from _returned_calls(body)
+        yield from returned_calls(body)
