@@ -2164,6 +2164,97 @@ def test_unbatched_backfill_of_a_join_batches_the_joined_rows(pg_db: str, sql: s
                             "UNION ALL TABLE expected EXCEPT TABLE accounts) d").fetchone() == (0,)
 
 
+_RENUMBERED = (
+    "CREATE TABLE uc (id int PRIMARY KEY, owner int NOT NULL, ord int NOT NULL, flag boolean);\n"
+    "INSERT INTO uc SELECT g, g % 7, 100 - g, g % 2 = 0 FROM generate_series(1, 60) g;\n"
+    "CREATE TABLE uc_old () INHERITS (uc);\n"
+    "INSERT INTO uc_old SELECT g, g % 7, 100 - g, true FROM generate_series(61, 70) g;\n"
+    "CREATE TABLE other (id int PRIMARY KEY, ord int, flag boolean);\n"
+    "INSERT INTO other SELECT g, g, g % 3 = 0 FROM generate_series(1, 30) g;")
+_NUMBERED = "WITH o AS (SELECT id, row_number() OVER (PARTITION BY owner ORDER BY ord) AS n FROM uc"
+
+
+@pytest.mark.parametrize("sql", [
+    # every row (70 of 70): a copy of the whole table joined on its own column
+    _NUMBERED + ") UPDATE uc SET ord = o.n FROM o WHERE uc.id = o.id",
+    _NUMBERED + ") UPDATE uc AS t SET ord = o.n FROM o WHERE o.id = t.id AND true",
+    "UPDATE uc t SET ord = o.n FROM (SELECT id, row_number() OVER (ORDER BY ord) n FROM uc) o "
+    "WHERE t.id = o.id",
+    "WITH o AS (SELECT * FROM uc) UPDATE uc SET ord = o.ord + 1 FROM o WHERE uc.id = o.id",
+    "WITH o AS (SELECT uc.id AS key FROM uc) UPDATE uc SET ord = 0 FROM o WHERE uc.id = o.key",
+    _NUMBERED + ") DELETE FROM uc USING o WHERE uc.id = o.id",
+    # some rows: the query (or the statement) picks them
+    _NUMBERED + " WHERE owner = 3) UPDATE uc SET ord = o.n FROM o WHERE uc.id = o.id",
+    _NUMBERED + " LIMIT 10) UPDATE uc SET ord = o.n FROM o WHERE uc.id = o.id",
+    "WITH o AS (SELECT DISTINCT ON (owner) id, ord AS n FROM uc ORDER BY owner, ord) "
+    "UPDATE uc SET ord = o.n FROM o WHERE uc.id = o.id",
+    "WITH o AS (SELECT min(id) AS id, count(*) AS n FROM uc GROUP BY owner "
+    "HAVING count(*) > 8) UPDATE uc SET ord = o.n FROM o WHERE uc.id = o.id",
+    "WITH o AS (SELECT max(id) AS id FROM uc) UPDATE uc SET ord = 0 FROM o WHERE uc.id = o.id",
+    "WITH o AS (SELECT id, unnest(CASE WHEN flag THEN ARRAY[1] ELSE '{}'::int[] END) AS n "
+    "FROM uc) UPDATE uc SET ord = o.n FROM o WHERE uc.id = o.id",
+    _NUMBERED + ") UPDATE uc SET ord = o.n FROM o JOIN other x ON x.id = o.id AND x.flag "
+    "WHERE uc.id = o.id",
+    _NUMBERED + ") UPDATE uc SET ord = o.n FROM o JOIN other x ON x.id = o.id "
+    "WHERE uc.id = o.id",
+    "WITH o AS (SELECT u.id, row_number() OVER () AS n FROM uc u JOIN other x ON x.id = u.id) "
+    "UPDATE uc SET ord = o.n FROM o WHERE uc.id = o.id",
+    _NUMBERED + ") UPDATE uc SET ord = o.n FROM o WHERE uc.id = o.id AND uc.flag",
+    "WITH o AS (SELECT id, row_number() OVER () AS n FROM other) "
+    "UPDATE uc SET ord = o.n FROM o WHERE uc.id = o.id",
+    _NUMBERED + ") UPDATE uc SET ord = o.n FROM o WHERE uc.id = o.n",
+    "WITH o AS (SELECT id AS n, owner AS id FROM uc) UPDATE uc SET ord = 0 FROM o "
+    "WHERE uc.id = o.id",
+    "WITH o (n, id) AS (SELECT id, owner FROM uc) UPDATE uc SET ord = 0 FROM o "
+    "WHERE uc.id = o.id",
+    "UPDATE uc SET ord = o.n FROM (SELECT id, 1 AS n FROM ONLY uc) o WHERE uc.id = o.id",
+])
+def test_a_join_to_a_whole_copy_of_the_table_touches_every_row(pg_db: str, sql: str) -> None:
+    """An UPDATE ... FROM (DELETE ... USING) a WITH query or subquery that reads the table
+    itself whole, one row for each of its rows, joined on the same column, changes every row
+    (the renumbering `WITH ordered AS (SELECT id, row_number() OVER (...)) UPDATE ... FROM
+    ordered`): no WHERE limits it. A WHERE, LIMIT, DISTINCT ON, GROUP BY, aggregate or
+    set-returning call of the query, a join to another table, another column or another
+    table, ONLY beside children, or a further condition: some rows (each counted on 18.6)."""
+    (action,) = [a for a in effect_after(_RENUMBERED, sql).actions
+                 if a.kind in ("update", "delete")]
+    with _connect(pg_db) as conn:
+        conn.execute(_RENUMBERED)
+        every = conn.execute(sql).rowcount == 70
+    assert action.facts["has_where"] is not every
+
+
+def test_batches_of_a_renumbering_read_a_snapshot(pg_db: str) -> None:
+    """Run in batches, a renumbering that reads the column it sets numbers anew the rows the
+    batches before changed: not what the one statement writes. Read from a table that keeps
+    the query's rows first, the batches write it (checked on 18.6); the alternative says so."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = _RENUMBERED.split("\nCREATE TABLE uc_old")[0]
+    sql = _NUMBERED + ") UPDATE uc SET ord = o.n FROM o WHERE uc.id = o.id"
+    reports = lint_migrations([migration_from_text(setup, "0001.sql"),
+                               migration_from_text(sql + ";", "0002.sql")],
+                              LintOptions(), Catalog())
+    (instead,) = [f.instead for f in reports[-1].all_findings if f.rule == "unbatched-backfill"]
+    assert "keep\n-- that query's rows in a table first" in instead
+    result = "SELECT array_agg(ord ORDER BY id) FROM uc"
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute(sql)
+        whole = conn.execute(result).fetchone()
+        conn.execute(f"DROP TABLE uc; {setup}")
+        for low in range(1, 61, 20):
+            conn.execute(f"{sql} AND uc.id BETWEEN {low} AND {low + 19}")
+        assert conn.execute(result).fetchone() != whole
+        conn.execute(f"DROP TABLE uc; {setup}")
+        conn.execute(_NUMBERED.replace("WITH o AS (", "CREATE TABLE snapshot AS "))
+        for low in range(1, 61, 20):
+            conn.execute("UPDATE uc SET ord = o.n FROM snapshot o WHERE uc.id = o.id "
+                         f"AND uc.id BETWEEN {low} AND {low + 19}")
+        assert conn.execute(result).fetchone() == whole
+
+
 @pytest.mark.parametrize("setup", [
     "CREATE DOMAIN d AS int; CREATE TYPE r AS RANGE (subtype = d); CREATE TABLE t (v r);\n"
     "ALTER DOMAIN d RENAME TO e; ALTER TYPE r RENAME TO q;",

@@ -69,6 +69,49 @@ def test_a_temporary_table_shadows_a_table_of_the_same_name() -> None:
     assert "public.items_id_idx" not in catalog.indexes
 
 
+#: A DO block that makes a temporary `items` (beside the real one) and works on it, as
+#: rallly's create_guest_users fills, reads and drops its `missing_users`.
+_BLOCK = """DO $$
+BEGIN
+    CREATE TEMP TABLE items AS SELECT id, note FROM public.items WHERE note IS NULL;
+    INSERT INTO items SELECT 1, 'x';
+    ALTER TABLE items ALTER COLUMN id TYPE bigint;
+    DROP TABLE items;
+    ALTER TABLE items ADD COLUMN flag int NOT NULL;
+END $$;"""
+
+
+def test_a_temporary_table_a_do_block_made_shadows_a_table_of_the_same_name() -> None:
+    """In a DO block too, an unqualified name of a temporary table the block made means it
+    (not in the catalog from before the block): nothing of it is anyone's wait, its DROP
+    loses no data; once the block dropped it, the name is the real table's again."""
+    (report,) = lint(_BLOCK)[1:]
+    (statement,) = report.statements
+    assert statement.effect.locks == {"public.items": LockMode.ACCESS_EXCLUSIVE}
+    assert "pg_temp.items" in statement.effect.scans  # (its type change, short: no one waits)
+    rules = {f.rule for f in statement.findings}
+    assert not rules & {"column-type-change-rewrites", "drop-table"}
+    assert "add-column-not-null-without-default" in rules  # the real table's
+
+
+@pytest.mark.postgres
+def test_the_server_finds_a_do_blocks_temporary_table_first(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + "INSERT INTO items VALUES (7, NULL);")
+        with pytest.raises(psycopg.errors.NotNullViolation):  # the real table, its one row
+            conn.execute(_BLOCK)
+        conn.execute(_BLOCK.replace(" NOT NULL", ""))
+        columns = conn.execute(
+            "SELECT string_agg(attname || ' ' || atttypid::regtype::text, ', ' ORDER BY attnum)"
+            " FROM pg_attribute WHERE attrelid = 'public.items'::regclass AND attnum > 0"
+            " AND NOT attisdropped").fetchone()
+        temporary = conn.execute("SELECT to_regclass('pg_temp.items')").fetchone()
+    assert columns == ("id integer, note text, flag integer",)
+    assert temporary == (None,)
+
+
 def test_a_path_that_lists_pg_temp_searches_it_in_its_place() -> None:
     (report,) = lint("CREATE TEMP TABLE items (id int);\n"
                      "SET search_path = public, pg_temp;\n"

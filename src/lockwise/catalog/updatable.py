@@ -97,7 +97,8 @@ def has_updatable_column(query: object) -> bool:
 
 def returned_calls(node: object) -> Iterator[str]:
     """What the calls in a target list are: `aggregate`, `window` or `set_returning` (a
-    built-in one of those names), not looking into a subquery (its calls are its own)."""
+    built-in one of those names), not looking into a subquery (its calls are its own).
+    A user-defined aggregate or set-returning function is not told apart."""
     if isinstance(node, list):
         for item in node:
             yield from returned_calls(item)

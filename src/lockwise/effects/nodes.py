@@ -93,6 +93,11 @@ def use_temporary(known: Callable[[str], bool] | None) -> Callable[[str], bool] 
     return previous
 
 
+def temporary_in_force() -> Callable[[str], bool] | None:
+    """The lookup of the session's temporary relations `use_temporary` put in place."""
+    return _temporary
+
+
 def resolver_in_force() -> Resolver | None:
     """The resolver `use_resolver` put in place (None: the default path)."""
     return _resolver

@@ -215,8 +215,8 @@ FACT_NAMES = frozenset({
 ACTION_KINDS = frozenset({
     'action', 'actions', 'add_', 'add_column', 'add_column_stored_generated', 'add_column_virtual',
     'add_constraint', 'add_foreign_key', 'add_fulltext_index', 'add_value_sql', 'advisory_calls',
-    'algorithm_allowed', 'alias', 'aliases', 'aliasname', 'all', 'allow_null', 'already_valid',
-    'alter_column_type', 'alter_composite_type', 'alter_database', 'alter_domain',
+    'algorithm_allowed', 'alias', 'aliascolnames', 'aliases', 'aliasname', 'all', 'allow_null',
+    'already_valid', 'alter_column_type', 'alter_composite_type', 'alter_database', 'alter_domain',
     'alter_extension_contents', 'alter_index', 'alter_owner', 'alter_policy', 'alter_publication',
     'alter_sequence', 'alter_statistics', 'alter_subscription', 'alter_system',
     'alter_table_other', 'alter_trigger_state', 'alternative', 'analyze', 'arg', 'args', 'as',

@@ -19,6 +19,7 @@ from lockwise.core.types import Action, Effect
 from lockwise.effects.context import Context, track_new_objects, track_null_columns
 from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.nodes import (
+    TEMPORARY_PREFIX,
     PrintedSql,
     created_schema,
     options_on,
@@ -27,7 +28,9 @@ from lockwise.effects.nodes import (
     resolver_in_force,
     runs_as_select,
     schema_elements,
+    temporary_in_force,
     unwrap,
+    use_temporary,
 )
 from lockwise.effects.postgres.builder import (
     Builder,
@@ -440,6 +443,12 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # a relation a statement of the block renamed: its name now -> its name before the block's
     # renames, under which the block locks it (one relation, however many names it took)
     first_named: dict[str, str] = {}
+    # The temporary relations the block's statements made (and did not drop since): an
+    # unqualified name of one means it, as one the session made before the block does
+    # (`use_temporary`; the catalog, from before the block, does not hold them; checked on
+    # 18.6), only while a session is replayed (a lookup is in force).
+    in_session = temporary_in_force()
+    temporary: set[str] = set()
     for (sql, tree, line), expression in steps:
         if expression and not (follow and _routines.calls_routine(ctx.catalog, tree)):
             if watching:
@@ -449,9 +458,17 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
             continue
         # (its own text: the block's can spell a name with escapes, as E'regcl\x61ss' does)
         sure = certain is not None and line in certain
-        inner = _dispatcher.compute_effect(tree, replace(
-            ctx, statement_sql=sql, null_columns=ctx.null_columns
-            if sure or not added_nulls else ctx.null_columns - added_nulls))
+        if temporary and in_session is not None:
+            use_temporary(lambda name: name in temporary or in_session(name))
+        try:
+            inner = _dispatcher.compute_effect(tree, replace(
+                ctx, statement_sql=sql, null_columns=ctx.null_columns
+                if sure or not added_nulls else ctx.null_columns - added_nulls))
+        finally:
+            if temporary and in_session is not None:
+                use_temporary(in_session)
+        temporary.update(_temporary_names(inner.creates))
+        temporary.difference_update(_temporary_names(inner.drops))
         # (of them, the tables and materialized views hold no rows until filled: one made
         # WITH data, or REFRESHed, is filled, `Context.filled_tables`)
         empty = {t for t in made if f"table:{t}" in objects
@@ -499,6 +516,13 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         made.update(_new_relations(ctx, inner, made))
     if naming is not None:
         _note_made_new(block, body, branches, naming, outer, ctx.filled_tables)
+
+
+def _temporary_names(objects: AbstractSet[str]) -> set[str]:
+    """The names of the temporary tables, views and sequences among `objects`
+    (`table:pg_temp.x`)."""
+    return {name.partition(TEMPORARY_PREFIX)[2] for name in objects
+            if name.partition(":")[2].startswith(TEMPORARY_PREFIX)}
 
 
 #: Actions that make or rename what `track_new_objects` follows besides Effect.creates.

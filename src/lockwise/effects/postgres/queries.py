@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from lockwise.catalog.model import VIEW_DEPTH, Constraint, Table
 from lockwise.catalog.replay import missing_index_parts
-from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS
+from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS, returned_calls
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     JoinedSql,
@@ -153,7 +153,7 @@ def dml(kind: str) -> Callable:
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
         joined = kind in ("update", "delete") and _where_only_joins(
-            stmt, _target_columns(b, table) if table == view else frozenset())
+            stmt, *((_target_columns(b, table), table) if table == view else ()))
         # So is `WHERE c IS NULL` (ANDed with literals true, or ORed with anything) of a
         # column this migration added without a default and nothing wrote since, NULL in
         # every row, and `WHERE c IS NOT NULL` of a NOT NULL column (checked on 18.6).
@@ -197,8 +197,10 @@ def dml(kind: str) -> Callable:
                     if joined else all_null or "without WHERE touches every row"))
             # No condition picks some rows of the tables beside it: the join reads them whole
             # (what a hash join of whole tables does; checked on the server).
+            # (a WITH query of the statement beside it is no table: `_where_only_joins` let
+            # one through only when it reads the updated table whole, scanned already)
             for rel in stored_reads(b, stmt.get("fromClause") or stmt.get("usingClause"),
-                                    outer_ctes) if joined else ():
+                                    outer_ctes | _own_ctes(stmt)) if joined else ():
                 b.scan(rel, f"{kind.upper()} whose WHERE only joins reads it in full to find "
                             "the matches")
             if b.ctx.rule_text and not has_where:
@@ -486,6 +488,12 @@ _BATCH_AFTER_WITH_WRITES = (
     "its WITH query writes rows, and each repetition would write them again: run that\n"
     "-- query once on its own first, keep what it returns in a table, and read that table here;\n"
     "-- then repeat until no rows are updated, each batch in its own transaction:")
+_BATCH_FROM_A_SNAPSHOT = (
+    "a query it reads its rows from reads the columns it sets, and each batch would read\n"
+    "-- what the batches before it changed (a renumbering would number the rows anew): keep\n"
+    "-- that query's rows in a table first (CREATE TABLE ... AS SELECT ...) and read that\n"
+    "-- table here in its place; then repeat until no rows are updated, each batch in its own\n"
+    "-- transaction:")
 #: An UPDATE or DELETE whose WHERE is not judged for an index (`where_facts`).
 _WHERE_NOT_JUDGED = {"where_scans_table": False}
 #: Statements a WITH query can be that write rows (MERGE from PostgreSQL 17).
@@ -505,6 +513,8 @@ def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
     ctes = (stmt.get("withClause") or {}).get("ctes") or ()
     if any(unwrap(unwrap(c)[1].get("ctequery"))[0] in _WRITING_QUERIES for c in ctes):
         return _BATCH_AFTER_WITH_WRITES
+    if kind == "update" and _reads_what_it_sets(stmt, table):
+        return _BATCH_FROM_A_SNAPSHOT
     key = b.ctx.catalog.primary_key(table)
     known = b.ctx.catalog.tables.get(table)
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
@@ -514,6 +524,20 @@ def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
     if b.ctx.executed:
         return _BATCH_IN_PLACE_OF_EXECUTE
     return _BATCH_IN_BODY if b.ctx.in_body else _BATCH_BY_APPLY
+
+
+def _reads_what_it_sets(stmt: dict, table: str) -> bool:
+    """Whether a WITH query of an UPDATE, or a subquery of its FROM list, reads `table` and a
+    column of that name the UPDATE sets (or every column, `*`): run in batches, each would
+    read what the batches before it wrote, not what the one statement reads."""
+    ctes = (stmt.get("withClause") or {}).get("ctes") or ()
+    queries = [unwrap(c)[1].get("ctequery") for c in ctes] + [
+        body["subquery"] for kind, body in walk(stmt.get("fromClause"))
+        if kind == "RangeSubselect" and body.get("subquery")]
+    set_columns = {unwrap(t)[1].get("name", "") for t in stmt.get("targetList") or ()}
+    return any(table in relations_in(query) and (
+        set_columns.intersection(columns_read(query)) or any(
+            kind == "A_Star" for kind, _ in walk(query))) for query in queries)
 
 
 def _not_yet_updated(b: Builder, stmt: dict, joined: bool = False) -> _DistinctFrom | None:
@@ -608,14 +632,18 @@ def _target_columns(b: Builder, table: str) -> frozenset[str]:
     return frozenset(known.columns) if known is not None else frozenset()
 
 
-def _where_only_joins(stmt: dict, target_columns: frozenset[str] = frozenset()) -> bool:
+def _where_only_joins(stmt: dict, target_columns: frozenset[str] = frozenset(),
+                      table: str = "") -> bool:
     """Whether an UPDATE ... FROM or DELETE ... USING changes every row of its table that has
     a match: the list beside it is tables (or joins of them) and each ANDed condition of its
     WHERE (and of its joins' ON) is true by its literals or equates two columns of two
     different relations the statement names (an unqualified name of the WHERE that is one of
-    the table's `target_columns` is the table's). A subquery, a WITH query, a VALUES list or a
-    function beside it, or any other condition, may limit the rows (a batch, a filter): not
-    read."""
+    the table's `target_columns` is the table's). A WITH query or a subquery beside it that
+    reads `table` (the statement's, resolved; "" through a view) whole, one row for each of its
+    rows (`_whole_copy`), counts when each condition naming it equates one of the table's
+    columns with that same column of it: every row of the table matches its own copy. Another
+    subquery or WITH query, a VALUES list or a function beside it, or any other condition, may
+    limit the rows (a batch, a filter): not read."""
     beside = list(stmt.get("fromClause") or stmt.get("usingClause") or ())
     if not beside or not stmt.get("whereClause"):
         return False
@@ -623,11 +651,23 @@ def _where_only_joins(stmt: dict, target_columns: frozenset[str] = frozenset()) 
     # (each condition with the columns an unqualified name of it may be the target's: a
     # join's ON does not see the target, its names are the joined relations')
     names, conditions = {target}, [(stmt["whereClause"], target_columns)]
-    ctes = {unwrap(c)[1].get("ctename") for c in (stmt.get("withClause") or {}).get("ctes") or ()}
+    with_clause = stmt.get("withClause") or {}
+    ctes = {body.get("ctename"): body for body in map(lambda c: unwrap(c)[1],
+                                                      with_clause.get("ctes") or ())}
+    # (a copy's name -> the table's column under each of its column names, None for an
+    # expression; `*` when it keeps every column under its own name)
+    copies: dict[str, dict[str, str | None]] = {}
     while beside:
         kind, item = unwrap(beside.pop())
+        copy = _whole_copy(kind, item, stmt, table, ctes) \
+            if table and not with_clause.get("recursive") else None
+        if copy is not None:
+            alias = (item.get("alias") or {}).get("aliasname") or item.get("relname", "")
+            copies[alias] = copy
+            names.add(alias)
         # (a WITH query's rows are its own: `WITH batch AS (... LIMIT 5000)` is a batch)
-        if kind == "RangeVar" and not (item.get("relname") in ctes and not item.get("schemaname")):
+        elif kind == "RangeVar" and not (item.get("relname") in ctes
+                                         and not item.get("schemaname")):
             names.add(range_name(item))
         elif kind == "JoinExpr" and not item.get("alias"):
             beside += [item.get("larg"), item.get("rarg")]
@@ -640,19 +680,73 @@ def _where_only_joins(stmt: dict, target_columns: frozenset[str] = frozenset()) 
         if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
             conditions += [(arg, own) for arg in body.get("args") or ()]
         elif not is_constant_true({kind: body}) and not _equates_columns(
-                body if kind == "A_Expr" else {}, names, target, own):
+                body if kind == "A_Expr" else {}, names, target, own, copies):
             return False
     return True
 
 
+def _own_ctes(stmt: dict) -> frozenset[str]:
+    """The names of the WITH queries of `stmt` itself."""
+    return frozenset(unwrap(c)[1].get("ctename", "")
+                     for c in (stmt.get("withClause") or {}).get("ctes") or ())
+
+
+def _whole_copy(kind: str, item: dict, stmt: dict, table: str,
+                ctes: dict[str, dict]) -> dict[str, str | None] | None:
+    """The columns of FROM (USING) item `item` (of node `kind`), under its names, when it is
+    a WITH query of `stmt` (one of `ctes`) or a subquery that returns each row of the
+    statement's `table` once: a SELECT of that one table (with its inheritance children when
+    the statement's has them) with no WHERE, LIMIT, OFFSET, DISTINCT (ON), GROUP BY, HAVING,
+    WITH or set operation, and no aggregate or set-returning call in its list (a window
+    function keeps every row: the renumbering `row_number() OVER (...)` of each). Each name is
+    the table's column it reads plainly (`*` for one that keeps them all), None for another
+    expression; None for any other item, and for one renaming its columns (a column list)."""
+    if kind == "RangeVar" and not item.get("schemaname") and item.get("relname") in ctes:
+        cte = ctes[item["relname"]]
+        query = None if cte.get("aliascolnames") else cte.get("ctequery")
+    else:
+        query = item.get("subquery") if kind == "RangeSubselect" and \
+            not item.get("lateral") else None
+    query_kind, select = unwrap(query) if query else ("", {})
+    if query_kind != "SelectStmt" or (item.get("alias") or {}).get("colnames") or any(
+            select.get(clause) for clause in (
+                "withClause", "whereClause", "limitCount", "limitOffset", "distinctClause",
+                "groupClause", "havingClause", "valuesLists")) or \
+            select.get("op", "SETOP_NONE") != "SETOP_NONE" or \
+            set(returned_calls(select.get("targetList"))) - {"window"}:
+        return None
+    items = select.get("fromClause") or ()
+    read_kind, read = unwrap(items[0]) if len(items) == 1 else ("", {})
+    inherits = (stmt.get("relation") or {}).get("inh")  # (absent for ONLY)
+    if read_kind != "RangeVar" or range_var(read)[0] != table or \
+            not read.get("schemaname") and read.get("relname") in ctes or \
+            inherits and not read.get("inh"):
+        return None
+    own, columns = range_name(read), {}
+    for target in select.get("targetList") or ():
+        body = unwrap(target)[1]
+        value_kind, value = unwrap(body.get("val"))
+        fields = value.get("fields") or () if value_kind == "ColumnRef" else ()
+        names = strings(fields)
+        plain = bool(fields) and (len(fields) == 1 or names[:-1] == [own])
+        column = "*" if plain and unwrap(fields[-1])[0] == "A_Star" else \
+            names[-1] if plain and len(names) == len(fields) else None
+        name = body.get("name") or column or ""
+        # (a name given twice is ambiguous: the server refuses it, nothing is told)
+        columns[name] = None if name in columns else column
+    return columns
+
+
 def _equates_columns(expr: dict, names: set[str], target: str = "",
-                     target_columns: frozenset[str] = frozenset()) -> bool:
+                     target_columns: frozenset[str] = frozenset(),
+                     copies: dict[str, dict[str, str | None]] | None = None) -> bool:
     """`a.x = b.y`: an equality of columns of two different relations among `names`. An
     unqualified column is the `target`'s when it is one of its `target_columns` (another
-    relation's, or one the catalog does not know, is not told apart: not an equality)."""
+    relation's, or one the catalog does not know, is not told apart: not an equality). Of
+    one of the `copies` of the target (`_whole_copy`), only the target's own column is."""
     if expr.get("kind") != "AEXPR_OP" or strings(expr.get("name")) != ["="]:
         return False
-    qualifiers = []
+    sides = []
     for side in (expr.get("lexpr"), expr.get("rexpr")):
         kind, ref = unwrap(side)
         fields = strings(ref.get("fields")) if kind == "ColumnRef" else []
@@ -660,8 +754,15 @@ def _equates_columns(expr: dict, names: set[str], target: str = "",
             fields = [target, fields[0]]
         if len(fields) < 2 or fields[-2] not in names:
             return False
-        qualifiers.append(fields[-2])
-    return qualifiers[0] != qualifiers[1]
+        sides.append((fields[-2], fields[-1]))
+    (left, left_column), (right, right_column) = sides
+    for copy, column, other, other_column in ((left, left_column, right, right_column),
+                                              (right, right_column, left, left_column)):
+        if copies and copy in copies:
+            kept = copies[copy]
+            read = kept.get(column, column if "*" in kept.values() else None)
+            return other == target and read == other_column
+    return left != right
 
 
 #: How a scan repeated for each row a statement changes begins its reason (the cost model
