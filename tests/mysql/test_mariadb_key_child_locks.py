@@ -10,10 +10,10 @@ modelled (its manual names no such lock)."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import pytest
+from test_mysql_ddl_key_locks import _client
 
 from lockwise.effects.mysql_locks import KEY_CHILD_LOCK, key_child_parent
 
@@ -118,12 +118,6 @@ def test_a_childless_table_says_nothing_of_children(lint_change) -> None:
 
 
 # --- checked on MariaDB ----------------------------------------------------------------------
-
-def _client(mariadb, database: str, sql: str) -> subprocess.Popen:
-    return subprocess.Popen([mariadb.client, "--no-defaults", f"--socket={mariadb.socket}",
-                             "-uroot", database, "-e", sql],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
 
 def _fresh(mariadb, database: str) -> None:
     assert mariadb.run(f"DROP DATABASE IF EXISTS {database}; CREATE DATABASE {database}",
