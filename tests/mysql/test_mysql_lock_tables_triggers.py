@@ -25,6 +25,12 @@ CREATE TRIGGER t_au AFTER UPDATE ON t FOR EACH ROW
   INSERT INTO audit (tid) SELECT id FROM lkp WHERE id = NEW.id;
 CREATE TRIGGER t_bd BEFORE DELETE ON t FOR EACH ROW DELETE FROM del WHERE id = OLD.id;
 CREATE TRIGGER log_ai AFTER INSERT ON log FOR EACH ROW INSERT INTO deep VALUES (NEW.id);
+CREATE TABLE counted (id INT);
+CREATE TRIGGER counted_bi BEFORE INSERT ON counted FOR EACH ROW BEGIN
+  DECLARE n INT DEFAULT 0;
+  SELECT COUNT(*) INTO n FROM lkp;
+  SET NEW.id = NEW.id + n;
+END;
 """
 
 W, R = "MDL_SHARED_WRITE", "MDL_SHARED_READ"
@@ -36,6 +42,7 @@ LOCKED = [
     ("LOCK TABLES t READ", {}),
     ("LOCK TABLES t READ LOCAL", {}),
     ("LOCK TABLES log WRITE", {"deep": W}),
+    ("LOCK TABLES counted WRITE", {"lkp": R}),  # (SELECT ... INTO a variable: no table n)
 ]
 
 #: (statements, the table the first refusal names, the server's error), each run on MariaDB.

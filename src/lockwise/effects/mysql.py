@@ -2212,6 +2212,8 @@ def _trigger_tables(b: _Builder, table: str, events: Container[str] | None = Non
     (checked on MariaDB 10.11 in METADATA_LOCK_INFO: SHARED_WRITE, SHARED_READ). Each body
     statement is read as the statement it is (a builder of its own), without the session's
     LOCK TABLES. Stored programs its statements CALL are not followed."""
+    from sqlglot import exp
+
     seen = set() if seen is None else seen
     if table in seen:
         return {}
@@ -2226,7 +2228,12 @@ def _trigger_tables(b: _Builder, table: str, events: Container[str] | None = Non
                                          foreign_key_checks=b.session.foreign_key_checks),
                             b.catalog)
             _classify(body, tree, sql, body.session)
+            # (SELECT ... INTO names variables, not tables)
+            into = {_table_name(t) for node in tree.find_all(exp.Into)
+                    for t in node.find_all(exp.Table)}
             for name, mode in body.locks.items():
+                if name in into:
+                    continue
                 writes = mode > LockMode.ROW_SHARE and name not in body.joined
                 used[name] = used.get(name, False) or writes
             for name, kinds in body.fired.items():
