@@ -17,12 +17,13 @@ from test_mysql_ddl_key_locks import _client
 
 from lockwise.effects.mysql_locks import KEY_CHILD_LOCK, key_child_parent
 
+#: (rc, not r: test_mariadb_truth.py reads the columns of every table named r)
 SETUP = ("CREATE TABLE p (id INT PRIMARY KEY, v INT, KEY kv (v)); CREATE TABLE c (id INT "
          "PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE); "
-         "CREATE TABLE r (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p (id)); "
+         "CREATE TABLE rc (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p (id)); "
          "CREATE TABLE g (id INT PRIMARY KEY, cid INT, FOREIGN KEY (cid) REFERENCES c (id));")
 
-#: (the DDL of p, whether it locks p's children c and r at its end), each checked on MariaDB
+#: (the DDL of p, whether it locks p's children c and rc at its end), each checked on MariaDB
 #: 10.11 against an open write of c.
 FORMS = [
     ("ALTER TABLE p MODIFY v BIGINT", True),                       # COPY
@@ -55,9 +56,9 @@ def _children(effect) -> list[str]:
 
 @pytest.mark.parametrize(("sql", "locks"), FORMS)
 def test_the_ddl_of_a_parent_locks_its_children(lint_change, sql: str, locks: bool) -> None:
-    """No DDL of p named c or r: their writes seemed free."""
+    """No DDL of p named c or rc: their writes seemed free."""
     effect = _last(lint_change, sql).effect
-    assert _children(effect) == (["c", "r"] if locks else []), sql
+    assert _children(effect) == (["c", "rc"] if locks else []), sql
 
 
 def test_the_lock_line_names_the_child_and_its_writes_wait(lint_change) -> None:
@@ -87,7 +88,7 @@ def test_a_drop_with_the_checks_on_locks_no_child(lint_change) -> None:
 
 def test_children_dropped_with_the_parent_are_not_locked_for_it(lint_change) -> None:
     effect = _last(lint_change, "SET foreign_key_checks = 0; DROP TABLE p, c").effect
-    assert key_child_parent(effect, "r") == "p" and key_child_parent(effect, "g") == "c"
+    assert key_child_parent(effect, "rc") == "p" and key_child_parent(effect, "g") == "c"
     assert not key_child_parent(effect, "c")
 
 
@@ -106,7 +107,7 @@ def test_the_message_says_the_childrens_writes_wait(lint_change, sql: str, rule:
     (message,) = [f.message for f in lint_change(sql + ";", "mariadb").all_findings
                   if f.rule == rule]
     assert message.endswith("; at its end it waits for every open transaction that wrote c "
-                            "and r, whose foreign keys reference it, and their new writes wait "
+                            "and rc, whose foreign keys reference it, and their new writes wait "
                             "behind it (InnoDB's table lock)."), message
 
 
@@ -155,7 +156,7 @@ def test_which_ddl_waits_on_mariadb(mariadb, sql: str, locks: bool) -> None:
 
 
 @pytest.mark.parametrize(("blocker", "waits"), [
-    ("INSERT INTO r VALUES (5, NULL)", True),     # a RESTRICT key's table too
+    ("INSERT INTO rc VALUES (5, NULL)", True),     # a RESTRICT key's table too
     ("SELECT * FROM c FOR UPDATE", True),         # a locking read takes InnoDB's IX
     ("SELECT * FROM c", False),                   # a plain read takes no table lock
     ("INSERT INTO g VALUES (5, NULL)", False),    # nor is the grandchild locked
