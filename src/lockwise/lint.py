@@ -1414,7 +1414,7 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
     long = long_scans(effect)  # for two facts below
     return {
         # as the reports name it: a MySQL statement's metadata lock kind (lock_name)
-        "lock": lock_name(effect, strongest),
+        "lock": lock_name(effect, strongest, max(locks, key=locks.__getitem__)),
         "takes_access_exclusive": exclusive,
         "temporary_only": _temporary_only(effect),
         # Every table the statement holds ACCESS EXCLUSIVE, as messages name them (an action's
@@ -1432,7 +1432,7 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         "scans_at_length": bool(long),
         "transactional": effect.transactional,
         # as the reports name them: a MySQL statement's metadata lock kinds (lock_name)
-        "locks_text": ", ".join(f"{lock_name(effect, m)} on {relation_named(effect, t)}"
+        "locks_text": ", ".join(f"{lock_name(effect, m, t)} on {relation_named(effect, t)}"
                                 for t, m in locks.items()),
         # What queries queue behind while the statement waits for its locks.
         **write_blocking_facts(queued_locks(effect, new_tables), _unwritten(effect, catalog)),
@@ -1652,11 +1652,17 @@ def _printed_action(action: Action, mysql: bool = False) -> Action:
             "index_access_exclusive": True, "table": action.facts.get("table", ""),
             "index_exclusive_tables": action.facts.get("index_exclusive_tables") or (),
             "index": action.facts.get("index", ""), "target": action.facts.get("target", "")})
-    if action.kind == "mysql_alter_table":  # the lock's label (effects/mysql_locks.py)
-        return Action(action.kind, {key: action.facts[key]
-                                    for key in ("table", "algorithm", "lock_level")})
-    if mysql and isinstance(table := action.facts.get("table"), str) and table != table.lower():
-        return Action(action.kind, {"table": table})
+    # (the lock's label, effects/mysql_locks.py: an ALTER's algorithm and lock, and the
+    # tables a MariaDB DDL locks for the foreign keys that reference its own)
+    children = {"key_children": action.facts["key_children"]} \
+        if action.facts.get("key_children") else {}
+    if action.kind == "mysql_alter_table":
+        return Action(action.kind, {**{key: action.facts[key]
+                                       for key in ("table", "algorithm", "lock_level")},
+                                    **children})
+    if children or mysql and isinstance(table := action.facts.get("table"), str) and \
+            table != table.lower():
+        return Action(action.kind, {"table": action.facts.get("table", ""), **children})
     return _bare_action(action.kind)
 
 

@@ -7,8 +7,8 @@ the default: InnoDB adds a key in place only with the checks off; or an ALGORITH
 holds SHARED_NO_WRITE on p for the copy: p's writes wait. In place (the checks off) it holds
 none that a read or a write of p waits for. The DDL of a parent (ALTER, DROP, RENAME TABLE p)
 holds SHARED on the tables referencing it, which only an EXCLUSIVE lock (another DDL's) waits
-for, and an InnoDB table lock on them at its end, which writes wait for: not modelled (no
-InnoDB table locks in the model); a child's DDL asks for no lock on its parent before its
+for, and an InnoDB table lock on them at its end, which writes wait for (modelled as such:
+test_mariadb_key_child_locks.py); a child's DDL asks for no lock on its parent before its
 own."""
 
 from __future__ import annotations
@@ -120,11 +120,12 @@ def test_in_place_it_waits_for_no_write_of_the_parent(mariadb) -> None:
 
 
 def test_a_parents_ddl_waits_for_the_writes_of_its_children(mariadb) -> None:
-    """Checked on MariaDB 10.11, and not modelled (docs/mysql.md): ALTER and RENAME TABLE p
-    hold SHARED on c, which references p, and no metadata lock a write waits for, yet InnoDB
-    takes an exclusive table lock on c at the DDL's end (information_schema.INNODB_LOCKS: X,
-    TABLE): the DDL waits for another session's open write of c (its IX), and c's new writes
-    queue behind it; a read of c (no InnoDB table lock) neither waits nor is waited for."""
+    """Checked on MariaDB 10.11 (modelled: test_mariadb_key_child_locks.py): ALTER and
+    RENAME TABLE p hold SHARED on c, which references p, and no metadata lock a write waits
+    for, yet InnoDB takes an exclusive table lock on c at the DDL's end (information_schema.
+    INNODB_LOCKS: X, TABLE): the DDL waits for another session's open write of c (its IX),
+    and c's new writes queue behind it; a read of c (no InnoDB table lock) neither waits nor
+    is waited for."""
     database = "ddl_key_locks_parent"
     assert mariadb.run(f"CREATE DATABASE {database}", "mysql").returncode == 0
     assert mariadb.run(SETUP, database).returncode == 0

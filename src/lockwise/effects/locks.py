@@ -213,14 +213,15 @@ def lock_lines(effect: Effect) -> list[tuple[str, LockMode | None, str, str]]:
             for rel in sorted(work)]
 
 
-def lock_name(effect: Effect, mode: LockMode) -> str:
-    """How the reports name the lock `mode` that `effect` takes: PostgreSQL's mode name, or a
-    MySQL / MariaDB statement's metadata lock kind (effects/mysql_locks.py)."""
+def lock_name(effect: Effect, mode: LockMode, relation: str = "") -> str:
+    """How the reports name the lock `mode` that `effect` takes (on `relation`, when given):
+    PostgreSQL's mode name, or a MySQL / MariaDB statement's metadata lock kind, or the InnoDB
+    table lock a MariaDB DDL takes on a table referencing its own (effects/mysql_locks.py)."""
     if effect.dialect == "postgresql":
         return mode.pg_name
-    from lockwise.effects.mysql_locks import metadata_lock
+    from lockwise.effects.mysql_locks import metadata_lock, relation_lock
 
-    return metadata_lock(effect, mode)
+    return relation_lock(effect, relation, mode) if relation else metadata_lock(effect, mode)
 
 
 def lock_label(effect: Effect, relation: str, mode: LockMode) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -45,6 +46,11 @@ CHARSET_BYTES = {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "latin1": 1, "ascii": 1,
 DEFAULT_VERSIONS: dict[str, Version] = {"mysql": (8, 4, 0), "mariadb": (10, 11, 0)}
 
 # How the report shows MySQL metadata locks in PostgreSQL's vocabulary of what is blocked.
+#: The ALTER operations MariaDB runs on the .frm alone, never reaching InnoDB: they lock no
+#: table whose foreign keys reference the altered one (checked on MariaDB 10.11).
+_FRM_ONLY = frozenset({"set_default", "drop_default", "metadata_only"})
+#: MariaDB's InnoDB locks a table's referencing tables at its DDL from 10.6.5 (MDEV-26554).
+_CHILD_TABLE_LOCKS_FROM = (10, 6, 5)
 _LOCK_AS_MODE = {"NONE": LockMode.SHARE_UPDATE_EXCLUSIVE, "SHARED": LockMode.SHARE,
                  "EXCLUSIVE": LockMode.ACCESS_EXCLUSIVE}
 
@@ -745,6 +751,9 @@ class _Builder:
         #: The tables a write prelocks for the foreign keys that reference the table it writes
         #: (MariaDB's, _key_action_locks), in order: under LOCK TABLES each must be locked.
         self.key_prelocked: dict[str, None] = {}
+        #: The tables the statement writes, with the events of the triggers it fires on each
+        #: (insert, update, delete): under LOCK TABLES the tables those use must be locked.
+        self.fired: dict[str, set[str]] = {}
         #: Names as the statement spells them, by their lower-case form: MySQL table names
         #: are case-sensitive on most systems, so the suggested SQL keeps `Orders`.
         self.written: dict[str, str] = {}
@@ -1296,6 +1305,11 @@ class _Builder:
         # (MariaDB's copy holds the tables its new keys reference: their writes wait too)
         parents = self.copied_key_parents(table, operations) \
             if algorithm == "COPY" and flavour == "mariadb" else []
+        # (and InnoDB locks the tables whose keys reference this one, unless the ALTER
+        # changes only the .frm or moves a tablespace file)
+        children = self.lock_key_children(table) if algorithm == "COPY" or \
+            algorithm != NO_ALGORITHM and not all(op in _FRM_ONLY for op, _ in operations) \
+            else []
         self.actions.insert(first, Action("mysql_alter_table", {
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             # as messages list them: each once, in the statement's order (two MODIFYs are one
@@ -1336,6 +1350,7 @@ class _Builder:
             if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
             "key_parents_text": _key_parents_text([self.table_facts(t)["table"]
                                                    for t in parents]),
+            **self.key_children_facts(children),
             "refused": False,  # set by effect() when another action says it is
         }))
         self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
@@ -1365,6 +1380,51 @@ class _Builder:
                 self.locks[parent] = max(self.locks.get(parent, LockMode.SHARE), LockMode.SHARE)
                 parents[parent] = None
         return list(parents)
+
+
+    def lock_key_children(self, table: str, dropped: Container[str] = ()) -> list[str]:
+        """The tables whose foreign keys reference `table` (not `table` itself, nor those in
+        `dropped`: the same DROP TABLE drops them), on which MariaDB's InnoDB takes an
+        exclusive table lock at the end of a DDL of `table` that reaches the engine: ALTER by
+        copy, in place or instant, RENAME TABLE, DROP and TRUNCATE TABLE (foreign_key_checks
+        off: on, both are refused). The DDL waits for every open transaction that wrote one
+        (or read it FOR UPDATE / LOCK IN SHARE MODE), up to innodb_lock_wait_timeout (then
+        error 1205, the DDL undone), and their new writes queue behind it; plain reads do not,
+        nor the tables referencing them in turn (checked on MariaDB 10.11 in information_
+        schema.INNODB_LOCKS: X, TABLE; MDEV-26554, from 10.6.5). An ALTER that changes only
+        the .frm (a default, a column's comment) takes none. Kept as SHARE, the mode whose
+        writes wait (the reports name it: effects/mysql_locks.py). MySQL: not modelled (its
+        manual's "Foreign Key Locking" says only that metadata locks are "extended, as
+        necessary" to the related tables). The tables, each once, in the catalog's order."""
+        session = self.session
+        if session.flavour != "mariadb" or session.version < _CHILD_TABLE_LOCKS_FROM or \
+                self.temporary(table):
+            return []
+        children: dict[str, None] = {}
+        # (the table's own lock first, which the caller sets: the statement's strongest lock
+        # is named by its own table's, when the two are as strong)
+        self.locks.setdefault(table, LockMode.ROW_SHARE)
+        for other, _ in self.catalog.referencing(table):
+            if other != table and other not in dropped and not self.temporary(other):
+                self.locks[other] = max(self.locks.get(other, LockMode.SHARE), LockMode.SHARE)
+                children[other] = None
+        return list(children)
+
+    def key_children_facts(self, children: list[str], table: str = "") -> dict:
+        """The facts of the tables lock_key_children locked for the DDL of `table` (the
+        statement's own when ""): `key_children` (as the lock lines name them) and
+        `key_children_text`, the words of a message that says what the statement blocks
+        ("" for none)."""
+        names = [self.table_facts(t)["table"] for t in children]
+        if not names:
+            return {"key_children": (), "key_children_text": ""}
+        one = len(names) == 1
+        listed = names[0] if one else f"{', '.join(names[:-1])} and {names[-1]}"
+        parent = self.table_facts(table)["table"] if table else "it"
+        return {"key_children": tuple(names), "key_children_text": (
+            f"; at its end it waits for every open transaction that wrote {listed}, whose "
+            f"foreign {'key references' if one else 'keys reference'} {parent}, and "
+            f"{'its' if one else 'their'} new writes wait behind it (InnoDB's table lock)")}
 
 
 def _key_parents_text(parents: list[str]) -> str:
@@ -2091,13 +2151,31 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
     b.session.key_locked_tables = {}
     if not locked:
         return False
+    used: dict[str, bool] = {}
     for table, kind, _ in locked:
         if kind == "WRITE":
             _lock_key_related(b, table)
+            used.update(_trigger_tables(b, table))
     listed = {table for table, _, _ in locked}
+    written_locked = [t for t, kind, _ in locked if kind == "WRITE"]
+    key_locked = _key_locked_text(b, written_locked, listed)
+    # the tables the triggers use: MariaDB's DML locks (checked on 10.11), MySQL's LOCK TABLES
+    # READ or WRITE as its manual says ("LOCK TABLES and Triggers"; not checked)
+    modes = (LockMode.ROW_EXCLUSIVE, LockMode.ROW_SHARE) if b.session.flavour == "mariadb" \
+        else (LockMode.ACCESS_EXCLUSIVE, LockMode.SHARE)
+    trigger_locks: dict[str, LockMode] = {}
+    for name, writes in used.items():
+        mode = modes[0] if writes else modes[1]
+        b.locks[name] = trigger_locks[name] = max(b.locks.get(name, mode), mode)
+    trigger_locked = _related_locks_text(
+        b, {t: m for t, m in trigger_locks.items() if t not in listed})
     b.session.key_locked_tables = {
         t.split(".")[-1]: "WRITE" if mode in (LockMode.ROW_EXCLUSIVE, LockMode.ACCESS_EXCLUSIVE)
         else "READ" for t, mode in b.locks.items() if t not in listed}
+    # a table locked READ that a trigger writes is locked for writing too (checked on MariaDB
+    # 10.11: the session writes it)
+    b.session.key_locked_tables.update(
+        (t.split(".")[-1], "WRITE") for t, writes in used.items() if writes and t in listed)
     blocking = []
     for table, kind, concurrent in locked:
         what, mode = _TABLE_LOCK_BLOCKS[kind]
@@ -2116,10 +2194,53 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
         "blocked_text": ", ".join(f"{b.table_facts(t)['table']} ({kind}: their {what} wait)"
                                   for t, kind, what in blocking),
         "blocked_tables_text": ", ".join(b.table_facts(t)["table"] for t, _, _ in blocking),
-        "key_locked_text": _key_locked_text(b, [t for t, kind, _ in locked if kind == "WRITE"],
-                                            {t for t, _, _ in locked}),
+        "key_locked_text": key_locked,
+        # (the tables the triggers of those it locks WRITE use, which it does not list)
+        "trigger_locked_text": f", and for {'its' if len(written_locked) == 1 else 'their'} "
+                               f"triggers {trigger_locked}" if trigger_locked else "",
     })
     return True
+
+
+def _trigger_tables(b: _Builder, table: str, events: Container[str] | None = None,
+                    seen: set[str] | None = None) -> dict[str, bool]:
+    """The tables the triggers of `table` (those of `events`, every trigger when None)
+    use, as the catalog keys them, with whether one writes it, in the order their bodies
+    name them: what the server prelocks for them (the manual's "LOCK TABLES and Triggers"; a
+    table only read READ, one written WRITE), following the triggers the tables they write
+    fire in turn, and the tables a write prelocks for the foreign keys that reference it
+    (checked on MariaDB 10.11 in METADATA_LOCK_INFO: SHARED_WRITE, SHARED_READ). Each body
+    statement is read as the statement it is (a builder of its own), without the session's
+    LOCK TABLES. Stored programs its statements CALL are not followed."""
+    from sqlglot import exp
+
+    seen = set() if seen is None else seen
+    if table in seen:
+        return {}
+    seen.add(table)
+    used: dict[str, bool] = {}
+    for trigger in b.catalog.mysql_triggers.values():
+        if trigger.get("table") != table or (events is not None and trigger.get("event") and
+                                             trigger["event"] not in events):
+            continue
+        for _, sql, tree in trigger.get("statements", ()):
+            body = _Builder(MySQLSession(flavour=b.session.flavour, version=b.session.version,
+                                         foreign_key_checks=b.session.foreign_key_checks),
+                            b.catalog)
+            _classify(body, tree, sql, body.session)
+            # (SELECT ... INTO names variables, not tables)
+            into = {_table_name(t) for node in tree.find_all(exp.Into)
+                    for t in node.find_all(exp.Table)}
+            for name, mode in body.locks.items():
+                if name in into:
+                    continue
+                writes = mode > LockMode.ROW_SHARE and name not in body.joined
+                used[name] = used.get(name, False) or writes
+            for name, kinds in body.fired.items():
+                for other, writes in _trigger_tables(b, name, kinds, seen).items():
+                    used[other] = used.get(other, False) or writes
+    used.pop(table, None)
+    return used
 
 
 def _key_locked_text(b: _Builder, written: list[str], listed: set[str]) -> str:
@@ -2127,23 +2248,30 @@ def _key_locked_text(b: _Builder, written: list[str], listed: set[str]) -> str:
     SHARED_READ on m2 (blocks ...)`: the metadata locks LOCK TABLES holds on the tables its
     WRITE-locked tables `written` are related to by a foreign key (_lock_key_related), which
     it does not list (`listed`), strongest first; "" when there is none."""
-    from lockwise.effects.mysql_locks import lock_tables_lock, weak_lock_blocks
-
-    related: dict[LockMode, list[str]] = {}
-    for table, mode in b.locks.items():
-        if table not in listed and not b.temporary(table):
-            related.setdefault(mode, []).append(b.table_facts(table)["table"])
-    if not related:
+    locks = _related_locks_text(b, {t: m for t, m in b.locks.items() if t not in listed})
+    if not locks:
         return ""
-    held = {mode: f"their {what} wait" for what, mode in _TABLE_LOCK_BLOCKS.values()}
-    locks = " and ".join(
-        f"{lock_tables_lock(mode)} on {', '.join(tables)} "
-        f"({held.get(mode) or weak_lock_blocks(mode)})"
-        for mode, tables in sorted(related.items(), key=lambda item: -item[0]))
     # (MariaDB locks the tables whose keys reference it; MySQL those it references too)
     keys = "reference" if b.session.flavour == "mariadb" else "relate"
     return f", and for the foreign keys that {keys} {'it' if len(written) == 1 else 'them'} " \
         f"{locks}"
+
+
+def _related_locks_text(b: _Builder, related: dict[str, LockMode]) -> str:
+    """`SHARED_WRITE on m1 (blocks ...) and SHARED_READ on m2 (blocks ...)`: the locks
+    LOCK TABLES holds on the tables of `related` it does not list, strongest first, but on
+    TEMPORARY tables; "" for none."""
+    from lockwise.effects.mysql_locks import lock_tables_lock, weak_lock_blocks
+
+    by_mode: dict[LockMode, list[str]] = {}
+    for table, mode in related.items():
+        if not b.temporary(table):
+            by_mode.setdefault(mode, []).append(b.table_facts(table)["table"])
+    held = {mode: f"their {what} wait" for what, mode in _TABLE_LOCK_BLOCKS.values()}
+    return " and ".join(
+        f"{lock_tables_lock(mode)} on {', '.join(tables)} "
+        f"({held.get(mode) or weak_lock_blocks(mode)})"
+        for mode, tables in sorted(by_mode.items(), key=lambda item: -item[0]))
 
 
 #: The writes a table locked WRITE may take: its keys' every action is prelocked.
@@ -2493,6 +2621,7 @@ def _key_action_locks(b: _Builder, table: str, kinds: tuple[str, ...],
     does PostgreSQL's: an ON UPDATE action only when the referenced key's columns change."""
     from lockwise.catalog.key_actions import key_actions
 
+    b.fired.setdefault(table, set()).update(kinds)  # (the triggers it fires: _trigger_tables)
     if kinds == ("insert",) and b.session.flavour != "mariadb":
         return
     reached = _lock_referencing(b, table, kinds)
@@ -2734,7 +2863,11 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
     # those it writes are not locked READ; the tables a WRITE lock prelocked for their keys
     # it uses as locked, by their prelock (checked on MariaDB 10.11)
     usable = {**session.key_locked_tables, **held}
-    needed = [name for name, _ in named] + _key_prelocked(b, {name for name, _ in named})
+    # (a table listed READ that a trigger of a table listed WRITE writes: locked for writing)
+    usable.update((name, "WRITE") for name, kind in session.key_locked_tables.items()
+                  if kind == "WRITE" and name in held)
+    needed = [name for name, _ in named] + _key_prelocked(b, {name for name, _ in named}) + \
+        _trigger_prelocked(b, {name for name, _ in named})
     refused = next((name for name in needed if name not in usable and name not in b.delayed),
                    None) or next((name for name, written in named
                                   if written and usable.get(name) == "READ"), None)
@@ -2759,6 +2892,22 @@ def _key_prelocked(b: _Builder, named: set[str]) -> list[str]:
                 not b.temporary(table):
             out.append(name)
     return out
+
+
+def _trigger_prelocked(b: _Builder, named: set[str]) -> list[str]:
+    """The tables the triggers the statement's writes fire use (_trigger_tables), which the
+    session must hold under LOCK TABLES as it holds those it names (`named`): error 1100 for
+    one it does not, before a write of a table locked READ is refused (1099), unless a table
+    it locked WRITE prelocked it (checked on MariaDB 10.11: under `LOCK TABLES t READ` an
+    INSERT into `t`, whose trigger writes `log`, is 1100 for `log`)."""
+    out: dict[str, None] = {}
+    for table, kinds in b.fired.items():
+        for used in _trigger_tables(b, table, kinds):
+            name = used.split(".")[-1]
+            if name not in named and name not in b.session.key_locked_tables and \
+                    not b.temporary(used):
+                out[name] = None
+    return list(out)
 
 
 def _not_locked(b: _Builder, name: str, why: str) -> None:
@@ -2909,13 +3058,17 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                 b.drops.add(f"table:{_table_name(t)}")
             b.act("drop_temporary_table", {})
         elif kind == "TABLE":
-            for t in _dropped_tables(expr):
-                table = _table_name(t)
+            dropped = [_table_name(t) for t in _dropped_tables(expr)]
+            for table in dropped:
                 b.drops.add(f"table:{table}")
                 b.locks[table] = LockMode.ACCESS_EXCLUSIVE
+                # (with the checks on, a table other tables' keys reference is not dropped)
+                children = [] if session.foreign_key_checks else \
+                    b.lock_key_children(table, dropped)
                 b.act("drop_table", {**b.table_facts(table),
                                      "if_exists": bool(expr.args.get("exists")),
-                                     "deprecated_table": _deprecated_table(b, table)})
+                                     "deprecated_table": _deprecated_table(b, table),
+                                     **b.key_children_facts(children)})
         elif kind == "INDEX":
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
             match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
@@ -2929,6 +3082,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             table = _table_name(t)
             b.locks[table] = LockMode.ACCESS_EXCLUSIVE
             facts = b.table_facts(table)
+            if not session.foreign_key_checks:  # (on, it is refused: error 1701)
+                facts.update(b.key_children_facts(b.lock_key_children(table)))
             # The same rows deleted in batches, as unbatched-backfill writes a DELETE of all.
             delete = exp.Delete(this=t.copy())
             b.system_versioned(facts, table, "TRUNCATE TABLE")

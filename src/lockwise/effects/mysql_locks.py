@@ -80,9 +80,41 @@ def table_as_written(effect: Effect, relation: str) -> str:
                  and table.lower() == low), relation)
 
 
+#: How the reports name MariaDB's InnoDB table lock on a table whose foreign key references
+#: the table a DDL changes (effects/mysql.py's `lock_key_children`).
+KEY_CHILD_LOCK = "InnoDB exclusive table lock"
+
+
+def _key_child(effect: Effect, relation: str) -> tuple[str, str]:
+    """(the table whose DDL takes MariaDB's InnoDB table lock on `relation`, `relation`),
+    each as the statement wrote it: `relation` references that table by a foreign key;
+    ("", "") when the statement takes no such lock on it."""
+    low = relation.lower()
+    return next(((str(a.facts.get("table", "")), str(child)) for a in effect.actions
+                 for child in a.facts.get("key_children", ()) if str(child).lower() == low),
+                ("", ""))
+
+
+def key_child_parent(effect: Effect, relation: str) -> str:
+    """The table (as its statement wrote it) whose DDL takes MariaDB's InnoDB table lock on
+    `relation`, which references it by a foreign key; "" when it takes none there."""
+    return _key_child(effect, relation)[0]
+
+
+def relation_lock(effect: Effect, relation: str, mode: LockMode) -> str:
+    """`metadata_lock` of `relation`, or KEY_CHILD_LOCK where that is what the statement
+    takes on it: the lock's name in the JSON report and in the messages' lock lists."""
+    return KEY_CHILD_LOCK if key_child_parent(effect, relation) else metadata_lock(effect, mode)
+
+
 def lock_label(effect: Effect, relation: str, mode: LockMode) -> str:
     """`SHARED_UPGRADABLE metadata lock (ALGORITHM=INSTANT, LOCK=NONE)`: the lock, and for the
-    table an ALTER changes, how the server runs it."""
+    table an ALTER changes, how the server runs it; for a table whose foreign key references
+    the table a MariaDB DDL changes, InnoDB's table lock, taken at the DDL's end."""
+    parent, child = _key_child(effect, relation)
+    if parent:
+        return (f"{KEY_CHILD_LOCK} (at the DDL's end, for {child}'s foreign key to {parent}: "
+                f"the DDL waits for every open transaction that wrote {child})")
     label = f"{metadata_lock(effect, mode)} metadata lock"
     for action in effect.actions:
         facts = action.facts

@@ -248,7 +248,7 @@ QUALIFIED_NAME = r"(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+)
 PROGRAM_NAME = re.compile(
     rf"\s*(?P<verb>CREATE|ALTER)\b(?P<between>.*?)\b(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)"
     rf"\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>{QUALIFIED_NAME})"
-    rf"(?:\s+(?:BEFORE|AFTER)\s+\w+\s+ON\s+(?P<table>{QUALIFIED_NAME}))?",
+    rf"(?:\s+(?:BEFORE|AFTER)\s+(?P<event>\w+)\s+ON\s+(?P<table>{QUALIFIED_NAME}))?",
     re.IGNORECASE | re.DOTALL)
 
 
@@ -257,15 +257,15 @@ def program(text: str) -> dict:
     event; compound for a MariaDB compound statement outside a program) and `name` as
     written; `create`: "create", "replace" (CREATE OR REPLACE), "if_not_exists" or "alter"
     (ALTER EVENT), which decide what a name already taken does; a trigger's `table` as
-    written."""
+    written, and its `event` (insert, update, delete; "" for another program)."""
     found = PROGRAM_NAME.match(text)
     if found is None or TOP_LEVEL_COMPOUND.match(text):
-        return {"kind": "compound", "name": "", "create": "create", "table": ""}
+        return {"kind": "compound", "name": "", "create": "create", "table": "", "event": ""}
     create = "alter" if found.group("verb").upper() == "ALTER" else \
         "replace" if re.match(r"\s*OR\s+REPLACE\b", found.group("between"), re.I) else \
         "if_not_exists" if found.group("exists") else "create"
     return {"kind": found.group("kind").lower(), "name": found.group("name"), "create": create,
-            "table": found.group("table") or ""}
+            "table": found.group("table") or "", "event": (found.group("event") or "").lower()}
 
 
 def routine_key(name: str, fold: bool = True) -> str:

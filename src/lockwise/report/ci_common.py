@@ -110,7 +110,7 @@ def strongest_locks(report: MigrationReport) -> dict[str, str]:
     for s in report.statements:
         for rel, mode in work_done(s.effect).locks.items():
             if rel not in out or mode > out[rel][0]:
-                out[rel] = (mode, lock_name(s.effect, mode), relation_named(s.effect, rel))
+                out[rel] = (mode, lock_name(s.effect, mode, rel), relation_named(s.effect, rel))
     return {shown: name for _, (_, name, shown) in sorted(out.items())}
 
 

@@ -55,7 +55,7 @@ def statement_dict(s: StatementReport) -> dict:
         "action": e.action,
         "actions": [a.kind for a in e.actions],
         "refused": refused or None,
-        "locks": {rel: lock_name(e, mode) for rel, mode in sorted(e.locks.items())},
+        "locks": {rel: lock_name(e, mode, rel) for rel, mode in sorted(e.locks.items())},
         "blocks": {rel: list(what) for rel, what in sorted(blocked_work(e).items())},
         "rewrites_table": bool(e.rewrites), "rewrites": sorted(e.rewrites),
         "scans_table": bool(e.scans), "scans": dict(sorted(e.scans.items())),
