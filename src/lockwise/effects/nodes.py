@@ -109,9 +109,7 @@ def qualified(schema: str | None, name: str, create: bool = False) -> str:
         elif not create and _temporary is not None and _temporary(name):
             schema = TEMPORARY_SCHEMA
         elif not create and name.startswith("pg_"):
-            from lockwise.effects.system_catalog import is_system_relation
-
-            schema = "pg_catalog" if is_system_relation(name) else None
+            schema = "pg_catalog" if _system_catalog.is_system_relation(name) else None
     return f"{schema or 'public'}.{name}"
 
 
@@ -899,6 +897,9 @@ def _ast_value(ast: ModuleType, value: object) -> object:
 _ast = bound_on_use(globals(), "_ast", "pglast.ast")
 _stream = bound_on_use(globals(), "_stream", "pglast.stream")
 _visitors = bound_on_use(globals(), "_visitors", "pglast.visitors")
+#: Imported at its first use (a name `pg_` unqualified): an import statement in a function
+#: runs at each call.
+_system_catalog = bound_on_use(globals(), "_system_catalog", "lockwise.effects.system_catalog")
 #: How many texts `expression_sql` keeps of the expressions it printed (`_printed`).
 PRINTED_KEPT = 256
 #: The texts of the expressions printed lately, by the expression's `repr` (an equal tree,
