@@ -329,3 +329,45 @@ def test_the_printed_expressions_kept_are_bounded() -> None:
         value = {"A_Const": {"ival": {"ival": 100_000 + i}}}
         assert nodes.expression_sql(value) == str(100_000 + i)
     assert 0 < len(nodes._printed) <= nodes.PRINTED_KEPT
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE posts SET deleted = true, updated = now() WHERE id IN (SELECT id FROM posts "
+    "WHERE deleted IS NULL AND community_id = 5 ORDER BY id LIMIT 1000)",
+    "CREATE UNIQUE INDEX CONCURRENTLY i ON t USING btree (lower(a), b DESC) WHERE c IS NULL",
+    "SELECT x.a[1:2], -1.5, B'101', NULL::int, ROW(1, 'x'), a IS DISTINCT FROM b, "
+    "CASE WHEN a THEN 1 END FROM (VALUES (1), (2)) x (a) FOR UPDATE SKIP LOCKED",
+    "ALTER TABLE t ADD CONSTRAINT c FOREIGN KEY (a) REFERENCES s (b) ON DELETE SET NULL (a)",
+])
+def test_a_nodes_fields_pglast_stores_as_given_skip_its_checks(sql: str, monkeypatch) -> None:
+    """pglast's `Node.__setattr__` checks each field's value, and imports its enum module
+    and looks the field's C type up there for a number or an enum's member: it then stores
+    None, a bool or a number as given, which `_ast_node` does itself. Only the values it may
+    change (an enum's name, a node pointer's dict, a C char) go through it, and the node is
+    the one pglast builds from the same text, printed the same."""
+    from enum import Enum
+
+    import pglast.ast
+    import pglast.parser
+    from pglast.stream import RawStream
+
+    import lockwise.effects.nodes as nodes
+
+    stmt = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]
+    kind, body = nodes.unwrap(stmt)
+    checked: list[object] = []
+    real = pglast.ast.Node.__setattr__
+
+    def counting(self, name, value):
+        if type(self).__slots__[name].c_type != "char":  # (a number there becomes its char)
+            checked.append(value)
+        real(self, name, value)
+
+    monkeypatch.setattr(pglast.ast.Node, "__setattr__", counting)
+    monkeypatch.setattr(nodes, "_STORED_AS_GIVEN", {})
+    node = nodes._ast_node(pglast.ast, kind, body)
+    monkeypatch.undo()
+    assert node == pglast.parser.parse_sql(sql)[0].stmt
+    assert [v for v in checked if v is None or isinstance(v, (bool, int, float))
+            and not isinstance(v, Enum)] == []
+    assert nodes.printed_node(node) == RawStream()(pglast.parser.parse_sql(sql)[0].stmt)

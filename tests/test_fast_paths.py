@@ -1647,26 +1647,27 @@ def _lint_calls():
     return statements
 
 
-def test_a_statement_calling_no_kept_routine_does_not_import_the_overload_chooser(
+def test_a_statement_calling_no_kept_routine_does_not_ask_the_overload_chooser(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # Once a routine is kept, every query and DML asks which it calls: the overload chooser
-    # is imported only when a call names a kept routine and its choice is not remembered.
-    import builtins
+    # is asked (and its module imported, at its first use) only when a call names a kept
+    # routine and its choice is not remembered.
     import sys
 
-    real = builtins.__import__
-    imported: list[str] = []
+    import lockwise.catalog.overloads as overloads
 
-    def counting(name: str, *args: object, **kwargs: object) -> object:
-        callers = {sys._getframe(depth).f_code.co_name for depth in (1, 2, 3)}
-        if name == "lockwise.catalog.overloads" and "called_routines" in callers:
-            imported.append(name)
-        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+    real = overloads.chosen
+    asked: list[object] = []
 
-    monkeypatch.setattr(builtins, "__import__", counting)
+    def counting(*args: object, **kwargs: object) -> object:
+        if sys._getframe(2).f_code.co_name == "called_routines":  # (through `_chosen`)
+            asked.append(args[2])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(overloads, "chosen", counting)
     _lint_calls()
     # The three calls of f, each once (the effect model's ask; the replay's is remembered).
-    assert len(imported) == 3
+    assert len(asked) == 3
 
 
 def test_a_statement_calling_a_kept_routine_runs_no_import_of_the_effect_models_families(
@@ -1978,7 +1979,17 @@ def test_the_busiest_per_statement_functions_run_no_import_statement(
            "CREATE VIEW v AS SELECT id, lower(n) FROM p;\n"
            "ALTER TABLE c RENAME TO d;\n"
            "DROP VIEW v;\n"
-           "DO $$ BEGIN ALTER TABLE d ADD COLUMN e int; END $$;\n")
+           "DO $$ BEGIN ALTER TABLE d ADD COLUMN e int; END $$;\n"
+           # a type change, a foreign key, a routine made and a trigger on it, a NOT NULL
+           # dropped by its constraint, an UPDATE a batch could walk, a catalog's name
+           "ALTER TABLE p ALTER COLUMN n TYPE varchar(10);\n"
+           "ALTER TABLE d ADD CONSTRAINT d_p FOREIGN KEY (p_id) REFERENCES p;\n"
+           "CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+           "BEGIN NEW.e := 1; RETURN NEW; END $$;\n"
+           "CREATE TRIGGER d_stamp BEFORE INSERT ON d FOR EACH ROW EXECUTE FUNCTION stamp();\n"
+           "ALTER TABLE d DROP CONSTRAINT d_id;\n"
+           "UPDATE d SET e = 2 WHERE e IS NULL;\n"
+           "SELECT count(*) FROM pg_class;\n")
     migrations = [migration_from_text(sql, "0001_m.sql"), migration_from_text(work, "0002_m.sql")]
     lint_migrations(migrations)  # (the modules loaded once)
     imported: list[str] = []
@@ -1999,7 +2010,16 @@ def test_the_busiest_per_statement_functions_run_no_import_statement(
                "_referencing_rows", "printed_node", "expression_sql", "_apply", "_drop",
                "_drop_relations", "_tables_pointing_at", "_run_routines", "repeated_column",
                "create_view", "run_embedded", "_routine_branches", "_decided",
-               "dynamic_sql_facts")
+               "dynamic_sql_facts",
+               # (each file's parse, a rewrite's tokens, a routine's and a trigger's making,
+               # a type change's, a constraint's, a batch's and a name's look-ups)
+               "_parse_chunk", "_tokens", "_subcommand_parts", "_reference_ahead",
+               "add_constraint", "drop_constraint", "alter_constraint", "code_reshapes",
+               "_chosen", "created_routine", "forget_routine", "runs_unseen_code",
+               "_made_sequences", "_refused_definition", "create_function",
+               "calls_itself_always", "_body_error", "_batch_how", "where_facts",
+               "column_type_change", "_indexes_rebuilt", "_collation_only",
+               "_rebuilt_index_steps", "add_column", "_create_trigger", "qualified")
     ran = [i for i in imported if i.split(":")[0] in busiest]
     assert ran == [], "; ".join(sorted(set(ran)))
 
@@ -2017,3 +2037,45 @@ def test_a_message_quotes_only_the_names_its_template_shows() -> None:
     shown = message_facts(facts, "{table_sql} and {column}")
     assert render("{table_sql} and {column}", shown) == 'public."Booking" and "Order"'
     assert shown["index"] == "public.Ix"
+
+
+class _CountedFacts(dict):
+    """Facts that count the values read from them by key."""
+
+    reads = 0
+
+    def __getitem__(self, key: str) -> object:
+        self.reads += 1
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: object = None) -> object:
+        self.reads += 1
+        return super().get(key, default)
+
+
+def test_an_actions_false_refusal_facts_are_read_once_each() -> None:
+    # An INSERT holds `refused_by` and `on_conflict_refused_by`, false: a quarter of the
+    # actions of a corpus hold such a fact, and each was then asked for every refusal fact.
+    from lockwise.core.types import Action, Effect
+    from lockwise.effects.refused import refusal
+
+    facts = _CountedFacts({"table": "public.t", "refused_by": "", "on_conflict_refused_by": ""})
+    assert refusal(Effect(actions=(Action("insert", facts),), locks={})) == ""
+    assert facts.reads <= 2  # 26 on main: each of REFUSAL_FACTS
+
+
+@settings(max_examples=200, deadline=None)
+@given(held=st.dictionaries(st.sampled_from(
+    ("refused_by", "needs_using", "name_taken", "object_missing", "savepoint_missing",
+     "prepared_statement_not_select", "table", "column")),
+    st.sampled_from((None, "", False, 0, True, "public.t", 1)), max_size=8),
+    second=st.dictionaries(st.sampled_from(("refused_references", "name_taken", "table")),
+                           st.sampled_from(("", True)), max_size=3))
+def test_the_refusal_is_the_first_true_fact_in_order(held: dict, second: dict) -> None:
+    from lockwise.core.types import Action, Effect
+    from lockwise.effects.refused import REFUSAL_FACTS, refusal
+
+    actions = (Action("insert", held), Action("update", second))
+    expected = next((name for facts in (held, second) for name in REFUSAL_FACTS
+                     if facts.get(name)), "")
+    assert refusal(Effect(actions=actions, locks={})) == expected

@@ -94,6 +94,12 @@ if TYPE_CHECKING:
 # The rewrites, imported by the first finding written with one (a lone file's lint may have none).
 _alternative = bound_on_use(globals(), "_alternative", "lockwise.fix.alternative")
 _patterns = bound_on_use(globals(), "_patterns", "lockwise.fix.patterns")
+# Imported at their first use, as the rewrites: an import statement in a function runs at each
+# call (the scanner at each CREATE SCHEMA element and subcommand span, the PL/pgSQL grammar
+# at each routine and DO block).
+_libpg = bound_on_use(globals(), "_libpg", "lockwise.parse.libpg")
+_plpgsql = bound_on_use(globals(), "_plpgsql", "lockwise.parse.plpgsql")
+_routines = bound_on_use(globals(), "_routines", "lockwise.catalog.routines")
 
 #: Layouts whose tools wrap each migration in a transaction unless told otherwise (Liquibase:
 #: each changeset; drizzle: one transaction around every pending migration, with no opt-out).
@@ -999,8 +1005,7 @@ def _element_span(stmt: Statement, position: int) -> Span:
     each element starts with a CREATE or GRANT outside parentheses (none can hold another at
     that level) and ends with its last token before the next one; the statement's span when
     its text does not show it (a template placeholder)."""
-    from lockwise.parse import libpg
-    parser = libpg.parser
+    parser = _libpg.parser
 
     try:
         tokens = parser.scan(stmt.sql)
@@ -1036,8 +1041,7 @@ def _subcommand_span(stmt: Statement, position: int) -> Span:
 def _subcommand_parts(sql: str) -> tuple[tuple[int, int], ...]:
     """The [first, last] characters of each comma-separated part of `sql` at its top level;
     none when the scanner cannot read it."""
-    from lockwise.parse import libpg
-    parser = libpg.parser
+    parser = _libpg.parser
 
     try:
         tokens = parser.scan(sql)
@@ -1085,22 +1089,16 @@ def _body_error(stmt: Statement, session: Session, effect: Effect
             effect.actions[0].facts.get("refused_variadic_parameter"):
         return "VARIADIC parameter must be an array", _variadic_not_array(stmt), "PostgreSQL"
     if kind == "DoStmt":
-        from lockwise.parse.plpgsql import compile_error, plpgsql_body
-
-        body = plpgsql_body(stmt.tree[kind])
-        error = None if body is None else compile_error(body)
+        body = _plpgsql.plpgsql_body(stmt.tree[kind])
+        error = None if body is None else _plpgsql.compile_error(body)
     elif kind == "CreateFunctionStmt" and session.check_function_bodies is not False:
-        from lockwise.catalog.routines import is_plpgsql_routine, routine_language
-
         routine = stmt.tree[kind]
-        if routine_language(routine) == "sql" and not routine.get("sql_body"):
+        if _routines.routine_language(routine) == "sql" and not routine.get("sql_body"):
             return _sql_body_error(stmt, routine)
-        if not is_plpgsql_routine(routine):
+        if not _routines.is_plpgsql_routine(routine):
             return None
-        from lockwise.parse.plpgsql import compile_error, routine_code
-
-        error = compile_error(stmt.sql)
-        body = routine_code(stmt.sql)[0] if error else None
+        error = _plpgsql.compile_error(stmt.sql)
+        body = _plpgsql.routine_code(stmt.sql)[0] if error else None
     else:
         return None
     if error is None or body is None:

@@ -10,8 +10,13 @@ from functools import lru_cache
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement, embedded_trees
+from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import unwrap
+
+#: Imported at its first use: an import statement in a function runs at each call (a routine's
+#: body at each statement that calls it or fires its trigger).
+_plpgsql = bound_on_use(globals(), "_plpgsql", "lockwise.parse.plpgsql")
 
 
 def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
@@ -29,14 +34,12 @@ def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
 def code_reshapes(catalog: Catalog, body: str, language: str) -> set[str]:
     """`do_block_reshapes` of code `body` in `language`: a DO block's, or a PL/pgSQL
     routine's whole CREATE statement (`parse.plpgsql` reads either)."""
-    from lockwise.parse.plpgsql import dynamic_formats, fully_read
-
-    if language == "plpgsql" and fully_read(body):
+    if language == "plpgsql" and _plpgsql.fully_read(body):
         return set()
     code = f"{body} {language}".lower()
     words = set(_WORD.findall(code))
     if "execute" in words and not (language == "plpgsql" and all(
-            map(_keeps_shape, dynamic_formats(body) or ("",)))):
+            map(_keeps_shape, _plpgsql.dynamic_formats(body) or ("",)))):
         return {"*"}
     if "execute" in words:
         # run-time SQL of commands that keep every table's shape: the rest of the body is

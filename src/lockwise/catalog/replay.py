@@ -121,6 +121,9 @@ _policies = bound_on_use(globals(), "_policies", "lockwise.catalog.policies")
 _renames = bound_on_use(globals(), "_renames", "lockwise.catalog.renames")
 _views = bound_on_use(globals(), "_views", "lockwise.catalog.views")
 _do_blocks = bound_on_use(globals(), "_do_blocks", "lockwise.catalog.do_blocks")
+_user_types = bound_on_use(globals(), "_user_types", "lockwise.catalog.user_types")
+_objects = bound_on_use(globals(), "_objects", "lockwise.catalog.objects")
+_trigger_when = bound_on_use(globals(), "_trigger_when", "lockwise.catalog.trigger_when")
 
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
@@ -2050,10 +2053,7 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
     function = (names or [""])[-1].lower()
     if table is not None and function:  # also OR REPLACE: its new level and function
         instead = stmt.get("timing", 0) & _TRIGGER_INSTEAD
-        from lockwise.catalog.objects import Trigger
-        from lockwise.catalog.trigger_when import changed_columns
-
-        table.triggers[stmt.get("trigname", "")] = Trigger(
+        table.triggers[stmt.get("trigname", "")] = _objects.Trigger(
             function, row=bool(stmt.get("row")), qualified=object_name(names),
             instead_of=tuple(write for bit, write in _TRIGGER_WRITES
                              if instead and stmt.get("events", 0) & bit),
@@ -2061,7 +2061,7 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
             events=tuple(
                 write for bit, write in _TRIGGER_WRITES if stmt.get("events", 0) & bit),
             before=bool(stmt.get("timing", 0) & _TRIGGER_BEFORE),
-            when_changed=changed_columns(stmt.get("whenClause")))
+            when_changed=_trigger_when.changed_columns(stmt.get("whenClause")))
         catalog.note_triggers(table)
 
 
@@ -2644,9 +2644,7 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _name_rule(catalog, range_var(body.get("relation"))[0], None, body.get("rulename", ""),
                    _rule_of(catalog, body))
     elif kind in TYPE_STATEMENTS:
-        from lockwise.catalog.user_types import apply_type_statement
-
-        apply_type_statement(catalog, kind, body)
+        _user_types.apply_type_statement(catalog, kind, body)
     elif kind == "ViewStmt":
         _views._create_view(catalog, body, migration_id, views, view_reads)
     elif kind == "CreateTableAsStmt":

@@ -39,6 +39,7 @@ _partition_triggers = bound_on_use(globals(), "_partition_triggers",
                                    "lockwise.catalog.partition_triggers")
 _trigger_when = bound_on_use(globals(), "_trigger_when", "lockwise.catalog.trigger_when")
 _plpgsql = bound_on_use(globals(), "_plpgsql", "lockwise.parse.plpgsql")
+_overloads = bound_on_use(globals(), "_overloads", "lockwise.catalog.overloads")
 
 #: The statements that can call a routine: CALL, and the queries and DML whose expressions
 #: may call a function (or whose writes fire a trigger: COPY FROM).
@@ -82,13 +83,12 @@ def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
 
 def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
     """The routine CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql`, makes."""
-    from lockwise.catalog.overloads import FOLLOWED_LANGUAGES, Routine, signature
-
     procedure = bool(stmt.get("is_procedure"))
     language = routine_language(stmt)
-    return Routine(object_name(strings(stmt.get("funcname")), create=True),
-                   (sql or "") if language in FOLLOWED_LANGUAGES else "", procedure, language,
-                   *signature(catalog, stmt.get("parameters"), procedure))
+    return _overloads.Routine(
+        object_name(strings(stmt.get("funcname")), create=True),
+        (sql or "") if language in _overloads.FOLLOWED_LANGUAGES else "", procedure, language,
+        *_overloads.signature(catalog, stmt.get("parameters"), procedure))
 
 
 def overloads_beside(catalog: Catalog, routine: Routine) -> tuple[Routine, ...]:
@@ -118,10 +118,8 @@ def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
     overloads = catalog.kept_routines.get(name)
     if not overloads:
         return
-    from lockwise.catalog.overloads import identity
-
     gone = [r for r in overloads
-            if identity(catalog, unwrap(obj)[1] if obj else None, r.procedure)
+            if _overloads.identity(catalog, unwrap(obj)[1] if obj else None, r.procedure)
             in (None, r.args)]
     if not gone:
         return
@@ -161,9 +159,7 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
         if routine is not None and routine.followed:
             found.setdefault(routine)
         if not scoped and routine is None and overloads is not None and len(overloads) > 1:
-            from lockwise.catalog.overloads import has_column_argument
-
-            scoped = has_column_argument(call)
+            scoped = _overloads.has_column_argument(call)
     if scoped:
         found.update(dict.fromkeys(_scoped_routines(catalog, {kind: body})))
     return list(found)
@@ -192,10 +188,8 @@ def _chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Rou
     choice = _choices.get(call)
     if choice is not None and choice[0] is overloads:
         return choice[1]
-    from lockwise.catalog.overloads import chosen, lasting_choice
-
-    routine = chosen(catalog, overloads, call)
-    if lasting_choice(call):
+    routine = _overloads.chosen(catalog, overloads, call)
+    if _overloads.lasting_choice(call):
         _choices.put(call, (overloads, routine))
     return routine
 

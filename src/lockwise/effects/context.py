@@ -7,12 +7,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Index
+from lockwise.core.deferred import bound_on_use
 from lockwise.effects.locks import relation_is_new
 from lockwise.effects.versions import DEFAULT_PG_VERSION, SUPPORTED_PG_VERSIONS
 
 if TYPE_CHECKING:
     from lockwise.catalog.overloads import Routine
     from lockwise.core.types import Action, Effect
+
+#: Imported at their first use: an import statement in a function runs at each call.
+_replay = bound_on_use(globals(), "_replay", "lockwise.catalog.replay")
+_volatility = bound_on_use(globals(), "_volatility", "lockwise.effects.volatility")
 
 __all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context", "NewInRun", "Prepared",
            "relation_is_new", "runs_unseen_code", "track_new_objects", "track_null_columns",
@@ -346,9 +351,8 @@ def _made_sequences(ctx: Context, table: str, columns: tuple[str, ...] | None) -
         [known[c] for c in columns if c in known]
     if not any(c.identity or c.default == "nextval()" for c in chosen):
         return  # (nearly every table)
-    from lockwise.catalog.replay import owned_sequences
-
-    ctx.new_tables.update(f"sequence:{s}" for s in owned_sequences(ctx.catalog, table, columns))
+    ctx.new_tables.update(f"sequence:{s}"
+                          for s in _replay.owned_sequences(ctx.catalog, table, columns))
 
 
 #: Actions that run code lockwise does not see whole (a DO block, CALL, ...).
@@ -365,9 +369,7 @@ def runs_unseen_code(action: Action) -> bool:
         return True
     if action.kind != "select":
         return False
-    from lockwise.effects.volatility import builtin_functions
-
-    builtin = builtin_functions()
+    builtin = _volatility.builtin_functions()
     return not all(name in builtin for name in action.facts.get("functions", ()))
 
 

@@ -114,9 +114,7 @@ def qualified(schema: str | None, name: str, create: bool = False) -> str:
         elif not create and _temporary is not None and _temporary(name):
             schema = TEMPORARY_SCHEMA
         elif not create and name.startswith("pg_"):
-            from lockwise.effects.system_catalog import is_system_relation
-
-            schema = "pg_catalog" if is_system_relation(name) else None
+            schema = "pg_catalog" if _system_catalog.is_system_relation(name) else None
     return f"{schema or 'public'}.{name}"
 
 
@@ -857,10 +855,49 @@ def _ast_node(ast: ModuleType, kind: str, body: dict) -> object:
             out[key] = _ast_node(ast, struct, value)
         else:
             out[key] = _ast_value(ast, value)
+    given = _STORED_AS_GIVEN.get(kind)
+    if given is None:
+        given = _STORED_AS_GIVEN[kind] = {key: _stored_as_given(slot)
+                                          for key, slot in slots.items()}
     node = cls.__new__(cls)
     for key in slots:
-        setattr(node, key, out.get(key))  # (pglast's checks and enums, as its __init__)
+        value = out.get(key)
+        types = given[key]
+        if value is None or types is not None and isinstance(value, types):
+            _store(node, key, value)  # what pglast's `__setattr__` stores, without its checks
+        else:
+            setattr(node, key, value)  # (pglast's checks and enums, as its __init__)
     return node
+
+
+#: How pglast's `Node.__setattr__` stores a value it keeps as given (its last step).
+_store = object.__setattr__
+#: Node type -> the types of value each of its fields stores as given (`_stored_as_given`).
+_STORED_AS_GIVEN: dict[str, dict[str, tuple[type, ...] | None]] = {}
+
+
+def _stored_as_given(slot: object) -> tuple[type, ...] | None:
+    """The values pglast's `Node.__setattr__` stores unchanged in a field of `slot` (a
+    `SlotTypeInfo`): once one is among its `py_type`, a field with no adaptor stores it as
+    it is, unless it is a node pointer (whose dict becomes a node) or an enum (whose name or
+    number becomes its member: a member is kept); a C bool's stores a bool as it is. None
+    when it may change every value. Storing those directly spares a Python call per field
+    (None, bools and numbers are most fields) and, for a number or an enum's member, an
+    import statement and a look-up in the enum module: most of a node's building."""
+    c_type, py_type, adaptor = slot  # type: ignore[misc]
+    if adaptor is bool:  # (a C bool's: `bool` of a bool is itself)
+        return (bool,)
+    if adaptor is not None:
+        return None
+    types = py_type if isinstance(py_type, tuple) else (py_type,)
+    if c_type == "char*":
+        return types
+    if c_type.endswith("*"):
+        return None
+    from pglast import enums
+
+    enum = getattr(enums, c_type, None)
+    return types if enum is None else (enum,)
 
 
 #: Node type -> its fields' values when the JSON tree leaves them out (`_omitted`), worked
@@ -904,6 +941,9 @@ def _ast_value(ast: ModuleType, value: object) -> object:
 _ast = bound_on_use(globals(), "_ast", "pglast.ast")
 _stream = bound_on_use(globals(), "_stream", "pglast.stream")
 _visitors = bound_on_use(globals(), "_visitors", "pglast.visitors")
+#: Imported at its first use (a name `pg_` unqualified): an import statement in a function
+#: runs at each call.
+_system_catalog = bound_on_use(globals(), "_system_catalog", "lockwise.effects.system_catalog")
 #: How many texts `expression_sql` keeps of the expressions it printed (`_printed`).
 PRINTED_KEPT = 256
 #: The texts of the expressions printed lately, by the expression's `repr` (an equal tree,
@@ -974,7 +1014,7 @@ def _set_ancestors(tree: tuple, root: object) -> None:
                 if isinstance(value, (tuple, node_type)):
                     push((value, ancestor(chain, item, index)))
         else:
-            item.ancestors = chain  # type: ignore[attr-defined]
+            _store(item, "ancestors", chain)  # (no field: pglast's `__setattr__` stores it)
             for member in item.__slots__:  # type: ignore[attr-defined]
                 value = getattr(item, member)
                 if isinstance(value, (tuple, node_type)):

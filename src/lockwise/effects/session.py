@@ -16,6 +16,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, cast
 
 from lockwise.catalog.search_path import read_path
+from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
@@ -43,6 +44,9 @@ from lockwise.parse.quoting import object_sql
 
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
+
+#: Imported at its first use: an import statement in a function runs at each call.
+_columns = bound_on_use(globals(), "_columns", "lockwise.effects.postgres.columns")
 
 #: The units PostgreSQL reads in a time setting (lock_timeout = '2h'), in milliseconds.
 DURATION_UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000,
@@ -434,9 +438,7 @@ class Session:
         if not (self.ahead.foreign_keys and facts.get("key_like")
                 and facts.get("references") is None):
             return {}
-        from lockwise.effects.postgres.columns import NARROW_KEY_TYPES, references_narrow_key
-
-        if facts.get("type") not in NARROW_KEY_TYPES:
+        if facts.get("type") not in _columns.NARROW_KEY_TYPES:
             return {}
         table, column = facts.get("table"), facts.get("column")
         for at, fk_table, fk_column, con, position in self.ahead.foreign_keys:
@@ -444,7 +446,7 @@ class Session:
                 target = range_var(con.get("pktable"))[0]
                 created = next((tree for made, name, tree in self.ahead.tables
                                 if made >= index and name == target), None)
-                return {"references_narrow_key": references_narrow_key(
+                return {"references_narrow_key": _columns.references_narrow_key(
                     catalog, target, strings(con.get("pk_attrs")), position, created)}
         return {}
 

@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from lockwise.catalog.replay import free_constraint_name, generated_name, not_null_swap_names
+from lockwise.core.deferred import bound_on_use
 from lockwise.core.types import Action
 from lockwise.effects.nodes import (
     printed_node,
@@ -29,6 +30,10 @@ from lockwise.effects.nodes import (
 from lockwise.effects.versions import DEFAULT_PG_VERSION
 from lockwise.fix import FIXABLE
 from lockwise.parse.quoting import quote_ident, relation_sql
+
+#: The scanner, imported at its first use (an import statement in a function runs at each
+#: call: `_tokens` at each rewrite written in place).
+_libpg = bound_on_use(globals(), "_libpg", "lockwise.parse.libpg")
 
 #: What to do when CREATE INDEX CONCURRENTLY fails half way.
 INVALID_INDEX_NOTE = ("a failed CONCURRENTLY build leaves an INVALID index: check "
@@ -730,8 +735,7 @@ _COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 def _parsed_statement(sql: str) -> tuple[str, dict] | None:
     """The (kind, body) of the one statement `sql` holds, with its node locations; None for
     several. Raises Unprintable."""
-    from lockwise.parse import libpg
-    parser = libpg.parser
+    parser = _libpg.parser
 
     try:
         stmts = json.loads(parser.parse_sql_json(sql)).get("stmts", [])
@@ -812,8 +816,7 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict,
 
 def _tokens(sql: str) -> list:
     """The scanner's tokens of `sql`, without its comments."""
-    from lockwise.parse import libpg
-    parser = libpg.parser
+    parser = _libpg.parser
 
     try:
         return [t for t in parser.scan(sql) if t.name not in _COMMENT_TOKENS]

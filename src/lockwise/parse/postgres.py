@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
+from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Span, Statement
 from lockwise.parse.source import LineIndex
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
 #: below it pays nothing. (Read at each use: tests and bench/pieces_identical.py set them.)
 PIECES_FROM = 256 * 1024
 PIECE_STATEMENTS = 500
+
+#: Imported at their first use (an import statement in a function runs at each call: the
+#: parser's at each file and each statement parsed alone).
+_libpg = bound_on_use(globals(), "_libpg", "lockwise.parse.libpg")
+_invisible = bound_on_use(globals(), "_invisible", "lockwise.parse.invisible")
 
 _COPY_TOKEN = lazy_compile(r"[Ee]?'|\"|--|/\*|(?<![\w$])\$(?:[A-Za-z_]\w*)?\$|(?<![\w$\\])COPY\b|;",
                            re.IGNORECASE)
@@ -460,8 +466,7 @@ def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
     """Parse text (a whole file, or one statement after a failure): its statements go to
     `found`, what the grammar rejects to `parsed.problems`. `whole_file`: a text rejected is
     parsed again statement by statement (`parse_sql`'s `salvage`)."""
-    from lockwise.parse import libpg
-    parser = libpg.parser
+    parser = _libpg.parser
 
     try:
         raw = parser.parse_sql_json(text)
@@ -511,14 +516,13 @@ def _invisible_before(text: str, start: int, local: int, message: str, base: int
     """The note naming an invisible character of `text` (at `base` in the file) from `start`
     up to where the parser stopped (`local`, then the text it quotes), "" when there is
     none."""
-    from lockwise.parse.invisible import first_invisible, invisible_note
-
     near = _NEAR.search(message)
-    found = first_invisible(text, start, local + 1 + (len(near.group(2)) if near else 0))
+    found = _invisible.first_invisible(text, start,
+                                       local + 1 + (len(near.group(2)) if near else 0))
     if found is None:
         return ""
     span = lines.span(base + found[0], base + found[0] + 1)
-    return invisible_note(span.line, span.column, found[1])
+    return _invisible.invisible_note(span.line, span.column, found[1])
 
 
 def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFile,
@@ -530,8 +534,7 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
     A statement whose semicolons are inside a BEGIN ATOMIC body or parentheses (a rule's
     actions) is parsed whole; when it fails so, it is cut at those semicolons too.
     """
-    from lockwise.parse import libpg
-    parser = libpg.parser
+    parser = _libpg.parser
 
     try:
         tokens = parser.scan(text)
@@ -558,12 +561,10 @@ def _parse_ended_before(text: str, location: int, lines: LineIndex, parsed: Pars
                         found: list[_Found]) -> None:
     """Parse, statement by statement, the statements that end (at a top-level semicolon)
     before `location`, where the scanner failed; the statement holding it is the error's."""
-    from lockwise.parse import libpg
-
     if location <= 0:
         return
     try:
-        tokens = libpg.parser.scan(text[:location])
+        tokens = _libpg.parser.scan(text[:location])
     except Exception:  # noqa: BLE001 - no earlier statement to save
         return
     pieces = list(_statement_pieces(tokens, 0, 0, location, True))
@@ -625,8 +626,7 @@ def plain_parse_json(text: str) -> str | None:
     the grammar rejects, no statement nested too deep to build. None when it may hold one of
     these (`parse_sql` says what). For a reader that asks only whether a file is plain SQL:
     no tree is built, a seventh of `parse_sql`'s time."""
-    from lockwise.parse import libpg
-    parser = libpg.parser
+    parser = _libpg.parser
 
     if _may_hold_client_side_input(text):
         return None
@@ -643,8 +643,7 @@ def plain_parse_json(text: str) -> str | None:
 
 
 def _parses(text: str) -> bool:
-    from lockwise.parse import libpg
-    parser = libpg.parser
+    parser = _libpg.parser
 
     try:
         parser.parse_sql_json(text)

@@ -19,6 +19,7 @@ from lockwise.catalog.replay import (
     not_null_swap_names,
     owned_sequence,
 )
+from lockwise.core.deferred import bound_on_use
 from lockwise.effects.foreign_keys import (
     Key,
     keys_written,
@@ -72,6 +73,14 @@ from lockwise.parse.quoting import (
     quote_qualified,
     relation_sql,
 )
+
+#: Imported at their first use: an import statement in a function runs at each call. The
+#: partitions' module (bound proofs and index SQL, 45 kB of bytecode) serves a retyped
+#: column's indexes only, which an ADD COLUMN never asks for.
+_types = bound_on_use(globals(), "_types", "lockwise.effects.types")
+_partitions = bound_on_use(globals(), "_partitions", "lockwise.effects.partitions")
+_temporary_ties = bound_on_use(globals(), "_temporary_ties",
+                               "lockwise.effects.postgres.temporary_ties")
 
 _SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 
@@ -381,9 +390,7 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         facts.update(_not_null_names(b.ctx.catalog, table, facts["column"]))
     tied: dict = {}
     if facts["references"] and not base.get("recursed_from"):
-        from lockwise.effects.postgres.temporary_ties import reference_refused
-
-        tied = reference_refused(b.ctx.catalog, table, (facts["references"],))
+        tied = _temporary_ties.reference_refused(b.ctx.catalog, table, (facts["references"],))
     b.act("add_column", base, facts,
           refused_with_only(b, table, base, f"adds column {facts['column']}"),
           rewrites=bool(rewrite_why),
@@ -885,8 +892,6 @@ class TypeChange:
 def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> TypeChange:
     """What changing `table.colname` to the type of `coldef` (its USING included) does to
     the table (`TypeChange`), recorded in `b` (rewrite, scans)."""
-    from lockwise.effects.types import needs_using, type_change_rewrites
-
     new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
     using = coldef.get("raw_default")
     old_col = b.ctx.catalog.known_column(table, colname)
@@ -907,9 +912,9 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
             old_base = (old_base[0], (), old_base[2])
         if old_col.virtual:  # (the server refuses USING and a constrained domain for it)
             rewrites, why = False, "a virtual generated column stores nothing"
-        elif using is None and needs_using(old_base[0], old_base[2], new_base[0], new_base[2],
-                                           _enum_names(b.ctx.catalog, old_base[0], new_base[0]),
-                                           b.ctx.catalog.extensions):
+        elif using is None and _types.needs_using(
+                old_base[0], old_base[2], new_base[0], new_base[2],
+                _enum_names(b.ctx.catalog, old_base[0], new_base[0]), b.ctx.catalog.extensions):
             refused = True
             rewrites, why = False, f"{old_col.type_text} cannot be cast automatically to " \
                 f"{type_sql(new, new_mods, new_array)}"
@@ -920,7 +925,7 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
         elif old_base[2] != new_base[2]:
             rewrites, why = True, "array-ness changes"
         else:
-            rewrites, why = type_change_rewrites(
+            rewrites, why = _types.type_change_rewrites(
                 old_base[0], old_base[1], new_base[0], new_base[1], b.ctx.pg_version,
                 b.ctx.session_timezone_utc, array=new_base[2])
         if using is not None and not _using_is_plain_cast(using, colname):
@@ -1118,16 +1123,14 @@ def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new:
     it, whatever the change; one whose operator class or collation changes. Not one whose
     CREATE INDEX gave the column the `collation` it takes (`COLLATE "C"`) where only the
     collation changes: PostgreSQL keeps that one as it is (checked on 18.6)."""
-    from lockwise.effects.types import type_change_rebuilds_indexes
-
     indexes = catalog.indexes_on(known.name)
     out: list[tuple[str, Index | None]] = [
         (f"index {idx.name} is rebuilt: an index with an expression or a WHERE is never "
          "reused", idx) for idx in indexes if idx.rebuilt_by_type_change_of(column)]
-    if not (collation_changes or type_change_rebuilds_indexes(old, new)):
+    if not (collation_changes or _types.type_change_rebuilds_indexes(old, new)):
         return out
     why = "collation" if collation_changes else "operator class"
-    kept = collation if not type_change_rebuilds_indexes(old, new) else None
+    kept = collation if not _types.type_change_rebuilds_indexes(old, new) else None
     out += [(f"index {idx.name} is rebuilt: its {why} changes", idx) for idx in indexes
             if (column in idx.columns or column in idx.reads)
             and not idx.rebuilt_by_type_change_of(column)
@@ -1142,10 +1145,8 @@ def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new:
 def _collation_only(old_col: Column | None, coldef: dict, new: str) -> bool:
     """Whether a type change to `new` that keeps the values (ColumnDef `coldef`) changes the
     indexes over `old_col` in their collation only, not in their operator class."""
-    from lockwise.effects.types import type_change_rebuilds_indexes
-
     return old_col is not None and old_col.collation != collation_name(coldef) and \
-        not type_change_rebuilds_indexes(old_col.type_name, new)
+        not _types.type_change_rebuilds_indexes(old_col.type_name, new)
 
 
 def index_collation(idx: Index, column: str) -> str | None:
@@ -1254,21 +1255,14 @@ def _rebuilt_index_steps(catalog: Catalog, table: str, column: str, collate_sql:
     target = relation_sql(table, table, qualified)
     schema, name = table.split(".", 1)
     builds = []
-    # Imported for a retyped column's indexes only: the module (partitions' bound proofs and
-    # index SQL) is 45 kB of bytecode that an ADD COLUMN never runs.
-    from lockwise.effects.partitions import (
-        index_from_definition_sql,
-        plain_index_sql,
-        range_var_tree,
-    )
-
     for idx in written:
         tablespace = f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else ""
         index_name = idx.name.split(".", 1)[1]
-        builds.append((plain_index_sql(idx, index_name, target) + tablespace
-                       if idx.signature is not None else index_from_definition_sql(
-                           idx, index_name, range_var_tree(schema if qualified else None, name),
-                           "", "", tablespace)) + f";{apart}")
+        tree = None if idx.signature is not None else \
+            _partitions.range_var_tree(schema if qualified else None, name)
+        builds.append((_partitions.plain_index_sql(idx, index_name, target) + tablespace
+                       if tree is None else _partitions.index_from_definition_sql(
+                           idx, index_name, tree, "", "", tablespace)) + f";{apart}")
     return {"indexes_dropped_first_sql": "\n".join(drops),
             "indexes_swapped_in_sql": "\n".join(swapped[2]),
             "indexes_built_after_sql": "\n".join(builds)}

@@ -15,6 +15,7 @@ from lockwise.catalog.replay import (
     not_null_column,
     refused_inherited,
 )
+from lockwise.core.deferred import bound_on_use
 from lockwise.effects.foreign_keys import (
     foreign_key_sql,
     leaf_key_names,
@@ -58,6 +59,12 @@ from lockwise.effects.postgres.columns import (
 )
 from lockwise.effects.postgres.constraint_refusals import alter_constraint_refused
 from lockwise.parse.quoting import NEXT_MIGRATION, quote_ident, quote_qualified, relation_sql
+
+#: Imported at their first use: an import statement in a function runs at each call.
+_temporary_ties = bound_on_use(globals(), "_temporary_ties",
+                               "lockwise.effects.postgres.temporary_ties")
+_not_null_refusals = bound_on_use(globals(), "_not_null_refusals",
+                                  "lockwise.effects.postgres.not_null_refusals")
 
 _CONTYPES = {
     "CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
@@ -121,9 +128,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         if not base.get("recursed_from"):
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
         if not base.get("recursed_from"):
-            from lockwise.effects.postgres.temporary_ties import reference_refused
-
-            facts.update(reference_refused(b.ctx.catalog, table, (ref,)))
+            facts.update(_temporary_ties.reference_refused(b.ctx.catalog, table, (ref,)))
         if facts["partitioned_table"] and base.get("only") and not base.get("recursed_from"):
             facts.update(refused_on_partitioned(b.ctx, "only_foreign_key", table,
                                                 ref=ref.split(".", 1)[-1]))
@@ -419,11 +424,6 @@ def named_not_null(b: Builder, known: Table | None, name: str) -> str:
 
 
 def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
-    from lockwise.effects.postgres.not_null_refusals import (
-        key_column_refused,
-        no_such_constraint_before_18,
-    )
-
     name = cmd.get("name", "")
     b.lock(table, L.ACCESS_EXCLUSIVE)
     known = b.ctx.catalog.tables.get(table)
@@ -452,8 +452,8 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
           inherited_from=known.partition_of or "" if refused and known is not None else "",
           **(only_drop_refused(b, table, base) if con is not None and con.kind == "check"
              else {}), **_inherited_drop_refused(b, known, name, con, base),
-          **key_column_refused(b, table, not_null, base, key_first=True),
-          **no_such_constraint_before_18(b, table, name, cmd))
+          **_not_null_refusals.key_column_refused(b, table, not_null, base, key_first=True),
+          **_not_null_refusals.no_such_constraint_before_18(b, table, name, cmd))
 
 
 def _inherited_drop_refused(b: Builder, known: Table | None, name: str,
@@ -485,8 +485,6 @@ def _inherited_drop_refused(b: Builder, known: Table | None, name: str,
 
 
 def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
-    from lockwise.effects.postgres.not_null_refusals import not_a_not_null
-
     _, alter = unwrap(cmd.get("def"))
     name = alter.get("conname", "")
     catalog = b.ctx.catalog
@@ -514,7 +512,8 @@ def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         inheritance = _alter_not_null_inheritance(b, table, name, base,
                                                   inherit=not alter.get("noinherit"))
     b.alters.add(f"constraint:{table}.{name}")
-    b.act("alter_table_other", base, inheritance, not_a_not_null(b, table, name, alter),
+    b.act("alter_table_other", base, inheritance,
+          _not_null_refusals.not_a_not_null(b, table, name, alter),
           alter_constraint_refused(b, table, alter),
           subcommand="alterconstraint", constraint=name,
           constraint_type=con.kind if con else "", enforces_foreign_key=enforces_foreign_key,

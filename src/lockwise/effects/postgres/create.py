@@ -61,6 +61,10 @@ _queries = bound_on_use(globals(), "_queries", "lockwise.effects.postgres.querie
 _query_columns = bound_on_use(globals(), "_query_columns", "lockwise.catalog.query_columns")
 _temporary_ties = bound_on_use(globals(), "_temporary_ties",
                                "lockwise.effects.postgres.temporary_ties")
+_self_calls = bound_on_use(globals(), "_self_calls", "lockwise.effects.postgres.self_calls")
+_overloads = bound_on_use(globals(), "_overloads", "lockwise.catalog.overloads")
+_routines = bound_on_use(globals(), "_routines", "lockwise.catalog.routines")
+_plpgsql = bound_on_use(globals(), "_plpgsql", "lockwise.parse.plpgsql")
 
 
 def _lock_parents(b: Builder, stmt: dict, table: str, qualified: bool) -> tuple[str | None,
@@ -523,11 +527,10 @@ def create_function(b: Builder, stmt: dict) -> None:
                 locked = query_with_query_locked(body)
         # The function uses what its body names, analyzed or not (the conflict graph's edges).
         b.reads.update(f"table:{rel}" for rel in relations_in(body))
-    from lockwise.effects.postgres.self_calls import calls_itself_always
-
     b.act("create_function", name=name, name_sql=quote_qualified(name),
           replace=bool(stmt.get("replace")),
-          calls_itself=calls_itself_always(b.ctx.catalog, stmt, b.ctx.statement_sql),
+          calls_itself=_self_calls.calls_itself_always(b.ctx.catalog, stmt,
+                                                       b.ctx.statement_sql),
           body_checked=checked, routine_name_known=name in b.ctx.catalog.kept_routines,
           **locked,
           **({"refused_function_body": True, "refused_function_body_text": refused}
@@ -541,21 +544,15 @@ def _refused_definition(b: Builder, stmt: dict) -> dict[str, bool]:
     the language and check_function_bodies (`refused_variadic_parameter`); a PL/pgSQL body
     or `LANGUAGE sql` AS string its grammar rejects, while check_function_bodies is on
     (`refused_body_syntax`: its syntax alone, whatever else the body's parse says)."""
-    if stmt.get("parameters"):
-        from lockwise.catalog.overloads import variadic_not_array
-
-        if variadic_not_array(stmt["parameters"]) is not None:
-            return {"refused_variadic_parameter": True}
+    if stmt.get("parameters") and \
+            _overloads.variadic_not_array(stmt["parameters"]) is not None:
+        return {"refused_variadic_parameter": True}
     sql = b.ctx.statement_sql
     if sql and b.ctx.check_function_bodies:
-        from lockwise.catalog.routines import is_plpgsql_routine, routine_language
-
-        if is_plpgsql_routine(stmt):
-            from lockwise.parse.plpgsql import compile_error  # (kept: lint asks it again)
-
-            if compile_error(sql):
+        if _routines.is_plpgsql_routine(stmt):
+            if _plpgsql.compile_error(sql):  # (kept: lint asks it again)
                 return {"refused_body_syntax": True}
-        elif routine_language(stmt) == "sql" and not stmt.get("sql_body"):
+        elif _routines.routine_language(stmt) == "sql" and not stmt.get("sql_body"):
             from lockwise.parse.sql_body_errors import sql_body_error
 
             if sql_body_error(sql, stmt) is not None:

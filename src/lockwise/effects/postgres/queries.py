@@ -61,6 +61,9 @@ from lockwise.parse.quoting import quote_ident, relation_sql
 
 # (imported at the first write to a table that foreign keys point at)
 _key_actions = bound_on_use(globals(), "_key_actions", "lockwise.catalog.key_actions")
+#: Imported at its first use (an UPDATE's or DELETE's batching): an import statement in a
+#: function runs at each call.
+_batches = bound_on_use(globals(), "_batches", "lockwise.executor.batches")
 
 
 def _data_modifying_ctes(b: Builder, stmt: dict) -> None:
@@ -507,9 +510,6 @@ def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
     through the target), else by repeating the statement; a WITH query that writes rows is to
     run once, not per batch. Run by an EXECUTE (`Context.executed`), a DO block or a function
     (`Context.in_body`), written out first: apply batches none of those."""
-    # (rare: only here, only then)
-    from lockwise.executor.batches import BATCH_KEY_TYPES, batch_refusal
-
     ctes = (stmt.get("withClause") or {}).get("ctes") or ()
     if any(unwrap(unwrap(c)[1].get("ctequery"))[0] in _WRITING_QUERIES for c in ctes):
         return _BATCH_AFTER_WITH_WRITES
@@ -518,8 +518,8 @@ def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
     key = b.ctx.catalog.primary_key(table)
     known = b.ctx.catalog.tables.get(table)
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
-    if batch_refusal({"UpdateStmt" if kind == "update" else "DeleteStmt": stmt}) or \
-            column is None or column.type_name not in BATCH_KEY_TYPES:
+    if _batches.batch_refusal({"UpdateStmt" if kind == "update" else "DeleteStmt": stmt}) or \
+            column is None or column.type_name not in _batches.BATCH_KEY_TYPES:
         return _BATCH_BY_REPEATING
     if b.ctx.executed:
         return _BATCH_IN_PLACE_OF_EXECUTE

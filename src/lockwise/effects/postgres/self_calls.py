@@ -20,11 +20,16 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import object_name, strings, unwrap
 
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
     from lockwise.catalog.overloads import Routine
+
+#: Imported at their first use: an import statement in a function runs at each call.
+_routines = bound_on_use(globals(), "_routines", "lockwise.catalog.routines")
+_plpgsql = bound_on_use(globals(), "_plpgsql", "lockwise.parse.plpgsql")
 
 #: PL/pgSQL statements that always go on to the next one (a RAISE: below ERROR).
 _PLAIN = frozenset({"PLpgSQL_stmt_execsql", "PLpgSQL_stmt_perform", "PLpgSQL_stmt_assign",
@@ -44,20 +49,17 @@ _ASSIGNED = re.compile(r"^[^:=]*(?::=|=)(.*)$", re.DOTALL)
 def calls_itself_always(catalog: Catalog, stmt: dict, sql: str | None) -> bool:
     """Whether CREATE FUNCTION / PROCEDURE `stmt`, written as `sql`, makes a PL/pgSQL routine
     that calls itself on every run."""
-    from lockwise.catalog.routines import created_routine, is_plpgsql_routine, overloads_beside
-    from lockwise.parse.plpgsql import parsed_function
-
     bare = str((strings(stmt.get("funcname")) or [""])[-1]).lower()
     # (the name written once more than the CREATE writes it, or no call of itself: most)
-    if not sql or sql.lower().count(bare) < 2 or not is_plpgsql_routine(stmt):
+    if not sql or sql.lower().count(bare) < 2 or not _routines.is_plpgsql_routine(stmt):
         return False
-    routine = created_routine(catalog, stmt, sql)
+    routine = _routines.created_routine(catalog, stmt, sql)
     if routine.args and any(unwrap(o)[1].get("defname") == "strict" and unwrap(
             unwrap(o)[1].get("arg"))[1].get("boolval") for o in stmt.get("options") or ()):
         return False
-    function = parsed_function(sql)
+    function = _plpgsql.parsed_function(sql)
     action = (function or {}).get("action") or {}
-    overloads = (*overloads_beside(catalog, routine), routine)
+    overloads = (*_routines.overloads_beside(catalog, routine), routine)
     return _runs_call(action.get("PLpgSQL_stmt_block") or {},
                       lambda query: _is_call_of(catalog, routine, overloads, query)) is True
 

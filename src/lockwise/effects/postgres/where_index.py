@@ -21,8 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog
+from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import PrintedSql, is_constant_true, strings, unwrap
 from lockwise.parse.quoting import quote_ident
+
+#: Imported at its first use (a WHERE a batch could walk): an import statement in a function
+#: runs at each call.
+_batches = bound_on_use(globals(), "_batches", "lockwise.executor.batches")
 
 #: What every table has that a range condition reads rows by, as an index would
 #: (a TID Range Scan, PostgreSQL 14+; an equality is a TID Scan on every version).
@@ -195,14 +200,12 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                    or "none of its columns"}
     if columns is None or not rule_text:
         return facts
-    from lockwise.executor.batches import BATCH_KEY_TYPES  # (rare: only here, only then)
-
     key = catalog.primary_key(table)
     known = catalog.tables.get(table)
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
     qualify = bool(stmt.get("fromClause") or stmt.get("usingClause"))
     name = quote_ident(key[0]) if key else ""
-    if batchable and column is not None and column.type_name in BATCH_KEY_TYPES:
+    if batchable and column is not None and column.type_name in _batches.BATCH_KEY_TYPES:
         how = (f"in batches by {name}, each in its own transaction: each reads its range of "
                f"{name}\n-- through the primary key's index, not the whole table, and keeps "
                f"the rows it changes\n-- locked only until it commits; then {name} >= 5001 "
