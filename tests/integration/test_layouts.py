@@ -1075,3 +1075,35 @@ def test_spring_flyway_init_sqls_set_the_session_timeouts(
     report = lint_migrations(discover(root / _RESOURCES / "db" / "migration"),
                              LintOptions())[-1]
     assert {f.rule for f in report.all_findings} & _TIMEOUTS == missing
+
+
+@pytest.mark.parametrize(("config", "missing"), [
+    ({"flyway.conf": "flyway.initSql=SET lock_timeout = '5s'; \\\n"
+                     "    SET statement_timeout = '1min'\n"}, set()),
+    ({"flyway.conf": "flyway.initSql=SET lock_timeout = '5s'; \\\n"
+                     "flyway.initSql=SET statement_timeout = '1min'\n"},
+     {"missing-lock-timeout"}),  # a property: not continued, the later one counts
+    ({"flyway.conf": "flyway.initSql=SET lock_timeout = '5s'; SET statement_timeout = \\\n"
+                     "\\u0027\\u0031min'\n"},
+     {"missing-statement-timeout"}),  # no escapes in flyway.conf: not SQL
+    ({_PROPERTIES: "spring.flyway.init-sqls=SET lock_timeout = '5s'; \\\n"
+                   "    SET statement_timeout = '1min'\n"}, set()),
+    ({_PROPERTIES: "spring.flyway.init-sqls=SET lock_timeout = '5s'; SET statement_timeout = \\\n"
+                   "\\u0027\\u0031min'\n"}, set()),
+    ({_PROPERTIES: "spring.flyway.init-sqls=SET lock_timeout = '5s'\\\\\n"
+                   "    SET statement_timeout = '1min'\n"}, _TIMEOUTS),  # even: not continued
+    ({_PROPERTIES: "spring.flyway.init-sqls=SET lock_timeout = '5s'\nx=\\u12\n"}, _TIMEOUTS),
+], ids=["conf-continued", "conf-next-property", "conf-no-escapes", "properties-continued",
+        "properties-unicode-escape", "properties-even-backslashes", "properties-malformed"])
+def test_continued_properties_are_read_as_their_tool_reads_them(
+        tmp_path: Path, config: dict[str, str], missing: set[str]) -> None:
+    """A property continued on the next line (a line ending in an odd number of backslashes)
+    is one value, as java.util.Properties.load reads it: Spring Boot reads its escapes
+    (`\\uXXXX`) too and refuses a file with a malformed one; Flyway doubles every backslash
+    of flyway.conf but the one that continues a line before the next is not a property."""
+    root = tmp_path / "project"
+    location = root / (_RESOURCES + "/db/migration" if _PROPERTIES in config else "sql")
+    write(location, {path.removeprefix("sql/"): text for path, text in _FLYWAY_REWRITE.items()})
+    write(root, config)
+    report = lint_migrations(discover(location), LintOptions())[-1]
+    assert {f.rule for f in report.all_findings} & _TIMEOUTS == missing

@@ -16,7 +16,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
 from lockwise.discover.manifest import MANIFEST, Warned
-from lockwise.discover.properties import property_entries
+from lockwise.discover.properties import flyway_lines, property_entries
 from lockwise.discover.versions import (
     diesel_version,
     version_folder_runs,
@@ -672,14 +672,14 @@ def _callbacks(paths: Iterable[Path], event: re.Pattern[str]) -> str:
 
 def _flyway_properties(conf: Path, keys: Iterable[str]) -> dict[str, str]:
     """The value of each of `keys` that the properties file `conf` sets, read as Flyway reads
-    its config files (`property_entries`; the last of a key counts)."""
+    its config files (`flyway_lines`, then `property_entries`; the last of a key counts)."""
     try:
         if not _is_file(conf):
             return {}
         text = conf.read_text(errors="replace")
     except OSError:  # unreadable: as if absent (Flyway would not start; nothing to lint)
         return {}
-    return {key: value for key, value in property_entries(text.splitlines()) if key in keys}
+    return {key: value for key, value in property_entries(flyway_lines(text)) if key in keys}
 
 
 def _flyway_script_transaction(conf: Path) -> bool | None:

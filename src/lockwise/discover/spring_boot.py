@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockwise.core.lazy_re import lazy_compile
-from lockwise.discover.properties import property_entries
+from lockwise.discover.properties import MalformedProperties, property_entries
 
 if TYPE_CHECKING:
     import yaml
@@ -117,15 +117,19 @@ def _name(name: str) -> Name:
 
 def _properties(text: str) -> list[list[tuple[Name, Value]]]:
     """The documents of an application.properties (`#---` or `!---` alone on a line between
-    them), each the (name, value) of its properties that lockwise reads, in order."""
+    them), each the (name, value) of its properties that lockwise reads, in order; none when
+    a malformed `\\u` escape makes Spring Boot refuse the file."""
     documents: list[list[str]] = [[]]
     for line in text.splitlines():
         if line in ("#---", "!---"):
             documents.append([])
         else:
             documents[-1].append(line)
-    return [[(name, value) for key, value in property_entries(lines)
-             if (name := _name(key)) in _NAMES] for lines in documents]
+    try:
+        return [[(name, value) for key, value in property_entries(lines)
+                 if (name := _name(key)) in _NAMES] for lines in documents]
+    except MalformedProperties:  # Spring Boot refuses the whole file
+        return []
 
 
 def _yaml(text: str) -> list[list[tuple[Name, Value]]]:
