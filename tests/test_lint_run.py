@@ -1254,3 +1254,20 @@ def test_a_resumed_mysql_run_knows_the_procedures_of_the_stored_replay(
     calls = _analyzed(monkeypatch)
     out = _resumed(calls, ["003_call"], "--dialect", "mysql", str(folder))
     assert "in procedure widen, which this CALL runs" in out
+
+
+def test_a_changed_flyway_init_sql_is_seen(cache_dir: Path, tmp_path: Path) -> None:
+    """Flyway's initSql sets the session the migrations run in: setting lock_timeout there
+    lints again (missing-lock-timeout is gone), and taking it out is served from the first
+    run's result."""
+    from tree_helpers import write
+
+    write(tmp_path, {"V1__t.sql": "CREATE TABLE t (a int);\n",
+                     "V2__c.sql": "ALTER TABLE t ADD COLUMN b int;\n"})
+    first = _lint(str(tmp_path))
+    assert "missing-lock-timeout" in first[1]
+    write(tmp_path, {"flyway.conf": "flyway.initSql=SET lock_timeout = '5s'\n"})
+    assert "missing-lock-timeout" not in _lint(str(tmp_path))[1]
+    (tmp_path / "flyway.conf").write_text("flyway.initSql=\n")
+    assert _lint(str(tmp_path)) == first
+    assert len(_lint_results(cache_dir)) == 2

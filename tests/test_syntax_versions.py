@@ -32,6 +32,7 @@ CREATE TABLE events_2021 PARTITION OF events FOR VALUES FROM ('2021-01-01') TO (
 CREATE INDEX accounts_email_idx ON accounts (email);
 CREATE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE DOMAIN email_address AS text;
 """
 
 #: One statement per entry of NEW_SYNTAX, each run after SETUP (in this order, on one
@@ -64,6 +65,8 @@ USES = {
     "constraint_enforceability": "ALTER TABLE orders ADD CONSTRAINT orders_account_fk "
                                  "FOREIGN KEY (account_id) REFERENCES accounts (id) NOT ENFORCED",
     "alter_constraint_inherit": "ALTER TABLE orders ALTER CONSTRAINT orders_qty_nn NO INHERIT",
+    "domain_not_null_constraint": "ALTER DOMAIN email_address ADD CONSTRAINT email_address_nn "
+                                  "NOT NULL",
     "without_overlaps": "CREATE TABLE bookings (room int, during tstzrange, "
                         "PRIMARY KEY (room, during WITHOUT OVERLAPS))",
     # anywhere in the statement: a view's query, a subquery, an expression
@@ -99,6 +102,9 @@ OLD_SYNTAX = [
     "SET qty = excluded.qty RETURNING item",
     "SELECT a.id FROM (SELECT id FROM accounts) AS a, (VALUES (1)) AS v (n), "
     "LATERAL (SELECT a.id) AS l, generate_series(1, 2)",
+    "ALTER DOMAIN email_address ADD CONSTRAINT email_address_check CHECK (VALUE <> '')",
+    "ALTER DOMAIN email_address SET NOT NULL",
+    "CREATE DOMAIN email_name AS text CONSTRAINT email_name_nn NOT NULL",
     # the words, but not the syntax: the statement is walked and nothing is found
     "WITH merged AS (SELECT id, email::json AS json_doc FROM accounts) SELECT * FROM merged",
 ]
@@ -241,3 +247,16 @@ def test_a_subquery_without_an_alias_is_found_anywhere(sql: str) -> None:
     FROM must have an alias", checked on 15.18), wherever it sits; 16 takes it."""
     assert _missing(sql, 15) == ("subquery_without_alias",)
     assert _missing(sql, 16) == ()
+
+
+@pytest.mark.parametrize("sql", ["ALTER DOMAIN email_address ADD CONSTRAINT email_address_nn "
+                                 "NOT NULL",
+                                 "ALTER DOMAIN email_address ADD NOT NULL"])
+def test_a_domain_not_null_added_by_alter_domain_is_new_in_17(sql: str) -> None:
+    """PostgreSQL 15 refuses ALTER DOMAIN ... ADD [CONSTRAINT name] NOT NULL (a syntax error
+    at NOT, checked on 15.18): its ALTER DOMAIN ... ADD takes a table constraint, which has no
+    NOT NULL there; 17 took a domain's NOT NULL into pg_constraint and its own syntax (the
+    17 development commits, its ALTER DOMAIN page); 18.6 runs both. SET NOT NULL and CREATE
+    DOMAIN ... NOT NULL are older (OLD_SYNTAX)."""
+    assert _missing(sql, 16) == ("domain_not_null_constraint",)
+    assert _missing(sql, 17) == ()

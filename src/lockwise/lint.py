@@ -524,8 +524,9 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                       one_string=sends_one_string(migration),
                       outside_transaction_why=outside_transaction_why(migration, options))
     ctx.prepared = session.prepared  # (what an EXECUTE runs, as the session follows it)
-    if migration.run_prelude:
-        _run_prelude(migration.run_prelude, session, ctx, once=True)
+    for once in (migration.init_sql, migration.run_prelude):
+        if once:
+            _run_prelude(once, session, ctx, once=True)
     if migration.prelude:
         _run_prelude(migration.prelude, session, ctx)
     if judged:

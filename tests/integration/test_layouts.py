@@ -995,3 +995,115 @@ def test_hasura_duplicate_version_says_the_cli_refuses_the_folder(tmp_path: Path
     assert conflict.kind == "duplicate-version"
     assert "found duplicate migrations for version" in conflict.explanation
     assert "diesel" not in conflict.explanation
+
+
+#: A Flyway project whose last migration rewrites a table: without session timeouts both
+#: missing-lock-timeout and missing-statement-timeout report it.
+_FLYWAY_REWRITE = {"sql/V1__t.sql": "CREATE TABLE t (a int);\n",
+                   "sql/V2__c.sql": "ALTER TABLE t ALTER COLUMN a TYPE bigint;\n"}
+_TIMEOUTS = {"missing-lock-timeout", "missing-statement-timeout"}
+
+
+@pytest.mark.parametrize(("config", "missing"), [
+    ({}, _TIMEOUTS),
+    ({"flyway.conf": "flyway.initSql=SET lock_timeout = '5s'\n"},
+     {"missing-statement-timeout"}),
+    ({"flyway.conf": "flyway.initSql=SET lock_timeout = '5s'; SET statement_timeout = '1min'\n"},
+     set()),
+    ({"sql/flyway.conf": "flyway.initSql=SET statement_timeout TO 60000\n"},
+     {"missing-lock-timeout"}),
+    ({"flyway.toml": "[flyway]\ninitSql = \"\"\"\nSET lock_timeout = '5s';\n"
+                     "SET statement_timeout = '1min';\n\"\"\"\n"}, set()),
+    ({"flyway.toml": "[flyway]\ninitSql = \"SET lock_timeout = '5s'\"\n",
+      "flyway.conf": "flyway.initSql=SET statement_timeout = '1min'\n"},
+     {"missing-statement-timeout"}),  # the TOML's first
+    ({"flyway.conf": "flyway.initSql=SET LOCAL lock_timeout = '5s'\n"}, _TIMEOUTS),
+    ({"flyway.conf": "flyway.initSql=SET lock_timeout = '0'\n"}, _TIMEOUTS),
+    ({"flyway.conf": "flyway.initSql=SET lock_timeout = \n"}, _TIMEOUTS),
+    ({"flyway.conf": "flyway.initSql=SELEC lock_timeout = '5s'\n"}, _TIMEOUTS),
+    ({"flyway.conf": "flyway.initSql=SET lock_timeout = '5s\n"}, _TIMEOUTS),
+    ({"flyway.conf": "flyway.initSql=SET lock_timeout = '5s'; SELEC 1;"
+                     " SET statement_timeout = '1min'\n"}, set()),
+    ({"flyway.toml": "[flyway]\ninitSql = 5\n"}, _TIMEOUTS),
+    ({"flyway.toml": "[flyway\ninitSql = \"SET lock_timeout = '5s'\"\n"}, _TIMEOUTS),
+], ids=["default", "conf-lock", "conf-both", "conf-beside-statement", "toml-both",
+        "toml-first", "set-local-gone", "zero-is-off", "empty", "not-sql", "unterminated",
+        "bad-statement-skipped", "toml-not-a-string", "broken-toml"])
+def test_flyway_init_sql_sets_the_session_timeouts(
+        tmp_path: Path, config: dict[str, str], missing: set[str]) -> None:
+    """Flyway runs `initSql` (flyway.conf's `flyway.initSql`, flyway.toml's `[flyway]`
+    `initSql`) on each connection it opens, before the migrations: a session SET of
+    lock_timeout or statement_timeout there is in force for them, as a SET at the top of the
+    migration would be. A SET LOCAL there (outside a transaction) sets nothing, nor does SQL
+    that does not parse, which never stops the lint."""
+    root = tmp_path / "project"
+    write(root, {**_FLYWAY_REWRITE, **config})
+    report = lint_migrations(discover(root / "sql"), LintOptions())[-1]
+    assert report.migration.layout == "flyway"
+    assert {f.rule for f in report.all_findings} & _TIMEOUTS == missing
+
+
+@pytest.mark.parametrize(("config", "missing"), [
+    ({_PROPERTIES: "spring.flyway.init-sqls=SET lock_timeout = '5s'\n"},
+     {"missing-statement-timeout"}),
+    ({_PROPERTIES: "spring.flyway.initSqls=SET lock_timeout = '5s';,"
+                   " SET statement_timeout = '1min'\n"}, set()),
+    ({_YML: "spring:\n  flyway:\n    init-sqls:\n      - SET lock_timeout = '5s';\n"
+            "      - SET statement_timeout = '1min'\n"}, set()),
+    ({_YML: "spring:\n  flyway:\n    init-sqls:\n      - SET lock_timeout = '5s'\n"
+            "      - SET statement_timeout = '1min'\n"}, _TIMEOUTS),  # joined: no statement
+    ({_YML: "spring.flyway.init-sqls: SET lock_timeout = '5s'\n"},
+     {"missing-statement-timeout"}),
+    ({_YML: "spring.flyway.init-sqls: [5]\n"}, _TIMEOUTS),
+    ({_YML: "spring.flyway.init-sqls: {a: b}\n"}, _TIMEOUTS),
+    ({_PROPERTIES: "spring.application.name=shop\n",
+      "flyway.conf": "flyway.initSql=SET lock_timeout = '5s'\n"}, _TIMEOUTS),
+    ({_PROPERTIES: "#---\nspring.config.activate.on-profile=prod\n"
+                   "spring.flyway.init-sqls=SET lock_timeout = '5s'\n"}, _TIMEOUTS),
+], ids=["properties", "properties-list", "yml-list", "yml-list-no-semicolon", "yml-scalar",
+        "yml-not-a-string", "yml-mapping", "spring-ignores-flyway-conf",
+        "profile-document-not-read"])
+def test_spring_flyway_init_sqls_set_the_session_timeouts(
+        tmp_path: Path, config: dict[str, str], missing: set[str]) -> None:
+    """Spring Boot gives Flyway `spring.flyway.init-sqls` (a list: comma-separated in a
+    properties file, a YAML sequence or scalar) joined with line breaks as its initSql: its
+    session SETs are in force for the migrations (items joined without a `;` make one
+    statement PostgreSQL refuses, which sets nothing); flyway.conf is not read there."""
+    root = tmp_path / "project"
+    write(root, {f"{_RESOURCES}/db/migration/{path.removeprefix('sql/')}": text
+                 for path, text in _FLYWAY_REWRITE.items()} | config)
+    report = lint_migrations(discover(root / _RESOURCES / "db" / "migration"),
+                             LintOptions())[-1]
+    assert {f.rule for f in report.all_findings} & _TIMEOUTS == missing
+
+
+@pytest.mark.parametrize(("config", "missing"), [
+    ({"flyway.conf": "flyway.initSql=SET lock_timeout = '5s'; \\\n"
+                     "    SET statement_timeout = '1min'\n"}, set()),
+    ({"flyway.conf": "flyway.initSql=SET lock_timeout = '5s'; \\\n"
+                     "flyway.initSql=SET statement_timeout = '1min'\n"},
+     {"missing-lock-timeout"}),  # a property: not continued, the later one counts
+    ({"flyway.conf": "flyway.initSql=SET lock_timeout = '5s'; SET statement_timeout = \\\n"
+                     "\\u0027\\u0031min'\n"},
+     {"missing-statement-timeout"}),  # no escapes in flyway.conf: not SQL
+    ({_PROPERTIES: "spring.flyway.init-sqls=SET lock_timeout = '5s'; \\\n"
+                   "    SET statement_timeout = '1min'\n"}, set()),
+    ({_PROPERTIES: "spring.flyway.init-sqls=SET lock_timeout = '5s'; SET statement_timeout = \\\n"
+                   "\\u0027\\u0031min'\n"}, set()),
+    ({_PROPERTIES: "spring.flyway.init-sqls=SET lock_timeout = '5s'\\\\\n"
+                   "    SET statement_timeout = '1min'\n"}, _TIMEOUTS),  # even: not continued
+    ({_PROPERTIES: "spring.flyway.init-sqls=SET lock_timeout = '5s'\nx=\\u12\n"}, _TIMEOUTS),
+], ids=["conf-continued", "conf-next-property", "conf-no-escapes", "properties-continued",
+        "properties-unicode-escape", "properties-even-backslashes", "properties-malformed"])
+def test_continued_properties_are_read_as_their_tool_reads_them(
+        tmp_path: Path, config: dict[str, str], missing: set[str]) -> None:
+    """A property continued on the next line (a line ending in an odd number of backslashes)
+    is one value, as java.util.Properties.load reads it: Spring Boot reads its escapes
+    (`\\uXXXX`) too and refuses a file with a malformed one; Flyway doubles every backslash
+    of flyway.conf but the one that continues a line before the next is not a property."""
+    root = tmp_path / "project"
+    location = root / (_RESOURCES + "/db/migration" if _PROPERTIES in config else "sql")
+    write(location, {path.removeprefix("sql/"): text for path, text in _FLYWAY_REWRITE.items()})
+    write(root, config)
+    report = lint_migrations(discover(location), LintOptions())[-1]
+    assert {f.rule for f in report.all_findings} & _TIMEOUTS == missing

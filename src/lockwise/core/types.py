@@ -147,6 +147,10 @@ class Migration:
     #: settings it makes (a plain SET; not SET LOCAL, nor the role and search_path, which
     #: Flyway sets again before each migration) count for every migration.
     run_prelude: str = ""
+    #: SQL the tool runs on each connection it opens, outside a transaction, before any
+    #: migration (Flyway's initSql, Spring Boot's spring.flyway.init-sqls): its session
+    #: settings count for every migration, as `run_prelude`'s do.
+    init_sql: str = ""
     #: A version folder's files joined into this one migration (executor/parts.py): each
     #: file and the line of `up_sql` it starts at, so positions name the file.
     parts: tuple[tuple[Path, int], ...] = ()

@@ -16,7 +16,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
 from lockwise.discover.manifest import MANIFEST, Warned
-from lockwise.discover.properties import property_entries
+from lockwise.discover.properties import flyway_lines, property_entries
 from lockwise.discover.versions import (
     diesel_version,
     version_folder_runs,
@@ -672,14 +672,14 @@ def _callbacks(paths: Iterable[Path], event: re.Pattern[str]) -> str:
 
 def _flyway_properties(conf: Path, keys: Iterable[str]) -> dict[str, str]:
     """The value of each of `keys` that the properties file `conf` sets, read as Flyway reads
-    its config files (`property_entries`; the last of a key counts)."""
+    its config files (`flyway_lines`, then `property_entries`; the last of a key counts)."""
     try:
         if not _is_file(conf):
             return {}
         text = conf.read_text(errors="replace")
     except OSError:  # unreadable: as if absent (Flyway would not start; nothing to lint)
         return {}
-    return {key: value for key, value in property_entries(text.splitlines()) if key in keys}
+    return {key: value for key, value in property_entries(flyway_lines(text)) if key in keys}
 
 
 def _flyway_script_transaction(conf: Path) -> bool | None:
@@ -690,15 +690,27 @@ def _flyway_script_transaction(conf: Path) -> bool | None:
     return {"true": True, "false": False}.get(value or "")
 
 
-#: Flyway's settings that decide how it runs a migration's transaction, with its defaults:
-#: `mixed` (a migration may mix statements a transaction block refuses with others, and then
-#: runs without one) and `executeInTransaction` (a migration runs in one unless one of its
-#: statements refuses it).
-_FLYWAY_DEFAULTS = {"mixed": False, "executeInTransaction": True}
+#: Flyway's settings that lockwise reads, with its defaults: `mixed` (a migration may mix
+#: statements a transaction block refuses with others, and then runs without one) and
+#: `executeInTransaction` (a migration runs in one unless one of its statements refuses it),
+#: which decide how a migration's transaction runs; `initSql` (SQL run on each connection
+#: before the migrations: its session settings, a lock_timeout, are in force for them).
+_FLYWAY_DEFAULTS: dict[str, bool | str] = {"mixed": False, "executeInTransaction": True,
+                                           "initSql": ""}
 
 
-def _flyway_settings(directory: Path) -> dict[str, bool]:
-    """Flyway's `mixed` and `executeInTransaction` for the location `directory`.
+def _flyway_value(key: str, value: object) -> bool | str | None:
+    """A flyway.conf or flyway.toml value of `key` as Flyway takes it, None when it refuses
+    it: a boolean (a conf's `true` / `false`) where its default is one, else a string."""
+    if isinstance(_FLYWAY_DEFAULTS[key], str):
+        return value if isinstance(value, str) else None
+    if isinstance(value, str):
+        return {"true": True, "false": False}.get(value)
+    return value if isinstance(value, bool) else None
+
+
+def _flyway_settings(directory: Path) -> dict[str, bool | str]:
+    """Flyway's `mixed`, `executeInTransaction` and `initSql` for the location `directory`.
 
     In a Spring Boot project (a folder above the location holds its application files: its
     classpath root, `src/main/resources/`), Spring Boot runs Flyway with its `spring.flyway.*`
@@ -708,12 +720,12 @@ def _flyway_settings(directory: Path) -> dict[str, bool]:
     the folder it runs in (the project's, which holds the location or a folder above it): each
     from the nearest of `directory` and the folders above it whose `flyway.toml` (its
     `[flyway]` table, Flyway 10) or `flyway.conf` (`flyway.`-prefixed properties) sets it, the
-    TOML's first; a value Flyway refuses (not a boolean) or a TOML file that does not parse
-    sets nothing. Flyway's defaults otherwise."""
+    TOML's first; a value Flyway refuses (not a boolean, not a string) or a TOML file that
+    does not parse sets nothing. Flyway's defaults otherwise."""
     from lockwise.discover.spring_boot import spring_flyway_settings
     from lockwise.parse.source import InputError, parse_toml
 
-    settings: dict[str, bool] = {}
+    settings: dict[str, bool | str] = {}
     folder = Path(os.path.abspath(directory))
     spring_decides = True  # until Flyway's own configuration or Spring's choice says otherwise
     for candidate in (folder, *folder.parents):
@@ -730,14 +742,15 @@ def _flyway_settings(directory: Path) -> dict[str, bool]:
             except (InputError, OSError):
                 table = None
             for key, value in (table.items() if isinstance(table, dict) else ()):
-                if key in _FLYWAY_DEFAULTS and isinstance(value, bool):
-                    settings.setdefault(key, value)
+                if key in _FLYWAY_DEFAULTS and (taken := _flyway_value(key, value)) is not None:
+                    settings.setdefault(key, taken)
         conf = candidate / "flyway.conf"
         spring_decides = spring_decides and not os.path.isfile(conf)
         properties = _flyway_properties(conf, [f"flyway.{key}" for key in _FLYWAY_DEFAULTS])
         for key, value in properties.items():
-            if value in ("true", "false"):
-                settings.setdefault(key.removeprefix("flyway."), value == "true")
+            key = key.removeprefix("flyway.")
+            if (taken := _flyway_value(key, value)) is not None:
+                settings.setdefault(key, taken)
         if len(settings) == len(_FLYWAY_DEFAULTS):
             break
     return {**_FLYWAY_DEFAULTS, **settings}
@@ -768,7 +781,8 @@ def _read_flyway(directory: Path) -> list[Migration]:
         transaction = {"no_transaction": script is False or (
             script is None and not settings["executeInTransaction"]),
                        "forced_transaction": script is True,
-                       "mixed_without_transaction": settings["mixed"]}
+                       "mixed_without_transaction": settings["mixed"],
+                       "init_sql": settings["initSql"]}
         if kind == "R":
             repeatable.append(_make("R", name, path, _read(path), "flyway",
                                     repeatable=True, prelude=prelude,

@@ -92,6 +92,9 @@ NEW_SYNTAX: dict[str, NewSyntax] = {
         17, "ALTER COLUMN ... SET EXPRESSION AS",
         "drop the generated column and add it again with the new expression (both rewrite "
         "the table)"),
+    "domain_not_null_constraint": NewSyntax(
+        17, "a domain's NOT NULL added by ALTER DOMAIN ... ADD [CONSTRAINT ...] NOT NULL",
+        "ALTER DOMAIN ... SET NOT NULL (a domain's NOT NULL has no name before 17)"),
     "virtual_generated_column": NewSyntax(
         18, "a virtual generated column (GENERATED ALWAYS AS (...) without STORED, or VIRTUAL)",
         "GENERATED ALWAYS AS (...) STORED"),
@@ -175,6 +178,13 @@ def _alter_table(stmt: dict) -> Iterator[str]:
                 yield "alter_constraint_inherit"
 
 
+def _alter_domain(stmt: dict) -> Iterator[str]:
+    # (before 17 ALTER DOMAIN ... ADD takes a table constraint, which has no bare NOT NULL)
+    if stmt.get("subtype") == "C" and \
+            unwrap(stmt.get("def"))[1].get("contype") == "CONSTR_NOTNULL":
+        yield "domain_not_null_constraint"
+
+
 def _create_table(stmt: dict) -> Iterator[str]:
     for item in stmt.get("tableElts") or ():
         yield from _element(item)
@@ -209,6 +219,7 @@ def _trigger(stmt: dict) -> Iterator[str]:
 _FINDERS: dict[str, Callable[[dict], Iterator[str]]] = {
     "AlterTableStmt": _alter_table, "CreateStmt": _create_table, "IndexStmt": _index,
     "ReindexStmt": _reindex, "MergeStmt": _merge, "CreateTrigStmt": _trigger,
+    "AlterDomainStmt": _alter_domain,
 }
 
 
