@@ -2736,6 +2736,25 @@ SCANNED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, org_id bigint, plan te
     ("UPDATE accounts SET plan = 'free' WHERE plan = 'legacy' AND seen IS NULL", False),
     ("UPDATE accounts SET plan = 'free' WHERE plan IS NULL", True),
     ("DELETE FROM accounts WHERE email = 'a@example.com' OR seen IS NULL", True),
+    # an EXISTS may drive the read (a semi join from the subquery's rows); NOT EXISTS and NOT
+    # IN (subquery) are an anti join or a filter: every row is read to find those without a
+    # match, whatever index its column has (rallly's orphan clean-up)
+    ("DELETE FROM accounts a WHERE EXISTS (SELECT 1 FROM orgs o WHERE o.id = a.id "
+     "AND o.plan = 'x')", False),
+    ("DELETE FROM accounts a WHERE NOT EXISTS (SELECT 1 FROM orgs o WHERE o.id = a.id)", True),
+    ("DELETE FROM accounts a WHERE a.plan = 'x' AND NOT EXISTS (SELECT 1 FROM orgs o "
+     "WHERE o.id = a.id)", True),
+    ("DELETE FROM accounts WHERE id NOT IN (SELECT id FROM orgs)", True),
+    ("DELETE FROM accounts a WHERE a.id = 7 AND NOT EXISTS (SELECT 1 FROM orgs o "
+     "WHERE o.id = a.org_id)", False),
+    # IN (subquery) is a semi join as EXISTS is; `<> ALL` is NOT IN written otherwise (a
+    # filter, never a join); an indexed equality ANDed beside a NOT IN still bounds the read,
+    # one ORed beside it does not
+    ("DELETE FROM accounts WHERE id IN (SELECT id FROM orgs WHERE plan = 'x')", False),
+    ("DELETE FROM accounts WHERE id <> ALL (SELECT id FROM orgs)", True),
+    ("DELETE FROM accounts WHERE id = 7 AND org_id NOT IN (SELECT id FROM orgs)", False),
+    ("UPDATE accounts a SET plan = 'y' WHERE a.id = 7 OR NOT EXISTS (SELECT 1 FROM orgs o "
+     "WHERE o.id = a.id)", True),
 ])
 def test_where_no_index_serves_reads_the_table_as_the_server_plans_it(
         pg_db: str, sql: str, scans: bool) -> None:

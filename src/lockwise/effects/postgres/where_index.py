@@ -12,8 +12,12 @@ NULL` of a column added NOT NULL DEFAULT is: such a condition is served, as an i
 Judged only for a table whose indexes the catalog knows (`Catalog.fully_known`), and
 leniently: any column of any index counts (PostgreSQL 18 skips to a later column of a
 B-tree; an expression or partial index counts for the columns it reads), so does an EXISTS
-(a semi join may drive the read) and WHERE CURRENT OF. Whether an index that serves the
-WHERE is chosen, and how many rows a range on one matches, depends on the data: not said.
+(a semi join may drive the read) and WHERE CURRENT OF. A NOT EXISTS, NOT IN (subquery) or
+`<> ALL (subquery)` does not: an anti join (or a filter by the subquery's rows) reads every
+row to find those without a match, whatever index the compared column has (a Seq Scan,
+counted on 18.6); another condition ANDed beside it still may. Whether an index that
+serves the WHERE is chosen, and how many rows a range on one matches, depends on the data:
+not said.
 """
 
 from __future__ import annotations
@@ -134,12 +138,17 @@ def _served(node: object, target: _Target, indexed: set[str]) -> bool:
     kind, body = unwrap(node)
     if kind == "BoolExpr":
         args = body.get("args") or ()
+        if body.get("boolop") == "NOT_EXPR" and unwrap(args[0] if args else None)[0] == \
+                "SubLink":
+            return False  # an anti join or a filter: every row is read for those without a match
         if body.get("boolop") == "OR_EXPR":
             return all(_served(a, target, indexed) for a in args)
         return any(_served(a, target, indexed) for a in args)
     if kind == "CurrentOfExpr" or kind == "SubLink" and \
             body.get("subLinkType") == "EXISTS_SUBLINK":
         return True
+    if kind == "SubLink" and body.get("subLinkType") == "ALL_SUBLINK":
+        return False  # never made a join: a filter of every row (NOT IN written `<> ALL`)
     tested = _null_tested(node, target)
     if tested is not None and tested in target.never_null:
         return True  # false: nothing to read
