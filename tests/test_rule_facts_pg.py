@@ -2773,6 +2773,21 @@ def test_where_no_index_serves_reads_the_table_as_the_server_plans_it(
     assert ("Seq Scan on accounts" in plan) is scans, plan
 
 
+@pytest.mark.parametrize(("where", "said"), [
+    ("NOT EXISTS (SELECT 1 FROM orgs o WHERE o.id = a.org_id)", "serves the NOT EXISTS of"),
+    ("a.plan = 'x' AND a.org_id NOT IN (SELECT id FROM orgs)", "serves the NOT IN (subquery)"),
+    ("a.org_id <> ALL (SELECT id FROM orgs)", "serves the <> ALL (subquery) of"),
+    ("a.plan = 'x'", "covers what its WHERE reads of it (plan)"),
+])
+def test_where_without_index_says_an_anti_join_is_what_no_index_serves(where: str,
+                                                                       said: str) -> None:
+    """The message names the NOT EXISTS (NOT IN, <> ALL) no index serves, not the columns
+    compared in it, which an index may well cover (org_id here)."""
+    setup = SCANNED + "\nCREATE INDEX accounts_org_id_idx ON accounts (org_id);"
+    (action, *_) = effect_after(setup, f"DELETE FROM accounts a WHERE {where};").actions
+    assert action.facts["where_unserved_text"].startswith(said)
+
+
 def test_is_null_of_a_not_null_column_reads_the_table_before_17() -> None:
     """Before PostgreSQL 17 the planner does not know IS NULL of a NOT NULL column is false:
     the statement reads every row to find none."""

@@ -135,26 +135,48 @@ class _Target:
 
 def _served(node: object, target: _Target, indexed: set[str]) -> bool:
     """Whether an index (or a row address range) may serve condition `node`."""
+    if _anti_join(node):
+        return False  # every row is tried for those without a match
     kind, body = unwrap(node)
     if kind == "BoolExpr":
         args = body.get("args") or ()
-        if body.get("boolop") == "NOT_EXPR" and unwrap(args[0] if args else None)[0] == \
-                "SubLink":
-            return False  # an anti join or a filter: every row is read for those without a match
         if body.get("boolop") == "OR_EXPR":
             return all(_served(a, target, indexed) for a in args)
         return any(_served(a, target, indexed) for a in args)
     if kind == "CurrentOfExpr" or kind == "SubLink" and \
             body.get("subLinkType") == "EXISTS_SUBLINK":
         return True
-    if kind == "SubLink" and body.get("subLinkType") == "ALL_SUBLINK":
-        return False  # never made a join: a filter of every row (NOT IN written `<> ALL`)
     tested = _null_tested(node, target)
     if tested is not None and tested in target.never_null:
         return True  # false: nothing to read
     if tested is not None and tested in target.all_null:
         return False  # true of every row: through an index of it, each is read
     return bool(target.columns_in(node) & indexed)
+
+
+def _anti_join(node: object) -> str | None:
+    """How condition `node` is written when it keeps the rows with no match in a subquery
+    (`NOT EXISTS`, `NOT IN (subquery)`, `<> ALL (subquery)`): an anti join, or a filter by
+    the subquery's rows (an ALL is never made a join), that no index of the table serves;
+    None for any other condition."""
+    kind, body = unwrap(node)
+    if kind == "SubLink" and body.get("subLinkType") == "ALL_SUBLINK":
+        return f"{'.'.join(strings(body.get('operName')))} ALL (subquery)"
+    args = body.get("args") or () if kind == "BoolExpr" else ()
+    inner_kind, inner = unwrap(args[0]) if body.get("boolop") == "NOT_EXPR" and args \
+        else ("", {})
+    if inner_kind != "SubLink":
+        return None
+    return {"EXISTS_SUBLINK": "NOT EXISTS", "ANY_SUBLINK": "NOT IN (subquery)"}.get(
+        inner.get("subLinkType", ""), "NOT (subquery)")
+
+
+def _anti_join_in(node: object) -> str | None:
+    """The first condition that `node` is, ANDs or ORs that `_anti_join` names."""
+    kind, body = unwrap(node)
+    if (written := _anti_join(node)) or kind != "BoolExpr":
+        return written
+    return next(filter(None, map(_anti_join_in, body.get("args") or ())), None)
 
 
 def batch_bound_sql(stmt: dict, kind: str, key: str, qualify: bool) -> PrintedSql:
@@ -192,16 +214,21 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                 rule_text: bool, batched_by_apply: Callable[[], bool],
                 batchable: bool = True, all_null: set[str] | None = None) -> dict:
     """The facts of rule where-without-index for UPDATE / DELETE `stmt` of `table`:
-    `where_scans_table`, the columns its WHERE reads (`where_columns_text`), and, with the
+    `where_scans_table`, the columns its WHERE reads (`where_columns_text`), why no index
+    serves it (`where_unserved_text`: what it reads, or its NOT EXISTS), and, with the
     rule's text, the statement in batches by the table's integer key (else by pages of row
     addresses, from PostgreSQL 14) that each read only their range (`where_batch_sql`,
     `where_batch_how_text`); where it cannot be `batchable` (it has a WITH, or is one's
     data-modifying query), an index on what the WHERE reads. `batched_by_apply()`: whether
     `lockwise apply` can batch it. `all_null`: as `unindexed_where` takes it."""
     columns = unindexed_where(catalog, table, stmt, pg_version, all_null)
-    facts: dict = {"where_scans_table": columns is not None,
-                   "where_columns_text": ", ".join(map(quote_ident, columns or ()))
-                   or "none of its columns"}
+    reads = ", ".join(map(quote_ident, columns or ())) or "none of its columns"
+    anti = _anti_join_in(stmt.get("whereClause")) if columns is not None else None
+    facts: dict = {"where_scans_table": columns is not None, "where_columns_text": reads,
+                   "where_unserved_text": f"covers what its WHERE reads of it ({reads})"
+                   if anti is None else f"serves the {anti} of its WHERE (it keeps the rows "
+                   f"with no match in its subquery: each row is tried, whatever index the "
+                   f"compared column has)"}
     if columns is None or not rule_text:
         return facts
     from lockwise.executor.batches import BATCH_KEY_TYPES  # (rare: only here, only then)
