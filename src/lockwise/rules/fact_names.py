@@ -208,10 +208,10 @@ FACT_NAMES = frozenset({
     'view_columns_refused', 'view_columns_text', 'view_dependents_note', 'view_query_sql',
     'view_swap_sql', 'views', 'virtual', 'virtual_allowed', 'virtual_generated_column',
     'visibility', 'volatile_functions', 'watch_literals', 'where_batch_how_text',
-    'where_batch_sql', 'where_columns_text', 'where_scans_table', 'whole_tree', 'why', 'why_text',
-    'widen_spatial_type', 'widen_utf8mb3_to_utf8mb4', 'widen_utf8mb3_to_utf8mb4_unindexed',
-    'with_data', 'with_query_locked', 'with_query_locked_text', 'without_overlaps',
-    'write_blocking_text', 'writes',
+    'where_batch_sql', 'where_columns_text', 'where_scans_table', 'where_unserved_text',
+    'whole_tree', 'why', 'why_text', 'widen_spatial_type', 'widen_utf8mb3_to_utf8mb4',
+    'widen_utf8mb3_to_utf8mb4_unindexed', 'with_data', 'with_query_locked',
+    'with_query_locked_text', 'without_overlaps', 'write_blocking_text', 'writes',
 })
 
 #: Values of the `action` fact.
