@@ -1383,11 +1383,18 @@ class Catalog:
 
     def _rule_readers(self) -> dict[str, frozenset[str]]:
         """`rule_readers`, built by a walk of every table's rules when it is None."""
-        filed = self.rule_readers
+        return self._index_built("rule_readers", _file_rules_named)
+
+    def _index_built(self, name: str, file: Callable[[dict[str, frozenset[str]], Table], None]
+                     ) -> dict[str, frozenset[str]]:
+        """The catalog's index `name` (`sequence_tables`, `rule_readers`,
+        `constraint_holders`), built when it is None: `file` of every table into it."""
+        filed = getattr(self, name)
         if filed is None:
-            filed = self.rule_readers = {}
+            filed = {}
             for t in self.tables.values():
-                _file_rules_named(filed, t)
+                file(filed, t)
+            setattr(self, name, filed)
         return filed
 
     def types_containing(self, domain: str) -> list[str]:
@@ -1460,12 +1467,7 @@ class Catalog:
 
     def _sequence_tables(self) -> dict[str, frozenset[str]]:
         """`sequence_tables`, built by a walk of every column when it is None."""
-        filed = self.sequence_tables
-        if filed is None:
-            filed = self.sequence_tables = {}
-            for t in self.tables.values():
-                _file_sequences_named(filed, t)
-        return filed
+        return self._index_built("sequence_tables", _file_sequences_named)
 
     def may_draw_from(self, sequence: str) -> bool:
         """Whether a column may own `sequence` (qualified), draw its default from it or have
@@ -1682,12 +1684,7 @@ class Catalog:
 
     def _constraint_holders(self) -> dict[str, frozenset[str]]:
         """`constraint_holders`, built from what the catalog holds when it is None."""
-        holders = self.constraint_holders
-        if holders is None:  # first one: start from what the catalog already holds
-            holders = self.constraint_holders = {}
-            for t in self.tables.values():
-                _file_constraint_names(holders, t)
-        return holders
+        return self._index_built("constraint_holders", _file_constraint_names)
 
     def note_foreign_key(self, source: str, target: str | None) -> None:
         """Record that a foreign key on `source` points at `target` (the replay calls this for
