@@ -1322,8 +1322,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         elif sub == "AT_SetTableSpace":
             t.tablespace = cmd.get("name", "")
         elif sub in _RULE_SWITCHES and cmd.get("name") in t.rules:
-            t.rules = {**t.rules, cmd["name"]: replace(t.rules[cmd["name"]],
-                                                        enabled=_RULE_SWITCHES[sub])}
+            catalog.put_rules(t, {**t.rules, cmd["name"]: replace(
+                t.rules[cmd["name"]], enabled=_RULE_SWITCHES[sub])})
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
         elif sub in TRIGGER_SWITCHES:
@@ -1996,7 +1996,7 @@ def _name_rule(catalog: Catalog, table: str, old: str | None, new: str | None,
     rules = {n: r for n, r in t.rules.items() if n != old and n != new}
     if new is not None and kept is not None:
         rules[new] = kept
-    t.rules = rules
+    catalog.put_rules(t, rules)
 
 
 #: ALTER TABLE's rule subcommands -> whether the rule then fires in an ordinary session.
@@ -2034,10 +2034,10 @@ def _rules_follow_rename(catalog: Catalog, old: str, new: str | None) -> None:
     """The rules naming relation `old` name `new` now (they keep it by oid); None: it is
     dropped, and they with it (DROP ... CASCADE; without, the server refuses)."""
     for table in catalog.tables_with_rules_naming(old):
-        table.rules = {
+        catalog.put_rules(table, {
             name: replace(rule, where=renamed_relation(rule.where, old, new or old),
                           actions=tuple(renamed_relation(list(rule.actions), old, new or old)))
-            for name, rule in table.rules.items() if new is not None or not rule.names(old)}
+            for name, rule in table.rules.items() if new is not None or not rule.names(old)})
 
 
 #: CreateTrigStmt's `timing` bits for INSTEAD OF and BEFORE, and its `events` bits for each write
@@ -2598,7 +2598,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     if catalog.fk_sources is None or catalog.column_readers is None or \
             catalog.source_readers is None or catalog.trigger_tables is None or \
             catalog.policy_readers is None or catalog.uses_tables is None or \
-            catalog.constraint_holders is None:
+            catalog.constraint_holders is None or catalog.rule_readers is None:
         catalog.start_indexes()
     outer, _replayed_sql = _replayed_sql, sql  # (a DO block's statements are replayed inside)
     try:
