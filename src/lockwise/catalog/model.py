@@ -1564,6 +1564,20 @@ class Catalog:
                 todo.extend((c, False) for c in self.direct_inheritance_children(child))
         return out
 
+    def ancestors(self, table: str) -> set[str]:
+        """The tables above `table` the catalog knows: its partitioned parent and the tables it
+        inherits from, theirs, and so on (a cycle, which the replay never records, ends the
+        walk all the same)."""
+        out: set[str] = set()
+        todo = [table]
+        while todo:
+            t = self.tables.get(todo.pop())
+            for parent in (t.partition_of, *t.inherits) if t is not None else ():
+                if parent and parent not in out:
+                    out.add(parent)
+                    todo.append(parent)
+        return out
+
     def _descendants(self, table: str, parents: set[str],
                      is_child: Callable[[Table, str], bool]) -> list[str]:
         if table not in parents:
