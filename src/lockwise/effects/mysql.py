@@ -591,7 +591,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
                        "mysql_program_statement_not_allowed", "mysql_program_commits",
                        "mysql_program_result_set", "mariadb_system_versioned_alter",
-                       "mariadb_delayed_insert_refused"})
+                       "mariadb_delayed_insert_refused", "mysql_referenced_table_dropped"})
 #: What SET system_versioning_alter_history = ... sets, in a SET's text without spaces, lower
 #: case: KEEP (or 1) lets an ALTER change a system-versioned table's columns.
 _VERSIONING_ALTER_HISTORY = re.compile(r"system_versioning_alter_history=['\"]?(\w+)")
@@ -2868,6 +2868,20 @@ def _ignored_checks(b: _Builder, expr, sql: str) -> None:
             "enforced_from": ".".join(map(str, CHECK_ENFORCED_FROM[flavour]))})
 
 
+def _referenced_refused(b: _Builder, table: str, statement: str,
+                        gone: list[str] | tuple[str, ...] = ()) -> None:
+    """DROP TABLE or TRUNCATE TABLE of `table`, which another table's foreign key references
+    (but those in `gone`): refused while foreign_key_checks is on (effects/mysql_referenced.py)."""
+    from lockwise.effects.mysql_referenced import referenced_table_refusal
+
+    if not b.session.foreign_key_checks or b.temporary(table):
+        return
+    refusal = referenced_table_refusal(b.catalog, table, statement, b.session.flavour,
+                                       frozenset(gone))
+    if refusal is not None:
+        b.act("mysql_referenced_table_dropped", {**b.table_facts(table), **refusal})
+
+
 def _deprecated_table(b: _Builder, table: str) -> str:
     """The name drop-table's alternative renames `table` to, in its own database (a bare
     RENAME TO moves the table to the current one): `<name>_deprecated` within MySQL's 64
@@ -2924,13 +2938,16 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                 b.drops.add(f"table:{_table_name(t)}")
             b.act("drop_temporary_table", {})
         elif kind == "TABLE":
-            for t in _dropped_tables(expr):
-                table = _table_name(t)
+            tables = [_table_name(t) for t in _dropped_tables(expr)]
+            for number, table in enumerate(tables):
                 b.drops.add(f"table:{table}")
                 b.locks[table] = LockMode.ACCESS_EXCLUSIVE
                 b.act("drop_table", {**b.table_facts(table),
                                      "if_exists": bool(expr.args.get("exists")),
                                      "deprecated_table": _deprecated_table(b, table)})
+                # MariaDB drops its list in order, MySQL 8 checks it whole first
+                gone = tables[:number] if session.flavour == "mariadb" else tables
+                _referenced_refused(b, table, "DROP TABLE", gone)
         elif kind == "INDEX":
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
             match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
@@ -2949,6 +2966,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             b.system_versioned(facts, table, "TRUNCATE TABLE")
             b.act("truncate", {**facts, "tables_text": facts["table"],
                                "batches_sql": batches_sql(delete, b.catalog, table, b.written)})
+            _referenced_refused(b, table, "TRUNCATE TABLE")
     elif isinstance(expr, exp.Update):
         _dml(b, expr, "update")
     elif isinstance(expr, exp.Delete):
