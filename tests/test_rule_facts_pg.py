@@ -3114,3 +3114,39 @@ def test_needs_using_message_says_the_default_fails_exactly_when_the_server_refu
                   if f.rule == "column-type-change-needs-using"]
     refused = server_message(pg_db, setup, f"{sql} USING c::{new_type}")
     assert ("default for column" in (refused or "")) == ("DEFAULT" in message), message
+
+
+@pytest.mark.parametrize(("function", "rewrites"), [
+    ("AS $$ SELECT CAST(extract(EPOCH FROM now()) * 1000000 AS bigint) $$ LANGUAGE sql", False),
+    ("AS $$ SELECT CAST(extract(EPOCH FROM now()) * 1000000 AS bigint) $$ LANGUAGE sql "
+     "SECURITY DEFINER", True),
+    ("AS $$ SELECT CAST(extract(EPOCH FROM now()) * 1000000 AS bigint) $$ LANGUAGE sql "
+     "SET search_path = public", True),
+    ("AS $$ SELECT CAST(random() * 1000000 AS bigint) $$ LANGUAGE sql", True),
+    ("AS $$ BEGIN RETURN CAST(extract(EPOCH FROM now()) * 1000000 AS bigint); END $$ "
+     "LANGUAGE plpgsql", True),
+])
+def test_an_added_columns_default_is_judged_after_sql_functions_are_inlined(
+        pg_db: str, function: str, rewrites: bool) -> None:
+    """A SQL function left VOLATILE (the default) whose body is one stable expression is
+    inlined by the planner before ADD COLUMN judges its default: the column is added without
+    a rewrite, its one value stored as the rows' missing value. Not one that is SECURITY
+    DEFINER, has a SET, calls a volatile function, or is PL/pgSQL (checked on the server)."""
+    setup = f"CREATE TABLE queue (id bigint);\nCREATE FUNCTION micros() RETURNS bigint {function};"
+    sql = "ALTER TABLE queue ADD COLUMN created_at bigint DEFAULT micros()"
+    catalog = Catalog()
+    for stmt in parse_sql(setup).statements:
+        apply_statement(catalog, stmt.tree, "0001", sql=stmt.sql)
+    (stmt,) = parse_sql(sql).statements
+    effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18))
+    assert ("public.queue" in effect.rewrites) is rewrites
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("INSERT INTO queue SELECT g FROM generate_series(1, 10) g")
+        before = conn.execute("SELECT pg_relation_filenode('queue')").fetchone()
+        conn.execute(sql)
+        assert (conn.execute("SELECT pg_relation_filenode('queue')").fetchone() != before) \
+            is rewrites
+        assert conn.execute("SELECT atthasmissing FROM pg_attribute WHERE attrelid = "
+                            "'queue'::regclass AND attname = 'created_at'").fetchone() \
+            == (not rewrites,)

@@ -35,6 +35,7 @@ from lockwise.catalog.routines import (
     REPLICATION_ROLE,
     TRIGGER_SWITCHES,
     called_routines,
+    declared_volatility,
     followed_trees,
     forget_dropped,
     forget_routine,
@@ -2534,13 +2535,7 @@ def _statistics_on(catalog: Catalog, table: str) -> list[str]:
 
 def _create_function(catalog: Catalog, stmt: dict) -> None:
     name = strings(stmt.get("funcname"))[-1].lower()
-    volatility = "v"
-    for opt in stmt.get("options") or ():
-        _, body = unwrap(opt)
-        if body.get("defname") == "volatility":
-            value = unwrap(body.get("arg"))[1].get("sval", "volatile")
-            volatility = {"immutable": "i", "stable": "s"}.get(value, "v")
-    catalog.functions[name] = volatility
+    catalog.functions[name] = declared_volatility(stmt)
     keep_routine(catalog, stmt, _replayed_sql)
 
 

@@ -106,6 +106,18 @@ def routine_language(stmt: dict) -> str:
                 "sql" if stmt.get("sql_body") else "")
 
 
+def declared_volatility(stmt: dict) -> str:
+    """The volatility code ('i', 's', 'v') CREATE FUNCTION `stmt` declares (VOLATILE when it
+    says none)."""
+    volatility = "v"
+    for opt in stmt.get("options") or ():
+        _, body = unwrap(opt)
+        if body.get("defname") == "volatility":
+            value = unwrap(body.get("arg"))[1].get("sval", "volatile")
+            volatility = {"immutable": "i", "stable": "s"}.get(value, "v")
+    return volatility
+
+
 def is_plpgsql_routine(stmt: dict) -> bool:
     """Whether CREATE FUNCTION / PROCEDURE `stmt` has a PL/pgSQL body."""
     return routine_language(stmt) == "plpgsql" and not stmt.get("sql_body")

@@ -162,3 +162,58 @@ def changes_between_transactions(expr: object, user_functions: dict[str, str]) -
 
 def has_subquery(expr: object) -> bool:
     return any(kind == "SubLink" for kind, _ in walk(expr))
+
+
+#: The clauses of a SELECT that keep the planner from inlining a SQL function's body.
+_NOT_INLINED_CLAUSES = ("fromClause", "whereClause", "groupClause", "havingClause",
+                        "windowClause", "sortClause", "limitCount", "limitOffset",
+                        "distinctClause", "withClause", "lockingClause", "valuesLists")
+
+
+def inlined_volatility(create: str, user_functions: dict[str, str]) -> str | None:
+    """The volatility ('i', 's', 'v') a call without arguments of the SQL function `create`
+    (its CREATE statement) has once the planner inlines it, which it does before it judges
+    an ADD COLUMN's default (checked on the server: a VOLATILE one whose body is `SELECT
+    <stable expression>` adds the column without a rewrite, one value for every row); None
+    when it is not inlined: another language, SECURITY DEFINER, a SET, STRICT, a set or a
+    body other than one SELECT of one expression with no FROM, WHERE, subquery, aggregate
+    or set-returning function, or a body more volatile than declared."""
+    from lockwise.catalog.routines import declared_volatility, routine_language
+    from lockwise.parse.postgres import parse_sql
+    from lockwise.parse.sql_body import sql_body_statements
+
+    parsed = parse_sql(create, comments=False)
+    if parsed.problems or len(parsed.statements) != 1:
+        return None
+    kind, stmt = unwrap(parsed.statements[0].tree)
+    if kind != "CreateFunctionStmt" or stmt.get("parameters") or \
+            (stmt.get("returnType") or {}).get("setof"):
+        return None
+    if routine_language(stmt) != "sql":
+        return None
+    for option in stmt.get("options") or ():
+        _, opt = unwrap(option)
+        name, value = opt.get("defname"), unwrap(opt.get("arg"))[1] or {}
+        if name in ("security", "strict") and value.get("boolval") or name == "set":
+            return None
+    declared = declared_volatility(stmt)
+    body = sql_body_statements(create)
+    if len(body) != 1:
+        return None
+    kind, select = unwrap(body[0].tree)
+    targets = select.get("targetList") or () if kind == "SelectStmt" else ()
+    if len(targets) != 1 or select.get("op", "SETOP_NONE") != "SETOP_NONE" or \
+            any(select.get(c) for c in _NOT_INLINED_CLAUSES):
+        return None
+    expr = unwrap(targets[0])[1].get("val")
+    names = function_names(expr)
+    if has_subquery(expr) or any(n in builtin_aggregates() or n in builtin_set_returning()
+                                 for n in names):
+        return None
+    codes = {user_functions.get(n) or _builtin().get(n) or "v" for n in names}
+    if any(kind == "SQLValueFunction" for kind, _ in walk(expr)):
+        codes.add("s")
+    body_code = "v" if "v" in codes else "s" if "s" in codes else "i"
+    # a body more volatile than the function says is not inlined
+    return body_code if "ivs".index(body_code) <= "ivs".index(declared) or \
+        declared == "v" else None

@@ -317,13 +317,17 @@ def _identity(kind: str, sequence_mode: LockMode) -> Callable:
 
 
 def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
-    """ADD GENERATED ... AS IDENTITY makes a sequence that starts at 1 (or its START WITH)
-    whatever the column holds (checked on the server): the facts to say so, and the setval()
-    that moves it past the existing values, in the statement's own names."""
+    """ADD GENERATED ... AS IDENTITY makes a sequence that starts at 1 (or its START WITH, or
+    its RESTART WITH) whatever the column holds (checked on the server): the facts to say so,
+    and the setval() that moves it past the existing values, in the statement's own names."""
     b.lock(table, L.ACCESS_EXCLUSIVE)
     column = cmd.get("name", "")
     _, identity = unwrap(cmd.get("def"))
-    options = {unwrap(o)[1].get("defname") for o in identity.get("options") or ()}
+    option_nodes = [unwrap(o)[1] for o in identity.get("options") or ()]
+    options = {o.get("defname") for o in option_nodes}
+    # RESTART with a value among the options is where the new sequence begins (RESTART
+    # alone goes to the start value): checked on the server
+    restart_given = any(o.get("defname") == "restart" and o.get("arg") for o in option_nodes)
     written = relation_sql(table, table, base["qualified"])
     generated = "ALWAYS" if identity.get("generated_when") == "a" else "BY DEFAULT"
     sequence = identity_sequence(table, column, identity)
@@ -337,7 +341,7 @@ def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
                                              table.split(".", 1)[-1], column),
           # with its sequence options (SEQUENCE NAME, INCREMENT, ...), as written
           identity_sql=PrintedSql(cmd.get("def") or {}, f"GENERATED {generated} AS IDENTITY"),
-          identity_start_given="start" in options,
+          identity_start_given="start" in options or restart_given,
           identity_sequence=sequence,
           identity_setval_sql=f"SELECT setval(pg_get_serial_sequence({quote_literal(written)}, "
                               f"{quote_literal(column)}), coalesce(max({quote_ident(column)}), "

@@ -5,7 +5,7 @@ CREATE TABLE reads too."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import (
@@ -64,7 +64,11 @@ from lockwise.effects.postgres.builder import (
     rows_elsewhere,
     table_facts,
 )
-from lockwise.effects.volatility import builtin_functions, volatile_functions
+from lockwise.effects.volatility import (
+    builtin_functions,
+    inlined_volatility,
+    volatile_functions,
+)
 from lockwise.parse.quoting import (
     NEXT_MIGRATION,
     OWN_MIGRATION,
@@ -288,6 +292,23 @@ def column_there(b: Builder, table: str, column: str) -> bool:
         column not in b.freed_columns
 
 
+def _volatile_once_inlined(catalog: Catalog, names: Iterable[str]) -> tuple[str, ...]:
+    """Of the functions `names` an added column's default calls, those still volatile once
+    the planner has inlined the SQL functions it can (it does before it judges the default:
+    `inlined_volatility`): a migration's function without arguments, of one overload, not
+    named as a built-in one is."""
+    kept = catalog.kept_routines
+    still = []
+    for name in names:
+        routines = [r for qualified, overloads in kept.items()
+                    if qualified.rsplit(".", 1)[-1] == name for r in overloads]
+        if name in builtin_functions() or len(routines) != 1 or routines[0].args or \
+                not routines[0].followed or \
+                inlined_volatility(routines[0].sql, catalog.functions) not in ("i", "s"):
+            still.append(name)
+    return tuple(still)
+
+
 def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     _, col = unwrap(cmd.get("def"))
     facts = column_def_facts(b, table, col)
@@ -302,6 +323,10 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
               constraint_scans=(), constraint_scans_text="", if_not_exists=True,
               column_exists=True)
         return
+    if facts["default_volatile"] and not facts["serial"] and \
+            not facts.get("domain_default_sql"):
+        vol = _volatile_once_inlined(b.ctx.catalog, facts["volatile_functions"])
+        facts.update(volatile_functions=vol, default_volatile=bool(vol))
     rewrite_why = None
     pg = b.ctx.pg_version
     if facts["identity"]:
