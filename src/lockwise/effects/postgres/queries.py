@@ -421,12 +421,15 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
     (every row left is to go), for an UPDATE the rows whose columns differ from what it sets,
     when that can be told (each value the same whenever computed, reading none of the columns
     it sets); else a named stand-in. Of a join, only rows with a match are left to do.
+    Where `lockwise apply` can batch the statement (`_batch_how`), the statement itself,
+    marked, comes first (in `batch_how_text`) and the batch statement is a comment after it;
+    of a WITH query that writes rows (to run once first), the batches are written without it.
     They are printed when shown (`ShownSql`); a join's (rare) are printed at once."""
     how: str | ShownSql = _batch_how(b, stmt, kind, table)
     if how is _BATCH_AFTER_WITH_WRITES:
         # (its WITH queries that write run once first, into tables of their names: the
         # batches read those, as the text says; the others are kept)
-        ctes = [c for c in stmt["withClause"]["ctes"]
+        ctes = [c for c in (stmt.get("withClause") or {}).get("ctes") or ()
                 if unwrap(unwrap(c)[1].get("ctequery"))[0] not in _WRITING_QUERIES]
         stmt = {**stmt, "withClause": {**stmt["withClause"], "ctes": ctes}} if ctes else \
             {k: v for k, v in stmt.items() if k != "withClause"}
