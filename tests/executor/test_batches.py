@@ -555,23 +555,23 @@ LEFT = {"t": "SELECT count(*) FROM t WHERE plan IS DISTINCT FROM 'free'",
         "nokey": "SELECT count(*) FROM nokey WHERE n <> 1"}
 
 
-def _advice(migrations: Path) -> str:
-    """The `instead` text `lockwise lint -f json` gives the one unbatched-backfill finding."""
+def _findings(migrations: Path) -> list[dict]:
+    """The findings `lockwise lint -f json` gives the migrations."""
     import json
 
     result = lockwise(None, "lint", str(migrations), "-f", "json", "--no-cache")
-    found = [f for m in json.loads(result.stdout)["migrations"] for s in m["statements"]
-             for f in s["findings"] if f["rule"] == "unbatched-backfill"]
-    assert len(found) == 1, result.stdout
-    return found[0]["instead"]
+    return [f for m in json.loads(result.stdout)["migrations"] for s in m["statements"]
+            for f in s["findings"]]
+
+
+def _advice(migrations: Path, rule: str = "unbatched-backfill") -> str:
+    """The `instead` text of the one finding of `rule`, as `lockwise lint -f json` gives it."""
+    (advice,) = [f["instead"] for f in _findings(migrations) if f["rule"] == rule]
+    return advice
 
 
 def _rules_reported(migrations: Path) -> set[str]:
-    import json
-
-    result = lockwise(None, "lint", str(migrations), "-f", "json", "--no-cache")
-    return {f["rule"] for m in json.loads(result.stdout)["migrations"]
-            for s in m["statements"] for f in s["findings"]}
+    return {f["rule"] for f in _findings(migrations)}
 
 
 @pytest.mark.postgres
@@ -657,15 +657,10 @@ def test_where_without_index_advice_pasted_whole_is_applied_in_batches(
     whole, nothing is reported and apply changes every row it picks in 3 batches. (The
     directive used to end in `sleep=50):`, which apply refuses, above the first batch's
     statement, which it would have cut again by key range.)"""
-    import json
-
     statement = "UPDATE t SET plan = 'free' WHERE plan IS NULL;\n"
     migrations = write(tmp_path / "m", {"001_t.up.sql": ADVICE_SETUP,
                                         "002_fill.up.sql": statement})
-    result = lockwise(None, "lint", str(migrations), "-f", "json", "--no-cache")
-    (advice,) = [f["instead"] for m in json.loads(result.stdout)["migrations"]
-                 for s in m["statements"] for f in s["findings"]
-                 if f["rule"] == "where-without-index"]
+    advice = _advice(migrations, "where-without-index")
     assert f"\n-- lockwise: batch size=5000 sleep=50\n{statement}-- " in advice, advice
     (migrations / "002_fill.up.sql").write_text(f"{advice}\n")
     assert not _rules_reported(migrations) & {"where-without-index", "misplaced-batch-directive"}
