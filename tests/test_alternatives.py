@@ -174,7 +174,9 @@ def test_batches_name_rows_by_the_primary_key_or_ctid(update: str, key: str) -> 
     text = alternative(update, "unbatched-backfill")
     table = update.split()[1 if update.startswith("UPDATE") else 2].rstrip(";")
     assert f"WHERE {key} IN (SELECT {key} FROM {table} " in text
-    assert text.splitlines()[-1].startswith(update.split(" SET")[0].rstrip(";"))
+    # (the batch statement ends it; commented where apply batches the statement, marked above)
+    assert text.splitlines()[-1].removeprefix("-- ").startswith(
+        update.split(" SET")[0].rstrip(";"))
 
 
 @pytest.mark.parametrize(("statement", "key"), [
