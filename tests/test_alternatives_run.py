@@ -8,7 +8,9 @@ import re
 
 import pytest
 
+from lockwise.core.types import Statement
 from lockwise.parse.postgres import parse_sql
+from lockwise.rules.directives import BATCH_DIRECTIVE
 from lockwise.rules.loader import load_rules
 from test_instead_quoting import statements_text
 from test_rule_examples import findings_for
@@ -139,8 +141,17 @@ def _chunks(text: str) -> list[Migration]:
             continue
         lines[-1].append(line)
     for chunk, text_lines in zip(chunks, lines, strict=True):
-        chunk += [s.sql for s in parse_sql(_alternative_sql("\n".join(text_lines))).statements]
+        chunk += [_with_batch_directive(s)
+                  for s in parse_sql(_alternative_sql("\n".join(text_lines))).statements]
     return [c for c in chunks if c] or [Migration()]
+
+
+def _with_batch_directive(statement: Statement) -> str:
+    """The statement's SQL, after the batch directive it is marked with, if any: pasted, the
+    alternative keeps the directive on the statement it marks (lockwise apply batches it, and
+    lint reports it no more)."""
+    marks = [c for c in statement.leading_comments if BATCH_DIRECTIVE.search(c)]
+    return "\n".join((*marks, statement.sql))
 
 
 def _run_migration(conn, statements: Migration) -> None:

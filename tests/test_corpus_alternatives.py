@@ -48,11 +48,14 @@ def test_the_batches_of_a_join_by_an_unqualified_column_write_what_the_update_do
         pg_db: str) -> None:
     """The batched UPDATE keeps the join as written (the unqualified column is still
     modlog's inside the batch's subquery) and, repeated until it writes no row, leaves the
-    table as the single UPDATE does."""
+    table as the single UPDATE does. (It is other runners' batch statement, the last line,
+    commented after the statement marked for lockwise apply.)"""
     import psycopg
 
     text = alternative(JOINED, "unbatched-backfill", setup=MODLOG)
-    (batch,) = parse_sql(text).statements
+    (marked,) = parse_sql(text).statements
+    assert marked.leading_comments[-1] == "-- lockwise: batch size=5000 sleep=50", text
+    (batch,) = parse_sql(text.splitlines()[-1].removeprefix("-- ")).statements
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute(MODLOG)
         while conn.execute(batch.sql).rowcount:

@@ -487,12 +487,15 @@ def test_statement_names_reach_the_instead_as_written(sql: str, rule: str, expec
 
 def statements_text(instead: str) -> str:
     """An `instead` as the SQL it asks to run: comment lines and prose lines (with their
-    indented continuation lines) left out; a statement may span lines, as a DO block does."""
+    indented continuation lines) left out, but a batch directive (`-- lockwise: batch`), which
+    marks the statement after it for `lockwise apply`; a statement may span lines, as a DO
+    block does."""
     kept: list[str] = []
     prose = False
     for line in instead.splitlines():
         prose = line.lstrip().startswith(PROSE) or (prose and line.startswith(" "))
-        if not prose and not line.lstrip().startswith("--"):
+        if not prose and (not line.lstrip().startswith("--") or
+                          line.startswith("-- lockwise: batch ")):
             kept.append(line)
     return "\n".join(kept)
 

@@ -226,11 +226,14 @@ def test_the_server_makes_the_table_of_a_prepared_select_into_at_execute(pg_db: 
 
 def test_an_execute_of_a_whole_table_update_is_not_offered_a_batch_directive() -> None:
     # `lockwise apply` batches an UPDATE or DELETE written out: on an EXECUTE the directive
-    # stops the run ("only UPDATE and DELETE statements can run in batches").
+    # stops the run ("only UPDATE and DELETE statements can run in batches"). The directive
+    # offered marks the prepared statement written out in its place, not the EXECUTE.
     report = lint("PREPARE reset_plans AS UPDATE accounts SET plan = 'free';\n"
                   "EXECUTE reset_plans;")[-1]
     (finding,) = [f for f in report.statements[1].findings if f.rule == "unbatched-backfill"]
-    assert "lockwise: batch" not in finding.instead
+    assert "-- lockwise: batch size=5000 sleep=50\nUPDATE accounts SET plan = 'free';\n" in \
+        finding.instead
+    assert "EXECUTE reset_plans" not in finding.instead
     assert "EXECUTE" in finding.instead  # says why, and what to batch instead
     # the batch, written from the prepared statement's own text
     assert "UPDATE accounts SET plan = 'free' WHERE id IN (SELECT id FROM accounts" in \

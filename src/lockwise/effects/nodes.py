@@ -1068,11 +1068,11 @@ class PrintedSql(ShownSql):
 
 
 class JoinedSql(ShownSql):
-    """SQL text joined from plain text and `PrintedSql` pieces."""
+    """SQL text joined from plain text and `ShownSql` pieces."""
 
     __slots__ = ("pieces",)
 
-    def __init__(self, *pieces: str | PrintedSql) -> None:
+    def __init__(self, *pieces: str | ShownSql) -> None:
         super().__init__()
         self.pieces = pieces
 

@@ -52,7 +52,7 @@ FACT_NAMES = frozenset({
     'constraints', 'convert_character_set', 'convert_partition', 'converted_value_sql',
     'copy_text', 'cost_summary', 'cp1250', 'create', 'create_aggregate', 'create_function',
     'create_or_replace_trigger', 'created', 'created_by', 'creates', 'creates_slot', 'creating',
-    'ctx', 'current_user', 'd', 'database', 'date', 'ddl', 'decide', 'decimal', 'default',
+    'ctes', 'ctx', 'current_user', 'd', 'database', 'date', 'ddl', 'decide', 'decimal', 'default',
     'default_check_name', 'default_exclusion_sql', 'default_factory', 'default_null',
     'default_partition', 'default_partition_is_new', 'default_partition_sql',
     'default_partition_table', 'default_refused_text', 'default_volatile', 'defaults',

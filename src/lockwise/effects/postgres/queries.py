@@ -52,6 +52,8 @@ from lockwise.effects.postgres.builder import (
 from lockwise.effects.postgres.create import create_table_as
 from lockwise.effects.postgres.embedded import take_whole_effect
 from lockwise.effects.postgres.where_index import (
+    by_hand_sql,
+    marked_for_apply,
     null_tested_column,
     unindexed_where,
     where_facts,
@@ -426,12 +428,23 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
     (every row left is to go), for an UPDATE the rows whose columns differ from what it sets,
     when that can be told (each value the same whenever computed, reading none of the columns
     it sets); else a named stand-in. Of a join, only rows with a match are left to do.
+    Where `lockwise apply` can batch the statement (`_batch_how`), the statement itself,
+    marked, comes first (in `batch_how_text`) and the batch statement is a comment after it;
+    of a WITH query that writes rows (to run once first), the batches are written without it.
     They are printed when shown (`ShownSql`); a join's (rare) are printed at once."""
+    how: str | ShownSql = _batch_how(b, stmt, kind, table)
+    if how is _BATCH_AFTER_WITH_WRITES:
+        # (its WITH queries that write run once first, into tables of their names: the
+        # batches read those, as the text says; the others are kept)
+        ctes = [c for c in (stmt.get("withClause") or {}).get("ctes") or ()
+                if unwrap(unwrap(c)[1].get("ctequery"))[0] not in _WRITING_QUERIES]
+        stmt = {**stmt, "withClause": {**stmt["withClause"], "ctes": ctes}} if ctes else \
+            {k: v for k, v in stmt.items() if k != "withClause"}
     schema, relname = table.split(".", 1)
     relation = {k: v for k, v in (stmt.get("relation") or {}).items() if k != "schemaname"}
     relation.update(relname=relname, **({"schemaname": schema} if qualified else {}))
     name = relation_sql(table, table, qualified)
-    head = PrintedSql({"UpdateStmt" if kind == "update" else "DeleteStmt": {
+    head: ShownSql = PrintedSql({"UpdateStmt" if kind == "update" else "DeleteStmt": {
         **{k: v for k, v in stmt.items() if k not in ("whereClause", "returningClause")},
         "relation": relation}},
         f"DELETE FROM {name}" if kind == "delete" else
@@ -457,19 +470,25 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
             _NOT_YET_UPDATED.replace(" WHERE ", " AND ", 1)
         done = f"{named} WHERE EXISTS ({matched}{left})"
     returning = stmt.get("returningClause")
+    if how in _MARKED:
+        # The statement itself marked (written out of its body or EXECUTE): what apply
+        # batches; the batch statement is other runners', a comment after it.
+        how = JoinedSql(how, "\n", marked_for_apply(
+            {"UpdateStmt" if kind == "update" else "DeleteStmt": {**stmt, "relation": relation}},
+            _BATCH_BY_HAND))
+        head = by_hand_sql(head)
     return {"statement_head_sql": head, "not_yet_done_sql": done,
             "join_condition_sql": f"{where} AND " if where else "",
             "returning_sql": JoinedSql(" RETURNING ", PrintedSql(
                 {"ReturningClause": returning})) if returning else "",
-            "batch_how_text": _batch_how(b, stmt, kind, table)}
+            "batch_how_text": how}
 
 
-#: How the batches run, before the batch statement: with `lockwise apply` (a directive), or
-#: by repeating the statement with any runner (a comment, its first `-- ` in the template).
+#: How the batches run, before the batch statement: with `lockwise apply` (the statement
+#: marked, `marked_for_apply`, other runners' batch statement a comment after it), or by
+#: repeating the statement with any runner (a comment, its first `-- ` in the template).
 _BATCH_BY_APPLY = (
     "with `lockwise apply`: mark it, and it runs in key-range batches, each in its own "
-    "transaction:\n-- lockwise: batch size=5000 sleep=50\n"
-    "-- with any other runner, repeat until no rows are updated, each batch in its own "
     "transaction:")
 _BATCH_BY_REPEATING = (
     "repeat until no rows are updated, each batch in its own transaction (`lockwise apply`\n"
@@ -479,18 +498,23 @@ _BATCH_BY_REPEATING = (
 _BATCH_IN_PLACE_OF_EXECUTE = (
     "`lockwise apply` cannot batch an EXECUTE (a batch directive on it stops the run): to\n"
     "-- have it batch, write the prepared statement itself in place of the EXECUTE (its\n"
-    "-- arguments for $1, ...) and mark that; with any runner, repeat until no rows are\n"
-    "-- updated, each batch in its own transaction (PREPAREd as it is, or written out):")
+    "-- arguments for $1, ...) and mark that:")
 _BATCH_IN_BODY = (
     "`lockwise apply` batches only a statement of the migration itself, not one a\n"
     "-- DO block or a function runs (a batch directive on the call stops the run; on a DO\n"
     "-- block, apply runs the block as written): to have it batch, write it out as a statement\n"
-    "-- of its own in place of the block or call (values for its variables) and mark that;\n"
-    "-- with any runner, repeat until no rows are updated, each batch in its own transaction:")
+    "-- of its own in place of the block or call (values for its variables) and mark that:")
+#: The texts after which the statement is printed, marked for apply.
+_MARKED = (_BATCH_BY_APPLY, _BATCH_IN_PLACE_OF_EXECUTE, _BATCH_IN_BODY)
+#: How other runners go, after the marked statement.
+_BATCH_BY_HAND = (
+    "with any other runner, in place of the marked statement, repeat this until no rows are\n"
+    "-- updated, each batch in its own transaction:")
 _BATCH_AFTER_WITH_WRITES = (
     "its WITH query writes rows, and each repetition would write them again: run that\n"
-    "-- query once on its own first, keep what it returns in a table, and read that table here;\n"
-    "-- then repeat until no rows are updated, each batch in its own transaction:")
+    "-- query once on its own first, keeping what it returns in a table of the WITH query's\n"
+    "-- name, which the statement below reads in its place; then repeat it until no rows are\n"
+    "-- updated, each batch in its own transaction:")
 _BATCH_FROM_A_SNAPSHOT = (
     "a query it reads its rows from reads the columns it sets, and each batch would read\n"
     "-- what the batches before it changed (a renumbering would number the rows anew): keep\n"

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog
 from lockwise.core.deferred import bound_on_use
-from lockwise.effects.nodes import PrintedSql, is_constant_true, strings, unwrap
+from lockwise.effects.nodes import JoinedSql, PrintedSql, is_constant_true, strings, unwrap
 from lockwise.parse.quoting import quote_ident
 
 #: Imported at its first use (a WHERE a batch could walk): an import statement in a function
@@ -210,6 +210,28 @@ def batch_bound_sql(stmt: dict, kind: str, key: str, qualify: bool) -> PrintedSq
                             f"{quote_ident(key)}", suffix=";")
 
 
+#: The directive an alternative marks a statement with for `lockwise apply` to batch it.
+APPLY_DIRECTIVE = "-- lockwise: batch size=5000 sleep=50"
+
+
+def marked_for_apply(tree: dict, by_hand: str) -> JoinedSql:
+    """The statement `tree` (`{"UpdateStmt": ...}`) as an alternative writes it for
+    `lockwise apply` to batch: the directive on the line right above it (apply batches the
+    statement a directive stands above: the batch statements below it, marked, would each be
+    cut again by key range and miss rows, checked on 18.6), then `by_hand`, the comment that
+    says how other runners go: the batch statement written after it is theirs, commented
+    (`by_hand_sql`), so the alternative pasted whole is the marked statement alone."""
+    return JoinedSql(f"{APPLY_DIRECTIVE}\n", PrintedSql(
+        tree, "-- the statement as written, in place of this line", suffix=";"),
+        f"\n-- {by_hand}")
+
+
+def by_hand_sql(sql: PrintedSql) -> JoinedSql:
+    """The batch statement `sql` (or its head) of other runners, after `marked_for_apply`:
+    a comment, not run where the alternative is pasted whole."""
+    return JoinedSql("-- ", sql)
+
+
 def _tid(value: str) -> dict:
     return {"TypeCast": {"arg": {"A_Const": {"sval": {"sval": value}}},
                          "typeName": {"names": [{"String": {"sval": "tid"}}], "typemod": -1}}}
@@ -246,11 +268,18 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                f"{name}\n-- through the primary key's index, not the whole table, and keeps "
                f"the rows it changes\n-- locked only until it commits; then {name} >= 5001 "
                f"AND {name} < 10001, and so on\n-- up to the highest {name}")
+        first = batch_bound_sql(stmt, kind, key[0], qualify)
         if batched_by_apply():
-            how += " (`lockwise apply` runs it so when it is marked\n-- lockwise: batch " \
-                   "size=5000 sleep=50)"
-        return {**facts, "where_batch_how_text": how + ":",
-                "where_batch_sql": batch_bound_sql(stmt, kind, key[0], qualify)}
+            # (the statement as written is what apply batches: marked, the first batch's
+            # statement would be cut again by key range)
+            return {**facts, "where_batch_how_text": JoinedSql(
+                how, "; with `lockwise apply`, mark the statement as\n-- it is written, and "
+                "it runs so:\n", marked_for_apply(
+                    {"UpdateStmt" if kind == "update" else "DeleteStmt": stmt},
+                    "with any other runner, in place of the marked statement, each batch by "
+                    "hand, the first:")),
+                "where_batch_sql": by_hand_sql(first)}
+        return {**facts, "where_batch_how_text": how + ":", "where_batch_sql": first}
     if batchable and pg_version >= 14:
         return {**facts, "where_batch_how_text":
                 "in batches of 1000 pages of the table by row address, each in its own "
