@@ -362,7 +362,7 @@ _OWNER_SCHEMA = (
     "ALTER TABLE b ALTER COLUMN id DROP IDENTITY", "ALTER TABLE p DETACH PARTITION p1",
     "ALTER TABLE c ALTER COLUMN m ADD GENERATED ALWAYS AS IDENTITY",
     "ALTER SEQUENCE a_id_seq RENAME TO a_ids", "ALTER TABLE c DROP COLUMN n",
-    # (the partitions' identity has no sequence recorded: detached, it has its own name)
+    # (the partitions' identity has no sequence recorded: detached, it has none at all)
     "ALTER TABLE p ALTER COLUMN n ADD GENERATED ALWAYS AS IDENTITY"]), max_size=6))
 def test_the_column_a_sequence_goes_with_is_the_one_the_walk_found(changes: list[str]) -> None:
     # ALTER SEQUENCE ... RENAME TO names the column the sequence goes with (its serial, its
@@ -438,10 +438,19 @@ _SEQUENCE_STATEMENTS = st.sampled_from([
     "ALTER TABLE {t} ALTER COLUMN n ADD GENERATED ALWAYS AS IDENTITY",
     "ALTER TABLE {t} ALTER COLUMN id DROP IDENTITY",
     "CREATE TABLE {t} (LIKE {u} INCLUDING IDENTITY)",
+    "CREATE TABLE {t} (id int GENERATED ALWAYS AS IDENTITY, n int) PARTITION BY RANGE (id)",
+    "ALTER TABLE {t} ATTACH PARTITION {u} FOR VALUES FROM (0) TO (9)",
+    "ALTER TABLE {t} DETACH PARTITION {u}",
 ])
 
 
 @settings(max_examples=150, deadline=None)
+@example([("CREATE TABLE {t} (id int GENERATED ALWAYS AS IDENTITY, n int) PARTITION BY RANGE (id)",
+           "a", "a", "s", "s"),
+          ("CREATE TABLE {t} (LIKE {u} INCLUDING DEFAULTS)", "b", "a", "s", "s"),
+          ("ALTER TABLE {t} ATTACH PARTITION {u} FOR VALUES FROM (0) TO (9)", "a", "b", "s", "s"),
+          ("ALTER SEQUENCE {s} RENAME TO {r}", "a", "a", "a_id_seq", "r"),
+          ("ALTER TABLE {t} DETACH PARTITION {u}", "a", "b", "s", "s")])
 @example([("CREATE TABLE {t} (id serial, n int)", "a", "a", "s", "s"),
           ("ALTER TABLE {t} SET SCHEMA app", "a", "a", "s", "s")])
 @example([("CREATE TABLE {t} (id int GENERATED ALWAYS AS IDENTITY, n int)", "a", "a", "s", "s"),

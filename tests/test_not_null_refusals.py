@@ -60,6 +60,30 @@ def test_not_null_refusals_match_the_server(pg_db: str, sql: str) -> None:
     assert _refusal_text(sql) == server_message(pg_db, SETUP, sql)
 
 
+#: A partitioned table with an identity: `c` detached after the identity came (no identity
+#: left), `d` attached after (an identity drawing from the parent's sequence).
+PARTITIONS = ("CREATE TABLE p (id int NOT NULL, v int) PARTITION BY RANGE (id);\n"
+              "CREATE TABLE c PARTITION OF p FOR VALUES FROM (0) TO (10);\n"
+              "ALTER TABLE p ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY;\n"
+              "ALTER TABLE p DETACH PARTITION c;\n"
+              "CREATE TABLE d (id int NOT NULL, v int);\n"
+              "ALTER TABLE p ATTACH PARTITION d FOR VALUES FROM (10) TO (20);\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE c ALTER COLUMN id DROP NOT NULL",
+    "ALTER TABLE c DROP CONSTRAINT p_id_not_null",
+    "ALTER TABLE d ALTER COLUMN id DROP NOT NULL",
+])
+def test_a_partitions_identity_goes_with_detach_and_comes_with_attach(pg_db: str,
+                                                                      sql: str) -> None:
+    effect = effect_after(PARTITIONS, sql)
+    said = next((a.facts["refused_not_null_text"] for a in effect.actions
+                 if a.facts.get("refused_not_null")), "")
+    assert said == server_message(pg_db, PARTITIONS, sql)
+
+
 def test_the_refusals_are_said_on_18() -> None:
     assert _refusal_text("ALTER TABLE t DROP CONSTRAINT t_id_not_null") == \
         'column "id" is in a primary key'

@@ -468,6 +468,10 @@ def test_the_server_updates_the_table_its_prepare_bound(pg_server: str) -> None:
         assert locked == [(schema,)], (before, after)
 
 
+#: A procedure whose body makes a temporary table whenever it runs.
+MAKES_SCRATCH = ("CREATE PROCEDURE mk() LANGUAGE plpgsql AS $$ BEGIN"
+                 " CREATE TEMP TABLE scratch (x int); END $$")
+
 #: Statements of a migration under the default search_path, ending in `EXECUTE p`, and the
 #: schema of the accounts table it updates (checked on 18.6 below, by pg_locks): the
 #: temporary schema is searched first, and the session's first temporary object makes it,
@@ -529,6 +533,30 @@ DEFAULT_PATH = [
     (["BEGIN", "DO $$ BEGIN CREATE TEMP TABLE scratch (x int); END $$", "COMMIT",
       "PREPARE p AS UPDATE accounts SET plan = 'free'",
       "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+    # so does a procedure or function the migration calls, when the call runs its body for
+    # sure (CALL, a SELECT of the call alone) and the body makes one whenever it runs
+    ([MAKES_SCRATCH, "CALL mk()", "PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+    ([MAKES_SCRATCH, "PREPARE p AS UPDATE accounts SET plan = 'free'", "CALL mk()",
+      "EXECUTE p", "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+    (["CREATE FUNCTION mk() RETURNS int LANGUAGE plpgsql AS $$ BEGIN"
+      " CREATE TEMP TABLE scratch (x int); RETURN 1; END $$", "SELECT mk()",
+      "PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+    (["CREATE FUNCTION mk() RETURNS int LANGUAGE sql AS $$ CREATE TEMP TABLE scratch (x int);"
+      " SELECT 1 $$", "SELECT mk()", "PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "public"),
+    (["CREATE PROCEDURE mk() LANGUAGE plpgsql AS $$ BEGIN IF false THEN"
+      " CREATE TEMP TABLE scratch (x int); END IF; END $$", "CALL mk()",
+      "PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "pg_temp"),
+    (["CREATE FUNCTION mk() RETURNS int LANGUAGE plpgsql AS $$ BEGIN"
+      " CREATE TEMP TABLE scratch (x int); RETURN 1; END $$",
+      "SELECT mk() FROM accounts WHERE false", "PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "pg_temp"),
+    (["BEGIN", MAKES_SCRATCH, "CALL mk()", "ROLLBACK",
+      "PREPARE p AS UPDATE accounts SET plan = 'free'",
+      "CREATE TEMP TABLE accounts (id bigint, plan text)"], "pg_temp"),
 ]
 
 

@@ -1312,11 +1312,13 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 catalog.partition_parents.add(name)
                 _new_partition_indexes(catalog, name, part.name, attaching=True)
                 _clone_foreign_keys(catalog, name, part)
+                _take_parent_identities(catalog, t, part)
             elif part is not None and part.partition_of == name:  # also CONCURRENTLY
                 _keep_foreign_keys(catalog, part)
                 _own_checks(catalog, part, name)
                 part.partition_of, part.default_partition = None, False
                 part.partition_bound = None
+                _drop_parent_identities(part)
                 for idx in catalog.indexes_on(part.name):  # now indexes of their own
                     _attach_index(catalog, idx, None)
                     _own_key(catalog, idx, own=True)
@@ -1600,6 +1602,28 @@ def _drop_inherited_checks(catalog: Catalog, table: str, name: str, inh: bool) -
             _drop_inherited_checks(catalog, child_name, name, inh)
         elif not inh:
             catalog.put_constraint(child, replace(con, inherited=False))
+
+
+def _take_parent_identities(catalog: Catalog, parent: Table, part: Table) -> None:
+    """An attached partition's columns become identities where its parent's are, drawing
+    from the parent's sequence, as PARTITION OF makes them (checked on PostgreSQL 18.6: a
+    table with an identity of its own is refused)."""
+    for col in parent.columns.values():
+        if col.identity and col.name in part.columns:
+            copy = part.columns[col.name]
+            copy.identity, copy.identity_sequence = True, col.identity_sequence
+            catalog.note_sequence_column(part.name, copy)
+
+
+def _drop_parent_identities(part: Table) -> None:
+    """A detached partition's identity columns, which can only be its parent's (a table with
+    one of its own cannot be attached), are identities no more: no identity, no default, no
+    sequence, the NOT NULL kept under its name, whether the identity came before or after
+    the partition and DETACH ran CONCURRENTLY or not (checked on PostgreSQL 18.6). The
+    table stays filed under the parent's sequence (`Catalog.sequence_tables`: a superset)."""
+    for col in part.columns.values():
+        if col.identity:
+            col.identity, col.identity_sequence = False, None
 
 
 def _drop_partition_checks(catalog: Catalog, table: str, name: str) -> None:

@@ -902,8 +902,11 @@ def _bound(query: dict, path: tuple[str, ...] | None, temporary_schema: bool) ->
 def _makes_temporary(effect: Effect) -> bool:
     """Whether `effect` makes a temporary object (a table, view, sequence in pg_temp:
     `Effect.creates`, or what its DO block makes for sure, `_created`; dropped again in the
-    block, the temporary schema it made stays: checked on 18.6)."""
-    return any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX) for o in _created(effect))
+    block, the temporary schema it made stays: checked on 18.6), or runs a routine whose
+    body makes one for sure (`makes_temporary`: a CALL, or `SELECT f()`; checked on 18.6)."""
+    return any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX) for o in _created(effect)) \
+        or any(a.kind == "routine_call" and a.facts.get("makes_temporary")
+               and not a.facts.get("in_do_block") for a in effect.actions)
 
 
 #: Statements that take a lock above ROW EXCLUSIVE and change nothing a prepared

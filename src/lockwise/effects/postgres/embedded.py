@@ -449,6 +449,7 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # 18.6), only while a session is replayed (a lookup is in force).
     in_session = temporary_in_force()
     temporary: set[str] = set()
+    made_temporary: set[int] = set()  # the lines of a routine's body that make one
     for (sql, tree, line), expression in steps:
         if expression and not (follow and _routines.calls_routine(ctx.catalog, tree)):
             if watching:
@@ -468,6 +469,8 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
             if temporary and in_session is not None:
                 use_temporary(in_session)
         temporary.update(_temporary_names(inner.creates))
+        if routine and _temporary_names(inner.creates):
+            made_temporary.add(line)
         temporary.difference_update(_temporary_names(inner.drops))
         # (of them, the tables and materialized views hold no rows until filled: one made
         # WITH data, or REFRESHed, is filled, `Context.filled_tables`)
@@ -516,6 +519,12 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         made.update(_new_relations(ctx, inner, made))
     if naming is not None:
         _note_made_new(block, body, branches, naming, outer, ctx.filled_tables)
+    if made_temporary and (statements is not None or
+                           made_temporary & _plpgsql.certain_lines(body, branches)):
+        # A temporary object made whenever the body runs to its end (a SQL body's every
+        # statement runs): the session's temporary schema is there after it, as after a DO
+        # block's (`Session._rebind_prepared`; checked on 18.6).
+        block.facts["body_makes_temporary"] = True
 
 
 def _temporary_names(objects: AbstractSet[str]) -> set[str]:

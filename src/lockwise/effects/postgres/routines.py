@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from lockwise.catalog.routines import MAX_DEPTH, called_routines, own_triggers
 from lockwise.core.lazy_re import lazy_compile
+from lockwise.effects.nodes import strings, unwrap
 from lockwise.effects.postgres.builder import Builder
 from lockwise.effects.postgres.embedded import (
     dynamic_sql_facts,
@@ -31,6 +32,23 @@ def _loops(sql: str) -> bool:
     starting at a word boundary tries every position of the text (about 230 instructions a
     character)."""
     return _LOOP.search(sql) is not None
+
+
+def _runs_once(kind: str, body: dict, name: str, fired: str) -> bool:
+    """Whether statement `body` (of node `kind`) runs routine `name`'s body for sure: a CALL,
+    or a SELECT of nothing but calls (no FROM, WHERE, HAVING, LIMIT, set operation nor
+    WITH), `name`'s among them at the top of an output column; not a trigger (`fired`)."""
+    if fired:
+        return False
+    if kind == "CallStmt":
+        return True
+    if kind != "SelectStmt" or any(body.get(k) for k in (
+            "fromClause", "whereClause", "havingClause", "limitCount", "limitOffset",
+            "withClause", "larg", "valuesLists", "groupClause")):
+        return False
+    calls = [unwrap(unwrap(t)[1].get("val"))[1] for t in body.get("targetList") or ()
+             if unwrap(unwrap(t)[1].get("val"))[0] == "FuncCall"]
+    return any(name.split(".")[-1] == (strings(c.get("funcname")) or [""])[-1] for c in calls)
 
 
 def run_called(b: Builder, kind: str, body: dict) -> None:
@@ -60,5 +78,9 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
             from lockwise.parse.sql_body import sql_body_statements
 
             statements = sql_body_statements(sql)
+        call = b.actions[-1]
         run_embedded(b, sql, replace(ctx, expanding_routines=ctx.expanding_routines | {routine}),
                      what, statements, alone=len(routines) == 1)
+        if call.facts.pop("body_makes_temporary", False) and not ctx.in_body and \
+                _runs_once(kind, body, name, fired.get(routine, "")):
+            call.facts["makes_temporary"] = True
