@@ -442,3 +442,51 @@ def test_a_statement_lockwise_cannot_analyze_stays_in_the_report_with_its_findin
     assert finding.rule == "parse-error" and "nested too deeply" in finding.message
     assert finding.span == found.statements[1].statement.span
     assert found.statements[1].effect.locks == {}
+
+
+#: INHERIT making a table its own ancestor (checked on 18.6): refused 42P07 once the table is
+#: found neither partitioned nor a partition, whatever the columns (the last statement; the
+#: lines before it the setup).
+CIRCULAR_INHERITS = {
+    "CREATE TABLE b (x int);\nALTER TABLE b INHERIT b;": "circular inheritance not allowed",
+    "CREATE TABLE a (x int);\nCREATE TABLE b (y int) INHERITS (a);\nALTER TABLE a INHERIT b;":
+        "circular inheritance not allowed",
+    "CREATE TABLE a (x int);\nCREATE TABLE b (x int) INHERITS (a);\n"
+    "CREATE TABLE c (x int) INHERITS (b);\nALTER TABLE a INHERIT c;":
+        "circular inheritance not allowed",
+    "CREATE TABLE b (x int) PARTITION BY RANGE (x);\nALTER TABLE b INHERIT b;":
+        "cannot change inheritance of partitioned table",
+    "CREATE TABLE p (x int) PARTITION BY RANGE (x);\n"
+    "CREATE TABLE c PARTITION OF p FOR VALUES FROM (1) TO (2);\nALTER TABLE c INHERIT c;":
+        "cannot change inheritance of a partition",
+}
+
+
+@pytest.mark.parametrize("sql", CIRCULAR_INHERITS)
+def test_a_circular_inherit_is_refused_in_the_servers_words(sql: str) -> None:
+    found = report(f"{sql}\n{sql.splitlines()[-1]}")
+    for statement in found.statements[-2:]:
+        (finding,) = statement.findings
+        assert finding.rule == "partitioned-table-refused"
+        assert f'"{CIRCULAR_INHERITS[sql]}")' in finding.message, finding.message
+
+
+@pytest.mark.parametrize("sql", CIRCULAR_INHERITS)
+def test_the_circular_inherit_messages_are_the_servers(pg_db: str, sql: str) -> None:
+    from server_helpers import server_message
+
+    *setup, statement = sql.splitlines()
+    assert server_message(pg_db, setup, statement) == CIRCULAR_INHERITS[sql]
+
+
+def test_an_inherit_of_a_table_below_it_no_longer_is_not_circular() -> None:
+    sql = ("CREATE TABLE a (x int);\nCREATE TABLE b (x int) INHERITS (a);\n"
+           "ALTER TABLE b NO INHERIT a;\nALTER TABLE a INHERIT b;")
+    assert "partitioned-table-refused" not in rules_of(sql, statement=3)
+
+
+def test_a_self_inherit_of_a_table_the_catalog_does_not_know_says_what_the_server_may() -> None:
+    (finding,) = report("ALTER TABLE b INHERIT b;").statements[0].findings
+    assert finding.rule == "partitioned-table-refused"
+    for message in CIRCULAR_INHERITS.values():
+        assert message in finding.message, finding.message
