@@ -442,3 +442,103 @@ def test_a_statement_lockwise_cannot_analyze_stays_in_the_report_with_its_findin
     assert finding.rule == "parse-error" and "nested too deeply" in finding.message
     assert finding.span == found.statements[1].statement.span
     assert found.statements[1].effect.locks == {}
+
+
+#: INHERIT making a table its own ancestor (checked on 18.6): refused 42P07 once the table is
+#: found neither partitioned nor a partition, whatever the columns (the last statement; the
+#: lines before it the setup).
+CIRCULAR_INHERITS = {
+    "CREATE TABLE b (x int);\nALTER TABLE b INHERIT b;": "circular inheritance not allowed",
+    "CREATE TABLE a (x int);\nCREATE TABLE b (y int) INHERITS (a);\nALTER TABLE a INHERIT b;":
+        "circular inheritance not allowed",
+    "CREATE TABLE a (x int);\nCREATE TABLE b (x int) INHERITS (a);\n"
+    "CREATE TABLE c (x int) INHERITS (b);\nALTER TABLE a INHERIT c;":
+        "circular inheritance not allowed",
+    "CREATE TABLE b (x int) PARTITION BY RANGE (x);\nALTER TABLE b INHERIT b;":
+        "cannot change inheritance of partitioned table",
+    "CREATE TABLE p (x int) PARTITION BY RANGE (x);\n"
+    "CREATE TABLE c PARTITION OF p FOR VALUES FROM (1) TO (2);\nALTER TABLE c INHERIT c;":
+        "cannot change inheritance of a partition",
+}
+
+
+@pytest.mark.parametrize("sql", CIRCULAR_INHERITS)
+def test_a_circular_inherit_is_refused_in_the_servers_words(sql: str) -> None:
+    found = report(f"{sql}\n{sql.splitlines()[-1]}")
+    for statement in found.statements[-2:]:
+        (finding,) = statement.findings
+        assert finding.rule == "partitioned-table-refused"
+        assert f'"{CIRCULAR_INHERITS[sql]}")' in finding.message, finding.message
+
+
+@pytest.mark.parametrize("sql", CIRCULAR_INHERITS)
+def test_the_circular_inherit_messages_are_the_servers(pg_db: str, sql: str) -> None:
+    from server_helpers import server_message
+
+    *setup, statement = sql.splitlines()
+    assert server_message(pg_db, setup, statement) == CIRCULAR_INHERITS[sql]
+
+
+def test_an_inherit_of_a_table_below_it_no_longer_is_not_circular() -> None:
+    sql = ("CREATE TABLE a (x int);\nCREATE TABLE b (x int) INHERITS (a);\n"
+           "ALTER TABLE b NO INHERIT a;\nALTER TABLE a INHERIT b;")
+    assert "partitioned-table-refused" not in rules_of(sql, statement=3)
+
+
+def test_a_self_inherit_of_a_table_the_catalog_does_not_know_says_what_the_server_may() -> None:
+    (finding,) = report("ALTER TABLE b INHERIT b;").statements[0].findings
+    assert finding.rule == "partitioned-table-refused"
+    for message in CIRCULAR_INHERITS.values():
+        assert message in finding.message, finding.message
+
+
+#: A CREATE TABLE of a name the migrations took (b, a plain table; p partitioned) and what
+#: the server says (checked on 18.6): the parents and the table's own options are checked
+#: before the name, its keys and constraints after it. Only the first is reported.
+TAKEN = "CREATE TABLE p (x int) PARTITION BY RANGE (x);\nCREATE TABLE b (x int);"
+TAKEN_NAME_ORDER = {
+    "CREATE TABLE b (x int) INHERITS (p);": 'cannot inherit from partitioned table "p"',
+    "CREATE TABLE b (x int) INHERITS (p) WITH (fillfactor = 50);":
+        'cannot inherit from partitioned table "p"',
+    "CREATE TABLE b (x int) PARTITION BY RANGE (x) WITH (fillfactor = 50);":
+        "cannot specify storage parameters for a partitioned table",
+    "CREATE UNLOGGED TABLE b (x int) PARTITION BY RANGE (x);":
+        "partitioned tables cannot be unlogged",
+    "CREATE TABLE b (y int, UNIQUE (y)) PARTITION BY RANGE (x);": 'relation "b" already exists',
+    "CREATE TABLE b (x int, CHECK (x > 0) NO INHERIT) PARTITION BY RANGE (x);":
+        'relation "b" already exists',
+    "CREATE TABLE b (x int REFERENCES p (x));": 'relation "b" already exists',
+}
+
+
+@pytest.mark.parametrize("sql", TAKEN_NAME_ORDER)
+def test_a_create_table_of_a_taken_name_gets_the_first_refusal_only(sql: str) -> None:
+    found = report(f"{TAKEN}\n{sql}", pg_version=18, stated=True).statements[-1]
+    rules = {f.rule for f in found.findings} - {"missing-if-exists"}
+    said = TAKEN_NAME_ORDER[sql]
+    if "already exists" in said:
+        assert rules == {"object-already-exists"}, found.findings
+    else:
+        assert rules == {"partitioned-table-refused"}, found.findings
+        (finding,) = [f for f in found.findings if f.rule in rules]
+        assert f'"{said}"' in finding.message, finding.message
+
+
+@pytest.mark.parametrize("sql", TAKEN_NAME_ORDER)
+def test_the_taken_name_orders_are_the_servers(pg_db: str, sql: str) -> None:
+    from server_helpers import server_message
+
+    assert server_message(pg_db, TAKEN, sql) == TAKEN_NAME_ORDER[sql]
+
+
+def test_a_partitioned_table_made_its_own_parent_again_is_refused_for_its_kind(
+        pg_db: str) -> None:
+    from server_helpers import server_message
+
+    setup = "CREATE TABLE b (x int) PARTITION BY RANGE (x);"
+    statement = "CREATE TABLE b (x int) INHERITS (b);"
+    said = 'cannot inherit from partitioned table "b"'
+    assert server_message(pg_db, setup, statement) == said
+    (finding,) = report(f"{setup}\n{statement}").statements[1].findings
+    assert finding.rule == "partitioned-table-refused"
+    assert said in finding.message, finding.message

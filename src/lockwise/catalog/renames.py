@@ -454,9 +454,11 @@ def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
     (checked on the server: a DROP COLUMN or INSERT then locks it by its new name). The
     columns walked are those of the tables filed under it
     (`Catalog.tables_naming_sequence`): a walk of every column for each sequence renamed or
-    moved made many of them quadratic."""
+    moved made many of them quadratic. A rule reading it as a relation (`SELECT * FROM s`)
+    keeps it by oid and names it by its new name (checked on 18.6: pg_rules)."""
     if old == new:
         return
+    _rules_follow_rename(catalog, old, new)
     for t in catalog.tables_naming_sequence(old):
         for col in t.columns.values():
             if col.identity_sequence == old:

@@ -477,12 +477,35 @@ def _inheritance_refused(b: Builder, table: str, parent: str) -> dict:
     """INHERIT / NO INHERIT refused for partitioning (checked on the server): a partitioned
     table's or a partition's inheritance is its partitioning, and no table inherits from a
     partitioned one."""
-    known = b.ctx.catalog.tables.get(table) or NO_TABLE
+    catalog = b.ctx.catalog
+    known = catalog.tables.get(table) or NO_TABLE
     if known.kind == "partitioned":
         return refused_on_partitioned(b.ctx, "inherit_partitioned", table)
     if known.partition_of:
         return refused_on_partitioned(b.ctx, "inherit_partition", table)
+    if parent == table or table in catalog.ancestors(parent):
+        return _circular_inheritance(b, table, known.created_by is not None)
     return refused_if_partitioned(b, parent, "inherit_from_partitioned")
+
+
+def _circular_inheritance(b: Builder, table: str, made_here: bool) -> dict:
+    """INHERIT of `table` itself or of a table below it: refused as circular (42P07, checked
+    on 18.6), once the server has found `table` neither partitioned nor a partition. Of a
+    table these migrations did not make, which may be either, each message is said, with
+    when."""
+    circular = refused_on_partitioned(b.ctx, "circular", table)
+    if made_here:
+        return circular
+    bare = table.split(".", 1)[-1]
+    said = [f"if {bare} is partitioned: "
+            f"{refused_on_partitioned(b.ctx, 'inherit_partitioned', table)[_TEXT]}",
+            f"else if a partition: "
+            f"{refused_on_partitioned(b.ctx, 'inherit_partition', table)[_TEXT]}",
+            f"else: {circular[_TEXT]}"]
+    return {**circular, _TEXT: "; ".join(said)}
+
+
+_TEXT = "refused_on_partitioned_text"
 
 
 def _set_access_method(b: Builder, table: str, cmd: dict, base: dict) -> None:

@@ -122,7 +122,7 @@ def _attach_refused(b: Builder, table: str, part: str) -> dict:
         return {}
     # (refusal, relation it names) in the server's order: each but the last said with the
     # condition under which the server gives it, the last when none of those holds
-    said = [(what or "attach_circular", part if what else table)]
+    said = [(what or "circular", part if what else table)]
     if not what and (catalog.tables.get(part) or NO_TABLE).created_by is None:
         said.insert(0, ("attach_partition", part))  # not known not to be a partition
     if not _surely_partitioned(catalog, table, known):

@@ -515,14 +515,15 @@ _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
     "inherit_from_partitioned": ('cannot inherit from partitioned table "{name}"', None, None),
     # ATTACH PARTITION to a plain table (42809), of a table that is a partition already, a
     # typed table, an inheritance child or a plain inheritance parent (42809, named: the
-    # attached table), or of the table itself or one above it in its partition tree (42P07).
+    # attached table), or of the table itself or one above it in its partition tree (42P07:
+    # `circular`, as INHERIT of the table itself or of one below it).
     "attach_not_partitioned": ('ALTER action ATTACH PARTITION cannot be performed on relation '
                                '"{name}"', None, None),
     "attach_partition": ('"{name}" is already a partition', None, None),
     "attach_typed": ("cannot attach a typed table as partition", None, None),
     "attach_inheritance_child": ("cannot attach inheritance child as partition", None, None),
     "attach_inheritance_parent": ("cannot attach inheritance parent as partition", None, None),
-    "attach_circular": ("circular inheritance not allowed", None, None),
+    "circular": ("circular inheritance not allowed", None, None),
     # CREATE TABLE t PARTITION OF t / INHERITS (t), t's name after resolution (checked on
     # 18.6, tests/test_refused_statements.py): IF NOT EXISTS of a relation t skips it with a
     # NOTICE; else the parent is looked up before t is made (42P01, the parent as written),

@@ -134,12 +134,18 @@ def create_table(b: Builder, stmt: dict) -> None:
             b.lock(source, L.ACCESS_SHARE)
             b.reads.add(f"table:{source}")
             _lock_copied_expressions(b, source, body.get("options", 0))
+    # Refused in the order the server checks (checked on 18.6), only the first said: what
+    # the parents and the table's own options forbid, then the name taken, then what its
+    # keys and constraints do once the table is made.
+    first = own_parent or {**_refused_before_made(b, table, stmt),
+                           **_tied_across_persistence(b, table, stmt, parent)}
+    taken = {} if first else already_exists(name_taken(b, table) or key_name_taken(
+        b, table.split(".", 1)[0], _constraints_written(stmt)))
+    later = not first and not taken
     b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
-          **already_exists(name_taken(b, table) or key_name_taken(
-              b, table.split(".", 1)[0], _constraints_written(stmt))),
-          **refused_facts(_refused_in_create_table(b, table, stmt)),
-          **(own_parent or {**_refused_as_partitioned(b, table, stmt),
-                            **_tied_across_persistence(b, table, stmt, parent)}),
+          **taken, **first,
+          **refused_facts(_refused_in_create_table(b, table, stmt) if later else []),
+          **(_refused_as_partitioned(b, table, stmt) if later else {}),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
@@ -174,11 +180,11 @@ def _own_parent_refused(b: Builder, stmt: dict, table: str) -> dict:
         [*said, f"else: {missing['refused_on_partitioned_text']}"])}
 
 
-def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:
-    """What a new partitioned table (PARTITION BY) may not be made with, the first of them
-    in the order the server checks (`refused_on_partitioned`): UNLOGGED, storage parameters
-    of its own (its TOAST table's are ignored), an access method, a NO INHERIT CHECK. And a
-    table of any kind made to inherit (INHERITS) from a partitioned one."""
+def _refused_before_made(b: Builder, table: str, stmt: dict) -> dict:
+    """What the server refuses of a new table before it makes it (`refused_on_partitioned`,
+    checked on 18.6: before a name taken): a parent that is a partitioned table (INHERITS),
+    and, for a partitioned one (PARTITION BY), UNLOGGED, storage parameters of its own (its
+    TOAST table's are ignored) or an access method, the first in the server's order."""
     if not stmt.get("partbound"):  # (a partition's parent is in inhRelations too)
         for parent in stmt.get("inhRelations") or ():
             if facts := refused_if_partitioned(b, range_var(parent)[0],
@@ -187,17 +193,28 @@ def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:
     if not stmt.get("partspec"):
         return {}
     options = [unwrap(d)[1] for d in stmt.get("options") or ()]
-    key = tuple(unwrap(p)[1].get("name") or "(expression)"
-                for p in (stmt.get("partspec") or {}).get("partParams") or ())
     written = (("unlogged", (stmt.get("relation") or {}).get("relpersistence") == "u"),
                ("storage_parameters", any(not d.get("defnamespace") for d in options)),
-               ("access_method", bool(stmt.get("accessMethod"))),
-               ("no_inherit_check", any(c.get("contype") == "CONSTR_CHECK" and
-                                        c.get("is_no_inherit")
-                                        for c in _constraints_written(stmt))))
+               ("access_method", bool(stmt.get("accessMethod"))))
     for what, asked in written:
         if asked and (facts := refused_on_partitioned(b.ctx, what, table)):
             return facts
+    return {}
+
+
+def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:
+    """What a new partitioned table (PARTITION BY) may not be made with, once the server has
+    made it (after `_refused_before_made` and a name taken), the first of them in the order
+    it checks (`refused_on_partitioned`): a NO INHERIT CHECK, a unique key without the
+    partition key, an exclusion constraint it cannot take."""
+    if not stmt.get("partspec"):
+        return {}
+    key = tuple(unwrap(p)[1].get("name") or "(expression)"
+                for p in (stmt.get("partspec") or {}).get("partParams") or ())
+    if any(c.get("contype") == "CONSTR_CHECK" and c.get("is_no_inherit")
+           for c in _constraints_written(stmt)) and \
+            (facts := refused_on_partitioned(b.ctx, "no_inherit_check", table)):
+        return facts
     for kind, columns in _keys_written(stmt):
         if facts := unique_key_refused(b.ctx, ((table, key),), columns, kind):
             return facts
