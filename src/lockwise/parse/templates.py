@@ -20,6 +20,7 @@ placeholders, so lockwise handles them by mode (`--templates`):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from lockwise.core.lazy_re import lazy_compile
@@ -142,15 +143,37 @@ def _tree_names(placeholders: list[Placeholder]) -> dict[str, str]:
 
 def _renamed(node: object, pattern: re.Pattern, names: dict[str, str]) -> object:
     """A copy of parse tree `node` with each stand-in of `names` in its strings (names,
-    constants, a function's body) written as `names` gives."""
-    kind = type(node)
-    if kind is str:
-        return pattern.sub(lambda m: names[m.group(0)], node) if "tpl" in node else node
-    if kind is dict:
-        return {key: _renamed(value, pattern, names) for key, value in node.items()}
-    if kind is list:
-        return [_renamed(item, pattern, names) for item in node]
-    return node
+    constants, a function's body) written as `names` gives. Copied with a stack of its own,
+    not by recursion: a tree is as deep as the JSON decoder built it, deeper than a recursive
+    copy (two frames a level) reaches from here."""
+    stack: list[tuple[Iterator, dict | list]] = []
+
+    def copied(item: object) -> object:
+        if type(item) is str:
+            return pattern.sub(lambda m: names[m.group(0)], item) if "tpl" in item else item
+        if type(item) is dict:
+            stack.append((iter(item.items()), {}))
+        elif type(item) is list:
+            stack.append((iter(item), []))
+        else:
+            return item
+        return stack[-1][1]
+
+    root = copied(node)
+    while stack:
+        items, out = stack[-1]
+        item = next(items, _END)
+        if item is _END:
+            stack.pop()
+        elif type(out) is dict:
+            out[item[0]] = copied(item[1])
+        else:
+            out.append(copied(item))
+    return root
+
+
+#: The end of an iterator, for `_renamed`.
+_END = object()
 
 
 def substitute(text: str, placeholders: list[Placeholder]) -> str:
