@@ -403,6 +403,37 @@ def test_mysql_lockwise_comment_is_not_a_lock_clause_regression() -> None:
         assert len(reports[0].statements) == 1
 
 
+def test_a_template_placeholder_beside_a_deep_expression_regression() -> None:
+    """Fuzz (fix-robust13): a placeholder in a statement nested 100 CASEs or 300 `1+(` deep
+    crashed with RecursionError: the copy of the parse tree that names the placeholder
+    recursed two frames a level, deeper than the walkers that analyze such a statement."""
+    for sql in ("ALTER TABLE {{ .Schema }}.t ALTER COLUMN c TYPE int USING "
+                + "CASE WHEN true THEN " * 100 + "1" + " END" * 100 + ";\n",
+                "SELECT {{ .Schema }}, " + "1+(" * 300 + "1" + ")" * 300 + ";\n"):
+        reports = lint_text(sql)
+        assert [f.rule for f in reports[0].findings] == ["template-placeholder"]
+        assert "tpl" in json.dumps(reports[0].statements[0].statement.tree)
+
+
+def test_a_file_of_many_parse_errors_is_searched_for_dialect_markers_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fuzz (fix-robust13): each parse error searched the whole file again for MySQL's
+    markers (for the hint at --dialect mysql): a 2 MB file of 2,000 errors took minutes."""
+    from lockwise.parse import dialect_hint
+
+    searched: list[int] = []
+
+    class Counting:
+        def search(self, text: str) -> None:
+            searched.append(len(text))
+
+    monkeypatch.setattr(dialect_hint, "_FILE_MARKERS", Counting())
+    sql = "SELECT 1 +;\nSELECT (;\n" * 200
+    reports = lint_text(sql)
+    assert len([f for f in reports[0].findings if f.rule == "parse-error"]) == 400
+    assert searched == [len(sql)]
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
 @pytest.mark.parametrize("files", [1, 300], ids=["flushed-at-exit", "written-while-printing"])
 def test_a_report_into_a_full_disk_is_a_clear_error(tmp_path: Path, files: int) -> None:
