@@ -415,6 +415,21 @@ def test_a_template_placeholder_beside_a_deep_expression_regression() -> None:
         assert "tpl" in json.dumps(reports[0].statements[0].statement.tree)
 
 
+@pytest.mark.parametrize("command", ["lint", "graph"])
+def test_an_index_on_a_deep_expression_regression(tmp_path: Path, command: str) -> None:
+    """Fuzz (fix-robust13): CREATE INDEX on an expression 150 CASEs deep crashed `lint` and
+    `graph` with RecursionError: the catalog keeps the index's definition with its column
+    references rewritten, by a copy that recursed two frames a level (lint's own replay
+    caught it; the conflict graph's did not)."""
+    write(tmp_path, "m/0001_x.sql", "CREATE TABLE t (c int);\nCREATE INDEX i ON t (("
+          + "CASE WHEN true THEN " * 150 + "c" + " END" * 150 + "));\n")
+    write(tmp_path, "m/0002_y.sql", "ALTER TABLE t RENAME COLUMN c TO d;\n")
+    result = CliRunner().invoke(app, [command, str(tmp_path / "m")])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == (1 if command == "lint" else 0), result.output
+
+
 def test_a_file_of_many_parse_errors_is_searched_for_dialect_markers_once(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Fuzz (fix-robust13): each parse error searched the whole file again for MySQL's

@@ -20,13 +20,13 @@ placeholders, so lockwise handles them by mode (`--templates`):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Statement
 from lockwise.parse.postgres import ParsedFile, Skipped, client_side_stand_ins, parse_sql
 from lockwise.parse.source import InputError, LineIndex
+from lockwise.parse.trees import rebuilt
 
 MODES = ("substitute", "skip", "error")
 
@@ -143,37 +143,9 @@ def _tree_names(placeholders: list[Placeholder]) -> dict[str, str]:
 
 def _renamed(node: object, pattern: re.Pattern, names: dict[str, str]) -> object:
     """A copy of parse tree `node` with each stand-in of `names` in its strings (names,
-    constants, a function's body) written as `names` gives. Copied with a stack of its own,
-    not by recursion: a tree is as deep as the JSON decoder built it, deeper than a recursive
-    copy (two frames a level) reaches from here."""
-    stack: list[tuple[Iterator, dict | list]] = []
-
-    def copied(item: object) -> object:
-        if type(item) is str:
-            return pattern.sub(lambda m: names[m.group(0)], item) if "tpl" in item else item
-        if type(item) is dict:
-            stack.append((iter(item.items()), {}))
-        elif type(item) is list:
-            stack.append((iter(item), []))
-        else:
-            return item
-        return stack[-1][1]
-
-    root = copied(node)
-    while stack:
-        items, out = stack[-1]
-        item = next(items, _END)
-        if item is _END:
-            stack.pop()
-        elif type(out) is dict:
-            out[item[0]] = copied(item[1])
-        else:
-            out.append(copied(item))
-    return root
-
-
-#: The end of an iterator, for `_renamed`.
-_END = object()
+    constants, a function's body) written as `names` gives."""
+    return rebuilt(node, lambda item: pattern.sub(lambda m: names[m.group(0)], item)
+                   if type(item) is str and "tpl" in item else None)
 
 
 def substitute(text: str, placeholders: list[Placeholder]) -> str:
