@@ -287,11 +287,14 @@ def mutated(draw: st.DrawFn, data: bytes) -> bytes:
             unit = draw(st.sampled_from([b"x", b"(1),", b"a, ", b"-- ", b"'", b"$$", b" "]))
             data = data[:i] + unit * (200_000 // len(unit)) + data[i:]
         elif op == "nest":
-            depth = draw(st.sampled_from([50, 600, 3000]))
-            shape = draw(st.sampled_from(["paren", "plus", "subselect", "array"]))
+            depth = draw(st.sampled_from([50, 150, 300, 600, 3000]))
+            shape = draw(st.sampled_from(["paren", "plus", "subselect", "array", "case"]))
             opener, closer = {"paren": (b"(", b")"), "plus": (b"1+(", b")"),
-                              "subselect": (b"(SELECT ", b")"), "array": (b"ARRAY[", b"]")}[shape]
-            stmt = b"SELECT " + opener * depth + b"1" + closer * depth + b";\n"
+                              "subselect": (b"(SELECT ", b")"), "array": (b"ARRAY[", b"]"),
+                              "case": (b"CASE WHEN true THEN ", b" END")}[shape]
+            head, tail = draw(st.sampled_from([(b"SELECT ", b""), (b"SELECT {{ x }}, ", b""),
+                                               (b"CREATE INDEX ix ON t ((", b"))")]))
+            stmt = head + opener * depth + b"1" + closer * depth + tail + b";\n"
             i = draw(st.integers(0, n))
             data = data[:i] + stmt + data[i:]
         elif op == "splice" and n:

@@ -443,8 +443,10 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
 
 
 #: A table or index name as written: backquoted (spaces and dots allowed inside), or bare;
-#: optionally qualified by its database.
-_PART = r"(?:`(?:[^`]|``)*`|[\w$]+)"
+#: optionally qualified by its database. Whole: never a shorter part of it (the lookaheads),
+#: or a pattern that fails after the name tried each of its prefixes, each with a scan of
+#: the rest (`.*?`): a statement on a name 100,000 characters long took minutes.
+_PART = r"(?:`(?:[^`]|``)*`(?!`)|[\w$]+(?![\w$]))"
 _NAME = rf"{_PART}(?:\.{_PART})?"
 
 #: An ADD CHECK and its parenthesized expression (two levels of parentheses inside).

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from lockwise.core.deferred import bound_on_use
 from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified
+from lockwise.parse.trees import rebuilt
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -572,20 +573,18 @@ def with_column_refs(node: object, names: Callable[[list[str]], list[str] | None
     """A copy of `node` (a JSON parse tree) in which each column reference written as names
     (`qty`, `orders.qty`) is written as `names` gives for it (None: as it was). The tree is
     shared (the statement's, a catalog's forks): it is never changed in place."""
-    kind = type(node)
-    if kind is list:
-        return [with_column_refs(item, names) for item in node]
-    if kind is not dict:
-        return node
-    ref = node.get("ColumnRef")
-    if len(node) == 1 and type(ref) is dict:
+    def renamed(item: object) -> object:
+        ref = item.get("ColumnRef") if type(item) is dict and len(item) == 1 else None
+        if type(ref) is not dict:
+            return None
         written = strings(ref.get("fields"))
-        if written and len(written) == len(ref.get("fields") or ()):
-            renamed = names(written)
-            if renamed is not None:
-                return {"ColumnRef": {**ref, "fields": [{"String": {"sval": name}}
-                                                        for name in renamed]}}
-    return {key: with_column_refs(value, names) for key, value in node.items()}
+        if not written or len(written) != len(ref.get("fields") or ()):
+            return None
+        spelled = names(written)
+        return None if spelled is None else {
+            "ColumnRef": {**ref, "fields": [{"String": {"sval": name}} for name in spelled]}}
+
+    return rebuilt(node, renamed)
 
 
 def generation_expression(expr: dict | None) -> dict | None:

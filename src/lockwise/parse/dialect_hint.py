@@ -4,6 +4,7 @@ backquote with a bare "syntax error", which does not say the dialect is the prob
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lockwise.core.lazy_re import lazy_compile
 
@@ -26,7 +27,7 @@ HINT = (" This looks like MySQL or MariaDB SQL: lint it with --dialect mysql (or
 def mysql_hint(text: str, offset: int) -> str:
     """HINT when the PostgreSQL parse error at `offset` of `text` is on SQL with clear MySQL
     markers (a backquote at the error, or one of the markers above); "" otherwise."""
-    if text[offset:offset + 1] == "`" or _FILE_MARKERS.search(text):
+    if text[offset:offset + 1] == "`" or _holds(_FILE_MARKERS, text):
         return HINT
     start = text.rfind(";", 0, offset) + 1
     end = text.find(";", offset)
@@ -54,4 +55,11 @@ def postgres_hint(text: str, offset: int) -> str:
     """POSTGRES_HINT when a MySQL parse error is in a file with clear PostgreSQL markers;
     `offset` is unused (the markers may be anywhere), kept to match mysql_hint."""
     del offset
-    return POSTGRES_HINT if _POSTGRES_MARKERS.search(text) else ""
+    return POSTGRES_HINT if _holds(_POSTGRES_MARKERS, text) else ""
+
+
+@lru_cache(maxsize=4)
+def _holds(markers: re.Pattern[str], text: str) -> bool:
+    """Whether `markers` occur in the file `text`: searched once per file, not once per
+    parse error in it (each asks; a file of thousands of errors made lint quadratic)."""
+    return markers.search(text) is not None

@@ -26,6 +26,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Statement
 from lockwise.parse.postgres import ParsedFile, Skipped, client_side_stand_ins, parse_sql
 from lockwise.parse.source import InputError, LineIndex
+from lockwise.parse.trees import rebuilt
 
 MODES = ("substitute", "skip", "error")
 
@@ -143,14 +144,8 @@ def _tree_names(placeholders: list[Placeholder]) -> dict[str, str]:
 def _renamed(node: object, pattern: re.Pattern, names: dict[str, str]) -> object:
     """A copy of parse tree `node` with each stand-in of `names` in its strings (names,
     constants, a function's body) written as `names` gives."""
-    kind = type(node)
-    if kind is str:
-        return pattern.sub(lambda m: names[m.group(0)], node) if "tpl" in node else node
-    if kind is dict:
-        return {key: _renamed(value, pattern, names) for key, value in node.items()}
-    if kind is list:
-        return [_renamed(item, pattern, names) for item in node]
-    return node
+    return rebuilt(node, lambda item: pattern.sub(lambda m: names[m.group(0)], item)
+                   if type(item) is str and "tpl" in item else None)
 
 
 def substitute(text: str, placeholders: list[Placeholder]) -> str:
