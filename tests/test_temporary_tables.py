@@ -701,6 +701,18 @@ CREATE INDEX perm_m_idx ON perm (m);
 
 
 @pytest.mark.postgres
+def _wait_for_the_end_of(conn: object, pid: int) -> None:
+    """Wait until the server process `pid` has exited: a client's disconnect returns before
+    the backend drops its temporary objects (its exit does, before it leaves
+    pg_stat_activity), and a session started meanwhile still sees them."""
+    import time
+
+    deadline = time.monotonic() + 60
+    while conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+        assert time.monotonic() < deadline, f"backend {pid} did not exit"
+        time.sleep(0.05)
+
+
 def test_the_server_drops_a_permanent_tables_column_of_a_temporary_type(pg_db: str) -> None:
     import psycopg
 
@@ -710,7 +722,9 @@ def test_the_server_drops_a_permanent_tables_column_of_a_temporary_type(pg_db: s
     gone = "SELECT count(*) FROM pg_class WHERE relname IN ('perm_moods', 'perm_m_idx')"
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute(_TEMPORARY_TYPE_COLUMN)
+        made_by = conn.info.backend_pid
     with psycopg.connect(pg_db, autocommit=True) as conn:  # the session that made it ended
+        _wait_for_the_end_of(conn, made_by)
         after_session = conn.execute(columns).fetchall(), conn.execute(gone).fetchone()[0]
         conn.execute("DROP TABLE perm")
         conn.execute(_TEMPORARY_TYPE_COLUMN)
