@@ -146,6 +146,10 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecod
     assert "pglast" in uncached["modules"]
     for run in (again, uncached):
         assert loaded(run["modules"], HEAVY + ("pickle",)) == []
+    # Nor, without a result to read, the C unpickler (with the `_compat_pickle` it imports):
+    # the rules and the compiled code are read back with `marshal`.
+    assert loaded(uncached["modules"], ("_pickle", "_compat_pickle")) == []
+    assert "_pickle" in again["modules"]  # the result read back: the probe sees the unpickler
     # pglast's node classes and enums are bound but never executed (lockwise.parse.libpg).
     assert loaded(uncached["unexecuted"], ("pglast",)) == ["pglast.ast", "pglast.enums"]
     assert "decimal" not in uncached["modules"]

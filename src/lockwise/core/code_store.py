@@ -18,7 +18,7 @@ import marshal
 import sys
 from types import CodeType
 
-from lockwise.cache import blake2b, load, store
+from lockwise.cache import blake2b, load_marshalled, store_marshalled
 
 
 class CodeStore:
@@ -27,7 +27,8 @@ class CodeStore:
 
     def __init__(self, name: str, limit: int) -> None:
         _STORES.append(self)
-        self.name = f"{name}-{sys.implementation.cache_tag}-{sys.hexversion:x}"
+        # ("-m": in marshal's format, which stores of the pickled format's names do not hold)
+        self.name = f"{name}-m-{sys.implementation.cache_tag}-{sys.hexversion:x}"
         #: More entries than this (rules edited again and again): the store starts afresh.
         self.limit = limit
         #: Marshalled code by a digest of its file name and source; None until read.
@@ -63,8 +64,8 @@ class CodeStore:
             return
         merged = self._read()
         merged.update(self._by_source)
-        store(self.name, None, [merged if len(merged) <= self.limit else self._by_source],
-              keep=4)
+        store_marshalled(self.name, merged if len(merged) <= self.limit else self._by_source,
+                         keep=4)
         self._by_source = merged
         self._new = False
 
@@ -73,8 +74,7 @@ class CodeStore:
         self._by_source, self._new = None, False
 
     def _read(self) -> dict[bytes, bytes]:
-        stored = load(self.name)
-        found = stored[1][0] if stored is not None and len(stored[1]) == 1 else None
+        found = load_marshalled(self.name)
         return found if isinstance(found, dict) else {}
 
 
