@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import marshal
 import os
+import re
 import subprocess
 import sys
 import types
@@ -98,3 +100,45 @@ def test_stored_methods_are_the_ones_dataclasses_writes(
             "Point(x=1, y=0, tags=['a'])", True, True)
         with pytest.raises(dataclasses.FrozenInstanceError):
             point.x = 2  # type: ignore[misc]
+
+
+#: Patterns of the kinds lockwise's modules hold: flags, named and empty groups, lookarounds,
+#: classes, a verbose one with comments.
+PATTERNS = [(r"^(\d[\d._\-]*\d|\d)[_\-.]+(?=\D)(.*)$", 0), (r"(?:^|_)id$", re.IGNORECASE),
+            (r"^\s*--\s*migrate:(?P<way>up|down)(?=\s|$)([^\n]*)$", re.MULTILINE),
+            (r"([0-9]+)_(.*)", re.DOTALL), (r"\d+|[^\d._\-]+", 0), (r"^([\d._\-]*\d)()$", 0),
+            (r"""(?x) \$ (?P<tag> [a-z_]\w* )?  # a dollar quote's tag
+                 \$""", 0), (r"(?<![\w$])é[a-zà-ÿ]+\b", re.IGNORECASE | re.ASCII)]
+
+
+@pytest.mark.parametrize(("source", "flags"), PATTERNS)
+def test_a_stored_pattern_is_the_one_re_compiles(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, flags: int) -> None:
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    from lockwise.core.code_store import CodeStore
+
+    store = CodeStore("test-patterns", limit=10)
+    compiled = store.pattern(source, int(flags))
+    store.keep()
+    store.forget()
+    read_back = store.pattern(source, int(flags))  # from the file written just now
+    assert not store._new
+    expected = re.compile(source, flags)
+    for pattern in (compiled, read_back):
+        # (equal patterns have the same source, flags and program)
+        assert pattern == expected
+        assert (pattern.groups, pattern.groupindex) == (expected.groups, expected.groupindex)
+
+
+def test_a_damaged_stored_pattern_is_compiled_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    from lockwise.core.code_store import CodeStore
+
+    store = CodeStore("test-patterns", limit=10)
+    store.pattern(r"([0-9]+)_(.*)", 0)
+    assert store._by_source is not None
+    (key,) = store._by_source
+    for damaged in (b"\x00", marshal.dumps((0, [1, 2, 3], 0, {}, ())), marshal.dumps("x")):
+        store._by_source[key] = damaged
+        assert store.pattern(r"([0-9]+)_(.*)", 0) == re.compile(r"([0-9]+)_(.*)")

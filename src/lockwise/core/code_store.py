@@ -14,7 +14,9 @@ around, as `lockwise.cache` skips any cache it cannot use.
 
 from __future__ import annotations
 
+import _sre
 import marshal
+import re
 import sys
 from types import CodeType
 
@@ -56,6 +58,35 @@ class CodeStore:
         self._new = True
         return code
 
+    def pattern(self, source: str, flags: int) -> re.Pattern[str]:
+        """`re.compile(source, flags)` (not `re`'s cache): the program `re`'s compiler (Python
+        code, about 0.7 M instructions a pattern) makes of `source` is stored, and read back
+        into `_sre.compile` as `re._compiler.compile` hands it over. `_sre` checks a program
+        before it takes it: one it refuses is compiled again."""
+        if self._by_source is None:
+            self._by_source = self._read()
+        key = blake2b(f"re\0{flags}\0{source}".encode(), digest_size=16).digest()
+        data = self._by_source.get(key)
+        if data is not None:
+            try:
+                return _sre.compile(source, *marshal.loads(data))
+            except Exception:  # noqa: BLE001, S110 - damaged: compiled again below
+                pass
+        parsed = re._parser.parse(source, flags)  # re._compiler.compile's own steps
+        state = parsed.state
+        indexgroup: list[str | None] = [None] * state.groups
+        for name, index in state.groupdict.items():
+            indexgroup[index] = name
+        # (its opcodes are named ints, which marshal does not take: the program as plain ints)
+        code = [int(word) for word in re._compiler._code(parsed, flags)]
+        program = (int(flags | state.flags), code, state.groups - 1, dict(state.groupdict),
+                   tuple(indexgroup))
+        if len(self._by_source) >= self.limit:
+            self._by_source.clear()
+        self._by_source[key] = marshal.dumps(program)
+        self._new = True
+        return _sre.compile(source, *program)
+
     def keep(self) -> None:
         """Store what this process compiled, for the runs after it (nothing if it compiled
         nothing new). What another process kept meanwhile (lint's graph, in a forked child,
@@ -83,6 +114,9 @@ _STORES: list[CodeStore] = []
 
 #: The methods of every dataclass defined once `store_dataclass_methods` has run.
 DATACLASS_METHODS = CodeStore("dataclasses", limit=5000)
+
+#: The programs of lockwise's patterns (`lockwise.core.lazy_re`).
+PATTERNS = CodeStore("patterns", limit=2000)
 
 
 def store_dataclass_methods() -> None:
