@@ -520,7 +520,12 @@ def test_a_lazy_pattern_compiles_on_first_use_and_matches_as_compiled() -> None:
     assert lazy.search(text, 12) is not None and lazy.search(text, 12).group(1) == "up"
     assert lazy.sub("x", text) == eager.sub("x", text)
     assert (lazy.pattern, lazy.flags, lazy.groups) == (eager.pattern, eager.flags, eager.groups)
-    assert vars(lazy)["_compiled"] is eager  # compiled once (re's own cache hands out the same)
+    # The same program as `re` compiles (from the cache folder's store: not `re`'s object),
+    # compiled once: every method after the first is the compiled pattern's own.
+    compiled = vars(lazy)["_compiled"]
+    assert compiled == eager
+    assert (lazy.match, lazy.finditer, vars(lazy)["_compiled"]) == (
+        compiled.match, compiled.finditer, compiled)
 
 
 def test_the_lint_command_annotations_are_objects_not_strings() -> None:
