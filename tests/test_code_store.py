@@ -142,3 +142,26 @@ def test_a_damaged_stored_pattern_is_compiled_again(
     for damaged in (b"\x00", marshal.dumps((0, [1, 2, 3], 0, {}, ())), marshal.dumps("x")):
         store._by_source[key] = damaged
         assert store.pattern(r"([0-9]+)_(.*)", 0) == re.compile(r"([0-9]+)_(.*)")
+
+
+def test_the_command_lines_process_takes_re_s_programs_from_the_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `store_patterns` (cli/app.py, before typer's imports): `re`'s cache and checks as before,
+    # its compiler's step read from PATTERNS: text and bytes patterns equal to `re`'s own.
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    from lockwise.core import code_store
+
+    code_store.store_patterns()
+    assert re._compiler.compile is code_store._compile_stored  # (cli/app.py installed it)
+    monkeypatch.setattr(code_store.PATTERNS, "_by_source", {})
+    for source in (f"(?P<n>{tmp_path.name})+x", f"{tmp_path.name}[0-9]+".encode()):
+        compiled = re.compile(source, re.IGNORECASE)
+        assert len(code_store.PATTERNS._by_source) == 1  # stored
+        assert compiled == code_store._compile_anew(source, re.IGNORECASE)
+        assert re.compile(source, re.IGNORECASE) is compiled  # `re`'s cache, as before
+        code_store.PATTERNS._by_source.clear()
+    scanner = re.Scanner([(r"[0-9]+", lambda _, text: int(text)), (r"\s+", None)])
+    assert scanner.scan("12 34") == ([12, 34], "")  # a parsed pattern: compiled by `re`
+    with pytest.raises(re.error):
+        re.compile(f"({tmp_path.name}")  # `re`'s errors as before
+    assert code_store.PATTERNS._by_source == {}

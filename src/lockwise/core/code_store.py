@@ -19,6 +19,7 @@ import marshal
 import re
 import sys
 from types import CodeType
+from typing import AnyStr
 
 from lockwise.cache import blake2b, load_marshalled, store_marshalled
 
@@ -58,14 +59,14 @@ class CodeStore:
         self._new = True
         return code
 
-    def pattern(self, source: str, flags: int) -> re.Pattern[str]:
+    def pattern(self, source: AnyStr, flags: int) -> re.Pattern[AnyStr]:
         """`re.compile(source, flags)` (not `re`'s cache): the program `re`'s compiler (Python
         code, about 0.7 M instructions a pattern) makes of `source` is stored, and read back
         into `_sre.compile` as `re._compiler.compile` hands it over. `_sre` checks a program
         before it takes it: one it refuses is compiled again."""
         if self._by_source is None:
             self._by_source = self._read()
-        key = blake2b(f"re\0{flags}\0{source}".encode(), digest_size=16).digest()
+        key = blake2b(f"re\0{flags}\0{source!r}".encode(), digest_size=16).digest()
         data = self._by_source.get(key)
         if data is not None:
             try:
@@ -141,6 +142,27 @@ def _exec_stored(source: object, globals: dict | None = None, locals: dict | Non
             if module == "lockwise" or module.startswith("lockwise.") \
             else compile(source, "<string>", "exec", dont_inherit=True)
     exec(source, globals, locals)  # noqa: S102 - dataclasses' own generated methods
+
+
+def store_patterns() -> None:
+    """From now on `re` takes the program of each text pattern it compiles from `PATTERNS`
+    (its cache, checks and warnings as before: only its compiler's step is swapped). For the
+    command line's process: typer, click and the standard library they import compile about
+    fifteen patterns as they are imported, the same at every run."""
+    global _compile_anew
+    if re._compiler.compile is not _compile_stored:
+        _compile_anew = re._compiler.compile
+        re._compiler.compile = _compile_stored
+
+
+def _compile_stored(p: object, flags: int = 0) -> re.Pattern:
+    if type(p) in (str, bytes) and type(flags) is int and not flags & re.DEBUG:
+        return PATTERNS.pattern(p, flags)
+    return _compile_anew(p, flags)  # a parsed pattern (re.Scanner's), a debug print
+
+
+#: `re._compiler.compile` as `store_patterns` found it.
+_compile_anew = re._compiler.compile
 
 
 def keep_compiled() -> None:
