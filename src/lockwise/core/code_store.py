@@ -41,22 +41,12 @@ class CodeStore:
     def compiled(self, source: str, filename: str) -> CodeType:
         """`compile(source, filename, "exec")` as the generating module's own `exec` would
         compile it: with no `__future__` flags of this module's (`dont_inherit`)."""
-        if self._by_source is None:
-            self._by_source = self._read()
         key = blake2b(f"{filename}\0{source}".encode(), digest_size=16).digest()
-        data = self._by_source.get(key)
-        if data is not None:
-            try:
-                code = marshal.loads(data)
-            except (EOFError, ValueError, TypeError):  # damaged: compiled again below
-                code = None
-            if isinstance(code, CodeType):
-                return code
+        code = self._stored(key)
+        if isinstance(code, CodeType):
+            return code
         code = compile(source, filename, "exec", dont_inherit=True)
-        if len(self._by_source) >= self.limit:
-            self._by_source.clear()
-        self._by_source[key] = marshal.dumps(code)
-        self._new = True
+        self._add(key, code)
         return code
 
     def pattern(self, source: AnyStr, flags: int) -> re.Pattern[AnyStr]:
@@ -64,13 +54,11 @@ class CodeStore:
         code, about 0.7 M instructions a pattern) makes of `source` is stored, and read back
         into `_sre.compile` as `re._compiler.compile` hands it over. `_sre` checks a program
         before it takes it: one it refuses is compiled again."""
-        if self._by_source is None:
-            self._by_source = self._read()
         key = blake2b(f"re\0{flags}\0{source!r}".encode(), digest_size=16).digest()
-        data = self._by_source.get(key)
-        if data is not None:
+        program = self._stored(key)
+        if isinstance(program, tuple):
             try:
-                return _sre.compile(source, *marshal.loads(data))
+                return _sre.compile(source, *program)
             except Exception:  # noqa: BLE001, S110 - damaged: compiled again below
                 pass
         parsed = re._parser.parse(source, flags)  # re._compiler.compile's own steps
@@ -82,11 +70,27 @@ class CodeStore:
         code = [int(word) for word in re._compiler._code(parsed, flags)]
         program = (int(flags | state.flags), code, state.groups - 1, dict(state.groupdict),
                    tuple(indexgroup))
+        self._add(key, program)
+        return _sre.compile(source, *program)
+
+    def _stored(self, key: bytes) -> object:
+        """What was stored under `key`, read back; None if nothing was (or it is damaged)."""
+        if self._by_source is None:
+            self._by_source = self._read()
+        data = self._by_source.get(key)
+        try:
+            return None if data is None else marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            return None
+
+    def _add(self, key: bytes, value: object) -> None:
+        """Store `value` under `key`, for `keep` to write."""
+        if self._by_source is None:
+            self._by_source = self._read()
         if len(self._by_source) >= self.limit:
             self._by_source.clear()
-        self._by_source[key] = marshal.dumps(program)
+        self._by_source[key] = marshal.dumps(value)
         self._new = True
-        return _sre.compile(source, *program)
 
     def keep(self) -> None:
         """Store what this process compiled, for the runs after it (nothing if it compiled
