@@ -326,7 +326,7 @@ def test_a_sequence_renamed_or_moved_walks_no_table(monkeypatch: pytest.MonkeyPa
         apply_statement(catalog, parse_sql(sql).statements[0].tree, "0003")
         walked = {t.name for t in dict.values(tables) if t.columns.walks}
         assert walked <= {f"public.{moved}", f"app.{moved}"}, sql
-        assert tables.walks == (sql.startswith("ALTER TABLE")), sql  # (its rules': left)
+        assert tables.walks == 0, sql  # (its rules': one for ALTER TABLE on main)
         for t in dict.values(tables):
             t.columns.walks = 0
     assert catalog.columns_drawing_from("public.t3_ids") == [("public.t3", "id")]
@@ -851,6 +851,123 @@ def test_the_constraint_names_of_a_schema_are_the_walks(history: list) -> None:
 
     _lint_checking_each_statement(
         [text.format(t=t, u=u, c=c, d=d) for text, t, u, c, d in history], check)
+
+
+# --- the tables by the relations their rules name -------------------------------------------
+
+
+def _rules_walked(catalog: Catalog, relation: str) -> list[str]:
+    """The tables with a rule naming `relation`, as found before `rule_readers`: a walk of
+    every table's rules, in the catalog's order."""
+    return [t.name for t in catalog.tables.values()
+            if any(relation in r.relations() for r in t.rules.values())]
+
+
+def test_a_relation_renamed_moved_or_dropped_walks_no_table_for_rules(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each RENAME, SET SCHEMA and DROP of a relation asked every table whether one of its
+    # rules names it (`tables_with_rules_naming`): the last walk of every table a table
+    # RENAME cost. Only the tables `Catalog.rule_readers` files under the name are looked at.
+    from lockwise.catalog import model
+    from lockwise.effects.context import Context
+    from lockwise.effects.postgres import compute_effect
+
+    monkeypatch.setattr(model, "CHECK_CALLERS", False)  # (the tests' walk beside the index)
+    catalog = _catalog("CREATE SCHEMA app;" + "".join(
+        f"CREATE TABLE t{i} (id int);" for i in range(12)) +
+        "CREATE RULE r AS ON INSERT TO t1 DO ALSO INSERT INTO t3 VALUES (1);"
+        "CREATE RULE r AS ON DELETE TO t9 WHERE EXISTS (SELECT FROM t3) DO INSTEAD NOTHING;")
+    tables = catalog.tables = _WalkedTables(catalog.tables)
+    for sql in ["ALTER TABLE t3 RENAME TO u3", "ALTER TABLE u3 SET SCHEMA app",
+                "ALTER TABLE t5 RENAME TO u5", "ALTER TABLE t1 RENAME TO u1",
+                "ALTER TABLE t9 SET SCHEMA app", "DROP TABLE t7"]:
+        apply_statement(catalog, parse_sql(sql).statements[0].tree, "0002")
+        assert tables.walks == 0, sql
+    assert [t.name for t in catalog.tables_with_rules_naming("app.u3")] == [
+        "public.u1", "app.t9"]  # (the rules followed the renames and the moves)
+    (stmt,) = parse_sql("DROP TABLE app.u3 CASCADE").statements
+    effect = compute_effect(stmt.tree, Context(catalog=catalog))
+    assert {"public.u1", "app.t9"} <= set(effect.locks)
+    apply_statement(catalog, stmt.tree, "0003")  # (`naming` walks every table: left)
+    assert not catalog.tables["public.u1"].rules and not catalog.tables["app.t9"].rules
+
+
+def test_the_replay_stores_a_tables_rules_only_through_put_rules() -> None:
+    # `Catalog.rule_readers` is kept by `put_rules`, the one writer of a table's rules (and
+    # `move_table`): rules stored any other way may be missed by `tables_with_rules_naming`.
+    import re
+
+    import lockwise
+
+    writes = re.compile(r"\.rules(\[[^]\n]+\]\s*=[^=]|\.(setdefault|update|pop)\(|\s*\|?=[^=])")
+    src = Path(lockwise.__file__).parent
+    # (rules/ is the policy's: its `rules` are lint rules)
+    found = [f"{path.relative_to(src)}: {line.strip()}" for path in sorted(src.rglob("*.py"))
+             if path.parent.name != "rules"
+             for line in path.read_text(encoding="utf-8").splitlines() if writes.search(line)]
+    assert found == ["catalog/model.py: t.rules = rules"]
+
+
+#: Statements that make, change, rename or drop a rule, or the relations it is on or names.
+_RULE_STATEMENTS = st.sampled_from([
+    "CREATE TABLE {t} (id int, n int)", "CREATE TABLE app.{t} (id int, n int)",
+    "CREATE VIEW {t} AS SELECT 1 AS id", "CREATE SEQUENCE {t}",
+    "CREATE RULE {r} AS ON INSERT TO {t} DO ALSO INSERT INTO {u} VALUES (1, 2)",
+    "CREATE OR REPLACE RULE {r} AS ON UPDATE TO {t} DO INSTEAD UPDATE {u} SET n = 1",
+    "CREATE RULE {r} AS ON DELETE TO {t} WHERE EXISTS (SELECT FROM {u}) DO INSTEAD NOTHING",
+    "CREATE RULE {r} AS ON INSERT TO {t} DO ALSO (INSERT INTO app.{u} VALUES (1); "
+    "DELETE FROM {u})",
+    "CREATE RULE {r} AS ON INSERT TO {t} DO ALSO SELECT nextval('{u}')",
+    "CREATE RULE {r} AS ON INSERT TO {t} DO ALSO SELECT * FROM {u}",
+    "ALTER RULE {r} ON {t} RENAME TO r2", "DROP RULE {r} ON {t}", "DROP RULE IF EXISTS r2 ON {t}",
+    "ALTER TABLE {t} DISABLE RULE {r}", "ALTER TABLE {t} ENABLE REPLICA RULE {r}",
+    "ALTER TABLE {t} RENAME TO {u}", "ALTER TABLE {t} SET SCHEMA app",
+    "ALTER TABLE app.{t} SET SCHEMA public", "ALTER TABLE app.{t} RENAME TO {u}",
+    "ALTER VIEW {t} RENAME TO {u}", "ALTER SEQUENCE {t} RENAME TO {u}",
+    "ALTER SCHEMA app RENAME TO app2", "ALTER SCHEMA app2 RENAME TO app",
+    "CREATE SCHEMA IF NOT EXISTS app",
+    "DROP TABLE {t} CASCADE", "DROP VIEW {t} CASCADE", "DROP TABLE app.{t} CASCADE",
+    "DROP SEQUENCE {t} CASCADE", "DROP SCHEMA app CASCADE",
+    "SAVEPOINT x", "ROLLBACK TO x", "RELEASE x", "SAVEPOINT y", "ROLLBACK TO y",
+    "DO $$ BEGIN ALTER TABLE {t} RENAME TO {u}; END $$",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@example([("CREATE TABLE {t} (id int, n int)", "a", "a", "r"),
+          ("CREATE TABLE {t} (id int, n int)", "b", "a", "r"),
+          ("CREATE RULE {r} AS ON INSERT TO {t} DO ALSO INSERT INTO {u} VALUES (1, 2)", "a",
+           "b", "r"),
+          ("SAVEPOINT x", "a", "a", "r"), ("ALTER TABLE {t} RENAME TO {u}", "a", "c", "r"),
+          ("ROLLBACK TO x", "a", "a", "r"), ("ALTER TABLE {t} RENAME TO {u}", "b", "c", "r")])
+@example([("CREATE TABLE {t} (id int, n int)", "a", "a", "r"),
+          ("CREATE TABLE {t} (id int, n int)", "b", "a", "r"),
+          ("CREATE RULE {r} AS ON INSERT TO {t} DO ALSO INSERT INTO {u} VALUES (1, 2)", "b",
+           "a", "r"),
+          ("ALTER TABLE {t} SET SCHEMA app", "b", "a", "r"),
+          ("ALTER TABLE {t} SET SCHEMA app", "a", "a", "r"),
+          ("ALTER SCHEMA app RENAME TO app2", "a", "a", "r")])
+@given(st.lists(st.tuples(_RULE_STATEMENTS, st.sampled_from("abc"), st.sampled_from("abc"),
+                          st.sampled_from(["r", "q", "r2"])), max_size=16))
+def test_the_tables_filed_by_what_their_rules_name_are_the_walks(history: list) -> None:
+    # `Catalog.rule_readers` files each table under the relations its rules name, kept by
+    # `put_rules` (CREATE / ALTER / DROP RULE, ENABLE / DISABLE, the rules following a
+    # rename or a drop) and `move_table`, and by the copies a ROLLBACK TO puts back: after
+    # every statement of random histories of them, each table is filed under what its rules
+    # name, and `tables_with_rules_naming` finds what a walk of every table finds.
+    def check(catalog: Catalog, sql: str) -> None:
+        filed = catalog.rule_readers or {}
+        names = {f"{s}.{t}" for s in ("public", "app", "app2") for t in "abc"}
+        for t in catalog.tables.values():
+            named = {n for r in t.rules.values() for n in r.relations() if n}
+            assert all(t.name in filed.get(n, ()) for n in named), (sql, t.name, named)
+            names |= named | {t.name}
+        for name in sorted(names):
+            assert [t.name for t in catalog.tables_with_rules_naming(name)] == \
+                _rules_walked(catalog, name), (sql, name)
+
+    _lint_checking_each_statement(
+        [text.format(t=t, u=u, r=r) for text, t, u, r in history], check)
 
 
 @settings(max_examples=40, deadline=None)

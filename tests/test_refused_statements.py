@@ -313,3 +313,132 @@ def test_a_partition_attached_to_a_table_the_catalog_does_not_know_is_refused() 
     assert '"events_2024" is already a partition' in finding.message, finding.message
     assert 'ALTER action ATTACH PARTITION cannot be performed on relation "elsewhere"' in \
         finding.message, finding.message
+
+
+#: A table named as its own parent, once the names resolve (PARTITION OF or INHERITS,
+#: unqualified, qualified, in a schema of the path, IF NOT EXISTS): never made. What the
+#: server says (checked on 18.6): the parent, as written, "does not exist" when the table
+#: does not (it is looked up before the table is made); when a table of the name exists,
+#: the bare name "already exists", but for INHERITS of a partitioned one; with IF NOT
+#: EXISTS, a NOTICE "... already exists, skipping" (`None`: it runs).
+OWN_PARENTS = {
+    "CREATE TABLE b PARTITION OF b FOR VALUES FROM (0) TO (10);":
+        ('relation "b" does not exist', 'relation "b" already exists'),
+    "CREATE TABLE b (x int) INHERITS (b);":
+        ('relation "b" does not exist', 'cannot inherit from partitioned table "b"'),
+    "CREATE TABLE public.b (x int) INHERITS (public.b);":
+        ('relation "public.b" does not exist', 'cannot inherit from partitioned table "b"'),
+    "CREATE TABLE IF NOT EXISTS b PARTITION OF b FOR VALUES FROM (0) TO (10);":
+        ('relation "b" does not exist', None),
+    "CREATE TABLE IF NOT EXISTS b (x int) INHERITS (public.b);":
+        ('relation "public.b" does not exist', None),
+    "SET search_path = app, public;\nCREATE TABLE b PARTITION OF app.b FOR VALUES FROM (0) "
+    "TO (10);": ('relation "app.b" does not exist', 'relation "b" already exists'),
+}
+#: What the server says when `b` is a plain table or a view (INHERITS alike: its parent
+#: looked up first).
+OWN_PARENT_KINDS = {"CREATE TABLE b (x int);": 'relation "b" already exists',
+                    "CREATE VIEW b AS SELECT 1 AS x;":
+                        'inherited relation "b" is not a table or foreign table'}
+
+
+@pytest.mark.parametrize("sql", OWN_PARENTS)
+def test_a_table_made_its_own_parent_is_refused_and_not_recorded(sql: str) -> None:
+    # The repro: b was recorded as a partition of itself, and the ATTACH after it recursed
+    # forever (a RecursionError, the statement missing from the report).
+    attach = "ALTER TABLE accounts ATTACH PARTITION b FOR VALUES FROM (10) TO (20);"
+    found = report(f"CREATE SCHEMA app;\nBEGIN;\n{sql}\n{attach}\nCOMMIT;")
+    *_, made, attached, _ = found.statements
+    (finding,) = made.findings
+    assert finding.rule == "partitioned-table-refused"
+    missing, exists = OWN_PARENTS[sql]
+    # whether b exists, and what it is, is not known: what the server says of each, with when
+    said = [exists or 'relation "b" already exists, skipping', f"else: {missing}\""]
+    if exists is not None:
+        said += OWN_PARENT_KINDS.values()
+    for message in said:
+        assert message in finding.message, finding.message
+    assert "parse-error" not in {f.rule for f in found.all_findings}
+    assert attached.statement.sql == attach.rstrip(";")
+    assert {f.rule for f in attached.findings} == {"partitioned-table-refused"}
+
+
+@pytest.mark.parametrize("sql", OWN_PARENTS)
+def test_the_own_parent_messages_are_the_servers(pg_db: str, sql: str) -> None:
+    from server_helpers import server_message
+
+    *setup, statement = sql.splitlines()
+    missing, exists = OWN_PARENTS[sql]
+    assert server_message(pg_db, ["CREATE SCHEMA app;", *setup], statement) == missing
+    first = "app" if setup else "public"
+    assert server_message(pg_db, [*setup, f"CREATE TABLE {first}.b (x int) PARTITION BY "
+                                  "RANGE (x);"], statement) == (exists or "")
+
+
+@pytest.mark.parametrize("setup", OWN_PARENT_KINDS)
+@pytest.mark.parametrize("statement", ["CREATE TABLE b (x int) INHERITS (b);",
+                                       "CREATE TABLE b PARTITION OF b FOR VALUES IN (1);"])
+def test_the_own_parent_messages_of_each_kind_are_the_servers(pg_db: str, setup: str,
+                                                              statement: str) -> None:
+    from server_helpers import server_message
+
+    assert server_message(pg_db, setup, statement) == OWN_PARENT_KINDS[setup]
+
+
+def test_a_table_known_to_exist_made_its_own_parent_is_the_name_taken() -> None:
+    setup = "CREATE TABLE b (x int) PARTITION BY RANGE (x);\n"
+    assert rules_of("CREATE TABLE b (x int);\nCREATE TABLE b (y int) INHERITS (b);",
+                    statement=1) == {"object-already-exists"}
+    assert rules_of(f"{setup}CREATE TABLE b PARTITION OF b FOR VALUES FROM (0) TO (10);",
+                    statement=1) == {"object-already-exists"}
+    skipped = report(f"{setup}CREATE TABLE IF NOT EXISTS b PARTITION OF b FOR VALUES FROM (0) "
+                     "TO (10);").statements[1]
+    assert "partitioned-table-refused" not in {f.rule for f in skipped.findings}
+    assert skipped.effect.actions[0].facts.get("exists_already")
+
+
+def test_a_temporary_table_inheriting_a_table_of_its_name_names_another() -> None:
+    # pg_temp.b is made after its parent `b` is looked up: not itself (public.b, or none)
+    assert "partitioned-table-refused" not in rules_of(
+        "CREATE TEMP TABLE b (x int) INHERITS (b);")
+    assert "partitioned-table-refused" in rules_of(
+        "CREATE TEMP TABLE b (x int) INHERITS (pg_temp.b);")
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE TABLE b PARTITION OF b FOR VALUES FROM (0) TO (10);",
+    "CREATE TABLE b (x int) INHERITS (b);",
+    "CREATE TABLE b (x int);\nALTER TABLE b INHERIT b;",
+    "CREATE TABLE b (x int);\nCREATE TABLE c () INHERITS (b);\nALTER TABLE b INHERIT c;",
+    "CREATE TABLE c (x int) INHERITS (b);\nCREATE TABLE b (x int) INHERITS (c);",
+])
+def test_the_replay_never_records_a_table_above_itself(sql: str) -> None:
+    from lockwise.catalog.replay import apply_statement
+    from lockwise.parse.postgres import parse_sql
+
+    catalog = Catalog()
+    for stmt in parse_sql(sql).statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    assert all(name not in catalog.ancestors(name) for name in catalog.tables), {
+        t.name: (t.partition_of, t.inherits) for t in catalog.tables.values()}
+
+
+def test_a_statement_lockwise_cannot_analyze_stays_in_the_report_with_its_finding(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockwise.lint
+
+    real = lockwise.lint.compute_effect
+
+    def deep(tree: dict, ctx: object) -> object:
+        if "AlterTableStmt" in tree:
+            raise RecursionError
+        return real(tree, ctx)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lockwise.lint, "compute_effect", deep)
+    found = report("BEGIN;\nALTER TABLE accounts ADD COLUMN n int;\nCREATE TABLE z (id bigint);"
+                   "\nCOMMIT;")
+    assert [s.statement.index for s in found.statements] == [0, 1, 2, 3]
+    (finding,) = found.statements[1].findings
+    assert finding.rule == "parse-error" and "nested too deeply" in finding.message
+    assert finding.span == found.statements[1].statement.span
+    assert found.statements[1].effect.locks == {}

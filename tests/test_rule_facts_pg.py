@@ -2736,6 +2736,25 @@ SCANNED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, org_id bigint, plan te
     ("UPDATE accounts SET plan = 'free' WHERE plan = 'legacy' AND seen IS NULL", False),
     ("UPDATE accounts SET plan = 'free' WHERE plan IS NULL", True),
     ("DELETE FROM accounts WHERE email = 'a@example.com' OR seen IS NULL", True),
+    # an EXISTS may drive the read (a semi join from the subquery's rows); NOT EXISTS and NOT
+    # IN (subquery) are an anti join or a filter: every row is read to find those without a
+    # match, whatever index its column has (rallly's orphan clean-up)
+    ("DELETE FROM accounts a WHERE EXISTS (SELECT 1 FROM orgs o WHERE o.id = a.id "
+     "AND o.plan = 'x')", False),
+    ("DELETE FROM accounts a WHERE NOT EXISTS (SELECT 1 FROM orgs o WHERE o.id = a.id)", True),
+    ("DELETE FROM accounts a WHERE a.plan = 'x' AND NOT EXISTS (SELECT 1 FROM orgs o "
+     "WHERE o.id = a.id)", True),
+    ("DELETE FROM accounts WHERE id NOT IN (SELECT id FROM orgs)", True),
+    ("DELETE FROM accounts a WHERE a.id = 7 AND NOT EXISTS (SELECT 1 FROM orgs o "
+     "WHERE o.id = a.org_id)", False),
+    # IN (subquery) is a semi join as EXISTS is; `<> ALL` is NOT IN written otherwise (a
+    # filter, never a join); an indexed equality ANDed beside a NOT IN still bounds the read,
+    # one ORed beside it does not
+    ("DELETE FROM accounts WHERE id IN (SELECT id FROM orgs WHERE plan = 'x')", False),
+    ("DELETE FROM accounts WHERE id <> ALL (SELECT id FROM orgs)", True),
+    ("DELETE FROM accounts WHERE id = 7 AND org_id NOT IN (SELECT id FROM orgs)", False),
+    ("UPDATE accounts a SET plan = 'y' WHERE a.id = 7 OR NOT EXISTS (SELECT 1 FROM orgs o "
+     "WHERE o.id = a.id)", True),
 ])
 def test_where_no_index_serves_reads_the_table_as_the_server_plans_it(
         pg_db: str, sql: str, scans: bool) -> None:
@@ -2752,6 +2771,21 @@ def test_where_no_index_serves_reads_the_table_as_the_server_plans_it(
         conn.execute("ANALYZE orgs")
         plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
     assert ("Seq Scan on accounts" in plan) is scans, plan
+
+
+@pytest.mark.parametrize(("where", "said"), [
+    ("NOT EXISTS (SELECT 1 FROM orgs o WHERE o.id = a.org_id)", "serves the NOT EXISTS of"),
+    ("a.plan = 'x' AND a.org_id NOT IN (SELECT id FROM orgs)", "serves the NOT IN (subquery)"),
+    ("a.org_id <> ALL (SELECT id FROM orgs)", "serves the <> ALL (subquery) of"),
+    ("a.plan = 'x'", "covers what its WHERE reads of it (plan)"),
+])
+def test_where_without_index_says_an_anti_join_is_what_no_index_serves(where: str,
+                                                                       said: str) -> None:
+    """The message names the NOT EXISTS (NOT IN, <> ALL) no index serves, not the columns
+    compared in it, which an index may well cover (org_id here)."""
+    setup = SCANNED + "\nCREATE INDEX accounts_org_id_idx ON accounts (org_id);"
+    (action, *_) = effect_after(setup, f"DELETE FROM accounts a WHERE {where};").actions
+    assert action.facts["where_unserved_text"].startswith(said)
 
 
 def test_is_null_of_a_not_null_column_reads_the_table_before_17() -> None:

@@ -576,12 +576,12 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 ctx.session_timezone_utc = bool(session.timezone_utc)
             ctx.watch_literals = bool(session.tx_enum_values) and session.in_transaction
             ctx.statement_sql = stmt.sql
+            too_deep = False
             try:
                 effect = compute_effect(stmt.tree, ctx)
-            except RecursionError:  # thousands of nested expressions: report, do not crash
-                migration_findings += judge.judge(
-                    parse_error_facts(base, TOO_DEEP), stmt.span, None)
-                continue
+            except RecursionError:  # thousands of nested expressions (or a model's loop):
+                # reported at the statement, which stays in the report, its effect unknown
+                effect, too_deep = _unanalyzed(stmt.tree), True
             finally:
                 ctx.statement_sql = None  # (another caller's statement is not this text)
             if judged and (error := _body_error(stmt, session, effect)):
@@ -589,7 +589,9 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                     {**parse_error_facts(base, error[0]), "parser": error[2]}, error[1], None)
             refused = refusal(effect)
             findings: list[Finding] = []
-            if judged:
+            if judged and too_deep:
+                findings = judge.judge(parse_error_facts(base, TOO_DEEP), stmt.span, None)
+            elif judged:
                 once.start(stmt, session)
                 findings = once.take(
                     _judge_statement(judge, stmt, effect, session, costs, ctx, base, directives,
@@ -610,7 +612,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 costs.after(effect, session.in_transaction)
             # A statement the server refuses changes nothing: the ones after it are judged on
             # the schema its failure leaves (docs/effect-model.md, "Refused statements").
-            if not refused:
+            if not refused and not too_deep:  # (what it does is unknown: not replayed)
                 applied, applied_sql = session.run_statement(stmt.tree, stmt.sql)
                 try:
                     apply_statement(catalog, applied, migration_id, sql=applied_sql)
@@ -682,6 +684,12 @@ def _run_prelude(sql: str, session: Session, ctx: Context, once: bool = False) -
                 session.after(compute_effect(stmt.tree, ctx), -1)
             except RecursionError:
                 continue
+
+
+def _unanalyzed(tree: dict) -> Effect:
+    """The effect a statement lockwise could not analyze (nested too deeply) is reported
+    with: its kind of statement only, no lock, rewrite or scan claimed."""
+    return Effect(actions=(Action("other", {"node": next(iter(tree), "")}),), locks={})
 
 
 def _note_foreign_keys(catalog: Catalog, effect: Effect, migration_id: str, index: int,

@@ -1185,6 +1185,18 @@ UNNAMED_REACH = {
     "create-index-attaches": ("CREATE TABLE p (a int) PARTITION BY LIST (a);\n"
                               "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
                               "CREATE INDEX p1_a ON p1 (a);\n", "CREATE INDEX ON p (a);\n"),
+    # The rules naming a relation follow its rename and SET SCHEMA, and go with its DROP
+    # ... CASCADE (`Catalog.tables_with_rules_naming`).
+    "rule-follows-rename": ("CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n"
+                            "CREATE RULE r AS ON INSERT TO a DO ALSO INSERT INTO b VALUES (1);\n",
+                            "ALTER TABLE b RENAME TO c;\n"),
+    "rule-follows-set-schema": ("CREATE SCHEMA s;\nCREATE TABLE a (id int);\n"
+                                "CREATE TABLE b (id int);\nCREATE RULE r AS ON DELETE TO a "
+                                "WHERE EXISTS (SELECT FROM b) DO INSTEAD NOTHING;\n",
+                                "ALTER TABLE b SET SCHEMA s;\n"),
+    "rule-dropped-with-cascade": ("CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n"
+                                  "CREATE RULE r AS ON INSERT TO a DO ALSO DELETE FROM b;\n",
+                                  "DROP TABLE b CASCADE;\n"),
 }
 
 

@@ -496,6 +496,14 @@ def _file_sequences_named(filed: dict[str, frozenset[str]], t: Table) -> None:
             _add_to(filed, sequence, t.name)
 
 
+def _file_rules_named(filed: dict[str, frozenset[str]], t: Table) -> None:
+    """File `t` in `filed` (`Catalog.rule_readers`) under the relations its rules name."""
+    for rule in t.rules.values():
+        for relation in rule.relations():
+            if relation:
+                _add_to(filed, relation, t.name)
+
+
 def _file_constraint_names(holders: dict[str, frozenset[str]], t: Table) -> None:
     """File `t` in `holders` (`Catalog.constraint_holders`) under the names of its
     constraints and of its NOT NULL ones."""
@@ -827,6 +835,16 @@ class Catalog:
     #: frozensets, replaced, never changed in place (a fork copies the outer dict).
     sequence_tables: dict[str, frozenset[str]] | None = field(
         default=None, repr=False, compare=False)
+    #: Relation (qualified) -> the tables that may have a rule (CREATE RULE) whose WHERE or
+    #: actions name it. A superset: a table stays filed when its rule is dropped or renamed
+    #: away, or the table is dropped, so only `put_rules` (the one writer of a table's rules)
+    #: and `move_table` note. `tables_with_rules_naming` looks at those alone: a walk of
+    #: every table for each relation renamed, moved or dropped was the last one a table
+    #: RENAME cost. None until the replay starts (`start_indexes`) or it is first asked,
+    #: then filled by one walk; its sets are frozensets, replaced, never changed in place
+    #: (a savepoint's copy and a down check's fork copy the outer dict).
+    rule_readers: dict[str, frozenset[str]] | None = field(
+        default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if type(self.indexes) is dict:
@@ -871,6 +889,8 @@ class Catalog:
             self.note_constraint_names(t)
         if self.sequence_tables is not None:  # and its columns their sequences
             self.note_sequence_columns(t)
+        if self.rule_readers is not None and t.rules:  # and its rules what they name
+            _file_rules_named(self.rule_readers, t)
 
     def put_constraint(self, t: Table, con: Constraint) -> None:
         """Store `con` on `t` under its name (a new one, or in place of the one of that name),
@@ -1336,10 +1356,46 @@ class Catalog:
         return found
 
     def tables_with_rules_naming(self, relation: str) -> list[Table]:
-        """The tables with a rule whose WHERE or actions name `relation` (qualified): the
-        rule follows its renames, and goes with it when it is dropped with CASCADE."""
-        return [t for t in self.tables.values()
-                if t.rules and any(r.names(relation) for r in t.rules.values())]
+        """The tables with a rule whose WHERE or actions name `relation` (qualified), in the
+        catalog's order: the rule follows its renames, and goes with it when it is dropped
+        with CASCADE. Only the tables `rule_readers` files under it are looked at (with
+        `LOCKWISE_CHECK_CALLERS`, as the tests run, checked against a walk)."""
+        filed = self._rule_readers().get(relation)
+        tables = self.tables
+        found = [t for name in filed if (t := tables.get(name)) is not None and t.rules
+                 and any(r.names(relation) for r in t.rules.values())] if filed else []
+        if len(found) > 1:  # (rare: a walk of every table's name to order them)
+            order = {name: i for i, name in enumerate(tables)}
+            found.sort(key=lambda t: order[t.name])
+        if CHECK_CALLERS:  # (tests: as `callers`)
+            walked = [t for t in tables.values()
+                      if t.rules and any(r.names(relation) for r in t.rules.values())]
+            assert found == walked, f"{relation}: {walked}, filed {filed}"
+        return found
+
+    def put_rules(self, t: Table, rules: dict[str, QueryRule]) -> None:
+        """`t`'s rules are `rules` now (a new dict: forks share the old one), filed in
+        `rule_readers` under the relations they name: the one writer of a table's rules,
+        so `tables_with_rules_naming` misses none."""
+        t.rules = rules
+        if self.rule_readers is not None and rules:
+            _file_rules_named(self.rule_readers, t)
+
+    def _rule_readers(self) -> dict[str, frozenset[str]]:
+        """`rule_readers`, built by a walk of every table's rules when it is None."""
+        return self._index_built("rule_readers", _file_rules_named)
+
+    def _index_built(self, name: str, file: Callable[[dict[str, frozenset[str]], Table], None]
+                     ) -> dict[str, frozenset[str]]:
+        """The catalog's index `name` (`sequence_tables`, `rule_readers`,
+        `constraint_holders`), built when it is None: `file` of every table into it."""
+        filed = getattr(self, name)
+        if filed is None:
+            filed = {}
+            for t in self.tables.values():
+                file(filed, t)
+            setattr(self, name, filed)
+        return filed
 
     def types_containing(self, domain: str) -> list[str]:
         """The types whose values hold values of `domain` (qualified) inside them, as far as
@@ -1411,12 +1467,7 @@ class Catalog:
 
     def _sequence_tables(self) -> dict[str, frozenset[str]]:
         """`sequence_tables`, built by a walk of every column when it is None."""
-        filed = self.sequence_tables
-        if filed is None:
-            filed = self.sequence_tables = {}
-            for t in self.tables.values():
-                _file_sequences_named(filed, t)
-        return filed
+        return self._index_built("sequence_tables", _file_sequences_named)
 
     def may_draw_from(self, sequence: str) -> bool:
         """Whether a column may own `sequence` (qualified), draw its default from it or have
@@ -1513,6 +1564,20 @@ class Catalog:
                 todo.extend((c, False) for c in self.direct_inheritance_children(child))
         return out
 
+    def ancestors(self, table: str) -> set[str]:
+        """The tables above `table` the catalog knows: its partitioned parent and the tables it
+        inherits from, theirs, and so on (a cycle, which the replay never records, ends the
+        walk all the same)."""
+        out: set[str] = set()
+        todo = [table]
+        while todo:
+            t = self.tables.get(todo.pop())
+            for parent in (t.partition_of, *t.inherits) if t is not None else ():
+                if parent and parent not in out:
+                    out.add(parent)
+                    todo.append(parent)
+        return out
+
     def _descendants(self, table: str, parents: set[str],
                      is_child: Callable[[Table, str], bool]) -> list[str]:
         if table not in parents:
@@ -1590,7 +1655,8 @@ class Catalog:
 
     def start_indexes(self) -> None:
         """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`,
-        `trigger_tables`, `policy_readers`, `uses_tables`, `constraint_holders`) from what
+        `trigger_tables`, `policy_readers`, `uses_tables`, `constraint_holders`,
+        `rule_readers`) from what
         the catalog holds: the replay calls this before its first statement, so a history
         without a foreign key, a view, a trigger, a policy or an expression that calls a
         function does not fall back to scanning every table for each DROP or RENAME, nor
@@ -1609,6 +1675,8 @@ class Catalog:
             self.note_uses("")
         if self.constraint_holders is None:
             self._constraint_holders()
+        if self.rule_readers is None:
+            self._rule_readers()
 
     def note_constraint_name(self, table: str, name: str) -> None:
         """Record that a constraint of `table` is called `name`, so `constraint_named` looks
@@ -1630,12 +1698,7 @@ class Catalog:
 
     def _constraint_holders(self) -> dict[str, frozenset[str]]:
         """`constraint_holders`, built from what the catalog holds when it is None."""
-        holders = self.constraint_holders
-        if holders is None:  # first one: start from what the catalog already holds
-            holders = self.constraint_holders = {}
-            for t in self.tables.values():
-                _file_constraint_names(holders, t)
-        return holders
+        return self._index_built("constraint_holders", _file_constraint_names)
 
     def note_foreign_key(self, source: str, target: str | None) -> None:
         """Record that a foreign key on `source` points at `target` (the replay calls this for

@@ -68,8 +68,12 @@ class QueryRule:
 
     def names(self, relation: str) -> bool:
         """Whether its WHERE or actions name `relation` (qualified)."""
-        return any(_relation_of(rv) == relation
-                   for rv in _relation_nodes([self.where, list(self.actions)]))
+        return relation in self.relations()
+
+    def relations(self) -> list[str]:
+        """The relations its WHERE and actions name, qualified ("" for one written without
+        its schema that the catalog did not know), in no order, each as often as named."""
+        return [_relation_of(rv) for rv in _relation_nodes([self.where, list(self.actions)])]
 
 
 @dataclass(frozen=True, slots=True)

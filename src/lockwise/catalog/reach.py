@@ -146,11 +146,12 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
 
 
 def _relations_drop_reach(catalog: Catalog, name: str, cascade: bool) -> list[Table]:
-    """The tables `_drop_relations` changes: those pointing at a relation dropped, and with
-    CASCADE those with a policy naming one or a view over one, or an expression naming one
-    by a regclass constant."""
+    """The tables `_drop_relations` changes: those pointing at a relation dropped or with a
+    rule naming one, and with CASCADE those with a policy naming one or a view over one, or
+    an expression naming one by a regclass constant."""
     return [t for rel in _relations_dropped(catalog, name, cascade)
-            for t in _tables_pointing_at(catalog, rel)] + \
+            for t in (*_tables_pointing_at(catalog, rel),
+                      *catalog.tables_with_rules_naming(rel))] + \
         (policies.holders_reached(catalog, catalog.cascade_reach(name))
          + _callers_reached(catalog, relation_namers(catalog, name)) if cascade else [])
 
@@ -208,11 +209,13 @@ def _schema_reach(catalog: Catalog, schema: str) -> list[Table]:
 
 def _tables_following(catalog: Catalog, relation: str) -> list[Table]:
     """The tables a rename or SET SCHEMA of `relation` changes besides it: those pointing at
-    it, and its direct partitions and inheritance children (which name their parent)."""
+    it, with a rule naming it, and its direct partitions and inheritance children (which
+    name their parent)."""
     parent = relation in catalog.partition_parents or relation in catalog.inheritance_parents
     children = [t for t in catalog.tables.values()
                 if t.partition_of == relation or relation in t.inherits] if parent else []
-    return _tables_pointing_at(catalog, relation) + children
+    return _tables_pointing_at(catalog, relation) + \
+        catalog.tables_with_rules_naming(relation) + children
 
 
 def reads_view_reads(tree: dict) -> bool:

@@ -645,6 +645,9 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     name, _ = range_var(stmt.get("relation"), create=True)
     if stmt.get("if_not_exists") and name in catalog.tables:
         return
+    parents = {range_var(r)[0] for r in stmt.get("inhRelations") or ()}
+    if name in parents or any(name in catalog.ancestors(p) for p in parents):
+        return  # its own parent or ancestor: refused by the server, never recorded (a cycle)
     catalog.unsure.discard(name)  # created now: its columns are the ones written here
     t = Table(name, kind="partitioned" if stmt.get("partspec") else "table",
               created_by=migration_id,
@@ -1284,6 +1287,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 _drop_index(catalog, f"{name.split('.', 1)[0]}.{colname}")
         elif sub == "AT_AddInherit":
             parent = range_var(cmd.get("def"))[0]
+            if parent == name or name in catalog.ancestors(parent):
+                continue  # circular inheritance, which the server refuses: never recorded
             t.inherits = (*t.inherits, parent)
             catalog.inheritance_parents.add(parent)
             _join_checks(catalog, t, parent, take_over=False)
@@ -1295,7 +1300,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _, spec = unwrap(cmd.get("def"))
             part = catalog.tables.get(range_var(spec.get("name"))[0])
             if part is not None and sub == "AT_AttachPartition" and \
-                    (part.name == name or name in catalog.partitions(part.name)):
+                    (part.name == name or name in catalog.partitions(part.name)
+                     or part.name in catalog.ancestors(name)):
                 part = None  # a cycle, which the server refuses: never recorded
             if part is not None and sub == "AT_AttachPartition":
                 _join_checks(catalog, part, name, take_over=True)
@@ -1322,8 +1328,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         elif sub == "AT_SetTableSpace":
             t.tablespace = cmd.get("name", "")
         elif sub in _RULE_SWITCHES and cmd.get("name") in t.rules:
-            t.rules = {**t.rules, cmd["name"]: replace(t.rules[cmd["name"]],
-                                                        enabled=_RULE_SWITCHES[sub])}
+            catalog.put_rules(t, {**t.rules, cmd["name"]: replace(
+                t.rules[cmd["name"]], enabled=_RULE_SWITCHES[sub])})
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
         elif sub in TRIGGER_SWITCHES:
@@ -1996,7 +2002,7 @@ def _name_rule(catalog: Catalog, table: str, old: str | None, new: str | None,
     rules = {n: r for n, r in t.rules.items() if n != old and n != new}
     if new is not None and kept is not None:
         rules[new] = kept
-    t.rules = rules
+    catalog.put_rules(t, rules)
 
 
 #: ALTER TABLE's rule subcommands -> whether the rule then fires in an ordinary session.
@@ -2034,10 +2040,10 @@ def _rules_follow_rename(catalog: Catalog, old: str, new: str | None) -> None:
     """The rules naming relation `old` name `new` now (they keep it by oid); None: it is
     dropped, and they with it (DROP ... CASCADE; without, the server refuses)."""
     for table in catalog.tables_with_rules_naming(old):
-        table.rules = {
+        catalog.put_rules(table, {
             name: replace(rule, where=renamed_relation(rule.where, old, new or old),
                           actions=tuple(renamed_relation(list(rule.actions), old, new or old)))
-            for name, rule in table.rules.items() if new is not None or not rule.names(old)}
+            for name, rule in table.rules.items() if new is not None or not rule.names(old)})
 
 
 #: CreateTrigStmt's `timing` bits for INSTEAD OF and BEFORE, and its `events` bits for each write
@@ -2598,7 +2604,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     if catalog.fk_sources is None or catalog.column_readers is None or \
             catalog.source_readers is None or catalog.trigger_tables is None or \
             catalog.policy_readers is None or catalog.uses_tables is None or \
-            catalog.constraint_holders is None:
+            catalog.constraint_holders is None or catalog.rule_readers is None:
         catalog.start_indexes()
     outer, _replayed_sql = _replayed_sql, sql  # (a DO block's statements are replayed inside)
     try:

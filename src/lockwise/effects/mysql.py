@@ -83,6 +83,10 @@ class MySQLSession:
     #: The LOCK TABLES in force: each name the session may use (a table's, or the alias it
     #: was locked under) with its lock type, READ or WRITE; None when it holds none.
     locked_tables: dict[str, str] | None = None
+    #: The table each of those names stands for: the server matches a statement's table by
+    #: name and alias both, so `t AS x` serves `FROM t AS x` only, never `INSERT INTO x`,
+    #: `FROM t` or `FROM u AS x` (error 1100; checked on MariaDB 10.11).
+    locked_table_names: dict[str, str] = field(default_factory=dict)
     #: The tables a table of it locked WRITE prelocked for the foreign keys that reference
     #: it (MariaDB's: _lock_key_related), by name, with the lock they act as: WRITE where the
     #: prelock writes (SHARED_WRITE), else READ. The session's writes need no lock of theirs,
@@ -593,7 +597,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
                        "mysql_program_statement_not_allowed", "mysql_program_commits",
                        "mysql_program_result_set", "mariadb_system_versioned_alter",
-                       "mariadb_delayed_insert_refused"})
+                       "mariadb_delayed_insert_refused", "mysql_referenced_table_dropped"})
 #: What SET system_versioning_alter_history = ... sets, in a SET's text without spaces, lower
 #: case: KEEP (or 1) lets an ALTER change a system-versioned table's columns.
 _VERSIONING_ALTER_HISTORY = re.compile(r"system_versioning_alter_history=['\"]?(\w+)")
@@ -2140,14 +2144,17 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
     until UNLOCK TABLES (or the session's end). False when the list cannot be read."""
     locked = []
     names: dict[str, str] = {}
+    tables: dict[str, str] = {}
     for m in read_lock_tables(sql)[0]:
         words = m.group("kind").upper().split()
         kind = "WRITE" if "WRITE" in words else "READ"
         locked.append((b.key(_clean(m.group("name"))), kind, "CONCURRENT" in words))
         # The session names it as it was locked: by its alias, if it was given one.
-        names[_clean(m.group("alias") or m.group("name")).split(".")[-1]] = kind
+        name = _clean(m.group("alias") or m.group("name")).split(".")[-1]
+        names[name], tables[name] = kind, _clean(m.group("name")).split(".")[-1]
     # A LOCK TABLES releases the session's earlier locks first, even when it then fails.
     b.session.locked_tables = names if locked else None
+    b.session.locked_table_names = tables
     b.session.key_locked_tables = {}
     if not locked:
         return False
@@ -2818,8 +2825,11 @@ _RENAME_UNDER_LOCK_TABLES_FROM = (8, 0, 13)
 
 
 def locked_tables_text(session: MySQLSession) -> str:
-    """The tables the session holds with LOCK TABLES and how: `accounts WRITE, a READ`."""
-    return ", ".join(f"{name} {kind}" for name, kind in (session.locked_tables or {}).items())
+    """The tables the session holds with LOCK TABLES and how: `accounts WRITE, a READ`
+    (`orders AS o WRITE` for one locked under an alias)."""
+    tables = session.locked_table_names
+    return ", ".join(f"{tables[name]} AS {name} {kind}" if tables.get(name, name) != name
+                     else f"{name} {kind}" for name, kind in (session.locked_tables or {}).items())
 
 
 def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
@@ -2859,20 +2869,24 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
     if any(a.kind == "mariadb_delayed_insert_refused" for a in b.actions):
         return  # refused for DELAYED first (1616, 1165; checked on MariaDB 10.11)
     named = _tables_named(b, expr)
-    # the server opens each table first, refusing the first not locked, then checks that
-    # those it writes are not locked READ; the tables a WRITE lock prelocked for their keys
-    # it uses as locked, by their prelock (checked on MariaDB 10.11)
+    # the server opens each table first, refusing the first not locked (by name and alias:
+    # an alias locked for another table is not locked), then checks that those it writes
+    # are not locked READ; the tables a WRITE lock prelocked for their keys it uses as
+    # locked, by their prelock (checked on MariaDB 10.11)
     usable = {**session.key_locked_tables, **held}
     # (a table listed READ that a trigger of a table listed WRITE writes: locked for writing)
     usable.update((name, "WRITE") for name, kind in session.key_locked_tables.items()
                   if kind == "WRITE" and name in held)
-    needed = [name for name, _ in named] + _key_prelocked(b, {name for name, _ in named}) + \
-        _trigger_prelocked(b, {name for name, _ in named})
-    refused = next((name for name in needed if name not in usable and name not in b.delayed),
-                   None) or next((name for name, written in named
-                                  if written and usable.get(name) == "READ"), None)
+    stands_for = session.locked_table_names
+    tables = {table for _, table, _ in named}
+    needed = [(name, table) for name, table, _ in named] + [
+        (name, name) for name in _key_prelocked(b, tables) + _trigger_prelocked(b, tables)]
+    refused = next(((name, "") for name, table in needed if (
+        name not in usable or stands_for.get(name, table) != table) and name not in b.delayed),
+        None) or next(((name, "READ") for name, _, written in named
+                       if written and usable.get(name) == "READ"), None)
     if refused is not None:
-        _not_locked(b, refused, usable.get(refused) or "")
+        _not_locked(b, *refused)
         return  # the statement fails at its first such table
     released = {t.removeprefix("table:").split(".")[-1] for t in (*b.drops, *b.renamed)}
     if released:
@@ -2936,10 +2950,11 @@ def _not_locked(b: _Builder, name: str, why: str) -> None:
         "fix_sql": fix})
 
 
-def _tables_named(b: _Builder, expr) -> list[tuple[str, bool]]:
+def _tables_named(b: _Builder, expr) -> list[tuple[str, str, bool]]:
     """The tables a statement names, as the session names them under LOCK TABLES (its alias
-    when it gives one; without the database), and whether it writes them. Not: the tables a
-    foreign key references, TEMPORARY tables, INFORMATION_SCHEMA, a CTE or an alias."""
+    when it gives one; without the database), the table's own name, and whether it writes
+    them. Not: the tables a foreign key references, TEMPORARY tables, INFORMATION_SCHEMA, a
+    CTE or an alias."""
     from sqlglot import exp
 
     # (a table only read, SHARED_READ, or only joined, needs READ; a FOR UPDATE read WRITE)
@@ -2947,7 +2962,7 @@ def _tables_named(b: _Builder, expr) -> list[tuple[str, bool]]:
               if mode > LockMode.ROW_SHARE and t not in b.joined} | {
         t.removeprefix("table:").split(".")[-1] for t in (*b.creates, *b.drops)}
     if isinstance(expr, exp.Command):
-        return [(t, True) for t in writes if t not in b.session.temporary_tables]
+        return [(t, t, True) for t in writes if t not in b.session.temporary_tables]
     if isinstance(expr, exp.Create) and expr.find(exp.TemporaryProperty) is not None:
         return []
     tables = list(expr.find_all(exp.Table))
@@ -2961,7 +2976,7 @@ def _tables_named(b: _Builder, expr) -> list[tuple[str, bool]]:
         if id(t) in exempt or t.db.lower() == "information_schema" or not name or \
                 name in b.session.temporary_tables or (not t.alias and name in aliases):
             continue
-        out.append(((t.alias or name).lower(), name in writes))
+        out.append(((t.alias or name).lower(), name, name in writes))
     return out
 
 
@@ -3000,6 +3015,20 @@ def _ignored_checks(b: _Builder, expr, sql: str) -> None:
         b.act("mysql_check_not_enforced", {
             **b.table_facts(table), "checks_sql": "; ".join(checks),
             "enforced_from": ".".join(map(str, CHECK_ENFORCED_FROM[flavour]))})
+
+
+def _referenced_refused(b: _Builder, table: str, statement: str,
+                        gone: list[str] | tuple[str, ...] = ()) -> None:
+    """DROP TABLE or TRUNCATE TABLE of `table`, which another table's foreign key references
+    (but those in `gone`): refused while foreign_key_checks is on (effects/mysql_referenced.py)."""
+    from lockwise.effects.mysql_referenced import referenced_table_refusal
+
+    if not b.session.foreign_key_checks or b.temporary(table):
+        return
+    refusal = referenced_table_refusal(b.catalog, table, statement, b.session.flavour,
+                                       frozenset(gone))
+    if refusal is not None:
+        b.act("mysql_referenced_table_dropped", {**b.table_facts(table), **refusal})
 
 
 def _deprecated_table(b: _Builder, table: str) -> str:
@@ -3058,17 +3087,20 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                 b.drops.add(f"table:{_table_name(t)}")
             b.act("drop_temporary_table", {})
         elif kind == "TABLE":
-            dropped = [_table_name(t) for t in _dropped_tables(expr)]
-            for table in dropped:
+            tables = [_table_name(t) for t in _dropped_tables(expr)]
+            for number, table in enumerate(tables):
                 b.drops.add(f"table:{table}")
                 b.locks[table] = LockMode.ACCESS_EXCLUSIVE
                 # (with the checks on, a table other tables' keys reference is not dropped)
                 children = [] if session.foreign_key_checks else \
-                    b.lock_key_children(table, dropped)
+                    b.lock_key_children(table, tables)
                 b.act("drop_table", {**b.table_facts(table),
                                      "if_exists": bool(expr.args.get("exists")),
                                      "deprecated_table": _deprecated_table(b, table),
                                      **b.key_children_facts(children)})
+                # MariaDB drops its list in order, MySQL 8 checks it whole first
+                gone = tables[:number] if session.flavour == "mariadb" else tables
+                _referenced_refused(b, table, "DROP TABLE", gone)
         elif kind == "INDEX":
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
             match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
@@ -3089,6 +3121,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             b.system_versioned(facts, table, "TRUNCATE TABLE")
             b.act("truncate", {**facts, "tables_text": facts["table"],
                                "batches_sql": batches_sql(delete, b.catalog, table, b.written)})
+            _referenced_refused(b, table, "TRUNCATE TABLE")
     elif isinstance(expr, exp.Update):
         _dml(b, expr, "update")
     elif isinstance(expr, exp.Delete):

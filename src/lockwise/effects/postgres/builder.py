@@ -523,6 +523,16 @@ _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
     "attach_inheritance_child": ("cannot attach inheritance child as partition", None, None),
     "attach_inheritance_parent": ("cannot attach inheritance parent as partition", None, None),
     "attach_circular": ("circular inheritance not allowed", None, None),
+    # CREATE TABLE t PARTITION OF t / INHERITS (t), t's name after resolution (checked on
+    # 18.6, tests/test_refused_statements.py): IF NOT EXISTS of a relation t skips it with a
+    # NOTICE; else the parent is looked up before t is made (42P01, the parent as written),
+    # one that is no table refused (42809), one partitioned refused as INHERITS's parent
+    # (`inherit_from_partitioned`), then t's name is taken (42P07, the bare name).
+    "own_parent_exists": ('relation "{name}" already exists', None, None),
+    "own_parent_skipped": ('relation "{name}" already exists, skipping', None, None),
+    "own_parent_not_table": ('inherited relation "{name}" is not a table or foreign table',
+                             None, None),
+    "own_parent_missing": ('relation "{parent}" does not exist', None, None),
     "truncate_only": ("cannot truncate only a partitioned table", None, None),
     "drop_key_column": ('cannot drop column "{column}" because it is part of the partition '
                         'key of relation "{name}"', None, None),

@@ -105,7 +105,10 @@ def create_table(b: Builder, stmt: dict) -> None:
                 table_facts(b, table, qualified), columns=()):
         return
     b.creates.add(f"table:{table}")
-    parent, default_facts = _lock_parents(b, stmt, table, qualified)
+    # (its own parent: refused before any parent is locked, and nothing of it to check)
+    own_parent = _own_parent_refused(b, stmt, table)
+    parent, default_facts = (None, {}) if own_parent else \
+        _lock_parents(b, stmt, table, qualified)
     columns = []
     keys = _table_foreign_keys(stmt)
     for elt in stmt.get("tableElts") or ():
@@ -135,11 +138,40 @@ def create_table(b: Builder, stmt: dict) -> None:
           **already_exists(name_taken(b, table) or key_name_taken(
               b, table.split(".", 1)[0], _constraints_written(stmt))),
           **refused_facts(_refused_in_create_table(b, table, stmt)),
-          **_refused_as_partitioned(b, table, stmt),
-          **_tied_across_persistence(b, table, stmt, parent),
+          **(own_parent or {**_refused_as_partitioned(b, table, stmt),
+                            **_tied_across_persistence(b, table, stmt, parent)}),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
+
+
+def _own_parent_refused(b: Builder, stmt: dict, table: str) -> dict:
+    """A new table whose PARTITION OF or INHERITS names, once resolved, the table itself:
+    never made. IF NOT EXISTS of a relation of the name skips it with a NOTICE; else the
+    server looks the parent up before the table exists ("does not exist", the parent as
+    written), then refuses one of the name for its kind or for the name taken (checked on
+    18.6). A name the catalog knows taken is `name_taken`'s; of one it does not know, what
+    the server says of each case is said, with when, as `refused_on_partitioned` words it."""
+    written = next((rv.get("RangeVar", rv) for rv in stmt.get("inhRelations") or ()
+                    if range_var(rv)[0] == table), None)
+    if written is None or name_taken(b, table):
+        return {}
+    bare = table.split(".", 1)[-1]
+    if stmt.get("if_not_exists"):
+        cases = [("if {} exists", "own_parent_skipped")]
+    else:
+        cases = [("if {} is a plain table", "own_parent_exists"),
+                 ("if a partitioned one", "inherit_from_partitioned"),
+                 ("if another relation", "own_parent_not_table")]
+        if stmt.get("partbound"):  # (a partitioned one: the name taken too)
+            cases[:2] = [("if {} is a table", "own_parent_exists")]
+    said = [f"{when.format(bare)}: "
+            f"{refused_on_partitioned(b.ctx, key, table)['refused_on_partitioned_text']}"
+            for when, key in cases]
+    missing = refused_on_partitioned(b.ctx, "own_parent_missing", table, parent=".".join(
+        filter(None, (written.get("schemaname"), written.get("relname")))))
+    return {"refused_on_partitioned": True, "refused_on_partitioned_text": "; ".join(
+        [*said, f"else: {missing['refused_on_partitioned_text']}"])}
 
 
 def _refused_as_partitioned(b: Builder, table: str, stmt: dict) -> dict:

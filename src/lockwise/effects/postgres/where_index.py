@@ -12,8 +12,12 @@ NULL` of a column added NOT NULL DEFAULT is: such a condition is served, as an i
 Judged only for a table whose indexes the catalog knows (`Catalog.fully_known`), and
 leniently: any column of any index counts (PostgreSQL 18 skips to a later column of a
 B-tree; an expression or partial index counts for the columns it reads), so does an EXISTS
-(a semi join may drive the read) and WHERE CURRENT OF. Whether an index that serves the
-WHERE is chosen, and how many rows a range on one matches, depends on the data: not said.
+(a semi join may drive the read) and WHERE CURRENT OF. A NOT EXISTS, NOT IN (subquery) or
+`<> ALL (subquery)` does not: an anti join (or a filter by the subquery's rows) reads every
+row to find those without a match, whatever index the compared column has (a Seq Scan,
+counted on 18.6); another condition ANDed beside it still may. Whether an index that
+serves the WHERE is chosen, and how many rows a range on one matches, depends on the data:
+not said.
 """
 
 from __future__ import annotations
@@ -136,6 +140,8 @@ class _Target:
 
 def _served(node: object, target: _Target, indexed: set[str]) -> bool:
     """Whether an index (or a row address range) may serve condition `node`."""
+    if _anti_join(node):
+        return False  # every row is tried for those without a match
     kind, body = unwrap(node)
     if kind == "BoolExpr":
         args = body.get("args") or ()
@@ -151,6 +157,31 @@ def _served(node: object, target: _Target, indexed: set[str]) -> bool:
     if tested is not None and tested in target.all_null:
         return False  # true of every row: through an index of it, each is read
     return bool(target.columns_in(node) & indexed)
+
+
+def _anti_join(node: object) -> str | None:
+    """How condition `node` is written when it keeps the rows with no match in a subquery
+    (`NOT EXISTS`, `NOT IN (subquery)`, `<> ALL (subquery)`): an anti join, or a filter by
+    the subquery's rows (an ALL is never made a join), that no index of the table serves;
+    None for any other condition."""
+    kind, body = unwrap(node)
+    if kind == "SubLink" and body.get("subLinkType") == "ALL_SUBLINK":
+        return f"{'.'.join(strings(body.get('operName')))} ALL (subquery)"
+    args = body.get("args") or () if kind == "BoolExpr" else ()
+    inner_kind, inner = unwrap(args[0]) if body.get("boolop") == "NOT_EXPR" and args \
+        else ("", {})
+    if inner_kind != "SubLink":
+        return None
+    return {"EXISTS_SUBLINK": "NOT EXISTS", "ANY_SUBLINK": "NOT IN (subquery)"}.get(
+        inner.get("subLinkType", ""), "NOT (subquery)")
+
+
+def _anti_join_in(node: object) -> str | None:
+    """The first condition that `node` is, ANDs or ORs that `_anti_join` names."""
+    kind, body = unwrap(node)
+    if (written := _anti_join(node)) or kind != "BoolExpr":
+        return written
+    return next(filter(None, map(_anti_join_in, body.get("args") or ())), None)
 
 
 def batch_bound_sql(stmt: dict, kind: str, key: str, qualify: bool) -> PrintedSql:
@@ -188,16 +219,21 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                 rule_text: bool, batched_by_apply: Callable[[], bool],
                 batchable: bool = True, all_null: set[str] | None = None) -> dict:
     """The facts of rule where-without-index for UPDATE / DELETE `stmt` of `table`:
-    `where_scans_table`, the columns its WHERE reads (`where_columns_text`), and, with the
+    `where_scans_table`, the columns its WHERE reads (`where_columns_text`), why no index
+    serves it (`where_unserved_text`: what it reads, or its NOT EXISTS), and, with the
     rule's text, the statement in batches by the table's integer key (else by pages of row
     addresses, from PostgreSQL 14) that each read only their range (`where_batch_sql`,
     `where_batch_how_text`); where it cannot be `batchable` (it has a WITH, or is one's
     data-modifying query), an index on what the WHERE reads. `batched_by_apply()`: whether
     `lockwise apply` can batch it. `all_null`: as `unindexed_where` takes it."""
     columns = unindexed_where(catalog, table, stmt, pg_version, all_null)
-    facts: dict = {"where_scans_table": columns is not None,
-                   "where_columns_text": ", ".join(map(quote_ident, columns or ()))
-                   or "none of its columns"}
+    reads = ", ".join(map(quote_ident, columns or ())) or "none of its columns"
+    anti = _anti_join_in(stmt.get("whereClause")) if columns is not None else None
+    facts: dict = {"where_scans_table": columns is not None, "where_columns_text": reads,
+                   "where_unserved_text": f"covers what its WHERE reads of it ({reads})"
+                   if anti is None else f"serves the {anti} of its WHERE (it keeps the rows "
+                   f"with no match in its subquery: each row is tried, whatever index the "
+                   f"compared column has)"}
     if columns is None or not rule_text:
         return facts
     key = catalog.primary_key(table)
