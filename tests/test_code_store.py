@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import importlib.util
 import marshal
 import os
 import re
@@ -144,24 +145,63 @@ def test_a_damaged_stored_pattern_is_compiled_again(
         assert store.pattern(r"([0-9]+)_(.*)", 0) == re.compile(r"([0-9]+)_(.*)")
 
 
-def test_the_command_lines_process_takes_re_s_programs_from_the_store(
+def _fresh_code_store() -> types.ModuleType:
+    """code_store.py executed anew (as at `import lockwise` in a new process), apart from the
+    imported module: its `_RE_STEPS` are those of `re` and `_sre` as they are now."""
+    from lockwise.core import code_store
+
+    spec = importlib.util.spec_from_file_location("code_store_anew", code_store.__file__)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("missing", [("re", "_parser"), ("re", "_compiler"),
+                                     ("_sre", "compile"), ("sys.modules", "_sre")])
+def test_without_re_s_steps_patterns_are_compiled_by_re(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, missing: tuple[str, str]) -> None:
+    # Python 3.10 has sre_parse and sre_compile, not re._parser and re._compiler; another
+    # interpreter may have no _sre: the module still imports, and re compiles every pattern.
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    import _sre
+
+    where, name = missing
+    if where == "sys.modules":
+        monkeypatch.setitem(sys.modules, "_sre", None)  # `import _sre` raises ImportError
+    else:
+        monkeypatch.delattr({"re": re, "_sre": _sre}[where], name)
+    module = _fresh_code_store()
+    assert module._RE_STEPS is None
+    store = module.CodeStore("test-patterns", limit=10)
+    for source, flags in PATTERNS:
+        assert store.pattern(source, int(flags)) is re.compile(source, flags)  # re's own
+    assert store._by_source is None and not store._new  # nothing read, nothing stored
+
+
+def test_re_s_steps_of_another_shape_are_compiled_by_re(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # `store_patterns` (cli/app.py, before typer's imports): `re`'s cache and checks as before,
-    # its compiler's step read from PATTERNS: text and bytes patterns equal to `re`'s own.
+    # `_sre.compile`'s arguments are CPython's own: one of another signature, or one that makes
+    # another program, is neither used nor stored; a stored program it refuses is compiled anew.
     monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
     from lockwise.core import code_store
 
-    code_store.store_patterns()
-    assert re._compiler.compile is code_store._compile_stored  # (cli/app.py installed it)
-    monkeypatch.setattr(code_store.PATTERNS, "_by_source", {})
-    for source in (f"(?P<n>{tmp_path.name})+x", f"{tmp_path.name}[0-9]+".encode()):
-        compiled = re.compile(source, re.IGNORECASE)
-        assert len(code_store.PATTERNS._by_source) == 1  # stored
-        assert compiled == code_store._compile_anew(source, re.IGNORECASE)
-        assert re.compile(source, re.IGNORECASE) is compiled  # `re`'s cache, as before
-        code_store.PATTERNS._by_source.clear()
-    scanner = re.Scanner([(r"[0-9]+", lambda _, text: int(text)), (r"\s+", None)])
-    assert scanner.scan("12 34") == ([12, 34], "")  # a parsed pattern: compiled by `re`
-    with pytest.raises(re.error):
-        re.compile(f"({tmp_path.name}")  # `re`'s errors as before
-    assert code_store.PATTERNS._by_source == {}
+    assert code_store._RE_STEPS is not None  # (CPython 3.11: the steps are there)
+    parse, code_of, make = code_store._RE_STEPS
+    source, flags = PATTERNS[2]
+    store = code_store.CodeStore("test-patterns", limit=10)
+
+    def other_signature(pattern: str, flags: int, code: list[int]) -> re.Pattern[str]:
+        return make(pattern, flags, code, 0, {}, ())
+
+    def another_program(pattern: str, flags: int, *rest: object) -> re.Pattern[str]:
+        return make(pattern, flags ^ re.IGNORECASE, *rest)
+
+    for step in (other_signature, another_program):
+        monkeypatch.setattr(code_store, "_RE_STEPS", (parse, code_of, step))
+        assert store.pattern(source, flags) is re.compile(source, flags)
+        assert not store._new and store._by_source == {}
+    monkeypatch.setattr(code_store, "_RE_STEPS", (parse, code_of, make))
+    assert store.pattern(source, flags) == re.compile(source, flags) and store._new
+    monkeypatch.setattr(code_store, "_RE_STEPS", (parse, code_of, other_signature))
+    assert store.pattern(source, flags) is re.compile(source, flags)  # stored, refused

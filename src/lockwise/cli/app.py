@@ -16,7 +16,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 from lockwise.cli import collector_paused
-from lockwise.core.code_store import keep_compiled, store_patterns
+from lockwise.core.code_store import keep_compiled
 from lockwise.core.deferred import defer
 from lockwise.core.numbers import MAX_SECONDS
 
@@ -35,7 +35,6 @@ TYPER_ONLY = {"subprocess": (), "shellingham": (), "textwrap": (), "bz2": ("_bz2
 # the process and makes no garbage: the cyclic collector's passes over them meanwhile were
 # about 2% of a one-file `lockwise lint`.
 with collector_paused():
-    store_patterns()  # before typer's imports compile theirs
     defer(TYPER_ONLY)
     from pathlib import Path  # (not before `defer`: pathlib imports ipaddress)
 

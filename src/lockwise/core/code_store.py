@@ -14,12 +14,12 @@ around, as `lockwise.cache` skips any cache it cannot use.
 
 from __future__ import annotations
 
-import _sre
 import marshal
 import re
 import sys
+from collections.abc import Callable
 from types import CodeType
-from typing import AnyStr
+from typing import Any, AnyStr
 
 from lockwise.cache import blake2b, load_marshalled, store_marshalled
 
@@ -52,26 +52,39 @@ class CodeStore:
     def pattern(self, source: AnyStr, flags: int) -> re.Pattern[AnyStr]:
         """`re.compile(source, flags)` (not `re`'s cache): the program `re`'s compiler (Python
         code, about 0.7 M instructions a pattern) makes of `source` is stored, and read back
-        into `_sre.compile` as `re._compiler.compile` hands it over. `_sre` checks a program
-        before it takes it: one it refuses is compiled again."""
+        into `_sre.compile` as `re._compiler.compile` hands it over. Only where the running
+        interpreter has those steps (`_RE_STEPS`); elsewhere, and for any program `_sre`
+        refuses, `re.compile`. A program is stored only once it proved to make the pattern
+        `re.compile` makes, and is read back only by the same interpreter (the store's name)."""
+        if _RE_STEPS is None:
+            return re.compile(source, flags)
+        parse, code_of, make = _RE_STEPS
         key = blake2b(f"re\0{flags}\0{source!r}".encode(), digest_size=16).digest()
         program = self._stored(key)
         if isinstance(program, tuple):
             try:
-                return _sre.compile(source, *program)
-            except Exception:  # noqa: BLE001, S110 - damaged: compiled again below
+                return make(source, *program)
+            except Exception:  # noqa: BLE001, S110 - damaged or refused: compiled again below
                 pass
-        parsed = re._parser.parse(source, flags)  # re._compiler.compile's own steps
-        state = parsed.state
-        indexgroup: list[str | None] = [None] * state.groups
-        for name, index in state.groupdict.items():
-            indexgroup[index] = name
-        # (its opcodes are named ints, which marshal does not take: the program as plain ints)
-        code = [int(word) for word in re._compiler._code(parsed, flags)]
-        program = (int(flags | state.flags), code, state.groups - 1, dict(state.groupdict),
-                   tuple(indexgroup))
-        self._add(key, program)
-        return _sre.compile(source, *program)
+        expected = re.compile(source, flags)
+        try:  # re._compiler.compile's own steps
+            parsed = parse(source, flags)
+            state = parsed.state
+            indexgroup: list[str | None] = [None] * state.groups
+            for name, index in state.groupdict.items():
+                indexgroup[index] = name
+            # (its opcodes are named ints, which marshal does not take: the program as ints)
+            code = [int(word) for word in code_of(parsed, flags)]
+            program = (int(flags | state.flags), code, state.groups - 1, dict(state.groupdict),
+                       tuple(indexgroup))
+            made = make(source, *program)
+        except Exception:  # noqa: BLE001 - steps of another shape than 3.11's: re's pattern
+            return expected
+        if made == expected and made.groupindex == expected.groupindex \
+                and made.groups == expected.groups:  # (== compares source, flags and program)
+            self._add(key, program)
+            return made
+        return expected
 
     def _stored(self, key: bytes) -> object:
         """What was stored under `key`, read back; None if nothing was (or it is damaged)."""
@@ -114,6 +127,24 @@ class CodeStore:
         return found if isinstance(found, dict) else {}
 
 
+def _re_steps() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]] | None:
+    """The three steps of `re._compiler.compile` that `CodeStore.pattern` takes apart (parse,
+    code generation, `_sre.compile`), where this interpreter has all three under those names
+    (CPython from 3.11; 3.10 names its modules `sre_parse` and `sre_compile`); else None, and
+    patterns are compiled by `re.compile`. Private to CPython: looked up, never assumed."""
+    try:
+        import _sre
+    except ImportError:
+        return None
+    steps = (getattr(getattr(re, "_parser", None), "parse", None),
+             getattr(getattr(re, "_compiler", None), "_code", None),
+             getattr(_sre, "compile", None))
+    return steps if all(callable(step) for step in steps) else None  # type: ignore[return-value]
+
+
+#: `_re_steps()` of the running interpreter.
+_RE_STEPS = _re_steps()
+
 #: Every store made, for `keep_compiled`.
 _STORES: list[CodeStore] = []
 
@@ -146,27 +177,6 @@ def _exec_stored(source: object, globals: dict | None = None, locals: dict | Non
             if module == "lockwise" or module.startswith("lockwise.") \
             else compile(source, "<string>", "exec", dont_inherit=True)
     exec(source, globals, locals)  # noqa: S102 - dataclasses' own generated methods
-
-
-def store_patterns() -> None:
-    """From now on `re` takes the program of each text pattern it compiles from `PATTERNS`
-    (its cache, checks and warnings as before: only its compiler's step is swapped). For the
-    command line's process: typer, click and the standard library they import compile about
-    fifteen patterns as they are imported, the same at every run."""
-    global _compile_anew
-    if re._compiler.compile is not _compile_stored:
-        _compile_anew = re._compiler.compile
-        re._compiler.compile = _compile_stored
-
-
-def _compile_stored(p: object, flags: int = 0) -> re.Pattern:
-    if type(p) in (str, bytes) and type(flags) is int and not flags & re.DEBUG:
-        return PATTERNS.pattern(p, flags)
-    return _compile_anew(p, flags)  # a parsed pattern (re.Scanner's), a debug print
-
-
-#: `re._compiler.compile` as `store_patterns` found it.
-_compile_anew = re._compiler.compile
 
 
 def keep_compiled() -> None:
