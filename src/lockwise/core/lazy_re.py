@@ -6,7 +6,7 @@ modules of the lint path define about fifty of them, most for inputs a given run
 small file used eleven: compiling the rest at import was about 2% of its start. Those it uses
 are not compiled by `re` either, once a run has: `re`'s compiler makes the same program of a
 pattern every time (about 0.7 M instructions), and `code_store.PATTERNS` keeps it in the cache
-folder.
+folder (where the interpreter has `re`'s steps under the names it looks up; else `re.compile`).
 """
 
 from __future__ import annotations
