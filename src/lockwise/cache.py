@@ -22,19 +22,12 @@ if TYPE_CHECKING:
 FORMAT = 4
 
 
-def cache_folder() -> str | None:
-    """The cache folder's path, or None when caching is off (`cache_root` without pathlib:
-    the code stores read theirs while pathlib's own import compiles its patterns)."""
+def cache_root() -> Path | None:
+    """The cache folder, or None when caching is off."""
     root = os.environ.get("LOCKWISE_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lockwise")
     # No home directory to expand "~" into: no cache, rather than a "~" folder in the cwd.
-    return None if root == "off" or root.startswith("~") else root
-
-
-def cache_root() -> Path | None:
-    """The cache folder, or None when caching is off."""
-    root = cache_folder()
-    if root is None:
+    if root == "off" or root.startswith("~"):
         return None
     # Imported here: `import lockwise` runs before the command line defers what pathlib's
     # urllib.parse imports (`lockwise.cli.app`), and a lint has pathlib by now anyway.
@@ -162,11 +155,11 @@ def load_marshalled(name: str) -> object | None:
     `_compat_pickle` it imports) is loaded for nothing else by `lockwise lint --no-cache`."""
     import marshal
 
-    root = cache_folder()
+    root = cache_root()
     if root is None:
         return None
     try:
-        with open(os.path.join(root, name), "rb") as handle:
+        with open(root / name, "rb") as handle:
             stored = marshal.loads(handle.read())
     except Exception:  # noqa: BLE001 - a damaged or foreign file is a miss, never an error
         return None
