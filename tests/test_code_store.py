@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import importlib.util
+import marshal
 import os
+import re
 import subprocess
 import sys
 import types
@@ -98,3 +101,107 @@ def test_stored_methods_are_the_ones_dataclasses_writes(
             "Point(x=1, y=0, tags=['a'])", True, True)
         with pytest.raises(dataclasses.FrozenInstanceError):
             point.x = 2  # type: ignore[misc]
+
+
+#: Patterns of the kinds lockwise's modules hold: flags, named and empty groups, lookarounds,
+#: classes, a verbose one with comments.
+PATTERNS = [(r"^(\d[\d._\-]*\d|\d)[_\-.]+(?=\D)(.*)$", 0), (r"(?:^|_)id$", re.IGNORECASE),
+            (r"^\s*--\s*migrate:(?P<way>up|down)(?=\s|$)([^\n]*)$", re.MULTILINE),
+            (r"([0-9]+)_(.*)", re.DOTALL), (r"\d+|[^\d._\-]+", 0), (r"^([\d._\-]*\d)()$", 0),
+            (r"""(?x) \$ (?P<tag> [a-z_]\w* )?  # a dollar quote's tag
+                 \$""", 0), (r"(?<![\w$])é[a-zà-ÿ]+\b", re.IGNORECASE | re.ASCII)]
+
+
+@pytest.mark.parametrize(("source", "flags"), PATTERNS)
+def test_a_stored_pattern_is_the_one_re_compiles(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, flags: int) -> None:
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    from lockwise.core.code_store import CodeStore
+
+    store = CodeStore("test-patterns", limit=10)
+    compiled = store.pattern(source, int(flags))
+    store.keep()
+    store.forget()
+    read_back = store.pattern(source, int(flags))  # from the file written just now
+    assert not store._new
+    expected = re.compile(source, flags)
+    for pattern in (compiled, read_back):
+        # (equal patterns have the same source, flags and program)
+        assert pattern == expected
+        assert (pattern.groups, pattern.groupindex) == (expected.groups, expected.groupindex)
+
+
+def test_a_damaged_stored_pattern_is_compiled_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    from lockwise.core.code_store import CodeStore
+
+    store = CodeStore("test-patterns", limit=10)
+    store.pattern(r"([0-9]+)_(.*)", 0)
+    assert store._by_source is not None
+    (key,) = store._by_source
+    for damaged in (b"\x00", marshal.dumps((0, [1, 2, 3], 0, {}, ())), marshal.dumps("x")):
+        store._by_source[key] = damaged
+        assert store.pattern(r"([0-9]+)_(.*)", 0) == re.compile(r"([0-9]+)_(.*)")
+
+
+def _fresh_code_store() -> types.ModuleType:
+    """code_store.py executed anew (as at `import lockwise` in a new process), apart from the
+    imported module: its `_RE_STEPS` are those of `re` and `_sre` as they are now."""
+    from lockwise.core import code_store
+
+    spec = importlib.util.spec_from_file_location("code_store_anew", code_store.__file__)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("missing", [("re", "_parser"), ("re", "_compiler"),
+                                     ("_sre", "compile"), ("sys.modules", "_sre")])
+def test_without_re_s_steps_patterns_are_compiled_by_re(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, missing: tuple[str, str]) -> None:
+    # Python 3.10 has sre_parse and sre_compile, not re._parser and re._compiler; another
+    # interpreter may have no _sre: the module still imports, and re compiles every pattern.
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    import _sre
+
+    where, name = missing
+    if where == "sys.modules":
+        monkeypatch.setitem(sys.modules, "_sre", None)  # `import _sre` raises ImportError
+    else:
+        monkeypatch.delattr({"re": re, "_sre": _sre}[where], name)
+    module = _fresh_code_store()
+    assert module._RE_STEPS is None
+    store = module.CodeStore("test-patterns", limit=10)
+    for source, flags in PATTERNS:
+        assert store.pattern(source, int(flags)) is re.compile(source, flags)  # re's own
+    assert store._by_source is None and not store._new  # nothing read, nothing stored
+
+
+def test_re_s_steps_of_another_shape_are_compiled_by_re(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `_sre.compile`'s arguments are CPython's own: one of another signature, or one that makes
+    # another program, is neither used nor stored; a stored program it refuses is compiled anew.
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    from lockwise.core import code_store
+
+    assert code_store._RE_STEPS is not None  # (CPython 3.11: the steps are there)
+    parse, code_of, make = code_store._RE_STEPS
+    source, flags = PATTERNS[2]
+    store = code_store.CodeStore("test-patterns", limit=10)
+
+    def other_signature(pattern: str, flags: int, code: list[int]) -> re.Pattern[str]:
+        return make(pattern, flags, code, 0, {}, ())
+
+    def another_program(pattern: str, flags: int, *rest: object) -> re.Pattern[str]:
+        return make(pattern, flags ^ re.IGNORECASE, *rest)
+
+    for step in (other_signature, another_program):
+        monkeypatch.setattr(code_store, "_RE_STEPS", (parse, code_of, step))
+        assert store.pattern(source, flags) is re.compile(source, flags)
+        assert not store._new and store._by_source == {}
+    monkeypatch.setattr(code_store, "_RE_STEPS", (parse, code_of, make))
+    assert store.pattern(source, flags) == re.compile(source, flags) and store._new
+    monkeypatch.setattr(code_store, "_RE_STEPS", (parse, code_of, other_signature))
+    assert store.pattern(source, flags) is re.compile(source, flags)  # stored, refused

@@ -28,6 +28,19 @@ import gc, json, re, sys, types
 passes = []  # the cyclic collector's, from the start
 gc.callbacks.append(lambda phase, info: passes.append(info["generation"]) if phase == "start"
                     else None)
+# Patterns parsed by `re` (the first step of compiling one), by the file that asked for each.
+parsed_by = []
+_parse = re._parser.parse
+
+def parse_spy(*args, **kwargs):
+    frame = sys._getframe(1)
+    while frame.f_code.co_filename.endswith(("__init__.py", "_compiler.py")) \
+            and "/re/" in frame.f_code.co_filename:
+        frame = frame.f_back
+    parsed_by.append(frame.f_code.co_filename)
+    return _parse(*args, **kwargs)
+
+re._parser.parse = parse_spy
 from lockwise.cli.app import main  # first, as the entry point: it decides how typer loads
 import typer.main
 
@@ -65,8 +78,11 @@ with open(out, "w") as handle:
                "unexecuted": sorted(m for m, module in sys.modules.items()
                                     if type(module) is not types.ModuleType),
                "namedtuples": made, "patterns": patterns, "dataclasses": dataclasses,
-               "passes": len(passes)},
+               "passes": len(passes), "parsed_by": parsed_by},
               handle)
+from lockwise.core.code_store import keep_compiled  # as `run` ends, once all is measured
+
+keep_compiled()
 """
 
 #: Never needed to lint PostgreSQL migrations into a pipe (_hashlib is hashlib's OpenSSL).
@@ -146,6 +162,10 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecod
     assert "pglast" in uncached["modules"]
     for run in (again, uncached):
         assert loaded(run["modules"], HEAVY + ("pickle",)) == []
+    # Nor, without a result to read, the C unpickler (with the `_compat_pickle` it imports):
+    # the rules and the compiled code are read back with `marshal`.
+    assert loaded(uncached["modules"], ("_pickle", "_compat_pickle")) == []
+    assert "_pickle" in again["modules"]  # the result read back: the probe sees the unpickler
     # pglast's node classes and enums are bound but never executed (lockwise.parse.libpg).
     assert loaded(uncached["unexecuted"], ("pglast",)) == ["pglast.ast", "pglast.enums"]
     assert "decimal" not in uncached["modules"]
@@ -161,7 +181,11 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path, bytecod
     assert {"lockwise.effects.identifiers._LINE_END", "lockwise.effects.identifiers._QUOTING",
             "lockwise.effects.session._MOVES_SEQUENCE", "lockwise.graph.build._PLAIN_NAME",
             "lockwise.graph.build._WORDS"}.isdisjoint(uncached["patterns"])
-    assert "lockwise.parse.quoting._PLAIN" in uncached["patterns"]  # one it needs: seen
+    # Nor compiled by `re` where one is used: each program is read back from the cache folder
+    # (lockwise.core.code_store.PATTERNS), and none is compiled at an import.
+    assert uncached["patterns"] == []
+    assert any("/lockwise/" in f for f in first["parsed_by"])  # the first run: the probe sees
+    assert [f for f in uncached["parsed_by"] if "/lockwise/" in f] == []
     # The effect model's families load with their first statement: ALTER TABLE's, not those
     # of queries, CREATE, DROP, renames, SET or DO blocks.
     families = [m.removeprefix("lockwise.effects.postgres.")
@@ -496,7 +520,12 @@ def test_a_lazy_pattern_compiles_on_first_use_and_matches_as_compiled() -> None:
     assert lazy.search(text, 12) is not None and lazy.search(text, 12).group(1) == "up"
     assert lazy.sub("x", text) == eager.sub("x", text)
     assert (lazy.pattern, lazy.flags, lazy.groups) == (eager.pattern, eager.flags, eager.groups)
-    assert vars(lazy)["_compiled"] is eager  # compiled once (re's own cache hands out the same)
+    # The same program as `re` compiles (from the cache folder's store: not `re`'s object),
+    # compiled once: every method after the first is the compiled pattern's own.
+    compiled = vars(lazy)["_compiled"]
+    assert compiled == eager
+    assert (lazy.match, lazy.finditer, vars(lazy)["_compiled"]) == (
+        compiled.match, compiled.finditer, compiled)
 
 
 def test_the_lint_command_annotations_are_objects_not_strings() -> None:

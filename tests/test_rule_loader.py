@@ -242,6 +242,35 @@ def test_a_catalog_stored_by_a_version_whose_rules_held_a_path_is_not_read(
     assert all(type(r.path) is str for r in again)
 
 
+def test_the_catalog_read_back_is_the_parsed_one_with_its_levels_and_strategies(
+        rules_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Stored with `marshal` (a lint then needs no unpickler): each rule's safety and strategy
+    # come back as the enums' members, its `when` with its dicts and lists as parsed.
+    from lockwise.core.types import Safety, Strategy
+
+    parsed = load_rules((rules_dir,), examples=False)
+    load_rules.cache_clear()
+    cached = load_rules((rules_dir,), examples=False)
+    assert cached == parsed
+    for back, rule in zip(cached, parsed, strict=True):
+        assert type(back.safety) is Safety and back.safety is rule.safety
+        assert back.strategy is rule.strategy
+        assert back.strategy is None or type(back.strategy) is Strategy
+        assert repr(back.when) == repr(rule.when)  # lists stay lists, tuples tuples
+    assert any(r.strategy is not None for r in cached)  # both kinds seen
+
+
+def test_a_catalog_file_of_other_values_is_parsed_again(rules_dir: Path) -> None:
+    from lockwise.cache import store_marshalled
+
+    parsed = load_rules((rules_dir,), examples=False)
+    (stored,) = (rules_dir.parent / "cache").glob("rules-*")
+    for damaged in (("not", "rules"), [1, 2], ((1,),)):
+        store_marshalled(stored.name, damaged)
+        load_rules.cache_clear()
+        assert load_rules((rules_dir,), examples=False) == parsed
+
+
 def test_the_rules_fingerprint_joins_no_path(rules_dir: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     # Every lint asks for it (a cached one for its key, an uncached one to read the catalog

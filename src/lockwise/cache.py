@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
@@ -94,7 +94,6 @@ def store(name: str, header: object, items: Sequence[object], *, keep: int | Non
     text is most of a result's size). With `keep`, only the `keep` most recently written files
     that share `name`'s prefix (up to its first `-`) stay."""
     import pickle
-    import tempfile
 
     root = cache_root()
     if root is None:
@@ -118,26 +117,70 @@ def store(name: str, header: object, items: Sequence[object], *, keep: int | Non
         pickler.dispatch_table = dispatch
         return pickler
 
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=root, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
+    def write(handle: BinaryIO) -> None:
+        pickler = pickler_for(handle)
+        for part in (FORMAT, header, len(items)):
+            pickler.dump(part)
+        for i, item in enumerate(items):
+            if i % _MEMO_BATCH == 0:
                 pickler = pickler_for(handle)
-                for part in (FORMAT, header, len(items)):
-                    pickler.dump(part)
-                for i, item in enumerate(items):
-                    if i % _MEMO_BATCH == 0:
-                        pickler = pickler_for(handle)
-                    pickler.dump(item)
-            os.replace(tmp, root / name)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        if keep is not None:
-            _prune(root, name.split("-", 1)[0] + "-", keep)
-    except (OSError, pickle.PicklingError, RecursionError):
-        pass  # lint without the cache
+            pickler.dump(item)
+
+    with contextlib.suppress(OSError, pickle.PicklingError, RecursionError):  # no cache then
+        _replace(root, name, write, keep)
+
+
+def _replace(root: Path, name: str, write: Callable[[BinaryIO], None],
+             keep: int | None) -> None:
+    """Write the file `name` through `write`, atomically (see `store`), then prune."""
+    import tempfile
+
+    root.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=root, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, root / name)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    if keep is not None:
+        _prune(root, name.split("-", 1)[0] + "-", keep)
+
+
+def load_marshalled(name: str) -> object | None:
+    """The value `store_marshalled` stored under `name`, or None (missing, damaged or caching
+    off). For values of plain types only (bytes, str, numbers, tuples, lists, dicts, code):
+    `marshal` needs no import, where the unpickler's extension module (with the
+    `_compat_pickle` it imports) is loaded for nothing else by `lockwise lint --no-cache`."""
+    import marshal
+
+    root = cache_root()
+    if root is None:
+        return None
+    try:
+        with open(root / name, "rb") as handle:
+            stored = marshal.loads(handle.read())
+    except Exception:  # noqa: BLE001 - a damaged or foreign file is a miss, never an error
+        return None
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == FORMAT:
+        return stored[1]
+    return None
+
+
+def store_marshalled(name: str, value: object, *, keep: int | None = None) -> None:
+    """Keep `value` (plain types only, see `load_marshalled`) under `name`, as `store`
+    keeps its items: atomically, then only the `keep` newest files of `name`'s prefix."""
+    import marshal
+
+    root = cache_root()
+    if root is None:
+        return
+    def write(handle: BinaryIO) -> None:
+        marshal.dump((FORMAT, value), handle)
+
+    with contextlib.suppress(OSError, ValueError):  # run without the cache then
+        _replace(root, name, write, keep)
 
 
 def touch(*names: str) -> None:

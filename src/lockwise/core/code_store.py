@@ -15,10 +15,13 @@ around, as `lockwise.cache` skips any cache it cannot use.
 from __future__ import annotations
 
 import marshal
+import re
 import sys
+from collections.abc import Callable
 from types import CodeType
+from typing import Any, AnyStr
 
-from lockwise.cache import blake2b, load, store
+from lockwise.cache import blake2b, load_marshalled, store_marshalled
 
 
 class CodeStore:
@@ -27,7 +30,8 @@ class CodeStore:
 
     def __init__(self, name: str, limit: int) -> None:
         _STORES.append(self)
-        self.name = f"{name}-{sys.implementation.cache_tag}-{sys.hexversion:x}"
+        # ("-m": in marshal's format, which stores of the pickled format's names do not hold)
+        self.name = f"{name}-m-{sys.implementation.cache_tag}-{sys.hexversion:x}"
         #: More entries than this (rules edited again and again): the store starts afresh.
         self.limit = limit
         #: Marshalled code by a digest of its file name and source; None until read.
@@ -37,23 +41,69 @@ class CodeStore:
     def compiled(self, source: str, filename: str) -> CodeType:
         """`compile(source, filename, "exec")` as the generating module's own `exec` would
         compile it: with no `__future__` flags of this module's (`dont_inherit`)."""
+        key = blake2b(f"{filename}\0{source}".encode(), digest_size=16).digest()
+        code = self._stored(key)
+        if isinstance(code, CodeType):
+            return code
+        code = compile(source, filename, "exec", dont_inherit=True)
+        self._add(key, code)
+        return code
+
+    def pattern(self, source: AnyStr, flags: int) -> re.Pattern[AnyStr]:
+        """`re.compile(source, flags)` (not `re`'s cache): the program `re`'s compiler (Python
+        code, about 0.7 M instructions a pattern) makes of `source` is stored, and read back
+        into `_sre.compile` as `re._compiler.compile` hands it over. Only where the running
+        interpreter has those steps (`_RE_STEPS`); elsewhere, and for any program `_sre`
+        refuses, `re.compile`. A program is stored only once it proved to make the pattern
+        `re.compile` makes, and is read back only by the same interpreter (the store's name)."""
+        if _RE_STEPS is None:
+            return re.compile(source, flags)
+        parse, code_of, make = _RE_STEPS
+        key = blake2b(f"re\0{flags}\0{source!r}".encode(), digest_size=16).digest()
+        program = self._stored(key)
+        if isinstance(program, tuple):
+            try:
+                return make(source, *program)
+            except Exception:  # noqa: BLE001, S110 - damaged or refused: compiled again below
+                pass
+        expected = re.compile(source, flags)
+        try:  # re._compiler.compile's own steps
+            parsed = parse(source, flags)
+            state = parsed.state
+            indexgroup: list[str | None] = [None] * state.groups
+            for name, index in state.groupdict.items():
+                indexgroup[index] = name
+            # (its opcodes are named ints, which marshal does not take: the program as ints)
+            code = [int(word) for word in code_of(parsed, flags)]
+            program = (int(flags | state.flags), code, state.groups - 1, dict(state.groupdict),
+                       tuple(indexgroup))
+            made = make(source, *program)
+        except Exception:  # noqa: BLE001 - steps of another shape than 3.11's: re's pattern
+            return expected
+        if made == expected and made.groupindex == expected.groupindex \
+                and made.groups == expected.groups:  # (== compares source, flags and program)
+            self._add(key, program)
+            return made
+        return expected
+
+    def _stored(self, key: bytes) -> object:
+        """What was stored under `key`, read back; None if nothing was (or it is damaged)."""
         if self._by_source is None:
             self._by_source = self._read()
-        key = blake2b(f"{filename}\0{source}".encode(), digest_size=16).digest()
         data = self._by_source.get(key)
-        if data is not None:
-            try:
-                code = marshal.loads(data)
-            except (EOFError, ValueError, TypeError):  # damaged: compiled again below
-                code = None
-            if isinstance(code, CodeType):
-                return code
-        code = compile(source, filename, "exec", dont_inherit=True)
+        try:
+            return None if data is None else marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            return None
+
+    def _add(self, key: bytes, value: object) -> None:
+        """Store `value` under `key`, for `keep` to write."""
+        if self._by_source is None:
+            self._by_source = self._read()
         if len(self._by_source) >= self.limit:
             self._by_source.clear()
-        self._by_source[key] = marshal.dumps(code)
+        self._by_source[key] = marshal.dumps(value)
         self._new = True
-        return code
 
     def keep(self) -> None:
         """Store what this process compiled, for the runs after it (nothing if it compiled
@@ -63,8 +113,8 @@ class CodeStore:
             return
         merged = self._read()
         merged.update(self._by_source)
-        store(self.name, None, [merged if len(merged) <= self.limit else self._by_source],
-              keep=4)
+        store_marshalled(self.name, merged if len(merged) <= self.limit else self._by_source,
+                         keep=4)
         self._by_source = merged
         self._new = False
 
@@ -73,16 +123,36 @@ class CodeStore:
         self._by_source, self._new = None, False
 
     def _read(self) -> dict[bytes, bytes]:
-        stored = load(self.name)
-        found = stored[1][0] if stored is not None and len(stored[1]) == 1 else None
+        found = load_marshalled(self.name)
         return found if isinstance(found, dict) else {}
 
+
+def _re_steps() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]] | None:
+    """The three steps of `re._compiler.compile` that `CodeStore.pattern` takes apart (parse,
+    code generation, `_sre.compile`), where this interpreter has all three under those names
+    (CPython from 3.11; 3.10 names its modules `sre_parse` and `sre_compile`); else None, and
+    patterns are compiled by `re.compile`. Private to CPython: looked up, never assumed."""
+    try:
+        import _sre
+    except ImportError:
+        return None
+    steps = (getattr(getattr(re, "_parser", None), "parse", None),
+             getattr(getattr(re, "_compiler", None), "_code", None),
+             getattr(_sre, "compile", None))
+    return steps if all(callable(step) for step in steps) else None  # type: ignore[return-value]
+
+
+#: `_re_steps()` of the running interpreter.
+_RE_STEPS = _re_steps()
 
 #: Every store made, for `keep_compiled`.
 _STORES: list[CodeStore] = []
 
 #: The methods of every dataclass defined once `store_dataclass_methods` has run.
 DATACLASS_METHODS = CodeStore("dataclasses", limit=5000)
+
+#: The programs of lockwise's patterns (`lockwise.core.lazy_re`).
+PATTERNS = CodeStore("patterns", limit=2000)
 
 
 def store_dataclass_methods() -> None:

@@ -3,7 +3,10 @@
 Compiling a pattern costs about 0.1 ms (`re`'s parser and compiler are Python), and the
 modules of the lint path define about fifty of them, most for inputs a given run never has
 (psql meta-commands, templates, directives, other tools' layouts). A `lockwise lint` of one
-small file used eleven: compiling the rest at import was about 2% of its start.
+small file used eleven: compiling the rest at import was about 2% of its start. Those it uses
+are not compiled by `re` either, once a run has: `re`'s compiler makes the same program of a
+pattern every time (about 0.7 M instructions), and `code_store.PATTERNS` keeps it in the cache
+folder (where the interpreter has `re`'s steps under the names it looks up; else `re.compile`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ class _OnFirstUse:
             raise AttributeError(name)
         compiled = self.__dict__.get("_compiled")
         if compiled is None:
-            compiled = re.compile(self._source, self._flags)
+            from lockwise.core.code_store import PATTERNS
+
+            compiled = PATTERNS.pattern(self._source, self._flags)
             self.__dict__["_compiled"] = compiled
             self.__dict__.update((method, getattr(compiled, method)) for method in _METHODS)
         return getattr(compiled, name)

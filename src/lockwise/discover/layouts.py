@@ -92,13 +92,15 @@ def down_no_transaction(down_sql: str) -> bool:
     return _no_transaction_marker(down_sql.lstrip())
 
 
+#: A file name's version and description, tried in order (`_split_version`).
+_VERSION_THEN_NAME = (lazy_compile(r"^(\d[\d._\-]*\d|\d)[_\-.]+(?=\D)(.*)$"),
+                      lazy_compile(r"^(\d+)[_\-.]+(.*)$"), lazy_compile(r"^([\d._\-]*\d)()$"))
+
+
 def _split_version(stem: str) -> tuple[str, str]:
     """`20240101120000_add_users` -> ('20240101120000', 'add_users'); no prefix -> ('', stem)."""
-    match = (
-        re.match(r"^(\d[\d._\-]*\d|\d)[_\-.]+(?=\D)(.*)$", stem)
-        or re.match(r"^(\d+)[_\-.]+(.*)$", stem)
-        or re.match(r"^([\d._\-]*\d)()$", stem)
-    )
+    match = (_VERSION_THEN_NAME[0].match(stem) or _VERSION_THEN_NAME[1].match(stem)
+             or _VERSION_THEN_NAME[2].match(stem))
     if not match:
         return "", stem
     return match.group(1), match.group(2)
@@ -516,7 +518,7 @@ def _read_diesel(directory: Path) -> list[Migration]:
 
 #: A Hasura migration's folder as its CLI reads it (cli/migrate/source/parse.go, `Regex`, on
 #: `<folder>.up.sql`): an unsigned 64-bit version, `_`, the name.
-_HASURA_FOLDER = re.compile(r"([0-9]+)_(.*)", re.DOTALL)
+_HASURA_FOLDER = lazy_compile(r"([0-9]+)_(.*)", re.DOTALL)
 
 
 def _hasura_project(directory: Path) -> bool:

@@ -3,8 +3,9 @@ which versions a layout's runner takes for one."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
+
+from lockwise.core.lazy_re import lazy_compile
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
 
     from lockwise.core.types import Migration
 
-_PART = re.compile(r"\d+|[^\d._\-]+")
+_PART = lazy_compile(r"\d+|[^\d._\-]+")
 
 
 def version_key(version: str) -> tuple:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from functools import cache, lru_cache
 from types import ModuleType
 
-_PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
+from lockwise.core.lazy_re import lazy_compile
+
+_PLAIN = lazy_compile(r"[a-z_][a-z0-9_$]*")
 
 #: NAMEDATALEN - 1 in a default PostgreSQL build: longer identifiers are cut (with a NOTICE).
 MAX_IDENTIFIER_BYTES = 63

@@ -287,10 +287,45 @@ def rules_fingerprint(directories: tuple[Path, ...] = ()) -> str:
     return _rule_files(directories)[1]
 
 
-#: Changes when a stored `Rule` changes shape (2: its path a string), so that a catalog
-#: another version stored is not read back. Not `cache.FORMAT`: the code stores of two
-#: versions sharing a cache folder would then push each other out at every run.
-_STORED_SHAPE = 2
+#: Changes when a stored `Rule` changes shape (2: its path a string; 3: marshalled as
+#: `_stored_rule` writes it), so that a catalog another version stored is not read back. Not
+#: `cache.FORMAT`: the code stores of two versions sharing a cache folder would then push each
+#: other out at every run.
+_STORED_SHAPE = 3
+
+
+def _stored_rule(rule: Rule) -> tuple:
+    """A rule without its examples in `marshal`'s plain types: its fields in `__init__`'s
+    order, its safety and strategy by their values (`_stored_rules` reads it back)."""
+    from dataclasses import fields
+
+    values = {f.name: getattr(rule, f.name) for f in fields(rule)}
+    values["safety"] = rule.safety.value
+    values["strategy"] = None if rule.strategy is None else rule.strategy.value
+    return tuple(values.values())
+
+
+def _stored_rules(stored: object) -> tuple[Rule, ...] | None:
+    """The rules `_stored_rule` wrote, or None for anything else (a damaged file)."""
+    from dataclasses import fields
+
+    from lockwise.rules.model import Rule
+
+    if not isinstance(stored, tuple):
+        return None
+    names = [f.name for f in fields(Rule)]
+    safety_at, strategy_at = names.index("safety"), names.index("strategy")
+    rules = []
+    try:
+        for values in stored:
+            values = list(values)
+            values[safety_at] = Safety(values[safety_at])
+            if values[strategy_at] is not None:
+                values[strategy_at] = Strategy(values[strategy_at])
+            rules.append(Rule(*values))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return tuple(rules)
 
 
 def rule_tags(rules: Iterable[Rule]) -> dict[str, tuple[str, ...]]:
@@ -310,17 +345,17 @@ def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tup
     `examples=False`: each rule's `examples` left empty, for lint, which reads none of them."""
     from dataclasses import replace
 
-    from lockwise.cache import blake2b, load, store
-    from lockwise.rules.model import Rule
+    from lockwise.cache import blake2b, load, load_marshalled, store, store_marshalled
 
     # Parsing ~70 TOML files costs about 30 ms, a sixth of a pre-commit run; reading them
-    # back from one pickle costs 2. The examples are stored apart: they are half of the
-    # pickle, and of the time a one-file lint took to read it.
+    # back from one file costs 2. The examples are stored apart (pickled): they are half of
+    # what is stored, and of the time a one-file lint took to read it. The rules themselves
+    # are marshalled: lint then needs no unpickler (see `cache.load_marshalled`).
     files, fingerprint = _rule_files(directories)
     digest = blake2b(f"{_STORED_SHAPE}\0{fingerprint}".encode(), digest_size=16).hexdigest()
-    cached = load(f"rules-{digest}")
-    if cached is not None and all(isinstance(r, Rule) for r in cached[1]):
-        bare: tuple[Rule, ...] = tuple(cached[1])  # type: ignore[arg-type]
+    cached = _stored_rules(load_marshalled(f"rules-{digest}"))
+    if cached is not None:
+        bare: tuple[Rule, ...] = cached
         if not examples:
             return bare
         from lockwise.rules.example import Example
@@ -336,6 +371,6 @@ def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tup
         by_id[rule.id] = rule
     rules = tuple(by_id.values())
     bare = tuple(replace(rule, examples=()) for rule in rules)
-    store(f"rules-{digest}", None, bare, keep=8)
+    store_marshalled(f"rules-{digest}", tuple(_stored_rule(rule) for rule in bare), keep=8)
     store(f"examples-{digest}", None, [rule.examples for rule in rules], keep=8)
     return rules if examples else bare

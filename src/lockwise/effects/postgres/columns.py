@@ -20,6 +20,7 @@ from lockwise.catalog.replay import (
     owned_sequence,
 )
 from lockwise.core.deferred import bound_on_use
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.foreign_keys import (
     Key,
     keys_written,
@@ -87,6 +88,8 @@ _temporary_ties = bound_on_use(globals(), "_temporary_ties",
                                "lockwise.effects.postgres.temporary_ties")
 
 _SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
+#: A column named as a key (`id`, `team_id`, `ID`): `key_like`.
+_ID_SUFFIX = lazy_compile(r"(?:^|_)id$", re.IGNORECASE)
 
 
 def _virtual_allowed(catalog: Catalog, type_name: str, con: dict) -> bool:
@@ -171,7 +174,7 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
     # An id or a reference to one: the columns that run out of 32-bit values.
     facts["key_like"] = bool(facts["primary_key"] or facts["identity"] or facts["serial"]
                              or facts["references"]
-                             or re.search(r"(?:^|_)id$", name, re.IGNORECASE)
+                             or _ID_SUFFIX.search(name)
                              or name.endswith("Id"))  # camelCase, e.g. "teamId"
     if facts["key_like"] and tname in NARROW_KEY_TYPES:
         facts["key_pinned"] = name in _pinned(col, creating)
