@@ -2762,15 +2762,23 @@ def test_where_no_index_serves_reads_the_table_as_the_server_plans_it(
     # address range) serves the WHERE; pg_stat_user_tables.seq_scan counts that read.
     (action, *_) = effect_after(SCANNED, sql + ";").actions
     assert action.facts["where_scans_table"] is scans
-    with _connect(pg_db) as conn:
-        conn.execute(SCANNED)
-        conn.execute("INSERT INTO accounts SELECT g, g % 100, 'x', 'e' || g, g % 1000, g "
-                     "FROM generate_series(1, 100000) g")
-        conn.execute("INSERT INTO orgs SELECT g, 'p' FROM generate_series(1, 100) g")
-        conn.execute("ANALYZE accounts")
-        conn.execute("ANALYZE orgs")
-        plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+    plan = _planned(pg_db, SCANNED, sql,
+                    "INSERT INTO accounts SELECT g, g % 100, 'x', 'e' || g, g % 1000, g "
+                    "FROM generate_series(1, 100000) g",
+                    "INSERT INTO orgs SELECT g, 'p' FROM generate_series(1, 100) g",
+                    "ANALYZE orgs")
     assert ("Seq Scan on accounts" in plan) is scans, plan
+
+
+def _planned(uri: str, setup: str, sql: str, *then: str) -> str:
+    """The server's plan (EXPLAIN) of `sql` after `setup` and the statements `then` (which
+    fill the tables), `accounts` analyzed."""
+    with _connect(uri) as conn:
+        conn.execute(setup)
+        for statement in then:
+            conn.execute(statement)
+        conn.execute("ANALYZE accounts")
+        return "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
 
 
 NEGATED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, plan text, email text, a int, "
@@ -2821,13 +2829,9 @@ def test_a_negated_condition_reads_the_table_as_the_server_plans_it(
     sql = f"UPDATE accounts SET plan = 'y' WHERE {where}"
     (action, *_) = effect_after(NEGATED, sql + ";").actions
     assert action.facts["where_scans_table"] is scans
-    with _connect(pg_db) as conn:
-        conn.execute(NEGATED)
-        conn.execute("INSERT INTO accounts SELECT g, 'x', 'e' || g, g % 1000, g % 1000 <> 0 "
-                     "FROM generate_series(1, 100000) g")
-        conn.execute("ANALYZE accounts")
-        conn.execute("SET enable_seqscan = off")
-        plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+    plan = _planned(pg_db, NEGATED, sql,
+                    "INSERT INTO accounts SELECT g, 'x', 'e' || g, g % 1000, g % 1000 <> 0 "
+                    "FROM generate_series(1, 100000) g", "SET enable_seqscan = off")
     assert ("Seq Scan on accounts" in plan) is scans, plan
 
 
