@@ -15,7 +15,13 @@ B-tree; an expression or partial index counts for the columns it reads), so does
 (a semi join may drive the read) and WHERE CURRENT OF. A NOT EXISTS, NOT IN (subquery) or
 `<> ALL (subquery)` does not: an anti join (or a filter by the subquery's rows) reads every
 row to find those without a match, whatever index the compared column has (a Seq Scan,
-counted on 18.6); another condition ANDed beside it still may. Whether an index that
+counted on 18.6); another condition ANDed beside it still may. Nor does a condition that
+keeps the rows whose value differs (`<>`, NOT IN (list), `<> ALL (array)`, IS [NOT] DISTINCT
+FROM, NOT LIKE, IS NOT TRUE), written so or under a NOT that the planner moves inward (`NOT
+(a = 5)` is `a <> 5`): a B-tree finds equal values and ranges, and the planner reads every
+row even with sequential scans disabled (18.6); `NOT (a > 5)` is `a <= 5`, `NOT BETWEEN` two
+ranges, `NOT flag` is `flag = false`, `NOT (a IS NULL)` is `a IS NOT NULL`: each served (the
+last not for a NOT NULL column from 17, where it is true and dropped). Whether an index that
 serves the WHERE is chosen, and how many rows a range on one matches, depends on the data:
 not said.
 """
@@ -48,10 +54,7 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
     where = stmt.get("whereClause")
     if known is None or not where:
         return None
-    indexed = {_ROW_ADDRESS}
-    for index in catalog.indexes_on(table):
-        indexed.update(index.columns)
-        indexed.update(index.reads)
+    indexed = _indexed(catalog, table)
     target = _Target(stmt, set(known.columns))
     if pg_version >= 17:
         target.never_null = {name for name, col in known.columns.items()
@@ -60,6 +63,15 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
     if _served(where, target, indexed):
         return None
     return tuple(sorted(target.columns_in(where)))
+
+
+def _indexed(catalog: Catalog, table: str) -> set[str]:
+    """The columns of `table` an index of it reads (and `ctid`, which a range serves)."""
+    indexed = {_ROW_ADDRESS}
+    for index in catalog.indexes_on(table):
+        indexed.update(index.columns)
+        indexed.update(index.reads)
+    return indexed
 
 
 def null_tested_column(stmt: dict, columns: set[str], test: str = "IS_NULL") -> str | None:
@@ -138,50 +150,111 @@ class _Target:
         return found
 
 
-def _served(node: object, target: _Target, indexed: set[str]) -> bool:
-    """Whether an index (or a row address range) may serve condition `node`."""
-    if _anti_join(node):
-        return False  # every row is tried for those without a match
+def _served(node: object, target: _Target, indexed: set[str], negated: bool = False) -> bool:
+    """Whether an index (or a row address range) may serve condition `node` (its negation
+    when `negated`: the planner moves a NOT inward, to an operator's negator where it has
+    one, `NOT (a > 5)` to `a <= 5`, and by De Morgan's laws through AND and OR)."""
     kind, body = unwrap(node)
     if kind == "BoolExpr":
         args = body.get("args") or ()
-        if body.get("boolop") == "OR_EXPR":
-            return all(_served(a, target, indexed) for a in args)
-        return any(_served(a, target, indexed) for a in args)
+        if body.get("boolop") == "NOT_EXPR":
+            return bool(args) and _served(args[0], target, indexed, not negated)
+        if (body.get("boolop") == "OR_EXPR") is not negated:
+            return all(_served(a, target, indexed, negated) for a in args)
+        return any(_served(a, target, indexed, negated) for a in args)
+    if _anti_join(node, negated):
+        return False  # every row is tried for those without a match
     if kind == "CurrentOfExpr" or kind == "SubLink" and \
             body.get("subLinkType") == "EXISTS_SUBLINK":
         return True
-    tested = _null_tested(node, target)
+    if _unindexable(node, negated):
+        return False  # a B-tree finds equal values or a range, not the values that differ
+    tested = _null_tested(node, target, "IS_NOT_NULL" if negated else "IS_NULL")
     if tested is not None and tested in target.never_null:
         return True  # false: nothing to read
     if tested is not None and tested in target.all_null:
         return False  # true of every row: through an index of it, each is read
+    if _null_tested(node, target, "IS_NULL" if negated else "IS_NOT_NULL") in \
+            target.never_null:
+        return False  # true of every row: the planner drops it (17+) and reads them all
     return bool(target.columns_in(node) & indexed)
 
 
-def _anti_join(node: object) -> str | None:
-    """How condition `node` is written when it keeps the rows with no match in a subquery
-    (`NOT EXISTS`, `NOT IN (subquery)`, `<> ALL (subquery)`): an anti join, or a filter by
-    the subquery's rows (an ALL is never made a join), that no index of the table serves;
-    None for any other condition."""
+#: Each B-tree comparison operator's negator: `NOT (a < 5)` is planned as `a >= 5`, which
+#: an index serves, and `NOT (a = 5)` as `a <> 5`, which none does (checked on 18.6).
+_NEGATOR = {"=": "<>", "<>": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+
+#: How the parser names the pattern matches; their `!` operators are the NOT forms.
+_MATCHES = {"AEXPR_LIKE": "LIKE", "AEXPR_ILIKE": "ILIKE", "AEXPR_SIMILAR": "SIMILAR TO"}
+
+
+def _unindexable(node: object, negated: bool = False) -> str | None:
+    """How condition `node` (its negation when `negated`) is written when it keeps the rows
+    whose value differs from, or does not match, another: `<>`, `NOT IN (list)`, `<> ALL
+    (array)`, IS [NOT] DISTINCT FROM, NOT LIKE, `!~`, IS NOT TRUE / FALSE, or a NOT of an
+    operator without a negator, which no index serves (the planner reads every row, even
+    with sequential scans disabled: checked on 18.6); None for any other condition.
+    `flag <> true` is `NOT flag`, and so `flag = false`, which an index of `flag` serves."""
     kind, body = unwrap(node)
-    if kind == "SubLink" and body.get("subLinkType") == "ALL_SUBLINK":
-        return f"{'.'.join(strings(body.get('operName')))} ALL (subquery)"
-    args = body.get("args") or () if kind == "BoolExpr" else ()
-    inner_kind, inner = unwrap(args[0]) if body.get("boolop") == "NOT_EXPR" and args \
-        else ("", {})
-    if inner_kind != "SubLink":
+    if kind == "BooleanTest":
+        test = body.get("booltesttype", "")
+        if negated:
+            test = test.replace("IS_NOT_", "IS_") if "_NOT_" in test else \
+                test.replace("IS_", "IS_NOT_")
+        return test.replace("_", " ") if test.startswith("IS_NOT_") else None
+    if kind != "A_Expr":
         return None
-    return {"EXISTS_SUBLINK": "NOT EXISTS", "ANY_SUBLINK": "NOT IN (subquery)"}.get(
-        inner.get("subLinkType", ""), "NOT (subquery)")
+    expr_kind = body.get("kind", "")
+    op = (strings(body.get("name")) or [""])[-1]
+    if expr_kind in ("AEXPR_DISTINCT", "AEXPR_NOT_DISTINCT"):
+        return "IS DISTINCT FROM" if (expr_kind == "AEXPR_DISTINCT") is not negated \
+            else "IS NOT DISTINCT FROM"
+    if expr_kind in _MATCHES:
+        return f"NOT {_MATCHES[expr_kind]}" if op.startswith("!") is not negated else None
+    if expr_kind == "AEXPR_IN":
+        return "NOT IN (list)" if (op == "<>") is not negated else None
+    if expr_kind in ("AEXPR_OP_ANY", "AEXPR_OP_ALL"):
+        every = (expr_kind == "AEXPR_OP_ALL") is not negated
+        effective = _NEGATOR.get(op) if negated else op
+        if not every and effective in _NEGATOR and effective != "<>":
+            return None
+        return f"{effective or f'NOT {op}'} {'ALL' if every else 'ANY'} (array)"
+    if expr_kind != "AEXPR_OP" or any("boolval" in unwrap(body.get(side))[1]
+                                      for side in ("lexpr", "rexpr")):
+        return None
+    if not negated:
+        return op if op == "<>" or op.startswith("!") else None
+    negator = _NEGATOR.get(op)
+    if op.startswith("!") or negator not in (None, "<>"):
+        return None  # NOT (a !~ b) is a ~ b, NOT (a > 5) is a <= 5: served as such
+    return negator or f"NOT ({op})"
 
 
-def _anti_join_in(node: object) -> str | None:
-    """The first condition that `node` is, ANDs or ORs that `_anti_join` names."""
+def _anti_join(node: object, negated: bool = False) -> str | None:
+    """How SubLink `node` (its negation when `negated`) is written when it keeps the rows
+    with no match in a subquery (`NOT EXISTS`, `NOT IN (subquery)`, `<> ALL (subquery)`): an
+    anti join, or a filter by the subquery's rows (an ALL is never made a join), that no
+    index of the table serves; None for any other condition."""
     kind, body = unwrap(node)
-    if (written := _anti_join(node)) or kind != "BoolExpr":
-        return written
-    return next(filter(None, map(_anti_join_in, body.get("args") or ())), None)
+    if kind != "SubLink":
+        return None
+    if not negated:
+        return f"{'.'.join(strings(body.get('operName')))} ALL (subquery)" \
+            if body.get("subLinkType") == "ALL_SUBLINK" else None
+    return {"EXISTS_SUBLINK": "NOT EXISTS", "ANY_SUBLINK": "NOT IN (subquery)"}.get(
+        body.get("subLinkType", ""), "NOT (subquery)")
+
+
+def _first_in(node: object, named: Callable[[object, bool], str | None],
+              negated: bool = False) -> str | None:
+    """The first condition that `node` is, ANDs or ORs (under a NOT when `negated`) that
+    `named` (`_anti_join`, `_unindexable`) names, as it names it."""
+    kind, body = unwrap(node)
+    if kind != "BoolExpr":
+        return named(node, negated)
+    inner = negated is not (body.get("boolop") == "NOT_EXPR")
+    return next(filter(None, (_first_in(arg, named, inner) for arg in body.get("args") or ())),
+                None)
 
 
 def batch_bound_sql(stmt: dict, kind: str, key: str, qualify: bool) -> PrintedSql:
@@ -237,6 +310,24 @@ def _tid(value: str) -> dict:
                          "typeName": {"names": [{"String": {"sval": "tid"}}], "typemod": -1}}}
 
 
+def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str, ...] | None,
+                   reads: str) -> str:
+    """Why no index of `table` serves the WHERE of `stmt`, which reads `columns` of it
+    (`reads`, as said): its NOT EXISTS (NOT IN, <> ALL subquery); else, when an index reads
+    each of those columns, its condition that keeps the values that differ (`<>`, NOT LIKE);
+    else that no index covers them."""
+    where = stmt.get("whereClause")
+    if columns is not None and (anti := _first_in(where, _anti_join)):
+        return f"serves the {anti} of its WHERE (it keeps the rows with no match in its " \
+               f"subquery: each row is tried, whatever index the compared column has)"
+    if columns is not None and set(columns) <= _indexed(catalog, table) and \
+            (written := _first_in(where, _unindexable)):
+        return f"serves the {written} of its WHERE (an index finds the rows equal to a " \
+               f"value, or in a range of values, not those that differ: each row is tried, " \
+               f"whatever index the compared column has)"
+    return f"covers what its WHERE reads of it ({reads})"
+
+
 def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version: int,
                 rule_text: bool, batched_by_apply: Callable[[], bool],
                 batchable: bool = True, all_null: set[str] | None = None) -> dict:
@@ -250,12 +341,8 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     `lockwise apply` can batch it. `all_null`: as `unindexed_where` takes it."""
     columns = unindexed_where(catalog, table, stmt, pg_version, all_null)
     reads = ", ".join(map(quote_ident, columns or ())) or "none of its columns"
-    anti = _anti_join_in(stmt.get("whereClause")) if columns is not None else None
     facts: dict = {"where_scans_table": columns is not None, "where_columns_text": reads,
-                   "where_unserved_text": f"covers what its WHERE reads of it ({reads})"
-                   if anti is None else f"serves the {anti} of its WHERE (it keeps the rows "
-                   f"with no match in its subquery: each row is tried, whatever index the "
-                   f"compared column has)"}
+                   "where_unserved_text": _unserved_text(catalog, table, stmt, columns, reads)}
     if columns is None or not rule_text:
         return facts
     key = catalog.primary_key(table)
