@@ -101,3 +101,31 @@ def test_drop_sequence_cascade_drops_what_reads_it_as_the_server_does(pg_db: str
             "SELECT 'public.' || relname FROM pg_class WHERE relkind IN ('r', 'v') "
             "AND relnamespace = 'public'::regnamespace")}
     assert _replayed_state(sql) == (rules, relations)
+
+
+LOCK_SETUP = ("CREATE SEQUENCE s;\nCREATE TABLE t (x bigint);\nCREATE TABLE u (x bigint);\n"
+              "CREATE RULE r AS ON INSERT TO t DO ALSO SELECT * FROM s;\n"
+              "CREATE VIEW v AS SELECT last_value FROM s;\nCREATE VIEW w AS SELECT * FROM v;\n"
+              "CREATE RULE r2 AS ON INSERT TO u DO ALSO SELECT * FROM w;\n"
+              "CREATE TABLE calm (x bigint);")
+
+
+def test_drop_sequence_cascade_locks_what_it_drops_from_as_the_server_does(pg_db: str) -> None:
+    # Each view going, and each table or view losing a rule, under ACCESS EXCLUSIVE
+    # (checked on 18.6: pg_locks of the dropping transaction, by the oids taken before).
+    import psycopg
+
+    from effect_helpers import effect_after
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(LOCK_SETUP)
+        oids = dict(conn.execute("SELECT oid, 'public.' || relname FROM pg_class "
+                                 "WHERE relnamespace = 'public'::regnamespace").fetchall())
+        with conn.transaction():
+            conn.execute("DROP SEQUENCE s CASCADE")
+            held = {oids[oid] for oid, mode in conn.execute(
+                "SELECT relation, mode FROM pg_locks WHERE pid = pg_backend_pid() "
+                "AND relation IS NOT NULL").fetchall()
+                if oid in oids and mode == "AccessExclusiveLock"}
+    locks = effect_after(LOCK_SETUP, "DROP SEQUENCE s CASCADE;").locks
+    assert {r for r, mode in locks.items() if mode == LockMode.ACCESS_EXCLUSIVE} == held
