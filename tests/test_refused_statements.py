@@ -542,3 +542,30 @@ def test_a_partitioned_table_made_its_own_parent_again_is_refused_for_its_kind(
     (finding,) = report(f"{setup}\n{statement}").statements[1].findings
     assert finding.rule == "partitioned-table-refused"
     assert said in finding.message, finding.message
+
+
+#: What partitioned-table-refused says a refusal is about, chosen by the effect: the
+#: partitioning, a table made its own ancestor (INHERIT, the server's "circular inheritance
+#: not allowed"), a table named as its own parent (CREATE TABLE ... PARTITION OF / INHERITS).
+REFUSAL_REASONS = {
+    "ALTER TABLE events SET (fillfactor = 70);": "for its partitioning",
+    "CREATE TABLE b (x int);\nALTER TABLE b INHERIT b;":
+        "as it would become its own ancestor",
+    "CREATE TABLE b (x int);\nCREATE TABLE c () INHERITS (b);\nALTER TABLE b INHERIT c;":
+        "as it would become its own ancestor",
+    "ALTER TABLE elsewhere INHERIT elsewhere;":
+        "for its partitioning, or as it would become its own ancestor",
+    "CREATE TABLE b PARTITION OF b FOR VALUES FROM (0) TO (10);":
+        "as it is named its own parent",
+    "CREATE TABLE IF NOT EXISTS b (x int) INHERITS (public.b);":
+        "as it is named its own parent",
+}
+
+
+@pytest.mark.parametrize("sql", REFUSAL_REASONS)
+def test_the_refusal_message_says_what_the_refusal_is_about(sql: str) -> None:
+    (finding,) = report(sql).statements[-1].findings
+    assert finding.rule == "partitioned-table-refused"
+    assert f", {REFUSAL_REASONS[sql]} (\"" in finding.message, finding.message
+    if "partitioning" not in REFUSAL_REASONS[sql]:
+        assert "partitioning" not in finding.message, finding.message

@@ -1940,6 +1940,16 @@ def _drop_relation(catalog: Catalog, name: str) -> None:
             del other.constraints[key]
 
 
+def _drop_sequence_readers(catalog: Catalog, name: str) -> None:
+    """DROP SEQUENCE `name` CASCADE, of what reads it as a relation (checked on 18.6): the
+    views whose query reads it go whole (its _RETURN rule is the view), with the views over
+    them; a rule of a table or a view that reads it, or one of those views, goes alone."""
+    views = catalog.views_over(name)
+    _drop_views(catalog, views)
+    for relation in (name, *views):
+        _rules_follow_rename(catalog, relation, None)
+
+
 def _alter_index(catalog: Catalog, stmt: dict, name: str) -> None:
     """ALTER INDEX parent ATTACH PARTITION child: child becomes a part of parent; SET
     TABLESPACE moves it; SET (...) and RESET (...) change its storage parameters."""
@@ -2438,6 +2448,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                     col = catalog.tables[table].columns[column]
                     col.default = col.default_sequence = None
                 _drop_callers(catalog, catalog.naming({name}))  # and what names it
+                _drop_sequence_readers(catalog, name)
         elif rtype == "OBJECT_STATISTIC_EXT":
             _drop_statistics(catalog, [name])
         elif rtype == "OBJECT_SCHEMA":

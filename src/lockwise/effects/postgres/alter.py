@@ -12,12 +12,15 @@ from lockwise.core.types import LockMode
 from lockwise.effects.nodes import PrintedSql, range_var, unwrap
 from lockwise.effects.postgres import family_function
 from lockwise.effects.postgres.builder import (
+    AS_OWN_ANCESTOR,
+    FOR_PARTITIONING,
     NO_TABLE,
     Builder,
     L,
     drop_defaults_drawing,
     lock_regclass_names,
     owned_sequences,
+    partitioned_refusal,
     refused_if_partitioned,
     refused_on_partitioned,
     table_facts,
@@ -502,7 +505,7 @@ def _circular_inheritance(b: Builder, table: str, made_here: bool) -> dict:
             f"else if a partition: "
             f"{refused_on_partitioned(b.ctx, 'inherit_partition', table)[_TEXT]}",
             f"else: {circular[_TEXT]}"]
-    return {**circular, _TEXT: "; ".join(said)}
+    return partitioned_refusal("; ".join(said), f"{FOR_PARTITIONING}, or {AS_OWN_ANCESTOR}")
 
 
 _TEXT = "refused_on_partitioned_text"

@@ -25,12 +25,14 @@ from lockwise.effects.partitions import (
     range_bounds_sql,
 )
 from lockwise.effects.postgres.builder import (
+    FOR_PARTITIONING,
     NO_TABLE,
     Builder,
     L,
     drop_fk_triggers,
     fk_target,
     partition_lineage,
+    partitioned_refusal,
     refused_on_partitioned,
     scan_fk_lookups,
 )
@@ -135,8 +137,7 @@ def _attach_refused(b: Builder, table: str, part: str) -> dict:
              for key, name in said]
     steps = [f"{'else ' if i else ''}{when[key]}: {text}"
              for i, ((key, _), text) in enumerate(zip(said, texts[:-1], strict=False))]
-    return {"refused_on_partitioned": True,
-            "refused_on_partitioned_text": "; ".join([*steps, f"else: {texts[-1]}"])}
+    return partitioned_refusal("; ".join([*steps, f"else: {texts[-1]}"]), FOR_PARTITIONING)
 
 
 def _unattachable(catalog: Catalog, part: str) -> str:

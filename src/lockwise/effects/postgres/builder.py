@@ -558,6 +558,17 @@ _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
 }
 
 
+#: What a refusal of `_PARTITIONED_REFUSALS` is about, as the rule's message says it after
+#: the table's name: the partitioning, but for a table made its own ancestor (INHERIT or
+#: ATTACH PARTITION of itself or of a table below it) and one named its own parent.
+FOR_PARTITIONING = "for its partitioning"
+AS_OWN_ANCESTOR = "as it would become its own ancestor"
+AS_OWN_PARENT = "as it is named its own parent"
+_REFUSED_FOR = {"circular": AS_OWN_ANCESTOR, "own_parent_exists": AS_OWN_PARENT,
+                "own_parent_skipped": AS_OWN_PARENT, "own_parent_not_table": AS_OWN_PARENT,
+                "own_parent_missing": AS_OWN_PARENT}
+
+
 def refused_on_partitioned(ctx: Context, what: str, name: str, **words: str) -> dict:
     """The facts of a partitioned table's refusal of `what` (a key of
     `_PARTITIONED_REFUSALS`; the caller knows the table is one), when the version in force
@@ -566,7 +577,15 @@ def refused_on_partitioned(ctx: Context, what: str, name: str, **words: str) -> 
     guess, and a statement some versions run is no error of the migration's. `words`: the
     other names the message prints."""
     text = _refusal(ctx, _PARTITIONED_REFUSALS[what], name, words)
-    return {"refused_on_partitioned": True, "refused_on_partitioned_text": text} if text else {}
+    return partitioned_refusal(text, _REFUSED_FOR.get(what, FOR_PARTITIONING)) if text else {}
+
+
+def partitioned_refusal(text: str, about: str) -> dict:
+    """`refused_on_partitioned` with the server's words (`text`, several joined when which
+    one depends on what the catalog does not know) and what the refusal is about (`about`,
+    `refused_on_partitioned_for`: one of the phrases above)."""
+    return {"refused_on_partitioned": True, "refused_on_partitioned_text": text,
+            "refused_on_partitioned_for": about}
 
 
 #: What PostgreSQL refuses to do to an inheritance child alone, for what it has from its

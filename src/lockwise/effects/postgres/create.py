@@ -23,6 +23,7 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.postgres.attach import check_default_partition, clone_foreign_keys
 from lockwise.effects.postgres.builder import (
+    AS_OWN_PARENT,
     NO_TABLE,
     Builder,
     L,
@@ -34,6 +35,7 @@ from lockwise.effects.postgres.builder import (
     lock_read_partitions,
     lock_regclass_names,
     name_taken,
+    partitioned_refusal,
     read_tables,
     reference_text,
     refused_facts,
@@ -176,8 +178,8 @@ def _own_parent_refused(b: Builder, stmt: dict, table: str) -> dict:
             for when, key in cases]
     missing = refused_on_partitioned(b.ctx, "own_parent_missing", table, parent=".".join(
         filter(None, (written.get("schemaname"), written.get("relname")))))
-    return {"refused_on_partitioned": True, "refused_on_partitioned_text": "; ".join(
-        [*said, f"else: {missing['refused_on_partitioned_text']}"])}
+    return partitioned_refusal("; ".join(
+        [*said, f"else: {missing['refused_on_partitioned_text']}"]), AS_OWN_PARENT)
 
 
 def _refused_before_made(b: Builder, table: str, stmt: dict) -> dict:

@@ -194,11 +194,26 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             b.lock(name, L.ACCESS_EXCLUSIVE)  # (checked on the server)
         if kind == "sequence" and cascade:
             drop_defaults_drawing(b, name)
+            _drop_sequence_readers(b, name)
             facts = _drop_callers(b, catalog.naming({name}), name, len(names) > 1)
         b.drops.add(f"{kind}:{name}")
         b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
               cascade=cascade, if_exists=if_exists,
               object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
+
+
+def _drop_sequence_readers(b: Builder, name: str) -> None:
+    """DROP SEQUENCE `name` CASCADE, of what reads it as a relation (as the replay's
+    `_drop_sequence_readers`; checked on 18.6): the views over it go, and the rules reading
+    it or one of them, each under ACCESS EXCLUSIVE on its view or table."""
+    catalog = b.ctx.catalog
+    views = catalog.views_over(name)
+    for view in views:
+        b.lock(view, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"view:{view}")
+    for relation in (name, *views):
+        for ruled in catalog.tables_with_rules_naming(relation):
+            b.lock(ruled.name, L.ACCESS_EXCLUSIVE)
 
 
 def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: str,
