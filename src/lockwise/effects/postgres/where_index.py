@@ -33,7 +33,7 @@ it reads (`email = 'x'`: a Seq Scan even with sequential scans disabled, checked
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from lockwise.catalog.model import Catalog
 from lockwise.core.deferred import bound_on_use
@@ -43,7 +43,6 @@ from lockwise.effects.nodes import (
     is_constant_true,
     strings,
     unwrap,
-    walk,
     with_column_refs,
 )
 from lockwise.parse.quoting import quote_ident
@@ -94,7 +93,7 @@ def _indexed(catalog: Catalog, table: str) -> set[str]:
             elem = unwrap(param)[1]
             indexed.add(_expression_key(elem["expr"]) if elem.get("expr") else elem.get("name"))
         indexed.update(strings(body.get("fields"))[-1] for kind, body in
-                       walk(definition.get("whereClause")) if kind == "ColumnRef")
+                       _outside_subqueries(definition.get("whereClause")) if kind == "ColumnRef")
     return indexed
 
 
@@ -164,39 +163,31 @@ class _Target:
     def expressions_in(self, node: object) -> set[str]:
         """Each expression `node` is or holds (outside subqueries) as `_expression_key`
         writes it, the target's column references bare, as an index's are."""
-        found: set[str] = set()
-        stack = [with_column_refs(node, lambda written: [self.column(written) or ""]
-                                  if len(written) > 1 and self.column(written) else None)]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                for key, value in item.items():
-                    if key[:1].isupper() and key not in ("ColumnRef", "A_Const", "String"):
-                        found.add(_expression_key({key: value}))
-                    if key != "subselect" and isinstance(value, dict | list):
-                        stack.append(value)
-        return found
+        bare = with_column_refs(node, lambda written: [self.column(written) or ""]
+                                if len(written) > 1 and self.column(written) else None)
+        return {_expression_key({kind: body}) for kind, body in _outside_subqueries(bare)
+                if kind not in ("ColumnRef", "A_Const", "String")}
 
     def columns_in(self, node: object) -> set[str]:
         """The target's columns `node` reads, not counting those inside subqueries (their
         own FROM lists see other relations)."""
-        found: set[str] = set()
-        stack = [node]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                for key, value in item.items():
-                    if key == "ColumnRef":
-                        column = self.column(strings(value.get("fields")))
-                        if column:
-                            found.add(column)
-                    elif key != "subselect" and isinstance(value, dict | list):
-                        stack.append(value)
-        return found
+        return {column for kind, body in _outside_subqueries(node) if kind == "ColumnRef"
+                and (column := self.column(strings(body.get("fields"))))}
+
+
+def _outside_subqueries(node: object) -> Iterator[tuple[str, dict]]:
+    """Every (kind, body) node of `node` (itself too), but for those inside a subquery."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if key[:1].isupper() and isinstance(value, dict):
+                    yield key, value
+                if key != "subselect" and isinstance(value, dict | list):
+                    stack.append(value)
 
 
 def _served(node: object, target: _Target, indexed: set[str], negated: bool = False) -> bool:
