@@ -10,10 +10,8 @@ modelled (its manual names no such lock)."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from test_mysql_ddl_key_locks import _client
+from mariadb_lock_helpers import waits as _waits
 
 from lockwise.effects.mysql_locks import KEY_CHILD_LOCK, key_child_parent
 
@@ -125,96 +123,6 @@ def _fresh(mariadb, database: str) -> None:
                        "mysql").returncode == 0
     assert mariadb.run(SETUP + " INSERT INTO p VALUES (1, 1); INSERT INTO c VALUES (1, 1);",
                        database).returncode == 0
-
-
-#: how long the server may take to reach a state on a slow, loaded machine (a bound, not a
-#: measure: every decision below reads the server's own state, never a clock)
-PATIENCE = 30.0
-#: between two reads of INNODB_TRX: InnoDB refreshes its copy of the transactions only once
-#: it has not been read for 0.1 s (polled faster, a new lock wait never shows: seen on 10.11)
-POLL = 0.25
-
-
-def _ids(mariadb, query: str) -> list[int]:
-    return [int(line) for line in mariadb.run(query, "mysql").stdout.split()]
-
-
-def _blocked(mariadb, database: str, ignored: list[int]) -> list[int]:
-    """The sessions in `database` (but `ignored`) that wait for a lock: InnoDB's (INNODB_TRX's
-    LOCK WAIT, how a DDL waits for c's table lock and c's writes behind it on 10.11) or a
-    metadata lock (the processlist's 'Waiting for table metadata lock' and its kin)."""
-    return _ids(mariadb, "SELECT l.ID FROM information_schema.PROCESSLIST l LEFT JOIN "
-                "information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = l.ID WHERE "
-                f"l.DB = '{database}' AND l.ID NOT IN ({', '.join(map(str, ignored))}) AND "
-                "(t.trx_state = 'LOCK WAIT' OR l.STATE LIKE 'Waiting for%')")
-
-
-def _holding(mariadb, database: str) -> list[int]:
-    """The sessions in `database` asleep in the holder's `SELECT SLEEP`: the client sends one
-    statement after the other, so the holder's write (and its locks) is then done and open."""
-    return _ids(mariadb, "SELECT ID FROM information_schema.PROCESSLIST WHERE "
-                f"DB = '{database}' AND STATE = 'User sleep' AND INFO LIKE 'SELECT SLEEP%'")
-
-
-def _waits_or_ends(mariadb, database: str, session, holder: int, ignored: list[int]
-                   ) -> tuple[bool, int | None]:
-    """Whether `session` (a client just started) waits for a lock while the holder holds its
-    own, and its connection id when it does; it does not when it ends while the holder still
-    sleeps. Polled until one of the two is seen (at most PATIENCE seconds)."""
-    deadline = time.monotonic() + PATIENCE
-    while time.monotonic() < deadline:
-        blocked = _blocked(mariadb, database, ignored)
-        if blocked:
-            assert holder in _holding(mariadb, database), "the holder ended before the wait"
-            return True, blocked[0]
-        if session.poll() is not None:
-            assert session.returncode == 0, session.stderr.read() if session.stderr else ""
-            assert holder in _holding(mariadb, database), "the holder ended first: undecided"
-            return False, None
-        time.sleep(POLL)
-    state = mariadb.run("SELECT l.ID, l.DB, l.STATE, l.INFO, t.trx_state FROM information_schema."
-                        "PROCESSLIST l LEFT JOIN information_schema.INNODB_TRX t ON "
-                        "t.trx_mysql_thread_id = l.ID", "mysql").stdout
-    pytest.fail(f"neither waited nor ended within {PATIENCE} s:\n{state}")
-
-
-def _waits(mariadb, database: str, sql: str, blocker: str, later: str = "") -> tuple:
-    """Whether `sql` waits while another session holds `blocker` open, and, when `later` is
-    given, whether `later` (run while `sql` waits) waits too. Read from the server's state:
-    the holder is asleep after its write before `sql` starts, and is killed once decided (its
-    connection ends: its transaction rolls back)."""
-    holder = _client(mariadb, database, f"BEGIN; {blocker}; SELECT SLEEP({PATIENCE * 4})")
-    sessions, holder_id = [holder], None
-    try:
-        deadline = time.monotonic() + PATIENCE
-        while not (held := _holding(mariadb, database)):
-            assert holder.poll() is None, holder.stderr.read() if holder.stderr else ""
-            assert time.monotonic() < deadline, f"the holder did not reach its sleep: {blocker}"
-            time.sleep(0.05)
-        (holder_id,) = held
-        running = _client(mariadb, database, sql)
-        sessions.append(running)
-        waited, ddl_id = _waits_or_ends(mariadb, database, running, holder_id, [holder_id])
-        queued = None
-        if later:
-            assert waited and ddl_id is not None, "`later` queues only behind a waiting DDL"
-            behind = _client(mariadb, database, later)
-            sessions.append(behind)
-            queued = _waits_or_ends(mariadb, database, behind, holder_id,
-                                    [holder_id, ddl_id])[0]
-        assert mariadb.run(f"KILL {holder_id}", "mysql").returncode == 0
-        holder_id = None
-        for session in sessions[1:]:
-            assert session.wait(timeout=PATIENCE) == 0, (
-                session.stderr.read() if session.stderr else "")
-    finally:
-        if holder_id is not None:  # (a failure: its server session would hold on asleep)
-            mariadb.run(f"KILL {holder_id}", "mysql")
-        for session in sessions:
-            if session.poll() is None:
-                session.kill()
-            session.wait(timeout=PATIENCE)
-    return waited, queued
 
 
 @pytest.mark.parametrize(("sql", "locks"), FORMS)

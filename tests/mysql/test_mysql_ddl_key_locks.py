@@ -13,10 +13,10 @@ own."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import pytest
+from mariadb_lock_helpers import PATIENCE, POLL, client, holding, waits, waits_or_ends
 
 from lockwise.effects.mysql_locks import metadata_lock
 
@@ -56,38 +56,30 @@ def test_adding_a_key_in_place_locks_no_parent(lint_change) -> None:
     assert _others(statement.effect, "k") == {}
 
 
-def _client(mariadb, database: str, sql: str) -> subprocess.Popen:
-    return subprocess.Popen([mariadb.client, "--no-defaults", f"--socket={mariadb.socket}",
-                             "-uroot", database, "-e", sql],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
 def _held_while_waiting(mariadb, database: str, ddl: str, blocker: str,
                         expected: dict[str, str]) -> dict[str, str]:
     """The metadata locks `ddl` holds (on the tables other than k) while it waits for k,
-    which a second session holds with `blocker` for 3 seconds: the `expected` ones as soon
-    as they are seen (the DDL takes its locks one by one), else the last seen."""
-    holder = _client(mariadb, database, f"BEGIN; {blocker}; SELECT SLEEP(3); COMMIT")
-    time.sleep(0.5)
-    running = _client(mariadb, database, ddl)
-    held: dict[str, str] = {}
-    try:
-        for _ in range(20):
-            time.sleep(0.1)
+    which a second session holds with `blocker`: the `expected` ones as soon as they are seen
+    (the DDL takes its locks one by one), else the last seen while it still waits (read from
+    the server's state: the DDL waits for k's metadata lock, at most PATIENCE seconds)."""
+    with holding(mariadb, database, blocker) as (holder_id, sessions):
+        running = client(mariadb, database, ddl)
+        sessions.append(running)
+        waited, ddl_id = waits_or_ends(mariadb, database, running, holder_id, [holder_id])
+        assert waited, f"it did not wait for k: {ddl}"
+        deadline, held = time.monotonic() + PATIENCE, None
+        while held != expected and time.monotonic() < deadline:
             seen = mariadb.run(
                 "SELECT m.TABLE_NAME, m.LOCK_MODE FROM information_schema.METADATA_LOCK_INFO m "
                 "JOIN information_schema.PROCESSLIST l ON l.ID = m.THREAD_ID WHERE "
-                f"m.TABLE_SCHEMA = '{database}' AND l.INFO LIKE 'ALTER TABLE k%' AND l.STATE = "
+                f"m.TABLE_SCHEMA = '{database}' AND l.ID = {ddl_id} AND l.STATE = "
                 "'Waiting for table metadata lock'", "mysql")
             held = {table: mode.removeprefix("MDL_") for table, mode in
                     (line.split("\t") for line in seen.stdout.splitlines())
                     if table not in ("k", "")}
-            if held == expected:
-                break
-        return held
-    finally:
-        assert running.wait(timeout=30) == 0, running.stderr.read() if running.stderr else ""
-        holder.wait(timeout=30)
+            if held != expected:
+                time.sleep(POLL)
+        return held or {}
 
 
 def test_the_locks_on_mariadb(mariadb) -> None:
@@ -104,19 +96,13 @@ def test_the_locks_on_mariadb(mariadb) -> None:
 def test_in_place_it_waits_for_no_write_of_the_parent(mariadb) -> None:
     """Checked on MariaDB 10.11: with the checks off the ALTER ends while another session
     writes p (with them on, a copy, it waits for that session)."""
-    for checks, waits in ((0, False), (1, True)):
+    for checks, blocked in ((0, False), (1, True)):
         database = f"ddl_key_locks_inplace{checks}"
         assert mariadb.run(f"CREATE DATABASE {database}", "mysql").returncode == 0
         assert mariadb.run(SETUP, database).returncode == 0
-        holder = _client(mariadb, database,
-                         "BEGIN; INSERT INTO p VALUES (9, 9); SELECT SLEEP(3); COMMIT")
-        time.sleep(0.5)
-        started = time.monotonic()
-        ran = mariadb.run(f"SET foreign_key_checks = {checks}; ALTER TABLE k ADD FOREIGN KEY "
-                          "(pid) REFERENCES p (id)", database)
-        assert ran.returncode == 0, ran.stderr
-        assert (time.monotonic() - started > 1.5) == waits, checks
-        holder.wait(timeout=30)
+        assert waits(mariadb, database, f"SET foreign_key_checks = {checks}; ALTER TABLE k ADD "
+                     "FOREIGN KEY (pid) REFERENCES p (id)",
+                     "INSERT INTO p VALUES (9, 9)")[0] == blocked, checks
 
 
 def test_a_parents_ddl_waits_for_the_writes_of_its_children(mariadb) -> None:
@@ -129,16 +115,11 @@ def test_a_parents_ddl_waits_for_the_writes_of_its_children(mariadb) -> None:
     database = "ddl_key_locks_parent"
     assert mariadb.run(f"CREATE DATABASE {database}", "mysql").returncode == 0
     assert mariadb.run(SETUP, database).returncode == 0
-    for blocker, waits, sql in (("INSERT INTO c VALUES (1, NULL)", True,
-                                 "ALTER TABLE p ADD COLUMN w INT"),
-                                ("INSERT INTO c VALUES (2, NULL)", True, "RENAME TABLE p TO p2"),
-                                ("SELECT * FROM c", False, "RENAME TABLE p2 TO p")):
-        holder = _client(mariadb, database, f"BEGIN; {blocker}; SELECT SLEEP(3); ROLLBACK")
-        time.sleep(0.5)
-        started = time.monotonic()
-        assert mariadb.run(sql, database).returncode == 0, sql
-        assert (time.monotonic() - started > 1.5) == waits, sql
-        holder.wait(timeout=30)
+    for blocker, blocked, sql in (("INSERT INTO c VALUES (1, NULL)", True,
+                                   "ALTER TABLE p ADD COLUMN w INT"),
+                                  ("INSERT INTO c VALUES (2, NULL)", True, "RENAME TABLE p TO p2"),
+                                  ("SELECT * FROM c", False, "RENAME TABLE p2 TO p")):
+        assert waits(mariadb, database, sql, blocker)[0] == blocked, sql
 
 
 @pytest.mark.parametrize(("sql", "said"), [
