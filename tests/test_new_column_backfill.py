@@ -66,6 +66,11 @@ _BACKFILLS = [
     ("ALTER TABLE t ADD COLUMN c int DEFAULT 0;\n"
      "UPDATE t SET c = 1 WHERE c IS NULL OR v = 1;", False),
     ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE v IS NULL OR v = 1;", False),
+    # a NOT the planner moves inward: NOT (c IS NOT NULL) is c IS NULL
+    ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE NOT (c IS NOT NULL);", True),
+    ("ALTER TABLE t ADD COLUMN c int;\nDELETE FROM t WHERE NOT (t.c IS NOT NULL AND v = 1);",
+     True),
+    ("ALTER TABLE t ADD COLUMN c int;\nUPDATE t SET c = 0 WHERE NOT (c IS NULL);", False),
 ]
 
 
@@ -174,6 +179,16 @@ _NOT_NULL_TESTS = [
     # more than the NOT NULL column's test: a filter limits it
     ("UPDATE t SET v = 1 WHERE id IS NOT NULL AND v > 3;", False),
     ("UPDATE t SET v = 1 WHERE id IS NULL;", False),
+    # a NOT the planner moves inward: NOT (c IS NULL) is c IS NOT NULL, NOT NOT nothing, and
+    # by De Morgan's laws NOT (a AND b) is NOT a OR NOT b
+    ("UPDATE t SET v = 1 WHERE NOT (id IS NULL);", True),
+    ("DELETE FROM t AS x WHERE NOT (x.id IS NULL);", True),
+    ("UPDATE t SET v = 1 WHERE NOT NOT (id IS NOT NULL);", True),
+    ("UPDATE t SET v = 1 WHERE NOT (id IS NULL AND v > 3);", True),
+    ("UPDATE t SET v = 1 WHERE NOT (id IS NULL OR v > 3);", False),
+    ("UPDATE t SET v = 1 WHERE NOT (v IS NULL);", False),
+    ("UPDATE t SET v = 1 WHERE NOT (id IS NOT NULL);", False),
+    ("UPDATE t SET v = 1 WHERE NOT NOT (id IS NULL);", False),
 ]
 
 

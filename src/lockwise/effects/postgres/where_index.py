@@ -108,34 +108,55 @@ def null_tested_column(stmt: dict, columns: set[str], test: str = "IS_NULL") -> 
     """The column of UPDATE / DELETE `stmt`'s target, one of `columns` (each NULL in every
     row), whose IS NULL makes its whole WHERE true of every row (`WHERE c IS NULL`, `WHERE
     t.c IS NULL`): the first when the WHERE ANDs such tests and conditions true by their
-    literals alone, or when it ORs one with anything (`c IS NULL OR v = 1`); None for any
-    other WHERE: another condition still picks the rows. With `test` "IS_NOT_NULL", the
-    same of IS NOT NULL, for `columns` NOT NULL in every row."""
+    literals alone, or when it ORs one with anything (`c IS NULL OR v = 1`), read with its
+    NOTs moved inward as the planner moves them (`NOT (c IS NOT NULL)` is `c IS NULL`);
+    None for any other WHERE: another condition still picks the rows. With `test`
+    "IS_NOT_NULL", the same of IS NOT NULL, for `columns` NOT NULL in every row."""
     return _every_row(stmt.get("whereClause") or {}, _Target(stmt, columns), test)
 
 
-def _every_row(node: object, target: _Target, test: str) -> str | None:
-    """The column of `target.columns` whose IS NULL makes condition `node` true of every row
-    (as `null_tested_column` says), None when `node` may be false of some."""
-    kind, body = unwrap(node)
-    if kind == "BoolExpr" and body.get("boolop") in ("AND_EXPR", "OR_EXPR"):
-        args = body.get("args") or ()
-        found = [_every_row(arg, target, test) for arg in args]
-        if body["boolop"] == "AND_EXPR" and any(column is None and not is_constant_true(arg)
-                                                for column, arg in zip(found, args, strict=True)):
+def _every_row(node: object, target: _Target, test: str, negated: bool = False) -> str | None:
+    """The column of `target.columns` whose IS NULL makes condition `node` (its negation
+    when `negated`) true of every row (as `null_tested_column` says), None when it may be
+    false of some."""
+    node, negated, junction = _inward(node, negated)
+    if junction:
+        args = unwrap(node)[1].get("args") or ()
+        found = [_every_row(arg, target, test, negated) for arg in args]
+        # (a literal is exempt only where it is not negated: `NOT false` is not looked for)
+        if junction == "AND_EXPR" and any(
+                column is None and (negated or not is_constant_true(arg))
+                for column, arg in zip(found, args, strict=True)):
             return None
         return next((column for column in found if column), None)
-    column = _null_tested(node, target, test)
+    column = _null_tested(node, target, test, negated)
     return column if column in target.columns else None
 
 
-def _null_tested(node: object, target: _Target, test: str = "IS_NULL") -> str | None:
-    """The target's column that condition `node` tests IS NULL (`test`), if it is such a
-    test."""
+def _inward(node: object, negated: bool) -> tuple[object, bool, str | None]:
+    """Condition `node` (its negation when `negated`) as the planner reads it, the NOTs
+    around it moved inward: the condition under them, whether it is negated (an odd count
+    of NOTs), and for an AND or OR which of the two it is once so (De Morgan's laws: `NOT
+    (a AND b)` is `NOT a OR NOT b`), "AND_EXPR" or "OR_EXPR"; None for another condition."""
+    kind, body = unwrap(node)
+    while kind == "BoolExpr" and body.get("boolop") == "NOT_EXPR" and body.get("args"):
+        node, negated = body["args"][0], not negated
+        kind, body = unwrap(node)
+    op = body.get("boolop") if kind == "BoolExpr" else None
+    if op not in ("AND_EXPR", "OR_EXPR"):
+        return node, negated, None
+    return node, negated, ({"AND_EXPR": "OR_EXPR", "OR_EXPR": "AND_EXPR"}[op] if negated
+                           else op)
+
+
+def _null_tested(node: object, target: _Target, test: str = "IS_NULL",
+                 negated: bool = False) -> str | None:
+    """The target's column that condition `node` (its negation when `negated`: `NOT (c IS
+    NULL)` is `c IS NOT NULL`) tests IS NULL (`test`), if it is such a test."""
     kind, body = unwrap(node)
     arg_kind, arg = unwrap(body.get("arg")) if kind == "NullTest" else ("", {})
     return target.column(strings(arg.get("fields"))) if arg_kind == "ColumnRef" and \
-        body.get("nulltesttype") == test else None
+        (body.get("nulltesttype") == test) is not negated else None
 
 
 class _Target:
@@ -194,14 +215,11 @@ def _served(node: object, target: _Target, indexed: set[str], negated: bool = Fa
     """Whether an index (or a row address range) may serve condition `node` (its negation
     when `negated`: the planner moves a NOT inward, to an operator's negator where it has
     one, `NOT (a > 5)` to `a <= 5`, and by De Morgan's laws through AND and OR)."""
+    node, negated, junction = _inward(node, negated)
     kind, body = unwrap(node)
-    if kind == "BoolExpr":
-        args = body.get("args") or ()
-        if body.get("boolop") == "NOT_EXPR":
-            return bool(args) and _served(args[0], target, indexed, not negated)
-        if (body.get("boolop") == "OR_EXPR") is not negated:
-            return all(_served(a, target, indexed, negated) for a in args)
-        return any(_served(a, target, indexed, negated) for a in args)
+    if junction:
+        served = (_served(a, target, indexed, negated) for a in body.get("args") or ())
+        return all(served) if junction == "OR_EXPR" else any(served)
     if _anti_join(node, negated):
         return False  # every row is tried for those without a match
     if kind == "CurrentOfExpr" or kind == "SubLink" and \
@@ -209,13 +227,12 @@ def _served(node: object, target: _Target, indexed: set[str], negated: bool = Fa
         return True
     if _unindexable(node, negated):
         return False  # a B-tree finds equal values or a range, not the values that differ
-    tested = _null_tested(node, target, "IS_NOT_NULL" if negated else "IS_NULL")
+    tested = _null_tested(node, target, "IS_NULL", negated)
     if tested is not None and tested in target.never_null:
         return True  # false: nothing to read
     if tested is not None and tested in target.all_null:
         return False  # true of every row: through an index of it, each is read
-    if _null_tested(node, target, "IS_NULL" if negated else "IS_NOT_NULL") in \
-            target.never_null:
+    if _null_tested(node, target, "IS_NOT_NULL", negated) in target.never_null:
         return False  # true of every row: the planner drops it (17+) and reads them all
     return bool(target.columns_in(node) & indexed or target.expressions_in(node) & indexed)
 
