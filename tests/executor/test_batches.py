@@ -361,6 +361,7 @@ def test_batch_bound_qualifies_the_key_as_the_statement_names_its_target() -> No
     ("CREATE SCHEMA app;\nCREATE TABLE app.t (id bigint PRIMARY KEY);\n"
      "-- lockwise: batch size=100\nUPDATE t SET n = n + 1 FROM app.t WHERE app.t.id = public.t.id",
      5),
+    ("UPDATE t SET n = t.n + s.m FROM (SELECT max(n) AS m FROM t) s WHERE t.id > 0", 3),
 ])
 def test_a_batch_directive_apply_cannot_follow_is_refused_before_anything_runs(
         pg_db: str, tmp_path: Path, statement: str, line: int) -> None:
@@ -668,3 +669,94 @@ def test_where_without_index_advice_pasted_whole_is_applied_in_batches(
     assert applied.returncode == 0, applied
     assert f"{ADVICE_ROWS} rows in 3 batches" in applied.stdout + applied.stderr
     assert query(pg_db, LEFT["t"]) == [(0,)]
+
+
+#: UPDATEs that read a column they set of their table's other rows: a FROM subquery, a
+#: subquery of the SET list or of the WHERE, the table again beside it (under an alias).
+_READ_WHAT_IT_SETS = [
+    "UPDATE t SET n = t.n + s.m FROM (SELECT max(n) AS m FROM t) s WHERE t.id > 0",
+    "UPDATE t SET n = s.r FROM (SELECT id, row_number() OVER (ORDER BY n DESC, id) AS r "
+    "FROM t) s WHERE s.id = t.id",
+    "UPDATE t SET n = (SELECT max(n) FROM t) + n WHERE id > 0",
+    "UPDATE t SET n = n * 10 WHERE n < (SELECT avg(n) FROM t)",
+    "UPDATE t SET n = prev.n + t.n FROM t AS prev WHERE prev.id = t.id - 1",
+    "UPDATE t AS cur SET n = t.n + cur.n FROM t WHERE t.id = cur.id - 1",
+    "UPDATE t SET n = s.n FROM (SELECT * FROM t) s WHERE s.id = t.id - 1",
+]
+
+
+
+def _rows_after(dsn: str, statement: str, batches: int = 0) -> list[tuple]:
+    """The rows of a new t of ids 1 to 1000 (n = id) after `statement` ran whole, or as
+    `batches` key-range batches of 100 ids, each committed on its own, as apply runs them."""
+    import psycopg
+    from pglast import parse_sql
+
+    from lockwise.executor.batches import _batched_sql
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS t; CREATE TABLE t (id bigint PRIMARY KEY, "
+                     "n integer NOT NULL); INSERT INTO t SELECT g, g FROM "
+                     "generate_series(1, 1000) g")
+        if not batches:
+            conn.execute(statement)
+        (raw,) = parse_sql(statement)
+        for batch in range(batches):
+            conn.execute(_batched_sql(raw.stmt, "id", 1 + 100 * batch, 101 + 100 * batch))
+        return conn.execute("SELECT id, n FROM t ORDER BY id").fetchall()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", _READ_WHAT_IT_SETS)
+def test_batches_of_an_update_reading_what_it_sets_change_other_values(
+        pg_db: str, statement: str) -> None:
+    """Why apply refuses to batch such an UPDATE (checked on 18.6): the one statement reads
+    every row as it was before it, while each batch reads what the batches before it wrote,
+    and the table ends with other values."""
+    assert _rows_after(pg_db, statement, batches=10) != _rows_after(pg_db, statement)
+    assert "reads a column it sets" in (_refusal(statement) or "")
+
+
+def _refusal(statement: str) -> str | None:
+    import json
+
+    from pglast.parser import parse_sql_json
+
+    from lockwise.executor.batches import batch_refusal
+
+    return batch_refusal(json.loads(parse_sql_json(statement))["stmts"][0]["stmt"])
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE t SET n = t.n + s.m FROM (SELECT max(id) AS m FROM t) s WHERE t.id > 0",
+    "UPDATE t SET n = s.n FROM (SELECT id, n FROM other) s WHERE s.id = t.id",
+    "UPDATE t SET n = (SELECT max(id) FROM t) + n",
+    "UPDATE t SET n = prev.id FROM t AS prev WHERE prev.id = t.id - 1",
+    "UPDATE t SET n = n + 1 WHERE id IN (SELECT id FROM t WHERE id > 5)",
+])
+def test_an_update_reading_other_columns_of_its_table_is_batched(statement: str) -> None:
+    """Columns it does not set, or another table's, read the same in every batch: batched."""
+    assert _refusal(statement) is None
+
+
+@pytest.mark.postgres
+def test_an_update_reading_what_it_sets_is_refused_and_reported(pg_db: str,
+                                                                 tmp_path: Path) -> None:
+    """The directive on such an UPDATE: apply refuses the migration before anything of it
+    runs (exit code 2, at the statement), lint reports the directive and, apply batching
+    nothing, the whole-table UPDATE too; its alternative reads a snapshot, no directive."""
+    statement = "UPDATE t SET n = t.n + s.m FROM (SELECT max(n) AS m FROM t) s"
+    migrations = _small_backfill(tmp_path)
+    path = migrations / "002_bump.up.sql"
+    path.write_text(f"-- lockwise: batch size=100\n{statement};\n")
+    refused = lockwise(pg_db, "apply", str(migrations))
+    assert refused.returncode == 2, refused
+    assert f"{path}:2:1:" in refused.stderr
+    assert "reads a column it sets" in refused.stderr
+    assert query(pg_db, "SELECT to_regclass('t') IS NULL") == [(True,)]
+    found = _lint_last(path.read_text())
+    (misplaced,) = [f for f in found if f.rule == "misplaced-batch-directive"]
+    assert "reads a column it sets" in misplaced.message
+    (backfill,) = [f.instead or "" for f in found if f.rule == "unbatched-backfill"]
+    assert "lockwise: batch" not in backfill
+    assert "that query's rows in a table first" in backfill

@@ -17,7 +17,16 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from lockwise.effects.nodes import range_name, returning_list, unwrap
+from lockwise.effects.nodes import (
+    columns_read,
+    range_name,
+    range_var,
+    relations_in,
+    returning_list,
+    strings,
+    unwrap,
+    walk,
+)
 from lockwise.rules.directives import BATCH_DIRECTIVE
 
 _ARG = re.compile(r"(\w+)\s*=\s*(\S+)")
@@ -127,7 +136,41 @@ def batch_refusal(tree: dict) -> str | None:
             _names_beside(node.get("fromClause") or node.get("usingClause") or ()):
         return (f"a table named {target['relname']} in its FROM or USING list makes the key "
                 "bound ambiguous: write the target's schema or give it an alias")
+    if kind == "UpdateStmt" and reads_what_it_sets(node):
+        return ("it reads a column it sets from its own table's other rows, and each batch "
+                "would read what the batches before it wrote: keep what it reads in a table "
+                "first, CREATE TABLE ... AS SELECT, and read that in its place")
     return None
+
+
+def reads_what_it_sets(update: dict) -> bool:
+    """Whether UPDATE `update` (its node) reads a column it sets (or every column, `*`) of
+    its table other than through the row it changes: in a query of it (a WITH query, a FROM
+    subquery, a subquery of its SET list or WHERE) that reads the table, or through the table
+    named again in its FROM list (`FROM t AS prev`). The one statement reads all of them as
+    they were before it; run in batches, each batch would read what the batches before it
+    wrote, and set other values (checked on 18.6: a max() added to each row, a renumbering,
+    the previous row's value, a WHERE comparing with the average). Told by name: a column of
+    that name read of another table in such a query counts too."""
+    table = range_var(update.get("relation"))[0]
+    sets = {unwrap(t)[1].get("name", "") for t in update.get("targetList") or ()}
+    read = [update.get(k) for k in ("withClause", "targetList", "fromClause", "whereClause")]
+    if any(kind == "SelectStmt" and table in relations_in(body) and (
+            sets.intersection(columns_read(body)) or any(k == "A_Star" for k, _ in walk(body)))
+            for kind, body in walk(read)):
+        return True
+    items = list(update.get("fromClause") or ())
+    while items:
+        kind, item = unwrap(items.pop())
+        if kind == "JoinExpr":
+            items += [item.get("larg"), item.get("rarg")]
+        elif kind == "RangeVar" and range_var(item)[0] == table:
+            name = range_name(item)
+            if sets.intersection(columns_read(read, name)) or any(
+                    kind == "ColumnRef" and strings(ref.get("fields"))[-1:] == [name]
+                    and unwrap(ref["fields"][-1])[0] == "A_Star" for kind, ref in walk(read)):
+                return True
+    return False
 
 
 def _names_beside(items: Iterable[dict]) -> set[str]:

@@ -516,8 +516,9 @@ _BATCH_AFTER_WITH_WRITES = (
     "-- name, which the statement below reads in its place; then repeat it until no rows are\n"
     "-- updated, each batch in its own transaction:")
 _BATCH_FROM_A_SNAPSHOT = (
-    "a query it reads its rows from reads the columns it sets, and each batch would read\n"
-    "-- what the batches before it changed (a renumbering would number the rows anew): keep\n"
+    "it reads a column it sets of its table's other rows (in a query, or the table named\n"
+    "-- again beside it), and each batch would read what the batches before it changed (a\n"
+    "-- renumbering would number the rows anew; `lockwise apply` refuses to batch it): keep\n"
     "-- that query's rows in a table first (CREATE TABLE ... AS SELECT ...) and read that\n"
     "-- table here in its place; then repeat until no rows are updated, each batch in its own\n"
     "-- transaction:")
@@ -537,7 +538,7 @@ def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
     ctes = (stmt.get("withClause") or {}).get("ctes") or ()
     if any(unwrap(unwrap(c)[1].get("ctequery"))[0] in _WRITING_QUERIES for c in ctes):
         return _BATCH_AFTER_WITH_WRITES
-    if kind == "update" and _reads_what_it_sets(stmt, table):
+    if kind == "update" and _batches.reads_what_it_sets(stmt):
         return _BATCH_FROM_A_SNAPSHOT
     key = b.ctx.catalog.primary_key(table)
     known = b.ctx.catalog.tables.get(table)
@@ -548,20 +549,6 @@ def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
     if b.ctx.executed:
         return _BATCH_IN_PLACE_OF_EXECUTE
     return _BATCH_IN_BODY if b.ctx.in_body else _BATCH_BY_APPLY
-
-
-def _reads_what_it_sets(stmt: dict, table: str) -> bool:
-    """Whether a WITH query of an UPDATE, or a subquery of its FROM list, reads `table` and a
-    column of that name the UPDATE sets (or every column, `*`): run in batches, each would
-    read what the batches before it wrote, not what the one statement reads."""
-    ctes = (stmt.get("withClause") or {}).get("ctes") or ()
-    queries = [unwrap(c)[1].get("ctequery") for c in ctes] + [
-        body["subquery"] for kind, body in walk(stmt.get("fromClause"))
-        if kind == "RangeSubselect" and body.get("subquery")]
-    set_columns = {unwrap(t)[1].get("name", "") for t in stmt.get("targetList") or ()}
-    return any(table in relations_in(query) and (
-        set_columns.intersection(columns_read(query)) or any(
-            kind == "A_Star" for kind, _ in walk(query))) for query in queries)
 
 
 def _not_yet_updated(b: Builder, stmt: dict, joined: bool = False) -> _DistinctFrom | None:
