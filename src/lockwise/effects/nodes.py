@@ -692,6 +692,14 @@ def is_constant_true(expr: dict | None) -> bool:
     return _fold(expr) is True
 
 
+def constant_truth(expr: dict | None) -> bool | None:
+    """The value a condition has by its literals alone (`is_constant_true`'s folding: `1 = 1`,
+    `NOT false`, `x = 1 AND false`, `x = 1 OR true`), as the planner folds it before it reads
+    a row; None when it depends on more."""
+    value = _fold(expr)
+    return value if isinstance(value, bool) else None
+
+
 def _fold(expr: dict | None) -> object:
     """The constant value of a condition built from literals, or None when it depends on more."""
     kind, body = unwrap(expr)

@@ -40,7 +40,7 @@ from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     JoinedSql,
     PrintedSql,
-    is_constant_true,
+    constant_truth,
     strings,
     unwrap,
     with_column_refs,
@@ -123,9 +123,10 @@ def _every_row(node: object, target: _Target, test: str, negated: bool = False) 
     if junction:
         args = unwrap(node)[1].get("args") or ()
         found = [_every_row(arg, target, test, negated) for arg in args]
-        # (a literal is exempt only where it is not negated: `NOT false` is not looked for)
+        # (a part true by its literals, under the NOTs too, holds of every row: `NOT (c IS
+        # NOT NULL OR false)` is `c IS NULL AND true`)
         if junction == "AND_EXPR" and any(
-                column is None and (negated or not is_constant_true(arg))
+                column is None and _truth(arg, negated) is not True
                 for column, arg in zip(found, args, strict=True)):
             return None
         return next((column for column in found if column), None)
@@ -147,6 +148,15 @@ def _inward(node: object, negated: bool) -> tuple[object, bool, str | None]:
         return node, negated, None
     return node, negated, ({"AND_EXPR": "OR_EXPR", "OR_EXPR": "AND_EXPR"}[op] if negated
                            else op)
+
+
+def _truth(node: object, negated: bool) -> bool | None:
+    """The value condition `node` (its negation when `negated`) has by its literals alone, as
+    the planner folds it (checked on 18.6: `NOT (v = 2 OR true)` is a One-Time Filter: false,
+    and `id = 1 OR (v = 2 AND false)` an Index Cond on id alone); None when it depends on a
+    row."""
+    value = constant_truth(node)
+    return None if value is None else value is not negated
 
 
 def _null_tested(node: object, target: _Target, test: str = "IS_NULL",
@@ -216,6 +226,11 @@ def _served(node: object, target: _Target, indexed: set[str], negated: bool = Fa
     when `negated`: the planner moves a NOT inward, to an operator's negator where it has
     one, `NOT (a > 5)` to `a <= 5`, and by De Morgan's laws through AND and OR)."""
     node, negated, junction = _inward(node, negated)
+    truth = _truth(node, negated)
+    if truth is not None:
+        # (false: no row is read, nothing to serve; true: it limits nothing, no index serves
+        # it: in an AND the other parts may, an OR with it reads every row)
+        return not truth
     kind, body = unwrap(node)
     if junction:
         served = (_served(a, target, indexed, negated) for a in body.get("args") or ())
