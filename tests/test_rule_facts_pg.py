@@ -2862,6 +2862,93 @@ def test_an_expression_index_serves_only_its_expression_as_the_server_plans_it(
     assert (read in plan) is scans, plan
 
 
+KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(50), "
+         "handle varchar(50), nick text, alias text, n int, code char(5), "
+         "cc text COLLATE \"C\", p text, h text);\n"
+         "CREATE FUNCTION norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT $1';\n"
+         "CREATE INDEX accounts_email_idx ON accounts (email);\n"
+         "CREATE INDEX accounts_vc_idx ON accounts (vc);\n"
+         "CREATE INDEX accounts_handle_idx ON accounts (pg_catalog.lower(handle));\n"
+         "CREATE INDEX accounts_nick_idx ON accounts (lower(nick));\n"
+         "CREATE INDEX accounts_alias_idx ON accounts (norm(alias));\n"
+         "CREATE INDEX accounts_n_idx ON accounts (n);\n"
+         "CREATE INDEX accounts_code_idx ON accounts (code);\n"
+         "CREATE INDEX accounts_cc_idx ON accounts (cc);\n"
+         "CREATE INDEX accounts_p_idx ON accounts (p text_pattern_ops);\n"
+         "CREATE INDEX accounts_h_idx ON accounts USING hash (h);")
+
+
+@pytest.mark.parametrize(("where", "scans"), [
+    # a plain index serves a condition on the bare column, not on an expression of it
+    ("lower(email) = 'e5'", True),
+    ("email || 'x' = 'e5x'", True),
+    ("n + 1 = 6", True),
+    ("abs(n) = 5", True),
+    ("(n = 5) IS TRUE", True),
+    ("lower(email) IN (SELECT 'e5')", True),
+    ("email = lower('E5')", False),
+    ("lower('E5') = email", False),
+    ("n = abs(-5)", False),
+    ("email IN (SELECT 'e5')", False),
+    # the other side reads the table: no value to look up
+    ("n = id", True),
+    # a cast the planner strips keeps the index; one that converts the value does not
+    ("n::int4 = 5", False),
+    ("n::bigint = 5", True),
+    ("n::text = '5'", True),
+    ("email::varchar = 'e5'", False),
+    ("email::varchar(10) = 'e5'", True),
+    ("vc::text = 'v5'", False),
+    ("vc::varchar(50) = 'v5'", False),
+    ("code::bpchar = 'c5'", False),
+    ("code::text = 'c5'", True),
+    # an expression index serves the same function, however its name was written
+    ("lower(handle) = 'h5'", False),
+    ("lower(handle::text) = 'h5'", False),
+    ("upper(handle) = 'h5'", True),
+    ("pg_catalog.lower(nick) = 'k5'", False),
+    ("public.norm(alias) = 'a5'", False),
+    # the prefix of a pattern: only an index in byte order (COLLATE "C") or of the pattern
+    # operator class serves it (the embedded database's default collation, C.UTF-8, is not)
+    ("email LIKE 'e5%'", True),
+    ("email LIKE 'e5'", False),
+    ("email ~ '^e5'", True),
+    ("cc LIKE 'c5%'", False),
+    ("cc LIKE '%c5'", True),
+    ("cc LIKE '_c5'", True),
+    ("cc LIKE vc", True),
+    ("cc ~ '^c5'", False),
+    ("cc ~ 'c5'", True),
+    ("cc ILIKE 'c5%'", True),
+    ("cc ILIKE '5%'", False),
+    ("cc SIMILAR TO 'c5%'", False),
+    ("p LIKE 'p5%'", False),
+    ("p = 'p5'", False),
+    ("p > 'p5'", True),
+    ("p BETWEEN 'p5' AND 'p6'", True),
+    # a comparison under another collation than the index's
+    ("email COLLATE \"C\" = 'e5'", True),
+    ("cc = 'c5' COLLATE \"POSIX\"", True),
+    # a hash index finds equal values alone
+    ("h = 'h5'", False),
+    ("h IN ('h5', 'h6')", False),
+    ("h > 'h5'", True),
+    ("h IS NULL", True),
+])
+def test_an_index_serves_its_key_as_the_server_plans_it(pg_db: str, where: str,
+                                                        scans: bool) -> None:
+    # With sequential scans disabled the planner reads the table whole only when no index
+    # path exists for the WHERE.
+    sql = f"UPDATE accounts SET p = 'y' WHERE {where}"
+    (action, *_) = effect_after(KEYED, sql + ";").actions
+    assert action.facts["where_scans_table"] is scans
+    plan = _planned(pg_db, KEYED, sql,
+                    "INSERT INTO accounts SELECT g, 'e' || g, 'v' || g, 'h' || g, 'k' || g, "
+                    "'a' || g, g, 'c' || (g % 1000), 'c' || g, 'p' || g, 'h' || g "
+                    "FROM generate_series(1, 100000) g", "SET enable_seqscan = off")
+    assert ("Seq Scan on accounts" in plan) is scans, plan
+
+
 @pytest.mark.parametrize(("where", "said"), [
     ("id <> 5", "serves the <> of its WHERE"),
     ("NOT (email = 'x')", "serves the <> of its WHERE"),
