@@ -2956,11 +2956,15 @@ def test_an_index_serves_its_key_as_the_server_plans_it(pg_db: str, where: str,
     ("NOT (a = ANY (ARRAY[1, 2]))", "serves the <> ALL (array) of its WHERE"),
     ("flag IS NOT TRUE", "serves the IS NOT TRUE of its WHERE"),
     ("plan NOT LIKE 'e1%'", "covers what its WHERE reads of it (plan)"),
+    ("lower(email) = 'x'", "serves its WHERE as written (its indexes of email hold"),
+    ("email LIKE 'e1%' AND plan = 'x'", "covers what its WHERE reads of it (email, plan)"),
+    ("email LIKE 'e1%'", "serves its WHERE as written (its indexes of email hold"),
 ])
 def test_where_without_index_says_a_negation_is_what_no_index_serves(where: str,
                                                                      said: str) -> None:
     """The message names the condition no index serves when an index reads each column the
-    WHERE compares, and the columns when none reads one."""
+    WHERE compares, and the columns when none reads one; an index of each column that
+    serves the WHERE as written by none of them holds their values as they are."""
     (action, *_) = effect_after(NEGATED, f"DELETE FROM accounts WHERE {where};").actions
     assert action.facts["where_unserved_text"].startswith(said)
 

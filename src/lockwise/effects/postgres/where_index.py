@@ -578,17 +578,22 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
                    reads: str) -> str:
     """Why no index of `table` serves the WHERE of `stmt`, which reads `columns` of it
     (`reads`, as said): its NOT EXISTS (NOT IN, <> ALL subquery); else, when an index reads
-    each of those columns, its condition that keeps the values that differ (`<>`, NOT LIKE);
-    else that no index covers them."""
+    each of those columns, its condition that keeps the values that differ (`<>`, NOT LIKE),
+    or that those indexes hold the values as they are (not the expression, or the order, the
+    WHERE looks for); else that no index covers them."""
     where = stmt.get("whereClause")
     if columns is not None and (anti := _first_in(where, _anti_join)):
         return f"serves the {anti} of its WHERE (it keeps the rows with no match in its " \
                f"subquery: each row is tried, whatever index the compared column has)"
-    if columns is not None and set(columns) <= _indexed(catalog, table).keys() and \
-            (written := _first_in(where, _unindexable)):
+    covered = columns is not None and set(columns) <= _indexed(catalog, table).keys()
+    if covered and (written := _first_in(where, _unindexable)):
         return f"serves the {written} of its WHERE (an index finds the rows equal to a " \
                f"value, or in a range of values, not those that differ: each row is tried, " \
                f"whatever index the compared column has)"
+    if covered and columns:
+        return f"serves its WHERE as written (its indexes of {reads} hold each value as it " \
+               f"is: not an expression of it, and in byte order, for a pattern's prefix, " \
+               f"only under COLLATE \"C\" or text_pattern_ops)"
     return f"covers what its WHERE reads of it ({reads})"
 
 
