@@ -25,9 +25,15 @@ last not for a NOT NULL column from 17, where it is true and dropped). Whether a
 serves the WHERE is chosen, and how many rows a range on one matches, depends on the data:
 not said.
 
-An index of an expression serves only a condition on that same expression (`lower(email) =
-'x'`, matched on the parse tree, the target's column references bare), not one on the column
-it reads (`email = 'x'`: a Seq Scan even with sequential scans disabled, checked on 18.6).
+A condition is looked up in an index by its key: one side the index's column, bare, or its
+expression, the other reading none of the table's columns (`email = lower('X')`, not
+`lower(email) = 'x'` nor `a = b`). An index of an expression serves only a condition on that
+same expression (`lower(email) = 'x'`, matched on the parse tree as `_normalized` resolves
+it: the function's schema, casts the planner strips), not one on the column it reads (`email
+= 'x'`: a Seq Scan even with sequential scans disabled, checked on 18.6). Then the operator
+decides, by the index's access method, operator class and collation (`_key_serves`): the
+prefix of a LIKE is served only in byte order, which lockwise takes the database's default
+collation not to be (docs/accuracy.md, fix-pg62).
 """
 
 from __future__ import annotations
