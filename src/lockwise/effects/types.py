@@ -101,6 +101,19 @@ def type_change_rebuilds_indexes(old: str, new: str) -> bool:
     return old != new and ((old, new) in _ZONE_PAIRS or (old, new) in _opclass_changes())
 
 
+def cast_keeps_index_key(old: str, old_mods: tuple[int, ...], new: str,
+                         new_mods: tuple[int, ...]) -> bool:
+    """Whether a value of type `old` (typmods `old_mods`) cast to `new` (`new_mods`) is, to
+    the planner, still that value under the same B-tree operator class: a cast to its own
+    type (no typmod, or its own), or a binary coercible one without a typmod that keeps the
+    default operator class (varchar <-> text; not text -> bpchar). An index of a column then
+    serves a condition on the column so cast (`vc::text = 'x'`; checked on 18.6)."""
+    if new_mods and new_mods != old_mods:
+        return False  # a length coercion: a function call the index does not hold
+    return old == new or not new_mods and (old, new) in _binary_casts() and \
+        (old, new) not in _opclass_changes()
+
+
 def type_change_rewrites(
     old: str, old_mods: tuple[int, ...], new: str, new_mods: tuple[int, ...],
     pg_version: int, session_timezone_utc: bool = False, array: bool = False,

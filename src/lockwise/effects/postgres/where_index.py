@@ -25,27 +25,40 @@ last not for a NOT NULL column from 17, where it is true and dropped). Whether a
 serves the WHERE is chosen, and how many rows a range on one matches, depends on the data:
 not said.
 
-An index of an expression serves only a condition on that same expression (`lower(email) =
-'x'`, matched on the parse tree, the target's column references bare), not one on the column
-it reads (`email = 'x'`: a Seq Scan even with sequential scans disabled, checked on 18.6).
+A condition is looked up in an index by its key: one side the index's column, bare, or its
+expression, the other reading none of the table's columns (`email = lower('X')`, not
+`lower(email) = 'x'` nor `a = b`). An index of an expression serves only a condition on that
+same expression (`lower(email) = 'x'`, matched on the parse tree as `_normalized` resolves
+it: the function's schema, casts the planner strips), not one on the column it reads (`email
+= 'x'`: a Seq Scan even with sequential scans disabled, checked on 18.6). Then the operator
+decides, by the index's access method, operator class and collation (`_key_serves`): the
+prefix of a LIKE is served only in byte order, which lockwise takes the database's default
+collation not to be (docs/accuracy.md, fix-pg62).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import NamedTuple
 
-from lockwise.catalog.model import Catalog
+from lockwise.catalog.model import Catalog, Column
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     JoinedSql,
     PrintedSql,
+    const_value,
     constant_truth,
+    qualified,
     strings,
+    type_name,
     unwrap,
     with_column_refs,
 )
+from lockwise.effects.types import cast_keeps_index_key
+from lockwise.effects.volatility import builtin_functions
 from lockwise.parse.quoting import quote_ident
+from lockwise.parse.trees import rebuilt
 
 #: Imported at its first use (a WHERE a batch could walk): an import statement in a function
 #: runs at each call.
@@ -68,6 +81,7 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
         return None
     indexed = _indexed(catalog, table)
     target = _Target(stmt, set(known.columns))
+    target.types = known.columns
     if pg_version >= 17:
         target.never_null = {name for name, col in known.columns.items()
                              if col.not_null and col.not_null_valid}
@@ -77,24 +91,77 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
     return tuple(sorted(target.columns_in(where)))
 
 
-def _indexed(catalog: Catalog, table: str) -> set[str]:
+class _IndexKey(NamedTuple):
+    """How an index holds one column or expression: its access method, operator class and
+    collation (as written; a column's own when the index names none). All None for an
+    index whose definition is not known (a constraint's): it counts for any condition on
+    the column."""
+
+    method: str | None = None
+    opclass: str | None = None
+    collation: str | None = None
+
+
+#: What an index whose definition is not known holds (and a row address range reads).
+_ANY_KEY = _IndexKey()
+
+#: The access methods whose operator classes are modelled; the others (GIN, GiST, BRIN,
+#: SP-GiST, an extension's) count for any condition on what they hold.
+_HASH, _BTREE = "hash", "btree"
+
+#: The B-tree comparison operators (an operator class of the pattern family serves only
+#: `=` of them, and the prefix of a LIKE or regular expression: checked on 18.6).
+_COMPARISONS = frozenset(("=", "<", ">", "<=", ">="))
+
+#: The collations under which a B-tree of the default operator class keeps values in byte
+#: order: only there does it serve the prefix of a LIKE (checked on 18.6, whose embedded
+#: database's default collation, C.UTF-8 of libc, is not one of them).
+_BYTE_ORDER = frozenset({"C", "POSIX"})
+
+
+def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
     """What an index of `table` serves a condition on: the columns it has as such and those
     its WHERE reads (`ctid` too, which a range serves), and its expressions (each as
-    `_expression_key` writes it). An index whose definition is not known (a constraint's)
-    counts for each column it reads."""
-    indexed = {_ROW_ADDRESS}
+    `_expression_key` writes it, `_normalized`), each with how an index holds it. An index
+    whose definition is not known (a constraint's) counts for each column it reads."""
+    known = catalog.tables.get(table)
+    columns = known.columns if known is not None else {}
+    indexed: dict[str, list[_IndexKey]] = {_ROW_ADDRESS: [_ANY_KEY]}
     for index in catalog.indexes_on(table):
         definition = index.definition
         if definition is None:
-            indexed.update(index.columns)
-            indexed.update(index.reads)
+            for column in (*index.columns, *index.reads):
+                indexed.setdefault(column, []).append(_ANY_KEY)
             continue
+        method = str(definition.get("accessMethod") or _BTREE).lower()
         for param in definition.get("indexParams") or ():
             elem = unwrap(param)[1]
-            indexed.add(_expression_key(elem["expr"]) if elem.get("expr") else elem.get("name"))
-        indexed.update(strings(body.get("fields"))[-1] for kind, body in
-                       _outside_subqueries(definition.get("whereClause")) if kind == "ColumnRef")
+            key = _key(_normalized(elem["expr"], columns)) if elem.get("expr") else \
+                elem.get("name", "")
+            column = columns.get(key)
+            collation = _collation(elem.get("collation")) or (
+                column.collation if column is not None else None)
+            opclass = (strings(elem.get("opclass")) or [None])[-1]
+            indexed.setdefault(key, []).append(_IndexKey(method, opclass, collation))
+        for kind, body in _outside_subqueries(definition.get("whereClause")):
+            if kind == "ColumnRef":
+                indexed.setdefault(strings(body.get("fields"))[-1], []).append(_ANY_KEY)
     return indexed
+
+
+def _collation(names: list | None) -> str | None:
+    """A COLLATE clause's collation as named (without pg_catalog), None for none or the
+    database's default."""
+    name = (strings(names) or [None])[-1]
+    return None if name == "default" else name
+
+
+def _key(expr: object) -> str:
+    """What `_indexed` files expression `expr` (`_normalized`) under: a column's name for a
+    bare column, else `_expression_key`."""
+    kind, body = unwrap(expr)
+    fields = strings(body.get("fields")) if kind == "ColumnRef" else ()
+    return fields[0] if len(fields) == 1 else _expression_key(expr)
 
 
 def _expression_key(expr: object) -> str:
@@ -102,6 +169,36 @@ def _expression_key(expr: object) -> str:
     compare with another (the parser writes a node's keys in one order): never a column's
     name."""
     return json.dumps(expr)
+
+
+def _normalized(expr: object, columns: Mapping[str, Column]) -> object:
+    """Expression `expr` (column references bare, of `columns`) as the server resolves it,
+    to match an index's with a condition's: each function named with its schema (a
+    built-in's pg_catalog, written or not; another's the schema the search_path gives),
+    how the call was spelled left out (`ts AT TIME ZONE 'UTC'` is `timezone('UTC', ts)`),
+    each cast by its type's name, and the casts of a column that keep its values under its
+    operator class left out (`lower(vc::text)` is `lower(vc)` for a varchar `vc`)."""
+    def resolved(item: object) -> object:
+        kind, body = unwrap(item) if type(item) is dict and len(item) == 1 else ("", {})
+        if kind == "FuncCall":
+            names = strings(body.get("funcname"))
+            if len(names) == 1:
+                names = ["pg_catalog" if names[0] in builtin_functions() else
+                         qualified(None, names[0], create=True).split(".")[0], names[0]]
+            return {kind: {**{k: v for k, v in body.items()
+                              if k not in ("funcname", "funcformat")},
+                           "funcname": names, "args": _normalized(body.get("args"), columns)}}
+        if kind != "TypeCast":
+            return None
+        arg = _normalized(body.get("arg"), columns)
+        name, mods, array = type_name(body.get("typeName"))
+        column = columns.get(_key(arg))
+        if column is not None and not array and not column.array and cast_keeps_index_key(
+                column.type_name, column.typmods, name, mods):
+            return arg
+        return {kind: {"arg": arg, "type": [name, list(mods), array]}}
+
+    return rebuilt(expr, resolved)
 
 
 def null_tested_column(stmt: dict, columns: set[str], test: str = "IS_NULL") -> str | None:
@@ -181,6 +278,8 @@ class _Target:
         self.never_null: set[str] = set()
         #: Its columns NULL in every row (`Context.null_columns`): IS NULL of one is true.
         self.all_null: set[str] = set()
+        #: Its columns as the catalog knows them (their types and collations), by name.
+        self.types: Mapping[str, Column] = {}
 
     def column(self, fields: list[str]) -> str | None:
         """The target's column a ColumnRef names (`fields`), None for another relation's."""
@@ -191,13 +290,10 @@ class _Target:
                 else None
         return fields[-1] if fields[-2] in self.names else None
 
-    def expressions_in(self, node: object) -> set[str]:
-        """Each expression `node` is or holds (outside subqueries) as `_expression_key`
-        writes it, the target's column references bare, as an index's are."""
-        bare = with_column_refs(node, lambda written: [self.column(written) or ""]
+    def bare(self, node: object) -> object:
+        """`node` with the target's column references bare, as an index's are."""
+        return with_column_refs(node, lambda written: [self.column(written) or ""]
                                 if len(written) > 1 and self.column(written) else None)
-        return {_expression_key({kind: body}) for kind, body in _outside_subqueries(bare)
-                if kind not in ("ColumnRef", "A_Const", "String")}
 
     def columns_in(self, node: object) -> set[str]:
         """The target's columns `node` reads, not counting those inside subqueries (their
@@ -219,6 +315,14 @@ def _outside_subqueries(node: object) -> Iterator[tuple[str, dict]]:
                     yield key, value
                 if key != "subselect" and isinstance(value, dict | list):
                     stack.append(value)
+
+
+#: Each B-tree comparison operator's negator: `NOT (a < 5)` is planned as `a >= 5`, which
+#: an index serves, and `NOT (a = 5)` as `a <> 5`, which none does (checked on 18.6).
+_NEGATOR = {"=": "<>", "<>": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+
+#: How the parser names the pattern matches; their `!` operators are the NOT forms.
+_MATCHES = {"AEXPR_LIKE": "LIKE", "AEXPR_ILIKE": "ILIKE", "AEXPR_SIMILAR": "SIMILAR TO"}
 
 
 def _served(node: object, target: _Target, indexed: set[str], negated: bool = False) -> bool:
@@ -249,15 +353,124 @@ def _served(node: object, target: _Target, indexed: set[str], negated: bool = Fa
         return False  # true of every row: through an index of it, each is read
     if _null_tested(node, target, "IS_NOT_NULL", negated) in target.never_null:
         return False  # true of every row: the planner drops it (17+) and reads them all
-    return bool(target.columns_in(node) & indexed or target.expressions_in(node) & indexed)
+    return any(_key_serves(how, op, collation, other)
+               for key, other, op, collation in _operands(node, target)
+               for how in indexed.get(key, ()))
 
 
-#: Each B-tree comparison operator's negator: `NOT (a < 5)` is planned as `a >= 5`, which
-#: an index serves, and `NOT (a = 5)` as `a <> 5`, which none does (checked on 18.6).
-_NEGATOR = {"=": "<>", "<>": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+#: A comparison with its sides swapped: `5 < a` is `a > 5`.
+_COMMUTED = {"=": "=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 
-#: How the parser names the pattern matches; their `!` operators are the NOT forms.
-_MATCHES = {"AEXPR_LIKE": "LIKE", "AEXPR_ILIKE": "ILIKE", "AEXPR_SIMILAR": "SIMILAR TO"}
+#: The pattern matches whose pattern's fixed prefix a B-tree may serve: LIKE, ILIKE,
+#: SIMILAR TO (as the parser names them) and the regular expression operators.
+_PREFIXED = frozenset((*_MATCHES, "~", "~*"))
+
+
+def _operands(node: object, target: _Target) -> Iterator[tuple[str, object, str, str | None]]:
+    """Each way the planner may look condition `node` up in an index: the key (a column of
+    the target, or an expression of its columns, as `_indexed` files it), the other side it
+    is compared with (None for a test of the key alone), the operator (the parser's kind
+    for a pattern match, `IS NULL`), and the collation of the comparison (written, else the
+    column's). The other side must not read the target's own columns (`a = b` is no
+    lookup of either, checked on 18.6). A condition of another form is its own key (`flag`,
+    `f(a)`: an index of it serves it as `= true`)."""
+    kind, body = unwrap(node)
+    sides: list[tuple[object, object, str]] = []
+    if kind == "A_Expr":
+        expr_kind, lexpr, rexpr = body.get("kind", ""), body.get("lexpr"), body.get("rexpr")
+        op = (strings(body.get("name")) or [""])[-1]
+        if op == "<>" and any("boolval" in unwrap(side)[1] for side in (lexpr, rexpr)):
+            op = "="  # `flag <> true` is `flag = false`
+        if expr_kind == "AEXPR_OP" and lexpr is not None:
+            sides = [(lexpr, rexpr, op), (rexpr, lexpr, _COMMUTED.get(op, ""))]
+        elif expr_kind in _MATCHES:
+            sides = [(lexpr, rexpr, expr_kind)]
+        elif expr_kind in ("AEXPR_OP_ANY", "AEXPR_OP_ALL", "AEXPR_IN"):
+            sides = [(lexpr, rexpr, op)]
+        elif expr_kind.startswith(("AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN")):
+            sides = [(lexpr, rexpr, "<")]
+    elif kind == "NullTest":
+        sides = [(body.get("arg"), None, "IS NULL")]
+    elif kind == "BooleanTest":
+        sides = [(body.get("arg"), None, "=")]
+    elif kind == "SubLink":
+        if body.get("subLinkType") == "ANY_SUBLINK":
+            sides = [(body.get("testexpr"), None,
+                      (strings(body.get("operName")) or ["="])[-1])]
+    else:
+        sides = [(node, None, "=")]
+    for key, other, op in sides:
+        if other is not None and target.columns_in(other):
+            continue
+        keys = unwrap(key)[1].get("args") or () if unwrap(key)[0] == "RowExpr" else (key,)
+        for each in keys:  # (a row comparison is looked up by its columns)
+            written, collation = _uncollated(each)
+            other_collation = _uncollated(other)[1] if other is not None else None
+            found = _key(_normalized(target.bare(written), target.types))
+            column = target.types.get(found)
+            yield found, other, op, collation or other_collation or (
+                column.collation if column is not None else None)
+
+
+def _uncollated(expr: object) -> tuple[object, str | None]:
+    """Expression `expr` without the COLLATE clause around it, and its collation."""
+    kind, body = unwrap(expr)
+    return (body.get("arg"), _collation(body.get("collname"))) if kind == "CollateClause" \
+        else (expr, None)
+
+
+def _key_serves(how: _IndexKey, op: str, collation: str | None, other: object) -> bool:
+    """Whether an index key held `how` serves a lookup by operator `op` under `collation`
+    of what `other` gives (checked on 18.6): a B-tree a comparison under its own collation,
+    the IS NULL of its key, the prefix of a pattern only under a collation in byte order or
+    with an operator class of the pattern family (`text_pattern_ops`), which serves no
+    range; a hash index an equality alone. An index of another access method counts for
+    any condition on its key (its operator classes are not modelled)."""
+    if how.method not in (_BTREE, _HASH):
+        return True
+    if op == "IS NULL":
+        return how.method == _BTREE
+    if op in _PREFIXED:
+        prefix = _pattern_prefix(op, other)
+        if prefix is None:
+            op = "="  # no wildcard: an equality, which any B-tree of the key serves
+        elif how.method == _BTREE and prefix:
+            return (how.opclass or "").endswith("_pattern_ops") or \
+                how.collation in _BYTE_ORDER and collation == how.collation
+        else:
+            return False
+    if how.method == _HASH or (how.opclass or "").endswith("_pattern_ops"):
+        return op == "=" and collation == how.collation
+    return op in _COMPARISONS and collation == how.collation
+
+
+#: What makes a pattern's next character no longer fixed, by how it matches.
+_WILDCARDS = {"AEXPR_LIKE": "%_", "AEXPR_ILIKE": "%_", "AEXPR_SIMILAR": "%_|*+?{}()[]\\",
+              "~": ".[](){}*+?|\\^$", "~*": ".[](){}*+?|\\^$"}
+
+
+def _pattern_prefix(op: str, pattern: object) -> bool | None:
+    """Whether the pattern a match by `op` (a `_PREFIXED`) compares with starts with a
+    fixed prefix, as the planner reads one for an index: not behind a leading wildcard,
+    anchored (`^`) for a regular expression, not a letter for a case-insensitive match;
+    None for a LIKE without any wildcard (an equality). A pattern that is not a string
+    literal counts as having one (its value may be known when the statement is planned)."""
+    kind, body = unwrap(pattern)
+    if kind == "FuncCall" and op == "AEXPR_SIMILAR":  # (the parser's similar_to_escape)
+        kind, body = unwrap((body.get("args") or [None])[0])
+    value = const_value({kind: body}) if kind else None
+    if not isinstance(value, str):
+        return True
+    if op in ("~", "~*"):
+        if not value.startswith("^"):
+            return False
+        value = value[1:]
+    elif op == "AEXPR_LIKE" and not any(c in value for c in "%_\\"):
+        return None
+    first = value[:1]
+    if not first or first in _WILDCARDS[op]:
+        return False
+    return not (op in ("AEXPR_ILIKE", "~*") and first.lower() != first.upper())
 
 
 def _unindexable(node: object, negated: bool = False) -> str | None:
@@ -386,17 +599,22 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
                    reads: str) -> str:
     """Why no index of `table` serves the WHERE of `stmt`, which reads `columns` of it
     (`reads`, as said): its NOT EXISTS (NOT IN, <> ALL subquery); else, when an index reads
-    each of those columns, its condition that keeps the values that differ (`<>`, NOT LIKE);
-    else that no index covers them."""
+    each of those columns, its condition that keeps the values that differ (`<>`, NOT LIKE),
+    or that those indexes hold the values as they are (not the expression, or the order, the
+    WHERE looks for); else that no index covers them."""
     where = stmt.get("whereClause")
     if columns is not None and (anti := _first_in(where, _anti_join)):
         return f"serves the {anti} of its WHERE (it keeps the rows with no match in its " \
                f"subquery: each row is tried, whatever index the compared column has)"
-    if columns is not None and set(columns) <= _indexed(catalog, table) and \
-            (written := _first_in(where, _unindexable)):
+    covered = columns is not None and set(columns) <= _indexed(catalog, table).keys()
+    if covered and (written := _first_in(where, _unindexable)):
         return f"serves the {written} of its WHERE (an index finds the rows equal to a " \
                f"value, or in a range of values, not those that differ: each row is tried, " \
                f"whatever index the compared column has)"
+    if covered and columns:
+        return f"serves its WHERE as written (its indexes of {reads} hold each value as it " \
+               f"is: not an expression of it, and in byte order, for a pattern's prefix, " \
+               f"only under COLLATE \"C\" or text_pattern_ops)"
     return f"covers what its WHERE reads of it ({reads})"
 
 
