@@ -538,7 +538,10 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         # session's temporary schema is there after it (`Session._rebind_prepared`; checked
         # on 18.6). A DO block runs its body whenever it runs; a routine's runs at a call
         # only when that call runs for sure (`routines.run_called`).
-        block.facts["body_makes_temporary" if routine else "makes_temporary"] = True
+        if routine:
+            block.facts["body_makes_temporary"] = True
+        else:
+            block.facts["makes_temporary"] = True
 
 
 def _temporary_names(objects: AbstractSet[str]) -> set[str]:
