@@ -472,6 +472,10 @@ def test_the_server_updates_the_table_its_prepare_bound(pg_server: str) -> None:
 MAKES_SCRATCH = ("CREATE PROCEDURE mk() LANGUAGE plpgsql AS $$ BEGIN"
                  " CREATE TEMP TABLE scratch (x int); END $$")
 
+#: A function whose body makes a temporary table whenever it runs.
+SCRATCH_FUNCTION = ("CREATE FUNCTION mkf() RETURNS int LANGUAGE plpgsql AS $$ BEGIN"
+                    " CREATE TEMP TABLE scratch (x int); RETURN 1; END $$")
+
 #: Statements of a migration under the default search_path, ending in `EXECUTE p`, and the
 #: schema of the accounts table it updates (checked on 18.6 below, by pg_locks): the
 #: temporary schema is searched first, and the session's first temporary object makes it,
@@ -557,6 +561,44 @@ DEFAULT_PATH = [
     (["BEGIN", MAKES_SCRATCH, "CALL mk()", "ROLLBACK",
       "PREPARE p AS UPDATE accounts SET plan = 'free'",
       "CREATE TEMP TABLE accounts (id bigint, plan text)"], "pg_temp"),
+    # and a call of such a routine that runs for sure from a DO block or from another
+    # routine's body, however deep (CALL, PERFORM f(), `v := f()`, a SQL body's SELECT f());
+    # not one in a branch that may not run, nor a PERFORM whose rows may not call it
+    *(([*routines, run, "PREPARE p AS UPDATE accounts SET plan = 'free'",
+        "CREATE TEMP TABLE accounts (id bigint, plan text)"], schema)
+      for routines, run, schema in [
+          ([MAKES_SCRATCH], "DO $$ BEGIN CALL mk(); END $$", "public"),
+          ([SCRATCH_FUNCTION], "DO $$ BEGIN PERFORM mkf(); END $$", "public"),
+          ([SCRATCH_FUNCTION], "DO $$ DECLARE v int; BEGIN v := mkf(); END $$", "public"),
+          ([SCRATCH_FUNCTION], "DO $$ BEGIN IF random() > 2 THEN PERFORM mkf(); END IF; END $$",
+           "pg_temp"),
+          ([SCRATCH_FUNCTION], "DO $$ BEGIN PERFORM mkf() FROM accounts WHERE false; END $$",
+           "pg_temp"),
+          ([SCRATCH_FUNCTION, "CREATE PROCEDURE outer_p() LANGUAGE plpgsql AS $$ BEGIN"
+            " PERFORM mkf(); END $$"], "CALL outer_p()", "public"),
+          ([MAKES_SCRATCH, "CREATE PROCEDURE outer_p() LANGUAGE plpgsql AS $$ BEGIN"
+            " CALL mk(); END $$"], "CALL outer_p()", "public"),
+          ([MAKES_SCRATCH, "CREATE PROCEDURE outer_p() LANGUAGE plpgsql AS $$ BEGIN"
+            " IF random() > 2 THEN CALL mk(); END IF; END $$"], "CALL outer_p()", "pg_temp"),
+          ([SCRATCH_FUNCTION, "CREATE FUNCTION outer_f() RETURNS int LANGUAGE sql AS"
+            " $$ SELECT mkf() $$"], "SELECT outer_f()", "public"),
+          ([SCRATCH_FUNCTION, "CREATE FUNCTION outer_f() RETURNS int LANGUAGE plpgsql AS"
+            " $$ BEGIN RETURN mkf(); END $$"], "SELECT outer_f()", "public"),
+          ([MAKES_SCRATCH,
+            "CREATE PROCEDURE o2() LANGUAGE plpgsql AS $$ BEGIN CALL mk(); END $$",
+            "CREATE PROCEDURE o3() LANGUAGE plpgsql AS $$ BEGIN CALL o2(); END $$"],
+           "DO $$ BEGIN CALL o3(); END $$", "public"),
+          # (a routine that calls itself, or two that call each other: followed no deeper
+          # than routines.MAX_DEPTH)
+          (["CREATE PROCEDURE r(n int) LANGUAGE plpgsql AS $$ BEGIN"
+            "\n CREATE TEMP TABLE IF NOT EXISTS scratch (x int);"
+            "\n IF n > 0 THEN CALL r(n - 1); END IF; END $$"], "CALL r(3)", "public"),
+          (["CREATE PROCEDURE b(n int) LANGUAGE plpgsql AS $$ BEGIN"
+            "\n IF n > 0 THEN CALL a(n - 1); END IF;"
+            "\n CREATE TEMP TABLE IF NOT EXISTS scratch (x int); END $$",
+            "CREATE PROCEDURE a(n int) LANGUAGE plpgsql AS $$ BEGIN CALL b(n); END $$"],
+           "DO $$ BEGIN CALL a(4); END $$", "public"),
+      ]),
 ]
 
 

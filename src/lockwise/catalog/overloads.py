@@ -33,6 +33,7 @@ class Routine(NamedTuple):
     required: int  # how many of them have no default
     variadic: bool
     names: tuple[str, ...] = ()  # the names of those arguments ("" for an unnamed one)
+    returns_set: bool = False  # RETURNS SETOF or TABLE: a set-returning function
 
     @property
     def followed(self) -> bool:

@@ -88,7 +88,8 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
     return _overloads.Routine(
         object_name(strings(stmt.get("funcname")), create=True),
         (sql or "") if language in _overloads.FOLLOWED_LANGUAGES else "", procedure, language,
-        *_overloads.signature(catalog, stmt.get("parameters"), procedure))
+        *_overloads.signature(catalog, stmt.get("parameters"), procedure),
+        returns_set=bool((stmt.get("returnType") or {}).get("setof")))
 
 
 def overloads_beside(catalog: Catalog, routine: Routine) -> tuple[Routine, ...]:

@@ -7,8 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import is_constant_true, range_var, strings, unwrap
-from lockwise.effects.volatility import builtin_aggregates, builtin_set_returning
+from lockwise.effects.nodes import is_constant_true, object_name, range_var, strings, unwrap
+from lockwise.effects.volatility import (
+    builtin_aggregates,
+    builtin_functions,
+    builtin_set_returning,
+)
 
 #: The server's reasons, in the order it tests them (its DETAIL of "cannot insert into view").
 _SINGLE = "Views that do not select from a single table or view are not automatically updatable."
@@ -95,13 +99,18 @@ def has_updatable_column(query: object) -> bool:
                for t in stmt.get("targetList") or ())
 
 
-def returned_calls(node: object) -> Iterator[str]:
+def returned_calls(node: object, catalog: Catalog | None = None) -> Iterator[str]:
     """What the calls in a target list are: `aggregate`, `window` or `set_returning` (a
     built-in one of those names), not looking into a subquery (its calls are its own).
-    A user-defined aggregate or set-returning function is not told apart."""
+    Without `catalog`, a user-defined aggregate or set-returning function is not told apart;
+    with it, a function of the migrations that returns a set (SETOF, TABLE) is
+    `set_returning`, and a call of another that is neither built-in nor one of theirs is
+    `unknown` (an aggregate, which a CREATE AGGREGATE makes and no kept routine is, or a
+    set-returning function made elsewhere: the server treats either as it does a built-in
+    one, checked on 18.6)."""
     if isinstance(node, list):
         for item in node:
-            yield from returned_calls(item)
+            yield from returned_calls(item, catalog)
         return
     if not isinstance(node, dict):
         return
@@ -118,4 +127,16 @@ def returned_calls(node: object) -> Iterator[str]:
                 yield "aggregate"
             elif builtin in builtin_set_returning():
                 yield "set_returning"
-        yield from returned_calls(body)
+            elif catalog is not None and builtin not in builtin_functions():
+                yield from _user_call(catalog, names)
+        yield from returned_calls(body, catalog)
+
+
+def _user_call(catalog: Catalog, names: list[str]) -> Iterator[str]:
+    """What a call of the function `names` (as written, no built-in) is for `returned_calls`:
+    nothing for a function of the migrations that returns no set."""
+    overloads = catalog.kept_routines.get(object_name(names))
+    if not overloads:
+        yield "unknown"
+    elif any(r.returns_set for r in overloads):
+        yield "set_returning"

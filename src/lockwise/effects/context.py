@@ -325,6 +325,15 @@ def track_new_objects(ctx: Context, effect: Effect) -> None:
             ctx.filled_tables.update(f.get("filled_new", ()))
 
 
+def runs_temporary_maker(effect: Effect) -> bool:
+    """Whether `effect` runs for sure code that makes a temporary object for sure
+    (`makes_temporary`): a DO block's body, or a routine's body at a call that runs it (set
+    by embedded.py and routines.py). Only the statement's own block or call: one its code
+    runs in turn (`in_do_block`) is counted by that code's."""
+    return any(a.kind in ("routine_call", "do_block") and a.facts.get("makes_temporary")
+               and not a.facts.get("in_do_block") for a in effect.actions)
+
+
 def _made_relation(ctx: Context, name: str) -> None:
     """Table (view, materialized view) `name` was made: it is new, and so are the sequences
     of its serial and identity columns (as the catalog, replayed past the statement, has

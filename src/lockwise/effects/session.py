@@ -21,7 +21,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.body_writes import routine_writes
-from lockwise.effects.context import Prepared
+from lockwise.effects.context import Prepared, runs_temporary_maker
 from lockwise.effects.locks import conflicts, index_held_exclusive, relation_shown
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
@@ -903,10 +903,10 @@ def _makes_temporary(effect: Effect) -> bool:
     """Whether `effect` makes a temporary object (a table, view, sequence in pg_temp:
     `Effect.creates`, or what its DO block makes for sure, `_created`; dropped again in the
     block, the temporary schema it made stays: checked on 18.6), or runs a routine whose
-    body makes one for sure (`makes_temporary`: a CALL, or `SELECT f()`; checked on 18.6)."""
+    body makes one for sure (`runs_temporary_maker`: a CALL, or `SELECT f()`, from the
+    statement, a DO block or a routine's body, however deep; checked on 18.6)."""
     return any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX) for o in _created(effect)) \
-        or any(a.kind == "routine_call" and a.facts.get("makes_temporary")
-               and not a.facts.get("in_do_block") for a in effect.actions)
+        or runs_temporary_maker(effect)
 
 
 #: Statements that take a lock above ROW EXCLUSIVE and change nothing a prepared

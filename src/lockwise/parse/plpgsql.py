@@ -140,6 +140,9 @@ _CHOOSES = re.compile(r"\b(?:if|case|loop|exception)\b", re.IGNORECASE)
 #: PL/pgSQL statements that run SQL (what `embedded_statements` finds, and dynamic SQL).
 _RUNS = ("PLpgSQL_stmt_execsql", "PLpgSQL_stmt_perform", "PLpgSQL_stmt_call",
          "PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors")
+#: The statements that run whenever they are reached (`certain_lines`): those that run SQL,
+#: and an assignment, whose expression runs as a SELECT (`v := f()` calls f: checked on 18.6).
+_EVALUATES = (*_RUNS, "PLpgSQL_stmt_assign")
 #: Loops, as a reason names them: they may run their statements no time, once or many.
 _LOOPS = {"PLpgSQL_stmt_loop": "LOOP", "PLpgSQL_stmt_while": "WHILE loop",
           "PLpgSQL_stmt_fori": "FOR loop", "PLpgSQL_stmt_fors": "FOR loop",
@@ -221,11 +224,14 @@ class _Certainty:
                 self.visit(value, False)
             self.left = self.left or _may_leave(item)
             return
-        runs = next((item[kind] for kind in _RUNS if kind in item), None)
+        runs = next((item[kind] for kind in _EVALUATES if kind in item), None)
         if isinstance(runs, dict):
             (self.sure if sure else self.unsure).add(int(runs.get("lineno") or 1))
             return
         if "PLpgSQL_stmt_return" in item or "PLpgSQL_stmt_exit" in item:
+            # (RETURN f() computes its value, a routine's call, before it leaves)
+            if isinstance(value := item.get("PLpgSQL_stmt_return"), dict) and value.get("expr"):
+                (self.sure if sure else self.unsure).add(int(value.get("lineno") or 1))
             self.left = True
             return
         for value in item.values():

@@ -16,7 +16,12 @@ from lockwise.catalog.search_path import elements_path
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Action, Effect
-from lockwise.effects.context import Context, track_new_objects, track_null_columns
+from lockwise.effects.context import (
+    Context,
+    runs_temporary_maker,
+    track_new_objects,
+    track_null_columns,
+)
 from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
@@ -446,7 +451,8 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # The temporary relations the block's statements made (and did not drop since): an
     # unqualified name of one means it, as one the session made before the block does
     # (`use_temporary`; the catalog, from before the block, does not hold them; checked on
-    # 18.6), only while a session is replayed (a lookup is in force).
+    # 18.6), only while a session is replayed (a lookup is in force). So do those a routine
+    # it calls made (`temporary_made` of the call).
     in_session = temporary_in_force()
     temporary: set[str] = set()
     made_temporary: set[int] = set()  # the lines of a routine's body that make one
@@ -468,8 +474,10 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         finally:
             if temporary and in_session is not None:
                 use_temporary(in_session)
-        temporary.update(_temporary_names(inner.creates))
-        if routine and _temporary_names(inner.creates):
+        temporary.update(_temporary_names(inner.creates), *(
+            a.facts.get("temporary_made", ()) for a in inner.actions
+            if a.kind == "routine_call" and not a.facts.get("in_do_block")))
+        if _temporary_names(inner.creates) or runs_temporary_maker(inner):
             made_temporary.add(line)
         temporary.difference_update(_temporary_names(inner.drops))
         # (of them, the tables and materialized views hold no rows until filled: one made
@@ -519,12 +527,21 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         made.update(_new_relations(ctx, inner, made))
     if naming is not None:
         _note_made_new(block, body, branches, naming, outer, ctx.filled_tables)
+    if routine and temporary:
+        # (what the code that called it finds under those names after the call, as it
+        # finds a temporary relation it made itself: checked on 18.6)
+        block.facts["temporary_made"] = tuple(sorted(temporary))
     if made_temporary and (statements is not None or
                            made_temporary & _plpgsql.certain_lines(body, branches)):
         # A temporary object made whenever the body runs to its end (a SQL body's every
-        # statement runs): the session's temporary schema is there after it, as after a DO
-        # block's (`Session._rebind_prepared`; checked on 18.6).
-        block.facts["body_makes_temporary"] = True
+        # statement runs), by a statement of it or a routine it calls for sure: the
+        # session's temporary schema is there after it (`Session._rebind_prepared`; checked
+        # on 18.6). A DO block runs its body whenever it runs; a routine's runs at a call
+        # only when that call runs for sure (`routines.run_called`).
+        if routine:
+            block.facts["body_makes_temporary"] = True
+        else:
+            block.facts["makes_temporary"] = True
 
 
 def _temporary_names(objects: AbstractSet[str]) -> set[str]:

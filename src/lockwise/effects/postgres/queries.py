@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from lockwise.catalog.model import VIEW_DEPTH, Constraint, Table
+from lockwise.catalog.model import VIEW_DEPTH, Catalog, Constraint, Table
 from lockwise.catalog.replay import missing_index_parts
 from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS, returned_calls
 from lockwise.core.deferred import bound_on_use
@@ -158,7 +158,8 @@ def dml(kind: str) -> Callable:
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
         joined = kind in ("update", "delete") and _where_only_joins(
-            stmt, *((_target_columns(b, table), table) if table == view else ()))
+            stmt, *((_target_columns(b, table), table, b.ctx.catalog) if table == view
+                    else ()))
         # So is `WHERE c IS NULL` (ANDed with literals true, or ORed with anything) of a
         # column this migration added without a default and nothing wrote since, NULL in
         # every row, and `WHERE c IS NOT NULL` of a NOT NULL column (checked on 18.6).
@@ -644,7 +645,7 @@ def _target_columns(b: Builder, table: str) -> frozenset[str]:
 
 
 def _where_only_joins(stmt: dict, target_columns: frozenset[str] = frozenset(),
-                      table: str = "") -> bool:
+                      table: str = "", catalog: Catalog | None = None) -> bool:
     """Whether an UPDATE ... FROM or DELETE ... USING changes every row of its table that has
     a match: the list beside it is tables (or joins of them) and each ANDed condition of its
     WHERE (and of its joins' ON) is true by its literals or equates two columns of two
@@ -670,7 +671,7 @@ def _where_only_joins(stmt: dict, target_columns: frozenset[str] = frozenset(),
     copies: dict[str, dict[str, str | None]] = {}
     while beside:
         kind, item = unwrap(beside.pop())
-        copy = _whole_copy(kind, item, stmt, table, ctes) \
+        copy = _whole_copy(kind, item, stmt, table, ctes, catalog) \
             if table and not with_clause.get("recursive") else None
         if copy is not None:
             alias = (item.get("alias") or {}).get("aliasname") or item.get("relname", "")
@@ -702,14 +703,16 @@ def _own_ctes(stmt: dict) -> frozenset[str]:
                      for c in (stmt.get("withClause") or {}).get("ctes") or ())
 
 
-def _whole_copy(kind: str, item: dict, stmt: dict, table: str,
-                ctes: dict[str, dict]) -> dict[str, str | None] | None:
+def _whole_copy(kind: str, item: dict, stmt: dict, table: str, ctes: dict[str, dict],
+                catalog: Catalog | None = None) -> dict[str, str | None] | None:
     """The columns of FROM (USING) item `item` (of node `kind`), under its names, when it is
     a WITH query of `stmt` (one of `ctes`) or a subquery that returns each row of the
     statement's `table` once: a SELECT of that one table (with its inheritance children when
     the statement's has them) with no WHERE, LIMIT, OFFSET, DISTINCT (ON), GROUP BY, HAVING,
     WITH or set operation, and no aggregate or set-returning call in its list (a window
-    function keeps every row: the renumbering `row_number() OVER (...)` of each). Each name is
+    function keeps every row: the renumbering `row_number() OVER (...)` of each), built-in or
+    not: nor a call of a function neither built-in nor the migrations' (`returned_calls`
+    with the `catalog`; checked on 18.6). Each name is
     the table's column it reads plainly (`*` for one that keeps them all), None for another
     expression; None for any other item, and for one renaming its columns (a column list)."""
     if kind == "RangeVar" and not item.get("schemaname") and item.get("relname") in ctes:
@@ -724,7 +727,7 @@ def _whole_copy(kind: str, item: dict, stmt: dict, table: str,
                 "withClause", "whereClause", "limitCount", "limitOffset", "distinctClause",
                 "groupClause", "havingClause", "valuesLists")) or \
             select.get("op", "SETOP_NONE") != "SETOP_NONE" or \
-            set(returned_calls(select.get("targetList"))) - {"window"}:
+            set(returned_calls(select.get("targetList"), catalog)) - {"window"}:
         return None
     items = select.get("fromClause") or ()
     read_kind, read = unwrap(items[0]) if len(items) == 1 else ("", {})

@@ -81,6 +81,7 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
         call = b.actions[-1]
         run_embedded(b, sql, replace(ctx, expanding_routines=ctx.expanding_routines | {routine}),
                      what, statements, alone=len(routines) == 1)
-        if call.facts.pop("body_makes_temporary", False) and not ctx.in_body and \
+        # (a call in a body too: the body that runs it for sure makes the object in turn)
+        if call.facts.pop("body_makes_temporary", False) and \
                 _runs_once(kind, body, name, fired.get(routine, "")):
             call.facts["makes_temporary"] = True
