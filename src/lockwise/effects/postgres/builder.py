@@ -559,8 +559,9 @@ _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
 
 
 #: What a refusal of `_PARTITIONED_REFUSALS` is about, as the rule's message says it after
-#: the table's name: the partitioning, but for a table made its own ancestor (INHERIT or
-#: ATTACH PARTITION of itself or of a table below it) and one named its own parent.
+#: the table's name: the partitioning, but for a partitioned table made its own ancestor
+#: (ATTACH PARTITION of itself or of a table above it) and one named its own parent. (A
+#: plain table's INHERIT cycle is no partitioning matter: `refused_circular_inheritance`.)
 FOR_PARTITIONING = "for its partitioning"
 AS_OWN_ANCESTOR = "as it would become its own ancestor"
 AS_OWN_PARENT = "as it is named its own parent"
