@@ -9,10 +9,16 @@ from dataclasses import replace
 from lockwise.catalog.model import Catalog, Table
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.effects.nodes import function_calls, range_var, relations_in
+from lockwise.effects.volatility import regclass_constants
 
 
 def _reads(expr: dict | None) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(relations_in(expr))) if expr is not None else ()
+    """The relations `expr` reads, then those it names by regclass constants
+    (`nextval('s')`, `'t'::regclass`): the server records a dependency on each (checked on
+    18.6)."""
+    if expr is None:
+        return ()
+    return tuple(dict.fromkeys([*relations_in(expr), *sorted(regclass_constants(expr))]))
 
 
 def _calls(expr: dict | None) -> tuple[str, ...]:

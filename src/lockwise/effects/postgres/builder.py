@@ -743,6 +743,16 @@ def drop_fk_triggers(b: Builder, target: str) -> None:
         b.lock(rel, L.ACCESS_EXCLUSIVE)
 
 
+def drop_rules_naming(b: Builder, relations: Iterable[str]) -> None:
+    """`relations` are dropped (a DROP ... CASCADE): the rules of the tables and views that
+    name one of them (reading or writing it, or by a regclass constant) go too, each under
+    ACCESS EXCLUSIVE on its table or view, which stays (checked on 18.6)."""
+    catalog = b.ctx.catalog
+    for relation in relations:
+        for ruled in catalog.tables_with_rules_naming(relation):
+            b.lock(ruled.name, L.ACCESS_EXCLUSIVE)
+
+
 def drop_foreign_keys_using(b: Builder, table: str, columns: tuple[str, ...]) -> None:
     """CASCADE of the unique index over `columns` of `table` (a key's, or one of its own)
     drops the foreign keys that use it, each under ACCESS EXCLUSIVE on its table (checked on
