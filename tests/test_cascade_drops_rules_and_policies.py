@@ -67,6 +67,11 @@ CASES = {
                      "DROP SEQUENCE s CASCADE;"),
     "rule_nextval_in_where": (SEQUENCE + "CREATE RULE r AS ON INSERT TO t WHERE nextval('s') > 5 "
                                          "DO INSTEAD NOTHING;\n", "DROP SEQUENCE s CASCADE;"),
+    "policy_renamed": (SEQUENCE + "CREATE POLICY p ON t USING (nextval('s') > 0);\n"
+                                  "ALTER SEQUENCE s RENAME TO s2;\n", "DROP SEQUENCE s2 CASCADE;"),
+    "rule_moved": ("CREATE SCHEMA app;\n" + SEQUENCE
+                   + "CREATE RULE r AS ON INSERT TO t DO ALSO SELECT nextval('s');\n"
+                     "ALTER SEQUENCE s SET SCHEMA app;\n", "DROP SEQUENCE app.s CASCADE;"),
     "rule_regclass_table": ("CREATE TABLE w (x int);\nCREATE TABLE t (id int);\n"
                             "CREATE RULE r AS ON INSERT TO t DO ALSO SELECT 'w'::regclass;\n",
                             "DROP TABLE w CASCADE;"),
