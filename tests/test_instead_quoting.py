@@ -33,6 +33,7 @@ NAMES: dict[str, object] = {
     "new_table": "App.NewName", "new_table_sql": "App.NewName",
     "schema": "App", "using_index": "User_pkey_Idx", "name": 'App.Or"der',
     "partition": "App.Part2024", "partition_sql": "App.Part2024",
+    "parent": "App.Base", "parent_sql": "App.Base",
     "ref_table": "App.Team", "ref_table_sql": "App.Team", "type": "App.Status",
     "tables": ("App.User", "public.order"),
     "holds_exclusive_from_earlier": ("App.User", "public.order"),

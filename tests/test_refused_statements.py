@@ -464,11 +464,37 @@ CIRCULAR_INHERITS = {
 
 @pytest.mark.parametrize("sql", CIRCULAR_INHERITS)
 def test_a_circular_inherit_is_refused_in_the_servers_words(sql: str) -> None:
+    # A plain table's cycle is no partitioning matter: a rule of its own, which says so;
+    # a partitioned table or a partition is refused for its partitioning first.
+    said = CIRCULAR_INHERITS[sql]
     found = report(f"{sql}\n{sql.splitlines()[-1]}")
     for statement in found.statements[-2:]:
         (finding,) = statement.findings
-        assert finding.rule == "partitioned-table-refused"
-        assert f'"{CIRCULAR_INHERITS[sql]}")' in finding.message, finding.message
+        if said == "circular inheritance not allowed":
+            assert finding.rule == "inheritance-cycle-refused"
+            assert f'("{said}", with the detail' in finding.message, finding.message
+            assert "partition" not in finding.title + finding.message, finding.message
+        else:
+            assert finding.rule == "partitioned-table-refused"
+            assert f'"{said}")' in finding.message, finding.message
+
+
+#: The server's detail of each circular INHERIT above (checked on 18.6: `"<parent>" is
+#: already a child of "<table>".`, the bare names).
+CIRCULAR_DETAILS = {sql: detail for sql, detail in zip(list(CIRCULAR_INHERITS)[:3], (
+    '"b" is already a child of "b".', '"b" is already a child of "a".',
+    '"c" is already a child of "a".'), strict=True)}
+
+
+@pytest.mark.parametrize("sql", CIRCULAR_DETAILS)
+def test_a_circular_inherit_says_the_servers_detail(pg_db: str, sql: str) -> None:
+    from server_helpers import server_error
+
+    *setup, statement = sql.splitlines()
+    exc = server_error(pg_db, setup, statement)
+    assert exc is not None and exc.diag.message_detail == CIRCULAR_DETAILS[sql]
+    (finding,) = report(sql).statements[-1].findings
+    assert f"with the detail '{CIRCULAR_DETAILS[sql]}'" in finding.message, finding.message
 
 
 @pytest.mark.parametrize("sql", CIRCULAR_INHERITS)
@@ -487,7 +513,7 @@ def test_an_inherit_of_a_table_below_it_no_longer_is_not_circular() -> None:
 
 def test_a_self_inherit_of_a_table_the_catalog_does_not_know_says_what_the_server_may() -> None:
     (finding,) = report("ALTER TABLE b INHERIT b;").statements[0].findings
-    assert finding.rule == "partitioned-table-refused"
+    assert finding.rule == "inheritance-cycle-refused"
     for message in CIRCULAR_INHERITS.values():
         assert message in finding.message, finding.message
 
@@ -545,16 +571,13 @@ def test_a_partitioned_table_made_its_own_parent_again_is_refused_for_its_kind(
 
 
 #: What partitioned-table-refused says a refusal is about, chosen by the effect: the
-#: partitioning, a table made its own ancestor (INHERIT, the server's "circular inheritance
-#: not allowed"), a table named as its own parent (CREATE TABLE ... PARTITION OF / INHERITS).
+#: partitioning, a partitioned table made its own ancestor (ATTACH PARTITION, the server's
+#: "circular inheritance not allowed"), a table named as its own parent (CREATE TABLE ...
+#: PARTITION OF / INHERITS). A plain table's INHERIT cycle is inheritance-cycle-refused's.
 REFUSAL_REASONS = {
     "ALTER TABLE events SET (fillfactor = 70);": "for its partitioning",
-    "CREATE TABLE b (x int);\nALTER TABLE b INHERIT b;":
-        "as it would become its own ancestor",
-    "CREATE TABLE b (x int);\nCREATE TABLE c () INHERITS (b);\nALTER TABLE b INHERIT c;":
-        "as it would become its own ancestor",
-    "ALTER TABLE elsewhere INHERIT elsewhere;":
-        "for its partitioning, or as it would become its own ancestor",
+    "ALTER TABLE events ATTACH PARTITION events FOR VALUES FROM ('2030-01-01') TO "
+    "('2031-01-01');": "as it would become its own ancestor",
     "CREATE TABLE b PARTITION OF b FOR VALUES FROM (0) TO (10);":
         "as it is named its own parent",
     "CREATE TABLE IF NOT EXISTS b (x int) INHERITS (public.b);":

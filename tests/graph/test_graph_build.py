@@ -114,6 +114,61 @@ REFUSED_DROPS = [
      False),
     ("CREATE TABLE w (id int); CREATE TABLE k (r regclass CONSTRAINT c CHECK "
      "(r <> 'w'::regclass));", "ALTER TABLE k DROP CONSTRAINT c;\nDROP TABLE w;", False),
+    # a string cast to text first is no regclass constant: converted at each run
+    ("CREATE SEQUENCE s; CREATE TABLE k (r regclass CHECK (r <> 's'::text::regclass));",
+     "DROP SEQUENCE s;", False),
+    ("CREATE TABLE w (id int); CREATE TABLE k (n bigint DEFAULT pg_relation_size('w'::text));",
+     "DROP TABLE w;", False),
+    # a rule of another table or view naming a view, a table or a sequence (reading or
+    # writing it, or by a regclass constant), a policy naming a table or sequence: refused
+    # without CASCADE, unless the rule or policy, or its table, goes first
+    ("CREATE TABLE b (id int); CREATE VIEW v AS SELECT id FROM b; CREATE TABLE t (id int); "
+     "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO v (id) VALUES (NEW.id);",
+     "DROP VIEW v;", True),
+    ("CREATE TABLE b (id int); CREATE MATERIALIZED VIEW v AS SELECT id FROM b; "
+     "CREATE TABLE t (id int); CREATE RULE r AS ON INSERT TO t DO ALSO SELECT * FROM v;",
+     "DROP MATERIALIZED VIEW v;", True),
+    ("CREATE TABLE b (id int); CREATE VIEW v AS SELECT id FROM b; CREATE TABLE t (id int); "
+     "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO v (id) VALUES (NEW.id);",
+     "DROP RULE r ON t;\nDROP VIEW v;", False),
+    ("CREATE TABLE b (id int); CREATE VIEW v AS SELECT id FROM b; CREATE TABLE t (id int); "
+     "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO v (id) VALUES (NEW.id);",
+     "DROP VIEW v CASCADE;", False),
+    ("CREATE TABLE b (id int); CREATE VIEW v AS SELECT id FROM b; "
+     "CREATE RULE r AS ON INSERT TO v DO INSTEAD INSERT INTO b VALUES (NEW.id);",
+     "DROP VIEW v;", False),
+    ("CREATE TABLE w (id int); CREATE TABLE t (id int); "
+     "CREATE RULE r AS ON DELETE TO t DO ALSO DELETE FROM w;", "DROP TABLE w;", True),
+    ("CREATE TABLE w (id int); CREATE TABLE t (id int); "
+     "CREATE RULE r AS ON DELETE TO t DO ALSO DELETE FROM w;", "DROP TABLE t, w;", False),
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int); CREATE TABLE log (n bigint); "
+     "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES (nextval('s'));",
+     "DROP SEQUENCE s;", True),
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int); "
+     "CREATE RULE r AS ON INSERT TO t DO ALSO SELECT currval('s');", "DROP SEQUENCE s;", True),
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int); "
+     "CREATE RULE r AS ON INSERT TO t DO ALSO SELECT nextval('s'::text);", "DROP SEQUENCE s;",
+     False),
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int); "
+     "CREATE POLICY p ON t USING (nextval('s') > 0);", "DROP SEQUENCE s;", True),
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int); "
+     "CREATE POLICY p ON t WITH CHECK (currval('s') > 0);", "DROP SEQUENCE s;", True),
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int); "
+     "CREATE POLICY p ON t USING ((SELECT last_value FROM s) > 0);", "DROP SEQUENCE s;", True),
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int); "
+     "CREATE POLICY p ON t USING (nextval('s'::text) > 0);", "DROP SEQUENCE s;", False),
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int); "
+     "CREATE POLICY p ON t USING (nextval('s') > 0);", "DROP POLICY p ON t;\nDROP SEQUENCE s;",
+     False),
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int); "
+     "CREATE POLICY p ON t USING (nextval('s') > 0);", "DROP TABLE t;\nDROP SEQUENCE s;",
+     False),
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int); "
+     "CREATE POLICY p ON t USING (nextval('s') > 0);", "DROP SEQUENCE s CASCADE;", False),
+    ("CREATE TABLE w (id int); CREATE TABLE t (id int); "
+     "CREATE POLICY p ON t USING (pg_relation_size('w') > 0);", "DROP TABLE w;", True),
+    ("CREATE TABLE w (id int); CREATE TABLE t (id int); "
+     "CREATE POLICY p ON t USING (id IN (SELECT id FROM w));", "DROP TABLE w;", True),
     # a type or domain a column has
     ("CREATE TYPE mood AS ENUM ('a'); CREATE TABLE t (m mood);", "DROP TYPE mood;", True),
     ("CREATE TYPE mood AS ENUM ('a'); CREATE TABLE t (m mood[]);", "DROP TYPE mood;", True),

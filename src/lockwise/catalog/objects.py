@@ -65,6 +65,11 @@ class QueryRule:
     #: ALTER TABLE ... DISABLE RULE (or ENABLE REPLICA RULE: it fires only when the session
     #: replicates) turns it off.
     enabled: bool = True
+    #: The relations (qualified) its WHERE and actions name by regclass constants
+    #: (`nextval('s')`, `'t'::regclass`): the server depends on each as on a relation they
+    #: read (DROP ... CASCADE of one drops the rule; checked on 18.6), by oid (followed
+    #: through renames).
+    regclass_names: tuple[str, ...] = ()
 
     def names(self, relation: str) -> bool:
         """Whether its WHERE or actions name `relation` (qualified)."""
@@ -72,8 +77,10 @@ class QueryRule:
 
     def relations(self) -> list[str]:
         """The relations its WHERE and actions name, qualified ("" for one written without
-        its schema that the catalog did not know), in no order, each as often as named."""
-        return [_relation_of(rv) for rv in _relation_nodes([self.where, list(self.actions)])]
+        its schema that the catalog did not know), in no order, each as often as named: as
+        a relation read or written, or by a regclass constant."""
+        return [*(_relation_of(rv) for rv in _relation_nodes([self.where, list(self.actions)])),
+                *self.regclass_names]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +88,9 @@ class Policy:
     """A row-level security policy, as far as the migrations wrote it."""
 
     command: str = "all"  # all | select | insert | update | delete
-    #: The relations (qualified) its USING expression names, and its WITH CHECK one: the
-    #: server depends on each (DROP ... CASCADE of one drops the policy), and ALTER POLICY
-    #: opens those of the expression it keeps (ACCESS SHARE) to record them again.
+    #: The relations (qualified) its USING expression names, and its WITH CHECK one, as
+    #: relations read or by regclass constants (`nextval('s')`): the server depends on each
+    #: (DROP ... CASCADE of one drops the policy; checked on 18.6).
     using_reads: tuple[str, ...] = ()
     check_reads: tuple[str, ...] = ()
     #: The functions its USING expression calls, and its WITH CHECK one, lower case,

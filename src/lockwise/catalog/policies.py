@@ -9,10 +9,16 @@ from dataclasses import replace
 from lockwise.catalog.model import Catalog, Table
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.effects.nodes import function_calls, range_var, relations_in
+from lockwise.effects.volatility import regclass_constants
 
 
 def _reads(expr: dict | None) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(relations_in(expr))) if expr is not None else ()
+    """The relations `expr` reads, then those it names by regclass constants
+    (`nextval('s')`, `'t'::regclass`): the server records a dependency on each (checked on
+    18.6)."""
+    if expr is None:
+        return ()
+    return tuple(dict.fromkeys([*relations_in(expr), *sorted(regclass_constants(expr))]))
 
 
 def _calls(expr: dict | None) -> tuple[str, ...]:
@@ -76,11 +82,11 @@ def drop_dependent_policies(found: list[tuple[Table, str]]) -> None:
         table.policies.pop(name, None)
 
 
-def follow_relation_rename(catalog: Catalog, moved: Table, old: str, new: str) -> None:
-    """Relation `old` now goes by `new` (`moved` is it): the policies that name it follow, its
-    own included (filed again under its new name)."""
+def follow_relation_rename(catalog: Catalog, moved: Table | None, old: str, new: str) -> None:
+    """Relation `old` now goes by `new` (`moved` is it; None for a sequence): the policies
+    that name it follow, its own included (filed again under its new name)."""
     holders = {t.name: t for t, _ in catalog.policies_on_others([old])}
-    if moved.policies:
+    if moved is not None and moved.policies:
         holders[moved.name] = moved
     for table in holders.values():
         for name, pol in list(table.policies.items()):
@@ -88,7 +94,7 @@ def follow_relation_rename(catalog: Catalog, moved: Table, old: str, new: str) -
                 table.policies[name] = replace(
                     pol, using_reads=_renamed(pol.using_reads, old, new),
                     check_reads=_renamed(pol.check_reads, old, new))
-    for table in {**holders, moved.name: moved}.values():
+    for table in {**holders, **({moved.name: moved} if moved is not None else {})}.values():
         for name, pol in list(table.policies.items()):
             table.policies[name] = replace(
                 pol, using_columns=_moved(pol.using_columns, (old, new), None),

@@ -455,10 +455,12 @@ def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
     columns walked are those of the tables filed under it
     (`Catalog.tables_naming_sequence`): a walk of every column for each sequence renamed or
     moved made many of them quadratic. A rule reading it as a relation (`SELECT * FROM s`)
-    keeps it by oid and names it by its new name (checked on 18.6: pg_rules)."""
+    keeps it by oid and names it by its new name (checked on 18.6: pg_rules), and so does a
+    rule or policy naming it by a regclass constant (`nextval('s')`)."""
     if old == new:
         return
     _rules_follow_rename(catalog, old, new)
+    policies.follow_relation_rename(catalog, None, old, new)
     for t in catalog.tables_naming_sequence(old):
         for col in t.columns.values():
             if col.identity_sequence == old:

@@ -1941,13 +1941,14 @@ def _drop_relation(catalog: Catalog, name: str) -> None:
 
 
 def _drop_sequence_readers(catalog: Catalog, name: str) -> None:
-    """DROP SEQUENCE `name` CASCADE, of what reads it as a relation (checked on 18.6): the
-    views whose query reads it go whole (its _RETURN rule is the view), with the views over
-    them; a rule of a table or a view that reads it, or one of those views, goes alone."""
+    """DROP SEQUENCE `name` CASCADE, of what reads or names it (checked on 18.6): the views
+    whose query reads it go whole (its _RETURN rule is the view), with the views over them;
+    a rule of a table or a view that reads it or names it by a regclass constant
+    (`nextval('s')`), or reads one of those views, goes alone, and so does such a policy."""
     views = catalog.views_over(name)
+    _policies.drop_dependent_policies(catalog.policies_on_others([name, *views]))
     _drop_views(catalog, views)
-    for relation in (name, *views):
-        _rules_follow_rename(catalog, relation, None)
+    _rules_follow_rename(catalog, name, None)
 
 
 def _alter_index(catalog: Catalog, stmt: dict, name: str) -> None:
@@ -2056,7 +2057,8 @@ def _rule_of(catalog: Catalog, stmt: dict) -> QueryRule:
 
     return QueryRule(_RULE_EVENTS.get(stmt.get("event", ""), ""), bool(stmt.get("instead")),
                      _with_schemas(catalog, stmt.get("whereClause")),
-                     tuple(_with_schemas(catalog, stmt.get("actions") or [])))
+                     tuple(_with_schemas(catalog, stmt.get("actions") or [])),
+                     regclass_names=_names([stmt.get("whereClause"), stmt.get("actions")]))
 
 
 def _with_schemas(catalog: Catalog, node: object) -> object:
@@ -2077,7 +2079,9 @@ def _rules_follow_rename(catalog: Catalog, old: str, new: str | None) -> None:
     for table in catalog.tables_with_rules_naming(old):
         catalog.put_rules(table, {
             name: replace(rule, where=renamed_relation(rule.where, old, new or old),
-                          actions=tuple(renamed_relation(list(rule.actions), old, new or old)))
+                          actions=tuple(renamed_relation(list(rule.actions), old, new or old)),
+                          regclass_names=tuple(new if n == old else n
+                                               for n in rule.regclass_names))
             for name, rule in table.rules.items() if new is not None or not rule.names(old)})
 
 
@@ -2168,8 +2172,11 @@ def _drop_owned_sequences(catalog: Catalog, columns: Iterable[Column]) -> None:
 
 
 def _drop_views(catalog: Catalog, views: list[str]) -> None:
+    """`views` go, dropped with what they use (a CASCADE), and the rules of other tables and
+    views naming one of them (checked on 18.6: "drop cascades to rule r on table t")."""
     for view in views:
         catalog.pop_relation(view)
+        _rules_follow_rename(catalog, view, None)
         for key in catalog.index_keys_on(view):
             del catalog.indexes[key]
 
@@ -2461,6 +2468,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                 _drop_callers(catalog, found)
             for key in [k for k in catalog.tables if k.startswith(schema + ".")]:
                 catalog.pop_relation(key)
+                _rules_follow_rename(catalog, key, None)  # the rules elsewhere naming it
             # The indexes of its tables go with them (also of tables the catalog never
             # knew: an index lives in its table's schema), and its types and sequences.
             for key in [k for k, i in catalog.indexes.items()

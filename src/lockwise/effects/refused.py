@@ -14,7 +14,8 @@ from lockwise.core.types import Action, Effect
 #: The action facts whose truthy value means PostgreSQL refuses the whole statement, each
 #: checked on the server by its family's tests: a foreign key or persistence change the
 #: other tables forbid (`refused_by`, `refused_references`), ALTER TABLE ONLY of what the
-#: children must follow, a partitioned table's or an inheritance child's refusals, a view's
+#: children must follow, a partitioned table's or an inheritance child's refusals, an INHERIT
+#: making a table its own ancestor (`refused_circular_inheritance`), a view's
 #: columns changed by CREATE OR REPLACE, a name taken, a type change without the USING it
 #: needs, syntax the version stated (--pg-version) lacks (`unavailable_syntax`, said only
 #: then), an INSERT ... ON CONFLICT into a table with INSERT or UPDATE rules
@@ -42,7 +43,8 @@ from lockwise.core.types import Action, Effect
 #: (`prepared_statement_exists`), a CREATE TABLE ... AS EXECUTE of a prepared statement that
 #: is not a SELECT (`prepared_statement_not_select`).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
-                 "refused_on_partitioned", "refused_by_inheritance", "view_columns_refused",
+                 "refused_on_partitioned", "refused_circular_inheritance",
+                 "refused_by_inheritance", "view_columns_refused",
                  "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
                  "refused_not_null", "refused_constraint_change", "refused_by_persistence",
                  "refused_temporary_routine", "refused_in_transaction_block",

@@ -92,7 +92,9 @@ def regclass_constants(node: object, sql: str | None = None) -> set[str]:
     """The relations (qualified) `node` names by regclass constants: a string cast to
     regclass (`'s'::regclass`, `CAST('app.s' AS pg_catalog.regclass)`), or passed first to a
     built-in function that takes a regclass there (`nextval('s')`, `pg_relation_size('t')`),
-    which the server reads as one when it analyzes the expression. `sql`, the text `node`
+    which the server reads as one when it analyzes the expression. Only a bare string is one:
+    cast to text first (`nextval('s'::text)`, `'s'::text::regclass`), it is converted at
+    each run, and no dependency is recorded (checked on 18.6). `sql`, the text `node`
     was parsed from when the caller has it, spares the walk of the many that name none
     (searched only when there is an expression: a CREATE FUNCTION's text without a SQL
     body is long, and stores nothing)."""
@@ -104,7 +106,7 @@ def regclass_constants(node: object, sql: str | None = None) -> set[str]:
         if kind == "TypeCast":
             names = strings((body.get("typeName") or {}).get("names"))
             if names[-1:] == ["regclass"] and names[:-1] in ([], ["pg_catalog"]):
-                value = const_value(body.get("arg"))
+                value = _string_constant(body.get("arg"))
             else:
                 continue
         elif kind == "FuncCall":
@@ -113,12 +115,17 @@ def regclass_constants(node: object, sql: str | None = None) -> set[str]:
             if not (args and names[-1:] and names[-1] in takes_regclass
                     and names[:-1] in ([], ["pg_catalog"])):
                 continue
-            value = const_value(args[0])
+            value = _string_constant(args[0])
         else:
             continue
         if (name := regclass_name(value)) is not None:
             out.add(name)
     return out
+
+
+def _string_constant(expr: object) -> object:
+    """`expr`'s value when it is a bare constant (no cast around it); else None."""
+    return const_value(expr) if unwrap(expr)[0] == "A_Const" else None
 
 
 def default_regclass_constants(expr: object, regclass_column: bool,

@@ -1213,7 +1213,8 @@ class _Builder:
                       for i in found.indexes if catalog.indexes[i].table not in dropped),
                     *(_User(f"view {quote_qualified(v)}", "still names it", at(f"table:{v}"),
                             instead)
-                      for v in found.views if v not in dropped)]
+                      for v in found.views if v not in dropped),
+                    *self._rules_and_policies_naming(relations, dropped, instead)]
 
         if what == "sequence":
             users = [column("the identity column", t, c, "drop the column, or its identity")
@@ -1233,6 +1234,8 @@ class _Builder:
                     for seq in owned_sequences(catalog, name)
                     for t, c in catalog.columns_drawing_from(seq) if t not in dropped] + \
                 namers({name, *catalog.partitions(name)}, "table")
+        if what == "view":
+            return namers({name}, "view")
         if what == "type":
             return [_User(f"typed table {quote_qualified(t)}", "is of it", at(f"table:{t}"),
                           "drop the table first, or the type with CASCADE, which drops it")
@@ -1269,6 +1272,23 @@ class _Builder:
                                     ("sequence", sorted(catalog.sequences)),
                                     ("type", sorted(catalog.types)))
                 for member in known if member.startswith(prefix)]
+
+    def _rules_and_policies_naming(self, relations: set[str], dropped: set[str],
+                                   instead: str) -> list[_User]:
+        """The rules and policies of tables and views outside `relations` and `dropped` that
+        name one of `relations` (reading or writing it, or by a regclass constant): the
+        server refuses to drop it without CASCADE while they exist (checked on 18.6)."""
+        catalog, at = self.catalog, self.created_at.get
+        gone = relations | dropped
+        users = [_User(f"rule {quote_ident(rule)} on {quote_qualified(t.name)}",
+                       "still names it", at(f"table:{t.name}"), instead)
+                 for relation in sorted(relations)
+                 for t in catalog.tables_with_rules_naming(relation) if t.name not in gone
+                 for rule, body in t.rules.items() if body.names(relation)]
+        return users + [_User(f"policy {quote_ident(policy)} on {quote_qualified(t.name)}",
+                              "still names it", at(f"table:{t.name}"), instead)
+                        for t, policy in catalog.policies_on_others(relations)
+                        if t.name not in gone]
 
     def _dependents(self, target: str, dropping: set[str]
                     ) -> list[tuple[str, str, Location | None]]:
@@ -2005,7 +2025,8 @@ def dependent_views(views: dict[str, set[str]], target: str) -> list[str]:
 #: by what they drop.
 _REFUSING_DROPS = {"OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type", "OBJECT_DOMAIN": "type",
                    "OBJECT_FUNCTION": "function", "OBJECT_INDEX": "index",
-                   "OBJECT_SCHEMA": "schema", "OBJECT_TABLE": "table"}
+                   "OBJECT_SCHEMA": "schema", "OBJECT_TABLE": "table", "OBJECT_VIEW": "view",
+                   "OBJECT_MATVIEW": "view"}
 
 
 #: DROP statements of functions, known by name and input argument types.

@@ -12,15 +12,12 @@ from lockwise.core.types import LockMode
 from lockwise.effects.nodes import PrintedSql, range_var, unwrap
 from lockwise.effects.postgres import family_function
 from lockwise.effects.postgres.builder import (
-    AS_OWN_ANCESTOR,
-    FOR_PARTITIONING,
     NO_TABLE,
     Builder,
     L,
     drop_defaults_drawing,
     lock_regclass_names,
     owned_sequences,
-    partitioned_refusal,
     refused_if_partitioned,
     refused_on_partitioned,
     table_facts,
@@ -467,19 +464,20 @@ def _inherit(b: Builder, table: str, cmd: dict, base: dict, inherit: bool) -> No
     # The child is altered (ACCESS EXCLUSIVE). INHERIT keeps the parent's definition from
     # changing meanwhile (SHARE UPDATE EXCLUSIVE, as CREATE TABLE ... INHERITS); NO INHERIT
     # only reads it (ACCESS SHARE). Both checked on the server.
-    parent = range_var(cmd.get("def"))[0]
+    parent, parent_qualified = range_var(cmd.get("def"))
     b.lock(table, L.ACCESS_EXCLUSIVE)
     b.lock(parent, L.SHARE_UPDATE_EXCLUSIVE if inherit else L.ACCESS_SHARE)
     b.act("inherit" if inherit else "no_inherit", base, family_function(
         "attach", "nullable_below")(b.ctx.catalog, parent, table,
                                     relation_sql(table, table, base["qualified"]))
-          if inherit else {}, _inheritance_refused(b, table, parent), parent=parent)
+          if inherit else {}, _inheritance_refused(b, table, parent), parent=parent,
+          parent_sql=parent if parent_qualified else parent.split(".", 1)[-1])
 
 
 def _inheritance_refused(b: Builder, table: str, parent: str) -> dict:
     """INHERIT / NO INHERIT refused for partitioning (checked on the server): a partitioned
     table's or a partition's inheritance is its partitioning, and no table inherits from a
-    partitioned one."""
+    partitioned one; INHERIT of the table itself or of one below it, as circular."""
     catalog = b.ctx.catalog
     known = catalog.tables.get(table) or NO_TABLE
     if known.kind == "partitioned":
@@ -487,25 +485,30 @@ def _inheritance_refused(b: Builder, table: str, parent: str) -> dict:
     if known.partition_of:
         return refused_on_partitioned(b.ctx, "inherit_partition", table)
     if parent == table or table in catalog.ancestors(parent):
-        return _circular_inheritance(b, table, known.created_by is not None)
+        return _circular_inheritance(b, table, parent, known.created_by is not None)
     return refused_if_partitioned(b, parent, "inherit_from_partitioned")
 
 
-def _circular_inheritance(b: Builder, table: str, made_here: bool) -> dict:
-    """INHERIT of `table` itself or of a table below it: refused as circular (42P07, checked
-    on 18.6), once the server has found `table` neither partitioned nor a partition. Of a
-    table these migrations did not make, which may be either, each message is said, with
-    when."""
-    circular = refused_on_partitioned(b.ctx, "circular", table)
-    if made_here:
-        return circular
-    bare = table.split(".", 1)[-1]
-    said = [f"if {bare} is partitioned: "
+def _circular_inheritance(b: Builder, table: str, parent: str, made_here: bool) -> dict:
+    """INHERIT of `parent`, `table` itself or a table below it: refused as circular (42P07,
+    with the detail `"parent" is already a child of "table".`, checked on 18.6) once the
+    server has found `table` neither partitioned nor a partition. A table below another
+    these migrations know is neither (the server refuses a partitioned parent or a partition
+    as one); of `table` made its own parent outside them, which may be either, each message
+    is said, with when."""
+    circular = refused_on_partitioned(b.ctx, "circular", table)[_TEXT]
+    bare, parent_bare = table.split(".", 1)[-1], parent.split(".", 1)[-1]
+    text = circular
+    if parent == table and not made_here:
+        text = "; ".join([
+            f"if {bare} is partitioned: "
             f"{refused_on_partitioned(b.ctx, 'inherit_partitioned', table)[_TEXT]}",
             f"else if a partition: "
             f"{refused_on_partitioned(b.ctx, 'inherit_partition', table)[_TEXT]}",
-            f"else: {circular[_TEXT]}"]
-    return partitioned_refusal("; ".join(said), f"{FOR_PARTITIONING}, or {AS_OWN_ANCESTOR}")
+            f"else: {circular}"])
+    return {"refused_circular_inheritance": True, "refused_circular_inheritance_text": text,
+            "refused_circular_inheritance_detail":
+                f'"{parent_bare}" is already a child of "{bare}".'}
 
 
 _TEXT = "refused_on_partitioned_text"

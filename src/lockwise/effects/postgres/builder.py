@@ -559,8 +559,9 @@ _PARTITIONED_REFUSALS: dict[str, tuple[str, int | None, int | None]] = {
 
 
 #: What a refusal of `_PARTITIONED_REFUSALS` is about, as the rule's message says it after
-#: the table's name: the partitioning, but for a table made its own ancestor (INHERIT or
-#: ATTACH PARTITION of itself or of a table below it) and one named its own parent.
+#: the table's name: the partitioning, but for a partitioned table made its own ancestor
+#: (ATTACH PARTITION of itself or of a table above it) and one named its own parent. (A
+#: plain table's INHERIT cycle is no partitioning matter: `refused_circular_inheritance`.)
 FOR_PARTITIONING = "for its partitioning"
 AS_OWN_ANCESTOR = "as it would become its own ancestor"
 AS_OWN_PARENT = "as it is named its own parent"
@@ -740,6 +741,16 @@ def drop_fk_triggers(b: Builder, target: str) -> None:
     ACCESS EXCLUSIVE on each (checked on the server)."""
     for rel in (target, *b.ctx.catalog.partitions(target)):
         b.lock(rel, L.ACCESS_EXCLUSIVE)
+
+
+def drop_rules_naming(b: Builder, relations: Iterable[str]) -> None:
+    """`relations` are dropped (a DROP ... CASCADE): the rules of the tables and views that
+    name one of them (reading or writing it, or by a regclass constant) go too, each under
+    ACCESS EXCLUSIVE on its table or view, which stays (checked on 18.6)."""
+    catalog = b.ctx.catalog
+    for relation in relations:
+        for ruled in catalog.tables_with_rules_naming(relation):
+            b.lock(ruled.name, L.ACCESS_EXCLUSIVE)
 
 
 def drop_foreign_keys_using(b: Builder, table: str, columns: tuple[str, ...]) -> None:

@@ -51,6 +51,7 @@ from lockwise.effects.postgres.builder import (
     L,
     already_exists,
     callers_facts,
+    drop_rules_naming,
     fk_target,
     inheritance_parents,
     key_name_taken,
@@ -745,6 +746,7 @@ def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> di
             if dropped not in views:
                 views.append(dropped)
                 b.lock(dropped, L.ACCESS_EXCLUSIVE)
+    drop_rules_naming(b, views)
     known = catalog.tables.get(table)
     key = next((c.columns for c in known.constraints.values() if c.kind == "primary"),
                ()) if known else ()

@@ -29,6 +29,7 @@ from lockwise.effects.postgres.builder import (
     drop_defaults_drawing,
     drop_fk_triggers,
     drop_foreign_keys_using,
+    drop_rules_naming,
     owned_sequences,
     partition_lineage,
     refused_if_partitioned,
@@ -167,6 +168,7 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             _drop_keys_crossing(b, t, schema)
         for view in views_outside:
             b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the tables it reads
+        drop_rules_naming(b, [*inside, *views_outside] if cascade else ())
         policies = drop_policies(b, catalog.policies_on_others(
             [*inside, *views_outside], schema=schema) if cascade else [])
         callers = _drop_callers(b, schema_callers(catalog, schema, stmt) if cascade
@@ -194,26 +196,26 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             b.lock(name, L.ACCESS_EXCLUSIVE)  # (checked on the server)
         if kind == "sequence" and cascade:
             drop_defaults_drawing(b, name)
-            _drop_sequence_readers(b, name)
-            facts = _drop_callers(b, catalog.naming({name}), name, len(names) > 1)
+            facts = {**_drop_sequence_readers(b, name),
+                     **_drop_callers(b, catalog.naming({name}), name, len(names) > 1)}
         b.drops.add(f"{kind}:{name}")
         b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
               cascade=cascade, if_exists=if_exists,
               object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
 
 
-def _drop_sequence_readers(b: Builder, name: str) -> None:
-    """DROP SEQUENCE `name` CASCADE, of what reads it as a relation (as the replay's
-    `_drop_sequence_readers`; checked on 18.6): the views over it go, and the rules reading
-    it or one of them, each under ACCESS EXCLUSIVE on its view or table."""
+def _drop_sequence_readers(b: Builder, name: str) -> dict:
+    """DROP SEQUENCE `name` CASCADE, of what reads or names it (as the replay's
+    `_drop_sequence_readers`; checked on 18.6): the views over it go, and the rules and
+    policies reading or naming it (`nextval('s')`) or reading one of those views, each under
+    ACCESS EXCLUSIVE on its view or table. The facts naming the policies."""
     catalog = b.ctx.catalog
     views = catalog.views_over(name)
     for view in views:
         b.lock(view, L.ACCESS_EXCLUSIVE)
         b.drops.add(f"view:{view}")
-    for relation in (name, *views):
-        for ruled in catalog.tables_with_rules_naming(relation):
-            b.lock(ruled.name, L.ACCESS_EXCLUSIVE)
+    drop_rules_naming(b, (name, *views))
+    return drop_policies(b, catalog.policies_on_others([name, *views]))
 
 
 def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: str,
@@ -252,8 +254,7 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
     reach = catalog.cascade_reach(table) if cascade else []
     for view in reach:  # the views over it, its partitions or children: dropped with them
         b.lock(view, L.ACCESS_EXCLUSIVE)
-    for ruled in catalog.tables_with_rules_naming(table) if cascade else ():
-        b.lock(ruled.name, L.ACCESS_EXCLUSIVE)  # its rules naming the table go with it
+    drop_rules_naming(b, reach)  # (empty without CASCADE, which the server refuses)
     policies = drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
     if cascade:  # what names it by a regclass constant goes too
         facts = {**facts, **_drop_callers(b, relation_namers(catalog, table), table,
@@ -328,6 +329,7 @@ def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool) -> dic
         b.drops.add(f"index:{index}")
     for view in found.views:
         b.lock(view, L.ACCESS_EXCLUSIVE)
+    drop_rules_naming(b, found.views)
     return callers_facts(catalog, found, like, qualified)
 
 
