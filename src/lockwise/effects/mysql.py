@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Container
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -2211,6 +2211,31 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
     return True
 
 
+def _statements_run(catalog: Catalog, program: dict, database: str | None,
+                    followed: set[str]) -> Iterator[tuple[str, object]]:
+    """The statements the body of `program` (in `database`) runs, in order, each followed by
+    those of the procedure it CALLs and of the stored functions it calls (their own bodies'
+    calls in turn; then those of the functions its SET, RETURN or conditions call), each
+    routine once (`followed`: its key), so a recursive one ends."""
+    from lockwise.effects.mysql_callers import called_routines
+    from lockwise.effects.mysql_programs import lookup
+
+    def into(kind: str, called: dict) -> Iterator[tuple[str, object]]:
+        if f"{kind}:{called['key']}" not in followed:
+            followed.add(f"{kind}:{called['key']}")
+            yield from _statements_run(catalog, called, called.get("database"), followed)
+
+    for _, sql, tree in program.get("statements", ()):
+        if tree is None:
+            continue
+        yield sql, tree
+        for kind, called in called_routines(sql, tree, catalog, database):
+            yield from into(kind, called)
+    for _, name in program.get("calls", ()):
+        if (function := lookup(catalog.mysql_functions, "function", name, database)):
+            yield from into("function", function)
+
+
 def _trigger_tables(b: _Builder, table: str, events: Container[str] | None = None,
                     seen: set[str] | None = None) -> dict[str, bool]:
     """The tables the triggers of `table` (those of `events`, every trigger when None)
@@ -2220,7 +2245,8 @@ def _trigger_tables(b: _Builder, table: str, events: Container[str] | None = Non
     fire in turn, and the tables a write prelocks for the foreign keys that reference it
     (checked on MariaDB 10.11 in METADATA_LOCK_INFO: SHARED_WRITE, SHARED_READ). Each body
     statement is read as the statement it is (a builder of its own), without the session's
-    LOCK TABLES. Stored programs its statements CALL are not followed."""
+    LOCK TABLES. The procedures its statements CALL and the stored functions they call are
+    followed into, as the server prelocks their tables too (checked on MariaDB 10.11)."""
     from sqlglot import exp
 
     seen = set() if seen is None else seen
@@ -2232,7 +2258,7 @@ def _trigger_tables(b: _Builder, table: str, events: Container[str] | None = Non
         if trigger.get("table") != table or (events is not None and trigger.get("event") and
                                              trigger["event"] not in events):
             continue
-        for _, sql, tree in trigger.get("statements", ()):
+        for sql, tree in _statements_run(b.catalog, trigger, trigger.get("database"), set()):
             body = _Builder(MySQLSession(flavour=b.session.flavour, version=b.session.version,
                                          foreign_key_checks=b.session.foreign_key_checks),
                             b.catalog)
