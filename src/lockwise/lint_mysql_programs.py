@@ -32,6 +32,7 @@ from lockwise.effects.mysql import (
     MySQLSession,
     apply_mysql_statement,
     compute_mysql_effect,
+    drops_in_part,
     refused,
 )
 from lockwise.effects.mysql_callers import called_routines
@@ -229,6 +230,8 @@ def _judged(walk: _Walk, run: Run, sql: str, tree, span: Span) -> tuple[list[Fin
         findings += [replace(f, message=f"{f.message} ({run.words})") if run.words else f
                      for f in found]
     if refused(effect.actions):
+        if run.now and drops_in_part(effect.actions, walk.session.flavour):
+            apply_mysql_statement(walk.catalog, inner, walk.migration_id, walk.session)
         return findings, False
     if run.now:
         apply_mysql_statement(walk.catalog, inner, walk.migration_id, walk.session)
