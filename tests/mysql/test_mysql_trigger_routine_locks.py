@@ -159,3 +159,54 @@ def test_the_tables_the_routines_use_are_locked_on_mariadb(mariadb, sql: str,
     found = dict(line.split("\t") for line in ran.stdout.splitlines())
     # (the routines' own locks, MDL_SHARED on p, q, f, and the schema's are not tables')
     assert {t: m for t, m in found.items() if t and t != "t" and m != "MDL_SHARED"} == held
+
+
+#: A trigger whose body reads tables in its expressions' queries only (DECLARE ... DEFAULT, SET,
+#: IF), and a function whose RETURN reads one: the server prelocks those too.
+QUERIES = """CREATE TABLE q_t (id INT PRIMARY KEY, v INT);
+CREATE TABLE q_default (id INT);
+CREATE TABLE q_set (id INT);
+CREATE TABLE q_cond (id INT);
+CREATE TABLE q_written (id INT);
+CREATE TABLE q_returned (id INT);
+DELIMITER $$
+CREATE FUNCTION q_count() RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) FROM q_returned)$$
+CREATE TRIGGER q_t_bi BEFORE INSERT ON q_t FOR EACH ROW BEGIN
+  DECLARE d INT DEFAULT (SELECT COUNT(*) FROM q_default);
+  SET NEW.v = (SELECT COUNT(*) FROM q_set) + q_count();
+  IF EXISTS (SELECT 1 FROM q_cond WHERE id = (SELECT MAX(id) FROM q_cond)) THEN
+    INSERT INTO q_written VALUES (1);
+  END IF;
+END$$
+DELIMITER ;
+"""
+#: what `LOCK TABLES q_t WRITE` holds on the tables it does not list
+QUERIES_HELD = {"q_default": R, "q_set": R, "q_cond": R, "q_written": W, "q_returned": R}
+
+
+def test_the_tables_of_the_bodies_expressions_are_locked(lint_change) -> None:
+    """It locked q_written alone: the queries of DEFAULT, SET, IF and RETURN were not read."""
+    from lockwise.effects.mysql_locks import metadata_lock
+
+    effect = lint_change("LOCK TABLES q_t WRITE;\nUNLOCK TABLES;", "mariadb",
+                         setup=QUERIES).statements[0].effect
+    assert {t: "MDL_" + metadata_lock(effect, m) for t, m in effect.locks.items()
+            if t != "q_t"} == QUERIES_HELD
+
+
+def test_the_tables_of_the_bodies_expressions_are_locked_on_mariadb(mariadb) -> None:
+    database = "trigger_routine_queries"
+    assert mariadb.run(f"DROP DATABASE IF EXISTS {database}; CREATE DATABASE {database}",
+                       "mysql").returncode == 0
+    body = QUERIES.replace("DELIMITER $$\n", "").replace("DELIMITER ;\n", "").replace(
+        "$$\n", ";\n")
+    assert mariadb.run(body, database, whole=True).returncode == 0
+    assert mariadb.run("INSTALL SONAME 'metadata_lock_info'", "mysql").returncode in (0, 1)
+    ran = mariadb.run(
+        "LOCK TABLES q_t WRITE; SELECT TABLE_NAME, LOCK_MODE FROM information_schema."
+        f"METADATA_LOCK_INFO WHERE TABLE_SCHEMA = '{database}' AND THREAD_ID = "
+        "CONNECTION_ID(); UNLOCK TABLES", database)
+    assert ran.returncode == 0, ran.stderr
+    found = dict(line.split("\t") for line in ran.stdout.splitlines())
+    assert {t: m for t, m in found.items() if t and t != "q_t" and m != "MDL_SHARED"} == \
+        QUERIES_HELD

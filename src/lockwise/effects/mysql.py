@@ -2229,8 +2229,9 @@ def _statements_run(catalog: Catalog, program: dict, database: str | None,
                     followed: set[str]) -> Iterator[tuple[str, object]]:
     """The statements the body of `program` (in `database`) runs, in order, each followed by
     those of the procedure it CALLs and of the stored functions it calls (their own bodies'
-    calls in turn; then those of the functions its SET, RETURN or conditions call), each
-    routine once (`followed`: its key), so a recursive one ends."""
+    calls in turn); then the queries of its expressions (SET, RETURN, DECLARE ... DEFAULT,
+    conditions) and the bodies of the functions those call. Each routine once (`followed`:
+    its key), so a recursive one ends."""
     from lockwise.effects.mysql_callers import called_routines
     from lockwise.effects.mysql_programs import lookup
 
@@ -2245,6 +2246,10 @@ def _statements_run(catalog: Catalog, program: dict, database: str | None,
         yield sql, tree
         for kind, called in called_routines(sql, tree, catalog, database):
             yield from into(kind, called)
+    # the queries of its SET, RETURN, DEFAULT and conditions (the functions they call are
+    # among its `calls`)
+    for _, sql, tree in program.get("queries", ()):
+        yield sql, tree
     for _, name in program.get("calls", ()):
         if (function := lookup(catalog.mysql_functions, "function", name, database)):
             yield from into("function", function)
