@@ -83,13 +83,18 @@ def test_what_the_session_may_use(lint_change, sql: str, refused, error) -> None
     assert _refused(report) == ([(first, int(error.split()[1]))] if error else []), sql
 
 
-@pytest.mark.parametrize(("sql", "held"), LOCKED)
-def test_the_tables_the_routines_use_are_locked(lint_change, sql: str, held: dict) -> None:
+def _locked(lint_change, lock: str, listed: str, setup: str | None = None) -> dict[str, str]:
+    """The metadata locks lockwise says `lock` takes on the tables but `listed`."""
     from lockwise.effects.mysql_locks import metadata_lock
 
-    effect = lint_change(sql + ";\nUNLOCK TABLES;", "mariadb").statements[0].effect
-    assert {t: "MDL_" + metadata_lock(effect, m) for t, m in effect.locks.items()
-            if t != "t"} == held
+    effect = lint_change(f"{lock};\nUNLOCK TABLES;", "mariadb", setup=setup).statements[0].effect
+    return {t: "MDL_" + metadata_lock(effect, m) for t, m in effect.locks.items()
+            if t != listed}
+
+
+@pytest.mark.parametrize(("sql", "held"), LOCKED)
+def test_the_tables_the_routines_use_are_locked(lint_change, sql: str, held: dict) -> None:
+    assert _locked(lint_change, sql, "t") == held
 
 
 def test_a_routine_called_twice_or_recursively_is_read_once(lint_change) -> None:
@@ -112,13 +117,27 @@ def test_a_dropped_procedure_locks_nothing(lint_change) -> None:
 
 # --- checked on MariaDB ----------------------------------------------------------------------
 
-def _setup(mariadb, database: str) -> None:
+def _setup(mariadb, database: str, setup: str = SETUP) -> None:
+    """`setup` run in a new `database`, each statement sent whole (no DELIMITER)."""
     assert mariadb.run(f"DROP DATABASE IF EXISTS {database}; CREATE DATABASE {database}",
                        "mysql").returncode == 0
-    body = SETUP.replace("DELIMITER $$\n", "").replace("DELIMITER ;\n", "").replace(
+    body = setup.replace("DELIMITER $$\n", "").replace("DELIMITER ;\n", "").replace(
         "$$\n", ";\n")
     ran = mariadb.run(body, database, whole=True)
     assert ran.returncode == 0, ran.stderr
+
+
+def _held(mariadb, database: str, lock: str, listed: str) -> dict[str, str]:
+    """The metadata locks the session holds after `lock` on the tables but `listed` (the
+    routines' own, MDL_SHARED on p, q, f, and the schema's left out)."""
+    assert mariadb.run("INSTALL SONAME 'metadata_lock_info'", "mysql").returncode in (0, 1)
+    ran = mariadb.run(
+        f"{lock}; SELECT TABLE_NAME, LOCK_MODE FROM information_schema.METADATA_LOCK_INFO "
+        f"WHERE TABLE_SCHEMA = '{database}' AND THREAD_ID = CONNECTION_ID(); UNLOCK TABLES",
+        database)
+    assert ran.returncode == 0, ran.stderr
+    found = dict(line.split("\t") for line in ran.stdout.splitlines())
+    return {t: m for t, m in found.items() if t and t != listed and m != "MDL_SHARED"}
 
 
 @pytest.mark.parametrize(("sql", "refused", "error"), FIRST)
@@ -150,15 +169,7 @@ def test_the_tables_the_routines_use_are_locked_on_mariadb(mariadb, sql: str,
                                                           held: dict) -> None:
     database = "trigger_routine_locks"
     _setup(mariadb, database)
-    assert mariadb.run("INSTALL SONAME 'metadata_lock_info'", "mysql").returncode in (0, 1)
-    ran = mariadb.run(
-        f"{sql}; SELECT TABLE_NAME, LOCK_MODE FROM information_schema.METADATA_LOCK_INFO "
-        f"WHERE TABLE_SCHEMA = '{database}' AND THREAD_ID = CONNECTION_ID(); UNLOCK TABLES",
-        database)
-    assert ran.returncode == 0, ran.stderr
-    found = dict(line.split("\t") for line in ran.stdout.splitlines())
-    # (the routines' own locks, MDL_SHARED on p, q, f, and the schema's are not tables')
-    assert {t: m for t, m in found.items() if t and t != "t" and m != "MDL_SHARED"} == held
+    assert _held(mariadb, database, sql, "t") == held
 
 
 #: A trigger whose body reads tables in its expressions' queries only (DECLARE ... DEFAULT, SET,
@@ -186,27 +197,10 @@ QUERIES_HELD = {"q_default": R, "q_set": R, "q_cond": R, "q_written": W, "q_retu
 
 def test_the_tables_of_the_bodies_expressions_are_locked(lint_change) -> None:
     """It locked q_written alone: the queries of DEFAULT, SET, IF and RETURN were not read."""
-    from lockwise.effects.mysql_locks import metadata_lock
-
-    effect = lint_change("LOCK TABLES q_t WRITE;\nUNLOCK TABLES;", "mariadb",
-                         setup=QUERIES).statements[0].effect
-    assert {t: "MDL_" + metadata_lock(effect, m) for t, m in effect.locks.items()
-            if t != "q_t"} == QUERIES_HELD
+    assert _locked(lint_change, "LOCK TABLES q_t WRITE", "q_t", QUERIES) == QUERIES_HELD
 
 
 def test_the_tables_of_the_bodies_expressions_are_locked_on_mariadb(mariadb) -> None:
     database = "trigger_routine_queries"
-    assert mariadb.run(f"DROP DATABASE IF EXISTS {database}; CREATE DATABASE {database}",
-                       "mysql").returncode == 0
-    body = QUERIES.replace("DELIMITER $$\n", "").replace("DELIMITER ;\n", "").replace(
-        "$$\n", ";\n")
-    assert mariadb.run(body, database, whole=True).returncode == 0
-    assert mariadb.run("INSTALL SONAME 'metadata_lock_info'", "mysql").returncode in (0, 1)
-    ran = mariadb.run(
-        "LOCK TABLES q_t WRITE; SELECT TABLE_NAME, LOCK_MODE FROM information_schema."
-        f"METADATA_LOCK_INFO WHERE TABLE_SCHEMA = '{database}' AND THREAD_ID = "
-        "CONNECTION_ID(); UNLOCK TABLES", database)
-    assert ran.returncode == 0, ran.stderr
-    found = dict(line.split("\t") for line in ran.stdout.splitlines())
-    assert {t: m for t, m in found.items() if t and t != "q_t" and m != "MDL_SHARED"} == \
-        QUERIES_HELD
+    _setup(mariadb, database, QUERIES)
+    assert _held(mariadb, database, "LOCK TABLES q_t WRITE", "q_t") == QUERIES_HELD
