@@ -13,6 +13,7 @@ from lockwise.effects.mysql import (
     MySQLSession,
     apply_mysql_statement,
     compute_mysql_effect,
+    drops_in_part,
     end_session,
     locked_tables_text,
     parse_server_version,
@@ -72,15 +73,17 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
             # a finding about a word inside the statement (a program's LOCK TABLES) is there
             span = span_within(stmt, *action.facts["at"]) if "at" in action.facts else stmt.span
             findings += judge.judge(facts, span, stmt.index, stmt_directives, seen)
-        if not refused(effect.actions):  # what the server refuses changes and runs nothing
+        accepted = not refused(effect.actions)  # what the server refuses runs nothing
+        # (but MariaDB's refused DROP TABLE drops the rest of its list)
+        if accepted or drops_in_part(effect.actions, session.flavour):
             apply_mysql_statement(catalog, stmt.tree, migration.id, session)
-            if "program" in stmt.tree or stmt.sql[:4].upper() == "CALL" or \
-                    catalog.mysql_functions:
-                from lockwise.lint_mysql_programs import judge_program, program_runs
+        if accepted and ("program" in stmt.tree or stmt.sql[:4].upper() == "CALL" or
+                         catalog.mysql_functions):
+            from lockwise.lint_mysql_programs import judge_program, program_runs
 
-                for runs in program_runs(stmt, catalog, session.database):
-                    findings += judge_program(stmt, runs, judge, catalog, session, base,
-                                              migration.id, stmt_directives, seen)
+            for runs in program_runs(stmt, catalog, session.database):
+                findings += judge_program(stmt, runs, judge, catalog, session, base,
+                                          migration.id, stmt_directives, seen)
         reports.append(StatementReport(
             statement=stmt, effect=effect, findings=findings,
             safety=max((f.safety for f in findings), default=Safety.SAFE),

@@ -32,9 +32,10 @@ from lockwise.effects.mysql import (
     MySQLSession,
     apply_mysql_statement,
     compute_mysql_effect,
+    drops_in_part,
     refused,
 )
-from lockwise.effects.mysql_callers import CALL, function_names
+from lockwise.effects.mysql_callers import called_routines
 from lockwise.effects.mysql_programs import (
     NAMESPACES,
     REFUSED_INSIDE,
@@ -114,8 +115,8 @@ def program_runs(stmt: Statement, catalog: Catalog, database: str | None = None
                     calls=program.get("calls", []), database=in_database or database,
                     trigger=program if program["kind"] == "trigger" else None)]
     return [_routine_run(kind, called, "", True, database)
-            for kind, called in _called(stmt.sql, stmt.tree["sqlglot"]["expr"], catalog,
-                                        database)]
+            for kind, called in called_routines(stmt.sql, stmt.tree["sqlglot"]["expr"],
+                                                catalog, database)]
 
 
 def _triggers_through(program: dict, catalog: Catalog, database: str | None) -> list[Run]:
@@ -149,37 +150,6 @@ def _words(kind: str, name: str, caller: str) -> str:
         return f"in {kind} {name}, called by {caller.removeprefix('in ')}"
     return f"in {kind} {name}, " + ("which this CALL runs" if kind == "procedure" else
                                     "which this statement calls")
-
-
-def _called(sql: str, expr, catalog: Catalog, database: str | None
-            ) -> list[tuple[str, dict]]:
-    """The routines the statement `sql` (parsed as `expr`) calls from database `database`,
-    as (kind, what the catalog keeps of it): the procedure of a CALL, else the stored
-    functions it calls."""
-    call = CALL.match(sql)
-    if call is not None:
-        called = lookup(catalog.mysql_procedures, "procedure", call.group(1), database)
-        return [] if called is None else [("procedure", called)]
-    return [("function", function) for function in _functions_called(expr, catalog, database)]
-
-
-def _functions_called(expr, catalog: Catalog, database: str | None) -> list[dict]:
-    """The stored functions the query, DML or SET `expr` calls (`db.f()` in db, `f()` in
-    `database`), each once, in order (a DEFAULT, generated column or CHECK may call none:
-    the server refuses it, error 1901 on MariaDB 10.11)."""
-    from sqlglot import exp
-
-    if not catalog.mysql_functions or not isinstance(
-            expr, (exp.Query, exp.Update, exp.Delete, exp.Insert, exp.Set)):
-        return []
-    found: dict[str, dict] = {}
-    for written, name in function_names(expr):
-        in_database = written or database
-        function = lookup(catalog.mysql_functions, "function", name,
-                          in_database.lower() if in_database else None)
-        if function is not None:
-            found.setdefault(function["key"], function)
-    return list(found.values())
 
 
 class _Walk(NamedTuple):
@@ -232,7 +202,7 @@ def _judge_body(walk: _Walk, run: Run, chain: tuple, at: Span | None) -> list[Fi
             findings += judged
             if not runs:
                 continue
-        for kind, called in _called(sql, tree, walk.catalog, run.database):
+        for kind, called in called_routines(sql, tree, walk.catalog, run.database):
             findings += _follow(walk, run, chain, (kind, called), span)
     # the stored functions its SET, RETURN, DECLARE ... DEFAULT and conditions call, each once
     functions, followed = walk.catalog.mysql_functions, set()
@@ -260,6 +230,8 @@ def _judged(walk: _Walk, run: Run, sql: str, tree, span: Span) -> tuple[list[Fin
         findings += [replace(f, message=f"{f.message} ({run.words})") if run.words else f
                      for f in found]
     if refused(effect.actions):
+        if run.now and drops_in_part(effect.actions, walk.session.flavour):
+            apply_mysql_statement(walk.catalog, inner, walk.migration_id, walk.session)
         return findings, False
     if run.now:
         apply_mysql_statement(walk.catalog, inner, walk.migration_id, walk.session)

@@ -777,6 +777,10 @@ class Catalog:
     #: superset. Its sets are replaced, never changed in place (a down check's fork shares
     #: them).
     mysql_callers: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: MySQL / MariaDB: the tables (as `tables` keys them) the replay dropped with DROP TABLE
+    #: or renamed away: one of them `tables` does not hold (made again since) is certainly not
+    #: there, and a DROP TABLE of it fails (error 1051). Replaced whole, never changed in place.
+    mysql_dropped_tables: frozenset[str] = frozenset()
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.

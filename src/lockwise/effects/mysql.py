@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Container
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -590,6 +590,7 @@ _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
 
 #: Actions saying the server refuses the statement (the migration stops there).
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
+                       "mysql_unknown_table",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
                        "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
@@ -723,6 +724,19 @@ def _partition_key_columns(known: Table | None) -> tuple[str, ...]:
     primary = known.constraints.get("PRIMARY")
     return known.partition_key or (primary.columns if primary is not None and
                                    known.partition_strategy == "key" else ())
+
+
+#: The refusals of a DROP TABLE after which MariaDB has dropped the other tables of its list.
+_REFUSED_IN_PART = frozenset({"mysql_referenced_table_dropped", "mysql_unknown_table"})
+
+
+def drops_in_part(actions: tuple[Action, ...] | list[Action], flavour: str) -> bool:
+    """Whether the refused statement whose actions these are is MariaDB's DROP TABLE, which
+    drops the tables of its list it can before it fails (1451, 1051; checked on 10.11): the
+    replay drops those (`apply_mysql_statement`). MySQL 8 drops none."""
+    refusals = {a.kind for a in actions if a.kind in _REFUSALS}
+    return flavour == "mariadb" and bool(refusals) and refusals <= _REFUSED_IN_PART and \
+        any(a.kind == "drop_table" for a in actions)
 
 
 def refused(actions: tuple[Action, ...] | list[Action]) -> bool:
@@ -2211,6 +2225,36 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
     return True
 
 
+def _statements_run(catalog: Catalog, program: dict, database: str | None,
+                    followed: set[str]) -> Iterator[tuple[str, object]]:
+    """The statements the body of `program` (in `database`) runs, in order, each followed by
+    those of the procedure it CALLs and of the stored functions it calls (their own bodies'
+    calls in turn); then the queries of its expressions (SET, RETURN, DECLARE ... DEFAULT,
+    conditions) and the bodies of the functions those call. Each routine once (`followed`:
+    its key), so a recursive one ends."""
+    from lockwise.effects.mysql_callers import called_routines
+    from lockwise.effects.mysql_programs import lookup
+
+    def into(kind: str, called: dict) -> Iterator[tuple[str, object]]:
+        if f"{kind}:{called['key']}" not in followed:
+            followed.add(f"{kind}:{called['key']}")
+            yield from _statements_run(catalog, called, called.get("database"), followed)
+
+    for _, sql, tree in program.get("statements", ()):
+        if tree is None:
+            continue
+        yield sql, tree
+        for kind, called in called_routines(sql, tree, catalog, database):
+            yield from into(kind, called)
+    # the queries of its SET, RETURN, DEFAULT and conditions (the functions they call are
+    # among its `calls`)
+    for _, sql, tree in program.get("queries", ()):
+        yield sql, tree
+    for _, name in program.get("calls", ()):
+        if (function := lookup(catalog.mysql_functions, "function", name, database)):
+            yield from into("function", function)
+
+
 def _trigger_tables(b: _Builder, table: str, events: Container[str] | None = None,
                     seen: set[str] | None = None) -> dict[str, bool]:
     """The tables the triggers of `table` (those of `events`, every trigger when None)
@@ -2220,7 +2264,8 @@ def _trigger_tables(b: _Builder, table: str, events: Container[str] | None = Non
     fire in turn, and the tables a write prelocks for the foreign keys that reference it
     (checked on MariaDB 10.11 in METADATA_LOCK_INFO: SHARED_WRITE, SHARED_READ). Each body
     statement is read as the statement it is (a builder of its own), without the session's
-    LOCK TABLES. Stored programs its statements CALL are not followed."""
+    LOCK TABLES. The procedures its statements CALL and the stored functions they call are
+    followed into, as the server prelocks their tables too (checked on MariaDB 10.11)."""
     from sqlglot import exp
 
     seen = set() if seen is None else seen
@@ -2232,7 +2277,7 @@ def _trigger_tables(b: _Builder, table: str, events: Container[str] | None = Non
         if trigger.get("table") != table or (events is not None and trigger.get("event") and
                                              trigger["event"] not in events):
             continue
-        for _, sql, tree in trigger.get("statements", ()):
+        for sql, tree in _statements_run(b.catalog, trigger, trigger.get("database"), set()):
             body = _Builder(MySQLSession(flavour=b.session.flavour, version=b.session.version,
                                          foreign_key_checks=b.session.foreign_key_checks),
                             b.catalog)
@@ -3019,18 +3064,92 @@ def _ignored_checks(b: _Builder, expr, sql: str) -> None:
             "enforced_from": ".".join(map(str, CHECK_ENFORCED_FROM[flavour]))})
 
 
-def _referenced_refused(b: _Builder, table: str, statement: str,
-                        gone: list[str] | tuple[str, ...] = ()) -> None:
-    """DROP TABLE or TRUNCATE TABLE of `table`, which another table's foreign key references
-    (but those in `gone`): refused while foreign_key_checks is on (effects/mysql_referenced.py)."""
-    from lockwise.effects.mysql_referenced import referenced_table_refusal
-
-    if not b.session.foreign_key_checks or b.temporary(table):
-        return
-    refusal = referenced_table_refusal(b.catalog, table, statement, b.session.flavour,
-                                       frozenset(gone))
+def _referenced_refused(b: _Builder, table: str, statement: str) -> None:
+    """TRUNCATE TABLE of `table`, which another table's foreign key references: refused while
+    foreign_key_checks is on (effects/mysql_referenced.py)."""
+    refusal = _referenced_refusal(b.catalog, b.session, table, statement, ())
     if refusal is not None:
         b.act("mysql_referenced_table_dropped", {**b.table_facts(table), **refusal})
+
+
+def _referenced_refusal(catalog: Catalog, session: MySQLSession, table: str, statement: str,
+                        gone: list[str] | tuple[str, ...]) -> dict | None:
+    """The refusal's facts when `statement` (DROP TABLE or TRUNCATE TABLE) of `table` is
+    refused for another table's foreign key that references it (but those in `gone`), while
+    foreign_key_checks is on (effects/mysql_referenced.py); else None."""
+    from lockwise.effects.mysql_referenced import referenced_table_refusal
+
+    if not session.foreign_key_checks or table.split(".")[-1] in session.temporary_tables:
+        return None
+    return referenced_table_refusal(catalog, table, statement, session.flavour,
+                                    frozenset(gone))
+
+
+def _missing_tables(catalog: Catalog, session: MySQLSession, tables: list[str]) -> set[str]:
+    """The tables of a DROP TABLE's list (catalog keys) that are certainly not there: ones
+    the replay dropped or renamed away and that no statement made again (a TEMPORARY table
+    of the session is there)."""
+    return {t for t in tables if t in catalog.mysql_dropped_tables and
+            t not in catalog.tables and t.split(".")[-1] not in session.temporary_tables}
+
+
+def _drop_outcome(catalog: Catalog, session: MySQLSession, tables: list[str],
+                  missing: set[str]) -> tuple[list[str], dict[str, dict]]:
+    """What DROP TABLE of `tables` (catalog keys, in the list's order; `missing` not there)
+    does: the tables it drops, and the refusal of each a foreign key keeps. MariaDB works
+    through the list in order, dropping each table it can: a referencing table is gone in
+    time when listed (and dropped) before the table it references (checked on 10.11: `DROP
+    TABLE p, c` drops c, keeps p; with gc referencing c, `DROP TABLE c, p` keeps both). MySQL
+    8 checks the whole list first (its bug #27821060) and drops nothing when it refuses,
+    which the replay of a refused statement does not reach."""
+    dropped: list[str] = []
+    refusals: dict[str, dict] = {}
+    for table in tables:
+        if table in missing:
+            continue
+        gone = dropped if session.flavour == "mariadb" else tables
+        refusal = _referenced_refusal(catalog, session, table, "DROP TABLE", gone)
+        if refusal is not None:
+            refusals[table] = refusal
+        else:
+            dropped.append(table)
+    return dropped, refusals
+
+
+def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
+                    dropped: list[str]) -> None:
+    """DROP TABLE (no IF EXISTS) of tables that are not there: error 1051, "Unknown table"
+    naming each missing one as `database.name`, as written, in the list's order, without
+    spaces after the commas (the bare name when the session's database is unknown).
+    MariaDB drops the others first; MySQL 8 drops none (checked on MariaDB 10.11; MySQL's
+    manual, "DROP TABLE Statement")."""
+    def qualified(table: str) -> str:
+        written = b.table_facts(table)["table"]
+        database = b.session.database
+        return written if "." in written or not database else f"{database}.{written}"
+
+    absent = [t for t in tables if t in missing]
+    names = [b.table_facts(t)["table"] for t in absent]
+    kept = [b.table_facts(t)["table"] for t in tables if t not in missing]
+    mariadb = b.session.flavour == "mariadb"
+    drops = [b.table_facts(t)["table"] for t in dropped] if mariadb else []
+    if drops:
+        outcome = f"drops {', '.join(drops)} and then fails"
+    elif mariadb or not kept:
+        outcome = "fails"
+    else:
+        outcome = "drops none of its tables and fails"
+    listed = ", ".join(quote_mysql_qualified(b.table_facts(t)["table_sql"])
+                       for t in tables if t not in missing)
+    fix = f"DROP TABLE {listed};" if listed else "-- (nothing is left to drop)"
+    b.act("mysql_unknown_table", {
+        **b.table_facts(absent[0]), "missing_tables_text": ", ".join(names),
+        "missing_it_text": "it" if len(names) == 1 else "them", "outcome_text": outcome,
+        "error_code": 1051,
+        "server_error": f"Unknown table '{','.join(qualified(t) for t in absent)}'",
+        "fix_sql": f"-- leave out {', '.join(names)}, which the server does not have, or "
+                   f"write IF EXISTS\n-- (the server then notes them, 1051, and goes on):\n"
+                   f"{fix}"})
 
 
 def _deprecated_table(b: _Builder, table: str) -> str:
@@ -3090,9 +3209,13 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             b.act("drop_temporary_table", {})
         elif kind == "TABLE":
             tables = [_table_name(t) for t in _dropped_tables(expr)]
-            for number, table in enumerate(tables):
+            missing = _missing_tables(b.catalog, session, tables)
+            dropped, refusals = _drop_outcome(b.catalog, session, tables, missing)
+            for table in tables:
                 b.drops.add(f"table:{table}")
                 b.locks[table] = LockMode.ACCESS_EXCLUSIVE
+                if table in missing:
+                    continue  # (nothing to drop: _unknown_tables)
                 # (with the checks on, a table other tables' keys reference is not dropped)
                 children = [] if session.foreign_key_checks else \
                     b.lock_key_children(table, tables)
@@ -3100,9 +3223,14 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                                      "if_exists": bool(expr.args.get("exists")),
                                      "deprecated_table": _deprecated_table(b, table),
                                      **b.key_children_facts(children)})
-                # MariaDB drops its list in order, MySQL 8 checks it whole first
-                gone = tables[:number] if session.flavour == "mariadb" else tables
-                _referenced_refused(b, table, "DROP TABLE", gone)
+                if table in refusals:
+                    b.act("mysql_referenced_table_dropped",
+                          {**b.table_facts(table), **refusals[table]})
+            # a table refused for a key fails the statement first; under LOCK TABLES a
+            # missing table is refused as not locked (1100; checked on MariaDB 10.11)
+            if missing and not expr.args.get("exists") and not refusals and \
+                    session.locked_tables is None:
+                _unknown_tables(b, tables, missing, dropped)
         elif kind == "INDEX":
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
             match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
@@ -3516,6 +3644,7 @@ def _rename_table(catalog: Catalog, table: Table, new: str, flavour: str) -> Non
     old = table.name
     catalog.move_table(table, new)
     programs.table_renamed(catalog, old, new)
+    catalog.mysql_dropped_tables |= {old}  # (no longer there under its old name)
     kinds = {"foreign": "_ibfk_", **({"check": "_chk_"} if flavour == "mysql" else {})}
     renamed: dict[str, Constraint] = {}
     for name, con in table.constraints.items():
@@ -3641,11 +3770,17 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         if (compressed := _compressed(expr.args.get("options"))) is not None:
             table.compressed = compressed
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "TABLE":
-        for t in _dropped_tables(expr):
-            catalog.tables.pop(_table_name(t), None)
-            programs.table_dropped(catalog, _table_name(t))
-            session.temporary_tables.discard(_table_name(t).split(".")[-1])
-            session.shadowing_tables.discard(_table_name(t).split(".")[-1])
+        tables = [_table_name(t) for t in _dropped_tables(expr)]
+        if not expr.args.get("temporary"):  # (MariaDB's refused DROP TABLE drops the rest)
+            tables = _drop_outcome(catalog, session, tables,
+                                   _missing_tables(catalog, session, tables))[0]
+            catalog.mysql_dropped_tables |= {
+                t for t in tables if t.split(".")[-1] not in session.temporary_tables}
+        for name in tables:
+            catalog.tables.pop(name, None)
+            programs.table_dropped(catalog, name)
+            session.temporary_tables.discard(name.split(".")[-1])
+            session.shadowing_tables.discard(name.split(".")[-1])
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "INDEX":
         on = catalog.tables.get(_table_name(expr.args.get("cluster") or expr.args.get("table")))
         if on is not None:

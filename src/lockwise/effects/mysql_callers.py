@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from lockwise.effects.mysql_programs import program_key, qualifier
+from lockwise.effects.mysql_programs import lookup, program_key, qualifier
 
 #: CALL name [(...)]: the procedure it runs.
 CALL = re.compile(r"^\s*CALL\s+((?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`"
@@ -50,6 +50,37 @@ def function_names(expr) -> Iterator[tuple[str | None, str]]:
         written = parent.this.name if isinstance(parent, exp.Dot) and \
             parent.expression is node else None
         yield written, node.name
+
+
+def called_routines(sql: str, expr, catalog, database: str | None
+                    ) -> list[tuple[str, dict]]:
+    """The routines the statement `sql` (parsed as `expr`) calls from database `database`,
+    as (kind, what the catalog keeps of it): the procedure of a CALL, else the stored
+    functions it calls."""
+    call = CALL.match(sql)
+    if call is not None:
+        called = lookup(catalog.mysql_procedures, "procedure", call.group(1), database)
+        return [] if called is None else [("procedure", called)]
+    return [("function", function) for function in _functions_called(expr, catalog, database)]
+
+
+def _functions_called(expr, catalog, database: str | None) -> list[dict]:
+    """The stored functions the query, DML or SET `expr` calls (`db.f()` in db, `f()` in
+    `database`), each once, in order (a DEFAULT, generated column or CHECK may call none:
+    the server refuses it, error 1901 on MariaDB 10.11)."""
+    from sqlglot import exp
+
+    if not catalog.mysql_functions or not isinstance(
+            expr, (exp.Query, exp.Update, exp.Delete, exp.Insert, exp.Set)):
+        return []
+    found: dict[str, dict] = {}
+    for written, name in function_names(expr):
+        in_database = written or database
+        function = lookup(catalog.mysql_functions, "function", name,
+                          in_database.lower() if in_database else None)
+        if function is not None:
+            found.setdefault(function["key"], function)
+    return list(found.values())
 
 
 def _callees(program: dict, database: str | None) -> set[str]:
