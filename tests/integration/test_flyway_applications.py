@@ -142,11 +142,17 @@ def test_a_vendor_location_lints_the_dialect_s_folder(
     write(tmp_path, {**{f"{_RESOURCES}/db/migration/{vendor}/V1__t.sql":
                         "CREATE TABLE t (a int);\n" for vendor in ("postgresql", "h2", "mysql")},
                      _YML: "spring:\n  flyway:\n    locations: classpath:db/migration/{vendor}\n"})
-    notes: list[str] = []
-    found = discover_histories(tmp_path, notes=notes, dialect=dialect)
-    assert [(root.name, [m.path.parent.name for m in migrations])
-            for root, migrations in found] == [(linted, [linted])]
-    assert {note.split(": ")[0].rsplit("/", 1)[1] for note in notes} == left_out
+    # the project, or the folder of the vendors' folders, named
+    for named in (tmp_path, tmp_path / _RESOURCES / "db" / "migration"):
+        notes: list[str] = []
+        found = discover_histories(named, notes=notes, dialect=dialect)
+        assert [(root.name, [m.path.parent.name for m in migrations])
+                for root, migrations in found] == [(linted, [linted])]
+        assert {note.split(": ")[0].rsplit("/", 1)[1] for note in notes} == left_out
+    # one named is read, whatever its name says (as any folder named)
+    [(_, [migration])] = discover_histories(tmp_path / _RESOURCES / "db" / "migration" / "h2",
+                                            notes=[], dialect=dialect)
+    assert migration.path.parent.name == "h2"
 
 
 def test_spring_boot_list_of_init_sqls_by_index(tmp_path: Path) -> None:

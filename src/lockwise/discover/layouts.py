@@ -994,7 +994,9 @@ def discover_histories(path: Path, layout: str | None = None,
     try:
         before = len(notes)
         others = _OtherDatabases(dialect) if dialect is not None else None
-        roots = _roots(path, set(), _Ignored(path), notes, others)
+        seen: set = set()
+        roots = _application_above(path, seen, notes, others)
+        roots += _roots(path, seen, _Ignored(path), notes, others)
         if not roots and others is not None and others.left_out:
             raise path_error(all_left_out(dialect), path)
         if not roots and len(notes) == before:
@@ -1138,6 +1140,42 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
                     notes.append(left_out_note(folders[0], vendor, database, others.dialect))
                     others.left_out.append(folders[0])
     return found
+
+
+def _application_above(path: Path, seen: set, notes: list[str],
+                       others: _OtherDatabases | None) -> list[Path]:
+    """For a folder named inside a classpath root (`src/main/resources/db/migration`, whose
+    folders are `{vendor}` locations): the histories of the application's Flyway runs below
+    it, their locations claimed as when the walk starts above (`_application_roots`); the
+    databases left out below it noted."""
+    from lockwise.discover.spring_boot import APPLICATION_FILES
+
+    folder = Path(os.path.abspath(path))
+    for candidate in folder.parents:
+        if not any(os.path.isfile(candidate / name) for name in APPLICATION_FILES):
+            continue
+        # spelt as `path` is (relative when it is), as the walk would have found them
+        root = candidate if path.is_absolute() else Path(os.path.relpath(candidate))
+        try:
+            names = _listing(root)
+        except OSError:
+            return []
+        found: list[str] = []
+        local = _OtherDatabases(others.dialect) if others is not None else None
+        roots = _application_roots(root, names, seen, found, local)
+        for note, history in zip(found, local.left_out if local else (), strict=True):
+            if os.path.abspath(history) == str(folder):  # named: read whatever its name says
+                roots.append(history)
+            elif _within(history, folder) and others is not None:
+                notes.append(note)
+                others.left_out.append(history)
+        return [history for history in roots if _within(history, folder)]
+    return []
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """Whether `path` is the absolute `folder` or below it."""
+    return (os.path.abspath(path) + os.sep).startswith(str(folder).rstrip(os.sep) + os.sep)
 
 
 def _holds_claimed(key: Path) -> bool:
