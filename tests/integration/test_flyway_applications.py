@@ -88,6 +88,17 @@ def test_the_locations_of_a_spring_boot_run_are_one_history(
         ["V1__t.sql", "V2__s.sql", "V3__u.sql"]
 
 
+def test_a_version_in_two_locations_of_a_run_is_a_duplicate(tmp_path: Path) -> None:
+    """Flyway refuses a version used in two locations of one run: `lockwise lint` of the
+    project reports it (read as two histories, each had its own version 1)."""
+    write(tmp_path, {f"{_RESOURCES}/db/migration/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     f"{_RESOURCES}/db/seed/V1__s.sql": "CREATE TABLE s (a int);\n",
+                     _PROPERTIES: "spring.flyway.locations=db/migration,db/seed\n"})
+    exit_code, report, _ = _lint(tmp_path)
+    assert exit_code == 1
+    assert [c["kind"] for c in report["conflicts"]] == ["duplicate-version"]
+
+
 def test_elements_after_a_missing_index_are_not_read(tmp_path: Path) -> None:
     """Spring binds `locations[0]`, `[1]`, ... up to the first missing index."""
     write(tmp_path, {**_TWO_LOCATIONS,
