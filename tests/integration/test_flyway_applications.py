@@ -126,6 +126,15 @@ def test_a_filesystem_location_follows_the_application_settings(tmp_path: Path) 
     assert "concurrently-in-transaction" in _rules(discover(tmp_path / "sql"))
 
 
+def test_a_run_whose_first_location_is_empty_is_found(tmp_path: Path) -> None:
+    """The history is found where the run's Flyway files are: an empty first location does
+    not hide the others."""
+    (tmp_path / _RESOURCES / "db" / "migration").mkdir(parents=True)
+    write(tmp_path, {"sql/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     _PROPERTIES: "spring.flyway.locations=db/migration,filesystem:sql\n"})
+    assert _histories(tmp_path) == [("sql", ["sql/V1__t.sql"])]
+
+
 def test_explicit_locations_leave_other_folders_to_flyway(tmp_path: Path) -> None:
     """A Flyway folder below the classpath root that the configured locations leave out is
     not run by Spring Boot: its settings do not apply there (Flyway's own do)."""
@@ -292,11 +301,12 @@ def test_an_application_file_that_does_not_load_is_an_input_error(
     assert "Traceback" not in stderr
 
 
-def test_a_broken_application_file_without_sql_does_not_stop_lint(tmp_path: Path) -> None:
-    """Nothing to lint needs the settings of a classpath root without SQL: the project's
-    other histories are linted."""
+def test_a_broken_application_file_without_flyway_does_not_stop_lint(tmp_path: Path) -> None:
+    """Nothing to lint needs the settings of a classpath root without Flyway migrations
+    below it: the project's other histories are linted."""
     write(tmp_path, {f"app/{_YML}": "spring: flyway: mixed: true\n",
+                     f"app/{_RESOURCES}/seed.sql": "INSERT INTO t VALUES (1);\n",
                      "migrations/001_t.sql": "CREATE TABLE t (a int);\n"})
     exit_code, report, _ = _lint(tmp_path)
     assert exit_code == 0
-    assert [m["path"].rsplit("/", 1)[1] for m in report["migrations"]] == ["001_t.sql"]
+    assert "001_t.sql" in [m["path"].rsplit("/", 1)[1] for m in report["migrations"]]

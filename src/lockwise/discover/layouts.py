@@ -1098,7 +1098,8 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
     `{vendor}` location, one per database folder found, those named for another database than
     the dialect in force left out (noted). Their locations are claimed: the walk does not read
     them again, nor takes a folder above one for a history. An application file that does
-    not load is an input error when there is SQL below it (else nothing to lint needs it)."""
+    not load is an input error when Flyway migrations are below it (else nothing to lint
+    needs it)."""
     from lockwise.discover.spring_boot import (
         application_runs,
         holds_application_files,
@@ -1123,7 +1124,7 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
         try:
             runs = application_runs(root) or []
         except InputError:
-            if _walk_sql(root, set()):
+            if any(_flyway_name(path.name) for path in _walk_sql(root, set())):
                 raise
             continue
         for run in runs:
@@ -1132,13 +1133,17 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
                     continue
                 state.claimed.update(os.path.realpath(folder) for folder in folders)
                 seen.update(folder.resolve() for folder in folders)
+                # the history is found at a location Flyway's files are in (another may be
+                # empty, or hold something else), and read whole from there
+                history = next((folder for folder in folders if _detect_flyway(folder)),
+                               folders[0])
                 database = None if vendor is None or others is None else \
                     other_database(vendor, others.dialect, [])
                 if database is None:
-                    found.append(folders[0])
+                    found.append(history)
                 else:
-                    notes.append(left_out_note(folders[0], vendor, database, others.dialect))
-                    others.left_out.append(folders[0])
+                    notes.append(left_out_note(history, vendor, database, others.dialect))
+                    others.left_out.append(history)
     return found
 
 
