@@ -216,9 +216,12 @@ _MICRONAUT_MIXED = {f"{_RESOURCES}/databasemigrations/V1__t.sql": "CREATE TABLE 
       f"{_RESOURCES}/application-dev.yml": "flyway.datasources.default.mixed: true\n"}, True),
     ({_YML: "flyway:\n  datasources:\n    other:\n"
             "      locations: classpath:elsewhere\n      mixed: true\n"}, True),
+    ({_YML: "flyway:\n  enabled: false\n  datasources:\n    default:\n"
+            "      url: jdbc:postgresql://db/app\n",
+      "flyway.conf": "flyway.mixed=true\n"}, False),
 ], ids=["default", "mixed", "properties", "indexed-no-transaction", "data-source-disabled",
         "flyway-disabled", "disabled-flyway-conf-decides", "flyway-conf-not-read",
-        "environment-file-not-read", "other-locations"])
+        "environment-file-not-read", "other-locations", "any-property-names-the-source"])
 def test_micronaut_flyway_settings_of_the_data_source(
         tmp_path: Path, config: dict[str, str], flagged: bool) -> None:
     """Micronaut runs Flyway for each data source of `flyway.datasources.<name>` with that

@@ -88,8 +88,8 @@ _CONDITIONS: frozenset[Name] = frozenset({("spring", "config", "activate", "onpr
 #: The names read (`*`: any one part, a Micronaut data source's name).
 _PATTERNS: tuple[Name, ...] = (
     *(_SPRING + (key,) for key in (*_BOOLEANS_READ, _SPRING_INIT_SQL, _LOCATIONS)),
-    *(_MICRONAUT + ("*", key) for key in (*_BOOLEANS_READ, _MICRONAUT_INIT_SQL, _LOCATIONS)),
-    _MICRONAUT_ENABLED, *_CONDITIONS)
+    # any property of a data source's says Micronaut runs Flyway for it
+    _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS)
 
 #: Flyway's default location, where both frameworks leave it.
 DEFAULT_LOCATIONS = ("classpath:db/migration",)
@@ -146,7 +146,7 @@ def application_runs(folder: Path) -> list[FlywayRun] | None:
     for path in files:
         for name, value in _file_values(path).items():
             values.setdefault(name, value)
-    sources = sorted({name[2] for name in values if len(name) == 4 and name[:2] == _MICRONAUT})
+    sources = sorted({name[2] for name in values if len(name) > 3 and name[:2] == _MICRONAUT})
     if not sources:
         return [_run(values, _SPRING, _SPRING_INIT_SQL, True)]
     enabled = _boolean(values.get(_MICRONAUT_ENABLED)) is not False
@@ -360,7 +360,8 @@ def location_folders(run: FlywayRun, classpath_root: Path) -> list[tuple[str | N
     """The folders of `run`'s locations that exist, as (vendor, folders): one entry, vendor
     None, when no location names `{vendor}`; else one per folder found in its place (each a
     database Spring Boot may run the locations on), with that vendor in every location."""
-    paths = [path for location in run.locations or DEFAULT_LOCATIONS
+    locations = DEFAULT_LOCATIONS if run.locations is None else run.locations
+    paths = [path for location in locations
              if (path := location_path(location, classpath_root)) is not None]
     templates = [str(path) for path in paths]
     vendors = sorted({vendor for template in templates if "{vendor}" in template
