@@ -131,8 +131,9 @@ class _Seen:
         self.sectioned: dict[str, str | None] = {}
         #: path -> its first bytes, as detection read them (see `file_head`)
         self.heads: dict[Path, bytes | None] = {}
-        #: the classpath roots whose Flyway runs the walk has taken (`_application_roots`)
-        self.applications: set[str] = set()
+        #: classpath root -> the (vendor, existing location folders) of its enabled Flyway
+        #: runs (`_application_roots`)
+        self.applications: dict[str, list[tuple[str | None, list[Path]]]] = {}
         #: the real paths of the locations those runs read
         self.claimed: set[str] = set()
 
@@ -1118,32 +1119,32 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
                 names = _listing(root)
         except OSError:
             continue
-        if str(root) in state.applications or not holds_application_files(root, names):
+        if not holds_application_files(root, names):
             continue
-        state.applications.add(str(root))
-        try:
-            runs = application_runs(root) or []
-        except InputError:
-            if any(_flyway_name(path.name) for path in _walk_sql(root, set())):
-                raise
-            continue
-        for run in runs:
-            for vendor, folders in location_folders(run, root) if run.enabled else ():
-                if not folders:
-                    continue
-                state.claimed.update(os.path.realpath(folder) for folder in folders)
-                seen.update(folder.resolve() for folder in folders)
-                # the history is found at a location Flyway's files are in (another may be
-                # empty, or hold something else), and read whole from there
-                history = next((folder for folder in folders if _detect_flyway(folder)),
-                               folders[0])
-                database = None if vendor is None or others is None else \
-                    other_database(vendor, others.dialect, [])
-                if database is None:
-                    found.append(history)
-                else:
-                    notes.append(left_out_note(history, vendor, database, others.dialect))
-                    others.left_out.append(history)
+        if str(root) not in state.applications:  # each classpath root read once per walk
+            try:
+                runs = application_runs(root) or []
+            except InputError:
+                if any(_flyway_name(path.name) for path in _walk_sql(root, set())):
+                    raise
+                runs = []
+            state.applications[str(root)] = [
+                (vendor, folders) for run in runs if run.enabled
+                for vendor, folders in location_folders(run, root) if folders]
+        # (again at each call: a walk that looks ahead, `_holds_histories`, may come first)
+        for vendor, folders in state.applications[str(root)]:
+            state.claimed.update(os.path.realpath(folder) for folder in folders)
+            seen.update(folder.resolve() for folder in folders)
+            # the history is found at a location Flyway's files are in (another may be
+            # empty, or hold something else), and read whole from there
+            history = next((folder for folder in folders if _detect_flyway(folder)), folders[0])
+            database = None if vendor is None or others is None else \
+                other_database(vendor, others.dialect, [])
+            if database is None:
+                found.append(history)
+            else:
+                notes.append(left_out_note(history, vendor, database, others.dialect))
+                others.left_out.append(history)
     return found
 
 
