@@ -161,18 +161,22 @@ def test_a_vendor_location_lints_the_dialect_s_folder(
     out with a note (not read as one location holding every database's migrations)."""
     write(tmp_path, {**{f"{_RESOURCES}/db/migration/{vendor}/V1__t.sql":
                         "CREATE TABLE t (a int);\n" for vendor in ("postgresql", "h2", "mysql")},
-                     _YML: "spring:\n  flyway:\n    locations: classpath:db/migration/{vendor}\n"})
+                     # no database's name: no vendor's folder, a location of every run
+                     f"{_RESOURCES}/db/migration/common/R__v.sql": "CREATE VIEW v AS SELECT 1;\n",
+                     _YML: "spring:\n  flyway:\n    locations:\n"
+                           "      - classpath:db/migration/{vendor}\n"
+                           "      - classpath:db/migration/common\n"})
     # the project, or the folder of the vendors' folders, named
     for named in (tmp_path, tmp_path / _RESOURCES / "db" / "migration"):
         notes: list[str] = []
         found = discover_histories(named, notes=notes, dialect=dialect)
         assert [(root.name, [m.path.parent.name for m in migrations])
-                for root, migrations in found] == [(linted, [linted])]
+                for root, migrations in found] == [(linted, [linted, "common"])]
         assert {note.split(": ")[0].rsplit("/", 1)[1] for note in notes} == left_out
     # one named is read, whatever its name says (as any folder named)
-    [(_, [migration])] = discover_histories(tmp_path / _RESOURCES / "db" / "migration" / "h2",
-                                            notes=[], dialect=dialect)
-    assert migration.path.parent.name == "h2"
+    [(_, migrations)] = discover_histories(tmp_path / _RESOURCES / "db" / "migration" / "h2",
+                                           notes=[], dialect=dialect)
+    assert [m.path.parent.name for m in migrations] == ["h2", "common"]
 
 
 def test_spring_boot_list_of_init_sqls_by_index(tmp_path: Path) -> None:

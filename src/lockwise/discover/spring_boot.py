@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockwise.core.lazy_re import lazy_compile
+from lockwise.discover.dialects import database_named
 from lockwise.discover.properties import MalformedProperties, property_entries
 from lockwise.parse.source import InputError
 
@@ -374,7 +375,9 @@ def location_folders(run: FlywayRun, classpath_root: Path) -> list[tuple[str | N
 
 
 def _vendors(template: str) -> set[str]:
-    """The names that, put for `{vendor}` in the path `template`, name a folder that exists."""
+    """The databases' names that, put for `{vendor}` in the path `template`, name a folder that
+    exists (`postgresql`, `h2`: a name lockwise knows for a database, as Spring Boot puts one
+    of its drivers' ids there, never `static` or `templates`)."""
     head, _, tail = template.partition("{vendor}")
     parent, _, start = head.rpartition(os.sep)
     end = tail.split(os.sep, 1)[0]
@@ -384,6 +387,7 @@ def _vendors(template: str) -> set[str]:
     except OSError:
         return set()
     return {match.group(1) for name in names if (match := pattern.fullmatch(name))
+            and database_named(match.group(1)) is not None
             and os.path.isdir(template.replace("{vendor}", match.group(1)))}
 
 
