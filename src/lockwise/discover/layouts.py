@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
@@ -32,6 +33,9 @@ from lockwise.parse.source import (
     path_error,
     read_sql_file,
 )
+
+if TYPE_CHECKING:
+    from lockwise.discover.spring_boot import FlywayRun
 
 #: Layouts whose tools know a migration by its whole name (prisma's folder, sql-migrate's file)
 #: or its journal entry (drizzle), not by its version: two of them may share a version, and
@@ -111,7 +115,8 @@ class _Seen:
     look at the same folders and files) ask it once. (Plain classes, as `_SqlxName` and
     `_OtherDatabases`: making a dataclass is about 1 M instructions of every lint's start.)"""
 
-    __slots__ = ("contents", "heads", "listings", "migration_dirs", "sectioned", "sql_files")
+    __slots__ = ("applications", "claimed", "contents", "heads", "listings", "migration_dirs",
+                 "sectioned", "sql_files")
 
     def __init__(self) -> None:
         #: folder (as str(path)) -> its entries: name -> (is a regular file, is a directory)
@@ -126,6 +131,11 @@ class _Seen:
         self.sectioned: dict[str, str | None] = {}
         #: path -> its first bytes, as detection read them (see `file_head`)
         self.heads: dict[Path, bytes | None] = {}
+        #: classpath root -> the (vendor, existing location folders) of its enabled Flyway
+        #: runs (`_application_roots`)
+        self.applications: dict[str, list[tuple[str | None, list[Path]]]] = {}
+        #: the real paths of the locations those runs read
+        self.claimed: set[str] = set()
 
 
 _SEEN: ContextVar[_Seen | None] = ContextVar("lockwise_discover_seen", default=None)
@@ -711,34 +721,28 @@ def _flyway_value(key: str, value: object) -> bool | str | None:
     return value if isinstance(value, bool) else None
 
 
-def _flyway_settings(directory: Path) -> dict[str, bool | str]:
+def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool | str]:
     """Flyway's `mixed`, `executeInTransaction` and `initSql` for the location `directory`.
 
-    In a Spring Boot project (a folder above the location holds its application files: its
-    classpath root, `src/main/resources/`), Spring Boot runs Flyway with its `spring.flyway.*`
-    properties alone (`spring_boot.py`), Flyway's defaults for what they leave unset; unless
-    they turn Spring's Flyway off, or a flyway.toml / flyway.conf is nearer the location (that
-    location is run by Flyway's own tools). Otherwise as Flyway's command line reads them from
-    the folder it runs in (the project's, which holds the location or a folder above it): each
-    from the nearest of `directory` and the folders above it whose `flyway.toml` (its
-    `[flyway]` table, Flyway 10) or `flyway.conf` (`flyway.`-prefixed properties) sets it, the
-    TOML's first; a value Flyway refuses (not a boolean, not a string) or a TOML file that
-    does not parse sets nothing. Flyway's defaults otherwise."""
-    from lockwise.discover.spring_boot import spring_flyway_settings
+    When a Spring Boot or Micronaut application runs the location (`run`, found by
+    `spring_boot.application_run`: its application files are above the location, its
+    classpath root `src/main/resources/`, or they name it), the application runs Flyway with
+    its own properties alone, Flyway's defaults for what they leave unset. Otherwise as
+    Flyway's command line reads them from the folder it runs in (the project's, which holds the
+    location or a folder above it): each from the nearest of `directory` and the folders above
+    it whose `flyway.toml` (its `[flyway]` table, Flyway 10) or `flyway.conf`
+    (`flyway.`-prefixed properties) sets it, the TOML's first; a value Flyway refuses (not a
+    boolean, not a string) or a TOML file that does not parse sets nothing. Flyway's defaults
+    otherwise."""
     from lockwise.parse.source import InputError, parse_toml
 
+    if run is not None:
+        return {**_FLYWAY_DEFAULTS, **run.settings}
     settings: dict[str, bool | str] = {}
     folder = Path(os.path.abspath(directory))
-    spring_decides = True  # until Flyway's own configuration or Spring's choice says otherwise
     for candidate in (folder, *folder.parents):
-        if spring_decides and candidate != folder and \
-                (spring := spring_flyway_settings(candidate)) is not None:
-            spring_decides = False
-            if spring.pop("enabled", True):
-                return {**_FLYWAY_DEFAULTS, **spring}
         toml = candidate / "flyway.toml"
         if os.path.isfile(toml):
-            spring_decides = False
             try:
                 table = parse_toml(toml.read_text(errors="replace"), toml).get("flyway")
             except (InputError, OSError):
@@ -747,7 +751,6 @@ def _flyway_settings(directory: Path) -> dict[str, bool | str]:
                 if key in _FLYWAY_DEFAULTS and (taken := _flyway_value(key, value)) is not None:
                     settings.setdefault(key, taken)
         conf = candidate / "flyway.conf"
-        spring_decides = spring_decides and not os.path.isfile(conf)
         properties = _flyway_properties(conf, [f"flyway.{key}" for key in _FLYWAY_DEFAULTS])
         for key, value in properties.items():
             key = key.removeprefix("flyway.")
@@ -759,9 +762,17 @@ def _flyway_settings(directory: Path) -> dict[str, bool | str]:
 
 
 def _read_flyway(directory: Path) -> list[Migration]:
-    # Flyway reads every folder below its location; a version must be unique in all of them
+    """The migrations Flyway runs from the location `directory`: with the other locations of
+    the Spring Boot or Micronaut run that names it (Flyway reads all of a run's locations as
+    one history)."""
+    from lockwise.discover.spring_boot import application_run
+
+    claim = application_run(directory)
+    # Flyway reads every folder below its locations; a version must be unique in all of them
     # (else "Found more than one migration with version": the graph reports it).
-    below = _walk_sql(directory, set())
+    walked: set = set()
+    below = [path for location in (claim[1] if claim else [directory])
+             for path in _walk_sql(location, walked)]
     files = [(path, parsed) for path in below if (parsed := _flyway_name(path.name))]
     prelude, run_prelude = (_callbacks(below, event) for event in (_BEFORE_EACH_MIGRATE,
                                                                      _BEFORE_MIGRATE))
@@ -772,7 +783,8 @@ def _read_flyway(directory: Path) -> list[Migration]:
         if kind == "U":
             undo.setdefault(version_identity(version, "flyway"), []).append(path)
     versioned, repeatable = [], []
-    settings = _flyway_settings(directory) if files else _FLYWAY_DEFAULTS
+    settings = _flyway_settings(directory, claim[0] if claim else None) if files \
+        else _FLYWAY_DEFAULTS
     for path, (kind, version, name) in files:
         if kind == "U":
             continue
@@ -983,12 +995,15 @@ def discover_histories(path: Path, layout: str | None = None,
     try:
         before = len(notes)
         others = _OtherDatabases(dialect) if dialect is not None else None
-        roots = _roots(path, set(), _Ignored(path), notes, others)
+        seen: set = set()
+        roots = _application_above(path, seen, notes, others)
+        roots += _roots(path, seen, _Ignored(path), notes, others)
         if not roots and others is not None and others.left_out:
             raise path_error(all_left_out(dialect), path)
         if not roots and len(notes) == before:
             roots = [path]
-        histories = [(root, discover(root)) for root in roots] or [(path, [])]
+        histories = _distinct([(root, discover(root)) for root in dict.fromkeys(roots)]) \
+            or [(path, [])]
         for root, migrations in histories:
             _note_unread(root, migrations, notes)
             _note_manifests(migrations, notes)
@@ -997,6 +1012,18 @@ def discover_histories(path: Path, layout: str | None = None,
         raise os_input_error(exc, path) from None
     finally:
         _SEEN.reset(token)
+
+
+def _distinct(histories: list[tuple[Path, list[Migration]]]) -> list[tuple[Path, list[Migration]]]:
+    """`histories` less those whose migrations an earlier one holds (a Flyway run of several
+    locations is read whole from each of them)."""
+    out, taken = [], set()
+    for root, migrations in histories:
+        keys = {file_key(m.path) for m in migrations}
+        if not migrations or not keys <= taken:
+            taken |= keys
+            out.append((root, migrations))
+    return out
 
 
 #: Folders where tools keep their migrations, in SQL or not (Rails' db/migrate/*.rb): the
@@ -1038,11 +1065,11 @@ def _roots(directory: Path, seen: set, ignored: _Ignored, notes: list[str],
         return []
     seen.add(key)
     own = _sql_files(directory)
-    if versions_folder(directory) or detect_layout(directory) != "plain" or \
-            own and not _unversioned(own):
+    roots: list[Path] = _application_roots(directory, entries, seen, notes, others)
+    if not _holds_claimed(key) and (versions_folder(directory) or detect_layout(directory) !=
+                                    "plain" or own and not _unversioned(own)):
         _note_unread_subfolders(directory, entries, ignored, notes)
-        return [directory]
-    roots: list[Path] = []
+        return [*roots, directory]
     left_out: list[Path] = []
     for name, (_, is_dir) in entries.items():
         if not is_dir or not _read_below(directory, name, ignored):
@@ -1062,6 +1089,109 @@ def _roots(directory: Path, seen: set, ignored: _Ignored, notes: list[str],
                  f"migrations of {beside} (a schema dump or seed data, not a history; "
                  f"`--layout plain FILE` lints one)")
     return roots
+
+
+def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], seen: set,
+                       notes: list[str], others: _OtherDatabases | None) -> list[Path]:
+    """The histories of the Flyway runs that the application files of `directory` (a Spring
+    Boot or Micronaut classpath root) or of its `src/main/resources` configure: each run's
+    first location that exists (`_read_flyway` reads its other locations with it); for a
+    `{vendor}` location, one per database folder found, those named for another database than
+    the dialect in force left out (noted). Their locations are claimed: the walk does not read
+    them again, nor takes a folder above one for a history. An application file that does
+    not load is an input error when Flyway migrations are below it (else nothing to lint
+    needs it)."""
+    from lockwise.discover.spring_boot import (
+        application_runs,
+        holds_application_files,
+        location_folders,
+    )
+
+    state = _SEEN.get()
+    if state is None:
+        return []
+    found: list[Path] = []
+    for root, names in ((directory, entries), (directory / "src" / "main" / "resources", None)):
+        try:
+            if names is None:
+                if not entries.get("src", (False, False))[1]:
+                    continue
+                names = _listing(root)
+        except OSError:
+            continue
+        if not holds_application_files(root, names):
+            continue
+        if str(root) not in state.applications:  # each classpath root read once per walk
+            try:
+                runs = application_runs(root) or []
+            except InputError:
+                if any(_flyway_name(path.name) for path in _walk_sql(root, set())):
+                    raise
+                runs = []
+            state.applications[str(root)] = [
+                (vendor, folders) for run in runs if run.enabled
+                for vendor, folders in location_folders(run, root) if folders]
+        # (again at each call: a walk that looks ahead, `_holds_histories`, may come first)
+        for vendor, folders in state.applications[str(root)]:
+            state.claimed.update(os.path.realpath(folder) for folder in folders)
+            seen.update(folder.resolve() for folder in folders)
+            # the history is found at a location Flyway's files are in (another may be
+            # empty, or hold something else), and read whole from there
+            history = next((folder for folder in folders if _detect_flyway(folder)), folders[0])
+            database = None if vendor is None or others is None else \
+                other_database(vendor, others.dialect, [])
+            if database is None:
+                found.append(history)
+            else:
+                notes.append(left_out_note(history, vendor, database, others.dialect))
+                others.left_out.append(history)
+    return found
+
+
+def _application_above(path: Path, seen: set, notes: list[str],
+                       others: _OtherDatabases | None) -> list[Path]:
+    """For a folder named inside a classpath root (`src/main/resources/db/migration`, whose
+    folders are `{vendor}` locations): the histories of the application's Flyway runs below
+    it, their locations claimed as when the walk starts above (`_application_roots`); the
+    databases left out below it noted."""
+    from lockwise.discover.spring_boot import APPLICATION_FILES
+
+    folder = Path(os.path.abspath(path))
+    for candidate in folder.parents:
+        if not any(os.path.isfile(candidate / name) for name in APPLICATION_FILES):
+            continue
+        # spelt as `path` is (relative when it is), as the walk would have found them
+        root = candidate if path.is_absolute() else Path(os.path.relpath(candidate))
+        try:
+            names = _listing(root)
+        except OSError:
+            return []
+        found: list[str] = []
+        local = _OtherDatabases(others.dialect) if others is not None else None
+        roots = _application_roots(root, names, seen, found, local)
+        for note, history in zip(found, local.left_out if local else (), strict=True):
+            if os.path.abspath(history) == str(folder):  # named: read whatever its name says
+                roots.append(history)
+            elif _within(history, folder) and others is not None:
+                notes.append(note)
+                others.left_out.append(history)
+        return [history for history in roots if _within(history, folder)]
+    return []
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """Whether `path` is the absolute `folder` or below it."""
+    return (os.path.abspath(path) + os.sep).startswith(str(folder).rstrip(os.sep) + os.sep)
+
+
+def _holds_claimed(key: Path) -> bool:
+    """Whether a location an application's Flyway run reads is below the folder `key` (a real
+    path): the folder is no history of its own, its folders are walked."""
+    state = _SEEN.get()
+    if state is None or not state.claimed:
+        return False
+    prefix = str(key).rstrip(os.sep) + os.sep
+    return any(claimed.startswith(prefix) for claimed in state.claimed)
 
 
 def _left_out(folder: Path, database: str, seen: set, ignored: _Ignored, notes: list[str],

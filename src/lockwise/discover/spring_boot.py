@@ -1,65 +1,101 @@
-"""Spring Boot's Flyway settings: what a Spring Boot project's application files say about how
-Flyway runs a migration's transaction, and what it runs on each connection first.
+"""Spring Boot's and Micronaut's Flyway configuration: what a JVM application's files say about
+where Flyway finds the migrations it runs at start-up, whether it runs them, how it runs a
+migration's transaction, and what it runs on each connection first.
 
-Spring Boot runs Flyway when the application starts, configured from the `spring.flyway.*`
-properties it binds (its names for Flyway's: `spring.flyway.mixed`,
-`spring.flyway.execute-in-transaction`, `spring.flyway.init-sqls`), read from
-`application.properties`, `application.yml` and `application.yaml` at the root of its
+Both frameworks run Flyway when the application starts, configured from properties read from
+`application.properties`, `application.yml` and `application.yaml` at the root of the
 classpath (in a Maven or Gradle project, `src/main/resources/`, which holds Flyway's default
-location `db/migration`) and in the `config/` folder there; it never reads flyway.conf or
-flyway.toml.
+location `db/migration`; for Spring Boot also the `config/` folder there); neither reads
+flyway.conf or flyway.toml.
 
-Read here as Spring Boot reads them:
+- Spring Boot runs Flyway once, from `spring.flyway.*` (its names for Flyway's:
+  `spring.flyway.locations`, `.enabled`, `.mixed`, `.execute-in-transaction`, `.init-sqls`).
+- Micronaut runs it once per data source configured under `flyway.datasources.<name>.*`
+  (`.locations`, `.enabled`, `.mixed`, `.execute-in-transaction`, `.init-sql`), none when
+  `flyway.enabled` is false. A file that names any `flyway.datasources.<name>` property is
+  read as Micronaut's; any other, as Spring Boot's.
+
+Read here as the frameworks read them:
 - names bound relaxed: each `.`-separated part compared in lower case, letters and digits only
   (`spring.flyway.execute-in-transaction`, `spring.flyway.executeInTransaction` and
   `SPRING.FLYWAY.EXECUTE_IN_TRANSACTION` are one), YAML's nested keys joined with `.`;
 - a boolean as Spring converts one: `true`, `on`, `yes`, `1` or `false`, `off`, `no`, `0`, any
   case (YAML's booleans too); anything else (a `${...}` placeholder, a YAML number) sets
   nothing, as the application would not start or lockwise cannot know its value;
-- `init-sqls`, a list, as Spring converts one: a YAML sequence of strings, or a string split
-  at its commas (each part trimmed), joined with line breaks into Flyway's `initSql`;
+- a list (`locations`, Spring's `init-sqls`) as Spring binds one: the property itself, a string
+  split at its commas (each part trimmed), or else its indexed elements (`locations[0]`,
+  `locations[1]`, ...; a YAML sequence is the same), from index 0 up to the first missing one;
+  the property wins over elements of the same document, and the list comes whole from the one
+  document (or file) that wins, never merged. Spring's `init-sqls` are joined with line breaks
+  into Flyway's `initSql`; Micronaut's `init-sql` is one string;
 - files of one folder by precedence: `config/` over the root, `.properties` over `.yml` over
   `.yaml`; in a file the later document (`#---` / `---`) and the later line count;
 - a document that applies only in a profile or on a cloud platform
   (`spring.config.activate.on-profile`, `...on-cloud-platform`, the older `spring.profiles`)
-  is not read, nor are profile-specific files (`application-prod.properties`): the profile is
-  chosen where the application runs, and lockwise judges what every run shares;
-- a file that does not parse sets nothing (as a flyway.toml that does not parse).
+  is not read, nor are profile- or environment-specific files (`application-prod.properties`,
+  Micronaut's `application-<env>.yml`): the profile is chosen where the application runs, and
+  lockwise judges what every run shares;
+- a file the framework refuses to load (YAML that does not parse, a malformed `\\u` escape in
+  a properties file) is an input error naming its line: the application would not start.
+
+Locations (`location_folders`): `classpath:` (or no prefix) names a folder below the
+classpath root, `filesystem:` one relative to the project's folder (the one that holds `src/`,
+where `mvn spring-boot:run` or `gradle run` starts the application) or absolute; Spring Boot
+replaces `{vendor}` with the database's name (`postgresql`, `mysql`, `mariadb`, ...), each
+folder found in its place being one database's history. Other kinds (`s3:`, `gcs:`) and
+wildcards are not read.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockwise.core.lazy_re import lazy_compile
+from lockwise.discover.dialects import database_named
 from lockwise.discover.properties import MalformedProperties, property_entries
+from lockwise.parse.source import InputError
 
 if TYPE_CHECKING:
     import yaml
 
-#: A property's name as Spring Boot's relaxed binding compares it: its `.`-separated parts.
+#: A property's name as relaxed binding compares it: its `.`-separated parts, an index
+#: (`[0]`) a part of its own.
 Name = tuple[str, ...]
+#: A property's value as a document sets it: a string, a list of strings (the elements of a
+#: list property), None for a value that is neither.
+Value = str | tuple[str, ...] | None
 
-#: The `spring.flyway.*` properties that change what lockwise decides, by Flyway's names:
-#: `mixed` and `executeInTransaction` (how a migration's transaction runs), `enabled` (false:
-#: Spring Boot does not run Flyway, whose own configuration then counts).
-_SETTINGS: dict[Name, str] = {("spring", "flyway", "mixed"): "mixed",
-                              ("spring", "flyway", "executeintransaction"): "executeInTransaction",
-                              ("spring", "flyway", "enabled"): "enabled"}
+#: Spring Boot's prefix, and Micronaut's before a data source's name.
+_SPRING: Name = ("spring", "flyway")
+_MICRONAUT: Name = ("flyway", "datasources")
+#: Micronaut's switch for all of its Flyway runs.
+_MICRONAUT_ENABLED: Name = ("flyway", "enabled")
+#: The boolean settings that change what lockwise decides, by Flyway's names: `mixed` and
+#: `executeInTransaction` (how a migration's transaction runs), `enabled` (false: the
+#: framework does not run Flyway, whose own configuration then counts).
+_BOOLEANS_READ = {"mixed": "mixed", "executeintransaction": "executeInTransaction",
+                  "enabled": "enabled"}
+#: Spring Boot's `init-sqls` (a list), Micronaut's `init-sql` (a string): Flyway's initSql.
+_SPRING_INIT_SQL, _MICRONAUT_INIT_SQL = "initsqls", "initsql"
+_LOCATIONS = "locations"
 #: Properties that make a document apply only in some runs.
 _CONDITIONS: frozenset[Name] = frozenset({("spring", "config", "activate", "onprofile"),
                                           ("spring", "config", "activate", "oncloudplatform"),
                                           ("spring", "profiles")})
-#: `spring.flyway.init-sqls`: SQL Flyway runs on each connection (its `initSql`).
-_INIT_SQLS: Name = ("spring", "flyway", "initsqls")
-_NAMES = frozenset({*_SETTINGS, *_CONDITIONS, _INIT_SQLS})
-#: A property's value as written: a string, a YAML sequence of strings, None for another.
-Value = str | tuple[str, ...] | None
+#: The names read (`*`: any one part, a Micronaut data source's name).
+_PATTERNS: tuple[Name, ...] = (
+    *(_SPRING + (key,) for key in (*_BOOLEANS_READ, _SPRING_INIT_SQL, _LOCATIONS)),
+    # any property of a data source's says Micronaut runs Flyway for it
+    _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS)
 
-#: A Spring Boot classpath root's application files, the one that wins first.
+#: Flyway's default location, where both frameworks leave it.
+DEFAULT_LOCATIONS = ("classpath:db/migration",)
+
+#: A classpath root's application files, the one that wins first.
 APPLICATION_FILES = ("config/application.properties", "config/application.yml",
                      "config/application.yaml", "application.properties", "application.yml",
                      "application.yaml")
@@ -67,58 +103,161 @@ APPLICATION_FILES = ("config/application.properties", "config/application.yml",
 #: The words Spring's StringToBooleanConverter takes (trimmed, in lower case).
 _BOOLEANS = {"true": True, "on": True, "yes": True, "1": True,
              "false": False, "off": False, "no": False, "0": False}
-#: The YAML tags of scalars Spring Boot binds as such: strings and booleans.
+#: The YAML tags of scalars the frameworks bind as such: strings and booleans.
 _SCALAR_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:bool"})
 _NOT_ALPHANUMERIC = lazy_compile(r"[^a-z0-9]+")
+#: A name's parts: an index in brackets, or the text between dots and brackets.
+_PARTS = lazy_compile(r"\[[^\]]*\]|[^.\[\]]+")
+#: A `\u` escape that is not followed by four hexadecimal digits (after an even number of
+#: backslashes): the line a properties loader refuses.
+_BAD_UNICODE_ESCAPE = lazy_compile(r"(?<!\\)(?:\\\\)*\\u(?![0-9a-fA-F]{4})")
 
 
-def spring_flyway_settings(folder: Path) -> dict[str, bool | str] | None:
-    """The Flyway settings (`mixed`, `executeInTransaction`, `enabled`, `initSql`) that the
-    application files of a Spring Boot classpath root `folder` set, by Flyway's names; None
-    when `folder` holds none of them (no Spring Boot classpath root)."""
+class FlywayRun:
+    """One Flyway run an application configures: Spring Boot's (`spring.flyway`) or one
+    Micronaut data source's (`flyway.datasources.<name>`). (A plain class, as the layouts'.)"""
+
+    __slots__ = ("enabled", "locations", "name", "settings")
+
+    def __init__(self, name: str, locations: tuple[str, ...] | None,
+                 settings: dict[str, bool | str], enabled: bool) -> None:
+        #: The properties' prefix, as a message names the run.
+        self.name = name
+        #: The locations as configured, None when left to Flyway's default (DEFAULT_LOCATIONS).
+        self.locations = locations
+        #: `mixed`, `executeInTransaction` and `initSql`, those the files set.
+        self.settings = settings
+        #: Whether the application runs it at start-up.
+        self.enabled = enabled
+
+    @property
+    def spring(self) -> bool:
+        """Whether Spring Boot runs it (which replaces `{vendor}` in its locations)."""
+        return self.name == "spring.flyway"
+
+
+def application_runs(folder: Path) -> list[FlywayRun] | None:
+    """The Flyway runs the application files of the classpath root `folder` configure (one for
+    Spring Boot, one per data source for Micronaut), enabled or not; None when `folder` holds
+    no application file. Raises InputError for a file the framework refuses to load."""
     files = [path for name in APPLICATION_FILES if os.path.isfile(path := folder / name)]
     if not files:
         return None
-    settings: dict[str, bool | str] = {}
+    values: dict[Name, Value] = {}
     for path in files:
-        for key, value in _file_settings(path).items():
-            settings.setdefault(key, value)
-    return settings
+        for name, value in _file_values(path).items():
+            values.setdefault(name, value)
+    sources = sorted({name[2] for name in values if len(name) > 3 and name[:2] == _MICRONAUT})
+    if not sources:
+        return [_run(values, _SPRING, _SPRING_INIT_SQL, True)]
+    enabled = _boolean(values.get(_MICRONAUT_ENABLED)) is not False
+    return [_run(values, _MICRONAUT + (source,), _MICRONAUT_INIT_SQL, enabled)
+            for source in sources]
 
 
-def _file_settings(path: Path) -> dict[str, bool | str]:
+def _run(values: dict[Name, Value], prefix: Name, init_sql: str, enabled: bool) -> FlywayRun:
+    """The run of the properties below `prefix`; `enabled`: unless they turn it off."""
+    settings: dict[str, bool | str] = {}
+    for key, setting in _BOOLEANS_READ.items():
+        if (value := _boolean(values.get(prefix + (key,)))) is not None:
+            settings[setting] = value
+    sqls = values.get(prefix + (init_sql,))
+    if init_sql == _SPRING_INIT_SQL and sqls is not None:
+        settings["initSql"] = "\n".join(_list(sqls))
+    elif isinstance(sqls, str):
+        settings["initSql"] = sqls
+    locations = values.get(prefix + (_LOCATIONS,))
+    on = enabled and settings.pop("enabled", True) is not False
+    return FlywayRun(".".join(prefix), None if locations is None else tuple(
+        item for item in _list(locations) if item), settings, on)
+
+
+def _boolean(value: Value) -> bool | None:
+    """A boolean property's value as Spring converts it; None for one it does not."""
+    return _BOOLEANS.get(value.strip().lower()) if isinstance(value, str) else None
+
+
+def _list(value: Value) -> tuple[str, ...]:
+    """A list property's elements: a string's comma-separated parts, trimmed."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(","))
+    return tuple(item.strip() for item in value) if value is not None else ()
+
+
+def _file_values(path: Path) -> dict[Name, Value]:
     """What one application file sets: its unconditional documents', the later's first."""
     try:
         text = path.read_text(errors="replace")
     except OSError:  # unreadable: as if it said nothing
         return {}
-    documents = _properties(text) if path.suffix == ".properties" else _yaml(text)
-    settings: dict[str, bool | str] = {}
+    documents = _properties(text, path) if path.suffix == ".properties" else _yaml(text, path)
+    values: dict[Name, Value] = {}
     for document in documents:
-        values = dict(document)  # the last of a name counts
-        if not _CONDITIONS.isdisjoint(values):
-            continue
-        for name, key in _SETTINGS.items():
-            text = values.get(name)
-            value = _BOOLEANS.get(text.strip().lower()) if isinstance(text, str) else None
-            if value is not None:
-                settings[key] = value
-        if (sqls := values.get(_INIT_SQLS)) is not None:
-            parts = [part.strip() for part in sqls.split(",")] if isinstance(sqls, str) else sqls
-            settings["initSql"] = "\n".join(parts)
-    return settings
+        found = _document_values(document)
+        if _CONDITIONS.isdisjoint(found):
+            values.update(found)
+    return values
+
+
+def _document_values(entries: Iterable[tuple[Name, str | None]]) -> dict[Name, Value]:
+    """The values one document sets: the last of a name; a list from the property itself, or
+    else from its elements `[0]`, `[1]`, ... up to the first missing one (one that is no
+    string makes the list set nothing)."""
+    values: dict[Name, Value] = {}
+    elements: dict[Name, dict[int, str | None]] = {}
+    for name, value in entries:
+        if name[-1].startswith("["):
+            if name[-1][1:-1].isdigit():
+                elements.setdefault(name[:-1], {})[int(name[-1][1:-1])] = value
+        else:
+            values[name] = value
+    for name, items in elements.items():
+        if name not in values:
+            found: list[str | None] = []
+            while len(found) in items:
+                found.append(items[len(found)])
+            values[name] = _strings(found)
+    return values
+
+
+def _strings(items: list[str | None]) -> tuple[str, ...] | None:
+    """`items`, when every one is a string."""
+    strings = [item for item in items if item is not None]
+    return tuple(strings) if len(strings) == len(items) else None
 
 
 def _name(name: str) -> Name:
-    """`name`'s parts as relaxed binding compares them (empty parts left out)."""
-    return tuple(part for part in (_NOT_ALPHANUMERIC.sub("", p.lower()) for p in name.split("."))
-                 if part)
+    """`name`'s parts as relaxed binding compares them (empty parts left out, an index kept
+    as `[n]`)."""
+    parts = []
+    for part in _PARTS.findall(name.lower()):
+        if part.startswith("["):
+            parts.append("[" + part[1:-1].strip() + "]")
+        elif kept := _NOT_ALPHANUMERIC.sub("", part):
+            parts.append(kept)
+    return tuple(parts)
 
 
-def _properties(text: str) -> list[list[tuple[Name, Value]]]:
+def _matches(name: Name, pattern: Name) -> bool:
+    return len(name) == len(pattern) and \
+        all(p in ("*", n) for n, p in zip(name, pattern, strict=True))
+
+
+def _read(name: Name) -> bool:
+    """Whether `name` is a property read here, or an element of one."""
+    return any(_matches(name, p) or (name[-1:] and name[-1].startswith("[") and
+                                     _matches(name[:-1], p)) for p in _PATTERNS)
+
+
+def _towards(name: Name) -> bool:
+    """Whether a YAML key at `name` may lead to a property read here."""
+    return any(len(name) < len(p) and _matches(name, p[:len(name)]) for p in _PATTERNS)
+
+
+def _properties(text: str, path: Path) -> list[list[tuple[Name, str | None]]]:
     """The documents of an application.properties (`#---` or `!---` alone on a line between
-    them), each the (name, value) of its properties that lockwise reads, in order; none when
-    a malformed `\\u` escape makes Spring Boot refuse the file."""
+    them), each the (name, value) of its properties read here, in order. Raises InputError
+    for a malformed `\\u` escape, for which Java refuses the whole file."""
     documents: list[list[str]] = [[]]
     for line in text.splitlines():
         if line in ("#---", "!---"):
@@ -127,48 +266,185 @@ def _properties(text: str) -> list[list[tuple[Name, Value]]]:
             documents[-1].append(line)
     try:
         return [[(name, value) for key, value in property_entries(lines)
-                 if (name := _name(key)) in _NAMES] for lines in documents]
-    except MalformedProperties:  # Spring Boot refuses the whole file
-        return []
+                 if _read(name := _name(key))] for lines in documents]
+    except MalformedProperties:
+        line = next((number for number, line in enumerate(text.splitlines(), 1)
+                     if _BAD_UNICODE_ESCAPE.search(line)), 1)
+        raise InputError("a `\\u` escape without four hexadecimal digits: Java's properties "
+                         "loader refuses the file and the application does not start (write "
+                         "the character itself, or `\\\\u` for a backslash and a u)",
+                         path, line) from None
 
 
-def _yaml(text: str) -> list[list[tuple[Name, Value]]]:
-    """The documents of an application.yml, as `_properties` gives them; none when it does not
-    parse. Composed, not constructed: only the keys lockwise reads are looked at, their
-    scalars as written (no Python object is built, no alias expanded)."""
-    import yaml  # only a Spring Boot project with YAML settings needs it
+def _yaml(text: str, path: Path) -> list[list[tuple[Name, str | None]]]:
+    """The documents of an application.yml, as `_properties` gives them. Composed, not
+    constructed: only the keys towards the names read here are looked at, their scalars as
+    written (no Python object is built, no alias expanded). Raises InputError for a file
+    that does not parse."""
+    import yaml  # only an application with YAML settings needs it
 
     try:
         return [list(_yaml_entries(node, ())) for node in yaml.compose_all(text, yaml.SafeLoader)]
-    except (yaml.YAMLError, RecursionError):  # RecursionError: nested deeper than it recurses
-        return []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError(_NOT_YAML.format(exc.problem or exc.context), path,
+                         mark.line + 1 if mark else 1, mark.column + 1 if mark else 1) from None
+    except yaml.YAMLError as exc:  # a character YAML does not allow
+        raise InputError(_NOT_YAML.format(str(exc).splitlines()[0]), path,
+                         text.count("\n", 0, getattr(exc, "position", 0)) + 1) from None
+    except RecursionError:
+        raise InputError(_NOT_YAML.format("nested deeper than lockwise can read"),
+                         path) from None
 
 
-def _yaml_entries(node: yaml.Node | None, prefix: Name) -> Iterator[tuple[Name, Value]]:
-    """The (name, value) of the properties lockwise reads below `node`, the mapping at
-    `prefix`: YAML's nested keys joined as Spring Boot flattens them; a value that is no
-    string or boolean scalar, nor a sequence of string scalars, is None."""
+#: The message of an application file that does not parse as YAML.
+_NOT_YAML = "does not parse as YAML: {} (the application does not start with it: fix the file)"
+
+
+def _yaml_entries(node: yaml.Node | None, prefix: Name) -> Iterator[tuple[Name, str | None]]:
+    """The (name, value) of the properties read here below `node`, the mapping at `prefix`:
+    YAML's nested keys joined as the frameworks flatten them, a sequence's items as the
+    elements `[0]`, `[1]`, ...; a value that is no string or boolean scalar is None."""
     import yaml
 
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
                 name = prefix + _name(key.value)
-                # only towards a name lockwise reads, each key a step (no alias loops)
-                if len(name) > len(prefix) and any(n[:len(name)] == name for n in _NAMES):
+                # only towards a name read here, each key a step (no alias loops)
+                if len(name) > len(prefix) and (_towards(name) or _read(name)):
                     yield from _yaml_entries(value, name)
-    elif prefix in _NAMES:
-        yield prefix, _yaml_value(node)
+    elif isinstance(node, yaml.SequenceNode) and _read(prefix):
+        for index, item in enumerate(node.value):
+            yield prefix + (f"[{index}]",), _yaml_scalar(item)
+    elif _read(prefix):
+        yield prefix, _yaml_scalar(node)
 
 
-def _yaml_value(node: yaml.Node | None) -> Value:
-    """A property's YAML value as `_yaml_entries` gives it."""
+def _yaml_scalar(node: yaml.Node | None) -> str | None:
+    """A scalar as written, when it is a string or a boolean; None for any other node."""
     import yaml
 
-    if isinstance(node, yaml.ScalarNode):
-        return node.value if node.tag in _SCALAR_TAGS else None
-    if isinstance(node, yaml.SequenceNode):
-        items = [item.value for item in node.value if isinstance(item, yaml.ScalarNode)
-                 and item.tag == "tag:yaml.org,2002:str"]
-        return tuple(items) if len(items) == len(node.value) else None
+    return node.value if isinstance(node, yaml.ScalarNode) and node.tag in _SCALAR_TAGS \
+        else None
+
+
+# --- where a run's locations are -------------------------------------------------------------
+
+#: A location's kind, before its first `:` (Flyway reads one without as classpath:).
+_CLASSPATH, _FILESYSTEM = "classpath", "filesystem"
+
+
+def _project_folder(classpath_root: Path) -> Path:
+    """The folder a Maven or Gradle build runs the application in: the one holding
+    `src/main/resources` (the classpath root), else the classpath root itself."""
+    parts = classpath_root.parts
+    return classpath_root.parents[2] if parts[-3:] == ("src", "main", "resources") \
+        else classpath_root
+
+
+def location_path(location: str, classpath_root: Path) -> Path | None:
+    """The folder a Flyway location names (a `{vendor}` still in it), or None for one lockwise
+    does not read: another kind than classpath: or filesystem:, or a wildcard."""
+    kind, sep, rest = location.strip().partition(":")
+    if not sep:
+        kind, rest = _CLASSPATH, location.strip()
+    if kind not in (_CLASSPATH, _FILESYSTEM) or any(char in rest for char in "*?"):
+        return None
+    if kind == _CLASSPATH:
+        return classpath_root / rest.strip("/")
+    return Path(rest) if os.path.isabs(rest) else _project_folder(classpath_root) / rest
+
+
+def location_folders(run: FlywayRun, classpath_root: Path) -> list[tuple[str | None,
+                                                                          list[Path]]]:
+    """The folders of `run`'s locations that exist, as (vendor, folders): one entry, vendor
+    None, when no location names `{vendor}`; else one per folder found in its place (each a
+    database Spring Boot may run the locations on), with that vendor in every location."""
+    locations = DEFAULT_LOCATIONS if run.locations is None else run.locations
+    paths = [path for location in locations
+             if (path := location_path(location, classpath_root)) is not None]
+    templates = [str(path) for path in paths]
+    vendors = sorted({vendor for template in templates if "{vendor}" in template
+                      for vendor in _vendors(template)}) if run.spring else []
+    if not vendors:
+        return [(None, [path for path in paths if path.is_dir()])]
+    return [(vendor, [Path(folder) for template in templates
+                      if os.path.isdir(folder := template.replace("{vendor}", vendor))])
+            for vendor in vendors]
+
+
+def _vendors(template: str) -> set[str]:
+    """The databases' names that, put for `{vendor}` in the path `template`, name a folder that
+    exists (`postgresql`, `h2`: a name lockwise knows for a database, as Spring Boot puts one
+    of its drivers' ids there, never `static` or `templates`)."""
+    head, _, tail = template.partition("{vendor}")
+    parent, _, start = head.rpartition(os.sep)
+    end = tail.split(os.sep, 1)[0]
+    pattern = re.compile(re.escape(start) + r"(.+)" + re.escape(end))
+    try:
+        names = os.listdir(parent or ".")
+    except OSError:
+        return set()
+    return {match.group(1) for name in names if (match := pattern.fullmatch(name))
+            and database_named(match.group(1)) is not None
+            and os.path.isdir(template.replace("{vendor}", match.group(1)))}
+
+
+def holds_application_files(folder: Path, names: Iterable[str]) -> bool:
+    """Whether a folder whose entries are `names` may be a classpath root: it holds an
+    application file, or a `config/` folder that may."""
+    return any(name.startswith("application.") or name == "config" for name in names)
+
+
+def application_run(directory: Path) -> tuple[FlywayRun, list[Path]] | None:
+    """The Flyway run of a Spring Boot or Micronaut application that runs the location
+    `directory`, with the folders that run reads as one history (all of its locations when
+    `directory` is one of them, `directory` alone when it is a folder below one); None when
+    no application runs it, or Flyway's own configuration decides.
+
+    Looked for in the folders above `directory`, nearest first: one that holds application
+    files (a classpath root) decides, by the run whose locations hold `directory`, or else by
+    the one run that leaves its locations to Flyway's default (a location below the classpath
+    root is taken to be one it runs, as `mixed` was read before locations were); a project's
+    folder whose `src/main/resources` holds them decides when one of its runs names
+    `directory` (a `filesystem:` location outside the classpath root). A flyway.toml or
+    flyway.conf met first (nearer the location) leaves it to Flyway's own tools. Raises
+    InputError for an application file the framework refuses to load."""
+    folder = Path(os.path.abspath(directory))
+    for candidate in (folder, *folder.parents):
+        runs = application_runs(candidate) if candidate != folder else None
+        if runs is not None:
+            return _claim(runs, candidate, directory, fallback=True)
+        project = candidate / "src" / "main" / "resources"
+        if candidate != folder and os.path.isdir(project) and \
+                (runs := application_runs(project)) is not None and \
+                (claim := _claim(runs, project, directory, fallback=False)) is not None:
+            return claim
+        if os.path.isfile(candidate / "flyway.toml") or os.path.isfile(candidate / "flyway.conf"):
+            return None
     return None
+
+
+def _claim(runs: list[FlywayRun], classpath_root: Path, directory: Path,
+           fallback: bool) -> tuple[FlywayRun, list[Path]] | None:
+    """The enabled run of `runs` that reads `directory`, with the folders it reads with it
+    (see `application_run`): spelt as `directory` is, relative when it is."""
+    real = os.path.realpath(directory)
+    enabled = [run for run in runs if run.enabled]
+    for run in enabled:
+        for _, folders in location_folders(run, classpath_root):
+            for location in folders:
+                where = os.path.realpath(location)
+                if real == where:
+                    return run, [directory if other == location else _spelt(other, directory)
+                                 for other in folders]
+                if real.startswith(where.rstrip(os.sep) + os.sep):
+                    return run, [directory]
+    defaults = [run for run in enabled if run.locations is None]
+    return (defaults[0], [directory]) if fallback and len(defaults) == 1 else None
+
+
+def _spelt(folder: Path, like: Path) -> Path:
+    """The absolute `folder`, relative to the working directory when `like` is relative."""
+    return folder if like.is_absolute() else Path(os.path.relpath(folder))

@@ -1,0 +1,319 @@
+"""Flyway run by a JVM application (discover/spring_boot.py): Spring Boot's
+`spring.flyway.locations` and list properties (indexed, YAML sequences, comma-separated),
+Micronaut's `flyway.datasources.<name>.*`, and application files that do not load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+from lockwise.discover import discover, discover_histories
+from lockwise.lint import LintOptions, lint_migrations
+from lockwise.parse.source import InputError
+from tree_helpers import write
+
+#: A Maven or Gradle project's classpath root, where the application files are.
+_RESOURCES = "src/main/resources"
+_PROPERTIES = f"{_RESOURCES}/application.properties"
+_YML = f"{_RESOURCES}/application.yml"
+#: A migration mixing a statement that takes a transaction with one that refuses it: Flyway
+#: refuses it in a transaction unless `mixed` is on (or executeInTransaction off).
+_MIXED = "ALTER TABLE t ADD COLUMN note text;\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n"
+_TIMEOUTS = {"missing-lock-timeout", "missing-statement-timeout"}
+
+
+def _histories(root: Path) -> list[tuple[str, list[str]]]:
+    """Each history found below `root`: its folder and its migrations' paths, relative."""
+    return [(folder.relative_to(root).as_posix(),
+             [m.path.relative_to(root).as_posix() for m in migrations])
+            for folder, migrations in discover_histories(root, notes=[], dialect="postgresql")]
+
+
+def _rules(migrations: list) -> set[str]:
+    return {f.rule for f in lint_migrations(migrations, LintOptions())[-1].all_findings}
+
+
+def _lint(target: Path) -> tuple[int, dict, str]:
+    result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", "json", str(target)])
+    report = json.loads(result.stdout) if result.stdout.startswith("{") else {}
+    return result.exit_code, report, result.stderr
+
+
+# --- Spring Boot's locations ------------------------------------------------------------------
+
+#: Three migrations in two classpath locations, their versions interleaved.
+_TWO_LOCATIONS = {f"{_RESOURCES}/db/migration/V1__t.sql": "CREATE TABLE t (a int);\n",
+                  f"{_RESOURCES}/db/seed/V2__s.sql": "CREATE TABLE s (a int);\n",
+                  f"{_RESOURCES}/db/migration/V3__u.sql": "CREATE TABLE u (a int);\n"}
+_ONE_HISTORY = [("src/main/resources/db/migration",
+                 ["src/main/resources/db/migration/V1__t.sql",
+                  "src/main/resources/db/seed/V2__s.sql",
+                  "src/main/resources/db/migration/V3__u.sql"])]
+
+
+@pytest.mark.parametrize("config", [
+    {_PROPERTIES: "spring.flyway.locations=classpath:db/migration,classpath:db/seed\n"},
+    {_PROPERTIES: "spring.flyway.locations = db/migration , classpath:/db/seed/\n"},
+    {_PROPERTIES: "spring.flyway.locations[0]=classpath:db/migration\n"
+                  "spring.flyway.locations[1]=classpath:db/seed\n"},
+    {_PROPERTIES: "spring.flyway.locations[1]=classpath:db/seed\n"
+                  "spring.flyway.locations[0]=classpath:db/migration\n"},
+    {_YML: "spring:\n  flyway:\n    locations:\n      - classpath:db/migration\n"
+           "      - classpath:db/seed\n"},
+    {_YML: "spring.flyway.locations: [classpath:db/migration, classpath:db/seed]\n"},
+    {_YML: "spring:\n  flyway:\n    locations: classpath:db/migration,classpath:db/seed\n"},
+    {_PROPERTIES: "spring.flyway.locations=classpath:db/migration,classpath:db/seed\n"
+                  "spring.flyway.locations[0]=classpath:db/other\n"},
+    {_PROPERTIES: "spring.flyway.locations=classpath:db/other\n#---\n"
+                  "spring.flyway.locations[0]=classpath:db/migration\n"
+                  "spring.flyway.locations[1]=classpath:db/seed\n"},
+    {_PROPERTIES: "spring.flyway.locations=classpath:db/migration,classpath:db/seed\n",
+     _YML: "spring.flyway.locations: [classpath:db/other]\n"},
+], ids=["comma-separated", "no-prefix-spaces-slashes", "indexed", "indexed-any-order",
+        "yml-sequence", "yml-flow-sequence", "yml-comma-separated", "property-over-elements",
+        "later-document-whole", "properties-over-yml-whole"])
+def test_the_locations_of_a_spring_boot_run_are_one_history(
+        tmp_path: Path, config: dict[str, str]) -> None:
+    """Flyway reads all the locations of a run as one history, in version order whatever the
+    folder: `lockwise lint` of the project reads the configured locations as one (not one
+    history per folder), however the list is written."""
+    write(tmp_path, {**_TWO_LOCATIONS, **config})
+    assert _histories(tmp_path) == _ONE_HISTORY
+    # named alone, a location is read with the others of its run
+    assert [m.path.name for m in discover(tmp_path / _RESOURCES / "db" / "seed")] == \
+        ["V1__t.sql", "V2__s.sql", "V3__u.sql"]
+
+
+def test_a_version_in_two_locations_of_a_run_is_a_duplicate(tmp_path: Path) -> None:
+    """Flyway refuses a version used in two locations of one run: `lockwise lint` of the
+    project reports it (read as two histories, each had its own version 1)."""
+    write(tmp_path, {f"{_RESOURCES}/db/migration/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     f"{_RESOURCES}/db/seed/V1__s.sql": "CREATE TABLE s (a int);\n",
+                     _PROPERTIES: "spring.flyway.locations=db/migration,db/seed\n"})
+    exit_code, report, _ = _lint(tmp_path)
+    assert exit_code == 1
+    assert [c["kind"] for c in report["conflicts"]] == ["duplicate-version"]
+
+
+def test_elements_after_a_missing_index_are_not_read(tmp_path: Path) -> None:
+    """Spring binds `locations[0]`, `[1]`, ... up to the first missing index."""
+    write(tmp_path, {**_TWO_LOCATIONS,
+                     _PROPERTIES: "spring.flyway.locations[0]=classpath:db/migration\n"
+                                  "spring.flyway.locations[2]=classpath:db/seed\n"})
+    found = dict(_histories(tmp_path))
+    assert found["src/main/resources/db/migration"] == [
+        "src/main/resources/db/migration/V1__t.sql", "src/main/resources/db/migration/V3__u.sql"]
+
+
+def test_a_filesystem_location_follows_the_application_settings(tmp_path: Path) -> None:
+    """`filesystem:` names a folder relative to the project (where the build runs the
+    application): its migrations are read with the classpath ones, and the application's
+    `mixed` decides how they run; without the setting Flyway refuses the mixed migration."""
+    write(tmp_path, {f"{_RESOURCES}/db/migration/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     "sql/V2__i.sql": _MIXED,
+                     _PROPERTIES: "spring.flyway.locations[0]=classpath:db/migration\n"
+                                  "spring.flyway.locations[1]=filesystem:sql\n"
+                                  "spring.flyway.mixed=true\n"})
+    [(root, paths)] = _histories(tmp_path)
+    assert (root, paths) == ("src/main/resources/db/migration", [
+        "src/main/resources/db/migration/V1__t.sql", "sql/V2__i.sql"])
+    assert "concurrently-in-transaction" not in _rules(discover(tmp_path / "sql"))
+    write(tmp_path, {_PROPERTIES: "spring.flyway.locations=db/migration,filesystem:sql\n"})
+    assert "concurrently-in-transaction" in _rules(discover(tmp_path / "sql"))
+
+
+def test_a_run_whose_first_location_is_empty_is_found(tmp_path: Path) -> None:
+    """The history is found where the run's Flyway files are: an empty first location does
+    not hide the others."""
+    (tmp_path / _RESOURCES / "db" / "migration").mkdir(parents=True)
+    write(tmp_path, {"sql/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     _PROPERTIES: "spring.flyway.locations=db/migration,filesystem:sql\n"})
+    assert _histories(tmp_path) == [("sql", ["sql/V1__t.sql"])]
+
+
+def test_explicit_locations_leave_other_folders_to_flyway(tmp_path: Path) -> None:
+    """A Flyway folder below the classpath root that the configured locations leave out is
+    not run by Spring Boot: its settings do not apply there (Flyway's own do)."""
+    write(tmp_path, {f"{_RESOURCES}/db/changes/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     f"{_RESOURCES}/db/other/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     f"{_RESOURCES}/db/other/V2__i.sql": _MIXED,
+                     f"{_RESOURCES}/db/changes/V2__i.sql": _MIXED,
+                     _PROPERTIES: "spring.flyway.locations=classpath:db/changes\n"
+                                  "spring.flyway.mixed=true\n"})
+    assert "concurrently-in-transaction" not in _rules(
+        discover(tmp_path / _RESOURCES / "db" / "changes"))
+    assert "concurrently-in-transaction" in _rules(
+        discover(tmp_path / _RESOURCES / "db" / "other"))
+
+
+@pytest.mark.parametrize(("dialect", "linted", "left_out"), [
+    ("postgresql", "postgresql", {"h2", "mysql"}),
+    ("mysql", "mysql", {"h2", "postgresql"}),
+])
+def test_a_vendor_location_lints_the_dialect_s_folder(
+        tmp_path: Path, dialect: str, linted: str, left_out: set[str]) -> None:
+    """Spring Boot puts the database's name for `{vendor}`: each folder in its place is the
+    history of one database; those of another database than the dialect in force are left
+    out with a note (not read as one location holding every database's migrations)."""
+    write(tmp_path, {**{f"{_RESOURCES}/db/migration/{vendor}/V1__t.sql":
+                        "CREATE TABLE t (a int);\n" for vendor in ("postgresql", "h2", "mysql")},
+                     # no database's name: no vendor's folder, a location of every run
+                     f"{_RESOURCES}/db/migration/common/R__v.sql": "CREATE VIEW v AS SELECT 1;\n",
+                     _YML: "spring:\n  flyway:\n    locations:\n"
+                           "      - classpath:db/migration/{vendor}\n"
+                           "      - classpath:db/migration/common\n"})
+    # the project, or the folder of the vendors' folders, named
+    for named in (tmp_path, tmp_path / _RESOURCES / "db" / "migration"):
+        notes: list[str] = []
+        found = discover_histories(named, notes=notes, dialect=dialect)
+        assert [(root.name, [m.path.parent.name for m in migrations])
+                for root, migrations in found] == [(linted, [linted, "common"])]
+        assert {note.split(": ")[0].rsplit("/", 1)[1] for note in notes} == left_out
+    # one named is read, whatever its name says (as any folder named)
+    [(_, migrations)] = discover_histories(tmp_path / _RESOURCES / "db" / "migration" / "h2",
+                                           notes=[], dialect=dialect)
+    assert [m.path.parent.name for m in migrations] == ["h2", "common"]
+
+
+def test_spring_boot_list_of_init_sqls_by_index(tmp_path: Path) -> None:
+    """`spring.flyway.init-sqls[0]`, `[1]`: Flyway's initSql, the elements joined."""
+    write(tmp_path, {f"{_RESOURCES}/db/migration/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     f"{_RESOURCES}/db/migration/V2__c.sql":
+                         "ALTER TABLE t ADD COLUMN b int NOT NULL DEFAULT 0;\n",
+                     _PROPERTIES: "spring.flyway.init-sqls[0]=SET lock_timeout = '5s';\n"
+                                  "spring.flyway.init-sqls[1]=SET statement_timeout = '1min';\n"})
+    assert not _rules(discover(tmp_path / _RESOURCES / "db" / "migration")) & _TIMEOUTS
+
+
+# --- Micronaut --------------------------------------------------------------------------------
+
+#: A Micronaut project's migrations, in the folder its guide names.
+_MICRONAUT_MIXED = {f"{_RESOURCES}/databasemigrations/V1__t.sql": "CREATE TABLE t (a int);\n",
+                    f"{_RESOURCES}/databasemigrations/V2__i.sql": _MIXED}
+
+
+@pytest.mark.parametrize(("config", "flagged"), [
+    ({_YML: "flyway:\n  datasources:\n    default:\n"
+            "      locations: classpath:databasemigrations\n"}, True),
+    ({_YML: "flyway:\n  datasources:\n    default:\n"
+            "      locations: classpath:databasemigrations\n      mixed: true\n"}, False),
+    ({_PROPERTIES: "flyway.datasources.default.locations=classpath:databasemigrations\n"
+                   "flyway.datasources.default.mixed=true\n"}, False),
+    ({_PROPERTIES: "flyway.datasources.default.locations[0]=classpath:databasemigrations\n"
+                   "flyway.datasources.default.execute-in-transaction=false\n"}, False),
+    ({_YML: "flyway:\n  datasources:\n    default:\n"
+            "      locations: classpath:databasemigrations\n      mixed: true\n"
+            "      enabled: false\n"}, True),
+    ({_YML: "flyway:\n  enabled: false\n  datasources:\n    default:\n"
+            "      locations: classpath:databasemigrations\n      mixed: true\n"}, True),
+    ({_YML: "flyway:\n  datasources:\n    default:\n"
+            "      locations: classpath:databasemigrations\n      enabled: false\n",
+      "flyway.conf": "flyway.mixed=true\n"}, False),
+    ({_YML: "flyway:\n  datasources:\n    default:\n"
+            "      locations: classpath:databasemigrations\n",
+      "flyway.conf": "flyway.mixed=true\n"}, True),
+    ({_YML: "flyway.datasources.default.locations: classpath:databasemigrations\n",
+      f"{_RESOURCES}/application-dev.yml": "flyway.datasources.default.mixed: true\n"}, True),
+    ({_YML: "flyway:\n  datasources:\n    other:\n"
+            "      locations: classpath:elsewhere\n      mixed: true\n"}, True),
+    ({_YML: "flyway:\n  enabled: false\n  datasources:\n    default:\n"
+            "      url: jdbc:postgresql://db/app\n",
+      "flyway.conf": "flyway.mixed=true\n"}, False),
+], ids=["default", "mixed", "properties", "indexed-no-transaction", "data-source-disabled",
+        "flyway-disabled", "disabled-flyway-conf-decides", "flyway-conf-not-read",
+        "environment-file-not-read", "other-locations", "any-property-names-the-source"])
+def test_micronaut_flyway_settings_of_the_data_source(
+        tmp_path: Path, config: dict[str, str], flagged: bool) -> None:
+    """Micronaut runs Flyway for each data source of `flyway.datasources.<name>` with that
+    data source's settings (`mixed`, `execute-in-transaction`), from the locations it names;
+    it reads no flyway.conf, nor an environment's file. Turned off (its `enabled`, or
+    `flyway.enabled`), Flyway's own configuration decides."""
+    write(tmp_path, {**_MICRONAUT_MIXED, **config})
+    migrations = discover(tmp_path / _RESOURCES / "databasemigrations")
+    assert migrations[-1].layout == "flyway"
+    assert ("concurrently-in-transaction" in _rules(migrations)) is flagged
+
+
+def test_micronaut_data_sources_are_histories_of_their_own(tmp_path: Path) -> None:
+    """Two data sources are two databases: each its own history, from its own locations,
+    with its own settings and init-sql."""
+    write(tmp_path, {f"{_RESOURCES}/db/main/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     f"{_RESOURCES}/db/main/V2__i.sql": _MIXED,
+                     f"{_RESOURCES}/db/audit/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     f"{_RESOURCES}/db/audit/V2__i.sql": _MIXED,
+                     f"{_RESOURCES}/db/audit-seed/V3__s.sql": "CREATE TABLE s (a int);\n",
+                     _YML: "flyway:\n  datasources:\n"
+                           "    default:\n      locations: classpath:db/main\n"
+                           "      mixed: true\n"
+                           "      init-sql: SET lock_timeout = '5s'\n"
+                           "    audit:\n"
+                           "      locations:\n        - classpath:db/audit\n"
+                           "        - classpath:db/audit-seed\n"})
+    assert _histories(tmp_path) == [
+        ("src/main/resources/db/audit", ["src/main/resources/db/audit/V1__t.sql",
+                                         "src/main/resources/db/audit/V2__i.sql",
+                                         "src/main/resources/db/audit-seed/V3__s.sql"]),
+        ("src/main/resources/db/main", ["src/main/resources/db/main/V1__t.sql",
+                                        "src/main/resources/db/main/V2__i.sql"])]
+    main = lint_migrations(discover(tmp_path / _RESOURCES / "db" / "main"), LintOptions())
+    assert "concurrently-in-transaction" not in {f.rule for f in main[-1].all_findings}
+    assert "missing-lock-timeout" not in {f.rule for r in main for f in r.all_findings}
+    audit = lint_migrations(discover(tmp_path / _RESOURCES / "db" / "audit"), LintOptions())
+    assert "concurrently-in-transaction" in {f.rule for f in audit[1].all_findings}
+
+
+def test_lint_of_a_micronaut_project(tmp_path: Path) -> None:
+    """`lockwise lint` of the project: the data source's location linted with its `mixed`
+    (exit 0), and as Flyway's default refuses it without (exit 1)."""
+    for mixed, code in (("true", 0), ("false", 1)):
+        write(tmp_path, {**_MICRONAUT_MIXED,
+                         _YML: "flyway:\n  datasources:\n    default:\n"
+                               f"      locations: classpath:databasemigrations\n"
+                               f"      mixed: {mixed}\n"})
+        exit_code, report, _ = _lint(tmp_path)
+        assert exit_code == code
+        assert [m["path"].rsplit("/", 1)[1] for m in report["migrations"]] == \
+            ["V1__t.sql", "V2__i.sql"]
+
+
+# --- application files that do not load -------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "text", "line"), [
+    ("application.yml", "spring:\n  flyway:\n    mixed: [true\n", 4),
+    ("application.yml", "spring: flyway: mixed: true\n", 1),
+    ("application.yml", "spring:\n\tflyway:\n\t\tmixed: true\n", 2),
+    ("application.yml", "a: 1\n\x00\n", 2),
+    ("application.yml", "[" * 5000 + "]" * 5000 + "\n", 1),  # deeper than the parser recurses
+    ("application.yaml", "flyway:\n  datasources:\n    default:\n      mixed: 'true\n", 5),
+    ("application.properties", "spring.application.name=shop\nspring.flyway.mixed=\\u12\n", 2),
+    ("config/application.properties", "a=b\nb=\\uZZZZ\n", 2),
+], ids=["unclosed", "nested-on-one-line", "tabs", "binary", "deep", "unclosed-quote",
+        "properties-escape", "config-properties-escape"])
+def test_an_application_file_that_does_not_load_is_an_input_error(
+        tmp_path: Path, name: str, text: str, line: int) -> None:
+    """The application would not start with it: discovery raises an input error at the file
+    and line (`lockwise lint` exits 2 with the message, no traceback)."""
+    write(tmp_path, {**_MICRONAUT_MIXED, f"{_RESOURCES}/{name}": text})
+    with pytest.raises(InputError) as error:
+        discover(tmp_path / _RESOURCES / "databasemigrations")
+    assert error.value.path == tmp_path / _RESOURCES / name
+    assert error.value.line == line
+    exit_code, _, stderr = _lint(tmp_path)
+    assert exit_code == 2
+    assert f"{tmp_path / _RESOURCES / name}:{line}:" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_a_broken_application_file_without_flyway_does_not_stop_lint(tmp_path: Path) -> None:
+    """Nothing to lint needs the settings of a classpath root without Flyway migrations
+    below it: the project's other histories are linted."""
+    write(tmp_path, {f"app/{_YML}": "spring: flyway: mixed: true\n",
+                     f"app/{_RESOURCES}/seed.sql": "INSERT INTO t VALUES (1);\n",
+                     "migrations/001_t.sql": "CREATE TABLE t (a int);\n"})
+    exit_code, report, _ = _lint(tmp_path)
+    assert exit_code == 0
+    assert "001_t.sql" in [m["path"].rsplit("/", 1)[1] for m in report["migrations"]]
