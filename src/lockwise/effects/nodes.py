@@ -572,7 +572,10 @@ def _columns_read_walk(node: object, of: str | None) -> set[str]:
 def with_column_refs(node: object, names: Callable[[list[str]], list[str] | None]) -> object:
     """A copy of `node` (a JSON parse tree) in which each column reference written as names
     (`qty`, `orders.qty`) is written as `names` gives for it (None: as it was). The tree is
-    shared (the statement's, a catalog's forks): it is never changed in place."""
+    shared (the statement's, a catalog's forks): it is never changed in place, and so, when
+    `names` writes none of its references otherwise, `node` itself is the answer (most
+    generation expressions and index definitions name no column with its table: a copy
+    of each cost a call per node). A caller that changes the answer copies it first."""
     def renamed(item: object) -> object:
         ref = item.get("ColumnRef") if type(item) is dict and len(item) == 1 else None
         if type(ref) is not dict:
@@ -584,7 +587,19 @@ def with_column_refs(node: object, names: Callable[[list[str]], list[str] | None
         return None if spelled is None else {
             "ColumnRef": {**ref, "fields": [{"String": {"sval": name}} for name in spelled]}}
 
-    return rebuilt(node, renamed)
+    # Looked for first, without copying: each dict and list the copy would reach, as it
+    # would ask (`renamed` answers None for any node but a one-key ColumnRef dict).
+    stack = [node]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        if type(item) is dict:
+            if "ColumnRef" in item and renamed(item) is not None:
+                return rebuilt(node, renamed)
+            extend(item.values())
+        elif type(item) is list:
+            extend(item)
+    return node
 
 
 def generation_expression(expr: dict | None) -> dict | None:

@@ -903,10 +903,20 @@ def _makes_temporary(effect: Effect) -> bool:
     """Whether `effect` makes a temporary object (a table, view, sequence in pg_temp:
     `Effect.creates`, or what its DO block makes for sure, `_created`; dropped again in the
     block, the temporary schema it made stays: checked on 18.6), or runs a routine whose
-    body makes one for sure (`makes_temporary`: a CALL, or `SELECT f()`; checked on 18.6)."""
-    return any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX) for o in _created(effect)) \
-        or any(a.kind == "routine_call" and a.facts.get("makes_temporary")
-               and not a.facts.get("in_do_block") for a in effect.actions)
+    body makes one for sure (`makes_temporary`: a CALL, or `SELECT f()`; checked on 18.6).
+    Asked of every statement until one makes the schema: one pass over its actions, and
+    its objects only when it creates one (most statements create nothing, and run no block
+    and no routine)."""
+    blocks = False
+    for a in effect.actions:
+        if a.kind == "do_block":
+            blocks = True
+        elif a.kind == "routine_call" and a.facts.get("makes_temporary") and \
+                not a.facts.get("in_do_block"):
+            return True
+    created = _created(effect) if blocks else effect.creates
+    return bool(created) and any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX)
+                                 for o in created)
 
 
 #: Statements that take a lock above ROW EXCLUSIVE and change nothing a prepared
