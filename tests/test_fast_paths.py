@@ -2368,3 +2368,75 @@ def test_the_first_temporary_object_is_the_one_the_plain_test_finds(
         lint(";\n".join([*statements, "EXECUTE p"]) + ";")
     assert asked and all(fast_answer == plain for fast_answer, plain in asked)
     assert {plain for _, plain in asked} == {True, False}
+
+
+_BATCHED = (
+    "UPDATE t SET a = (b + c) * 2, d = DEFAULT WHERE id < 10 RETURNING id, a",
+    "UPDATE app.t AS x SET a = y.b FROM y WHERE x.id = y.id AND y.c IS NOT NULL",
+    "WITH s AS (SELECT id FROM u) UPDATE t SET a = -a WHERE id IN (SELECT id FROM s)",
+    "DELETE FROM t USING u WHERE t.id = u.id AND NOT (u.c OR u.d) RETURNING t.*",
+    "UPDATE t SET (a, b) = (SELECT 1, 2) WHERE a IS DISTINCT FROM b",
+    "DELETE FROM ONLY t WHERE a = ANY ('{1,2}'::int[])")
+
+
+@pytest.mark.parametrize("sql", _BATCHED)
+@pytest.mark.parametrize("head_first", [True, False])
+def test_a_statement_printed_after_one_sharing_its_fields_prints_as_alone(
+        sql: str, head_first: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batching advice prints a statement marked and as its batch's head (without WHERE
+    and RETURNING), from bodies sharing their other fields' values: the second print builds
+    pglast's nodes only for what the first lacked (on main, each built every node), and
+    prints what it prints alone."""
+    from lockwise.effects import nodes
+
+    (stmt,) = parse_sql(sql).statements
+    (kind, body), = stmt.tree.items()
+    marked = {kind: {**body, "relation": dict(body["relation"])}}
+    relation = marked[kind]["relation"]
+    head = {kind: {**{k: v for k, v in body.items()
+                      if k not in ("whereClause", "returningClause")}, "relation": relation}}
+    built: list[object] = []
+    counted = nodes._ast_node
+
+    def counting(*args: object) -> object:
+        built.append(args[1])
+        return counted(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nodes, "_ast_node", counting)
+    alone, nodes_alone = {}, {}
+    for tree in (head, marked):
+        monkeypatch.setattr(nodes, "_last_statement", None)
+        built.clear()
+        alone[id(tree)] = nodes.expression_sql(tree)
+        nodes_alone[id(tree)] = len(built)
+        assert alone[id(tree)]
+    first, second = (head, marked) if head_first else (marked, head)
+    monkeypatch.setattr(nodes, "_last_statement", None)
+    assert nodes.expression_sql(first) == alone[id(first)]
+    built.clear()
+    assert nodes.expression_sql(second) == alone[id(second)]
+    if head_first:  # the marked statement builds its WHERE and RETURNING, not the head's part
+        assert len(built) == nodes_alone[id(marked)] - nodes_alone[id(head)] + 1
+    else:  # the head is all shared: only its statement node is built anew
+        assert built == [kind]
+    assert nodes.expression_sql(first) == alone[id(first)]  # (and back)
+
+
+def test_a_field_of_another_value_or_kind_is_built_anew() -> None:
+    """Only the very JSON value of a field of a statement of the same kind is taken: an
+    equal copy, another field's value, or a statement of another kind builds its own."""
+    import copy
+
+    from lockwise.effects import nodes
+
+    (update,) = parse_sql("UPDATE t SET a = 1 WHERE b > 2").statements
+    body = update.tree["UpdateStmt"]
+    assert nodes.expression_sql(update.tree) == "UPDATE t SET a = 1 WHERE b > 2"
+    again = {"UpdateStmt": {**copy.deepcopy(body), "whereClause": body["whereClause"]}}
+    assert nodes.expression_sql(again) == "UPDATE t SET a = 1 WHERE b > 2"
+    select = {"SelectStmt": {"targetList": body["targetList"][:0] or [
+        {"ResTarget": {"val": body["whereClause"]}}], "op": "SETOP_NONE",
+        "limitOption": "LIMIT_OPTION_DEFAULT"}}
+    assert nodes.expression_sql(select) == "SELECT b > 2"
+    swapped = {"DeleteStmt": {"relation": body["relation"], "whereClause": body["whereClause"]}}
+    assert nodes.expression_sql(swapped) == "DELETE FROM t WHERE b > 2"

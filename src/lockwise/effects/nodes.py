@@ -989,7 +989,8 @@ def expression_sql(expr: dict | None) -> str | None:
                 return kept  # type: ignore[return-value]
     try:
         kind, body = unwrap(expr)
-        text: str | None = printed_node(_ast_node(_ast, kind, body))
+        text: str | None = printed_node(_ast_node(_ast, kind, body) if key is not None else
+                                        _statement_node(_ast, kind, body))
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
         text = None
     if key is not None:
@@ -997,6 +998,41 @@ def expression_sql(expr: dict | None) -> str | None:
             del _printed[next(iter(_printed))]
         _printed[key] = text
     return text
+
+
+#: The statement `expression_sql` built last into pglast's nodes: its kind, its JSON body
+#: (held, so that `is` cannot match another body at a reused address) and its node.
+_last_statement: tuple[str, dict, object] | None = None
+
+
+def _statement_node(ast: ModuleType, kind: str, body: dict) -> object:
+    """`_ast_node` of a statement, taking the nodes of each field whose JSON value is the
+    very one the statement built last had there (a tree is never changed in place, and
+    the same value in the same field builds the same nodes). The batching advice prints a
+    statement twice, marked for apply and as the head of its batch (without WHERE and
+    RETURNING), from two bodies that share their other fields: the second builds only what
+    the first lacked. The fields taken are distinct subtrees of the last statement's, built
+    for it alone, so no node sits twice in the new tree (`_set_ancestors` sets each node's
+    chain for the tree being printed)."""
+    global _last_statement
+    last = _last_statement
+    shared: dict[str, str] = {}  # field -> its slot (`def_` for `def`)
+    if last is not None and last[0] == kind:
+        before, slots = last[1], getattr(ast, kind).__slots__
+        for key, value in body.items():
+            if type(value) in (dict, list) and before.get(key) is value:
+                slot = key if key in slots else f"{key}_"
+                if slot in slots:  # (a field pglast keeps no slot for is not built)
+                    shared[key] = slot
+    if not shared:
+        node = _ast_node(ast, kind, body)
+    else:
+        node = _ast_node(ast, kind, {k: v for k, v in body.items() if k not in shared})
+        built = last[2]  # type: ignore[index]
+        for slot in shared.values():
+            _store(node, slot, getattr(built, slot))
+    _last_statement = (kind, body, node)
+    return node
 
 
 def printed_node(node: object) -> str:
