@@ -864,8 +864,12 @@ def _ast_node(ast: ModuleType, kind: str, body: dict) -> object:
         slot = slots.get(key)
         if slot is None:
             continue  # e.g. A_Const's location, which pglast does not keep
+        vtype = type(value)
+        if vtype is not dict and vtype is not list:
+            out[key] = value  # (a number, a string, a bool: `_ast_value` keeps it as it is)
+            continue
         struct = slot.c_type.rstrip("*")
-        if isinstance(value, dict) and not _wrapped(ast, value) and hasattr(ast, struct):
+        if vtype is dict and not _wrapped(ast, value) and hasattr(ast, struct):
             out[key] = _ast_node(ast, struct, value)
         else:
             out[key] = _ast_value(ast, value)
