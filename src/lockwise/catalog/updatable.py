@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import is_constant_true, range_var, strings, unwrap
+from lockwise.effects.nodes import is_constant_true, range_var, strings, unwrap, walk_except
 from lockwise.effects.volatility import builtin_aggregates, builtin_set_returning
 
 #: The server's reasons, in the order it tests them (its DETAIL of "cannot insert into view").
@@ -99,29 +99,18 @@ def returned_calls(node: object) -> Iterator[str]:
     """What the calls in a target list are: `aggregate`, `window` or `set_returning` (a
     built-in one of those names), not looking into a subquery (its calls are its own).
     A user-defined aggregate or set-returning function is not told apart. In no set order
-    (its callers ask which, or whether any); walked with a stack of its own: a generator a
-    level cost a frame per node, and a deep expression went past the recursion limit."""
-    stack = [node]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    while stack:
-        item = pop()
-        if type(item) is list:
-            extend(item)
-            continue
-        if not isinstance(item, dict):
-            continue
-        for kind, body in item.items():
-            if kind == "SubLink" or not isinstance(body, dict | list):
-                continue
-            if kind == "FuncCall":
-                names = strings(body.get("funcname"))
-                builtin = names[-1] if names[:-1] in ([], ["pg_catalog"]) else ""
-                if body.get("over"):
-                    yield "window"
-                elif body.get("agg_star") or body.get("agg_distinct") or \
-                        body.get("agg_order") or body.get("agg_filter") or \
-                        builtin in builtin_aggregates():
-                    yield "aggregate"
-                elif builtin in builtin_set_returning():
-                    yield "set_returning"
-            push(body)
+    (its callers ask which, or whether any); walked with a stack (`walk_except`): a
+    generator a level cost a frame per node, and a deep expression passed the recursion
+    limit."""
+    for kind, body in walk_except(node, "SubLink"):
+        if kind == "FuncCall":
+            names = strings(body.get("funcname"))
+            builtin = names[-1] if names[:-1] in ([], ["pg_catalog"]) else ""
+            if body.get("over"):
+                yield "window"
+            elif body.get("agg_star") or body.get("agg_distinct") or \
+                    body.get("agg_order") or body.get("agg_filter") or \
+                    builtin in builtin_aggregates():
+                yield "aggregate"
+            elif builtin in builtin_set_returning():
+                yield "set_returning"

@@ -295,6 +295,29 @@ def walk(node: object) -> Iterator[tuple[str, dict]]:
             extend(item)
 
 
+def walk_except(node: object, skipped: str) -> Iterator[tuple[str, dict]]:
+    """`walk`, but not below a value under key `skipped` (in no set order): "SubLink", none
+    of a subquery's nodes nor its compared expression's; "subselect", the subquery's only."""
+    stack = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is list:
+            extend(item)
+        elif kind is dict:
+            for key, value in item.items():
+                if key == skipped:
+                    continue
+                vtype = type(value)
+                if vtype is dict:
+                    if key[:1].isupper():
+                        yield key, value
+                    push(value)
+                elif vtype is list:
+                    push(value)
+
+
 def function_names(expr: object) -> list[str]:
     """Names of all functions called in an expression (last name part, lower case)."""
     out = []

@@ -43,6 +43,7 @@ from lockwise.effects.nodes import (
     is_constant_true,
     strings,
     unwrap,
+    walk_except,
     with_column_refs,
 )
 from lockwise.parse.quoting import quote_ident
@@ -198,25 +199,7 @@ class _Target:
 
 def _outside_subqueries(node: object) -> Iterator[tuple[str, dict]]:
     """Every (kind, body) node of `node` (itself too), but for those inside a subquery."""
-    # Exact type checks, as `nodes.walk`: the JSON tree holds plain dicts and lists, and each
-    # condition of every UPDATE's and DELETE's WHERE is walked so.
-    stack = [node]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    while stack:
-        item = pop()
-        kind = type(item)
-        if kind is list:
-            extend(item)
-        elif kind is dict:
-            for key, value in item.items():
-                vtype = type(value)
-                if vtype is dict:
-                    if key[:1].isupper():
-                        yield key, value
-                    if key != "subselect":
-                        push(value)
-                elif vtype is list and key != "subselect":
-                    push(value)
+    return walk_except(node, "subselect")
 
 
 def _served(node: object, target: _Target, indexed: set[str], negated: bool = False) -> bool:
