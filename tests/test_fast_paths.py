@@ -2205,3 +2205,238 @@ def test_the_refusal_is_the_first_true_fact_in_order(held: dict, second: dict) -
     expected = next((name for facts in (held, second) for name in REFUSAL_FACTS
                      if facts.get(name)), "")
     assert refusal(Effect(actions=actions, locks={})) == expected
+
+
+# --- fix-speed32: copies only where something changes, walks without recursion --------------
+
+_REFERENCE_EXPRESSIONS = (
+    "a + 1", "t.a + t.b", "lower(t.email) || b", "CASE WHEN s.x > 0 THEN y ELSE t.z END",
+    "coalesce(a, (SELECT max(t.b) FROM t))", "a IN (1, 2, 3)", "'x'::text", "public.t.a * 2",
+    "row(t.a, b) IS NULL", "ARRAY[a, t.b]")
+
+
+def _expression(sql: str) -> dict:
+    (stmt,) = parse_sql(f"SELECT {sql}").statements
+    return stmt.tree["SelectStmt"]["targetList"][0]["ResTarget"]["val"]
+
+
+@pytest.mark.parametrize("sql", _REFERENCE_EXPRESSIONS)
+@pytest.mark.parametrize("names", [
+    lambda w: w[-1:] if len(w) > 1 else None,  # generation_expression's
+    lambda w: ["b2"] if w == ["b"] else None,  # renamed_column_in's
+    lambda w: ["new", w[-1]],                  # on_new_row's
+    lambda w: None])
+def test_column_refs_rewritten_are_the_copys_and_a_tree_left_as_it_was_is_shared(
+        sql: str, names: Callable) -> None:
+    """`with_column_refs` answers what a copy of the whole tree (`rebuilt`) does; when no
+    reference is written otherwise, the tree itself (on main, always a copy), never changed."""
+    import copy
+
+    from lockwise.effects.nodes import with_column_refs
+    from lockwise.parse.trees import rebuilt
+
+    tree = _expression(sql)
+    before = copy.deepcopy(tree)
+    copied = rebuilt(tree, lambda item: with_column_refs(item, names)
+                     if type(item) is dict and "ColumnRef" in item else None)
+    found = with_column_refs(tree, names)
+    assert found == copied
+    assert tree == before
+    assert (found is tree) == (copied == tree)
+
+
+@pytest.mark.parametrize("rename", [
+    ("CREATE INDEX i ON t (a) INCLUDE (b)", "a"),          # an element's name, no ColumnRef
+    ("CREATE INDEX i ON t ((a + 1)) WHERE b > 0", "b"),    # a reference in the WHERE
+    ("CREATE INDEX i ON t (a, (lower(c))) WHERE a > 0", "a")])
+def test_a_renamed_index_definition_leaves_the_one_it_renames(rename: tuple[str, str]) -> None:
+    """The definition a column rename answers is a new one, the catalog's (shared with its
+    forks) as it was: `with_column_refs` may now answer the definition itself."""
+    import copy
+
+    from lockwise.catalog.replay import index_definition, renamed_index_definition
+
+    sql, column = rename
+    (stmt,) = parse_sql(sql).statements
+    definition = index_definition(stmt.tree["IndexStmt"])
+    before = copy.deepcopy(definition)
+    renamed = renamed_index_definition(definition, column, "z")
+    assert definition == before
+    assert renamed != definition and "z" in repr(renamed) and f"'{column}'" not in repr(renamed)
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE STATISTICS s ON a, b FROM t",                 # plain columns, no ColumnRef
+    "CREATE STATISTICS s ON (a + b), c FROM t"])
+def test_a_renamed_statistics_definition_leaves_the_one_it_renames(sql: str) -> None:
+    import copy
+
+    from lockwise.catalog.extended_statistics import (
+        renamed_statistics_definition,
+        statistics_definition,
+    )
+
+    (stmt,) = parse_sql(sql).statements
+    definition = statistics_definition(stmt.tree["CreateStatsStmt"])
+    before = copy.deepcopy(definition)
+    renamed = renamed_statistics_definition(definition, "a", "z")
+    assert definition == before
+    assert "'z'" in repr(renamed) and "'a'" not in repr(renamed)
+
+
+def _reference_returned_calls(node: object) -> set[str]:
+    """`returned_calls` as main wrote it: a generator a level, each node's calls in order."""
+    from lockwise.effects.nodes import strings
+    from lockwise.effects.volatility import builtin_aggregates, builtin_set_returning
+
+    out: set[str] = set()
+    if isinstance(node, list):
+        for item in node:
+            out |= _reference_returned_calls(item)
+        return out
+    if not isinstance(node, dict):
+        return out
+    for kind, body in node.items():
+        if kind == "SubLink" or not isinstance(body, dict | list):
+            continue
+        if kind == "FuncCall":
+            names = strings(body.get("funcname"))
+            builtin = names[-1] if names[:-1] in ([], ["pg_catalog"]) else ""
+            if body.get("over"):
+                out.add("window")
+            elif body.get("agg_star") or body.get("agg_distinct") or body.get("agg_order") \
+                    or body.get("agg_filter") or builtin in builtin_aggregates():
+                out.add("aggregate")
+            elif builtin in builtin_set_returning():
+                out.add("set_returning")
+        out |= _reference_returned_calls(body)
+    return out
+
+
+@pytest.mark.parametrize("select", [
+    "a, b", "count(*)", "max(a) + 1", "row_number() OVER (ORDER BY a)", "generate_series(1, a)",
+    "pg_catalog.sum(a)", "app.sum(a)", "(SELECT max(a) FROM t)", "coalesce(min(a), 0), b",
+    "unnest(ARRAY[a]), rank() OVER w, count(DISTINCT b)", "lower(a) FILTER (WHERE b)",
+    "CASE WHEN a > 0 THEN array_agg(b ORDER BY b) END", "EXISTS (SELECT sum(a) FROM t)"])
+def test_the_calls_a_target_list_returns_are_the_recursive_walks(select: str) -> None:
+    from lockwise.catalog.updatable import returned_calls
+
+    (stmt,) = parse_sql(f"SELECT {select} FROM t WINDOW w AS ()").statements
+    targets = stmt.tree["SelectStmt"]["targetList"]
+    assert set(returned_calls(targets)) == _reference_returned_calls(targets)
+
+
+def test_the_calls_of_an_expression_deeper_than_the_recursion_limit_are_found() -> None:
+    """A view's select list nested past the interpreter's recursion limit: main's generator
+    a level raised RecursionError."""
+    import sys
+
+    from lockwise.catalog.updatable import returned_calls
+
+    leaf = {"FuncCall": {"funcname": [{"String": {"sval": "count"}}], "agg_star": True}}
+    expr: dict = leaf
+    for _ in range(sys.getrecursionlimit()):
+        expr = {"A_Expr": {"kind": "AEXPR_OP", "name": [{"String": {"sval": "+"}}],
+                           "lexpr": expr, "rexpr": {"A_Const": {"ival": {"ival": 1}}}}}
+    assert set(returned_calls([{"ResTarget": {"val": expr}}])) == {"aggregate"}
+
+
+def test_the_first_temporary_object_is_the_one_the_plain_test_finds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_makes_temporary`'s one pass over a statement's actions answers what the test of
+    every object it creates and every routine it calls did, statement by statement, on the
+    histories that make the session's temporary schema in each way the session knows (a
+    CREATE TEMP, pg_temp written out, a DO block, a CALL, a SELECT of a function) and
+    those that make none."""
+    from lockwise.effects import session
+    from lockwise.effects.context import runs_temporary_maker
+    from lockwise.effects.nodes import TEMPORARY_PREFIX
+    from test_prepared_statements import DEFAULT_PATH, lint
+
+    asked: list[tuple[bool, bool]] = []
+    fast = session._makes_temporary
+
+    def compared(effect: object) -> bool:
+        plain = any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX)
+                    for o in session._created(effect)) \
+            or runs_temporary_maker(effect)  # type: ignore[arg-type]
+        asked.append((fast(effect), plain))
+        return asked[-1][0]
+
+    monkeypatch.setattr(session, "_makes_temporary", compared)
+    for statements, _ in DEFAULT_PATH:
+        lint(";\n".join([*statements, "EXECUTE p"]) + ";")
+    assert asked and all(fast_answer == plain for fast_answer, plain in asked)
+    assert {plain for _, plain in asked} == {True, False}
+
+
+_BATCHED = (
+    "UPDATE t SET a = (b + c) * 2, d = DEFAULT WHERE id < 10 RETURNING id, a",
+    "UPDATE app.t AS x SET a = y.b FROM y WHERE x.id = y.id AND y.c IS NOT NULL",
+    "WITH s AS (SELECT id FROM u) UPDATE t SET a = -a WHERE id IN (SELECT id FROM s)",
+    "DELETE FROM t USING u WHERE t.id = u.id AND NOT (u.c OR u.d) RETURNING t.*",
+    "UPDATE t SET (a, b) = (SELECT 1, 2) WHERE a IS DISTINCT FROM b",
+    "DELETE FROM ONLY t WHERE a = ANY ('{1,2}'::int[])")
+
+
+@pytest.mark.parametrize("sql", _BATCHED)
+@pytest.mark.parametrize("head_first", [True, False])
+def test_a_statement_printed_after_one_sharing_its_fields_prints_as_alone(
+        sql: str, head_first: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batching advice prints a statement marked and as its batch's head (without WHERE
+    and RETURNING), from bodies sharing their other fields' values: the second print builds
+    pglast's nodes only for what the first lacked (on main, each built every node), and
+    prints what it prints alone."""
+    from lockwise.effects import nodes
+
+    (stmt,) = parse_sql(sql).statements
+    (kind, body), = stmt.tree.items()
+    marked = {kind: {**body, "relation": dict(body["relation"])}}
+    relation = marked[kind]["relation"]
+    head = {kind: {**{k: v for k, v in body.items()
+                      if k not in ("whereClause", "returningClause")}, "relation": relation}}
+    built: list[object] = []
+    counted = nodes._ast_node
+
+    def counting(*args: object) -> object:
+        built.append(args[1])
+        return counted(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nodes, "_ast_node", counting)
+    alone, nodes_alone = {}, {}
+    for tree in (head, marked):
+        monkeypatch.setattr(nodes, "_last_statement", None)
+        built.clear()
+        alone[id(tree)] = nodes.expression_sql(tree)
+        nodes_alone[id(tree)] = len(built)
+        assert alone[id(tree)]
+    first, second = (head, marked) if head_first else (marked, head)
+    monkeypatch.setattr(nodes, "_last_statement", None)
+    assert nodes.expression_sql(first) == alone[id(first)]
+    built.clear()
+    assert nodes.expression_sql(second) == alone[id(second)]
+    if head_first:  # the marked statement builds its WHERE and RETURNING, not the head's part
+        assert len(built) == nodes_alone[id(marked)] - nodes_alone[id(head)] + 1
+    else:  # the head is all shared: only its statement node is built anew
+        assert built == [kind]
+    assert nodes.expression_sql(first) == alone[id(first)]  # (and back)
+
+
+def test_a_field_of_another_value_or_kind_is_built_anew() -> None:
+    """Only the very JSON value of a field of a statement of the same kind is taken: an
+    equal copy, another field's value, or a statement of another kind builds its own."""
+    import copy
+
+    from lockwise.effects import nodes
+
+    (update,) = parse_sql("UPDATE t SET a = 1 WHERE b > 2").statements
+    body = update.tree["UpdateStmt"]
+    assert nodes.expression_sql(update.tree) == "UPDATE t SET a = 1 WHERE b > 2"
+    again = {"UpdateStmt": {**copy.deepcopy(body), "whereClause": body["whereClause"]}}
+    assert nodes.expression_sql(again) == "UPDATE t SET a = 1 WHERE b > 2"
+    select = {"SelectStmt": {"targetList": body["targetList"][:0] or [
+        {"ResTarget": {"val": body["whereClause"]}}], "op": "SETOP_NONE",
+        "limitOption": "LIMIT_OPTION_DEFAULT"}}
+    assert nodes.expression_sql(select) == "SELECT b > 2"
+    swapped = {"DeleteStmt": {"relation": body["relation"], "whereClause": body["whereClause"]}}
+    assert nodes.expression_sql(swapped) == "DELETE FROM t WHERE b > 2"

@@ -50,7 +50,7 @@ def statistics_definition(stmt: dict) -> dict:
 def renamed_statistics_definition(definition: dict, old: str, new: str) -> dict:
     """`definition` (`Catalog.statistics_definitions`) once column `old` of its table goes by
     `new`: its plain columns and the references of its expressions."""
-    renamed = renamed_column_in(definition, old, new)
+    renamed = dict(renamed_column_in(definition, old, new))  # (may be `definition` itself)
     renamed["exprs"] = [{"StatsElem": {**elem, "name": new}}
                         if (elem := unwrap(e)[1]).get("name") == old else e
                         for e in renamed.get("exprs") or ()]

@@ -2259,7 +2259,7 @@ def renamed_index_definition(definition: dict | None, old: str, new: str) -> dic
     columns of its elements and INCLUDE, and the references of its expressions and WHERE."""
     if definition is None:
         return None
-    renamed = renamed_column_in(definition, old, new)
+    renamed = dict(renamed_column_in(definition, old, new))  # (may be `definition` itself)
     for key in ("indexParams", "indexIncludingParams"):
         if key in renamed:
             renamed[key] = [{"IndexElem": {**elem, "name": new}}

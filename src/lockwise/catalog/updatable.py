@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import is_constant_true, object_name, range_var, strings, unwrap
+from lockwise.effects.nodes import (
+    is_constant_true,
+    object_name,
+    range_var,
+    strings,
+    unwrap,
+    walk_except,
+)
 from lockwise.effects.volatility import (
     builtin_aggregates,
     builtin_functions,
@@ -107,29 +114,23 @@ def returned_calls(node: object, catalog: Catalog | None = None) -> Iterator[str
     `set_returning`, and a call of another that is neither built-in nor one of theirs is
     `unknown` (an aggregate, which a CREATE AGGREGATE makes and no kept routine is, or a
     set-returning function made elsewhere: the server treats either as it does a built-in
-    one, checked on 18.6)."""
-    if isinstance(node, list):
-        for item in node:
-            yield from returned_calls(item, catalog)
-        return
-    if not isinstance(node, dict):
-        return
-    for kind, body in node.items():
-        if kind == "SubLink" or not isinstance(body, dict | list):
-            continue
+    one, checked on 18.6). In no set order (its callers ask which, or whether any); walked
+    with a stack (`walk_except`): a generator a level cost a frame per node, and a deep
+    expression passed the recursion limit."""
+    for kind, body in walk_except(node, "SubLink"):
         if kind == "FuncCall":
             names = strings(body.get("funcname"))
             builtin = names[-1] if names[:-1] in ([], ["pg_catalog"]) else ""
             if body.get("over"):
                 yield "window"
-            elif body.get("agg_star") or body.get("agg_distinct") or body.get("agg_order") \
-                    or body.get("agg_filter") or builtin in builtin_aggregates():
+            elif body.get("agg_star") or body.get("agg_distinct") or \
+                    body.get("agg_order") or body.get("agg_filter") or \
+                    builtin in builtin_aggregates():
                 yield "aggregate"
             elif builtin in builtin_set_returning():
                 yield "set_returning"
             elif catalog is not None and builtin not in builtin_functions():
                 yield from _user_call(catalog, names)
-        yield from returned_calls(body, catalog)
 
 
 def _user_call(catalog: Catalog, names: list[str]) -> Iterator[str]:

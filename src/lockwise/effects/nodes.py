@@ -295,6 +295,29 @@ def walk(node: object) -> Iterator[tuple[str, dict]]:
             extend(item)
 
 
+def walk_except(node: object, skipped: str) -> Iterator[tuple[str, dict]]:
+    """`walk`, but not below a value under key `skipped` (in no set order): "SubLink", none
+    of a subquery's nodes nor its compared expression's; "subselect", the subquery's only."""
+    stack = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is list:
+            extend(item)
+        elif kind is dict:
+            for key, value in item.items():
+                if key == skipped:
+                    continue
+                vtype = type(value)
+                if vtype is dict:
+                    if key[:1].isupper():
+                        yield key, value
+                    push(value)
+                elif vtype is list:
+                    push(value)
+
+
 def function_names(expr: object) -> list[str]:
     """Names of all functions called in an expression (last name part, lower case)."""
     out = []
@@ -572,7 +595,10 @@ def _columns_read_walk(node: object, of: str | None) -> set[str]:
 def with_column_refs(node: object, names: Callable[[list[str]], list[str] | None]) -> object:
     """A copy of `node` (a JSON parse tree) in which each column reference written as names
     (`qty`, `orders.qty`) is written as `names` gives for it (None: as it was). The tree is
-    shared (the statement's, a catalog's forks): it is never changed in place."""
+    shared (the statement's, a catalog's forks): it is never changed in place, and so, when
+    `names` writes none of its references otherwise, `node` itself is the answer (most
+    generation expressions and index definitions name no column with its table: a copy
+    of each cost a call per node). A caller that changes the answer copies it first."""
     def renamed(item: object) -> object:
         ref = item.get("ColumnRef") if type(item) is dict and len(item) == 1 else None
         if type(ref) is not dict:
@@ -584,7 +610,19 @@ def with_column_refs(node: object, names: Callable[[list[str]], list[str] | None
         return None if spelled is None else {
             "ColumnRef": {**ref, "fields": [{"String": {"sval": name}} for name in spelled]}}
 
-    return rebuilt(node, renamed)
+    # Looked for first, without copying: each dict and list the copy would reach, as it
+    # would ask (`renamed` answers None for any node but a one-key ColumnRef dict).
+    stack = [node]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        if type(item) is dict:
+            if "ColumnRef" in item and renamed(item) is not None:
+                return rebuilt(node, renamed)
+            extend(item.values())
+        elif type(item) is list:
+            extend(item)
+    return node
 
 
 def generation_expression(expr: dict | None) -> dict | None:
@@ -857,8 +895,12 @@ def _ast_node(ast: ModuleType, kind: str, body: dict) -> object:
         slot = slots.get(key)
         if slot is None:
             continue  # e.g. A_Const's location, which pglast does not keep
+        vtype = type(value)
+        if vtype is not dict and vtype is not list:
+            out[key] = value  # (a number, a string, a bool: `_ast_value` keeps it as it is)
+            continue
         struct = slot.c_type.rstrip("*")
-        if isinstance(value, dict) and not _wrapped(ast, value) and hasattr(ast, struct):
+        if vtype is dict and not _wrapped(ast, value) and hasattr(ast, struct):
             out[key] = _ast_node(ast, struct, value)
         else:
             out[key] = _ast_value(ast, value)
@@ -982,7 +1024,8 @@ def expression_sql(expr: dict | None) -> str | None:
                 return kept  # type: ignore[return-value]
     try:
         kind, body = unwrap(expr)
-        text: str | None = printed_node(_ast_node(_ast, kind, body))
+        text: str | None = printed_node(_ast_node(_ast, kind, body) if key is not None else
+                                        _statement_node(_ast, kind, body))
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
         text = None
     if key is not None:
@@ -990,6 +1033,41 @@ def expression_sql(expr: dict | None) -> str | None:
             del _printed[next(iter(_printed))]
         _printed[key] = text
     return text
+
+
+#: The statement `expression_sql` built last into pglast's nodes: its kind, its JSON body
+#: (held, so that `is` cannot match another body at a reused address) and its node.
+_last_statement: tuple[str, dict, object] | None = None
+
+
+def _statement_node(ast: ModuleType, kind: str, body: dict) -> object:
+    """`_ast_node` of a statement, taking the nodes of each field whose JSON value is the
+    very one the statement built last had there (a tree is never changed in place, and
+    the same value in the same field builds the same nodes). The batching advice prints a
+    statement twice, marked for apply and as the head of its batch (without WHERE and
+    RETURNING), from two bodies that share their other fields: the second builds only what
+    the first lacked. The fields taken are distinct subtrees of the last statement's, built
+    for it alone, so no node sits twice in the new tree (`_set_ancestors` sets each node's
+    chain for the tree being printed)."""
+    global _last_statement
+    last = _last_statement
+    shared: dict[str, str] = {}  # field -> its slot (`def_` for `def`)
+    if last is not None and last[0] == kind:
+        before, slots = last[1], getattr(ast, kind).__slots__
+        for key, value in body.items():
+            if type(value) in (dict, list) and before.get(key) is value:
+                slot = key if key in slots else f"{key}_"
+                if slot in slots:  # (a field pglast keeps no slot for is not built)
+                    shared[key] = slot
+    if not shared:
+        node = _ast_node(ast, kind, body)
+    else:
+        node = _ast_node(ast, kind, {k: v for k, v in body.items() if k not in shared})
+        built = last[2]  # type: ignore[index]
+        for slot in shared.values():
+            _store(node, slot, getattr(built, slot))
+    _last_statement = (kind, body, node)
+    return node
 
 
 def printed_node(node: object) -> str:

@@ -904,9 +904,15 @@ def _makes_temporary(effect: Effect) -> bool:
     `Effect.creates`, or what its DO block makes for sure, `_created`; dropped again in the
     block, the temporary schema it made stays: checked on 18.6), or runs a routine whose
     body makes one for sure (`runs_temporary_maker`: a CALL, or `SELECT f()`, from the
-    statement, a DO block or a routine's body, however deep; checked on 18.6)."""
-    return any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX) for o in _created(effect)) \
-        or runs_temporary_maker(effect)
+    statement, a DO block or a routine's body, however deep; checked on 18.6). Asked of every
+    statement until one makes the schema: its objects are read only when it creates one (most
+    statements create nothing, and run no block and no routine)."""
+    if runs_temporary_maker(effect):
+        return True
+    created = _created(effect) if any(a.kind == "do_block" for a in effect.actions) \
+        else effect.creates
+    return bool(created) and any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX)
+                                 for o in created)
 
 
 #: Statements that take a lock above ROW EXCLUSIVE and change nothing a prepared

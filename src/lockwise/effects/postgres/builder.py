@@ -361,7 +361,11 @@ def stored_reads(b: Builder, node: object, outer_ctes: frozenset[str] = frozense
     """The relations with rows of their own a query reads: views replaced by what they read,
     partitioned tables and inheritance parents joined by their partitions and children (the
     parent alone with ONLY), as `lock_read_partitions` locks them (`outer_ctes`: as for
-    `relations_in`)."""
+    `relations_in`). Most INSERTs read no whole relation, and most UPDATEs and DELETEs none
+    in a subquery beside them (`node` None or empty): asked of those, the walk would find
+    nothing, and put out the statement's own, which `relations_in` keeps for the next ask."""
+    if not node:
+        return []
     only = only_relations(node)
     out: list[str] = []
     for rel in relations_in(node, outer_ctes):

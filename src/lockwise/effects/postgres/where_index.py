@@ -53,6 +53,7 @@ from lockwise.effects.nodes import (
     strings,
     type_name,
     unwrap,
+    walk_except,
     with_column_refs,
 )
 from lockwise.effects.types import cast_keeps_index_key
@@ -304,17 +305,7 @@ class _Target:
 
 def _outside_subqueries(node: object) -> Iterator[tuple[str, dict]]:
     """Every (kind, body) node of `node` (itself too), but for those inside a subquery."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            for key, value in item.items():
-                if key[:1].isupper() and isinstance(value, dict):
-                    yield key, value
-                if key != "subselect" and isinstance(value, dict | list):
-                    stack.append(value)
+    return walk_except(node, "subselect")
 
 
 #: Each B-tree comparison operator's negator: `NOT (a < 5)` is planned as `a >= 5`, which
