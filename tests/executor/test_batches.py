@@ -362,6 +362,7 @@ def test_batch_bound_qualifies_the_key_as_the_statement_names_its_target() -> No
      "-- lockwise: batch size=100\nUPDATE t SET n = n + 1 FROM app.t WHERE app.t.id = public.t.id",
      5),
     ("UPDATE t SET n = t.n + s.m FROM (SELECT max(n) AS m FROM t) s WHERE t.id > 0", 3),
+    ("DELETE FROM t WHERE id IN (SELECT id FROM t ORDER BY n DESC LIMIT 10)", 3),
 ])
 def test_a_batch_directive_apply_cannot_follow_is_refused_before_anything_runs(
         pg_db: str, tmp_path: Path, statement: str, line: int) -> None:
@@ -870,3 +871,19 @@ def test_a_whole_table_delete_counting_its_rows_is_advised_a_snapshot() -> None:
     (backfill,) = [f.instead or "" for f in found if f.rule == "unbatched-backfill"]
     assert "lockwise: batch" not in backfill
     assert "the rows the batches before it left" in backfill
+
+
+@pytest.mark.postgres
+def test_apply_batches_a_deduplication_to_the_rows_run_whole_deletes(
+        pg_db: str, tmp_path: Path) -> None:
+    """Through `lockwise apply`, in ten batches: the same rows left as the statement run
+    whole (checked on 18.6)."""
+    statement = "DELETE FROM t WHERE id NOT IN (SELECT min(id) FROM t GROUP BY n % 37)"
+    whole = _rows_after(pg_db, statement, n=_SHUFFLED)
+    _rows_after(pg_db, "SELECT 1", 0, _SHUFFLED)  # t filled again
+    migrations = write(tmp_path / "m", {
+        "001_dedupe.up.sql": f"-- lockwise: batch size=100\n{statement};\n"})
+    applied = lockwise(pg_db, "apply", str(migrations))
+    assert applied.returncode == 0, applied
+    assert "in 10 batches" in applied.stdout + applied.stderr
+    assert query(pg_db, "SELECT id, n FROM t ORDER BY id") == whole
