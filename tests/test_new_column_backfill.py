@@ -319,22 +319,7 @@ _NULLS = [
 ]
 
 
-@pytest.mark.parametrize(("where", "unindexed"), _NULLS)
-def test_a_null_literal_is_folded_as_the_planner_folds_it(where: str, unindexed: bool) -> None:
-    rules = _last_rules(f"UPDATE t SET v = 0 WHERE {where};")
-    assert ("where-without-index" in rules) is unindexed, rules
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize(("where", "unindexed"), _NULLS)
-def test_the_server_folds_a_null_literal(pg_db: str, where: str, unindexed: bool) -> None:
-    """(checked on 18.6) Of 5000 rows, every one read where lockwise says no index serves the
-    WHERE; fewer (by the primary key, or none: a One-Time Filter: false) where it says one
-    does."""
-    assert (_rows_read(pg_db, f"UPDATE t SET v = 0 WHERE {where};") == 5000) is unindexed
-
-
-@pytest.mark.parametrize(("where", "unindexed"), _FOLDED)
+@pytest.mark.parametrize(("where", "unindexed"), _FOLDED + _NULLS)
 def test_literals_are_folded_under_nots_as_the_planner_folds_them(
         where: str, unindexed: bool) -> None:
     rules = _last_rules(f"UPDATE t SET v = 0 WHERE {where};")
@@ -343,7 +328,7 @@ def test_literals_are_folded_under_nots_as_the_planner_folds_them(
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize(("where", "unindexed"), _FOLDED)
+@pytest.mark.parametrize(("where", "unindexed"), _FOLDED + _NULLS)
 def test_the_server_folds_literals_under_nots(pg_db: str, where: str,
                                               unindexed: bool) -> None:
     """(checked on 18.6) Of 5000 rows, the UPDATE reads every one where lockwise says no
