@@ -362,6 +362,7 @@ def test_batch_bound_qualifies_the_key_as_the_statement_names_its_target() -> No
      "-- lockwise: batch size=100\nUPDATE t SET n = n + 1 FROM app.t WHERE app.t.id = public.t.id",
      5),
     ("UPDATE t SET n = t.n + s.m FROM (SELECT max(n) AS m FROM t) s WHERE t.id > 0", 3),
+    ("DELETE FROM t WHERE id IN (SELECT id FROM t ORDER BY n DESC LIMIT 10)", 3),
 ])
 def test_a_batch_directive_apply_cannot_follow_is_refused_before_anything_runs(
         pg_db: str, tmp_path: Path, statement: str, line: int) -> None:
@@ -686,17 +687,20 @@ _READ_WHAT_IT_SETS = [
 
 
 
-def _rows_after(dsn: str, statement: str, batches: int = 0) -> list[tuple]:
-    """The rows of a new t of ids 1 to 1000 (n = id) after `statement` ran whole, or as
-    `batches` key-range batches of 100 ids, each committed on its own, as apply runs them."""
+def _rows_after(dsn: str, statement: str, batches: int = 0, n: str = "g") -> list[tuple]:
+    """The rows of a new t of ids 1 to 1000 (n = id, or the expression `n` of the id `g`)
+    after `statement` ran whole, or as `batches` key-range batches of 100 ids, each committed
+    on its own, as apply runs them. Beside it, `other` holds ids 1 to 1000 with n = 7."""
     import psycopg
     from pglast import parse_sql
 
     from lockwise.executor.batches import _batched_sql
 
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS t; CREATE TABLE t (id bigint PRIMARY KEY, "
-                     "n integer NOT NULL); INSERT INTO t SELECT g, g FROM "
+        conn.execute("DROP TABLE IF EXISTS t, other; CREATE TABLE t (id bigint PRIMARY KEY, "
+                     f"n integer NOT NULL); INSERT INTO t SELECT g, {n} FROM "
+                     "generate_series(1, 1000) g; CREATE TABLE other (id bigint PRIMARY KEY, "
+                     "n integer NOT NULL); INSERT INTO other SELECT g, 7 FROM "
                      "generate_series(1, 1000) g")
         if not batches:
             conn.execute(statement)
@@ -750,3 +754,136 @@ def test_lint_reports_a_directive_on_an_update_reading_what_it_sets() -> None:
     (backfill,) = [f.instead or "" for f in found if f.rule == "unbatched-backfill"]
     assert "lockwise: batch" not in backfill
     assert "that query's rows in a table first" in backfill
+
+
+#: The id's image under a shuffle: rows of every n in each batch.
+_SHUFFLED = "(g * 7919) % 1000"
+
+#: DELETEs whose WHERE decides by an aggregate, an ordering or a count over the table's rows:
+#: each batch reads what is left after the batches before it deleted rows.
+_DELETES_COUNTING_WHAT_THEY_DELETE = [
+    ("DELETE FROM t WHERE n > (SELECT avg(n) FROM t)", _SHUFFLED),
+    ("DELETE FROM t WHERE id IN (SELECT id FROM t ORDER BY n DESC LIMIT 500)", _SHUFFLED),
+    ("DELETE FROM t a WHERE (SELECT count(*) FROM t b WHERE b.n % 37 = a.n % 37) > 20",
+     _SHUFFLED),
+    ("DELETE FROM t WHERE id IN (SELECT min(id) FROM t GROUP BY n % 500)", "g"),
+    ("DELETE FROM t WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER (ORDER BY n) "
+     "AS r FROM t) s WHERE r <= 100)", _SHUFFLED),
+]
+
+#: De-duplications: the row each keeps is one no batch deletes, so every batch decides alike.
+_DEDUPLICATIONS = [
+    "DELETE FROM t a USING t b WHERE a.id < b.id AND a.n % 37 = b.n % 37",
+    "DELETE FROM t a USING t b WHERE a.id > b.id AND a.n % 37 = b.n % 37",
+    "DELETE FROM t WHERE id NOT IN (SELECT min(id) FROM t GROUP BY n % 37)",
+    "DELETE FROM t WHERE t.id NOT IN (SELECT max(t2.id) FROM t t2 GROUP BY t2.n % 37)",
+    "DELETE FROM t a WHERE EXISTS (SELECT 1 FROM t b WHERE b.n % 37 = a.n % 37 "
+    "AND b.id < a.id)",
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("statement", "n"), _DELETES_COUNTING_WHAT_THEY_DELETE)
+def test_batches_of_a_delete_counting_its_table_delete_other_rows(
+        pg_db: str, statement: str, n: str) -> None:
+    """Why apply refuses to batch such a DELETE (checked on 18.6): an average, a LIMIT, a
+    count, a group's min() or a row number over the rows left changes as batches delete."""
+    assert _rows_after(pg_db, statement, 10, n) != _rows_after(pg_db, statement, n=n)
+    assert "rows the batches before it deleted" in (_refusal(statement) or "")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", _DEDUPLICATIONS)
+def test_a_deduplicating_delete_is_batched(pg_db: str, statement: str) -> None:
+    """A de-duplication deletes the same rows in batches as whole (checked on 18.6): batched."""
+    whole = _rows_after(pg_db, statement, n=_SHUFFLED)
+    assert len(whole) == 37
+    assert _rows_after(pg_db, statement, 10, _SHUFFLED) == whole
+    assert _refusal(statement) is None
+
+
+#: UPDATEs reading of their table's other rows no column they set: the row itself, through
+#: a correlated scalar subquery on the same column, or a column of another table.
+_READING_ITS_OWN_ROW = [
+    "UPDATE t SET n = (SELECT t2.n FROM t t2 WHERE t2.id = t.id) + 1",
+    "UPDATE t AS cur SET n = (SELECT x.n * 2 FROM t x WHERE cur.id = x.id)",
+    "UPDATE t SET n = t.n + s.m FROM (SELECT max(o.n) AS m FROM other o JOIN t x "
+    "ON x.id = o.id) s",
+    "UPDATE t SET n = n + 1 WHERE id IN (SELECT o.id FROM other o JOIN t x ON x.id = o.id "
+    "WHERE o.n > 5)",
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", _READING_ITS_OWN_ROW)
+def test_an_update_reading_its_own_row_or_another_tables_column_is_batched(
+        pg_db: str, statement: str) -> None:
+    """The same values batched as whole (checked on 18.6), and not refused."""
+    assert _rows_after(pg_db, statement, 10, _SHUFFLED) == \
+        _rows_after(pg_db, statement, n=_SHUFFLED)
+    assert _refusal(statement) is None
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE t SET n = (SELECT sum(t2.n) FROM t t2 WHERE t2.id <= t.id)",
+    "UPDATE t SET n = (SELECT t2.n FROM t t2 WHERE t2.id = t.id - 1) + t.n",
+    "UPDATE t SET n = (SELECT t2.n FROM t t2 WHERE t2.id = t.id AND t2.n > 500) + t.n",
+    "UPDATE t SET n = (SELECT max(t2.n) FROM t t2 WHERE t2.id = t.id OR t2.id = 1000) + 1",
+])
+def test_an_update_reading_another_row_of_what_it_sets_is_refused(statement: str) -> None:
+    """Not pinned to the row it changes by one equality of a column alone: refused (with
+    another condition beside it, another row may be the one that matches)."""
+    assert "reads a column it sets" in (_refusal(statement) or "")
+
+
+def test_an_update_pinned_by_a_column_it_sets_is_refused() -> None:
+    """Pinned by `n`, which it sets: rows earlier batches changed match too (a scalar
+    subquery returning two rows fails)."""
+    assert "reads a column it sets" in (_refusal(
+        "UPDATE t SET n = (SELECT t2.n FROM t t2 WHERE t2.n = t.n) + 1") or "")
+
+
+@pytest.mark.parametrize(("statement", "end"), [
+    ("INSERT INTO t VALUES (1)", "(mark the UPDATE or DELETE itself, or remove the directive)"),
+    ("UPDATE t SET n = 1 RETURNING id", "(drop the WITH or RETURNING clause, or remove the "
+     "directive to run the statement whole)"),
+    ("UPDATE t SET n = t.n + s.m FROM (SELECT max(n) AS m FROM t) s",
+     "(or remove the directive to run the statement whole)"),
+    ("DELETE FROM t WHERE n > (SELECT avg(n) FROM t)",
+     "(or remove the directive to run the statement whole)"),
+])
+def test_apply_says_per_refusal_what_to_do(tmp_path: Path, statement: str, end: str) -> None:
+    """The end of apply's refusal fits its cause: marking the UPDATE itself is no help to an
+    UPDATE that reads what it sets."""
+    from lockwise.discover import discover
+    from lockwise.executor.plan import plan_sql
+
+    (tmp_path / "1_a.up.sql").write_text(f"-- lockwise: batch size=10\n{statement};\n")
+    (migration,) = discover(tmp_path)
+    (problem,) = plan_sql(migration, migration.up_sql, migration.path, 18).problems
+    assert problem.endswith(end), problem
+
+
+def test_a_whole_table_delete_counting_its_rows_is_advised_a_snapshot() -> None:
+    """Lint offers no batch directive for such a DELETE of every row (apply refuses it):
+    its alternative reads a snapshot of what it counts."""
+    found = _lint_last("DELETE FROM t WHERE n < (SELECT avg(n) FROM t) OR n IS NOT NULL;\n")
+    (backfill,) = [f.instead or "" for f in found if f.rule == "unbatched-backfill"]
+    assert "lockwise: batch" not in backfill
+    assert "the rows the batches before it left" in backfill
+
+
+@pytest.mark.postgres
+def test_apply_batches_a_deduplication_to_the_rows_run_whole_deletes(
+        pg_db: str, tmp_path: Path) -> None:
+    """Through `lockwise apply`, in ten batches: the same rows left as the statement run
+    whole (checked on 18.6)."""
+    statement = "DELETE FROM t WHERE id NOT IN (SELECT min(id) FROM t GROUP BY n % 37)"
+    whole = _rows_after(pg_db, statement, n=_SHUFFLED)
+    _rows_after(pg_db, "SELECT 1", 0, _SHUFFLED)  # t filled again
+    migrations = write(tmp_path / "m", {
+        "001_dedupe.up.sql": f"-- lockwise: batch size=100\n{statement};\n"})
+    applied = lockwise(pg_db, "apply", str(migrations))
+    assert applied.returncode == 0, applied
+    assert "in 10 batches" in applied.stdout + applied.stderr
+    assert query(pg_db, "SELECT id, n FROM t ORDER BY id") == whole

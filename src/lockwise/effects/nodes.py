@@ -733,31 +733,54 @@ def is_constant_true(expr: dict | None) -> bool:
 def constant_truth(expr: dict | None) -> bool | None:
     """The value a condition has by its literals alone (`is_constant_true`'s folding: `1 = 1`,
     `NOT false`, `x = 1 AND false`, `x = 1 OR true`), as the planner folds it before it reads
-    a row; None when it depends on more."""
+    a row; None when it depends on more, or is NULL (`folds_to_null`)."""
     value = _fold(expr)
     return value if isinstance(value, bool) else None
 
 
+def folds_to_null(expr: dict | None) -> bool:
+    """Whether a condition is NULL by its literals alone, whatever the row: `NULL`, `NOT
+    NULL`, `x = NULL` (a comparison with NULL is NULL), `NULL AND true`, `NULL OR false`
+    (SQL's three-valued logic, as the planner folds it)."""
+    return _fold(expr) is _NULL
+
+
+#: A NULL literal's value in `_fold` (None there means "not known").
+_NULL = object()
+
+
 def _fold(expr: dict | None) -> object:
-    """The constant value of a condition built from literals, or None when it depends on more."""
+    """The constant value of a condition built from literals (`_NULL` for NULL), or None when
+    it depends on more."""
     kind, body = unwrap(expr)
+    if kind == "A_Const" and body.get("isnull"):
+        return _NULL
     if kind == "A_Const" and "fval" in body:  # pglast keeps a decimal literal as its text
         return float(body["fval"].get("fval", "0"))
+    if kind == "TypeCast" and unwrap(body.get("arg"))[1].get("isnull"):
+        return _NULL
     if kind in ("A_Const", "TypeCast"):
         return const_value(expr)
     if kind == "BoolExpr":
         values = [_fold(arg) for arg in body.get("args") or ()]
         op = body.get("boolop")
-        if op == "NOT_EXPR" and len(values) == 1 and isinstance(values[0], bool):
-            return not values[0]
-        if op == "AND_EXPR":
-            return False if False in values else True if all(v is True for v in values) else None
-        if op == "OR_EXPR":
-            return True if True in values else False if all(v is False for v in values) else None
+        if op == "NOT_EXPR" and len(values) == 1 and (values[0] is _NULL or
+                                                      isinstance(values[0], bool)):
+            return values[0] if values[0] is _NULL else not values[0]
+        # (three-valued: false decides an AND, true an OR; else NULL among known values)
+        decides, rest = (False, True) if op == "AND_EXPR" else (True, False)
+        if op not in ("AND_EXPR", "OR_EXPR"):
+            return None
+        if decides in values:
+            return decides
+        if all(v is rest or v is _NULL for v in values):
+            return _NULL if _NULL in values else rest
         return None
     if kind == "A_Expr" and body.get("kind") == "AEXPR_OP":
         op = _COMPARISONS.get("".join(strings(body.get("name"))))
         left, right = _fold(body.get("lexpr")), _fold(body.get("rexpr"))
+        if op and _NULL in (left, right):
+            return _NULL  # the comparisons are strict: NULL whatever the other side
         numbers = (int, float)
         # Strings only for (in)equality: their order depends on the collation.
         comparable = (isinstance(left, numbers) and isinstance(right, numbers) or

@@ -120,26 +120,46 @@ def batches_itself(tree: dict) -> bool:
 
 def batch_refusal(tree: dict) -> str | None:
     """Why the statement `tree` (`{"UpdateStmt": {...}}`, its kind to its node) cannot run in
-    key-range batches, or None when it can: only an UPDATE or DELETE without WITH or RETURNING
-    can (each batch would return its own rows, and the runner reads none), and whose key
-    bound names its table alone (`_batched_sql`). The one decision of what a batch directive
-    batches: `lockwise apply` asks when it plans a migration, the run again, and lint, for
-    the `batch_directive` fact, rule misplaced-batch-directive and the alternative it offers
-    (effects/postgres/queries.py)."""
+    key-range batches, or None when it can (`refused_batching`'s reason). The one decision
+    of what a batch directive batches: `lockwise apply` asks when it plans a migration, the
+    run again, and lint, for the `batch_directive` fact, rule misplaced-batch-directive and
+    the alternative it offers (effects/postgres/queries.py)."""
+    refused = refused_batching(tree)
+    return None if refused is None else refused[0]
+
+
+#: What to do of a statement whose reason says what to change in it.
+_OR_RUN_WHOLE = "or remove the directive to run the statement whole"
+
+
+def refused_batching(tree: dict) -> tuple[str, str] | None:
+    """Why the statement `tree` cannot run in key-range batches and what its author can do,
+    or None when it can: only an UPDATE or DELETE without WITH or RETURNING can (each batch
+    would return its own rows, and the runner reads none), whose key bound names its table
+    alone (`_batched_sql`), and that reads of its table's other rows nothing the batches
+    before it change: an UPDATE no column it sets (`reads_what_it_sets`), a DELETE no
+    aggregate, row number or LIMIT (`deletes_by_counting`)."""
     ((kind, node),) = tree.items()
     if kind not in ("UpdateStmt", "DeleteStmt"):
-        return "only UPDATE and DELETE statements can run in batches"
+        return ("only UPDATE and DELETE statements can run in batches",
+                "mark the UPDATE or DELETE itself, or remove the directive")
     if node.get("withClause") or returning_list(node):
-        return "a batched statement cannot use WITH or RETURNING"
+        return ("a batched statement cannot use WITH or RETURNING",
+                f"drop the WITH or RETURNING clause, {_OR_RUN_WHOLE}")
     target = node.get("relation") or {}
     if not target.get("alias") and not target.get("schemaname") and target.get("relname") in \
             _names_beside(node.get("fromClause") or node.get("usingClause") or ()):
         return (f"a table named {target['relname']} in its FROM or USING list makes the key "
-                "bound ambiguous: write the target's schema or give it an alias")
+                "bound ambiguous: write the target's schema or give it an alias", _OR_RUN_WHOLE)
     if kind == "UpdateStmt" and reads_what_it_sets(node):
         return ("it reads a column it sets from its own table's other rows, and each batch "
                 "would read what the batches before it wrote: keep what it reads in a table "
-                "first, CREATE TABLE ... AS SELECT, and read that in its place")
+                "first, CREATE TABLE ... AS SELECT, and read that in its place", _OR_RUN_WHOLE)
+    if kind == "DeleteStmt" and deletes_by_counting(node):
+        return ("it picks rows by an aggregate, a row number or a LIMIT over its own table, "
+                "which each batch would take of what is left of the rows the batches before "
+                "it deleted: keep what it reads in a table first, CREATE TABLE ... AS SELECT, "
+                "and read that in its place", _OR_RUN_WHOLE)
     return None
 
 
@@ -150,14 +170,20 @@ def reads_what_it_sets(update: dict) -> bool:
     named again in its FROM list (`FROM t AS prev`). The one statement reads all of them as
     they were before it; run in batches, each batch would read what the batches before it
     wrote, and set other values (checked on 18.6: a max() added to each row, a renumbering,
-    the previous row's value, a WHERE comparing with the average). Told by name: a column of
-    that name read of another table in such a query counts too."""
+    the previous row's value, a WHERE comparing with the average). In a query, a column
+    qualified by another table's name is that table's, and one qualified by the UPDATE's
+    own name is of the row it changes; one written bare counts. A scalar subquery that reads
+    the table only where a column it does not set equals the changed row's (`(SELECT t2.n
+    FROM t t2 WHERE t2.id = t.id)`) reads that row itself: the row matches, and a second
+    would fail the statement (checked on 18.6: the same values batched)."""
     table = range_var(update.get("relation"))[0]
+    target = range_name(update.get("relation") or {})
     sets = {unwrap(t)[1].get("name", "") for t in update.get("targetList") or ()}
     read = [update.get(k) for k in ("withClause", "targetList", "fromClause", "whereClause")]
-    if any(kind == "SelectStmt" and table in relations_in(body) and (
-            sets.intersection(columns_read(body)) or any(k == "A_Star" for k, _ in walk(body)))
-            for kind, body in walk(read)):
+    own_row = {id(query) for kind, link in walk(read) if kind == "SubLink"
+               and (query := _own_row_query(link, table, target, sets)) is not None}
+    if any(kind == "SelectStmt" and id(body) not in own_row and table in relations_in(body)
+           and _reads_columns(body, table, sets) for kind, body in walk(read)):
         return True
     items = list(update.get("fromClause") or ())
     while items:
@@ -171,6 +197,122 @@ def reads_what_it_sets(update: dict) -> bool:
                     and unwrap(ref["fields"][-1])[0] == "A_Star" for kind, ref in walk(read)):
                 return True
     return False
+
+
+def _reads_columns(query: dict, table: str, columns: set[str]) -> bool:
+    """Whether `query` (a SELECT's node) reads one of `columns` (or `*`) of `table`: written
+    bare or qualified by a name `table` goes by in it."""
+    own = {range_name(rv) for kind, rv in walk(query)
+           if kind == "RangeVar" and range_var(rv)[0] == table}
+    for kind, ref in walk(query):
+        if kind != "ColumnRef":
+            continue
+        fields = ref.get("fields") or ()
+        star = bool(fields) and unwrap(fields[-1])[0] == "A_Star"
+        names = strings(fields)  # (`*` among them)
+        qualifier = names[-2] if len(names) > 1 else None
+        if (qualifier is None or qualifier in own) and (star or names[-1:] and
+                                                        names[-1] in columns):
+            return True
+    return False
+
+
+def _own_row_query(link: dict, table: str, target: str, sets: set[str]) -> dict | None:
+    """The query of scalar subquery `link` when it reads only the row the UPDATE changes:
+    `(SELECT t2.a FROM t t2 WHERE t2.c = t.c)`, one table (the target's, under another
+    name), one condition equating a column it does not set with the target's own, and no
+    aggregate, grouping, LIMIT or subquery. The target's row matches it; were another row to
+    match too, the scalar subquery would fail the statement."""
+    if link.get("subLinkType") != "EXPR_SUBLINK":
+        return None
+    kind, query = unwrap(link.get("subselect"))
+    item_kind, item = _only(query.get("fromClause"))
+    if kind != "SelectStmt" or item_kind != "RangeVar" or range_var(item)[0] != table or \
+            range_name(item) == target or _counts_rows(query) or any(
+                query.get(k) for k in ("groupClause", "havingClause", "distinctClause",
+                                       "windowClause", "withClause")) or \
+            any(k == "SelectStmt" for k, _ in walk(query)):
+        return None
+    where_kind, where = unwrap(query.get("whereClause"))
+    sides = sorted(strings(unwrap(where.get(side))[1].get("fields"))
+                   for side in ("lexpr", "rexpr")) if where_kind == "A_Expr" and \
+        where.get("kind") == "AEXPR_OP" and strings(where.get("name")) == ["="] else []
+    pinned = sorted([[range_name(item), sides[0][-1]], [target, sides[0][-1]]]) \
+        if len(sides) == 2 and len(sides[0]) == 2 else None
+    return query if pinned == sides and sides[0][-1] not in sets else None
+
+
+#: The built-in aggregates (a user-defined one counts as a function).
+_AGGREGATES = frozenset({
+    "array_agg", "avg", "bit_and", "bit_or", "bit_xor", "bool_and", "bool_or", "count",
+    "every", "json_agg", "json_object_agg", "jsonb_agg", "jsonb_object_agg", "max", "min",
+    "string_agg", "sum", "xmlagg", "stddev", "stddev_pop", "stddev_samp", "variance",
+    "var_pop", "var_samp", "corr", "covar_pop", "covar_samp", "mode", "percentile_cont",
+    "percentile_disc", "range_agg", "range_intersect_agg", "any_value", "rank", "dense_rank",
+    "percent_rank", "cume_dist"})
+
+
+def _counts_rows(query: dict, spare: object = None) -> bool:
+    """Whether SELECT `query` (its node) or a query in it picks or computes by the rows it
+    reads together: an aggregate, a window function, LIMIT or OFFSET, DISTINCT ON (but for
+    the call `spare`)."""
+    return any(
+        kind == "FuncCall" and body is not spare and (
+            body.get("over") or body.get("agg_star") or
+            (strings(body.get("funcname"))[-1:] or [""])[0].lower() in _AGGREGATES)
+        or kind == "SelectStmt" and _picks_by_order(body) for kind, body in walk(query)) \
+        or _picks_by_order(query)
+
+
+def _picks_by_order(query: dict) -> bool:
+    return bool(query.get("limitCount") or query.get("limitOffset") or
+                any(item for item in query.get("distinctClause") or ()))
+
+
+def deletes_by_counting(delete: dict) -> bool:
+    """Whether DELETE `delete` (its node) picks its rows by what a query over its own table
+    computes of its rows together (an aggregate, a row number, a LIMIT), in its WHERE or a
+    subquery of its USING list: run in batches, each batch computes it over the rows the
+    batches before it left (checked on 18.6: a comparison with avg(), a LIMIT, a count, the
+    min() of a group and a row_number() deleted other rows in ten batches). A de-duplication
+    decides alike in every batch and is batched (the same rows deleted): one over the table
+    joined again or EXISTS, or `c NOT IN (SELECT min(c) ... GROUP BY ...)` (or max), whose
+    rows kept no batch deletes."""
+    table = range_var(delete.get("relation"))[0]
+    target = range_name(delete.get("relation") or {})
+    read = [delete.get("usingClause"), delete.get("whereClause")]
+    kept = {id(query) for kind, node in walk(read) if kind == "BoolExpr"
+            and (query := _kept_extremes(node, table, target)) is not None}
+    return any(kind == "SelectStmt" and id(body) not in kept and table in relations_in(body)
+               and _counts_rows(body) for kind, body in walk(read))
+
+
+def _kept_extremes(node: dict, table: str, target: str) -> dict | None:
+    """The query of `c NOT IN (SELECT min(c) FROM t ... GROUP BY ...)` (or max), `node` a
+    NOT: the rows it names are those the DELETE keeps, so none of the rows it deletes
+    changes the query's answer."""
+    link_kind, link = _only(node.get("args"))
+    if node.get("boolop") != "NOT_EXPR" or link_kind != "SubLink" or \
+            link.get("subLinkType") != "ANY_SUBLINK" or link.get("operName"):
+        return None
+    kind, query = unwrap(link.get("subselect"))
+    test_kind, test = unwrap(link.get("testexpr"))
+    out_kind, out = unwrap(_only(query.get("targetList"))[1].get("val"))
+    if kind != "SelectStmt" or test_kind != "ColumnRef" or out_kind != "FuncCall" or \
+            strings(out.get("funcname")) not in (["min"], ["max"]) or out.get("over") or \
+            any(k == "SelectStmt" for k, _ in walk(query)) or _counts_rows(query, out):
+        return None
+    arg_kind, arg = _only(out.get("args"))
+    own = {range_name(rv) for k, rv in walk(query) if k == "RangeVar" and range_var(rv)[0] == table}
+    tested, counted = strings(test.get("fields")), strings(arg.get("fields"))
+    return query if arg_kind == "ColumnRef" and tested[-1:] == counted[-1:] and \
+        tested[:-1] in ([], [target]) and (counted[:-1] == [] or counted[-2] in own) and \
+        own and table in relations_in(query) else None
+
+
+def _only(items: list | None) -> tuple[str, dict]:
+    """The one node of `items` (its kind and body); ("", {}) when there are none or more."""
+    return unwrap(items[0]) if items and len(items) == 1 else ("", {})
 
 
 def _names_beside(items: Iterable[dict]) -> set[str]:

@@ -18,9 +18,9 @@ from lockwise.core.types import LockMode, Migration, MigrationReport, Safety, Sp
 from lockwise.executor.batches import (
     BatchError,
     BatchSpec,
-    batch_refusal,
     batches_itself,
     parse_batch_directive,
+    refused_batching,
 )
 from lockwise.executor.checksum import all_checksums
 from lockwise.executor.parts import (
@@ -294,11 +294,10 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
                 parse_batch_directive(stmt.leading_comments)
             # Refused now, not when the run reaches it: the statements before it would
             # have run (and, run statement by statement, committed).
-            refusal = batch and batch_refusal(stmt.tree)
-            if refusal:
+            refused = batch and refused_batching(stmt.tree)
+            if refused:
                 raise BatchError(f"the batch directive marks a statement lockwise cannot run "
-                                 f"in batches: {refusal} (mark the UPDATE or DELETE itself, "
-                                 "or remove the directive)")
+                                 f"in batches: {refused[0]} ({refused[1]})")
         except BatchError as exc:
             problems.append(f"{at(stmt.span.line, stmt.span.column)}: {exc}")
             batch = None

@@ -523,6 +523,12 @@ _BATCH_FROM_A_SNAPSHOT = (
     "-- that query's rows in a table first (CREATE TABLE ... AS SELECT ...) and read that\n"
     "-- table here in its place; then repeat until no rows are updated, each batch in its own\n"
     "-- transaction:")
+_DELETE_FROM_A_SNAPSHOT = (
+    "it picks rows by an aggregate, a row number or a LIMIT over its own table, and each\n"
+    "-- batch would take that of the rows the batches before it left (`lockwise apply`\n"
+    "-- refuses to batch it): keep that query's rows in a table first (CREATE TABLE ... AS\n"
+    "-- SELECT ...) and read that table here in its place; then repeat until no rows are\n"
+    "-- deleted, each batch in its own transaction:")
 #: An UPDATE or DELETE whose WHERE is not judged for an index (`where_facts`).
 _WHERE_NOT_JUDGED = {"where_scans_table": False}
 #: Statements a WITH query can be that write rows (MERGE from PostgreSQL 17).
@@ -541,6 +547,8 @@ def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
         return _BATCH_AFTER_WITH_WRITES
     if kind == "update" and _batches.reads_what_it_sets(stmt):
         return _BATCH_FROM_A_SNAPSHOT
+    if kind == "delete" and _batches.deletes_by_counting(stmt):
+        return _DELETE_FROM_A_SNAPSHOT
     key = b.ctx.catalog.primary_key(table)
     known = b.ctx.catalog.tables.get(table)
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None

@@ -49,6 +49,7 @@ from lockwise.effects.nodes import (
     PrintedSql,
     const_value,
     constant_truth,
+    folds_to_null,
     qualified,
     strings,
     type_name,
@@ -252,7 +253,13 @@ def _truth(node: object, negated: bool) -> bool | None:
     """The value condition `node` (its negation when `negated`) has by its literals alone, as
     the planner folds it (checked on 18.6: `NOT (v = 2 OR true)` is a One-Time Filter: false,
     and `id = 1 OR (v = 2 AND false)` an Index Cond on id alone); None when it depends on a
-    row."""
+    row. NULL, negated too (NOT NULL is NULL), is false: the WHERE keeps no row for it, and
+    the planner, which reads the NOTs inward, drops it from an OR and makes an AND with it
+    false (checked on 18.6: `NOT (a = 1 OR NULL)` and `a = 1 AND NULL` are a One-Time
+    Filter: false, `a = 1 OR NOT (b = 2 OR NULL)` an Index Cond on a alone, `NOT (b = 2 AND
+    NULL)` a Seq Scan with Filter `b <> 2`)."""
+    if folds_to_null(node):
+        return False
     value = constant_truth(node)
     return None if value is None else value is not negated
 
