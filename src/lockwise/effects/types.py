@@ -52,6 +52,27 @@ def _assignment() -> tuple[frozenset[str], frozenset[tuple[str, str]], frozenset
             frozenset((*data["string_types"], *data["extension_string_types"])))
 
 
+@lru_cache(maxsize=1)
+def _comparable() -> frozenset[tuple[str, str]]:
+    """(column type, value type) pairs whose comparison the column's B-tree serves."""
+    data = _cast_data()
+    return frozenset((*map(tuple, data["btree_cross_type"]),
+                      *((b, a) for a, b in (*data["implicit_casts"], *data["casts"]))))
+
+
+def comparison_keeps_index_key(column: str, value: str) -> bool:
+    """Whether a B-tree of a column of type `column` serves its comparison with a value of
+    type `value`: the same type, two types an operator of the index's family takes as they
+    are (int2 = int4, date < timestamptz), or a value the parser converts to the column's
+    type unasked (an implicit cast: numeric = 5, text = varchar). Otherwise the parser
+    converts the column (int4 = 5.5 compares numerics) and no index of it serves (checked
+    on 18.6). A type the data file does not list (a domain, an enum, an untyped literal)
+    keeps it."""
+    if column == value or not (builtin_base_type(column) and builtin_base_type(value)):
+        return True
+    return (column, value) in _comparable()
+
+
 def extension_type(name: str, extensions: Container[str]) -> bool:
     """Whether type `name` (its last part, when written with a schema) is one of the types
     of an extension in `extensions` whose casts the data file holds (citext, hstore)."""

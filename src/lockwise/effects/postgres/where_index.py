@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 from lockwise.catalog.model import Catalog, Column
+from lockwise.catalog.overloads import evident_type
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     JoinedSql,
@@ -55,8 +56,8 @@ from lockwise.effects.nodes import (
     unwrap,
     with_column_refs,
 )
-from lockwise.effects.types import cast_keeps_index_key
-from lockwise.effects.volatility import builtin_functions
+from lockwise.effects.types import cast_keeps_index_key, comparison_keeps_index_key
+from lockwise.effects.volatility import builtin_functions, calls_builtin_volatile
 from lockwise.parse.quoting import quote_ident
 from lockwise.parse.trees import rebuilt
 
@@ -82,6 +83,7 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
     indexed = _indexed(catalog, table)
     target = _Target(stmt, set(known.columns))
     target.types = known.columns
+    target.catalog = catalog
     if pg_version >= 17:
         target.never_null = {name for name, col in known.columns.items()
                              if col.not_null and col.not_null_valid}
@@ -191,6 +193,8 @@ def _normalized(expr: object, columns: Mapping[str, Column]) -> object:
         if kind != "TypeCast":
             return None
         arg = _normalized(body.get("arg"), columns)
+        if "sval" in unwrap(arg)[1]:
+            return arg  # the server types an untyped literal as its place asks: the same
         name, mods, array = type_name(body.get("typeName"))
         column = columns.get(_key(arg))
         if column is not None and not array and not column.array and cast_keeps_index_key(
@@ -280,6 +284,8 @@ class _Target:
         self.all_null: set[str] = set()
         #: Its columns as the catalog knows them (their types and collations), by name.
         self.types: Mapping[str, Column] = {}
+        #: The catalog (the types a cast names).
+        self.catalog: Catalog | None = None
 
     def column(self, fields: list[str]) -> str | None:
         """The target's column a ColumnRef names (`fields`), None for another relation's."""
@@ -354,7 +360,7 @@ def _served(node: object, target: _Target, indexed: set[str], negated: bool = Fa
     if _null_tested(node, target, "IS_NOT_NULL", negated) in target.never_null:
         return False  # true of every row: the planner drops it (17+) and reads them all
     return any(_key_serves(how, op, collation, other)
-               for key, other, op, collation in _operands(node, target)
+               for key, other, op, collation in _operands(node, target, negated)
                for how in indexed.get(key, ()))
 
 
@@ -366,14 +372,18 @@ _COMMUTED = {"=": "=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 _PREFIXED = frozenset((*_MATCHES, "~", "~*"))
 
 
-def _operands(node: object, target: _Target) -> Iterator[tuple[str, object, str, str | None]]:
-    """Each way the planner may look condition `node` up in an index: the key (a column of
-    the target, or an expression of its columns, as `_indexed` files it), the other side it
-    is compared with (None for a test of the key alone), the operator (the parser's kind
-    for a pattern match, `IS NULL`), and the collation of the comparison (written, else the
-    column's). The other side must not read the target's own columns (`a = b` is no
-    lookup of either, checked on 18.6). A condition of another form is its own key (`flag`,
-    `f(a)`: an index of it serves it as `= true`)."""
+def _operands(node: object, target: _Target, negated: bool = False
+              ) -> Iterator[tuple[str, object, str, str | None]]:
+    """Each way the planner may look condition `node` (its negation when `negated`: `NOT (a
+    <> 5)` is `a = 5`) up in an index: the key (a column of the target, or an expression of
+    its columns, as `_indexed` files it), the other side it is compared with (None for a
+    test of the key alone), the operator (the parser's kind for a pattern match, `IS
+    NULL`), and the collation of the comparison (written, else the column's). The other side
+    must not read the target's own columns (`a = b` is no lookup of either), nor call a
+    built-in volatile function outside a subquery (`id = nextval('s')`: no one value to look
+    up; `now()`, stable, is one), nor be of a type that converts a bare column key (`int_col =
+    5.5`: `_keeps_type`), each checked on 18.6. A condition of another form is its own key
+    (`flag`, `f(a)`: an index of it serves it as `= true`)."""
     kind, body = unwrap(node)
     sides: list[tuple[object, object, str]] = []
     if kind == "A_Expr":
@@ -381,6 +391,8 @@ def _operands(node: object, target: _Target) -> Iterator[tuple[str, object, str,
         op = (strings(body.get("name")) or [""])[-1]
         if op == "<>" and any("boolval" in unwrap(side)[1] for side in (lexpr, rexpr)):
             op = "="  # `flag <> true` is `flag = false`
+        if negated:
+            op = _NEGATOR.get(op, op)  # (`_unindexable` took those no index serves)
         if expr_kind == "AEXPR_OP" and lexpr is not None:
             sides = [(lexpr, rexpr, op), (rexpr, lexpr, _COMMUTED.get(op, ""))]
         elif expr_kind in _MATCHES:
@@ -400,7 +412,7 @@ def _operands(node: object, target: _Target) -> Iterator[tuple[str, object, str,
     else:
         sides = [(node, None, "=")]
     for key, other, op in sides:
-        if other is not None and target.columns_in(other):
+        if other is not None and (target.columns_in(other) or calls_builtin_volatile(other)):
             continue
         keys = unwrap(key)[1].get("args") or () if unwrap(key)[0] == "RowExpr" else (key,)
         for each in keys:  # (a row comparison is looked up by its columns)
@@ -408,8 +420,29 @@ def _operands(node: object, target: _Target) -> Iterator[tuple[str, object, str,
             other_collation = _uncollated(other)[1] if other is not None else None
             found = _key(_normalized(target.bare(written), target.types))
             column = target.types.get(found)
+            if column is not None and other is not None and \
+                    not _keeps_type(column, other, target.catalog, between=(
+                        "BETWEEN" in unwrap(node)[1].get("kind", ""))):
+                continue
             yield found, other, op, collation or other_collation or (
                 column.collation if column is not None else None)
+
+
+def _keeps_type(column: Column, other: object, catalog: Catalog | None,
+                between: bool = False) -> bool:
+    """Whether comparing `column` with `other` keeps the column as it is, a key of its B-tree
+    (`types.comparison_keeps_index_key`, for each type `other` evidently has: a literal's, a
+    cast's; an IN list or an ARRAY's elements have one type together, any bound of a BETWEEN
+    may be looked up alone). An expression of no evident type keeps it."""
+    if catalog is None or column.array:
+        return True
+    kind, body = unwrap(other)
+    values = body.get("items") or () if kind == "List" else \
+        body.get("elements") or () if kind == "A_ArrayExpr" else [other]
+    keeps = [comparison_keeps_index_key(
+        column.type_name, (evident_type(catalog, value, None) or "").removesuffix("[]"))
+        for value in values]
+    return any(keeps) if between else all(keeps)
 
 
 def _uncollated(expr: object) -> tuple[object, str | None]:
