@@ -42,7 +42,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
-from lockwise.catalog.model import Catalog, Column
+from lockwise.catalog.model import Catalog, Column, Table
 from lockwise.catalog.overloads import evident_type
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
@@ -81,9 +81,7 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
     if known is None or not where:
         return None
     indexed = _indexed(catalog, table)
-    target = _Target(stmt, set(known.columns))
-    target.types = known.columns
-    target.catalog = catalog
+    target = _typed_target(catalog, stmt, known)
     if pg_version >= 17:
         target.never_null = {name for name, col in known.columns.items()
                              if col.not_null and col.not_null_valid}
@@ -91,6 +89,14 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
     if _served(where, target, indexed):
         return None
     return tuple(sorted(target.columns_in(where)))
+
+
+def _typed_target(catalog: Catalog, stmt: dict, known: Table) -> _Target:
+    """The target of `stmt`, table `known`, with its columns' types."""
+    target = _Target(stmt, set(known.columns))
+    target.types = known.columns
+    target.catalog = catalog
+    return target
 
 
 class _IndexKey(NamedTuple):
@@ -360,7 +366,7 @@ def _served(node: object, target: _Target, indexed: set[str], negated: bool = Fa
     if _null_tested(node, target, "IS_NOT_NULL", negated) in target.never_null:
         return False  # true of every row: the planner drops it (17+) and reads them all
     return any(_key_serves(how, op, collation, other)
-               for key, other, op, collation in _operands(node, target, negated)
+               for key, other, op, collation, _ in _operands(node, target, negated)
                for how in indexed.get(key, ()))
 
 
@@ -373,12 +379,13 @@ _PREFIXED = frozenset((*_MATCHES, "~", "~*"))
 
 
 def _operands(node: object, target: _Target, negated: bool = False
-              ) -> Iterator[tuple[str, object, str, str | None]]:
+              ) -> Iterator[tuple[str, object, str, str | None, object]]:
     """Each way the planner may look condition `node` (its negation when `negated`: `NOT (a
     <> 5)` is `a = 5`) up in an index: the key (a column of the target, or an expression of
     its columns, as `_indexed` files it), the other side it is compared with (None for a
     test of the key alone), the operator (the parser's kind for a pattern match, `IS
-    NULL`), and the collation of the comparison (written, else the column's). The other side
+    NULL`), the collation of the comparison (written, else the column's), and the key as
+    written (its column references bare). The other side
     must not read the target's own columns (`a = b` is no lookup of either), nor call a
     built-in volatile function outside a subquery (`id = nextval('s')`: no one value to look
     up; `now()`, stable, is one), nor be of a type that converts a bare column key (`int_col =
@@ -418,14 +425,15 @@ def _operands(node: object, target: _Target, negated: bool = False
         for each in keys:  # (a row comparison is looked up by its columns)
             written, collation = _uncollated(each)
             other_collation = _uncollated(other)[1] if other is not None else None
-            found = _key(_normalized(target.bare(written), target.types))
+            bare = target.bare(written)
+            found = _key(_normalized(bare, target.types))
             column = target.types.get(found)
             if column is not None and other is not None and \
                     not _keeps_type(column, other, target.catalog, between=(
                         "BETWEEN" in unwrap(node)[1].get("kind", ""))):
                 continue
             yield found, other, op, collation or other_collation or (
-                column.collation if column is not None else None)
+                column.collation if column is not None else None), bare
 
 
 def _keeps_type(column: Column, other: object, catalog: Catalog | None,
@@ -443,6 +451,36 @@ def _keeps_type(column: Column, other: object, catalog: Catalog | None,
         column.type_name, (evident_type(catalog, value, None) or "").removesuffix("[]"))
         for value in values]
     return any(keeps) if between else all(keeps)
+
+
+def _looked_up(node: object, target: _Target, negated: bool = False) -> Iterator[object]:
+    """The keys (as written, bare) by which a B-tree could serve condition `node` (its
+    negation when `negated`): what each of its conditions compares by a B-tree's operators
+    with what reads none of the table's columns; not in those that keep the rows whose value
+    differs, nor in an anti join (no index serves them)."""
+    node, negated, junction = _inward(node, negated)
+    if junction:
+        for arg in unwrap(node)[1].get("args") or ():
+            yield from _looked_up(arg, target, negated)
+    elif _truth(node, negated) is None and not _anti_join(node, negated) and \
+            not _unindexable(node, negated):
+        yield from (bare for _, _, op, _, bare in _operands(node, target, negated)
+                    if op in _COMPARISONS or op in _PREFIXED or op == "IS NULL")
+
+
+def _index_elements(target: _Target, where: object, columns: tuple[str, ...]) -> list:
+    """What an index serving `where` would hold, as CREATE INDEX writes its elements: each
+    key `_looked_up` finds once (a column by its name, an expression in parentheses), else
+    the target's `columns` it reads."""
+    elements: list = []
+    seen: set[str] = set()
+    for bare in _looked_up(where, target):
+        key = _key(bare)
+        if key not in seen:
+            seen.add(key)
+            elements.append(quote_ident(key) if key in target.columns else
+                            JoinedSql("(", PrintedSql(bare), ")"))
+    return elements or [quote_ident(column) for column in columns]
 
 
 def _uncollated(expr: object) -> tuple[object, str | None]:
@@ -698,9 +736,13 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                 "up to the table's last page\n-- (pg_relation_size() / "
                 "current_setting('block_size')):",
                 "where_batch_sql": batch_bound_sql(stmt, kind, _ROW_ADDRESS, qualify)}
-    listed = ", ".join(map(quote_ident, columns)) or "the column the WHERE picks rows by"
+    elements = _index_elements(_typed_target(catalog, stmt, known), stmt.get("whereClause"),
+                               columns) if known is not None else []
+    listed = [piece for i, element in enumerate(elements)
+              for piece in ((", ", element) if i else (element,))]
     return {**facts, "where_batch_how_text": "index what the WHERE reads first, in a migration "
             "of its own" + (" (with no integer key to batch by):" if batchable else
                             " (run in batches, the statement's WITH would be lost or repeated):"),
-            "where_batch_sql": f"CREATE INDEX CONCURRENTLY ON "
-                               f"{'.'.join(map(quote_ident, table.split('.', 1)))} ({listed});"}
+            "where_batch_sql": JoinedSql(
+                f"CREATE INDEX CONCURRENTLY ON {'.'.join(map(quote_ident, table.split('.', 1)))} (",
+                *(listed or ["the column the WHERE picks rows by"]), ");")}
