@@ -136,6 +136,11 @@ def generate(uri: str) -> None:
             JOIN pg_type l ON l.oid = o.amoplefttype JOIN pg_type r ON r.oid = o.amoprighttype
             WHERE a.amname = 'btree' AND l.oid <> r.oid ORDER BY 1, 2
             """).fetchall()
+        # Where each of the two converts to the other unasked, the parser takes the operator
+        # of the preferred type of their category (text, float8, timestamptz...).
+        preferred = [r[0] for r in conn.execute(
+            "SELECT typname FROM pg_type WHERE typispreferred AND typname = ANY(%(types)s) "
+            "ORDER BY 1", {"types": types}).fetchall()]
         extension_facts = _extension_casts(conn, types)
         # The server searches pg_catalog before the search_path's schemas (unless the path
         # names it): an unqualified pg_class is always the system catalog.
@@ -152,7 +157,8 @@ def generate(uri: str) -> None:
                     "opclass_changes": [list(c) for c in opclass_changes],
                     "types": types, "assignment_casts": [list(c) for c in assignment],
                     "string_types": strings, "implicit_casts": [list(c) for c in implicit],
-                    "btree_cross_type": [list(c) for c in cross_type], **extension_facts},
+                    "btree_cross_type": [list(c) for c in cross_type],
+                    "preferred_types": preferred, **extension_facts},
                    indent=0)
         + "\n")
     print(f"wrote {OUT} from PostgreSQL {version}")

@@ -53,24 +53,41 @@ def _assignment() -> tuple[frozenset[str], frozenset[tuple[str, str]], frozenset
 
 
 @lru_cache(maxsize=1)
-def _comparable() -> frozenset[tuple[str, str]]:
-    """(column type, value type) pairs whose comparison the column's B-tree serves."""
-    data = _cast_data()
-    return frozenset((*map(tuple, data["btree_cross_type"]),
-                      *((b, a) for a, b in (*data["implicit_casts"], *data["casts"]))))
+def _cross_type() -> frozenset[tuple[str, str]]:
+    """(left, right) types a B-tree operator family's operators take as they are."""
+    return frozenset((a, b) for a, b in _cast_data()["btree_cross_type"])
+
+
+@lru_cache(maxsize=1)
+def _implicit() -> frozenset[tuple[str, str]]:
+    """(source, target) of the casts the parser applies unasked (castcontext 'i')."""
+    return frozenset((a, b) for a, b in _cast_data()["implicit_casts"])
 
 
 def comparison_keeps_index_key(column: str, value: str) -> bool:
     """Whether a B-tree of a column of type `column` serves its comparison with a value of
     type `value`: the same type, two types an operator of the index's family takes as they
     are (int2 = int4, date < timestamptz), or a value the parser converts to the column's
-    type unasked (an implicit cast: numeric = 5, text = varchar). Otherwise the parser
-    converts the column (int4 = 5.5 compares numerics) and no index of it serves (checked
-    on 18.6). A type the data file does not list (a domain, an enum, an untyped literal)
-    keeps it."""
+    type unasked (an implicit cast: numeric = 5, float8 = 5.5), unless it may convert the
+    column as well and the value's type is its category's preferred one, which the parser
+    then compares by (bpchar = 'x'::text compares texts; bpchar = 'x'::varchar bpchars),
+    keeping the key only along a cast that keeps it (varchar = 'x'::text). Otherwise the parser converts the column (int4 = 5.5 compares numerics) and
+    no index of it serves (each checked on 18.6). A type the data file does not list (a
+    domain, an enum, an untyped literal) keeps it."""
     if column == value or not (builtin_base_type(column) and builtin_base_type(value)):
         return True
-    return (column, value) in _comparable()
+    if (column, value) in _cross_type():
+        return True
+    if (value, column) not in _implicit():
+        return False
+    return (column, value) not in _implicit() or value not in _preferred() or \
+        cast_keeps_index_key(column, (), value, ())
+
+
+@lru_cache(maxsize=1)
+def _preferred() -> frozenset[str]:
+    """The preferred type of each type category (pg_type.typispreferred)."""
+    return frozenset(_cast_data()["preferred_types"])
 
 
 def extension_type(name: str, extensions: Container[str]) -> bool:
