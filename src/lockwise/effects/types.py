@@ -71,9 +71,10 @@ def comparison_keeps_index_key(column: str, value: str) -> bool:
     type unasked (an implicit cast: numeric = 5, float8 = 5.5), unless it may convert the
     column as well and the value's type is its category's preferred one, which the parser
     then compares by (bpchar = 'x'::text compares texts; bpchar = 'x'::varchar bpchars),
-    keeping the key only along a cast that keeps it (varchar = 'x'::text). Otherwise the parser converts the column (int4 = 5.5 compares numerics) and
-    no index of it serves (each checked on 18.6). A type the data file does not list (a
-    domain, an enum, an untyped literal) keeps it."""
+    keeping the key only along a cast that keeps it (varchar = 'x'::text). Otherwise the
+    parser converts the column (int4 = 5.5 compares numerics) and no index of it serves
+    (each checked on 18.6). A type the data file does not list (a domain, an enum, an
+    untyped literal) keeps it."""
     if column == value or not (builtin_base_type(column) and builtin_base_type(value)):
         return True
     if (column, value) in _cross_type():
