@@ -27,10 +27,14 @@ not said.
 
 A condition is looked up in an index by its key: one side the index's column, bare, or its
 expression, the other reading none of the table's columns (`email = lower('X')`, not
-`lower(email) = 'x'` nor `a = b`). An index of an expression serves only a condition on that
-same expression (`lower(email) = 'x'`, matched on the parse tree as `_normalized` resolves
-it: the function's schema, casts the planner strips), not one on the column it reads (`email
-= 'x'`: a Seq Scan even with sequential scans disabled, checked on 18.6). Then the operator
+`lower(email) = 'x'` nor `a = b`), calling no built-in volatile function outside a subquery
+(`id = nextval('s')` has a value per row, `now()` one), and of a type that does not convert
+the column (`int_col = 5.5` compares numerics: `types.comparison_keeps_index_key`). An
+index of an expression serves only a condition on that same expression (`lower(email) =
+'x'`, matched on the parse tree as `_normalized` resolves it: the function's schema, casts
+the planner strips, a string literal's cast, `to_tsvector('english', body)` being
+`to_tsvector('english'::regconfig, body)`), not one on the column it reads (`email = 'x'`:
+a Seq Scan even with sequential scans disabled, checked on 18.6). Then the operator
 decides, by the index's access method, operator class and collation (`_key_serves`): the
 prefix of a LIKE is served only in byte order, which lockwise takes the database's default
 collation not to be (docs/accuracy.md, fix-pg62).
