@@ -3087,6 +3087,9 @@ def keyed_db(pg_server: str) -> str:
     ("lower(email) = 'x'", "serves its WHERE as written (its indexes of email hold"),
     ("email LIKE 'e1%' AND plan = 'x'", "covers what its WHERE reads of it (email, plan)"),
     ("email LIKE 'e1%'", "serves its WHERE as written (its indexes of email hold"),
+    ("a = 5.5", "serves the comparison of a (int4) with a numeric value (the parser converts"),
+    ("a IN (1, 2.5) OR email = 'x'", "serves the comparison of a (int4) with a numeric value"),
+    ("a = (random() * 10)::int", "serves the comparison of a with a volatile function's"),
 ])
 def test_where_without_index_says_a_negation_is_what_no_index_serves(where: str,
                                                                      said: str) -> None:

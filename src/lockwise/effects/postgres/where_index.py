@@ -382,7 +382,8 @@ _COMMUTED = {"=": "=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 _PREFIXED = frozenset((*_MATCHES, "~", "~*"))
 
 
-def _operands(node: object, target: _Target, negated: bool = False
+def _operands(node: object, target: _Target, negated: bool = False,
+              skipped: list[str] | None = None
               ) -> Iterator[tuple[str, object, str, str | None, object]]:
     """Each way the planner may look condition `node` (its negation when `negated`: `NOT (a
     <> 5)` is `a = 5`) up in an index: the key (a column of the target, or an expression of
@@ -393,8 +394,9 @@ def _operands(node: object, target: _Target, negated: bool = False
     must not read the target's own columns (`a = b` is no lookup of either), nor call a
     built-in volatile function outside a subquery (`id = nextval('s')`: no one value to look
     up; `now()`, stable, is one), nor be of a type that converts a bare column key (`int_col =
-    5.5`: `_keeps_type`), each checked on 18.6. A condition of another form is its own key
-    (`flag`, `f(a)`: an index of it serves it as `= true`)."""
+    5.5`: `_converting_type`), each checked on 18.6 (`skipped` gets why, for a column key,
+    `_skipped_text`). A condition of another form is its own key (`flag`, `f(a)`: an index
+    of it serves it as `= true`)."""
     kind, body = unwrap(node)
     sides: list[tuple[object, object, str]] = []
     if kind == "A_Expr":
@@ -423,8 +425,9 @@ def _operands(node: object, target: _Target, negated: bool = False
     else:
         sides = [(node, None, "=")]
     for key, other, op in sides:
-        if other is not None and (target.columns_in(other) or calls_builtin_volatile(other)):
+        if other is not None and target.columns_in(other):
             continue
+        volatile = other is not None and calls_builtin_volatile(other)
         keys = unwrap(key)[1].get("args") or () if unwrap(key)[0] == "RowExpr" else (key,)
         for each in keys:  # (a row comparison is looked up by its columns)
             written, collation = _uncollated(each)
@@ -432,43 +435,60 @@ def _operands(node: object, target: _Target, negated: bool = False
             bare = target.bare(written)
             found = _key(_normalized(bare, target.types))
             column = target.types.get(found)
-            if column is not None and other is not None and \
-                    not _keeps_type(column, other, target.catalog, between=(
-                        "BETWEEN" in unwrap(node)[1].get("kind", ""))):
+            converted = _converting_type(column, other, target.catalog, between=(
+                "BETWEEN" in unwrap(node)[1].get("kind", ""))) \
+                if column is not None and other is not None else None
+            if volatile or converted:
+                if skipped is not None and column is not None:
+                    skipped.append(_skipped_text(found, column, converted))
                 continue
             yield found, other, op, collation or other_collation or (
                 column.collation if column is not None else None), bare
 
 
-def _keeps_type(column: Column, other: object, catalog: Catalog | None,
-                between: bool = False) -> bool:
-    """Whether comparing `column` with `other` keeps the column as it is, a key of its B-tree
-    (`types.comparison_keeps_index_key`, for each type `other` evidently has: a literal's, a
-    cast's; an IN list or an ARRAY's elements have one type together, any bound of a BETWEEN
-    may be looked up alone). An expression of no evident type keeps it."""
+def _converting_type(column: Column, other: object, catalog: Catalog | None,
+                     between: bool = False) -> str | None:
+    """The type of `other` to which comparing `column` with it converts the column, which its
+    B-tree does not hold (`types.comparison_keeps_index_key`, for each type `other` evidently
+    has: a literal's, a cast's; an IN list or an ARRAY's elements have one type together, any
+    bound of a BETWEEN may be looked up alone); None when the column is kept as it is, or
+    `other` is an expression of no evident type."""
     if catalog is None or column.array:
-        return True
+        return None
     kind, body = unwrap(other)
     values = body.get("items") or () if kind == "List" else \
         body.get("elements") or () if kind == "A_ArrayExpr" else [other]
-    keeps = [comparison_keeps_index_key(
-        column.type_name, (evident_type(catalog, value, None) or "").removesuffix("[]"))
-        for value in values]
-    return any(keeps) if between else all(keeps)
+    types = [(evident_type(catalog, value, None) or "").removesuffix("[]") for value in values]
+    converting = [t for t in types if not comparison_keeps_index_key(column.type_name, t)]
+    return None if not converting or between and len(converting) < len(types) \
+        else converting[0]
 
 
-def _looked_up(node: object, target: _Target, negated: bool = False) -> Iterator[object]:
+def _skipped_text(name: str, column: Column, converted: str | None) -> str:
+    """Why the comparison of column `name` with a value is no lookup in its index: the value
+    is of type `converted`, or else a volatile function's."""
+    name = quote_ident(name)
+    if converted:
+        return f"serves the comparison of {name} ({column.type_name}) with a {converted} " \
+               f"value (the parser converts {name} to {converted}, which its indexes do not " \
+               f"hold: write the value as {column.type_name})"
+    return f"serves the comparison of {name} with a volatile function's value (one for " \
+           f"each row, none to look up in an index)"
+
+
+def _looked_up(node: object, target: _Target, negated: bool = False,
+               skipped: list[str] | None = None) -> Iterator[object]:
     """The keys (as written, bare) by which a B-tree could serve condition `node` (its
     negation when `negated`): what each of its conditions compares by a B-tree's operators
     with what reads none of the table's columns; not in those that keep the rows whose value
-    differs, nor in an anti join (no index serves them)."""
+    differs, nor in an anti join (no index serves them). `skipped`: as `_operands` takes it."""
     node, negated, junction = _inward(node, negated)
     if junction:
         for arg in unwrap(node)[1].get("args") or ():
-            yield from _looked_up(arg, target, negated)
+            yield from _looked_up(arg, target, negated, skipped)
     elif _truth(node, negated) is None and not _anti_join(node, negated) and \
             not _unindexable(node, negated):
-        yield from (bare for _, _, op, _, bare in _operands(node, target, negated)
+        yield from (bare for _, _, op, _, bare in _operands(node, target, negated, skipped)
                     if op in _COMPARISONS or op in _PREFIXED or op == "IS NULL")
 
 
@@ -675,8 +695,9 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
     """Why no index of `table` serves the WHERE of `stmt`, which reads `columns` of it
     (`reads`, as said): its NOT EXISTS (NOT IN, <> ALL subquery); else, when an index reads
     each of those columns, its condition that keeps the values that differ (`<>`, NOT LIKE),
-    or that those indexes hold the values as they are (not the expression, or the order, the
-    WHERE looks for); else that no index covers them."""
+    or what makes a comparison of one no lookup (a value of a type the column is converted
+    to, a volatile function's), or that those indexes hold the values as they are (not the
+    expression, or the order, the WHERE looks for); else that no index covers them."""
     where = stmt.get("whereClause")
     if columns is not None and (anti := _first_in(where, _anti_join)):
         return f"serves the {anti} of its WHERE (it keeps the rows with no match in its " \
@@ -686,6 +707,12 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
         return f"serves the {written} of its WHERE (an index finds the rows equal to a " \
                f"value, or in a range of values, not those that differ: each row is tried, " \
                f"whatever index the compared column has)"
+    known = catalog.fully_known(table)
+    skipped: list[str] = []
+    if covered and known is not None:
+        list(_looked_up(where, _typed_target(catalog, stmt, known), skipped=skipped))
+    if skipped:
+        return skipped[0]
     if covered and columns:
         return f"serves its WHERE as written (its indexes of {reads} hold each value as it " \
                f"is: not an expression of it, and in byte order, for a pattern's prefix, " \
