@@ -117,6 +117,30 @@ def generate(uri: str) -> None:
         strings = [r[0] for r in conn.execute(
             "SELECT typname FROM pg_type WHERE typcategory = 'S' AND typname = ANY(%(types)s) "
             "ORDER BY 1", {"types": types}).fetchall()]
+        # A comparison of a column with a value of another type keeps the column's index
+        # only when the operator the parser picks is in the index's operator family: one
+        # taking the two types as they are (a B-tree family's cross-type operators,
+        # `int2_col = 5` of int2 and int4), or one of the column's type, the value converted
+        # to it without a word (an implicit cast); else the parser converts the column.
+        implicit = conn.execute(
+            """
+            SELECT s.typname, t.typname FROM pg_cast c
+            JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+            WHERE c.castcontext = 'i' AND s.typname = ANY(%(types)s)
+              AND t.typname = ANY(%(types)s) AND s.oid <> t.oid ORDER BY 1, 2
+            """, {"types": types}).fetchall()
+        cross_type = conn.execute(
+            """
+            SELECT DISTINCT l.typname, r.typname FROM pg_amop o
+            JOIN pg_am a ON a.oid = o.amopmethod
+            JOIN pg_type l ON l.oid = o.amoplefttype JOIN pg_type r ON r.oid = o.amoprighttype
+            WHERE a.amname = 'btree' AND l.oid <> r.oid ORDER BY 1, 2
+            """).fetchall()
+        # Where each of the two converts to the other unasked, the parser takes the operator
+        # of the preferred type of their category (text, float8, timestamptz...).
+        preferred = [r[0] for r in conn.execute(
+            "SELECT typname FROM pg_type WHERE typispreferred AND typname = ANY(%(types)s) "
+            "ORDER BY 1", {"types": types}).fetchall()]
         extension_facts = _extension_casts(conn, types)
         # The server searches pg_catalog before the search_path's schemas (unless the path
         # names it): an unqualified pg_class is always the system catalog.
@@ -132,7 +156,10 @@ def generate(uri: str) -> None:
         json.dumps({"server_version": version, "casts": [list(c) for c in casts],
                     "opclass_changes": [list(c) for c in opclass_changes],
                     "types": types, "assignment_casts": [list(c) for c in assignment],
-                    "string_types": strings, **extension_facts}, indent=0)
+                    "string_types": strings, "implicit_casts": [list(c) for c in implicit],
+                    "btree_cross_type": [list(c) for c in cross_type],
+                    "preferred_types": preferred, **extension_facts},
+                   indent=0)
         + "\n")
     print(f"wrote {OUT} from PostgreSQL {version}")
 

@@ -2902,8 +2902,11 @@ def test_an_expression_index_serves_only_its_expression_as_the_server_plans_it(
 
 KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(50), "
          "handle varchar(50), nick text, alias text, n int, code char(5), "
-         "cc text COLLATE \"C\", p text, h text, seen timestamptz);\n"
+         "cc text COLLATE \"C\", p text, h text, seen timestamptz, s smallint, nu numeric, "
+         "ts timestamp, d date, f float8, body text, doc text);\n"
          "CREATE FUNCTION norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT $1';\n"
+         "CREATE FUNCTION inlined() RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 5';\n"
+         "CREATE SEQUENCE accounts_seq;\n"
          "CREATE INDEX accounts_email_idx ON accounts (email);\n"
          "CREATE INDEX accounts_vc_idx ON accounts (vc);\n"
          "CREATE INDEX accounts_handle_idx ON accounts (pg_catalog.lower(handle));\n"
@@ -2915,7 +2918,15 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
          "CREATE INDEX accounts_code_idx ON accounts (code);\n"
          "CREATE INDEX accounts_cc_idx ON accounts (cc);\n"
          "CREATE INDEX accounts_p_idx ON accounts (p text_pattern_ops);\n"
-         "CREATE INDEX accounts_h_idx ON accounts USING hash (h);")
+         "CREATE INDEX accounts_h_idx ON accounts USING hash (h);\n"
+         "CREATE INDEX accounts_s_idx ON accounts (s);\n"
+         "CREATE INDEX accounts_nu_idx ON accounts (nu);\n"
+         "CREATE INDEX accounts_ts_idx ON accounts (ts);\n"
+         "CREATE INDEX accounts_d_idx ON accounts (d);\n"
+         "CREATE INDEX accounts_f_idx ON accounts (f);\n"
+         "CREATE INDEX accounts_body_idx ON accounts USING gin (to_tsvector('english', body));\n"
+         "CREATE INDEX accounts_doc_idx ON accounts USING gin "
+         "(to_tsvector('english'::regconfig, doc));")
 
 
 @pytest.mark.parametrize(("where", "scans"), [
@@ -2976,6 +2987,66 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
     ("h IN ('h5', 'h6')", False),
     ("h > 'h5'", True),
     ("h IS NULL", True),
+    # a value of a wider type converts the column (no operator of its index takes the two):
+    # numeric and float against an integer, float against numeric
+    ("n = 5.5", True),
+    ("n = 5.0", True),
+    ("n < 5.5", True),
+    ("5.5 = n", True),
+    ("id = 5.5", True),
+    ("s = 5.0", True),
+    ("n = 5::numeric", True),
+    ("n = 5::float8", True),
+    ("nu = 5::float8", True),
+    ("n IN (1, 2.5)", True),
+    ("n = ANY (ARRAY[1.5, 2])", True),
+    ("n = ANY ('{1.5,2}'::numeric[])", True),
+    # ... not the value converted to the column's type, nor an integer of another width, nor
+    # a date or time of another kind (each an operator of the index's family)
+    ("n = '5'", False),
+    ("n = 5::bigint", False),
+    ("s = 5", False),
+    ("id = 5", False),
+    ("id = 12345678901", False),
+    ("nu = 5", False),
+    ("nu = 5.5", False),
+    ("f = 5.5", False),
+    ("n IN (1, 2)", False),
+    ("n BETWEEN 1 AND 2.5", False),
+    ("email = 'e5'::varchar", False),
+    ("vc = 'v5'::text", False),
+    ("code = 'c5'::varchar", False),
+    ("code = 'c5'::text", True),
+    ("n = 5::oid", True),
+    ("ts = now()", False),
+    ("ts < '2020-01-01'::timestamptz", False),
+    ("d = '2020-01-01'::timestamptz", False),
+    ("d = now()", False),
+    ("d < localtimestamp", False),
+    # a volatile function gives no value to look up (a stable one, now(), does), unless a
+    # subquery computes it first
+    ("email = random()::text", True),
+    ("id = nextval('accounts_seq')", True),
+    ("ts < clock_timestamp()", True),
+    ("email = md5(random()::text)", True),
+    ("n = inlined()", False),
+    ("ts < now()", False),
+    ("ts < statement_timestamp()", False),
+    ("id = (SELECT nextval('accounts_seq'))", False),
+    # = ALL, <> ANY, < ALL: no B-tree lookup; < ANY and a NOT that makes an = ANY are one
+    ("n = ALL (ARRAY[1, 2])", True),
+    ("n = ALL (ARRAY[1])", True),
+    ("n <> ANY (ARRAY[1, 2])", True),
+    ("n < ALL (ARRAY[1, 2])", True),
+    ("n = ALL (SELECT 1)", True),
+    ("n < ANY (ARRAY[1, 2])", False),
+    ("NOT (n <> ALL (ARRAY[1, 2]))", False),
+    ("NOT (n <> 5)", False),
+    # an expression index's constant, its cast written or not
+    ("to_tsvector('english'::regconfig, body) @@ to_tsquery('x')", False),
+    ("to_tsvector('english', body) @@ to_tsquery('x')", False),
+    ("to_tsvector('english', doc) @@ to_tsquery('x')", False),
+    ("to_tsvector(doc) @@ to_tsquery('x')", True),
 ])
 def test_an_index_serves_its_key_as_the_server_plans_it(keyed_db: str, where: str,
                                                         scans: bool) -> None:
@@ -3000,7 +3071,9 @@ def keyed_db(pg_server: str) -> str:
     _planned(uri, KEYED, "SELECT 1",
              "INSERT INTO accounts SELECT g, 'e' || g, 'v' || g, 'h' || g, 'k' || g, "
              "'a' || g, g, 'c' || (g % 1000), 'c' || g, 'p' || g, 'h' || g, "
-             "now() - g * interval '1 minute' FROM generate_series(1, 100000) g")
+             "now() - g * interval '1 minute', g % 30000, g, "
+             "localtimestamp - g * interval '1 minute', current_date - g % 3000, g, "
+             "'w' || g, 'w' || g FROM generate_series(1, 100000) g")
     return uri
 
 
@@ -3014,6 +3087,9 @@ def keyed_db(pg_server: str) -> str:
     ("lower(email) = 'x'", "serves its WHERE as written (its indexes of email hold"),
     ("email LIKE 'e1%' AND plan = 'x'", "covers what its WHERE reads of it (email, plan)"),
     ("email LIKE 'e1%'", "serves its WHERE as written (its indexes of email hold"),
+    ("a = 5.5", "serves the comparison of a (int4) with a numeric value (the parser converts"),
+    ("a IN (1, 2.5) OR email = 'x'", "serves the comparison of a (int4) with a numeric value"),
+    ("a = (random() * 10)::int", "serves the comparison of a with a volatile function's"),
 ])
 def test_where_without_index_says_a_negation_is_what_no_index_serves(where: str,
                                                                      said: str) -> None:

@@ -1557,6 +1557,28 @@ def test_unindexed_where_of_a_statement_with_a_with_is_not_batched() -> None:
     assert "INSERT" not in found.instead
 
 
+@pytest.mark.parametrize(("sql", "pg_version", "index"), [
+    # with a WITH the statement is not batched: the index named is the expression's
+    ("WITH seen AS (SELECT 1)\nUPDATE accounts SET plan = 'free' WHERE lower(email) = 'x';",
+     16, "CREATE INDEX CONCURRENTLY ON public.accounts ((lower(email)));"),
+    # before 14, no TID range to batch by, and no integer key
+    ("UPDATE accounts SET plan = 'free' WHERE lower(email) = 'x';", 13,
+     "CREATE INDEX CONCURRENTLY ON public.accounts ((lower(email)));"),
+    ("UPDATE accounts a SET plan = 'free' WHERE lower(a.email) = 'x' AND plan = 'y';", 13,
+     "CREATE INDEX CONCURRENTLY ON public.accounts ((lower(email)), plan);"),
+    ("UPDATE accounts SET plan = 'free' WHERE plan = 'x';", 13,
+     "CREATE INDEX CONCURRENTLY ON public.accounts (plan);"),
+])
+def test_the_index_advised_holds_what_the_where_looks_up(sql: str, pg_version: int,
+                                                         index: str) -> None:
+    """An index of the column would not serve a condition on an expression of it: the advice
+    names the expression, as the condition writes it (its target's alias left out)."""
+    setup = "CREATE TABLE accounts (code text PRIMARY KEY, plan text, email text);"
+    (found,) = [f for f in findings(sql, setup=setup, pg_version=pg_version)
+                if f.rule == "where-without-index"]
+    assert index in (found.instead or "")
+
+
 def test_missing_statement_timeout_is_reported_once_per_transaction() -> None:
     # One SET LOCAL statement_timeout at the transaction's start bounds each statement of it:
     # the later ones are named in the first finding, not reported again.

@@ -83,7 +83,7 @@ def identity(catalog: Catalog, obj: dict | None, procedure: bool) -> tuple[str, 
     return tuple(arg_type(catalog, t) for t in obj.get("objargs") or ())
 
 
-def _evident_type(catalog: Catalog, arg: dict, scope: FromScope | None) -> str | None:
+def evident_type(catalog: Catalog, arg: dict, scope: FromScope | None) -> str | None:
     """The type of a call's argument when it is evident: a cast, a constant the server types
     by its spelling (an integer, a decimal, a boolean; "unknown" for an untyped string
     constant or NULL), or a column of the FROM list `scope` the call sees (one table having
@@ -147,7 +147,7 @@ def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
     if len(fit) <= 1 or named:
         found = fit[0] if len(fit) == 1 else None
     else:
-        evident = [_evident_type(catalog, a, scope) for a in args]
+        evident = [evident_type(catalog, a, scope) for a in args]
         if None in evident:
             return None
         from lockwise.catalog.call_resolution import resolved
@@ -210,7 +210,7 @@ def _not_spread(catalog: Catalog, routine: Routine, args: tuple | list, named: b
     element = routine.args[-1].removesuffix("[]")
     return not takes_array(element) and any(
         unwrap(a)[0] == "A_ArrayExpr" or
-        (_evident_type(catalog, a, scope) or "").endswith("[]")
+        (evident_type(catalog, a, scope) or "").endswith("[]")
         for a in args[len(routine.args) - 1:])
 
 

@@ -33,14 +33,13 @@ def _cast_data() -> dict:
     return json.loads((_DATA / "casts.json").read_text())
 
 
-@lru_cache(maxsize=1)
-def _binary_casts() -> frozenset[tuple[str, str]]:
-    return frozenset((a, b) for a, b in _cast_data()["casts"])
-
-
-@lru_cache(maxsize=1)
-def _opclass_changes() -> frozenset[tuple[str, str]]:
-    return frozenset((a, b) for a, b in _cast_data()["opclass_changes"])
+@lru_cache(maxsize=8)
+def _pairs(key: str) -> frozenset[tuple[str, str]]:
+    """The type pairs the data file lists under `key`: "casts" (binary casts, source and
+    target), "opclass_changes" (those of them that change the default operator class),
+    "btree_cross_type" (the left and right types of a B-tree family's operators),
+    "implicit_casts" (the casts the parser applies unasked, castcontext 'i')."""
+    return frozenset((a, b) for a, b in _cast_data()[key])
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +49,33 @@ def _assignment() -> tuple[frozenset[str], frozenset[tuple[str, str]], frozenset
             frozenset((a, b) for a, b in (*data["assignment_casts"],
                                           *data["extension_assignment_casts"])),
             frozenset((*data["string_types"], *data["extension_string_types"])))
+
+
+def comparison_keeps_index_key(column: str, value: str) -> bool:
+    """Whether a B-tree of a column of type `column` serves its comparison with a value of
+    type `value`: the same type, two types an operator of the index's family takes as they
+    are (int2 = int4, date < timestamptz), or a value the parser converts to the column's
+    type unasked (an implicit cast: numeric = 5, float8 = 5.5), unless it may convert the
+    column as well and the value's type is its category's preferred one, which the parser
+    then compares by (bpchar = 'x'::text compares texts; bpchar = 'x'::varchar bpchars),
+    keeping the key only along a cast that keeps it (varchar = 'x'::text). Otherwise the
+    parser converts the column (int4 = 5.5 compares numerics) and no index of it serves
+    (each checked on 18.6). A type the data file does not list (a domain, an enum, an
+    untyped literal) keeps it."""
+    if column == value or not (builtin_base_type(column) and builtin_base_type(value)):
+        return True
+    if (column, value) in _pairs("btree_cross_type"):
+        return True
+    if (value, column) not in _pairs("implicit_casts"):
+        return False
+    return (column, value) not in _pairs("implicit_casts") or value not in _preferred() or \
+        cast_keeps_index_key(column, (), value, ())
+
+
+@lru_cache(maxsize=1)
+def _preferred() -> frozenset[str]:
+    """The preferred type of each type category (pg_type.typispreferred)."""
+    return frozenset(_cast_data()["preferred_types"])
 
 
 def extension_type(name: str, extensions: Container[str]) -> bool:
@@ -98,7 +124,7 @@ def type_change_rebuilds_indexes(old: str, new: str) -> bool:
     """Whether a type change that keeps the stored values still rebuilds the column's (btree)
     indexes: the new type's default operator class is another one (CheckIndexCompatible), as
     between timestamp and timestamptz, or along the binary casts the data file lists."""
-    return old != new and ((old, new) in _ZONE_PAIRS or (old, new) in _opclass_changes())
+    return old != new and ((old, new) in _ZONE_PAIRS or (old, new) in _pairs("opclass_changes"))
 
 
 def cast_keeps_index_key(old: str, old_mods: tuple[int, ...], new: str,
@@ -110,8 +136,8 @@ def cast_keeps_index_key(old: str, old_mods: tuple[int, ...], new: str,
     serves a condition on the column so cast (`vc::text = 'x'`; checked on 18.6)."""
     if new_mods and new_mods != old_mods:
         return False  # a length coercion: a function call the index does not hold
-    return old == new or not new_mods and (old, new) in _binary_casts() and \
-        (old, new) not in _opclass_changes()
+    return old == new or not new_mods and (old, new) in _pairs("casts") and \
+        (old, new) not in _pairs("opclass_changes")
 
 
 def type_change_rewrites(
@@ -129,7 +155,7 @@ def type_change_rewrites(
         return _typmod_change(old, old_mods, new_mods)
     if (old, new) in _ZONE_PAIRS:
         return _zone_change(old, new, new_mods, pg_version, session_timezone_utc)
-    if (old, new) in _binary_casts():
+    if (old, new) in _pairs("casts"):
         # The length coercion that follows does not know the value's own length (a relabel
         # has none): it runs on every value (checked on the server: to char(n), bit(n) too).
         if new_mods:

@@ -15,6 +15,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
+from lockwise.parse.trees import rebuilt
 
 _DATA = Path(__file__).resolve().parent / "data" / "functions.json"
 
@@ -155,6 +156,16 @@ def volatile_functions(expr: object, user_functions: dict[str, str]) -> list[str
         if code is None or code == "v":
             out.append(name)
     return out
+
+
+def calls_builtin_volatile(expr: object) -> bool:
+    """Whether `expr`, outside its subqueries (each run once, before the rows are read), calls
+    a built-in function that is volatile in some overload (random(), nextval(),
+    clock_timestamp()). A user function is not counted: one of SQL the planner may inline
+    into the expression its body is, whatever volatility it was declared with."""
+    builtin = _builtin()
+    return any(builtin.get(name) == "v" for name in function_names(rebuilt(
+        expr, lambda item: {} if type(item) is dict and "SubLink" in item else None)))
 
 
 def changes_between_transactions(expr: object, user_functions: dict[str, str]) -> bool:

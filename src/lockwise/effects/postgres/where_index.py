@@ -27,10 +27,14 @@ not said.
 
 A condition is looked up in an index by its key: one side the index's column, bare, or its
 expression, the other reading none of the table's columns (`email = lower('X')`, not
-`lower(email) = 'x'` nor `a = b`). An index of an expression serves only a condition on that
-same expression (`lower(email) = 'x'`, matched on the parse tree as `_normalized` resolves
-it: the function's schema, casts the planner strips), not one on the column it reads (`email
-= 'x'`: a Seq Scan even with sequential scans disabled, checked on 18.6). Then the operator
+`lower(email) = 'x'` nor `a = b`), calling no built-in volatile function outside a subquery
+(`id = nextval('s')` has a value per row, `now()` one), and of a type that does not convert
+the column (`int_col = 5.5` compares numerics: `types.comparison_keeps_index_key`). An
+index of an expression serves only a condition on that same expression (`lower(email) =
+'x'`, matched on the parse tree as `_normalized` resolves it: the function's schema, casts
+the planner strips, a string literal's cast, `to_tsvector('english', body)` being
+`to_tsvector('english'::regconfig, body)`), not one on the column it reads (`email = 'x'`:
+a Seq Scan even with sequential scans disabled, checked on 18.6). Then the operator
 decides, by the index's access method, operator class and collation (`_key_serves`): the
 prefix of a LIKE is served only in byte order, which lockwise takes the database's default
 collation not to be (docs/accuracy.md, fix-pg62).
@@ -42,7 +46,8 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
-from lockwise.catalog.model import Catalog, Column
+from lockwise.catalog.model import Catalog, Column, Table
+from lockwise.catalog.overloads import evident_type
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     JoinedSql,
@@ -57,8 +62,8 @@ from lockwise.effects.nodes import (
     walk_except,
     with_column_refs,
 )
-from lockwise.effects.types import cast_keeps_index_key
-from lockwise.effects.volatility import builtin_functions
+from lockwise.effects.types import cast_keeps_index_key, comparison_keeps_index_key
+from lockwise.effects.volatility import builtin_functions, calls_builtin_volatile
 from lockwise.parse.quoting import quote_ident
 from lockwise.parse.trees import rebuilt
 
@@ -82,8 +87,7 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
     if known is None or not where:
         return None
     indexed = _indexed(catalog, table)
-    target = _Target(stmt, set(known.columns))
-    target.types = known.columns
+    target = _typed_target(catalog, stmt, known)
     if pg_version >= 17:
         target.never_null = {name for name, col in known.columns.items()
                              if col.not_null and col.not_null_valid}
@@ -91,6 +95,14 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
     if _served(where, target, indexed):
         return None
     return tuple(sorted(target.columns_in(where)))
+
+
+def _typed_target(catalog: Catalog, stmt: dict, known: Table) -> _Target:
+    """The target of `stmt`, table `known`, with its columns' types."""
+    target = _Target(stmt, set(known.columns))
+    target.types = known.columns
+    target.catalog = catalog
+    return target
 
 
 class _IndexKey(NamedTuple):
@@ -193,6 +205,8 @@ def _normalized(expr: object, columns: Mapping[str, Column]) -> object:
         if kind != "TypeCast":
             return None
         arg = _normalized(body.get("arg"), columns)
+        if "sval" in unwrap(arg)[1]:
+            return arg  # the server types an untyped literal as its place asks: the same
         name, mods, array = type_name(body.get("typeName"))
         column = columns.get(_key(arg))
         if column is not None and not array and not column.array and cast_keeps_index_key(
@@ -288,6 +302,8 @@ class _Target:
         self.all_null: set[str] = set()
         #: Its columns as the catalog knows them (their types and collations), by name.
         self.types: Mapping[str, Column] = {}
+        #: The catalog (the types a cast names).
+        self.catalog: Catalog | None = None
 
     def column(self, fields: list[str]) -> str | None:
         """The target's column a ColumnRef names (`fields`), None for another relation's."""
@@ -352,7 +368,7 @@ def _served(node: object, target: _Target, indexed: set[str], negated: bool = Fa
     if _null_tested(node, target, "IS_NOT_NULL", negated) in target.never_null:
         return False  # true of every row: the planner drops it (17+) and reads them all
     return any(_key_serves(how, op, collation, other)
-               for key, other, op, collation in _operands(node, target)
+               for key, other, op, collation, _ in _operands(node, target, negated)
                for how in indexed.get(key, ()))
 
 
@@ -364,14 +380,21 @@ _COMMUTED = {"=": "=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 _PREFIXED = frozenset((*_MATCHES, "~", "~*"))
 
 
-def _operands(node: object, target: _Target) -> Iterator[tuple[str, object, str, str | None]]:
-    """Each way the planner may look condition `node` up in an index: the key (a column of
-    the target, or an expression of its columns, as `_indexed` files it), the other side it
-    is compared with (None for a test of the key alone), the operator (the parser's kind
-    for a pattern match, `IS NULL`), and the collation of the comparison (written, else the
-    column's). The other side must not read the target's own columns (`a = b` is no
-    lookup of either, checked on 18.6). A condition of another form is its own key (`flag`,
-    `f(a)`: an index of it serves it as `= true`)."""
+def _operands(node: object, target: _Target, negated: bool = False,
+              skipped: list[str] | None = None
+              ) -> Iterator[tuple[str, object, str, str | None, object]]:
+    """Each way the planner may look condition `node` (its negation when `negated`: `NOT (a
+    <> 5)` is `a = 5`) up in an index: the key (a column of the target, or an expression of
+    its columns, as `_indexed` files it), the other side it is compared with (None for a
+    test of the key alone), the operator (the parser's kind for a pattern match, `IS
+    NULL`), the collation of the comparison (written, else the column's), and the key as
+    written (its column references bare). The other side
+    must not read the target's own columns (`a = b` is no lookup of either), nor call a
+    built-in volatile function outside a subquery (`id = nextval('s')`: no one value to look
+    up; `now()`, stable, is one), nor be of a type that converts a bare column key (`int_col =
+    5.5`: `_converting_type`), each checked on 18.6 (`skipped` gets why, for a column key,
+    `_skipped_text`). A condition of another form is its own key (`flag`, `f(a)`: an index
+    of it serves it as `= true`)."""
     kind, body = unwrap(node)
     sides: list[tuple[object, object, str]] = []
     if kind == "A_Expr":
@@ -379,6 +402,8 @@ def _operands(node: object, target: _Target) -> Iterator[tuple[str, object, str,
         op = (strings(body.get("name")) or [""])[-1]
         if op == "<>" and any("boolval" in unwrap(side)[1] for side in (lexpr, rexpr)):
             op = "="  # `flag <> true` is `flag = false`
+        if negated:
+            op = _NEGATOR.get(op, op)  # (`_unindexable` took those no index serves)
         if expr_kind == "AEXPR_OP" and lexpr is not None:
             sides = [(lexpr, rexpr, op), (rexpr, lexpr, _COMMUTED.get(op, ""))]
         elif expr_kind in _MATCHES:
@@ -400,14 +425,84 @@ def _operands(node: object, target: _Target) -> Iterator[tuple[str, object, str,
     for key, other, op in sides:
         if other is not None and target.columns_in(other):
             continue
+        volatile = other is not None and calls_builtin_volatile(other)
         keys = unwrap(key)[1].get("args") or () if unwrap(key)[0] == "RowExpr" else (key,)
         for each in keys:  # (a row comparison is looked up by its columns)
             written, collation = _uncollated(each)
             other_collation = _uncollated(other)[1] if other is not None else None
-            found = _key(_normalized(target.bare(written), target.types))
+            bare = target.bare(written)
+            found = _key(_normalized(bare, target.types))
             column = target.types.get(found)
+            converted = _converting_type(column, other, target.catalog, between=(
+                "BETWEEN" in unwrap(node)[1].get("kind", ""))) \
+                if column is not None and other is not None else None
+            if volatile or converted:
+                if skipped is not None and column is not None:
+                    skipped.append(_skipped_text(found, column, converted))
+                continue
             yield found, other, op, collation or other_collation or (
-                column.collation if column is not None else None)
+                column.collation if column is not None else None), bare
+
+
+def _converting_type(column: Column, other: object, catalog: Catalog | None,
+                     between: bool = False) -> str | None:
+    """The type of `other` to which comparing `column` with it converts the column, which its
+    B-tree does not hold (`types.comparison_keeps_index_key`, for each type `other` evidently
+    has: a literal's, a cast's; an IN list or an ARRAY's elements have one type together, any
+    bound of a BETWEEN may be looked up alone); None when the column is kept as it is, or
+    `other` is an expression of no evident type."""
+    if catalog is None or column.array:
+        return None
+    kind, body = unwrap(other)
+    values = body.get("items") or () if kind == "List" else \
+        body.get("elements") or () if kind == "A_ArrayExpr" else [other]
+    types = [(evident_type(catalog, value, None) or "").removesuffix("[]") for value in values]
+    converting = [t for t in types if not comparison_keeps_index_key(column.type_name, t)]
+    return None if not converting or between and len(converting) < len(types) \
+        else converting[0]
+
+
+def _skipped_text(name: str, column: Column, converted: str | None) -> str:
+    """Why the comparison of column `name` with a value is no lookup in its index: the value
+    is of type `converted`, or else a volatile function's."""
+    name = quote_ident(name)
+    if converted:
+        return f"serves the comparison of {name} ({column.type_name}) with a {converted} " \
+               f"value (the parser converts {name} to {converted}, which its indexes do not " \
+               f"hold: write the value as {column.type_name})"
+    return f"serves the comparison of {name} with a volatile function's value (one for " \
+           f"each row, none to look up in an index)"
+
+
+def _looked_up(node: object, target: _Target, negated: bool = False,
+               skipped: list[str] | None = None) -> Iterator[object]:
+    """The keys (as written, bare) by which a B-tree could serve condition `node` (its
+    negation when `negated`): what each of its conditions compares by a B-tree's operators
+    with what reads none of the table's columns; not in those that keep the rows whose value
+    differs, nor in an anti join (no index serves them). `skipped`: as `_operands` takes it."""
+    node, negated, junction = _inward(node, negated)
+    if junction:
+        for arg in unwrap(node)[1].get("args") or ():
+            yield from _looked_up(arg, target, negated, skipped)
+    elif _truth(node, negated) is None and not _anti_join(node, negated) and \
+            not _unindexable(node, negated):
+        yield from (bare for _, _, op, _, bare in _operands(node, target, negated, skipped)
+                    if op in _COMPARISONS or op in _PREFIXED or op == "IS NULL")
+
+
+def _index_elements(target: _Target, where: object, columns: tuple[str, ...]) -> list:
+    """What an index serving `where` would hold, as CREATE INDEX writes its elements: each
+    key `_looked_up` finds once (a column by its name, an expression in parentheses), else
+    the target's `columns` it reads."""
+    elements: list = []
+    seen: set[str] = set()
+    for bare in _looked_up(where, target):
+        key = _key(bare)
+        if key not in seen:
+            seen.add(key)
+            elements.append(quote_ident(key) if key in target.columns else
+                            JoinedSql("(", PrintedSql(bare), ")"))
+    return elements or [quote_ident(column) for column in columns]
 
 
 def _uncollated(expr: object) -> tuple[object, str | None]:
@@ -598,8 +693,9 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
     """Why no index of `table` serves the WHERE of `stmt`, which reads `columns` of it
     (`reads`, as said): its NOT EXISTS (NOT IN, <> ALL subquery); else, when an index reads
     each of those columns, its condition that keeps the values that differ (`<>`, NOT LIKE),
-    or that those indexes hold the values as they are (not the expression, or the order, the
-    WHERE looks for); else that no index covers them."""
+    or what makes a comparison of one no lookup (a value of a type the column is converted
+    to, a volatile function's), or that those indexes hold the values as they are (not the
+    expression, or the order, the WHERE looks for); else that no index covers them."""
     where = stmt.get("whereClause")
     if columns is not None and (anti := _first_in(where, _anti_join)):
         return f"serves the {anti} of its WHERE (it keeps the rows with no match in its " \
@@ -609,6 +705,12 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
         return f"serves the {written} of its WHERE (an index finds the rows equal to a " \
                f"value, or in a range of values, not those that differ: each row is tried, " \
                f"whatever index the compared column has)"
+    known = catalog.fully_known(table)
+    skipped: list[str] = []
+    if covered and known is not None:
+        list(_looked_up(where, _typed_target(catalog, stmt, known), skipped=skipped))
+    if skipped:
+        return skipped[0]
     if covered and columns:
         return f"serves its WHERE as written (its indexes of {reads} hold each value as it " \
                f"is: not an expression of it, and in byte order, for a pattern's prefix, " \
@@ -663,9 +765,13 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                 "up to the table's last page\n-- (pg_relation_size() / "
                 "current_setting('block_size')):",
                 "where_batch_sql": batch_bound_sql(stmt, kind, _ROW_ADDRESS, qualify)}
-    listed = ", ".join(map(quote_ident, columns)) or "the column the WHERE picks rows by"
+    elements = _index_elements(_typed_target(catalog, stmt, known), stmt.get("whereClause"),
+                               columns) if known is not None else []
+    listed = [piece for i, element in enumerate(elements)
+              for piece in ((", ", element) if i else (element,))]
     return {**facts, "where_batch_how_text": "index what the WHERE reads first, in a migration "
             "of its own" + (" (with no integer key to batch by):" if batchable else
                             " (run in batches, the statement's WITH would be lost or repeated):"),
-            "where_batch_sql": f"CREATE INDEX CONCURRENTLY ON "
-                               f"{'.'.join(map(quote_ident, table.split('.', 1)))} ({listed});"}
+            "where_batch_sql": JoinedSql(
+                f"CREATE INDEX CONCURRENTLY ON {'.'.join(map(quote_ident, table.split('.', 1)))} (",
+                *(listed or ["the column the WHERE picks rows by"]), ");")}
