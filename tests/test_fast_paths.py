@@ -1097,6 +1097,9 @@ def test_statement_facts_outside_a_transaction_leave_out_its_state() -> None:
     assert inside["enum_values_added_sql"] == "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'new';"
     quick = Effect((Action("update"),), {"public.a": LockMode.ROW_EXCLUSIVE})
     assert session.statement_facts(quick, 2)["holds_exclusive_from_earlier"] == ()
+    # Every lock it asks for is on a table the ALTER holds ACCESS EXCLUSIVE; not so public.b.
+    assert session.statement_facts(quick, 2)["locks_held_exclusive_already"]
+    assert not inside["locks_held_exclusive_already"]
     scanning = Effect((Action("select"),), {"public.a": LockMode.ACCESS_SHARE},
                       scans={"public.a": "read"})
     # No new lock, but it reads the whole table while the lock is held.
@@ -1107,6 +1110,7 @@ def test_statement_facts_outside_a_transaction_leave_out_its_state() -> None:
     assert session.statement_facts(effect, 2) == {
         "holds_exclusive_from_earlier": (), "held_exclusive_since": None,
         "held_exclusive_statements": 0, "held_exclusive_waits": False,
+        "locks_held_exclusive_already": False,
         "uses_enum_value_added_in_transaction": (),
         "enum_values_added_sql": "", "mixes_ddl_and_dml": False, "mixed_tables": (),
         "mixed_tables_text": ""}

@@ -768,7 +768,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
     `refused_actions`), as nothing else it would do happens."""
     context_facts = {**base, **session.facts(),
                      **session.statement_facts(effect, stmt.index, ctx.empty_tables),
-                     **effect_facts(effect, ctx.catalog, ctx.new_tables),
+                     **effect_facts(effect, ctx.catalog, ctx.new_tables, ctx.empty_tables),
                      **_long_identifier_facts(stmt, effect),
                      "batch_directive": batched_by_apply(stmt),
                      "last_statement": stmt.index + 1 == base["statement_count"],
@@ -982,7 +982,7 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
     last = len(effects) - 1
     for index, alt in enumerate(effects):
         shared = {**base, **replay.facts(), **replay.statement_facts(alt, index, ctx.empty_tables),
-                  **effect_facts(alt, ctx.catalog, ctx.new_tables)}
+                  **effect_facts(alt, ctx.catalog, ctx.new_tables, ctx.empty_tables)}
         for action in alt.actions:
             facts = {**shared, **action.facts, **replay.action_facts(action, index),
                      "action": action.kind}
@@ -1396,13 +1396,17 @@ def has_batch_directive(stmt: Statement) -> bool:
 
 
 def effect_facts(effect: Effect, catalog: Catalog | None = None,
-                 new_tables: Collection[str] = ()) -> dict:
+                 new_tables: Collection[str] = (), empty_tables: Collection[str] = ()) -> dict:
     """The facts of the statement's effect; `catalog` tells which relations it locks have
     no writers (materialized views), for what queues behind its locks; `new_tables`, which
     were created earlier in the migration: no query of the application waits on those, but on
     the others the statement locks (the existing table a new one's foreign key references,
-    the parent of a new partition) it does."""
+    the parent of a new partition) it does. `empty_tables` (Context.empty_tables) hold no row
+    for sure: reading one is not long, however large it was (a TRUNCATE of the transaction
+    emptied it; checked on the server)."""
     locks = effect.locks
+    long = [t for t in long_scans(effect) if t not in empty_tables] if empty_tables \
+        else long_scans(effect)
     if not locks:
         # an index held ACCESS EXCLUSIVE, its table unlocked (ALTER INDEX ... SET
         # TABLESPACE): every query on the table queues all the same (but a plain INSERT,
@@ -1412,13 +1416,12 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
                 "temporary_only": _temporary_only(effect),
                 "read_under_access_exclusive_text": "",
                 "rewrites_table": bool(effect.rewrites), "scans_table": bool(effect.scans),
-                "scans_at_length": bool(long_scans(effect)),
+                "scans_at_length": bool(long),
                 "transactional": effect.transactional, "locks_text": "",
                 **write_blocking_facts(queued, inserts_go_on=inserts_pass(effect)
                                        if queued else ())}
     strongest = max(locks.values())
     exclusive = strongest is LockMode.ACCESS_EXCLUSIVE
-    long = long_scans(effect)  # for two facts below
     return {
         # as the reports name it: a MySQL statement's metadata lock kind (lock_name)
         "lock": lock_name(effect, strongest, max(locks, key=locks.__getitem__)),

@@ -139,6 +139,7 @@ _TRACKED = {"lock_timeout": ("lock_timeout_ms", parse_duration_ms),
 _OUTSIDE_TRANSACTION = {
     "holds_exclusive_from_earlier": (), "held_exclusive_since": None,
     "held_exclusive_statements": 0, "held_exclusive_waits": False,
+    "locks_held_exclusive_already": False,
     "uses_enum_value_added_in_transaction": (),
     "enum_values_added_sql": "",
     "mixes_ddl_and_dml": False, "mixed_tables": (), "mixed_tables_text": ""}
@@ -241,6 +242,10 @@ class Session:
     #: SET SCHEMA moves its entries to the new name (`_follow_moves`), for it is the same
     #: relation, with its rows and the locks the transaction holds on it (checked on 18.6).
     held_exclusive: dict[str, int] = field(default_factory=dict)  # table -> statement index
+    #: Those of them a statement other than a plain DROP INDEX locked ACCESS EXCLUSIVE (an
+    #: ALTER TABLE): held whatever becomes of the DROP INDEXes, which may run CONCURRENTLY
+    #: in a migration of their own instead (drop-index-without-concurrently).
+    tx_exclusive_kept: dict[str, int] = field(default_factory=dict)
     #: Strongest lock on each table taken by the transaction's DDL, and by its data changes:
     #: DDL and DML "mix" only where one holds a lock that the other's lock conflicts with.
     tx_ddl_locks: dict[str, LockMode] = field(default_factory=dict)
@@ -381,6 +386,12 @@ class Session:
             # it asks for a lock the transaction lacks: it may queue while the others are
             # held, for as long as no statistics can tell (lock-accumulation)
             "held_exclusive_waits": waits,
+            # Every table it locks, an earlier statement of the transaction other than a
+            # DROP INDEX locked ACCESS EXCLUSIVE (the table of a DROP INDEX after an ALTER
+            # TABLE of it; not one whose index alone it holds so): it waits for no one, and
+            # no one waits for it who would not wait anyway (checked on 18.6).
+            "locks_held_exclusive_already": bool(effect.locks) and all(
+                t in self.tx_exclusive_kept for t in effect.locks),
             "uses_enum_value_added_in_transaction": tuple(used),
             "enum_values_added_sql": "\n".join(dict.fromkeys(
                 str(sql) for label in used for sql in self.tx_enum_values[label])),
@@ -581,8 +592,8 @@ class Session:
         another schema (`moves`: old name -> new) under its new name: lock-accumulation and
         mixed-ddl-and-dml then see the statements after it on the same relation."""
         for was, now in moves.items():
-            for held in (self.held_exclusive, self.tx_locks, self.tx_ddl_locks,
-                         self.tx_dml_locks):
+            for held in (self.held_exclusive, self.tx_exclusive_kept, self.tx_locks,
+                         self.tx_ddl_locks, self.tx_dml_locks):
                 if was in held:
                     held[now] = held.pop(was)
             if was in self.tx_created:
@@ -595,6 +606,8 @@ class Session:
             self.tx_locks[table] = max(mode, self.tx_locks.get(table, mode))
             if mode is LockMode.ACCESS_EXCLUSIVE:
                 self.held_exclusive.setdefault(table, index)
+                if not all(a.kind == "drop_index" for a in effect.actions):
+                    self.tx_exclusive_kept.setdefault(table, index)
         # An index held ACCESS EXCLUSIVE (REINDEX, ALTER INDEX ... SET TABLESPACE) is held
         # until commit too, and stops every query on its table as a table lock would
         # (pg_locks, checked on the server).
@@ -830,6 +843,7 @@ class Session:
         self._saved.clear()
         self._tx_start.clear()
         self.held_exclusive.clear()
+        self.tx_exclusive_kept.clear()
         self.tx_ddl_locks.clear()
         self.tx_dml_locks.clear()
         self.tx_not_valid.clear()
@@ -850,8 +864,8 @@ _SAVEPOINT_KINDS = frozenset({"savepoint", "release", "rollback_to"})
 #: too), and whether the session has its temporary schema (undone too: checked on 18.6).
 #: (The migration's `dropped` and `created`, which a whole ROLLBACK undoes as well, are
 #: kept with the catalog: `catalog.replay.Rollbacks`.)
-_SAVEPOINT_KEEPS = ("held_exclusive", "tx_ddl_locks", "tx_dml_locks", "tx_not_valid",
-                    "tx_enum_values", "tx_created", "tx_dropped", "tx_replaced",
+_SAVEPOINT_KEEPS = ("held_exclusive", "tx_exclusive_kept", "tx_ddl_locks", "tx_dml_locks",
+                    "tx_not_valid", "tx_enum_values", "tx_created", "tx_dropped", "tx_replaced",
                     "tx_types_created", "tx_locks", "_saved", "temporary_schema",
                     *(attr for attr, _ in _TRACKED.values()))
 
