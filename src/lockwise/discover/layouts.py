@@ -685,20 +685,49 @@ def _callbacks(paths: Iterable[Path], event: re.Pattern[str]) -> str:
 def _flyway_properties(conf: Path, keys: Iterable[str]) -> dict[str, str]:
     """The value of each of `keys` that the properties file `conf` sets, read as Flyway reads
     its config files (`flyway_lines`, then `property_entries`; the last of a key counts)."""
+    return _flyway_conf(conf, keys)[0]
+
+
+def _flyway_conf(conf: Path, keys: Iterable[str]) -> tuple[dict[str, str], str]:
+    """`_flyway_properties`, with the file's text (to point at a line in it)."""
     try:
         if not _is_file(conf):
-            return {}
+            return {}, ""
         text = conf.read_text(errors="replace")
     except OSError:  # unreadable: as if absent (Flyway would not start; nothing to lint)
-        return {}
-    return {key: value for key, value in property_entries(flyway_lines(text)) if key in keys}
+        return {}, ""
+    return {key: value for key, value in property_entries(flyway_lines(text))
+            if key in keys}, text
+
+
+def _setting_line(text: str, key: str) -> int:
+    """The line of `text` (a flyway.conf, a script config or a flyway.toml) where `key` is
+    last set: the last line that starts with it (bare, quoted or after a dotted `flyway.`),
+    then `=`, `:` or whitespace; 1 when none does."""
+    pattern = re.compile(r'\s*(?:flyway\.)?"?' + re.escape(key.removeprefix("flyway."))
+                         + r'"?\s*[=:\s]')
+    lines = [number for number, line in enumerate(text.splitlines(), 1) if pattern.match(line)]
+    return lines[-1] if lines else 1
+
+
+def _refused(path: Path, text: str, key: str, value: object) -> InputError:
+    """The input error of a Flyway setting whose value Flyway refuses (it does not start)."""
+    wanted = "a string" if isinstance(_FLYWAY_DEFAULTS.get(key.rsplit(".", 1)[-1]), str) \
+        else "`true` or `false` (as written)"
+    shown = value if isinstance(value, str) else repr(value)
+    return InputError(f"{key} = {shown}: Flyway accepts only {wanted} for {key} and stops "
+                      f"before it migrates anything: write {wanted}", path,
+                      _setting_line(text, key))
 
 
 def _flyway_script_transaction(conf: Path) -> bool | None:
     """Whether the script config beside a migration (`V1__x.sql.conf`) says it runs in a
     transaction (`executeInTransaction` exactly `true` or `false`: Flyway refuses other
     values), or None when it says nothing: Flyway then decides by the statements."""
-    value = _flyway_properties(conf, ("executeInTransaction",)).get("executeInTransaction")
+    properties, text = _flyway_conf(conf, ("executeInTransaction",))
+    value = properties.get("executeInTransaction")
+    if value is not None and value not in ("true", "false"):
+        raise _refused(conf, text, "executeInTransaction", value)
     return {"true": True, "false": False}.get(value or "")
 
 
@@ -731,10 +760,10 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
     Flyway's command line reads them from the folder it runs in (the project's, which holds the
     location or a folder above it): each from the nearest of `directory` and the folders above
     it whose `flyway.toml` (its `[flyway]` table, Flyway 10) or `flyway.conf`
-    (`flyway.`-prefixed properties) sets it, the TOML's first; a value Flyway refuses (not a
-    boolean, not a string) or a TOML file that does not parse sets nothing. Flyway's defaults
-    otherwise."""
-    from lockwise.parse.source import InputError, parse_toml
+    (`flyway.`-prefixed properties) sets it, the TOML's first. Flyway's defaults otherwise.
+    Raises InputError, as Flyway stops, for a value it refuses (no boolean where it wants
+    one, no string) and for a flyway.toml that does not parse."""
+    from lockwise.parse.source import parse_toml
 
     if run is not None:
         return {**_FLYWAY_DEFAULTS, **run.settings}
@@ -744,21 +773,30 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
         toml = candidate / "flyway.toml"
         if os.path.isfile(toml):
             try:
-                table = parse_toml(toml.read_text(errors="replace"), toml).get("flyway")
-            except (InputError, OSError):
-                table = None
+                text = toml.read_text(errors="replace")
+            except OSError:  # unreadable: as if absent
+                text = ""
+            table = parse_toml(text, toml, _NOT_FLYWAY_TOML).get("flyway")
             for key, value in (table.items() if isinstance(table, dict) else ()):
-                if key in _FLYWAY_DEFAULTS and (taken := _flyway_value(key, value)) is not None:
-                    settings.setdefault(key, taken)
-        conf = candidate / "flyway.conf"
-        properties = _flyway_properties(conf, [f"flyway.{key}" for key in _FLYWAY_DEFAULTS])
-        for key, value in properties.items():
-            key = key.removeprefix("flyway.")
-            if (taken := _flyway_value(key, value)) is not None:
+                if key not in _FLYWAY_DEFAULTS:
+                    continue
+                if (taken := _flyway_value(key, value)) is None:
+                    raise _refused(toml, text, key, value)
                 settings.setdefault(key, taken)
+        conf = candidate / "flyway.conf"
+        properties, text = _flyway_conf(conf, [f"flyway.{key}" for key in _FLYWAY_DEFAULTS])
+        for name, value in properties.items():
+            key = name.removeprefix("flyway.")
+            if (taken := _flyway_value(key, value)) is None:
+                raise _refused(conf, text, name, value)
+            settings.setdefault(key, taken)
         if len(settings) == len(_FLYWAY_DEFAULTS):
             break
     return {**_FLYWAY_DEFAULTS, **settings}
+
+
+#: Before the parser's message for a flyway.toml that does not parse.
+_NOT_FLYWAY_TOML = "Flyway does not start with this file (fix it, or remove it): "
 
 
 def _read_flyway(directory: Path) -> list[Migration]:
