@@ -367,8 +367,12 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
             notes.append(f"{directory}: {', '.join(go)} not linted: Go migrations goose runs "
                          f"in version order with the SQL ones; lockwise reads SQL only")
     elif layout == "flyway":
-        below = [(p.relative_to(directory).as_posix(), p, _flyway_name(p.name))
-                 for p in _walk_sql(directory, set())]
+        # every location of the run, each file named from its own location
+        walked: set = set()
+        below = [(p.relative_to(location).as_posix() if location == directory else str(p), p,
+                  _flyway_name(p.name))
+                 for location in _flyway_run(directory)[1]
+                 for p in _walk_sql(location, walked)]
         unread = [name for name, p, parsed in below
                   if not parsed and not _FLYWAY_CALLBACK.match(p.name)]
         why = "Flyway ignores names it does not parse: V<version>__<description>.sql, " \
@@ -795,6 +799,16 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
     return {**_FLYWAY_DEFAULTS, **settings}
 
 
+def _flyway_run(directory: Path) -> tuple[FlywayRun | None, list[Path]]:
+    """The application's Flyway run that reads the location `directory` (None: Flyway's own
+    files configure it), with the folders read with it as one history (`directory` first
+    when it is one of them; `directory` alone when no application runs it)."""
+    from lockwise.discover.spring_boot import application_run
+
+    claim = application_run(directory)
+    return (claim[0], claim[1]) if claim else (None, [directory])
+
+
 #: Before the parser's message for a flyway.toml that does not parse.
 _NOT_FLYWAY_TOML = "Flyway does not start with this file (fix it, or remove it): "
 
@@ -803,14 +817,11 @@ def _read_flyway(directory: Path) -> list[Migration]:
     """The migrations Flyway runs from the location `directory`: with the other locations of
     the Spring Boot or Micronaut run that names it (Flyway reads all of a run's locations as
     one history)."""
-    from lockwise.discover.spring_boot import application_run
-
-    claim = application_run(directory)
+    claim, locations = _flyway_run(directory)
     # Flyway reads every folder below its locations; a version must be unique in all of them
     # (else "Found more than one migration with version": the graph reports it).
     walked: set = set()
-    below = [path for location in (claim[1] if claim else [directory])
-             for path in _walk_sql(location, walked)]
+    below = [path for location in locations for path in _walk_sql(location, walked)]
     files = [(path, parsed) for path in below if (parsed := _flyway_name(path.name))]
     prelude, run_prelude = (_callbacks(below, event) for event in (_BEFORE_EACH_MIGRATE,
                                                                      _BEFORE_MIGRATE))
@@ -821,7 +832,7 @@ def _read_flyway(directory: Path) -> list[Migration]:
         if kind == "U":
             undo.setdefault(version_identity(version, "flyway"), []).append(path)
     versioned, repeatable = [], []
-    settings = _flyway_settings(directory, claim[0] if claim else None) if files \
+    settings = _flyway_settings(directory, claim) if files \
         else _FLYWAY_DEFAULTS
     for path, (kind, version, name) in files:
         if kind == "U":
