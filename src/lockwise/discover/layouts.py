@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from lockwise.core.lazy_re import lazy_compile
@@ -774,7 +774,7 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
     settings: dict[str, bool | str] = {}
     folder = Path(os.path.abspath(directory))
     for candidate in (folder, *folder.parents):
-        toml = candidate / "flyway.toml"
+        toml, conf = (candidate / name for name in FLYWAY_CONFIG_FILES)
         if os.path.isfile(toml):
             try:
                 text = toml.read_text(errors="replace")
@@ -787,7 +787,6 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
                 if (taken := _flyway_value(key, value)) is None:
                     raise _refused(toml, text, key, value)
                 settings.setdefault(key, taken)
-        conf = candidate / "flyway.conf"
         properties, text = _flyway_conf(conf, [f"flyway.{key}" for key in _FLYWAY_DEFAULTS])
         for name, value in properties.items():
             key = name.removeprefix("flyway.")
@@ -807,6 +806,27 @@ def _flyway_run(directory: Path) -> tuple[FlywayRun | None, list[Path]]:
 
     claim = application_run(directory)
     return (claim[0], claim[1]) if claim else (None, [directory])
+
+
+#: Flyway's own config files, read in a location's folder and the folders above it.
+FLYWAY_CONFIG_FILES = ("flyway.toml", "flyway.conf")
+
+
+def settings_files(folder: PurePosixPath) -> list[str]:
+    """The files discovery may read the Flyway settings of the history in `folder` (a path
+    relative to the top of a tree, such as a git repository's) from: Flyway's own config
+    files in it and each folder above it, and the application files of each of those that
+    may be a classpath root, itself or its `src/main/resources` (`spring_boot`). Paths
+    relative to the same top, whether each exists or not."""
+    from lockwise.discover.spring_boot import APPLICATION_FILES
+
+    out = []
+    for above in (folder, *folder.parents):
+        prefix = "" if str(above) == "." else f"{above.as_posix()}/"
+        out += [prefix + name for name in FLYWAY_CONFIG_FILES]
+        out += [f"{prefix}{resources}{name}" for resources in ("", "src/main/resources/")
+                for name in APPLICATION_FILES]
+    return out
 
 
 #: Before the parser's message for a flyway.toml that does not parse.

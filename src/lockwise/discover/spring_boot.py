@@ -446,6 +446,21 @@ def _vendors(template: str) -> set[str]:
             and os.path.isdir(template.replace("{vendor}", match.group(1)))}
 
 
+def location_roots(classpath_root: Path) -> list[Path]:
+    """The folders where the locations of every Flyway run that the application files of
+    `classpath_root` configure are, enabled or not: each location's `fixed_part` (the folder
+    itself when it has no wildcard nor `{vendor}`), whether it exists or not."""
+    return [fixed_part(path) for run in application_runs(classpath_root) or []
+            for location in (DEFAULT_LOCATIONS if run.locations is None else run.locations)
+            if (path := location_path(location, classpath_root)) is not None]
+
+
+def classpath_root_of(application_file: Path) -> Path:
+    """The classpath root an application file (one of APPLICATION_FILES) belongs to."""
+    return application_file.parent.parent if application_file.parent.name == "config" \
+        else application_file.parent
+
+
 def holds_application_files(folder: Path, names: Iterable[str]) -> bool:
     """Whether a folder whose entries are `names` may be a classpath root: it holds an
     application file, or a `config/` folder that may."""
