@@ -42,8 +42,11 @@ Locations (`location_folders`): `classpath:` (or no prefix) names a folder below
 classpath root, `filesystem:` one relative to the project's folder (the one that holds `src/`,
 where `mvn spring-boot:run` or `gradle run` starts the application) or absolute; Spring Boot
 replaces `{vendor}` with the database's name (`postgresql`, `mysql`, `mariadb`, ...), each
-folder found in its place being one database's history. Other kinds (`s3:`, `gcs:`) and
-wildcards are not read.
+folder found in its place being one database's history. Flyway's wildcards (6.4 and later)
+name every folder they match (`wildcard_folders`): `**` any number of folders (none too), `*`
+any characters but a separator, `?` one such character. Other kinds (`s3:`, `gcs:`) are not
+read. Spring Boot 1.x bound the same properties as `flyway.*` (`flyway.locations`, ...): read
+so when a classpath root's files name no `spring.flyway.*` property.
 """
 
 from __future__ import annotations
