@@ -17,6 +17,7 @@ from lockwise.cli.app import app
 from lockwise.discover import discover
 from lockwise.graph.build import build_graph, unique_keys
 from lockwise.graph.git import compare_with_base
+from tree_helpers import write
 
 REPO = Path(__file__).resolve().parents[2]
 CONFLICTS = REPO / "fixtures" / "conflicts"
@@ -848,12 +849,6 @@ _SETTINGS = ("spring.flyway.locations=db/migration,db/seed\nspring.flyway.mixed=
              "spring.flyway.init-sqls=SET lock_timeout = '5s'\n")
 
 
-def _write(repo: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
-
-
 def test_base_revision_reads_the_flyway_settings_and_locations_at_ref(
         tmp_path: Path) -> None:
     """`--base REF` reads REF's migrations with the settings REF's files give them (the
@@ -861,21 +856,20 @@ def test_base_revision_reads_the_flyway_settings_and_locations_at_ref(
     working tree's are read; the other location's migrations at the branch point are not the
     branch's work."""
     repo = empty_repo(tmp_path)
-    res = repo / _RESOURCES
-    _write(repo, {f"{_RESOURCES}/application.properties": _SETTINGS,
+    write(repo, {f"{_RESOURCES}/application.properties": _SETTINGS,
                   f"{_RESOURCES}/db/migration/V1__t.sql": "CREATE TABLE t (a int);\n",
                   f"{_RESOURCES}/db/seed/V2__s.sql": "INSERT INTO t VALUES (1);\n"})
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "branch point")
     _git(repo, "branch", "feature")
-    _write(repo, {f"{_RESOURCES}/db/migration/V3__i.sql":
+    write(repo, {f"{_RESOURCES}/db/migration/V3__i.sql":
                   "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n",
                   f"{_RESOURCES}/db/seed/V5__s.sql": "INSERT INTO t VALUES (2);\n"})
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "main moves on")
     _git(repo, "checkout", "-q", "feature")
-    _write(repo, {f"{_RESOURCES}/db/migration/V4__u.sql": "CREATE TABLE u (a int);\n"})
-    location = res / "db" / "migration"
+    write(repo, {f"{_RESOURCES}/db/migration/V4__u.sql": "CREATE TABLE u (a int);\n"})
+    location = repo / _RESOURCES / "db" / "migration"
     comparison = compare_with_base(location, discover(location), "main", None)
     by_version = {m.version: m for m in comparison.history}
     assert sorted(by_version) == ["1", "2", "3", "4", "5"]
