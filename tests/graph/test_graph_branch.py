@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 
 from lockwise.cli.app import app
 from lockwise.discover import discover
-from lockwise.graph.build import build_graph
+from lockwise.graph.build import build_graph, unique_keys
 from lockwise.graph.git import compare_with_base
+from tree_helpers import write
 
 REPO = Path(__file__).resolve().parents[2]
 CONFLICTS = REPO / "fixtures" / "conflicts"
@@ -840,3 +841,46 @@ def test_a_file_beside_an_unreadable_migration_is_still_compared_with_ref(
     monkeypatch.chdir(repo)
     result = _lint_file_beside_what_cannot_be_read(repo)
     _assert_conflicts_checked_with_a_warning(result, "004_binary.sql")
+
+
+#: A Spring Boot project's classpath root and the application file there.
+_RESOURCES = "src/main/resources"
+_SETTINGS = ("spring.flyway.locations=db/migration,db/seed\nspring.flyway.mixed=true\n"
+             "spring.flyway.init-sqls=SET lock_timeout = '5s'\n")
+
+
+def test_base_revision_reads_the_flyway_settings_and_locations_at_ref(
+        tmp_path: Path) -> None:
+    """`--base REF` reads REF's migrations with the settings REF's files give them (the
+    application file above the location: its `mixed`, init SQL and other locations), as the
+    working tree's are read; the other location's migrations at the branch point are not the
+    branch's work."""
+    repo = empty_repo(tmp_path)
+    write(repo, {f"{_RESOURCES}/application.properties": _SETTINGS,
+                  f"{_RESOURCES}/db/migration/V1__t.sql": "CREATE TABLE t (a int);\n",
+                  f"{_RESOURCES}/db/seed/V2__s.sql": "INSERT INTO t VALUES (1);\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "branch point")
+    _git(repo, "branch", "feature")
+    write(repo, {f"{_RESOURCES}/db/migration/V3__i.sql":
+                  "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n",
+                  f"{_RESOURCES}/db/seed/V5__s.sql": "INSERT INTO t VALUES (2);\n"})
+    # (REF drops the other location's first migration: still not the branch's work)
+    _git(repo, "rm", "-q", f"{_RESOURCES}/db/seed/V2__s.sql")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "main moves on")
+    _git(repo, "checkout", "-q", "feature")
+    write(repo, {f"{_RESOURCES}/db/migration/V4__u.sql": "CREATE TABLE u (a int);\n"})
+    location = repo / _RESOURCES / "db" / "migration"
+    comparison = compare_with_base(location, discover(location), "main", None)
+    by_version = {m.version: m for m in comparison.history}
+    assert sorted(by_version) == ["1", "2", "3", "4", "5"]
+    added_on_main = by_version["3"]
+    assert str(added_on_main.path).startswith("main:")
+    assert added_on_main.mixed_without_transaction
+    assert added_on_main.init_sql == "SET lock_timeout = '5s'"
+    assert str(by_version["5"].path) == f"main:{_RESOURCES}/db/seed/V5__s.sql"
+    graph_keys = {m.version: key for m, key in zip(
+        comparison.history, unique_keys(comparison.history), strict=True)}
+    assert comparison.branch.branch_new == {graph_keys["4"]}
+    assert comparison.branch.base_new == {graph_keys["3"], graph_keys["5"]}

@@ -126,6 +126,71 @@ def test_a_filesystem_location_follows_the_application_settings(tmp_path: Path) 
     assert "concurrently-in-transaction" in _rules(discover(tmp_path / "sql"))
 
 
+#: Migrations in release folders below db/, and one folder that no wildcard below names.
+_RELEASES = {f"{_RESOURCES}/db/r1/migration/V1__a.sql": "CREATE TABLE a (x int);\n",
+             f"{_RESOURCES}/db/migration/V2__b.sql": "CREATE TABLE b (x int);\n",
+             f"{_RESOURCES}/db/r2/x/migration/V3__c.sql": "CREATE TABLE c (x int);\n",
+             f"{_RESOURCES}/db/r22/migration/V4__d.sql": "CREATE TABLE d (x int);\n",
+             "sql/s1/V5__e.sql": "CREATE TABLE e (x int);\n",
+             "sql/s2/V6__f.sql": "CREATE TABLE f (x int);\n"}
+
+
+@pytest.mark.parametrize(("locations", "versions"), [
+    ("classpath:db/**/migration", ["1", "2", "3", "4"]),
+    ("classpath:db/*/migration", ["1", "4"]),
+    ("classpath:db/r?/migration,db/migration", ["1", "2"]),
+    ("classpath:db/r*/migration,filesystem:sql/*", ["1", "4", "5", "6"]),
+    ("filesystem:sql/s?,classpath:db/**/x/migration", ["3", "5", "6"]),
+], ids=["double-star", "star-one-folder", "question-mark", "star-and-filesystem",
+        "filesystem-question-mark"])
+def test_location_wildcards_name_the_folders_flyway_expands_them_to(
+        tmp_path: Path, locations: str, versions: list[str]) -> None:
+    """Flyway's location wildcards (6.4 and later): `**` stands for any number of folders,
+    none too; `*` for any characters but `/`; `?` for one. Every folder they match is a
+    location of the run, all read as one history."""
+    write(tmp_path, {**_RELEASES, _PROPERTIES: f"spring.flyway.locations={locations}\n"})
+    [run] = [[m.version for m in migrations] for _, migrations in discover_histories(
+        tmp_path, notes=[], dialect="postgresql") if migrations[0].version == versions[0]]
+    assert run == versions
+
+
+@pytest.mark.parametrize("config", [
+    {_PROPERTIES: "flyway.locations=classpath:db/migration,classpath:db/seed\n"},
+    {_YML: "flyway:\n  locations:\n    - classpath:db/migration\n    - classpath:db/seed\n"},
+], ids=["properties", "yml"])
+def test_spring_boot_1_flyway_locations(tmp_path: Path, config: dict[str, str]) -> None:
+    """Spring Boot 1.x bound the same properties without `spring.` (`flyway.locations`,
+    `flyway.mixed`, ...): read so when the files name no `spring.flyway` property."""
+    write(tmp_path, {**_TWO_LOCATIONS, **config})
+    assert _histories(tmp_path) == _ONE_HISTORY
+
+
+def test_spring_boot_1_flyway_enabled_false_leaves_flyway_s_own_files(tmp_path: Path) -> None:
+    """`flyway.enabled=false` (1.x) turns Spring's run off: flyway.conf decides again."""
+    write(tmp_path, {f"{_RESOURCES}/db/migration/V1__i.sql": _MIXED,
+                     _PROPERTIES: "flyway.mixed=true\n"})
+    assert "concurrently-in-transaction" not in _rules(
+        discover(tmp_path / _RESOURCES / "db" / "migration"))
+    write(tmp_path, {_PROPERTIES: "flyway.enabled=false\nflyway.mixed=true\n"})
+    assert "concurrently-in-transaction" in _rules(
+        discover(tmp_path / _RESOURCES / "db" / "migration"))
+    write(tmp_path, {_PROPERTIES: "spring.flyway.enabled=true\nflyway.mixed=true\n"})
+    assert "concurrently-in-transaction" in _rules(  # 2.x's names: `flyway.*` not read
+        discover(tmp_path / _RESOURCES / "db" / "migration"))
+
+
+def test_unread_names_are_noted_in_every_location_of_a_run(tmp_path: Path) -> None:
+    """A file Flyway does not take is named whichever location of the run holds it."""
+    write(tmp_path, {**_TWO_LOCATIONS,
+                     f"{_RESOURCES}/db/seed/v4__lower.sql": "SELECT 1;\n",
+                     f"{_RESOURCES}/db/migration/V5_x.sql": "SELECT 1;\n",
+                     _PROPERTIES: "spring.flyway.locations=db/migration,db/seed\n"})
+    notes: list[str] = []
+    discover_histories(tmp_path, notes=notes, dialect="postgresql")
+    assert len(notes) == 1, notes
+    assert "V5_x.sql" in notes[0] and "db/seed/v4__lower.sql" in notes[0]
+
+
 def test_a_run_whose_first_location_is_empty_is_found(tmp_path: Path) -> None:
     """The history is found where the run's Flyway files are: an empty first location does
     not hide the others."""

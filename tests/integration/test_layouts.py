@@ -237,12 +237,11 @@ _FLYWAY_MIXED = {"sql/V1__t.sql": "CREATE TABLE t (a int);",
      True),  # the nearest says it
     ({"flyway.conf": "flyway.executeInTransaction=false\n"}, False),
     ({"flyway.toml": "[flyway]\nexecuteInTransaction = false\n"}, False),
-    ({"flyway.toml": "[flyway\nmixed = true\n"}, True),  # not TOML: not read
     ({"flyway.conf": "flyway.mixed=true\n", "sql/V2__i.sql.conf": "executeInTransaction=true\n"},
      True),  # the script's own config wins: in a transaction
 ], ids=["default", "conf-beside", "conf-above", "toml-above", "conf-false", "commented",
         "last-wins", "nearest-wins", "global-no-transaction", "toml-no-transaction",
-        "broken-toml", "script-config-wins"])
+        "script-config-wins"])
 def test_concurrently_in_a_flyway_migration_follows_flyway_mixed(
         tmp_path: Path, config: dict[str, str], flagged: bool) -> None:
     """Flyway refuses a migration that mixes statements a transaction block refuses with
@@ -271,6 +270,49 @@ def test_a_flyway_script_config_in_transaction_keeps_concurrently_in_one(
     write(tmp_path, {"V2__i.sql.conf": "executeInTransaction=true\n"})
     report = lint_migrations(discover(tmp_path), LintOptions())[-1]
     assert "concurrently-in-transaction" in {f.rule for f in report.all_findings}
+
+
+@pytest.mark.parametrize(("name", "text", "line"), [
+    ("flyway.toml", "[flyway\nmixed = true\n", 1),
+    ("flyway.toml", "[flyway]\nmixed = \"yes\"\n", 2),
+    ("flyway.toml", "[flyway]\nurl = 'x'\nexecuteInTransaction = 0\n", 3),
+    ("flyway.toml", "[flyway]\ninitSql = ['SET lock_timeout = 1']\n", 2),
+    ("flyway.toml", "[flyway]\n\ninitSql = 5\n", 3),
+    ("flyway.conf", "flyway.url=x\nflyway.mixed=True\n", 2),
+    ("sql/flyway.conf", "flyway.executeInTransaction = no\n# flyway.mixed=x\n", 1),
+    ("sql/V2__i.sql.conf", "executeInTransaction=yes\n", 1),
+], ids=["toml-not-toml", "toml-mixed-string", "toml-number", "toml-init-sql-list",
+        "toml-init-sql-number",
+        "conf-capitalised", "conf-no", "script-config-yes"])
+def test_a_flyway_setting_flyway_refuses_is_an_input_error(
+        tmp_path: Path, name: str, text: str, line: int) -> None:
+    """Flyway stops before it migrates with a config file it cannot read or a value it
+    refuses (a boolean setting takes `true` or `false` as written: ConfigUtils' "Invalid value
+    for flyway.mixed (should be either true or false)"): discovery raises an input error at
+    the file and line, and `lockwise lint` exits 2 with it, as for an application file."""
+    from typer.testing import CliRunner
+
+    from lockwise.cli.app import app
+    from lockwise.parse.source import InputError
+
+    root = tmp_path / "project"
+    write(root, {**_FLYWAY_MIXED, name: text})
+    with pytest.raises(InputError) as error:
+        discover(root / "sql")
+    assert (error.value.path, error.value.line) == (root / name, line)
+    result = CliRunner().invoke(app, ["lint", "--no-cache", str(root / "sql")])
+    assert result.exit_code == 2
+    assert f"{root / name}:{line}:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_broken_flyway_config_without_flyway_migrations_does_not_stop_lint(
+        tmp_path: Path) -> None:
+    """Only Flyway reads flyway.toml: a broken one above migrations of another tool (here
+    plain numbered files) is nothing lint needs."""
+    write(tmp_path, {"flyway.toml": "[flyway\n", "flyway.conf": "flyway.mixed=maybe\n",
+                     "migrations/001_t.sql": "CREATE TABLE t (a int);\n"})
+    assert [m.path.name for m in discover(tmp_path / "migrations")] == ["001_t.sql"]
 
 
 #: Spring Boot's classpath root in a Maven or Gradle project, where its application files are.
@@ -1018,11 +1060,9 @@ _TIMEOUTS = {"missing-lock-timeout", "missing-statement-timeout"}
     ({"flyway.conf": "flyway.initSql=SET lock_timeout = '5s\n"}, _TIMEOUTS),
     ({"flyway.conf": "flyway.initSql=SET lock_timeout = '5s'; SELEC 1;"
                      " SET statement_timeout = '1min'\n"}, set()),
-    ({"flyway.toml": "[flyway]\ninitSql = 5\n"}, _TIMEOUTS),
-    ({"flyway.toml": "[flyway\ninitSql = \"SET lock_timeout = '5s'\"\n"}, _TIMEOUTS),
 ], ids=["default", "conf-lock", "conf-both", "conf-beside-statement", "toml-both",
         "toml-first", "set-local-gone", "zero-is-off", "empty", "not-sql", "unterminated",
-        "bad-statement-skipped", "toml-not-a-string", "broken-toml"])
+        "bad-statement-skipped"])
 def test_flyway_init_sql_sets_the_session_timeouts(
         tmp_path: Path, config: dict[str, str], missing: set[str]) -> None:
     """Flyway runs `initSql` (flyway.conf's `flyway.initSql`, flyway.toml's `[flyway]`

@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from lockwise.core.lazy_re import lazy_compile
@@ -367,8 +367,12 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
             notes.append(f"{directory}: {', '.join(go)} not linted: Go migrations goose runs "
                          f"in version order with the SQL ones; lockwise reads SQL only")
     elif layout == "flyway":
-        below = [(p.relative_to(directory).as_posix(), p, _flyway_name(p.name))
-                 for p in _walk_sql(directory, set())]
+        # every location of the run, each file named from its own location
+        walked: set = set()
+        below = [(p.relative_to(location).as_posix() if location == directory else str(p), p,
+                  _flyway_name(p.name))
+                 for location in _flyway_run(directory)[1]
+                 for p in _walk_sql(location, walked)]
         unread = [name for name, p, parsed in below
                   if not parsed and not _FLYWAY_CALLBACK.match(p.name)]
         why = "Flyway ignores names it does not parse: V<version>__<description>.sql, " \
@@ -685,20 +689,49 @@ def _callbacks(paths: Iterable[Path], event: re.Pattern[str]) -> str:
 def _flyway_properties(conf: Path, keys: Iterable[str]) -> dict[str, str]:
     """The value of each of `keys` that the properties file `conf` sets, read as Flyway reads
     its config files (`flyway_lines`, then `property_entries`; the last of a key counts)."""
+    return _flyway_conf(conf, keys)[0]
+
+
+def _flyway_conf(conf: Path, keys: Iterable[str]) -> tuple[dict[str, str], str]:
+    """`_flyway_properties`, with the file's text (to point at a line in it)."""
     try:
         if not _is_file(conf):
-            return {}
+            return {}, ""
         text = conf.read_text(errors="replace")
     except OSError:  # unreadable: as if absent (Flyway would not start; nothing to lint)
-        return {}
-    return {key: value for key, value in property_entries(flyway_lines(text)) if key in keys}
+        return {}, ""
+    return {key: value for key, value in property_entries(flyway_lines(text))
+            if key in keys}, text
+
+
+def _setting_line(text: str, key: str) -> int:
+    """The line of `text` (a flyway.conf, a script config or a flyway.toml) where `key` is
+    last set: the last line that starts with it (bare, quoted or after a dotted `flyway.`),
+    then `=`, `:` or whitespace; 1 when none does."""
+    pattern = re.compile(r'\s*(?:flyway\.)?"?' + re.escape(key.removeprefix("flyway."))
+                         + r'"?\s*[=:\s]')
+    lines = [number for number, line in enumerate(text.splitlines(), 1) if pattern.match(line)]
+    return lines[-1] if lines else 1
+
+
+def _refused(path: Path, text: str, key: str, value: object) -> InputError:
+    """The input error of a Flyway setting whose value Flyway refuses (it does not start)."""
+    wanted = "a string" if isinstance(_FLYWAY_DEFAULTS.get(key.rsplit(".", 1)[-1]), str) \
+        else "`true` or `false` (as written)"
+    shown = value if isinstance(value, str) else repr(value)
+    return InputError(f"{key} = {shown}: Flyway accepts only {wanted} for {key} and stops "
+                      f"before it migrates anything: write {wanted}", path,
+                      _setting_line(text, key))
 
 
 def _flyway_script_transaction(conf: Path) -> bool | None:
     """Whether the script config beside a migration (`V1__x.sql.conf`) says it runs in a
     transaction (`executeInTransaction` exactly `true` or `false`: Flyway refuses other
     values), or None when it says nothing: Flyway then decides by the statements."""
-    value = _flyway_properties(conf, ("executeInTransaction",)).get("executeInTransaction")
+    properties, text = _flyway_conf(conf, ("executeInTransaction",))
+    value = properties.get("executeInTransaction")
+    if value is not None and value not in ("true", "false"):
+        raise _refused(conf, text, "executeInTransaction", value)
     return {"true": True, "false": False}.get(value or "")
 
 
@@ -731,48 +764,84 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
     Flyway's command line reads them from the folder it runs in (the project's, which holds the
     location or a folder above it): each from the nearest of `directory` and the folders above
     it whose `flyway.toml` (its `[flyway]` table, Flyway 10) or `flyway.conf`
-    (`flyway.`-prefixed properties) sets it, the TOML's first; a value Flyway refuses (not a
-    boolean, not a string) or a TOML file that does not parse sets nothing. Flyway's defaults
-    otherwise."""
-    from lockwise.parse.source import InputError, parse_toml
+    (`flyway.`-prefixed properties) sets it, the TOML's first. Flyway's defaults otherwise.
+    Raises InputError, as Flyway stops, for a value it refuses (no boolean where it wants
+    one, no string) and for a flyway.toml that does not parse."""
+    from lockwise.parse.source import parse_toml
 
     if run is not None:
         return {**_FLYWAY_DEFAULTS, **run.settings}
     settings: dict[str, bool | str] = {}
     folder = Path(os.path.abspath(directory))
     for candidate in (folder, *folder.parents):
-        toml = candidate / "flyway.toml"
+        toml, conf = (candidate / name for name in FLYWAY_CONFIG_FILES)
         if os.path.isfile(toml):
             try:
-                table = parse_toml(toml.read_text(errors="replace"), toml).get("flyway")
-            except (InputError, OSError):
-                table = None
+                text = toml.read_text(errors="replace")
+            except OSError:  # unreadable: as if absent
+                text = ""
+            table = parse_toml(text, toml, _NOT_FLYWAY_TOML).get("flyway")
             for key, value in (table.items() if isinstance(table, dict) else ()):
-                if key in _FLYWAY_DEFAULTS and (taken := _flyway_value(key, value)) is not None:
-                    settings.setdefault(key, taken)
-        conf = candidate / "flyway.conf"
-        properties = _flyway_properties(conf, [f"flyway.{key}" for key in _FLYWAY_DEFAULTS])
-        for key, value in properties.items():
-            key = key.removeprefix("flyway.")
-            if (taken := _flyway_value(key, value)) is not None:
+                if key not in _FLYWAY_DEFAULTS:
+                    continue
+                if (taken := _flyway_value(key, value)) is None:
+                    raise _refused(toml, text, key, value)
                 settings.setdefault(key, taken)
+        properties, text = _flyway_conf(conf, [f"flyway.{key}" for key in _FLYWAY_DEFAULTS])
+        for name, value in properties.items():
+            key = name.removeprefix("flyway.")
+            if (taken := _flyway_value(key, value)) is None:
+                raise _refused(conf, text, name, value)
+            settings.setdefault(key, taken)
         if len(settings) == len(_FLYWAY_DEFAULTS):
             break
     return {**_FLYWAY_DEFAULTS, **settings}
+
+
+def _flyway_run(directory: Path) -> tuple[FlywayRun | None, list[Path]]:
+    """The application's Flyway run that reads the location `directory` (None: Flyway's own
+    files configure it), with the folders read with it as one history (`directory` first
+    when it is one of them; `directory` alone when no application runs it)."""
+    from lockwise.discover.spring_boot import application_run
+
+    claim = application_run(directory)
+    return (claim[0], claim[1]) if claim else (None, [directory])
+
+
+#: Flyway's own config files, read in a location's folder and the folders above it.
+FLYWAY_CONFIG_FILES = ("flyway.toml", "flyway.conf")
+
+
+def settings_files(folder: PurePosixPath) -> list[str]:
+    """The files discovery may read the Flyway settings of the history in `folder` (a path
+    relative to the top of a tree, such as a git repository's) from: Flyway's own config
+    files in it and each folder above it, and the application files of each of those that
+    may be a classpath root, itself or its `src/main/resources` (`spring_boot`). Paths
+    relative to the same top, whether each exists or not."""
+    from lockwise.discover.spring_boot import APPLICATION_FILES
+
+    out = []
+    for above in (folder, *folder.parents):
+        prefix = "" if str(above) == "." else f"{above.as_posix()}/"
+        out += [prefix + name for name in FLYWAY_CONFIG_FILES]
+        out += [f"{prefix}{resources}{name}" for resources in ("", "src/main/resources/")
+                for name in APPLICATION_FILES]
+    return out
+
+
+#: Before the parser's message for a flyway.toml that does not parse.
+_NOT_FLYWAY_TOML = "Flyway does not start with this file (fix it, or remove it): "
 
 
 def _read_flyway(directory: Path) -> list[Migration]:
     """The migrations Flyway runs from the location `directory`: with the other locations of
     the Spring Boot or Micronaut run that names it (Flyway reads all of a run's locations as
     one history)."""
-    from lockwise.discover.spring_boot import application_run
-
-    claim = application_run(directory)
+    claim, locations = _flyway_run(directory)
     # Flyway reads every folder below its locations; a version must be unique in all of them
     # (else "Found more than one migration with version": the graph reports it).
     walked: set = set()
-    below = [path for location in (claim[1] if claim else [directory])
-             for path in _walk_sql(location, walked)]
+    below = [path for location in locations for path in _walk_sql(location, walked)]
     files = [(path, parsed) for path in below if (parsed := _flyway_name(path.name))]
     prelude, run_prelude = (_callbacks(below, event) for event in (_BEFORE_EACH_MIGRATE,
                                                                      _BEFORE_MIGRATE))
@@ -783,7 +852,7 @@ def _read_flyway(directory: Path) -> list[Migration]:
         if kind == "U":
             undo.setdefault(version_identity(version, "flyway"), []).append(path)
     versioned, repeatable = [], []
-    settings = _flyway_settings(directory, claim[0] if claim else None) if files \
+    settings = _flyway_settings(directory, claim) if files \
         else _FLYWAY_DEFAULTS
     for path, (kind, version, name) in files:
         if kind == "U":

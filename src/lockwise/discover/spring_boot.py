@@ -42,8 +42,11 @@ Locations (`location_folders`): `classpath:` (or no prefix) names a folder below
 classpath root, `filesystem:` one relative to the project's folder (the one that holds `src/`,
 where `mvn spring-boot:run` or `gradle run` starts the application) or absolute; Spring Boot
 replaces `{vendor}` with the database's name (`postgresql`, `mysql`, `mariadb`, ...), each
-folder found in its place being one database's history. Other kinds (`s3:`, `gcs:`) and
-wildcards are not read.
+folder found in its place being one database's history. Flyway's wildcards (6.4 and later)
+name every folder they match (`wildcard_folders`): `**` any number of folders (none too), `*`
+any characters but a separator, `?` one such character. Other kinds (`s3:`, `gcs:`) are not
+read. Spring Boot 1.x bound the same properties as `flyway.*` (`flyway.locations`, ...): read
+so when a classpath root's files name no `spring.flyway.*` property.
 """
 
 from __future__ import annotations
@@ -69,8 +72,11 @@ Name = tuple[str, ...]
 #: list property), None for a value that is neither.
 Value = str | tuple[str, ...] | None
 
-#: Spring Boot's prefix, and Micronaut's before a data source's name.
+#: Spring Boot's prefix (from 2.0), and Micronaut's before a data source's name.
 _SPRING: Name = ("spring", "flyway")
+#: Spring Boot 1.x's prefix for the same properties (`flyway.locations`, `flyway.enabled`,
+#: ...), read when a file set names none of 2.x's.
+_SPRING_1: Name = ("flyway",)
 _MICRONAUT: Name = ("flyway", "datasources")
 #: Micronaut's switch for all of its Flyway runs.
 _MICRONAUT_ENABLED: Name = ("flyway", "enabled")
@@ -88,7 +94,8 @@ _CONDITIONS: frozenset[Name] = frozenset({("spring", "config", "activate", "onpr
                                           ("spring", "profiles")})
 #: The names read (`*`: any one part, a Micronaut data source's name).
 _PATTERNS: tuple[Name, ...] = (
-    *(_SPRING + (key,) for key in (*_BOOLEANS_READ, _SPRING_INIT_SQL, _LOCATIONS)),
+    *(prefix + (key,) for key in (*_BOOLEANS_READ, _SPRING_INIT_SQL, _LOCATIONS)
+      for prefix in (_SPRING, _SPRING_1)),
     # any property of a data source's says Micronaut runs Flyway for it
     _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS)
 
@@ -132,7 +139,8 @@ class FlywayRun:
 
     @property
     def spring(self) -> bool:
-        """Whether Spring Boot runs it (which replaces `{vendor}` in its locations)."""
+        """Whether Spring Boot 2 or later runs it (which replaces `{vendor}` in its locations;
+        1.x did not)."""
         return self.name == "spring.flyway"
 
 
@@ -149,7 +157,10 @@ def application_runs(folder: Path) -> list[FlywayRun] | None:
             values.setdefault(name, value)
     sources = sorted({name[2] for name in values if len(name) > 3 and name[:2] == _MICRONAUT})
     if not sources:
-        return [_run(values, _SPRING, _SPRING_INIT_SQL, True)]
+        # Spring Boot 1.x's `flyway.*`, when the files name no `spring.flyway.*` property
+        old = not any(name[:2] == _SPRING for name in values) and \
+            any(name[:1] == _SPRING_1 for name in values)
+        return [_run(values, _SPRING_1 if old else _SPRING, _SPRING_INIT_SQL, True)]
     enabled = _boolean(values.get(_MICRONAUT_ENABLED)) is not False
     return [_run(values, _MICRONAUT + (source,), _MICRONAUT_INIT_SQL, enabled)
             for source in sources]
@@ -344,12 +355,12 @@ def _project_folder(classpath_root: Path) -> Path:
 
 
 def location_path(location: str, classpath_root: Path) -> Path | None:
-    """The folder a Flyway location names (a `{vendor}` still in it), or None for one lockwise
-    does not read: another kind than classpath: or filesystem:, or a wildcard."""
+    """The folder a Flyway location names (a `{vendor}` or a wildcard still in it), or None
+    for one lockwise does not read: another kind than classpath: or filesystem:."""
     kind, sep, rest = location.strip().partition(":")
     if not sep:
         kind, rest = _CLASSPATH, location.strip()
-    if kind not in (_CLASSPATH, _FILESYSTEM) or any(char in rest for char in "*?"):
+    if kind not in (_CLASSPATH, _FILESYSTEM):
         return None
     if kind == _CLASSPATH:
         return classpath_root / rest.strip("/")
@@ -362,8 +373,9 @@ def location_folders(run: FlywayRun, classpath_root: Path) -> list[tuple[str | N
     None, when no location names `{vendor}`; else one per folder found in its place (each a
     database Spring Boot may run the locations on), with that vendor in every location."""
     locations = DEFAULT_LOCATIONS if run.locations is None else run.locations
-    paths = [path for location in locations
-             if (path := location_path(location, classpath_root)) is not None]
+    paths = [found for location in locations
+             if (path := location_path(location, classpath_root)) is not None
+             for found in wildcard_folders(path)]
     templates = [str(path) for path in paths]
     vendors = sorted({vendor for template in templates if "{vendor}" in template
                       for vendor in _vendors(template)}) if run.spring else []
@@ -372,6 +384,52 @@ def location_folders(run: FlywayRun, classpath_root: Path) -> list[tuple[str | N
     return [(vendor, [Path(folder) for template in templates
                       if os.path.isdir(folder := template.replace("{vendor}", vendor))])
             for vendor in vendors]
+
+
+#: Flyway's location wildcards (Flyway 6.4 and later): `**` any number of folders (none
+#: too), `*` any characters but a separator, `?` one such character.
+_WILDCARDS = lazy_compile(r"\*\*/|\*\*|\*|\?")
+
+
+def fixed_part(path: Path) -> Path:
+    """The folders of a location's `path` before its first wildcard or `{vendor}`: where the
+    folders it may name are (all of `path` when it has neither)."""
+    parts = path.parts
+    cut = next((i for i, part in enumerate(parts) if "{vendor}" in part or
+                _WILDCARDS.search(part)), len(parts))
+    return Path(*parts[:cut]) if cut else Path(".")
+
+
+def wildcard_folders(path: Path) -> list[Path]:
+    """The folders a location's `path` names, as Flyway expands its wildcards (by name, the
+    folders below `fixed_part` that match); `path` itself when it has none."""
+    base = fixed_part(path)
+    rest = path.relative_to(base).as_posix() if base != path else ""
+    if not _WILDCARDS.search(rest) or "{vendor}" in rest:
+        return [path]
+    pattern = _pattern(rest.rstrip("/"))
+    found = []
+    for folder, subfolders, _ in os.walk(base):
+        subfolders.sort()
+        relative = Path(folder).relative_to(base).as_posix()
+        # the folder before the wildcards only for `**` (none or more folders): `sql/*`
+        # names the folders in sql/, not sql/ itself
+        if relative == "." and not rest.startswith("**"):
+            continue
+        if pattern.fullmatch("" if relative == "." else relative):
+            found.append(Path(folder))
+    return found
+
+
+def _pattern(glob: str) -> re.Pattern[str]:
+    """The expression a location's wildcards make of the relative path `glob`."""
+    out, at = [], 0
+    for token in _WILDCARDS.finditer(glob):
+        out.append(re.escape(glob[at:token.start()]))
+        out.append({"**/": "(?:[^/]+/)*", "**": ".*", "*": "[^/]*", "?": "[^/]"}[token.group()])
+        at = token.end()
+    out.append(re.escape(glob[at:]))
+    return re.compile("".join(out))
 
 
 def _vendors(template: str) -> set[str]:
@@ -389,6 +447,21 @@ def _vendors(template: str) -> set[str]:
     return {match.group(1) for name in names if (match := pattern.fullmatch(name))
             and database_named(match.group(1)) is not None
             and os.path.isdir(template.replace("{vendor}", match.group(1)))}
+
+
+def location_roots(classpath_root: Path) -> list[Path]:
+    """The folders where the locations of every Flyway run that the application files of
+    `classpath_root` configure are, enabled or not: each location's `fixed_part` (the folder
+    itself when it has no wildcard nor `{vendor}`), whether it exists or not."""
+    return [fixed_part(path) for run in application_runs(classpath_root) or []
+            for location in (DEFAULT_LOCATIONS if run.locations is None else run.locations)
+            if (path := location_path(location, classpath_root)) is not None]
+
+
+def classpath_root_of(application_file: Path) -> Path:
+    """The classpath root an application file (one of APPLICATION_FILES) belongs to."""
+    return application_file.parent.parent if application_file.parent.name == "config" \
+        else application_file.parent
 
 
 def holds_application_files(folder: Path, names: Iterable[str]) -> bool:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field, replace
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from lockwise.core.types import Migration
@@ -84,34 +84,86 @@ def _merge_base(top: Path, ref: str) -> str:
 
 def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
                      layout: str | None) -> list[Migration]:
-    """The migrations in directory `rel` at revision `rev`; paths shown as `label:rel/...`."""
-    done = subprocess.run(["git", "archive", "--format=tar", rev, "--", rel.as_posix() or "."],
-                          cwd=top, capture_output=True, check=False)
-    if done.returncode != 0:
-        if b"did not match any files" in done.stderr:
-            return []  # the directory did not exist yet at that revision
-        message = done.stderr.decode(errors="replace").strip()
-        raise path_error(f"git archive {rev}: {message}", top)
+    """The migrations in directory `rel` at revision `rev`; paths shown as `label:rel/...`.
+    Read with the files above `rel` that discovery takes the history's settings from at
+    `rev` (flyway.conf, application.yml, ...), and with the other locations of a Flyway run
+    those name, as the working tree's history is."""
+    from lockwise.discover.layouts import settings_files
+
+    spec = rel.as_posix() or "."
+    settings = _existing(top, rev, settings_files(PurePosixPath(spec)))
+    if spec != "." and not _existing(top, rev, [spec]):
+        return []  # the directory did not exist yet at that revision
+    archive = _archive(top, rev, [spec, *settings])
+
+    def locations(tmp: Path) -> bytes | None:
+        """git's tar of the other locations the settings name, once they are unpacked."""
+        wanted = _location_folders(tmp, settings, tmp / rel)
+        found = _existing(top, rev, wanted) if wanted else []
+        return _archive(top, rev, found) if found else None
+
     folder = _in_memory_folder()
     if folder is not None:
         try:
-            return _unpacked(done.stdout, folder, rev, label, rel, layout)
+            return _unpacked(archive, folder, rev, label, rel, layout, locations)
         except OSError:
             pass  # a small or full /dev/shm (a container's is 64 MB): the disk, as usual
-    return _unpacked(done.stdout, None, rev, label, rel, layout)
+    return _unpacked(archive, None, rev, label, rel, layout, locations)
 
 
-def _tree_paths(top: Path, rev: str, rel: Path) -> set[str]:
-    """The files in directory `rel` at revision `rev`, relative to the repository's top."""
+def _existing(top: Path, rev: str, paths: list[str]) -> list[str]:
+    """Those of `paths` (relative to the repository's top) that are files or folders at
+    `rev`."""
+    listed = _git(["ls-tree", "-z", "--name-only", rev, "--", *paths], top)
+    return [path for path in listed.split("\0") if path]
+
+
+def _archive(top: Path, rev: str, paths: list[str]) -> bytes:
+    """git's tar of `paths` (each one that exists at `rev`) at `rev`."""
+    done = subprocess.run(["git", "archive", "--format=tar", rev, "--", *paths],
+                          cwd=top, capture_output=True, check=False)
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip()
+        raise path_error(f"git archive {rev}: {message}", top)
+    return done.stdout
+
+
+def _location_folders(tmp: Path, settings: list[str], history: Path) -> list[str]:
+    """The folders (relative to `tmp`, the unpacked tree) where the Flyway runs of the
+    application files among `settings` have their locations, outside the `history` folder
+    unpacked already."""
+    from lockwise.discover.spring_boot import classpath_root_of, location_roots
+
+    roots = {classpath_root_of(tmp / path) for path in settings
+             if Path(path).name.startswith("application.")}
+    out = []
+    for root in sorted(roots):
+        try:
+            folders = location_roots(root)
+        except InputError:  # discovery says so, at the file's line
+            continue
+        for folder in folders:
+            folder = Path(os.path.normpath(folder))
+            if folder.is_relative_to(tmp) and not folder.is_relative_to(history) and \
+                    folder != tmp:
+                out.append(folder.relative_to(tmp).as_posix())
+    return sorted(set(out))
+
+
+def _tree_paths(top: Path, rev: str, rel: Path, others: list[str] | None = None) -> set[str]:
+    """The files in directory `rel` (and the folders `others`) at revision `rev`, relative to
+    the repository's top."""
     listed = _git(["ls-tree", "-r", "-z", "--full-name", "--name-only", rev, "--",
-                   rel.as_posix() or "."], top)
+                   rel.as_posix() or ".", *(others or [])], top)
     return {path for path in listed.split("\0") if path}
 
 
 def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Path,
-              layout: str | None) -> list[Migration]:
+              layout: str | None,
+              more: Callable[[Path], bytes | None] | None = None) -> list[Migration]:
     """The migrations of `archive` (git's tar of `rel` at `rev`), unpacked into a temporary
-    folder in `folder` (None: the system's default), with their paths as `label:rel/...`."""
+    folder in `folder` (None: the system's default), with their paths as `label:rel/...`.
+    `more`: the tar of further files, given the folder the first is unpacked in."""
     # Imported here: every `lockwise lint` imports this module, only --base reads a tree.
     import io
     import tarfile
@@ -123,16 +175,22 @@ def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Pat
             """A path of the unpacked tree as the user knows it: `REF:dir/file`."""
             return None if p is None else Path(f"{label}:{p.relative_to(tmp).as_posix()}")
 
-        with _contents_only().open(fileobj=io.BytesIO(archive)) as tar:
-            if not hasattr(tarfile, "data_filter"):  # a Python before the filters came
-                for member in tar.getmembers():
-                    _refuse_link_out(member, tmp, shown)
-                tar.extractall(tmp)
-            else:
-                try:
-                    tar.extractall(tmp, filter=_plain_or_data)
-                except tarfile.FilterError as exc:  # a link out of the tree
-                    raise _link_out(str(exc), shown(Path(tmp, exc.tarinfo.name))) from None
+        def extract(data: bytes) -> None:
+            with _contents_only().open(fileobj=io.BytesIO(data)) as tar:
+                if not hasattr(tarfile, "data_filter"):  # a Python before the filters came
+                    for member in tar.getmembers():
+                        _refuse_link_out(member, tmp, shown)
+                    tar.extractall(tmp)
+                else:
+                    try:
+                        tar.extractall(tmp, filter=_plain_or_data)
+                    except tarfile.FilterError as exc:  # a link out of the tree
+                        raise _link_out(str(exc),
+                                        shown(Path(tmp, exc.tarinfo.name))) from None
+
+        extract(archive)
+        if more is not None and (further := more(Path(tmp))) is not None:
+            extract(further)
         root = Path(tmp) / rel
         if not root.is_dir():
             return []
@@ -212,6 +270,15 @@ def _in_memory_folder() -> str | None:
     (1.1 s for lemmy's 684 files on the machine of docs/performance.md, 0.04 s in memory)."""
     folder = IN_MEMORY_FOLDER
     return folder if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK) else None
+
+
+def _folders_outside(working: list[Migration], real_top: Path, rel: Path) -> list[str]:
+    """The folders (relative to the repository's top) of the migrations of `working` read
+    from outside `rel`: the other locations of a Flyway run."""
+    inside = real_top / rel
+    return sorted({parent.relative_to(real_top).as_posix() for m in working
+                   if (parent := m.path.resolve().parent).is_relative_to(real_top)
+                   and not parent.is_relative_to(inside)})
 
 
 def _relative(m: Migration, root: Path) -> str:
@@ -340,7 +407,8 @@ class BaseRequest:
                     raise
                 # (a file read alone: the branch point's paths are enough to tell it new)
         branch_point = {_relative(m, real_top) for m in at_branch_point} \
-            if at_branch_point is not None else _tree_paths(top, self.merge_base, rel)
+            if at_branch_point is not None else \
+            _tree_paths(top, self.merge_base, rel, _folders_outside(working, real_top, rel))
         working_rel = {id(m): _relative(m, real_top) for m in working}
         base_rel = {id(m): _relative(m, real_top) for m in base}
         in_working, in_base = set(working_rel.values()), set(base_rel.values())
