@@ -191,12 +191,20 @@ def lock_default_sequences(b: Builder, default: object, drawn: bool) -> None:
     """A default that calls a sequence function on a sequence named as a constant
     (`nextval('s')`) depends on it: ACCESS SHARE while the default is stored, ROW EXCLUSIVE
     when it is `drawn` for the existing rows (ADD COLUMN's rewrite runs nextval() for each).
-    Checked on the server (PostgreSQL 18)."""
+    Named by a string cast to text (`nextval('s'::text)`), it is looked up at each call:
+    nothing is locked to store it, ROW EXCLUSIVE still when drawn. Checked on the server
+    (PostgreSQL 18)."""
+    constants: set[str] | None = None
     for kind, call in walk(default):
         if kind == "FuncCall" and is_sequence_call(strings(call.get("funcname"))):
             sequence = sequence_argument(call)
-            if sequence:
-                b.lock(sequence, L.ROW_EXCLUSIVE if drawn else L.ACCESS_SHARE)
+            if sequence and drawn:
+                b.lock(sequence, L.ROW_EXCLUSIVE)
+            elif sequence:
+                if constants is None:
+                    constants = regclass_constants(default)
+                if sequence in constants:
+                    b.lock(sequence, L.ACCESS_SHARE)
 
 
 #: Where a statement stores expressions (and the server records what they depend on): the

@@ -287,7 +287,8 @@ def _lock_copied_expressions(b: Builder, source: str, options: int) -> None:
     known = catalog.tables.get(source) or NO_TABLE
     for col in known.columns.values():
         if options & (_LIKE_GENERATED if col.generated else _LIKE_DEFAULTS):
-            if col.default is not None and col.default_sequence and not col.identity:
+            if col.default is not None and col.default_sequence and not col.identity and \
+                    col.default_sequence_recorded:
                 b.lock(col.default_sequence, L.ACCESS_SHARE)
             lock_regclass_names(b, col.names)
     if options & _LIKE_CONSTRAINTS:
