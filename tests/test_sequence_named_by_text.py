@@ -26,6 +26,8 @@ LOCK_CASES = {
                         "ALTER TABLE t ADD COLUMN n bigint DEFAULT nextval('s'::text);"),
     "insert_text": (SEQUENCE + TEXT_DEFAULT, "INSERT INTO u (x) VALUES (1);"),
     "drop_sequence_cascade_text": (SEQUENCE + TEXT_DEFAULT, "DROP SEQUENCE s CASCADE;"),
+    "like_text": (SEQUENCE + TEXT_DEFAULT, "CREATE TABLE c (LIKE u INCLUDING DEFAULTS);"),
+    "alter_type_text": (SEQUENCE + TEXT_DEFAULT, "ALTER TABLE u ALTER COLUMN id TYPE numeric;"),
 }
 
 def _servers_locks(uri: str, setup: str, sql: str) -> dict[str, LockMode]:
