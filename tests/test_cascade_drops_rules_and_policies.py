@@ -75,6 +75,12 @@ CASES = {
     "rule_regclass_table": ("CREATE TABLE w (x int);\nCREATE TABLE t (id int);\n"
                             "CREATE RULE r AS ON INSERT TO t DO ALSO SELECT 'w'::regclass;\n",
                             "DROP TABLE w CASCADE;"),
+    "rule_into_table": ("CREATE TABLE w (x int);\nCREATE TABLE t (id int);\n"
+                        "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO w VALUES (NEW.id);"
+                        "\n", "DROP TABLE w CASCADE;"),
+    "rule_reads_table": ("CREATE TABLE w (x int);\nCREATE TABLE t (id int);\n"
+                         "CREATE RULE r AS ON UPDATE TO t WHERE EXISTS (SELECT 1 FROM w) "
+                         "DO INSTEAD NOTHING;\n", "DROP TABLE w CASCADE;"),
 }
 
 #: Those whose rule or policy the server keeps: the sequence named by a text argument (no
@@ -163,3 +169,46 @@ def test_a_drop_sequence_or_table_cascade_names_the_policies_it_drops(case: str)
     (action,) = [a for a in effect_after(setup, drop).actions
                  if a.kind in ("drop_sequence", "drop_table")]
     assert action.facts["policies_dropped"] == ("p on public.t",)
+
+
+#: The statements of CASES whose action is one rule cascade-drops-dependents reads.
+_DEPENDENTS_ACTIONS = ("drop_table", "drop_sequence", "drop_column", "drop_schema",
+                       "drop_function", "drop_type")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.startswith("rule_") and c != "rule_of_view"
+                                  or c in ("view_of_table", "view_of_column", "matview",
+                                           "view_of_function", "view_of_type",
+                                           "view_of_schema", "table_of_schema")])
+def test_a_cascade_names_the_rules_of_other_tables_it_drops(case: str) -> None:
+    # The rule goes with what it names, its table stays: said among what the CASCADE
+    # drops (rule cascade-drops-dependents), with the DROP RULE that says so first
+    # (qualified as the dropped object is written).
+    from effect_helpers import effect_after
+
+    setup, drop = CASES[case]
+    (action,) = [a for a in effect_after(setup, drop).actions if a.kind in _DEPENDENTS_ACTIONS]
+    table = "public.t" if "app" in drop else "t"
+    assert f"the rule r on {table}" in action.facts["callers_dropped"], action.facts
+    assert action.facts["callers_dropped_sql"].splitlines()[0] == f"DROP RULE r ON {table};"
+
+
+def test_a_drop_table_cascade_reports_the_rule_it_takes_along() -> None:
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup, drop = CASES["rule_into_table"]
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(drop, "0002_drop.sql")], LintOptions())
+    (finding,) = [f for f in reports[-1].statements[0].findings
+                  if f.rule == "cascade-drops-dependents"]
+    assert "the rule r on t" in finding.message, finding.message
+
+
+def test_a_drop_table_cascade_of_the_ruled_table_names_no_rule_of_its_own() -> None:
+    from effect_helpers import effect_after
+
+    setup, _ = CASES["rule_into_table"]
+    (action,) = [a for a in effect_after(setup, "DROP TABLE t CASCADE;").actions
+                 if a.kind == "drop_table"]
+    assert not action.facts.get("callers_dropped"), action.facts

@@ -69,6 +69,16 @@ REFUSED_DROPS = [
      "DROP SEQUENCE IF EXISTS t_id_seq;", True),
     ("CREATE SEQUENCE s; CREATE TABLE t (id int DEFAULT nextval('s'));", "DROP SEQUENCE s;",
      True),
+    # named by a string cast to text, looked up at each call: no dependency recorded
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int DEFAULT nextval('s'::text));",
+     "DROP SEQUENCE s;", False),
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int); ALTER TABLE t ALTER COLUMN id SET DEFAULT "
+     "nextval('s'::text);", "DROP SEQUENCE s;", False),
+    ("CREATE SEQUENCE s; CREATE TABLE t (id int DEFAULT nextval('s'::text)); "
+     "CREATE TABLE c (LIKE t INCLUDING DEFAULTS); ALTER SEQUENCE s RENAME TO s2;",
+     "DROP SEQUENCE s2;", False),
+    ("CREATE TABLE t (id int); CREATE SEQUENCE s OWNED BY t.id; "
+     "CREATE TABLE c (n int DEFAULT nextval('s'::text));", "DROP TABLE t;", False),
     # the default is gone first, or goes with CASCADE, or its table went before
     ("CREATE TABLE t (id serial);", "ALTER TABLE t ALTER COLUMN id DROP DEFAULT;\n"
      "DROP SEQUENCE t_id_seq;", False),

@@ -63,6 +63,11 @@ class Column:
     default_expression: dict | None = None
     #: The sequence (qualified) its default draws from (`nextval('s')`, serial).
     default_sequence: str | None = None
+    #: Whether the server records the default's dependency on `default_sequence`: it does
+    #: for a regclass constant (`nextval('s')`, a serial's), not for a name cast to text
+    #: first (`nextval('s'::text)`), looked up at each call: DROP SEQUENCE runs without
+    #: CASCADE and leaves that default, which no RENAME of the sequence follows either.
+    default_sequence_recorded: bool = True
     identity: bool = False
     #: An identity column's sequence (qualified), named when the identity was made: it keeps
     #: that name when the table is renamed (checked on the server). None: not recorded.
@@ -1493,12 +1498,14 @@ class Catalog:
         return found
 
     def columns_drawing_from(self, sequence: str) -> list[tuple[str, str]]:
-        """The (table, column) pairs whose default draws from `sequence` (qualified), by
-        table name, each table's in column order."""
+        """The (table, column) pairs whose default draws from `sequence` (qualified) and
+        depends on it (`Column.default_sequence_recorded`), by table name, each table's in
+        column order."""
         # (the tables filed under it alone, the few found sorted: a walk of every column, or
         # a sort of every table, for each of a pg_dump schema's sequences made it quadratic)
         found = [(t.name, c.name) for t in self.tables_naming_sequence(sequence)
-                 for c in t.columns.values() if c.default_sequence == sequence]
+                 for c in t.columns.values()
+                 if c.default_sequence == sequence and c.default_sequence_recorded]
         return sorted(found, key=itemgetter(0)) if len(found) > 1 else found
 
     def holds_regclass(self, type_name: str, array: bool) -> bool:

@@ -467,7 +467,7 @@ def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
                 col.identity_sequence = new
             if old in col.owns:
                 col.owns = tuple(new if s == old else s for s in col.owns)
-            if col.default_sequence == old:
+            if col.default_sequence == old and col.default_sequence_recorded:
                 col.default_sequence = new
         catalog.note_sequence_columns(t)  # (those that named `old` name `new` now)
     if old not in catalog.sequences:

@@ -78,7 +78,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
-from lockwise.effects.volatility import default_regclass_constants
+from lockwise.effects.volatility import default_regclass_constants, regclass_constants
 from lockwise.parse.quoting import clip_utf8, fit_name
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
         if contype == "CONSTR_DEFAULT":
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_expression = con.get("raw_expr") if column.default else None
-            column.default_sequence = nextval_sequence(con.get("raw_expr"))
+            _draw_default_from(column, con.get("raw_expr"))
             column.uses = expression_uses(con.get("raw_expr"))
             column.names = _names(con.get("raw_expr"), catalog.holds_regclass(tname, is_array))
         if contype == "CONSTR_IDENTITY":
@@ -178,6 +178,14 @@ def _names(expr: object, regclass_column: bool = False) -> tuple[str, ...]:
     bare string too when it is the default of a column holding a regclass."""
     return tuple(sorted(default_regclass_constants(expr, regclass_column, _replayed_sql))) \
         if expr else ()
+
+
+def _draw_default_from(column: Column, expr: object) -> None:
+    """Column `column`'s default is `expr` now: it draws from the sequence it calls nextval()
+    on (`Column.default_sequence`), and depends on it only when it names it by a regclass
+    constant, not by a string cast to text (checked on 18.6)."""
+    column.default_sequence = sequence = nextval_sequence(expr)
+    column.default_sequence_recorded = sequence is None or sequence in regclass_constants(expr)
 
 
 def _generate(column: Column, expr: dict | None) -> None:
@@ -1194,7 +1202,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 changed.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
                     else "default"
                 changed.default_expression = cmd.get("def") if changed.default else None
-                changed.default_sequence = nextval_sequence(cmd.get("def"))
+                _draw_default_from(changed, cmd.get("def"))
                 catalog.note_sequence_column(table.name, changed)
                 changed.uses = expression_uses(cmd.get("def"))
                 changed.names = _names(cmd.get("def"),

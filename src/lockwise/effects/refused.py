@@ -15,7 +15,8 @@ from lockwise.core.types import Action, Effect
 #: checked on the server by its family's tests: a foreign key or persistence change the
 #: other tables forbid (`refused_by`, `refused_references`), ALTER TABLE ONLY of what the
 #: children must follow, a partitioned table's or an inheritance child's refusals, an INHERIT
-#: making a table its own ancestor (`refused_circular_inheritance`), a view's
+#: making a table its own ancestor (`refused_circular_inheritance`), a CREATE TABLE
+#: naming the table itself in INHERITS (`refused_own_parent`), a view's
 #: columns changed by CREATE OR REPLACE, a name taken, a type change without the USING it
 #: needs, syntax the version stated (--pg-version) lacks (`unavailable_syntax`, said only
 #: then), an INSERT ... ON CONFLICT into a table with INSERT or UPDATE rules
@@ -44,6 +45,7 @@ from lockwise.core.types import Action, Effect
 #: is not a SELECT (`prepared_statement_not_select`).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_circular_inheritance",
+                 "refused_own_parent",
                  "refused_by_inheritance", "view_columns_refused",
                  "name_taken", "needs_using", "unavailable_syntax", "on_conflict_refused_by",
                  "refused_not_null", "refused_constraint_change", "refused_by_persistence",

@@ -262,7 +262,7 @@ def _locking_sequences(column_handler: Callable) -> Callable:
             # (a DROP DEFAULT of the column in the same statement runs first, whatever the
             # order written: no default is stored again; checked on the server)
             dropped = _default_dropped(b, column)
-            if known.default_sequence and not dropped:
+            if known.default_sequence and known.default_sequence_recorded and not dropped:
                 b.lock(known.default_sequence, L.ACCESS_SHARE)
             _lock_restored_regclass_names(b, table, column, known, dropped)
         column_handler(b, table, cmd, base)

@@ -191,12 +191,20 @@ def lock_default_sequences(b: Builder, default: object, drawn: bool) -> None:
     """A default that calls a sequence function on a sequence named as a constant
     (`nextval('s')`) depends on it: ACCESS SHARE while the default is stored, ROW EXCLUSIVE
     when it is `drawn` for the existing rows (ADD COLUMN's rewrite runs nextval() for each).
-    Checked on the server (PostgreSQL 18)."""
+    Named by a string cast to text (`nextval('s'::text)`), it is looked up at each call:
+    nothing is locked to store it, ROW EXCLUSIVE still when drawn. Checked on the server
+    (PostgreSQL 18)."""
+    constants: set[str] | None = None
     for kind, call in walk(default):
         if kind == "FuncCall" and is_sequence_call(strings(call.get("funcname"))):
             sequence = sequence_argument(call)
-            if sequence:
-                b.lock(sequence, L.ROW_EXCLUSIVE if drawn else L.ACCESS_SHARE)
+            if sequence and drawn:
+                b.lock(sequence, L.ROW_EXCLUSIVE)
+            elif sequence:
+                if constants is None:
+                    constants = regclass_constants(default)
+                if sequence in constants:
+                    b.lock(sequence, L.ACCESS_SHARE)
 
 
 #: Where a statement stores expressions (and the server records what they depend on): the
@@ -443,10 +451,12 @@ def key_name_taken(b: Builder, schema: str, constraints: Iterable[dict]) -> str:
 _INDEX_CONTYPES = frozenset(("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION"))
 
 
-def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool) -> dict:
-    """The facts naming what `found` holds, written as the user wrote the dropped object
-    (`like`, `qualified`), and the statements that drop each by name, the views over others
-    first."""
+def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
+                  rules: tuple[tuple[str, str], ...] = ()) -> dict:
+    """The facts naming what `found` holds and the `rules` (table or view, rule) of others
+    that go too (`drop_rules_naming`), written as the user wrote the dropped object (`like`,
+    `qualified`), and the statements that drop each by name, the rules first, the views over
+    others before the views."""
     def rel(name: str) -> str:
         return relation_sql(name, like, qualified)
     kinds = {view: "materialized view" if (known := catalog.tables.get(view)) is not None
@@ -455,8 +465,10 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool) 
              *(f"the generated column {rel(t)}.{c} and its data" for t, c in found.generated),
              *(f"the constraint {n} on {rel(t)}" for t, n in found.constraints),
              *(f"the index {rel(i)}" for i in found.indexes),
-             *(f"the {kinds[v]} {rel(v)}" for v in found.views)]
-    sql = [*(f"ALTER TABLE {rel(t)} ALTER COLUMN {quote_ident(c)} DROP DEFAULT;"
+             *(f"the {kinds[v]} {rel(v)}" for v in found.views),
+             *(f"the rule {quote_ident(r)} on {rel(t)}" for t, r in rules)]
+    sql = [*(f"DROP RULE {quote_ident(r)} ON {rel(t)};" for t, r in rules),
+           *(f"ALTER TABLE {rel(t)} ALTER COLUMN {quote_ident(c)} DROP DEFAULT;"
              for t, c in found.defaults),
            *(f"ALTER TABLE {rel(t)} DROP COLUMN {quote_ident(c)};" for t, c in found.generated),
            *(f"ALTER TABLE {rel(t)} DROP CONSTRAINT {quote_ident(n)};"
@@ -747,14 +759,21 @@ def drop_fk_triggers(b: Builder, target: str) -> None:
         b.lock(rel, L.ACCESS_EXCLUSIVE)
 
 
-def drop_rules_naming(b: Builder, relations: Iterable[str]) -> None:
+def drop_rules_naming(b: Builder, relations: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """`relations` are dropped (a DROP ... CASCADE): the rules of the tables and views that
     name one of them (reading or writing it, or by a regclass constant) go too, each under
-    ACCESS EXCLUSIVE on its table or view, which stays (checked on 18.6)."""
+    ACCESS EXCLUSIVE on its table or view, which stays (checked on 18.6). The (table or
+    view, rule) pairs of those not among `relations`, for `callers_facts`."""
     catalog = b.ctx.catalog
+    relations = tuple(relations)
+    dropped: dict[tuple[str, str], None] = {}
     for relation in relations:
         for ruled in catalog.tables_with_rules_naming(relation):
             b.lock(ruled.name, L.ACCESS_EXCLUSIVE)
+            if ruled.name not in relations:
+                dropped.update(((ruled.name, name), None) for name, rule in ruled.rules.items()
+                               if rule.names(relation))
+    return tuple(dropped)
 
 
 def drop_foreign_keys_using(b: Builder, table: str, columns: tuple[str, ...]) -> None:

@@ -746,14 +746,14 @@ def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> di
             if dropped not in views:
                 views.append(dropped)
                 b.lock(dropped, L.ACCESS_EXCLUSIVE)
-    drop_rules_naming(b, views)
+    rules = drop_rules_naming(b, views)
     known = catalog.tables.get(table)
     key = next((c.columns for c in known.constraints.values() if c.kind == "primary"),
                ()) if known else ()
     keys = tuple(sorted((other, con.name) for other, con in catalog.referencing(table)
                         if other != table and column in (con.ref_columns or key)))
     found = Callers(constraints=keys, views=tuple(views))
-    return callers_facts(catalog, found, table, qualified) if views or keys else {}
+    return callers_facts(catalog, found, table, qualified, rules) if views or keys else {}
 
 
 def _views_using(b: Builder, table: str, column: str, qualified: bool) -> dict:

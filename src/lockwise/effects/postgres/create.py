@@ -159,7 +159,9 @@ def _own_parent_refused(b: Builder, stmt: dict, table: str) -> dict:
     server looks the parent up before the table exists ("does not exist", the parent as
     written), then refuses one of the name for its kind or for the name taken (checked on
     18.6). A name the catalog knows taken is `name_taken`'s; of one it does not know, what
-    the server says of each case is said, with when, as `refused_on_partitioned` words it."""
+    the server says of each case is said, with when: for PARTITION OF as
+    `refused_on_partitioned` words it, for INHERITS as `refused_own_parent` (no partitioning
+    matter: the table would be a child of itself)."""
     written = next((rv.get("RangeVar", rv) for rv in stmt.get("inhRelations") or ()
                     if range_var(rv)[0] == table), None)
     if written is None or name_taken(b, table):
@@ -178,8 +180,10 @@ def _own_parent_refused(b: Builder, stmt: dict, table: str) -> dict:
             for when, key in cases]
     missing = refused_on_partitioned(b.ctx, "own_parent_missing", table, parent=".".join(
         filter(None, (written.get("schemaname"), written.get("relname")))))
-    return partitioned_refusal("; ".join(
-        [*said, f"else: {missing['refused_on_partitioned_text']}"]), AS_OWN_PARENT)
+    text = "; ".join([*said, f"else: {missing['refused_on_partitioned_text']}"])
+    if not stmt.get("partbound"):
+        return {"refused_own_parent": True, "refused_own_parent_text": text}
+    return partitioned_refusal(text, AS_OWN_PARENT)
 
 
 def _refused_before_made(b: Builder, table: str, stmt: dict) -> dict:
@@ -287,7 +291,8 @@ def _lock_copied_expressions(b: Builder, source: str, options: int) -> None:
     known = catalog.tables.get(source) or NO_TABLE
     for col in known.columns.values():
         if options & (_LIKE_GENERATED if col.generated else _LIKE_DEFAULTS):
-            if col.default is not None and col.default_sequence and not col.identity:
+            if col.default is not None and col.default_sequence and not col.identity and \
+                    col.default_sequence_recorded:
                 b.lock(col.default_sequence, L.ACCESS_SHARE)
             lock_regclass_names(b, col.names)
     if options & _LIKE_CONSTRAINTS:

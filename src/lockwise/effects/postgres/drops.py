@@ -168,11 +168,11 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             _drop_keys_crossing(b, t, schema)
         for view in views_outside:
             b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the tables it reads
-        drop_rules_naming(b, [*inside, *views_outside] if cascade else ())
+        rules = drop_rules_naming(b, [*inside, *views_outside] if cascade else ())
         policies = drop_policies(b, catalog.policies_on_others(
             [*inside, *views_outside], schema=schema) if cascade else [])
         callers = _drop_callers(b, schema_callers(catalog, schema, stmt) if cascade
-                                else Callers(), f"{schema}.", True)
+                                else Callers(), f"{schema}.", True, rules)
         b.act("drop_schema", policies, callers, schema=schema, cascade=cascade,
               if_exists=if_exists)
     else:
@@ -196,26 +196,27 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             b.lock(name, L.ACCESS_EXCLUSIVE)  # (checked on the server)
         if kind == "sequence" and cascade:
             drop_defaults_drawing(b, name)
-            facts = {**_drop_sequence_readers(b, name),
-                     **_drop_callers(b, catalog.naming({name}), name, len(names) > 1)}
+            policies, rules = _drop_sequence_readers(b, name)
+            facts = {**policies, **_drop_callers(b, catalog.naming({name}), name,
+                                                 len(names) > 1, rules)}
         b.drops.add(f"{kind}:{name}")
         b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
               cascade=cascade, if_exists=if_exists,
               object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
 
 
-def _drop_sequence_readers(b: Builder, name: str) -> dict:
+def _drop_sequence_readers(b: Builder, name: str) -> tuple[dict, tuple[tuple[str, str], ...]]:
     """DROP SEQUENCE `name` CASCADE, of what reads or names it (as the replay's
     `_drop_sequence_readers`; checked on 18.6): the views over it go, and the rules and
     policies reading or naming it (`nextval('s')`) or reading one of those views, each under
-    ACCESS EXCLUSIVE on its view or table. The facts naming the policies."""
+    ACCESS EXCLUSIVE on its view or table. The facts naming the policies, and the rules."""
     catalog = b.ctx.catalog
     views = catalog.views_over(name)
     for view in views:
         b.lock(view, L.ACCESS_EXCLUSIVE)
         b.drops.add(f"view:{view}")
-    drop_rules_naming(b, (name, *views))
-    return drop_policies(b, catalog.policies_on_others([name, *views]))
+    rules = drop_rules_naming(b, (name, *views))
+    return drop_policies(b, catalog.policies_on_others([name, *views])), rules
 
 
 def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: str,
@@ -254,11 +255,11 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
     reach = catalog.cascade_reach(table) if cascade else []
     for view in reach:  # the views over it, its partitions or children: dropped with them
         b.lock(view, L.ACCESS_EXCLUSIVE)
-    drop_rules_naming(b, reach)  # (empty without CASCADE, which the server refuses)
+    rules = drop_rules_naming(b, reach)  # (empty without CASCADE, which the server refuses)
     policies = drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
     if cascade:  # what names it by a regclass constant goes too
         facts = {**facts, **_drop_callers(b, relation_namers(catalog, table), table,
-                                          qualified)}
+                                          qualified, rules)}
     parent = known.partition_of if known is not None else None
     # A foreign table's rows stay on the remote server (DROP FOREIGN TABLE says so of one
     # the catalog does not know).
@@ -308,7 +309,8 @@ def _deprecated_name(catalog: Catalog, name: str, taken: set[str]) -> str:
     return new
 
 
-def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool) -> dict:
+def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool,
+                  rules: tuple[tuple[str, str], ...] = ()) -> dict:
     """What uses a relation, function, sequence, type or schema a DROP ... CASCADE drops (`found`,
     `Catalog.callers`): each goes under ACCESS EXCLUSIVE on its table (the views on
     themselves); a generated column is dropped with its data, as DROP COLUMN (checked on the
@@ -329,8 +331,8 @@ def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool) -> dic
         b.drops.add(f"index:{index}")
     for view in found.views:
         b.lock(view, L.ACCESS_EXCLUSIVE)
-    drop_rules_naming(b, found.views)
-    return callers_facts(catalog, found, like, qualified)
+    rules = (*rules, *(r for r in drop_rules_naming(b, found.views) if r not in rules))
+    return callers_facts(catalog, found, like, qualified, rules)
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
