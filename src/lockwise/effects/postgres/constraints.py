@@ -392,9 +392,13 @@ def validate_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             scan_fk_lookups(b, con.references, table)
         b.scan(table, "constraint validation")
     b.alters.add(f"constraint:{table}.{name}")
+    # A table new in the migration has rows to check only when filled from older tables;
+    # a foreign key's then hold up the writes of a referenced table that was there.
+    references = con.references if con is not None and con.kind == "foreign" else ""
     b.act("validate_constraint", base, constraint=name,
           constraint_type=con.kind if con else "not_null" if not_null else "",
-          already_valid=already,
+          already_valid=already, table_is_filled=b.ctx.table_is_filled(table),
+          ref_table_is_new=bool(references) and b.ctx.table_is_new(references),
           # (set by alter_table when another subcommand takes a stronger lock on the table)
           validated_under_stronger_lock=False, statement_lock_text="",
           validation_blocks_text="")
