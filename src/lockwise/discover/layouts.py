@@ -849,11 +849,11 @@ def _tool_settings() -> tuple[tuple[int, str], ...]:
     (`_cargo_uses_sqlx`), the Hasura project's config.yaml and metadata folder
     (`_hasura_project`), tern's tern.conf, graphile-migrate's configs and the Supabase
     CLI's config.toml."""
-    from lockwise.discover.graphile import _CONFIGS
+    from lockwise.discover.graphile import CONFIGS
     from lockwise.discover.tools import SUPABASE_CONFIG, TERN_CONFIG
 
     return ((2, CARGO_TOML), (2, HASURA_CONFIG), (2, HASURA_METADATA), (1, TERN_CONFIG),
-            (1, SUPABASE_CONFIG), *((1, name) for name in _CONFIGS))
+            (1, SUPABASE_CONFIG), *((1, name) for name in CONFIGS))
 
 
 def settings_files(folder: PurePosixPath) -> list[str]:

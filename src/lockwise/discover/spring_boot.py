@@ -537,7 +537,7 @@ def locations_below(directory: Path) -> list[Path]:
     above it (or in it) reads as its own locations: the nearest folder whose application
     files or Flyway config files configure runs decides. Flyway scans a location's folders
     too, but those are another run's history (`sql/r1` named by `sql/*`), each migration
-    run once."""
+    run once. A folder with Flyway's config files that set no locations ends the search."""
     folder = Path(os.path.abspath(directory))
     for candidate in (folder, *folder.parents):
         configured = [(run, root) for root in (candidate, candidate / "src" / "main" /
@@ -546,6 +546,9 @@ def locations_below(directory: Path) -> list[Path]:
         if (run := flyway_config_run(candidate)) is not None:
             configured.append((run, config_classpath_root(candidate)))
         if not configured:
+            if os.path.isfile(candidate / "flyway.toml") or \
+                    os.path.isfile(candidate / "flyway.conf"):
+                return []  # Flyway's own files without locations: as `application_run`
             continue
         return [Path(path) for run, root in configured if run.enabled
                 for _, folders in location_folders(run, root) for found in folders
