@@ -884,3 +884,61 @@ def test_base_revision_reads_the_flyway_settings_and_locations_at_ref(
         comparison.history, unique_keys(comparison.history), strict=True)}
     assert comparison.branch.branch_new == {graph_keys["4"]}
     assert comparison.branch.base_new == {graph_keys["3"], graph_keys["5"]}
+
+
+@pytest.mark.parametrize(("files", "history", "name", "layout"), [
+    ({"Cargo.toml": "[package]\nname = \"app\"\n\n[dependencies]\nsqlx = \"0.8\"\n"},
+     "migrations", "{}_{}.sql", "sqlx"),
+    ({"crates/db/Cargo.toml": "[dependencies.sqlx]\nversion = \"0.8\"\n"},
+     "crates/db/migrations", "{}_{}.sql", "sqlx"),
+    ({"hasura/config.yaml": "version: 3\nendpoint: http://localhost:8080\n",
+      "hasura/metadata/version.yaml": "version: 3\n"},
+     "hasura/migrations/default", "{}_{}/up.sql", "hasura"),
+    ({"hasura/config.yaml": "version: 2\nmetadata_directory: meta\n"},
+     "hasura/migrations", "{}_{}/up.sql", "hasura"),
+], ids=["sqlx-crate", "sqlx-workspace-member", "hasura-v3", "hasura-v2"])
+def test_base_revision_reads_other_tools_settings_above_the_folder(
+        tmp_path: Path, files: dict[str, str], history: str, name: str, layout: str) -> None:
+    """`--base REF` tells REF's layout apart by the files above the history's folder that
+    discovery reads in the working tree (sqlx's Cargo.toml, the Hasura CLI's config.yaml
+    and metadata folder): REF's migrations are that tool's, as the working tree's are."""
+    repo = empty_repo(tmp_path)
+    write(repo, {**files, f"{history}/{name.format(1, 't')}": "CREATE TABLE t (a int);\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "branch point")
+    _git(repo, "branch", "feature")
+    write(repo, {f"{history}/{name.format(2, 'u')}": "CREATE TABLE u (a int);\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "main moves on")
+    _git(repo, "checkout", "-q", "feature")
+    write(repo, {f"{history}/{name.format(3, 'v')}": "CREATE TABLE v (a int);\n"})
+    location = repo / history
+    working = discover(location)
+    assert {m.layout for m in working} == {layout}
+    comparison = compare_with_base(location, working, "main", None)
+    on_main = [m for m in comparison.history if str(m.path).startswith("main:")]
+    assert [m.name for m in on_main] == ["u"]
+    assert {m.layout for m in on_main} == {layout}
+
+
+def test_base_revision_reads_flyway_conf_locations_at_ref(tmp_path: Path) -> None:
+    """`--base REF` reads the other locations REF's flyway.conf names, with its settings."""
+    repo = empty_repo(tmp_path)
+    write(repo, {"flyway.conf": "flyway.locations=filesystem:sql/a,filesystem:sql/b\n"
+                                "flyway.mixed=true\n",
+                 "sql/a/V1__t.sql": "CREATE TABLE t (a int);\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "branch point")
+    _git(repo, "branch", "feature")
+    write(repo, {"sql/b/V2__i.sql":
+                 "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "main moves on")
+    _git(repo, "checkout", "-q", "feature")
+    write(repo, {"sql/a/V3__u.sql": "CREATE TABLE u (a int);\n"})
+    location = repo / "sql" / "a"
+    comparison = compare_with_base(location, discover(location), "main", None)
+    by_version = {m.version: m for m in comparison.history}
+    assert sorted(by_version) == ["1", "2", "3"]
+    assert str(by_version["2"].path) == "main:sql/b/V2__i.sql"
+    assert by_version["2"].mixed_without_transaction

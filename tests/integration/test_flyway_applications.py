@@ -382,3 +382,87 @@ def test_a_broken_application_file_without_flyway_does_not_stop_lint(tmp_path: P
     exit_code, report, _ = _lint(tmp_path)
     assert exit_code == 0
     assert "001_t.sql" in [m["path"].rsplit("/", 1)[1] for m in report["migrations"]]
+
+
+# --- each migration in one history --------------------------------------------------------
+
+@pytest.mark.parametrize("locations", ["filesystem:sql/*", "filesystem:sql/r1,filesystem:sql/r2"])
+def test_a_folder_holding_another_run_s_locations_reads_its_own_files_only(
+        tmp_path: Path, locations: str) -> None:
+    """`sql/V8__x.sql` beside `sql/r1/`, which the application's run reads: Flyway scans a
+    location's folders, but `r1`'s migrations are that run's, so the folder's own history
+    holds its own files, and each migration is in one history."""
+    write(tmp_path, {"sql/r1/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     "sql/r2/V2__u.sql": "CREATE TABLE u (a int);\n",
+                     "sql/V8__x.sql": "CREATE TABLE x (a int);\n",
+                     _PROPERTIES: f"spring.flyway.locations={locations}\n"})
+    assert _histories(tmp_path) == [("sql/r1", ["sql/r1/V1__t.sql", "sql/r2/V2__u.sql"]),
+                                    ("sql", ["sql/V8__x.sql"])]
+    assert [m.path.name for m in discover(tmp_path / "sql")] == ["V8__x.sql"]
+
+
+# --- Flyway's own config files' locations ------------------------------------------------
+
+#: Three migrations in two folders, their versions interleaved, the second mixing a
+#: statement a transaction refuses with another.
+_CONF_LOCATIONS = {"db/a/V1__t.sql": "CREATE TABLE t (a int);\n", "db/b/V2__i.sql": _MIXED,
+                   "db/a/V3__u.sql": "CREATE TABLE u (a int);\n"}
+
+
+@pytest.mark.parametrize("config", [
+    {"flyway.conf": "flyway.locations=filesystem:db/a,filesystem:db/b\nflyway.mixed=true\n"},
+    {"flyway.conf": "flyway.mixed=true\nflyway.locations=filesystem:db/*\n"},
+    {"flyway.toml": '[flyway]\nlocations = ["filesystem:db/a", "filesystem:db/b"]\n'
+                    "mixed = true\n"},
+    {"flyway.toml": '[flyway]\nlocations = "filesystem:db/a, filesystem:./db/b"\n'
+                    "mixed = true\n"},
+    {"flyway.toml": '[flyway]\nmixed = true\nlocations = ["filesystem:db/**"]\n'},
+    {"flyway.toml": '[flyway]\nlocations = ["filesystem:db/a", "filesystem:db/b"]\n',
+     "flyway.conf": "flyway.mixed=true\n"},
+], ids=["conf", "conf-wildcard", "toml-list", "toml-string", "toml-any-depth",
+        "toml-and-conf"])
+def test_flyway_config_locations_are_one_history(tmp_path: Path, config: dict) -> None:
+    """`flyway.locations` in flyway.conf, or `locations` in flyway.toml's `[flyway]` table,
+    names the folders Flyway's command line, run in the config's folder, reads as one
+    history: relative to that folder, wildcards expanded; its other settings apply."""
+    write(tmp_path, {**_CONF_LOCATIONS, **config})
+    one = [["db/a/V1__t.sql", "db/b/V2__i.sql", "db/a/V3__u.sql"]]
+    assert [paths for _, paths in _histories(tmp_path)] == one
+    assert [[m.path.relative_to(tmp_path).as_posix() for m in found]
+            for _, found in discover_histories(tmp_path / "db", notes=[])] == one
+    named = discover(tmp_path / "db" / "b")
+    assert [m.path.name for m in named] == ["V1__t.sql", "V2__i.sql", "V3__u.sql"]
+    assert "concurrently-in-transaction" not in _rules(named)
+
+
+def test_flyway_config_classpath_locations_are_the_project_s_resources(tmp_path: Path) -> None:
+    """A `classpath:` location of a Maven or Gradle project's flyway.conf is below its
+    `src/main/resources` (the build puts it on the classpath)."""
+    write(tmp_path, {f"{_RESOURCES}/{path}": sql for path, sql in _CONF_LOCATIONS.items()})
+    write(tmp_path, {"flyway.conf": "flyway.locations=classpath:db/a,db/b\n"})
+    assert _histories(tmp_path) == [(f"{_RESOURCES}/db/a", [
+        f"{_RESOURCES}/db/a/V1__t.sql", f"{_RESOURCES}/db/b/V2__i.sql",
+        f"{_RESOURCES}/db/a/V3__u.sql"])]
+
+
+@pytest.mark.parametrize("config", [
+    {"flyway.toml": "[flyway]\nlocations = 5\n"},
+    {"flyway.toml": "[flyway]\nlocations = [1, 2]\n"},
+    {"flyway.conf": "flyway.url=jdbc:postgresql://localhost/db\n"},
+], ids=["toml-number", "toml-numbers", "conf-without"])
+def test_flyway_config_without_string_locations_leaves_each_folder_its_own(
+        tmp_path: Path, config: dict) -> None:
+    """No locations (or none as strings): each Flyway folder is a history, as before."""
+    write(tmp_path, {**_CONF_LOCATIONS, **config})
+    assert [folder for folder, _ in _histories(tmp_path)] == ["."]
+    assert len(discover(tmp_path / "db" / "b")) == 1
+
+
+def test_a_flyway_toml_with_locations_that_does_not_parse_is_an_input_error(
+        tmp_path: Path) -> None:
+    """Flyway does not start with it: lint says where, exit 2, no traceback."""
+    write(tmp_path, {**_CONF_LOCATIONS,
+                     "flyway.toml": '[flyway]\nlocations = ["filesystem:db/a",\n'})
+    code, _, stderr = _lint(tmp_path)
+    assert code == 2, stderr
+    assert "flyway.toml" in stderr and "Traceback" not in stderr

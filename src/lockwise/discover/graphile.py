@@ -27,7 +27,7 @@ _FILE = re.compile(r"([0-9]+)(?:-([-_a-zA-Z0-9]*))?\.sql")
 _HEADER = re.compile(r"--! [A-Z][a-zA-Z0-9_]*(?::.*)?")
 _NO_TX = re.compile(r"--!\s*no-transaction\b")
 #: The configuration files that mark a graphile-migrate project.
-_CONFIGS = (".gmrc", ".gmrc.js", ".gmrc.cjs", "graphile-migrate.config.js")
+CONFIGS = (".gmrc", ".gmrc.js", ".gmrc.cjs", "graphile-migrate.config.js")
 #: The version of the migration being written: after every number, one migration in parts
 #: when it is a `current/` folder (its files share the folder's name as their version).
 CURRENT = "current"
@@ -111,7 +111,7 @@ def detect_graphile(directory: Path) -> bool:
     if directory.name == "committed" and _has_committed(directory):
         return True
     parent = str(Path(directory).absolute().parent)
-    return bool(_current(directory)) and any(_has_file(parent, name) for name in _CONFIGS)
+    return bool(_current(directory)) and any(_has_file(parent, name) for name in CONFIGS)
 
 
 def read_graphile(directory: Path) -> list[Migration]:

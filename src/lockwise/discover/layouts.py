@@ -447,13 +447,17 @@ _CARGO_SQLX = lazy_compile(r"^\s*(?:sqlx\s*(?:=|\.)|\[[\w.\-]*dependencies\.sqlx
                            re.MULTILINE)
 
 
+#: Rust's package manifest, where sqlx is a dependency.
+CARGO_TOML = "Cargo.toml"
+
+
 def _cargo_uses_sqlx(directory: Path) -> bool:
     """Whether the folder, or one of the two above it (a crate keeps migrations/ beside its
     Cargo.toml; a workspace, a level higher), has a Cargo.toml that depends on sqlx."""
     folder = Path(os.path.abspath(directory))
     for candidate in (folder, *list(folder.parents)[:2]):
-        if _has_file(str(candidate), "Cargo.toml"):
-            data = file_head(candidate / "Cargo.toml")
+        if _has_file(str(candidate), CARGO_TOML):
+            data = file_head(candidate / CARGO_TOML)
             if data is not None and _CARGO_SQLX.search(data.decode("utf-8", errors="replace")):
                 return True
     return False
@@ -535,6 +539,10 @@ def _read_diesel(directory: Path) -> list[Migration]:
 _HASURA_FOLDER = lazy_compile(r"([0-9]+)_(.*)", re.DOTALL)
 
 
+#: The Hasura CLI's project config, and its default metadata folder beside it.
+HASURA_CONFIG, HASURA_METADATA = "config.yaml", "metadata"
+
+
 def _hasura_project(directory: Path) -> bool:
     """Whether `directory` is a Hasura project's `migrations` (config v2) or one database's
     folder in it (`migrations/<database>`, config v3): the project beside it holds the CLI's
@@ -542,12 +550,12 @@ def _hasura_project(directory: Path) -> bool:
     folder = Path(os.path.abspath(directory))
     project = folder.parent if folder.name == "migrations" else folder.parent.parent
     if project / "migrations" not in (folder, folder.parent) or \
-            not _has_file(str(project), "config.yaml"):
+            not _has_file(str(project), HASURA_CONFIG):
         return False
-    if (project / "metadata").is_dir():
+    if (project / HASURA_METADATA).is_dir():
         return True
     try:
-        return "metadata_directory" in (project / "config.yaml").read_text(errors="replace")
+        return "metadata_directory" in (project / HASURA_CONFIG).read_text(errors="replace")
     except OSError:  # an unreadable config: not read as Hasura's
         return False
 
@@ -767,21 +775,15 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
     (`flyway.`-prefixed properties) sets it, the TOML's first. Flyway's defaults otherwise.
     Raises InputError, as Flyway stops, for a value it refuses (no boolean where it wants
     one, no string) and for a flyway.toml that does not parse."""
-    from lockwise.parse.source import parse_toml
-
-    if run is not None:
+    if run is not None and run.config is None:
         return {**_FLYWAY_DEFAULTS, **run.settings}
     settings: dict[str, bool | str] = {}
     folder = Path(os.path.abspath(directory))
     for candidate in (folder, *folder.parents):
         toml, conf = (candidate / name for name in FLYWAY_CONFIG_FILES)
         if os.path.isfile(toml):
-            try:
-                text = toml.read_text(errors="replace")
-            except OSError:  # unreadable: as if absent
-                text = ""
-            table = parse_toml(text, toml, _NOT_FLYWAY_TOML).get("flyway")
-            for key, value in (table.items() if isinstance(table, dict) else ()):
+            table, text = _flyway_table(toml)
+            for key, value in table.items():
                 if key not in _FLYWAY_DEFAULTS:
                     continue
                 if (taken := _flyway_value(key, value)) is None:
@@ -798,6 +800,35 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
     return {**_FLYWAY_DEFAULTS, **settings}
 
 
+def _flyway_table(toml: Path) -> tuple[dict, str]:
+    """The `[flyway]` table of the flyway.toml `toml` (empty when it has none), with the
+    file's text. Raises InputError when it does not parse: Flyway does not start."""
+    from lockwise.parse.source import parse_toml
+
+    try:
+        text = toml.read_text(errors="replace")
+    except OSError:  # unreadable: as if absent
+        text = ""
+    table = parse_toml(text, toml, _NOT_FLYWAY_TOML).get("flyway")
+    return (table if isinstance(table, dict) else {}), text
+
+
+def flyway_locations(folder: Path) -> list[str] | None:
+    """The locations Flyway's own config files in `folder` set, None when they set none: the
+    flyway.toml's `[flyway]` `locations` (a list of strings, or one string split at its
+    commas, as the conf's), else flyway.conf's `flyway.locations`. A value of another type
+    sets nothing."""
+    toml, conf = (folder / name for name in FLYWAY_CONFIG_FILES)
+    if os.path.isfile(toml):
+        value = _flyway_table(toml)[0].get("locations")
+        if isinstance(value, str):
+            return value.split(",")
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return value
+    value = _flyway_properties(conf, ("flyway.locations",)).get("flyway.locations")
+    return None if value is None else value.split(",")
+
+
 def _flyway_run(directory: Path) -> tuple[FlywayRun | None, list[Path]]:
     """The application's Flyway run that reads the location `directory` (None: Flyway's own
     files configure it), with the folders read with it as one history (`directory` first
@@ -812,20 +843,36 @@ def _flyway_run(directory: Path) -> tuple[FlywayRun | None, list[Path]]:
 FLYWAY_CONFIG_FILES = ("flyway.toml", "flyway.conf")
 
 
+def _tool_settings() -> tuple[tuple[int, str], ...]:
+    """The files (or folders) other layouts' detection reads beside or above a history's
+    folder, as (how many folders above it, at most; the name): sqlx's Cargo.toml
+    (`_cargo_uses_sqlx`), the Hasura project's config.yaml and metadata folder
+    (`_hasura_project`), tern's tern.conf, graphile-migrate's configs and the Supabase
+    CLI's config.toml."""
+    from lockwise.discover.graphile import CONFIGS
+    from lockwise.discover.tools import SUPABASE_CONFIG, TERN_CONFIG
+
+    return ((2, CARGO_TOML), (2, HASURA_CONFIG), (2, HASURA_METADATA), (1, TERN_CONFIG),
+            (1, SUPABASE_CONFIG), *((1, name) for name in CONFIGS))
+
+
 def settings_files(folder: PurePosixPath) -> list[str]:
-    """The files discovery may read the Flyway settings of the history in `folder` (a path
+    """The files discovery may read the settings of the history in `folder` (a path
     relative to the top of a tree, such as a git repository's) from: Flyway's own config
-    files in it and each folder above it, and the application files of each of those that
-    may be a classpath root, itself or its `src/main/resources` (`spring_boot`). Paths
-    relative to the same top, whether each exists or not."""
+    files in it and each folder above it, the application files of each of those that
+    may be a classpath root, itself or its `src/main/resources` (`spring_boot`), and the
+    files other layouts are told apart by (`_tool_settings`: sqlx's Cargo.toml, Hasura's
+    config.yaml, ...) where they look for them. Paths relative to the same top, whether each
+    exists or not."""
     from lockwise.discover.spring_boot import APPLICATION_FILES
 
     out = []
-    for above in (folder, *folder.parents):
+    for level, above in enumerate((folder, *folder.parents)):
         prefix = "" if str(above) == "." else f"{above.as_posix()}/"
         out += [prefix + name for name in FLYWAY_CONFIG_FILES]
         out += [f"{prefix}{resources}{name}" for resources in ("", "src/main/resources/")
                 for name in APPLICATION_FILES]
+        out += [prefix + name for most, name in _tool_settings() if level <= most]
     return out
 
 
@@ -837,10 +884,15 @@ def _read_flyway(directory: Path) -> list[Migration]:
     """The migrations Flyway runs from the location `directory`: with the other locations of
     the Spring Boot or Micronaut run that names it (Flyway reads all of a run's locations as
     one history)."""
+    from lockwise.discover.spring_boot import locations_below
+
     claim, locations = _flyway_run(directory)
     # Flyway reads every folder below its locations; a version must be unique in all of them
-    # (else "Found more than one migration with version": the graph reports it).
-    walked: set = set()
+    # (else "Found more than one migration with version": the graph reports it). Not the
+    # folders below that are another run's locations: that run reads them.
+    walked: set = {path.resolve() for location in locations
+                   for path in locations_below(location)} - \
+        {location.resolve() for location in locations}
     below = [path for location in locations for path in _walk_sql(location, walked)]
     files = [(path, parsed) for path in below if (parsed := _flyway_name(path.name))]
     prelude, run_prelude = (_callbacks(below, event) for event in (_BEFORE_EACH_MIGRATE,
@@ -1172,14 +1224,16 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
     needs it)."""
     from lockwise.discover.spring_boot import (
         application_runs,
+        config_classpath_root,
+        flyway_config_run,
         holds_application_files,
-        location_folders,
     )
 
     state = _SEEN.get()
     if state is None:
         return []
     found: list[Path] = []
+    keys = []
     for root, names in ((directory, entries), (directory / "src" / "main" / "resources", None)):
         try:
             if names is None:
@@ -1191,17 +1245,19 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
         if not holds_application_files(root, names):
             continue
         if str(root) not in state.applications:  # each classpath root read once per walk
-            try:
-                runs = application_runs(root) or []
-            except InputError:
-                if any(_flyway_name(path.name) for path in _walk_sql(root, set())):
-                    raise
-                runs = []
-            state.applications[str(root)] = [
-                (vendor, folders) for run in runs if run.enabled
-                for vendor, folders in location_folders(run, root) if folders]
+            state.applications[str(root)] = _run_locations(
+                root, lambda root=root: application_runs(root) or [], root)
+        keys.append(str(root))
+    if any(name in entries for name in FLYWAY_CONFIG_FILES):  # Flyway's command line's
+        key = f"{directory}{os.sep}{FLYWAY_CONFIG_FILES[0]}"
+        if key not in state.applications:
+            state.applications[key] = _run_locations(
+                directory, lambda: [run] if (run := flyway_config_run(directory)) else [],
+                config_classpath_root(directory))
+        keys.append(key)
+    for key in keys:
         # (again at each call: a walk that looks ahead, `_holds_histories`, may come first)
-        for vendor, folders in state.applications[str(root)]:
+        for vendor, folders in state.applications[key]:
             state.claimed.update(os.path.realpath(folder) for folder in folders)
             seen.update(folder.resolve() for folder in folders)
             # the history is found at a location Flyway's files are in (another may be
@@ -1217,17 +1273,37 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
     return found
 
 
+def _run_locations(folder: Path, runs: Callable[[], list[FlywayRun]],
+                   classpath_root: Path) -> list[tuple[str | None, list[Path]]]:
+    """The existing location folders of each enabled run of `runs()` (those configured in
+    `folder`), by vendor. A configuration file that does not load is an input error when
+    Flyway migrations are below `folder`, else it configures nothing."""
+    from lockwise.discover.spring_boot import location_folders
+
+    try:
+        found = runs()
+    except InputError:
+        if any(_flyway_name(path.name) for path in _walk_sql(folder, set())):
+            raise
+        found = []
+    return [(vendor, folders) for run in found if run.enabled
+            for vendor, folders in location_folders(run, classpath_root) if folders]
+
+
 def _application_above(path: Path, seen: set, notes: list[str],
                        others: _OtherDatabases | None) -> list[Path]:
     """For a folder named inside a classpath root (`src/main/resources/db/migration`, whose
-    folders are `{vendor}` locations): the histories of the application's Flyway runs below
+    folders are `{vendor}` locations), or below a folder whose Flyway config files set
+    locations: the histories of the application's Flyway runs below
     it, their locations claimed as when the walk starts above (`_application_roots`); the
     databases left out below it noted."""
     from lockwise.discover.spring_boot import APPLICATION_FILES
 
     folder = Path(os.path.abspath(path))
     for candidate in folder.parents:
-        if not any(os.path.isfile(candidate / name) for name in APPLICATION_FILES):
+        if not any(os.path.isfile(candidate / name) for name in APPLICATION_FILES) and \
+                not (any(os.path.isfile(candidate / name) for name in FLYWAY_CONFIG_FILES)
+                     and _configures(candidate)):
             continue
         # spelt as `path` is (relative when it is), as the walk would have found them
         root = candidate if path.is_absolute() else Path(os.path.relpath(candidate))
@@ -1246,6 +1322,17 @@ def _application_above(path: Path, seen: set, notes: list[str],
                 others.left_out.append(history)
         return [history for history in roots if _within(history, folder)]
     return []
+
+
+def _configures(folder: Path) -> bool:
+    """Whether Flyway's config files in `folder` set locations; one that does not load sets
+    none here (the run's history says so, if it has migrations)."""
+    from lockwise.discover.spring_boot import flyway_config_run
+
+    try:
+        return flyway_config_run(folder) is not None
+    except InputError:
+        return False
 
 
 def _within(path: Path, folder: Path) -> bool:

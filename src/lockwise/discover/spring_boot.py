@@ -124,10 +124,11 @@ class FlywayRun:
     """One Flyway run an application configures: Spring Boot's (`spring.flyway`) or one
     Micronaut data source's (`flyway.datasources.<name>`). (A plain class, as the layouts'.)"""
 
-    __slots__ = ("enabled", "locations", "name", "settings")
+    __slots__ = ("config", "enabled", "locations", "name", "settings")
 
     def __init__(self, name: str, locations: tuple[str, ...] | None,
-                 settings: dict[str, bool | str], enabled: bool) -> None:
+                 settings: dict[str, bool | str], enabled: bool,
+                 config: Path | None = None) -> None:
         #: The properties' prefix, as a message names the run.
         self.name = name
         #: The locations as configured, None when left to Flyway's default (DEFAULT_LOCATIONS).
@@ -136,6 +137,9 @@ class FlywayRun:
         self.settings = settings
         #: Whether the application runs it at start-up.
         self.enabled = enabled
+        #: Flyway's own config file (flyway.toml, flyway.conf) that sets the locations, None
+        #: for an application's run: its folder and those above it set the other settings.
+        self.config = config
 
     @property
     def spring(self) -> bool:
@@ -449,13 +453,39 @@ def _vendors(template: str) -> set[str]:
             and os.path.isdir(template.replace("{vendor}", match.group(1)))}
 
 
-def location_roots(classpath_root: Path) -> list[Path]:
+def location_roots(classpath_root: Path, runs: list[FlywayRun] | None = None) -> list[Path]:
     """The folders where the locations of every Flyway run that the application files of
-    `classpath_root` configure are, enabled or not: each location's `fixed_part` (the folder
-    itself when it has no wildcard nor `{vendor}`), whether it exists or not."""
-    return [fixed_part(path) for run in application_runs(classpath_root) or []
+    `classpath_root` configure (or of `runs`, read below it) are, enabled or not: each
+    location's `fixed_part` (the folder itself when it has no wildcard nor `{vendor}`),
+    whether it exists or not."""
+    runs = application_runs(classpath_root) or [] if runs is None else runs
+    return [fixed_part(path) for run in runs
             for location in (DEFAULT_LOCATIONS if run.locations is None else run.locations)
             if (path := location_path(location, classpath_root)) is not None]
+
+
+def flyway_config_run(folder: Path) -> FlywayRun | None:
+    """The run of Flyway's command line in `folder` when its flyway.toml (`[flyway]`'s
+    `locations`, a list of strings or one comma-separated string) or else its flyway.conf
+    (`flyway.locations`, comma-separated) sets the locations; None when neither does. Read as
+    an application's locations, relative to `folder` (Flyway's working directory, where it
+    finds those files): `filesystem:` below it, `classpath:` below its `src/main/resources`
+    (a Maven or Gradle project's, which the build puts on the classpath). The other settings
+    are read from the files by the folder (`layouts._flyway_settings`). Raises InputError for
+    a flyway.toml that does not parse."""
+    from lockwise.discover.layouts import flyway_locations
+
+    locations = flyway_locations(folder)
+    if locations is None:
+        return None
+    return FlywayRun("flyway", tuple(item.strip() for item in locations if item.strip()), {},
+                     True, config=folder)
+
+
+def config_classpath_root(folder: Path) -> Path:
+    """The classpath root a `classpath:` location of Flyway's own config file in `folder` is
+    read below (see `flyway_config_run`)."""
+    return folder / "src" / "main" / "resources"
 
 
 def classpath_root_of(application_file: Path) -> Path:
@@ -495,8 +525,36 @@ def application_run(directory: Path) -> tuple[FlywayRun, list[Path]] | None:
                 (claim := _claim(runs, project, directory, fallback=False)) is not None:
             return claim
         if os.path.isfile(candidate / "flyway.toml") or os.path.isfile(candidate / "flyway.conf"):
-            return None
+            # Flyway's command line, run in this folder: its `locations` when it sets them
+            run = flyway_config_run(candidate)
+            return None if run is None else \
+                _claim([run], config_classpath_root(candidate), directory, fallback=False)
     return None
+
+
+def locations_below(directory: Path) -> list[Path]:
+    """The folders strictly below the location `directory` that a Flyway run configured
+    above it (or in it) reads as its own locations: the nearest folder whose application
+    files or Flyway config files configure runs decides. Flyway scans a location's folders
+    too, but those are another run's history (`sql/r1` named by `sql/*`), each migration
+    run once. A folder with Flyway's config files that set no locations ends the search."""
+    folder = Path(os.path.abspath(directory))
+    for candidate in (folder, *folder.parents):
+        configured = [(run, root) for root in (candidate, candidate / "src" / "main" /
+                                                "resources")
+                      for run in application_runs(root) or []]
+        if (run := flyway_config_run(candidate)) is not None:
+            configured.append((run, config_classpath_root(candidate)))
+        if not configured:
+            if os.path.isfile(candidate / "flyway.toml") or \
+                    os.path.isfile(candidate / "flyway.conf"):
+                return []  # Flyway's own files without locations: as `application_run`
+            continue
+        return [Path(path) for run, root in configured if run.enabled
+                for _, folders in location_folders(run, root) for found in folders
+                if (path := os.path.abspath(found)).startswith(str(folder).rstrip(os.sep)
+                                                               + os.sep)]
+    return []
 
 
 def _claim(runs: list[FlywayRun], classpath_root: Path, directory: Path,
@@ -507,12 +565,13 @@ def _claim(runs: list[FlywayRun], classpath_root: Path, directory: Path,
     enabled = [run for run in runs if run.enabled]
     for run in enabled:
         for _, folders in location_folders(run, classpath_root):
+            # a location itself first: `db/**` names `db/` and `db/b/`, `db/b/` is one
             for location in folders:
-                where = os.path.realpath(location)
-                if real == where:
+                if real == os.path.realpath(location):
                     return run, [directory if other == location else _spelt(other, directory)
                                  for other in folders]
-                if real.startswith(where.rstrip(os.sep) + os.sep):
+            for location in folders:
+                if real.startswith(os.path.realpath(location).rstrip(os.sep) + os.sep):
                     return run, [directory]
     defaults = [run for run in enabled if run.locations is None]
     return (defaults[0], [directory]) if fallback and len(defaults) == 1 else None

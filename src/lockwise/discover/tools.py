@@ -474,13 +474,17 @@ def _tern_files(directory: Path) -> list[tuple[Path, str]]:
             if (match := _TERN_NAME.fullmatch(path.name))]
 
 
+#: tern's config file.
+TERN_CONFIG = "tern.conf"
+
+
 def _tern_config(directory: Path) -> bool:
     """A tern.conf in the folder (tern's default: config and migrations in one folder) or the
     folder above (`tern migrate --migrations migrations`)."""
     from lockwise.discover.layouts import _has_file
 
     folder = Path(os.path.abspath(directory))
-    return any(_has_file(str(candidate), "tern.conf") for candidate in (folder, folder.parent))
+    return any(_has_file(str(candidate), TERN_CONFIG) for candidate in (folder, folder.parent))
 
 
 def detect_tern(directory: Path) -> bool:
@@ -557,13 +561,17 @@ def read_postgrator(directory: Path) -> list[Migration]:
 _SUPABASE = lazy_compile(r"([0-9]+)_(.*)\.sql", re.DOTALL)
 
 
+#: The Supabase CLI's config file (`supabase init`), beside its migrations folder.
+SUPABASE_CONFIG = "config.toml"
+
+
 def detect_supabase(directory: Path) -> bool:
     """`migrations` in a `supabase` folder that holds the CLI's config.toml (`supabase init`)."""
     from lockwise.discover.layouts import _has_file
 
     folder = Path(os.path.abspath(directory))
     return folder.name == "migrations" and folder.parent.name == "supabase" and \
-        _has_file(str(folder.parent), "config.toml")
+        _has_file(str(folder.parent), SUPABASE_CONFIG)
 
 
 def read_supabase(directory: Path) -> list[Migration]:

@@ -130,16 +130,30 @@ def _archive(top: Path, rev: str, paths: list[str]) -> bytes:
 
 def _location_folders(tmp: Path, settings: list[str], history: Path) -> list[str]:
     """The folders (relative to `tmp`, the unpacked tree) where the Flyway runs of the
-    application files among `settings` have their locations, outside the `history` folder
-    unpacked already."""
-    from lockwise.discover.spring_boot import classpath_root_of, location_roots
+    application files and Flyway config files among `settings` have their locations, outside
+    the `history` folder unpacked already."""
+    from lockwise.discover.layouts import FLYWAY_CONFIG_FILES
+    from lockwise.discover.spring_boot import (
+        classpath_root_of,
+        config_classpath_root,
+        flyway_config_run,
+        location_roots,
+    )
 
-    roots = {classpath_root_of(tmp / path) for path in settings
+    def roots(root: Path, config: bool) -> list[Path]:
+        if not config:
+            return location_roots(root)
+        run = flyway_config_run(root)
+        return [] if run is None else location_roots(config_classpath_root(root), [run])
+
+    found = {(classpath_root_of(tmp / path), False) for path in settings
              if Path(path).name.startswith("application.")}
+    found |= {((tmp / path).parent, True) for path in settings
+              if Path(path).name in FLYWAY_CONFIG_FILES}
     out = []
-    for root in sorted(roots):
+    for root, config in sorted(found):
         try:
-            folders = location_roots(root)
+            folders = roots(root, config)
         except InputError:  # discovery says so, at the file's line
             continue
         for folder in folders:
