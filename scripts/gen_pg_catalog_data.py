@@ -141,6 +141,25 @@ def generate(uri: str) -> None:
         preferred = [r[0] for r in conn.execute(
             "SELECT typname FROM pg_type WHERE typispreferred AND typname = ANY(%(types)s) "
             "ORDER BY 1", {"types": types}).fetchall()]
+        # Where each converts to the other, the parser first takes an operator of one of
+        # the two types as it is (an exact match): a type with no B-tree operator of its
+        # own (varchar, compared as text) loses to one that has (bpchar).
+        btree_types = [r[0] for r in conn.execute(
+            """
+            SELECT DISTINCT t.typname FROM pg_amop o JOIN pg_am a ON a.oid = o.amopmethod
+            JOIN pg_type t ON t.oid = o.amoplefttype
+            WHERE a.amname = 'btree' AND o.amoplefttype = o.amoprighttype
+              AND t.typname = ANY(%(types)s) ORDER BY 1
+            """, {"types": types}).fetchall()]
+        # A type's own collation, where it is not the database's default (name's is "C"):
+        # a value of it compared with a column of the default collation makes the
+        # comparison's (a non-default implicit collation wins over the default).
+        collations = dict(conn.execute(
+            """
+            SELECT t.typname, c.collname FROM pg_type t
+            JOIN pg_collation c ON c.oid = t.typcollation
+            WHERE t.typname = ANY(%(types)s) AND c.collname <> 'default' ORDER BY 1
+            """, {"types": types}).fetchall())
         extension_facts = _extension_casts(conn, types)
         # The server searches pg_catalog before the search_path's schemas (unless the path
         # names it): an unqualified pg_class is always the system catalog.
@@ -158,7 +177,8 @@ def generate(uri: str) -> None:
                     "types": types, "assignment_casts": [list(c) for c in assignment],
                     "string_types": strings, "implicit_casts": [list(c) for c in implicit],
                     "btree_cross_type": [list(c) for c in cross_type],
-                    "preferred_types": preferred, **extension_facts},
+                    "preferred_types": preferred, "btree_types": btree_types,
+                    "type_collations": collations, **extension_facts},
                    indent=0)
         + "\n")
     print(f"wrote {OUT} from PostgreSQL {version}")

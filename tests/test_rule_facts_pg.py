@@ -2906,6 +2906,10 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
          "ts timestamp, d date, f float8, body text, doc text);\n"
          "CREATE FUNCTION norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT $1';\n"
          "CREATE FUNCTION inlined() RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 5';\n"
+         "CREATE FUNCTION plv() RETURNS int LANGUAGE plpgsql AS 'BEGIN RETURN 5; END';\n"
+         "CREATE FUNCTION pls() RETURNS int STABLE LANGUAGE plpgsql AS 'BEGIN RETURN 5; END';\n"
+         "CREATE FUNCTION public.sqlv() RETURNS int LANGUAGE sql VOLATILE "
+         "BEGIN ATOMIC SELECT 5; END;\n"
          "CREATE SEQUENCE accounts_seq;\n"
          "CREATE INDEX accounts_email_idx ON accounts (email);\n"
          "CREATE INDEX accounts_vc_idx ON accounts (vc);\n"
@@ -3017,6 +3021,13 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
     ("vc = 'v5'::text", False),
     ("code = 'c5'::varchar", False),
     ("code = 'c5'::text", True),
+    ("email = 'e5'::name", True),
+    ("vc = 'v5'::bpchar", True),
+    ("code = 'c5'::name", True),
+    ("email = 'e5'::bpchar", False),
+    ("vc = 'v5'::name", True),
+    ("cc = 'c5'::name", False),
+    ("code = 'c5'::bpchar", False),
     ("n = 5::oid", True),
     ("ts = now()", False),
     ("ts < '2020-01-01'::timestamptz", False),
@@ -3030,6 +3041,12 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
     ("ts < clock_timestamp()", True),
     ("email = md5(random()::text)", True),
     ("n = inlined()", False),
+    ("n = plv()", True),
+    ("plv() = n", True),
+    ("n = public.plv()", True),
+    ("n = pls()", False),
+    ("n = sqlv()", False),
+    ("n = (SELECT plv())", False),
     ("ts < now()", False),
     ("ts < statement_timestamp()", False),
     ("id = (SELECT nextval('accounts_seq'))", False),

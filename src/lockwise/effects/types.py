@@ -56,20 +56,36 @@ def comparison_keeps_index_key(column: str, value: str) -> bool:
     type `value`: the same type, two types an operator of the index's family takes as they
     are (int2 = int4, date < timestamptz), or a value the parser converts to the column's
     type unasked (an implicit cast: numeric = 5, float8 = 5.5), unless it may convert the
-    column as well and the value's type is its category's preferred one, which the parser
-    then compares by (bpchar = 'x'::text compares texts; bpchar = 'x'::varchar bpchars),
-    keeping the key only along a cast that keeps it (varchar = 'x'::text). Otherwise the
-    parser converts the column (int4 = 5.5 compares numerics) and no index of it serves
-    (each checked on 18.6). A type the data file does not list (a domain, an enum, an
-    untyped literal) keeps it."""
+    column as well and then compares by the value's type: the one of the two with B-tree
+    operators of its own (varchar has none, bpchar has: varchar = 'x'::bpchar compares
+    bpchars), or, both with some, the one preferred in its category (bpchar = 'x'::text
+    compares texts; bpchar = 'x'::varchar bpchars), keeping the key only along a cast that
+    keeps it (varchar = 'x'::text). Otherwise the parser converts the column (int4 = 5.5
+    compares numerics) and no index of it serves (each checked on 18.6). A type the data
+    file does not list (a domain, an enum, an untyped literal) keeps it."""
     if column == value or not (builtin_base_type(column) and builtin_base_type(value)):
         return True
     if (column, value) in _pairs("btree_cross_type"):
         return True
     if (value, column) not in _pairs("implicit_casts"):
         return False
-    return (column, value) not in _pairs("implicit_casts") or value not in _preferred() or \
-        cast_keeps_index_key(column, (), value, ())
+    if (column, value) not in _pairs("implicit_casts"):
+        return True
+    own = _btree_types()
+    by_value = value in own and (column not in own or value in _preferred())
+    return not by_value or cast_keeps_index_key(column, (), value, ())
+
+
+@lru_cache(maxsize=1)
+def _btree_types() -> frozenset[str]:
+    """The types with B-tree operators of their own (both sides of that type)."""
+    return frozenset(_cast_data()["btree_types"])
+
+
+def type_collation(name: str) -> str | None:
+    """The collation a value of built-in type `name` has of its own where it is not the
+    database's default (name's: "C"), None for the others."""
+    return _cast_data()["type_collations"].get(name)
 
 
 @lru_cache(maxsize=1)

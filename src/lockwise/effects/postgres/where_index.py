@@ -62,8 +62,12 @@ from lockwise.effects.nodes import (
     walk_except,
     with_column_refs,
 )
-from lockwise.effects.types import cast_keeps_index_key, comparison_keeps_index_key
-from lockwise.effects.volatility import builtin_functions, calls_builtin_volatile
+from lockwise.effects.types import (
+    cast_keeps_index_key,
+    comparison_keeps_index_key,
+    type_collation,
+)
+from lockwise.effects.volatility import builtin_functions, calls_volatile
 from lockwise.parse.quoting import quote_ident
 from lockwise.parse.trees import rebuilt
 
@@ -425,7 +429,7 @@ def _operands(node: object, target: _Target, negated: bool = False,
     for key, other, op in sides:
         if other is not None and target.columns_in(other):
             continue
-        volatile = other is not None and calls_builtin_volatile(other)
+        volatile = other is not None and calls_volatile(other, target.catalog)
         keys = unwrap(key)[1].get("args") or () if unwrap(key)[0] == "RowExpr" else (key,)
         for each in keys:  # (a row comparison is looked up by its columns)
             written, collation = _uncollated(each)
@@ -441,7 +445,8 @@ def _operands(node: object, target: _Target, negated: bool = False,
                     skipped.append(_skipped_text(found, column, converted))
                 continue
             yield found, other, op, collation or other_collation or (
-                column.collation if column is not None else None), bare
+                column.collation if column is not None and column.collation else
+                _own_collation(other, target.catalog)), bare
 
 
 def _converting_type(column: Column, other: object, catalog: Catalog | None,
@@ -460,6 +465,16 @@ def _converting_type(column: Column, other: object, catalog: Catalog | None,
     converting = [t for t in types if not comparison_keeps_index_key(column.type_name, t)]
     return None if not converting or between and len(converting) < len(types) \
         else converting[0]
+
+
+def _own_collation(value: object, catalog: Catalog | None) -> str | None:
+    """The collation of its own (`types.type_collation`) that `value`'s evident type has
+    (name's, "C"), which wins over the database's default one of a column it is compared
+    with: `text_col = 'x'::name` compares under "C" (no index of the default serves it,
+    one of `text_col COLLATE "C"` does: checked on 18.6); None for another value."""
+    if value is None or catalog is None:
+        return None
+    return type_collation((evident_type(catalog, value, None) or "").removesuffix("[]"))
 
 
 def _skipped_text(name: str, column: Column, converted: str | None) -> str:
