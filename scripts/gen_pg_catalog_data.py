@@ -32,6 +32,9 @@ OUT = Path(__file__).resolve().parent.parent / "src" / "lockwise" / "effects" / 
 #: Contrib extensions whose types' casts are read (their types judged when a migration
 #: creates them): citext, a string type, and hstore.
 EXTENSIONS = ("citext", "hstore")
+#: Contrib extensions whose GIN and GiST operator classes are read too (pg_trgm's
+#: gin_trgm_ops, for `%` and LIKE of text: no default one).
+INDEX_EXTENSIONS = ("pg_trgm",)
 
 
 def generate(uri: str) -> None:
@@ -161,6 +164,7 @@ def generate(uri: str) -> None:
             WHERE t.typname = ANY(%(types)s) AND c.collname <> 'default' ORDER BY 1
             """, {"types": types}).fetchall())
         extension_facts = _extension_casts(conn, types)
+        operator_classes = _gin_gist_operator_classes(conn)
         # The server searches pg_catalog before the search_path's schemas (unless the path
         # names it): an unqualified pg_class is always the system catalog.
         relations = [r[0] for r in conn.execute(
@@ -178,10 +182,38 @@ def generate(uri: str) -> None:
                     "string_types": strings, "implicit_casts": [list(c) for c in implicit],
                     "btree_cross_type": [list(c) for c in cross_type],
                     "preferred_types": preferred, "btree_types": btree_types,
-                    "type_collations": collations, **extension_facts},
+                    "type_collations": collations,
+                    "gin_gist_operator_classes": operator_classes, **extension_facts},
                    indent=0)
         + "\n")
     print(f"wrote {OUT} from PostgreSQL {version}")
+
+
+def _gin_gist_operator_classes(conn: psycopg.Connection) -> list:
+    """Each operator class of GIN and GiST (with `INDEX_EXTENSIONS` created, in a transaction
+    rolled back): its access method, name, whether it is its type's default, the type it
+    indexes (anyarray, anyrange for any array or range), the extension that makes it ("" for
+    a built-in one) and the operators whose left side is that type it serves, by name."""
+    with conn.transaction(force_rollback=True):
+        for name in INDEX_EXTENSIONS:
+            conn.execute(f"CREATE EXTENSION IF NOT EXISTS {name}")
+        rows = conn.execute(
+            """
+            SELECT am.amname, c.opcname, c.opcdefault, t.typname, coalesce(e.extname, ''),
+                   array_agg(DISTINCT o.oprname ORDER BY o.oprname)
+            FROM pg_opclass c JOIN pg_am am ON am.oid = c.opcmethod
+            JOIN pg_type t ON t.oid = c.opcintype
+            JOIN pg_amop a ON a.amopfamily = c.opcfamily AND a.amoplefttype = c.opcintype
+                 AND a.amoppurpose = 's'
+            JOIN pg_operator o ON o.oid = a.amopopr
+            LEFT JOIN pg_depend d ON d.classid = 'pg_opclass'::regclass AND d.objid = c.oid
+                 AND d.deptype = 'e'
+            LEFT JOIN pg_extension e ON e.oid = d.refobjid
+            WHERE am.amname IN ('gin', 'gist')
+            GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 4, 2
+            """).fetchall()
+    return [[am, name, default, intype, ext, list(ops)]
+            for am, name, default, intype, ext, ops in rows]
 
 
 def _extension_casts(conn: psycopg.Connection, builtin: list[str]) -> dict:

@@ -3094,6 +3094,50 @@ def keyed_db(pg_server: str) -> str:
     return uri
 
 
+DOCS = ("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+        "CREATE TABLE docs (id bigint PRIMARY KEY, body text, tags text[], meta jsonb, "
+        "tsv tsvector, span int4range, name text);\n"
+        "CREATE INDEX docs_name_idx ON docs (name);")
+
+
+@pytest.mark.parametrize(("where", "advised"), [
+    ("to_tsvector('english', body) @@ to_tsquery('x')",
+     "USING gin ((to_tsvector('english', body)))"),
+    ("tags @> ARRAY['t5']", "USING gin (tags)"),
+    ("tags && ARRAY['t5'] AND name <> 'x'", "USING gin (tags)"),
+    ("meta @> '{\"k\": 5}'", "USING gin (meta)"),
+    ("meta ? 'k'", "USING gin (meta)"),
+    ("tsv @@ to_tsquery('x')", "USING gin (tsv)"),
+    ("span && int4range(1, 2)", "USING gist (span)"),
+    ("name % 'n5'", "USING gin (name gin_trgm_ops)"),
+    ("body = 'b5'", "(body)"),
+])
+def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
+        pg_db: str, where: str, advised: str) -> None:
+    """For a WHERE by an operator only GIN or GiST serve, the index advised (where the
+    statement cannot be batched) is of that method and operator class: built on the server,
+    it serves the WHERE with sequential scans disabled, as no B-tree of the column did."""
+    sql = f"WITH w AS (SELECT 1) UPDATE docs SET name = 'y' WHERE {where}"
+    (action, *_) = [a for a in effect_after(DOCS, sql + ";").actions
+                    if a.facts.get("where_scans_table")]
+    index = str(action.facts["where_batch_sql"])
+    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};"
+    with _connect(pg_db) as conn:
+        conn.execute(DOCS)
+        conn.execute("INSERT INTO docs SELECT g, 'b' || g, ARRAY['t' || g], "
+                     "jsonb_build_object('k', g), to_tsvector('b' || g), int4range(g, g + 1), "
+                     "'n' || g FROM generate_series(1, 100000) g")
+        conn.execute("ANALYZE docs")
+        conn.execute("SET enable_seqscan = off")
+
+        def plan() -> str:
+            return "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+
+        assert "Seq Scan on docs" in plan()
+        conn.execute(index)
+        assert "Seq Scan on docs" not in plan(), plan()
+
+
 @pytest.mark.parametrize(("where", "said"), [
     ("id <> 5", "serves the <> of its WHERE"),
     ("NOT (email = 'x')", "serves the <> of its WHERE"),
@@ -3107,6 +3151,9 @@ def keyed_db(pg_server: str) -> str:
     ("a = 5.5", "serves the comparison of a (int4) with a numeric value (the parser converts"),
     ("a IN (1, 2.5) OR email = 'x'", "serves the comparison of a (int4) with a numeric value"),
     ("a = (random() * 10)::int", "serves the comparison of a with a volatile function's"),
+    ("email % 'x'", "serves its WHERE as written (its indexes of email are B-trees or hashes, "
+     "which find equal values and ranges: the operator it compares by needs an index USING "
+     "gin)"),
 ])
 def test_where_without_index_says_a_negation_is_what_no_index_serves(where: str,
                                                                      said: str) -> None:

@@ -82,6 +82,32 @@ def _btree_types() -> frozenset[str]:
     return frozenset(_cast_data()["btree_types"])
 
 
+def other_index_method(type_name: str | None, array: bool, op: str
+                       ) -> tuple[str, str | None] | None:
+    """The access method and operator class (None: the key type's default one) of an index
+    that serves operator `op` (`@@`, `@>`, `&&`, `%`) where no B-tree does, for a key of
+    type `type_name` (an array of it when `array`; None when not evident: judged by `op`
+    alone): GIN before GiST, a default class before another (`tags @> ARRAY['a']`: gin of
+    array_ops, the default; `name % 'x'`: gin of pg_trgm's gin_trgm_ops, text having no
+    default of GIN). None when no operator class of either serves `op` on that type."""
+    def fits(intype: str) -> bool:
+        if type_name is None:
+            return True
+        if array:
+            return intype == "anyarray"
+        return intype == type_name or intype == "anymultirange" and \
+            type_name.endswith("multirange") or intype == "anyrange" and \
+            type_name.endswith("range") and not type_name.endswith("multirange")
+
+    found = sorted((method != "gin", not default, bool(extension), method, name)
+                   for method, name, default, intype, extension, ops
+                   in _cast_data()["gin_gist_operator_classes"] if op in ops and fits(intype))
+    if not found:
+        return None
+    _, other_than_default, _, method, name = found[0]
+    return method, name if other_than_default else None
+
+
 def type_collation(name: str) -> str | None:
     """The collation a value of built-in type `name` has of its own where it is not the
     database's default (name's: "C"), None for the others."""
