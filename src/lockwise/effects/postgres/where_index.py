@@ -27,9 +27,11 @@ not said.
 
 A condition is looked up in an index by its key: one side the index's column, bare, or its
 expression, the other reading none of the table's columns (`email = lower('X')`, not
-`lower(email) = 'x'` nor `a = b`), calling no built-in volatile function outside a subquery
-(`id = nextval('s')` has a value per row, `now()` one), and of a type that does not convert
-the column (`int_col = 5.5` compares numerics: `types.comparison_keeps_index_key`). An
+`lower(email) = 'x'` nor `a = b`), calling no volatile function outside a subquery
+(`id = nextval('s')` has a value per row, `now()` one; a migration's PL/pgSQL one too, not a
+SQL one the planner inlines: `volatility.calls_volatile`), and of a type that does not
+convert the column (`int_col = 5.5` compares numerics: `types.comparison_keeps_index_key`)
+nor bring a collation of its own (`text_col = 'x'::name` compares under "C"). An
 index of an expression serves only a condition on that same expression (`lower(email) =
 'x'`, matched on the parse tree as `_normalized` resolves it: the function's schema, casts
 the planner strips, a string literal's cast, `to_tsvector('english', body)` being
