@@ -32,6 +32,9 @@ OUT = Path(__file__).resolve().parent.parent / "src" / "lockwise" / "effects" / 
 #: Contrib extensions whose types' casts are read (their types judged when a migration
 #: creates them): citext, a string type, and hstore.
 EXTENSIONS = ("citext", "hstore")
+#: Contrib extensions whose GIN and GiST operator classes are read too (pg_trgm's
+#: gin_trgm_ops, for `%` and LIKE of text: no default one).
+INDEX_EXTENSIONS = ("pg_trgm",)
 
 
 def generate(uri: str) -> None:
@@ -141,7 +144,27 @@ def generate(uri: str) -> None:
         preferred = [r[0] for r in conn.execute(
             "SELECT typname FROM pg_type WHERE typispreferred AND typname = ANY(%(types)s) "
             "ORDER BY 1", {"types": types}).fetchall()]
+        # Where each converts to the other, the parser first takes an operator of one of
+        # the two types as it is (an exact match): a type with no B-tree operator of its
+        # own (varchar, compared as text) loses to one that has (bpchar).
+        btree_types = [r[0] for r in conn.execute(
+            """
+            SELECT DISTINCT t.typname FROM pg_amop o JOIN pg_am a ON a.oid = o.amopmethod
+            JOIN pg_type t ON t.oid = o.amoplefttype
+            WHERE a.amname = 'btree' AND o.amoplefttype = o.amoprighttype
+              AND t.typname = ANY(%(types)s) ORDER BY 1
+            """, {"types": types}).fetchall()]
+        # A type's own collation, where it is not the database's default (name's is "C"):
+        # a value of it compared with a column of the default collation makes the
+        # comparison's (a non-default implicit collation wins over the default).
+        collations = dict(conn.execute(
+            """
+            SELECT t.typname, c.collname FROM pg_type t
+            JOIN pg_collation c ON c.oid = t.typcollation
+            WHERE t.typname = ANY(%(types)s) AND c.collname <> 'default' ORDER BY 1
+            """, {"types": types}).fetchall())
         extension_facts = _extension_casts(conn, types)
+        operator_classes = _gin_gist_operator_classes(conn)
         # The server searches pg_catalog before the search_path's schemas (unless the path
         # names it): an unqualified pg_class is always the system catalog.
         relations = [r[0] for r in conn.execute(
@@ -158,10 +181,39 @@ def generate(uri: str) -> None:
                     "types": types, "assignment_casts": [list(c) for c in assignment],
                     "string_types": strings, "implicit_casts": [list(c) for c in implicit],
                     "btree_cross_type": [list(c) for c in cross_type],
-                    "preferred_types": preferred, **extension_facts},
+                    "preferred_types": preferred, "btree_types": btree_types,
+                    "type_collations": collations,
+                    "gin_gist_operator_classes": operator_classes, **extension_facts},
                    indent=0)
         + "\n")
     print(f"wrote {OUT} from PostgreSQL {version}")
+
+
+def _gin_gist_operator_classes(conn: psycopg.Connection) -> list:
+    """Each operator class of GIN and GiST (with `INDEX_EXTENSIONS` created, in a transaction
+    rolled back): its access method, name, whether it is its type's default, the type it
+    indexes (anyarray, anyrange for any array or range), the extension that makes it ("" for
+    a built-in one) and the operators whose left side is that type it serves, by name."""
+    with conn.transaction(force_rollback=True):
+        for name in INDEX_EXTENSIONS:
+            conn.execute(f"CREATE EXTENSION IF NOT EXISTS {name}")
+        rows = conn.execute(
+            """
+            SELECT am.amname, c.opcname, c.opcdefault, t.typname, coalesce(e.extname, ''),
+                   array_agg(DISTINCT o.oprname ORDER BY o.oprname)
+            FROM pg_opclass c JOIN pg_am am ON am.oid = c.opcmethod
+            JOIN pg_type t ON t.oid = c.opcintype
+            JOIN pg_amop a ON a.amopfamily = c.opcfamily AND a.amoplefttype = c.opcintype
+                 AND a.amoppurpose = 's'
+            JOIN pg_operator o ON o.oid = a.amopopr
+            LEFT JOIN pg_depend d ON d.classid = 'pg_opclass'::regclass AND d.objid = c.oid
+                 AND d.deptype = 'e'
+            LEFT JOIN pg_extension e ON e.oid = d.refobjid
+            WHERE am.amname IN ('gin', 'gist')
+            GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 4, 2
+            """).fetchall()
+    return [[am, name, default, intype, ext, list(ops)]
+            for am, name, default, intype, ext, ops in rows]
 
 
 def _extension_casts(conn: psycopg.Connection, builtin: list[str]) -> dict:

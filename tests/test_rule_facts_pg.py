@@ -2906,6 +2906,10 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
          "ts timestamp, d date, f float8, body text, doc text);\n"
          "CREATE FUNCTION norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT $1';\n"
          "CREATE FUNCTION inlined() RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 5';\n"
+         "CREATE FUNCTION plv() RETURNS int LANGUAGE plpgsql AS 'BEGIN RETURN 5; END';\n"
+         "CREATE FUNCTION pls() RETURNS int STABLE LANGUAGE plpgsql AS 'BEGIN RETURN 5; END';\n"
+         "CREATE FUNCTION public.sqlv() RETURNS int LANGUAGE sql VOLATILE "
+         "BEGIN ATOMIC SELECT 5; END;\n"
          "CREATE SEQUENCE accounts_seq;\n"
          "CREATE INDEX accounts_email_idx ON accounts (email);\n"
          "CREATE INDEX accounts_vc_idx ON accounts (vc);\n"
@@ -3017,6 +3021,13 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
     ("vc = 'v5'::text", False),
     ("code = 'c5'::varchar", False),
     ("code = 'c5'::text", True),
+    ("email = 'e5'::name", True),
+    ("vc = 'v5'::bpchar", True),
+    ("code = 'c5'::name", True),
+    ("email = 'e5'::bpchar", False),
+    ("vc = 'v5'::name", True),
+    ("cc = 'c5'::name", False),
+    ("code = 'c5'::bpchar", False),
     ("n = 5::oid", True),
     ("ts = now()", False),
     ("ts < '2020-01-01'::timestamptz", False),
@@ -3030,6 +3041,12 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
     ("ts < clock_timestamp()", True),
     ("email = md5(random()::text)", True),
     ("n = inlined()", False),
+    ("n = plv()", True),
+    ("plv() = n", True),
+    ("n = public.plv()", True),
+    ("n = pls()", False),
+    ("n = sqlv()", False),
+    ("n = (SELECT plv())", False),
     ("ts < now()", False),
     ("ts < statement_timestamp()", False),
     ("id = (SELECT nextval('accounts_seq'))", False),
@@ -3077,6 +3094,50 @@ def keyed_db(pg_server: str) -> str:
     return uri
 
 
+DOCS = ("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+        "CREATE TABLE docs (id bigint PRIMARY KEY, body text, tags text[], meta jsonb, "
+        "tsv tsvector, span int4range, name text);\n"
+        "CREATE INDEX docs_name_idx ON docs (name);")
+
+
+@pytest.mark.parametrize(("where", "advised"), [
+    ("to_tsvector('english', body) @@ to_tsquery('x')",
+     "USING gin ((to_tsvector('english', body)))"),
+    ("tags @> ARRAY['t5']", "USING gin (tags)"),
+    ("tags && ARRAY['t5'] AND name <> 'x'", "USING gin (tags)"),
+    ("meta @> '{\"k\": 5}'", "USING gin (meta)"),
+    ("meta ? 'k'", "USING gin (meta)"),
+    ("tsv @@ to_tsquery('x')", "USING gin (tsv)"),
+    ("span && int4range(1, 2)", "USING gist (span)"),
+    ("name % 'n5'", "USING gin (name gin_trgm_ops)"),
+    ("body = 'b5'", "(body)"),
+])
+def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
+        pg_db: str, where: str, advised: str) -> None:
+    """For a WHERE by an operator only GIN or GiST serve, the index advised (where the
+    statement cannot be batched) is of that method and operator class: built on the server,
+    it serves the WHERE with sequential scans disabled, as no B-tree of the column did."""
+    sql = f"WITH w AS (SELECT 1) UPDATE docs SET name = 'y' WHERE {where}"
+    (action, *_) = [a for a in effect_after(DOCS, sql + ";").actions
+                    if a.facts.get("where_scans_table")]
+    index = str(action.facts["where_batch_sql"])
+    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};"
+    with _connect(pg_db) as conn:
+        conn.execute(DOCS)
+        conn.execute("INSERT INTO docs SELECT g, 'b' || g, ARRAY['t' || g], "
+                     "jsonb_build_object('k', g), to_tsvector('b' || g), int4range(g, g + 1), "
+                     "'n' || g FROM generate_series(1, 100000) g")
+        conn.execute("ANALYZE docs")
+        conn.execute("SET enable_seqscan = off")
+
+        def plan() -> str:
+            return "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+
+        assert "Seq Scan on docs" in plan()
+        conn.execute(index)
+        assert "Seq Scan on docs" not in plan(), plan()
+
+
 @pytest.mark.parametrize(("where", "said"), [
     ("id <> 5", "serves the <> of its WHERE"),
     ("NOT (email = 'x')", "serves the <> of its WHERE"),
@@ -3090,6 +3151,9 @@ def keyed_db(pg_server: str) -> str:
     ("a = 5.5", "serves the comparison of a (int4) with a numeric value (the parser converts"),
     ("a IN (1, 2.5) OR email = 'x'", "serves the comparison of a (int4) with a numeric value"),
     ("a = (random() * 10)::int", "serves the comparison of a with a volatile function's"),
+    ("email % 'x'", "serves its WHERE as written (its indexes of email are B-trees or hashes, "
+     "which find equal values and ranges: the operator it compares by needs an index USING "
+     "gin)"),
 ])
 def test_where_without_index_says_a_negation_is_what_no_index_serves(where: str,
                                                                      said: str) -> None:

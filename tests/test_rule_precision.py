@@ -1856,3 +1856,23 @@ def test_a_relation_the_do_block_creates_is_locked_by_no_one_else(work: str) -> 
     # (the index's table was there before the block: building the index locks it)
     assert set(report.statements[0].effect.locks) <= {"public.accounts"}
     assert "missing-lock-timeout" not in rules(block) or "INDEX" in work
+
+
+def test_a_join_whose_from_list_cannot_be_printed_never_says_none(monkeypatch) -> None:
+    """Where pglast cannot print the batch's EXISTS subquery (its FROM list) but prints the
+    WHERE, the advice says what to write in its place, never the word None."""
+    from lockwise.effects import nodes
+
+    built = nodes._statement_node
+
+    def refusing(ast, kind: str, body: dict) -> object:
+        if kind == "SelectStmt" and body.get("fromClause"):
+            raise RecursionError("a FROM list nested too deeply to print")
+        return built(ast, kind, body)
+
+    monkeypatch.setattr(nodes, "_statement_node", refusing)
+    sql = "UPDATE accounts SET plan = o.plan FROM orgs o WHERE accounts.org_id = o.id;"
+    (finding,) = [f for f in findings(sql, setup=_JOINED) if f.rule == "unbatched-backfill"]
+    assert "None" not in finding.instead
+    assert "WHERE EXISTS (SELECT FROM /* replace: the statement's FROM list, as written */ " \
+           "WHERE accounts.org_id = o.id" in finding.instead

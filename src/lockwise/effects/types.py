@@ -56,20 +56,62 @@ def comparison_keeps_index_key(column: str, value: str) -> bool:
     type `value`: the same type, two types an operator of the index's family takes as they
     are (int2 = int4, date < timestamptz), or a value the parser converts to the column's
     type unasked (an implicit cast: numeric = 5, float8 = 5.5), unless it may convert the
-    column as well and the value's type is its category's preferred one, which the parser
-    then compares by (bpchar = 'x'::text compares texts; bpchar = 'x'::varchar bpchars),
-    keeping the key only along a cast that keeps it (varchar = 'x'::text). Otherwise the
-    parser converts the column (int4 = 5.5 compares numerics) and no index of it serves
-    (each checked on 18.6). A type the data file does not list (a domain, an enum, an
-    untyped literal) keeps it."""
+    column as well and then compares by the value's type: the one of the two with B-tree
+    operators of its own (varchar has none, bpchar has: varchar = 'x'::bpchar compares
+    bpchars), or, both with some, the one preferred in its category (bpchar = 'x'::text
+    compares texts; bpchar = 'x'::varchar bpchars), keeping the key only along a cast that
+    keeps it (varchar = 'x'::text). Otherwise the parser converts the column (int4 = 5.5
+    compares numerics) and no index of it serves (each checked on 18.6). A type the data
+    file does not list (a domain, an enum, an untyped literal) keeps it."""
     if column == value or not (builtin_base_type(column) and builtin_base_type(value)):
         return True
     if (column, value) in _pairs("btree_cross_type"):
         return True
     if (value, column) not in _pairs("implicit_casts"):
         return False
-    return (column, value) not in _pairs("implicit_casts") or value not in _preferred() or \
-        cast_keeps_index_key(column, (), value, ())
+    if (column, value) not in _pairs("implicit_casts"):
+        return True
+    own = _btree_types()
+    by_value = value in own and (column not in own or value in _preferred())
+    return not by_value or cast_keeps_index_key(column, (), value, ())
+
+
+@lru_cache(maxsize=1)
+def _btree_types() -> frozenset[str]:
+    """The types with B-tree operators of their own (both sides of that type)."""
+    return frozenset(_cast_data()["btree_types"])
+
+
+def other_index_method(type_name: str | None, array: bool, op: str
+                       ) -> tuple[str, str | None] | None:
+    """The access method and operator class (None: the key type's default one) of an index
+    that serves operator `op` (`@@`, `@>`, `&&`, `%`) where no B-tree does, for a key of
+    type `type_name` (an array of it when `array`; None when not evident: judged by `op`
+    alone): GIN before GiST, a default class before another (`tags @> ARRAY['a']`: gin of
+    array_ops, the default; `name % 'x'`: gin of pg_trgm's gin_trgm_ops, text having no
+    default of GIN). None when no operator class of either serves `op` on that type."""
+    def fits(intype: str) -> bool:
+        if type_name is None:
+            return True
+        if array:
+            return intype == "anyarray"
+        return intype == type_name or intype == "anymultirange" and \
+            type_name.endswith("multirange") or intype == "anyrange" and \
+            type_name.endswith("range") and not type_name.endswith("multirange")
+
+    found = sorted((method != "gin", not default, bool(extension), method, name)
+                   for method, name, default, intype, extension, ops
+                   in _cast_data()["gin_gist_operator_classes"] if op in ops and fits(intype))
+    if not found:
+        return None
+    _, other_than_default, _, method, name = found[0]
+    return method, name if other_than_default else None
+
+
+def type_collation(name: str) -> str | None:
+    """The collation a value of built-in type `name` has of its own where it is not the
+    database's default (name's: "C"), None for the others."""
+    return _cast_data()["type_collations"].get(name)
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockwise.effects.nodes import (
     const_value,
@@ -16,6 +17,9 @@ from lockwise.effects.nodes import (
     walk,
 )
 from lockwise.parse.trees import rebuilt
+
+if TYPE_CHECKING:
+    from lockwise.catalog.model import Catalog
 
 _DATA = Path(__file__).resolve().parent / "data" / "functions.json"
 
@@ -158,14 +162,35 @@ def volatile_functions(expr: object, user_functions: dict[str, str]) -> list[str
     return out
 
 
-def calls_builtin_volatile(expr: object) -> bool:
+def calls_volatile(expr: object, catalog: Catalog | None = None) -> bool:
     """Whether `expr`, outside its subqueries (each run once, before the rows are read), calls
     a built-in function that is volatile in some overload (random(), nextval(),
-    clock_timestamp()). A user function is not counted: one of SQL the planner may inline
-    into the expression its body is, whatever volatility it was declared with."""
+    clock_timestamp()), or one of `catalog`'s that `runs_volatile` says stays volatile as the
+    planner runs it (checked on 18.6: `id = f()` of a VOLATILE PL/pgSQL `f` is no lookup, of
+    a VOLATILE SQL `f` whose body is `SELECT 5` one: the planner inlined it)."""
     builtin = _builtin()
-    return any(builtin.get(name) == "v" for name in function_names(rebuilt(
-        expr, lambda item: {} if type(item) is dict and "SubLink" in item else None)))
+    names = function_names(rebuilt(
+        expr, lambda item: {} if type(item) is dict and "SubLink" in item else None))
+    return any(builtin.get(name) == "v" or catalog is not None and name not in builtin and
+               runs_volatile(catalog, name) for name in names)
+
+
+def runs_volatile(catalog: Catalog, name: str) -> bool:
+    """Whether function `name` (bare, lower case) of the migrations is volatile as the planner
+    runs a call of it: its one overload declared VOLATILE (or saying nothing) in another
+    language than SQL, or in SQL without arguments and a body the planner does not inline,
+    or inlines as a volatile expression (`inlined_volatility`). False when the migrations
+    declare none or several of that name, or one of SQL with arguments (the planner may
+    inline it: its body decides, not judged here)."""
+    routines = [r for qualified, overloads in catalog.kept_routines.items()
+                if qualified.rsplit(".", 1)[-1] == name for r in overloads]
+    if len(routines) != 1 or routines[0].procedure or catalog.functions.get(name) != "v":
+        return False
+    routine = routines[0]
+    if routine.language != "sql":
+        return True
+    return not routine.args and bool(routine.sql) and \
+        inlined_volatility(routine.sql, catalog.functions) not in ("i", "s")
 
 
 def changes_between_transactions(expr: object, user_functions: dict[str, str]) -> bool:

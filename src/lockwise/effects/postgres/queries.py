@@ -462,10 +462,14 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
     if where:
         # The batch's rows are picked among those with a match, as the statement's are:
         # under the statement's own name for the table, the join's names read the same.
-        matched = expression_sql({"SelectStmt": {
+        # (a FROM list pglast cannot print, where the WHERE printed: a note to replace, not
+        # the word None)
+        matched = PrintedSql({"SelectStmt": {
             "fromClause": stmt.get("fromClause") or stmt.get("usingClause"),
             "whereClause": stmt["whereClause"], "op": "SETOP_NONE",
-            "limitOption": "LIMIT_OPTION_DEFAULT"}})
+            "limitOption": "LIMIT_OPTION_DEFAULT"}},
+            f"SELECT FROM /* replace: the statement's {'FROM' if kind == 'update' else 'USING'}"
+            f" list, as written */ WHERE {where}")
         # (what the UPDATE sets is read from the matched row: inside the EXISTS)
         left = "" if kind == "delete" else str(condition.after(" AND ")) if condition else \
             _NOT_YET_UPDATED.replace(" WHERE ", " AND ", 1)

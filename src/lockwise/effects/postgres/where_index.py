@@ -27,9 +27,11 @@ not said.
 
 A condition is looked up in an index by its key: one side the index's column, bare, or its
 expression, the other reading none of the table's columns (`email = lower('X')`, not
-`lower(email) = 'x'` nor `a = b`), calling no built-in volatile function outside a subquery
-(`id = nextval('s')` has a value per row, `now()` one), and of a type that does not convert
-the column (`int_col = 5.5` compares numerics: `types.comparison_keeps_index_key`). An
+`lower(email) = 'x'` nor `a = b`), calling no volatile function outside a subquery
+(`id = nextval('s')` has a value per row, `now()` one; a migration's PL/pgSQL one too, not a
+SQL one the planner inlines: `volatility.calls_volatile`), and of a type that does not
+convert the column (`int_col = 5.5` compares numerics: `types.comparison_keeps_index_key`)
+nor bring a collation of its own (`text_col = 'x'::name` compares under "C"). An
 index of an expression serves only a condition on that same expression (`lower(email) =
 'x'`, matched on the parse tree as `_normalized` resolves it: the function's schema, casts
 the planner strips, a string literal's cast, `to_tsvector('english', body)` being
@@ -62,8 +64,13 @@ from lockwise.effects.nodes import (
     walk_except,
     with_column_refs,
 )
-from lockwise.effects.types import cast_keeps_index_key, comparison_keeps_index_key
-from lockwise.effects.volatility import builtin_functions, calls_builtin_volatile
+from lockwise.effects.types import (
+    cast_keeps_index_key,
+    comparison_keeps_index_key,
+    other_index_method,
+    type_collation,
+)
+from lockwise.effects.volatility import builtin_functions, calls_volatile
 from lockwise.parse.quoting import quote_ident
 from lockwise.parse.trees import rebuilt
 
@@ -425,7 +432,7 @@ def _operands(node: object, target: _Target, negated: bool = False,
     for key, other, op in sides:
         if other is not None and target.columns_in(other):
             continue
-        volatile = other is not None and calls_builtin_volatile(other)
+        volatile = other is not None and calls_volatile(other, target.catalog)
         keys = unwrap(key)[1].get("args") or () if unwrap(key)[0] == "RowExpr" else (key,)
         for each in keys:  # (a row comparison is looked up by its columns)
             written, collation = _uncollated(each)
@@ -441,7 +448,8 @@ def _operands(node: object, target: _Target, negated: bool = False,
                     skipped.append(_skipped_text(found, column, converted))
                 continue
             yield found, other, op, collation or other_collation or (
-                column.collation if column is not None else None), bare
+                column.collation if column is not None and column.collation else
+                _own_collation(other, target.catalog)), bare
 
 
 def _converting_type(column: Column, other: object, catalog: Catalog | None,
@@ -462,6 +470,16 @@ def _converting_type(column: Column, other: object, catalog: Catalog | None,
         else converting[0]
 
 
+def _own_collation(value: object, catalog: Catalog | None) -> str | None:
+    """The collation of its own (`types.type_collation`) that `value`'s evident type has
+    (name's, "C"), which wins over the database's default one of a column it is compared
+    with: `text_col = 'x'::name` compares under "C" (no index of the default serves it,
+    one of `text_col COLLATE "C"` does: checked on 18.6); None for another value."""
+    if value is None or catalog is None:
+        return None
+    return type_collation((evident_type(catalog, value, None) or "").removesuffix("[]"))
+
+
 def _skipped_text(name: str, column: Column, converted: str | None) -> str:
     """Why the comparison of column `name` with a value is no lookup in its index: the value
     is of type `converted`, or else a volatile function's."""
@@ -475,34 +493,56 @@ def _skipped_text(name: str, column: Column, converted: str | None) -> str:
 
 
 def _looked_up(node: object, target: _Target, negated: bool = False,
-               skipped: list[str] | None = None) -> Iterator[object]:
-    """The keys (as written, bare) by which a B-tree could serve condition `node` (its
-    negation when `negated`): what each of its conditions compares by a B-tree's operators
+               skipped: list[str] | None = None) -> Iterator[tuple[object, str]]:
+    """The keys (as written, bare) by which an index could serve condition `node` (its
+    negation when `negated`), each with its operator: what each of its conditions compares
     with what reads none of the table's columns; not in those that keep the rows whose value
-    differs, nor in an anti join (no index serves them). `skipped`: as `_operands` takes it."""
+    differs, nor in an anti join (no index serves them). `skipped`: as `_operands` takes
+    it."""
     node, negated, junction = _inward(node, negated)
     if junction:
         for arg in unwrap(node)[1].get("args") or ():
             yield from _looked_up(arg, target, negated, skipped)
     elif _truth(node, negated) is None and not _anti_join(node, negated) and \
             not _unindexable(node, negated):
-        yield from (bare for _, _, op, _, bare in _operands(node, target, negated, skipped)
-                    if op in _COMPARISONS or op in _PREFIXED or op == "IS NULL")
+        yield from ((bare, op) for _, _, op, _, bare
+                    in _operands(node, target, negated, skipped))
 
 
-def _index_elements(target: _Target, where: object, columns: tuple[str, ...]) -> list:
-    """What an index serving `where` would hold, as CREATE INDEX writes its elements: each
-    key `_looked_up` finds once (a column by its name, an expression in parentheses), else
-    the target's `columns` it reads."""
+def _index_elements(target: _Target, where: object, columns: tuple[str, ...]
+                    ) -> tuple[str, list]:
+    """What an index serving `where` would be, as CREATE INDEX writes it: its USING clause
+    ("" for a B-tree) and its elements. A B-tree of each key `_looked_up` finds compared by
+    its operators once (a column by its name, an expression in parentheses); else, of the
+    first key compared by an operator only GIN or GiST serves (`@@`, `@>`, `&&`, `%`), an
+    index of the method and operator class `types.other_index_method` says; else a B-tree
+    of the target's `columns` it reads."""
     elements: list = []
     seen: set[str] = set()
-    for bare in _looked_up(where, target):
+    other: tuple[str, list] | None = None
+    for bare, op in _looked_up(where, target):
         key = _key(bare)
-        if key not in seen:
+        if op not in _COMPARISONS and op not in _PREFIXED and op != "IS NULL":
+            column = target.types.get(key)
+            how = other_index_method(column.type_name if column is not None else None,
+                                     column is not None and column.array, op)
+            if other is None and how is not None:
+                element = _element(target, key, bare)
+                other = (f" USING {how[0]}",
+                         [JoinedSql(element, f" {how[1]}") if how[1] else element])
+        elif key not in seen:
             seen.add(key)
-            elements.append(quote_ident(key) if key in target.columns else
-                            JoinedSql("(", PrintedSql(bare), ")"))
-    return elements or [quote_ident(column) for column in columns]
+            elements.append(_element(target, key, bare))
+    if elements or other is None:
+        return "", elements or [quote_ident(column) for column in columns]
+    return other
+
+
+def _element(target: _Target, key: str, bare: object) -> str | JoinedSql:
+    """Key `key` (`bare` as written) as an index element: a column by its name, an
+    expression in parentheses."""
+    return quote_ident(key) if key in target.columns else \
+        JoinedSql("(", PrintedSql(bare), ")")
 
 
 def _uncollated(expr: object) -> tuple[object, str | None]:
@@ -707,10 +747,17 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
                f"whatever index the compared column has)"
     known = catalog.fully_known(table)
     skipped: list[str] = []
+    using = ""
     if covered and known is not None:
-        list(_looked_up(where, _typed_target(catalog, stmt, known), skipped=skipped))
+        target = _typed_target(catalog, stmt, known)
+        list(_looked_up(where, target, skipped=skipped))
+        using = _index_elements(target, where, columns or ())[0]
     if skipped:
         return skipped[0]
+    if using:
+        return f"serves its WHERE as written (its indexes of {reads} are B-trees or hashes, " \
+               f"which find equal values and ranges: the operator it compares by needs an " \
+               f"index{using})"
     if covered and columns:
         return f"serves its WHERE as written (its indexes of {reads} hold each value as it " \
                f"is: not an expression of it, and in byte order, for a pattern's prefix, " \
@@ -765,13 +812,15 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                 "up to the table's last page\n-- (pg_relation_size() / "
                 "current_setting('block_size')):",
                 "where_batch_sql": batch_bound_sql(stmt, kind, _ROW_ADDRESS, qualify)}
-    elements = _index_elements(_typed_target(catalog, stmt, known), stmt.get("whereClause"),
-                               columns) if known is not None else []
+    using, elements = _index_elements(_typed_target(catalog, stmt, known),
+                                      stmt.get("whereClause"), columns) \
+        if known is not None else ("", [])
     listed = [piece for i, element in enumerate(elements)
               for piece in ((", ", element) if i else (element,))]
     return {**facts, "where_batch_how_text": "index what the WHERE reads first, in a migration "
             "of its own" + (" (with no integer key to batch by):" if batchable else
                             " (run in batches, the statement's WITH would be lost or repeated):"),
             "where_batch_sql": JoinedSql(
-                f"CREATE INDEX CONCURRENTLY ON {'.'.join(map(quote_ident, table.split('.', 1)))} (",
+                f"CREATE INDEX CONCURRENTLY ON "
+                f"{'.'.join(map(quote_ident, table.split('.', 1)))}{using} (",
                 *(listed or ["the column the WHERE picks rows by"]), ");")}
