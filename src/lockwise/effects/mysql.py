@@ -3684,6 +3684,14 @@ def _tables_seen_from(catalog: Catalog, session: MySQLSession) -> None:
             _rename_table(catalog, table, new, session.flavour)
 
 
+def _renamed_away(catalog: Catalog, session: MySQLSession, old: str) -> None:
+    """The table the catalog keys `old` renamed: no longer there under that name, unless it
+    was a TEMPORARY table of the session, which may have hidden a permanent one of its name
+    (the rename is _rename_table; a key moved by a USE is no rename)."""
+    if old.split(".")[-1] not in session.temporary_tables:
+        catalog.mysql_dropped_tables |= {dropped_name(old, session.database)}
+
+
 def _rename_temporary(session: MySQLSession, old: str, new: str) -> None:
     """A rename of a TEMPORARY table: the session's table has the new name only."""
     if old.split(".")[-1] in session.temporary_tables:
@@ -3702,8 +3710,6 @@ def _rename_table(catalog: Catalog, table: Table, new: str, flavour: str) -> Non
     old = table.name
     catalog.move_table(table, new)
     programs.table_renamed(catalog, old, new)
-    # (no longer there under its old name)
-    catalog.mysql_dropped_tables |= {dropped_name(old, table.database)}
     kinds = {"foreign": "_ibfk_", **({"check": "_chk_"} if flavour == "mysql" else {})}
     renamed: dict[str, Constraint] = {}
     for name, con in table.constraints.items():
@@ -3818,6 +3824,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         _apply_alter_actions(catalog, table, expr, session.flavour)
         for action in expr.args.get("actions") or ():
             if isinstance(action, exp.AlterRename):
+                _renamed_away(catalog, session, name)
                 _rename_temporary(session, name, _table_name(action.this))
                 _placed(table, session)
         fulltext.after_statement(table, table.fts_doc_id and rebuilt)
@@ -3858,6 +3865,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         for old, new in _rename_pairs(tree["sqlglot"]["sql"],
                                       lambda name: _key(name, session, catalog)):
             if old in catalog.tables:
+                _renamed_away(catalog, session, old)
                 _rename_table(catalog, catalog.tables[old], new, session.flavour)
                 _placed(catalog.tables[new], session)
             _rename_temporary(session, old, new)
