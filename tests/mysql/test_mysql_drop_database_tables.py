@@ -125,3 +125,20 @@ def test_mariadb_drops_nothing_of_a_list_with_a_table_twice(mariadb) -> None:
     assert "ERROR 1066" in ran.stderr, ran.stderr
     assert {"x", "b"} <= set(mariadb.run("SHOW TABLES", "shop").stdout.split())
 
+
+
+@pytest.mark.parametrize("rename", ["ALTER TABLE x RENAME TO y",
+                                    "ALTER TABLE x CONVERT TO CHARACTER SET utf8mb4, "
+                                    "RENAME TO y",
+                                    "RENAME TABLE x TO y"])
+def test_a_renamed_away_table_is_missing(lint_change, rename: str) -> None:
+    """Also when the ALTER is read from its text (CONVERT TO): the old name is gone."""
+    report = lint_change(f"USE shop;\n{rename};\nDROP TABLE x;", "mariadb")
+    assert _errors(report) == [(1051, "Unknown table 'shop.x'")], rename
+
+
+def test_a_database_re_keyed_by_use_is_not_missing(lint_change) -> None:
+    """A USE moves the catalog's keys (shop's x becomes shop.x): no rename, nothing missing."""
+    report = lint_change("USE other;\nUSE shop;\nDROP TABLE x;\nUSE other;\nDROP TABLE shop.b;",
+                         "mariadb")
+    assert _errors(report) == []

@@ -3789,6 +3789,9 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
 
         for clause in alter_operations_text(tree["sqlglot"]["sql"]):
             if (clause_tree := _clause_tree(m.group("table"), clause)) is not None:
+                if any(isinstance(action, exp.AlterRename)
+                       for action in clause_tree.args.get("actions") or ()):
+                    _renamed_away(catalog, session, key(m.group("table")))
                 _apply_alter_actions(catalog, altered, clause_tree, session.flavour)
     if session.flavour == "mariadb" and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) and \
             (versioning := _VERSIONING_CHANGE.search(tree["sqlglot"]["sql"])) and \
