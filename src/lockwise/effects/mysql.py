@@ -590,7 +590,7 @@ _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
 
 #: Actions saying the server refuses the statement (the migration stops there).
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
-                       "mysql_unknown_table",
+                       "mysql_unknown_table", "mysql_table_listed_twice",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
                        "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
@@ -3085,11 +3085,22 @@ def _referenced_refusal(catalog: Catalog, session: MySQLSession, table: str, sta
                                     frozenset(gone))
 
 
+def dropped_name(key: str, database: str | None) -> str:
+    """How `Catalog.mysql_dropped_tables` names the table the catalog keys `key` while the
+    session uses `database`: with its database, which a later USE does not change (a bare
+    key of the connection's unknown database is kept behind _UNREACHED: no name reaches it
+    once a USE is made, as the server's database may be another one)."""
+    if "." in key:
+        return key
+    return f"{database}.{key}" if database else _UNREACHED + key
+
+
 def _missing_tables(catalog: Catalog, session: MySQLSession, tables: list[str]) -> set[str]:
     """The tables of a DROP TABLE's list (catalog keys) that are certainly not there: ones
-    the replay dropped or renamed away and that no statement made again (a TEMPORARY table
-    of the session is there)."""
-    return {t for t in tables if t in catalog.mysql_dropped_tables and
+    the replay dropped or renamed away (or whose database it dropped) and that no statement
+    made again (a TEMPORARY table of the session is there)."""
+    return {t for t in tables
+            if dropped_name(t, session.database) in catalog.mysql_dropped_tables and
             t not in catalog.tables and t.split(".")[-1] not in session.temporary_tables}
 
 
@@ -3116,13 +3127,47 @@ def _drop_outcome(catalog: Catalog, session: MySQLSession, tables: list[str],
     return dropped, refusals
 
 
+def _others_kept(b: _Builder, tables: list[str]) -> str:
+    """The words that name the other tables of a DROP TABLE a foreign key keeps: the server
+    answers one 1451 for the statement, whose message names none of them (checked on MariaDB
+    10.11)."""
+    if not tables:
+        return ""
+    names = ", ".join(b.table_facts(t)["table"] for t in tables)
+    return f" ({names} {'stays' if len(tables) == 1 else 'stay'} too, kept by a key)"
+
+
+def _listed_twice(b: _Builder, expr, tables: list[str]) -> bool:
+    """DROP TABLE of a list that names a table twice (`b, b`, or `b, t.b` in t): the server
+    refuses it before it drops any, IF EXISTS or not, there or not, with 1066 "Not unique
+    table/alias: 'b'" naming the later one's bare name as written (checked on MariaDB
+    10.11; names compared as written, as on a case-sensitive server). Acts and says so."""
+    seen: set[tuple[str, str]] = set()
+    written = _dropped_tables(expr)
+    for index, (node, table) in enumerate(zip(written, tables, strict=True)):
+        # (a database the session uses is left out of the tree already: _in_session)
+        name = (getattr(node, "db", "") or "", getattr(node, "name", "") or _name(node))
+        if name not in seen:
+            seen.add(name)
+            continue
+        listed = ", ".join(n.sql(dialect="mysql") for i, n in enumerate(written) if i != index)
+        b.act("mysql_table_listed_twice", {
+            **b.table_facts(table), "table": ".".join(p for p in name if p), "error_code": 1066,
+            "server_error": f"Not unique table/alias: '{name[1]}'",
+            "fix_sql": f"-- name each table once:\nDROP TABLE "
+                       f"{'IF EXISTS ' if expr.args.get('exists') else ''}{listed};"})
+        return True
+    return False
+
+
 def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
-                    dropped: list[str]) -> None:
+                    dropped: list[str], statement: str = "DROP TABLE") -> None:
     """DROP TABLE (no IF EXISTS) of tables that are not there: error 1051, "Unknown table"
     naming each missing one as `database.name`, as written, in the list's order, without
     spaces after the commas (the bare name when the session's database is unknown).
     MariaDB drops the others first; MySQL 8 drops none (checked on MariaDB 10.11; MySQL's
-    manual, "DROP TABLE Statement")."""
+    manual, "DROP TABLE Statement"). ALTER TABLE of one: error 1146, "Table 'd.t' doesn't
+    exist" (checked on MariaDB 10.11)."""
     def qualified(table: str) -> str:
         written = b.table_facts(table)["table"]
         database = b.session.database
@@ -3142,14 +3187,20 @@ def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
     listed = ", ".join(quote_mysql_qualified(b.table_facts(t)["table_sql"])
                        for t in tables if t not in missing)
     fix = f"DROP TABLE {listed};" if listed else "-- (nothing is left to drop)"
-    b.act("mysql_unknown_table", {
-        **b.table_facts(absent[0]), "missing_tables_text": ", ".join(names),
-        "missing_it_text": "it" if len(names) == 1 else "them", "outcome_text": outcome,
-        "error_code": 1051,
-        "server_error": f"Unknown table '{','.join(qualified(t) for t in absent)}'",
-        "fix_sql": f"-- leave out {', '.join(names)}, which the server does not have, or "
-                   f"write IF EXISTS\n-- (the server then notes them, 1051, and goes on):\n"
-                   f"{fix}"})
+    facts = {**b.table_facts(absent[0]), "statement_text": statement,
+             "missing_tables_text": ", ".join(names),
+             "missing_it_text": "it" if len(names) == 1 else "them", "outcome_text": outcome,
+             "error_code": 1051,
+             "server_error": f"Unknown table '{','.join(qualified(t) for t in absent)}'",
+             "fix_sql": f"-- leave out {', '.join(names)}, which the server does not have, or "
+                        f"write IF EXISTS\n-- (the server then notes them, 1051, and goes "
+                        f"on):\n{fix}"}
+    if statement == "ALTER TABLE":
+        facts.update(error_code=1146, outcome_text="fails",
+                     server_error=f"Table '{qualified(absent[0])}' doesn't exist",
+                     fix_sql=f"-- create {names[0]} again first, or leave this ALTER out: the "
+                             "table is gone")
+    b.act("mysql_unknown_table", facts)
 
 
 def _deprecated_table(b: _Builder, table: str) -> str:
@@ -3181,6 +3232,10 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
 
     if isinstance(expr, exp.Alter) and (expr.args.get("kind") or "").upper() == "TABLE":
         table = _table_name(expr.this)
+        if not expr.args.get("exists") and session.locked_tables is None and \
+                _missing_tables(b.catalog, session, [table]):
+            _unknown_tables(b, [table], {table}, [], "ALTER TABLE")
+            return
         b.alter(table, _alter_operations(b, expr, table) or [("alter_nothing", {})], sql)
     elif isinstance(expr, exp.Create):
         kind = (expr.args.get("kind") or "").upper()
@@ -3209,6 +3264,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             b.act("drop_temporary_table", {})
         elif kind == "TABLE":
             tables = [_table_name(t) for t in _dropped_tables(expr)]
+            if _listed_twice(b, expr, tables):
+                return
             missing = _missing_tables(b.catalog, session, tables)
             dropped, refusals = _drop_outcome(b.catalog, session, tables, missing)
             for table in tables:
@@ -3223,9 +3280,10 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                                      "if_exists": bool(expr.args.get("exists")),
                                      "deprecated_table": _deprecated_table(b, table),
                                      **b.key_children_facts(children)})
-                if table in refusals:
+                if table == next(iter(refusals), None):  # (one error, however many stay)
                     b.act("mysql_referenced_table_dropped",
-                          {**b.table_facts(table), **refusals[table]})
+                          {**b.table_facts(table), **refusals[table],
+                           "others_kept_text": _others_kept(b, list(refusals)[1:])})
             # a table refused for a key fails the statement first; under LOCK TABLES a
             # missing table is refused as not locked (1100; checked on MariaDB 10.11)
             if missing and not expr.args.get("exists") and not refusals and \
@@ -3626,6 +3684,14 @@ def _tables_seen_from(catalog: Catalog, session: MySQLSession) -> None:
             _rename_table(catalog, table, new, session.flavour)
 
 
+def _renamed_away(catalog: Catalog, session: MySQLSession, old: str) -> None:
+    """The table the catalog keys `old` renamed: no longer there under that name, unless it
+    was a TEMPORARY table of the session, which may have hidden a permanent one of its name
+    (the rename is _rename_table; a key moved by a USE is no rename)."""
+    if old.split(".")[-1] not in session.temporary_tables:
+        catalog.mysql_dropped_tables |= {dropped_name(old, session.database)}
+
+
 def _rename_temporary(session: MySQLSession, old: str, new: str) -> None:
     """A rename of a TEMPORARY table: the session's table has the new name only."""
     if old.split(".")[-1] in session.temporary_tables:
@@ -3644,7 +3710,6 @@ def _rename_table(catalog: Catalog, table: Table, new: str, flavour: str) -> Non
     old = table.name
     catalog.move_table(table, new)
     programs.table_renamed(catalog, old, new)
-    catalog.mysql_dropped_tables |= {old}  # (no longer there under its old name)
     kinds = {"foreign": "_ibfk_", **({"check": "_chk_"} if flavour == "mysql" else {})}
     renamed: dict[str, Constraint] = {}
     for name, con in table.constraints.items():
@@ -3724,6 +3789,9 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
 
         for clause in alter_operations_text(tree["sqlglot"]["sql"]):
             if (clause_tree := _clause_tree(m.group("table"), clause)) is not None:
+                if any(isinstance(action, exp.AlterRename)
+                       for action in clause_tree.args.get("actions") or ()):
+                    _renamed_away(catalog, session, key(m.group("table")))
                 _apply_alter_actions(catalog, altered, clause_tree, session.flavour)
     if session.flavour == "mariadb" and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) and \
             (versioning := _VERSIONING_CHANGE.search(tree["sqlglot"]["sql"])) and \
@@ -3759,6 +3827,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         _apply_alter_actions(catalog, table, expr, session.flavour)
         for action in expr.args.get("actions") or ():
             if isinstance(action, exp.AlterRename):
+                _renamed_away(catalog, session, name)
                 _rename_temporary(session, name, _table_name(action.this))
                 _placed(table, session)
         fulltext.after_statement(table, table.fts_doc_id and rebuilt)
@@ -3775,7 +3844,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             tables = _drop_outcome(catalog, session, tables,
                                    _missing_tables(catalog, session, tables))[0]
             catalog.mysql_dropped_tables |= {
-                t for t in tables if t.split(".")[-1] not in session.temporary_tables}
+                dropped_name(t, session.database) for t in tables
+                if t.split(".")[-1] not in session.temporary_tables}
         for name in tables:
             catalog.tables.pop(name, None)
             programs.table_dropped(catalog, name)
@@ -3798,6 +3868,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         for old, new in _rename_pairs(tree["sqlglot"]["sql"],
                                       lambda name: _key(name, session, catalog)):
             if old in catalog.tables:
+                _renamed_away(catalog, session, old)
                 _rename_table(catalog, catalog.tables[old], new, session.flavour)
                 _placed(catalog.tables[new], session)
             _rename_temporary(session, old, new)

@@ -259,6 +259,8 @@ def database_statement(catalog, session, sql: str, clean) -> bool:
                   if (key.rpartition(".")[0] or table.database) == name]:
         del catalog.tables[table]
         table_dropped(catalog, table)
+        # (certainly missing now, a CREATE DATABASE of the name again too: it starts empty)
+        catalog.mysql_dropped_tables |= {f"{name}.{table.rpartition('.')[2]}"}
     if session.database == name:
         session.database = None
     return True

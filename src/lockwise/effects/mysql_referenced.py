@@ -57,7 +57,7 @@ def referenced_table_refusal(catalog: Catalog, table: str, statement: str, flavo
         names = {"table": table.split(".")[-1], "key": key.name,
                  "referencing": referencing.split(".")[-1]}
         return {"statement_text": statement, "referencing_table": referencing,
-                "foreign_key": key.name, "error_code": code,
+                "foreign_key": key.name, "error_code": code, "others_kept_text": "",
                 "server_error": error.format(f"{names['referencing']}, CONSTRAINT {key.name}",
                                              **names),
                 "fix_sql": _FIXES[statement].format(**names)}

@@ -1,0 +1,144 @@
+"""Follow-ups of DROP TABLE's modelling (effects/mysql.py's `_drop_outcome`, the catalog's
+missing tables), each checked on MariaDB 10.11 (10.11.19):
+
+* a DROP TABLE refused for foreign keys is one error (1451, whose message names no table nor
+  key), however many tables of the list a key keeps;
+* a table listed twice (`DROP TABLE b, t.b` in t, `b, b`) is 1066 "Not unique table/alias:
+  'b'" (the later name, bare, as written), IF EXISTS or not, missing or not; nothing dropped;
+* DROP DATABASE / DROP SCHEMA d drops d's tables: `DROP TABLE d.t` is then 1051 "Unknown
+  table 'd.t'", `ALTER TABLE d.t` 1146 "Table 'd.t' doesn't exist", also once CREATE
+  DATABASE d made it again (empty);
+* the missing tables follow USE: after `USE other`, `DROP TABLE t` is other.t."""
+
+from __future__ import annotations
+
+import pytest
+
+SETUP = """CREATE DATABASE d;
+CREATE DATABASE shop;
+CREATE DATABASE other;
+USE shop;
+CREATE TABLE d.t (id INT);
+CREATE TABLE d.u (id INT);
+CREATE TABLE b (id INT);
+CREATE TABLE x (id INT);
+CREATE TABLE gone (id INT);
+CREATE TABLE other.gone (id INT);
+DROP TABLE gone;
+CREATE TABLE p (id INT PRIMARY KEY) ENGINE=InnoDB;
+CREATE TABLE c (id INT PRIMARY KEY, p_id INT,
+  CONSTRAINT c_p_fk FOREIGN KEY (p_id) REFERENCES p (id)) ENGINE=InnoDB;
+CREATE TABLE gc (id INT PRIMARY KEY, c_id INT,
+  CONSTRAINT gc_c_fk FOREIGN KEY (c_id) REFERENCES c (id)) ENGINE=InnoDB;
+"""
+
+#: (statements run in shop after SETUP, the last one's error on MariaDB or None)
+CASES = [
+    ("DROP TABLE c, p", "ERROR 1451 (23000) at line 1: Cannot delete or update a parent row: "
+                        "a foreign key constraint fails"),
+    ("DROP TABLE b, shop.b", "ERROR 1066 (42000) at line 1: Not unique table/alias: 'b'"),
+    ("DROP TABLE IF EXISTS x, b, b", "ERROR 1066 (42000) at line 1: Not unique table/alias: "
+                                     "'b'"),
+    ("DROP TABLE shop.b, b", "ERROR 1066 (42000) at line 1: Not unique table/alias: 'b'"),
+    ("DROP TABLE d.t, d.t", "ERROR 1066 (42000) at line 1: Not unique table/alias: 't'"),
+    ("DROP TABLE IF EXISTS b, d.b", None),
+    ("DROP DATABASE d; DROP TABLE d.t", "ERROR 1051 (42S02) at line 1: Unknown table 'd.t'"),
+    ("DROP SCHEMA d; CREATE DATABASE d; DROP TABLE d.t, d.u",
+     "ERROR 1051 (42S02) at line 1: Unknown table 'd.t,d.u'"),
+    ("DROP DATABASE d; ALTER TABLE d.t ADD COLUMN v INT",
+     "ERROR 1146 (42S02) at line 1: Table 'd.t' doesn't exist"),
+    ("DROP DATABASE d; CREATE DATABASE d; USE d; ALTER TABLE t COMMENT = 'x'",
+     "ERROR 1146 (42S02) at line 1: Table 'd.t' doesn't exist"),
+    ("DROP DATABASE d; CREATE DATABASE d; CREATE TABLE d.t (id INT); DROP TABLE d.t", None),
+    ("DROP DATABASE d; DROP TABLE IF EXISTS d.t", None),
+    ("USE other; DROP TABLE gone", None),
+    ("USE other; DROP TABLE shop.gone", "ERROR 1051 (42S02) at line 1: Unknown table "
+                                        "'shop.gone'"),
+    ("USE other; DROP TABLE gone; USE shop; DROP TABLE gone",
+     "ERROR 1051 (42S02) at line 1: Unknown table 'shop.gone'"),
+    ("USE other; DROP TABLE shop.x; USE shop; DROP TABLE x",
+     "ERROR 1051 (42S02) at line 1: Unknown table 'shop.x'"),
+]
+
+
+def _errors(report) -> list[tuple[int, str]]:
+    return [(a.facts["error_code"], a.facts["server_error"]) for s in report.statements
+            for a in s.effect.actions if "server_error" in a.facts]
+
+
+@pytest.mark.parametrize(("sql", "error"), CASES)
+def test_lockwise_answers_as_mariadb(lint_change, sql: str, error: str | None) -> None:
+    report = lint_change("USE shop;\n" + sql.replace("; ", ";\n") + ";", "mariadb")
+    expected = [] if error is None else [(int(error.split()[1]), error.split(": ", 1)[1])]
+    assert _errors(report) == expected, sql
+    assert [(a.facts["error_code"], a.facts["server_error"])
+            for a in report.statements[-1].effect.actions if "server_error" in a.facts] == \
+        expected, sql
+
+
+def test_a_refused_drop_is_one_finding_naming_every_kept_table(lint_change) -> None:
+    """`DROP TABLE c, p` (gc references c): one 1451, as the server answers; c, the first
+    the server reaches, and p, which stays too."""
+    findings = [f for f in lint_change("DROP TABLE c, p;", "mariadb").all_findings
+                if f.rule == "mysql-referenced-table-dropped"]
+    assert len(findings) == 1, [f.message for f in findings]
+    assert findings[0].message.startswith("DROP TABLE c: the foreign key gc_c_fk of gc"), \
+        findings[0].message
+    assert "p stays too" in findings[0].message, findings[0].message
+
+
+def test_a_table_listed_twice_is_refused_and_drops_nothing(lint_change) -> None:
+    report = lint_change("USE shop;\nDROP TABLE x, b, shop.b;\nALTER TABLE x COMMENT = 'y';",
+                         "mariadb")
+    (finding,) = [f for f in report.all_findings if f.rule == "mysql-table-listed-twice"]
+    assert finding.instead.splitlines()[-1] == "DROP TABLE x, b;", finding.instead
+    assert not [f for f in report.all_findings if f.rule == "drop-table"]
+    assert all(a.facts["table_known"] for a in report.statements[-1].effect.actions
+               if "table_known" in a.facts)
+
+
+# --- checked on MariaDB ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("sql", "error"), CASES)
+def test_what_mariadb_answers(mariadb, sql: str, error: str | None) -> None:
+    for database in ("d", "shop", "other"):
+        assert mariadb.run(f"DROP DATABASE IF EXISTS {database}", "mysql").returncode == 0
+    assert mariadb.run(SETUP, "mysql").returncode == 0
+    *before, last = sql.split("; ")
+    if before:
+        ran = mariadb.run("; ".join(before), "shop")
+        assert ran.returncode == 0, ran.stderr
+        # (the client starts in shop again: the last statement runs after the USEs of before)
+        used = [s.split()[1] for s in before if s.startswith("USE ")]
+        database = used[-1] if used else "shop"
+    else:
+        database = "shop"
+    ran = mariadb.run(last, database)
+    assert (error in ran.stderr) if error else ran.returncode == 0, (sql, ran.stderr)
+
+
+def test_mariadb_drops_nothing_of_a_list_with_a_table_twice(mariadb) -> None:
+    for database in ("d", "shop", "other"):
+        assert mariadb.run(f"DROP DATABASE IF EXISTS {database}", "mysql").returncode == 0
+    assert mariadb.run(SETUP, "mysql").returncode == 0
+    ran = mariadb.run("DROP TABLE x, b, shop.b", "shop")
+    assert "ERROR 1066" in ran.stderr, ran.stderr
+    assert {"x", "b"} <= set(mariadb.run("SHOW TABLES", "shop").stdout.split())
+
+
+
+@pytest.mark.parametrize("rename", ["ALTER TABLE x RENAME TO y",
+                                    "ALTER TABLE x CONVERT TO CHARACTER SET utf8mb4, "
+                                    "RENAME TO y",
+                                    "RENAME TABLE x TO y"])
+def test_a_renamed_away_table_is_missing(lint_change, rename: str) -> None:
+    """Also when the ALTER is read from its text (CONVERT TO): the old name is gone."""
+    report = lint_change(f"USE shop;\n{rename};\nDROP TABLE x;", "mariadb")
+    assert _errors(report) == [(1051, "Unknown table 'shop.x'")], rename
+
+
+def test_a_database_re_keyed_by_use_is_not_missing(lint_change) -> None:
+    """A USE moves the catalog's keys (shop's x becomes shop.x): no rename, nothing missing."""
+    report = lint_change("USE other;\nUSE shop;\nDROP TABLE x;\nUSE other;\nDROP TABLE shop.b;",
+                         "mariadb")
+    assert _errors(report) == []
