@@ -212,3 +212,29 @@ def test_a_drop_table_cascade_of_the_ruled_table_names_no_rule_of_its_own() -> N
     (action,) = [a for a in effect_after(setup, "DROP TABLE t CASCADE;").actions
                  if a.kind == "drop_table"]
     assert not action.facts.get("callers_dropped"), action.facts
+
+
+@pytest.mark.parametrize(("case", "ruled"), [("view", "t"), ("view_in_where", "t"),
+                                             ("rule_of_view", "w")])
+def test_a_drop_view_cascade_reports_the_rule_it_takes_along(case: str, ruled: str) -> None:
+    # (checked on the server by the cases above: the rule goes, its table or view stays
+    # under ACCESS EXCLUSIVE; without CASCADE, 2BP01 "rule r on table t depends on view v")
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup, drop = CASES[case]
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(drop, "0002_drop.sql")], LintOptions())
+    (finding,) = [f for f in reports[-1].statements[0].findings
+                  if f.rule == "cascade-drops-dependents"]
+    assert f"the rule r on {ruled}" in finding.message, finding.message
+
+
+def test_a_drop_view_cascade_taking_no_rule_is_not_reported() -> None:
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([migration_from_text(VIEW, "0001_setup.sql"),
+                               migration_from_text("DROP VIEW v CASCADE;", "0002_drop.sql")],
+                              LintOptions())
+    assert "cascade-drops-dependents" not in {f.rule for f in reports[-1].all_findings}
