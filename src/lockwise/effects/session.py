@@ -21,7 +21,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.body_writes import routine_writes
-from lockwise.effects.context import Prepared, runs_temporary_maker
+from lockwise.effects.context import RUNS_CODE, Prepared, runs_temporary_code
 from lockwise.effects.locks import conflicts, index_held_exclusive, relation_shown
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
@@ -921,10 +921,13 @@ def _makes_temporary(effect: Effect) -> bool:
     statement, a DO block or a routine's body, however deep; checked on 18.6). Asked of every
     statement until one makes the schema: its objects are read only when it creates one (most
     statements create nothing, and run no block and no routine)."""
-    if runs_temporary_maker(effect):
-        return True
-    created = _created(effect) if any(a.kind == "do_block" for a in effect.actions) \
-        else effect.creates
+    blocks = False
+    for a in effect.actions:  # (one pass: `runs_temporary_maker`, and any DO block)
+        if a.kind in RUNS_CODE:
+            if runs_temporary_code(a):
+                return True
+            blocks = blocks or a.kind == "do_block"
+    created = _created(effect) if blocks else effect.creates
     return bool(created) and any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX)
                                  for o in created)
 
