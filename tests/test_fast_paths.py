@@ -2511,3 +2511,25 @@ def test_where_facts_looks_at_the_indexes_once(monkeypatch: pytest.MonkeyPatch) 
         assert action.facts["where_unserved_text"].startswith(said), where
         assert action.facts["where_scans_table"]
         assert calls == ["public.accounts"], where
+
+
+@pytest.mark.parametrize("text", (
+    "random()", "(SELECT random())", "a + (SELECT max(b) FROM t WHERE c = random())",
+    "EXISTS (SELECT 1 FROM t WHERE t.x = clock_timestamp()) OR nextval('s') > 1",
+    "lower(x) = 'a'", "a IN (SELECT random() FROM t) AND coalesce(b, random()) > 0",
+    "ARRAY(SELECT nextval('s'))", "f(g(h(random())))", "now()",
+))
+def test_a_volatile_call_outside_subqueries_is_the_one_the_copy_finds(text: str) -> None:
+    """`calls_builtin_volatile` walks past each subquery (`walk_except`) and answers what
+    main's copy with every subquery left out found."""
+    from lockwise.effects.nodes import function_names
+    from lockwise.effects.volatility import _builtin, calls_builtin_volatile
+    from lockwise.parse.trees import rebuilt
+
+    (stmt,) = parse_sql(f"SELECT {text}").statements
+    expr = stmt.tree["SelectStmt"]["targetList"]
+    without = rebuilt(expr, lambda item: {} if type(item) is dict and "SubLink" in item
+                      else None)
+    assert sorted(function_names(expr, "SubLink")) == sorted(function_names(without))
+    assert calls_builtin_volatile(expr) == any(_builtin().get(name) == "v"
+                                               for name in function_names(without))

@@ -15,7 +15,6 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
-from lockwise.parse.trees import rebuilt
 
 _DATA = Path(__file__).resolve().parent / "data" / "functions.json"
 
@@ -164,8 +163,7 @@ def calls_builtin_volatile(expr: object) -> bool:
     clock_timestamp()). A user function is not counted: one of SQL the planner may inline
     into the expression its body is, whatever volatility it was declared with."""
     builtin = _builtin()
-    return any(builtin.get(name) == "v" for name in function_names(rebuilt(
-        expr, lambda item: {} if type(item) is dict and "SubLink" in item else None)))
+    return any(builtin.get(name) == "v" for name in function_names(expr, "SubLink"))
 
 
 def changes_between_transactions(expr: object, user_functions: dict[str, str]) -> bool:
