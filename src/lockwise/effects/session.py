@@ -390,8 +390,8 @@ class Session:
             # DROP INDEX locked ACCESS EXCLUSIVE (the table of a DROP INDEX after an ALTER
             # TABLE of it; not one whose index alone it holds so): it waits for no one, and
             # no one waits for it who would not wait anyway (checked on 18.6).
-            "locks_held_exclusive_already": bool(effect.locks) and all(
-                t in self.tx_exclusive_kept for t in effect.locks),
+            "locks_held_exclusive_already": bool(effect.locks and self.tx_exclusive_kept) and
+            all(t in self.tx_exclusive_kept for t in effect.locks),
             "uses_enum_value_added_in_transaction": tuple(used),
             "enum_values_added_sql": "\n".join(dict.fromkeys(
                 str(sql) for label in used for sql in self.tx_enum_values[label])),
@@ -606,8 +606,9 @@ class Session:
             self.tx_locks[table] = max(mode, self.tx_locks.get(table, mode))
             if mode is LockMode.ACCESS_EXCLUSIVE:
                 self.held_exclusive.setdefault(table, index)
-                if not all(a.kind == "drop_index" for a in effect.actions):
-                    self.tx_exclusive_kept.setdefault(table, index)
+                if table not in self.tx_exclusive_kept and \
+                        not all(a.kind == "drop_index" for a in effect.actions):
+                    self.tx_exclusive_kept[table] = index
         # An index held ACCESS EXCLUSIVE (REINDEX, ALTER INDEX ... SET TABLESPACE) is held
         # until commit too, and stops every query on its table as a table lock would
         # (pg_locks, checked on the server).
