@@ -2444,3 +2444,92 @@ def test_a_field_of_another_value_or_kind_is_built_anew() -> None:
     assert nodes.expression_sql(select) == "SELECT b > 2"
     swapped = {"DeleteStmt": {"relation": body["relation"], "whereClause": body["whereClause"]}}
     assert nodes.expression_sql(swapped) == "DELETE FROM t WHERE b > 2"
+
+
+class _Everything:
+    """A set holding every kind: `_normalized` copies each tree as main did."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_NORMALIZED = (  # (the expression, whether it has no call and no cast)
+    ("email", True), ("lower(email)", False), ("lower(email::text)", False), ("(a + 1)", True),
+    ("a::bigint", False), ("'x'::text", False), ("coalesce(a, 0) + b", True),
+    ("email COLLATE \"C\"", True), ("ts AT TIME ZONE 'UTC'", False),
+    ("a = ANY(ARRAY[1, 2])", True), ("public.f(a, lower(email))", False),
+    ("(a)::numeric(10, 2)", False), ("a IS NULL", True), ("CASE WHEN a > 1 THEN b END", True),
+    ("CASE WHEN a > 1 THEN b::text END", False),
+)
+
+
+@pytest.mark.parametrize(("text", "shared"), _NORMALIZED)
+def test_an_expression_normalized_without_its_copy_is_the_copys(
+        monkeypatch: pytest.MonkeyPatch, text: str, shared: bool) -> None:
+    """`where_index._normalized` answers an expression with no call and no cast with the
+    expression itself (read only as `_key` writes it), not a copy of it; each answer, and
+    each key, equals the one copying every tree gives."""
+    from lockwise.effects.postgres import where_index
+
+    columns = {"email": Column("email", "varchar"), "a": Column("a", "int4"),
+               "b": Column("b", "int4"), "ts": Column("ts", "timestamp")}
+    (stmt,) = parse_sql(f"SELECT {text}").statements
+    expr = stmt.tree["SelectStmt"]["targetList"][0]["ResTarget"]["val"]
+    before = repr(expr)
+    fast = where_index._normalized(expr, columns)
+    monkeypatch.setattr(where_index, "_RESOLVED", _Everything())
+    copied = where_index._normalized(expr, columns)
+    assert fast == copied and where_index._key(fast) == where_index._key(copied)
+    assert (fast is expr) == shared
+    assert copied is not expr and repr(expr) == before
+
+
+def test_where_facts_looks_at_the_indexes_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`where_facts` files a table's indexes once (`_indexed`) for what its WHERE reads and
+    why no index serves it (main filed them again for the second), and says the same."""
+    from effect_helpers import effect_after
+    from lockwise.effects.postgres import where_index
+
+    setup = ("CREATE TABLE accounts (id bigint PRIMARY KEY, plan text, email text, a int);\n"
+             "CREATE INDEX accounts_a_idx ON accounts (a);\n"
+             "CREATE INDEX accounts_email_idx ON accounts (email);\n"
+             "CREATE INDEX accounts_email_lower_idx ON accounts (lower(email));")
+    filed = where_index._indexed
+    calls: list[str] = []
+
+    def counted(catalog: Catalog, table: str) -> dict:
+        calls.append(table)
+        return filed(catalog, table)
+
+    monkeypatch.setattr(where_index, "_indexed", counted)
+    for where, said in (("a <> 5", "serves the <> of its WHERE"),
+                        ("plan = 'x'", "covers what its WHERE reads of it (plan)"),
+                        ("a = 5.5", "serves the comparison of a (int4) with a numeric value"),
+                        ("email LIKE 'e1%'", "serves its WHERE as written (its indexes of")):
+        calls.clear()
+        (action, *_) = effect_after(setup, f"DELETE FROM accounts WHERE {where};").actions
+        assert action.facts["where_unserved_text"].startswith(said), where
+        assert action.facts["where_scans_table"]
+        assert calls == ["public.accounts"], where
+
+
+@pytest.mark.parametrize("text", (
+    "random()", "(SELECT random())", "a + (SELECT max(b) FROM t WHERE c = random())",
+    "EXISTS (SELECT 1 FROM t WHERE t.x = clock_timestamp()) OR nextval('s') > 1",
+    "lower(x) = 'a'", "a IN (SELECT random() FROM t) AND coalesce(b, random()) > 0",
+    "ARRAY(SELECT nextval('s'))", "f(g(h(random())))", "now()",
+))
+def test_a_volatile_call_outside_subqueries_is_the_one_the_copy_finds(text: str) -> None:
+    """`calls_volatile` walks past each subquery (`walk_except`) and answers what main's
+    copy with every subquery left out found."""
+    from lockwise.effects.nodes import function_names
+    from lockwise.effects.volatility import _builtin, calls_volatile
+    from lockwise.parse.trees import rebuilt
+
+    (stmt,) = parse_sql(f"SELECT {text}").statements
+    expr = stmt.tree["SelectStmt"]["targetList"]
+    without = rebuilt(expr, lambda item: {} if type(item) is dict and "SubLink" in item
+                      else None)
+    assert sorted(function_names(expr, "SubLink")) == sorted(function_names(without))
+    assert calls_volatile(expr) == any(_builtin().get(name) == "v"
+                                       for name in function_names(without))

@@ -330,8 +330,17 @@ def runs_temporary_maker(effect: Effect) -> bool:
     (`makes_temporary`): a DO block's body, or a routine's body at a call that runs it (set
     by embedded.py and routines.py). Only the statement's own block or call: one its code
     runs in turn (`in_do_block`) is counted by that code's."""
-    return any(a.kind in ("routine_call", "do_block") and a.facts.get("makes_temporary")
-               and not a.facts.get("in_do_block") for a in effect.actions)
+    return any(a.kind in RUNS_CODE and runs_temporary_code(a) for a in effect.actions)
+
+
+#: The actions that run code of their own: a routine's body at a call, a DO block's body.
+RUNS_CODE = frozenset({"routine_call", "do_block"})
+
+
+def runs_temporary_code(action: Action) -> bool:
+    """Whether `action`, one of `RUNS_CODE`, runs code that makes a temporary object for sure
+    (`runs_temporary_maker`)."""
+    return bool(action.facts.get("makes_temporary")) and not action.facts.get("in_do_block")
 
 
 def _made_relation(ctx: Context, name: str) -> None:

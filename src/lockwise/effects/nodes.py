@@ -318,10 +318,11 @@ def walk_except(node: object, skipped: str) -> Iterator[tuple[str, dict]]:
                     push(value)
 
 
-def function_names(expr: object) -> list[str]:
-    """Names of all functions called in an expression (last name part, lower case)."""
+def function_names(expr: object, skipped: str | None = None) -> list[str]:
+    """Names of all functions called in an expression (last name part, lower case); with
+    `skipped`, not those below a value under that key (`walk_except`, in no set order)."""
     out = []
-    for kind, body in walk(expr):
+    for kind, body in walk(expr) if skipped is None else walk_except(expr, skipped):
         if kind == "FuncCall":
             names = strings(body.get("funcname"))
             if names:

@@ -21,7 +21,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.body_writes import routine_writes
-from lockwise.effects.context import Prepared, runs_temporary_maker
+from lockwise.effects.context import RUNS_CODE, Prepared, runs_temporary_code
 from lockwise.effects.locks import conflicts, index_held_exclusive, relation_shown
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
@@ -390,8 +390,8 @@ class Session:
             # DROP INDEX locked ACCESS EXCLUSIVE (the table of a DROP INDEX after an ALTER
             # TABLE of it; not one whose index alone it holds so): it waits for no one, and
             # no one waits for it who would not wait anyway (checked on 18.6).
-            "locks_held_exclusive_already": bool(effect.locks) and all(
-                t in self.tx_exclusive_kept for t in effect.locks),
+            "locks_held_exclusive_already": bool(effect.locks and self.tx_exclusive_kept) and
+            all(t in self.tx_exclusive_kept for t in effect.locks),
             "uses_enum_value_added_in_transaction": tuple(used),
             "enum_values_added_sql": "\n".join(dict.fromkeys(
                 str(sql) for label in used for sql in self.tx_enum_values[label])),
@@ -606,8 +606,9 @@ class Session:
             self.tx_locks[table] = max(mode, self.tx_locks.get(table, mode))
             if mode is LockMode.ACCESS_EXCLUSIVE:
                 self.held_exclusive.setdefault(table, index)
-                if not all(a.kind == "drop_index" for a in effect.actions):
-                    self.tx_exclusive_kept.setdefault(table, index)
+                if table not in self.tx_exclusive_kept and \
+                        not all(a.kind == "drop_index" for a in effect.actions):
+                    self.tx_exclusive_kept[table] = index
         # An index held ACCESS EXCLUSIVE (REINDEX, ALTER INDEX ... SET TABLESPACE) is held
         # until commit too, and stops every query on its table as a table lock would
         # (pg_locks, checked on the server).
@@ -921,10 +922,13 @@ def _makes_temporary(effect: Effect) -> bool:
     statement, a DO block or a routine's body, however deep; checked on 18.6). Asked of every
     statement until one makes the schema: its objects are read only when it creates one (most
     statements create nothing, and run no block and no routine)."""
-    if runs_temporary_maker(effect):
-        return True
-    created = _created(effect) if any(a.kind == "do_block" for a in effect.actions) \
-        else effect.creates
+    blocks = False
+    for a in effect.actions:  # (one pass: `runs_temporary_maker`, and any DO block)
+        if a.kind in RUNS_CODE:
+            if runs_temporary_code(a):
+                return True
+            blocks = blocks or a.kind == "do_block"
+    created = _created(effect) if blocks else effect.creates
     return bool(created) and any(o.split(":", 1)[-1].startswith(TEMPORARY_PREFIX)
                                  for o in created)
 

@@ -16,7 +16,6 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
-from lockwise.parse.trees import rebuilt
 
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
@@ -169,8 +168,7 @@ def calls_volatile(expr: object, catalog: Catalog | None = None) -> bool:
     planner runs it (checked on 18.6: `id = f()` of a VOLATILE PL/pgSQL `f` is no lookup, of
     a VOLATILE SQL `f` whose body is `SELECT 5` one: the planner inlined it)."""
     builtin = _builtin()
-    names = function_names(rebuilt(
-        expr, lambda item: {} if type(item) is dict and "SubLink" in item else None))
+    names = function_names(expr, "SubLink")
     return any(builtin.get(name) == "v" or catalog is not None and name not in builtin and
                runs_volatile(catalog, name) for name in names)
 

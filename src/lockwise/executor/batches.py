@@ -180,10 +180,11 @@ def reads_what_it_sets(update: dict) -> bool:
     target = range_name(update.get("relation") or {})
     sets = {unwrap(t)[1].get("name", "") for t in update.get("targetList") or ()}
     read = [update.get(k) for k in ("withClause", "targetList", "fromClause", "whereClause")]
-    own_row = {id(query) for kind, link in walk(read) if kind == "SubLink"
+    below = list(walk(read))  # (walked once: the tests below read it two and three times)
+    own_row = {id(query) for kind, link in below if kind == "SubLink"
                and (query := _own_row_query(link, table, target, sets)) is not None}
     if any(kind == "SelectStmt" and id(body) not in own_row and table in relations_in(body)
-           and _reads_columns(body, table, sets) for kind, body in walk(read)):
+           and _reads_columns(body, table, sets) for kind, body in below):
         return True
     items = list(update.get("fromClause") or ())
     while items:
@@ -194,7 +195,7 @@ def reads_what_it_sets(update: dict) -> bool:
             name = range_name(item)
             if sets.intersection(columns_read(read, name)) or any(
                     kind == "ColumnRef" and strings(ref.get("fields"))[-1:] == [name]
-                    and unwrap(ref["fields"][-1])[0] == "A_Star" for kind, ref in walk(read)):
+                    and unwrap(ref["fields"][-1])[0] == "A_Star" for kind, ref in below):
                 return True
     return False
 

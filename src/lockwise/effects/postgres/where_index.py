@@ -61,6 +61,7 @@ from lockwise.effects.nodes import (
     strings,
     type_name,
     unwrap,
+    walk,
     walk_except,
     with_column_refs,
 )
@@ -89,10 +90,18 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
     when it reads none) when no index of the table serves it; None when one may, or when the
     table's indexes are not all known. `all_null`: its columns NULL in every row, whose IS
     NULL no index serves (it bounds nothing)."""
+    return _unindexed(catalog, table, stmt, pg_version, all_null)[0]
+
+
+def _unindexed(catalog: Catalog, table: str, stmt: dict, pg_version: int,
+               all_null: set[str] | None) -> tuple[tuple[str, ...] | None,
+                                                   dict[str, list[_IndexKey]]]:
+    """`unindexed_where`, with what the indexes of `table` serve (`_indexed`: empty when
+    the WHERE or the table's indexes are not looked at), for `where_facts` to ask again."""
     known = catalog.fully_known(table)
     where = stmt.get("whereClause")
     if known is None or not where:
-        return None
+        return None, {}
     indexed = _indexed(catalog, table)
     target = _typed_target(catalog, stmt, known)
     if pg_version >= 17:
@@ -100,8 +109,8 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
                              if col.not_null and col.not_null_valid}
     target.all_null = set(all_null or ())
     if _served(where, target, indexed):
-        return None
-    return tuple(sorted(target.columns_in(where)))
+        return None, indexed
+    return tuple(sorted(target.columns_in(where))), indexed
 
 
 def _typed_target(catalog: Catalog, stmt: dict, known: Table) -> _Target:
@@ -221,7 +230,15 @@ def _normalized(expr: object, columns: Mapping[str, Column]) -> object:
             return arg
         return {kind: {"arg": arg, "type": [name, list(mods), array]}}
 
+    # (without a call or a cast the copy would equal `expr`: it is the answer itself, read
+    # only as `_key` writes it; a function's arguments are most often so)
+    if not any(kind in _RESOLVED for kind, _ in walk(expr)):
+        return expr
     return rebuilt(expr, resolved)
+
+
+#: The nodes `_normalized` writes otherwise.
+_RESOLVED = frozenset({"FuncCall", "TypeCast"})
 
 
 def null_tested_column(stmt: dict, columns: set[str], test: str = "IS_NULL") -> str | None:
@@ -729,26 +746,27 @@ def _tid(value: str) -> dict:
 
 
 def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str, ...] | None,
-                   reads: str) -> str:
+                   reads: str, indexed: Mapping[str, list[_IndexKey]]) -> str:
     """Why no index of `table` serves the WHERE of `stmt`, which reads `columns` of it
     (`reads`, as said): its NOT EXISTS (NOT IN, <> ALL subquery); else, when an index reads
     each of those columns, its condition that keeps the values that differ (`<>`, NOT LIKE),
     or what makes a comparison of one no lookup (a value of a type the column is converted
     to, a volatile function's), or that those indexes hold the values as they are (not the
-    expression, or the order, the WHERE looks for); else that no index covers them."""
+    expression, or the order, the WHERE looks for); else that no index covers them.
+    `indexed`: `_indexed` of the table (as `_unindexed` found it for `columns`)."""
     where = stmt.get("whereClause")
     if columns is not None and (anti := _first_in(where, _anti_join)):
         return f"serves the {anti} of its WHERE (it keeps the rows with no match in its " \
                f"subquery: each row is tried, whatever index the compared column has)"
-    covered = columns is not None and set(columns) <= _indexed(catalog, table).keys()
+    covered = columns is not None and set(columns) <= indexed.keys()
     if covered and (written := _first_in(where, _unindexable)):
         return f"serves the {written} of its WHERE (an index finds the rows equal to a " \
                f"value, or in a range of values, not those that differ: each row is tried, " \
                f"whatever index the compared column has)"
-    known = catalog.fully_known(table)
+    known = catalog.fully_known(table) if covered else None
     skipped: list[str] = []
     using = ""
-    if covered and known is not None:
+    if known is not None:
         target = _typed_target(catalog, stmt, known)
         list(_looked_up(where, target, skipped=skipped))
         using = _index_elements(target, where, columns or ())[0]
@@ -776,10 +794,11 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     `where_batch_how_text`); where it cannot be `batchable` (it has a WITH, or is one's
     data-modifying query), an index on what the WHERE reads. `batched_by_apply()`: whether
     `lockwise apply` can batch it. `all_null`: as `unindexed_where` takes it."""
-    columns = unindexed_where(catalog, table, stmt, pg_version, all_null)
+    columns, indexed = _unindexed(catalog, table, stmt, pg_version, all_null)
     reads = ", ".join(map(quote_ident, columns or ())) or "none of its columns"
     facts: dict = {"where_scans_table": columns is not None, "where_columns_text": reads,
-                   "where_unserved_text": _unserved_text(catalog, table, stmt, columns, reads)}
+                   "where_unserved_text": _unserved_text(catalog, table, stmt, columns, reads,
+                                                         indexed)}
     if columns is None or not rule_text:
         return facts
     key = catalog.primary_key(table)
