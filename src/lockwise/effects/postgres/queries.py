@@ -221,7 +221,7 @@ def dml(kind: str) -> Callable:
             facts.update(where_facts(
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
                 lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
-                batchable=not in_with and not stmt.get("withClause"),
+                unbatchable=_unbatchable(stmt, kind, in_with),
                 all_null={c for t, c in b.ctx.null_columns if t == table})
                 if own_where and table == view and b.ctx.executes and not targets
                 and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
@@ -533,6 +533,23 @@ _DELETE_FROM_A_SNAPSHOT = (
 _WHERE_NOT_JUDGED = {"where_scans_table": False}
 #: Statements a WITH query can be that write rows (MERGE from PostgreSQL 17).
 _WRITING_QUERIES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
+
+
+def _unbatchable(stmt: dict, kind: str, in_with: bool) -> str:
+    """Why batches of UPDATE or DELETE `stmt` (`kind`) would do other than it does, as
+    where-without-index's advice says it; "" when they would not. One with a WITH, or in
+    one, would lose or repeat it; one that reads what it sets, or counts its own table,
+    would read in each batch what the batches before it wrote or left (`lockwise apply`
+    refuses to batch it: executor/batches.py `refused_batching`)."""
+    if in_with or stmt.get("withClause"):
+        return "run in batches, the statement's WITH would be lost or repeated"
+    if kind == "update" and _batches.reads_what_it_sets(stmt) or \
+            kind == "delete" and _batches.deletes_by_counting(stmt):
+        return ("not in batches:\n-- each would read what the batches before it "
+                + ("wrote" if kind == "update" else "left") + "; or keep what\n-- it reads of"
+                " its own table in a table first, CREATE TABLE ... AS SELECT, and\n-- read"
+                " that in its place")
+    return ""
 
 
 def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
