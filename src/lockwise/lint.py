@@ -39,6 +39,7 @@ from lockwise.effects.context import (
     Context,
     NewInRun,
     runs_unseen_code,
+    track_constant_columns,
     track_new_objects,
     track_null_columns,
     written_tables,
@@ -558,7 +559,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     rollbacks = Rollbacks(migration.up_sql, keep=(
         session.dropped, session.created, session.dropped_matviews, ctx.new_tables,
         ctx.filled_tables, ctx.empty_tables, ctx.truncated_in_transaction, ctx.null_columns,
-        ctx.written_in_transaction, fk_added_by, fk_bare,
+        ctx.constant_columns, ctx.written_in_transaction, fk_added_by, fk_bare,
         *((costs.held,) if costs is not None else ())))
     migration_id = migration.id  # (a property, built anew at each read)
     with PathInForce(catalog) as path:
@@ -1536,6 +1537,7 @@ def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> N
     effect's actions after the block's own) neither fill nor write them; what was there
     before, its code may have written."""
     track_null_columns(ctx.null_columns, effect)
+    track_constant_columns(ctx.constant_columns, effect)
     truncated: set[str] = set()
     created: set[str] = set()
     made: set[str] | None = None  # the tables a DO block makes for sure (None: no block)
