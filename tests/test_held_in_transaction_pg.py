@@ -178,3 +178,44 @@ def test_a_validate_after_a_truncate_of_the_transaction_reads_no_row_and_waits_f
     # The table still has its rows, or it was filled again after the TRUNCATE.
     assert rule in _validate_rules(f"{add};\n{validate};")
     assert rule in _validate_rules(f"{add};\nTRUNCATE orders;\n{ORDERS_FILL}{validate};")
+
+
+def _messages(sql: str, rule: str, in_transaction: bool = True) -> list[str]:
+    migrations = [migration_from_text(SETUP, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    options = LintOptions(pg_version=18, assume_in_transaction=in_transaction)
+    reports = lint_migrations(migrations, options, Catalog())
+    return [f.message for f in reports[-1].all_findings if f.rule == rule]
+
+
+def test_an_index_build_under_the_transactions_access_exclusive_makes_reads_wait_too(
+        pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as admin:
+        admin.execute(SETUP + FILL)
+        with psycopg.connect(pg_db) as tx, psycopg.connect(pg_db) as reader:
+            tx.execute("ALTER TABLE accounts ADD COLUMN note text")
+            tx.execute("CREATE INDEX accounts_balance_idx ON accounts (balance)")
+            # Built, not committed: a reader still waits, as it does for the whole build.
+            reader.execute("SET lock_timeout = '100ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                reader.execute("SELECT count(*) FROM accounts")
+            reader.rollback()
+            tx.rollback()
+        # The build alone lets readers through.
+        with psycopg.connect(pg_db) as tx, psycopg.connect(pg_db) as reader:
+            tx.execute("CREATE INDEX accounts_balance_idx ON accounts (balance)")
+            reader.execute("SET lock_timeout = '100ms'")
+            assert reader.execute("SELECT count(*) FROM accounts").fetchone()[0] == 20000
+            tx.rollback()
+    build = "CREATE INDEX accounts_balance_idx ON accounts (balance);"
+    [held] = _messages("ALTER TABLE accounts ADD COLUMN note text;\n" + build,
+                       "index-without-concurrently")
+    assert "reads too" in held and "statement 1" in held
+    assert "inserts, updates and deletes wait" not in held
+    for alone in (_messages(build, "index-without-concurrently"),
+                  _messages("ALTER TABLE accounts ADD COLUMN note text;\n" + build,
+                            "index-without-concurrently", in_transaction=False)):
+        assert ["inserts, updates and deletes wait" in m and "reads too" not in m
+                for m in alone] == [True]

@@ -39,6 +39,7 @@ from lockwise.effects.context import (
     Context,
     NewInRun,
     runs_unseen_code,
+    track_constant_columns,
     track_new_objects,
     track_null_columns,
     written_tables,
@@ -387,27 +388,42 @@ class Judge:
                 # the statement as written: not one a DO block runs).
                 where = _subcommand_span(statement[0], facts["subcommand_position"]) \
                     if named == "column" and statement is not None and \
+                    not rule.message_further and \
                     facts.get("subcommand_position") and span is statement[0].span else span
                 finding = _finding(rule, facts, self.migration, where, stmt_index, statement,
                                    self.stand_ins, self.alternative_statements,
                                    None if statement is None else self._rewrites_of(statement))
-                if seen is None or _shown_once(finding, seen, (rule.id, part), named, value):
+                further = render(rule.message_further, message_facts(
+                    facts, rule.message_further)) if rule.message_further else None
+                if seen is None or _shown_once(finding, seen, (rule.id, part), named, value,
+                                               further):
                     out.append(finding)
         return out
 
 
 def _shown_once(finding: Finding, seen: dict[tuple, tuple], key: tuple, named: str | None,
-                value: object) -> bool:
+                value: object, further: str | None = None) -> bool:
     """Whether to keep `finding`, of a rule on a part of a statement (`key`), about the
     column or table (`named`) `value`: the first one is noted in `seen`; a later one, about
     another, whose alternative is the same text (one for the whole statement, such as its
     rewrite, which covers every column) is named in the first one's message instead of
-    repeating it (temporal adds thirty generated columns in one ALTER TABLE)."""
+    repeating it (temporal adds thirty generated columns in one ALTER TABLE). Of a rule
+    with `message_further` (`further`, filled), a later one is always folded into the first:
+    its text added to the message, its alternative to the alternative."""
     first = seen.get(key)
     if first is None:
         seen[key] = (finding, finding.message, [])
         return True
     kept, message, others = first
+    if further is not None:
+        kept.message = f"{kept.message} {further}"
+        if finding.instead and finding.instead not in kept.instead:
+            # (each alternative's closing comments, what to do in a later migration, after
+            # every alternative's statements: no statement follows a "later migration")
+            (body, tail), (more, more_tail) = map(_closing_comments, (kept.instead,
+                                                                     finding.instead))
+            kept.instead = "\n".join(part for part in (body, more, tail, more_tail) if part)
+        return False
     if finding.instead != kept.instead:
         return True
     others.append(str(value))
@@ -416,6 +432,15 @@ def _shown_once(finding: Finding, seen: dict[tuple, tuple], key: tuple, named: s
                     f"{listed} likewise: the alternative covers "
                     f"{'both' if len(others) == 1 else 'them all'}.")
     return False
+
+
+def _closing_comments(text: str) -> tuple[str, str]:
+    """`text`, an alternative, split before the comment lines it ends with."""
+    lines = text.split("\n")
+    end = len(lines)
+    while end and lines[end - 1].lstrip().startswith("--"):
+        end -= 1
+    return "\n".join(lines[:end]), "\n".join(lines[end:])
 
 
 def statement_reason(findings: list[Finding], effect: Effect) -> str:
@@ -558,7 +583,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     rollbacks = Rollbacks(migration.up_sql, keep=(
         session.dropped, session.created, session.dropped_matviews, ctx.new_tables,
         ctx.filled_tables, ctx.empty_tables, ctx.truncated_in_transaction, ctx.null_columns,
-        ctx.written_in_transaction, fk_added_by, fk_bare,
+        ctx.constant_columns, ctx.written_in_transaction, fk_added_by, fk_bare,
         *((costs.held,) if costs is not None else ())))
     migration_id = migration.id  # (a property, built anew at each read)
     with PathInForce(catalog) as path:
@@ -1536,6 +1561,7 @@ def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> N
     effect's actions after the block's own) neither fill nor write them; what was there
     before, its code may have written."""
     track_null_columns(ctx.null_columns, effect)
+    track_constant_columns(ctx.constant_columns, effect)
     truncated: set[str] = set()
     created: set[str] = set()
     made: set[str] | None = None  # the tables a DO block makes for sure (None: no block)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,8 @@ _replay = bound_on_use(globals(), "_replay", "lockwise.catalog.replay")
 _volatility = bound_on_use(globals(), "_volatility", "lockwise.effects.volatility")
 
 __all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context", "NewInRun", "Prepared",
-           "relation_is_new", "runs_unseen_code", "track_new_objects", "track_null_columns",
+           "relation_is_new", "runs_unseen_code", "track_constant_columns", "track_new_objects",
+           "track_null_columns",
            "written_tables"]
 
 
@@ -130,6 +131,11 @@ class Context:
     #: row (effects/postgres/queries.py). Not across migrations: code deployed between two
     #: may fill the column.
     null_columns: set[tuple[str, str]] = field(default_factory=set)
+    #: Columns this migration added with a constant default (not NULL nor volatile), one
+    #: value in every row, forgotten as `null_columns` are: an UPDATE joined on one of its
+    #: table's changes every row or none (effects/postgres/queries.py). Not tracked through
+    #: a DO block's statements (a write there forgets them all the same).
+    constant_columns: set[tuple[str, str]] = field(default_factory=set)
     #: Compute the facts that only rules' alternatives read, SQL written back for the user
     #: (an UPDATE's statement to run in batches, a new column's backfill value, deparsed
     #: through pglast's printer: about a millisecond each), and those only rules' `when`s
@@ -405,6 +411,27 @@ def track_null_columns(columns: set[tuple[str, str]], effect: Effect,
     identity nor generated) join them, when it `adds` for sure (a DO block's statement that
     may not run does not); a write to a table's rows, an ALTER COLUMN TYPE of a column (its
     USING may give it values) and code lockwise does not read whole forget them."""
+    _track_same_value(columns, effect, adds, lambda f: not (
+        f.get("has_default") and not f.get("default_null")))
+
+
+def track_constant_columns(columns: set[tuple[str, str]], effect: Effect,
+                           adds: bool = True) -> None:
+    """`columns` (`Context.constant_columns`: (table, column), one value, not NULL, in every
+    row) after the statement of `effect`: the columns it adds with a default that is not
+    NULL nor volatile (PostgreSQL computes it once, for every row: checked on 18.6), and
+    forgets as `track_null_columns` does."""
+    _track_same_value(columns, effect, adds, lambda f: bool(
+        f.get("has_default") and not f.get("default_null") and not f.get("default_volatile")))
+
+
+def _track_same_value(columns: set[tuple[str, str]], effect: Effect, adds: bool,
+                      added_so: Callable[[dict], bool]) -> None:
+    """`columns`, each holding one value in every row, after the statement of `effect`: the
+    columns it adds, when it `adds` for sure, whose facts `added_so` (not identity nor
+    generated columns) join them; a write to a table's rows, an ALTER COLUMN TYPE of a
+    column (its USING may give it values) and code lockwise does not read whole forget
+    them."""
     if any(runs_unseen_code(a) for a in effect.actions):
         columns.clear()
         return
@@ -412,8 +439,7 @@ def track_null_columns(columns: set[tuple[str, str]], effect: Effect,
     for a in effect.actions:
         f = a.facts
         if a.kind == "add_column" and adds and not f.get("column_exists") and \
-                not (f.get("has_default") and not f.get("default_null")) and \
-                not f.get("identity") and not f.get("generated"):
+                added_so(f) and not f.get("identity") and not f.get("generated"):
             added.add((str(f.get("table")), str(f.get("column"))))
         elif a.kind == "alter_column_type":
             columns.discard((str(f.get("table")), str(f.get("column"))))

@@ -499,6 +499,18 @@ class Session:
                     # table until commit: the validation scan runs under it.
                     "table_held_exclusive": self.in_transaction and
                     table in self.held_exclusive and table not in self.tx_created}
+        if action.kind == "create_index":
+            # An earlier statement of the transaction holds ACCESS EXCLUSIVE on the table
+            # until the commit: reads wait for the whole build too, not only writes (checked
+            # on 18.6).
+            table = action.facts.get("table")
+            since = self.held_exclusive.get(table) if self.in_transaction and \
+                table not in self.tx_created else None
+            return {"table_held_exclusive": since is not None,
+                    "build_waiters_text": "inserts, updates and deletes wait until the whole "
+                    "index is built" if since is None else "every query on it waits, reads "
+                    f"too, until the whole index is built (statement {since + 1} of the "
+                    "transaction holds ACCESS EXCLUSIVE on it until the commit)"}
         if action.kind == "column_add_identity":
             f = action.facts
             moved = {f"column:{f.get('table')}.{f.get('column')}",

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 _KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy", "examples",
          "tags", "references", "dialects", "instead_outside_transaction",
          "instead_mysql", "message_mysql", "why_mysql", "superseded_by_alternatives",
-         "one_set_covers", "once_per_transaction"}
+         "one_set_covers", "once_per_transaction", "message_further"}
 _EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note", "stats",
                  "max_lock_seconds", "dialect", "server_version", "layout"}
 #: Keys of `when` that are not equalities on facts.
@@ -111,6 +111,7 @@ def load_rule(path: Path) -> Rule:
         instead_outside_transaction=raw.get("instead_outside_transaction", "").strip(),
         instead_mysql=raw.get("instead_mysql", "").strip(),
         message_mysql=raw.get("message_mysql", "").strip(),
+        message_further=raw.get("message_further", "").strip(),
         why_mysql=raw.get("why_mysql", "").strip(),
         superseded_by_alternatives=raw.get("superseded_by_alternatives", False),
         one_set_covers=raw.get("one_set_covers", ""),
@@ -120,7 +121,7 @@ def load_rule(path: Path) -> Rule:
 
 #: The templates a rule fills with facts.
 TEMPLATE_KEYS = ("message", "instead", "instead_outside_transaction", "instead_mysql",
-                 "message_mysql")
+                 "message_mysql", "message_further")
 
 
 def _check_names(raw: dict, alternatives: tuple[dict, ...], path: Path, text: str) -> None:

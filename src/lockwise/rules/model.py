@@ -48,6 +48,11 @@ class Rule:
     #: behaviour; empty: `message` / `why` serve every dialect.
     message_mysql: str = ""
     why_mysql: str = ""
+    #: One finding per statement of a rule about what the statement does once for all its
+    #: columns (one ALTER TABLE's type changes: one rewrite): each further column's match adds
+    #: this template, filled with its facts, to the first one's message, and its alternative
+    #: to the first one's; empty: a finding per column (`lint._shown_once`).
+    message_further: str = ""
     #: Left out on a statement where another finding's safe alternative, run in the
     #: statement's place, would not get this finding: following that one clears this one.
     superseded_by_alternatives: bool = False

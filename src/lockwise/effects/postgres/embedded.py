@@ -429,7 +429,8 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     outer = ctx
     ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables),
                   body_indexes=dict(ctx.body_indexes), body_views=dict(ctx.body_views),
-                  null_columns=set(ctx.null_columns), in_body=True)
+                  null_columns=set(ctx.null_columns), constant_columns=set(),
+                  in_body=True)
     certain: frozenset[int] | None = None  # the block's lines that run whenever it does
     added_nulls: set[tuple[str, str]] = set()  # of ctx.null_columns, the block's own
     made: set[str] = set()

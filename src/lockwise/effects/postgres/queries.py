@@ -160,6 +160,9 @@ def dml(kind: str) -> Callable:
         joined = kind in ("update", "delete") and _where_only_joins(
             stmt, *((_target_columns(b, table), table, b.ctx.catalog) if table == view
                     else ()))
+        # Joined on a column of its own that holds one value in every row, it touches every
+        # row or none (checked on 18.6): likely not what its author meant.
+        constant = _joined_on_constant(b, stmt, table) if joined and table == view else None
         # So is `WHERE c IS NULL` (ANDed with literals true, or ORed with anything) of a
         # column this migration added without a default and nothing wrote since, NULL in
         # every row, and `WHERE c IS NOT NULL` of a NOT NULL column (checked on 18.6).
@@ -199,7 +202,9 @@ def dml(kind: str) -> Callable:
                     (table, *targets):
                 b.scan(rel, f"{kind.upper()} " + (
                     "through a view with a WHERE reads every row to find those it keeps"
-                    if filtered else "whose WHERE only joins touches every row with a match"
+                    if filtered else f"whose WHERE only joins on {constant}, one value in "
+                    "every row, touches every row or none" if constant and rel == table
+                    else "whose WHERE only joins touches every row with a match"
                     if joined else all_null or "without WHERE touches every row"))
             # No condition picks some rows of the tables beside it: the join reads them whole
             # (what a hash join of whole tables does; checked on the server).
@@ -221,11 +226,15 @@ def dml(kind: str) -> Callable:
             facts.update(where_facts(
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
                 lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
-                batchable=not in_with and not stmt.get("withClause"),
+                unbatchable=_unbatchable(stmt, kind, in_with),
                 all_null={c for t, c in b.ctx.null_columns if t == table})
                 if own_where and table == view and b.ctx.executes and not targets
                 and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
         b.act(kind, **facts, **cte_locked, has_where=has_where, columns=columns,
+              where_constant_text="" if constant is None else (
+                  f" Its WHERE joins on {constant}, which this migration added with a constant "
+                  "default and nothing wrote since: every row holds that one value, so it "
+                  f"{kind}s every row or none. Likely another column was meant."),
               refused_by=(refused,) if refused else (), refused_by_text=refused,
               on_conflict_refused_by=(conflict,) if conflict else (),
               on_conflict_refused_by_text=conflict,
@@ -539,6 +548,23 @@ _WHERE_NOT_JUDGED = {"where_scans_table": False}
 _WRITING_QUERIES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
 
 
+def _unbatchable(stmt: dict, kind: str, in_with: bool) -> str:
+    """Why batches of UPDATE or DELETE `stmt` (`kind`) would do other than it does, as
+    where-without-index's advice says it; "" when they would not. One with a WITH, or in
+    one, would lose or repeat it; one that reads what it sets, or counts its own table,
+    would read in each batch what the batches before it wrote or left (`lockwise apply`
+    refuses to batch it: executor/batches.py `refused_batching`)."""
+    if in_with or stmt.get("withClause"):
+        return "run in batches, the statement's WITH would be lost or repeated"
+    if kind == "update" and _batches.reads_what_it_sets(stmt) or \
+            kind == "delete" and _batches.deletes_by_counting(stmt):
+        return ("not in batches:\n-- each would read what the batches before it "
+                + ("wrote" if kind == "update" else "left") + "; or keep what\n-- it reads of"
+                " its own table in a table first, CREATE TABLE ... AS SELECT, and\n-- read"
+                " that in its place")
+    return ""
+
+
 def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
     """How the batches of an UPDATE or DELETE (`kind`) of every row run: by `lockwise apply`
     where it can (what `batch_refusal` lets it batch, by a one-column integer primary key:
@@ -707,6 +733,36 @@ def _where_only_joins(stmt: dict, target_columns: frozenset[str] = frozenset(),
                 body if kind == "A_Expr" else {}, names, target, own, copies):
             return False
     return True
+
+
+def _joined_on_constant(b: Builder, stmt: dict, table: str) -> str | None:
+    """The column, as the statement names it (`t.c`), of an UPDATE ... FROM or DELETE ...
+    USING whose WHERE only joins (`_where_only_joins`) and whose every condition naming its
+    `table` equates one of its columns that hold one value in every row
+    (`Context.constant_columns`) with another relation's column: each row of the table then
+    matches the same rows beside it, so it touches every row or none (checked on 18.6); None
+    otherwise."""
+    constants = {c for t, c in b.ctx.constant_columns if t == table}
+    if not constants:
+        return None
+    target, own = _target_name(stmt), _target_columns(b, table)
+    conditions, found = [stmt["whereClause"]], None
+    while conditions:
+        kind, body = unwrap(conditions.pop())
+        if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
+            conditions += body.get("args") or []
+            continue
+        if kind != "A_Expr":
+            continue  # true by its literals (`_where_only_joins`)
+        sides = [strings(unwrap(side)[1].get("fields")) for side in (body.get("lexpr"),
+                                                                      body.get("rexpr"))]
+        mine = [f[-1] for f in sides if f[:-1] == [target] or len(f) == 1 and f[0] in own]
+        if not mine:
+            continue  # a join of the relations beside it
+        if len(mine) > 1 or mine[0] not in constants:
+            return None
+        found = f"{quote_ident(target)}.{quote_ident(mine[0])}"
+    return found
 
 
 def _own_ctes(stmt: dict) -> frozenset[str]:

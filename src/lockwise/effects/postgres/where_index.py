@@ -785,14 +785,16 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
 
 def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version: int,
                 rule_text: bool, batched_by_apply: Callable[[], bool],
-                batchable: bool = True, all_null: set[str] | None = None) -> dict:
+                unbatchable: str = "", all_null: set[str] | None = None) -> dict:
     """The facts of rule where-without-index for UPDATE / DELETE `stmt` of `table`:
     `where_scans_table`, the columns its WHERE reads (`where_columns_text`), why no index
     serves it (`where_unserved_text`: what it reads, or its NOT EXISTS), and, with the
     rule's text, the statement in batches by the table's integer key (else by pages of row
     addresses, from PostgreSQL 14) that each read only their range (`where_batch_sql`,
-    `where_batch_how_text`); where it cannot be `batchable` (it has a WITH, or is one's
-    data-modifying query), an index on what the WHERE reads. `batched_by_apply()`: whether
+    `where_batch_how_text`); where batches would change what it does (`unbatchable`, why: it
+    has a WITH, or is one's data-modifying query; it reads what it sets, or counts its own
+    table, as `lockwise apply` refuses to batch), an index on what the WHERE reads (and, for
+    the latter, a snapshot of what it reads). `batched_by_apply()`: whether
     `lockwise apply` can batch it. `all_null`: as `unindexed_where` takes it."""
     columns, indexed = _unindexed(catalog, table, stmt, pg_version, all_null)
     reads = ", ".join(map(quote_ident, columns or ())) or "none of its columns"
@@ -806,7 +808,7 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
     qualify = bool(stmt.get("fromClause") or stmt.get("usingClause"))
     name = quote_ident(key[0]) if key else ""
-    if batchable and column is not None and column.type_name in _batches.BATCH_KEY_TYPES:
+    if not unbatchable and column is not None and column.type_name in _batches.BATCH_KEY_TYPES:
         how = (f"in batches by {name}, each in its own transaction: each reads its range of "
                f"{name}\n-- through the primary key's index, not the whole table, and keeps "
                f"the rows it changes\n-- locked only until it commits; then {name} >= 5001 "
@@ -823,7 +825,7 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                     "hand, the first:")),
                 "where_batch_sql": by_hand_sql(first)}
         return {**facts, "where_batch_how_text": how + ":", "where_batch_sql": first}
-    if batchable and pg_version >= 14:
+    if not unbatchable and pg_version >= 14:
         return {**facts, "where_batch_how_text":
                 "in batches of 1000 pages of the table by row address, each in its own "
                 "transaction:\n-- each reads only those pages (a TID Range Scan), not the "
@@ -837,8 +839,8 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     listed = [piece for i, element in enumerate(elements)
               for piece in ((", ", element) if i else (element,))]
     return {**facts, "where_batch_how_text": "index what the WHERE reads first, in a migration "
-            "of its own" + (" (with no integer key to batch by):" if batchable else
-                            " (run in batches, the statement's WITH would be lost or repeated):"),
+            "of its own" + (f" ({unbatchable}):" if unbatchable else
+                            " (with no integer key to batch by):"),
             "where_batch_sql": JoinedSql(
                 f"CREATE INDEX CONCURRENTLY ON "
                 f"{'.'.join(map(quote_ident, table.split('.', 1)))}{using} (",
