@@ -129,3 +129,11 @@ def test_a_grant_on_a_materialized_view_after_an_access_exclusive_is_lock_accumu
     sql = ("SET LOCAL lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN note text;\n"
            "GRANT SELECT ON order_ids TO app;")
     assert "lock-accumulation" in _rules(sql)
+
+
+def test_a_query_reading_another_table_after_an_access_exclusive_is_still_lock_accumulation(
+        ) -> None:
+    # its ACCESS SHARE waits for no routine work, but it reads the whole table meanwhile
+    sql = ("SET LOCAL lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN note text;\n"
+           "UPDATE accounts SET note = 'x' WHERE id IN (SELECT id FROM orders);")
+    assert "lock-accumulation" in _rules(sql)

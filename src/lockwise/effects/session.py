@@ -408,15 +408,18 @@ class Session:
     def _waits(self, effect: Effect) -> bool:
         """Whether the statement asks for a lock on a table stronger than the transaction
         holds there already, in a mode some other session's routine work may hold it in
-        (`waits_for_routine_work`: not ACCESS SHARE, as a GRANT's, a view's over it). A
+        (`waits_for_routine_work`: not a GRANT's ACCESS SHARE), or that it reads. A
         table the transaction created is seen by no other session: any lock on it is
         granted at once. So is ROW EXCLUSIVE or weaker on a system catalog (lemmy's UPDATE
         pg_index): sessions, DDL included, hold no stronger one there (checked on the
         server). A GRANT on a materialized view waits for a REFRESH ... CONCURRENTLY of it
         (`waits_for_refresh`), routine work too."""
-        refreshed = {v for a in effect.actions for v in a.facts.get("waits_for_refresh", ())}
+        # (a relation it reads, a query's, runs as long as the read: it counts, whatever
+        # the lock; `effect.scans` names only DDL's reads)
+        counted = {v for a in effect.actions for v in a.facts.get("waits_for_refresh", ())} | \
+            {r.split(":", 1)[1] for r in effect.reads}
         return any(self.tx_locks.get(t, 0) < mode and t not in self.tx_created
-                   and (waits_for_routine_work(mode) or t in refreshed)
+                   and (waits_for_routine_work(mode) or t in counted)
                    and not (mode <= LockMode.ROW_EXCLUSIVE and t.startswith("pg_catalog."))
                    for t, mode in effect.locks.items())
 
