@@ -49,6 +49,21 @@ def conflicts(a: LockMode, b: LockMode) -> bool:
     return b in CONFLICTS[a]
 
 
+#: The modes other sessions' routine work holds for as long as it runs: reads, SELECT FOR
+#: UPDATE, writes, VACUUM / ANALYZE / CREATE INDEX CONCURRENTLY, CREATE INDEX, REFRESH
+#: MATERIALIZED VIEW CONCURRENTLY. Not ACCESS EXCLUSIVE: another migration's DDL.
+_ROUTINE_WORK = frozenset({M.ACCESS_SHARE, M.ROW_SHARE, M.ROW_EXCLUSIVE,
+                           M.SHARE_UPDATE_EXCLUSIVE, M.SHARE, M.EXCLUSIVE})
+
+
+def waits_for_routine_work(mode: LockMode) -> bool:
+    """Whether a request in `mode` may queue behind another session's routine work. ACCESS
+    SHARE conflicts with none: it waits only for another session's ACCESS EXCLUSIVE, held or
+    queued (a GRANT on a table waits for an ALTER TABLE of it, not for a running SELECT,
+    UPDATE, SELECT FOR UPDATE or CREATE INDEX: checked on 18.6, tests/test_grant_lock_pg.py)."""
+    return any(conflicts(mode, held) for held in _ROUTINE_WORK)
+
+
 #: The modes whose request makes INSERT, UPDATE and DELETE queue behind it while it waits
 #: (SHARE and stronger: a queued request is granted before later ones).
 _BLOCKING_WRITES = frozenset(mode for mode in M if conflicts(mode, _WRITE))

@@ -22,7 +22,12 @@ from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.body_writes import routine_writes
 from lockwise.effects.context import RUNS_CODE, Prepared, runs_temporary_code
-from lockwise.effects.locks import conflicts, index_held_exclusive, relation_shown
+from lockwise.effects.locks import (
+    conflicts,
+    index_held_exclusive,
+    relation_shown,
+    waits_for_routine_work,
+)
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
     TEMPORARY_SCHEMA,
@@ -402,11 +407,19 @@ class Session:
 
     def _waits(self, effect: Effect) -> bool:
         """Whether the statement asks for a lock on a table stronger than the transaction
-        holds there already. A table the transaction created is seen by no other session:
-        any lock on it is granted at once. So is ROW EXCLUSIVE or weaker on a system
-        catalog (lemmy's UPDATE pg_index): sessions, DDL included, hold no stronger one
-        there (checked on the server)."""
+        holds there already, in a mode some other session's routine work may hold it in
+        (`waits_for_routine_work`: not a GRANT's ACCESS SHARE), or that it reads. A
+        table the transaction created is seen by no other session: any lock on it is
+        granted at once. So is ROW EXCLUSIVE or weaker on a system catalog (lemmy's UPDATE
+        pg_index): sessions, DDL included, hold no stronger one there (checked on the
+        server). A GRANT on a materialized view waits for a REFRESH ... CONCURRENTLY of it
+        (`waits_for_refresh`), routine work too."""
+        # (a relation it reads, a query's, runs as long as the read: it counts, whatever
+        # the lock; `effect.scans` names only DDL's reads)
+        counted = {v for a in effect.actions for v in a.facts.get("waits_for_refresh", ())} | \
+            {r.split(":", 1)[1] for r in effect.reads}
         return any(self.tx_locks.get(t, 0) < mode and t not in self.tx_created
+                   and (waits_for_routine_work(mode) or t in counted)
                    and not (mode <= LockMode.ROW_EXCLUSIVE and t.startswith("pg_catalog."))
                    for t, mode in effect.locks.items())
 

@@ -213,12 +213,12 @@ FACT_NAMES = frozenset({
     'varbit', 'varchar', 'verb', 'version', 'view', 'view_aliases_sql', 'view_column_change',
     'view_columns', 'view_columns_refused', 'view_columns_text', 'view_dependents_note',
     'view_query_sql', 'view_swap_sql', 'views', 'virtual', 'virtual_allowed',
-    'virtual_generated_column', 'visibility', 'volatile_functions', 'watch_literals',
-    'where_batch_how_text', 'where_batch_sql', 'where_columns_text', 'where_constant_text',
-    'where_scans_table', 'where_unserved_text', 'whole_tree', 'why', 'why_text',
-    'widen_spatial_type', 'widen_utf8mb3_to_utf8mb4', 'widen_utf8mb3_to_utf8mb4_unindexed',
-    'with_data', 'with_query_locked', 'with_query_locked_text', 'without_overlaps',
-    'write_blocking_text', 'writes',
+    'virtual_generated_column', 'visibility', 'volatile_functions', 'waits_for_refresh',
+    'watch_literals', 'where_batch_how_text', 'where_batch_sql', 'where_columns_text',
+    'where_constant_text', 'where_scans_table', 'where_unserved_text', 'whole_tree', 'why',
+    'why_text', 'widen_spatial_type', 'widen_utf8mb3_to_utf8mb4',
+    'widen_utf8mb3_to_utf8mb4_unindexed', 'with_data', 'with_query_locked',
+    'with_query_locked_text', 'without_overlaps', 'write_blocking_text', 'writes',
 })
 
 #: Values of the `action` fact.
@@ -322,7 +322,7 @@ ACTION_KINDS = frozenset({
     'template_skipped', 'template_substituted', 'temporary', 'temporary_made', 'temporary_schema',
     'testexpr', 'this', 'to', 'transaction', 'trigger', 'trigname', 'truncate', 'type', 'typevar',
     'typmods', 'u', 'unique', 'unrecognized', 'unsigned', 'update', 'upperdatums', 'using',
-    'vacuum', 'val', 'validate_constraint', 'value', 'values', 'view', 'visible', 'where',
-    'where_scans_table', 'widen_spatial_type', 'with_check', 'with_data', 'without_overlaps',
-    'word', 'writes',
+    'vacuum', 'val', 'validate_constraint', 'value', 'values', 'view', 'visible',
+    'waits_for_refresh', 'where', 'where_scans_table', 'widen_spatial_type', 'with_check',
+    'with_data', 'without_overlaps', 'word', 'writes',
 })

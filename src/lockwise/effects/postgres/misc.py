@@ -61,16 +61,22 @@ def comment(b: Builder, stmt: dict) -> None:
 
 
 def grant(b: Builder, stmt: dict) -> None:
-    # GRANT / REVOKE on named tables or sequences opens each one with ACCESS SHARE (checked
-    # on the server).
+    """GRANT / REVOKE on named tables, views or sequences opens each one with ACCESS SHARE;
+    on a schema or a routine, or ON ALL ... IN SCHEMA, it locks no relation (checked on 18.6:
+    tests/test_grant_lock_pg.py). It changes each relation's pg_class row, so it also waits
+    for another transaction that changed that row: on a materialized view, a REFRESH ...
+    CONCURRENTLY running (`waits_for_refresh`); on a table only DDL does."""
+    named: list[str] = []
     if stmt.get("objtype") in ("OBJECT_TABLE", "OBJECT_SEQUENCE") and \
             stmt.get("targtype") == "ACL_TARGET_OBJECT":
         kind = "table" if stmt["objtype"] == "OBJECT_TABLE" else "sequence"
         for rel in stmt.get("objects") or ():
-            b.lock(range_var(rel)[0], L.ACCESS_SHARE)
+            named.append(range_var(rel)[0])
+            b.lock(named[-1], L.ACCESS_SHARE)
             # Looked up: a grant on one that is gone fails (the conflict graph).
-            b.alters.add(f"{kind}:{range_var(rel)[0]}")
-    b.act("grant")
+            b.alters.add(f"{kind}:{named[-1]}")
+    b.act("grant", waits_for_refresh=tuple(
+        r for r in named if (t := b.ctx.catalog.tables.get(r)) and t.kind == "matview"))
 
 
 def depends_on_extension(b: Builder, stmt: dict) -> None:
