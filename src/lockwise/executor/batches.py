@@ -159,18 +159,19 @@ def reads_what_it_sets(update: dict) -> bool:
             sets.intersection(columns_read(body)) or any(k == "A_Star" for k, _ in walk(body)))
             for kind, body in walk(read)):
         return True
-    items = list(update.get("fromClause") or ())
+    again, items = set(), list(update.get("fromClause") or ())  # the names it goes by again
     while items:
         kind, item = unwrap(items.pop())
         if kind == "JoinExpr":
             items += [item.get("larg"), item.get("rarg")]
         elif kind == "RangeVar" and range_var(item)[0] == table:
-            name = range_name(item)
-            if sets.intersection(columns_read(read, name)) or any(
-                    kind == "ColumnRef" and strings(ref.get("fields"))[-1:] == [name]
-                    and unwrap(ref["fields"][-1])[0] == "A_Star" for kind, ref in walk(read)):
-                return True
-    return False
+            again.add(range_name(item))
+    # One walk for all of them: a FROM list naming the table thousands of times is read once.
+    return bool(again) and any(
+        kind == "ColumnRef" and (names := strings(ref.get("fields"))) and (
+            len(names) == 1 and names[0] in sets
+            or len(names) > 1 and names[-2] in again and (names[-1] in sets or names[-1] == "*"))
+        for kind, ref in walk(read))
 
 
 def _names_beside(items: Iterable[dict]) -> set[str]:
