@@ -56,7 +56,7 @@ from lockwise.effects.locks import (
     relation_shown,
     write_blocking_facts,
 )
-from lockwise.effects.nodes import TEMPORARY_PREFIX
+from lockwise.effects.nodes import TEMPORARY_PREFIX, NodeMemo
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.postgres.builder import long_scans
 from lockwise.effects.refused import refusal, refusal_kept, refused_actions
@@ -1096,12 +1096,19 @@ def _subcommand_parts(sql: str) -> tuple[tuple[int, int], ...]:
     return tuple((a, b) for a, b in parts)
 
 
-def span_within(stmt: Statement, start: int, length: int) -> Span:
-    """The span of the `length` characters of `stmt`'s text from `start`."""
+def span_within(stmt: Statement, start: int, length: int,
+                on_line: tuple[int, int] | None = None) -> Span:
+    """The span of the `length` characters of `stmt`'s text from `start`; `on_line`, when
+    the caller knows them and the span is on one line: how many lines of the text come
+    before it, and where its line starts (not counted again: a DO block's statements
+    would each count the lines of the whole block before them)."""
 
     def position(at: int) -> tuple[int, int]:
-        lines_before = stmt.sql.count("\n", 0, at)
-        line_start = stmt.sql.rfind("\n", 0, at) + 1
+        if on_line is not None:
+            lines_before, line_start = on_line
+        else:
+            lines_before = stmt.sql.count("\n", 0, at)
+            line_start = stmt.sql.rfind("\n", 0, at) + 1
         return (stmt.span.line + lines_before,
                 at - line_start + (stmt.span.column if lines_before == 0 else 1))
 
@@ -1183,25 +1190,50 @@ def _embedded_span(stmt: Statement, line: int, sql: str) -> Span:
     body (the text after its opening quote), where its text starts (else at the line's first
     character); the block's own span when the body cannot be found in the statement's text
     as written (a template placeholder)."""
-    from lockwise.parse.plpgsql import plpgsql_body
-
-    body = plpgsql_body(next(iter(stmt.tree.values()), {}))
-    at = stmt.sql.find(body) if body else -1
-    if at < 0:
+    before, first_line, starts = _body_line_starts(stmt)
+    if len(starts) < line:
         return stmt.span
-    start = at
-    for _ in range(line - 1):
-        newline = stmt.sql.find("\n", start)
-        if newline < 0:
-            return stmt.span
-        start = newline + 1
-    end = stmt.sql.find("\n", start)
-    text = stmt.sql[start:] if end < 0 else stmt.sql[start:end]
+    start = starts[line - 1]
+    line_start = start if line > 1 else first_line
+    end = starts[line] - 1 if line < len(starts) else len(stmt.sql)
     head = sql.split("\n", 1)[0].strip()
-    found = text.find(head) if head else -1
-    start += found if found >= 0 else len(text) - len(text.lstrip())
-    text = stmt.sql[start:] if end < 0 else stmt.sql[start:end]
-    return span_within(stmt, start, len(text.strip()))
+    found = stmt.sql.find(head, start, end) if head else -1
+    if found >= 0:
+        start = found
+    else:
+        text = stmt.sql[start:end]
+        start += len(text) - len(text.lstrip())
+    while end > start and stmt.sql[end - 1].isspace():
+        end -= 1
+    return span_within(stmt, start, end - start, (before + line - 1, line_start))
+
+
+#: The texts of the DO blocks `_embedded_span` placed statements of lately, and where
+#: their lines start.
+_body_lines_memo: NodeMemo[tuple[int, int, tuple[int, ...]]] = NodeMemo()
+
+
+def _body_line_starts(stmt: Statement) -> tuple[int, int, tuple[int, ...]]:
+    """How many lines of `stmt.sql` come before its DO block's body, where the line the body
+    starts on starts, and where in it each line from the body on starts (the first: where
+    the body starts); none when the body cannot be found in it as written. Found once per
+    block:
+    each of its statements' findings is placed from them (a block of 20,000 statements
+    searched its whole text for each of them: minutes)."""
+    # (by its text: the statement is copied on its way, its text is not)
+    starts = _body_lines_memo.get(stmt.sql)
+    if starts is None:
+        from lockwise.parse.plpgsql import plpgsql_body
+
+        body = plpgsql_body(next(iter(stmt.tree.values()), {}))
+        at = stmt.sql.find(body) if body else -1
+        found = [] if at < 0 else [at]
+        while at >= 0 and (at := stmt.sql.find("\n", at) + 1) > 0:
+            found.append(at)
+        first = found[0] if found else 0
+        starts = _body_lines_memo.put(stmt.sql, (
+            stmt.sql.count("\n", 0, first), stmt.sql.rfind("\n", 0, first) + 1, tuple(found)))
+    return starts
 
 
 def migration_report(migration: Migration, reports: list[StatementReport],

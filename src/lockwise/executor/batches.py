@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from lockwise.effects.nodes import (
-    columns_read,
     range_name,
     range_var,
     relations_in,
@@ -186,18 +185,19 @@ def reads_what_it_sets(update: dict) -> bool:
     if any(kind == "SelectStmt" and id(body) not in own_row and table in relations_in(body)
            and _reads_columns(body, table, sets) for kind, body in below):
         return True
-    items = list(update.get("fromClause") or ())
+    again, items = set(), list(update.get("fromClause") or ())  # the names it goes by again
     while items:
         kind, item = unwrap(items.pop())
         if kind == "JoinExpr":
             items += [item.get("larg"), item.get("rarg")]
         elif kind == "RangeVar" and range_var(item)[0] == table:
-            name = range_name(item)
-            if sets.intersection(columns_read(read, name)) or any(
-                    kind == "ColumnRef" and strings(ref.get("fields"))[-1:] == [name]
-                    and unwrap(ref["fields"][-1])[0] == "A_Star" for kind, ref in below):
-                return True
-    return False
+            again.add(range_name(item))
+    # One test for all of them: a FROM list naming the table thousands of times is read once.
+    return bool(again) and any(
+        kind == "ColumnRef" and (names := strings(ref.get("fields"))) and (
+            len(names) == 1 and names[0] in sets
+            or len(names) > 1 and names[-2] in again and (names[-1] in sets or names[-1] == "*"))
+        for kind, ref in below)
 
 
 def _reads_columns(query: dict, table: str, columns: set[str]) -> bool:

@@ -58,6 +58,7 @@ from lockwise.effects.nodes import (
     constant_truth,
     folds_to_null,
     qualified,
+    resolver_in_force,
     strings,
     type_name,
     unwrap,
@@ -157,6 +158,10 @@ def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
     known = catalog.tables.get(table)
     columns = known.columns if known is not None else {}
     indexed: dict[str, list[_IndexKey]] = {_ROW_ADDRESS: [_ANY_KEY]}
+    # The types an index expression is normalized under; None under a search_path set in
+    # the migration, where the schema of a function written bare may change between them.
+    types = tuple((name, c.type_name, tuple(c.typmods or ()), c.array)
+                  for name, c in columns.items()) if resolver_in_force() is None else None
     for index in catalog.indexes_on(table):
         definition = index.definition
         if definition is None:
@@ -166,8 +171,8 @@ def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
         method = str(definition.get("accessMethod") or _BTREE).lower()
         for param in definition.get("indexParams") or ():
             elem = unwrap(param)[1]
-            key = _key(_normalized(elem["expr"], columns)) if elem.get("expr") else \
-                elem.get("name", "")
+            key = _index_expression_key(elem["expr"], columns, types) if elem.get("expr") \
+                else elem.get("name", "")
             column = columns.get(key)
             collation = _collation(elem.get("collation")) or (
                 column.collation if column is not None else None)
@@ -177,6 +182,28 @@ def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
             if kind == "ColumnRef":
                 indexed.setdefault(strings(body.get("fields"))[-1], []).append(_ANY_KEY)
     return indexed
+
+
+#: Index expressions' keys found lately, by the expression's node: (the node, the column
+#: types `_indexed` read it under, its key). Each index of a table is looked up for each
+#: UPDATE and DELETE of it: thousands of each normalized every index again (minutes).
+_index_keys: dict[int, tuple[object, tuple, str]] = {}
+
+
+def _index_expression_key(expr: object, columns: Mapping[str, Column],
+                          types: tuple | None) -> str:
+    """`_key` of index expression `expr` `_normalized` under `columns`, whose types are
+    `types` (None: found again, not kept)."""
+    if types is None:
+        return _key(_normalized(expr, columns))
+    found = _index_keys.get(id(expr))
+    if found is not None and found[0] is expr and found[1] == types:
+        return found[2]
+    if len(_index_keys) >= 4096:
+        _index_keys.clear()
+    key = _key(_normalized(expr, columns))
+    _index_keys[id(expr)] = (expr, types, key)
+    return key
 
 
 def _collation(names: list | None) -> str | None:
