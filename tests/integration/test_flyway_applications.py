@@ -466,3 +466,35 @@ def test_a_flyway_toml_with_locations_that_does_not_parse_is_an_input_error(
     code, _, stderr = _lint(tmp_path)
     assert code == 2, stderr
     assert "flyway.toml" in stderr and "Traceback" not in stderr
+
+
+# --- a folder named outside the classpath root ----------------------------------------------
+
+@pytest.mark.parametrize("locations", ["filesystem:sql/*", "filesystem:sql/r1,filesystem:sql/r2",
+                                       "filesystem:sql/{vendor}"])
+def test_a_folder_above_filesystem_locations_reads_the_project_s_application(
+        tmp_path: Path, locations: str) -> None:
+    """`lockwise lint sql/` in a project whose `src/main/resources/application.properties`
+    names folders below `sql/` (`filesystem:` locations, outside the classpath root): the
+    run's locations are one history, with the application's `mixed` and `init-sqls`
+    (without them, the mixed migration fails in a transaction and no lock_timeout is set)."""
+    folders = ("postgresql", "postgresql") if "{vendor}" in locations else ("r1", "r2")
+    write(tmp_path, {f"sql/{folders[0]}/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     f"sql/{folders[1]}/V2__i.sql": _MIXED,
+                     "sql/h2/V1__h.sql": "CREATE TABLE h (a int);\n",
+                     _PROPERTIES: f"spring.flyway.locations={locations}\n"
+                                  "spring.flyway.mixed=true\n"
+                                  "spring.flyway.init-sqls=SET lock_timeout = '5s';\n"})
+    if "{vendor}" not in locations:
+        (tmp_path / "sql" / "h2" / "V1__h.sql").unlink()
+    notes: list[str] = []
+    histories = discover_histories(tmp_path / "sql", notes=notes, dialect="postgresql")
+    assert [[m.path.relative_to(tmp_path).as_posix() for m in found]
+            for _, found in histories] == [[f"sql/{folders[0]}/V1__t.sql",
+                                            f"sql/{folders[1]}/V2__i.sql"]]
+    assert ("h2" in " ".join(notes)) == ("{vendor}" in locations)
+    rules = _rules(histories[0][1])
+    assert "concurrently-in-transaction" not in rules
+    assert "missing-lock-timeout" not in rules
+    code, report, stderr = _lint(tmp_path / "sql")
+    assert code in (0, 1) and report["migrations"], stderr

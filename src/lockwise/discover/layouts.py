@@ -1293,17 +1293,23 @@ def _run_locations(folder: Path, runs: Callable[[], list[FlywayRun]],
 def _application_above(path: Path, seen: set, notes: list[str],
                        others: _OtherDatabases | None) -> list[Path]:
     """For a folder named inside a classpath root (`src/main/resources/db/migration`, whose
-    folders are `{vendor}` locations), or below a folder whose Flyway config files set
-    locations: the histories of the application's Flyway runs below
-    it, their locations claimed as when the walk starts above (`_application_roots`); the
-    databases left out below it noted."""
+    folders are `{vendor}` locations), below a project whose `src/main/resources` holds
+    application files (`sql/`, whose folders are `filesystem:sql/*` locations), or below a
+    folder whose Flyway config files set locations: the histories of the application's Flyway
+    runs below it, their locations claimed as when the walk starts above
+    (`_application_roots`); the databases left out below it noted. A project's resources
+    decide only when a run's location is below the folder (as `application_run`'s)."""
     from lockwise.discover.spring_boot import APPLICATION_FILES
 
     folder = Path(os.path.abspath(path))
     for candidate in folder.parents:
-        if not any(os.path.isfile(candidate / name) for name in APPLICATION_FILES) and \
-                not (any(os.path.isfile(candidate / name) for name in FLYWAY_CONFIG_FILES)
-                     and _configures(candidate)):
+        resources = candidate / "src" / "main" / "resources"
+        in_resources_only = not any(os.path.isfile(candidate / name)
+                                    for name in APPLICATION_FILES) and \
+            not (any(os.path.isfile(candidate / name) for name in FLYWAY_CONFIG_FILES)
+                 and _configures(candidate))
+        if in_resources_only and not any(os.path.isfile(resources / name)
+                                         for name in APPLICATION_FILES):
             continue
         # spelt as `path` is (relative when it is), as the walk would have found them
         root = candidate if path.is_absolute() else Path(os.path.relpath(candidate))
@@ -1313,6 +1319,7 @@ def _application_above(path: Path, seen: set, notes: list[str],
             return []
         found: list[str] = []
         local = _OtherDatabases(others.dialect) if others is not None else None
+        before = len(notes)
         roots = _application_roots(root, names, seen, found, local)
         for note, history in zip(found, local.left_out if local else (), strict=True):
             if os.path.abspath(history) == str(folder):  # named: read whatever its name says
@@ -1320,7 +1327,9 @@ def _application_above(path: Path, seen: set, notes: list[str],
             elif _within(history, folder) and others is not None:
                 notes.append(note)
                 others.left_out.append(history)
-        return [history for history in roots if _within(history, folder)]
+        below = [history for history in roots if _within(history, folder)]
+        if below or not in_resources_only or len(notes) > before:
+            return below
     return []
 
 
