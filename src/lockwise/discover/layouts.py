@@ -771,7 +771,8 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
     its own properties alone, Flyway's defaults for what they leave unset. Otherwise as
     Flyway's command line reads them from the folder it runs in (the project's, which holds the
     location or a folder above it): each from the nearest of `directory` and the folders above
-    it whose `flyway.toml` (its `[flyway]` table, Flyway 10) or `flyway.conf`
+    it whose `flyway.toml` (its `[flyway]` table, Flyway 10, with the selected environment's
+    overrides: `_flyway_table`) or `flyway.conf`
     (`flyway.`-prefixed properties) sets it, the TOML's first. Flyway's defaults otherwise.
     Raises InputError, as Flyway stops, for a value it refuses (no boolean where it wants
     one, no string) and for a flyway.toml that does not parse."""
@@ -801,23 +802,44 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
 
 
 def _flyway_table(toml: Path) -> tuple[dict, str]:
-    """The `[flyway]` table of the flyway.toml `toml` (empty when it has none), with the
-    file's text. Raises InputError when it does not parse: Flyway does not start."""
+    """The Flyway settings of the flyway.toml `toml` for the environment it selects, with the
+    file's text: its `[flyway]` table (empty when it has none), each setting of the
+    environment's `flyway` table (`[environments.<name>.flyway]`, Flyway 10's overrides) in
+    its place, and the environment's own `initSql` (an environment's setting in the TOML).
+    The environment is the one `[flyway]`'s `environment` names, `default` when it names
+    none (the command line's `-environment` is set where Flyway runs: not read). Raises
+    InputError when it does not parse: Flyway does not start."""
     from lockwise.parse.source import parse_toml
 
     try:
         text = toml.read_text(errors="replace")
     except OSError:  # unreadable: as if absent
         text = ""
-    table = parse_toml(text, toml, _NOT_FLYWAY_TOML).get("flyway")
-    return (table if isinstance(table, dict) else {}), text
+    document = parse_toml(text, toml, _NOT_FLYWAY_TOML)
+    table = _table(document, "flyway")
+    environment = _table(_table(document, "environments"),
+                         table.get("environment", _DEFAULT_ENVIRONMENT))
+    table = {**table, **_table(environment, "flyway")}
+    if "initSql" in environment:
+        table["initSql"] = environment["initSql"]
+    return table, text
+
+
+#: The environment Flyway runs when its configuration names none.
+_DEFAULT_ENVIRONMENT = "default"
+
+
+def _table(document: dict, key: object) -> dict:
+    """The TOML table `document` holds at `key`; empty when it holds none (or no table)."""
+    table = document.get(key) if isinstance(key, str) else None
+    return table if isinstance(table, dict) else {}
 
 
 def flyway_locations(folder: Path) -> list[str] | None:
     """The locations Flyway's own config files in `folder` set, None when they set none: the
-    flyway.toml's `[flyway]` `locations` (a list of strings, or one string split at its
-    commas, as the conf's), else flyway.conf's `flyway.locations`. A value of another type
-    sets nothing."""
+    flyway.toml's `[flyway]` `locations` (or its environment's override: `_flyway_table`; a
+    list of strings, or one string split at its commas, as the conf's), else flyway.conf's
+    `flyway.locations`. A value of another type sets nothing."""
     toml, conf = (folder / name for name in FLYWAY_CONFIG_FILES)
     if os.path.isfile(toml):
         value = _flyway_table(toml)[0].get("locations")
