@@ -37,6 +37,12 @@ def _rules(migrations: list) -> set[str]:
     return {f.rule for f in lint_migrations(migrations, LintOptions())[-1].all_findings}
 
 
+def _all_rules(migrations: list) -> set[str]:
+    """The rules reported on any of `migrations` (`_rules`: on the last one)."""
+    return {f.rule for report in lint_migrations(migrations, LintOptions())
+            for f in report.all_findings}
+
+
 def _lint(target: Path) -> tuple[int, dict, str]:
     result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", "json", str(target)])
     report = json.loads(result.stdout) if result.stdout.startswith("{") else {}
@@ -432,7 +438,7 @@ def test_flyway_config_locations_are_one_history(tmp_path: Path, config: dict) -
             for _, found in discover_histories(tmp_path / "db", notes=[])] == one
     named = discover(tmp_path / "db" / "b")
     assert [m.path.name for m in named] == ["V1__t.sql", "V2__i.sql", "V3__u.sql"]
-    assert "concurrently-in-transaction" not in _rules(named)
+    assert "concurrently-in-transaction" not in _all_rules(named)
 
 
 def test_flyway_config_classpath_locations_are_the_project_s_resources(tmp_path: Path) -> None:
@@ -463,6 +469,96 @@ def test_a_flyway_toml_with_locations_that_does_not_parse_is_an_input_error(
     """Flyway does not start with it: lint says where, exit 2, no traceback."""
     write(tmp_path, {**_CONF_LOCATIONS,
                      "flyway.toml": '[flyway]\nlocations = ["filesystem:db/a",\n'})
+    code, _, stderr = _lint(tmp_path)
+    assert code == 2, stderr
+    assert "flyway.toml" in stderr and "Traceback" not in stderr
+
+
+# --- a folder named outside the classpath root ----------------------------------------------
+
+@pytest.mark.parametrize("locations", ["filesystem:sql/*", "filesystem:sql/r1,filesystem:sql/r2",
+                                       "filesystem:sql/{vendor}"])
+def test_a_folder_above_filesystem_locations_reads_the_project_s_application(
+        tmp_path: Path, locations: str) -> None:
+    """`lockwise lint sql/` in a project whose `src/main/resources/application.properties`
+    names folders below `sql/` (`filesystem:` locations, outside the classpath root): the
+    run's locations are one history, with the application's `mixed` and `init-sqls`
+    (without them, the mixed migration fails in a transaction and no lock_timeout is set)."""
+    folders = ("postgresql", "postgresql") if "{vendor}" in locations else ("r1", "r2")
+    write(tmp_path, {f"sql/{folders[0]}/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     f"sql/{folders[1]}/V2__i.sql": _MIXED,
+                     "sql/h2/V1__h.sql": "CREATE TABLE h (a int);\n",
+                     _PROPERTIES: f"spring.flyway.locations={locations}\n"
+                                  "spring.flyway.mixed=true\n"
+                                  "spring.flyway.init-sqls=SET lock_timeout = '5s';\n"})
+    if "{vendor}" not in locations:
+        (tmp_path / "sql" / "h2" / "V1__h.sql").unlink()
+    notes: list[str] = []
+    histories = discover_histories(tmp_path / "sql", notes=notes, dialect="postgresql")
+    assert [[m.path.relative_to(tmp_path).as_posix() for m in found]
+            for _, found in histories] == [[f"sql/{folders[0]}/V1__t.sql",
+                                            f"sql/{folders[1]}/V2__i.sql"]]
+    assert ("h2" in " ".join(notes)) == ("{vendor}" in locations)
+    rules = _rules(histories[0][1])
+    assert "concurrently-in-transaction" not in rules
+    assert "missing-lock-timeout" not in rules
+    code, report, stderr = _lint(tmp_path / "sql")
+    assert code in (0, 1) and report["migrations"], stderr
+
+
+# --- flyway.toml's environments ------------------------------------------------------------
+
+@pytest.mark.parametrize(("toml", "mixed"), [
+    ('[flyway]\nenvironment = "prod"\nlocations = ["filesystem:db/x"]\n'
+     '[environments.prod]\nurl = "jdbc:postgresql://db/app"\n'
+     '[environments.prod.flyway]\nlocations = ["filesystem:db/a", "filesystem:db/b"]\n'
+     "mixed = true\n", True),
+    ('[environments.default.flyway]\nlocations = "filesystem:db/a,filesystem:db/b"\n'
+     "mixed = true\n", True),
+    ('[flyway]\nlocations = ["filesystem:db/a", "filesystem:db/b"]\n'
+     "[environments.default]\nflyway = { mixed = true }\n", True),
+    ('[flyway]\nlocations = ["filesystem:db/a", "filesystem:db/b"]\n'
+     '[environments.prod.flyway]\nlocations = ["filesystem:db/x"]\nmixed = true\n', False),
+    ('[flyway]\nenvironment = "dev"\nlocations = ["filesystem:db/a", "filesystem:db/b"]\n'
+     "mixed = true\n[environments.dev.flyway]\nmixed = false\n", False),
+], ids=["selected-overrides", "default-environment", "inline-table", "unselected-ignored",
+        "override-wins"])
+def test_flyway_toml_environment_overrides(tmp_path: Path, toml: str, mixed: bool) -> None:
+    """Flyway 10's `[environments.<name>.flyway]` table overrides `[flyway]`'s settings for
+    the environment `[flyway]`'s `environment` selects (`default` when it names none);
+    another environment's table is not read."""
+    write(tmp_path, {**_CONF_LOCATIONS, "flyway.toml": toml})
+    assert [paths for _, paths in _histories(tmp_path)] == \
+        [["db/a/V1__t.sql", "db/b/V2__i.sql", "db/a/V3__u.sql"]]
+    named = discover(tmp_path / "db" / "b")
+    assert ("concurrently-in-transaction" in _all_rules(named)) is not mixed
+
+
+@pytest.mark.parametrize(("toml", "timeout"), [
+    ('[environments.default]\ninitSql = "SET lock_timeout = \'5s\';"\n', True),
+    ('[flyway]\nenvironment = "ci"\n[environments.ci]\n'
+     'initSql = "SET lock_timeout = \'5s\';"\n', True),
+    ('[flyway]\nenvironment = "ci"\n[environments.default]\n'
+     'initSql = "SET lock_timeout = \'5s\';"\n', False),
+    ('[flyway]\ninitSql = "SET lock_timeout = \'5s\';"\n[environments.default]\n'
+     'initSql = "SELECT 1;"\n', False),
+], ids=["default", "selected", "unselected", "environment-over-flyway"])
+def test_flyway_toml_environment_init_sql(tmp_path: Path, toml: str, timeout: bool) -> None:
+    """`initSql` is an environment's setting in Flyway 10's TOML (`[environments.<name>]`):
+    the selected environment's runs on each connection, so its lock_timeout is in force."""
+    write(tmp_path, {"db/V1__t.sql": "ALTER TABLE t ADD COLUMN note text;\n",
+                     "flyway.toml": toml})
+    assert ("missing-lock-timeout" not in _rules(discover(tmp_path / "db"))) is timeout
+
+
+@pytest.mark.parametrize("toml", [
+    '[environments.default.flyway]\nmixed = "yes"\n',
+    '[flyway]\nenvironment = "ci"\n[environments.ci]\ninitSql = 5\n',
+], ids=["override-not-boolean", "init-sql-not-string"])
+def test_a_refused_environment_setting_is_an_input_error(tmp_path: Path, toml: str) -> None:
+    """Flyway stops on a value it refuses in the environment it runs: exit 2, no traceback,
+    the file named."""
+    write(tmp_path, {**_CONF_LOCATIONS, "flyway.toml": toml})
     code, _, stderr = _lint(tmp_path)
     assert code == 2, stderr
     assert "flyway.toml" in stderr and "Traceback" not in stderr

@@ -771,7 +771,8 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
     its own properties alone, Flyway's defaults for what they leave unset. Otherwise as
     Flyway's command line reads them from the folder it runs in (the project's, which holds the
     location or a folder above it): each from the nearest of `directory` and the folders above
-    it whose `flyway.toml` (its `[flyway]` table, Flyway 10) or `flyway.conf`
+    it whose `flyway.toml` (its `[flyway]` table, Flyway 10, with the selected environment's
+    overrides: `_flyway_table`) or `flyway.conf`
     (`flyway.`-prefixed properties) sets it, the TOML's first. Flyway's defaults otherwise.
     Raises InputError, as Flyway stops, for a value it refuses (no boolean where it wants
     one, no string) and for a flyway.toml that does not parse."""
@@ -801,23 +802,44 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
 
 
 def _flyway_table(toml: Path) -> tuple[dict, str]:
-    """The `[flyway]` table of the flyway.toml `toml` (empty when it has none), with the
-    file's text. Raises InputError when it does not parse: Flyway does not start."""
+    """The Flyway settings of the flyway.toml `toml` for the environment it selects, with the
+    file's text: its `[flyway]` table (empty when it has none), each setting of the
+    environment's `flyway` table (`[environments.<name>.flyway]`, Flyway 10's overrides) in
+    its place, and the environment's own `initSql` (an environment's setting in the TOML).
+    The environment is the one `[flyway]`'s `environment` names, `default` when it names
+    none (the command line's `-environment` is set where Flyway runs: not read). Raises
+    InputError when it does not parse: Flyway does not start."""
     from lockwise.parse.source import parse_toml
 
     try:
         text = toml.read_text(errors="replace")
     except OSError:  # unreadable: as if absent
         text = ""
-    table = parse_toml(text, toml, _NOT_FLYWAY_TOML).get("flyway")
-    return (table if isinstance(table, dict) else {}), text
+    document = parse_toml(text, toml, _NOT_FLYWAY_TOML)
+    table = _table(document, "flyway")
+    environment = _table(_table(document, "environments"),
+                         table.get("environment", _DEFAULT_ENVIRONMENT))
+    table = {**table, **_table(environment, "flyway")}
+    if "initSql" in environment:
+        table["initSql"] = environment["initSql"]
+    return table, text
+
+
+#: The environment Flyway runs when its configuration names none.
+_DEFAULT_ENVIRONMENT = "default"
+
+
+def _table(document: dict, key: object) -> dict:
+    """The TOML table `document` holds at `key`; empty when it holds none (or no table)."""
+    table = document.get(key) if isinstance(key, str) else None
+    return table if isinstance(table, dict) else {}
 
 
 def flyway_locations(folder: Path) -> list[str] | None:
     """The locations Flyway's own config files in `folder` set, None when they set none: the
-    flyway.toml's `[flyway]` `locations` (a list of strings, or one string split at its
-    commas, as the conf's), else flyway.conf's `flyway.locations`. A value of another type
-    sets nothing."""
+    flyway.toml's `[flyway]` `locations` (or its environment's override: `_flyway_table`; a
+    list of strings, or one string split at its commas, as the conf's), else flyway.conf's
+    `flyway.locations`. A value of another type sets nothing."""
     toml, conf = (folder / name for name in FLYWAY_CONFIG_FILES)
     if os.path.isfile(toml):
         value = _flyway_table(toml)[0].get("locations")
@@ -1293,17 +1315,23 @@ def _run_locations(folder: Path, runs: Callable[[], list[FlywayRun]],
 def _application_above(path: Path, seen: set, notes: list[str],
                        others: _OtherDatabases | None) -> list[Path]:
     """For a folder named inside a classpath root (`src/main/resources/db/migration`, whose
-    folders are `{vendor}` locations), or below a folder whose Flyway config files set
-    locations: the histories of the application's Flyway runs below
-    it, their locations claimed as when the walk starts above (`_application_roots`); the
-    databases left out below it noted."""
+    folders are `{vendor}` locations), below a project whose `src/main/resources` holds
+    application files (`sql/`, whose folders are `filesystem:sql/*` locations), or below a
+    folder whose Flyway config files set locations: the histories of the application's Flyway
+    runs below it, their locations claimed as when the walk starts above
+    (`_application_roots`); the databases left out below it noted. A project's resources
+    decide only when a run's location is below the folder (as `application_run`'s)."""
     from lockwise.discover.spring_boot import APPLICATION_FILES
 
     folder = Path(os.path.abspath(path))
     for candidate in folder.parents:
-        if not any(os.path.isfile(candidate / name) for name in APPLICATION_FILES) and \
-                not (any(os.path.isfile(candidate / name) for name in FLYWAY_CONFIG_FILES)
-                     and _configures(candidate)):
+        resources = candidate / "src" / "main" / "resources"
+        in_resources_only = not any(os.path.isfile(candidate / name)
+                                    for name in APPLICATION_FILES) and \
+            not (any(os.path.isfile(candidate / name) for name in FLYWAY_CONFIG_FILES)
+                 and _configures(candidate))
+        if in_resources_only and not any(os.path.isfile(resources / name)
+                                         for name in APPLICATION_FILES):
             continue
         # spelt as `path` is (relative when it is), as the walk would have found them
         root = candidate if path.is_absolute() else Path(os.path.relpath(candidate))
@@ -1313,6 +1341,7 @@ def _application_above(path: Path, seen: set, notes: list[str],
             return []
         found: list[str] = []
         local = _OtherDatabases(others.dialect) if others is not None else None
+        before = len(notes)
         roots = _application_roots(root, names, seen, found, local)
         for note, history in zip(found, local.left_out if local else (), strict=True):
             if os.path.abspath(history) == str(folder):  # named: read whatever its name says
@@ -1320,7 +1349,9 @@ def _application_above(path: Path, seen: set, notes: list[str],
             elif _within(history, folder) and others is not None:
                 notes.append(note)
                 others.left_out.append(history)
-        return [history for history in roots if _within(history, folder)]
+        below = [history for history in roots if _within(history, folder)]
+        if below or not in_resources_only or len(notes) > before:
+            return below
     return []
 
 
