@@ -8,7 +8,13 @@ missing tables), each checked on MariaDB 10.11 (10.11.19):
 * DROP DATABASE / DROP SCHEMA d drops d's tables: `DROP TABLE d.t` is then 1051 "Unknown
   table 'd.t'", `ALTER TABLE d.t` 1146 "Table 'd.t' doesn't exist", also once CREATE
   DATABASE d made it again (empty);
-* the missing tables follow USE: after `USE other`, `DROP TABLE t` is other.t."""
+* the missing tables follow USE: after `USE other`, `DROP TABLE t` is other.t;
+* an ALTER sqlglot cannot read (CONVERT TO, PARTITION BY: read from its text) of a missing
+  table is 1146 too;
+* DROP DATABASE of the session's own database leaves it with none selected: a table named
+  without its database is then 1046 "No database selected", IF EXISTS or not, until a USE;
+* with no database selected by the migration, `DROP TABLE b, d.b` is 1066 only where the
+  connection's database is d: lockwise says nothing (fix-mysql46)."""
 
 from __future__ import annotations
 
@@ -50,6 +56,12 @@ CASES = [
     ("DROP DATABASE d; CREATE DATABASE d; USE d; ALTER TABLE t COMMENT = 'x'",
      "ERROR 1146 (42S02) at line 1: Table 'd.t' doesn't exist"),
     ("DROP DATABASE d; CREATE DATABASE d; CREATE TABLE d.t (id INT); DROP TABLE d.t", None),
+    ("DROP DATABASE d; ALTER TABLE d.t CONVERT TO CHARACTER SET utf8mb4",
+     "ERROR 1146 (42S02) at line 1: Table 'd.t' doesn't exist"),
+    ("DROP DATABASE d; ALTER TABLE d.t PARTITION BY HASH(id) PARTITIONS 2",
+     "ERROR 1146 (42S02) at line 1: Table 'd.t' doesn't exist"),
+    ("RENAME TABLE x TO y; ALTER TABLE x CONVERT TO CHARACTER SET utf8mb4",
+     "ERROR 1146 (42S02) at line 1: Table 'shop.x' doesn't exist"),
     ("DROP DATABASE d; DROP TABLE IF EXISTS d.t", None),
     ("USE other; DROP TABLE gone", None),
     ("USE other; DROP TABLE shop.gone", "ERROR 1051 (42S02) at line 1: Unknown table "
@@ -142,3 +154,55 @@ def test_a_database_re_keyed_by_use_is_not_missing(lint_change) -> None:
     report = lint_change("USE other;\nUSE shop;\nDROP TABLE x;\nUSE other;\nDROP TABLE shop.b;",
                          "mariadb")
     assert _errors(report) == []
+
+
+#: (statements run after `USE shop; DROP DATABASE shop`, in the same session; the last one's
+#: error on MariaDB or None)
+NO_DATABASE = [
+    ("ALTER TABLE b ADD COLUMN v INT", "No database selected"),
+    ("ALTER TABLE b CONVERT TO CHARACTER SET utf8mb4", "No database selected"),
+    ("DROP TABLE IF EXISTS b", "No database selected"),
+    ("DROP TABLE d.t, x", "No database selected"),
+    ("CREATE DATABASE shop; CREATE TABLE b (id INT)", "No database selected"),
+    ("CREATE TEMPORARY TABLE tmp (id INT)", "No database selected"),
+    ("ALTER TABLE d.t ADD COLUMN v INT", None),
+    ("CREATE TABLE d.v (id INT)", None),
+    ("USE d; DROP TABLE t", None),
+]
+
+
+@pytest.mark.parametrize(("sql", "error"), NO_DATABASE)
+def test_lockwise_knows_no_database_is_selected(lint_change, sql: str,
+                                                error: str | None) -> None:
+    report = lint_change("USE shop;\nDROP DATABASE shop;\n" + sql.replace("; ", ";\n") + ";",
+                         "mariadb")
+    assert _errors(report) == ([] if error is None else [(1046, error)]), sql
+    rules = {f.rule for f in report.all_findings}
+    assert ("mysql-no-database-selected" in rules) == (error is not None), sql
+
+
+@pytest.mark.parametrize(("sql", "error"), NO_DATABASE)
+def test_what_mariadb_answers_with_no_database(mariadb, sql: str, error: str | None) -> None:
+    for database in ("d", "shop", "other"):
+        assert mariadb.run(f"DROP DATABASE IF EXISTS {database}", "mysql").returncode == 0
+    assert mariadb.run(SETUP, "mysql").returncode == 0
+    ran = mariadb.run(f"USE shop; DROP DATABASE shop; {sql}", "mysql")
+    assert (f"ERROR 1046 (3D000) at line 1: {error}" in ran.stderr) if error else \
+        ran.returncode == 0, (sql, ran.stderr)
+
+
+def test_a_list_naming_a_table_twice_only_in_one_database_is_left_alone(lint_change) -> None:
+    """No USE: `DROP TABLE b, d.b` is one table twice only if the connection's database is
+    d; lockwise does not guess which database that is."""
+    report = lint_change("DROP TABLE b, d.b;", "mariadb")
+    assert not [f for f in report.all_findings if f.rule == "mysql-table-listed-twice"]
+
+
+def test_mariadb_refuses_b_and_d_b_in_d_only(mariadb) -> None:
+    for database in ("d", "shop", "other"):
+        assert mariadb.run(f"DROP DATABASE IF EXISTS {database}", "mysql").returncode == 0
+    assert mariadb.run(SETUP + "CREATE TABLE d.b (id INT);", "mysql").returncode == 0
+    assert "ERROR 1066 (42000) at line 1: Not unique table/alias: 'b'" in \
+        mariadb.run("DROP TABLE b, d.b", "d").stderr
+    assert "ERROR 1051 (42S02) at line 1: Unknown table 'other.b'" in \
+        mariadb.run("DROP TABLE b, d.b", "other").stderr

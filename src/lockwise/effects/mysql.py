@@ -79,6 +79,9 @@ class MySQLSession:
     #: USE name: the database the statements' unqualified names are in (None: the
     #: connection's, unknown here): a stored program created unqualified is in it.
     database: str | None = None
+    #: DROP DATABASE of that database (its name): the session then has none selected, and the
+    #: server refuses a table named without a database (1046) until the next USE.
+    database_dropped: str | None = None
     new_tables: set[str] = field(default_factory=set)
     #: The LOCK TABLES in force: each name the session may use (a table's, or the alias it
     #: was locked under) with its lock type, READ or WRITE; None when it holds none.
@@ -591,6 +594,7 @@ _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
 #: Actions saying the server refuses the statement (the migration stops there).
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_unknown_table", "mysql_table_listed_twice",
+                       "mysql_no_database_selected",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
                        "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
@@ -2394,6 +2398,11 @@ def _command(b: _Builder, sql: str) -> None:
         from lockwise.parse.mysql import alter_operations_text
 
         table = b.key(_clean(m.group("table")))
+        if _no_database(b, [table], "ALTER TABLE"):
+            return
+        if b.session.locked_tables is None and _missing_tables(b.catalog, b.session, [table]):
+            _unknown_tables(b, [table], {table}, [], "ALTER TABLE")
+            return
         ops = [op for clause in alter_operations_text(sql)
                for op in _command_alter_operation(b, table, m.group("table"), clause, sql)]
         # No operation at all (`ALTER TABLE t`, its clauses aside): nothing to alter.
@@ -3203,6 +3212,24 @@ def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
     b.act("mysql_unknown_table", facts)
 
 
+def _no_database(b: _Builder, tables: list[str], statement: str) -> bool:
+    """A statement naming a table of `tables` (catalog keys) without its database while the
+    session has none selected, as DROP DATABASE of its own database leaves it: the server
+    refuses it with 1046 "No database selected" (ALTER TABLE, DROP TABLE and CREATE TABLE,
+    IF EXISTS or not; a CREATE DATABASE of the name again does not select it; checked on
+    MariaDB 10.11). Acts and says so."""
+    dropped = b.session.database_dropped
+    bare = [t for t in tables if "." not in t]
+    if dropped is None or not bare:
+        return False
+    b.act("mysql_no_database_selected", {
+        **b.table_facts(bare[0]), "statement_text": statement, "dropped_database": dropped,
+        "error_code": 1046, "server_error": "No database selected",
+        "fix_sql": f"-- USE a database before this statement, or write the table's database "
+                   f"in its name\n-- (DROP DATABASE {dropped} left the session in none)"})
+    return True
+
+
 def _deprecated_table(b: _Builder, table: str) -> str:
     """The name drop-table's alternative renames `table` to, in its own database (a bare
     RENAME TO moves the table to the current one): `<name>_deprecated` within MySQL's 64
@@ -3232,6 +3259,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
 
     if isinstance(expr, exp.Alter) and (expr.args.get("kind") or "").upper() == "TABLE":
         table = _table_name(expr.this)
+        if _no_database(b, [table], "ALTER TABLE"):
+            return
         if not expr.args.get("exists") and session.locked_tables is None and \
                 _missing_tables(b.catalog, session, [table]):
             _unknown_tables(b, [table], {table}, [], "ALTER TABLE")
@@ -3240,6 +3269,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
     elif isinstance(expr, exp.Create):
         kind = (expr.args.get("kind") or "").upper()
         if kind == "TABLE":
+            if _no_database(b, [_table_name(expr.this)], "CREATE TABLE"):
+                return
             _create_table(b, expr)
         elif kind == "INDEX":
             index = expr.this
@@ -3264,7 +3295,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             b.act("drop_temporary_table", {})
         elif kind == "TABLE":
             tables = [_table_name(t) for t in _dropped_tables(expr)]
-            if _listed_twice(b, expr, tables):
+            if _no_database(b, tables, "DROP TABLE") or _listed_twice(b, expr, tables):
                 return
             missing = _missing_tables(b.catalog, session, tables)
             dropped, refusals = _drop_outcome(b.catalog, session, tables, missing)

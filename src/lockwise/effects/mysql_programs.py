@@ -247,7 +247,7 @@ def database_statement(catalog, session, sql: str, clean) -> bool:
         return False
     name = clean(found.group("name"))
     if not found.group("drop"):
-        session.database = name
+        session.database, session.database_dropped = name, None
         return True
     for kind in NAMESPACES.values():
         programs = getattr(catalog, kind)
@@ -262,7 +262,7 @@ def database_statement(catalog, session, sql: str, clean) -> bool:
         # (certainly missing now, a CREATE DATABASE of the name again too: it starts empty)
         catalog.mysql_dropped_tables |= {f"{name}.{table.rpartition('.')[2]}"}
     if session.database == name:
-        session.database = None
+        session.database, session.database_dropped = None, name
     return True
 
 
