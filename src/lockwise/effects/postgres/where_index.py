@@ -56,7 +56,6 @@ from lockwise.effects.nodes import (
     PrintedSql,
     const_value,
     constant_truth,
-    folds_to_null,
     qualified,
     strings,
     type_name,
@@ -296,9 +295,8 @@ def _truth(node: object, negated: bool) -> bool | None:
     false (checked on 18.6: `NOT (a = 1 OR NULL)` and `a = 1 AND NULL` are a One-Time
     Filter: false, `a = 1 OR NOT (b = 2 OR NULL)` an Index Cond on a alone, `NOT (b = 2 AND
     NULL)` a Seq Scan with Filter `b <> 2`)."""
-    if folds_to_null(node):
-        return False
-    value = constant_truth(node)
+    # (NULL is `negated` itself, so that the negation below makes it false either way)
+    value = constant_truth(node, null=negated)
     return None if value is None else value is not negated
 
 
