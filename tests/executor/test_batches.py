@@ -788,6 +788,8 @@ _SHUFFLED = "(g * 7919) % 1000"
 #: each batch reads what is left after the batches before it deleted rows.
 _DELETES_COUNTING_WHAT_THEY_DELETE = [
     ("DELETE FROM t WHERE n > (SELECT avg(n) FROM t)", _SHUFFLED),
+    # (an aggregate of the server's list, `volatility.builtin_aggregates`: avg(n) here)
+    ("DELETE FROM t WHERE n > (SELECT regr_avgy(n, id) FROM t)", _SHUFFLED),
     ("DELETE FROM t WHERE id IN (SELECT id FROM t ORDER BY n DESC LIMIT 500)", _SHUFFLED),
     ("DELETE FROM t a WHERE (SELECT count(*) FROM t b WHERE b.n % 37 = a.n % 37) > 20",
      _SHUFFLED),

@@ -731,19 +731,14 @@ def is_constant_true(expr: dict | None) -> bool:
     return _fold(expr) is True
 
 
-def constant_truth(expr: dict | None) -> bool | None:
+def constant_truth(expr: dict | None, null: bool | None = None) -> bool | None:
     """The value a condition has by its literals alone (`is_constant_true`'s folding: `1 = 1`,
     `NOT false`, `x = 1 AND false`, `x = 1 OR true`), as the planner folds it before it reads
-    a row; None when it depends on more, or is NULL (`folds_to_null`)."""
-    value = _fold(expr)
-    return value if isinstance(value, bool) else None
-
-
-def folds_to_null(expr: dict | None) -> bool:
-    """Whether a condition is NULL by its literals alone, whatever the row: `NULL`, `NOT
-    NULL`, `x = NULL` (a comparison with NULL is NULL), `NULL AND true`, `NULL OR false`
+    a row; None when it depends on more. `null` when it is NULL whatever the row: `NULL`,
+    `NOT NULL`, `x = NULL` (a comparison with NULL is NULL), `NULL AND true`, `NULL OR false`
     (SQL's three-valued logic, as the planner folds it)."""
-    return _fold(expr) is _NULL
+    value = _fold(expr)
+    return null if value is _NULL else value if isinstance(value, bool) else None
 
 
 #: A NULL literal's value in `_fold` (None there means "not known").

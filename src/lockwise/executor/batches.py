@@ -26,6 +26,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
+from lockwise.effects.volatility import builtin_aggregates
 from lockwise.rules.directives import BATCH_DIRECTIVE
 
 _ARG = re.compile(r"(\w+)\s*=\s*(\S+)")
@@ -243,14 +244,10 @@ def _own_row_query(link: dict, table: str, target: str, sets: set[str]) -> dict 
     return query if pinned == sides and sides[0][-1] not in sets else None
 
 
-#: The built-in aggregates (a user-defined one counts as a function).
-_AGGREGATES = frozenset({
-    "array_agg", "avg", "bit_and", "bit_or", "bit_xor", "bool_and", "bool_or", "count",
-    "every", "json_agg", "json_object_agg", "jsonb_agg", "jsonb_object_agg", "max", "min",
-    "string_agg", "sum", "xmlagg", "stddev", "stddev_pop", "stddev_samp", "variance",
-    "var_pop", "var_samp", "corr", "covar_pop", "covar_samp", "mode", "percentile_cont",
-    "percentile_disc", "range_agg", "range_intersect_agg", "any_value", "rank", "dense_rank",
-    "percent_rank", "cume_dist"})
+#: The built-in hypothetical-set aggregates, window functions too in another overload (not
+#: in `builtin_aggregates`, which holds those that are aggregates in every overload): called
+#: without OVER, `rank(5) WITHIN GROUP (ORDER BY n)`, they compute over the rows read.
+_HYPOTHETICAL_SET = frozenset({"rank", "dense_rank", "percent_rank", "cume_dist"})
 
 
 def _counts_rows(query: dict, spare: object = None) -> bool:
@@ -260,9 +257,15 @@ def _counts_rows(query: dict, spare: object = None) -> bool:
     return any(
         kind == "FuncCall" and body is not spare and (
             body.get("over") or body.get("agg_star") or
-            (strings(body.get("funcname"))[-1:] or [""])[0].lower() in _AGGREGATES)
+            _is_aggregate((strings(body.get("funcname"))[-1:] or [""])[0].lower()))
         or kind == "SelectStmt" and _picks_by_order(body) for kind, body in walk(query)) \
         or _picks_by_order(query)
+
+
+def _is_aggregate(name: str) -> bool:
+    """Whether function `name` (bare, lower case) is a built-in aggregate (a user-defined
+    one counts as a function)."""
+    return name in builtin_aggregates() or name in _HYPOTHETICAL_SET
 
 
 def _picks_by_order(query: dict) -> bool:

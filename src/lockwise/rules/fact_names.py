@@ -124,7 +124,7 @@ FACT_NAMES = frozenset({
     'new_schema', 'new_table', 'new_table_sql', 'new_tables', 'new_type', 'new_type_text',
     'new_typmods', 'new_value', 'new_view_columns_text', 'no_inherit_check', 'no_inherit_not_null',
     'node', 'not_null', 'not_null_check', 'not_null_constraint', 'not_null_table_constraint',
-    'not_valid', 'not_valid_not_null', 'not_valid_sql', 'not_yet_done_sql', 'nowait',
+    'not_valid', 'not_valid_not_null', 'not_valid_sql', 'not_yet_done_sql', 'nowait', 'null',
     'null_columns', 'nullable_column', 'nulls_not_distinct', 'nulltesttype', 'object',
     'object_is_new', 'object_missing', 'object_type', 'objtype', 'old_name_kept',
     'old_name_kept_by_view', 'old_type', 'old_type_known', 'old_type_name', 'old_value',

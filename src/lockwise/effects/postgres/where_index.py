@@ -56,7 +56,6 @@ from lockwise.effects.nodes import (
     PrintedSql,
     const_value,
     constant_truth,
-    folds_to_null,
     qualified,
     resolver_in_force,
     strings,
@@ -323,9 +322,8 @@ def _truth(node: object, negated: bool) -> bool | None:
     false (checked on 18.6: `NOT (a = 1 OR NULL)` and `a = 1 AND NULL` are a One-Time
     Filter: false, `a = 1 OR NOT (b = 2 OR NULL)` an Index Cond on a alone, `NOT (b = 2 AND
     NULL)` a Seq Scan with Filter `b <> 2`)."""
-    if folds_to_null(node):
-        return False
-    value = constant_truth(node)
+    # (NULL is `negated` itself, so that the negation below makes it false either way)
+    value = constant_truth(node, null=negated)
     return None if value is None else value is not negated
 
 
@@ -439,11 +437,12 @@ def _operands(node: object, target: _Target, negated: bool = False,
     its columns, as `_indexed` files it), the other side it is compared with (None for a
     test of the key alone), the operator (the parser's kind for a pattern match, `IS
     NULL`), the collation of the comparison (written, else the column's), and the key as
-    written (its column references bare). The other side
-    must not read the target's own columns (`a = b` is no lookup of either), nor call a
-    built-in volatile function outside a subquery (`id = nextval('s')`: no one value to look
-    up; `now()`, stable, is one), nor be of a type that converts a bare column key (`int_col =
-    5.5`: `_converting_type`), each checked on 18.6 (`skipped` gets why, for a column key,
+    written (its column references bare). The other side must not read the target's own
+    columns (`a = b` is no lookup of either), nor call a volatile function outside a
+    subquery (`id = nextval('s')`: no one value to look up; `now()`, stable, is one; a
+    migration's function as `volatility.calls_volatile` judges it, by how the planner runs
+    it), nor be of a type that converts a bare column key (`int_col = 5.5`:
+    `_converting_type`), each checked on 18.6 (`skipped` gets why, for a column key,
     `_skipped_text`). A condition of another form is its own key (`flag`, `f(a)`: an index
     of it serves it as `= true`)."""
     kind, body = unwrap(node)
