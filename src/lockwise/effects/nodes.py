@@ -6,6 +6,7 @@ import operator
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from enum import Enum
+from functools import wraps
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from lockwise.core.deferred import bound_on_use
@@ -77,21 +78,46 @@ TEMPORARY_SCHEMA = "pg_temp"
 TEMPORARY_PREFIX = TEMPORARY_SCHEMA + "."
 
 
+#: How many times the resolution of names changed (`use_resolver`, `use_temporary`): an
+#: answer `last_node_answer` remembers holds only under the resolution it was found under.
+_resolutions = 0
+
+
 def use_resolver(resolver: Resolver | None) -> Resolver | None:
     """Resolve unqualified names with `resolver` from now on; returns the one it replaces."""
-    global _resolver, _last_relations
+    global _resolver, _last_relations, _resolutions
     previous, _resolver = _resolver, resolver
     _last_relations = (None, (), frozenset(), [], [])  # found under the previous path
+    _resolutions += 1
     return previous
 
 
 def use_temporary(known: Callable[[str], bool] | None) -> Callable[[str], bool] | None:
     """Look up the session's temporary relations with `known` from now on (see
     `_temporary`); returns the lookup it replaces."""
-    global _temporary, _last_relations
+    global _temporary, _last_relations, _resolutions
     previous, _temporary = _temporary, known
     _last_relations = (None, (), frozenset(), [], [])
+    _resolutions += 1
     return previous
+
+
+def last_node_answer(question: Callable[[dict], T]) -> Callable[[dict], T]:
+    """`question` of a statement's node, answered again without asking for the node it was
+    last asked of, while names resolve as they did then (`_resolutions`): as `relations_in`
+    remembers its last node, for a question two places ask of the same statement in turn. A
+    tree is never changed in place, and holding the node keeps it alive, so `is` cannot
+    match a different node at a reused address."""
+    last: list = [None, -1, None]  # the node, `_resolutions` then, the answer
+
+    @wraps(question)
+    def asked(node: dict) -> T:
+        if node is last[0] and last[1] == _resolutions:
+            return last[2]
+        answer = question(node)
+        last[:] = node, _resolutions, answer
+        return answer
+    return asked
 
 
 def temporary_in_force() -> Callable[[str], bool] | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from lockwise.effects.nodes import (
     columns_read,
+    last_node_answer,
     range_name,
     range_var,
     relations_in,
@@ -163,6 +164,7 @@ def refused_batching(tree: dict) -> tuple[str, str] | None:
     return None
 
 
+@last_node_answer  # (asked of a batched UPDATE by queries._batch_how, then refused_batching)
 def reads_what_it_sets(update: dict) -> bool:
     """Whether UPDATE `update` (its node) reads a column it sets (or every column, `*`) of
     its table other than through the row it changes: in a query of it (a WITH query, a FROM
