@@ -2549,9 +2549,9 @@ _UPDATES_READING = (
 
 
 def test_reads_what_it_sets_answers_once_per_node(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`reads_what_it_sets` remembers its answer for the last node only: asked again of it,
-    it walks nothing; asked of any other node (one parsed again from the same text too) or
-    under another resolution of names, it answers what the question itself answers."""
+    """`reads_what_it_sets` remembers its answer per node: asked again of it, it walks
+    nothing; asked of any other node (one parsed again from the same text too) or under
+    another resolution of names, it answers what the question asked anew answers."""
     import json
 
     from pglast.parser import parse_sql_json
@@ -2562,7 +2562,7 @@ def test_reads_what_it_sets_answers_once_per_node(monkeypatch: pytest.MonkeyPatc
     def update(sql: str) -> dict:
         return json.loads(parse_sql_json(sql))["stmts"][0]["stmt"]["UpdateStmt"]
 
-    plain = batches.reads_what_it_sets.__wrapped__  # type: ignore[attr-defined]
+    plain = batches._reads_what_it_sets
     walked: list[object] = []
     walk = batches.walk
 

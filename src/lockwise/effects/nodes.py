@@ -6,7 +6,6 @@ import operator
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from enum import Enum
-from functools import wraps
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from lockwise.core.deferred import bound_on_use
@@ -78,8 +77,7 @@ TEMPORARY_SCHEMA = "pg_temp"
 TEMPORARY_PREFIX = TEMPORARY_SCHEMA + "."
 
 
-#: How many times the resolution of names changed (`use_resolver`, `use_temporary`): an
-#: answer `last_node_answer` remembers holds only under the resolution it was found under.
+#: How many times the resolution of names changed (`use_resolver`, `use_temporary`).
 _resolutions = 0
 
 
@@ -102,22 +100,11 @@ def use_temporary(known: Callable[[str], bool] | None) -> Callable[[str], bool] 
     return previous
 
 
-def last_node_answer(question: Callable[[dict], T]) -> Callable[[dict], T]:
-    """`question` of a statement's node, answered again without asking for the node it was
-    last asked of, while names resolve as they did then (`_resolutions`): as `relations_in`
-    remembers its last node, for a question two places ask of the same statement in turn. A
-    tree is never changed in place, and holding the node keeps it alive, so `is` cannot
-    match a different node at a reused address."""
-    last: list = [None, -1, None]  # the node, `_resolutions` then, the answer
-
-    @wraps(question)
-    def asked(node: dict) -> T:
-        if node is last[0] and last[1] == _resolutions:
-            return last[2]
-        answer = question(node)
-        last[:] = node, _resolutions, answer
-        return answer
-    return asked
+def resolution() -> int:
+    """A number that changes whenever unqualified names start to resolve otherwise
+    (`use_resolver`, `use_temporary`): an answer remembered for a node (`NodeMemo`) that
+    depends on how its names resolve holds while this is the same."""
+    return _resolutions
 
 
 def temporary_in_force() -> Callable[[str], bool] | None:
