@@ -2533,3 +2533,58 @@ def test_a_volatile_call_outside_subqueries_is_the_one_the_copy_finds(text: str)
     assert sorted(function_names(expr, "SubLink")) == sorted(function_names(without))
     assert calls_volatile(expr) == any(_builtin().get(name) == "v"
                                        for name in function_names(without))
+
+
+#: UPDATEs `reads_what_it_sets` says yes and no of (tests/executor/test_batches.py's).
+_UPDATES_READING = (
+    "UPDATE t SET n = t.n + s.m FROM (SELECT max(n) AS m FROM t) s",
+    "UPDATE t SET n = t.n + s.m FROM (SELECT max(id) AS m FROM t) s WHERE t.id > 0",
+    "UPDATE t SET n = (SELECT sum(t2.n) FROM t t2 WHERE t2.id <= t.id)",
+    "UPDATE t SET n = (SELECT t2.n FROM t t2 WHERE t2.id = t.id) + 1",
+    "UPDATE t SET n = prev.n FROM t AS prev WHERE prev.id = t.id - 1",
+    "UPDATE t SET n = prev.id FROM t AS prev WHERE prev.id = t.id - 1",
+    "UPDATE t SET n = n + 1 WHERE id IN (SELECT id FROM t WHERE id > 5)",
+    "UPDATE s.t SET n = x.n + 1 FROM t AS x WHERE x.id = t.id - 1",
+)
+
+
+def test_reads_what_it_sets_answers_once_per_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`reads_what_it_sets` remembers its answer per node: asked again of it, it walks
+    nothing; asked of any other node (one parsed again from the same text too) or under
+    another resolution of names, it answers what the question asked anew answers."""
+    import json
+
+    from pglast.parser import parse_sql_json
+
+    from lockwise.effects import nodes
+    from lockwise.executor import batches
+
+    def update(sql: str) -> dict:
+        return json.loads(parse_sql_json(sql))["stmts"][0]["stmt"]["UpdateStmt"]
+
+    plain = batches._reads_what_it_sets
+    walked: list[object] = []
+    walk = batches.walk
+
+    def counted(node: object) -> object:
+        walked.append(node)
+        return walk(node)
+
+    monkeypatch.setattr(batches, "walk", counted)
+    answers = []
+    for sql in _UPDATES_READING * 2:  # each after another's, then after its own text's
+        for node in (update(sql), update(sql)):
+            answers.append(plain(node))
+            assert batches.reads_what_it_sets(node) is answers[-1]
+            walked.clear()
+            assert batches.reads_what_it_sets(node) is answers[-1]
+            assert not walked
+    assert set(answers) == {True, False}
+    node = update(_UPDATES_READING[-1])  # `t` is s.t under search_path s only
+    assert batches.reads_what_it_sets(node) is False
+    before = nodes.use_resolver(lambda name, creates: "s")
+    try:
+        assert batches.reads_what_it_sets(node) is True is plain(node)
+    finally:
+        nodes.use_resolver(before)
+    assert batches.reads_what_it_sets(node) is False

@@ -77,21 +77,34 @@ TEMPORARY_SCHEMA = "pg_temp"
 TEMPORARY_PREFIX = TEMPORARY_SCHEMA + "."
 
 
+#: How many times the resolution of names changed (`use_resolver`, `use_temporary`).
+_resolutions = 0
+
+
 def use_resolver(resolver: Resolver | None) -> Resolver | None:
     """Resolve unqualified names with `resolver` from now on; returns the one it replaces."""
-    global _resolver, _last_relations
+    global _resolver, _last_relations, _resolutions
     previous, _resolver = _resolver, resolver
     _last_relations = (None, (), frozenset(), [], [])  # found under the previous path
+    _resolutions += 1
     return previous
 
 
 def use_temporary(known: Callable[[str], bool] | None) -> Callable[[str], bool] | None:
     """Look up the session's temporary relations with `known` from now on (see
     `_temporary`); returns the lookup it replaces."""
-    global _temporary, _last_relations
+    global _temporary, _last_relations, _resolutions
     previous, _temporary = _temporary, known
     _last_relations = (None, (), frozenset(), [], [])
+    _resolutions += 1
     return previous
+
+
+def resolution() -> int:
+    """A number that changes whenever unqualified names start to resolve otherwise
+    (`use_resolver`, `use_temporary`): an answer remembered for a node (`NodeMemo`) that
+    depends on how its names resolve holds while this is the same."""
+    return _resolutions
 
 
 def temporary_in_force() -> Callable[[str], bool] | None:

@@ -18,9 +18,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from lockwise.effects.nodes import (
+    NodeMemo,
     range_name,
     range_var,
     relations_in,
+    resolution,
     returning_list,
     strings,
     unwrap,
@@ -163,6 +165,11 @@ def refused_batching(tree: dict) -> tuple[str, str] | None:
     return None
 
 
+#: `reads_what_it_sets`' answers lately, each with the `resolution` of names it holds under:
+#: lint asks it of a batched UPDATE twice (queries._batch_how, then `refused_batching`).
+_reads_what_it_sets_memo: NodeMemo[tuple[int, bool]] = NodeMemo()
+
+
 def reads_what_it_sets(update: dict) -> bool:
     """Whether UPDATE `update` (its node) reads a column it sets (or every column, `*`) of
     its table other than through the row it changes: in a query of it (a WITH query, a FROM
@@ -176,6 +183,14 @@ def reads_what_it_sets(update: dict) -> bool:
     the table only where a column it does not set equals the changed row's (`(SELECT t2.n
     FROM t t2 WHERE t2.id = t.id)`) reads that row itself: the row matches, and a second
     would fail the statement (checked on 18.6: the same values batched)."""
+    remembered = _reads_what_it_sets_memo.get(update)
+    if remembered is not None and remembered[0] == resolution():
+        return remembered[1]
+    return _reads_what_it_sets_memo.put(update, (resolution(), _reads_what_it_sets(update)))[1]
+
+
+def _reads_what_it_sets(update: dict) -> bool:
+    """`reads_what_it_sets`, asked anew."""
     table = range_var(update.get("relation"))[0]
     target = range_name(update.get("relation") or {})
     sets = {unwrap(t)[1].get("name", "") for t in update.get("targetList") or ()}
