@@ -238,3 +238,55 @@ def test_a_drop_view_cascade_taking_no_rule_is_not_reported() -> None:
                                migration_from_text("DROP VIEW v CASCADE;", "0002_drop.sql")],
                               LintOptions())
     assert "cascade-drops-dependents" not in {f.rule for f in reports[-1].all_findings}
+
+
+#: Views over v (a view and a materialized view over it), a rule reading one of them, and
+#: a rule of a view reading the other: DROP VIEW v CASCADE drops them all, t and tv stay.
+VIEWS_OVER_VIEW = (VIEW + "CREATE VIEW w AS SELECT id FROM v;\n"
+                          "CREATE MATERIALIZED VIEW m AS SELECT id FROM w;\n"
+                          "CREATE VIEW tv AS SELECT id FROM t;\n"
+                          "CREATE RULE r AS ON INSERT TO t DO ALSO SELECT * FROM w;\n"
+                          "CREATE RULE r3 AS ON INSERT TO tv DO ALSO SELECT * FROM m;\n")
+
+
+def test_a_drop_view_cascade_drops_the_views_over_it_as_the_server_does(pg_db: str) -> None:
+    # (pg_class and pg_rules after the drop: w, m and both rules gone, t and tv kept)
+    drop = "DROP VIEW v CASCADE;"
+    assert _replayed(VIEWS_OVER_VIEW + drop) == _servers(pg_db, VIEWS_OVER_VIEW + drop)
+    _, _, relations = _replayed(VIEWS_OVER_VIEW + drop)
+    assert {"public.w", "public.m"}.isdisjoint(relations)
+    assert {"public.t", "public.tv"} <= relations
+
+
+def test_a_drop_view_cascade_names_the_views_over_it_and_their_rules() -> None:
+    from effect_helpers import effect_after
+
+    (action,) = effect_after(VIEWS_OVER_VIEW, "DROP VIEW v CASCADE;").actions
+    assert action.kind == "drop_view"
+    assert action.facts["callers_dropped"] == (
+        "the view w", "the materialized view m", "the rule r on t", "the rule r3 on tv")
+    # the rules first, then the views, the farthest first (m reads w)
+    assert action.facts["callers_dropped_sql"].splitlines() == [
+        "DROP RULE r ON t;", "DROP RULE r3 ON tv;", "DROP MATERIALIZED VIEW m;",
+        "DROP VIEW w;"]
+
+
+def test_a_drop_view_cascade_of_a_view_over_a_view_is_reported() -> None:
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = VIEW + "CREATE VIEW w AS SELECT id FROM v;\n"
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text("DROP VIEW v CASCADE;", "0002_drop.sql")],
+                              LintOptions())
+    (finding,) = [f for f in reports[-1].statements[0].findings
+                  if f.rule == "cascade-drops-dependents"]
+    assert "the view w" in finding.message, finding.message
+
+
+def test_a_drop_of_two_views_cascade_names_neither_as_the_others_dependent() -> None:
+    from effect_helpers import effect_after
+
+    setup = VIEW + "CREATE VIEW w AS SELECT id FROM v;\n"
+    for action in effect_after(setup, "DROP VIEW w, v CASCADE;").actions:
+        assert not action.facts.get("callers_dropped"), action.facts

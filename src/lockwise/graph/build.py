@@ -116,7 +116,7 @@ _NAMES_BY_WORDS = 48
 _DEFINE_KEYS = frozenset({"CreateStmt", "AlterTableStmt", "CreateSchemaStmt"})
 
 #: Kinds of object named after their table (`column:app.t.c`), which follow its renames.
-_TABLE_PARTS = ("column", "constraint", "trigger")
+_TABLE_PARTS = ("column", "constraint", "trigger", "rule")
 
 
 class _DroppedMap(dict):
@@ -322,9 +322,9 @@ def canon(obj: str) -> str:
 
 
 def _parent(obj: str) -> str | None:
-    """`column:s.t.c` / `constraint:s.t.c` / `trigger:s.t.x` -> `table:s.t`."""
+    """`column:s.t.c` / `constraint:s.t.c` / `trigger:s.t.x` / `rule:s.t.x` -> `table:s.t`."""
     kind, _, name = obj.partition(":")
-    if kind in ("column", "constraint", "trigger") and name.count(".") >= 2:
+    if kind in _TABLE_PARTS and name.count(".") >= 2:
         return f"table:{name.rsplit('.', 1)[0]}"
     return None
 
@@ -1139,7 +1139,9 @@ class _Builder:
             else:
                 continue
             cascade = bool(action.facts.get("cascade"))
-            for dependent, what, created in self._dependents(target, dropping):
+            for dependent, what, created in [*self._dependents(target, dropping),
+                                             *(self._rules_gone(target, dropping)
+                                               if cascade else ())]:
                 owner = f" (created in {created.migration})" if created else ""
                 if cascade:
                     text = (f"{key} drops {_shown(target)} with CASCADE, which silently "
@@ -1312,8 +1314,26 @@ class _Builder:
                               f"{quote_qualified(other)}", created))
         return out
 
+    def _rules_gone(self, target: str, dropping: set[str]
+                    ) -> list[tuple[str, str, Location | None]]:
+        """The rules of other tables and views that a DROP ... CASCADE of `target` (a table,
+        view or column) drops with it: those naming it (a relation) or a view over it,
+        however deep (checked on 18.6: tests/test_cascade_drops_rules_and_policies.py). Told
+        as `_dependents` tells the views (without CASCADE, `_refused_drops` says the drop is
+        refused)."""
+        kind, _, name = target.partition(":")
+        gone = [*([name] if kind == "table" else ()), *self.views.dependents(target)]
+        at = self.created_at.get
+        rules = dict.fromkeys((t.name, rule) for relation in gone
+                              for t in self.catalog.tables_with_rules_naming(relation)
+                              if t.name not in gone and f"table:{t.name}" not in dropping
+                              for rule, body in t.rules.items() if body.names(relation))
+        return [(f"rule:{t}.{rule}", f"rule {quote_ident(rule)} on {quote_qualified(t)}",
+                 at(f"rule:{t}.{rule}") or at(f"table:{t}")) for t, rule in rules]
+
     def _cascade(self, key: str, loc: Location, dependent: str) -> None:
-        """CASCADE removed `dependent` (a view or FK) too: make the state say so."""
+        """CASCADE removed `dependent` (a view, FK or rule) too: make the state say so (the
+        replay of the statement drops a rule from the catalog)."""
         kind, _, name = dependent.partition(":")
         self.dropped[dependent] = (loc, "dropped by CASCADE")
         self.creator.pop(dependent, None)
@@ -1324,7 +1344,7 @@ class _Builder:
                 self.views.pop(view, None)
                 self.catalog.tables.pop(view, None)
                 self.dropped[f"table:{view}"] = (loc, "dropped by CASCADE")
-        else:
+        elif kind == "constraint":
             rel, con = name.rsplit(".", 1)
             table = self.catalog.tables.get(rel)
             if table is not None:
@@ -1402,7 +1422,7 @@ class _Builder:
             if c.startswith("table:"):
                 prefix = c[6:] + "."
                 for stale in [d for d in self.dropped.below(prefix)
-                              if d.partition(":")[0] in ("column", "constraint", "trigger")]:
+                              if d.partition(":")[0] in _TABLE_PARTS]:
                     del self.dropped[stale]
         if stmt_kind == "CreateStmt" or stmt_kind == "CreateSchemaStmt":
             self._for_parts(stmt.tree, effect, self._note_full_table)

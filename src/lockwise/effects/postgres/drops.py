@@ -97,7 +97,7 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
     catalog = b.ctx.catalog
     if kind in ("table", "view"):
         _drop_relation(b, object_name(names), kind, cascade, names[-1], len(names) > 1,
-                       if_exists=if_exists,
+                       {object_name(n) for n in drop_object_names(stmt)}, if_exists=if_exists,
                        foreign=stmt.get("removeType") == "OBJECT_FOREIGN_TABLE",
                        # as the statement says (table, foreign_table, view, matview): DROP
                        # TABLE of a foreign table is refused
@@ -220,11 +220,14 @@ def _drop_sequence_readers(b: Builder, name: str) -> tuple[dict, tuple[tuple[str
 
 
 def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: str,
-                   qualified: bool, foreign: bool = False, **facts: object) -> None:
-    """DROP TABLE / VIEW `table` (`kind`, named `written`, with its schema if `qualified`):
-    its locks and drops, those of its partitions and, with CASCADE, of its inheritance
-    children, the views over them and the tables with a foreign key to it, and the action
-    (with the policies on others it drops, and `facts`)."""
+                   qualified: bool, named: Iterable[str] = (), foreign: bool = False,
+                   **facts: object) -> None:
+    """DROP TABLE / VIEW `table` (`kind`, named `written`, with its schema if `qualified`;
+    `named`: every relation the statement names): its locks and drops, those of its
+    partitions and, with CASCADE, of its inheritance children, the views over them and the
+    tables with a foreign key to it, and the action (with the policies on others it drops,
+    and `facts`). A DROP VIEW ... CASCADE names the views over the view it drops (the
+    statement does not name) among what goes with it (checked on 18.6: pg_class)."""
     catalog = b.ctx.catalog
     b.lock(table, L.ACCESS_EXCLUSIVE)
     b.drops.add(f"{kind}:{table}")
@@ -258,8 +261,12 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
     rules = drop_rules_naming(b, reach)  # (empty without CASCADE, which the server refuses)
     policies = drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
     if cascade:  # what names it by a regclass constant goes too
-        facts = {**facts, **_drop_callers(b, relation_namers(catalog, table), table,
-                                          qualified, rules)}
+        found = relation_namers(catalog, table)
+        if kind == "view":
+            gone = {table, *named}
+            found = replace(found, views=tuple(dict.fromkeys(
+                [*(v for v in reach if v not in gone), *found.views])))
+        facts = {**facts, **_drop_callers(b, found, table, qualified, rules)}
     parent = known.partition_of if known is not None else None
     # A foreign table's rows stay on the remote server (DROP FOREIGN TABLE says so of one
     # the catalog does not know).

@@ -302,6 +302,7 @@ def create_rule(b: Builder, stmt: dict) -> None:
     read_tables(b, [stmt.get("whereClause")], skip={table})
     lock_parsed(b, stmt.get("actions") or (), rewritten=False)
     # (analyzed there: refused as a run of them would be, checked on 18.6)
+    b.creates.add(f"rule:{table}.{stmt.get('rulename', '')}")
     b.act("create_rule", table_facts(b, table, qualified), name=stmt.get("rulename", ""),
           **_queries.query_with_query_locked(stmt.get("actions")))
 
