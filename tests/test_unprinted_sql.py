@@ -72,23 +72,19 @@ _INDEXED = ("CREATE TABLE t (id bigint PRIMARY KEY, c varchar(20), d int);\n"
             "CREATE INDEX t_c_idx ON t ((c || 'x')) WHERE d > 517;")
 
 
-def test_an_index_built_again_pglast_cannot_print_names_it(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    _refusing(monkeypatch, "IndexStmt")
+@pytest.mark.parametrize(("refused", "said"), [
+    ("IndexStmt", "/* replace: CREATE INDEX CONCURRENTLY IF NOT EXISTS t_c_idx ON the table, "
+                  "with the rest of public.t_c_idx's definition, as written */ WHERE d > 517;"),
+    ("A_Expr", "WHERE /* replace: the WHERE of public.t_c_idx, as written */;"),
+])
+def test_an_index_built_again_pglast_cannot_print_names_what_to_write(
+        monkeypatch: pytest.MonkeyPatch, refused: str, said: str) -> None:
+    """The index's head and its WHERE are printed apart: each says what it stands for."""
+    _refusing(monkeypatch, refused)
     instead = _instead("column-type-change-reads-table", _INDEXED,
                        "ALTER TABLE t ALTER COLUMN c TYPE varchar(40);")
     assert "None" not in instead
-    assert "/* replace: CREATE INDEX CONCURRENTLY IF NOT EXISTS t_c_idx ON the table, with " \
-           "the rest of public.t_c_idx's definition, as written */ WHERE d > 517;" in instead
-
-
-def test_an_index_whose_where_pglast_cannot_print_names_it(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    _refusing(monkeypatch, "A_Expr")
-    instead = _instead("column-type-change-reads-table", _INDEXED,
-                       "ALTER TABLE t ALTER COLUMN c TYPE varchar(40);")
-    assert "None" not in instead
-    assert "WHERE /* replace: the WHERE of public.t_c_idx, as written */;" in instead
+    assert said in instead
 
 
 def test_statistics_made_again_pglast_cannot_print_are_named(
