@@ -3110,6 +3110,13 @@ DOCS = ("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
     ("tsv @@ to_tsquery('x')", "USING gin (tsv)"),
     ("span && int4range(1, 2)", "USING gist (span)"),
     ("name % 'n5'", "USING gin (name gin_trgm_ops)"),
+    ("name LIKE '%n5%'", "USING gin (name gin_trgm_ops)"),
+    ("name LIKE '_5%'", "USING gin (name gin_trgm_ops)"),
+    ("name ILIKE '%N5%'", "USING gin (name gin_trgm_ops)"),
+    ("name ILIKE 'n5%'", "USING gin (name gin_trgm_ops)"),
+    ("name ~ '5'", "USING gin (name gin_trgm_ops)"),
+    ("name SIMILAR TO '%55%'", "USING gin (name gin_trgm_ops)"),
+    ("lower(name) LIKE '%n5%'", "USING gin ((lower(name)) gin_trgm_ops)"),
     ("body = 'b5'", "(body)"),
 ])
 def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
@@ -3135,6 +3142,36 @@ def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
 
         assert "Seq Scan on docs" in plan()
         conn.execute(index)
+        assert "Seq Scan on docs" not in plan(), plan()
+
+
+def test_a_trigram_index_advised_for_a_leading_wildcard_creates_its_extension(
+        pg_db: str) -> None:
+    """`LIKE '%x%'` of a varchar column no extension serves in the migrations: the advice
+    creates pg_trgm, then a trigram index of the column (varchar is text to the operator
+    class), which serves the WHERE where a B-tree did not."""
+    setup = "CREATE TABLE docs (id bigint PRIMARY KEY, title varchar(80));\n" \
+            "CREATE INDEX docs_title_idx ON docs (title);"
+    sql = "WITH w AS (SELECT 1) UPDATE docs SET title = 'y' WHERE title LIKE '%t5%'"
+    (action, *_) = [a for a in effect_after(setup, sql + ";").actions
+                    if a.facts.get("where_scans_table")]
+    index = str(action.facts["where_batch_sql"])
+    assert index == ("CREATE EXTENSION IF NOT EXISTS pg_trgm;  -- in the migration before "
+                     "(its operator class is pg_trgm's)\nCREATE INDEX CONCURRENTLY ON "
+                     "public.docs USING gin (title gin_trgm_ops);")
+    assert "needs an index USING gin" in action.facts["where_unserved_text"]
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("INSERT INTO docs SELECT g, 't' || g FROM generate_series(1, 100000) g")
+        conn.execute("ANALYZE docs")
+        conn.execute("SET enable_seqscan = off")
+
+        def plan() -> str:
+            return "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+
+        assert "Seq Scan on docs" in plan()
+        for statement in index.split("\n"):
+            conn.execute(statement)
         assert "Seq Scan on docs" not in plan(), plan()
 
 

@@ -1067,6 +1067,18 @@ def expression_sql(expr: dict | None) -> str | None:
     return text
 
 
+def unprinted_note(what: str) -> str:
+    """What advice writes in place of `what` where pglast cannot print it: a comment that
+    says to write it there as the migration has it (never the word None)."""
+    return f"/* replace: {what}, as written */"
+
+
+def written_sql(expr: dict | None, what: str) -> str:
+    """`expression_sql` of `expr`, else `unprinted_note` of `what` (a tree pglast cannot
+    print: too deep, or of a node it has no printer for)."""
+    return expression_sql(expr) or unprinted_note(what)
+
+
 #: The statement `expression_sql` built last into pglast's nodes: its kind, its JSON body
 #: (held, so that `is` cannot match another body at a reused address) and its node.
 _last_statement: tuple[str, dict, object] | None = None

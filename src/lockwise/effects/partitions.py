@@ -637,15 +637,17 @@ def index_from_definition_sql(idx: Index, name: str, target: dict, old: str, new
     with its storage parameters and `tablespace_sql`, which CREATE INDEX writes before the
     WHERE; without the `;`."""
     from lockwise.catalog.replay import renamed_index_definition
-    from lockwise.effects.nodes import expression_sql
+    from lockwise.effects.nodes import written_sql
 
     definition = dict(renamed_index_definition(idx.definition, old, new) or {})
     where = definition.pop("whereClause", None)
-    head = expression_sql({"IndexStmt": {**definition, "idxname": name, "relation": target,
-                                         "concurrent": concurrent, "if_not_exists": True}})
+    head = written_sql({"IndexStmt": {**definition, "idxname": name, "relation": target,
+                                      "concurrent": concurrent, "if_not_exists": True}},
+                       f"CREATE INDEX{' CONCURRENTLY' if concurrent else ''} IF NOT EXISTS "
+                       f"{name} ON the table, with the rest of {idx.name}'s definition")
     parameters = with_storage_parameters_sql(idx.storage_parameters or ())
     return (f"{head}{' ' if parameters else ''}{parameters}{tablespace_sql}"
-            f"{' WHERE ' + str(expression_sql(where)) if where else ''}")
+            f"{' WHERE ' + written_sql(where, f'the WHERE of {idx.name}') if where else ''}")
 
 
 def range_var_tree(schema: str | None, name: str, inh: bool = True) -> dict:

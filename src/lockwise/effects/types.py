@@ -83,29 +83,33 @@ def _btree_types() -> frozenset[str]:
 
 
 def other_index_method(type_name: str | None, array: bool, op: str
-                       ) -> tuple[str, str | None] | None:
-    """The access method and operator class (None: the key type's default one) of an index
-    that serves operator `op` (`@@`, `@>`, `&&`, `%`) where no B-tree does, for a key of
-    type `type_name` (an array of it when `array`; None when not evident: judged by `op`
-    alone): GIN before GiST, a default class before another (`tags @> ARRAY['a']`: gin of
+                       ) -> tuple[str, str | None, str | None] | None:
+    """The access method, operator class (None: the key type's default one) and the
+    extension that has that class (None: built in) of an index that serves operator `op`
+    (`@@`, `@>`, `&&`, `%`, `~~` for a LIKE) where no B-tree does, for a key of type
+    `type_name` (an array of it when `array`; None when not evident: judged by `op` alone):
+    GIN before GiST, a default class before another (`tags @> ARRAY['a']`: gin of
     array_ops, the default; `name % 'x'`: gin of pg_trgm's gin_trgm_ops, text having no
-    default of GIN). None when no operator class of either serves `op` on that type."""
+    default of GIN). A class of a type the key's converts to without a function (varchar
+    to text) serves it too. None when no operator class of either serves `op` on that
+    type."""
     def fits(intype: str) -> bool:
         if type_name is None:
             return True
         if array:
             return intype == "anyarray"
-        return intype == type_name or intype == "anymultirange" and \
+        return intype == type_name or (type_name, intype) in _pairs("casts") or \
+            intype == "anymultirange" and \
             type_name.endswith("multirange") or intype == "anyrange" and \
             type_name.endswith("range") and not type_name.endswith("multirange")
 
-    found = sorted((method != "gin", not default, bool(extension), method, name)
+    found = sorted((method != "gin", not default, bool(extension), method, name, extension)
                    for method, name, default, intype, extension, ops
                    in _cast_data()["gin_gist_operator_classes"] if op in ops and fits(intype))
     if not found:
         return None
-    _, other_than_default, _, method, name = found[0]
-    return method, name if other_than_default else None
+    _, other_than_default, _, method, name, extension = found[0]
+    return method, name if other_than_default else None, extension or None
 
 
 def type_collation(name: str) -> str | None:

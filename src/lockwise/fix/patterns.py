@@ -456,14 +456,15 @@ def _statistics_sql(name: str, definition: dict, relation, old: str, new: str) -
     """CREATE STATISTICS of statistics object `name` (qualified) on the statement's table
     (`relation`, pglast's RangeVar) from its `definition`, column `old` read as `new`."""
     from lockwise.catalog.extended_statistics import renamed_statistics_definition
-    from lockwise.effects.nodes import expression_sql
+    from lockwise.effects.nodes import written_sql
     from lockwise.effects.partitions import range_var_tree
 
     schema, stat = name.split(".", 1)
-    return str(expression_sql({"CreateStatsStmt": {
+    return written_sql({"CreateStatsStmt": {
         **renamed_statistics_definition(definition, old, new),
         "defnames": [{"String": {"sval": schema}}, {"String": {"sval": stat}}],
-        "relations": [{"RangeVar": range_var_tree(relation.schemaname, relation.relname)}]}}))
+        "relations": [{"RangeVar": range_var_tree(relation.schemaname, relation.relname)}]}},
+        f"CREATE STATISTICS {name} as defined, with {old} read as {new}")
 
 
 def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, pieces: Pieces,

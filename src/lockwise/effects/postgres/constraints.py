@@ -25,10 +25,10 @@ from lockwise.effects.foreign_keys import (
 from lockwise.effects.nodes import (
     PrintedSql,
     columns_read,
-    expression_sql,
     range_var,
     strings,
     unwrap,
+    written_sql,
 )
 from lockwise.effects.partitions import partitioned_constraint_sql
 from lockwise.effects.postgres.attach import child_not_null_facts
@@ -625,8 +625,9 @@ def _partition_keys_sql(catalog: Catalog, table: str, con: dict, base: dict,
         # (the stand-in quoted, as fix's: the steps parse as they are)
         parts or [(quote_ident(f"<each partition of {table.split('.', 1)[1]}>"), name, "")],
         table_sql,
-        str(expression_sql({"Constraint": unnamed})),
-        str(expression_sql({"Constraint": {**valid, "initially_valid": True}})))
+        written_sql({"Constraint": unnamed}, f"the definition of {name}"),
+        written_sql({"Constraint": {**valid, "initially_valid": True}},
+                    f"the definition of {name}, without NOT VALID"))
     text = f"\n{NEXT_MIGRATION}\n".join(
         "\n".join(f"{sql};" for sql in step) for step in steps)
     if parts:

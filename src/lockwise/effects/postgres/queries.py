@@ -28,6 +28,7 @@ from lockwise.effects.nodes import (
     select_into,
     sequence_argument,
     strings,
+    unprinted_note,
     unwrap,
     walk,
 )
@@ -477,8 +478,9 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
             "fromClause": stmt.get("fromClause") or stmt.get("usingClause"),
             "whereClause": stmt["whereClause"], "op": "SETOP_NONE",
             "limitOption": "LIMIT_OPTION_DEFAULT"}},
-            f"SELECT FROM /* replace: the statement's {'FROM' if kind == 'update' else 'USING'}"
-            f" list, as written */ WHERE {where}")
+            "SELECT FROM " + unprinted_note(
+                f"the statement's {'FROM' if kind == 'update' else 'USING'} list")
+            + f" WHERE {where}")
         # (what the UPDATE sets is read from the matched row: inside the EXISTS)
         left = "" if kind == "delete" else str(condition.after(" AND ")) if condition else \
             _NOT_YET_UPDATED.replace(" WHERE ", " AND ", 1)

@@ -424,6 +424,10 @@ def _served(node: object, target: _Target, indexed: set[str], negated: bool = Fa
 #: A comparison with its sides swapped: `5 < a` is `a > 5`.
 _COMMUTED = {"=": "=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 
+#: The operator the server compares by for each pattern match the parser names by its kind
+#: (SIMILAR TO is made a regular expression match).
+_MATCH_OPERATORS = {"AEXPR_LIKE": "~~", "AEXPR_ILIKE": "~~*", "AEXPR_SIMILAR": "~"}
+
 #: The pattern matches whose pattern's fixed prefix a B-tree may serve: LIKE, ILIKE,
 #: SIMILAR TO (as the parser names them) and the regular expression operators.
 _PREFIXED = frozenset((*_MATCHES, "~", "~*"))
@@ -536,9 +540,10 @@ def _skipped_text(name: str, column: Column, converted: str | None) -> str:
 
 
 def _looked_up(node: object, target: _Target, negated: bool = False,
-               skipped: list[str] | None = None) -> Iterator[tuple[object, str]]:
+               skipped: list[str] | None = None) -> Iterator[tuple[object, str, object]]:
     """The keys (as written, bare) by which an index could serve condition `node` (its
-    negation when `negated`), each with its operator: what each of its conditions compares
+    negation when `negated`), each with its operator and the other side (as `_operands`
+    yields them): what each of its conditions compares
     with what reads none of the table's columns; not in those that keep the rows whose value
     differs, nor in an anti join (no index serves them). `skipped`: as `_operands` takes
     it."""
@@ -548,36 +553,42 @@ def _looked_up(node: object, target: _Target, negated: bool = False,
             yield from _looked_up(arg, target, negated, skipped)
     elif _truth(node, negated) is None and not _anti_join(node, negated) and \
             not _unindexable(node, negated):
-        yield from ((bare, op) for _, _, op, _, bare
+        yield from ((bare, op, other) for _, other, op, _, bare
                     in _operands(node, target, negated, skipped))
 
 
 def _index_elements(target: _Target, where: object, columns: tuple[str, ...]
-                    ) -> tuple[str, list]:
+                    ) -> tuple[str, list, str | None]:
     """What an index serving `where` would be, as CREATE INDEX writes it: its USING clause
-    ("" for a B-tree) and its elements. A B-tree of each key `_looked_up` finds compared by
-    its operators once (a column by its name, an expression in parentheses); else, of the
-    first key compared by an operator only GIN or GiST serves (`@@`, `@>`, `&&`, `%`), an
-    index of the method and operator class `types.other_index_method` says; else a B-tree
-    of the target's `columns` it reads."""
+    ("" for a B-tree), its elements and the extension its operator class needs (None for a
+    built-in one). A B-tree of each key `_looked_up` finds compared by its operators once
+    (a column by its name, an expression in parentheses); else, of the first key compared
+    by an operator only GIN or GiST serves (`@@`, `@>`, `&&`, `%`, a pattern match with no
+    fixed prefix: `LIKE '%x%'`), an index of the method and operator class
+    `types.other_index_method` says (pg_trgm's gin_trgm_ops for the pattern: checked on
+    18.6); else a B-tree of the target's `columns` it reads."""
     elements: list = []
     seen: set[str] = set()
-    other: tuple[str, list] | None = None
-    for bare, op in _looked_up(where, target):
+    other: tuple[str, list, str | None] | None = None
+    for bare, op, value in _looked_up(where, target):
         key = _key(bare)
-        if op not in _COMPARISONS and op not in _PREFIXED and op != "IS NULL":
+        unprefixed = op in _PREFIXED and _pattern_prefix(op, value) is False
+        if unprefixed or op not in _COMPARISONS and op not in _PREFIXED and op != "IS NULL":
             column = target.types.get(key)
             how = other_index_method(column.type_name if column is not None else None,
-                                     column is not None and column.array, op)
+                                     column is not None and column.array,
+                                     _MATCH_OPERATORS.get(op, op))
             if other is None and how is not None:
                 element = _element(target, key, bare)
                 other = (f" USING {how[0]}",
-                         [JoinedSql(element, f" {how[1]}") if how[1] else element])
-        elif key not in seen:
+                         [JoinedSql(element, f" {how[1]}") if how[1] else element], how[2])
+            if how is not None or not unprefixed:
+                continue
+        if key not in seen:
             seen.add(key)
             elements.append(_element(target, key, bare))
     if elements or other is None:
-        return "", elements or [quote_ident(column) for column in columns]
+        return "", elements or [quote_ident(column) for column in columns], None
     return other
 
 
@@ -859,15 +870,19 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                 "up to the table's last page\n-- (pg_relation_size() / "
                 "current_setting('block_size')):",
                 "where_batch_sql": batch_bound_sql(stmt, kind, _ROW_ADDRESS, qualify)}
-    using, elements = _index_elements(_typed_target(catalog, stmt, known),
-                                      stmt.get("whereClause"), columns) \
-        if known is not None else ("", [])
+    using, elements, extension = _index_elements(_typed_target(catalog, stmt, known),
+                                                 stmt.get("whereClause"), columns) \
+        if known is not None else ("", [], None)
+    # (an extension the migrations did not create may be there already: IF NOT EXISTS)
+    created = "" if not extension or extension in catalog.extensions else \
+        f"CREATE EXTENSION IF NOT EXISTS {quote_ident(extension)};  -- in the migration " \
+        f"before (its operator class is {extension}'s)\n"
     listed = [piece for i, element in enumerate(elements)
               for piece in ((", ", element) if i else (element,))]
     return {**facts, "where_batch_how_text": "index what the WHERE reads first, in a migration "
             "of its own" + (f" ({unbatchable}):" if unbatchable else
                             " (with no integer key to batch by):"),
             "where_batch_sql": JoinedSql(
-                f"CREATE INDEX CONCURRENTLY ON "
+                f"{created}CREATE INDEX CONCURRENTLY ON "
                 f"{'.'.join(map(quote_ident, table.split('.', 1)))}{using} (",
                 *(listed or ["the column the WHERE picks rows by"]), ");")}
