@@ -169,6 +169,10 @@ class _Walk(NamedTuple):
     trigger: dict | None = None
     #: Run.through: the walk reports only what the server refuses through that routine
     through: tuple[str, str] | None = None
+    #: the routines each body statement calls (`_calls`), by its tree and database: a walk
+    #: passes the same bodies again through each path that calls them; emptied whenever the
+    #: walk moves the catalog (`_judged`)
+    calls: dict | None = None
 
 
 def judge_program(stmt: Statement, run: Run, judge, catalog: Catalog,
@@ -179,7 +183,7 @@ def judge_program(stmt: Statement, run: Run, judge, catalog: Catalog,
     if not run.now:  # run later, in a session of its own (an event's; a trigger's, unknown)
         session = MySQLSession(flavour=session.flavour, version=session.version)
     walk = _Walk(stmt, judge, catalog, session, context, migration_id, directives, seen,
-                 [MAX_BODIES], run.trigger, run.through)
+                 [MAX_BODIES], run.trigger, run.through, {})
     return _judge_body(walk, run, (run.routine,) if run.routine else (),
                        stmt.span if run.at_statement else None)
 
@@ -202,7 +206,7 @@ def _judge_body(walk: _Walk, run: Run, chain: tuple, at: Span | None) -> list[Fi
             findings += judged
             if not runs:
                 continue
-        for kind, called in called_routines(sql, tree, walk.catalog, run.database):
+        for kind, called in _calls(walk, sql, tree, run.database):
             findings += _follow(walk, run, chain, (kind, called), span)
     # the stored functions its SET, RETURN, DECLARE ... DEFAULT and conditions call, each once
     functions, followed = walk.catalog.mysql_functions, set()
@@ -213,6 +217,18 @@ def _judge_body(walk: _Walk, run: Run, chain: tuple, at: Span | None) -> list[Fi
             findings += _follow(walk, run, chain, ("function", called),
                                 at or span_within(walk.stmt, offset, len(name)))
     return findings
+
+
+def _calls(walk: _Walk, sql: str, tree, database: str | None) -> list[tuple[str, dict]]:
+    """`called_routines` of the body statement `sql` (parsed as `tree`) in `database`, kept
+    by the walk until the catalog moves (the tree lives in the catalog as long)."""
+    if walk.calls is None:
+        return called_routines(sql, tree, walk.catalog, database)
+    key = (id(tree), sql, database)
+    found = walk.calls.get(key)
+    if found is None:
+        found = walk.calls[key] = called_routines(sql, tree, walk.catalog, database)
+    return found
 
 
 def _judged(walk: _Walk, run: Run, sql: str, tree, span: Span) -> tuple[list[Finding], bool]:
@@ -231,9 +247,13 @@ def _judged(walk: _Walk, run: Run, sql: str, tree, span: Span) -> tuple[list[Fin
                      for f in found]
     if refused(effect.actions):
         if run.now and drops_in_part(effect.actions, walk.session.flavour):
+            if walk.calls:
+                walk.calls.clear()
             apply_mysql_statement(walk.catalog, inner, walk.migration_id, walk.session)
         return findings, False
     if run.now:
+        if walk.calls:
+            walk.calls.clear()
         apply_mysql_statement(walk.catalog, inner, walk.migration_id, walk.session)
     return findings, True
 

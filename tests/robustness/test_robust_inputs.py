@@ -553,3 +553,45 @@ def test_many_expression_indexes_and_updates_each_normalize_an_index_once(
     _, doc = lint_json(tmp_path / "m")
     assert [f["line"] for f in findings(doc, "where-without-index")] == [count + 1]
     assert len(normalized) < count * count / 4
+
+
+def _procedure_web(count: int, fan: int) -> str:
+    """A trigger created first, then `count` procedures, each calling the next `fan` (the
+    last ones calling back to the first: cycles), each CREATE followed through the trigger."""
+    out = ["CREATE TABLE t (id int primary key);", "CREATE TABLE u (id int primary key);",
+           "DELIMITER //",
+           "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW BEGIN CALL p0(); END//"]
+    for i in range(count):
+        calls = "".join(f" CALL p{(i + j) % count}();" for j in range(1, fan + 1))
+        out.append(f"CREATE PROCEDURE p{i}() BEGIN UPDATE u SET id = id + 1;{calls} END//")
+    out += ["DELIMITER ;", "LOCK TABLES t WRITE;", "INSERT INTO t VALUES (1);", "UNLOCK TABLES;"]
+    return "\n".join(out) + "\n"
+
+
+def test_a_trigger_walk_reads_each_body_statements_calls_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A walk from a trigger through procedures that call each other (cycles too) looks up
+    what each body statement calls once, not once per path that reaches it: 300 procedures
+    each calling 40 others took 15 s. The findings are those of the walk that looks each up
+    at every path."""
+    from lockwise import lint_mysql_programs
+
+    path = write(tmp_path, "V1__web.sql", _procedure_web(30, 6))
+    looked_up = [0]
+    called_routines = lint_mysql_programs.called_routines
+
+    def counting(*args):
+        looked_up[0] += 1
+        return called_routines(*args)
+
+    monkeypatch.setattr(lint_mysql_programs, "called_routines", counting)
+    _, kept = lint_json(path, "--dialect", "mariadb", "--no-cache")
+    fewer = looked_up[0]
+    # (the same walk, each statement's calls looked up again at every path)
+    monkeypatch.setattr(lint_mysql_programs, "_calls", lambda walk, sql, tree, database:
+                        counting(sql, tree, walk.catalog, database))
+    looked_up[0] = 0
+    _, again = lint_json(path, "--dialect", "mariadb", "--no-cache")
+    assert kept == again
+    assert fewer * 5 < looked_up[0]
+    assert fewer < 40 * 31 * 8
