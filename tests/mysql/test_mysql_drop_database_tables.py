@@ -60,6 +60,10 @@ CASES = [
      "ERROR 1146 (42S02) at line 1: Table 'd.t' doesn't exist"),
     ("DROP DATABASE d; ALTER TABLE d.t PARTITION BY HASH(id) PARTITIONS 2",
      "ERROR 1146 (42S02) at line 1: Table 'd.t' doesn't exist"),
+    # MariaDB's ALTER TABLE IF EXISTS, read from its text too (fix-mysql47)
+    ("DROP DATABASE d; ALTER TABLE IF EXISTS d.t CONVERT TO CHARACTER SET utf8mb4", None),
+    ("DROP DATABASE d; ALTER TABLE IF EXISTS d.t PARTITION BY HASH(id) PARTITIONS 2", None),
+    ("ALTER TABLE IF EXISTS d.t CONVERT TO CHARACTER SET utf8mb4", None),
     ("RENAME TABLE x TO y; ALTER TABLE x CONVERT TO CHARACTER SET utf8mb4",
      "ERROR 1146 (42S02) at line 1: Table 'shop.x' doesn't exist"),
     ("DROP DATABASE d; DROP TABLE IF EXISTS d.t", None),
@@ -142,11 +146,25 @@ def test_mariadb_drops_nothing_of_a_list_with_a_table_twice(mariadb) -> None:
 @pytest.mark.parametrize("rename", ["ALTER TABLE x RENAME TO y",
                                     "ALTER TABLE x CONVERT TO CHARACTER SET utf8mb4, "
                                     "RENAME TO y",
+                                    "ALTER TABLE IF EXISTS x CONVERT TO CHARACTER SET "
+                                    "utf8mb4, RENAME TO y",
                                     "RENAME TABLE x TO y"])
 def test_a_renamed_away_table_is_missing(lint_change, rename: str) -> None:
     """Also when the ALTER is read from its text (CONVERT TO): the old name is gone."""
     report = lint_change(f"USE shop;\n{rename};\nDROP TABLE x;", "mariadb")
     assert _errors(report) == [(1051, "Unknown table 'shop.x'")], rename
+
+
+@pytest.mark.parametrize("sql", ["ALTER TABLE IF EXISTS d.t CONVERT TO CHARACTER SET utf8mb4",
+                                 "ALTER TABLE IF EXISTS d.t PARTITION BY HASH(id) PARTITIONS 2"])
+def test_alter_table_if_exists_is_mariadbs_alone(lint_change, sql: str) -> None:
+    """MariaDB reads ALTER TABLE IF EXISTS (checked above); MySQL 8 has none: its 1064
+    stays, at IF, where that server stops."""
+    assert not [f for f in lint_change(sql + ";", "mariadb").all_findings
+                if f.rule == "parse-error"]
+    (error,) = [f for f in lint_change(sql + ";", "mysql").all_findings
+                if f.rule == "parse-error"]
+    assert "error 1064 near 'IF EXISTS d.t" in error.message, error.message
 
 
 def test_a_database_re_keyed_by_use_is_not_missing(lint_change) -> None:
@@ -161,6 +179,7 @@ def test_a_database_re_keyed_by_use_is_not_missing(lint_change) -> None:
 NO_DATABASE = [
     ("ALTER TABLE b ADD COLUMN v INT", "No database selected"),
     ("ALTER TABLE b CONVERT TO CHARACTER SET utf8mb4", "No database selected"),
+    ("ALTER TABLE IF EXISTS b CONVERT TO CHARACTER SET utf8mb4", "No database selected"),
     ("DROP TABLE IF EXISTS b", "No database selected"),
     ("DROP TABLE d.t, x", "No database selected"),
     ("CREATE DATABASE shop; CREATE TABLE b (id INT)", "No database selected"),

@@ -2118,7 +2118,9 @@ _PARTITIONING = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<ta
 #: Column types that carry a character set, which CONVERT TO CHARACTER SET re-encodes.
 _TEXT_TYPES = {"tinytext", "text", "mediumtext", "longtext"}
 _STRING_TYPES = {"char", "varchar", *_TEXT_TYPES, "enum", "set"}
-_ALTER_TABLE = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})", re.I)
+#: (MariaDB's IF EXISTS: the parser refuses it under --dialect mysql)
+_ALTER_TABLE = re.compile(r"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+"
+                          rf"(?P<if_exists>IF\s+EXISTS\s+)?(?P<table>{_NAME})", re.I)
 
 
 def _clean(name: str) -> str:
@@ -2401,8 +2403,9 @@ def _command(b: _Builder, sql: str) -> None:
         if _no_database(b, [table], "ALTER TABLE"):
             return
         if b.session.locked_tables is None and _missing_tables(b.catalog, b.session, [table]):
-            _unknown_tables(b, [table], {table}, [], "ALTER TABLE")
-            return
+            if not m.group("if_exists"):
+                _unknown_tables(b, [table], {table}, [], "ALTER TABLE")
+            return  # (IF EXISTS: MariaDB does nothing, with no error)
         ops = [op for clause in alter_operations_text(sql)
                for op in _command_alter_operation(b, table, m.group("table"), clause, sql)]
         # No operation at all (`ALTER TABLE t`, its clauses aside): nothing to alter.

@@ -635,7 +635,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
 
         if (refused := refused_partition_operation(tokens, words)) is not None:
             return refused  # ADD COLUMN c INT, DROP PARTITION p0
-    return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
+    return _unknown_alter_operation(tokens, words, dialect == "mariadb") \
+        if isinstance(tree, exp.Command) else None
 
 
 def _insert_syntax(body: str, tokens: list | None) -> tuple[str, int, int] | None:
@@ -796,19 +797,35 @@ def _incomplete_clause(tokens: list, words: list[str]) -> tuple[str, int, int] |
     return None
 
 
+def alter_table_name_at(words: list[str]) -> int | None:
+    """Where the table's name starts in `words`, an `ALTER [ONLINE] [IGNORE] TABLE [IF EXISTS]
+    name ...`'s tokens (IF EXISTS: MariaDB's); None for another statement."""
+    i = 1
+    while words[i:i + 1] in (["ONLINE"], ["IGNORE"]):
+        i += 1
+    if words[:1] != ["ALTER"] or words[i:i + 1] != ["TABLE"]:
+        return None
+    return i + 3 if words[i + 1:i + 3] == ["IF", "EXISTS"] else i + 1
+
+
+def _after_name(tokens: list, i: int) -> int:
+    """The index of the token after the (dotted) name that starts at `i` of `tokens`."""
+    from sqlglot.tokens import TokenType
+
+    i += 1
+    while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
+        i += 2
+    return i
+
+
 def alter_table_clauses(tokens: list, words: list[str]) -> Iterator[tuple[list, object]]:
     """An `ALTER TABLE name ...`'s clauses (the tokens between commas outside parentheses),
     each with the comma before it (None for the first); nothing for another statement."""
     from sqlglot.tokens import TokenType
 
-    i = 1
-    while words[i:i + 1] in (["ONLINE"], ["IGNORE"]):
-        i += 1
-    if words[:1] != ["ALTER"] or words[i:i + 1] != ["TABLE"] or len(tokens) < i + 2:
+    if (name := alter_table_name_at(words)) is None or name >= len(tokens):
         return
-    i += 2
-    while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
-        i += 2
+    i = _after_name(tokens, name)
     clause: list = []
     depth = 0
     comma = None
@@ -1641,20 +1658,19 @@ def alter_operations_text(sql: str) -> list[str]:
     return found
 
 
-def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+def _unknown_alter_operation(tokens: list, words: list[str], mariadb: bool
+                             ) -> tuple[str, int, int] | None:
     """The first word of an operation of `ALTER [ONLINE] [IGNORE] TABLE name ...` that neither
     server knows (sqlglot keeps any ALTER it cannot parse as a command): the first one's, or
-    one after a comma (not a name in a list of partitions or ORDER BY columns)."""
+    one after a comma (not a name in a list of partitions or ORDER BY columns); on MySQL (not
+    `mariadb`), the IF of an ALTER TABLE IF EXISTS, which MySQL 8 does not have."""
     from sqlglot.tokens import TokenType
 
-    i = 1
-    while i < len(words) and words[i] in ("ONLINE", "IGNORE"):
-        i += 1
-    if words[:1] != ["ALTER"] or i >= len(words) or words[i] != "TABLE":
+    if (name := alter_table_name_at(words)) is None or name >= len(words):
         return None
-    i += 2  # the table's name
-    while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
-        i += 2
+    if not mariadb and words[name - 2:name] == ["IF", "EXISTS"]:
+        return 'syntax error at or near "IF"', tokens[name - 2].start, 2
+    i = _after_name(tokens, name)
     if i >= len(tokens) or tokens[i].token_type in (TokenType.COMMA, TokenType.SEMICOLON):
         return None
     # The tokenizer reads some keyword pairs as one token (`PARTITION BY`).
