@@ -3117,6 +3117,9 @@ DOCS = ("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
     ("name ~ '5'", "USING gin (name gin_trgm_ops)"),
     ("name SIMILAR TO '%55%'", "USING gin (name gin_trgm_ops)"),
     ("lower(name) LIKE '%n5%'", "USING gin ((lower(name)) gin_trgm_ops)"),
+    ("name LIKE 'n5%'", "(name text_pattern_ops)"),
+    ("name ~ '^n5'", "(name text_pattern_ops)"),
+    ("name SIMILAR TO 'n5%'", "(name text_pattern_ops)"),
     ("body = 'b5'", "(body)"),
 ])
 def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
@@ -3172,6 +3175,38 @@ def test_a_trigram_index_advised_for_a_leading_wildcard_creates_its_extension(
         assert "Seq Scan on docs" in plan()
         for statement in index.split("\n"):
             conn.execute(statement)
+        assert "Seq Scan on docs" not in plan(), plan()
+
+
+@pytest.mark.parametrize(("type_name", "opclass"), [
+    ("text", "text_pattern_ops"),
+    ("varchar(80)", "varchar_pattern_ops"),
+    ("char(10)", "bpchar_pattern_ops"),
+])
+@pytest.mark.parametrize("where", ["name LIKE 'n5%'", "name ~ '^n5'"])
+def test_the_index_advised_for_a_pattern_prefix_is_of_the_pattern_class(
+        pg_db: str, type_name: str, opclass: str, where: str) -> None:
+    """A pattern's prefix under the default collation, which a B-tree of the column does not
+    serve: the advice is a B-tree of the pattern operator class of the column's type (char(n)
+    refuses the text one), which serves it with sequential scans disabled."""
+    setup = f"CREATE TABLE docs (id bigint PRIMARY KEY, name {type_name});\n" \
+            "CREATE INDEX docs_name_idx ON docs (name);"
+    sql = f"WITH w AS (SELECT 1) UPDATE docs SET id = id WHERE {where}"
+    (action, *_) = [a for a in effect_after(setup, sql + ";").actions
+                    if a.facts.get("where_scans_table")]
+    index = str(action.facts["where_batch_sql"])
+    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs (name {opclass});"
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("INSERT INTO docs SELECT g, 'n' || g FROM generate_series(1, 100000) g")
+        conn.execute("ANALYZE docs")
+        conn.execute("SET enable_seqscan = off")
+
+        def plan() -> str:
+            return "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+
+        assert "Seq Scan on docs" in plan()
+        conn.execute(index)
         assert "Seq Scan on docs" not in plan(), plan()
 
 
