@@ -18,6 +18,7 @@ import pytest
 from effect_helpers import catalog_after, effect_after
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
+from lockwise.core.types import Action, Effect
 from lockwise.effects.context import Context
 from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.postgres import compute_effect
@@ -3117,6 +3118,9 @@ DOCS = ("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
     ("name ~ '5'", "USING gin (name gin_trgm_ops)"),
     ("name SIMILAR TO '%55%'", "USING gin (name gin_trgm_ops)"),
     ("lower(name) LIKE '%n5%'", "USING gin ((lower(name)) gin_trgm_ops)"),
+    ("name LIKE 'n5%'", "(name text_pattern_ops)"),
+    ("name ~ '^n5'", "(name text_pattern_ops)"),
+    ("name SIMILAR TO 'n5%'", "(name text_pattern_ops)"),
     ("body = 'b5'", "(body)"),
 ])
 def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
@@ -3125,15 +3129,27 @@ def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
     statement cannot be batched) is of that method and operator class: built on the server,
     it serves the WHERE with sequential scans disabled, as no B-tree of the column did."""
     sql = f"WITH w AS (SELECT 1) UPDATE docs SET name = 'y' WHERE {where}"
-    (action, *_) = [a for a in effect_after(DOCS, sql + ";").actions
-                    if a.facts.get("where_scans_table")]
+    action = _unserved(effect_after(DOCS, sql + ";"))
     index = str(action.facts["where_batch_sql"])
     assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};"
-    with _connect(pg_db) as conn:
-        conn.execute(DOCS)
-        conn.execute("INSERT INTO docs SELECT g, 'b' || g, ARRAY['t' || g], "
-                     "jsonb_build_object('k', g), to_tsvector('b' || g), int4range(g, g + 1), "
-                     "'n' || g FROM generate_series(1, 100000) g")
+    _assert_the_advice_serves(
+        pg_db, DOCS, "INSERT INTO docs SELECT g, 'b' || g, ARRAY['t' || g], "
+        "jsonb_build_object('k', g), to_tsvector('b' || g), int4range(g, g + 1), "
+        "'n' || g FROM generate_series(1, 100000) g", sql, index)
+
+
+def _unserved(effect: Effect) -> Action:
+    """The first action of `effect` whose WHERE reads its whole table."""
+    return next(a for a in effect.actions if a.facts.get("where_scans_table"))
+
+
+def _assert_the_advice_serves(db: str, setup: str, fill: str, sql: str, index: str) -> None:
+    """On database `db`, made by `setup` and filled by `fill` (analyzed), `sql` is a Seq
+    Scan of docs with sequential scans disabled, and is not once the statements of `index`
+    (one a line) have run."""
+    with _connect(db) as conn:
+        conn.execute(setup)
+        conn.execute(fill)
         conn.execute("ANALYZE docs")
         conn.execute("SET enable_seqscan = off")
 
@@ -3141,7 +3157,8 @@ def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
             return "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
 
         assert "Seq Scan on docs" in plan()
-        conn.execute(index)
+        for statement in index.split("\n"):
+            conn.execute(statement)
         assert "Seq Scan on docs" not in plan(), plan()
 
 
@@ -3153,26 +3170,37 @@ def test_a_trigram_index_advised_for_a_leading_wildcard_creates_its_extension(
     setup = "CREATE TABLE docs (id bigint PRIMARY KEY, title varchar(80));\n" \
             "CREATE INDEX docs_title_idx ON docs (title);"
     sql = "WITH w AS (SELECT 1) UPDATE docs SET title = 'y' WHERE title LIKE '%t5%'"
-    (action, *_) = [a for a in effect_after(setup, sql + ";").actions
-                    if a.facts.get("where_scans_table")]
+    action = _unserved(effect_after(setup, sql + ";"))
     index = str(action.facts["where_batch_sql"])
     assert index == ("CREATE EXTENSION IF NOT EXISTS pg_trgm;  -- in the migration before "
                      "(its operator class is pg_trgm's)\nCREATE INDEX CONCURRENTLY ON "
                      "public.docs USING gin (title gin_trgm_ops);")
     assert "needs an index USING gin" in action.facts["where_unserved_text"]
-    with _connect(pg_db) as conn:
-        conn.execute(setup)
-        conn.execute("INSERT INTO docs SELECT g, 't' || g FROM generate_series(1, 100000) g")
-        conn.execute("ANALYZE docs")
-        conn.execute("SET enable_seqscan = off")
+    _assert_the_advice_serves(
+        pg_db, setup, "INSERT INTO docs SELECT g, 't' || g FROM generate_series(1, 100000) g",
+        sql, index)
 
-        def plan() -> str:
-            return "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
 
-        assert "Seq Scan on docs" in plan()
-        for statement in index.split("\n"):
-            conn.execute(statement)
-        assert "Seq Scan on docs" not in plan(), plan()
+@pytest.mark.parametrize(("type_name", "opclass"), [
+    ("text", "text_pattern_ops"),
+    ("varchar(80)", "varchar_pattern_ops"),
+    ("char(10)", "bpchar_pattern_ops"),
+])
+@pytest.mark.parametrize("where", ["name LIKE 'n5%'", "name ~ '^n5'"])
+def test_the_index_advised_for_a_pattern_prefix_is_of_the_pattern_class(
+        pg_db: str, type_name: str, opclass: str, where: str) -> None:
+    """A pattern's prefix under the default collation, which a B-tree of the column does not
+    serve: the advice is a B-tree of the pattern operator class of the column's type (char(n)
+    refuses the text one), which serves it with sequential scans disabled."""
+    setup = f"CREATE TABLE docs (id bigint PRIMARY KEY, name {type_name});\n" \
+            "CREATE INDEX docs_name_idx ON docs (name);"
+    sql = f"WITH w AS (SELECT 1) UPDATE docs SET id = id WHERE {where}"
+    action = _unserved(effect_after(setup, sql + ";"))
+    index = str(action.facts["where_batch_sql"])
+    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs (name {opclass});"
+    _assert_the_advice_serves(
+        pg_db, setup, "INSERT INTO docs SELECT g, 'n' || g FROM generate_series(1, 100000) g",
+        sql, index)
 
 
 @pytest.mark.parametrize(("where", "said"), [

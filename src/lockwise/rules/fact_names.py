@@ -29,7 +29,7 @@ FACT_NAMES = frozenset({
     'bigserial', 'binary', 'blocked_tables_text', 'blocked_text', 'blocks_existing_table',
     'blocks_queries', 'blocks_writes', 'body_checked', 'body_indexes', 'body_loops',
     'body_makes_temporary', 'body_views', 'bool', 'boolean', 'boolop', 'boolval', 'bound_from_sql',
-    'bound_proven_by_check', 'bound_sql', 'bound_to_sql', 'branches_claimed', 'bsval',
+    'bound_proven_by_check', 'bound_sql', 'bound_to_sql', 'bpchar', 'branches_claimed', 'bsval',
     'build_waiters_text', 'builds_indexes', 'builds_indexes_text', 'by_index', 'bytea', 'c',
     'callers_dropped', 'callers_dropped_sql', 'callers_dropped_text', 'calls', 'calls_itself',
     'calls_text', 'cascade', 'casts', 'catalog', 'change', 'change_collation',

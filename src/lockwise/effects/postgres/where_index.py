@@ -566,7 +566,8 @@ def _index_elements(target: _Target, where: object, columns: tuple[str, ...]
     by an operator only GIN or GiST serves (`@@`, `@>`, `&&`, `%`, a pattern match with no
     fixed prefix: `LIKE '%x%'`), an index of the method and operator class
     `types.other_index_method` says (pg_trgm's gin_trgm_ops for the pattern: checked on
-    18.6); else a B-tree of the target's `columns` it reads."""
+    18.6); else a B-tree of the target's `columns` it reads. A key whose pattern has a fixed
+    prefix (`LIKE 'x%'`) is held by the pattern class of its type (`_pattern_class`)."""
     elements: list = []
     seen: set[str] = set()
     other: tuple[str, list, str | None] | None = None
@@ -586,10 +587,30 @@ def _index_elements(target: _Target, where: object, columns: tuple[str, ...]
                 continue
         if key not in seen:
             seen.add(key)
-            elements.append(_element(target, key, bare))
+            element = _element(target, key, bare)
+            opclass = _pattern_class(target.types.get(key)) \
+                if op in _PREFIXED and _pattern_prefix(op, value) else None
+            elements.append(JoinedSql(element, f" {opclass}") if opclass else element)
     if elements or other is None:
         return "", elements or [quote_ident(column) for column in columns], None
     return other
+
+
+#: The operator class of the pattern family (byte order) for a key of each type, by its type.
+_PATTERN_CLASSES = {"text": "text_pattern_ops", "varchar": "varchar_pattern_ops",
+                    "bpchar": "bpchar_pattern_ops"}
+
+
+def _pattern_class(column: Column | None) -> str | None:
+    """The operator class a B-tree of key `column` needs to serve the prefix of a pattern
+    (`LIKE 'x%'`, `~ '^x'`): the pattern family's for its type (checked on 18.6:
+    text_pattern_ops of text, varchar_pattern_ops of varchar, bpchar_pattern_ops of char(n),
+    which refuses the other two; with the default class each is a Seq Scan); None when the
+    column's own collation is in byte order (its default class serves the prefix, and
+    ranges too) or its type has no such class."""
+    if column is None or column.array or column.collation in _BYTE_ORDER:
+        return None
+    return _PATTERN_CLASSES.get(column.type_name)
 
 
 def _element(target: _Target, key: str, bare: object) -> str | JoinedSql:
