@@ -62,3 +62,12 @@ def made_columns(uri: str, queries: Sequence[str]) -> list[list[tuple[str, str]]
                 "WHERE attrelid = 't'::regclass AND attnum > 0 ORDER BY attnum")])
             conn.execute("DROP TABLE t")
     return seen
+
+
+def rows_read(conn: psycopg.Connection, table: str) -> int:
+    """The rows of `table` that `conn`'s open transaction has read so far, by sequential and
+    index scans: the server's own count, for tests that ask whether a statement reads a table
+    (a clock would; on a loaded machine it misleads)."""
+    return conn.execute(
+        "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0) "
+        "FROM pg_stat_xact_user_tables WHERE relname = %s", (table,)).fetchone()[0]

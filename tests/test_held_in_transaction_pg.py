@@ -13,6 +13,7 @@ import pytest
 from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
+from server_helpers import rows_read
 
 pytestmark = pytest.mark.postgres
 
@@ -40,14 +41,6 @@ def _rules(sql: str, in_transaction: bool = True) -> set[str]:
     return {f.rule for f in reports[-1].all_findings}
 
 
-def _rows_read(tx, table: str) -> int:
-    """The rows of `table` this transaction's scans have read so far (the server's own count,
-    in place of a clock: a scan of the 20,000 rows reads each one)."""
-    return tx.execute(
-        "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0) "
-        "FROM pg_stat_xact_user_tables WHERE relname = %s", (table,)).fetchone()[0]
-
-
 def _relation_locks(conn, pid: int) -> set[tuple[str, str]]:
     return set(conn.execute(
         "SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
@@ -72,10 +65,10 @@ def test_a_table_truncated_in_the_transaction_is_read_empty_as_the_server_runs_i
                 other.execute("INSERT INTO accounts VALUES (0, 'x', 1)")
             held = _relation_locks(admin, pid)
             assert ("accounts", "AccessExclusiveLock") in held
-            read = _rows_read(tx, "accounts")
+            read = rows_read(tx, "accounts")
             tx.execute(statement)
             # It reads no row: with the 20,000 rows it reads every one (60,000 for the type).
-            assert _rows_read(tx, "accounts") == read
+            assert rows_read(tx, "accounts") == read
             assert tx.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
             tx.rollback()
     assert rule not in _rules(f"TRUNCATE accounts;\n{statement}")
@@ -116,7 +109,6 @@ def test_a_drop_index_under_the_transactions_access_exclusive_waits_for_no_one(
     assert "drop-index-without-concurrently" in _rules(
         "CREATE INDEX accounts_balance_idx ON accounts (balance);\n"
         "DROP INDEX accounts_email_idx;")
-
 
 
 def test_each_drop_index_of_a_table_is_reported_when_only_drop_indexes_lock_it() -> None:
@@ -164,9 +156,9 @@ def test_a_validate_after_a_truncate_of_the_transaction_reads_no_row_and_waits_f
             tx.execute(add)
             tx.execute("TRUNCATE orders")
             held = _relation_locks(admin, pid)
-            read = _rows_read(tx, "orders")
+            read = rows_read(tx, "orders")
             tx.execute(validate)
-            assert _rows_read(tx, "orders") == read  # 20,000 with the rows
+            assert rows_read(tx, "orders") == read  # 20,000 with the rows
             added = _relation_locks(admin, pid) - held
             assert added <= {("orders", "ShareUpdateExclusiveLock"), ("users", "RowShareLock")}
             assert ("orders", "AccessExclusiveLock") in held

@@ -15,6 +15,7 @@ import pytest
 from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
+from server_helpers import rows_read
 
 pytestmark = pytest.mark.postgres
 
@@ -42,14 +43,6 @@ def _users_locks(conn, pid: int) -> set[str]:
         "AND l.relation = 'users'::regclass", (pid,)).fetchall()}
 
 
-def _rows_read(tx, table: str) -> int:
-    """The rows of `table` this transaction's scans have read so far (the server's own count,
-    in place of a clock)."""
-    return tx.execute(
-        "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0) "
-        "FROM pg_stat_xact_user_tables WHERE relname = %s", (table,)).fetchone()[0]
-
-
 def _validate(pg_db: str, fill: bool) -> tuple[int, set[str], set[str]]:
     """The rows of apps the VALIDATE reads, the locks on users held before it, and those it
     adds; checks that writes to users wait from the ADD CONSTRAINT on."""
@@ -66,9 +59,9 @@ def _validate(pg_db: str, fill: bool) -> tuple[int, set[str], set[str]]:
         with pytest.raises(psycopg.errors.LockNotAvailable):
             other.execute("INSERT INTO users VALUES (0, 'x')")
         before = _users_locks(admin, pid)
-        read = _rows_read(tx, "apps")
+        read = rows_read(tx, "apps")
         tx.execute(VALIDATE)
-        rows = _rows_read(tx, "apps") - read
+        rows = rows_read(tx, "apps") - read
         added = _users_locks(admin, pid) - before
         tx.rollback()
     return rows, before, added
