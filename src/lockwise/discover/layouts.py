@@ -16,6 +16,15 @@ from typing import TYPE_CHECKING
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
+from lockwise.discover.flyway_config import (
+    CONFIG_FILES,
+    conf_settings,
+    has_config,
+    named_here,
+    resolved,
+    setting_line,
+    toml_settings,
+)
 from lockwise.discover.manifest import MANIFEST, Warned
 from lockwise.discover.properties import flyway_lines, property_entries
 from lockwise.discover.versions import (
@@ -694,14 +703,10 @@ def _callbacks(paths: Iterable[Path], event: re.Pattern[str]) -> str:
         (p for p in paths if event.match(p.name)), key=lambda p: (p.name, p)))
 
 
-def _flyway_properties(conf: Path, keys: Iterable[str]) -> dict[str, str]:
-    """The value of each of `keys` that the properties file `conf` sets, read as Flyway reads
-    its config files (`flyway_lines`, then `property_entries`; the last of a key counts)."""
-    return _flyway_conf(conf, keys)[0]
-
-
 def _flyway_conf(conf: Path, keys: Iterable[str]) -> tuple[dict[str, str], str]:
-    """`_flyway_properties`, with the file's text (to point at a line in it)."""
+    """The value of each of `keys` that the properties file `conf` (a script config) sets,
+    read as Flyway reads its config files (`flyway_lines`, then `property_entries`; the last
+    of a key counts), with the file's text (to point at a line in it)."""
     try:
         if not _is_file(conf):
             return {}, ""
@@ -712,16 +717,6 @@ def _flyway_conf(conf: Path, keys: Iterable[str]) -> tuple[dict[str, str], str]:
             if key in keys}, text
 
 
-def _setting_line(text: str, key: str) -> int:
-    """The line of `text` (a flyway.conf, a script config or a flyway.toml) where `key` is
-    last set: the last line that starts with it (bare, quoted or after a dotted `flyway.`),
-    then `=`, `:` or whitespace; 1 when none does."""
-    pattern = re.compile(r'\s*(?:flyway\.)?"?' + re.escape(key.removeprefix("flyway."))
-                         + r'"?\s*[=:\s]')
-    lines = [number for number, line in enumerate(text.splitlines(), 1) if pattern.match(line)]
-    return lines[-1] if lines else 1
-
-
 def _refused(path: Path, text: str, key: str, value: object) -> InputError:
     """The input error of a Flyway setting whose value Flyway refuses (it does not start)."""
     wanted = "a string" if isinstance(_FLYWAY_DEFAULTS.get(key.rsplit(".", 1)[-1]), str) \
@@ -729,7 +724,7 @@ def _refused(path: Path, text: str, key: str, value: object) -> InputError:
     shown = value if isinstance(value, str) else repr(value)
     return InputError(f"{key} = {shown}: Flyway accepts only {wanted} for {key} and stops "
                       f"before it migrates anything: write {wanted}", path,
-                      _setting_line(text, key))
+                      setting_line(text, key))
 
 
 def _flyway_script_transaction(conf: Path) -> bool | None:
@@ -771,84 +766,50 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
     its own properties alone, Flyway's defaults for what they leave unset. Otherwise as
     Flyway's command line reads them from the folder it runs in (the project's, which holds the
     location or a folder above it): each from the nearest of `directory` and the folders above
-    it whose `flyway.toml` (its `[flyway]` table, Flyway 10, with the selected environment's
-    overrides: `_flyway_table`) or `flyway.conf`
-    (`flyway.`-prefixed properties) sets it, the TOML's first. Flyway's defaults otherwise.
-    Raises InputError, as Flyway stops, for a value it refuses (no boolean where it wants
-    one, no string) and for a flyway.toml that does not parse."""
+    it whose TOML files (`flyway.toml`, then `flyway.user.toml`, then the `.toml` files
+    `FLYWAY_CONFIG_FILES` names in the folder lockwise runs in: `flyway_config.toml_settings`,
+    Flyway 10, with the selected environment's overrides) or conf files (`flyway.conf`, then
+    the named others: `flyway.`-prefixed properties) set it, the TOML's first. Flyway's
+    defaults otherwise. Resolvers in a value (`${env.NAME}`) are replaced from lockwise's
+    environment. Raises InputError, as Flyway stops, for a value it refuses (no boolean where
+    it wants one, no string), for a TOML file that does not parse and for a resolver lockwise
+    cannot resolve."""
     if run is not None and run.config is None:
         return {**_FLYWAY_DEFAULTS, **run.settings}
     settings: dict[str, bool | str] = {}
     folder = Path(os.path.abspath(directory))
     for candidate in (folder, *folder.parents):
-        toml, conf = (candidate / name for name in FLYWAY_CONFIG_FILES)
-        if os.path.isfile(toml):
-            table, text = _flyway_table(toml)
-            for key, value in table.items():
-                if key not in _FLYWAY_DEFAULTS:
-                    continue
-                if (taken := _flyway_value(key, value)) is None:
-                    raise _refused(toml, text, key, value)
-                settings.setdefault(key, taken)
-        properties, text = _flyway_conf(conf, [f"flyway.{key}" for key in _FLYWAY_DEFAULTS])
-        for name, value in properties.items():
-            key = name.removeprefix("flyway.")
+        found = {key: setting for key, setting in toml_settings(candidate).items()
+                 if key in _FLYWAY_DEFAULTS}
+        found |= {name.removeprefix("flyway."): setting for name, setting in conf_settings(
+            candidate, tuple(f"flyway.{key}" for key in _FLYWAY_DEFAULTS)).items()
+            if name.removeprefix("flyway.") not in found}
+        for key, setting in found.items():
+            name = key if setting.path.suffix == ".toml" else f"flyway.{key}"
+            value = resolved(setting, name)
             if (taken := _flyway_value(key, value)) is None:
-                raise _refused(conf, text, name, value)
+                raise _refused(setting.path, setting.text, name, value)
             settings.setdefault(key, taken)
         if len(settings) == len(_FLYWAY_DEFAULTS):
             break
     return {**_FLYWAY_DEFAULTS, **settings}
 
 
-def _flyway_table(toml: Path) -> tuple[dict, str]:
-    """The Flyway settings of the flyway.toml `toml` for the environment it selects, with the
-    file's text: its `[flyway]` table (empty when it has none), each setting of the
-    environment's `flyway` table (`[environments.<name>.flyway]`, Flyway 10's overrides) in
-    its place, and the environment's own `initSql` (an environment's setting in the TOML).
-    The environment is the one `[flyway]`'s `environment` names, `default` when it names
-    none (the command line's `-environment` is set where Flyway runs: not read). Raises
-    InputError when it does not parse: Flyway does not start."""
-    from lockwise.parse.source import parse_toml
-
-    try:
-        text = toml.read_text(errors="replace")
-    except OSError:  # unreadable: as if absent
-        text = ""
-    document = parse_toml(text, toml, _NOT_FLYWAY_TOML)
-    table = _table(document, "flyway")
-    environment = _table(_table(document, "environments"),
-                         table.get("environment", _DEFAULT_ENVIRONMENT))
-    table = {**table, **_table(environment, "flyway")}
-    if "initSql" in environment:
-        table["initSql"] = environment["initSql"]
-    return table, text
-
-
-#: The environment Flyway runs when its configuration names none.
-_DEFAULT_ENVIRONMENT = "default"
-
-
-def _table(document: dict, key: object) -> dict:
-    """The TOML table `document` holds at `key`; empty when it holds none (or no table)."""
-    table = document.get(key) if isinstance(key, str) else None
-    return table if isinstance(table, dict) else {}
-
-
 def flyway_locations(folder: Path) -> list[str] | None:
     """The locations Flyway's own config files in `folder` set, None when they set none: the
-    flyway.toml's `[flyway]` `locations` (or its environment's override: `_flyway_table`; a
-    list of strings, or one string split at its commas, as the conf's), else flyway.conf's
-    `flyway.locations`. A value of another type sets nothing."""
-    toml, conf = (folder / name for name in FLYWAY_CONFIG_FILES)
-    if os.path.isfile(toml):
-        value = _flyway_table(toml)[0].get("locations")
+    TOML files' `[flyway]` `locations` (or the environment's override: `toml_settings`; a
+    list of strings, or one string split at its commas, as the conf's), else the conf files'
+    `flyway.locations`; resolvers replaced (`flyway_config.resolved`). A value of another type
+    sets nothing."""
+    setting = toml_settings(folder).get("locations")
+    if setting is not None:
+        value = resolved(setting, "locations")
         if isinstance(value, str):
             return value.split(",")
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             return value
-    value = _flyway_properties(conf, ("flyway.locations",)).get("flyway.locations")
-    return None if value is None else value.split(",")
+    setting = conf_settings(folder, ("flyway.locations",)).get("flyway.locations")
+    return None if setting is None else str(resolved(setting, "flyway.locations")).split(",")
 
 
 def _flyway_run(directory: Path) -> tuple[FlywayRun | None, list[Path]]:
@@ -862,20 +823,34 @@ def _flyway_run(directory: Path) -> tuple[FlywayRun | None, list[Path]]:
 
 
 #: Flyway's own config files, read in a location's folder and the folders above it.
-FLYWAY_CONFIG_FILES = ("flyway.toml", "flyway.conf")
+FLYWAY_CONFIG_FILES = CONFIG_FILES
 
 
 def _tool_settings() -> tuple[tuple[int, str], ...]:
-    """The files (or folders) other layouts' detection reads beside or above a history's
-    folder, as (how many folders above it, at most; the name): sqlx's Cargo.toml
-    (`_cargo_uses_sqlx`), the Hasura project's config.yaml and metadata folder
-    (`_hasura_project`), tern's tern.conf, graphile-migrate's configs and the Supabase
-    CLI's config.toml."""
+    """The files other layouts' detection reads beside or above a history's folder, as (how
+    many folders above it, at most; the name): sqlx's Cargo.toml (`_cargo_uses_sqlx`), the
+    Hasura project's config.yaml (`_hasura_project`), tern's tern.conf, graphile-migrate's
+    configs and the Supabase CLI's config.toml."""
     from lockwise.discover.graphile import CONFIGS
     from lockwise.discover.tools import SUPABASE_CONFIG, TERN_CONFIG
 
-    return ((2, CARGO_TOML), (2, HASURA_CONFIG), (2, HASURA_METADATA), (1, TERN_CONFIG),
+    return ((2, CARGO_TOML), (2, HASURA_CONFIG), (1, TERN_CONFIG),
             (1, SUPABASE_CONFIG), *((1, name) for name in CONFIGS))
+
+
+#: The folders other layouts' detection asks only whether they exist, as `_tool_settings`
+#: lists files: the Hasura project's metadata folder (`_hasura_project`), whose files it
+#: never reads.
+_TOOL_FOLDERS = ((2, HASURA_METADATA),)
+
+
+def settings_folders(folder: PurePosixPath) -> list[str]:
+    """The folders whose existence alone discovery may read to tell the layout of the history
+    in `folder` (a path relative to the top of a tree) apart (`_TOOL_FOLDERS`): a copy of the
+    tree needs them, empty, not their files. Paths relative to the same top."""
+    return [("" if str(above) == "." else f"{above.as_posix()}/") + name
+            for level, above in enumerate((folder, *folder.parents))
+            for most, name in _TOOL_FOLDERS if level <= most]
 
 
 def settings_files(folder: PurePosixPath) -> list[str]:
@@ -896,10 +871,6 @@ def settings_files(folder: PurePosixPath) -> list[str]:
                 for name in APPLICATION_FILES]
         out += [prefix + name for most, name in _tool_settings() if level <= most]
     return out
-
-
-#: Before the parser's message for a flyway.toml that does not parse.
-_NOT_FLYWAY_TOML = "Flyway does not start with this file (fix it, or remove it): "
 
 
 def _read_flyway(directory: Path) -> list[Migration]:
@@ -1270,7 +1241,8 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
             state.applications[str(root)] = _run_locations(
                 root, lambda root=root: application_runs(root) or [], root)
         keys.append(str(root))
-    if any(name in entries for name in FLYWAY_CONFIG_FILES):  # Flyway's command line's
+    # Flyway's command line's, run here
+    if any(name in entries for name in FLYWAY_CONFIG_FILES) or named_here(directory):
         key = f"{directory}{os.sep}{FLYWAY_CONFIG_FILES[0]}"
         if key not in state.applications:
             state.applications[key] = _run_locations(
@@ -1328,8 +1300,7 @@ def _application_above(path: Path, seen: set, notes: list[str],
         resources = candidate / "src" / "main" / "resources"
         in_resources_only = not any(os.path.isfile(candidate / name)
                                     for name in APPLICATION_FILES) and \
-            not (any(os.path.isfile(candidate / name) for name in FLYWAY_CONFIG_FILES)
-                 and _configures(candidate))
+            not (has_config(candidate) and _configures(candidate))
         if in_resources_only and not any(os.path.isfile(resources / name)
                                          for name in APPLICATION_FILES):
             continue

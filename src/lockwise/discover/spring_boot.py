@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.discover.dialects import database_named
+from lockwise.discover.flyway_config import has_config
 from lockwise.discover.properties import MalformedProperties, property_entries
 from lockwise.parse.source import InputError
 
@@ -524,7 +525,7 @@ def application_run(directory: Path) -> tuple[FlywayRun, list[Path]] | None:
                 (runs := application_runs(project)) is not None and \
                 (claim := _claim(runs, project, directory, fallback=False)) is not None:
             return claim
-        if os.path.isfile(candidate / "flyway.toml") or os.path.isfile(candidate / "flyway.conf"):
+        if has_config(candidate):
             # Flyway's command line, run in this folder: its `locations` when it sets them
             run = flyway_config_run(candidate)
             return None if run is None else \
@@ -546,8 +547,7 @@ def locations_below(directory: Path) -> list[Path]:
         if (run := flyway_config_run(candidate)) is not None:
             configured.append((run, config_classpath_root(candidate)))
         if not configured:
-            if os.path.isfile(candidate / "flyway.toml") or \
-                    os.path.isfile(candidate / "flyway.conf"):
+            if has_config(candidate):
                 return []  # Flyway's own files without locations: as `application_run`
             continue
         return [Path(path) for run, root in configured if run.enabled

@@ -1,0 +1,233 @@
+"""Flyway's config files beyond flyway.toml and flyway.conf: flyway.user.toml, the files
+FLYWAY_CONFIG_FILES names, and the resolvers in a setting's value (`${env.NAME}`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+from lockwise.discover import discover, discover_histories
+from lockwise.discover.layouts import flyway_locations
+from lockwise.lint import LintOptions, lint_migrations
+from lockwise.parse.source import InputError
+from tree_helpers import write
+
+#: A migration mixing a statement that takes a transaction with one that refuses it: Flyway
+#: refuses it in a transaction unless `mixed` is on.
+_MIXED = "ALTER TABLE t ADD COLUMN note text;\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n"
+#: Three migrations in two folders, their versions interleaved, the second mixed.
+_TWO_FOLDERS = {"db/a/V1__t.sql": "CREATE TABLE t (a int);\n", "db/b/V2__i.sql": _MIXED,
+                "db/a/V3__u.sql": "CREATE TABLE u (a int);\n"}
+_ONE_HISTORY = [["db/a/V1__t.sql", "db/b/V2__i.sql", "db/a/V3__u.sql"]]
+_TWO_LOCATIONS = 'locations = ["filesystem:db/a", "filesystem:db/b"]\n'
+
+
+@pytest.fixture(autouse=True)
+def _no_named_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests set the variables they read; the ones of the shell running them do not
+    count."""
+    for name in ("FLYWAY_CONFIG_FILES", "MIGRATIONS", "MIXED", "LOCK_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _histories(root: Path) -> list[list[str]]:
+    return [[m.path.relative_to(root).as_posix() for m in migrations]
+            for _, migrations in discover_histories(root, notes=[], dialect="postgresql")]
+
+
+def _all_rules(migrations: list) -> set[str]:
+    return {f.rule for report in lint_migrations(migrations, LintOptions())
+            for f in report.all_findings}
+
+
+def _mixed(root: Path) -> bool:
+    """Whether the history of `db/b` runs the mixed migration with `mixed` on."""
+    return "concurrently-in-transaction" not in _all_rules(discover(root / "db" / "b"))
+
+
+def _lint(target: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", "json", str(target)])
+    if result.exit_code != 2:
+        json.loads(result.stdout)
+    return result.exit_code, result.stderr
+
+
+# --- flyway.user.toml -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("files", "mixed"), [
+    ({"flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}",
+      "flyway.user.toml": "[flyway]\nmixed = true\n"}, True),
+    ({"flyway.toml": '[flyway]\nlocations = ["filesystem:db/a"]\nmixed = true\n',
+      "flyway.user.toml": f"[flyway]\n{_TWO_LOCATIONS}"}, True),
+    ({"flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}mixed = true\n",
+      "flyway.user.toml": "[flyway]\nmixed = false\n"}, False),
+    ({"flyway.user.toml": f"[flyway]\n{_TWO_LOCATIONS}mixed = true\n"}, True),
+    ({"flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}"
+                     "[environments.dev.flyway]\nmixed = true\n",
+      "flyway.user.toml": '[flyway]\nenvironment = "dev"\n'}, True),
+    ({"flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}"
+                     "[environments.default.flyway]\nmixed = true\n",
+      "flyway.user.toml": "[environments.default]\nurl = \"jdbc:postgresql://db/app\"\n"}, True),
+], ids=["user-adds", "user-locations-replace", "user-wins", "user-alone",
+        "user-selects-environment", "environment-tables-merge"])
+def test_flyway_user_toml_is_merged_over_flyway_toml(
+        tmp_path: Path, files: dict[str, str], mixed: bool) -> None:
+    """Flyway 10 loads flyway.user.toml after flyway.toml from the folder it runs in: each
+    setting of the user's file replaces flyway.toml's, tables merge key by key."""
+    write(tmp_path, {**_TWO_FOLDERS, **files})
+    assert _histories(tmp_path) == _ONE_HISTORY
+    assert _mixed(tmp_path) is mixed
+
+
+@pytest.mark.parametrize(("user", "line"), [
+    ("[flyway]\nmixed = true\nmixed = false\n", 3),
+    ("[flyway]\n\nmixed = \"yes\"\n", 3),
+], ids=["does-not-parse", "refused-value"])
+def test_a_flyway_user_toml_flyway_refuses_is_an_input_error(
+        tmp_path: Path, user: str, line: int) -> None:
+    """Flyway stops on it: lint names flyway.user.toml and the line, exit 2."""
+    write(tmp_path, {**_TWO_FOLDERS, "flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}",
+                     "flyway.user.toml": user})
+    with pytest.raises(InputError) as caught:
+        discover(tmp_path / "db" / "b")
+    assert caught.value.path == tmp_path / "flyway.user.toml"
+    assert caught.value.line == line
+    code, stderr = _lint(tmp_path)
+    assert code == 2 and "flyway.user.toml" in stderr and "Traceback" not in stderr
+
+
+# --- resolvers ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("files", [
+    {"flyway.toml": '[flyway]\nlocations = ["filesystem:${env.MIGRATIONS}/a", '
+                    '"filesystem:${env.MIGRATIONS}/b"]\nmixed = "${env.MIXED}"\n'},
+    {"flyway.toml": '[flyway]\nlocations = "filesystem:${ env.MIGRATIONS }/a,'
+                    'filesystem:${env.MIGRATIONS}/b"\n'
+                    '[environments.default.flyway]\nmixed = "${env.MIXED}"\n'},
+    {"flyway.conf": "flyway.locations=filesystem:${MIGRATIONS}/a,filesystem:${MIGRATIONS}/b\n"
+                    "flyway.mixed=${MIXED}\n"},
+], ids=["toml", "toml-string-and-override", "conf"])
+def test_environment_variables_in_settings_are_resolved(
+        tmp_path: Path, files: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`${env.NAME}` in flyway.toml (Flyway's environment variable resolver) and `${NAME}`
+    in flyway.conf are replaced by the variable of the environment lockwise runs in."""
+    monkeypatch.setenv("MIGRATIONS", "db")
+    monkeypatch.setenv("MIXED", "true")
+    write(tmp_path, {**_TWO_FOLDERS, **files})
+    assert _histories(tmp_path) == _ONE_HISTORY
+    assert _mixed(tmp_path)
+
+
+def test_an_init_sql_from_the_environment_sets_the_lock_timeout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment's initSql, resolved, runs before each migration."""
+    monkeypatch.setenv("LOCK_TIMEOUT", "5s")
+    write(tmp_path, {"db/V1__t.sql": "ALTER TABLE t ADD COLUMN note text;\n",
+                     "flyway.toml": "[environments.default]\n"
+                                    "initSql = \"SET lock_timeout = '${env.LOCK_TIMEOUT}';\"\n"})
+    [migration] = discover(tmp_path / "db")
+    assert migration.init_sql == "SET lock_timeout = '5s';"
+
+
+@pytest.mark.parametrize(("text", "locations"), [
+    ('[flyway]\nlocations = ["filesystem:$${env.MIGRATIONS}"]\n',
+     ["filesystem:${env.MIGRATIONS}"]),
+    ('[flyway]\nlocations = ["!{filesystem:${env.MIGRATIONS}}"]\n',
+     ["filesystem:${env.MIGRATIONS}"]),
+    ('[flyway]\nlocations = ["filesystem:db/v${env.MIGRATIONS:d}"]\n', ["filesystem:db/v12"]),
+    ('[flyway]\nlocations = ["filesystem:db/${env.MIGRATIONS:a}"]\n', ["filesystem:db/dbv"]),
+], ids=["escaped", "verbatim", "digits-filter", "letters-filter"])
+def test_resolver_escapes_and_filters(tmp_path: Path, text: str, locations: list[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """As Flyway reads them: `$${...}` and a whole `!{...}` are taken as written; a filter
+    after `:` keeps ASCII digits (`d`) or letters (`a`) of the variable's value."""
+    monkeypatch.setenv("MIGRATIONS", "db-v1.2")
+    write(tmp_path, {"flyway.toml": text})
+    assert flyway_locations(tmp_path) == locations
+
+
+@pytest.mark.parametrize(("files", "name", "line", "named"), [
+    ({"flyway.toml": '[flyway]\n\nlocations = ["filesystem:${env.MIGRATIONS}/a"]\n'},
+     "flyway.toml", 3, "MIGRATIONS"),
+    ({"flyway.conf": "flyway.url=jdbc:postgresql://db/app\n"
+                     "flyway.locations=filesystem:db/a,filesystem:${MIGRATIONS}/b\n"},
+     "flyway.conf", 2, "MIGRATIONS"),
+    ({"flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}",
+      "flyway.user.toml": '[flyway]\nmixed = "${env.MIXED}"\n'},
+     "flyway.user.toml", 2, "MIXED"),
+    ({"flyway.toml": '[flyway]\nlocations = ["filesystem:${vault.migrations}"]\n'},
+     "flyway.toml", 2, "vault"),
+], ids=["toml-unset", "conf-unset", "user-toml-unset", "other-resolver"])
+def test_an_unresolvable_setting_is_an_input_error(
+        tmp_path: Path, files: dict[str, str], name: str, line: int, named: str) -> None:
+    """A variable not set where lockwise runs (or a secrets store it does not read) leaves
+    the setting unknown: an input error at the file and line, naming the variable, exit 2;
+    not a location read as empty."""
+    write(tmp_path, {**_TWO_FOLDERS, **files})
+    with pytest.raises(InputError) as caught:
+        discover(tmp_path / "db" / "b")
+    assert (caught.value.path, caught.value.line) == (tmp_path / name, line)
+    assert named in caught.value.message
+    code, stderr = _lint(tmp_path)
+    assert code == 2 and f"{name}:{line}" in stderr and named in stderr, stderr
+
+
+# --- FLYWAY_CONFIG_FILES --------------------------------------------------------------------
+
+@pytest.mark.parametrize(("files", "named", "mixed"), [
+    ({"conf/flyway.conf": "flyway.locations=filesystem:db/a,filesystem:db/b\n"
+                          "flyway.mixed=true\n"}, "conf/flyway.conf", True),
+    ({"flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}",
+      "conf/ci.toml": "[flyway]\nmixed = true\n"}, "conf/ci.toml", True),
+    ({"flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}mixed = true\n",
+      "flyway.user.toml": "[flyway]\nmixed = true\n",
+      "conf/ci.toml": "[flyway]\nmixed = false\n"}, " conf/none.toml , conf/ci.toml", False),
+    ({"conf/a.toml": f"[flyway]\n{_TWO_LOCATIONS}",
+      "conf/b.toml": "[flyway]\nmixed = true\n"}, "conf/a.toml,conf/b.toml", True),
+], ids=["conf-alone", "toml-over-flyway-toml", "last-named-wins", "two-named"])
+def test_flyway_config_files_are_read_in_the_folder_lockwise_runs_in(
+        tmp_path: Path, files: dict[str, str], named: str, mixed: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """FLYWAY_CONFIG_FILES, set for lockwise as for the Flyway run it checks, names config
+    files loaded after the folder's own (flyway.toml, flyway.user.toml), relative to the
+    folder both run in; their locations are relative to it too."""
+    write(tmp_path, {**_TWO_FOLDERS, **files, "conf/none.toml": ""})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLYWAY_CONFIG_FILES", named)
+    assert _histories(tmp_path) == _ONE_HISTORY
+    assert [m.path.name for m in discover(tmp_path / "db" / "b")] == \
+        ["V1__t.sql", "V2__i.sql", "V3__u.sql"]
+    assert _mixed(tmp_path) is mixed
+    code, _ = _lint(Path("db"))
+    assert code in (0, 1)
+
+
+def test_flyway_config_files_are_not_read_for_a_run_elsewhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The named files configure a run in the folder lockwise runs in (and the locations
+    below it), not one in a folder beside it (a project linted from outside it)."""
+    write(tmp_path, {"project/" + path: sql for path, sql in _TWO_FOLDERS.items()})
+    write(tmp_path, {"project/flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}",
+                     "ci/ci.toml": "[flyway]\nmixed = true\n"})
+    monkeypatch.chdir(tmp_path / "ci")
+    monkeypatch.setenv("FLYWAY_CONFIG_FILES", "ci.toml")
+    assert not _mixed(tmp_path / "project")
+    monkeypatch.chdir(tmp_path / "project")
+    monkeypatch.setenv("FLYWAY_CONFIG_FILES", "../ci/ci.toml")
+    assert _mixed(tmp_path / "project")
+
+
+def test_a_named_config_file_that_does_not_exist_is_an_input_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run would read a file lockwise cannot: exit 2, naming the variable and file."""
+    write(tmp_path, _TWO_FOLDERS)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLYWAY_CONFIG_FILES", "conf/flyway.conf")
+    code, stderr = _lint(Path("db"))
+    assert code == 2, stderr
+    assert "FLYWAY_CONFIG_FILES" in stderr and "conf/flyway.conf" in stderr
+    assert "Traceback" not in stderr
