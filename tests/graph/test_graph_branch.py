@@ -921,6 +921,46 @@ def test_base_revision_reads_other_tools_settings_above_the_folder(
     assert {m.layout for m in on_main} == {layout}
 
 
+def test_base_revision_unpacks_no_file_of_hasura_s_metadata(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Discovery asks only whether a Hasura project's metadata folder exists: `--base REF`
+    makes it empty instead of unpacking its files (a project's may be thousands), and REF's
+    migrations are still read as Hasura's."""
+    import io
+    import tarfile
+
+    from lockwise.graph import git
+
+    repo = empty_repo(tmp_path)
+    metadata = {f"hasura/metadata/databases/default/tables/public_t{i}.yaml": f"table: t{i}\n"
+                for i in range(200)}
+    write(repo, {**metadata, "hasura/config.yaml": "version: 3\n",
+                 "hasura/migrations/default/1_t/up.sql": "CREATE TABLE t (a int);\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "branch point")
+    _git(repo, "branch", "feature")
+    write(repo, {"hasura/migrations/default/2_u/up.sql": "CREATE TABLE u (a int);\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "main moves on")
+    _git(repo, "checkout", "-q", "feature")
+    unpacked: list[str] = []
+    archive = git._archive
+
+    def counted(top: Path, rev: str, paths: list[str]) -> bytes:
+        data = archive(top, rev, paths)
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            unpacked.extend(member.name for member in tar.getmembers() if member.isfile())
+        return data
+
+    monkeypatch.setattr(git, "_archive", counted)
+    location = repo / "hasura" / "migrations" / "default"
+    comparison = compare_with_base(location, discover(location), "main", None)
+    on_main = [m for m in comparison.history if str(m.path).startswith("main:")]
+    assert [(m.name, m.layout) for m in on_main] == [("u", "hasura")]
+    assert sorted(unpacked) == ["hasura/config.yaml", "hasura/migrations/default/1_t/up.sql",
+                                "hasura/migrations/default/2_u/up.sql"]
+
+
 def test_base_revision_reads_flyway_conf_locations_at_ref(tmp_path: Path) -> None:
     """`--base REF` reads the other locations REF's flyway.conf names, with its settings."""
     repo = empty_repo(tmp_path)

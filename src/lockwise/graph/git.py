@@ -88,13 +88,16 @@ def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
     Read with the files above `rel` that discovery takes the history's settings from at
     `rev` (flyway.conf, application.yml, ...), and with the other locations of a Flyway run
     those name, as the working tree's history is."""
-    from lockwise.discover.layouts import settings_files
+    from lockwise.discover.layouts import settings_files, settings_folders
 
     spec = rel.as_posix() or "."
     settings = _existing(top, rev, settings_files(PurePosixPath(spec)))
     if spec != "." and not _existing(top, rev, [spec]):
         return []  # the directory did not exist yet at that revision
     archive = _archive(top, rev, [spec, *settings])
+    # (made empty: discovery asks whether they exist, and Hasura's metadata may be thousands
+    # of files)
+    folders = _existing_folders(top, rev, settings_folders(PurePosixPath(spec)))
 
     def locations(tmp: Path) -> bytes | None:
         """git's tar of the other locations the settings name, once they are unpacked."""
@@ -105,10 +108,10 @@ def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
     folder = _in_memory_folder()
     if folder is not None:
         try:
-            return _unpacked(archive, folder, rev, label, rel, layout, locations)
+            return _unpacked(archive, folder, rev, label, rel, layout, locations, folders)
         except OSError:
             pass  # a small or full /dev/shm (a container's is 64 MB): the disk, as usual
-    return _unpacked(archive, None, rev, label, rel, layout, locations)
+    return _unpacked(archive, None, rev, label, rel, layout, locations, folders)
 
 
 def _existing(top: Path, rev: str, paths: list[str]) -> list[str]:
@@ -116,6 +119,14 @@ def _existing(top: Path, rev: str, paths: list[str]) -> list[str]:
     `rev`."""
     listed = _git(["ls-tree", "-z", "--name-only", rev, "--", *paths], top)
     return [path for path in listed.split("\0") if path]
+
+
+def _existing_folders(top: Path, rev: str, paths: list[str]) -> list[str]:
+    """Those of `paths` (relative to the repository's top) that are folders at `rev`."""
+    listed = _git(["ls-tree", "-z", rev, "--", *paths], top) if paths else ""
+    # each entry: `<mode> <type> <object>\t<path>`
+    return [path for entry in listed.split("\0") if entry
+            for head, _, path in [entry.partition("\t")] if head.split(" ")[1:2] == ["tree"]]
 
 
 def _archive(top: Path, rev: str, paths: list[str]) -> bytes:
@@ -174,10 +185,12 @@ def _tree_paths(top: Path, rev: str, rel: Path, others: list[str] | None = None)
 
 def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Path,
               layout: str | None,
-              more: Callable[[Path], bytes | None] | None = None) -> list[Migration]:
+              more: Callable[[Path], bytes | None] | None = None,
+              empty: list[str] | None = None) -> list[Migration]:
     """The migrations of `archive` (git's tar of `rel` at `rev`), unpacked into a temporary
     folder in `folder` (None: the system's default), with their paths as `label:rel/...`.
-    `more`: the tar of further files, given the folder the first is unpacked in."""
+    `more`: the tar of further files, given the folder the first is unpacked in; `empty`:
+    folders made there without their files (relative paths)."""
     # Imported here: every `lockwise lint` imports this module, only --base reads a tree.
     import io
     import tarfile
@@ -203,6 +216,8 @@ def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Pat
                                         shown(Path(tmp, exc.tarinfo.name))) from None
 
         extract(archive)
+        for made in empty or []:
+            os.makedirs(os.path.join(tmp, made), exist_ok=True)
         if more is not None and (further := more(Path(tmp))) is not None:
             extract(further)
         root = Path(tmp) / rel
