@@ -219,6 +219,8 @@ def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
     ("rules_dir = ''\n", "rules_dir", 1, "`rules_dir` must name paths, not ''"),
     ("stats = ' '\n", "stats", 1, "`stats` must name paths, not ' '"),
     ("profile = \"\\u0000\"\n", "profile", 1, "`profile` must name paths, not '\\x00'"),
+    ("pg_version = 16\nflyway_config_files = ['conf/none.conf']\n", "flyway_config_files", 2,
+     "`flyway_config_files` names conf/none.conf, which is not a file"),
     # An override's key is placed in its own table and named as the entry's, not taken for
     # the top-level key of the same name.
     ("fail_on = 'safe'\n\n[[overrides]]\npath = 'db/*'\nfail_on = 'x'\n", "fail_on", 5,

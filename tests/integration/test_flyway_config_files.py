@@ -4,6 +4,8 @@ FLYWAY_CONFIG_FILES names, and the resolvers in a setting's value (`${env.NAME}`
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from typer.testing import CliRunner
 
 from lockwise.cli.app import app
 from lockwise.discover import discover, discover_histories
+from lockwise.discover.flyway_config import configure
 from lockwise.discover.layouts import flyway_locations
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.source import InputError
@@ -27,11 +30,13 @@ _TWO_LOCATIONS = 'locations = ["filesystem:db/a", "filesystem:db/b"]\n'
 
 
 @pytest.fixture(autouse=True)
-def _no_named_files(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_named_files(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The tests set the variables they read; the ones of the shell running them do not
-    count."""
+    count, nor a lockwise config an earlier command read."""
     for name in ("FLYWAY_CONFIG_FILES", "MIGRATIONS", "MIXED", "LOCK_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
+    yield
+    configure(Path("."), [])
 
 
 def _histories(root: Path) -> list[list[str]]:
@@ -231,3 +236,19 @@ def test_a_named_config_file_that_does_not_exist_is_an_input_error(
     assert code == 2, stderr
     assert "FLYWAY_CONFIG_FILES" in stderr and "conf/flyway.conf" in stderr
     assert "Traceback" not in stderr
+
+
+def test_lockwise_config_names_flyway_config_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`flyway_config_files` in lockwise's config names the files a Flyway run in the
+    config's folder is given (`-configFiles`), relative to the config, wherever lint runs."""
+    write(tmp_path, {**_TWO_FOLDERS, "lockwise.toml": 'flyway_config_files = "conf/ci.conf"\n',
+                     "conf/ci.conf": "flyway.locations=filesystem:db/a,filesystem:db/b\n"
+                                     "flyway.mixed=true\n"})
+    monkeypatch.chdir(tmp_path / "db")
+    result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", "json", "."])
+    report = json.loads(result.stdout)
+    assert [Path(os.path.normpath(tmp_path / "db" / m["path"])).relative_to(tmp_path).as_posix()
+            for m in report["migrations"]] == _ONE_HISTORY[0]
+    rules = {f["rule"] for m in report["migrations"] for f in m["findings"]}
+    assert "concurrently-in-transaction" not in rules

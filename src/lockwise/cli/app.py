@@ -139,12 +139,15 @@ def command_config(config_file: Path | None) -> "Config":
     """The config in force for a command (`--config`, else the nearest one); a broken one is
     an input error (exit 2)."""
     from lockwise.config import load_config
+    from lockwise.discover.flyway_config import configure
 
     try:
-        return load_config(config_file)
+        config = load_config(config_file)
     except InputError as exc:
         fail_input(exc)
         raise  # unreachable: fail_input exits
+    configure(config.root, config.flyway_config_files)
+    return config
 
 
 class OutputFormat(str, Enum):

@@ -71,6 +71,7 @@ KEYS: dict[str, str] = {
     "profile": "a path to a machine profile from `lockwise calibrate`",
     "allow_out_of_order": "true or false",
     "history_table": "the executor's history table, `table` or `schema.table`",
+    "flyway_config_files": "a path or a list of paths of Flyway config files",
 }
 OVERRIDE_KEYS = {"path", "select", "ignore", "fail_on"}
 
@@ -121,6 +122,9 @@ class Config:
     allow_out_of_order: bool | None = None
     #: The executor's history table, as --history-table names it (validated).
     history_table: str | None = None
+    #: The config files Flyway's command line, run in the config's folder, is given
+    #: (`-configFiles`): read after that folder's own (discover/flyway_config.py).
+    flyway_config_files: list[Path] = field(default_factory=list)
     #: Each path above as the config wrote it (it is resolved from the config's folder):
     #: what an error placed at its key names.
     written: dict[Path, str] = field(default_factory=dict)
@@ -432,6 +436,13 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
             if not isinstance(value, str):
                 raise r.bad(key, value, "a path (string)")
             config.profile = r.paths(key, value, config.written)[0]
+        elif key == "flyway_config_files":
+            config.flyway_config_files = r.paths(key, value, config.written)
+            for path in config.flyway_config_files:
+                if not path.is_file():
+                    raise r.fail(key, f"`{key}` names {config.written[path]}, which is not a "
+                                      "file: name each Flyway config file relative to the "
+                                      "config file")
     if config.dialect is not None:
         _check_dialect_keys(r, raw, config.dialect)
     return config

@@ -4,15 +4,20 @@ Flyway 10 loads `flyway.toml` and then `flyway.user.toml` (the per-user file kep
 version control) from the folder it runs in, then the files `FLYWAY_CONFIG_FILES` and
 `-configFiles` name; every setting of a later file replaces the same setting of an earlier one
 (tables merge key by key). The legacy `flyway.conf` is read the same way (the folder's, then
-the named `.conf` files). Resolvers in a value (`${env.NAME}` in TOML, `${NAME}` in a conf)
-are replaced from the environment lockwise runs in; one lockwise cannot resolve is an input
-error at the file and line that sets the value.
+the named `.conf` files). lockwise cannot see Flyway's command line: it reads
+`FLYWAY_CONFIG_FILES` from its own environment (a run in the folder lockwise runs in), and its
+config's `flyway_config_files` as the `-configFiles` of a run in the config's folder.
+
+Resolvers in a value (`${env.NAME}` in TOML, `${NAME}` in a conf) are replaced from the
+environment lockwise runs in; one lockwise cannot resolve is an input error at the file and
+line that sets the value.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from contextvars import ContextVar
 from pathlib import Path
 from typing import NamedTuple
 
@@ -64,11 +69,36 @@ def named_files() -> tuple[Path, ...]:
     return tuple(out)
 
 
+#: The Flyway config files lockwise's own config names (`flyway_config_files`), with the
+#: folder of that config, where the Flyway run they configure runs: (folder, files).
+_CONFIGURED: ContextVar[tuple[str, tuple[Path, ...]]] = ContextVar(
+    "lockwise_flyway_config_files", default=("", ()))
+
+
+def configure(folder: Path, files: list[Path]) -> None:
+    """Take `files` (lockwise's `flyway_config_files`) as the `-configFiles` of a Flyway run
+    in `folder` (the folder of lockwise's config), for the discovery that follows."""
+    _CONFIGURED.set((os.path.abspath(folder), tuple(files)))
+
+
 def named_here(folder: Path | str) -> bool:
-    """Whether `FLYWAY_CONFIG_FILES` is set and `folder` is the one lockwise runs in: the
-    named files are the configuration of a Flyway run there."""
-    return bool(os.environ.get(CONFIG_FILES_VARIABLE)) and \
-        os.path.abspath(folder) == os.getcwd()
+    """Whether config files are named for a Flyway run in `folder`: `FLYWAY_CONFIG_FILES`
+    when it is the folder lockwise runs in, lockwise's `flyway_config_files` when it is the
+    folder of lockwise's config."""
+    where = os.path.abspath(folder)
+    configured, files = _CONFIGURED.get()
+    return bool(files) and where == configured or \
+        bool(os.environ.get(CONFIG_FILES_VARIABLE)) and where == os.getcwd()
+
+
+def _named(folder: Path) -> list[Path]:
+    """The files named for a run in `folder` (`named_here`), in the order Flyway loads them:
+    the environment's, then lockwise's config's (as `-configFiles`, after the variable's)."""
+    where = os.path.abspath(folder)
+    configured, files = _CONFIGURED.get()
+    out = list(named_files()) if os.environ.get(CONFIG_FILES_VARIABLE) and \
+        where == os.getcwd() else []
+    return out + (list(files) if where == configured else [])
 
 
 def config_files(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -79,7 +109,7 @@ def config_files(folder: Path) -> tuple[list[Path], list[Path]]:
     tomls = [folder / name for name in TOML_FILES if os.path.isfile(folder / name)]
     confs = [folder / CONF_FILE] if os.path.isfile(folder / CONF_FILE) else []
     if named_here(folder):
-        for path in named_files():
+        for path in _named(folder):
             (tomls if path.suffix == ".toml" else confs).append(path)
     return tomls, confs
 
