@@ -252,3 +252,17 @@ def test_lockwise_config_names_flyway_config_files(
             for m in report["migrations"]] == _ONE_HISTORY[0]
     rules = {f["rule"] for m in report["migrations"] for f in m["findings"]}
     assert "concurrently-in-transaction" not in rules
+
+
+def test_a_missing_named_file_stops_no_other_tool_s_lint(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variable is Flyway's: a file it names that is missing is said for Flyway's
+    migrations only, not for a project of another tool linted where it is set."""
+    write(tmp_path, {"db/migrations/001_t.up.sql": "CREATE TABLE t (a int);\n",
+                     "db/migrations/001_t.down.sql": "DROP TABLE t;\n"})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLYWAY_CONFIG_FILES", "conf/flyway.conf")
+    code, stderr = _lint(Path("db/migrations"))
+    assert code in (0, 1), stderr
+    code, stderr = _lint(Path("db"))
+    assert code in (0, 1), stderr

@@ -115,9 +115,10 @@ def config_files(folder: Path) -> tuple[list[Path], list[Path]]:
 
 
 def has_config(folder: Path) -> bool:
-    """Whether Flyway's command line finds config files when run in `folder`."""
-    tomls, confs = config_files(folder)
-    return bool(tomls or confs)
+    """Whether Flyway's command line finds config files when run in `folder`: its own, or
+    named ones (whether they exist is said where their settings are read, for Flyway's
+    migrations only: a named file that is missing stops no other tool's lint)."""
+    return any(os.path.isfile(folder / name) for name in CONFIG_FILES) or named_here(folder)
 
 
 def _read(path: Path) -> str:
