@@ -266,3 +266,12 @@ def test_a_missing_named_file_stops_no_other_tool_s_lint(
     assert code in (0, 1), stderr
     code, stderr = _lint(Path("db"))
     assert code in (0, 1), stderr
+
+
+def test_a_setting_a_nearer_folder_sets_is_not_resolved_above(tmp_path: Path) -> None:
+    """Each setting comes from the nearest folder that sets it: the same setting in a folder
+    above is not read, so its variable need not be set."""
+    write(tmp_path, {"flyway.toml": '[flyway]\nmixed = "${env.MIXED}"\n',
+                     "project/flyway.toml": "[flyway]\nmixed = true\n",
+                     "project/db/V1__i.sql": _MIXED})
+    assert "concurrently-in-transaction" not in _all_rules(discover(tmp_path / "project" / "db"))

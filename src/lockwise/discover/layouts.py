@@ -785,11 +785,13 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
             candidate, tuple(f"flyway.{key}" for key in _FLYWAY_DEFAULTS)).items()
             if name.removeprefix("flyway.") not in found}
         for key, setting in found.items():
+            if key in settings:  # a nearer folder's: this one's is not read
+                continue
             name = key if setting.path.suffix == ".toml" else f"flyway.{key}"
             value = resolved(setting, name)
             if (taken := _flyway_value(key, value)) is None:
                 raise _refused(setting.path, setting.text, name, value)
-            settings.setdefault(key, taken)
+            settings[key] = taken
         if len(settings) == len(_FLYWAY_DEFAULTS):
             break
     return {**_FLYWAY_DEFAULTS, **settings}
