@@ -19,8 +19,8 @@ import os
 import re
 from contextvars import ContextVar
 from pathlib import Path
-from typing import NamedTuple
 
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.discover.properties import flyway_lines, property_entries
 from lockwise.parse.source import InputError, parse_toml, path_error
 
@@ -40,13 +40,16 @@ DEFAULT_ENVIRONMENT = "default"
 _NOT_FLYWAY_TOML = "Flyway does not start with this file (fix it, or remove it): "
 
 
-class Setting(NamedTuple):
+class Setting:
     """A setting's value, with the file that sets it last and that file's text (to point at
-    its line)."""
+    its line). (A plain class: making a NamedTuple at import costs every lint's start.)"""
 
-    value: object
-    path: Path
-    text: str
+    __slots__ = ("path", "text", "value")
+
+    def __init__(self, value: object, path: Path, text: str) -> None:
+        self.value = value
+        self.path = path
+        self.text = text
 
 
 def named_files() -> tuple[Path, ...]:
@@ -173,7 +176,7 @@ def toml_settings(folder: Path) -> dict[str, Setting]:
             for key, value in places(document)[rank].items():
                 out[key] = Setting(value, path, text)
     # the merged value (a table of several files is theirs together), from the last setter
-    return {key: setting._replace(value=_final(merged, name, key, setting.value))
+    return {key: Setting(_final(merged, name, key, setting.value), setting.path, setting.text)
             for key, setting in out.items()}
 
 
@@ -215,11 +218,11 @@ def setting_line(text: str, key: str) -> int:
 
 #: A TOML value's resolver, as Flyway's PropertyResolverContextImpl finds one: `${name.key}`
 #: (`$${...}` escapes it), the key optionally followed by `:` and a filter.
-_TOML_RESOLVER = re.compile(r"\${1,2}\{[^.]+\.[^.]+\}")
+_TOML_RESOLVER = lazy_compile(r"\${1,2}\{[^.]+\.[^.]+\}")
 #: A whole TOML value Flyway takes as written: `!{...}`.
-_VERBATIM = re.compile(r"!\{.*\}", re.DOTALL)
+_VERBATIM = lazy_compile(r"!\{.*\}", re.DOTALL)
 #: An environment variable in a conf file, as Flyway's ConfigUtils expands them: `${NAME}`.
-_CONF_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+_CONF_VARIABLE = lazy_compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
 def resolved(setting: Setting, key: str) -> object:
