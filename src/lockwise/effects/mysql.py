@@ -3217,9 +3217,12 @@ def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
 #: The statements whose names need a database (_unqualified_names reads their trees): not
 #: USE, CREATE / DROP DATABASE, SET ... (sqlglot's exp names).
 _NAMING_STATEMENTS = frozenset({"Alter", "Create", "Drop", "Insert", "Update", "Delete",
-                                "TruncateTable", "Select", "Union", "Except", "Intersect"})
-#: The objects of a CREATE / DROP / ALTER that live in a database.
-_NAMED_KINDS = frozenset({"TABLE", "INDEX", "VIEW"})
+                                "TruncateTable", "Select", "Union", "Except", "Intersect",
+                                "Analyze"})
+#: The objects of a CREATE / DROP / ALTER that live in a database, as sqlglot reads them (a
+#: stored program's CREATE is a command; DROP FUNCTION may name a UDF, which needs none:
+#: `DROP FUNCTION IF EXISTS f` runs with no database selected, checked on MariaDB 10.11).
+_NAMED_KINDS = frozenset({"TABLE", "INDEX", "VIEW", "TRIGGER", "PROCEDURE"})
 #: The words a statement starts with, up to the kind of object it names (`CREATE UNIQUE
 #: INDEX`, `INSERT INTO`, `LOCK TABLES`), else its first word (`UPDATE`, `SELECT`).
 _STATEMENT_WORDS = re.compile(
@@ -3230,16 +3233,21 @@ _STATEMENT_WORDS = re.compile(
 def _unqualified_names(expr, sql: str, program: dict | None) -> list[str]:
     """The names of tables, views and stored programs that the statement writes without a
     database, which the server looks up in the session's database (as written, lower case):
-    every table a DDL, DML or query statement names (not a CTE's, nor DROP INDEX's index),
+    every table a DDL, DML or query statement names (not a CTE's, DROP INDEX's index, nor the
+    table a foreign key references: that one is error 1005, errno 150, on MariaDB 10.11),
     RENAME TABLE's old and new names, LOCK TABLES' tables, a stored program's name and a
-    trigger's table, and the table of a CREATE INDEX, DROP INDEX, OPTIMIZE or ALTER TABLE
-    read from its text."""
+    trigger's table, CALL's procedure, and the table of a CREATE INDEX, DROP INDEX, OPTIMIZE
+    or ALTER TABLE read from its text."""
     from sqlglot import exp
+
+    from lockwise.effects.mysql_callers import CALL
 
     if program is not None:
         names = [program.get("name") or "", program.get("table") or ""]
     elif isinstance(expr, exp.Command):
-        if _RENAME_TABLE.match(sql):
+        if m := CALL.match(sql):
+            names = [_clean(m.group(1))]
+        elif _RENAME_TABLE.match(sql):
             names = [name for pair in _rename_pairs(sql, _clean) for name in pair]
         elif _LOCK_TABLES.match(sql):
             names = [_clean(m.group("name")) for m in read_lock_tables(sql)[0]]
@@ -3252,10 +3260,12 @@ def _unqualified_names(expr, sql: str, program: dict | None) -> list[str]:
             not isinstance(expr, exp.Create | exp.Drop | exp.Alter) or
             (expr.args.get("kind") or "").upper() in _NAMED_KINDS):
         ctes = {cte.alias.lower() for cte in expr.find_all(exp.CTE)}
-        index = {id(t) for t in expr.args.get("tables") or ()} if isinstance(
-            expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "INDEX" else set()
+        skipped = {id(t) for node in expr.find_all(exp.Reference) for t in
+                   node.find_all(exp.Table)}
+        if isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "INDEX":
+            skipped |= {id(t) for t in expr.args.get("tables") or ()}
         names = [t.name.lower() for t in expr.find_all(exp.Table) if not t.db and t.name and
-                 id(t) not in index and t.name.lower() not in ctes | {"dual"}]
+                 id(t) not in skipped and t.name.lower() not in ctes | {"dual"}]
     else:
         return []
     return [name.lower() for name in names if name and "." not in name]
@@ -3266,9 +3276,10 @@ def _no_database(b: _Builder, expr, sql: str, program: dict | None) -> bool:
     session has none selected, as DROP DATABASE of its own database leaves it: the server
     refuses it with 1046 "No database selected" (ALTER, DROP and CREATE TABLE, IF EXISTS or
     not, CREATE and DROP INDEX, RENAME TABLE (either name), INSERT, REPLACE, UPDATE, DELETE,
-    TRUNCATE, SELECT, LOCK TABLES, CREATE VIEW (its name or a table it reads), CREATE TRIGGER
-    (its name or its table), ALTER TABLE d.t RENAME TO bare; a CREATE DATABASE of the name
-    again does not select it; checked on MariaDB 10.11). Acts and says so."""
+    TRUNCATE, SELECT, LOCK TABLES, OPTIMIZE and ANALYZE TABLE, CREATE VIEW (its name or a
+    table it reads), CREATE TRIGGER (its name or its table), DROP TRIGGER, CREATE and DROP
+    PROCEDURE, CALL, ALTER TABLE d.t RENAME TO bare; a CREATE DATABASE of the name again does
+    not select it; checked on MariaDB 10.11). Acts and says so."""
     dropped = b.session.database_dropped
     if dropped is None or not (bare := _unqualified_names(expr, sql, program)):
         return False
