@@ -187,6 +187,45 @@ NO_DATABASE = [
     ("ALTER TABLE d.t ADD COLUMN v INT", None),
     ("CREATE TABLE d.v (id INT)", None),
     ("USE d; DROP TABLE t", None),
+    # every other statement that names a table without its database (fix-mysql48)
+    ("CREATE INDEX i ON b (id)", "No database selected"),
+    ("CREATE UNIQUE INDEX i USING BTREE ON b (id)", "No database selected"),
+    ("CREATE INDEX i ON d.t (id); DROP INDEX i ON b", "No database selected"),
+    ("CREATE INDEX i ON d.t (id); DROP INDEX i ON d.t", None),
+    ("RENAME TABLE b TO c", "No database selected"),
+    ("RENAME TABLE d.t TO c", "No database selected"),
+    ("RENAME TABLE d.t TO d.c", None),
+    ("ALTER TABLE d.t RENAME TO c", "No database selected"),
+    ("INSERT INTO b VALUES (1)", "No database selected"),
+    ("REPLACE INTO b VALUES (1)", "No database selected"),
+    ("INSERT INTO d.t SELECT id FROM b", "No database selected"),
+    ("INSERT INTO d.t VALUES (1)", None),
+    ("UPDATE b SET id = 1", "No database selected"),
+    ("UPDATE d.t SET id = 1", None),
+    ("DELETE FROM b", "No database selected"),
+    ("DELETE FROM d.t", None),
+    ("TRUNCATE TABLE b", "No database selected"),
+    ("SELECT id FROM b", "No database selected"),
+    ("SELECT 1 FROM DUAL", None),
+    ("LOCK TABLES b WRITE", "No database selected"),
+    ("LOCK TABLES d.t WRITE", None),
+    ("CREATE VIEW v AS SELECT 1", "No database selected"),
+    ("CREATE VIEW d.v AS SELECT id FROM b", "No database selected"),
+    ("CREATE VIEW d.v AS SELECT id FROM d.t", None),
+    ("CREATE TABLE d.n LIKE b", "No database selected"),
+    ("CREATE TRIGGER tr BEFORE INSERT ON b FOR EACH ROW SET NEW.id = 1",
+     "No database selected"),
+    ("CREATE TRIGGER tr BEFORE INSERT ON d.t FOR EACH ROW SET NEW.id = 1",
+     "No database selected"),
+    ("CREATE TRIGGER d.tr BEFORE INSERT ON d.t FOR EACH ROW SET NEW.id = 1", None),
+    ("DROP TRIGGER IF EXISTS tr", "No database selected"),
+    ("CREATE PROCEDURE p() SELECT 1", "No database selected"),
+    ("CALL p()", "No database selected"),
+    ("DROP PROCEDURE IF EXISTS p", "No database selected"),
+    ("DROP FUNCTION IF EXISTS f", None),  # (a UDF's name needs no database)
+    ("DROP TEMPORARY TABLE IF EXISTS tmp", "No database selected"),
+    ("OPTIMIZE TABLE b", "No database selected"),
+    ("ANALYZE TABLE b", "No database selected"),
 ]
 
 
@@ -208,6 +247,23 @@ def test_what_mariadb_answers_with_no_database(mariadb, sql: str, error: str | N
     ran = mariadb.run(f"USE shop; DROP DATABASE shop; {sql}", "mysql")
     assert (f"ERROR 1046 (3D000) at line 1: {error}" in ran.stderr) if error else \
         ran.returncode == 0, (sql, ran.stderr)
+
+
+REFERENCES_BARE = "CREATE TABLE d.n (id INT, p_id INT, FOREIGN KEY (p_id) REFERENCES b (id))"
+
+
+def test_a_key_referencing_a_bare_name_is_not_1046(lint_change) -> None:
+    """The server answers 1005 (errno 150) for it, not 1046 (checked below): no 1046."""
+    report = lint_change(f"USE shop;\nDROP DATABASE shop;\n{REFERENCES_BARE};", "mariadb")
+    assert "mysql-no-database-selected" not in {f.rule for f in report.all_findings}
+
+
+def test_mariadb_answers_1005_for_a_key_referencing_a_bare_name(mariadb) -> None:
+    for database in ("d", "shop", "other"):
+        assert mariadb.run(f"DROP DATABASE IF EXISTS {database}", "mysql").returncode == 0
+    assert mariadb.run(SETUP, "mysql").returncode == 0
+    ran = mariadb.run(f"USE shop; DROP DATABASE shop; {REFERENCES_BARE}", "mysql")
+    assert "ERROR 1005 (HY000)" in ran.stderr and "errno: 150" in ran.stderr, ran.stderr
 
 
 def test_a_list_naming_a_table_twice_only_in_one_database_is_left_alone(lint_change) -> None:

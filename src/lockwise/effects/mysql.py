@@ -2400,8 +2400,6 @@ def _command(b: _Builder, sql: str) -> None:
         from lockwise.parse.mysql import alter_operations_text
 
         table = b.key(_clean(m.group("table")))
-        if _no_database(b, [table], "ALTER TABLE"):
-            return
         if b.session.locked_tables is None and _missing_tables(b.catalog, b.session, [table]):
             if not m.group("if_exists"):
                 _unknown_tables(b, [table], {table}, [], "ALTER TABLE")
@@ -2850,7 +2848,8 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
     b.written, b.qualified = _written_names(sql), dict(qualified)
     held = session.locked_tables
     try:
-        _classify(b, expr, sql, session)
+        if not _no_database(b, expr, sql, tree.get("program")):
+            _classify(b, expr, sql, session)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError):
         # A tree shape sqlglot produced that the classifier does not know: read the text.
         b = _Builder(session, catalog)
@@ -3215,18 +3214,80 @@ def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
     b.act("mysql_unknown_table", facts)
 
 
-def _no_database(b: _Builder, tables: list[str], statement: str) -> bool:
-    """A statement naming a table of `tables` (catalog keys) without its database while the
+#: The statements whose names need a database (_unqualified_names reads their trees): not
+#: USE, CREATE / DROP DATABASE, SET ... (sqlglot's exp names).
+_NAMING_STATEMENTS = frozenset({"Alter", "Create", "Drop", "Insert", "Update", "Delete",
+                                "TruncateTable", "Select", "Union", "Except", "Intersect",
+                                "Analyze"})
+#: The objects of a CREATE / DROP / ALTER that live in a database, as sqlglot reads them (a
+#: stored program's CREATE is a command; DROP FUNCTION may name a UDF, which needs none:
+#: `DROP FUNCTION IF EXISTS f` runs with no database selected, checked on MariaDB 10.11).
+_NAMED_KINDS = frozenset({"TABLE", "INDEX", "VIEW", "TRIGGER", "PROCEDURE"})
+#: The words a statement starts with, up to the kind of object it names (`CREATE UNIQUE
+#: INDEX`, `INSERT INTO`, `LOCK TABLES`), else its first word (`UPDATE`, `SELECT`).
+_STATEMENT_WORDS = re.compile(
+    r"\s*((?:\w+\s+){0,3}?(?:TABLES?|INDEX|VIEW|TRIGGER|PROCEDURE|FUNCTION|EVENT|INTO|FROM)\b"
+    r"|\w+)", re.I)
+
+
+def _unqualified_names(expr, sql: str, program: dict | None) -> list[str]:
+    """The names of tables, views and stored programs that the statement writes without a
+    database, which the server looks up in the session's database (as written, lower case):
+    every table a DDL, DML or query statement names (not a CTE's, DROP INDEX's index, nor the
+    table a foreign key references: that one is error 1005, errno 150, on MariaDB 10.11),
+    RENAME TABLE's old and new names, LOCK TABLES' tables, a stored program's name and a
+    trigger's table, CALL's procedure, and the table of a CREATE INDEX, DROP INDEX, OPTIMIZE
+    or ALTER TABLE read from its text."""
+    from sqlglot import exp
+
+    from lockwise.effects.mysql_callers import CALL
+
+    if program is not None:
+        names = [program.get("name") or "", program.get("table") or ""]
+    elif isinstance(expr, exp.Command):
+        if m := CALL.match(sql):
+            names = [_clean(m.group(1))]
+        elif _RENAME_TABLE.match(sql):
+            names = [name for pair in _rename_pairs(sql, _clean) for name in pair]
+        elif _LOCK_TABLES.match(sql):
+            names = [_clean(m.group("name")) for m in read_lock_tables(sql)[0]]
+        elif m := (_CREATE_INDEX.match(sql) or _DROP_INDEX.match(sql) or _OPTIMIZE.match(sql)
+                   or _ALTER_TABLE.match(sql)):
+            names = [_clean(m.group("table"))]
+        else:
+            return []
+    elif type(expr).__name__ in _NAMING_STATEMENTS and (
+            not isinstance(expr, exp.Create | exp.Drop | exp.Alter) or
+            (expr.args.get("kind") or "").upper() in _NAMED_KINDS):
+        ctes = {cte.alias.lower() for cte in expr.find_all(exp.CTE)}
+        skipped = {id(t) for node in expr.find_all(exp.Reference) for t in
+                   node.find_all(exp.Table)}
+        if isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "INDEX":
+            skipped |= {id(t) for t in expr.args.get("tables") or ()}
+        names = [t.name.lower() for t in expr.find_all(exp.Table) if not t.db and t.name and
+                 id(t) not in skipped and t.name.lower() not in ctes | {"dual"}]
+    else:
+        return []
+    return [name.lower() for name in names if name and "." not in name]
+
+
+def _no_database(b: _Builder, expr, sql: str, program: dict | None) -> bool:
+    """A statement naming a table, view or stored program without its database while the
     session has none selected, as DROP DATABASE of its own database leaves it: the server
-    refuses it with 1046 "No database selected" (ALTER TABLE, DROP TABLE and CREATE TABLE,
-    IF EXISTS or not; a CREATE DATABASE of the name again does not select it; checked on
-    MariaDB 10.11). Acts and says so."""
+    refuses it with 1046 "No database selected" (ALTER, DROP and CREATE TABLE, IF EXISTS or
+    not, CREATE and DROP INDEX, RENAME TABLE (either name), INSERT, REPLACE, UPDATE, DELETE,
+    TRUNCATE, SELECT, LOCK TABLES, OPTIMIZE and ANALYZE TABLE, CREATE VIEW (its name or a
+    table it reads), CREATE TRIGGER (its name or its table), DROP TRIGGER, CREATE and DROP
+    PROCEDURE, CALL, ALTER TABLE d.t RENAME TO bare; a CREATE DATABASE of the name again does
+    not select it; checked on MariaDB 10.11). Acts and says so."""
     dropped = b.session.database_dropped
-    bare = [t for t in tables if "." not in t]
-    if dropped is None or not bare:
+    if dropped is None or not (bare := _unqualified_names(expr, sql, program)):
         return False
+    words = _STATEMENT_WORDS.match(sql)
     b.act("mysql_no_database_selected", {
-        **b.table_facts(bare[0]), "statement_text": statement, "dropped_database": dropped,
+        **b.table_facts(bare[0]), "statement_text": " ".join(
+            words.group(1).upper().split()) if words else "",
+        "dropped_database": dropped,
         "error_code": 1046, "server_error": "No database selected",
         "fix_sql": f"-- USE a database before this statement, or write the table's database "
                    f"in its name\n-- (DROP DATABASE {dropped} left the session in none)"})
@@ -3262,8 +3323,6 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
 
     if isinstance(expr, exp.Alter) and (expr.args.get("kind") or "").upper() == "TABLE":
         table = _table_name(expr.this)
-        if _no_database(b, [table], "ALTER TABLE"):
-            return
         if not expr.args.get("exists") and session.locked_tables is None and \
                 _missing_tables(b.catalog, session, [table]):
             _unknown_tables(b, [table], {table}, [], "ALTER TABLE")
@@ -3272,8 +3331,6 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
     elif isinstance(expr, exp.Create):
         kind = (expr.args.get("kind") or "").upper()
         if kind == "TABLE":
-            if _no_database(b, [_table_name(expr.this)], "CREATE TABLE"):
-                return
             _create_table(b, expr)
         elif kind == "INDEX":
             index = expr.this
@@ -3298,7 +3355,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             b.act("drop_temporary_table", {})
         elif kind == "TABLE":
             tables = [_table_name(t) for t in _dropped_tables(expr)]
-            if _no_database(b, tables, "DROP TABLE") or _listed_twice(b, expr, tables):
+            if _listed_twice(b, expr, tables):
                 return
             missing = _missing_tables(b.catalog, session, tables)
             dropped, refusals = _drop_outcome(b.catalog, session, tables, missing)

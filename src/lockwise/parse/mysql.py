@@ -50,16 +50,18 @@ _PARTITION_OPERATION = (r"(ADD|DROP|TRUNCATE|COALESCE|REORGANIZE|EXCHANGE|ANALYZ
 #: One after another clause (`ADD COLUMN x INT, ADD PARTITION (...)`: sqlglot stops at its
 #: list; kept as a command, where mariadb_refusals says where the server stops).
 _LATER_PARTITION_OPERATION = re.compile(rf",\s*{_PARTITION_OPERATION}", re.IGNORECASE)
+#: `ALTER [ONLINE] [IGNORE] TABLE [IF EXISTS] name `, up to the first operation (IF EXISTS:
+#: MariaDB's; _other_servers_syntax refuses it where the server has none).
+_ALTER_TABLE_NAMED = r"ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+(IF\s+EXISTS\s+)?\S+\s+"
 #: Valid statements sqlglot cannot parse: partition maintenance, DROP INDEX with an
 #: ALGORITHM= / LOCK= clause, MariaDB's ALTER INDEX ... IGNORED, LOCK TABLE, CREATE INDEX with
 #: its index type before ON. Kept as commands
 #: (effects/mysql.py reads their text).
 _SQLGLOT_GAPS = re.compile(
-    rf"\s*(ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s+{_PARTITION_OPERATION}"
+    rf"\s*({_ALTER_TABLE_NAMED}{_PARTITION_OPERATION}"
     r"|DROP\s+INDEX\s+\S+\s+ON\s+\S+\s+(ALGORITHM|LOCK)\b"
     # MariaDB's ALTER INDEX i [NOT] IGNORED (MySQL's VISIBLE / INVISIBLE sqlglot reads)
-    r"|ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s+ALTER\s+(INDEX|KEY)\s+\S+\s+(NOT\s+)?"
-    r"IGNORED\b"
+    rf"|{_ALTER_TABLE_NAMED}ALTER\s+(INDEX|KEY)\s+\S+\s+(NOT\s+)?IGNORED\b"
     r"|LOCK\s+TABLES?\s"  # LOCK TABLE (sqlglot knows LOCK TABLES only as a command)
     # CREATE INDEX i USING {BTREE | HASH} ON t (...): sqlglot reads the index type only after
     # the columns, and keeps that form as a command too (effects/mysql.py reads both)
@@ -635,7 +637,7 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
 
         if (refused := refused_partition_operation(tokens, words)) is not None:
             return refused  # ADD COLUMN c INT, DROP PARTITION p0
-    return _unknown_alter_operation(tokens, words, dialect == "mariadb") \
+    return _unknown_alter_operation(tokens, words) \
         if isinstance(tree, exp.Command) else None
 
 
@@ -1042,6 +1044,10 @@ _IGNORED_INDEX_FROM = (10, 6)
 #: MariaDB's IF [NOT] EXISTS on a column, index, foreign key or partition of an ALTER TABLE
 #: arrived in 10.0.2 (MDEV-318; the knowledge base's ALTER TABLE).
 _ALTER_IF_EXISTS_FROM = (10, 0, 2)
+#: MariaDB's ALTER TABLE IF EXISTS name (and RENAME TABLE IF EXISTS) arrived in 10.5.2 (the
+#: knowledge base's "MariaDB 10.5.2 Release Notes"); MySQL 8 has none (its manual's grammar,
+#: "ALTER TABLE Statement", 15.1.9 in 8.4).
+_ALTER_TABLE_IF_EXISTS_FROM = (10, 5, 2)
 #: After these words of an ALTER TABLE (or CREATE INDEX), IF [NOT] EXISTS is MariaDB's alone
 #: (the tokenizer reads `PRIMARY KEY` and `FOREIGN KEY` as one token each).
 IF_EXISTS_AFTER = frozenset({"ADD", "DROP", "COLUMN", "INDEX", "KEY", "CHANGE", "MODIFY",
@@ -1065,6 +1071,9 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
     if words[:1] not in (["ALTER"], ["CREATE"]):
         return None
     functional = functional_key_parts(tokens, words)
+    # (the IF of ALTER TABLE IF EXISTS name: two words before alter_table_name_at's name)
+    name = alter_table_name_at(words) or 0
+    table_if = name - 2 if words[name - 2:name] == ["IF", "EXISTS"] else -1
     typed = mariadb_types(tokens, words) if MARIADB_TYPE_WORDS.search(" ".join(words)) else []
     for i, (tok, word) in enumerate(zip(tokens, words, strict=True)):
         previous = words[i - 1] if i else ""
@@ -1121,6 +1130,11 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                      "generated column instead")
         elif i in functional and version < FUNCTIONAL_KEY_PARTS_FROM:
             found = "functional key parts arrived in MySQL 8.0.13"
+        elif i == table_if and (not mariadb or
+                                (*version, 0, 0)[:3] < _ALTER_TABLE_IF_EXISTS_FROM):
+            found = ("ALTER TABLE IF EXISTS arrived in MariaDB 10.5.2" if mariadb else
+                     "MariaDB's ALTER TABLE IF EXISTS; MySQL has none") + \
+                ": write ALTER TABLE without it, where the table is known to exist"
         elif mariadb and word == "IF" and previous in IF_EXISTS_AFTER and \
                 words[0] == "ALTER" and (*version, 0, 0)[:3] < _ALTER_IF_EXISTS_FROM:
             found = ("ALTER TABLE's IF [NOT] EXISTS arrived in MariaDB 10.0.2; before it, "
@@ -1658,18 +1672,15 @@ def alter_operations_text(sql: str) -> list[str]:
     return found
 
 
-def _unknown_alter_operation(tokens: list, words: list[str], mariadb: bool
-                             ) -> tuple[str, int, int] | None:
-    """The first word of an operation of `ALTER [ONLINE] [IGNORE] TABLE name ...` that neither
-    server knows (sqlglot keeps any ALTER it cannot parse as a command): the first one's, or
-    one after a comma (not a name in a list of partitions or ORDER BY columns); on MySQL (not
-    `mariadb`), the IF of an ALTER TABLE IF EXISTS, which MySQL 8 does not have."""
+def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    """The first word of an operation of `ALTER [ONLINE] [IGNORE] TABLE [IF EXISTS] name ...`
+    that neither server knows (sqlglot keeps any ALTER it cannot parse as a command): the
+    first one's, or one after a comma (not a name in a list of partitions or ORDER BY
+    columns)."""
     from sqlglot.tokens import TokenType
 
     if (name := alter_table_name_at(words)) is None or name >= len(words):
         return None
-    if not mariadb and words[name - 2:name] == ["IF", "EXISTS"]:
-        return 'syntax error at or near "IF"', tokens[name - 2].start, 2
     i = _after_name(tokens, name)
     if i >= len(tokens) or tokens[i].token_type in (TokenType.COMMA, TokenType.SEMICOLON):
         return None
