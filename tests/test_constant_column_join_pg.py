@@ -60,3 +60,103 @@ def test_a_join_on_a_column_written_since_or_of_another_migration_is_no_constant
 def test_a_join_that_also_matches_another_column_of_the_table_is_no_constant() -> None:
     sql = ADD + JOIN.replace(";", " AND intents.payment_id = attempts.payment_id;")
     assert all("every row or none" not in m for _, m in _findings(sql))
+
+
+#: ADD COLUMN ... DEFAULT 'xxx' in a DO block: plain, IF NOT EXISTS, and under a guard the
+#: catalog answers (the table's schema named: no table of its name elsewhere matters).
+_ADD_IN_BLOCK = "DO $$ BEGIN {} END $$;\n".format
+_GUARD = ("IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+          "'public' AND table_name = 'intents' AND column_name = 'active_attempt_id') THEN {} "
+          "END IF;").format
+_DO_BLOCK_ADDS = [
+    _ADD_IN_BLOCK(ADD.strip()),
+    _ADD_IN_BLOCK(ADD.strip().replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS")),
+    _ADD_IN_BLOCK(_GUARD(ADD.strip())),
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("add", _DO_BLOCK_ADDS)
+def test_a_join_on_a_column_a_do_block_added_with_a_constant_updates_every_row_or_none(
+        pg_db: str, add: str) -> None:
+    """A DO block's ADD COLUMN ... DEFAULT that runs whenever the block does gives every row
+    that one value, as the plain statement does (checked on 18.6: the join updates 0 rows,
+    then all 1,000 once one attempt holds 'xxx')."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + "INSERT INTO intents SELECT g, 'p' || g FROM generate_series(1, "
+                     "1000) g; INSERT INTO attempts SELECT 'a' || g, 'p' || g FROM "
+                     "generate_series(1, 1000) g;")
+        conn.execute(add)
+        assert conn.execute("SELECT count(DISTINCT active_attempt_id) FROM intents"
+                            ).fetchone() == (1,)
+        updated = []
+        for extra in ("", "INSERT INTO attempts VALUES ('a0', 'xxx')"):
+            if extra:
+                conn.execute(extra)
+            with conn.transaction():
+                updated.append(conn.execute(JOIN).rowcount)
+                raise psycopg.Rollback()
+        assert updated == [0, 1000]
+    [(_, message)] = _findings(add + JOIN)
+    assert "every row or none" in message and "intents.active_attempt_id" in message
+
+
+@pytest.mark.postgres
+def test_a_do_blocks_add_column_if_not_exists_of_a_column_there_keeps_its_values(
+        pg_db: str) -> None:
+    """IF NOT EXISTS finds the column there (checked on 18.6: it keeps its 1,000 values, and
+    the join updates the rows that match): no constant."""
+    import psycopg
+
+    setup = SETUP.replace("payment_id text);", "payment_id text, active_attempt_id text);", 1)
+    add = _DO_BLOCK_ADDS[1]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(setup + "INSERT INTO intents SELECT g, 'p' || g, 'p' || g FROM "
+                     "generate_series(1, 1000) g; INSERT INTO attempts SELECT 'a' || g, "
+                     "'p' || g FROM generate_series(1, 10) g;")
+        conn.execute(add)
+        assert conn.execute("SELECT count(DISTINCT active_attempt_id) FROM intents"
+                            ).fetchone() == (1000,)
+        assert conn.execute(JOIN).rowcount == 10
+    from lockwise.catalog.model import Catalog
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(add + JOIN, "0002_change.sql")],
+                              LintOptions(pg_version=18), Catalog())
+    assert all("every row or none" not in f.message for f in reports[-1].all_findings)
+
+
+@pytest.mark.parametrize("add", [
+    # an IF the catalog does not decide (the table's name may be another schema's too)
+    _ADD_IN_BLOCK(_GUARD(ADD.strip()).replace("table_schema = 'public' AND ", "")),
+    _ADD_IN_BLOCK(f"IF random() > 0.5 THEN {ADD.strip()} END IF;"),
+    # a block with an EXCEPTION clause undoes its statements when it catches an error
+    _ADD_IN_BLOCK(f"{ADD.strip()} EXCEPTION WHEN duplicate_column THEN NULL;"),
+    # written since, in the block, by dynamic SQL, or by a later block
+    _ADD_IN_BLOCK(f"{ADD.strip()} UPDATE intents SET active_attempt_id = payment_id;"),
+    _ADD_IN_BLOCK(f"{ADD.strip()} EXECUTE 'UPDATE intents SET active_attempt_id = "
+                  "payment_id';"),
+    _ADD_IN_BLOCK(ADD.strip()) + _ADD_IN_BLOCK(
+        "UPDATE intents SET active_attempt_id = payment_id;"),
+    ADD + _ADD_IN_BLOCK("UPDATE intents SET active_attempt_id = payment_id;"),
+    # a volatile default, a column without one
+    _ADD_IN_BLOCK(ADD.strip().replace("'xxx'", "gen_random_uuid()::text")),
+    _ADD_IN_BLOCK(ADD.strip().replace(" NOT NULL DEFAULT 'xxx'", "")),
+])
+def test_a_do_blocks_column_not_sure_to_be_constant_is_no_constant(add: str) -> None:
+    found = _findings(add + JOIN)
+    assert found and all("every row or none" not in m for _, m in found), add
+
+
+def test_a_block_that_writes_no_table_keeps_the_constant_columns_before_it() -> None:
+    found = _findings(ADD + _ADD_IN_BLOCK("PERFORM 1;") + JOIN)
+    assert any("every row or none" in m for _, m in found)
+
+
+def test_the_join_in_the_block_that_added_the_column_updates_every_row_or_none() -> None:
+    found = _findings(_ADD_IN_BLOCK(ADD.strip() + " " + JOIN))
+    assert any("every row or none" in m for _, m in found), found
