@@ -556,12 +556,12 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
     # The aggregates the migrations before each batched one made (the replay's), which its
     # batched DELETE may not compute over its table: planned again with them.
     known: dict[str, frozenset[str]] = {}
-    made: list[frozenset[str]] = [frozenset()]
+    made: list[frozenset[str]] = [frozenset()]  # (those the migrations so far made)
 
     def before_next(report: MigrationReport) -> None:
-        if report.migration.id in batched and made[-1]:
-            known[report.migration.id] = made[-1]
-        made.append(frozenset(catalog.aggregates))
+        if report.migration.id in batched and made[0]:
+            known[report.migration.id] = made[0]
+        made[0] = frozenset(catalog.aggregates)
 
     reports = lint_migrations(to_lint, options, catalog, on_report=before_next,
                               one_run=frozenset(plans))
