@@ -565,7 +565,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     migration_findings: list[Finding] = []
     all_directives: list[Directive] = list(file_directives)
     migration_findings += input_findings(judge, parsed, base, migration.up_sql)
-    migration_findings += misplaced_batch_directives(judge, parsed, base)
+    migration_findings += misplaced_batch_directives(judge, parsed, base,
+                                                     aggregates=ctx.catalog.aggregates)
 
     reports: list[StatementReport] = []
     #: The statements' own ignore directives, and the statement that added each foreign key
@@ -795,7 +796,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      **session.statement_facts(effect, stmt.index, ctx.empty_tables),
                      **effect_facts(effect, ctx.catalog, ctx.new_tables, ctx.empty_tables),
                      **_long_identifier_facts(stmt, effect),
-                     "batch_directive": batched_by_apply(stmt),
+                     "batch_directive": batched_by_apply(stmt, ctx.catalog.aggregates),
                      "last_statement": stmt.index + 1 == base["statement_count"],
                      # an action a DO block runs says True; one of CREATE SCHEMA's
                      # elements, which element it is (its position as written)
@@ -1407,20 +1408,24 @@ def input_findings(judge: Judge, parsed: ParsedFile, base: dict,
 
 
 def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict,
-                               mysql: bool = False) -> list[Finding]:
+                               mysql: bool = False,
+                               aggregates: Collection[str] = ()) -> list[Finding]:
     """Each batch directive on a statement `lockwise apply` cannot run in batches (it refuses
     the migration), at the directive: a DO block marked so runs as written (it batches itself,
     as `lockwise fix` writes it). Of a MySQL or MariaDB migration (`mysql`), each: apply runs
-    PostgreSQL migrations only, and batches none of its statements."""
+    PostgreSQL migrations only, and batches none of its statements. `aggregates`: those the
+    migrations before it made (`Catalog.aggregates`), as apply's plan knows them."""
     out: list[Finding] = []
-    for stmt in parsed.statements:
+    for position, stmt in enumerate(parsed.statements):
         if not stmt.leading_comments or not has_batch_directive(stmt):
             continue
-        from lockwise.executor.batches import batch_refusal, batches_itself
+        from lockwise.executor.batches import aggregates_made, batch_refusal, batches_itself
 
         if mysql:
             refusal = "`lockwise apply` runs PostgreSQL migrations only"
-        elif batches_itself(stmt.tree) or (refusal := batch_refusal(stmt.tree)) is None:
+        elif batches_itself(stmt.tree) or (refusal := batch_refusal(stmt.tree, {
+                *aggregates, *aggregates_made(s.tree for s in parsed.statements[:position])
+        })) is None:
             continue
         text, span = next((t, sp) for t, sp in placed_comments(stmt)
                           if may_hold_directive(t) and BATCH_DIRECTIVE.search(t))
@@ -1429,17 +1434,17 @@ def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict,
     return out
 
 
-def batched_by_apply(stmt: Statement) -> bool:
+def batched_by_apply(stmt: Statement, aggregates: Collection[str] = ()) -> bool:
     """Whether `lockwise apply` runs `stmt` in key-range batches (fact `batch_directive`): it is
     marked with a batch directive and apply can batch it, as `batch_refusal` decides for apply
     too. A marked statement apply refuses (misplaced-batch-directive: an EXECUTE, a function
     call, RETURNING) or runs as written (a DO block) batches nothing: its rows are judged as
-    unmarked."""
+    unmarked. `aggregates`: the migrations' own (`Catalog.aggregates`)."""
     if not stmt.leading_comments or not has_batch_directive(stmt):
         return False
     from lockwise.executor.batches import batch_refusal
 
-    return batch_refusal(stmt.tree) is None
+    return batch_refusal(stmt.tree, aggregates) is None
 
 
 def has_batch_directive(stmt: Statement) -> bool:

@@ -675,6 +675,11 @@ class Catalog:
     enums: dict[str, list[str]] = field(default_factory=dict)
     #: user functions -> volatility code ('i', 's', 'v')
     functions: dict[str, str] = field(default_factory=dict)
+    #: The aggregates the migrations made (CREATE AGGREGATE), qualified: a call of one
+    #: computes over the rows a query reads together, as a built-in aggregate's does (what
+    #: `lockwise apply` may not batch: executor/batches.py `deletes_by_counting`). By name:
+    #: dropping one overload forgets the name.
+    aggregates: set[str] = field(default_factory=set)
     sequences: set[str] = field(default_factory=set)
     #: The relations filed in pg_temp (tables, views, their indexes, sequences; types, domains
     #: and routines made there under a search_path with pg_temp first), in the order

@@ -43,6 +43,9 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
     if rtype in _ROUTINE_KINDS:
         _move_routine(catalog, _object_names(stmt), new, None, stmt.get("object"))
         return
+    if rtype == "OBJECT_AGGREGATE":
+        _move_aggregate(catalog, _object_names(stmt), new, None)
+        return
     if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
         return
@@ -258,6 +261,8 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
     elif kind in _ROUTINE_KINDS:
         _move_routine(catalog, _object_names(stmt), None, stmt.get("newschema", ""),
                       stmt.get("object"))
+    elif kind == "OBJECT_AGGREGATE":
+        _move_aggregate(catalog, _object_names(stmt), None, stmt.get("newschema", ""))
     elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
     elif kind == "OBJECT_SEQUENCE":
@@ -445,6 +450,17 @@ def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
         catalog.note_triggers(table)
     if new_name and bare.lower() in catalog.functions:  # (another overload may keep the old)
         catalog.functions.setdefault(new_name.lower(), catalog.functions[bare.lower()])
+
+
+def _move_aggregate(catalog: Catalog, names: list[str], new_name: str | None,
+                    new_schema: str | None) -> None:
+    """ALTER AGGREGATE ... RENAME TO / SET SCHEMA: the aggregate goes by its new name."""
+    old = object_name(names)
+    if old not in catalog.aggregates:
+        return
+    catalog.aggregates.discard(old)
+    schema, _, bare = old.rpartition(".")
+    catalog.aggregates.add(f"{new_schema or schema}.{new_name or bare}")
 
 
 def _move_sequence(catalog: Catalog, old: str, new: str) -> None:

@@ -2439,6 +2439,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             _policies.drop_policy(catalog.tables.get(object_name(names[:-1])), names[-1])
         elif rtype == "OBJECT_RULE" and len(names) > 1:
             _name_rule(catalog, object_name(names[:-1]), names[-1], None)
+        elif rtype == "OBJECT_AGGREGATE":
+            catalog.aggregates.discard(name)
         elif rtype in _ROUTINE_KINDS:
             if stmt.get("behavior") == "DROP_CASCADE":  # what calls it goes with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
@@ -2686,6 +2688,8 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _drop(catalog, body)
     elif kind == "CreateFunctionStmt":
         _create_function(catalog, body)
+    elif kind == "DefineStmt" and body.get("kind") == "OBJECT_AGGREGATE":
+        catalog.aggregates.add(object_name(strings(body.get("defnames")), create=True))
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
     elif kind == "CreatePolicyStmt":

@@ -133,8 +133,8 @@ class Context:
     null_columns: set[tuple[str, str]] = field(default_factory=set)
     #: Columns this migration added with a constant default (not NULL nor volatile), one
     #: value in every row, forgotten as `null_columns` are: an UPDATE joined on one of its
-    #: table's changes every row or none (effects/postgres/queries.py). Not tracked through
-    #: a DO block's statements (a write there forgets them all the same).
+    #: table's changes every row or none (effects/postgres/queries.py). A DO block's
+    #: statements follow them too, and add those they add for sure (embedded.py).
     constant_columns: set[tuple[str, str]] = field(default_factory=set)
     #: Compute the facts that only rules' alternatives read, SQL written back for the user
     #: (an UPDATE's statement to run in batches, a new column's backfill value, deparsed
@@ -420,7 +420,15 @@ def track_constant_columns(columns: set[tuple[str, str]], effect: Effect,
     """`columns` (`Context.constant_columns`: (table, column), one value, not NULL, in every
     row) after the statement of `effect`: the columns it adds with a default that is not
     NULL nor volatile (PostgreSQL computes it once, for every row: checked on 18.6), and
-    forgets as `track_null_columns` does."""
+    forgets as `track_null_columns` does. After a DO block lockwise reads whole (no dynamic
+    SQL), those its statements left constant (`constant_columns_after`): the columns it adds
+    so where they run whenever it does, not in an IF the catalog does not decide."""
+    first = effect.actions[0] if effect.actions else None
+    if first is not None and first.kind == "do_block" and \
+            (after := first.facts.get("constant_columns_after")) is not None:
+        columns.clear()
+        columns.update(after)
+        return
     _track_same_value(columns, effect, adds, lambda f: bool(
         f.get("has_default") and not f.get("default_null") and not f.get("default_volatile")))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from lockwise.core.types import LockMode, Migration, MigrationReport, Safety, Sp
 from lockwise.executor.batches import (
     BatchError,
     BatchSpec,
+    aggregates_made,
     batches_itself,
     parse_batch_directive,
     refused_batching,
@@ -267,9 +268,11 @@ def _blank(text: str, start: int, end: int) -> str:
 
 
 def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
-             no_transaction: bool | None = None) -> Plan:
+             no_transaction: bool | None = None, aggregates: Collection[str] = ()) -> Plan:
     """Split `sql_text` and decide how to run it (no lint verdict yet). `no_transaction`: the
-    text is marked to run statement by statement (default: the migration is)."""
+    text is marked to run statement by statement (default: the migration is).
+    `aggregates`: those the migrations before it made (`Catalog.aggregates`), which a batched
+    DELETE may not compute over its table (`refused_batching`), as those it makes itself."""
     from lockwise.effects.context import Context
     from lockwise.effects.postgres import compute_effect
     from lockwise.executor.session_encoding import client_encodings
@@ -285,7 +288,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     # Each file of a version folder is a psql run of its own: an `\\encoding` ends with it.
     encodings = client_encodings(parsed, part_starts(migration, sql_text)
                                  if sql_text == migration.up_sql else ())
-    for stmt in parsed.statements:
+    for stmt_at, stmt in enumerate(parsed.statements):
         effect = compute_effect(stmt.tree, Context(pg_version=pg_version))
         try:
             # A DO block batches itself (lockwise fix's backfill, marked so): it runs as
@@ -294,7 +297,8 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
                 parse_batch_directive(stmt.leading_comments)
             # Refused now, not when the run reaches it: the statements before it would
             # have run (and, run statement by statement, committed).
-            refused = batch and refused_batching(stmt.tree)
+            refused = batch and refused_batching(stmt.tree, {
+                *aggregates, *aggregates_made(s.tree for s in parsed.statements[:stmt_at])})
             if refused:
                 raise BatchError(f"the batch directive marks a statement lockwise cannot run "
                                  f"in batches: {refused[0]} ({refused[1]})")
@@ -522,12 +526,14 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
     """Plans for `pending`, each judged by the linter as the executor will run it, with every
     earlier migration replayed into the catalog for context. `config` (a lockwise.toml): its
     `select`, `ignore` and per-path `overrides` choose the rules, as for `lockwise lint`."""
+    from lockwise.catalog.model import Catalog
     from lockwise.effects.refused import statement_refusal
     from lockwise.lint import LintOptions, lint_migrations
     from lockwise.rules.engine import reports_refusal
     from lockwise.rules.loader import load_rules
 
     plans = {m.id: plan_sql(m, m.up_sql, m.path, pg_version) for m in pending}
+    batched = {m.id for m in pending if any(s.batch for s in plans[m.id].statements)}
     to_lint = []
     for m in migrations:
         plan = plans.get(m.id)
@@ -546,7 +552,23 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
         ignore=ignore | ({"missing-lock-timeout"} if lock_timeout_set else frozenset()))
     # The pending migrations run one after another in this run: a table one creates is new
     # (empty, unknown to the application) for the later ones. Not one an applied one created.
-    reports = lint_migrations(to_lint, options, one_run=frozenset(plans))
+    catalog = Catalog()
+    # The aggregates the migrations before each batched one made (the replay's), which its
+    # batched DELETE may not compute over its table: planned again with them.
+    known: dict[str, frozenset[str]] = {}
+    made: list[frozenset[str]] = [frozenset()]  # (those the migrations so far made)
+
+    def before_next(report: MigrationReport) -> None:
+        if report.migration.id in batched and made[0]:
+            known[report.migration.id] = made[0]
+        made[0] = frozenset(catalog.aggregates)
+
+    reports = lint_migrations(to_lint, options, catalog, on_report=before_next,
+                              one_run=frozenset(plans))
+    for migration_id, aggregates in known.items():
+        m = next(m for m in pending if m.id == migration_id)
+        again = plan_sql(m, m.up_sql, m.path, pg_version, aggregates=aggregates)
+        plans[m.id].problems += [p for p in again.problems if p not in plans[m.id].problems]
     refusal_rules = frozenset(r.id for r in load_rules(rules_dirs, examples=False)
                               if reports_refusal(r))
     if config is not None and config.overrides:

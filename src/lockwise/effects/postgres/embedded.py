@@ -19,6 +19,7 @@ from lockwise.core.types import Action, Effect
 from lockwise.effects.context import (
     Context,
     runs_temporary_maker,
+    track_constant_columns,
     track_new_objects,
     track_null_columns,
 )
@@ -426,11 +427,16 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
     # (Context.body_views): a REFRESH of one runs its query (checked on 18.6).
     # And the columns its statements add without a default are NULL in every row for the
     # ones after them (Context.null_columns), when both run whenever the block does
-    # (`certain_lines`), until a statement of the block writes the table.
+    # (`certain_lines`), until a statement of the block writes the table; those a DO block
+    # adds with a constant default hold that value (Context.constant_columns), for the
+    # statements after the block too (`constant_columns_after`). A routine's body runs at
+    # a call, after statements lockwise did not follow: it finds no column constant.
     outer = ctx
     ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables),
                   body_indexes=dict(ctx.body_indexes), body_views=dict(ctx.body_views),
-                  null_columns=set(ctx.null_columns), constant_columns=set(),
+                  null_columns=set(ctx.null_columns),
+                  constant_columns=set(ctx.constant_columns)
+                  if statements is None and not routine else set(),
                   in_body=True)
     certain: frozenset[int] | None = None  # the block's lines that run whenever it does
     added_nulls: set[tuple[str, str]] = set()  # of ctx.null_columns, the block's own
@@ -518,6 +524,7 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
             sure = line in certain
         before = set(ctx.null_columns)
         track_null_columns(ctx.null_columns, inner, sure)
+        track_constant_columns(ctx.constant_columns, inner, sure)
         added_nulls = (added_nulls | (ctx.null_columns - before)) & ctx.null_columns
         if naming is not None and (inner.creates or inner.drops or any(
                 a.kind in _NAMING for a in inner.actions)):
@@ -529,6 +536,8 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         made.update(_new_relations(ctx, inner, made))
     if naming is not None:
         _note_made_new(block, body, branches, naming, outer, ctx.filled_tables)
+        if not block.facts.get("dynamic_sql"):  # (what EXECUTE runs may write any table)
+            block.facts["constant_columns_after"] = frozenset(ctx.constant_columns)
     if routine and temporary:
         # (what the code that called it finds under those names after the call, as it
         # finds a temporary relation it made itself: checked on 18.6)

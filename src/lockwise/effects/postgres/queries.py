@@ -3,7 +3,7 @@ alternative writes), SELECT and COPY."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from lockwise.catalog.model import VIEW_DEPTH, Catalog, Constraint, Table
@@ -227,7 +227,7 @@ def dml(kind: str) -> Callable:
             facts.update(where_facts(
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
                 lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
-                unbatchable=_unbatchable(stmt, kind, in_with),
+                unbatchable=_unbatchable(stmt, kind, in_with, b.ctx.catalog.aggregates),
                 all_null={c for t, c in b.ctx.null_columns if t == table})
                 if own_where and table == view and b.ctx.executes and not targets
                 and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
@@ -550,16 +550,18 @@ _WHERE_NOT_JUDGED = {"where_scans_table": False}
 _WRITING_QUERIES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
 
 
-def _unbatchable(stmt: dict, kind: str, in_with: bool) -> str:
+def _unbatchable(stmt: dict, kind: str, in_with: bool, aggregates: Collection[str]) -> str:
     """Why batches of UPDATE or DELETE `stmt` (`kind`) would do other than it does, as
     where-without-index's advice says it; "" when they would not. One with a WITH, or in
     one, would lose or repeat it; one that reads what it sets, or counts its own table,
     would read in each batch what the batches before it wrote or left (`lockwise apply`
-    refuses to batch it: executor/batches.py `refused_batching`)."""
+    refuses to batch it: executor/batches.py `refused_batching`; `aggregates`, the
+    migrations' own, count as the built-in ones)."""
     if in_with or stmt.get("withClause"):
         return "run in batches, the statement's WITH would be lost or repeated"
     if kind == "update" and _batches.reads_what_it_sets(stmt) or \
-            kind == "delete" and _batches.deletes_by_counting(stmt):
+            kind == "delete" and (_batches.deletes_by_counting(stmt, aggregates) or
+                                  _batches.pairs_rows_by_inequality(stmt)):
         return ("not in batches:\n-- each would read what the batches before it "
                 + ("wrote" if kind == "update" else "left") + "; or keep what\n-- it reads of"
                 " its own table in a table first, CREATE TABLE ... AS SELECT, and\n-- read"
@@ -579,12 +581,14 @@ def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
         return _BATCH_AFTER_WITH_WRITES
     if kind == "update" and _batches.reads_what_it_sets(stmt):
         return _BATCH_FROM_A_SNAPSHOT
-    if kind == "delete" and _batches.deletes_by_counting(stmt):
+    aggregates = b.ctx.catalog.aggregates
+    if kind == "delete" and _batches.deletes_by_counting(stmt, aggregates):
         return _DELETE_FROM_A_SNAPSHOT
     key = b.ctx.catalog.primary_key(table)
     known = b.ctx.catalog.tables.get(table)
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
-    if _batches.batch_refusal({"UpdateStmt" if kind == "update" else "DeleteStmt": stmt}) or \
+    if _batches.batch_refusal({"UpdateStmt" if kind == "update" else "DeleteStmt": stmt},
+                              aggregates) or \
             column is None or column.type_name not in _batches.BATCH_KEY_TYPES:
         return _BATCH_BY_REPEATING
     if b.ctx.executed:
