@@ -69,6 +69,12 @@ def seen(statements) -> list[tuple]:
              sorted((f.rule, f.message) for f in s.findings)) for s in statements]
 
 
+def routine_calls(statements) -> list[tuple[str, tuple[str, ...]]]:
+    """Each routine the statements run, with the routines it runs in (sorted)."""
+    return sorted((a.facts["routine"], a.facts.get("routines_run", ()))
+                  for s in statements for a in s.effect.actions if a.kind == "routine_call")
+
+
 def updates(statements) -> list[tuple[str, bool]]:
     """The tables the statements' UPDATEs write, and whether each is new."""
     return [(a.facts["table"], a.facts["table_is_new"]) for s in statements
@@ -174,9 +180,7 @@ def test_a_body_runs_its_calls_but_those_of_the_routines_running(
     body called first does; one kept run must not stand for the other."""
     runs = counted(monkeypatch)
     statements = lint(SETUP + MUTUAL, "SELECT a(), b();")
-    calls = [(a.facts["routine"], a.facts.get("routines_run", ()))
-             for s in statements for a in s.effect.actions if a.kind == "routine_call"]
-    assert sorted(calls) == [
+    assert routine_calls(statements) == [
         ("public.a", ()), ("public.a", ("function public.b",)),
         ("public.b", ()), ("public.b", ("function public.a",))]
     assert len(runs) == 4
@@ -204,25 +208,6 @@ BEGIN PERFORM a(); DELETE FROM accounts; END $$;
 """
 
 
-@pytest.mark.parametrize("keep", [True, False])
-def test_a_body_at_the_same_depth_under_other_running_routines_runs_again(
-        monkeypatch: pytest.MonkeyPatch, keep: bool) -> None:
-    """`SELECT a(), b()`, both calling c, which calls a: c's body under a does not run a
-    again (a is running), c's body under b, as deep, does; c's run under a must not stand for
-    the one under b."""
-    if not keep:
-        never_kept(monkeypatch)
-    runs = counted(monkeypatch)
-    statements = lint(SETUP + SHARED, "SELECT a(), b();")
-    calls = [(a.facts["routine"], a.facts.get("routines_run", ()))
-             for s in statements for a in s.effect.actions if a.kind == "routine_call"]
-    assert sorted(calls) == [
-        ("public.a", ()), ("public.a", ("function public.c", "function public.b")),
-        ("public.b", ()), ("public.c", ("function public.a",)),
-        ("public.c", ("function public.b",))]
-    assert runs.count("function public.c") == 2
-
-
 DEEPER = """CREATE FUNCTION a() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN PERFORM m(); UPDATE accounts SET id = 1; END $$;
 CREATE FUNCTION b() RETURNS void LANGUAGE plpgsql AS $$
@@ -234,22 +219,33 @@ BEGIN PERFORM a(); DELETE FROM accounts; END $$;
 """
 
 
-@pytest.mark.parametrize("keep", [True, False])
-def test_what_a_body_it_calls_asked_about_is_what_the_body_asked_about(
-        monkeypatch: pytest.MonkeyPatch, keep: bool) -> None:
-    """Four deep (MAX_DEPTH raised for the test): `SELECT a(), b()`, both calling m, which
-    calls n, which calls a. m's body asks nothing of a itself, but n's under it does: m's
-    run under a (n not running a again) must not stand for m's under b (n running a)."""
-    monkeypatch.setattr(routines, "MAX_DEPTH", 4)
-    if not keep:
-        never_kept(monkeypatch)
-    statements = lint(SETUP + DEEPER, "SELECT a(), b();")
-    calls = [(a.facts["routine"], a.facts.get("routines_run", ()))
-             for s in statements for a in s.effect.actions if a.kind == "routine_call"]
-    assert sorted(calls) == [
+#: Routines called under other routines running, as deep: what runs, by MAX_DEPTH.
+UNDER_OTHERS = {
+    # c's body under a does not run a again (a is running); c's under b, as deep, does
+    "shared": (SHARED, 3, [
+        ("public.a", ()), ("public.a", ("function public.c", "function public.b")),
+        ("public.b", ()), ("public.c", ("function public.a",)),
+        ("public.c", ("function public.b",))]),
+    # m's body asks nothing of a itself, but n's under it does (four deep)
+    "deeper": (DEEPER, 4, [
         ("public.a", ()),
         ("public.a", ("function public.n", "function public.m", "function public.b")),
         ("public.b", ()), ("public.m", ("function public.a",)),
         ("public.m", ("function public.b",)),
         ("public.n", ("function public.m", "function public.a")),
-        ("public.n", ("function public.m", "function public.b"))]
+        ("public.n", ("function public.m", "function public.b"))]),
+}
+
+
+@pytest.mark.parametrize("keep", [True, False])
+@pytest.mark.parametrize("case", sorted(UNDER_OTHERS))
+def test_a_body_under_other_routines_running_runs_again(
+        monkeypatch: pytest.MonkeyPatch, keep: bool, case: str) -> None:
+    """`SELECT a(), b()`, both calling a routine whose calls (or those of the routines it
+    calls) reach a: its run under a, where a is not run again, must not stand for its run
+    under b, as deep, where a runs (`UNDER_OTHERS`; MAX_DEPTH raised for the deeper one)."""
+    functions, depth, calls = UNDER_OTHERS[case]
+    monkeypatch.setattr(routines, "MAX_DEPTH", depth)
+    if not keep:
+        never_kept(monkeypatch)
+    assert routine_calls(lint(SETUP + functions, "SELECT a(), b();")) == calls
