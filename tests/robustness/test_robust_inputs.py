@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -555,17 +556,28 @@ def test_many_expression_indexes_and_updates_each_normalize_an_index_once(
     assert len(normalized) < count * count / 4
 
 
-def _procedure_web(count: int, fan: int) -> str:
-    """A trigger created first, then `count` procedures, each calling the next `fan` (the
-    last ones calling back to the first: cycles), each CREATE followed through the trigger."""
-    out = ["CREATE TABLE t (id int primary key);", "CREATE TABLE u (id int primary key);",
-           "DELIMITER //",
-           "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW BEGIN CALL p0(); END//"]
-    for i in range(count):
-        calls = "".join(f" CALL p{(i + j) % count}();" for j in range(1, fan + 1))
-        out.append(f"CREATE PROCEDURE p{i}() BEGIN UPDATE u SET id = id + 1;{calls} END//")
-    out += ["DELIMITER ;", "LOCK TABLES t WRITE;", "INSERT INTO t VALUES (1);", "UNLOCK TABLES;"]
-    return "\n".join(out) + "\n"
+def _procedure_web(count: int, fan: int, trigger_last: bool = False) -> str:
+    """A trigger created first (`trigger_last`: after them), then `count` procedures, each
+    calling the next `fan` (the last ones calling back to the first: cycles): the benchmark's
+    input (bench/call_chains.py), smaller."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from call_chains import mysql_web
+
+    return mysql_web(count, fan, trigger_last)
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str):
+    """`module.name` replaced by a wrapper that counts its calls: the count (a list of one)
+    and the wrapper."""
+    count = [0]
+    original = getattr(module, name)
+
+    def counting(*args):
+        count[0] += 1
+        return original(*args)
+
+    monkeypatch.setattr(module, name, counting)
+    return count, counting
 
 
 def test_a_trigger_walk_reads_each_body_statements_calls_once(
@@ -577,14 +589,7 @@ def test_a_trigger_walk_reads_each_body_statements_calls_once(
     from lockwise import lint_mysql_programs
 
     path = write(tmp_path, "V1__web.sql", _procedure_web(30, 6))
-    looked_up = [0]
-    called_routines = lint_mysql_programs.called_routines
-
-    def counting(*args):
-        looked_up[0] += 1
-        return called_routines(*args)
-
-    monkeypatch.setattr(lint_mysql_programs, "called_routines", counting)
+    looked_up, counting = _counted(monkeypatch, lint_mysql_programs, "called_routines")
     _, kept = lint_json(path, "--dialect", "mariadb", "--no-cache")
     fewer = looked_up[0]
     # (the same walk, each statement's calls looked up again at every path)
@@ -595,3 +600,25 @@ def test_a_trigger_walk_reads_each_body_statements_calls_once(
     assert kept == again
     assert fewer * 5 < looked_up[0]
     assert fewer < 40 * 31 * 8
+
+
+def test_a_trigger_walk_classifies_each_body_statement_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trigger created after 30 procedures that call each other (cycles too) judges each
+    body statement it reaches at its CREATE: each is classified (`compute_mysql_effect`) once
+    while the catalog stays as it is, not once per path that reaches it. The findings are
+    those of the walk that classifies each at every path."""
+    from lockwise import lint_mysql_programs
+
+    path = write(tmp_path, "V1__web.sql", _procedure_web(30, 6, trigger_last=True))
+    classified, counting = _counted(monkeypatch, lint_mysql_programs, "compute_mysql_effect")
+    _, kept = lint_json(path, "--dialect", "mariadb", "--no-cache")
+    fewer = classified[0]
+    # (the same walk, each statement classified again at every path)
+    monkeypatch.setattr(lint_mysql_programs, "_effect", lambda walk, inner:
+                        counting(inner, walk.catalog, walk.session))
+    classified[0] = 0
+    _, again = lint_json(path, "--dialect", "mariadb", "--no-cache")
+    assert kept == again
+    assert fewer * 5 < classified[0]
+    assert fewer <= 31 * 7

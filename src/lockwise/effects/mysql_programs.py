@@ -18,6 +18,7 @@ trigger's body may not commit, explicitly or by DDL: the server refuses the CREA
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lockwise.parse.mysql_blocks import routine_key
 
@@ -192,9 +193,11 @@ def result_set(sql: str) -> tuple[str, int, int] | None:
     return words, found.start("word"), len(found.group("word").split()[0])
 
 
+@lru_cache(maxsize=1024)
 def refused_inside(sql: str) -> tuple[str, str] | None:
     """What makes the body statement `sql` refused when a stored function or trigger runs
-    it (REFUSED_INSIDE's key) and its words; None when nothing does."""
+    it (REFUSED_INSIDE's key) and its words; None when nothing does. Kept by text: a walk
+    from a trigger asks it of each body statement at every path that reaches the body."""
     if found := commits(sql):
         return "commits", found[0]
     if found := result_set(sql):

@@ -9,16 +9,22 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.routines import MAX_DEPTH, called_routines, own_triggers
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import strings, unwrap
+from lockwise.effects.postgres.body_runs import BodyRun, BodyRuns
 from lockwise.effects.postgres.builder import Builder
 from lockwise.effects.postgres.embedded import (
     dynamic_sql_facts,
     run_embedded,
     runs_transaction_control,
 )
+
+if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
+    from lockwise.effects.context import Context
 
 #: A PL/pgSQL loop (every one ends with END LOOP): the statements in it run as often as its
 #: data says, which the cost model cannot count.
@@ -51,37 +57,87 @@ def _runs_once(kind: str, body: dict, name: str, fired: str) -> bool:
     return any(name.split(".")[-1] == (strings(c.get("funcname")) or [""])[-1] for c in calls)
 
 
+#: The body runs kept while the outermost call of a statement is followed (`body_runs`);
+#: None between statements.
+_kept: BodyRuns | None = None
+
+
 def run_called(b: Builder, kind: str, body: dict) -> None:
     """The bodies of the PL/pgSQL and SQL routines statement `body` (of node `kind`) calls,
     run. Each call says how often the statement runs the body, where the catalog knows:
     `routine_runs` "row" for a row trigger of the table it writes, "statement" for a statement
     trigger, "" for a call (once, or per row: the cost model tells by the statement), and
-    whether the body loops (`body_loops`)."""
+    whether the body loops (`body_loops`). A body run under the same context as at an earlier
+    call of the statement is not run again (`body_runs`)."""
+    global _kept
     ctx = b.ctx
     routines = called_routines(ctx.catalog, kind, body)
-    fired = own_triggers(ctx.catalog, kind, body) if routines else {}
-    for routine in routines:
-        if routine in ctx.expanding_routines or len(ctx.expanding_routines) >= MAX_DEPTH:
-            continue
-        name, sql, procedure = routine.name, routine.sql, routine.procedure
-        what = f"{'procedure' if procedure else 'function'} {name}"
-        plpgsql = routine.language == "plpgsql"
-        if procedure and plpgsql and runs_transaction_control(sql):
-            b.transactional = False  # (a CALL in a transaction block cannot commit)
-        created = f"of its CREATE {'PROCEDURE' if procedure else 'FUNCTION'}"
-        b.act("routine_call", routine=name, procedure=procedure,
-              routine_runs=fired.get(routine, ""),
-              body_loops=plpgsql and _loops(sql), **dynamic_sql_facts(
-            sql, f"{what[0].upper()}{what[1:]}, which this statement runs,", created))
-        statements = None
-        if not plpgsql:  # (SQL: its AS string or BEGIN ATOMIC body, no PL/pgSQL to read)
-            from lockwise.parse.sql_body import sql_body_statements
+    if not routines:
+        return
+    fired = own_triggers(ctx.catalog, kind, body)
+    outermost = _kept is None
+    kept = _kept = BodyRuns() if _kept is None else _kept
+    try:
+        for routine in routines:
+            if len(ctx.expanding_routines) >= MAX_DEPTH:
+                continue
+            kept.asked(routine)
+            if routine in ctx.expanding_routines:
+                continue
+            runs = fired.get(routine, "")
+            if routine.procedure and routine.language == "plpgsql" and \
+                    runs_transaction_control(routine.sql):
+                b.transactional = False  # (a CALL in a transaction block cannot commit)
+            at = len(b.actions)
+            _run_body(b, kept, routine, runs, alone=len(routines) == 1)
+            call = b.actions[at]
+            # (a call in a body too: the body that runs it for sure makes the object in turn)
+            if call.facts.pop("body_makes_temporary", False) and \
+                    _runs_once(kind, body, routine.name, runs):
+                call.facts["makes_temporary"] = True
+    finally:
+        if outermost:
+            _kept = None
 
-            statements = sql_body_statements(sql)
-        call = b.actions[-1]
-        run_embedded(b, sql, replace(ctx, expanding_routines=ctx.expanding_routines | {routine}),
-                     what, statements, alone=len(routines) == 1)
-        # (a call in a body too: the body that runs it for sure makes the object in turn)
-        if call.facts.pop("body_makes_temporary", False) and \
-                _runs_once(kind, body, name, fired.get(routine, "")):
-            call.facts["makes_temporary"] = True
+
+def _run_body(b: Builder, kept: BodyRuns, routine: Routine, runs: str, alone: bool) -> None:
+    """`routine`'s body run at a call of `b`'s statement (`runs`: its `routine_runs`): its
+    `routine_call` action, and its statements' actions, locks, rewrites and scans, as kept
+    from an earlier call of the statement under the same context, or run now and kept."""
+    ctx = b.ctx
+    key = kept.key(ctx, routine, alone)
+    running = ctx.expanding_routines | {routine}
+    run = kept.find(key, running)
+    if run is None:
+        run = _body_run(ctx, routine, running, alone, kept)
+        kept.keep(key, running, run)
+    run.given_to(b, runs)
+
+
+def _body_run(ctx: Context, routine: Routine, running: frozenset[Routine], alone: bool,
+              kept: BodyRuns) -> BodyRun:
+    """`routine`'s body run at a call in `ctx` (`running`: the routines then running, itself
+    among them), on a builder of its own: what it adds to the caller's, and the routines it
+    asked about."""
+    name, sql, procedure = routine.name, routine.sql, routine.procedure
+    what = f"{'procedure' if procedure else 'function'} {name}"
+    plpgsql = routine.language == "plpgsql"
+    created = f"of its CREATE {'PROCEDURE' if procedure else 'FUNCTION'}"
+    own = Builder(ctx)
+    own.act("routine_call", routine=name, procedure=procedure, routine_runs="",
+            body_loops=plpgsql and _loops(sql), **dynamic_sql_facts(
+        sql, f"{what[0].upper()}{what[1:]}, which this statement runs,", created))
+    statements = None
+    if not plpgsql:  # (SQL: its AS string or BEGIN ATOMIC body, no PL/pgSQL to read)
+        from lockwise.parse.sql_body import sql_body_statements
+
+        statements = sql_body_statements(sql)
+    kept.asking.append(set())
+    try:
+        run_embedded(own, sql, replace(ctx, expanding_routines=running), what, statements,
+                     alone=alone)
+    finally:
+        asked = kept.asking.pop()
+    call, *actions = own.actions
+    return BodyRun(call.facts, actions, list(own.locks.items()), own.rewrites,
+                   list(own.scans.items()), asked)

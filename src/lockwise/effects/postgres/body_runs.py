@@ -1,0 +1,140 @@
+"""What a called routine's body did at a call, kept for the other calls of the same statement
+that run it under the same context (issue 10: 400 PL/pgSQL functions each calling the next 40
+ran 65,000 bodies for one `SELECT f_0()`, one per call path, where 120 differ).
+
+A body's run (`routines.run_called`: the `routine_call` action, the actions of its
+statements after it, and the locks, rewrites and scans they take) depends on the routine, on
+whether it is the only routine its statement runs (`alone`), on every field of the call's
+`Context` (the catalog, the new, filled, empty and NULL tables and columns of the bodies
+around it, `watch_literals`, `in_body`, ...), on how unqualified names resolve
+(`nodes.resolution`: the search_path in force, the session's temporary relations and those
+the bodies around it made), and on the routines already running (`Context.expanding_routines`)
+only through how many there are (the depth) and which of those its run asked about: a
+call of one of them is not expanded again. So a run is kept under all of those but the
+routines running, with the routines it asked about (`asked`, those of the bodies it ran
+in turn too) and which of them were running; it is taken again only where the same of
+those run. The statement's text (`Context.statement_sql`) is not part of it: each body
+statement runs with its own.
+
+Kept while the outermost call is followed (one statement, whose catalog does not change
+meanwhile: the replay applies it afterwards), then let go."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import TYPE_CHECKING
+
+from lockwise.core.types import Action
+from lockwise.effects.context import Context
+from lockwise.effects.nodes import resolution
+
+if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
+    from lockwise.effects.locks import LockMode
+    from lockwise.effects.postgres.builder import Builder
+
+#: The fields of `Context` a body's run is kept under: all but the routines running (kept
+#: by which of them the run asked about) and the text of the statement (each body statement
+#: is judged with its own).
+_KEYED = tuple(f.name for f in fields(Context)
+               if f.name not in ("expanding_routines", "statement_sql"))
+
+
+class _Same:
+    """An object compared by identity (the catalog: not changed while a statement's bodies
+    are followed), held so that its address is not taken by another."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Same and other.value is self.value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+
+def _frozen(value: object) -> object:
+    """`value` as a key: a set or dict by what it holds now (a body's own copies of the new
+    tables, NULL columns, ... grow as its statements run), anything else unhashable by
+    identity."""
+    kind = type(value)
+    if kind is set or kind is frozenset:
+        return frozenset(value)  # type: ignore[arg-type]
+    if kind is dict:
+        return tuple((k, _frozen(v)) for k, v in value.items())  # type: ignore[attr-defined]
+    try:
+        hash(value)
+    except TypeError:
+        return _Same(value)
+    return value
+
+
+class BodyRun:
+    """What a body's run added to the statement that called it: its `routine_call` action's
+    facts (`call`), the actions after it, the locks (in the order first taken), rewrites and
+    scans (in the order first given), and the routines it asked about (`asked`)."""
+
+    __slots__ = ("actions", "asked", "call", "locks", "rewrites", "scans")
+
+    def __init__(self, call: dict, actions: list[Action], locks: list[tuple[str, LockMode]],
+                 rewrites: set[str], scans: list[tuple[str, str]], asked: set) -> None:
+        self.call = call
+        self.actions = actions
+        self.locks = locks
+        self.rewrites = rewrites
+        self.scans = scans
+        self.asked = frozenset(asked)
+
+    def given_to(self, b: Builder, routine_runs: str) -> None:
+        """The run, added to `b` as the run itself would (its actions copied: a caller may
+        change their facts), its call running the body as `routine_runs` says."""
+        b.actions.append(Action("routine_call", {**self.call, "routine_runs": routine_runs}))
+        b.actions.extend(Action(a.kind, dict(a.facts)) for a in self.actions)
+        for rel, mode in self.locks:
+            b.lock(rel, mode)
+        b.rewrites.update(self.rewrites)
+        for rel, why in self.scans:
+            b.scan(rel, why)
+
+
+class BodyRuns:
+    """The runs of bodies kept while a statement's calls are followed, and the routines the
+    runs in progress asked about (innermost last)."""
+
+    __slots__ = ("asking", "kept")
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple, list[tuple[frozenset, BodyRun]]] = {}
+        self.asking: list[set] = []
+
+    def key(self, ctx: Context, routine: Routine, alone: bool) -> tuple:
+        """What a run of `routine`'s body at a call in `ctx` depends on, but the routines
+        running."""
+        return (routine, alone, len(ctx.expanding_routines), resolution(),
+                *(_frozen(getattr(ctx, name)) for name in _KEYED))
+
+    def asked(self, routine: Routine) -> None:
+        """The run in progress asked whether `routine` is running."""
+        if self.asking:
+            self.asking[-1].add(routine)
+
+    def find(self, key: tuple, running: frozenset) -> BodyRun | None:
+        """The run kept under `key` whose routines asked about run as in `running`."""
+        for among, run in self.kept.get(key, ()):
+            if running & run.asked == among:
+                self._asked_too(run.asked)
+                return run
+        return None
+
+    def keep(self, key: tuple, running: frozenset, run: BodyRun) -> None:
+        self.kept.setdefault(key, []).append((running & run.asked, run))
+        self._asked_too(run.asked)
+
+    def _asked_too(self, asked: frozenset) -> None:
+        """What a run asked about, its caller's run asked too: the caller's answer depends on
+        it."""
+        if self.asking:
+            self.asking[-1].update(asked)

@@ -1,0 +1,251 @@
+"""A called routine's body is run once per context within a statement (effects/postgres/
+body_runs.py): the other calls of the statement under the same context take the kept run,
+and a call under another context (a table renamed or a temporary one made by the body
+around it, other routines running, another search_path) gets its own answer. The server's
+answers for those contexts were checked on 18.6 (the body's UPDATE writes the renamed-in
+table, the temporary one, the table the new search_path finds); the search_path that a SET
+inside a body sets is not followed by the effect model, so it is checked between statements.
+Counted, not timed."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.discover import migration_from_text
+from lockwise.effects.postgres import body_runs, routines
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = """CREATE TABLE accounts (id int);
+CREATE SCHEMA other;
+CREATE TABLE other.accounts (id int);
+CREATE FUNCTION touch() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN UPDATE accounts SET id = id + 1; END $$;
+"""
+
+
+def chain(size: int, fan: int) -> str:
+    """`size` functions, f_i writing `log` and calling f_{i+1} .. f_{i+fan}."""
+    out = ["CREATE TABLE log (id int);"]
+    for i in range(size):
+        calls = "".join(f"  PERFORM f_{j}();\n" for j in range(i + 1, min(i + fan, size - 1) + 1))
+        out.append(f"CREATE FUNCTION f_{i}() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n"
+                   f"  INSERT INTO log VALUES ({i});\n{calls}END $$;")
+    return "\n".join(out) + "\n"
+
+
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The routine bodies run from now on (one entry per run, its routine's words)."""
+    runs: list[str] = []
+    run_embedded = routines.run_embedded
+
+    def counting(b, sql, ctx=None, routine="", *args, **kwargs):
+        runs.append(routine)
+        return run_embedded(b, sql, ctx, routine, *args, **kwargs)
+
+    monkeypatch.setattr(routines, "run_embedded", counting)
+    return runs
+
+
+def never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every body runs at every call again, as before runs were kept."""
+    monkeypatch.setattr(body_runs.BodyRuns, "find", lambda self, key, running: None)
+
+
+def lint(setup: str, sql: str):
+    """The statements' reports of migration `sql` after migration `setup`."""
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(sql, "0002_m.sql")], LintOptions(),
+                              Catalog())
+    return reports[-1].statements
+
+
+def seen(statements) -> list[tuple]:
+    """What the statements do and what is found of them, comparable between two lints: each
+    action's kind and its facts that are plain values, each finding, the locks."""
+    plain = (str, int, bool, tuple, type(None))
+    return [([(a.kind, sorted((k, v) for k, v in a.facts.items() if type(v) in plain))
+              for a in s.effect.actions], sorted(s.effect.locks.items()),
+             sorted((f.rule, f.message) for f in s.findings)) for s in statements]
+
+
+def routine_calls(statements) -> list[tuple[str, tuple[str, ...]]]:
+    """Each routine the statements run, with the routines it runs in (sorted)."""
+    return sorted((a.facts["routine"], a.facts.get("routines_run", ()))
+                  for s in statements for a in s.effect.actions if a.kind == "routine_call")
+
+
+def updates(statements) -> list[tuple[str, bool]]:
+    """The tables the statements' UPDATEs write, and whether each is new."""
+    return [(a.facts["table"], a.facts["table_is_new"]) for s in statements
+            for a in s.effect.actions if a.kind == "update"]
+
+
+@pytest.mark.parametrize("call", ["SELECT f_0();", "DO $$ BEGIN PERFORM f_0(); END $$;",
+                                  "SELECT f_0(), f_1();"])
+def test_a_chain_of_calls_runs_each_body_once_per_context(
+        monkeypatch: pytest.MonkeyPatch, call: str) -> None:
+    """14 functions each calling the next six: a statement that calls f_0 runs a body per
+    call path (MAX_DEPTH deep), where a few dozen contexts differ. What lint reports is the
+    same as when every path runs its body again."""
+    runs = counted(monkeypatch)
+    kept = seen(lint(chain(14, 6), call))
+    fewer = len(runs)
+    never_kept(monkeypatch)
+    runs.clear()
+    again = seen(lint(chain(14, 6), call))
+    assert kept == again
+    assert fewer * 2 < len(runs)
+
+
+def test_a_trigger_that_calls_a_chain_runs_each_body_once_per_context(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An INSERT firing a trigger whose function calls the first six of the chain: the
+    same (the trigger's function is one of the routines running, MAX_DEPTH deep)."""
+    trigger = ("CREATE TABLE events (id int);\n"
+               "CREATE FUNCTION on_event() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+               + "".join(f"PERFORM f_{i}();\n" for i in range(6)) + "RETURN NEW; END $$;\n"
+               "CREATE TRIGGER on_event AFTER INSERT ON events FOR EACH ROW "
+               "EXECUTE FUNCTION on_event();\n")
+    runs = counted(monkeypatch)
+    kept = seen(lint(chain(14, 6) + trigger, "INSERT INTO events VALUES (1);"))
+    fewer = len(runs)
+    never_kept(monkeypatch)
+    runs.clear()
+    assert kept == seen(lint(chain(14, 6) + trigger, "INSERT INTO events VALUES (1);"))
+    assert fewer * 2 < len(runs)
+
+
+RENAMED = """CREATE FUNCTION renamed() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM touch();
+  ALTER TABLE accounts RENAME TO old_accounts;
+  CREATE TABLE accounts (id int);
+  PERFORM touch();
+END $$;
+"""
+TEMPORARY = """CREATE FUNCTION temporary() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM touch();
+  CREATE TEMP TABLE accounts (id int);
+  PERFORM touch();
+END $$;
+"""
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_body_called_after_its_table_was_renamed_away_writes_the_new_one(
+        monkeypatch: pytest.MonkeyPatch, keep: bool) -> None:
+    """The second call of touch() writes the table made under the old one's name: new (on
+    18.6 its UPDATE writes the new public.accounts, not old_accounts)."""
+    if not keep:
+        never_kept(monkeypatch)
+    runs = counted(monkeypatch)
+    assert updates(lint(SETUP + RENAMED, "SELECT renamed();")) == [
+        ("public.accounts", False), ("public.accounts", True)]
+    assert runs.count("function public.touch") == 2
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_body_called_after_a_temporary_table_of_its_name_writes_that(
+        monkeypatch: pytest.MonkeyPatch, keep: bool) -> None:
+    """The second call of touch() writes the temporary table the body around it made (on
+    18.6: pg_temp's accounts)."""
+    if not keep:
+        never_kept(monkeypatch)
+    runs = counted(monkeypatch)
+    assert updates(lint(SETUP + TEMPORARY, "SELECT temporary();")) == [
+        ("public.accounts", False), ("pg_temp.accounts", True)]
+    assert runs.count("function public.touch") == 2
+
+
+def test_the_same_call_under_another_search_path_writes_what_that_path_finds() -> None:
+    """Between two statements of a migration, SET search_path: the second call writes the
+    table the new path finds first (on 18.6: other.accounts)."""
+    assert updates(lint(SETUP, "SELECT public.touch();\nSET search_path = other, public;\n"
+                               "SELECT public.touch();\n")) == [
+        ("public.accounts", False), ("other.accounts", False)]
+
+
+MUTUAL = """CREATE FUNCTION a() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN PERFORM b(); UPDATE accounts SET id = 1; END $$;
+CREATE FUNCTION b() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN PERFORM a(); DELETE FROM accounts; END $$;
+"""
+
+
+def test_a_body_runs_its_calls_but_those_of_the_routines_running(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`SELECT a(), b()`, each calling the other: b's body under a does not run a again, b's
+    body called first does; one kept run must not stand for the other."""
+    runs = counted(monkeypatch)
+    statements = lint(SETUP + MUTUAL, "SELECT a(), b();")
+    assert routine_calls(statements) == [
+        ("public.a", ()), ("public.a", ("function public.b",)),
+        ("public.b", ()), ("public.b", ("function public.a",))]
+    assert len(runs) == 4
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(SETUP + MUTUAL, "SELECT a(), b();"))
+
+
+def test_a_body_called_twice_in_one_context_runs_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two calls of touch() in one body, nothing between them that changes its context: one
+    run, its actions given to each call."""
+    twice = ("CREATE FUNCTION twice() RETURNS void LANGUAGE plpgsql AS $$\n"
+             "BEGIN PERFORM touch(); PERFORM touch(); END $$;\n")
+    runs = counted(monkeypatch)
+    statements = lint(SETUP + twice, "SELECT twice();")
+    assert updates(statements) == [("public.accounts", False)] * 2
+    assert runs.count("function public.touch") == 1
+
+
+SHARED = """CREATE FUNCTION a() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN PERFORM c(); UPDATE accounts SET id = 1; END $$;
+CREATE FUNCTION b() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN PERFORM c(); END $$;
+CREATE FUNCTION c() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN PERFORM a(); DELETE FROM accounts; END $$;
+"""
+
+
+DEEPER = """CREATE FUNCTION a() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN PERFORM m(); UPDATE accounts SET id = 1; END $$;
+CREATE FUNCTION b() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN PERFORM m(); END $$;
+CREATE FUNCTION m() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN PERFORM n(); END $$;
+CREATE FUNCTION n() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN PERFORM a(); DELETE FROM accounts; END $$;
+"""
+
+
+#: Routines called under other routines running, as deep: what runs, by MAX_DEPTH.
+UNDER_OTHERS = {
+    # c's body under a does not run a again (a is running); c's under b, as deep, does
+    "shared": (SHARED, 3, [
+        ("public.a", ()), ("public.a", ("function public.c", "function public.b")),
+        ("public.b", ()), ("public.c", ("function public.a",)),
+        ("public.c", ("function public.b",))]),
+    # m's body asks nothing of a itself, but n's under it does (four deep)
+    "deeper": (DEEPER, 4, [
+        ("public.a", ()),
+        ("public.a", ("function public.n", "function public.m", "function public.b")),
+        ("public.b", ()), ("public.m", ("function public.a",)),
+        ("public.m", ("function public.b",)),
+        ("public.n", ("function public.m", "function public.a")),
+        ("public.n", ("function public.m", "function public.b"))]),
+}
+
+
+@pytest.mark.parametrize("keep", [True, False])
+@pytest.mark.parametrize("case", sorted(UNDER_OTHERS))
+def test_a_body_under_other_routines_running_runs_again(
+        monkeypatch: pytest.MonkeyPatch, keep: bool, case: str) -> None:
+    """`SELECT a(), b()`, both calling a routine whose calls (or those of the routines it
+    calls) reach a: its run under a, where a is not run again, must not stand for its run
+    under b, as deep, where a runs (`UNDER_OTHERS`; MAX_DEPTH raised for the deeper one)."""
+    functions, depth, calls = UNDER_OTHERS[case]
+    monkeypatch.setattr(routines, "MAX_DEPTH", depth)
+    if not keep:
+        never_kept(monkeypatch)
+    assert routine_calls(lint(SETUP + functions, "SELECT a(), b();")) == calls
