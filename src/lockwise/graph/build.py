@@ -1188,13 +1188,16 @@ class _Builder:
                          partial(self._has_default, t, c))
                         for t, c in catalog.columns_drawing_from(target[9:])]
             elif action.kind == "drop_function":
-                target = f"function:{action.facts.get('name', '')}"
-                # (the triggers the effect drops with it, by the same name-matching)
+                name = str(action.facts.get("name", ""))
+                target = f"function:{name}"
+                # (the triggers the effect drops with it: those calling its name)
                 gone = [(f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
-                         " (the table stays: the trigger no longer runs)", obj,
-                         at(obj) or at(f"table:{t}"), partial(self._has_trigger, t, trigger))
-                        for obj in sorted(effect.drops) if obj.startswith("trigger:")
-                        for t, trigger in [obj[8:].rsplit(".", 1)]]
+                         " (the table stays: the trigger no longer runs)",
+                         f"trigger:{t}.{trigger}", at(f"trigger:{t}.{trigger}")
+                         or at(f"table:{t}"), partial(self._has_trigger, t, trigger))
+                        for t, trigger in sorted((table.name, trigger) for table, trigger in
+                                                 catalog.triggers_calling(
+                                                     name.rsplit(".", 1)[-1], name))]
             elif action.kind == "drop_type":
                 name = str(action.facts.get("name", ""))
                 target = f"type:{name}"
