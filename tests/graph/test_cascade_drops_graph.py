@@ -118,3 +118,13 @@ def test_the_server_refuses_without_cascade_and_drops_what_the_graph_names(
                 conn.execute(drop.replace(" CASCADE", ""))
             conn.execute(drop)
             assert conn.execute(query).fetchall() == left, case
+
+
+def test_each_function_of_one_drop_names_its_own_triggers(tmp_path: Path) -> None:
+    other = TRIGGER_FUNCTION.replace("tf()", "tg()") + TRIGGER.replace("tr ", "tr2 ").replace(
+        "tf()", "tg()")
+    found = conflicts(tmp_path, FUNCTION + other, "DROP FUNCTION tf, tg CASCADE;")
+    assert sorted(found) == sorted(
+        f"2_b drops function:public.{f} with CASCADE, which silently drops trigger {t} on "
+        "public.u (created in 1_a) too, and the migration does not recreate it (the table "
+        "stays: the trigger no longer runs)" for f, t in (("tf", "tr"), ("tg", "tr2")))
