@@ -1,7 +1,8 @@
 """DROP TABLE ... CASCADE names what goes with the table (rule cascade-drops-dependents): the
 views and materialized views over it, however deep, the foreign keys of other tables that
-point at it, and the tables that inherit from it, each as the server's NOTICE "drop cascades
-to ..." names it (checked on 18.6). Not its partitions (they go without CASCADE too), and not
+point at it, and the tables that inherit from it (and the columns of other tables of its row
+type, which rule drop-column names), each as the server's NOTICE "drop cascades to ..." names
+it (checked on 18.6). Not its partitions (they go without CASCADE too), and not
 a function whose body is a string (it stays)."""
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ CASES = {
     "string_body": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint "
                     "LANGUAGE sql AS 'SELECT count(*) FROM t';",
                     "DROP TABLE t CASCADE;", [], []),
+    "row_type_column": ("CREATE TABLE t (id int);\nCREATE TABLE o (id int, r t, rs t[]);",
+                        "DROP TABLE t CASCADE;",
+                        ["the column public.o.r and its data",
+                         "the column public.o.rs and its data"],
+                        ["column r of table o", "column rs of table o"]),
     "partition": ("CREATE TABLE t (id int) PARTITION BY RANGE (id);\n"
                   "CREATE TABLE t1 PARTITION OF t FOR VALUES FROM (0) TO (10);",
                   "DROP TABLE t CASCADE;", [], []),
@@ -50,7 +56,11 @@ def test_drop_table_cascade_names_what_goes_with_it(case: str) -> None:
     setup, drop, named, _notices = CASES[case]
     *before, last = [s.strip() + ";" for s in drop.split(";") if s.strip()]
     effect = effect_after("\n".join([setup, *before]), last)
-    assert sorted(effect.actions[0].facts.get("callers_dropped", ())) == sorted(named)
+    columns = [f"the column {a.facts['table']}.{a.facts['column']} and its data"
+               for a in effect.actions[1:] if a.kind == "drop_column"]  # (rule drop-column's)
+    assert effect.actions[0].kind == "drop_table"
+    assert sorted([*effect.actions[0].facts.get("callers_dropped", ()), *columns]) == \
+        sorted(named)
 
 
 def test_drop_table_cascade_advice_uses_the_users_names() -> None:

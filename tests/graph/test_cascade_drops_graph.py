@@ -1,7 +1,8 @@
 """DROP SEQUENCE / FUNCTION / TYPE / DOMAIN / SCHEMA ... CASCADE of what a later migration
 drops, taking along what an earlier one made (checked on 18.6: each refused without CASCADE,
 and with it the server drops the default only, the trigger only, the column, the typed table,
-the schema's table): a dependency-dropped conflict unless the migration makes it again."""
+the schema's table; DROP TABLE ... CASCADE a column of its row type): a dependency-dropped
+conflict unless the migration makes it again."""
 
 from __future__ import annotations
 
@@ -47,6 +48,11 @@ CASES = {
     "schema_table": (
         SCHEMA, "DROP SCHEMA app CASCADE;", "table app.x and its rows",
         "SELECT to_regclass('app.x') IS NULL", [(True,)]),
+    "row_type_column": (
+        "CREATE TABLE t (id int);\nCREATE TABLE u (id int, r t);\n", "DROP TABLE t CASCADE;",
+        "column public.u.r and its data",
+        "SELECT attname FROM pg_attribute WHERE attrelid = 'u'::regclass AND attnum > 0 "
+        "AND NOT attisdropped", [("id",)]),
 }
 
 
@@ -83,6 +89,9 @@ MADE_AGAIN = {
                           "ALTER TABLE u ADD COLUMN m mood;"),
     "schema_table": (SCHEMA, "DROP SCHEMA app CASCADE;\nCREATE SCHEMA app;\n"
                              "CREATE TABLE app.x (id int);"),
+    "row_type_column": ("CREATE TABLE t (id int);\nCREATE TABLE u (id int, r t);\n",
+                        "DROP TABLE t CASCADE;\nCREATE TABLE t (id int);\n"
+                        "ALTER TABLE u ADD COLUMN r t;"),
 }
 
 

@@ -35,6 +35,7 @@ from lockwise.catalog.replay import (
     end_statement,
     follows_exactly,
     owned_sequences,
+    row_type_columns,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
 from lockwise.core.lazy_re import lazy_compile
@@ -1173,7 +1174,8 @@ class _Builder:
         tells the views and keys a dropped table or column takes along): the defaults that
         draw from the sequence (the columns stay), the triggers that execute the function
         (their tables stay), the columns of the type or domain and the tables of the type,
-        and the tables of the schema. Each a conflict unless the migration makes it again."""
+        and the tables of the schema; the columns of a dropped table's row type. Each a
+        conflict unless the migration makes it again."""
         catalog, at = self.catalog, self.created_at.get
         for action in effect.actions:
             if not action.facts.get("cascade"):
@@ -1208,6 +1210,15 @@ class _Builder:
                            f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
                            partial(self._has_column, t, c))
                           for t, c in catalog.columns_dropped_with_type(name))]
+            elif action.kind == "drop_table":
+                name = str(action.facts.get("table", ""))
+                target = f"table:{name}"
+                dropping = {canon(o) for o in effect.drops}
+                gone = [(f"column {object_sql('column', f'{t}.{c}')} and its data", "",
+                         f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
+                         partial(self._has_column, t, c))
+                        for t, c in row_type_columns(catalog, name)
+                        if f"table:{t}" not in dropping]
             elif action.kind == "drop_schema":
                 schema = str(action.facts.get("schema", ""))
                 target = f"schema:{schema}"

@@ -10,6 +10,7 @@ from lockwise.catalog.replay import (
     free_generated_name,
     relation_namers,
     routine_callers,
+    row_type_columns,
     schema_callers,
     type_callers,
 )
@@ -274,6 +275,10 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
         children = tuple((child, table) for child in catalog.direct_inheritance_children(table)
                          if child not in gone)
         facts = {**facts, **_drop_callers(b, found, table, qualified, rules, keys, children)}
+        # A column of its row type goes with its data, as with DROP TYPE ... CASCADE.
+        for other, column in row_type_columns(catalog, table) if kind == "table" else ():
+            if other not in gone:
+                dropped_column(b, other, column, if_exists=bool(facts.get("if_exists")))
     parent = known.partition_of if known is not None else None
     # A foreign table's rows stay on the remote server (DROP FOREIGN TABLE says so of one
     # the catalog does not know).
