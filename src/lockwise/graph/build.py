@@ -21,6 +21,7 @@ from collections.abc import (
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, TypeVar
 
@@ -34,6 +35,7 @@ from lockwise.catalog.replay import (
     end_statement,
     follows_exactly,
     owned_sequences,
+    row_type_columns,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
 from lockwise.core.lazy_re import lazy_compile
@@ -544,13 +546,16 @@ def _relation_missing(tree: dict, name: str) -> str:
 
 
 class _Pending:
-    """A CASCADE drop of a dependent: a conflict unless the migration recreates it."""
+    """A CASCADE drop of a dependent: a conflict unless the migration recreates it (as its
+    creator says, or, given `back`, as the catalog says once the migration has run)."""
 
-    __slots__ = ("conflict", "dependent")
+    __slots__ = ("back", "conflict", "dependent")
 
-    def __init__(self, dependent: str, conflict: Conflict) -> None:
+    def __init__(self, dependent: str, conflict: Conflict,
+                 back: Callable[[], bool] | None = None) -> None:
         self.dependent = dependent
         self.conflict = conflict
+        self.back = back
 
 
 #: What the replay of the migrations so far left (`_Builder`'s own): a migration its tool
@@ -730,7 +735,8 @@ class _Builder:
         end_session(self.catalog)  # (its temporary tables are no later migration's)
         for p in pending:
             # (not when a ROLLBACK undid the CASCADE: the dependent is not dropped then)
-            if self.creator.get(p.dependent) != key and p.dependent in self.dropped:
+            if (not p.back() if p.back is not None else
+                    self.creator.get(p.dependent) != key and p.dependent in self.dropped):
                 self.graph.conflicts.append(p.conflict)
         if down is not None:
             self._check_down(key, m, down)
@@ -895,6 +901,8 @@ class _Builder:
             self._forget_unmade(stmt, effect, uses)
         if not refused:
             self._check_dependents(key, loc, effect, pending)
+            if stmt_kind == "DropStmt":
+                self._cascaded_uses(key, loc, effect, pending)
         # Each of the next steps concerns a few kinds of statement only: the others skip it.
         if stmt_kind == "DropStmt":
             self._refused_drops(key, loc, stmt.tree)
@@ -1158,6 +1166,91 @@ class _Builder:
                     self._cascade(key, loc, dependent)
                 else:
                     self.graph.conflicts.append(found)
+
+    def _cascaded_uses(self, key: str, loc: Location, effect: Effect,
+                       pending: list[_Pending]) -> None:
+        """What DROP SEQUENCE / FUNCTION / TYPE / DOMAIN / SCHEMA ... CASCADE drops of what
+        another migration made, as the server does (checked on 18.6; `_check_dependents`
+        tells the views and keys a dropped table or column takes along): the defaults that
+        draw from the sequence (the columns stay), the triggers that execute the function
+        (their tables stay), the columns of the type or domain and the tables of the type,
+        and the tables of the schema; the columns of a dropped table's row type. Each a
+        conflict unless the migration makes it again."""
+        catalog, at = self.catalog, self.created_at.get
+        for action in effect.actions:
+            if not action.facts.get("cascade"):
+                continue
+            # (what, what becomes of what holds it, key, where it was made, whether it is back)
+            gone: list[tuple[str, str, str, Location | None, Callable[[], bool]]] = []
+            if action.kind == "drop_sequence":
+                target = f"sequence:{action.facts.get('name', '')}"
+                gone = [(f"the default of column {object_sql('column', f'{t}.{c}')}",
+                         " (the column stays: inserts leave it NULL)",
+                         f"default:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
+                         partial(self._has_default, t, c))
+                        for t, c in catalog.columns_drawing_from(target[9:])]
+            elif action.kind == "drop_function":
+                name = str(action.facts.get("name", ""))
+                target = f"function:{name}"
+                # (the triggers the effect drops with it: those calling its name)
+                gone = [(f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
+                         " (the table stays: the trigger no longer runs)",
+                         f"trigger:{t}.{trigger}", at(f"trigger:{t}.{trigger}")
+                         or at(f"table:{t}"), partial(self._has_trigger, t, trigger))
+                        for t, trigger in sorted((table.name, trigger) for table, trigger in
+                                                 catalog.triggers_calling(
+                                                     name.rsplit(".", 1)[-1], name))]
+            elif action.kind == "drop_type":
+                name = str(action.facts.get("name", ""))
+                target = f"type:{name}"
+                gone = [*((f"typed table {quote_qualified(t)} and its rows", "", f"table:{t}",
+                           at(f"table:{t}"), partial(catalog.tables.__contains__, t))
+                          for t in catalog.typed_tables(name)),
+                        *((f"column {object_sql('column', f'{t}.{c}')} and its data", "",
+                           f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
+                           partial(self._has_column, t, c))
+                          for t, c in catalog.columns_dropped_with_type(name))]
+            elif action.kind == "drop_table":
+                name = str(action.facts.get("table", ""))
+                target = f"table:{name}"
+                dropping = {canon(o) for o in effect.drops}
+                gone = [(f"column {object_sql('column', f'{t}.{c}')} and its data", "",
+                         f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
+                         partial(self._has_column, t, c))
+                        for t, c in row_type_columns(catalog, name)
+                        if f"table:{t}" not in dropping]
+            elif action.kind == "drop_schema":
+                schema = str(action.facts.get("schema", ""))
+                target = f"schema:{schema}"
+                # (the views are `_dropped_view`'s to tell)
+                gone = [(f"table {quote_qualified(obj[6:])} and its rows", "", obj, at(obj),
+                         partial(catalog.tables.__contains__, obj[6:]))
+                        for obj in sorted(self.creator) if obj.startswith(f"table:{schema}.")
+                        and obj[6:] not in self.views]
+            for what, left, dependent, created, back in gone:
+                if created is not None and created.migration == key:
+                    continue  # made by this migration: its own business
+                owner = f" (created in {created.migration})" if created else ""
+                pending.append(_Pending(dependent, Conflict(
+                    "dependency-dropped", tuple(x for x in (created, loc) if x is not None),
+                    target, f"{key} drops {_shown(target)} with CASCADE, which silently drops "
+                    f"{what}{owner} too, and the migration does not recreate it{left}"), back))
+
+    def _has_default(self, table: str, column: str) -> bool:
+        """Whether `table`.`column` has a default (again), as the replay stands."""
+        known = self.catalog.tables.get(table)
+        col = known.columns.get(column) if known is not None else None
+        return col is not None and col.default is not None
+
+    def _has_column(self, table: str, column: str) -> bool:
+        """Whether `table` has `column` (again), as the replay stands."""
+        known = self.catalog.tables.get(table)
+        return known is not None and column in known.columns
+
+    def _has_trigger(self, table: str, trigger: str) -> bool:
+        """Whether `table` has `trigger` (again), as the replay stands."""
+        known = self.catalog.tables.get(table)
+        return known is not None and trigger in known.triggers
 
     def _refused_drops(self, key: str, loc: Location, tree: dict) -> None:
         """A DROP that PostgreSQL refuses because something the catalog knows still uses

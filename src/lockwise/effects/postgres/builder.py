@@ -452,11 +452,15 @@ _INDEX_CONTYPES = frozenset(("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSIO
 
 
 def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
-                  rules: tuple[tuple[str, str], ...] = ()) -> dict:
-    """The facts naming what `found` holds and the `rules` (table or view, rule) of others
-    that go too (`drop_rules_naming`), written as the user wrote the dropped object (`like`,
-    `qualified`), and the statements that drop each by name, the rules first, the views over
-    others before the views."""
+                  rules: tuple[tuple[str, str], ...] = (),
+                  keys: tuple[tuple[str, str], ...] = (),
+                  children: tuple[tuple[str, str], ...] = ()) -> dict:
+    """The facts naming what `found` holds, the `rules` (table or view, rule) of others
+    that go too (`drop_rules_naming`), the foreign keys (table, constraint) of other tables
+    pointing at a dropped table (`keys`) and its inheritance children (child, parent) with
+    their rows, written as the user wrote the dropped object (`like`, `qualified`), and the
+    statements that drop each by name (a child is detached, keeping its rows), the rules
+    first, the views over others before the views."""
     def rel(name: str) -> str:
         return relation_sql(name, like, qualified)
     kinds = {view: "materialized view" if (known := catalog.tables.get(view)) is not None
@@ -466,7 +470,10 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
              *(f"the constraint {n} on {rel(t)}" for t, n in found.constraints),
              *(f"the index {rel(i)}" for i in found.indexes),
              *(f"the {kinds[v]} {rel(v)}" for v in found.views),
-             *(f"the rule {quote_ident(r)} on {rel(t)}" for t, r in rules)]
+             *(f"the rule {quote_ident(r)} on {rel(t)}" for t, r in rules),
+             *(f"the foreign key {quote_ident(n)} on {rel(t)}" for t, n in keys),
+             *(f"the table {rel(c)} (it inherits from {rel(p)}) and its rows"
+               for c, p in children)]
     sql = [*(f"DROP RULE {quote_ident(r)} ON {rel(t)};" for t, r in rules),
            *(f"ALTER TABLE {rel(t)} ALTER COLUMN {quote_ident(c)} DROP DEFAULT;"
              for t, c in found.defaults),
@@ -474,7 +481,9 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
            *(f"ALTER TABLE {rel(t)} DROP CONSTRAINT {quote_ident(n)};"
              for t, n in found.constraints),
            *(f"DROP INDEX {rel(i)};" for i in found.indexes),
-           *(f"DROP {kinds[v].upper()} {rel(v)};" for v in reversed(found.views))]
+           *(f"DROP {kinds[v].upper()} {rel(v)};" for v in reversed(found.views)),
+           *(f"ALTER TABLE {rel(t)} DROP CONSTRAINT {quote_ident(n)};" for t, n in keys),
+           *(f"ALTER TABLE {rel(c)} NO INHERIT {rel(p)};" for c, p in children)]
     return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
             "callers_dropped_sql": "\n".join(sql)}
 

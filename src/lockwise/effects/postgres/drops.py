@@ -10,6 +10,7 @@ from lockwise.catalog.replay import (
     free_generated_name,
     relation_namers,
     routine_callers,
+    row_type_columns,
     schema_callers,
     type_callers,
 )
@@ -260,13 +261,24 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
         b.lock(view, L.ACCESS_EXCLUSIVE)
     rules = drop_rules_naming(b, reach)  # (empty without CASCADE, which the server refuses)
     policies = drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
-    if cascade:  # what names it by a regclass constant goes too
+    if cascade:  # what names it by a regclass constant goes too, and what is built on it
+        gone = {table, *named}
         found = relation_namers(catalog, table)
-        if kind == "view":
-            gone = {table, *named}
-            found = replace(found, views=tuple(dict.fromkeys(
-                [*(v for v in reach if v not in gone), *found.views])))
-        facts = {**facts, **_drop_callers(b, found, table, qualified, rules)}
+        # The views over it (or its partitions, children), however deep, the foreign keys of
+        # the other tables that point at it, and its inheritance children with their rows
+        # (drop cascades to view v / constraint o_t_fkey on table o / table c: checked on
+        # 18.6); not its partitions, which go without CASCADE too. Each is locked above.
+        found = replace(found, views=tuple(dict.fromkeys(
+            [*(v for v in reach if v not in gone and _is_view(catalog, v)), *found.views])))
+        keys = tuple(sorted({(other, con.name) for other, con in catalog.referencing(table)
+                             if other not in gone and other not in reach}))
+        children = tuple((child, table) for child in catalog.direct_inheritance_children(table)
+                         if child not in gone)
+        facts = {**facts, **_drop_callers(b, found, table, qualified, rules, keys, children)}
+        # A column of its row type goes with its data, as with DROP TYPE ... CASCADE.
+        for other, column in row_type_columns(catalog, table) if kind == "table" else ():
+            if other not in gone:
+                dropped_column(b, other, column, if_exists=bool(facts.get("if_exists")))
     parent = known.partition_of if known is not None else None
     # A foreign table's rows stay on the remote server (DROP FOREIGN TABLE says so of one
     # the catalog does not know).
@@ -316,12 +328,22 @@ def _deprecated_name(catalog: Catalog, name: str, taken: set[str]) -> str:
     return new
 
 
+def _is_view(catalog: Catalog, relation: str) -> bool:
+    """Whether `relation` is a view or materialized view the catalog knows."""
+    known = catalog.tables.get(relation)
+    return known is not None and known.kind in ("view", "matview")
+
+
 def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool,
-                  rules: tuple[tuple[str, str], ...] = ()) -> dict:
+                  rules: tuple[tuple[str, str], ...] = (),
+                  keys: tuple[tuple[str, str], ...] = (),
+                  children: tuple[tuple[str, str], ...] = ()) -> dict:
     """What uses a relation, function, sequence, type or schema a DROP ... CASCADE drops (`found`,
     `Catalog.callers`): each goes under ACCESS EXCLUSIVE on its table (the views on
     themselves); a generated column is dropped with its data, as DROP COLUMN (checked on the
-    server). The facts that name them (`callers_facts`)."""
+    server). The facts that name them (`callers_facts`), with the foreign keys of others
+    (`keys`) and the inheritance children (`children`) of a table it drops, locked by the
+    caller."""
     catalog = b.ctx.catalog
     for table, column in found.defaults:
         b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -339,7 +361,7 @@ def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool,
     for view in found.views:
         b.lock(view, L.ACCESS_EXCLUSIVE)
     rules = (*rules, *(r for r in drop_rules_naming(b, found.views) if r not in rules))
-    return callers_facts(catalog, found, like, qualified, rules)
+    return callers_facts(catalog, found, like, qualified, rules, keys, children)
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:

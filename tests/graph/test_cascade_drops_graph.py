@@ -1,0 +1,139 @@
+"""DROP SEQUENCE / FUNCTION / TYPE / DOMAIN / SCHEMA ... CASCADE of what a later migration
+drops, taking along what an earlier one made (checked on 18.6: each refused without CASCADE,
+and with it the server drops the default only, the trigger only, the column, the typed table,
+the schema's table; DROP TABLE ... CASCADE a column of its row type): a dependency-dropped
+conflict unless the migration makes it again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lockwise.discover import discover
+from lockwise.graph.build import build_graph
+
+SEQUENCE = "CREATE SEQUENCE s;\nCREATE TABLE u (id int DEFAULT nextval('s'), b int);\n"
+TRIGGER_FUNCTION = ("CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql "
+                    "AS 'BEGIN RETURN NEW; END';\n")
+TRIGGER = "CREATE TRIGGER tr BEFORE INSERT ON u FOR EACH ROW EXECUTE FUNCTION tf();\n"
+FUNCTION = "CREATE TABLE u (id int);\n" + TRIGGER_FUNCTION + TRIGGER
+ENUM = "CREATE TYPE mood AS ENUM ('a');\nCREATE TABLE u (id int, m mood);\n"
+DOMAIN = "CREATE DOMAIN pos AS int CHECK (VALUE > 0);\nCREATE TABLE u (id int, p pos);\n"
+COMPOSITE = "CREATE TYPE addr AS (city text);\nCREATE TABLE u OF addr;\n"
+SCHEMA = "CREATE SCHEMA app;\nCREATE TABLE app.x (id int);\n"
+
+#: (setup, the DROP ... CASCADE, what the conflict names, a query on what is left after it
+#: and its answer on the server).
+CASES = {
+    "sequence_default": (
+        SEQUENCE, "DROP SEQUENCE s CASCADE;", "the default of column public.u.id",
+        "SELECT attname, atthasdef FROM pg_attribute WHERE attrelid = 'u'::regclass "
+        "AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [("id", False), ("b", False)]),
+    "function_trigger": (
+        FUNCTION, "DROP FUNCTION tf() CASCADE;", "trigger tr on public.u",
+        "SELECT to_regclass('u') IS NOT NULL, (SELECT count(*) FROM pg_trigger "
+        "WHERE tgname = 'tr')", [(True, 0)]),
+    "enum_column": (
+        ENUM, "DROP TYPE mood CASCADE;", "column public.u.m and its data",
+        "SELECT attname FROM pg_attribute WHERE attrelid = 'u'::regclass AND attnum > 0 "
+        "AND NOT attisdropped", [("id",)]),
+    "domain_column": (
+        DOMAIN, "DROP DOMAIN pos CASCADE;", "column public.u.p and its data",
+        "SELECT attname FROM pg_attribute WHERE attrelid = 'u'::regclass AND attnum > 0 "
+        "AND NOT attisdropped", [("id",)]),
+    "typed_table": (
+        COMPOSITE, "DROP TYPE addr CASCADE;", "typed table public.u and its rows",
+        "SELECT to_regclass('u') IS NULL", [(True,)]),
+    "schema_table": (
+        SCHEMA, "DROP SCHEMA app CASCADE;", "table app.x and its rows",
+        "SELECT to_regclass('app.x') IS NULL", [(True,)]),
+    "row_type_column": (
+        "CREATE TABLE t (id int);\nCREATE TABLE u (id int, r t);\n", "DROP TABLE t CASCADE;",
+        "column public.u.r and its data",
+        "SELECT attname FROM pg_attribute WHERE attrelid = 'u'::regclass AND attnum > 0 "
+        "AND NOT attisdropped", [("id",)]),
+}
+
+
+def conflicts(tmp_path: Path, setup: str, drop: str) -> list[str]:
+    """The dependency-dropped conflicts' texts of migration 1 (`setup`), then 2 (`drop`)."""
+    (tmp_path / "1_a.sql").write_text(setup)
+    (tmp_path / "2_b.sql").write_text(drop + "\n")
+    graph = build_graph(discover(tmp_path))
+    return [c.explanation for c in graph.conflicts if c.kind == "dependency-dropped"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_cascade_dropping_what_another_migration_made_is_a_conflict(
+        tmp_path: Path, case: str) -> None:
+    setup, drop, named, _query, _left = CASES[case]
+    found = conflicts(tmp_path, setup, drop)
+    assert len(found) == 1, found
+    assert f"with CASCADE, which silently drops {named} (created in 1_a)" in found[0]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_without_cascade_the_drop_is_refused_not_silent(tmp_path: Path, case: str) -> None:
+    setup, drop, _named, _query, _left = CASES[case]
+    found = conflicts(tmp_path, setup, drop.replace(" CASCADE", ""))
+    assert not any("silently" in text for text in found), found
+
+
+#: (setup, a migration that drops with CASCADE and makes the dependent again).
+MADE_AGAIN = {
+    "sequence_default": (SEQUENCE, "DROP SEQUENCE s CASCADE;\nCREATE SEQUENCE s;\n"
+                                   "ALTER TABLE u ALTER COLUMN id SET DEFAULT nextval('s');"),
+    "function_trigger": (FUNCTION, "DROP FUNCTION tf() CASCADE;\n" + TRIGGER_FUNCTION + TRIGGER),
+    "enum_column": (ENUM, "DROP TYPE mood CASCADE;\nCREATE TYPE mood AS ENUM ('a', 'b');\n"
+                          "ALTER TABLE u ADD COLUMN m mood;"),
+    "schema_table": (SCHEMA, "DROP SCHEMA app CASCADE;\nCREATE SCHEMA app;\n"
+                             "CREATE TABLE app.x (id int);"),
+    "row_type_column": ("CREATE TABLE t (id int);\nCREATE TABLE u (id int, r t);\n",
+                        "DROP TABLE t CASCADE;\nCREATE TABLE t (id int);\n"
+                        "ALTER TABLE u ADD COLUMN r t;"),
+}
+
+
+@pytest.mark.parametrize("case", MADE_AGAIN)
+def test_a_dependent_the_migration_makes_again_is_no_conflict(tmp_path: Path,
+                                                              case: str) -> None:
+    setup, migration = MADE_AGAIN[case]
+    assert conflicts(tmp_path, setup, migration) == []
+
+
+def test_a_dependent_the_dropping_migration_made_is_no_conflict(tmp_path: Path) -> None:
+    assert conflicts(tmp_path, "CREATE SEQUENCE s;\n",
+                     "CREATE TABLE u (id int DEFAULT nextval('s'));\n"
+                     "DROP SEQUENCE s CASCADE;") == []
+
+
+def test_a_cascade_with_nothing_of_another_migration_is_no_conflict(tmp_path: Path) -> None:
+    assert conflicts(tmp_path, "CREATE SEQUENCE s;\nCREATE TABLE u (id int);\n",
+                     "DROP SEQUENCE s CASCADE;") == []
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_without_cascade_and_drops_what_the_graph_names(
+        pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for case, (setup, drop, _named, query, left) in CASES.items():
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public; "
+                         "DROP SCHEMA IF EXISTS app CASCADE")
+            conn.execute(setup)
+            with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+                conn.execute(drop.replace(" CASCADE", ""))
+            conn.execute(drop)
+            assert conn.execute(query).fetchall() == left, case
+
+
+def test_each_function_of_one_drop_names_its_own_triggers(tmp_path: Path) -> None:
+    other = TRIGGER_FUNCTION.replace("tf()", "tg()") + TRIGGER.replace("tr ", "tr2 ").replace(
+        "tf()", "tg()")
+    found = conflicts(tmp_path, FUNCTION + other, "DROP FUNCTION tf, tg CASCADE;")
+    assert sorted(found) == sorted(
+        f"2_b drops function:public.{f} with CASCADE, which silently drops trigger {t} on "
+        "public.u (created in 1_a) too, and the migration does not recreate it (the table "
+        "stays: the trigger no longer runs)" for f, t in (("tf", "tr"), ("tg", "tr2")))

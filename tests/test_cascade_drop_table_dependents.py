@@ -1,0 +1,96 @@
+"""DROP TABLE ... CASCADE names what goes with the table (rule cascade-drops-dependents): the
+views and materialized views over it, however deep, the foreign keys of other tables that
+point at it, and the tables that inherit from it (and the columns of other tables of its row
+type, which rule drop-column names), each as the server's NOTICE "drop cascades to ..." names
+it (checked on 18.6). Not its partitions (they go without CASCADE too), and not
+a function whose body is a string (it stays)."""
+
+from __future__ import annotations
+
+import pytest
+
+from effect_helpers import effect_after
+
+#: (setup, the DROP, what lockwise names, what the server's NOTICE names).
+CASES = {
+    "views": ("CREATE TABLE t (id int PRIMARY KEY, a int);\n"
+              "CREATE VIEW v AS SELECT id, a FROM t;\nCREATE VIEW w AS SELECT id FROM v;\n"
+              "CREATE MATERIALIZED VIEW m AS SELECT id FROM t;",
+              "DROP TABLE t CASCADE;",
+              ["the view v", "the materialized view m", "the view w"],
+              ["view v", "view w", "materialized view m"]),
+    "foreign_key": ("CREATE TABLE t (id int PRIMARY KEY);\n"
+                    "CREATE TABLE o (id int, t_id int REFERENCES t);",
+                    "DROP TABLE t CASCADE;",
+                    ["the foreign key o_t_id_fkey on o"],
+                    ["constraint o_t_id_fkey on table o"]),
+    "child": ("CREATE TABLE t (id int);\nCREATE TABLE c (x int) INHERITS (t);",
+              "DROP TABLE t CASCADE;",
+              ["the table c (it inherits from t) and its rows"],
+              ["table c"]),
+    "view_over_child": ("CREATE TABLE t (id int);\nCREATE TABLE c (x int) INHERITS (t);\n"
+                        "CREATE VIEW cv AS SELECT x FROM c;",
+                        "DROP TABLE public.t CASCADE;",
+                        ["the view public.cv", "the table public.c (it inherits from public.t) "
+                         "and its rows"],
+                        ["table c", "view cv"]),
+    "string_body": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint "
+                    "LANGUAGE sql AS 'SELECT count(*) FROM t';",
+                    "DROP TABLE t CASCADE;", [], []),
+    "row_type_column": ("CREATE TABLE t (id int);\nCREATE TABLE o (id int, r t, rs t[]);",
+                        "DROP TABLE t CASCADE;",
+                        ["the column public.o.r and its data",
+                         "the column public.o.rs and its data"],
+                        ["column r of table o", "column rs of table o"]),
+    "partition": ("CREATE TABLE t (id int) PARTITION BY RANGE (id);\n"
+                  "CREATE TABLE t1 PARTITION OF t FOR VALUES FROM (0) TO (10);",
+                  "DROP TABLE t CASCADE;", [], []),
+    "both_named": ("CREATE TABLE t (id int PRIMARY KEY);\nCREATE VIEW v AS SELECT id FROM t;\n"
+                   "CREATE TABLE o (id int, t_id int REFERENCES t);",
+                   "DROP VIEW v; DROP TABLE t, o CASCADE;", [], []),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_drop_table_cascade_names_what_goes_with_it(case: str) -> None:
+    setup, drop, named, _notices = CASES[case]
+    *before, last = [s.strip() + ";" for s in drop.split(";") if s.strip()]
+    effect = effect_after("\n".join([setup, *before]), last)
+    columns = [f"the column {a.facts['table']}.{a.facts['column']} and its data"
+               for a in effect.actions[1:] if a.kind == "drop_column"]  # (rule drop-column's)
+    assert effect.actions[0].kind == "drop_table"
+    assert sorted([*effect.actions[0].facts.get("callers_dropped", ()), *columns]) == \
+        sorted(named)
+
+
+def test_drop_table_cascade_advice_uses_the_users_names() -> None:
+    setup, drop, _named, _notices = CASES["views"]
+    facts = effect_after(setup + "\nCREATE TABLE c (x int) INHERITS (t);\n"
+                         "CREATE TABLE o (id int, t_id int REFERENCES t);", drop
+                         ).actions[0].facts
+    steps = facts["callers_dropped_sql"].splitlines()
+    assert sorted(steps) == sorted([
+        "DROP VIEW w;", "DROP MATERIALIZED VIEW m;", "DROP VIEW v;",
+        "ALTER TABLE o DROP CONSTRAINT o_t_id_fkey;", "ALTER TABLE c NO INHERIT t;"])
+    assert steps.index("DROP VIEW w;") < steps.index("DROP VIEW v;")  # the one over it first
+
+
+@pytest.mark.postgres
+def test_the_server_drops_with_the_table_what_lockwise_names(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for case, (setup, drop, _named, notices) in CASES.items():
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(setup)
+            seen: list[str] = []
+
+            def note(diag: psycopg.errors.Diagnostic, into: list[str] = seen) -> None:
+                if (diag.message_primary or "").startswith("drop cascades to"):
+                    into.extend(line.removeprefix("drop cascades to ") for line in (
+                        diag.message_detail or diag.message_primary or "").splitlines())
+
+            conn.add_notice_handler(note)
+            conn.execute(drop)
+            conn.remove_notice_handler(note)
+            assert sorted(seen) == sorted(notices), case
