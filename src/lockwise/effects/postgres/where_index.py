@@ -151,6 +151,7 @@ _HASH, _BTREE = "hash", "btree"
 #: `=` of them, and the prefix of a LIKE or regular expression: checked on 18.6).
 _COMPARISONS = frozenset(("=", "<", ">", "<=", ">="))
 
+
 def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
     """What an index of `table` serves a condition on: the columns it has as such and those
     its WHERE reads (`ctid` too, which a range serves), and its expressions (each as
