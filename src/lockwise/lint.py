@@ -537,7 +537,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         not options.pg_version_stated
     ctx = Context(catalog=catalog, pg_version=options.pg_version,
                   pg_version_stated=options.pg_version_stated, migration_id=migration.id,
-                  session_timezone_utc=options.session_timezone_utc)
+                  session_timezone_utc=options.session_timezone_utc,
+                  default_collation=options.default_collation)
     if run is not None:
         run.seed(ctx)
     implicit = starts_in_transaction(migration, options, parsed.statements

@@ -41,6 +41,9 @@ class LintOptions:
     #: the config) or lockwise knows it (`apply`): `pg_version` is then a fact, not a default,
     #: and syntax older servers lack is reported (rule syntax-newer-than-pg-version).
     pg_version_stated: bool = False
+    #: The database's default collation as the config's `collation` names it (None: not
+    #: said; the statistics of a live database may say it: `default_collation`).
+    collation: str | None = None
     fail_on: Safety = Safety.REQUIRES_DOWNTIME
     #: None: follow the layout (most tools run each migration in a transaction).
     assume_in_transaction: bool | None = None
@@ -57,6 +60,12 @@ class LintOptions:
     #: Template placeholders ({{ }}, {% %}, ${}): substitute, skip or error (parse/templates.py).
     templates: str = "substitute"
     extra: dict = field(default_factory=dict)
+
+    @property
+    def default_collation(self) -> str | None:
+        """The database's default collation: the config's, else the one the statistics read
+        from a live database (`lockwise stats`), else None (not known)."""
+        return self.collation or getattr(self.stats, "collation", None) or None
 
     def wants(self, migration: Migration) -> bool:
         """Whether `migration` is reported (and judged), not only replayed for context."""

@@ -470,6 +470,7 @@ def lint(
             pg_version=pg_version, fail_on=threshold,
             # Said, not the default: syntax that version lacks is reported.
             pg_version_stated=given(ctx, "pg_version") or cfg.pg_version is not None,
+            collation=cfg.collation if dialect.value == "postgresql" else None,
             assume_in_transaction=assume_in_transaction,
             rules_dirs=tuple(rules_dir or ()), select=frozenset(select or ()),
             ignore=frozenset(ignore or ()),

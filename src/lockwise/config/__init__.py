@@ -9,6 +9,7 @@ is an InputError naming the file, the key and, when it can be found, the line.
     migrations = ["db/migrations"]
     layout = "golang-migrate"
     pg_version = 15
+    collation = "C"
     fail_on = "safe-with-care"
     select = []
     ignore = ["missing-lock-timeout"]
@@ -57,6 +58,7 @@ KEYS: dict[str, str] = {
     "migrations": "a path or a list of paths",
     "layout": "a layout name",
     "pg_version": "a PostgreSQL major version (integer)",
+    "collation": "the database's default collation, such as \"C\" or \"en_US.UTF-8\"",
     "fail_on": "a safety level",
     "select": "a list of rule ids or tags",
     "ignore": "a list of rule ids",
@@ -81,6 +83,7 @@ OVERRIDE_KEYS = {"path", "select", "ignore", "fail_on"}
 POSTGRESQL_ONLY_KEYS: dict[str, str] = {
     "pg_version": "is the PostgreSQL major version (MySQL's and MariaDB's is the server "
                   "version)",
+    "collation": "is the PostgreSQL database's default collation",
     "stats": "estimates PostgreSQL's durations and lock holds",
     "max_lock_seconds": "judges PostgreSQL's estimated lock holds",
     "profile": "calibrates PostgreSQL's duration estimates",
@@ -106,6 +109,9 @@ class Config:
     migrations: list[Path] = field(default_factory=list)
     layout: str | None = None
     pg_version: int | None = None
+    #: The database's default collation (`Context.default_collation`): "C", "POSIX",
+    #: "pg_c_utf8" ... make a plain B-tree serve a pattern's prefix (effects/collations.py).
+    collation: str | None = None
     fail_on: Safety | None = None
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
@@ -389,6 +395,10 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
                 raise r.bad(key, value, f"an integer from {SUPPORTED_PG_VERSIONS.start} to "
                                         f"{SUPPORTED_PG_VERSIONS.stop - 1}")
             config.pg_version = value
+        elif key == "collation":
+            if not isinstance(value, str) or not value.strip():
+                raise r.bad(key, value, KEYS[key])
+            config.collation = value.strip()
         elif key == "fail_on":
             config.fail_on = r.safety(key, value)
         elif key == "stats":

@@ -1,8 +1,9 @@
 """`lockwise stats`: read table sizes from a live database's catalog, never its rows.
 
 Queries only pg_class, pg_namespace, pg_index, pg_indexes, pg_stats and pg_stat_user_tables,
-plus the size functions (pg_relation_size and friends), which read file sizes. psycopg is
-imported here and only here, so `lockwise lint` never loads it.
+the database's own row of pg_database (its default collation), plus the size functions
+(pg_relation_size and friends), which read file sizes. psycopg is imported here and only
+here, so `lockwise lint` never loads it.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ JOIN pg_class c ON c.oid = i.inhrelid
 JOIN pg_namespace cn ON cn.oid = c.relnamespace
 """
 
+# The database's default collation: its row as JSON, whose columns differ by version
+# (datlocprovider from 15, daticulocale 15-16, datlocale from 17).
+_DATABASE = "SELECT to_jsonb(d) FROM pg_database d WHERE d.datname = current_database()"
+
 _COLUMNS = """
 SELECT schemaname, tablename, attname, null_frac::float8, n_distinct::float8, avg_width,
        correlation::float8
@@ -81,6 +86,7 @@ def collect_stats(dsn: str, history: HistoryTable | None = None) -> Stats:
         with psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT) as conn:
             conn.read_only = True
             version = conn.execute("SHOW server_version").fetchone()[0]
+            database = conn.execute(_DATABASE).fetchone()[0]
             tables = conn.execute(_TABLES).fetchall()
             indexes = conn.execute(_INDEXES).fetchall()
             columns = conn.execute(_COLUMNS).fetchall()
@@ -115,7 +121,10 @@ def collect_stats(dsn: str, history: HistoryTable | None = None) -> Stats:
             kind={"r": "table", "p": "partitioned", "m": "materialized_view"}[relkind])
     _sum_partitions(out, partitions)
     now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-    return Stats(out, server_version=str(version), collected_at=now)
+    from lockwise.effects.collations import database_collation
+
+    return Stats(out, server_version=str(version), collected_at=now,
+                 collation=database_collation(database) or "")
 
 
 def _own_tables(conn, history: HistoryTable) -> set[str]:

@@ -3,6 +3,7 @@
 A JSON document (format described in docs/cost-model.md):
 
     {"format": "lockwise-stats", "version": 1, "server_version": "18.1", "collected_at": "...",
+     "collation": "en_US.UTF-8",
      "tables": {"public.orders": {"rows": 1200000, "heap_bytes": 98566144, "toast_bytes": 0,
                 "kind": "table",
                 "indexes": [{"name": "public.orders_pkey", "columns": ["id"],
@@ -76,6 +77,9 @@ class Stats:
     tables: dict[str, TableStats]
     server_version: str = ""
     collected_at: str = ""
+    #: The database's default collation (`effects.collations.database_collation`); "" when
+    #: not known (a file written by hand, or by an older lockwise).
+    collation: str = ""
 
     def table(self, name: str) -> TableStats | None:
         """Stats for a qualified name (`public.orders`); unqualified names mean `public`."""
@@ -100,7 +104,8 @@ class Stats:
                     for c, s in sorted(t.columns.items())}
             tables[name] = entry
         return {"format": FORMAT, "version": VERSION, "server_version": self.server_version,
-                "collected_at": self.collected_at, "tables": tables}
+                "collected_at": self.collected_at,
+                **({"collation": self.collation} if self.collation else {}), "tables": tables}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
@@ -176,7 +181,12 @@ def stats_from_dict(doc: object, path: Path | None = None) -> Stats:
             heap_bytes=int(_number(raw["heap_bytes"], f"{where}.heap_bytes", path)),
             toast_bytes=int(_number(raw.get("toast_bytes", 0), f"{where}.toast_bytes", path)),
             indexes=tuple(indexes), columns=columns, kind=str(raw.get("kind", "table")))
-    return Stats(tables, str(doc.get("server_version", "")), str(doc.get("collected_at", "")))
+    collation = doc.get("collation", "")
+    if not isinstance(collation, str):
+        raise InputError(f"collation must be a collation's name (a string), not {collation!r}",
+                         path)
+    return Stats(tables, str(doc.get("server_version", "")), str(doc.get("collected_at", "")),
+                 collation.strip())
 
 
 def load_stats(path: Path) -> Stats:

@@ -101,6 +101,10 @@ class Context:
     #: constants (volatility.py).
     statement_sql: str | None = None
     session_timezone_utc: bool = False
+    #: The database's default collation, as the config (`collation`) or the statistics of a
+    #: live database name it (`effects.collations`); None: not known, taken not to be in
+    #: byte order. Decides whether a plain B-tree serves a pattern's prefix.
+    default_collation: str | None = None
     #: Collect the string constants of each statement (Effect.literals): set while an enum
     #: value added in the open transaction could be used too early.
     watch_literals: bool = False

@@ -228,7 +228,8 @@ def dml(kind: str) -> Callable:
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
                 lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
                 unbatchable=_unbatchable(stmt, kind, in_with, b.ctx.catalog.aggregates),
-                all_null={c for t, c in b.ctx.null_columns if t == table})
+                all_null={c for t, c in b.ctx.null_columns if t == table},
+                default_collation=b.ctx.default_collation)
                 if own_where and table == view and b.ctx.executes and not targets
                 and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
         b.act(kind, **facts, **cte_locked, has_where=has_where, columns=columns,
@@ -308,7 +309,7 @@ def _filtered(b: Builder, stmt: dict, beside: dict, read: dict) -> bool:
     return condition is not None and unindexed_where(
         b.ctx.catalog, table, {"relation": unwrap(read)[1],
                                             "whereClause": condition},
-        b.ctx.pg_version) is None
+        b.ctx.pg_version, default_collation=b.ctx.default_collation) is None
 
 
 def _lock_rule_actions(b: Builder, relation: str, event: str) -> None:

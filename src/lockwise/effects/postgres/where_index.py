@@ -38,8 +38,10 @@ the planner strips, a string literal's cast, `to_tsvector('english', body)` bein
 `to_tsvector('english'::regconfig, body)`), not one on the column it reads (`email = 'x'`:
 a Seq Scan even with sequential scans disabled, checked on 18.6). Then the operator
 decides, by the index's access method, operator class and collation (`_key_serves`): the
-prefix of a LIKE is served only in byte order, which lockwise takes the database's default
-collation not to be (docs/accuracy.md, fix-pg62).
+prefix of a LIKE is served only in byte order (`collations.in_byte_order`): a column's or
+index's COLLATE, else the database's default collation as the config or the statistics say
+it (`Context.default_collation`), which lockwise takes not to be in byte order when neither
+does (docs/accuracy.md, fix-pg62, fix-pg68).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from typing import NamedTuple
 from lockwise.catalog.model import Catalog, Column, Table
 from lockwise.catalog.overloads import evident_type
 from lockwise.core.deferred import bound_on_use
+from lockwise.effects.collations import in_byte_order
 from lockwise.effects.nodes import (
     JoinedSql,
     PrintedSql,
@@ -85,17 +88,19 @@ _ROW_ADDRESS = "ctid"
 
 
 def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
-                    all_null: set[str] | None = None) -> tuple[str, ...] | None:
+                    all_null: set[str] | None = None,
+                    default_collation: str | None = None) -> tuple[str, ...] | None:
     """The columns of `table` that the WHERE of UPDATE / DELETE `stmt` reads (sorted; none
     when it reads none) when no index of the table serves it; None when one may, or when the
     table's indexes are not all known. `all_null`: its columns NULL in every row, whose IS
-    NULL no index serves (it bounds nothing)."""
-    return _unindexed(catalog, table, stmt, pg_version, all_null)[0]
+    NULL no index serves (it bounds nothing). `default_collation`: the database's default
+    collation (`Context.default_collation`; None: not known)."""
+    return _unindexed(catalog, table, stmt, pg_version, all_null, default_collation)[0]
 
 
 def _unindexed(catalog: Catalog, table: str, stmt: dict, pg_version: int,
-               all_null: set[str] | None) -> tuple[tuple[str, ...] | None,
-                                                   dict[str, list[_IndexKey]]]:
+               all_null: set[str] | None, default_collation: str | None
+               ) -> tuple[tuple[str, ...] | None, dict[str, list[_IndexKey]]]:
     """`unindexed_where`, with what the indexes of `table` serve (`_indexed`: empty when
     the WHERE or the table's indexes are not looked at), for `where_facts` to ask again."""
     known = catalog.fully_known(table)
@@ -103,7 +108,7 @@ def _unindexed(catalog: Catalog, table: str, stmt: dict, pg_version: int,
     if known is None or not where:
         return None, {}
     indexed = _indexed(catalog, table)
-    target = _typed_target(catalog, stmt, known)
+    target = _typed_target(catalog, stmt, known, default_collation)
     if pg_version >= 17:
         target.never_null = {name for name, col in known.columns.items()
                              if col.not_null and col.not_null_valid}
@@ -113,11 +118,14 @@ def _unindexed(catalog: Catalog, table: str, stmt: dict, pg_version: int,
     return tuple(sorted(target.columns_in(where))), indexed
 
 
-def _typed_target(catalog: Catalog, stmt: dict, known: Table) -> _Target:
-    """The target of `stmt`, table `known`, with its columns' types."""
+def _typed_target(catalog: Catalog, stmt: dict, known: Table,
+                  default_collation: str | None) -> _Target:
+    """The target of `stmt`, table `known`, with its columns' types, in a database whose
+    default collation is `default_collation` (None: not known)."""
     target = _Target(stmt, set(known.columns))
     target.types = known.columns
     target.catalog = catalog
+    target.default_collation = default_collation
     return target
 
 
@@ -142,11 +150,6 @@ _HASH, _BTREE = "hash", "btree"
 #: The B-tree comparison operators (an operator class of the pattern family serves only
 #: `=` of them, and the prefix of a LIKE or regular expression: checked on 18.6).
 _COMPARISONS = frozenset(("=", "<", ">", "<=", ">="))
-
-#: The collations under which a B-tree of the default operator class keeps values in byte
-#: order: only there does it serve the prefix of a LIKE (checked on 18.6, whose embedded
-#: database's default collation, C.UTF-8 of libc, is not one of them).
-_BYTE_ORDER = frozenset({"C", "POSIX"})
 
 
 def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
@@ -353,6 +356,8 @@ class _Target:
         self.types: Mapping[str, Column] = {}
         #: The catalog (the types a cast names).
         self.catalog: Catalog | None = None
+        #: The database's default collation (`Context.default_collation`; None: not known).
+        self.default_collation: str | None = None
 
     def column(self, fields: list[str]) -> str | None:
         """The target's column a ColumnRef names (`fields`), None for another relation's."""
@@ -416,7 +421,7 @@ def _served(node: object, target: _Target, indexed: set[str], negated: bool = Fa
         return False  # true of every row: through an index of it, each is read
     if _null_tested(node, target, "IS_NOT_NULL", negated) in target.never_null:
         return False  # true of every row: the planner drops it (17+) and reads them all
-    return any(_key_serves(how, op, collation, other)
+    return any(_key_serves(how, op, collation, other, target.default_collation)
                for key, other, op, collation, _ in _operands(node, target, negated)
                for how in indexed.get(key, ()))
 
@@ -588,7 +593,7 @@ def _index_elements(target: _Target, where: object, columns: tuple[str, ...]
         if key not in seen:
             seen.add(key)
             element = _element(target, key, bare)
-            opclass = _pattern_class(target.types.get(key)) \
+            opclass = _pattern_class(target.types.get(key), target.default_collation) \
                 if op in _PREFIXED and _pattern_prefix(op, value) else None
             elements.append(JoinedSql(element, f" {opclass}") if opclass else element)
     if elements or other is None:
@@ -601,14 +606,14 @@ _PATTERN_CLASSES = {"text": "text_pattern_ops", "varchar": "varchar_pattern_ops"
                     "bpchar": "bpchar_pattern_ops"}
 
 
-def _pattern_class(column: Column | None) -> str | None:
+def _pattern_class(column: Column | None, default_collation: str | None) -> str | None:
     """The operator class a B-tree of key `column` needs to serve the prefix of a pattern
     (`LIKE 'x%'`, `~ '^x'`): the pattern family's for its type (checked on 18.6:
     text_pattern_ops of text, varchar_pattern_ops of varchar, bpchar_pattern_ops of char(n),
     which refuses the other two; with the default class each is a Seq Scan); None when the
-    column's own collation is in byte order (its default class serves the prefix, and
-    ranges too) or its type has no such class."""
-    if column is None or column.array or column.collation in _BYTE_ORDER:
+    column's own collation, else the database's `default_collation`, is in byte order (its
+    default class serves the prefix, and ranges too) or its type has no such class."""
+    if column is None or column.array or in_byte_order(column.collation, default_collation):
         return None
     return _PATTERN_CLASSES.get(column.type_name)
 
@@ -627,10 +632,12 @@ def _uncollated(expr: object) -> tuple[object, str | None]:
         else (expr, None)
 
 
-def _key_serves(how: _IndexKey, op: str, collation: str | None, other: object) -> bool:
+def _key_serves(how: _IndexKey, op: str, collation: str | None, other: object,
+                default_collation: str | None = None) -> bool:
     """Whether an index key held `how` serves a lookup by operator `op` under `collation`
     of what `other` gives (checked on 18.6): a B-tree a comparison under its own collation,
-    the IS NULL of its key, the prefix of a pattern only under a collation in byte order or
+    the IS NULL of its key, the prefix of a pattern only under a collation in byte order (a
+    key's collation None being the database's `default_collation`) or
     with an operator class of the pattern family (`text_pattern_ops`), which serves no
     range; a hash index an equality alone. An index of another access method counts for
     any condition on its key (its operator classes are not modelled)."""
@@ -644,7 +651,7 @@ def _key_serves(how: _IndexKey, op: str, collation: str | None, other: object) -
             op = "="  # no wildcard: an equality, which any B-tree of the key serves
         elif how.method == _BTREE and prefix:
             return (how.opclass or "").endswith("_pattern_ops") or \
-                how.collation in _BYTE_ORDER and collation == how.collation
+                in_byte_order(how.collation, default_collation) and collation == how.collation
         else:
             return False
     if how.method == _HASH or (how.opclass or "").endswith("_pattern_ops"):
@@ -804,14 +811,16 @@ def _tid(value: str) -> dict:
 
 
 def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str, ...] | None,
-                   reads: str, indexed: Mapping[str, list[_IndexKey]]) -> str:
+                   reads: str, indexed: Mapping[str, list[_IndexKey]],
+                   default_collation: str | None) -> str:
     """Why no index of `table` serves the WHERE of `stmt`, which reads `columns` of it
     (`reads`, as said): its NOT EXISTS (NOT IN, <> ALL subquery); else, when an index reads
     each of those columns, its condition that keeps the values that differ (`<>`, NOT LIKE),
     or what makes a comparison of one no lookup (a value of a type the column is converted
     to, a volatile function's), or that those indexes hold the values as they are (not the
     expression, or the order, the WHERE looks for); else that no index covers them.
-    `indexed`: `_indexed` of the table (as `_unindexed` found it for `columns`)."""
+    `indexed`: `_indexed` of the table (as `_unindexed` found it for `columns`);
+    `default_collation`: the database's (None: not known)."""
     where = stmt.get("whereClause")
     if columns is not None and (anti := _first_in(where, _anti_join)):
         return f"serves the {anti} of its WHERE (it keeps the rows with no match in its " \
@@ -825,7 +834,7 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
     skipped: list[str] = []
     using = ""
     if known is not None:
-        target = _typed_target(catalog, stmt, known)
+        target = _typed_target(catalog, stmt, known, default_collation)
         list(_looked_up(where, target, skipped=skipped))
         using = _index_elements(target, where, columns or ())[0]
     if skipped:
@@ -843,7 +852,8 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
 
 def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version: int,
                 rule_text: bool, batched_by_apply: Callable[[], bool],
-                unbatchable: str = "", all_null: set[str] | None = None) -> dict:
+                unbatchable: str = "", all_null: set[str] | None = None,
+                default_collation: str | None = None) -> dict:
     """The facts of rule where-without-index for UPDATE / DELETE `stmt` of `table`:
     `where_scans_table`, the columns its WHERE reads (`where_columns_text`), why no index
     serves it (`where_unserved_text`: what it reads, or its NOT EXISTS), and, with the
@@ -853,12 +863,14 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     has a WITH, or is one's data-modifying query; it reads what it sets, or counts its own
     table, as `lockwise apply` refuses to batch), an index on what the WHERE reads (and, for
     the latter, a snapshot of what it reads). `batched_by_apply()`: whether
-    `lockwise apply` can batch it. `all_null`: as `unindexed_where` takes it."""
-    columns, indexed = _unindexed(catalog, table, stmt, pg_version, all_null)
+    `lockwise apply` can batch it. `all_null`, `default_collation`: as `unindexed_where`
+    takes them."""
+    columns, indexed = _unindexed(catalog, table, stmt, pg_version, all_null,
+                                  default_collation)
     reads = ", ".join(map(quote_ident, columns or ())) or "none of its columns"
     facts: dict = {"where_scans_table": columns is not None, "where_columns_text": reads,
                    "where_unserved_text": _unserved_text(catalog, table, stmt, columns, reads,
-                                                         indexed)}
+                                                         indexed, default_collation)}
     if columns is None or not rule_text:
         return facts
     key = catalog.primary_key(table)
@@ -891,9 +903,9 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                 "up to the table's last page\n-- (pg_relation_size() / "
                 "current_setting('block_size')):",
                 "where_batch_sql": batch_bound_sql(stmt, kind, _ROW_ADDRESS, qualify)}
-    using, elements, extension = _index_elements(_typed_target(catalog, stmt, known),
-                                                 stmt.get("whereClause"), columns) \
-        if known is not None else ("", [], None)
+    using, elements, extension = _index_elements(
+        _typed_target(catalog, stmt, known, default_collation), stmt.get("whereClause"),
+        columns) if known is not None else ("", [], None)
     # (an extension the migrations did not create may be there already: IF NOT EXISTS)
     created = "" if not extension or extension in catalog.extensions else \
         f"CREATE EXTENSION IF NOT EXISTS {quote_ident(extension)};  -- in the migration " \
