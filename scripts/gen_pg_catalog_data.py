@@ -170,9 +170,11 @@ def generate(uri: str) -> None:
         relations = [r[0] for r in conn.execute(
             "SELECT relname FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace "
             "AND relkind IN ('r', 'v', 'm', 'p', 'f') ORDER BY 1").fetchall()]
+        view_locks = _view_locks(conn)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "relations.json").write_text(
-        json.dumps({"server_version": version, "pg_catalog": relations}, indent=0) + "\n")
+        json.dumps({"server_version": version, "pg_catalog": relations,
+                    "view_locks": view_locks}, indent=0) + "\n")
     (OUT / "functions.json").write_text(
         json.dumps({"server_version": version, **functions}, indent=0) + "\n")
     (OUT / "casts.json").write_text(
@@ -187,6 +189,30 @@ def generate(uri: str) -> None:
                    indent=0)
         + "\n")
     print(f"wrote {OUT} from PostgreSQL {version}")
+
+
+def _view_locks(conn: psycopg.Connection) -> dict[str, list[str]]:
+    """For each view of pg_catalog that reads other relations, the relations of pg_catalog
+    LOCK TABLE on it locks besides (in the same mode, recursively: pg_roles locks pg_authid
+    and pg_db_role_setting), as the server takes them, each in a transaction rolled back."""
+    views = [r[0] for r in conn.execute(  # (as a superuser: LOCK of a catalog needs it)
+        "SELECT relname FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace "
+        "AND relkind = 'v' ORDER BY 1").fetchall()]
+    locks = {}
+    for view in views:
+        with conn.transaction(force_rollback=True):
+            # A mode no catalog lookup takes: the locks in it are the LOCK's alone.
+            conn.execute(f"LOCK TABLE pg_catalog.{view} IN SHARE UPDATE EXCLUSIVE MODE")
+            oids = [r[0] for r in conn.execute(
+                "SELECT relation FROM pg_locks WHERE pid = pg_backend_pid() "
+                "AND locktype = 'relation' AND mode = 'ShareUpdateExclusiveLock'")]
+            locked = sorted(r[0] for r in conn.execute(
+                "SELECT relname FROM pg_class WHERE oid = ANY(%(oids)s::oid[]) "
+                "AND relnamespace = 'pg_catalog'::regnamespace AND relkind <> 'i' "
+                "AND relname <> %(view)s", {"oids": oids, "view": view}))
+        if locked:
+            locks[view] = locked
+    return locks
 
 
 def _gin_gist_operator_classes(conn: psycopg.Connection) -> list:

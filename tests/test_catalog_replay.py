@@ -1139,6 +1139,26 @@ def test_do_blocks_are_followed_when_their_statements_are_known() -> None:
     assert unread.sure_of("public.User")  # created again: known again
 
 
+
+def test_a_table_made_after_dynamic_sql_is_known() -> None:
+    """SQL computed at run time may have changed every table there was when it ran, not the
+    ones made after it (fix-precision44: windmill's first migration runs EXECUTE format(...)
+    over five tables, and a table made two months later lost its columns' types)."""
+    catalog = replayed("CREATE TABLE teams (id int);"
+                       "DO $$ DECLARE i text; BEGIN FOREACH i IN ARRAY array['teams'] LOOP"
+                       " EXECUTE format('ALTER TABLE %I ADD COLUMN x int', i); END LOOP; END $$;"
+                       "CREATE TABLE accounts (expires_at timestamp);"
+                       "CREATE TABLE archive AS SELECT 1 AS id;")
+    assert not catalog.sure_of("public.teams")
+    assert catalog.sure_of("public.accounts") and catalog.sure_of("public.archive")
+    assert catalog.known_column("public.accounts", "expires_at").type_name == "timestamp"
+    replayed("ALTER SCHEMA public RENAME TO app;", catalog)
+    assert catalog.sure_of("app.accounts") and not catalog.sure_of("app.teams")
+    # Dynamic SQL again: the table made in between may have changed too.
+    replayed("DO $$ BEGIN EXECUTE 'ALTER TABLE ' || 'teams' || ' ADD COLUMN y int'; END $$;",
+             catalog)
+    assert not catalog.sure_of("app.accounts")
+
 # --- the columns a view uses ----------------------------------------------------------------
 
 _VIEW_SETUP = """

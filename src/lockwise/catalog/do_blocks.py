@@ -109,7 +109,7 @@ def _do_block(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     column in one when it exists)."""
     for tree in embedded_trees(stmt, catalog):
         apply_statement(catalog, tree, migration_id)
-    catalog.unsure.update(do_block_reshapes(catalog, stmt))
+    catalog.reshaped(do_block_reshapes(catalog, stmt))
 
 
 #: A word of code: where a DO block may name a table.

@@ -795,6 +795,9 @@ class Catalog:
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.
     unsure: set[str] = field(default_factory=set)
+    #: Tables made since the last code that may have changed any table ("*" in `unsure`): code
+    #: that ran before a table was made cannot have changed it (`reshaped`, `made`).
+    made_since_unsure: set[str] = field(default_factory=set)
     #: Roles a REASSIGN OWNED handed everything over from, since nothing the replay follows
     #: gave them an object again (ALTER ... OWNER TO, CREATE SCHEMA AUTHORIZATION, SET ROLE, a
     #: DO block): DROP OWNED BY them revokes privileges only. Replaced whole, never changed
@@ -993,7 +996,21 @@ class Catalog:
     def sure_of(self, table: str) -> bool:
         """Whether the catalog's columns of `table` are what the migrations made (no DO block
         since may have changed them)."""
-        return not self.unsure or (table not in self.unsure and "*" not in self.unsure)
+        return not self.unsure or table not in self.unsure and (
+            "*" not in self.unsure or table in self.made_since_unsure)
+
+    def reshaped(self, tables: set[str]) -> None:
+        """Code the replay cannot follow may have changed `tables` ("*": any table there is)."""
+        self.unsure.update(tables)
+        if "*" in tables:
+            self.made_since_unsure.clear()
+
+    def made(self, table: str) -> None:
+        """`table` was made now: its columns are the ones the statement wrote, whatever code
+        ran before."""
+        self.unsure.discard(table)
+        if "*" in self.unsure:
+            self.made_since_unsure.add(table)
 
     def fully_known(self, table: str) -> Table | None:
         """The table when the catalog knows every column, constraint and index it has: a

@@ -536,6 +536,8 @@ def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
         _add_statistics(catalog, _in_schema(stat, old, new), _in_schema(table, old, new),
                         *entry)
     catalog.unsure = {_in_schema(name, old, new) for name in catalog.unsure}
+    catalog.made_since_unsure = {_in_schema(name, old, new)
+                                 for name in catalog.made_since_unsure}
 
 
 def _schema_types(catalog: Catalog, schema: str) -> list[str]:

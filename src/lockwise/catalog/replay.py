@@ -657,7 +657,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     parents = {range_var(r)[0] for r in stmt.get("inhRelations") or ()}
     if name in parents or any(name in catalog.ancestors(p) for p in parents):
         return  # its own parent or ancestor: refused by the server, never recorded (a cycle)
-    catalog.unsure.discard(name)  # created now: its columns are the ones written here
+    catalog.made(name)  # created now: its columns are the ones written here
     t = Table(name, kind="partitioned" if stmt.get("partspec") else "table",
               created_by=migration_id,
               unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u",
@@ -2774,6 +2774,6 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
             for tree in routine_trees(catalog, routine):
                 apply_statement(catalog, tree, migration_id)
             if routine.language == "plpgsql":  # (a SQL body is read whole)
-                catalog.unsure.update(_do_blocks.code_reshapes(catalog, routine.sql, "plpgsql"))
+                catalog.reshaped(_do_blocks.code_reshapes(catalog, routine.sql, "plpgsql"))
         finally:
             _running.pop()

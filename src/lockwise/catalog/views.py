@@ -94,7 +94,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
         tablespace=into.get("tableSpaceName") or catalog.default_tablespace))
     catalog.filed(name)
     if kind == "table":
-        catalog.unsure.discard(name)  # created now: its columns are the query's
+        catalog.made(name)  # created now: its columns are the query's
         table.unlogged = (into.get("rel") or {}).get("relpersistence") == "u"
         _on_commit(catalog, table, into.get("onCommit"))
         table.columns = {c.name: c for c in result_columns(

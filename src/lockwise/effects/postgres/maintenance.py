@@ -17,6 +17,7 @@ from lockwise.effects.postgres.builder import (
     table_facts,
     view_reads,
 )
+from lockwise.effects.system_catalog import LOGIN_CATALOGS, view_locks
 from lockwise.parse.quoting import OWN_MIGRATION, quote_ident, quote_qualified, relation_sql
 
 
@@ -169,11 +170,16 @@ def lock_table(b: Builder, stmt: dict) -> None:
     for rel, table in zip(stmt.get("relations") or (), tables, strict=True):
         for locked in (table, *descendants(b, table, bool(unwrap(rel)[1].get("inh")))):
             b.lock(locked, mode)
-        # A view's relations are locked in the same mode, recursively (checked on the server).
-        for base in view_reads(b, table):
+        # A view's relations are locked in the same mode, recursively (checked on the server);
+        # a view of pg_catalog's as the server listed them.
+        for base in (*view_reads(b, table), *view_locks(table)):
             for locked in (base, *descendants(b, base)):
                 b.lock(locked, mode)
+    login_catalogs = tuple(sorted(
+        {r for t in tables for r in (t, *view_locks(t)) if r in LOGIN_CATALOGS}
+        if mode is L.ACCESS_EXCLUSIVE else ()))
     b.act("lock_table", tables=tuple(tables), table=tables[0] if tables else "",
+          login_catalogs=login_catalogs, locks_login_catalog=bool(login_catalogs),
           mode=mode.pg_name, nowait=bool(stmt.get("nowait")),
           transaction_only=True, command="LOCK TABLE",
           # "AccessExclusiveLock" -> "ACCESS EXCLUSIVE", as LOCK TABLE ... IN ... MODE spells it
