@@ -2588,3 +2588,17 @@ def test_reads_what_it_sets_answers_once_per_node(monkeypatch: pytest.MonkeyPatc
     finally:
         nodes.use_resolver(before)
     assert batches.reads_what_it_sets(node) is False
+
+
+def test_the_rules_a_set_covers_are_listed_once_per_index() -> None:
+    # Every migration keeps one finding of each rule a SET covers (OncePerTransaction): the
+    # rules are the index's, so they are listed once for it, not once a migration.
+    from lockwise.lint import LintOptions, OncePerTransaction, rule_index
+
+    index = rule_index(LintOptions())
+    first, second = OncePerTransaction(index), OncePerTransaction(index)
+    assert first.settings is second.settings is index.once_settings
+    assert index.once_settings == {r.id: r.one_set_covers for r in index.rules
+                                   if r.one_set_covers or r.once_per_transaction}
+    assert index.once_settings["missing-lock-timeout"] == "lock_timeout"
+

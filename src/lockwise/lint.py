@@ -844,8 +844,7 @@ class OncePerTransaction:
     def __init__(self, index: RuleIndex):
         # A rule once per transaction has no setting: "" (and a finding of it outside a
         # transaction is kept as it is).
-        self.settings = {r.id: r.one_set_covers for r in index.rules
-                         if r.one_set_covers or r.once_per_transaction}
+        self.settings = index.once_settings  # (read only)
         self.current: dict[str, tuple[tuple, Finding, list[Statement]]] = {}
         self.kept: list[tuple[tuple, Finding, list[Statement]]] = []
         self._covering: list[Finding] = []

@@ -62,6 +62,7 @@ class RuleIndex:
         self._matchers: dict[str, Callable[[dict], list[Rule]]] = {}
         self._alone: dict[str, RuleIndex] = {}
         self._refusals: RuleIndex | None = None
+        self._once_settings: dict[str, str] | None = None
 
     def matching(self, facts: dict) -> list[Rule]:
         """Rules whose `when` holds for `facts` (each rule at most once, in index order)."""
@@ -89,6 +90,18 @@ class RuleIndex:
         if self._refusals is None:
             self._refusals = RuleIndex(filter(reports_refusal, self.rules), self.known_ids)
         return self._refusals
+
+
+    @property
+    def once_settings(self) -> dict[str, str]:
+        """Rule id -> the setting one SET of which covers its later findings
+        (`one_set_covers`), "" for a rule reported once per transaction, of the rules that
+        are either (`lint.OncePerTransaction`). Made once, kept with this index: every
+        migration asks."""
+        if self._once_settings is None:
+            self._once_settings = {r.id: r.one_set_covers for r in self.rules
+                                   if r.one_set_covers or r.once_per_transaction}
+        return self._once_settings
 
 
 def _names_one(message: str) -> str | None:
