@@ -2602,3 +2602,33 @@ def test_the_rules_a_set_covers_are_listed_once_per_index() -> None:
                                    if r.one_set_covers or r.once_per_transaction}
     assert index.once_settings["missing-lock-timeout"] == "lock_timeout"
 
+
+def test_an_alternative_stops_at_its_first_statement_that_gets_the_finding(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # SET NOT NULL's alternative is four statements, the first an ALTER TABLE that gets a
+    # missing-lock-timeout finding itself: that answers (the alternative clears nothing), so
+    # the three after it are never computed. A CONCURRENTLY build clears it.
+    import lockwise.lint
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    computed: list[str] = []
+    compute = lockwise.lint.compute_effect
+
+    def recording(tree: dict, ctx):  # noqa: ANN001, ANN202
+        computed.append(ctx.statement_sql)
+        return compute(tree, ctx)
+
+    monkeypatch.setattr(lockwise.lint, "compute_effect", recording)
+    sqls = ["CREATE TABLE t (a int);", "ALTER TABLE t ALTER COLUMN a SET NOT NULL;",
+            "CREATE INDEX t_a ON t (a);"]
+    reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
+                               for i, sql in enumerate(sqls, 1)], LintOptions())
+    rules = [{f.rule for s in r.statements for f in s.findings} for r in reports]
+    assert {"set-not-null", "missing-lock-timeout"} <= rules[1]
+    assert "index-without-concurrently" in rules[2] and "missing-lock-timeout" not in rules[2]
+    alternative = [f.instead for f in reports[1].statements[0].findings
+                   if f.rule == "set-not-null"][0]
+    assert "VALIDATE CONSTRAINT" in alternative
+    assert [sql for sql in computed if "ADD CONSTRAINT" in sql] != []
+    assert [sql for sql in computed if "VALIDATE" in sql or "DROP CONSTRAINT" in sql] == []

@@ -982,29 +982,30 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
         if parsed.problems or parsed.skipped or not parsed.statements:
             return False
         statements = [(s.sql, s.tree) for s in parsed.statements]
-    effects = []
-    try:
-        for sql, tree in statements:
-            # Each with its own text, as the statement was: a search of it spares the effect
-            # model its walks over the tree (regclass constants, syntax the version lacks).
-            ctx.statement_sql = sql
-            effects.append(compute_effect(tree, ctx))
-    except RecursionError:
-        return False
-    finally:
-        ctx.statement_sql = None  # (as after the statement's own effect)
     kinds = {a.kind for a in effect.actions}
-    if not any(a.kind in kinds for e in effects for a in e.actions):
-        return False
+    does_its_work = False  # (an action of the statement's kind)
     # A copy of the settings in force, not of the transaction's bookkeeping: the alternative
-    # is judged as the statement would be, from the same session state.
+    # is judged as the statement would be, from the same session state. Each statement is
+    # judged once its effect is computed: the first that gets a finding of `rule` answers,
+    # and the effects of those after it are never needed (the effect model reads the
+    # catalog and the context, which judging leaves as they were).
     replay = Session(implicit_transaction=session.in_transaction,
                      implicit_block=session.implicit_block,
                      outside_transaction_why=session.outside_transaction_why,
                      lock_timeout_ms=session.lock_timeout_ms,
                      statement_timeout_ms=session.statement_timeout_ms)
-    last = len(effects) - 1
-    for index, alt in enumerate(effects):
+    last = len(statements) - 1
+    for index, (sql, tree) in enumerate(statements):
+        try:
+            # Each with its own text, as the statement was: a search of it spares the effect
+            # model its walks over the tree (regclass constants, syntax the version lacks).
+            ctx.statement_sql = sql
+            alt = compute_effect(tree, ctx)
+        except RecursionError:
+            return False
+        finally:
+            ctx.statement_sql = None  # (as after the statement's own effect)
+        does_its_work = does_its_work or any(a.kind in kinds for a in alt.actions)
         shared = {**base, **replay.facts(), **replay.statement_facts(alt, index, ctx.empty_tables),
                   **effect_facts(alt, ctx.catalog, ctx.new_tables, ctx.empty_tables)}
         for action in alt.actions:
@@ -1014,7 +1015,7 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
                 return False
         if index < last:  # (the replayed session is dropped after the last statement)
             replay.after(alt, index)
-    return True
+    return does_its_work
 
 
 def _has_code(text: str) -> bool:
