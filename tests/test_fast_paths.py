@@ -1790,7 +1790,7 @@ def test_a_statement_calling_no_kept_routine_does_not_ask_the_overload_chooser(
     asked: list[object] = []
 
     def counting(*args: object, **kwargs: object) -> object:
-        if sys._getframe(2).f_code.co_name == "called_routines":  # (through `_chosen`)
+        if sys._getframe(2).f_code.co_name == "_called_routines":  # (through `_chosen`)
             asked.append(args[2])
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
@@ -2632,3 +2632,45 @@ def test_an_alternative_stops_at_its_first_statement_that_gets_the_finding(
     assert "VALIDATE CONSTRAINT" in alternative
     assert [sql for sql in computed if "ADD CONSTRAINT" in sql] != []
     assert [sql for sql in computed if "VALIDATE" in sql or "DROP CONSTRAINT" in sql] == []
+
+
+def test_a_write_follows_its_triggers_once_though_their_bodies_write_in_between(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The effect model asks which routines an INSERT runs (its table's trigger), then runs
+    # the trigger's body, whose own INSERT asks the same of its table; the replay then asks
+    # again of the first INSERT, of the catalog the effect model read: the answer is
+    # remembered (`Catalog.found_once`) though another statement was asked about between.
+    import lockwise.catalog.routines as routines
+    from lockwise.core.types import LockMode
+    from lockwise.discover import migration_from_text
+    from lockwise.effects.nodes import range_var
+    from lockwise.lint import lint_migrations
+
+    trigger_routines = routines._trigger_routines
+    asked: list[dict] = []
+
+    def counting(catalog: Catalog, kind: str, body: dict) -> object:
+        asked.append(body)
+        return trigger_routines(catalog, kind, body)
+
+    monkeypatch.setattr(routines, "_trigger_routines", counting)
+    sql = ("CREATE TABLE t (a int);\nCREATE TABLE log (a int);\nCREATE TABLE u (n int);\n"
+           "CREATE FUNCTION on_t() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+           "BEGIN INSERT INTO log VALUES (NEW.a); RETURN NEW; END $$;\n"
+           "CREATE FUNCTION on_log() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+           "BEGIN ALTER TABLE u ADD COLUMN b int; RETURN NEW; END $$;\n"
+           "CREATE TRIGGER t_ins BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION on_t();\n"
+           "CREATE TRIGGER log_ins BEFORE INSERT ON log FOR EACH ROW "
+           "EXECUTE FUNCTION on_log();\n"
+           "INSERT INTO t VALUES (1);\nCREATE INDEX u_b ON u (b);\n")
+    statements = lint_migrations([migration_from_text(sql, "0001_m.sql")])[0].statements
+    insert = statements[-2]
+    # Both triggers still run, the nested one's ALTER TABLE judged at the INSERT, and the
+    # replay followed them: the column the nested body adds is there for the index.
+    assert [a.facts.get("routine") for a in insert.effect.actions
+            if a.kind == "routine_call"] == ["public.on_t", "public.on_log"]
+    assert insert.effect.locks.get("public.u") == LockMode.ACCESS_EXCLUSIVE
+    assert not any(f.rule == "missing-object" for f in statements[-1].findings)
+    outer = [body for body in asked if range_var(body.get("relation"))[0] == "public.t"]
+    assert len(outer) == 1
+
