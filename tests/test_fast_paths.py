@@ -2674,3 +2674,33 @@ def test_a_write_follows_its_triggers_once_though_their_bodies_write_in_between(
     outer = [body for body in asked if range_var(body.get("relation"))[0] == "public.t"]
     assert len(outer) == 1
 
+
+def test_an_alternative_tried_at_several_statements_is_parsed_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same SET NOT NULL twice gets the same alternative (four statements) twice: tried
+    # against each statement's missing-lock-timeout finding, its text is parsed once.
+    import lockwise.lint
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    parsed: list[str] = []
+    parse = lockwise.lint.parse_sql
+
+    def recording(text: str, **kwargs: object):  # noqa: ANN202
+        parsed.append(text)
+        return parse(text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lockwise.lint, "parse_sql", recording)
+    lockwise.lint._alternative_statements.cache_clear()
+    sqls = ["CREATE TABLE t (a int);", "ALTER TABLE t ALTER COLUMN a SET NOT NULL;",
+            "ALTER TABLE t ALTER COLUMN a DROP NOT NULL;",
+            "ALTER TABLE t ALTER COLUMN a SET NOT NULL;"]
+    reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
+                               for i, sql in enumerate(sqls, 1)], LintOptions())
+    alternatives = [f.instead for r in reports[1::2] for s in r.statements
+                    for f in s.findings if f.rule == "set-not-null"]
+    assert len(alternatives) == 2 and alternatives[0] == alternatives[1]
+    assert all("missing-lock-timeout" in {f.rule for s in r.statements for f in s.findings}
+               for r in reports[1::2])
+    assert parsed.count(alternatives[0]) == 1
+

@@ -968,7 +968,7 @@ def _without_superseded(findings: list[Finding], judge: Judge, effect: Effect,
 
 def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, session: Session,
                         ctx: Context, base: dict,
-                        statements: list[tuple[str, dict]] | None = None) -> bool:
+                        statements: Sequence[tuple[str, dict]] | None = None) -> bool:
     """Whether `alternative` (another finding's safe alternative, as printed) does the
     statement's work (an action of the same kind) and, run from the same catalog and session
     in the statement's place, gets no finding of `rule`. Prose, text that does not parse and
@@ -976,12 +976,9 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
     `statements`: its statements (text, parse tree) when the rewrite that wrote it knows
     them (`Alternative.statements`), so it is not parsed again."""
     if statements is None:
-        if not _has_code(alternative):
+        statements = _alternative_statements(alternative)
+        if not statements:
             return False
-        parsed = parse_sql(alternative, comments=False, salvage=False)
-        if parsed.problems or parsed.skipped or not parsed.statements:
-            return False
-        statements = [(s.sql, s.tree) for s in parsed.statements]
     kinds = {a.kind for a in effect.actions}
     does_its_work = False  # (an action of the statement's kind)
     # A copy of the settings in force, not of the transaction's bookkeeping: the alternative
@@ -1016,6 +1013,21 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
         if index < last:  # (the replayed session is dropped after the last statement)
             replay.after(alt, index)
     return does_its_work
+
+
+@lru_cache(maxsize=256)
+def _alternative_statements(alternative: str) -> tuple[tuple[str, dict], ...]:
+    """The statements (text, parse tree) of a safe alternative's text; none for prose, and
+    for text that does not parse (`_alternative_clears`). Kept by text: most alternatives
+    are written from templates, and the same one (a SET before the statement, an expand /
+    contract plan) is tried at many statements. Their trees are shared, as the rewrites'
+    are: no reader changes a parse tree in place."""
+    if not _has_code(alternative):
+        return ()
+    parsed = parse_sql(alternative, comments=False, salvage=False)
+    if parsed.problems or parsed.skipped:
+        return ()
+    return tuple((s.sql, s.tree) for s in parsed.statements)
 
 
 def _has_code(text: str) -> bool:
