@@ -2704,3 +2704,35 @@ def test_an_alternative_tried_at_several_statements_is_parsed_once(
                for r in reports[1::2])
     assert parsed.count(alternatives[0]) == 1
 
+
+def test_columns_of_one_value_are_not_looked_for_while_none_is_tracked_nor_added(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lint follows the columns NULL (or one constant) in every row after each statement: with
+    # none tracked, a statement that adds no column has nothing to forget nor to add, and its
+    # actions are not asked whether they run code lockwise does not read.
+    import lockwise.effects.context as context
+    from lockwise.core.types import Action, Effect, LockMode
+
+    asked: list[Action] = []
+    unseen = context.runs_unseen_code
+    monkeypatch.setattr(context, "runs_unseen_code", lambda a: asked.append(a) or unseen(a))
+    write = LockMode.ROW_EXCLUSIVE
+    opaque = Effect((Action("do_block"),), {})
+    updates = Effect((Action("update", {"table": "public.t"}),), {"public.t": write},
+                     writes=frozenset({"table:public.t"}))
+    adds = Effect((Action("add_column", {"table": "public.t", "column": "b"}),),
+                  {"public.t": LockMode.ACCESS_EXCLUSIVE})
+    for track in (context.track_null_columns, context.track_constant_columns):
+        for effect in (opaque, updates, Effect((Action("select", {"functions": ("f",)}),), {})):
+            columns: set[tuple[str, str]] = set()
+            track(columns, effect)
+            assert columns == set()
+        assert asked == []
+    columns = set()
+    context.track_null_columns(columns, adds)
+    assert columns == {("public.t", "b")} and asked
+    context.track_null_columns(columns, opaque)  # (tracked: a DO block forgets them all)
+    assert columns == set()
+    context.track_null_columns(columns, adds)
+    context.track_null_columns(columns, updates)  # (a write of the table forgets its own)
+    assert columns == set()
