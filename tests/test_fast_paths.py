@@ -2705,6 +2705,52 @@ def test_an_alternative_tried_at_several_statements_is_parsed_once(
     assert parsed.count(alternatives[0]) == 1
 
 
+def test_the_locks_text_is_written_only_for_rules_that_read_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `locks_text` (every lock the statement takes, as messages name them) is read by no rule
+    # of lockwise's own: it is not written then. A team's rule that shows it gets it.
+    import lockwise.lint
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations, rule_index
+    from lockwise.rules.loader import load_rules
+
+    index = rule_index(LintOptions())
+    assert not index.reads("locks_text")
+    assert index.reads("access_exclusive_text")  # (a message names it)
+    assert index.reads("table_is_new")  # (a `when` asks for it)
+    written: list[dict] = []
+    facts_of = lockwise.lint.effect_facts
+
+    def recording(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        written.append(facts_of(*args, **kwargs))
+        return written[-1]
+
+    monkeypatch.setattr(lockwise.lint, "effect_facts", recording)
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path / "cache"))
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    (rules_dir / "team-locks.toml").write_text(
+        'id = "team-locks"\ntitle = "locks"\nsafety = "safe"\n'
+        'when = { action = "add_column" }\nmessage = "Takes {locks_text}."\n'
+        'why = "team policy"\ninstead = "-- as it is"\n')
+    sqls = ["CREATE TABLE t (a int);", "ALTER TABLE t ADD COLUMN b int;"]
+    load_rules.cache_clear()
+    try:
+        for options in (LintOptions(), LintOptions(rules_dirs=(rules_dir,))):
+            written.clear()
+            reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
+                                       for i, sql in enumerate(sqls, 1)], options)
+            locked = [facts for facts in written if facts["lock"]]
+            assert locked
+            if not options.rules_dirs:
+                assert all("locks_text" not in facts for facts in locked)
+    finally:
+        load_rules.cache_clear()
+    assert all(facts["locks_text"] for facts in locked)
+    assert [f.message for f in reports[1].statements[0].findings if f.rule == "team-locks"] \
+        == ["Takes AccessExclusiveLock on public.t."]
+
+
 def test_columns_of_one_value_are_not_looked_for_while_none_is_tracked_nor_added(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # Lint follows the columns NULL (or one constant) in every row after each statement: with

@@ -793,7 +793,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
     `refused_actions`), as nothing else it would do happens."""
     context_facts = {**base, **session.facts(),
                      **session.statement_facts(effect, stmt.index, ctx.empty_tables),
-                     **effect_facts(effect, ctx.catalog, ctx.new_tables, ctx.empty_tables),
+                     **effect_facts(effect, ctx.catalog, ctx.new_tables, ctx.empty_tables,
+                                    judge.index.reads("locks_text")),
                      **_long_identifier_facts(stmt, effect),
                      "batch_directive": batched_by_apply(stmt),
                      "last_statement": stmt.index + 1 == base["statement_count"],
@@ -1004,7 +1005,8 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
             ctx.statement_sql = None  # (as after the statement's own effect)
         does_its_work = does_its_work or any(a.kind in kinds for a in alt.actions)
         shared = {**base, **replay.facts(), **replay.statement_facts(alt, index, ctx.empty_tables),
-                  **effect_facts(alt, ctx.catalog, ctx.new_tables, ctx.empty_tables)}
+                  **effect_facts(alt, ctx.catalog, ctx.new_tables, ctx.empty_tables,
+                                 rule.reads("locks_text"))}
         for action in alt.actions:
             facts = {**shared, **action.facts, **replay.action_facts(action, index),
                      "action": action.kind}
@@ -1465,14 +1467,16 @@ def has_batch_directive(stmt: Statement) -> bool:
 
 
 def effect_facts(effect: Effect, catalog: Catalog | None = None,
-                 new_tables: Collection[str] = (), empty_tables: Collection[str] = ()) -> dict:
+                 new_tables: Collection[str] = (), empty_tables: Collection[str] = (),
+                 locks_text: bool = True) -> dict:
     """The facts of the statement's effect; `catalog` tells which relations it locks have
     no writers (materialized views), for what queues behind its locks; `new_tables`, which
     were created earlier in the migration: no query of the application waits on those, but on
     the others the statement locks (the existing table a new one's foreign key references,
     the parent of a new partition) it does. `empty_tables` (Context.empty_tables) hold no row
     for sure: reading one is not long, however large it was (a TRUNCATE of the transaction
-    emptied it; checked on the server)."""
+    emptied it; checked on the server). `locks_text`: whether to write that fact (every
+    lock, as messages name them), which no rule of lint's own reads (`RuleIndex.reads`)."""
     locks = effect.locks
     long = [t for t in long_scans(effect) if t not in empty_tables] if empty_tables \
         else long_scans(effect)
@@ -1511,8 +1515,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         "scans_at_length": bool(long),
         "transactional": effect.transactional,
         # as the reports name them: a MySQL statement's metadata lock kinds (lock_name)
-        "locks_text": ", ".join(f"{lock_name(effect, m, t)} on {relation_named(effect, t)}"
-                                for t, m in locks.items()),
+        **({"locks_text": ", ".join(f"{lock_name(effect, m, t)} on {relation_named(effect, t)}"
+                                    for t, m in locks.items())} if locks_text else {}),
         # What queries queue behind while the statement waits for its locks.
         **write_blocking_facts(queued_locks(effect, new_tables), _unwritten(effect, catalog)),
     }

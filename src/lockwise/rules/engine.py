@@ -63,6 +63,7 @@ class RuleIndex:
         self._alone: dict[str, RuleIndex] = {}
         self._refusals: RuleIndex | None = None
         self._once_settings: dict[str, str] | None = None
+        self._reads: dict[str, bool] = {}
 
     def matching(self, facts: dict) -> list[Rule]:
         """Rules whose `when` holds for `facts` (each rule at most once, in index order)."""
@@ -102,6 +103,22 @@ class RuleIndex:
             self._once_settings = {r.id: r.one_set_covers for r in self.rules
                                    if r.one_set_covers or r.once_per_transaction}
         return self._once_settings
+
+
+    def reads(self, fact: str) -> bool:
+        """Whether a rule of this index reads `fact`: a `when` alternative asks for it, or one
+        of its texts (message, why, safe alternative, each dialect's) names it. A fact no rule
+        reads need not be computed (`lint.effect_facts`' `locks_text`). Kept per fact."""
+        found = self._reads.get(fact)
+        if found is None:
+            import re
+
+            named = re.compile(rf"(?<!\w){re.escape(fact)}(?!\w)")
+            found = self._reads[fact] = any(
+                fact in alternative for rule in self.rules for alternative in rule.when) or any(
+                type(text) is str and named.search(text) is not None
+                for rule in self.rules for text in map(rule.__getattribute__, rule.__slots__))
+        return found
 
 
 def _names_one(message: str) -> str | None:
