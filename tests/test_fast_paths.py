@@ -2782,3 +2782,30 @@ def test_columns_of_one_value_are_not_looked_for_while_none_is_tracked_nor_added
     context.track_null_columns(columns, adds)
     context.track_null_columns(columns, updates)  # (a write of the table forgets its own)
     assert columns == set()
+
+
+class _Unread(frozenset):
+    """A statement's reads that fail when listed: what is not asked for is not read."""
+
+    def __iter__(self):  # noqa: ANN204
+        raise AssertionError("the reads were listed")
+
+
+def test_a_lock_held_exclusive_waits_without_listing_what_the_statement_reads() -> None:
+    # Whether a statement waits while the transaction holds ACCESS EXCLUSIVE: a lock routine
+    # work conflicts with (ROW EXCLUSIVE on another table) answers without the reads, which
+    # name every column read; an ACCESS SHARE waits only on a relation the statement reads.
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.effects.session import Session
+
+    session = Session(implicit_transaction=True)
+    session.after(Effect((Action("alter_table"),), {"public.a": LockMode.ACCESS_EXCLUSIVE}), 0)
+    reads = _Unread({"table:public.c", "column:public.c.x"})
+    writes = Effect((Action("update"),), {"public.b": LockMode.ROW_EXCLUSIVE}, reads=reads)
+    assert session.statement_facts(writes, 1)["held_exclusive_waits"]
+    held = Effect((Action("update"),), {"public.a": LockMode.ROW_EXCLUSIVE}, reads=reads)
+    assert not session.statement_facts(held, 1)["held_exclusive_waits"]  # (held already)
+    for table, waits in (("public.c", True), ("public.d", False)):
+        grant = Effect((Action("grant"),), {table: LockMode.ACCESS_SHARE},
+                       reads=frozenset({"table:public.c", "column:public.c.x"}))
+        assert session.statement_facts(grant, 1)["held_exclusive_waits"] is waits
