@@ -1351,11 +1351,10 @@ def test_a_do_block_statement_spelled_with_escapes_locks_its_regclass_constants(
     assert effect.locks.get("public.s") == LockMode.ACCESS_SHARE
 
 
-def test_the_alternatives_tried_against_a_superseded_finding_are_computed_with_their_text(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # The statement's text spares the effect model its walks (regclass constants, syntax the
-    # stated version lacks): an alternative's statements, from the rewrite's trees or parsed
-    # from its text, are computed with their own text, as the statement itself is.
+def _lint_computing(monkeypatch: pytest.MonkeyPatch, sqls: list[str]
+                    ) -> tuple[list, list[tuple[dict, str | None]]]:
+    """The reports of `sqls` linted one migration each, and every tree lint computed an
+    effect of, with the text it was computed with (`ctx.statement_sql`)."""
     import lockwise.lint
     from lockwise.discover.layouts import migration_from_text
     from lockwise.lint import LintOptions, lint_migrations
@@ -1368,10 +1367,19 @@ def test_the_alternatives_tried_against_a_superseded_finding_are_computed_with_t
         return compute(tree, ctx)
 
     monkeypatch.setattr(lockwise.lint, "compute_effect", recording)
-    sqls = ["CREATE TABLE t (a int, b int);", "CREATE INDEX t_a ON t (a);",
-            "ALTER TABLE t ALTER COLUMN b SET NOT NULL;"]
     reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
                                for i, sql in enumerate(sqls, 1)], LintOptions())
+    return reports, seen
+
+
+def test_the_alternatives_tried_against_a_superseded_finding_are_computed_with_their_text(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The statement's text spares the effect model its walks (regclass constants, syntax the
+    # stated version lacks): an alternative's statements, from the rewrite's trees or parsed
+    # from its text, are computed with their own text, as the statement itself is.
+    sqls = ["CREATE TABLE t (a int, b int);", "CREATE INDEX t_a ON t (a);",
+            "ALTER TABLE t ALTER COLUMN b SET NOT NULL;"]
+    reports, seen = _lint_computing(monkeypatch, sqls)
     rules = [{f.rule for s in r.statements for f in s.findings} for r in reports]
     assert {"index-without-concurrently", "set-not-null"} <= rules[1] | rules[2]
     texts = [sql for _, sql in seen]
@@ -2608,22 +2616,10 @@ def test_an_alternative_stops_at_its_first_statement_that_gets_the_finding(
     # SET NOT NULL's alternative is four statements, the first an ALTER TABLE that gets a
     # missing-lock-timeout finding itself: that answers (the alternative clears nothing), so
     # the three after it are never computed. A CONCURRENTLY build clears it.
-    import lockwise.lint
-    from lockwise.discover.layouts import migration_from_text
-    from lockwise.lint import LintOptions, lint_migrations
-
-    computed: list[str] = []
-    compute = lockwise.lint.compute_effect
-
-    def recording(tree: dict, ctx):  # noqa: ANN001, ANN202
-        computed.append(ctx.statement_sql)
-        return compute(tree, ctx)
-
-    monkeypatch.setattr(lockwise.lint, "compute_effect", recording)
     sqls = ["CREATE TABLE t (a int);", "ALTER TABLE t ALTER COLUMN a SET NOT NULL;",
             "CREATE INDEX t_a ON t (a);"]
-    reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
-                               for i, sql in enumerate(sqls, 1)], LintOptions())
+    reports, seen = _lint_computing(monkeypatch, sqls)
+    computed = [sql or "" for _, sql in seen]
     rules = [{f.rule for s in r.statements for f in s.findings} for r in reports]
     assert {"set-not-null", "missing-lock-timeout"} <= rules[1]
     assert "index-without-concurrently" in rules[2] and "missing-lock-timeout" not in rules[2]
@@ -2648,12 +2644,8 @@ def test_a_write_follows_its_triggers_once_though_their_bodies_write_in_between(
 
     trigger_routines = routines._trigger_routines
     asked: list[dict] = []
-
-    def counting(catalog: Catalog, kind: str, body: dict) -> object:
-        asked.append(body)
-        return trigger_routines(catalog, kind, body)
-
-    monkeypatch.setattr(routines, "_trigger_routines", counting)
+    monkeypatch.setattr(routines, "_trigger_routines", lambda catalog, kind, body: (
+        asked.append(body), trigger_routines(catalog, kind, body))[1])
     sql = ("CREATE TABLE t (a int);\nCREATE TABLE log (a int);\nCREATE TABLE u (n int);\n"
            "CREATE FUNCTION on_t() RETURNS trigger LANGUAGE plpgsql AS $$\n"
            "BEGIN INSERT INTO log VALUES (NEW.a); RETURN NEW; END $$;\n"
