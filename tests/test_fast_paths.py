@@ -2801,3 +2801,35 @@ def test_a_lock_held_exclusive_waits_without_listing_what_the_statement_reads() 
         grant = Effect((Action("grant"),), {table: LockMode.ACCESS_SHARE},
                        reads=frozenset({"table:public.c", "column:public.c.x"}))
         assert session.statement_facts(grant, 1)["held_exclusive_waits"] is waits
+
+
+def test_empty_tables_are_not_looked_for_while_none_is_known_nor_made(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lint follows the tables sure to hold no row after each statement: with none known (nor
+    # TRUNCATEd in the transaction), a statement that creates, truncates and runs no code
+    # leaves them so, and its actions are not asked whether they run code it cannot read.
+    import lockwise.lint
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.effects.context import Context
+
+    asked: list[Action] = []
+    unseen = lockwise.lint.runs_unseen_code
+    monkeypatch.setattr(lockwise.lint, "runs_unseen_code", lambda a: asked.append(a) or unseen(a))
+    ctx = Context(catalog=Catalog())
+    track = lockwise.lint._track_empty_tables
+    select = Effect((Action("select", {"functions": ("f",)}),), {})
+    insert = Effect((Action("insert", {"table": "public.t"}),),
+                    {"public.t": LockMode.ROW_EXCLUSIVE}, writes=frozenset({"table:public.t"}))
+    for effect in (select, insert):
+        track(ctx, effect, True)
+    assert asked == [] and ctx.empty_tables == set()
+    track(ctx, Effect((Action("create_table", {"table": "public.t"}),), {},
+                      creates=frozenset({"table:public.t"})), True)
+    assert ctx.empty_tables == {"public.t"} and asked
+    track(ctx, insert, True)  # (a write fills it)
+    assert ctx.empty_tables == set()
+    track(ctx, Effect((Action("truncate", {"table": "public.t"}),),
+                      {"public.t": LockMode.ACCESS_EXCLUSIVE}), True)
+    assert ctx.empty_tables == {"public.t"} == ctx.truncated_in_transaction
+    track(ctx, select, True)  # (code it cannot read may write any table)
+    assert ctx.empty_tables == set() == ctx.truncated_in_transaction

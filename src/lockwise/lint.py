@@ -1597,6 +1597,8 @@ def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:
 #: Actions that make a new table, empty unless filled by a query (CREATE TABLE AS WITH DATA;
 #: a materialized view made WITH NO DATA holds no row either).
 _EMPTY_MADE = frozenset({"create_table", "create_table_as", "create_materialized_view"})
+#: The actions that may leave a table sure to be empty: those, a TRUNCATE, a DO block.
+_EMPTY_MAKERS = _EMPTY_MADE | {"truncate", "do_block"}
 
 
 def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> None:
@@ -1610,6 +1612,9 @@ def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> N
     before, its code may have written."""
     track_null_columns(ctx.null_columns, effect)
     track_constant_columns(ctx.constant_columns, effect)
+    if not (ctx.empty_tables or ctx.truncated_in_transaction) and \
+            all(a.kind not in _EMPTY_MAKERS for a in effect.actions):
+        return  # none known empty, none made so (most statements): nothing to forget or add
     truncated: set[str] = set()
     created: set[str] = set()
     made: set[str] | None = None  # the tables a DO block makes for sure (None: no block)
