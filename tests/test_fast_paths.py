@@ -2833,3 +2833,31 @@ def test_empty_tables_are_not_looked_for_while_none_is_known_nor_made(
     assert ctx.empty_tables == {"public.t"} == ctx.truncated_in_transaction
     track(ctx, select, True)  # (code it cannot read may write any table)
     assert ctx.empty_tables == set() == ctx.truncated_in_transaction
+
+
+def test_a_file_without_a_long_identifier_is_looked_at_once_not_per_statement(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file with no double quote and no run of 64 identifier bytes holds no identifier
+    # PostgreSQL truncates, nor does any statement cut from it: its statements are not each
+    # looked at again. A file with a long name still gets its finding, where it is defined.
+    import lockwise.effects.identifiers as identifiers
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    looked: list[str] = []
+    pre_check = identifiers._may_hold_long_identifier
+    monkeypatch.setattr(identifiers, "_may_hold_long_identifier",
+                        lambda sql, data: looked.append(sql) or pre_check(sql, data))
+    long = "a" * 70
+    plain = "CREATE TABLE t (a int, b text, c int, d int, e int, f int, g int, h int);\n" \
+        "CREATE INDEX t_a ON t (a, b, c, d, e, f, g) WHERE a > 0 AND b > '0';\n" \
+        "ALTER TABLE t ADD COLUMN i bigint, ADD COLUMN j bigint, ADD COLUMN k int;\n"
+    reports = lint_migrations([migration_from_text(plain, "0001_m.sql")], LintOptions())
+    assert looked == [] and len(reports[0].statements) == 3
+    named = f"CREATE TABLE {long} (a int);\nCREATE INDEX ON {long} (a);\n"
+    quoted = 'CREATE TABLE "T" (a int, b int, c int, d int, e int, f int, g int);\n' \
+        'CREATE INDEX t_a ON "T" (a, b, c, d, e, f, g) WHERE a > 0 AND b > 0;\n'
+    reports = lint_migrations([migration_from_text(named, "0002_m.sql"),
+                               migration_from_text(quoted, "0003_m.sql")], LintOptions())
+    assert len(looked) == 4  # (each statement of the files that may hold one)
+    assert "identifier-too-long" in {f.rule for f in reports[0].statements[0].findings}

@@ -45,7 +45,12 @@ from lockwise.effects.context import (
     written_tables,
 )
 from lockwise.effects.foreign_keys import unindexed_fk_facts
-from lockwise.effects.identifiers import defined_names, identifier_facts, long_identifiers
+from lockwise.effects.identifiers import (
+    defined_names,
+    identifier_facts,
+    long_identifiers,
+    may_hold_long_identifier,
+)
 from lockwise.effects.locks import (
     held_text,
     inserts_pass,
@@ -586,6 +591,10 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         ctx.constant_columns, ctx.written_in_transaction, fk_added_by, fk_bare,
         *((costs.held,) if costs is not None else ())))
     migration_id = migration.id  # (a property, built anew at each read)
+    # A file holding no long identifier holds none in any statement cut from it (not so the
+    # text a template or a part's file gives a statement, looked at alone).
+    long_names = bool(parsed.placeholders) or bool(migration.parts) or \
+        may_hold_long_identifier(migration.up_sql)
     with PathInForce(catalog) as path:
         for position, stmt in enumerate(parsed.statements if parsed.pieces is None else
                                         parsed.pieces.with_trees(parsed.statements)):
@@ -620,7 +629,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 once.start(stmt, session)
                 findings = once.take(
                     _judge_statement(judge, stmt, effect, session, costs, ctx, base, directives,
-                                     once.covered, refused),
+                                     once.covered, refused, long_names),
                     partial(_without_superseded, judge=judge, effect=effect, session=session,
                             ctx=ctx, base=base))
             shown = _as_written(effect, as_spelled_in(parsed.placeholders, stmt.sql)) \
@@ -785,17 +794,18 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      costs: CostTracker | None, ctx: Context, base: dict,
                      directives: list[Directive],
                      covered: Callable[[str], bool] | None = None,
-                     refused: str = "") -> list[Finding]:
+                     refused: str = "", long_names: bool = True) -> list[Finding]:
     """The findings of one statement: each of its actions' facts, with the statement's and
     the session's, against the rules; `covered`: see `Judge.judge`. `refused`: the fact by
     which the effect model knows PostgreSQL refuses the statement (`refusal`): then only the
     rules reporting a refusal judge it (each statement a DO block runs by its own refusal:
-    `refused_actions`), as nothing else it would do happens."""
+    `refused_actions`), as nothing else it would do happens. `long_names`: whether the
+    file may hold an identifier too long for PostgreSQL (`may_hold_long_identifier`)."""
     context_facts = {**base, **session.facts(),
                      **session.statement_facts(effect, stmt.index, ctx.empty_tables),
                      **effect_facts(effect, ctx.catalog, ctx.new_tables, ctx.empty_tables,
                                     judge.index.reads("locks_text")),
-                     **_long_identifier_facts(stmt, effect),
+                     **_long_identifier_facts(stmt, effect, long_names),
                      "batch_directive": batched_by_apply(stmt),
                      "last_statement": stmt.index + 1 == base["statement_count"],
                      # an action a DO block runs says True; one of CREATE SCHEMA's
@@ -1575,10 +1585,12 @@ def _as_written(effect: Effect, stand_ins: dict[str, str]) -> Effect:
         scans={with_placeholders(rel, stand_ins): why for rel, why in effect.scans.items()})
 
 
-def _long_identifier_facts(stmt: Statement, effect: Effect) -> dict:
+def _long_identifier_facts(stmt: Statement, effect: Effect, file_may_hold: bool = True
+                           ) -> dict:
     """`identifier_facts` of the long names `stmt` defines (the names found first, once:
-    most statements name no long identifier, and need no defined names)."""
-    names = long_identifiers(stmt.sql)
+    most statements name no long identifier, and need no defined names). `file_may_hold`
+    False: the text the statement was cut from holds none (`may_hold_long_identifier`)."""
+    names = long_identifiers(stmt.sql) if file_may_hold else []
     return identifier_facts(stmt.sql, defined_names(effect, stmt.tree) if names else None,
                             names)
 
