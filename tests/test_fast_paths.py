@@ -1351,11 +1351,10 @@ def test_a_do_block_statement_spelled_with_escapes_locks_its_regclass_constants(
     assert effect.locks.get("public.s") == LockMode.ACCESS_SHARE
 
 
-def test_the_alternatives_tried_against_a_superseded_finding_are_computed_with_their_text(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # The statement's text spares the effect model its walks (regclass constants, syntax the
-    # stated version lacks): an alternative's statements, from the rewrite's trees or parsed
-    # from its text, are computed with their own text, as the statement itself is.
+def _lint_computing(monkeypatch: pytest.MonkeyPatch, sqls: list[str]
+                    ) -> tuple[list, list[tuple[dict, str | None]]]:
+    """The reports of `sqls` linted one migration each, and every tree lint computed an
+    effect of, with the text it was computed with (`ctx.statement_sql`)."""
     import lockwise.lint
     from lockwise.discover.layouts import migration_from_text
     from lockwise.lint import LintOptions, lint_migrations
@@ -1368,10 +1367,19 @@ def test_the_alternatives_tried_against_a_superseded_finding_are_computed_with_t
         return compute(tree, ctx)
 
     monkeypatch.setattr(lockwise.lint, "compute_effect", recording)
-    sqls = ["CREATE TABLE t (a int, b int);", "CREATE INDEX t_a ON t (a);",
-            "ALTER TABLE t ALTER COLUMN b SET NOT NULL;"]
     reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
                                for i, sql in enumerate(sqls, 1)], LintOptions())
+    return reports, seen
+
+
+def test_the_alternatives_tried_against_a_superseded_finding_are_computed_with_their_text(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The statement's text spares the effect model its walks (regclass constants, syntax the
+    # stated version lacks): an alternative's statements, from the rewrite's trees or parsed
+    # from its text, are computed with their own text, as the statement itself is.
+    sqls = ["CREATE TABLE t (a int, b int);", "CREATE INDEX t_a ON t (a);",
+            "ALTER TABLE t ALTER COLUMN b SET NOT NULL;"]
+    reports, seen = _lint_computing(monkeypatch, sqls)
     rules = [{f.rule for s in r.statements for f in s.findings} for r in reports]
     assert {"index-without-concurrently", "set-not-null"} <= rules[1] | rules[2]
     texts = [sql for _, sql in seen]
@@ -1790,7 +1798,7 @@ def test_a_statement_calling_no_kept_routine_does_not_ask_the_overload_chooser(
     asked: list[object] = []
 
     def counting(*args: object, **kwargs: object) -> object:
-        if sys._getframe(2).f_code.co_name == "called_routines":  # (through `_chosen`)
+        if sys._getframe(2).f_code.co_name == "_called_routines":  # (through `_chosen`)
             asked.append(args[2])
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
@@ -2588,3 +2596,268 @@ def test_reads_what_it_sets_answers_once_per_node(monkeypatch: pytest.MonkeyPatc
     finally:
         nodes.use_resolver(before)
     assert batches.reads_what_it_sets(node) is False
+
+
+def test_the_rules_a_set_covers_are_listed_once_per_index() -> None:
+    # Every migration keeps one finding of each rule a SET covers (OncePerTransaction): the
+    # rules are the index's, so they are listed once for it, not once a migration.
+    from lockwise.lint import LintOptions, OncePerTransaction, rule_index
+
+    index = rule_index(LintOptions())
+    first, second = OncePerTransaction(index), OncePerTransaction(index)
+    assert first.settings is second.settings is index.once_settings
+    assert index.once_settings == {r.id: r.one_set_covers for r in index.rules
+                                   if r.one_set_covers or r.once_per_transaction}
+    assert index.once_settings["missing-lock-timeout"] == "lock_timeout"
+
+
+def test_an_alternative_stops_at_its_first_statement_that_gets_the_finding(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # SET NOT NULL's alternative is four statements, the first an ALTER TABLE that gets a
+    # missing-lock-timeout finding itself: that answers (the alternative clears nothing), so
+    # the three after it are never computed. A CONCURRENTLY build clears it.
+    sqls = ["CREATE TABLE t (a int);", "ALTER TABLE t ALTER COLUMN a SET NOT NULL;",
+            "CREATE INDEX t_a ON t (a);"]
+    reports, seen = _lint_computing(monkeypatch, sqls)
+    computed = [sql or "" for _, sql in seen]
+    rules = [{f.rule for s in r.statements for f in s.findings} for r in reports]
+    assert {"set-not-null", "missing-lock-timeout"} <= rules[1]
+    assert "index-without-concurrently" in rules[2] and "missing-lock-timeout" not in rules[2]
+    alternative = [f.instead for f in reports[1].statements[0].findings
+                   if f.rule == "set-not-null"][0]
+    assert "VALIDATE CONSTRAINT" in alternative
+    assert [sql for sql in computed if "ADD CONSTRAINT" in sql] != []
+    assert [sql for sql in computed if "VALIDATE" in sql or "DROP CONSTRAINT" in sql] == []
+
+
+def test_a_write_follows_its_triggers_once_though_their_bodies_write_in_between(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The effect model asks which routines an INSERT runs (its table's trigger), then runs
+    # the trigger's body, whose own INSERT asks the same of its table; the replay then asks
+    # again of the first INSERT, of the catalog the effect model read: the answer is
+    # remembered (`Catalog.found_once`) though another statement was asked about between.
+    import lockwise.catalog.routines as routines
+    from lockwise.core.types import LockMode
+    from lockwise.discover import migration_from_text
+    from lockwise.effects.nodes import range_var
+    from lockwise.lint import lint_migrations
+
+    trigger_routines = routines._trigger_routines
+    asked: list[dict] = []
+    monkeypatch.setattr(routines, "_trigger_routines", lambda catalog, kind, body: (
+        asked.append(body), trigger_routines(catalog, kind, body))[1])
+    sql = ("CREATE TABLE t (a int);\nCREATE TABLE log (a int);\nCREATE TABLE u (n int);\n"
+           "CREATE FUNCTION on_t() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+           "BEGIN INSERT INTO log VALUES (NEW.a); RETURN NEW; END $$;\n"
+           "CREATE FUNCTION on_log() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+           "BEGIN ALTER TABLE u ADD COLUMN b int; RETURN NEW; END $$;\n"
+           "CREATE TRIGGER t_ins BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION on_t();\n"
+           "CREATE TRIGGER log_ins BEFORE INSERT ON log FOR EACH ROW "
+           "EXECUTE FUNCTION on_log();\n"
+           "INSERT INTO t VALUES (1);\nCREATE INDEX u_b ON u (b);\n")
+    statements = lint_migrations([migration_from_text(sql, "0001_m.sql")])[0].statements
+    insert = statements[-2]
+    # Both triggers still run, the nested one's ALTER TABLE judged at the INSERT, and the
+    # replay followed them: the column the nested body adds is there for the index.
+    assert [a.facts.get("routine") for a in insert.effect.actions
+            if a.kind == "routine_call"] == ["public.on_t", "public.on_log"]
+    assert insert.effect.locks.get("public.u") == LockMode.ACCESS_EXCLUSIVE
+    assert not any(f.rule == "missing-object" for f in statements[-1].findings)
+    outer = [body for body in asked if range_var(body.get("relation"))[0] == "public.t"]
+    assert len(outer) == 1
+
+
+def test_an_alternative_tried_at_several_statements_is_parsed_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same SET NOT NULL twice gets the same alternative (four statements) twice: tried
+    # against each statement's missing-lock-timeout finding, its text is parsed once.
+    import lockwise.lint
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    parsed: list[str] = []
+    parse = lockwise.lint.parse_sql
+
+    def recording(text: str, **kwargs: object):  # noqa: ANN202
+        parsed.append(text)
+        return parse(text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lockwise.lint, "parse_sql", recording)
+    lockwise.lint._alternative_statements.cache_clear()
+    sqls = ["CREATE TABLE t (a int);", "ALTER TABLE t ALTER COLUMN a SET NOT NULL;",
+            "ALTER TABLE t ALTER COLUMN a DROP NOT NULL;",
+            "ALTER TABLE t ALTER COLUMN a SET NOT NULL;"]
+    reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
+                               for i, sql in enumerate(sqls, 1)], LintOptions())
+    alternatives = [f.instead for r in reports[1::2] for s in r.statements
+                    for f in s.findings if f.rule == "set-not-null"]
+    assert len(alternatives) == 2 and alternatives[0] == alternatives[1]
+    assert all("missing-lock-timeout" in {f.rule for s in r.statements for f in s.findings}
+               for r in reports[1::2])
+    assert parsed.count(alternatives[0]) == 1
+
+
+def test_the_locks_text_is_written_only_for_rules_that_read_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `locks_text` (every lock the statement takes, as messages name them) is read by no rule
+    # of lockwise's own: it is not written then. A team's rule that shows it gets it.
+    import lockwise.lint
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations, rule_index
+    from lockwise.rules.loader import load_rules
+
+    index = rule_index(LintOptions())
+    assert not index.reads("locks_text")
+    assert index.reads("access_exclusive_text")  # (a message names it)
+    assert index.reads("table_is_new")  # (a `when` asks for it)
+    written: list[dict] = []
+    facts_of = lockwise.lint.effect_facts
+
+    def recording(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        written.append(facts_of(*args, **kwargs))
+        return written[-1]
+
+    monkeypatch.setattr(lockwise.lint, "effect_facts", recording)
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path / "cache"))
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    (rules_dir / "team-locks.toml").write_text(
+        'id = "team-locks"\ntitle = "locks"\nsafety = "safe"\n'
+        'when = { action = "add_column" }\nmessage = "Takes {locks_text}."\n'
+        'why = "team policy"\ninstead = "-- as it is"\n')
+    sqls = ["CREATE TABLE t (a int);", "ALTER TABLE t ADD COLUMN b int;"]
+    load_rules.cache_clear()
+    try:
+        for options in (LintOptions(), LintOptions(rules_dirs=(rules_dir,))):
+            written.clear()
+            reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
+                                       for i, sql in enumerate(sqls, 1)], options)
+            locked = [facts for facts in written if facts["lock"]]
+            assert locked
+            if not options.rules_dirs:
+                assert all("locks_text" not in facts for facts in locked)
+    finally:
+        load_rules.cache_clear()
+    assert all(facts["locks_text"] for facts in locked)
+    assert [f.message for f in reports[1].statements[0].findings if f.rule == "team-locks"] \
+        == ["Takes AccessExclusiveLock on public.t."]
+
+
+def test_columns_of_one_value_are_not_looked_for_while_none_is_tracked_nor_added(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lint follows the columns NULL (or one constant) in every row after each statement: with
+    # none tracked, a statement that adds no column has nothing to forget nor to add, and its
+    # actions are not asked whether they run code lockwise does not read.
+    import lockwise.effects.context as context
+    from lockwise.core.types import Action, Effect, LockMode
+
+    asked: list[Action] = []
+    unseen = context.runs_unseen_code
+    monkeypatch.setattr(context, "runs_unseen_code", lambda a: asked.append(a) or unseen(a))
+    write = LockMode.ROW_EXCLUSIVE
+    opaque = Effect((Action("do_block"),), {})
+    updates = Effect((Action("update", {"table": "public.t"}),), {"public.t": write},
+                     writes=frozenset({"table:public.t"}))
+    adds = Effect((Action("add_column", {"table": "public.t", "column": "b"}),),
+                  {"public.t": LockMode.ACCESS_EXCLUSIVE})
+    for track in (context.track_null_columns, context.track_constant_columns):
+        for effect in (opaque, updates, Effect((Action("select", {"functions": ("f",)}),), {})):
+            columns: set[tuple[str, str]] = set()
+            track(columns, effect)
+            assert columns == set()
+        assert asked == []
+    columns = set()
+    context.track_null_columns(columns, adds)
+    assert columns == {("public.t", "b")} and asked
+    context.track_null_columns(columns, opaque)  # (tracked: a DO block forgets them all)
+    assert columns == set()
+    context.track_null_columns(columns, adds)
+    context.track_null_columns(columns, updates)  # (a write of the table forgets its own)
+    assert columns == set()
+
+
+class _Unread(frozenset):
+    """A statement's reads that fail when listed: what is not asked for is not read."""
+
+    def __iter__(self):  # noqa: ANN204
+        raise AssertionError("the reads were listed")
+
+
+def test_a_lock_held_exclusive_waits_without_listing_what_the_statement_reads() -> None:
+    # Whether a statement waits while the transaction holds ACCESS EXCLUSIVE: a lock routine
+    # work conflicts with (ROW EXCLUSIVE on another table) answers without the reads, which
+    # name every column read; an ACCESS SHARE waits only on a relation the statement reads.
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.effects.session import Session
+
+    session = Session(implicit_transaction=True)
+    session.after(Effect((Action("alter_table"),), {"public.a": LockMode.ACCESS_EXCLUSIVE}), 0)
+    reads = _Unread({"table:public.c", "column:public.c.x"})
+    writes = Effect((Action("update"),), {"public.b": LockMode.ROW_EXCLUSIVE}, reads=reads)
+    assert session.statement_facts(writes, 1)["held_exclusive_waits"]
+    held = Effect((Action("update"),), {"public.a": LockMode.ROW_EXCLUSIVE}, reads=reads)
+    assert not session.statement_facts(held, 1)["held_exclusive_waits"]  # (held already)
+    for table, waits in (("public.c", True), ("public.d", False)):
+        grant = Effect((Action("grant"),), {table: LockMode.ACCESS_SHARE},
+                       reads=frozenset({"table:public.c", "column:public.c.x"}))
+        assert session.statement_facts(grant, 1)["held_exclusive_waits"] is waits
+
+
+def test_empty_tables_are_not_looked_for_while_none_is_known_nor_made(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lint follows the tables sure to hold no row after each statement: with none known (nor
+    # TRUNCATEd in the transaction), a statement that creates, truncates and runs no code
+    # leaves them so, and its actions are not asked whether they run code it cannot read.
+    import lockwise.lint
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.effects.context import Context
+
+    asked: list[Action] = []
+    unseen = lockwise.lint.runs_unseen_code
+    monkeypatch.setattr(lockwise.lint, "runs_unseen_code", lambda a: asked.append(a) or unseen(a))
+    ctx = Context(catalog=Catalog())
+    track = lockwise.lint._track_empty_tables
+    select = Effect((Action("select", {"functions": ("f",)}),), {})
+    insert = Effect((Action("insert", {"table": "public.t"}),),
+                    {"public.t": LockMode.ROW_EXCLUSIVE}, writes=frozenset({"table:public.t"}))
+    for effect in (select, insert):
+        track(ctx, effect, True)
+    assert asked == [] and ctx.empty_tables == set()
+    track(ctx, Effect((Action("create_table", {"table": "public.t"}),), {},
+                      creates=frozenset({"table:public.t"})), True)
+    assert ctx.empty_tables == {"public.t"} and asked
+    track(ctx, insert, True)  # (a write fills it)
+    assert ctx.empty_tables == set()
+    track(ctx, Effect((Action("truncate", {"table": "public.t"}),),
+                      {"public.t": LockMode.ACCESS_EXCLUSIVE}), True)
+    assert ctx.empty_tables == {"public.t"} == ctx.truncated_in_transaction
+    track(ctx, select, True)  # (code it cannot read may write any table)
+    assert ctx.empty_tables == set() == ctx.truncated_in_transaction
+
+
+def test_a_file_without_a_long_identifier_is_looked_at_once_not_per_statement(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file with no double quote and no run of 64 identifier bytes holds no identifier
+    # PostgreSQL truncates, nor does any statement cut from it: its statements are not each
+    # looked at again. A file with a long name still gets its finding, where it is defined.
+    import lockwise.effects.identifiers as identifiers
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    looked: list[str] = []
+    pre_check = identifiers._may_hold_long_identifier
+    monkeypatch.setattr(identifiers, "_may_hold_long_identifier",
+                        lambda sql, data: looked.append(sql) or pre_check(sql, data))
+    long = "a" * 70
+    plain = "CREATE TABLE t (a int, b text, c int, d int, e int, f int, g int, h int);\n" \
+        "CREATE INDEX t_a ON t (a, b, c, d, e, f, g) WHERE a > 0 AND b > '0';\n" \
+        "ALTER TABLE t ADD COLUMN i bigint, ADD COLUMN j bigint, ADD COLUMN k int;\n"
+    reports = lint_migrations([migration_from_text(plain, "0001_m.sql")], LintOptions())
+    assert looked == [] and len(reports[0].statements) == 3
+    named = f"CREATE TABLE {long} (a int);\nCREATE INDEX ON {long} (a);\n"
+    quoted = 'CREATE TABLE "T" (a int, b int, c int, d int, e int, f int, g int);\n' \
+        'CREATE INDEX t_a ON "T" (a, b, c, d, e, f, g) WHERE a > 0 AND b > 0;\n'
+    reports = lint_migrations([migration_from_text(named, "0002_m.sql"),
+                               migration_from_text(quoted, "0003_m.sql")], LintOptions())
+    assert len(looked) == 4  # (each statement of the files that may hold one)
+    assert "identifier-too-long" in {f.rule for f in reports[0].statements[0].findings}

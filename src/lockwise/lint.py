@@ -45,7 +45,12 @@ from lockwise.effects.context import (
     written_tables,
 )
 from lockwise.effects.foreign_keys import unindexed_fk_facts
-from lockwise.effects.identifiers import defined_names, identifier_facts, long_identifiers
+from lockwise.effects.identifiers import (
+    defined_names,
+    identifier_facts,
+    long_identifiers,
+    may_hold_long_identifier,
+)
 from lockwise.effects.locks import (
     held_text,
     inserts_pass,
@@ -588,6 +593,10 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         ctx.constant_columns, ctx.written_in_transaction, fk_added_by, fk_bare,
         *((costs.held,) if costs is not None else ())))
     migration_id = migration.id  # (a property, built anew at each read)
+    # A file holding no long identifier holds none in any statement cut from it (not so the
+    # text a template or a part's file gives a statement, looked at alone).
+    long_names = bool(parsed.placeholders) or bool(migration.parts) or \
+        may_hold_long_identifier(migration.up_sql)
     with PathInForce(catalog) as path:
         for position, stmt in enumerate(parsed.statements if parsed.pieces is None else
                                         parsed.pieces.with_trees(parsed.statements)):
@@ -622,7 +631,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 once.start(stmt, session)
                 findings = once.take(
                     _judge_statement(judge, stmt, effect, session, costs, ctx, base, directives,
-                                     once.covered, refused),
+                                     once.covered, refused, long_names),
                     partial(_without_superseded, judge=judge, effect=effect, session=session,
                             ctx=ctx, base=base))
             shown = _as_written(effect, as_spelled_in(parsed.placeholders, stmt.sql)) \
@@ -787,16 +796,18 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      costs: CostTracker | None, ctx: Context, base: dict,
                      directives: list[Directive],
                      covered: Callable[[str], bool] | None = None,
-                     refused: str = "") -> list[Finding]:
+                     refused: str = "", long_names: bool = True) -> list[Finding]:
     """The findings of one statement: each of its actions' facts, with the statement's and
     the session's, against the rules; `covered`: see `Judge.judge`. `refused`: the fact by
     which the effect model knows PostgreSQL refuses the statement (`refusal`): then only the
     rules reporting a refusal judge it (each statement a DO block runs by its own refusal:
-    `refused_actions`), as nothing else it would do happens."""
+    `refused_actions`), as nothing else it would do happens. `long_names`: whether the
+    file may hold an identifier too long for PostgreSQL (`may_hold_long_identifier`)."""
     context_facts = {**base, **session.facts(),
                      **session.statement_facts(effect, stmt.index, ctx.empty_tables),
-                     **effect_facts(effect, ctx.catalog, ctx.new_tables, ctx.empty_tables),
-                     **_long_identifier_facts(stmt, effect),
+                     **effect_facts(effect, ctx.catalog, ctx.new_tables, ctx.empty_tables,
+                                    judge.index.reads("locks_text")),
+                     **_long_identifier_facts(stmt, effect, long_names),
                      "batch_directive": batched_by_apply(stmt, ctx.catalog.aggregates),
                      "last_statement": stmt.index + 1 == base["statement_count"],
                      # an action a DO block runs says True; one of CREATE SCHEMA's
@@ -846,8 +857,7 @@ class OncePerTransaction:
     def __init__(self, index: RuleIndex):
         # A rule once per transaction has no setting: "" (and a finding of it outside a
         # transaction is kept as it is).
-        self.settings = {r.id: r.one_set_covers for r in index.rules
-                         if r.one_set_covers or r.once_per_transaction}
+        self.settings = index.once_settings  # (read only)
         self.current: dict[str, tuple[tuple, Finding, list[Statement]]] = {}
         self.kept: list[tuple[tuple, Finding, list[Statement]]] = []
         self._covering: list[Finding] = []
@@ -971,7 +981,7 @@ def _without_superseded(findings: list[Finding], judge: Judge, effect: Effect,
 
 def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, session: Session,
                         ctx: Context, base: dict,
-                        statements: list[tuple[str, dict]] | None = None) -> bool:
+                        statements: Sequence[tuple[str, dict]] | None = None) -> bool:
     """Whether `alternative` (another finding's safe alternative, as printed) does the
     statement's work (an action of the same kind) and, run from the same catalog and session
     in the statement's place, gets no finding of `rule`. Prose, text that does not parse and
@@ -979,37 +989,36 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
     `statements`: its statements (text, parse tree) when the rewrite that wrote it knows
     them (`Alternative.statements`), so it is not parsed again."""
     if statements is None:
-        if not _has_code(alternative):
+        statements = _alternative_statements(alternative)
+        if not statements:
             return False
-        parsed = parse_sql(alternative, comments=False, salvage=False)
-        if parsed.problems or parsed.skipped or not parsed.statements:
-            return False
-        statements = [(s.sql, s.tree) for s in parsed.statements]
-    effects = []
-    try:
-        for sql, tree in statements:
-            # Each with its own text, as the statement was: a search of it spares the effect
-            # model its walks over the tree (regclass constants, syntax the version lacks).
-            ctx.statement_sql = sql
-            effects.append(compute_effect(tree, ctx))
-    except RecursionError:
-        return False
-    finally:
-        ctx.statement_sql = None  # (as after the statement's own effect)
     kinds = {a.kind for a in effect.actions}
-    if not any(a.kind in kinds for e in effects for a in e.actions):
-        return False
+    does_its_work = False  # (an action of the statement's kind)
     # A copy of the settings in force, not of the transaction's bookkeeping: the alternative
-    # is judged as the statement would be, from the same session state.
+    # is judged as the statement would be, from the same session state. Each statement is
+    # judged once its effect is computed: the first that gets a finding of `rule` answers,
+    # and the effects of those after it are never needed (the effect model reads the
+    # catalog and the context, which judging leaves as they were).
     replay = Session(implicit_transaction=session.in_transaction,
                      implicit_block=session.implicit_block,
                      outside_transaction_why=session.outside_transaction_why,
                      lock_timeout_ms=session.lock_timeout_ms,
                      statement_timeout_ms=session.statement_timeout_ms)
-    last = len(effects) - 1
-    for index, alt in enumerate(effects):
+    last = len(statements) - 1
+    for index, (sql, tree) in enumerate(statements):
+        try:
+            # Each with its own text, as the statement was: a search of it spares the effect
+            # model its walks over the tree (regclass constants, syntax the version lacks).
+            ctx.statement_sql = sql
+            alt = compute_effect(tree, ctx)
+        except RecursionError:
+            return False
+        finally:
+            ctx.statement_sql = None  # (as after the statement's own effect)
+        does_its_work = does_its_work or any(a.kind in kinds for a in alt.actions)
         shared = {**base, **replay.facts(), **replay.statement_facts(alt, index, ctx.empty_tables),
-                  **effect_facts(alt, ctx.catalog, ctx.new_tables, ctx.empty_tables)}
+                  **effect_facts(alt, ctx.catalog, ctx.new_tables, ctx.empty_tables,
+                                 rule.reads("locks_text"))}
         for action in alt.actions:
             facts = {**shared, **action.facts, **replay.action_facts(action, index),
                      "action": action.kind}
@@ -1017,7 +1026,22 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
                 return False
         if index < last:  # (the replayed session is dropped after the last statement)
             replay.after(alt, index)
-    return True
+    return does_its_work
+
+
+@lru_cache(maxsize=256)
+def _alternative_statements(alternative: str) -> tuple[tuple[str, dict], ...]:
+    """The statements (text, parse tree) of a safe alternative's text; none for prose, and
+    for text that does not parse (`_alternative_clears`). Kept by text: most alternatives
+    are written from templates, and the same one (a SET before the statement, an expand /
+    contract plan) is tried at many statements. Their trees are shared, as the rewrites'
+    are: no reader changes a parse tree in place."""
+    if not _has_code(alternative):
+        return ()
+    parsed = parse_sql(alternative, comments=False, salvage=False)
+    if parsed.problems or parsed.skipped:
+        return ()
+    return tuple((s.sql, s.tree) for s in parsed.statements)
 
 
 def _has_code(text: str) -> bool:
@@ -1459,14 +1483,16 @@ def has_batch_directive(stmt: Statement) -> bool:
 
 
 def effect_facts(effect: Effect, catalog: Catalog | None = None,
-                 new_tables: Collection[str] = (), empty_tables: Collection[str] = ()) -> dict:
+                 new_tables: Collection[str] = (), empty_tables: Collection[str] = (),
+                 locks_text: bool = True) -> dict:
     """The facts of the statement's effect; `catalog` tells which relations it locks have
     no writers (materialized views), for what queues behind its locks; `new_tables`, which
     were created earlier in the migration: no query of the application waits on those, but on
     the others the statement locks (the existing table a new one's foreign key references,
     the parent of a new partition) it does. `empty_tables` (Context.empty_tables) hold no row
     for sure: reading one is not long, however large it was (a TRUNCATE of the transaction
-    emptied it; checked on the server)."""
+    emptied it; checked on the server). `locks_text`: whether to write that fact (every
+    lock, as messages name them), which no rule of lint's own reads (`RuleIndex.reads`)."""
     locks = effect.locks
     long = [t for t in long_scans(effect) if t not in empty_tables] if empty_tables \
         else long_scans(effect)
@@ -1505,8 +1531,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         "scans_at_length": bool(long),
         "transactional": effect.transactional,
         # as the reports name them: a MySQL statement's metadata lock kinds (lock_name)
-        "locks_text": ", ".join(f"{lock_name(effect, m, t)} on {relation_named(effect, t)}"
-                                for t, m in locks.items()),
+        **({"locks_text": ", ".join(f"{lock_name(effect, m, t)} on {relation_named(effect, t)}"
+                                    for t, m in locks.items())} if locks_text else {}),
         # What queries queue behind while the statement waits for its locks.
         **write_blocking_facts(queued_locks(effect, new_tables), _unwritten(effect, catalog)),
     }
@@ -1565,10 +1591,12 @@ def _as_written(effect: Effect, stand_ins: dict[str, str]) -> Effect:
         scans={with_placeholders(rel, stand_ins): why for rel, why in effect.scans.items()})
 
 
-def _long_identifier_facts(stmt: Statement, effect: Effect) -> dict:
+def _long_identifier_facts(stmt: Statement, effect: Effect, file_may_hold: bool = True
+                           ) -> dict:
     """`identifier_facts` of the long names `stmt` defines (the names found first, once:
-    most statements name no long identifier, and need no defined names)."""
-    names = long_identifiers(stmt.sql)
+    most statements name no long identifier, and need no defined names). `file_may_hold`
+    False: the text the statement was cut from holds none (`may_hold_long_identifier`)."""
+    names = long_identifiers(stmt.sql) if file_may_hold else []
     return identifier_facts(stmt.sql, defined_names(effect, stmt.tree) if names else None,
                             names)
 
@@ -1587,6 +1615,8 @@ def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:
 #: Actions that make a new table, empty unless filled by a query (CREATE TABLE AS WITH DATA;
 #: a materialized view made WITH NO DATA holds no row either).
 _EMPTY_MADE = frozenset({"create_table", "create_table_as", "create_materialized_view"})
+#: The actions that may leave a table sure to be empty: those, a TRUNCATE, a DO block.
+_EMPTY_MAKERS = _EMPTY_MADE | {"truncate", "do_block"}
 
 
 def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> None:
@@ -1600,6 +1630,9 @@ def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> N
     before, its code may have written."""
     track_null_columns(ctx.null_columns, effect)
     track_constant_columns(ctx.constant_columns, effect)
+    if not (ctx.empty_tables or ctx.truncated_in_transaction) and \
+            all(a.kind not in _EMPTY_MAKERS for a in effect.actions):
+        return  # none known empty, none made so (most statements): nothing to forget or add
     truncated: set[str] = set()
     created: set[str] = set()
     made: set[str] | None = None  # the tables a DO block makes for sure (None: no block)

@@ -831,13 +831,14 @@ class Catalog:
     #: at every view of the history for each such drop made long histories quadratic.
     dropped_relations: list[str] | None = field(default=None, repr=False, compare=False)
     #: What the effect model and the replay both ask of the statement being replayed, found
-    #: once (`found_once`): a node of its parse tree, and an answer by question. What
-    #: `callers` finds for a DROP ... CASCADE (a scan of every table, asked by the effect
-    #: model, `replay.tables_reached` and the replay), the names of a view's result (asked by
-    #: the effect model for a name twice, then by the replay for the view's columns). Let go
-    #: once the statement is applied (`replay.apply_statement`) or, refused, ended
-    #: (`replay.end_statement`).
-    statement_memo: tuple[object, dict[tuple, Any]] | None = field(
+    #: once (`found_once`): by a node of its parse tree (held) and a question, the answer.
+    #: What `callers` finds for a DROP ... CASCADE (a scan of every table, asked by the
+    #: effect model, `replay.tables_reached` and the replay), the names of a view's result
+    #: (asked by the effect model for a name twice, then by the replay for the view's
+    #: columns), the routines a statement calls and its writes' triggers run
+    #: (`routines.called_routines`). Let go once the statement is applied
+    #: (`replay.apply_statement`) or, refused, ended (`replay.end_statement`).
+    statement_memo: dict[tuple[int, tuple], tuple[object, Any]] | None = field(
         default=None, repr=False, compare=False)
     #: Sequence (qualified) -> the tables that may have a column naming it: owning it
     #: (`owns`), drawing its default from it (`default_sequence`), or as its identity's
@@ -873,13 +874,18 @@ class Catalog:
         since the catalog does not change before the statement is applied
         (`statement_memo`)."""
         memo = self.statement_memo
-        if memo is None or memo[0] is not node:
-            memo = self.statement_memo = (node, {})
-        answers = memo[1]
-        if question in answers:
-            found: _T = answers[question]
-        else:
-            found = answers[question] = find()
+        if memo is None:
+            memo = self.statement_memo = {}
+        # (each answer holds its node, so `is` cannot match another node at a reused
+        # address; an ask about another node keeps the answers about this one: a routine's
+        # body, expanded by the effect model in between, no longer costs the replay its
+        # answer about the statement that calls it)
+        key = (id(node), question)
+        entry = memo.get(key)
+        if entry is not None and entry[0] is node:
+            return entry[1]  # type: ignore[no-any-return]
+        found = find()
+        memo[key] = (node, found)
         return found
 
     def reset(self) -> None:

@@ -2728,6 +2728,7 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         catalog.default_tablespace = None if body.get("is_local") else str(value or "")
     elif kind == "SelectStmt" and (creating := select_into(body)) is not None:
         _views._create_table_as(catalog, creating, migration_id, views, view_reads)
+        catalog.statement_memo = None  # (changed before the routines it calls run, below)
     elif kind == "ExplainStmt" and "analyze" in options_on(body.get("options")):
         # EXPLAIN ANALYZE runs its statement: CREATE TABLE AS / MATERIALIZED VIEW creates it.
         _apply(catalog, body.get("query") or {}, migration_id, views, view_reads)

@@ -160,6 +160,13 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     (whether a row makes it run or not: the worst case)."""
     if not catalog.kept_routines or kind not in CALLING_KINDS:
         return []
+    # Asked by the effect model and again by the replay, of the same catalog
+    # (`Catalog.found_once`): a write's triggers and the keys it fires are followed once.
+    return list(catalog.found_once(body, ("called routines", kind),
+                                   lambda: _called_routines(catalog, kind, body)))
+
+
+def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, ...]:
     calls = [body.get("funccall") or {}] if kind == "CallStmt" else _calls.get(body)
     if calls is None:
         calls = _calls.put(body, [node for node_kind, node in walk(body)
@@ -175,7 +182,7 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
             scoped = _overloads.has_column_argument(call)
     if scoped:
         found.update(dict.fromkeys(_scoped_routines(catalog, {kind: body})))
-    return list(found)
+    return tuple(found)
 
 
 def _scoped_routines(catalog: Catalog, tree: dict) -> list[Routine]:

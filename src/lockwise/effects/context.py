@@ -444,6 +444,8 @@ def _track_same_value(columns: set[tuple[str, str]], effect: Effect, adds: bool,
     generated columns) join them; a write to a table's rows, an ALTER COLUMN TYPE of a
     column (its USING may give it values) and code lockwise does not read whole forget
     them."""
+    if not columns and all(a.kind != "add_column" for a in effect.actions):
+        return  # none tracked, none added (most statements): nothing to forget or to add
     if any(runs_unseen_code(a) for a in effect.actions):
         columns.clear()
         return

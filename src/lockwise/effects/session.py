@@ -415,13 +415,22 @@ class Session:
         server). A GRANT on a materialized view waits for a REFRESH ... CONCURRENTLY of it
         (`waits_for_refresh`), routine work too."""
         # (a relation it reads, a query's, runs as long as the read: it counts, whatever
-        # the lock; `effect.scans` names only DDL's reads)
-        counted = {v for a in effect.actions for v in a.facts.get("waits_for_refresh", ())} | \
-            {r.split(":", 1)[1] for r in effect.reads}
-        return any(self.tx_locks.get(t, 0) < mode and t not in self.tx_created
-                   and (waits_for_routine_work(mode) or t in counted)
-                   and not (mode <= LockMode.ROW_EXCLUSIVE and t.startswith("pg_catalog."))
-                   for t, mode in effect.locks.items())
+        # the lock; `effect.scans` names only DDL's reads). Listed only for a lock that
+        # routine work does not wait for: a statement's reads name each column it reads.
+        counted: set[str] | None = None
+        for t, mode in effect.locks.items():
+            if self.tx_locks.get(t, 0) >= mode or t in self.tx_created or (
+                    mode <= LockMode.ROW_EXCLUSIVE and t.startswith("pg_catalog.")):
+                continue
+            if waits_for_routine_work(mode):
+                return True
+            if counted is None:
+                counted = {v for a in effect.actions
+                           for v in a.facts.get("waits_for_refresh", ())} | \
+                    {r.split(":", 1)[1] for r in effect.reads}
+            if t in counted:
+                return True
+        return False
 
     def _mixed_tables(self, effect: Effect) -> tuple[str, ...]:
         """Tables (not created in this transaction) on which this statement and the

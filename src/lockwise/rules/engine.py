@@ -62,6 +62,8 @@ class RuleIndex:
         self._matchers: dict[str, Callable[[dict], list[Rule]]] = {}
         self._alone: dict[str, RuleIndex] = {}
         self._refusals: RuleIndex | None = None
+        self._once_settings: dict[str, str] | None = None
+        self._reads: dict[str, bool] = {}
 
     def matching(self, facts: dict) -> list[Rule]:
         """Rules whose `when` holds for `facts` (each rule at most once, in index order)."""
@@ -89,6 +91,40 @@ class RuleIndex:
         if self._refusals is None:
             self._refusals = RuleIndex(filter(reports_refusal, self.rules), self.known_ids)
         return self._refusals
+
+
+    @property
+    def once_settings(self) -> dict[str, str]:
+        """Rule id -> the setting one SET of which covers its later findings
+        (`one_set_covers`), "" for a rule reported once per transaction, of the rules that
+        are either (`lint.OncePerTransaction`). Made once, kept with this index: every
+        migration asks."""
+        if self._once_settings is None:
+            self._once_settings = {r.id: r.one_set_covers for r in self.rules
+                                   if r.one_set_covers or r.once_per_transaction}
+        return self._once_settings
+
+
+    def reads(self, fact: str) -> bool:
+        """Whether a rule of this index reads `fact`: a `when` alternative asks for it, or one
+        of its texts (message, why, safe alternative, each dialect's) names it. A fact no rule
+        reads need not be computed (`lint.effect_facts`' `locks_text`). Kept per fact."""
+        found = self._reads.get(fact)
+        if found is None:
+            found = self._reads[fact] = any(
+                fact in alternative for rule in self.rules for alternative in rule.when) or any(
+                type(text) is str and fact in text and _names_word(text, fact)
+                for rule in self.rules for text in map(rule.__getattribute__, rule.__slots__))
+        return found
+
+
+def _names_word(text: str, word: str) -> bool:
+    """Whether `word` stands in `text` as a word of its own (`locks_text`, not the end of
+    `advisory_locks_text`). Asked only of a text holding it: a search of every rule's texts
+    by a regular expression cost more than the fact it spared."""
+    import re
+
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
 
 
 def _names_one(message: str) -> str | None:
