@@ -66,6 +66,7 @@ from lockwise.effects.nodes import (
     with_column_refs,
 )
 from lockwise.effects.types import (
+    builtin_return_type,
     cast_keeps_index_key,
     comparison_keeps_index_key,
     other_index_method,
@@ -250,9 +251,9 @@ def _normalized(expr: object, columns: Mapping[str, Column]) -> object:
         if "sval" in unwrap(arg)[1]:
             return arg  # the server types an untyped literal as its place asks: the same
         name, mods, array = type_name(body.get("typeName"))
-        column = columns.get(_key(arg))
-        if column is not None and not array and not column.array and cast_keeps_index_key(
-                column.type_name, column.typmods, name, mods):
+        typed = _typed(arg, columns)
+        if typed is not None and not array and not typed.array and cast_keeps_index_key(
+                typed.type_name, typed.typmods, name, mods):
             return arg
         return {kind: {"arg": arg, "type": [name, list(mods), array]}}
 
@@ -265,6 +266,40 @@ def _normalized(expr: object, columns: Mapping[str, Column]) -> object:
 
 #: The nodes `_normalized` writes otherwise.
 _RESOLVED = frozenset({"FuncCall", "TypeCast"})
+
+
+def _typed(expr: object, columns: Mapping[str, Column]) -> Column | None:
+    """What the planner knows of expression `expr` (`_normalized`, column references bare,
+    of `columns`) as an index key: the column it is, else its type (and typmods) as a
+    column of no name: a cast's, or the type a built-in immutable function returns called
+    with its arguments' (`types.builtin_return_type`: `lower(name)` is text, `length(name)`
+    int4); None when not evident (another's function, an operator)."""
+    kind, body = unwrap(expr)
+    if kind == "ColumnRef":
+        return columns.get(_key(expr))
+    if kind == "TypeCast" and "type" in body:
+        name, mods, array = body["type"]
+        return Column("", name, tuple(mods), array=array)
+    names = body.get("funcname") or () if kind == "FuncCall" else ()  # (as `_normalized`
+    if len(names) != 2 or names[0] != "pg_catalog" or body.get("agg_star"):  # writes it)
+        return None
+    args = []
+    for arg in body.get("args") or ():
+        typed = _typed(arg, columns)
+        args.append(f"{typed.type_name}[]" if typed is not None and typed.array else
+                    typed.type_name if typed is not None else _literal_type(arg))
+    found = builtin_return_type(names[1], args)
+    return Column("", found) if found else None
+
+
+def _literal_type(expr: object) -> str | None:
+    """The type the server gives constant `expr` by its spelling (an untyped string is
+    "unknown"), None for another expression."""
+    kind, body = unwrap(expr)
+    if kind != "A_Const":
+        return None
+    return "unknown" if "sval" in body or body.get("isnull") else "int4" if "ival" in body \
+        else "numeric" if "fval" in body else "bool" if "boolval" in body else None
 
 
 def null_tested_column(stmt: dict, columns: set[str], test: str = "IS_NULL") -> str | None:
@@ -434,7 +469,7 @@ _PREFIXED = frozenset((*_MATCHES, "~", "~*"))
 
 
 def _operands(node: object, target: _Target, negated: bool = False,
-              skipped: list[str] | None = None
+              skipped: list[str] | None = None, unmatched: bool = False
               ) -> Iterator[tuple[str, object, str, str | None, object]]:
     """Each way the planner may look condition `node` (its negation when `negated`: `NOT (a
     <> 5)` is `a = 5`) up in an index: the key (a column of the target, or an expression of
@@ -447,8 +482,9 @@ def _operands(node: object, target: _Target, negated: bool = False,
     migration's function as `volatility.calls_volatile` judges it, by how the planner runs
     it), nor be of a type that converts a bare column key (`int_col = 5.5`:
     `_converting_type`), each checked on 18.6 (`skipped` gets why, for a column key,
-    `_skipped_text`). A condition of another form is its own key (`flag`, `f(a)`: an index
-    of it serves it as `= true`)."""
+    `_skipped_text`), nor a pattern match no index serves (`_unindexed_match`: yielded
+    still when `unmatched`, for the advice to write what does). A condition of another
+    form is its own key (`flag`, `f(a)`: an index of it serves it as `= true`)."""
     kind, body = unwrap(node)
     sides: list[tuple[object, object, str]] = []
     if kind == "A_Expr":
@@ -485,18 +521,48 @@ def _operands(node: object, target: _Target, negated: bool = False,
             written, collation = _uncollated(each)
             other_collation = _uncollated(other)[1] if other is not None else None
             bare = target.bare(written)
-            found = _key(_normalized(bare, target.types))
+            normalized = _normalized(bare, target.types)
+            found = _key(normalized)
             column = target.types.get(found)
-            converted = _converting_type(column, other, target.catalog, between=(
+            typed = column or _typed(normalized, target.types)
+            converted = _converting_type(typed, other, target.catalog, between=(
                 "BETWEEN" in unwrap(node)[1].get("kind", ""))) \
-                if column is not None and other is not None else None
-            if volatile or converted:
-                if skipped is not None and column is not None:
-                    skipped.append(_skipped_text(found, column, converted))
+                if typed is not None and other is not None else None
+            match = _unindexed_match(typed, op, other) \
+                if typed is not None and not unmatched else None
+            if volatile or converted or match:
+                if skipped is not None and typed is not None:
+                    name = quote_ident(found) if column is not None else str(PrintedSql(bare))
+                    skipped.append(match[0].format(name=name) if match else
+                                   _skipped_text(name, typed, converted))
                 continue
             yield found, other, op, collation or other_collation or (
                 column.collation if column is not None and column.collation else
                 _own_collation(other, target.catalog)), bare
+
+
+def _unindexed_match(key: Column, op: str, pattern: object) -> tuple[str, str | None] | None:
+    """Why no index of any kind serves the match by `op` of `pattern` that key `key` (a
+    column, or an expression's type) is looked up by (a text with `{name}` for the key), and
+    the type of a cast of the key whose index serves the match written on that cast (None:
+    none said); None for another match: a citext's (its own operator, case-insensitive:
+    neither a B-tree of citext_ops, citext_pattern_ops or text_pattern_ops nor pg_trgm's GIN
+    of it serves it; `= 'x'` its B-tree does), or a char(n)'s with no fixed prefix (pg_trgm's
+    classes refuse char(n), and its operator takes the value with its padding: an index of
+    `::text` is no key of it, but serves `key::text LIKE ...`), each checked on 18.6."""
+    if op not in _PREFIXED or key.array:
+        return None
+    match = _MATCHES.get(op, op)
+    kind = key.type_name.rpartition(".")[2]
+    if kind == "citext":
+        return (f"serves the {match} of {{name}} (citext matches a pattern case-insensitively, "
+                f"by an operator of its own that no index holds: compare {{name}}::text, or "
+                f"lower({{name}}::text), in the WHERE and index that)", None)
+    if kind == "bpchar" and _pattern_prefix(op, pattern) is False:
+        return (f"serves the {match} of {{name}} with no fixed prefix (no trigram operator "
+                f"class takes char(n), whose pattern is matched with its padding: compare "
+                f"{{name}}::text in the WHERE and index that with gin_trgm_ops)", "text")
+    return None
 
 
 def _converting_type(column: Column, other: object, catalog: Catalog | None,
@@ -528,9 +594,9 @@ def _own_collation(value: object, catalog: Catalog | None) -> str | None:
 
 
 def _skipped_text(name: str, column: Column, converted: str | None) -> str:
-    """Why the comparison of column `name` with a value is no lookup in its index: the value
-    is of type `converted`, or else a volatile function's."""
-    name = quote_ident(name)
+    """Why the comparison of key `name` (a column's quoted name, or an expression as SQL) of
+    type `column.type_name` with a value is no lookup in its index: the value is of type
+    `converted`, or else a volatile function's."""
     if converted:
         return f"serves the comparison of {name} ({column.type_name}) with a {converted} " \
                f"value (the parser converts {name} to {converted}, which its indexes do not " \
@@ -540,59 +606,75 @@ def _skipped_text(name: str, column: Column, converted: str | None) -> str:
 
 
 def _looked_up(node: object, target: _Target, negated: bool = False,
-               skipped: list[str] | None = None) -> Iterator[tuple[object, str, object]]:
+               skipped: list[str] | None = None, unmatched: bool = False
+               ) -> Iterator[tuple[object, str, object]]:
     """The keys (as written, bare) by which an index could serve condition `node` (its
     negation when `negated`), each with its operator and the other side (as `_operands`
     yields them): what each of its conditions compares
     with what reads none of the table's columns; not in those that keep the rows whose value
-    differs, nor in an anti join (no index serves them). `skipped`: as `_operands` takes
-    it."""
+    differs, nor in an anti join (no index serves them). `skipped`, `unmatched`: as
+    `_operands` takes them."""
     node, negated, junction = _inward(node, negated)
     if junction:
         for arg in unwrap(node)[1].get("args") or ():
-            yield from _looked_up(arg, target, negated, skipped)
+            yield from _looked_up(arg, target, negated, skipped, unmatched)
     elif _truth(node, negated) is None and not _anti_join(node, negated) and \
             not _unindexable(node, negated):
         yield from ((bare, op, other) for _, other, op, _, bare
-                    in _operands(node, target, negated, skipped))
+                    in _operands(node, target, negated, skipped, unmatched))
 
 
 def _index_elements(target: _Target, where: object, columns: tuple[str, ...]
-                    ) -> tuple[str, list, str | None]:
+                    ) -> tuple[str, list, str | None, str | JoinedSql | None]:
     """What an index serving `where` would be, as CREATE INDEX writes it: its USING clause
-    ("" for a B-tree), its elements and the extension its operator class needs (None for a
-    built-in one). A B-tree of each key `_looked_up` finds compared by its operators once
-    (a column by its name, an expression in parentheses); else, of the first key compared
-    by an operator only GIN or GiST serves (`@@`, `@>`, `&&`, `%`, a pattern match with no
-    fixed prefix: `LIKE '%x%'`), an index of the method and operator class
-    `types.other_index_method` says (pg_trgm's gin_trgm_ops for the pattern: checked on
-    18.6); else a B-tree of the target's `columns` it reads. A key whose pattern has a fixed
-    prefix (`LIKE 'x%'`) is held by the pattern class of its type (`_pattern_class`)."""
+    ("" for a B-tree), its elements, the extension its operator class needs (None for a
+    built-in one), and what the WHERE must compare for it to serve ("" for the WHERE as
+    written; None when no index serves its keys: none is advised). A B-tree of each key
+    `_looked_up` finds compared by its operators once (a column by its name, an expression
+    in parentheses); else, of the first key compared by an operator only GIN or GiST serves
+    (`@@`, `@>`, `&&`, `%`, a pattern match with no fixed prefix: `LIKE '%x%'`), an index
+    of the method and operator class `types.other_index_method` says (pg_trgm's
+    gin_trgm_ops for the pattern: checked on 18.6), of the key cast as `_unindexed_match`
+    says where no index serves the key itself (char(n): `(code::text) gin_trgm_ops`); else
+    a B-tree of the target's `columns` it reads; none when its only keys are matches no
+    index serves (citext's). A key whose pattern has a fixed prefix (`LIKE 'x%'`) is held
+    by the pattern class of its type, an expression's as a function returns it
+    (`_pattern_class`, `_typed`)."""
     elements: list = []
     seen: set[str] = set()
-    other: tuple[str, list, str | None] | None = None
-    for bare, op, value in _looked_up(where, target):
+    other: tuple[str, list, str | None, str | JoinedSql] | None = None
+    unserved = False
+    for bare, op, value in _looked_up(where, target, unmatched=True):
         key = _key(bare)
+        typed = target.types.get(key) or _typed(_normalized(bare, target.types), target.types)
+        match = _unindexed_match(typed, op, value) if typed is not None else None
+        if match is not None and match[1] is None:
+            unserved = True
+            continue
         unprefixed = op in _PREFIXED and _pattern_prefix(op, value) is False
         if unprefixed or op not in _COMPARISONS and op not in _PREFIXED and op != "IS NULL":
-            column = target.types.get(key)
-            how = other_index_method(column.type_name if column is not None else None,
-                                     column is not None and column.array,
+            cast = match[1] if match is not None else None
+            how = other_index_method(cast or (typed.type_name if typed is not None else None),
+                                     typed is not None and typed.array and not cast,
                                      _MATCH_OPERATORS.get(op, op))
             if other is None and how is not None:
                 element = _element(target, key, bare)
+                if cast:
+                    element = JoinedSql("(", element, f"::{cast})")
                 other = (f" USING {how[0]}",
-                         [JoinedSql(element, f" {how[1]}") if how[1] else element], how[2])
+                         [JoinedSql(element, f" {how[1]}") if how[1] else element], how[2],
+                         JoinedSql(element, f" {_MATCHES.get(op, op)} ...") if cast else "")
             if how is not None or not unprefixed:
                 continue
         if key not in seen:
             seen.add(key)
             element = _element(target, key, bare)
-            opclass = _pattern_class(target.types.get(key)) \
+            opclass = _pattern_class(typed) \
                 if op in _PREFIXED and _pattern_prefix(op, value) else None
             elements.append(JoinedSql(element, f" {opclass}") if opclass else element)
     if elements or other is None:
-        return "", elements or [quote_ident(column) for column in columns], None
+        return "", elements or [quote_ident(c) for c in columns], None, \
+            None if unserved and not elements else ""
     return other
 
 
@@ -891,18 +973,24 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                 "up to the table's last page\n-- (pg_relation_size() / "
                 "current_setting('block_size')):",
                 "where_batch_sql": batch_bound_sql(stmt, kind, _ROW_ADDRESS, qualify)}
-    using, elements, extension = _index_elements(_typed_target(catalog, stmt, known),
-                                                 stmt.get("whereClause"), columns) \
-        if known is not None else ("", [], None)
+    using, elements, extension, compared = _index_elements(
+        _typed_target(catalog, stmt, known), stmt.get("whereClause"), columns) \
+        if known is not None else ("", [], None, "")
+    why = f" ({unbatchable})" if unbatchable else " (with no integer key to batch by)"
+    if compared is None:
+        return {**facts, "where_batch_how_text": f"no index serves the WHERE as written{why}: "
+                f"change it as said above, then index what it compares",
+                "where_batch_sql": "-- (no index to create for the WHERE as written)"}
     # (an extension the migrations did not create may be there already: IF NOT EXISTS)
     created = "" if not extension or extension in catalog.extensions else \
         f"CREATE EXTENSION IF NOT EXISTS {quote_ident(extension)};  -- in the migration " \
         f"before (its operator class is {extension}'s)\n"
     listed = [piece for i, element in enumerate(elements)
               for piece in ((", ", element) if i else (element,))]
-    return {**facts, "where_batch_how_text": "index what the WHERE reads first, in a migration "
-            "of its own" + (f" ({unbatchable}):" if unbatchable else
-                            " (with no integer key to batch by):"),
+    return {**facts, "where_batch_how_text": JoinedSql(
+                "index what the WHERE reads first, in a migration of its own", why,
+                *(("; the WHERE compares ", compared, " then (no index serves it as "
+                   "written)") if compared else ()), ":"),
             "where_batch_sql": JoinedSql(
                 f"{created}CREATE INDEX CONCURRENTLY ON "
                 f"{'.'.join(map(quote_ident, table.split('.', 1)))}{using} (",
