@@ -979,7 +979,7 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     why = f" ({unbatchable})" if unbatchable else " (with no integer key to batch by)"
     if compared is None:
         return {**facts, "where_batch_how_text": f"no index serves the WHERE as written{why}: "
-                f"change it as said above, then index what it compares",
+                "change it as said above, then index what it compares",
                 "where_batch_sql": "-- (no index to create for the WHERE as written)"}
     # (an extension the migrations did not create may be there already: IF NOT EXISTS)
     created = "" if not extension or extension in catalog.extensions else \
