@@ -24,6 +24,7 @@ from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.postgres.builder import SCAN_ENDS_AT_A_ROW
 from lockwise.parse.postgres import parse_sql
+from lockwise.parse.quoting import OWN_MIGRATION
 from server_helpers import server_error, server_message, server_refuses
 
 pytestmark = pytest.mark.postgres
@@ -3177,7 +3178,7 @@ def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
     sql = f"WITH w AS (SELECT 1) UPDATE docs SET name = 'y' WHERE {where}"
     action = _unserved(effect_after(DOCS, sql + ";"))
     index = str(action.facts["where_batch_sql"])
-    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};"
+    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};{OWN_MIGRATION}"
     _assert_the_advice_serves(
         pg_db, DOCS, "INSERT INTO docs SELECT g, 'b' || g, ARRAY['t' || g], "
         "jsonb_build_object('k', g), to_tsvector('b' || g), int4range(g, g + 1), "
@@ -3220,7 +3221,7 @@ def test_a_trigram_index_advised_for_a_leading_wildcard_creates_its_extension(
     index = str(action.facts["where_batch_sql"])
     assert index == ("CREATE EXTENSION IF NOT EXISTS pg_trgm;  -- in the migration before "
                      "(its operator class is pg_trgm's)\nCREATE INDEX CONCURRENTLY ON "
-                     "public.docs USING gin (title gin_trgm_ops);")
+                     f"public.docs USING gin (title gin_trgm_ops);{OWN_MIGRATION}")
     assert "needs an index USING gin" in action.facts["where_unserved_text"]
     _assert_the_advice_serves(
         pg_db, setup, "INSERT INTO docs SELECT g, 't' || g FROM generate_series(1, 100000) g",
@@ -3243,7 +3244,8 @@ def test_the_index_advised_for_a_pattern_prefix_is_of_the_pattern_class(
     sql = f"WITH w AS (SELECT 1) UPDATE docs SET id = id WHERE {where}"
     action = _unserved(effect_after(setup, sql + ";"))
     index = str(action.facts["where_batch_sql"])
-    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs (name {opclass});"
+    assert index == \
+        f"CREATE INDEX CONCURRENTLY ON public.docs (name {opclass});{OWN_MIGRATION}"
     _assert_the_advice_serves(
         pg_db, setup, "INSERT INTO docs SELECT g, 'n' || g FROM generate_series(1, 100000) g",
         sql, index)
@@ -3269,7 +3271,7 @@ def test_the_index_advised_for_an_expression_s_pattern_prefix_is_of_its_type_s_p
     sql = f"WITH w AS (SELECT 1) UPDATE docs SET id = id WHERE {key} LIKE 'n5%'"
     action = _unserved(effect_after(setup, sql + ";"))
     index = str(action.facts["where_batch_sql"])
-    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};"
+    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};{OWN_MIGRATION}"
     _assert_the_advice_serves(
         pg_db, setup, "INSERT INTO docs SELECT g, 'n' || g FROM generate_series(1, 100000) g",
         sql, index)
@@ -3345,7 +3347,7 @@ def test_a_char_n_match_without_a_prefix_is_advised_a_trigram_index_of_its_text(
     index = str(action.facts["where_batch_sql"])
     assert index == ("CREATE EXTENSION IF NOT EXISTS pg_trgm;  -- in the migration before "
                      "(its operator class is pg_trgm's)\nCREATE INDEX CONCURRENTLY ON "
-                     "public.docs USING gin ((code::text) gin_trgm_ops);")
+                     f"public.docs USING gin ((code::text) gin_trgm_ops);{OWN_MIGRATION}")
     fill = "INSERT INTO docs SELECT g, 'c' || g FROM generate_series(1, 100000) g"
     rewritten = sql.replace("code ", "code::text ")
     _assert_the_advice_serves(pg_db, setup, fill, rewritten, index)

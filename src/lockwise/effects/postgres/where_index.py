@@ -73,7 +73,7 @@ from lockwise.effects.types import (
     type_collation,
 )
 from lockwise.effects.volatility import builtin_functions, calls_volatile
-from lockwise.parse.quoting import quote_ident
+from lockwise.parse.quoting import OWN_MIGRATION, quote_ident
 from lockwise.parse.trees import rebuilt
 
 #: Imported at its first use (a WHERE a batch could walk): an import statement in a function
@@ -988,10 +988,10 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     listed = [piece for i, element in enumerate(elements)
               for piece in ((", ", element) if i else (element,))]
     return {**facts, "where_batch_how_text": JoinedSql(
-                "index what the WHERE reads first, in a migration of its own", why,
+                "index what the WHERE reads first", why,
                 *(("; the WHERE compares ", compared, " then (no index serves it as "
                    "written)") if compared else ()), ":"),
             "where_batch_sql": JoinedSql(
                 f"{created}CREATE INDEX CONCURRENTLY ON "
                 f"{'.'.join(map(quote_ident, table.split('.', 1)))}{using} (",
-                *(listed or ["the column the WHERE picks rows by"]), ");")}
+                *(listed or ["the column the WHERE picks rows by"]), f");{OWN_MIGRATION}")}
