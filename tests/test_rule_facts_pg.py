@@ -2814,6 +2814,14 @@ def _planned(uri: str, setup: str, sql: str, *then: str) -> str:
         return "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
 
 
+def _plan_without_seq_scans(uri: str, sql: str) -> str:
+    """The server's plan (EXPLAIN) of `sql` on database `uri`, sequential scans disabled: a
+    Seq Scan in it means no index path serves its WHERE."""
+    with _connect(uri) as conn:
+        conn.execute("SET enable_seqscan = off")
+        return "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+
+
 NEGATED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, plan text, email text, a int, "
            "flag boolean, seen timestamptz NOT NULL DEFAULT now());\n"
            "CREATE INDEX accounts_a_idx ON accounts (a);\n"
@@ -3117,9 +3125,7 @@ def test_an_index_serves_its_key_as_the_server_plans_it(keyed_db: str, where: st
     sql = f"UPDATE accounts SET p = 'y' WHERE {where}"
     (action, *_) = effect_after(KEYED, sql + ";").actions
     assert action.facts["where_scans_table"] is scans
-    with _connect(keyed_db) as conn:
-        conn.execute("SET enable_seqscan = off")
-        plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+    plan = _plan_without_seq_scans(keyed_db, sql)
     assert ("Seq Scan on accounts" in plan) is scans, plan
 
 
@@ -3314,9 +3320,7 @@ def test_a_citext_pattern_match_is_served_by_no_index_as_the_server_plans_it(
             action.facts["where_unserved_text"]
         assert str(action.facts["where_batch_sql"]) == \
             "-- (no index to create for the WHERE as written)"
-    with _connect(citext_db) as conn:
-        conn.execute("SET enable_seqscan = off")
-        plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+    plan = _plan_without_seq_scans(citext_db, sql)
     assert ("Seq Scan on accounts" in plan) is scans, plan
 
 
@@ -3351,9 +3355,7 @@ def test_a_char_n_match_without_a_prefix_is_advised_a_trigram_index_of_its_text(
     fill = "INSERT INTO docs SELECT g, 'c' || g FROM generate_series(1, 100000) g"
     rewritten = sql.replace("code ", "code::text ")
     _assert_the_advice_serves(pg_db, setup, fill, rewritten, index)
-    with _connect(pg_db) as conn:
-        conn.execute("SET enable_seqscan = off")
-        plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+    plan = _plan_without_seq_scans(pg_db, sql)
     assert "Seq Scan on docs" in plan, plan
 
 
