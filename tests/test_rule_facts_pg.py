@@ -2946,7 +2946,8 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
          "CREATE INDEX accounts_lv_idx ON accounts (lower(lv) varchar_pattern_ops);\n"
          "CREATE INDEX accounts_ln_idx ON accounts (length(ln));\n"
          "CREATE INDEX accounts_m_idx ON accounts (abs(m));\n"
-         "CREATE INDEX accounts_w_idx ON accounts ((w::varchar(10)));")
+         "CREATE INDEX accounts_w_idx ON accounts ((w::varchar(10)));\n"
+         "CREATE INDEX accounts_cc_lower_idx ON accounts (lower(cc));")
 
 
 @pytest.mark.parametrize(("where", "scans"), [
@@ -3117,6 +3118,14 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
     ("w::varchar(10) = 'w5'::text", False),
     ("w::varchar(10) = 'w5'::bpchar", True),
     ("date_trunc('day', seen AT TIME ZONE 'UTC') = '2020-01-01'::date", False),
+    # an expression of a column COLLATE "C" is in "C" (byte order): its plain index serves
+    # a prefix and ranges, not a comparison under another collation
+    ("lower(cc) LIKE 'c5%'", False),
+    ("lower(cc) ~ '^c5'", False),
+    ("lower(cc) > 'c5'", False),
+    ("lower(cc)::text LIKE 'c5%'", False),
+    ("lower(cc) = 'c5' COLLATE \"POSIX\"", True),
+    ("upper(cc) LIKE 'C5%'", True),
 ])
 def test_an_index_serves_its_key_as_the_server_plans_it(keyed_db: str, where: str,
                                                         scans: bool) -> None:
@@ -3278,6 +3287,20 @@ def test_the_index_advised_for_an_expression_s_pattern_prefix_is_of_its_type_s_p
     action = _unserved(effect_after(setup, sql + ";"))
     index = str(action.facts["where_batch_sql"])
     assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};{OWN_MIGRATION}"
+    _assert_the_advice_serves(
+        pg_db, setup, "INSERT INTO docs SELECT g, 'n' || g FROM generate_series(1, 100000) g",
+        sql, index)
+
+
+def test_the_index_advised_for_an_expression_of_a_byte_order_column_s_prefix_is_plain(
+        pg_db: str) -> None:
+    """An expression of a column COLLATE "C" is in byte order: the advice for its prefix is
+    a plain B-tree of it, which serves it (and ranges too)."""
+    setup = "CREATE TABLE docs (id bigint PRIMARY KEY, name text COLLATE \"C\");"
+    sql = "WITH w AS (SELECT 1) UPDATE docs SET id = id WHERE lower(name) LIKE 'n5%'"
+    action = _unserved(effect_after(setup, sql + ";"))
+    index = str(action.facts["where_batch_sql"])
+    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs ((lower(name)));{OWN_MIGRATION}"
     _assert_the_advice_serves(
         pg_db, setup, "INSERT INTO docs SELECT g, 'n' || g FROM generate_series(1, 100000) g",
         sql, index)

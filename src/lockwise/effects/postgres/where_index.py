@@ -158,9 +158,10 @@ def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
     known = catalog.tables.get(table)
     columns = known.columns if known is not None else {}
     indexed: dict[str, list[_IndexKey]] = {_ROW_ADDRESS: [_ANY_KEY]}
-    # The types an index expression is normalized under; None under a search_path set in
-    # the migration, where the schema of a function written bare may change between them.
-    types = tuple((name, c.type_name, tuple(c.typmods or ()), c.array)
+    # The types (and collations) an index expression is normalized under; None under a
+    # search_path set in the migration, where the schema of a function written bare may
+    # change between them.
+    types = tuple((name, c.type_name, tuple(c.typmods or ()), c.array, c.collation)
                   for name, c in columns.items()) if resolver_in_force() is None else None
     for index in catalog.indexes_on(table):
         definition = index.definition
@@ -171,11 +172,11 @@ def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
         method = str(definition.get("accessMethod") or _BTREE).lower()
         for param in definition.get("indexParams") or ():
             elem = unwrap(param)[1]
-            key = _index_expression_key(elem["expr"], columns, types) if elem.get("expr") \
-                else elem.get("name", "")
+            key, own = _index_expression_key(elem["expr"], columns, types) \
+                if elem.get("expr") else (elem.get("name", ""), None)
             column = columns.get(key)
             collation = _collation(elem.get("collation")) or (
-                column.collation if column is not None else None)
+                column.collation if column is not None else own)
             opclass = (strings(elem.get("opclass")) or [None])[-1]
             indexed.setdefault(key, []).append(_IndexKey(method, opclass, collation))
         for kind, body in _outside_subqueries(definition.get("whereClause")):
@@ -185,25 +186,28 @@ def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
 
 
 #: Index expressions' keys found lately, by the expression's node: (the node, the column
-#: types `_indexed` read it under, its key). Each index of a table is looked up for each
-#: UPDATE and DELETE of it: thousands of each normalized every index again (minutes).
-_index_keys: dict[int, tuple[object, tuple, str]] = {}
+#: types `_indexed` read it under, its key and collation). Each index of a table is looked up
+#: for each UPDATE and DELETE of it: thousands of each normalized every index again (minutes).
+_index_keys: dict[int, tuple[object, tuple, tuple[str, str | None]]] = {}
 
 
 def _index_expression_key(expr: object, columns: Mapping[str, Column],
-                          types: tuple | None) -> str:
+                          types: tuple | None) -> tuple[str, str | None]:
     """`_key` of index expression `expr` `_normalized` under `columns`, whose types are
-    `types` (None: found again, not kept)."""
-    if types is None:
-        return _key(_normalized(expr, columns))
-    found = _index_keys.get(id(expr))
-    if found is not None and found[0] is expr and found[1] == types:
-        return found[2]
-    if len(_index_keys) >= 4096:
-        _index_keys.clear()
-    key = _key(_normalized(expr, columns))
-    _index_keys[id(expr)] = (expr, types, key)
-    return key
+    `types` (None: found again, not kept), and the collation it has from its columns
+    (`_typed`)."""
+    if types is not None:
+        found = _index_keys.get(id(expr))
+        if found is not None and found[0] is expr and found[1] == types:
+            return found[2]
+    normalized = _normalized(expr, columns)
+    typed = _typed(normalized, columns)
+    keyed = (_key(normalized), typed.collation if typed is not None else None)
+    if types is not None:
+        if len(_index_keys) >= 4096:
+            _index_keys.clear()
+        _index_keys[id(expr)] = (expr, types, keyed)
+    return keyed
 
 
 def _collation(names: list | None) -> str | None:
@@ -279,17 +283,33 @@ def _typed(expr: object, columns: Mapping[str, Column]) -> Column | None:
         return columns.get(_key(expr))
     if kind == "TypeCast" and "type" in body:
         name, mods, array = body["type"]
-        return Column("", name, tuple(mods), array=array)
+        typed = _typed(body.get("arg"), columns)
+        return Column("", name, tuple(mods), array=array, collation=_derived_collation(
+            name, array, [typed] if typed is not None else []))
     names = body.get("funcname") or () if kind == "FuncCall" else ()  # (as `_normalized`
     if len(names) != 2 or names[0] != "pg_catalog" or body.get("agg_star"):  # writes it)
         return None
     args = []
+    typed_args = []
     for arg in body.get("args") or ():
         typed = _typed(arg, columns)
         args.append(f"{typed.type_name}[]" if typed is not None and typed.array else
                     typed.type_name if typed is not None else _literal_type(arg))
+        typed_args += [typed] if typed is not None else []
     found = builtin_return_type(names[1], args)
-    return Column("", found) if found else None
+    return Column("", found, collation=_derived_collation(found, False, typed_args)) \
+        if found else None
+
+
+def _derived_collation(type_name: str, array: bool, args: list[Column]) -> str | None:
+    """The collation a value of string type `type_name` computed from `args` has, written
+    on none: the one collation of its arguments that have one (`lower(cc)` of a column
+    COLLATE "C" is in "C": its plain index serves a prefix, checked on 18.6), None (the
+    database's default) for several, none, or a result of another type."""
+    if array or type_name not in _PATTERN_CLASSES:
+        return None
+    found = {arg.collation for arg in args if arg.collation and not arg.array}
+    return found.pop() if len(found) == 1 else None
 
 
 def _literal_type(expr: object) -> str | None:
@@ -537,7 +557,7 @@ def _operands(node: object, target: _Target, negated: bool = False,
                                    _skipped_text(name, typed, converted))
                 continue
             yield found, other, op, collation or other_collation or (
-                column.collation if column is not None and column.collation else
+                typed.collation if typed is not None and typed.collation else
                 _own_collation(other, target.catalog)), bare
 
 
