@@ -39,7 +39,10 @@ the planner strips, a string literal's cast, `to_tsvector('english', body)` bein
 a Seq Scan even with sequential scans disabled, checked on 18.6). Then the operator
 decides, by the index's access method, operator class and collation (`_key_serves`): the
 prefix of a LIKE is served only in byte order, which lockwise takes the database's default
-collation not to be (docs/accuracy.md, fix-pg62).
+collation not to be (docs/accuracy.md, fix-pg62). An expression key has the type a cast
+gives it or a built-in function returns (`_typed`: `lower(name)` is text, `length(name)`
+int4) and its columns' collation, judged as a column's (fix-pg67); a citext's pattern match
+no index serves (`_unindexed_match`).
 """
 
 from __future__ import annotations
