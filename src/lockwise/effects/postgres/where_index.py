@@ -52,7 +52,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 from lockwise.catalog.model import Catalog, Column, Table
-from lockwise.catalog.overloads import evident_type
+from lockwise.catalog.overloads import constant_type, evident_type
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     JoinedSql,
@@ -297,7 +297,7 @@ def _typed(expr: object, columns: Mapping[str, Column]) -> Column | None:
     for arg in body.get("args") or ():
         typed = _typed(arg, columns)
         args.append(f"{typed.type_name}[]" if typed is not None and typed.array else
-                    typed.type_name if typed is not None else _literal_type(arg))
+                    typed.type_name if typed is not None else constant_type(arg))
         typed_args += [typed] if typed is not None else []
     found = builtin_return_type(names[1], args)
     return Column("", found, collation=_derived_collation(found, False, typed_args)) \
@@ -313,16 +313,6 @@ def _derived_collation(type_name: str, array: bool, args: list[Column]) -> str |
         return None
     found = {arg.collation for arg in args if arg.collation and not arg.array}
     return found.pop() if len(found) == 1 else None
-
-
-def _literal_type(expr: object) -> str | None:
-    """The type the server gives constant `expr` by its spelling (an untyped string is
-    "unknown"), None for another expression."""
-    kind, body = unwrap(expr)
-    if kind != "A_Const":
-        return None
-    return "unknown" if "sval" in body or body.get("isnull") else "int4" if "ival" in body \
-        else "numeric" if "fval" in body else "bool" if "boolval" in body else None
 
 
 def null_tested_column(stmt: dict, columns: set[str], test: str = "IS_NULL") -> str | None:
