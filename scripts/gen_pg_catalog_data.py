@@ -11,7 +11,9 @@ context): the built-in types it knows, the casts usable in assignment (castconte
 same for the types of the extensions in `EXTENSIONS` (read with them created, in a transaction
 rolled back, so the built-in facts above stay PostgreSQL's own): judged only where the
 migrations create the extension. And relations.json: the tables and views of pg_catalog, which
-an unqualified name means before any schema of the search_path.
+an unqualified name means before any schema of the search_path. And returns.json: the type
+each immutable built-in function returns, by name (its overloads' argument types where they
+return different types), which an index expression's type is read from.
 
 Run: python scripts/gen_pg_catalog_data.py            (starts the embedded server)
      python scripts/gen_pg_catalog_data.py --dsn URL  (any server)
@@ -164,6 +166,7 @@ def generate(uri: str) -> None:
             WHERE t.typname = ANY(%(types)s) AND c.collname <> 'default' ORDER BY 1
             """, {"types": types}).fetchall())
         extension_facts = _extension_casts(conn, types)
+        returns = _returns(conn)
         operator_classes = _gin_gist_operator_classes(conn)
         # The server searches pg_catalog before the search_path's schemas (unless the path
         # names it): an unqualified pg_class is always the system catalog.
@@ -177,6 +180,8 @@ def generate(uri: str) -> None:
                     "view_locks": view_locks}, indent=0) + "\n")
     (OUT / "functions.json").write_text(
         json.dumps({"server_version": version, **functions}, indent=0) + "\n")
+    (OUT / "returns.json").write_text(
+        json.dumps({"server_version": version, "returns": returns}, indent=0) + "\n")
     (OUT / "casts.json").write_text(
         json.dumps({"server_version": version, "casts": [list(c) for c in casts],
                     "opclass_changes": [list(c) for c in opclass_changes],
@@ -213,6 +218,34 @@ def _view_locks(conn: psycopg.Connection) -> dict[str, list[str]]:
         if locked:
             locks[view] = locked
     return locks
+
+
+def _returns(conn: psycopg.Connection) -> dict:
+    """The type each immutable built-in function returns (an index expression calls only
+    immutable ones), by name: one type where every overload returns it and it is no
+    polymorphic pseudo-type; else each overload as its return type then its argument types
+    (an array as its element's name and `[]`, a pseudo-type by its name: anyelement, "any")."""
+    rows = conn.execute(
+        """
+        WITH o AS (
+            SELECT p.proname, p.oid, t.typname, t.typcategory, e.typname AS elem, a.i
+            FROM pg_proc p
+            CROSS JOIN LATERAL unnest(array_prepend(p.prorettype, p.proargtypes::oid[]))
+                 WITH ORDINALITY AS a(typ, i)
+            JOIN pg_type t ON t.oid = a.typ LEFT JOIN pg_type e ON e.oid = t.typelem
+            WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.provolatile = 'i'
+              AND p.prokind = 'f' AND NOT p.proretset
+        )
+        SELECT proname, array_agg(CASE WHEN typcategory = 'A' AND elem IS NOT NULL
+                                       THEN elem || '[]' ELSE typname END ORDER BY i)
+        FROM o GROUP BY proname, oid ORDER BY 1, 2
+        """).fetchall()
+    overloads: dict[str, list] = {}
+    for name, types in rows:
+        overloads.setdefault(name, []).append(list(types))
+    return {name: found[0][0] if len({o[0] for o in found}) == 1 and
+            not found[0][0].startswith("any") else found
+            for name, found in overloads.items()}
 
 
 def _gin_gist_operator_classes(conn: psycopg.Connection) -> list:

@@ -127,7 +127,8 @@ def test_the_advised_index_is_plain_under_a_default_collation_in_byte_order(
     facts = compute_effect(stmt.tree, ctx).actions[0].facts
     assert facts["where_scans_table"] is True
     assert str(facts["where_batch_sql"]) == \
-        f"CREATE INDEX CONCURRENTLY ON public.accounts ({element});"
+        f"CREATE INDEX CONCURRENTLY ON public.accounts ({element});  " \
+        "-- own migration, outside a transaction"
 
 
 @pytest.mark.parametrize(("row", "name", "bytewise"), [

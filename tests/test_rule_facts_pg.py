@@ -24,6 +24,7 @@ from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.postgres.builder import SCAN_ENDS_AT_A_ROW
 from lockwise.parse.postgres import parse_sql
+from lockwise.parse.quoting import OWN_MIGRATION
 from server_helpers import server_error, server_message, server_refuses
 
 pytestmark = pytest.mark.postgres
@@ -2813,6 +2814,14 @@ def _planned(uri: str, setup: str, sql: str, *then: str) -> str:
         return "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
 
 
+def _plan_without_seq_scans(uri: str, sql: str) -> str:
+    """The server's plan (EXPLAIN) of `sql` on database `uri`, sequential scans disabled: a
+    Seq Scan in it means no index path serves its WHERE."""
+    with _connect(uri) as conn:
+        conn.execute("SET enable_seqscan = off")
+        return "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+
+
 NEGATED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, plan text, email text, a int, "
            "flag boolean, seen timestamptz NOT NULL DEFAULT now());\n"
            "CREATE INDEX accounts_a_idx ON accounts (a);\n"
@@ -2904,7 +2913,8 @@ def test_an_expression_index_serves_only_its_expression_as_the_server_plans_it(
 KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(50), "
          "handle varchar(50), nick text, alias text, n int, code char(5), "
          "cc text COLLATE \"C\", p text, h text, seen timestamptz, s smallint, nu numeric, "
-         "ts timestamp, d date, f float8, body text, doc text);\n"
+         "ts timestamp, d date, f float8, body text, doc text, lp text, lv varchar(50), "
+         "ln text, m int, w varchar(50));\n"
          "CREATE FUNCTION norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT $1';\n"
          "CREATE FUNCTION inlined() RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 5';\n"
          "CREATE FUNCTION plv() RETURNS int LANGUAGE plpgsql AS 'BEGIN RETURN 5; END';\n"
@@ -2931,7 +2941,13 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
          "CREATE INDEX accounts_f_idx ON accounts (f);\n"
          "CREATE INDEX accounts_body_idx ON accounts USING gin (to_tsvector('english', body));\n"
          "CREATE INDEX accounts_doc_idx ON accounts USING gin "
-         "(to_tsvector('english'::regconfig, doc));")
+         "(to_tsvector('english'::regconfig, doc));\n"
+         "CREATE INDEX accounts_lp_idx ON accounts (lower(lp) text_pattern_ops);\n"
+         "CREATE INDEX accounts_lv_idx ON accounts (lower(lv) varchar_pattern_ops);\n"
+         "CREATE INDEX accounts_ln_idx ON accounts (length(ln));\n"
+         "CREATE INDEX accounts_m_idx ON accounts (abs(m));\n"
+         "CREATE INDEX accounts_w_idx ON accounts ((w::varchar(10)));\n"
+         "CREATE INDEX accounts_cc_lower_idx ON accounts (lower(cc));")
 
 
 @pytest.mark.parametrize(("where", "scans"), [
@@ -3065,6 +3081,51 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
     ("to_tsvector('english', body) @@ to_tsquery('x')", False),
     ("to_tsvector('english', doc) @@ to_tsquery('x')", False),
     ("to_tsvector(doc) @@ to_tsquery('x')", True),
+    # an expression index of the pattern class serves the prefix of a pattern on the
+    # expression (lower() returns text: varchar_pattern_ops takes text too), and equality,
+    # not a range; a plain one serves neither pattern
+    ("lower(lp) LIKE 'l5%'", False),
+    ("lower(lp) ~ '^l5'", False),
+    ("lower(lp) = 'l5'", False),
+    ("lower(lp) > 'l5'", True),
+    ("lower(lp) LIKE '%l5'", True),
+    ("upper(lp) LIKE 'L5%'", True),
+    ("lower(lv) LIKE 'l5%'", False),
+    ("lower(lv::text) LIKE 'l5%'", False),
+    ("lower(nick) LIKE 'k5%'", True),
+    # an expression's type as the function returns it (lower: text, length: int4, abs of
+    # int4: int4): a cast that keeps it is stripped, one that changes it (a length coercion,
+    # bpchar) is another expression; a value of a type that converts it is no key
+    ("lower(lp)::text LIKE 'l5%'", False),
+    ("lower(nick)::text = 'k5'", False),
+    ("lower(nick)::varchar = 'k5'", False),
+    ("lower(nick)::varchar(3) = 'k5'", True),
+    ("lower(nick)::bpchar = 'k5'", True),
+    ("lower(nick) = 'k5'::varchar", False),
+    ("lower(nick) = 'k5'::bpchar", False),
+    ("lower(nick) = 'k5'::name", True),
+    ("length(ln) = 5", False),
+    ("length(ln) = '5'", False),
+    ("length(ln) = 5::bigint", False),
+    ("length(ln) = 5.5", True),
+    ("length(ln) IN (1, 2.5)", True),
+    ("length(ln)::int4 = 5", False),
+    ("length(ln)::bigint = 5", True),
+    ("abs(m) = 5", False),
+    ("abs(m) < 5::bigint", False),
+    ("abs(m) = 5.0", True),
+    ("w::varchar(10) = 'w5'", False),
+    ("w::varchar(10) = 'w5'::text", False),
+    ("w::varchar(10) = 'w5'::bpchar", True),
+    ("date_trunc('day', seen AT TIME ZONE 'UTC') = '2020-01-01'::date", False),
+    # an expression of a column COLLATE "C" is in "C" (byte order): its plain index serves
+    # a prefix and ranges, not a comparison under another collation
+    ("lower(cc) LIKE 'c5%'", False),
+    ("lower(cc) ~ '^c5'", False),
+    ("lower(cc) > 'c5'", False),
+    ("lower(cc)::text LIKE 'c5%'", False),
+    ("lower(cc) = 'c5' COLLATE \"POSIX\"", True),
+    ("upper(cc) LIKE 'C5%'", True),
 ])
 def test_an_index_serves_its_key_as_the_server_plans_it(keyed_db: str, where: str,
                                                         scans: bool) -> None:
@@ -3073,9 +3134,7 @@ def test_an_index_serves_its_key_as_the_server_plans_it(keyed_db: str, where: st
     sql = f"UPDATE accounts SET p = 'y' WHERE {where}"
     (action, *_) = effect_after(KEYED, sql + ";").actions
     assert action.facts["where_scans_table"] is scans
-    with _connect(keyed_db) as conn:
-        conn.execute("SET enable_seqscan = off")
-        plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {sql}"))
+    plan = _plan_without_seq_scans(keyed_db, sql)
     assert ("Seq Scan on accounts" in plan) is scans, plan
 
 
@@ -3091,7 +3150,8 @@ def keyed_db(pg_server: str) -> str:
              "'a' || g, g, 'c' || (g % 1000), 'c' || g, 'p' || g, 'h' || g, "
              "now() - g * interval '1 minute', g % 30000, g, "
              "localtimestamp - g * interval '1 minute', current_date - g % 3000, g, "
-             "'w' || g, 'w' || g FROM generate_series(1, 100000) g")
+             "'w' || g, 'w' || g, 'l' || g, 'l' || g, 'l' || g, g, 'w' || g "
+             "FROM generate_series(1, 100000) g")
     return uri
 
 
@@ -3121,6 +3181,8 @@ DOCS = ("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
     ("name LIKE 'n5%'", "(name text_pattern_ops)"),
     ("name ~ '^n5'", "(name text_pattern_ops)"),
     ("name SIMILAR TO 'n5%'", "(name text_pattern_ops)"),
+    ("lower(name) LIKE 'n5%'", "((lower(name)) text_pattern_ops)"),
+    ("lower(name) ~ '^n5'", "((lower(name)) text_pattern_ops)"),
     ("body = 'b5'", "(body)"),
 ])
 def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
@@ -3131,7 +3193,7 @@ def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
     sql = f"WITH w AS (SELECT 1) UPDATE docs SET name = 'y' WHERE {where}"
     action = _unserved(effect_after(DOCS, sql + ";"))
     index = str(action.facts["where_batch_sql"])
-    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};"
+    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};{OWN_MIGRATION}"
     _assert_the_advice_serves(
         pg_db, DOCS, "INSERT INTO docs SELECT g, 'b' || g, ARRAY['t' || g], "
         "jsonb_build_object('k', g), to_tsvector('b' || g), int4range(g, g + 1), "
@@ -3174,7 +3236,7 @@ def test_a_trigram_index_advised_for_a_leading_wildcard_creates_its_extension(
     index = str(action.facts["where_batch_sql"])
     assert index == ("CREATE EXTENSION IF NOT EXISTS pg_trgm;  -- in the migration before "
                      "(its operator class is pg_trgm's)\nCREATE INDEX CONCURRENTLY ON "
-                     "public.docs USING gin (title gin_trgm_ops);")
+                     f"public.docs USING gin (title gin_trgm_ops);{OWN_MIGRATION}")
     assert "needs an index USING gin" in action.facts["where_unserved_text"]
     _assert_the_advice_serves(
         pg_db, setup, "INSERT INTO docs SELECT g, 't' || g FROM generate_series(1, 100000) g",
@@ -3197,10 +3259,114 @@ def test_the_index_advised_for_a_pattern_prefix_is_of_the_pattern_class(
     sql = f"WITH w AS (SELECT 1) UPDATE docs SET id = id WHERE {where}"
     action = _unserved(effect_after(setup, sql + ";"))
     index = str(action.facts["where_batch_sql"])
-    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs (name {opclass});"
+    assert index == \
+        f"CREATE INDEX CONCURRENTLY ON public.docs (name {opclass});{OWN_MIGRATION}"
     _assert_the_advice_serves(
         pg_db, setup, "INSERT INTO docs SELECT g, 'n' || g FROM generate_series(1, 100000) g",
         sql, index)
+
+
+@pytest.mark.parametrize(("type_name", "key", "advised"), [
+    ("text", "lower(name)", "((lower(name)) text_pattern_ops)"),
+    ("varchar(80)", "lower(name)", "((lower(name)) text_pattern_ops)"),
+    ("char(10)", "upper(name)", "((upper(name)) text_pattern_ops)"),
+    ("text", "md5(name)", "((md5(name)) text_pattern_ops)"),
+    ("text", "name::varchar(20)", "((CAST(name AS varchar(20))) varchar_pattern_ops)"),
+    ("text", "name::char(20)", "((CAST(name AS char(20))) bpchar_pattern_ops)"),
+    # an expression of a column COLLATE "C" is in byte order: a plain B-tree serves it
+    ("text COLLATE \"C\"", "lower(name)", "((lower(name)))"),
+])
+def test_the_index_advised_for_an_expression_s_pattern_prefix_is_of_its_type_s_pattern_class(
+        pg_db: str, type_name: str, key: str, advised: str) -> None:
+    """The prefix of a pattern on an expression, which a plain index of the expression does
+    not serve under the default collation: the advice is a B-tree of the expression of the
+    pattern class of the type it has (a built-in function's return type: lower, upper and
+    md5 return text whatever string they take; a cast's), which serves it with sequential
+    scans disabled; of an expression in byte order, a plain one."""
+    setup = f"CREATE TABLE docs (id bigint PRIMARY KEY, name {type_name});"
+    sql = f"WITH w AS (SELECT 1) UPDATE docs SET id = id WHERE {key} LIKE 'n5%'"
+    action = _unserved(effect_after(setup, sql + ";"))
+    index = str(action.facts["where_batch_sql"])
+    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};{OWN_MIGRATION}"
+    _assert_the_advice_serves(
+        pg_db, setup, "INSERT INTO docs SELECT g, 'n' || g FROM generate_series(1, 100000) g",
+        sql, index)
+
+
+CITEXT = ("CREATE EXTENSION IF NOT EXISTS citext;\n"
+          "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+          "CREATE TABLE accounts (id bigint PRIMARY KEY, name citext);\n"
+          "CREATE INDEX accounts_name_idx ON accounts (name);\n"
+          "CREATE INDEX accounts_name_pattern_idx ON accounts (name citext_pattern_ops);\n"
+          "CREATE INDEX accounts_name_text_idx ON accounts (name text_pattern_ops);\n"
+          "CREATE INDEX accounts_name_trgm_idx ON accounts USING gin (name gin_trgm_ops);\n"
+          "CREATE INDEX accounts_name_cast_idx ON accounts USING gin "
+          "((name::text) gin_trgm_ops);")
+
+
+@pytest.mark.parametrize(("where", "scans"), [
+    ("name = 'ab5'", False),
+    ("name IN ('ab5', 'ab6')", False),
+    ("name LIKE 'ab5%'", True),
+    ("name LIKE 'Ab5'", True),
+    ("name ~ '^ab5'", True),
+    ("name ILIKE 'ab5%'", True),
+    ("name LIKE '%b5%'", True),
+    ("name SIMILAR TO 'ab5%'", True),
+])
+def test_a_citext_pattern_match_is_served_by_no_index_as_the_server_plans_it(
+        citext_db: str, where: str, scans: bool) -> None:
+    """citext matches a pattern by operators of its own, case-insensitive: no index of the
+    column serves one (a B-tree of its default class, of citext_pattern_ops or
+    text_pattern_ops, a trigram GIN of it or of name::text), its equality a B-tree does;
+    where an unbatchable statement's advice would index it, none is advised."""
+    sql = f"WITH w AS (SELECT 1) UPDATE accounts SET id = id WHERE {where}"
+    action = next(a for a in effect_after(CITEXT, sql + ";").actions
+                  if "where_scans_table" in a.facts)
+    assert action.facts["where_scans_table"] is scans
+    if scans:
+        assert action.facts["where_unserved_text"].startswith("serves the ")
+        assert "citext matches a pattern case-insensitively" in \
+            action.facts["where_unserved_text"]
+        assert str(action.facts["where_batch_sql"]) == \
+            "-- (no index to create for the WHERE as written)"
+    plan = _plan_without_seq_scans(citext_db, sql)
+    assert ("Seq Scan on accounts" in plan) is scans, plan
+
+
+@pytest.fixture(scope="module")
+def citext_db(pg_server: str) -> str:
+    """A database of CITEXT's table, 100,000 rows analyzed (only planned, never run)."""
+    from lockwise.db.scratch import create_database
+
+    uri = create_database(pg_server, "citext")
+    _planned(uri, CITEXT, "SELECT 1", "INSERT INTO accounts SELECT g, 'Ab' || g "
+             "FROM generate_series(1, 100000) g")
+    return uri
+
+
+@pytest.mark.parametrize("where", ["code LIKE '%5%'", "code ILIKE '%C5%'", "code ~ '5'"])
+def test_a_char_n_match_without_a_prefix_is_advised_a_trigram_index_of_its_text(
+        pg_db: str, where: str) -> None:
+    """pg_trgm's operator classes refuse char(n), and its own pattern operators take the
+    value with its padding, which no index holds: the advice is a trigram index of
+    `code::text`, which serves the WHERE comparing `code::text` (said so), not the WHERE as
+    written (both planned on the server)."""
+    setup = "CREATE TABLE docs (id bigint PRIMARY KEY, code char(10));\n" \
+            "CREATE INDEX docs_code_idx ON docs (code);"
+    sql = f"WITH w AS (SELECT 1) UPDATE docs SET id = id WHERE {where}"
+    action = _unserved(effect_after(setup, sql + ";"))
+    assert "no trigram operator class takes char(n)" in action.facts["where_unserved_text"]
+    assert "the WHERE compares (code::text) " in str(action.facts["where_batch_how_text"])
+    index = str(action.facts["where_batch_sql"])
+    assert index == ("CREATE EXTENSION IF NOT EXISTS pg_trgm;  -- in the migration before "
+                     "(its operator class is pg_trgm's)\nCREATE INDEX CONCURRENTLY ON "
+                     f"public.docs USING gin ((code::text) gin_trgm_ops);{OWN_MIGRATION}")
+    fill = "INSERT INTO docs SELECT g, 'c' || g FROM generate_series(1, 100000) g"
+    rewritten = sql.replace("code ", "code::text ")
+    _assert_the_advice_serves(pg_db, setup, fill, rewritten, index)
+    plan = _plan_without_seq_scans(pg_db, sql)
+    assert "Seq Scan on docs" in plan, plan
 
 
 @pytest.mark.parametrize(("where", "said"), [

@@ -94,6 +94,13 @@ def evident_type(catalog: Catalog, arg: dict, scope: FromScope | None) -> str | 
         return arg_type(catalog, body.get("typeName"))
     if kind == "ColumnRef":
         return _column_type(body, scope) if scope is not None else None
+    return constant_type(arg)
+
+
+def constant_type(arg: object) -> str | None:
+    """The type the server gives constant `arg` by its spelling (int4, int8 or numeric,
+    bool; "unknown" for an untyped string constant or NULL), None for another node."""
+    kind, body = unwrap(arg)
     if kind != "A_Const":
         return None
     if "ival" in body:

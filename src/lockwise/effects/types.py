@@ -8,7 +8,7 @@ rules below follow each type's length-coercion "support function" in PostgreSQL'
 from __future__ import annotations
 
 import json
-from collections.abc import Container
+from collections.abc import Container, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -110,6 +110,44 @@ def other_index_method(type_name: str | None, array: bool, op: str
         return None
     _, other_than_default, _, method, name, extension = found[0]
     return method, name if other_than_default else None, extension or None
+
+
+@lru_cache(maxsize=1)
+def _returns() -> dict:
+    """data/returns.json's types of the immutable built-in functions (read at its first use:
+    only an expression a WHERE compares asks)."""
+    return json.loads((_DATA / "returns.json").read_text())["returns"]
+
+
+def builtin_return_type(name: str, args: Sequence[str | None]) -> str | None:
+    """The type built-in immutable function `name` (unqualified) returns when called with
+    arguments of types `args` (None: not evident, "unknown": an untyped literal; an array as
+    `int4[]`): the overload's whose parameters take those types as they are, else the one
+    every overload they convert to without a word (an implicit or binary cast) returns
+    (`lower(varchar)` is `lower(text)`: text); None when those differ, its return type is
+    polymorphic (`lower(anyrange)`), or the function is not one of them."""
+    found = _returns().get(name)
+    if found is None or isinstance(found, str):
+        return found
+    fit = [o for o in found if len(o) == len(args) + 1 and
+           all(_takes(arg, param) for arg, param in zip(args, o[1:], strict=True))]
+    exact = [o for o in fit if all(arg == param for arg, param in zip(args, o[1:], strict=True)
+                                   if arg not in (None, "unknown"))]
+    types = {o[0] for o in exact or fit}
+    only = types.pop() if len(types) == 1 else None
+    return None if only is None or only.startswith("any") else only
+
+
+def _takes(arg: str | None, param: str) -> bool:
+    """Whether a parameter of type `param` takes an argument of type `arg` (as
+    `builtin_return_type` reads them) without a cast written."""
+    if arg is None or arg == param:
+        return True
+    if param.startswith(("any", '"any"')):  # polymorphic: an array, a range, or any value
+        return param not in ("anyarray", "anyrange", "anymultirange") or arg.endswith(
+            {"anyarray": "[]", "anyrange": "range", "anymultirange": "multirange"}[param])
+    return arg == "unknown" or (arg, param) in _pairs("implicit_casts") or \
+        (arg, param) in _pairs("casts")
 
 
 def type_collation(name: str) -> str | None:

@@ -41,7 +41,10 @@ decides, by the index's access method, operator class and collation (`_key_serve
 prefix of a LIKE is served only in byte order (`collations.in_byte_order`): a column's or
 index's COLLATE, else the database's default collation as the config or the statistics say
 it (`Context.default_collation`), which lockwise takes not to be in byte order when neither
-does (docs/accuracy.md, fix-pg62, fix-pg68).
+does (docs/accuracy.md, fix-pg62, fix-pg68). An expression key has the type a cast gives
+it or a built-in function returns (`_typed`: `lower(name)` is text, `length(name)` int4)
+and its columns' collation, judged as a column's (fix-pg67); a citext's pattern match no
+index serves (`_unindexed_match`).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 from lockwise.catalog.model import Catalog, Column, Table
-from lockwise.catalog.overloads import evident_type
+from lockwise.catalog.overloads import constant_type, evident_type
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.collations import in_byte_order
 from lockwise.effects.nodes import (
@@ -69,13 +72,14 @@ from lockwise.effects.nodes import (
     with_column_refs,
 )
 from lockwise.effects.types import (
+    builtin_return_type,
     cast_keeps_index_key,
     comparison_keeps_index_key,
     other_index_method,
     type_collation,
 )
 from lockwise.effects.volatility import builtin_functions, calls_volatile
-from lockwise.parse.quoting import quote_ident
+from lockwise.parse.quoting import OWN_MIGRATION, quote_ident
 from lockwise.parse.trees import rebuilt
 
 #: Imported at its first use (a WHERE a batch could walk): an import statement in a function
@@ -160,9 +164,10 @@ def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
     known = catalog.tables.get(table)
     columns = known.columns if known is not None else {}
     indexed: dict[str, list[_IndexKey]] = {_ROW_ADDRESS: [_ANY_KEY]}
-    # The types an index expression is normalized under; None under a search_path set in
-    # the migration, where the schema of a function written bare may change between them.
-    types = tuple((name, c.type_name, tuple(c.typmods or ()), c.array)
+    # The types (and collations) an index expression is normalized under; None under a
+    # search_path set in the migration, where the schema of a function written bare may
+    # change between them.
+    types = tuple((name, c.type_name, tuple(c.typmods or ()), c.array, c.collation)
                   for name, c in columns.items()) if resolver_in_force() is None else None
     for index in catalog.indexes_on(table):
         definition = index.definition
@@ -173,11 +178,11 @@ def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
         method = str(definition.get("accessMethod") or _BTREE).lower()
         for param in definition.get("indexParams") or ():
             elem = unwrap(param)[1]
-            key = _index_expression_key(elem["expr"], columns, types) if elem.get("expr") \
-                else elem.get("name", "")
+            key, own = _index_expression_key(elem["expr"], columns, types) \
+                if elem.get("expr") else (elem.get("name", ""), None)
             column = columns.get(key)
             collation = _collation(elem.get("collation")) or (
-                column.collation if column is not None else None)
+                column.collation if column is not None else own)
             opclass = (strings(elem.get("opclass")) or [None])[-1]
             indexed.setdefault(key, []).append(_IndexKey(method, opclass, collation))
         for kind, body in _outside_subqueries(definition.get("whereClause")):
@@ -187,25 +192,28 @@ def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
 
 
 #: Index expressions' keys found lately, by the expression's node: (the node, the column
-#: types `_indexed` read it under, its key). Each index of a table is looked up for each
-#: UPDATE and DELETE of it: thousands of each normalized every index again (minutes).
-_index_keys: dict[int, tuple[object, tuple, str]] = {}
+#: types `_indexed` read it under, its key and collation). Each index of a table is looked up
+#: for each UPDATE and DELETE of it: thousands of each normalized every index again (minutes).
+_index_keys: dict[int, tuple[object, tuple, tuple[str, str | None]]] = {}
 
 
 def _index_expression_key(expr: object, columns: Mapping[str, Column],
-                          types: tuple | None) -> str:
+                          types: tuple | None) -> tuple[str, str | None]:
     """`_key` of index expression `expr` `_normalized` under `columns`, whose types are
-    `types` (None: found again, not kept)."""
-    if types is None:
-        return _key(_normalized(expr, columns))
-    found = _index_keys.get(id(expr))
-    if found is not None and found[0] is expr and found[1] == types:
-        return found[2]
-    if len(_index_keys) >= 4096:
-        _index_keys.clear()
-    key = _key(_normalized(expr, columns))
-    _index_keys[id(expr)] = (expr, types, key)
-    return key
+    `types` (None: found again, not kept), and the collation it has from its columns
+    (`_typed`)."""
+    if types is not None:
+        found = _index_keys.get(id(expr))
+        if found is not None and found[0] is expr and found[1] == types:
+            return found[2]
+    normalized = _normalized(expr, columns)
+    typed = _typed(normalized, columns)
+    keyed = (_key(normalized), typed.collation if typed is not None else None)
+    if types is not None:
+        if len(_index_keys) >= 4096:
+            _index_keys.clear()
+        _index_keys[id(expr)] = (expr, types, keyed)
+    return keyed
 
 
 def _collation(names: list | None) -> str | None:
@@ -253,9 +261,9 @@ def _normalized(expr: object, columns: Mapping[str, Column]) -> object:
         if "sval" in unwrap(arg)[1]:
             return arg  # the server types an untyped literal as its place asks: the same
         name, mods, array = type_name(body.get("typeName"))
-        column = columns.get(_key(arg))
-        if column is not None and not array and not column.array and cast_keeps_index_key(
-                column.type_name, column.typmods, name, mods):
+        typed = _typed(arg, columns)
+        if typed is not None and not array and not typed.array and cast_keeps_index_key(
+                typed.type_name, typed.typmods, name, mods):
             return arg
         return {kind: {"arg": arg, "type": [name, list(mods), array]}}
 
@@ -268,6 +276,46 @@ def _normalized(expr: object, columns: Mapping[str, Column]) -> object:
 
 #: The nodes `_normalized` writes otherwise.
 _RESOLVED = frozenset({"FuncCall", "TypeCast"})
+
+
+def _typed(expr: object, columns: Mapping[str, Column]) -> Column | None:
+    """What the planner knows of expression `expr` (`_normalized`, column references bare,
+    of `columns`) as an index key: the column it is, else its type (and typmods) as a
+    column of no name: a cast's, or the type a built-in immutable function returns called
+    with its arguments' (`types.builtin_return_type`: `lower(name)` is text, `length(name)`
+    int4); None when not evident (another's function, an operator)."""
+    kind, body = unwrap(expr)
+    if kind == "ColumnRef":
+        return columns.get(_key(expr))
+    if kind == "TypeCast" and "type" in body:
+        name, mods, array = body["type"]
+        typed = _typed(body.get("arg"), columns)
+        return Column("", name, tuple(mods), array=array, collation=_derived_collation(
+            name, array, [typed] if typed is not None else []))
+    names = body.get("funcname") or () if kind == "FuncCall" else ()  # (as `_normalized`
+    if len(names) != 2 or names[0] != "pg_catalog" or body.get("agg_star"):  # writes it)
+        return None
+    args = []
+    typed_args = []
+    for arg in body.get("args") or ():
+        typed = _typed(arg, columns)
+        args.append(f"{typed.type_name}[]" if typed is not None and typed.array else
+                    typed.type_name if typed is not None else constant_type(arg))
+        typed_args += [typed] if typed is not None else []
+    found = builtin_return_type(names[1], args)
+    return Column("", found, collation=_derived_collation(found, False, typed_args)) \
+        if found else None
+
+
+def _derived_collation(type_name: str, array: bool, args: list[Column]) -> str | None:
+    """The collation a value of string type `type_name` computed from `args` has, written
+    on none: the one collation of its arguments that have one (`lower(cc)` of a column
+    COLLATE "C" is in "C": its plain index serves a prefix, checked on 18.6), None (the
+    database's default) for several, none, or a result of another type."""
+    if array or type_name not in _PATTERN_CLASSES:
+        return None
+    found = {arg.collation for arg in args if arg.collation and not arg.array}
+    return found.pop() if len(found) == 1 else None
 
 
 def null_tested_column(stmt: dict, columns: set[str], test: str = "IS_NULL") -> str | None:
@@ -439,7 +487,7 @@ _PREFIXED = frozenset((*_MATCHES, "~", "~*"))
 
 
 def _operands(node: object, target: _Target, negated: bool = False,
-              skipped: list[str] | None = None
+              skipped: list[str] | None = None, unmatched: bool = False
               ) -> Iterator[tuple[str, object, str, str | None, object]]:
     """Each way the planner may look condition `node` (its negation when `negated`: `NOT (a
     <> 5)` is `a = 5`) up in an index: the key (a column of the target, or an expression of
@@ -452,8 +500,9 @@ def _operands(node: object, target: _Target, negated: bool = False,
     migration's function as `volatility.calls_volatile` judges it, by how the planner runs
     it), nor be of a type that converts a bare column key (`int_col = 5.5`:
     `_converting_type`), each checked on 18.6 (`skipped` gets why, for a column key,
-    `_skipped_text`). A condition of another form is its own key (`flag`, `f(a)`: an index
-    of it serves it as `= true`)."""
+    `_skipped_text`), nor a pattern match no index serves (`_unindexed_match`: yielded
+    still when `unmatched`, for the advice to write what does). A condition of another
+    form is its own key (`flag`, `f(a)`: an index of it serves it as `= true`)."""
     kind, body = unwrap(node)
     sides: list[tuple[object, object, str]] = []
     if kind == "A_Expr":
@@ -490,18 +539,48 @@ def _operands(node: object, target: _Target, negated: bool = False,
             written, collation = _uncollated(each)
             other_collation = _uncollated(other)[1] if other is not None else None
             bare = target.bare(written)
-            found = _key(_normalized(bare, target.types))
+            normalized = _normalized(bare, target.types)
+            found = _key(normalized)
             column = target.types.get(found)
-            converted = _converting_type(column, other, target.catalog, between=(
+            typed = column or _typed(normalized, target.types)
+            converted = _converting_type(typed, other, target.catalog, between=(
                 "BETWEEN" in unwrap(node)[1].get("kind", ""))) \
-                if column is not None and other is not None else None
-            if volatile or converted:
-                if skipped is not None and column is not None:
-                    skipped.append(_skipped_text(found, column, converted))
+                if typed is not None and other is not None else None
+            match = _unindexed_match(typed, op, other) \
+                if typed is not None and not unmatched else None
+            if volatile or converted or match:
+                if skipped is not None and typed is not None:
+                    name = quote_ident(found) if column is not None else str(PrintedSql(bare))
+                    skipped.append(match[0].format(name=name) if match else
+                                   _skipped_text(name, typed, converted))
                 continue
             yield found, other, op, collation or other_collation or (
-                column.collation if column is not None and column.collation else
+                typed.collation if typed is not None and typed.collation else
                 _own_collation(other, target.catalog)), bare
+
+
+def _unindexed_match(key: Column, op: str, pattern: object) -> tuple[str, str | None] | None:
+    """Why no index of any kind serves the match by `op` of `pattern` that key `key` (a
+    column, or an expression's type) is looked up by (a text with `{name}` for the key), and
+    the type of a cast of the key whose index serves the match written on that cast (None:
+    none said); None for another match: a citext's (its own operator, case-insensitive:
+    neither a B-tree of citext_ops, citext_pattern_ops or text_pattern_ops nor pg_trgm's GIN
+    of it serves it; `= 'x'` its B-tree does), or a char(n)'s with no fixed prefix (pg_trgm's
+    classes refuse char(n), and its operator takes the value with its padding: an index of
+    `::text` is no key of it, but serves `key::text LIKE ...`), each checked on 18.6."""
+    if op not in _PREFIXED or key.array:
+        return None
+    match = _MATCHES.get(op, op)
+    kind = key.type_name.rpartition(".")[2]
+    if kind == "citext":
+        return (f"serves the {match} of {{name}} (citext matches a pattern case-insensitively, "
+                f"by an operator of its own that no index holds: compare {{name}}::text, or "
+                f"lower({{name}}::text), in the WHERE and index that)", None)
+    if kind == "bpchar" and _pattern_prefix(op, pattern) is False:
+        return (f"serves the {match} of {{name}} with no fixed prefix (no trigram operator "
+                f"class takes char(n), whose pattern is matched with its padding: compare "
+                f"{{name}}::text in the WHERE and index that with gin_trgm_ops)", "text")
+    return None
 
 
 def _converting_type(column: Column, other: object, catalog: Catalog | None,
@@ -533,9 +612,9 @@ def _own_collation(value: object, catalog: Catalog | None) -> str | None:
 
 
 def _skipped_text(name: str, column: Column, converted: str | None) -> str:
-    """Why the comparison of column `name` with a value is no lookup in its index: the value
-    is of type `converted`, or else a volatile function's."""
-    name = quote_ident(name)
+    """Why the comparison of key `name` (a column's quoted name, or an expression as SQL) of
+    type `column.type_name` with a value is no lookup in its index: the value is of type
+    `converted`, or else a volatile function's."""
     if converted:
         return f"serves the comparison of {name} ({column.type_name}) with a {converted} " \
                f"value (the parser converts {name} to {converted}, which its indexes do not " \
@@ -545,59 +624,75 @@ def _skipped_text(name: str, column: Column, converted: str | None) -> str:
 
 
 def _looked_up(node: object, target: _Target, negated: bool = False,
-               skipped: list[str] | None = None) -> Iterator[tuple[object, str, object]]:
+               skipped: list[str] | None = None, unmatched: bool = False
+               ) -> Iterator[tuple[object, str, object]]:
     """The keys (as written, bare) by which an index could serve condition `node` (its
     negation when `negated`), each with its operator and the other side (as `_operands`
     yields them): what each of its conditions compares
     with what reads none of the table's columns; not in those that keep the rows whose value
-    differs, nor in an anti join (no index serves them). `skipped`: as `_operands` takes
-    it."""
+    differs, nor in an anti join (no index serves them). `skipped`, `unmatched`: as
+    `_operands` takes them."""
     node, negated, junction = _inward(node, negated)
     if junction:
         for arg in unwrap(node)[1].get("args") or ():
-            yield from _looked_up(arg, target, negated, skipped)
+            yield from _looked_up(arg, target, negated, skipped, unmatched)
     elif _truth(node, negated) is None and not _anti_join(node, negated) and \
             not _unindexable(node, negated):
         yield from ((bare, op, other) for _, other, op, _, bare
-                    in _operands(node, target, negated, skipped))
+                    in _operands(node, target, negated, skipped, unmatched))
 
 
 def _index_elements(target: _Target, where: object, columns: tuple[str, ...]
-                    ) -> tuple[str, list, str | None]:
+                    ) -> tuple[str, list, str | None, str | JoinedSql | None]:
     """What an index serving `where` would be, as CREATE INDEX writes it: its USING clause
-    ("" for a B-tree), its elements and the extension its operator class needs (None for a
-    built-in one). A B-tree of each key `_looked_up` finds compared by its operators once
-    (a column by its name, an expression in parentheses); else, of the first key compared
-    by an operator only GIN or GiST serves (`@@`, `@>`, `&&`, `%`, a pattern match with no
-    fixed prefix: `LIKE '%x%'`), an index of the method and operator class
-    `types.other_index_method` says (pg_trgm's gin_trgm_ops for the pattern: checked on
-    18.6); else a B-tree of the target's `columns` it reads. A key whose pattern has a fixed
-    prefix (`LIKE 'x%'`) is held by the pattern class of its type (`_pattern_class`)."""
+    ("" for a B-tree), its elements, the extension its operator class needs (None for a
+    built-in one), and what the WHERE must compare for it to serve ("" for the WHERE as
+    written; None when no index serves its keys: none is advised). A B-tree of each key
+    `_looked_up` finds compared by its operators once (a column by its name, an expression
+    in parentheses); else, of the first key compared by an operator only GIN or GiST serves
+    (`@@`, `@>`, `&&`, `%`, a pattern match with no fixed prefix: `LIKE '%x%'`), an index
+    of the method and operator class `types.other_index_method` says (pg_trgm's
+    gin_trgm_ops for the pattern: checked on 18.6), of the key cast as `_unindexed_match`
+    says where no index serves the key itself (char(n): `(code::text) gin_trgm_ops`); else
+    a B-tree of the target's `columns` it reads; none when its only keys are matches no
+    index serves (citext's). A key whose pattern has a fixed prefix (`LIKE 'x%'`) is held
+    by the pattern class of its type, an expression's as a function returns it
+    (`_pattern_class`, `_typed`)."""
     elements: list = []
     seen: set[str] = set()
-    other: tuple[str, list, str | None] | None = None
-    for bare, op, value in _looked_up(where, target):
+    other: tuple[str, list, str | None, str | JoinedSql] | None = None
+    unserved = False
+    for bare, op, value in _looked_up(where, target, unmatched=True):
         key = _key(bare)
+        typed = target.types.get(key) or _typed(_normalized(bare, target.types), target.types)
+        match = _unindexed_match(typed, op, value) if typed is not None else None
+        if match is not None and match[1] is None:
+            unserved = True
+            continue
         unprefixed = op in _PREFIXED and _pattern_prefix(op, value) is False
         if unprefixed or op not in _COMPARISONS and op not in _PREFIXED and op != "IS NULL":
-            column = target.types.get(key)
-            how = other_index_method(column.type_name if column is not None else None,
-                                     column is not None and column.array,
+            cast = match[1] if match is not None else None
+            how = other_index_method(cast or (typed.type_name if typed is not None else None),
+                                     typed is not None and typed.array and not cast,
                                      _MATCH_OPERATORS.get(op, op))
             if other is None and how is not None:
                 element = _element(target, key, bare)
+                if cast:
+                    element = JoinedSql("(", element, f"::{cast})")
                 other = (f" USING {how[0]}",
-                         [JoinedSql(element, f" {how[1]}") if how[1] else element], how[2])
+                         [JoinedSql(element, f" {how[1]}") if how[1] else element], how[2],
+                         JoinedSql(element, f" {_MATCHES.get(op, op)} ...") if cast else "")
             if how is not None or not unprefixed:
                 continue
         if key not in seen:
             seen.add(key)
             element = _element(target, key, bare)
-            opclass = _pattern_class(target.types.get(key), target.default_collation) \
+            opclass = _pattern_class(typed, target.default_collation) \
                 if op in _PREFIXED and _pattern_prefix(op, value) else None
             elements.append(JoinedSql(element, f" {opclass}") if opclass else element)
     if elements or other is None:
-        return "", elements or [quote_ident(column) for column in columns], None
+        return "", elements or [quote_ident(c) for c in columns], None, \
+            None if unserved and not elements else ""
     return other
 
 
@@ -903,19 +998,25 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                 "up to the table's last page\n-- (pg_relation_size() / "
                 "current_setting('block_size')):",
                 "where_batch_sql": batch_bound_sql(stmt, kind, _ROW_ADDRESS, qualify)}
-    using, elements, extension = _index_elements(
+    using, elements, extension, compared = _index_elements(
         _typed_target(catalog, stmt, known, default_collation), stmt.get("whereClause"),
-        columns) if known is not None else ("", [], None)
+        columns) if known is not None else ("", [], None, "")
+    why = f" ({unbatchable})" if unbatchable else " (with no integer key to batch by)"
+    if compared is None:
+        return {**facts, "where_batch_how_text": f"no index serves the WHERE as written{why}: "
+                "change it as said above, then index what it compares",
+                "where_batch_sql": "-- (no index to create for the WHERE as written)"}
     # (an extension the migrations did not create may be there already: IF NOT EXISTS)
     created = "" if not extension or extension in catalog.extensions else \
         f"CREATE EXTENSION IF NOT EXISTS {quote_ident(extension)};  -- in the migration " \
         f"before (its operator class is {extension}'s)\n"
     listed = [piece for i, element in enumerate(elements)
               for piece in ((", ", element) if i else (element,))]
-    return {**facts, "where_batch_how_text": "index what the WHERE reads first, in a migration "
-            "of its own" + (f" ({unbatchable}):" if unbatchable else
-                            " (with no integer key to batch by):"),
+    return {**facts, "where_batch_how_text": JoinedSql(
+                "index what the WHERE reads first", why,
+                *(("; the WHERE compares ", compared, " then (no index serves it as "
+                   "written)") if compared else ()), ":"),
             "where_batch_sql": JoinedSql(
                 f"{created}CREATE INDEX CONCURRENTLY ON "
                 f"{'.'.join(map(quote_ident, table.split('.', 1)))}{using} (",
-                *(listed or ["the column the WHERE picks rows by"]), ");")}
+                *(listed or ["the column the WHERE picks rows by"]), f");{OWN_MIGRATION}")}
