@@ -1441,21 +1441,34 @@ def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict,
     PostgreSQL migrations only, and batches none of its statements. `aggregates`: those the
     migrations before it made (`Catalog.aggregates`), as apply's plan knows them."""
     out: list[Finding] = []
-    for position, stmt in enumerate(parsed.statements):
-        if not stmt.leading_comments or not has_batch_directive(stmt):
-            continue
-        from lockwise.executor.batches import aggregates_made, batch_refusal, batches_itself
+    marked = {id(stmt) for stmt in parsed.statements
+              if stmt.leading_comments and has_batch_directive(stmt)}
+    if not marked:
+        return out
+    from lockwise.executor.batches import aggregates_made, batch_refusal, batches_itself
 
-        if mysql:
-            refusal = "`lockwise apply` runs PostgreSQL migrations only"
-        elif batches_itself(stmt.tree) or (refusal := batch_refusal(stmt.tree, {
-                *aggregates, *aggregates_made(s.tree for s in parsed.statements[:position])
-        })) is None:
-            continue
-        text, span = next((t, sp) for t, sp in placed_comments(stmt)
-                          if may_hold_directive(t) and BATCH_DIRECTIVE.search(t))
-        out += judge.judge({**base, "action": "misplaced_batch_directive",
-                            "directive": text.strip(), "reason": refusal}, span, None)
+    made = set(aggregates)  # with those the statements before the one judged make
+    # a huge file's statements get their trees as its pieces are read (they had none here:
+    # a traceback for a directive in a file of thousands of statements)
+    for stmt in parsed.statements if parsed.pieces is None or mysql else \
+            parsed.pieces.passed_through(parsed.statements):
+        if id(stmt) in marked:
+            marked.discard(id(stmt))
+            if mysql:
+                refusal: str | None = "`lockwise apply` runs PostgreSQL migrations only"
+            elif batches_itself(stmt.tree):
+                refusal = None
+            else:
+                refusal = batch_refusal(stmt.tree, made)
+            if refusal is not None:
+                text, span = next((t, sp) for t, sp in placed_comments(stmt)
+                                  if may_hold_directive(t) and BATCH_DIRECTIVE.search(t))
+                out += judge.judge({**base, "action": "misplaced_batch_directive",
+                                    "directive": text.strip(), "reason": refusal}, span, None)
+            if not marked:
+                break  # (the rest of a huge file is not parsed again for nothing)
+        if not mysql:
+            made |= aggregates_made((stmt.tree,))
     return out
 
 

@@ -5,13 +5,16 @@ Micronaut's `flyway.datasources.<name>.*`, and application files that do not loa
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from lockwise.cli.app import app
-from lockwise.discover import discover, discover_histories
+from lockwise.discover import discover, discover_histories, spring_boot
+from lockwise.discover.spring_boot import _glob_matches, _glob_tokens, wildcard_folders
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.source import InputError
 from tree_helpers import write
@@ -562,3 +565,104 @@ def test_a_refused_environment_setting_is_an_input_error(tmp_path: Path, toml: s
     code, _, stderr = _lint(tmp_path)
     assert code == 2, stderr
     assert "flyway.toml" in stderr and "Traceback" not in stderr
+
+
+# --- odd settings (fix-robust16's fuzz campaign) ---------------------------------------------
+
+
+def test_an_index_of_other_digits_is_no_element(tmp_path: Path) -> None:
+    """`locations[²]`: a superscript is no decimal digit (Java's Character.isDigit), so the
+    name is a map key, no element of the list; the list is `[0]`'s alone (it was a
+    traceback: int('²'))."""
+    write(tmp_path, {**_TWO_LOCATIONS,
+                     _PROPERTIES: "spring.flyway.locations[0]=classpath:db/migration\n"
+                                  "spring.flyway.locations[²]=classpath:db/seed\n"})
+    found = dict(_histories(tmp_path))
+    assert found["src/main/resources/db/migration"] == [
+        "src/main/resources/db/migration/V1__t.sql", "src/main/resources/db/migration/V3__u.sql"]
+
+
+@pytest.mark.parametrize("location", [
+    "classpath:d\\u0000b/*", "filesystem:s\\u0000/{vendor}", "classpath:db/{vendor}\\u0000",
+], ids=["wildcard", "vendor-folder", "vendor"])
+def test_a_location_with_a_nul_names_no_folder(tmp_path: Path, location: str) -> None:
+    """A NUL (`\\u0000`) can be in no folder's name: the location names none, and the run's
+    other locations are read (it was a traceback: embedded null byte)."""
+    write(tmp_path, {**_TWO_LOCATIONS, _PROPERTIES: "spring.flyway.locations=classpath:"
+                     f"db/migration,{location},classpath:db/seed\n"})
+    assert _histories(tmp_path) == _ONE_HISTORY
+    assert _lint(tmp_path)[0] == 0
+
+
+def test_a_star_names_the_folders_one_level_down_without_walking_below(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`filesystem:sql/*` names the folders in sql/: a folder deeper than the wildcards
+    reach is never listed (a `*` location of a folder high up walked all below it)."""
+    write(tmp_path, {"sql/s1/V1__a.sql": "CREATE TABLE a (x int);\n",
+                     "sql/s1/deep/deeper/V9__z.sql": "CREATE TABLE z (x int);\n",
+                     _PROPERTIES: "spring.flyway.locations=filesystem:sql/*\n"})
+    walked: list[str] = []
+    walk = os.walk
+
+    def recording(top: object, *args: object, **kwargs: object) -> Iterator:
+        for entry in walk(top, *args, **kwargs):  # type: ignore[call-overload]
+            walked.append(entry[0])
+            yield entry
+
+    monkeypatch.setattr(os, "walk", recording)
+    wildcard_folders(tmp_path / "sql" / "*")
+    assert walked == [str(tmp_path / "sql"), str(tmp_path / "sql" / "s1")]
+
+
+def test_a_glob_of_many_stars_is_matched_in_time_linear_in_the_name() -> None:
+    """`db/*a*a*a...*ab` against a long folder name: each place of the name is looked at
+    once per wildcard (a regular expression tried every way of placing the `a`s: 36 s for
+    twelve stars and a 40-letter folder). Counted, not timed: the characters read grow
+    with the name's length, not faster."""
+
+    class Counted(str):
+        reads = 0
+
+        def __getitem__(self, key: object) -> str:  # type: ignore[override]
+            Counted.reads += 1
+            return str.__getitem__(self, key)  # type: ignore[index]
+
+        def startswith(self, *args: object) -> bool:  # type: ignore[override]
+            Counted.reads += 1
+            return str.startswith(self, *args)  # type: ignore[arg-type]
+
+        def find(self, *args: object) -> int:  # type: ignore[override]
+            Counted.reads += 1
+            return str.find(self, *args)  # type: ignore[arg-type]
+
+    tokens = _glob_tokens("*a" * 12 + "b")
+    reads = []
+    for size in (100, 200, 400):
+        Counted.reads = 0
+        assert not _glob_matches(tokens, Counted("a" * size))
+        reads.append(Counted.reads)
+    assert _glob_matches(tokens, "a" * 40 + "b")
+    assert reads[2] < 5 * reads[0], reads
+
+
+def test_a_run_of_many_wildcard_locations_finds_its_folders_a_few_times(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run of 40 wildcard locations: lint expands the run's locations a few times, not
+    once per location (each location looked for the folders below it by expanding all of
+    them again: 400 such locations took minutes)."""
+    files = {f"{_RESOURCES}/db/a{i}/V{i + 1}__x.sql": "CREATE TABLE t{i} (x int);\n"
+             for i in range(40)}
+    files[_PROPERTIES] = "spring.flyway.locations=" + ",".join(
+        f"classpath:db/*{i}" for i in range(40)) + "\n"
+    write(tmp_path, files)
+    calls = []
+    expand = spring_boot.location_folders
+
+    def counting(*args: object) -> object:
+        calls.append(args)
+        return expand(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(spring_boot, "location_folders", counting)
+    [(_, migrations)] = _histories(tmp_path)
+    assert len(migrations) == 40
+    assert len(calls) < 10, len(calls)

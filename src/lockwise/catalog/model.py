@@ -1617,6 +1617,14 @@ class Catalog:
                     todo.append(parent)
         return out
 
+    def descends_from(self, table: str, ancestor: str) -> bool:
+        """Whether `ancestor` is among `table`'s `ancestors`: never when no table names it as
+        its parent (`partition_parents`, `inheritance_parents`), without a walk (each
+        CREATE TABLE of a chain of a thousand inheriting tables walked the chain above it)."""
+        if ancestor not in self.inheritance_parents and ancestor not in self.partition_parents:
+            return False
+        return ancestor in self.ancestors(table)
+
     def _descendants(self, table: str, parents: set[str],
                      is_child: Callable[[Table, str], bool]) -> list[str]:
         if table not in parents:

@@ -655,7 +655,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     if stmt.get("if_not_exists") and name in catalog.tables:
         return
     parents = {range_var(r)[0] for r in stmt.get("inhRelations") or ()}
-    if name in parents or any(name in catalog.ancestors(p) for p in parents):
+    if name in parents or any(catalog.descends_from(p, name) for p in parents):
         return  # its own parent or ancestor: refused by the server, never recorded (a cycle)
     catalog.made(name)  # created now: its columns are the ones written here
     t = Table(name, kind="partitioned" if stmt.get("partspec") else "table",
@@ -1296,7 +1296,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 _drop_index(catalog, f"{name.split('.', 1)[0]}.{colname}")
         elif sub == "AT_AddInherit":
             parent = range_var(cmd.get("def"))[0]
-            if parent == name or name in catalog.ancestors(parent):
+            if parent == name or catalog.descends_from(parent, name):
                 continue  # circular inheritance, which the server refuses: never recorded
             t.inherits = (*t.inherits, parent)
             catalog.inheritance_parents.add(parent)
@@ -1310,7 +1310,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             part = catalog.tables.get(range_var(spec.get("name"))[0])
             if part is not None and sub == "AT_AttachPartition" and \
                     (part.name == name or name in catalog.partitions(part.name)
-                     or part.name in catalog.ancestors(name)):
+                     or catalog.descends_from(name, part.name)):
                 part = None  # a cycle, which the server refuses: never recorded
             if part is not None and sub == "AT_AttachPartition":
                 _join_checks(catalog, part, name, take_over=True)

@@ -885,8 +885,7 @@ def _read_flyway(directory: Path) -> list[Migration]:
     # Flyway reads every folder below its locations; a version must be unique in all of them
     # (else "Found more than one migration with version": the graph reports it). Not the
     # folders below that are another run's locations: that run reads them.
-    walked: set = {path.resolve() for location in locations
-                   for path in locations_below(location)} - \
+    walked: set = {path.resolve() for path in locations_below(locations)} - \
         {location.resolve() for location in locations}
     below = [path for location in locations for path in _walk_sql(location, walked)]
     files = [(path, parsed) for path in below if (parsed := _flyway_name(path.name))]

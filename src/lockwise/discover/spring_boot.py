@@ -223,7 +223,9 @@ def _document_values(entries: Iterable[tuple[Name, str | None]]) -> dict[Name, V
     elements: dict[Name, dict[int, str | None]] = {}
     for name, value in entries:
         if name[-1].startswith("["):
-            if name[-1][1:-1].isdigit():
+            # an index of decimal digits, as Java's Character.isDigit reads one (`[²]` is a
+            # map key: no element)
+            if name[-1][1:-1].isdecimal():
                 elements.setdefault(name[:-1], {})[int(name[-1][1:-1])] = value
         else:
             values[name] = value
@@ -362,6 +364,8 @@ def _project_folder(classpath_root: Path) -> Path:
 def location_path(location: str, classpath_root: Path) -> Path | None:
     """The folder a Flyway location names (a `{vendor}` or a wildcard still in it), or None
     for one lockwise does not read: another kind than classpath: or filesystem:."""
+    if "\0" in location:  # no folder's name holds one: the JVM finds nothing there
+        return None
     kind, sep, rest = location.strip().partition(":")
     if not sep:
         kind, rest = _CLASSPATH, location.strip()
@@ -378,9 +382,10 @@ def location_folders(run: FlywayRun, classpath_root: Path) -> list[tuple[str | N
     None, when no location names `{vendor}`; else one per folder found in its place (each a
     database Spring Boot may run the locations on), with that vendor in every location."""
     locations = DEFAULT_LOCATIONS if run.locations is None else run.locations
+    listed: dict[tuple[Path, int | None], list[str]] = {}  # each folder walked once
     paths = [found for location in locations
              if (path := location_path(location, classpath_root)) is not None
-             for found in wildcard_folders(path)]
+             for found in wildcard_folders(path, listed)]
     templates = [str(path) for path in paths]
     vendors = sorted({vendor for template in templates if "{vendor}" in template
                       for vendor in _vendors(template)}) if run.spring else []
@@ -405,36 +410,94 @@ def fixed_part(path: Path) -> Path:
     return Path(*parts[:cut]) if cut else Path(".")
 
 
-def wildcard_folders(path: Path) -> list[Path]:
+def wildcard_folders(path: Path, listed: dict[tuple[Path, int | None], list[str]] | None = None
+                     ) -> list[Path]:
     """The folders a location's `path` names, as Flyway expands its wildcards (by name, the
-    folders below `fixed_part` that match); `path` itself when it has none."""
+    folders below `fixed_part` that match); `path` itself when it has none. `listed` keeps
+    the folders found below a `fixed_part` for the other locations of a run."""
     base = fixed_part(path)
     rest = path.relative_to(base).as_posix() if base != path else ""
     if not _WILDCARDS.search(rest) or "{vendor}" in rest:
         return [path]
-    pattern = _pattern(rest.rstrip("/"))
+    glob = _glob_tokens(rest.rstrip("/"))
+    # without `**` a match is as many folders deep as the glob: no need to look deeper
+    depth = None if "**" in rest else rest.rstrip("/").count("/") + 1
+    key = (base, depth)
+    if listed is None or key not in listed:
+        folders = _folders_below(base, depth)
+        if listed is None:
+            listed = {}
+        listed[key] = folders
+    # the folder before the wildcards only for `**` (none or more folders): `sql/*` names
+    # the folders in sql/, not sql/ itself
+    return [base / relative if relative else base for relative in listed[key]
+            if (relative or rest.startswith("**")) and _glob_matches(glob, relative)]
+
+
+def _folders_below(base: Path, depth: int | None) -> list[str]:
+    """`base` (as "") and the folders below it, at most `depth` deep (None: any), by name,
+    relative to it, `/`-separated."""
+    top = len(str(base).rstrip(os.sep)) + 1
     found = []
     for folder, subfolders, _ in os.walk(base):
         subfolders.sort()
-        relative = Path(folder).relative_to(base).as_posix()
-        # the folder before the wildcards only for `**` (none or more folders): `sql/*`
-        # names the folders in sql/, not sql/ itself
-        if relative == "." and not rest.startswith("**"):
-            continue
-        if pattern.fullmatch("" if relative == "." else relative):
-            found.append(Path(folder))
+        # (by its text: a Path made for each folder of each location was most of the time)
+        relative = folder[top:].replace(os.sep, "/")
+        if depth is not None and relative and relative.count("/") + 1 >= depth:
+            subfolders.clear()
+        found.append(relative)
     return found
 
 
-def _pattern(glob: str) -> re.Pattern[str]:
-    """The expression a location's wildcards make of the relative path `glob`."""
+def _glob_tokens(glob: str) -> list[str]:
+    """The relative path `glob` as its wildcards (`**/`, `**`, `*`, `?`) and the literal
+    text between them."""
     out, at = [], 0
     for token in _WILDCARDS.finditer(glob):
-        out.append(re.escape(glob[at:token.start()]))
-        out.append({"**/": "(?:[^/]+/)*", "**": ".*", "*": "[^/]*", "?": "[^/]"}[token.group()])
+        out += [glob[at:token.start()], token.group()]
         at = token.end()
-    out.append(re.escape(glob[at:]))
-    return re.compile("".join(out))
+    return [*out, glob[at:]]
+
+
+def _glob_matches(tokens: list[str], path: str) -> bool:
+    """Whether the relative `path` matches the glob of `tokens` (`_glob_tokens`): `**/` any
+    number of folders, each with its `/`, `**` any characters, `*` any but `/`, `?` one
+    such. Read left to right with the set of places in `path` each token may end at, so
+    that the time grows with the glob's length times the path's (a regular expression of
+    `*a*a*a*...b` tried each way of placing the `a`s: minutes for one folder's name)."""
+    at = {0}
+    for token in tokens:
+        if token == "?":
+            at = {i + 1 for i in at if i < len(path) and path[i] != "/"}
+        elif token in ("*", "**", "**/"):
+            at = _spread(token, at, path)
+        else:
+            at = {i + len(token) for i in at if path.startswith(token, i)}
+        if not at:
+            return False
+    return len(path) in at
+
+
+def _spread(wildcard: str, at: set[int], path: str) -> set[int]:
+    """The places in `path` that `wildcard` (`*`, `**` or `**/`) may end at when it starts
+    at one of `at`; each place looked at once."""
+    if wildcard == "**":
+        return set(range(min(at), len(path) + 1))
+    out: set[int] = set()
+    for start in sorted(at):
+        i = start
+        # a place an earlier start reached: all that follows it is reached already
+        while i not in out:
+            out.add(i)
+            if i >= len(path) or path[i] == "/":
+                break
+            if wildcard == "*":
+                i += 1
+            elif (slash := path.find("/", i + 1)) < 0:  # `**/`: a folder's name and its `/`
+                break
+            else:
+                i = slash + 1
+    return out
 
 
 def _vendors(template: str) -> set[str]:
@@ -533,28 +596,43 @@ def application_run(directory: Path) -> tuple[FlywayRun, list[Path]] | None:
     return None
 
 
-def locations_below(directory: Path) -> list[Path]:
-    """The folders strictly below the location `directory` that a Flyway run configured
-    above it (or in it) reads as its own locations: the nearest folder whose application
-    files or Flyway config files configure runs decides. Flyway scans a location's folders
-    too, but those are another run's history (`sql/r1` named by `sql/*`), each migration
-    run once. A folder with Flyway's config files that set no locations ends the search."""
-    folder = Path(os.path.abspath(directory))
-    for candidate in (folder, *folder.parents):
-        configured = [(run, root) for root in (candidate, candidate / "src" / "main" /
-                                                "resources")
-                      for run in application_runs(root) or []]
-        if (run := flyway_config_run(candidate)) is not None:
-            configured.append((run, config_classpath_root(candidate)))
-        if not configured:
-            if has_config(candidate):
-                return []  # Flyway's own files without locations: as `application_run`
-            continue
-        return [Path(path) for run, root in configured if run.enabled
-                for _, folders in location_folders(run, root) for found in folders
-                if (path := os.path.abspath(found)).startswith(str(folder).rstrip(os.sep)
-                                                               + os.sep)]
-    return []
+def locations_below(directories: Iterable[Path]) -> list[Path]:
+    """The folders strictly below any of the locations `directories` that a Flyway run
+    configured above it (or in it) reads as its own locations: for each, the nearest folder
+    whose application files or Flyway config files configure runs decides. Flyway scans a
+    location's folders too, but those are another run's history (`sql/r1` named by `sql/*`),
+    each migration run once. A folder with Flyway's config files that set no locations ends
+    the search. (Each deciding folder's runs are read and their locations found once for all
+    of `directories`: a run of a thousand locations is one run's, not a thousand.)"""
+    configured: dict[Path, list[str] | None] = {}
+    out: list[Path] = []
+    for directory in directories:
+        folder = Path(os.path.abspath(directory))
+        for candidate in (folder, *folder.parents):
+            if candidate not in configured:
+                configured[candidate] = _configured_folders(candidate)
+            if (found := configured[candidate]) is not None:
+                prefix = str(folder).rstrip(os.sep) + os.sep
+                out += [Path(path) for path in found if path.startswith(prefix)]
+                break
+    return out
+
+
+def _configured_folders(candidate: Path) -> list[str] | None:
+    """The existing folders of the locations of the enabled runs that the application files
+    (in `candidate` or its `src/main/resources`) or Flyway's config files of `candidate`
+    configure, absolute; empty when Flyway's config files there set no locations; None when
+    `candidate` configures nothing (the search goes on above it)."""
+    configured = [(run, root) for root in (candidate, candidate / "src" / "main" / "resources")
+                  for run in application_runs(root) or []]
+    if (run := flyway_config_run(candidate)) is not None:
+        configured.append((run, config_classpath_root(candidate)))
+    if not configured:
+        if has_config(candidate):
+            return []  # Flyway's own files without locations: as `application_run`
+        return None
+    return [os.path.abspath(found) for run, root in configured if run.enabled
+            for _, folders in location_folders(run, root) for found in folders]
 
 
 def _claim(runs: list[FlywayRun], classpath_root: Path, directory: Path,

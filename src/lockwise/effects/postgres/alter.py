@@ -484,7 +484,7 @@ def _inheritance_refused(b: Builder, table: str, parent: str) -> dict:
         return refused_on_partitioned(b.ctx, "inherit_partitioned", table)
     if known.partition_of:
         return refused_on_partitioned(b.ctx, "inherit_partition", table)
-    if parent == table or table in catalog.ancestors(parent):
+    if parent == table or catalog.descends_from(parent, table):
         return _circular_inheritance(b, table, parent, known.created_by is not None)
     return refused_if_partitioned(b, parent, "inherit_from_partitioned")
 
