@@ -2398,12 +2398,13 @@ def _command(b: _Builder, sql: str) -> None:
         b.alter(table, [(op, extra)], sql)
     elif m := _RENAME_TABLE.match(sql):
         pairs = _rename_pairs(sql, b.key)
-        gone = _renamed_missing(b, pairs)
+        gone = _renamed_missing(b.catalog, b.session, pairs)
         if gone and not m.group("if_exists"):  # (nothing is renamed: RENAME TABLE is atomic)
-            _unknown_tables(b, [gone[0]], {gone[0]}, [], "RENAME TABLE")
+            first = pairs[gone[0]][0]
+            _unknown_tables(b, [first], {first}, [], "RENAME TABLE")
             return
         for i, (old, new) in enumerate(pairs):
-            if old in gone:
+            if i in gone:
                 continue  # (IF EXISTS: MariaDB skips the pair, with a note, 1146)
             # A swap (`t TO t_old, t_new TO t`) gives the old name to another table at once,
             # and a name an earlier pair made (`tmp`) is no name running code uses.
@@ -2434,16 +2435,17 @@ def _command(b: _Builder, sql: str) -> None:
         b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
 
 
-def _renamed_missing(b: _Builder, pairs: list[tuple[str, str]]) -> list[str]:
-    """The old names of RENAME TABLE's `pairs` (catalog keys, in order) that are certainly
-    not there when the server reaches their pair: gone before the statement (_missing_tables),
-    or renamed away by an earlier pair and not made again by one."""
-    gone = _missing_tables(b.catalog, b.session, [old for old, _ in pairs]) \
-        if b.session.locked_tables is None else set()
-    missing: list[str] = []
-    for old, new in pairs:
+def _renamed_missing(catalog: Catalog, session: MySQLSession, pairs: list[tuple[str, str]]
+                     ) -> list[int]:
+    """The pairs of RENAME TABLE's `pairs` (catalog keys, in order), by index, whose old
+    table is certainly not there when the server reaches them: gone before the statement
+    (_missing_tables), or renamed away by an earlier pair and not made again by one."""
+    gone = _missing_tables(catalog, session, [old for old, _ in pairs]) \
+        if session.locked_tables is None else set()
+    missing: list[int] = []
+    for i, (old, new) in enumerate(pairs):
         if old in gone:
-            missing.append(old)
+            missing.append(i)
             continue
         gone.add(old)
         gone.discard(new)
@@ -4025,9 +4027,11 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             parts = params.args.get("columns")
             keys.record(on, _name(index), keys.columns_of(parts), bool(expr.args.get("unique")),
                         keys.on_prefix(parts))
-    elif isinstance(expr, exp.Command) and _RENAME_TABLE.match(tree["sqlglot"]["sql"]):
-        for old, new in _rename_pairs(tree["sqlglot"]["sql"],
-                                      lambda name: _key(name, session, catalog)):
+    elif isinstance(expr, exp.Command) and (m := _RENAME_TABLE.match(tree["sqlglot"]["sql"])):
+        pairs = _rename_pairs(tree["sqlglot"]["sql"], lambda name: _key(name, session, catalog))
+        if not m.group("if_exists") and _renamed_missing(catalog, session, pairs):
+            return  # (refused, 1146: renames none of its pairs)
+        for old, new in pairs:
             if old in catalog.tables:
                 _renamed_away(catalog, session, old)
                 _rename_table(catalog, catalog.tables[old], new, session.flavour)

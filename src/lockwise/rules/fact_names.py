@@ -269,7 +269,7 @@ ACTION_KINDS = frozenset({
     'execute', 'exists', 'exists_already', 'explain', 'expr', 'expression', 'exprs', 'extend_enum',
     'extend_varchar_more_length_bytes', 'extend_varchar_more_length_bytes_long',
     'extend_varchar_same_length_bytes', 'extname', 'fields', 'filled_new', 'fk_attrs',
-    'fk_with_period', 'force_row_security', 'fts_doc_id', 'func', 'funccall', 'funcname',
+    'fk_with_period', 'force_row_security', 'fts_doc_id', 'full', 'func', 'funccall', 'funcname',
     'function', 'functions', 'fval', 'generated', 'generated_kind', 'generated_when', 'grant',
     'has_default', 'has_where', 'have_else', 'identity', 'identity_sequence', 'idxname',
     'if_exists', 'if_not_exists', 'ignore_directive', 'implicit_casts', 'in_do_block', 'index',
