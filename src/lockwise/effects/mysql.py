@@ -3303,7 +3303,7 @@ def _unqualified_names(expr, sql: str, program: dict | None) -> list[str]:
 
     if program is not None:  # (and ALTER EVENT's RENAME TO: the new name too)
         names = [program.get("name") or "", program.get("table") or "",
-                 programs.renamed_to(program, sql) if "create" in program else ""]
+                 programs.renamed_to(program, sql)]
     elif isinstance(expr, exp.Show):
         names = [expr.args["target"].name] if expr.args.get("db") is None and \
             str(expr.this).upper() in _SHOWN_OBJECTS and expr.args.get("target") else []
@@ -3343,8 +3343,11 @@ def _no_database(b: _Builder, expr, sql: str, program: dict | None) -> bool:
     not, CREATE and DROP INDEX, RENAME TABLE (either name), INSERT, REPLACE, UPDATE, DELETE,
     TRUNCATE, SELECT, LOCK TABLES, OPTIMIZE and ANALYZE TABLE, CREATE VIEW (its name or a
     table it reads), CREATE TRIGGER (its name or its table), DROP TRIGGER, CREATE and DROP
-    PROCEDURE, CALL, ALTER TABLE d.t RENAME TO bare; a CREATE DATABASE of the name again does
-    not select it; checked on MariaDB 10.11). Acts and says so."""
+    PROCEDURE, CALL, ALTER TABLE d.t RENAME TO bare, CREATE, ALTER (its RENAME TO too) and
+    DROP EVENT, SHOW COLUMNS / INDEX / CREATE of a bare name; a CREATE DATABASE of the name
+    again does not select it; checked on MariaDB 10.11). So is a SHOW that lists the
+    session's database (SHOW TABLES without FROM: _lists_session_database). Acts and says
+    so."""
     dropped = b.session.database_dropped
     if dropped is None:
         return False

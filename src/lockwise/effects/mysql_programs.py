@@ -238,7 +238,7 @@ def remember(catalog, program: dict, sql: str, table_key, database: str | None
 def renamed_to(program: dict, sql: str) -> str:
     """The new name, as written, of ALTER EVENT ... RENAME TO `sql` (`program` its parsed
     head); "" for another statement."""
-    if program["create"] != "alter":
+    if program.get("create") != "alter":
         return ""
     clauses = re.split(r"\bDO\b", sql, maxsplit=1, flags=re.I)[0]  # (its body follows)
     return renamed.group("name") if (renamed := _RENAME_TO.search(clauses)) else ""
