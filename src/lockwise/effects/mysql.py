@@ -515,10 +515,20 @@ class _Clauses:
     operations_sql: str = ""
 
 
+#: The partition operations MariaDB runs as commands of their own, not through ALTER TABLE's
+#: path: ALTER ONLINE TABLE leaves them as they are, where it refuses the other partition
+#: operations (ADD, DROP, COALESCE, REORGANIZE, REBUILD, CONVERT: 1846 "Partition specific
+#: operations do not yet support LOCK/ALGORITHM"). Checked on MariaDB 10.11: each runs, and
+#: TRUNCATE, EXCHANGE and OPTIMIZE PARTITION wait for a write's metadata lock as without it.
+_ONLINE_IGNORED = re.compile(
+    r"(?:ANALYZE|CHECK|OPTIMIZE|REPAIR|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I)
+
+
 def _clauses(sql: str) -> _Clauses:
     """The ALGORITHM= and LOCK= clauses of an ALTER / CREATE INDEX / DROP INDEX, read from its
     tokens: a column named `algorithm`, or a comment saying LOCK=NONE, is not one.
-    MariaDB's ALTER ONLINE TABLE is LOCK=NONE."""
+    MariaDB's ALTER ONLINE TABLE is LOCK=NONE (but for the partition operations of
+    _ONLINE_IGNORED, which run as without it)."""
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
@@ -546,7 +556,7 @@ def _clauses(sql: str) -> _Clauses:
             else tok.start
         cut.append((start, value.end + 1))
     head = re.match(rf"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+{_NAME}\s*", sql, re.I)
-    if head and head.group(1):
+    if head and head.group(1) and not _ONLINE_IGNORED.match(sql, head.end()):
         found.setdefault("LOCK", "NONE")
     text = sql
     for start, end in reversed(cut):
@@ -564,7 +574,8 @@ _ALTER_FORMS = (
      "DROP INDEX {name}{rest}"),
     (re.compile(rf"\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?\s+{_NAME}(?P<rest>)",
                 re.I), "FORCE"),
-    (re.compile(rf"\s*RENAME\s+TABLES?\s+{_NAME}\s+TO\s+(?P<name>{_NAME})(?P<rest>)", re.I),
+    (re.compile(rf"\s*RENAME\s+TABLES?\s+(?:IF\s+EXISTS\s+)?{_NAME}\s+TO\s+(?P<name>{_NAME})"
+                r"(?P<rest>)", re.I),
      "RENAME TO {name}"),
 )
 
@@ -1315,8 +1326,8 @@ class _Builder:
                                                  self.catalog.tables.get(table))
         tool, tools = _online_schema_change(base, clauses, own or any(
             op.startswith("add_foreign_key") for op, _ in operations), referenced)
-        refusal = ("MariaDB takes no LOCK= clause after a partition operation"
-                   if no_clauses and clauses.lock
+        refusal = ("MariaDB takes no LOCK= clause, nor ALTER ONLINE, with this partition "
+                   "operation" if no_clauses and clauses.lock
                    # a copied TEMPORARY table: no other session to lock out (MariaDB 10.11)
                    else "" if temporary and algorithm == "COPY"
                    else lock_refusal(clauses.lock, lock, flavour, clauses.algorithm))
@@ -2084,8 +2095,9 @@ def _functional_text(sql: str) -> bool:
 _CREATE_INDEX = re.compile(
     rf"^\s*CREATE\s+(?P<kind>UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+(?P<name>{_PART})"
     rf"\s+(?:USING\s+\w+\s+)?ON\s+(?P<table>{_NAME})", re.I)
-_RENAME_TABLE = re.compile(rf"^\s*RENAME\s+TABLES?\s+(?P<old>{_NAME})\s+TO\s+(?P<new>{_NAME})",
-                           re.I)
+#: RENAME TABLE[S] [IF EXISTS] old TO new (IF EXISTS: MariaDB 10.5.2's, parse/mysql.py).
+_RENAME_TABLE = re.compile(rf"^\s*RENAME\s+TABLES?\s+(?P<if_exists>IF\s+EXISTS\s+)?"
+                           rf"(?P<old>{_NAME})\s+TO\s+(?P<new>{_NAME})", re.I)
 _RENAME_PAIR = re.compile(rf"\s*,?\s*(?P<old>{_NAME})\s+TO\s+(?P<new>{_NAME})", re.I)
 
 
@@ -2384,9 +2396,16 @@ def _command(b: _Builder, sql: str) -> None:
             extra.update(columns=written.columns, unique=kind == "UNIQUE",
                          invisible=written.invisible)
         b.alter(table, [(op, extra)], sql)
-    elif _RENAME_TABLE.match(sql):
+    elif m := _RENAME_TABLE.match(sql):
         pairs = _rename_pairs(sql, b.key)
+        gone = _renamed_missing(b.catalog, b.session, pairs)
+        if gone and not m.group("if_exists"):  # (nothing is renamed: RENAME TABLE is atomic)
+            first = pairs[gone[0]][0]
+            _unknown_tables(b, [first], {first}, [], "RENAME TABLE")
+            return
         for i, (old, new) in enumerate(pairs):
+            if i in gone:
+                continue  # (IF EXISTS: MariaDB skips the pair, with a note, 1146)
             # A swap (`t TO t_old, t_new TO t`) gives the old name to another table at once,
             # and a name an earlier pair made (`tmp`) is no name running code uses.
             kept = any(later_new == old for _, later_new in pairs[i + 1:]) or any(
@@ -2414,6 +2433,23 @@ def _command(b: _Builder, sql: str) -> None:
                 [("drop_index", {"name": _clean(m.group("name"))})], sql)
     elif not _server_action(b, sql):
         b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
+
+
+def _renamed_missing(catalog: Catalog, session: MySQLSession, pairs: list[tuple[str, str]]
+                     ) -> list[int]:
+    """The pairs of RENAME TABLE's `pairs` (catalog keys, in order), by index, whose old
+    table is certainly not there when the server reaches them: gone before the statement
+    (_missing_tables), or renamed away by an earlier pair and not made again by one."""
+    gone = _missing_tables(catalog, session, [old for old, _ in pairs]) \
+        if session.locked_tables is None else set()
+    missing: list[int] = []
+    for i, (old, new) in enumerate(pairs):
+        if old in gone:
+            missing.append(i)
+            continue
+        gone.add(old)
+        gone.discard(new)
+    return missing
 
 
 def _server_action(b: _Builder, sql: str) -> bool:
@@ -3211,6 +3247,12 @@ def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
                      server_error=f"Table '{qualified(absent[0])}' doesn't exist",
                      fix_sql=f"-- create {names[0]} again first, or leave this ALTER out: the "
                              "table is gone")
+    elif statement == "RENAME TABLE":  # (renames none of its pairs: checked on MariaDB 10.11)
+        facts.update(error_code=1146, outcome_text="renames none of its tables and fails",
+                     server_error=f"Table '{qualified(absent[0])}' doesn't exist",
+                     fix_sql=f"-- leave out the pair of {names[0]}, which is gone, or write "
+                             "RENAME TABLE IF EXISTS\n-- (MariaDB 10.5.2 and later: it skips the "
+                             "pair, with a note)")
     b.act("mysql_unknown_table", facts)
 
 
@@ -3226,8 +3268,25 @@ _NAMED_KINDS = frozenset({"TABLE", "INDEX", "VIEW", "TRIGGER", "PROCEDURE"})
 #: The words a statement starts with, up to the kind of object it names (`CREATE UNIQUE
 #: INDEX`, `INSERT INTO`, `LOCK TABLES`), else its first word (`UPDATE`, `SELECT`).
 _STATEMENT_WORDS = re.compile(
-    r"\s*((?:\w+\s+){0,3}?(?:TABLES?|INDEX|VIEW|TRIGGER|PROCEDURE|FUNCTION|EVENT|INTO|FROM)\b"
+    r"\s*((?:\w+\s+){0,3}?(?:TABLES?|INDEX|VIEW|TRIGGERS?|PROCEDURE|FUNCTION|EVENTS?|INTO|FROM)\b"
     r"|\w+)", re.I)
+
+
+#: SHOW statements naming a table, view or stored program, which without FROM db (or a
+#: qualified name) look it up in the session's database (sqlglot's Show `this`).
+_SHOWN_OBJECTS = frozenset({"COLUMNS", "INDEX", "CREATE TABLE", "CREATE VIEW", "CREATE EVENT",
+                            "CREATE PROCEDURE", "CREATE FUNCTION", "CREATE TRIGGER"})
+#: SHOW statements listing the objects of a database: without FROM db, the session's.
+_SHOWN_LISTS = frozenset({"TABLES", "TABLE STATUS", "TRIGGERS", "EVENTS"})
+
+
+def _lists_session_database(expr) -> bool:
+    """Whether `expr` is a SHOW that lists the session's database: SHOW [FULL] TABLES, SHOW
+    TABLE STATUS, SHOW TRIGGERS or SHOW EVENTS without FROM db."""
+    from sqlglot import exp
+
+    return isinstance(expr, exp.Show) and expr.args.get("db") is None and \
+        str(expr.this).upper() in _SHOWN_LISTS
 
 
 def _unqualified_names(expr, sql: str, program: dict | None) -> list[str]:
@@ -3242,11 +3301,17 @@ def _unqualified_names(expr, sql: str, program: dict | None) -> list[str]:
 
     from lockwise.effects.mysql_callers import CALL
 
-    if program is not None:
-        names = [program.get("name") or "", program.get("table") or ""]
+    if program is not None:  # (and ALTER EVENT's RENAME TO: the new name too)
+        names = [program.get("name") or "", program.get("table") or "",
+                 programs.renamed_to(program, sql)]
+    elif isinstance(expr, exp.Show):
+        names = [expr.args["target"].name] if expr.args.get("db") is None and \
+            str(expr.this).upper() in _SHOWN_OBJECTS and expr.args.get("target") else []
     elif isinstance(expr, exp.Command):
         if m := CALL.match(sql):
             names = [_clean(m.group(1))]
+        elif event := programs.dropped_event(sql):
+            names = [event]
         elif _RENAME_TABLE.match(sql):
             names = [name for pair in _rename_pairs(sql, _clean) for name in pair]
         elif _LOCK_TABLES.match(sql):
@@ -3278,15 +3343,25 @@ def _no_database(b: _Builder, expr, sql: str, program: dict | None) -> bool:
     not, CREATE and DROP INDEX, RENAME TABLE (either name), INSERT, REPLACE, UPDATE, DELETE,
     TRUNCATE, SELECT, LOCK TABLES, OPTIMIZE and ANALYZE TABLE, CREATE VIEW (its name or a
     table it reads), CREATE TRIGGER (its name or its table), DROP TRIGGER, CREATE and DROP
-    PROCEDURE, CALL, ALTER TABLE d.t RENAME TO bare; a CREATE DATABASE of the name again does
-    not select it; checked on MariaDB 10.11). Acts and says so."""
+    PROCEDURE, CALL, ALTER TABLE d.t RENAME TO bare, CREATE, ALTER (its RENAME TO too) and
+    DROP EVENT, SHOW COLUMNS / INDEX / CREATE of a bare name; a CREATE DATABASE of the name
+    again does not select it; checked on MariaDB 10.11). So is a SHOW that lists the
+    session's database (SHOW TABLES without FROM: _lists_session_database). Acts and says
+    so."""
     dropped = b.session.database_dropped
-    if dropped is None or not (bare := _unqualified_names(expr, sql, program)):
+    if dropped is None:
+        return False
+    if not (bare := _unqualified_names(expr, sql, program)) and \
+            not _lists_session_database(expr):
         return False
     words = _STATEMENT_WORDS.match(sql)
+    facts = b.table_facts(bare[0] if bare else dropped)
+    statement = " ".join(words.group(1).upper().split()) if words else ""
+    if not bare:  # (SHOW [FULL] TABLES, SHOW TABLE STATUS: sqlglot's words for it)
+        statement = f"SHOW {'FULL ' * bool(expr.args.get('full'))}{str(expr.this).upper()}"
     b.act("mysql_no_database_selected", {
-        **b.table_facts(bare[0]), "statement_text": " ".join(
-            words.group(1).upper().split()) if words else "",
+        **facts, "names_text": f"names {facts['table']} without its database" if bare else
+        "lists the session's database", "statement_text": statement,
         "dropped_database": dropped,
         "error_code": 1046, "server_error": "No database selected",
         "fix_sql": f"-- USE a database before this statement, or write the table's database "
@@ -3955,9 +4030,11 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             parts = params.args.get("columns")
             keys.record(on, _name(index), keys.columns_of(parts), bool(expr.args.get("unique")),
                         keys.on_prefix(parts))
-    elif isinstance(expr, exp.Command) and _RENAME_TABLE.match(tree["sqlglot"]["sql"]):
-        for old, new in _rename_pairs(tree["sqlglot"]["sql"],
-                                      lambda name: _key(name, session, catalog)):
+    elif isinstance(expr, exp.Command) and (m := _RENAME_TABLE.match(tree["sqlglot"]["sql"])):
+        pairs = _rename_pairs(tree["sqlglot"]["sql"], lambda name: _key(name, session, catalog))
+        if not m.group("if_exists") and _renamed_missing(catalog, session, pairs):
+            return  # (refused, 1146: renames none of its pairs)
+        for old, new in pairs:
             if old in catalog.tables:
                 _renamed_away(catalog, session, old)
                 _rename_table(catalog, catalog.tables[old], new, session.flavour)

@@ -226,9 +226,8 @@ def remember(catalog, program: dict, sql: str, table_key, database: str | None
     in_database = _database_of(program, database)
     key = program_key(kind, program["name"], in_database)
     if program["create"] == "alter":
-        clauses = re.split(r"\bDO\b", sql, maxsplit=1, flags=re.I)[0]  # (its body follows)
-        if (renamed := _RENAME_TO.search(clauses)) and key in programs:
-            new_key = program_key(kind, renamed.group("name"), in_database)
+        if (renamed := renamed_to(program, sql)) and key in programs:
+            new_key = program_key(kind, renamed, in_database)
             programs[new_key] = {**programs.pop(key), "key": new_key,
                                  "database": new_key.rpartition(".")[0] or None}
         return None
@@ -237,6 +236,22 @@ def remember(catalog, program: dict, sql: str, table_key, database: str | None
     kept = programs[key] = {**program, "database": in_database, "key": key, **(
         {"table": table_key(program["table"])} if kind == "trigger" else {})}
     return kept
+
+
+def renamed_to(program: dict, sql: str) -> str:
+    """The new name, as written, of ALTER EVENT ... RENAME TO `sql` (`program` its parsed
+    head); "" for another statement."""
+    if program.get("create") != "alter":
+        return ""
+    clauses = re.split(r"\bDO\b", sql, maxsplit=1, flags=re.I)[0]  # (its body follows)
+    return renamed.group("name") if (renamed := _RENAME_TO.search(clauses)) else ""
+
+
+def dropped_event(sql: str) -> str:
+    """The name, as written, of the event DROP EVENT [IF EXISTS] `sql` drops; "" for another
+    statement."""
+    found = _DROP.match(sql)
+    return found.group("name") if found and found.group("kind").upper() == "EVENT" else ""
 
 
 def database_statement(catalog, session, sql: str, clean) -> bool:

@@ -604,6 +604,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
         return refused  # SELECT ... FOR UPDATE WAIT n on MySQL, FOR SHARE on MariaDB
     if (other := _other_servers_syntax(tokens, words, dialect, version, wait)) is not None:
         return other
+    if (other := _rename_if_exists(body, tokens, words, dialect, version)) is not None:
+        return other
     if (refused := _insert_syntax(body, tokens)) is not None:
         return refused  # REPLACE ... ON DUPLICATE KEY UPDATE, INSERT INTO t (a) SET ...
     if (refused := _string_as_name(tree, body, *command_tokens(body, tokens, words))) \
@@ -1055,6 +1057,37 @@ IF_EXISTS_AFTER = frozenset({"ADD", "DROP", "COLUMN", "INDEX", "KEY", "CHANGE", 
                              "PRIMARY KEY", "FOREIGN KEY", "RENAME", "ALTER"})
 
 
+def _table_if_exists(statement: str, mariadb: bool, version: tuple[int, ...]) -> str:
+    """Why the server refuses IF EXISTS before the table's name of an ALTER or RENAME TABLE
+    (`statement` its first word): MariaDB's since 10.5.2, MySQL's never; "" when it reads
+    it."""
+    if mariadb and (*version, 0, 0)[:3] >= _ALTER_TABLE_IF_EXISTS_FROM:
+        return ""
+    written = f"{statement} TABLE"
+    return (f"{written} IF EXISTS arrived in MariaDB 10.5.2" if mariadb else
+            f"MariaDB's {written} IF EXISTS; MySQL has none") + \
+        f": write {written} without it, where the table is known to exist"
+
+
+def _rename_if_exists(body: str, tokens: list, words: list[str], dialect: str,
+                      version: tuple[int, ...]) -> tuple[str, int, int] | None:
+    """MariaDB's `RENAME TABLE IF EXISTS a TO b` (10.5.2 on: the knowledge base's "MariaDB
+    10.5.2 Release Notes" and RENAME TABLE page) where the server has none, as (message,
+    offset, length) at IF: MySQL 8's grammar has none ("RENAME TABLE Statement", 15.1.36 in
+    8.4). None for any other statement."""
+    from sqlglot.tokens import TokenType
+
+    if words[:1] != ["RENAME"]:
+        return None
+    tokens, words = command_tokens(body, tokens, words)
+    if words[1:2] not in (["TABLE"], ["TABLES"]) or words[2:4] != ["IF", "EXISTS"] or \
+            tokens[2].token_type == TokenType.IDENTIFIER:
+        return None
+    if not (found := _table_if_exists("RENAME", dialect == "mariadb", version)):
+        return None
+    return f'syntax error at or near "{tokens[2].text}" ({found})', tokens[2].start, 2
+
+
 def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                           version: tuple[int, ...], wait: LockWait | None
                           ) -> tuple[str, int, int] | None:
@@ -1130,11 +1163,8 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                      "generated column instead")
         elif i in functional and version < FUNCTIONAL_KEY_PARTS_FROM:
             found = "functional key parts arrived in MySQL 8.0.13"
-        elif i == table_if and (not mariadb or
-                                (*version, 0, 0)[:3] < _ALTER_TABLE_IF_EXISTS_FROM):
-            found = ("ALTER TABLE IF EXISTS arrived in MariaDB 10.5.2" if mariadb else
-                     "MariaDB's ALTER TABLE IF EXISTS; MySQL has none") + \
-                ": write ALTER TABLE without it, where the table is known to exist"
+        elif i == table_if and (refused_if := _table_if_exists("ALTER", mariadb, version)):
+            found = refused_if
         elif mariadb and word == "IF" and previous in IF_EXISTS_AFTER and \
                 words[0] == "ALTER" and (*version, 0, 0)[:3] < _ALTER_IF_EXISTS_FROM:
             found = ("ALTER TABLE's IF [NOT] EXISTS arrived in MariaDB 10.0.2; before it, "
