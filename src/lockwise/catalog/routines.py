@@ -154,6 +154,28 @@ def forget_dropped(catalog: Catalog, stmt: dict) -> None:
             forget_routine(catalog, object_name(names), obj=obj)
 
 
+def named_overloads(catalog: Catalog, names: list[str]) -> tuple[Routine, ...] | None:
+    """The overloads the catalog keeps that a call of function `names` (as written) chooses
+    among: a qualified name's; a bare one's under a search_path the migration set, those of
+    each schema of the path in turn, one of argument types an earlier schema has hidden
+    (the server searches functions by the path, never by a relation's schema: checked on
+    18.6), the tuple itself when one schema has them; else `public`'s."""
+    if len(names) == 1:
+        from lockwise.catalog.search_path import lookup_schemas
+
+        schemas = lookup_schemas()
+        if schemas is not None:
+            found = [rs for s in schemas if (rs := catalog.kept_routines.get(f"{s}.{names[0]}"))]
+            if len(found) < 2:
+                return found[0] if found else None
+            seen: dict[tuple[str, ...], Routine] = {}
+            for overloads in found:
+                for r in overloads:
+                    seen.setdefault(r.args, r)
+            return tuple(seen.values())
+    return catalog.kept_routines.get(object_name(names))
+
+
 def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     """The routines with a followed body statement `body` (of node `kind`) calls, each once
     in order. CALL runs its procedure; a query or DML, each function its expressions call
@@ -167,7 +189,7 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     found: dict[Routine, None] = dict.fromkeys(_trigger_routines(catalog, kind, body))
     scoped = False  # a call whose choice needs the types of its column arguments
     for call in calls:
-        overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
+        overloads = named_overloads(catalog, strings(call.get("funcname")))
         routine = _chosen(catalog, overloads, call) if overloads else None
         if routine is not None and routine.followed:
             found.setdefault(routine)
@@ -187,7 +209,7 @@ def _scoped_routines(catalog: Catalog, tree: dict) -> list[Routine]:
 
     found = []
     for call, scope in call_scopes(catalog, tree):
-        overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
+        overloads = named_overloads(catalog, strings(call.get("funcname")))
         if overloads and len(overloads) > 1 and has_column_argument(call):
             routine = chosen(catalog, overloads, call, scope)
             if routine is not None and routine.followed:
