@@ -971,10 +971,12 @@ def _lint_rules(*migrations: str) -> list[str]:
 
 
 _TABLE = "CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL);\n"
+_MY_SUM_BIGINT = "CREATE AGGREGATE my_sum(bigint) (SFUNC = int8pl, STYPE = bigint);\n"
 _BY_MY_SUM = "-- lockwise: batch size=100\nDELETE FROM t WHERE n > (SELECT my_sum(n) FROM t);\n"
 
 
-@pytest.mark.parametrize(("earlier", "same", "refused"), [
+#: Migrations making aggregates, with whether a bare my_sum is one after them.
+_AGGREGATE_HISTORIES = [
     (_USER_AGGREGATES, "", True),
     ("", _USER_AGGREGATES, True),
     (_USER_AGGREGATES + "ALTER AGGREGATE my_sum(int) SET SCHEMA app;\n", "", True),
@@ -983,7 +985,28 @@ _BY_MY_SUM = "-- lockwise: batch size=100\nDELETE FROM t WHERE n > (SELECT my_su
      "RENAME TO my_sum;\n", "", True),
     ("CREATE FUNCTION my_sum(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';\n", "",
      False),
-])
+    # Overloads by their argument types (checked on 18.6: DROP AGGREGATE my_sum(int) leaves
+    # my_sum(bigint), DROP SCHEMA ... CASCADE takes the schema's aggregates).
+    (_USER_AGGREGATES + _MY_SUM_BIGINT + "DROP AGGREGATE my_sum(int);\n", "", True),
+    (_USER_AGGREGATES + _MY_SUM_BIGINT + "DROP AGGREGATE my_sum(bigint);\n", "", True),
+    (_USER_AGGREGATES + _MY_SUM_BIGINT + "DROP AGGREGATE my_sum(int), my_sum(bigint);\n", "",
+     False),
+    (_USER_AGGREGATES + _MY_SUM_BIGINT + "ALTER AGGREGATE my_sum(int) RENAME TO my_other;\n",
+     "", True),
+    (_USER_AGGREGATES + _MY_SUM_BIGINT + "ALTER AGGREGATE my_sum(int) SET SCHEMA app;\n"
+     "ALTER AGGREGATE my_sum(bigint) RENAME TO my_other;\n", "", True),
+    (_USER_AGGREGATES + "ALTER AGGREGATE my_sum(int) SET SCHEMA app;\n"
+     "DROP SCHEMA app CASCADE;\n", "", False),
+    (_USER_AGGREGATES + "CREATE SCHEMA other;\nCREATE AGGREGATE other.my_sum(int) (SFUNC = "
+     "int4pl, STYPE = int);\nDROP SCHEMA other CASCADE;\n", "", True),
+    ("CREATE AGGREGATE my_sum (BASETYPE = int, SFUNC = int4pl, STYPE = int);\n"
+     + _MY_SUM_BIGINT + "DROP AGGREGATE my_sum(int);\n", "", True),
+    ("CREATE AGGREGATE my_sum (BASETYPE = int, SFUNC = int4pl, STYPE = int);\n"
+     "DROP AGGREGATE my_sum(int);\n", "", False),
+]
+
+
+@pytest.mark.parametrize(("earlier", "same", "refused"), _AGGREGATE_HISTORIES)
 def test_lint_knows_the_migrations_aggregates_in_a_batched_delete(
         earlier: str, same: str, refused: bool) -> None:
     """The replayed catalog follows CREATE AGGREGATE (DROP, RENAME, SET SCHEMA): a batched
@@ -991,6 +1014,19 @@ def test_lint_knows_the_migrations_aggregates_in_a_batched_delete(
     it; a plain function of the name is not."""
     rules = _lint_rules(_TABLE + earlier, same + _BY_MY_SUM)
     assert ("misplaced-batch-directive" in rules) is refused, rules
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("earlier", "same", "refused"), _AGGREGATE_HISTORIES)
+def test_the_server_has_an_aggregate_my_sum_after_the_same_history(
+        pg_db: str, earlier: str, same: str, refused: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(_TABLE + earlier + same)
+        (count,) = conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'my_sum' "
+                                "AND prokind = 'a'").fetchone()
+    assert (count > 0) is refused
 
 
 @pytest.mark.postgres

@@ -39,6 +39,7 @@ from lockwise.catalog.routines import (
     followed_trees,
     forget_dropped,
     forget_routine,
+    keep_aggregate,
     keep_routine,
     routine_trees,
     set_replication_role,
@@ -2427,6 +2428,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         catalog.extensions -= {n[-1] for n in drop_object_names(stmt) if n}
     elif rtype in _ROUTINE_KINDS:
         forget_dropped(catalog, stmt)
+    elif rtype == "OBJECT_AGGREGATE":
+        forget_dropped(catalog, stmt, "aggregates")
     for names in drop_object_names(stmt):
         if not names:
             continue
@@ -2439,8 +2442,6 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             _policies.drop_policy(catalog.tables.get(object_name(names[:-1])), names[-1])
         elif rtype == "OBJECT_RULE" and len(names) > 1:
             _name_rule(catalog, object_name(names[:-1]), names[-1], None)
-        elif rtype == "OBJECT_AGGREGATE":
-            catalog.aggregates.discard(name)
         elif rtype in _ROUTINE_KINDS:
             if stmt.get("behavior") == "DROP_CASCADE":  # what calls it goes with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
@@ -2497,6 +2498,12 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             catalog.types = {k for k in catalog.types
                              if not k.startswith(schema + ".") and k not in gone}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
+            # (its functions, procedures and aggregates too: replaced whole, never in place)
+            catalog.aggregates = {k: v for k, v in catalog.aggregates.items()
+                                  if not k.startswith(schema + ".")}
+            if any(k.startswith(schema + ".") for k in catalog.kept_routines):
+                catalog.kept_routines = {k: v for k, v in catalog.kept_routines.items()
+                                         if not k.startswith(schema + ".")}
             # Statistics objects in it, and those on its tables (which live anywhere).
             _drop_statistics(catalog, [s for s, on in catalog.statistics.items()
                                        if s.startswith(schema + ".") or
@@ -2689,7 +2696,7 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
     elif kind == "CreateFunctionStmt":
         _create_function(catalog, body)
     elif kind == "DefineStmt" and body.get("kind") == "OBJECT_AGGREGATE":
-        catalog.aggregates.add(object_name(strings(body.get("defnames")), create=True))
+        keep_aggregate(catalog, body)
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
     elif kind == "CreatePolicyStmt":

@@ -125,10 +125,12 @@ def is_plpgsql_routine(stmt: dict) -> bool:
 
 
 def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
-                   obj: dict | None = None) -> None:
+                   obj: dict | None = None, kept_as: str = "kept_routines") -> None:
     """DROP of routine `name` (qualified), or its move to `new_name` (RENAME, SET SCHEMA):
-    the overload `obj` (the statement's ObjectWithArgs) names, or every one."""
-    overloads = catalog.kept_routines.get(name)
+    the overload `obj` (the statement's ObjectWithArgs) names, or every one. `kept_as`:
+    the catalog's overloads of that kind (`kept_routines`, or `aggregates`)."""
+    kept_now: dict[str, tuple[Routine, ...]] = getattr(catalog, kept_as)
+    overloads = kept_now.get(name)
     if not overloads:
         return
     gone = [r for r in overloads
@@ -136,22 +138,41 @@ def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
             in (None, r.args)]
     if not gone:
         return
-    kept = dict(catalog.kept_routines)
+    kept = dict(kept_now)
     kept[name] = tuple(r for r in overloads if r not in gone)
     if new_name:
         moved = [r._replace(name=new_name) for r in gone]
         kept[new_name] = (*(r for r in kept.get(new_name, ())
                             if all(r.args != m.args for m in moved)), *moved)
         catalog.filed(new_name)
-    catalog.kept_routines = {n: rs for n, rs in kept.items() if rs}
+    setattr(catalog, kept_as, {n: rs for n, rs in kept.items() if rs})
 
 
-def forget_dropped(catalog: Catalog, stmt: dict) -> None:
-    """DROP FUNCTION / PROCEDURE / ROUTINE `stmt`: each overload it names."""
+def forget_dropped(catalog: Catalog, stmt: dict, kept_as: str = "kept_routines") -> None:
+    """DROP FUNCTION / PROCEDURE / ROUTINE (or AGGREGATE, `kept_as` "aggregates") `stmt`:
+    each overload it names."""
     for obj in stmt.get("objects") or ():
         names = strings(unwrap(obj)[1].get("objname"))
         if names:
-            forget_routine(catalog, object_name(names), obj=obj)
+            forget_routine(catalog, object_name(names), obj=obj, kept_as=kept_as)
+
+
+def keep_aggregate(catalog: Catalog, stmt: dict) -> None:
+    """CREATE AGGREGATE `stmt` (a DefineStmt): kept as an overload of its name, by its
+    argument types (the old form's BASETYPE, none for `*` or ANY), beside the others."""
+    name = object_name(strings(stmt.get("defnames")), create=True)
+    args = stmt.get("args")
+    if args:
+        params = unwrap(args[0])[1].get("items") or () if args[0] else ()
+        types, _, variadic, _ = _overloads.signature(catalog, list(params), False)
+    else:
+        base = next((unwrap(o)[1].get("arg") for o in stmt.get("definition") or ()
+                     if unwrap(o)[1].get("defname", "").lower() == "basetype"), None)
+        given = _overloads.arg_type(catalog, unwrap(base)[1]) if base else "any"
+        types, variadic = (() if given == "any" else (given,)), False
+    routine = _overloads.Routine(name, "", False, "aggregate", types, len(types), variadic)
+    catalog.aggregates = {**catalog.aggregates, name: (
+        *(r for r in catalog.aggregates.get(name, ()) if r.args != types), routine)}
 
 
 def named_overloads(catalog: Catalog, names: list[str]) -> tuple[Routine, ...] | None:
