@@ -1095,6 +1095,61 @@ def test_an_ordered_deduplication_of_pairs_is_batched(pg_db: str, statement: str
     assert _refusal(statement) is None
 
 
+#: DELETEs of a row when another row of their table exists, picked by a value of the row
+#: (the row before it, its parent: n = id / 2), with the `n` each t is filled with: the
+#: row picked may be one an earlier batch deleted.
+_DELETES_PICKING_A_ROW_BY_VALUE = [
+    ("DELETE FROM t a USING t b WHERE b.id = a.id - 1 AND a.n = b.n", "1"),
+    ("DELETE FROM t a USING t b WHERE b.id = a.id - 1", "g"),
+    ("DELETE FROM t a USING t b WHERE a.id - 1 = b.id", "g"),
+    ("DELETE FROM t USING t AS prev WHERE prev.id = t.id - 1", "g"),
+    ("DELETE FROM t a WHERE EXISTS (SELECT 1 FROM t b WHERE b.id = a.id - 1)", "g"),
+    ("DELETE FROM t a WHERE EXISTS (SELECT 1 FROM t WHERE id = a.id - 1)", "g"),
+    ("DELETE FROM t a USING t b WHERE a.n = b.id", "g / 2"),
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("statement", "n"), _DELETES_PICKING_A_ROW_BY_VALUE)
+def test_batches_of_a_delete_picking_another_row_by_value_delete_other_rows(
+        pg_db: str, statement: str, n: str) -> None:
+    """Whole, one row is left (the first, without a row before it or a parent); in ten
+    batches by id, each batch's first row finds the one it needs deleted by the batch
+    before it and stays (checked on 18.6): refused."""
+    assert len(_rows_after(pg_db, statement, n=n)) == 1
+    assert len(_rows_after(pg_db, statement, 10, n=n)) > 1
+    assert "a value of the row picks" in (_refusal(statement) or "")
+
+
+#: Self-joins by the same expression of both rows (a group, or the row itself): each batch
+#: finds what the statement finds.
+_DELETES_BY_THE_SAME_VALUE = [
+    "DELETE FROM t a USING t b WHERE a.n % 37 = b.n % 37 AND a.id < b.id",
+    "DELETE FROM t a USING t b WHERE a.id = b.id AND b.n > 500",
+    "DELETE FROM t a WHERE EXISTS (SELECT 1 FROM t b WHERE b.n % 37 = a.n % 37 "
+    "AND b.id > a.id)",
+    "DELETE FROM t a USING t b WHERE a.n % 37 = b.n % 37 AND b.n > 990",
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", _DELETES_BY_THE_SAME_VALUE)
+def test_a_self_join_by_the_same_value_of_both_rows_is_batched(pg_db: str,
+                                                              statement: str) -> None:
+    """The same rows left whole and in ten batches (checked on 18.6): batched."""
+    whole = _rows_after(pg_db, statement)
+    assert 0 < len(whole) < 1000
+    assert _rows_after(pg_db, statement, 10) == whole
+    assert _refusal(statement) is None
+
+
+def test_the_row_after_it_is_refused_as_the_batch_key_may_be_another_column() -> None:
+    """`b.id = a.id + 1` left the same rows in ascending batches by id, but a batch key
+    other than the column paired (`b.n = a.n + 1`) would not: refused either way."""
+    assert _refusal("DELETE FROM t a USING t b WHERE b.id = a.id + 1") is not None
+    assert _refusal("DELETE FROM t a USING other b WHERE b.id = a.id - 1") is None
+
+
 def test_a_delete_pairing_with_another_tables_row_by_an_inequality_is_batched() -> None:
     """Another table's rows are not the ones the batches delete."""
     assert _refusal("DELETE FROM t a USING other b WHERE a.n = b.n AND a.id <> b.id") is None
