@@ -74,3 +74,82 @@ def test_a_bare_call_runs_the_body_the_path_finds(sqls: tuple[str, ...], runs: b
 def test_the_server_runs_the_body_the_path_finds(pg_db: str, sqls: tuple[str, ...],
                                                  runs: bool) -> None:
     assert ("t" in _server_locks(pg_db, SETUP + TOUCH, *sqls)) is runs
+
+
+ACCOUNTS = ("CREATE SCHEMA other;\nCREATE TABLE public.accounts (id int);\n"
+            "CREATE TABLE other.accounts (id int);\n")
+INSERT = "INSERT INTO accounts VALUES (1);"
+#: A routine (its SET clause, its body) or a DO block, with the schema whose accounts the
+#: body writes and the one the INSERT after the call writes, outside a transaction block
+#: and in one (checked on 18.6).
+SETS_IN_BODIES = [
+    ("", f"SET search_path = other; {INSERT}", "other", "other", "other"),
+    ("", f"SET LOCAL search_path = other; {INSERT}", "other", "public", "other"),
+    ("SET search_path = other", INSERT, "other", "public", "public"),
+    ("SET search_path = public", f"SET search_path = other; {INSERT}", "other", "other",
+     "other"),
+    ("SET search_path = public", f"SET LOCAL search_path = other; {INSERT}", "other",
+     "public", "public"),
+    ("", f"PERFORM set_config('search_path', 'other', false); {INSERT}", "other", "other",
+     "other"),
+    ("", f"PERFORM set_config('search_path', 'other', true); {INSERT}", "other", "public",
+     "other"),
+    ("SET search_path = public", "PERFORM set_config('search_path', 'other', true); "
+     f"{INSERT}", "other", "public", "public"),
+    ("SET search_path = other", f"RESET search_path; {INSERT}", "public", "public",
+     "public"),
+    ("", INSERT, "public", "public", "public"),
+    (None, f"SET search_path = other; {INSERT}", "other", "other", "other"),
+    (None, f"SET LOCAL search_path = other; {INSERT}", "other", "public", "other"),
+]
+
+
+def _call(clause: str | None, body: str) -> tuple[str, str]:
+    """The statements creating the routine (none for a DO block) and calling it."""
+    if clause is None:
+        return "", f"DO $$ BEGIN {body} END $$;"
+    return (f"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql {clause} AS $$ "
+            f"BEGIN {body} END $$;\n", "SELECT f();")
+
+
+def _written(locks: dict[str, LockMode]) -> str:
+    return ",".join(sorted(t.split(".")[0] for t in locks if t.endswith(".accounts")))
+
+
+@pytest.mark.parametrize("block", [False, True])
+@pytest.mark.parametrize(("clause", "body", "in_body", "after", "after_in_block"),
+                         SETS_IN_BODIES)
+def test_a_search_path_set_in_a_body_decides_its_later_names(
+        clause: str | None, body: str, in_body: str, after: str, after_in_block: str,
+        block: bool) -> None:
+    create, call = _call(clause, body)
+    begin, commit = ("BEGIN;\n", "\nCOMMIT;") if block else ("", "")
+    migrations = [migration_from_text(ACCOUNTS, "0001_m.sql"), migration_from_text(
+        f"{create}{begin}{call}\nINSERT INTO accounts VALUES (2);{commit}", "0002_m.sql")]
+    statements = lint_migrations(migrations, LintOptions(), Catalog())[-1].statements
+    called, inserted = (s.effect.locks for s in statements[-3 if block else -2:][:2])
+    assert _written(called) == in_body
+    assert _written(inserted) == (after_in_block if block else after)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("block", [False, True])
+@pytest.mark.parametrize(("clause", "body", "in_body", "after", "after_in_block"),
+                         SETS_IN_BODIES)
+def test_the_server_resolves_names_after_a_set_in_a_body_alike(
+        pg_db: str, clause: str | None, body: str, in_body: str, after: str,
+        after_in_block: str, block: bool) -> None:
+    import psycopg
+
+    create, call = _call(clause, body)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(ACCOUNTS + create)
+        if block:
+            conn.execute("BEGIN")
+        conn.execute(call)
+        conn.execute("INSERT INTO accounts VALUES (2)")
+        if block:
+            conn.execute("COMMIT")
+        found = {n: s for s in ("public", "other") for (n,) in conn.execute(
+            f"SELECT id FROM {s}.accounts").fetchall()}
+    assert found == {1: in_body, 2: after_in_block if block else after}

@@ -9,15 +9,19 @@ default `"$user", public` when no schema is named after the role.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from functools import partial
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
 from lockwise.effects import nodes
 from lockwise.effects.nodes import TEMPORARY_SCHEMA
 from lockwise.effects.system_catalog import is_system_relation
+
+if TYPE_CHECKING:
+    from lockwise.core.types import Action
 
 DEFAULT_SCHEMA = "public"
 #: Path entries no object is looked up in when lockwise does not know it: `"$user"` names
@@ -121,6 +125,31 @@ class SearchPath:
                     return schema
             return self._permanent_schema()
         return self.creation_schema()
+
+
+def path_of_sets(actions: Iterable[Action], catalog: Catalog) -> None:
+    """The search_path the `set` actions of `actions` (a SET, SET LOCAL, RESET or
+    set_config of it, in a body: each holds for the body's later statements, checked on
+    18.6) leave, in force from now on; one a routine's SET clause restores at its end
+    (`ends_with_call`) is not."""
+    for a in actions:
+        f = a.facts
+        if a.kind == "set" and not f.get("ends_with_call") and (
+                f.get("name") == "search_path" or f.get("reset_all")):
+            schemas = None if f.get("reset") else read_path(f.get("value"))
+            nodes.use_resolver(None if schemas is None else SearchPath(schemas, catalog))
+
+
+@contextmanager
+def path_kept() -> Iterator[None]:
+    """Within `with`, the search_path may change (`path_of_sets`, a routine's SET clause);
+    the one in force before is back afterwards."""
+    before = nodes.resolver_in_force()
+    try:
+        yield
+    finally:
+        if nodes.resolver_in_force() is not before:
+            nodes.use_resolver(before)
 
 
 def lookup_schemas() -> tuple[str, ...] | None:
