@@ -153,3 +153,40 @@ def test_the_server_resolves_names_after_a_set_in_a_body_alike(
         found = {n: s for s in ("public", "other") for (n,) in conn.execute(
             f"SELECT id FROM {s}.accounts").fetchall()}
     assert found == {1: in_body, 2: after_in_block if block else after}
+
+
+#: Tables a body makes after a path it set (or under its SET clause), and where.
+MADE_IN_BODIES = [
+    ("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql SET search_path = other AS $$ "
+     "BEGIN CREATE TABLE x (id int); END $$;\nSELECT f();", "other.x"),
+    ("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN SET LOCAL search_path "
+     "= other; CREATE TABLE x (id int); END $$;\nSELECT f();", "other.x"),
+    ("DO $$ BEGIN SET search_path = other; CREATE TABLE x (id int); END $$;", "other.x"),
+    ("DO $$ BEGIN SET search_path = other; RESET search_path; CREATE TABLE x (id int); "
+     "END $$;", "public.x"),
+    ("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE x (id int);"
+     " END $$;\nSELECT f();", "public.x"),
+]
+
+
+@pytest.mark.parametrize(("sql", "made"), MADE_IN_BODIES)
+def test_the_replay_makes_a_bodys_table_in_the_schema_of_its_path(sql: str,
+                                                                   made: str) -> None:
+    catalog = Catalog()
+    lint_migrations([migration_from_text("CREATE SCHEMA other;", "0001_m.sql"),
+                     migration_from_text(sql, "0002_m.sql")], LintOptions(), catalog)
+    assert [t for t in catalog.tables if t.endswith(".x")] == [made]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("sql", "made"), MADE_IN_BODIES)
+def test_the_server_makes_a_bodys_table_in_the_schema_of_its_path(
+        pg_db: str, sql: str, made: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA other;")
+        conn.execute(sql)
+        found = conn.execute("SELECT relnamespace::regnamespace::text || '.x' FROM pg_class "
+                             "WHERE relname = 'x'").fetchall()
+    assert [f for (f,) in found] == [made]

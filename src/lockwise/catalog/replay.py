@@ -45,7 +45,12 @@ from lockwise.catalog.routines import (
     set_replication_role,
     switch_triggers,
 )
-from lockwise.catalog.search_path import elements_path
+from lockwise.catalog.search_path import (
+    elements_path,
+    follow_set,
+    path_kept,
+    use_routine_path,
+)
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
@@ -2765,8 +2770,11 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
             continue
         _running.append(routine)
         try:
-            for tree in routine_trees(catalog, routine):
-                apply_statement(catalog, tree, migration_id)
+            with path_kept():  # (its SET clause, and its SETs, for its later statements)
+                use_routine_path(routine.sql, catalog)
+                for tree in routine_trees(catalog, routine):
+                    apply_statement(catalog, tree, migration_id)
+                    follow_set(tree, catalog)
             if routine.language == "plpgsql":  # (a SQL body is read whole)
                 catalog.unsure.update(_do_blocks.code_reshapes(catalog, routine.sql, "plpgsql"))
         finally:

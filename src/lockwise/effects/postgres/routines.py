@@ -12,9 +12,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.routines import MAX_DEPTH, called_routines, own_triggers
-from lockwise.catalog.search_path import SearchPath, path_kept, read_path
+from lockwise.catalog.search_path import path_kept, use_routine_path
 from lockwise.core.lazy_re import lazy_compile
-from lockwise.effects.nodes import const_value, strings, unwrap, use_resolver
+from lockwise.effects.nodes import strings, unwrap
 from lockwise.effects.postgres.body_runs import BodyRun, BodyRuns
 from lockwise.effects.postgres.builder import Builder
 from lockwise.effects.postgres.embedded import (
@@ -39,26 +39,6 @@ def _loops(sql: str) -> bool:
     starting at a word boundary tries every position of the text (about 230 instructions a
     character)."""
     return _LOOP.search(sql) is not None
-
-
-@lru_cache(maxsize=256)
-def _own_path(sql: str) -> tuple[str, ...] | None:
-    """The search_path routine `sql` (its CREATE statement) runs under, by its own SET
-    clause (`SET search_path = other`, checked on 18.6: its body's unqualified names are
-    `other`'s, the caller's path back after the call); None when it has none (or `FROM
-    CURRENT`, the path at its CREATE, not followed)."""
-    if "search_path" not in sql.lower():
-        return None
-    from lockwise.parse.plpgsql import parse_statements
-
-    for _, tree in parse_statements(sql)[:1]:
-        for option in unwrap(tree)[1].get("options") or ():
-            element = unwrap(option)[1]
-            kind, setting = unwrap(element.get("arg"))
-            if element.get("defname") == "set" and kind == "VariableSetStmt" and \
-                    setting.get("name") == "search_path" and setting.get("kind") == "VAR_SET_VALUE":
-                return read_path(tuple(const_value(a) for a in setting.get("args") or ()))
-    return None
 
 
 def _runs_once(kind: str, body: dict, name: str, fired: str) -> bool:
@@ -154,17 +134,15 @@ def _body_run(ctx: Context, routine: Routine, running: frozenset[Routine], alone
 
         statements = sql_body_statements(sql)
     kept.asking.append(set())
-    own_path = _own_path(sql)
     try:
-        with path_kept():
-            if own_path is not None:  # (its SET clause: for the call, restored after it)
-                use_resolver(SearchPath(own_path, ctx.catalog))
+        with path_kept():  # (its SET clause: for the call, restored after it)
+            own_path = use_routine_path(sql, ctx.catalog)
             run_embedded(own, sql, replace(ctx, expanding_routines=running), what,
                          statements, alone=alone)
     finally:
         asked = kept.asking.pop()
     call, *actions = own.actions
-    if own_path is not None:
+    if own_path:
         for a in actions:  # (a SET LOCAL of it too; a plain SET lasts: checked on 18.6)
             if a.kind == "set" and a.facts.get("local") and \
                     a.facts.get("name") == "search_path":
