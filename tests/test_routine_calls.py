@@ -109,6 +109,15 @@ def test_a_dropped_routine_is_not_judged_at_a_later_call() -> None:
     assert "column-type-change-rewrites" not in _rules(reports[-1].statements[-1])
 
 
+def test_a_routine_of_a_dropped_schema_is_not_judged_at_a_later_call() -> None:
+    # (on 18.6 DROP SCHEMA ... CASCADE drops the schema's functions: the call then fails)
+    create = WIDEN.replace("FUNCTION widen", "FUNCTION app.widen")
+    reports, catalog = _lint("CREATE SCHEMA app;\n" + create,
+                             "DROP SCHEMA app CASCADE;\nSELECT app.widen();")
+    assert "column-type-change-rewrites" not in _rules(reports[-1].statements[-1])
+    assert "app.widen" not in catalog.kept_routines
+
+
 def test_recursive_routines_are_expanded_a_bounded_number_of_times() -> None:
     reports, _ = _lint(
         "CREATE FUNCTION ping(n int) RETURNS void LANGUAGE plpgsql AS $$\n"

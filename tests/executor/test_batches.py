@@ -971,10 +971,12 @@ def _lint_rules(*migrations: str) -> list[str]:
 
 
 _TABLE = "CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL);\n"
+_MY_SUM_BIGINT = "CREATE AGGREGATE my_sum(bigint) (SFUNC = int8pl, STYPE = bigint);\n"
 _BY_MY_SUM = "-- lockwise: batch size=100\nDELETE FROM t WHERE n > (SELECT my_sum(n) FROM t);\n"
 
 
-@pytest.mark.parametrize(("earlier", "same", "refused"), [
+#: Migrations making aggregates, with whether a bare my_sum is one after them.
+_AGGREGATE_HISTORIES = [
     (_USER_AGGREGATES, "", True),
     ("", _USER_AGGREGATES, True),
     (_USER_AGGREGATES + "ALTER AGGREGATE my_sum(int) SET SCHEMA app;\n", "", True),
@@ -983,7 +985,28 @@ _BY_MY_SUM = "-- lockwise: batch size=100\nDELETE FROM t WHERE n > (SELECT my_su
      "RENAME TO my_sum;\n", "", True),
     ("CREATE FUNCTION my_sum(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';\n", "",
      False),
-])
+    # Overloads by their argument types (checked on 18.6: DROP AGGREGATE my_sum(int) leaves
+    # my_sum(bigint), DROP SCHEMA ... CASCADE takes the schema's aggregates).
+    (_USER_AGGREGATES + _MY_SUM_BIGINT + "DROP AGGREGATE my_sum(int);\n", "", True),
+    (_USER_AGGREGATES + _MY_SUM_BIGINT + "DROP AGGREGATE my_sum(bigint);\n", "", True),
+    (_USER_AGGREGATES + _MY_SUM_BIGINT + "DROP AGGREGATE my_sum(int), my_sum(bigint);\n", "",
+     False),
+    (_USER_AGGREGATES + _MY_SUM_BIGINT + "ALTER AGGREGATE my_sum(int) RENAME TO my_other;\n",
+     "", True),
+    (_USER_AGGREGATES + _MY_SUM_BIGINT + "ALTER AGGREGATE my_sum(int) SET SCHEMA app;\n"
+     "ALTER AGGREGATE my_sum(bigint) RENAME TO my_other;\n", "", True),
+    (_USER_AGGREGATES + "ALTER AGGREGATE my_sum(int) SET SCHEMA app;\n"
+     "DROP SCHEMA app CASCADE;\n", "", False),
+    (_USER_AGGREGATES + "CREATE SCHEMA other;\nCREATE AGGREGATE other.my_sum(int) (SFUNC = "
+     "int4pl, STYPE = int);\nDROP SCHEMA other CASCADE;\n", "", True),
+    ("CREATE AGGREGATE my_sum (BASETYPE = int, SFUNC = int4pl, STYPE = int);\n"
+     + _MY_SUM_BIGINT + "DROP AGGREGATE my_sum(int);\n", "", True),
+    ("CREATE AGGREGATE my_sum (BASETYPE = int, SFUNC = int4pl, STYPE = int);\n"
+     "DROP AGGREGATE my_sum(int);\n", "", False),
+]
+
+
+@pytest.mark.parametrize(("earlier", "same", "refused"), _AGGREGATE_HISTORIES)
 def test_lint_knows_the_migrations_aggregates_in_a_batched_delete(
         earlier: str, same: str, refused: bool) -> None:
     """The replayed catalog follows CREATE AGGREGATE (DROP, RENAME, SET SCHEMA): a batched
@@ -991,6 +1014,19 @@ def test_lint_knows_the_migrations_aggregates_in_a_batched_delete(
     it; a plain function of the name is not."""
     rules = _lint_rules(_TABLE + earlier, same + _BY_MY_SUM)
     assert ("misplaced-batch-directive" in rules) is refused, rules
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("earlier", "same", "refused"), _AGGREGATE_HISTORIES)
+def test_the_server_has_an_aggregate_my_sum_after_the_same_history(
+        pg_db: str, earlier: str, same: str, refused: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(_TABLE + earlier + same)
+        (count,) = conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'my_sum' "
+                                "AND prokind = 'a'").fetchone()
+    assert (count > 0) is refused
 
 
 @pytest.mark.postgres
@@ -1057,6 +1093,61 @@ def test_an_ordered_deduplication_of_pairs_is_batched(pg_db: str, statement: str
     assert len(whole) == 500
     assert _rows_after(pg_db, statement, 10) == whole
     assert _refusal(statement) is None
+
+
+#: DELETEs of a row when another row of their table exists, picked by a value of the row
+#: (the row before it, its parent: n = id / 2), with the `n` each t is filled with: the
+#: row picked may be one an earlier batch deleted.
+_DELETES_PICKING_A_ROW_BY_VALUE = [
+    ("DELETE FROM t a USING t b WHERE b.id = a.id - 1 AND a.n = b.n", "1"),
+    ("DELETE FROM t a USING t b WHERE b.id = a.id - 1", "g"),
+    ("DELETE FROM t a USING t b WHERE a.id - 1 = b.id", "g"),
+    ("DELETE FROM t USING t AS prev WHERE prev.id = t.id - 1", "g"),
+    ("DELETE FROM t a WHERE EXISTS (SELECT 1 FROM t b WHERE b.id = a.id - 1)", "g"),
+    ("DELETE FROM t a WHERE EXISTS (SELECT 1 FROM t WHERE id = a.id - 1)", "g"),
+    ("DELETE FROM t a USING t b WHERE a.n = b.id", "g / 2"),
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("statement", "n"), _DELETES_PICKING_A_ROW_BY_VALUE)
+def test_batches_of_a_delete_picking_another_row_by_value_delete_other_rows(
+        pg_db: str, statement: str, n: str) -> None:
+    """Whole, one row is left (the first, without a row before it or a parent); in ten
+    batches by id, each batch's first row finds the one it needs deleted by the batch
+    before it and stays (checked on 18.6): refused."""
+    assert len(_rows_after(pg_db, statement, n=n)) == 1
+    assert len(_rows_after(pg_db, statement, 10, n=n)) > 1
+    assert "a value of the row picks" in (_refusal(statement) or "")
+
+
+#: Self-joins by the same expression of both rows (a group, or the row itself): each batch
+#: finds what the statement finds.
+_DELETES_BY_THE_SAME_VALUE = [
+    "DELETE FROM t a USING t b WHERE a.n % 37 = b.n % 37 AND a.id < b.id",
+    "DELETE FROM t a USING t b WHERE a.id = b.id AND b.n > 500",
+    "DELETE FROM t a WHERE EXISTS (SELECT 1 FROM t b WHERE b.n % 37 = a.n % 37 "
+    "AND b.id > a.id)",
+    "DELETE FROM t a USING t b WHERE a.n % 37 = b.n % 37 AND b.n > 990",
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", _DELETES_BY_THE_SAME_VALUE)
+def test_a_self_join_by_the_same_value_of_both_rows_is_batched(pg_db: str,
+                                                              statement: str) -> None:
+    """The same rows left whole and in ten batches (checked on 18.6): batched."""
+    whole = _rows_after(pg_db, statement)
+    assert 0 < len(whole) < 1000
+    assert _rows_after(pg_db, statement, 10) == whole
+    assert _refusal(statement) is None
+
+
+def test_the_row_after_it_is_refused_as_the_batch_key_may_be_another_column() -> None:
+    """`b.id = a.id + 1` left the same rows in ascending batches by id, but a batch key
+    other than the column paired (`b.n = a.n + 1`) would not: refused either way."""
+    assert _refusal("DELETE FROM t a USING t b WHERE b.id = a.id + 1") is not None
+    assert _refusal("DELETE FROM t a USING other b WHERE b.id = a.id - 1") is None
 
 
 def test_a_delete_pairing_with_another_tables_row_by_an_inequality_is_batched() -> None:

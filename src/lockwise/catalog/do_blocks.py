@@ -107,8 +107,12 @@ def _do_block(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     """A DO block's statements change the schema as they would alone (those in a branch that
     may not run included: the end state the block is written to reach; supabase renames a
     column in one when it exists)."""
-    for tree in embedded_trees(stmt, catalog):
-        apply_statement(catalog, tree, migration_id)
+    from lockwise.catalog.search_path import follow_set, path_kept
+
+    with path_kept():  # (a SET of the block holds for its later statements)
+        for tree in embedded_trees(stmt, catalog):
+            apply_statement(catalog, tree, migration_id)
+            follow_set(tree, catalog)
     catalog.reshaped(do_block_reshapes(catalog, stmt))
 
 

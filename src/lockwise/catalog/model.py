@@ -677,9 +677,9 @@ class Catalog:
     functions: dict[str, str] = field(default_factory=dict)
     #: The aggregates the migrations made (CREATE AGGREGATE), qualified: a call of one
     #: computes over the rows a query reads together, as a built-in aggregate's does (what
-    #: `lockwise apply` may not batch: executor/batches.py `deletes_by_counting`). By name:
-    #: dropping one overload forgets the name.
-    aggregates: set[str] = field(default_factory=set)
+    #: `lockwise apply` may not batch: executor/batches.py `deletes_by_counting`), each
+    #: with its overloads by argument types, as `kept_routines` (their bodies none).
+    aggregates: dict[str, tuple[Routine, ...]] = field(default_factory=dict)
     sequences: set[str] = field(default_factory=set)
     #: The relations filed in pg_temp (tables, views, their indexes, sequences; types, domains
     #: and routines made there under a search_path with pg_temp first), in the order

@@ -44,7 +44,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         _move_routine(catalog, _object_names(stmt), new, None, stmt.get("object"))
         return
     if rtype == "OBJECT_AGGREGATE":
-        _move_aggregate(catalog, _object_names(stmt), new, None)
+        _move_aggregate(catalog, _object_names(stmt), new, None, stmt.get("object"))
         return
     if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
@@ -262,7 +262,8 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
         _move_routine(catalog, _object_names(stmt), None, stmt.get("newschema", ""),
                       stmt.get("object"))
     elif kind == "OBJECT_AGGREGATE":
-        _move_aggregate(catalog, _object_names(stmt), None, stmt.get("newschema", ""))
+        _move_aggregate(catalog, _object_names(stmt), None, stmt.get("newschema", ""),
+                        stmt.get("object"))
     elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
     elif kind == "OBJECT_SEQUENCE":
@@ -453,14 +454,13 @@ def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
 
 
 def _move_aggregate(catalog: Catalog, names: list[str], new_name: str | None,
-                    new_schema: str | None) -> None:
-    """ALTER AGGREGATE ... RENAME TO / SET SCHEMA: the aggregate goes by its new name."""
+                    new_schema: str | None, obj: dict | None) -> None:
+    """ALTER AGGREGATE ... RENAME TO / SET SCHEMA: the overload it names goes by its new
+    name."""
     old = object_name(names)
-    if old not in catalog.aggregates:
-        return
-    catalog.aggregates.discard(old)
     schema, _, bare = old.rpartition(".")
-    catalog.aggregates.add(f"{new_schema or schema}.{new_name or bare}")
+    forget_routine(catalog, old, f"{new_schema or schema}.{new_name or bare}", obj,
+                   "aggregates")
 
 
 def _move_sequence(catalog: Catalog, old: str, new: str) -> None:

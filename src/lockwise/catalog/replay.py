@@ -39,12 +39,18 @@ from lockwise.catalog.routines import (
     followed_trees,
     forget_dropped,
     forget_routine,
+    keep_aggregate,
     keep_routine,
     routine_trees,
     set_replication_role,
     switch_triggers,
 )
-from lockwise.catalog.search_path import elements_path
+from lockwise.catalog.search_path import (
+    elements_path,
+    follow_set,
+    path_kept,
+    use_routine_path,
+)
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
@@ -2440,6 +2446,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         catalog.extensions -= {n[-1] for n in drop_object_names(stmt) if n}
     elif rtype in _ROUTINE_KINDS:
         forget_dropped(catalog, stmt)
+    elif rtype == "OBJECT_AGGREGATE":
+        forget_dropped(catalog, stmt, "aggregates")
     for names in drop_object_names(stmt):
         if not names:
             continue
@@ -2452,8 +2460,6 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             _policies.drop_policy(catalog.tables.get(object_name(names[:-1])), names[-1])
         elif rtype == "OBJECT_RULE" and len(names) > 1:
             _name_rule(catalog, object_name(names[:-1]), names[-1], None)
-        elif rtype == "OBJECT_AGGREGATE":
-            catalog.aggregates.discard(name)
         elif rtype in _ROUTINE_KINDS:
             if stmt.get("behavior") == "DROP_CASCADE":  # what calls it goes with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
@@ -2510,6 +2516,12 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             catalog.types = {k for k in catalog.types
                              if not k.startswith(schema + ".") and k not in gone}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
+            # (its functions, procedures and aggregates too: replaced whole, never in place)
+            catalog.aggregates = {k: v for k, v in catalog.aggregates.items()
+                                  if not k.startswith(schema + ".")}
+            if any(k.startswith(schema + ".") for k in catalog.kept_routines):
+                catalog.kept_routines = {k: v for k, v in catalog.kept_routines.items()
+                                         if not k.startswith(schema + ".")}
             # Statistics objects in it, and those on its tables (which live anywhere).
             _drop_statistics(catalog, [s for s, on in catalog.statistics.items()
                                        if s.startswith(schema + ".") or
@@ -2702,7 +2714,7 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
     elif kind == "CreateFunctionStmt":
         _create_function(catalog, body)
     elif kind == "DefineStmt" and body.get("kind") == "OBJECT_AGGREGATE":
-        catalog.aggregates.add(object_name(strings(body.get("defnames")), create=True))
+        keep_aggregate(catalog, body)
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
     elif kind == "CreatePolicyStmt":
@@ -2772,8 +2784,11 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
             continue
         _running.append(routine)
         try:
-            for tree in routine_trees(catalog, routine):
-                apply_statement(catalog, tree, migration_id)
+            with path_kept():  # (its SET clause, and its SETs, for its later statements)
+                use_routine_path(routine.sql, catalog)
+                for tree in routine_trees(catalog, routine):
+                    apply_statement(catalog, tree, migration_id)
+                    follow_set(tree, catalog)
             if routine.language == "plpgsql":  # (a SQL body is read whole)
                 catalog.reshaped(_do_blocks.code_reshapes(catalog, routine.sql, "plpgsql"))
         finally:

@@ -125,10 +125,12 @@ def is_plpgsql_routine(stmt: dict) -> bool:
 
 
 def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
-                   obj: dict | None = None) -> None:
+                   obj: dict | None = None, kept_as: str = "kept_routines") -> None:
     """DROP of routine `name` (qualified), or its move to `new_name` (RENAME, SET SCHEMA):
-    the overload `obj` (the statement's ObjectWithArgs) names, or every one."""
-    overloads = catalog.kept_routines.get(name)
+    the overload `obj` (the statement's ObjectWithArgs) names, or every one. `kept_as`:
+    the catalog's overloads of that kind (`kept_routines`, or `aggregates`)."""
+    kept_now: dict[str, tuple[Routine, ...]] = getattr(catalog, kept_as)
+    overloads = kept_now.get(name)
     if not overloads:
         return
     gone = [r for r in overloads
@@ -136,22 +138,63 @@ def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
             in (None, r.args)]
     if not gone:
         return
-    kept = dict(catalog.kept_routines)
+    kept = dict(kept_now)
     kept[name] = tuple(r for r in overloads if r not in gone)
     if new_name:
         moved = [r._replace(name=new_name) for r in gone]
         kept[new_name] = (*(r for r in kept.get(new_name, ())
                             if all(r.args != m.args for m in moved)), *moved)
         catalog.filed(new_name)
-    catalog.kept_routines = {n: rs for n, rs in kept.items() if rs}
+    setattr(catalog, kept_as, {n: rs for n, rs in kept.items() if rs})
 
 
-def forget_dropped(catalog: Catalog, stmt: dict) -> None:
-    """DROP FUNCTION / PROCEDURE / ROUTINE `stmt`: each overload it names."""
+def forget_dropped(catalog: Catalog, stmt: dict, kept_as: str = "kept_routines") -> None:
+    """DROP FUNCTION / PROCEDURE / ROUTINE (or AGGREGATE, `kept_as` "aggregates") `stmt`:
+    each overload it names."""
     for obj in stmt.get("objects") or ():
         names = strings(unwrap(obj)[1].get("objname"))
         if names:
-            forget_routine(catalog, object_name(names), obj=obj)
+            forget_routine(catalog, object_name(names), obj=obj, kept_as=kept_as)
+
+
+def keep_aggregate(catalog: Catalog, stmt: dict) -> None:
+    """CREATE AGGREGATE `stmt` (a DefineStmt): kept as an overload of its name, by its
+    argument types (the old form's BASETYPE, none for `*` or ANY), beside the others."""
+    name = object_name(strings(stmt.get("defnames")), create=True)
+    args = stmt.get("args")
+    if args:
+        params = unwrap(args[0])[1].get("items") or () if args[0] else ()
+        types, _, variadic, _ = _overloads.signature(catalog, list(params), False)
+    else:
+        base = next((unwrap(o)[1].get("arg") for o in stmt.get("definition") or ()
+                     if unwrap(o)[1].get("defname", "").lower() == "basetype"), None)
+        given = _overloads.arg_type(catalog, unwrap(base)[1]) if base else "any"
+        types, variadic = (() if given == "any" else (given,)), False
+    routine = _overloads.Routine(name, "", False, "aggregate", types, len(types), variadic)
+    catalog.aggregates = {**catalog.aggregates, name: (
+        *(r for r in catalog.aggregates.get(name, ()) if r.args != types), routine)}
+
+
+def named_overloads(catalog: Catalog, names: list[str]) -> tuple[Routine, ...] | None:
+    """The overloads the catalog keeps that a call of function `names` (as written) chooses
+    among: a qualified name's; a bare one's under a search_path the migration set, those of
+    each schema of the path in turn, one of argument types an earlier schema has hidden
+    (the server searches functions by the path, never by a relation's schema: checked on
+    18.6), the tuple itself when one schema has them; else `public`'s."""
+    if len(names) == 1:
+        from lockwise.catalog.search_path import lookup_schemas
+
+        schemas = lookup_schemas()
+        if schemas is not None:
+            found = [rs for s in schemas if (rs := catalog.kept_routines.get(f"{s}.{names[0]}"))]
+            if len(found) < 2:
+                return found[0] if found else None
+            seen: dict[tuple[str, ...], Routine] = {}
+            for overloads in found:
+                for r in overloads:
+                    seen.setdefault(r.args, r)
+            return tuple(seen.values())
+    return catalog.kept_routines.get(object_name(names))
 
 
 def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
@@ -174,7 +217,7 @@ def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, 
     found: dict[Routine, None] = dict.fromkeys(_trigger_routines(catalog, kind, body))
     scoped = False  # a call whose choice needs the types of its column arguments
     for call in calls:
-        overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
+        overloads = named_overloads(catalog, strings(call.get("funcname")))
         routine = _chosen(catalog, overloads, call) if overloads else None
         if routine is not None and routine.followed:
             found.setdefault(routine)
@@ -194,7 +237,7 @@ def _scoped_routines(catalog: Catalog, tree: dict) -> list[Routine]:
 
     found = []
     for call, scope in call_scopes(catalog, tree):
-        overloads = catalog.kept_routines.get(object_name(strings(call.get("funcname"))))
+        overloads = named_overloads(catalog, strings(call.get("funcname")))
         if overloads and len(overloads) > 1 and has_column_argument(call):
             routine = chosen(catalog, overloads, call, scope)
             if routine is not None and routine.followed:

@@ -9,15 +9,19 @@ default `"$user", public` when no schema is named after the role.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
-from functools import partial
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
 from lockwise.effects import nodes
-from lockwise.effects.nodes import TEMPORARY_SCHEMA
+from lockwise.effects.nodes import TEMPORARY_SCHEMA, const_value, unwrap
 from lockwise.effects.system_catalog import is_system_relation
+
+if TYPE_CHECKING:
+    from lockwise.core.types import Action
 
 DEFAULT_SCHEMA = "public"
 #: Path entries no object is looked up in when lockwise does not know it: `"$user"` names
@@ -121,6 +125,75 @@ class SearchPath:
                     return schema
             return self._permanent_schema()
         return self.creation_schema()
+
+
+@lru_cache(maxsize=256)
+def routine_path(sql: str) -> tuple[str, ...] | None:
+    """The search_path routine `sql` (its CREATE statement) runs under, by its own SET
+    clause (`SET search_path = other`, checked on 18.6: its body's unqualified names are
+    `other`'s, the caller's path back after the call); None when it has none (or `FROM
+    CURRENT`, the path at its CREATE, not followed)."""
+    if "search_path" not in sql.lower():
+        return None
+    from lockwise.parse.plpgsql import parse_statements
+
+    for _, tree in parse_statements(sql)[:1]:
+        for option in unwrap(tree)[1].get("options") or ():
+            element = unwrap(option)[1]
+            kind, setting = unwrap(element.get("arg"))
+            if element.get("defname") == "set" and kind == "VariableSetStmt" and \
+                    setting.get("name") == "search_path" and \
+                    setting.get("kind") == "VAR_SET_VALUE":
+                return read_path(tuple(const_value(a) for a in setting.get("args") or ()))
+    return None
+
+
+def use_routine_path(sql: str, catalog: Catalog) -> bool:
+    """The path routine `sql`'s own SET clause gives (`routine_path`) in force from now on
+    (within `path_kept`, for its body); whether it has one."""
+    schemas = routine_path(sql)
+    if schemas is not None:
+        _use_path(schemas, catalog)
+    return schemas is not None
+
+
+def follow_set(tree: dict, catalog: Catalog) -> None:
+    """SET / SET LOCAL / RESET of search_path `tree` (a statement of a body the replay
+    follows), in force from now on, as `path_of_sets` has it for the effect model."""
+    kind, body = unwrap(tree)
+    if kind == "VariableSetStmt" and (body.get("name") == "search_path" or
+                                      body.get("kind") == "VAR_RESET_ALL"):
+        schemas = read_path(tuple(const_value(a) for a in body.get("args") or ())) \
+            if body.get("kind") == "VAR_SET_VALUE" else None
+        _use_path(schemas, catalog)
+
+
+def _use_path(schemas: tuple[str, ...] | None, catalog: Catalog) -> None:
+    nodes.use_resolver(None if schemas is None else SearchPath(schemas, catalog))
+
+
+def path_of_sets(actions: Iterable[Action], catalog: Catalog) -> None:
+    """The search_path the `set` actions of `actions` (a SET, SET LOCAL, RESET or
+    set_config of it, in a body: each holds for the body's later statements, checked on
+    18.6) leave, in force from now on; one a routine's SET clause restores at its end
+    (`ends_with_call`) is not."""
+    for a in actions:
+        f = a.facts
+        if a.kind == "set" and not f.get("ends_with_call") and (
+                f.get("name") == "search_path" or f.get("reset_all")):
+            _use_path(None if f.get("reset") else read_path(f.get("value")), catalog)
+
+
+@contextmanager
+def path_kept() -> Iterator[None]:
+    """Within `with`, the search_path may change (`path_of_sets`, a routine's SET clause);
+    the one in force before is back afterwards."""
+    before = nodes.resolver_in_force()
+    try:
+        yield
+    finally:
+        if nodes.resolver_in_force() is not before:
+            nodes.use_resolver(before)
 
 
 def lookup_schemas() -> tuple[str, ...] | None:

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from lockwise.catalog.model import Catalog
 from lockwise.effects.nodes import (
     is_constant_true,
-    object_name,
     range_var,
     strings,
     unwrap,
@@ -136,7 +135,9 @@ def returned_calls(node: object, catalog: Catalog | None = None) -> Iterator[str
 def _user_call(catalog: Catalog, names: list[str]) -> Iterator[str]:
     """What a call of the function `names` (as written, no built-in) is for `returned_calls`:
     nothing for a function of the migrations that returns no set."""
-    overloads = catalog.kept_routines.get(object_name(names))
+    from lockwise.catalog.routines import named_overloads
+
+    overloads = named_overloads(catalog, names)
     if not overloads:
         yield "unknown"
     elif any(r.returns_set for r in overloads):

@@ -672,7 +672,8 @@ class Session:
                 self._end_transaction(rolled_back=kind == "rollback")
             elif kind in _SAVEPOINT_KINDS and self.in_transaction_block:
                 self._savepoint(kind, f.get("savepoint", ""))
-        elif action.kind == "set" and (f.get("name") in _TRACKED or f.get("reset_all")):
+        elif action.kind == "set" and (f.get("name") in _TRACKED or f.get("reset_all")) and \
+                not f.get("ends_with_call"):  # (a routine's SET clause restores it)
             for name in _TRACKED if f.get("reset_all") else (f["name"],):
                 attr, read = _TRACKED[name]
                 value = None if f.get("reset") else read(f.get("value"))

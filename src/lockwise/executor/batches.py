@@ -153,7 +153,8 @@ def refused_batching(tree: dict, aggregates: Collection[str] = ()) -> tuple[str,
     before it change: an UPDATE no column it sets (`reads_what_it_sets`), a DELETE no
     aggregate (of `aggregates`, the migrations' own, too), row number or LIMIT
     (`deletes_by_counting`), nor a row it pairs with by an inequality, which the batches
-    before it may have deleted (`pairs_rows_by_inequality`)."""
+    before it may have deleted (`pairs_rows_by_inequality`), nor one a value of the row
+    it deletes picks (`picks_row_by_value`)."""
     ((kind, node),) = tree.items()
     if kind not in ("UpdateStmt", "DeleteStmt"):
         return ("only UPDATE and DELETE statements can run in batches",
@@ -174,6 +175,11 @@ def refused_batching(tree: dict, aggregates: Collection[str] = ()) -> tuple[str,
         return ("it picks rows by an aggregate, a row number or a LIMIT over its own table, "
                 "which each batch would take of what is left of the rows the batches before "
                 "it deleted: keep what it reads in a table first, CREATE TABLE ... AS SELECT, "
+                "and read that in its place", _OR_RUN_WHOLE)
+    if kind == "DeleteStmt" and picks_row_by_value(node):
+        return ("it deletes a row when another row of its table exists that a value of the "
+                "row picks (`b.id = a.id - 1`), and that row may be one the batches before it "
+                "deleted: keep what it reads in a table first, CREATE TABLE ... AS SELECT, "
                 "and read that in its place", _OR_RUN_WHOLE)
     if kind == "DeleteStmt" and pairs_rows_by_inequality(node):
         return ("it deletes a row when another row of its table differs from it (`<>`), and "
@@ -351,14 +357,10 @@ def pairs_rows_by_inequality(delete: dict) -> bool:
     deletes (checked on 18.6: `USING t b WHERE a.k = b.k AND a.id <> b.id`, each key twice,
     deleted all 1,000 rows whole, 500 in ten batches). Ordered by `<` or `>`, the row each
     group keeps is one no batch deletes (the same rows deleted, checked) and is batched."""
-    read = [delete.get("usingClause"), delete.get("whereClause")]
-    table = range_var(delete.get("relation"))[0]
-    target = range_name(delete.get("relation") or {})
-    nodes = list(walk(read))
-    again = {range_name(rv) for kind, rv in nodes
-             if kind == "RangeVar" and range_var(rv)[0] == table} - {target}
-    if not again:
+    found = _other_row(delete)
+    if found is None:
         return False
+    target, again, nodes = found
     differ = order = False
     for kind, node in nodes:
         if kind == "BoolExpr" and node.get("boolop") == "NOT_EXPR":
@@ -375,6 +377,62 @@ def pairs_rows_by_inequality(delete: dict) -> bool:
         elif node.get("kind") == "AEXPR_OP" and op and set(op) <= _ORDER:
             order = True
     return differ and not order
+
+
+def picks_row_by_value(delete: dict) -> bool:
+    """Whether DELETE `delete` (its node) deletes a row when one other row of its own table
+    exists, picked by a value computed from the row it deletes or by another column: its
+    table named again (USING, or a subquery) and an equality between the two rows whose
+    sides differ but for their qualifiers (`b.id = a.id - 1`, `a.parent_id = b.id`). That
+    row may be one an earlier batch deleted, so a later batch keeps rows the statement
+    deletes (checked on 18.6: the row before it, `USING t b WHERE b.id = a.id - 1 AND a.v =
+    b.v`, left 1 row of 1,000 whole and 10 in ten batches; a row's parent alike). The same
+    expression of both (`a.k % 500 = b.k % 500`, `a.id = b.id`) groups rows, which a
+    batch's own row always satisfies, or pairs a row with itself: batched. The row after
+    it (`b.id = a.id + 1`) left the same rows in ascending batches by id, but only when
+    the batch key is that column: refused too."""
+    found = _other_row(delete)
+    if found is None:
+        return False
+    target, again, nodes = found
+    for kind, node in nodes:
+        if kind == "A_Expr" and node.get("kind") == "AEXPR_OP" and \
+                strings(node.get("name")) == ["="]:
+            sides = [_qualifiers(node.get(k)) for k in ("lexpr", "rexpr")]
+            if {target} in sides and any(q and q <= again | {""} for q in sides) and \
+                    _unqualified(node.get("lexpr")) != _unqualified(node.get("rexpr")):
+                return True
+    return False
+
+
+def _other_row(delete: dict) -> tuple[str, set[str], list[tuple[str, dict]]] | None:
+    """The name DELETE `delete` (its node) gives its row, the names its table goes by
+    again (in its USING list or a subquery), and the nodes of its USING list and WHERE;
+    None when it names its table once."""
+    read = [delete.get("usingClause"), delete.get("whereClause")]
+    table = range_var(delete.get("relation"))[0]
+    target = range_name(delete.get("relation") or {})
+    nodes = list(walk(read))
+    again = {range_name(rv) for kind, rv in nodes
+             if kind == "RangeVar" and range_var(rv)[0] == table} - {target}
+    return (target, again, nodes) if again else None
+
+
+def _qualifiers(expression: object) -> set[str]:
+    """The qualifiers of the columns `expression` reads ("" for a bare one)."""
+    return {(names[-2] if len(names) > 1 else "") for kind, body in walk(expression)
+            if kind == "ColumnRef" and (names := strings(body.get("fields")))}
+
+
+def _unqualified(expression: object) -> object:
+    """`expression` with its columns' qualifiers and its locations dropped, to compare."""
+    if isinstance(expression, dict):
+        if "ColumnRef" in expression:
+            return ("column", tuple(strings(expression["ColumnRef"].get("fields"))[-1:]))
+        return {k: _unqualified(v) for k, v in expression.items() if k != "location"}
+    if isinstance(expression, list):
+        return [_unqualified(v) for v in expression]
+    return expression
 
 
 def _pairs(comparison: dict, target: str, again: set[str]) -> bool:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Index
-from lockwise.catalog.search_path import elements_path
+from lockwise.catalog.search_path import elements_path, path_kept, path_of_sets
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Action, Effect
@@ -373,6 +373,15 @@ def _cleared_in_do_block(facts: dict, made: AbstractSet[str]) -> dict:
 def run_embedded(b: Builder, body: str, ctx: Context | None = None,
                  routine: str = "", statements: tuple[Embedded, ...] | None = None,
                  alone: bool = False) -> None:
+    """`_run_steps`, under the search_path in force at its start, which a SET of the body
+    changes for its later statements (`path_of_sets`); the caller's is back afterwards
+    (the session follows what of it lasts: `Session._apply_action`)."""
+    with path_kept():
+        _run_steps(b, body, ctx, routine, statements, alone)
+
+
+def _run_steps(b: Builder, body: str, ctx: Context | None, routine: str,
+               statements: tuple[Embedded, ...] | None, alone: bool) -> None:
     """The statements the block runs take their own locks, rewrites and scans, and are judged
     as actions of the block (`in_do_block`). What they create or drop is left out of the
     block's objects: they may sit in a branch that does not run, and the conflict graph must
@@ -482,6 +491,7 @@ def run_embedded(b: Builder, body: str, ctx: Context | None = None,
         finally:
             if temporary and in_session is not None:
                 use_temporary(in_session)
+        path_of_sets(inner.actions, ctx.catalog)
         temporary.update(_temporary_names(inner.creates), *(
             a.facts.get("temporary_made", ()) for a in inner.actions
             if a.kind == "routine_call" and not a.facts.get("in_do_block")))

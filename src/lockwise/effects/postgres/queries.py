@@ -562,7 +562,8 @@ def _unbatchable(stmt: dict, kind: str, in_with: bool, aggregates: Collection[st
         return "run in batches, the statement's WITH would be lost or repeated"
     if kind == "update" and _batches.reads_what_it_sets(stmt) or \
             kind == "delete" and (_batches.deletes_by_counting(stmt, aggregates) or
-                                  _batches.pairs_rows_by_inequality(stmt)):
+                                  _batches.pairs_rows_by_inequality(stmt) or
+                                  _batches.picks_row_by_value(stmt)):
         return ("not in batches:\n-- each would read what the batches before it "
                 + ("wrote" if kind == "update" else "left") + "; or keep what\n-- it reads of"
                 " its own table in a table first, CREATE TABLE ... AS SELECT, and\n-- read"

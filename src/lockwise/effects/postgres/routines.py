@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.routines import MAX_DEPTH, called_routines, own_triggers
+from lockwise.catalog.search_path import path_kept, use_routine_path
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import strings, unwrap
 from lockwise.effects.postgres.body_runs import BodyRun, BodyRuns
@@ -134,10 +135,17 @@ def _body_run(ctx: Context, routine: Routine, running: frozenset[Routine], alone
         statements = sql_body_statements(sql)
     kept.asking.append(set())
     try:
-        run_embedded(own, sql, replace(ctx, expanding_routines=running), what, statements,
-                     alone=alone)
+        with path_kept():  # (its SET clause: for the call, restored after it)
+            own_path = use_routine_path(sql, ctx.catalog)
+            run_embedded(own, sql, replace(ctx, expanding_routines=running), what,
+                         statements, alone=alone)
     finally:
         asked = kept.asking.pop()
     call, *actions = own.actions
+    if own_path:
+        for a in actions:  # (a SET LOCAL of it too; a plain SET lasts: checked on 18.6)
+            if a.kind == "set" and a.facts.get("local") and \
+                    a.facts.get("name") == "search_path":
+                a.facts["ends_with_call"] = True
     return BodyRun(call.facts, actions, list(own.locks.items()), own.rewrites,
                    list(own.scans.items()), asked)
