@@ -854,7 +854,8 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
     if covered and columns:
         return f"serves its WHERE as written (its indexes of {reads} hold each value as it " \
                f"is: not an expression of it, and in byte order, for a pattern's prefix, " \
-               f"only under COLLATE \"C\" or text_pattern_ops)"
+               f"only under COLLATE \"C\", text_pattern_ops, or a database whose default " \
+               f"collation is C: `collation` in the config, or read by `lockwise stats`)"
     return f"covers what its WHERE reads of it ({reads})"
 
 
