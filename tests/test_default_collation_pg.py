@@ -193,3 +193,11 @@ def test_a_collation_that_names_none_is_refused_at_its_key(tmp_path: Path, value
                                       "--config", str(tmp_path / "lockwise.toml")])
     assert result.exit_code == 2, result.output
     assert "collation" in result.output and "lockwise.toml" in result.output
+
+
+def test_why_no_index_serves_a_prefix_names_the_databases_default_collation() -> None:
+    facts = _effect(SETUP, "UPDATE accounts SET id = id WHERE email LIKE 'e5%';")
+    assert facts["where_scans_table"] is True
+    said = str(facts["where_unserved_text"])
+    assert "COLLATE \"C\", text_pattern_ops, or a database whose default collation is C" in said
+    assert "`collation` in the config, or read by `lockwise stats`" in said

@@ -413,13 +413,14 @@ def lint(
             apply_overrides,
             check_server_version,
             given,
+            lint_options,
             path_setting,
             setting,
             threshold_for,
             unknown_rule,
             unknown_rule_message,
         )
-        from lockwise.options import LintOptions, has_input_errors
+        from lockwise.options import has_input_errors
         from lockwise.rules.directives import current_rule_ids
 
     cfg = command_config(config_file)  # it supplies what the command line leaves unsaid
@@ -465,36 +466,28 @@ def lint(
             # beside lint (the requests say what changed now; reading the trees is slow).
             requests = base_requests(directories, histories, base, layout, only)
             only = {path for r in requests for path in r.changed}
-        options = LintOptions(
-            dialect=dialect.value, server_version=server_version,
+        stats = None
+        if stats_file is not None:  # the cost model (docs/cost-model.md)
+            from lockwise.cost.stats import load_stats
+
+            stats = load_stats(stats_file)
+        # The config's settings of the target (collation, stats ...) where none is given here.
+        options = lint_options(
+            cfg, dialect=dialect.value, server_version=server_version,
             pg_version=pg_version, fail_on=threshold,
             # Said, not the default: syntax that version lacks is reported.
             pg_version_stated=given(ctx, "pg_version") or cfg.pg_version is not None,
-            collation=cfg.collation if dialect.value == "postgresql" else None,
             assume_in_transaction=assume_in_transaction,
             rules_dirs=tuple(rules_dir or ()), select=frozenset(select or ()),
             ignore=frozenset(ignore or ()),
             only=frozenset(only) if only is not None else None,
-            templates=templates.value,
+            templates=templates.value, stats=stats, max_lock_seconds=max_lock_seconds,
         )
-        if stats_file is not None:  # the cost model (docs/cost-model.md)
-            from lockwise.cost.stats import load_stats
-
-            options.stats = load_stats(stats_file)
-        options.max_lock_seconds = max_lock_seconds
         if profile_file is not None:
             from lockwise.cost.profile import load_profile
 
             with cfg.reading("profile", configured=not given(ctx, "profile_file")):
                 options.profile = load_profile(profile_file)
-        # Configured cost inputs, unless the command line already set them.
-        if options.stats is None and cfg.stats is not None:
-            from lockwise.cost.stats import load_stats
-
-            with cfg.reading("stats"):
-                options.stats = load_stats(cfg.stats)
-        if options.max_lock_seconds is None:
-            options.max_lock_seconds = cfg.max_lock_seconds
         rule_tags: dict[str, tuple[str, ...]] = {}  # what an override's `select` may name
         if select or ignore or cfg.overrides:
             from lockwise.graph.model import CONFLICT_TITLES

@@ -64,13 +64,18 @@ def fix(
     PostgreSQL only. Exit 0 when nothing needs rewriting or --write wrote it, 1 when a diff
     was printed (something to rewrite), 2 on usage or input errors."""
     from lockwise.cli.inputs import collect
-    from lockwise.config import path_setting, rules_dirs_setting, setting
+    from lockwise.config import (
+        given,
+        lint_options,
+        path_setting,
+        rules_dirs_setting,
+        setting,
+    )
     from lockwise.discover.versions import history_starts
     from lockwise.fix.guard import without_new_conflicts
     from lockwise.fix.plan import Unrewritable
     from lockwise.fix.settle import plan_migrations
     from lockwise.fix.write import VersionAllocator, encoded_like, render_plan
-    from lockwise.lint import LintOptions
 
     cfg = command_config(config_file)
     # A MySQL file read as PostgreSQL came back with SQL MySQL refuses.
@@ -80,14 +85,17 @@ def fix(
                                   "clauses, gh-ost, batched statements)")
     layout = setting(ctx, cfg, "layout", layout)
     pg_version = setting(ctx, cfg, "pg_version", pg_version)
-    # What lint would report is what fix rewrites: the same rules, read the same way.
-    options = LintOptions(
-        pg_version=pg_version,
-        assume_in_transaction=setting(ctx, cfg, "assume_in_transaction", None),
-        select=frozenset(setting(ctx, cfg, "select", None) or ()),
-        ignore=frozenset(setting(ctx, cfg, "ignore", None) or ()),
-        templates=TemplatesMode(setting(ctx, cfg, "templates", TemplatesMode.substitute)).value)
     try:
+        # What lint would report is what fix rewrites: the same rules, read the same way, of
+        # the same target (the config's collation, statistics ...).
+        options = lint_options(
+            cfg, pg_version=pg_version,
+            pg_version_stated=given(ctx, "pg_version") or cfg.pg_version is not None,
+            assume_in_transaction=setting(ctx, cfg, "assume_in_transaction", None),
+            select=frozenset(setting(ctx, cfg, "select", None) or ()),
+            ignore=frozenset(setting(ctx, cfg, "ignore", None) or ()),
+            templates=TemplatesMode(
+                setting(ctx, cfg, "templates", TemplatesMode.substitute)).value)
         paths = path_setting(ctx, cfg, "paths", paths)
         # A typo in the config's select or ignore: rewritten by no rule of it.
         options.rules_dirs = rules_dirs_setting(ctx, cfg)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_SECONDS, number_in
 from lockwise.core.types import MigrationReport, Safety
-from lockwise.options import INPUT_ERROR_RULES
+from lockwise.options import INPUT_ERROR_RULES, LintOptions
 from lockwise.parse.source import (
     InputError,
     missing_path_error,
@@ -704,6 +704,30 @@ def pick(ctx: object, name: str, value: object, configured: object) -> object:
     if configured is None:
         return value
     return value if given(ctx, name) else configured
+
+
+def lint_options(config: Config | None, server_collation: str | None = None,
+                 **said: Any) -> LintOptions:
+    """The LintOptions of a command that lints (lint, fix, apply's gate, verify's
+    predictions): what the command says (`said`: LintOptions' fields), with what the config
+    says of the target database for each it leaves unsaid: its default collation (for
+    PostgreSQL; else `server_collation`, read from the server the command runs on), its
+    statistics and the longest lock hold allowed. The one place each command gets them from,
+    so that a setting of the target reaches every command."""
+    options = LintOptions(**said)
+    if options.dialect == "postgresql":  # (MySQL's collations are not modelled)
+        options.collation = options.collation or (config.collation if config is not None
+                                                  else None) or server_collation
+    if config is None:
+        return options
+    if options.stats is None and config.stats is not None:
+        from lockwise.cost.stats import load_stats
+
+        with config.reading("stats"):
+            options.stats = load_stats(config.stats)
+    if options.max_lock_seconds is None:
+        options.max_lock_seconds = config.max_lock_seconds
+    return options
 
 
 def given(ctx: object, name: str) -> bool:

@@ -9,7 +9,7 @@ here, so `lockwise lint` never loads it.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lockwise.cost.stats import ColumnStats, IndexStats, Stats, TableStats
 from lockwise.db.dsn import CONNECT_TIMEOUT, redact
@@ -86,7 +86,7 @@ def collect_stats(dsn: str, history: HistoryTable | None = None) -> Stats:
         with psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT) as conn:
             conn.read_only = True
             version = conn.execute("SHOW server_version").fetchone()[0]
-            database = conn.execute(_DATABASE).fetchone()[0]
+            collation = database_collation_of(conn)
             tables = conn.execute(_TABLES).fetchall()
             indexes = conn.execute(_INDEXES).fetchall()
             columns = conn.execute(_COLUMNS).fetchall()
@@ -121,10 +121,16 @@ def collect_stats(dsn: str, history: HistoryTable | None = None) -> Stats:
             kind={"r": "table", "p": "partitioned", "m": "materialized_view"}[relkind])
     _sum_partitions(out, partitions)
     now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    return Stats(out, server_version=str(version), collected_at=now, collation=collation or "")
+
+
+def database_collation_of(conn: Any) -> str | None:
+    """The default collation of the database `conn` (psycopg's) is connected to, from its row
+    of pg_database (`effects.collations.database_collation`): what `lockwise stats` writes,
+    and what `apply` and `verify` judge by on the server they run on."""
     from lockwise.effects.collations import database_collation
 
-    return Stats(out, server_version=str(version), collected_at=now,
-                 collation=database_collation(database) or "")
+    return database_collation(conn.execute(_DATABASE).fetchone()[0])
 
 
 def _own_tables(conn, history: HistoryTable) -> set[str]:

@@ -525,10 +525,13 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
                 stats: object | None = None, config: Config | None = None) -> list[Plan]:
     """Plans for `pending`, each judged by the linter as the executor will run it, with every
     earlier migration replayed into the catalog for context. `config` (a lockwise.toml): its
-    `select`, `ignore` and per-path `overrides` choose the rules, as for `lockwise lint`."""
+    `select`, `ignore` and per-path `overrides` choose the rules, and its settings of the
+    target (`lint_options`: the default collation, which the live `stats` also read) the
+    facts, as for `lockwise lint`."""
     from lockwise.catalog.model import Catalog
+    from lockwise.config import lint_options
     from lockwise.effects.refused import statement_refusal
-    from lockwise.lint import LintOptions, lint_migrations
+    from lockwise.lint import lint_migrations
     from lockwise.rules.engine import reports_refusal
     from lockwise.rules.loader import load_rules
 
@@ -542,8 +545,9 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
         else:
             to_lint.append(dataclasses.replace(m, up_sql=lint_text(plan, m.up_sql),
                                                no_transaction=not plan.transactional))
-    select, ignore, config, tags = _gate_rules(config, rules_dirs)
-    options = LintOptions(
+    select, ignore, gate_config, tags = _gate_rules(config, rules_dirs)
+    options = lint_options(
+        config,
         # The server's own version: syntax it lacks fails there, so the gate reports it.
         pg_version=pg_version, pg_version_stated=True, assume_in_transaction=True,
         rules_dirs=rules_dirs, select=select,
@@ -571,10 +575,10 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
         plans[m.id].problems += [p for p in again.problems if p not in plans[m.id].problems]
     refusal_rules = frozenset(r.id for r in load_rules(rules_dirs, examples=False)
                               if reports_refusal(r))
-    if config is not None and config.overrides:
+    if gate_config is not None and gate_config.overrides:
         from lockwise.config import apply_overrides
 
-        reports = apply_overrides(list(reports), config, tags)
+        reports = apply_overrides(list(reports), gate_config, tags)
     for report in reports:
         plan = plans[report.migration.id]
         plan.report = report

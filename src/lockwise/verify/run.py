@@ -154,18 +154,21 @@ def psql_setting_notes(m: Migration) -> list[str]:
 
 
 def _predictions(migrations: Sequence[Migration], pg_version: int, utc: bool,
-                 assume_in_transaction: bool | None = None) -> list[list[
-        tuple[Statement, Effect]]]:
-    """Per migration, its up statements with lockwise's predicted effect for each."""
+                 assume_in_transaction: bool | None = None, collation: str | None = None
+                 ) -> list[list[tuple[Statement, Effect]]]:
+    """Per migration, its up statements with lockwise's predicted effect for each, on a
+    server of `pg_version` whose database's default collation is `collation`."""
+    from lockwise.config import lint_options
     from lockwise.effects.context import SUPPORTED_PG_VERSIONS
-    from lockwise.lint import LintOptions, lint_migrations
+    from lockwise.lint import lint_migrations
 
     version = min(max(pg_version, SUPPORTED_PG_VERSIONS.start), SUPPORTED_PG_VERSIONS.stop - 1)
     # Judged as lint judges them (each migration run as its tool runs it, see
-    # `in_transaction`), on a session whose time zone is known.
-    reports = lint_migrations(migrations, LintOptions(pg_version=version,
-                                                      assume_in_transaction=assume_in_transaction,
-                                                      session_timezone_utc=utc))
+    # `in_transaction`), on a session whose time zone is known, of the scratch database
+    # itself (no config describes it).
+    reports = lint_migrations(migrations, lint_options(
+        None, server_collation=collation, pg_version=version,
+        assume_in_transaction=assume_in_transaction, session_timezone_utc=utc))
     return [[(s.statement, s.effect) for s in r.statements] for r in reports]
 
 
@@ -218,8 +221,10 @@ def prepare_run(migrations: Sequence[Migration], conn: Any, uri: str,
     this server and session, and the runner; the migration tools' own tables are created."""
     version = server_version(conn)
     zone = conn.execute("SHOW TimeZone").fetchone()[0]
+    from lockwise.cost.collect import database_collation_of
+
     predictions = _predictions(migrations, version, str(zone).lower() in UTC_ZONES,
-                               assume_in_transaction)
+                               assume_in_transaction, database_collation_of(conn))
     runner = Runner(conn, uri)
     for layout in sorted({m.layout for m in migrations} & set(_TOOL_TABLES)):
         conn.execute(_TOOL_TABLES[layout])

@@ -181,8 +181,8 @@ def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
             key, own = _index_expression_key(elem["expr"], columns, types) \
                 if elem.get("expr") else (elem.get("name", ""), None)
             column = columns.get(key)
-            collation = _collation(elem.get("collation")) or (
-                column.collation if column is not None else own)
+            collation = _database_default(_collation(elem.get("collation")) or (
+                column.collation if column is not None else own))
             opclass = (strings(elem.get("opclass")) or [None])[-1]
             indexed.setdefault(key, []).append(_IndexKey(method, opclass, collation))
         for kind, body in _outside_subqueries(definition.get("whereClause")):
@@ -217,10 +217,16 @@ def _index_expression_key(expr: object, columns: Mapping[str, Column],
 
 
 def _collation(names: list | None) -> str | None:
-    """A COLLATE clause's collation as named (without pg_catalog), None for none or the
-    database's default."""
-    name = (strings(names) or [None])[-1]
-    return None if name == "default" else name
+    """A COLLATE clause's collation as named (without pg_catalog; "default" as written, which
+    wins over a column's own as any collation written does), None for none."""
+    return (strings(names) or [None])[-1]
+
+
+def _database_default(collation: str | None) -> str | None:
+    """`collation` as an index key and a comparison are matched by (None: the database's
+    default). "default" is a collation of its own to the server, never the same as "C" or
+    another named one, even in a database whose default is C (checked on 18.6)."""
+    return None if collation == "default" else collation
 
 
 def _key(expr: object) -> str:
@@ -554,9 +560,9 @@ def _operands(node: object, target: _Target, negated: bool = False,
                     skipped.append(match[0].format(name=name) if match else
                                    _skipped_text(name, typed, converted))
                 continue
-            yield found, other, op, collation or other_collation or (
+            yield found, other, op, _database_default(collation or other_collation or (
                 typed.collation if typed is not None and typed.collation else
-                _own_collation(other, target.catalog)), bare
+                _own_collation(other, target.catalog))), bare
 
 
 def _unindexed_match(key: Column, op: str, pattern: object) -> tuple[str, str | None] | None:
@@ -731,8 +737,8 @@ def _key_serves(how: _IndexKey, op: str, collation: str | None, other: object,
                 default_collation: str | None = None) -> bool:
     """Whether an index key held `how` serves a lookup by operator `op` under `collation`
     of what `other` gives (checked on 18.6): a B-tree a comparison under its own collation,
-    the IS NULL of its key, the prefix of a pattern only under a collation in byte order (a
-    key's collation None being the database's `default_collation`) or
+    the IS NULL of its key, the prefix of a pattern (under any collation) only when the key's
+    collation is in byte order (None being the database's `default_collation`) or
     with an operator class of the pattern family (`text_pattern_ops`), which serves no
     range; a hash index an equality alone. An index of another access method counts for
     any condition on its key (its operator classes are not modelled)."""
@@ -745,8 +751,10 @@ def _key_serves(how: _IndexKey, op: str, collation: str | None, other: object,
         if prefix is None:
             op = "="  # no wildcard: an equality, which any B-tree of the key serves
         elif how.method == _BTREE and prefix:
+            # The prefix's range is compared under the index's collation, whatever the
+            # pattern's (`email COLLATE "POSIX" LIKE 'e5%'` uses an index of "C").
             return (how.opclass or "").endswith("_pattern_ops") or \
-                in_byte_order(how.collation, default_collation) and collation == how.collation
+                in_byte_order(how.collation, default_collation)
         else:
             return False
     if how.method == _HASH or (how.opclass or "").endswith("_pattern_ops"):
@@ -941,7 +949,8 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
     if covered and columns:
         return f"serves its WHERE as written (its indexes of {reads} hold each value as it " \
                f"is: not an expression of it, and in byte order, for a pattern's prefix, " \
-               f"only under COLLATE \"C\" or text_pattern_ops)"
+               f"only under COLLATE \"C\", text_pattern_ops, or a database whose default " \
+               f"collation is C: `collation` in the config, or read by `lockwise stats`)"
     return f"covers what its WHERE reads of it ({reads})"
 
 

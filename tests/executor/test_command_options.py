@@ -1,0 +1,116 @@
+"""Every command that lints builds its options in one place (`config.lint_options`): the
+config's settings of the target database (its default collation, statistics, longest lock
+hold) reach `lint`, `fix` and `apply`'s gate alike; `verify` judges by the default collation
+of the scratch database it runs on. Rule where-without-index tells them apart: under a
+default collation of C a plain B-tree serves `email LIKE 'old%'` (checked on 18.6,
+tests/test_default_collation_pg.py). (`graph` lints nothing: its conflicts read no fact the
+collation decides.)"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import psycopg
+import psycopg.conninfo
+import pytest
+from executor_helpers import write
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+from lockwise.config import Config, lint_options
+
+SETUP = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\n"
+         "CREATE INDEX accounts_email_idx ON accounts (email);\n")
+PURGE = "DELETE FROM accounts WHERE email LIKE 'old%';\n"
+
+_names = itertools.count()
+
+
+def _stats(path: Path, collation: str) -> Path:
+    path.write_text(json.dumps({"format": "lockwise-stats", "version": 1,
+                                "collation": collation, "tables": {}}))
+    return path
+
+
+def test_the_config_says_what_a_command_leaves_unsaid(tmp_path: Path) -> None:
+    config = Config(collation="C", stats=_stats(tmp_path / "s.json", "C.UTF-8"),
+                    max_lock_seconds=2.0)
+    options = lint_options(config, pg_version=17)
+    assert (options.collation, options.max_lock_seconds) == ("C", 2.0)
+    assert getattr(options.stats, "collation", None) == "C.UTF-8"
+    # what the command says wins; the config's collation wins over the server's
+    assert lint_options(config, collation="POSIX").collation == "POSIX"
+    assert lint_options(config, server_collation="en_US.UTF-8").collation == "C"
+    assert lint_options(None, server_collation="en_US.UTF-8").collation == "en_US.UTF-8"
+    assert lint_options(config, max_lock_seconds=5.0).max_lock_seconds == 5.0
+    # MySQL's collations are not modelled
+    assert lint_options(config, dialect="mysql").collation is None
+
+
+def test_fix_lints_with_the_configs_collation_and_statistics(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockwise.fix.settle
+
+    seen = []
+    real = lockwise.fix.settle.plan_migrations
+
+    def planning(migrations, options, *args):  # type: ignore[no-untyped-def]
+        seen.append(options)
+        return real(migrations, options, *args)
+
+    monkeypatch.setattr(lockwise.fix.settle, "plan_migrations", planning)
+    write(tmp_path, {"0001_accounts.sql": SETUP, "0002_purge.sql": PURGE})
+    stats = _stats(tmp_path / "stats.json", "C.UTF-8")
+    (tmp_path / "lockwise.toml").write_text(
+        f'collation = "C"\nstats = "{stats.name}"\nmax_lock_seconds = 3\npg_version = 15\n')
+    result = CliRunner().invoke(app, ["fix", str(tmp_path),
+                                      "--config", str(tmp_path / "lockwise.toml")])
+    assert result.exit_code == 0, result.output
+    (options,) = seen
+    assert options.default_collation == "C"
+    assert getattr(options.stats, "collation", None) == "C.UTF-8"
+    assert options.max_lock_seconds == 3
+    assert (options.pg_version, options.pg_version_stated) == (15, True)
+
+
+def _database(server: str, options: str) -> str:
+    name = f"cmdopt{next(_names)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 {options}")
+    return psycopg.conninfo.make_conninfo(server, dbname=name)
+
+
+@pytest.mark.parametrize(("config", "rules"), [
+    (None, ["where-without-index"]),
+    (Config(collation="C.UTF-8"), ["where-without-index"]),
+    (Config(collation="C"), []),
+])
+def test_apply_gates_under_the_configs_collation(tmp_path: Path, config: Config | None,
+                                                rules: list[str]) -> None:
+    # (apply's live statistics carry the server's collation too, which the config's wins over)
+    from lockwise.discover import discover
+    from lockwise.executor.plan import build_plans
+
+    migrations = discover(write(tmp_path, {"001_accounts.up.sql": SETUP,
+                                           "002_purge.up.sql": PURGE}))
+    (plan,) = build_plans(migrations, migrations[-1:], 18, lock_timeout_set=True,
+                          config=config)
+    assert [f.rule for f in plan.report.all_findings] == rules
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("options", "scans"), [("LC_COLLATE 'C' LC_CTYPE 'C'", False),
+                                                ("", True)])
+def test_verify_predicts_under_the_scratch_databases_default_collation(
+        pg_server: str, tmp_path: Path, options: str, scans: bool) -> None:
+    from lockwise.discover import discover
+    from lockwise.verify.run import prepare_run
+
+    migrations = discover(write(tmp_path, {"001_accounts.up.sql": SETUP,
+                                           "002_purge.up.sql": PURGE}))
+    with psycopg.connect(_database(pg_server, options), autocommit=True) as conn:
+        predictions = prepare_run(migrations, conn, "")[1]
+    (_, effect), = predictions[1]
+    assert effect.actions[0].facts["where_scans_table"] is scans
