@@ -45,6 +45,15 @@ CASES = {
     "partition": ("CREATE TABLE t (id int) PARTITION BY RANGE (id);\n"
                   "CREATE TABLE t1 PARTITION OF t FOR VALUES FROM (0) TO (10);",
                   "DROP TABLE t CASCADE;", [], []),
+    "two_tables": ("CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int PRIMARY KEY);\n"
+                   "CREATE VIEW va AS SELECT id FROM a;\nCREATE VIEW vb AS SELECT id FROM b;\n"
+                   "CREATE VIEW vab AS SELECT a.id FROM a JOIN b USING (id);\n"
+                   "CREATE TABLE o (id int, a_id int REFERENCES a, b_id int REFERENCES b);",
+                   "DROP TABLE a, b CASCADE;",
+                   ["the view va", "the view vab", "the foreign key o_a_id_fkey on o",
+                    "the view vb", "the foreign key o_b_id_fkey on o"],
+                   ["view va", "view vab", "view vb", "constraint o_a_id_fkey on table o",
+                    "constraint o_b_id_fkey on table o"]),
     "both_named": ("CREATE TABLE t (id int PRIMARY KEY);\nCREATE VIEW v AS SELECT id FROM t;\n"
                    "CREATE TABLE o (id int, t_id int REFERENCES t);",
                    "DROP VIEW v; DROP TABLE t, o CASCADE;", [], []),
@@ -73,6 +82,15 @@ def test_drop_table_cascade_advice_uses_the_users_names() -> None:
         "DROP VIEW w;", "DROP MATERIALIZED VIEW m;", "DROP VIEW v;",
         "ALTER TABLE o DROP CONSTRAINT o_t_id_fkey;", "ALTER TABLE c NO INHERIT t;"])
     assert steps.index("DROP VIEW w;") < steps.index("DROP VIEW v;")  # the one over it first
+
+
+def test_a_drop_of_several_tables_says_each_step_once() -> None:
+    setup, drop, _named, _notices = CASES["two_tables"]
+    steps = effect_after(setup, drop).actions[0].facts["callers_dropped_sql"].splitlines()
+    assert sorted(steps) == sorted([
+        "DROP VIEW va;", "DROP VIEW vab;", "DROP VIEW vb;",
+        "ALTER TABLE o DROP CONSTRAINT o_a_id_fkey;",
+        "ALTER TABLE o DROP CONSTRAINT o_b_id_fkey;"])
 
 
 @pytest.mark.postgres

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from lockwise.catalog.model import Callers, Catalog
+from lockwise.core.types import Action
 from lockwise.catalog.replay import (
     free_generated_name,
     relation_namers,
@@ -90,6 +91,25 @@ def drop(b: Builder, stmt: dict) -> None:
         # drops, not by a column it takes along.
         if len(b.actions) > first + 1:
             b.actions.insert(first, b.actions.pop())
+    if cascade:
+        _name_every_dependent(b.actions)
+
+
+def _name_every_dependent(actions: list[Action]) -> None:
+    """One DROP ... CASCADE of several objects (DROP TABLE a, b CASCADE) gets one finding,
+    from its first action that takes something along: that action names, and says how to
+    drop, what every object takes along, each once (a view over a and b goes once; the
+    server drops all of them: checked on 18.6)."""
+    taking = [a.facts for a in actions if a.facts.get("callers_dropped")]
+    if len(taking) < 2:
+        return
+    named = tuple(dict.fromkeys(n for facts in taking for n in facts["callers_dropped"]))
+    # (each step where it first comes: what uses a view of an earlier object is in that
+    # object's steps too, before the view, so every view still goes before those it reads)
+    sql = dict.fromkeys(line for facts in taking
+                        for line in facts["callers_dropped_sql"].splitlines())
+    taking[0].update(callers_dropped=named, callers_dropped_text=", ".join(named),
+                     callers_dropped_sql="\n".join(sql))
 
 
 def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool,
