@@ -824,9 +824,10 @@ class Catalog:
     #: 15.18). Set as `not_null_constraints` is.
     domain_not_null_constraints: bool = True
     #: When a list, the relations the replay drops are added to it (not those renamed): the
-    #: conflict graph tells the views a DROP ... CASCADE took unnamed from it, where looking
-    #: at every view of the history for each such drop made long histories quadratic.
-    dropped_relations: list[str] | None = field(default=None, repr=False, compare=False)
+    #: conflict graph tells the views a DROP ... CASCADE took unnamed from it (and of which
+    #: kind each was), where looking at every view of the history for each such drop made
+    #: long histories quadratic.
+    dropped_relations: list[Table] | None = field(default=None, repr=False, compare=False)
     #: What the effect model and the replay both ask of the statement being replayed, found
     #: once (`found_once`): a node of its parse tree, and an answer by question. What
     #: `callers` finds for a DROP ... CASCADE (a scan of every table, asked by the effect
@@ -922,7 +923,7 @@ class Catalog:
         `dropped_relations` when that is kept."""
         dropped = self.tables.pop(name, None)
         if dropped is not None and self.dropped_relations is not None:
-            self.dropped_relations.append(name)
+            self.dropped_relations.append(dropped)
         return dropped
 
     def relation_named(self, name: str) -> str:

@@ -12,6 +12,7 @@ from lockwise.catalog.replay import column_identity_sequence
 from lockwise.catalog.replay import owned_sequences as catalog_owned_sequences
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
+from lockwise.effects.dependents import drop_first_sql
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
@@ -474,16 +475,14 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
              *(f"the foreign key {quote_ident(n)} on {rel(t)}" for t, n in keys),
              *(f"the table {rel(c)} (it inherits from {rel(p)}) and its rows"
                for c, p in children)]
-    sql = [*(f"DROP RULE {quote_ident(r)} ON {rel(t)};" for t, r in rules),
-           *(f"ALTER TABLE {rel(t)} ALTER COLUMN {quote_ident(c)} DROP DEFAULT;"
-             for t, c in found.defaults),
-           *(f"ALTER TABLE {rel(t)} DROP COLUMN {quote_ident(c)};" for t, c in found.generated),
-           *(f"ALTER TABLE {rel(t)} DROP CONSTRAINT {quote_ident(n)};"
-             for t, n in found.constraints),
-           *(f"DROP INDEX {rel(i)};" for i in found.indexes),
-           *(f"DROP {kinds[v].upper()} {rel(v)};" for v in reversed(found.views)),
-           *(f"ALTER TABLE {rel(t)} DROP CONSTRAINT {quote_ident(n)};" for t, n in keys),
-           *(f"ALTER TABLE {rel(c)} NO INHERIT {rel(p)};" for c, p in children)]
+    sql = [*(drop_first_sql("rule", rel(t), r) for t, r in rules),
+           *(drop_first_sql("default", rel(t), c) for t, c in found.defaults),
+           *(drop_first_sql("column", rel(t), c) for t, c in found.generated),
+           *(drop_first_sql("constraint", rel(t), n) for t, n in found.constraints),
+           *(drop_first_sql("index", rel(i)) for i in found.indexes),
+           *(drop_first_sql(kinds[v], rel(v)) for v in reversed(found.views)),
+           *(drop_first_sql("constraint", rel(t), n) for t, n in keys),
+           *(drop_first_sql("child", rel(c), rel(p)) for c, p in children)]
     return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
             "callers_dropped_sql": "\n".join(sql)}
 

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from lockwise.catalog.model import Callers, Catalog
-from lockwise.core.types import Action
 from lockwise.catalog.replay import (
     free_generated_name,
     relation_namers,
@@ -15,6 +14,7 @@ from lockwise.catalog.replay import (
     schema_callers,
     type_callers,
 )
+from lockwise.core.types import Action
 from lockwise.effects.nodes import (
     drop_object_names,
     object_name,
