@@ -54,6 +54,15 @@ CASES = {
         "column public.u.r and its data",
         "SELECT attname FROM pg_attribute WHERE attrelid = 'u'::regclass AND attnum > 0 "
         "AND NOT attisdropped", [("id",)]),
+    "sql_standard_body": (
+        "CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+        "RETURN (SELECT count(*) FROM t);\n", "DROP TABLE t CASCADE;",
+        "function public.f()",
+        "SELECT count(*) FROM pg_proc WHERE proname = 'f'", [(0,)]),
+    "row_type_argument": (
+        "CREATE TABLE t (id int);\nCREATE FUNCTION h(r t) RETURNS int LANGUAGE sql "
+        "AS 'SELECT 1';\n", "DROP TABLE t CASCADE;", "function public.h(t)",
+        "SELECT count(*) FROM pg_proc WHERE proname = 'h'", [(0,)]),
 }
 
 
@@ -67,6 +76,8 @@ FIRST = {
     "typed_table": "ALTER TABLE public.u NOT OF;",
     "schema_table": "DROP TABLE app.x;",
     "row_type_column": "ALTER TABLE public.u DROP COLUMN r;",
+    "sql_standard_body": "DROP FUNCTION public.f();",
+    "row_type_argument": "DROP FUNCTION public.h(t);",
 }
 
 
@@ -141,6 +152,20 @@ def test_a_cascade_dropping_what_another_migration_made_is_a_conflict(
     assert f"with CASCADE, which silently drops {named} (created in 1_a)" in found[0]
 
 
+def test_a_function_with_a_string_body_is_kept(tmp_path: Path) -> None:
+    assert conflicts(tmp_path, "CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint "
+                     "LANGUAGE sql AS 'SELECT count(*) FROM t';\n", "DROP TABLE t CASCADE;") == []
+
+
+def test_a_function_dropped_with_the_table_is_missing_later(tmp_path: Path) -> None:
+    (tmp_path / "3_c.sql").write_text("SELECT f();\n")
+    setup, drop, *_rest = CASES["sql_standard_body"]
+    graph_kinds = [c.kind for c in found_conflicts(tmp_path, setup, drop)]
+    assert graph_kinds == ["dependency-dropped"]
+    everything = build_graph(discover(tmp_path)).conflicts
+    assert [c.object for c in everything if c.kind == "missing-object"] == ["function:public.f"]
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_without_cascade_the_drop_is_refused_not_silent(tmp_path: Path, case: str) -> None:
     setup, drop, _named, _query, _left = CASES[case]
@@ -160,6 +185,11 @@ MADE_AGAIN = {
     "row_type_column": ("CREATE TABLE t (id int);\nCREATE TABLE u (id int, r t);\n",
                         "DROP TABLE t CASCADE;\nCREATE TABLE t (id int);\n"
                         "ALTER TABLE u ADD COLUMN r t;"),
+    "sql_standard_body": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint "
+                          "LANGUAGE sql RETURN (SELECT count(*) FROM t);\n",
+                          "DROP TABLE t CASCADE;\nCREATE TABLE t (id int);\n"
+                          "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                          "RETURN (SELECT count(*) FROM t);"),
 }
 
 

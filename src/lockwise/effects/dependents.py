@@ -28,6 +28,9 @@ _STEPS = {
     "procedure": "DROP PROCEDURE {on};",
 }
 
+#: A routine's kind of dependent, by whether it is a procedure.
+ROUTINE_DEPENDENT_KINDS = {False: "function", True: "procedure"}
+
 #: The kinds whose `name` is the parent relation as written, not an identifier to quote.
 _WRITTEN_NAMES = frozenset(("child",))
 

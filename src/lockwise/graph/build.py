@@ -35,6 +35,7 @@ from lockwise.catalog.replay import (
     end_statement,
     follows_exactly,
     owned_sequences,
+    routines_built_on,
     row_type_columns,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
@@ -50,7 +51,11 @@ from lockwise.discover.versions import (
     version_key,
 )
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
-from lockwise.effects.dependents import drop_first_sql, drop_first_step
+from lockwise.effects.dependents import (
+    ROUTINE_DEPENDENT_KINDS,
+    drop_first_sql,
+    drop_first_step,
+)
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
     created_schema,
@@ -78,6 +83,7 @@ from lockwise.graph.model import (
 from lockwise.options import named_in
 
 if TYPE_CHECKING:  # --base and the applied history make one: lint never does
+    from lockwise.catalog.overloads import Routine
     from lockwise.graph.git import BranchInfo
     from lockwise.parse.pieces import Pieces
 from lockwise.parse.postgres import ParsedFile
@@ -99,7 +105,7 @@ _NONE_BELOW: frozenset[str] = frozenset()
 
 #: Objects a statement names in expressions and type names rather than as relations
 #: (`_Builder._gone_routines`).
-_ROUTINE_KINDS = frozenset({"type", "function", "sequence"})
+ROUTINE_KINDS = frozenset({"type", "function", "sequence"})
 
 #: A bare name (lower case) that a text names only as a whole word of `_WORDS`: ASCII letters,
 #: digits and underscores, shorter than the 63 bytes past which PostgreSQL truncates an
@@ -181,7 +187,7 @@ class _DroppedMap(dict):
     @staticmethod
     def _routine_name(key: str) -> str | None:
         kind, _, name = key.partition(":")
-        return name.rpartition(".")[2].lower() if kind in _ROUTINE_KINDS else None
+        return name.rpartition(".")[2].lower() if kind in ROUTINE_KINDS else None
 
     def __setitem__(self, key: str, value: tuple) -> None:
         if key not in self:
@@ -1235,8 +1241,13 @@ class _Builder:
                 name = str(action.facts.get("table", ""))
                 target = f"table:{name}"
                 dropping = {canon(o) for o in effect.drops}
-                gone = self._columns_gone((t, c) for t, c in row_type_columns(catalog, name)
-                                          if f"table:{t}" not in dropping)
+                gone = [*self._columns_gone((t, c) for t, c in row_type_columns(catalog, name)
+                                            if f"table:{t}" not in dropping),
+                        *((f"{kind} {call}", "", f"function:{r.name}", at(f"function:{r.name}"),
+                           partial(self._has_routine, r), drop_first_sql(kind, call))
+                          for r in routines_built_on(catalog, name)
+                          for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
+                                              f"{quote_qualified(r.name)}({', '.join(r.args)})")])]
             elif action.kind == "drop_schema":
                 schema = str(action.facts.get("schema", ""))
                 target = f"schema:{schema}"
@@ -1271,6 +1282,12 @@ class _Builder:
         known = self.catalog.tables.get(table)
         col = known.columns.get(column) if known is not None else None
         return col is not None and col.default is not None
+
+    def _has_routine(self, routine: Routine) -> bool:
+        """Whether `routine`'s overload (its name and argument types) is there (again), as
+        the replay stands."""
+        return any(r.args == routine.args
+                   for r in self.catalog.kept_routines.get(routine.name, ()))
 
     def _has_column(self, table: str, column: str) -> bool:
         """Whether `table` has `column` (again), as the replay stands."""

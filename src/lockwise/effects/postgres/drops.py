@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Callers, Catalog
 from lockwise.catalog.replay import (
     free_generated_name,
     relation_namers,
     routine_callers,
+    routines_built_on,
     row_type_columns,
     schema_callers,
     type_callers,
@@ -47,6 +49,9 @@ from lockwise.parse.quoting import (
     quote_qualified,
     relation_sql,
 )
+
+if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
 
 _DROP_KINDS = {
     "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
@@ -294,7 +299,12 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
                              if other not in gone and other not in reach}))
         children = tuple((child, table) for child in catalog.direct_inheritance_children(table)
                          if child not in gone)
-        facts = {**facts, **_drop_callers(b, found, table, qualified, rules, keys, children)}
+        routines = tuple(routines_built_on(catalog, table))
+        for name in {r.name for r in routines}:  # (another overload of the name stays)
+            if set(catalog.kept_routines.get(name, ())) <= set(routines):
+                b.drops.add(f"function:{name}")
+        facts = {**facts, **_drop_callers(b, found, table, qualified, rules, keys, children,
+                                          routines)}
         # A column of its row type goes with its data, as with DROP TYPE ... CASCADE.
         for other, column in row_type_columns(catalog, table) if kind == "table" else ():
             if other not in gone:
@@ -357,13 +367,14 @@ def _is_view(catalog: Catalog, relation: str) -> bool:
 def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool,
                   rules: tuple[tuple[str, str], ...] = (),
                   keys: tuple[tuple[str, str], ...] = (),
-                  children: tuple[tuple[str, str], ...] = ()) -> dict:
+                  children: tuple[tuple[str, str], ...] = (),
+                  routines: tuple[Routine, ...] = ()) -> dict:
     """What uses a relation, function, sequence, type or schema a DROP ... CASCADE drops (`found`,
     `Catalog.callers`): each goes under ACCESS EXCLUSIVE on its table (the views on
     themselves); a generated column is dropped with its data, as DROP COLUMN (checked on the
     server). The facts that name them (`callers_facts`), with the foreign keys of others
     (`keys`) and the inheritance children (`children`) of a table it drops, locked by the
-    caller."""
+    caller, and the routines built on it (`routines`), which lock nothing."""
     catalog = b.ctx.catalog
     for table, column in found.defaults:
         b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -381,7 +392,7 @@ def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool,
     for view in found.views:
         b.lock(view, L.ACCESS_EXCLUSIVE)
     rules = (*rules, *(r for r in drop_rules_naming(b, found.views) if r not in rules))
-    return callers_facts(catalog, found, like, qualified, rules, keys, children)
+    return callers_facts(catalog, found, like, qualified, rules, keys, children, routines)
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
