@@ -235,3 +235,17 @@ def test_each_function_of_one_drop_names_its_own_triggers(tmp_path: Path) -> Non
         f"2_b drops function:public.{f} with CASCADE, which silently drops trigger {t} on "
         "public.u (created in 1_a) too, and the migration does not recreate it (the table "
         "stays: the trigger no longer runs)" for f, t in (("tf", "tr"), ("tg", "tr2")))
+
+
+def test_each_table_of_one_drop_names_its_own_dependents_once(tmp_path: Path) -> None:
+    setup = ("CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int PRIMARY KEY);\n"
+             "CREATE VIEW va AS SELECT id FROM a;\nCREATE VIEW vb AS SELECT id FROM b;\n"
+             "CREATE VIEW vab AS SELECT a.id FROM a JOIN b USING (id);\n"
+             "CREATE TABLE o (id int, a_id int REFERENCES a, b_id int REFERENCES b, r b);\n")
+    found = [c.next_step for c in found_conflicts(tmp_path, setup, "DROP TABLE a, b CASCADE;")]
+    steps = [step[step.index("(") + 1:step.index(")")] for step in found]
+    assert sorted(steps) == sorted([
+        "DROP VIEW public.va;", "DROP VIEW public.vab;", "DROP VIEW public.vb;",
+        "ALTER TABLE public.o DROP CONSTRAINT o_a_id_fkey;",
+        "ALTER TABLE public.o DROP CONSTRAINT o_b_id_fkey;",
+        "ALTER TABLE public.o DROP COLUMN r;"])
