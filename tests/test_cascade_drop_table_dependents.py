@@ -2,8 +2,10 @@
 views and materialized views over it, however deep, the foreign keys of other tables that
 point at it, and the tables that inherit from it (and the columns of other tables of its row
 type, which rule drop-column names), each as the server's NOTICE "drop cascades to ..." names
-it (checked on 18.6). Not its partitions (they go without CASCADE too), and not
-a function whose body is a string (it stays)."""
+it (checked on 18.6); the functions and procedures whose SQL-standard body (RETURN ...,
+BEGIN ATOMIC ... END) names it or a view over it, and those taking or returning its row type.
+Not its partitions (they go without CASCADE too), and not a function whose body is a string
+(it stays)."""
 
 from __future__ import annotations
 
@@ -37,6 +39,25 @@ CASES = {
     "string_body": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint "
                     "LANGUAGE sql AS 'SELECT count(*) FROM t';",
                     "DROP TABLE t CASCADE;", [], []),
+    "sql_standard_return": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint "
+                            "LANGUAGE sql RETURN (SELECT count(*) FROM t);",
+                            "DROP TABLE t CASCADE;", ["the function f()"], ["function f()"]),
+    "sql_standard_atomic": ("CREATE TABLE t (id int);\nCREATE PROCEDURE p() LANGUAGE sql "
+                            "BEGIN ATOMIC INSERT INTO t VALUES (1); END;",
+                            "DROP TABLE t CASCADE;", ["the procedure p()"], ["function p()"]),
+    "sql_standard_over_view": ("CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id FROM t;\n"
+                               "CREATE FUNCTION g() RETURNS bigint LANGUAGE sql BEGIN ATOMIC "
+                               "SELECT count(*) FROM v; END;",
+                               "DROP TABLE t CASCADE;", ["the view v", "the function g()"],
+                               ["view v", "function g()"]),
+    "row_type_argument": ("CREATE TABLE t (id int);\nCREATE FUNCTION h(r t) RETURNS int "
+                          "LANGUAGE sql AS 'SELECT 1';\nCREATE FUNCTION hs(rs t[]) "
+                          "RETURNS int LANGUAGE sql AS 'SELECT 1';",
+                          "DROP TABLE t CASCADE;", ["the function h(t)", "the function hs(t[])"],
+                          ["function h(t)", "function hs(t[])"]),
+    "row_type_result": ("CREATE TABLE t (id int);\nCREATE FUNCTION k() RETURNS SETOF t "
+                        "LANGUAGE sql AS 'SELECT * FROM t';",
+                        "DROP TABLE t CASCADE;", ["the function k()"], ["function k()"]),
     "row_type_column": ("CREATE TABLE t (id int);\nCREATE TABLE o (id int, r t, rs t[]);",
                         "DROP TABLE t CASCADE;",
                         ["the column public.o.r and its data",
@@ -45,6 +66,15 @@ CASES = {
     "partition": ("CREATE TABLE t (id int) PARTITION BY RANGE (id);\n"
                   "CREATE TABLE t1 PARTITION OF t FOR VALUES FROM (0) TO (10);",
                   "DROP TABLE t CASCADE;", [], []),
+    "two_tables": ("CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int PRIMARY KEY);\n"
+                   "CREATE VIEW va AS SELECT id FROM a;\nCREATE VIEW vb AS SELECT id FROM b;\n"
+                   "CREATE VIEW vab AS SELECT a.id FROM a JOIN b USING (id);\n"
+                   "CREATE TABLE o (id int, a_id int REFERENCES a, b_id int REFERENCES b);",
+                   "DROP TABLE a, b CASCADE;",
+                   ["the view va", "the view vab", "the foreign key o_a_id_fkey on o",
+                    "the view vb", "the foreign key o_b_id_fkey on o"],
+                   ["view va", "view vab", "view vb", "constraint o_a_id_fkey on table o",
+                    "constraint o_b_id_fkey on table o"]),
     "both_named": ("CREATE TABLE t (id int PRIMARY KEY);\nCREATE VIEW v AS SELECT id FROM t;\n"
                    "CREATE TABLE o (id int, t_id int REFERENCES t);",
                    "DROP VIEW v; DROP TABLE t, o CASCADE;", [], []),
@@ -73,6 +103,21 @@ def test_drop_table_cascade_advice_uses_the_users_names() -> None:
         "DROP VIEW w;", "DROP MATERIALIZED VIEW m;", "DROP VIEW v;",
         "ALTER TABLE o DROP CONSTRAINT o_t_id_fkey;", "ALTER TABLE c NO INHERIT t;"])
     assert steps.index("DROP VIEW w;") < steps.index("DROP VIEW v;")  # the one over it first
+
+
+def test_a_routine_built_on_the_table_is_dropped_by_its_signature() -> None:
+    steps = [effect_after(CASES[case][0], "DROP TABLE t CASCADE;").actions[0].facts[
+        "callers_dropped_sql"] for case in ("sql_standard_atomic", "row_type_argument")]
+    assert steps == ["DROP PROCEDURE p();", "DROP FUNCTION h(t);\nDROP FUNCTION hs(t[]);"]
+
+
+def test_a_drop_of_several_tables_says_each_step_once() -> None:
+    setup, drop, _named, _notices = CASES["two_tables"]
+    steps = effect_after(setup, drop).actions[0].facts["callers_dropped_sql"].splitlines()
+    assert sorted(steps) == sorted([
+        "DROP VIEW va;", "DROP VIEW vab;", "DROP VIEW vb;",
+        "ALTER TABLE o DROP CONSTRAINT o_a_id_fkey;",
+        "ALTER TABLE o DROP CONSTRAINT o_b_id_fkey;"])
 
 
 @pytest.mark.postgres

@@ -12,6 +12,7 @@ import pytest
 
 from lockwise.discover import discover
 from lockwise.graph.build import build_graph
+from lockwise.graph.model import Conflict
 
 SEQUENCE = "CREATE SEQUENCE s;\nCREATE TABLE u (id int DEFAULT nextval('s'), b int);\n"
 TRIGGER_FUNCTION = ("CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql "
@@ -53,15 +54,93 @@ CASES = {
         "column public.u.r and its data",
         "SELECT attname FROM pg_attribute WHERE attrelid = 'u'::regclass AND attnum > 0 "
         "AND NOT attisdropped", [("id",)]),
+    "sql_standard_body": (
+        "CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+        "RETURN (SELECT count(*) FROM t);\n", "DROP TABLE t CASCADE;",
+        "function public.f()",
+        "SELECT count(*) FROM pg_proc WHERE proname = 'f'", [(0,)]),
+    "row_type_argument": (
+        "CREATE TABLE t (id int);\nCREATE FUNCTION h(r t) RETURNS int LANGUAGE sql "
+        "AS 'SELECT 1';\n", "DROP TABLE t CASCADE;", "function public.h(t)",
+        "SELECT count(*) FROM pg_proc WHERE proname = 'h'", [(0,)]),
 }
+
+
+#: What each case's conflict says to run first, with the names of the setup: after it the
+#: drop runs without CASCADE (on the server too).
+FIRST = {
+    "sequence_default": "ALTER TABLE public.u ALTER COLUMN id DROP DEFAULT;",
+    "function_trigger": "DROP TRIGGER tr ON public.u;",
+    "enum_column": "ALTER TABLE public.u DROP COLUMN m;",
+    "domain_column": "ALTER TABLE public.u DROP COLUMN p;",
+    "typed_table": "ALTER TABLE public.u NOT OF;",
+    "schema_table": "DROP TABLE app.x;",
+    "row_type_column": "ALTER TABLE public.u DROP COLUMN r;",
+    "sql_standard_body": "DROP FUNCTION public.f();",
+    "row_type_argument": "DROP FUNCTION public.h(t);",
+}
+
+
+def found_conflicts(tmp_path: Path, setup: str, drop: str) -> list[Conflict]:
+    """The dependency-dropped conflicts of migration 1 (`setup`), then 2 (`drop`)."""
+    (tmp_path / "1_a.sql").write_text(setup)
+    (tmp_path / "2_b.sql").write_text(drop + "\n")
+    graph = build_graph(discover(tmp_path))
+    return [c for c in graph.conflicts if c.kind == "dependency-dropped"]
 
 
 def conflicts(tmp_path: Path, setup: str, drop: str) -> list[str]:
     """The dependency-dropped conflicts' texts of migration 1 (`setup`), then 2 (`drop`)."""
-    (tmp_path / "1_a.sql").write_text(setup)
-    (tmp_path / "2_b.sql").write_text(drop + "\n")
-    graph = build_graph(discover(tmp_path))
-    return [c.explanation for c in graph.conflicts if c.kind == "dependency-dropped"]
+    return [c.explanation for c in found_conflicts(tmp_path, setup, drop)]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_next_step_drops_that_dependent_by_name(tmp_path: Path, case: str) -> None:
+    setup, drop, _named, _query, _left = CASES[case]
+    (found,) = found_conflicts(tmp_path, setup, drop)
+    assert f"({FIRST[case]})" in found.next_step
+    assert "DROP VIEW, DROP CONSTRAINT" not in found.next_step
+
+
+#: (setup, the DROP, what the conflict's next step says to run first).
+VIEWS_AND_KEYS = {
+    "view": ("CREATE TABLE t (id int PRIMARY KEY);\nCREATE VIEW v AS SELECT id FROM t;\n",
+             "DROP TABLE t CASCADE;", "DROP VIEW public.v;"),
+    "matview": ("CREATE TABLE t (id int PRIMARY KEY);\n"
+                "CREATE MATERIALIZED VIEW m AS SELECT id FROM t;\n",
+                "DROP TABLE t CASCADE;", "DROP MATERIALIZED VIEW public.m;"),
+    "foreign_key": ("CREATE TABLE t (id int PRIMARY KEY);\n"
+                    "CREATE TABLE o (t_id int CONSTRAINT o_t REFERENCES t);\n",
+                    "DROP TABLE t CASCADE;", "ALTER TABLE public.o DROP CONSTRAINT o_t;"),
+    "refused_view": ("CREATE TABLE t (id int PRIMARY KEY);\nCREATE VIEW v AS SELECT id FROM t;\n",
+                     "DROP TABLE t;", "DROP VIEW public.v;"),
+    "rule": ("CREATE TABLE t (id int);\nCREATE TABLE a (id int);\n"
+             "CREATE RULE a_log AS ON INSERT TO a DO ALSO INSERT INTO t VALUES (NEW.id);\n",
+             "DROP TABLE t CASCADE;", "DROP RULE a_log ON public.a;"),
+}
+
+
+@pytest.mark.parametrize("case", VIEWS_AND_KEYS)
+def test_the_next_step_of_a_view_key_or_rule_names_it(tmp_path: Path, case: str) -> None:
+    setup, drop, first = VIEWS_AND_KEYS[case]
+    (found,) = found_conflicts(tmp_path, setup, drop)
+    assert f"({first})" in found.next_step
+
+
+@pytest.mark.postgres
+def test_after_the_next_step_the_drop_runs_without_cascade(pg_db: str) -> None:
+    import psycopg
+
+    steps = {**{case: (setup, drop, FIRST[case])
+                for case, (setup, drop, *_rest) in CASES.items()}, **VIEWS_AND_KEYS}
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for case, (setup, drop, first) in steps.items():
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public; "
+                         "DROP SCHEMA IF EXISTS app CASCADE")
+            conn.execute(setup)
+            conn.execute(first)
+            conn.execute(drop.replace(" CASCADE", ""))  # (refused were the step wrong)
+            assert case
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -71,6 +150,20 @@ def test_a_cascade_dropping_what_another_migration_made_is_a_conflict(
     found = conflicts(tmp_path, setup, drop)
     assert len(found) == 1, found
     assert f"with CASCADE, which silently drops {named} (created in 1_a)" in found[0]
+
+
+def test_a_function_with_a_string_body_is_kept(tmp_path: Path) -> None:
+    assert conflicts(tmp_path, "CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint "
+                     "LANGUAGE sql AS 'SELECT count(*) FROM t';\n", "DROP TABLE t CASCADE;") == []
+
+
+def test_a_function_dropped_with_the_table_is_missing_later(tmp_path: Path) -> None:
+    (tmp_path / "3_c.sql").write_text("SELECT f();\n")
+    setup, drop, *_rest = CASES["sql_standard_body"]
+    graph_kinds = [c.kind for c in found_conflicts(tmp_path, setup, drop)]
+    assert graph_kinds == ["dependency-dropped"]
+    everything = build_graph(discover(tmp_path)).conflicts
+    assert [c.object for c in everything if c.kind == "missing-object"] == ["function:public.f"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -92,6 +185,11 @@ MADE_AGAIN = {
     "row_type_column": ("CREATE TABLE t (id int);\nCREATE TABLE u (id int, r t);\n",
                         "DROP TABLE t CASCADE;\nCREATE TABLE t (id int);\n"
                         "ALTER TABLE u ADD COLUMN r t;"),
+    "sql_standard_body": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint "
+                          "LANGUAGE sql RETURN (SELECT count(*) FROM t);\n",
+                          "DROP TABLE t CASCADE;\nCREATE TABLE t (id int);\n"
+                          "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                          "RETURN (SELECT count(*) FROM t);"),
 }
 
 
@@ -137,3 +235,17 @@ def test_each_function_of_one_drop_names_its_own_triggers(tmp_path: Path) -> Non
         f"2_b drops function:public.{f} with CASCADE, which silently drops trigger {t} on "
         "public.u (created in 1_a) too, and the migration does not recreate it (the table "
         "stays: the trigger no longer runs)" for f, t in (("tf", "tr"), ("tg", "tr2")))
+
+
+def test_each_table_of_one_drop_names_its_own_dependents_once(tmp_path: Path) -> None:
+    setup = ("CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int PRIMARY KEY);\n"
+             "CREATE VIEW va AS SELECT id FROM a;\nCREATE VIEW vb AS SELECT id FROM b;\n"
+             "CREATE VIEW vab AS SELECT a.id FROM a JOIN b USING (id);\n"
+             "CREATE TABLE o (id int, a_id int REFERENCES a, b_id int REFERENCES b, r b);\n")
+    found = [c.next_step for c in found_conflicts(tmp_path, setup, "DROP TABLE a, b CASCADE;")]
+    steps = [step[step.index("(") + 1:step.index(")")] for step in found]
+    assert sorted(steps) == sorted([
+        "DROP VIEW public.va;", "DROP VIEW public.vab;", "DROP VIEW public.vb;",
+        "ALTER TABLE public.o DROP CONSTRAINT o_a_id_fkey;",
+        "ALTER TABLE public.o DROP CONSTRAINT o_b_id_fkey;",
+        "ALTER TABLE public.o DROP COLUMN r;"])

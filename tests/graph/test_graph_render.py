@@ -120,5 +120,6 @@ def test_every_conflict_kind_says_what_to_do_next() -> None:
 def test_the_text_report_of_a_conflict_ends_with_the_next_step() -> None:
     lines = graph(FIXTURE).stdout.splitlines()
     at = lines.index(next(line for line in lines if line.startswith("conflict ")))
-    assert lines[at + 4] == "  next: drop what depends on it first (DROP VIEW, DROP " \
-        "CONSTRAINT), or create it again in the same migration after the drop"
+    assert lines[at + 4] == "  next: say first what becomes of it (DROP VIEW " \
+        "public.user_emails;), then drop without CASCADE; or create it again in the same " \
+        "migration after the drop"

@@ -418,11 +418,12 @@ VIEW_DEPTH = 16
 _USES = attrgetter("uses")
 
 
-def _type_key(type_name: str) -> str:
+def type_key(type_name: str) -> str:
+    """A type name as `column_type` gives it, qualified (an unqualified one is `public`'s)."""
     return type_name if "." in type_name else f"public.{type_name}"
 
 
-def _relation_nodes(node: object) -> list[dict]:
+def relation_nodes(node: object) -> list[dict]:
     """The RangeVars below `node`, those a DML statement names as its target (`relation`,
     which pglast does not wrap) too."""
     found = []
@@ -827,9 +828,10 @@ class Catalog:
     #: 15.18). Set as `not_null_constraints` is.
     domain_not_null_constraints: bool = True
     #: When a list, the relations the replay drops are added to it (not those renamed): the
-    #: conflict graph tells the views a DROP ... CASCADE took unnamed from it, where looking
-    #: at every view of the history for each such drop made long histories quadratic.
-    dropped_relations: list[str] | None = field(default=None, repr=False, compare=False)
+    #: conflict graph tells the views a DROP ... CASCADE took unnamed from it (and of which
+    #: kind each was), where looking at every view of the history for each such drop made
+    #: long histories quadratic.
+    dropped_relations: list[Table] | None = field(default=None, repr=False, compare=False)
     #: What the effect model and the replay both ask of the statement being replayed, found
     #: once (`found_once`): by a node of its parse tree (held) and a question, the answer.
     #: What `callers` finds for a DROP ... CASCADE (a scan of every table, asked by the
@@ -931,7 +933,7 @@ class Catalog:
         `dropped_relations` when that is kept."""
         dropped = self.tables.pop(name, None)
         if dropped is not None and self.dropped_relations is not None:
-            self.dropped_relations.append(name)
+            self.dropped_relations.append(dropped)
         return dropped
 
     def relation_named(self, name: str) -> str:
@@ -1190,14 +1192,14 @@ class Catalog:
         name, mods, array = type_name(tn)
         if "." not in name and self.types:
             key = qualified(None, name)
-            if key in self.types and key != _type_key(name):
+            if key in self.types and key != type_key(name):
                 name = key
         return name, mods, array
 
     def is_constrained_domain(self, type_name: str) -> bool:
         """Whether a column type, as `column_type` gives it (`posint`, `app.posint`), names a
         domain with a constraint (an unqualified name is `public`'s: others come qualified)."""
-        return _type_key(type_name) in self.constrained_domains
+        return type_key(type_name) in self.constrained_domains
 
     def callers(self, reached: Callable[[tuple[str, ...]], bool]) -> Callers:
         """What uses a function or type `reached` says is dropped (it is given an object's
@@ -1371,7 +1373,7 @@ class Catalog:
         DROP ... CASCADE drops with the view, not as columns."""
         return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
                 if views or t.kind not in ("view", "matview")
-                for c in t.columns.values() if _type_key(c.type_name) == type_name]
+                for c in t.columns.values() if type_key(c.type_name) == type_name]
 
     def with_subdomains(self, domain: str, arrays: bool = False) -> list[str]:
         """`domain` (qualified) and the domains over it, however deep: a column of any of
@@ -1382,11 +1384,11 @@ class Catalog:
         found = [domain]
         for current in found:  # grows while read: each sub-domain's own sub-domains
             found.extend(name for name, d in self.domains.items()
-                         if _type_key(d.base) == current and (arrays or not d.array)
+                         if type_key(d.base) == current and (arrays or not d.array)
                          and name not in found)
             if arrays:
                 for name, subtype in self.range_subtypes.items():
-                    if _type_key(subtype) == current and name not in found:
+                    if type_key(subtype) == current and name not in found:
                         found.append(name)
                         if name in self.multiranges:
                             found.append(self.multiranges[name])
@@ -1446,17 +1448,17 @@ class Catalog:
             grew = False
             for name, attributes in self.composites.items():
                 if name not in found and any(
-                        _type_key(a.type_name) in plain or _type_key(a.type_name) in found
+                        type_key(a.type_name) in plain or type_key(a.type_name) in found
                         for a in attributes):
                     found.append(name)
                     grew = True
             for name, dom in self.domains.items():
-                if name not in found and _type_key(dom.base) in found:
+                if name not in found and type_key(dom.base) in found:
                     found.append(name)
                     grew = True
             for name, subtype in self.range_subtypes.items():
-                if name not in found and (_type_key(subtype) in plain
-                                          or _type_key(subtype) in found):
+                if name not in found and (type_key(subtype) in plain
+                                          or type_key(subtype) in found):
                     found.append(name)
                     if name in self.multiranges:
                         found.append(self.multiranges[name])
@@ -1553,7 +1555,7 @@ class Catalog:
     def domain(self, type_name: str) -> Domain | None:
         """The domain a column type, as written, names (looked up as `is_constrained_domain`
         does); None for any other type."""
-        return self.domains.get(_type_key(type_name)) if self.domains else None
+        return self.domains.get(type_key(type_name)) if self.domains else None
 
     def partitions(self, table: str) -> list[str]:
         """Known partitions of `table`, sub-partitions included."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lockwise.catalog.model import _relation_nodes, _relation_of
+from lockwise.catalog.model import _relation_of, relation_nodes
 from lockwise.effects.nodes import calls_function
 
 
@@ -79,7 +79,7 @@ class QueryRule:
         """The relations its WHERE and actions name, qualified ("" for one written without
         its schema that the catalog did not know), in no order, each as often as named: as
         a relation read or written, or by a regclass constant."""
-        return [*(_relation_of(rv) for rv in _relation_nodes([self.where, list(self.actions)])),
+        return [*(_relation_of(rv) for rv in relation_nodes([self.where, list(self.actions)])),
                 *self.regclass_names]
 
 

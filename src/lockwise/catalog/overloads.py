@@ -34,6 +34,10 @@ class Routine(NamedTuple):
     variadic: bool
     names: tuple[str, ...] = ()  # the names of those arguments ("" for an unnamed one)
     returns_set: bool = False  # RETURNS SETOF or TABLE: a set-returning function
+    #: The relations (qualified) it depends on, which DROP TABLE / VIEW ... CASCADE drops it
+    #: with: those its SQL-standard body names, and those whose row type (or an array of
+    #: it) an argument or its result has (`routines.built_on`).
+    relations: tuple[str, ...] = ()
 
     @property
     def followed(self) -> bool:

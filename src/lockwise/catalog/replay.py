@@ -38,6 +38,7 @@ from lockwise.catalog.routines import (
     declared_volatility,
     followed_trees,
     forget_dropped,
+    forget_overloads,
     forget_routine,
     keep_aggregate,
     keep_routine,
@@ -1673,11 +1674,22 @@ def row_type_columns(catalog: Catalog, name: str) -> list[tuple[str, str]]:
             if pair[0] not in dropped]
 
 
+def routines_built_on(catalog: Catalog, name: str) -> list[Routine]:
+    """The functions and procedures DROP TABLE / VIEW `name` ... CASCADE drops: those built
+    on a relation it drops or a view over one (`Routine.relations`: a SQL-standard body
+    naming it, its row type as an argument or result; checked on 18.6), by name."""
+    gone = {*_relations_dropped(catalog, name, cascade=True), *catalog.cascade_reach(name)}
+    kept = catalog.kept_routines
+    return [r for n in sorted(kept) for r in kept[n] if not gone.isdisjoint(r.relations)]
+
+
 def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
     """DROP TABLE / VIEW `name`: it and its partitions; with CASCADE its inheritance
     children, the views over any of them, the policies on others naming those, what
-    names one of them by a regclass constant, and the columns of their row types."""
+    names one of them by a regclass constant, the columns of their row types and the
+    routines built on them."""
     if cascade:
+        forget_overloads(catalog, routines_built_on(catalog, name))
         _drop_callers(catalog, relation_namers(catalog, name))
         for table, column in row_type_columns(catalog, name):
             if table in catalog.tables:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.model import Catalog, Table, relation_nodes, type_key
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     NodeMemo,
     const_value,
+    cte_names,
     object_name,
     range_var,
     strings,
@@ -30,6 +31,8 @@ from lockwise.effects.nodes import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from lockwise.catalog.overloads import Routine
 
 # Imported at their first use (the first write to a table with triggers, the first routine
@@ -89,7 +92,25 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
         object_name(strings(stmt.get("funcname")), create=True),
         (sql or "") if language in _overloads.FOLLOWED_LANGUAGES else "", procedure, language,
         *_overloads.signature(catalog, stmt.get("parameters"), procedure),
-        returns_set=bool((stmt.get("returnType") or {}).get("setof")))
+        returns_set=bool((stmt.get("returnType") or {}).get("setof")),
+        relations=built_on(catalog, stmt))
+
+
+def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
+    """The relations the catalog knows that CREATE FUNCTION / PROCEDURE `stmt` depends on:
+    those its SQL-standard body (RETURN ..., BEGIN ATOMIC ... END: PostgreSQL 14 and later)
+    reads or writes, and those whose row type an argument (of any mode) or its result is,
+    or an array of it. DROP TABLE / VIEW ... CASCADE drops it with them ("drop cascades to
+    function f()", checked on 18.6); a body written as a string depends on nothing (the
+    server does not look into it): that routine stays."""
+    body = stmt.get("sql_body")
+    ctes = cte_names(body) if body else frozenset()
+    read = [range_var(rv)[0] for rv in relation_nodes(body) if rv.get("schemaname") is not None
+            or rv.get("relname") not in ctes] if body else []
+    types = [(unwrap(p)[1].get("argType")) for p in stmt.get("parameters") or ()]
+    typed = [type_key(catalog.column_type(tn)[0]) for tn in (*types, stmt.get("returnType"))
+             if tn]
+    return tuple(dict.fromkeys(r for r in (*read, *typed) if r in catalog.tables))
 
 
 def overloads_beside(catalog: Catalog, routine: Routine) -> tuple[Routine, ...]:
@@ -146,6 +167,14 @@ def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
                             if all(r.args != m.args for m in moved)), *moved)
         catalog.filed(new_name)
     setattr(catalog, kept_as, {n: rs for n, rs in kept.items() if rs})
+
+
+def forget_overloads(catalog: Catalog, gone: Iterable[Routine]) -> None:
+    """The kept routines `gone` dropped (each an overload of its name)."""
+    kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
+    for routine in gone:
+        kept[routine.name] = tuple(r for r in kept.get(routine.name, ()) if r != routine)
+    catalog.kept_routines = {n: rs for n, rs in kept.items() if rs}
 
 
 def forget_dropped(catalog: Catalog, stmt: dict, kept_as: str = "kept_routines") -> None:

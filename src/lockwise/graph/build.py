@@ -35,6 +35,7 @@ from lockwise.catalog.replay import (
     end_statement,
     follows_exactly,
     owned_sequences,
+    routines_built_on,
     row_type_columns,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
@@ -50,6 +51,11 @@ from lockwise.discover.versions import (
     version_key,
 )
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
+from lockwise.effects.dependents import (
+    ROUTINE_DEPENDENT_KINDS,
+    drop_first_sql,
+    drop_first_step,
+)
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
     created_schema,
@@ -77,6 +83,7 @@ from lockwise.graph.model import (
 from lockwise.options import named_in
 
 if TYPE_CHECKING:  # --base and the applied history make one: lint never does
+    from lockwise.catalog.overloads import Routine
     from lockwise.graph.git import BranchInfo
     from lockwise.parse.pieces import Pieces
 from lockwise.parse.postgres import ParsedFile
@@ -98,7 +105,7 @@ _NONE_BELOW: frozenset[str] = frozenset()
 
 #: Objects a statement names in expressions and type names rather than as relations
 #: (`_Builder._gone_routines`).
-_ROUTINE_KINDS = frozenset({"type", "function", "sequence"})
+ROUTINE_KINDS = frozenset({"type", "function", "sequence"})
 
 #: A bare name (lower case) that a text names only as a whole word of `_WORDS`: ASCII letters,
 #: digits and underscores, shorter than the 63 bytes past which PostgreSQL truncates an
@@ -180,7 +187,7 @@ class _DroppedMap(dict):
     @staticmethod
     def _routine_name(key: str) -> str | None:
         kind, _, name = key.partition(":")
-        return name.rpartition(".")[2].lower() if kind in _ROUTINE_KINDS else None
+        return name.rpartition(".")[2].lower() if kind in ROUTINE_KINDS else None
 
     def __setitem__(self, key: str, value: tuple) -> None:
         if key not in self:
@@ -951,22 +958,27 @@ class _Builder:
                 apply_statement(catalog, stmt.tree, m.id, views, sql=stmt.sql)
             finally:
                 catalog.dropped_relations = None
-            for view in self.views.in_order(v for v in dropped if v not in catalog.tables):
+            matviews = {t.name for t in dropped if t.kind == "matview"}
+            for view in self.views.in_order(t.name for t in dropped
+                                            if t.name not in catalog.tables):
                 if view in self.views:  # (not gone with one before it)
-                    self._dropped_view(key, loc, view, unnamed, pending)
+                    self._dropped_view(key, loc, view, unnamed, pending, view in matviews)
         for rel, deps in views.items():
             self._view_over(key, loc, rel, deps)
 
     def _dropped_view(self, key: str, loc: Location, view: str, what: str,
-                      pending: list[_Pending]) -> None:
-        """`view` went with `what` a statement dropped with CASCADE: a conflict unless the
-        migration creates it again, and gone from the state (with the views over it)."""
+                      pending: list[_Pending], materialized: bool) -> None:
+        """`view` (`materialized` or not) went with `what` a statement dropped with CASCADE:
+        a conflict unless the migration creates it again, and gone from the state (with the
+        views over it)."""
         created = self.views[view].loc
+        kind = "materialized view" if materialized else "view"
         found = Conflict("dependency-dropped", (created, loc), f"table:{view}",
                          f"{key} drops {what} with CASCADE, which silently drops view "
                          f"{quote_qualified(view)} "
                          f"(created in {created.migration}) too, and the migration does not "
-                         f"recreate it")
+                         f"recreate it",
+                         drop_first_step(drop_first_sql(kind, quote_qualified(view))))
         pending.append(_Pending(f"table:{view}", found))
         self._cascade(key, loc, f"table:{view}")
 
@@ -1160,12 +1172,26 @@ class _Builder:
                             f"depends on it: "
                             f"PostgreSQL refuses the drop (other objects depend on it)")
                 found = Conflict("dependency-dropped", tuple(
-                    x for x in (created, loc) if x is not None), target, text)
+                    x for x in (created, loc) if x is not None), target, text,
+                    drop_first_step(self._drop_first_sql(dependent)))
                 if cascade:
                     pending.append(_Pending(dependent, found))
                     self._cascade(key, loc, dependent)
                 else:
                     self.graph.conflicts.append(found)
+
+    def _drop_first_sql(self, dependent: str) -> str:
+        """How to drop `dependent` (a view `table:`, a foreign key `constraint:` or a rule
+        `rule:`, as `_dependents` and `_rules_gone` file it) by name, before the drop."""
+        kind, _, name = dependent.partition(":")
+        if kind == "table":
+            known = self.catalog.tables.get(name)
+            view = "materialized view" if known is not None and known.kind == "matview" \
+                else "view"
+            return drop_first_sql(view, quote_qualified(name))
+        table, own = name.rsplit(".", 1)
+        return drop_first_sql("constraint" if kind == "constraint" else "rule",
+                              quote_qualified(table), own)
 
     def _cascaded_uses(self, key: str, loc: Location, effect: Effect,
                        pending: list[_Pending]) -> None:
@@ -1180,14 +1206,16 @@ class _Builder:
         for action in effect.actions:
             if not action.facts.get("cascade"):
                 continue
-            # (what, what becomes of what holds it, key, where it was made, whether it is back)
-            gone: list[tuple[str, str, str, Location | None, Callable[[], bool]]] = []
+            # (what, what becomes of what holds it, key, where it was made, whether it is
+            # back, how to drop it by name first)
+            gone: list[tuple[str, str, str, Location | None, Callable[[], bool], str]] = []
             if action.kind == "drop_sequence":
                 target = f"sequence:{action.facts.get('name', '')}"
                 gone = [(f"the default of column {object_sql('column', f'{t}.{c}')}",
                          " (the column stays: inserts leave it NULL)",
                          f"default:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
-                         partial(self._has_default, t, c))
+                         partial(self._has_default, t, c),
+                         drop_first_sql("default", quote_qualified(t), c))
                         for t, c in catalog.columns_drawing_from(target[9:])]
             elif action.kind == "drop_function":
                 name = str(action.facts.get("name", ""))
@@ -1196,7 +1224,8 @@ class _Builder:
                 gone = [(f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
                          " (the table stays: the trigger no longer runs)",
                          f"trigger:{t}.{trigger}", at(f"trigger:{t}.{trigger}")
-                         or at(f"table:{t}"), partial(self._has_trigger, t, trigger))
+                         or at(f"table:{t}"), partial(self._has_trigger, t, trigger),
+                         drop_first_sql("trigger", quote_qualified(t), trigger))
                         for t, trigger in sorted((table.name, trigger) for table, trigger in
                                                  catalog.triggers_calling(
                                                      name.rsplit(".", 1)[-1], name))]
@@ -1204,43 +1233,61 @@ class _Builder:
                 name = str(action.facts.get("name", ""))
                 target = f"type:{name}"
                 gone = [*((f"typed table {quote_qualified(t)} and its rows", "", f"table:{t}",
-                           at(f"table:{t}"), partial(catalog.tables.__contains__, t))
+                           at(f"table:{t}"), partial(catalog.tables.__contains__, t),
+                           drop_first_sql("typed table", quote_qualified(t)))
                           for t in catalog.typed_tables(name)),
-                        *((f"column {object_sql('column', f'{t}.{c}')} and its data", "",
-                           f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
-                           partial(self._has_column, t, c))
-                          for t, c in catalog.columns_dropped_with_type(name))]
+                        *self._columns_gone(catalog.columns_dropped_with_type(name))]
             elif action.kind == "drop_table":
                 name = str(action.facts.get("table", ""))
                 target = f"table:{name}"
                 dropping = {canon(o) for o in effect.drops}
-                gone = [(f"column {object_sql('column', f'{t}.{c}')} and its data", "",
-                         f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
-                         partial(self._has_column, t, c))
-                        for t, c in row_type_columns(catalog, name)
-                        if f"table:{t}" not in dropping]
+                gone = [*self._columns_gone((t, c) for t, c in row_type_columns(catalog, name)
+                                            if f"table:{t}" not in dropping),
+                        *((f"{kind} {call}", "", f"function:{r.name}", at(f"function:{r.name}"),
+                           partial(self._has_routine, r), drop_first_sql(kind, call))
+                          for r in routines_built_on(catalog, name)
+                          for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
+                                              f"{quote_qualified(r.name)}({', '.join(r.args)})")])]
             elif action.kind == "drop_schema":
                 schema = str(action.facts.get("schema", ""))
                 target = f"schema:{schema}"
                 # (the views are `_dropped_view`'s to tell)
                 gone = [(f"table {quote_qualified(obj[6:])} and its rows", "", obj, at(obj),
-                         partial(catalog.tables.__contains__, obj[6:]))
+                         partial(catalog.tables.__contains__, obj[6:]),
+                         drop_first_sql("table", quote_qualified(obj[6:])))
                         for obj in sorted(self.creator) if obj.startswith(f"table:{schema}.")
                         and obj[6:] not in self.views]
-            for what, left, dependent, created, back in gone:
+            for what, left, dependent, created, back, first in gone:
                 if created is not None and created.migration == key:
                     continue  # made by this migration: its own business
                 owner = f" (created in {created.migration})" if created else ""
                 pending.append(_Pending(dependent, Conflict(
                     "dependency-dropped", tuple(x for x in (created, loc) if x is not None),
                     target, f"{key} drops {_shown(target)} with CASCADE, which silently drops "
-                    f"{what}{owner} too, and the migration does not recreate it{left}"), back))
+                    f"{what}{owner} too, and the migration does not recreate it{left}",
+                    drop_first_step(first)), back))
+
+    def _columns_gone(self, columns: Iterable[tuple[str, str]]
+                      ) -> list[tuple[str, str, str, Location | None, Callable[[], bool], str]]:
+        """What `_cascaded_uses` says of the (table, column) pairs a CASCADE drops with their
+        data."""
+        at = self.created_at.get
+        return [(f"column {object_sql('column', f'{t}.{c}')} and its data", "",
+                 f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
+                 partial(self._has_column, t, c),
+                 drop_first_sql("column", quote_qualified(t), c)) for t, c in columns]
 
     def _has_default(self, table: str, column: str) -> bool:
         """Whether `table`.`column` has a default (again), as the replay stands."""
         known = self.catalog.tables.get(table)
         col = known.columns.get(column) if known is not None else None
         return col is not None and col.default is not None
+
+    def _has_routine(self, routine: Routine) -> bool:
+        """Whether `routine`'s overload (its name and argument types) is there (again), as
+        the replay stands."""
+        return any(r.args == routine.args
+                   for r in self.catalog.kept_routines.get(routine.name, ()))
 
     def _has_column(self, table: str, column: str) -> bool:
         """Whether `table` has `column` (again), as the replay stands."""

@@ -6,12 +6,14 @@ locks a foreign key takes on the table it references)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Callers, Catalog, Table
 from lockwise.catalog.replay import column_identity_sequence
 from lockwise.catalog.replay import owned_sequences as catalog_owned_sequences
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
+from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
@@ -26,6 +28,9 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.volatility import default_regclass_constants, regclass_constants
 from lockwise.parse.quoting import quote_ident, relation_sql
+
+if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
 
 L = LockMode
 
@@ -454,15 +459,19 @@ _INDEX_CONTYPES = frozenset(("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSIO
 def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
                   rules: tuple[tuple[str, str], ...] = (),
                   keys: tuple[tuple[str, str], ...] = (),
-                  children: tuple[tuple[str, str], ...] = ()) -> dict:
+                  children: tuple[tuple[str, str], ...] = (),
+                  routines: tuple[Routine, ...] = ()) -> dict:
     """The facts naming what `found` holds, the `rules` (table or view, rule) of others
     that go too (`drop_rules_naming`), the foreign keys (table, constraint) of other tables
-    pointing at a dropped table (`keys`) and its inheritance children (child, parent) with
-    their rows, written as the user wrote the dropped object (`like`, `qualified`), and the
-    statements that drop each by name (a child is detached, keeping its rows), the rules
-    first, the views over others before the views."""
+    pointing at a dropped table (`keys`), its inheritance children (child, parent) with
+    their rows and the `routines` built on it, written as the user wrote the dropped object
+    (`like`, `qualified`), and the statements that drop each by name (a child is detached,
+    keeping its rows), the rules and routines first (a routine may read a view that goes),
+    the views over others before the views."""
     def rel(name: str) -> str:
         return relation_sql(name, like, qualified)
+    calls = {f"{rel(r.name)}({', '.join(r.args)})": ROUTINE_DEPENDENT_KINDS[r.procedure]
+             for r in routines}
     kinds = {view: "materialized view" if (known := catalog.tables.get(view)) is not None
              and known.kind == "matview" else "view" for view in found.views}
     named = [*(f"the DEFAULT of {rel(t)}.{c}" for t, c in found.defaults),
@@ -473,17 +482,17 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
              *(f"the rule {quote_ident(r)} on {rel(t)}" for t, r in rules),
              *(f"the foreign key {quote_ident(n)} on {rel(t)}" for t, n in keys),
              *(f"the table {rel(c)} (it inherits from {rel(p)}) and its rows"
-               for c, p in children)]
-    sql = [*(f"DROP RULE {quote_ident(r)} ON {rel(t)};" for t, r in rules),
-           *(f"ALTER TABLE {rel(t)} ALTER COLUMN {quote_ident(c)} DROP DEFAULT;"
-             for t, c in found.defaults),
-           *(f"ALTER TABLE {rel(t)} DROP COLUMN {quote_ident(c)};" for t, c in found.generated),
-           *(f"ALTER TABLE {rel(t)} DROP CONSTRAINT {quote_ident(n)};"
-             for t, n in found.constraints),
-           *(f"DROP INDEX {rel(i)};" for i in found.indexes),
-           *(f"DROP {kinds[v].upper()} {rel(v)};" for v in reversed(found.views)),
-           *(f"ALTER TABLE {rel(t)} DROP CONSTRAINT {quote_ident(n)};" for t, n in keys),
-           *(f"ALTER TABLE {rel(c)} NO INHERIT {rel(p)};" for c, p in children)]
+               for c, p in children),
+             *(f"the {kind} {call}" for call, kind in calls.items())]
+    sql = [*(drop_first_sql("rule", rel(t), r) for t, r in rules),
+           *(drop_first_sql(kind, call) for call, kind in calls.items()),
+           *(drop_first_sql("default", rel(t), c) for t, c in found.defaults),
+           *(drop_first_sql("column", rel(t), c) for t, c in found.generated),
+           *(drop_first_sql("constraint", rel(t), n) for t, n in found.constraints),
+           *(drop_first_sql("index", rel(i)) for i in found.indexes),
+           *(drop_first_sql(kinds[v], rel(v)) for v in reversed(found.views)),
+           *(drop_first_sql("constraint", rel(t), n) for t, n in keys),
+           *(drop_first_sql("child", rel(c), rel(p)) for c, p in children)]
     return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
             "callers_dropped_sql": "\n".join(sql)}
 

@@ -1,0 +1,51 @@
+"""What to run, by name, instead of letting a DROP ... CASCADE take a dependent along: one
+statement per kind of dependent, with the user's names. The one place for it: the steps of
+rule cascade-drops-dependents (`callers_facts`) and the next step of the graph's
+dependency-dropped conflicts are both written here. Each was checked on PostgreSQL 18: after
+it, the drop runs without CASCADE (tests/graph/test_cascade_drops_graph.py)."""
+
+from __future__ import annotations
+
+from lockwise.parse.quoting import quote_ident
+
+#: Per kind of dependent: the statement, with `{on}` the relation (or routine) as written and
+#: `{name}` the dependent's own name on it (a column, constraint, rule, trigger), or of an
+#: inheritance child, its parent as written. A child keeps its rows (NO INHERIT), a typed
+#: table its rows and columns (NOT OF).
+_STEPS = {
+    "default": "ALTER TABLE {on} ALTER COLUMN {name} DROP DEFAULT;",
+    "column": "ALTER TABLE {on} DROP COLUMN {name};",
+    "constraint": "ALTER TABLE {on} DROP CONSTRAINT {name};",
+    "index": "DROP INDEX {on};",
+    "view": "DROP VIEW {on};",
+    "materialized view": "DROP MATERIALIZED VIEW {on};",
+    "rule": "DROP RULE {name} ON {on};",
+    "trigger": "DROP TRIGGER {name} ON {on};",
+    "child": "ALTER TABLE {on} NO INHERIT {name};",
+    "typed table": "ALTER TABLE {on} NOT OF;",
+    "table": "DROP TABLE {on};",
+    "function": "DROP FUNCTION {on};",
+    "procedure": "DROP PROCEDURE {on};",
+}
+
+#: A routine's kind of dependent, by whether it is a procedure.
+ROUTINE_DEPENDENT_KINDS = {False: "function", True: "procedure"}
+
+#: The kinds whose `name` is the parent relation as written, not an identifier to quote.
+_WRITTEN_NAMES = frozenset(("child",))
+
+
+def drop_first_sql(kind: str, on: str, name: str = "") -> str:
+    """The statement that drops (or detaches) a dependent of kind `kind` (a key of
+    `_STEPS`) by name before its object is dropped: `on` is its relation or routine as the
+    user writes it, `name` its own name on that relation (quoted here), or of a `child`, the
+    parent relation as written."""
+    shown = name if kind in _WRITTEN_NAMES else quote_ident(name) if name else ""
+    return _STEPS[kind].format(on=on, name=shown)
+
+
+def drop_first_step(sql: str) -> str:
+    """The next step of a conflict whose drop takes (or is refused for) a dependent that
+    `sql` (`drop_first_sql`) drops by name first."""
+    return (f"say first what becomes of it ({sql}), then drop without CASCADE; or create it "
+            f"again in the same migration after the drop")
