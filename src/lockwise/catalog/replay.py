@@ -2760,21 +2760,65 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
 
 #: The routines whose bodies the replay is following, innermost last (`_run_routines`).
 _running: list[Routine] = []
+#: Whether each routine's run changes nothing in the catalog (`_changes_nothing`), found on
+#: the catalog as it is now: emptied whenever the replay may have changed it (a statement's
+#: own change is applied before the routines it calls are followed; a body's statement or
+#: reshapes after).
+_unchanging: dict[Routine, bool] = {}
 
 
 def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) -> None:
     """The PL/pgSQL and SQL routines a statement calls (and the functions of the triggers a
     write fires) change the schema as their statements would, as a DO block's do
     (`_do_block`), a routine already being followed not again, and no deeper than
-    `routines.MAX_DEPTH`."""
+    `routines.MAX_DEPTH`. A routine whose run changes nothing (`_changes_nothing`) is not
+    followed."""
+    _unchanging.clear()
     for routine in called_routines(catalog, kind, body):
-        if routine in _running or len(_running) >= MAX_DEPTH:
+        if routine in _running or len(_running) >= MAX_DEPTH or \
+                _changes_nothing(catalog, routine):
             continue
         _running.append(routine)
         try:
             for tree in routine_trees(catalog, routine):
                 apply_statement(catalog, tree, migration_id)
+                _unchanging.clear()
             if routine.language == "plpgsql":  # (a SQL body is read whole)
                 catalog.reshaped(_do_blocks.code_reshapes(catalog, routine.sql, "plpgsql"))
         finally:
             _running.pop()
+            _unchanging.clear()
+
+
+def _changes_nothing(catalog: Catalog, routine: Routine) -> bool:
+    """Whether following `routine` leaves the catalog as it is: every statement of its body,
+    and of each body it reaches through the calls they make (however deep, whoever is
+    running: more than the replay follows), is a query or DML that `_apply` only follows the
+    calls of (no DDL, no SELECT INTO, no SET), and no PL/pgSQL body has reshapes. Found once
+    per routine while the catalog stays as it is (`_unchanging`): every routine reached
+    changes nothing either."""
+    reached, todo = {routine}, [routine]
+    while todo:
+        current = todo.pop()
+        known = _unchanging.get(current)
+        if known:
+            continue
+        trees = [] if known is False else [unwrap(t) for t in routine_trees(catalog, current)]
+        if known is False or not all(_only_calls(kind, body) for kind, body in trees) or (
+                current.language == "plpgsql"
+                and _do_blocks.code_reshapes(catalog, current.sql, "plpgsql")):
+            _unchanging[routine] = False
+            return False
+        for kind, body in trees:
+            for callee in called_routines(catalog, kind, body):
+                if callee not in reached:
+                    reached.add(callee)
+                    todo.append(callee)
+    _unchanging.update(dict.fromkeys(reached, True))
+    return True
+
+
+def _only_calls(kind: str, body: dict) -> bool:
+    """Whether `_apply` does nothing with a statement of node `kind` but follow the routines
+    it calls: a query (not SELECT INTO) or DML."""
+    return kind in CALLING_KINDS and (kind != "SelectStmt" or select_into(body) is None)
