@@ -2760,11 +2760,11 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
 
 #: The routines whose bodies the replay is following, innermost last (`_run_routines`).
 _running: list[Routine] = []
-#: Whether each routine's run changes nothing in the catalog (`_changes_nothing`), found on
-#: the catalog as it is now: emptied whenever the replay may have changed it (a statement's
-#: own change is applied before the routines it calls are followed; a body's statement or
-#: reshapes after).
-_unchanging: dict[Routine, bool] = {}
+#: Whether each routine's run changes nothing in the catalog (`_changes_nothing`), by the
+#: routine and how many levels of calls it may follow, found on the catalog as it is now:
+#: emptied whenever the replay may have changed it (a statement's own change is applied
+#: before the routines it calls are followed; a body's statement or reshapes after).
+_unchanging: dict[tuple[Routine, int], bool] = {}
 
 
 def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) -> None:
@@ -2776,7 +2776,7 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
     _unchanging.clear()
     for routine in called_routines(catalog, kind, body):
         if routine in _running or len(_running) >= MAX_DEPTH or \
-                _changes_nothing(catalog, routine):
+                _changes_nothing(catalog, routine, MAX_DEPTH - len(_running)):
             continue
         _running.append(routine)
         try:
@@ -2790,31 +2790,31 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
             _unchanging.clear()
 
 
-def _changes_nothing(catalog: Catalog, routine: Routine) -> bool:
-    """Whether following `routine` leaves the catalog as it is: every statement of its body,
-    and of each body it reaches through the calls they make (however deep, whoever is
-    running: more than the replay follows), is a query or DML that `_apply` only follows the
-    calls of (no DDL, no SELECT INTO, no SET), and no PL/pgSQL body has reshapes. Found once
-    per routine while the catalog stays as it is (`_unchanging`): every routine reached
-    changes nothing either."""
-    reached, todo = {routine}, [routine]
+def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
+    """Whether following `routine`, and the calls of its body `levels` - 1 levels further
+    (as `_run_routines` would, whoever is running: more than it follows), leaves the
+    catalog as it is: every statement reached is a query or DML that `_apply` only follows
+    the calls of (no DDL, no SELECT INTO, no SET), and no PL/pgSQL body reached has
+    reshapes. Found once per routine and levels while the catalog stays as it is
+    (`_unchanging`): every routine reached changes nothing either, at the levels it had."""
+    reached, todo = {routine: levels}, [(routine, levels)]
     while todo:
-        current = todo.pop()
-        known = _unchanging.get(current)
+        current, left = todo.pop()
+        known = _unchanging.get((current, left))
         if known:
             continue
         trees = [] if known is False else [unwrap(t) for t in routine_trees(catalog, current)]
         if known is False or not all(_only_calls(kind, body) for kind, body in trees) or (
                 current.language == "plpgsql"
                 and _do_blocks.code_reshapes(catalog, current.sql, "plpgsql")):
-            _unchanging[routine] = False
+            _unchanging[routine, levels] = False
             return False
-        for kind, body in trees:
+        for kind, body in trees if left > 1 else ():
             for callee in called_routines(catalog, kind, body):
-                if callee not in reached:
-                    reached.add(callee)
-                    todo.append(callee)
-    _unchanging.update(dict.fromkeys(reached, True))
+                if reached.get(callee, 0) < left - 1:
+                    reached[callee] = left - 1
+                    todo.append((callee, left - 1))
+    _unchanging.update(dict.fromkeys(reached.items(), True))
     return True
 
 
