@@ -50,6 +50,7 @@ from lockwise.catalog.search_path import (
     elements_path,
     follow_set,
     path_kept,
+    routine_path,
     use_routine_path,
 )
 from lockwise.core.deferred import bound_on_use
@@ -2784,15 +2785,23 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
 
 #: The routines whose bodies the replay is following, innermost last (`_run_routines`).
 _running: list[Routine] = []
+#: Whether each routine's run changes nothing in the catalog (`_changes_nothing`), by the
+#: routine and how many levels of calls it may follow, found on the catalog as it is now:
+#: emptied whenever the replay may have changed it (a statement's own change is applied
+#: before the routines it calls are followed; a body's statement or reshapes after).
+_unchanging: dict[tuple[Routine, int], bool] = {}
 
 
 def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) -> None:
     """The PL/pgSQL and SQL routines a statement calls (and the functions of the triggers a
     write fires) change the schema as their statements would, as a DO block's do
     (`_do_block`), a routine already being followed not again, and no deeper than
-    `routines.MAX_DEPTH`."""
+    `routines.MAX_DEPTH`. A routine whose run changes nothing (`_changes_nothing`) is not
+    followed."""
+    _unchanging.clear()
     for routine in called_routines(catalog, kind, body):
-        if routine in _running or len(_running) >= MAX_DEPTH:
+        if routine in _running or len(_running) >= MAX_DEPTH or \
+                _changes_nothing(catalog, routine, MAX_DEPTH - len(_running)):
             continue
         _running.append(routine)
         try:
@@ -2800,8 +2809,46 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
                 use_routine_path(routine.sql, catalog)
                 for tree in routine_trees(catalog, routine):
                     apply_statement(catalog, tree, migration_id)
+                    _unchanging.clear()
                     follow_set(tree, catalog)
             if routine.language == "plpgsql":  # (a SQL body is read whole)
                 catalog.reshaped(_do_blocks.code_reshapes(catalog, routine.sql, "plpgsql"))
         finally:
             _running.pop()
+            _unchanging.clear()
+
+
+def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
+    """Whether following `routine`, and the calls of its body `levels` - 1 levels further
+    (as `_run_routines` would, whoever is running: more than it follows), leaves the
+    catalog as it is: every statement reached is a query or DML that `_apply` only follows
+    the calls of (no DDL, no SELECT INTO, no SET), no PL/pgSQL body reached has reshapes,
+    and none has a SET search_path clause of its own. Found once per routine and levels while the catalog stays as it is
+    (`_unchanging`): every routine reached changes nothing either, at the levels it had."""
+    reached, todo = {routine: levels}, [(routine, levels)]
+    while todo:
+        current, left = todo.pop()
+        known = _unchanging.get((current, left))
+        if known:
+            continue
+        trees = [] if known is False else [unwrap(t) for t in routine_trees(catalog, current)]
+        # (a routine's own SET search_path resolves its calls elsewhere: followed as before)
+        if known is False or not all(_only_calls(kind, body) for kind, body in trees) or (
+                current.language == "plpgsql"
+                and _do_blocks.code_reshapes(catalog, current.sql, "plpgsql")) or \
+                routine_path(current.sql) is not None:
+            _unchanging[routine, levels] = False
+            return False
+        for kind, body in trees if left > 1 else ():
+            for callee in called_routines(catalog, kind, body):
+                if reached.get(callee, 0) < left - 1:
+                    reached[callee] = left - 1
+                    todo.append((callee, left - 1))
+    _unchanging.update(dict.fromkeys(reached.items(), True))
+    return True
+
+
+def _only_calls(kind: str, body: dict) -> bool:
+    """Whether `_apply` does nothing with a statement of node `kind` but follow the routines
+    it calls: a query (not SELECT INTO) or DML."""
+    return kind in CALLING_KINDS and (kind != "SelectStmt" or select_into(body) is None)
