@@ -2823,8 +2823,9 @@ def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
     (as `_run_routines` would, whoever is running: more than it follows), leaves the
     catalog as it is: every statement reached is a query or DML that `_apply` only follows
     the calls of (no DDL, no SELECT INTO, no SET), no PL/pgSQL body reached has reshapes,
-    and none has a SET search_path clause of its own. Found once per routine and levels while the catalog stays as it is
-    (`_unchanging`): every routine reached changes nothing either, at the levels it had."""
+    and none has a SET search_path clause of its own. Found once per routine and levels
+    while the catalog stays as it is (`_unchanging`): every routine reached changes nothing
+    either, at the levels it had."""
     reached, todo = {routine: levels}, [(routine, levels)]
     while todo:
         current, left = todo.pop()
