@@ -123,3 +123,19 @@ BEGIN CREATE TABLE later (id int); END $$;
 SELECT g();""", catalog)
     assert "public.later" in catalog.tables
     assert "public.f_2" in reads
+
+
+def test_a_routine_with_its_own_search_path_is_followed_where_its_calls_resolve() -> None:
+    # f's SET clause makes its bare `g()` other.g, which creates a table; public.g, which the
+    # caller's path finds, writes rows only (checked on 18.6: `SELECT f()` creates other.made)
+    catalog = replayed("""CREATE SCHEMA other;
+CREATE TABLE log (id int);
+CREATE FUNCTION public.g() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO log VALUES (1); END $$;
+CREATE FUNCTION other.g() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN CREATE TABLE other.made (id int); END $$;
+CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql SET search_path = other AS $$
+BEGIN PERFORM g(); END $$;
+""")
+    replayed("SELECT f();", catalog)
+    assert "other.made" in catalog.tables
