@@ -58,6 +58,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     TEMPORARY_PREFIX,
+    aggregate_made,
     calls_function,
     casts_to,
     collation_name,
@@ -2726,8 +2727,8 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _drop(catalog, body)
     elif kind == "CreateFunctionStmt":
         _create_function(catalog, body)
-    elif kind == "DefineStmt" and body.get("kind") == "OBJECT_AGGREGATE":
-        keep_aggregate(catalog, body)
+    elif (aggregate := aggregate_made(kind, body)) is not None:
+        keep_aggregate(catalog, body, aggregate)
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
     elif kind == "CreatePolicyStmt":

@@ -186,10 +186,10 @@ def forget_dropped(catalog: Catalog, stmt: dict, kept_as: str = "kept_routines")
             forget_routine(catalog, object_name(names), obj=obj, kept_as=kept_as)
 
 
-def keep_aggregate(catalog: Catalog, stmt: dict) -> None:
-    """CREATE AGGREGATE `stmt` (a DefineStmt): kept as an overload of its name, by its
-    argument types (the old form's BASETYPE, none for `*` or ANY), beside the others."""
-    name = object_name(strings(stmt.get("defnames")), create=True)
+def keep_aggregate(catalog: Catalog, stmt: dict, name: str) -> None:
+    """CREATE AGGREGATE `stmt` (a DefineStmt) of aggregate `name` (`nodes.aggregate_made`):
+    kept as an overload of its name, by its argument types (the old form's BASETYPE, none for
+    `*` or ANY), beside the others."""
     args = stmt.get("args")
     if args:
         params = unwrap(args[0])[1].get("items") or () if args[0] else ()

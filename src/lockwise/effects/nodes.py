@@ -185,6 +185,16 @@ def object_name(names: list[str], create: bool = False) -> str:
     return qualified(None, names[-1] if names else "", create)
 
 
+def aggregate_made(kind: str, node: dict) -> str | None:
+    """The aggregate a CREATE AGGREGATE (`node`, a statement of parse-tree kind `kind`)
+    makes, qualified as `Catalog.aggregates` keeps it; None for another statement. The one
+    reading of it for the replay (`routines.keep_aggregate`) and apply's plan
+    (`batches.aggregates_made`)."""
+    if kind != "DefineStmt" or node.get("kind") != "OBJECT_AGGREGATE":
+        return None
+    return object_name(strings(node.get("defnames")), create=True)
+
+
 def drop_object_names(stmt: dict) -> list[list[str]]:
     """The name parts of each object a DropStmt drops (a relation, type, function, ...)."""
     return [names for obj in stmt.get("objects") or ()

@@ -134,11 +134,10 @@ def batch_refusal(tree: dict, aggregates: Collection[str] = ()) -> str | None:
 def aggregates_made(trees: Iterable[dict]) -> set[str]:
     """The aggregates the statements `trees` (their kind to their node) make, qualified as
     `Catalog.aggregates` keeps them: what a later statement of the same migration calls."""
-    from lockwise.effects.nodes import object_name
+    from lockwise.effects.nodes import aggregate_made
 
-    return {object_name(strings(node.get("defnames")), create=True)
-            for tree in trees for kind, node in tree.items()
-            if kind == "DefineStmt" and node.get("kind") == "OBJECT_AGGREGATE"}
+    return {made for tree in trees for kind, node in tree.items()
+            if (made := aggregate_made(kind, node)) is not None}
 
 
 #: What to do of a statement whose reason says what to change in it.

@@ -737,7 +737,8 @@ def _key_serves(how: _IndexKey, op: str, collation: str | None, other: object,
                 default_collation: str | None = None) -> bool:
     """Whether an index key held `how` serves a lookup by operator `op` under `collation`
     of what `other` gives (checked on 18.6): a B-tree a comparison under its own collation,
-    the IS NULL of its key, the prefix of a pattern (under any collation) only when the key's
+    the IS NULL of its key, a LIKE without wildcard (under any collation: an equality under
+    the key's), the prefix of a pattern (under any collation) only when the key's
     collation is in byte order (None being the database's `default_collation`) or
     with an operator class of the pattern family (`text_pattern_ops`), which serves no
     range; a hash index an equality alone. An index of another access method counts for
@@ -748,8 +749,12 @@ def _key_serves(how: _IndexKey, op: str, collation: str | None, other: object,
         return how.method == _BTREE
     if op in _PREFIXED:
         prefix = _pattern_prefix(op, other)
+        if prefix is None and how.method == _BTREE and not how.opclass:
+            # no wildcard: an equality, which the planner makes under the index's collation,
+            # whatever the pattern's (`email COLLATE "C" LIKE 'e5'` uses a plain index)
+            return True
         if prefix is None:
-            op = "="  # no wildcard: an equality, which any B-tree of the key serves
+            op = "="
         elif how.method == _BTREE and prefix:
             # The prefix's range is compared under the index's collation, whatever the
             # pattern's (`email COLLATE "POSIX" LIKE 'e5%'` uses an index of "C").
