@@ -143,3 +143,47 @@ def test_a_procedure_drops_what_mariadb_drops_at_its_call(lint_change) -> None:
     sql = ("DELIMITER $$\nCREATE PROCEDURE tidy() BEGIN DROP TABLE p, gc; END$$\n"
            "DELIMITER ;\nCALL tidy()")
     assert _left(lint_change, sql) == {"p", "c", "x"}
+
+
+@pytest.mark.parametrize("dialect", ["mariadb", "mysql"])
+def test_a_long_list_finds_the_keys_of_its_tables_in_one_walk(
+        lint_change, monkeypatch: pytest.MonkeyPatch, dialect: str) -> None:
+    # A DROP TABLE of n tables chained by foreign keys looked for the keys referencing each
+    # table in every table, once per table listed (`Catalog.referencing`), and the reports
+    # looked through all of the statement's actions for each table: 4,000 tables took 16 s
+    # on MariaDB (fix-robust16). The keys of all of them are found in one walk.
+    from lockwise.catalog.model import Catalog
+    from lockwise.effects import mysql_locks
+
+    n = 40
+    setup = "CREATE TABLE t0 (id INT PRIMARY KEY) ENGINE=InnoDB;\n" + "".join(
+        f"CREATE TABLE t{i} (id INT PRIMARY KEY, p INT, CONSTRAINT k{i} FOREIGN KEY (p) "
+        f"REFERENCES t{i - 1} (id)) ENGINE=InnoDB;\n" for i in range(1, n))
+    walks: list[int] = []
+    referencing_each, filed = Catalog.referencing_each, mysql_locks._filed
+
+    def counted(self: Catalog, tables, clones: bool = False):  # noqa: ANN001, ANN202
+        walks.append(len(tables))
+        return referencing_each(self, tables, clones)
+
+    built: list[int] = []
+
+    def counted_filed(effect):  # noqa: ANN001, ANN202
+        if not (mysql_locks._last_filed and mysql_locks._last_filed[0][0] is effect.actions):
+            built.append(len(effect.actions))
+        return filed(effect)
+
+    monkeypatch.setattr(Catalog, "referencing_each", counted)
+    monkeypatch.setattr(mysql_locks, "_filed", counted_filed)
+    backwards = ", ".join(f"t{i}" for i in reversed(range(n)))
+    report = lint_change(f"DROP TABLE {backwards};", dialect, setup=setup)
+    assert walks in ([n], [n, n])  # (the effect model's, the replay's)
+    assert _errors(report) == []
+    assert len(built) <= 2  # (the statement's actions looked through once, per report pass)
+    forwards = ", ".join(f"t{i}" for i in range(n))
+    walks.clear()
+    report = lint_change(f"DROP TABLE {forwards};", dialect, setup=setup)
+    assert walks in ([n], [n, n])  # (the effect model's, the replay's)
+    # (MariaDB keeps t0 ... t38, each referenced by the next, still there; MySQL 8 checks
+    # the whole list first: every referencing table is in it)
+    assert [code for code, _ in _errors(report)] == ([1451] if dialect == "mariadb" else [])

@@ -398,8 +398,9 @@ def _named_in(name: str, places: Iterable[tuple[Container[str], str]]) -> str:
     return ""
 
 
-#: Whether `Catalog.callers` and `Catalog.constraint_named` check their index's answer against
-#: a scan of every table (set LOCKWISE_CHECK_CALLERS=1 to run tests or corpora so; the tests
+#: Whether `Catalog.callers`, `naming` and `constraint_named` check their index's answer
+#: against a scan of every table, and `found_per_version` its kept answer against one found
+#: again (set LOCKWISE_CHECK_CALLERS=1 to run tests or corpora so; the tests
 #: set it too).
 CHECK_CALLERS = bool(os.environ.get("LOCKWISE_CHECK_CALLERS"))
 
@@ -416,6 +417,18 @@ _DOMAIN_DEPTH = 32
 VIEW_DEPTH = 16
 #: What an object's expressions use (`Column.uses`, ...): `Catalog.callers`'s default.
 _USES = attrgetter("uses")
+#: What an object's expressions name by regclass constants (`Column.names`, ...): what
+#: `Catalog.naming` looks for.
+_NAMES = attrgetter("names")
+#: The start of the keys `Catalog.uses_tables` files a relation named by a regclass
+#: constant under (no use, and no name PostgreSQL takes, starts with a NUL).
+_NAMED = "\0"
+
+
+def _filed_uses(held: Column | Constraint | Index | Table) -> list[str]:
+    """What `Catalog.uses_tables` files object `held` under: its uses, and the relations it
+    names by regclass constants (`_NAMED` before each)."""
+    return [*held.uses, *(_NAMED + name for name in held.names)]
 
 
 def type_key(type_name: str) -> str:
@@ -759,7 +772,10 @@ class Catalog:
     #: `app.f`, a type cast to `::mood`) -> relations that may hold a column, constraint,
     #: query or index using it (a superset, kept by note_uses); None until the replay
     #: records one: `callers` then scans every table, as each DROP FUNCTION / TYPE / SCHEMA
-    #: ... CASCADE did before (quadratic on long histories).
+    #: ... CASCADE did before (quadratic on long histories). A relation named by a regclass
+    #: constant (`Column.names` ...) is filed too, under `_NAMED` and its name, for `naming`:
+    #: a scan of every table and index for each DROP ... CASCADE made dropping thousands of
+    #: views one by one quadratic.
     uses_tables: dict[str, frozenset[str]] | None = field(default=None, compare=False)
     #: The name of a table's constraint (unqualified), a NOT NULL one's (PostgreSQL 18) too ->
     #: tables that may have one of that name (a superset: a name stays filed when the
@@ -842,6 +858,14 @@ class Catalog:
     #: (`replay.apply_statement`) or, refused, ended (`replay.end_statement`).
     statement_memo: dict[tuple[int, tuple], tuple[object, Any]] | None = field(
         default=None, repr=False, compare=False)
+    #: What is found of a table from its columns and indexes alone, kept until the schema
+    #: may change (`found_per_version`): by (table, question), the Table found then and the
+    #: answer. Let go (None) by each statement the replay follows that is not a plain
+    #: UPDATE / DELETE / INSERT / SELECT (`replay._apply`; a routine's or DO block's
+    #: statements each go through it too) and by a copy of the catalog. Never changed in
+    #: place once shared: a fork's copy of the outer dict is its own.
+    version_memo: dict[tuple[str, str], tuple[Table, Any]] | None = field(
+        default=None, repr=False, compare=False)
     #: Sequence (qualified) -> the tables that may have a column naming it: owning it
     #: (`owns`), drawing its default from it (`default_sequence`), or as its identity's
     #: (`identity_sequence`, else the name PostgreSQL gives it: `owned_sequence`). A superset:
@@ -888,6 +912,27 @@ class Catalog:
             return entry[1]  # type: ignore[no-any-return]
         found = find()
         memo[key] = (node, found)
+        return found
+
+    def found_per_version(self, table: str, question: str, find: Callable[[], _T]) -> _T:
+        """What `find` finds for `question` about `table` (from its columns and indexes):
+        found once while the schema stays as it is (`version_memo`), not again for each
+        UPDATE or DELETE of the table; found each time for a table the catalog lacks."""
+        known = self.tables.get(table)
+        if known is None:
+            return find()
+        memo = self.version_memo
+        if memo is None:
+            memo = self.version_memo = {}
+        entry = memo.get((table, question))
+        if entry is not None and entry[0] is known:
+            if CHECK_CALLERS:  # (tests: the kept answer is the one found again)
+                again = find()
+                assert again == entry[1], f"found_per_version({table}, {question}): " \
+                    f"{entry[1]} kept, {again} found again"
+            return entry[1]  # type: ignore[no-any-return]
+        found = find()
+        memo[(table, question)] = (known, found)
         return found
 
     def reset(self) -> None:
@@ -1211,12 +1256,9 @@ class Catalog:
         if self.uses_tables is None:
             return self._callers_in(sorted(self.tables.values(), key=attrgetter("name")),
                                     self.indexes.items(), reached)
-        if self.uses_pending:
-            for name in self.uses_pending:
-                self._file_uses(self.uses_tables, name)
-            self.uses_pending = set()  # (not cleared in place: a fork may share it)
-        names = {name for use, held in self.uses_tables.items() if reached((use,))
-                 for name in held}
+        self._file_pending_uses()
+        names = {name for use, held in self.uses_tables.items()
+                 if use[:1] != _NAMED and reached((use,)) for name in held}
         found = self._callers_in(
             sorted((t for name in names if (t := self.tables.get(name)) is not None),
                    key=attrgetter("name")),
@@ -1233,12 +1275,32 @@ class Catalog:
         of them (`Column.names`, `Constraint.names`, `Index.names`): the defaults, generated
         columns, CHECKs, indexes and views (with those over them) the server drops with them
         (DROP TABLE / SEQUENCE ... CASCADE; without CASCADE it refuses: checked on the
-        server)."""
-        return self._callers_in(
-            [t for t in sorted(self.tables.values(), key=attrgetter("name"))
-             if t.name not in relations],
-            [(k, i) for k, i in self.indexes.items() if i.table not in relations],
-            lambda names: any(n in relations for n in names), attrgetter("names"))
+        server). Only the tables `uses_tables` files under a name of `relations` are looked
+        at (with their indexes), or every table while it is None."""
+        def named(names: tuple[str, ...]) -> bool:
+            return any(n in relations for n in names)
+
+        def scanned() -> Callers:
+            return self._callers_in(
+                [t for t in sorted(self.tables.values(), key=attrgetter("name"))
+                 if t.name not in relations],
+                [(k, i) for k, i in self.indexes.items() if i.table not in relations],
+                named, _NAMES)
+
+        if self.uses_tables is None:
+            return scanned()
+        self._file_pending_uses()
+        holders = sorted({name for relation in relations
+                          for name in self.uses_tables.get(_NAMED + relation, ())
+                          if name not in relations})
+        found = self._callers_in(
+            [t for name in holders if (t := self.tables.get(name)) is not None],
+            [(key, self.indexes[key]) for name in holders for key in self.index_keys_on(name)],
+            named, _NAMES)
+        if CHECK_CALLERS:  # (tests: as `callers`)
+            walked = scanned()
+            assert found == walked, f"Catalog.naming: {found} from the index, {walked} scanned"
+        return found
 
     def _callers_in(self, tables: list[Table], indexes: Iterable[tuple[str, Index]],
                     reached: Callable[[tuple[str, ...]], bool],
@@ -1269,23 +1331,30 @@ class Catalog:
             for name in self.tables:
                 self._file_uses(index, name)
             for idx in self.indexes.values():  # (also those of tables the catalog lacks)
-                for use in idx.uses:
+                for use in _filed_uses(idx):
                     _add_to(index, use, idx.table)
             self.uses_tables = index
         elif relation:
             self.uses_pending.add(relation)
 
+    def _file_pending_uses(self) -> None:
+        """File the relations `note_uses` was told of since (`uses_pending`)."""
+        if self.uses_pending and self.uses_tables is not None:
+            for name in self.uses_pending:
+                self._file_uses(self.uses_tables, name)
+            self.uses_pending = set()  # (not cleared in place: a fork may share it)
+
     def _file_uses(self, index: dict[str, frozenset[str]], relation: str) -> None:
-        uses = [use for idx in self.indexes_on(relation) for use in idx.uses]
+        uses = [use for idx in self.indexes_on(relation) for use in _filed_uses(idx)]
         t = self.tables.get(relation)
         if t is not None:
-            uses += t.uses
+            uses += _filed_uses(t)
             for c in t.columns.values():
-                if c.uses:
-                    uses += c.uses
+                if c.uses or c.names:
+                    uses += _filed_uses(c)
             for con in t.constraints.values():
-                if con.uses:
-                    uses += con.uses
+                if con.uses or con.names:
+                    uses += _filed_uses(con)
         for use in uses:
             _add_to(index, use, relation)
 
@@ -1685,13 +1754,27 @@ class Catalog:
         """Foreign keys in other tables that point at `table`, by referencing table name.
         `clones`: also the partitions' clones of a key of a partitioned table (they go with
         the key, and with what it depends on)."""
+        return self.referencing_each((table,), clones)[table]
+
+    def referencing_each(self, tables: Collection[str], clones: bool = False
+                         ) -> dict[str, list[tuple[str, Constraint]]]:
+        """`referencing` of each of `tables`, by table, from one walk of the tables that may
+        reference one of them (every table while `fk_sources` is None, as MySQL's catalog
+        keeps it): a DROP TABLE list of thousands of tables asked for each once, every table
+        walked each time (quadratic)."""
+        found: dict[str, list[tuple[str, Constraint]]] = {table: [] for table in tables}
         if self.fk_sources is None:
             candidates = sorted(self.tables.values(), key=attrgetter("name"))
         else:  # a superset of the referencing tables: check each, as a scan would
-            candidates = [t for name in sorted(self.fk_sources.get(table, ()))
+            candidates = [t for name in sorted({source for table in found
+                                                for source in self.fk_sources.get(table, ())})
                           if (t := self.tables.get(name)) is not None]
-        return [(t.name, c) for t in candidates for c in t.constraints.values()
-                if c.kind == "foreign" and c.references == table and (clones or not c.clone_of)]
+        for t in candidates:
+            for c in t.constraints.values():
+                if c.kind == "foreign" and c.references in found and (
+                        clones or not c.clone_of):
+                    found[c.references].append((t.name, c))  # type: ignore[index]
+        return found
 
     def foreign_keys_using(self, table: str, columns: tuple[str, ...],
                            clones: bool = False) -> list[tuple[str, Constraint]]:

@@ -1959,6 +1959,7 @@ def copied(catalog: Catalog) -> Catalog:
     from lockwise.catalog.clone import clone
 
     catalog.statement_memo = None  # (found again from the catalog: not copied)
+    catalog.version_memo = None
     new = object.__new__(Catalog)
     for name in Catalog.__slots__:
         value = getattr(catalog, name)
@@ -2701,9 +2702,16 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         catalog.statement_memo = None  # the catalog changed: found again
 
 
+#: The statements that change no table's columns or indexes themselves (a routine they call,
+#: a trigger they fire, goes through `_apply` with its own statements).
+_DATA_ONLY = frozenset({"UpdateStmt", "DeleteStmt", "InsertStmt", "SelectStmt"})
+
+
 def _apply(catalog: Catalog, tree: dict, migration_id: str,
            views: dict[str, set[str]] | None, view_reads: bool) -> None:
     kind, body = unwrap(tree)
+    if kind not in _DATA_ONLY or kind == "SelectStmt" and select_into(body) is not None:
+        catalog.version_memo = None  # the schema may change: found again
     if kind == "CreateStmt":
         _create_table(catalog, body, migration_id)
         _stamp_constraints(catalog, range_var(body.get("relation"), create=True)[0],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -3120,16 +3120,17 @@ def _referenced_refused(b: _Builder, table: str, statement: str) -> None:
 
 
 def _referenced_refusal(catalog: Catalog, session: MySQLSession, table: str, statement: str,
-                        gone: list[str] | tuple[str, ...]) -> dict | None:
+                        gone: Container[str],
+                        keys: Sequence[tuple[str, Constraint]] | None = None) -> dict | None:
     """The refusal's facts when `statement` (DROP TABLE or TRUNCATE TABLE) of `table` is
     refused for another table's foreign key that references it (but those in `gone`), while
-    foreign_key_checks is on (effects/mysql_referenced.py); else None."""
+    foreign_key_checks is on (effects/mysql_referenced.py); else None. `keys`: the foreign
+    keys that reference `table`, when the caller found them (`Catalog.referencing_each`)."""
     from lockwise.effects.mysql_referenced import referenced_table_refusal
 
     if not session.foreign_key_checks or table.split(".")[-1] in session.temporary_tables:
         return None
-    return referenced_table_refusal(catalog, table, statement, session.flavour,
-                                    frozenset(gone))
+    return referenced_table_refusal(catalog, table, statement, session.flavour, gone, keys)
 
 
 def dropped_name(key: str, database: str | None) -> str:
@@ -3162,15 +3163,21 @@ def _drop_outcome(catalog: Catalog, session: MySQLSession, tables: list[str],
     which the replay of a refused statement does not reach."""
     dropped: list[str] = []
     refusals: dict[str, dict] = {}
+    # (each table's keys found in one walk, and what is gone kept as a set: a list of
+    # thousands of tables walked every table, and copied the list, for each)
+    keys = catalog.referencing_each(tables) if session.foreign_key_checks else {}
+    gone = set() if session.flavour == "mariadb" else set(tables)
     for table in tables:
         if table in missing:
             continue
-        gone = dropped if session.flavour == "mariadb" else tables
-        refusal = _referenced_refusal(catalog, session, table, "DROP TABLE", gone)
+        refusal = _referenced_refusal(catalog, session, table, "DROP TABLE", gone,
+                                      keys.get(table))
         if refusal is not None:
             refusals[table] = refusal
         else:
             dropped.append(table)
+            if session.flavour == "mariadb":
+                gone.add(table)
     return dropped, refusals
 
 

@@ -12,7 +12,9 @@ transaction ends; LOCK TABLES ... READ holds SHARED_READ_ONLY and ... WRITE SHAR
 
 from __future__ import annotations
 
-from lockwise.core.types import Effect, LockMode
+from typing import NamedTuple
+
+from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.mysql_ddl import NO_ALGORITHM
 
 _METADATA_LOCKS = {LockMode.ROW_SHARE: "SHARED_READ",
@@ -54,8 +56,49 @@ def weak_lock_text(effect: Effect, mode: LockMode | None) -> str:
     return f"{weak_lock_blocks(mode)}, until {until}"
 
 
+class _Filed(NamedTuple):
+    """What the functions below look up in an effect's actions, each relation by its name in
+    lower case, the first action's answer kept: the table as written, (the table whose DDL
+    locks it as a key child, it as written), the ALTER TABLE of it; whether it has a LOCK
+    TABLES."""
+
+    written: dict[str, str]
+    key_children: dict[str, tuple[str, str]]
+    alters: dict[str, Action]
+    locks_tables: bool
+
+
+#: The last effect's actions (held: `is` cannot match another tuple at a reused address) and
+#: what `_filed` found in them: a report asks for each relation of one effect in turn, and a
+#: walk of every action for each made a DROP TABLE of thousands of tables quadratic.
+_last_filed: list[tuple[tuple[Action, ...], _Filed]] = []
+
+
+def _filed(effect: Effect) -> _Filed:
+    """What `effect`'s actions say of each relation (`_Filed`), found once for its actions."""
+    actions = effect.actions
+    if _last_filed and _last_filed[0][0] is actions:
+        return _last_filed[0][1]
+    written: dict[str, str] = {}
+    key_children: dict[str, tuple[str, str]] = {}
+    alters: dict[str, Action] = {}
+    for a in actions:
+        facts = a.facts
+        if isinstance(table := facts.get("table"), str):
+            written.setdefault(table.lower(), table)
+        for child in facts.get("key_children", ()):
+            key_children.setdefault(str(child).lower(), (str(facts.get("table", "")),
+                                                         str(child)))
+        if a.kind == "mysql_alter_table":
+            alters.setdefault(str(facts.get("table", "")).lower(), a)
+    filed = _Filed(written, key_children, alters,
+                   any(a.kind == "mysql_lock_tables" for a in actions))
+    _last_filed[:] = [(actions, filed)]
+    return filed
+
+
 def _locks_tables(effect: Effect) -> bool:
-    return any(a.kind == "mysql_lock_tables" for a in effect.actions)
+    return _filed(effect).locks_tables
 
 
 def metadata_lock(effect: Effect, mode: LockMode) -> str:
@@ -75,9 +118,7 @@ def lock_tables_lock(mode: LockMode) -> str:
 def table_as_written(effect: Effect, relation: str) -> str:
     """The table `relation` (the effect's key, in lower case as the catalog keeps MySQL's
     names) as the statement wrote it: the `table` an action of it names so; else the key."""
-    low = relation.lower()
-    return next((table for a in effect.actions if isinstance(table := a.facts.get("table"), str)
-                 and table.lower() == low), relation)
+    return _filed(effect).written.get(relation.lower(), relation)
 
 
 #: How the reports name MariaDB's InnoDB table lock on a table whose foreign key references
@@ -89,10 +130,7 @@ def _key_child(effect: Effect, relation: str) -> tuple[str, str]:
     """(the table whose DDL takes MariaDB's InnoDB table lock on `relation`, `relation`),
     each as the statement wrote it: `relation` references that table by a foreign key;
     ("", "") when the statement takes no such lock on it."""
-    low = relation.lower()
-    return next(((str(a.facts.get("table", "")), str(child)) for a in effect.actions
-                 for child in a.facts.get("key_children", ()) if str(child).lower() == low),
-                ("", ""))
+    return _filed(effect).key_children.get(relation.lower(), ("", ""))
 
 
 def key_child_parent(effect: Effect, relation: str) -> str:
@@ -116,12 +154,11 @@ def lock_label(effect: Effect, relation: str, mode: LockMode) -> str:
         return (f"{KEY_CHILD_LOCK} (at the DDL's end, for {child}'s foreign key to {parent}: "
                 f"the DDL waits for every open transaction that wrote {child})")
     label = f"{metadata_lock(effect, mode)} metadata lock"
-    for action in effect.actions:
-        facts = action.facts
-        if action.kind == "mysql_alter_table" and \
-                str(facts.get("table", "")).lower() == relation.lower():
-            if facts["algorithm"] == NO_ALGORITHM:  # DISCARD / IMPORT TABLESPACE
-                return (f"{label} (no ALGORITHM: neither instant, in place nor a copy; a "
-                        "tablespace file deleted or attached)")
-            return f"{label} (ALGORITHM={facts['algorithm']}, LOCK={facts['lock_level']})"
-    return label
+    action = _filed(effect).alters.get(relation.lower())
+    if action is None:
+        return label
+    facts = action.facts
+    if facts["algorithm"] == NO_ALGORITHM:  # DISCARD / IMPORT TABLESPACE
+        return (f"{label} (no ALGORITHM: neither instant, in place nor a copy; a "
+                "tablespace file deleted or attached)")
+    return f"{label} (ALGORITHM={facts['algorithm']}, LOCK={facts['lock_level']})"

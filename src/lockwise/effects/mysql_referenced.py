@@ -20,7 +20,9 @@ Only InnoDB keeps foreign keys: a key of a table of another engine is parsed and
 
 from __future__ import annotations
 
-from lockwise.catalog.model import Catalog
+from collections.abc import Container, Sequence
+
+from lockwise.catalog.model import Catalog, Constraint
 
 _TRUNCATE = (1701, "Cannot truncate a table referenced in a foreign key constraint ({})")
 #: The server's answer, by statement and flavour: (error code, message).
@@ -43,12 +45,15 @@ _FIXES = {
 
 
 def referenced_table_refusal(catalog: Catalog, table: str, statement: str, flavour: str,
-                             gone: frozenset[str] = frozenset()) -> dict | None:
+                             gone: Container[str] = frozenset(),
+                             keys: Sequence[tuple[str, Constraint]] | None = None
+                             ) -> dict | None:
     """The refusal of `statement` (DROP TABLE or TRUNCATE TABLE) of `table` for a foreign key
     of another table that references it (the first by name), that table not among `gone`
     (dropped by the same DROP TABLE before the server reaches `table`): its facts, or None
-    when no such key stops it. The caller asks only while foreign_key_checks is on."""
-    for referencing, key in catalog.referencing(table):
+    when no such key stops it. The caller asks only while foreign_key_checks is on. `keys`:
+    `catalog.referencing(table)`, when the caller found it already (`referencing_each`)."""
+    for referencing, key in catalog.referencing(table) if keys is None else keys:
         known = catalog.tables.get(referencing)
         if referencing == table or referencing in gone or (
                 known is not None and (known.engine or "innodb") != "innodb"):

@@ -160,7 +160,19 @@ def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
     """What an index of `table` serves a condition on: the columns it has as such and those
     its WHERE reads (`ctid` too, which a range serves), and its expressions (each as
     `_expression_key` writes it, `_normalized`), each with how an index holds it. An index
-    whose definition is not known (a constraint's) counts for each column it reads."""
+    whose definition is not known (a constraint's) counts for each column it reads.
+    Found once while the table's columns and indexes stay as they are
+    (`Catalog.found_per_version`): filing every index again for each UPDATE and DELETE of a
+    table made a history of many of both quadratic. Not kept under a search_path set in
+    the migration (`resolver_in_force`), which may change how an expression resolves."""
+    if resolver_in_force() is not None:
+        return _filed_indexes(catalog, table)
+    return catalog.found_per_version(table, "where_index",
+                                     lambda: _filed_indexes(catalog, table))
+
+
+def _filed_indexes(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
+    """`_indexed`, found from the catalog."""
     known = catalog.tables.get(table)
     columns = known.columns if known is not None else {}
     indexed: dict[str, list[_IndexKey]] = {_ROW_ADDRESS: [_ANY_KEY]}
