@@ -3230,14 +3230,21 @@ def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
     """For a WHERE by an operator only GIN or GiST serve, the index advised (where the
     statement cannot be batched) is of that method and operator class: built on the server,
     it serves the WHERE with sequential scans disabled, as no B-tree of the column did."""
-    sql = f"WITH w AS (SELECT 1) UPDATE docs SET name = 'y' WHERE {where}"
-    action = _unserved(effect_after(DOCS, sql + ";"))
-    index = str(action.facts["where_batch_sql"])
-    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};{OWN_MIGRATION}"
-    _assert_the_advice_serves(
+    _assert_the_index_advised_serves(
         pg_db, DOCS, "INSERT INTO docs SELECT g, 'b' || g, ARRAY['t' || g], "
         "jsonb_build_object('k', g), to_tsvector('b' || g), int4range(g, g + 1), "
-        "'n' || g FROM generate_series(1, 100000) g", sql, index)
+        "'n' || g FROM generate_series(1, 100000) g",
+        f"WITH w AS (SELECT 1) UPDATE docs SET name = 'y' WHERE {where}", advised)
+
+
+def _assert_the_index_advised_serves(db: str, setup: str, fill: str, sql: str,
+                                     advised: str) -> None:
+    """The index advised for unbatchable `sql` (of docs, made by `setup`) is `advised`
+    (CREATE INDEX's text after the table's name), and serves it (`_assert_the_advice_serves`)."""
+    action = _unserved(effect_after(setup, sql + ";"))
+    index = str(action.facts["where_batch_sql"])
+    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};{OWN_MIGRATION}"
+    _assert_the_advice_serves(db, setup, fill, sql, index)
 
 
 CONVERTED = ("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
@@ -3264,13 +3271,10 @@ def test_the_index_advised_for_a_key_the_comparison_converts_serves_it(
     the value's type) or compares under the value's collation (a name's, "C"), the index
     of the key as written serves nothing: the one advised holds the key as the server
     compares it, and serves the WHERE as written (planned with sequential scans disabled)."""
-    sql = f"WITH w AS (SELECT 1) UPDATE docs SET id = id WHERE {where}"
-    action = _unserved(effect_after(CONVERTED, sql + ";"))
-    index = str(action.facts["where_batch_sql"])
-    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};{OWN_MIGRATION}"
-    _assert_the_advice_serves(
+    _assert_the_index_advised_serves(
         pg_db, CONVERTED, "INSERT INTO docs SELECT g, 'c' || g, 'n' || g, g "
-        "FROM generate_series(1, 100000) g", sql, index)
+        "FROM generate_series(1, 100000) g",
+        f"WITH w AS (SELECT 1) UPDATE docs SET id = id WHERE {where}", advised)
 
 
 def _unserved(effect: Effect) -> Action:

@@ -704,7 +704,9 @@ def _index_elements(target: _Target, where: object, columns: tuple[str, ...]
     a B-tree of the target's `columns` it reads; none when its only keys are matches no
     index serves (citext's). A key whose pattern has a fixed prefix (`LIKE 'x%'`) is held
     by the pattern class of its type, an expression's as a function returns it
-    (`_pattern_class`, `_typed`)."""
+    (`_pattern_class`, `_typed`); a key the comparison converts, as `_operands` yields it
+    (cast: `((length(name)::numeric))`), and one compared with a value of a collation of its
+    own in that collation (`((lower(name)) COLLATE "C")` of `= 'x'::name`)."""
     elements: list = []
     seen: set[str] = set()
     other: tuple[str, list, str | None, str | JoinedSql] | None = None
