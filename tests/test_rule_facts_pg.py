@@ -3159,6 +3159,10 @@ KEYED = ("CREATE EXTENSION IF NOT EXISTS citext;\n"
     ("lower(nc) = 'n5'", True),
     ("nl = 'n5'::name", False),
     ("nl = 'n5'", True),
+    ("nl IN ('n5'::name, 'n6'::name)", False),
+    ("nl = ANY (ARRAY['n5'::name, 'n6'::name])", False),
+    ("email IN ('e5'::name, 'e6'::name)", True),
+    ("email = ANY (ARRAY['e5'::name])", True),
     # a value that converts the key: an index of the key so converted serves it
     ("abs(ni) = 5.5", False),
     ("abs(ni) IN (1, 2.5)", False),
@@ -3260,6 +3264,7 @@ CONVERTED = ("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
     ("code % 'c5'", "USING gin ((CAST(code AS text)) gin_trgm_ops)"),
     ("lower(name) = 'n5'::name", "((lower(name)) COLLATE \"C\")"),
     ("name = 'n5'::name", "(name COLLATE \"C\")"),
+    ("name IN ('n5'::name, 'n6'::name)", "(name COLLATE \"C\")"),
     ("length(name) = 5.5", "((CAST(length(name) AS numeric)))"),
     ("length(name) IN (1, 2.5)", "((CAST(length(name) AS numeric)))"),
     ("n = 5.5", "((CAST(n AS numeric)))"),

@@ -655,6 +655,13 @@ def _own_collation(value: object, catalog: Catalog | None) -> str | None:
     one of `text_col COLLATE "C"` does: checked on 18.6); None for another value."""
     if value is None or catalog is None:
         return None
+    kind, body = unwrap(value)
+    if kind in ("List", "A_ArrayExpr"):
+        # (an IN list or ARRAY of such values compares under it too: `text_col IN
+        # ('x'::name, 'y'::name)` is `= ANY (... COLLATE "C")`, checked on 18.6)
+        found = {_own_collation(item, catalog)
+                 for item in body.get("items") or body.get("elements") or ()} - {None}
+        return found.pop() if len(found) == 1 else None
     return type_collation((evident_type(catalog, value, None) or "").removesuffix("[]"))
 
 
