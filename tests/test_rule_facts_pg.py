@@ -2910,11 +2910,14 @@ def test_an_expression_index_serves_only_its_expression_as_the_server_plans_it(
     assert (read in plan) is scans, plan
 
 
-KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(50), "
+KEYED = ("CREATE EXTENSION IF NOT EXISTS citext;\n"
+         "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+         "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(50), "
          "handle varchar(50), nick text, alias text, n int, code char(5), "
          "cc text COLLATE \"C\", p text, h text, seen timestamptz, s smallint, nu numeric, "
          "ts timestamp, d date, f float8, body text, doc text, lp text, lv varchar(50), "
-         "ln text, m int, w varchar(50));\n"
+         "ln text, m int, w varchar(50), tc char(10), ct citext, ct2 citext, nc text, "
+         "nl text, ni int, nn int);\n"
          "CREATE FUNCTION norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT $1';\n"
          "CREATE FUNCTION inlined() RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 5';\n"
          "CREATE FUNCTION plv() RETURNS int LANGUAGE plpgsql AS 'BEGIN RETURN 5; END';\n"
@@ -2947,7 +2950,14 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
          "CREATE INDEX accounts_ln_idx ON accounts (length(ln));\n"
          "CREATE INDEX accounts_m_idx ON accounts (abs(m));\n"
          "CREATE INDEX accounts_w_idx ON accounts ((w::varchar(10)));\n"
-         "CREATE INDEX accounts_cc_lower_idx ON accounts (lower(cc));")
+         "CREATE INDEX accounts_cc_lower_idx ON accounts (lower(cc));\n"
+         "CREATE INDEX accounts_tc_idx ON accounts USING gin ((tc::text) gin_trgm_ops);\n"
+         "CREATE INDEX accounts_ct_idx ON accounts (ct text_pattern_ops);\n"
+         "CREATE INDEX accounts_ct2_idx ON accounts ((ct2::text));\n"
+         "CREATE INDEX accounts_nc_idx ON accounts ((lower(nc) COLLATE \"C\"));\n"
+         "CREATE INDEX accounts_nl_idx ON accounts ((nl COLLATE \"C\"));\n"
+         "CREATE INDEX accounts_ni_idx ON accounts ((abs(ni)::numeric));\n"
+         "CREATE INDEX accounts_nn_idx ON accounts ((nn::numeric));")
 
 
 @pytest.mark.parametrize(("where", "scans"), [
@@ -3126,6 +3136,39 @@ KEYED = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, vc varchar(5
     ("lower(cc)::text LIKE 'c5%'", False),
     ("lower(cc) = 'c5' COLLATE \"POSIX\"", True),
     ("upper(cc) LIKE 'C5%'", True),
+    # pg_trgm's % of a char(n): the server casts it to text, which a trigram index holds
+    ("tc % 'c5'", False),
+    ("tc::text % 'c5'", False),
+    ("tc LIKE '%5%'", True),
+    ("tc = 'c5'", True),
+    # a citext cast to text: an index of it of text_pattern_ops holds that, not citext's own
+    # comparison (its IS NULL it serves); an index of (ct2::text) serves =, not a prefix
+    # outside byte order
+    ("ct::text LIKE 'Ab5%'", False),
+    ("ct::text ~ '^Ab5'", False),
+    ("ct::text = 'Ab5'", False),
+    ("ct = 'Ab5'", True),
+    ("ct < 'Ab5'", True),
+    ("ct IS NULL", False),
+    ("ct LIKE 'Ab5%'", True),
+    ("ct2::text = 'Ab5'", False),
+    ("ct2::text LIKE 'Ab5%'", True),
+    ("ct2 = 'Ab5'", True),
+    # a name value compares under "C": an index of the key in "C" serves it
+    ("lower(nc) = 'n5'::name", False),
+    ("lower(nc) = 'n5'", True),
+    ("nl = 'n5'::name", False),
+    ("nl = 'n5'", True),
+    ("nl IN ('n5'::name, 'n6'::name)", False),
+    ("nl = ANY (ARRAY['n5'::name, 'n6'::name])", False),
+    ("email IN ('e5'::name, 'e6'::name)", True),
+    ("email = ANY (ARRAY['e5'::name])", True),
+    # a value that converts the key: an index of the key so converted serves it
+    ("abs(ni) = 5.5", False),
+    ("abs(ni) IN (1, 2.5)", False),
+    ("abs(ni) = 5", True),
+    ("nn = 5.5", False),
+    ("nn = 5", True),
 ])
 def test_an_index_serves_its_key_as_the_server_plans_it(keyed_db: str, where: str,
                                                         scans: bool) -> None:
@@ -3150,7 +3193,8 @@ def keyed_db(pg_server: str) -> str:
              "'a' || g, g, 'c' || (g % 1000), 'c' || g, 'p' || g, 'h' || g, "
              "now() - g * interval '1 minute', g % 30000, g, "
              "localtimestamp - g * interval '1 minute', current_date - g % 3000, g, "
-             "'w' || g, 'w' || g, 'l' || g, 'l' || g, 'l' || g, g, 'w' || g "
+             "'w' || g, 'w' || g, 'l' || g, 'l' || g, 'l' || g, g, 'w' || g, 'c' || g, "
+             "'Ab' || g, 'Ab' || g, 'n' || g, 'n' || g, g, g "
              "FROM generate_series(1, 100000) g")
     return uri
 
@@ -3190,14 +3234,52 @@ def test_the_index_advised_for_an_operator_no_btree_serves_serves_it(
     """For a WHERE by an operator only GIN or GiST serve, the index advised (where the
     statement cannot be batched) is of that method and operator class: built on the server,
     it serves the WHERE with sequential scans disabled, as no B-tree of the column did."""
-    sql = f"WITH w AS (SELECT 1) UPDATE docs SET name = 'y' WHERE {where}"
-    action = _unserved(effect_after(DOCS, sql + ";"))
-    index = str(action.facts["where_batch_sql"])
-    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};{OWN_MIGRATION}"
-    _assert_the_advice_serves(
+    _assert_the_index_advised_serves(
         pg_db, DOCS, "INSERT INTO docs SELECT g, 'b' || g, ARRAY['t' || g], "
         "jsonb_build_object('k', g), to_tsvector('b' || g), int4range(g, g + 1), "
-        "'n' || g FROM generate_series(1, 100000) g", sql, index)
+        "'n' || g FROM generate_series(1, 100000) g",
+        f"WITH w AS (SELECT 1) UPDATE docs SET name = 'y' WHERE {where}", advised)
+
+
+def _assert_the_index_advised_serves(db: str, setup: str, fill: str, sql: str,
+                                     advised: str) -> None:
+    """The index advised for unbatchable `sql` (of docs, made by `setup`) is `advised`
+    (CREATE INDEX's text after the table's name), and serves it (`_assert_the_advice_serves`)."""
+    action = _unserved(effect_after(setup, sql + ";"))
+    index = str(action.facts["where_batch_sql"])
+    assert index == f"CREATE INDEX CONCURRENTLY ON public.docs {advised};{OWN_MIGRATION}"
+    _assert_the_advice_serves(db, setup, fill, sql, index)
+
+
+CONVERTED = ("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+             "CREATE TABLE docs (id bigint PRIMARY KEY, code char(10), name text, n int);\n"
+             "CREATE INDEX docs_code_idx ON docs (code);\n"
+             "CREATE INDEX docs_name_idx ON docs (name);\n"
+             "CREATE INDEX docs_lower_idx ON docs (lower(name));\n"
+             "CREATE INDEX docs_length_idx ON docs (length(name));\n"
+             "CREATE INDEX docs_n_idx ON docs (n);")
+
+
+@pytest.mark.parametrize(("where", "advised"), [
+    ("code % 'c5'", "USING gin ((CAST(code AS text)) gin_trgm_ops)"),
+    ("lower(name) = 'n5'::name", "((lower(name)) COLLATE \"C\")"),
+    ("name = 'n5'::name", "(name COLLATE \"C\")"),
+    ("name IN ('n5'::name, 'n6'::name)", "(name COLLATE \"C\")"),
+    ("length(name) = 5.5", "((CAST(length(name) AS numeric)))"),
+    ("length(name) IN (1, 2.5)", "((CAST(length(name) AS numeric)))"),
+    ("n = 5.5", "((CAST(n AS numeric)))"),
+    ("code = 'c5'::text", "((CAST(code AS text)))"),
+])
+def test_the_index_advised_for_a_key_the_comparison_converts_serves_it(
+        pg_db: str, where: str, advised: str) -> None:
+    """Where the comparison converts the key (to text for pg_trgm's `%` of a char(n), to
+    the value's type) or compares under the value's collation (a name's, "C"), the index
+    of the key as written serves nothing: the one advised holds the key as the server
+    compares it, and serves the WHERE as written (planned with sequential scans disabled)."""
+    _assert_the_index_advised_serves(
+        pg_db, CONVERTED, "INSERT INTO docs SELECT g, 'c' || g, 'n' || g, g "
+        "FROM generate_series(1, 100000) g",
+        f"WITH w AS (SELECT 1) UPDATE docs SET id = id WHERE {where}", advised)
 
 
 def _unserved(effect: Effect) -> Action:

@@ -147,6 +147,10 @@ class _IndexKey(NamedTuple):
 #: What an index whose definition is not known holds (and a row address range reads).
 _ANY_KEY = _IndexKey()
 
+#: How a B-tree holds a column that serves its IS NULL alone (of no operator class or
+#: collation a condition has: a citext's of text_pattern_ops, which holds it as text).
+_NULLS_ONLY = _IndexKey("btree", "", "")
+
 #: The access methods whose operator classes are modelled; the others (GIN, GiST, BRIN,
 #: SP-GiST, an extension's) count for any condition on what they hold.
 _HASH, _BTREE = "hash", "btree"
@@ -190,12 +194,25 @@ def _filed_indexes(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
         method = str(definition.get("accessMethod") or _BTREE).lower()
         for param in definition.get("indexParams") or ():
             elem = unwrap(param)[1]
-            key, own = _index_expression_key(elem["expr"], columns, types) \
-                if elem.get("expr") else (elem.get("name", ""), None)
+            # (the server takes a COLLATE at the top of the expression for the index's:
+            # `((lower(name) COLLATE "C"))` is `((lower(name)) COLLATE "C")`)
+            expr, collated = _uncollated(elem["expr"]) if elem.get("expr") else (None, None)
+            key, own = _index_expression_key(expr, columns, types) \
+                if expr else (elem.get("name", ""), None)
             column = columns.get(key)
-            collation = _database_default(_collation(elem.get("collation")) or (
+            collation = _database_default(_collation(elem.get("collation")) or collated or (
                 column.collation if column is not None else own))
             opclass = (strings(elem.get("opclass")) or [None])[-1]
+            if column is not None and opclass == "text_pattern_ops" and \
+                    column.type_name.rpartition(".")[2] == "citext":
+                # (a class of text holds a citext as text: `name::text LIKE 'x%'` and `=`
+                # are looked up in it, citext's own `name = 'x'` not, its IS NULL is;
+                # checked on 18.6)
+                cast = _key(_normalized(_cast({"ColumnRef": {"fields": [
+                    {"String": {"sval": key}}]}}, "text"), columns))
+                indexed.setdefault(cast, []).append(_IndexKey(method, opclass, collation))
+                indexed.setdefault(key, []).append(_NULLS_ONLY)
+                continue
             indexed.setdefault(key, []).append(_IndexKey(method, opclass, collation))
         for kind, body in _outside_subqueries(definition.get("whereClause")):
             if kind == "ColumnRef":
@@ -566,6 +583,19 @@ def _operands(node: object, target: _Target, negated: bool = False,
                 if typed is not None and other is not None else None
             match = _unindexed_match(typed, op, other) \
                 if typed is not None and not unmatched else None
+            cast = converted or _operator_conversion(typed, op) \
+                if typed is not None and not volatile and not match else None
+            if cast:
+                # (looked up as the server converts it: an index of that cast serves it,
+                # `(length(ln)::numeric)` of `length(ln) = 5.5`, `(code::text)` of `code %
+                # 'x'`, checked on 18.6)
+                if skipped is not None and converted:
+                    name = quote_ident(found) if column is not None else str(PrintedSql(bare))
+                    skipped.append(_skipped_text(name, typed, converted))
+                bare = _cast(bare, cast)
+                normalized = _normalized(bare, target.types)
+                found, column = _key(normalized), None
+                typed, converted = _typed(normalized, target.types), None
             if volatile or converted or match:
                 if skipped is not None and typed is not None:
                     name = quote_ident(found) if column is not None else str(PrintedSql(bare))
@@ -575,6 +605,23 @@ def _operands(node: object, target: _Target, negated: bool = False,
             yield found, other, op, _database_default(collation or other_collation or (
                 typed.collation if typed is not None and typed.collation else
                 _own_collation(other, target.catalog))), bare
+
+
+def _cast(expr: object, type_name: str) -> dict:
+    """Expression `expr` cast to type `type_name` (a parse tree)."""
+    return {"TypeCast": {"arg": expr, "typeName": {
+        "names": [{"String": {"sval": type_name}}], "typemod": -1}}}
+
+
+def _operator_conversion(key: Column, op: str) -> str | None:
+    """The type the server converts key `key` to for an operator `op` that only GIN or GiST
+    serve, which no operator class of its type holds but one of that type does: char(n) to
+    text for pg_trgm's `%` (gin_trgm_ops refuses char(n); `code % 'x'` is `code::text % 'x'`,
+    served by a trigram index of `(code::text)`, checked on 18.6); None for another."""
+    if key.array or key.type_name != "bpchar" or op in _COMPARISONS or op in _PREFIXED \
+            or op == "IS NULL" or other_index_method(key.type_name, False, op) is not None:
+        return None
+    return "text" if other_index_method("text", False, op) is not None else None
 
 
 def _unindexed_match(key: Column, op: str, pattern: object) -> tuple[str, str | None] | None:
@@ -626,6 +673,13 @@ def _own_collation(value: object, catalog: Catalog | None) -> str | None:
     one of `text_col COLLATE "C"` does: checked on 18.6); None for another value."""
     if value is None or catalog is None:
         return None
+    kind, body = unwrap(value)
+    if kind in ("List", "A_ArrayExpr"):
+        # (an IN list or ARRAY of such values compares under it too: `text_col IN
+        # ('x'::name, 'y'::name)` is `= ANY (... COLLATE "C")`, checked on 18.6)
+        found = {_own_collation(item, catalog)
+                 for item in body.get("items") or body.get("elements") or ()} - {None}
+        return found.pop() if len(found) == 1 else None
     return type_collation((evident_type(catalog, value, None) or "").removesuffix("[]"))
 
 
@@ -675,7 +729,9 @@ def _index_elements(target: _Target, where: object, columns: tuple[str, ...]
     a B-tree of the target's `columns` it reads; none when its only keys are matches no
     index serves (citext's). A key whose pattern has a fixed prefix (`LIKE 'x%'`) is held
     by the pattern class of its type, an expression's as a function returns it
-    (`_pattern_class`, `_typed`)."""
+    (`_pattern_class`, `_typed`); a key the comparison converts, as `_operands` yields it
+    (cast: `((length(name)::numeric))`), and one compared with a value of a collation of its
+    own in that collation (`((lower(name)) COLLATE "C")` of `= 'x'::name`)."""
     elements: list = []
     seen: set[str] = set()
     other: tuple[str, list, str | None, str | JoinedSql] | None = None
@@ -707,6 +763,11 @@ def _index_elements(target: _Target, where: object, columns: tuple[str, ...]
             element = _element(target, key, bare)
             opclass = _pattern_class(typed, target.default_collation) \
                 if op in _PREFIXED and _pattern_prefix(op, value) else None
+            own = _own_collation(value, target.catalog) if op in _COMPARISONS else None
+            if own and typed is not None and typed.collation != own:
+                # (`lower(name) = 'x'::name` compares under "C": an index of the key in
+                # "C" serves it, checked on 18.6)
+                element = JoinedSql(element, f" COLLATE {quote_ident(own)}")
             elements.append(JoinedSql(element, f" {opclass}") if opclass else element)
     if elements or other is None:
         return "", elements or [quote_ident(c) for c in columns], None, \
