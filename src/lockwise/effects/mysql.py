@@ -472,8 +472,8 @@ _COMMAND_ALTER = [
     # DISCARD / IMPORT [PARTITION {names | ALL}] TABLESPACE (before PARTITION BY's pattern)
     (re.compile(r"\b(DISCARD|IMPORT)\s+(PARTITION\s.*?)?TABLESPACE\b", re.I | re.S),
      "transport_tablespace"),
-    (re.compile(r"\bPARTITION\s+BY\b|\bREMOVE\s+PARTITIONING\b|\bOPTIMIZE\s+PARTITION\b",
-                re.I), "repartition"),
+    (re.compile(r"\bOPTIMIZE\s+PARTITION\b", re.I), "optimize_partition"),
+    (re.compile(r"\bPARTITION\s+BY\b|\bREMOVE\s+PARTITIONING\b", re.I), "repartition"),
     (re.compile(r"\bAS\s*\(.*\)\s*(STORED|PERSISTENT)\b", re.I | re.S),
      "add_column_stored_generated"),
     (re.compile(r"\bCONVERT\s+TO\s+(CHARACTER\s+SET|CHARSET)\b", re.I), "convert_character_set"),
