@@ -2475,6 +2475,8 @@ def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: st
     """The operations of one clause of an ALTER TABLE that sqlglot could not parse whole
     (`sql`): as sqlglot reads the clause alone when it can, else from its text; none for an
     ALGORITHM= / LOCK= clause."""
+    # (`LOCK=SHARED REMOVE PARTITIONING`: MariaDB takes the clauses before it with no comma)
+    clause = _BEFORE_OPERATION.sub("", clause)
     if _CLAUSE_ONLY.match(clause):
         return []
     if (tree := _clause_tree(table_sql, clause)) is not None:
@@ -2505,6 +2507,8 @@ def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: st
 
 #: An ALTER's ALGORITHM= / LOCK= clause (read by _clauses).
 _CLAUSE_ONLY = re.compile(r"^\s*(ALGORITHM|LOCK)\b", re.I)
+#: ALGORITHM= / LOCK= clauses written before an operation, with no comma between them.
+_BEFORE_OPERATION = re.compile(r"^\s*(?:(?:ALGORITHM|LOCK)\s*=?\s*\w+\s+)+(?=\w)", re.I)
 #: The operations sqlglot reads into a tree that _alter_operations and _apply_alter_actions
 #: follow (a clause that sqlglot reads into anything else is read from its text).
 _TREE_ACTIONS = frozenset({"ColumnDef", "ModifyColumn", "RenameColumn", "AlterColumn", "Drop",

@@ -425,7 +425,12 @@ def plan(operation: str, flavour: str, version: Version, instant: bool = True) -
     return Plan("COPY", True, False, "SHARED", cap.source)
 
 
-PARTITION_OPERATIONS = frozenset(op for op in OPERATIONS if "partition" in op)
+#: The partition operations, which MariaDB runs with no ALGORITHM= / LOCK= clause (error
+#: 1064 before or after them). Not repartition: PARTITION BY and REMOVE PARTITIONING take
+#: them when written before with no comma, `LOCK=SHARED REMOVE PARTITIONING`, and answer
+#: LOCK=NONE with 1846 and ALGORITHM=INPLACE with 1845 (MariaDB 10.11, fix-mysql50).
+PARTITION_OPERATIONS = frozenset(op for op in OPERATIONS
+                                 if "partition" in op and op != "repartition")
 
 
 def known_algorithms(flavour: str, version: Version) -> tuple[str, ...]:
