@@ -38,6 +38,7 @@ from lockwise.effects.mysql_ddl import (
 )
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
+from lockwise.parse.mysql_blocks import OBJECT_OPTIONS
 from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
@@ -3306,7 +3307,9 @@ def _unqualified_names(expr, sql: str, program: dict | None) -> list[str]:
     from lockwise.effects.mysql_callers import CALL
 
     if program is not None:  # (and ALTER EVENT's RENAME TO: the new name too)
-        names = [program.get("name") or "", program.get("table") or "",
+        name = program.get("name") or ""
+        # (CREATE TRIGGER d.tr ... ON t: a bare table is the trigger's database's, d.t)
+        names = [name, "" if "." in name else program.get("table") or "",
                  programs.renamed_to(program, sql)]
     elif isinstance(expr, exp.Show):
         names = [expr.args["target"].name] if expr.args.get("db") is None and \
@@ -3358,7 +3361,8 @@ def _no_database(b: _Builder, expr, sql: str, program: dict | None) -> bool:
     if not (bare := _unqualified_names(expr, sql, program)) and \
             not _lists_session_database(expr):
         return False
-    words = _STATEMENT_WORDS.match(sql)
+    # (CREATE DEFINER = u EVENT e: the statement's kind, without a view's or program's options)
+    words = _STATEMENT_WORDS.match(OBJECT_OPTIONS.sub("", sql))
     facts = b.table_facts(bare[0] if bare else dropped)
     statement = " ".join(words.group(1).upper().split()) if words else ""
     if not bare:  # (SHOW [FULL] TABLES, SHOW TABLE STATUS: sqlglot's words for it)
