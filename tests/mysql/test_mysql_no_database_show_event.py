@@ -1,8 +1,9 @@
 """No database selected (1046) for SHOW and the event statements (fix-mysql49; with DEFINER and a
 view's options, fix-mysql50): after `USE shop; DROP DATABASE shop` the session has none, and
 MariaDB 10.11 refuses SHOW [FULL] TABLES, SHOW TABLE STATUS, SHOW TRIGGERS, SHOW EVENTS
-(without FROM db), SHOW COLUMNS / INDEX / CREATE of a bare name, CREATE, ALTER and DROP EVENT [IF EXISTS] of a bare name, and ALTER EVENT d.e
-RENAME TO a bare name. The same with FROM d or d.name runs (checked below)."""
+(without FROM db), SHOW COLUMNS / INDEX / CREATE of a bare name, CREATE, ALTER and DROP EVENT
+[IF EXISTS] of a bare name, and ALTER EVENT d.e RENAME TO a bare name. The same with FROM d or
+d.name runs (checked below)."""
 
 from __future__ import annotations
 
