@@ -28,7 +28,7 @@ RUNS = [
     ("t ANALYZE PARTITION ALL", None),
     ("t CHECK PARTITION p0", None),
     ("t REPAIR PARTITION p0", None),
-    ("t OPTIMIZE PARTITION p0, p1", "mysql-table-copy"),
+    ("t OPTIMIZE PARTITION p0, p1", "mysql-table-rebuild"),
     ("t TRUNCATE PARTITION p0", "mysql-drop-partition"),
     ("t EXCHANGE PARTITION p0 WITH TABLE x", None),
 ]

@@ -361,7 +361,7 @@ def test_mysql_runs_a_statement_instant_only_when_every_operation_is() -> None:
     ("ALTER TABLE t COALESCE PARTITION 2", "reorganize_partition", "INPLACE", False),
     ("ALTER TABLE t PARTITION BY HASH (id) PARTITIONS 4", "repartition", "COPY", False),
     ("ALTER TABLE t REMOVE PARTITIONING", "repartition", "COPY", False),
-    ("ALTER TABLE t OPTIMIZE PARTITION p0", "repartition", "COPY", False),
+    ("ALTER TABLE t OPTIMIZE PARTITION p0", "optimize_partition", "COPY", False),
     ("DROP INDEX i ON t ALGORITHM=INPLACE LOCK=NONE", "drop_index", "INPLACE", True),
 ])
 def test_partition_operations_and_drop_index_clauses_parse(statement: str, operation: str,

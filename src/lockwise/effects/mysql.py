@@ -38,6 +38,7 @@ from lockwise.effects.mysql_ddl import (
 )
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
+from lockwise.parse.mysql_blocks import OBJECT_OPTIONS
 from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
@@ -472,8 +473,8 @@ _COMMAND_ALTER = [
     # DISCARD / IMPORT [PARTITION {names | ALL}] TABLESPACE (before PARTITION BY's pattern)
     (re.compile(r"\b(DISCARD|IMPORT)\s+(PARTITION\s.*?)?TABLESPACE\b", re.I | re.S),
      "transport_tablespace"),
-    (re.compile(r"\bPARTITION\s+BY\b|\bREMOVE\s+PARTITIONING\b|\bOPTIMIZE\s+PARTITION\b",
-                re.I), "repartition"),
+    (re.compile(r"\bOPTIMIZE\s+PARTITION\b", re.I), "optimize_partition"),
+    (re.compile(r"\bPARTITION\s+BY\b|\bREMOVE\s+PARTITIONING\b", re.I), "repartition"),
     (re.compile(r"\bAS\s*\(.*\)\s*(STORED|PERSISTENT)\b", re.I | re.S),
      "add_column_stored_generated"),
     (re.compile(r"\bCONVERT\s+TO\s+(CHARACTER\s+SET|CHARSET)\b", re.I), "convert_character_set"),
@@ -2475,6 +2476,8 @@ def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: st
     """The operations of one clause of an ALTER TABLE that sqlglot could not parse whole
     (`sql`): as sqlglot reads the clause alone when it can, else from its text; none for an
     ALGORITHM= / LOCK= clause."""
+    # (`LOCK=SHARED REMOVE PARTITIONING`: MariaDB takes the clauses before it with no comma)
+    clause = _BEFORE_OPERATION.sub("", clause)
     if _CLAUSE_ONLY.match(clause):
         return []
     if (tree := _clause_tree(table_sql, clause)) is not None:
@@ -2505,6 +2508,8 @@ def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: st
 
 #: An ALTER's ALGORITHM= / LOCK= clause (read by _clauses).
 _CLAUSE_ONLY = re.compile(r"^\s*(ALGORITHM|LOCK)\b", re.I)
+#: ALGORITHM= / LOCK= clauses written before an operation, with no comma between them.
+_BEFORE_OPERATION = re.compile(r"^\s*(?:(?:ALGORITHM|LOCK)\s*=?\s*\w+\s+)+(?=\w)", re.I)
 #: The operations sqlglot reads into a tree that _alter_operations and _apply_alter_actions
 #: follow (a clause that sqlglot reads into anything else is read from its text).
 _TREE_ACTIONS = frozenset({"ColumnDef", "ModifyColumn", "RenameColumn", "AlterColumn", "Drop",
@@ -3309,7 +3314,9 @@ def _unqualified_names(expr, sql: str, program: dict | None) -> list[str]:
     from lockwise.effects.mysql_callers import CALL
 
     if program is not None:  # (and ALTER EVENT's RENAME TO: the new name too)
-        names = [program.get("name") or "", program.get("table") or "",
+        name = program.get("name") or ""
+        # (CREATE TRIGGER d.tr ... ON t: a bare table is the trigger's database's, d.t)
+        names = [name, "" if "." in name else program.get("table") or "",
                  programs.renamed_to(program, sql)]
     elif isinstance(expr, exp.Show):
         names = [expr.args["target"].name] if expr.args.get("db") is None and \
@@ -3361,7 +3368,8 @@ def _no_database(b: _Builder, expr, sql: str, program: dict | None) -> bool:
     if not (bare := _unqualified_names(expr, sql, program)) and \
             not _lists_session_database(expr):
         return False
-    words = _STATEMENT_WORDS.match(sql)
+    # (CREATE DEFINER = u EVENT e: the statement's kind, without a view's or program's options)
+    words = _STATEMENT_WORDS.match(OBJECT_OPTIONS.sub("", sql))
     facts = b.table_facts(bare[0] if bare else dropped)
     statement = " ".join(words.group(1).upper().split()) if words else ""
     if not bare:  # (SHOW [FULL] TABLES, SHOW TABLE STATUS: sqlglot's words for it)

@@ -19,6 +19,8 @@ the word it stops at; checked on MariaDB 10.11):
 * DISCARD | IMPORT TABLESPACE run alone too, on both servers (MySQL 8's sql_yacc.yy,
   standalone_alter_commands; MariaDB's alter_commands): at DISCARD | IMPORT after another
   clause, at the word after them;
+* ALGORITHM= / LOCK= before a partition operation with no comma between them: at the
+  operation's first word (`LOCK=NONE DROP PARTITION p0` stops at DROP; fix-mysql50);
 * REMOVE PARTITIONING: it ends the ALTER TABLE's clauses, with no comma before it
   (`ADD COLUMN x INT REMOVE PARTITIONING` runs; after `,` the server stops at REMOVE), and
   nothing comes after it.
@@ -119,6 +121,15 @@ def _without_wait(clause: list) -> list:
     return clause
 
 
+def _without_modifiers(clause: list) -> list:
+    """The clause without the ALGORITHM [=] x and LOCK [=] x written before it with no comma
+    (`LOCK=NONE DROP PARTITION p0`); `clause` itself when it has none."""
+    i = 0
+    while clause[i:i + 1] and clause[i].text.upper() in ("ALGORITHM", "LOCK"):
+        i += 2 + (clause[i + 1:i + 2] != [] and clause[i + 1].text == "=")
+    return clause[i:] if i and i < len(clause) else clause
+
+
 def refused_partition_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
     """Where MySQL stops in the ALTER TABLE `tokens` (`words`: their upper-case text) whose
     partition operation comes with another clause, as (message, offset, length); None when
@@ -142,6 +153,11 @@ def _partition_operation(tokens: list, words: list[str], mysql: bool = False
     if not mysql and (tablespace := _partition_tablespace(clauses)) is not None:
         return tablespace
     first = _without_wait(clauses[0])
+    if not mysql and first is not (rest := _without_modifiers(first)) and \
+            _is_operation(rest):
+        word = rest[0].text.upper()
+        return _stop(rest[0], f"MariaDB takes no ALGORITHM= or LOCK= clause with {word} "
+                              f"{rest[1].text.upper()}: leave it out")
     if _is_operation(first, mysql):
         return _after_operation(tokens, words, tokens.index(first[0]), mysql)
     server = "MySQL" if mysql else "MariaDB"

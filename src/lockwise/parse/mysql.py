@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from lockwise.core.types import Statement
 from lockwise.parse.mysql_blocks import (
     COMPOUND_FROM,
+    OBJECT_OPTIONS,
+    VIEW_WITH_OPTIONS,
     Blocks,
     body_statements,
     expression_calls,
@@ -166,7 +168,8 @@ def _plausible_command(text: str) -> bool:
         return False
     if words[0].upper() in ("ALTER", "CREATE", "DROP") and len(words) > 1:
         second = words[1].upper().strip("`")
-        return second in _OBJECT_WORDS or second.startswith("DEFINER")
+        # (`ALTER ALGORITHM=MERGE VIEW`, `CREATE DEFINER=u EVENT`: the option's word)
+        return second.partition("=")[0] in _OBJECT_WORDS
     return True
 
 
@@ -1813,6 +1816,14 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
         return replace
     if isinstance(tree, exp.Command) and (synonyms := _with_synonyms(body, reader)) is not None:
         return synonyms
+    if isinstance(tree, exp.Command) and (view := VIEW_WITH_OPTIONS.match(body)):
+        # CREATE DEFINER = u VIEW, ALTER ALGORITHM = x VIEW ...: sqlglot reads the view
+        # without its options, which tell nothing about the tables it names
+        start, end = view.span("options")
+        text = body[:start] + OBJECT_OPTIONS.sub(lambda m: " " * len(m.group(0)),
+                                                 body[start:end]) + body[end:]
+        if (plain := _reparsed(text, body, reader)) is not None:
+            return plain
     return tree
 
 

@@ -23,6 +23,18 @@ STORED_PROGRAM = re.compile(
     r"(CREATE\s+(OR\s+REPLACE\s+)?(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?"
     r"(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)|ALTER\s+(DEFINER\s*=\s*\S+\s+)?EVENT)\b",
     re.IGNORECASE)
+#: A user as DEFINER = names it: `u`, 'u'@'%', `u`@`h`, u@localhost, CURRENT_USER[()].
+_USER_PART = r"""(?:'[^']*'|`[^`]*`|"[^"]*"|[^\s'`"@]+)"""
+_USER = rf"{_USER_PART}(?:\s*@\s*{_USER_PART})?"
+#: The options written between CREATE [OR REPLACE] / ALTER and the kind of object: a view's
+#: ALGORITHM = x and SQL SECURITY x, and DEFINER = user (a view's or a stored program's),
+#: each with the space after it.
+OBJECT_OPTIONS = re.compile(
+    rf"(?:ALGORITHM\s*=\s*\w+|DEFINER\s*=\s*{_USER}|SQL\s+SECURITY\s+\w+)\s+", re.I)
+#: CREATE [OR REPLACE] / ALTER, then those options (one at least) and VIEW.
+VIEW_WITH_OPTIONS = re.compile(
+    rf"\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?|ALTER\s+)(?P<options>(?:{OBJECT_OPTIONS.pattern})+)"
+    r"VIEW\b", re.I)
 #: A compound statement outside a stored program, which MariaDB runs (10.1.1 on; "Using
 #: Compound Statements Outside of Stored Programs"; 10.11 refuses one with a label) and MySQL
 #: refuses.
