@@ -8,6 +8,8 @@ does not (or the reverse) fails here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from lockwise.catalog.model import Catalog
@@ -2158,6 +2160,40 @@ def test_explain_without_analyze_creates_nothing() -> None:
                        "EXPLAIN CREATE TABLE t2 AS SELECT id FROM t;"
                        "EXPLAIN (ANALYZE false) CREATE TABLE t3 AS SELECT id FROM t;")
     assert set(catalog.tables) == {"public.t"}
+
+
+
+# --- REASSIGN OWNED, and the statements after it ----------------------------------------------
+
+#: A statement whose catalog change the replay keeps, and how to see it kept.
+_KEPT_AFTER_REASSIGN = [
+    ("CREATE SEQUENCE s;", lambda c: "public.s" in c.sequences),
+    ("CREATE SEQUENCE s; ALTER SEQUENCE s OWNED BY t.a;",
+     lambda c: c.tables["public.t"].columns["a"].owns == ("public.s",)),
+    ("CREATE EXTENSION hstore;", lambda c: "hstore" in c.extensions),
+    ("CREATE STATISTICS st ON a, b FROM t;", lambda c: c.statistics == {"public.st": "public.t"}),
+]
+#: What runs before it, and the roles handed over after both: an ALTER ... OWNER TO gives
+#: the role an object again (`_may_give_ownership`), a CREATE SEQUENCE, EXTENSION or
+#: STATISTICS does not (the server's side: test_drop_owned_drops_what_the_role_still_owns).
+_OWNERSHIP_BEFORE = [
+    ("", frozenset()),
+    ("REASSIGN OWNED BY alice TO bob;", frozenset({"alice"})),
+    ("REASSIGN OWNED BY alice TO bob; ALTER TABLE t OWNER TO alice;", frozenset()),
+]
+
+
+@pytest.mark.parametrize(("before", "handed_over"), _OWNERSHIP_BEFORE)
+@pytest.mark.parametrize(("sql", "kept"), _KEPT_AFTER_REASSIGN)
+def test_statements_after_reassign_owned_are_replayed_and_keep_the_roles_handed_over(
+        before: str, handed_over: frozenset[str], sql: str, kept: Callable[[Catalog], bool]
+) -> None:
+    """Whether or not roles were handed over, or given an object again since, a CREATE
+    SEQUENCE, ALTER SEQUENCE ... OWNED BY, CREATE EXTENSION or CREATE STATISTICS changes the
+    catalog as it does alone, and leaves the roles handed over as they were."""
+    catalog = replayed(f"CREATE TABLE t (a int, b int); {before} {sql}")
+    assert kept(catalog)
+    assert catalog.handed_over_roles == handed_over
 
 
 @pytest.mark.postgres

@@ -2026,7 +2026,7 @@ def test_what_a_weak_lock_blocks_is_what_theserver_refuses(pg_db: str, held: str
             text
 
 
-#: (what runs before DROP OWNED BY the role, whether the role still owns its table then):
+#: (what runs before DROP OWNED BY the role, whether the role still owns an object then):
 #: after REASSIGN OWNED the role owns nothing, unless something gave it an object again.
 _OWNED_HISTORIES = [
     ("", True),
@@ -2035,6 +2035,16 @@ _OWNED_HISTORIES = [
      "ALTER TABLE owned OWNER TO lockwise_facts_owned;", True),
     ("REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER;"
      "ALTER SEQUENCE owned_seq OWNER TO lockwise_facts_owned;", True),
+    # what the migration's own role creates is its own: the handed-over role gets nothing
+    ("REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER; CREATE SEQUENCE owned_seq2;",
+     False),
+    ("REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER;"
+     "ALTER SEQUENCE owned_seq OWNED BY owned.id;", False),
+    ("REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER; CREATE EXTENSION hstore;", False),
+    ("REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER;"
+     "CREATE STATISTICS owned_stats ON (id + 1) FROM owned;", False),
+    ("REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER;"
+     "ALTER TABLE owned OWNER TO lockwise_facts_owned; CREATE SEQUENCE owned_seq2;", True),
 ]
 
 
@@ -2048,11 +2058,18 @@ def test_drop_owned_drops_what_the_role_still_owns(pg_db: str, before: str,
              "CREATE TABLE owned (id int); CREATE SEQUENCE owned_seq;"
              "ALTER TABLE owned OWNER TO lockwise_facts_owned;")
     with _connect(pg_db) as conn:
-        conn.execute(setup + before + "DROP OWNED BY lockwise_facts_owned")
+        conn.execute(setup + before)
+        # every object of this database the role owns (sequences, statistics, extensions...)
+        held = conn.execute("SELECT count(*) > 0 FROM pg_shdepend WHERE deptype = 'o' AND "
+                            "refobjid = 'lockwise_facts_owned'::regrole AND dbid = (SELECT "
+                            "oid FROM pg_database WHERE datname = current_database())"
+                            ).fetchone()
+        conn.execute("DROP OWNED BY lockwise_facts_owned")
         row = conn.execute("SELECT to_regclass('owned') IS NULL OR "
                            "to_regclass('owned_seq') IS NULL").fetchone()
-        conn.execute("DROP TABLE IF EXISTS owned; DROP SEQUENCE IF EXISTS owned_seq")
+        conn.execute("DROP TABLE IF EXISTS owned; DROP SEQUENCE IF EXISTS owned_seq, owned_seq2")
     assert row is not None and row[0] == owns
+    assert held is not None and held[0] == owns
     catalog = Catalog()
     for stmt in parse_sql(setup + before).statements:
         apply_statement(catalog, stmt.tree, "0001")
