@@ -2773,8 +2773,6 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
     elif kind == "ReassignOwnedStmt":
         catalog.handed_over_roles |= {name for name in map(role_name, body.get("roles") or ())
                                       if name}
-    if catalog.handed_over_roles and _may_give_ownership(kind, body):
-        catalog.handed_over_roles = frozenset()
     elif kind == "CreateStatsStmt":
         from lockwise.catalog.extended_statistics import _create_statistics
 
@@ -2788,6 +2786,10 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _own_sequence(catalog, range_var(body.get("sequence"))[0], sequence_owner(body))
     elif kind == "CreateExtensionStmt" and body.get("extname"):
         catalog.extensions |= {body["extname"]}
+    # For any kind of statement, after its own change above (a DO block's statements, a
+    # REASSIGN OWNED among them): a role it may give an object to is no longer handed over.
+    if catalog.handed_over_roles and _may_give_ownership(kind, body):
+        catalog.handed_over_roles = frozenset()
     if catalog.kept_routines and kind in CALLING_KINDS:
         _run_routines(catalog, kind, body, migration_id)
 
