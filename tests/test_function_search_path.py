@@ -69,3 +69,65 @@ def test_the_server_uses_the_index_so(pg_db: str, before: str, scans: bool) -> N
         assert plan == ""
         return
     assert (" t_f " not in f"{plan} ") is scans, plan  # (an index or bitmap index scan)
+
+
+def _g(schema: str, volatility: str, sql: bool = False) -> str:
+    """CREATE FUNCTION `schema`.g() of `volatility`, returning 1: a PL/pgSQL body, or (`sql`)
+    one the planner inlines (`SELECT 1`)."""
+    body = "LANGUAGE sql AS $$ SELECT 1 $$" if sql else \
+        "LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$"
+    return f"CREATE FUNCTION {schema}.g() RETURNS int {volatility} {body};\n"
+
+
+LOOKUP = "UPDATE t SET a = 1 WHERE id = g()"
+#: (what runs before the UPDATE, whether its WHERE reads all of t: a volatile g() is no
+#: index condition)
+VOLATILE_WHERE = [
+    (_g("public", "VOLATILE") + PATH, True),  # public.g through the path
+    (_g("public", "IMMUTABLE") + _g("other", "VOLATILE") + PATH, True),  # other.g first
+    (_g("public", "VOLATILE") + _g("other", "IMMUTABLE") + PATH, False),
+]
+
+
+@pytest.mark.parametrize(("before", "scans"), VOLATILE_WHERE)
+def test_a_bare_function_is_volatile_as_the_one_the_path_finds(before: str,
+                                                               scans: bool) -> None:
+    assert _facts(before, LOOKUP)["where_scans_table"] is scans
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("before", "scans"), VOLATILE_WHERE)
+def test_the_server_looks_up_the_key_so(pg_db: str, before: str, scans: bool) -> None:
+    plan = _plan(pg_db, before, LOOKUP)
+    assert (" t_pkey " not in f"{plan} ") is scans, plan
+
+
+ADD = "ALTER TABLE t ADD COLUMN d int DEFAULT g()"
+#: (what runs before the ADD COLUMN, whether its default is volatile once the planner has
+#: inlined g(): the table is rewritten)
+VOLATILE_DEFAULT = [
+    (_g("public", "VOLATILE", sql=True) + PATH, False),  # public.g, inlined as 1
+    (_g("public", "VOLATILE") + _g("other", "VOLATILE", sql=True) + PATH, False),
+    (_g("public", "VOLATILE", sql=True) + _g("other", "VOLATILE") + PATH, True),
+]
+
+
+@pytest.mark.parametrize(("before", "rewrites"), VOLATILE_DEFAULT)
+def test_a_bare_default_is_inlined_as_the_one_the_path_finds(before: str,
+                                                             rewrites: bool) -> None:
+    assert _facts(before, ADD)["default_volatile"] is rewrites
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("before", "rewrites"), VOLATILE_DEFAULT)
+def test_the_server_rewrites_so(pg_db: str, before: str, rewrites: bool) -> None:
+    import psycopg
+
+    file = "SELECT relfilenode FROM pg_class WHERE oid = 'public.t'::regclass"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP)
+        conn.execute(before)
+        (was,) = conn.execute(file).fetchone() or (None,)
+        conn.execute(ADD)
+        (now,) = conn.execute(file).fetchone() or (None,)
+    assert (now != was) is rewrites
