@@ -2484,9 +2484,9 @@ def test_an_expression_normalized_without_its_copy_is_the_copys(
     (stmt,) = parse_sql(f"SELECT {text}").statements
     expr = stmt.tree["SelectStmt"]["targetList"][0]["ResTarget"]["val"]
     before = repr(expr)
-    fast = where_index._normalized(expr, columns)
+    fast = where_index._normalized(expr, columns, None)
     monkeypatch.setattr(where_index, "_RESOLVED", _Everything())
-    copied = where_index._normalized(expr, columns)
+    copied = where_index._normalized(expr, columns, None)
     assert fast == copied and where_index._key(fast) == where_index._key(copied)
     assert (fast is expr) == shared
     assert copied is not expr and repr(expr) == before

@@ -20,6 +20,12 @@ from test_sql_body_names import assert_not_refused, refusal_said
 INT = "return type mismatch in function declared to return integer"
 RECORD = "return type mismatch in function declared to return record"
 
+#: A function g() in public (and a schema `other` without one), then a path that puts
+#: `other` first.
+PUBLIC_G = ("CREATE SCHEMA IF NOT EXISTS other;\nCREATE OR REPLACE FUNCTION public.g() "
+            "RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n")
+PATH = "SET search_path = other, public;\n"
+
 #: (what runs first in the migration after SETUP (t (a int, b text)), the CREATE FUNCTION,
 #: the server's message)
 REFUSED = [
@@ -61,6 +67,10 @@ REFUSED = [
      "return type mismatch in function declared to return uuid"),
     ("", "CREATE FUNCTION h() RETURNS date LANGUAGE sql AS $$ SELECT '2020-01-01' $$",
      "return type mismatch in function declared to return date"),
+    # g() bare under a path the migration set: public's, other has none (the server
+    # searches functions by the path: fix-small69)
+    (PUBLIC_G + PATH, "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS "
+     "$$ SELECT 'x'::text WHERE g() = 1 $$", INT),
 ]
 
 #: (what runs first, the CREATE FUNCTION): the server creates each (18.6).
@@ -115,6 +125,9 @@ UNSURE = [
     ("", "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS $$ VALUES ('x'::text || 'y') $$"),
     # refused before: "VALUES types integer and text cannot be matched"
     ("", "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS $$ VALUES (1), ('x'::text) $$"),
+    # a path without public does not find public.g (refused: function g() does not exist)
+    (PUBLIC_G + "SET search_path = other;\n", "CREATE FUNCTION h() RETURNS int LANGUAGE sql "
+     "AS $$ SELECT 'x'::text WHERE g() = 1 $$"),
 ]
 
 

@@ -24,6 +24,7 @@ from lockwise.effects.nodes import (
     const_value,
     cte_names,
     object_name,
+    qualified,
     range_var,
     strings,
     unwrap,
@@ -224,6 +225,17 @@ def named_overloads(catalog: Catalog, names: list[str]) -> tuple[Routine, ...] |
                     seen.setdefault(r.args, r)
             return tuple(seen.values())
     return catalog.kept_routines.get(object_name(names))
+
+
+def function_schema(catalog: Catalog | None, name: str) -> str:
+    """The schema of the function a bare call of `name` (not a built-in) means: that of the
+    first overload of `catalog`'s the search_path finds (`named_overloads`), else where
+    CREATE would put one (the first schema of the path lockwise takes to exist; `public` by
+    default)."""
+    overloads = named_overloads(catalog, [name]) if catalog is not None else None
+    if overloads:
+        return overloads[0].name.rpartition(".")[0]
+    return qualified(None, name, create=True).rpartition(".")[0]
 
 
 def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:

@@ -178,10 +178,11 @@ def runs_volatile(catalog: Catalog, name: str) -> bool:
     runs a call of it: its one overload declared VOLATILE (or saying nothing) in another
     language than SQL, or in SQL without arguments and a body the planner does not inline,
     or inlines as a volatile expression (`inlined_volatility`). False when the migrations
-    declare none or several of that name, or one of SQL with arguments (the planner may
-    inline it: its body decides, not judged here)."""
-    routines = [r for qualified, overloads in catalog.kept_routines.items()
-                if qualified.rsplit(".", 1)[-1] == name for r in overloads]
+    declare none or several of that name the search_path finds (`named_overloads`), or one
+    of SQL with arguments (the planner may inline it: its body decides, not judged here)."""
+    from lockwise.catalog.routines import named_overloads
+
+    routines = named_overloads(catalog, [name]) or ()
     if len(routines) != 1 or routines[0].procedure or catalog.functions.get(name) != "v":
         return False
     routine = routines[0]

@@ -300,12 +300,12 @@ def _volatile_once_inlined(catalog: Catalog, names: Iterable[str]) -> tuple[str,
     """Of the functions `names` an added column's default calls, those still volatile once
     the planner has inlined the SQL functions it can (it does before it judges the default:
     `inlined_volatility`): a migration's function without arguments, of one overload, not
-    named as a built-in one is."""
-    kept = catalog.kept_routines
+    named as a built-in one, the search_path finds (`named_overloads`) is."""
+    from lockwise.catalog.routines import named_overloads
+
     still = []
     for name in names:
-        routines = [r for qualified, overloads in kept.items()
-                    if qualified.rsplit(".", 1)[-1] == name for r in overloads]
+        routines = named_overloads(catalog, [name]) or ()
         if name in builtin_functions() or len(routines) != 1 or routines[0].args or \
                 not routines[0].followed or \
                 inlined_volatility(routines[0].sql, catalog.functions) not in ("i", "s"):

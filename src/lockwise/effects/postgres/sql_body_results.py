@@ -22,7 +22,6 @@ from __future__ import annotations
 from lockwise.catalog.model import Catalog
 from lockwise.effects.nodes import (
     format_type,
-    object_name,
     range_var,
     returning_list,
     strings,
@@ -85,7 +84,9 @@ def _declared(catalog: Catalog, stmt: dict) -> tuple[str, list[tuple[str, bool]]
 def _certain(catalog: Catalog, body: list[dict]) -> bool:
     """Whether the server's analysis of `body` reaches the result check as the replay
     sees it: each table it names known whole, each function it calls a built-in one or
-    the migrations' (else "does not exist" comes first)."""
+    the migrations' as the search_path finds it (`named_overloads`; else "does not exist"
+    comes first)."""
+    from lockwise.catalog.routines import named_overloads
     from lockwise.effects.volatility import builtin_functions
 
     for kind, node in walk(body):
@@ -97,6 +98,6 @@ def _certain(catalog: Catalog, body: list[dict]) -> bool:
             names = strings(node.get("funcname"))
             if not (names[-1:] and names[:-1] in ([], ["pg_catalog"]) and
                     names[-1] in builtin_functions()) and \
-                    object_name(names) not in catalog.kept_routines:
+                    not named_overloads(catalog, names):
                 return False
     return True

@@ -55,6 +55,7 @@ from typing import NamedTuple
 
 from lockwise.catalog.model import Catalog, Column, Table
 from lockwise.catalog.overloads import constant_type, evident_type
+from lockwise.catalog.routines import function_schema
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.collations import in_byte_order
 from lockwise.effects.nodes import (
@@ -62,7 +63,6 @@ from lockwise.effects.nodes import (
     PrintedSql,
     const_value,
     constant_truth,
-    qualified,
     resolver_in_force,
     strings,
     type_name,
@@ -197,7 +197,7 @@ def _filed_indexes(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
             # (the server takes a COLLATE at the top of the expression for the index's:
             # `((lower(name) COLLATE "C"))` is `((lower(name)) COLLATE "C")`)
             expr, collated = _uncollated(elem["expr"]) if elem.get("expr") else (None, None)
-            key, own = _index_expression_key(expr, columns, types) \
+            key, own = _index_expression_key(expr, columns, types, catalog) \
                 if expr else (elem.get("name", ""), None)
             column = columns.get(key)
             collation = _database_default(_collation(elem.get("collation")) or collated or (
@@ -209,7 +209,7 @@ def _filed_indexes(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
                 # are looked up in it, citext's own `name = 'x'` not, its IS NULL is;
                 # checked on 18.6)
                 cast = _key(_normalized(_cast({"ColumnRef": {"fields": [
-                    {"String": {"sval": key}}]}}, "text"), columns))
+                    {"String": {"sval": key}}]}}, "text"), columns, catalog))
                 indexed.setdefault(cast, []).append(_IndexKey(method, opclass, collation))
                 indexed.setdefault(key, []).append(_NULLS_ONLY)
                 continue
@@ -227,15 +227,16 @@ _index_keys: dict[int, tuple[object, tuple, tuple[str, str | None]]] = {}
 
 
 def _index_expression_key(expr: object, columns: Mapping[str, Column],
-                          types: tuple | None) -> tuple[str, str | None]:
+                          types: tuple | None, catalog: Catalog) -> tuple[str, str | None]:
     """`_key` of index expression `expr` `_normalized` under `columns`, whose types are
     `types` (None: found again, not kept), and the collation it has from its columns
-    (`_typed`)."""
+    (`_typed`). (Kept under the default path only, where a function written bare is always
+    `public`'s: `routines.function_schema`.)"""
     if types is not None:
         found = _index_keys.get(id(expr))
         if found is not None and found[0] is expr and found[1] == types:
             return found[2]
-    normalized = _normalized(expr, columns)
+    normalized = _normalized(expr, columns, catalog)
     typed = _typed(normalized, columns)
     keyed = (_key(normalized), typed.collation if typed is not None else None)
     if types is not None:
@@ -273,7 +274,8 @@ def _expression_key(expr: object) -> str:
     return json.dumps(expr)
 
 
-def _normalized(expr: object, columns: Mapping[str, Column]) -> object:
+def _normalized(expr: object, columns: Mapping[str, Column],
+                catalog: Catalog | None) -> object:
     """Expression `expr` (column references bare, of `columns`) as the server resolves it,
     to match an index's with a condition's: each function named with its schema (a
     built-in's pg_catalog, written or not; another's the schema the search_path gives),
@@ -286,13 +288,14 @@ def _normalized(expr: object, columns: Mapping[str, Column]) -> object:
             names = strings(body.get("funcname"))
             if len(names) == 1:
                 names = ["pg_catalog" if names[0] in builtin_functions() else
-                         qualified(None, names[0], create=True).split(".")[0], names[0]]
+                         function_schema(catalog, names[0]), names[0]]
             return {kind: {**{k: v for k, v in body.items()
                               if k not in ("funcname", "funcformat")},
-                           "funcname": names, "args": _normalized(body.get("args"), columns)}}
+                           "funcname": names,
+                           "args": _normalized(body.get("args"), columns, catalog)}}
         if kind != "TypeCast":
             return None
-        arg = _normalized(body.get("arg"), columns)
+        arg = _normalized(body.get("arg"), columns, catalog)
         if "sval" in unwrap(arg)[1]:
             return arg  # the server types an untyped literal as its place asks: the same
         name, mods, array = type_name(body.get("typeName"))
@@ -574,7 +577,7 @@ def _operands(node: object, target: _Target, negated: bool = False,
             written, collation = _uncollated(each)
             other_collation = _uncollated(other)[1] if other is not None else None
             bare = target.bare(written)
-            normalized = _normalized(bare, target.types)
+            normalized = _normalized(bare, target.types, target.catalog)
             found = _key(normalized)
             column = target.types.get(found)
             typed = column or _typed(normalized, target.types)
@@ -593,7 +596,7 @@ def _operands(node: object, target: _Target, negated: bool = False,
                     name = quote_ident(found) if column is not None else str(PrintedSql(bare))
                     skipped.append(_skipped_text(name, typed, converted))
                 bare = _cast(bare, cast)
-                normalized = _normalized(bare, target.types)
+                normalized = _normalized(bare, target.types, target.catalog)
                 found, column = _key(normalized), None
                 typed, converted = _typed(normalized, target.types), None
             if volatile or converted or match:
@@ -738,7 +741,8 @@ def _index_elements(target: _Target, where: object, columns: tuple[str, ...]
     unserved = False
     for bare, op, value in _looked_up(where, target, unmatched=True):
         key = _key(bare)
-        typed = target.types.get(key) or _typed(_normalized(bare, target.types), target.types)
+        typed = target.types.get(key) or _typed(
+            _normalized(bare, target.types, target.catalog), target.types)
         match = _unindexed_match(typed, op, value) if typed is not None else None
         if match is not None and match[1] is None:
             unserved = True
