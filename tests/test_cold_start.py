@@ -886,3 +886,54 @@ def test_a_config_with_overrides_reads_them_in_their_own_module(tmp_path: Path) 
     assert [o.ignore for o in config.overrides] == [frozenset({"set-not-null"})]
     assert config.overrides_for(tmp_path / "db/legacy/0001.sql") == config.overrides
     assert config.overrides_for(tmp_path / "db/0001.sql") == []
+
+
+#: Read only where it is needed: Flyway's config files (a folder holding one, or a config
+#: naming some) and the statements dropping what others depend on.
+FLYWAY_CONFIG_AND_DEPENDENTS = ("lockwise.discover.flyway_config", "lockwise.effects.dependents")
+
+
+def test_a_plain_sql_folder_loads_no_flyway_config_nor_dependents(tmp_path: Path,
+                                                                 bytecode: None) -> None:
+    for run in alter_alone(tmp_path):
+        assert loaded(run["modules"], FLYWAY_CONFIG_AND_DEPENDENTS) == []
+
+
+def test_flyway_config_and_dependents_load_where_needed(tmp_path: Path) -> None:
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "flyway.toml").write_text('[flyway]\nlocations = ["filesystem:sql"]\n')
+    (tmp_path / "sql" / "V1__drop.sql").write_text(
+        "CREATE TABLE t (a int);\nCREATE VIEW v AS SELECT a FROM t;\nDROP TABLE t CASCADE;\n")
+    run = probe(tmp_path, "lint", "--no-cache", ".")
+    assert run["code"] != 2  # (linted: not an input error)
+    assert loaded(run["modules"], FLYWAY_CONFIG_AND_DEPENDENTS) == list(
+        FLYWAY_CONFIG_AND_DEPENDENTS)
+
+
+def test_an_uncached_lint_asks_no_rule_text_whether_it_names_locks_text(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Which rules read a fact computed only on demand is found when the rule file is read
+    # and stored with the rule; the index answers from that, not by searching every text.
+    import lockwise.rules.engine as engine
+    from lockwise.lint import LintOptions, rule_index
+
+    options = LintOptions()
+    expected = any(engine.rule_reads(rule, "locks_text") for rule in rule_index(options).rules)
+
+    def searched(rule: object, fact: str) -> bool:
+        raise AssertionError(f"searched the texts for {fact}")
+
+    monkeypatch.setattr(engine, "rule_reads", searched)
+    assert engine.RuleIndex(rule_index(options).rules).reads("locks_text") is expected
+
+
+def test_a_rule_file_naming_locks_text_is_stored_as_reading_it(tmp_path: Path) -> None:
+    from lockwise.rules.loader import load_rule
+
+    path = tmp_path / "shows-locks.toml"
+    path.write_text('id = "shows-locks"\ntitle = "t"\nsafety = "safe"\n'
+                    'when = { action = "add_column" }\nmessage = "Takes {locks_text}."\n'
+                    'why = "w"\ninstead = "i"\n')
+    assert load_rule(path).reads_on_demand == ("locks_text",)
+    path.write_text(path.read_text().replace("{locks_text}", "a lock"))
+    assert load_rule(path).reads_on_demand == ()

@@ -139,14 +139,18 @@ def command_config(config_file: Path | None) -> "Config":
     """The config in force for a command (`--config`, else the nearest one); a broken one is
     an input error (exit 2)."""
     from lockwise.config import load_config
-    from lockwise.discover.flyway_config import configure
 
     try:
         config = load_config(config_file)
     except InputError as exc:
         fail_input(exc)
         raise  # unreachable: fail_input exits
-    configure(config.root, config.flyway_config_files)
+    # Flyway's config module is loaded only to name files (or to forget the ones an earlier
+    # command of this process named): a plain SQL folder's lint needs none of it.
+    if config.flyway_config_files or "lockwise.discover.flyway_config" in sys.modules:
+        from lockwise.discover.flyway_config import configure
+
+        configure(config.root, config.flyway_config_files)
     return config
 
 

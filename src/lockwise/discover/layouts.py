@@ -16,15 +16,6 @@ from typing import TYPE_CHECKING
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
-from lockwise.discover.flyway_config import (
-    CONFIG_FILES,
-    conf_settings,
-    has_config,
-    named_here,
-    resolved,
-    setting_line,
-    toml_settings,
-)
 from lockwise.discover.manifest import MANIFEST, Warned
 from lockwise.discover.properties import flyway_lines, property_entries
 from lockwise.discover.versions import (
@@ -719,6 +710,8 @@ def _flyway_conf(conf: Path, keys: Iterable[str]) -> tuple[dict[str, str], str]:
 
 def _refused(path: Path, text: str, key: str, value: object) -> InputError:
     """The input error of a Flyway setting whose value Flyway refuses (it does not start)."""
+    from lockwise.discover.flyway_config import setting_line
+
     wanted = "a string" if isinstance(_FLYWAY_DEFAULTS.get(key.rsplit(".", 1)[-1]), str) \
         else "`true` or `false` (as written)"
     shown = value if isinstance(value, str) else repr(value)
@@ -774,6 +767,8 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
     environment. Raises InputError, as Flyway stops, for a value it refuses (no boolean where
     it wants one, no string), for a TOML file that does not parse and for a resolver lockwise
     cannot resolve."""
+    from lockwise.discover.flyway_config import conf_settings, resolved, toml_settings
+
     if run is not None and run.config is None:
         return {**_FLYWAY_DEFAULTS, **run.settings}
     settings: dict[str, bool | str] = {}
@@ -803,6 +798,8 @@ def flyway_locations(folder: Path) -> list[str] | None:
     list of strings, or one string split at its commas, as the conf's), else the conf files'
     `flyway.locations`; resolvers replaced (`flyway_config.resolved`). A value of another type
     sets nothing."""
+    from lockwise.discover.flyway_config import conf_settings, resolved, toml_settings
+
     setting = toml_settings(folder).get("locations")
     if setting is not None:
         value = resolved(setting, "locations")
@@ -822,10 +819,6 @@ def _flyway_run(directory: Path) -> tuple[FlywayRun | None, list[Path]]:
 
     claim = application_run(directory)
     return (claim[0], claim[1]) if claim else (None, [directory])
-
-
-#: Flyway's own config files, read in a location's folder and the folders above it.
-FLYWAY_CONFIG_FILES = CONFIG_FILES
 
 
 def _tool_settings() -> tuple[tuple[int, str], ...]:
@@ -863,12 +856,13 @@ def settings_files(folder: PurePosixPath) -> list[str]:
     files other layouts are told apart by (`_tool_settings`: sqlx's Cargo.toml, Hasura's
     config.yaml, ...) where they look for them. Paths relative to the same top, whether each
     exists or not."""
+    from lockwise.discover.flyway_config import CONFIG_FILES
     from lockwise.discover.spring_boot import APPLICATION_FILES
 
     out = []
     for level, above in enumerate((folder, *folder.parents)):
         prefix = "" if str(above) == "." else f"{above.as_posix()}/"
-        out += [prefix + name for name in FLYWAY_CONFIG_FILES]
+        out += [prefix + name for name in CONFIG_FILES]
         out += [f"{prefix}{resources}{name}" for resources in ("", "src/main/resources/")
                 for name in APPLICATION_FILES]
         out += [prefix + name for most, name in _tool_settings() if level <= most]
@@ -1216,6 +1210,8 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
     them again, nor takes a folder above one for a history. An application file that does
     not load is an input error when Flyway migrations are below it (else nothing to lint
     needs it)."""
+    # Flyway's config: read where a folder has files (a plain SQL folder's lint loads none)
+    from lockwise.discover.flyway_config import CONFIG_FILES, named_here
     from lockwise.discover.spring_boot import (
         application_runs,
         config_classpath_root,
@@ -1243,8 +1239,8 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
                 root, lambda root=root: application_runs(root) or [], root)
         keys.append(str(root))
     # Flyway's command line's, run here
-    if any(name in entries for name in FLYWAY_CONFIG_FILES) or named_here(directory):
-        key = f"{directory}{os.sep}{FLYWAY_CONFIG_FILES[0]}"
+    if any(name in entries for name in CONFIG_FILES) or named_here(directory):
+        key = f"{directory}{os.sep}{CONFIG_FILES[0]}"
         if key not in state.applications:
             state.applications[key] = _run_locations(
                 directory, lambda: [run] if (run := flyway_config_run(directory)) else [],
@@ -1294,6 +1290,7 @@ def _application_above(path: Path, seen: set, notes: list[str],
     runs below it, their locations claimed as when the walk starts above
     (`_application_roots`); the databases left out below it noted. A project's resources
     decide only when a run's location is below the folder (as `application_run`'s)."""
+    from lockwise.discover.flyway_config import has_config
     from lockwise.discover.spring_boot import APPLICATION_FILES
 
     folder = Path(os.path.abspath(path))

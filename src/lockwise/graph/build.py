@@ -51,11 +51,6 @@ from lockwise.discover.versions import (
     version_key,
 )
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
-from lockwise.effects.dependents import (
-    ROUTINE_DEPENDENT_KINDS,
-    drop_first_sql,
-    drop_first_step,
-)
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
     created_schema,
@@ -971,6 +966,8 @@ class _Builder:
         """`view` (`materialized` or not) went with `what` a statement dropped with CASCADE:
         a conflict unless the migration creates it again, and gone from the state (with the
         views over it)."""
+        from lockwise.effects.dependents import drop_first_sql, drop_first_step
+
         created = self.views[view].loc
         kind = "materialized view" if materialized else "view"
         found = Conflict("dependency-dropped", (created, loc), f"table:{view}",
@@ -1171,6 +1168,8 @@ class _Builder:
                     text = (f"{key} drops {_shown(target)} while {what}{owner} still "
                             f"depends on it: "
                             f"PostgreSQL refuses the drop (other objects depend on it)")
+                from lockwise.effects.dependents import drop_first_step
+
                 found = Conflict("dependency-dropped", tuple(
                     x for x in (created, loc) if x is not None), target, text,
                     drop_first_step(self._drop_first_sql(dependent)))
@@ -1183,6 +1182,8 @@ class _Builder:
     def _drop_first_sql(self, dependent: str) -> str:
         """How to drop `dependent` (a view `table:`, a foreign key `constraint:` or a rule
         `rule:`, as `_dependents` and `_rules_gone` file it) by name, before the drop."""
+        from lockwise.effects.dependents import drop_first_sql
+
         kind, _, name = dependent.partition(":")
         if kind == "table":
             known = self.catalog.tables.get(name)
@@ -1202,6 +1203,12 @@ class _Builder:
         (their tables stay), the columns of the type or domain and the tables of the type,
         and the tables of the schema; the columns of a dropped table's row type. Each a
         conflict unless the migration makes it again."""
+        from lockwise.effects.dependents import (
+            ROUTINE_DEPENDENT_KINDS,
+            drop_first_sql,
+            drop_first_step,
+        )
+
         catalog, at = self.catalog, self.created_at.get
         for action in effect.actions:
             if not action.facts.get("cascade"):
@@ -1271,6 +1278,8 @@ class _Builder:
                       ) -> list[tuple[str, str, str, Location | None, Callable[[], bool], str]]:
         """What `_cascaded_uses` says of the (table, column) pairs a CASCADE drops with their
         data."""
+        from lockwise.effects.dependents import drop_first_sql
+
         at = self.created_at.get
         return [(f"column {object_sql('column', f'{t}.{c}')} and its data", "",
                  f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),

@@ -143,7 +143,7 @@ def _location_folders(tmp: Path, settings: list[str], history: Path) -> list[str
     """The folders (relative to `tmp`, the unpacked tree) where the Flyway runs of the
     application files and Flyway config files among `settings` have their locations, outside
     the `history` folder unpacked already."""
-    from lockwise.discover.layouts import FLYWAY_CONFIG_FILES
+    from lockwise.discover.flyway_config import CONFIG_FILES
     from lockwise.discover.spring_boot import (
         classpath_root_of,
         config_classpath_root,
@@ -160,7 +160,7 @@ def _location_folders(tmp: Path, settings: list[str], history: Path) -> list[str
     found = {(classpath_root_of(tmp / path), False) for path in settings
              if Path(path).name.startswith("application.")}
     found |= {((tmp / path).parent, True) for path in settings
-              if Path(path).name in FLYWAY_CONFIG_FILES}
+              if Path(path).name in CONFIG_FILES}
     out = []
     for root, config in sorted(found):
         try:

@@ -66,6 +66,7 @@ def _example(raw: dict, path: Path) -> Example:
 
 def load_rule(path: Path) -> Rule:
     """Read and validate one rule file; a bad file is an InputError naming the key."""
+    from lockwise.rules.engine import ON_DEMAND_FACTS, rule_reads
     from lockwise.rules.model import Rule
 
     text = read_text_file(path, "rule file")
@@ -100,7 +101,7 @@ def load_rule(path: Path) -> Rule:
     except ValueError as exc:
         raise InputError(str(exc), path) from None
     _check_names(raw, alternatives, path, text)
-    return Rule(
+    rule = Rule(
         id=raw["id"], title=raw["title"], safety=safety, when=alternatives,
         message=raw["message"].strip(), why=raw["why"].strip(), instead=raw["instead"].strip(),
         strategy=strategy,
@@ -117,6 +118,8 @@ def load_rule(path: Path) -> Rule:
         one_set_covers=raw.get("one_set_covers", ""),
         once_per_transaction=raw.get("once_per_transaction", False),
     )
+    rule.reads_on_demand = tuple(fact for fact in ON_DEMAND_FACTS if rule_reads(rule, fact))
+    return rule
 
 
 #: The templates a rule fills with facts.
@@ -289,10 +292,11 @@ def rules_fingerprint(directories: tuple[Path, ...] = ()) -> str:
 
 
 #: Changes when a stored `Rule` changes shape (2: its path a string; 3: marshalled as
-#: `_stored_rule` writes it), so that a catalog another version stored is not read back. Not
+#: `_stored_rule` writes it; 4: with `reads_on_demand`), so that a catalog another version
+#: stored is not read back. Not
 #: `cache.FORMAT`: the code stores of two versions sharing a cache folder would then push each
 #: other out at every run.
-_STORED_SHAPE = 3
+_STORED_SHAPE = 4
 
 
 def _stored_rule(rule: Rule) -> tuple:

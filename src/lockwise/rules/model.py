@@ -63,6 +63,10 @@ class Rule:
     #: One cause for the whole transaction, cured by one change to it (splitting it): the rule
     #: is reported once per transaction, at its first matching statement, naming the others.
     once_per_transaction: bool = False
+    #: Which of the facts lint computes only when a rule reads them (`engine.ON_DEMAND_FACTS`)
+    #: this rule reads: found once, when its file is read, and stored with it in the rule
+    #: cache, so that a lint need not search every rule's texts for them.
+    reads_on_demand: tuple[str, ...] = ()
 
     def instead_for(self, set_local_applies: object, dialect: object = "postgresql") -> str:
         """The `instead` template for a statement of `dialect` where a SET LOCAL written first

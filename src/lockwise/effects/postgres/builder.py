@@ -13,7 +13,6 @@ from lockwise.catalog.replay import column_identity_sequence
 from lockwise.catalog.replay import owned_sequences as catalog_owned_sequences
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
-from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
@@ -468,6 +467,9 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     (`like`, `qualified`), and the statements that drop each by name (a child is detached,
     keeping its rows), the rules and routines first (a routine may read a view that goes),
     the views over others before the views."""
+    # Loaded here: only a statement dropping what others depend on needs it
+    from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
+
     def rel(name: str) -> str:
         return relation_sql(name, like, qualified)
     calls = {f"{rel(r.name)}({', '.join(r.args)})": ROUTINE_DEPENDENT_KINDS[r.procedure]
