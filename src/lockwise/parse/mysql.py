@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from lockwise.core.types import Statement
 from lockwise.parse.mysql_blocks import (
     COMPOUND_FROM,
+    DEFINER,
     OBJECT_OPTIONS,
     VIEW_WITH_OPTIONS,
     Blocks,
     body_statements,
+    definer_stop,
     expression_calls,
     expression_queries,
     program,
@@ -69,7 +71,7 @@ _SQLGLOT_GAPS = re.compile(
     # the columns, and keeps that form as a command too (effects/mysql.py reads both)
     r"|CREATE\s+((UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX\s+\S+\s+USING\s+\w+\s+ON\s"
     # stored programs (mysqldump writes them with a DEFINER): their bodies are not linted
-    r"|CREATE\s+(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)\b"
+    rf"|CREATE\s+({DEFINER}\s+)?(AGGREGATE\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)\b"
     # statements sqlglot has no grammar for that touch no table's definition: the end of
     # the prepared-statement idiom that runs DDL only when needed, DO, CHECKSUM TABLE,
     # HANDLER, XA, CHECK and REPAIR TABLE (MySQL 8.4 manual, 15.5 "Prepared Statements",
@@ -592,6 +594,10 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
 
         if (read := read_lock_tables(body))[1]:  # 0: not LOCK TABLES (LOCK INSTANCE ...)
             return _lock_tables_syntax(read, body, dialect == "mariadb", version)
+    if (stop := definer_stop(body)) is not None:
+        near = body[stop:].split(maxsplit=1)[0] if body[stop:].strip() else body[stop - 1]
+        return (f'syntax error at or near "{near}" (a DEFINER user is user@host, no space '
+                "after the @, or CURRENT_USER)", stop, len(near))
     if (missing := _names_nothing(body)) is not None:
         near = body.split()[-1]
         return (f'syntax error at or near "{near}" ({missing})',

@@ -16,21 +16,49 @@ from __future__ import annotations
 
 import re
 
+#: One part of a user as DEFINER = names it, quoted or not ('my user', `a b`, "u", u; each
+#: quote doubled or, in a string, escaped inside), and its host (h.example.com unquoted).
+_QUOTED = r"""'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`"""
+_USER_PART = rf"(?:{_QUOTED}|(?!CURRENT_(?:USER|ROLE)\b)[\w$]+)"
+_HOST_PART = rf"(?:{_QUOTED}|[\w$.]+)"
+_CURRENT = r"CURRENT_(?:USER|ROLE)(?:\s*\(\s*\))?"
+#: The DEFINER = user clause of a view or a stored program: a user and its host, the @ right
+#: before the host ('u'@'%', `a b`@`localhost`, u @localhost, 'u'), CURRENT_USER [( )] or
+#: MariaDB's CURRENT_ROLE [( )]. Checked on MariaDB 10.11: each of those is read (quotes,
+#: spaces and @ inside a quoted part too); a space after the @, CURRENT_USER()@'%' and
+#: u@my-host are 1064 (_DEFINER_READ says where the server stops).
+DEFINER = rf"DEFINER\s*=\s*(?:{_CURRENT}(?![\w$@.])|{_USER_PART}(?:\s*@{_HOST_PART})?)"
+#: As far as the server reads a DEFINER clause, and the spaces after it.
+_DEFINER_READ = re.compile(
+    rf"\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?|ALTER\s+)(?:ALGORITHM\s*=\s*\w+\s+)?"
+    rf"(?P<clause>DEFINER)\s*=\s*(?:{_CURRENT}|{_USER_PART}(?:\s*@(?:{_HOST_PART})?)?)\s*",
+    re.I)
+#: A DEFINER clause the server reads, up to the word after it (VIEW, EVENT, SQL SECURITY ...).
+_DEFINER_CLAUSE = re.compile(rf"{DEFINER}\s*(?=[A-Z])", re.I)
+
+
+def definer_stop(body: str) -> int | None:
+    """Where MariaDB stops in `body`'s DEFINER clause when it cannot read the user there (a
+    space after its @, CURRENT_USER()@'%'), None when it reads it or there is none."""
+    read = _DEFINER_READ.match(body)
+    if read is None:
+        return None
+    clause = _DEFINER_CLAUSE.match(body, read.start("clause"))
+    return None if clause is not None and clause.end() == read.end() else read.end()
+
+
 #: A statement whose body may be a compound statement, with semicolons inside: a stored
 #: program (MySQL 8.4 manual, 15.1.17 "CREATE PROCEDURE and CREATE FUNCTION", 15.1.22 "CREATE
 #: TRIGGER", 15.1.13 "CREATE EVENT"; ALTER EVENT ... DO).
 STORED_PROGRAM = re.compile(
-    r"(CREATE\s+(OR\s+REPLACE\s+)?(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?"
-    r"(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)|ALTER\s+(DEFINER\s*=\s*\S+\s+)?EVENT)\b",
+    rf"(CREATE\s+(OR\s+REPLACE\s+)?({DEFINER}\s+)?(AGGREGATE\s+)?"
+    rf"(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)|ALTER\s+({DEFINER}\s+)?EVENT)\b",
     re.IGNORECASE)
-#: A user as DEFINER = names it: `u`, 'u'@'%', `u`@`h`, u@localhost, CURRENT_USER[()].
-_USER_PART = r"""(?:'[^']*'|`[^`]*`|"[^"]*"|[^\s'`"@]+)"""
-_USER = rf"{_USER_PART}(?:\s*@\s*{_USER_PART})?"
 #: The options written between CREATE [OR REPLACE] / ALTER and the kind of object: a view's
 #: ALGORITHM = x and SQL SECURITY x, and DEFINER = user (a view's or a stored program's),
 #: each with the space after it.
 OBJECT_OPTIONS = re.compile(
-    rf"(?:ALGORITHM\s*=\s*\w+|DEFINER\s*=\s*{_USER}|SQL\s+SECURITY\s+\w+)\s+", re.I)
+    rf"(?:ALGORITHM\s*=\s*\w+|{DEFINER}|SQL\s+SECURITY\s+\w+)\s+", re.I)
 #: CREATE [OR REPLACE] / ALTER, then those options (one at least) and VIEW.
 VIEW_WITH_OPTIONS = re.compile(
     rf"\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?|ALTER\s+)(?P<options>(?:{OBJECT_OPTIONS.pattern})+)"
