@@ -36,6 +36,8 @@ from lockwise.catalog.replay import (
     follows_exactly,
     owned_sequences,
     routines_built_on,
+    routines_calling,
+    routines_reading_column,
     row_type_columns,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
@@ -903,8 +905,8 @@ class _Builder:
             self._forget_unmade(stmt, effect, uses)
         if not refused:
             self._check_dependents(key, loc, effect, pending)
-            if stmt_kind == "DropStmt":
-                self._cascaded_uses(key, loc, effect, pending)
+            if stmt_kind == "DropStmt" or stmt_kind == "AlterTableStmt":
+                self._cascaded_uses(key, loc, effect, pending, stmt_body)
         # Each of the next steps concerns a few kinds of statement only: the others skip it.
         if stmt_kind == "DropStmt":
             self._refused_drops(key, loc, stmt.tree)
@@ -1195,19 +1197,18 @@ class _Builder:
                               quote_qualified(table), own)
 
     def _cascaded_uses(self, key: str, loc: Location, effect: Effect,
-                       pending: list[_Pending]) -> None:
+                       pending: list[_Pending], stmt: dict) -> None:
         """What DROP SEQUENCE / FUNCTION / TYPE / DOMAIN / SCHEMA ... CASCADE drops of what
         another migration made, as the server does (checked on 18.6; `_check_dependents`
         tells the views and keys a dropped table or column takes along): the defaults that
         draw from the sequence (the columns stay), the triggers that execute the function
         (their tables stay), the columns of the type or domain and the tables of the type,
-        and the tables of the schema; the columns of a dropped table's row type. Each a
-        conflict unless the migration makes it again."""
-        from lockwise.effects.dependents import (
-            ROUTINE_DEPENDENT_KINDS,
-            drop_first_sql,
-            drop_first_step,
-        )
+        and the tables of the schema; the columns of a dropped table's row type; the
+        routines whose SQL-standard body uses a dropped table, column or function. Each a
+        conflict unless the migration makes it again. `stmt`: the statement's node."""
+        if not any(action.facts.get("cascade") for action in effect.actions):
+            return
+        from lockwise.effects.dependents import drop_first_sql, drop_first_step
 
         catalog, at = self.catalog, self.created_at.get
         for action in effect.actions:
@@ -1228,14 +1229,15 @@ class _Builder:
                 name = str(action.facts.get("name", ""))
                 target = f"function:{name}"
                 # (the triggers the effect drops with it: those calling its name)
-                gone = [(f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
-                         " (the table stays: the trigger no longer runs)",
-                         f"trigger:{t}.{trigger}", at(f"trigger:{t}.{trigger}")
-                         or at(f"table:{t}"), partial(self._has_trigger, t, trigger),
-                         drop_first_sql("trigger", quote_qualified(t), trigger))
-                        for t, trigger in sorted((table.name, trigger) for table, trigger in
-                                                 catalog.triggers_calling(
-                                                     name.rsplit(".", 1)[-1], name))]
+                gone = [*((f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
+                           " (the table stays: the trigger no longer runs)",
+                           f"trigger:{t}.{trigger}", at(f"trigger:{t}.{trigger}")
+                           or at(f"table:{t}"), partial(self._has_trigger, t, trigger),
+                           drop_first_sql("trigger", quote_qualified(t), trigger))
+                          for t, trigger in sorted((table.name, trigger) for table, trigger in
+                                                   catalog.triggers_calling(
+                                                       name.rsplit(".", 1)[-1], name))),
+                        *self._routines_gone(routines_calling(catalog, stmt, name))]
             elif action.kind == "drop_type":
                 name = str(action.facts.get("name", ""))
                 target = f"type:{name}"
@@ -1250,11 +1252,12 @@ class _Builder:
                 dropping = {canon(o) for o in effect.drops}
                 gone = [*self._columns_gone((t, c) for t, c in row_type_columns(catalog, name)
                                             if f"table:{t}" not in dropping),
-                        *((f"{kind} {call}", "", f"function:{r.name}", at(f"function:{r.name}"),
-                           partial(self._has_routine, r), drop_first_sql(kind, call))
-                          for r in routines_built_on(catalog, name)
-                          for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
-                                              f"{quote_qualified(r.name)}({', '.join(r.args)})")])]
+                        *self._routines_gone(routines_built_on(catalog, name))]
+            elif action.kind == "drop_column":
+                table = str(action.facts.get("table", ""))
+                column = str(action.facts.get("column", ""))
+                target = f"column:{table}.{column}"
+                gone = self._routines_gone(routines_reading_column(catalog, table, column))
             elif action.kind == "drop_schema":
                 schema = str(action.facts.get("schema", ""))
                 target = f"schema:{schema}"
@@ -1285,6 +1288,18 @@ class _Builder:
                  f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
                  partial(self._has_column, t, c),
                  drop_first_sql("column", quote_qualified(t), c)) for t, c in columns]
+
+    def _routines_gone(self, routines: Iterable[Routine]
+                       ) -> list[tuple[str, str, str, Location | None, Callable[[], bool], str]]:
+        """What `_cascaded_uses` says of the functions and procedures a CASCADE drops."""
+        from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
+
+        at = self.created_at.get
+        return [(f"{kind} {call}", "", f"function:{r.name}", at(f"function:{r.name}"),
+                 partial(self._has_routine, r), drop_first_sql(kind, call))
+                for r in routines
+                for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
+                                    f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
 
     def _has_default(self, table: str, column: str) -> bool:
         """Whether `table`.`column` has a default (again), as the replay stands."""

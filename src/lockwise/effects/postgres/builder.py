@@ -796,6 +796,16 @@ def drop_rules_naming(b: Builder, relations: Iterable[str]) -> tuple[tuple[str, 
     return tuple(dropped)
 
 
+def drop_routines(b: Builder, routines: Iterable[Routine]) -> tuple[Routine, ...]:
+    """`routines` go with what a DROP ... CASCADE drops (they lock nothing): each name whose
+    every overload goes is dropped. Them, for `callers_facts`."""
+    routines = tuple(routines)
+    for name in {r.name for r in routines}:  # (another overload of the name stays)
+        if set(b.ctx.catalog.kept_routines.get(name, ())) <= set(routines):
+            b.drops.add(f"function:{name}")
+    return routines
+
+
 def drop_foreign_keys_using(b: Builder, table: str, columns: tuple[str, ...]) -> None:
     """CASCADE of the unique index over `columns` of `table` (a key's, or one of its own)
     drops the foreign keys that use it, each under ACCESS EXCLUSIVE on its table (checked on
