@@ -2736,7 +2736,9 @@ def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
 def _may_give_ownership(kind: str, body: dict) -> bool:
     """Whether statement `body` (of node type `kind`) may make a role own an object: ALTER ...
     OWNER TO, CREATE SCHEMA AUTHORIZATION, SET ROLE / SESSION AUTHORIZATION (what is created
-    next is that role's), a DO block."""
+    next is that role's), a DO block running code the replay does not follow (the statements
+    it follows were each asked: a REASSIGN OWNED in the block holds after it, checked on
+    18.6)."""
     if kind == "AlterTableStmt":
         return any(unwrap(cmd)[1].get("subtype") == "AT_ChangeOwner"
                    for cmd in body.get("cmds") or ())
@@ -2744,7 +2746,12 @@ def _may_give_ownership(kind: str, body: dict) -> bool:
         return bool(body.get("authrole"))
     if kind == "VariableSetStmt":
         return body.get("name") in ("role", "session_authorization")
-    return kind in ("AlterOwnerStmt", "DoStmt")
+    if kind == "DoStmt":
+        from lockwise.parse.plpgsql import do_block_code, fully_read
+
+        code, language = do_block_code(body)
+        return language != "plpgsql" or not fully_read(code)
+    return kind == "AlterOwnerStmt"
 
 
 def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
