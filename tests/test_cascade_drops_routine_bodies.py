@@ -15,6 +15,7 @@ import pytest
 from effect_helpers import effect_after
 from lockwise.discover import discover
 from lockwise.graph.build import build_graph
+from server_helpers import cascade_notices
 
 G = "CREATE FUNCTION g() RETURNS int LANGUAGE sql RETURN 1;\n"
 T = "CREATE TABLE t (id int, c int);\n"
@@ -117,16 +118,7 @@ def test_the_server_drops_what_lockwise_names_and_refuses_without_cascade(pg_db:
             if notices:
                 with pytest.raises(psycopg.errors.DependentObjectsStillExist):
                     conn.execute(drop.replace(" CASCADE", ""))
-            seen: list[str] = []
-
-            def note(diag: psycopg.errors.Diagnostic, into: list[str] = seen) -> None:
-                if (diag.message_primary or "").startswith("drop cascades to"):
-                    into.extend(line.removeprefix("drop cascades to ") for line in (
-                        diag.message_detail or diag.message_primary or "").splitlines())
-
-            conn.add_notice_handler(note)
-            conn.execute(drop)
-            conn.remove_notice_handler(note)
+            seen = cascade_notices(conn, drop)
             assert sorted(seen) == sorted(notices), case
             # After lockwise's steps, in their order, the drop runs without CASCADE.
             conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
