@@ -39,6 +39,20 @@ CASES = {
                          "AS 'SELECT 1';", "DROP FUNCTION g CASCADE;",
                          ["the function f(int4)"], ["DROP FUNCTION f(int4);"],
                          ["function f(integer)"]),
+    "view_calling_one_that_goes": (G + "CREATE FUNCTION f() RETURNS int LANGUAGE sql "
+                                   "RETURN g() + 1;\nCREATE FUNCTION h() RETURNS int LANGUAGE "
+                                   "sql RETURN f() + 1;\nCREATE VIEW vf AS SELECT f() AS x;",
+                                   "DROP FUNCTION g CASCADE;",
+                                   ["the view vf", "the function h()", "the function f()"],
+                                   ["DROP VIEW vf;", "DROP FUNCTION h();", "DROP FUNCTION f();"],
+                                   ["function f()", "function h()", "view vf"]),
+    "default_calling_one_that_goes": (G + "CREATE FUNCTION f() RETURNS int LANGUAGE sql "
+                                      "RETURN g() + 1;\nCREATE TABLE o (x int DEFAULT f());",
+                                      "DROP FUNCTION g CASCADE;",
+                                      ["the DEFAULT of o.x", "the function f()"],
+                                      ["ALTER TABLE o ALTER COLUMN x DROP DEFAULT;",
+                                       "DROP FUNCTION f();"],
+                                      ["function f()", "default value for column x of table o"]),
     "string_body_call": (G + "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT g()';",
                          "DROP FUNCTION g CASCADE;", [], [], []),
     "other_overload": ("CREATE FUNCTION g(int) RETURNS int LANGUAGE sql RETURN 1;\n"
@@ -152,6 +166,14 @@ def test_the_graph_names_a_routine_another_migration_made(tmp_path: Path, case: 
     assert kind == "dependency-dropped"
     assert f"with CASCADE, which silently drops {routine} (created in 1_a)" in text
     assert f"({first})" in step
+
+
+def test_the_graph_names_a_view_calling_a_routine_that_goes(tmp_path: Path) -> None:
+    setup, drop, *_rest = CASES["view_calling_one_that_goes"]
+    found = conflicts(tmp_path, setup, drop)
+    assert sorted(text.split(" which silently drops ")[1].split(" (created")[0]
+                  for _kind, text, _step in found) == [
+        "function public.f()", "function public.h()", "view public.vf"]
 
 
 def test_the_graph_names_each_routine_of_a_chain(tmp_path: Path) -> None:
