@@ -221,6 +221,10 @@ def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
     ("profile = \"\\u0000\"\n", "profile", 1, "`profile` must name paths, not '\\x00'"),
     ("pg_version = 16\nflyway_config_files = ['conf/none.conf']\n", "flyway_config_files", 2,
      "`flyway_config_files` names conf/none.conf, which is not a file"),
+    ("pg_version = 16\n\nflyway_working_directory = 'none'\n", "flyway_working_directory", 3,
+     "`flyway_working_directory` names none, which is not a folder"),
+    ("flyway_install_dir = ['tools']\n", "flyway_install_dir", 1,
+     "`flyway_install_dir` must be a path (string)"),
     # An override's key is placed in its own table and named as the entry's, not taken for
     # the top-level key of the same name.
     ("fail_on = 'safe'\n\n[[overrides]]\npath = 'db/*'\nfail_on = 'x'\n", "fail_on", 5,
