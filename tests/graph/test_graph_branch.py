@@ -982,3 +982,77 @@ def test_base_revision_reads_flyway_conf_locations_at_ref(tmp_path: Path) -> Non
     assert sorted(by_version) == ["1", "2", "3"]
     assert str(by_version["2"].path) == "main:sql/b/V2__i.sql"
     assert by_version["2"].mixed_without_transaction
+
+
+def _flyway_named_repo(tmp_path: Path, named_on_main: bool = True) -> Path:
+    """A Flyway project whose locations and `mixed` only a named config file (conf/ci.conf,
+    committed on main when `named_on_main`) gives; main adds a mixed migration to sql/b."""
+    repo = empty_repo(tmp_path)
+    write(repo, {"sql/a/V1__t.sql": "CREATE TABLE t (a int);\n", "sql/b/.keep": ""})
+    ci = {"conf/ci.conf": "flyway.locations=filesystem:sql/a,filesystem:sql/b\n"
+                          "flyway.mixed=true\n"}
+    if named_on_main:
+        write(repo, ci)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "branch point")
+    _git(repo, "branch", "feature")
+    write(repo, {"sql/b/V2__i.sql":
+                 "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "main moves on")
+    _git(repo, "checkout", "-q", "feature")
+    write(repo, {"sql/a/V3__u.sql": "CREATE TABLE u (a int);\n", **ci})
+    return repo
+
+
+@pytest.mark.parametrize("how", ["variable", "config"])
+def test_base_revision_reads_the_named_flyway_config_files_at_ref(
+        tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--base REF` unpacks the config files FLYWAY_CONFIG_FILES (relative to the folder
+    lockwise runs in) or lockwise's `flyway_config_files` name, as REF has them: REF's run
+    reads the locations and settings they give."""
+    from lockwise.discover.flyway_config import configure
+
+    repo = _flyway_named_repo(tmp_path)
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("FLYWAY_CONFIG_FILES", raising=False)
+    if how == "variable":
+        monkeypatch.setenv("FLYWAY_CONFIG_FILES", "conf/ci.conf")
+    else:
+        configure(repo, [repo / "conf" / "ci.conf"])
+    try:
+        location = repo / "sql" / "a"
+        comparison = compare_with_base(location, discover(location), "main", None)
+    finally:
+        configure(Path("."), [])
+    by_version = {m.version: m for m in comparison.history}
+    assert sorted(by_version) == ["1", "2", "3"]
+    assert str(by_version["2"].path) == "main:sql/b/V2__i.sql"
+    assert by_version["2"].mixed_without_transaction
+
+
+def test_a_named_flyway_config_file_ref_lacks_is_not_read_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A named file added on the branch did not configure REF's run: REF is read without
+    it (its sql/b unread), not an error."""
+    repo = _flyway_named_repo(tmp_path, named_on_main=False)
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("FLYWAY_CONFIG_FILES", "conf/ci.conf")
+    location = repo / "sql" / "a"
+    comparison = compare_with_base(location, discover(location), "main", None)
+    assert sorted(m.version for m in comparison.history) == ["1", "3"]
+
+
+def test_lint_base_finds_a_version_ref_s_named_locations_use(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through `lockwise lint --base main`, the config's `flyway_config_files` at main name
+    sql/b, where main added the version 2 the branch adds too: a duplicate version."""
+    repo = _flyway_named_repo(tmp_path)
+    (repo / "sql" / "a" / "V3__u.sql").rename(repo / "sql" / "a" / "V2__u.sql")
+    write(repo, {"lockwise.toml": 'flyway_config_files = "conf/ci.conf"\n'})
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("FLYWAY_CONFIG_FILES", raising=False)
+    result = CliRunner().invoke(app, ["lint", "sql/a", "--base", "main", "--format", "json",
+                                      "--no-cache"])
+    assert result.exit_code in (0, 1), result.output
+    assert [c["kind"] for c in json.loads(result.stdout)["conflicts"]] == ["duplicate-version"]

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
-from contextlib import suppress
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -59,12 +59,8 @@ def named_files() -> tuple[Path, ...]:
     absolute (a relative one is read from the current folder, as Flyway reads it from the
     folder it runs in). Raises InputError for one that does not exist: the variable says the
     run reads it, and lint would otherwise read a configuration Flyway's run does not."""
-    value = os.environ.get(CONFIG_FILES_VARIABLE, "")
     out = []
-    for item in value.split(","):
-        if not (name := item.strip()):
-            continue
-        path = Path(os.path.abspath(name))
+    for name, path in _variable_paths():
         if not path.is_file():
             raise path_error(f"{CONFIG_FILES_VARIABLE} names {name}, which is not a file here "
                              "(a relative path is read from the folder lockwise runs in, as "
@@ -72,6 +68,13 @@ def named_files() -> tuple[Path, ...]:
                              f"Flyway runs, or set {CONFIG_FILES_VARIABLE} for it", path)
         out.append(path)
     return tuple(out)
+
+
+def _variable_paths() -> list[tuple[str, Path]]:
+    """Each file `FLYWAY_CONFIG_FILES` names, as written and absolute."""
+    return [(name, Path(os.path.abspath(name)))
+            for item in os.environ.get(CONFIG_FILES_VARIABLE, "").split(",")
+            if (name := item.strip())]
 
 
 class _Configured:
@@ -143,6 +146,66 @@ def _variable_folder() -> str:
     configured, here = _configured(), _current_folder()
     return configured.working_directory if configured.working_directory and \
         here == configured.folder else here
+
+
+def configured_runs() -> list[Path]:
+    """The folders of the Flyway runs that named files or a working directory configure
+    (`named_here`), absolute."""
+    configured = _configured()
+    out = [configured.run_folder] if configured.files or configured.working_directory else []
+    return [Path(folder) for folder in out + ([_variable_folder()] if _variable_set() else [])]
+
+
+def _within(path: str, top: str) -> bool:
+    return (path + os.sep).startswith(top.rstrip(os.sep) + os.sep)
+
+
+def tree_files(top: Path) -> list[str]:
+    """The files inside the git work tree `top` that the Flyway runs configured by lockwise's
+    config and by `FLYWAY_CONFIG_FILES` read besides a history's own settings files: the
+    named files, and the config files of the config's folder, of the working directory and
+    of the install folder's `conf/`. Paths relative to `top`, whether each exists or not:
+    what `lint --base` unpacks of another revision with the history (`in_tree`)."""
+    configured = _configured()
+    folders = [folder for folder in (configured.folder, configured.working_directory,
+                                     configured.install_dir and
+                                     os.path.join(configured.install_dir, "conf")) if folder]
+    paths = [str(path) for path in (*(path for _, path in _variable_paths()), *configured.files)]
+    paths += [os.path.join(folder, name) for folder in folders for name in CONFIG_FILES]
+    where = os.path.abspath(top)
+    return sorted({Path(os.path.relpath(path, where)).as_posix() for path in paths
+                   if _within(os.path.abspath(path), where)})
+
+
+@contextmanager
+def in_tree(top: Path, tree: Path) -> Iterator[None]:
+    """While a copy of the git work tree `top` at another revision, unpacked in `tree`, is
+    read (`lint --base`): the folder lockwise runs in, the files `FLYWAY_CONFIG_FILES` and
+    lockwise's config name and the folders that config names are taken at their place in
+    `tree` when they are inside `top` (a named file the revision lacks is not read: that
+    revision's run did not have it); those outside `top` are read as they are."""
+    where, inside = os.path.abspath(top), os.path.abspath(tree)
+
+    def moved(path: str) -> str:
+        path = os.path.abspath(path)
+        return os.path.normpath(os.path.join(inside, os.path.relpath(path, where))) \
+            if _within(path, where) else path
+
+    def kept(paths: Iterable[Path]) -> tuple[Path, ...]:
+        return tuple(Path(moved(str(path))) for path in paths
+                     if not _within(moved(str(path)), inside) or os.path.isfile(moved(str(path))))
+
+    configured = _configured()
+    run = _TREE_RUN.set((moved(os.getcwd()), kept(path for _, path in _variable_paths())))
+    token = _CONFIGURED.set(_Configured(
+        moved(configured.folder) if configured.folder else "", kept(configured.files),
+        configured.working_directory and moved(configured.working_directory),
+        configured.install_dir and moved(configured.install_dir)))
+    try:
+        yield
+    finally:
+        _CONFIGURED.reset(token)
+        _TREE_RUN.reset(run)
 
 
 def named_here(folder: Path | str) -> bool:
