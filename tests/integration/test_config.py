@@ -250,6 +250,21 @@ def test_bad_config_is_a_clear_error(project: Path, text: str, key: str | None, 
     assert "Traceback" not in result.output
 
 
+def test_flyway_config_files_of_both_kinds_are_an_error_at_the_key(project: Path) -> None:
+    """Flyway refuses `-configFiles` naming TOML and conf files together: the config says so
+    at its key, whatever is linted."""
+    (project / "conf").mkdir()
+    (project / "conf" / "a.toml").write_text("[flyway]\n")
+    (project / "conf" / "b.conf").write_text("flyway.mixed=true\n")
+    (project / "lockwise.toml").write_text(
+        "pg_version = 16\nflyway_config_files = ['conf/a.toml', 'conf/b.conf']\n")
+    result = lint("db/migrations")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("lockwise: error: lockwise.toml:2:")
+    assert "names TOML and .conf config files together (conf/a.toml and conf/b.conf)" in \
+        result.stderr
+
+
 def test_pyproject_errors_name_the_table(project: Path) -> None:
     (project / "pyproject.toml").write_text("[tool.lockwise]\nfail_on = 'x'\nbogus = 1\n")
     with pytest.raises(InputError) as err:

@@ -460,6 +460,12 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
                     raise r.fail(key, f"`{key}` names {config.written[path]}, which is not a "
                                       "file: name each Flyway config file relative to the "
                                       "config file")
+            from lockwise.discover.flyway_config import mixed_kinds
+
+            why = mixed_kinds(config.flyway_config_files, f"`{key}`",
+                              lambda path: config.written[path])
+            if why is not None:
+                raise r.fail(key, why)
         elif key in ("flyway_working_directory", "flyway_install_dir"):
             if not isinstance(value, str):
                 raise r.bad(key, value, "a path (string)")

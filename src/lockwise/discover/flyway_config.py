@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
@@ -254,12 +254,18 @@ def _split(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     return [p for p in paths if p.suffix == ".toml"], [p for p in paths if p.suffix != ".toml"]
 
 
-def _mixing_error(tomls: list[Path], confs: list[Path], source: str) -> InputError:
-    return path_error(
-        f"{source} names TOML and .conf config files together ({tomls[0]} and {confs[0]}): "
-        "Flyway refuses to start (\"Using both TOML configuration and CONF configuration is "
-        "not supported\"); name files of one kind (`flyway init -init.fromType=conf` "
-        "converts a .conf file to TOML)", confs[0])
+def mixed_kinds(paths: list[Path], source: str, shown: Callable[[Path], str] = str
+                ) -> str | None:
+    """Why Flyway refuses the config files `paths`, named together by `source`: TOML and conf
+    files (it reads one kind); None when they are of one kind. `shown`: how a path is
+    written in the message."""
+    tomls, confs = _split(paths)
+    if not tomls or not confs:
+        return None
+    return (f"{source} names TOML and .conf config files together ({shown(tomls[0])} and "
+            f"{shown(confs[0])}): Flyway refuses to start (\"Using both TOML configuration "
+            "and CONF configuration is not supported\"); name files of one kind (`flyway "
+            "init -init.fromType=conf` converts a .conf file to TOML)")
 
 
 def config_files(folder: Path | None) -> tuple[list[Path], list[Path]]:
@@ -287,11 +293,10 @@ def config_files(folder: Path | None) -> tuple[list[Path], list[Path]]:
     modern = None
     for named, source in ((key, "flyway_config_files (Flyway's -configFiles)"),
                           (variable, CONFIG_FILES_VARIABLE)):
-        tomls, confs = _split(named)
-        if tomls and confs:
-            raise _mixing_error(tomls, confs, source)
-        if tomls or confs:
-            modern = bool(tomls)
+        if (why := mixed_kinds(named, source)) is not None:
+            raise path_error(why, _split(named)[1][0])
+        if named:
+            modern = bool(_split(named)[0])
             break
     if modern is None:
         modern = bool(_split(defaults)[0]) or not _split(defaults)[1]
