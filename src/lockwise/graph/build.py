@@ -587,8 +587,8 @@ _OP_VERBS = {"type": "changes the type of", "default": "changes the default of",
 class _Builder:
     def __init__(self, migrations: Sequence[Migration], reports: Iterable[MigrationReport],
                  pg_version: int, check_downs: bool, branch: BranchInfo | None,
-                 downs_of: Collection[str] | None = None, templates: str = "substitute"
-                 ) -> None:
+                 downs_of: Collection[str] | None = None, templates: str = "substitute",
+                 default_collation: str | None = None) -> None:
         #: How many of `migrations` were added so far.
         self.added = 0
         self.keys: list[str] = []
@@ -606,6 +606,9 @@ class _Builder:
         #: them (`--templates`): replayed with stand-ins, or, with `skip`, left out. (With
         #: `error` lint stops before the graph is read.)
         self.templates = "skip" if templates == "skip" else "substitute"
+        #: The database's default collation, as lint's options have it (`LintOptions.
+        #: default_collation`), for the effects the graph computes itself.
+        self.default_collation = default_collation
         #: Each stand-in identifier of the history and the placeholder it replaced, to
         #: name objects as the user wrote them (None: two texts share that stand-in).
         self.placeholders: dict[str, str | None] = {}
@@ -729,7 +732,8 @@ class _Builder:
                     path.use(session.search_path)
                     rollbacks.before(self.catalog, session)
                 if effect is None:
-                    effect = compute(stmt, self.catalog, m, self.pg_version, session)
+                    effect = compute(stmt, self.catalog, m, self.pg_version, session,
+                                     self.default_collation)
                 self._statement(key, m, stmt, effect, pending, session)
                 if session is not None:
                     ended = session.ended_transactions
@@ -1996,7 +2000,9 @@ class _Builder:
                 if session is not None:  # the down's own SET search_path
                     path.use(session.search_path)
                     ended = session.ended_transactions
-                    session.after(compute(stmt, rolled, m, self.pg_version), stmt.index)
+                    session.after(compute(stmt, rolled, m, self.pg_version,
+                                                  default_collation=self.default_collation),
+                                          stmt.index)
                 self._roll_back(rolled, views, stmt, m.id, copied, complete, view_reads)
                 if session is not None:
                     end_statement(rolled, session, ended)
@@ -2425,15 +2431,16 @@ def unique_keys(migrations: Sequence[Migration]) -> list[str]:
 
 
 def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
-            session: Session | None = None) -> Effect:
+            session: Session | None = None, default_collation: str | None = None) -> Effect:
     """The effect of `stmt` on `catalog`; `session`: the one the replay follows, where it
     does (`_replay_session`): whether the statement runs in a transaction, and under
     check_function_bodies, and the statements it PREPAREd (what an EXECUTE runs; without
-    a session, an EXECUTE is neither run nor refused)."""
+    a session, an EXECUTE is neither run nor refused). `default_collation`: the database's
+    (`LintOptions.default_collation`)."""
     from lockwise.effects.postgres import compute_effect
 
     ctx = Context(catalog=catalog, pg_version=pg_version, migration_id=m.id, rule_text=False,
-                  statement_sql=stmt.sql)
+                  statement_sql=stmt.sql, default_collation=default_collation)
     if session is not None:
         ctx.in_transaction = session.in_transaction
         ctx.savepoints = session.open_savepoints
@@ -2447,23 +2454,26 @@ def build_graph(migrations: Sequence[Migration], *,
                 pg_version: int = DEFAULT_PG_VERSION, check_downs: bool = True,
                 downs_of: Collection[str] | None = None,
                 branch: BranchInfo | None = None,
-                templates: str = "substitute") -> MigrationGraph:
+                templates: str = "substitute",
+                default_collation: str | None = None) -> MigrationGraph:
     """The graph of `migrations` (in replay order) with its conflicts.
 
     `reports` are lint's reports for (some of) these migrations: their statements' effects are
-    reused; the other migrations are parsed here.
+    reused; the other migrations are parsed here, read as lint's options say (`templates`,
+    the database's `default_collation`).
     """
     return _Builder(migrations, reports, pg_version, check_downs, branch, downs_of,
-                    templates).run()
+                    templates, default_collation).run()
 
 
 def graph_builder(migrations: Sequence[Migration], *, pg_version: int = DEFAULT_PG_VERSION,
-                  downs_of: Collection[str] | None = None, templates: str = "substitute"
-                  ) -> _Builder:
+                  downs_of: Collection[str] | None = None, templates: str = "substitute",
+                  default_collation: str | None = None) -> _Builder:
     """A builder fed one migration at a time (`add(migration, statements)`, then `finish()`),
     so a caller that already holds each migration's statements and effects, like lint, can
     let go of their parse trees as soon as the graph has seen them."""
-    return _Builder(migrations, (), pg_version, True, None, downs_of, templates)
+    return _Builder(migrations, (), pg_version, True, None, downs_of, templates,
+                    default_collation)
 
 
 
