@@ -38,7 +38,7 @@ from lockwise.effects.mysql_ddl import (
 )
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
-from lockwise.parse.mysql_blocks import OBJECT_OPTIONS
+from lockwise.parse.mysql_blocks import GAP, OBJECT_OPTIONS
 from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
@@ -3280,8 +3280,8 @@ _NAMED_KINDS = frozenset({"TABLE", "INDEX", "VIEW", "TRIGGER", "PROCEDURE"})
 #: The words a statement starts with, up to the kind of object it names (`CREATE UNIQUE
 #: INDEX`, `INSERT INTO`, `LOCK TABLES`), else its first word (`UPDATE`, `SELECT`).
 _STATEMENT_WORDS = re.compile(
-    r"\s*((?:\w+\s+){0,3}?(?:TABLES?|INDEX|VIEW|TRIGGERS?|PROCEDURE|FUNCTION|EVENTS?|INTO|FROM)\b"
-    r"|\w+)", re.I)
+    rf"\s*((?:\w+{GAP}+){{0,3}}?(?:TABLES?|INDEX|VIEW|TRIGGERS?|PROCEDURE|FUNCTION|EVENTS?|INTO"
+    rf"|FROM)\b|\w+)", re.I)
 
 
 #: SHOW statements naming a table, view or stored program, which without FROM db (or a
@@ -3371,7 +3371,8 @@ def _no_database(b: _Builder, expr, sql: str, program: dict | None) -> bool:
     # (CREATE DEFINER = u EVENT e: the statement's kind, without a view's or program's options)
     words = _STATEMENT_WORDS.match(OBJECT_OPTIONS.sub("", sql))
     facts = b.table_facts(bare[0] if bare else dropped)
-    statement = " ".join(words.group(1).upper().split()) if words else ""
+    # (the words without the comments between them: CREATE /* x */ PROCEDURE)
+    statement = " ".join(re.split(rf"{GAP}+", words.group(1).upper())) if words else ""
     if not bare:  # (SHOW [FULL] TABLES, SHOW TABLE STATUS: sqlglot's words for it)
         statement = f"SHOW {'FULL ' * bool(expr.args.get('full'))}{str(expr.this).upper()}"
     b.act("mysql_no_database_selected", {
