@@ -647,11 +647,11 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
 
         if (refused := refused_command(tokens, words)) is not None:
             return refused  # DROP INDEX ... ALGORITHM=, ADD PARTITION (...), LOCK=NONE
-    elif words[:1] == ["ALTER"] and runs_alone(words):
+    elif words[:1] == ["ALTER"] and (runs_alone(words) or _repartitions(words)):
         from lockwise.parse.mariadb_refusals import refused_partition_operation
 
         if (refused := refused_partition_operation(tokens, words)) is not None:
-            return refused  # ADD COLUMN c INT, DROP PARTITION p0
+            return refused  # ADD COLUMN c INT, DROP PARTITION p0; LOCK=NONE DROP PARTITION
     return _unknown_alter_operation(tokens, words) \
         if isinstance(tree, exp.Command) else None
 
@@ -684,6 +684,12 @@ def runs_alone(words: list[str]) -> bool:
     """Whether the ALTER TABLE `words` (upper-case) may have an operation that runs alone
     (parse/mariadb_refusals.py): a partition operation, or DISCARD | IMPORT TABLESPACE."""
     return "PARTITION" in words or "TABLESPACE" in words
+
+
+def _repartitions(words: list[str]) -> bool:
+    """Whether the ALTER TABLE `words` (upper-case) may have a PARTITION BY or REMOVE
+    PARTITIONING (sqlglot's tokenizer makes one token of `PARTITION BY`)."""
+    return "PARTITIONING" in words or any(word.split() == ["PARTITION", "BY"] for word in words)
 
 
 def _alter_column_type(tokens: list, words: list[str], dialect: str, version: tuple[int, ...]
