@@ -60,6 +60,15 @@ def test_it_says_the_whole_table_is_rebuilt_and_gives_the_manuals_advice(
     assert "gh-ost" not in finding.instead and "ALGORITHM=" not in finding.instead
 
 
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_the_advice_quotes_a_reserved_name(lint_change, dialect: str) -> None:
+    setup = SETUP.replace("CREATE TABLE t ", "CREATE TABLE `order` ")
+    report = lint_change("ALTER TABLE `order` OPTIMIZE PARTITION p0;", dialect, setup=setup)
+    (finding,) = [f for f in report.all_findings if f.rule.startswith("mysql-table-")]
+    assert "ALTER TABLE `order` REBUILD PARTITION p0;\nALTER TABLE `order` ANALYZE PARTITION " \
+        "p0;" in finding.instead, finding.instead
+
+
 def test_another_rebuild_keeps_its_advice(lint_change) -> None:
     report = lint_change("ALTER TABLE t FORCE;", "mariadb")
     (finding,) = [f for f in report.all_findings if f.rule == "mysql-table-rebuild"]

@@ -1387,7 +1387,8 @@ class _Builder:
             if temporary else _algorithm_instead_sql(base, clauses, run, tool),
             "online_schema_change_sql": optimize or tools,
             "rebuild_instead_sql": optimize or (
-                f"ALTER TABLE {base['table_sql']} {clauses.operations_sql}, ALGORITHM=INPLACE, "
+                f"ALTER TABLE {quote_mysql_qualified(base['table_sql'])} "
+                f"{clauses.operations_sql}, ALGORITHM=INPLACE, "
                 "LOCK=NONE;  -- fail fast if it would copy\n-- on a large table, prefer gh-ost "
                 "/ pt-online-schema-change to control the rebuild's pace"),
             "alter_clause": clauses.operations_sql,
@@ -1565,7 +1566,7 @@ def _optimize_partition_instead(base: dict, clauses: _Clauses) -> str:
     found = _OPTIMIZE_PARTITION.fullmatch(clauses.operations_sql.strip())
     if found is None:
         return ""
-    table = base["table_sql"]
+    table = quote_mysql_qualified(base["table_sql"])
     return ("-- these rebuild and analyze only the partitions named (writes to the table still "
             f"wait while each runs)\nALTER TABLE {table} REBUILD{found.group(1)};\n"
             f"ALTER TABLE {table} ANALYZE{found.group(1)};")
