@@ -25,14 +25,16 @@ class MariaDB:
         self.socket = socket
         self.client = _binary("mariadb") or _binary("mysql")
 
-    def run(self, sql: str, database: str = "truth", whole: bool = False
-            ) -> subprocess.CompletedProcess:
+    def run(self, sql: str, database: str = "truth", whole: bool = False,
+            comments: bool = False) -> subprocess.CompletedProcess:
         """Run `sql` through the client; `whole` sends it as one multi-statement string (as
-        golang-migrate and Flyway do), not split at the client's `;` delimiter."""
+        golang-migrate and Flyway do), not split at the client's `;` delimiter; `comments`
+        sends its comments too (the client drops them otherwise; a migration tool does not)."""
         # a delimiter the SQL does not contain: the client sends the text as it is
         delimiter = ["--delimiter=\x01"] if whole else []
+        kept = ["--comments"] if comments else []
         return subprocess.run(
-            [self.client, "--no-defaults", "-S", str(self.socket), "-uroot", "-N", "-B",
+            [self.client, "--no-defaults", *kept, "-S", str(self.socket), "-uroot", "-N", "-B",
              *delimiter, database, "-e", sql],
             capture_output=True, text=True, timeout=60)
 

@@ -38,7 +38,7 @@ from lockwise.effects.mysql_ddl import (
 )
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
-from lockwise.parse.mysql_blocks import OBJECT_OPTIONS
+from lockwise.parse.mysql_blocks import GAP, OBJECT_OPTIONS
 from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
@@ -564,6 +564,21 @@ def _clauses(sql: str) -> _Clauses:
         text = text[:start] + text[end:]
     text = text[head.end():] if head else _as_alter_operations(text)
     return _Clauses(found.get("ALGORITHM", ""), found.get("LOCK", ""), text.strip(" ,\n\t"))
+
+
+def _read_clauses(sql: str, operations: list[tuple[str, dict]], flavour: str) -> _Clauses:
+    """The ALGORITHM= and LOCK= clauses of the ALTER `sql` as the server reads them: none for
+    the operations whose clauses MySQL ignores. DISCARD / IMPORT [PARTITION ...] TABLESPACE:
+    Sql_cmd_discard_import_tablespace::execute (sql_alter.cc) moves the file as with the
+    manual's only ALGORITHM=DEFAULT, LOCK=DEFAULT. OPTIMIZE PARTITION: "ALGORITHM and LOCK
+    clauses are ignored" (MySQL 8.0 / 8.4 manual, "Online DDL Operations", Online DDL Support
+    for Partitioning Operations; not checked on a MySQL server). MariaDB refuses any clause
+    with either: parse/mariadb_refusals.py."""
+    clauses = _clauses(sql)
+    if any(op == "transport_tablespace" or op == "optimize_partition" and flavour == "mysql"
+           for op, _ in operations):
+        return replace(clauses, algorithm="", lock="")
+    return clauses
 
 
 #: Statements that are an ALTER TABLE in another form, and that ALTER's operations.
@@ -1250,14 +1265,8 @@ class _Builder:
 
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
-        clauses = _clauses(sql)
-        if any(op == "transport_tablespace" for op, _ in operations):
-            # MySQL reads ALGORITHM= / LOCK= before DISCARD / IMPORT [PARTITION ...]
-            # TABLESPACE and ignores them: Sql_cmd_discard_import_tablespace::execute
-            # (sql_alter.cc) moves the file as with the manual's only ALGORITHM=DEFAULT,
-            # LOCK=DEFAULT. (MariaDB refuses any clause there: parse/mariadb_refusals.py.)
-            clauses = replace(clauses, algorithm="", lock="")
         flavour, version = self.session.flavour, self.session.version
+        clauses = _read_clauses(sql, operations, flavour)
         base = self.table_facts(table)
         instant = clauses.algorithm == "INPLACE" and flavour == "mysql" and \
             all(p.algorithm == "INSTANT" for p in self.plan(table, operations)[1])
@@ -1327,6 +1336,8 @@ class _Builder:
                                                  self.catalog.tables.get(table))
         tool, tools = _online_schema_change(base, clauses, own or any(
             op.startswith("add_foreign_key") for op, _ in operations), referenced)
+        # (no tool runs OPTIMIZE PARTITION, nor an ALGORITHM= clause after it: the manual's way)
+        optimize = _optimize_partition_instead(base, clauses)
         refusal = ("MariaDB takes no LOCK= clause, nor ALTER ONLINE, with this partition "
                    "operation" if no_clauses and clauses.lock
                    # a copied TEMPORARY table: no other session to lock out (MariaDB 10.11)
@@ -1374,7 +1385,12 @@ class _Builder:
                 f"no other session waits for it\nALTER TABLE "
                 f"{quote_mysql_qualified(base['table_sql'])} {clauses.operations_sql};")
             if temporary else _algorithm_instead_sql(base, clauses, run, tool),
-            "online_schema_change_sql": tools,
+            "online_schema_change_sql": optimize or tools,
+            "rebuild_instead_sql": optimize or (
+                f"ALTER TABLE {quote_mysql_qualified(base['table_sql'])} "
+                f"{clauses.operations_sql}, ALGORITHM=INPLACE, "
+                "LOCK=NONE;  -- fail fast if it would copy\n-- on a large table, prefer gh-ost "
+                "/ pt-online-schema-change to control the rebuild's pace"),
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
@@ -1537,17 +1553,42 @@ def _primary_key_invisible_facts(base: dict, name: str, implicit: bool, added: b
     return {**facts, "error_code": 3522, "server_error": "A primary key index cannot be invisible"}
 
 
+#: An ALTER TABLE's OPTIMIZE PARTITION clause, from PARTITION on ([NO_WRITE_TO_BINLOG | LOCAL]
+#: {names | ALL}: REBUILD and ANALYZE PARTITION take the same).
+_OPTIMIZE_PARTITION = re.compile(r"OPTIMIZE(\s+PARTITION\b.*)", re.I | re.S)
+
+
+def _optimize_partition_instead(base: dict, clauses: _Clauses) -> str:
+    """For an ALTER TABLE whose only clause is OPTIMIZE PARTITION, which InnoDB runs on every
+    partition: REBUILD PARTITION then ANALYZE PARTITION of the partitions it names, which
+    rebuild only those (the advice of the MySQL 8.0 / 8.4 manual, 26.3.4 "Maintenance of
+    Partitions"); "" for another ALTER."""
+    found = _OPTIMIZE_PARTITION.fullmatch(clauses.operations_sql.strip())
+    if found is None:
+        return ""
+    table = quote_mysql_qualified(base["table_sql"])
+    return ("-- these rebuild and analyze only the partitions named (writes to the table still "
+            f"wait while each runs)\nALTER TABLE {table} REBUILD{found.group(1)};\n"
+            f"ALTER TABLE {table} ANALYZE{found.group(1)};")
+
+
 def _operation_notes(operations: list[tuple[str, dict]]) -> str:
     """What the messages add about the operations ("" when nothing): CHECK constraints MySQL
-    validates again, operations of a statement read from its text that lockwise does not
-    know (judged as a rebuild)."""
+    validates again, OPTIMIZE PARTITION's whole table, operations of a statement read from
+    its text that lockwise does not know (judged as a rebuild)."""
     checks = sorted({extra["checks_revalidated"] for _, extra in operations
                      if extra.get("checks_revalidated")})
     unknown = [extra["unrecognized"] for op, extra in operations
                if op == "rebuild_table" and " " in extra.get("unrecognized", "")
                or "=" in extra.get("unrecognized", "")]
+    # InnoDB optimizes no single partition (MySQL 8.0 / 8.4 manual, 26.3.4 "Maintenance of
+    # Partitions", whose advice this is; MariaDB 10.11 says so, fix-mysql50)
+    whole = any(op == "optimize_partition" for op, _ in operations)
     return (f"; the column type changes under the enforced {', '.join(checks)}, which MySQL "
             "validates against every row again, with ALGORITHM=COPY" if checks else "") + (
+        "; InnoDB optimizes no single partition: OPTIMIZE PARTITION rebuilds and analyzes every "
+        "partition (REBUILD then ANALYZE PARTITION rebuild only the ones named)" if whole
+        else "") + (
         f"; lockwise does not know `{'`, `'.join(unknown)}` and counts it as a rebuild"
         if unknown else "")
 
@@ -3280,8 +3321,8 @@ _NAMED_KINDS = frozenset({"TABLE", "INDEX", "VIEW", "TRIGGER", "PROCEDURE"})
 #: The words a statement starts with, up to the kind of object it names (`CREATE UNIQUE
 #: INDEX`, `INSERT INTO`, `LOCK TABLES`), else its first word (`UPDATE`, `SELECT`).
 _STATEMENT_WORDS = re.compile(
-    r"\s*((?:\w+\s+){0,3}?(?:TABLES?|INDEX|VIEW|TRIGGERS?|PROCEDURE|FUNCTION|EVENTS?|INTO|FROM)\b"
-    r"|\w+)", re.I)
+    rf"\s*((?:\w+{GAP}+){{0,3}}?(?:TABLES?|INDEX|VIEW|TRIGGERS?|PROCEDURE|FUNCTION|EVENTS?|INTO"
+    rf"|FROM)\b|\w+)", re.I)
 
 
 #: SHOW statements naming a table, view or stored program, which without FROM db (or a
@@ -3371,7 +3412,8 @@ def _no_database(b: _Builder, expr, sql: str, program: dict | None) -> bool:
     # (CREATE DEFINER = u EVENT e: the statement's kind, without a view's or program's options)
     words = _STATEMENT_WORDS.match(OBJECT_OPTIONS.sub("", sql))
     facts = b.table_facts(bare[0] if bare else dropped)
-    statement = " ".join(words.group(1).upper().split()) if words else ""
+    # (the words without the comments between them: CREATE /* x */ PROCEDURE)
+    statement = " ".join(re.split(rf"{GAP}+", words.group(1).upper())) if words else ""
     if not bare:  # (SHOW [FULL] TABLES, SHOW TABLE STATUS: sqlglot's words for it)
         statement = f"SHOW {'FULL ' * bool(expr.args.get('full'))}{str(expr.this).upper()}"
     b.act("mysql_no_database_selected", {
@@ -4146,9 +4188,9 @@ def _replayed_plans(catalog: Catalog, session: MySQLSession, expr, table: str,
     if session.last_alter is not None and session.last_alter[:2] == (sql, table):
         return session.last_alter[2]
     builder = _Builder(session, catalog)
-    clauses = _clauses(sql)
-    operations, plans, _ = builder.plan(table, _alter_operations(builder, expr, table),
-                                        clauses.algorithm)
+    operations = _alter_operations(builder, expr, table)
+    clauses = _read_clauses(sql, operations, session.flavour)
+    operations, plans, _ = builder.plan(table, operations, clauses.algorithm)
     if builder.copies(table, clauses, operations):
         plans = _copied(plans, operations, session.flavour)
     return [(op, p) for (op, _), p in zip(operations, plans, strict=True)]

@@ -339,8 +339,12 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     # On MariaDB 10.11 ("Table does not support optimize on partitions. All partitions will
     # be rebuilt and analyzed") every partition gets a new tablespace, the other partitions'
     # files are rewritten too, and writes to any partition go on while it runs: the in-place
-    # rebuild of OPTIMIZE TABLE, not a copy (docs/mysql.md, fix-mysql50). MySQL's is read as
-    # a copy (not checked on a MySQL server).
+    # rebuild of OPTIMIZE TABLE, not a copy (docs/mysql.md, fix-mysql50). MySQL's is the
+    # manual's: "In Place: No", "Permits DML: No", "ALGORITHM and LOCK clauses are ignored.
+    # Rebuilds the entire table" (8.0 / 8.4, "Online DDL Operations", partitioning table;
+    # effects/mysql.py's _read_clauses), though its OPTIMIZE TABLE page says OPTIMIZE TABLE
+    # rebuilds a partitioned InnoDB table online: not checked on a MySQL server (docs/mysql.md,
+    # fix-mysql52).
     "optimize_partition": {"mysql": _cap(_NEVER, False, True, False),
                            "mariadb": _cap(_NEVER, True, True, True, _V)},
     # DISCARD / IMPORT [PARTITION {names | ALL}] TABLESPACE: a tablespace file deleted or

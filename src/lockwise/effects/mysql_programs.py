@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from lockwise.parse.mysql_blocks import DEFINER, routine_key
+from lockwise.parse.mysql_blocks import DEFINER, GAP, routine_key
 
 #: The catalog's field for each kind of program: each kind has a namespace of its own.
 NAMESPACES = {"procedure": "mysql_procedures", "function": "mysql_functions",
@@ -50,7 +50,8 @@ _COMMITS = re.compile(
     r"|TABLESPACE)\b)?", re.I)
 #: ALTER EVENT and DROP EVENT, which commit too (1422 in a function's or trigger's body, checked
 #: on MariaDB 10.11, DEFINER = ... or not; CREATE EVENT there is refused with 1576).
-_EVENT_DDL = re.compile(rf"\s*(?P<word>ALTER|DROP)\s+(?:{DEFINER}\s+)?(?P<object>EVENT)\b", re.I)
+_EVENT_DDL = re.compile(rf"\s*(?P<word>ALTER|DROP){GAP}+(?:{DEFINER}{GAP}+)?(?P<object>EVENT)\b",
+                        re.I)
 #: The kinds of program whose body may not commit: they run inside another statement.
 _NO_COMMIT = {"function", "trigger"}
 _PART = r"(?:`(?:[^`]|``)+`|[\w$]+)"

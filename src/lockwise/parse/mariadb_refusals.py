@@ -77,10 +77,11 @@ def refused_command(tokens: list, words: list[str]) -> tuple[str, int, int] | No
         return _drop_index_option(tokens, words)
     from lockwise.parse.mysql import runs_alone
 
-    if words[:1] == ["ALTER"] and runs_alone(words):
-        return _partition_operation(tokens, words)
-    if words[:1] == ["ALTER"] and "PARTITIONING" in words:
-        return _remove_partitioning(tokens, words)
+    if words[:1] == ["ALTER"] and runs_alone(words) and \
+            (refused := _partition_operation(tokens, words)) is not None:
+        return refused
+    if words[:1] == ["ALTER"]:
+        return _repartitioning(tokens, words)
     return None
 
 
@@ -121,20 +122,33 @@ def _without_wait(clause: list) -> list:
     return clause
 
 
-def _without_modifiers(clause: list) -> list:
+def _without_modifiers(clause: list, mysql: bool = False) -> list:
     """The clause without the ALGORITHM [=] x and LOCK [=] x written before it with no comma
-    (`LOCK=NONE DROP PARTITION p0`); `clause` itself when it has none."""
+    (`LOCK=NONE DROP PARTITION p0`; on MySQL, {WITH | WITHOUT} VALIDATION too); `clause`
+    itself when it has none."""
     i = 0
-    while clause[i:i + 1] and clause[i].text.upper() in ("ALGORITHM", "LOCK"):
-        i += 2 + (clause[i + 1:i + 2] != [] and clause[i + 1].text == "=")
+    while clause[i:i + 1]:
+        word = clause[i].text.upper()
+        if word in ("ALGORITHM", "LOCK"):
+            i += 2 + (clause[i + 1:i + 2] != [] and clause[i + 1].text == "=")
+        elif mysql and word in ("WITH", "WITHOUT") and \
+                [tok.text.upper() for tok in clause[i + 1:i + 2]] == ["VALIDATION"]:
+            i += 2
+        else:
+            break
     return clause[i:] if i and i < len(clause) else clause
 
 
 def refused_partition_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
     """Where MySQL stops in the ALTER TABLE `tokens` (`words`: their upper-case text) whose
-    partition operation comes with another clause, as (message, offset, length); None when
-    it reads it."""
-    return _partition_operation(tokens, words, mysql=True)
+    partition operation comes with another clause, or whose PARTITION BY / REMOVE
+    PARTITIONING comes after a comma, as (message, offset, length); None when it reads it."""
+    from lockwise.parse.mysql import runs_alone
+
+    if runs_alone(words) and \
+            (refused := _partition_operation(tokens, words, mysql=True)) is not None:
+        return refused
+    return _repartitioning(tokens, words, "MySQL")
 
 
 def _partition_operation(tokens: list, words: list[str], mysql: bool = False
@@ -153,11 +167,10 @@ def _partition_operation(tokens: list, words: list[str], mysql: bool = False
     if not mysql and (tablespace := _partition_tablespace(clauses)) is not None:
         return tablespace
     first = _without_wait(clauses[0])
-    if not mysql and first is not (rest := _without_modifiers(first)) and \
-            _is_operation(rest):
-        word = rest[0].text.upper()
-        return _stop(rest[0], f"MariaDB takes no ALGORITHM= or LOCK= clause with {word} "
-                              f"{rest[1].text.upper()}: leave it out")
+    for clause in [first, *clauses[1:]]:  # `[ALGORITHM=INPLACE,] LOCK=NONE DROP PARTITION`
+        if clause is not (rest := _without_modifiers(clause, mysql)) and \
+                _is_operation(rest, mysql):
+            return _modifier_without_comma(rest, mysql)
     if _is_operation(first, mysql):
         return _after_operation(tokens, words, tokens.index(first[0]), mysql)
     server = "MySQL" if mysql else "MariaDB"
@@ -169,6 +182,18 @@ def _partition_operation(tokens: list, words: list[str], mysql: bool = False
             return _stop(at, f"{server} runs {word} {clause[1].text.upper()} as its ALTER "
                              "TABLE's only clause: write the rest in an ALTER TABLE of its own")
     return None
+
+
+def _modifier_without_comma(operation: list, mysql: bool) -> tuple[str, int, int]:
+    """Where the server stops at the partition operation `operation` written right after
+    ALGORITHM= / LOCK= (MySQL: or a VALIDATION clause) with no comma: at its first word."""
+    word = f"{operation[0].text.upper()} {operation[1].text.upper()}"
+    if mysql:  # (MySQL 8's sql_yacc.yy: alter_commands_modifier_list ',' ...)
+        return _stop(operation[0], f"MySQL reads ALGORITHM=, LOCK= and VALIDATION clauses "
+                                   f"before {word} only with a comma after them: LOCK=NONE, "
+                                   f"{word} ...")
+    return _stop(operation[0], f"MariaDB takes no ALGORITHM= or LOCK= clause with {word}: "
+                               "leave it out")
 
 
 def _partition_tablespace(clauses: list) -> tuple[str, int, int] | None:
@@ -302,21 +327,32 @@ def _name_end(tokens: list, i: int) -> int:
     return i
 
 
-def _remove_partitioning(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
-    """Where MariaDB stops at the ALTER TABLE's REMOVE PARTITIONING: at it after a comma, else
-    at the first word after it (after a comma, the next one); None when it reads it."""
+def _repartitioning(tokens: list, words: list[str], server: str = "MariaDB"
+                    ) -> tuple[str, int, int] | None:
+    """Where the server stops at the ALTER TABLE's PARTITION BY or REMOVE PARTITIONING: at its
+    first word after a comma (both end the ALTER TABLE's clauses, with no comma before them:
+    MySQL 8's sql_yacc.yy, `opt_alter_command_list alter_table_partition_options`; checked on
+    MariaDB 10.11), else at the first word after REMOVE PARTITIONING (after a comma, the next
+    one); None when it reads it."""
     from sqlglot.tokens import TokenType
 
+    from lockwise.parse.mysql import alter_table_clauses
+
+    for clause, comma in alter_table_clauses(tokens, words):
+        # (sqlglot's tokenizer makes one token of `PARTITION BY`)
+        first = " ".join(tok.text.upper() for tok in clause[:2]).split()[:2]
+        if comma is not None and first in (["PARTITION", "BY"], ["REMOVE", "PARTITIONING"]) \
+                and clause[0].token_type != TokenType.IDENTIFIER:
+            return _stop(clause[0], f"{server} reads {' '.join(first)} after the ALTER TABLE's "
+                                    "other clauses, with no comma before it")
     at = next((i for i in range(1, len(tokens) - 1) if words[i:i + 2] ==
                ["REMOVE", "PARTITIONING"] and tokens[i].token_type != TokenType.IDENTIFIER),
               None)
     if at is None:
         return None
-    if words[at - 1] == ",":
-        return _stop(tokens[at], "MariaDB reads REMOVE PARTITIONING after the ALTER TABLE's "
-                                 "other clauses, with no comma before it")
     end = at + 2 + (words[at + 2:at + 3] == [","])
     if end >= len(tokens):
         return None
-    return _stop(tokens[end], "MariaDB reads REMOVE PARTITIONING as its ALTER TABLE's last "
+    return _stop(tokens[end], f"{server} reads REMOVE PARTITIONING as its ALTER TABLE's last "
                               "clause: write the others before it, without a comma")
+

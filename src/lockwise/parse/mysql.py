@@ -17,6 +17,7 @@ from lockwise.core.types import Statement
 from lockwise.parse.mysql_blocks import (
     COMPOUND_FROM,
     DEFINER,
+    GAP,
     OBJECT_OPTIONS,
     VIEW_WITH_OPTIONS,
     Blocks,
@@ -71,7 +72,7 @@ _SQLGLOT_GAPS = re.compile(
     # the columns, and keeps that form as a command too (effects/mysql.py reads both)
     r"|CREATE\s+((UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX\s+\S+\s+USING\s+\w+\s+ON\s"
     # stored programs (mysqldump writes them with a DEFINER): their bodies are not linted
-    rf"|CREATE\s+({DEFINER}\s+)?(AGGREGATE\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)\b"
+    rf"|CREATE{GAP}+({DEFINER}{GAP}+)?(AGGREGATE{GAP}+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)\b"
     # statements sqlglot has no grammar for that touch no table's definition: the end of
     # the prepared-statement idiom that runs DDL only when needed, DO, CHECKSUM TABLE,
     # HANDLER, XA, CHECK and REPAIR TABLE (MySQL 8.4 manual, 15.5 "Prepared Statements",
@@ -165,7 +166,8 @@ def _is_expression(tree) -> bool:
 def _plausible_command(text: str) -> bool:
     if _SQLGLOT_GAPS.match(text):  # a valid statement sqlglot keeps as a command
         return True
-    words = text.split(None, 2)
+    # (the words as the server reads them: `ALTER /* x */ DEFINER = u EVENT`)
+    words = [word for word in re.split(rf"{GAP}+", text.strip(), maxsplit=2) if word]
     if not words or words[0].upper() not in _STATEMENT_WORDS:
         return False
     if words[0].upper() in ("ALTER", "CREATE", "DROP") and len(words) > 1:
@@ -597,7 +599,9 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
     if (stop := definer_stop(body)) is not None:
         near = body[stop:].split(maxsplit=1)[0] if body[stop:].strip() else body[stop - 1]
         return (f'syntax error at or near "{near}" (a DEFINER user is user@host, no space '
-                "after the @, or CURRENT_USER)", stop, len(near))
+                "after the @, or CURRENT_USER; quote a user or host that holds other "
+                "characters than letters, digits, _ and $, or is a number: 'app-user'@'%')",
+                stop, len(near))
     if (missing := _names_nothing(body)) is not None:
         near = body.split()[-1]
         return (f'syntax error at or near "{near}" ({missing})',
@@ -643,11 +647,11 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
 
         if (refused := refused_command(tokens, words)) is not None:
             return refused  # DROP INDEX ... ALGORITHM=, ADD PARTITION (...), LOCK=NONE
-    elif words[:1] == ["ALTER"] and runs_alone(words):
+    elif words[:1] == ["ALTER"] and (runs_alone(words) or _repartitions(words)):
         from lockwise.parse.mariadb_refusals import refused_partition_operation
 
         if (refused := refused_partition_operation(tokens, words)) is not None:
-            return refused  # ADD COLUMN c INT, DROP PARTITION p0
+            return refused  # ADD COLUMN c INT, DROP PARTITION p0; LOCK=NONE DROP PARTITION
     return _unknown_alter_operation(tokens, words) \
         if isinstance(tree, exp.Command) else None
 
@@ -680,6 +684,12 @@ def runs_alone(words: list[str]) -> bool:
     """Whether the ALTER TABLE `words` (upper-case) may have an operation that runs alone
     (parse/mariadb_refusals.py): a partition operation, or DISCARD | IMPORT TABLESPACE."""
     return "PARTITION" in words or "TABLESPACE" in words
+
+
+def _repartitions(words: list[str]) -> bool:
+    """Whether the ALTER TABLE `words` (upper-case) may have a PARTITION BY or REMOVE
+    PARTITIONING (sqlglot's tokenizer makes one token of `PARTITION BY`)."""
+    return "PARTITIONING" in words or any(word.split() == ["PARTITION", "BY"] for word in words)
 
 
 def _alter_column_type(tokens: list, words: list[str], dialect: str, version: tuple[int, ...]

@@ -16,30 +16,42 @@ from __future__ import annotations
 
 import re
 
+#: What the server skips between two words: spaces and comments (`/* ... */`, an executable
+#: one it does not run too; `-- ` and `#` up to the line's end; `--` needs a space or control
+#: character after it, `--c` is two minus signs).
+GAP = r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|(?:--(?=\s|$)|#)[^\n]*)"
 #: One part of a user as DEFINER = names it, quoted or not ('my user', `a b`, "u", u; each
 #: quote doubled or, in a string, escaped inside), and its host (h.example.com unquoted).
+#: Unquoted, a user is letters, digits, _ and $ (app-user and a.b are 1064 near `-user`,
+#: `.b`), but not a number (123, 1e5, 0x41: 1064 near it; 1e, 12ab, 0X41 are users); a host may
+#: hold dots too (checked on MariaDB 10.11).
 _QUOTED = r"""'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`"""
-_USER_PART = rf"(?:{_QUOTED}|(?!CURRENT_(?:USER|ROLE)\b)[\w$]+)"
+_NUMBER = r"(?:\d+|(?-i:0x[0-9a-fA-F]+|0b[01]+))(?![\w$])|\d+(?:\.\d*)?e[+-]?\d"
+_USER_PART = rf"(?:{_QUOTED}|(?!CURRENT_(?:USER|ROLE)\b|{_NUMBER})[\w$]+)"
 _HOST_PART = rf"(?:{_QUOTED}|[\w$.]+)"
-_CURRENT = r"CURRENT_(?:USER|ROLE)(?:\s*\(\s*\))?"
+_CURRENT = rf"CURRENT_(?:USER|ROLE)(?:{GAP}*\({GAP}*\))?"
 #: The DEFINER = user clause of a view or a stored program: a user and its host, the @ right
 #: before the host ('u'@'%', `a b`@`localhost`, u @localhost, 'u'), CURRENT_USER [( )] or
-#: MariaDB's CURRENT_ROLE [( )]. Checked on MariaDB 10.11: each of those is read (quotes,
-#: spaces and @ inside a quoted part too); a space after the @, CURRENT_USER()@'%' and
+#: MariaDB's CURRENT_ROLE [( )], a comment wherever a space may be (DEFINER /* x */ = u,
+#: u /* x */ @h). Checked on MariaDB 10.11: each of those is read (quotes, spaces and @
+#: inside a quoted part too); a space or a comment after the @, CURRENT_USER()@'%' and
 #: u@my-host are 1064 (_DEFINER_READ says where the server stops).
-DEFINER = rf"DEFINER\s*=\s*(?:{_CURRENT}(?![\w$@.])|{_USER_PART}(?:\s*@{_HOST_PART})?)"
-#: As far as the server reads a DEFINER clause, and the spaces after it.
+DEFINER = (rf"DEFINER{GAP}*={GAP}*(?:{_CURRENT}(?![\w$@.])"
+           rf"|{_USER_PART}(?:{GAP}*@{_HOST_PART})?)")
+#: As far as the server reads a DEFINER clause, and the spaces and comments after it.
 _DEFINER_READ = re.compile(
-    rf"\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?|ALTER\s+)(?:ALGORITHM\s*=\s*\w+\s+)?"
-    rf"(?P<clause>DEFINER)\s*=\s*(?:{_CURRENT}|{_USER_PART}(?:\s*@(?:{_HOST_PART})?)?)\s*",
+    rf"\s*(?:CREATE{GAP}+(?:OR{GAP}+REPLACE{GAP}+)?|ALTER{GAP}+)"
+    rf"(?:ALGORITHM{GAP}*={GAP}*\w+{GAP}+)?(?P<clause>DEFINER){GAP}*={GAP}*"
+    rf"(?:{_CURRENT}|{_USER_PART}(?:{GAP}*@(?:{_HOST_PART})?)?)?{GAP}*",
     re.I)
 #: A DEFINER clause the server reads, up to the word after it (VIEW, EVENT, SQL SECURITY ...).
-_DEFINER_CLAUSE = re.compile(rf"{DEFINER}\s*(?=[A-Z])", re.I)
+_DEFINER_CLAUSE = re.compile(rf"{DEFINER}{GAP}*(?=[A-Z])", re.I)
 
 
 def definer_stop(body: str) -> int | None:
     """Where MariaDB stops in `body`'s DEFINER clause when it cannot read the user there (a
-    space after its @, CURRENT_USER()@'%'), None when it reads it or there is none."""
+    space after its @, CURRENT_USER()@'%', app-user), None when it reads it or there is
+    none."""
     read = _DEFINER_READ.match(body)
     if read is None:
         return None
@@ -51,17 +63,18 @@ def definer_stop(body: str) -> int | None:
 #: program (MySQL 8.4 manual, 15.1.17 "CREATE PROCEDURE and CREATE FUNCTION", 15.1.22 "CREATE
 #: TRIGGER", 15.1.13 "CREATE EVENT"; ALTER EVENT ... DO).
 STORED_PROGRAM = re.compile(
-    rf"(CREATE\s+(OR\s+REPLACE\s+)?({DEFINER}\s+)?(AGGREGATE\s+)?"
-    rf"(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)|ALTER\s+({DEFINER}\s+)?EVENT)\b",
+    rf"(CREATE{GAP}+(OR{GAP}+REPLACE{GAP}+)?({DEFINER}{GAP}+)?(AGGREGATE{GAP}+)?"
+    rf"(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)|ALTER{GAP}+({DEFINER}{GAP}+)?EVENT)\b",
     re.IGNORECASE)
 #: The options written between CREATE [OR REPLACE] / ALTER and the kind of object: a view's
 #: ALGORITHM = x and SQL SECURITY x, and DEFINER = user (a view's or a stored program's),
-#: each with the space after it.
+#: each with the spaces and comments after it.
 OBJECT_OPTIONS = re.compile(
-    rf"(?:ALGORITHM\s*=\s*\w+|{DEFINER}|SQL\s+SECURITY\s+\w+)\s+", re.I)
+    rf"(?:ALGORITHM{GAP}*={GAP}*\w+|{DEFINER}|SQL{GAP}+SECURITY{GAP}+\w+){GAP}+", re.I)
 #: CREATE [OR REPLACE] / ALTER, then those options (one at least) and VIEW.
 VIEW_WITH_OPTIONS = re.compile(
-    rf"\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?|ALTER\s+)(?P<options>(?:{OBJECT_OPTIONS.pattern})+)"
+    rf"\s*(?:CREATE{GAP}+(?:OR{GAP}+REPLACE{GAP}+)?|ALTER{GAP}+)"
+    rf"(?P<options>(?:{OBJECT_OPTIONS.pattern})+)"
     r"VIEW\b", re.I)
 #: A compound statement outside a stored program, which MariaDB runs (10.1.1 on; "Using
 #: Compound Statements Outside of Stored Programs"; 10.11 refuses one with a label) and MySQL
@@ -128,10 +141,14 @@ def body_start(text: str, tokens: list, first: int) -> int | None:
     end = next((i for i in range(first, len(tokens))
                 if tokens[i].token_type == TokenType.SEMICOLON), len(tokens))
     words = [word(tokens, i) for i in range(end)]
+    # the kind's token, found by its offset: the DEFINER before it may hold any word, and
+    # the tokenizer reads some hosts in pieces (`u@1. PROCEDURE`: 1, a dot, then PROCEDURE)
+    named = next((i for i in range(first, end)
+                  if tokens[i].start >= program.end() - len(kind)), end)
     if kind == "EVENT":  # ... ON SCHEDULE ... [COMMENT '...'] DO body
-        return next((i + 1 for i in range(first, end) if words[i] == "DO"), None)
+        return next((i + 1 for i in range(named, end) if words[i] == "DO"), None)
     if kind == "TRIGGER":  # ... FOR EACH ROW [{FOLLOWS | PRECEDES} other_trigger] body
-        row = next((i for i in range(first + 2, end)
+        row = next((i for i in range(named + 2, end)
                     if words[i - 2:i + 1] == ["FOR", "EACH", "ROW"]), None)
         if row is None:
             return None
@@ -142,9 +159,8 @@ def body_start(text: str, tokens: list, first: int) -> int | None:
                 at += 2
         return at if at < end else None
     # PROCEDURE / FUNCTION name (parameters) [RETURNS type] [characteristic ...] body
-    name = next(i for i in range(first, end) if words[i] in ("PROCEDURE", "FUNCTION"))
     depth, closed = 0, None
-    for i in range(name, end):
+    for i in range(named, end):
         kind_i = tokens[i].token_type
         depth += (kind_i == TokenType.L_PAREN) - (kind_i == TokenType.R_PAREN)
         if kind_i == TokenType.R_PAREN and depth == 0:
