@@ -606,15 +606,50 @@ def _constant_format(query: str) -> str | None:
     rest = template[at:]
     return None if "%" in rest else "".join(out) + rest
 
-_FORMAT_CONSTANT = re.compile(r"\s*format\s*\(\s*'((?:[^']|'')*)'\s*[,)]",
-                              re.DOTALL | re.IGNORECASE)
+def _dynamic_template(query: str) -> str | None:
+    """The text EXECUTE of expression `query` runs, as a format() string: format()'s own
+    (a string constant, quoted or dollar-quoted), or the pieces of a concatenation (`'ALTER
+    TABLE ' || quote_ident(s) || '.foo ...'`), its constants as written and `%s` for each
+    other piece; None for anything else."""
+    from lockwise.parse import libpg
+
+    if "format" not in query.lower() and "||" not in query:
+        return None  # (no parse of the rest)
+    try:
+        tree = json.loads(libpg.parser.parse_sql_json(f"SELECT {query}"))
+    except (libpg.parser.ParseError, ValueError, RecursionError):
+        return None
+    stmts = tree.get("stmts") or ()
+    targets = (stmts[0].get("stmt", {}).get("SelectStmt") or {}).get("targetList") \
+        if len(stmts) == 1 else None
+    if not targets or len(targets) != 1:
+        return None
+    value = (targets[0].get("ResTarget") or {}).get("val") or {}
+    call = value.get("FuncCall")
+    if call is not None:
+        names = [n.get("String", {}).get("sval") for n in call.get("funcname") or ()]
+        first = (call.get("args") or [{}])[0].get("A_Const", {}).get("sval")
+        return first.get("sval") if names[-1:] == ["format"] and names[:-1] in \
+            ([], ["pg_catalog"]) and isinstance(first, dict) else None
+    pieces: list[str] = []
+    todo = [value]
+    while todo:  # (left to right: `a || b || c` is `(a || b) || c`)
+        node = todo.pop()
+        operator = node.get("A_Expr")
+        if operator and [n.get("String", {}).get("sval") for n in operator.get("name") or ()] \
+                == ["||"] and operator.get("lexpr"):
+            todo += [operator.get("rexpr") or {}, operator["lexpr"]]
+            continue
+        text = node.get("A_Const", {}).get("sval")
+        pieces.append(text["sval"].replace("%", "%%") if isinstance(text, dict) else "%s")
+    return "".join(pieces) if len(pieces) > 1 else None
 
 
 @lru_cache(maxsize=256)
 def dynamic_formats(body: str) -> tuple[str, ...] | None:
     """The format strings of the SQL a PL/pgSQL body computes at run time when each piece of
-    it is `EXECUTE format('<constant>', ...)` (its `''` read as `'`); None when any is built
-    otherwise (or the body does not parse)."""
+    it is `EXECUTE format('<constant>', ...)` or a concatenation of constants and values
+    (`_dynamic_template`); None when any is built otherwise (or the body does not parse)."""
     functions = _functions(body)
     if functions is None:
         return None
@@ -629,10 +664,10 @@ def dynamic_formats(body: str) -> tuple[str, ...] | None:
                 query = _expr(item["PLpgSQL_stmt_dynexecute"].get("query"))
                 if constant_sql(query) is not None:
                     continue  # (known: among `embedded_statements`)
-                constant = _FORMAT_CONSTANT.match(query)
-                if constant is None or not query.rstrip().endswith(")"):
+                template = _dynamic_template(query)
+                if template is None:
                     return None
-                found.append(constant.group(1).replace("''", "'"))
+                found.append(template)
             elif _DYNAMIC.intersection(item):
                 return None
             else:
