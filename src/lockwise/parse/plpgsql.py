@@ -558,18 +558,9 @@ def _constant_format(query: str) -> str | None:
     None for anything else, or what the server would raise on (too few arguments, a NULL
     name)."""
     from lockwise.effects.nodes import const_value
-    from lockwise.parse import libpg
     from lockwise.parse.quoting import quote_ident, quote_literal
 
-    try:
-        tree = json.loads(libpg.parser.parse_sql_json(f"SELECT {query}"))
-    except (libpg.parser.ParseError, ValueError, RecursionError):
-        return None
-    stmts = tree.get("stmts") or ()
-    targets = (stmts[0].get("stmt", {}).get("SelectStmt") or {}).get("targetList") \
-        if len(stmts) == 1 else None
-    call = ((targets[0].get("ResTarget") or {}).get("val") or {}).get("FuncCall") \
-        if targets and len(targets) == 1 else None
+    call = (_expression_tree(query) or {}).get("FuncCall")
     if not call or [n.get("String", {}).get("sval") for n in call.get("funcname") or ()][-1:] \
             != ["format"] or not call.get("args") or call.get("agg_star"):
         return None
@@ -606,15 +597,12 @@ def _constant_format(query: str) -> str | None:
     rest = template[at:]
     return None if "%" in rest else "".join(out) + rest
 
-def _dynamic_template(query: str) -> str | None:
-    """The text EXECUTE of expression `query` runs, as a format() string: format()'s own
-    (a string constant, quoted or dollar-quoted), or the pieces of a concatenation (`'ALTER
-    TABLE ' || quote_ident(s) || '.foo ...'`), its constants as written and `%s` for each
-    other piece; None for anything else."""
+
+def _expression_tree(query: str) -> dict | None:
+    """The parse tree of expression `query` (PL/pgSQL's text of one: `SELECT` and it), None
+    when it is not one expression."""
     from lockwise.parse import libpg
 
-    if "format" not in query.lower() and "||" not in query:
-        return None  # (no parse of the rest)
     try:
         tree = json.loads(libpg.parser.parse_sql_json(f"SELECT {query}"))
     except (libpg.parser.ParseError, ValueError, RecursionError):
@@ -622,9 +610,20 @@ def _dynamic_template(query: str) -> str | None:
     stmts = tree.get("stmts") or ()
     targets = (stmts[0].get("stmt", {}).get("SelectStmt") or {}).get("targetList") \
         if len(stmts) == 1 else None
-    if not targets or len(targets) != 1:
+    return (targets[0].get("ResTarget") or {}).get("val") or {} \
+        if targets and len(targets) == 1 else None
+
+
+def _dynamic_template(query: str) -> str | None:
+    """The text EXECUTE of expression `query` runs, as a format() string: format()'s own
+    (a string constant, quoted or dollar-quoted), or the pieces of a concatenation (`'ALTER
+    TABLE ' || quote_ident(s) || '.foo ...'`), its constants as written and `%s` for each
+    other piece; None for anything else."""
+    if "format" not in query.lower() and "||" not in query:
+        return None  # (no parse of the rest)
+    value = _expression_tree(query)
+    if value is None:
         return None
-    value = (targets[0].get("ResTarget") or {}).get("val") or {}
     call = value.get("FuncCall")
     if call is not None:
         names = [n.get("String", {}).get("sval") for n in call.get("funcname") or ()]
