@@ -1,7 +1,8 @@
 """Regenerate the PostgreSQL facts lockwise ships as data, from a real server's catalogs.
 
 Writes src/lockwise/effects/data/functions.json (volatility of built-in functions, by name,
-those whose first argument is always a regclass, and the aggregates and set-returning ones) and
+those whose first argument is always a regclass, the aggregates and set-returning ones, and
+what is not immutable for some argument types only: overloads, operators, casts) and
 casts.json: the casts PostgreSQL performs without touching the data (pg_cast.castmethod = 'b'),
 and among them those whose two types have different default btree operator classes (an
 ALTER COLUMN ... TYPE along such a cast keeps the rows but rebuilds the column's indexes); and
@@ -167,6 +168,7 @@ def generate(uri: str) -> None:
             """, {"types": types}).fetchall())
         extension_facts = _extension_casts(conn, types)
         returns = _returns(conn)
+        functions.update(_not_immutable_by_types(conn))
         operator_classes = _gin_gist_operator_classes(conn)
         # The server searches pg_catalog before the search_path's schemas (unless the path
         # names it): an unqualified pg_class is always the system catalog.
@@ -246,6 +248,77 @@ def _returns(conn: psycopg.Connection) -> dict:
     return {name: found[0][0] if len({o[0] for o in found}) == 1 and
             not found[0][0].startswith("any") else found
             for name, found in overloads.items()}
+
+
+#: A type as returns.json and the overload data name it: an array as its element's name and
+#: `[]`.
+_TYPE_NAME = ("CASE WHEN {t}.typcategory = 'A' AND {e}.typname IS NOT NULL "
+              "THEN {e}.typname || '[]' ELSE {t}.typname END")
+
+
+def _not_immutable_by_types(conn: psycopg.Connection) -> dict:
+    """What is stable or volatile for some argument types only, which an index refuses
+    ("functions in index expression must be marked IMMUTABLE"): `overloads`, each plain
+    built-in function some overloads of which are immutable and some not, by name, each
+    overload as its volatility then its argument types (`date_trunc(text, timestamptz)`
+    stable, `date_trunc(text, timestamp)` immutable); `not_immutable_operators`, the binary
+    operators (name, left and right type) whose function is not immutable (`timestamptz >=
+    date`, `timestamptz + interval`); `not_immutable_casts`, the casts (source, target)
+    that run a function that is not immutable: a cast function (`timestamptz` to `date`),
+    or the output or input function of an I/O conversion, a cast of pg_cast's or one to or
+    from a string type that the server makes of them (`timestamptz` to `text`)."""
+    rows = conn.execute(
+        f"""
+        SELECT p.proname, p.oid, p.provolatile,
+               array_agg({_TYPE_NAME.format(t="t", e="e")} ORDER BY a.i)
+                   FILTER (WHERE a.i IS NOT NULL)
+        FROM pg_proc p
+        LEFT JOIN LATERAL unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(typ, i) ON true
+        LEFT JOIN pg_type t ON t.oid = a.typ LEFT JOIN pg_type e ON e.oid = t.typelem
+        WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.prokind = 'f'
+          AND NOT p.proretset
+          AND p.proname IN (SELECT proname FROM pg_proc
+                            WHERE pronamespace = 'pg_catalog'::regnamespace
+                              AND prokind = 'f' AND NOT proretset
+                            GROUP BY proname HAVING count(DISTINCT provolatile) > 1
+                              AND bool_or(provolatile = 'i'))
+        GROUP BY p.proname, p.oid, p.provolatile ORDER BY 1, 2
+        """).fetchall()
+    overloads: dict[str, list] = {}
+    for name, _, volatility, types in rows:
+        overloads.setdefault(name, []).append([volatility, *(types or ())])
+    operators = [list(r) for r in conn.execute(
+        """
+        SELECT DISTINCT o.oprname, l.typname, r.typname
+        FROM pg_operator o JOIN pg_proc p ON p.oid = o.oprcode
+        JOIN pg_type l ON l.oid = o.oprleft JOIN pg_type r ON r.oid = o.oprright
+        WHERE o.oprnamespace = 'pg_catalog'::regnamespace AND o.oprkind = 'b'
+          AND p.provolatile <> 'i' ORDER BY 1, 2, 3
+        """).fetchall()]
+    casts = [list(r) for r in conn.execute(
+        """
+        WITH io AS (
+            SELECT t.oid, t.typname, o.provolatile <> 'i' AS output_moves,
+                   i.provolatile <> 'i' AS input_moves, t.typcategory = 'S' AS string
+            FROM pg_type t JOIN pg_proc o ON o.oid = t.typoutput
+            JOIN pg_proc i ON i.oid = t.typinput
+            WHERE t.typnamespace = 'pg_catalog'::regnamespace AND t.typtype IN ('b', 'r', 'm')
+              AND t.typcategory NOT IN ('A', 'P')
+        )
+        SELECT s.typname, d.typname FROM pg_cast c
+        JOIN io s ON s.oid = c.castsource JOIN io d ON d.oid = c.casttarget
+        LEFT JOIN pg_proc f ON f.oid = c.castfunc
+        WHERE c.castmethod = 'f' AND f.provolatile <> 'i'
+           OR c.castmethod = 'i' AND (s.output_moves OR d.input_moves)
+        UNION
+        SELECT s.typname, d.typname FROM io s CROSS JOIN io d
+        WHERE s.oid <> d.oid AND (d.string AND s.output_moves OR s.string AND d.input_moves)
+          AND NOT EXISTS (SELECT FROM pg_cast c
+                          WHERE c.castsource = s.oid AND c.casttarget = d.oid)
+        ORDER BY 1, 2
+        """).fetchall()]
+    return {"overloads": overloads, "not_immutable_operators": operators,
+            "not_immutable_casts": casts}
 
 
 def _gin_gist_operator_classes(conn: psycopg.Connection) -> list:

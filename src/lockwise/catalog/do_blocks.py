@@ -12,7 +12,7 @@ from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement, embedded_trees
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
-from lockwise.effects.nodes import unwrap
+from lockwise.effects.nodes import strings, unwrap
 
 #: Imported at its first use: an import statement in a function runs at each call (a routine's
 #: body at each statement that calls it or fires its trigger).
@@ -38,23 +38,30 @@ def code_reshapes(catalog: Catalog, body: str, language: str) -> set[str]:
         return set()
     code = f"{body} {language}".lower()
     words = set(_WORD.findall(code))
-    if "execute" in words and not (language == "plpgsql" and all(
-            map(_keeps_shape, _plpgsql.dynamic_formats(body) or ("",)))):
-        return {"*"}
+    named: frozenset[str] = frozenset()
     if "execute" in words:
-        # run-time SQL of commands that keep every table's shape: the rest of the body is
-        # what the replay follows
+        formats = _plpgsql.dynamic_formats(body) if language == "plpgsql" else None
+        found = [_tables_named(f) for f in formats or ("",)]
+        if any(names is None for names in found):
+            return {"*"}
+        # run-time SQL of commands that keep every table's shape, or that name the tables
+        # they change (a tenant loop's `ALTER TABLE %I.foo`: a table foo of any schema): the
+        # rest of the body is what the replay follows
+        named = frozenset().union(*found)
         words -= {"alter", "create"}
-    if words & _DDL:
+    if named or words & _DDL:
         # (and the domains it names: their constraints, `missing_in_domain`)
         return {t for t in (*catalog.tables, *catalog.domains)
-                if t.split(".", 1)[1].lower() in words}
+                if (name := t.split(".", 1)[1].lower()) in named or
+                (name in words and bool(words & _DDL))}
     return set()
 
 
 #: What each conversion of format() stands for when a format string is parsed: `%I` a name,
 #: `%L` a literal, `%s` a name or, where a name does not parse (SET STATISTICS %s), a number.
-_STAND_INS = {"I": ("x",), "L": ("NULL",), "%": ("%",), "s": ("x", "1")}
+#: The name is one no migration writes: a table named with it is one the values name.
+_NAME = "lockwise_value_"
+_STAND_INS = {"I": (_NAME,), "L": ("NULL",), "%": ("%",), "s": (_NAME, "1")}
 
 
 _CONVERSION = lazy_compile(r"%(?:\d+\$)?-?\d*([IsL%])")
@@ -70,10 +77,14 @@ _SHAPE_KEEPING_COMMANDS = frozenset({"CommentStmt", "GrantStmt", "CreateStatsStm
 
 
 @lru_cache(maxsize=256)  # (the same blocks are replayed once a round by lockwise fix)
-def _keeps_shape(template: str) -> bool:
-    """Whether a DO block's `EXECUTE format(template, ...)` runs only commands that keep
-    every table's shape (a comment, a privilege, statistics, a statistics target), whatever
-    names and values it is given."""
+def _tables_named(template: str) -> frozenset[str] | None:
+    """The names (unqualified, lower case) of the tables whose shape a DO block's `EXECUTE
+    format(template, ...)` may change, whatever names and values it is given: none for
+    commands that keep every table's shape (a comment, a privilege, statistics, a statistics
+    target); for ALTER TABLE, CREATE INDEX, a rename of a table or its columns, CREATE and
+    DROP TABLE, the writes of rows, the tables they name, in any schema (a tenant loop's
+    `ALTER TABLE %I.foo`); None when a table's name is one of the values, or for any other
+    command."""
     import json
     from itertools import product
 
@@ -82,15 +93,54 @@ def _keeps_shape(template: str) -> bool:
     pieces = _CONVERSION.split(template)  # text, conversion, text, ...
     kinds = pieces[1::2]
     if kinds.count("s") > _MAX_GUESSED:
-        return False
+        return None
     for choice in product(*(_STAND_INS[kind] for kind in kinds)):
         sql = "".join(p if i % 2 == 0 else choice[i // 2] for i, p in enumerate(pieces))
         try:
             stmts = json.loads(libpg.parser.parse_sql_json(sql)).get("stmts", [])
         except (libpg.parser.ParseError, ValueError):
             continue
-        return bool(stmts) and all(_shape_kept(unwrap(s.get("stmt"))) for s in stmts)
-    return False
+        found: set[str] = set()
+        for s in stmts:
+            names = _named(unwrap(s.get("stmt")))
+            if names is None or any(_NAME in name for name in names):
+                return None
+            found.update(names)
+        return frozenset(found) if stmts else None
+    return None
+
+
+def _named(node: tuple[str, dict]) -> set[str] | None:
+    """`_tables_named` of one statement's parse."""
+    kind, body = node
+    if _shape_kept(node):
+        return set()
+    if kind == "DropStmt":
+        return {strings(o.get("List", {}).get("items"))[-1].lower()
+                for o in body.get("objects") or ()} \
+            if body.get("removeType") == "OBJECT_TABLE" else None
+    if kind == "AlterTableStmt" and body.get("objtype") != "OBJECT_TABLE" or \
+            kind == "RenameStmt" and body.get("renameType") not in _TABLE_RENAMES or \
+            kind not in _TABLE_COMMANDS:
+        return None
+    found: set[str] = set()
+    todo: list[object] = [body]
+    while todo:  # (a RangeVar is written bare where a field holds one: `relation`)
+        item = todo.pop()
+        if isinstance(item, dict):
+            if "relname" in item:
+                found.add(str(item["relname"]).lower())
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return found
+
+
+#: The commands whose tables are the ones their parse names (RangeVar), and the renames among
+#: them that are a table's or its parts'.
+_TABLE_COMMANDS = frozenset({"AlterTableStmt", "IndexStmt", "RenameStmt", "CreateStmt",
+                             "InsertStmt", "UpdateStmt", "DeleteStmt"})
+_TABLE_RENAMES = frozenset({"OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT"})
 
 
 def _shape_kept(node: tuple[str, dict]) -> bool:

@@ -136,7 +136,7 @@ def builtin_return_type(name: str, args: Sequence[str | None]) -> str | None:
     if found is None or isinstance(found, str):
         return found
     fit = [o for o in found if len(o) == len(args) + 1 and
-           all(_takes(arg, param) for arg, param in zip(args, o[1:], strict=True))]
+           all(takes_argument(arg, param) for arg, param in zip(args, o[1:], strict=True))]
     exact = [o for o in fit if all(arg == param for arg, param in zip(args, o[1:], strict=True)
                                    if arg not in (None, "unknown"))]
     types = {o[0] for o in exact or fit}
@@ -144,7 +144,7 @@ def builtin_return_type(name: str, args: Sequence[str | None]) -> str | None:
     return None if only is None or only.startswith("any") else only
 
 
-def _takes(arg: str | None, param: str) -> bool:
+def takes_argument(arg: str | None, param: str) -> bool:
     """Whether a parameter of type `param` takes an argument of type `arg` (as
     `builtin_return_type` reads them) without a cast written."""
     if arg is None or arg == param:

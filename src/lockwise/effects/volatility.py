@@ -66,6 +66,51 @@ def never_immutable(name: str) -> bool:
         name not in builtin_set_returning() and not _types().has_immutable_overload(name)
 
 
+def not_immutable_overload(name: str, args: list[str]) -> tuple[str, ...] | None:
+    """The parameter types of the overload of built-in function `name` (unqualified, lower
+    case, some overloads of which are immutable and some not) that a call of evident
+    argument types `args` ("unknown" for an untyped constant) runs, when it is stable or
+    volatile (`date_trunc('day', ts)` of a timestamptz: `(text, timestamptz)`); None when
+    it is immutable, or which one runs is not clear. Of the overloads the arguments pass to
+    as they are or by an implicit cast, those with the most exact matches (parse_func.c
+    func_select_candidate's first steps): judged only when they all agree."""
+    overloads = _data()["overloads"].get(name)
+    if overloads is None:
+        return None
+    takes = _types().takes_argument
+    fit = [o for o in overloads if len(o) == len(args) + 1 and
+           all(takes(arg, param) for arg, param in zip(args, o[1:], strict=True))]
+    if len({o[0] for o in fit}) > 1:
+        most = max(sum(map(str.__eq__, args, o[1:])) for o in fit)
+        fit = [o for o in fit if sum(map(str.__eq__, args, o[1:])) == most]
+    if not fit or any(o[0] == "i" for o in fit):
+        return None
+    return tuple(fit[0][1:]) if len(fit) == 1 else tuple(args)
+
+
+@lru_cache(maxsize=1)
+def _not_immutable_operators() -> frozenset[tuple[str, str, str]]:
+    return frozenset(map(tuple, _data()["not_immutable_operators"]))
+
+
+def not_immutable_operator(operator: str, left: str, right: str) -> bool:
+    """Whether built-in binary `operator` of exactly types `left` and `right` runs a function
+    that is not immutable (`timestamptz >= date`, `timestamptz + interval`): an operator of
+    the arguments' own types is the one the server picks."""
+    return (operator, left, right) in _not_immutable_operators()
+
+
+@lru_cache(maxsize=1)
+def _not_immutable_casts() -> frozenset[tuple[str, str]]:
+    return frozenset(map(tuple, _data()["not_immutable_casts"]))
+
+
+def not_immutable_cast(source: str, target: str) -> bool:
+    """Whether the cast of a value of built-in type `source` to `target` runs a function that
+    is not immutable (`timestamptz` to `date`, to `text`: the time zone setting is read)."""
+    return (source, target) in _not_immutable_casts()
+
+
 def _types():  # (effects.types reads its data at first use; imported then)
     from lockwise.effects import types
 

@@ -559,18 +559,9 @@ def _constant_format(query: str) -> str | None:
     None for anything else, or what the server would raise on (too few arguments, a NULL
     name)."""
     from lockwise.effects.nodes import const_value
-    from lockwise.parse import libpg
     from lockwise.parse.quoting import quote_ident, quote_literal
 
-    try:
-        tree = json.loads(libpg.parser.parse_sql_json(f"SELECT {query}"))
-    except (libpg.parser.ParseError, ValueError, RecursionError):
-        return None
-    stmts = tree.get("stmts") or ()
-    targets = (stmts[0].get("stmt", {}).get("SelectStmt") or {}).get("targetList") \
-        if len(stmts) == 1 else None
-    call = ((targets[0].get("ResTarget") or {}).get("val") or {}).get("FuncCall") \
-        if targets and len(targets) == 1 else None
+    call = (_expression_tree(query) or {}).get("FuncCall")
     if not call or [n.get("String", {}).get("sval") for n in call.get("funcname") or ()][-1:] \
             != ["format"] or not call.get("args") or call.get("agg_star"):
         return None
@@ -607,15 +598,58 @@ def _constant_format(query: str) -> str | None:
     rest = template[at:]
     return None if "%" in rest else "".join(out) + rest
 
-_FORMAT_CONSTANT = re.compile(r"\s*format\s*\(\s*'((?:[^']|'')*)'\s*[,)]",
-                              re.DOTALL | re.IGNORECASE)
+
+def _expression_tree(query: str) -> dict | None:
+    """The parse tree of expression `query` (PL/pgSQL's text of one: `SELECT` and it), None
+    when it is not one expression."""
+    from lockwise.parse import libpg
+
+    try:
+        tree = json.loads(libpg.parser.parse_sql_json(f"SELECT {query}"))
+    except (libpg.parser.ParseError, ValueError, RecursionError):
+        return None
+    stmts = tree.get("stmts") or ()
+    targets = (stmts[0].get("stmt", {}).get("SelectStmt") or {}).get("targetList") \
+        if len(stmts) == 1 else None
+    return (targets[0].get("ResTarget") or {}).get("val") or {} \
+        if targets and len(targets) == 1 else None
+
+
+def _dynamic_template(query: str) -> str | None:
+    """The text EXECUTE of expression `query` runs, as a format() string: format()'s own
+    (a string constant, quoted or dollar-quoted), or the pieces of a concatenation (`'ALTER
+    TABLE ' || quote_ident(s) || '.foo ...'`), its constants as written and `%s` for each
+    other piece; None for anything else."""
+    if "format" not in query.lower() and "||" not in query:
+        return None  # (no parse of the rest)
+    value = _expression_tree(query)
+    if value is None:
+        return None
+    call = value.get("FuncCall")
+    if call is not None:
+        names = [n.get("String", {}).get("sval") for n in call.get("funcname") or ()]
+        first = (call.get("args") or [{}])[0].get("A_Const", {}).get("sval")
+        return first.get("sval") if names[-1:] == ["format"] and names[:-1] in \
+            ([], ["pg_catalog"]) and isinstance(first, dict) else None
+    pieces: list[str] = []
+    todo = [value]
+    while todo:  # (left to right: `a || b || c` is `(a || b) || c`)
+        node = todo.pop()
+        operator = node.get("A_Expr")
+        if operator and [n.get("String", {}).get("sval") for n in operator.get("name") or ()] \
+                == ["||"] and operator.get("lexpr"):
+            todo += [operator.get("rexpr") or {}, operator["lexpr"]]
+            continue
+        text = node.get("A_Const", {}).get("sval")
+        pieces.append(text["sval"].replace("%", "%%") if isinstance(text, dict) else "%s")
+    return "".join(pieces) if len(pieces) > 1 else None
 
 
 @lru_cache(maxsize=256)
 def dynamic_formats(body: str) -> tuple[str, ...] | None:
     """The format strings of the SQL a PL/pgSQL body computes at run time when each piece of
-    it is `EXECUTE format('<constant>', ...)` (its `''` read as `'`); None when any is built
-    otherwise (or the body does not parse)."""
+    it is `EXECUTE format('<constant>', ...)` or a concatenation of constants and values
+    (`_dynamic_template`); None when any is built otherwise (or the body does not parse)."""
     functions = _functions(body)
     if functions is None:
         return None
@@ -630,10 +664,10 @@ def dynamic_formats(body: str) -> tuple[str, ...] | None:
                 query = _expr(item["PLpgSQL_stmt_dynexecute"].get("query"))
                 if constant_sql(query) is not None:
                     continue  # (known: among `embedded_statements`)
-                constant = _FORMAT_CONSTANT.match(query)
-                if constant is None or not query.rstrip().endswith(")"):
+                template = _dynamic_template(query)
+                if template is None:
                     return None
-                found.append(constant.group(1).replace("''", "'"))
+                found.append(template)
             elif _DYNAMIC.intersection(item):
                 return None
             else:

@@ -59,7 +59,7 @@ def create_index(b: Builder, stmt: dict) -> None:
         b.lock(part, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
     # A function that is not immutable: refused after the lock, before the name is looked
     # up (IF NOT EXISTS of an index that is there too: checked on 18.6).
-    refused = not_immutable_refusal(catalog, stmt)
+    refused = not_immutable_refusal(catalog, stmt, table)
     # IF NOT EXISTS of a known index: skipped after the tables' locks, before any build.
     if not refused and skipped(b, stmt, relation_skips(b, stmt, index), "create_index",
                                table_facts(b, table, qualified), index=index,
@@ -130,15 +130,20 @@ _SQL_VALUE_FUNCTIONS = {"SVFOP_CURRENT_DATE": "CURRENT_DATE", "SVFOP_CURRENT_TIM
                         "SVFOP_CURRENT_SCHEMA": "CURRENT_SCHEMA"}
 
 
-def not_immutable_refusal(catalog: Catalog, stmt: dict) -> dict:
+def not_immutable_refusal(catalog: Catalog, stmt: dict, table: str) -> dict:
     """`refused_not_immutable`, the server's message and the calls it is about, when a
     CREATE INDEX's WHERE (judged first) or one of its key expressions calls what is surely
-    not immutable: an SQL value function (CURRENT_DATE) or a built-in function no overload of
+    not immutable: an SQL value function (CURRENT_DATE), a built-in function no overload of
     which is immutable (`volatility.never_immutable`), not one the migrations made of that
-    name. Empty when it calls none."""
+    name; and, for arguments whose types are evident (a column of `table` when the replay
+    is sure of it, a cast, a constant), the overload, operator or cast those types pick
+    when it is not immutable (`date_trunc('day', ts)`, `ts::date`, `ts >= '...'::date` of
+    a timestamptz). Empty when it calls none."""
     from lockwise.effects.volatility import never_immutable
 
     made = {name.rsplit(".", 1)[-1] for name in catalog.functions}
+    known = catalog.tables.get(table) if table and catalog.sure_of(table) else None
+    scope = {table.rsplit(".", 1)[-1]: known} if known is not None else None
     where, expressions = index_expressions(stmt)
     for node, part in ((where, "predicate"), (expressions, "expression")):
         found: list[tuple[int, str]] = []  # (where it is written, as the message names it)
@@ -149,8 +154,13 @@ def not_immutable_refusal(catalog: Catalog, stmt: dict) -> dict:
             elif kind == "FuncCall":
                 names = [n.lower() for n in strings(body.get("funcname"))]
                 if names and names[:-1] in ([], ["pg_catalog"]) and \
-                        never_immutable(names[-1]) and (names[:-1] or names[-1] not in made):
-                    found.append((body.get("location", 0), f"{names[-1]}()"))
+                        (names[:-1] or names[-1] not in made):
+                    said = f"{names[-1]}()" if never_immutable(names[-1]) else \
+                        _overload_said(catalog, names[-1], body, scope)
+                    if said:
+                        found.append((body.get("location", 0), said))
+            elif said := _by_types_said(catalog, kind, body, scope):
+                found.append((body.get("location", 0), said))
         if found:
             calls = [name for _, name in sorted(found)]
             calls = sorted(set(calls), key=calls.index)
@@ -160,6 +170,57 @@ def not_immutable_refusal(catalog: Catalog, stmt: dict) -> dict:
                     "not_immutable_calls_text": " and ".join(
                         (", ".join(calls[:-1]), calls[-1]) if len(calls) > 1 else calls)}
     return {}
+
+
+def _value_type(catalog: Catalog, expr: dict | None, scope: dict | None) -> str | None:
+    """The type of value `expr` when it is evident (`overloads.evident_type`: a cast, a
+    constant, a column of the indexed table `scope`), or a built-in immutable function's
+    result of such arguments (`types.builtin_return_type`); None otherwise."""
+    from lockwise.catalog.overloads import evident_type
+    from lockwise.effects.types import builtin_return_type
+
+    kind, body = unwrap(expr)
+    if kind != "FuncCall":
+        return evident_type(catalog, expr or {}, scope)
+    names = [n.lower() for n in strings(body.get("funcname"))]
+    if names[:-1] not in ([], ["pg_catalog"]) or names[-1:] == [] or body.get("agg_star"):
+        return None
+    args = [_value_type(catalog, a, scope) for a in body.get("args") or ()]
+    return None if None in args else builtin_return_type(names[-1], args)
+
+
+def _overload_said(catalog: Catalog, name: str, call: dict, scope: dict | None) -> str:
+    """The overload of built-in `name` that `call`'s evident argument types pick, as the
+    message names it, when it is not immutable (`volatility.not_immutable_overload`)."""
+    from lockwise.effects.volatility import not_immutable_overload
+
+    args = [_value_type(catalog, a, scope) for a in call.get("args") or ()]
+    if not args or None in args:
+        return ""
+    params = not_immutable_overload(name, args)  # type: ignore[arg-type]
+    return f"{name}({', '.join(params)})" if params is not None else ""
+
+
+def _by_types_said(catalog: Catalog, kind: str, body: dict, scope: dict | None) -> str:
+    """A cast or a binary operator of evident types that runs a function that is not
+    immutable, as the message names it ("the cast of timestamptz to date", "timestamptz >=
+    date"); "" for anything else."""
+    from lockwise.effects.volatility import not_immutable_cast, not_immutable_operator
+
+    if kind == "TypeCast":
+        source = _value_type(catalog, body.get("arg"), scope)
+        target = _value_type(catalog, {kind: body}, scope)
+        return f"the cast of {source} to {target}" if source and target and \
+            not_immutable_cast(source, target) else ""
+    if kind != "A_Expr" or body.get("kind") != "AEXPR_OP" or not body.get("lexpr"):
+        return ""
+    operator = strings(body.get("name"))
+    if len(operator) != 1:
+        return ""
+    left = _value_type(catalog, body.get("lexpr"), scope)
+    right = _value_type(catalog, body.get("rexpr"), scope)
+    return f"{left} {operator[0]} {right}" if left and right and \
+        not_immutable_operator(operator[0], left, right) else ""
 
 
 def _build_partition_indexes(b: Builder, table: str, like: Index) -> None:

@@ -1,0 +1,89 @@
+"""A DO block that repeats a change in every tenant's schema with dynamic SQL
+(`EXECUTE format('ALTER TABLE %I.enrollments ...', s)`): what it runs is not read, but its
+format strings name the table it changes. Only tables of that name (in any schema) become
+unknown to the replay; the other tables stay known, and the checks that read their columns
+speak again. A format string whose table is one of the values, or SQL built any other way,
+still makes every table unknown. Compared with the embedded server (checked on 18.6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import do_block_reshapes
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+from lockwise.parse.postgres import parse_sql
+from server_helpers import server_message
+
+SETUP = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\n"
+         "CREATE TABLE enrollments (id bigint PRIMARY KEY, note text);\n"
+         "CREATE SCHEMA t1;\n"
+         "CREATE TABLE t1.enrollments (id bigint PRIMARY KEY, note text);\n")
+
+LOOP = ("DO $$ DECLARE s text; BEGIN\n"
+        "  FOR s IN SELECT nspname FROM pg_namespace WHERE nspname IN ('public', 't1') LOOP\n"
+        "    EXECUTE {execute};\n"
+        "  END LOOP;\n"
+        "END $$;\n")
+
+FORMAT = "format('ALTER TABLE %I.enrollments ADD COLUMN status text', s)"
+
+
+def _findings(execute: str, sql: str) -> list[str]:
+    reports = lint_migrations([migration_from_text(SETUP, "0001_setup.sql"),
+                               migration_from_text(LOOP.format(execute=execute) + sql + ";",
+                                                   "0002_tenants.sql")],
+                              LintOptions(), Catalog())
+    return [f.rule for s in reports[-1].statements if s.statement.index == 1
+            for f in s.findings]
+
+
+def _reshaped(execute: str) -> set[str]:
+    catalog = Catalog()
+    lint_migrations([migration_from_text(SETUP, "0001_setup.sql")], LintOptions(), catalog)
+    tree = parse_sql(LOOP.format(execute=execute)).statements[0].tree
+    return do_block_reshapes(catalog, tree["DoStmt"])
+
+
+@pytest.mark.parametrize("execute", [
+    FORMAT,
+    # the format string dollar-quoted, or the text a concatenation
+    "format($q$ALTER TABLE %I.enrollments ADD COLUMN status text$q$, s)",
+    "'ALTER TABLE ' || quote_ident(s) || '.enrollments ADD COLUMN status text'",
+])
+def test_a_tenant_loop_leaves_unknown_only_the_tables_it_names(execute: str) -> None:
+    assert _reshaped(execute) == {"public.enrollments", "t1.enrollments"}
+
+
+@pytest.mark.parametrize("execute", [
+    # the table is one of the values, or part of one
+    "format('ALTER TABLE %I.%I ADD COLUMN status text', s, 'enrollments')",
+    "format('ALTER TABLE %I ADD COLUMN status text', s || '_log')",
+    # a command whose table is not in its text (an index's), SQL built otherwise
+    "format('DROP INDEX %I.enrollments_pkey', s)",
+    "lower(format('ALTER TABLE %I.enrollments ADD COLUMN status text', s))",
+])
+def test_sql_whose_tables_are_not_written_leaves_every_table_unknown(execute: str) -> None:
+    assert _reshaped(execute) == {"*"}
+
+
+def test_the_unrelated_tables_finding_comes_back() -> None:
+    # (every table was unknown after the loop: no index known, no finding)
+    assert "where-without-index" in _findings(FORMAT, "DELETE FROM accounts WHERE email = 'x'")
+
+
+def test_a_table_the_loop_alters_stays_unknown(pg_db: str) -> None:
+    sql = "ALTER TABLE enrollments ALTER COLUMN status SET NOT NULL"
+    assert server_message(pg_db, SETUP + LOOP.format(execute=FORMAT), sql) == ""
+    assert "object-missing" not in _findings(FORMAT, sql)
+
+
+def test_a_column_the_loop_did_not_add_to_another_table_is_missing(pg_db: str) -> None:
+    sql = "ALTER TABLE accounts ALTER COLUMN status SET NOT NULL"
+    assert server_message(pg_db, SETUP + LOOP.format(execute=FORMAT), sql) == \
+        'column "status" of relation "accounts" does not exist'
+    assert "object-missing" in _findings(FORMAT, sql)
+    # ... and when the loop's SQL could change any table, lockwise says nothing of it
+    assert "object-missing" not in _findings(
+        "format('ALTER TABLE %I.%I ADD COLUMN status text', s, 'enrollments')", sql)
