@@ -414,14 +414,13 @@ class Session:
         `index`: `held_visible`, and those the transaction dropped that it or a later
         statement makes again (`_remade`): a query waiting for the old one reads the new one."""
         seen = self.held_visible
-        if self.tx_dropped:
-            again = [t for t in self._remade(index) if t in self.tx_dropped and
-                     t in self.held_exclusive and (t not in self.tx_created or
-                                                   t in self.tx_replaced)]
-            seen = seen.union(again) if again else seen
+        remade = self._remade(index) if self.tx_dropped else set()
+        again = [t for t in remade if t in self.tx_dropped and t in self.held_exclusive and
+                 (t not in self.tx_created or t in self.tx_replaced)]
+        if again:
+            seen = seen.union(again)
         if CHECK_CALLERS:  # (tests: as a look at every relation held finds them)
-            unseen = (self.tx_created - self.tx_replaced) | (self.tx_dropped -
-                                                             self._remade(index))
+            unseen = (self.tx_created - self.tx_replaced) | (self.tx_dropped - remade)
             walked = {t for t in self.held_exclusive if t not in unseen}
             assert seen == walked, f"held_visible {sorted(seen)}, walked {sorted(walked)}"
         return seen
