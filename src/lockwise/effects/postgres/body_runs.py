@@ -30,6 +30,7 @@ its number (`body_actions`: how many actions the first call's run holds)."""
 from __future__ import annotations
 
 from dataclasses import fields
+from itertools import count
 from typing import TYPE_CHECKING
 
 from lockwise.core.types import Action
@@ -80,6 +81,11 @@ def _frozen(value: object) -> object:
     return value
 
 
+#: The numbers of the runs kept (`body_run`), each its own: a statement may follow its calls
+#: more than once (each part of it that calls routines), each time with runs of its own.
+_NUMBERS = count(1)
+
+
 class BodyRun:
     """What a body's run added to the statement that called it: its `routine_call` action's
     facts (`call`), the actions after it, the locks (in the order first taken), rewrites and
@@ -117,13 +123,11 @@ class BodyRuns:
     """The runs of bodies kept while a statement's calls are followed, and the routines the
     runs in progress asked about (innermost last)."""
 
-    __slots__ = ("asking", "kept", "numbered")
+    __slots__ = ("asking", "kept")
 
     def __init__(self) -> None:
         self.kept: dict[tuple, list[tuple[frozenset, BodyRun]]] = {}
         self.asking: list[set] = []
-        #: The runs kept so far (each numbered in turn).
-        self.numbered = 0
 
     def key(self, ctx: Context, routine: Routine, alone: bool) -> tuple:
         """What a run of `routine`'s body at a call in `ctx` depends on, but the routines
@@ -146,8 +150,7 @@ class BodyRuns:
 
     def keep(self, key: tuple, running: frozenset, run: BodyRun) -> None:
         """Keep `run`, numbered (`body_run`) for the calls given it again."""
-        self.numbered += 1
-        run.call["body_run"] = self.numbered
+        run.call["body_run"] = next(_NUMBERS)
         run.call["body_actions"] = len(run.actions)
         self.kept.setdefault(key, []).append((running & run.asked, run))
         self._asked_too(run.asked)
