@@ -13,7 +13,6 @@ import pytest
 from typer.testing import CliRunner
 
 from lockwise.cli.app import app
-from lockwise.core.globs import glob_matches, glob_tokens
 from lockwise.discover import discover, discover_histories, spring_boot
 from lockwise.discover.spring_boot import wildcard_folders
 from lockwise.lint import LintOptions, lint_migrations
@@ -613,37 +612,6 @@ def test_a_star_names_the_folders_one_level_down_without_walking_below(
     monkeypatch.setattr(os, "walk", recording)
     wildcard_folders(tmp_path / "sql" / "*")
     assert walked == [str(tmp_path / "sql"), str(tmp_path / "sql" / "s1")]
-
-
-def test_a_glob_of_many_stars_is_matched_in_time_linear_in_the_name() -> None:
-    """`db/*a*a*a...*ab` against a long folder name: each place of the name is looked at
-    once per wildcard (a regular expression tried every way of placing the `a`s: 36 s for
-    twelve stars and a 40-letter folder). Counted, not timed: the characters read grow
-    with the name's length, not faster."""
-
-    class Counted(str):
-        reads = 0
-
-        def __getitem__(self, key: object) -> str:  # type: ignore[override]
-            Counted.reads += 1
-            return str.__getitem__(self, key)  # type: ignore[index]
-
-        def startswith(self, *args: object) -> bool:  # type: ignore[override]
-            Counted.reads += 1
-            return str.startswith(self, *args)  # type: ignore[arg-type]
-
-        def find(self, *args: object) -> int:  # type: ignore[override]
-            Counted.reads += 1
-            return str.find(self, *args)  # type: ignore[arg-type]
-
-    tokens = glob_tokens("*a" * 12 + "b")
-    reads = []
-    for size in (100, 200, 400):
-        Counted.reads = 0
-        assert not glob_matches(tokens, Counted("a" * size))
-        reads.append(Counted.reads)
-    assert glob_matches(tokens, "a" * 40 + "b")
-    assert reads[2] < 5 * reads[0], reads
 
 
 def test_a_run_of_many_wildcard_locations_finds_its_folders_a_few_times(
