@@ -13,6 +13,7 @@ import pytest
 
 from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
+from lockwise.effects.body_writes import every_call
 from lockwise.effects.postgres import body_runs, routines
 from lockwise.lint import LintOptions, lint_migrations
 
@@ -60,12 +61,21 @@ def lint(setup: str, sql: str):
     return reports[-1].statements
 
 
+#: The facts that number the runs kept (`body_runs`): a call given a kept run says so; and
+#: those that say where in the calls an action is (the routines it runs in, the statement of
+#: the outermost body that called them): the effect holds a kept run's actions at its first
+#: call, with its place, which a finding names (the first place, as when each was given).
+NUMBERING = ("body_run", "body_actions", "body_shown_before", "routines_run", "embedded_sql")
+
+
 def seen(statements) -> list[tuple]:
     """What the statements do and what is found of them, comparable between two lints: each
-    action's kind and its facts that are plain values, each finding, the locks."""
+    action's kind and its facts that are plain values (every call's body in full:
+    `every_call`), each finding, the locks."""
     plain = (str, int, bool, tuple, type(None))
-    return [([(a.kind, sorted((k, v) for k, v in a.facts.items() if type(v) in plain))
-              for a in s.effect.actions], sorted(s.effect.locks.items()),
+    return [([(a.kind, sorted((k, v) for k, v in a.facts.items()
+                              if type(v) in plain and k not in NUMBERING))
+              for a in every_call(s.effect.actions)], sorted(s.effect.locks.items()),
              sorted((f.rule, f.message) for f in s.findings)) for s in statements]
 
 
@@ -76,9 +86,10 @@ def routine_calls(statements) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def updates(statements) -> list[tuple[str, bool]]:
-    """The tables the statements' UPDATEs write, and whether each is new."""
+    """The tables the statements' UPDATEs write, and whether each is new (each call's, also
+    of a body whose actions the effect holds once: `every_call`)."""
     return [(a.facts["table"], a.facts["table_is_new"]) for s in statements
-            for a in s.effect.actions if a.kind == "update"]
+            for a in every_call(s.effect.actions) if a.kind == "update"]
 
 
 @pytest.mark.parametrize("call", ["SELECT f_0();", "DO $$ BEGIN PERFORM f_0(); END $$;",
@@ -190,13 +201,37 @@ def test_a_body_runs_its_calls_but_those_of_the_routines_running(
 
 def test_a_body_called_twice_in_one_context_runs_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two calls of touch() in one body, nothing between them that changes its context: one
-    run, its actions given to each call."""
+    run, its actions held once, at the first call; the second call says it runs them."""
     twice = ("CREATE FUNCTION twice() RETURNS void LANGUAGE plpgsql AS $$\n"
              "BEGIN PERFORM touch(); PERFORM touch(); END $$;\n")
     runs = counted(monkeypatch)
     statements = lint(SETUP + twice, "SELECT twice();")
     assert updates(statements) == [("public.accounts", False)] * 2
     assert runs.count("function public.touch") == 1
+    [statement] = statements
+    assert [(a.kind, a.facts.get("routine"), a.facts.get("body_shown_before", False))
+            for a in statement.effect.actions if a.kind in ("routine_call", "update")] == [
+        ("routine_call", "public.twice", False), ("routine_call", "public.touch", False),
+        ("update", None, False), ("routine_call", "public.touch", True)]
+
+
+def test_a_chain_of_calls_holds_each_bodys_actions_once_per_context(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`SELECT f_0()` on 30 functions each calling the next ten: the effect held an action
+    per call path (MAX_DEPTH deep: 1 + 10 + 100 bodies); it holds each body's once per
+    context, the other calls by their `routine_call` alone, and counts as many actions as
+    the bodies run, not the paths. Every call's body in full (`every_call`) is the effect
+    of every path run again, but where each action is (the first call's)."""
+    statements = lint(chain(30, 10), "SELECT f_0();")
+    held = len(statements[0].effect.actions)
+    calls = [a for a in statements[0].effect.actions if a.kind == "routine_call"]
+    assert len(calls) == 1 + 10 + 100
+    # (f_0, f_1 .. f_10 under it, f_2 .. f_20 a level further)
+    assert len([a for a in calls if not a.facts.get("body_shown_before")]) == 1 + 10 + 19
+    never_kept(monkeypatch)
+    again = lint(chain(30, 10), "SELECT f_0();")
+    assert held * 3 < len(again[0].effect.actions)
+    assert seen(statements) == seen(again)
 
 
 SHARED = """CREATE FUNCTION a() RETURNS void LANGUAGE plpgsql AS $$

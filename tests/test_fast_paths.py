@@ -3002,3 +3002,133 @@ def test_what_names_a_relation_is_what_a_scan_finds(monkeypatch: pytest.MonkeyPa
         monkeypatch.undo()
     assert catalog.naming({"public.q"}).defaults == (("app.h2", "b"),)
     assert catalog.naming({"public.q"}).constraints == (("public.late", "late_c_check"),)
+
+
+# --- a transaction of many DROP VIEWs (fix-speed41) ------------------------------------------
+
+
+def _views_dropped_in_one_transaction(n: int) -> str:
+    """A table, `n` views over it, then one transaction dropping each view CASCADE."""
+    return "CREATE TABLE t (id bigint, a text);\n" + "".join(
+        f"CREATE VIEW v{i} AS SELECT id, a FROM t;\n" for i in range(n)) + "BEGIN;\n" + "".join(
+        f"DROP VIEW v{i} CASCADE;\n" for i in range(n)) + "COMMIT;\n"
+
+
+def test_dropping_views_in_one_transaction_files_the_column_types_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each DROP VIEW asks for the columns of the view's row type (the effect model, the
+    # replay, the conflict graph): a walk of every table each time was quadratic in the
+    # views (40 views: 860 tables looked at, 80: 3,320). The tables are filed by their
+    # columns' types once after the last CREATE, kept by the DROPs.
+    from lockwise.catalog import model
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    monkeypatch.setattr(model, "CHECK_CALLERS", False)  # (no walk to check against)
+
+    class Tables(dict):
+        looked = 0
+
+        def values(self):  # type: ignore[no-untyped-def]
+            Tables.looked += len(self)
+            return super().values()
+
+    looked = []
+    for n in (40, 80):
+        Tables.looked = 0
+        catalog = Catalog()
+        catalog.tables = Tables()
+        lint_migrations([migration_from_text(_views_dropped_in_one_transaction(n),
+                                             "0001_m.sql")], catalog=catalog)
+        looked.append(Tables.looked)
+    assert looked[1] <= 2 * looked[0] + 2, looked
+
+
+_TYPED_COLUMN_STATEMENTS = st.sampled_from([
+    "CREATE TABLE {t} (a mood, b int)", "CREATE TABLE {t} (a mood[], b d)",
+    "CREATE TABLE {t} (LIKE {u})", "CREATE TABLE {t} (x int) INHERITS ({u})",
+    "CREATE TABLE {t} OF pair", "CREATE TABLE {t} AS SELECT * FROM {u}",
+    "CREATE VIEW v{t} AS SELECT * FROM {t}", "CREATE MATERIALIZED VIEW m{t} AS SELECT * FROM {t}",
+    "CREATE OR REPLACE VIEW v{t} AS SELECT *, 1 AS one FROM {t}",
+    "DROP VIEW v{t} CASCADE", "DROP MATERIALIZED VIEW m{t}", "DROP TABLE {t} CASCADE",
+    "ALTER TABLE {t} ADD COLUMN c mood", "ALTER TABLE {t} ADD COLUMN e {u}",
+    "ALTER TABLE {t} ALTER COLUMN b TYPE mood USING NULL",
+    "ALTER TABLE {t} ALTER COLUMN a TYPE text", "ALTER TABLE {t} DROP COLUMN a CASCADE",
+    "ALTER TABLE {t} RENAME COLUMN a TO z", "ALTER TABLE {t} RENAME TO {u}",
+    "ALTER TABLE {t} SET SCHEMA app", "ALTER TABLE app.{t} SET SCHEMA public",
+    "ALTER TYPE mood RENAME TO feeling", "ALTER TYPE feeling RENAME TO mood",
+    "DROP TYPE mood CASCADE", "CREATE TYPE mood AS ENUM ('a')", "DROP DOMAIN d CASCADE",
+    "SAVEPOINT x", "ROLLBACK TO x", "RELEASE x",
+    "DO $$ BEGIN ALTER TABLE {t} ADD COLUMN q mood; END $$",
+    "CREATE FUNCTION f{t}() RETURNS void LANGUAGE plpgsql AS $f$ BEGIN "
+    "ALTER TABLE {t} ADD COLUMN r mood; END $f$", "SELECT f{t}()", "SELECT f{u}()",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_TYPED_COLUMN_STATEMENTS, st.sampled_from("abc"),
+                          st.sampled_from("abc")), max_size=14))
+def test_the_columns_of_a_type_are_the_walks(history: list) -> None:
+    # `Catalog.column_types` files the tables by their columns' types, kept only by
+    # statements that give no column (a change of rows, a DROP): after every statement of
+    # random histories, what `columns_of_type` answers is what a walk of every column of
+    # every table finds, for each type asked (the catalog's own check compares them too).
+    from lockwise.catalog.model import type_key
+
+    def walked(catalog: Catalog, name: str, views: bool) -> list[tuple[str, str]]:
+        return [(t.name, c.name) for t in sorted(catalog.tables.values(), key=lambda t: t.name)
+                if views or t.kind not in ("view", "matview")
+                for c in t.columns.values() if type_key(c.type_name) == name]
+
+    def check(catalog: Catalog, sql: str) -> None:
+        names = {"public.mood", "public.feeling", "public.d", "public.pair", "int4", "text",
+                 *(f"public.{t}" for t in "abc"), *(f"public.v{t}" for t in "abc")}
+        for name in sorted(names):
+            for views in (False, True):
+                assert catalog.columns_of_type(name, views) == walked(catalog, name, views), \
+                    (sql, name)
+
+    _lint_checking_each_statement(
+        ["CREATE TYPE mood AS ENUM ('x')", "CREATE DOMAIN d AS mood",
+         "CREATE TYPE pair AS (a mood, b int)",
+         *(text.format(t=t, u=u) for text, t, u in history)], check)
+
+
+def test_a_transaction_of_drop_views_lists_the_locks_held_without_a_walk(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each statement of a transaction lists the ACCESS EXCLUSIVE locks earlier ones hold
+    # that others see (lock-accumulation): a look at every relation held, each view
+    # dropped so far, at each DROP was quadratic. Those seen are kept as statements touch
+    # them (`Session.held_visible`): no statement goes through the relations held.
+    from lockwise.discover import migration_from_text
+    from lockwise.effects import session as module
+    from lockwise.lint import lint_migrations
+
+    monkeypatch.setattr(module, "CHECK_CALLERS", False, raising=False)  # (no walk to check)
+    gone_through = [0]
+
+    class Held(dict):
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            for key in super().__iter__():
+                gone_through[0] += 1
+                yield key
+
+    facts = module.Session.statement_facts
+
+    def counting(self: module.Session, *args: object, **kwargs: object) -> dict:
+        if type(self.held_exclusive) is not Held:
+            self.held_exclusive = Held(self.held_exclusive)
+        return facts(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module.Session, "statement_facts", counting)
+    sql = _views_dropped_in_one_transaction(60).replace(
+        "COMMIT;", "CREATE TABLE u (id bigint);\nALTER TABLE t ADD COLUMN b int;\n"
+        "ALTER TABLE u ADD COLUMN b int;\nCOMMIT;")
+    [report] = lint_migrations([migration_from_text(
+        "CREATE TABLE w (id bigint);\n" + sql + "BEGIN;\nALTER TABLE t ADD COLUMN c int;\n"
+        "ALTER TABLE w ADD COLUMN c int;\nCOMMIT;\n", "0001_m.sql")], catalog=Catalog())
+    assert gone_through[0] == 0, gone_through
+    # (what others see is still listed: `t`, altered before `w`; not the views dropped, nor
+    # `u`, made in the transaction)
+    messages = [f.message for f in report.all_findings if f.rule == "lock-accumulation"]
+    assert messages and all("remain on public.t " in m for m in messages), messages

@@ -1762,6 +1762,10 @@ def _release(s: StatementReport, refused: str | None = None) -> None:
                       transactional=e.transactional, dialect=e.dialect)
 
 
+#: The facts of a `routine_call` that number its body's run (effects/postgres/body_runs.py).
+_BODY_RUN = ("body_run", "body_actions", "body_shown_before")
+
+
 def _printed_action(action: Action, mysql: bool = False) -> Action:
     """An action with only the facts the printers read: what waits on a table one of whose
     indexes it holds ACCESS EXCLUSIVE, and which (`locks.blocked_work`, `lock_lines`); a
@@ -1776,6 +1780,10 @@ def _printed_action(action: Action, mysql: bool = False) -> Action:
     # tables a MariaDB DDL locks for the foreign keys that reference its own)
     children = {"key_children": action.facts["key_children"]} \
         if action.facts.get("key_children") else {}
+    if action.kind == "routine_call" and "body_run" in action.facts:
+        # (what says which run a call's body is: the JSON lists every call's, `every_call`)
+        return Action(action.kind, {key: action.facts[key] for key in _BODY_RUN
+                                    if key in action.facts})
     if action.kind == "mysql_alter_table":
         return Action(action.kind, {**{key: action.facts[key]
                                        for key in ("table", "algorithm", "lock_level")},

@@ -730,6 +730,32 @@ def test_a_called_routine_body_is_priced_by_its_statements() -> None:
     assert large.estimated_seconds > 1.0 > small.estimated_seconds
 
 
+@pytest.mark.parametrize("work", ["UPDATE orders SET note = 'y'", "ANALYZE orders"])
+def test_a_body_the_effect_holds_once_is_priced_at_each_call(
+        monkeypatch: pytest.MonkeyPatch, work: str) -> None:
+    """`twice()` runs bump()'s body twice under the same context: the effect holds its
+    actions at the first call alone (effects/postgres/body_runs.py), and the second call
+    runs them too: the estimate is the one of every body run again, above one call's (a
+    body that writes, priced by its runs; one that does not, with the statement's own)."""
+    from lockwise.effects.postgres import body_runs
+
+    kind = work.split()[0].lower()
+    bodies = ("CREATE FUNCTION bump() RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+              f"{work}; END $$;\n"
+              "CREATE FUNCTION once() RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+              "PERFORM bump(); END $$;\n"
+              "CREATE FUNCTION twice() RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+              "PERFORM bump(); PERFORM bump(); END $$;\n")
+    (one,) = _lint_bodies("SELECT once();", bodies)
+    (held,) = _lint_bodies("SELECT twice();", bodies)
+    assert sum(a.kind == kind for a in held.effect.actions) == 1
+    monkeypatch.setattr(body_runs.BodyRuns, "find", lambda self, key, running: None)
+    (again,) = _lint_bodies("SELECT twice();", bodies)
+    assert sum(a.kind == kind for a in again.effect.actions) == 2
+    assert one.estimated_seconds is not None and held.estimated_seconds is not None
+    assert held.estimated_seconds == again.estimated_seconds > 1.5 * one.estimated_seconds
+
+
 @pytest.mark.parametrize("sql", [
     "SELECT fill_looping();",  # a loop: how often its INSERT runs, the body's data says
     "UPDATE orders SET note = fill(id::int)::text;",  # once per row, in the SET list

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from lockwise.cli.app import app
 from lockwise.discover import discover, discover_histories, spring_boot
-from lockwise.discover.spring_boot import _glob_matches, _glob_tokens, wildcard_folders
+from lockwise.discover.spring_boot import wildcard_folders
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.source import InputError
 from tree_helpers import write
@@ -611,37 +611,6 @@ def test_a_star_names_the_folders_one_level_down_without_walking_below(
     assert walked == [str(tmp_path / "sql"), str(tmp_path / "sql" / "s1")]
 
 
-def test_a_glob_of_many_stars_is_matched_in_time_linear_in_the_name() -> None:
-    """`db/*a*a*a...*ab` against a long folder name: each place of the name is looked at
-    once per wildcard (a regular expression tried every way of placing the `a`s: 36 s for
-    twelve stars and a 40-letter folder). Counted, not timed: the characters read grow
-    with the name's length, not faster."""
-
-    class Counted(str):
-        reads = 0
-
-        def __getitem__(self, key: object) -> str:  # type: ignore[override]
-            Counted.reads += 1
-            return str.__getitem__(self, key)  # type: ignore[index]
-
-        def startswith(self, *args: object) -> bool:  # type: ignore[override]
-            Counted.reads += 1
-            return str.startswith(self, *args)  # type: ignore[arg-type]
-
-        def find(self, *args: object) -> int:  # type: ignore[override]
-            Counted.reads += 1
-            return str.find(self, *args)  # type: ignore[arg-type]
-
-    tokens = _glob_tokens("*a" * 12 + "b")
-    reads = []
-    for size in (100, 200, 400):
-        Counted.reads = 0
-        assert not _glob_matches(tokens, Counted("a" * size))
-        reads.append(Counted.reads)
-    assert _glob_matches(tokens, "a" * 40 + "b")
-    assert reads[2] < 5 * reads[0], reads
-
-
 def test_a_run_of_many_wildcard_locations_finds_its_folders_a_few_times(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A run of 40 wildcard locations: lint expands the run's locations a few times, not
@@ -663,3 +632,95 @@ def test_a_run_of_many_wildcard_locations_finds_its_folders_a_few_times(
     [(_, migrations)] = _histories(tmp_path)
     assert len(migrations) == 40
     assert len(calls) < 10, len(calls)
+
+
+def _wildcard_tree(tmp_path: Path, locations: int) -> None:
+    """A Flyway config of `locations` wildcard locations `db/*/f<i>`, over 20 x 20 folders,
+    a migration in each location below `db/g0`."""
+    for a in range(20):
+        for b in range(20):
+            (tmp_path / "db" / f"g{a}" / f"f{b}").mkdir(parents=True)
+    for i in range(locations):
+        (tmp_path / "db" / "g0" / f"f{i}" / f"V{i + 1}__m.sql").write_text(
+            f"CREATE TABLE t{i} (x int);\n")
+    (tmp_path / "flyway.conf").write_text("flyway.locations=" + ",".join(
+        f"filesystem:db/*/f{i}" for i in range(locations)) + "\n")
+
+
+def test_wildcard_locations_read_each_folder_once_whatever_their_number(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """5 or 20 wildcard locations over the same 421 folders: each expansion of the run's
+    locations reads each folder's name once against all of them together (`GlobSet`),
+    never one location at a time (50 locations over 10,000 folders: 2 million matches)."""
+    from lockwise.core import globs
+
+    read = globs.GlobSet.read
+    steps = {}
+    for count in (5, 20):
+        root = tmp_path / str(count)
+        _wildcard_tree(root, count)
+        counted = [0]
+
+        def counting(self: globs.GlobSet, state: int | None, text: str,
+                     counted: list[int] = counted) -> int | None:
+            counted[0] += len(text)
+            return read(self, state, text)
+
+        monkeypatch.setattr(globs.GlobSet, "read", counting)
+        monkeypatch.setattr(globs, "glob_matches", None)  # (no glob matched alone)
+        [(_, migrations)] = _histories(root)
+        assert len(migrations) == count
+        steps[count] = counted[0]
+    assert steps[5] == steps[20] > 0, steps
+
+
+def test_the_folders_below_locations_are_looked_at_once_per_deciding_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`locations_below` of many locations: the folders a deciding folder's runs read are
+    gone through once, those below each location found in them by their order (each
+    location looked at all of them: 5,000 locations' folders, 25 million comparisons)."""
+    _wildcard_tree(tmp_path, 10)
+    (tmp_path / "db" / "g0" / "f3" / "inner").mkdir()
+    configured = spring_boot._configured_folders
+    walks = [0]
+
+    class Counted(list):
+        def __iter__(self) -> Iterator:
+            walks[0] += 1
+            return super().__iter__()
+
+    def counting(candidate: Path) -> list[str] | None:
+        found = configured(candidate)
+        return None if found is None else Counted(found)
+
+    monkeypatch.setattr(spring_boot, "_configured_folders", counting)
+    locations = [tmp_path / "db" / f"g{a}" / f"f{b}" for a in range(20) for b in range(10)]
+    below = spring_boot.locations_below(locations)
+    assert below == []  # (no location is below another)
+    assert walks[0] == 1, walks
+    walks[0] = 0
+    # (in the order the run's locations found them, as each location's look at all did)
+    found = [Path(path) for path in configured(tmp_path) or ()]
+    assert len(found) == 200
+    assert spring_boot.locations_below([tmp_path / "db" / "g0", tmp_path / "db"]) == [
+        path for path in found if path.parent.name == "g0"] + found
+    assert walks[0] == 1, walks
+
+
+def test_a_folder_holds_a_claimed_location_when_it_is_above_one(tmp_path: Path) -> None:
+    """`_holds_claimed`: a folder above a location a run reads (however far), not the
+    location itself, nor one beside it or below it."""
+    from lockwise.discover import layouts
+
+    state = layouts._Seen()
+    token = layouts._SEEN.set(state)
+    try:
+        state.claim([tmp_path / "db" / "a" / "sql", tmp_path / "db" / "b"])
+        for folder, holds in ((tmp_path, True), (tmp_path / "db", True),
+                              (tmp_path / "db" / "a", True), (tmp_path / "db" / "a" / "sql",
+                                                               False),
+                              (tmp_path / "db" / "b", False), (tmp_path / "db" / "c", False),
+                              (tmp_path / "db" / "a" / "sql" / "x", False), (Path("/"), True)):
+            assert layouts._holds_claimed(Path(os.path.realpath(folder))) is holds, folder
+    finally:
+        layouts._SEEN.reset(token)

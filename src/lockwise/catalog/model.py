@@ -890,6 +890,16 @@ class Catalog:
     rule_readers: dict[str, frozenset[str]] | None = field(
         default=None, repr=False, compare=False)
 
+    #: Type (qualified, as `type_key` gives it) -> the tables (and views) with a column of
+    #: it, by name: filed by one walk when first asked (`columns_of_type`), let go (None)
+    #: by each statement the replay follows that may give a table a column or retype one
+    #: (`replay._apply`: all but a change of rows and a DROP, which only takes columns
+    #: away) and by a copy. Never changed in place once filed. A walk of every table's
+    #: columns for each DROP VIEW (its row type), DROP TYPE or DROP TABLE made a history
+    #: dropping thousands of views quadratic.
+    column_types: dict[str, tuple[str, ...]] | None = field(default=None, repr=False,
+                                                             compare=False)
+
     def __post_init__(self) -> None:
         if type(self.indexes) is dict:
             self.indexes = IndexMap(self.indexes)
@@ -1440,9 +1450,25 @@ class Catalog:
         by table and column name: what DROP TYPE ... CASCADE drops. `views`: the columns of
         views and materialized views too (known when their query says them plainly), which
         DROP ... CASCADE drops with the view, not as columns."""
-        return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
-                if views or t.kind not in ("view", "matview")
-                for c in t.columns.values() if type_key(c.type_name) == type_name]
+        filed = self.column_types
+        if filed is None:
+            found: dict[str, set[str]] = {}
+            for t in self.tables.values():
+                for c in t.columns.values():
+                    found.setdefault(type_key(c.type_name), set()).add(t.name)
+            filed = self.column_types = {key: tuple(sorted(names))
+                                         for key, names in found.items()}
+        # (a table dropped since is gone; one of them may have lost the column)
+        tables = [t for name in filed.get(type_name, ()) if (t := self.tables.get(name))]
+        pairs = [(t.name, c.name) for t in tables if views or t.kind not in ("view", "matview")
+                 for c in t.columns.values() if type_key(c.type_name) == type_name]
+        if CHECK_CALLERS:  # (tests: as a walk of every table finds them)
+            walked = [(t.name, c.name)
+                      for t in sorted(self.tables.values(), key=attrgetter("name"))
+                      if views or t.kind not in ("view", "matview")
+                      for c in t.columns.values() if type_key(c.type_name) == type_name]
+            assert pairs == walked, f"columns_of_type({type_name}): {pairs}, walked {walked}"
+        return pairs
 
     def with_subdomains(self, domain: str, arrays: bool = False) -> list[str]:
         """`domain` (qualified) and the domains over it, however deep: a column of any of

@@ -2030,6 +2030,7 @@ def copied(catalog: Catalog) -> Catalog:
 
     catalog.statement_memo = None  # (found again from the catalog: not copied)
     catalog.version_memo = None
+    catalog.column_types = None
     new = object.__new__(Catalog)
     for name in Catalog.__slots__:
         value = getattr(catalog, name)
@@ -2792,8 +2793,29 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
 _DATA_ONLY = frozenset({"UpdateStmt", "DeleteStmt", "InsertStmt", "SelectStmt"})
 
 
+#: The statements after which the tables filed by the types of their columns
+#: (`Catalog.column_types`) still have each its columns: a change of rows, and a DROP (it
+#: takes columns away with what it drops, never gives one).
+_KEEP_COLUMN_TYPES = _DATA_ONLY | {"DropStmt"}
+
+
 def _apply(catalog: Catalog, tree: dict, migration_id: str,
            views: dict[str, set[str]] | None, view_reads: bool) -> None:
+    kind, body = unwrap(tree)
+    if kind in _KEEP_COLUMN_TYPES and (kind != "SelectStmt" or select_into(body) is None):
+        _apply_changes(catalog, tree, migration_id, views, view_reads)
+        return
+    # (let go before and after: asked while the statement is applied, as DROP ... CASCADE
+    # inside a routine's body is, it is filed again, then the rest of the statement runs)
+    catalog.column_types = None
+    try:
+        _apply_changes(catalog, tree, migration_id, views, view_reads)
+    finally:
+        catalog.column_types = None
+
+
+def _apply_changes(catalog: Catalog, tree: dict, migration_id: str,
+                   views: dict[str, set[str]] | None, view_reads: bool) -> None:
     kind, body = unwrap(tree)
     if kind not in _DATA_ONLY or kind == "SelectStmt" and select_into(body) is not None:
         catalog.version_memo = None  # the schema may change: found again

@@ -49,6 +49,7 @@ from lockwise.rules.directives import current_rule_ids
 
 if TYPE_CHECKING:
     from lockwise.config.overrides import Override
+    from lockwise.core.globs import Glob
 
 CONFIG_FILE = "lockwise.toml"
 PYPROJECT = "pyproject.toml"
@@ -252,27 +253,14 @@ def _line_of(path: Path | None, key: str, entry: int | None = None) -> int:
     return text.count("\n", 0, match.start()) + 1
 
 
-def glob_pattern(glob: str) -> re.Pattern[str]:
-    """A glob over `/`-separated paths: `*` and `?` stay within a folder, `**` crosses them."""
-    out, i = [], 0
-    glob = glob.strip("/")
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    return re.compile("".join(out))
+def glob_pattern(glob: str) -> Glob:
+    """A glob over `/`-separated paths: `*` and `?` stay within a folder, `**` crosses them,
+    `**/` is any number of folders. Matched in time linear in the path (`core.globs`): as a
+    regular expression, a glob of many `*` tried each way of placing them against a long
+    path."""
+    from lockwise.core.globs import Glob
+
+    return Glob(glob.strip("/"))
 
 
 def _glob_matching_nothing_meant(glob: str) -> str | None:

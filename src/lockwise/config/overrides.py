@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import re
-
+    from lockwise.core.globs import Glob
     from lockwise.core.types import Safety
 
 
@@ -18,7 +17,7 @@ class Override:
     """Settings for the migrations whose path (relative to the config file) matches a glob."""
 
     path: str
-    pattern: re.Pattern[str]
+    pattern: Glob
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
     fail_on: Safety | None = None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from lockwise.core.types import Action
 from lockwise.cost.series import UNREAD, series_inserts
-from lockwise.effects.body_writes import WRITES
+from lockwise.effects.body_writes import WRITES, every_call
 
 if TYPE_CHECKING:
     from lockwise.cost.model import _Estimator
@@ -31,10 +31,11 @@ class Unpriced(Exception):
 
 def split_bodies(actions: Sequence[Action]) -> tuple[list[Action], list[list[Action]]]:
     """The statement's own actions, and each routine body's: its `routine_call` first, then
-    the actions that follow it up to the next call."""
+    the actions that follow it up to the next call; each call's body in full, also where
+    the effect holds its actions once for several calls (`every_call`): each runs them."""
     own: list[Action] = []
     bodies: list[list[Action]] = []
-    for action in actions:
+    for action in every_call(actions):
         if action.kind == "routine_call":
             bodies.append([action])
         elif bodies:

@@ -27,7 +27,7 @@ from lockwise.core.types import Action, Effect, LockMode
 from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
 from lockwise.cost.series import UNREAD, series_inserts
 from lockwise.cost.stats import IndexStats, Stats, TableStats
-from lockwise.effects.body_writes import routine_writes
+from lockwise.effects.body_writes import every_call, routine_writes
 from lockwise.effects.locks import relation_shown
 
 MB = 1024 * 1024
@@ -673,7 +673,9 @@ _COPY_ACTIONS = {"cluster", "vacuum", "set_logged", "set_unlogged", "set_tablesp
 def _classify(e: _Estimator) -> None:
     """Map the effect's actions onto operation classes (one table pass per rewrite/scan)."""
     effect = e.effect
-    actions, bodies = effect.actions, None
+    # (each call's body in full: one the effect holds once for several calls runs at each)
+    every = list(every_call(effect.actions))
+    actions, bodies = every, None
     if routine_writes(effect):
         # The routines' bodies are priced after the statement's own work, which says how
         # often a row trigger runs (cost.bodies).
@@ -689,9 +691,9 @@ def _classify(e: _Estimator) -> None:
         for table in sorted(effect.rewrites):
             kind = next((_REWRITE_KINDS[k] for k in kinds if k in _REWRITE_KINDS),
                         "table_rewrite")
-            computed = sum(1 for a in effect.actions if a.kind == "add_column"
+            computed = sum(1 for a in every if a.kind == "add_column"
                            and a.facts.get("table") == table and a.facts.get("default_volatile"))
-            on_table = [a.kind for a in effect.actions
+            on_table = [a.kind for a in every
                         if a.facts.get("table") == table or table in a.facts.get("tables", ())]
             copy = all(k in _COPY_ACTIONS for k in on_table)
             moved = bool(on_table) and all(k == "set_tablespace" for k in on_table)

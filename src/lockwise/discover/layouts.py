@@ -115,8 +115,8 @@ class _Seen:
     look at the same folders and files) ask it once. (Plain classes, as `_SqlxName` and
     `_OtherDatabases`: making a dataclass is about 1 M instructions of every lint's start.)"""
 
-    __slots__ = ("applications", "claimed", "contents", "heads", "listings", "migration_dirs",
-                 "sectioned", "sql_files")
+    __slots__ = ("applications", "contents", "heads", "holding", "listings",
+                 "migration_dirs", "sectioned", "sql_files")
 
     def __init__(self) -> None:
         #: folder (as str(path)) -> its entries: name -> (is a regular file, is a directory)
@@ -134,8 +134,20 @@ class _Seen:
         #: classpath root -> the (vendor, existing location folders) of its enabled Flyway
         #: runs (`_application_roots`)
         self.applications: dict[str, list[tuple[str | None, list[Path]]]] = {}
-        #: the real paths of the locations those runs read
-        self.claimed: set[str] = set()
+        #: the folders above the locations those runs read (`claim`; each a real path, no
+        #: `/` at its end: "" for the root), so whether a folder holds one is one look-up
+        #: (`_holds_claimed`), not a look at every location for each folder walked
+        self.holding: set[str] = set()
+
+    def claim(self, folders: list[Path]) -> None:
+        """The locations `folders` are read by a Flyway run: no histories of their own."""
+        for folder in folders:
+            above = os.path.dirname(os.path.realpath(folder))
+            while above.rstrip(os.sep) not in self.holding:
+                self.holding.add(above.rstrip(os.sep))
+                if os.path.dirname(above) == above:
+                    break
+                above = os.path.dirname(above)
 
 
 _SEEN: ContextVar[_Seen | None] = ContextVar("lockwise_discover_seen", default=None)
@@ -1260,7 +1272,7 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
     for key in keys:
         # (again at each call: a walk that looks ahead, `_holds_histories`, may come first)
         for vendor, folders in state.applications[key]:
-            state.claimed.update(os.path.realpath(folder) for folder in folders)
+            state.claim(folders)
             seen.update(folder.resolve() for folder in folders)
             # the history is found at a location Flyway's files are in (another may be
             # empty, or hold something else), and read whole from there
@@ -1355,10 +1367,7 @@ def _holds_claimed(key: Path) -> bool:
     """Whether a location an application's Flyway run reads is below the folder `key` (a real
     path): the folder is no history of its own, its folders are walked."""
     state = _SEEN.get()
-    if state is None or not state.claimed:
-        return False
-    prefix = str(key).rstrip(os.sep) + os.sep
-    return any(claimed.startswith(prefix) for claimed in state.claimed)
+    return state is not None and str(key).rstrip(os.sep) in state.holding
 
 
 def _left_out(folder: Path, database: str, seen: set, ignored: _Ignored, notes: list[str],

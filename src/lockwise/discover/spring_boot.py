@@ -57,6 +57,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lockwise.core.globs import WILDCARDS
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.discover.dialects import database_named
 from lockwise.discover.flyway_config import has_config
@@ -382,10 +383,9 @@ def location_folders(run: FlywayRun, classpath_root: Path) -> list[tuple[str | N
     None, when no location names `{vendor}`; else one per folder found in its place (each a
     database Spring Boot may run the locations on), with that vendor in every location."""
     locations = DEFAULT_LOCATIONS if run.locations is None else run.locations
-    listed: dict[tuple[Path, int | None], list[str]] = {}  # each folder walked once
-    paths = [found for location in locations
-             if (path := location_path(location, classpath_root)) is not None
-             for found in wildcard_folders(path, listed)]
+    named = [path for location in locations
+             if (path := location_path(location, classpath_root)) is not None]
+    paths = [found for folders in wildcard_folders_of(named) for found in folders]
     templates = [str(path) for path in paths]
     vendors = sorted({vendor for template in templates if "{vendor}" in template
                       for vendor in _vendors(template)}) if run.spring else []
@@ -396,42 +396,58 @@ def location_folders(run: FlywayRun, classpath_root: Path) -> list[tuple[str | N
             for vendor in vendors]
 
 
-#: Flyway's location wildcards (Flyway 6.4 and later): `**` any number of folders (none
-#: too), `*` any characters but a separator, `?` one such character.
-_WILDCARDS = lazy_compile(r"\*\*/|\*\*|\*|\?")
-
-
 def fixed_part(path: Path) -> Path:
     """The folders of a location's `path` before its first wildcard or `{vendor}`: where the
     folders it may name are (all of `path` when it has neither)."""
     parts = path.parts
     cut = next((i for i, part in enumerate(parts) if "{vendor}" in part or
-                _WILDCARDS.search(part)), len(parts))
+                WILDCARDS.search(part)), len(parts))
     return Path(*parts[:cut]) if cut else Path(".")
 
 
-def wildcard_folders(path: Path, listed: dict[tuple[Path, int | None], list[str]] | None = None
-                     ) -> list[Path]:
+def wildcard_folders(path: Path) -> list[Path]:
     """The folders a location's `path` names, as Flyway expands its wildcards (by name, the
-    folders below `fixed_part` that match); `path` itself when it has none. `listed` keeps
-    the folders found below a `fixed_part` for the other locations of a run."""
-    base = fixed_part(path)
-    rest = path.relative_to(base).as_posix() if base != path else ""
-    if not _WILDCARDS.search(rest) or "{vendor}" in rest:
-        return [path]
-    glob = _glob_tokens(rest.rstrip("/"))
-    # without `**` a match is as many folders deep as the glob: no need to look deeper
-    depth = None if "**" in rest else rest.rstrip("/").count("/") + 1
-    key = (base, depth)
-    if listed is None or key not in listed:
-        folders = _folders_below(base, depth)
-        if listed is None:
-            listed = {}
-        listed[key] = folders
-    # the folder before the wildcards only for `**` (none or more folders): `sql/*` names
-    # the folders in sql/, not sql/ itself
-    return [base / relative if relative else base for relative in listed[key]
-            if (relative or rest.startswith("**")) and _glob_matches(glob, relative)]
+    folders below `fixed_part` that match); `path` itself when it has none."""
+    return wildcard_folders_of([path])[0]
+
+
+def wildcard_folders_of(paths: list[Path]) -> list[list[Path]]:
+    """`wildcard_folders` of each of a run's location `paths`. The folders below a
+    `fixed_part` are listed once, and read once against all the locations' globs below it
+    together (`GlobSet`): fifty locations over ten thousand folders matched each location
+    against each folder, half a million matches."""
+    from lockwise.core.globs import GlobSet
+
+    out: list[list[Path]] = [[path] for path in paths]
+    # (base, depth) -> the locations below base: their places in `paths` and globs
+    groups: dict[tuple[Path, int | None], list[tuple[int, str]]] = {}
+    for at, path in enumerate(paths):
+        base = fixed_part(path)
+        rest = path.relative_to(base).as_posix() if base != path else ""
+        if not WILDCARDS.search(rest) or "{vendor}" in rest:
+            continue
+        # without `**` a match is as many folders deep as the glob: no need to look deeper
+        depth = None if "**" in rest else rest.rstrip("/").count("/") + 1
+        groups.setdefault((base, depth), []).append((at, rest))
+    for (base, depth), members in groups.items():
+        globs = GlobSet([rest.rstrip("/") for _, rest in members])
+        found: list[list[Path]] = [[] for _ in members]
+        # the state each folder's path ended in, by its path: a folder's is read on from
+        # its parent's (os.walk lists a folder before those in it)
+        states: dict[str, int | None] = {}
+        for relative in _folders_below(base, depth):
+            parent, _, name = relative.rpartition("/")
+            state = globs.read(states[parent], f"/{name}" if parent else name) \
+                if relative else globs.start
+            states[relative] = state
+            for index in globs.ends(state, relative):
+                # the folder before the wildcards only for `**` (none or more folders):
+                # `sql/*` names the folders in sql/, not sql/ itself
+                if relative or members[index][1].startswith("**"):
+                    found[index].append(base / relative if relative else base)
+        for (at, _), folders in zip(members, found, strict=True):
+            out[at] = folders
+    return out
 
 
 def _folders_below(base: Path, depth: int | None) -> list[str]:
@@ -447,57 +463,6 @@ def _folders_below(base: Path, depth: int | None) -> list[str]:
             subfolders.clear()
         found.append(relative)
     return found
-
-
-def _glob_tokens(glob: str) -> list[str]:
-    """The relative path `glob` as its wildcards (`**/`, `**`, `*`, `?`) and the literal
-    text between them."""
-    out, at = [], 0
-    for token in _WILDCARDS.finditer(glob):
-        out += [glob[at:token.start()], token.group()]
-        at = token.end()
-    return [*out, glob[at:]]
-
-
-def _glob_matches(tokens: list[str], path: str) -> bool:
-    """Whether the relative `path` matches the glob of `tokens` (`_glob_tokens`): `**/` any
-    number of folders, each with its `/`, `**` any characters, `*` any but `/`, `?` one
-    such. Read left to right with the set of places in `path` each token may end at, so
-    that the time grows with the glob's length times the path's (a regular expression of
-    `*a*a*a*...b` tried each way of placing the `a`s: minutes for one folder's name)."""
-    at = {0}
-    for token in tokens:
-        if token == "?":
-            at = {i + 1 for i in at if i < len(path) and path[i] != "/"}
-        elif token in ("*", "**", "**/"):
-            at = _spread(token, at, path)
-        else:
-            at = {i + len(token) for i in at if path.startswith(token, i)}
-        if not at:
-            return False
-    return len(path) in at
-
-
-def _spread(wildcard: str, at: set[int], path: str) -> set[int]:
-    """The places in `path` that `wildcard` (`*`, `**` or `**/`) may end at when it starts
-    at one of `at`; each place looked at once."""
-    if wildcard == "**":
-        return set(range(min(at), len(path) + 1))
-    out: set[int] = set()
-    for start in sorted(at):
-        i = start
-        # a place an earlier start reached: all that follows it is reached already
-        while i not in out:
-            out.add(i)
-            if i >= len(path) or path[i] == "/":
-                break
-            if wildcard == "*":
-                i += 1
-            elif (slash := path.find("/", i + 1)) < 0:  # `**/`: a folder's name and its `/`
-                break
-            else:
-                i = slash + 1
-    return out
 
 
 def _vendors(template: str) -> set[str]:
@@ -604,16 +569,28 @@ def locations_below(directories: Iterable[Path]) -> list[Path]:
     each migration run once. A folder with Flyway's config files that set no locations ends
     the search. (Each deciding folder's runs are read and their locations found once for all
     of `directories`: a run of a thousand locations is one run's, not a thousand.)"""
-    configured: dict[Path, list[str] | None] = {}
+    from bisect import bisect_left
+
+    # deciding folder -> its runs' folders, sorted with their places in the order found:
+    # those below a directory are a run of the sorted list (a look at each of them for each
+    # directory was quadratic in a run of thousands of wildcard matches)
+    configured: dict[Path, list[tuple[str, int]] | None] = {}
     out: list[Path] = []
     for directory in directories:
         folder = Path(os.path.abspath(directory))
         for candidate in (folder, *folder.parents):
             if candidate not in configured:
-                configured[candidate] = _configured_folders(candidate)
-            if (found := configured[candidate]) is not None:
+                found = _configured_folders(candidate)
+                configured[candidate] = None if found is None else \
+                    sorted((path, at) for at, path in enumerate(found))
+            if (ordered := configured[candidate]) is not None:
                 prefix = str(folder).rstrip(os.sep) + os.sep
-                out += [Path(path) for path in found if path.startswith(prefix)]
+                below = []
+                for path, at in ordered[bisect_left(ordered, (prefix, -1)):]:
+                    if not path.startswith(prefix):
+                        break
+                    below.append((at, path))
+                out += [Path(path) for _, path in sorted(below)]
                 break
     return out
 

@@ -7,17 +7,44 @@ session asks at each statement of a transaction that holds ACCESS EXCLUSIVE."""
 
 from __future__ import annotations
 
-from lockwise.core.types import Effect
+from collections.abc import Iterator, Sequence
+
+from lockwise.core.types import Action, Effect
 
 #: Actions that write a table's rows.
 WRITES = frozenset({"insert", "update", "delete", "merge", "truncate", "copy"})
 
 
+def every_call(actions: Sequence[Action]) -> Iterator[Action]:
+    """`actions`, a statement's, with the body of each call it runs in full: a call given a
+    run whose actions the effect holds at an earlier call (`body_shown_before`,
+    effects/postgres/body_runs.py) followed by that run's actions, as its first call is
+    (the calls among them likewise). What runs at each call, for what counts the runs; read
+    as far as asked."""
+    first: dict[object, int] = {}  # a run's number -> where its first call is
+
+    def walk(at: int, end: int) -> Iterator[Action]:
+        while at < end:
+            action = actions[at]
+            yield action
+            if action.kind == "routine_call":
+                run = action.facts.get("body_run")
+                if not action.facts.get("body_shown_before"):
+                    first.setdefault(run, at)
+                elif run in first:
+                    start = first[run] + 1
+                    yield from walk(start, start + int(action.facts.get("body_actions", 0)))
+            at += 1
+
+    return walk(0, len(actions))
+
+
 def routine_writes(effect: Effect) -> tuple[str, str] | None:
     """(a routine the statement runs, a table its body writes), from the actions that follow
-    the routine's call (its body's); None when no routine it runs writes."""
+    the routine's call (its body's, every call's in full: `every_call`); None when no
+    routine it runs writes."""
     routine = None
-    for a in effect.actions:
+    for a in every_call(effect.actions):
         if a.kind == "routine_call":
             routine = str(a.facts.get("routine"))
         elif routine is not None and a.kind in WRITES:

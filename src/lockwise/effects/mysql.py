@@ -3983,6 +3983,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     """Move the catalog past one MySQL statement."""
     from sqlglot import exp
 
+    catalog.column_types = None  # (filed again when asked: a column may change)
+
     expr = tree["sqlglot"]["expr"]
     used = session.database
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from lockwise import __version__
 from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
+from lockwise.effects.body_writes import every_call
 from lockwise.effects.locks import blocked_work, lock_name
 from lockwise.effects.refused import refused_work
 from lockwise.options import LintOptions
@@ -53,7 +54,8 @@ def statement_dict(s: StatementReport) -> dict:
         "end_line": s.statement.span.end_line, "end_column": s.statement.span.end_column,
         "sql": s.statement.sql,
         "action": e.action,
-        "actions": [a.kind for a in e.actions],
+        # (each call's body, also a run the effect holds once for several calls: each runs it)
+        "actions": [a.kind for a in every_call(e.actions)],
         "refused": refused or None,
         "locks": {rel: lock_name(e, mode, rel) for rel, mode in sorted(e.locks.items())},
         "blocks": {rel: list(what) for rel, what in sorted(blocked_work(e).items())},

@@ -109,9 +109,11 @@ def _run_body(b: Builder, kept: BodyRuns, routine: Routine, runs: str, alone: bo
     key = kept.key(ctx, routine, alone)
     running = ctx.expanding_routines | {routine}
     run = kept.find(key, running)
-    if run is None:
-        run = _body_run(ctx, routine, running, alone, kept)
-        kept.keep(key, running, run)
+    if run is not None:  # (its actions are the statement's already, at an earlier call)
+        run.given_to(b, runs, again=True)
+        return
+    run = _body_run(ctx, routine, running, alone, kept)
+    kept.keep(key, running, run)
     run.given_to(b, runs)
 
 
