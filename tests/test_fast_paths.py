@@ -3002,3 +3002,82 @@ def test_what_names_a_relation_is_what_a_scan_finds(monkeypatch: pytest.MonkeyPa
         monkeypatch.undo()
     assert catalog.naming({"public.q"}).defaults == (("app.h2", "b"),)
     assert catalog.naming({"public.q"}).constraints == (("public.late", "late_c_check"),)
+
+
+class _ReadFacts(dict):
+    """Facts that note each one a matcher reads (`get`)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def test_an_action_that_runs_is_matched_without_reading_a_refusal_fact() -> None:
+    # Two thirds of an action's candidates ask for a refusal fact to be true: an action the
+    # effect model says nothing refuses is matched by `RuleIndex.running`, which reads none
+    # of them, and finds the same rules in the same order.
+    from lockwise.effects.refused import REFUSAL_FACTS
+    from lockwise.lint import LintOptions, rule_index
+
+    index = rule_index(LintOptions())
+    facts = {"action": "create_index", "concurrently": False, "table_is_new": False,
+             "in_transaction": True, "blocks_queries": True, "lock_timeout_set": False,
+             "pg_version": 18, "if_not_exists": False}
+    whole, running = _ReadFacts(facts), _ReadFacts(facts)
+    assert index.running is index.running
+    assert [r.id for r in index.running.matching(running)] == \
+        [r.id for r in index.matching(whole)] != []
+    assert whole.read & set(REFUSAL_FACTS) != set()
+    assert running.read & set(REFUSAL_FACTS) == set()
+    # A refusal's rule is still in the whole index, for the facts of an action refused.
+    refused = {**facts, "name_taken": True}
+    assert "object-already-exists" in [r.id for r in index.matching(refused)]
+    assert "object-already-exists" not in [r.id for r in index.running.matching(refused)]
+
+
+def test_statements_that_run_are_judged_by_the_running_index(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every action of a statement nothing refuses goes to the running index; a refused
+    # statement's to the refusals' (a CREATE TABLE of a name taken).
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+    from lockwise.rules.engine import RuleIndex
+
+    asked: list[bool] = []
+    real = RuleIndex.running.fget  # type: ignore[attr-defined]
+
+    def counting(self: RuleIndex) -> RuleIndex:
+        asked.append(True)
+        return real(self)
+
+    monkeypatch.setattr(RuleIndex, "running", property(counting))
+    reports = lint_migrations([migration_from_text(
+        "CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);\nCREATE TABLE t (b int);",
+        "0001_m.sql")], LintOptions())
+    rules = [{f.rule for f in s.findings} for s in reports[0].statements]
+    assert len(asked) == sum(len(s.effect.actions) for s in reports[0].statements[:2])
+    assert "object-already-exists" in rules[2]
+
+
+def test_a_family_function_is_found_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `import_module` takes the module's import lock at each call: the effect model's family
+    # functions (a DML's `run_called` once a routine is kept) are looked up once a run.
+    import lockwise.effects.postgres as families
+
+    monkeypatch.setattr(families, "_FAMILY_FUNCTIONS", {})
+    imported: list[str] = []
+    real = families.import_module
+
+    def counting(name: str) -> object:
+        imported.append(name)
+        return real(name)
+
+    monkeypatch.setattr(families, "import_module", counting)
+    for _ in range(3):
+        assert families.family_function("routines", "run_called") is \
+            families.family_function("routines", "run_called")
+    assert imported == ["lockwise.effects.postgres.routines"]

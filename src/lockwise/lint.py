@@ -11,7 +11,7 @@ from dataclasses import replace
 from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.model import Catalog
+from lockwise.catalog.model import CHECK_CALLERS, Catalog
 from lockwise.catalog.replay import (
     Rollbacks,
     apply_statement,
@@ -359,15 +359,21 @@ class Judge:
               directives: Sequence[Directive] = (), seen: dict[tuple, tuple] | None = None,
               statement: tuple[Statement, Effect] | None = None,
               covered: Callable[[str], bool] | None = None,
-              refused: bool = False) -> list[Finding]:
+              refused: bool = False, runs: bool = False) -> list[Finding]:
         """The findings of one action's `facts`; `seen`: what the statement got so far
         (`_shown_once`); `statement`: the statement and effect they come from, of which a
         finding writes its safe alternative; `covered`: whether a finding reported earlier
         speaks for the one of a rule (`OncePerTransaction`), which is then not written;
         `refused`: the statement is one PostgreSQL refuses, judged by `RuleIndex.refusals`
-        only."""
+        only; `runs`: the action is one it runs (`refused_actions` says no), whose facts
+        hold no true refusal fact, judged by `RuleIndex.running`."""
         out = []
-        for rule in (self.index.refusals if refused else self.index).matching(facts):
+        index = self.index.refusals if refused else self.index.running if runs else self.index
+        matched = index.matching(facts)
+        if CHECK_CALLERS and runs:  # (tests: what the whole index matches)
+            assert matched == self.index.matching(facts), \
+                f"{facts.get('action')}: a refusal fact of an action that runs"
+        for rule in matched:
             part = facts.get("statement_part")
             named = self.index.named_by.get(rule.id)
             value = facts.get(named) if named else None
@@ -839,7 +845,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         facts["action"] = action.kind
         span = _action_span(stmt, action.facts)
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect),
-                                covered, refused=refused_ones is not None and refused_ones[i])
+                                covered, refused=refused_ones is not None and refused_ones[i],
+                                runs=refused_ones is None or not refused_ones[i])
     return findings
 
 

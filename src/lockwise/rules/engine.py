@@ -21,8 +21,12 @@ _MISSING = object()
 def reports_refusal(rule: Rule) -> bool:
     """Whether `rule` reports a refusal: a `when` alternative asks for one of
     `REFUSAL_FACTS`."""
-    return any(alternative.get(fact) is True for alternative in rule.when
-               for fact in REFUSAL_FACTS)
+    return any(_asks_refusal(alternative) for alternative in rule.when)
+
+
+def _asks_refusal(alternative: dict) -> bool:
+    """Whether a `when` alternative asks for one of `REFUSAL_FACTS` to be true."""
+    return any(alternative.get(fact) is True for fact in REFUSAL_FACTS)
 
 
 class RuleIndex:
@@ -34,7 +38,9 @@ class RuleIndex:
     the largest piece of judging.
     """
 
-    def __init__(self, rules: Iterable[Rule], known: Iterable[str] = ()):
+    def __init__(self, rules: Iterable[Rule], known: Iterable[str] = (),
+                 runs: bool = False):
+        """`runs`: index only the `when` alternatives that ask for no refusal (`running`)."""
         self.rules = tuple(rules)
         self.by_id = {rule.id: rule for rule in self.rules}
         #: Every rule id of the catalog these were chosen from (those --select or --ignore
@@ -44,6 +50,8 @@ class RuleIndex:
         any_action: list[tuple[Rule, tuple]] = []
         for rule in self.rules:
             for alternative in rule.when:
+                if runs and _asks_refusal(alternative):
+                    continue
                 action = alternative.get("action")
                 if action is None:
                     any_action.append((rule, _compile(alternative)))
@@ -62,6 +70,7 @@ class RuleIndex:
         self._matchers: dict[str, Callable[[dict], list[Rule]]] = {}
         self._alone: dict[str, RuleIndex] = {}
         self._refusals: RuleIndex | None = None
+        self._running: RuleIndex | None = None
         self._once_settings: dict[str, str] | None = None
         self._reads: dict[str, bool] = {}
 
@@ -92,6 +101,18 @@ class RuleIndex:
             self._refusals = RuleIndex(filter(reports_refusal, self.rules), self.known_ids)
         return self._refusals
 
+
+    @property
+    def running(self) -> RuleIndex:
+        """An index of the `when` alternatives that ask for no refusal fact to be true: what
+        can match the facts of an action the effect model says nothing refuses (no fact of
+        `REFUSAL_FACTS` of it is true, and no fact lint adds to an action's is one of them).
+        Two thirds of an action's candidates ask for a refusal, and half the facts its
+        matcher reads are theirs. The same rules in the same order, so a rule's finding
+        comes where the whole index puts it. Built once, kept with this index."""
+        if self._running is None:
+            self._running = RuleIndex(self.rules, self.known_ids, runs=True)
+        return self._running
 
     @property
     def once_settings(self) -> dict[str, str]:
