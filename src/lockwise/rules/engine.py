@@ -212,16 +212,21 @@ def _any_of(actual: object, expected: frozenset) -> bool:
         return False
 
 
-#: How each comparison reads in a compiled matcher (`v` is the fact, `e` the expected value).
-#: A bool against a list fact: whether the list is non-empty; against any other fact: equality.
+#: How each comparison reads in a compiled matcher (`v` is the fact, `e` the expected value;
+#: `_TRUTHY`'s, below).
 _TESTS = {
     _EQUALS: "{v} == {e}",  # a missing fact equals nothing
     _MIN: "not (0 if {v} is _MISSING else {v}) < {e}",
     _MAX: "not (0 if {v} is _MISSING else {v}) > {e}",
     _ANY_OF: "_any_of({v}, {e})",
-    _TRUTHY: "({v} is not _MISSING and (bool({v}) == {e} if isinstance({v}, _SEQUENCES) "
-             "else {v} == {e}))",
 }
+#: A bool against a list fact: whether the list is non-empty is the bool; against any other
+#: fact, equality (a missing fact matches neither). A fact that is itself the expected bool,
+#: or its opposite (`n`: most facts are one of them), is answered by identity, before
+#: `isinstance` is called. Both bools are bound as the matcher's constants, not written in
+#: its source: rules of one shape share one stored code whatever their values.
+_TRUTHY_TEST = ("({v} is {e} or ({v} is not _MISSING and {v} is not {n} and "
+                "(bool({v}) == {e} if isinstance({v}, _SEQUENCES) else {v} == {e})))")
 
 
 def _matcher(candidates: tuple[tuple[Rule, tuple], ...]) -> Callable[[dict], list[Rule]]:
@@ -237,7 +242,11 @@ def _matcher(candidates: tuple[tuple[Rule, tuple], ...]) -> Callable[[dict], lis
         for j, (key, how, expected) in enumerate(checks):
             variable = names.setdefault(key, f"v{len(names)}")
             constants[f"e{i}_{j}"] = expected
-            parts.append(_TESTS[how].format(v=variable, e=f"e{i}_{j}"))
+            if how == _TRUTHY:
+                constants[f"n{i}_{j}"] = not expected
+                parts.append(_TRUTHY_TEST.format(v=variable, e=f"e{i}_{j}", n=f"n{i}_{j}"))
+            else:
+                parts.append(_TESTS[how].format(v=variable, e=f"e{i}_{j}"))
         constants[f"r{i}"] = rule
         tests.append((" and ".join(parts) or "True", f"r{i}", rule))
     # Rules are compared by identity: comparing them field by field is slow (and they hold
