@@ -3081,3 +3081,45 @@ def test_a_family_function_is_found_once(monkeypatch: pytest.MonkeyPatch) -> Non
         assert families.family_function("routines", "run_called") is \
             families.family_function("routines", "run_called")
     assert imported == ["lockwise.effects.postgres.routines"]
+
+
+@pytest.mark.parametrize(("sql", "rule", "facts"), [
+    ("ALTER TABLE orders ADD CONSTRAINT orders_fk FOREIGN KEY (account_id) REFERENCES "
+     "accounts (id) ON DELETE SET NULL (account_id)", "add-foreign-key-validated",
+     {"constraint_names": ("orders_fk",)}),
+    ("alter table accounts add check (char_length(email) <= 255 AND plan <> 'x''y')",
+     "add-check-validated", {"constraint_names": ("accounts_email_check",)}),
+    ('CREATE UNIQUE INDEX ON "My Schema".t USING btree (lower(a), b DESC) WHERE c IS NULL',
+     "index-without-concurrently", {"index_name": "t_lower_b_idx"}),
+    ("DROP INDEX a, s.b", "drop-index-without-concurrently", {}),
+])
+def test_a_deparsed_rewrite_builds_its_nodes_from_the_json_tree(
+        sql: str, rule: str, facts: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The deparse route's statement is built from the parser's JSON (`pglast_node`), not by
+    # `pglast.parse_sql`, whose constructors check each field (200 calls a statement): the
+    # same node, so the same rewrite as pglast's own (its fallback for a tree `pglast_node`
+    # cannot build).
+    import pglast
+
+    import lockwise.fix.patterns as patterns
+
+    parsed: list[str] = []
+    real = pglast.parse_sql
+
+    def counting(text: str) -> object:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(pglast, "parse_sql", counting)
+    ours = patterns._rewrite_deparsed(sql, {rule}, dict(facts))
+    assert parsed == []
+
+    def unbuildable(kind: str, body: dict) -> object:
+        raise TypeError(kind)
+
+    monkeypatch.setattr(patterns, "pglast_node", unbuildable)
+    theirs = patterns._rewrite_deparsed(sql, {rule}, dict(facts))
+    assert parsed == [sql]
+    assert ours is not None and theirs is not None and ours.in_order() != []
+    assert (ours.main, ours.alone, ours.later, ours.notes) == \
+        (theirs.main, theirs.alone, theirs.later, theirs.notes)
