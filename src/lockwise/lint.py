@@ -1562,21 +1562,38 @@ def _temporary_only(effect: Effect) -> bool:
     """Whether every object the statement creates, alters or drops is the session's own, in
     pg_temp (a temporary table, its columns, indexes and constraints, a temporary sequence or
     view): gone when the session ends, and not there when the migration is run again."""
-    objects = (effect.creates, effect.alters, effect.drops)
-    return any(objects) and all(name.partition(":")[2].startswith(TEMPORARY_PREFIX)
-                                for kind in objects for name in kind)
+    # (a loop, not `any` and `all` of generators: asked of every statement, twice when its
+    # finding has an alternative; most answer at their first object)
+    found = False
+    for objects in (effect.creates, effect.alters, effect.drops):
+        for name in objects:
+            if not name.partition(":")[2].startswith(TEMPORARY_PREFIX):
+                return False
+            found = True
+    return found
 
 
 def _unwritten(effect: Effect, catalog: Catalog | None) -> frozenset[str]:
     """The relations `effect` locks that no query writes, as `queued_locks` names them: the
     materialized views the catalog knows, and the one a REFRESH names (the server refuses it
     on anything else)."""
-    refreshed = {a.facts.get("table") for a in effect.actions
-                 if a.kind == "refresh_materialized_view"}
-    return frozenset(relation_shown(rel, effect.dialect) for rel in effect.locks
-                     if rel in refreshed or (
-        catalog is not None and (known := catalog.table(rel)) is not None
-        and known.kind == "matview"))
+    found: list[str] = []
+    refreshed: set[str] | None = None
+    for rel in effect.locks:  # (a loop: asked of every statement that locks; most find none)
+        if catalog is not None and (known := catalog.table(rel)) is not None and \
+                known.kind == "matview":
+            found.append(rel)
+            continue
+        if refreshed is None:
+            refreshed = {a.facts.get("table") for a in effect.actions
+                         if a.kind == "refresh_materialized_view"}
+        if rel in refreshed:
+            found.append(rel)
+    return frozenset(relation_shown(rel, effect.dialect) for rel in found) if found \
+        else _NONE_UNWRITTEN
+
+
+_NONE_UNWRITTEN: frozenset[str] = frozenset()
 
 
 def _read_under_access_exclusive(effect: Effect, long: list[str]) -> str:

@@ -399,7 +399,8 @@ class Session:
             all(t in self.tx_exclusive_kept for t in effect.locks),
             "uses_enum_value_added_in_transaction": tuple(used),
             "enum_values_added_sql": "\n".join(dict.fromkeys(
-                str(sql) for label in used for sql in self.tx_enum_values[label])),
+                str(sql) for label in used for sql in self.tx_enum_values[label]))
+            if used else "",
             "mixes_ddl_and_dml": bool(mixed),
             "mixed_tables": mixed,
             "mixed_tables_text": ", ".join(relation_shown(t, effect.dialect) for t in mixed),
