@@ -3132,3 +3132,123 @@ def test_a_transaction_of_drop_views_lists_the_locks_held_without_a_walk(
     # `u`, made in the transaction)
     messages = [f.message for f in report.all_findings if f.rule == "lock-accumulation"]
     assert messages and all("remain on public.t " in m for m in messages), messages
+
+class _ReadFacts(dict):
+    """Facts that note each one a matcher reads (`get`)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def test_an_action_that_runs_is_matched_without_reading_a_refusal_fact() -> None:
+    # Two thirds of an action's candidates ask for a refusal fact to be true: an action the
+    # effect model says nothing refuses is matched by `RuleIndex.running`, which reads none
+    # of them, and finds the same rules in the same order.
+    from lockwise.effects.refused import REFUSAL_FACTS
+    from lockwise.lint import LintOptions, rule_index
+
+    index = rule_index(LintOptions())
+    facts = {"action": "create_index", "concurrently": False, "table_is_new": False,
+             "in_transaction": True, "blocks_queries": True, "lock_timeout_set": False,
+             "pg_version": 18, "if_not_exists": False}
+    whole, running = _ReadFacts(facts), _ReadFacts(facts)
+    assert index.running is index.running
+    assert [r.id for r in index.running.matching(running)] == \
+        [r.id for r in index.matching(whole)] != []
+    assert whole.read & set(REFUSAL_FACTS) != set()
+    assert running.read & set(REFUSAL_FACTS) == set()
+    # A refusal's rule is still in the whole index, for the facts of an action refused.
+    refused = {**facts, "name_taken": True}
+    assert "object-already-exists" in [r.id for r in index.matching(refused)]
+    assert "object-already-exists" not in [r.id for r in index.running.matching(refused)]
+
+
+def test_statements_that_run_are_judged_by_the_running_index(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every action of a statement nothing refuses goes to the running index; a refused
+    # statement's to the refusals' (a CREATE TABLE of a name taken).
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+    from lockwise.rules.engine import RuleIndex
+
+    asked: list[bool] = []
+    real = RuleIndex.running.fget  # type: ignore[attr-defined]
+
+    def counting(self: RuleIndex) -> RuleIndex:
+        asked.append(True)
+        return real(self)
+
+    monkeypatch.setattr(RuleIndex, "running", property(counting))
+    reports = lint_migrations([migration_from_text(
+        "CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);\nCREATE TABLE t (b int);",
+        "0001_m.sql")], LintOptions())
+    rules = [{f.rule for f in s.findings} for s in reports[0].statements]
+    assert len(asked) == sum(len(s.effect.actions) for s in reports[0].statements[:2])
+    assert "object-already-exists" in rules[2]
+
+
+def test_a_family_function_is_found_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `import_module` takes the module's import lock at each call: the effect model's family
+    # functions (a DML's `run_called` once a routine is kept) are looked up once a run.
+    import lockwise.effects.postgres as families
+
+    monkeypatch.setattr(families, "_FAMILY_FUNCTIONS", {})
+    imported: list[str] = []
+    real = families.import_module
+
+    def counting(name: str) -> object:
+        imported.append(name)
+        return real(name)
+
+    monkeypatch.setattr(families, "import_module", counting)
+    for _ in range(3):
+        assert families.family_function("routines", "run_called") is \
+            families.family_function("routines", "run_called")
+    assert imported == ["lockwise.effects.postgres.routines"]
+
+
+@pytest.mark.parametrize(("sql", "rule", "facts"), [
+    ("ALTER TABLE orders ADD CONSTRAINT orders_fk FOREIGN KEY (account_id) REFERENCES "
+     "accounts (id) ON DELETE SET NULL (account_id)", "add-foreign-key-validated",
+     {"constraint_names": ("orders_fk",)}),
+    ("alter table accounts add check (char_length(email) <= 255 AND plan <> 'x''y')",
+     "add-check-validated", {"constraint_names": ("accounts_email_check",)}),
+    ('CREATE UNIQUE INDEX ON "My Schema".t USING btree (lower(a), b DESC) WHERE c IS NULL',
+     "index-without-concurrently", {"index_name": "t_lower_b_idx"}),
+    ("DROP INDEX a, s.b", "drop-index-without-concurrently", {}),
+])
+def test_a_deparsed_rewrite_builds_its_nodes_from_the_json_tree(
+        sql: str, rule: str, facts: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The deparse route's statement is built from the parser's JSON (`pglast_node`), not by
+    # `pglast.parse_sql`, whose constructors check each field (200 calls a statement): the
+    # same node, so the same rewrite as pglast's own (its fallback for a tree `pglast_node`
+    # cannot build).
+    import pglast
+
+    import lockwise.fix.patterns as patterns
+
+    parsed: list[str] = []
+    real = pglast.parse_sql
+
+    def counting(text: str) -> object:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(pglast, "parse_sql", counting)
+    ours = patterns._rewrite_deparsed(sql, {rule}, dict(facts))
+    assert parsed == []
+
+    def unbuildable(kind: str, body: dict) -> object:
+        raise TypeError(kind)
+
+    monkeypatch.setattr(patterns, "pglast_node", unbuildable)
+    theirs = patterns._rewrite_deparsed(sql, {rule}, dict(facts))
+    assert parsed == [sql]
+    assert ours is not None and theirs is not None and ours.in_order() != []
+    assert (ours.main, ours.alone, ours.later, ours.notes) == \
+        (theirs.main, theirs.alone, theirs.later, theirs.notes)

@@ -166,3 +166,24 @@ def test_render_cuts_each_template_once() -> None:
     assert render("once {a}", {"a": 1}) == "once 1"
     assert _template_pieces["once {a}"] == (("once ", "a"),)
     assert render("once {a}", {"a": 2}) == "once 2"
+
+
+class _Pair(tuple):
+    """A tuple subclass (a named tuple's kind): a list fact all the same."""
+
+
+@pytest.mark.parametrize("expected", [True, False])
+@pytest.mark.parametrize("value", [
+    True, False, 1, 0, 2, -1, 1.0, 0.0, "", "x", None, [], [0], (), (None,), _Pair(),
+    _Pair((1,)), {}, {"a": 1}, frozenset(), "missing"])
+def test_a_bool_is_compared_as_its_reference_says_for_every_kind_of_fact(
+        expected: bool, value: object) -> None:
+    # A bool against a list fact (a list or tuple, of any subclass): whether the list is
+    # non-empty; against any other fact: equality (1 == True, 0.0 == False); a missing fact
+    # matches neither. The matcher answers True and False by identity first (`_TRUTHY_AS`):
+    # the same answers.
+    facts = {} if value == "missing" else {"flag": value}
+    reference = "flag" in facts and (
+        bool(value) == expected if isinstance(value, (list, tuple)) else value == expected)
+    index = RuleIndex([_rule("r", {"action": "a", "flag": expected})])
+    assert _ids(index, action="a", **facts) == (["r"] if reference else [])

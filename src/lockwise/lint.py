@@ -11,7 +11,7 @@ from dataclasses import replace
 from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.model import Catalog
+from lockwise.catalog.model import CHECK_CALLERS, Catalog
 from lockwise.catalog.replay import (
     Rollbacks,
     apply_statement,
@@ -359,15 +359,21 @@ class Judge:
               directives: Sequence[Directive] = (), seen: dict[tuple, tuple] | None = None,
               statement: tuple[Statement, Effect] | None = None,
               covered: Callable[[str], bool] | None = None,
-              refused: bool = False) -> list[Finding]:
+              refused: bool = False, runs: bool = False) -> list[Finding]:
         """The findings of one action's `facts`; `seen`: what the statement got so far
         (`_shown_once`); `statement`: the statement and effect they come from, of which a
         finding writes its safe alternative; `covered`: whether a finding reported earlier
         speaks for the one of a rule (`OncePerTransaction`), which is then not written;
         `refused`: the statement is one PostgreSQL refuses, judged by `RuleIndex.refusals`
-        only."""
+        only; `runs`: the action is one it runs (`refused_actions` says no), whose facts
+        hold no true refusal fact, judged by `RuleIndex.running`."""
         out = []
-        for rule in (self.index.refusals if refused else self.index).matching(facts):
+        index = self.index.refusals if refused else self.index.running if runs else self.index
+        matched = index.matching(facts)
+        if CHECK_CALLERS and runs:  # (tests: what the whole index matches)
+            assert matched == self.index.matching(facts), \
+                f"{facts.get('action')}: a refusal fact of an action that runs"
+        for rule in matched:
             part = facts.get("statement_part")
             named = self.index.named_by.get(rule.id)
             value = facts.get(named) if named else None
@@ -839,7 +845,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         facts["action"] = action.kind
         span = _action_span(stmt, action.facts)
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect),
-                                covered, refused=refused_ones is not None and refused_ones[i])
+                                covered, refused=refused_ones is not None and refused_ones[i],
+                                runs=refused_ones is None or not refused_ones[i])
     return findings
 
 
@@ -1555,21 +1562,38 @@ def _temporary_only(effect: Effect) -> bool:
     """Whether every object the statement creates, alters or drops is the session's own, in
     pg_temp (a temporary table, its columns, indexes and constraints, a temporary sequence or
     view): gone when the session ends, and not there when the migration is run again."""
-    objects = (effect.creates, effect.alters, effect.drops)
-    return any(objects) and all(name.partition(":")[2].startswith(TEMPORARY_PREFIX)
-                                for kind in objects for name in kind)
+    # (a loop, not `any` and `all` of generators: asked of every statement, twice when its
+    # finding has an alternative; most answer at their first object)
+    found = False
+    for objects in (effect.creates, effect.alters, effect.drops):
+        for name in objects:
+            if not name.partition(":")[2].startswith(TEMPORARY_PREFIX):
+                return False
+            found = True
+    return found
 
 
 def _unwritten(effect: Effect, catalog: Catalog | None) -> frozenset[str]:
     """The relations `effect` locks that no query writes, as `queued_locks` names them: the
     materialized views the catalog knows, and the one a REFRESH names (the server refuses it
     on anything else)."""
-    refreshed = {a.facts.get("table") for a in effect.actions
-                 if a.kind == "refresh_materialized_view"}
-    return frozenset(relation_shown(rel, effect.dialect) for rel in effect.locks
-                     if rel in refreshed or (
-        catalog is not None and (known := catalog.table(rel)) is not None
-        and known.kind == "matview"))
+    found: list[str] = []
+    refreshed: set[str] | None = None
+    for rel in effect.locks:  # (a loop: asked of every statement that locks; most find none)
+        if catalog is not None and (known := catalog.table(rel)) is not None and \
+                known.kind == "matview":
+            found.append(rel)
+            continue
+        if refreshed is None:
+            refreshed = {a.facts.get("table") for a in effect.actions
+                         if a.kind == "refresh_materialized_view"}
+        if rel in refreshed:
+            found.append(rel)
+    return frozenset(relation_shown(rel, effect.dialect) for rel in found) if found \
+        else _NONE_UNWRITTEN
+
+
+_NONE_UNWRITTEN: frozenset[str] = frozenset()
 
 
 def _read_under_access_exclusive(effect: Effect, long: list[str]) -> str:

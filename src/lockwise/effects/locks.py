@@ -325,8 +325,12 @@ def write_blocking_facts(locks: dict[str, LockMode], unwritten: Container[str] =
             by_work.setdefault(work, []).append(table)
     if not by_mode:
         return _NO_WRITE_BLOCKING
-    waits = " and ".join(f"{mode.name.replace('_', ' ')} on {', '.join(tables)}"
-                         for mode, tables in sorted(by_mode.items(), reverse=True))
+    if len(by_mode) == 1:  # (nearly every statement: one mode, no sort)
+        [(mode, tables)] = by_mode.items()
+        waits = f"{_MODE_TEXT[mode]} on {', '.join(tables)}"
+    else:
+        waits = " and ".join(f"{_MODE_TEXT[mode]} on {', '.join(tables)}"
+                             for mode, tables in sorted(by_mode.items(), reverse=True))
     if len(by_work) == 1:
         [(work, tables)] = by_work.items()
         queued = f"{work} on {'it' if len(tables) == 1 else 'them'} queues"
@@ -340,6 +344,9 @@ def write_blocking_facts(locks: dict[str, LockMode], unwritten: Container[str] =
             "queued_behind_text": queued}
 
 
+#: Each lock mode as `write_blocking_text` names it ("SHARE ROW EXCLUSIVE"): an enum's
+#: `name` is a property, looked up anew at each read.
+_MODE_TEXT = {mode: mode.name.replace("_", " ") for mode in M}
 _EVERY_QUERY = "every read and write"
 #: Behind a partitioned index (`inserts_pass`); an INSERT whose ON CONFLICT target infers
 #: the index is no plain one.

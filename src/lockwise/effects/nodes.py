@@ -963,15 +963,43 @@ def _ast_node(ast: ModuleType, kind: str, body: dict) -> object:
         types = given[key]
         if value is None or types is not None and isinstance(value, types):
             _store(node, key, value)  # what pglast's `__setattr__` stores, without its checks
+        elif type(value) is str and (member := _enum_member(kind, key, value)) is not None:
+            _store(node, key, member)  # an enum's name, as its member (as `__setattr__` does)
         else:
             setattr(node, key, value)  # (pglast's checks and enums, as its __init__)
     return node
+
+
+def _enum_member(kind: str, key: str, name: str) -> object | None:
+    """The member of the enum of field `key` of pglast's node type `kind` that `name` names
+    (as `Node.__setattr__` looks a name of more than one character up: `enum[name]`, its
+    aliases too); None when the field holds no enum, or no member has that name (pglast's
+    `__setattr__` then says what is wrong)."""
+    members = _ENUM_MEMBERS.get(kind)
+    if members is None:
+        from pglast import enums
+
+        members = _ENUM_MEMBERS[kind] = {
+            field: dict(enum.__members__) for field, slot in getattr(_ast, kind).__slots__.items()
+            if (enum := getattr(enums, slot.c_type, None)) is not None}
+    named = members.get(key)
+    return named.get(name) if named is not None and len(name) > 1 else None
+
+
+def pglast_node(kind: str, body: dict) -> object:
+    """pglast's node of JSON parse tree node `body`, of type `kind`: the node
+    `pglast.parse_sql` builds for the same text, equal to it and printed the same, at a
+    fraction of the cost (its constructors check each field: 200 calls a statement). Built
+    anew, no node shared with another tree: the caller may change it."""
+    return _ast_node(_ast, kind, body)
 
 
 #: How pglast's `Node.__setattr__` stores a value it keeps as given (its last step).
 _store = object.__setattr__
 #: Node type -> the types of value each of its fields stores as given (`_stored_as_given`).
 _STORED_AS_GIVEN: dict[str, dict[str, tuple[type, ...] | None]] = {}
+#: Node type -> its fields that hold an enum -> the enum's members by name (`_enum_member`).
+_ENUM_MEMBERS: dict[str, dict[str, dict[str, object]]] = {}
 
 
 def _stored_as_given(slot: object) -> tuple[type, ...] | None:
@@ -983,21 +1011,30 @@ def _stored_as_given(slot: object) -> tuple[type, ...] | None:
     (None, bools and numbers are most fields) and, for a number or an enum's member, an
     import statement and a look-up in the enum module: most of a node's building."""
     c_type, py_type, adaptor = slot  # type: ignore[misc]
-    if adaptor is bool:  # (a C bool's: `bool` of a bool is itself)
-        return (bool,)
+    if adaptor is bool or adaptor is str:  # (a C bool's, a Float's text: a bool, a str kept)
+        return (adaptor,)
+    if c_type in _LIST_POINTERS:
+        # Its adaptor builds a tuple of the same items, but for a dict holding "@" (pglast's
+        # serialized node), which no JSON parse tree holds: `_ast_node` builds a tuple of
+        # nodes, tuples and scalars, kept as it is. Of a Node* or Expr*, a node too.
+        return (tuple,) if c_type == "List*" else (tuple, _ast.Node)
     if adaptor is not None:
         return None
     types = py_type if isinstance(py_type, tuple) else (py_type,)
     if c_type == "char*":
         return types
     if c_type.endswith("*"):
-        return None
+        # A pointer to one node type (RangeVar*, Alias*): its node is stored as it is, a
+        # dict built into one (`py_type` is the dict and the node's class).
+        return tuple(t for t in types if t is not dict) or None
     from pglast import enums
 
     enum = getattr(enums, c_type, None)
     return types if enum is None else (enum,)
 
 
+#: The C types whose pglast adaptor makes a tuple of a list or a tuple (`_stored_as_given`).
+_LIST_POINTERS = frozenset({"List*", "Node*", "Expr*"})
 #: Node type -> its fields' values when the JSON tree leaves them out (`_omitted`), worked
 #: out at the first print of the type (each is an enum's member, False, 0 or None: shared).
 _OMITTED: dict[str, dict[str, object]] = {}

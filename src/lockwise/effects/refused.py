@@ -109,8 +109,10 @@ def _refusal_of(action: Action) -> str:
     # `refused_by` and `on_conflict_refused_by`, ADD COLUMN's `refused_references`): the
     # ones an action holds are found in one C pass over the keys, and the ordered look runs
     # only when one of them is true.
+    if _REFUSAL_SET.isdisjoint(facts):  # (most actions: no set of the keys is built)
+        return ""
     held = facts.keys() & _REFUSAL_SET
-    if not held or not any(map(facts.__getitem__, held)):
+    if not any(map(facts.__getitem__, held)):
         return ""
     return next(name for name in REFUSAL_FACTS if name in held and facts[name])
 

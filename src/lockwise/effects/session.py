@@ -73,11 +73,19 @@ UTC_ZONES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "etc/uct", "un
 
 
 def _is_dml(effect: Effect) -> bool:
-    return any(a.kind in _DML_ACTIONS for a in effect.actions)
+    # (loops, not `any` of a generator, which costs a frame of its own: asked several times
+    # of every statement)
+    for a in effect.actions:  # noqa: SIM110
+        if a.kind in _DML_ACTIONS:
+            return True
+    return False
 
 
 def _is_ddl(effect: Effect) -> bool:
-    return any(a.kind not in _DDL_ACTIONS_EXCLUDED for a in effect.actions)
+    for a in effect.actions:  # noqa: SIM110 - (as `_is_dml`)
+        if a.kind not in _DDL_ACTIONS_EXCLUDED:
+            return True
+    return False
 
 
 def _zone(value: object) -> str | None:
@@ -403,7 +411,8 @@ class Session:
             all(t in self.tx_exclusive_kept for t in effect.locks),
             "uses_enum_value_added_in_transaction": tuple(used),
             "enum_values_added_sql": "\n".join(dict.fromkeys(
-                str(sql) for label in used for sql in self.tx_enum_values[label])),
+                str(sql) for label in used for sql in self.tx_enum_values[label]))
+            if used else "",
             "mixes_ddl_and_dml": bool(mixed),
             "mixed_tables": mixed,
             "mixed_tables_text": ", ".join(relation_shown(t, effect.dialect) for t in mixed),
@@ -602,7 +611,8 @@ class Session:
         """Move the session state past a statement."""
         # A renamed type or sequence frees its old name too, but it is not dropped: the
         # rename's own rule (rename-object) says what the old name breaks.
-        renamed = {a.facts.get("object") for a in effect.actions if a.kind == "rename_other"}
+        renamed = {a.facts.get("object") for a in effect.actions
+                   if a.kind == "rename_other"} if effect.drops else ()
         for obj in effect.drops:
             # A dropped object that this migration created itself was never used by code.
             if obj.startswith(_NAMED_OBJECTS) and obj not in self.created and \

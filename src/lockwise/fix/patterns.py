@@ -20,6 +20,7 @@ from lockwise.catalog.replay import free_constraint_name, generated_name, not_nu
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.types import Action
 from lockwise.effects.nodes import (
+    pglast_node,
     printed_node,
     storage_parameters,
     strings,
@@ -676,14 +677,17 @@ def _outside_a_transaction(sql: str, tree: dict | None) -> Pieces:
 def _rewrite_deparsed(sql: str, rules: set[str], facts: dict) -> Pieces | None:
     """`rewrite` through pglast's objects, printed back by its printer: every pattern has
     this route (the in-place one only for the commonest statements)."""
-    from pglast import ast, enums, parse_sql
-    from pglast.parser import ParseError
+    from pglast import ast, enums
 
+    parsed = _parsed_statement(sql)  # (raises Unprintable for SQL the parser rejects)
+    if parsed is None:
+        raise ValueError(f"not one statement: {sql!r}")  # (as unpacking pglast's list did)
     try:
-        (raw,) = parse_sql(sql)
-    except ParseError:
-        raise Unprintable(sql) from None
-    stmt = raw.stmt
+        stmt = pglast_node(*parsed)
+    except Exception:  # noqa: BLE001 - a tree `pglast_node` cannot build: pglast's own
+        from pglast import parse_sql
+
+        stmt = parse_sql(sql)[0].stmt
     pieces = Pieces()
     if isinstance(stmt, ast.IndexStmt) and "index-without-concurrently" in rules:
         stmt.concurrent = True

@@ -21,8 +21,12 @@ _MISSING = object()
 def reports_refusal(rule: Rule) -> bool:
     """Whether `rule` reports a refusal: a `when` alternative asks for one of
     `REFUSAL_FACTS`."""
-    return any(alternative.get(fact) is True for alternative in rule.when
-               for fact in REFUSAL_FACTS)
+    return any(_asks_refusal(alternative) for alternative in rule.when)
+
+
+def _asks_refusal(alternative: dict) -> bool:
+    """Whether a `when` alternative asks for one of `REFUSAL_FACTS` to be true."""
+    return any(alternative.get(fact) is True for fact in REFUSAL_FACTS)
 
 
 class RuleIndex:
@@ -34,7 +38,9 @@ class RuleIndex:
     the largest piece of judging.
     """
 
-    def __init__(self, rules: Iterable[Rule], known: Iterable[str] = ()):
+    def __init__(self, rules: Iterable[Rule], known: Iterable[str] = (),
+                 runs: bool = False):
+        """`runs`: index only the `when` alternatives that ask for no refusal (`running`)."""
         self.rules = tuple(rules)
         self.by_id = {rule.id: rule for rule in self.rules}
         #: Every rule id of the catalog these were chosen from (those --select or --ignore
@@ -44,6 +50,8 @@ class RuleIndex:
         any_action: list[tuple[Rule, tuple]] = []
         for rule in self.rules:
             for alternative in rule.when:
+                if runs and _asks_refusal(alternative):
+                    continue
                 action = alternative.get("action")
                 if action is None:
                     any_action.append((rule, _compile(alternative)))
@@ -62,6 +70,7 @@ class RuleIndex:
         self._matchers: dict[str, Callable[[dict], list[Rule]]] = {}
         self._alone: dict[str, RuleIndex] = {}
         self._refusals: RuleIndex | None = None
+        self._running: RuleIndex | None = None
         self._once_settings: dict[str, str] | None = None
         self._reads: dict[str, bool] = {}
 
@@ -92,6 +101,18 @@ class RuleIndex:
             self._refusals = RuleIndex(filter(reports_refusal, self.rules), self.known_ids)
         return self._refusals
 
+
+    @property
+    def running(self) -> RuleIndex:
+        """An index of the `when` alternatives that ask for no refusal fact to be true: what
+        can match the facts of an action the effect model says nothing refuses (no fact of
+        `REFUSAL_FACTS` of it is true, and no fact lint adds to an action's is one of them).
+        Two thirds of an action's candidates ask for a refusal, and half the facts its
+        matcher reads are theirs. The same rules in the same order, so a rule's finding
+        comes where the whole index puts it. Built once, kept with this index."""
+        if self._running is None:
+            self._running = RuleIndex(self.rules, self.known_ids, runs=True)
+        return self._running
 
     @property
     def once_settings(self) -> dict[str, str]:
@@ -191,16 +212,21 @@ def _any_of(actual: object, expected: frozenset) -> bool:
         return False
 
 
-#: How each comparison reads in a compiled matcher (`v` is the fact, `e` the expected value).
-#: A bool against a list fact: whether the list is non-empty; against any other fact: equality.
+#: How each comparison reads in a compiled matcher (`v` is the fact, `e` the expected value;
+#: `_TRUTHY`'s, below).
 _TESTS = {
     _EQUALS: "{v} == {e}",  # a missing fact equals nothing
     _MIN: "not (0 if {v} is _MISSING else {v}) < {e}",
     _MAX: "not (0 if {v} is _MISSING else {v}) > {e}",
     _ANY_OF: "_any_of({v}, {e})",
-    _TRUTHY: "({v} is not _MISSING and (bool({v}) == {e} if isinstance({v}, _SEQUENCES) "
-             "else {v} == {e}))",
 }
+#: A bool against a list fact: whether the list is non-empty is the bool; against any other
+#: fact, equality (a missing fact matches neither). A fact that is itself the expected bool,
+#: or its opposite (`n`: most facts are one of them), is answered by identity, before
+#: `isinstance` is called. Both bools are bound as the matcher's constants, not written in
+#: its source: rules of one shape share one stored code whatever their values.
+_TRUTHY_TEST = ("({v} is {e} or ({v} is not _MISSING and {v} is not {n} and "
+                "(bool({v}) == {e} if isinstance({v}, _SEQUENCES) else {v} == {e})))")
 
 
 def _matcher(candidates: tuple[tuple[Rule, tuple], ...]) -> Callable[[dict], list[Rule]]:
@@ -216,7 +242,11 @@ def _matcher(candidates: tuple[tuple[Rule, tuple], ...]) -> Callable[[dict], lis
         for j, (key, how, expected) in enumerate(checks):
             variable = names.setdefault(key, f"v{len(names)}")
             constants[f"e{i}_{j}"] = expected
-            parts.append(_TESTS[how].format(v=variable, e=f"e{i}_{j}"))
+            if how == _TRUTHY:
+                constants[f"n{i}_{j}"] = not expected
+                parts.append(_TRUTHY_TEST.format(v=variable, e=f"e{i}_{j}", n=f"n{i}_{j}"))
+            else:
+                parts.append(_TESTS[how].format(v=variable, e=f"e{i}_{j}"))
         constants[f"r{i}"] = rule
         tests.append((" and ".join(parts) or "True", f"r{i}", rule))
     # Rules are compared by identity: comparing them field by field is slow (and they hold

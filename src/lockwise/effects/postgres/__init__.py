@@ -145,11 +145,20 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The functions `family_function` found, by (family, name).
+_FAMILY_FUNCTIONS: dict[tuple[str, str], Callable] = {}
+
+
 def family_function(family: str, name: str) -> Callable:
-    """The function `name` of the family module `family`, which is imported if it was not
-    (`import_module` is bound at load: importlib is loaded before lockwise is, and an import
-    statement here ran at each query or DML once a routine is kept)."""
-    return getattr(import_module(f"lockwise.effects.postgres.{family}"), name)
+    """The function `name` of the family module `family`, which is imported if it was not.
+    Found once: an import statement here ran at each query or DML once a routine is kept,
+    and `import_module` too takes the module's import lock at each call (958 a pass of
+    lemmy+documenso)."""
+    found = _FAMILY_FUNCTIONS.get((family, name))
+    if found is None:
+        found = _FAMILY_FUNCTIONS[family, name] = getattr(
+            import_module(f"lockwise.effects.postgres.{family}"), name)
+    return found
 
 
 def _handler(kind: str) -> Callable[[Builder, dict], None] | None:
