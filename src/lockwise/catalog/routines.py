@@ -89,12 +89,20 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
     """The routine CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql`, makes."""
     procedure = bool(stmt.get("is_procedure"))
     language = routine_language(stmt)
+    returned = stmt.get("returnType") or {}
     return _overloads.Routine(
         object_name(strings(stmt.get("funcname")), create=True),
         (sql or "") if language in _overloads.FOLLOWED_LANGUAGES else "", procedure, language,
         *_overloads.signature(catalog, stmt.get("parameters"), procedure),
-        returns_set=bool((stmt.get("returnType") or {}).get("setof")),
-        relations=built_on(catalog, stmt))
+        returns_set=bool(returned.get("setof")),
+        relations=built_on(catalog, stmt),
+        # (a result of OUT parameters is `record`, named by no type the call's is compared
+        # as: left unsaid)
+        returns="" if procedure or not returned or returned.get("setof") or
+        any(unwrap(p)[1].get("mode") in ("FUNC_PARAM_OUT", "FUNC_PARAM_INOUT",
+                                         "FUNC_PARAM_TABLE")
+            for p in stmt.get("parameters") or ()) else
+        _overloads.arg_type(catalog, returned))
 
 
 def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
@@ -236,6 +244,30 @@ def function_schema(catalog: Catalog | None, name: str) -> str:
     if overloads:
         return overloads[0].name.rpartition(".")[0]
     return qualified(None, name, create=True).rpartition(".")[0]
+
+
+def calls_qualified(catalog: Catalog, expr: object) -> object:
+    """Expression `expr` with each call of a function by a bare name, not a built-in one,
+    named with the schema that name's function is in under the search_path in force
+    (`function_schema`): the server keeps the function an index expression calls, not its
+    name (pg_get_indexdef writes `app.norm(name)` of an index made under `SET search_path
+    = app, public`, and a later path does not change it: checked on 18.6)."""
+    if not any(kind == "FuncCall" for kind, _ in walk(expr)):
+        return expr
+    from lockwise.effects.volatility import builtin_functions
+    from lockwise.parse.trees import rebuilt
+
+    def qualified_call(item: object) -> object:
+        body = item.get("FuncCall") if type(item) is dict and len(item) == 1 else None
+        names = strings(body.get("funcname")) if body is not None else ()
+        if body is None or len(names) != 1 or names[0] in builtin_functions():
+            return None
+        return {"FuncCall": {
+            **body, "funcname": [{"String": {"sval": function_schema(catalog, names[0])}},
+                                 *body["funcname"]],
+            **({"args": calls_qualified(catalog, body["args"])} if "args" in body else {})}}
+
+    return rebuilt(expr, qualified_call)
 
 
 def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:

@@ -229,7 +229,7 @@ def dml(kind: str) -> Callable:
                 lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
                 unbatchable=_unbatchable(stmt, kind, in_with, b.ctx.catalog.aggregates),
                 all_null={c for t, c in b.ctx.null_columns if t == table},
-                default_collation=b.ctx.default_collation)
+                default_collation=b.ctx.default_collation, statement_sql=b.ctx.statement_sql)
                 if own_where and table == view and b.ctx.executes and not targets
                 and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
         b.act(kind, **facts, **cte_locked, has_where=has_where, columns=columns,
