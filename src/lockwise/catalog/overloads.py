@@ -41,6 +41,9 @@ class Routine(NamedTuple):
     #: The type it returns, as `arg_type` spells one (`text`, `int4[]`); "" when no one
     #: type is said: a procedure, OUT parameters, RETURNS SETOF or TABLE, an aggregate.
     returns: str = ""
+    #: Of an aggregate that keeps the largest or smallest value of its rows, as max() and
+    #: min() do: "max" or "min" (`routines.aggregate_keeps`); "" for another.
+    keeps: str = ""
 
     @property
     def followed(self) -> bool:

@@ -2289,17 +2289,18 @@ _DEFINITION_FIELDS = ("accessMethod", "unique", "nulls_not_distinct", "indexPara
                       "indexIncludingParams", "whereClause")
 
 
-def index_definition(stmt: dict, catalog: Catalog) -> dict:
+def index_definition(stmt: dict, catalog: Catalog | None = None) -> dict:
     """`Index.definition` of the index CREATE INDEX `stmt` makes: its elements, INCLUDE,
     WHERE, access method, UNIQUE and NULLS NOT DISTINCT, each column reference by its name
     alone (the server keeps the column's number: a table qualification would be wrong once
     the table is renamed or copied), and each function its elements call by a bare name
     named with the schema `catalog`'s search_path in force finds it in (`calls_qualified`:
-    the server keeps the function, a later path does not change it)."""
+    the server keeps the function, a later path does not change it; as written without
+    `catalog`)."""
     definition = generation_expression(
         {key: stmt[key] for key in _DEFINITION_FIELDS if key in stmt}) or {}
     params = definition.get("indexParams")
-    if params and any(unwrap(p)[1].get("expr") for p in params):
+    if catalog is not None and params and any(unwrap(p)[1].get("expr") for p in params):
         definition["indexParams"] = [
             {"IndexElem": {**elem, "expr": calls_qualified(catalog, elem["expr"])}}
             if (elem := unwrap(p)[1]).get("expr") else p for p in params]

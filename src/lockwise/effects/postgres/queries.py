@@ -563,7 +563,7 @@ def _unbatchable(stmt: dict, kind: str, in_with: bool, aggregates: Collection[st
     if kind == "update" and _batches.reads_what_it_sets(stmt) or \
             kind == "delete" and (_batches.deletes_by_counting(stmt, aggregates) or
                                   _batches.pairs_rows_by_inequality(stmt) or
-                                  _batches.picks_row_by_value(stmt)):
+                                  _batches.picks_row_by_value(stmt, aggregates)):
         return ("not in batches:\n-- each would read what the batches before it "
                 + ("wrote" if kind == "update" else "left") + "; or keep what\n-- it reads of"
                 " its own table in a table first, CREATE TABLE ... AS SELECT, and\n-- read"
