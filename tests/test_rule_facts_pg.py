@@ -3528,23 +3528,35 @@ def test_an_index_of_a_migration_s_function_serves_its_key_as_the_server_plans_i
     """A function the migrations made has the type it was declared to return, as a
     built-in one has (`overloads.returned_type`): a cast that keeps it, a value that
     converts it, a prefix under its collation, judged as for `lower(name)`."""
+    _assert_served_as_planned(routine_keyed_db, ROUTINE_KEYED, where, scans)
+
+
+def _assert_served_as_planned(db: str, setup: str, where: str, scans: bool) -> None:
+    """`UPDATE accounts ... WHERE where` after `setup` reads the whole table as lockwise
+    says (`scans`) and as the server plans it on `db` (made by `_planned_database`)."""
     sql = f"UPDATE accounts SET id = id WHERE {where}"
-    (action, *_) = effect_after(ROUTINE_KEYED, sql + ";").actions
+    (action, *_) = effect_after(setup, sql + ";").actions
     assert action.facts["where_scans_table"] is scans
-    plan = _plan_without_seq_scans(routine_keyed_db, sql)
+    plan = _plan_without_seq_scans(db, sql)
     assert ("Seq Scan on accounts" in plan) is scans, plan
+
+
+def _planned_database(server: str, name: str, setup: str, values: str) -> str:
+    """A database `name` on `server` of `setup`'s table accounts, 100,000 rows of `values`
+    (its columns' values of `g`, the row's number) analyzed: only planned, never run."""
+    from lockwise.db.scratch import create_database
+
+    uri = create_database(server, name)
+    _planned(uri, setup, "SELECT 1",
+             f"INSERT INTO accounts SELECT {values} FROM generate_series(1, 100000) g")
+    return uri
 
 
 @pytest.fixture(scope="module")
 def routine_keyed_db(pg_server: str) -> str:
-    """A database of ROUTINE_KEYED's table, 100,000 rows analyzed (only planned)."""
-    from lockwise.db.scratch import create_database
-
-    uri = create_database(pg_server, "routine_keyed")
-    _planned(uri, ROUTINE_KEYED, "SELECT 1",
-             "INSERT INTO accounts SELECT g, 'a' || g, 'b' || g, 'c' || g, 'd' || g, "
-             "'e' || g, 'g' || g FROM generate_series(1, 100000) g")
-    return uri
+    """A database of ROUTINE_KEYED's table (`_planned_database`)."""
+    return _planned_database(pg_server, "routine_keyed", ROUTINE_KEYED,
+                             "g, 'a' || g, 'b' || g, 'c' || g, 'd' || g, 'e' || g, 'g' || g")
 
 
 @pytest.mark.parametrize(("key", "advised"), [
@@ -3650,23 +3662,14 @@ CITEXT_KEYED = ("CREATE EXTENSION IF NOT EXISTS citext;\n"
 ])
 def test_an_operator_class_of_a_citext_serves_as_the_server_plans_it(
         citext_keyed_db: str, where: str, scans: bool) -> None:
-    sql = f"UPDATE accounts SET id = id WHERE {where}"
-    (action, *_) = effect_after(CITEXT_KEYED, sql + ";").actions
-    assert action.facts["where_scans_table"] is scans
-    plan = _plan_without_seq_scans(citext_keyed_db, sql)
-    assert ("Seq Scan on accounts" in plan) is scans, plan
+    _assert_served_as_planned(citext_keyed_db, CITEXT_KEYED, where, scans)
 
 
 @pytest.fixture(scope="module")
 def citext_keyed_db(pg_server: str) -> str:
-    """A database of CITEXT_KEYED's table, 100,000 rows analyzed (only planned)."""
-    from lockwise.db.scratch import create_database
-
-    uri = create_database(pg_server, "citext_keyed")
-    _planned(uri, CITEXT_KEYED, "SELECT 1",
-             "INSERT INTO accounts SELECT g, " + ", ".join("'Ab' || g" for _ in CITEXT_CLASSES)
-             + " FROM generate_series(1, 100000) g")
-    return uri
+    """A database of CITEXT_KEYED's table (`_planned_database`)."""
+    return _planned_database(pg_server, "citext_keyed", CITEXT_KEYED,
+                             "g, " + ", ".join("'Ab' || g" for _ in CITEXT_CLASSES))
 
 
 @pytest.mark.parametrize(("where", "said"), [

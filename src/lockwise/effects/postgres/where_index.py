@@ -200,6 +200,7 @@ def _filed_indexes(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
     # change between them.
     types = tuple((name, c.type_name, tuple(c.typmods or ()), c.array, c.collation)
                   for name, c in columns.items()) if resolver_in_force() is None else None
+    citexts = any(map(_is_citext, columns.values()))
     for index in catalog.indexes_on(table):
         definition = index.definition
         if definition is None:
@@ -219,7 +220,7 @@ def _filed_indexes(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
                 column.collation if column is not None else own))
             opclass = (strings(elem.get("opclass")) or [None])[-1]
             how = _IndexKey(method, opclass, collation)
-            citext = _citext_as_text(expr, key, columns, catalog)
+            citext = _citext_as_text(expr, key, columns, catalog) if citexts else None
             if citext is not None and expr is None and opclass in _TEXT_CLASSES:
                 # (a class of text holds a citext as text: `name::text LIKE 'x%'` and `=`
                 # are looked up in it, citext's own `name = 'x'` not; checked on 18.6)
