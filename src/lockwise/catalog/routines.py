@@ -266,11 +266,12 @@ def function_schema(catalog: Catalog | None, name: str) -> str:
 
 
 def calls_qualified(catalog: Catalog, expr: object) -> object:
-    """Expression `expr` with each call of a function by a bare name, not a built-in one,
-    named with the schema that name's function is in under the search_path in force
-    (`function_schema`): the server keeps the function an index expression calls, not its
+    """Expression `expr` with each call of a function of the migrations by a bare name,
+    not a built-in one, named with the schema the search_path in force finds it in
+    (`named_overloads`): the server keeps the function an index expression calls, not its
     name (pg_get_indexdef writes `app.norm(name)` of an index made under `SET search_path
-    = app, public`, and a later path does not change it: checked on 18.6)."""
+    = app, public`, and a later path does not change it: checked on 18.6). A function the
+    catalog does not know (an extension's) stays bare: where it is is not known."""
     if not any(kind == "FuncCall" for kind, _ in walk(expr)):
         return expr
     from lockwise.effects.volatility import builtin_functions
@@ -281,8 +282,11 @@ def calls_qualified(catalog: Catalog, expr: object) -> object:
         names = strings(body.get("funcname")) if body is not None else ()
         if body is None or len(names) != 1 or names[0] in builtin_functions():
             return None
+        found = named_overloads(catalog, names)
+        if not found:
+            return None
         return {"FuncCall": {
-            **body, "funcname": [{"String": {"sval": function_schema(catalog, names[0])}},
+            **body, "funcname": [{"String": {"sval": found[0].name.rpartition(".")[0]}},
                                  *body["funcname"]],
             **({"args": calls_qualified(catalog, body["args"])} if "args" in body else {})}}
 
