@@ -131,3 +131,52 @@ def test_the_server_rewrites_so(pg_db: str, before: str, rewrites: bool) -> None
         conn.execute(ADD)
         (now,) = conn.execute(file).fetchone() or (None,)
     assert (now != was) is rewrites
+
+
+#: An index made under a path (fix-pg71): the server keeps the function its expression
+#: calls, not the name (pg_get_indexdef writes `other.f(c)`), so a later path changes
+#: nothing of it; an index made under the default path keeps public's.
+MADE_UNDER_PATH = (OTHER_F + "CREATE TABLE u (id int PRIMARY KEY, a int, c int);\n"
+                   "SET search_path = other, public;\n"
+                   "CREATE INDEX u_other_f ON public.u (f(c));\n"
+                   "RESET search_path;\n"
+                   "CREATE INDEX u_public_f ON u (f(a));\n")
+#: (what runs before the UPDATE, its WHERE, the index that serves it: None when none does)
+INDEX_PATHS = [
+    ("", "f(c) = 1", None),  # public.f: the index is of other.f
+    ("", "other.f(c) = 1", "u_other_f"),
+    ("", "public.f(c) = 1", None),
+    ("", "f(a) = 1", "u_public_f"),
+    (PATH, "f(a) = 1", None),  # other.f now: the index is of public.f
+    (PATH, "f(c) = 1", "u_other_f"),
+    (PATH, "public.f(a) = 1", "u_public_f"),
+]
+
+
+@pytest.mark.parametrize(("before", "where", "index"), INDEX_PATHS)
+def test_an_index_expression_keeps_the_function_of_the_path_at_its_creation(
+        before: str, where: str, index: str | None) -> None:
+    facts = _facts(before, f"UPDATE public.u SET id = id WHERE {where}",
+                   SETUP + MADE_UNDER_PATH)
+    assert facts["where_scans_table"] is (index is None)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("before", "where", "index"), INDEX_PATHS)
+def test_the_server_keeps_the_function_of_an_index_expression(
+        pg_db: str, before: str, where: str, index: str | None) -> None:
+    plan = _plan(pg_db, before, f"UPDATE public.u SET id = id WHERE {where}",
+                 SETUP + MADE_UNDER_PATH)
+    used = [name for name in ("u_other_f", "u_public_f") if f" {name} " in f"{plan} "]
+    assert used == ([index] if index else []), plan
+
+
+@pytest.mark.postgres
+def test_the_server_writes_the_schema_of_the_function_the_index_keeps(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + MADE_UNDER_PATH)
+        (definition,) = conn.execute(
+            "SELECT pg_get_indexdef('public.u_other_f'::regclass)").fetchone() or ("",)
+    assert "(other.f(c))" in definition

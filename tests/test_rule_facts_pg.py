@@ -3291,14 +3291,14 @@ CONVERTED = ("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
 
 
 @pytest.mark.parametrize(("where", "advised"), [
-    ("code % 'c5'", "USING gin ((CAST(code AS text)) gin_trgm_ops)"),
+    ("code % 'c5'", "USING gin ((code::text) gin_trgm_ops)"),
     ("lower(name) = 'n5'::name", "((lower(name)) COLLATE \"C\")"),
     ("name = 'n5'::name", "(name COLLATE \"C\")"),
     ("name IN ('n5'::name, 'n6'::name)", "(name COLLATE \"C\")"),
-    ("length(name) = 5.5", "((CAST(length(name) AS numeric)))"),
-    ("length(name) IN (1, 2.5)", "((CAST(length(name) AS numeric)))"),
-    ("n = 5.5", "((CAST(n AS numeric)))"),
-    ("code = 'c5'::text", "((CAST(code AS text)))"),
+    ("length(name) = 5.5", "((length(name)::numeric))"),
+    ("length(name) IN (1, 2.5)", "((length(name)::numeric))"),
+    ("n = 5.5", "((n::numeric))"),
+    ("code = 'c5'::text", "((code::text))"),
 ])
 def test_the_index_advised_for_a_key_the_comparison_converts_serves_it(
         pg_db: str, where: str, advised: str) -> None:
@@ -3383,8 +3383,8 @@ def test_the_index_advised_for_a_pattern_prefix_is_of_the_pattern_class(
     ("varchar(80)", "lower(name)", "((lower(name)) text_pattern_ops)"),
     ("char(10)", "upper(name)", "((upper(name)) text_pattern_ops)"),
     ("text", "md5(name)", "((md5(name)) text_pattern_ops)"),
-    ("text", "name::varchar(20)", "((CAST(name AS varchar(20))) varchar_pattern_ops)"),
-    ("text", "name::char(20)", "((CAST(name AS char(20))) bpchar_pattern_ops)"),
+    ("text", "name::varchar(20)", "((name::varchar(20)) varchar_pattern_ops)"),
+    ("text", "name::char(20)", "((name::char(20)) bpchar_pattern_ops)"),
     # an expression of a column COLLATE "C" is in byte order: a plain B-tree serves it
     ("text COLLATE \"C\"", "lower(name)", "((lower(name)))"),
 ])
@@ -3479,6 +3479,210 @@ def test_a_char_n_match_without_a_prefix_is_advised_a_trigram_index_of_its_text(
     _assert_the_advice_serves(pg_db, setup, fill, rewritten, index)
     plan = _plan_without_seq_scans(pg_db, sql)
     assert "Seq Scan on docs" in plan, plan
+
+
+#: Functions the migrations made, each index of one of them (fix-pg71): PL/pgSQL, which the
+#: planner does not inline, so the index holds the call itself.
+ROUTINE_KEYED = (
+    "CREATE FUNCTION unorm(text) RETURNS text IMMUTABLE LANGUAGE plpgsql AS "
+    "'BEGIN RETURN lower($1); END';\n"
+    "CREATE FUNCTION vnorm(text) RETURNS varchar(20) IMMUTABLE LANGUAGE plpgsql AS "
+    "'BEGIN RETURN lower($1); END';\n"
+    "CREATE FUNCTION inorm(text) RETURNS int IMMUTABLE LANGUAGE plpgsql AS "
+    "'BEGIN RETURN length($1); END';\n"
+    "CREATE FUNCTION cnorm(text) RETURNS char(5) IMMUTABLE LANGUAGE plpgsql AS "
+    "'BEGIN RETURN lower($1); END';\n"
+    "CREATE TABLE accounts (id bigint PRIMARY KEY, a text, b text, c text, d text, "
+    "e text COLLATE \"C\", g text);\n"
+    "CREATE INDEX accounts_a_idx ON accounts (unorm(a));\n"
+    "CREATE INDEX accounts_b_idx ON accounts (unorm(b) text_pattern_ops);\n"
+    "CREATE INDEX accounts_c_idx ON accounts (vnorm(c));\n"
+    "CREATE INDEX accounts_d_idx ON accounts (inorm(d));\n"
+    "CREATE INDEX accounts_e_idx ON accounts (unorm(e));\n"
+    "CREATE INDEX accounts_g_idx ON accounts (cnorm(g));")
+
+
+@pytest.mark.parametrize(("where", "scans"), [
+    # RETURNS text: a prefix needs byte order; a cast to text or varchar is none to the
+    # planner, a length coercion another expression; varchar and bpchar values are converted
+    ("unorm(a) LIKE 'a5%'", True),
+    ("unorm(a) = 'a5'::varchar", False),
+    ("unorm(a) = 'a5'::bpchar", False),
+    ("unorm(a)::text = 'a5'", False),
+    ("unorm(a)::varchar = 'a5'", False),
+    ("unorm(a)::varchar(3) = 'a5'", True),
+    ("unorm(a) = 'a5'::name", True),
+    ("unorm(b) LIKE 'b5%'", False),
+    ("unorm(b) > 'b5'", True),
+    # RETURNS varchar(20) is varchar: a bpchar value converts it
+    ("vnorm(c) = 'c5'", False),
+    ("vnorm(c) = 'c5'::bpchar", True),
+    ("vnorm(c) = 'c5'::text", False),
+    ("vnorm(c)::text = 'c5'", False),
+    ("vnorm(c)::varchar = 'c5'", False),
+    ("vnorm(c) LIKE 'c5%'", True),
+    # RETURNS int: a numeric value converts it, a bigint one does not
+    ("inorm(d) = 5", False),
+    ("inorm(d) = 5.5", True),
+    ("inorm(d) = 5::bigint", False),
+    ("inorm(d)::int4 = 5", False),
+    ("inorm(d)::bigint = 5", True),
+    # of a column COLLATE "C": the call is in "C", in byte order
+    ("unorm(e) LIKE 'e5%'", False),
+    ("unorm(e) > 'e5'", False),
+    ("unorm(e) = 'e5' COLLATE \"POSIX\"", True),
+    # RETURNS char(5) is bpchar: a text value converts it
+    ("cnorm(g) = 'g5'", False),
+    ("cnorm(g) = 'g5'::text", True),
+    ("cnorm(g) LIKE 'g5%'", True),
+])
+def test_an_index_of_a_migration_s_function_serves_its_key_as_the_server_plans_it(
+        routine_keyed_db: str, where: str, scans: bool) -> None:
+    """A function the migrations made has the type it was declared to return, as a
+    built-in one has (`overloads.returned_type`): a cast that keeps it, a value that
+    converts it, a prefix under its collation, judged as for `lower(name)`."""
+    _assert_served_as_planned(routine_keyed_db, ROUTINE_KEYED, where, scans)
+
+
+def _assert_served_as_planned(db: str, setup: str, where: str, scans: bool) -> None:
+    """`UPDATE accounts ... WHERE where` after `setup` reads the whole table as lockwise
+    says (`scans`) and as the server plans it on `db` (made by `_planned_database`)."""
+    sql = f"UPDATE accounts SET id = id WHERE {where}"
+    (action, *_) = effect_after(setup, sql + ";").actions
+    assert action.facts["where_scans_table"] is scans
+    plan = _plan_without_seq_scans(db, sql)
+    assert ("Seq Scan on accounts" in plan) is scans, plan
+
+
+def _planned_database(server: str, name: str, setup: str, values: str) -> str:
+    """A database `name` on `server` of `setup`'s table accounts, 100,000 rows of `values`
+    (its columns' values of `g`, the row's number) analyzed: only planned, never run."""
+    from lockwise.db.scratch import create_database
+
+    uri = create_database(server, name)
+    _planned(uri, setup, "SELECT 1",
+             f"INSERT INTO accounts SELECT {values} FROM generate_series(1, 100000) g")
+    return uri
+
+
+@pytest.fixture(scope="module")
+def routine_keyed_db(pg_server: str) -> str:
+    """A database of ROUTINE_KEYED's table (`_planned_database`)."""
+    return _planned_database(pg_server, "routine_keyed", ROUTINE_KEYED,
+                             "g, 'a' || g, 'b' || g, 'c' || g, 'd' || g, 'e' || g, 'g' || g")
+
+
+@pytest.mark.parametrize(("key", "advised"), [
+    ("unorm(name) LIKE 'n5%'", "((unorm(name)) text_pattern_ops)"),
+    ("vnorm(name) LIKE 'n5%'", "((vnorm(name)) varchar_pattern_ops)"),
+    ("cnorm(name) LIKE 'n5%'", "((cnorm(name)) bpchar_pattern_ops)"),
+    ("inorm(name) = 5.5", "((inorm(name)::numeric))"),
+])
+def test_the_index_advised_for_a_migration_s_function_is_of_its_return_type(
+        pg_db: str, key: str, advised: str) -> None:
+    """The index advised for a key calling a function the migrations made is of the class
+    of the pattern family of the type it returns, or of the key as the comparison converts
+    it (printed `x::t`), and serves the WHERE (planned with sequential scans disabled)."""
+    setup = ROUTINE_KEYED.split("CREATE TABLE")[0] + \
+        "CREATE TABLE docs (id bigint PRIMARY KEY, name text);"
+    _assert_the_index_advised_serves(
+        pg_db, setup, "INSERT INTO docs SELECT g, 'n' || g FROM generate_series(1, 100000) g",
+        f"WITH w AS (SELECT 1) UPDATE docs SET id = id WHERE {key}", advised)
+
+
+#: A citext column for each operator class B-tree and hash take it by (fix-pg71): those
+#: whose input type is text hold it as text, citext's own as citext.
+CITEXT_CLASSES = {"c1": "(c1 text_ops)", "c2": "(c2 varchar_ops)",
+                  "c3": "(c3 text_pattern_ops)", "c4": "(c4 varchar_pattern_ops)",
+                  "c5": "(c5 citext_pattern_ops)", "c6": "USING hash (c6 text_ops)",
+                  "c7": "(c7 COLLATE \"C\" text_ops)", "c8": "((c8::text) varchar_pattern_ops)",
+                  "c9": "((c9::varchar))", "c10": "USING hash (c10 text_pattern_ops)",
+                  "c11": "(c11 citext_ops)"}
+CITEXT_KEYED = ("CREATE EXTENSION IF NOT EXISTS citext;\n"
+                "CREATE TABLE accounts (id bigint PRIMARY KEY, "
+                + ", ".join(f"{c} citext" for c in CITEXT_CLASSES) + ");\n"
+                + "".join(f"CREATE INDEX accounts_{c}_idx ON accounts {how};\n"
+                          for c, how in CITEXT_CLASSES.items()))
+
+
+@pytest.mark.parametrize(("where", "scans"), [
+    # a class of text (or varchar, the same family) holds the citext as text: its `::text`
+    # and `::varchar` (both binary casts) are keys, citext's own comparison is not; a text,
+    # varchar or bpchar value makes the parser compare the citext as text
+    ("c1::text = 'Ab5'", False),
+    ("c1::text < 'Ab5'", False),
+    ("c1::text LIKE 'Ab5%'", True),
+    ("c1::text LIKE 'Ab5'", False),
+    ("c1::text IN ('Ab5', 'Ab6')", False),
+    ("c1::varchar = 'Ab5'", False),
+    ("c1::varchar(10) = 'Ab5'", True),
+    ("c1 = 'Ab5'", True),
+    ("c1 < 'Ab5'", True),
+    ("c1 IS NULL", False),
+    ("c1 = 'Ab5'::text", False),
+    ("c1 = 'Ab5'::varchar", False),
+    ("c1 = 'Ab5'::bpchar", False),
+    ("c1 = 'Ab5'::name", True),
+    ("c2::text < 'Ab5'", False),
+    ("c2 = 'Ab5'", True),
+    # the pattern classes: an equality and a prefix, no range
+    ("c3::varchar = 'Ab5'", False),
+    ("c3::varchar LIKE 'Ab5%'", False),
+    ("c3 = 'Ab5'::text", False),
+    ("c4::text LIKE 'Ab5%'", False),
+    ("c4::text ~ '^Ab5'", False),
+    ("c4::text < 'Ab5'", True),
+    ("c4 = 'Ab5'", True),
+    ("c4 IS NULL", False),
+    # citext's own pattern class: citext's equality (case-insensitive), no range, no text
+    ("c5 = 'Ab5'", False),
+    ("c5 < 'Ab5'", True),
+    ("c5::text = 'Ab5'", True),
+    ("c5::text LIKE 'Ab5'", True),
+    ("c5 = 'Ab5'::text", True),
+    ("c5::text IS NULL", False),
+    # a hash of text: the equality of the citext as text alone, not its IS NULL
+    ("c6::text = 'Ab5'", False),
+    ("c6::text LIKE 'Ab5'", False),
+    ("c6 = 'Ab5'::text", False),
+    ("c6 = 'Ab5'", True),
+    ("c6 IS NULL", True),
+    ("c10::text = 'Ab5'", False),
+    ("c10 IS NULL", True),
+    # COLLATE "C": byte order serves a prefix, not an equality under the default collation
+    ("c7::text LIKE 'Ab5%'", False),
+    ("c7::text ~ '^Ab5'", False),
+    ("c7::varchar LIKE 'Ab5%'", False),
+    ("c7::text = 'Ab5'", True),
+    # an index of the citext cast to text (or varchar: the same to the planner)
+    ("c8::varchar = 'Ab5'", False),
+    ("c8::varchar LIKE 'Ab5%'", False),
+    ("c8 = 'Ab5'::text", False),
+    ("c8 IS NULL", False),
+    ("c8 = 'Ab5'", True),
+    ("c9::text = 'Ab5'", False),
+    ("c9::text < 'Ab5'", False),
+    ("c9 = 'Ab5'::bpchar", False),
+    ("c9 IS NULL", False),
+    ("c9::text LIKE 'Ab5%'", True),
+    # citext's own class: citext's comparisons, not text's
+    ("c11 = 'Ab5'", False),
+    ("c11 < 'Ab5'", False),
+    ("c11::text = 'Ab5'", True),
+    ("c11 = 'Ab5'::text", True),
+    ("c11 = 'Ab5'::varchar", True),
+    ("c11::text IS NULL", False),
+])
+def test_an_operator_class_of_a_citext_serves_as_the_server_plans_it(
+        citext_keyed_db: str, where: str, scans: bool) -> None:
+    _assert_served_as_planned(citext_keyed_db, CITEXT_KEYED, where, scans)
+
+
+@pytest.fixture(scope="module")
+def citext_keyed_db(pg_server: str) -> str:
+    """A database of CITEXT_KEYED's table (`_planned_database`)."""
+    return _planned_database(pg_server, "citext_keyed", CITEXT_KEYED,
+                             "g, " + ", ".join("'Ab' || g" for _ in CITEXT_CLASSES))
 
 
 @pytest.mark.parametrize(("where", "said"), [

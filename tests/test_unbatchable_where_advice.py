@@ -45,3 +45,22 @@ def test_a_statement_apply_refuses_to_batch_is_advised_an_index_or_a_snapshot(sq
 ])
 def test_a_statement_apply_batches_is_still_advised_batches(sql: str) -> None:
     assert "id >= 1 AND id < 5001" in _advice(sql)
+
+
+@pytest.mark.parametrize(("where", "element"), [
+    ("note::varchar(20) LIKE 'x%'", "((note::varchar(20)) varchar_pattern_ops)"),
+    ("lower(note)::varchar(20) LIKE 'x%'", "((lower(note)::varchar(20)) varchar_pattern_ops)"),
+    ("(note || 'x')::varchar(20) LIKE 'x%'",
+     "(((note || 'x')::varchar(20)) varchar_pattern_ops)"),
+    ("length(note) = 5.5", "((length(note)::numeric))"),
+    # written CAST(...): printed so
+    ("CAST(note AS varchar(20)) LIKE 'x%'",
+     "((CAST(note AS varchar(20))) varchar_pattern_ops)"),
+])
+def test_the_index_advised_writes_its_casts_as_the_statement_does(where: str,
+                                                                  element: str) -> None:
+    """The advice quotes the statement's expressions with their casts as it writes them:
+    `x::t` (pglast would print `CAST(x AS t)`), and so the casts it adds; `CAST(x AS t)`
+    where the statement writes that form (fix-pg71)."""
+    advice = _advice(f"WITH w AS (SELECT 1) UPDATE t SET n = 1 WHERE {where};")
+    assert f"CREATE INDEX CONCURRENTLY ON public.t {element};" in advice

@@ -1452,9 +1452,14 @@ def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict,
               if stmt.leading_comments and has_batch_directive(stmt)}
     if not marked:
         return out
-    from lockwise.executor.batches import aggregates_made, batch_refusal, batches_itself
+    from lockwise.executor.batches import (
+        aggregates_made,
+        batch_refusal,
+        batches_itself,
+        with_aggregates_made,
+    )
 
-    made = set(aggregates)  # with those the statements before the one judged make
+    made = with_aggregates_made(aggregates, ())  # with those the statements before it make
     # a huge file's statements get their trees as its pieces are read (they had none here:
     # a traceback for a directive in a file of thousands of statements)
     for stmt in parsed.statements if parsed.pieces is None or mysql else \
@@ -1475,7 +1480,7 @@ def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict,
             if not marked:
                 break  # (the rest of a huge file is not parsed again for nothing)
         if not mysql:
-            made |= aggregates_made((stmt.tree,))
+            made.update(aggregates_made((stmt.tree,)))
     return out
 
 

@@ -44,6 +44,12 @@ class Routine(NamedTuple):
     #: with them (`routines.body_dependencies`; `replay.routines_going`).
     calls: tuple[str, ...] = ()
     columns: tuple[tuple[str, str], ...] = ()
+    #: The type it returns, as `arg_type` spells one (`text`, `int4[]`); "" when no one
+    #: type is said: a procedure, OUT parameters, RETURNS SETOF or TABLE, an aggregate.
+    returns: str = ""
+    #: Of an aggregate that keeps the largest or smallest value of its rows, as max() and
+    #: min() do: "max" or "min" (`routines.aggregate_keeps`); "" for another.
+    keeps: str = ""
 
     @property
     def followed(self) -> bool:
@@ -229,6 +235,22 @@ def _not_spread(catalog: Catalog, routine: Routine, args: tuple | list, named: b
         unwrap(a)[0] == "A_ArrayExpr" or
         (evident_type(catalog, a, scope) or "").endswith("[]")
         for a in args[len(routine.args) - 1:])
+
+
+def returned_type(overloads: tuple[Routine, ...], types: list[str | None]) -> str | None:
+    """The type a call of arguments of `types` (each evident, else None; "unknown" for an
+    untyped constant) to one of `overloads` returns: the one overload the count allows, or
+    of several the one the server resolves (`call_resolution.resolved`); None when that is
+    not one, or it returns no one type (`Routine.returns`)."""
+    fit = [r for r in overloads if not r.procedure and
+           r.required <= len(types) and (len(types) <= len(r.args) or r.variadic)]
+    if len(fit) > 1 and None not in types:
+        from lockwise.catalog.call_resolution import resolved
+
+        found = resolved(fit, types)  # type: ignore[arg-type]
+    else:
+        found = fit[0] if len(fit) == 1 else None
+    return found.returns or None if found is not None else None
 
 
 def lasting_choice(call: dict) -> bool:

@@ -35,6 +35,7 @@ from lockwise.catalog.routines import (
     REPLICATION_ROLE,
     TRIGGER_SWITCHES,
     called_routines,
+    calls_qualified,
     declared_volatility,
     followed_trees,
     forget_dropped,
@@ -2351,7 +2352,7 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
                  attnames=attnames, signature=_index_signature(stmt, params),
                  storage_parameters=storage_parameters(stmt.get("options") or ()),
                  tablespace=stmt.get("tableSpace") or catalog.default_tablespace,
-                 definition=index_definition(stmt))
+                 definition=index_definition(stmt, catalog))
 
 
 #: The fields of CREATE INDEX an `Index.definition` keeps.
@@ -2359,12 +2360,22 @@ _DEFINITION_FIELDS = ("accessMethod", "unique", "nulls_not_distinct", "indexPara
                       "indexIncludingParams", "whereClause")
 
 
-def index_definition(stmt: dict) -> dict:
+def index_definition(stmt: dict, catalog: Catalog | None = None) -> dict:
     """`Index.definition` of the index CREATE INDEX `stmt` makes: its elements, INCLUDE,
     WHERE, access method, UNIQUE and NULLS NOT DISTINCT, each column reference by its name
     alone (the server keeps the column's number: a table qualification would be wrong once
-    the table is renamed or copied)."""
-    return generation_expression({key: stmt[key] for key in _DEFINITION_FIELDS if key in stmt})
+    the table is renamed or copied), and each function its elements call by a bare name
+    named with the schema `catalog`'s search_path in force finds it in (`calls_qualified`:
+    the server keeps the function, a later path does not change it; as written without
+    `catalog`)."""
+    definition = generation_expression(
+        {key: stmt[key] for key in _DEFINITION_FIELDS if key in stmt}) or {}
+    params = definition.get("indexParams")
+    if catalog is not None and params and any(unwrap(p)[1].get("expr") for p in params):
+        definition["indexParams"] = [
+            {"IndexElem": {**elem, "expr": calls_qualified(catalog, elem["expr"])}}
+            if (elem := unwrap(p)[1]).get("expr") else p for p in params]
+    return definition
 
 
 def renamed_index_definition(definition: dict | None, old: str, new: str) -> dict | None:

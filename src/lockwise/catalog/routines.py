@@ -91,12 +91,21 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
     """The routine CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql`, makes."""
     procedure = bool(stmt.get("is_procedure"))
     language = routine_language(stmt)
+    returned = stmt.get("returnType") or {}
     return _overloads.Routine(
         object_name(strings(stmt.get("funcname")), create=True),
         (sql or "") if language in _overloads.FOLLOWED_LANGUAGES else "", procedure, language,
         *_overloads.signature(catalog, stmt.get("parameters"), procedure),
-        returns_set=bool((stmt.get("returnType") or {}).get("setof")),
-        relations=built_on(catalog, stmt), **body_dependencies(catalog, stmt))
+        returns_set=bool(returned.get("setof")),
+        relations=built_on(catalog, stmt),
+        # (a result of OUT parameters is `record`, named by no type the call's is compared
+        # as: left unsaid)
+        returns="" if procedure or not returned or returned.get("setof") or
+        any(unwrap(p)[1].get("mode") in ("FUNC_PARAM_OUT", "FUNC_PARAM_INOUT",
+                                         "FUNC_PARAM_TABLE")
+            for p in stmt.get("parameters") or ()) else
+        _overloads.arg_type(catalog, returned),
+        **body_dependencies(catalog, stmt))
 
 
 def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
@@ -210,6 +219,24 @@ def forget_dropped(catalog: Catalog, stmt: dict, kept_as: str = "kept_routines")
             forget_routine(catalog, object_name(names), obj=obj, kept_as=kept_as)
 
 
+def aggregate_keeps(stmt: dict) -> str:
+    """What CREATE AGGREGATE `stmt` (a DefineStmt) keeps of its rows' values: "max" or
+    "min" when its state function is a built-in one that keeps the larger or the smaller of
+    two values (`int8larger`, `text_smaller`) and it has no final function, as max() and
+    min() are made: its value is one of its rows' (or its INITCOND, which stays whatever
+    rows are gone), so a DELETE keeping the rows it names deletes the same rows in batches
+    (checked on 18.6, fix-pg71); "" for another."""
+    from lockwise.effects.volatility import builtin_functions
+
+    found = {unwrap(o)[1].get("defname", "").lower(): unwrap(o)[1].get("arg")
+             for o in stmt.get("definition") or ()}
+    names = strings(unwrap(found.get("sfunc"))[1].get("names")) if found.get("sfunc") else []
+    name = names[-1] if names and names[:-1] in ([], ["pg_catalog"]) else ""
+    if "finalfunc" in found or name not in builtin_functions():
+        return ""
+    return "max" if name.endswith("larger") else "min" if name.endswith("smaller") else ""
+
+
 def keep_aggregate(catalog: Catalog, stmt: dict, name: str) -> None:
     """CREATE AGGREGATE `stmt` (a DefineStmt) of aggregate `name` (`nodes.aggregate_made`):
     kept as an overload of its name, by its argument types (the old form's BASETYPE, none for
@@ -223,7 +250,8 @@ def keep_aggregate(catalog: Catalog, stmt: dict, name: str) -> None:
                      if unwrap(o)[1].get("defname", "").lower() == "basetype"), None)
         given = _overloads.arg_type(catalog, unwrap(base)[1]) if base else "any"
         types, variadic = (() if given == "any" else (given,)), False
-    routine = _overloads.Routine(name, "", False, "aggregate", types, len(types), variadic)
+    routine = _overloads.Routine(name, "", False, "aggregate", types, len(types), variadic,
+                                 keeps=aggregate_keeps(stmt))
     catalog.aggregates = {**catalog.aggregates, name: (
         *(r for r in catalog.aggregates.get(name, ()) if r.args != types), routine)}
 
@@ -259,6 +287,34 @@ def function_schema(catalog: Catalog | None, name: str) -> str:
     if overloads:
         return overloads[0].name.rpartition(".")[0]
     return qualified(None, name, create=True).rpartition(".")[0]
+
+
+def calls_qualified(catalog: Catalog, expr: object) -> object:
+    """Expression `expr` with each call of a function of the migrations by a bare name,
+    not a built-in one, named with the schema the search_path in force finds it in
+    (`named_overloads`): the server keeps the function an index expression calls, not its
+    name (pg_get_indexdef writes `app.norm(name)` of an index made under `SET search_path
+    = app, public`, and a later path does not change it: checked on 18.6). A function the
+    catalog does not know (an extension's) stays bare: where it is is not known."""
+    if not any(kind == "FuncCall" for kind, _ in walk(expr)):
+        return expr
+    from lockwise.effects.volatility import builtin_functions
+    from lockwise.parse.trees import rebuilt
+
+    def qualified_call(item: object) -> object:
+        body = item.get("FuncCall") if type(item) is dict and len(item) == 1 else None
+        names = strings(body.get("funcname")) if body is not None else ()
+        if body is None or len(names) != 1 or names[0] in builtin_functions():
+            return None
+        found = named_overloads(catalog, names)
+        if not found:
+            return None
+        return {"FuncCall": {
+            **body, "funcname": [{"String": {"sval": found[0].name.rpartition(".")[0]}},
+                                 *body["funcname"]],
+            **({"args": calls_qualified(catalog, body["args"])} if "args" in body else {})}}
+
+    return rebuilt(expr, qualified_call)
 
 
 def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:

@@ -6,9 +6,11 @@ import operator
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from enum import Enum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from lockwise.core.deferred import bound_on_use
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified
 from lockwise.parse.trees import rebuilt
 
@@ -1092,16 +1094,17 @@ _printed: dict[str, str | None] = {}
 _NOT_PRINTED = object()
 
 
-def expression_sql(expr: dict | None) -> str | None:
+def expression_sql(expr: dict | None, postfix_casts: bool = False) -> str | None:
     """The SQL text of an expression of a JSON parse tree (a default, a generation
-    expression), printed by pglast; None when it cannot be printed."""
+    expression), printed by pglast (with `postfix_casts`, its casts written `x::t`); None
+    when it cannot be printed."""
     if not expr:
         return None
     key: str | None = None
     kind = next(iter(expr))
     if type(kind) is str and not kind.endswith("Stmt"):
         try:
-            key = repr(expr)
+            key = f"::{expr!r}" if postfix_casts else repr(expr)
         except RecursionError:  # deeper than `repr` goes: not kept (nor printed, below)
             pass
         else:
@@ -1111,7 +1114,7 @@ def expression_sql(expr: dict | None) -> str | None:
     try:
         kind, body = unwrap(expr)
         text: str | None = printed_node(_ast_node(_ast, kind, body) if key is not None else
-                                        _statement_node(_ast, kind, body))
+                                        _statement_node(_ast, kind, body), postfix_casts)
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
         text = None
     if key is not None:
@@ -1168,18 +1171,69 @@ def _statement_node(ast: ModuleType, kind: str, body: dict) -> object:
     return node
 
 
-def printed_node(node: object) -> str:
-    """What `RawStream()(node)` returns. Its entry point first sets every node's ancestors
-    (which the printers read) with `populate_ancestors`, which makes a Visitor class and
-    inspects it for its methods at each call, about half its cost: the same chains are set
-    here (`_set_ancestors`), and `print_node` prints."""
+def printed_node(node: object, postfix_casts: bool = False) -> str:
+    """What `RawStream()(node)` returns (with `postfix_casts`, each cast written `x::t`:
+    `_postfix_casts`). Its entry point first sets every node's ancestors (which the
+    printers read) with `populate_ancestors`, which makes a Visitor class and inspects it
+    for its methods at each call, about half its cost: the same chains are set here
+    (`_set_ancestors`), and `print_node` prints."""
+    stream = _postfix_casts()() if postfix_casts else _stream.RawStream()
     if not isinstance(node, _ast.Node):  # a tuple of statements, or SQL text: as pglast does
-        return _stream.RawStream()(node)
+        return stream(node)
     # (as the entry point wraps a lone node: its root ancestor is that tuple's)
     _set_ancestors((node,), _visitors.Ancestor())
-    stream = _stream.RawStream()
     stream.print_node(node)
     return stream.getvalue()
+
+
+def writes_cast_calls(sql: str | None) -> bool:
+    """Whether statement text `sql` writes a cast `CAST(x AS t)` (the parse tree keeps no
+    sign of how a cast was written: `x::t` and `CAST(x AS t)` are one node): its advice then
+    prints casts so, else as `x::t` (`printed_node`'s `postfix_casts`)."""
+    return sql is not None and _CAST_CALL.search(sql) is not None
+
+
+_CAST_CALL = lazy_compile(r"(?i)\bcast\s*\(")
+
+
+@lru_cache(maxsize=1)
+def _postfix_casts() -> type:
+    """pglast's RawStream, but printing each cast `x::t`, where its own printer writes
+    `CAST(x AS t)`: advice is read beside the migration it quotes, whose casts are most
+    often written so. The argument is put in parentheses unless it is a column, a plain
+    call, a cast, a parameter or a constant that is no negative number (`(a + b)::text`,
+    `(-5)::int`: `::` binds tighter than any operator)."""
+    ast = _ast
+
+    class PostfixCasts(_stream.RawStream):  # type: ignore[name-defined,misc]
+        def print_node(self, node: object, is_name: bool = False,
+                       is_symbol: bool = False) -> None:
+            if type(node) is not ast.TypeCast:
+                super().print_node(node, is_name, is_symbol)
+                return
+            arg = node.arg  # type: ignore[attr-defined]
+            with self.expression(not _cast_operand(ast, arg)):
+                self.print_node(arg)
+            self.write("::")
+            self.print_node(node.typeName)  # type: ignore[attr-defined]
+            self.separator()
+
+    return PostfixCasts
+
+
+def _cast_operand(ast: ModuleType, arg: object) -> bool:
+    """Whether `arg` (pglast's node) is printed before `::` without parentheses."""
+    if type(arg) in (ast.ColumnRef, ast.TypeCast, ast.ParamRef):
+        return True
+    if type(arg) is ast.FuncCall:
+        form = getattr(arg, "funcformat", None)  # (an enum member, or its name as written)
+        return form is None or getattr(form, "name", form) == "COERCE_EXPLICIT_CALL"
+    if type(arg) is ast.A_Const:
+        value = getattr(arg, "val", None)
+        number = getattr(value, "ival", None) if type(value) is ast.Integer else \
+            getattr(value, "fval", None) if type(value) is ast.Float else None
+        return not str(number or "").startswith("-")
+    return False
 
 
 def _set_ancestors(tree: tuple, root: object) -> None:
@@ -1235,19 +1289,22 @@ class ShownSql:
 
 
 class PrintedSql(ShownSql):
-    """The SQL of a parse tree (`expression_sql`, else `fallback`, then `suffix`)."""
+    """The SQL of a parse tree (`expression_sql`, else `fallback`, then `suffix`), its casts
+    written `x::t` when `postfix_casts`."""
 
-    __slots__ = ("tree", "fallback", "suffix")
+    __slots__ = ("tree", "fallback", "suffix", "postfix_casts")
 
-    def __init__(self, tree: dict | None, fallback: str = "", suffix: str = "") -> None:
+    def __init__(self, tree: dict | None, fallback: str = "", suffix: str = "",
+                 postfix_casts: bool = False) -> None:
         super().__init__()
         self.tree, self.fallback, self.suffix = tree, fallback, suffix
+        self.postfix_casts = postfix_casts
 
     def _printed(self) -> str:
-        return (expression_sql(self.tree) or self.fallback) + self.suffix
+        return (expression_sql(self.tree, self.postfix_casts) or self.fallback) + self.suffix
 
     def _parts(self) -> tuple:
-        return self.tree, self.fallback, self.suffix
+        return self.tree, self.fallback, self.suffix, self.postfix_casts
 
 
 class JoinedSql(ShownSql):

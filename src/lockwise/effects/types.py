@@ -76,6 +76,22 @@ def comparison_keeps_index_key(column: str, value: str) -> bool:
     return not by_value or cast_keeps_index_key(column, (), value, ())
 
 
+#: The built-in string types a citext is compared with as text: its casts to text and
+#: varchar are implicit, theirs to citext are not, so the parser picks `text = text` and
+#: converts the citext (`name = 'x'::text` is `name::text = 'x'`, checked on 18.6).
+_CITEXT_AS_TEXT = frozenset({"text", "varchar", "bpchar", "name"})
+
+
+def key_conversion(column: str, value: str) -> str | None:
+    """The type a comparison of a key of type `column` with a value of type `value`
+    converts the key to, which no B-tree of the key holds: the value's where
+    `comparison_keeps_index_key` says so; text for a citext compared with a built-in string
+    type (`_CITEXT_AS_TEXT`); None when the key is kept."""
+    if column.rpartition(".")[2] == "citext" and value in _CITEXT_AS_TEXT:
+        return "text"
+    return None if comparison_keeps_index_key(column, value) else value
+
+
 @lru_cache(maxsize=1)
 def _btree_types() -> frozenset[str]:
     """The types with B-tree operators of their own (both sides of that type)."""

@@ -14,7 +14,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from lockwise.effects.nodes import (
@@ -131,13 +131,25 @@ def batch_refusal(tree: dict, aggregates: Collection[str] = ()) -> str | None:
     return None if refused is None else refused[0]
 
 
-def aggregates_made(trees: Iterable[dict]) -> set[str]:
+def aggregates_made(trees: Iterable[dict]) -> dict[str, str]:
     """The aggregates the statements `trees` (their kind to their node) make, qualified as
-    `Catalog.aggregates` keeps them: what a later statement of the same migration calls."""
+    `Catalog.aggregates` keeps them (what a later statement of the same migration calls),
+    each with what it keeps of its rows' values (`routines.aggregate_keeps`)."""
+    from lockwise.catalog.routines import aggregate_keeps
     from lockwise.effects.nodes import aggregate_made
 
-    return {made for tree in trees for kind, node in tree.items()
+    return {made: aggregate_keeps(node) for tree in trees for kind, node in tree.items()
             if (made := aggregate_made(kind, node)) is not None}
+
+
+def with_aggregates_made(aggregates: Collection[str], trees: Iterable[dict]
+                         ) -> dict[str, object]:
+    """`aggregates` (names, or `Catalog.aggregates`: names to their overloads) with those
+    the statements `trees` make (`aggregates_made`), as `refused_batching` takes them."""
+    known: dict[str, object] = dict(aggregates) if isinstance(aggregates, Mapping) else \
+        dict.fromkeys(aggregates, "")
+    known.update(aggregates_made(trees))
+    return known
 
 
 #: What to do of a statement whose reason says what to change in it.
@@ -175,7 +187,7 @@ def refused_batching(tree: dict, aggregates: Collection[str] = ()) -> tuple[str,
                 "which each batch would take of what is left of the rows the batches before "
                 "it deleted: keep what it reads in a table first, CREATE TABLE ... AS SELECT, "
                 "and read that in its place", _OR_RUN_WHOLE)
-    if kind == "DeleteStmt" and picks_row_by_value(node):
+    if kind == "DeleteStmt" and picks_row_by_value(node, aggregates):
         return ("it deletes a row when another row of its table exists that a value of the "
                 "row picks (`b.id = a.id - 1`), and that row may be one the batches before it "
                 "deleted: keep what it reads in a table first, CREATE TABLE ... AS SELECT, "
@@ -378,18 +390,23 @@ def pairs_rows_by_inequality(delete: dict) -> bool:
     return differ and not order
 
 
-def picks_row_by_value(delete: dict) -> bool:
+def picks_row_by_value(delete: dict, aggregates: Collection[str] = ()) -> bool:
     """Whether DELETE `delete` (its node) deletes a row when one other row of its own table
     exists, picked by a value computed from the row it deletes or by another column: its
     table named again (USING, or a subquery) and an equality between the two rows whose
-    sides differ but for their qualifiers (`b.id = a.id - 1`, `a.parent_id = b.id`). That
+    sides differ but for their qualifiers (`b.id = a.id - 1`, `a.parent_id = b.id`), or an
+    IN (= ANY, NOT IN) of a subquery over its table whose rows are not the tested row's
+    own value (`id - 1 IN (SELECT id FROM t)`, `_tests_other_rows`). That
     row may be one an earlier batch deleted, so a later batch keeps rows the statement
     deletes (checked on 18.6: the row before it, `USING t b WHERE b.id = a.id - 1 AND a.v =
     b.v`, left 1 row of 1,000 whole and 10 in ten batches; a row's parent alike). The same
     expression of both (`a.k % 500 = b.k % 500`, `a.id = b.id`) groups rows, which a
     batch's own row always satisfies, or pairs a row with itself: batched. The row after
     it (`b.id = a.id + 1`) left the same rows in ascending batches by id, but only when
-    the batch key is that column: refused too."""
+    the batch key is that column: refused too. `aggregates`: the migrations' own
+    (`deletes_by_counting` judges a subquery that computes one)."""
+    if _tests_other_rows(delete, aggregates):
+        return True
     found = _other_row(delete)
     if found is None:
         return False
@@ -401,6 +418,33 @@ def picks_row_by_value(delete: dict) -> bool:
             if {target} in sides and any(q and q <= again | {""} for q in sides) and \
                     _unqualified(node.get("lexpr")) != _unqualified(node.get("rexpr")):
                 return True
+    return False
+
+
+def _tests_other_rows(delete: dict, aggregates: Collection[str]) -> bool:
+    """Whether DELETE `delete` (its node) tests a value against the rows of a subquery over
+    its own table by IN, = ANY or NOT IN, the value not the subquery's output for the
+    same row (`id - 1 IN (SELECT id FROM t)`, `n IN (SELECT id FROM t)`; its columns'
+    qualifiers aside): a row an earlier batch deleted is no longer there to match (checked
+    on 18.6: ids 1 to 1,000, `id - 1 IN (SELECT id FROM t)` left 1 row whole and 10 in ten
+    batches, a parent's `n IN (SELECT id ...)` 1 and 506). `id IN (SELECT id FROM t WHERE
+    ...)` tests each row against itself (the same 500 rows both ways). A subquery that
+    computes an aggregate, or picks by order, is `deletes_by_counting`'s."""
+    table = range_var(delete.get("relation"))[0]
+    for kind, link in walk(delete.get("whereClause")):
+        if kind != "SubLink" or link.get("subLinkType") != "ANY_SUBLINK" or \
+                strings(link.get("operName")) not in ([], ["="]):
+            continue
+        query_kind, query = unwrap(link.get("subselect"))
+        if query_kind != "SelectStmt" or table not in relations_in(query) or \
+                _counts_rows(query, None, aggregates):
+            continue
+        out = [unwrap(item)[1].get("val") for item in query.get("targetList") or ()]
+        test_kind, test = unwrap(link.get("testexpr"))
+        tested = test.get("args") or [] if test_kind == "RowExpr" else [link.get("testexpr")]
+        if len(out) == len(tested) and any(
+                _unqualified(a) != _unqualified(b) for a, b in zip(tested, out, strict=True)):
+            return True
     return False
 
 
@@ -461,8 +505,8 @@ def _kept_extremes(node: dict, table: str, target: str,
     test_kind, test = unwrap(link.get("testexpr"))
     out_kind, out = unwrap(_only(query.get("targetList"))[1].get("val"))
     if kind != "SelectStmt" or test_kind != "ColumnRef" or out_kind != "FuncCall" or \
-            strings(out.get("funcname")) not in (["min"], ["max"]) or out.get("over") or \
-            any(k == "SelectStmt" for k, _ in walk(query)) or \
+            not _keeps_extreme(strings(out.get("funcname")), aggregates) or \
+            out.get("over") or any(k == "SelectStmt" for k, _ in walk(query)) or \
             _counts_rows(query, out, aggregates):
         return None
     arg_kind, arg = _only(out.get("args"))
@@ -471,6 +515,24 @@ def _kept_extremes(node: dict, table: str, target: str,
     return query if arg_kind == "ColumnRef" and tested[-1:] == counted[-1:] and \
         tested[:-1] in ([], [target]) and (counted[:-1] == [] or counted[-2] in own) and \
         own and table in relations_in(query) else None
+
+
+def _keeps_extreme(names: list[str], aggregates: Collection[str]) -> bool:
+    """Whether the aggregate named `names` (as written) keeps the largest or smallest value
+    of its rows: min() or max(), or one of `aggregates` whose every overload of the name
+    does (`Routine.keeps`; a name's value in a mapping of `with_aggregates_made`), made with
+    a built-in `*larger` or `*smaller` state function (checked on 18.6: `NOT IN (SELECT
+    app.my_max(id) ... GROUP BY g)` left the same 37 rows whole and in ten batches)."""
+    name = (names[-1:] or [""])[0].lower()
+    if names[:-1] in ([], ["pg_catalog"]) and name in ("min", "max"):
+        return True
+    if not isinstance(aggregates, Mapping):
+        return False
+    found = [value for key, value in aggregates.items()
+             if (key == ".".join(names) if len(names) > 1 else key.rpartition(".")[2] == name)]
+    kinds = {kept for value in found for kept in (
+        (value,) if isinstance(value, str) else (r.keeps for r in value))}
+    return bool(found) and len(kinds) == 1 and kinds != {""}
 
 
 def _only(items: list | None) -> tuple[str, dict]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,10 +18,10 @@ from lockwise.core.types import LockMode, Migration, MigrationReport, Safety, Sp
 from lockwise.executor.batches import (
     BatchError,
     BatchSpec,
-    aggregates_made,
     batches_itself,
     parse_batch_directive,
     refused_batching,
+    with_aggregates_made,
 )
 from lockwise.executor.checksum import all_checksums
 from lockwise.executor.parts import (
@@ -301,8 +301,8 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
                 parse_batch_directive(stmt.leading_comments)
             # Refused now, not when the run reaches it: the statements before it would
             # have run (and, run statement by statement, committed).
-            refused = batch and refused_batching(stmt.tree, {
-                *aggregates, *aggregates_made(s.tree for s in parsed.statements[:stmt_at])})
+            refused = batch and refused_batching(stmt.tree, with_aggregates_made(
+                aggregates, (s.tree for s in parsed.statements[:stmt_at])))
             if refused:
                 raise BatchError(f"the batch directive marks a statement lockwise cannot run "
                                  f"in batches: {refused[0]} ({refused[1]})")
@@ -564,13 +564,13 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
     catalog = Catalog()
     # The aggregates the migrations before each batched one made (the replay's), which its
     # batched DELETE may not compute over its table: planned again with them.
-    known: dict[str, frozenset[str]] = {}
-    made: list[frozenset[str]] = [frozenset()]  # (those the migrations so far made)
+    known: dict[str, Mapping[str, object]] = {}
+    made: list[Mapping[str, object]] = [{}]  # (those the migrations so far made)
 
     def before_next(report: MigrationReport) -> None:
         if report.migration.id in batched and made[0]:
             known[report.migration.id] = made[0]
-        made[0] = frozenset(catalog.aggregates)
+        made[0] = dict(catalog.aggregates)
 
     reports = lint_migrations(to_lint, options, catalog, on_report=before_next,
                               one_run=frozenset(plans))

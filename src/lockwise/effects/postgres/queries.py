@@ -229,7 +229,7 @@ def dml(kind: str) -> Callable:
                 lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
                 unbatchable=_unbatchable(stmt, kind, in_with, b.ctx.catalog.aggregates),
                 all_null={c for t, c in b.ctx.null_columns if t == table},
-                default_collation=b.ctx.default_collation)
+                default_collation=b.ctx.default_collation, statement_sql=b.ctx.statement_sql)
                 if own_where and table == view and b.ctx.executes and not targets
                 and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
         b.act(kind, **facts, **cte_locked, has_where=has_where, columns=columns,
@@ -563,7 +563,7 @@ def _unbatchable(stmt: dict, kind: str, in_with: bool, aggregates: Collection[st
     if kind == "update" and _batches.reads_what_it_sets(stmt) or \
             kind == "delete" and (_batches.deletes_by_counting(stmt, aggregates) or
                                   _batches.pairs_rows_by_inequality(stmt) or
-                                  _batches.picks_row_by_value(stmt)):
+                                  _batches.picks_row_by_value(stmt, aggregates)):
         return ("not in batches:\n-- each would read what the batches before it "
                 + ("wrote" if kind == "update" else "left") + "; or keep what\n-- it reads of"
                 " its own table in a table first, CREATE TABLE ... AS SELECT, and\n-- read"

@@ -30,7 +30,7 @@ expression, the other reading none of the table's columns (`email = lower('X')`,
 `lower(email) = 'x'` nor `a = b`), calling no volatile function outside a subquery
 (`id = nextval('s')` has a value per row, `now()` one; a migration's PL/pgSQL one too, not a
 SQL one the planner inlines: `volatility.calls_volatile`), and of a type that does not
-convert the column (`int_col = 5.5` compares numerics: `types.comparison_keeps_index_key`)
+convert the column (`int_col = 5.5` compares numerics: `types.key_conversion`)
 nor bring a collation of its own (`text_col = 'x'::name` compares under "C"). An
 index of an expression serves only a condition on that same expression (`lower(email) =
 'x'`, matched on the parse tree as `_normalized` resolves it: the function's schema, casts
@@ -42,9 +42,11 @@ prefix of a LIKE is served only in byte order (`collations.in_byte_order`): a co
 index's COLLATE, else the database's default collation as the config or the statistics say
 it (`Context.default_collation`), which lockwise takes not to be in byte order when neither
 does (docs/accuracy.md, fix-pg62, fix-pg68). An expression key has the type a cast gives
-it or a built-in function returns (`_typed`: `lower(name)` is text, `length(name)` int4)
-and its columns' collation, judged as a column's (fix-pg67); a citext's pattern match no
-index serves (`_unindexed_match`).
+it or a function returns (`_typed`: `lower(name)` is text, `length(name)` int4, a function
+of the migrations' what it was declared to return) and its columns' collation, judged as a
+column's (fix-pg67, fix-pg71); an index expression calls the functions the search_path at
+its CREATE found (`routines.calls_qualified`). A citext's pattern match no index serves
+(`_unindexed_match`); an index of a class of text holds a citext as text (`_citext_as_text`).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 from lockwise.catalog.model import Catalog, Column, Table
-from lockwise.catalog.overloads import constant_type, evident_type
+from lockwise.catalog.overloads import constant_type, evident_type, returned_type
 from lockwise.catalog.routines import function_schema
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.collations import in_byte_order
@@ -70,11 +72,12 @@ from lockwise.effects.nodes import (
     walk,
     walk_except,
     with_column_refs,
+    writes_cast_calls,
 )
 from lockwise.effects.types import (
     builtin_return_type,
     cast_keeps_index_key,
-    comparison_keeps_index_key,
+    key_conversion,
     other_index_method,
     type_collation,
 )
@@ -123,13 +126,17 @@ def _unindexed(catalog: Catalog, table: str, stmt: dict, pg_version: int,
 
 
 def _typed_target(catalog: Catalog, stmt: dict, known: Table,
-                  default_collation: str | None) -> _Target:
+                  default_collation: str | None, statement_sql: str | None = None
+                  ) -> _Target:
     """The target of `stmt`, table `known`, with its columns' types, in a database whose
-    default collation is `default_collation` (None: not known)."""
+    default collation is `default_collation` (None: not known); its expressions printed
+    with their casts as `x::t` unless the statement's text `statement_sql` writes
+    `CAST(x AS t)` (`nodes.writes_cast_calls`)."""
     target = _Target(stmt, set(known.columns))
     target.types = known.columns
     target.catalog = catalog
     target.default_collation = default_collation
+    target.postfix_casts = not writes_cast_calls(statement_sql)
     return target
 
 
@@ -147,9 +154,17 @@ class _IndexKey(NamedTuple):
 #: What an index whose definition is not known holds (and a row address range reads).
 _ANY_KEY = _IndexKey()
 
-#: How a B-tree holds a column that serves its IS NULL alone (of no operator class or
-#: collation a condition has: a citext's of text_pattern_ops, which holds it as text).
+#: How a B-tree holds a key that serves its IS NULL alone (of no operator class or
+#: collation a condition has): a citext column held as text by a class of text, or the
+#: other way round (the planner matches an IS NULL through the binary cast).
 _NULLS_ONLY = _IndexKey("btree", "", "")
+
+#: The operator classes of B-tree and hash whose input type is text (pg_opclass.opcintype),
+#: each taking a citext as text, and the class of the same family each is (None: text's
+#: default): an index of a citext column of one holds `name::text` (checked on 18.6).
+_TEXT_CLASSES = {"text_ops": None, "varchar_ops": None,
+                 "text_pattern_ops": "text_pattern_ops",
+                 "varchar_pattern_ops": "varchar_pattern_ops"}
 
 #: The access methods whose operator classes are modelled; the others (GIN, GiST, BRIN,
 #: SP-GiST, an extension's) count for any condition on what they hold.
@@ -185,6 +200,7 @@ def _filed_indexes(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
     # change between them.
     types = tuple((name, c.type_name, tuple(c.typmods or ()), c.array, c.collation)
                   for name, c in columns.items()) if resolver_in_force() is None else None
+    citexts = any(map(_is_citext, columns.values()))
     for index in catalog.indexes_on(table):
         definition = index.definition
         if definition is None:
@@ -203,21 +219,48 @@ def _filed_indexes(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
             collation = _database_default(_collation(elem.get("collation")) or collated or (
                 column.collation if column is not None else own))
             opclass = (strings(elem.get("opclass")) or [None])[-1]
-            if column is not None and opclass == "text_pattern_ops" and \
-                    column.type_name.rpartition(".")[2] == "citext":
+            how = _IndexKey(method, opclass, collation)
+            citext = _citext_as_text(expr, key, columns, catalog) if citexts else None
+            if citext is not None and expr is None and opclass in _TEXT_CLASSES:
                 # (a class of text holds a citext as text: `name::text LIKE 'x%'` and `=`
-                # are looked up in it, citext's own `name = 'x'` not, its IS NULL is;
-                # checked on 18.6)
-                cast = _key(_normalized(_cast({"ColumnRef": {"fields": [
-                    {"String": {"sval": key}}]}}, "text"), columns, catalog))
-                indexed.setdefault(cast, []).append(_IndexKey(method, opclass, collation))
-                indexed.setdefault(key, []).append(_NULLS_ONLY)
-                continue
-            indexed.setdefault(key, []).append(_IndexKey(method, opclass, collation))
+                # are looked up in it, citext's own `name = 'x'` not; checked on 18.6)
+                key, how = citext[1], _IndexKey(method, _TEXT_CLASSES[opclass], collation)
+            indexed.setdefault(key, []).append(how)
+            if citext is not None and method == _BTREE:
+                # (an IS NULL is matched through the binary cast both ways: an index of
+                # `name` serves `name::text IS NULL`, one of `name::text` `name IS NULL`)
+                indexed.setdefault(citext[key == citext[0]], []).append(_NULLS_ONLY)
         for kind, body in _outside_subqueries(definition.get("whereClause")):
             if kind == "ColumnRef":
                 indexed.setdefault(strings(body.get("fields"))[-1], []).append(_ANY_KEY)
     return indexed
+
+
+def _citext_as_text(expr: object, key: str, columns: Mapping[str, Column],
+                    catalog: Catalog) -> tuple[str, str] | None:
+    """For an index key `key` (`expr` normalized; None for a bare column) that is a citext
+    column or that column cast to text (`_normalized`: `name::varchar` is `name::text`):
+    the key of the column and that of the column as text; None for another key."""
+    column = columns.get(key) if expr is None else None
+    if column is None and expr is not None:
+        kind, body = unwrap(_normalized(expr, columns, catalog))
+        inner = unwrap(body.get("arg"))[0] if kind == "TypeCast" else ""
+        if inner != "ColumnRef" or body.get("type") != ["text", [], False]:
+            return None
+        column = columns.get(_key(body["arg"]))
+        if column is None or not _is_citext(column):
+            return None
+        return _key(body["arg"]), key
+    if column is None or not _is_citext(column):
+        return None
+    return key, _key(_normalized(_cast({"ColumnRef": {"fields": [
+        {"String": {"sval": key}}]}}, "text"), columns, catalog))
+
+
+def _is_citext(column: Column) -> bool:
+    """Whether `column` (a column, or an expression's type) is of the citext extension's
+    type, and no array of it."""
+    return not column.array and column.type_name.rpartition(".")[2] == "citext"
 
 
 #: Index expressions' keys found lately, by the expression's node: (the node, the column
@@ -237,7 +280,7 @@ def _index_expression_key(expr: object, columns: Mapping[str, Column],
         if found is not None and found[0] is expr and found[1] == types:
             return found[2]
     normalized = _normalized(expr, columns, catalog)
-    typed = _typed(normalized, columns)
+    typed = _typed(normalized, columns, catalog)
     keyed = (_key(normalized), typed.collation if typed is not None else None)
     if types is not None:
         if len(_index_keys) >= 4096:
@@ -299,10 +342,13 @@ def _normalized(expr: object, columns: Mapping[str, Column],
         if "sval" in unwrap(arg)[1]:
             return arg  # the server types an untyped literal as its place asks: the same
         name, mods, array = type_name(body.get("typeName"))
-        typed = _typed(arg, columns)
+        typed = _typed(arg, columns, catalog)
         if typed is not None and not array and not typed.array and cast_keeps_index_key(
                 typed.type_name, typed.typmods, name, mods):
             return arg
+        if name == "varchar" and not mods and not array and typed is not None and \
+                _is_citext(typed):
+            name = "text"  # (both binary casts of it, which the planner strips alike)
         return {kind: {"arg": arg, "type": [name, list(mods), array]}}
 
     # (without a call or a cast the copy would equal `expr`: it is the answer itself, read
@@ -316,33 +362,44 @@ def _normalized(expr: object, columns: Mapping[str, Column],
 _RESOLVED = frozenset({"FuncCall", "TypeCast"})
 
 
-def _typed(expr: object, columns: Mapping[str, Column]) -> Column | None:
+def _typed(expr: object, columns: Mapping[str, Column],
+           catalog: Catalog | None = None) -> Column | None:
     """What the planner knows of expression `expr` (`_normalized`, column references bare,
     of `columns`) as an index key: the column it is, else its type (and typmods) as a
-    column of no name: a cast's, or the type a built-in immutable function returns called
-    with its arguments' (`types.builtin_return_type`: `lower(name)` is text, `length(name)`
-    int4); None when not evident (another's function, an operator)."""
+    column of no name: a cast's, or the type a function returns called with its
+    arguments': a built-in immutable one's (`types.builtin_return_type`: `lower(name)` is
+    text, `length(name)` int4), one of the migrations' as `catalog` replayed it
+    (`overloads.returned_type`: `norm(name)` of a `RETURNS text`); None when not evident
+    (another's function, an operator)."""
     kind, body = unwrap(expr)
     if kind == "ColumnRef":
         return columns.get(_key(expr))
     if kind == "TypeCast" and "type" in body:
         name, mods, array = body["type"]
-        typed = _typed(body.get("arg"), columns)
+        typed = _typed(body.get("arg"), columns, catalog)
         return Column("", name, tuple(mods), array=array, collation=_derived_collation(
             name, array, [typed] if typed is not None else []))
     names = body.get("funcname") or () if kind == "FuncCall" else ()  # (as `_normalized`
-    if len(names) != 2 or names[0] != "pg_catalog" or body.get("agg_star"):  # writes it)
+    if len(names) != 2 or body.get("agg_star"):  # writes it)
         return None
-    args = []
+    overloads = None if names[0] == "pg_catalog" or catalog is None else \
+        catalog.kept_routines.get(f"{names[0]}.{names[1]}")
+    if names[0] != "pg_catalog" and not overloads:
+        return None
+    args: list[str | None] = []
     typed_args = []
     for arg in body.get("args") or ():
-        typed = _typed(arg, columns)
+        typed = _typed(arg, columns, catalog)
         args.append(f"{typed.type_name}[]" if typed is not None and typed.array else
                     typed.type_name if typed is not None else constant_type(arg))
         typed_args += [typed] if typed is not None else []
-    found = builtin_return_type(names[1], args)
-    return Column("", found, collation=_derived_collation(found, False, typed_args)) \
-        if found else None
+    found = returned_type(overloads, args) if overloads else \
+        builtin_return_type(names[1], args)
+    if not found:
+        return None
+    element = found.removesuffix("[]")
+    return Column("", element, array=element != found,
+                  collation=_derived_collation(found, False, typed_args))
 
 
 def _derived_collation(type_name: str, array: bool, args: list[Column]) -> str | None:
@@ -444,6 +501,12 @@ class _Target:
         self.catalog: Catalog | None = None
         #: The database's default collation (`Context.default_collation`; None: not known).
         self.default_collation: str | None = None
+        #: Whether its expressions are printed with casts as `x::t` (`_typed_target`).
+        self.postfix_casts = True
+
+    def sql(self, tree: object) -> PrintedSql:
+        """Expression `tree` (of the statement) as advice prints it."""
+        return PrintedSql(tree, postfix_casts=self.postfix_casts)  # type: ignore[arg-type]
 
     def column(self, fields: list[str]) -> str | None:
         """The target's column a ColumnRef names (`fields`), None for another relation's."""
@@ -580,7 +643,7 @@ def _operands(node: object, target: _Target, negated: bool = False,
             normalized = _normalized(bare, target.types, target.catalog)
             found = _key(normalized)
             column = target.types.get(found)
-            typed = column or _typed(normalized, target.types)
+            typed = column or _typed(normalized, target.types, target.catalog)
             converted = _converting_type(typed, other, target.catalog, between=(
                 "BETWEEN" in unwrap(node)[1].get("kind", ""))) \
                 if typed is not None and other is not None else None
@@ -593,15 +656,15 @@ def _operands(node: object, target: _Target, negated: bool = False,
                 # `(length(ln)::numeric)` of `length(ln) = 5.5`, `(code::text)` of `code %
                 # 'x'`, checked on 18.6)
                 if skipped is not None and converted:
-                    name = quote_ident(found) if column is not None else str(PrintedSql(bare))
+                    name = quote_ident(found) if column is not None else str(target.sql(bare))
                     skipped.append(_skipped_text(name, typed, converted))
                 bare = _cast(bare, cast)
                 normalized = _normalized(bare, target.types, target.catalog)
                 found, column = _key(normalized), None
-                typed, converted = _typed(normalized, target.types), None
+                typed, converted = _typed(normalized, target.types, target.catalog), None
             if volatile or converted or match:
                 if skipped is not None and typed is not None:
-                    name = quote_ident(found) if column is not None else str(PrintedSql(bare))
+                    name = quote_ident(found) if column is not None else str(target.sql(bare))
                     skipped.append(match[0].format(name=name) if match else
                                    _skipped_text(name, typed, converted))
                 continue
@@ -653,18 +716,18 @@ def _unindexed_match(key: Column, op: str, pattern: object) -> tuple[str, str | 
 
 def _converting_type(column: Column, other: object, catalog: Catalog | None,
                      between: bool = False) -> str | None:
-    """The type of `other` to which comparing `column` with it converts the column, which its
-    B-tree does not hold (`types.comparison_keeps_index_key`, for each type `other` evidently
-    has: a literal's, a cast's; an IN list or an ARRAY's elements have one type together, any
-    bound of a BETWEEN may be looked up alone); None when the column is kept as it is, or
-    `other` is an expression of no evident type."""
+    """The type to which comparing `column` with `other` converts the column, which its
+    B-tree does not hold (`types.key_conversion`: the value's, text for a citext; for each
+    type `other` evidently has: a literal's, a cast's; an IN list or an ARRAY's elements
+    have one type together, any bound of a BETWEEN may be looked up alone); None when the
+    column is kept as it is, or `other` is an expression of no evident type."""
     if catalog is None or column.array:
         return None
     kind, body = unwrap(other)
     values = body.get("items") or () if kind == "List" else \
         body.get("elements") or () if kind == "A_ArrayExpr" else [other]
     types = [(evident_type(catalog, value, None) or "").removesuffix("[]") for value in values]
-    converting = [t for t in types if not comparison_keeps_index_key(column.type_name, t)]
+    converting = [c for t in types if (c := key_conversion(column.type_name, t))]
     return None if not converting or between and len(converting) < len(types) \
         else converting[0]
 
@@ -742,7 +805,7 @@ def _index_elements(target: _Target, where: object, columns: tuple[str, ...]
     for bare, op, value in _looked_up(where, target, unmatched=True):
         key = _key(bare)
         typed = target.types.get(key) or _typed(
-            _normalized(bare, target.types, target.catalog), target.types)
+            _normalized(bare, target.types, target.catalog), target.types, target.catalog)
         match = _unindexed_match(typed, op, value) if typed is not None else None
         if match is not None and match[1] is None:
             unserved = True
@@ -800,7 +863,7 @@ def _element(target: _Target, key: str, bare: object) -> str | JoinedSql:
     """Key `key` (`bare` as written) as an index element: a column by its name, an
     expression in parentheses."""
     return quote_ident(key) if key in target.columns else \
-        JoinedSql("(", PrintedSql(bare), ")")
+        JoinedSql("(", target.sql(bare), ")")
 
 
 def _uncollated(expr: object) -> tuple[object, str | None]:
@@ -822,8 +885,8 @@ def _key_serves(how: _IndexKey, op: str, collation: str | None, other: object,
     any condition on its key (its operator classes are not modelled)."""
     if how.method not in (_BTREE, _HASH):
         return True
-    if op == "IS NULL":
-        return how.method == _BTREE
+    if op == "IS NULL" or how == _NULLS_ONLY:
+        return how.method == _BTREE and op == "IS NULL"
     if op in _PREFIXED:
         prefix = _pattern_prefix(op, other)
         if prefix is None and how.method == _BTREE and not how.opclass:
@@ -997,7 +1060,7 @@ def _tid(value: str) -> dict:
 
 def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str, ...] | None,
                    reads: str, indexed: Mapping[str, list[_IndexKey]],
-                   default_collation: str | None) -> str:
+                   default_collation: str | None, statement_sql: str | None = None) -> str:
     """Why no index of `table` serves the WHERE of `stmt`, which reads `columns` of it
     (`reads`, as said): its NOT EXISTS (NOT IN, <> ALL subquery); else, when an index reads
     each of those columns, its condition that keeps the values that differ (`<>`, NOT LIKE),
@@ -1005,7 +1068,8 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
     to, a volatile function's), or that those indexes hold the values as they are (not the
     expression, or the order, the WHERE looks for); else that no index covers them.
     `indexed`: `_indexed` of the table (as `_unindexed` found it for `columns`);
-    `default_collation`: the database's (None: not known)."""
+    `default_collation`: the database's (None: not known); `statement_sql`: the statement's
+    text (how its casts are printed, `_typed_target`)."""
     where = stmt.get("whereClause")
     if columns is not None and (anti := _first_in(where, _anti_join)):
         return f"serves the {anti} of its WHERE (it keeps the rows with no match in its " \
@@ -1019,7 +1083,7 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
     skipped: list[str] = []
     using = ""
     if known is not None:
-        target = _typed_target(catalog, stmt, known, default_collation)
+        target = _typed_target(catalog, stmt, known, default_collation, statement_sql)
         list(_looked_up(where, target, skipped=skipped))
         using = _index_elements(target, where, columns or ())[0]
     if skipped:
@@ -1039,7 +1103,8 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
 def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version: int,
                 rule_text: bool, batched_by_apply: Callable[[], bool],
                 unbatchable: str = "", all_null: set[str] | None = None,
-                default_collation: str | None = None) -> dict:
+                default_collation: str | None = None, statement_sql: str | None = None
+                ) -> dict:
     """The facts of rule where-without-index for UPDATE / DELETE `stmt` of `table`:
     `where_scans_table`, the columns its WHERE reads (`where_columns_text`), why no index
     serves it (`where_unserved_text`: what it reads, or its NOT EXISTS), and, with the
@@ -1050,13 +1115,15 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     table, as `lockwise apply` refuses to batch), an index on what the WHERE reads (and, for
     the latter, a snapshot of what it reads). `batched_by_apply()`: whether
     `lockwise apply` can batch it. `all_null`, `default_collation`: as `unindexed_where`
-    takes them."""
+    takes them; `statement_sql`: the statement's text, whose way of writing casts the
+    expressions it quotes keep (`_typed_target`)."""
     columns, indexed = _unindexed(catalog, table, stmt, pg_version, all_null,
                                   default_collation)
     reads = ", ".join(map(quote_ident, columns or ())) or "none of its columns"
     facts: dict = {"where_scans_table": columns is not None, "where_columns_text": reads,
                    "where_unserved_text": _unserved_text(catalog, table, stmt, columns, reads,
-                                                         indexed, default_collation)}
+                                                         indexed, default_collation,
+                                                         statement_sql)}
     if columns is None or not rule_text:
         return facts
     key = catalog.primary_key(table)
@@ -1090,7 +1157,8 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                 "current_setting('block_size')):",
                 "where_batch_sql": batch_bound_sql(stmt, kind, _ROW_ADDRESS, qualify)}
     using, elements, extension, compared = _index_elements(
-        _typed_target(catalog, stmt, known, default_collation), stmt.get("whereClause"),
+        _typed_target(catalog, stmt, known, default_collation, statement_sql),
+        stmt.get("whereClause"),
         columns) if known is not None else ("", [], None, "")
     why = f" ({unbatchable})" if unbatchable else " (with no integer key to batch by)"
     if compared is None:
