@@ -38,6 +38,9 @@ class Routine(NamedTuple):
     #: with: those its SQL-standard body names, and those whose row type (or an array of
     #: it) an argument or its result has (`routines.built_on`).
     relations: tuple[str, ...] = ()
+    #: Its volatility code ('i', 's', 'v'), as CREATE declared it or a later ALTER FUNCTION
+    #: set it: each overload has its own (checked on 18.6).
+    volatility: str = "v"
 
     @property
     def followed(self) -> bool:

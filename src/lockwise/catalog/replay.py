@@ -34,8 +34,8 @@ from lockwise.catalog.routines import (
     MAX_DEPTH,
     REPLICATION_ROLE,
     TRIGGER_SWITCHES,
+    alter_routine,
     called_routines,
-    declared_volatility,
     followed_trees,
     forget_dropped,
     forget_overloads,
@@ -2627,8 +2627,6 @@ def _statistics_on(catalog: Catalog, table: str) -> list[str]:
 
 
 def _create_function(catalog: Catalog, stmt: dict) -> None:
-    name = strings(stmt.get("funcname"))[-1].lower()
-    catalog.functions[name] = declared_volatility(stmt)
     keep_routine(catalog, stmt, _replayed_sql)
 
 
@@ -2735,6 +2733,8 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _drop(catalog, body)
     elif kind == "CreateFunctionStmt":
         _create_function(catalog, body)
+    elif kind == "AlterFunctionStmt":
+        alter_routine(catalog, body)
     elif (aggregate := aggregate_made(kind, body)) is not None:
         keep_aggregate(catalog, body, aggregate)
     elif kind == "CreateTrigStmt":

@@ -94,7 +94,7 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
         (sql or "") if language in _overloads.FOLLOWED_LANGUAGES else "", procedure, language,
         *_overloads.signature(catalog, stmt.get("parameters"), procedure),
         returns_set=bool((stmt.get("returnType") or {}).get("setof")),
-        relations=built_on(catalog, stmt))
+        relations=built_on(catalog, stmt), volatility=declared_volatility(stmt))
 
 
 def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
@@ -132,13 +132,40 @@ def routine_language(stmt: dict) -> str:
 def declared_volatility(stmt: dict) -> str:
     """The volatility code ('i', 's', 'v') CREATE FUNCTION `stmt` declares (VOLATILE when it
     says none)."""
-    volatility = "v"
-    for opt in stmt.get("options") or ():
+    return _volatility_set(stmt.get("options")) or "v"
+
+
+def _volatility_set(options: list | None) -> str | None:
+    """The volatility code ('i', 's', 'v') DefElems `options` (of a CREATE or ALTER
+    FUNCTION) set last; None when they set none."""
+    volatility = None
+    for opt in options or ():
         _, body = unwrap(opt)
         if body.get("defname") == "volatility":
             value = unwrap(body.get("arg"))[1].get("sval", "volatile")
             volatility = {"immutable": "i", "stable": "s"}.get(value, "v")
     return volatility
+
+
+def alter_routine(catalog: Catalog, stmt: dict) -> None:
+    """ALTER FUNCTION / PROCEDURE / ROUTINE `stmt` (an AlterFunctionStmt): the volatility it
+    sets is the overload's it names from then on, the others keeping theirs (checked on 18.6:
+    after `ALTER FUNCTION f(int) VOLATILE`, `DEFAULT f(1)` rewrites the table and an index
+    on `f(c)` is refused, while f(text) stays as it was). A name alone changes its one
+    overload (the server refuses it when there are several: "not unique")."""
+    volatility = _volatility_set(stmt.get("actions"))
+    obj = stmt.get("func") or {}
+    names = strings(obj.get("objname"))
+    overloads = catalog.kept_routines.get(object_name(names)) if names and volatility else None
+    if not overloads:
+        return
+    named = [r for r in overloads
+             if _overloads.identity(catalog, obj, r.procedure) in (None, r.args)]
+    if len(named) != 1 or named[0].volatility == volatility:
+        return
+    changed = named[0]._replace(volatility=volatility)
+    catalog.kept_routines = {**catalog.kept_routines, changed.name: tuple(
+        changed if r is named[0] else r for r in overloads)}
 
 
 def is_plpgsql_routine(stmt: dict) -> bool:
@@ -225,6 +252,32 @@ def named_overloads(catalog: Catalog, names: list[str]) -> tuple[Routine, ...] |
                     seen.setdefault(r.args, r)
             return tuple(seen.values())
     return catalog.kept_routines.get(object_name(names))
+
+
+def call_candidates(catalog: Catalog, call: dict) -> tuple[Routine, ...]:
+    """The migrations' overloads FuncCall `call` may run, its name found as the server finds
+    it (`named_overloads`): the one it chooses (`overloads.chosen`), else those its argument
+    count allows (else every one of the name); none when the migrations made no function the
+    name finds."""
+    overloads = named_overloads(catalog, strings(call.get("funcname")))
+    if not overloads:
+        return ()
+    routine = _chosen(catalog, overloads, call)
+    if routine is not None:
+        return (routine,)
+    count = len(call.get("args") or ())
+    return tuple(r for r in overloads
+                 if r.required <= count and (count <= len(r.args) or r.variadic)) or overloads
+
+
+def call_volatility(catalog: Catalog, call: dict) -> str | None:
+    """The volatility code ('i', 's', 'v') of the migrations' function FuncCall `call` runs:
+    its overload's, else the worst of those it may run (`call_candidates`; each overload has
+    its own: of `f(int)` IMMUTABLE and `f(text)` VOLATILE, `f(1)` is a constant default and
+    `f('a')` a volatile one, checked on 18.6); None when the migrations made no function the
+    name finds."""
+    candidates = call_candidates(catalog, call)
+    return max((r.volatility for r in candidates), key="isv".index) if candidates else None
 
 
 def function_schema(catalog: Catalog | None, name: str) -> str:

@@ -305,7 +305,7 @@ def _filtered(b: Builder, stmt: dict, beside: dict, read: dict) -> bool:
     table = range_var(read)[0]
     expression_reads = {c for index in b.ctx.catalog.indexes_on(table) for c in index.reads}
     condition = pushed_condition(stmt["whereClause"], alias, beside["subquery"],
-                                 b.ctx.catalog.functions, expression_reads)
+                                 b.ctx.catalog, expression_reads)
     return condition is not None and unindexed_where(
         b.ctx.catalog, table, {"relation": unwrap(read)[1],
                                             "whereClause": condition},
@@ -616,7 +616,7 @@ def _not_yet_updated(b: Builder, stmt: dict, joined: bool = False) -> _DistinctF
         value = body.get("val")
         if kind != "ResTarget" or body.get("indirection") or unwrap(value)[0] in (
                 "MultiAssignRef", "SetToDefault") or has_subquery(value) or \
-                changes_between_transactions(value, b.ctx.catalog.functions):
+                changes_between_transactions(value, b.ctx.catalog):
             return None
         columns.append(body.get("name", ""))
         values.append(value)
