@@ -50,7 +50,6 @@ from lockwise.catalog.search_path import (
     elements_path,
     follow_set,
     path_kept,
-    routine_path,
     use_routine_path,
 )
 from lockwise.core.deferred import bound_on_use
@@ -78,13 +77,16 @@ from lockwise.effects.nodes import (
     options_on,
     range_var,
     renamed_column_in,
+    resolver_in_force,
     role_name,
     schema_elements,
     select_into,
     sequence_owner,
+    set_config_calls,
     storage_parameters,
     strings,
     unwrap,
+    use_resolver,
     walk,
 )
 from lockwise.effects.volatility import default_regclass_constants, regclass_constants
@@ -2810,23 +2812,38 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
     `routines.MAX_DEPTH`. A routine whose run changes nothing (`_changes_nothing`) is not
     followed."""
     _unchanging.clear()
-    for routine in called_routines(catalog, kind, body):
-        if routine in _running or len(_running) >= MAX_DEPTH or \
-                _changes_nothing(catalog, routine, MAX_DEPTH - len(_running)):
-            continue
-        _running.append(routine)
-        try:
-            with path_kept():  # (its SET clause, and its SETs, for its later statements)
-                use_routine_path(routine.sql, catalog)
-                for tree in routine_trees(catalog, routine):
-                    apply_statement(catalog, tree, migration_id)
-                    _unchanging.clear()
-                    follow_set(tree, catalog)
-            if routine.language == "plpgsql":  # (a SQL body is read whole)
-                catalog.reshaped(_do_blocks.code_reshapes(catalog, routine.sql, "plpgsql"))
-        finally:
-            _running.pop()
-            _unchanging.clear()
+    with path_kept():  # (a path a body sets holds for the routines called after it)
+        for routine in called_routines(catalog, kind, body):
+            if routine in _running or len(_running) >= MAX_DEPTH or \
+                    _changes_nothing(catalog, routine, MAX_DEPTH - len(_running)):
+                continue
+            _running.append(routine)
+            try:
+                _run_body(catalog, routine, migration_id)
+                if routine.language == "plpgsql":  # (a SQL body is read whole)
+                    catalog.reshaped(_do_blocks.code_reshapes(catalog, routine.sql,
+                                                              "plpgsql"))
+            finally:
+                _running.pop()
+                _unchanging.clear()
+
+
+def _run_body(catalog: Catalog, routine: Routine, migration_id: str) -> None:
+    """`routine`'s statements, each under the search_path its SET clause and the SETs (and
+    set_config calls) before it give; the path it leaves in force after the call, as the
+    server has it (checked on 18.6, `SELECT f(), g()`: g's body runs under the path f set):
+    without a SET clause, whatever its body set; with one, the caller's, unless a SET that is
+    not LOCAL overrode the clause."""
+    before = resolver_in_force()
+    overridden, lasting = False, before  # (the path a plain SET, or RESET, of the body left)
+    own = use_routine_path(routine, catalog)
+    for tree in routine_trees(catalog, routine):
+        apply_statement(catalog, tree, migration_id)
+        _unchanging.clear()
+        if follow_set(tree, catalog) is False:
+            overridden, lasting = True, resolver_in_force()
+    if own:
+        use_resolver(lasting if overridden else before)
 
 
 def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
@@ -2848,7 +2865,7 @@ def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
         if known is False or not all(_only_calls(kind, body) for kind, body in trees) or (
                 current.language == "plpgsql"
                 and _do_blocks.code_reshapes(catalog, current.sql, "plpgsql")) or \
-                routine_path(current.sql) is not None:
+                current.path is not None:
             _unchanging[routine, levels] = False
             return False
         for kind, body in trees if left > 1 else ():
@@ -2862,5 +2879,8 @@ def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
 
 def _only_calls(kind: str, body: dict) -> bool:
     """Whether `_apply` does nothing with a statement of node `kind` but follow the routines
-    it calls: a query (not SELECT INTO) or DML."""
-    return kind in CALLING_KINDS and (kind != "SelectStmt" or select_into(body) is None)
+    it calls: a query (not SELECT INTO, nor a set_config of search_path: `follow_set`) or
+    DML."""
+    return kind in CALLING_KINDS and (kind != "SelectStmt" or select_into(body) is None and
+                                      all(name != "search_path"
+                                          for name, _, _ in set_config_calls(body)))

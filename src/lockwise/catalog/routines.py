@@ -18,9 +18,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Table, relation_nodes, type_key
+from lockwise.catalog.search_path import clause_path
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     NodeMemo,
+    calls_in_order,
     const_value,
     cte_names,
     object_name,
@@ -94,7 +96,8 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
         (sql or "") if language in _overloads.FOLLOWED_LANGUAGES else "", procedure, language,
         *_overloads.signature(catalog, stmt.get("parameters"), procedure),
         returns_set=bool((stmt.get("returnType") or {}).get("setof")),
-        relations=built_on(catalog, stmt), volatility=declared_volatility(stmt))
+        relations=built_on(catalog, stmt), volatility=declared_volatility(stmt),
+        path=clause_path(stmt.get("options"))[1])
 
 
 def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
@@ -148,22 +151,27 @@ def _volatility_set(options: list | None) -> str | None:
 
 
 def alter_routine(catalog: Catalog, stmt: dict) -> None:
-    """ALTER FUNCTION / PROCEDURE / ROUTINE `stmt` (an AlterFunctionStmt): the volatility it
-    sets is the overload's it names from then on, the others keeping theirs (checked on 18.6:
-    after `ALTER FUNCTION f(int) VOLATILE`, `DEFAULT f(1)` rewrites the table and an index
-    on `f(c)` is refused, while f(text) stays as it was). A name alone changes its one
-    overload (the server refuses it when there are several: "not unique")."""
-    volatility = _volatility_set(stmt.get("actions"))
+    """ALTER FUNCTION / PROCEDURE / ROUTINE `stmt` (an AlterFunctionStmt): the volatility and
+    search_path clause it sets are the overload's it names from then on, the others keeping
+    theirs (checked on 18.6: after `ALTER FUNCTION f(int) VOLATILE`, `DEFAULT f(1)` rewrites
+    the table and an index on `f(c)` is refused, while f(text) stays as it was; after `ALTER
+    FUNCTION f() SET search_path = other` its body makes its tables in `other`). A name alone
+    changes its one overload (the server refuses it when there are several: "not unique")."""
+    actions = stmt.get("actions")
+    volatility = _volatility_set(actions)
+    sets_path, path = clause_path(actions)
     obj = stmt.get("func") or {}
     names = strings(obj.get("objname"))
-    overloads = catalog.kept_routines.get(object_name(names)) if names and volatility else None
+    overloads = catalog.kept_routines.get(object_name(names)) \
+        if names and (volatility or sets_path) else None
     if not overloads:
         return
     named = [r for r in overloads
              if _overloads.identity(catalog, obj, r.procedure) in (None, r.args)]
-    if len(named) != 1 or named[0].volatility == volatility:
+    if len(named) != 1:
         return
-    changed = named[0]._replace(volatility=volatility)
+    changed = named[0]._replace(volatility=volatility or named[0].volatility,
+                                path=path if sets_path else named[0].path)
     catalog.kept_routines = {**catalog.kept_routines, changed.name: tuple(
         changed if r is named[0] else r for r in overloads)}
 
@@ -308,8 +316,24 @@ def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, 
     if calls is None:
         calls = _calls.put(body, [node for node_kind, node in walk(body)
                                   if node_kind == "FuncCall"])
-    found: dict[Routine, None] = dict.fromkeys(_trigger_routines(catalog, kind, body))
-    scoped = False  # a call whose choice needs the types of its column arguments
+    fired = _trigger_routines(catalog, kind, body)
+    found, scoped = _routines_called(catalog, calls, fired)
+    if len(found) > len(fired) + 1:
+        # (several: in the order the server runs them, as a search_path one body sets holds
+        # for the next, checked on 18.6; the walk meets them in no set order)
+        calls = _calls.put(body, calls_in_order(body))
+        found, scoped = _routines_called(catalog, calls, fired)
+    if scoped:
+        found.update(dict.fromkeys(_scoped_routines(catalog, {kind: body})))
+    return tuple(found)
+
+
+def _routines_called(catalog: Catalog, calls: list[dict], fired: Iterable[Routine]
+                     ) -> tuple[dict[Routine, None], bool]:
+    """The followed routines `calls` run, each once in order after `fired` (the trigger
+    functions), and whether a call's choice needs the types of its column arguments."""
+    found: dict[Routine, None] = dict.fromkeys(fired)
+    scoped = False
     for call in calls:
         overloads = named_overloads(catalog, strings(call.get("funcname")))
         routine = _chosen(catalog, overloads, call) if overloads else None
@@ -317,9 +341,7 @@ def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, 
             found.setdefault(routine)
         if not scoped and routine is None and overloads is not None and len(overloads) > 1:
             scoped = _overloads.has_column_argument(call)
-    if scoped:
-        found.update(dict.fromkeys(_scoped_routines(catalog, {kind: body})))
-    return tuple(found)
+    return found, scoped
 
 
 def _scoped_routines(catalog: Catalog, tree: dict) -> list[Routine]:

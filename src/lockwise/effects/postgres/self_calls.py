@@ -67,7 +67,7 @@ def calls_itself_always(catalog: Catalog, stmt: dict, sql: str | None) -> bool:
         *_routines.overloads_beside(catalog, routine), routine)}
     try:
         with _search_path.path_kept():  # its body's names under its own SET clause
-            _search_path.use_routine_path(sql, catalog)
+            _search_path.use_routine_path(routine, catalog)
             return _runs_call(action.get("PLpgSQL_stmt_block") or {},
                               lambda query: _is_call_of(catalog, routine, query)) is True
     finally:
