@@ -42,6 +42,7 @@ from lockwise.catalog.routines import (
     forget_routine,
     keep_aggregate,
     keep_routine,
+    routine_statements,
     routine_trees,
     set_replication_role,
     switch_triggers,
@@ -2837,10 +2838,10 @@ def _run_body(catalog: Catalog, routine: Routine, migration_id: str) -> None:
     before = resolver_in_force()
     overridden, lasting = False, before  # (the path a plain SET, or RESET, of the body left)
     own = use_routine_path(routine, catalog)
-    for tree in routine_trees(catalog, routine):
-        apply_statement(catalog, tree, migration_id)
+    for step in routine_statements(catalog, routine):
+        apply_statement(catalog, step.tree, migration_id, sql=step.sql)
         _unchanging.clear()
-        if follow_set(tree, catalog) is False:
+        if follow_set(step.tree, catalog) is False:
             overridden, lasting = True, resolver_in_force()
     if own:
         use_resolver(lasting if overridden else before)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from lockwise.catalog.overloads import Routine
+    from lockwise.parse.plpgsql import Embedded
 
 # Imported at their first use (the first write to a table with triggers, the first routine
 # body followed; `key_actions` makes a NamedTuple): functions run at each statement use them.
@@ -489,20 +490,32 @@ def calls_routine(catalog: Catalog, tree: dict) -> bool:
 
 
 def routine_trees(catalog: Catalog, routine: Routine) -> list[dict]:
-    """The statements the replay follows in a routine's body: a SQL routine's (its AS string
-    or BEGIN ATOMIC body), or a PL/pgSQL one's (`followed_trees`)."""
+    """The statements the replay follows in a routine's body (`routine_statements`), parsed."""
+    return [e.tree for e in routine_statements(catalog, routine)]
+
+
+def routine_statements(catalog: Catalog, routine: Routine) -> list[Embedded]:
+    """The statements the replay follows in a routine's body, each with its text: a SQL
+    routine's (its AS string or BEGIN ATOMIC body), or a PL/pgSQL one's
+    (`followed_statements`)."""
     if routine.language == "sql":
         from lockwise.parse.sql_body import sql_body_statements
 
-        return [e.tree for e in sql_body_statements(routine.sql)]
-    return followed_trees(catalog, routine.sql)
+        return list(sql_body_statements(routine.sql))
+    return followed_statements(catalog, routine.sql)
 
 
 def followed_trees(catalog: Catalog, code: str) -> list[dict]:
+    """`followed_statements` of PL/pgSQL `code`, parsed."""
+    return [e.tree for e in followed_statements(catalog, code)]
+
+
+def followed_statements(catalog: Catalog, code: str) -> list[Embedded]:
     """The statements PL/pgSQL `code` (a DO block's, or a routine's CREATE) runs that the
-    replay follows: its embedded statements and, when the catalog keeps routines, the
-    expressions (`x := f()`, `IF f() THEN`, a FOR's query) that call one, as their SELECT."""
+    replay follows, each with its text (a routine one makes is then followed at its calls):
+    its embedded statements and, when the catalog keeps routines, the expressions (`x :=
+    f()`, `IF f() THEN`, a FOR's query) that call one, as their SELECT."""
     if not catalog.kept_routines:
-        return [e.tree for e in _plpgsql.embedded_statements(code)]
-    return [e.tree for e, expression in _plpgsql.embedded_steps(code)
+        return list(_plpgsql.embedded_statements(code))
+    return [e for e, expression in _plpgsql.embedded_steps(code)
             if not expression or calls_routine(catalog, e.tree)]
