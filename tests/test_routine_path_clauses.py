@@ -71,16 +71,20 @@ def test_the_replay_makes_the_table_where_the_path_puts_it(sql: str, schema: str
     assert _schema_of_x(sql) == schema
 
 
+def _on_server(uri: str, sql: str, query: str) -> list[tuple]:
+    """The rows of `query` once the server at `uri` has run SETUP and `sql`."""
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute(SETUP + sql)
+        return conn.execute(query).fetchall()
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize(("sql", "schema"), CASES)
 def test_the_server_makes_the_table_there(pg_db: str, sql: str, schema: str) -> None:
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SETUP + sql)
-        rows = conn.execute("SELECT relnamespace::regnamespace::text FROM pg_class "
-                            "WHERE relname = 'x'").fetchall()
-    assert rows == [(schema,)]
+    assert _on_server(pg_db, sql, "SELECT relnamespace::regnamespace::text FROM pg_class "
+                                  "WHERE relname = 'x'") == [(schema,)]
 
 
 ADDS_Z = "ALTER TABLE accounts ADD COLUMN z int"
@@ -113,10 +117,6 @@ def test_the_body_run_locks_the_table_the_path_finds(sql: str, table: str) -> No
 @pytest.mark.postgres
 @pytest.mark.parametrize(("sql", "table"), LOCKS)
 def test_the_server_adds_the_column_there(pg_db: str, sql: str, table: str) -> None:
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SETUP + sql)
-        rows = conn.execute("SELECT table_schema || '.' || table_name FROM "
-                            "information_schema.columns WHERE column_name = 'z'").fetchall()
-    assert rows == [(table,)]
+    assert _on_server(pg_db, sql, "SELECT table_schema || '.' || table_name FROM "
+                                  "information_schema.columns WHERE column_name = 'z'"
+                      ) == [(table,)]
