@@ -361,6 +361,17 @@ def walk_except(node: object, skipped: str) -> Iterator[tuple[str, dict]]:
                     push(value)
 
 
+def named_calls(expr: object, skipped: str | None = None) -> list[tuple[str, dict]]:
+    """`function_names`, each with its FuncCall."""
+    out = []
+    for kind, body in walk(expr) if skipped is None else walk_except(expr, skipped):
+        if kind == "FuncCall":
+            names = strings(body.get("funcname"))
+            if names:
+                out.append((names[-1].lower(), body))
+    return out
+
+
 def function_names(expr: object, skipped: str | None = None) -> list[str]:
     """Names of all functions called in an expression (last name part, lower case); with
     `skipped`, not those below a value under that key (`walk_except`, in no set order)."""

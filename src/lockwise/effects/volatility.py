@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from lockwise.effects.nodes import (
     const_value,
     function_names,
+    named_calls,
     regclass_name,
     strings,
     unwrap,
     walk,
-    walk_except,
 )
 
 if TYPE_CHECKING:
@@ -158,13 +158,8 @@ def call_volatilities(expr: object, catalog: Catalog | None,
     known = catalog if catalog is not None and catalog.kept_routines else None
     if known is not None:
         from lockwise.catalog.routines import call_volatility
-    out = []
-    for kind, body in walk(expr) if skipped is None else walk_except(expr, skipped):
-        if kind == "FuncCall" and (names := strings(body.get("funcname"))):
-            name = names[-1].lower()
-            code = call_volatility(known, body) if known is not None else None
-            out.append((name, body, code or builtin.get(name)))
-    return out
+    return [(name, call, (call_volatility(known, call) if known is not None else None)
+             or builtin.get(name)) for name, call in named_calls(expr, skipped)]
 
 
 def volatile_functions(expr: object, catalog: Catalog | None) -> list[str]:
