@@ -71,3 +71,22 @@ def rows_read(conn: psycopg.Connection, table: str) -> int:
     return conn.execute(
         "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0) "
         "FROM pg_stat_xact_user_tables WHERE relname = %s", (table,)).fetchone()[0]
+
+
+def cascade_notices(conn: psycopg.Connection, sql: str) -> list[str]:
+    """What the server says `sql` (a DROP ... CASCADE) drops besides what it names: each line
+    of its NOTICE "drop cascades to ...", without those words."""
+
+    seen: list[str] = []
+
+    def note(diag: psycopg.errors.Diagnostic) -> None:
+        if (diag.message_primary or "").startswith("drop cascades to"):
+            seen.extend(line.removeprefix("drop cascades to ") for line in (
+                diag.message_detail or diag.message_primary or "").splitlines())
+
+    conn.add_notice_handler(note)
+    try:
+        conn.execute(sql)
+    finally:
+        conn.remove_notice_handler(note)
+    return seen

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from effect_helpers import effect_after
+from server_helpers import cascade_notices
 
 #: (setup, the DROP, what lockwise names, what the server's NOTICE names).
 CASES = {
@@ -128,14 +129,5 @@ def test_the_server_drops_with_the_table_what_lockwise_names(pg_db: str) -> None
         for case, (setup, drop, _named, notices) in CASES.items():
             conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
             conn.execute(setup)
-            seen: list[str] = []
-
-            def note(diag: psycopg.errors.Diagnostic, into: list[str] = seen) -> None:
-                if (diag.message_primary or "").startswith("drop cascades to"):
-                    into.extend(line.removeprefix("drop cascades to ") for line in (
-                        diag.message_detail or diag.message_primary or "").splitlines())
-
-            conn.add_notice_handler(note)
-            conn.execute(drop)
-            conn.remove_notice_handler(note)
+            seen = cascade_notices(conn, drop)
             assert sorted(seen) == sorted(notices), case

@@ -2045,6 +2045,19 @@ _OWNED_HISTORIES = [
      "CREATE STATISTICS owned_stats ON (id + 1) FROM owned;", False),
     ("REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER;"
      "ALTER TABLE owned OWNER TO lockwise_facts_owned; CREATE SEQUENCE owned_seq2;", True),
+    # in a DO block, plain or run by EXECUTE, it holds after the block (fix-pg69) ...
+    ("DO $$ BEGIN REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER; END $$;", False),
+    ("DO $$ BEGIN EXECUTE 'REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER'; END $$;",
+     False),
+    ("DO $$ BEGIN EXECUTE format('REASSIGN OWNED BY %I TO CURRENT_USER', "
+     "'lockwise_facts_owned'); END $$;", False),
+    # ... unless the block gives the role an object again, or may (code the replay cannot read)
+    ("DO $$ BEGIN REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER; "
+     "ALTER TABLE owned OWNER TO lockwise_facts_owned; END $$;", True),
+    ("DO $$ DECLARE r text; BEGIN REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER; "
+     "FOR r IN SELECT 'owned' LOOP "
+     "EXECUTE format('ALTER TABLE %I OWNER TO lockwise_facts_owned', r); END LOOP; END $$;",
+     True),
 ]
 
 

@@ -3,8 +3,9 @@ config's settings of the target database (its default collation, statistics, lon
 hold) reach `lint`, `fix` and `apply`'s gate alike; `verify` judges by the default collation
 of the scratch database it runs on. Rule where-without-index tells them apart: under a
 default collation of C a plain B-tree serves `email LIKE 'old%'` (checked on 18.6,
-tests/test_default_collation_pg.py). (`graph` lints nothing: its conflicts read no fact the
-collation decides.)"""
+tests/test_default_collation_pg.py). `graph` and apply's plan compute effects themselves:
+with the same options (the config's templates and collation: their contexts are checked,
+since no fact their results read depends on the collation yet)."""
 
 from __future__ import annotations
 
@@ -114,3 +115,55 @@ def test_verify_predicts_under_the_scratch_databases_default_collation(
         predictions = prepare_run(migrations, conn, "")[1]
     (_, effect), = predictions[1]
     assert effect.actions[0].facts["where_scans_table"] is scans
+
+
+def _contexts(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The contexts every effect is computed in from now on."""
+    import lockwise.effects.postgres
+
+    seen: list = []
+    real = lockwise.effects.postgres.compute_effect
+
+    def computing(tree, ctx):  # type: ignore[no-untyped-def]
+        seen.append(ctx)
+        return real(tree, ctx)
+
+    monkeypatch.setattr(lockwise.effects.postgres, "compute_effect", computing)
+    return seen
+
+
+def test_graph_reads_the_migrations_with_the_configs_templates_and_collation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`lockwise graph` replays the migrations as lint reads them: with `templates = "skip"`
+    the statements with a placeholder are left out (no table made by one, nothing depends on
+    it), and the database's collation is the config's."""
+    write(tmp_path / "db", {"0001_a.sql": "CREATE TABLE {{ .schema }}.t (a int);\n",
+                            "0002_b.sql": "ALTER TABLE {{.schema}}.t ADD COLUMN b int;\n"})
+
+    def reasons(config: str) -> list[str]:
+        (tmp_path / "lockwise.toml").write_text(config)
+        result = CliRunner().invoke(app, ["graph", "-f", "json", str(tmp_path / "db"),
+                                          "--config", str(tmp_path / "lockwise.toml")])
+        assert result.exit_code == 0, result.output
+        return [r["reason"] for e in json.loads(result.stdout)["edges"] for r in e["reasons"]]
+
+    assert reasons('pg_version = 16\n') == ["created-by", "order"]
+    assert reasons('templates = "skip"\n') == ["order"]
+    seen = _contexts(monkeypatch)
+    reasons('collation = "C"\n')
+    assert seen and {ctx.default_collation for ctx in seen} == {"C"}
+
+
+def test_apply_plans_with_the_configs_collation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apply's plan (`plan_sql`, which computes each statement's effect before the gate
+    lints it) and its gate read the config's collation alike."""
+    from lockwise.discover import discover
+    from lockwise.executor.plan import build_plans
+
+    migrations = discover(write(tmp_path, {"001_accounts.up.sql": SETUP,
+                                           "002_purge.up.sql": PURGE}))
+    seen = _contexts(monkeypatch)
+    build_plans(migrations, migrations[-1:], 18, lock_timeout_set=True,
+                config=Config(collation="C"))
+    assert seen and {ctx.default_collation for ctx in seen} == {"C"}

@@ -249,3 +249,73 @@ def test_each_table_of_one_drop_names_its_own_dependents_once(tmp_path: Path) ->
         "ALTER TABLE public.o DROP CONSTRAINT o_a_id_fkey;",
         "ALTER TABLE public.o DROP CONSTRAINT o_b_id_fkey;",
         "ALTER TABLE public.o DROP COLUMN r;"])
+
+
+#: A drop without CASCADE the server refuses for what another migration made
+#: (`_refused_drops`): (setup, the DROP, each conflict's step, in the graph's order).
+REFUSED = {
+    "sequence_default": (SEQUENCE, "DROP SEQUENCE s;",
+                         ["ALTER TABLE public.u ALTER COLUMN id DROP DEFAULT;"]),
+    "regclass_default": ("CREATE TABLE t (id int);\n"
+                         "CREATE TABLE u (id int, r regclass DEFAULT 't'::regclass);\n",
+                         "DROP TABLE t;", ["ALTER TABLE public.u ALTER COLUMN r DROP DEFAULT;"]),
+    "regclass_generated": ("CREATE TABLE t (id int);\nCREATE TABLE u (id int, r regclass "
+                           "GENERATED ALWAYS AS ('t'::regclass) STORED);\n", "DROP TABLE t;",
+                           ["ALTER TABLE public.u ALTER COLUMN r DROP EXPRESSION;"]),
+    "regclass_check": ("CREATE TABLE t (id int);\nCREATE TABLE u (id int, r regclass "
+                       "CONSTRAINT u_r CHECK (r <> 't'::regclass));\n", "DROP TABLE t;",
+                       ["ALTER TABLE public.u DROP CONSTRAINT u_r;"]),
+    "regclass_index": ("CREATE TABLE t (id int);\nCREATE TABLE u (id int, r regclass);\n"
+                       "CREATE INDEX u_i ON u ((r = 't'::regclass));\n", "DROP TABLE t;",
+                       ["DROP INDEX public.u_i;"]),
+    "regclass_view": ("CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT 't'::regclass AS r;\n",
+                      "DROP TABLE t;", ["DROP VIEW public.v;"]),
+    "rule": ("CREATE TABLE t (id int);\nCREATE TABLE a (id int);\nCREATE RULE a_log AS "
+             "ON INSERT TO a DO ALSO INSERT INTO t VALUES (NEW.id);\n", "DROP TABLE t;",
+             ["DROP RULE a_log ON public.a;"]),
+    "policy": ("CREATE TABLE t (id int);\nCREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW "
+               "LEVEL SECURITY;\nCREATE POLICY a_p ON a USING (EXISTS (SELECT 1 FROM t));\n",
+               "DROP TABLE t;", ["DROP POLICY a_p ON public.a;"]),
+    "enum_column": (ENUM, "DROP TYPE mood;", ["ALTER TABLE public.u DROP COLUMN m;"]),
+    "typed_table": (COMPOSITE, "DROP TYPE addr;", ["ALTER TABLE public.u NOT OF;"]),
+    "trigger": (FUNCTION, "DROP FUNCTION tf();", ["DROP TRIGGER tr ON public.u;"]),
+    "sql_standard_caller": ("CREATE FUNCTION g(int) RETURNS int LANGUAGE sql RETURN 1;\n"
+                            "CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN g(1) + 1;\n",
+                            "DROP FUNCTION g(int);", ["DROP FUNCTION public.f();"]),
+    "schema": (SCHEMA + "CREATE SEQUENCE app.s;\nCREATE VIEW app.v AS SELECT id FROM app.x;\n",
+               "DROP SCHEMA app;", ["DROP VIEW app.v;", "DROP TABLE app.x;",
+                                    "DROP SEQUENCE app.s;"]),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_a_refused_drop_says_what_to_drop_first_by_name(tmp_path: Path, case: str) -> None:
+    setup, drop, firsts = REFUSED[case]
+    found = found_conflicts(tmp_path, setup, drop)
+    assert all("PostgreSQL refuses the drop" in c.explanation for c in found)
+    assert [c.next_step for c in found] == [
+        f"say first what becomes of it ({first}), then drop without CASCADE; or create it "
+        "again in the same migration after the drop" for first in firsts]
+
+
+def test_a_refused_drop_without_a_step_by_name_keeps_the_generic_one(tmp_path: Path) -> None:
+    (found,) = found_conflicts(tmp_path, "CREATE TABLE u (id int GENERATED ALWAYS AS IDENTITY);\n",
+                               "DROP SEQUENCE u_id_seq;")
+    assert "say first" not in found.next_step  # (DROP IDENTITY takes the sequence along)
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_each_and_drops_after_the_steps(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for case, (setup, drop, firsts) in REFUSED.items():
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public; "
+                         "DROP SCHEMA IF EXISTS app CASCADE")
+            conn.execute(setup)
+            with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+                conn.execute(drop)
+            for first in firsts:
+                conn.execute(first)
+            conn.execute(drop)  # (refused were a step wrong)
+            assert case

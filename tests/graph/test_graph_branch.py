@@ -963,10 +963,33 @@ def test_base_revision_unpacks_no_file_of_hasura_s_metadata(
 
 def test_base_revision_reads_flyway_conf_locations_at_ref(tmp_path: Path) -> None:
     """`--base REF` reads the other locations REF's flyway.conf names, with its settings."""
+    repo = _flyway_repo(tmp_path, "flyway.conf")
+    _reads_main_s_mixed_migration(repo)
+
+
+#: A Flyway config that makes sql/a and sql/b one history, run with `mixed` on.
+_TWO_LOCATIONS_MIXED = "flyway.locations=filesystem:sql/a,filesystem:sql/b\nflyway.mixed=true\n"
+
+
+def _reads_main_s_mixed_migration(repo: Path) -> None:
+    """`--base main` of sql/a reads the mixed migration main added to sql/b, as `mixed`."""
+    location = repo / "sql" / "a"
+    comparison = compare_with_base(location, discover(location), "main", None)
+    by_version = {m.version: m for m in comparison.history}
+    assert sorted(by_version) == ["1", "2", "3"]
+    assert str(by_version["2"].path) == "main:sql/b/V2__i.sql"
+    assert by_version["2"].mixed_without_transaction
+
+
+def _flyway_repo(tmp_path: Path, config: str, on_main: bool = True) -> Path:
+    """A Flyway project whose locations and `mixed` only the config file `config` (relative
+    to the repository; committed on main when `on_main`) gives; main adds a mixed migration
+    to sql/b, the branch V3 to sql/a."""
     repo = empty_repo(tmp_path)
-    write(repo, {"flyway.conf": "flyway.locations=filesystem:sql/a,filesystem:sql/b\n"
-                                "flyway.mixed=true\n",
-                 "sql/a/V1__t.sql": "CREATE TABLE t (a int);\n"})
+    write(repo, {"sql/a/V1__t.sql": "CREATE TABLE t (a int);\n", "sql/b/.keep": ""})
+    ci = {config: _TWO_LOCATIONS_MIXED}
+    if on_main:
+        write(repo, ci)
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "branch point")
     _git(repo, "branch", "feature")
@@ -975,10 +998,53 @@ def test_base_revision_reads_flyway_conf_locations_at_ref(tmp_path: Path) -> Non
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "main moves on")
     _git(repo, "checkout", "-q", "feature")
-    write(repo, {"sql/a/V3__u.sql": "CREATE TABLE u (a int);\n"})
+    write(repo, {"sql/a/V3__u.sql": "CREATE TABLE u (a int);\n", **ci})
+    return repo
+
+
+@pytest.mark.parametrize("how", ["variable", "config"])
+def test_base_revision_reads_the_named_flyway_config_files_at_ref(
+        tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--base REF` unpacks the config files FLYWAY_CONFIG_FILES (relative to the folder
+    lockwise runs in) or lockwise's `flyway_config_files` name, as REF has them: REF's run
+    reads the locations and settings they give."""
+    from lockwise.discover.flyway_config import configure
+
+    repo = _flyway_repo(tmp_path, "conf/ci.conf")
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("FLYWAY_CONFIG_FILES", raising=False)
+    if how == "variable":
+        monkeypatch.setenv("FLYWAY_CONFIG_FILES", "conf/ci.conf")
+    else:
+        configure(repo, [repo / "conf" / "ci.conf"])
+    try:
+        _reads_main_s_mixed_migration(repo)
+    finally:
+        configure(Path("."), [])
+
+
+def test_a_named_flyway_config_file_ref_lacks_is_not_read_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A named file added on the branch did not configure REF's run: REF is read without
+    it (its sql/b unread), not an error."""
+    repo = _flyway_repo(tmp_path, "conf/ci.conf", on_main=False)
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("FLYWAY_CONFIG_FILES", "conf/ci.conf")
     location = repo / "sql" / "a"
     comparison = compare_with_base(location, discover(location), "main", None)
-    by_version = {m.version: m for m in comparison.history}
-    assert sorted(by_version) == ["1", "2", "3"]
-    assert str(by_version["2"].path) == "main:sql/b/V2__i.sql"
-    assert by_version["2"].mixed_without_transaction
+    assert sorted(m.version for m in comparison.history) == ["1", "3"]
+
+
+def test_lint_base_finds_a_version_ref_s_named_locations_use(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through `lockwise lint --base main`, the config's `flyway_config_files` at main name
+    sql/b, where main added the version 2 the branch adds too: a duplicate version."""
+    repo = _flyway_repo(tmp_path, "conf/ci.conf")
+    (repo / "sql" / "a" / "V3__u.sql").rename(repo / "sql" / "a" / "V2__u.sql")
+    write(repo, {"lockwise.toml": 'flyway_config_files = "conf/ci.conf"\n'})
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("FLYWAY_CONFIG_FILES", raising=False)
+    result = CliRunner().invoke(app, ["lint", "sql/a", "--base", "main", "--format", "json",
+                                      "--no-cache"])
+    assert result.exit_code in (0, 1), result.output
+    assert [c["kind"] for c in json.loads(result.stdout)["conflicts"]] == ["duplicate-version"]

@@ -221,6 +221,10 @@ def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
     ("profile = \"\\u0000\"\n", "profile", 1, "`profile` must name paths, not '\\x00'"),
     ("pg_version = 16\nflyway_config_files = ['conf/none.conf']\n", "flyway_config_files", 2,
      "`flyway_config_files` names conf/none.conf, which is not a file"),
+    ("pg_version = 16\n\nflyway_working_directory = 'none'\n", "flyway_working_directory", 3,
+     "`flyway_working_directory` names none, which is not a folder"),
+    ("flyway_install_dir = ['tools']\n", "flyway_install_dir", 1,
+     "`flyway_install_dir` must be a path (string)"),
     # An override's key is placed in its own table and named as the entry's, not taken for
     # the top-level key of the same name.
     ("fail_on = 'safe'\n\n[[overrides]]\npath = 'db/*'\nfail_on = 'x'\n", "fail_on", 5,
@@ -244,6 +248,21 @@ def test_bad_config_is_a_clear_error(project: Path, text: str, key: str | None, 
     assert message.startswith(f"lockwise: error: lockwise.toml:{line}:"), message
     assert fragment in message
     assert "Traceback" not in result.output
+
+
+def test_flyway_config_files_of_both_kinds_are_an_error_at_the_key(project: Path) -> None:
+    """Flyway refuses `-configFiles` naming TOML and conf files together: the config says so
+    at its key, whatever is linted."""
+    (project / "conf").mkdir()
+    (project / "conf" / "a.toml").write_text("[flyway]\n")
+    (project / "conf" / "b.conf").write_text("flyway.mixed=true\n")
+    (project / "lockwise.toml").write_text(
+        "pg_version = 16\nflyway_config_files = ['conf/a.toml', 'conf/b.conf']\n")
+    result = lint("db/migrations")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("lockwise: error: lockwise.toml:2:")
+    assert "names TOML and .conf config files together (conf/a.toml and conf/b.conf)" in \
+        result.stderr
 
 
 def test_pyproject_errors_name_the_table(project: Path) -> None:

@@ -426,10 +426,7 @@ _CONF_LOCATIONS = {"db/a/V1__t.sql": "CREATE TABLE t (a int);\n", "db/b/V2__i.sq
     {"flyway.toml": '[flyway]\nlocations = "filesystem:db/a, filesystem:./db/b"\n'
                     "mixed = true\n"},
     {"flyway.toml": '[flyway]\nmixed = true\nlocations = ["filesystem:db/**"]\n'},
-    {"flyway.toml": '[flyway]\nlocations = ["filesystem:db/a", "filesystem:db/b"]\n',
-     "flyway.conf": "flyway.mixed=true\n"},
-], ids=["conf", "conf-wildcard", "toml-list", "toml-string", "toml-any-depth",
-        "toml-and-conf"])
+], ids=["conf", "conf-wildcard", "toml-list", "toml-string", "toml-any-depth"])
 def test_flyway_config_locations_are_one_history(tmp_path: Path, config: dict) -> None:
     """`flyway.locations` in flyway.conf, or `locations` in flyway.toml's `[flyway]` table,
     names the folders Flyway's command line, run in the config's folder, reads as one

@@ -30,11 +30,14 @@ _TWO_LOCATIONS = 'locations = ["filesystem:db/a", "filesystem:db/b"]\n'
 
 
 @pytest.fixture(autouse=True)
-def _no_named_files(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _no_named_files(monkeypatch: pytest.MonkeyPatch,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The tests set the variables they read; the ones of the shell running them do not
-    count, nor a lockwise config an earlier command read."""
-    for name in ("FLYWAY_CONFIG_FILES", "MIGRATIONS", "MIXED", "LOCK_TIMEOUT"):
+    count, nor a lockwise config an earlier command read, nor the Flyway config files of the
+    home folder of whoever runs them (an empty one stands for it)."""
+    for name in ("FLYWAY_CONFIG_FILES", "MIGRATIONS", "MIXED", "LOCK_TIMEOUT", "FLYWAY_ENV"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
     yield
     configure(Path("."), [])
 
@@ -275,3 +278,172 @@ def test_a_setting_a_nearer_folder_sets_is_not_resolved_above(tmp_path: Path) ->
                      "project/flyway.toml": "[flyway]\nmixed = true\n",
                      "project/db/V1__i.sql": _MIXED})
     assert "concurrently-in-transaction" not in _all_rules(discover(tmp_path / "project" / "db"))
+
+
+# --- the home folder, the install folder, -workingDirectory (fix-layouts17) -----------------
+
+def _home() -> Path:
+    return Path(os.environ["HOME"])
+
+
+@pytest.mark.parametrize(("home", "project", "mixed"), [
+    ({"flyway.toml": "[flyway]\nmixed = true\n"}, {"flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}"},
+     True),
+    ({"flyway.toml": "[flyway]\nmixed = true\n"},
+     {"flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}mixed = false\n"}, False),
+    ({"flyway.toml": "[flyway]\nmixed = false\n", "flyway.user.toml": "[flyway]\nmixed = true\n"},
+     {"flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}"}, True),
+    ({"flyway.conf": "flyway.mixed=true\n"},
+     {"flyway.conf": "flyway.locations=filesystem:db/a,filesystem:db/b\n"}, True),
+    ({"flyway.toml": '[flyway]\nenvironment = "ci"\n'},
+     {"flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}[environments.ci.flyway]\nmixed = true\n"},
+     True),
+], ids=["home-adds", "project-wins", "home-user-file", "home-conf", "home-selects-environment"])
+def test_the_home_folder_s_config_files_are_read_first(
+        tmp_path: Path, home: dict[str, str], project: dict[str, str], mixed: bool) -> None:
+    """Flyway's command line loads the user's home folder's flyway.toml and flyway.user.toml
+    (or flyway.conf) before those of the folder it runs in: a setting the project leaves
+    unset comes from there, one it sets wins."""
+    write(_home(), home)
+    write(tmp_path, {**_TWO_FOLDERS, **project})
+    assert _histories(tmp_path) == _ONE_HISTORY
+    assert _mixed(tmp_path) is mixed
+
+
+def test_the_home_folder_s_settings_apply_without_project_config(tmp_path: Path) -> None:
+    """A Flyway run in a folder holding no config file still loads the home folder's."""
+    write(_home(), {"flyway.toml": "[flyway]\nmixed = true\n"})
+    write(tmp_path, {"sql/V1__t.sql": "CREATE TABLE t (a int);\n", "sql/V2__i.sql": _MIXED})
+    assert "concurrently-in-transaction" not in _all_rules(discover(tmp_path / "sql"))
+    (_home() / "flyway.toml").unlink()
+    assert "concurrently-in-transaction" in _all_rules(discover(tmp_path / "sql"))
+
+
+def test_lockwise_config_names_flyway_s_install_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`flyway_install_dir` names the folder Flyway is installed in (lockwise cannot see it):
+    its `conf/` files are loaded first, the home folder's over them."""
+    write(tmp_path, {**_TWO_FOLDERS, "flyway.toml": f"[flyway]\n{_TWO_LOCATIONS}",
+                     "lockwise.toml": 'flyway_install_dir = "tools/flyway"\n',
+                     "tools/flyway/conf/flyway.toml": "[flyway]\nmixed = true\n"})
+    monkeypatch.chdir(tmp_path)
+    assert "concurrently-in-transaction" not in _lint_rules(Path("db/b"))
+    write(_home(), {"flyway.toml": "[flyway]\nmixed = false\n"})
+    assert "concurrently-in-transaction" in _lint_rules(Path("db/b"))
+
+
+def test_lockwise_config_names_flyway_s_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`flyway_working_directory` is the `-workingDirectory` of a Flyway run in the config's
+    folder: that folder's config files, then the working directory's, configure it, and its
+    locations are read from the working directory."""
+    write(tmp_path, {**_TWO_FOLDERS, "lockwise.toml": 'flyway_working_directory = "db"\n',
+                     "flyway.toml": '[flyway]\nlocations = ["filesystem:a", "filesystem:b"]\n',
+                     "db/flyway.user.toml": "[flyway]\nmixed = true\n"})
+    monkeypatch.chdir(tmp_path)
+    report = _lint_report(Path("."))
+    assert [m["path"] for m in report["migrations"]] == _ONE_HISTORY[0]
+    assert "concurrently-in-transaction" not in _rules_of(report)
+    (tmp_path / "db" / "flyway.user.toml").unlink()
+    assert "concurrently-in-transaction" in _lint_rules(Path("."))
+
+
+def _lint_report(target: Path) -> dict:
+    result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", "json", str(target)])
+    assert result.exit_code in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def _rules_of(report: dict) -> set[str]:
+    """The rules of the findings of `report` (lint's JSON), a migration's or a statement's."""
+    return {f["rule"] for m in report["migrations"]
+            for f in [*m["findings"], *(f for s in m["statements"] for f in s["findings"])]}
+
+
+def _lint_rules(target: Path) -> set[str]:
+    return _rules_of(_lint_report(target))
+
+
+# --- the environment's name (fix-layouts17) ---------------------------------------------------
+
+def test_the_environment_s_name_is_resolved(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`[flyway]`'s `environment` is a `[flyway]` string like the others: `${env.NAME}` in it
+    is replaced before the environment is selected."""
+    write(tmp_path, {**_TWO_FOLDERS, "flyway.toml": (
+        f'[flyway]\n{_TWO_LOCATIONS}environment = "${{env.FLYWAY_ENV}}"\n'
+        "[environments.ci.flyway]\nmixed = true\n")})
+    monkeypatch.setenv("FLYWAY_ENV", "ci")
+    assert _mixed(tmp_path)
+    monkeypatch.setenv("FLYWAY_ENV", "dev")
+    assert not _mixed(tmp_path)
+
+
+def test_an_environment_name_lockwise_cannot_resolve_is_an_input_error(tmp_path: Path) -> None:
+    """An unset variable in the environment's name: which environment runs is not known."""
+    write(tmp_path, {**_TWO_FOLDERS, "flyway.toml": (
+        f'[flyway]\n{_TWO_LOCATIONS}\nenvironment = "${{env.FLYWAY_ENV}}"\n')})
+    with pytest.raises(InputError) as caught:
+        discover(tmp_path / "db" / "b")
+    assert (caught.value.path, caught.value.line) == (tmp_path / "flyway.toml", 4)
+    assert "FLYWAY_ENV" in caught.value.message
+
+
+# --- TOML or conf, never both (fix-layouts17) -------------------------------------------------
+
+_TOML_LOCATIONS = f"[flyway]\n{_TWO_LOCATIONS}"
+_CONF_LOCATIONS = "flyway.locations=filesystem:db/a,filesystem:db/b\n"
+
+
+@pytest.mark.parametrize(("files", "variable", "mixed"), [
+    ({"flyway.toml": _TOML_LOCATIONS, "flyway.conf": "flyway.mixed=true\n"}, None, False),
+    ({"flyway.toml": "[flyway]\nmixed = true\n", "flyway.conf": _CONF_LOCATIONS}, None, None),
+    ({"flyway.conf": _CONF_LOCATIONS + "flyway.mixed=true\n", "ci.toml": _TOML_LOCATIONS},
+     "ci.toml", False),
+    ({"flyway.toml": _TOML_LOCATIONS + "mixed = false\n",
+      "ci.conf": _CONF_LOCATIONS + "flyway.mixed=true\n"}, "ci.conf", True),
+], ids=["toml-beside-conf", "conf-locations-unread", "named-toml", "named-conf"])
+def test_flyway_reads_toml_or_conf_files_never_both(
+        tmp_path: Path, files: dict[str, str], variable: str | None, mixed: bool | None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flyway reads one kind of config file: the kind the named files are (FLYWAY_CONFIG_FILES
+    here), else TOML when any TOML file it loads by default exists, the conf files then left
+    unread (and TOML files when a conf is named). None: the conf's locations are not read, so
+    `db/b` is a history of its own."""
+    write(tmp_path, {**_TWO_FOLDERS, **files})
+    monkeypatch.chdir(tmp_path)
+    if variable:
+        monkeypatch.setenv("FLYWAY_CONFIG_FILES", variable)
+    if mixed is None:
+        assert [m.path.name for m in discover(tmp_path / "db" / "b")] == ["V2__i.sql"]
+        return
+    assert _histories(tmp_path) == _ONE_HISTORY
+    assert _mixed(tmp_path) is mixed
+
+
+def test_a_home_toml_leaves_the_project_s_conf_unread(tmp_path: Path) -> None:
+    """The home folder's flyway.toml is one of the files Flyway loads by default: with it,
+    the run reads TOML files only, and the project's flyway.conf is not read."""
+    write(tmp_path, {**_TWO_FOLDERS,
+                     "flyway.conf": _CONF_LOCATIONS.replace("\n", ",") + "\nflyway.mixed=true\n"})
+    assert _mixed(tmp_path)
+    write(_home(), {"flyway.toml": "[flyway]\nconnectRetries = 3\n"})
+    assert [m.path.name for m in discover(tmp_path / "db" / "b")] == ["V2__i.sql"]
+
+
+@pytest.mark.parametrize("how", ["variable", "config"])
+def test_named_toml_and_conf_files_together_are_an_input_error(
+        tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flyway stops when the files named for it (-configFiles, or else FLYWAY_CONFIG_FILES)
+    are of both kinds ("Using both TOML configuration and CONF configuration is not
+    supported"): exit 2, naming both files."""
+    write(tmp_path, {**_TWO_FOLDERS, "conf/a.toml": _TOML_LOCATIONS,
+                     "conf/b.conf": "flyway.mixed=true\n"})
+    monkeypatch.chdir(tmp_path)
+    if how == "variable":
+        monkeypatch.setenv("FLYWAY_CONFIG_FILES", "conf/a.toml,conf/b.conf")
+    else:
+        write(tmp_path, {"lockwise.toml": 'flyway_config_files = ["conf/a.toml", "conf/b.conf"]\n'})
+    code, stderr = _lint(Path("db"))
+    assert code == 2, stderr
+    assert "a.toml" in stderr and "b.conf" in stderr and "Traceback" not in stderr

@@ -77,14 +77,35 @@ def test_the_array_literals_are_arrays_on_postgres(pg_db: str) -> None:
     ("SELECT '{{ var(\"x\") }}';", '{{ var("x") }}'),
     ("SELECT '{{user.name}}';", "{{user.name}}"),
     ("SELECT '{{-name-}}';", "{{-name-}}"),
-    # not the whole string: no array literal
+    # not the whole string: no array literal; a name's part, written tight
     ("SELECT nextval('{{schema}}.notes_id_seq');", "{{schema}}"),
-    ("SELECT '{{name}} and more';", "{{name}}"),
+    ("SELECT '{{prefix}}_notes'::regclass;", "{{prefix}}"),
     ("CREATE TABLE {{name}} (id int);", "{{name}}"),
+    # a message's words padded, or a Go field, in a string of several words
+    ("SELECT 'Dear {{ name }}, welcome';", "{{ name }}"),
+    ("SELECT 'Dear {{.Name}}, welcome';", "{{.Name}}"),
+    # in a dollar-quoted body: code, not a string of the file
+    ("DO $$ BEGIN EXECUTE 'DROP TABLE {{name}} CASCADE'; END $$;", "{{name}}"),
 ])
 def test_placeholders_in_strings_are_told_from_array_literals(text: str,
                                                               placeholder: str) -> None:
     assert [p.text for p in find_placeholders(text)] == [placeholder]
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT '{{name}} and more';",
+    "INSERT INTO message_templates (subject, body) VALUES "
+    "('Important Update: {{program_name}}', 'Dear {{parent_name}},\n\n{{details}}\n');",
+    "INSERT INTO t (body) VALUES (E'Hi {{first_name}}\\n'), ('It''s {{day}} today');",
+])
+def test_a_message_template_kept_as_data_is_no_placeholder(text: str) -> None:
+    """A bare name in tight braces inside a string of several words is the variable of a
+    message template (mustache, handlebars) that the migration inserts as data: no
+    migration tool renders it, and the file runs as it is written."""
+    from lockwise.parse.templates import unrunnable_placeholder
+
+    assert find_placeholders(text) == []
+    assert unrunnable_placeholder(text) is None
 
 
 def test_jinja_and_shell_placeholders() -> None:

@@ -213,6 +213,24 @@ def test_a_files_own_transaction_control_is_run_as_written(pg_db: str, tmp_path:
         in result.stdout
 
 
+def test_each_migration_starts_from_the_sessions_defaults(pg_db: str, tmp_path: Path) -> None:
+    """lint judges each migration from the default search_path, role and settings (a SET is
+    not carried to the next migration, as sqitch's psql per change and lockwise apply run
+    them): the trace runs them so, on its one connection, and agrees."""
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "0001_app.sql").write_text(
+        "CREATE SCHEMA app;\nCREATE TABLE app.t (id int);\nCREATE TABLE public.t (id int);\n"
+        "BEGIN;\nSET search_path TO app, public;\nSET lock_timeout = '1s';\n"
+        "CREATE TEMP TABLE scratch (id int);\nCOMMIT;\n")
+    (tmp_path / "m" / "0002_add.sql").write_text(
+        "ALTER TABLE t ADD COLUMN a int;\nCREATE TEMP TABLE scratch (id int);\n")
+    result = run(str(tmp_path / "m"), "--dsn", pg_db)
+    assert result.exit_code == 0, result.output
+    assert "0 disagreements" in result.stdout
+    assert "1:1  ALTER TABLE t ADD COLUMN a int\n      lock: AccessExclusiveLock on public.t" \
+        in result.stdout
+
+
 def test_lock_and_rewrite_lines_quote_a_table_name_that_needs_it(pg_db: str,
                                                                   tmp_path: Path) -> None:
     """Prisma's `"Booking"` is not `public.booking`: the trace's lock, rewrite and strongest

@@ -38,6 +38,12 @@ class Routine(NamedTuple):
     #: with: those its SQL-standard body names, and those whose row type (or an array of
     #: it) an argument or its result has (`routines.built_on`).
     relations: tuple[str, ...] = ()
+    #: The functions its SQL-standard body and its arguments' defaults call (as
+    #: `function_calls` gives them), and the (table, column) pairs its SQL-standard body
+    #: reads or writes: DROP FUNCTION and ALTER TABLE ... DROP COLUMN ... CASCADE drop it
+    #: with them (`routines.body_dependencies`; `replay.routines_going`).
+    calls: tuple[str, ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()
     #: Its volatility code ('i', 's', 'v'), as CREATE declared it or a later ALTER FUNCTION
     #: set it: each overload has its own (checked on 18.6).
     volatility: str = "v"

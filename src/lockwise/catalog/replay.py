@@ -1480,11 +1480,13 @@ def _drop_column_below(catalog: Catalog, table: str, column: str, cascade: bool,
 
 def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None:
     """Column `column` of `t` goes, and the indexes and constraints over it (also the indexes
-    whose predicate or expressions read it); with CASCADE the views that use it too."""
+    whose predicate or expressions read it); with CASCADE the views and the routines with a
+    SQL-standard body that use it too."""
     if cascade:
         # (the policies first: those naming a view dropped here go too)
         _policies.drop_dependent_policies(catalog.policies_using_column(t.name, column))
         t.triggers = {n: tr for n, tr in t.triggers.items() if column not in tr.columns}
+        forget_overloads(catalog, routines_reading_column(catalog, t.name, column))
         views = catalog.views_using_column(t.name, column)
         _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
         # The foreign keys pointing at it (the server refuses without CASCADE).
@@ -1682,10 +1684,78 @@ def row_type_columns(catalog: Catalog, name: str) -> list[tuple[str, str]]:
 def routines_built_on(catalog: Catalog, name: str) -> list[Routine]:
     """The functions and procedures DROP TABLE / VIEW `name` ... CASCADE drops: those built
     on a relation it drops or a view over one (`Routine.relations`: a SQL-standard body
-    naming it, its row type as an argument or result; checked on 18.6), by name."""
-    gone = {*_relations_dropped(catalog, name, cascade=True), *catalog.cascade_reach(name)}
+    naming it, its row type as an argument or result; checked on 18.6), by name, and those
+    calling them (`routines_going`)."""
+    return routines_going(catalog, relations={*_relations_dropped(catalog, name, cascade=True),
+                                              *catalog.cascade_reach(name)})
+
+
+def routines_reading_column(catalog: Catalog, table: str, column: str) -> list[Routine]:
+    """The functions and procedures ALTER TABLE `table` DROP COLUMN `column` CASCADE drops:
+    those whose SQL-standard body reads or writes it, or reads a view that goes with it
+    (however deep), and those calling them (`routines_going`; checked on 18.6)."""
+    views = catalog.views_using_column(table, column)
+    return routines_going(catalog, relations={o for v in views
+                                              for o in (v, *catalog.views_over(v))},
+                          columns={(table, column)})
+
+
+def routines_calling(catalog: Catalog, stmt: dict, name: str) -> list[Routine]:
+    """The functions and procedures DROP FUNCTION / PROCEDURE / ROUTINE `stmt` (naming
+    `name`, qualified) ... CASCADE drops besides it: those whose SQL-standard body or
+    argument defaults call it, and those calling them (`routines_going`; checked on 18.6).
+    None while an overload of the name that the statement does not drop stays: a call may
+    mean that one."""
+    from lockwise.catalog.overloads import identity
+
+    obj = next((o for o in stmt.get("objects") or ()
+                if object_name(strings(unwrap(o)[1].get("objname"))) == name), None)
+    if not obj or any(identity(catalog, unwrap(obj)[1], r.procedure) not in (None, r.args)
+                      for r in catalog.kept_routines.get(name, ())):
+        return []
+    return routines_going(catalog, functions={name})
+
+
+def routines_going(catalog: Catalog, relations: Collection[str] = (),
+                   columns: Collection[tuple[str, str]] = (),
+                   functions: Collection[str] = ()) -> list[Routine]:
+    """The kept routines a DROP ... CASCADE takes along ("drop cascades to function f()",
+    checked on 18.6): those built on one of `relations` (`Routine.relations`), whose
+    SQL-standard body reads or writes one of `columns` (`Routine.columns`) or which call one
+    of `functions` (qualified, each going with every overload; a call matched by name, as
+    `calls_function` does), then those calling one that goes, however deep, once every
+    overload of its name goes."""
     kept = catalog.kept_routines
-    return [r for n in sorted(kept) for r in kept[n] if not gone.isdisjoint(r.relations)]
+    if not kept:
+        return []
+    every = [r for n in sorted(kept) for r in kept[n] if r.name not in functions]
+    rels, cols = set(relations), set(columns)
+    gone = dict.fromkeys(r for r in every if not rels.isdisjoint(r.relations)
+                         or not cols.isdisjoint(r.columns))
+    names = [*functions, *sorted({r.name for r in gone if set(kept[r.name]) <= gone.keys()})]
+    while names:
+        name = names.pop()
+        for routine in every:
+            if routine not in gone and routine.calls and calls_function(routine.calls, name):
+                gone[routine] = None
+                if set(kept[routine.name]) <= gone.keys():
+                    names.append(routine.name)
+    # Each before those it calls: dropped by name in this order, none is still needed.
+    ordered: dict[Routine, None] = {}
+    seen: set[Routine] = set()
+
+    def callers_first(routine: Routine) -> None:
+        if routine in seen:
+            return
+        seen.add(routine)
+        for caller in gone:
+            if calls_function(caller.calls, routine.name):
+                callers_first(caller)
+        ordered[routine] = None
+
+    for routine in gone:
+        callers_first(routine)
+    return list(ordered)
 
 
 def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
@@ -2486,6 +2556,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                 _policies.drop_dependent_policies(
                     catalog.policies_on_others(list(found.views), [name]))
                 _drop_callers(catalog, found)
+                forget_overloads(catalog, routines_calling(catalog, stmt, name))
         elif rtype in RELATION_KINDS:
             _drop_relations(catalog, name, stmt.get("behavior") == "DROP_CASCADE")
         elif rtype == "OBJECT_INDEX":
@@ -2554,9 +2625,16 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
 
 def routine_callers(catalog: Catalog, function: str, stmt: dict) -> Callers:
     """What DROP FUNCTION / PROCEDURE / ROUTINE `function` (qualified) ... CASCADE (`stmt`)
-    drops besides its triggers and policies."""
-    return catalog.found_once(stmt, ("function", function), lambda: catalog.callers(
-        lambda uses: calls_function(uses, function)))
+    drops besides its triggers and policies: what calls it, or a routine that goes with it
+    (`routines_calling`, each name whose every overload goes; a view calling one goes:
+    checked on 18.6)."""
+    def find() -> Callers:
+        going = routines_calling(catalog, stmt, function)
+        names = [function, *sorted({r.name for r in going if set(
+            catalog.kept_routines.get(r.name, ())) <= set(going)})]
+        return catalog.callers(lambda uses: any(calls_function(uses, n) for n in names))
+
+    return catalog.found_once(stmt, ("function", function), find)
 
 
 def type_callers(catalog: Catalog, type_name: str, stmt: dict) -> Callers:
@@ -2666,7 +2744,9 @@ def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
 def _may_give_ownership(kind: str, body: dict) -> bool:
     """Whether statement `body` (of node type `kind`) may make a role own an object: ALTER ...
     OWNER TO, CREATE SCHEMA AUTHORIZATION, SET ROLE / SESSION AUTHORIZATION (what is created
-    next is that role's), a DO block."""
+    next is that role's), a DO block running code the replay does not follow (the statements
+    it follows were each asked: a REASSIGN OWNED in the block holds after it, checked on
+    18.6)."""
     if kind == "AlterTableStmt":
         return any(unwrap(cmd)[1].get("subtype") == "AT_ChangeOwner"
                    for cmd in body.get("cmds") or ())
@@ -2674,7 +2754,12 @@ def _may_give_ownership(kind: str, body: dict) -> bool:
         return bool(body.get("authrole"))
     if kind == "VariableSetStmt":
         return body.get("name") in ("role", "session_authorization")
-    return kind in ("AlterOwnerStmt", "DoStmt")
+    if kind == "DoStmt":
+        from lockwise.parse.plpgsql import do_block_code, fully_read
+
+        code, language = do_block_code(body)
+        return language != "plpgsql" or not fully_read(code)
+    return kind == "AlterOwnerStmt"
 
 
 def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",

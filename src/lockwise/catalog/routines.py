@@ -22,9 +22,11 @@ from lockwise.catalog.search_path import clause_path
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     NodeMemo,
+    atomic_statements,
     calls_in_order,
     const_value,
     cte_names,
+    function_calls,
     object_name,
     qualified,
     range_var,
@@ -97,8 +99,8 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
         (sql or "") if language in _overloads.FOLLOWED_LANGUAGES else "", procedure, language,
         *_overloads.signature(catalog, stmt.get("parameters"), procedure),
         returns_set=bool((stmt.get("returnType") or {}).get("setof")),
-        relations=built_on(catalog, stmt), volatility=declared_volatility(stmt),
-        path=clause_path(stmt.get("options"))[1])
+        relations=built_on(catalog, stmt), **body_dependencies(catalog, stmt),
+        volatility=declared_volatility(stmt), path=clause_path(stmt.get("options"))[1])
 
 
 def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
@@ -116,6 +118,27 @@ def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
     typed = [type_key(catalog.column_type(tn)[0]) for tn in (*types, stmt.get("returnType"))
              if tn]
     return tuple(dict.fromkeys(r for r in (*read, *typed) if r in catalog.tables))
+
+
+def body_dependencies(catalog: Catalog, stmt: dict) -> dict[str, tuple]:
+    """What else CREATE FUNCTION / PROCEDURE `stmt` depends on (`Routine.calls`, `columns`):
+    the functions its SQL-standard body and its arguments' defaults call, and the columns
+    the catalog knows that its SQL-standard body reads or writes (`*` as the table's
+    columns when it is created; an INSERT's column list, an UPDATE's SET). The server drops
+    it with any of them ("drop cascades to function f()"; a column another FROM item's
+    qualifier names, or `count(*)`, is no dependency: checked on 18.6); a body written as a
+    string depends on none of them."""
+    from lockwise.catalog.scopes import ColumnReads
+
+    body = stmt.get("sql_body")
+    defaults = [unwrap(p)[1].get("defexpr") for p in stmt.get("parameters") or ()]
+    calls = function_calls([body, defaults])
+    if not body:
+        return {"calls": calls}
+    reads = ColumnReads(catalog, False)
+    for tree in [body] if unwrap(body)[0] == "ReturnStmt" else atomic_statements(body):
+        reads.statement(tree)
+    return {"calls": calls, "columns": tuple(reads.reads)}
 
 
 def overloads_beside(catalog: Catalog, routine: Routine) -> tuple[Routine, ...]:

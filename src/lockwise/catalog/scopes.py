@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import range_var, strings, unwrap
+from lockwise.effects.nodes import range_var, returning_list, strings, unwrap
 
 #: Keys whose values name things (operators, functions, types) or hold constants: no column
 #: reference or subquery is ever below them, so the walk does not enter them.
 _WITHOUT_COLUMNS = frozenset({"name", "funcname", "typeName", "A_Const", "String"})
+
+#: The DML statements whose target table is in scope for their expressions (`_dml`).
+DML = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt"})
 
 #: alias -> qualified relation (None for a subquery or CTE, whose columns are not tables')
 Scope = dict[str, "str | None"]
@@ -87,6 +90,46 @@ class ScopedResolver:
         # The other clauses in one walk, in their order (last on the stack, first taken).
         self._expr([value for key, value in body.items()
                     if key != "fromClause" and key != "withClause"][::-1], [scope, *outer])
+
+    def statement(self, tree: dict) -> None:
+        """One statement of a routine's body: a query, INSERT / UPDATE / DELETE (`_dml`), or
+        another's expressions (a RETURN's)."""
+        kind, body = unwrap(tree)
+        if kind in DML and body.get("relation"):
+            self._dml(kind, body)
+        else:
+            self._select(tree, [])
+
+    def _dml(self, kind: str, body: dict) -> None:
+        """INSERT / UPDATE / DELETE `body` (of node type `kind`, one of `DML`): its WITH
+        queries, the columns it writes (`_written`: a subclass may stop the walk there), then
+        its expressions with the target table in scope (an INSERT's query does not see it)."""
+        for cte in (body.get("withClause") or {}).get("ctes") or ():
+            _, cte_body = unwrap(cte)
+            self.ctes.add(cte_body.get("ctename", ""))
+            self._select(cte_body.get("ctequery") or {}, [])
+        relation = body["relation"]
+        written = [unwrap(t)[1].get("name") for t in
+                   body.get("cols" if kind == "InsertStmt" else "targetList") or ()
+                   if kind != "DeleteStmt"]
+        if not self._written(relation, [name for name in written if name]):
+            return
+        returning = returning_list(body)
+        scope: Scope = {}
+        self._from_item({"RangeVar": relation}, scope, [])
+        if kind == "InsertStmt":  # (its SELECT or VALUES does not see the target)
+            self._select(body.get("selectStmt") or {}, [])
+            self._expr(returning, [scope])
+            return
+        for item in body.get("fromClause") or body.get("usingClause") or ():
+            self._from_item(item, scope, [])
+        values = [unwrap(t)[1].get("val") for t in body.get("targetList") or ()]
+        self._expr([values, body.get("whereClause"), returning], [scope])
+
+    def _written(self, relation: dict, columns: list[str]) -> bool:
+        """The columns `columns` of RangeVar `relation` an INSERT or UPDATE writes: whether
+        to walk on into the statement."""
+        return True
 
     def _expr(self, node: object, scopes: list[Scope]) -> None:
         stack = [node]
@@ -202,6 +245,12 @@ class ColumnReads(ScopedResolver):
             self._read(rel, name)
         if self.dependencies:
             super()._unqualified(name, scopes)
+
+    def _written(self, relation: dict, columns: list[str]) -> bool:
+        # (a column an INSERT or UPDATE writes is one its statement depends on)
+        for column in columns:
+            self._read(range_var(relation)[0], column)
+        return True
 
     def _read(self, rel: str | None, column: str) -> None:
         known = self.catalog.tables.get(rel) if rel else None

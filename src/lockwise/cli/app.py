@@ -147,10 +147,13 @@ def command_config(config_file: Path | None) -> "Config":
         raise  # unreachable: fail_input exits
     # Flyway's config module is loaded only to name files (or to forget the ones an earlier
     # command of this process named): a plain SQL folder's lint needs none of it.
-    if config.flyway_config_files or "lockwise.discover.flyway_config" in sys.modules:
+    if config.flyway_config_files or config.flyway_working_directory or \
+            config.flyway_install_dir or "lockwise.discover.flyway_config" in sys.modules:
         from lockwise.discover.flyway_config import configure
 
-        configure(config.root, config.flyway_config_files)
+        configure(config.root, config.flyway_config_files,
+                  working_directory=config.flyway_working_directory,
+                  install_dir=config.flyway_install_dir)
     return config
 
 

@@ -70,7 +70,7 @@ def graph(
 
     Dependencies: created-by, FK target, view over, dropped after use, version order."""
     from lockwise.cli.inputs import one_history
-    from lockwise.config import path_setting, rules_dirs_setting, setting
+    from lockwise.config import lint_options, path_setting, rules_dirs_setting, setting
     from lockwise.graph.build import build_graph
     from lockwise.graph.render import RENDERERS
 
@@ -92,6 +92,12 @@ def graph(
                    err=True)
         raise typer.Exit(EXIT_INPUT)
     try:
+        # The migrations are read as lint reads them: the config's templates, the database's
+        # collation (the one builder of lint's options).
+        options = lint_options(cfg, pg_version=pg_version,
+                               templates=cfg.templates or "substitute")
+        read_as = {"templates": options.templates,
+                   "default_collation": options.default_collation}
         if base is not None:
             from lockwise.graph.git import compare_with_base
 
@@ -99,7 +105,7 @@ def graph(
             directory, history = _named_history(path, layout)
             comparison = compare_with_base(directory, history, base, layout)
             result = build_graph(comparison.history, pg_version=pg_version,
-                                 check_downs=check_downs, branch=comparison.branch)
+                                 check_downs=check_downs, branch=comparison.branch, **read_as)
             result.conflicts += comparison.applied_changes
         else:
             migrations = _named_history(path, layout)[1] if path.is_file() else \
@@ -112,7 +118,7 @@ def graph(
 
                 branch = applied_history(migrations, applied)
             result = build_graph(migrations, pg_version=pg_version, check_downs=check_downs,
-                                 branch=branch)
+                                 branch=branch, **read_as)
     except InputError as exc:
         fail_input(exc)
         return

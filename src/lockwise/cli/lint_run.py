@@ -246,7 +246,8 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
 
             stream = ConflictStream(histories, pg_version=options.pg_version,
                                     only=options.only, check_downs=_check_downs(options),
-                                    templates=options.templates)
+                                    templates=options.templates,
+                                    default_collation=options.default_collation)
         elif parallel is not False:  # else built afterwards, in this process
             # Resumed, the reports so far have no parse trees left: the graph parses for
             # itself, beside lint. It stores its state where lint stores its replay.
@@ -310,7 +311,8 @@ def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migr
         return [c for request in base_requests
                 for c in base_conflicts(request.read(), reports, pg_version=options.pg_version,
                                         check_downs=_check_downs(options),
-                                        templates=options.templates)]
+                                        templates=options.templates,
+                                        default_collation=options.default_collation)]
 
     child = Background(lambda: graph([])) if _in_background(migrations, options, parallel) \
         else None
@@ -353,7 +355,8 @@ def _graph(histories: Sequence[Sequence[Migration]], options: LintOptions,
 
     return history_conflicts(histories, pg_version=options.pg_version, only=options.only,
                              at=at, check_downs=_check_downs(options),
-                             templates=options.templates)
+                             templates=options.templates,
+                             default_collation=options.default_collation)
 
 
 def _check_downs(options: LintOptions) -> bool:

@@ -74,6 +74,8 @@ KEYS: dict[str, str] = {
     "allow_out_of_order": "true or false",
     "history_table": "the executor's history table, `table` or `schema.table`",
     "flyway_config_files": "a path or a list of paths of Flyway config files",
+    "flyway_working_directory": "the path of the -workingDirectory of Flyway's run",
+    "flyway_install_dir": "the path of the folder Flyway is installed in",
 }
 OVERRIDE_KEYS = {"path", "select", "ignore", "fail_on"}
 
@@ -131,6 +133,11 @@ class Config:
     #: The config files Flyway's command line, run in the config's folder, is given
     #: (`-configFiles`): read after that folder's own (discover/flyway_config.py).
     flyway_config_files: list[Path] = field(default_factory=list)
+    #: That run's `-workingDirectory`: its config files are read after the config folder's,
+    #: its locations from there.
+    flyway_working_directory: Path | None = None
+    #: The folder Flyway is installed in: its `conf/` files are read first by every run.
+    flyway_install_dir: Path | None = None
     #: Each path above as the config wrote it (it is resolved from the config's folder):
     #: what an error placed at its key names.
     written: dict[Path, str] = field(default_factory=dict)
@@ -453,6 +460,20 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
                     raise r.fail(key, f"`{key}` names {config.written[path]}, which is not a "
                                       "file: name each Flyway config file relative to the "
                                       "config file")
+            from lockwise.discover.flyway_config import mixed_kinds
+
+            why = mixed_kinds(config.flyway_config_files, f"`{key}`",
+                              lambda path: config.written[path])
+            if why is not None:
+                raise r.fail(key, why)
+        elif key in ("flyway_working_directory", "flyway_install_dir"):
+            if not isinstance(value, str):
+                raise r.bad(key, value, "a path (string)")
+            folder = r.paths(key, value, config.written)[0]
+            if not folder.is_dir():
+                raise r.fail(key, f"`{key}` names {value}, which is not a folder: name it "
+                                  "relative to the config file")
+            setattr(config, key, folder)
     if config.dialect is not None:
         _check_dialect_keys(r, raw, config.dialect)
     return config

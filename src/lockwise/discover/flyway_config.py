@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -57,12 +59,8 @@ def named_files() -> tuple[Path, ...]:
     absolute (a relative one is read from the current folder, as Flyway reads it from the
     folder it runs in). Raises InputError for one that does not exist: the variable says the
     run reads it, and lint would otherwise read a configuration Flyway's run does not."""
-    value = os.environ.get(CONFIG_FILES_VARIABLE, "")
     out = []
-    for item in value.split(","):
-        if not (name := item.strip()):
-            continue
-        path = Path(os.path.abspath(name))
+    for name, path in _variable_paths():
         if not path.is_file():
             raise path_error(f"{CONFIG_FILES_VARIABLE} names {name}, which is not a file here "
                              "(a relative path is read from the folder lockwise runs in, as "
@@ -72,56 +70,269 @@ def named_files() -> tuple[Path, ...]:
     return tuple(out)
 
 
-#: The Flyway config files lockwise's own config names (`flyway_config_files`), with the
-#: folder of that config, where the Flyway run they configure runs: (folder, files).
-_CONFIGURED: ContextVar[tuple[str, tuple[Path, ...]]] = ContextVar(
-    "lockwise_flyway_config_files", default=("", ()))
+def _variable_paths() -> list[tuple[str, Path]]:
+    """Each file `FLYWAY_CONFIG_FILES` names, as written and absolute."""
+    return [(name, Path(os.path.abspath(name)))
+            for item in os.environ.get(CONFIG_FILES_VARIABLE, "").split(",")
+            if (name := item.strip())]
 
 
-def configure(folder: Path, files: list[Path]) -> None:
+class _Configured:
+    """What lockwise's own config says of a Flyway run (discover/flyway_config.py): the
+    folder of that config, where the run is executed; the files it names
+    (`flyway_config_files`: `-configFiles`); the run's `-workingDirectory`
+    (`flyway_working_directory`) and Flyway's install folder (`flyway_install_dir`), each
+    absolute or None. (A plain class, as `Setting`.)"""
+
+    __slots__ = ("files", "folder", "install_dir", "working_directory")
+
+    def __init__(self, folder: str = "", files: tuple[Path, ...] = (),
+                 working_directory: str | None = None, install_dir: str | None = None) -> None:
+        self.folder = folder
+        self.files = files
+        self.working_directory = working_directory
+        self.install_dir = install_dir
+
+    @property
+    def run_folder(self) -> str:
+        """The folder the configured run works in: its working directory, else the config's
+        folder."""
+        return self.working_directory or self.folder
+
+
+#: What lockwise's config says of Flyway's run (`configure`); a `lint --base` tree's own
+#: while it is read (`in_tree`).
+_CONFIGURED: ContextVar[_Configured | None] = ContextVar("lockwise_flyway_config_files",
+                                                         default=None)
+#: What an unconfigured run is told: nothing.
+_UNCONFIGURED = _Configured()
+
+
+def _configured() -> _Configured:
+    return _CONFIGURED.get() or _UNCONFIGURED
+#: The folder lockwise is taken to run in, and the files `FLYWAY_CONFIG_FILES` names, while a
+#: `lint --base` tree is read (`in_tree`): None outside one.
+_TREE_RUN: ContextVar[tuple[str, tuple[Path, ...]] | None] = ContextVar(
+    "lockwise_flyway_tree_run", default=None)
+
+
+def configure(folder: Path, files: list[Path], *, working_directory: Path | None = None,
+              install_dir: Path | None = None) -> None:
     """Take `files` (lockwise's `flyway_config_files`) as the `-configFiles` of a Flyway run
-    in `folder` (the folder of lockwise's config), for the discovery that follows."""
-    _CONFIGURED.set((os.path.abspath(folder), tuple(files)))
+    executed in `folder` (the folder of lockwise's config), `working_directory` as its
+    `-workingDirectory` and `install_dir` as the folder Flyway is installed in, for the
+    discovery that follows."""
+    _CONFIGURED.set(_Configured(
+        os.path.abspath(folder), tuple(files),
+        None if working_directory is None else os.path.abspath(working_directory),
+        None if install_dir is None else os.path.abspath(install_dir)))
+
+
+def _current_folder() -> str:
+    """The folder lockwise runs in, as the Flyway run `FLYWAY_CONFIG_FILES` configures does
+    (in a `lint --base` tree: its place there)."""
+    tree = _TREE_RUN.get()
+    return os.getcwd() if tree is None else tree[0]
+
+
+def _variable_set() -> bool:
+    tree = _TREE_RUN.get()
+    return bool(os.environ.get(CONFIG_FILES_VARIABLE)) if tree is None else bool(tree[1])
+
+
+def _variable_folder() -> str:
+    """The folder of the run the variable's files configure: the one lockwise runs in, or the
+    working directory configured for a run there."""
+    configured, here = _configured(), _current_folder()
+    return configured.working_directory if configured.working_directory and \
+        here == configured.folder else here
+
+
+def configured_runs() -> list[Path]:
+    """The folders of the Flyway runs that named files or a working directory configure
+    (`named_here`), absolute."""
+    configured = _configured()
+    out = [configured.run_folder] if configured.files or configured.working_directory else []
+    return [Path(folder) for folder in out + ([_variable_folder()] if _variable_set() else [])]
+
+
+def _within(path: str, top: str) -> bool:
+    return (path + os.sep).startswith(top.rstrip(os.sep) + os.sep)
+
+
+def tree_files(top: Path) -> list[str]:
+    """The files inside the git work tree `top` that the Flyway runs configured by lockwise's
+    config and by `FLYWAY_CONFIG_FILES` read besides a history's own settings files: the
+    named files, and the config files of the config's folder, of the working directory and
+    of the install folder's `conf/`. Paths relative to `top`, whether each exists or not:
+    what `lint --base` unpacks of another revision with the history (`in_tree`)."""
+    configured = _configured()
+    folders = [folder for folder in (configured.folder, configured.working_directory,
+                                     configured.install_dir and
+                                     os.path.join(configured.install_dir, "conf")) if folder]
+    paths = [str(path) for path in (*(path for _, path in _variable_paths()), *configured.files)]
+    paths += [os.path.join(folder, name) for folder in folders for name in CONFIG_FILES]
+    where = os.path.abspath(top)
+    return sorted({Path(os.path.relpath(path, where)).as_posix() for path in paths
+                   if _within(os.path.abspath(path), where)})
+
+
+@contextmanager
+def in_tree(top: Path, tree: Path) -> Iterator[None]:
+    """While a copy of the git work tree `top` at another revision, unpacked in `tree`, is
+    read (`lint --base`): the folder lockwise runs in, the files `FLYWAY_CONFIG_FILES` and
+    lockwise's config name and the folders that config names are taken at their place in
+    `tree` when they are inside `top` (a named file the revision lacks is not read: that
+    revision's run did not have it); those outside `top` are read as they are."""
+    where, inside = os.path.abspath(top), os.path.abspath(tree)
+
+    def moved(path: str) -> str:
+        path = os.path.abspath(path)
+        return os.path.normpath(os.path.join(inside, os.path.relpath(path, where))) \
+            if _within(path, where) else path
+
+    def kept(paths: Iterable[Path]) -> tuple[Path, ...]:
+        return tuple(Path(moved(str(path))) for path in paths
+                     if not _within(moved(str(path)), inside) or os.path.isfile(moved(str(path))))
+
+    configured = _configured()
+    run = _TREE_RUN.set((moved(os.getcwd()), kept(path for _, path in _variable_paths())))
+    token = _CONFIGURED.set(_Configured(
+        moved(configured.folder) if configured.folder else "", kept(configured.files),
+        configured.working_directory and moved(configured.working_directory),
+        configured.install_dir and moved(configured.install_dir)))
+    try:
+        yield
+    finally:
+        _CONFIGURED.reset(token)
+        _TREE_RUN.reset(run)
 
 
 def named_here(folder: Path | str) -> bool:
     """Whether config files are named for a Flyway run in `folder`: `FLYWAY_CONFIG_FILES`
     when it is the folder lockwise runs in, lockwise's `flyway_config_files` when it is the
-    folder of lockwise's config."""
+    folder of lockwise's config; or lockwise's config makes it the working directory of
+    Flyway's run (`flyway_working_directory`)."""
     where = os.path.abspath(folder)
-    configured, files = _CONFIGURED.get()
-    return bool(files) and where == configured or \
-        bool(os.environ.get(CONFIG_FILES_VARIABLE)) and where == os.getcwd()
+    configured = _configured()
+    return (bool(configured.files) or configured.working_directory is not None) and \
+        where == configured.run_folder or _variable_set() and where == _variable_folder()
 
 
-def _named(folder: Path) -> list[Path]:
-    """The files named for a run in `folder` (`named_here`), in the order Flyway loads them:
-    the environment's, then lockwise's config's (as `-configFiles`, after the variable's)."""
+def _named(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The files named for a run in `folder` (`named_here`), each list in the order Flyway
+    loads them: the environment's, then lockwise's config's (as `-configFiles`)."""
     where = os.path.abspath(folder)
-    configured, files = _CONFIGURED.get()
-    out = list(named_files()) if os.environ.get(CONFIG_FILES_VARIABLE) and \
-        where == os.getcwd() else []
-    return out + (list(files) if where == configured else [])
+    configured = _configured()
+    variable = []
+    if _variable_set() and where == _variable_folder():
+        tree = _TREE_RUN.get()
+        variable = list(named_files() if tree is None else tree[1])
+    return variable, list(configured.files) if where == configured.run_folder else []
 
 
-def config_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """The (TOML, conf) files Flyway's command line run in `folder` loads, each in load order:
-    the folder's own that exist, then, when lockwise runs in `folder`, the ones
-    `FLYWAY_CONFIG_FILES` names (a `.toml` among the TOML files, any other among the
-    conf files)."""
-    tomls = [folder / name for name in TOML_FILES if os.path.isfile(folder / name)]
-    confs = [folder / CONF_FILE] if os.path.isfile(folder / CONF_FILE) else []
-    if named_here(folder):
-        for path in _named(folder):
-            (tomls if path.suffix == ".toml" else confs).append(path)
-    return tomls, confs
+def _own(folder: Path | str) -> list[Path]:
+    """The config files Flyway loads from `folder` by default that exist there, in load
+    order."""
+    return [Path(folder, name) for name in CONFIG_FILES if os.path.isfile(Path(folder, name))]
+
+
+def _base_files() -> list[Path]:
+    """The config files every run of Flyway's command line loads first, that exist: those of
+    its install folder's `conf/` (`flyway_install_dir`: lockwise cannot see where Flyway is
+    installed) and then of the user's home folder."""
+    folders = []
+    if (install := _configured().install_dir) is not None:
+        folders.append(os.path.join(install, "conf"))
+    with suppress(RuntimeError):  # no home folder known: none read
+        folders.append(str(Path.home()))
+    return [path for folder in folders for path in _own(folder)]
+
+
+def _split(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """`paths` as (TOML files, conf files): a `.toml` one is TOML, any other conf."""
+    return [p for p in paths if p.suffix == ".toml"], [p for p in paths if p.suffix != ".toml"]
+
+
+def mixed_kinds(paths: list[Path], source: str, shown: Callable[[Path], str] = str
+                ) -> str | None:
+    """Why Flyway refuses the config files `paths`, named together by `source`: TOML and conf
+    files (it reads one kind); None when they are of one kind. `shown`: how a path is
+    written in the message."""
+    tomls, confs = _split(paths)
+    if not tomls or not confs:
+        return None
+    return (f"{source} names TOML and .conf config files together ({shown(tomls[0])} and "
+            f"{shown(confs[0])}): Flyway refuses to start (\"Using both TOML configuration "
+            "and CONF configuration is not supported\"); name files of one kind (`flyway "
+            "init -init.fromType=conf` converts a .conf file to TOML)")
+
+
+def config_files(folder: Path | None) -> tuple[list[Path], list[Path]]:
+    """The (TOML, conf) files Flyway's command line run in `folder` loads, each in load
+    order, of the one kind it reads (it never merges the two): the install folder's and the
+    home folder's (`_base_files`), then, for a run with a working directory, the files of
+    the folder it is executed in, then `folder`'s own, the files `FLYWAY_CONFIG_FILES` names
+    (when lockwise runs in `folder`) and lockwise's `flyway_config_files` (when `folder` is
+    its run's). Flyway picks the kind as it does: by the `-configFiles`, else by the
+    variable's files, else TOML when any default file is TOML; TOML and conf files named
+    together at one of the first two is an InputError (Flyway stops). Nothing when `folder`
+    holds no config of its own and none is named for it: no run is configured there.
+    `folder` None: a run in a folder that holds none, which loads the first two alone."""
+    if folder is None:
+        variable, key, own, executed = [], [], [], []
+    else:
+        variable, key = _named(folder)
+        own = _own(folder)
+        if not runs_here(folder, [path.name for path in own]):
+            return [], []
+        configured = _configured()
+        executed = _own(configured.folder) if configured.working_directory and \
+            os.path.abspath(folder) == configured.working_directory else []
+    defaults = list(dict.fromkeys([*_base_files(), *executed, *own]))
+    modern = None
+    for named, source in ((key, "flyway_config_files (Flyway's -configFiles)"),
+                          (variable, CONFIG_FILES_VARIABLE)):
+        if (why := mixed_kinds(named, source)) is not None:
+            raise path_error(why, _split(named)[1][0])
+        if named:
+            modern = bool(_split(named)[0])
+            break
+    if modern is None:
+        modern = bool(_split(defaults)[0]) or not _split(defaults)[1]
+    every = [*defaults, *variable, *key]
+    return (_split(every)[0], []) if modern else ([], _split(every)[1])
 
 
 def has_config(folder: Path) -> bool:
     """Whether Flyway's command line finds config files when run in `folder`: its own, or
     named ones (whether they exist is said where their settings are read, for Flyway's
     migrations only: a named file that is missing stops no other tool's lint)."""
-    return any(os.path.isfile(folder / name) for name in CONFIG_FILES) or named_here(folder)
+    return runs_here(folder, [name for name in CONFIG_FILES if os.path.isfile(folder / name)])
+
+
+def run_folder(folder: Path, names: Iterable[str]) -> Path | None:
+    """The folder of the Flyway run configured in `folder`, whose entries are `names`:
+    `folder` itself (`runs_here`), or, for the folder of lockwise's config when that config
+    gives its run a working directory elsewhere, that directory (spelt relative when
+    `folder` is); None when no run is configured there."""
+    configured = _configured()
+    if configured.working_directory not in (None, configured.folder) and \
+            os.path.abspath(folder) == configured.folder:
+        working = configured.working_directory
+        return Path(working if folder.is_absolute() else os.path.relpath(working))
+    return folder if runs_here(folder, names) else None
+
+
+def runs_here(folder: Path | str, names: Iterable[str]) -> bool:
+    """Whether a Flyway run is configured in `folder`, whose entries are `names`: it holds
+    config files, or files are named for it (`named_here`). Not the folder of lockwise's
+    config when that config gives the run there a working directory elsewhere
+    (`flyway_working_directory`): its files configure that run, in that directory."""
+    configured = _configured()
+    lent = configured.working_directory not in (None, configured.folder) and \
+        os.path.abspath(folder) == configured.folder
+    return not lent and any(name in names for name in CONFIG_FILES) or named_here(folder)
 
 
 def _read(path: Path) -> str:
@@ -148,21 +359,28 @@ def table(document: dict, key: object) -> dict:
     return found if isinstance(found, dict) else {}
 
 
-def toml_settings(folder: Path) -> dict[str, Setting]:
-    """The Flyway settings the TOML files of `folder` (`config_files`) give, merged, for the
-    environment they select: `[flyway]`'s settings, each setting of the environment's `flyway`
-    table (`[environments.<name>.flyway]`, Flyway 10's overrides) in its place, and the
-    environment's own `initSql`. The environment is the one `[flyway]`'s `environment` names,
-    `default` when it names none (the command line's `-environment` is set where Flyway runs:
-    not read). Each with the file that sets it last. Raises InputError for a file that does
-    not parse: Flyway does not start."""
+def toml_settings(folder: Path | None) -> dict[str, Setting]:
+    """The Flyway settings the TOML files of `folder` (`config_files`; None: a run in a
+    folder without config files of its own) give, merged, for the environment they select:
+    `[flyway]`'s settings, each setting of the environment's `flyway` table
+    (`[environments.<name>.flyway]`, Flyway 10's overrides) in its place, and the
+    environment's own `initSql`. The environment is the one `[flyway]`'s `environment` names
+    (its resolvers replaced, as Flyway replaces them in every `[flyway]` string), `default`
+    when it names none (the command line's `-environment` is set where Flyway runs: not
+    read). Each with the file that sets it last. Raises InputError for a file that does not
+    parse (Flyway does not start) and for an environment name lockwise cannot resolve."""
     files = [(path, _read(path)) for path in config_files(folder)[0]]
     documents = [(path, text, parse_toml(text, path, _NOT_FLYWAY_TOML)) for path, text in files]
     merged: dict = {}
-    for _, _, document in documents:
+    chosen = None
+    for path, text, document in documents:
         merged = _merged(merged, document)
+        if "environment" in table(document, "flyway"):
+            chosen = (path, text)
     flyway = table(merged, "flyway")
     name = flyway.get("environment", DEFAULT_ENVIRONMENT)
+    if chosen is not None:
+        name = resolved(Setting(name, *chosen), "environment")
 
     def places(document: dict) -> list[dict]:
         """Where a file may set a setting, the strongest last."""
@@ -191,8 +409,9 @@ def _final(merged: dict, name: object, key: str, value: object) -> object:
     return table(merged, "flyway").get(key, value)
 
 
-def conf_settings(folder: Path, keys: tuple[str, ...]) -> dict[str, Setting]:
-    """The value of each of `keys` that the conf files of `folder` (`config_files`) set, read
+def conf_settings(folder: Path | None, keys: tuple[str, ...]) -> dict[str, Setting]:
+    """The value of each of `keys` that the conf files of `folder` (`config_files`; None: as
+    `toml_settings`) set, read
     as Flyway reads them (`flyway_lines`, then `property_entries`; the last of a key counts,
     a later file's over an earlier one's)."""
     out: dict[str, Setting] = {}

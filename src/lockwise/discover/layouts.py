@@ -759,21 +759,31 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
     its own properties alone, Flyway's defaults for what they leave unset. Otherwise as
     Flyway's command line reads them from the folder it runs in (the project's, which holds the
     location or a folder above it): each from the nearest of `directory` and the folders above
-    it whose TOML files (`flyway.toml`, then `flyway.user.toml`, then the `.toml` files
-    `FLYWAY_CONFIG_FILES` names in the folder lockwise runs in: `flyway_config.toml_settings`,
-    Flyway 10, with the selected environment's overrides) or conf files (`flyway.conf`, then
-    the named others: `flyway.`-prefixed properties) set it, the TOML's first. Flyway's
-    defaults otherwise. Resolvers in a value (`${env.NAME}`) are replaced from lockwise's
-    environment. Raises InputError, as Flyway stops, for a value it refuses (no boolean where
-    it wants one, no string), for a TOML file that does not parse and for a resolver lockwise
-    cannot resolve."""
-    from lockwise.discover.flyway_config import conf_settings, resolved, toml_settings
+    it whose config files set it, as a run there loads them (`flyway_config.config_files`:
+    the install and home folders', `flyway.toml`, then `flyway.user.toml`, then the named
+    ones; the TOML files, with the selected environment's overrides, or else the conf files'
+    `flyway.`-prefixed properties, never both); for a key none sets, the home folder's files
+    when no folder has config files. Flyway's defaults otherwise. Resolvers in a value
+    (`${env.NAME}`) are replaced from lockwise's environment. Raises InputError, as Flyway
+    stops, for a value it refuses (no boolean where it wants one, no string), for a TOML file
+    that does not parse and for a resolver lockwise cannot resolve."""
+    from lockwise.discover.flyway_config import (
+        conf_settings,
+        has_config,
+        resolved,
+        toml_settings,
+    )
 
     if run is not None and run.config is None:
         return {**_FLYWAY_DEFAULTS, **run.settings}
     settings: dict[str, bool | str] = {}
     folder = Path(os.path.abspath(directory))
-    for candidate in (folder, *folder.parents):
+    candidates: list[Path | None] = [folder, *folder.parents]
+    # no folder with Flyway's config: a run there still loads the home folder's files
+    candidates.append(None)
+    for candidate in candidates:
+        if candidate is None and any(has_config(other) for other in (folder, *folder.parents)):
+            break  # (a run that has them loaded the home folder's files with its own)
         found = {key: setting for key, setting in toml_settings(candidate).items()
                  if key in _FLYWAY_DEFAULTS}
         found |= {name.removeprefix("flyway."): setting for name, setting in conf_settings(
@@ -1211,7 +1221,7 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
     not load is an input error when Flyway migrations are below it (else nothing to lint
     needs it)."""
     # Flyway's config: read where a folder has files (a plain SQL folder's lint loads none)
-    from lockwise.discover.flyway_config import CONFIG_FILES, named_here
+    from lockwise.discover.flyway_config import CONFIG_FILES, run_folder
     from lockwise.discover.spring_boot import (
         application_runs,
         config_classpath_root,
@@ -1239,12 +1249,13 @@ def _application_roots(directory: Path, entries: dict[str, tuple[bool, bool]], s
                 root, lambda root=root: application_runs(root) or [], root)
         keys.append(str(root))
     # Flyway's command line's, run here
-    if any(name in entries for name in CONFIG_FILES) or named_here(directory):
-        key = f"{directory}{os.sep}{CONFIG_FILES[0]}"
+    # (or, in the folder of lockwise's config, the run it gives a working directory)
+    if (run_in := run_folder(directory, entries)) is not None:
+        key = f"{run_in}{os.sep}{CONFIG_FILES[0]}"
         if key not in state.applications:
             state.applications[key] = _run_locations(
-                directory, lambda: [run] if (run := flyway_config_run(directory)) else [],
-                config_classpath_root(directory))
+                run_in, lambda: [run] if (run := flyway_config_run(run_in)) else [],
+                config_classpath_root(run_in))
         keys.append(key)
     for key in keys:
         # (again at each call: a walk that looks ahead, `_holds_histories`, may come first)

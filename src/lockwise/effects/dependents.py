@@ -11,19 +11,23 @@ from lockwise.parse.quoting import quote_ident
 #: Per kind of dependent: the statement, with `{on}` the relation (or routine) as written and
 #: `{name}` the dependent's own name on it (a column, constraint, rule, trigger), or of an
 #: inheritance child, its parent as written. A child keeps its rows (NO INHERIT), a typed
-#: table its rows and columns (NOT OF).
+#: table its rows and columns (NOT OF), a generated column its values (DROP EXPRESSION).
 _STEPS = {
     "default": "ALTER TABLE {on} ALTER COLUMN {name} DROP DEFAULT;",
+    "expression": "ALTER TABLE {on} ALTER COLUMN {name} DROP EXPRESSION;",
     "column": "ALTER TABLE {on} DROP COLUMN {name};",
     "constraint": "ALTER TABLE {on} DROP CONSTRAINT {name};",
     "index": "DROP INDEX {on};",
     "view": "DROP VIEW {on};",
     "materialized view": "DROP MATERIALIZED VIEW {on};",
     "rule": "DROP RULE {name} ON {on};",
+    "policy": "DROP POLICY {name} ON {on};",
     "trigger": "DROP TRIGGER {name} ON {on};",
     "child": "ALTER TABLE {on} NO INHERIT {name};",
     "typed table": "ALTER TABLE {on} NOT OF;",
     "table": "DROP TABLE {on};",
+    "sequence": "DROP SEQUENCE {on};",
+    "type": "DROP TYPE {on};",
     "function": "DROP FUNCTION {on};",
     "procedure": "DROP PROCEDURE {on};",
 }

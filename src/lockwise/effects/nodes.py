@@ -39,6 +39,13 @@ def unwrap(node: dict | None) -> tuple[str, dict]:
     return kind, body
 
 
+def atomic_statements(body: dict) -> list[dict]:
+    """The statements of a BEGIN ATOMIC body (`sql_body`; pglast: a list holding one list of
+    them); none for a RETURN body."""
+    return [tree for outer in unwrap(body)[1].get("items") or ()
+            for tree in unwrap(outer)[1].get("items") or ()]
+
+
 def returning_list(stmt: dict) -> list:
     """The RETURNING items of INSERT / UPDATE / DELETE / MERGE `stmt`; [] for none. From
     PostgreSQL 18's grammar (pglast 8) on they are a returningClause's `exprs`; before, the

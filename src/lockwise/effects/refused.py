@@ -42,7 +42,8 @@ from lockwise.core.types import Action, Effect
 #: specified more than once"), an EXECUTE or DEALLOCATE of a name the session has not
 #: prepared (`prepared_statement_missing`), a PREPARE of one it has
 #: (`prepared_statement_exists`), a CREATE TABLE ... AS EXECUTE of a prepared statement that
-#: is not a SELECT (`prepared_statement_not_select`).
+#: is not a SELECT (`prepared_statement_not_select`), an index whose WHERE or expression
+#: calls a function that is not immutable (`refused_not_immutable`).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_circular_inheritance",
                  "refused_own_parent",
@@ -54,7 +55,7 @@ REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_constant", "object_missing", "savepoint_missing",
                  "with_query_locked", "refused_duplicate_column",
                  "prepared_statement_missing", "prepared_statement_exists",
-                 "prepared_statement_not_select")
+                 "prepared_statement_not_select", "refused_not_immutable")
 
 
 def refusal(effect: Effect) -> str:

@@ -119,6 +119,12 @@ def _returns() -> dict:
     return json.loads((_DATA / "returns.json").read_text())["returns"]
 
 
+def has_immutable_overload(name: str) -> bool:
+    """Whether built-in function `name` (unqualified, lower case) has an immutable overload
+    that is a plain function (returns.json holds it)."""
+    return name in _returns()
+
+
 def builtin_return_type(name: str, args: Sequence[str | None]) -> str | None:
     """The type built-in immutable function `name` (unqualified) returns when called with
     arguments of types `args` (None: not evident, "unknown": an untyped literal; an array as

@@ -57,6 +57,22 @@ def builtin_set_returning() -> frozenset[str]:
     return frozenset(_data()["set_returning"])
 
 
+def never_immutable(name: str) -> bool:
+    """Whether built-in function `name` (unqualified, lower case) is stable or volatile in
+    every overload, so that an index expression or WHERE calling it is refused whatever its
+    arguments (`now`, `random`, `to_char`; not `date_trunc`, immutable for a timestamp, nor an
+    aggregate or a set-returning function, which an index refuses with messages of their
+    own)."""
+    return _builtin().get(name, "i") != "i" and name not in builtin_aggregates() and \
+        name not in builtin_set_returning() and not _types().has_immutable_overload(name)
+
+
+def _types():  # (effects.types reads its data at first use; imported then)
+    from lockwise.effects import types
+
+    return types
+
+
 @lru_cache(maxsize=1)
 def _takes_regclass() -> frozenset[str]:
     """Built-in functions whose first argument is a regclass (asked of every stored

@@ -268,11 +268,14 @@ def _blank(text: str, start: int, end: int) -> str:
 
 
 def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
-             no_transaction: bool | None = None, aggregates: Collection[str] = ()) -> Plan:
+             no_transaction: bool | None = None, aggregates: Collection[str] = (),
+             default_collation: str | None = None) -> Plan:
     """Split `sql_text` and decide how to run it (no lint verdict yet). `no_transaction`: the
     text is marked to run statement by statement (default: the migration is).
     `aggregates`: those the migrations before it made (`Catalog.aggregates`), which a batched
-    DELETE may not compute over its table (`refused_batching`), as those it makes itself."""
+    DELETE may not compute over its table (`refused_batching`), as those it makes itself.
+    `default_collation`: the database's, as lint's options have it (`LintOptions.
+    default_collation`), for the effects computed here."""
     from lockwise.effects.context import Context
     from lockwise.effects.postgres import compute_effect
     from lockwise.executor.session_encoding import client_encodings
@@ -289,7 +292,8 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     encodings = client_encodings(parsed, part_starts(migration, sql_text)
                                  if sql_text == migration.up_sql else ())
     for stmt_at, stmt in enumerate(parsed.statements):
-        effect = compute_effect(stmt.tree, Context(pg_version=pg_version))
+        effect = compute_effect(stmt.tree, Context(pg_version=pg_version,
+                                                   default_collation=default_collation))
         try:
             # A DO block batches itself (lockwise fix's backfill, marked so): it runs as
             # written, on its own; the key-range batches are for an UPDATE or DELETE.
@@ -535,7 +539,17 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
     from lockwise.rules.engine import reports_refusal
     from lockwise.rules.loader import load_rules
 
-    plans = {m.id: plan_sql(m, m.up_sql, m.path, pg_version) for m in pending}
+    select, ignore, gate_config, tags = _gate_rules(config, rules_dirs)
+    options = lint_options(
+        config,
+        # The server's own version: syntax it lacks fails there, so the gate reports it.
+        pg_version=pg_version, pg_version_stated=True, assume_in_transaction=True,
+        rules_dirs=rules_dirs, select=select,
+        only=frozenset(m.id for m in pending), stats=stats,
+        # The executor sets lock_timeout itself around every statement it runs.
+        ignore=ignore | ({"missing-lock-timeout"} if lock_timeout_set else frozenset()))
+    plans = {m.id: plan_sql(m, m.up_sql, m.path, pg_version,
+                            default_collation=options.default_collation) for m in pending}
     batched = {m.id for m in pending if any(s.batch for s in plans[m.id].statements)}
     to_lint = []
     for m in migrations:
@@ -545,15 +559,6 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
         else:
             to_lint.append(dataclasses.replace(m, up_sql=lint_text(plan, m.up_sql),
                                                no_transaction=not plan.transactional))
-    select, ignore, gate_config, tags = _gate_rules(config, rules_dirs)
-    options = lint_options(
-        config,
-        # The server's own version: syntax it lacks fails there, so the gate reports it.
-        pg_version=pg_version, pg_version_stated=True, assume_in_transaction=True,
-        rules_dirs=rules_dirs, select=select,
-        only=frozenset(plans), stats=stats,
-        # The executor sets lock_timeout itself around every statement it runs.
-        ignore=ignore | ({"missing-lock-timeout"} if lock_timeout_set else frozenset()))
     # The pending migrations run one after another in this run: a table one creates is new
     # (empty, unknown to the application) for the later ones. Not one an applied one created.
     catalog = Catalog()
@@ -571,7 +576,8 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
                               one_run=frozenset(plans))
     for migration_id, aggregates in known.items():
         m = next(m for m in pending if m.id == migration_id)
-        again = plan_sql(m, m.up_sql, m.path, pg_version, aggregates=aggregates)
+        again = plan_sql(m, m.up_sql, m.path, pg_version, aggregates=aggregates,
+                         default_collation=options.default_collation)
         plans[m.id].problems += [p for p in again.problems if p not in plans[m.id].problems]
     refusal_rules = frozenset(r.id for r in load_rules(rules_dirs, examples=False)
                               if reports_refusal(r))

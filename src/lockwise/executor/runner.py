@@ -625,12 +625,10 @@ def _is_lock_timeout(exc: BaseException) -> bool:
     return isinstance(exc, psycopg.errors.LockNotAvailable)
 
 
-#: Back to the user that connected: RESET ALL leaves a SET ROLE or SET SESSION AUTHORIZATION
-#: in force (objects of the next migration would belong to that role).
-_CONNECTED_USER = "SET SESSION AUTHORIZATION DEFAULT"
-#: The same until the end of the transaction, for lockwise's own history write in it: the
-#: migration's SET ROLE comes back at COMMIT (checked on the server), and a role the
-#: migration switched to may not write the history.
+#: Back to the user that connected (`db.session.CONNECTED_USER`) until the end of the
+#: transaction, for lockwise's own history write in it: the migration's SET ROLE comes back
+#: at COMMIT (checked on the server), and a role the migration switched to may not write the
+#: history.
 _CONNECTED_USER_LOCAL = "SET LOCAL SESSION AUTHORIZATION DEFAULT"
 
 
@@ -638,13 +636,9 @@ def _reset_session(work) -> None:
     """Each migration starts from the connection's defaults: no search_path, timeout or role
     left over from the previous one, and no temporary table (the gate judged it in a session
     of its own: `replay.end_session`)."""
-    from psycopg.pq import TransactionStatus
+    from lockwise.db.session import reset_session
 
-    if work.info.transaction_status != TransactionStatus.IDLE:
-        work.execute("ROLLBACK")
-    work.execute(_CONNECTED_USER)
-    work.execute("RESET ALL")
-    work.execute("DISCARD TEMP")
+    reset_session(work)
     _session_defaults(work)
 
 

@@ -41,10 +41,12 @@ class ConflictStream:
 
     def __init__(self, histories: Sequence[Sequence[Migration]], *, pg_version: int,
                  only: set[str] | frozenset[str] | None = None,
-                 check_downs: bool = True, templates: str = "substitute") -> None:
+                 check_downs: bool = True, templates: str = "substitute",
+                 default_collation: str | None = None) -> None:
         self.pg_version = pg_version
         self.check_downs = check_downs
         self.templates = templates
+        self.default_collation = default_collation
         self.builders: list = []
         self.retarget(histories, only)
 
@@ -67,7 +69,8 @@ class ConflictStream:
                 builder.downs_of = downs_of
             else:
                 builder = graph_builder(history, pg_version=self.pg_version, downs_of=downs_of,
-                                        templates=self.templates)
+                                        templates=self.templates,
+                                        default_collation=self.default_collation)
             builders.append(builder)
         self.builders, self.only = builders, only
         self.owner = {id(m): b for b, h in zip(builders, present, strict=True) for m in h}
@@ -103,14 +106,15 @@ class ConflictStream:
 def history_conflicts(histories: Sequence[Sequence[Migration]], *, pg_version: int,
                       only: set[str] | frozenset[str] | None = None,
                       at: Mapping[int, Callable[[ConflictStream], None]] | None = None,
-                      check_downs: bool = True, templates: str = "substitute"
-                      ) -> list[Conflict]:
+                      check_downs: bool = True, templates: str = "substitute",
+                      default_collation: str | None = None) -> list[Conflict]:
     """The conflicts `ConflictStream` finds, with the graph parsing each migration and
     computing its effects itself (so it can run beside lint, in another process).
     `at[n]` sees the stream once the first n migrations of the histories (in order) are
     added; lint stores it there, to go on from it in a later run."""
     stream = ConflictStream(histories, pg_version=pg_version, only=only,
-                            check_downs=check_downs, templates=templates)
+                            check_downs=check_downs, templates=templates,
+                            default_collation=default_collation)
     for count, visit in sorted((at or {}).items()):
         stream.add_the_rest(upto=count)
         visit(stream)
@@ -128,8 +132,8 @@ def _ours(graph: MigrationGraph, only: set[str] | frozenset[str] | None) -> list
 
 
 def base_conflicts(comparison: BaseComparison, reports: Sequence[MigrationReport], *,
-                   pg_version: int, check_downs: bool = True, templates: str = "substitute"
-                   ) -> list[Conflict]:
+                   pg_version: int, check_downs: bool = True, templates: str = "substitute",
+                   default_collation: str | None = None) -> list[Conflict]:
     """Conflicts for `lint --base REF`, reusing the effects lint computed for `reports`.
 
     The graph covers the merged history (the branch plus what REF added since the branch
@@ -145,6 +149,6 @@ def base_conflicts(comparison: BaseComparison, reports: Sequence[MigrationReport
     downs_of = {m.id for k, m in zip(keys, history, strict=True) if k in ours}
     graph = build_graph(history, reports=reports, pg_version=pg_version,
                         branch=comparison.branch, downs_of=downs_of, check_downs=check_downs,
-                        templates=templates)
+                        templates=templates, default_collation=default_collation)
     return [c for c in graph.conflicts if any(loc.migration in ours for loc in c.locations)
             ] + comparison.applied_changes

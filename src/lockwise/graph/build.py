@@ -36,6 +36,8 @@ from lockwise.catalog.replay import (
     follows_exactly,
     owned_sequences,
     routines_built_on,
+    routines_calling,
+    routines_reading_column,
     row_type_columns,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
@@ -479,14 +481,16 @@ class _User:
     NamedTuple, nor `_DownCheck`: one generates and compiles code when it is defined, which
     every cold start of lint would pay."""
 
-    __slots__ = ("subject", "predicate", "created", "instead")
+    __slots__ = ("subject", "predicate", "created", "instead", "first")
 
     def __init__(self, subject: str, predicate: str, created: Location | None,
-                 instead: str) -> None:
+                 instead: str, first: str = "") -> None:
         self.subject = subject
         self.predicate = predicate
         self.created = created
         self.instead = instead
+        #: The statement that drops it by name first (`dependents.drop_first_sql`), if any.
+        self.first = first
 
 
 #: Statements that may drop any object made outside the migrations: code the replay does not
@@ -583,8 +587,8 @@ _OP_VERBS = {"type": "changes the type of", "default": "changes the default of",
 class _Builder:
     def __init__(self, migrations: Sequence[Migration], reports: Iterable[MigrationReport],
                  pg_version: int, check_downs: bool, branch: BranchInfo | None,
-                 downs_of: Collection[str] | None = None, templates: str = "substitute"
-                 ) -> None:
+                 downs_of: Collection[str] | None = None, templates: str = "substitute",
+                 default_collation: str | None = None) -> None:
         #: How many of `migrations` were added so far.
         self.added = 0
         self.keys: list[str] = []
@@ -602,6 +606,9 @@ class _Builder:
         #: them (`--templates`): replayed with stand-ins, or, with `skip`, left out. (With
         #: `error` lint stops before the graph is read.)
         self.templates = "skip" if templates == "skip" else "substitute"
+        #: The database's default collation, as lint's options have it (`LintOptions.
+        #: default_collation`), for the effects the graph computes itself.
+        self.default_collation = default_collation
         #: Each stand-in identifier of the history and the placeholder it replaced, to
         #: name objects as the user wrote them (None: two texts share that stand-in).
         self.placeholders: dict[str, str | None] = {}
@@ -725,7 +732,8 @@ class _Builder:
                     path.use(session.search_path)
                     rollbacks.before(self.catalog, session)
                 if effect is None:
-                    effect = compute(stmt, self.catalog, m, self.pg_version, session)
+                    effect = compute(stmt, self.catalog, m, self.pg_version, session,
+                                     self.default_collation)
                 self._statement(key, m, stmt, effect, pending, session)
                 if session is not None:
                     ended = session.ended_transactions
@@ -903,8 +911,8 @@ class _Builder:
             self._forget_unmade(stmt, effect, uses)
         if not refused:
             self._check_dependents(key, loc, effect, pending)
-            if stmt_kind == "DropStmt":
-                self._cascaded_uses(key, loc, effect, pending)
+            if stmt_kind == "DropStmt" or stmt_kind == "AlterTableStmt":
+                self._cascaded_uses(key, loc, effect, pending, stmt_body)
         # Each of the next steps concerns a few kinds of statement only: the others skip it.
         if stmt_kind == "DropStmt":
             self._refused_drops(key, loc, stmt.tree)
@@ -1195,19 +1203,18 @@ class _Builder:
                               quote_qualified(table), own)
 
     def _cascaded_uses(self, key: str, loc: Location, effect: Effect,
-                       pending: list[_Pending]) -> None:
+                       pending: list[_Pending], stmt: dict) -> None:
         """What DROP SEQUENCE / FUNCTION / TYPE / DOMAIN / SCHEMA ... CASCADE drops of what
         another migration made, as the server does (checked on 18.6; `_check_dependents`
         tells the views and keys a dropped table or column takes along): the defaults that
         draw from the sequence (the columns stay), the triggers that execute the function
         (their tables stay), the columns of the type or domain and the tables of the type,
-        and the tables of the schema; the columns of a dropped table's row type. Each a
-        conflict unless the migration makes it again."""
-        from lockwise.effects.dependents import (
-            ROUTINE_DEPENDENT_KINDS,
-            drop_first_sql,
-            drop_first_step,
-        )
+        and the tables of the schema; the columns of a dropped table's row type; the
+        routines whose SQL-standard body uses a dropped table, column or function. Each a
+        conflict unless the migration makes it again. `stmt`: the statement's node."""
+        if not any(action.facts.get("cascade") for action in effect.actions):
+            return
+        from lockwise.effects.dependents import drop_first_sql, drop_first_step
 
         catalog, at = self.catalog, self.created_at.get
         for action in effect.actions:
@@ -1228,14 +1235,15 @@ class _Builder:
                 name = str(action.facts.get("name", ""))
                 target = f"function:{name}"
                 # (the triggers the effect drops with it: those calling its name)
-                gone = [(f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
-                         " (the table stays: the trigger no longer runs)",
-                         f"trigger:{t}.{trigger}", at(f"trigger:{t}.{trigger}")
-                         or at(f"table:{t}"), partial(self._has_trigger, t, trigger),
-                         drop_first_sql("trigger", quote_qualified(t), trigger))
-                        for t, trigger in sorted((table.name, trigger) for table, trigger in
-                                                 catalog.triggers_calling(
-                                                     name.rsplit(".", 1)[-1], name))]
+                gone = [*((f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
+                           " (the table stays: the trigger no longer runs)",
+                           f"trigger:{t}.{trigger}", at(f"trigger:{t}.{trigger}")
+                           or at(f"table:{t}"), partial(self._has_trigger, t, trigger),
+                           drop_first_sql("trigger", quote_qualified(t), trigger))
+                          for t, trigger in sorted((table.name, trigger) for table, trigger in
+                                                   catalog.triggers_calling(
+                                                       name.rsplit(".", 1)[-1], name))),
+                        *self._routines_gone(routines_calling(catalog, stmt, name))]
             elif action.kind == "drop_type":
                 name = str(action.facts.get("name", ""))
                 target = f"type:{name}"
@@ -1250,11 +1258,12 @@ class _Builder:
                 dropping = {canon(o) for o in effect.drops}
                 gone = [*self._columns_gone((t, c) for t, c in row_type_columns(catalog, name)
                                             if f"table:{t}" not in dropping),
-                        *((f"{kind} {call}", "", f"function:{r.name}", at(f"function:{r.name}"),
-                           partial(self._has_routine, r), drop_first_sql(kind, call))
-                          for r in routines_built_on(catalog, name)
-                          for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
-                                              f"{quote_qualified(r.name)}({', '.join(r.args)})")])]
+                        *self._routines_gone(routines_built_on(catalog, name))]
+            elif action.kind == "drop_column":
+                table = str(action.facts.get("table", ""))
+                column = str(action.facts.get("column", ""))
+                target = f"column:{table}.{column}"
+                gone = self._routines_gone(routines_reading_column(catalog, table, column))
             elif action.kind == "drop_schema":
                 schema = str(action.facts.get("schema", ""))
                 target = f"schema:{schema}"
@@ -1286,6 +1295,18 @@ class _Builder:
                  partial(self._has_column, t, c),
                  drop_first_sql("column", quote_qualified(t), c)) for t, c in columns]
 
+    def _routines_gone(self, routines: Iterable[Routine]
+                       ) -> list[tuple[str, str, str, Location | None, Callable[[], bool], str]]:
+        """What `_cascaded_uses` says of the functions and procedures a CASCADE drops."""
+        from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
+
+        at = self.created_at.get
+        return [(f"{kind} {call}", "", f"function:{r.name}", at(f"function:{r.name}"),
+                 partial(self._has_routine, r), drop_first_sql(kind, call))
+                for r in routines
+                for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
+                                    f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
+
     def _has_default(self, table: str, column: str) -> bool:
         """Whether `table`.`column` has a default (again), as the replay stands."""
         known = self.catalog.tables.get(table)
@@ -1310,7 +1331,11 @@ class _Builder:
 
     def _refused_drops(self, key: str, loc: Location, tree: dict) -> None:
         """A DROP that PostgreSQL refuses because something the catalog knows still uses
-        what it drops (each case checked on the server: tests/graph/test_graph_build.py)."""
+        what it drops (each case checked on the server: tests/graph/test_graph_build.py), with
+        the statement that drops each user by name first where there is one (checked too:
+        tests/graph/test_cascade_drops_graph.py)."""
+        from lockwise.effects.dependents import drop_first_step
+
         kind, body = unwrap(tree)
         if kind != "DropStmt":
             return
@@ -1327,23 +1352,29 @@ class _Builder:
             name = names[-1] if what == "schema" else object_name(names)
             for user in self._users_of(what, name, names, obj, cascade, dropped):
                 owner = f" (created in {user.created.migration})" if user.created else ""
+                # (the next step with the user's names, as a CASCADE's: `drop_first_step`)
+                first = drop_first_step(user.first) if user.first else ""
                 self.graph.conflicts.append(Conflict(
                     "dependency-dropped",
                     tuple(x for x in (user.created, loc) if x is not None), f"{what}:{name}",
                     f"{key} drops {_shown(f'{what}:{name}')} while {user.subject}{owner} "
                     f"{user.predicate}: "
-                    f"PostgreSQL refuses the drop ({user.instead})"))
+                    f"PostgreSQL refuses the drop ({user.instead})", first))
 
     def _users_of(self, what: str, name: str, names: list[str], obj: object, cascade: bool,
                   dropped: set[str]) -> list[_User]:
         """What still uses the object a DROP names (`what` as in `_REFUSING_DROPS`), other
-        than the relations the statement drops too (`dropped`)."""
+        than the relations the statement drops too (`dropped`), each with the statement that
+        drops it by name first where there is one."""
+        from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
+
         catalog, at = self.catalog, self.created_at.get
 
-        def column(subject: str, table: str, col: str, instead: str) -> _User:
+        def column(subject: str, table: str, col: str, instead: str, step: str = "") -> _User:
             return _User(f"{subject} {object_sql('column', f'{table}.{col}')}",
                          "still uses it",
-                         at(f"column:{table}.{col}") or at(f"table:{table}"), instead)
+                         at(f"column:{table}.{col}") or at(f"table:{table}"), instead,
+                         drop_first_sql(step, quote_qualified(table), col) if step else "")
 
         def namers(relations: set[str], of: str,
                    listed: Container[tuple[str, str]] = ()) -> list[_User]:
@@ -1351,19 +1382,21 @@ class _Builder:
             # (nor a column `listed` already).
             instead = f"drop or change it first, or the {of} with CASCADE, which drops it"
             found = catalog.naming(relations)
-            return [*(column(f"the {label} of column", t, c, instead)
+            return [*(column(f"the {label} of column", t, c, instead, label)
                       for label, pairs in (("default", found.defaults),
                                            ("expression", found.generated))
                       for t, c in pairs if t not in dropped and (t, c) not in listed),
                     *(_User(f"constraint {quote_ident(n)} on {quote_qualified(t)}",
                             "still names it",
-                            at(f"constraint:{t}.{n}") or at(f"table:{t}"), instead)
+                            at(f"constraint:{t}.{n}") or at(f"table:{t}"), instead,
+                            drop_first_sql("constraint", quote_qualified(t), n))
                       for t, n in found.constraints if t not in dropped),
                     *(_User(f"index {quote_qualified(i)}", "still names it", at(f"index:{i}")
-                            or at(f"table:{catalog.indexes[i].table}"), instead)
+                            or at(f"table:{catalog.indexes[i].table}"), instead,
+                            drop_first_sql("index", quote_qualified(i)))
                       for i in found.indexes if catalog.indexes[i].table not in dropped),
                     *(_User(f"view {quote_qualified(v)}", "still names it", at(f"table:{v}"),
-                            instead)
+                            instead, self._drop_first_sql(f"table:{v}"))
                       for v in found.views if v not in dropped),
                     *self._rules_and_policies_naming(relations, dropped, instead)]
 
@@ -1374,14 +1407,14 @@ class _Builder:
             if not cascade:
                 drawing = catalog.columns_drawing_from(name)
                 users += [column("the default of column", t, c, "drop the default first, or "
-                                 "the sequence with CASCADE") for t, c in drawing]
+                                 "the sequence with CASCADE", "default") for t, c in drawing]
                 users += namers({name}, "sequence", drawing)
             return users
         if what == "table":
             # The sequences its columns own go with it: refused while another table's
             # default draws from one (a copy made by LIKE ... INCLUDING DEFAULTS does).
             return [column("the default of column", t, c, "drop or change that default "
-                           "first, or the table with CASCADE")
+                           "first, or the table with CASCADE", "default")
                     for seq in owned_sequences(catalog, name)
                     for t, c in catalog.columns_drawing_from(seq) if t not in dropped] + \
                 namers({name, *catalog.partitions(name)}, "table")
@@ -1389,22 +1422,31 @@ class _Builder:
             return namers({name}, "view")
         if what == "type":
             return [_User(f"typed table {quote_qualified(t)}", "is of it", at(f"table:{t}"),
-                          "drop the table first, or the type with CASCADE, which drops it")
+                          "drop the table first, or the type with CASCADE, which drops it",
+                          drop_first_sql("typed table", quote_qualified(t)))
                     for t in catalog.typed_tables(name)] + \
                 [column("column", t, c, "change or drop those columns first, or the type "
-                        "with CASCADE, which drops them")
+                        "with CASCADE, which drops them", "column")
                  for t, c in catalog.columns_of_type(name)]
         if what == "function":
+            # The routines whose SQL-standard body (or an argument's default) calls it.
+            routines = [_User(f"{kind} {call}", "still calls it", at(f"function:{r.name}"),
+                              "drop it first, or the function with CASCADE",
+                              drop_first_sql(kind, call))
+                        for r in routines_calling(catalog, {"objects": [obj]}, name)
+                        for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
+                                            f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
             if unwrap(obj)[1].get("objargs"):
-                return []  # a trigger function takes no arguments
+                return routines  # a trigger function takes no arguments
             # The same name in the same schema (a trigger built by hand has no schema).
             return [_User(f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
                           "still calls it",
                           at(f"trigger:{t}.{trigger}") or at(f"table:{t}"),
-                          "drop the triggers first, or the function with CASCADE")
+                          "drop the triggers first, or the function with CASCADE",
+                          drop_first_sql("trigger", quote_qualified(t), trigger))
                     for t, trigger in sorted(((table.name, trigger) for table, trigger in
                                               catalog.triggers_calling(names[-1].lower(), name)),
-                                             key=itemgetter(0))]
+                                             key=itemgetter(0))] + routines
         if what == "index":
             index = catalog.indexes.get(name)
             table = catalog.tables.get(index.table) if index else None
@@ -1418,11 +1460,24 @@ class _Builder:
         prefix = name + "."  # a schema: the relations, sequences and types in it
         return [_User(f"{kind} {object_sql(kind, member)}", "is still in it",
                       at(f"{kind}:{member}") or at(f"table:{member}"),
-                      "drop them first, or the schema with CASCADE")
+                      "drop them first, or the schema with CASCADE",
+                      self._schema_member_first(kind, member))
                 for kind, known in (("table", sorted(catalog.tables)),
                                     ("sequence", sorted(catalog.sequences)),
                                     ("type", sorted(catalog.types)))
                 for member in known if member.startswith(prefix)]
+
+    def _schema_member_first(self, kind: str, member: str) -> str:
+        """How to drop `member` (a `kind`: table, sequence or type) of a schema by name
+        before the schema ("" for a type or a foreign table: left to the user)."""
+        from lockwise.effects.dependents import drop_first_sql
+
+        relation = self.catalog.tables.get(member) if kind == "table" else None
+        if relation is not None and relation.kind in ("view", "matview"):
+            return self._drop_first_sql(f"table:{member}")
+        if kind == "type" or relation is not None and relation.kind == "foreign":
+            return ""
+        return drop_first_sql(kind, quote_qualified(member))
 
     def _rules_and_policies_naming(self, relations: set[str], dropped: set[str],
                                    instead: str) -> list[_User]:
@@ -1431,13 +1486,17 @@ class _Builder:
         server refuses to drop it without CASCADE while they exist (checked on 18.6)."""
         catalog, at = self.catalog, self.created_at.get
         gone = relations | dropped
+        from lockwise.effects.dependents import drop_first_sql
+
         users = [_User(f"rule {quote_ident(rule)} on {quote_qualified(t.name)}",
-                       "still names it", at(f"table:{t.name}"), instead)
+                       "still names it", at(f"table:{t.name}"), instead,
+                       drop_first_sql("rule", quote_qualified(t.name), rule))
                  for relation in sorted(relations)
                  for t in catalog.tables_with_rules_naming(relation) if t.name not in gone
                  for rule, body in t.rules.items() if body.names(relation)]
         return users + [_User(f"policy {quote_ident(policy)} on {quote_qualified(t.name)}",
-                              "still names it", at(f"table:{t.name}"), instead)
+                              "still names it", at(f"table:{t.name}"), instead,
+                              drop_first_sql("policy", quote_qualified(t.name), policy))
                         for t, policy in catalog.policies_on_others(relations)
                         if t.name not in gone]
 
@@ -1941,7 +2000,9 @@ class _Builder:
                 if session is not None:  # the down's own SET search_path
                     path.use(session.search_path)
                     ended = session.ended_transactions
-                    session.after(compute(stmt, rolled, m, self.pg_version), stmt.index)
+                    session.after(compute(stmt, rolled, m, self.pg_version,
+                                                  default_collation=self.default_collation),
+                                          stmt.index)
                 self._roll_back(rolled, views, stmt, m.id, copied, complete, view_reads)
                 if session is not None:
                     end_statement(rolled, session, ended)
@@ -2370,15 +2431,16 @@ def unique_keys(migrations: Sequence[Migration]) -> list[str]:
 
 
 def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
-            session: Session | None = None) -> Effect:
+            session: Session | None = None, default_collation: str | None = None) -> Effect:
     """The effect of `stmt` on `catalog`; `session`: the one the replay follows, where it
     does (`_replay_session`): whether the statement runs in a transaction, and under
     check_function_bodies, and the statements it PREPAREd (what an EXECUTE runs; without
-    a session, an EXECUTE is neither run nor refused)."""
+    a session, an EXECUTE is neither run nor refused). `default_collation`: the database's
+    (`LintOptions.default_collation`)."""
     from lockwise.effects.postgres import compute_effect
 
     ctx = Context(catalog=catalog, pg_version=pg_version, migration_id=m.id, rule_text=False,
-                  statement_sql=stmt.sql)
+                  statement_sql=stmt.sql, default_collation=default_collation)
     if session is not None:
         ctx.in_transaction = session.in_transaction
         ctx.savepoints = session.open_savepoints
@@ -2392,23 +2454,26 @@ def build_graph(migrations: Sequence[Migration], *,
                 pg_version: int = DEFAULT_PG_VERSION, check_downs: bool = True,
                 downs_of: Collection[str] | None = None,
                 branch: BranchInfo | None = None,
-                templates: str = "substitute") -> MigrationGraph:
+                templates: str = "substitute",
+                default_collation: str | None = None) -> MigrationGraph:
     """The graph of `migrations` (in replay order) with its conflicts.
 
     `reports` are lint's reports for (some of) these migrations: their statements' effects are
-    reused; the other migrations are parsed here.
+    reused; the other migrations are parsed here, read as lint's options say (`templates`,
+    the database's `default_collation`).
     """
     return _Builder(migrations, reports, pg_version, check_downs, branch, downs_of,
-                    templates).run()
+                    templates, default_collation).run()
 
 
 def graph_builder(migrations: Sequence[Migration], *, pg_version: int = DEFAULT_PG_VERSION,
-                  downs_of: Collection[str] | None = None, templates: str = "substitute"
-                  ) -> _Builder:
+                  downs_of: Collection[str] | None = None, templates: str = "substitute",
+                  default_collation: str | None = None) -> _Builder:
     """A builder fed one migration at a time (`add(migration, statements)`, then `finish()`),
     so a caller that already holds each migration's statements and effects, like lint, can
     let go of their parse trees as soon as the graph has seen them."""
-    return _Builder(migrations, (), pg_version, True, None, downs_of, templates)
+    return _Builder(migrations, (), pg_version, True, None, downs_of, templates,
+                    default_collation)
 
 
 

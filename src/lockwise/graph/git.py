@@ -88,10 +88,12 @@ def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
     Read with the files above `rel` that discovery takes the history's settings from at
     `rev` (flyway.conf, application.yml, ...), and with the other locations of a Flyway run
     those name, as the working tree's history is."""
+    from lockwise.discover.flyway_config import tree_files
     from lockwise.discover.layouts import settings_files, settings_folders
 
     spec = rel.as_posix() or "."
-    settings = _existing(top, rev, settings_files(PurePosixPath(spec)))
+    # (with the files FLYWAY_CONFIG_FILES and lockwise's config name for Flyway's runs)
+    settings = _existing(top, rev, [*settings_files(PurePosixPath(spec)), *tree_files(top)])
     if spec != "." and not _existing(top, rev, [spec]):
         return []  # the directory did not exist yet at that revision
     archive = _archive(top, rev, [spec, *settings])
@@ -108,10 +110,11 @@ def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
     folder = _in_memory_folder()
     if folder is not None:
         try:
-            return _unpacked(archive, folder, rev, label, rel, layout, locations, folders)
+            return _unpacked(archive, folder, rev, label, rel, layout, locations, folders,
+                             top)
         except OSError:
             pass  # a small or full /dev/shm (a container's is 64 MB): the disk, as usual
-    return _unpacked(archive, None, rev, label, rel, layout, locations, folders)
+    return _unpacked(archive, None, rev, label, rel, layout, locations, folders, top)
 
 
 def _existing(top: Path, rev: str, paths: list[str]) -> list[str]:
@@ -143,7 +146,7 @@ def _location_folders(tmp: Path, settings: list[str], history: Path) -> list[str
     """The folders (relative to `tmp`, the unpacked tree) where the Flyway runs of the
     application files and Flyway config files among `settings` have their locations, outside
     the `history` folder unpacked already."""
-    from lockwise.discover.flyway_config import CONFIG_FILES
+    from lockwise.discover.flyway_config import CONFIG_FILES, configured_runs
     from lockwise.discover.spring_boot import (
         classpath_root_of,
         config_classpath_root,
@@ -161,6 +164,8 @@ def _location_folders(tmp: Path, settings: list[str], history: Path) -> list[str
              if Path(path).name.startswith("application.")}
     found |= {((tmp / path).parent, True) for path in settings
               if Path(path).name in CONFIG_FILES}
+    # the runs of the files named for them (read as their place in the tree: `in_tree`)
+    found |= {(folder, True) for folder in configured_runs() if folder.is_relative_to(tmp)}
     out = []
     for root, config in sorted(found):
         try:
@@ -186,15 +191,20 @@ def _tree_paths(top: Path, rev: str, rel: Path, others: list[str] | None = None)
 def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Path,
               layout: str | None,
               more: Callable[[Path], bytes | None] | None = None,
-              empty: list[str] | None = None) -> list[Migration]:
+              empty: list[str] | None = None, top: Path | None = None) -> list[Migration]:
     """The migrations of `archive` (git's tar of `rel` at `rev`), unpacked into a temporary
     folder in `folder` (None: the system's default), with their paths as `label:rel/...`.
     `more`: the tar of further files, given the folder the first is unpacked in; `empty`:
-    folders made there without their files (relative paths)."""
+    folders made there without their files (relative paths); `top`: the work tree the tar
+    is of, whose Flyway config files named for a run are read at their place in the copy
+    (`flyway_config.in_tree`)."""
     # Imported here: every `lockwise lint` imports this module, only --base reads a tree.
     import io
     import tarfile
     import tempfile
+    from contextlib import nullcontext
+
+    from lockwise.discover.flyway_config import in_tree
 
     with tempfile.TemporaryDirectory(prefix="lockwise-base-", dir=folder) as tmp:
 
@@ -218,17 +228,19 @@ def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Pat
         extract(archive)
         for made in empty or []:
             os.makedirs(os.path.join(tmp, made), exist_ok=True)
-        if more is not None and (further := more(Path(tmp))) is not None:
-            extract(further)
-        root = Path(tmp) / rel
-        if not root.is_dir():
-            return []
-        try:
-            found = discover(root, layout)
-        except InputError as exc:  # named as in REF, not in the temporary folder
-            if exc.path is not None and exc.path.is_relative_to(tmp):
-                exc.path = shown(exc.path)
-            raise
+        # (once the named files are unpacked: one the revision lacks is not read)
+        with nullcontext() if top is None else in_tree(top, Path(tmp)):
+            if more is not None and (further := more(Path(tmp))) is not None:
+                extract(further)
+            root = Path(tmp) / rel
+            if not root.is_dir():
+                return []
+            try:
+                found = discover(root, layout)
+            except InputError as exc:  # named as in REF, not in the temporary folder
+                if exc.path is not None and exc.path.is_relative_to(tmp):
+                    exc.path = shown(exc.path)
+                raise
         return [replace(m, path=shown(m.path), down_path=shown(m.down_path)) for m in found]
 
 

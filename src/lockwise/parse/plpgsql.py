@@ -21,7 +21,8 @@ from typing import NamedTuple
 #: session-level advisory lock, nor calls a routine for its effects (PERFORM, CALL): the
 #: parse is skipped for blocks that only compute, raise or select.
 _RUNS_SQL = re.compile(r"\b(?:alter|create|drop|insert|update|delete|merge|truncate|lock|"
-                       r"reindex|cluster|refresh|comment|grant|revoke|execute|perform|call|"
+                       r"reindex|cluster|refresh|comment|grant|revoke|reassign|execute|"
+                       r"perform|call|"
                        r"pg_(?:try_)?advisory_(?:un)?lock\w*)\b", re.IGNORECASE)
 #: An EXECUTE argument that is one string constant: dynamic SQL known before it runs.
 _STRING_CONSTANT = re.compile(r"\s*'((?:[^']|'')*)'\s*", re.DOTALL)

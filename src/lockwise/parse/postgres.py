@@ -209,6 +209,24 @@ def _literal_end(text: str, token: str, start: int) -> int:
     return size if close == -1 else close + len(token)
 
 
+#: What opens a string, a quoted name, a comment or a dollar-quoted body (`_literal_end`).
+_LITERAL_START = lazy_compile(r"[Ee]?'|\"|--|/\*|(?<![\w$])\$(?:[A-Za-z_]\w*)?\$")
+
+
+def string_constants(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each single-quoted string constant of `text` (E'' ones too, quotes
+    included; `'it''s'` as two), in order: not the strings inside a comment, a quoted name or
+    a dollar-quoted body, which is code of its own."""
+    found = []
+    pos = 0
+    while (match := _LITERAL_START.search(text, pos)) is not None:
+        token, start = match.group(0), match.start()
+        pos = max(_literal_end(text, token, start), match.end())
+        if token.endswith("'"):
+            found.append((start, pos))
+    return found
+
+
 def _scan_client_side(text: str) -> _ClientSide:
     """Find psql's meta-commands and variables the way psql's lexer does: never inside a
     string, quoted identifier, dollar-quoted body or comment."""

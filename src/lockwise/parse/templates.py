@@ -24,7 +24,13 @@ from pathlib import Path
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Statement
-from lockwise.parse.postgres import ParsedFile, Skipped, client_side_stand_ins, parse_sql
+from lockwise.parse.postgres import (
+    ParsedFile,
+    Skipped,
+    client_side_stand_ins,
+    parse_sql,
+    string_constants,
+)
 from lockwise.parse.source import InputError, LineIndex
 from lockwise.parse.trees import rebuilt
 
@@ -48,6 +54,26 @@ _QUICK = ("{{", "{%", "{#", "${")
 _ARRAY_LITERAL = lazy_compile(r"'\{\{[^\s{}.$|()'-](?:[^{}.$|()']*[^\s{}.$|()'])?\}\}'")
 
 
+#: A bare name in tight braces (`{{parent_name}}`): in a string of several words, the variable
+#: of a message template kept as data (mustache, handlebars), which no migration tool renders
+#: (`_message_variable`).
+_TIGHT_NAME = lazy_compile(r"\{\{[A-Za-z_][A-Za-z0-9_]*\}\}")
+_SPACE = lazy_compile(r"\s")
+
+
+def _message_variable(text: str, strings: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether the `{{name}}` at `start`..`end` of `text` sits in a string constant (of
+    `strings`) that holds whitespace: words of a message, not a name's part
+    (`'{{schema}}.notes_id_seq'`)."""
+    from bisect import bisect_right
+
+    i = bisect_right(strings, (start, len(text))) - 1
+    if i < 0:
+        return False
+    first, last = strings[i]
+    return first < start and end <= last and _SPACE.search(text, first, last) is not None
+
+
 class Placeholder:
     """A template placeholder (`{{ }}`, `{% %}`, `${}`) in a migration's text. (Not a
     dataclass: never compared or printed, and a dataclass costs about 1 M instructions to
@@ -69,9 +95,14 @@ def find_placeholders(text: str) -> list[Placeholder]:
     if "{" not in text or not any(marker in text for marker in _QUICK):
         return []
     found = [Placeholder(m.start(), m.end(), m.group(0), True) for m in _CONTROL.finditer(text)]
+    strings: list[tuple[int, int]] | None = None  # (looked for at the first `{{name}}`)
     for m in _VALUE.finditer(text):
         if _ARRAY_LITERAL.fullmatch(text, m.start() - 1, m.end() + 1):
             continue
+        if _TIGHT_NAME.fullmatch(m.group(0)):
+            strings = string_constants(text) if strings is None else strings
+            if _message_variable(text, strings, m.start(), m.end()):
+                continue
         if not any(p.start < m.end() and m.start() < p.end for p in found):
             found.append(Placeholder(m.start(), m.end(), m.group(0), False))
     return sorted(found, key=lambda p: p.start)

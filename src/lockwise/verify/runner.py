@@ -184,12 +184,17 @@ class Runner:
 
     def run(self, statements: list[Statement], *, transactional: bool,
             observe: bool) -> RunOutcome:
-        """Run statements in order: in one transaction when `transactional`, else one by one.
+        """Run statements in order: in one transaction when `transactional`, else one by one,
+        from the connection's defaults (`db.session.reset_session`: each file as a session of
+        its own, as lint judges it).
 
         On failure the transaction is rolled back and the failing statement is reported.
         """
         import psycopg
 
+        from lockwise.db.session import reset_session
+
+        reset_session(self.conn)
         outcome = RunOutcome()
         state: RelationState | None = None
         if transactional:

@@ -465,15 +465,20 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     pointing at a dropped table (`keys`), its inheritance children (child, parent) with
     their rows and the `routines` built on it, written as the user wrote the dropped object
     (`like`, `qualified`), and the statements that drop each by name (a child is detached,
-    keeping its rows), the rules and routines first (a routine may read a view that goes),
-    the views over others before the views."""
+    keeping its rows): the rules first, then the routines reading a view that goes (and
+    those before them in `routines`, which lists callers first), the views over others
+    before the views, and the other routines last (a view or default may call one)."""
     # Loaded here: only a statement dropping what others depend on needs it
     from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
 
     def rel(name: str) -> str:
         return relation_sql(name, like, qualified)
-    calls = {f"{rel(r.name)}({', '.join(r.args)})": ROUTINE_DEPENDENT_KINDS[r.procedure]
-             for r in routines}
+    def calls(some: tuple[Routine, ...]) -> dict[str, str]:
+        return {f"{rel(r.name)}({', '.join(r.args)})": ROUTINE_DEPENDENT_KINDS[r.procedure]
+                for r in some}
+    readers = [i for i, r in enumerate(routines) if not set(r.relations).isdisjoint(found.views)]
+    first = calls(routines[:readers[-1] + 1] if readers else ())
+    last = calls(routines[readers[-1] + 1 if readers else 0:])
     kinds = {view: "materialized view" if (known := catalog.tables.get(view)) is not None
              and known.kind == "matview" else "view" for view in found.views}
     named = [*(f"the DEFAULT of {rel(t)}.{c}" for t, c in found.defaults),
@@ -485,16 +490,17 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
              *(f"the foreign key {quote_ident(n)} on {rel(t)}" for t, n in keys),
              *(f"the table {rel(c)} (it inherits from {rel(p)}) and its rows"
                for c, p in children),
-             *(f"the {kind} {call}" for call, kind in calls.items())]
+             *(f"the {kind} {call}" for call, kind in (first | last).items())]
     sql = [*(drop_first_sql("rule", rel(t), r) for t, r in rules),
-           *(drop_first_sql(kind, call) for call, kind in calls.items()),
+           *(drop_first_sql(kind, call) for call, kind in first.items()),
            *(drop_first_sql("default", rel(t), c) for t, c in found.defaults),
            *(drop_first_sql("column", rel(t), c) for t, c in found.generated),
            *(drop_first_sql("constraint", rel(t), n) for t, n in found.constraints),
            *(drop_first_sql("index", rel(i)) for i in found.indexes),
            *(drop_first_sql(kinds[v], rel(v)) for v in reversed(found.views)),
            *(drop_first_sql("constraint", rel(t), n) for t, n in keys),
-           *(drop_first_sql("child", rel(c), rel(p)) for c, p in children)]
+           *(drop_first_sql("child", rel(c), rel(p)) for c, p in children),
+           *(drop_first_sql(kind, call) for call, kind in last.items())]
     return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
             "callers_dropped_sql": "\n".join(sql)}
 
@@ -794,6 +800,16 @@ def drop_rules_naming(b: Builder, relations: Iterable[str]) -> tuple[tuple[str, 
                 dropped.update(((ruled.name, name), None) for name, rule in ruled.rules.items()
                                if rule.names(relation))
     return tuple(dropped)
+
+
+def drop_routines(b: Builder, routines: Iterable[Routine]) -> tuple[Routine, ...]:
+    """`routines` go with what a DROP ... CASCADE drops (they lock nothing): each name whose
+    every overload goes is dropped. Them, for `callers_facts`."""
+    routines = tuple(routines)
+    for name in {r.name for r in routines}:  # (another overload of the name stays)
+        if set(b.ctx.catalog.kept_routines.get(name, ())) <= set(routines):
+            b.drops.add(f"function:{name}")
+    return routines
 
 
 def drop_foreign_keys_using(b: Builder, table: str, columns: tuple[str, ...]) -> None:

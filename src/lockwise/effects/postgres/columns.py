@@ -18,6 +18,7 @@ from lockwise.catalog.replay import (
     not_null_name,
     not_null_swap_names,
     owned_sequence,
+    routines_reading_column,
 )
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
@@ -50,6 +51,7 @@ from lockwise.effects.postgres.builder import (
     L,
     already_exists,
     callers_facts,
+    drop_routines,
     drop_rules_naming,
     fk_target,
     inheritance_parents,
@@ -762,7 +764,10 @@ def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> di
     keys = tuple(sorted((other, con.name) for other, con in catalog.referencing(table)
                         if other != table and column in (con.ref_columns or key)))
     found = Callers(constraints=keys, views=tuple(views))
-    return callers_facts(catalog, found, table, qualified, rules) if views or keys else {}
+    # (the routines whose SQL-standard body uses it or one of those views: checked on 18.6)
+    routines = drop_routines(b, routines_reading_column(catalog, table, column))
+    return callers_facts(catalog, found, table, qualified, rules, routines=routines) \
+        if views or keys or routines else {}
 
 
 def _views_using(b: Builder, table: str, column: str, qualified: bool) -> dict:

@@ -12,6 +12,7 @@ from lockwise.core.deferred import bound_on_use
 from lockwise.effects.foreign_keys import keys_written, refused_reference
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
+    atomic_statements,
     column_def_constraints,
     format_type,
     object_name,
@@ -636,14 +637,8 @@ def sql_body(stmt: dict) -> list[dict] | None:
                stmt.get("options") or ()}
     if str(unwrap(options.get("language"))[1].get("sval", "")).lower() != "sql":
         return None
-    return _atomic_body(stmt["sql_body"]) if stmt.get("sql_body") else \
+    return atomic_statements(stmt["sql_body"]) if stmt.get("sql_body") else \
         _sql_body(options.get("as"))
-
-
-def _atomic_body(body: dict) -> list[dict]:
-    """The statements of a BEGIN ATOMIC body (pglast: a list holding one list of them)."""
-    return [tree for outer in unwrap(body)[1].get("items") or ()
-            for tree in unwrap(outer)[1].get("items") or ()]
 
 
 def _sql_body(definition: dict | None) -> list[dict]:

@@ -12,6 +12,7 @@ from lockwise.catalog.replay import (
     relation_namers,
     routine_callers,
     routines_built_on,
+    routines_calling,
     row_type_columns,
     schema_callers,
     type_callers,
@@ -33,6 +34,7 @@ from lockwise.effects.postgres.builder import (
     drop_defaults_drawing,
     drop_fk_triggers,
     drop_foreign_keys_using,
+    drop_routines,
     drop_rules_naming,
     owned_sequences,
     partition_lineage,
@@ -212,8 +214,10 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
                 b.lock(table.name, L.ACCESS_EXCLUSIVE)
                 b.drops.add(f"trigger:{table.name}.{trigger}")
             found = routine_callers(catalog, name, stmt)
+            # (and the routines whose SQL-standard body calls it, with those calling them)
+            routines = drop_routines(b, routines_calling(catalog, stmt, name))
             facts = {**drop_policies(b, catalog.policies_on_others(list(found.views), [name])),
-                     **_drop_callers(b, found, name, len(names) > 1)}
+                     **_drop_callers(b, found, name, len(names) > 1, routines=routines)}
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
         elif kind == "type":
@@ -299,10 +303,7 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
                              if other not in gone and other not in reach}))
         children = tuple((child, table) for child in catalog.direct_inheritance_children(table)
                          if child not in gone)
-        routines = tuple(routines_built_on(catalog, table))
-        for name in {r.name for r in routines}:  # (another overload of the name stays)
-            if set(catalog.kept_routines.get(name, ())) <= set(routines):
-                b.drops.add(f"function:{name}")
+        routines = drop_routines(b, routines_built_on(catalog, table))
         facts = {**facts, **_drop_callers(b, found, table, qualified, rules, keys, children,
                                           routines)}
         # A column of its row type goes with its data, as with DROP TYPE ... CASCADE.

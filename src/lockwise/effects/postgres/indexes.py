@@ -9,7 +9,15 @@ from lockwise.catalog.replay import (
     index_from_stmt,
     missing_index_parts,
 )
-from lockwise.effects.nodes import columns_read, index_expressions, options_on, range_var, unwrap
+from lockwise.effects.nodes import (
+    columns_read,
+    index_expressions,
+    options_on,
+    range_var,
+    strings,
+    unwrap,
+    walk,
+)
 from lockwise.effects.partitions import partitioned_index_sql, partitioned_reindex_sql
 from lockwise.effects.postgres.builder import (
     NO_TABLE,
@@ -49,10 +57,14 @@ def create_index(b: Builder, stmt: dict) -> None:
     partitions = () if only else tuple(catalog.partitions(table))
     for part in partitions:
         b.lock(part, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+    # A function that is not immutable: refused after the lock, before the name is looked
+    # up (IF NOT EXISTS of an index that is there too: checked on 18.6).
+    refused = not_immutable_refusal(catalog, stmt)
     # IF NOT EXISTS of a known index: skipped after the tables' locks, before any build.
-    if skipped(b, stmt, relation_skips(b, stmt, index), "create_index",
-                table_facts(b, table, qualified), index=index, concurrently=concurrently,
-                index_name=stmt.get("idxname") or "", columns=_index_columns(stmt)):
+    if not refused and skipped(b, stmt, relation_skips(b, stmt, index), "create_index",
+                               table_facts(b, table, qualified), index=index,
+                               concurrently=concurrently, index_name=stmt.get("idxname") or "",
+                               columns=_index_columns(stmt)):
         b.transactional = not concurrently
         return
     partitioned = (catalog.tables.get(table) or NO_TABLE).kind == "partitioned"
@@ -85,7 +97,8 @@ def create_index(b: Builder, stmt: dict) -> None:
     rerun_index_name = "" if stmt.get("idxname") else \
         default_index_name(catalog, stmt, also_taken=index_name)
     b.act("create_index", table_facts(b, table, qualified), index=index,
-          **already_exists(name_taken(b, index, row_type=False)),
+          # (a name taken is looked at after the functions: their refusal is the one said)
+          **({} if refused else already_exists(name_taken(b, index, row_type=False))),
           index_name=index_name, rerun_index_name=rerun_index_name, columns=columns,
           columns_text=", ".join(columns),
           unique=bool(stmt.get("unique")), concurrently=concurrently,
@@ -99,7 +112,54 @@ def create_index(b: Builder, stmt: dict) -> None:
           partitioned_index_sql=partitioned_index_sql(
               catalog, table, qualified, index_name, columns, bool(stmt.get("unique")),
               lambda part: default_index_name(catalog, stmt, table=part), like)
-          if partitioned else "")
+          if partitioned else "", **refused)
+
+
+#: The SQL value functions (`CURRENT_DATE`, written without parentheses) by the parser's
+#: name of each: every one is stable, so no index may call one (checked on 18.6).
+_SQL_VALUE_FUNCTIONS = {"SVFOP_CURRENT_DATE": "CURRENT_DATE", "SVFOP_CURRENT_TIME":
+                        "CURRENT_TIME", "SVFOP_CURRENT_TIME_N": "CURRENT_TIME",
+                        "SVFOP_CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP",
+                        "SVFOP_CURRENT_TIMESTAMP_N": "CURRENT_TIMESTAMP",
+                        "SVFOP_LOCALTIME": "LOCALTIME", "SVFOP_LOCALTIME_N": "LOCALTIME",
+                        "SVFOP_LOCALTIMESTAMP": "LOCALTIMESTAMP",
+                        "SVFOP_LOCALTIMESTAMP_N": "LOCALTIMESTAMP",
+                        "SVFOP_CURRENT_ROLE": "CURRENT_ROLE", "SVFOP_CURRENT_USER":
+                        "CURRENT_USER", "SVFOP_USER": "USER", "SVFOP_SESSION_USER":
+                        "SESSION_USER", "SVFOP_CURRENT_CATALOG": "CURRENT_CATALOG",
+                        "SVFOP_CURRENT_SCHEMA": "CURRENT_SCHEMA"}
+
+
+def not_immutable_refusal(catalog: Catalog, stmt: dict) -> dict:
+    """`refused_not_immutable`, the server's message and the calls it is about, when a
+    CREATE INDEX's WHERE (judged first) or one of its key expressions calls what is surely
+    not immutable: an SQL value function (CURRENT_DATE) or a built-in function no overload of
+    which is immutable (`volatility.never_immutable`), not one the migrations made of that
+    name. Empty when it calls none."""
+    from lockwise.effects.volatility import never_immutable
+
+    made = {name.rsplit(".", 1)[-1] for name in catalog.kept_routines}
+    where, expressions = index_expressions(stmt)
+    for node, part in ((where, "predicate"), (expressions, "expression")):
+        found: list[tuple[int, str]] = []  # (where it is written, as the message names it)
+        for kind, body in walk(node):
+            if kind == "SQLValueFunction":
+                found.append((body.get("location", 0),
+                              _SQL_VALUE_FUNCTIONS.get(body.get("op", ""), "CURRENT_DATE")))
+            elif kind == "FuncCall":
+                names = [n.lower() for n in strings(body.get("funcname"))]
+                if names and names[:-1] in ([], ["pg_catalog"]) and \
+                        never_immutable(names[-1]) and (names[:-1] or names[-1] not in made):
+                    found.append((body.get("location", 0), f"{names[-1]}()"))
+        if found:
+            calls = [name for _, name in sorted(found)]
+            calls = sorted(set(calls), key=calls.index)
+            return {"refused_not_immutable": True,
+                    "refused_not_immutable_text":
+                        f"functions in index {part} must be marked IMMUTABLE",
+                    "not_immutable_calls_text": " and ".join(
+                        (", ".join(calls[:-1]), calls[-1]) if len(calls) > 1 else calls)}
+    return {}
 
 
 def _build_partition_indexes(b: Builder, table: str, like: Index) -> None:

@@ -17,13 +17,11 @@ the migrations.
 from __future__ import annotations
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.scopes import Scope, ScopedResolver, alias_of
-from lockwise.effects.nodes import range_var, returning_list, unwrap, walk
+from lockwise.catalog.scopes import DML, Scope, ScopedResolver, alias_of
+from lockwise.effects.nodes import range_var, unwrap, walk
 
 #: The system columns every table has (a body may name them).
 _SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"})
-#: The DML statements whose target table's columns are checked.
-_DML = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt"})
 
 
 def refused_body(catalog: Catalog, stmt: dict, body: list[dict]) -> str:
@@ -75,36 +73,17 @@ class _BodyNames(ScopedResolver):
         kind, body = unwrap(tree)
         if kind == "SelectStmt":
             self._select(tree, [])
-        elif kind in _DML and body.get("relation"):
+        elif kind in DML and body.get("relation"):
             self._dml(kind, body)
 
-    def _dml(self, kind: str, body: dict) -> None:
-        for cte in (body.get("withClause") or {}).get("ctes") or ():
-            _, cte_body = unwrap(cte)
-            self.ctes.add(cte_body.get("ctename", ""))
-            self._select(cte_body.get("ctequery") or {}, [])
-        relation = body["relation"]
-        rel = range_var(relation)[0]
-        table = self.catalog.fully_known(rel)
-        written = [unwrap(t)[1].get("name") for t in
-                   body.get("cols" if kind == "InsertStmt" else "targetList") or ()]
-        if table is not None and kind != "DeleteStmt":
-            lacking = next((c for c in written if c and c not in table.columns), None)
-            if lacking is not None:
-                self.missing = f'column "{lacking}" of relation ' \
-                    f'"{relation.get("relname", "")}" does not exist'
-                return
-        returning = returning_list(body)
-        scope: Scope = {}
-        self._from_item({"RangeVar": relation}, scope, [])
-        if kind == "InsertStmt":  # (its SELECT or VALUES does not see the target)
-            self._select(body.get("selectStmt") or {}, [])
-            self._expr(returning, [scope])
-            return
-        for item in body.get("fromClause") or body.get("usingClause") or ():
-            self._from_item(item, scope, [])
-        values = [unwrap(t)[1].get("val") for t in body.get("targetList") or ()]
-        self._expr([values, body.get("whereClause"), returning], [scope])
+    def _written(self, relation: dict, columns: list[str]) -> bool:
+        table = self.catalog.fully_known(range_var(relation)[0])
+        lacking = next((c for c in columns if c not in table.columns), None) \
+            if table is not None else None
+        if lacking is not None:
+            self.missing = f'column "{lacking}" of relation ' \
+                f'"{relation.get("relname", "")}" does not exist'
+        return lacking is None
 
     def _from_item(self, node: dict, scope: Scope, outer: list[Scope]) -> None:
         kind, body = unwrap(node)
