@@ -100,14 +100,39 @@ def test_the_server_looks_the_key_up_so(pg_db: str, before: str, where: str,
     assert (" t_pkey " not in f"{plan} ") is scans, plan
 
 
+#: (what runs before, an index's key expression, whether the server refuses the index: an
+#: index expression must be IMMUTABLE, judged on the overload it calls)
+INDEXES = [
+    ("", "f(c)", False),  # f(int)
+    ("", "f(c::text)", True),
+    ("ALTER FUNCTION f(int) VOLATILE;\n", "f(c)", True),
+    ("ALTER FUNCTION f(text) IMMUTABLE;\n", "f(c::text)", False),
+    (RENAME, "g(c)", False),
+    (RENAME + "ALTER FUNCTION g(int) STABLE;\n", "g(c)", True),
+    ("CREATE FUNCTION h(x int) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT x + 1';\n",
+     "h(c)", False),  # inlined: its body is judged
+]
+
+
+@pytest.mark.parametrize(("before", "key", "refused"), INDEXES)
+def test_an_index_calling_an_overload_not_immutable_is_refused(before: str, key: str,
+                                                               refused: bool) -> None:
+    facts = _facts(before, f"CREATE INDEX t_k ON t (({key}))")
+    assert bool(facts.get("refused_not_immutable")) is refused
+
+
 @pytest.mark.postgres
-def test_the_server_refuses_an_index_on_the_volatile_overload_only(pg_db: str) -> None:
-    """(Why it matters: an index expression must be IMMUTABLE, and the server judges the
-    overload the expression calls.)"""
+@pytest.mark.parametrize(("before", "key", "refused"), INDEXES)
+def test_the_server_refuses_the_index_so(pg_db: str, before: str, key: str,
+                                         refused: bool) -> None:
     import psycopg
 
     with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SETUP)
-        conn.execute("CREATE INDEX t_f_int ON t (f(c))")
-        with pytest.raises(psycopg.errors.InvalidObjectDefinition):
-            conn.execute("CREATE INDEX t_f_text ON t (f(c::text))")
+        conn.execute(SETUP + before)
+        try:
+            conn.execute(f"CREATE INDEX t_k ON t (({key}))")
+            was_refused = False
+        except psycopg.errors.InvalidObjectDefinition as exc:
+            assert "must be marked IMMUTABLE" in str(exc)
+            was_refused = True
+    assert was_refused is refused

@@ -148,8 +148,9 @@ def not_immutable_refusal(catalog: Catalog, stmt: dict) -> dict:
                               _SQL_VALUE_FUNCTIONS.get(body.get("op", ""), "CURRENT_DATE")))
             elif kind == "FuncCall":
                 names = [n.lower() for n in strings(body.get("funcname"))]
-                if names and names[:-1] in ([], ["pg_catalog"]) and \
-                        never_immutable(names[-1]) and (names[:-1] or names[-1] not in made):
+                if names and (names[:-1] in ([], ["pg_catalog"]) and never_immutable(
+                        names[-1]) and (names[:-1] or names[-1] not in made) or
+                        names[:-1] != ["pg_catalog"] and _made_not_immutable(catalog, body)):
                     found.append((body.get("location", 0), f"{names[-1]}()"))
         if found:
             calls = [name for _, name in sorted(found)]
@@ -160,6 +161,27 @@ def not_immutable_refusal(catalog: Catalog, stmt: dict) -> dict:
                     "not_immutable_calls_text": " and ".join(
                         (", ".join(calls[:-1]), calls[-1]) if len(calls) > 1 else calls)}
     return {}
+
+
+def _made_not_immutable(catalog: Catalog, call: dict) -> bool:
+    """Whether FuncCall `call` surely runs a function the migrations made that is not
+    IMMUTABLE, which the server refuses in an index (checked on 18.6, per overload: of
+    `f(int)` IMMUTABLE and `f(text)` VOLATILE, `f(c::text)` is refused and `f(c)` taken):
+    every overload it may run (`routines.call_candidates`) declared (or altered) otherwise,
+    in another language than SQL (the planner inlines a SQL one and judges its body), and
+    the name none of a built-in function (which the server may find first)."""
+    if not catalog.kept_routines:
+        return False
+    from lockwise.catalog.routines import call_candidates
+    from lockwise.effects.volatility import builtin_functions
+
+    names = strings(call.get("funcname"))
+    if len(names) == 1 and names[0].lower() in builtin_functions():
+        return False
+
+    candidates = call_candidates(catalog, call)
+    return bool(candidates) and all(r.volatility != "i" and r.language not in ("sql", "")
+                                    and not r.procedure for r in candidates)
 
 
 def _build_partition_indexes(b: Builder, table: str, like: Index) -> None:
