@@ -286,6 +286,22 @@ def named_overloads(catalog: Catalog, names: list[str]) -> tuple[Routine, ...] |
     return catalog.kept_routines.get(object_name(names))
 
 
+#: The catalog's `kept_routines` last asked of `made_names`, and the names found (holding
+#: it keeps it alive, so `is` cannot match another at its address).
+_made_names: tuple[object, frozenset[str]] = (None, frozenset())
+
+
+def made_names(catalog: Catalog) -> frozenset[str]:
+    """The bare names (lower case) of the routines `catalog` keeps: a call of another name
+    runs none of them. Found again only when `kept_routines` is replaced (never changed in
+    place): asked of every function call of every expression."""
+    global _made_names
+    kept = catalog.kept_routines
+    if _made_names[0] is not kept:
+        _made_names = (kept, frozenset(n.rsplit(".", 1)[-1].lower() for n in kept))
+    return _made_names[1]
+
+
 def call_candidates(catalog: Catalog, call: dict) -> tuple[Routine, ...]:
     """The migrations' overloads FuncCall `call` may run, its name found as the server finds
     it (`named_overloads`): the one it chooses (`overloads.chosen`), else those its argument

@@ -171,11 +171,14 @@ def call_volatilities(expr: object, catalog: Catalog | None,
     that of the migrations' overload it runs (`routines.call_volatility`), else the built-in
     function's of the name; None when neither is known."""
     builtin = _builtin()
-    known = catalog if catalog is not None and catalog.kept_routines else None
-    if known is not None:
-        from lockwise.catalog.routines import call_volatility
-    return [(name, call, (call_volatility(known, call) if known is not None else None)
-             or builtin.get(name)) for name, call in named_calls(expr, skipped)]
+    calls = named_calls(expr, skipped)
+    if not calls or catalog is None or not catalog.kept_routines:
+        return [(name, call, builtin.get(name)) for name, call in calls]
+    from lockwise.catalog.routines import call_volatility, made_names
+
+    made = made_names(catalog)
+    return [(name, call, (call_volatility(catalog, call) if name in made else None)
+             or builtin.get(name)) for name, call in calls]
 
 
 def volatile_functions(expr: object, catalog: Catalog | None) -> list[str]:

@@ -60,18 +60,10 @@ def calls_itself_always(catalog: Catalog, stmt: dict, sql: str | None) -> bool:
         return False
     function = _plpgsql.parsed_function(sql)
     action = (function or {}).get("action") or {}
-    kept = catalog.kept_routines
-    # (the routine among the catalog's while its body's calls are looked up: replaced whole,
-    # and put back, as a fork may share the catalog's)
-    catalog.kept_routines = {**kept, routine.name: (
-        *_routines.overloads_beside(catalog, routine), routine)}
-    try:
-        with _search_path.path_kept():  # its body's names under its own SET clause
-            _search_path.use_routine_path(routine, catalog)
-            return _runs_call(action.get("PLpgSQL_stmt_block") or {},
-                              lambda query: _is_call_of(catalog, routine, query)) is True
-    finally:
-        catalog.kept_routines = kept
+    with _search_path.path_kept():  # its body's names under its own SET clause
+        _search_path.use_routine_path(routine, catalog)
+        return _runs_call(action.get("PLpgSQL_stmt_block") or {},
+                          lambda query: _is_call_of(catalog, routine, query)) is True
 
 
 def _runs_call(block: dict, is_self: Callable[[str], bool]) -> bool | None:
@@ -164,8 +156,21 @@ def _is_call_of(catalog: Catalog, routine: Routine, query: str) -> bool:
         calls = [value for value_kind, value in targets if value_kind == "FuncCall"]
     else:
         return False
-    for call in calls:
-        overloads = _routines.named_overloads(catalog, strings(call.get("funcname")))
-        if overloads and routine in overloads and chosen(catalog, overloads, call) == routine:
-            return True
+    bare = routine.name.rsplit(".", 1)[-1]
+    calls = [call for call in calls if strings(call.get("funcname"))[-1:] == [bare]]
+    if not calls:
+        return False
+    kept = catalog.kept_routines
+    # (the routine among the catalog's while the calls are looked up: replaced whole, and
+    # put back, as a fork may share the catalog's)
+    catalog.kept_routines = {**kept, routine.name: (
+        *_routines.overloads_beside(catalog, routine), routine)}
+    try:
+        for call in calls:
+            overloads = _routines.named_overloads(catalog, strings(call.get("funcname")))
+            if overloads and routine in overloads and \
+                    chosen(catalog, overloads, call) == routine:
+                return True
+    finally:
+        catalog.kept_routines = kept
     return False
