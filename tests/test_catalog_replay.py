@@ -1883,10 +1883,11 @@ def _policy_shape(catalog: Catalog) -> tuple[set, set]:
     (besides its own table) and function of these migrations its expressions name."""
     policies = {(t.name, name, pol.command) for t in catalog.tables.values()
                 for name, pol in t.policies.items()}
+    made = {name.rsplit(".", 1)[-1] for name in catalog.kept_routines}
     depends = {(t.name, name, obj) for t in catalog.tables.values()
                for name, pol in t.policies.items()
                for obj in (*pol.reads, *(f"{f.rsplit('.', 1)[-1]}()" for f in pol.functions
-                                         if f.rsplit(".", 1)[-1] in catalog.functions))
+                                         if f.rsplit(".", 1)[-1] in made))
                if obj != t.name}
     return policies, depends
 

@@ -1798,7 +1798,7 @@ def test_a_statement_calling_no_kept_routine_does_not_ask_the_overload_chooser(
     asked: list[object] = []
 
     def counting(*args: object, **kwargs: object) -> object:
-        if sys._getframe(2).f_code.co_name == "_called_routines":  # (through `_chosen`)
+        if sys._getframe(2).f_code.co_name == "_routines_called":  # (through `_chosen`)
             asked.append(args[2])
         return real(*args, **kwargs)  # type: ignore[arg-type]
 

@@ -37,13 +37,16 @@ def replayed(sql: str, catalog: Catalog | None = None) -> Catalog:
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The routines whose bodies the replay reads from now on, once per read."""
     reads: list[str] = []
-    routine_trees = replay.routine_trees
 
-    def counting(catalog, routine):
-        reads.append(routine.name)
-        return routine_trees(catalog, routine)
+    def counting(read):
+        def counted_read(catalog, routine):
+            reads.append(routine.name)
+            return read(catalog, routine)
+        return counted_read
 
-    monkeypatch.setattr(replay, "routine_trees", counting)
+    # (`_changes_nothing` reads the trees, a run the statements with their text)
+    for name in ("routine_trees", "routine_statements"):
+        monkeypatch.setattr(replay, name, counting(getattr(replay, name)))
     return reads
 
 

@@ -97,3 +97,55 @@ def test_a_case_without_else_before_the_call_may_stop_the_routine(pg_db: str) ->
         with pytest.raises(psycopg.errors.CaseNotFound):
             conn.execute("SELECT rec()")
     assert RULE not in {f.rule for f in reports[-1].statements[-1].findings}
+
+
+def _in(schema: str, body: str, clause: str = "") -> str:
+    """CREATE FUNCTION `schema`.rec() of PL/pgSQL `body`, with `clause` (a SET) if given."""
+    return (f"CREATE FUNCTION {schema}.rec() RETURNS void LANGUAGE plpgsql {clause} AS $$\n"
+            f"BEGIN\n  {body}\nEND $$;\n")
+
+
+#: A call's name found as the server finds a function's (fix-pg70): (what runs before, the
+#: CREATE, a call of it, whether every call fails). Each schema is made first
+#: (`_SCHEMAS`); the call runs under the path the migration left.
+PATH_CASES = [
+    # the path's first schema has no rec(): public's, itself, runs
+    ("SET search_path = other, public;\n", _in("public", "PERFORM rec();"),
+     "SELECT public.rec()", True),
+    # its own SET clause: its body's rec() is app's, itself
+    ("", _in("app", "PERFORM rec();", "SET search_path = app"), "SELECT app.rec()", True),
+    ("", _in("app", "PERFORM app.rec();"), "SELECT app.rec()", True),
+    ("SET search_path = app;\n", _in("app", "PERFORM rec();"), "SELECT app.rec()", True),
+    # another schema's rec() comes first, or is the only one the path finds
+    ("SET search_path = other, public;\n" + _in("other", "RAISE NOTICE 'x';"),
+     _in("public", "PERFORM rec();"), "SELECT public.rec()", False),
+    (_in("public", "RAISE NOTICE 'x';"), _in("app", "PERFORM rec();"), "SELECT app.rec()",
+     False),
+    (_in("public", "RAISE NOTICE 'x';"), _in("app", "PERFORM public.rec();"),
+     "SELECT app.rec()", False),
+]
+_SCHEMAS = "CREATE SCHEMA other;\nCREATE SCHEMA app;\n"
+
+
+@pytest.mark.parametrize(("before", "create", "call", "fails"), PATH_CASES)
+def test_a_self_call_is_the_one_the_path_finds(before: str, create: str, call: str,
+                                              fails: bool) -> None:
+    reports, _ = _lint(_SCHEMAS + before + create)
+    created = reports[-1].statements[-1]
+    assert (RULE in {f.rule for f in created.findings}) is fails
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("before", "create", "call", "fails"), PATH_CASES)
+def test_the_server_calls_the_routine_the_path_finds(pg_db: str, before: str, create: str,
+                                                     call: str, fails: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(_SCHEMAS + before + create)
+        try:
+            conn.execute(call)
+            failed = False
+        except psycopg.errors.StatementTooComplex:  # (stack depth limit exceeded)
+            failed = True
+    assert failed is fails

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement, embedded_trees
+from lockwise.catalog.replay import apply_statement
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import strings, unwrap
@@ -157,12 +157,15 @@ def _do_block(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     """A DO block's statements change the schema as they would alone (those in a branch that
     may not run included: the end state the block is written to reach; supabase renames a
     column in one when it exists)."""
+    from lockwise.catalog.routines import followed_statements
     from lockwise.catalog.search_path import follow_set, path_kept
+    from lockwise.parse.plpgsql import plpgsql_body
 
+    body = plpgsql_body(stmt)
     with path_kept():  # (a SET of the block holds for its later statements)
-        for tree in embedded_trees(stmt, catalog):
-            apply_statement(catalog, tree, migration_id)
-            follow_set(tree, catalog)
+        for step in followed_statements(catalog, body) if body is not None else ():
+            apply_statement(catalog, step.tree, migration_id, sql=step.sql)
+            follow_set(step.tree, catalog)
     catalog.reshaped(do_block_reshapes(catalog, stmt))
 
 

@@ -687,8 +687,6 @@ class Catalog:
     indexes: dict[str, Index] = field(default_factory=IndexMap)
     #: enum type -> labels in order
     enums: dict[str, list[str]] = field(default_factory=dict)
-    #: user functions -> volatility code ('i', 's', 'v')
-    functions: dict[str, str] = field(default_factory=dict)
     #: The aggregates the migrations made (CREATE AGGREGATE), qualified: a call of one
     #: computes over the rows a query reads together, as a built-in aggregate's does (what
     #: `lockwise apply` may not batch: executor/batches.py `deletes_by_counting`), each

@@ -19,7 +19,7 @@ from lockwise.effects.nodes import calls_function
 class Trigger:
     """A trigger of a table: the function it runs, and whether it fires for each row."""
 
-    function: str  # unqualified, lower case, as `Catalog.functions`
+    function: str  # unqualified, lower case
     #: FOR EACH ROW: on a partitioned table it is cloned to every partition, so enabling,
     #: disabling or dropping it locks them all; a statement trigger stays on its table.
     row: bool = True

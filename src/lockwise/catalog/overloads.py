@@ -50,6 +50,12 @@ class Routine(NamedTuple):
     #: Of an aggregate that keeps the largest or smallest value of its rows, as max() and
     #: min() do: "max" or "min" (`routines.aggregate_keeps`); "" for another.
     keeps: str = ""
+    #: Its volatility code ('i', 's', 'v'), as CREATE declared it or a later ALTER FUNCTION
+    #: set it: each overload has its own (checked on 18.6).
+    volatility: str = "v"
+    #: The search_path its own SET clause runs its body under (`search_path.clause_path`:
+    #: written, or FROM CURRENT's at its CREATE); None without one.
+    path: tuple[str, ...] | None = None
 
     @property
     def followed(self) -> bool:

@@ -449,8 +449,6 @@ def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
         table.triggers[name] = replace(trigger, function=new_bare.lower(),
                                        qualified=new if trigger.qualified else "")
         catalog.note_triggers(table)
-    if new_name and bare.lower() in catalog.functions:  # (another overload may keep the old)
-        catalog.functions.setdefault(new_name.lower(), catalog.functions[bare.lower()])
 
 
 def _move_aggregate(catalog: Catalog, names: list[str], new_name: str | None,

@@ -34,15 +34,16 @@ from lockwise.catalog.routines import (
     MAX_DEPTH,
     REPLICATION_ROLE,
     TRIGGER_SWITCHES,
+    alter_routine,
     called_routines,
     calls_qualified,
-    declared_volatility,
     followed_trees,
     forget_dropped,
     forget_overloads,
     forget_routine,
     keep_aggregate,
     keep_routine,
+    routine_statements,
     routine_trees,
     set_replication_role,
     switch_triggers,
@@ -51,7 +52,6 @@ from lockwise.catalog.search_path import (
     elements_path,
     follow_set,
     path_kept,
-    routine_path,
     use_routine_path,
 )
 from lockwise.core.deferred import bound_on_use
@@ -79,13 +79,16 @@ from lockwise.effects.nodes import (
     options_on,
     range_var,
     renamed_column_in,
+    resolver_in_force,
     role_name,
     schema_elements,
     select_into,
     sequence_owner,
+    set_config_calls,
     storage_parameters,
     strings,
     unwrap,
+    use_resolver,
     walk,
 )
 from lockwise.effects.volatility import default_regclass_constants, regclass_constants
@@ -2717,8 +2720,6 @@ def _statistics_on(catalog: Catalog, table: str) -> list[str]:
 
 
 def _create_function(catalog: Catalog, stmt: dict) -> None:
-    name = strings(stmt.get("funcname"))[-1].lower()
-    catalog.functions[name] = declared_volatility(stmt)
     keep_routine(catalog, stmt, _replayed_sql)
 
 
@@ -2853,6 +2854,8 @@ def _apply_changes(catalog: Catalog, tree: dict, migration_id: str,
         _drop(catalog, body)
     elif kind == "CreateFunctionStmt":
         _create_function(catalog, body)
+    elif kind == "AlterFunctionStmt":
+        alter_routine(catalog, body)
     elif (aggregate := aggregate_made(kind, body)) is not None:
         keep_aggregate(catalog, body, aggregate)
     elif kind == "CreateTrigStmt":
@@ -2928,23 +2931,38 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
     `routines.MAX_DEPTH`. A routine whose run changes nothing (`_changes_nothing`) is not
     followed."""
     _unchanging.clear()
-    for routine in called_routines(catalog, kind, body):
-        if routine in _running or len(_running) >= MAX_DEPTH or \
-                _changes_nothing(catalog, routine, MAX_DEPTH - len(_running)):
-            continue
-        _running.append(routine)
-        try:
-            with path_kept():  # (its SET clause, and its SETs, for its later statements)
-                use_routine_path(routine.sql, catalog)
-                for tree in routine_trees(catalog, routine):
-                    apply_statement(catalog, tree, migration_id)
-                    _unchanging.clear()
-                    follow_set(tree, catalog)
-            if routine.language == "plpgsql":  # (a SQL body is read whole)
-                catalog.reshaped(_do_blocks.code_reshapes(catalog, routine.sql, "plpgsql"))
-        finally:
-            _running.pop()
-            _unchanging.clear()
+    with path_kept():  # (a path a body sets holds for the routines called after it)
+        for routine in called_routines(catalog, kind, body):
+            if routine in _running or len(_running) >= MAX_DEPTH or \
+                    _changes_nothing(catalog, routine, MAX_DEPTH - len(_running)):
+                continue
+            _running.append(routine)
+            try:
+                _run_body(catalog, routine, migration_id)
+                if routine.language == "plpgsql":  # (a SQL body is read whole)
+                    catalog.reshaped(_do_blocks.code_reshapes(catalog, routine.sql,
+                                                              "plpgsql"))
+            finally:
+                _running.pop()
+                _unchanging.clear()
+
+
+def _run_body(catalog: Catalog, routine: Routine, migration_id: str) -> None:
+    """`routine`'s statements, each under the search_path its SET clause and the SETs (and
+    set_config calls) before it give; the path it leaves in force after the call, as the
+    server has it (checked on 18.6, `SELECT f(), g()`: g's body runs under the path f set):
+    without a SET clause, whatever its body set; with one, the caller's, unless a SET that is
+    not LOCAL overrode the clause."""
+    before = resolver_in_force()
+    overridden, lasting = False, before  # (the path a plain SET, or RESET, of the body left)
+    own = use_routine_path(routine, catalog)
+    for step in routine_statements(catalog, routine):
+        apply_statement(catalog, step.tree, migration_id, sql=step.sql)
+        _unchanging.clear()
+        if follow_set(step.tree, catalog) is False:
+            overridden, lasting = True, resolver_in_force()
+    if own:
+        use_resolver(lasting if overridden else before)
 
 
 def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
@@ -2966,7 +2984,7 @@ def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
         if known is False or not all(_only_calls(kind, body) for kind, body in trees) or (
                 current.language == "plpgsql"
                 and _do_blocks.code_reshapes(catalog, current.sql, "plpgsql")) or \
-                routine_path(current.sql) is not None:
+                current.path is not None:
             _unchanging[routine, levels] = False
             return False
         for kind, body in trees if left > 1 else ():
@@ -2980,5 +2998,8 @@ def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
 
 def _only_calls(kind: str, body: dict) -> bool:
     """Whether `_apply` does nothing with a statement of node `kind` but follow the routines
-    it calls: a query (not SELECT INTO) or DML."""
-    return kind in CALLING_KINDS and (kind != "SelectStmt" or select_into(body) is None)
+    it calls: a query (not SELECT INTO, nor a set_config of search_path: `follow_set`) or
+    DML."""
+    return kind in CALLING_KINDS and (kind != "SelectStmt" or select_into(body) is None and
+                                      all(name != "search_path"
+                                          for name, _, _ in set_config_calls(body)))

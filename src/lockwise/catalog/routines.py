@@ -18,10 +18,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Table, relation_nodes, type_key
+from lockwise.catalog.search_path import clause_path
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     NodeMemo,
     atomic_statements,
+    calls_in_order,
     const_value,
     cte_names,
     function_calls,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from lockwise.catalog.overloads import Routine
+    from lockwise.parse.plpgsql import Embedded
 
 # Imported at their first use (the first write to a table with triggers, the first routine
 # body followed; `key_actions` makes a NamedTuple): functions run at each statement use them.
@@ -105,7 +108,8 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
                                          "FUNC_PARAM_TABLE")
             for p in stmt.get("parameters") or ()) else
         _overloads.arg_type(catalog, returned),
-        **body_dependencies(catalog, stmt))
+        **body_dependencies(catalog, stmt),
+        volatility=declared_volatility(stmt), path=clause_path(stmt.get("options"))[1])
 
 
 def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
@@ -164,13 +168,45 @@ def routine_language(stmt: dict) -> str:
 def declared_volatility(stmt: dict) -> str:
     """The volatility code ('i', 's', 'v') CREATE FUNCTION `stmt` declares (VOLATILE when it
     says none)."""
-    volatility = "v"
-    for opt in stmt.get("options") or ():
+    return _volatility_set(stmt.get("options")) or "v"
+
+
+def _volatility_set(options: list | None) -> str | None:
+    """The volatility code ('i', 's', 'v') DefElems `options` (of a CREATE or ALTER
+    FUNCTION) set last; None when they set none."""
+    volatility = None
+    for opt in options or ():
         _, body = unwrap(opt)
         if body.get("defname") == "volatility":
             value = unwrap(body.get("arg"))[1].get("sval", "volatile")
             volatility = {"immutable": "i", "stable": "s"}.get(value, "v")
     return volatility
+
+
+def alter_routine(catalog: Catalog, stmt: dict) -> None:
+    """ALTER FUNCTION / PROCEDURE / ROUTINE `stmt` (an AlterFunctionStmt): the volatility and
+    search_path clause it sets are the overload's it names from then on, the others keeping
+    theirs (checked on 18.6: after `ALTER FUNCTION f(int) VOLATILE`, `DEFAULT f(1)` rewrites
+    the table and an index on `f(c)` is refused, while f(text) stays as it was; after `ALTER
+    FUNCTION f() SET search_path = other` its body makes its tables in `other`). A name alone
+    changes its one overload (the server refuses it when there are several: "not unique")."""
+    actions = stmt.get("actions")
+    volatility = _volatility_set(actions)
+    sets_path, path = clause_path(actions)
+    obj = stmt.get("func") or {}
+    names = strings(obj.get("objname"))
+    overloads = catalog.kept_routines.get(object_name(names)) \
+        if names and (volatility or sets_path) else None
+    if not overloads:
+        return
+    named = [r for r in overloads
+             if _overloads.identity(catalog, obj, r.procedure) in (None, r.args)]
+    if len(named) != 1:
+        return
+    changed = named[0]._replace(volatility=volatility or named[0].volatility,
+                                path=path if sets_path else named[0].path)
+    catalog.kept_routines = {**catalog.kept_routines, changed.name: tuple(
+        changed if r is named[0] else r for r in overloads)}
 
 
 def is_plpgsql_routine(stmt: dict) -> bool:
@@ -278,6 +314,48 @@ def named_overloads(catalog: Catalog, names: list[str]) -> tuple[Routine, ...] |
     return catalog.kept_routines.get(object_name(names))
 
 
+#: The catalog's `kept_routines` last asked of `made_names`, and the names found (holding
+#: it keeps it alive, so `is` cannot match another at its address).
+_made_names: tuple[object, frozenset[str]] = (None, frozenset())
+
+
+def made_names(catalog: Catalog) -> frozenset[str]:
+    """The bare names (lower case) of the routines `catalog` keeps: a call of another name
+    runs none of them. Found again only when `kept_routines` is replaced (never changed in
+    place): asked of every function call of every expression."""
+    global _made_names
+    kept = catalog.kept_routines
+    if _made_names[0] is not kept:
+        _made_names = (kept, frozenset(n.rsplit(".", 1)[-1].lower() for n in kept))
+    return _made_names[1]
+
+
+def call_candidates(catalog: Catalog, call: dict) -> tuple[Routine, ...]:
+    """The migrations' overloads FuncCall `call` may run, its name found as the server finds
+    it (`named_overloads`): the one it chooses (`overloads.chosen`), else those its argument
+    count allows (else every one of the name); none when the migrations made no function the
+    name finds."""
+    overloads = named_overloads(catalog, strings(call.get("funcname")))
+    if not overloads:
+        return ()
+    routine = _chosen(catalog, overloads, call)
+    if routine is not None:
+        return (routine,)
+    count = len(call.get("args") or ())
+    return tuple(r for r in overloads
+                 if r.required <= count and (count <= len(r.args) or r.variadic)) or overloads
+
+
+def call_volatility(catalog: Catalog, call: dict) -> str | None:
+    """The volatility code ('i', 's', 'v') of the migrations' function FuncCall `call` runs:
+    its overload's, else the worst of those it may run (`call_candidates`; each overload has
+    its own: of `f(int)` IMMUTABLE and `f(text)` VOLATILE, `f(1)` is a constant default and
+    `f('a')` a volatile one, checked on 18.6); None when the migrations made no function the
+    name finds."""
+    candidates = call_candidates(catalog, call)
+    return max((r.volatility for r in candidates), key="isv".index) if candidates else None
+
+
 def function_schema(catalog: Catalog | None, name: str) -> str:
     """The schema of the function a bare call of `name` (not a built-in) means: that of the
     first overload of `catalog`'s the search_path finds (`named_overloads`), else where
@@ -334,8 +412,24 @@ def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, 
     if calls is None:
         calls = _calls.put(body, [node for node_kind, node in walk(body)
                                   if node_kind == "FuncCall"])
-    found: dict[Routine, None] = dict.fromkeys(_trigger_routines(catalog, kind, body))
-    scoped = False  # a call whose choice needs the types of its column arguments
+    fired = _trigger_routines(catalog, kind, body)
+    found, scoped = _routines_called(catalog, calls, fired)
+    if len(found) > len(fired) + 1:
+        # (several: in the order the server runs them, as a search_path one body sets holds
+        # for the next, checked on 18.6; the walk meets them in no set order)
+        calls = _calls.put(body, calls_in_order(body))
+        found, scoped = _routines_called(catalog, calls, fired)
+    if scoped:
+        found.update(dict.fromkeys(_scoped_routines(catalog, {kind: body})))
+    return tuple(found)
+
+
+def _routines_called(catalog: Catalog, calls: list[dict], fired: Iterable[Routine]
+                     ) -> tuple[dict[Routine, None], bool]:
+    """The followed routines `calls` run, each once in order after `fired` (the trigger
+    functions), and whether a call's choice needs the types of its column arguments."""
+    found: dict[Routine, None] = dict.fromkeys(fired)
+    scoped = False
     for call in calls:
         overloads = named_overloads(catalog, strings(call.get("funcname")))
         routine = _chosen(catalog, overloads, call) if overloads else None
@@ -343,9 +437,7 @@ def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, 
             found.setdefault(routine)
         if not scoped and routine is None and overloads is not None and len(overloads) > 1:
             scoped = _overloads.has_column_argument(call)
-    if scoped:
-        found.update(dict.fromkeys(_scoped_routines(catalog, {kind: body})))
-    return tuple(found)
+    return found, scoped
 
 
 def _scoped_routines(catalog: Catalog, tree: dict) -> list[Routine]:
@@ -493,20 +585,32 @@ def calls_routine(catalog: Catalog, tree: dict) -> bool:
 
 
 def routine_trees(catalog: Catalog, routine: Routine) -> list[dict]:
-    """The statements the replay follows in a routine's body: a SQL routine's (its AS string
-    or BEGIN ATOMIC body), or a PL/pgSQL one's (`followed_trees`)."""
+    """The statements the replay follows in a routine's body (`routine_statements`), parsed."""
+    return [e.tree for e in routine_statements(catalog, routine)]
+
+
+def routine_statements(catalog: Catalog, routine: Routine) -> list[Embedded]:
+    """The statements the replay follows in a routine's body, each with its text: a SQL
+    routine's (its AS string or BEGIN ATOMIC body), or a PL/pgSQL one's
+    (`followed_statements`)."""
     if routine.language == "sql":
         from lockwise.parse.sql_body import sql_body_statements
 
-        return [e.tree for e in sql_body_statements(routine.sql)]
-    return followed_trees(catalog, routine.sql)
+        return list(sql_body_statements(routine.sql))
+    return followed_statements(catalog, routine.sql)
 
 
 def followed_trees(catalog: Catalog, code: str) -> list[dict]:
+    """`followed_statements` of PL/pgSQL `code`, parsed."""
+    return [e.tree for e in followed_statements(catalog, code)]
+
+
+def followed_statements(catalog: Catalog, code: str) -> list[Embedded]:
     """The statements PL/pgSQL `code` (a DO block's, or a routine's CREATE) runs that the
-    replay follows: its embedded statements and, when the catalog keeps routines, the
-    expressions (`x := f()`, `IF f() THEN`, a FOR's query) that call one, as their SELECT."""
+    replay follows, each with its text (a routine one makes is then followed at its calls):
+    its embedded statements and, when the catalog keeps routines, the expressions (`x :=
+    f()`, `IF f() THEN`, a FOR's query) that call one, as their SELECT."""
     if not catalog.kept_routines:
-        return [e.tree for e in _plpgsql.embedded_statements(code)]
-    return [e.tree for e, expression in _plpgsql.embedded_steps(code)
+        return list(_plpgsql.embedded_statements(code))
+    return [e for e, expression in _plpgsql.embedded_steps(code)
             if not expression or calls_routine(catalog, e.tree)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
-from functools import lru_cache, partial
+from functools import partial
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
@@ -21,6 +21,7 @@ from lockwise.effects.nodes import TEMPORARY_SCHEMA, const_value, unwrap
 from lockwise.effects.system_catalog import is_system_relation
 
 if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
     from lockwise.core.types import Action
 
 DEFAULT_SCHEMA = "public"
@@ -127,45 +128,63 @@ class SearchPath:
         return self.creation_schema()
 
 
-@lru_cache(maxsize=256)
-def routine_path(sql: str) -> tuple[str, ...] | None:
-    """The search_path routine `sql` (its CREATE statement) runs under, by its own SET
-    clause (`SET search_path = other`, checked on 18.6: its body's unqualified names are
-    `other`'s, the caller's path back after the call); None when it has none (or `FROM
-    CURRENT`, the path at its CREATE, not followed)."""
-    if "search_path" not in sql.lower():
-        return None
-    from lockwise.parse.plpgsql import parse_statements
-
-    for _, tree in parse_statements(sql)[:1]:
-        for option in unwrap(tree)[1].get("options") or ():
-            element = unwrap(option)[1]
-            kind, setting = unwrap(element.get("arg"))
-            if element.get("defname") == "set" and kind == "VariableSetStmt" and \
-                    setting.get("name") == "search_path" and \
-                    setting.get("kind") == "VAR_SET_VALUE":
-                return read_path(tuple(const_value(a) for a in setting.get("args") or ()))
-    return None
+#: The server's default search_path, as a routine's `SET search_path FROM CURRENT` records it
+#: when the migrations set none.
+DEFAULT_PATH = ("$user", DEFAULT_SCHEMA)
 
 
-def use_routine_path(sql: str, catalog: Catalog) -> bool:
-    """The path routine `sql`'s own SET clause gives (`routine_path`) in force from now on
-    (within `path_kept`, for its body); whether it has one."""
-    schemas = routine_path(sql)
-    if schemas is not None:
-        _use_path(schemas, catalog)
-    return schemas is not None
+def path_in_force() -> tuple[str, ...]:
+    """The search_path in force: the one the migration set, else the server's default."""
+    path = nodes.resolver_in_force()
+    return path.schemas if isinstance(path, SearchPath) else DEFAULT_PATH
 
 
-def follow_set(tree: dict, catalog: Catalog) -> None:
+def clause_path(options: list | None) -> tuple[bool, tuple[str, ...] | None]:
+    """What the search_path clauses among the options (DefElems) of a CREATE or ALTER
+    FUNCTION / PROCEDURE make the routine's own path: whether one does, and the path its body
+    then runs under (checked on 18.6): the one written; for `FROM CURRENT` the one in force
+    now (pg_proc.proconfig keeps it: a later SET does not change it); None for RESET, RESET
+    ALL, SET TO DEFAULT (the caller's path again) or a value not plain."""
+    found, path = False, None
+    for option in options or ():
+        element = unwrap(option)[1]
+        kind, setting = unwrap(element.get("arg"))
+        if element.get("defname") != "set" or kind != "VariableSetStmt" or not (
+                setting.get("name") == "search_path" or setting.get("kind") == "VAR_RESET_ALL"):
+            continue
+        found, how = True, setting.get("kind")
+        path = read_path(tuple(const_value(a) for a in setting.get("args") or ())) \
+            if how == "VAR_SET_VALUE" else path_in_force() if how == "VAR_SET_CURRENT" else None
+    return found, path
+
+
+def use_routine_path(routine: Routine, catalog: Catalog) -> bool:
+    """The path routine's own SET clause gives (`Routine.path`) in force from now on (within
+    `path_kept`, for its body); whether it has one."""
+    if routine.path is not None:
+        _use_path(None if routine.path == DEFAULT_PATH else routine.path, catalog)
+    return routine.path is not None
+
+
+def follow_set(tree: dict, catalog: Catalog) -> bool | None:
     """SET / SET LOCAL / RESET of search_path `tree` (a statement of a body the replay
-    follows), in force from now on, as `path_of_sets` has it for the effect model."""
+    follows), or a SELECT (PERFORM) of `set_config('search_path', ...)`, in force from now
+    on, as `path_of_sets` has it for the effect model; whether it is local (SET LOCAL,
+    set_config's `true`), None for another statement."""
     kind, body = unwrap(tree)
     if kind == "VariableSetStmt" and (body.get("name") == "search_path" or
                                       body.get("kind") == "VAR_RESET_ALL"):
         schemas = read_path(tuple(const_value(a) for a in body.get("args") or ())) \
             if body.get("kind") == "VAR_SET_VALUE" else None
         _use_path(schemas, catalog)
+        return bool(body.get("is_local"))
+    local = None
+    if kind == "SelectStmt" and body.get("targetList"):
+        for name, value, is_local in nodes.set_config_calls(body):
+            if name == "search_path":
+                _use_path(read_path(value), catalog)
+                local = is_local
+    return local
 
 
 def _use_path(schemas: tuple[str, ...] | None, catalog: Catalog) -> None:

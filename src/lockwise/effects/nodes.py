@@ -327,6 +327,26 @@ def walk(node: object) -> Iterator[tuple[str, dict]]:
             extend(item)
 
 
+def calls_in_order(node: object) -> list[dict]:
+    """The FuncCall nodes below `node` in the order the server runs them as far as the tree
+    tells: items of a list (a target list's columns) in turn, a call's arguments before it."""
+    out: list[dict] = []
+    stack: list[tuple[object, bool]] = [(node, False)]
+    while stack:
+        item, ran = stack.pop()
+        if ran:
+            out.append(item)  # type: ignore[arg-type]
+        elif type(item) is list:
+            stack.extend((value, False) for value in reversed(item))
+        elif type(item) is dict:
+            for key, value in reversed(item.items()):
+                if key == "FuncCall":
+                    stack.append((value, True))  # (after what it holds)
+                if type(value) is dict or type(value) is list:
+                    stack.append((value, False))
+    return out
+
+
 def walk_except(node: object, skipped: str) -> Iterator[tuple[str, dict]]:
     """`walk`, but not below a value under key `skipped` (in no set order): "SubLink", none
     of a subquery's nodes nor its compared expression's; "subselect", the subquery's only."""
@@ -348,6 +368,17 @@ def walk_except(node: object, skipped: str) -> Iterator[tuple[str, dict]]:
                     push(value)
                 elif vtype is list:
                     push(value)
+
+
+def named_calls(expr: object, skipped: str | None = None) -> list[tuple[str, dict]]:
+    """`function_names`, each with its FuncCall."""
+    out = []
+    for kind, body in walk(expr) if skipped is None else walk_except(expr, skipped):
+        if kind == "FuncCall":
+            names = strings(body.get("funcname"))
+            if names:
+                out.append((names[-1].lower(), body))
+    return out
 
 
 def function_names(expr: object, skipped: str | None = None) -> list[str]:
@@ -678,6 +709,27 @@ def renamed_column_in(expr: dict | None, old: str, new: str) -> dict | None:
 def on_new_row(expr: dict) -> dict:
     """`expr` with each column reference read from a row trigger's NEW row (`NEW.qty`)."""
     return with_column_refs(expr, lambda written: ["new", written[-1]])
+
+
+def set_config_calls(select: dict) -> list[tuple[str, object, bool]]:
+    """The settings SelectStmt `select` sets by `set_config(name, value, is_local)` calls at
+    the top of its output columns whose arguments are constants: each setting's name (lower
+    case), value, and whether it is local (a SET LOCAL); a computed name or value cannot be
+    followed."""
+    out = []
+    for target in select.get("targetList") or ():
+        kind, call = unwrap(unwrap(target)[1].get("val"))
+        if kind != "FuncCall" or \
+                strings(call.get("funcname")) not in (["set_config"], ["pg_catalog", "set_config"]):
+            continue
+        args = call.get("args") or ()
+        name, value, local = (const_value(a) for a in args) if len(args) == 3 else (None,) * 3
+        if not isinstance(name, str) or value is None or local is None:
+            continue
+        local = local if isinstance(local, bool) else str(local).strip().lower() in (
+            "t", "true", "y", "yes", "on", "1")
+        out.append((name.lower(), value, local))
+    return out
 
 
 def const_value(expr: dict | None) -> object:

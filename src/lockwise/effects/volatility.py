@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from lockwise.effects.nodes import (
     const_value,
     function_names,
+    named_calls,
     regclass_name,
     strings,
     unwrap,
@@ -208,18 +209,26 @@ def default_regclass_constants(expr: object, regclass_column: bool,
     return out
 
 
-def volatile_functions(expr: object, user_functions: dict[str, str]) -> list[str]:
-    """Functions in `expr` that are volatile, or unknown (assumed volatile, to be safe)."""
-    names = function_names(expr)
-    if not names:
-        return []
+def call_volatilities(expr: object, catalog: Catalog | None,
+                      skipped: str | None = None) -> list[tuple[str, dict, str | None]]:
+    """Each function call of `expr` (with `skipped`, not those below a value under that key,
+    `walk_except`): its name (last part, lower case), its FuncCall and its volatility code:
+    that of the migrations' overload it runs (`routines.call_volatility`), else the built-in
+    function's of the name; None when neither is known."""
     builtin = _builtin()
-    out = []
-    for name in names:
-        code = user_functions.get(name) or builtin.get(name)
-        if code is None or code == "v":
-            out.append(name)
-    return out
+    calls = named_calls(expr, skipped)
+    if not calls or catalog is None or not catalog.kept_routines:
+        return [(name, call, builtin.get(name)) for name, call in calls]
+    from lockwise.catalog.routines import call_volatility, made_names
+
+    made = made_names(catalog)
+    return [(name, call, (call_volatility(catalog, call) if name in made else None)
+             or builtin.get(name)) for name, call in calls]
+
+
+def volatile_functions(expr: object, catalog: Catalog | None) -> list[str]:
+    """Functions in `expr` that are volatile, or unknown (assumed volatile, to be safe)."""
+    return [name for name, _, code in call_volatilities(expr, catalog) if code in (None, "v")]
 
 
 def calls_volatile(expr: object, catalog: Catalog | None = None) -> bool:
@@ -229,37 +238,32 @@ def calls_volatile(expr: object, catalog: Catalog | None = None) -> bool:
     planner runs it (checked on 18.6: `id = f()` of a VOLATILE PL/pgSQL `f` is no lookup, of
     a VOLATILE SQL `f` whose body is `SELECT 5` one: the planner inlined it)."""
     builtin = _builtin()
-    names = function_names(expr, "SubLink")
     return any(builtin.get(name) == "v" or catalog is not None and name not in builtin and
-               runs_volatile(catalog, name) for name in names)
+               runs_volatile(catalog, call)
+               for name, call, _ in call_volatilities(expr, None, "SubLink"))
 
 
-def runs_volatile(catalog: Catalog, name: str) -> bool:
-    """Whether function `name` (bare, lower case) of the migrations is volatile as the planner
-    runs a call of it: its one overload declared VOLATILE (or saying nothing) in another
-    language than SQL, or in SQL without arguments and a body the planner does not inline,
-    or inlines as a volatile expression (`inlined_volatility`). False when the migrations
-    declare none or several of that name the search_path finds (`named_overloads`), or one
-    of SQL with arguments (the planner may inline it: its body decides, not judged here)."""
-    from lockwise.catalog.routines import named_overloads
+def runs_volatile(catalog: Catalog, call: dict) -> bool:
+    """Whether FuncCall `call` of a function of the migrations is volatile as the planner runs
+    it: the overload it runs (`routines.call_candidates`; when that is not certain, one of
+    those it may run) declared VOLATILE (or saying nothing, or made so by ALTER FUNCTION) in
+    another language than SQL, or in SQL without arguments and a body the planner does not
+    inline, or inlines as a volatile expression (`inlined_volatility`). False when the
+    migrations made none the search_path finds, or it is one of SQL with arguments (the
+    planner may inline it: its body decides, not judged here)."""
+    from lockwise.catalog.routines import call_candidates
 
-    routines = named_overloads(catalog, [name]) or ()
-    if len(routines) != 1 or routines[0].procedure or catalog.functions.get(name) != "v":
-        return False
-    routine = routines[0]
-    if routine.language != "sql":
-        return True
-    return not routine.args and bool(routine.sql) and \
-        inlined_volatility(routine.sql, catalog.functions) not in ("i", "s")
+    return any(not routine.procedure and routine.volatility == "v" and (
+        routine.language != "sql" or not routine.args and bool(routine.sql) and
+        inlined_volatility(routine.sql, catalog, routine.volatility) not in ("i", "s"))
+        for routine in call_candidates(catalog, call))
 
 
-def changes_between_transactions(expr: object, user_functions: dict[str, str]) -> bool:
+def changes_between_transactions(expr: object, catalog: Catalog | None) -> bool:
     """Whether `expr` may give another value in a later transaction: it calls a function that
     is not immutable (now() is stable: one value per transaction, not per run), or unknown,
     or reads the clock as SQL does (CURRENT_TIMESTAMP, LOCALTIME, CURRENT_USER...)."""
-    builtin = _builtin()
-    return any((user_functions.get(name) or builtin.get(name)) != "i"
-               for name in function_names(expr)) or \
+    return any(code != "i" for _, _, code in call_volatilities(expr, catalog)) or \
         any(kind == "SQLValueFunction" for kind, _ in walk(expr))
 
 
@@ -273,9 +277,11 @@ _NOT_INLINED_CLAUSES = ("fromClause", "whereClause", "groupClause", "havingClaus
                         "distinctClause", "withClause", "lockingClause", "valuesLists")
 
 
-def inlined_volatility(create: str, user_functions: dict[str, str]) -> str | None:
+def inlined_volatility(create: str, catalog: Catalog | None,
+                       declared: str | None = None) -> str | None:
     """The volatility ('i', 's', 'v') a call without arguments of the SQL function `create`
-    (its CREATE statement) has once the planner inlines it, which it does before it judges
+    (its CREATE statement; `declared`: its volatility now, when an ALTER FUNCTION may have
+    changed what the statement says) has once the planner inlines it, which it does before it judges
     an ADD COLUMN's default (checked on the server: a VOLATILE one whose body is `SELECT
     <stable expression>` adds the column without a rewrite, one value for every row); None
     when it is not inlined: another language, SECURITY DEFINER, a SET, STRICT, a set or a
@@ -299,7 +305,7 @@ def inlined_volatility(create: str, user_functions: dict[str, str]) -> str | Non
         name, value = opt.get("defname"), unwrap(opt.get("arg"))[1] or {}
         if name in ("security", "strict") and value.get("boolval") or name == "set":
             return None
-    declared = declared_volatility(stmt)
+    declared = declared or declared_volatility(stmt)
     body = sql_body_statements(create)
     if len(body) != 1:
         return None
@@ -313,7 +319,7 @@ def inlined_volatility(create: str, user_functions: dict[str, str]) -> str | Non
     if has_subquery(expr) or any(n in builtin_aggregates() or n in builtin_set_returning()
                                  for n in names):
         return None
-    codes = {user_functions.get(n) or _builtin().get(n) or "v" for n in names}
+    codes = {code or "v" for _, _, code in call_volatilities(expr, catalog)}
     if any(kind == "SQLValueFunction" for kind, _ in walk(expr)):
         codes.add("s")
     body_code = "v" if "v" in codes else "s" if "s" in codes else "i"

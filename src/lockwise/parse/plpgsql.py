@@ -26,6 +26,9 @@ _RUNS_SQL = re.compile(r"\b(?:alter|create|drop|insert|update|delete|merge|trunc
                        r"pg_(?:try_)?advisory_(?:un)?lock\w*)\b", re.IGNORECASE)
 #: An EXECUTE argument that is one string constant: dynamic SQL known before it runs.
 _STRING_CONSTANT = re.compile(r"\s*'((?:[^']|'')*)'\s*", re.DOTALL)
+#: The same written in dollar quotes (`$q$...$q$`, `$$...$$`): its text as written.
+_DOLLAR_CONSTANT = re.compile(r"\s*\$((?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?)"
+                              r"\$(.*)\$\1\$\s*", re.DOTALL)
 
 
 def do_block_code(do_stmt: dict) -> tuple[str, str]:
@@ -541,6 +544,9 @@ def constant_sql(query: str) -> str | None:
     constant = _STRING_CONSTANT.fullmatch(query)
     if constant:
         return constant.group(1).replace("''", "'")
+    dollar = _DOLLAR_CONSTANT.fullmatch(query) if "$" in query else None
+    if dollar and f"${dollar.group(1)}$" not in dollar.group(2):  # (one constant, whole)
+        return dollar.group(2)
     if not _FORMAT_CALL.match(query):  # (most EXECUTEs: no parse of their expression)
         return None
     return _constant_format(query)

@@ -36,7 +36,6 @@ from lockwise.effects.nodes import (
     collation_name,
     column_def_constraints,
     columns_read,
-    function_names,
     on_new_row,
     pinned_columns,
     range_var,
@@ -70,6 +69,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.volatility import (
     builtin_functions,
+    call_volatilities,
     inlined_volatility,
     volatile_functions,
 )
@@ -103,8 +103,16 @@ def _virtual_allowed(catalog: Catalog, type_name: str, con: dict) -> bool:
     if "." in type_name or f"public.{type_name}" in catalog.types:
         return False
     builtin = builtin_functions()
-    return all(name in builtin and name not in catalog.functions
-               for name in function_names(con.get("raw_expr")))
+    calls = call_volatilities(con.get("raw_expr"), None)
+    if not all(name in builtin for name, _, _ in calls):
+        return False
+    if not catalog.kept_routines:
+        return True
+    from lockwise.catalog.routines import named_overloads
+
+    # (a function of the migrations the name finds, though a built-in one has it too)
+    return not any(named_overloads(catalog, strings(call.get("funcname")))
+                   for _, call, _ in calls)
 
 
 def default_expr(col: dict) -> object:
@@ -143,7 +151,7 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
             facts["not_null"] = True
         elif contype == "CONSTR_DEFAULT":
             facts["has_default"] = True
-            vol = volatile_functions(con.get("raw_expr"), b.ctx.catalog.functions)
+            vol = volatile_functions(con.get("raw_expr"), b.ctx.catalog)
             facts["volatile_functions"] = tuple(vol)
             facts["default_volatile"] = bool(vol)
             facts["default_null"] = unwrap(con.get("raw_expr"))[1].get("isnull", False)
@@ -251,7 +259,7 @@ def _domain_default_facts(catalog: Catalog, facts: dict) -> None:
     domain = None if facts["array"] else catalog.domain(facts["type"])
     if domain is None or domain.default is None:
         return
-    vol = volatile_functions(domain.default, catalog.functions)
+    vol = volatile_functions(domain.default, catalog)
     facts.update(has_default=True, domain_default_sql=PrintedSql(domain.default, "DEFAULT"),
                  default_volatile=bool(vol), volatile_functions=tuple(vol))
     if vol:
@@ -310,7 +318,8 @@ def _volatile_once_inlined(catalog: Catalog, names: Iterable[str]) -> tuple[str,
         routines = named_overloads(catalog, [name]) or ()
         if name in builtin_functions() or len(routines) != 1 or routines[0].args or \
                 not routines[0].followed or \
-                inlined_volatility(routines[0].sql, catalog.functions) not in ("i", "s"):
+                inlined_volatility(routines[0].sql, catalog,
+                                   routines[0].volatility) not in ("i", "s"):
             still.append(name)
     return tuple(still)
 
@@ -1483,7 +1492,7 @@ def column_default(b: Builder, table: str, cmd: dict, base: dict) -> None:
         b.act("drop_default", base, column=col)
     else:
         lock_default_sequences(b, expr, drawn=False)
-        vol = volatile_functions(expr, b.ctx.catalog.functions)
+        vol = volatile_functions(expr, b.ctx.catalog)
         b.act("set_default", base, column=col, default_volatile=bool(vol),
               volatile_functions=tuple(vol))
 

@@ -141,7 +141,7 @@ def not_immutable_refusal(catalog: Catalog, stmt: dict, table: str) -> dict:
     a timestamptz). Empty when it calls none."""
     from lockwise.effects.volatility import never_immutable
 
-    made = {name.rsplit(".", 1)[-1] for name in catalog.functions}
+    made = {name.rsplit(".", 1)[-1] for name in catalog.kept_routines}
     known = catalog.tables.get(table) if table and catalog.sure_of(table) else None
     scope = {table.rsplit(".", 1)[-1]: known} if known is not None else None
     where, expressions = index_expressions(stmt)
@@ -159,6 +159,8 @@ def not_immutable_refusal(catalog: Catalog, stmt: dict, table: str) -> dict:
                         _overload_said(catalog, names[-1], body, scope)
                     if said:
                         found.append((body.get("location", 0), said))
+                elif names[:-1] != ["pg_catalog"] and _made_not_immutable(catalog, body):
+                    found.append((body.get("location", 0), f"{names[-1]}()"))
             elif said := _by_types_said(catalog, kind, body, scope):
                 found.append((body.get("location", 0), said))
         if found:
@@ -221,6 +223,27 @@ def _by_types_said(catalog: Catalog, kind: str, body: dict, scope: dict | None) 
     right = _value_type(catalog, body.get("rexpr"), scope)
     return f"{left} {operator[0]} {right}" if left and right and \
         not_immutable_operator(operator[0], left, right) else ""
+
+
+def _made_not_immutable(catalog: Catalog, call: dict) -> bool:
+    """Whether FuncCall `call` surely runs a function the migrations made that is not
+    IMMUTABLE, which the server refuses in an index (checked on 18.6, per overload: of
+    `f(int)` IMMUTABLE and `f(text)` VOLATILE, `f(c::text)` is refused and `f(c)` taken):
+    every overload it may run (`routines.call_candidates`) declared (or altered) otherwise,
+    in another language than SQL (the planner inlines a SQL one and judges its body), and
+    the name none of a built-in function (which the server may find first)."""
+    if not catalog.kept_routines:
+        return False
+    from lockwise.catalog.routines import call_candidates
+    from lockwise.effects.volatility import builtin_functions
+
+    names = strings(call.get("funcname"))
+    if len(names) == 1 and names[0].lower() in builtin_functions():
+        return False
+
+    candidates = call_candidates(catalog, call)
+    return bool(candidates) and all(r.volatility != "i" and r.language not in ("sql", "")
+                                    and not r.procedure for r in candidates)
 
 
 def _build_partition_indexes(b: Builder, table: str, like: Index) -> None:

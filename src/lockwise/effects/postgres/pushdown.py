@@ -22,13 +22,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.updatable import returned_calls
 from lockwise.effects.nodes import columns_read, generation_expression, strings, unwrap, walk
 from lockwise.effects.volatility import has_subquery, volatile_functions
 
+if TYPE_CHECKING:
+    from lockwise.catalog.model import Catalog
 
-def pushed_condition(where: object, alias: str, query: object, user_functions: dict[str, str],
+
+def pushed_condition(where: object, alias: str, query: object, catalog: Catalog,
                      expression_reads: AbstractSet[str] = frozenset()) -> dict | None:
     """The condition, on the columns of the relation subquery `query` (named `alias` in the
     statement) reads, that the statement's `where` pushes down to that relation's rows (its
@@ -40,9 +44,9 @@ def pushed_condition(where: object, alias: str, query: object, user_functions: d
         refs = [strings(body.get("fields")) for kind, body in walk(condition)
                 if kind == "ColumnRef"]
         if not refs or any(len(f) != 2 or f[0] != alias for f in refs) or \
-                has_subquery(condition) or volatile_functions(condition, user_functions):
+                has_subquery(condition) or volatile_functions(condition, catalog):
             continue
-        sources = {f[1]: _column_source(query, f[1], user_functions) for f in refs}
+        sources = {f[1]: _column_source(query, f[1], catalog) for f in refs}
         if all(source is not None and (unwrap(source)[0] == "ColumnRef" or
                                        set(columns_read(source)) & expression_reads)
                for source in sources.values()):
@@ -108,7 +112,7 @@ def _derived(where: object, alias: str) -> list[dict]:
             and root(key) in by_class]
 
 
-def _column_source(query: object, name: str, user_functions: dict[str, str]) -> dict | None:
+def _column_source(query: object, name: str, catalog: Catalog) -> dict | None:
     """What output column `name` of `query` is, written over the columns of the relation it
     reads (through the subqueries it reads from; each column unqualified), when a condition
     on it filters that relation's rows: a plain column or one the subquery computes, a
@@ -129,7 +133,7 @@ def _column_source(query: object, name: str, user_functions: dict[str, str]) -> 
     kind, val = unwrap(expression)
     plain = kind == "ColumnRef"
     if not plain and (has_subquery(expression) or any(returned_calls(expression)) or
-                      volatile_functions(expression, user_functions)):
+                      volatile_functions(expression, catalog)):
         return None
     keys = ({(strings(val.get("fields")) or [name])[-1], name} if plain else {name}, position)
     on = [d for d in select.get("distinctClause") or () if d]  # DISTINCT ON's list
@@ -142,7 +146,7 @@ def _column_source(query: object, name: str, user_functions: dict[str, str]) -> 
         return generation_expression(expression)
     if not item.get("subquery") or renames_columns(item):
         return None
-    inner = {c: _column_source(item["subquery"], c, user_functions)
+    inner = {c: _column_source(item["subquery"], c, catalog)
              for c in columns_read(expression)}
     if not all(inner.values()):
         return None

@@ -27,6 +27,7 @@ from lockwise.effects.nodes import (
     relations_in,
     select_into,
     sequence_argument,
+    set_config_calls,
     strings,
     unprinted_note,
     unwrap,
@@ -305,7 +306,7 @@ def _filtered(b: Builder, stmt: dict, beside: dict, read: dict) -> bool:
     table = range_var(read)[0]
     expression_reads = {c for index in b.ctx.catalog.indexes_on(table) for c in index.reads}
     condition = pushed_condition(stmt["whereClause"], alias, beside["subquery"],
-                                 b.ctx.catalog.functions, expression_reads)
+                                 b.ctx.catalog, expression_reads)
     return condition is not None and unindexed_where(
         b.ctx.catalog, table, {"relation": unwrap(read)[1],
                                             "whereClause": condition},
@@ -616,7 +617,7 @@ def _not_yet_updated(b: Builder, stmt: dict, joined: bool = False) -> _DistinctF
         value = body.get("val")
         if kind != "ResTarget" or body.get("indirection") or unwrap(value)[0] in (
                 "MultiAssignRef", "SetToDefault") or has_subquery(value) or \
-                changes_between_transactions(value, b.ctx.catalog.functions):
+                changes_between_transactions(value, b.ctx.catalog):
             return None
         columns.append(body.get("name", ""))
         values.append(value)
@@ -1180,18 +1181,8 @@ def _serial_sequence_of(b: Builder, expr: object) -> str | None:
 def _set_config_calls(b: Builder, stmt: dict) -> None:
     """`SELECT set_config('lock_timeout', '5s', false)` is a SET (true: a SET LOCAL) when its
     arguments are constants; a computed name or value cannot be followed."""
-    for target in stmt.get("targetList") or ():
-        kind, call = unwrap(unwrap(target)[1].get("val"))
-        if kind != "FuncCall" or \
-                strings(call.get("funcname")) not in (["set_config"], ["pg_catalog", "set_config"]):
-            continue
-        args = call.get("args") or ()
-        name, value, local = (const_value(a) for a in args) if len(args) == 3 else (None,) * 3
-        if not isinstance(name, str) or value is None or local is None:
-            continue
-        local = local if isinstance(local, bool) else str(local).strip().lower() in (
-            "t", "true", "y", "yes", "on", "1")
-        b.act("set", name=name.lower(), value=value, local=local, reset=False, reset_all=False,
+    for name, value, local in set_config_calls(stmt):
+        b.act("set", name=name, value=value, local=local, reset=False, reset_all=False,
               transaction_scoped=local,
               command=f"set_config(..., {'true' if local else 'false'})")
 

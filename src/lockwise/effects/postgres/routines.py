@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.routines import MAX_DEPTH, called_routines, own_triggers
-from lockwise.catalog.search_path import path_kept, use_routine_path
+from lockwise.catalog.search_path import path_kept, path_of_sets, use_routine_path
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import strings, unwrap
 from lockwise.effects.postgres.body_runs import BodyRun, BodyRuns
@@ -79,23 +79,26 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
     outermost = _kept is None
     kept = _kept = BodyRuns() if _kept is None else _kept
     try:
-        for routine in routines:
-            if len(ctx.expanding_routines) >= MAX_DEPTH:
-                continue
-            kept.asked(routine)
-            if routine in ctx.expanding_routines:
-                continue
-            runs = fired.get(routine, "")
-            if routine.procedure and routine.language == "plpgsql" and \
-                    runs_transaction_control(routine.sql):
-                b.transactional = False  # (a CALL in a transaction block cannot commit)
-            at = len(b.actions)
-            _run_body(b, kept, routine, runs, alone=len(routines) == 1)
-            call = b.actions[at]
-            # (a call in a body too: the body that runs it for sure makes the object in turn)
-            if call.facts.pop("body_makes_temporary", False) and \
-                    _runs_once(kind, body, routine.name, runs):
-                call.facts["makes_temporary"] = True
+        with path_kept():  # (a path a body sets holds for the routines run after it)
+            for routine in routines:
+                if len(ctx.expanding_routines) >= MAX_DEPTH:
+                    continue
+                kept.asked(routine)
+                if routine in ctx.expanding_routines:
+                    continue
+                runs = fired.get(routine, "")
+                if routine.procedure and routine.language == "plpgsql" and \
+                        runs_transaction_control(routine.sql):
+                    b.transactional = False  # (a CALL in a transaction block cannot commit)
+                at = len(b.actions)
+                _run_body(b, kept, routine, runs, alone=len(routines) == 1)
+                call = b.actions[at]
+                # (a call in a body too: the body that runs it for sure makes the object)
+                if call.facts.pop("body_makes_temporary", False) and \
+                        _runs_once(kind, body, routine.name, runs):
+                    call.facts["makes_temporary"] = True
+                if len(routines) > 1:
+                    path_of_sets(b.actions[at + 1:], ctx.catalog)
     finally:
         if outermost:
             _kept = None
@@ -138,7 +141,7 @@ def _body_run(ctx: Context, routine: Routine, running: frozenset[Routine], alone
     kept.asking.append(set())
     try:
         with path_kept():  # (its SET clause: for the call, restored after it)
-            own_path = use_routine_path(sql, ctx.catalog)
+            own_path = use_routine_path(routine, ctx.catalog)
             run_embedded(own, sql, replace(ctx, expanding_routines=running), what,
                          statements, alone=alone)
     finally:

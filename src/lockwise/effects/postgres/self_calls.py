@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from lockwise.core.deferred import bound_on_use
-from lockwise.effects.nodes import object_name, strings, unwrap
+from lockwise.effects.nodes import strings, unwrap
 
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 #: Imported at their first use: an import statement in a function runs at each call.
 _routines = bound_on_use(globals(), "_routines", "lockwise.catalog.routines")
 _plpgsql = bound_on_use(globals(), "_plpgsql", "lockwise.parse.plpgsql")
+_search_path = bound_on_use(globals(), "_search_path", "lockwise.catalog.search_path")
 
 #: PL/pgSQL statements that always go on to the next one (a RAISE: below ERROR).
 _PLAIN = frozenset({"PLpgSQL_stmt_execsql", "PLpgSQL_stmt_perform", "PLpgSQL_stmt_assign",
@@ -59,9 +60,10 @@ def calls_itself_always(catalog: Catalog, stmt: dict, sql: str | None) -> bool:
         return False
     function = _plpgsql.parsed_function(sql)
     action = (function or {}).get("action") or {}
-    overloads = (*_routines.overloads_beside(catalog, routine), routine)
-    return _runs_call(action.get("PLpgSQL_stmt_block") or {},
-                      lambda query: _is_call_of(catalog, routine, overloads, query)) is True
+    with _search_path.path_kept():  # its body's names under its own SET clause
+        _search_path.use_routine_path(routine, catalog)
+        return _runs_call(action.get("PLpgSQL_stmt_block") or {},
+                          lambda query: _is_call_of(catalog, routine, query)) is True
 
 
 def _runs_call(block: dict, is_self: Callable[[str], bool]) -> bool | None:
@@ -131,10 +133,12 @@ def _query(kind: str, node: dict) -> str:
 _BARE_SELECT = frozenset({"targetList", "limitOption", "op"})
 
 
-def _is_call_of(catalog: Catalog, routine: Routine, overloads: tuple[Routine, ...],
-                query: str) -> bool:
+def _is_call_of(catalog: Catalog, routine: Routine, query: str) -> bool:
     """Whether `query` runs a call of `routine` once, whatever the rows: CALL of it, or a
-    SELECT of a target list alone, one of its targets the call."""
+    SELECT of a target list alone, one of its targets the call. The call's name is found as
+    the server finds a function's (`routines.named_overloads`: a bare one through the
+    search_path, each schema in turn, checked on 18.6), among `catalog`'s routines, which
+    hold `routine`."""
     from lockwise.catalog.overloads import chosen
     from lockwise.parse.plpgsql import parse_statements
 
@@ -152,5 +156,21 @@ def _is_call_of(catalog: Catalog, routine: Routine, overloads: tuple[Routine, ..
         calls = [value for value_kind, value in targets if value_kind == "FuncCall"]
     else:
         return False
-    return any(object_name(strings(call.get("funcname"))) == routine.name
-               and chosen(catalog, overloads, call) == routine for call in calls)
+    bare = routine.name.rsplit(".", 1)[-1]
+    calls = [call for call in calls if strings(call.get("funcname"))[-1:] == [bare]]
+    if not calls:
+        return False
+    kept = catalog.kept_routines
+    # (the routine among the catalog's while the calls are looked up: replaced whole, and
+    # put back, as a fork may share the catalog's)
+    catalog.kept_routines = {**kept, routine.name: (
+        *_routines.overloads_beside(catalog, routine), routine)}
+    try:
+        for call in calls:
+            overloads = _routines.named_overloads(catalog, strings(call.get("funcname")))
+            if overloads and routine in overloads and \
+                    chosen(catalog, overloads, call) == routine:
+                return True
+    finally:
+        catalog.kept_routines = kept
+    return False

@@ -1,0 +1,138 @@
+"""Each overload of a function has its own volatility (`Routine.volatility`): a call is as
+volatile as the overload it runs (`routines.call_volatility`: chosen by its arguments, else
+the worst of those it may run), and ALTER FUNCTION ... IMMUTABLE / STABLE / VOLATILE,
+RENAME TO and SET SCHEMA change or move one overload's. Each shape checked against the
+embedded server (fix-pg70)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = ("CREATE TABLE t (id int PRIMARY KEY, a int, c int);\n"
+         "INSERT INTO t SELECT g, g, g FROM generate_series(1, 10) g;\n"
+         "CREATE FUNCTION f(x int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS "
+         "$$ BEGIN RETURN x; END $$;\n"
+         "CREATE FUNCTION f(x text) RETURNS int VOLATILE LANGUAGE plpgsql AS "
+         "$$ BEGIN RETURN 1; END $$;\n")
+RENAME = "ALTER FUNCTION f(int) RENAME TO g;\n"
+
+#: (what runs before, the default an added column takes, whether the table is rewritten:
+#: the default is volatile)
+DEFAULTS = [
+    ("", "f(1)", False),  # f(int), IMMUTABLE
+    ("", "f('a'::text)", True),
+    ("", "f('a')", True),  # an untyped string: f(text)
+    ("ALTER FUNCTION f(int) VOLATILE;\n", "f(1)", True),
+    ("ALTER FUNCTION f(text) IMMUTABLE;\n", "f('a'::text)", False),
+    ("ALTER FUNCTION f(text) STABLE;\n", "f('a'::text)", False),
+    (RENAME, "g(1)", False),  # the IMMUTABLE overload goes by its new name
+    (RENAME, "f('a'::text)", True),  # the other stays
+    (RENAME + "ALTER FUNCTION g(int) VOLATILE;\n", "g(1)", True),
+    ("CREATE SCHEMA s;\nALTER FUNCTION f(int) SET SCHEMA s;\n", "s.f(1)", False),
+    ("CREATE SCHEMA s;\nALTER FUNCTION f(int) SET SCHEMA s;\n"
+     "ALTER FUNCTION s.f(int) VOLATILE;\n", "s.f(1)", True),
+]
+
+
+def _facts(before: str, sql: str) -> dict:
+    """The facts of the first action of `sql`, after SETUP (its own migration) and
+    `before`."""
+    reports = lint_migrations([migration_from_text(SETUP, "0001_m.sql"),
+                               migration_from_text(before + sql + ";\n", "0002_m.sql")],
+                              LintOptions(), Catalog())
+    return reports[-1].statements[-1].effect.actions[0].facts
+
+
+@pytest.mark.parametrize(("before", "default", "rewrites"), DEFAULTS)
+def test_a_default_is_as_volatile_as_the_overload_it_calls(before: str, default: str,
+                                                          rewrites: bool) -> None:
+    facts = _facts(before, f"ALTER TABLE t ADD COLUMN d int DEFAULT {default}")
+    assert facts["default_volatile"] is rewrites
+    assert facts["rewrites"] is rewrites
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("before", "default", "rewrites"), DEFAULTS)
+def test_the_server_rewrites_the_table_so(pg_db: str, before: str, default: str,
+                                          rewrites: bool) -> None:
+    import psycopg
+
+    file = "SELECT relfilenode FROM pg_class WHERE oid = 'public.t'::regclass"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + before)
+        (was,) = conn.execute(file).fetchone() or (None,)
+        conn.execute(f"ALTER TABLE t ADD COLUMN d int DEFAULT {default}")
+        (now,) = conn.execute(file).fetchone() or (None,)
+    assert (now != was) is rewrites
+
+
+#: (what runs before, the UPDATE's WHERE, whether it reads all of t: a volatile call is no
+#: key to look up)
+WHERES = [
+    ("", "id = f(1)", False),
+    ("", "id = f('a'::text)", True),
+    ("ALTER FUNCTION f(int) VOLATILE;\n", "id = f(1)", True),
+    ("ALTER FUNCTION f(text) IMMUTABLE;\n", "id = f('a'::text)", False),
+    (RENAME, "id = g(1)", False),
+]
+
+
+@pytest.mark.parametrize(("before", "where", "scans"), WHERES)
+def test_a_where_calling_one_overload_is_judged_by_its_volatility(before: str, where: str,
+                                                                 scans: bool) -> None:
+    assert _facts(before, f"UPDATE t SET a = 1 WHERE {where}")["where_scans_table"] is scans
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("before", "where", "scans"), WHERES)
+def test_the_server_looks_the_key_up_so(pg_db: str, before: str, where: str,
+                                        scans: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + before + "SET enable_seqscan = off;")
+        plan = "\n".join(str(r[0]) for r in conn.execute(
+            f"EXPLAIN UPDATE t SET a = 1 WHERE {where}").fetchall())
+    assert (" t_pkey " not in f"{plan} ") is scans, plan
+
+
+#: (what runs before, an index's key expression, whether the server refuses the index: an
+#: index expression must be IMMUTABLE, judged on the overload it calls)
+INDEXES = [
+    ("", "f(c)", False),  # f(int)
+    ("", "f(c::text)", True),
+    ("ALTER FUNCTION f(int) VOLATILE;\n", "f(c)", True),
+    ("ALTER FUNCTION f(text) IMMUTABLE;\n", "f(c::text)", False),
+    (RENAME, "g(c)", False),
+    (RENAME + "ALTER FUNCTION g(int) STABLE;\n", "g(c)", True),
+    ("CREATE FUNCTION h(x int) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT x + 1';\n",
+     "h(c)", False),  # inlined: its body is judged
+]
+
+
+@pytest.mark.parametrize(("before", "key", "refused"), INDEXES)
+def test_an_index_calling_an_overload_not_immutable_is_refused(before: str, key: str,
+                                                               refused: bool) -> None:
+    facts = _facts(before, f"CREATE INDEX t_k ON t (({key}))")
+    assert bool(facts.get("refused_not_immutable")) is refused
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("before", "key", "refused"), INDEXES)
+def test_the_server_refuses_the_index_so(pg_db: str, before: str, key: str,
+                                         refused: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + before)
+        try:
+            conn.execute(f"CREATE INDEX t_k ON t (({key}))")
+            was_refused = False
+        except psycopg.errors.InvalidObjectDefinition as exc:
+            assert "must be marked IMMUTABLE" in str(exc)
+            was_refused = True
+    assert was_refused is refused
