@@ -147,6 +147,12 @@ def generate(uri: str) -> None:
         preferred = [r[0] for r in conn.execute(
             "SELECT typname FROM pg_type WHERE typispreferred AND typname = ANY(%(types)s) "
             "ORDER BY 1", {"types": types}).fetchall()]
+        # Each type's category: a function's overload is chosen, among those the arguments
+        # convert to unasked, by the preferred type of each argument's own category (a date
+        # goes to timestamptz, not timestamp: func_select_candidate).
+        categories = dict(conn.execute(
+            "SELECT typname, typcategory FROM pg_type WHERE typname = ANY(%(types)s) "
+            "ORDER BY 1", {"types": types}).fetchall())
         # Where each converts to the other, the parser first takes an operator of one of
         # the two types as it is (an exact match): a type with no B-tree operator of its
         # own (varchar, compared as text) loses to one that has (bpchar).
@@ -190,7 +196,8 @@ def generate(uri: str) -> None:
                     "types": types, "assignment_casts": [list(c) for c in assignment],
                     "string_types": strings, "implicit_casts": [list(c) for c in implicit],
                     "btree_cross_type": [list(c) for c in cross_type],
-                    "preferred_types": preferred, "btree_types": btree_types,
+                    "preferred_types": preferred, "type_categories": categories,
+                    "btree_types": btree_types,
                     "type_collations": collations,
                     "gin_gist_operator_classes": operator_classes, **extension_facts},
                    indent=0)

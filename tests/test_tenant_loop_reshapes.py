@@ -87,3 +87,59 @@ def test_a_column_the_loop_did_not_add_to_another_table_is_missing(pg_db: str) -
     # ... and when the loop's SQL could change any table, lockwise says nothing of it
     assert "object-missing" not in _findings(
         "format('ALTER TABLE %I.%I ADD COLUMN status text', s, 'enrollments')", sql)
+
+
+#: A loop that only reads each tenant's rows (fix-small73).
+COUNT = "format('SELECT count(*) FROM %I.enrollments', s)"
+
+
+@pytest.mark.parametrize("execute", [
+    COUNT,
+    "format('SELECT count(*) FROM %I.enrollments WHERE note = %L', s, 'x')",
+    # ... with a PL/pgSQL PERFORM beside it
+    COUNT + "; PERFORM pg_catalog.pg_sleep(0)",
+])
+def test_a_loop_that_only_selects_reshapes_no_table(execute: str) -> None:
+    assert _reshaped(execute) == set()
+
+
+@pytest.mark.parametrize("execute", [
+    "format('SELECT * INTO %I.enrollments FROM accounts', s)",
+    "format('CREATE TABLE %I.enrollments AS SELECT * FROM accounts', s)",
+])
+def test_a_select_into_a_table_reshapes_the_table_it_names(execute: str) -> None:
+    assert _reshaped(execute) == {"public.enrollments", "t1.enrollments"}
+
+
+@pytest.mark.parametrize("execute", [
+    # a function that is not a built-in may run any DDL; a data-modifying WITH
+    "format('SELECT %I.add_status()', s)",
+    "format('SELECT add_status(%L)', s)",
+    "format('WITH d AS (DELETE FROM %I.enrollments RETURNING id) SELECT count(*) FROM d', s)",
+    # the table SELECT INTO makes is named by a value
+    "format('SELECT * INTO %I.%I FROM accounts', s, 'enrollments')",
+])
+def test_a_select_that_may_do_more_leaves_every_table_unknown(execute: str) -> None:
+    assert _reshaped(execute) == {"*"}
+
+
+def test_after_a_selecting_loop_a_missing_column_is_said(pg_db: str) -> None:
+    sql = "ALTER TABLE accounts ALTER COLUMN status SET NOT NULL"
+    assert server_message(pg_db, SETUP + LOOP.format(execute=COUNT), sql) == \
+        'column "status" of relation "accounts" does not exist'
+    assert "object-missing" in _findings(COUNT, sql)
+    assert "where-without-index" in _findings(COUNT, "DELETE FROM accounts WHERE email = 'x'")
+
+
+def test_a_table_a_loop_makes_from_a_query_is_not_said_missing(pg_db: str) -> None:
+    execute = "format('CREATE TABLE %I.enrollments_copy AS SELECT * FROM %I.enrollments', s, s)"
+    sql = "ALTER TABLE enrollments_copy ALTER COLUMN note SET NOT NULL"
+    assert server_message(pg_db, SETUP + LOOP.format(execute=execute), sql) == ""
+    assert "object-missing" not in _findings(execute, sql)
+
+
+def test_plpgsql_refuses_to_execute_a_select_into(pg_db: str) -> None:
+    # (the table SELECT ... INTO names is taken as made all the same: it changes a shape)
+    execute = "format('SELECT * INTO %I.enrollments_copy FROM %I.enrollments', s, s)"
+    assert server_message(pg_db, SETUP, LOOP.format(execute=execute)) == \
+        "EXECUTE of SELECT ... INTO is not implemented"

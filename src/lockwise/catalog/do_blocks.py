@@ -12,7 +12,7 @@ from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
-from lockwise.effects.nodes import strings, unwrap
+from lockwise.effects.nodes import strings, unwrap, walk
 
 #: Imported at its first use: an import statement in a function runs at each call (a routine's
 #: body at each statement that calls it or fires its trigger).
@@ -81,10 +81,10 @@ def _tables_named(template: str) -> frozenset[str] | None:
     """The names (unqualified, lower case) of the tables whose shape a DO block's `EXECUTE
     format(template, ...)` may change, whatever names and values it is given: none for
     commands that keep every table's shape (a comment, a privilege, statistics, a statistics
-    target); for ALTER TABLE, CREATE INDEX, a rename of a table or its columns, CREATE and
-    DROP TABLE, the writes of rows, the tables they name, in any schema (a tenant loop's
-    `ALTER TABLE %I.foo`); None when a table's name is one of the values, or for any other
-    command."""
+    target) and for a query of built-in functions (`_query_makes`); for ALTER TABLE, CREATE
+    INDEX, a rename of a table or its columns, CREATE and DROP TABLE, CREATE TABLE AS, the
+    writes of rows, the tables they name, in any schema (a tenant loop's `ALTER TABLE
+    %I.foo`); None when a table's name is one of the values, or for any other command."""
     import json
     from itertools import product
 
@@ -115,6 +115,8 @@ def _named(node: tuple[str, dict]) -> set[str] | None:
     kind, body = node
     if _shape_kept(node):
         return set()
+    if kind in ("SelectStmt", "CreateTableAsStmt"):
+        return _query_makes(kind, body)
     if kind == "DropStmt":
         return {strings(o.get("List", {}).get("items"))[-1].lower()
                 for o in body.get("objects") or ()} \
@@ -134,6 +136,27 @@ def _named(node: tuple[str, dict]) -> set[str] | None:
         elif isinstance(item, list):
             todo.extend(item)
     return found
+
+
+def _query_makes(kind: str, body: dict) -> set[str] | None:
+    """`_named` of a query: a SELECT reads rows and changes no table's shape (a tenant loop
+    counting rows, `EXECUTE format('SELECT count(*) FROM %I.foo', s) INTO n`); SELECT ...
+    INTO and CREATE TABLE AS make the table they name. None when it may do more: a
+    data-modifying WITH, or a call of what is not a built-in function (one the migrations
+    made may run any DDL)."""
+    from lockwise.effects.volatility import builtin_functions
+
+    query, into = (body.get("query"), body.get("into")) if kind == "CreateTableAsStmt" else \
+        ({kind: body}, body.get("intoClause"))
+    for inner, part in walk(query):
+        if inner in _ROW_WRITES or inner == "FuncCall" and not (
+                (names := [n.lower() for n in strings(part.get("funcname"))])[:-1] in
+                ([], ["pg_catalog"]) and names[-1] in builtin_functions()):
+            return None
+    return {str(into["rel"]["relname"]).lower()} if into else set()
+
+
+_ROW_WRITES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
 
 
 #: The commands whose tables are the ones their parse names (RangeVar), and the renames among

@@ -172,6 +172,19 @@ def takes_argument(arg: str | None, param: str) -> bool:
         (arg, param) in _pairs("casts")
 
 
+def function_style_cast(arg: str, name: str) -> bool:
+    """Whether a call `name(x)` of one argument of type `arg` is a cast to built-in type
+    `name` the parser makes instead (func_get_detail, when no overload takes `arg` as it
+    is): an untyped constant, a value of that type, a binary cast, or a conversion through
+    a string type's output or input function where pg_cast has no cast usable unasked or
+    in assignment (`date(d)` of a date is `d` itself, not `date(timestamptz)`)."""
+    if not builtin_base_type(name):
+        return False
+    _, casts, strings = _assignment()
+    return arg in ("unknown", name) or (arg, name) in _pairs("casts") or \
+        (arg in strings or name in strings) and (arg, name) not in casts
+
+
 def type_collation(name: str) -> str | None:
     """The collation a value of built-in type `name` has of its own where it is not the
     database's default (name's: "C"), None for the others."""
@@ -182,6 +195,26 @@ def type_collation(name: str) -> str | None:
 def _preferred() -> frozenset[str]:
     """The preferred type of each type category (pg_type.typispreferred)."""
     return frozenset(_cast_data()["preferred_types"])
+
+
+def type_category(name: str) -> str:
+    """The category of type `name` as `builtin_return_type` reads it (pg_type.typcategory:
+    "D" for the date and time types, "S" for the strings); "A" for an array, "P" for what
+    the data file does not list (a pseudo-type such as anyelement)."""
+    return "A" if name.endswith("[]") else _cast_data()["type_categories"].get(name, "P")
+
+
+def preferred_type(name: str) -> bool:
+    """Whether type `name` is the preferred type of its category (pg_type.typispreferred:
+    text, float8, timestamptz ...)."""
+    return name in _preferred()
+
+
+def preferred_for(arg: str, param: str) -> bool:
+    """Whether `param` is the preferred type of the category of type `arg` (a `date`'s is
+    `timestamptz`, an `int4`'s `float8`): the parser favours the overload whose parameters
+    are, where an argument must be converted (func_select_candidate, IsPreferredType)."""
+    return preferred_type(param) and type_category(param) == type_category(arg)
 
 
 def extension_type(name: str, extensions: Container[str]) -> bool:

@@ -67,26 +67,40 @@ def never_immutable(name: str) -> bool:
         name not in builtin_set_returning() and not _types().has_immutable_overload(name)
 
 
-def not_immutable_overload(name: str, args: list[str]) -> tuple[str, ...] | None:
-    """The parameter types of the overload of built-in function `name` (unqualified, lower
-    case, some overloads of which are immutable and some not) that a call of evident
-    argument types `args` ("unknown" for an untyped constant) runs, when it is stable or
-    volatile (`date_trunc('day', ts)` of a timestamptz: `(text, timestamptz)`); None when
-    it is immutable, or which one runs is not clear. Of the overloads the arguments pass to
-    as they are or by an implicit cast, those with the most exact matches (parse_func.c
-    func_select_candidate's first steps): judged only when they all agree."""
+def chosen_overloads(name: str, args: list[str]) -> list[list[str]]:
+    """The overloads of built-in function `name` (as the data file's `overloads` hold them:
+    volatility, then parameter types) a call of argument types `args` ("unknown" for an
+    untyped constant) may run, as the parser narrows them (parse_func.c
+    func_select_candidate's first steps): those the arguments pass to as they are or by an
+    implicit cast; then those with the most exact matches; then those taking the preferred
+    type of an argument's category at the most places an argument of known type is
+    converted (`date_trunc('day', d)` of a date runs `date_trunc(text, timestamptz)`, not
+    the timestamp one); then, for each untyped constant, those taking a string there if
+    some do, else the category all take, the preferred type of it if some take that
+    (`timezone('UTC', d)`: text, not interval). One when it is clear; empty when `name`
+    has no such overloads, none fits, or the server finds the call ambiguous."""
     overloads = _data()["overloads"].get(name)
     if overloads is None:
-        return None
-    takes = _types().takes_argument
+        return []
+    types = _types()
     fit = [o for o in overloads if len(o) == len(args) + 1 and
-           all(takes(arg, param) for arg, param in zip(args, o[1:], strict=True))]
-    if len({o[0] for o in fit}) > 1:
-        most = max(sum(map(str.__eq__, args, o[1:])) for o in fit)
-        fit = [o for o in fit if sum(map(str.__eq__, args, o[1:])) == most]
-    if not fit or any(o[0] == "i" for o in fit):
-        return None
-    return tuple(fit[0][1:]) if len(fit) == 1 else tuple(args)
+           all(types.takes_argument(arg, param) for arg, param in zip(args, o[1:], strict=True))]
+    for matches in (str.__eq__, lambda arg, param: arg == param or types.preferred_for(
+            arg, param)):
+        if len(fit) > 1:
+            counts = [sum(map(matches, args, o[1:])) for o in fit]
+            fit = [o for o, count in zip(fit, counts, strict=True) if count == max(counts)]
+    for place, arg in enumerate(args, 1):
+        if arg != "unknown" or len(fit) < 2:
+            continue
+        categories = {types.type_category(o[place]) for o in fit}
+        if "S" not in categories and len(categories) > 1:
+            return []  # (the server: "function ... is not unique")
+        category = "S" if "S" in categories else categories.pop()
+        fit = [o for o in fit if types.type_category(o[place]) == category]
+        if any(types.preferred_type(o[place]) for o in fit):
+            fit = [o for o in fit if types.preferred_type(o[place])]
+    return fit
 
 
 @lru_cache(maxsize=1)
@@ -97,8 +111,18 @@ def _not_immutable_operators() -> frozenset[tuple[str, str, str]]:
 def not_immutable_operator(operator: str, left: str, right: str) -> bool:
     """Whether built-in binary `operator` of exactly types `left` and `right` runs a function
     that is not immutable (`timestamptz >= date`, `timestamptz + interval`): an operator of
-    the arguments' own types is the one the server picks."""
-    return (operator, left, right) in _not_immutable_operators()
+    the arguments' own types is the one the server picks. And `||` of a text (or what takes
+    one unasked, an untyped constant) and a value of another type that does not, no array:
+    the only operator that fits is `text || anynonarray` (or the reverse), an SQL function
+    the planner inlines as the value's cast to text, not immutable for a timestamptz or a
+    date (their output reads the DateStyle and TimeZone settings)."""
+    if (operator, left, right) in _not_immutable_operators():
+        return True
+    takes = _types().takes_argument
+    return operator == "||" and any(
+        takes(text, "text") and other != "unknown" and not other.endswith("[]") and
+        not takes(other, "text") and not_immutable_cast(other, "text")
+        for text, other in ((left, right), (right, left)))
 
 
 @lru_cache(maxsize=1)

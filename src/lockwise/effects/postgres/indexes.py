@@ -192,15 +192,26 @@ def _value_type(catalog: Catalog, expr: dict | None, scope: dict | None) -> str 
 
 
 def _overload_said(catalog: Catalog, name: str, call: dict, scope: dict | None) -> str:
-    """The overload of built-in `name` that `call`'s evident argument types pick, as the
-    message names it, when it is not immutable (`volatility.not_immutable_overload`)."""
-    from lockwise.effects.volatility import not_immutable_overload
+    """What `call` of built-in `name` runs that is not immutable, as the message names it:
+    the overload its evident argument types pick (`volatility.chosen_overloads`; judged
+    when all it may pick agree), or, of an immutable one, the implicit cast an argument
+    goes through to it (`timezone('UTC', d)` of a date: the cast of date to timestamptz)."""
+    from lockwise.effects.types import function_style_cast
+    from lockwise.effects.volatility import chosen_overloads, not_immutable_cast
 
     args = [_value_type(catalog, a, scope) for a in call.get("args") or ()]
     if not args or None in args:
         return ""
-    params = not_immutable_overload(name, args)  # type: ignore[arg-type]
-    return f"{name}({', '.join(params)})" if params is not None else ""
+    if len(args) == 1 and not any(o[1:] == args for o in chosen_overloads(name, args)) and \
+            function_style_cast(args[0], name):  # type: ignore[arg-type]
+        return f"the cast of {args[0]} to {name}" if not_immutable_cast(
+            args[0], name) else ""  # type: ignore[arg-type]
+    fit = chosen_overloads(name, args)  # type: ignore[arg-type]
+    if fit and all(o[0] != "i" for o in fit):
+        return f"{name}({', '.join(fit[0][1:] if len(fit) == 1 else args)})"  # type: ignore
+    casts = [(arg, param) for arg, param in zip(args, fit[0][1:], strict=True)
+             if arg != param and not_immutable_cast(arg, param)] if len(fit) == 1 else []
+    return f"the cast of {casts[0][0]} to {casts[0][1]}" if casts else ""
 
 
 def _by_types_said(catalog: Catalog, kind: str, body: dict, scope: dict | None) -> str:
