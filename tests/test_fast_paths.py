@@ -3295,3 +3295,27 @@ def test_a_fork_and_its_catalog_file_views_apart_after_sharing_the_names() -> No
         assert "public.w" in other.source_readers["public.t"]
         for stmt in parse_sql("DROP VIEW x;").statements:
             apply_statement(catalog, stmt.tree, "0003")
+
+
+def test_a_superseded_finding_is_never_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    # missing-lock-timeout is matched at most statements taking a lock, and dropped as
+    # superseded wherever another finding's alternative clears it (437 a pass of lemmy and
+    # documenso): its message and advice are written only for those shown.
+    import lockwise.lint
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    written: list[str] = []
+    finding = lockwise.lint._finding
+    monkeypatch.setattr(lockwise.lint, "_finding",
+                        lambda rule, *rest: written.append(rule.id) or finding(rule, *rest))
+    sqls = ["CREATE TABLE t (a int, b int);",
+            "BEGIN; CREATE INDEX t_a ON t (a); CREATE INDEX t_b ON t (b); COMMIT;",
+            "ALTER TABLE t ADD COLUMN c text;"]
+    reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
+                               for i, sql in enumerate(sqls, 1)], LintOptions())
+    shown = [f for r in reports for s in r.statements for f in s.findings]
+    assert "index-without-concurrently" in {f.rule for f in shown}
+    timeouts = [f for f in shown if f.rule == "missing-lock-timeout"]
+    assert timeouts and all(f.message and f.instead and f.why for f in timeouts)
+    assert written.count("missing-lock-timeout") == len(timeouts)
