@@ -77,7 +77,7 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
         return
     fired = own_triggers(ctx.catalog, kind, body)
     outermost = _kept is None
-    kept = _kept = BodyRuns() if _kept is None else _kept
+    kept = _kept = BodyRuns(ctx) if _kept is None else _kept
     try:
         for routine in routines:
             if len(ctx.expanding_routines) >= MAX_DEPTH:
@@ -111,6 +111,10 @@ def _run_body(b: Builder, kept: BodyRuns, routine: Routine, runs: str, alone: bo
     run = kept.find(key, running)
     if run is not None:  # (its actions are the statement's already, at an earlier call)
         run.given_to(b, runs, again=True)
+        return
+    run = kept.found_before(key, running)
+    if run is not None:  # (run by an earlier statement, on the same schema)
+        run.given_to(b, runs)
         return
     run = _body_run(ctx, routine, running, alone, kept)
     kept.keep(key, running, run)
