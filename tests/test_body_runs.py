@@ -49,8 +49,10 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every body runs at every call again, as before runs were kept."""
+    """Every body runs at every call again, as before runs were kept (in a statement, and
+    across statements)."""
     monkeypatch.setattr(body_runs.BodyRuns, "find", lambda self, key, running: None)
+    monkeypatch.setattr(body_runs.BodyRuns, "found_before", lambda self, key, running: None)
 
 
 def lint(setup: str, sql: str):
@@ -284,3 +286,64 @@ def test_a_body_under_other_routines_running_runs_again(
     if not keep:
         never_kept(monkeypatch)
     assert routine_calls(lint(SETUP + functions, "SELECT a(), b();")) == calls
+
+
+AUDIT = """CREATE TABLE audit_log (id int);
+CREATE TABLE other_log (id int);
+CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO audit_log VALUES (1); RETURN NEW; END $$;
+"""
+
+
+def _three_calls(between: str) -> str:
+    """touch() called by three statements, `between` before the third (each in a
+    transaction of its own: the migration runs in none)."""
+    return f"SELECT touch();\nSELECT touch();\n{between}\nSELECT touch();\n"
+
+
+def test_a_body_a_later_statement_runs_on_the_same_schema_is_not_run_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The three statements call touch() under the same context and schema: the second and
+    third take the first's run (main ran it three times), with the same actions, locks and
+    findings as a run of their own."""
+    runs = counted(monkeypatch)
+    statements = lint(SETUP, _three_calls("SELECT 1;"))
+    assert runs.count("function public.touch") == 1
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(SETUP, _three_calls("SELECT 1;")))
+
+
+@pytest.mark.parametrize("between", [
+    "ALTER TABLE accounts ADD COLUMN b int;",
+    "CREATE TRIGGER audited AFTER UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION audit();",
+    "ALTER TABLE accounts RENAME TO old_accounts;\nCREATE TABLE accounts (id int);",
+    "SET search_path = other, public;",
+])
+def test_a_body_runs_again_after_a_change_of_the_schema_or_the_path(
+        monkeypatch: pytest.MonkeyPatch, between: str) -> None:
+    """A column added, a trigger added to the table the body writes, the table replaced,
+    another search_path: the third call runs the body again (the second took the first's
+    run), and gets what a run of its own gets (the trigger's INSERT, the new table,
+    other.accounts)."""
+    runs = counted(monkeypatch)
+    statements = lint(SETUP + AUDIT, _three_calls(between))
+    assert runs.count("function public.touch") == 2
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(SETUP + AUDIT, _three_calls(between)))
+
+
+def test_a_trigger_whose_function_is_replaced_runs_the_new_body(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trigger's function replaced between two UPDATEs that fire it: the later UPDATE
+    runs the new body (other_log), not the run kept for the old one (audit_log)."""
+    replaced = ("CREATE OR REPLACE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                "BEGIN INSERT INTO other_log VALUES (1); RETURN NEW; END $$;")
+    sql = ("CREATE TRIGGER audited AFTER UPDATE ON accounts FOR EACH ROW "
+           "EXECUTE FUNCTION audit();\n" + "UPDATE accounts SET id = 2;\n" * 2 + replaced +
+           "\nUPDATE accounts SET id = 2;\n")
+    statements = lint(SETUP + AUDIT, sql)
+    inserts = [a.facts["table"] for s in statements for a in every_call(s.effect.actions)
+               if a.kind == "insert"]
+    assert inserts == ["public.audit_log", "public.audit_log", "public.other_log"]
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(SETUP + AUDIT, sql))

@@ -3252,3 +3252,70 @@ def test_a_deparsed_rewrite_builds_its_nodes_from_the_json_tree(
     assert ours is not None and theirs is not None and ours.in_order() != []
     assert (ours.main, ours.alone, ours.later, ours.notes) == \
         (theirs.main, theirs.alone, theirs.later, theirs.notes)
+
+
+def _view_readers_of_t(views: int) -> tuple[Catalog, list[int]]:
+    """A catalog given a table `t` and `views` views over it, one statement each, with the
+    identity of the set `source_readers` files under `t` after each view."""
+    catalog = Catalog()
+    seen: list[int] = []
+    for stmt in parse_sql("CREATE TABLE t (id bigint, a text);").statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    for stmt in parse_sql("".join(f"CREATE VIEW v{i} AS SELECT id, a FROM t;"
+                                  for i in range(views))).statements:
+        apply_statement(catalog, stmt.tree, "0001")
+        assert catalog.source_readers is not None
+        seen.append(id(catalog.source_readers["public.t"]))
+    return catalog, seen
+
+
+def test_views_over_one_table_are_filed_without_copying_the_names_filed_before() -> None:
+    # `_add_to` replaced the frozenset of a table's readers at each view filed: n views over
+    # one table copied n²/2 names. A set the index made itself grows in place: one set for
+    # 300 views (main: 300 sets, one per view, each a copy of the one before).
+    catalog, seen = _view_readers_of_t(300)
+    assert len(set(seen)) == 1
+    assert catalog.source_readers is not None
+    assert catalog.source_readers["public.t"] == {f"public.v{i}" for i in range(300)}
+
+
+def test_a_fork_and_its_catalog_file_views_apart_after_sharing_the_names() -> None:
+    # A down check's fork and a savepoint's copy share the sets: neither may add in place to
+    # one the other holds.
+    from lockwise.catalog.replay import copied
+
+    catalog, _ = _view_readers_of_t(3)
+    for other in (fork(catalog, set(), set(), False), copied(catalog)):
+        for target, name in ((other, "w"), (catalog, "x")):
+            for stmt in parse_sql(f"CREATE VIEW {name} AS SELECT id FROM t;").statements:
+                apply_statement(target, stmt.tree, "0002")
+        assert other.source_readers is not None and catalog.source_readers is not None
+        assert "public.x" not in other.source_readers["public.t"]
+        assert "public.w" not in catalog.source_readers["public.t"]
+        assert "public.w" in other.source_readers["public.t"]
+        for stmt in parse_sql("DROP VIEW x;").statements:
+            apply_statement(catalog, stmt.tree, "0003")
+
+
+def test_a_superseded_finding_is_never_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    # missing-lock-timeout is matched at most statements taking a lock, and dropped as
+    # superseded wherever another finding's alternative clears it (437 a pass of lemmy and
+    # documenso): its message and advice are written only for those shown.
+    import lockwise.lint
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    written: list[str] = []
+    finding = lockwise.lint._finding
+    monkeypatch.setattr(lockwise.lint, "_finding",
+                        lambda rule, *rest: written.append(rule.id) or finding(rule, *rest))
+    sqls = ["CREATE TABLE t (a int, b int);",
+            "BEGIN; CREATE INDEX t_a ON t (a); CREATE INDEX t_b ON t (b); COMMIT;",
+            "ALTER TABLE t ADD COLUMN c text;"]
+    reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
+                               for i, sql in enumerate(sqls, 1)], LintOptions())
+    shown = [f for r in reports for s in r.statements for f in s.findings]
+    assert "index-without-concurrently" in {f.rule for f in shown}
+    timeouts = [f for f in shown if f.rule == "missing-lock-timeout"]
+    assert timeouts and all(f.message and f.instead and f.why for f in timeouts)
+    assert written.count("missing-lock-timeout") == len(timeouts)

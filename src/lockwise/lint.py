@@ -347,6 +347,23 @@ class Judge:
         #: and target version (`_finding`).
         self._rewritten: tuple[Statement, Effect] | None = None
         self._rewrites: dict[tuple, object] = {}
+        #: The findings of rules `superseded_by_alternatives` matched since `written` was
+        #: last asked, not written yet (by their id, each with its finding and its writer):
+        #: most are dropped as superseded (`_without_superseded`), and writing them (the
+        #: message's facts, the advice) was the work of a finding shown.
+        self._unwritten: dict[int, tuple[Finding, Callable[[], Finding]]] = {}
+
+    def written(self, findings: list[Finding]) -> list[Finding]:
+        """`findings` with those `judge` left unwritten written (in place: a finding is
+        kept by identity); the unwritten ones not among them are let go."""
+        if self._unwritten:
+            for finding in findings:
+                if (pending := self._unwritten.get(id(finding))) is not None:
+                    done = pending[1]()
+                    finding.message, finding.why, finding.instead = \
+                        done.message, done.why, done.instead
+            self._unwritten.clear()
+        return findings
 
     def _rewrites_of(self, statement: tuple[Statement, Effect]) -> dict[tuple, object]:
         """Where the rewrites of `statement` are kept while its actions are judged."""
@@ -401,9 +418,23 @@ class Judge:
                     if named == "column" and statement is not None and \
                     not rule.message_further and \
                     facts.get("subcommand_position") and span is statement[0].span else span
-                finding = _finding(rule, facts, self.migration, where, stmt_index, statement,
-                                   self.stand_ins, self.alternative_statements,
-                                   None if statement is None else self._rewrites_of(statement))
+                if rule.superseded_by_alternatives and seen is not None and \
+                        statement is not None and named is None and not rule.message_further \
+                        and rule.id not in REWRITTEN:
+                    # Written once it is known to stay (`written`): its message and advice
+                    # are what superseding it reads nothing of, and `_shown_once` keeps the
+                    # first of a rule naming nothing without reading them.
+                    finding = Finding(rule=rule.id, safety=rule.safety, message="",
+                                      path=self.migration.path, span=where,
+                                      statement_index=stmt_index, title=rule.title)
+                    self._unwritten[id(finding)] = (finding, partial(
+                        _finding, rule, facts, self.migration, where, stmt_index, statement,
+                        self.stand_ins, self.alternative_statements))
+                else:
+                    finding = _finding(rule, facts, self.migration, where, stmt_index,
+                                       statement, self.stand_ins, self.alternative_statements,
+                                       None if statement is None else
+                                       self._rewrites_of(statement))
                 further = render(rule.message_further, message_facts(
                     facts, rule.message_further)) if rule.message_further else None
                 if seen is None or _shown_once(finding, seen, (rule.id, part), named, value,
@@ -909,9 +940,10 @@ class OncePerTransaction:
     def take(self, findings: list[Finding],
              prune: Callable[[list[Finding]], list[Finding]]) -> list[Finding]:
         """The statement's `findings` (those `covered` left), `prune`d
-        (`_without_superseded`). Pruning only what is not covered spares the costly look at
-        other findings' alternatives on every statement but the first of each scope."""
-        findings = prune(findings) if len(findings) > 1 else findings
+        (`_without_superseded`, which writes those it keeps). Pruning only what is not
+        covered spares the costly look at other findings' alternatives on every statement but
+        the first of each scope."""
+        findings = prune(findings)
         for finding in findings:
             if finding.rule in self.settings:
                 self.current[finding.rule] = (self._scope, finding, [])
@@ -970,10 +1002,11 @@ def _without_superseded(findings: list[Finding], judge: Judge, effect: Effect,
     safe alternative clears: a user told to build the index CONCURRENTLY gets no second
     finding about how long the plain build's SHARE lock may queue. In a DO block that runs
     more than one statement, an alternative stands for one of them only: the others' locks
-    stay, and nothing is superseded."""
-    if len({a.facts["embedded_line"] for a in effect.actions
-            if "embedded_line" in a.facts}) > 1:
-        return findings
+    stay, and nothing is superseded. Those kept that `judge` left unwritten are written
+    (`Judge.written`)."""
+    if len(findings) < 2 or len({a.facts["embedded_line"] for a in effect.actions
+                                 if "embedded_line" in a.facts}) > 1:
+        return judge.written(findings)
     moot = set()
     known = judge.alternative_statements or {}
     for finding in findings:
@@ -983,7 +1016,7 @@ def _without_superseded(findings: list[Finding], judge: Judge, effect: Effect,
                                     base, known.get(other.instead))
                 for other in findings if other.rule != rule.id):
             moot.add(rule.id)
-    return [f for f in findings if f.rule not in moot] if moot else findings
+    return judge.written([f for f in findings if f.rule not in moot] if moot else findings)
 
 
 def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, session: Session,

@@ -484,9 +484,49 @@ def holds_not_null_named(t: Table, name: str) -> bool:
     return any(column.not_null and column.not_null_name == name for column in t.columns.values())
 
 
+class NameIndex(dict):
+    """Key -> the names filed under it (`_add_to`), as a plain dict of frozensets is, but
+    whose sets this index made itself since it was last forked are changed in place: a
+    frozenset replaced at each name filed made thousands of views over one table quadratic
+    (each addition copied the names filed so far). A fork (`fork`: the down check's, a
+    savepoint's copy) shares every set, and neither side changes a shared one in place."""
+
+    __slots__ = ("_owned",)
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        #: The keys whose set is this index's own, changed in place by `_add_to`.
+        self._owned: set[object] = set()
+
+    def __reduce__(self) -> tuple:
+        # Rebuilt owning nothing (its sets are the copy's own, but a first addition copies).
+        return NameIndex, (dict(self),)
+
+    def fork(self) -> NameIndex:
+        """A copy sharing the sets: from now on each side copies a set before adding to it."""
+        self._owned = set()
+        return NameIndex(self)
+
+    def add(self, key: object, name: str) -> None:
+        """File `name` under `key`: in place in a set of this index's own, else in a copy
+        of the set, which is its own from then on."""
+        if key in self._owned:
+            self[key].add(name)
+            return
+        names = self.get(key)
+        if names is None or name not in names:
+            own = set(names) if names is not None else set()
+            own.add(name)
+            self[key] = own
+            self._owned.add(key)
+
+
 def _add_to(index: dict, key: object, name: str) -> None:
     """Add `name` to the frozenset `index` files under `key`, replacing the set (see
-    Catalog.fk_stamps: a fork shares the sets)."""
+    Catalog.fk_stamps: a fork shares the sets); a `NameIndex` adds it itself."""
+    if type(index) is NameIndex:
+        index.add(key, name)
+        return
     names = index.get(key)
     if names is None:
         index[key] = frozenset((name,))
@@ -1197,7 +1237,7 @@ class Catalog:
         time, build the index from what the catalog already holds."""
         readers = getattr(self, index)
         if readers is None:
-            readers = {}
+            readers = NameIndex()
             setattr(self, index, readers)
             for t in self.tables.values():
                 for key in keys(t):

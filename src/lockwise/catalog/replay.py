@@ -26,6 +26,7 @@ from lockwise.catalog.model import (
     Constraint,
     Index,
     IndexMap,
+    NameIndex,
     Table,
     renamed_relation,
 )
@@ -2040,7 +2041,8 @@ def copied(catalog: Catalog) -> Catalog:
         value = getattr(catalog, name)
         # (an IndexMap files its clones by table again; `clone` would share it whole)
         setattr(new, name, value.remade({key: clone(index) for key, index in value.items()})
-                if isinstance(value, IndexMap) else clone(value))
+                if isinstance(value, IndexMap) else value.fork()
+                if isinstance(value, NameIndex) else clone(value))
     return new
 
 

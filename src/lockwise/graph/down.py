@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from lockwise.catalog.clone import clone
-from lockwise.catalog.model import Catalog, Index, IndexMap, Table
+from lockwise.catalog.model import Catalog, Index, IndexMap, NameIndex, Table
 from lockwise.catalog.replay import RELATION_KINDS, embedded_trees
 from lockwise.effects.nodes import type_sql
 
@@ -135,7 +135,7 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
         value = getattr(catalog, name)
         if name == "tables":
             value = ForkedTables(value, tables)
-        elif isinstance(value, IndexMap):  # kept filed by table: a plain dict is scanned
+        elif isinstance(value, (IndexMap, NameIndex)):  # (a NameIndex's sets: shared)
             value = value.fork()
         elif isinstance(value, dict):
             copied = dict(value)

@@ -81,6 +81,24 @@ def _frozen(value: object) -> object:
     return value
 
 
+def _lasting(key: tuple) -> bool:
+    """Whether a run kept under `key` may be taken by a later statement: its key holds no
+    object compared by identity (a `_Same`, which may have changed in place since) but the
+    catalog, whose changes of schema let the runs go (`BodyRuns.across`)."""
+    return not any(_holds_same(item) for at, item in enumerate(key) if at != _CATALOG_AT)
+
+
+#: Where `BodyRuns.key` puts the catalog.
+_CATALOG_AT = 4 + _KEYED.index("catalog")
+
+
+def _holds_same(item: object) -> bool:
+    """Whether `item`, a part of a key, holds an object compared by identity."""
+    kind = type(item)
+    return kind is _Same or kind is tuple and any(_holds_same(part)
+                                                  for part in item)  # type: ignore[attr-defined]
+
+
 #: The numbers of the runs kept (`body_run`), each its own: a statement may follow its calls
 #: more than once (each part of it that calls routines), each time with runs of its own.
 _NUMBERS = count(1)
@@ -119,15 +137,45 @@ class BodyRun:
             b.scan(rel, why)
 
 
+    def renumbered(self) -> BodyRun:
+        """The same run for another statement: its call's facts its own, to be numbered
+        (`BodyRuns.keep`) among that statement's runs."""
+        run = BodyRun.__new__(BodyRun)
+        run.call, run.actions, run.locks = dict(self.call), self.actions, self.locks
+        run.rewrites, run.scans, run.asked = self.rewrites, self.scans, self.asked
+        return run
+
+
+#: Runs kept across statements: by (key, which of the routines it asked about run), the
+#: run; held in the catalog's `version_memo`, which the replay lets go at every statement
+#: that may change the schema (see `BodyRuns.across`).
+_ACROSS = ("", "body runs")
+
+
 class BodyRuns:
     """The runs of bodies kept while a statement's calls are followed, and the routines the
     runs in progress asked about (innermost last)."""
 
-    __slots__ = ("asking", "kept")
+    __slots__ = ("across", "asking", "kept")
 
-    def __init__(self) -> None:
+    def __init__(self, ctx: Context | None = None) -> None:
         self.kept: dict[tuple, list[tuple[frozenset, BodyRun]]] = {}
         self.asking: list[set] = []
+        #: The runs kept by the statements before, while the schema stays as it is: the
+        #: catalog's `version_memo` (let go by the replay at each statement but a plain
+        #: UPDATE, DELETE, INSERT or SELECT, and by each copy) holds them, so a run is taken
+        #: again only from a catalog whose schema is the one it ran on; the rest of what it
+        #: depends on is its key. None: runs are kept for the statement alone.
+        self.across: dict[tuple, BodyRun] | None = None
+        if ctx is not None:
+            catalog = ctx.catalog
+            memo = catalog.version_memo
+            if memo is None:
+                memo = catalog.version_memo = {}
+            entry = memo.get(_ACROSS)
+            if entry is None:
+                entry = memo[_ACROSS] = (None, {})  # type: ignore[assignment]
+            self.across = entry[1]
 
     def key(self, ctx: Context, routine: Routine, alone: bool) -> tuple:
         """What a run of `routine`'s body at a call in `ctx` depends on, but the routines
@@ -148,11 +196,26 @@ class BodyRuns:
                 return run
         return None
 
-    def keep(self, key: tuple, running: frozenset, run: BodyRun) -> None:
+    def found_before(self, key: tuple, running: frozenset) -> BodyRun | None:
+        """The run an earlier statement kept under `key` (`across`) whose routines asked
+        about run as in `running`, kept for this statement as its own (renumbered)."""
+        if self.across is None or not _lasting(key):
+            return None
+        for among, run in self.across.get(key, ()):  # type: ignore[attr-defined]
+            if running & run.asked == among:
+                run = run.renumbered()
+                self.keep(key, running, run, across=False)
+                return run
+        return None
+
+    def keep(self, key: tuple, running: frozenset, run: BodyRun, across: bool = True) -> None:
         """Keep `run`, numbered (`body_run`) for the calls given it again."""
         run.call["body_run"] = next(_NUMBERS)
         run.call["body_actions"] = len(run.actions)
         self.kept.setdefault(key, []).append((running & run.asked, run))
+        if across and self.across is not None and _lasting(key):
+            self.across.setdefault(key, []).append(  # type: ignore[attr-defined]
+                (running & run.asked, run.renumbered()))
         self._asked_too(run.asked)
 
     def _asked_too(self, asked: frozenset) -> None:

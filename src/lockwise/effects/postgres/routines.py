@@ -77,7 +77,7 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
         return
     fired = own_triggers(ctx.catalog, kind, body)
     outermost = _kept is None
-    kept = _kept = BodyRuns() if _kept is None else _kept
+    kept = _kept = BodyRuns(ctx) if _kept is None else _kept
     try:
         with path_kept():  # (a path a body sets holds for the routines run after it)
             for routine in routines:
@@ -114,6 +114,10 @@ def _run_body(b: Builder, kept: BodyRuns, routine: Routine, runs: str, alone: bo
     run = kept.find(key, running)
     if run is not None:  # (its actions are the statement's already, at an earlier call)
         run.given_to(b, runs, again=True)
+        return
+    run = kept.found_before(key, running)
+    if run is not None:  # (run by an earlier statement, on the same schema)
+        run.given_to(b, runs)
         return
     run = _body_run(ctx, routine, running, alone, kept)
     kept.keep(key, running, run)
