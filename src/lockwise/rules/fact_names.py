@@ -6,8 +6,8 @@ from __future__ import annotations
 
 #: Facts a rule's `when` can match and its templates print.
 FACT_NAMES = frozenset({
-    'access_exclusive_text', 'access_method', 'action', 'actions', 'add', 'add_check_constraint',
-    'add_check_constraint_ignored', 'add_check_constraint_not_enforced',
+    'access_exclusive_text', 'access_method', 'across', 'action', 'actions', 'add',
+    'add_check_constraint', 'add_check_constraint_ignored', 'add_check_constraint_not_enforced',
     'add_column_auto_increment', 'add_column_expression_default', 'add_column_last',
     'add_column_positioned', 'add_column_row_default', 'add_column_stored_generated',
     'add_column_virtual_generated', 'add_column_virtual_generated_partitioned', 'add_foreign_key',
