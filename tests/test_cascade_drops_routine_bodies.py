@@ -97,6 +97,37 @@ CASES = {
                          ["the function h()", "the function f()"],
                          ["DROP FUNCTION h();", "DROP FUNCTION f();"],
                          ["function f()", "function h()"]),
+    # What calls a routine that goes goes too, with DROP COLUMN / TABLE as with DROP FUNCTION.
+    "column_view_calling_a_chain": (T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                                    "RETURN (SELECT sum(c) FROM t);\nCREATE FUNCTION h() "
+                                    "RETURNS bigint LANGUAGE sql RETURN f() + 1;\nCREATE VIEW "
+                                    "vh AS SELECT h() AS x;",
+                                    "ALTER TABLE t DROP COLUMN c CASCADE;",
+                                    ["the view vh", "the function h()", "the function f()"],
+                                    ["DROP VIEW vh;", "DROP FUNCTION h();", "DROP FUNCTION f();"],
+                                    ["function f()", "function h()", "view vh"]),
+    "column_default_calling": (T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                               "RETURN (SELECT sum(c) FROM t);\nCREATE TABLE o (x bigint "
+                               "DEFAULT f());", "ALTER TABLE t DROP COLUMN c CASCADE;",
+                               ["the DEFAULT of o.x", "the function f()"],
+                               ["ALTER TABLE o ALTER COLUMN x DROP DEFAULT;",
+                                "DROP FUNCTION f();"],
+                               ["function f()", "default value for column x of table o"]),
+    "table_view_calling": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint "
+                           "LANGUAGE sql RETURN (SELECT count(*) FROM t);\nCREATE VIEW vf AS "
+                           "SELECT f() AS x;", "DROP TABLE t CASCADE;",
+                           ["the view vf", "the function f()"],
+                           ["DROP VIEW vf;", "DROP FUNCTION f();"], ["function f()", "view vf"]),
+    "table_check_calling": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint "
+                            "LANGUAGE sql RETURN (SELECT count(*) FROM t);\nCREATE TABLE o "
+                            "(x bigint CONSTRAINT o_ok CHECK (x < f()));", "DROP TABLE t CASCADE;",
+                            ["the constraint o_ok on o", "the function f()"],
+                            ["ALTER TABLE o DROP CONSTRAINT o_ok;", "DROP FUNCTION f();"],
+                            ["function f()", "constraint o_ok on table o"]),
+    "table_string_body_called": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS "
+                                 "bigint LANGUAGE sql AS 'SELECT count(*) FROM t';\nCREATE "
+                                 "VIEW vf AS SELECT f() AS x;", "DROP TABLE t CASCADE;",
+                                 [], [], []),
 }
 
 
@@ -198,3 +229,12 @@ def test_a_routine_made_again_is_no_conflict_and_one_not_made_again_is_missing(
     assert conflicts(tmp_path, setup, f"{drop}\n{again}") == []
     kinds = [kind for kind, _text, _step in conflicts(tmp_path, setup, f"{drop}\nSELECT f();")]
     assert kinds == ["dependency-dropped", "missing-object"]
+
+
+@pytest.mark.parametrize("case", ["table_view_calling"])
+def test_the_graph_names_a_view_calling_a_routine_a_column_or_table_takes(
+        tmp_path: Path, case: str) -> None:
+    setup, drop, *_rest = CASES[case]
+    named = {text.split(" which silently drops ")[1].split(" (created")[0]
+             for _kind, text, _step in conflicts(tmp_path, setup, drop)}
+    assert {f"view public.{'vh' if 'column' in case else 'vf'}", "function public.f()"} <= named

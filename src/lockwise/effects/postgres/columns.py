@@ -18,6 +18,7 @@ from lockwise.catalog.replay import (
     not_null_name,
     not_null_swap_names,
     owned_sequence,
+    routine_dependents,
     routines_reading_column,
 )
 from lockwise.core.deferred import bound_on_use
@@ -690,6 +691,31 @@ def dropped_column(b: Builder, table: str, column: str, if_exists: bool = False)
           **_views_using(b, table, column, qualified=True))
 
 
+def drop_callers(b: Builder, found: Callers,
+                 rules: tuple[tuple[str, str], ...] = ()) -> list[tuple[str, str]]:
+    """What a DROP ... CASCADE drops because it uses what goes (`found`, `Catalog.callers`):
+    each goes under ACCESS EXCLUSIVE on its table (the views on themselves); a generated
+    column is dropped with its data, as DROP COLUMN (checked on the server). The rules
+    naming those views, besides `rules` (dropped too)."""
+    catalog = b.ctx.catalog
+    for table, column in found.defaults:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.alters.add(f"column:{table}.{column}")
+    for table, column in found.generated:
+        dropped_column(b, table, column)
+    for table, name in found.constraints:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"constraint:{table}.{name}")
+    for index in found.indexes:
+        table = catalog.indexes[index].table
+        for locked in (table, *catalog.partitions(table)):  # as DROP INDEX
+            b.lock(locked, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"index:{index}")
+    for view in found.views:
+        b.lock(view, L.ACCESS_EXCLUSIVE)
+    return [r for r in drop_rules_naming(b, found.views) if r not in rules]
+
+
 def drop_policies(b: Builder, found: list[tuple[Table, str]]) -> dict:
     """The policies a DROP ... CASCADE drops with what they use (`found`,
     as `Catalog.policies_on_others` gives them): each under ACCESS EXCLUSIVE on its table, as
@@ -754,9 +780,13 @@ def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> di
                ()) if known else ()
     keys = tuple(sorted((other, con.name) for other, con in catalog.referencing(table)
                         if other != table and column in (con.ref_columns or key)))
-    found = Callers(constraints=keys, views=tuple(views))
-    # (the routines whose SQL-standard body uses it or one of those views: checked on 18.6)
-    routines = drop_routines(b, routines_reading_column(catalog, table, column))
+    # (the routines whose SQL-standard body uses it or one of those views, and what calls
+    # them: a view, a default, ...; checked on 18.6)
+    going = routines_reading_column(catalog, table, column)
+    calling = routine_dependents(catalog, going)
+    routines = drop_routines(b, going)
+    rules = (*rules, *drop_callers(b, calling, rules))
+    found = Callers(constraints=keys, views=tuple(views)) | calling
     return callers_facts(catalog, found, table, qualified, rules, routines=routines) \
         if views or keys or routines else {}
 
