@@ -231,7 +231,7 @@ def test_a_routine_made_again_is_no_conflict_and_one_not_made_again_is_missing(
     assert kinds == ["dependency-dropped", "missing-object"]
 
 
-@pytest.mark.parametrize("case", ["table_view_calling"])
+@pytest.mark.parametrize("case", ["column_view_calling_a_chain", "table_view_calling"])
 def test_the_graph_names_a_view_calling_a_routine_a_column_or_table_takes(
         tmp_path: Path, case: str) -> None:
     setup, drop, *_rest = CASES[case]
