@@ -39,6 +39,7 @@ from lockwise.catalog.replay import (
     routines_built_on,
     routines_calling,
     routines_reading_column,
+    routines_using_column,
     row_type_columns,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
@@ -1167,7 +1168,7 @@ class _Builder:
             cascade = bool(action.facts.get("cascade"))
             for dependent, what, created in [*self._dependents(target, dropping),
                                              *(self._rules_gone(target, dropping)
-                                               if cascade else ())]:
+                                               if cascade else self._routine_users(target))]:
                 owner = f" (created in {created.migration})" if created else ""
                 if cascade:
                     text = (f"{key} drops {_shown(target)} with CASCADE, which silently "
@@ -1188,12 +1189,31 @@ class _Builder:
                 else:
                     self.graph.conflicts.append(found)
 
+    def _routine_users(self, target: str) -> list[tuple[str, str, Location | None]]:
+        """The functions and procedures whose SQL-standard body reads or writes `target` (a
+        column): its DROP COLUMN without CASCADE is refused while one exists (2BP01; checked
+        on 18.6), told as `_dependents` tells a view."""
+        kind, _, name = target.partition(":")
+        if kind != "column":
+            return []
+        from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS
+
+        table, column = name.rsplit(".", 1)
+        # (filed as `{kind}:{call}`, which `_drop_first_sql` drops by name)
+        return [(f"{kind}:{call}", f"{kind} {call}", self.created_at.get(f"function:{r.name}"))
+                for r in routines_using_column(self.catalog, table, column)
+                for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
+                                    f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
+
     def _drop_first_sql(self, dependent: str) -> str:
-        """How to drop `dependent` (a view `table:`, a foreign key `constraint:` or a rule
-        `rule:`, as `_dependents` and `_rules_gone` file it) by name, before the drop."""
+        """How to drop `dependent` (a view `table:`, a foreign key `constraint:`, a rule
+        `rule:`, as `_dependents` and `_rules_gone` file it, or a routine `function:` or
+        `procedure:` with its call, as `_routine_users` does) by name, before the drop."""
         from lockwise.effects.dependents import drop_first_sql
 
         kind, _, name = dependent.partition(":")
+        if kind in ("function", "procedure"):
+            return drop_first_sql(kind, name)
         if kind == "table":
             known = self.catalog.tables.get(name)
             view = "materialized view" if known is not None and known.kind == "matview" \

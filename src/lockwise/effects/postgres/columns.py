@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import (
@@ -19,7 +20,9 @@ from lockwise.catalog.replay import (
     not_null_swap_names,
     owned_sequence,
     routine_dependents,
+    routines_going,
     routines_reading_column,
+    routines_using_column,
 )
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
@@ -94,6 +97,9 @@ _temporary_ties = bound_on_use(globals(), "_temporary_ties",
 _SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 #: A column named as a key (`id`, `team_id`, `ID`): `key_like`.
 _ID_SUFFIX = lazy_compile(r"(?:^|_)id$", re.IGNORECASE)
+
+if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
 
 
 def _virtual_allowed(catalog: Catalog, type_name: str, con: dict) -> bool:
@@ -553,6 +559,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
           **_views_using(b, table, col, bool(base.get("qualified"))), **dependents,
           **_policies_using(b, table, col),
+          **_routines_using(b, table, col, bool(base.get("qualified"))),
           **_triggers_using(b, table, col, bool(base.get("qualified"))),
           **refused_with_only(b, table, base, f"drops column {col}", inheritance=False),
           **partition_column_refused(b, table, col, "drop", base),
@@ -791,6 +798,29 @@ def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> di
         if views or keys or routines else {}
 
 
+def _routines_using(b: Builder, table: str, column: str, qualified: bool) -> dict:
+    """Facts naming the functions and procedures whose SQL-standard body reads or writes the
+    column: PostgreSQL refuses to drop it without CASCADE (2BP01, "function f() depends on
+    column c of table t") or to change its type (0A000, "cannot alter type of a column used
+    by a function or procedure") while one exists; a body written as a string does not
+    count (checked on 18.6). And the statements that drop them, with the routines calling
+    them first (`routines_going`: the server refuses to drop one another still calls)."""
+    from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
+
+    catalog = b.ctx.catalog
+    users = routines_using_column(catalog, table, column)
+    if not users:
+        return {"used_by_routines": ()}
+
+    def call(r: Routine) -> tuple[str, str]:
+        return ROUTINE_DEPENDENT_KINDS[r.procedure], \
+            f"{relation_sql(r.name, table, qualified)}({', '.join(r.args)})"
+    named = tuple(" ".join(call(r)) for r in users)
+    return {"used_by_routines": named, "used_by_routines_text": ", ".join(named),
+            "drop_used_routines_sql": "\n".join(drop_first_sql(*call(r)) for r in routines_going(
+                catalog, columns={(table, column)}))}
+
+
 def _views_using(b: Builder, table: str, column: str, qualified: bool) -> dict:
     """Facts naming the views whose query uses the column: PostgreSQL refuses to drop it
     (without CASCADE) or change its type while they exist (checked on the server). And the
@@ -923,6 +953,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           rows_elsewhere=rewrites and rows_elsewhere(b.ctx.catalog, table),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
           **_policies_using(b, table, colname),
+          **_routines_using(b, table, colname, bool(base.get("qualified"))),
           **_triggers_using(b, table, colname, bool(base.get("qualified"))),
           **refused_with_only(b, table, base, f"changes the type of column {colname}"),
           **partition_column_refused(b, table, colname, "alter", base),
