@@ -254,6 +254,10 @@ REFUSED = {
                        "RETURN (SELECT sum(c) FROM t);\nCREATE FUNCTION h() RETURNS bigint "
                        "LANGUAGE sql RETURN f() + 1;", "ALTER TABLE t DROP COLUMN c;",
                        ["function f()"], ["DROP FUNCTION h();", "DROP FUNCTION f();"]),
+    "a_view_calling_first": (T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                             "RETURN (SELECT sum(c) FROM t);\nCREATE VIEW vf AS SELECT f() "
+                             "AS x;", "ALTER TABLE t DROP COLUMN c;",
+                             ["function f()"], ["DROP VIEW vf;", "DROP FUNCTION f();"]),
     "string_body": (T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
                     "AS 'SELECT sum(c) FROM t';", "ALTER TABLE t DROP COLUMN c;", [], []),
     "other_column": (T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import (
@@ -97,9 +96,6 @@ _temporary_ties = bound_on_use(globals(), "_temporary_ties",
 _SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 #: A column named as a key (`id`, `team_id`, `ID`): `key_like`.
 _ID_SUFFIX = lazy_compile(r"(?:^|_)id$", re.IGNORECASE)
-
-if TYPE_CHECKING:
-    from lockwise.catalog.overloads import Routine
 
 
 def _virtual_allowed(catalog: Catalog, type_name: str, con: dict) -> bool:
@@ -803,22 +799,23 @@ def _routines_using(b: Builder, table: str, column: str, qualified: bool) -> dic
     column: PostgreSQL refuses to drop it without CASCADE (2BP01, "function f() depends on
     column c of table t") or to change its type (0A000, "cannot alter type of a column used
     by a function or procedure") while one exists; a body written as a string does not
-    count (checked on 18.6). And the statements that drop them, with the routines calling
-    them first (`routines_going`: the server refuses to drop one another still calls)."""
-    from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
+    count (checked on 18.6). And the statements that drop them, what calls them first (the
+    routines, views and defaults CASCADE would take: the server refuses to drop a routine
+    still called)."""
+    from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS
 
     catalog = b.ctx.catalog
     users = routines_using_column(catalog, table, column)
     if not users:
         return {"used_by_routines": ()}
-
-    def call(r: Routine) -> tuple[str, str]:
-        return ROUTINE_DEPENDENT_KINDS[r.procedure], \
-            f"{relation_sql(r.name, table, qualified)}({', '.join(r.args)})"
-    named = tuple(" ".join(call(r)) for r in users)
+    named = tuple(f"{ROUTINE_DEPENDENT_KINDS[r.procedure]} "
+                  f"{relation_sql(r.name, table, qualified)}({', '.join(r.args)})"
+                  for r in users)
+    going = tuple(routines_going(catalog, columns={(table, column)}))
+    steps = callers_facts(catalog, routine_dependents(catalog, going), table, qualified,
+                          routines=going)["callers_dropped_sql"]
     return {"used_by_routines": named, "used_by_routines_text": ", ".join(named),
-            "drop_used_routines_sql": "\n".join(drop_first_sql(*call(r)) for r in routines_going(
-                catalog, columns={(table, column)}))}
+            "drop_used_routines_sql": steps}
 
 
 def _views_using(b: Builder, table: str, column: str, qualified: bool) -> dict:
