@@ -97,6 +97,37 @@ CASES = {
                          ["the function h()", "the function f()"],
                          ["DROP FUNCTION h();", "DROP FUNCTION f();"],
                          ["function f()", "function h()"]),
+    # What calls a routine that goes goes too, with DROP COLUMN / TABLE as with DROP FUNCTION.
+    "column_view_calling_a_chain": (T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                                    "RETURN (SELECT sum(c) FROM t);\nCREATE FUNCTION h() "
+                                    "RETURNS bigint LANGUAGE sql RETURN f() + 1;\nCREATE VIEW "
+                                    "vh AS SELECT h() AS x;",
+                                    "ALTER TABLE t DROP COLUMN c CASCADE;",
+                                    ["the view vh", "the function h()", "the function f()"],
+                                    ["DROP VIEW vh;", "DROP FUNCTION h();", "DROP FUNCTION f();"],
+                                    ["function f()", "function h()", "view vh"]),
+    "column_default_calling": (T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                               "RETURN (SELECT sum(c) FROM t);\nCREATE TABLE o (x bigint "
+                               "DEFAULT f());", "ALTER TABLE t DROP COLUMN c CASCADE;",
+                               ["the DEFAULT of o.x", "the function f()"],
+                               ["ALTER TABLE o ALTER COLUMN x DROP DEFAULT;",
+                                "DROP FUNCTION f();"],
+                               ["function f()", "default value for column x of table o"]),
+    "table_view_calling": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint "
+                           "LANGUAGE sql RETURN (SELECT count(*) FROM t);\nCREATE VIEW vf AS "
+                           "SELECT f() AS x;", "DROP TABLE t CASCADE;",
+                           ["the view vf", "the function f()"],
+                           ["DROP VIEW vf;", "DROP FUNCTION f();"], ["function f()", "view vf"]),
+    "table_check_calling": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS bigint "
+                            "LANGUAGE sql RETURN (SELECT count(*) FROM t);\nCREATE TABLE o "
+                            "(x bigint CONSTRAINT o_ok CHECK (x < f()));", "DROP TABLE t CASCADE;",
+                            ["the constraint o_ok on o", "the function f()"],
+                            ["ALTER TABLE o DROP CONSTRAINT o_ok;", "DROP FUNCTION f();"],
+                            ["function f()", "constraint o_ok on table o"]),
+    "table_string_body_called": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS "
+                                 "bigint LANGUAGE sql AS 'SELECT count(*) FROM t';\nCREATE "
+                                 "VIEW vf AS SELECT f() AS x;", "DROP TABLE t CASCADE;",
+                                 [], [], []),
 }
 
 
@@ -198,3 +229,101 @@ def test_a_routine_made_again_is_no_conflict_and_one_not_made_again_is_missing(
     assert conflicts(tmp_path, setup, f"{drop}\n{again}") == []
     kinds = [kind for kind, _text, _step in conflicts(tmp_path, setup, f"{drop}\nSELECT f();")]
     assert kinds == ["dependency-dropped", "missing-object"]
+
+
+@pytest.mark.parametrize("case", ["column_view_calling_a_chain", "table_view_calling"])
+def test_the_graph_names_a_view_calling_a_routine_a_column_or_table_takes(
+        tmp_path: Path, case: str) -> None:
+    setup, drop, *_rest = CASES[case]
+    named = {text.split(" which silently drops ")[1].split(" (created")[0]
+             for _kind, text, _step in conflicts(tmp_path, setup, drop)}
+    assert {f"view public.{'vh' if 'column' in case else 'vf'}", "function public.f()"} <= named
+
+
+#: ALTER TABLE ... DROP COLUMN without CASCADE: (setup, the drop, the routines lockwise says
+#: refuse it, its steps). The server refuses each with routines (2BP01, its detail naming the
+#: first) and runs it after the steps; a string body, another column, CASCADE: no refusal.
+REFUSED = {
+    "return_reads": (T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                     "RETURN (SELECT sum(c) FROM t);", "ALTER TABLE t DROP COLUMN c;",
+                     ["function f()"], ["DROP FUNCTION f();"]),
+    "procedure_writes": (T + "CREATE PROCEDURE p() BEGIN ATOMIC INSERT INTO t (c) VALUES (1); "
+                         "END;", "ALTER TABLE t DROP COLUMN c;",
+                         ["procedure p()"], ["DROP PROCEDURE p();"]),
+    "a_caller_first": (T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                       "RETURN (SELECT sum(c) FROM t);\nCREATE FUNCTION h() RETURNS bigint "
+                       "LANGUAGE sql RETURN f() + 1;", "ALTER TABLE t DROP COLUMN c;",
+                       ["function f()"], ["DROP FUNCTION h();", "DROP FUNCTION f();"]),
+    "a_view_calling_first": (T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                             "RETURN (SELECT sum(c) FROM t);\nCREATE VIEW vf AS SELECT f() "
+                             "AS x;", "ALTER TABLE t DROP COLUMN c;",
+                             ["function f()"], ["DROP VIEW vf;", "DROP FUNCTION f();"]),
+    "string_body": (T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                    "AS 'SELECT sum(c) FROM t';", "ALTER TABLE t DROP COLUMN c;", [], []),
+    "other_column": (T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                     "RETURN (SELECT sum(id) FROM t);", "ALTER TABLE t DROP COLUMN c;", [], []),
+}
+
+
+def rule_ids(setup: str, sql: str) -> set[str]:
+    from lockwise.catalog.model import Catalog
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(sql, "0002_drop.sql")],
+                              LintOptions(pg_version=18), Catalog())
+    return {f.rule for f in reports[-1].all_findings}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_a_drop_column_refused_for_a_routine_is_told_per_statement(case: str) -> None:
+    setup, drop, named, steps = REFUSED[case]
+    facts = effect_after(setup, drop).actions[0].facts
+    assert list(facts["used_by_routines"]) == named
+    assert facts.get("drop_used_routines_sql", "").splitlines() == steps
+    assert ("column-used-by-routine" in rule_ids(setup, drop)) == bool(named)
+
+
+def test_a_drop_column_with_cascade_is_not_refused() -> None:
+    setup, drop, *_rest = REFUSED["return_reads"]
+    assert "column-used-by-routine" not in rule_ids(setup, drop.replace(";", " CASCADE;"))
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_the_drop_column_lockwise_says_it_refuses(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for case, (setup, drop, named, steps) in REFUSED.items():
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(setup)
+            if named:
+                with pytest.raises(psycopg.errors.DependentObjectsStillExist) as refused:
+                    conn.execute(drop)
+                assert refused.value.diag.message_primary == (
+                    "cannot drop column c of table t because other objects depend on it"), case
+                detail = (refused.value.diag.message_detail or "").splitlines()
+                assert detail[0] == (f"{named[0].replace('procedure', 'function')} depends "
+                                     f"on column c of table t"), case
+            for step in steps:
+                conn.execute(step)
+            conn.execute(drop)
+
+
+def test_the_graph_tells_a_drop_column_refused_for_a_routine_another_migration_made(
+        tmp_path: Path) -> None:
+    setup, drop, *_rest = REFUSED["procedure_writes"]
+    ((kind, text, step),) = conflicts(tmp_path, setup, drop)
+    assert kind == "dependency-dropped"
+    assert "while procedure public.p() (created in 1_a) still depends on it" in text
+    assert "PostgreSQL refuses the drop" in text
+    assert "(DROP PROCEDURE public.p();)" in step
+
+
+@pytest.mark.parametrize("case", ["string_body", "other_column"])
+def test_the_graph_keeps_quiet_when_the_server_runs_the_drop_column(
+        tmp_path: Path, case: str) -> None:
+    setup, drop, *_rest = REFUSED[case]
+    assert conflicts(tmp_path, setup, drop) == []
+    assert conflicts(tmp_path, setup, drop.replace(";", " CASCADE;")) == []

@@ -79,6 +79,7 @@ SQL_TEXT: dict[str, object] = {
     "policies_dropped_sql": 'DROP POLICY "Own" ON "App"."User";',
     "drop_used_policies_sql": 'DROP POLICY "Own" ON "App"."User";',
     "drop_used_triggers_sql": 'DROP TRIGGER "Audit" ON "App"."User";',
+    "drop_used_routines_sql": 'DROP FUNCTION "App"."Count"();',
     "callers_dropped_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Region" DROP DEFAULT;',
     "policies_dropped_text": "Own on App.User",
     "plain_type_text": "bigint", "bigint_type_sql": "bigint", "row_key_sql": '("Id", "user")',

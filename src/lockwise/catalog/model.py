@@ -718,6 +718,13 @@ class Callers:
         """The tables whose defaults, columns, constraints or indexes go, by name."""
         return sorted({t for t, _ in (*self.defaults, *self.generated, *self.constraints)})
 
+    def __or__(self, other: Callers) -> Callers:
+        """What either finds, each once, in order (`self`'s first)."""
+        return Callers(*(tuple(dict.fromkeys((*mine, *theirs))) for mine, theirs in zip(
+            (self.defaults, self.generated, self.constraints, self.indexes, self.views),
+            (other.defaults, other.generated, other.constraints, other.indexes, other.views),
+            strict=True)))
+
 
 @dataclass(slots=True)
 class Catalog:

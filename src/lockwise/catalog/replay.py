@@ -1488,7 +1488,10 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
         # (the policies first: those naming a view dropped here go too)
         _policies.drop_dependent_policies(catalog.policies_using_column(t.name, column))
         t.triggers = {n: tr for n, tr in t.triggers.items() if column not in tr.columns}
-        forget_overloads(catalog, routines_reading_column(catalog, t.name, column))
+        going = routines_reading_column(catalog, t.name, column)
+        calling = routine_dependents(catalog, going)  # (while they are known)
+        forget_overloads(catalog, going)
+        _drop_callers(catalog, calling)
         views = catalog.views_using_column(t.name, column)
         _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
         # The foreign keys pointing at it (the server refuses without CASCADE).
@@ -1668,9 +1671,12 @@ def _relations_dropped(catalog: Catalog, name: str, cascade: bool) -> list[str]:
 
 
 def relation_namers(catalog: Catalog, name: str) -> Callers:
-    """What DROP TABLE `name` ... CASCADE drops besides views because it names one of the
-    relations dropped by a regclass constant (`Catalog.naming`)."""
-    return catalog.naming(_relations_dropped(catalog, name, cascade=True))
+    """What DROP TABLE `name` ... CASCADE drops besides the views over it: what names one of
+    the relations dropped by a regclass constant (`Catalog.naming`), and what calls a
+    routine built on one (`routine_dependents`: a view, a default, a CHECK; checked on
+    18.6)."""
+    return catalog.naming(_relations_dropped(catalog, name, cascade=True)) | \
+        routine_dependents(catalog, routines_built_on(catalog, name))
 
 
 def row_type_columns(catalog: Catalog, name: str) -> list[tuple[str, str]]:
@@ -1700,6 +1706,27 @@ def routines_reading_column(catalog: Catalog, table: str, column: str) -> list[R
     return routines_going(catalog, relations={o for v in views
                                               for o in (v, *catalog.views_over(v))},
                           columns={(table, column)})
+
+
+def routines_using_column(catalog: Catalog, table: str, column: str) -> list[Routine]:
+    """The functions and procedures whose SQL-standard body reads or writes `table`.`column`
+    itself: ALTER TABLE ... DROP COLUMN without CASCADE is refused while one exists (2BP01,
+    "function f() depends on column c of table t"; checked on 18.6)."""
+    return [r for n in sorted(catalog.kept_routines) for r in catalog.kept_routines[n]
+            if (table, column) in r.columns]
+
+
+def routine_dependents(catalog: Catalog, going: Collection[Routine],
+                       functions: Collection[str] = ()) -> Callers:
+    """What a DROP ... CASCADE drops because it calls one of `functions` (qualified) or a
+    routine of `going` whose every overload goes (`Catalog.callers`: a default, a
+    generated column, a constraint, an index, a view and those over it; checked on 18.6):
+    the one walk DROP FUNCTION, DROP TABLE and DROP COLUMN ... CASCADE share."""
+    names = [*functions, *sorted({r.name for r in going if set(
+        catalog.kept_routines.get(r.name, ())) <= set(going)})]
+    if not names:
+        return Callers()
+    return catalog.callers(lambda uses: any(calls_function(uses, n) for n in names))
 
 
 def routines_calling(catalog: Catalog, stmt: dict, name: str) -> list[Routine]:
@@ -1766,8 +1793,9 @@ def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
     names one of them by a regclass constant, the columns of their row types and the
     routines built on them."""
     if cascade:
+        found = relation_namers(catalog, name)  # (before its routines go: what calls them)
         forget_overloads(catalog, routines_built_on(catalog, name))
-        _drop_callers(catalog, relation_namers(catalog, name))
+        _drop_callers(catalog, found)
         for table, column in row_type_columns(catalog, name):
             if table in catalog.tables:
                 _drop_column(catalog, catalog.tables[table], column, cascade=True)
@@ -2642,13 +2670,8 @@ def routine_callers(catalog: Catalog, function: str, stmt: dict) -> Callers:
     drops besides its triggers and policies: what calls it, or a routine that goes with it
     (`routines_calling`, each name whose every overload goes; a view calling one goes:
     checked on 18.6)."""
-    def find() -> Callers:
-        going = routines_calling(catalog, stmt, function)
-        names = [function, *sorted({r.name for r in going if set(
-            catalog.kept_routines.get(r.name, ())) <= set(going)})]
-        return catalog.callers(lambda uses: any(calls_function(uses, n) for n in names))
-
-    return catalog.found_once(stmt, ("function", function), find)
+    return catalog.found_once(stmt, ("function", function), lambda: routine_dependents(
+        catalog, routines_calling(catalog, stmt, function), (function,)))
 
 
 def type_callers(catalog: Catalog, type_name: str, stmt: dict) -> Callers:

@@ -35,9 +35,11 @@ from lockwise.catalog.replay import (
     end_statement,
     follows_exactly,
     owned_sequences,
+    routine_dependents,
     routines_built_on,
     routines_calling,
     routines_reading_column,
+    routines_using_column,
     row_type_columns,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
@@ -1166,7 +1168,7 @@ class _Builder:
             cascade = bool(action.facts.get("cascade"))
             for dependent, what, created in [*self._dependents(target, dropping),
                                              *(self._rules_gone(target, dropping)
-                                               if cascade else ())]:
+                                               if cascade else self._routine_users(target))]:
                 owner = f" (created in {created.migration})" if created else ""
                 if cascade:
                     text = (f"{key} drops {_shown(target)} with CASCADE, which silently "
@@ -1187,12 +1189,31 @@ class _Builder:
                 else:
                     self.graph.conflicts.append(found)
 
+    def _routine_users(self, target: str) -> list[tuple[str, str, Location | None]]:
+        """The functions and procedures whose SQL-standard body reads or writes `target` (a
+        column): its DROP COLUMN without CASCADE is refused while one exists (2BP01; checked
+        on 18.6), told as `_dependents` tells a view."""
+        kind, _, name = target.partition(":")
+        if kind != "column":
+            return []
+        from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS
+
+        table, column = name.rsplit(".", 1)
+        # (filed as `{kind}:{call}`, which `_drop_first_sql` drops by name)
+        return [(f"{kind}:{call}", f"{kind} {call}", self.created_at.get(f"function:{r.name}"))
+                for r in routines_using_column(self.catalog, table, column)
+                for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
+                                    f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
+
     def _drop_first_sql(self, dependent: str) -> str:
-        """How to drop `dependent` (a view `table:`, a foreign key `constraint:` or a rule
-        `rule:`, as `_dependents` and `_rules_gone` file it) by name, before the drop."""
+        """How to drop `dependent` (a view `table:`, a foreign key `constraint:`, a rule
+        `rule:`, as `_dependents` and `_rules_gone` file it, or a routine `function:` or
+        `procedure:` with its call, as `_routine_users` does) by name, before the drop."""
         from lockwise.effects.dependents import drop_first_sql
 
         kind, _, name = dependent.partition(":")
+        if kind in ("function", "procedure"):
+            return drop_first_sql(kind, name)
         if kind == "table":
             known = self.catalog.tables.get(name)
             view = "materialized view" if known is not None and known.kind == "matview" \
@@ -1258,12 +1279,14 @@ class _Builder:
                 dropping = {canon(o) for o in effect.drops}
                 gone = [*self._columns_gone((t, c) for t, c in row_type_columns(catalog, name)
                                             if f"table:{t}" not in dropping),
-                        *self._routines_gone(routines_built_on(catalog, name))]
+                        *self._routines_gone(routines := routines_built_on(catalog, name)),
+                        *self._views_calling(key, loc, routines)]
             elif action.kind == "drop_column":
                 table = str(action.facts.get("table", ""))
                 column = str(action.facts.get("column", ""))
                 target = f"column:{table}.{column}"
-                gone = self._routines_gone(routines_reading_column(catalog, table, column))
+                routines = routines_reading_column(catalog, table, column)
+                gone = [*self._routines_gone(routines), *self._views_calling(key, loc, routines)]
             elif action.kind == "drop_schema":
                 schema = str(action.facts.get("schema", ""))
                 target = f"schema:{schema}"
@@ -1306,6 +1329,23 @@ class _Builder:
                 for r in routines
                 for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
                                     f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
+
+    def _views_calling(self, key: str, loc: Location, routines: Collection[Routine]
+                       ) -> list[tuple[str, str, str, Location | None, Callable[[], bool], str]]:
+        """What `_cascaded_uses` says of the views a DROP TABLE / COLUMN ... CASCADE drops
+        because they call one of the `routines` it takes along (`routine_dependents`, as
+        DROP FUNCTION's: checked on 18.6), not told yet as views over what it drops; each
+        gone from the state as `_check_dependents`'s are."""
+        if not routines:
+            return []
+        views = [v for v in routine_dependents(self.catalog, routines).views if v in self.views]
+        gone = [(f"view {quote_qualified(v)}", "", f"table:{v}", self.views[v].loc,
+                 partial(self.catalog.tables.__contains__, v), self._drop_first_sql(f"table:{v}"))
+                for v in views]
+        for view in views:
+            if view in self.views:  # (not gone with one before it)
+                self._cascade(key, loc, f"table:{view}")
+        return gone
 
     def _has_default(self, table: str, column: str) -> bool:
         """Whether `table`.`column` has a default (again), as the replay stands."""

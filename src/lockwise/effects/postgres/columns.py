@@ -18,7 +18,10 @@ from lockwise.catalog.replay import (
     not_null_name,
     not_null_swap_names,
     owned_sequence,
+    routine_dependents,
+    routines_going,
     routines_reading_column,
+    routines_using_column,
 )
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
@@ -561,6 +564,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
           **_views_using(b, table, col, bool(base.get("qualified"))), **dependents,
           **_policies_using(b, table, col),
+          **_routines_using(b, table, col, bool(base.get("qualified"))),
           **_triggers_using(b, table, col, bool(base.get("qualified"))),
           **refused_with_only(b, table, base, f"drops column {col}", inheritance=False),
           **partition_column_refused(b, table, col, "drop", base),
@@ -699,6 +703,31 @@ def dropped_column(b: Builder, table: str, column: str, if_exists: bool = False)
           **_views_using(b, table, column, qualified=True))
 
 
+def drop_callers(b: Builder, found: Callers,
+                 rules: tuple[tuple[str, str], ...] = ()) -> list[tuple[str, str]]:
+    """What a DROP ... CASCADE drops because it uses what goes (`found`, `Catalog.callers`):
+    each goes under ACCESS EXCLUSIVE on its table (the views on themselves); a generated
+    column is dropped with its data, as DROP COLUMN (checked on the server). The rules
+    naming those views, besides `rules` (dropped too)."""
+    catalog = b.ctx.catalog
+    for table, column in found.defaults:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.alters.add(f"column:{table}.{column}")
+    for table, column in found.generated:
+        dropped_column(b, table, column)
+    for table, name in found.constraints:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"constraint:{table}.{name}")
+    for index in found.indexes:
+        table = catalog.indexes[index].table
+        for locked in (table, *catalog.partitions(table)):  # as DROP INDEX
+            b.lock(locked, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"index:{index}")
+    for view in found.views:
+        b.lock(view, L.ACCESS_EXCLUSIVE)
+    return [r for r in drop_rules_naming(b, found.views) if r not in rules]
+
+
 def drop_policies(b: Builder, found: list[tuple[Table, str]]) -> dict:
     """The policies a DROP ... CASCADE drops with what they use (`found`,
     as `Catalog.policies_on_others` gives them): each under ACCESS EXCLUSIVE on its table, as
@@ -763,11 +792,39 @@ def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> di
                ()) if known else ()
     keys = tuple(sorted((other, con.name) for other, con in catalog.referencing(table)
                         if other != table and column in (con.ref_columns or key)))
-    found = Callers(constraints=keys, views=tuple(views))
-    # (the routines whose SQL-standard body uses it or one of those views: checked on 18.6)
-    routines = drop_routines(b, routines_reading_column(catalog, table, column))
+    # (the routines whose SQL-standard body uses it or one of those views, and what calls
+    # them: a view, a default, ...; checked on 18.6)
+    going = routines_reading_column(catalog, table, column)
+    calling = routine_dependents(catalog, going)
+    routines = drop_routines(b, going)
+    rules = (*rules, *drop_callers(b, calling, rules))
+    found = Callers(constraints=keys, views=tuple(views)) | calling
     return callers_facts(catalog, found, table, qualified, rules, routines=routines) \
         if views or keys or routines else {}
+
+
+def _routines_using(b: Builder, table: str, column: str, qualified: bool) -> dict:
+    """Facts naming the functions and procedures whose SQL-standard body reads or writes the
+    column: PostgreSQL refuses to drop it without CASCADE (2BP01, "function f() depends on
+    column c of table t") or to change its type (0A000, "cannot alter type of a column used
+    by a function or procedure") while one exists; a body written as a string does not
+    count (checked on 18.6). And the statements that drop them, what calls them first (the
+    routines, views and defaults CASCADE would take: the server refuses to drop a routine
+    still called)."""
+    from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS
+
+    catalog = b.ctx.catalog
+    users = routines_using_column(catalog, table, column)
+    if not users:
+        return {"used_by_routines": ()}
+    named = tuple(f"{ROUTINE_DEPENDENT_KINDS[r.procedure]} "
+                  f"{relation_sql(r.name, table, qualified)}({', '.join(r.args)})"
+                  for r in users)
+    going = tuple(routines_going(catalog, columns={(table, column)}))
+    steps = callers_facts(catalog, routine_dependents(catalog, going), table, qualified,
+                          routines=going)["callers_dropped_sql"]
+    return {"used_by_routines": named, "used_by_routines_text": ", ".join(named),
+            "drop_used_routines_sql": steps}
 
 
 def _views_using(b: Builder, table: str, column: str, qualified: bool) -> dict:
@@ -902,6 +959,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           rows_elsewhere=rewrites and rows_elsewhere(b.ctx.catalog, table),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
           **_policies_using(b, table, colname),
+          **_routines_using(b, table, colname, bool(base.get("qualified"))),
           **_triggers_using(b, table, colname, bool(base.get("qualified"))),
           **refused_with_only(b, table, base, f"changes the type of column {colname}"),
           **partition_column_refused(b, table, colname, "alter", base),

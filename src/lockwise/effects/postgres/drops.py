@@ -42,7 +42,7 @@ from lockwise.effects.postgres.builder import (
     row_key_facts,
     table_facts,
 )
-from lockwise.effects.postgres.columns import drop_policies, dropped_column
+from lockwise.effects.postgres.columns import drop_callers, drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
 from lockwise.parse.quoting import (
     NEXT_MIGRATION,
@@ -376,24 +376,9 @@ def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool,
     server). The facts that name them (`callers_facts`), with the foreign keys of others
     (`keys`) and the inheritance children (`children`) of a table it drops, locked by the
     caller, and the routines built on it (`routines`), which lock nothing."""
-    catalog = b.ctx.catalog
-    for table, column in found.defaults:
-        b.lock(table, L.ACCESS_EXCLUSIVE)
-        b.alters.add(f"column:{table}.{column}")
-    for table, column in found.generated:
-        dropped_column(b, table, column)
-    for table, name in found.constraints:
-        b.lock(table, L.ACCESS_EXCLUSIVE)
-        b.drops.add(f"constraint:{table}.{name}")
-    for index in found.indexes:
-        table = catalog.indexes[index].table
-        for locked in (table, *catalog.partitions(table)):  # as DROP INDEX
-            b.lock(locked, L.ACCESS_EXCLUSIVE)
-        b.drops.add(f"index:{index}")
-    for view in found.views:
-        b.lock(view, L.ACCESS_EXCLUSIVE)
-    rules = (*rules, *(r for r in drop_rules_naming(b, found.views) if r not in rules))
-    return callers_facts(catalog, found, like, qualified, rules, keys, children, routines)
+    rules = (*rules, *drop_callers(b, found, rules))
+    return callers_facts(b.ctx.catalog, found, like, qualified, rules, keys, children,
+                         routines)
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
