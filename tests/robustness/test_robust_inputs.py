@@ -705,3 +705,26 @@ def test_open_template_markers_are_read_in_linear_time(monkeypatch: pytest.Monke
                                         + "SELECT '{{x}}.y';\n" * 2000)
     assert [p.text for p in names] == ["{{x}}"] * 2000
     assert len(searches) <= 2001
+
+
+@pytest.mark.parametrize("command", ["lint", "graph", "fix"])
+@pytest.mark.parametrize("execute", [
+    "format('ALTER TABLE %I.t ALTER COLUMN c SET DEFAULT {deep}', s)",
+    "'ALTER TABLE ' || quote_ident(s) || '.t ALTER COLUMN c SET DEFAULT {deep}'"])
+def test_a_tenant_loop_running_a_deep_statement_regression(tmp_path: Path, command: str,
+                                                           execute: str) -> None:
+    """fix-robust17: a tenant loop's format string (or concatenation) holding an expression
+    900 `1+(` deep crashed `lint`, `graph` and `fix` with RecursionError: the string is below
+    the depth check of the statement around it, and the parse of each way to fill it in was
+    read with json's recursive reader. Such a string is now not read: the block may reshape
+    any table, as with any run-time SQL lockwise cannot read."""
+    deep = "1+(" * 900 + "1" + ")" * 900
+    write(tmp_path, "m/0001_x.sql", "CREATE TABLE t (c int);\nDO $$ DECLARE s text; BEGIN "
+          "FOR s IN SELECT 'a' LOOP EXECUTE " + execute.format(deep=deep) + "; END LOOP; "
+          "END $$;\nALTER TABLE t ADD COLUMN d int;\n")
+    result = CliRunner().invoke(app, [command, str(tmp_path / "m")])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output
+    if command == "lint":
+        assert "dynamic-sql-not-linted" in result.output
