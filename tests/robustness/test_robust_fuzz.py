@@ -281,7 +281,7 @@ def test_template_placeholders_are_ordered_and_apart(pieces: list[str]) -> None:
 
     text = "".join(pieces)
     found = find_placeholders(text)
-    for before, after in zip(found, found[1:]):
+    for before, after in zip(found, found[1:], strict=False):
         assert before.end <= after.start
     for p in found:
         assert text[p.start:p.end] == p.text
