@@ -231,3 +231,58 @@ def test_config_file_values_never_crash(settings_: dict, filename: str, tail: st
         assert str(config) in result.stderr
         if not tail and "invalid TOML" not in result.stderr:
             assert any(key in result.stderr for key in settings_), result.stderr
+
+
+def _mysql_gap_end(text: str) -> int:
+    """Where the spaces and comments at the start of `text` end, as the server reads them: a
+    `/* */` comment to its first `*/`, a `-- ` (or `--` before a control character or the
+    end) and a `#` comment to the line's end."""
+    at = 0
+    while at < len(text):
+        if text[at].isspace():
+            at += 1
+        elif text.startswith("/*", at) and (close := text.find("*/", at + 2)) >= 0:
+            at = close + 2
+        elif text[at] == "#" or text.startswith("--", at) and (
+                at + 2 == len(text) or text[at + 2].isspace()):
+            newline = text.find("\n", at)
+            at = len(text) if newline < 0 else newline
+        else:
+            break
+    return at
+
+
+@scaled(300)
+@given(st.lists(st.sampled_from([" ", "\n", "\t", "--", "-- ", "#", "/*", "*/", "/* x */", "x",
+                                 "EVENT", "=", "-"]), max_size=30))
+def test_the_mysql_gap_ends_where_the_server_reads_a_word(pieces: list[str]) -> None:
+    """fix-robust17: the gap between two words of a MySQL statement (`mysql_blocks.GAP`) is
+    what the server skips, never less: a word inside a comment is no word (the old pattern
+    ended a `-- ` comment early to find one, and tried every way to on `-- -- -- ...`)."""
+    import re
+
+    from lockwise.parse.mysql_blocks import GAP
+
+    text = "".join(pieces)
+    word = re.compile(rf"(?:{GAP})*(?=[A-Za-z=])").match(text)
+    at = _mysql_gap_end(text)
+    assert (word.end() if word else None) == (at if text[at:at + 1].isalpha()
+                                              or text[at:at + 1] == "=" else None)
+
+
+@scaled(300)
+@given(st.lists(st.sampled_from(["{{", "}}", "{%", "%}", "{#", "#}", "{", "}", "-", " ", "\n",
+                                 "'", "a", ".x", "$", "if ", "${", "1", "{{ .y }}", "%"]),
+                max_size=40))
+def test_template_placeholders_are_ordered_and_apart(pieces: list[str]) -> None:
+    """fix-robust17: the placeholders found are in order, do not overlap, and each is a
+    control (`{%`, `{#`, a Go action) or a value that starts with its marker."""
+    from lockwise.parse.templates import find_placeholders
+
+    text = "".join(pieces)
+    found = find_placeholders(text)
+    for before, after in zip(found, found[1:], strict=False):
+        assert before.end <= after.start
+    for p in found:
+        assert text[p.start:p.end] == p.text
+        assert p.text.startswith(("{{", "{%", "{#") if p.control else ("{{", "${"))

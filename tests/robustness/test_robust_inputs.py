@@ -659,3 +659,72 @@ def test_a_batch_directive_in_a_file_read_in_pieces_is_judged(tmp_path: Path) ->
     assert (tmp_path / "m/0002_big.sql").stat().st_size > 256 * 1024
     _, doc = lint_json(tmp_path / "m")
     assert [f["line"] for f in findings(doc, "misplaced-batch-directive")] == [9001]
+
+
+def test_line_comments_in_a_mysql_definer_clause_regression() -> None:
+    """fix-robust17: `CREATE DEFINER -- -- -- ...` (a line comment holding `-- `s, no `=`
+    after it) took time doubling with each `-- `: the gap between two words could end a line
+    comment anywhere and start another inside it (16: 21 s; 30: never ended). A comment now
+    runs to its line's end, as the server reads it, so a word inside one is no keyword."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+    from lockwise.parse.mysql_blocks import STORED_PROGRAM, definer_stop
+
+    assert STORED_PROGRAM.match("CREATE -- EVENT e\nTABLE t (a int)") is None
+    assert STORED_PROGRAM.match("CREATE # DEFINER = u\nEVENT e")["kind"] == "EVENT"
+    hostile = "CREATE DEFINER " + "-- " * 40
+    assert definer_stop(hostile + "x") is None and STORED_PROGRAM.match(hostile) is None
+    sql = ("CREATE TABLE t (a int);\n" + hostile + "\n= u PROCEDURE p() SELECT 1;\n"
+           + "CREATE " + "# " * 40 + "\nVIEW v AS SELECT 1;\n")
+    for dialect in ("mysql", "mariadb"):
+        reports = lint_migrations([migration_from_text(sql, "0001_x.sql")],
+                                  LintOptions(dialect=dialect))
+        assert len(reports[0].statements) == 3
+
+
+def test_open_template_markers_are_read_in_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fix-robust17: a line of `{%` or `{#` left open, or a `{{aaa...` never closed, took
+    time growing with the square of its length (each marker read the rest of the file, two
+    lazy runs tried every split; 10,000 of each in a file: 55 s); each `{{name}}` of a string
+    of many looked at every placeholder found before it, and searched its string for a space
+    again. Now each open kind is looked for once and a string's space once (counted)."""
+    from lockwise.parse import templates
+
+    count = 20_000
+    assert templates.find_placeholders("SELECT '{{" + "a" * count + "';") == []
+    for marker in ("{%", "{#"):
+        assert templates.find_placeholders("SELECT '" + marker * count + "';") == []
+    closed = templates.find_placeholders("{%" * count + " x %}{# y #}{{ .z }}")
+    assert [(p.start, p.text[-4:], p.control) for p in closed] == [  # (the first to its end)
+        (0, "x %}", True), (2 * count + 5, "y #}", True), (2 * count + 12, ".z }}"[-4:], False)]
+    searches = []
+    space = templates._SPACE
+    monkeypatch.setattr(templates, "_SPACE", type("Counted", (), {
+        "search": staticmethod(lambda *a: searches.append(a) or space.search(*a))}))
+    names = templates.find_placeholders("SELECT 'a b " + "{{n}}" * 2000 + "';\n"
+                                        + "SELECT '{{x}}.y';\n" * 2000)
+    assert [p.text for p in names] == ["{{x}}"] * 2000
+    assert len(searches) <= 2001
+
+
+@pytest.mark.parametrize("command", ["lint", "graph", "fix"])
+@pytest.mark.parametrize("execute", [
+    "format('ALTER TABLE %I.t ALTER COLUMN c SET DEFAULT {deep}', s)",
+    "'ALTER TABLE ' || quote_ident(s) || '.t ALTER COLUMN c SET DEFAULT {deep}'"])
+def test_a_tenant_loop_running_a_deep_statement_regression(tmp_path: Path, command: str,
+                                                           execute: str) -> None:
+    """fix-robust17: a tenant loop's format string (or concatenation) holding an expression
+    900 `1+(` deep crashed `lint`, `graph` and `fix` with RecursionError: the string is below
+    the depth check of the statement around it, and the parse of each way to fill it in was
+    read with json's recursive reader. Such a string is now not read: the block may reshape
+    any table, as with any run-time SQL lockwise cannot read."""
+    deep = "1+(" * 900 + "1" + ")" * 900
+    write(tmp_path, "m/0001_x.sql", "CREATE TABLE t (c int);\nDO $$ DECLARE s text; BEGIN "
+          "FOR s IN SELECT 'a' LOOP EXECUTE " + execute.format(deep=deep) + "; END LOOP; "
+          "END $$;\nALTER TABLE t ADD COLUMN d int;\n")
+    result = CliRunner().invoke(app, [command, str(tmp_path / "m")])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output
+    if command == "lint":
+        assert "dynamic-sql-not-linted" in result.output

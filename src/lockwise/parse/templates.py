@@ -39,12 +39,17 @@ MODES = ("substitute", "skip", "error")
 #: `{{ ... }}` on one line, without braces inside: Go templates and Jinja expressions. The inner
 #: text must contain a letter, `.` or `$`, so a PostgreSQL 2-D array literal like '{{1,2}}' is
 #: not taken for a placeholder (nor one of `_ARRAY_LITERAL`, such as '{{happy}}').
-_VALUE = lazy_compile(r"\{\{-?[^{}\n]*?[A-Za-z_.$][^{}\n]*?-?\}\}|\$\{[A-Za-z_][^{}\n]*\}")
+#: (The letter is looked for ahead, once: two lazy runs on an unclosed `{{aaa...` tried every
+#: split of the line, time growing with its square.)
+_VALUE = lazy_compile(r"\{\{-?(?=[^{}\n]*?[A-Za-z_.$])[^{}\n]*?-?\}\}|\$\{[A-Za-z_][^{}\n]*\}")
 #: Jinja statements and comments, and Go template actions (`{{ if .x }}`, `{{ end }}`, tern's
 #: `{{ template "shared/v1.sql" . }}`, which includes another file's SQL): control flow or
-#: whole statements, not values; the Jinja ones may span lines.
-_CONTROL = lazy_compile(r"\{%-?.*?-?%\}|\{#.*?#\}|\{\{-?\s*(?:if|else|end|range|with|define|block|"
-                        r"template|break|continue)\b[^{}\n]*?-?\}\}", re.DOTALL)
+#: whole statements, not values; the Jinja ones may span lines, to the first `%}` / `#}` after
+#: them (`_controls`: found with `str.find`, once for all the `{%` / `{#` of a file left open).
+_CONTROL = lazy_compile(r"\{%|\{#|\{\{-?\s*(?:if|else|end|range|with|define|block|"
+                        r"template|break|continue)\b[^{}\n]*?-?\}\}")
+#: The end of a Jinja statement and of a comment, by its start.
+_JINJA_ENDS = {"{%": "%}", "{#": "#}"}
 _QUICK = ("{{", "{%", "{#", "${")
 #: A `{{ ... }}` that is a whole string constant and reads as a PostgreSQL array literal of
 #: two dimensions (`'{{happy}}'`, `'{{a,b}}'`): no space right inside the braces, no trim
@@ -61,17 +66,22 @@ _TIGHT_NAME = lazy_compile(r"\{\{[A-Za-z_][A-Za-z0-9_]*\}\}")
 _SPACE = lazy_compile(r"\s")
 
 
-def _message_variable(text: str, strings: list[tuple[int, int]], start: int, end: int) -> bool:
+def _message_variable(text: str, strings: list[tuple[int, int]], start: int, end: int,
+                      spaced: dict[int, bool]) -> bool:
     """Whether the `{{name}}` at `start`..`end` of `text` sits in a string constant (of
     `strings`) that holds whitespace: words of a message, not a name's part
-    (`'{{schema}}.notes_id_seq'`)."""
+    (`'{{schema}}.notes_id_seq'`). `spaced` keeps the answer by string, for the next."""
     from bisect import bisect_right
 
     i = bisect_right(strings, (start, len(text))) - 1
     if i < 0:
         return False
     first, last = strings[i]
-    return first < start and end <= last and _SPACE.search(text, first, last) is not None
+    if not (first < start and end <= last):
+        return False
+    if i not in spaced:
+        spaced[i] = _SPACE.search(text, first, last) is not None
+    return spaced[i]
 
 
 class Placeholder:
@@ -94,18 +104,47 @@ def find_placeholders(text: str) -> list[Placeholder]:
     # Every marker holds a `{`: most migrations have none, and one scan of the text tells.
     if "{" not in text or not any(marker in text for marker in _QUICK):
         return []
-    found = [Placeholder(m.start(), m.end(), m.group(0), True) for m in _CONTROL.finditer(text)]
+    from bisect import bisect_left
+
+    found = _controls(text)
+    control_starts = [p.start for p in found]
     strings: list[tuple[int, int]] | None = None  # (looked for at the first `{{name}}`)
+    spaced: dict[int, bool] = {}  # (whether a string constant holds a space, by its index)
     for m in _VALUE.finditer(text):
         if _ARRAY_LITERAL.fullmatch(text, m.start() - 1, m.end() + 1):
             continue
         if _TIGHT_NAME.fullmatch(m.group(0)):
             strings = string_constants(text) if strings is None else strings
-            if _message_variable(text, strings, m.start(), m.end()):
+            if _message_variable(text, strings, m.start(), m.end(), spaced):
                 continue
-        if not any(p.start < m.end() and m.start() < p.end for p in found):
+        # the controls do not overlap and are in order: only the last one starting before
+        # the value's end may reach into it (the values do not overlap each other)
+        before = bisect_left(control_starts, m.end()) - 1
+        if before < 0 or found[before].end <= m.start():
             found.append(Placeholder(m.start(), m.end(), m.group(0), False))
     return sorted(found, key=lambda p: p.start)
+
+
+def _controls(text: str) -> list[Placeholder]:
+    """The control placeholders of `text` (`_CONTROL`), in order, without overlaps: a Jinja
+    statement or comment runs to the first end after it; one left open is skipped, and each
+    later one of its kind without a look (none of them has an end either)."""
+    found: list[Placeholder] = []
+    open_kinds: set[str] = set()
+    at = 0
+    while (m := _CONTROL.search(text, at)) is not None:
+        start, end = m.start(), m.end()
+        close = _JINJA_ENDS.get(m.group(0))
+        if close is not None:
+            end = -1 if close in open_kinds else text.find(close, start + 2)
+            if end < 0:
+                open_kinds.add(close)
+                at = start + 1
+                continue
+            end += 2
+        found.append(Placeholder(start, end, text[start:end], True))
+        at = end
+    return found
 
 
 #: Placeholders shorter than this stand in as `tpl_` / `tpl__`: too short to tell apart.
