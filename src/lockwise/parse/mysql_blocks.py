@@ -18,10 +18,13 @@ import re
 
 #: What the server skips between two words: spaces and comments (`/* ... */`, an executable
 #: one it does not run too; `-- ` and `#` up to the line's end; `--` needs a space or control
-#: character after it, `--c` is two minus signs). Atomic: a comment found is skipped whole, as
-#: the server skips it (a `-- ` comment ended early let a word inside it be read, and on
+#: character after it, `--c` is two minus signs). A comment found is skipped whole, as the
+#: server skips it: a line comment only as far as its line's end (`(?![^\n])`), a block one
+#: only at its first `*/` (a `-- ` comment ended early let a word inside it be read, and on
 #: `DEFINER -- -- -- ...` the ways to split the line doubled with each `-- `: fix-robust17).
-GAP = r"(?>\s|/\*(?:[^*]|\*(?!/))*\*/|(?:--(?=\s|$)|#)[^\n]*)"
+#: Each character starts one kind of gap at most, so the pattern has one way through, as an
+#: atomic group would give it (those need Python 3.11).
+GAP = r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|(?:--(?=\s|$)|#)[^\n]*(?![^\n]))"
 #: One part of a user as DEFINER = names it, quoted or not ('my user', `a b`, "u", u; each
 #: quote doubled or, in a string, escaped inside), and its host (h.example.com unquoted).
 #: Unquoted, a user is letters, digits, _ and $ (app-user and a.b are 1064 near `-user`,
