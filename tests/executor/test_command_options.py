@@ -167,3 +167,32 @@ def test_apply_plans_with_the_configs_collation(
     build_plans(migrations, migrations[-1:], 18, lock_timeout_set=True,
                 config=Config(collation="C"))
     assert seen and {ctx.default_collation for ctx in seen} == {"C"}
+
+
+def test_graph_refuses_a_placeholder_when_the_config_says_templates_error(
+        tmp_path: Path) -> None:
+    """With `templates = "error"` lint refuses the first placeholder (exit 2, file, line and
+    column): the graph, whose options come from the same builder, refuses it alike."""
+    write(tmp_path / "db", {"0001_a.sql": "CREATE TABLE a (id int);\n",
+                            "0002_b.sql": "CREATE TABLE {{ .schema }}.t (a int);\n"})
+    (tmp_path / "lockwise.toml").write_text('templates = "error"\n')
+    said = ["--config", str(tmp_path / "lockwise.toml"), str(tmp_path / "db")]
+    linted = CliRunner().invoke(app, ["lint", *said])
+    graphed = CliRunner().invoke(app, ["graph", *said])
+    assert (linted.exit_code, graphed.exit_code) == (2, 2), graphed.output
+    for result in (linted, graphed):
+        assert "0002_b.sql:1:14: template placeholder '{{ .schema }}'" in result.stderr
+
+
+def test_graph_reads_no_statistics(tmp_path: Path) -> None:
+    """The graph estimates no costs: the config's stats file is not read for it (one it
+    could not read is an error of lint's, not of the graph's)."""
+    write(tmp_path / "db", {"0001_a.sql": "CREATE TABLE a (id int);\n"})
+    (tmp_path / "stats.json").write_text("{ not json")
+    (tmp_path / "lockwise.toml").write_text('stats = "stats.json"\n')
+    said = ["--config", str(tmp_path / "lockwise.toml"), str(tmp_path / "db")]
+    linted = CliRunner().invoke(app, ["lint", *said])
+    assert linted.exit_code == 2 and "stats" in linted.stderr
+    graphed = CliRunner().invoke(app, ["graph", *said])
+    assert graphed.exit_code == 0, graphed.output
+    assert lint_options(Config(stats=tmp_path / "stats.json"), costs=False).stats is None
