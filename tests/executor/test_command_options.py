@@ -196,3 +196,41 @@ def test_graph_reads_no_statistics(tmp_path: Path) -> None:
     graphed = CliRunner().invoke(app, ["graph", *said])
     assert graphed.exit_code == 0, graphed.output
     assert lint_options(Config(stats=tmp_path / "stats.json"), costs=False).stats is None
+
+
+@pytest.mark.parametrize("kind", ["apply", "rollback"])
+def test_status_reads_an_unfinished_run_with_the_configs_collation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """`status` (and `repair`, `rollback`, which classify the history alike) names the
+    statement an unfinished run stopped at from the file's plan: the up's, or the down's for
+    a rollback, computed with the config's collation as apply's plan is."""
+    from datetime import datetime, timezone
+
+    from lockwise.discover import discover
+    from lockwise.executor.history import KIND_APPLY, KIND_ROLLBACK, HistoryRow
+    from lockwise.executor.state import INTERRUPTED, compute_state
+
+    migrations = discover(write(tmp_path, {"001_accounts.up.sql": SETUP + PURGE,
+                                           "001_accounts.down.sql": PURGE}))
+    fields = dict.fromkeys(HistoryRow.__dataclass_fields__)
+    fields.update(id=1, version="001", description="accounts", success=None,
+                  statements_completed=1, rolled_back=False,
+                  kind=KIND_APPLY if kind == "apply" else KIND_ROLLBACK,
+                  executed_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    seen = _contexts(monkeypatch)
+    (status,) = compute_state(migrations, [HistoryRow(**fields)],
+                              config=Config(collation="C")).versions
+    assert status.state == INTERRUPTED and status.statement is not None
+    assert seen and {ctx.default_collation for ctx in seen} == {"C"}
+
+
+def test_rollback_plans_the_down_with_the_configs_collation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.discover import discover
+    from lockwise.executor.plan import down_plan
+
+    (migration,) = discover(write(tmp_path, {"001_accounts.up.sql": SETUP,
+                                             "001_accounts.down.sql": PURGE}))
+    seen = _contexts(monkeypatch)
+    down_plan(migration, 18, Config(collation="C"))
+    assert seen and {ctx.default_collation for ctx in seen} == {"C"}
