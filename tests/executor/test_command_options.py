@@ -167,3 +167,70 @@ def test_apply_plans_with_the_configs_collation(
     build_plans(migrations, migrations[-1:], 18, lock_timeout_set=True,
                 config=Config(collation="C"))
     assert seen and {ctx.default_collation for ctx in seen} == {"C"}
+
+
+def test_graph_refuses_a_placeholder_when_the_config_says_templates_error(
+        tmp_path: Path) -> None:
+    """With `templates = "error"` lint refuses the first placeholder (exit 2, file, line and
+    column): the graph, whose options come from the same builder, refuses it alike."""
+    write(tmp_path / "db", {"0001_a.sql": "CREATE TABLE a (id int);\n",
+                            "0002_b.sql": "CREATE TABLE {{ .schema }}.t (a int);\n"})
+    (tmp_path / "lockwise.toml").write_text('templates = "error"\n')
+    said = ["--config", str(tmp_path / "lockwise.toml"), str(tmp_path / "db")]
+    linted = CliRunner().invoke(app, ["lint", *said])
+    graphed = CliRunner().invoke(app, ["graph", *said])
+    assert (linted.exit_code, graphed.exit_code) == (2, 2), graphed.output
+    for result in (linted, graphed):
+        assert "0002_b.sql:1:14: template placeholder '{{ .schema }}'" in result.stderr
+
+
+def test_graph_reads_no_statistics(tmp_path: Path) -> None:
+    """The graph estimates no costs: the config's stats file is not read for it (one it
+    could not read is an error of lint's, not of the graph's)."""
+    write(tmp_path / "db", {"0001_a.sql": "CREATE TABLE a (id int);\n"})
+    (tmp_path / "stats.json").write_text("{ not json")
+    (tmp_path / "lockwise.toml").write_text('stats = "stats.json"\n')
+    said = ["--config", str(tmp_path / "lockwise.toml"), str(tmp_path / "db")]
+    linted = CliRunner().invoke(app, ["lint", *said])
+    assert linted.exit_code == 2 and "stats" in linted.stderr
+    graphed = CliRunner().invoke(app, ["graph", *said])
+    assert graphed.exit_code == 0, graphed.output
+    assert lint_options(Config(stats=tmp_path / "stats.json"), costs=False).stats is None
+
+
+@pytest.mark.parametrize("kind", ["apply", "rollback"])
+def test_status_reads_an_unfinished_run_with_the_configs_collation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """`status` (and `repair`, `rollback`, which classify the history alike) names the
+    statement an unfinished run stopped at from the file's plan: the up's, or the down's for
+    a rollback, computed with the config's collation as apply's plan is."""
+    from datetime import datetime, timezone
+
+    from lockwise.discover import discover
+    from lockwise.executor.history import KIND_APPLY, KIND_ROLLBACK, HistoryRow
+    from lockwise.executor.state import INTERRUPTED, compute_state
+
+    migrations = discover(write(tmp_path, {"001_accounts.up.sql": SETUP + PURGE,
+                                           "001_accounts.down.sql": PURGE}))
+    fields = dict.fromkeys(HistoryRow.__dataclass_fields__)
+    fields.update(id=1, version="001", description="accounts", success=None,
+                  statements_completed=1, rolled_back=False,
+                  kind=KIND_APPLY if kind == "apply" else KIND_ROLLBACK,
+                  executed_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    seen = _contexts(monkeypatch)
+    (status,) = compute_state(migrations, [HistoryRow(**fields)],
+                              config=Config(collation="C")).versions
+    assert status.state == INTERRUPTED and status.statement is not None
+    assert seen and {ctx.default_collation for ctx in seen} == {"C"}
+
+
+def test_rollback_plans_the_down_with_the_configs_collation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.discover import discover
+    from lockwise.executor.plan import down_plan
+
+    (migration,) = discover(write(tmp_path, {"001_accounts.up.sql": SETUP,
+                                             "001_accounts.down.sql": PURGE}))
+    seen = _contexts(monkeypatch)
+    down_plan(migration, 18, Config(collation="C"))
+    assert seen and {ctx.default_collation for ctx in seen} == {"C"}

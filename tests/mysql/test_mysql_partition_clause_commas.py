@@ -114,3 +114,54 @@ def test_mariadb_runs_it_without_the_comma(mariadb, lint_change, sql: str) -> No
     ran = mariadb.run(f"ALTER TABLE t {sql}", "pcomma")
     assert ran.returncode == 0, (sql, ran.stderr)
     assert _errors(lint_change(f"ALTER TABLE t {sql};", "mariadb")) == []
+
+
+# --- the operations before a PARTITION BY / REMOVE PARTITIONING (fix-small72) ----------------
+
+#: (clauses, the operations lockwise reads, the columns after them, partitions after them):
+#: what MariaDB 10.11 did with each on SETUP's t (checked below), MySQL's grammar alike.
+BEFORE_REPARTITIONING = [
+    ("ADD COLUMN z INT PARTITION BY HASH (id) PARTITIONS 4",
+     ("add_column_last", "repartition"), "id,v,z", 4),
+    ("ADD COLUMN z INT, ADD INDEX iz (z) PARTITION BY HASH (id) PARTITIONS 4",
+     ("add_column_last", "add_index", "repartition"), "id,v,z", 4),
+    ("ADD COLUMN z INT REMOVE PARTITIONING", ("add_column_last", "repartition"), "id,v,z", 0),
+    ("DROP COLUMN v REMOVE PARTITIONING", ("drop_column", "repartition"), "id", 0),
+]
+
+
+@pytest.mark.parametrize(("sql", "operations", "columns", "partitions"),
+                         BEFORE_REPARTITIONING)
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_the_operations_before_a_repartitioning_are_read(
+        sql: str, operations: tuple[str, ...], columns: str, partitions: int,
+        dialect: str) -> None:
+    """The clause before PARTITION BY / REMOVE PARTITIONING, with no comma between, is an
+    operation of its own: it was read as the repartitioning only (no column added)."""
+    from lockwise.catalog.model import Catalog
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    catalog = Catalog()
+    report = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                              migration_from_text(f"ALTER TABLE t {sql};", "2_change.sql")],
+                             LintOptions(dialect=dialect), catalog)[1]
+    (statement,) = report.statements
+    assert statement.effect.actions[0].facts["operations"] == operations
+    table = catalog.tables[next(k for k in catalog.tables if k.endswith("t"))]
+    assert ",".join(table.columns) == columns
+    assert (table.kind == "partitioned") == bool(partitions)
+
+
+@pytest.mark.parametrize(("sql", "operations", "columns", "partitions"),
+                         BEFORE_REPARTITIONING)
+def test_mariadb_runs_both_operations(mariadb, sql: str, operations: tuple[str, ...],
+                                      columns: str, partitions: int) -> None:
+    _fresh(mariadb)
+    ran = mariadb.run(
+        f"ALTER TABLE t {sql}; SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) "
+        "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'pcomma' AND TABLE_NAME = 't'; "
+        "SELECT COUNT(PARTITION_NAME) FROM information_schema.PARTITIONS "
+        "WHERE TABLE_SCHEMA = 'pcomma' AND TABLE_NAME = 't'", "pcomma")
+    assert ran.returncode == 0, (sql, ran.stderr)
+    assert ran.stdout.split() == [columns, str(partitions)]

@@ -93,8 +93,8 @@ def graph(
         raise typer.Exit(EXIT_INPUT)
     try:
         # The migrations are read as lint reads them: the config's templates, the database's
-        # collation (the one builder of lint's options).
-        options = lint_options(cfg, pg_version=pg_version,
+        # collation (the one builder of lint's options); the graph estimates no costs.
+        options = lint_options(cfg, pg_version=pg_version, costs=False,
                                templates=cfg.templates or "substitute")
         read_as = {"templates": options.templates,
                    "default_collation": options.default_collation}

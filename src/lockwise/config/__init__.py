@@ -715,21 +715,23 @@ def pick(ctx: object, name: str, value: object, configured: object) -> object:
     return value if given(ctx, name) else configured
 
 
-def lint_options(config: Config | None, server_collation: str | None = None,
-                 **said: Any) -> LintOptions:
+def lint_options(config: Config | None, server_collation: str | None = None, *,
+                 costs: bool = True, **said: Any) -> LintOptions:
     """The LintOptions of a command that lints (lint, fix, apply's gate, verify's
-    predictions): what the command says (`said`: LintOptions' fields), with what the config
-    says of the target database for each it leaves unsaid: its default collation (for
-    PostgreSQL; else `server_collation`, read from the server the command runs on), its
-    statistics and the longest lock hold allowed. The one place each command gets them from,
-    so that a setting of the target reaches every command."""
+    predictions) or reads the migrations as lint does (graph, apply's and status's plans):
+    what the command says (`said`: LintOptions' fields), with what the config says of the
+    target database for each it leaves unsaid: its default collation (for PostgreSQL; else
+    `server_collation`, read from the server the command runs on), its statistics (read
+    only when the command estimates `costs`) and the longest lock hold allowed. The one
+    place each command gets them from, so that a setting of the target reaches every
+    command."""
     options = LintOptions(**said)
     if options.dialect == "postgresql":  # (MySQL's collations are not modelled)
         options.collation = options.collation or (config.collation if config is not None
                                                   else None) or server_collation
     if config is None:
         return options
-    if options.stats is None and config.stats is not None:
+    if costs and options.stats is None and config.stats is not None:
         from lockwise.cost.stats import load_stats
 
         with config.reading("stats"):

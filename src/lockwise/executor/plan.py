@@ -458,13 +458,24 @@ def _plainly_runnable(text: str) -> bool:
             and BATCH_DIRECTIVE.search(text) is None and unrunnable_placeholder(text) is None)
 
 
-def down_plan(migration: Migration, pg_version: int) -> Plan:
+def down_plan(migration: Migration, pg_version: int, config: Config | None = None) -> Plan:
     """How `rollback` runs the down file of `migration` (in a transaction or not as
-    `down_runs_without_transaction` says)."""
+    `down_runs_without_transaction` says), read with `config`'s settings of the target as
+    lint reads it (`reading_collation`)."""
     from lockwise.discover.tools import down_runs_without_transaction
 
     return plan_sql(migration, migration.down_sql or "", migration.down_path or migration.path,
-                    pg_version, no_transaction=down_runs_without_transaction(migration))
+                    pg_version, no_transaction=down_runs_without_transaction(migration),
+                    default_collation=reading_collation(config, pg_version))
+
+
+def reading_collation(config: Config | None, pg_version: int) -> str | None:
+    """The database's default collation a plan built outside `build_plans` (rollback's,
+    `status`'s) computes its effects with: from the options lint and apply build
+    (`lint_options`; no statistics, which a plan does not read)."""
+    from lockwise.config import lint_options
+
+    return lint_options(config, pg_version=pg_version, costs=False).default_collation
 
 
 def resume_point(plan: Plan, done: int) -> PlannedStatement | None:

@@ -276,7 +276,7 @@ class _Runner:
             rows = history.read_rows(self.conn, self.options.table)
         except history.HistorySchemaError as exc:
             raise ExecutorError(str(exc), EXIT_INPUT) from None
-        return compute_state(migrations, rows)
+        return compute_state(migrations, rows, config=self.options.config)
 
 
 @contextlib.contextmanager
@@ -318,7 +318,7 @@ def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
     with _Runner(dsn, options, console, take_lock=False) as runner:
         table = options.table
         rows, holder = _rows_and_holder(runner)
-        state = compute_state(migrations, rows, holder)
+        state = compute_state(migrations, rows, holder, options.config)
         invalid = [_invalid_advice(name) for name in _invalid_indexes(runner.conn).values()]
         stray = lock.stray_statement(runner.conn, table.statement_lock_key, table.lock_key)
         pg_version = _server_major(runner.conn)
@@ -326,7 +326,7 @@ def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         for v in state.having(INTERRUPTED):
             if v.row is not None and v.row.runner_pid is not None and \
                     stray.application_name == lock.statement_connection_name(v.row.runner_pid):
-                still_running(v, stray.pid)
+                still_running(v, stray.pid, options.config)
     return Status(state, holder.pid if holder else None, invalid, stray, pg_version)
 
 
@@ -1374,7 +1374,7 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         pg_version = _server_major(runner.conn)
         plans = []
         for v in targets:
-            plan = down_plan(v.migration, pg_version)
+            plan = down_plan(v.migration, pg_version, options.config)
             if _say_notes_and_problems(plan, console):
                 raise ExecutorError("refusing to roll back: a down file cannot be run",
                                     EXIT_INPUT)
@@ -1449,13 +1449,14 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
     with _Runner(dsn, options, console, take_lock=True) as runner:
         table, conn = options.table, runner.conn
         rows = history.read_rows(conn, table)
-        state = compute_state(migrations, rows)
+        state = compute_state(migrations, rows, config=options.config)
         done, code = 0, EXIT_OK
         with conn.transaction():
             for v in state.having(FAILED, INTERRUPTED):
                 history.update_row(conn, table, v.row.id, repaired_at=_now(conn))
                 if v.row.kind == KIND_ROLLBACK:
-                        _repair_rollback(conn, table, rows, v, mark_applied, console)
+                        _repair_rollback(conn, table, rows, v, mark_applied, console,
+                                         options.config)
                 elif mark_applied and v.migration is not None:
                     history.insert_row(conn, table, version=v.version, description=v.description,
                                        checksum=checksum(v.migration.up_sql),
@@ -1472,7 +1473,7 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                                 "longer in the migrations directory, so nothing runs it again")
                 else:
                     console.say(f"lockwise: {v.version}: {v.state} run cleared; it is pending again"
-                                f"{_resumes_note(v.row, 'apply', v.migration)}")
+                                f"{_resumes_note(v.row, 'apply', v.migration, options.config)}")
                 done += 1
             for v in state.having(RENAMED):
                 assert v.migration is not None and v.row is not None
@@ -1517,7 +1518,8 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
 
 
 def _repair_rollback(conn, table: HistoryTable, rows: list[history.HistoryRow],
-                     cleared: VersionStatus, completed: bool, console: Console) -> None:
+                     cleared: VersionStatus, completed: bool, console: Console,
+                     config: Config | None = None) -> None:
     """A cleared down migration: the version counts as applied again (rerun `rollback`), or,
     when the human completed the rollback by hand, as rolled back."""
     failed = cleared.row
@@ -1530,17 +1532,19 @@ def _repair_rollback(conn, table: HistoryTable, rows: list[history.HistoryRow],
     else:
         console.say(f"lockwise: {version}: {cleared.state} rollback cleared; it counts as applied "
                     "again (run `lockwise rollback` to finish undoing it)"
-                    f"{_resumes_note(failed, 'rollback', cleared.migration)}")
+                    f"{_resumes_note(failed, 'rollback', cleared.migration, config)}")
 
 
-def _resumes_note(row: history.HistoryRow, command: str, m: Migration | None) -> str:
-    """What the next run of a cleared run does: resume after its committed statements."""
+def _resumes_note(row: history.HistoryRow, command: str, m: Migration | None,
+                  config: Config | None = None) -> str:
+    """What the next run of a cleared run does: resume after its committed statements (the
+    file's plan read with `config`'s settings of the target)."""
     if not row.statements_completed:
         return ""
-    if all_completed(m, row) is not None:
+    if all_completed(m, row, config) is not None:
         return (f"; all {row.statements_completed} of its statements ran: {command} records it "
                 "as finished without running any, if they are unchanged")
-    return (f"; {command} resumes at {resumes_at(m, row)}, after the "
+    return (f"; {command} resumes at {resumes_at(m, row, config)}, after the "
             f"{row.statements_completed} statement(s) it ran, if they are unchanged")
 
 

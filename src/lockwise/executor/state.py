@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockwise.core.types import Migration
 from lockwise.discover.versions import (
@@ -24,6 +25,9 @@ from lockwise.executor.history import (
 )
 from lockwise.executor.lock import Holder
 from lockwise.executor.plan import Plan, own_transaction, resume_point
+
+if TYPE_CHECKING:
+    from lockwise.config import Config
 
 APPLIED, PENDING, FAILED, INTERRUPTED, CHANGED, BASELINED, MISSING, RENAMED = (
     "applied", "pending", "failed", "interrupted", "changed", "baselined", "missing", "renamed")
@@ -69,10 +73,11 @@ class DatabaseState:
 
 
 def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow],
-                  holder: Holder | None = None) -> DatabaseState:
+                  holder: Holder | None = None, config: Config | None = None) -> DatabaseState:
     """Classify every migration file and every version the history knows about. `holder`:
     the backend holding the runner lock, read after `rows` (`status`): an unfinished run it
-    wrote is RUNNING, not INTERRUPTED."""
+    wrote is RUNNING, not INTERRUPTED. `config`: the lockwise.toml in force, whose settings
+    of the target the plans of unfinished runs are read with (`run_plan`)."""
     # Versions are told apart as the layout's runner does: a row recorded as `1` is the
     # file `01_x.up.sql` of a golang-migrate directory.
     layout = migrations[0].layout if migrations else ""
@@ -90,7 +95,8 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow],
     for m in migrations:
         identity = version_identity(m.version, m.layout)
         on_disk.add(identity)
-        state.versions.append(_classify(m, latest.get(identity), baseline, limit, holder))
+        state.versions.append(_classify(m, latest.get(identity), baseline, limit, holder,
+                                        config))
     for identity, row in latest.items():
         if identity in on_disk:
             continue
@@ -100,7 +106,7 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow],
                 version, row.description, MISSING, None, row,
                 "applied to the database, but its file is not in the migrations directory"))
         elif (blocked := _blocked(VersionStatus(version, row.description, PENDING, None, row),
-                                  row, holder)) is not None:
+                                  row, holder, config)) is not None:
             # Its file was deleted or renamed since: the database may still be half-way
             # through it, which must keep blocking apply and rollback until repair.
             blocked.detail += "; its file is no longer in the migrations directory"
@@ -174,24 +180,27 @@ def _renamed(state: DatabaseState) -> None:
                         "version; to run it again, change its text")
 
 
-def run_plan(m: Migration | None, row: HistoryRow) -> Plan | None:
+def run_plan(m: Migration | None, row: HistoryRow, config: Config | None = None
+             ) -> Plan | None:
     """How the file of `row`'s run (the down file for a rollback) runs now: its statements as
     the executor runs them (a BEGIN/COMMIT wrapper its transaction replaces left out), each
-    with its number and line in the file; None when there is no such file."""
+    with its number and line in the file; None when there is no such file. Read with
+    `config`'s settings of the target, as apply's and rollback's plans are."""
     if m is None or (row.kind == KIND_ROLLBACK and m.down_sql is None):
         return None
     from lockwise.effects.context import SUPPORTED_PG_VERSIONS
-    from lockwise.executor.plan import down_plan, plan_sql
+    from lockwise.executor.plan import down_plan, plan_sql, reading_collation
 
     # Which statements run outside a transaction block hardly depends on the version.
     pg_version = SUPPORTED_PG_VERSIONS.stop - 1
     if row.kind == KIND_ROLLBACK:
-        return down_plan(m, pg_version)
-    return plan_sql(m, m.up_sql, m.path, pg_version)
+        return down_plan(m, pg_version, config)
+    return plan_sql(m, m.up_sql, m.path, pg_version,
+                    default_collation=reading_collation(config, pg_version))
 
 
 def _point_at(status: VersionStatus, row: HistoryRow, index: int | None,
-              plan: Plan | None = None) -> str:
+              plan: Plan | None = None, config: Config | None = None) -> str:
     """Set the statement `index` (0-based, in the file) of `row`'s run on `status`; returns
     how the messages of apply and the plan name it: `statement N (line L)`, or
     `statement N`."""
@@ -199,7 +208,7 @@ def _point_at(status: VersionStatus, row: HistoryRow, index: int | None,
         return ""
     status.statement = index + 1
     m = status.migration
-    plan = plan or run_plan(m, row)
+    plan = plan or run_plan(m, row, config)
     found = next((s for s in plan.statements if s.index == index), None) if plan else None
     if found is None or m is None:
         return f"statement {index + 1}"
@@ -208,25 +217,26 @@ def _point_at(status: VersionStatus, row: HistoryRow, index: int | None,
     return f"statement {index + 1} (line {status.line})"
 
 
-def resumes_at(m: Migration | None, row: HistoryRow) -> str:
+def resumes_at(m: Migration | None, row: HistoryRow, config: Config | None = None) -> str:
     """Where a run that continues `row`'s (after its `statements_completed`) starts, named
     as the file numbers it now: `statement N (line L)`."""
     done = row.statements_completed or 0
-    plan = run_plan(m, row)
+    plan = run_plan(m, row, config)
     next_one = resume_point(plan, done) if plan is not None else None
     if next_one is None:
         return f"statement {done + 1}"
     return f"statement {next_one.index + 1} (line {next_one.line})"
 
 
-def all_completed(m: Migration | None, row: HistoryRow) -> int | None:
+def all_completed(m: Migration | None, row: HistoryRow, config: Config | None = None
+                  ) -> int | None:
     """How many statements the file of `row`'s run has, when the run's recorded progress
     covers every one of them, unchanged: a statement-by-statement run that stopped (its
     runner killed, its lock connection lost) after its last statement committed, before it
     was recorded as finished. None otherwise."""
     if m is None or not row.statements_completed or row.completed_checksum is None:
         return None
-    plan = run_plan(m, row)
+    plan = run_plan(m, row, config)
     if plan is None:
         return None
     statements = [s.sql for s in plan.statements]
@@ -236,13 +246,14 @@ def all_completed(m: Migration | None, row: HistoryRow) -> int | None:
     return len(statements)
 
 
-def _stopped_at(status: VersionStatus, row: HistoryRow) -> tuple[str, bool]:
+def _stopped_at(status: VersionStatus, row: HistoryRow, config: Config | None = None
+                ) -> tuple[str, bool]:
     """The statement an unfinished run was at (after its `statements_completed`), set on
     `status`, and whether it is the BEGIN of the file's own transaction: then the text names
     the whole transaction, which committed nothing (its progress is written in it, just
     before its COMMIT)."""
     done = row.statements_completed or 0
-    plan = run_plan(status.migration, row)
+    plan = run_plan(status.migration, row, config)
     next_one = resume_point(plan, done) if plan is not None else None
     if plan is None or next_one is None:
         return _point_at(status, row, done, plan), False
@@ -263,8 +274,8 @@ def runs_now(row: HistoryRow, holder: Holder | None) -> bool:
     return row.runner_pid is None or holder.wrote(row.runner_pid, row.executed_at)
 
 
-def _blocked(status: VersionStatus, row: HistoryRow,
-             holder: Holder | None = None) -> VersionStatus | None:
+def _blocked(status: VersionStatus, row: HistoryRow, holder: Holder | None = None,
+             config: Config | None = None) -> VersionStatus | None:
     """`status` made FAILED or INTERRUPTED when `row` is a run that failed or never finished
     and that repair has not cleared (RUNNING when its runner, `holder`, is still at it); None
     otherwise (`status` unchanged)."""
@@ -272,14 +283,14 @@ def _blocked(status: VersionStatus, row: HistoryRow,
         assert holder is not None
         status.state = RUNNING
         done = row.statements_completed or 0
-        running, block = _stopped_at(status, row)
+        running, block = _stopped_at(status, row, config)
         status.detail = (f"a runner holds the lock (pid {holder.pid}) and is running it, "
                          f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z}: {done} statement(s) "
                          f"completed so far; {running} {'are' if block else 'is'} running")
     elif row.success is None and row.repaired_at is None:
         status.state = INTERRUPTED
         done = row.statements_completed or 0
-        if all_completed(status.migration, row) is not None:
+        if all_completed(status.migration, row, config) is not None:
             status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z}: all {done} "
                              "statement(s) completed (their progress is recorded), but the "
                              "runner stopped before recording the run as finished; `lockwise "
@@ -287,7 +298,7 @@ def _blocked(status: VersionStatus, row: HistoryRow,
             return _rollback_note(status, row)
         # A statement that commits on its own (CONCURRENTLY...) may be done but not counted;
         # one that commits with its progress is not (the history cannot tell them apart).
-        running, block = _stopped_at(status, row)
+        running, block = _stopped_at(status, row, config)
         status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z} and never finished: "
                          f"{done} statement(s) completed; " + (
                              f"{running} did not commit: the runner stopped before its COMMIT"
@@ -298,7 +309,7 @@ def _blocked(status: VersionStatus, row: HistoryRow,
                               f"{holder.pid}): a `repair`, or a run that will refuse until one")
     elif row.success is False and row.repaired_at is None:
         status.state = FAILED
-        where = _point_at(status, row, row.failed_statement_index)
+        where = _point_at(status, row, row.failed_statement_index, config=config)
         status.detail = f"{where}{': ' if where else ''}{row.error_message or 'failed'}"
         if row.transactional and row.kind != KIND_ROLLBACK:
             kept = (f" beyond the {row.statements_completed} statement(s) an earlier, cleared "
@@ -313,7 +324,8 @@ def _blocked(status: VersionStatus, row: HistoryRow,
     return _rollback_note(status, row)
 
 
-def still_running(status: VersionStatus, backend_pid: int) -> None:
+def still_running(status: VersionStatus, backend_pid: int, config: Config | None = None
+                  ) -> None:
     """Make the INTERRUPTED `status` RUNNING: its run's own migration connection, the backend
     `backend_pid`, still runs its statement (it holds the statement lock), although its runner
     no longer holds the runner lock. Either the runner lost only its lock connection (an
@@ -324,7 +336,7 @@ def still_running(status: VersionStatus, backend_pid: int) -> None:
     row = status.row
     assert row is not None
     done = row.statements_completed or 0
-    running, block = _stopped_at(status, row)
+    running, block = _stopped_at(status, row, config)
     status.state = RUNNING
     status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z}: {done} statement(s) "
                      f"completed so far; {running} {'are' if block else 'is'} still running on "
@@ -364,7 +376,8 @@ def took_the_version(m: Migration) -> str:
 
 
 def _classify(m: Migration, row: HistoryRow | None, baseline: HistoryRow | None,
-              limit: tuple | None, holder: Holder | None) -> VersionStatus:
+              limit: tuple | None, holder: Holder | None, config: Config | None = None
+              ) -> VersionStatus:
     """`m`'s state; `limit`: where the baseline's version runs (version_sort_key), None
     without a baseline."""
     status = VersionStatus(m.version, m.name, PENDING, m, row)
@@ -373,7 +386,7 @@ def _classify(m: Migration, row: HistoryRow | None, baseline: HistoryRow | None,
         if covered:
             status.state, status.detail = BASELINED, "at or below the baseline"
         return status
-    if _blocked(status, row, holder) is not None:
+    if _blocked(status, row, holder, config) is not None:
         return status
     if covered and baseline is not None and row.id < baseline.id:
         # Run and undone (rolled back, or a failed run repair cleared) before the baseline,
@@ -384,7 +397,7 @@ def _classify(m: Migration, row: HistoryRow | None, baseline: HistoryRow | None,
     if row.success is None or row.success is False:
         status.detail = "a failed run was cleared by repair"
         if row.statements_completed:
-            status.detail += (f"; apply resumes at {resumes_at(m, row)} if the statements "
+            status.detail += (f"; apply resumes at {resumes_at(m, row, config)} if the statements "
                               "before it are unchanged")
     elif row.rolled_back:
         status.detail = f"rolled back {row.rolled_back_at:%Y-%m-%d %H:%M:%S%z}"

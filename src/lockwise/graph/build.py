@@ -82,6 +82,8 @@ from lockwise.graph.model import (
 from lockwise.options import named_in
 
 if TYPE_CHECKING:  # --base and the applied history make one: lint never does
+    from pathlib import Path
+
     from lockwise.catalog.overloads import Routine
     from lockwise.graph.git import BranchInfo
     from lockwise.parse.pieces import Pieces
@@ -605,9 +607,10 @@ class _Builder:
         #: only find a conflict of its own migration, and is most of the graph's work.
         self.downs_of = downs_of
         #: How the migrations it parses itself read template placeholders, as lint reads
-        #: them (`--templates`): replayed with stand-ins, or, with `skip`, left out. (With
-        #: `error` lint stops before the graph is read.)
-        self.templates = "skip" if templates == "skip" else "substitute"
+        #: them (`--templates`): replayed with stand-ins, with `skip` left out, with `error`
+        #: an up's first one is an InputError, as lint's (a down, which lint does not
+        #: judge, is read with stand-ins: `_parsed`).
+        self.templates = templates
         #: The database's default collation, as lint's options have it (`LintOptions.
         #: default_collation`), for the effects the graph computes itself.
         self.default_collation = default_collation
@@ -822,7 +825,7 @@ class _Builder:
         if report is not None:
             self.note_placeholders(report.placeholders)
             return [(s.statement, s.effect) for s in report.statements]
-        parsed = self._parsed(m.up_sql)
+        parsed = self._parsed(m.up_sql, m.path)
         if parsed.problems:
             from lockwise.lint import parse_error_message
             from lockwise.parse.source import InputError
@@ -832,10 +835,13 @@ class _Builder:
                            p.span.column) for p in parsed.problems]
         return [(s, None) for s in parsed.statements]
 
-    def _parsed(self, sql: str) -> ParsedFile:
+    def _parsed(self, sql: str, path: Path | None = None) -> ParsedFile:
+        """`sql` parsed as the templates mode says: an up (`path` given) as lint parses it;
+        a down (no `path`) with stand-ins for `error`, as lint's graph always read it."""
         from lockwise.parse import templates  # (a module of a package: see parse.libpg)
 
-        parsed = templates.parse_templated(sql, self.templates, comments=False)
+        mode = "substitute" if path is None and self.templates == "error" else self.templates
+        parsed = templates.parse_templated(sql, mode, path, comments=False)
         self.note_placeholders(parsed.placeholders)
         return parsed
 

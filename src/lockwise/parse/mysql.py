@@ -1695,6 +1695,23 @@ def _lock_tables_syntax(read: tuple[list, int], body: str, mariadb: bool,
 _LISTING = re.compile(r"^(?:\w+\s+PARTITION|ORDER\s+BY|ORDER)\b", re.I)
 
 
+def _partitioning_apart(clause: list) -> list[list]:
+    """The tokens of an ALTER TABLE clause, with a PARTITION BY or REMOVE PARTITIONING
+    after an operation (outside parentheses) a clause of its own: both servers' grammar
+    takes them after the other operations with no comma (`ADD COLUMN z INT PARTITION BY
+    HASH (id) PARTITIONS 4` adds the column and partitions; with a comma it is 1064)."""
+    from sqlglot.tokens import TokenType
+
+    depth = 0
+    for i, tok in enumerate(clause):
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        if i and depth == 0 and (tok.token_type == TokenType.PARTITION_BY or (
+                tok.token_type == TokenType.VAR and tok.text.upper() == "REMOVE" and
+                clause[i + 1:i + 2] and clause[i + 1].text.upper() == "PARTITIONING")):
+            return [clause[:i], clause[i:]]
+    return [clause] if clause else []
+
+
 def alter_operations_text(sql: str) -> list[str]:
     """An ALTER TABLE's operations as written, one text each (split at the commas outside
     parentheses and quotes; a list of partitions or of ORDER BY columns stays one); [] for
@@ -1707,9 +1724,8 @@ def alter_operations_text(sql: str) -> list[str]:
         return []
     words = [tok.text.upper() for tok in tokens]
     found: list[str] = []
-    for clause, _ in alter_table_clauses(tokens, words):
-        if not clause:
-            continue
+    for clause in (part for whole, _ in alter_table_clauses(tokens, words)
+                   for part in _partitioning_apart(whole)):
         text = sql[clause[0].start:clause[-1].end + 1].rstrip("; \t\r\n")
         if not text:
             continue
