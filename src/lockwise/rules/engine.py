@@ -25,8 +25,34 @@ def reports_refusal(rule: Rule) -> bool:
 
 
 def _asks_refusal(alternative: dict) -> bool:
-    """Whether a `when` alternative asks for one of `REFUSAL_FACTS` to be true."""
-    return any(alternative.get(fact) is True for fact in REFUSAL_FACTS)
+    """Whether a `when` alternative asks for one of `REFUSAL_FACTS` to be true. (Asked of
+    each alternative's few conditions, not of every refusal fact: each uncached run asks it
+    of every alternative of the catalog.)"""
+    return any(value is True and fact in _REFUSAL_FACTS for fact, value in alternative.items())
+
+
+_REFUSAL_FACTS = frozenset(REFUSAL_FACTS)
+
+
+#: One `when` alternative of a rule, compiled: the rule, the actions it names (None: any
+#: action), its other conditions (`_compile`), and whether it asks for a refusal.
+_Entry = tuple[Rule, "tuple[str, ...] | None", tuple, bool]
+
+
+def _entries(rules: tuple[Rule, ...]) -> tuple[_Entry, ...]:
+    """Every `when` alternative of `rules`, in order, compiled once (an alternative naming
+    its actions is compiled without them: the index is by action, not compared again)."""
+    out: list[_Entry] = []
+    for rule in rules:
+        for alternative in rule.when:
+            action = alternative.get("action")
+            if action is None:
+                out.append((rule, None, _compile(alternative), _asks_refusal(alternative)))
+            else:
+                out.append((rule, tuple(action) if isinstance(action, list) else (action,),
+                            _compile({k: v for k, v in alternative.items() if k != "action"}),
+                            _asks_refusal(alternative)))
+    return tuple(out)
 
 
 class RuleIndex:
@@ -39,27 +65,23 @@ class RuleIndex:
     """
 
     def __init__(self, rules: Iterable[Rule], known: Iterable[str] = (),
-                 runs: bool = False):
-        """`runs`: index only the `when` alternatives that ask for no refusal (`running`)."""
+                 entries: tuple[_Entry, ...] | None = None):
+        """`entries`: the rules' compiled `when` alternatives, when another index has made
+        them (`running` keeps the ones asking for no refusal); else compiled here."""
         self.rules = tuple(rules)
         self.by_id = {rule.id: rule for rule in self.rules}
         #: Every rule id of the catalog these were chosen from (those --select or --ignore
         #: left out too): a directive naming another names no rule.
         self.known_ids = frozenset(known) | self.by_id.keys()
+        self._entries = _entries(self.rules) if entries is None else entries
         by_action: dict[str, list[tuple[Rule, tuple]]] = defaultdict(list)
         any_action: list[tuple[Rule, tuple]] = []
-        for rule in self.rules:
-            for alternative in rule.when:
-                if runs and _asks_refusal(alternative):
-                    continue
-                action = alternative.get("action")
-                if action is None:
-                    any_action.append((rule, _compile(alternative)))
-                    continue
-                # Indexed by action: the action need not be compared again.
-                checks = _compile({k: v for k, v in alternative.items() if k != "action"})
-                for name in action if isinstance(action, list) else [action]:
-                    by_action[name].append((rule, checks))
+        for rule, actions, checks, _ in self._entries:
+            if actions is None:
+                any_action.append((rule, checks))
+                continue
+            for name in actions:
+                by_action[name].append((rule, checks))
         #: The fact (column, else table) naming the one object a rule's message is about: a
         #: statement doing the same to several columns or tables gets one finding for each,
         #: naming its own (`Judge.judge`).
@@ -111,7 +133,8 @@ class RuleIndex:
         matcher reads are theirs. The same rules in the same order, so a rule's finding
         comes where the whole index puts it. Built once, kept with this index."""
         if self._running is None:
-            self._running = RuleIndex(self.rules, self.known_ids, runs=True)
+            self._running = RuleIndex(self.rules, self.known_ids,
+                                      tuple(entry for entry in self._entries if not entry[3]))
         return self._running
 
     @property
