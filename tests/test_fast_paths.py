@@ -3456,3 +3456,24 @@ def test_a_routine_made_later_is_found_using_its_column() -> None:
     (dropped,) = parse_sql("DROP FUNCTION fb();").statements
     apply_statement(catalog, dropped.tree, "0003")
     assert routines_using_column(catalog, "public.t", "b") == []
+
+
+def test_a_dollar_tag_is_read_as_the_server_reads_one_for_every_character() -> None:
+    """`_DOLLAR_CONSTANT` spells its tag's classes by the ASCII characters they leave out
+    (cheap to compile): it reads what a tag of a letter, `_` or any character past ASCII,
+    then digits too, reads, for every code point first and later in the tag."""
+    import re
+
+    from lockwise.parse.plpgsql import _DOLLAR_CONSTANT
+
+    written = re.compile(r"\s*\$((?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?)"
+                         r"\$(.*)\$\1\$\s*", re.DOTALL)
+
+    def read(pattern: re.Pattern[str], text: str) -> tuple | None:
+        found = pattern.fullmatch(text)
+        return found.groups() if found else None
+
+    for code in range(0x110000):
+        char = chr(code)
+        for text in (f"${char}$x${char}$", f"$a{char}$x$a{char}$"):
+            assert read(_DOLLAR_CONSTANT, text) == read(written, text), hex(code)
