@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, IndexMap, Table
 from lockwise.catalog.replay import apply_statement
-from lockwise.discover import discover
+from lockwise.discover import discover, migration_from_text
+from lockwise.effects.nodes import unwrap
 from lockwise.graph.down import clone, fork, signature
 from lockwise.parse.postgres import _Offsets, parse_sql
 from lockwise.parse.source import InputError, LineIndex
@@ -3319,3 +3320,160 @@ def test_a_superseded_finding_is_never_written(monkeypatch: pytest.MonkeyPatch) 
     timeouts = [f for f in shown if f.rule == "missing-lock-timeout"]
     assert timeouts and all(f.message and f.instead and f.why for f in timeouts)
     assert written.count("missing-lock-timeout") == len(timeouts)
+
+
+# --- fix-speed43: work a statement cannot need --------------------------------------------
+
+
+class _Untouchable:
+    """A catalog no attribute of which may be read: what a fast path must not ask of."""
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"catalog.{name} read")
+
+
+def test_an_index_of_columns_alone_is_judged_without_the_catalog() -> None:
+    from lockwise.effects.postgres.indexes import not_immutable_refusal
+
+    (stmt,) = parse_sql("CREATE INDEX a ON t (id, name DESC) INCLUDE (ts);").statements
+    assert not_immutable_refusal(_Untouchable(), unwrap(stmt.tree)[1],  # type: ignore
+                                 "public.t") == {}
+
+
+_MADE_SETUP = ("CREATE TABLE t (id int, ts timestamptz);\n"
+               "CREATE FUNCTION vf(int) RETURNS int VOLATILE LANGUAGE plpgsql\n"
+               "    AS 'BEGIN RETURN $1; END';\n")
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE INDEX a ON t (id) WHERE ts > now()",  # a WHERE alone: still judged
+    "CREATE INDEX a ON t (id) WHERE vf(id) > 0",
+    "CREATE INDEX a ON t ((public.vf(id)))",  # a function the migrations made
+    "CREATE INDEX a ON t (id, (vf(id)))",
+    "CREATE INDEX a ON t (id)",
+])
+def test_an_index_with_an_expression_or_a_where_is_still_judged(pg_db: str, sql: str) -> None:
+    from lockwise.effects.refused import statement_refusal
+    from lockwise.lint import LintOptions, lint_migrations
+    from server_helpers import server_message
+
+    reports = lint_migrations([migration_from_text(_MADE_SETUP, "0001_setup.sql"),
+                               migration_from_text(sql + ";", "0002_index.sql")],
+                              LintOptions(), Catalog())
+    (stmt,) = reports[-1].statements
+    said = next((str(a.facts["refused_not_immutable_text"]) for a in stmt.effect.actions
+                 if a.facts.get("refused_not_immutable")), "")
+    assert (statement_refusal(stmt.effect) == "refused_not_immutable") == bool(said)
+    assert said == server_message(pg_db, _MADE_SETUP, sql)
+
+
+def _followed(sql: str, catalog: Catalog | None = None) -> Catalog:
+    """`sql` replayed with its text: the routines it makes have their bodies followed."""
+    catalog = Catalog() if catalog is None else catalog
+    for stmt in parse_sql(sql).statements:
+        apply_statement(catalog, stmt.tree, "0001", sql=stmt.sql)
+    return catalog
+
+
+def test_a_statement_calling_no_routine_keeps_no_search_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockwise.catalog.replay as replay
+
+    catalog = _followed(_MADE_SETUP + "CREATE FUNCTION wf() RETURNS int LANGUAGE plpgsql\n"
+                       "    AS 'BEGIN CREATE TABLE w (x int); RETURN 1; END';\n")
+    kept: list[int] = []
+    real = replay.path_kept
+
+    def counted() -> object:
+        kept.append(1)
+        return real()
+
+    monkeypatch.setattr(replay, "path_kept", counted)
+    _followed("UPDATE t SET id = id + 1;", catalog)
+    assert kept == []
+    _followed("UPDATE t SET id = wf();", catalog)
+    assert kept == [1] and "public.w" in catalog.tables
+
+
+def test_the_path_a_body_sets_still_holds_for_the_next_call_and_its_tables(pg_db: str) -> None:
+    import psycopg
+
+    setup = ("CREATE SCHEMA other;\n"
+             "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql\n"
+             "    AS 'BEGIN SET search_path = other; RETURN 1; END';\n"
+             "CREATE FUNCTION public.g() RETURNS int LANGUAGE plpgsql\n"
+             "    AS 'BEGIN CREATE TABLE made (x int); RETURN 1; END';\n")
+    call = "SELECT f(), public.g();"
+    catalog = _followed(setup + call)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        drop = "DROP SCHEMA IF EXISTS other CASCADE; DROP TABLE IF EXISTS public.made;" \
+            "DROP FUNCTION IF EXISTS public.f(); DROP FUNCTION IF EXISTS public.g();"
+        conn.execute(drop)
+        try:
+            conn.execute(setup + call)
+            (where,) = conn.execute("SELECT schemaname FROM pg_tables "
+                                    "WHERE tablename = 'made'").fetchall()
+        finally:
+            conn.execute(drop)
+    assert where == ("other",)
+    assert "other.made" in catalog.tables and "public.made" not in catalog.tables
+
+
+class _CountedIteration(dict):
+    """A `kept_routines` that counts the walks of its names."""
+
+    walks = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        _CountedIteration.walks += 1
+        return super().__iter__()
+
+
+def test_a_column_no_routine_uses_walks_no_routine() -> None:
+    from lockwise.catalog.replay import routines_using_column
+
+    catalog = _catalog("CREATE TABLE t (a int, b int);\n"
+                       "CREATE FUNCTION fa() RETURNS int LANGUAGE sql\n"
+                       "    BEGIN ATOMIC SELECT a FROM t; END;\n")
+    catalog.kept_routines = _CountedIteration(catalog.kept_routines)
+    _CountedIteration.walks = 0
+    assert routines_using_column(catalog, "public.t", "b") == []
+    assert _CountedIteration.walks == 0
+    assert [r.name for r in routines_using_column(catalog, "public.t", "a")] == ["public.fa"]
+
+
+def test_a_routine_made_later_is_found_using_its_column() -> None:
+    from lockwise.catalog.replay import routines_using_column
+
+    catalog = _catalog("CREATE TABLE t (a int, b int);\n"
+                       "CREATE FUNCTION fa() RETURNS int LANGUAGE sql\n"
+                       "    BEGIN ATOMIC SELECT a FROM t; END;\n")
+    assert routines_using_column(catalog, "public.t", "b") == []
+    (made,) = parse_sql("CREATE FUNCTION fb() RETURNS int LANGUAGE sql\n"
+                        "    BEGIN ATOMIC SELECT b FROM t; END;").statements
+    apply_statement(catalog, made.tree, "0002")
+    assert [r.name for r in routines_using_column(catalog, "public.t", "b")] == ["public.fb"]
+    (dropped,) = parse_sql("DROP FUNCTION fb();").statements
+    apply_statement(catalog, dropped.tree, "0003")
+    assert routines_using_column(catalog, "public.t", "b") == []
+
+
+def test_a_dollar_tag_is_read_as_the_server_reads_one_for_every_character() -> None:
+    """`_DOLLAR_CONSTANT` spells its tag's classes by the ASCII characters they leave out
+    (cheap to compile): it reads what a tag of a letter, `_` or any character past ASCII,
+    then digits too, reads, for every code point first and later in the tag."""
+    import re
+
+    from lockwise.parse.plpgsql import _DOLLAR_CONSTANT
+
+    written = re.compile(r"\s*\$((?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?)"
+                         r"\$(.*)\$\1\$\s*", re.DOTALL)
+
+    def read(pattern: re.Pattern[str], text: str) -> tuple | None:
+        found = pattern.fullmatch(text)
+        return found.groups() if found else None
+
+    for code in range(0x110000):
+        char = chr(code)
+        for text in (f"${char}$x${char}$", f"$a{char}$x$a{char}$"):
+            assert read(_DOLLAR_CONSTANT, text) == read(written, text), hex(code)

@@ -1711,9 +1711,22 @@ def routines_reading_column(catalog: Catalog, table: str, column: str) -> list[R
 def routines_using_column(catalog: Catalog, table: str, column: str) -> list[Routine]:
     """The functions and procedures whose SQL-standard body reads or writes `table`.`column`
     itself: ALTER TABLE ... DROP COLUMN without CASCADE is refused while one exists (2BP01,
-    "function f() depends on column c of table t"; checked on 18.6)."""
-    return [r for n in sorted(catalog.kept_routines) for r in catalog.kept_routines[n]
-            if (table, column) in r.columns]
+    "function f() depends on column c of table t"; checked on 18.6). Empty at once when no
+    routine uses it (`_used_columns`: asked of every DROP COLUMN and change of a column's
+    type)."""
+    global _used_columns
+    kept = catalog.kept_routines
+    if _used_columns[0] is not kept:
+        _used_columns = (kept, frozenset(pair for overloads in kept.values()
+                                         for r in overloads for pair in r.columns))
+    if (table, column) not in _used_columns[1]:
+        return []
+    return [r for n in sorted(kept) for r in kept[n] if (table, column) in r.columns]
+
+
+#: The (table, column) pairs the SQL-standard bodies of the routines of a `kept_routines`
+#: use, with that mapping: found again only when it is replaced (never changed in place).
+_used_columns: tuple[object, frozenset[tuple[str, str]]] = (None, frozenset())
 
 
 def routine_dependents(catalog: Catalog, going: Collection[Routine],
@@ -2956,8 +2969,11 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
     `routines.MAX_DEPTH`. A routine whose run changes nothing (`_changes_nothing`) is not
     followed."""
     _unchanging.clear()
+    routines = called_routines(catalog, kind, body)
+    if not routines:  # (most statements: no path to keep)
+        return
     with path_kept():  # (a path a body sets holds for the routines called after it)
-        for routine in called_routines(catalog, kind, body):
+        for routine in routines:
             if routine in _running or len(_running) >= MAX_DEPTH or \
                     _changes_nothing(catalog, routine, MAX_DEPTH - len(_running)):
                 continue

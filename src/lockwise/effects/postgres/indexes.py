@@ -141,10 +141,12 @@ def not_immutable_refusal(catalog: Catalog, stmt: dict, table: str) -> dict:
     a timestamptz). Empty when it calls none."""
     from lockwise.effects.volatility import never_immutable
 
+    where, expressions = index_expressions(stmt)
+    if where is None and not any(expressions):  # (columns alone: no call to judge)
+        return {}
     made = {name.rsplit(".", 1)[-1] for name in catalog.kept_routines}
     known = catalog.tables.get(table) if table and catalog.sure_of(table) else None
     scope = {table.rsplit(".", 1)[-1]: known} if known is not None else None
-    where, expressions = index_expressions(stmt)
     for node, part in ((where, "predicate"), (expressions, "expression")):
         found: list[tuple[int, str]] = []  # (where it is written, as the message names it)
         for kind, body in walk(node):
