@@ -74,6 +74,17 @@ CASES = [
     (("bool",), "'maybe'", None, None),
     (("numeric",), "'NaN'", 0, 0),
     (("bool",), "' Off '", 0, 0),
+    # the preferred-type step counts a known argument's exact type too: a tie, not unique
+    (("int4, varchar", "int8, text"), "1, 'a'::text", None, None),
+    # the last tie-break (docs 10.3 step 4.f): an untyped constant taken as the one type of
+    # the known arguments picks the only overload that takes it there
+    (("int4, int8", "int8, int8"), "'1', 2::int8", 1, 1),
+    (("float4, bool", "numeric, int8"), "1, '1'", 1, 1),  # (no category at the constant)
+    (("int8, numeric", "numeric, int2"), "1, '1'", 0, 0),
+    (("int8, int8", "numeric, numeric"), "'1', 1", None, None),  # both take int4: not unique
+    (("int4, int4", "int8, int8"), "'1', 1::int2", None, None),
+    # no overload has the string type at both constants: all stay for the last tie-break
+    (("text, int8, int4", "int8, text, int4", "int8, int8, int4"), "'1', '1', 1", 2, 2),
 ]
 
 #: The variadic cases of `CASES`, for PL/pgSQL overloads (an unnamed VARIADIC parameter).

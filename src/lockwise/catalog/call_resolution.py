@@ -58,9 +58,26 @@ def resolved(fit: list[Routine], types: list[str]) -> Routine | None:
             if len(candidates) <= 1:
                 break
             candidates = narrow(candidates, types)
+        if len(candidates) > 1:
+            candidates = known_type_assumed(candidates, types, _casts)
     except Unresolved:
         return None
     return candidates[0][0] if len(candidates) == 1 else None
+
+
+def known_type_assumed(candidates: list, types: list[str], takes) -> list:
+    """The server's last tie-break (func_select_candidate's "last gasp", docs "Function Type
+    Resolution" 4.f): when some of `types` are unknown and every known one is the same type,
+    the unknown arguments are taken as that type too, and the one candidate whose types
+    (each candidate's second item) `takes(argument, parameter)` all of them is chosen
+    (`f(int4, int8)` and `f(int8, int8)`: `f('1', 2::int8)` runs the second; checked on 18.6
+    against random overload sets). Empty when that is not one: the call is not unique."""
+    known = {t for t in types if t != UNKNOWN}
+    if len(known) != 1 or UNKNOWN not in types:
+        return []
+    assumed = known.pop()
+    fit = [c for c in candidates if all(takes(assumed, param) for param in c[1])]
+    return fit if len(fit) == 1 else []
 
 
 Candidate = tuple["Routine", tuple[str, ...]]
@@ -153,9 +170,11 @@ def _most_exact(candidates: list[Candidate], types: list[str]) -> list[Candidate
 
 
 def _most_preferred(candidates: list[Candidate], types: list[str]) -> list[Candidate]:
-    """Those with a preferred type of the argument's category at the most positions."""
+    """Those with, at the most positions of a known argument, its type or the preferred type
+    of its category (parse_func.c counts both: of `f(int4, varchar)` and `f(int8, text)`,
+    `f(1, 'a'::text)` is not unique, checked on 18.6)."""
     return _most(candidates, lambda params: sum(
-        t != UNKNOWN and _category(p) == _category(t) and p in _PREFERRED
+        t != UNKNOWN and (t == p or _category(p) == _category(t) and p in _PREFERRED)
         for t, p in zip(types, params, strict=True)))
 
 
@@ -166,9 +185,10 @@ def _most(candidates: list[Candidate], score) -> list[Candidate]:
 
 def _unknowns_resolved(candidates: list[Candidate], types: list[str]) -> list[Candidate]:
     """At each unknown argument, the category the candidates' types there take: the string
-    one if any accepts it, else the only one they all have (none: not unique), and whether
+    one if any accepts it, else the only one they all have (none: all stay), and whether
     one has its preferred type there; then, all places weighed at once, those of that
-    category at each, with its preferred type where one has it."""
+    category at each, with its preferred type where one has it (all of them when none is,
+    or a place has no such category: parse_func.c keeps them for its last tie-break)."""
     if UNKNOWN not in types:
         raise Unresolved  # (not unique)
     slots = {}
@@ -177,12 +197,13 @@ def _unknowns_resolved(candidates: list[Candidate], types: list[str]) -> list[Ca
             at = [params[i] for _, params in candidates]
             categories = set(map(_category, at))
             if "S" not in categories and len(categories) > 1:
-                raise Unresolved  # (not unique)
+                return candidates  # (no category here: left to `known_type_assumed`)
             chosen = "S" if "S" in categories else categories.pop()
             slots[i] = (chosen, any(_category(p) == chosen and p in _PREFERRED for p in at))
+    # (none kept: the server keeps them all for its last tie-break)
     return [c for c in candidates if all(
         _category(c[1][i]) == chosen and (c[1][i] in _PREFERRED or not preferred)
-        for i, (chosen, preferred) in slots.items())]
+        for i, (chosen, preferred) in slots.items())] or candidates
 
 
 def _category(type_name: str) -> str:

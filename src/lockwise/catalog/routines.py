@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from lockwise.catalog.overloads import Routine
+    from lockwise.catalog.query_columns import FromScope
     from lockwise.parse.plpgsql import Embedded
 
 # Imported at their first use (the first write to a table with triggers, the first routine
@@ -330,15 +331,17 @@ def made_names(catalog: Catalog) -> frozenset[str]:
     return _made_names[1]
 
 
-def call_candidates(catalog: Catalog, call: dict) -> tuple[Routine, ...]:
+def call_candidates(catalog: Catalog, call: dict, scope: FromScope | None = None
+                    ) -> tuple[Routine, ...]:
     """The migrations' overloads FuncCall `call` may run, its name found as the server finds
-    it (`named_overloads`): the one it chooses (`overloads.chosen`), else those its argument
-    count allows (else every one of the name); none when the migrations made no function the
-    name finds."""
+    it (`named_overloads`): the one it chooses (`overloads.chosen`; a column argument typed
+    through the FROM list `scope`, when given), else those its argument count allows (else
+    every one of the name); none when the migrations made no function the name finds."""
     overloads = named_overloads(catalog, strings(call.get("funcname")))
     if not overloads:
         return ()
-    routine = _chosen(catalog, overloads, call)
+    routine = _overloads.chosen(catalog, overloads, call, scope) if scope is not None and \
+        _overloads.has_column_argument(call) else _chosen(catalog, overloads, call)
     if routine is not None:
         return (routine,)
     count = len(call.get("args") or ())

@@ -75,10 +75,13 @@ def chosen_overloads(name: str, args: list[str]) -> list[list[str]]:
     implicit cast; then those with the most exact matches; then those taking the preferred
     type of an argument's category at the most places an argument of known type is
     converted (`date_trunc('day', d)` of a date runs `date_trunc(text, timestamptz)`, not
-    the timestamp one); then, for each untyped constant, those taking a string there if
+    the timestamp one); then, for the untyped constants, those taking at each a string if
     some do, else the category all take, the preferred type of it if some take that
-    (`timezone('UTC', d)`: text, not interval). One when it is clear; empty when `name`
-    has no such overloads, none fits, or the server finds the call ambiguous."""
+    (`timezone('UTC', d)`: text, not interval; every place judged over the same overloads:
+    `timestamptz('1', '1')` is not unique, checked on 18.6); and when several are left, or the
+    categories there differ, the server's last tie-break (`_known_type_assumed`). One when
+    it is clear; empty when `name` has no such overloads, none fits, or the server finds
+    the call ambiguous."""
     overloads = _data()["overloads"].get(name)
     if overloads is None:
         return []
@@ -90,17 +93,32 @@ def chosen_overloads(name: str, args: list[str]) -> list[list[str]]:
         if len(fit) > 1:
             counts = [sum(map(matches, args, o[1:])) for o in fit]
             fit = [o for o, count in zip(fit, counts, strict=True) if count == max(counts)]
+    if len(fit) < 2 or "unknown" not in args:
+        return fit
+    slots = {}  # (each unknown place judged over the same overloads, then all at once)
     for place, arg in enumerate(args, 1):
-        if arg != "unknown" or len(fit) < 2:
-            continue
-        categories = {types.type_category(o[place]) for o in fit}
-        if "S" not in categories and len(categories) > 1:
-            return []  # (the server: "function ... is not unique")
-        category = "S" if "S" in categories else categories.pop()
-        fit = [o for o in fit if types.type_category(o[place]) == category]
-        if any(types.preferred_type(o[place]) for o in fit):
-            fit = [o for o in fit if types.preferred_type(o[place])]
-    return fit
+        if arg == "unknown":
+            categories = {types.type_category(o[place]) for o in fit}
+            if "S" not in categories and len(categories) > 1:
+                return _known_type_assumed(fit, args)
+            category = "S" if "S" in categories else categories.pop()
+            slots[place] = (category, any(types.type_category(o[place]) == category and
+                                          types.preferred_type(o[place]) for o in fit))
+    fit = [o for o in fit if all(
+        types.type_category(o[place]) == category and
+        (types.preferred_type(o[place]) or not preferred)
+        for place, (category, preferred) in slots.items())] or fit
+    return _known_type_assumed(fit, args) or fit if len(fit) > 1 else fit
+
+
+def _known_type_assumed(fit: list[list[str]], args: list[str]) -> list[list[str]]:
+    """Of built-in overloads `fit` (volatility, then parameter types), the one the server's
+    last tie-break picks for argument types `args` (`call_resolution.known_type_assumed`:
+    untyped constants taken as the one type of the others); empty when none is picked."""
+    from lockwise.catalog.call_resolution import known_type_assumed
+
+    return [o for o, _ in known_type_assumed([(o, tuple(o[1:])) for o in fit], args,
+                                             _types().takes_argument)]
 
 
 @lru_cache(maxsize=1)

@@ -161,7 +161,8 @@ def not_immutable_refusal(catalog: Catalog, stmt: dict, table: str) -> dict:
                         _overload_said(catalog, names[-1], body, scope)
                     if said:
                         found.append((body.get("location", 0), said))
-                elif names[:-1] != ["pg_catalog"] and _made_not_immutable(catalog, body):
+                elif names[:-1] != ["pg_catalog"] and \
+                        _made_not_immutable(catalog, body, scope):
                     found.append((body.get("location", 0), f"{names[-1]}()"))
             elif said := _by_types_said(catalog, kind, body, scope):
                 found.append((body.get("location", 0), said))
@@ -238,12 +239,13 @@ def _by_types_said(catalog: Catalog, kind: str, body: dict, scope: dict | None) 
         not_immutable_operator(operator[0], left, right) else ""
 
 
-def _made_not_immutable(catalog: Catalog, call: dict) -> bool:
+def _made_not_immutable(catalog: Catalog, call: dict, scope: dict | None) -> bool:
     """Whether FuncCall `call` surely runs a function the migrations made that is not
     IMMUTABLE, which the server refuses in an index (checked on 18.6, per overload: of
     `f(int)` IMMUTABLE and `f(text)` VOLATILE, `f(c::text)` is refused and `f(c)` taken):
-    every overload it may run (`routines.call_candidates`) declared (or altered) otherwise,
-    in another language than SQL (the planner inlines a SQL one and judges its body), and
+    every overload it may run (`routines.call_candidates`; a column of the indexed table
+    `scope` typed as the replay has it) declared (or altered) otherwise, in another
+    language than SQL (the planner inlines a SQL one and judges its body), and
     the name none of a built-in function (which the server may find first)."""
     if not catalog.kept_routines:
         return False
@@ -254,7 +256,7 @@ def _made_not_immutable(catalog: Catalog, call: dict) -> bool:
     if len(names) == 1 and names[0].lower() in builtin_functions():
         return False
 
-    candidates = call_candidates(catalog, call)
+    candidates = call_candidates(catalog, call, scope)
     return bool(candidates) and all(r.volatility != "i" and r.language not in ("sql", "")
                                     and not r.procedure for r in candidates)
 
