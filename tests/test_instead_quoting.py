@@ -58,6 +58,7 @@ SQL_TEXT: dict[str, object] = {
     "advisory_xact_lock_sql": "SELECT pg_advisory_xact_lock(hashtext('Backfill'));",
     "advisory_unlock_sql": "SELECT pg_advisory_unlock(hashtext('Backfill'));",
     "temporary_routine_sql": 'pg_temp."OrderTotal"',
+    "not_unique_routine_sql": 'app."OrderTotal"(int8)',
     "name_sql": '"App"."Or""der"', "name_literal_sql": "'public.\"Order_Id_seq\"'",
     "type_text": "numeric(10,2)", "new_type_text": "bigint", "column_type_sql": "text",
     "column_type_note": "",

@@ -7,6 +7,7 @@ Split from `catalog.replay`, loaded with the first such statement.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from lockwise.catalog import policies
 from lockwise.catalog.extended_statistics import (
@@ -29,9 +30,12 @@ from lockwise.catalog.replay import (
     not_null_name,
     renamed_index_definition,
 )
-from lockwise.catalog.routines import forget_routine
+from lockwise.catalog.routines import forget_routine, routine_named
 from lockwise.catalog.user_types import _change_domain_check, typed_table_trees
 from lockwise.effects.nodes import object_name, range_var, renamed_column_in, strings, unwrap
+
+if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
 
 
 def _rename(catalog: Catalog, stmt: dict) -> None:
@@ -41,10 +45,10 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         _move_statistics(catalog, stmt, None, new)
         return
     if rtype in _ROUTINE_KINDS:
-        _move_routine(catalog, _object_names(stmt), new, None, stmt.get("object"))
+        _move_routine(catalog, rtype, new, None, stmt.get("object"))
         return
     if rtype == "OBJECT_AGGREGATE":
-        _move_aggregate(catalog, _object_names(stmt), new, None, stmt.get("object"))
+        _move_routine(catalog, rtype, new, None, stmt.get("object"), "aggregates")
         return
     if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
@@ -259,11 +263,10 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
     if kind == "OBJECT_STATISTIC_EXT":
         _move_statistics(catalog, stmt, stmt.get("newschema"), None)
     elif kind in _ROUTINE_KINDS:
-        _move_routine(catalog, _object_names(stmt), None, stmt.get("newschema", ""),
-                      stmt.get("object"))
+        _move_routine(catalog, kind, None, stmt.get("newschema", ""), stmt.get("object"))
     elif kind == "OBJECT_AGGREGATE":
-        _move_aggregate(catalog, _object_names(stmt), None, stmt.get("newschema", ""),
-                        stmt.get("object"))
+        _move_routine(catalog, kind, None, stmt.get("newschema", ""), stmt.get("object"),
+                      "aggregates")
     elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
     elif kind == "OBJECT_SEQUENCE":
@@ -434,31 +437,35 @@ def _object_names(stmt: dict) -> list[str]:
     return [obj.get("sval", "")]
 
 
-def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
-                  new_schema: str | None, obj: dict | None = None) -> None:
-    """ALTER FUNCTION / PROCEDURE f RENAME TO g or SET SCHEMA s (of the overload `obj`, the
-    statement's ObjectWithArgs, names): the triggers that execute it follow (the server names
-    it by oid), so DROP FUNCTION g() CASCADE still reaches them."""
-    old = object_name(names)
-    schema, bare = old.split(".", 1)
-    new_bare = new_name or bare
-    new = f"{new_schema or schema}.{new_bare}"
-    forget_routine(catalog, old, new, obj)
-    for table, name in catalog.triggers_calling(names[-1].lower(), old):
+def _move_routine(catalog: Catalog, objtype: str, new_name: str | None,
+                  new_schema: str | None, obj: dict | None,
+                  kept_as: str = "kept_routines") -> None:
+    """ALTER FUNCTION / PROCEDURE / ROUTINE / AGGREGATE (`objtype`) f RENAME TO g or SET
+    SCHEMA s: the overload the statement's ObjectWithArgs `obj` names, found as the server
+    finds it (`routines.routine_named`: none of a bare name it finds not unique), goes by
+    its new name. The triggers that execute it follow (the server names it by oid), so DROP
+    FUNCTION g() CASCADE still reaches them."""
+    old, moving = routine_named(catalog, unwrap(obj)[1] if obj else {}, objtype, kept_as)
+    if len(moving) == 1:
+        schema, bare = old.split(".", 1)
+        _routine_moved(catalog, old, f"{new_schema or schema}.{new_name or bare}", moving,
+                       kept_as)
+
+
+def _routine_moved(catalog: Catalog, old: str, new: str,
+                   moving: tuple[Routine, ...] | None = None,
+                   kept_as: str = "kept_routines") -> None:
+    """Routine `old` (qualified; its overloads `moving`, else every one) goes by name `new`,
+    and the triggers that execute it with it."""
+    forget_routine(catalog, old, new, moving, kept_as)
+    if kept_as == "aggregates":
+        return
+    new_bare = new.split(".", 1)[1]
+    for table, name in catalog.triggers_calling(old.split(".", 1)[1].lower(), old):
         trigger = table.triggers[name]
         table.triggers[name] = replace(trigger, function=new_bare.lower(),
                                        qualified=new if trigger.qualified else "")
         catalog.note_triggers(table)
-
-
-def _move_aggregate(catalog: Catalog, names: list[str], new_name: str | None,
-                    new_schema: str | None, obj: dict | None) -> None:
-    """ALTER AGGREGATE ... RENAME TO / SET SCHEMA: the overload it names goes by its new
-    name."""
-    old = object_name(names)
-    schema, _, bare = old.rpartition(".")
-    forget_routine(catalog, old, f"{new_schema or schema}.{new_name or bare}", obj,
-                   "aggregates")
 
 
 def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
@@ -525,7 +532,7 @@ def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
     for sequence in sorted(s for s in catalog.sequences if s.startswith(prefix)):
         _move_sequence(catalog, sequence, _in_schema(sequence, old, new))
     for function in _schema_trigger_functions(catalog, old):
-        _move_routine(catalog, function.split("."), None, new)
+        _routine_moved(catalog, function, _in_schema(function, old, new))
     policies.follow_schema_rename(catalog, old, new)
     for stat in [s for s, on in catalog.statistics.items()
                  if s.startswith(prefix) or on.startswith(prefix)]:

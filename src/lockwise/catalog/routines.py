@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Table, relation_nodes, type_key
-from lockwise.catalog.search_path import clause_path
+from lockwise.catalog.search_path import clause_path, lookup_schemas
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     NodeMemo,
@@ -189,25 +189,57 @@ def alter_routine(catalog: Catalog, stmt: dict) -> None:
     search_path clause it sets are the overload's it names from then on, the others keeping
     theirs (checked on 18.6: after `ALTER FUNCTION f(int) VOLATILE`, `DEFAULT f(1)` rewrites
     the table and an index on `f(c)` is refused, while f(text) stays as it was; after `ALTER
-    FUNCTION f() SET search_path = other` its body makes its tables in `other`). A name alone
-    changes its one overload (the server refuses it when there are several: "not unique")."""
+    FUNCTION f() SET search_path = other` its body makes its tables in `other`). The overload
+    is found as the server finds it (`routine_named`): a name alone changes the one
+    overload the search_path sees (the server refuses it when there are several: "not
+    unique")."""
     actions = stmt.get("actions")
     volatility = _volatility_set(actions)
     sets_path, path = clause_path(actions)
-    obj = stmt.get("func") or {}
-    names = strings(obj.get("objname"))
-    overloads = catalog.kept_routines.get(object_name(names)) \
-        if names and (volatility or sets_path) else None
-    if not overloads:
+    if not (volatility or sets_path):
         return
-    named = [r for r in overloads
-             if _overloads.identity(catalog, obj, r.procedure) in (None, r.args)]
+    name, named = routine_named(catalog, stmt.get("func") or {},
+                                stmt.get("objtype", "OBJECT_FUNCTION"))
     if len(named) != 1:
         return
     changed = named[0]._replace(volatility=volatility or named[0].volatility,
                                 path=path if sets_path else named[0].path)
-    catalog.kept_routines = {**catalog.kept_routines, changed.name: tuple(
-        changed if r is named[0] else r for r in overloads)}
+    catalog.kept_routines = {**catalog.kept_routines, name: tuple(
+        changed if r is named[0] else r for r in catalog.kept_routines[name])}
+
+
+def routine_named(catalog: Catalog, obj: dict, objtype: str,
+                  kept_as: str = "kept_routines") -> tuple[str, tuple[Routine, ...]]:
+    """The overloads ObjectWithArgs `obj` names in an ALTER, DROP, COMMENT ON or GRANT ON
+    `objtype` (OBJECT_FUNCTION, _PROCEDURE, _ROUTINE, or _AGGREGATE of `kept_as`
+    "aggregates"), and the name they are kept under, found as the server finds them
+    (LookupFuncWithArgs, checked on 18.6): FUNCTION names no procedure and PROCEDURE no
+    function; a qualified name is its schema's; a bare one under a search_path the
+    migration set is looked for along the path (never in pg_temp), a schema's overload
+    hiding one of the same argument types in a later schema (under the default path,
+    public's). With its argument types, the first overload that has them; without, every
+    one the path sees: the server refuses several ("function name "f" is not unique",
+    42725, IF EXISTS or not) and finds none ("could not find a function named "f"",
+    42883)."""
+    names = strings(obj.get("objname"))
+    if not names:
+        return "", ()
+    places = [object_name(names)]
+    if len(names) == 1:
+        schemas = lookup_schemas()
+        if schemas is not None:
+            places = [f"{s}.{names[0]}" for s in schemas]
+    kept: dict[str, tuple[Routine, ...]] = getattr(catalog, kept_as)
+    seen: dict[tuple[str, ...], Routine] = {}
+    for place in places:
+        for r in kept.get(place, ()):
+            if (objtype == "OBJECT_ROUTINE" or (objtype == "OBJECT_PROCEDURE") == r.procedure) \
+                    and _overloads.identity(catalog, obj, r.procedure) in (None, r.args):
+                seen.setdefault(r.args, r)
+    found = tuple(seen.values())
+    if found and not obj.get("args_unspecified"):
+        found = found[:1]
+    return (found[0].name if found else places[0]), found
 
 
 def is_plpgsql_routine(stmt: dict) -> bool:
@@ -216,23 +248,22 @@ def is_plpgsql_routine(stmt: dict) -> bool:
 
 
 def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
-                   obj: dict | None = None, kept_as: str = "kept_routines") -> None:
+                   gone: tuple[Routine, ...] | None = None,
+                   kept_as: str = "kept_routines") -> None:
     """DROP of routine `name` (qualified), or its move to `new_name` (RENAME, SET SCHEMA):
-    the overload `obj` (the statement's ObjectWithArgs) names, or every one. `kept_as`:
-    the catalog's overloads of that kind (`kept_routines`, or `aggregates`)."""
+    the overloads `gone` of it (`routine_named`), or every one. `kept_as`: the catalog's
+    overloads of that kind (`kept_routines`, or `aggregates`)."""
     kept_now: dict[str, tuple[Routine, ...]] = getattr(catalog, kept_as)
     overloads = kept_now.get(name)
     if not overloads:
         return
-    gone = [r for r in overloads
-            if _overloads.identity(catalog, unwrap(obj)[1] if obj else None, r.procedure)
-            in (None, r.args)]
-    if not gone:
+    going = [r for r in overloads if gone is None or r in gone]
+    if not going:
         return
     kept = dict(kept_now)
-    kept[name] = tuple(r for r in overloads if r not in gone)
+    kept[name] = tuple(r for r in overloads if r not in going)
     if new_name:
-        moved = [r._replace(name=new_name) for r in gone]
+        moved = [r._replace(name=new_name) for r in going]
         kept[new_name] = (*(r for r in kept.get(new_name, ())
                             if all(r.args != m.args for m in moved)), *moved)
         catalog.filed(new_name)
@@ -249,11 +280,13 @@ def forget_overloads(catalog: Catalog, gone: Iterable[Routine]) -> None:
 
 def forget_dropped(catalog: Catalog, stmt: dict, kept_as: str = "kept_routines") -> None:
     """DROP FUNCTION / PROCEDURE / ROUTINE (or AGGREGATE, `kept_as` "aggregates") `stmt`:
-    each overload it names."""
+    each overload it names (`routine_named`: none of a bare name the server finds not
+    unique)."""
     for obj in stmt.get("objects") or ():
-        names = strings(unwrap(obj)[1].get("objname"))
-        if names:
-            forget_routine(catalog, object_name(names), obj=obj, kept_as=kept_as)
+        name, gone = routine_named(catalog, unwrap(obj)[1], stmt.get("removeType", ""),
+                                   kept_as)
+        if len(gone) == 1:
+            forget_routine(catalog, name, gone=gone, kept_as=kept_as)
 
 
 def aggregate_keeps(stmt: dict) -> str:
@@ -300,8 +333,6 @@ def named_overloads(catalog: Catalog, names: list[str]) -> tuple[Routine, ...] |
     (the server searches functions by the path, never by a relation's schema: checked on
     18.6), the tuple itself when one schema has them; else `public`'s."""
     if len(names) == 1:
-        from lockwise.catalog.search_path import lookup_schemas
-
         schemas = lookup_schemas()
         if schemas is not None:
             found = [rs for s in schemas if (rs := catalog.kept_routines.get(f"{s}.{names[0]}"))]

@@ -43,7 +43,9 @@ from lockwise.core.types import Action, Effect
 #: prepared (`prepared_statement_missing`), a PREPARE of one it has
 #: (`prepared_statement_exists`), a CREATE TABLE ... AS EXECUTE of a prepared statement that
 #: is not a SELECT (`prepared_statement_not_select`), an index whose WHERE or expression
-#: calls a function that is not immutable (`refused_not_immutable`).
+#: calls a function that is not immutable (`refused_not_immutable`), a function, procedure
+#: or routine named without its argument types whose name finds several overloads
+#: (`refused_routine_not_unique`: "function name "f" is not unique").
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_circular_inheritance",
                  "refused_own_parent",
@@ -55,7 +57,8 @@ REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_constant", "object_missing", "savepoint_missing",
                  "with_query_locked", "refused_duplicate_column",
                  "prepared_statement_missing", "prepared_statement_exists",
-                 "prepared_statement_not_select", "refused_not_immutable")
+                 "prepared_statement_not_select", "refused_not_immutable",
+                 "refused_routine_not_unique")
 
 
 def refusal(effect: Effect) -> str:

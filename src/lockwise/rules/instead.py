@@ -210,6 +210,7 @@ SQL_TEXT_FACTS = frozenset({
     "new_column_default_sql", "new_column_not_null_sql", "new_column_validated_sql",
     "new_column_renamed_sql",
     "not_yet_done_sql", "object_type", "returning_sql", "temporary_routine_sql",
+    "not_unique_routine_sql",
     "partitioned_constraint_sql", "partitioned_index_sql", "partitioned_reindex_sql",
     "plain_type_text", "pk_not_null_predicate_sql", "pk_set_not_null_sql",
     "policies_dropped_sql", "policies_dropped_text", "drop_used_policies_sql",

@@ -43,6 +43,7 @@ from lockwise.effects.context import Context
 from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.nodes import unwrap
 from lockwise.effects.postgres.builder import Builder, lock_stored_regclass_constants
+from lockwise.effects.postgres.routine_objects import NAMING_KINDS, not_unique_routine
 from lockwise.effects.syntax_versions import NEWEST, unavailable_syntax_facts
 
 
@@ -194,6 +195,9 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
         # replayed nor followed by the session (checked on 18.6:
         # tests/test_transaction_block_replay.py, test_rule_facts_pg.py).
         effect.actions[0].facts["refused_in_transaction_block"] = True
+    if kind in NAMING_KINDS and ctx.catalog.kept_routines:
+        # A routine named without its argument types, the name finding several overloads.
+        effect.actions[0].facts.update(not_unique_routine(ctx.catalog, kind, body))
     if ctx.catalog.temporary:  # (the session made something in pg_temp: rare)
         # A routine only pg_temp has, named unqualified: the server never finds it there.
         effect.actions[0].facts.update(family_function(

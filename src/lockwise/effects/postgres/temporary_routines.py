@@ -16,15 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import TEMPORARY_SCHEMA, strings, unwrap, walk
+from lockwise.effects.nodes import TEMPORARY_SCHEMA, strings, walk
+from lockwise.effects.postgres.routine_objects import NAMING_KINDS, routine_objects
 from lockwise.parse.quoting import quote_qualified
-
-_ROUTINE_OBJECTS = frozenset({"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"})
-
-#: Where each statement that names a routine as an object keeps its object type.
-_OBJECT_TYPE_KEY = {"RenameStmt": "renameType", "AlterOwnerStmt": "objectType",
-                    "AlterObjectSchemaStmt": "objectType", "CommentStmt": "objtype",
-                    "DropStmt": "removeType", "GrantStmt": "objtype"}
 
 
 def unqualified_temporary_routine(catalog: Catalog, kind: str, body: dict) -> dict:
@@ -44,14 +38,11 @@ def unqualified_temporary_routine(catalog: Catalog, kind: str, body: dict) -> di
 
 def _routines_named(kind: str, body: dict) -> Iterator[list[str]]:
     """The names (as written, in parts) of the routines `body` calls or names as objects."""
-    if kind == "AlterFunctionStmt":
-        yield strings((body.get("func") or {}).get("objname"))
-    elif kind in _OBJECT_TYPE_KEY:
-        # (GRANT ... ON ALL FUNCTIONS IN SCHEMA names schemas, IF EXISTS only notices)
-        if body.get(_OBJECT_TYPE_KEY[kind]) in _ROUTINE_OBJECTS and not body.get(
-                "missing_ok") and body.get("targtype", "ACL_TARGET_OBJECT") == "ACL_TARGET_OBJECT":
-            for obj in body.get("objects") or [body.get("object")]:
-                yield strings(unwrap(obj)[1].get("objname"))
+    if kind in NAMING_KINDS:
+        # (IF EXISTS only notices)
+        for _, obj in routine_objects(kind, body):
+            if not body.get("missing_ok"):
+                yield strings(obj.get("objname"))
     else:
         if kind == "CallStmt":
             yield strings((body.get("funccall") or {}).get("funcname"))
