@@ -19,6 +19,16 @@ SETUP = ("CREATE TABLE t (id int PRIMARY KEY, a int, c int);\n"
          "CREATE FUNCTION f(x text) RETURNS int VOLATILE LANGUAGE plpgsql AS "
          "$$ BEGIN RETURN 1; END $$;\n")
 RENAME = "ALTER FUNCTION f(int) RENAME TO g;\n"
+IMMUTABLE_G = ("CREATE FUNCTION g() RETURNS int IMMUTABLE LANGUAGE plpgsql AS "
+               "$$ BEGIN RETURN 1; END $$;\n")
+H = ("CREATE FUNCTION h(int4, int8) RETURNS int IMMUTABLE LANGUAGE plpgsql AS "
+     "$$ BEGIN RETURN 1; END $$;\n"
+     "CREATE FUNCTION h(int8, int8) RETURNS int IMMUTABLE LANGUAGE plpgsql AS "
+     "$$ BEGIN RETURN 1; END $$;\n")
+TWO_K = ("CREATE SCHEMA app;\n"
+         "CREATE FUNCTION app.k() RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 1';\n"
+         "CREATE FUNCTION k() RETURNS int VOLATILE LANGUAGE plpgsql AS "
+         "$$ BEGIN RETURN 1; END $$;\n")
 
 #: (what runs before, the default an added column takes, whether the table is rewritten:
 #: the default is volatile)
@@ -35,6 +45,21 @@ DEFAULTS = [
     ("CREATE SCHEMA s;\nALTER FUNCTION f(int) SET SCHEMA s;\n", "s.f(1)", False),
     ("CREATE SCHEMA s;\nALTER FUNCTION f(int) SET SCHEMA s;\n"
      "ALTER FUNCTION s.f(int) VOLATILE;\n", "s.f(1)", True),
+    # an argument typed by what the function it calls returns (fix-pg73)
+    ("", "f(length('abc'::text))", False),
+    ("", "f(md5('abc'))", True),
+    (IMMUTABLE_G, "f(g())", False),
+    # the untyped '1' taken as the other argument's type: h(int8, int8) runs
+    (H + "ALTER FUNCTION h(int4, int8) VOLATILE;\n", "h('1', 2::int8)", False),
+    (H + "ALTER FUNCTION h(int8, int8) VOLATILE;\n", "h('1', 2::int8)", True),
+    # the overload the call names is the one the planner inlines, not the path's
+    (TWO_K, "app.k()", False),
+    (TWO_K, "k()", True),
+    # a VOLATILE SQL function of arguments, passed constants, inlined as its body
+    ("CREATE FUNCTION twice(a int) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT a + a';\n",
+     "twice(1)", False),
+    ("CREATE FUNCTION noisy(a int) RETURNS int VOLATILE LANGUAGE sql AS "
+     "'SELECT a + (random() * 0)::int';\n", "noisy(1)", True),
 ]
 
 

@@ -119,6 +119,32 @@ def evident_type(catalog: Catalog, arg: dict, scope: FromScope | None) -> str | 
     return constant_type(arg)
 
 
+def value_type(catalog: Catalog, expr: object, scope: FromScope | None = None) -> str | None:
+    """The type of value `expr` when it is evident (`evident_type`), or the type a function
+    call returns of arguments of such types: a function of the migrations the name finds,
+    the overload the server resolves (`returned_type`), else a built-in immutable one's,
+    bare or pg_catalog's (`types.builtin_return_type`: `f(length('abc'))` passes an
+    integer); None otherwise."""
+    kind, body = unwrap(expr)
+    if kind != "FuncCall":
+        return evident_type(catalog, expr or {}, scope)  # type: ignore[arg-type]
+    names = strings(body.get("funcname"))
+    if not names or body.get("agg_star") or body.get("over") or body.get("func_variadic"):
+        return None
+    args = [value_type(catalog, a, scope) for a in body.get("args") or ()]
+    if catalog.kept_routines and names[:-1] != ["pg_catalog"]:
+        from lockwise.catalog.routines import named_overloads
+
+        overloads = named_overloads(catalog, names)
+        if overloads:
+            return returned_type(overloads, args)
+    if names[:-1] not in ([], ["pg_catalog"]) or None in args:
+        return None
+    from lockwise.effects.types import builtin_return_type
+
+    return builtin_return_type(names[-1].lower(), args)
+
+
 def constant_type(arg: object) -> str | None:
     """The type the server gives constant `arg` by its spelling (int4, int8 or numeric,
     bool; "unknown" for an untyped string constant or NULL), None for another node."""
@@ -156,8 +182,8 @@ def _column_type(ref: dict, scope: FromScope) -> str | None:
 def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
            scope: FromScope | None = None) -> Routine | None:
     """The overload `call` (a FuncCall) runs: the one its argument count allows, or of
-    several, the one the server resolves from the evident argument types
-    (`call_resolution`; a column's through the FROM list `scope` the call sees); None when
+    several, the one the server resolves from the evident argument types (`value_type`,
+    `call_resolution`; a column's through the FROM list `scope` the call sees); None when
     that is not one, or an argument's type is not evident."""
     args = call.get("args") or ()
     if call.get("func_variadic"):
@@ -176,7 +202,7 @@ def chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
     if len(fit) <= 1 or named:
         found = fit[0] if len(fit) == 1 else None
     else:
-        evident = [evident_type(catalog, a, scope) for a in args]
+        evident = [value_type(catalog, a, scope) for a in args]
         if None in evident:
             return None
         from lockwise.catalog.call_resolution import resolved
@@ -262,12 +288,13 @@ def returned_type(overloads: tuple[Routine, ...], types: list[str | None]) -> st
 def lasting_choice(call: dict) -> bool:
     """Whether `chosen` makes the same choice for `call` among the same overloads whatever
     the catalog holds: none of its arguments is a cast (whose type the search_path and the
-    types in force qualify) or a column (whose type the catalog gives)."""
+    types in force qualify), a column (whose type the catalog gives) or a function call
+    (whose result a function of the migrations may give)."""
     return all(unwrap(a)[0] not in _CATALOG_TYPED for a in call.get("args") or ())
 
 
 #: The arguments whose type the catalog gives.
-_CATALOG_TYPED = frozenset({"TypeCast", "ColumnRef"})
+_CATALOG_TYPED = frozenset({"TypeCast", "ColumnRef", "FuncCall"})
 
 
 def has_column_argument(call: dict) -> bool:

@@ -256,21 +256,47 @@ def call_volatilities(expr: object, catalog: Catalog | None,
     """Each function call of `expr` (with `skipped`, not those below a value under that key,
     `walk_except`): its name (last part, lower case), its FuncCall and its volatility code:
     that of the migrations' overload it runs (`routines.call_volatility`), else the built-in
-    function's of the name; None when neither is known."""
-    builtin = _builtin()
+    function's (`builtin_volatility`); None when neither is known."""
     calls = named_calls(expr, skipped)
-    if not calls or catalog is None or not catalog.kept_routines:
-        return [(name, call, builtin.get(name)) for name, call in calls]
+    if not calls:
+        return []
+    if catalog is None or not catalog.kept_routines:
+        return [(name, call, builtin_volatility(catalog, name, call)) for name, call in calls]
     from lockwise.catalog.routines import call_volatility, made_names
 
     made = made_names(catalog)
     return [(name, call, (call_volatility(catalog, call) if name in made else None)
-             or builtin.get(name)) for name, call in calls]
+             or builtin_volatility(catalog, name, call)) for name, call in calls]
+
+
+def builtin_volatility(catalog: Catalog | None, name: str, call: dict) -> str | None:
+    """The volatility code of built-in function `name` that FuncCall `call` runs: of the
+    overload its evident argument types pick (`chosen_overloads`, the arguments typed by
+    `overloads.value_type` with `catalog`) when the data file has its overloads and they
+    agree (`ts_rewrite(q, a, b)` of three tsquery is immutable, of a tsquery and a query's
+    text volatile: checked on 18.6); else the name's (the worst of its overloads); None
+    for a function that is not built in."""
+    code = _builtin().get(name)
+    overloads = _data()["overloads"].get(name) if catalog is not None else None
+    if overloads is None or len({o[0] for o in overloads}) == 1:
+        return code
+    from lockwise.catalog.overloads import value_type
+
+    types = [value_type(catalog, a) for a in call.get("args") or ()]  # type: ignore[arg-type]
+    codes = {o[0] for o in chosen_overloads(name, types)} if None not in types else ()
+    return next(iter(codes)) if len(codes) == 1 else code
+
+
+def volatile_calls(expr: object, catalog: Catalog | None) -> list[tuple[str, dict]]:
+    """The function calls in `expr` (name and FuncCall) that are volatile, or unknown (assumed
+    volatile, to be safe)."""
+    return [(name, call) for name, call, code in call_volatilities(expr, catalog)
+            if code in (None, "v")]
 
 
 def volatile_functions(expr: object, catalog: Catalog | None) -> list[str]:
     """Functions in `expr` that are volatile, or unknown (assumed volatile, to be safe)."""
-    return [name for name, _, code in call_volatilities(expr, catalog) if code in (None, "v")]
+    return [name for name, _ in volatile_calls(expr, catalog)]
 
 
 def calls_volatile(expr: object, catalog: Catalog | None = None) -> bool:
@@ -320,15 +346,18 @@ _NOT_INLINED_CLAUSES = ("fromClause", "whereClause", "groupClause", "havingClaus
 
 
 def inlined_volatility(create: str, catalog: Catalog | None,
-                       declared: str | None = None) -> str | None:
-    """The volatility ('i', 's', 'v') a call without arguments of the SQL function `create`
-    (its CREATE statement; `declared`: its volatility now, when an ALTER FUNCTION may have
-    changed what the statement says) has once the planner inlines it, which it does before it judges
-    an ADD COLUMN's default (checked on the server: a VOLATILE one whose body is `SELECT
-    <stable expression>` adds the column without a rewrite, one value for every row); None
-    when it is not inlined: another language, SECURITY DEFINER, a SET, STRICT, a set or a
-    body other than one SELECT of one expression with no FROM, WHERE, subquery, aggregate
-    or set-returning function, or a body more volatile than declared."""
+                       declared: str | None = None, constants: bool = False) -> str | None:
+    """The volatility ('i', 's', 'v') a call without arguments (with `constants`, a call
+    passing a constant for each of its parameters) of the SQL function `create` (its CREATE
+    statement; `declared`: its volatility now, when an ALTER FUNCTION may have changed what
+    the statement says) has once the planner inlines it, which it does before it judges an
+    ADD COLUMN's default (checked on the server: a VOLATILE one whose body is `SELECT
+    <stable expression>` adds the column without a rewrite, one value for every row; one
+    of `a int` whose body is `SELECT a + a`, called as `f(1)`, too: a constant is cheap
+    wherever its parameter is used); None when it is not inlined: another language,
+    SECURITY DEFINER, a SET, STRICT, a set, an OUT or VARIADIC parameter, or a body other
+    than one SELECT of one expression with no FROM, WHERE, subquery, aggregate or
+    set-returning function, or a body more volatile than declared."""
     from lockwise.catalog.routines import declared_volatility, routine_language
     from lockwise.parse.postgres import parse_sql
     from lockwise.parse.sql_body import sql_body_statements
@@ -337,8 +366,9 @@ def inlined_volatility(create: str, catalog: Catalog | None,
     if parsed.problems or len(parsed.statements) != 1:
         return None
     kind, stmt = unwrap(parsed.statements[0].tree)
-    if kind != "CreateFunctionStmt" or stmt.get("parameters") or \
-            (stmt.get("returnType") or {}).get("setof"):
+    if kind != "CreateFunctionStmt" or (stmt.get("returnType") or {}).get("setof") or \
+            any(not constants or unwrap(p)[1].get("mode", "FUNC_PARAM_DEFAULT") not in
+                ("FUNC_PARAM_IN", "FUNC_PARAM_DEFAULT") for p in stmt.get("parameters") or ()):
         return None
     if routine_language(stmt) != "sql":
         return None

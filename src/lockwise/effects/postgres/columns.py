@@ -5,7 +5,7 @@ CREATE TABLE reads too."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import (
@@ -74,6 +74,7 @@ from lockwise.effects.volatility import (
     builtin_functions,
     call_volatilities,
     inlined_volatility,
+    volatile_calls,
     volatile_functions,
 )
 from lockwise.parse.quoting import (
@@ -309,22 +310,34 @@ def column_there(b: Builder, table: str, column: str) -> bool:
         column not in b.freed_columns
 
 
-def _volatile_once_inlined(catalog: Catalog, names: Iterable[str]) -> tuple[str, ...]:
-    """Of the functions `names` an added column's default calls, those still volatile once
-    the planner has inlined the SQL functions it can (it does before it judges the default:
-    `inlined_volatility`): a migration's function without arguments, of one overload, not
-    named as a built-in one, the search_path finds (`named_overloads`) is."""
-    from lockwise.catalog.routines import named_overloads
+def _volatile_once_inlined(catalog: Catalog, expr: object) -> tuple[str, ...]:
+    """The volatile functions an added column's default `expr` calls (`volatile_calls`) that
+    stay volatile once the planner has inlined the SQL functions it can (it does before it
+    judges the default: `inlined_volatility`): a call runs a migration's function, not
+    named as a built-in one, whose overload it surely runs (`routines.call_candidates`) is
+    one of SQL, without arguments or passed a constant for each, whose body inlines as a
+    stable or immutable expression (checked on 18.6: `DEFAULT app.f()` of such an `app.f`
+    adds the column without a rewrite, whatever other `f` the search_path finds)."""
+    from lockwise.catalog.routines import call_candidates
 
     still = []
-    for name in names:
-        routines = named_overloads(catalog, [name]) or ()
-        if name in builtin_functions() or len(routines) != 1 or routines[0].args or \
-                not routines[0].followed or \
-                inlined_volatility(routines[0].sql, catalog,
-                                   routines[0].volatility) not in ("i", "s"):
+    for name, call in volatile_calls(expr, catalog):
+        routines = call_candidates(catalog, call) if name not in builtin_functions() else ()
+        args = call.get("args") or ()
+        if len(routines) != 1 or len(args) != len(routines[0].args) or \
+                not all(map(_constant, args)) or not routines[0].followed or \
+                inlined_volatility(routines[0].sql, catalog, routines[0].volatility,
+                                   bool(args)) not in ("i", "s"):
             still.append(name)
     return tuple(still)
+
+
+def _constant(arg: object) -> bool:
+    """Whether call argument `arg` is a constant, cast or not (`1`, `'x'::text`)."""
+    kind, body = unwrap(arg)
+    while kind == "TypeCast":
+        kind, body = unwrap(body.get("arg"))
+    return kind == "A_Const"
 
 
 def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
@@ -343,7 +356,7 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         return
     if facts["default_volatile"] and not facts["serial"] and \
             not facts.get("domain_default_sql"):
-        vol = _volatile_once_inlined(b.ctx.catalog, facts["volatile_functions"])
+        vol = _volatile_once_inlined(b.ctx.catalog, default_expr(col))
         facts.update(volatile_functions=vol, default_volatile=bool(vol))
     rewrite_why = None
     pg = b.ctx.pg_version

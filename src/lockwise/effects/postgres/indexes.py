@@ -177,32 +177,16 @@ def not_immutable_refusal(catalog: Catalog, stmt: dict, table: str) -> dict:
     return {}
 
 
-def _value_type(catalog: Catalog, expr: dict | None, scope: dict | None) -> str | None:
-    """The type of value `expr` when it is evident (`overloads.evident_type`: a cast, a
-    constant, a column of the indexed table `scope`), or a built-in immutable function's
-    result of such arguments (`types.builtin_return_type`); None otherwise."""
-    from lockwise.catalog.overloads import evident_type
-    from lockwise.effects.types import builtin_return_type
-
-    kind, body = unwrap(expr)
-    if kind != "FuncCall":
-        return evident_type(catalog, expr or {}, scope)
-    names = [n.lower() for n in strings(body.get("funcname"))]
-    if names[:-1] not in ([], ["pg_catalog"]) or names[-1:] == [] or body.get("agg_star"):
-        return None
-    args = [_value_type(catalog, a, scope) for a in body.get("args") or ()]
-    return None if None in args else builtin_return_type(names[-1], args)
-
-
 def _overload_said(catalog: Catalog, name: str, call: dict, scope: dict | None) -> str:
     """What `call` of built-in `name` runs that is not immutable, as the message names it:
     the overload its evident argument types pick (`volatility.chosen_overloads`; judged
     when all it may pick agree), or, of an immutable one, the implicit cast an argument
     goes through to it (`timezone('UTC', d)` of a date: the cast of date to timestamptz)."""
+    from lockwise.catalog.overloads import value_type
     from lockwise.effects.types import function_style_cast
     from lockwise.effects.volatility import chosen_overloads, not_immutable_cast
 
-    args = [_value_type(catalog, a, scope) for a in call.get("args") or ()]
+    args = [value_type(catalog, a, scope) for a in call.get("args") or ()]
     if not args or None in args:
         return ""
     if len(args) == 1 and not any(o[1:] == args for o in chosen_overloads(name, args)) and \
@@ -221,11 +205,12 @@ def _by_types_said(catalog: Catalog, kind: str, body: dict, scope: dict | None) 
     """A cast or a binary operator of evident types that runs a function that is not
     immutable, as the message names it ("the cast of timestamptz to date", "timestamptz >=
     date"); "" for anything else."""
+    from lockwise.catalog.overloads import value_type
     from lockwise.effects.volatility import not_immutable_cast, not_immutable_operator
 
     if kind == "TypeCast":
-        source = _value_type(catalog, body.get("arg"), scope)
-        target = _value_type(catalog, {kind: body}, scope)
+        source = value_type(catalog, body.get("arg"), scope)
+        target = value_type(catalog, {kind: body}, scope)
         return f"the cast of {source} to {target}" if source and target and \
             not_immutable_cast(source, target) else ""
     if kind != "A_Expr" or body.get("kind") != "AEXPR_OP" or not body.get("lexpr"):
@@ -233,8 +218,8 @@ def _by_types_said(catalog: Catalog, kind: str, body: dict, scope: dict | None) 
     operator = strings(body.get("name"))
     if len(operator) != 1:
         return ""
-    left = _value_type(catalog, body.get("lexpr"), scope)
-    right = _value_type(catalog, body.get("rexpr"), scope)
+    left = value_type(catalog, body.get("lexpr"), scope)
+    right = value_type(catalog, body.get("rexpr"), scope)
     return f"{left} {operator[0]} {right}" if left and right and \
         not_immutable_operator(operator[0], left, right) else ""
 
