@@ -447,3 +447,112 @@ def test_named_toml_and_conf_files_together_are_an_input_error(
     code, stderr = _lint(Path("db"))
     assert code == 2, stderr
     assert "a.toml" in stderr and "b.conf" in stderr and "Traceback" not in stderr
+
+
+# --- Flyway's environment variables (fix-layouts18) -------------------------------------------
+
+@pytest.fixture
+def _no_flyway_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """None of Flyway's own variables of the shell running the tests counts."""
+    for name in list(os.environ):
+        if name.upper().startswith("FLYWAY_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize("files", [
+    {}, {"flyway.toml": "[flyway]\nconnectRetries = 3\n"},
+    {"flyway.conf": "flyway.connectRetries=3\n"},
+    {"flyway.toml": _TOML_LOCATIONS}, {"flyway.conf": _CONF_LOCATIONS}],
+    ids=["no-config", "toml", "conf", "over-toml-locations", "over-conf-locations"])
+def test_flyway_locations_variable_configures_the_run_lockwise_runs_in(
+        tmp_path: Path, files: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """FLYWAY_LOCATIONS sets the locations of a Flyway run in the folder lockwise runs in
+    (over its config files' and with none): `db/a` alone is that run's history, `db/b`
+    another (without the variable, `db` is one Flyway folder of releases, or the files'
+    locations make one history)."""
+    write(tmp_path, {**_TWO_FOLDERS, **files})
+    monkeypatch.chdir(tmp_path)
+    assert _histories(tmp_path) == _ONE_HISTORY
+    monkeypatch.setenv("FLYWAY_LOCATIONS", "filesystem:db/a")
+    assert sorted(_histories(tmp_path)) == [["db/a/V1__t.sql", "db/a/V3__u.sql"],
+                                            ["db/b/V2__i.sql"]]
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize(("files", "variable", "value", "mixed"), [
+    ({"flyway.toml": _TOML_LOCATIONS}, "FLYWAY_MIXED", "true", True),
+    ({"flyway.toml": _TOML_LOCATIONS + "mixed = true\n"}, "FLYWAY_MIXED", "false", False),
+    ({"flyway.conf": _CONF_LOCATIONS + "flyway.mixed=false\n"}, "FLYWAY_MIXED", "true", True),
+    ({"flyway.toml": _TOML_LOCATIONS}, "flyway_mixed", "true", True),
+    ({"flyway.conf": _CONF_LOCATIONS}, "flyway_mixed", "true", False),
+    ({"flyway.toml": _TOML_LOCATIONS + "[environments.ci.flyway]\nmixed = true\n"},
+     "flyway_environment", "ci", True),
+    ({"flyway.toml": _TOML_LOCATIONS + 'environment = "ci"\n'
+      "[environments.ci.flyway]\nmixed = true\n"}, "flyway_environment", "dev", False),
+    ({"flyway.toml": _TOML_LOCATIONS + "[environments.ci.flyway]\nmixed = true\n"},
+     "FLYWAY_ENVIRONMENT", "ci", False),
+    ({"flyway.toml": _TOML_LOCATIONS + 'environment = "ci"\n'
+      "[environments.ci.flyway]\nmixed = true\n"}, "FLYWAY_MIXED", "false", True),
+    ({"flyway.toml": _TOML_LOCATIONS}, "FLYWAY_EXECUTE_IN_TRANSACTION", "false", True),
+], ids=["mixed", "over-the-file", "conf", "lower-case-toml", "lower-case-not-for-conf",
+        "environment-selected", "environment-over-the-file", "upper-case-environment-unread",
+        "environment-override-wins", "execute-in-transaction"])
+def test_flyway_s_environment_variables_set_its_settings(
+        tmp_path: Path, files: dict[str, str], variable: str, value: str, mixed: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flyway's command line reads FLYWAY_MIXED, FLYWAY_EXECUTE_IN_TRANSACTION, ... over its
+    config files; a TOML configuration also the lower-case `flyway_<setting>` variables,
+    `flyway_environment` selecting the environment (FLYWAY_ENVIRONMENT is none of its); an
+    environment's own `flyway` override wins over a variable."""
+    write(tmp_path, {**_TWO_FOLDERS, **files})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, value)
+    assert _histories(tmp_path) == _ONE_HISTORY
+    assert _mixed(tmp_path) is mixed
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+def test_an_init_sql_variable_sets_the_lock_timeout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FLYWAY_INIT_SQL runs on the connection before the migrations, as a file's initSql."""
+    write(tmp_path, {"flyway.toml": "[flyway]\nlocations = [\"filesystem:db\"]\n",
+                     "db/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     "db/V2__i.sql": "ALTER TABLE t ADD COLUMN b int NOT NULL DEFAULT 0;\n"})
+    monkeypatch.chdir(tmp_path)
+    before = [m.init_sql for m in discover(tmp_path / "db")]
+    monkeypatch.setenv("FLYWAY_INIT_SQL", "SET lock_timeout = '5s'")
+    assert before == ["", ""]
+    assert [m.init_sql for m in discover(tmp_path / "db")] == ["SET lock_timeout = '5s'"] * 2
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize("variable", ["FLYWAY_MIXED", "flyway_mixed"])
+def test_a_variable_flyway_refuses_is_an_input_error(
+        tmp_path: Path, variable: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`FLYWAY_MIXED=yes`: Flyway stops; lint exits 2 naming the variable."""
+    write(tmp_path, {**_TWO_FOLDERS, "flyway.toml": _TOML_LOCATIONS})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, "yes")
+    code, stderr = _lint(Path("db"))
+    assert code == 2, stderr
+    assert f"{variable}=yes" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+def test_flyway_config_file_encoding_reads_the_conf_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FLYWAY_CONFIG_FILE_ENCODING is the encoding of the .conf files (UTF-8 without it): a
+    Latin-1 flyway.conf naming a folder `bé` is read right with it only."""
+    write(tmp_path, {"db/a/V1__t.sql": "CREATE TABLE t (a int);\n", "db/bé/V2__i.sql": _MIXED})
+    (tmp_path / "flyway.conf").write_bytes(
+        "flyway.locations=filesystem:db/a,filesystem:db/bé\nflyway.mixed=true\n"
+        .encode("latin-1"))
+    monkeypatch.chdir(tmp_path)
+    assert len(_histories(tmp_path)) == 2
+    monkeypatch.setenv("FLYWAY_CONFIG_FILE_ENCODING", "ISO-8859-1")
+    assert _histories(tmp_path) == [["db/a/V1__t.sql", "db/bé/V2__i.sql"]]
+    monkeypatch.setenv("FLYWAY_CONFIG_FILE_ENCODING", "no-such-encoding")
+    code, stderr = _lint(Path("db"))
+    assert code == 2, stderr
+    assert "FLYWAY_CONFIG_FILE_ENCODING" in stderr and "Traceback" not in stderr

@@ -44,14 +44,56 @@ _NOT_FLYWAY_TOML = "Flyway does not start with this file (fix it, or remove it):
 
 class Setting:
     """A setting's value, with the file that sets it last and that file's text (to point at
-    its line). (A plain class: making a NamedTuple at import costs every lint's start.)"""
+    its line); or, set by one of Flyway's environment variables, that `variable` (`path`
+    then the folder of the run it configures, `toml` whether that run reads TOML files).
+    (A plain class: making a NamedTuple at import costs every lint's start.)"""
 
-    __slots__ = ("path", "text", "value")
+    __slots__ = ("path", "text", "toml", "value", "variable")
 
-    def __init__(self, value: object, path: Path, text: str) -> None:
+    def __init__(self, value: object, path: Path, text: str, variable: str | None = None,
+                 toml: bool | None = None) -> None:
         self.value = value
         self.path = path
         self.text = text
+        self.variable = variable
+        self.toml = path.suffix == ".toml" if toml is None else toml
+
+
+#: Flyway's environment variables for the settings lockwise reads, by the setting each sets
+#: (its `ConfigUtils.convertKey`; upper case, read by both kinds of configuration).
+SETTING_VARIABLES = {"FLYWAY_LOCATIONS": "locations", "FLYWAY_MIXED": "mixed",
+                     "FLYWAY_EXECUTE_IN_TRANSACTION": "executeInTransaction",
+                     "FLYWAY_INIT_SQL": "initSql"}
+#: The prefix of the lower-case variables a TOML configuration reads besides
+#: (`flyway_environment`, `flyway_locations`: the rest of the name, `_` read as `.`).
+TOML_VARIABLE_PREFIX = "flyway_"
+#: The variable naming the encoding of the .conf files (UTF-8 when unset; TOML files are
+#: always read as UTF-8).
+ENCODING_VARIABLE = "FLYWAY_CONFIG_FILE_ENCODING"
+
+
+def variable_settings(toml: bool, folder: Path | None = None) -> dict[str, Setting]:
+    """The settings Flyway's environment variables give a run in `folder` (None: a folder
+    without config files), as its command line reads them over every config file: the
+    upper-case ones (`SETTING_VARIABLES`), and for a run that reads TOML files (`toml`) the
+    lower-case `flyway_<setting>` ones too (`flyway_environment` selects the environment;
+    one of these wins over its upper-case twin, as Flyway's warning says). Upper-case
+    `FLYWAY_ENVIRONMENT` is no variable of Flyway's: not read."""
+    where = Path(os.path.abspath(folder)) if folder is not None else Path(os.getcwd())
+    out = {key: Setting(os.environ[name], where, "", name, toml)
+           for name, key in SETTING_VARIABLES.items() if name in os.environ}
+    if toml:
+        out |= {name[len(TOML_VARIABLE_PREFIX):].replace("_", "."):
+                Setting(value, where, "", name, toml) for name, value in os.environ.items()
+                if name.startswith(TOML_VARIABLE_PREFIX)}
+    return out
+
+
+def _location_variable() -> bool:
+    """Whether an environment variable sets Flyway's locations: the run in the folder
+    lockwise runs in is then configured, config files or not."""
+    return any(name in os.environ for name in ("FLYWAY_LOCATIONS",
+                                               f"{TOML_VARIABLE_PREFIX}locations"))
 
 
 def named_files() -> tuple[Path, ...]:
@@ -136,8 +178,11 @@ def _current_folder() -> str:
 
 
 def _variable_set() -> bool:
+    """Whether environment variables configure the Flyway run in the folder lockwise runs
+    in: FLYWAY_CONFIG_FILES names files, or a variable sets the locations."""
     tree = _TREE_RUN.get()
-    return bool(os.environ.get(CONFIG_FILES_VARIABLE)) if tree is None else bool(tree[1])
+    return _location_variable() or (bool(os.environ.get(CONFIG_FILES_VARIABLE)) if tree is None
+                                    else bool(tree[1]))
 
 
 def _variable_folder() -> str:
@@ -279,13 +324,23 @@ def config_files(folder: Path | None) -> tuple[list[Path], list[Path]]:
     together at one of the first two is an InputError (Flyway stops). Nothing when `folder`
     holds no config of its own and none is named for it: no run is configured there.
     `folder` None: a run in a folder that holds none, which loads the first two alone."""
+    run = _run_files(folder)
+    if run is None:
+        return [], []
+    toml, every = run
+    return (_split(every)[0], []) if toml else ([], _split(every)[1])
+
+
+def _run_files(folder: Path | None) -> tuple[bool, list[Path]] | None:
+    """Whether the run of `config_files` reads TOML files, and every config file it may
+    load, of both kinds, in load order; None when no run is configured in `folder`."""
     if folder is None:
         variable, key, own, executed = [], [], [], []
     else:
         variable, key = _named(folder)
         own = _own(folder)
         if not runs_here(folder, [path.name for path in own]):
-            return [], []
+            return None
         configured = _configured()
         executed = _own(configured.folder) if configured.working_directory and \
             os.path.abspath(folder) == configured.working_directory else []
@@ -300,8 +355,7 @@ def config_files(folder: Path | None) -> tuple[list[Path], list[Path]]:
             break
     if modern is None:
         modern = bool(_split(defaults)[0]) or not _split(defaults)[1]
-    every = [*defaults, *variable, *key]
-    return (_split(every)[0], []) if modern else ([], _split(every)[1])
+    return modern, [*defaults, *variable, *key]
 
 
 def has_config(folder: Path) -> bool:
@@ -335,11 +389,30 @@ def runs_here(folder: Path | str, names: Iterable[str]) -> bool:
     return not lent and any(name in names for name in CONFIG_FILES) or named_here(folder)
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, encoding: str = "utf-8") -> str:
     try:
-        return path.read_text(errors="replace")
+        return path.read_text(encoding, errors="replace")
     except OSError:  # unreadable: as if empty (Flyway would not start; nothing to lint)
         return ""
+
+
+def conf_encoding() -> str:
+    """The encoding Flyway's command line reads .conf files in: `FLYWAY_CONFIG_FILE_ENCODING`
+    (read before its `-configFileEncoding`), UTF-8 when unset. Raises InputError for a name
+    that is no encoding: Flyway cannot load the files and stops."""
+    name = os.environ.get(ENCODING_VARIABLE)
+    if name is None:
+        return "utf-8"
+    import codecs
+
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise InputError(f"{ENCODING_VARIABLE}={name!r} names no encoding lockwise knows, and "
+                         "Flyway stops (\"Unable to load config file\") when it names none it "
+                         "knows: set it to the encoding of the .conf files (UTF-8, ISO-8859-1, "
+                         "windows-1252, ...), or unset it for UTF-8") from None
+    return name
 
 
 def _merged(base: dict, other: dict) -> dict:
@@ -369,8 +442,12 @@ def toml_settings(folder: Path | None) -> dict[str, Setting]:
     when it names none (the command line's `-environment` is set where Flyway runs: not
     read). Each with the file that sets it last. Raises InputError for a file that does not
     parse (Flyway does not start) and for an environment name lockwise cannot resolve."""
-    files = [(path, _read(path)) for path in config_files(folder)[0]]
+    run = _run_files(folder)
+    if run is None or not run[0]:
+        return {}
+    files = [(path, _read(path)) for path in _split(run[1])[0]]
     documents = [(path, text, parse_toml(text, path, _NOT_FLYWAY_TOML)) for path, text in files]
+    variables = variable_settings(True, folder)
     merged: dict = {}
     chosen = None
     for path, text, document in documents:
@@ -379,7 +456,9 @@ def toml_settings(folder: Path | None) -> dict[str, Setting]:
             chosen = (path, text)
     flyway = table(merged, "flyway")
     name = flyway.get("environment", DEFAULT_ENVIRONMENT)
-    if chosen is not None:
+    if "environment" in variables:
+        name = resolved(variables["environment"], "environment")
+    elif chosen is not None:
         name = resolved(Setting(name, *chosen), "environment")
 
     def places(document: dict) -> list[dict]:
@@ -394,8 +473,13 @@ def toml_settings(folder: Path | None) -> dict[str, Setting]:
             for key, value in places(document)[rank].items():
                 out[key] = Setting(value, path, text)
     # the merged value (a table of several files is theirs together), from the last setter
-    return {key: Setting(_final(merged, name, key, setting.value), setting.path, setting.text)
-            for key, setting in out.items()}
+    out = {key: Setting(_final(merged, name, key, setting.value), setting.path, setting.text)
+           for key, setting in out.items()}
+    # A variable is merged over `[flyway]` (its initSql over the environment's): the
+    # environment's own `flyway` overrides still win over it.
+    overrides = table(table(table(merged, "environments"), name), "flyway")
+    return out | {key: setting for key, setting in variables.items()
+                  if key == "initSql" or key not in overrides}
 
 
 def _final(merged: dict, name: object, key: str, value: object) -> object:
@@ -415,12 +499,18 @@ def conf_settings(folder: Path | None, keys: tuple[str, ...]) -> dict[str, Setti
     as Flyway reads them (`flyway_lines`, then `property_entries`; the last of a key counts,
     a later file's over an earlier one's)."""
     out: dict[str, Setting] = {}
-    for path in config_files(folder)[1]:
-        text = _read(path)
+    run = _run_files(folder)
+    if run is None or run[0]:
+        return out
+    encoding = conf_encoding()
+    for path in _split(run[1])[1]:
+        text = _read(path, encoding)
         for key, value in property_entries(flyway_lines(text)):
             if key in keys:
                 out[key] = Setting(value, path, text)
-    return out
+    # the environment's variables over every file (read as written: no `${NAME}` expanded)
+    return out | {f"flyway.{key}": setting for key, setting in
+                  variable_settings(False, folder).items() if f"flyway.{key}" in keys}
 
 
 def setting_line(text: str, key: str) -> int:
@@ -458,7 +548,9 @@ def resolved(setting: Setting, key: str) -> object:
 
 
 def _resolved_text(value: str, setting: Setting, key: str) -> str:
-    if setting.path.suffix != ".toml":
+    if setting.variable is not None and not setting.toml:
+        return value  # (a conf run expands `${NAME}` in its files' text only)
+    if not setting.toml:
         return _CONF_VARIABLE.sub(lambda m: _variable(m.group(1), m.group(0), setting, key),
                                   value)
     if _VERBATIM.fullmatch(value.strip()):
@@ -502,4 +594,6 @@ def _filtered(text: str, kept: str) -> str:
 
 
 def _unresolved(message: str, setting: Setting, key: str) -> InputError:
+    if setting.variable is not None:
+        return InputError(f"the environment variable {setting.variable}: {message}")
     return InputError(message, setting.path, setting_line(setting.text, key))

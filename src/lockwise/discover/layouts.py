@@ -732,6 +732,14 @@ def _refused(path: Path, text: str, key: str, value: object) -> InputError:
                       setting_line(text, key))
 
 
+def _refused_variable(variable: str, key: str, value: object) -> InputError:
+    """The input error of a Flyway environment variable whose value Flyway refuses."""
+    wanted = "a string" if isinstance(_FLYWAY_DEFAULTS.get(key), str) else "true or false"
+    return InputError(f"the environment variable {variable}={value}: Flyway accepts only "
+                      f"{wanted} for {key} and stops before it migrates anything: set it to "
+                      f"{wanted} (for lockwise as for Flyway), or unset it")
+
+
 def _flyway_script_transaction(conf: Path) -> bool | None:
     """Whether the script config beside a migration (`V1__x.sql.conf`) says it runs in a
     transaction (`executeInTransaction` exactly `true` or `false`: Flyway refuses other
@@ -804,9 +812,11 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
         for key, setting in found.items():
             if key in settings:  # a nearer folder's: this one's is not read
                 continue
-            name = key if setting.path.suffix == ".toml" else f"flyway.{key}"
+            name = setting.variable or (key if setting.toml else f"flyway.{key}")
             value = resolved(setting, name)
             if (taken := _flyway_value(key, value)) is None:
+                if setting.variable is not None:
+                    raise _refused_variable(setting.variable, key, value)
                 raise _refused(setting.path, setting.text, name, value)
             settings[key] = taken
         if len(settings) == len(_FLYWAY_DEFAULTS):
