@@ -556,3 +556,39 @@ def test_flyway_config_file_encoding_reads_the_conf_files(
     code, stderr = _lint(Path("db"))
     assert code == 2, stderr
     assert "FLYWAY_CONFIG_FILE_ENCODING" in stderr and "Traceback" not in stderr
+
+
+# --- -configFiles from the working directory (fix-layouts18) ----------------------------------
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize("how", ["key", "variable"])
+def test_named_files_are_read_from_flyway_s_working_directory(
+        tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flyway resolves a relative `-configFiles` (and FLYWAY_CONFIG_FILES) path from its
+    `-workingDirectory` when one is set: with `flyway_working_directory = "db"`,
+    `ci.toml` is `db/ci.toml`, not the config folder's."""
+    write(tmp_path, {**_TWO_FOLDERS, "db/ci.toml": '[flyway]\nlocations = ["filesystem:a", '
+                     '"filesystem:b"]\nmixed = true\n'})
+    config = 'flyway_working_directory = "db"\n'
+    if how == "key":
+        config += 'flyway_config_files = "ci.toml"\n'
+    else:
+        monkeypatch.setenv("FLYWAY_CONFIG_FILES", "ci.toml")
+    write(tmp_path, {"lockwise.toml": config})
+    monkeypatch.chdir(tmp_path)
+    report = _lint_report(Path("."))
+    assert [m["path"] for m in report["migrations"]] == _ONE_HISTORY[0]
+    assert "concurrently-in-transaction" not in _rules_of(report)
+
+
+def test_a_named_file_missing_from_the_working_directory_is_placed_at_the_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is looked for where Flyway looks: beside lockwise.toml it is not the one
+    named; the error is at the key and says where names are read from."""
+    write(tmp_path, {**_TWO_FOLDERS, "ci.toml": "[flyway]\nmixed = true\n",
+                     "lockwise.toml": 'flyway_config_files = "ci.toml"\n'
+                                      'flyway_working_directory = "db"\n'})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["lint", "--no-cache", "db"])
+    assert result.exit_code == 2, result.stderr
+    assert "lockwise.toml:1:1" in result.stderr and "working directory" in result.stderr

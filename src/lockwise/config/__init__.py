@@ -302,10 +302,11 @@ class _Reader:
             return list(value)
         raise self.bad(key, value, "a string or a list of strings")
 
-    def paths(self, key: str, value: object, written: dict[Path, str]) -> list[Path]:
-        """The paths `value` names, resolved from the config's folder; each is kept in
-        `written` with its text as the config has it, for errors about it."""
-        base = self.path.parent if self.path else Path.cwd()
+    def paths(self, key: str, value: object, written: dict[Path, str],
+              base: Path | None = None) -> list[Path]:
+        """The paths `value` names, resolved from `base` (the config's folder when None);
+        each is kept in `written` with its text as the config has it, for errors about it."""
+        base = base or (self.path.parent if self.path else Path.cwd())
         out = []
         for text in self.strings(key, value):
             if not text.strip() or "\0" in text:  # the config's own folder; no path at all
@@ -442,18 +443,7 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
                 raise r.bad(key, value, "a path (string)")
             config.profile = r.paths(key, value, config.written)[0]
         elif key == "flyway_config_files":
-            config.flyway_config_files = r.paths(key, value, config.written)
-            for path in config.flyway_config_files:
-                if not path.is_file():
-                    raise r.fail(key, f"`{key}` names {config.written[path]}, which is not a "
-                                      "file: name each Flyway config file relative to the "
-                                      "config file")
-            from lockwise.discover.flyway_config import mixed_kinds
-
-            why = mixed_kinds(config.flyway_config_files, f"`{key}`",
-                              lambda path: config.written[path])
-            if why is not None:
-                raise r.fail(key, why)
+            r.strings(key, value)  # (read once the working directory is known)
         elif key in ("flyway_working_directory", "flyway_install_dir"):
             if not isinstance(value, str):
                 raise r.bad(key, value, "a path (string)")
@@ -462,9 +452,33 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
                 raise r.fail(key, f"`{key}` names {value}, which is not a folder: name it "
                                   "relative to the config file")
             setattr(config, key, folder)
+    if "flyway_config_files" in raw:
+        _flyway_config_files(r, raw["flyway_config_files"], config)
     if config.dialect is not None:
         _check_dialect_keys(r, raw, config.dialect)
     return config
+
+
+def _flyway_config_files(r: _Reader, value: object, config: Config) -> None:
+    """Read `flyway_config_files`: the `-configFiles` of the Flyway run in the config's
+    folder, each relative to the folder Flyway resolves it from, its `-workingDirectory`
+    (`flyway_working_directory`) when one is set, else the folder it runs in (the
+    config's). Each must be a file, all of one kind (Flyway refuses TOML and conf files
+    named together)."""
+    key = "flyway_config_files"
+    config.flyway_config_files = r.paths(key, value, config.written,
+                                         config.flyway_working_directory)
+    where = "the working directory (`flyway_working_directory`), as Flyway reads it from " \
+        "there" if config.flyway_working_directory is not None else "the config file"
+    for path in config.flyway_config_files:
+        if not path.is_file():
+            raise r.fail(key, f"`{key}` names {config.written[path]}, which is not a file: "
+                              f"name each Flyway config file relative to {where}")
+    from lockwise.discover.flyway_config import mixed_kinds
+
+    why = mixed_kinds(config.flyway_config_files, f"`{key}`", lambda path: config.written[path])
+    if why is not None:
+        raise r.fail(key, why)
 
 
 def _check_dialect_keys(r: _Reader, raw: dict, dialect: str) -> None:

@@ -105,16 +105,20 @@ def named_files() -> tuple[Path, ...]:
     for name, path in _variable_paths():
         if not path.is_file():
             raise path_error(f"{CONFIG_FILES_VARIABLE} names {name}, which is not a file here "
-                             "(a relative path is read from the folder lockwise runs in, as "
-                             "Flyway reads it from the folder it runs in): run lockwise where "
-                             f"Flyway runs, or set {CONFIG_FILES_VARIABLE} for it", path)
+                             "(a relative path is read from the folder lockwise runs in, or "
+                             "the working directory lockwise's config gives the Flyway run "
+                             "there, as Flyway reads it): run lockwise where Flyway runs, or "
+                             f"set {CONFIG_FILES_VARIABLE} for it", path)
         out.append(path)
     return tuple(out)
 
 
 def _variable_paths() -> list[tuple[str, Path]]:
-    """Each file `FLYWAY_CONFIG_FILES` names, as written and absolute."""
-    return [(name, Path(os.path.abspath(name)))
+    """Each file `FLYWAY_CONFIG_FILES` names, as written and absolute: a relative one from
+    the folder of the run it configures, its working directory when lockwise's config gives
+    it one (`_variable_folder`), as Flyway resolves it."""
+    folder = _variable_folder()
+    return [(name, Path(os.path.abspath(os.path.join(folder, name))))
             for item in os.environ.get(CONFIG_FILES_VARIABLE, "").split(",")
             if (name := item.strip())]
 
