@@ -592,3 +592,25 @@ def test_a_named_file_missing_from_the_working_directory_is_placed_at_the_key(
     result = CliRunner().invoke(app, ["lint", "--no-cache", "db"])
     assert result.exit_code == 2, result.stderr
     assert "lockwise.toml:1:1" in result.stderr and "working directory" in result.stderr
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize(("name", "text", "line"), [
+    ("flyway.conf", "# CI\nflyway.locations=filesystem:db/a,filesystem:" + "x" * 300 + "\n", 2),
+    ("flyway.toml", '[flyway]\nmixed = true\nlocations = ["filesystem:db/a", '
+                    '"filesystem:' + "x" * 300 + '/sql"]\n', 3),
+], ids=["conf", "toml"])
+def test_a_location_too_long_for_the_system_is_an_error_at_the_setting(
+        tmp_path: Path, name: str, text: str, line: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A location whose name the system refuses (longer than it allows) was an OS error at
+    the path: it is an input error at the line of the setting naming it, exit 2."""
+    write(tmp_path, {**_TWO_FOLDERS, name: text})
+    monkeypatch.chdir(tmp_path)
+    code, stderr = _lint(Path("db"))
+    assert code == 2, stderr
+    assert stderr.startswith(f"lockwise: error: {name}:{line}:1: "), stderr
+    assert "File name too long" in stderr and "Traceback" not in stderr
+    monkeypatch.setenv("FLYWAY_LOCATIONS", "filesystem:" + "y" * 300)
+    code, stderr = _lint(Path("db"))
+    assert code == 2 and "the environment variable FLYWAY_LOCATIONS" in stderr, stderr

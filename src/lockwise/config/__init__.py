@@ -41,6 +41,7 @@ from lockwise.options import INPUT_ERROR_RULES, LintOptions
 from lockwise.parse.source import (
     InputError,
     missing_path_error,
+    os_input_error,
     parse_toml,
     path_error,
     read_text_file,
@@ -448,15 +449,28 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
             if not isinstance(value, str):
                 raise r.bad(key, value, "a path (string)")
             folder = r.paths(key, value, config.written)[0]
-            if not folder.is_dir():
-                raise r.fail(key, f"`{key}` names {value}, which is not a folder: name it "
-                                  "relative to the config file")
+            if (why := _not_a(folder, folder=True)) is not None:
+                raise r.fail(key, f"`{key}` names {value}, {why}: name it relative to the "
+                                  "config file")
             setattr(config, key, folder)
     if "flyway_config_files" in raw:
         _flyway_config_files(r, raw["flyway_config_files"], config)
     if config.dialect is not None:
         _check_dialect_keys(r, raw, config.dialect)
     return config
+
+
+def _not_a(path: Path, *, folder: bool) -> str | None:
+    """Why `path` is not a folder (`folder`) or a file, as a message at the key naming it
+    says it; None when it is one. The system's refusal to look (a name longer than it
+    allows) is said too: an OSError escaping would name the path, not the key."""
+    try:
+        if path.is_dir() if folder else path.is_file():
+            return None
+    except OSError as exc:
+        return f"which the system refuses to look at ({exc.strerror or exc}; a name longer " \
+            "than 255 bytes, or a path longer than the system allows, is refused)"
+    return "which is not a folder" if folder else "which is not a file"
 
 
 def _flyway_config_files(r: _Reader, value: object, config: Config) -> None:
@@ -471,9 +485,9 @@ def _flyway_config_files(r: _Reader, value: object, config: Config) -> None:
     where = "the working directory (`flyway_working_directory`), as Flyway reads it from " \
         "there" if config.flyway_working_directory is not None else "the config file"
     for path in config.flyway_config_files:
-        if not path.is_file():
-            raise r.fail(key, f"`{key}` names {config.written[path]}, which is not a file: "
-                              f"name each Flyway config file relative to {where}")
+        if (why := _not_a(path, folder=False)) is not None:
+            raise r.fail(key, f"`{key}` names {config.written[path]}, {why}: name each "
+                              f"Flyway config file relative to {where}")
     from lockwise.discover.flyway_config import mixed_kinds
 
     why = mixed_kinds(config.flyway_config_files, f"`{key}`", lambda path: config.written[path])
@@ -717,7 +731,11 @@ def check_server_version(ctx: object, config: Config, dialect: str) -> None:
 
 
 def _check_exists(path: Path) -> None:
-    if not path.exists():
+    try:
+        there = path.exists()
+    except OSError as exc:  # (a name too long): an InputError, placed at the key naming it
+        raise os_input_error(exc, path) from None
+    if not there:
         raise missing_path_error(path)
 
 

@@ -1310,8 +1310,40 @@ def _run_locations(folder: Path, runs: Callable[[], list[FlywayRun]],
         if any(_flyway_name(path.name) for path in _walk_sql(folder, set())):
             raise
         found = []
-    return [(vendor, folders) for run in found if run.enabled
-            for vendor, folders in location_folders(run, classpath_root) if folders]
+    out = []
+    for run in found:
+        try:
+            out += [(vendor, folders) for vendor, folders in
+                    (location_folders(run, classpath_root) if run.enabled else []) if folders]
+        except OSError as exc:  # (a name too long): said at the setting, not at the path
+            if run.config is None:
+                raise
+            raise _location_refused(run.config, exc) from None
+    return out
+
+
+def _location_refused(folder: Path, exc: OSError) -> InputError:
+    """The input error of a location of the Flyway run configured in `folder` that the
+    system refuses to look at (a name longer than it allows), at the setting that gives the
+    locations: the line of flyway.toml's `locations` or flyway.conf's `flyway.locations`,
+    or the environment variable."""
+    from lockwise.discover.flyway_config import conf_settings, setting_line, toml_settings
+
+    key = "locations"
+    setting = toml_settings(folder).get(key)
+    if setting is None:
+        key = "flyway.locations"
+        setting = conf_settings(folder, (key,)).get(key)
+    named = os.fsdecode(exc.filename) if exc.filename else "a folder"
+    message = (f"a location names {named}, which the system refuses to look at "
+               f"({exc.strerror or exc}; a name longer than 255 bytes, or a path longer "
+               "than the system allows, is refused): Flyway cannot read it either; fix the "
+               "location")
+    if setting is None:
+        return InputError(message, folder, None)
+    if setting.variable is not None:
+        return InputError(f"the environment variable {setting.variable}: {message}")
+    return InputError(f"{key}: {message}", setting.path, setting_line(setting.text, key))
 
 
 def _application_above(path: Path, seen: set, notes: list[str],
