@@ -225,6 +225,14 @@ def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
      "`flyway_working_directory` names none, which is not a folder"),
     ("flyway_install_dir = ['tools']\n", "flyway_install_dir", 1,
      "`flyway_install_dir` must be a path (string)"),
+    ("pg_version = 16\nflyway_args = ['migrate', '-mixed=yes']\n", "flyway_args", 2,
+     "`flyway_args` gives -mixed=yes: Flyway takes only true or false"),
+    ("flyway_working_directory = 'db'\nflyway_args = ['-workingDirectory=db']\n",
+     "flyway_args", 2, "`flyway_args` gives -workingDirectory and `flyway_working_directory` "
+     "sets it too"),
+    ("flyway_args = ['-configFiles=conf/none.toml']\n", "flyway_args", 1,
+     "`flyway_args` names conf/none.toml, which is not a file"),
+    ("flyway_args = 3\n", "flyway_args", 1, "`flyway_args` must be a string or a list"),
     # A name longer than the system allows: the key, not an OSError at the path
     # (fix-layouts18).
     (f"pg_version = 16\nflyway_working_directory = '{'w' * 300}'\n",

@@ -614,3 +614,67 @@ def test_a_location_too_long_for_the_system_is_an_error_at_the_setting(
     monkeypatch.setenv("FLYWAY_LOCATIONS", "filesystem:" + "y" * 300)
     code, stderr = _lint(Path("db"))
     assert code == 2 and "the environment variable FLYWAY_LOCATIONS" in stderr, stderr
+
+
+# --- Flyway's command line: flyway_args (fix-layouts18) ----------------------------------------
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize(("files", "args", "variables", "mixed"), [
+    ({"flyway.toml": _TOML_LOCATIONS + "[environments.ci.flyway]\nmixed = true\n"},
+     ["migrate", "-environment=ci", "-X"], {}, True),
+    ({"flyway.toml": _TOML_LOCATIONS + 'environment = "ci"\n[environments.ci.flyway]\n'
+      "mixed = true\n"}, ["-environment=dev"], {"flyway_environment": "ci"}, False),
+    ({"flyway.toml": _TOML_LOCATIONS}, ["-mixed=true"], {"FLYWAY_MIXED": "false"}, True),
+    ({"flyway.conf": _CONF_LOCATIONS + "flyway.mixed=false\n"}, ["-mixed=true"], {}, True),
+    ({"flyway.toml": _TOML_LOCATIONS}, ["-executeInTransaction=false", "-url=jdbc:x"], {},
+     True),
+    ({"conf/ci.toml": _TOML_LOCATIONS + "mixed = true\n"}, ["-configFiles=conf/ci.toml"], {},
+     True),
+    ({"db/ci.toml": '[flyway]\nlocations = ["filesystem:a", "filesystem:b"]\nmixed = true\n'},
+     ["-workingDirectory=db", "-configFiles=ci.toml"], {}, True),
+], ids=["environment", "over-the-variable", "mixed-over-the-variable", "conf", "other-args",
+        "config-files", "working-directory"])
+def test_flyway_args_are_the_command_line_of_the_config_s_run(
+        tmp_path: Path, files: dict[str, str], args: list[str], variables: dict[str, str],
+        mixed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`flyway_args` in lockwise's config is the command line of the Flyway run in the
+    config's folder: `-environment=` selects the environment (over `flyway_environment`),
+    `-mixed=` and the like win over the variables and the files, `-configFiles=` and
+    `-workingDirectory=` are read as the keys of those names; other arguments say nothing."""
+    write(tmp_path, {**_TWO_FOLDERS, **files,
+                     "lockwise.toml": f"flyway_args = {json.dumps(args)}\n"})
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    report = _lint_report(Path("."))
+    assert [m["path"] for m in report["migrations"]] == _ONE_HISTORY[0]
+    assert ("concurrently-in-transaction" not in _rules_of(report)) is mixed
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+def test_flyway_args_locations_configure_the_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-locations=` configures the run in the config's folder, config files or not."""
+    write(tmp_path, {**_TWO_FOLDERS,
+                     "lockwise.toml": 'flyway_args = ["-locations=filesystem:db/a"]\n'})
+    monkeypatch.chdir(tmp_path)
+    assert sorted(m["path"] for m in _lint_report(Path("."))["migrations"]) == \
+        sorted(_ONE_HISTORY[0])
+    report = _lint_report(Path("db/a"))
+    assert [m["path"] for m in report["migrations"]] == ["db/a/V1__t.sql", "db/a/V3__u.sql"]
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+def test_flyway_args_config_file_encoding_comes_after_the_variable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-configFileEncoding=` reads the .conf files in that encoding, unless
+    FLYWAY_CONFIG_FILE_ENCODING is set: Flyway asks the variable first."""
+    write(tmp_path, {"db/a/V1__t.sql": "CREATE TABLE t (a int);\n", "db/bé/V2__i.sql": _MIXED,
+                     "lockwise.toml": 'flyway_args = ["-configFileEncoding=ISO-8859-1"]\n'})
+    (tmp_path / "flyway.conf").write_bytes(
+        "flyway.locations=filesystem:db/a,filesystem:db/bé\n".encode("latin-1"))
+    monkeypatch.chdir(tmp_path)
+    assert [m["path"] for m in _lint_report(Path("."))["migrations"]] == \
+        ["db/a/V1__t.sql", "db/bé/V2__i.sql"]
+    monkeypatch.setenv("FLYWAY_CONFIG_FILE_ENCODING", "UTF-8")
+    assert len(_histories(tmp_path)) == 2

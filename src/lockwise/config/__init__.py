@@ -78,6 +78,8 @@ KEYS: dict[str, str] = {
     "flyway_config_files": "a path or a list of paths of Flyway config files",
     "flyway_working_directory": "the path of the -workingDirectory of Flyway's run",
     "flyway_install_dir": "the path of the folder Flyway is installed in",
+    "flyway_args": "the arguments of Flyway's command line run in the config's folder, "
+                   "such as [\"-environment=ci\", \"-mixed=true\"]",
 }
 OVERRIDE_KEYS = {"path", "select", "ignore", "fail_on"}
 
@@ -140,6 +142,9 @@ class Config:
     flyway_working_directory: Path | None = None
     #: The folder Flyway is installed in: its `conf/` files are read first by every run.
     flyway_install_dir: Path | None = None
+    #: The settings `flyway_args` gives that run (`-environment`, `-locations`, `-mixed`,
+    #: ...), by Flyway's name: over its config files and environment variables.
+    flyway_arguments: dict[str, str] = field(default_factory=dict)
     #: Each path above as the config wrote it (it is resolved from the config's folder):
     #: what an error placed at its key names.
     written: dict[Path, str] = field(default_factory=dict)
@@ -453,8 +458,10 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
                 raise r.fail(key, f"`{key}` names {value}, {why}: name it relative to the "
                                   "config file")
             setattr(config, key, folder)
-    if "flyway_config_files" in raw:
-        _flyway_config_files(r, raw["flyway_config_files"], config)
+    if "flyway_args" in raw:
+        _flyway_args(r, raw, config)
+    if "flyway_config_files" in raw or "-configFiles" in config.flyway_arguments:
+        _flyway_config_files(r, raw, config)
     if config.dialect is not None:
         _check_dialect_keys(r, raw, config.dialect)
     return config
@@ -473,13 +480,53 @@ def _not_a(path: Path, *, folder: bool) -> str | None:
     return "which is not a folder" if folder else "which is not a file"
 
 
-def _flyway_config_files(r: _Reader, value: object, config: Config) -> None:
-    """Read `flyway_config_files`: the `-configFiles` of the Flyway run in the config's
-    folder, each relative to the folder Flyway resolves it from, its `-workingDirectory`
-    (`flyway_working_directory`) when one is set, else the folder it runs in (the
-    config's). Each must be a file, all of one kind (Flyway refuses TOML and conf files
-    named together)."""
-    key = "flyway_config_files"
+#: The arguments of Flyway's command line `flyway_args` reads (`-name=value`): the settings
+#: lockwise reads of a run, the environment it selects, and how it finds its config files
+#: (the other arguments, `-url=`, `migrate`, `-X`, say nothing lint reads).
+FLYWAY_ARGUMENTS = ("environment", "locations", "mixed", "executeInTransaction", "initSql",
+                    "configFiles", "workingDirectory", "configFileEncoding")
+#: Those `flyway_args` takes as another key of the config does.
+_ARGUMENT_KEYS = {"-configFiles": "flyway_config_files",
+                  "-workingDirectory": "flyway_working_directory"}
+
+
+def _flyway_args(r: _Reader, raw: dict, config: Config) -> None:
+    """Read `flyway_args`, the arguments of the Flyway run in the config's folder, as
+    Flyway's command line reads them (`-name=value`, the first of a name counts): the
+    settings of FLYWAY_ARGUMENTS into `flyway_arguments`; `-workingDirectory` as
+    `flyway_working_directory` (`-configFiles` is read by `_flyway_config_files`). A
+    boolean other than `true` or `false`, or a name the config also sets by its own key, is
+    an error at the key."""
+    key = "flyway_args"
+    arguments: dict[str, str] = {}
+    for argument in r.strings(key, raw[key]):
+        name, equals, value = argument.strip().partition("=")
+        if equals and name[1:] in FLYWAY_ARGUMENTS and name.startswith("-"):
+            arguments.setdefault(name, value)
+    for name, value in arguments.items():
+        if (own := _ARGUMENT_KEYS.get(name)) is not None and own in raw:
+            raise r.fail(key, f"`{key}` gives {name} and `{own}` sets it too: give it once")
+        if name in ("-mixed", "-executeInTransaction") and value not in ("true", "false"):
+            raise r.fail(key, f"`{key}` gives {name}={value}: Flyway takes only true or false "
+                              "there and stops before it migrates anything")
+    if "-workingDirectory" in arguments:
+        folder = r.paths(key, arguments["-workingDirectory"], config.written)[0]
+        if (why := _not_a(folder, folder=True)) is not None:
+            raise r.fail(key, f"`{key}` gives -workingDirectory={arguments['-workingDirectory']}"
+                              f", {why}: give it relative to the config file")
+        config.flyway_working_directory = folder
+    config.flyway_arguments = arguments
+
+
+def _flyway_config_files(r: _Reader, raw: dict, config: Config) -> None:
+    """Read `flyway_config_files` (or `flyway_args`' `-configFiles`, comma-separated): the
+    `-configFiles` of the Flyway run in the config's folder, each relative to the folder
+    Flyway resolves it from, its `-workingDirectory` (`flyway_working_directory`) when one
+    is set, else the folder it runs in (the config's). Each must be a file, all of one kind
+    (Flyway refuses TOML and conf files named together)."""
+    key = "flyway_config_files" if "flyway_config_files" in raw else "flyway_args"
+    value = raw[key] if key == "flyway_config_files" else \
+        [name for name in config.flyway_arguments["-configFiles"].split(",") if name.strip()]
     config.flyway_config_files = r.paths(key, value, config.written,
                                          config.flyway_working_directory)
     where = "the working directory (`flyway_working_directory`), as Flyway reads it from " \

@@ -89,6 +89,27 @@ def variable_settings(toml: bool, folder: Path | None = None) -> dict[str, Setti
     return out
 
 
+def argument_settings(folder: Path | None, toml: bool) -> dict[str, Setting]:
+    """The settings the command line of the Flyway run in `folder` gives (lockwise's
+    `flyway_args`, for the run in the config's folder), over its environment variables and
+    config files, by setting name; `toml`: whether that run reads TOML files."""
+    configured = _configured()
+    if folder is None or not configured.arguments or \
+            os.path.abspath(folder) != configured.run_folder:
+        return {}
+    return {name[1:]: Setting(value, Path(configured.run_folder), "",
+                              f"{name} (flyway_args)", toml)
+            for name, value in configured.arguments.items()
+            if name[1:] in ("environment", "locations", "mixed", "executeInTransaction",
+                            "initSql")}
+
+
+def given_by(variable: str) -> str:
+    """What a message calls the source of a Setting given by `variable` (its `variable`): an
+    environment variable, or an argument of `flyway_args`."""
+    return variable if variable.startswith("-") else f"the environment variable {variable}"
+
+
 def _location_variable() -> bool:
     """Whether an environment variable sets Flyway's locations: the run in the folder
     lockwise runs in is then configured, config files or not."""
@@ -128,16 +149,19 @@ class _Configured:
     folder of that config, where the run is executed; the files it names
     (`flyway_config_files`: `-configFiles`); the run's `-workingDirectory`
     (`flyway_working_directory`) and Flyway's install folder (`flyway_install_dir`), each
-    absolute or None. (A plain class, as `Setting`.)"""
+    absolute or None; the settings its command line gives (`flyway_args`: `-environment`,
+    `-mixed`, ..., by Flyway's name). (A plain class, as `Setting`.)"""
 
-    __slots__ = ("files", "folder", "install_dir", "working_directory")
+    __slots__ = ("arguments", "files", "folder", "install_dir", "working_directory")
 
     def __init__(self, folder: str = "", files: tuple[Path, ...] = (),
-                 working_directory: str | None = None, install_dir: str | None = None) -> None:
+                 working_directory: str | None = None, install_dir: str | None = None,
+                 arguments: dict[str, str] | None = None) -> None:
         self.folder = folder
         self.files = files
         self.working_directory = working_directory
         self.install_dir = install_dir
+        self.arguments = arguments or {}
 
     @property
     def run_folder(self) -> str:
@@ -163,15 +187,17 @@ _TREE_RUN: ContextVar[tuple[str, tuple[Path, ...]] | None] = ContextVar(
 
 
 def configure(folder: Path, files: list[Path], *, working_directory: Path | None = None,
-              install_dir: Path | None = None) -> None:
+              install_dir: Path | None = None, arguments: dict[str, str] | None = None
+              ) -> None:
     """Take `files` (lockwise's `flyway_config_files`) as the `-configFiles` of a Flyway run
     executed in `folder` (the folder of lockwise's config), `working_directory` as its
-    `-workingDirectory` and `install_dir` as the folder Flyway is installed in, for the
-    discovery that follows."""
+    `-workingDirectory`, `install_dir` as the folder Flyway is installed in and `arguments`
+    as the settings its command line gives (`flyway_args`), for the discovery that
+    follows."""
     _CONFIGURED.set(_Configured(
         os.path.abspath(folder), tuple(files),
         None if working_directory is None else os.path.abspath(working_directory),
-        None if install_dir is None else os.path.abspath(install_dir)))
+        None if install_dir is None else os.path.abspath(install_dir), arguments))
 
 
 def _current_folder() -> str:
@@ -201,7 +227,8 @@ def configured_runs() -> list[Path]:
     """The folders of the Flyway runs that named files or a working directory configure
     (`named_here`), absolute."""
     configured = _configured()
-    out = [configured.run_folder] if configured.files or configured.working_directory else []
+    out = [configured.run_folder] if configured.files or configured.working_directory or \
+        "-locations" in configured.arguments else []
     return [Path(folder) for folder in out + ([_variable_folder()] if _variable_set() else [])]
 
 
@@ -249,7 +276,7 @@ def in_tree(top: Path, tree: Path) -> Iterator[None]:
     token = _CONFIGURED.set(_Configured(
         moved(configured.folder) if configured.folder else "", kept(configured.files),
         configured.working_directory and moved(configured.working_directory),
-        configured.install_dir and moved(configured.install_dir)))
+        configured.install_dir and moved(configured.install_dir), configured.arguments))
     try:
         yield
     finally:
@@ -264,8 +291,9 @@ def named_here(folder: Path | str) -> bool:
     Flyway's run (`flyway_working_directory`)."""
     where = os.path.abspath(folder)
     configured = _configured()
-    return (bool(configured.files) or configured.working_directory is not None) and \
-        where == configured.run_folder or _variable_set() and where == _variable_folder()
+    return (bool(configured.files) or configured.working_directory is not None or
+            "-locations" in configured.arguments) and where == configured.run_folder or \
+        _variable_set() and where == _variable_folder()
 
 
 def _named(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -400,11 +428,16 @@ def _read(path: Path, encoding: str = "utf-8") -> str:
         return ""
 
 
-def conf_encoding() -> str:
-    """The encoding Flyway's command line reads .conf files in: `FLYWAY_CONFIG_FILE_ENCODING`
-    (read before its `-configFileEncoding`), UTF-8 when unset. Raises InputError for a name
-    that is no encoding: Flyway cannot load the files and stops."""
+def conf_encoding(folder: Path | None = None) -> str:
+    """The encoding Flyway's command line run in `folder` reads .conf files in:
+    `FLYWAY_CONFIG_FILE_ENCODING`, else its `-configFileEncoding` (`flyway_args`, for the
+    run in lockwise's config's folder: Flyway asks the variable first), else UTF-8. Raises
+    InputError for a name that is no encoding: Flyway cannot load the files and stops."""
+    configured = _configured()
     name = os.environ.get(ENCODING_VARIABLE)
+    if name is None and folder is not None and \
+            os.path.abspath(folder) == configured.run_folder:
+        name = configured.arguments.get("-configFileEncoding")
     if name is None:
         return "utf-8"
     import codecs
@@ -412,7 +445,9 @@ def conf_encoding() -> str:
     try:
         codecs.lookup(name)
     except LookupError:
-        raise InputError(f"{ENCODING_VARIABLE}={name!r} names no encoding lockwise knows, and "
+        source = ENCODING_VARIABLE if ENCODING_VARIABLE in os.environ else \
+            "-configFileEncoding (flyway_args)"
+        raise InputError(f"{source}={name!r} names no encoding lockwise knows, and "
                          "Flyway stops (\"Unable to load config file\") when it names none it "
                          "knows: set it to the encoding of the .conf files (UTF-8, ISO-8859-1, "
                          "windows-1252, ...), or unset it for UTF-8") from None
@@ -451,7 +486,7 @@ def toml_settings(folder: Path | None) -> dict[str, Setting]:
         return {}
     files = [(path, _read(path)) for path in _split(run[1])[0]]
     documents = [(path, text, parse_toml(text, path, _NOT_FLYWAY_TOML)) for path, text in files]
-    variables = variable_settings(True, folder)
+    variables = variable_settings(True, folder) | argument_settings(folder, True)
     merged: dict = {}
     chosen = None
     for path, text, document in documents:
@@ -506,15 +541,16 @@ def conf_settings(folder: Path | None, keys: tuple[str, ...]) -> dict[str, Setti
     run = _run_files(folder)
     if run is None or run[0]:
         return out
-    encoding = conf_encoding()
+    encoding = conf_encoding(folder)
     for path in _split(run[1])[1]:
         text = _read(path, encoding)
         for key, value in property_entries(flyway_lines(text)):
             if key in keys:
                 out[key] = Setting(value, path, text)
     # the environment's variables over every file (read as written: no `${NAME}` expanded)
-    return out | {f"flyway.{key}": setting for key, setting in
-                  variable_settings(False, folder).items() if f"flyway.{key}" in keys}
+    given = variable_settings(False, folder) | argument_settings(folder, False)
+    return out | {f"flyway.{key}": setting for key, setting in given.items()
+                  if f"flyway.{key}" in keys}
 
 
 def setting_line(text: str, key: str) -> int:
@@ -599,5 +635,5 @@ def _filtered(text: str, kept: str) -> str:
 
 def _unresolved(message: str, setting: Setting, key: str) -> InputError:
     if setting.variable is not None:
-        return InputError(f"the environment variable {setting.variable}: {message}")
+        return InputError(f"{given_by(setting.variable)}: {message}")
     return InputError(message, setting.path, setting_line(setting.text, key))

@@ -735,7 +735,9 @@ def _refused(path: Path, text: str, key: str, value: object) -> InputError:
 def _refused_variable(variable: str, key: str, value: object) -> InputError:
     """The input error of a Flyway environment variable whose value Flyway refuses."""
     wanted = "a string" if isinstance(_FLYWAY_DEFAULTS.get(key), str) else "true or false"
-    return InputError(f"the environment variable {variable}={value}: Flyway accepts only "
+    from lockwise.discover.flyway_config import given_by
+
+    return InputError(f"{given_by(variable)}={value}: Flyway accepts only "
                       f"{wanted} for {key} and stops before it migrates anything: set it to "
                       f"{wanted} (for lockwise as for Flyway), or unset it")
 
@@ -1327,7 +1329,12 @@ def _location_refused(folder: Path, exc: OSError) -> InputError:
     system refuses to look at (a name longer than it allows), at the setting that gives the
     locations: the line of flyway.toml's `locations` or flyway.conf's `flyway.locations`,
     or the environment variable."""
-    from lockwise.discover.flyway_config import conf_settings, setting_line, toml_settings
+    from lockwise.discover.flyway_config import (
+        conf_settings,
+        given_by,
+        setting_line,
+        toml_settings,
+    )
 
     key = "locations"
     setting = toml_settings(folder).get(key)
@@ -1342,7 +1349,7 @@ def _location_refused(folder: Path, exc: OSError) -> InputError:
     if setting is None:
         return InputError(message, folder, None)
     if setting.variable is not None:
-        return InputError(f"the environment variable {setting.variable}: {message}")
+        return InputError(f"{given_by(setting.variable)}: {message}")
     return InputError(f"{key}: {message}", setting.path, setting_line(setting.text, key))
 
 
