@@ -1519,8 +1519,15 @@ def _may_be_changelog(head: bytes | str | None) -> bool:
     return b"iquibase" in start if isinstance(start, bytes) else "iquibase" in start
 
 
+#: The names a Liquibase master changelog may have (liquibase.master_changelog).
+_CHANGELOG_SUFFIXES = (".xml", ".yaml", ".yml", ".json")
+
+
 def _detect_liquibase(directory: Path) -> bool:
-    if not any(_may_be_changelog(file_head(path)) for path in _sql_files(directory)):
+    if not any(_may_be_changelog(file_head(path)) for path in _sql_files(directory)) and \
+            not any(is_file and name.lower().endswith(_CHANGELOG_SUFFIXES) and
+                    b"databaseChangeLog" in (file_head(Path(directory, name)) or b"")
+                    for name, (is_file, _) in _listing(directory).items()):
         return False
     from lockwise.discover.liquibase import detect_liquibase
 
