@@ -6,7 +6,12 @@ version control) from the folder it runs in, then the files `FLYWAY_CONFIG_FILES
 (tables merge key by key). The legacy `flyway.conf` is read the same way (the folder's, then
 the named `.conf` files). lockwise cannot see Flyway's command line: it reads
 `FLYWAY_CONFIG_FILES` from its own environment (a run in the folder lockwise runs in), and its
-config's `flyway_config_files` as the `-configFiles` of a run in the config's folder.
+config's `flyway_config_files` as the `-configFiles` of a run in the config's folder (read
+from that run's working directory when one is set, as Flyway reads them), its `flyway_args`
+as that run's command line. Flyway's environment variables for the settings lockwise reads
+(`FLYWAY_LOCATIONS`, `FLYWAY_MIXED`, ...; with TOML files also the lower-case `flyway_*`,
+`flyway_environment` among them) win over every file, the command line over them; the .conf
+files are read in `FLYWAY_CONFIG_FILE_ENCODING` (fix-layouts18).
 
 Resolvers in a value (`${env.NAME}` in TOML, `${NAME}` in a conf) are replaced from the
 environment lockwise runs in; one lockwise cannot resolve is an input error at the file and
@@ -478,9 +483,12 @@ def toml_settings(folder: Path | None) -> dict[str, Setting]:
     (`[environments.<name>.flyway]`, Flyway 10's overrides) in its place, and the
     environment's own `initSql`. The environment is the one `[flyway]`'s `environment` names
     (its resolvers replaced, as Flyway replaces them in every `[flyway]` string), `default`
-    when it names none (the command line's `-environment` is set where Flyway runs: not
-    read). Each with the file that sets it last. Raises InputError for a file that does not
-    parse (Flyway does not start) and for an environment name lockwise cannot resolve."""
+    when it names none; `flyway_environment` in the environment, and `-environment=` of
+    `flyway_args` over it, choose it over the files. Each with the file that sets it last;
+    over the files' `[flyway]` settings and initSql, those of Flyway's environment variables
+    and command line (`variable_settings`, `argument_settings`), which the environment's own
+    `flyway` table still overrides. Raises InputError for a file that does not parse (Flyway
+    does not start) and for an environment name lockwise cannot resolve."""
     run = _run_files(folder)
     if run is None or not run[0]:
         return {}

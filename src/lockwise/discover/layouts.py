@@ -830,8 +830,9 @@ def flyway_locations(folder: Path) -> list[str] | None:
     """The locations Flyway's own config files in `folder` set, None when they set none: the
     TOML files' `[flyway]` `locations` (or the environment's override: `toml_settings`; a
     list of strings, or one string split at its commas, as the conf's), else the conf files'
-    `flyway.locations`; resolvers replaced (`flyway_config.resolved`). A value of another type
-    sets nothing."""
+    `flyway.locations`; resolvers replaced (`flyway_config.resolved`). `FLYWAY_LOCATIONS` (and
+    a TOML run's `flyway_locations`) and `flyway_args`' `-locations=` win over the files. A
+    value of another type sets nothing."""
     from lockwise.discover.flyway_config import conf_settings, resolved, toml_settings
 
     setting = toml_settings(folder).get("locations")
