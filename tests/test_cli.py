@@ -955,3 +955,31 @@ def test_a_self_inherit_of_an_unknown_table_says_the_same_through_the_cli(
         said = [f["message"] for m in doc["migrations"] for s in m["statements"]
                 for f in s["findings"] if f["rule"] == "inheritance-cycle-refused"]
         assert said == [direct]
+
+
+@pytest.mark.parametrize("spelling", ["mysql", "MariaDB"])
+def test_graph_takes_lint_s_dialect_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           spelling: str) -> None:
+    """`lockwise graph --dialect` reads the dialect as lint does: MySQL or MariaDB is refused
+    (the graph replays PostgreSQL's catalog) naming the option, exit 2."""
+    for name, sql in _MYSQL_HISTORY.items():
+        (tmp_path / name).write_text(sql)
+    monkeypatch.chdir(tmp_path)
+    result = run("graph", "--dialect", spelling)
+    assert result.exit_code == 2, result.output
+    assert "graph works on PostgreSQL migrations only" in result.stderr
+    assert f"--dialect {spelling.lower()}" in result.stderr
+
+
+def test_graph_s_dialect_option_wins_over_the_config_s(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As lint's: `--dialect postgres` on the command line reads the history as PostgreSQL's
+    whatever the config's `dialect` says."""
+    (tmp_path / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    (tmp_path / "002_b.sql").write_text("CREATE TABLE b (a_id bigint REFERENCES a (id));\n")
+    (tmp_path / "lockwise.toml").write_text('dialect = "mysql"\n')
+    monkeypatch.chdir(tmp_path)
+    assert run("graph").exit_code == 2
+    result = run("graph", "--dialect", "postgres", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["migrations"]) == 2

@@ -234,3 +234,67 @@ def test_rollback_plans_the_down_with_the_configs_collation(
     seen = _contexts(monkeypatch)
     down_plan(migration, 18, Config(collation="C"))
     assert seen and {ctx.default_collation for ctx in seen} == {"C"}
+
+
+# --- verify, trace and the pre-flight read the config as lint does (fix-layouts18) -----------
+
+_PRICED = {"001_t.up.sql": "CREATE TABLE t (a int);\n",
+           "002_comment.up.sql": "CREATE INDEX t_a ON t (a);\n"
+                                 "COMMENT ON TABLE t IS 'costs ${price}';\n"}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("config", "statements"), [
+    (None, 2), (Config(templates="substitute"), 2), (Config(templates="skip"), 1)])
+def test_verify_predicts_with_the_configs_templates(
+        pg_server: str, tmp_path: Path, config: Config | None, statements: int) -> None:
+    """verify's (and trace's) predictions come from lint's options builder with the config:
+    under `templates = "skip"` the statement with a placeholder is left out, as lint leaves
+    it. (Their command lines refuse to run a placeholder in any mode: `check_parses`.)"""
+    from lockwise.discover import discover
+    from lockwise.verify.run import prepare_run
+
+    migrations = discover(write(tmp_path, _PRICED))
+    with psycopg.connect(_database(pg_server, ""), autocommit=True) as conn:
+        predictions = prepare_run(migrations, conn, "", None, config)[1]
+    assert len(predictions[1]) == statements
+
+
+@pytest.mark.postgres
+def test_verify_predicts_under_the_scratch_collation_whatever_the_config_says(
+        pg_server: str, tmp_path: Path) -> None:
+    """The config's collation describes the target database: verify's scratch database has
+    its own, which its predictions are made under (a C config, a non-C scratch database)."""
+    from lockwise.discover import discover
+    from lockwise.verify.run import prepare_run
+
+    migrations = discover(write(tmp_path, {"001_accounts.up.sql": SETUP,
+                                           "002_purge.up.sql": PURGE}))
+    with psycopg.connect(_database(pg_server, ""), autocommit=True) as conn:
+        predictions = prepare_run(migrations, conn, "", None, Config(collation="C"))[1]
+    (_, effect), = predictions[1]
+    assert effect.actions[0].facts["where_scans_table"] is True
+
+
+def test_preflight_reads_the_history_with_the_configs_collation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pre-flight's pending migrations come from the history read as `status` reads it:
+    an unfinished run's plan with the config's collation."""
+    from datetime import datetime, timezone
+
+    import lockwise.executor.history
+    from lockwise.discover import discover
+    from lockwise.executor.history import KIND_APPLY, HistoryRow
+    from lockwise.verify.preflight import pending_migrations
+
+    migrations = discover(write(tmp_path, {"001_accounts.up.sql": SETUP + PURGE}))
+    fields = dict.fromkeys(HistoryRow.__dataclass_fields__)
+    fields.update(id=1, version="001", description="accounts", success=None,
+                  statements_completed=1, rolled_back=False, kind=KIND_APPLY,
+                  executed_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    row = HistoryRow(**fields)
+    monkeypatch.setattr(lockwise.executor.history, "read_rows", lambda *_: [row])
+    seen = _contexts(monkeypatch)
+    pending, _ = pending_migrations(None, migrations, None, None, Config(collation="C"))
+    assert pending == migrations
+    assert seen and {ctx.default_collation for ctx in seen} == {"C"}

@@ -225,6 +225,22 @@ def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
      "`flyway_working_directory` names none, which is not a folder"),
     ("flyway_install_dir = ['tools']\n", "flyway_install_dir", 1,
      "`flyway_install_dir` must be a path (string)"),
+    ("pg_version = 16\nflyway_args = ['migrate', '-mixed=yes']\n", "flyway_args", 2,
+     "`flyway_args` gives -mixed=yes: Flyway takes only true or false"),
+    ("flyway_working_directory = 'db'\nflyway_args = ['-workingDirectory=db']\n",
+     "flyway_args", 2, "`flyway_args` gives -workingDirectory and `flyway_working_directory` "
+     "sets it too"),
+    ("flyway_args = ['-configFiles=conf/none.toml']\n", "flyway_args", 1,
+     "`flyway_args` names conf/none.toml, which is not a file"),
+    ("flyway_args = 3\n", "flyway_args", 1, "`flyway_args` must be a string or a list"),
+    # A name longer than the system allows: the key, not an OSError at the path
+    # (fix-layouts18).
+    (f"pg_version = 16\nflyway_working_directory = '{'w' * 300}'\n",
+     "flyway_working_directory", 2, "which the system refuses to look at (File name too long"),
+    (f"flyway_install_dir = '{'i' * 300}'\n", "flyway_install_dir", 1,
+     "which the system refuses to look at (File name too long"),
+    (f"\nflyway_config_files = '{'c' * 300}.toml'\n", "flyway_config_files", 2,
+     "which the system refuses to look at (File name too long"),
     # An override's key is placed in its own table and named as the entry's, not taken for
     # the top-level key of the same name.
     ("fail_on = 'safe'\n\n[[overrides]]\npath = 'db/*'\nfail_on = 'x'\n", "fail_on", 5,
@@ -687,3 +703,14 @@ def test_no_migrations_in_a_configured_folder_names_it_as_written(
     assert "lockwise: no migrations found in db/empty" in result.stderr, result.stderr
     flag = run(*command, "empty")
     assert "lockwise: no migrations found in empty\n" in flag.stderr, flag.stderr
+
+
+def test_a_configured_migrations_path_too_long_for_the_system_is_an_error_at_the_key(
+        project: Path) -> None:
+    """Was an OS error at the path (exit 2 without the config's place): now at the key."""
+    (project / "lockwise.toml").write_text(f"pg_version = 16\nmigrations = ['{'m' * 300}']\n")
+    result = CliRunner().invoke(app, ["lint"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("lockwise: error: lockwise.toml:2:1: config: `migrations` "
+                                    "names "), result.stderr
+    assert "File name too long" in result.stderr and "Traceback" not in result.output

@@ -447,3 +447,234 @@ def test_named_toml_and_conf_files_together_are_an_input_error(
     code, stderr = _lint(Path("db"))
     assert code == 2, stderr
     assert "a.toml" in stderr and "b.conf" in stderr and "Traceback" not in stderr
+
+
+# --- Flyway's environment variables (fix-layouts18) -------------------------------------------
+
+@pytest.fixture
+def _no_flyway_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """None of Flyway's own variables of the shell running the tests counts."""
+    for name in list(os.environ):
+        if name.upper().startswith("FLYWAY_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize("files", [
+    {}, {"flyway.toml": "[flyway]\nconnectRetries = 3\n"},
+    {"flyway.conf": "flyway.connectRetries=3\n"},
+    {"flyway.toml": _TOML_LOCATIONS}, {"flyway.conf": _CONF_LOCATIONS}],
+    ids=["no-config", "toml", "conf", "over-toml-locations", "over-conf-locations"])
+def test_flyway_locations_variable_configures_the_run_lockwise_runs_in(
+        tmp_path: Path, files: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """FLYWAY_LOCATIONS sets the locations of a Flyway run in the folder lockwise runs in
+    (over its config files' and with none): `db/a` alone is that run's history, `db/b`
+    another (without the variable, `db` is one Flyway folder of releases, or the files'
+    locations make one history)."""
+    write(tmp_path, {**_TWO_FOLDERS, **files})
+    monkeypatch.chdir(tmp_path)
+    assert _histories(tmp_path) == _ONE_HISTORY
+    monkeypatch.setenv("FLYWAY_LOCATIONS", "filesystem:db/a")
+    assert sorted(_histories(tmp_path)) == [["db/a/V1__t.sql", "db/a/V3__u.sql"],
+                                            ["db/b/V2__i.sql"]]
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize(("files", "variable", "value", "mixed"), [
+    ({"flyway.toml": _TOML_LOCATIONS}, "FLYWAY_MIXED", "true", True),
+    ({"flyway.toml": _TOML_LOCATIONS + "mixed = true\n"}, "FLYWAY_MIXED", "false", False),
+    ({"flyway.conf": _CONF_LOCATIONS + "flyway.mixed=false\n"}, "FLYWAY_MIXED", "true", True),
+    ({"flyway.toml": _TOML_LOCATIONS}, "flyway_mixed", "true", True),
+    ({"flyway.conf": _CONF_LOCATIONS}, "flyway_mixed", "true", False),
+    ({"flyway.toml": _TOML_LOCATIONS + "[environments.ci.flyway]\nmixed = true\n"},
+     "flyway_environment", "ci", True),
+    ({"flyway.toml": _TOML_LOCATIONS + 'environment = "ci"\n'
+      "[environments.ci.flyway]\nmixed = true\n"}, "flyway_environment", "dev", False),
+    ({"flyway.toml": _TOML_LOCATIONS + "[environments.ci.flyway]\nmixed = true\n"},
+     "FLYWAY_ENVIRONMENT", "ci", False),
+    ({"flyway.toml": _TOML_LOCATIONS + 'environment = "ci"\n'
+      "[environments.ci.flyway]\nmixed = true\n"}, "FLYWAY_MIXED", "false", True),
+    ({"flyway.toml": _TOML_LOCATIONS}, "FLYWAY_EXECUTE_IN_TRANSACTION", "false", True),
+], ids=["mixed", "over-the-file", "conf", "lower-case-toml", "lower-case-not-for-conf",
+        "environment-selected", "environment-over-the-file", "upper-case-environment-unread",
+        "environment-override-wins", "execute-in-transaction"])
+def test_flyway_s_environment_variables_set_its_settings(
+        tmp_path: Path, files: dict[str, str], variable: str, value: str, mixed: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flyway's command line reads FLYWAY_MIXED, FLYWAY_EXECUTE_IN_TRANSACTION, ... over its
+    config files; a TOML configuration also the lower-case `flyway_<setting>` variables,
+    `flyway_environment` selecting the environment (FLYWAY_ENVIRONMENT is none of its); an
+    environment's own `flyway` override wins over a variable."""
+    write(tmp_path, {**_TWO_FOLDERS, **files})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, value)
+    assert _histories(tmp_path) == _ONE_HISTORY
+    assert _mixed(tmp_path) is mixed
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+def test_an_init_sql_variable_sets_the_lock_timeout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FLYWAY_INIT_SQL runs on the connection before the migrations, as a file's initSql."""
+    write(tmp_path, {"flyway.toml": "[flyway]\nlocations = [\"filesystem:db\"]\n",
+                     "db/V1__t.sql": "CREATE TABLE t (a int);\n",
+                     "db/V2__i.sql": "ALTER TABLE t ADD COLUMN b int NOT NULL DEFAULT 0;\n"})
+    monkeypatch.chdir(tmp_path)
+    before = [m.init_sql for m in discover(tmp_path / "db")]
+    monkeypatch.setenv("FLYWAY_INIT_SQL", "SET lock_timeout = '5s'")
+    assert before == ["", ""]
+    assert [m.init_sql for m in discover(tmp_path / "db")] == ["SET lock_timeout = '5s'"] * 2
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize("variable", ["FLYWAY_MIXED", "flyway_mixed"])
+def test_a_variable_flyway_refuses_is_an_input_error(
+        tmp_path: Path, variable: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`FLYWAY_MIXED=yes`: Flyway stops; lint exits 2 naming the variable."""
+    write(tmp_path, {**_TWO_FOLDERS, "flyway.toml": _TOML_LOCATIONS})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, "yes")
+    code, stderr = _lint(Path("db"))
+    assert code == 2, stderr
+    assert f"{variable}=yes" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+def test_flyway_config_file_encoding_reads_the_conf_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FLYWAY_CONFIG_FILE_ENCODING is the encoding of the .conf files (UTF-8 without it): a
+    Latin-1 flyway.conf naming a folder `bé` is read right with it only."""
+    write(tmp_path, {"db/a/V1__t.sql": "CREATE TABLE t (a int);\n", "db/bé/V2__i.sql": _MIXED})
+    (tmp_path / "flyway.conf").write_bytes(
+        "flyway.locations=filesystem:db/a,filesystem:db/bé\nflyway.mixed=true\n"
+        .encode("latin-1"))
+    monkeypatch.chdir(tmp_path)
+    assert len(_histories(tmp_path)) == 2
+    monkeypatch.setenv("FLYWAY_CONFIG_FILE_ENCODING", "ISO-8859-1")
+    assert _histories(tmp_path) == [["db/a/V1__t.sql", "db/bé/V2__i.sql"]]
+    monkeypatch.setenv("FLYWAY_CONFIG_FILE_ENCODING", "no-such-encoding")
+    code, stderr = _lint(Path("db"))
+    assert code == 2, stderr
+    assert "FLYWAY_CONFIG_FILE_ENCODING" in stderr and "Traceback" not in stderr
+
+
+# --- -configFiles from the working directory (fix-layouts18) ----------------------------------
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize("how", ["key", "variable"])
+def test_named_files_are_read_from_flyway_s_working_directory(
+        tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flyway resolves a relative `-configFiles` (and FLYWAY_CONFIG_FILES) path from its
+    `-workingDirectory` when one is set: with `flyway_working_directory = "db"`,
+    `ci.toml` is `db/ci.toml`, not the config folder's."""
+    write(tmp_path, {**_TWO_FOLDERS, "db/ci.toml": '[flyway]\nlocations = ["filesystem:a", '
+                     '"filesystem:b"]\nmixed = true\n'})
+    config = 'flyway_working_directory = "db"\n'
+    if how == "key":
+        config += 'flyway_config_files = "ci.toml"\n'
+    else:
+        monkeypatch.setenv("FLYWAY_CONFIG_FILES", "ci.toml")
+    write(tmp_path, {"lockwise.toml": config})
+    monkeypatch.chdir(tmp_path)
+    report = _lint_report(Path("."))
+    assert [m["path"] for m in report["migrations"]] == _ONE_HISTORY[0]
+    assert "concurrently-in-transaction" not in _rules_of(report)
+
+
+def test_a_named_file_missing_from_the_working_directory_is_placed_at_the_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is looked for where Flyway looks: beside lockwise.toml it is not the one
+    named; the error is at the key and says where names are read from."""
+    write(tmp_path, {**_TWO_FOLDERS, "ci.toml": "[flyway]\nmixed = true\n",
+                     "lockwise.toml": 'flyway_config_files = "ci.toml"\n'
+                                      'flyway_working_directory = "db"\n'})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["lint", "--no-cache", "db"])
+    assert result.exit_code == 2, result.stderr
+    assert "lockwise.toml:1:1" in result.stderr and "working directory" in result.stderr
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize(("name", "text", "line"), [
+    ("flyway.conf", "# CI\nflyway.locations=filesystem:db/a,filesystem:" + "x" * 300 + "\n", 2),
+    ("flyway.toml", '[flyway]\nmixed = true\nlocations = ["filesystem:db/a", '
+                    '"filesystem:' + "x" * 300 + '/sql"]\n', 3),
+], ids=["conf", "toml"])
+def test_a_location_too_long_for_the_system_is_an_error_at_the_setting(
+        tmp_path: Path, name: str, text: str, line: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A location whose name the system refuses (longer than it allows) was an OS error at
+    the path: it is an input error at the line of the setting naming it, exit 2."""
+    write(tmp_path, {**_TWO_FOLDERS, name: text})
+    monkeypatch.chdir(tmp_path)
+    code, stderr = _lint(Path("db"))
+    assert code == 2, stderr
+    assert stderr.startswith(f"lockwise: error: {name}:{line}:1: "), stderr
+    assert "File name too long" in stderr and "Traceback" not in stderr
+    monkeypatch.setenv("FLYWAY_LOCATIONS", "filesystem:" + "y" * 300)
+    code, stderr = _lint(Path("db"))
+    assert code == 2 and "the environment variable FLYWAY_LOCATIONS" in stderr, stderr
+
+
+# --- Flyway's command line: flyway_args (fix-layouts18) ----------------------------------------
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize(("files", "args", "variables", "mixed"), [
+    ({"flyway.toml": _TOML_LOCATIONS + "[environments.ci.flyway]\nmixed = true\n"},
+     ["migrate", "-environment=ci", "-X"], {}, True),
+    ({"flyway.toml": _TOML_LOCATIONS + 'environment = "ci"\n[environments.ci.flyway]\n'
+      "mixed = true\n"}, ["-environment=dev"], {"flyway_environment": "ci"}, False),
+    ({"flyway.toml": _TOML_LOCATIONS}, ["-mixed=true"], {"FLYWAY_MIXED": "false"}, True),
+    ({"flyway.conf": _CONF_LOCATIONS + "flyway.mixed=false\n"}, ["-mixed=true"], {}, True),
+    ({"flyway.toml": _TOML_LOCATIONS}, ["-executeInTransaction=false", "-url=jdbc:x"], {},
+     True),
+    ({"conf/ci.toml": _TOML_LOCATIONS + "mixed = true\n"}, ["-configFiles=conf/ci.toml"], {},
+     True),
+    ({"db/ci.toml": '[flyway]\nlocations = ["filesystem:a", "filesystem:b"]\nmixed = true\n'},
+     ["-workingDirectory=db", "-configFiles=ci.toml"], {}, True),
+], ids=["environment", "over-the-variable", "mixed-over-the-variable", "conf", "other-args",
+        "config-files", "working-directory"])
+def test_flyway_args_are_the_command_line_of_the_config_s_run(
+        tmp_path: Path, files: dict[str, str], args: list[str], variables: dict[str, str],
+        mixed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`flyway_args` in lockwise's config is the command line of the Flyway run in the
+    config's folder: `-environment=` selects the environment (over `flyway_environment`),
+    `-mixed=` and the like win over the variables and the files, `-configFiles=` and
+    `-workingDirectory=` are read as the keys of those names; other arguments say nothing."""
+    write(tmp_path, {**_TWO_FOLDERS, **files,
+                     "lockwise.toml": f"flyway_args = {json.dumps(args)}\n"})
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    report = _lint_report(Path("."))
+    assert [m["path"] for m in report["migrations"]] == _ONE_HISTORY[0]
+    assert ("concurrently-in-transaction" not in _rules_of(report)) is mixed
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+def test_flyway_args_locations_configure_the_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-locations=` configures the run in the config's folder, config files or not."""
+    write(tmp_path, {**_TWO_FOLDERS,
+                     "lockwise.toml": 'flyway_args = ["-locations=filesystem:db/a"]\n'})
+    monkeypatch.chdir(tmp_path)
+    assert sorted(m["path"] for m in _lint_report(Path("."))["migrations"]) == \
+        sorted(_ONE_HISTORY[0])
+    report = _lint_report(Path("db/a"))
+    assert [m["path"] for m in report["migrations"]] == ["db/a/V1__t.sql", "db/a/V3__u.sql"]
+
+
+@pytest.mark.usefixtures("_no_flyway_variables")
+def test_flyway_args_config_file_encoding_comes_after_the_variable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-configFileEncoding=` reads the .conf files in that encoding, unless
+    FLYWAY_CONFIG_FILE_ENCODING is set: Flyway asks the variable first."""
+    write(tmp_path, {"db/a/V1__t.sql": "CREATE TABLE t (a int);\n", "db/bé/V2__i.sql": _MIXED,
+                     "lockwise.toml": 'flyway_args = ["-configFileEncoding=ISO-8859-1"]\n'})
+    (tmp_path / "flyway.conf").write_bytes(
+        "flyway.locations=filesystem:db/a,filesystem:db/bé\n".encode("latin-1"))
+    monkeypatch.chdir(tmp_path)
+    assert [m["path"] for m in _lint_report(Path("."))["migrations"]] == \
+        ["db/a/V1__t.sql", "db/bé/V2__i.sql"]
+    monkeypatch.setenv("FLYWAY_CONFIG_FILE_ENCODING", "UTF-8")
+    assert len(_histories(tmp_path)) == 2

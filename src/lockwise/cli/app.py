@@ -148,12 +148,13 @@ def command_config(config_file: Path | None) -> "Config":
     # Flyway's config module is loaded only to name files (or to forget the ones an earlier
     # command of this process named): a plain SQL folder's lint needs none of it.
     if config.flyway_config_files or config.flyway_working_directory or \
-            config.flyway_install_dir or "lockwise.discover.flyway_config" in sys.modules:
+            config.flyway_install_dir or config.flyway_arguments or \
+            "lockwise.discover.flyway_config" in sys.modules:
         from lockwise.discover.flyway_config import configure
 
         configure(config.root, config.flyway_config_files,
                   working_directory=config.flyway_working_directory,
-                  install_dir=config.flyway_install_dir)
+                  install_dir=config.flyway_install_dir, arguments=config.flyway_arguments)
     return config
 
 

@@ -13,6 +13,7 @@ from lockwise.cli.app import (
     EXIT_FINDINGS,
     EXIT_INPUT,
     ConfigOption,
+    DialectOption,
     LayoutOption,
     _pg_version,
     _safety,
@@ -65,6 +66,7 @@ def graph(
         help="Leave this kind of conflict out (repeatable, or comma-separated), e.g. "
         "duplicate-version.", callback=comma_separated)] = None,
     config_file: ConfigOption = None,
+    dialect: DialectOption = "postgresql",
 ) -> None:
     """Show which migration depends on which, and the conflicts between migrations.
 
@@ -75,7 +77,9 @@ def graph(
     from lockwise.graph.render import RENDERERS
 
     cfg = command_config(config_file)
-    require_postgresql(ctx, cfg, "it replays them on a model of PostgreSQL's catalog")
+    # --dialect as lint's (over the config's `dialect`): the graph is PostgreSQL's only.
+    require_postgresql(ctx, cfg, "it replays them on a model of PostgreSQL's catalog",
+                       dialect=dialect)
     layout = setting(ctx, cfg, "layout", layout)
     pg_version = setting(ctx, cfg, "pg_version", pg_version)
     threshold = _safety(setting(ctx, cfg, "fail_on", fail_on))

@@ -29,6 +29,7 @@ from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.parse.source import InputError
 
 if TYPE_CHECKING:
+    from lockwise.config import Config
     from lockwise.executor.history import HistoryTable
 
 #: Names of the databases verify and trace create on the embedded server.
@@ -90,10 +91,9 @@ def verify(
     if preflight and seed:
         raise typer.BadParameter("writes rows: it cannot be used with --preflight",
                                  param_hint="'--seed'")
-    migrations, only, assume = _scratch_inputs(ctx, config_file, path, layout,
-                                              assume_in_transaction,
-                                              "it runs them on a scratch PostgreSQL server",
-                                              "checked" if preflight else "verified")
+    migrations, only, assume, cfg = _scratch_inputs(
+        ctx, config_file, path, layout, assume_in_transaction,
+        "it runs them on a scratch PostgreSQL server", "checked" if preflight else "verified")
     if not migrations:
         raise typer.Exit(EXIT_CLEAN)
     if preflight:
@@ -103,9 +103,9 @@ def verify(
 
         assert dsn is not None
         # What `lockwise apply` recorded says what is pending, when it runs the migrations.
-        history = history_table_named(setting(ctx, command_config(config_file),
-                                              "history_table", None) or DEFAULT_HISTORY_TABLE)
-        raise typer.Exit(_preflight(migrations, only, dsn, timeout, history))
+        history = history_table_named(setting(ctx, cfg, "history_table", None)
+                                      or DEFAULT_HISTORY_TABLE)
+        raise typer.Exit(_preflight(migrations, only, dsn, timeout, history, cfg))
     migrations, not_run = _up_to_last_named(migrations, only)
 
     def work(conn: Any, uri: str, server: str) -> int:
@@ -116,7 +116,7 @@ def verify(
             result = verify_migrations(migrations, conn, uri,
                                        VerifyOptions(seed=seed, progress=progress,
                                                      assume_in_transaction=assume,
-                                                     not_run=not_run), server)
+                                                     not_run=not_run, config=cfg), server)
         render_verify(result, sys.stdout, verbose=verbose)
         if result.failed:
             return EXIT_FINDINGS
@@ -169,10 +169,9 @@ def trace(
     prediction. Exit 1 when a statement fails or the prediction disagrees."""
     from lockwise.verify import trace_report
 
-    migrations, only, assume = _scratch_inputs(ctx, config_file, path, layout,
-                                              assume_in_transaction,
-                                              "it runs them on a scratch PostgreSQL server",
-                                              "traced", downs=False)
+    migrations, only, assume, cfg = _scratch_inputs(
+        ctx, config_file, path, layout, assume_in_transaction,
+        "it runs them on a scratch PostgreSQL server", "traced", downs=False)
     if not migrations:
         if output_format == "json":  # a document still, as lint, graph and status print
             from lockwise.verify.trace import TraceResult
@@ -188,7 +187,7 @@ def trace(
             result = trace_migrations(migrations, conn, uri,
                                       TraceOptions(seed=seed, only=only, progress=progress,
                                                    assume_in_transaction=assume,
-                                                   not_run=not_run),
+                                                   not_run=not_run, config=cfg),
                                       server)
         render = {"json": trace_report.render_json,
                   "markdown": trace_report.render_markdown}.get(output_format,
@@ -218,13 +217,14 @@ def _server_lacks_extension() -> int:
 def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | None,
                    layout: str | None, assume_in_transaction: bool | None,
                    why: str, done: str, *, downs: bool = True,
-                   ) -> tuple[list, set[str] | None, bool | None]:
+                   ) -> tuple[list, set[str] | None, bool | None, Config]:
     """The migrations of one history that a command runs on a server (`why`: for the error
     with another dialect), parsed whole first, the paths of those named (None: all), as
     `collect` reads them (`done`: what the command does to them, as its warnings say it),
-    and whether to assume each runs in a transaction (the option, else the config's, as lint
-    reads them). Exits 2 on an input error (in a down file too, unless `downs` is false: trace
-    never runs one); no migration is said on stderr, and is an empty list."""
+    whether to assume each runs in a transaction (the option, else the config's, as lint
+    reads them), and the config in force (the migrations are read with it, as lint does).
+    Exits 2 on an input error (in a down file too, unless `downs` is false: trace never runs
+    one); no migration is said on stderr, and is an empty list."""
     from lockwise.cli.inputs import collect, require_one
     from lockwise.config import path_setting, rules_dirs_setting, setting
     from lockwise.verify.run import check_parses
@@ -245,7 +245,7 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
         raise  # unreachable: fail_input exits
     if not collected.migrations:
         say_no_migrations([path or Path(".")], cfg)
-    return collected.migrations, collected.only, assume
+    return collected.migrations, collected.only, assume, cfg
 
 
 def _up_to_last_named(migrations: list, only: set[str] | None) -> tuple[list, dict]:
@@ -322,14 +322,14 @@ def _work_on(uri: str, why: str, work: Callable[[Any, str, str], int], *, scratc
                 ensure_scratch(conn, why)
                 server = f"{mask_dsn(uri)} (PostgreSQL {major}.{minor})"
             return work(conn, uri, server)
-    except NotScratch as exc:
+    except (NotScratch, InputError) as exc:  # (InputError: read as the config says, refused)
         return _error(str(exc))
     except psycopg.Error as exc:
         return _error(f"database error: {redact(str(exc).strip(), uri)}")
 
 
 def _preflight(migrations: list, only: set[str] | None, dsn: str, timeout: float,
-               history: HistoryTable) -> int:
+               history: HistoryTable, config: Config | None = None) -> int:
     import psycopg
 
     from lockwise.db.dsn import CONNECT_TIMEOUT, mask_dsn, redact
@@ -343,7 +343,7 @@ def _preflight(migrations: list, only: set[str] | None, dsn: str, timeout: float
         return _error(f"cannot connect to {mask_dsn(dsn)}: {redact(str(exc).strip(), dsn)}")
     try:
         with conn:
-            pending, how = pending_migrations(conn, migrations, only, history)
+            pending, how = pending_migrations(conn, migrations, only, history, config)
             result = preflight(conn, pending, timeout_ms=int(timeout * 1000),
                                server_version=conn.info.server_version // 10000)
     except psycopg.Error as exc:

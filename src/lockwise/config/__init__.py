@@ -41,6 +41,7 @@ from lockwise.options import INPUT_ERROR_RULES, LintOptions
 from lockwise.parse.source import (
     InputError,
     missing_path_error,
+    os_input_error,
     parse_toml,
     path_error,
     read_text_file,
@@ -77,6 +78,8 @@ KEYS: dict[str, str] = {
     "flyway_config_files": "a path or a list of paths of Flyway config files",
     "flyway_working_directory": "the path of the -workingDirectory of Flyway's run",
     "flyway_install_dir": "the path of the folder Flyway is installed in",
+    "flyway_args": "the arguments of Flyway's command line run in the config's folder, "
+                   "such as [\"-environment=ci\", \"-mixed=true\"]",
 }
 OVERRIDE_KEYS = {"path", "select", "ignore", "fail_on"}
 
@@ -139,6 +142,9 @@ class Config:
     flyway_working_directory: Path | None = None
     #: The folder Flyway is installed in: its `conf/` files are read first by every run.
     flyway_install_dir: Path | None = None
+    #: The settings `flyway_args` gives that run (`-environment`, `-locations`, `-mixed`,
+    #: ...), by Flyway's name: over its config files and environment variables.
+    flyway_arguments: dict[str, str] = field(default_factory=dict)
     #: Each path above as the config wrote it (it is resolved from the config's folder):
     #: what an error placed at its key names.
     written: dict[Path, str] = field(default_factory=dict)
@@ -302,10 +308,11 @@ class _Reader:
             return list(value)
         raise self.bad(key, value, "a string or a list of strings")
 
-    def paths(self, key: str, value: object, written: dict[Path, str]) -> list[Path]:
-        """The paths `value` names, resolved from the config's folder; each is kept in
-        `written` with its text as the config has it, for errors about it."""
-        base = self.path.parent if self.path else Path.cwd()
+    def paths(self, key: str, value: object, written: dict[Path, str],
+              base: Path | None = None) -> list[Path]:
+        """The paths `value` names, resolved from `base` (the config's folder when None);
+        each is kept in `written` with its text as the config has it, for errors about it."""
+        base = base or (self.path.parent if self.path else Path.cwd())
         out = []
         for text in self.strings(key, value):
             if not text.strip() or "\0" in text:  # the config's own folder; no path at all
@@ -442,29 +449,97 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
                 raise r.bad(key, value, "a path (string)")
             config.profile = r.paths(key, value, config.written)[0]
         elif key == "flyway_config_files":
-            config.flyway_config_files = r.paths(key, value, config.written)
-            for path in config.flyway_config_files:
-                if not path.is_file():
-                    raise r.fail(key, f"`{key}` names {config.written[path]}, which is not a "
-                                      "file: name each Flyway config file relative to the "
-                                      "config file")
-            from lockwise.discover.flyway_config import mixed_kinds
-
-            why = mixed_kinds(config.flyway_config_files, f"`{key}`",
-                              lambda path: config.written[path])
-            if why is not None:
-                raise r.fail(key, why)
+            r.strings(key, value)  # (read once the working directory is known)
         elif key in ("flyway_working_directory", "flyway_install_dir"):
             if not isinstance(value, str):
                 raise r.bad(key, value, "a path (string)")
             folder = r.paths(key, value, config.written)[0]
-            if not folder.is_dir():
-                raise r.fail(key, f"`{key}` names {value}, which is not a folder: name it "
-                                  "relative to the config file")
+            if (why := _not_a(folder, folder=True)) is not None:
+                raise r.fail(key, f"`{key}` names {value}, {why}: name it relative to the "
+                                  "config file")
             setattr(config, key, folder)
+    if "flyway_args" in raw:
+        _flyway_args(r, raw, config)
+    if "flyway_config_files" in raw or "-configFiles" in config.flyway_arguments:
+        _flyway_config_files(r, raw, config)
     if config.dialect is not None:
         _check_dialect_keys(r, raw, config.dialect)
     return config
+
+
+def _not_a(path: Path, *, folder: bool) -> str | None:
+    """Why `path` is not a folder (`folder`) or a file, as a message at the key naming it
+    says it; None when it is one. The system's refusal to look (a name longer than it
+    allows) is said too: an OSError escaping would name the path, not the key."""
+    try:
+        if path.is_dir() if folder else path.is_file():
+            return None
+    except OSError as exc:
+        return f"which the system refuses to look at ({exc.strerror or exc}; a name longer " \
+            "than 255 bytes, or a path longer than the system allows, is refused)"
+    return "which is not a folder" if folder else "which is not a file"
+
+
+#: The arguments of Flyway's command line `flyway_args` reads (`-name=value`): the settings
+#: lockwise reads of a run, the environment it selects, and how it finds its config files
+#: (the other arguments, `-url=`, `migrate`, `-X`, say nothing lint reads).
+FLYWAY_ARGUMENTS = ("environment", "locations", "mixed", "executeInTransaction", "initSql",
+                    "configFiles", "workingDirectory", "configFileEncoding")
+#: Those `flyway_args` takes as another key of the config does.
+_ARGUMENT_KEYS = {"-configFiles": "flyway_config_files",
+                  "-workingDirectory": "flyway_working_directory"}
+
+
+def _flyway_args(r: _Reader, raw: dict, config: Config) -> None:
+    """Read `flyway_args`, the arguments of the Flyway run in the config's folder, as
+    Flyway's command line reads them (`-name=value`, the first of a name counts): the
+    settings of FLYWAY_ARGUMENTS into `flyway_arguments`; `-workingDirectory` as
+    `flyway_working_directory` (`-configFiles` is read by `_flyway_config_files`). A
+    boolean other than `true` or `false`, or a name the config also sets by its own key, is
+    an error at the key."""
+    key = "flyway_args"
+    arguments: dict[str, str] = {}
+    for argument in r.strings(key, raw[key]):
+        name, equals, value = argument.strip().partition("=")
+        if equals and name[1:] in FLYWAY_ARGUMENTS and name.startswith("-"):
+            arguments.setdefault(name, value)
+    for name, value in arguments.items():
+        if (own := _ARGUMENT_KEYS.get(name)) is not None and own in raw:
+            raise r.fail(key, f"`{key}` gives {name} and `{own}` sets it too: give it once")
+        if name in ("-mixed", "-executeInTransaction") and value not in ("true", "false"):
+            raise r.fail(key, f"`{key}` gives {name}={value}: Flyway takes only true or false "
+                              "there and stops before it migrates anything")
+    if "-workingDirectory" in arguments:
+        folder = r.paths(key, arguments["-workingDirectory"], config.written)[0]
+        if (why := _not_a(folder, folder=True)) is not None:
+            raise r.fail(key, f"`{key}` gives -workingDirectory={arguments['-workingDirectory']}"
+                              f", {why}: give it relative to the config file")
+        config.flyway_working_directory = folder
+    config.flyway_arguments = arguments
+
+
+def _flyway_config_files(r: _Reader, raw: dict, config: Config) -> None:
+    """Read `flyway_config_files` (or `flyway_args`' `-configFiles`, comma-separated): the
+    `-configFiles` of the Flyway run in the config's folder, each relative to the folder
+    Flyway resolves it from, its `-workingDirectory` (`flyway_working_directory`) when one
+    is set, else the folder it runs in (the config's). Each must be a file, all of one kind
+    (Flyway refuses TOML and conf files named together)."""
+    key = "flyway_config_files" if "flyway_config_files" in raw else "flyway_args"
+    value = raw[key] if key == "flyway_config_files" else \
+        [name for name in config.flyway_arguments["-configFiles"].split(",") if name.strip()]
+    config.flyway_config_files = r.paths(key, value, config.written,
+                                         config.flyway_working_directory)
+    where = "the working directory (`flyway_working_directory`), as Flyway reads it from " \
+        "there" if config.flyway_working_directory is not None else "the config file"
+    for path in config.flyway_config_files:
+        if (why := _not_a(path, folder=False)) is not None:
+            raise r.fail(key, f"`{key}` names {config.written[path]}, {why}: name each "
+                              f"Flyway config file relative to {where}")
+    from lockwise.discover.flyway_config import mixed_kinds
+
+    why = mixed_kinds(config.flyway_config_files, f"`{key}`", lambda path: config.written[path])
+    if why is not None:
+        raise r.fail(key, why)
 
 
 def _check_dialect_keys(r: _Reader, raw: dict, dialect: str) -> None:
@@ -703,7 +778,11 @@ def check_server_version(ctx: object, config: Config, dialect: str) -> None:
 
 
 def _check_exists(path: Path) -> None:
-    if not path.exists():
+    try:
+        there = path.exists()
+    except OSError as exc:  # (a name too long): an InputError, placed at the key naming it
+        raise os_input_error(exc, path) from None
+    if not there:
         raise missing_path_error(path)
 
 

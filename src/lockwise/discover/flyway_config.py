@@ -6,7 +6,12 @@ version control) from the folder it runs in, then the files `FLYWAY_CONFIG_FILES
 (tables merge key by key). The legacy `flyway.conf` is read the same way (the folder's, then
 the named `.conf` files). lockwise cannot see Flyway's command line: it reads
 `FLYWAY_CONFIG_FILES` from its own environment (a run in the folder lockwise runs in), and its
-config's `flyway_config_files` as the `-configFiles` of a run in the config's folder.
+config's `flyway_config_files` as the `-configFiles` of a run in the config's folder (read
+from that run's working directory when one is set, as Flyway reads them), its `flyway_args`
+as that run's command line. Flyway's environment variables for the settings lockwise reads
+(`FLYWAY_LOCATIONS`, `FLYWAY_MIXED`, ...; with TOML files also the lower-case `flyway_*`,
+`flyway_environment` among them) win over every file, the command line over them; the .conf
+files are read in `FLYWAY_CONFIG_FILE_ENCODING` (fix-layouts18).
 
 Resolvers in a value (`${env.NAME}` in TOML, `${NAME}` in a conf) are replaced from the
 environment lockwise runs in; one lockwise cannot resolve is an input error at the file and
@@ -44,14 +49,77 @@ _NOT_FLYWAY_TOML = "Flyway does not start with this file (fix it, or remove it):
 
 class Setting:
     """A setting's value, with the file that sets it last and that file's text (to point at
-    its line). (A plain class: making a NamedTuple at import costs every lint's start.)"""
+    its line); or, set by one of Flyway's environment variables, that `variable` (`path`
+    then the folder of the run it configures, `toml` whether that run reads TOML files).
+    (A plain class: making a NamedTuple at import costs every lint's start.)"""
 
-    __slots__ = ("path", "text", "value")
+    __slots__ = ("path", "text", "toml", "value", "variable")
 
-    def __init__(self, value: object, path: Path, text: str) -> None:
+    def __init__(self, value: object, path: Path, text: str, variable: str | None = None,
+                 toml: bool | None = None) -> None:
         self.value = value
         self.path = path
         self.text = text
+        self.variable = variable
+        self.toml = path.suffix == ".toml" if toml is None else toml
+
+
+#: Flyway's environment variables for the settings lockwise reads, by the setting each sets
+#: (its `ConfigUtils.convertKey`; upper case, read by both kinds of configuration).
+SETTING_VARIABLES = {"FLYWAY_LOCATIONS": "locations", "FLYWAY_MIXED": "mixed",
+                     "FLYWAY_EXECUTE_IN_TRANSACTION": "executeInTransaction",
+                     "FLYWAY_INIT_SQL": "initSql"}
+#: The prefix of the lower-case variables a TOML configuration reads besides
+#: (`flyway_environment`, `flyway_locations`: the rest of the name, `_` read as `.`).
+TOML_VARIABLE_PREFIX = "flyway_"
+#: The variable naming the encoding of the .conf files (UTF-8 when unset; TOML files are
+#: always read as UTF-8).
+ENCODING_VARIABLE = "FLYWAY_CONFIG_FILE_ENCODING"
+
+
+def variable_settings(toml: bool, folder: Path | None = None) -> dict[str, Setting]:
+    """The settings Flyway's environment variables give a run in `folder` (None: a folder
+    without config files), as its command line reads them over every config file: the
+    upper-case ones (`SETTING_VARIABLES`), and for a run that reads TOML files (`toml`) the
+    lower-case `flyway_<setting>` ones too (`flyway_environment` selects the environment;
+    one of these wins over its upper-case twin, as Flyway's warning says). Upper-case
+    `FLYWAY_ENVIRONMENT` is no variable of Flyway's: not read."""
+    where = Path(os.path.abspath(folder)) if folder is not None else Path(os.getcwd())
+    out = {key: Setting(os.environ[name], where, "", name, toml)
+           for name, key in SETTING_VARIABLES.items() if name in os.environ}
+    if toml:
+        out |= {name[len(TOML_VARIABLE_PREFIX):].replace("_", "."):
+                Setting(value, where, "", name, toml) for name, value in os.environ.items()
+                if name.startswith(TOML_VARIABLE_PREFIX)}
+    return out
+
+
+def argument_settings(folder: Path | None, toml: bool) -> dict[str, Setting]:
+    """The settings the command line of the Flyway run in `folder` gives (lockwise's
+    `flyway_args`, for the run in the config's folder), over its environment variables and
+    config files, by setting name; `toml`: whether that run reads TOML files."""
+    configured = _configured()
+    if folder is None or not configured.arguments or \
+            os.path.abspath(folder) != configured.run_folder:
+        return {}
+    return {name[1:]: Setting(value, Path(configured.run_folder), "",
+                              f"{name} (flyway_args)", toml)
+            for name, value in configured.arguments.items()
+            if name[1:] in ("environment", "locations", "mixed", "executeInTransaction",
+                            "initSql")}
+
+
+def given_by(variable: str) -> str:
+    """What a message calls the source of a Setting given by `variable` (its `variable`): an
+    environment variable, or an argument of `flyway_args`."""
+    return variable if variable.startswith("-") else f"the environment variable {variable}"
+
+
+def _location_variable() -> bool:
+    """Whether an environment variable sets Flyway's locations: the run in the folder
+    lockwise runs in is then configured, config files or not."""
+    return any(name in os.environ for name in ("FLYWAY_LOCATIONS",
+                                               f"{TOML_VARIABLE_PREFIX}locations"))
 
 
 def named_files() -> tuple[Path, ...]:
@@ -63,16 +131,20 @@ def named_files() -> tuple[Path, ...]:
     for name, path in _variable_paths():
         if not path.is_file():
             raise path_error(f"{CONFIG_FILES_VARIABLE} names {name}, which is not a file here "
-                             "(a relative path is read from the folder lockwise runs in, as "
-                             "Flyway reads it from the folder it runs in): run lockwise where "
-                             f"Flyway runs, or set {CONFIG_FILES_VARIABLE} for it", path)
+                             "(a relative path is read from the folder lockwise runs in, or "
+                             "the working directory lockwise's config gives the Flyway run "
+                             "there, as Flyway reads it): run lockwise where Flyway runs, or "
+                             f"set {CONFIG_FILES_VARIABLE} for it", path)
         out.append(path)
     return tuple(out)
 
 
 def _variable_paths() -> list[tuple[str, Path]]:
-    """Each file `FLYWAY_CONFIG_FILES` names, as written and absolute."""
-    return [(name, Path(os.path.abspath(name)))
+    """Each file `FLYWAY_CONFIG_FILES` names, as written and absolute: a relative one from
+    the folder of the run it configures, its working directory when lockwise's config gives
+    it one (`_variable_folder`), as Flyway resolves it."""
+    folder = _variable_folder()
+    return [(name, Path(os.path.abspath(os.path.join(folder, name))))
             for item in os.environ.get(CONFIG_FILES_VARIABLE, "").split(",")
             if (name := item.strip())]
 
@@ -82,16 +154,19 @@ class _Configured:
     folder of that config, where the run is executed; the files it names
     (`flyway_config_files`: `-configFiles`); the run's `-workingDirectory`
     (`flyway_working_directory`) and Flyway's install folder (`flyway_install_dir`), each
-    absolute or None. (A plain class, as `Setting`.)"""
+    absolute or None; the settings its command line gives (`flyway_args`: `-environment`,
+    `-mixed`, ..., by Flyway's name). (A plain class, as `Setting`.)"""
 
-    __slots__ = ("files", "folder", "install_dir", "working_directory")
+    __slots__ = ("arguments", "files", "folder", "install_dir", "working_directory")
 
     def __init__(self, folder: str = "", files: tuple[Path, ...] = (),
-                 working_directory: str | None = None, install_dir: str | None = None) -> None:
+                 working_directory: str | None = None, install_dir: str | None = None,
+                 arguments: dict[str, str] | None = None) -> None:
         self.folder = folder
         self.files = files
         self.working_directory = working_directory
         self.install_dir = install_dir
+        self.arguments = arguments or {}
 
     @property
     def run_folder(self) -> str:
@@ -117,15 +192,17 @@ _TREE_RUN: ContextVar[tuple[str, tuple[Path, ...]] | None] = ContextVar(
 
 
 def configure(folder: Path, files: list[Path], *, working_directory: Path | None = None,
-              install_dir: Path | None = None) -> None:
+              install_dir: Path | None = None, arguments: dict[str, str] | None = None
+              ) -> None:
     """Take `files` (lockwise's `flyway_config_files`) as the `-configFiles` of a Flyway run
     executed in `folder` (the folder of lockwise's config), `working_directory` as its
-    `-workingDirectory` and `install_dir` as the folder Flyway is installed in, for the
-    discovery that follows."""
+    `-workingDirectory`, `install_dir` as the folder Flyway is installed in and `arguments`
+    as the settings its command line gives (`flyway_args`), for the discovery that
+    follows."""
     _CONFIGURED.set(_Configured(
         os.path.abspath(folder), tuple(files),
         None if working_directory is None else os.path.abspath(working_directory),
-        None if install_dir is None else os.path.abspath(install_dir)))
+        None if install_dir is None else os.path.abspath(install_dir), arguments))
 
 
 def _current_folder() -> str:
@@ -136,8 +213,11 @@ def _current_folder() -> str:
 
 
 def _variable_set() -> bool:
+    """Whether environment variables configure the Flyway run in the folder lockwise runs
+    in: FLYWAY_CONFIG_FILES names files, or a variable sets the locations."""
     tree = _TREE_RUN.get()
-    return bool(os.environ.get(CONFIG_FILES_VARIABLE)) if tree is None else bool(tree[1])
+    return _location_variable() or (bool(os.environ.get(CONFIG_FILES_VARIABLE)) if tree is None
+                                    else bool(tree[1]))
 
 
 def _variable_folder() -> str:
@@ -152,7 +232,8 @@ def configured_runs() -> list[Path]:
     """The folders of the Flyway runs that named files or a working directory configure
     (`named_here`), absolute."""
     configured = _configured()
-    out = [configured.run_folder] if configured.files or configured.working_directory else []
+    out = [configured.run_folder] if configured.files or configured.working_directory or \
+        "-locations" in configured.arguments else []
     return [Path(folder) for folder in out + ([_variable_folder()] if _variable_set() else [])]
 
 
@@ -200,7 +281,7 @@ def in_tree(top: Path, tree: Path) -> Iterator[None]:
     token = _CONFIGURED.set(_Configured(
         moved(configured.folder) if configured.folder else "", kept(configured.files),
         configured.working_directory and moved(configured.working_directory),
-        configured.install_dir and moved(configured.install_dir)))
+        configured.install_dir and moved(configured.install_dir), configured.arguments))
     try:
         yield
     finally:
@@ -215,8 +296,9 @@ def named_here(folder: Path | str) -> bool:
     Flyway's run (`flyway_working_directory`)."""
     where = os.path.abspath(folder)
     configured = _configured()
-    return (bool(configured.files) or configured.working_directory is not None) and \
-        where == configured.run_folder or _variable_set() and where == _variable_folder()
+    return (bool(configured.files) or configured.working_directory is not None or
+            "-locations" in configured.arguments) and where == configured.run_folder or \
+        _variable_set() and where == _variable_folder()
 
 
 def _named(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -279,13 +361,23 @@ def config_files(folder: Path | None) -> tuple[list[Path], list[Path]]:
     together at one of the first two is an InputError (Flyway stops). Nothing when `folder`
     holds no config of its own and none is named for it: no run is configured there.
     `folder` None: a run in a folder that holds none, which loads the first two alone."""
+    run = _run_files(folder)
+    if run is None:
+        return [], []
+    toml, every = run
+    return (_split(every)[0], []) if toml else ([], _split(every)[1])
+
+
+def _run_files(folder: Path | None) -> tuple[bool, list[Path]] | None:
+    """Whether the run of `config_files` reads TOML files, and every config file it may
+    load, of both kinds, in load order; None when no run is configured in `folder`."""
     if folder is None:
         variable, key, own, executed = [], [], [], []
     else:
         variable, key = _named(folder)
         own = _own(folder)
         if not runs_here(folder, [path.name for path in own]):
-            return [], []
+            return None
         configured = _configured()
         executed = _own(configured.folder) if configured.working_directory and \
             os.path.abspath(folder) == configured.working_directory else []
@@ -300,8 +392,7 @@ def config_files(folder: Path | None) -> tuple[list[Path], list[Path]]:
             break
     if modern is None:
         modern = bool(_split(defaults)[0]) or not _split(defaults)[1]
-    every = [*defaults, *variable, *key]
-    return (_split(every)[0], []) if modern else ([], _split(every)[1])
+    return modern, [*defaults, *variable, *key]
 
 
 def has_config(folder: Path) -> bool:
@@ -335,11 +426,37 @@ def runs_here(folder: Path | str, names: Iterable[str]) -> bool:
     return not lent and any(name in names for name in CONFIG_FILES) or named_here(folder)
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, encoding: str = "utf-8") -> str:
     try:
-        return path.read_text(errors="replace")
+        return path.read_text(encoding, errors="replace")
     except OSError:  # unreadable: as if empty (Flyway would not start; nothing to lint)
         return ""
+
+
+def conf_encoding(folder: Path | None = None) -> str:
+    """The encoding Flyway's command line run in `folder` reads .conf files in:
+    `FLYWAY_CONFIG_FILE_ENCODING`, else its `-configFileEncoding` (`flyway_args`, for the
+    run in lockwise's config's folder: Flyway asks the variable first), else UTF-8. Raises
+    InputError for a name that is no encoding: Flyway cannot load the files and stops."""
+    configured = _configured()
+    name = os.environ.get(ENCODING_VARIABLE)
+    if name is None and folder is not None and \
+            os.path.abspath(folder) == configured.run_folder:
+        name = configured.arguments.get("-configFileEncoding")
+    if name is None:
+        return "utf-8"
+    import codecs
+
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        source = ENCODING_VARIABLE if ENCODING_VARIABLE in os.environ else \
+            "-configFileEncoding (flyway_args)"
+        raise InputError(f"{source}={name!r} names no encoding lockwise knows, and "
+                         "Flyway stops (\"Unable to load config file\") when it names none it "
+                         "knows: set it to the encoding of the .conf files (UTF-8, ISO-8859-1, "
+                         "windows-1252, ...), or unset it for UTF-8") from None
+    return name
 
 
 def _merged(base: dict, other: dict) -> dict:
@@ -366,11 +483,18 @@ def toml_settings(folder: Path | None) -> dict[str, Setting]:
     (`[environments.<name>.flyway]`, Flyway 10's overrides) in its place, and the
     environment's own `initSql`. The environment is the one `[flyway]`'s `environment` names
     (its resolvers replaced, as Flyway replaces them in every `[flyway]` string), `default`
-    when it names none (the command line's `-environment` is set where Flyway runs: not
-    read). Each with the file that sets it last. Raises InputError for a file that does not
-    parse (Flyway does not start) and for an environment name lockwise cannot resolve."""
-    files = [(path, _read(path)) for path in config_files(folder)[0]]
+    when it names none; `flyway_environment` in the environment, and `-environment=` of
+    `flyway_args` over it, choose it over the files. Each with the file that sets it last;
+    over the files' `[flyway]` settings and initSql, those of Flyway's environment variables
+    and command line (`variable_settings`, `argument_settings`), which the environment's own
+    `flyway` table still overrides. Raises InputError for a file that does not parse (Flyway
+    does not start) and for an environment name lockwise cannot resolve."""
+    run = _run_files(folder)
+    if run is None or not run[0]:
+        return {}
+    files = [(path, _read(path)) for path in _split(run[1])[0]]
     documents = [(path, text, parse_toml(text, path, _NOT_FLYWAY_TOML)) for path, text in files]
+    variables = variable_settings(True, folder) | argument_settings(folder, True)
     merged: dict = {}
     chosen = None
     for path, text, document in documents:
@@ -379,7 +503,9 @@ def toml_settings(folder: Path | None) -> dict[str, Setting]:
             chosen = (path, text)
     flyway = table(merged, "flyway")
     name = flyway.get("environment", DEFAULT_ENVIRONMENT)
-    if chosen is not None:
+    if "environment" in variables:
+        name = resolved(variables["environment"], "environment")
+    elif chosen is not None:
         name = resolved(Setting(name, *chosen), "environment")
 
     def places(document: dict) -> list[dict]:
@@ -394,8 +520,13 @@ def toml_settings(folder: Path | None) -> dict[str, Setting]:
             for key, value in places(document)[rank].items():
                 out[key] = Setting(value, path, text)
     # the merged value (a table of several files is theirs together), from the last setter
-    return {key: Setting(_final(merged, name, key, setting.value), setting.path, setting.text)
-            for key, setting in out.items()}
+    out = {key: Setting(_final(merged, name, key, setting.value), setting.path, setting.text)
+           for key, setting in out.items()}
+    # A variable is merged over `[flyway]` (its initSql over the environment's): the
+    # environment's own `flyway` overrides still win over it.
+    overrides = table(table(table(merged, "environments"), name), "flyway")
+    return out | {key: setting for key, setting in variables.items()
+                  if key == "initSql" or key not in overrides}
 
 
 def _final(merged: dict, name: object, key: str, value: object) -> object:
@@ -415,12 +546,19 @@ def conf_settings(folder: Path | None, keys: tuple[str, ...]) -> dict[str, Setti
     as Flyway reads them (`flyway_lines`, then `property_entries`; the last of a key counts,
     a later file's over an earlier one's)."""
     out: dict[str, Setting] = {}
-    for path in config_files(folder)[1]:
-        text = _read(path)
+    run = _run_files(folder)
+    if run is None or run[0]:
+        return out
+    encoding = conf_encoding(folder)
+    for path in _split(run[1])[1]:
+        text = _read(path, encoding)
         for key, value in property_entries(flyway_lines(text)):
             if key in keys:
                 out[key] = Setting(value, path, text)
-    return out
+    # the environment's variables over every file (read as written: no `${NAME}` expanded)
+    given = variable_settings(False, folder) | argument_settings(folder, False)
+    return out | {f"flyway.{key}": setting for key, setting in given.items()
+                  if f"flyway.{key}" in keys}
 
 
 def setting_line(text: str, key: str) -> int:
@@ -458,7 +596,9 @@ def resolved(setting: Setting, key: str) -> object:
 
 
 def _resolved_text(value: str, setting: Setting, key: str) -> str:
-    if setting.path.suffix != ".toml":
+    if setting.variable is not None and not setting.toml:
+        return value  # (a conf run expands `${NAME}` in its files' text only)
+    if not setting.toml:
         return _CONF_VARIABLE.sub(lambda m: _variable(m.group(1), m.group(0), setting, key),
                                   value)
     if _VERBATIM.fullmatch(value.strip()):
@@ -502,4 +642,6 @@ def _filtered(text: str, kept: str) -> str:
 
 
 def _unresolved(message: str, setting: Setting, key: str) -> InputError:
+    if setting.variable is not None:
+        return InputError(f"{given_by(setting.variable)}: {message}")
     return InputError(message, setting.path, setting_line(setting.text, key))

@@ -732,6 +732,16 @@ def _refused(path: Path, text: str, key: str, value: object) -> InputError:
                       setting_line(text, key))
 
 
+def _refused_variable(variable: str, key: str, value: object) -> InputError:
+    """The input error of a Flyway environment variable whose value Flyway refuses."""
+    wanted = "a string" if isinstance(_FLYWAY_DEFAULTS.get(key), str) else "true or false"
+    from lockwise.discover.flyway_config import given_by
+
+    return InputError(f"{given_by(variable)}={value}: Flyway accepts only "
+                      f"{wanted} for {key} and stops before it migrates anything: set it to "
+                      f"{wanted} (for lockwise as for Flyway), or unset it")
+
+
 def _flyway_script_transaction(conf: Path) -> bool | None:
     """Whether the script config beside a migration (`V1__x.sql.conf`) says it runs in a
     transaction (`executeInTransaction` exactly `true` or `false`: Flyway refuses other
@@ -804,9 +814,11 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
         for key, setting in found.items():
             if key in settings:  # a nearer folder's: this one's is not read
                 continue
-            name = key if setting.path.suffix == ".toml" else f"flyway.{key}"
+            name = setting.variable or (key if setting.toml else f"flyway.{key}")
             value = resolved(setting, name)
             if (taken := _flyway_value(key, value)) is None:
+                if setting.variable is not None:
+                    raise _refused_variable(setting.variable, key, value)
                 raise _refused(setting.path, setting.text, name, value)
             settings[key] = taken
         if len(settings) == len(_FLYWAY_DEFAULTS):
@@ -818,8 +830,9 @@ def flyway_locations(folder: Path) -> list[str] | None:
     """The locations Flyway's own config files in `folder` set, None when they set none: the
     TOML files' `[flyway]` `locations` (or the environment's override: `toml_settings`; a
     list of strings, or one string split at its commas, as the conf's), else the conf files'
-    `flyway.locations`; resolvers replaced (`flyway_config.resolved`). A value of another type
-    sets nothing."""
+    `flyway.locations`; resolvers replaced (`flyway_config.resolved`). `FLYWAY_LOCATIONS` (and
+    a TOML run's `flyway_locations`) and `flyway_args`' `-locations=` win over the files. A
+    value of another type sets nothing."""
     from lockwise.discover.flyway_config import conf_settings, resolved, toml_settings
 
     setting = toml_settings(folder).get("locations")
@@ -1300,8 +1313,45 @@ def _run_locations(folder: Path, runs: Callable[[], list[FlywayRun]],
         if any(_flyway_name(path.name) for path in _walk_sql(folder, set())):
             raise
         found = []
-    return [(vendor, folders) for run in found if run.enabled
-            for vendor, folders in location_folders(run, classpath_root) if folders]
+    out = []
+    for run in found:
+        try:
+            out += [(vendor, folders) for vendor, folders in
+                    (location_folders(run, classpath_root) if run.enabled else []) if folders]
+        except OSError as exc:  # (a name too long): said at the setting, not at the path
+            if run.config is None:
+                raise
+            raise _location_refused(run.config, exc) from None
+    return out
+
+
+def _location_refused(folder: Path, exc: OSError) -> InputError:
+    """The input error of a location of the Flyway run configured in `folder` that the
+    system refuses to look at (a name longer than it allows), at the setting that gives the
+    locations: the line of flyway.toml's `locations` or flyway.conf's `flyway.locations`,
+    or the environment variable."""
+    from lockwise.discover.flyway_config import (
+        conf_settings,
+        given_by,
+        setting_line,
+        toml_settings,
+    )
+
+    key = "locations"
+    setting = toml_settings(folder).get(key)
+    if setting is None:
+        key = "flyway.locations"
+        setting = conf_settings(folder, (key,)).get(key)
+    named = os.fsdecode(exc.filename) if exc.filename else "a folder"
+    message = (f"a location names {named}, which the system refuses to look at "
+               f"({exc.strerror or exc}; a name longer than 255 bytes, or a path longer "
+               "than the system allows, is refused): Flyway cannot read it either; fix the "
+               "location")
+    if setting is None:
+        return InputError(message, folder, None)
+    if setting.variable is not None:
+        return InputError(f"{given_by(setting.variable)}: {message}")
+    return InputError(f"{key}: {message}", setting.path, setting_line(setting.text, key))
 
 
 def _application_above(path: Path, seen: set, notes: list[str],
@@ -1470,8 +1520,15 @@ def _may_be_changelog(head: bytes | str | None) -> bool:
     return b"iquibase" in start if isinstance(start, bytes) else "iquibase" in start
 
 
+#: The names a Liquibase master changelog may have (liquibase.master_changelog).
+_CHANGELOG_SUFFIXES = (".xml", ".yaml", ".yml", ".json")
+
+
 def _detect_liquibase(directory: Path) -> bool:
-    if not any(_may_be_changelog(file_head(path)) for path in _sql_files(directory)):
+    if not any(_may_be_changelog(file_head(path)) for path in _sql_files(directory)) and \
+            not any(is_file and name.lower().endswith(_CHANGELOG_SUFFIXES) and
+                    b"databaseChangeLog" in (file_head(Path(directory, name)) or b"")
+                    for name, (is_file, _) in _listing(directory).items()):
         return False
     from lockwise.discover.liquibase import detect_liquibase
 

@@ -30,6 +30,7 @@ down migration) keep their lines and columns in the file.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +84,130 @@ def _formatted_file(path: Path) -> bool:
 def detect_liquibase(directory: Path) -> bool:
     from lockwise.discover.layouts import _sql_files
 
-    return any(_formatted_file(path) for path in _sql_files(directory))
+    return any(_formatted_file(path) for path in _sql_files(directory)) or \
+        master_changelog(directory) is not None
+
+
+# --- a master changelog that includes SQL files -------------------------------------------
+
+#: What a changelog's first bytes hold when it is one that includes others.
+_MASTER_BYTES = re.compile(rb"databaseChangeLog[\s\S]*include", re.IGNORECASE)
+
+
+def master_changelog(directory: Path) -> Path | None:
+    """The master changelog of `directory`: its XML, YAML or JSON `databaseChangeLog` that
+    includes SQL files (`include` of a file, `includeAll` of a folder) and that no other
+    such changelog of the folder includes (Spring Boot's `db.changelog-master.yaml`, the
+    `--changelog-file` Liquibase's command line is given); None when there is none, or
+    several (which one runs is said where Liquibase runs)."""
+    from lockwise.discover.layouts import _CHANGELOG_SUFFIXES, _listing, file_head
+
+    candidates = []
+    for name, (is_file, _) in _listing(directory).items():
+        if is_file and name.lower().endswith(_CHANGELOG_SUFFIXES):
+            head = file_head(directory / name)
+            if head is not None and _MASTER_BYTES.search(head):
+                candidates.append(directory / name)
+    if not candidates:
+        return None
+    included = {Path(os.path.abspath(path)) for master in candidates
+                for path, _ in _entries(master)}
+    masters = [path for path in candidates
+               if Path(os.path.abspath(path)) not in included and _sql_of(path)]
+    return masters[0] if len(masters) == 1 else None
+
+
+def _sql_of(master: Path) -> bool:
+    """Whether `master` includes any SQL file, itself or through the changelogs it includes."""
+    try:
+        return bool(_changelog_files(master))
+    except InputError:  # (it is said when the history is read)
+        return True
+
+
+def _document(master: Path) -> tuple[str, list[tuple[str, dict[str, str]]]]:
+    """The text of the changelog `master` and its entries in order, as (`include` or
+    `includeAll`, its attributes); a `changeSet` written in it is ('changeSet', {}). Raises
+    InputError for one that does not parse (Liquibase does not start)."""
+    from lockwise.discover.layouts import _read
+
+    text = _read(master)
+    entries: list[tuple[str, dict[str, str]]] = []
+    try:
+        if master.suffix.lower() == ".xml":
+            import xml.etree.ElementTree as ElementTree
+
+            for element in ElementTree.fromstring(text.encode()):
+                tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+                entries.append((tag, dict(element.attrib)))
+        else:
+            import yaml
+
+            document = yaml.safe_load(text)
+            items = document.get("databaseChangeLog") if isinstance(document, dict) else None
+            for item in items if isinstance(items, list) else []:
+                for tag, value in (item.items() if isinstance(item, dict) else []):
+                    entries.append((tag, {key: str(v) for key, v in value.items()}
+                                    if isinstance(value, dict) else {}))
+    except Exception as exc:  # ParseError, YAMLError: Liquibase refuses the changelog
+        raise InputError(f"Liquibase cannot read this changelog ({exc}); fix it", master) \
+            from None
+    return text, entries
+
+
+def _entries(master: Path) -> list[tuple[Path, str]]:
+    """The files and folders `master` includes, in order, as (path, `include` or
+    `includeAll`): a path relative to the changelog's folder when `relativeToChangelogFile`
+    is true, else to Liquibase's search path (the classpath root, or the folder Liquibase
+    runs in), taken as the nearest of the changelog's folder and the folders above it that
+    holds it. Raises InputError for a file or folder not found (Liquibase stops)."""
+    text, entries = _document(master)
+    out = []
+    for tag, attributes in entries:
+        if tag not in ("include", "includeAll"):
+            continue
+        named = attributes.get("file" if tag == "include" else "path", "").strip()
+        if not named:
+            continue
+        relative = named.removeprefix("classpath:").lstrip("/")
+        if attributes.get("relativeToChangelogFile", "false").lower() == "true":
+            places = [master.parent / relative]
+        else:  # (an absolute file-system path, else one on the search path)
+            places = [Path(named)] if os.path.isabs(named) else []
+            places += [folder / relative for folder in (master.parent, *master.parent.parents)]
+        found = next((place for place in places if place.exists()), None)
+        if found is None:
+            line = next((number for number, content in enumerate(text.splitlines(), 1)
+                         if named in content), 1)
+            raise InputError(f"{tag} names {named}, which is not there (Liquibase stops: "
+                             "\"not found\"): fix the path, or set relativeToChangelogFile",
+                             master, line)
+        out.append((found, tag))
+    return out
+
+
+def _changelog_files(master: Path, seen: frozenset[Path] = frozenset()) -> list[Path]:
+    """The SQL changelogs `master` runs, in the order it runs them: each `include`d .sql
+    file; each .sql file below an `includeAll`'d folder, its subfolders too, ordered by path
+    as Liquibase orders them; the SQL files of an included XML or YAML changelog in its
+    place. Changesets written in XML or YAML are not SQL lockwise reads."""
+    from lockwise.discover.layouts import _CHANGELOG_SUFFIXES
+
+    out: list[Path] = []
+    seen = seen | {Path(os.path.abspath(master))}
+    for found, tag in _entries(master):
+        if tag == "include":
+            files = [found]
+        else:
+            files = sorted((Path(root) / name for root, _, names in os.walk(found)
+                            for name in names), key=lambda path: path.as_posix())
+        for path in files:
+            if path.suffix.lower() == ".sql":
+                out.append(path)
+            elif path.suffix.lower() in _CHANGELOG_SUFFIXES and \
+                    Path(os.path.abspath(path)) not in seen:
+                out += _changelog_files(path, seen)
+    return out
 
 
 @dataclass
@@ -319,10 +443,14 @@ def _raw_changelog(path: Path, text: str, file_index: int) -> Migration:
 
 
 def read_liquibase(directory: Path) -> list[Migration]:
+    """The changesets of the folder's SQL changelogs: those its master changelog runs, in
+    its order (`master_changelog`), else its own .sql files in name order (`includeAll`)."""
     from lockwise.discover.layouts import _read, _sql_files
 
     out: list[Migration] = []
-    for file_index, path in enumerate(_sql_files(directory), 1):
+    master = master_changelog(directory)
+    files = _changelog_files(master) if master is not None else _sql_files(directory)
+    for file_index, path in enumerate(files, 1):
         text = _read(path)
         if is_formatted(text[:4096]):
             out += read_changelog(path, text, file_index)

@@ -17,6 +17,7 @@ from lockwise.core.types import Migration, Statement
 from lockwise.parse.quoting import quote_ident
 
 if TYPE_CHECKING:
+    from lockwise.config import Config
     from lockwise.executor.history import HistoryTable
 
 #: Bookkeeping tables of migration tools: how to read which versions are applied.
@@ -62,9 +63,12 @@ def _digits(version: str) -> str:
 
 
 def pending_migrations(conn: Any, migrations: Sequence[Migration], only: set[str] | None,
-                       history: HistoryTable | None = None) -> tuple[list[Migration], str]:
+                       history: HistoryTable | None = None, config: Config | None = None
+                       ) -> tuple[list[Migration], str]:
     """The migrations not yet applied to the database, and how that was decided: `history`,
-    the table `lockwise apply` keeps (its default when None), else a migration tool's own."""
+    the table `lockwise apply` keeps (its default when None), else a migration tool's own.
+    The history is read as `status` reads it, with `config` (the lockwise.toml in force,
+    whose settings of the target the plans of unfinished runs are read with)."""
     from lockwise.executor.history import DEFAULT_HISTORY_TABLE, HistoryTable, read_rows
     from lockwise.executor.state import APPLIED, BASELINED, compute_state
 
@@ -75,7 +79,7 @@ def pending_migrations(conn: Any, migrations: Sequence[Migration], only: set[str
     rows = read_rows(conn, history)  # read only; none when the table is not there
     if rows:
         # As apply sees them: a failed or cleared run is to run again, a rolled back one too.
-        state = compute_state(migrations, rows)
+        state = compute_state(migrations, rows, config=config)
         done = {id(v.migration) for v in state.having(APPLIED, BASELINED) if v.migration}
         return [m for m in migrations if id(m) not in done], \
             f"not applied according to {history.display}"

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lockwise.core.types import Effect, Migration, Statement
 from lockwise.effects.session import UTC_ZONES
@@ -21,6 +21,9 @@ from lockwise.parse.source import InputError
 from lockwise.verify.observe import Disagreement, Observation, compare
 from lockwise.verify.runner import Runner, StatementFailure
 from lockwise.verify.snapshot import Difference, Snapshot, diff_snapshots, take_snapshot
+
+if TYPE_CHECKING:
+    from lockwise.config import Config
 
 REVERSIBLE = "reversible"
 NOT_REVERSIBLE = "not-reversible"
@@ -63,6 +66,9 @@ class VerifyOptions:
     #: `never_run` of the whole history, when the migrations run are the start of it (a file
     #: named: a later migration of its version may be the one its tool runs); None: of them.
     not_run: Mapping[int, Migration] | None = None
+    #: The lockwise.toml in force: the migrations are read with its settings, as lint reads
+    #: them (`config.lint_options`).
+    config: Config | None = None
 
 
 @dataclass(slots=True)
@@ -154,20 +160,23 @@ def psql_setting_notes(m: Migration) -> list[str]:
 
 
 def _predictions(migrations: Sequence[Migration], pg_version: int, utc: bool,
-                 assume_in_transaction: bool | None = None, collation: str | None = None
-                 ) -> list[list[tuple[Statement, Effect]]]:
+                 assume_in_transaction: bool | None = None, collation: str | None = None,
+                 config: Config | None = None) -> list[list[tuple[Statement, Effect]]]:
     """Per migration, its up statements with lockwise's predicted effect for each, on a
-    server of `pg_version` whose database's default collation is `collation`."""
+    server of `pg_version` whose database's default collation is `collation`, read as lint
+    reads them with `config` (the lockwise.toml in force: its `templates`)."""
     from lockwise.config import lint_options
     from lockwise.effects.context import SUPPORTED_PG_VERSIONS
     from lockwise.lint import lint_migrations
 
     version = min(max(pg_version, SUPPORTED_PG_VERSIONS.start), SUPPORTED_PG_VERSIONS.stop - 1)
     # Judged as lint judges them (each migration run as its tool runs it, see
-    # `in_transaction`), on a session whose time zone is known, of the scratch database
-    # itself (no config describes it).
+    # `in_transaction`), with lint's options builder, on a session whose time zone is known,
+    # of the scratch database itself: its collation is said, over the config's (which
+    # describes the target database, not this one); no costs are estimated.
     reports = lint_migrations(migrations, lint_options(
-        None, server_collation=collation, pg_version=version,
+        config, collation=collation, pg_version=version, costs=False,
+        templates=(config.templates if config is not None else None) or "substitute",
         assume_in_transaction=assume_in_transaction, session_timezone_utc=utc))
     return [[(s.statement, s.effect) for s in r.statements] for r in reports]
 
@@ -214,17 +223,18 @@ def ensure_scratch(conn: Any, why: str = "verify runs down migrations") -> None:
 
 
 def prepare_run(migrations: Sequence[Migration], conn: Any, uri: str,
-                assume_in_transaction: bool | None = None) -> tuple[
-        int, list[list[tuple[Statement, Effect]]], Runner]:
+                assume_in_transaction: bool | None = None, config: Config | None = None
+                ) -> tuple[int, list[list[tuple[Statement, Effect]]], Runner]:
     """Ready `conn` (autocommit, on the scratch database behind `uri`) to run `migrations`:
     the server's major version, each migration's up statements with lockwise's prediction for
-    this server and session, and the runner; the migration tools' own tables are created."""
+    this server and session (read as lint reads them with `config`), and the runner; the
+    migration tools' own tables are created."""
     version = server_version(conn)
     zone = conn.execute("SHOW TimeZone").fetchone()[0]
     from lockwise.cost.collect import database_collation_of
 
     predictions = _predictions(migrations, version, str(zone).lower() in UTC_ZONES,
-                               assume_in_transaction, database_collation_of(conn))
+                               assume_in_transaction, database_collation_of(conn), config)
     runner = Runner(conn, uri)
     for layout in sorted({m.layout for m in migrations} & set(_TOOL_TABLES)):
         conn.execute(_TOOL_TABLES[layout])
@@ -238,7 +248,7 @@ def verify_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
     options = options or VerifyOptions()
     started = time.monotonic()
     version, predictions, runner = prepare_run(migrations, conn, uri,
-                                               options.assume_in_transaction)
+                                               options.assume_in_transaction, options.config)
     result = VerifyResult([], server, version)
     before = take_snapshot(conn, runner.since)
     stopped = False

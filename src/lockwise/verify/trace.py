@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lockwise.core.types import Effect, LockMode, Migration, Statement
 from lockwise.verify.observe import Disagreement, Observation, compare
 from lockwise.verify.runner import StatementFailure
+
+if TYPE_CHECKING:
+    from lockwise.config import Config
 
 
 @dataclass(slots=True)
@@ -148,6 +151,8 @@ class TraceOptions:
     #: file named: a later migration of its version may be the one its tool runs); None: of
     #: them.
     not_run: Mapping[int, Migration] | None = None
+    #: The lockwise.toml in force (read as lint reads the migrations, see VerifyOptions).
+    config: Config | None = None
 
 
 def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
@@ -165,7 +170,7 @@ def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
 
     options = options or TraceOptions()
     version, predictions, runner = prepare_run(migrations, conn, uri,
-                                               options.assume_in_transaction)
+                                               options.assume_in_transaction, options.config)
     targeted = sum(options.only is None or named_in(m, options.only) for m in migrations)
     result = TraceResult([], server, version, options.seed, targeted,
                          len(migrations) - targeted)

@@ -1,0 +1,105 @@
+"""A Liquibase master changelog (XML, YAML or JSON `databaseChangeLog`) that includes SQL
+changelogs (`include` of a file, `includeAll` of a folder) is one history, in the order it
+runs them (fix-layouts18): before, each folder of SQL files was a history of its own, in
+name order, and the graph refused a folder holding several."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+from lockwise.discover import discover, discover_histories
+from lockwise.parse.source import InputError
+from tree_helpers import write
+
+_HEADER = "--liquibase formatted sql\n"
+_USERS = _HEADER + "--changeset a:users\nCREATE TABLE users (id int PRIMARY KEY, email text);\n"
+_ORDERS = _HEADER + "--changeset a:orders\nCREATE TABLE orders (id int, user_id int);\n"
+_INDEX = _HEADER + "--changeset a:index\nCREATE INDEX users_email ON users (email);\n"
+
+_YAML_INCLUDE_ALL = """databaseChangeLog:
+  - includeAll:
+      path: changes/release-1/
+      relativeToChangelogFile: true
+  - includeAll:
+      path: changes/release-2/
+      relativeToChangelogFile: true
+"""
+_XML_INCLUDE = """<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">
+  <include file="changes/v1.9.sql" relativeToChangelogFile="true"/>
+  <include file="changes/v1.10.sql" relativeToChangelogFile="true"/>
+</databaseChangeLog>
+"""
+
+
+def _ids(root: Path) -> list[list[str]]:
+    return [[m.id for m in migrations]
+            for _, migrations in discover_histories(root, notes=[], dialect="postgresql")]
+
+
+def test_include_all_folders_are_one_history_in_the_master_s_order(tmp_path: Path) -> None:
+    write(tmp_path / "db", {"master.yaml": _YAML_INCLUDE_ALL,
+                            "changes/release-1/001-users.sql": _USERS,
+                            "changes/release-1/002-orders.sql": _ORDERS,
+                            "changes/release-2/001-index.sql": _INDEX})
+    assert _ids(tmp_path / "db") == [["a:users", "a:orders", "a:index"]]
+    result = CliRunner().invoke(app, ["graph", "-f", "json", str(tmp_path / "db")])
+    assert result.exit_code == 0, result.output
+    edges = json.loads(result.stdout)["edges"]
+    assert any(e["from"] == "a:users" and e["to"] == "a:index" or
+               e["to"] == "a:users" and e["from"] == "a:index" for e in edges), edges
+
+
+@pytest.mark.parametrize("master", ["db.changelog-master.xml", "changelog.json"])
+def test_included_files_run_in_the_master_s_order_not_by_name(
+        tmp_path: Path, master: str) -> None:
+    """`v1.10.sql` sorts before `v1.9.sql` by name; the master runs 1.9 first."""
+    text = _XML_INCLUDE if master.endswith(".xml") else json.dumps({"databaseChangeLog": [
+        {"include": {"file": "changes/v1.9.sql", "relativeToChangelogFile": True}},
+        {"include": {"file": "changes/v1.10.sql", "relativeToChangelogFile": True}}]})
+    write(tmp_path / "db", {master: text, "changes/v1.9.sql": _USERS,
+                            "changes/v1.10.sql": _INDEX})
+    assert [m.id for m in discover(tmp_path / "db")] == ["a:users", "a:index"]
+
+
+def test_a_path_of_the_search_path_is_read_below_the_classpath_root(tmp_path: Path) -> None:
+    """Without relativeToChangelogFile a path is on Liquibase's search path (Spring Boot's
+    classpath root, `src/main/resources`): `db/changelog/changes/x.sql`, `classpath:` or
+    not, from the master in `src/main/resources/db/changelog/` (in its order: by name the
+    index would come first)."""
+    root = tmp_path / "src/main/resources"
+    write(root, {"db/changelog/db.changelog-master.yaml": (
+        "databaseChangeLog:\n  - include:\n      file: db/changelog/changes/b-users.sql\n"
+        "  - include:\n      file: classpath:/db/changelog/changes/a-index.sql\n"),
+        "db/changelog/changes/b-users.sql": _USERS,
+        "db/changelog/changes/a-index.sql": _INDEX})
+    assert _ids(root / "db" / "changelog") == [["a:users", "a:index"]]
+
+
+def test_a_missing_included_file_is_an_input_error_at_its_line(tmp_path: Path) -> None:
+    write(tmp_path / "db", {"master.yaml": "databaseChangeLog:\n  - include:\n"
+                                           "      file: changes/none.sql\n"
+                                           "      relativeToChangelogFile: true\n"
+                                           "  - include:\n      file: changes/a.sql\n"
+                                           "      relativeToChangelogFile: true\n",
+                            "changes/a.sql": _USERS})
+    with pytest.raises(InputError) as caught:
+        discover(tmp_path / "db")
+    assert (caught.value.path, caught.value.line) == (tmp_path / "db" / "master.yaml", 3)
+    assert "changes/none.sql" in caught.value.message
+
+
+def test_a_changelog_including_no_sql_changes_nothing(tmp_path: Path) -> None:
+    """An XML changelog of XML changesets (no SQL lockwise reads) beside SQL folders: they
+    stay histories of their own, as before."""
+    write(tmp_path / "db", {"master.xml": '<databaseChangeLog><include file="a.xml"/>'
+                                          "</databaseChangeLog>",
+                            "a.xml": "<databaseChangeLog><changeSet id='1' author='a'/>"
+                                     "</databaseChangeLog>",
+                            "one/001.sql": _USERS, "two/001.sql": _INDEX})
+    assert sorted(_ids(tmp_path / "db")) == [["a:index"], ["a:users"]]
