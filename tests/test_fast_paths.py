@@ -2419,12 +2419,14 @@ def test_a_statement_printed_after_one_sharing_its_fields_prints_as_alone(
     alone, nodes_alone = {}, {}
     for tree in (head, marked):
         monkeypatch.setattr(nodes, "_last_statement", None)
+        monkeypatch.setattr(nodes, "_last_printed", None)  # (its text is not taken again)
         built.clear()
         alone[id(tree)] = nodes.expression_sql(tree)
         nodes_alone[id(tree)] = len(built)
         assert alone[id(tree)]
     first, second = (head, marked) if head_first else (marked, head)
     monkeypatch.setattr(nodes, "_last_statement", None)
+    monkeypatch.setattr(nodes, "_last_printed", None)
     assert nodes.expression_sql(first) == alone[id(first)]
     built.clear()
     assert nodes.expression_sql(second) == alone[id(second)]
@@ -2433,6 +2435,56 @@ def test_a_statement_printed_after_one_sharing_its_fields_prints_as_alone(
     else:  # the head is all shared: only its statement node is built anew
         assert built == [kind]
     assert nodes.expression_sql(first) == alone[id(first)]  # (and back)
+
+
+_PRINTED_TWICE = (
+    "UPDATE t SET a = (b + c) * 2, d = DEFAULT",
+    "UPDATE app.t AS x SET a = y.b FROM y",
+    "WITH s AS (SELECT id FROM u) UPDATE t SET a = -a::int",
+    "DELETE FROM ONLY t USING u",
+    "DELETE FROM t")
+
+
+@pytest.mark.parametrize("sql", _PRINTED_TWICE)
+def test_a_statement_printed_again_from_the_same_fields_is_printed_once(
+        sql: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Of a statement with no WHERE and no RETURNING, the batching advice's statement marked
+    for apply and its batch's head are two bodies holding the same values: the second is
+    the text of the first, printed once (on main, twice). A body holding an equal copy of a
+    field, another value, or printed with its casts written otherwise, is printed anew: each
+    text is what it prints alone."""
+    import copy
+
+    from lockwise.effects import nodes
+
+    (stmt,) = parse_sql(sql).statements
+    (kind, body), = stmt.tree.items()
+    same = {kind: dict(body)}
+    copied = {kind: copy.deepcopy(body)}
+    changed = {kind: {**body, "relation": {**body["relation"], "relname": "other"}}}
+    printed = 0
+    printing = nodes.printed_node
+
+    def counting(*args: object) -> str:
+        nonlocal printed
+        printed += 1
+        return printing(*args)  # type: ignore[arg-type]
+
+    alone = {}
+    for tree, casts in ((stmt.tree, False), (changed, False), (stmt.tree, True)):
+        monkeypatch.setattr(nodes, "_last_printed", None)
+        alone[id(tree), casts] = nodes.expression_sql(tree, casts)
+    assert alone[id(changed), False] != alone[id(stmt.tree), False]
+    monkeypatch.setattr(nodes, "printed_node", counting)
+    monkeypatch.setattr(nodes, "_last_printed", None)
+    text = nodes.expression_sql(stmt.tree)
+    assert (text, printed) == (alone[id(stmt.tree), False], 1)
+    assert (nodes.expression_sql(same), printed) == (text, 1)
+    assert (nodes.expression_sql(stmt.tree), printed) == (text, 1)
+    for tree, casts in ((copied, False), (stmt.tree, True), (changed, False)):
+        before = printed
+        expected = alone[id(stmt.tree if tree is copied else tree), casts]
+        assert (nodes.expression_sql(tree, casts), printed) == (expected, before + 1)
 
 
 def test_a_field_of_another_value_or_kind_is_built_anew() -> None:
