@@ -2005,6 +2005,39 @@ def test_a_comment_without_a_directive_is_not_searched_by_the_directive_patterns
     assert searched and all("lockwise" in t or "squawk" in t for t in searched), searched
 
 
+def test_only_comments_that_may_hold_a_directive_are_placed_to_look_for_malformed_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A malformed directive is looked for among the comments that may hold one
+    (`may_hold_directive`); the others were each placed in a map by their offset and sorted,
+    a file's and each statement's, once per file: every comment of lemmy and documenso.
+    A malformed one is still reported wherever it stands: before a statement, inside it,
+    after it on its line, after the last statement, and once when a comment is the file's
+    and its statement's."""
+    import lockwise.lint as lint
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    asked: list[str] = []
+    malformed = lint.malformed_directive
+
+    def counting(comment: str) -> bool:
+        asked.append(comment)
+        return malformed(comment)
+
+    monkeypatch.setattr(lint, "malformed_directive", counting)
+    bad = "lockwise: ignore[drop-table] because {}"
+    sql = (f"-- a plain comment\n-- {bad.format(1)}\nDROP TABLE a;\n"
+           f"DROP /* {bad.format(2)} */ TABLE b; -- {bad.format(3)}\n"
+           "/* another plain one */ CREATE TABLE c (x int); -- and one more\n"
+           f"DROP TABLE d;\n-- {bad.format(4)}\n")
+    report = lint_migrations([migration_from_text(sql, "0001_m.sql")])[0]
+    found = [(f.span.line, f.span.column) for f in report.all_findings
+             if f.rule == "invalid-directive"]
+    assert found == [(2, 1), (4, 6), (4, 60), (7, 1)]
+    assert sorted(asked) == sorted(f"{'/* ' if n == 2 else '-- '}{bad.format(n)}"
+                                   f"{' */' if n == 2 else ''}" for n in range(1, 5))
+
+
 def test_statement_facts_read_the_lookahead_once_for_all_the_relations_dropped() -> None:
     # A relation dropped earlier in the transaction is seen by no one (its locks hold no one
     # up), unless a statement of the transaction makes it again. Each dropped relation was
