@@ -2005,6 +2005,20 @@ def test_a_comment_without_a_directive_is_not_searched_by_the_directive_patterns
     assert searched and all("lockwise" in t or "squawk" in t for t in searched), searched
 
 
+def _recorded(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list:
+    """The first argument of each call of `owner.name` from now on (the function still
+    runs), in order."""
+    calls: list = []
+    function = getattr(owner, name)
+
+    def recording(*args: object, **kwargs: object) -> object:
+        calls.append(args[0] if args else None)
+        return function(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return calls
+
+
 def test_only_comments_that_may_hold_a_directive_are_placed_to_look_for_malformed_ones(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A malformed directive is looked for among the comments that may hold one
@@ -2017,14 +2031,7 @@ def test_only_comments_that_may_hold_a_directive_are_placed_to_look_for_malforme
     from lockwise.discover import migration_from_text
     from lockwise.lint import lint_migrations
 
-    asked: list[str] = []
-    malformed = lint.malformed_directive
-
-    def counting(comment: str) -> bool:
-        asked.append(comment)
-        return malformed(comment)
-
-    monkeypatch.setattr(lint, "malformed_directive", counting)
+    asked = _recorded(monkeypatch, lint, "malformed_directive")
     bad = "lockwise: ignore[drop-table] because {}"
     sql = (f"-- a plain comment\n-- {bad.format(1)}\nDROP TABLE a;\n"
            f"DROP /* {bad.format(2)} */ TABLE b; -- {bad.format(3)}\n"
@@ -2495,29 +2502,21 @@ def test_a_statement_printed_again_from_the_same_fields_is_printed_once(
     same = {kind: dict(body)}
     copied = {kind: copy.deepcopy(body)}
     changed = {kind: {**body, "relation": {**body["relation"], "relname": "other"}}}
-    printed = 0
-    printing = nodes.printed_node
-
-    def counting(*args: object) -> str:
-        nonlocal printed
-        printed += 1
-        return printing(*args)  # type: ignore[arg-type]
-
     alone = {}
     for tree, casts in ((stmt.tree, False), (changed, False), (stmt.tree, True)):
         monkeypatch.setattr(nodes, "_last_printed", None)
         alone[id(tree), casts] = nodes.expression_sql(tree, casts)
     assert alone[id(changed), False] != alone[id(stmt.tree), False]
-    monkeypatch.setattr(nodes, "printed_node", counting)
+    printed = _recorded(monkeypatch, nodes, "printed_node")
     monkeypatch.setattr(nodes, "_last_printed", None)
     text = nodes.expression_sql(stmt.tree)
-    assert (text, printed) == (alone[id(stmt.tree), False], 1)
-    assert (nodes.expression_sql(same), printed) == (text, 1)
-    assert (nodes.expression_sql(stmt.tree), printed) == (text, 1)
+    assert (text, len(printed)) == (alone[id(stmt.tree), False], 1)
+    assert (nodes.expression_sql(same), len(printed)) == (text, 1)
+    assert (nodes.expression_sql(stmt.tree), len(printed)) == (text, 1)
     for tree, casts in ((copied, False), (stmt.tree, True), (changed, False)):
-        before = printed
+        before = len(printed)
         expected = alone[id(stmt.tree if tree is copied else tree), casts]
-        assert (nodes.expression_sql(tree, casts), printed) == (expected, before + 1)
+        assert (nodes.expression_sql(tree, casts), len(printed)) == (expected, before + 1)
 
 
 def test_a_field_of_another_value_or_kind_is_built_anew() -> None:
@@ -2657,14 +2656,7 @@ def test_reads_what_it_sets_answers_once_per_node(monkeypatch: pytest.MonkeyPatc
         return json.loads(parse_sql_json(sql))["stmts"][0]["stmt"]["UpdateStmt"]
 
     plain = batches._reads_what_it_sets
-    walked: list[object] = []
-    walk = batches.walk
-
-    def counted(node: object) -> object:
-        walked.append(node)
-        return walk(node)
-
-    monkeypatch.setattr(batches, "walk", counted)
+    walked = _recorded(monkeypatch, batches, "walk")
     answers = []
     for sql in _UPDATES_READING * 2:  # each after another's, then after its own text's
         for node in (update(sql), update(sql)):
