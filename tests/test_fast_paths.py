@@ -2019,6 +2019,33 @@ def _recorded(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list
     return calls
 
 
+def test_a_statement_whose_comments_hold_no_directive_is_not_read_for_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A statement's comments were placed and each read for an ignore directive; only one
+    that may hold a directive (`may_hold_directive`) can, so a statement of plain comments
+    (every one of lemmy and documenso) reads none. A directive among plain comments, before
+    the statement, inside it or after it on its line, still waives what it names."""
+    import lockwise.lint as lint
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    waive = "lockwise: ignore[drop-table] reason: {}"
+    sql = ("-- plain\nDROP TABLE a; -- plain too\n"
+           f"-- plain\n-- {waive.format('before')}\nDROP TABLE b;\n"
+           f"DROP /* {waive.format('inside')} */ TABLE c;\n"
+           f"/* plain */ DROP TABLE d; -- {waive.format('after')}\n")
+    report = lint_migrations([migration_from_text(sql, "0001_m.sql")])[0]
+    dropped = [f.statement_index for f in report.all_findings if f.rule == "drop-table"]
+    assert dropped == [0]
+    read = _recorded(monkeypatch, lint, "parse_directive")
+    plain, *marked = parse_sql(sql).statements
+    assert plain.leading_comments and lint.statement_directives(plain) == [] and not read
+    for stmt in marked:
+        (directive,) = lint.statement_directives(stmt)
+        assert directive.rules == {"drop-table"} and directive.span is not None
+    assert len(read) == 5  # (and each comment of theirs, plain or not)
+
+
 def test_only_comments_that_may_hold_a_directive_are_placed_to_look_for_malformed_ones(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A malformed directive is looked for among the comments that may hold one

@@ -1418,7 +1418,8 @@ def parse_error_message(problem: ParseProblem, source: str | None = None) -> str
 
 def statement_directives(stmt: Statement) -> list[Directive]:
     """The ignore directives of one statement, each placed at its comment."""
-    if not stmt.leading_comments:
+    # (most statements have no comment, most comments no directive: nothing to place)
+    if not any(map(may_hold_directive, stmt.leading_comments)):
         return []
     return [d for text, span in placed_comments(stmt)
             if (d := parse_directive(text, span)) and not d.file_level]
