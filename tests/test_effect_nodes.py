@@ -313,10 +313,13 @@ def test_an_expression_printed_before_is_not_printed_again(monkeypatch) -> None:
     assert prints == []
     assert nodes.expression_sql(second) == "42"
     assert len(prints) == 1
-    # A whole statement (a batch's UPDATE) is another statement each time: not kept, as its
-    # `repr` costs more than the rare repeat's print.
+    # A whole statement (a batch's UPDATE) is another statement each time: not kept by its
+    # `repr`, which costs more than the rare repeat's print; only the one printed last, by
+    # its very values (the batching advice's marked statement, then its head).
     update = json.loads(pglast.parser.parse_sql_json("UPDATE t SET a = 1"))["stmts"][0]["stmt"]
     assert nodes.expression_sql(update) == nodes.expression_sql(update) == "UPDATE t SET a = 1"
+    assert len(prints) == 2
+    assert nodes.expression_sql(json.loads(json.dumps(update))) == "UPDATE t SET a = 1"
     assert len(prints) == 3
 
 

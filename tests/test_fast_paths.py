@@ -2005,6 +2005,73 @@ def test_a_comment_without_a_directive_is_not_searched_by_the_directive_patterns
     assert searched and all("lockwise" in t or "squawk" in t for t in searched), searched
 
 
+def _recorded(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list:
+    """The first argument of each call of `owner.name` from now on (the function still
+    runs), in order."""
+    calls: list = []
+    function = getattr(owner, name)
+
+    def recording(*args: object, **kwargs: object) -> object:
+        calls.append(args[0] if args else None)
+        return function(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return calls
+
+
+def test_a_statement_whose_comments_hold_no_directive_is_not_read_for_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A statement's comments were placed and each read for an ignore directive; only one
+    that may hold a directive (`may_hold_directive`) can, so a statement of plain comments
+    (every one of lemmy and documenso) reads none. A directive among plain comments, before
+    the statement, inside it or after it on its line, still waives what it names."""
+    import lockwise.lint as lint
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    waive = "lockwise: ignore[drop-table] reason: {}"
+    sql = ("-- plain\nDROP TABLE a; -- plain too\n"
+           f"-- plain\n-- {waive.format('before')}\nDROP TABLE b;\n"
+           f"DROP /* {waive.format('inside')} */ TABLE c;\n"
+           f"/* plain */ DROP TABLE d; -- {waive.format('after')}\n")
+    report = lint_migrations([migration_from_text(sql, "0001_m.sql")])[0]
+    dropped = [f.statement_index for f in report.all_findings if f.rule == "drop-table"]
+    assert dropped == [0]
+    read = _recorded(monkeypatch, lint, "parse_directive")
+    plain, *marked = parse_sql(sql).statements
+    assert plain.leading_comments and lint.statement_directives(plain) == [] and not read
+    for stmt in marked:
+        (directive,) = lint.statement_directives(stmt)
+        assert directive.rules == {"drop-table"} and directive.span is not None
+    assert len(read) == 5  # (and each comment of theirs, plain or not)
+
+
+def test_only_comments_that_may_hold_a_directive_are_placed_to_look_for_malformed_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A malformed directive is looked for among the comments that may hold one
+    (`may_hold_directive`); the others were each placed in a map by their offset and sorted,
+    a file's and each statement's, once per file: every comment of lemmy and documenso.
+    A malformed one is still reported wherever it stands: before a statement, inside it,
+    after it on its line, after the last statement, and once when a comment is the file's
+    and its statement's."""
+    import lockwise.lint as lint
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+
+    asked = _recorded(monkeypatch, lint, "malformed_directive")
+    bad = "lockwise: ignore[drop-table] because {}"
+    sql = (f"-- a plain comment\n-- {bad.format(1)}\nDROP TABLE a;\n"
+           f"DROP /* {bad.format(2)} */ TABLE b; -- {bad.format(3)}\n"
+           "/* another plain one */ CREATE TABLE c (x int); -- and one more\n"
+           f"DROP TABLE d;\n-- {bad.format(4)}\n")
+    report = lint_migrations([migration_from_text(sql, "0001_m.sql")])[0]
+    found = [(f.span.line, f.span.column) for f in report.all_findings
+             if f.rule == "invalid-directive"]
+    assert found == [(2, 1), (4, 6), (4, 60), (7, 1)]
+    assert sorted(asked) == sorted(f"{'/* ' if n == 2 else '-- '}{bad.format(n)}"
+                                   f"{' */' if n == 2 else ''}" for n in range(1, 5))
+
+
 def test_statement_facts_read_the_lookahead_once_for_all_the_relations_dropped() -> None:
     # A relation dropped earlier in the transaction is seen by no one (its locks hold no one
     # up), unless a statement of the transaction makes it again. Each dropped relation was
@@ -2419,12 +2486,14 @@ def test_a_statement_printed_after_one_sharing_its_fields_prints_as_alone(
     alone, nodes_alone = {}, {}
     for tree in (head, marked):
         monkeypatch.setattr(nodes, "_last_statement", None)
+        monkeypatch.setattr(nodes, "_last_printed", None)  # (its text is not taken again)
         built.clear()
         alone[id(tree)] = nodes.expression_sql(tree)
         nodes_alone[id(tree)] = len(built)
         assert alone[id(tree)]
     first, second = (head, marked) if head_first else (marked, head)
     monkeypatch.setattr(nodes, "_last_statement", None)
+    monkeypatch.setattr(nodes, "_last_printed", None)
     assert nodes.expression_sql(first) == alone[id(first)]
     built.clear()
     assert nodes.expression_sql(second) == alone[id(second)]
@@ -2433,6 +2502,48 @@ def test_a_statement_printed_after_one_sharing_its_fields_prints_as_alone(
     else:  # the head is all shared: only its statement node is built anew
         assert built == [kind]
     assert nodes.expression_sql(first) == alone[id(first)]  # (and back)
+
+
+_PRINTED_TWICE = (
+    "UPDATE t SET a = (b + c) * 2, d = DEFAULT",
+    "UPDATE app.t AS x SET a = y.b FROM y",
+    "WITH s AS (SELECT id FROM u) UPDATE t SET a = -a::int",
+    "DELETE FROM ONLY t USING u",
+    "DELETE FROM t")
+
+
+@pytest.mark.parametrize("sql", _PRINTED_TWICE)
+def test_a_statement_printed_again_from_the_same_fields_is_printed_once(
+        sql: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Of a statement with no WHERE and no RETURNING, the batching advice's statement marked
+    for apply and its batch's head are two bodies holding the same values: the second is
+    the text of the first, printed once (on main, twice). A body holding an equal copy of a
+    field, another value, or printed with its casts written otherwise, is printed anew: each
+    text is what it prints alone."""
+    import copy
+
+    from lockwise.effects import nodes
+
+    (stmt,) = parse_sql(sql).statements
+    (kind, body), = stmt.tree.items()
+    same = {kind: dict(body)}
+    copied = {kind: copy.deepcopy(body)}
+    changed = {kind: {**body, "relation": {**body["relation"], "relname": "other"}}}
+    alone = {}
+    for tree, casts in ((stmt.tree, False), (changed, False), (stmt.tree, True)):
+        monkeypatch.setattr(nodes, "_last_printed", None)
+        alone[id(tree), casts] = nodes.expression_sql(tree, casts)
+    assert alone[id(changed), False] != alone[id(stmt.tree), False]
+    printed = _recorded(monkeypatch, nodes, "printed_node")
+    monkeypatch.setattr(nodes, "_last_printed", None)
+    text = nodes.expression_sql(stmt.tree)
+    assert (text, len(printed)) == (alone[id(stmt.tree), False], 1)
+    assert (nodes.expression_sql(same), len(printed)) == (text, 1)
+    assert (nodes.expression_sql(stmt.tree), len(printed)) == (text, 1)
+    for tree, casts in ((copied, False), (stmt.tree, True), (changed, False)):
+        before = len(printed)
+        expected = alone[id(stmt.tree if tree is copied else tree), casts]
+        assert (nodes.expression_sql(tree, casts), len(printed)) == (expected, before + 1)
 
 
 def test_a_field_of_another_value_or_kind_is_built_anew() -> None:
@@ -2572,14 +2683,7 @@ def test_reads_what_it_sets_answers_once_per_node(monkeypatch: pytest.MonkeyPatc
         return json.loads(parse_sql_json(sql))["stmts"][0]["stmt"]["UpdateStmt"]
 
     plain = batches._reads_what_it_sets
-    walked: list[object] = []
-    walk = batches.walk
-
-    def counted(node: object) -> object:
-        walked.append(node)
-        return walk(node)
-
-    monkeypatch.setattr(batches, "walk", counted)
+    walked = _recorded(monkeypatch, batches, "walk")
     answers = []
     for sql in _UPDATES_READING * 2:  # each after another's, then after its own text's
         for node in (update(sql), update(sql)):

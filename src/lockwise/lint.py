@@ -1418,7 +1418,8 @@ def parse_error_message(problem: ParseProblem, source: str | None = None) -> str
 
 def statement_directives(stmt: Statement) -> list[Directive]:
     """The ignore directives of one statement, each placed at its comment."""
-    if not stmt.leading_comments:
+    # (most statements have no comment, most comments no directive: nothing to place)
+    if not any(map(may_hold_directive, stmt.leading_comments)):
         return []
     return [d for text, span in placed_comments(stmt)
             if (d := parse_directive(text, span)) and not d.file_level]
@@ -1447,10 +1448,15 @@ def placed_comments(stmt: Statement) -> list[tuple[str, Span]]:
 
 
 def _malformed_directives(parsed: ParsedFile) -> list[tuple[str, Span]]:
-    # A comment before a statement is both the statement's and in parsed.comments.
-    placed = {span.start_offset: (text, span) for text, span in parsed.comments}
+    # A comment before a statement is both the statement's and in parsed.comments. Only one
+    # that may hold a directive can be malformed (`may_hold_directive`): the others (every
+    # comment of lemmy and documenso) are neither placed nor put in order.
+    placed = {span.start_offset: (text, span) for text, span in parsed.comments
+              if may_hold_directive(text)}
     for stmt in parsed.statements:
-        placed.update((span.start_offset, (text, span)) for text, span in placed_comments(stmt))
+        if any(map(may_hold_directive, stmt.leading_comments)):
+            placed.update((span.start_offset, (text, span))
+                          for text, span in placed_comments(stmt) if may_hold_directive(text))
     return [placed[k] for k in sorted(placed) if malformed_directive(placed[k][0])]
 
 
