@@ -546,7 +546,8 @@ def _clauses(sql: str) -> _Clauses:
         depth += tok.token_type == TokenType.L_PAREN
         depth -= tok.token_type == TokenType.R_PAREN
         key = tok.text.upper()
-        if depth or key not in _CLAUSE_VALUES or i + 1 >= len(tokens):
+        if depth or key not in _CLAUSE_VALUES or i + 1 >= len(tokens) or \
+                i and tokens[i - 1].text.upper() == "KEY":  # PARTITION BY KEY ALGORITHM=2
             continue
         equals = tokens[i + 1].token_type == TokenType.EQ
         value = tokens[i + 1 + equals] if i + 1 + equals < len(tokens) else None
