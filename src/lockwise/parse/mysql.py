@@ -627,6 +627,13 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
     for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.DCOLON:
             return 'syntax error at or near "::" (a PostgreSQL cast)', tok.start, 2
+        if dialect == "mariadb" and tok.token_type in (TokenType.ARROW, TokenType.DARROW):
+            # MariaDB reads the `-` as a minus and stops at the `>` after it (10.11, fix-mysql53)
+            unquote = "JSON_UNQUOTE(JSON_EXTRACT(c, path))" if tok.text == "->>" \
+                else "JSON_EXTRACT(c, path)"
+            return (f'syntax error at or near "{tok.text[1:]}" (MySQL\'s JSON operator '
+                    f'{tok.text}; MariaDB has none: write {unquote})', tok.start + 1,
+                    len(tok.text) - 1)
         if isinstance(tree, exp.Create) and words[i] == "CONCURRENTLY":
             return ('syntax error at or near "CONCURRENTLY" (PostgreSQL\'s CREATE INDEX '
                     'CONCURRENTLY)', tok.start, len(tok.text))
