@@ -53,15 +53,9 @@ def test_mariadb_s_own_forms_are_read(lint_change, sql: str) -> None:
 
 # --- checked on MariaDB ----------------------------------------------------------------------
 
-def _fresh(mariadb) -> None:
-    assert mariadb.run("DROP DATABASE IF EXISTS jops; CREATE DATABASE jops", "mysql"
-                       ).returncode == 0
-    assert mariadb.run(SETUP, "jops").returncode == 0
-
-
 @pytest.mark.parametrize(("sql", "near", "instead"), REFUSED)
 def test_mariadb_stops_at_the_greater_than(mariadb, sql: str, near: str, instead: str) -> None:
-    _fresh(mariadb)
+    mariadb.fresh("jops", SETUP)
     ran = mariadb.run(sql, "jops", whole=True)
     found = re.search(r"ERROR 1064 .* near '(.*)' at line", ran.stderr)
     assert found is not None and found.group(1) == near, (sql, ran.stderr)
@@ -69,6 +63,6 @@ def test_mariadb_stops_at_the_greater_than(mariadb, sql: str, near: str, instead
 
 @pytest.mark.parametrize("sql", READ)
 def test_mariadb_runs_the_functions(mariadb, sql: str) -> None:
-    _fresh(mariadb)
+    mariadb.fresh("jops", SETUP)
     ran = mariadb.run(sql, "jops")
     assert ran.returncode == 0, (sql, ran.stderr)

@@ -106,15 +106,9 @@ def test_partition_by_key_algorithm_is_no_alter_algorithm(lint_change, dialect: 
 
 # --- checked on MariaDB ----------------------------------------------------------------------
 
-def _fresh(mariadb) -> None:
-    assert mariadb.run("DROP DATABASE IF EXISTS alist; CREATE DATABASE alist", "mysql"
-                       ).returncode == 0
-    assert mariadb.run(SETUP, "alist").returncode == 0
-
-
 @pytest.mark.parametrize(("sql", "near"), REFUSED + MARIADB_REFUSED)
 def test_mariadb_stops_there(mariadb, sql: str, near: str) -> None:
-    _fresh(mariadb)
+    mariadb.fresh("alist", SETUP)
     ran = mariadb.run(f"ALTER TABLE {sql}", "alist", whole=True)
     found = re.search(r"ERROR 1064 .* near '(.*)' at line", ran.stderr)
     assert found is not None and found.group(1).lstrip() == near, (sql, ran.stderr)
@@ -122,6 +116,6 @@ def test_mariadb_stops_there(mariadb, sql: str, near: str) -> None:
 
 @pytest.mark.parametrize("sql", READ)
 def test_mariadb_runs_it(mariadb, sql: str) -> None:
-    _fresh(mariadb)
+    mariadb.fresh("alist", SETUP)
     ran = mariadb.run(f"ALTER TABLE {sql}", "alist")
     assert ran.returncode == 0, (sql, ran.stderr)

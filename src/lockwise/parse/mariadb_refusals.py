@@ -308,6 +308,14 @@ def _operation_end(tokens: list, words: list[str], at: int) -> int | None:
         return i + 2
     if i >= len(tokens) or tokens[i].token_type != TokenType.L_PAREN:
         return None
+    return group_end(tokens, i)
+
+
+def group_end(tokens: list, i: int) -> int | None:
+    """The index after the parenthesised group that opens at `tokens[i]`; None when it is not
+    closed."""
+    from sqlglot.tokens import TokenType
+
     depth = 0
     for j in range(i, len(tokens)):
         kind = tokens[j].token_type

@@ -117,6 +117,8 @@ def _partitioning_end(clause: list, i: int) -> int | None:
     [LINEAR] HASH (...) | KEY [ALGORITHM = n] (...) | RANGE | LIST [COLUMNS] (...), then
     PARTITIONS n, SUBPARTITION BY [LINEAR] HASH | KEY ... and SUBPARTITIONS n, and the
     partitions' definitions in parentheses, each if written; None for another form."""
+    from lockwise.parse.mariadb_refusals import group_end
+
     words = [tok.text.upper() for tok in clause]
     i = _typed_expression(clause, words, i, ("HASH", "KEY", "RANGE", "LIST"))
     if i is None:
@@ -130,7 +132,7 @@ def _partitioning_end(clause: list, i: int) -> int | None:
         if words[i:i + 1] == ["SUBPARTITIONS"]:
             i += 2
     if words[i:i + 1] == ["("]:
-        i = _group_end(clause, i)
+        i = group_end(clause, i)
     return None if i is None or i > len(clause) else i
 
 
@@ -138,6 +140,8 @@ def _typed_expression(clause: list, words: list[str], i: int, kinds: tuple[str, 
                       ) -> int | None:
     """The index after `[LINEAR] kind [COLUMNS | ALGORITHM = n] (...)` at `i`; None when
     none is there."""
+    from lockwise.parse.mariadb_refusals import group_end
+
     i += words[i:i + 1] == ["LINEAR"]
     if words[i:i + 1] == [] or words[i] not in kinds:
         return None
@@ -146,17 +150,4 @@ def _typed_expression(clause: list, words: list[str], i: int, kinds: tuple[str, 
         i += 1
     if kind == "KEY" and words[i:i + 1] == ["ALGORITHM"]:
         i += 3  # ALGORITHM = 1 | 2
-    return _group_end(clause, i) if words[i:i + 1] == ["("] else None
-
-
-def _group_end(clause: list, i: int) -> int | None:
-    """The index after the parenthesised group that opens at `i`; None when it is not closed."""
-    from sqlglot.tokens import TokenType
-
-    depth = 0
-    for j in range(i, len(clause)):
-        kind = clause[j].token_type
-        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
-        if depth == 0:
-            return j + 1
-    return None
+    return group_end(clause, i) if words[i:i + 1] == ["("] else None
