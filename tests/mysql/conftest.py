@@ -65,6 +65,12 @@ class MariaDB:
                 assert ran.returncode == 0, (sql, ran.stderr)
                 assert found == {t: names[mode] for t, mode in locks.items()}, (sql, checks)
 
+    def fresh(self, database: str, setup: str) -> None:
+        """Drop and create `database`, and run `setup` in it."""
+        assert self.run(f"DROP DATABASE IF EXISTS {database}; CREATE DATABASE {database}",
+                        "mysql").returncode == 0
+        assert self.run(setup, database).returncode == 0
+
     def version(self) -> str:
         return self.run("SELECT VERSION()", "mysql").stdout.strip()
 

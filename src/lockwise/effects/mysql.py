@@ -441,9 +441,18 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
         ops.append("make_column_nullable")
     elif new_not_null and not old.not_null:
         ops.append("make_column_not_null")
+    if "AutoIncrementColumnConstraint" in _constraint_kinds(coldef) and \
+            not old.auto_increment and "change_column_type" not in ops:
+        ops.append("make_column_auto_increment")
     if coldef.args.get("position") is not None:
         ops.append("reorder_column")
     return ops or ["metadata_only"]
+
+
+#: MariaDB's table options that InnoDB applies by building the table again, in place
+#: (checked on 10.11: ALGORITHM=NOCOPY "Changing table options requires the table to be
+#: rebuilt"; KEY_BLOCK_SIZE, MySQL's too, is read as a row format change).
+_REBUILDING_OPTIONS = frozenset({"PAGE_COMPRESSED", "ENCRYPTED"})
 
 
 #: A table or index name as written: backquoted (spaces and dots allowed inside), or bare;
@@ -484,7 +493,7 @@ _COMMAND_ALTER = [
     (re.compile(r"\b(DISABLE|ENABLE)\s+KEYS\b", re.I), "toggle_keys"),
     (re.compile(r"\bENGINE\s*=", re.I), "rebuild_table"),
     (re.compile(r"\bFORCE\b", re.I), "rebuild_table"),
-    (re.compile(r"\bROW_FORMAT\s*=", re.I), "change_row_format"),
+    (re.compile(r"\bROW_FORMAT\s*=|\bKEY_BLOCK_SIZE\b", re.I), "change_row_format"),
     (re.compile(r"\bADD\s+(CONSTRAINT\s+\S+\s+)?FOREIGN\s+KEY\b", re.I), "add_foreign_key"),
     # sqlglot reads no unnamed ADD CHECK: whether it is NOT ENFORCED is read here, an enforced
     # one first (the statement copies if any is); an expression nested deeper is enforced
@@ -546,7 +555,8 @@ def _clauses(sql: str) -> _Clauses:
         depth += tok.token_type == TokenType.L_PAREN
         depth -= tok.token_type == TokenType.R_PAREN
         key = tok.text.upper()
-        if depth or key not in _CLAUSE_VALUES or i + 1 >= len(tokens):
+        if depth or key not in _CLAUSE_VALUES or i + 1 >= len(tokens) or \
+                i and tokens[i - 1].text.upper() == "KEY":  # PARTITION BY KEY ALGORITHM=2
             continue
         equals = tokens[i + 1].token_type == TokenType.EQ
         value = tokens[i + 1 + equals] if i + 1 + equals < len(tokens) else None
@@ -1983,8 +1993,12 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
         name = type(option).__name__
         if name == "EngineProperty":
             ops.append(("rebuild_table", {}))
-        elif name == "RowFormatProperty":
-            ops.append(("change_row_format", {}))
+        elif name == "RowFormatProperty" or name == "Property" and \
+                option.name.upper() == "KEY_BLOCK_SIZE":  # InnoDB's compressed page size
+            if ("change_row_format", {}) not in ops:  # ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8
+                ops.append(("change_row_format", {}))
+        elif name == "Property" and option.name.upper() in _REBUILDING_OPTIONS:
+            ops.append(("rebuild_table", {}))
         elif name == "AutoIncrementProperty":
             ops.append(("set_auto_increment", {}))
         elif name in ("CharacterSetProperty", "CollateProperty"):

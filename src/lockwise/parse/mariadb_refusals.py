@@ -115,7 +115,7 @@ def _is_operation(clause: list, mysql: bool = False) -> bool:
         word in ("DISCARD", "IMPORT") and second == "TABLESPACE"
 
 
-def _without_wait(clause: list) -> list:
+def without_wait_tokens(clause: list) -> list:
     """The clause without MariaDB's lock wait before it (WAIT n | NOWAIT)."""
     if clause[:1] and clause[0].text.upper() in ("WAIT", "NOWAIT"):
         return clause[2 if clause[0].text.upper() == "WAIT" else 1:]
@@ -166,7 +166,7 @@ def _partition_operation(tokens: list, words: list[str], mysql: bool = False
         return None
     if not mysql and (tablespace := _partition_tablespace(clauses)) is not None:
         return tablespace
-    first = _without_wait(clauses[0])
+    first = without_wait_tokens(clauses[0])
     for clause in [first, *clauses[1:]]:  # `[ALGORITHM=INPLACE,] LOCK=NONE DROP PARTITION`
         if clause is not (rest := _without_modifiers(clause, mysql)) and \
                 _is_operation(rest, mysql):
@@ -202,7 +202,7 @@ def _partition_tablespace(clauses: list) -> tuple[str, int, int] | None:
     (after a lock wait, WAIT n | NOWAIT, at PARTITION too; DISCARD / IMPORT TABLESPACE run
     alone; checked on 10.11). None without one."""
     for n, clause in enumerate(clauses):
-        clause = _without_wait(clause) if n == 0 else clause
+        clause = without_wait_tokens(clause) if n == 0 else clause
         if _is_operation(clause, mysql=True) and clause[0].text.upper() in (
                 "DISCARD", "IMPORT") and clause[1].text.upper() == "PARTITION":
             word = clause[0].text.upper()
@@ -308,6 +308,14 @@ def _operation_end(tokens: list, words: list[str], at: int) -> int | None:
         return i + 2
     if i >= len(tokens) or tokens[i].token_type != TokenType.L_PAREN:
         return None
+    return group_end(tokens, i)
+
+
+def group_end(tokens: list, i: int) -> int | None:
+    """The index after the parenthesised group that opens at `tokens[i]`; None when it is not
+    closed."""
+    from sqlglot.tokens import TokenType
+
     depth = 0
     for j in range(i, len(tokens)):
         kind = tokens[j].token_type

@@ -627,6 +627,13 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
     for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.DCOLON:
             return 'syntax error at or near "::" (a PostgreSQL cast)', tok.start, 2
+        if dialect == "mariadb" and tok.token_type in (TokenType.ARROW, TokenType.DARROW):
+            # MariaDB reads the `-` as a minus and stops at the `>` after it (10.11, fix-mysql53)
+            unquote = "JSON_UNQUOTE(JSON_EXTRACT(c, path))" if tok.text == "->>" \
+                else "JSON_EXTRACT(c, path)"
+            return (f'syntax error at or near "{tok.text[1:]}" (MySQL\'s JSON operator '
+                    f'{tok.text}; MariaDB has none: write {unquote})', tok.start + 1,
+                    len(tok.text) - 1)
         if isinstance(tree, exp.Create) and words[i] == "CONCURRENTLY":
             return ('syntax error at or near "CONCURRENTLY" (PostgreSQL\'s CREATE INDEX '
                     'CONCURRENTLY)', tok.start, len(tok.text))
@@ -640,20 +647,39 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
         return partitioning
     if (postgresql := _postgresql_syntax(tokens, words, dialect, version)) is not None:
         return postgresql
+    if (refused := _refused_alter(tree, tokens, words, dialect)) is not None:
+        return refused
+    return _unknown_alter_operation(tokens, words) \
+        if isinstance(tree, exp.Command) else None
+
+
+def _refused_alter(tree, tokens: list, words: list[str], dialect: str
+                   ) -> tuple[str, int, int] | None:
+    """The first place the server stops in an ALTER TABLE's list of clauses: a partition
+    operation beside another clause, MySQL's clauses in a command MariaDB refuses
+    (mariadb_refusals), a clause beside another with no comma or a word after PARTITION BY
+    (mysql_alter_list); None when there is none."""
+    from sqlglot import exp
+
+    refused = None
     # (`DROP COLUMN n, DROP PARTITION p0` sqlglot reads into a tree)
     if dialect == "mariadb" and (isinstance(tree, exp.Command) or
                                  isinstance(tree, exp.Alter) and runs_alone(words)):
         from lockwise.parse.mariadb_refusals import refused_command
 
-        if (refused := refused_command(tokens, words)) is not None:
-            return refused  # DROP INDEX ... ALGORITHM=, ADD PARTITION (...), LOCK=NONE
+        refused = refused_command(tokens, words)  # DROP INDEX ... ALGORITHM=, ADD PARTITION
     elif words[:1] == ["ALTER"] and (runs_alone(words) or _repartitions(words)):
         from lockwise.parse.mariadb_refusals import refused_partition_operation
 
-        if (refused := refused_partition_operation(tokens, words)) is not None:
-            return refused  # ADD COLUMN c INT, DROP PARTITION p0; LOCK=NONE DROP PARTITION
-    return _unknown_alter_operation(tokens, words) \
-        if isinstance(tree, exp.Command) else None
+        refused = refused_partition_operation(tokens, words)  # ADD COLUMN c INT, DROP PARTITION
+    if words[:1] == ["ALTER"]:
+        from lockwise.parse.mysql_alter_list import refused_alter_list
+
+        server = "MariaDB" if dialect == "mariadb" else "MySQL"
+        if (beside := refused_alter_list(tokens, words, server)) is not None and \
+                (refused is None or beside[1] < refused[1]):
+            return beside  # ALGORITHM=INPLACE LOCK=NONE; PARTITION BY ... ALGORITHM=INPLACE
+    return refused
 
 
 def _insert_syntax(body: str, tokens: list | None) -> tuple[str, int, int] | None:
