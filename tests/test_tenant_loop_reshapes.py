@@ -137,8 +137,13 @@ def test_a_select_into_a_table_of_the_migration_itself_makes_it(pg_db: str) -> N
     reports = lint_migrations([migration_from_text(SETUP, "0001_setup.sql"),
                                migration_from_text(made + sql + ";", "0002_copy.sql")],
                               LintOptions(), Catalog())
-    rules = [f.rule for r in reports for f in r.all_findings]
-    assert "add-column-volatile-default" not in rules
+    assert "add-column-volatile-default" not in [f.rule for r in reports
+                                                 for f in r.all_findings]
+    executed = f"DO $$ BEGIN EXECUTE {SELECT_INTO[2]}; END $$;\n"
+    reports = lint_migrations([migration_from_text(SETUP, "0001_setup.sql"),
+                               migration_from_text(executed + sql + ";", "0002_copy.sql")],
+                              LintOptions(), Catalog())
+    assert "add-column-volatile-default" in [f.rule for r in reports for f in r.all_findings]
     assert "add-column-volatile-default" in _findings(SELECT_INTO[2], sql)
 
 
