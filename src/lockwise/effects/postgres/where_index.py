@@ -11,8 +11,9 @@ NULL` of a column added NOT NULL DEFAULT is: such a condition is served, as an i
 
 Judged only for a table whose indexes the catalog knows (`Catalog.fully_known`), and
 leniently: any column of any index counts (PostgreSQL 18 skips to a later column of a
-B-tree; a partial index counts for the columns its WHERE reads too), so does an EXISTS
-(a semi join may drive the read) and WHERE CURRENT OF. A NOT EXISTS, NOT IN (subquery) or
+B-tree; a partial index counts for the columns its WHERE reads too, but one whose WHERE
+calls a function only for a WHERE that holds that condition: `_implied_indexes`, fix-pg74),
+so does an EXISTS (a semi join may drive the read) and WHERE CURRENT OF. A NOT EXISTS, NOT IN (subquery) or
 `<> ALL (subquery)` does not: an anti join (or a filter by the subquery's rows) reads every
 row to find those without a match, whatever index the compared column has (a Seq Scan,
 counted on 18.6); another condition ANDed beside it still may. Nor does a condition that
