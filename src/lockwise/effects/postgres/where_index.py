@@ -11,9 +11,9 @@ NULL` of a column added NOT NULL DEFAULT is: such a condition is served, as an i
 
 Judged only for a table whose indexes the catalog knows (`Catalog.fully_known`), and
 leniently: any column of any index counts (PostgreSQL 18 skips to a later column of a
-B-tree; a partial index counts for the columns its WHERE reads too, but one whose WHERE
-calls a function only for a WHERE that holds that condition: `_implied_indexes`, fix-pg74),
-so does an EXISTS (a semi join may drive the read) and WHERE CURRENT OF. A NOT EXISTS, NOT IN (subquery) or
+B-tree; a partial index counts for the columns its WHERE reads too, one whose WHERE calls a
+function only for a WHERE holding that condition, fix-pg74), so does an EXISTS
+(a semi join may drive the read) and WHERE CURRENT OF. A NOT EXISTS, NOT IN (subquery) or
 `<> ALL (subquery)` does not: an anti join (or a filter by the subquery's rows) reads every
 row to find those without a match, whatever index the compared column has (a Seq Scan,
 counted on 18.6); another condition ANDed beside it still may. Nor does a condition that
@@ -53,7 +53,7 @@ its CREATE found (`routines.calls_qualified`). A citext's pattern match no index
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from lockwise.catalog.model import Catalog, Column, Table
@@ -107,16 +107,18 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
 
 
 def _unindexed(catalog: Catalog, table: str, stmt: dict, pg_version: int,
-               all_null: set[str] | None, default_collation: str | None
+               all_null: set[str] | None, default_collation: str | None,
+               unproven: list[_Partial] | None = None
                ) -> tuple[tuple[str, ...] | None, dict[str, list[_IndexKey]]]:
     """`unindexed_where`, with what the indexes of `table` serve (`_indexed`: empty when
-    the WHERE or the table's indexes are not looked at), for `where_facts` to ask again."""
+    the WHERE or the table's indexes are not looked at), for `where_facts` to ask again;
+    `unproven` gets the partial indexes the WHERE does not prove (`_implied_indexes`)."""
     known = catalog.fully_known(table)
     where = stmt.get("whereClause")
     if known is None or not where:
         return None, {}
     target = _typed_target(catalog, stmt, known, default_collation)
-    indexed = _implied_indexes(_indexed(catalog, table), where, target)
+    indexed = _implied_indexes(_indexed(catalog, table), where, target, unproven)
     if pg_version >= 17:
         target.never_null = {name for name, col in known.columns.items()
                              if col.not_null and col.not_null_valid}
@@ -1163,8 +1165,8 @@ def _tid(value: str) -> dict:
 
 def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str, ...] | None,
                    reads: str, indexed: Mapping[str, list[_IndexKey]],
-                   default_collation: str | None, statement_sql: str | None = None
-                   ) -> str | JoinedSql:
+                   default_collation: str | None, statement_sql: str | None = None,
+                   unproven: Sequence[_Partial] = ()) -> str | JoinedSql:
     """Why no index of `table` serves the WHERE of `stmt`, which reads `columns` of it
     (`reads`, as said): its NOT EXISTS (NOT IN, <> ALL subquery); else, when an index reads
     each of those columns, its condition that keeps the values that differ (`<>`, NOT LIKE),
@@ -1173,7 +1175,8 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
     expression, or the order, the WHERE looks for); else that no index covers them.
     `indexed`: `_indexed` of the table (as `_unindexed` found it for `columns`);
     `default_collation`: the database's (None: not known); `statement_sql`: the statement's
-    text (how its casts are printed, `_typed_target`)."""
+    text (how its casts are printed, `_typed_target`); `unproven`: the partial indexes whose
+    WHERE the statement's does not prove (`_implied_indexes`)."""
     where = stmt.get("whereClause")
     if columns is not None and (anti := _first_in(where, _anti_join)):
         return f"serves the {anti} of its WHERE (it keeps the rows with no match in its " \
@@ -1201,30 +1204,16 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
                f"is: not an expression of it, and in byte order, for a pattern's prefix, " \
                f"only under COLLATE \"C\", text_pattern_ops, or a database whose default " \
                f"collation is C: `collation` in the config, or read by `lockwise stats`)"
-    unproven = _unproven_partial(catalog, table, stmt, columns, default_collation)
-    if unproven is not None:
+    # (a partial index that would serve what it reads but for its own WHERE)
+    partial = next((p for p in unproven if set(p.keys) & set(columns or ())), None)
+    if partial is not None:
         return JoinedSql(
-            f"serves its WHERE: partial index {unproven.name} serves only a WHERE that "
+            f"serves its WHERE: partial index {partial.name} serves only a WHERE that "
             f"also holds its own condition, ",
-            PrintedSql(unproven.predicate, f"(the WHERE of {unproven.name})"),  # type: ignore
+            PrintedSql(partial.predicate, f"(the WHERE of {partial.name})"),  # type: ignore
             " (each function the one the index resolved: another schema's of the name is "
             "another function)")
     return f"covers what its WHERE reads of it ({reads})"
-
-
-def _unproven_partial(catalog: Catalog, table: str, stmt: dict,
-                      columns: tuple[str, ...] | None, default_collation: str | None
-                      ) -> _Partial | None:
-    """The first partial index of `table` whose WHERE calls a function that would serve
-    what the WHERE of `stmt` reads of it (`columns`) but for its own WHERE, which the
-    statement's does not prove (`_implied_indexes`); None when there is none."""
-    known = catalog.fully_known(table)
-    if known is None or not columns:
-        return None
-    unproven: list[_Partial] = []
-    _implied_indexes(_indexed(catalog, table), stmt.get("whereClause"),
-                     _typed_target(catalog, stmt, known, default_collation), unproven)
-    return next((p for p in unproven if set(p.keys) & set(columns)), None)
 
 
 def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version: int,
@@ -1244,13 +1233,14 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     `lockwise apply` can batch it. `all_null`, `default_collation`: as `unindexed_where`
     takes them; `statement_sql`: the statement's text, whose way of writing casts the
     expressions it quotes keep (`_typed_target`)."""
+    unproven: list[_Partial] = []
     columns, indexed = _unindexed(catalog, table, stmt, pg_version, all_null,
-                                  default_collation)
+                                  default_collation, unproven)
     reads = ", ".join(map(quote_ident, columns or ())) or "none of its columns"
     facts: dict = {"where_scans_table": columns is not None, "where_columns_text": reads,
                    "where_unserved_text": _unserved_text(catalog, table, stmt, columns, reads,
                                                          indexed, default_collation,
-                                                         statement_sql)}
+                                                         statement_sql, unproven)}
     if columns is None or not rule_text:
         return facts
     key = catalog.primary_key(table)
