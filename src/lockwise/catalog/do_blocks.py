@@ -140,10 +140,12 @@ def _named(node: tuple[str, dict]) -> set[str] | None:
 
 def _query_makes(kind: str, body: dict) -> set[str] | None:
     """`_named` of a query: a SELECT reads rows and changes no table's shape (a tenant loop
-    counting rows, `EXECUTE format('SELECT count(*) FROM %I.foo', s) INTO n`); SELECT ...
-    INTO and CREATE TABLE AS make the table they name. None when it may do more: a
-    data-modifying WITH, or a call of what is not a built-in function (one the migrations
-    made may run any DDL)."""
+    counting rows, `EXECUTE format('SELECT count(*) FROM %I.foo', s) INTO n`, the INTO
+    PL/pgSQL's); CREATE TABLE AS makes the table it names. A SELECT ... INTO a table makes
+    none: EXECUTE refuses it ("EXECUTE of SELECT ... INTO is not implemented", checked on
+    18.6, fix-pg74), as `parse.plpgsql.selects_into` says of a constant one. None when it
+    may do more: a data-modifying WITH, or a call of what is not a built-in function (one
+    the migrations made may run any DDL)."""
     from lockwise.effects.volatility import builtin_functions
 
     query, into = (body.get("query"), body.get("into")) if kind == "CreateTableAsStmt" else \
@@ -153,7 +155,8 @@ def _query_makes(kind: str, body: dict) -> set[str] | None:
                 (names := [n.lower() for n in strings(part.get("funcname"))])[:-1] in
                 ([], ["pg_catalog"]) and names[-1] in builtin_functions()):
             return None
-    return {str(into["rel"]["relname"]).lower()} if into else set()
+    return {str(into["rel"]["relname"]).lower()} if into and kind == "CreateTableAsStmt" \
+        else set()
 
 
 _ROW_WRITES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})

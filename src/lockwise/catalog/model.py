@@ -1796,6 +1796,21 @@ class Catalog:
                 return con.columns
         return ()
 
+    def unique_columns(self, table: str) -> frozenset[str] | None:
+        """The columns of `table` that each hold a value in one row at most, as the
+        migrations left it: its primary key's or a UNIQUE constraint's one column, or a
+        valid unique index's of one column, without WHERE or expression (two NULLs are two
+        values, which no `=` matches). None when the table is not known (`known_table`)."""
+        known = self.known_table(table)
+        if known is None:
+            return None
+        found = {con.columns[0] for con in known.constraints.values()
+                 if con.kind in ("primary", "unique") and len(con.columns) == 1}
+        found.update(idx.columns[0] for idx in self.indexes_on(table)
+                     if idx.unique and idx.valid and not idx.partial and len(idx.columns) == 1
+                     and idx.columns[0] != "(expression)")
+        return frozenset(found)
+
     def same_foreign_key(self, one: Constraint, other: Constraint) -> bool:
         """Whether PostgreSQL takes `other` (a table's own key) for a clone of foreign key
         `one` when the table becomes a partition (tablecmds.c tryAttachPartitionForeignKey):

@@ -2410,12 +2410,16 @@ def index_definition(stmt: dict, catalog: Catalog | None = None) -> dict:
     """`Index.definition` of the index CREATE INDEX `stmt` makes: its elements, INCLUDE,
     WHERE, access method, UNIQUE and NULLS NOT DISTINCT, each column reference by its name
     alone (the server keeps the column's number: a table qualification would be wrong once
-    the table is renamed or copied), and each function its elements call by a bare name
-    named with the schema `catalog`'s search_path in force finds it in (`calls_qualified`:
-    the server keeps the function, a later path does not change it; as written without
-    `catalog`)."""
+    the table is renamed or copied), and each function its elements and its WHERE call by a
+    bare name named with the schema `catalog`'s search_path in force finds it in
+    (`calls_qualified`: the server keeps the function, a later path does not change it;
+    pg_get_indexdef and pg_get_expr(indpred) write `WHERE app.is_live(v)` of a `WHERE
+    is_live(v)` made under `SET search_path = app, public`, checked on 18.6, fix-pg74; as
+    written without `catalog`)."""
     definition = generation_expression(
         {key: stmt[key] for key in _DEFINITION_FIELDS if key in stmt}) or {}
+    if catalog is not None and definition.get("whereClause"):
+        definition["whereClause"] = calls_qualified(catalog, definition["whereClause"])
     params = definition.get("indexParams")
     if catalog is not None and params and any(unwrap(p)[1].get("expr") for p in params):
         definition["indexParams"] = [

@@ -120,14 +120,16 @@ def batches_itself(tree: dict) -> bool:
     return "DoStmt" in tree
 
 
-def batch_refusal(tree: dict, aggregates: Collection[str] = ()) -> str | None:
+def batch_refusal(tree: dict, aggregates: Collection[str] = (),
+                  unique: UniqueColumns | None = None) -> str | None:
     """Why the statement `tree` (`{"UpdateStmt": {...}}`, its kind to its node) cannot run in
     key-range batches, or None when it can (`refused_batching`'s reason). The one decision
     of what a batch directive batches: `lockwise apply` asks when it plans a migration, the
     run again, and lint, for the `batch_directive` fact, rule misplaced-batch-directive and
     the alternative it offers (effects/postgres/queries.py). `aggregates`: the migrations'
-    own (`Catalog.aggregates`), which count as the built-in ones do."""
-    refused = refused_batching(tree, aggregates)
+    own (`Catalog.aggregates`), which count as the built-in ones do; `unique`: the columns
+    of a table that are unique in it (`Catalog.unique_columns`; None: not known)."""
+    refused = refused_batching(tree, aggregates, unique)
     return None if refused is None else refused[0]
 
 
@@ -156,7 +158,13 @@ def with_aggregates_made(aggregates: Collection[str], trees: Iterable[dict]
 _OR_RUN_WHOLE = "or remove the directive to run the statement whole"
 
 
-def refused_batching(tree: dict, aggregates: Collection[str] = ()) -> tuple[str, str] | None:
+#: The columns of a table (its qualified name) each unique in it (`Catalog.unique_columns`),
+#: None when not known.
+UniqueColumns = Callable[[str], "frozenset[str] | None"]
+
+
+def refused_batching(tree: dict, aggregates: Collection[str] = (),
+                     unique: UniqueColumns | None = None) -> tuple[str, str] | None:
     """Why the statement `tree` cannot run in key-range batches and what its author can do,
     or None when it can: only an UPDATE or DELETE without WITH or RETURNING can (each batch
     would return its own rows, and the runner reads none), whose key bound names its table
@@ -165,7 +173,7 @@ def refused_batching(tree: dict, aggregates: Collection[str] = ()) -> tuple[str,
     aggregate (of `aggregates`, the migrations' own, too), row number or LIMIT
     (`deletes_by_counting`), nor a row it pairs with by an inequality, which the batches
     before it may have deleted (`pairs_rows_by_inequality`), nor one a value of the row
-    it deletes picks (`picks_row_by_value`)."""
+    it deletes picks (`picks_row_by_value`; `unique`, as `batch_refusal` takes it)."""
     ((kind, node),) = tree.items()
     if kind not in ("UpdateStmt", "DeleteStmt"):
         return ("only UPDATE and DELETE statements can run in batches",
@@ -187,7 +195,7 @@ def refused_batching(tree: dict, aggregates: Collection[str] = ()) -> tuple[str,
                 "which each batch would take of what is left of the rows the batches before "
                 "it deleted: keep what it reads in a table first, CREATE TABLE ... AS SELECT, "
                 "and read that in its place", _OR_RUN_WHOLE)
-    if kind == "DeleteStmt" and picks_row_by_value(node, aggregates):
+    if kind == "DeleteStmt" and picks_row_by_value(node, aggregates, unique):
         return ("it deletes a row when another row of its table exists that a value of the "
                 "row picks (`b.id = a.id - 1`), and that row may be one the batches before it "
                 "deleted: keep what it reads in a table first, CREATE TABLE ... AS SELECT, "
@@ -390,7 +398,8 @@ def pairs_rows_by_inequality(delete: dict) -> bool:
     return differ and not order
 
 
-def picks_row_by_value(delete: dict, aggregates: Collection[str] = ()) -> bool:
+def picks_row_by_value(delete: dict, aggregates: Collection[str] = (),
+                       unique: UniqueColumns | None = None) -> bool:
     """Whether DELETE `delete` (its node) deletes a row when one other row of its own table
     exists, picked by a value computed from the row it deletes or by another column: its
     table named again (USING, or a subquery) and an equality between the two rows whose
@@ -404,8 +413,9 @@ def picks_row_by_value(delete: dict, aggregates: Collection[str] = ()) -> bool:
     batch's own row always satisfies, or pairs a row with itself: batched. The row after
     it (`b.id = a.id + 1`) left the same rows in ascending batches by id, but only when
     the batch key is that column: refused too. `aggregates`: the migrations' own
-    (`deletes_by_counting` judges a subquery that computes one)."""
-    if _tests_other_rows(delete, aggregates):
+    (`deletes_by_counting` judges a subquery that computes one); `unique`: as
+    `batch_refusal` takes it."""
+    if _tests_other_rows(delete, aggregates, unique):
         return True
     found = _other_row(delete)
     if found is None:
@@ -421,16 +431,29 @@ def picks_row_by_value(delete: dict, aggregates: Collection[str] = ()) -> bool:
     return False
 
 
-def _tests_other_rows(delete: dict, aggregates: Collection[str]) -> bool:
+def _tests_other_rows(delete: dict, aggregates: Collection[str],
+                      unique: UniqueColumns | None = None) -> bool:
     """Whether DELETE `delete` (its node) tests a value against the rows of a subquery over
     its own table by IN, = ANY or NOT IN, the value not the subquery's output for the
-    same row (`id - 1 IN (SELECT id FROM t)`, `n IN (SELECT id FROM t)`; its columns'
-    qualifiers aside): a row an earlier batch deleted is no longer there to match (checked
-    on 18.6: ids 1 to 1,000, `id - 1 IN (SELECT id FROM t)` left 1 row whole and 10 in ten
-    batches, a parent's `n IN (SELECT id ...)` 1 and 506). `id IN (SELECT id FROM t WHERE
-    ...)` tests each row against itself (the same 500 rows both ways). A subquery that
-    computes an aggregate, or picks by order, is `deletes_by_counting`'s."""
+    same row (`id - 1 IN (SELECT id FROM t)`, `n IN (SELECT id FROM t)`, `id NOT IN (SELECT
+    app.f(id) FROM t)`; its columns' qualifiers aside): a row an earlier batch deleted is no
+    longer there to match (checked on 18.6: ids 1 to 1,000, `id - 1 IN (SELECT id FROM t)`
+    left 1 row whole and 10 in ten batches, a parent's `n IN (SELECT id ...)` 1 and 506;
+    fix-pg74: `id NOT IN (SELECT f(id) FROM t)`, f adding 10,000, deleted 10,000 rows of
+    100,000 whole and all of them in batches). `id IN (SELECT id FROM t WHERE ...)` tests
+    each row against itself when `id` is unique (the same 500 rows both ways); a column
+    that is not (`n IN (SELECT n FROM t WHERE g > 95)`) matches other rows of its value,
+    which an earlier batch may have deleted (fix-pg74: all 100,000 rows whole, 70,560 in
+    batches): refused unless `unique` (the table's unique columns, `batch_refusal`) says
+    one of the tested columns is unique, or the table is not known (None). NOT IN of the
+    same value is batched: a row it deletes matched none of the subquery's rows, so no
+    batch takes away a row a later one matches. A subquery that computes an aggregate, or
+    picks by order, is `deletes_by_counting`'s."""
     table = range_var(delete.get("relation"))[0]
+    negated = {id(unwrap(args[0])[1]) for kind, node in walk(delete.get("whereClause"))
+               if kind == "BoolExpr" and node.get("boolop") == "NOT_EXPR"
+               and len(args := node.get("args") or ()) == 1}
+    keys = unique(table) if unique is not None else None
     for kind, link in walk(delete.get("whereClause")):
         if kind != "SubLink" or link.get("subLinkType") != "ANY_SUBLINK" or \
                 strings(link.get("operName")) not in ([], ["="]):
@@ -442,8 +465,13 @@ def _tests_other_rows(delete: dict, aggregates: Collection[str]) -> bool:
         out = [unwrap(item)[1].get("val") for item in query.get("targetList") or ()]
         test_kind, test = unwrap(link.get("testexpr"))
         tested = test.get("args") or [] if test_kind == "RowExpr" else [link.get("testexpr")]
-        if len(out) == len(tested) and any(
-                _unqualified(a) != _unqualified(b) for a, b in zip(tested, out, strict=True)):
+        if len(out) != len(tested):
+            continue
+        if any(_unqualified(a) != _unqualified(b) for a, b in zip(tested, out, strict=True)):
+            return True
+        if keys is not None and id(link) not in negated and not any(
+                unwrap(a)[0] == "ColumnRef" and
+                (strings(unwrap(a)[1].get("fields"))[-1:] or [""])[0] in keys for a in tested):
             return True
     return False
 

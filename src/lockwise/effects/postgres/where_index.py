@@ -11,7 +11,8 @@ NULL` of a column added NOT NULL DEFAULT is: such a condition is served, as an i
 
 Judged only for a table whose indexes the catalog knows (`Catalog.fully_known`), and
 leniently: any column of any index counts (PostgreSQL 18 skips to a later column of a
-B-tree; a partial index counts for the columns its WHERE reads too), so does an EXISTS
+B-tree; a partial index counts for the columns its WHERE reads too, one whose WHERE calls a
+function only for a WHERE holding that condition, fix-pg74), so does an EXISTS
 (a semi join may drive the read) and WHERE CURRENT OF. A NOT EXISTS, NOT IN (subquery) or
 `<> ALL (subquery)` does not: an anti join (or a filter by the subquery's rows) reads every
 row to find those without a match, whatever index the compared column has (a Seq Scan,
@@ -52,7 +53,7 @@ its CREATE found (`routines.calls_qualified`). A citext's pattern match no index
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from lockwise.catalog.model import Catalog, Column, Table
@@ -106,16 +107,18 @@ def unindexed_where(catalog: Catalog, table: str, stmt: dict, pg_version: int,
 
 
 def _unindexed(catalog: Catalog, table: str, stmt: dict, pg_version: int,
-               all_null: set[str] | None, default_collation: str | None
+               all_null: set[str] | None, default_collation: str | None,
+               unproven: list[_Partial] | None = None
                ) -> tuple[tuple[str, ...] | None, dict[str, list[_IndexKey]]]:
     """`unindexed_where`, with what the indexes of `table` serve (`_indexed`: empty when
-    the WHERE or the table's indexes are not looked at), for `where_facts` to ask again."""
+    the WHERE or the table's indexes are not looked at), for `where_facts` to ask again;
+    `unproven` gets the partial indexes the WHERE does not prove (`_implied_indexes`)."""
     known = catalog.fully_known(table)
     where = stmt.get("whereClause")
     if known is None or not where:
         return None, {}
-    indexed = _indexed(catalog, table)
     target = _typed_target(catalog, stmt, known, default_collation)
+    indexed = _implied_indexes(_indexed(catalog, table), where, target, unproven)
     if pg_version >= 17:
         target.never_null = {name for name, col in known.columns.items()
                              if col.not_null and col.not_null_valid}
@@ -175,11 +178,43 @@ _HASH, _BTREE = "hash", "btree"
 _COMPARISONS = frozenset(("=", "<", ">", "<=", ">="))
 
 
-def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
+class _Filed(NamedTuple):
+    """What the indexes of a table serve (`_indexed`): those any WHERE may use, and for
+    each partial index whose WHERE calls a function, what its WHERE requires
+    (`_Required`, each of its ANDed conditions that calls one) and what it serves then."""
+
+    indexed: dict[str, list[_IndexKey]]
+    gated: tuple[_Partial, ...] = ()
+
+
+class _Partial(NamedTuple):
+    """A partial index whose WHERE calls a function (`_Filed.gated`): its name, its WHERE
+    as the server keeps it (`Index.definition`'s), what that requires of a query's WHERE,
+    and what the index serves then."""
+
+    name: str
+    predicate: object
+    required: tuple[_Required, ...]
+    keys: dict[str, list[_IndexKey]]
+
+
+class _Required(NamedTuple):
+    """An ANDed condition of a partial index's WHERE that calls a function, `_normalized`
+    (each function named with its schema, as pg_get_expr writes it): `whole`, its
+    `_expression_key`; `compared`, for a comparison of an expression of the columns with
+    what reads none (`app.norm(v) = 'x'`), that expression's key (None otherwise)."""
+
+    whole: str
+    compared: str | None
+
+
+def _indexed(catalog: Catalog, table: str) -> _Filed:
     """What an index of `table` serves a condition on: the columns it has as such and those
     its WHERE reads (`ctid` too, which a range serves), and its expressions (each as
     `_expression_key` writes it, `_normalized`), each with how an index holds it. An index
-    whose definition is not known (a constraint's) counts for each column it reads.
+    whose definition is not known (a constraint's) counts for each column it reads. A
+    partial index whose WHERE calls a function serves only a WHERE that proves those calls
+    (`_implied_indexes`): filed apart.
     Found once while the table's columns and indexes stay as they are
     (`Catalog.found_per_version`): filing every index again for each UPDATE and DELETE of a
     table made a history of many of both quadratic. Not kept under a search_path set in
@@ -190,11 +225,12 @@ def _indexed(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
                                      lambda: _filed_indexes(catalog, table))
 
 
-def _filed_indexes(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
+def _filed_indexes(catalog: Catalog, table: str) -> _Filed:
     """`_indexed`, found from the catalog."""
     known = catalog.tables.get(table)
     columns = known.columns if known is not None else {}
-    indexed: dict[str, list[_IndexKey]] = {_ROW_ADDRESS: [_ANY_KEY]}
+    always: dict[str, list[_IndexKey]] = {_ROW_ADDRESS: [_ANY_KEY]}
+    gated: list[_Partial] = []
     # The types (and collations) an index expression is normalized under; None under a
     # search_path set in the migration, where the schema of a function written bare may
     # change between them.
@@ -205,8 +241,13 @@ def _filed_indexes(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
         definition = index.definition
         if definition is None:
             for column in (*index.columns, *index.reads):
-                indexed.setdefault(column, []).append(_ANY_KEY)
+                always.setdefault(column, []).append(_ANY_KEY)
             continue
+        required = _required(definition.get("whereClause"), columns, catalog)
+        indexed = always
+        if required:
+            indexed = {}
+            gated.append(_Partial(index.name, definition["whereClause"], required, indexed))
         method = str(definition.get("accessMethod") or _BTREE).lower()
         for param in definition.get("indexParams") or ():
             elem = unwrap(param)[1]
@@ -233,6 +274,70 @@ def _filed_indexes(catalog: Catalog, table: str) -> dict[str, list[_IndexKey]]:
         for kind, body in _outside_subqueries(definition.get("whereClause")):
             if kind == "ColumnRef":
                 indexed.setdefault(strings(body.get("fields"))[-1], []).append(_ANY_KEY)
+    return _Filed(always, tuple(gated))
+
+
+def _required(predicate: object, columns: Mapping[str, Column],
+              catalog: Catalog) -> tuple[_Required, ...]:
+    """What partial index WHERE `predicate` (`Index.definition`'s: its calls named as the
+    server keeps them, `replay.index_definition`) requires of a query's WHERE: each of its
+    ANDed conditions that calls a function (`_Required`); none for a WHERE without calls,
+    which is judged leniently (its columns count, whatever the query's WHERE says)."""
+    found = []
+    for condition in _conjuncts(predicate):
+        if not any(kind == "FuncCall" for kind, _ in walk(condition)):
+            continue
+        normalized = _normalized(condition, columns, catalog)
+        found.append(_Required(_expression_key(normalized), _compared_key(normalized)))
+    return tuple(found)
+
+
+def _conjuncts(node: object) -> list[object]:
+    """The conditions `node` ANDs (itself when it is no AND)."""
+    kind, body = unwrap(node) if node else ("", {})
+    if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
+        return [c for arg in body.get("args") or () for c in _conjuncts(arg)]
+    return [node] if node else []
+
+
+def _compared_key(condition: object) -> str | None:
+    """For a comparison (`_normalized`) of an expression that reads columns with one that
+    reads none, the `_key` of the former; None otherwise."""
+    kind, body = unwrap(condition)
+    if kind != "A_Expr" or body.get("kind") != "AEXPR_OP":
+        return None
+    sides = [body.get("lexpr"), body.get("rexpr")]
+    reading = [side for side in sides
+               if any(k == "ColumnRef" for k, _ in walk(side))]
+    return _key(reading[0]) if len(reading) == 1 else None
+
+
+def _implied_indexes(filed: _Filed, where: object, target: _Target,
+                     unproven: list[_Partial] | None = None) -> dict[str, list[_IndexKey]]:
+    """What the indexes of the target serve (`_indexed`) for a query whose WHERE is `where`:
+    a partial index whose WHERE calls a function only when `where` ANDs each of those
+    conditions (the planner proves a partial index's WHERE from the query's: checked on
+    18.6, fix-pg74, an index `WHERE app.is_live(v)` served `n = 5 AND app.is_live(v)`, and
+    neither `n = 5` nor `n = 5 AND is_live(v)` of another schema's is_live, whose calls
+    are matched with the schema each resolves to, `_normalized`), or, for a comparison, a
+    comparison of the same expression (leniently: its operator and value not compared,
+    the planner proves `x < 5` from `x = 1`). `unproven`, when given, gets the partial
+    indexes `where` does not prove."""
+    if not filed.gated:
+        return filed.indexed
+    whole, compared = set(), set()
+    for condition in _conjuncts(where):
+        normalized = _normalized(target.bare(condition), target.types, target.catalog)
+        whole.add(_expression_key(normalized))
+        compared.add(_compared_key(normalized))
+    indexed = {key: list(hows) for key, hows in filed.indexed.items()}
+    for partial in filed.gated:
+        if all(r.whole in whole or r.compared is not None and r.compared in compared
+               for r in partial.required):
+            for key, hows in partial.keys.items():
+                indexed.setdefault(key, []).extend(hows)
+        elif unproven is not None:
+            unproven.append(partial)
     return indexed
 
 
@@ -1060,7 +1165,8 @@ def _tid(value: str) -> dict:
 
 def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str, ...] | None,
                    reads: str, indexed: Mapping[str, list[_IndexKey]],
-                   default_collation: str | None, statement_sql: str | None = None) -> str:
+                   default_collation: str | None, statement_sql: str | None = None,
+                   unproven: Sequence[_Partial] = ()) -> str | JoinedSql:
     """Why no index of `table` serves the WHERE of `stmt`, which reads `columns` of it
     (`reads`, as said): its NOT EXISTS (NOT IN, <> ALL subquery); else, when an index reads
     each of those columns, its condition that keeps the values that differ (`<>`, NOT LIKE),
@@ -1069,7 +1175,8 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
     expression, or the order, the WHERE looks for); else that no index covers them.
     `indexed`: `_indexed` of the table (as `_unindexed` found it for `columns`);
     `default_collation`: the database's (None: not known); `statement_sql`: the statement's
-    text (how its casts are printed, `_typed_target`)."""
+    text (how its casts are printed, `_typed_target`); `unproven`: the partial indexes whose
+    WHERE the statement's does not prove (`_implied_indexes`)."""
     where = stmt.get("whereClause")
     if columns is not None and (anti := _first_in(where, _anti_join)):
         return f"serves the {anti} of its WHERE (it keeps the rows with no match in its " \
@@ -1097,6 +1204,15 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
                f"is: not an expression of it, and in byte order, for a pattern's prefix, " \
                f"only under COLLATE \"C\", text_pattern_ops, or a database whose default " \
                f"collation is C: `collation` in the config, or read by `lockwise stats`)"
+    # (a partial index that would serve what it reads but for its own WHERE)
+    partial = next((p for p in unproven if set(p.keys) & set(columns or ())), None)
+    if partial is not None:
+        return JoinedSql(
+            f"serves its WHERE: partial index {partial.name} serves only a WHERE that "
+            f"also holds its own condition, ",
+            PrintedSql(partial.predicate, f"(the WHERE of {partial.name})"),  # type: ignore
+            " (each function the one the index resolved: another schema's of the name is "
+            "another function)")
     return f"covers what its WHERE reads of it ({reads})"
 
 
@@ -1117,13 +1233,14 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     `lockwise apply` can batch it. `all_null`, `default_collation`: as `unindexed_where`
     takes them; `statement_sql`: the statement's text, whose way of writing casts the
     expressions it quotes keep (`_typed_target`)."""
+    unproven: list[_Partial] = []
     columns, indexed = _unindexed(catalog, table, stmt, pg_version, all_null,
-                                  default_collation)
+                                  default_collation, unproven)
     reads = ", ".join(map(quote_ident, columns or ())) or "none of its columns"
     facts: dict = {"where_scans_table": columns is not None, "where_columns_text": reads,
                    "where_unserved_text": _unserved_text(catalog, table, stmt, columns, reads,
                                                          indexed, default_collation,
-                                                         statement_sql)}
+                                                         statement_sql, unproven)}
     if columns is None or not rule_text:
         return facts
     key = catalog.primary_key(table)
