@@ -30,6 +30,7 @@ from lockwise.effects.nodes import (
     object_name,
     qualified,
     range_var,
+    set_config_nodes,
     strings,
     unwrap,
     walk,
@@ -422,6 +423,47 @@ def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, 
     if scoped:
         found.update(dict.fromkeys(_scoped_routines(catalog, {kind: body})))
     return tuple(found)
+
+
+def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine, object]:
+    """The search_paths a SELECT's own output columns set (`set_config('search_path', v,
+    ...)` with constant arguments, `nodes.set_config_nodes`) before the routines it runs
+    after them: each by the first followed routine whose body reads its names after the
+    set, with the value set (`search_path.use_set_value` puts it in force). Checked on 18.6
+    (fix-pg72): every name of the statement, a called function's own among them, is found
+    at parse analysis, under the path before (`SELECT set_config('search_path', 'app',
+    false), g()` runs public.g, even when app has a g); the executor then runs the clauses
+    in their order (`nodes.calls_in_order`) and the output columns left to right, and a
+    PL/pgSQL body, or a SQL one read at the call, resolves its names when it runs: under
+    the new path. A SQL function the planner inlines (`inlined_volatility`, one without
+    arguments) was read at planning, and a BEGIN ATOMIC body at its CREATE: neither sees
+    the set, which goes to the next routine."""
+    if kind != "SelectStmt" or not body.get("targetList"):
+        return {}
+    values = {id(call): value for call, name, value, _ in set_config_nodes(body)
+              if name == "search_path"}
+    if not values:
+        return {}
+    from lockwise.effects.volatility import inlined_volatility
+    from lockwise.parse.sql_body import atomic_body
+
+    out: dict[Routine, object] = {}
+    seen: set[Routine] = set()
+    pending: list[object] = []  # (the value set last and not yet given to a routine)
+    for call in calls_in_order(body):
+        if id(call) in values:
+            pending[:] = [values[id(call)]]
+            continue
+        overloads = named_overloads(catalog, strings(call.get("funcname")))
+        routine = _chosen(catalog, overloads, call) if overloads else None
+        if routine is None or not routine.followed or routine in seen:
+            continue
+        seen.add(routine)
+        if pending and not (routine.language == "sql" and (atomic_body(routine.sql) or (
+                not routine.args and inlined_volatility(routine.sql, catalog,
+                                                        routine.volatility) is not None))):
+            out[routine] = pending.pop()
+    return out
 
 
 def _routines_called(catalog: Catalog, calls: list[dict], fired: Iterable[Routine]

@@ -187,6 +187,12 @@ def follow_set(tree: dict, catalog: Catalog) -> bool | None:
     return local
 
 
+def use_set_value(value: object, catalog: Catalog) -> None:
+    """The search_path a SET or set_config gives as `value` (`read_path`) in force from now
+    on (within `path_kept`)."""
+    _use_path(read_path(value), catalog)
+
+
 def _use_path(schemas: tuple[str, ...] | None, catalog: Catalog) -> None:
     nodes.use_resolver(None if schemas is None else SearchPath(schemas, catalog))
 
