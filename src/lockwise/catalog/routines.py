@@ -298,7 +298,9 @@ def named_overloads(catalog: Catalog, names: list[str]) -> tuple[Routine, ...] |
     among: a qualified name's; a bare one's under a search_path the migration set, those of
     each schema of the path in turn, one of argument types an earlier schema has hidden
     (the server searches functions by the path, never by a relation's schema: checked on
-    18.6), the tuple itself when one schema has them; else `public`'s."""
+    18.6), the tuple itself when one schema has them; else `public`'s. A bare name's
+    overload of the argument types of a built-in one is hidden too where pg_catalog is
+    searched before its schema (`_not_hidden_by_system`)."""
     if len(names) == 1:
         from lockwise.catalog.search_path import lookup_schemas
 
@@ -306,13 +308,35 @@ def named_overloads(catalog: Catalog, names: list[str]) -> tuple[Routine, ...] |
         if schemas is not None:
             found = [rs for s in schemas if (rs := catalog.kept_routines.get(f"{s}.{names[0]}"))]
             if len(found) < 2:
-                return found[0] if found else None
+                return _not_hidden_by_system(names[0], found[0]) if found else None
             seen: dict[tuple[str, ...], Routine] = {}
             for overloads in found:
                 for r in overloads:
                     seen.setdefault(r.args, r)
-            return tuple(seen.values())
+            return _not_hidden_by_system(names[0], tuple(seen.values()))
+        overloads = catalog.kept_routines.get(object_name(names))
+        return _not_hidden_by_system(names[0], overloads) if overloads else overloads
     return catalog.kept_routines.get(object_name(names))
+
+
+def _not_hidden_by_system(name: str, overloads: tuple[Routine, ...]
+                          ) -> tuple[Routine, ...] | None:
+    """`overloads` of bare function `name` but those a built-in function of the same name
+    and argument types hides: pg_catalog is searched first unless the search_path names it
+    after their schema (`search_path.system_searched_before`; checked on 18.6, fix-pg72: a
+    migration's `public.random()` never runs under the default path, `now()` stays stable);
+    the tuple itself when none is hidden, None when all are."""
+    from lockwise.effects.volatility import builtin_functions
+
+    if name not in builtin_functions():
+        return overloads
+    from lockwise.catalog.search_path import system_searched_before
+    from lockwise.effects.volatility import builtin_signatures
+
+    builtin = builtin_signatures(name)
+    kept = tuple(r for r in overloads if r.args not in builtin or
+                 not system_searched_before(r.name.rpartition(".")[0]))
+    return overloads if len(kept) == len(overloads) else kept or None
 
 
 #: The catalog's `kept_routines` last asked of `made_names`, and the names found (holding
@@ -345,6 +369,25 @@ def call_candidates(catalog: Catalog, call: dict) -> tuple[Routine, ...]:
     count = len(call.get("args") or ())
     return tuple(r for r in overloads
                  if r.required <= count and (count <= len(r.args) or r.variadic)) or overloads
+
+
+def replaces_builtin(catalog: Catalog, call: dict) -> bool:
+    """Whether FuncCall `call`, a bare name of a built-in function, runs the migrations'
+    overload its arguments choose (`overloads.chosen`) for sure in place of the built-in
+    one: that overload has the argument types of a built-in one, and the search_path finds
+    it before pg_catalog (else `named_overloads` hides it); a name written with the
+    schema of one of theirs, that one. Checked on 18.6 (fix-pg72): under
+    `SET search_path = public, pg_catalog`, a VOLATILE `public.now()` makes `id = now()`
+    no index condition."""
+    names = strings(call.get("funcname"))
+    if names[:-1] == ["pg_catalog"]:
+        return False
+    from lockwise.effects.volatility import builtin_signatures
+
+    overloads = named_overloads(catalog, names)
+    routine = _chosen(catalog, overloads, call) if overloads else None
+    return routine is not None and (len(names) > 1 or
+                                    routine.args in builtin_signatures(names[0]))
 
 
 def call_volatility(catalog: Catalog, call: dict) -> str | None:

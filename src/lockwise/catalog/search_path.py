@@ -231,6 +231,18 @@ def lookup_schemas() -> tuple[str, ...] | None:
     return tuple(s for s in path.schemas if s not in _NOT_CREATED_IN) or None
 
 
+def system_searched_before(schema: str) -> bool:
+    """Whether the server looks for an unqualified function in pg_catalog before `schema`
+    under the path in force: unless the path names pg_catalog after `schema`, as it searches
+    pg_catalog first when the path does not name it (checked on 18.6, fix-pg72: of a
+    migration's `app.lower(text)`, `lower('A')` runs pg_catalog's under `SET search_path =
+    app, public` and app's under `SET search_path = app, pg_catalog`)."""
+    path = nodes.resolver_in_force()
+    schemas = path.schemas if isinstance(path, SearchPath) else DEFAULT_PATH
+    return "pg_catalog" not in schemas or schema not in schemas or \
+        schemas.index("pg_catalog") < schemas.index(schema)
+
+
 def temporary_searched_first() -> bool:
     """Whether the session's temporary relations come before the schemas of the path in
     force for an unqualified name: unless the path lists pg_temp, searched in its place."""
