@@ -115,6 +115,10 @@ WRITES = [
     (ATOMIC + f"SELECT {SET_OTHER}, g();", "public.accounts"),
     # ... and the set goes on to the routine after it
     (ATOMIC + _fn("h", INSERTS) + f"SELECT {SET_OTHER}, g(), h();", "other.accounts"),
+    # ... in a statement of its own too, and bound under the path of the CREATE
+    (ATOMIC + "SET search_path = other, public;\nSELECT g();", "public.accounts"),
+    ("SET search_path = other, public;\n" + ATOMIC + "RESET search_path;\nSELECT other.g();",
+     "other.accounts"),
     (_fn("f", "SET search_path = other") + _fn("g", INSERTS) + "INSERT INTO accounts "
      "VALUES (0);\nUPDATE accounts SET id = g() WHERE f() > 0;", "other.accounts"),
 ]

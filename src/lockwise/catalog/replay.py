@@ -3030,7 +3030,7 @@ def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
         if known is False or not all(_only_calls(kind, body) for kind, body in trees) or (
                 current.language == "plpgsql"
                 and _do_blocks.code_reshapes(catalog, current.sql, "plpgsql")) or \
-                current.path is not None:
+                current.path is not None or current.bound_path is not None:
             _unchanging[routine, levels] = False
             return False
         for kind, body in trees if left > 1 else ():

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Table, relation_nodes, type_key
-from lockwise.catalog.search_path import clause_path
+from lockwise.catalog.search_path import clause_path, path_in_force
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     NodeMemo,
@@ -110,7 +110,8 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
             for p in stmt.get("parameters") or ()) else
         _overloads.arg_type(catalog, returned),
         **body_dependencies(catalog, stmt),
-        volatility=declared_volatility(stmt), path=clause_path(stmt.get("options"))[1])
+        volatility=declared_volatility(stmt), path=clause_path(stmt.get("options"))[1],
+        bound_path=path_in_force() if stmt.get("sql_body") else None)
 
 
 def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
@@ -479,8 +480,8 @@ def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine, ob
     in their order (`nodes.calls_in_order`) and the output columns left to right, and a
     PL/pgSQL body, or a SQL one read at the call, resolves its names when it runs: under
     the new path. A SQL function the planner inlines (`inlined_volatility`, one without
-    arguments) was read at planning, and a BEGIN ATOMIC body at its CREATE: neither sees
-    the set, which goes to the next routine."""
+    arguments) was read at planning, and a BEGIN ATOMIC body at its CREATE
+    (`Routine.bound_path`): neither sees the set, which goes to the next routine."""
     if kind != "SelectStmt" or not body.get("targetList"):
         return {}
     values = {id(call): value for call, name, value, _ in set_config_nodes(body)
@@ -488,7 +489,6 @@ def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine, ob
     if not values:
         return {}
     from lockwise.effects.volatility import inlined_volatility
-    from lockwise.parse.sql_body import atomic_body
 
     out: dict[Routine, object] = {}
     seen: set[Routine] = set()
@@ -502,9 +502,9 @@ def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine, ob
         if routine is None or not routine.followed or routine in seen:
             continue
         seen.add(routine)
-        if pending and not (routine.language == "sql" and (atomic_body(routine.sql) or (
-                not routine.args and inlined_volatility(routine.sql, catalog,
-                                                        routine.volatility) is not None))):
+        if pending and routine.bound_path is None and not (
+                routine.language == "sql" and not routine.args and
+                inlined_volatility(routine.sql, catalog, routine.volatility) is not None):
             out[routine] = pending.pop()
     return out
 

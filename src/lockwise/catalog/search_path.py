@@ -159,11 +159,14 @@ def clause_path(options: list | None) -> tuple[bool, tuple[str, ...] | None]:
 
 
 def use_routine_path(routine: Routine, catalog: Catalog) -> bool:
-    """The path routine's own SET clause gives (`Routine.path`) in force from now on (within
-    `path_kept`, for its body); whether it has one."""
-    if routine.path is not None:
-        _use_path(None if routine.path == DEFAULT_PATH else routine.path, catalog)
-    return routine.path is not None
+    """The path routine's body runs under in force from now on (within `path_kept`, for its
+    body): the one of its CREATE for a SQL-standard body, whose names the server bound then
+    (`Routine.bound_path`), else the one its own SET clause gives (`Routine.path`); whether
+    it has one."""
+    path = routine.bound_path if routine.bound_path is not None else routine.path
+    if path is not None:
+        _use_path(None if path == DEFAULT_PATH else path, catalog)
+    return path is not None
 
 
 def follow_set(tree: dict, catalog: Catalog) -> bool | None:

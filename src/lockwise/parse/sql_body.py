@@ -32,9 +32,3 @@ def sql_body_statements(create: str) -> tuple[Embedded, ...]:
         return ()
     return tuple(Embedded(s.sql, s.tree, before + s.span.line) for s in parsed.statements)
 
-
-@lru_cache(maxsize=256)
-def atomic_body(create: str) -> bool:
-    """Whether SQL routine `create` (its CREATE statement) has a `BEGIN ATOMIC ... END` body,
-    whose names the server binds at the CREATE (not an AS string, read at each call)."""
-    return not routine_code(create)[0] and _ATOMIC.search(create) is not None
