@@ -14,7 +14,9 @@ rolled back, so the built-in facts above stay PostgreSQL's own): judged only whe
 migrations create the extension. And relations.json: the tables and views of pg_catalog, which
 an unqualified name means before any schema of the search_path. And returns.json: the type
 each immutable built-in function returns, by name (its overloads' argument types where they
-return different types), which an index expression's type is read from.
+return different types), which an index expression's type is read from. And signatures.json:
+the argument types of every function of pg_catalog, by name, which hide a migration's
+function of the same name and argument types in a schema the search_path puts after it.
 
 Run: python scripts/gen_pg_catalog_data.py            (starts the embedded server)
      python scripts/gen_pg_catalog_data.py --dsn URL  (any server)
@@ -174,6 +176,7 @@ def generate(uri: str) -> None:
             """, {"types": types}).fetchall())
         extension_facts = _extension_casts(conn, types)
         returns = _returns(conn)
+        signatures = _signatures(conn)
         functions.update(_not_immutable_by_types(conn))
         operator_classes = _gin_gist_operator_classes(conn)
         # The server searches pg_catalog before the search_path's schemas (unless the path
@@ -190,6 +193,8 @@ def generate(uri: str) -> None:
         json.dumps({"server_version": version, **functions}, indent=0) + "\n")
     (OUT / "returns.json").write_text(
         json.dumps({"server_version": version, "returns": returns}, indent=0) + "\n")
+    (OUT / "signatures.json").write_text(
+        json.dumps({"server_version": version, "signatures": signatures}, indent=0) + "\n")
     (OUT / "casts.json").write_text(
         json.dumps({"server_version": version, "casts": [list(c) for c in casts],
                     "opclass_changes": [list(c) for c in opclass_changes],
@@ -261,6 +266,28 @@ def _returns(conn: psycopg.Connection) -> dict:
 #: `[]`.
 _TYPE_NAME = ("CASE WHEN {t}.typcategory = 'A' AND {e}.typname IS NOT NULL "
               "THEN {e}.typname || '[]' ELSE {t}.typname END")
+
+
+def _signatures(conn: psycopg.Connection) -> dict[str, list[list[str]]]:
+    """The argument types (as `_TYPE_NAME` names them; OUT parameters not among them) of
+    each overload of every function, aggregate and procedure of pg_catalog, by name: the
+    server searches pg_catalog first unless the search_path names it, and a function found
+    earlier hides one of the same name and argument types found later (checked on 18.6,
+    fix-pg72)."""
+    rows = conn.execute(
+        f"""
+        SELECT p.proname, array_agg({_TYPE_NAME.format(t="t", e="e")} ORDER BY a.i)
+                   FILTER (WHERE a.i IS NOT NULL)
+        FROM pg_proc p
+        LEFT JOIN LATERAL unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(typ, i) ON true
+        LEFT JOIN pg_type t ON t.oid = a.typ LEFT JOIN pg_type e ON e.oid = t.typelem
+        WHERE p.pronamespace = 'pg_catalog'::regnamespace
+        GROUP BY p.proname, p.oid ORDER BY 1, 2
+        """).fetchall()
+    signatures: dict[str, list[list[str]]] = {}
+    for name, types in rows:
+        signatures.setdefault(name, []).append(list(types or ()))
+    return signatures
 
 
 def _not_immutable_by_types(conn: psycopg.Connection) -> dict:

@@ -56,6 +56,10 @@ class Routine(NamedTuple):
     #: The search_path its own SET clause runs its body under (`search_path.clause_path`:
     #: written, or FROM CURRENT's at its CREATE); None without one.
     path: tuple[str, ...] | None = None
+    #: Of a SQL-standard body (BEGIN ATOMIC ... END, RETURN ...), the search_path in force
+    #: at its CREATE: the server bound the body's names then, whatever path a call runs it
+    #: under (checked on 18.6, fix-pg72); None for another body.
+    bound_path: tuple[str, ...] | None = None
 
     @property
     def followed(self) -> bool:

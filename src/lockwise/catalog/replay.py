@@ -44,6 +44,7 @@ from lockwise.catalog.routines import (
     forget_routine,
     keep_aggregate,
     keep_routine,
+    paths_set_first,
     routine_statements,
     routine_trees,
     set_replication_role,
@@ -54,6 +55,7 @@ from lockwise.catalog.search_path import (
     follow_set,
     path_kept,
     use_routine_path,
+    use_set_value,
 )
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
@@ -2976,8 +2978,11 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
     routines = called_routines(catalog, kind, body)
     if not routines:  # (most statements: no path to keep)
         return
+    sets = paths_set_first(catalog, kind, body)
     with path_kept():  # (a path a body sets holds for the routines called after it)
         for routine in routines:
+            if routine in sets:  # (the statement's own set_config, run before it)
+                use_set_value(sets[routine], catalog)
             if routine in _running or len(_running) >= MAX_DEPTH or \
                     _changes_nothing(catalog, routine, MAX_DEPTH - len(_running)):
                 continue
@@ -3029,7 +3034,7 @@ def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
         if known is False or not all(_only_calls(kind, body) for kind, body in trees) or (
                 current.language == "plpgsql"
                 and _do_blocks.code_reshapes(catalog, current.sql, "plpgsql")) or \
-                current.path is not None:
+                current.path is not None or current.bound_path is not None:
             _unchanging[routine, levels] = False
             return False
         for kind, body in trees if left > 1 else ():

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog, Table, relation_nodes, type_key
-from lockwise.catalog.search_path import clause_path, lookup_schemas
+from lockwise.catalog.search_path import clause_path, lookup_schemas, path_in_force
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     NodeMemo,
@@ -30,6 +30,7 @@ from lockwise.effects.nodes import (
     object_name,
     qualified,
     range_var,
+    set_config_nodes,
     strings,
     unwrap,
     walk,
@@ -110,7 +111,8 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
             for p in stmt.get("parameters") or ()) else
         _overloads.arg_type(catalog, returned),
         **body_dependencies(catalog, stmt),
-        volatility=declared_volatility(stmt), path=clause_path(stmt.get("options"))[1])
+        volatility=declared_volatility(stmt), path=clause_path(stmt.get("options"))[1],
+        bound_path=path_in_force() if stmt.get("sql_body") else None)
 
 
 def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
@@ -331,19 +333,43 @@ def named_overloads(catalog: Catalog, names: list[str]) -> tuple[Routine, ...] |
     among: a qualified name's; a bare one's under a search_path the migration set, those of
     each schema of the path in turn, one of argument types an earlier schema has hidden
     (the server searches functions by the path, never by a relation's schema: checked on
-    18.6), the tuple itself when one schema has them; else `public`'s."""
+    18.6), the tuple itself when one schema has them; else `public`'s. A bare name's
+    overload of the argument types of a built-in one is hidden too where pg_catalog is
+    searched before its schema (`_not_hidden_by_system`)."""
     if len(names) == 1:
         schemas = lookup_schemas()
         if schemas is not None:
             found = [rs for s in schemas if (rs := catalog.kept_routines.get(f"{s}.{names[0]}"))]
             if len(found) < 2:
-                return found[0] if found else None
+                return _not_hidden_by_system(names[0], found[0]) if found else None
             seen: dict[tuple[str, ...], Routine] = {}
             for overloads in found:
                 for r in overloads:
                     seen.setdefault(r.args, r)
-            return tuple(seen.values())
+            return _not_hidden_by_system(names[0], tuple(seen.values()))
+        overloads = catalog.kept_routines.get(object_name(names))
+        return _not_hidden_by_system(names[0], overloads) if overloads else overloads
     return catalog.kept_routines.get(object_name(names))
+
+
+def _not_hidden_by_system(name: str, overloads: tuple[Routine, ...]
+                          ) -> tuple[Routine, ...] | None:
+    """`overloads` of bare function `name` but those a built-in function of the same name
+    and argument types hides: pg_catalog is searched first unless the search_path names it
+    after their schema (`search_path.system_searched_before`; checked on 18.6, fix-pg72: a
+    migration's `public.random()` never runs under the default path, `now()` stays stable);
+    the tuple itself when none is hidden, None when all are."""
+    from lockwise.effects.volatility import builtin_functions
+
+    if name not in builtin_functions():
+        return overloads
+    from lockwise.catalog.search_path import system_searched_before
+    from lockwise.effects.volatility import builtin_signatures
+
+    builtin = builtin_signatures(name)
+    kept = tuple(r for r in overloads if r.args not in builtin or
+                 not system_searched_before(r.name.rpartition(".")[0]))
+    return overloads if len(kept) == len(overloads) else kept or None
 
 
 #: The catalog's `kept_routines` last asked of `made_names`, and the names found (holding
@@ -378,6 +404,25 @@ def call_candidates(catalog: Catalog, call: dict, scope: FromScope | None = None
     count = len(call.get("args") or ())
     return tuple(r for r in overloads
                  if r.required <= count and (count <= len(r.args) or r.variadic)) or overloads
+
+
+def replaces_builtin(catalog: Catalog, call: dict) -> bool:
+    """Whether FuncCall `call`, a bare name of a built-in function, runs the migrations'
+    overload its arguments choose (`overloads.chosen`) for sure in place of the built-in
+    one: that overload has the argument types of a built-in one, and the search_path finds
+    it before pg_catalog (else `named_overloads` hides it); a name written with the
+    schema of one of theirs, that one. Checked on 18.6 (fix-pg72): under
+    `SET search_path = public, pg_catalog`, a VOLATILE `public.now()` makes `id = now()`
+    no index condition."""
+    names = strings(call.get("funcname"))
+    if names[:-1] == ["pg_catalog"]:
+        return False
+    from lockwise.effects.volatility import builtin_signatures
+
+    overloads = named_overloads(catalog, names)
+    routine = _chosen(catalog, overloads, call) if overloads else None
+    return routine is not None and (len(names) > 1 or
+                                    routine.args in builtin_signatures(names[0]))
 
 
 def call_volatility(catalog: Catalog, call: dict) -> str | None:
@@ -456,6 +501,46 @@ def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, 
     if scoped:
         found.update(dict.fromkeys(_scoped_routines(catalog, {kind: body})))
     return tuple(found)
+
+
+def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine, object]:
+    """The search_paths a SELECT's own output columns set (`set_config('search_path', v,
+    ...)` with constant arguments, `nodes.set_config_nodes`) before the routines it runs
+    after them: each by the first followed routine whose body reads its names after the
+    set, with the value set (`search_path.use_set_value` puts it in force). Checked on 18.6
+    (fix-pg72): every name of the statement, a called function's own among them, is found
+    at parse analysis, under the path before (`SELECT set_config('search_path', 'app',
+    false), g()` runs public.g, even when app has a g); the executor then runs the clauses
+    in their order (`nodes.calls_in_order`) and the output columns left to right, and a
+    PL/pgSQL body, or a SQL one read at the call, resolves its names when it runs: under
+    the new path. A SQL function the planner inlines (`inlined_volatility`, one without
+    arguments) was read at planning, and a BEGIN ATOMIC body at its CREATE
+    (`Routine.bound_path`): neither sees the set, which goes to the next routine."""
+    if kind != "SelectStmt" or not body.get("targetList"):
+        return {}
+    values = {id(call): value for call, name, value, _ in set_config_nodes(body)
+              if name == "search_path"}
+    if not values:
+        return {}
+    from lockwise.effects.volatility import inlined_volatility
+
+    out: dict[Routine, object] = {}
+    seen: set[Routine] = set()
+    pending: list[object] = []  # (the value set last and not yet given to a routine)
+    for call in calls_in_order(body):
+        if id(call) in values:
+            pending[:] = [values[id(call)]]
+            continue
+        overloads = named_overloads(catalog, strings(call.get("funcname")))
+        routine = _chosen(catalog, overloads, call) if overloads else None
+        if routine is None or not routine.followed or routine in seen:
+            continue
+        seen.add(routine)
+        if pending and routine.bound_path is None and not (
+                routine.language == "sql" and not routine.args and
+                inlined_volatility(routine.sql, catalog, routine.volatility) is not None):
+            out[routine] = pending.pop()
+    return out
 
 
 def _routines_called(catalog: Catalog, calls: list[dict], fired: Iterable[Routine]

@@ -159,11 +159,14 @@ def clause_path(options: list | None) -> tuple[bool, tuple[str, ...] | None]:
 
 
 def use_routine_path(routine: Routine, catalog: Catalog) -> bool:
-    """The path routine's own SET clause gives (`Routine.path`) in force from now on (within
-    `path_kept`, for its body); whether it has one."""
-    if routine.path is not None:
-        _use_path(None if routine.path == DEFAULT_PATH else routine.path, catalog)
-    return routine.path is not None
+    """The path routine's body runs under in force from now on (within `path_kept`, for its
+    body): the one of its CREATE for a SQL-standard body, whose names the server bound then
+    (`Routine.bound_path`), else the one its own SET clause gives (`Routine.path`); whether
+    it has one."""
+    path = routine.bound_path if routine.bound_path is not None else routine.path
+    if path is not None:
+        _use_path(None if path == DEFAULT_PATH else path, catalog)
+    return path is not None
 
 
 def follow_set(tree: dict, catalog: Catalog) -> bool | None:
@@ -185,6 +188,12 @@ def follow_set(tree: dict, catalog: Catalog) -> bool | None:
                 _use_path(read_path(value), catalog)
                 local = is_local
     return local
+
+
+def use_set_value(value: object, catalog: Catalog) -> None:
+    """The search_path a SET or set_config gives as `value` (`read_path`) in force from now
+    on (within `path_kept`)."""
+    _use_path(read_path(value), catalog)
 
 
 def _use_path(schemas: tuple[str, ...] | None, catalog: Catalog) -> None:
@@ -223,6 +232,18 @@ def lookup_schemas() -> tuple[str, ...] | None:
     if not isinstance(path, SearchPath):
         return None
     return tuple(s for s in path.schemas if s not in _NOT_CREATED_IN) or None
+
+
+def system_searched_before(schema: str) -> bool:
+    """Whether the server looks for an unqualified function in pg_catalog before `schema`
+    under the path in force: unless the path names pg_catalog after `schema`, as it searches
+    pg_catalog first when the path does not name it (checked on 18.6, fix-pg72: of a
+    migration's `app.lower(text)`, `lower('A')` runs pg_catalog's under `SET search_path =
+    app, public` and app's under `SET search_path = app, pg_catalog`)."""
+    path = nodes.resolver_in_force()
+    schemas = path.schemas if isinstance(path, SearchPath) else DEFAULT_PATH
+    return "pg_catalog" not in schemas or schema not in schemas or \
+        schemas.index("pg_catalog") < schemas.index(schema)
 
 
 def temporary_searched_first() -> bool:

@@ -327,9 +327,29 @@ def walk(node: object) -> Iterator[tuple[str, dict]]:
             extend(item)
 
 
+#: The clauses of a query whose expressions the executor runs before its output columns
+#: (target list, SET list, RETURNING, VALUES), in the order it runs them (checked on 18.6
+#: with RAISE NOTICE, fix-pg72): LIMIT and OFFSET are computed before the first row is
+#: fetched, a WITH query when its scan starts, then the FROM items (a join's ON after both
+#: sides), WHERE, GROUP BY, HAVING, windows, and an ORDER BY expression below the projection.
+_RUN_BEFORE_OUTPUT = ("limitOffset", "limitCount", "withClause", "fromClause", "usingClause",
+                      "whereClause", "groupClause", "havingClause", "windowClause",
+                      "sortClause")
+
+
+def _run_order(item: dict) -> list[tuple[str, object]]:
+    """The fields of node `item` in the order the executor runs them (`_RUN_BEFORE_OUTPUT`
+    first, the others as the tree has them)."""
+    if not any(key in item for key in _RUN_BEFORE_OUTPUT):
+        return list(item.items())
+    first = [(key, item[key]) for key in _RUN_BEFORE_OUTPUT if key in item]
+    return first + [(k, v) for k, v in item.items() if k not in _RUN_BEFORE_OUTPUT]
+
+
 def calls_in_order(node: object) -> list[dict]:
     """The FuncCall nodes below `node` in the order the server runs them as far as the tree
-    tells: items of a list (a target list's columns) in turn, a call's arguments before it."""
+    tells: a query's clauses as `_RUN_BEFORE_OUTPUT` says, then its output columns, items
+    of a list (a target list's columns) in turn, a call's arguments before it."""
     out: list[dict] = []
     stack: list[tuple[object, bool]] = [(node, False)]
     while stack:
@@ -339,7 +359,7 @@ def calls_in_order(node: object) -> list[dict]:
         elif type(item) is list:
             stack.extend((value, False) for value in reversed(item))
         elif type(item) is dict:
-            for key, value in reversed(item.items()):
+            for key, value in reversed(_run_order(item)):
                 if key == "FuncCall":
                     stack.append((value, True))  # (after what it holds)
                 if type(value) is dict or type(value) is list:
@@ -716,6 +736,11 @@ def set_config_calls(select: dict) -> list[tuple[str, object, bool]]:
     the top of its output columns whose arguments are constants: each setting's name (lower
     case), value, and whether it is local (a SET LOCAL); a computed name or value cannot be
     followed."""
+    return [(name, value, local) for _, name, value, local in set_config_nodes(select)]
+
+
+def set_config_nodes(select: dict) -> list[tuple[dict, str, object, bool]]:
+    """`set_config_calls`, each with its FuncCall first."""
     out = []
     for target in select.get("targetList") or ():
         kind, call = unwrap(unwrap(target)[1].get("val"))
@@ -728,7 +753,7 @@ def set_config_calls(select: dict) -> list[tuple[str, object, bool]]:
             continue
         local = local if isinstance(local, bool) else str(local).strip().lower() in (
             "t", "true", "y", "yes", "on", "1")
-        out.append((name.lower(), value, local))
+        out.append((call, name.lower(), value, local))
     return out
 
 

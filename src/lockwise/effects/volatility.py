@@ -46,6 +46,19 @@ def builtin_functions() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _signatures() -> dict[str, list[list[str]]]:
+    return json.loads(_DATA.with_name("signatures.json").read_text())["signatures"]
+
+
+def builtin_signatures(name: str) -> frozenset[tuple[str, ...]]:
+    """The argument types of each overload of built-in function `name` (unqualified, lower
+    case; as `overloads.arg_type` names a type: `text`, `int4[]`), read from
+    data/signatures.json at the first ask (only a migration's function of a built-in name
+    asks)."""
+    return frozenset(tuple(types) for types in _signatures().get(name, ()))
+
+
+@lru_cache(maxsize=1)
 def builtin_aggregates() -> frozenset[str]:
     """The names of the built-in functions that are aggregates in every overload."""
     return frozenset(_data()["aggregate"])
@@ -304,11 +317,19 @@ def calls_volatile(expr: object, catalog: Catalog | None = None) -> bool:
     a built-in function that is volatile in some overload (random(), nextval(),
     clock_timestamp()), or one of `catalog`'s that `runs_volatile` says stays volatile as the
     planner runs it (checked on 18.6: `id = f()` of a VOLATILE PL/pgSQL `f` is no lookup, of
-    a VOLATILE SQL `f` whose body is `SELECT 5` one: the planner inlined it)."""
+    a VOLATILE SQL `f` whose body is `SELECT 5` one: the planner inlined it); a built-in
+    name is the built-in function's unless the migrations' overload runs in its place
+    (`routines.replaces_builtin`)."""
     builtin = _builtin()
-    return any(builtin.get(name) == "v" or catalog is not None and name not in builtin and
-               runs_volatile(catalog, call)
-               for name, call, _ in call_volatilities(expr, None, "SubLink"))
+    if catalog is None or not catalog.kept_routines:
+        return any(builtin.get(name) == "v"
+                   for name, _, _ in call_volatilities(expr, None, "SubLink"))
+    from lockwise.catalog.routines import made_names, replaces_builtin
+
+    made = made_names(catalog)
+    return any(runs_volatile(catalog, call) if name not in builtin or (
+        name in made and replaces_builtin(catalog, call)) else builtin[name] == "v"
+        for name, call, _ in call_volatilities(expr, None, "SubLink"))
 
 
 def runs_volatile(catalog: Catalog, call: dict) -> bool:

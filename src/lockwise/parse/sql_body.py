@@ -31,3 +31,4 @@ def sql_body_statements(create: str) -> tuple[Embedded, ...]:
     if parsed.problems:
         return ()
     return tuple(Embedded(s.sql, s.tree, before + s.span.line) for s in parsed.statements)
+

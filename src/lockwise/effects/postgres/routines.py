@@ -11,8 +11,13 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.routines import MAX_DEPTH, called_routines, own_triggers
-from lockwise.catalog.search_path import path_kept, path_of_sets, use_routine_path
+from lockwise.catalog.routines import MAX_DEPTH, called_routines, own_triggers, paths_set_first
+from lockwise.catalog.search_path import (
+    path_kept,
+    path_of_sets,
+    use_routine_path,
+    use_set_value,
+)
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import strings, unwrap
 from lockwise.effects.postgres.body_runs import BodyRun, BodyRuns
@@ -78,9 +83,12 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
     fired = own_triggers(ctx.catalog, kind, body)
     outermost = _kept is None
     kept = _kept = BodyRuns(ctx) if _kept is None else _kept
+    sets = paths_set_first(ctx.catalog, kind, body)
     try:
         with path_kept():  # (a path a body sets holds for the routines run after it)
             for routine in routines:
+                if routine in sets:  # (the statement's own set_config, run before it)
+                    use_set_value(sets[routine], ctx.catalog)
                 if len(ctx.expanding_routines) >= MAX_DEPTH:
                     continue
                 kept.asked(routine)
