@@ -35,6 +35,7 @@ from lockwise.catalog.replay import (
     end_statement,
     follows_exactly,
     owned_sequences,
+    routine_callers,
     routine_dependents,
     routines_built_on,
     routines_calling,
@@ -57,6 +58,7 @@ from lockwise.discover.versions import (
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
+    calls_function,
     created_schema,
     drop_object_name,
     drop_object_names,
@@ -84,6 +86,7 @@ from lockwise.options import named_in
 if TYPE_CHECKING:  # --base and the applied history make one: lint never does
     from pathlib import Path
 
+    from lockwise.catalog.model import Callers, Table
     from lockwise.catalog.overloads import Routine
     from lockwise.graph.git import BranchInfo
     from lockwise.parse.pieces import Pieces
@@ -92,6 +95,11 @@ from lockwise.parse.quoting import object_key_sql as _shown
 from lockwise.parse.quoting import object_sql, quote_ident, quote_qualified
 
 _T = TypeVar("_T")
+
+#: What a DROP ... CASCADE takes along, as `_Builder._cascaded_uses` tells it: what it is,
+#: what becomes of what holds it, its key, where it was made, whether it is back, and how to
+#: drop it by name first.
+_Gone = tuple[str, str, str, "Location | None", Callable[[], bool], str]
 
 #: DROP statements whose CASCADE takes the views over the dropped relation with it.
 _RELATION_DROPS = {"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"}
@@ -1249,15 +1257,10 @@ class _Builder:
                 continue
             # (what, what becomes of what holds it, key, where it was made, whether it is
             # back, how to drop it by name first)
-            gone: list[tuple[str, str, str, Location | None, Callable[[], bool], str]] = []
+            gone: list[_Gone] = []
             if action.kind == "drop_sequence":
                 target = f"sequence:{action.facts.get('name', '')}"
-                gone = [(f"the default of column {object_sql('column', f'{t}.{c}')}",
-                         " (the column stays: inserts leave it NULL)",
-                         f"default:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
-                         partial(self._has_default, t, c),
-                         drop_first_sql("default", quote_qualified(t), c))
-                        for t, c in catalog.columns_drawing_from(target[9:])]
+                gone = self._defaults_gone(catalog.columns_drawing_from(target[9:]))
             elif action.kind == "drop_function":
                 name = str(action.facts.get("name", ""))
                 target = f"function:{name}"
@@ -1270,7 +1273,10 @@ class _Builder:
                           for t, trigger in sorted((table.name, trigger) for table, trigger in
                                                    catalog.triggers_calling(
                                                        name.rsplit(".", 1)[-1], name))),
-                        *self._routines_gone(routines_calling(catalog, stmt, name))]
+                        *self._routines_gone(routines_calling(catalog, stmt, name)),
+                        # (its views are `_dropped_view`'s to tell)
+                        *self._callers_gone(found := routine_callers(catalog, name, stmt),
+                                            catalog.policies_on_others(found.views, [name]))]
             elif action.kind == "drop_type":
                 name = str(action.facts.get("name", ""))
                 target = f"type:{name}"
@@ -1286,13 +1292,14 @@ class _Builder:
                 gone = [*self._columns_gone((t, c) for t, c in row_type_columns(catalog, name)
                                             if f"table:{t}" not in dropping),
                         *self._routines_gone(routines := routines_built_on(catalog, name)),
-                        *self._views_calling(key, loc, routines)]
+                        *self._routine_callers_gone(key, loc, routines)]
             elif action.kind == "drop_column":
                 table = str(action.facts.get("table", ""))
                 column = str(action.facts.get("column", ""))
                 target = f"column:{table}.{column}"
                 routines = routines_reading_column(catalog, table, column)
-                gone = [*self._routines_gone(routines), *self._views_calling(key, loc, routines)]
+                gone = [*self._routines_gone(routines),
+                        *self._routine_callers_gone(key, loc, routines)]
             elif action.kind == "drop_schema":
                 schema = str(action.facts.get("schema", ""))
                 target = f"schema:{schema}"
@@ -1312,20 +1319,20 @@ class _Builder:
                     f"{what}{owner} too, and the migration does not recreate it{left}",
                     drop_first_step(first)), back))
 
-    def _columns_gone(self, columns: Iterable[tuple[str, str]]
-                      ) -> list[tuple[str, str, str, Location | None, Callable[[], bool], str]]:
+    def _columns_gone(self, columns: Iterable[tuple[str, str]], kind: str = "column"
+                      ) -> list[_Gone]:
         """What `_cascaded_uses` says of the (table, column) pairs a CASCADE drops with their
-        data."""
+        data (`kind`: what they are called)."""
         from lockwise.effects.dependents import drop_first_sql
 
         at = self.created_at.get
-        return [(f"column {object_sql('column', f'{t}.{c}')} and its data", "",
+        return [(f"{kind} {object_sql('column', f'{t}.{c}')} and its data", "",
                  f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
                  partial(self._has_column, t, c),
                  drop_first_sql("column", quote_qualified(t), c)) for t, c in columns]
 
     def _routines_gone(self, routines: Iterable[Routine]
-                       ) -> list[tuple[str, str, str, Location | None, Callable[[], bool], str]]:
+                       ) -> list[_Gone]:
         """What `_cascaded_uses` says of the functions and procedures a CASCADE drops."""
         from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
 
@@ -1336,22 +1343,63 @@ class _Builder:
                 for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
                                     f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
 
-    def _views_calling(self, key: str, loc: Location, routines: Collection[Routine]
-                       ) -> list[tuple[str, str, str, Location | None, Callable[[], bool], str]]:
-        """What `_cascaded_uses` says of the views a DROP TABLE / COLUMN ... CASCADE drops
-        because they call one of the `routines` it takes along (`routine_dependents`, as
-        DROP FUNCTION's: checked on 18.6), not told yet as views over what it drops; each
-        gone from the state as `_check_dependents`'s are."""
+    def _routine_callers_gone(self, key: str, loc: Location, routines: Collection[Routine]
+                              ) -> list[_Gone]:
+        """What `_cascaded_uses` says of what a DROP TABLE / COLUMN ... CASCADE drops because
+        it calls one of the `routines` it takes along (`routine_dependents`, as DROP
+        FUNCTION's: checked on 18.6): the views not told yet as views over what it drops
+        (each gone from the state as `_check_dependents`'s are), then the defaults,
+        generated columns, constraints and indexes (`_callers_gone`)."""
         if not routines:
             return []
-        views = [v for v in routine_dependents(self.catalog, routines).views if v in self.views]
+        found = routine_dependents(self.catalog, routines)
+        views = [v for v in found.views if v in self.views]
         gone = [(f"view {quote_qualified(v)}", "", f"table:{v}", self.views[v].loc,
                  partial(self.catalog.tables.__contains__, v), self._drop_first_sql(f"table:{v}"))
                 for v in views]
         for view in views:
             if view in self.views:  # (not gone with one before it)
                 self._cascade(key, loc, f"table:{view}")
-        return gone
+        return [*gone, *self._callers_gone(found)]
+
+    def _defaults_gone(self, columns: Iterable[tuple[str, str]]) -> list[_Gone]:
+        """What `_cascaded_uses` says of the defaults of the (table, column) pairs a CASCADE
+        drops, the columns staying."""
+        from lockwise.effects.dependents import drop_first_sql
+
+        at = self.created_at.get
+        return [(f"the default of column {object_sql('column', f'{t}.{c}')}",
+                 " (the column stays: inserts leave it NULL)",
+                 f"default:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
+                 partial(self._has_default, t, c),
+                 drop_first_sql("default", quote_qualified(t), c)) for t, c in columns]
+
+    def _callers_gone(self, found: Callers, policies: Iterable[tuple[Table, str]] = ()
+                      ) -> list[_Gone]:
+        """What `_cascaded_uses` says of what a CASCADE drops because it calls a routine that
+        goes (`Catalog.callers`, its views aside: told apart) and of the `policies` (table,
+        name) that go: a default (the column stays), a generated column with its data, a
+        CHECK or exclusion constraint, an index, a policy (each tied to the routine in
+        pg_depend: checked on 18.6, tests/graph/test_graph_routine_callers.py)."""
+        from lockwise.effects.dependents import drop_first_sql
+
+        at, catalog = self.created_at.get, self.catalog
+        return [*self._defaults_gone(found.defaults),
+                *self._columns_gone(found.generated, "the generated column"),
+                *((f"constraint {quote_ident(n)} on {quote_qualified(t)}", "",
+                   f"constraint:{t}.{n}", at(f"constraint:{t}.{n}") or at(f"table:{t}"),
+                   partial(self._has_constraint, t, n),
+                   drop_first_sql("constraint", quote_qualified(t), n))
+                  for t, n in found.constraints),
+                *((f"index {quote_qualified(i)}", "", f"index:{i}",
+                   at(f"index:{i}") or at(f"table:{catalog.indexes[i].table}"),
+                   partial(catalog.indexes.__contains__, i), drop_first_sql("index",
+                                                                            quote_qualified(i)))
+                  for i in found.indexes if i in catalog.indexes),
+                *((f"policy {quote_ident(p)} on {quote_qualified(t.name)}", "",
+                   f"policy:{t.name}.{p}", at(f"table:{t.name}"),
+                   partial(self._has_policy, t.name, p),
+                   drop_first_sql("policy", quote_qualified(t.name), p)) for t, p in policies)]
 
     def _has_default(self, table: str, column: str) -> bool:
         """Whether `table`.`column` has a default (again), as the replay stands."""
@@ -1369,6 +1417,16 @@ class _Builder:
         """Whether `table` has `column` (again), as the replay stands."""
         known = self.catalog.tables.get(table)
         return known is not None and column in known.columns
+
+    def _has_constraint(self, table: str, constraint: str) -> bool:
+        """Whether `table` has `constraint` (again), as the replay stands."""
+        known = self.catalog.tables.get(table)
+        return known is not None and constraint in known.constraints
+
+    def _has_policy(self, table: str, policy: str) -> bool:
+        """Whether `table` has `policy` (again), as the replay stands."""
+        known = self.catalog.tables.get(table)
+        return known is not None and policy in known.policies
 
     def _has_trigger(self, table: str, trigger: str) -> bool:
         """Whether `table` has `trigger` (again), as the replay stands."""
@@ -1482,6 +1540,7 @@ class _Builder:
                         for r in routines_calling(catalog, {"objects": [obj]}, name)
                         for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
                                             f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
+            routines += self._callers_of(name)
             if unwrap(obj)[1].get("objargs"):
                 return routines  # a trigger function takes no arguments
             # The same name in the same schema (a trigger built by hand has no schema).
@@ -1512,6 +1571,30 @@ class _Builder:
                                     ("sequence", sorted(catalog.sequences)),
                                     ("type", sorted(catalog.types)))
                 for member in known if member.startswith(prefix)]
+
+    def _callers_of(self, function: str) -> list[_User]:
+        """What calls `function` (qualified) in its expressions, which the server ties to it
+        (pg_depend), so that DROP FUNCTION without CASCADE is refused (2BP01, checked on
+        18.6): the defaults, generated columns, constraints, indexes, views and policies,
+        each with the statement that drops it by name first (`_callers_gone`'s)."""
+        catalog = self.catalog
+
+        def calls(uses: tuple[str, ...]) -> bool:
+            return calls_function(uses, function)
+
+        found = catalog.callers(calls)
+        # (a view over one that calls it depends on that view, not on the function)
+        views = [v for v in found.views if v in catalog.tables and calls(catalog.tables[v].uses)]
+        gone = [*self._callers_gone(replace(found, views=()),
+                                    catalog.policies_on_others((), [function])),
+                # (each with the views over it first: DROP VIEW alone is refused for them)
+                *((f"view {quote_qualified(v)}", "", f"table:{v}", self.created_at.get(
+                    f"table:{v}"), bool, "\n".join(self._drop_first_sql(f"table:{o}") for o in
+                                                   [*reversed(catalog.views_over(v)), v]))
+                  for v in views)]
+        return [_User(what.removesuffix(" and its data"), "still calls it", created,
+                      "drop it first, or the function with CASCADE, which drops it", first)
+                for what, _left, _key, created, _back, first in gone]
 
     def _schema_member_first(self, kind: str, member: str) -> str:
         """How to drop `member` (a `kind`: table, sequence or type) of a schema by name
