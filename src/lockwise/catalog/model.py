@@ -1856,6 +1856,28 @@ class Catalog:
         return [(other, fk) for other, fk in self.referencing(table, clones)
                 if set(fk.ref_columns or self.primary_key(table)) == key]
 
+    def keys_on_index(self, index: str) -> list[tuple[str, Constraint]]:
+        """The foreign keys that depend on unique index `index` (qualified), by referencing
+        table: the server ties a key to the first index of the table it points at (by oid:
+        here the order the catalog made them) that is unique, without WHERE or expressions,
+        and whose key columns are the columns the key references (the primary key's when it
+        names none). DROP INDEX is refused for them without CASCADE (2BP01) and drops them
+        with it (checked on 18.6: tests/graph/test_graph_index_keys.py)."""
+        idx = self.indexes.get(index)
+        if idx is None or not idx.unique:
+            return []
+
+        def usable(i: Index) -> bool:
+            return i.unique and not i.partial and not i.reads and "(expression)" not in i.columns
+
+        first: dict[frozenset[str], str] = {}
+        for key, i in zip(self.index_keys_on(idx.table), self.indexes_on(idx.table),
+                          strict=True):
+            if usable(i):
+                first.setdefault(frozenset(i.columns), key)
+        return [(other, fk) for other, fk in self.referencing(idx.table)
+                if first.get(frozenset(fk.ref_columns or self.primary_key(idx.table))) == index]
+
     def start_indexes(self) -> None:
         """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`,
         `trigger_tables`, `policy_readers`, `uses_tables`, `constraint_holders`,

@@ -2615,6 +2615,9 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype in RELATION_KINDS:
             _drop_relations(catalog, name, stmt.get("behavior") == "DROP_CASCADE")
         elif rtype == "OBJECT_INDEX":
+            if stmt.get("behavior") == "DROP_CASCADE":  # the foreign keys using it go too
+                for other, fk in catalog.keys_on_index(name):
+                    catalog.tables[other].constraints.pop(fk.name, None)
             _drop_index(catalog, name)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             from lockwise.catalog.user_types import _drop_type

@@ -493,14 +493,16 @@ class _User:
     NamedTuple, nor `_DownCheck`: one generates and compiles code when it is defined, which
     every cold start of lint would pay."""
 
-    __slots__ = ("subject", "predicate", "created", "instead", "first")
+    __slots__ = ("subject", "predicate", "created", "instead", "first", "step")
 
     def __init__(self, subject: str, predicate: str, created: Location | None,
-                 instead: str, first: str = "") -> None:
+                 instead: str, first: str = "", step: str = "") -> None:
         self.subject = subject
         self.predicate = predicate
         self.created = created
         self.instead = instead
+        #: The conflict's next step, when dropping `first` by name is not it.
+        self.step = step
         #: The statement that drops it by name first (`dependents.drop_first_sql`), if any.
         self.first = first
 
@@ -1300,6 +1302,19 @@ class _Builder:
                 routines = routines_reading_column(catalog, table, column)
                 gone = [*self._routines_gone(routines),
                         *self._routine_callers_gone(key, loc, routines)]
+            elif action.kind == "drop_index":
+                name = str(action.facts.get("index", ""))
+                target = f"index:{name}"
+                index = catalog.indexes.get(name)
+                if index is None or catalog.index_constraint(index) is not None:
+                    continue  # (refused, CASCADE or not: `_refused_drops` says it)
+                gone = [(f"foreign key {quote_ident(n)} on {quote_qualified(t)}",
+                         f" (the table stays: its rows are no longer checked against "
+                         f"{quote_qualified(index.table)})",
+                         f"constraint:{t}.{n}", at(f"constraint:{t}.{n}") or at(f"table:{t}"),
+                         partial(self._has_constraint, t, n),
+                         drop_first_sql("constraint", quote_qualified(t), n))
+                        for t, n in self._keys_on_index(name)]
             elif action.kind == "drop_schema":
                 schema = str(action.facts.get("schema", ""))
                 target = f"schema:{schema}"
@@ -1445,7 +1460,7 @@ class _Builder:
             return
         what = _REFUSING_DROPS.get(body.get("removeType", ""))
         cascade = body.get("behavior") == "DROP_CASCADE"
-        if what is None or (cascade and what != "sequence"):
+        if what is None or (cascade and what not in ("sequence", "index")):
             return
         # What the statement drops alongside uses nothing any more.
         dropped = {object_name(n) for n in drop_object_names(body) if n}
@@ -1457,7 +1472,7 @@ class _Builder:
             for user in self._users_of(what, name, names, obj, cascade, dropped):
                 owner = f" (created in {user.created.migration})" if user.created else ""
                 # (the next step with the user's names, as a CASCADE's: `drop_first_step`)
-                first = drop_first_step(user.first) if user.first else ""
+                first = user.step or (drop_first_step(user.first) if user.first else "")
                 self.graph.conflicts.append(Conflict(
                     "dependency-dropped",
                     tuple(x for x in (user.created, loc) if x is not None), f"{what}:{name}",
@@ -1554,14 +1569,16 @@ class _Builder:
                                              key=itemgetter(0))] + routines
         if what == "index":
             index = catalog.indexes.get(name)
-            table = catalog.tables.get(index.table) if index else None
-            con = table.constraints.get(names[-1]) if table else None
-            if table is None or con is None or con.kind not in ("primary", "unique", "exclude"):
-                return []
-            return [_User(f"constraint {quote_ident(con.name)} of "
-                          f"{quote_qualified(table.name)}", "still uses it",
-                          at(f"constraint:{table.name}.{con.name}") or at(f"table:{table.name}"),
-                          "drop the constraint instead: ALTER TABLE ... DROP CONSTRAINT")]
+            con = catalog.index_constraint(index) if index is not None else None
+            if index is not None and con is not None:
+                return [self._constraint_of_index(index.table, con.name)]
+            if cascade:
+                return []  # (it drops the keys: `_cascaded_uses` tells them)
+            return [_User(f"foreign key {quote_ident(n)} on {quote_qualified(t)}",
+                          "depends on it", at(f"constraint:{t}.{n}") or at(f"table:{t}"),
+                          "drop the key first, or the index with CASCADE, which drops the key",
+                          drop_first_sql("constraint", quote_qualified(t), n))
+                    for t, n in self._keys_on_index(name)]
         prefix = name + "."  # a schema: the relations, sequences and types in it
         return [_User(f"{kind} {object_sql(kind, member)}", "is still in it",
                       at(f"{kind}:{member}") or at(f"table:{member}"),
@@ -1571,6 +1588,40 @@ class _Builder:
                                     ("sequence", sorted(catalog.sequences)),
                                     ("type", sorted(catalog.types)))
                 for member in known if member.startswith(prefix)]
+
+    def _constraint_of_index(self, table: str, constraint: str) -> _User:
+        """The primary key, unique or exclusion `constraint` of `table` whose index a DROP
+        INDEX names: refused with or without CASCADE ("cannot drop index ... because
+        constraint ... requires it", 2BP01, checked on 18.6). ALTER TABLE ... DROP CONSTRAINT
+        drops both, once the foreign keys that depend on that index are gone (each refuses it
+        without CASCADE, and goes with it with CASCADE)."""
+        from lockwise.effects.dependents import drop_first_sql
+
+        at = self.created_at.get
+        shown = quote_qualified(table)
+        keys = self._keys_on_index(f"{table.split('.', 1)[0]}.{constraint}") \
+            if "." in table else []
+        said = ", ".join(f"foreign key {quote_ident(n)} on {quote_qualified(t)}"
+                         for t, n in keys)
+        one = len(keys) == 1
+        then = f" ({said} {'depends' if one else 'depend'} on it: without CASCADE that is " \
+            f"refused too, with CASCADE it drops {'it' if one else 'them'})" if keys else ""
+        steps = [*(drop_first_sql("constraint", quote_qualified(t), n) for t, n in keys),
+                 drop_first_sql("constraint", shown, constraint)]
+        return _User(f"constraint {quote_ident(constraint)} on {shown}",
+                     "requires it (its index)",
+                     at(f"constraint:{table}.{constraint}") or at(f"table:{table}"),
+                     f"with or without CASCADE; drop the constraint instead, which drops its "
+                     f"index: ALTER TABLE {shown} DROP CONSTRAINT {quote_ident(constraint)}"
+                     f"{then}",
+                     step=f"drop the constraint instead, which drops its index, saying first "
+                     f"what becomes of what depends on it ({chr(10).join(steps)}); or keep "
+                     f"the index")
+
+    def _keys_on_index(self, index: str) -> list[tuple[str, str]]:
+        """(table, constraint) of each foreign key that depends on unique index `index`
+        (`Catalog.keys_on_index`)."""
+        return [(other, fk.name) for other, fk in self.catalog.keys_on_index(index)]
 
     def _callers_of(self, function: str) -> list[_User]:
         """What calls `function` (qualified) in its expressions, which the server ties to it

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.model import Callers, Catalog, Table
+from lockwise.catalog.model import Callers, Catalog, Constraint, Table
 from lockwise.catalog.replay import column_identity_sequence
 from lockwise.catalog.replay import owned_sequences as catalog_owned_sequences
 from lockwise.core.types import Action, Effect, LockMode
@@ -816,7 +816,13 @@ def drop_foreign_keys_using(b: Builder, table: str, columns: tuple[str, ...]) ->
     """CASCADE of the unique index over `columns` of `table` (a key's, or one of its own)
     drops the foreign keys that use it, each under ACCESS EXCLUSIVE on its table (checked on
     the server)."""
-    for other, fk in b.ctx.catalog.foreign_keys_using(table, columns):
+    drop_foreign_keys(b, b.ctx.catalog.foreign_keys_using(table, columns))
+
+
+def drop_foreign_keys(b: Builder, keys: Iterable[tuple[str, Constraint]]) -> None:
+    """A CASCADE drops the foreign `keys` (referencing table, key), each under ACCESS
+    EXCLUSIVE on its table (checked on the server)."""
+    for other, fk in keys:
         b.lock(other, L.ACCESS_EXCLUSIVE)
         b.drops.add(f"constraint:{other}.{fk.name}")
 

@@ -33,7 +33,7 @@ from lockwise.effects.postgres.builder import (
     callers_facts,
     drop_defaults_drawing,
     drop_fk_triggers,
-    drop_foreign_keys_using,
+    drop_foreign_keys,
     drop_routines,
     drop_rules_naming,
     owned_sequences,
@@ -142,9 +142,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
             for part in catalog.partitions(table):  # the partitions' indexes go with it
                 b.lock(part, L.ACCESS_EXCLUSIVE)
-        if idx is not None and cascade and idx.unique and not idx.partial and \
-                "(expression)" not in idx.columns:
-            drop_foreign_keys_using(b, table, idx.columns)
+        if idx is not None and cascade:
+            drop_foreign_keys(b, catalog.keys_on_index(idx.name))
         if not missing:
             b.drops.add(f"index:{index}")
         if concurrently:
