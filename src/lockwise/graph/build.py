@@ -42,6 +42,7 @@ from lockwise.catalog.replay import (
     routines_reading_column,
     routines_using_column,
     row_type_columns,
+    schema_callers,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
 from lockwise.core.lazy_re import lazy_compile
@@ -1324,6 +1325,16 @@ class _Builder:
                          drop_first_sql("table", quote_qualified(obj[6:])))
                         for obj in sorted(self.creator) if obj.startswith(f"table:{schema}.")
                         and obj[6:] not in self.views]
+                # Its types take the typed tables and columns of them elsewhere along, and
+                # what elsewhere calls its functions or casts to its types goes too.
+                for type_name in sorted(t for t in catalog.types if t.startswith(schema + ".")):
+                    tables, columns = self._of_type_outside(type_name, schema)
+                    gone += [*((f"typed table {quote_qualified(t)} and its rows", "",
+                                f"table:{t}", at(f"table:{t}"),
+                                partial(catalog.tables.__contains__, t),
+                                drop_first_sql("typed table", quote_qualified(t)))
+                               for t in tables), *self._columns_gone(columns)]
+                gone += self._callers_gone(schema_callers(catalog, schema, stmt))
             for what, left, dependent, created, back, first in gone:
                 if created is not None and created.migration == key:
                     continue  # made by this migration: its own business
@@ -1580,14 +1591,36 @@ class _Builder:
                           drop_first_sql("constraint", quote_qualified(t), n))
                     for t, n in self._keys_on_index(name)]
         prefix = name + "."  # a schema: the relations, sequences and types in it
-        return [_User(f"{kind} {object_sql(kind, member)}", "is still in it",
-                      at(f"{kind}:{member}") or at(f"table:{member}"),
-                      "drop them first, or the schema with CASCADE",
-                      self._schema_member_first(kind, member))
-                for kind, known in (("table", sorted(catalog.tables)),
-                                    ("sequence", sorted(catalog.sequences)),
-                                    ("type", sorted(catalog.types)))
-                for member in known if member.startswith(prefix)]
+        users = []
+        for kind, known in (("table", sorted(catalog.tables)),
+                            ("sequence", sorted(catalog.sequences)),
+                            ("type", sorted(catalog.types))):
+            for member in known:
+                if not member.startswith(prefix):
+                    continue
+                # (a type of its, of tables and columns elsewhere: they go with CASCADE)
+                tables, columns = self._of_type_outside(member, name) if kind == "type" \
+                    else ((), ())
+                held = [*(f"typed table {quote_qualified(t)}" for t in tables),
+                        *(f"column {object_sql('column', f'{t}.{c}')}" for t, c in columns)]
+                users.append(_User(
+                    f"{kind} {object_sql(kind, member)}",
+                    f"is still in it, the type of {', '.join(held)}" if held else
+                    "is still in it", at(f"{kind}:{member}") or at(f"table:{member}"),
+                    "drop them first, or the schema with CASCADE" + (
+                        ", which drops those too, with their data" if held else ""),
+                    self._schema_member_first(kind, member, tables, columns)))
+        return users
+
+    def _of_type_outside(self, type_name: str, schema: str
+                         ) -> tuple[list[str], list[tuple[str, str]]]:
+        """The typed tables and the (table, column) pairs outside `schema` that DROP SCHEMA
+        `schema` ... CASCADE drops with `type_name`, one of its types (as DROP TYPE ...
+        CASCADE does; checked on 18.6: tests/graph/test_graph_schema_types.py)."""
+        catalog, prefix = self.catalog, schema + "."
+        return ([t for t in catalog.typed_tables(type_name) if not t.startswith(prefix)],
+                [(t, c) for t, c in catalog.columns_dropped_with_type(type_name)
+                 if not t.startswith(prefix)])
 
     def _constraint_of_index(self, table: str, constraint: str) -> _User:
         """The primary key, unique or exclusion `constraint` of `table` whose index a DROP
@@ -1647,17 +1680,22 @@ class _Builder:
                       "drop it first, or the function with CASCADE, which drops it", first)
                 for what, _left, _key, created, _back, first in gone]
 
-    def _schema_member_first(self, kind: str, member: str) -> str:
+    def _schema_member_first(self, kind: str, member: str, tables: Iterable[str] = (),
+                             columns: Iterable[tuple[str, str]] = ()) -> str:
         """How to drop `member` (a `kind`: table, sequence or type) of a schema by name
-        before the schema ("" for a type or a foreign table: left to the user)."""
+        before the schema ("" for a foreign table: left to the user): a type after the
+        typed `tables` and the `columns` of it elsewhere (the table made plain, each column
+        dropped: DROP TYPE works for a domain too, checked on 18.6)."""
         from lockwise.effects.dependents import drop_first_sql
 
         relation = self.catalog.tables.get(member) if kind == "table" else None
         if relation is not None and relation.kind in ("view", "matview"):
             return self._drop_first_sql(f"table:{member}")
-        if kind == "type" or relation is not None and relation.kind == "foreign":
+        if relation is not None and relation.kind == "foreign":
             return ""
-        return drop_first_sql(kind, quote_qualified(member))
+        return "\n".join([*(drop_first_sql("typed table", quote_qualified(t)) for t in tables),
+                          *(drop_first_sql("column", quote_qualified(t), c) for t, c in columns),
+                          drop_first_sql(kind, quote_qualified(member))])
 
     def _rules_and_policies_naming(self, relations: set[str], dropped: set[str],
                                    instead: str) -> list[_User]:
