@@ -961,6 +961,8 @@ class _Builder:
         if refused:
             if creates and stmt_kind != "DoStmt":
                 self._unmade(loc, effect, creates, refused)
+            if stmt_kind == "AlterTableStmt":
+                self._inherited_column_kept(key, loc, effect)
             return
         self._update(key, loc, stmt, effect, creates, stmt_kind)
         views: dict[str, set[str]] = {}
@@ -1155,6 +1157,46 @@ class _Builder:
             if obj.startswith("table:") and name not in self.catalog.tables and \
                     not name.startswith(TEMPORARY_PREFIX):
                 self.dropped[obj] = (loc, f"refused at its CREATE ({refused})")
+
+    def _inherited_column_kept(self, key: str, loc: Location, effect: Effect) -> None:
+        """A DROP COLUMN refused because the column is inherited ("cannot drop inherited
+        column", 42P16, with or without CASCADE; checked on 18.6) from a parent another
+        migration made: what it inherits from, and how the column goes instead (from the
+        parent, which drops it from every child; or, for an inheritance child, after NO
+        INHERIT, which makes it the child's own)."""
+        from lockwise.effects.dependents import drop_first_sql
+
+        for action in effect.actions:
+            facts = action.facts
+            if action.kind != "drop_column" or not (
+                    facts.get("refused_by_inheritance") or facts.get("refused_on_partitioned")):
+                continue
+            table, column = str(facts.get("table", "")), str(facts.get("column", ""))
+            known = self.catalog.tables.get(table)
+            if known is None:
+                continue
+            parents = [known.partition_of] if known.partition_of else list(known.inherits)
+            for parent in parents:
+                held = self.catalog.tables.get(parent or "")
+                created = self.created_at.get(f"table:{table}")
+                if held is None or column not in held.columns or created is None or \
+                        created.migration == key:
+                    continue
+                shown, by = quote_qualified(parent), quote_qualified(table)
+                said = facts.get("refused_by_inheritance_text") or \
+                    facts.get("refused_on_partitioned_text") or ""
+                instead = drop_first_sql("column", shown, column)
+                if not known.partition_of:
+                    instead += f"), or take {by} out of the hierarchy first, which makes the " \
+                        f"column its own (ALTER TABLE {by} NO INHERIT {shown};"
+                what = "partition of" if known.partition_of else "child of"
+                self.graph.conflicts.append(Conflict(
+                    "dependency-dropped", (created, loc), f"column:{table}.{column}",
+                    f"{key} drops column {object_sql('column', f'{table}.{column}')}, which "
+                    f"{by} (created in {created.migration}), a {what} {shown}, inherits: "
+                    f'PostgreSQL refuses it with or without CASCADE ("{said}")',
+                    f"drop it from {shown} instead, which drops it from every "
+                    f"{'partition' if known.partition_of else 'child'} ({instead})"))
 
     def _report_missing(self, key: str, m: Migration, loc: Location, obj: str,
                         verb: str) -> None:
