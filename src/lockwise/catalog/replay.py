@@ -1357,6 +1357,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 t.rules[cmd["name"]], enabled=_RULE_SWITCHES[sub])})
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
+        elif sub == "AT_ChangeOwner":
+            t.owner = role_name(cmd.get("newowner")) or ""
         elif sub in TRIGGER_SWITCHES:
             switch_triggers(t, sub, cmd.get("name"))
     _note_uses_altered(catalog, name, stmt)
@@ -2940,8 +2942,19 @@ def _apply_changes(catalog: Catalog, tree: dict, migration_id: str,
     elif kind == "DoStmt":
         _do_blocks._do_block(catalog, body, migration_id)
     elif kind == "ReassignOwnedStmt":
-        catalog.handed_over_roles |= {name for name in map(role_name, body.get("roles") or ())
-                                      if name}
+        roles = {name for name in map(role_name, body.get("roles") or ()) if name}
+        catalog.handed_over_roles |= roles
+        new_owner = role_name(body.get("newrole")) or ""
+        for relation in catalog.owned_by(roles):
+            catalog.tables[relation].owner = new_owner
+    elif kind == "DropOwnedStmt":
+        # What the roles own goes (what depends on it too with CASCADE; without it the
+        # server refuses while something does: checked on 18.6).
+        cascade = body.get("behavior") == "DROP_CASCADE"
+        for relation in catalog.owned_by({name for name in map(role_name, body.get("roles")
+                                                                or ()) if name}):
+            if relation in catalog.tables:  # (not gone with one before it)
+                _drop_relations(catalog, relation, cascade)
     elif kind == "CreateStatsStmt":
         from lockwise.catalog.extended_statistics import _create_statistics
 
