@@ -124,6 +124,28 @@ CASES = {
                             ["the constraint o_ok on o", "the function f()"],
                             ["ALTER TABLE o DROP CONSTRAINT o_ok;", "DROP FUNCTION f();"],
                             ["function f()", "constraint o_ok on table o"]),
+    # A routine reading a view that goes, and what calls it: what calls it is dropped by
+    # name first, then the routine, then the view (the server's NOTICEs: the view, the
+    # routine, its caller; in the other order DROP FUNCTION is refused for the caller).
+    "table_view_calling_a_view_reader": (
+        "CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id FROM t;\nCREATE FUNCTION g() "
+        "RETURNS bigint LANGUAGE sql STABLE RETURN (SELECT count(*) FROM v);\nCREATE VIEW w AS "
+        "SELECT g() AS n;", "DROP TABLE t CASCADE;",
+        ["the view v", "the view w", "the function g()"],
+        ["DROP VIEW w;", "DROP FUNCTION g();", "DROP VIEW v;"],
+        ["view v", "function g()", "view w"]),
+    "table_default_calling_a_view_reader": (
+        "CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id FROM t;\nCREATE FUNCTION g() "
+        "RETURNS bigint LANGUAGE sql STABLE RETURN (SELECT count(*) FROM v);\nCREATE TABLE o "
+        "(x bigint DEFAULT g());", "DROP TABLE t CASCADE;",
+        ["the view v", "the DEFAULT of o.x", "the function g()"],
+        ["ALTER TABLE o ALTER COLUMN x DROP DEFAULT;", "DROP FUNCTION g();", "DROP VIEW v;"],
+        ["view v", "function g()", "default value for column x of table o"]),
+    "view_calling_its_reader": (
+        "CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id FROM t;\nCREATE FUNCTION g() "
+        "RETURNS bigint LANGUAGE sql STABLE RETURN (SELECT count(*) FROM v);\nCREATE VIEW w AS "
+        "SELECT g() AS n;", "DROP VIEW v CASCADE;", ["the view w", "the function g()"],
+        ["DROP VIEW w;", "DROP FUNCTION g();"], ["function g()", "view w"]),
     "table_string_body_called": ("CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS "
                                  "bigint LANGUAGE sql AS 'SELECT count(*) FROM t';\nCREATE "
                                  "VIEW vf AS SELECT f() AS x;", "DROP TABLE t CASCADE;",

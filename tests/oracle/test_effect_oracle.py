@@ -3564,15 +3564,15 @@ CASES = [
          T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM t';",
          "SELECT f()", unmodeled={"public.t": L.ACCESS_SHARE}, compare_scans=False),
     # REASSIGN OWNED and DROP OWNED lock (ACCESS EXCLUSIVE) every relation the role owns in
-    # the database, in a transaction block; which ones the migrations do not say (rules
-    # reassign-owned, drop-owned): kept as unmodeled. The role is the cases' own.
+    # the database, in a transaction block: those the migrations gave it (OWNER TO) are
+    # modeled (`Catalog.owned_by`). The role is the cases' own. GRANT ... TO it locks
+    # nothing when DROP OWNED revokes it.
     Case("reassign-owned", T + OWNED_ROLE + "ALTER TABLE t OWNER TO lockwise_oracle_owned;",
-         "REASSIGN OWNED BY lockwise_oracle_owned TO CURRENT_USER",
-         unmodeled={"public.t": L.ACCESS_EXCLUSIVE}),
+         "REASSIGN OWNED BY lockwise_oracle_owned TO CURRENT_USER"),
     Case("drop-owned", T + OWNED_ROLE + "CREATE TABLE u (id int);"
          "ALTER TABLE u OWNER TO lockwise_oracle_owned;"
          "GRANT SELECT ON t TO lockwise_oracle_owned;",
-         "DROP OWNED BY lockwise_oracle_owned", unmodeled={"public.u": L.ACCESS_EXCLUSIVE}),
+         "DROP OWNED BY lockwise_oracle_owned"),
     # Statements that lock no relation of the schema (the model records none): roles,
     # default privileges, casts, operators over a table's row type, aggregates, collations,
     # event triggers, LISTEN / NOTIFY, CHECKPOINT, DISCARD, SET ROLE, GRANT ON ALL TABLES IN

@@ -382,6 +382,11 @@ class Table:
     #: ADD SYSTEM VERSIONING; DROP SYSTEM VERSIONING ends it), whose columns an ALTER changes
     #: only with system_versioning_alter_history = KEEP.
     system_versioned: bool = False
+    #: The role (lower case, as the server folds it) an ALTER TABLE / VIEW / SEQUENCE ...
+    #: OWNER TO or a REASSIGN OWNED gave it; "" while the migrations have not said (it is
+    #: then their own role's, or one's made outside): DROP OWNED BY that role drops it,
+    #: REASSIGN OWNED BY it locks it (`Catalog.owned_by`).
+    owner: str = ""
 
 
 #: Each kind of `Table`, as a message names it.
@@ -1870,6 +1875,35 @@ class Catalog:
         key = set(columns)
         return [(other, fk) for other, fk in self.referencing(table, clones)
                 if set(fk.ref_columns or self.primary_key(table)) == key]
+
+    def owned_by(self, roles: Collection[str]) -> list[str]:
+        """The relations (qualified, by name) the migrations gave one of `roles` (lower case)
+        with OWNER TO or REASSIGN OWNED (`Table.owner`): what DROP OWNED BY them drops and
+        REASSIGN OWNED BY them locks ACCESS EXCLUSIVE (checked on 18.6). A scan of every
+        table: only those two statements ask."""
+        return sorted(t.name for t in self.tables.values() if t.owner and t.owner in roles)
+
+    def keys_on_index(self, index: str) -> list[tuple[str, Constraint]]:
+        """The foreign keys that depend on unique index `index` (qualified), by referencing
+        table: the server ties a key to the first index of the table it points at (by oid:
+        here the order the catalog made them) that is unique, without WHERE or expressions,
+        and whose key columns are the columns the key references (the primary key's when it
+        names none). DROP INDEX is refused for them without CASCADE (2BP01) and drops them
+        with it (checked on 18.6: tests/graph/test_graph_index_keys.py)."""
+        idx = self.indexes.get(index)
+        if idx is None or not idx.unique:
+            return []
+
+        def usable(i: Index) -> bool:
+            return i.unique and not i.partial and not i.reads and "(expression)" not in i.columns
+
+        first: dict[frozenset[str], str] = {}
+        for key, i in zip(self.index_keys_on(idx.table), self.indexes_on(idx.table),
+                          strict=True):
+            if usable(i):
+                first.setdefault(frozenset(i.columns), key)
+        return [(other, fk) for other, fk in self.referencing(idx.table)
+                if first.get(frozenset(fk.ref_columns or self.primary_key(idx.table))) == index]
 
     def start_indexes(self) -> None:
         """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`,

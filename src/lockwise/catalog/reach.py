@@ -86,23 +86,19 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         if rtype in _ROUTINE_KINDS:
             return [t for n in names for t in _routine_reach(catalog, n, body)]
         if rtype == "OBJECT_SCHEMA":
+            # (its types take the columns and typed tables of them elsewhere along)
             return list({id(t): t for n in names for t in [
                 *(t for t, _ in _schema_policies(catalog, n[-1])),
-                *_callers_reached(catalog, schema_callers(catalog, n[-1], body))]}.values())
-        if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
-            columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
-                catalog.columns_dropped_with_type
-            dropped = [pair for n in names for pair in columns(object_name(n))]
-            holders = _callers_reached(catalog, catalog.naming(
-                {object_name(n) for n in names})) if rtype == "OBJECT_SEQUENCE" else \
-                policies.column_holders(catalog, dropped) + [
-                    t for n in names
-                    for t in _callers_reached(catalog,
-                                              type_callers(catalog, object_name(n), body))
-                ] + [t for n in names for table in catalog.typed_tables(object_name(n))
-                     for t in _relations_drop_reach(catalog, table, cascade=True)]
+                *_callers_reached(catalog, schema_callers(catalog, n[-1], body)),
+                *_types_reach(catalog, sorted(t for t in catalog.types
+                                              if t.startswith(n[-1] + ".")), body)]}.values())
+        if rtype == "OBJECT_SEQUENCE":
+            dropped = [pair for n in names for pair in catalog.columns_drawing_from(
+                object_name(n))]
             return [catalog.tables[table] for table in dict.fromkeys(t for t, _ in dropped)] + \
-                holders
+                _callers_reached(catalog, catalog.naming({object_name(n) for n in names}))
+        if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            return _types_reach(catalog, [object_name(n) for n in names], body)
     elif kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS:
         return _tables_following(catalog, range_var(body.get("relation"))[0])
     elif kind == "AlterTableStmt" and body.get("objtype") != "OBJECT_INDEX":
@@ -216,6 +212,20 @@ def _tables_following(catalog: Catalog, relation: str) -> list[Table]:
                 if t.partition_of == relation or relation in t.inherits] if parent else []
     return _tables_pointing_at(catalog, relation) + \
         catalog.tables_with_rules_naming(relation) + children
+
+
+def _types_reach(catalog: Catalog, types: list[str], body: dict) -> list[Table]:
+    """The tables DROP TYPE / DOMAIN ... CASCADE (`body`) of `types` (qualified) changes:
+    those with columns of them, those whose policies use those columns, those with
+    what casts to them, and the typed tables of them (with what their drop reaches)."""
+    dropped = [pair for name in types for pair in catalog.columns_dropped_with_type(name)]
+    holders = policies.column_holders(catalog, dropped) + [
+        t for name in types for t in _callers_reached(catalog,
+                                                      type_callers(catalog, name, body))
+    ] + [t for name in types for table in catalog.typed_tables(name)
+         for t in _relations_drop_reach(catalog, table, cascade=True)]
+    return [catalog.tables[table] for table in dict.fromkeys(t for t, _ in dropped)] + \
+        holders
 
 
 def reads_view_reads(tree: dict) -> bool:

@@ -1359,6 +1359,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 t.rules[cmd["name"]], enabled=_RULE_SWITCHES[sub])})
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
+        elif sub == "AT_ChangeOwner":
+            t.owner = role_name(cmd.get("newowner")) or ""
         elif sub in TRIGGER_SWITCHES:
             switch_triggers(t, sub, cmd.get("name"))
     _note_uses_altered(catalog, name, stmt)
@@ -2621,6 +2623,9 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype in RELATION_KINDS:
             _drop_relations(catalog, name, stmt.get("behavior") == "DROP_CASCADE")
         elif rtype == "OBJECT_INDEX":
+            if stmt.get("behavior") == "DROP_CASCADE":  # the foreign keys using it go too
+                for other, fk in catalog.keys_on_index(name):
+                    catalog.tables[other].constraints.pop(fk.name, None)
             _drop_index(catalog, name)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             from lockwise.catalog.user_types import _drop_type
@@ -2645,6 +2650,13 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                 _policies.drop_dependent_policies(_schema_policies(catalog, schema))
                 _drop_views(catalog, catalog.views_outside_schema_over(schema))
                 _drop_callers(catalog, found)
+                # Its types take along the typed tables and the columns of them elsewhere,
+                # and what casts to them (as DROP TYPE ... CASCADE; checked on 18.6).
+                from lockwise.catalog.user_types import _drop_type
+
+                for type_name in sorted(t for t in catalog.types if t.startswith(schema + ".")):
+                    if type_name in catalog.types:  # (not gone with one before it)
+                        _drop_type(catalog, type_name, True, stmt)
             for key in [k for k in catalog.tables if k.startswith(schema + ".")]:
                 catalog.pop_relation(key)
                 _rules_follow_rename(catalog, key, None)  # the rules elsewhere naming it
@@ -2936,8 +2948,19 @@ def _apply_changes(catalog: Catalog, tree: dict, migration_id: str,
     elif kind == "DoStmt":
         _do_blocks._do_block(catalog, body, migration_id)
     elif kind == "ReassignOwnedStmt":
-        catalog.handed_over_roles |= {name for name in map(role_name, body.get("roles") or ())
-                                      if name}
+        roles = {name for name in map(role_name, body.get("roles") or ()) if name}
+        catalog.handed_over_roles |= roles
+        new_owner = role_name(body.get("newrole")) or ""
+        for relation in catalog.owned_by(roles):
+            catalog.tables[relation].owner = new_owner
+    elif kind == "DropOwnedStmt":
+        # What the roles own goes (what depends on it too with CASCADE; without it the
+        # server refuses while something does: checked on 18.6).
+        cascade = body.get("behavior") == "DROP_CASCADE"
+        for relation in catalog.owned_by({name for name in map(role_name, body.get("roles")
+                                                                or ()) if name}):
+            if relation in catalog.tables:  # (not gone with one before it)
+                _drop_relations(catalog, relation, cascade)
     elif kind == "CreateStatsStmt":
         from lockwise.catalog.extended_statistics import _create_statistics
 

@@ -35,12 +35,14 @@ from lockwise.catalog.replay import (
     end_statement,
     follows_exactly,
     owned_sequences,
+    routine_callers,
     routine_dependents,
     routines_built_on,
     routines_calling,
     routines_reading_column,
     routines_using_column,
     row_type_columns,
+    schema_callers,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
 from lockwise.core.lazy_re import lazy_compile
@@ -57,6 +59,7 @@ from lockwise.discover.versions import (
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
+    calls_function,
     created_schema,
     drop_object_name,
     drop_object_names,
@@ -84,6 +87,7 @@ from lockwise.options import named_in
 if TYPE_CHECKING:  # --base and the applied history make one: lint never does
     from pathlib import Path
 
+    from lockwise.catalog.model import Callers, Table
     from lockwise.catalog.overloads import Routine
     from lockwise.graph.git import BranchInfo
     from lockwise.parse.pieces import Pieces
@@ -92,6 +96,11 @@ from lockwise.parse.quoting import object_key_sql as _shown
 from lockwise.parse.quoting import object_sql, quote_ident, quote_qualified
 
 _T = TypeVar("_T")
+
+#: What a DROP ... CASCADE takes along, as `_Builder._cascaded_uses` tells it: what it is,
+#: what becomes of what holds it, its key, where it was made, whether it is back, and how to
+#: drop it by name first.
+_Gone = tuple[str, str, str, "Location | None", Callable[[], bool], str]
 
 #: DROP statements whose CASCADE takes the views over the dropped relation with it.
 _RELATION_DROPS = {"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"}
@@ -485,14 +494,16 @@ class _User:
     NamedTuple, nor `_DownCheck`: one generates and compiles code when it is defined, which
     every cold start of lint would pay."""
 
-    __slots__ = ("subject", "predicate", "created", "instead", "first")
+    __slots__ = ("subject", "predicate", "created", "instead", "first", "step")
 
     def __init__(self, subject: str, predicate: str, created: Location | None,
-                 instead: str, first: str = "") -> None:
+                 instead: str, first: str = "", step: str = "") -> None:
         self.subject = subject
         self.predicate = predicate
         self.created = created
         self.instead = instead
+        #: The conflict's next step, when dropping `first` by name is not it.
+        self.step = step
         #: The statement that drops it by name first (`dependents.drop_first_sql`), if any.
         self.first = first
 
@@ -950,6 +961,8 @@ class _Builder:
         if refused:
             if creates and stmt_kind != "DoStmt":
                 self._unmade(loc, effect, creates, refused)
+            if stmt_kind == "AlterTableStmt":
+                self._inherited_column_kept(key, loc, effect)
             return
         self._update(key, loc, stmt, effect, creates, stmt_kind)
         views: dict[str, set[str]] = {}
@@ -1145,6 +1158,46 @@ class _Builder:
                     not name.startswith(TEMPORARY_PREFIX):
                 self.dropped[obj] = (loc, f"refused at its CREATE ({refused})")
 
+    def _inherited_column_kept(self, key: str, loc: Location, effect: Effect) -> None:
+        """A DROP COLUMN refused because the column is inherited ("cannot drop inherited
+        column", 42P16, with or without CASCADE; checked on 18.6) from a parent another
+        migration made: what it inherits from, and how the column goes instead (from the
+        parent, which drops it from every child; or, for an inheritance child, after NO
+        INHERIT, which makes it the child's own)."""
+        from lockwise.effects.dependents import drop_first_sql
+
+        for action in effect.actions:
+            facts = action.facts
+            if action.kind != "drop_column" or not (
+                    facts.get("refused_by_inheritance") or facts.get("refused_on_partitioned")):
+                continue
+            table, column = str(facts.get("table", "")), str(facts.get("column", ""))
+            known = self.catalog.tables.get(table)
+            if known is None:
+                continue
+            parents = [known.partition_of] if known.partition_of else list(known.inherits)
+            for parent in parents:
+                held = self.catalog.tables.get(parent or "")
+                created = self.created_at.get(f"table:{table}")
+                if held is None or column not in held.columns or created is None or \
+                        created.migration == key:
+                    continue
+                shown, by = quote_qualified(parent), quote_qualified(table)
+                said = facts.get("refused_by_inheritance_text") or \
+                    facts.get("refused_on_partitioned_text") or ""
+                instead = drop_first_sql("column", shown, column)
+                if not known.partition_of:
+                    instead += f"), or take {by} out of the hierarchy first, which makes the " \
+                        f"column its own (ALTER TABLE {by} NO INHERIT {shown};"
+                what = "partition of" if known.partition_of else "child of"
+                self.graph.conflicts.append(Conflict(
+                    "dependency-dropped", (created, loc), f"column:{table}.{column}",
+                    f"{key} drops column {object_sql('column', f'{table}.{column}')}, which "
+                    f"{by} (created in {created.migration}), a {what} {shown}, inherits: "
+                    f'PostgreSQL refuses it with or without CASCADE ("{said}")',
+                    f"drop it from {shown} instead, which drops it from every "
+                    f"{'partition' if known.partition_of else 'child'} ({instead})"))
+
     def _report_missing(self, key: str, m: Migration, loc: Location, obj: str,
                         verb: str) -> None:
         where, how = self.dropped[obj]
@@ -1249,15 +1302,10 @@ class _Builder:
                 continue
             # (what, what becomes of what holds it, key, where it was made, whether it is
             # back, how to drop it by name first)
-            gone: list[tuple[str, str, str, Location | None, Callable[[], bool], str]] = []
+            gone: list[_Gone] = []
             if action.kind == "drop_sequence":
                 target = f"sequence:{action.facts.get('name', '')}"
-                gone = [(f"the default of column {object_sql('column', f'{t}.{c}')}",
-                         " (the column stays: inserts leave it NULL)",
-                         f"default:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
-                         partial(self._has_default, t, c),
-                         drop_first_sql("default", quote_qualified(t), c))
-                        for t, c in catalog.columns_drawing_from(target[9:])]
+                gone = self._defaults_gone(catalog.columns_drawing_from(target[9:]))
             elif action.kind == "drop_function":
                 name = str(action.facts.get("name", ""))
                 target = f"function:{name}"
@@ -1270,7 +1318,10 @@ class _Builder:
                           for t, trigger in sorted((table.name, trigger) for table, trigger in
                                                    catalog.triggers_calling(
                                                        name.rsplit(".", 1)[-1], name))),
-                        *self._routines_gone(routines_calling(catalog, stmt, name))]
+                        *self._routines_gone(routines_calling(catalog, stmt, name)),
+                        # (its views are `_dropped_view`'s to tell)
+                        *self._callers_gone(found := routine_callers(catalog, name, stmt),
+                                            catalog.policies_on_others(found.views, [name]))]
             elif action.kind == "drop_type":
                 name = str(action.facts.get("name", ""))
                 target = f"type:{name}"
@@ -1286,13 +1337,27 @@ class _Builder:
                 gone = [*self._columns_gone((t, c) for t, c in row_type_columns(catalog, name)
                                             if f"table:{t}" not in dropping),
                         *self._routines_gone(routines := routines_built_on(catalog, name)),
-                        *self._views_calling(key, loc, routines)]
+                        *self._routine_callers_gone(key, loc, routines)]
             elif action.kind == "drop_column":
                 table = str(action.facts.get("table", ""))
                 column = str(action.facts.get("column", ""))
                 target = f"column:{table}.{column}"
                 routines = routines_reading_column(catalog, table, column)
-                gone = [*self._routines_gone(routines), *self._views_calling(key, loc, routines)]
+                gone = [*self._routines_gone(routines),
+                        *self._routine_callers_gone(key, loc, routines)]
+            elif action.kind == "drop_index":
+                name = str(action.facts.get("index", ""))
+                target = f"index:{name}"
+                index = catalog.indexes.get(name)
+                if index is None or catalog.index_constraint(index) is not None:
+                    continue  # (refused, CASCADE or not: `_refused_drops` says it)
+                gone = [(f"foreign key {quote_ident(n)} on {quote_qualified(t)}",
+                         f" (the table stays: its rows are no longer checked against "
+                         f"{quote_qualified(index.table)})",
+                         f"constraint:{t}.{n}", at(f"constraint:{t}.{n}") or at(f"table:{t}"),
+                         partial(self._has_constraint, t, n),
+                         drop_first_sql("constraint", quote_qualified(t), n))
+                        for t, n in self._keys_on_index(name)]
             elif action.kind == "drop_schema":
                 schema = str(action.facts.get("schema", ""))
                 target = f"schema:{schema}"
@@ -1302,6 +1367,16 @@ class _Builder:
                          drop_first_sql("table", quote_qualified(obj[6:])))
                         for obj in sorted(self.creator) if obj.startswith(f"table:{schema}.")
                         and obj[6:] not in self.views]
+                # Its types take the typed tables and columns of them elsewhere along, and
+                # what elsewhere calls its functions or casts to its types goes too.
+                for type_name in sorted(t for t in catalog.types if t.startswith(schema + ".")):
+                    tables, columns = self._of_type_outside(type_name, schema)
+                    gone += [*((f"typed table {quote_qualified(t)} and its rows", "",
+                                f"table:{t}", at(f"table:{t}"),
+                                partial(catalog.tables.__contains__, t),
+                                drop_first_sql("typed table", quote_qualified(t)))
+                               for t in tables), *self._columns_gone(columns)]
+                gone += self._callers_gone(schema_callers(catalog, schema, stmt))
             for what, left, dependent, created, back, first in gone:
                 if created is not None and created.migration == key:
                     continue  # made by this migration: its own business
@@ -1312,20 +1387,20 @@ class _Builder:
                     f"{what}{owner} too, and the migration does not recreate it{left}",
                     drop_first_step(first)), back))
 
-    def _columns_gone(self, columns: Iterable[tuple[str, str]]
-                      ) -> list[tuple[str, str, str, Location | None, Callable[[], bool], str]]:
+    def _columns_gone(self, columns: Iterable[tuple[str, str]], kind: str = "column"
+                      ) -> list[_Gone]:
         """What `_cascaded_uses` says of the (table, column) pairs a CASCADE drops with their
-        data."""
+        data (`kind`: what they are called)."""
         from lockwise.effects.dependents import drop_first_sql
 
         at = self.created_at.get
-        return [(f"column {object_sql('column', f'{t}.{c}')} and its data", "",
+        return [(f"{kind} {object_sql('column', f'{t}.{c}')} and its data", "",
                  f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
                  partial(self._has_column, t, c),
                  drop_first_sql("column", quote_qualified(t), c)) for t, c in columns]
 
     def _routines_gone(self, routines: Iterable[Routine]
-                       ) -> list[tuple[str, str, str, Location | None, Callable[[], bool], str]]:
+                       ) -> list[_Gone]:
         """What `_cascaded_uses` says of the functions and procedures a CASCADE drops."""
         from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
 
@@ -1336,22 +1411,63 @@ class _Builder:
                 for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
                                     f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
 
-    def _views_calling(self, key: str, loc: Location, routines: Collection[Routine]
-                       ) -> list[tuple[str, str, str, Location | None, Callable[[], bool], str]]:
-        """What `_cascaded_uses` says of the views a DROP TABLE / COLUMN ... CASCADE drops
-        because they call one of the `routines` it takes along (`routine_dependents`, as
-        DROP FUNCTION's: checked on 18.6), not told yet as views over what it drops; each
-        gone from the state as `_check_dependents`'s are."""
+    def _routine_callers_gone(self, key: str, loc: Location, routines: Collection[Routine]
+                              ) -> list[_Gone]:
+        """What `_cascaded_uses` says of what a DROP TABLE / COLUMN ... CASCADE drops because
+        it calls one of the `routines` it takes along (`routine_dependents`, as DROP
+        FUNCTION's: checked on 18.6): the views not told yet as views over what it drops
+        (each gone from the state as `_check_dependents`'s are), then the defaults,
+        generated columns, constraints and indexes (`_callers_gone`)."""
         if not routines:
             return []
-        views = [v for v in routine_dependents(self.catalog, routines).views if v in self.views]
+        found = routine_dependents(self.catalog, routines)
+        views = [v for v in found.views if v in self.views]
         gone = [(f"view {quote_qualified(v)}", "", f"table:{v}", self.views[v].loc,
                  partial(self.catalog.tables.__contains__, v), self._drop_first_sql(f"table:{v}"))
                 for v in views]
         for view in views:
             if view in self.views:  # (not gone with one before it)
                 self._cascade(key, loc, f"table:{view}")
-        return gone
+        return [*gone, *self._callers_gone(found)]
+
+    def _defaults_gone(self, columns: Iterable[tuple[str, str]]) -> list[_Gone]:
+        """What `_cascaded_uses` says of the defaults of the (table, column) pairs a CASCADE
+        drops, the columns staying."""
+        from lockwise.effects.dependents import drop_first_sql
+
+        at = self.created_at.get
+        return [(f"the default of column {object_sql('column', f'{t}.{c}')}",
+                 " (the column stays: inserts leave it NULL)",
+                 f"default:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
+                 partial(self._has_default, t, c),
+                 drop_first_sql("default", quote_qualified(t), c)) for t, c in columns]
+
+    def _callers_gone(self, found: Callers, policies: Iterable[tuple[Table, str]] = ()
+                      ) -> list[_Gone]:
+        """What `_cascaded_uses` says of what a CASCADE drops because it calls a routine that
+        goes (`Catalog.callers`, its views aside: told apart) and of the `policies` (table,
+        name) that go: a default (the column stays), a generated column with its data, a
+        CHECK or exclusion constraint, an index, a policy (each tied to the routine in
+        pg_depend: checked on 18.6, tests/graph/test_graph_routine_callers.py)."""
+        from lockwise.effects.dependents import drop_first_sql
+
+        at, catalog = self.created_at.get, self.catalog
+        return [*self._defaults_gone(found.defaults),
+                *self._columns_gone(found.generated, "the generated column"),
+                *((f"constraint {quote_ident(n)} on {quote_qualified(t)}", "",
+                   f"constraint:{t}.{n}", at(f"constraint:{t}.{n}") or at(f"table:{t}"),
+                   partial(self._has_constraint, t, n),
+                   drop_first_sql("constraint", quote_qualified(t), n))
+                  for t, n in found.constraints),
+                *((f"index {quote_qualified(i)}", "", f"index:{i}",
+                   at(f"index:{i}") or at(f"table:{catalog.indexes[i].table}"),
+                   partial(catalog.indexes.__contains__, i), drop_first_sql("index",
+                                                                            quote_qualified(i)))
+                  for i in found.indexes if i in catalog.indexes),
+                *((f"policy {quote_ident(p)} on {quote_qualified(t.name)}", "",
+                   f"policy:{t.name}.{p}", at(f"table:{t.name}"),
+                   partial(self._has_policy, t.name, p),
+                   drop_first_sql("policy", quote_qualified(t.name), p)) for t, p in policies)]
 
     def _has_default(self, table: str, column: str) -> bool:
         """Whether `table`.`column` has a default (again), as the replay stands."""
@@ -1370,6 +1486,16 @@ class _Builder:
         known = self.catalog.tables.get(table)
         return known is not None and column in known.columns
 
+    def _has_constraint(self, table: str, constraint: str) -> bool:
+        """Whether `table` has `constraint` (again), as the replay stands."""
+        known = self.catalog.tables.get(table)
+        return known is not None and constraint in known.constraints
+
+    def _has_policy(self, table: str, policy: str) -> bool:
+        """Whether `table` has `policy` (again), as the replay stands."""
+        known = self.catalog.tables.get(table)
+        return known is not None and policy in known.policies
+
     def _has_trigger(self, table: str, trigger: str) -> bool:
         """Whether `table` has `trigger` (again), as the replay stands."""
         known = self.catalog.tables.get(table)
@@ -1387,7 +1513,7 @@ class _Builder:
             return
         what = _REFUSING_DROPS.get(body.get("removeType", ""))
         cascade = body.get("behavior") == "DROP_CASCADE"
-        if what is None or (cascade and what != "sequence"):
+        if what is None or (cascade and what not in ("sequence", "index")):
             return
         # What the statement drops alongside uses nothing any more.
         dropped = {object_name(n) for n in drop_object_names(body) if n}
@@ -1399,7 +1525,7 @@ class _Builder:
             for user in self._users_of(what, name, names, obj, cascade, dropped):
                 owner = f" (created in {user.created.migration})" if user.created else ""
                 # (the next step with the user's names, as a CASCADE's: `drop_first_step`)
-                first = drop_first_step(user.first) if user.first else ""
+                first = user.step or (drop_first_step(user.first) if user.first else "")
                 self.graph.conflicts.append(Conflict(
                     "dependency-dropped",
                     tuple(x for x in (user.created, loc) if x is not None), f"{what}:{name}",
@@ -1482,6 +1608,7 @@ class _Builder:
                         for r in routines_calling(catalog, {"objects": [obj]}, name)
                         for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
                                             f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
+            routines += self._callers_of(name)
             if unwrap(obj)[1].get("objargs"):
                 return routines  # a trigger function takes no arguments
             # The same name in the same schema (a trigger built by hand has no schema).
@@ -1495,35 +1622,122 @@ class _Builder:
                                              key=itemgetter(0))] + routines
         if what == "index":
             index = catalog.indexes.get(name)
-            table = catalog.tables.get(index.table) if index else None
-            con = table.constraints.get(names[-1]) if table else None
-            if table is None or con is None or con.kind not in ("primary", "unique", "exclude"):
-                return []
-            return [_User(f"constraint {quote_ident(con.name)} of "
-                          f"{quote_qualified(table.name)}", "still uses it",
-                          at(f"constraint:{table.name}.{con.name}") or at(f"table:{table.name}"),
-                          "drop the constraint instead: ALTER TABLE ... DROP CONSTRAINT")]
+            con = catalog.index_constraint(index) if index is not None else None
+            if index is not None and con is not None:
+                return [self._constraint_of_index(index.table, con.name)]
+            if cascade:
+                return []  # (it drops the keys: `_cascaded_uses` tells them)
+            return [_User(f"foreign key {quote_ident(n)} on {quote_qualified(t)}",
+                          "depends on it", at(f"constraint:{t}.{n}") or at(f"table:{t}"),
+                          "drop the key first, or the index with CASCADE, which drops the key",
+                          drop_first_sql("constraint", quote_qualified(t), n))
+                    for t, n in self._keys_on_index(name)]
         prefix = name + "."  # a schema: the relations, sequences and types in it
-        return [_User(f"{kind} {object_sql(kind, member)}", "is still in it",
-                      at(f"{kind}:{member}") or at(f"table:{member}"),
-                      "drop them first, or the schema with CASCADE",
-                      self._schema_member_first(kind, member))
-                for kind, known in (("table", sorted(catalog.tables)),
-                                    ("sequence", sorted(catalog.sequences)),
-                                    ("type", sorted(catalog.types)))
-                for member in known if member.startswith(prefix)]
+        users = []
+        for kind, known in (("table", sorted(catalog.tables)),
+                            ("sequence", sorted(catalog.sequences)),
+                            ("type", sorted(catalog.types))):
+            for member in known:
+                if not member.startswith(prefix):
+                    continue
+                # (a type of its, of tables and columns elsewhere: they go with CASCADE)
+                tables, columns = self._of_type_outside(member, name) if kind == "type" \
+                    else ((), ())
+                held = [*(f"typed table {quote_qualified(t)}" for t in tables),
+                        *(f"column {object_sql('column', f'{t}.{c}')}" for t, c in columns)]
+                users.append(_User(
+                    f"{kind} {object_sql(kind, member)}",
+                    f"is still in it, the type of {', '.join(held)}" if held else
+                    "is still in it", at(f"{kind}:{member}") or at(f"table:{member}"),
+                    "drop them first, or the schema with CASCADE" + (
+                        ", which drops those too, with their data" if held else ""),
+                    self._schema_member_first(kind, member, tables, columns)))
+        return users
 
-    def _schema_member_first(self, kind: str, member: str) -> str:
+    def _of_type_outside(self, type_name: str, schema: str
+                         ) -> tuple[list[str], list[tuple[str, str]]]:
+        """The typed tables and the (table, column) pairs outside `schema` that DROP SCHEMA
+        `schema` ... CASCADE drops with `type_name`, one of its types (as DROP TYPE ...
+        CASCADE does; checked on 18.6: tests/graph/test_graph_schema_types.py)."""
+        catalog, prefix = self.catalog, schema + "."
+        return ([t for t in catalog.typed_tables(type_name) if not t.startswith(prefix)],
+                [(t, c) for t, c in catalog.columns_dropped_with_type(type_name)
+                 if not t.startswith(prefix)])
+
+    def _constraint_of_index(self, table: str, constraint: str) -> _User:
+        """The primary key, unique or exclusion `constraint` of `table` whose index a DROP
+        INDEX names: refused with or without CASCADE ("cannot drop index ... because
+        constraint ... requires it", 2BP01, checked on 18.6). ALTER TABLE ... DROP CONSTRAINT
+        drops both, once the foreign keys that depend on that index are gone (each refuses it
+        without CASCADE, and goes with it with CASCADE)."""
+        from lockwise.effects.dependents import drop_first_sql
+
+        at = self.created_at.get
+        shown = quote_qualified(table)
+        keys = self._keys_on_index(f"{table.split('.', 1)[0]}.{constraint}") \
+            if "." in table else []
+        said = ", ".join(f"foreign key {quote_ident(n)} on {quote_qualified(t)}"
+                         for t, n in keys)
+        one = len(keys) == 1
+        then = f" ({said} {'depends' if one else 'depend'} on it: without CASCADE that is " \
+            f"refused too, with CASCADE it drops {'it' if one else 'them'})" if keys else ""
+        steps = [*(drop_first_sql("constraint", quote_qualified(t), n) for t, n in keys),
+                 drop_first_sql("constraint", shown, constraint)]
+        return _User(f"constraint {quote_ident(constraint)} on {shown}",
+                     "requires it (its index)",
+                     at(f"constraint:{table}.{constraint}") or at(f"table:{table}"),
+                     f"with or without CASCADE; drop the constraint instead, which drops its "
+                     f"index: ALTER TABLE {shown} DROP CONSTRAINT {quote_ident(constraint)}"
+                     f"{then}",
+                     step=f"drop the constraint instead, which drops its index, saying first "
+                     f"what becomes of what depends on it ({chr(10).join(steps)}); or keep "
+                     f"the index")
+
+    def _keys_on_index(self, index: str) -> list[tuple[str, str]]:
+        """(table, constraint) of each foreign key that depends on unique index `index`
+        (`Catalog.keys_on_index`)."""
+        return [(other, fk.name) for other, fk in self.catalog.keys_on_index(index)]
+
+    def _callers_of(self, function: str) -> list[_User]:
+        """What calls `function` (qualified) in its expressions, which the server ties to it
+        (pg_depend), so that DROP FUNCTION without CASCADE is refused (2BP01, checked on
+        18.6): the defaults, generated columns, constraints, indexes, views and policies,
+        each with the statement that drops it by name first (`_callers_gone`'s)."""
+        catalog = self.catalog
+
+        def calls(uses: tuple[str, ...]) -> bool:
+            return calls_function(uses, function)
+
+        found = catalog.callers(calls)
+        # (a view over one that calls it depends on that view, not on the function)
+        views = [v for v in found.views if v in catalog.tables and calls(catalog.tables[v].uses)]
+        gone = [*self._callers_gone(replace(found, views=()),
+                                    catalog.policies_on_others((), [function])),
+                # (each with the views over it first: DROP VIEW alone is refused for them)
+                *((f"view {quote_qualified(v)}", "", f"table:{v}", self.created_at.get(
+                    f"table:{v}"), bool, "\n".join(self._drop_first_sql(f"table:{o}") for o in
+                                                   [*reversed(catalog.views_over(v)), v]))
+                  for v in views)]
+        return [_User(what.removesuffix(" and its data"), "still calls it", created,
+                      "drop it first, or the function with CASCADE, which drops it", first)
+                for what, _left, _key, created, _back, first in gone]
+
+    def _schema_member_first(self, kind: str, member: str, tables: Iterable[str] = (),
+                             columns: Iterable[tuple[str, str]] = ()) -> str:
         """How to drop `member` (a `kind`: table, sequence or type) of a schema by name
-        before the schema ("" for a type or a foreign table: left to the user)."""
+        before the schema ("" for a foreign table: left to the user): a type after the
+        typed `tables` and the `columns` of it elsewhere (the table made plain, each column
+        dropped: DROP TYPE works for a domain too, checked on 18.6)."""
         from lockwise.effects.dependents import drop_first_sql
 
         relation = self.catalog.tables.get(member) if kind == "table" else None
         if relation is not None and relation.kind in ("view", "matview"):
             return self._drop_first_sql(f"table:{member}")
-        if kind == "type" or relation is not None and relation.kind == "foreign":
+        if relation is not None and relation.kind == "foreign":
             return ""
-        return drop_first_sql(kind, quote_qualified(member))
+        return "\n".join([*(drop_first_sql("typed table", quote_qualified(t)) for t in tables),
+                          *(drop_first_sql("column", quote_qualified(t), c) for t, c in columns),
+                          drop_first_sql(kind, quote_qualified(member))])
 
     def _rules_and_policies_naming(self, relations: set[str], dropped: set[str],
                                    instead: str) -> list[_User]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.model import Callers, Catalog, Table
+from lockwise.catalog.model import Callers, Catalog, Constraint, Table
 from lockwise.catalog.replay import column_identity_sequence
 from lockwise.catalog.replay import owned_sequences as catalog_owned_sequences
 from lockwise.core.types import Action, Effect, LockMode
@@ -16,6 +16,7 @@ from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
+    calls_function,
     is_sequence_call,
     only_relations,
     range_var,
@@ -465,9 +466,12 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     pointing at a dropped table (`keys`), its inheritance children (child, parent) with
     their rows and the `routines` built on it, written as the user wrote the dropped object
     (`like`, `qualified`), and the statements that drop each by name (a child is detached,
-    keeping its rows): the rules first, then the routines reading a view that goes (and
-    those before them in `routines`, which lists callers first), the views over others
-    before the views, and the other routines last (a view or default may call one)."""
+    keeping its rows): the rules first, then the defaults, generated columns, constraints
+    and indexes (which may call a routine that goes), the views calling a routine that
+    reads a view that goes, those routines (and those before them in `routines`, which
+    lists callers first), the other views (those over others first), and the other routines
+    last (a view or default may call one). Each runs once those before it have: checked on
+    18.6, tests/test_cascade_drops_routine_bodies.py."""
     # Loaded here: only a statement dropping what others depend on needs it
     from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
 
@@ -479,6 +483,12 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     readers = [i for i, r in enumerate(routines) if not set(r.relations).isdisjoint(found.views)]
     first = calls(routines[:readers[-1] + 1] if readers else ())
     last = calls(routines[readers[-1] + 1 if readers else 0:])
+    # The views calling one of `first` (and those over them) go before it: DROP FUNCTION is
+    # refused while a view calls it (checked on 18.6).
+    callers = {v for v in found.views if (known := catalog.tables.get(v)) is not None and any(
+        calls_function(known.uses, r.name) for r in routines[:readers[-1] + 1])} \
+        if readers else set()
+    callers |= {o for v in callers for o in catalog.views_over(v)}
     kinds = {view: "materialized view" if (known := catalog.tables.get(view)) is not None
              and known.kind == "matview" else "view" for view in found.views}
     named = [*(f"the DEFAULT of {rel(t)}.{c}" for t, c in found.defaults),
@@ -492,12 +502,14 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
                for c, p in children),
              *(f"the {kind} {call}" for call, kind in (first | last).items())]
     sql = [*(drop_first_sql("rule", rel(t), r) for t, r in rules),
-           *(drop_first_sql(kind, call) for call, kind in first.items()),
            *(drop_first_sql("default", rel(t), c) for t, c in found.defaults),
            *(drop_first_sql("column", rel(t), c) for t, c in found.generated),
            *(drop_first_sql("constraint", rel(t), n) for t, n in found.constraints),
            *(drop_first_sql("index", rel(i)) for i in found.indexes),
-           *(drop_first_sql(kinds[v], rel(v)) for v in reversed(found.views)),
+           *(drop_first_sql(kinds[v], rel(v)) for v in reversed(found.views) if v in callers),
+           *(drop_first_sql(kind, call) for call, kind in first.items()),
+           *(drop_first_sql(kinds[v], rel(v)) for v in reversed(found.views)
+             if v not in callers),
            *(drop_first_sql("constraint", rel(t), n) for t, n in keys),
            *(drop_first_sql("child", rel(c), rel(p)) for c, p in children),
            *(drop_first_sql(kind, call) for call, kind in last.items())]
@@ -816,7 +828,13 @@ def drop_foreign_keys_using(b: Builder, table: str, columns: tuple[str, ...]) ->
     """CASCADE of the unique index over `columns` of `table` (a key's, or one of its own)
     drops the foreign keys that use it, each under ACCESS EXCLUSIVE on its table (checked on
     the server)."""
-    for other, fk in b.ctx.catalog.foreign_keys_using(table, columns):
+    drop_foreign_keys(b, b.ctx.catalog.foreign_keys_using(table, columns))
+
+
+def drop_foreign_keys(b: Builder, keys: Iterable[tuple[str, Constraint]]) -> None:
+    """A CASCADE drops the foreign `keys` (referencing table, key), each under ACCESS
+    EXCLUSIVE on its table (checked on the server)."""
+    for other, fk in keys:
         b.lock(other, L.ACCESS_EXCLUSIVE)
         b.drops.add(f"constraint:{other}.{fk.name}")
 

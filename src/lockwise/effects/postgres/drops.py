@@ -33,7 +33,7 @@ from lockwise.effects.postgres.builder import (
     callers_facts,
     drop_defaults_drawing,
     drop_fk_triggers,
-    drop_foreign_keys_using,
+    drop_foreign_keys,
     drop_routines,
     drop_rules_naming,
     owned_sequences,
@@ -142,9 +142,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
             for part in catalog.partitions(table):  # the partitions' indexes go with it
                 b.lock(part, L.ACCESS_EXCLUSIVE)
-        if idx is not None and cascade and idx.unique and not idx.partial and \
-                "(expression)" not in idx.columns:
-            drop_foreign_keys_using(b, table, idx.columns)
+        if idx is not None and cascade:
+            drop_foreign_keys(b, catalog.keys_on_index(idx.name))
         if not missing:
             b.drops.add(f"index:{index}")
         if concurrently:
@@ -459,22 +458,36 @@ def drop_database(b: Builder, stmt: dict) -> None:
 def drop_owned(b: Builder, stmt: dict) -> None:
     """DROP OWNED BY: drops every object the roles own in this database (ACCESS EXCLUSIVE on
     each relation, held to the end of the transaction) and revokes their privileges (no
-    lock on the objects); transactional (checked on the server). Which objects the roles own
-    the migrations do not say: no lock is recorded, the action's facts say it."""
+    lock on the objects); transactional (checked on the server). The relations the
+    migrations gave the roles (OWNER TO) are locked and dropped; the others they own the
+    migrations do not say: the action's facts say so."""
     roles = stmt.get("roles") or ()
     names = [role_name(r) for r in roles]
-    b.act("drop_owned", **owned_by_facts(roles),
+    facts = owned_by_facts(b, roles)
+    for relation in facts["owned_relations"]:  # each dropped, ACCESS EXCLUSIVE
+        b.drops.add(f"table:{relation}")
+    b.act("drop_owned", **facts,
           cascade=stmt.get("behavior") == "DROP_CASCADE",
           # Handed over by a REASSIGN OWNED since: DROP OWNED only revokes privileges.
           roles_reassigned=all(n and n in b.ctx.catalog.handed_over_roles for n in names))
 
 
-def owned_by_facts(roles: Iterable[object]) -> dict:
-    """The facts of the roles an OWNED BY names (RoleSpecs): as SQL, and whether the
-    migration's own role is among them (CURRENT_USER, SESSION_USER, CURRENT_ROLE)."""
+def owned_by_facts(b: Builder, roles: Iterable[object]) -> dict:
+    """The facts of the roles an OWNED BY names (RoleSpecs): as SQL, whether the
+    migration's own role is among them (CURRENT_USER, SESSION_USER, CURRENT_ROLE), and the
+    relations the migrations gave them (`Catalog.owned_by`), each locked ACCESS EXCLUSIVE
+    (DROP OWNED drops them, REASSIGN OWNED changes their owner: checked on 18.6)."""
+    roles = list(roles)
     sql = tuple(role_sql(r) for r in roles)
+    owned = tuple(b.ctx.catalog.owned_by({n for r in roles if (n := role_name(r))}))
+    for relation in owned:
+        b.lock(relation, L.ACCESS_EXCLUSIVE)
     return {"roles": sql, "roles_sql": ", ".join(sql),
-            "current_user": any(role_name(r) is None for r in roles)}
+            "current_user": any(role_name(r) is None for r in roles),
+            "owned_relations": owned,
+            "owned_relations_text": " (among them " + ", ".join(map(quote_qualified, owned))
+            + ", which the migrations gave it)"
+            if owned else ""}
 
 
 def truncate(b: Builder, stmt: dict) -> None:

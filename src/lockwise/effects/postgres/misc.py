@@ -153,9 +153,9 @@ def alter_extension_contents(b: Builder, stmt: dict) -> None:
 def reassign_owned(b: Builder, stmt: dict) -> None:
     """REASSIGN OWNED BY a TO b: every object `a` owns in this database changes owner, each
     relation (its indexes too) under ACCESS EXCLUSIVE held to the end of the transaction;
-    transactional (checked on the server). Which objects `a` owns the migrations do not say:
-    no lock is recorded, the action's facts say it."""
-    b.act("reassign_owned", **owned_by_facts(stmt.get("roles") or ()),
+    transactional (checked on the server). The relations the migrations gave `a` (OWNER TO)
+    are locked; the others it owns the migrations do not say: the action's facts say so."""
+    b.act("reassign_owned", **owned_by_facts(b, stmt.get("roles") or ()),
           new_role_sql=role_sql(stmt.get("newrole") or {}))
 
 

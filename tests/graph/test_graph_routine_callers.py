@@ -1,0 +1,147 @@
+"""What the server ties to a routine besides a view (pg_depend, checked on 18.6 with the
+NOTICEs of DROP FUNCTION ... CASCADE and the 2BP01 of a drop without it): a column DEFAULT, a
+generated column, a CHECK constraint, an index's expression or WHERE, a policy. A later
+migration dropping the routine takes each along with CASCADE and is refused without it: the
+graph says so with the user's names, and the statement that drops each by name first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lockwise.discover import discover
+from lockwise.graph.build import build_graph
+from lockwise.graph.model import Conflict
+
+F = "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';\n"
+
+#: (setup, what the conflict names, the statement that drops it by name first, a query on
+#: what is left after DROP FUNCTION ... CASCADE and its answer on the server).
+CALLERS = {
+    "default": (
+        F + "CREATE TABLE t (id int, a int DEFAULT f(1));\n",
+        "the default of column public.t.a", "ALTER TABLE public.t ALTER COLUMN a DROP DEFAULT;",
+        "SELECT atthasdef FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'a'",
+        [(False,)]),
+    "check": (
+        F + "CREATE TABLE t (id int, a int CONSTRAINT t_a CHECK (f(a) > 0));\n",
+        "constraint t_a on public.t", "ALTER TABLE public.t DROP CONSTRAINT t_a;",
+        "SELECT count(*) FROM pg_constraint WHERE conname = 't_a'", [(0,)]),
+    "generated": (
+        F + "CREATE TABLE t (id int, a int GENERATED ALWAYS AS (f(id)) STORED);\n",
+        "the generated column public.t.a and its data", "ALTER TABLE public.t DROP COLUMN a;",
+        "SELECT attname FROM pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0 "
+        "AND NOT attisdropped", [("id",)]),
+    "index": (
+        F + "CREATE TABLE t (id int);\nCREATE INDEX t_i ON t (f(id));\n",
+        "index public.t_i", "DROP INDEX public.t_i;", "SELECT to_regclass('t_i')", [(None,)]),
+    "partial_index": (
+        F + "CREATE TABLE t (id int);\nCREATE INDEX t_i ON t (id) WHERE f(id) > 0;\n",
+        "index public.t_i", "DROP INDEX public.t_i;", "SELECT to_regclass('t_i')", [(None,)]),
+    "policy": (
+        F + "CREATE TABLE t (id int);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\n"
+        "CREATE POLICY t_p ON t USING (f(id) > 0);\n",
+        "policy t_p on public.t", "DROP POLICY t_p ON public.t;",
+        "SELECT count(*) FROM pg_policy", [(0,)]),
+}
+
+DROP = "DROP FUNCTION f(int)"
+
+
+def found_conflicts(tmp_path: Path, setup: str, drop: str) -> list[Conflict]:
+    """The dependency-dropped conflicts of migration 1 (`setup`), then 2 (`drop`)."""
+    (tmp_path / "1_a.sql").write_text(setup)
+    (tmp_path / "2_b.sql").write_text(drop + "\n")
+    graph = build_graph(discover(tmp_path))
+    return [c for c in graph.conflicts if c.kind == "dependency-dropped"]
+
+
+@pytest.mark.parametrize("case", CALLERS)
+def test_a_cascade_drops_what_calls_the_routine(tmp_path: Path, case: str) -> None:
+    setup, named, first, _query, _left = CALLERS[case]
+    (found,) = found_conflicts(tmp_path, setup, DROP + " CASCADE;")
+    assert found.explanation.startswith(
+        f"2_b drops function:public.f with CASCADE, which silently drops {named} (created in "
+        "1_a) too")
+    assert f"({first})" in found.next_step
+
+
+@pytest.mark.parametrize("case", CALLERS)
+def test_without_cascade_the_drop_is_refused_for_what_calls_it(tmp_path: Path,
+                                                                case: str) -> None:
+    setup, named, first, _query, _left = CALLERS[case]
+    (found,) = found_conflicts(tmp_path, setup, DROP + ";")
+    subject = named.removesuffix(" and its data")  # (the data goes with CASCADE only)
+    assert f"while {subject} (created in 1_a) still calls it: PostgreSQL refuses the drop" \
+        in found.explanation
+    assert f"({first})" in found.next_step
+
+
+#: What makes each caller again after the drop, in the dropping migration.
+AGAIN = {
+    "default": "ALTER TABLE t ALTER COLUMN a SET DEFAULT f(1);",
+    "check": "ALTER TABLE t ADD CONSTRAINT t_a CHECK (f(a) > 0);",
+    "generated": "ALTER TABLE t ADD COLUMN a int GENERATED ALWAYS AS (f(id)) STORED;",
+    "index": "CREATE INDEX t_i ON t (f(id));",
+    "partial_index": "CREATE INDEX t_i ON t (id) WHERE f(id) > 0;",
+    "policy": "CREATE POLICY t_p ON t USING (f(id) > 0);",
+}
+
+
+@pytest.mark.parametrize("case", CALLERS)
+def test_a_caller_the_migration_makes_again_is_no_conflict(tmp_path: Path, case: str) -> None:
+    setup, *_rest = CALLERS[case]
+    assert found_conflicts(tmp_path, setup, f"{DROP} CASCADE;\n{F}{AGAIN[case]}") == []
+
+
+#: A routine that goes with DROP TABLE ... CASCADE (its SQL-standard body reads the table)
+#: takes along the default that calls it, as DROP FUNCTION ... CASCADE would.
+BUILT_ON = ("CREATE TABLE s (id int);\nCREATE FUNCTION g() RETURNS bigint LANGUAGE sql STABLE "
+            "RETURN (SELECT count(*) FROM s);\nCREATE TABLE t (id int, n bigint DEFAULT g());\n")
+
+
+def test_a_routine_dropped_with_a_table_takes_its_callers(tmp_path: Path) -> None:
+    found = [c.explanation for c in found_conflicts(tmp_path, BUILT_ON, "DROP TABLE s CASCADE;")]
+    assert any("silently drops the default of column public.t.n (created in 1_a)" in text
+               for text in found), found
+    assert any("silently drops function public.g()" in text for text in found), found
+
+
+@pytest.mark.postgres
+def test_the_server_ties_each_to_the_routine(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for case, (setup, _named, first, query, left) in CALLERS.items():
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(setup)
+            with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+                conn.execute(DROP)
+            conn.execute(DROP + " CASCADE")
+            assert conn.execute(query).fetchall() == left, case
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(setup)
+            conn.execute(first)
+            conn.execute(DROP)  # (refused were the step wrong)
+            conn.execute(F + AGAIN[case])
+        conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        conn.execute(BUILT_ON)
+        conn.execute("DROP TABLE s CASCADE")
+        assert conn.execute("SELECT atthasdef FROM pg_attribute WHERE attrelid = 't'::regclass "
+                            "AND attname = 'n'").fetchall() == [(False,)]
+        conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        conn.execute(VIEWS)
+        with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+            conn.execute(DROP)
+        conn.execute("DROP VIEW public.w;\nDROP VIEW public.v;")
+        conn.execute(DROP)
+
+
+VIEWS = F + "CREATE VIEW v AS SELECT f(1) AS x;\nCREATE VIEW w AS SELECT x FROM v;\n"
+
+
+def test_a_view_calling_the_routine_refuses_the_drop(tmp_path: Path) -> None:
+    (found,) = found_conflicts(tmp_path, VIEWS, DROP + ";")
+    assert "while view public.v (created in 1_a) still calls it" in found.explanation
+    assert "(DROP VIEW public.w;\nDROP VIEW public.v;)" in found.next_step

@@ -1,0 +1,90 @@
+"""DROP SCHEMA of a schema whose types tables elsewhere use (checked on 18.6): without
+CASCADE it is refused (2BP01: "type app.mood depends on schema app", "column m of table u
+depends on type app.mood"); with it the server drops, besides the type, the columns of it
+elsewhere with their data, the typed tables of it, the views over those columns, and the
+defaults calling its functions. The graph names each, with the user's names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lockwise.discover import discover
+from lockwise.graph.build import build_graph
+
+SETUP = ("CREATE SCHEMA app;\nCREATE TYPE app.mood AS ENUM ('a');\n"
+         "CREATE DOMAIN app.pos AS int;\nCREATE TYPE app.addr AS (city text);\n"
+         "CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';\n"
+         "CREATE TABLE u (id int, m app.mood, p app.pos, ms app.mood[], k int DEFAULT app.f(1));\n"
+         "CREATE TABLE w OF app.addr;\nCREATE VIEW uv AS SELECT id, m FROM u;\n")
+
+#: What the first migration makes that the server drops with DROP SCHEMA app CASCADE, as
+#: its conflicts name it.
+CASCADED = ["typed table public.w and its rows", "column public.u.m and its data",
+            "column public.u.ms and its data", "column public.u.p and its data",
+            "the default of column public.u.k", "view public.uv"]
+
+#: Each type, with what has it elsewhere and the statements that let it go by name.
+REFUSED = {
+    "app.addr": ("typed table public.w", "ALTER TABLE public.w NOT OF;\nDROP TYPE app.addr;"),
+    "app.mood": ("column public.u.m, column public.u.ms",
+                 "ALTER TABLE public.u DROP COLUMN m;\nALTER TABLE public.u DROP COLUMN ms;\n"
+                 "DROP TYPE app.mood;"),
+    "app.pos": ("column public.u.p", "ALTER TABLE public.u DROP COLUMN p;\nDROP TYPE app.pos;"),
+}
+
+
+def conflicts(tmp_path: Path, drop: str) -> list[tuple[str, str]]:
+    (tmp_path / "1_a.sql").write_text(SETUP)
+    (tmp_path / "2_b.sql").write_text(drop + "\n")
+    return [(c.explanation, c.next_step) for c in build_graph(discover(tmp_path)).conflicts
+            if c.kind == "dependency-dropped"]
+
+
+def test_a_cascade_names_what_its_types_and_functions_take_along(tmp_path: Path) -> None:
+    found = [text for text, _step in conflicts(tmp_path, "DROP SCHEMA app CASCADE;")]
+    assert len(found) == len(CASCADED), found
+    for named in CASCADED:
+        assert any(f"silently drops {named} (created in 1_a)" in text for text in found), named
+
+
+def test_a_cascade_that_makes_them_again_is_no_conflict(tmp_path: Path) -> None:
+    again = ("DROP SCHEMA app CASCADE;\n" + SETUP.replace("CREATE TABLE u (", "DROP TABLE u "
+             "CASCADE;\nCREATE TABLE u (").replace("CREATE TABLE w ", "DROP TABLE IF EXISTS w;\n"
+                                                   "CREATE TABLE w "))
+    assert conflicts(tmp_path, again) == []
+
+
+@pytest.mark.parametrize("type_name", REFUSED)
+def test_without_cascade_each_type_says_what_has_it(tmp_path: Path, type_name: str) -> None:
+    held, steps = REFUSED[type_name]
+    found = conflicts(tmp_path, "DROP SCHEMA app;")
+    (text, step), = [(t, s) for t, s in found if f"type {type_name} " in t]
+    assert f"is still in it, the type of {held}: PostgreSQL refuses the drop (drop them " \
+        "first, or the schema with CASCADE, which drops those too, with their data)" in text
+    assert f"({steps})" in step
+
+
+@pytest.mark.postgres
+def test_the_server_drops_them_and_the_steps_free_the_schema(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP)
+        with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+            conn.execute("DROP SCHEMA app")
+        conn.execute("DROP SCHEMA app CASCADE")
+        assert conn.execute(
+            "SELECT attname, atthasdef FROM pg_attribute WHERE attrelid = 'u'::regclass "
+            "AND attnum > 0 AND NOT attisdropped ORDER BY attnum").fetchall() == [
+            ("id", False), ("k", False)]
+        assert conn.execute("SELECT to_regclass('w'), to_regclass('uv')").fetchall() == [
+            (None, None)]
+        conn.execute("DROP TABLE u")
+        conn.execute(SETUP.replace("CREATE FUNCTION", "--").replace(", k int DEFAULT app.f(1)",
+                                                                     "")
+                     .replace("CREATE VIEW uv AS SELECT id, m FROM u;\n", ""))
+        for _held, steps in REFUSED.values():
+            conn.execute(steps)
+        conn.execute("DROP SCHEMA app")  # (refused were a step missing)
