@@ -51,8 +51,8 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every body runs at every call again, as before runs were kept (in a statement, and
     across statements)."""
-    monkeypatch.setattr(body_runs.BodyRuns, "find", lambda self, key, running: None)
-    monkeypatch.setattr(body_runs.BodyRuns, "found_before", lambda self, key, running: None)
+    monkeypatch.setattr(body_runs.BodyRuns, "find", lambda self, *asked: None)
+    monkeypatch.setattr(body_runs.BodyRuns, "found_before", lambda self, *asked: None)
 
 
 def lint(setup: str, sql: str):
@@ -347,3 +347,70 @@ def test_a_trigger_whose_function_is_replaced_runs_the_new_body(
     assert inserts == ["public.audit_log", "public.audit_log", "public.other_log"]
     never_kept(monkeypatch)
     assert seen(statements) == seen(lint(SETUP + AUDIT, sql))
+
+
+#: accounts with a foreign key its UPDATE in touch() does not set: an UPDATE of rows the
+#: transaction wrote before checks the key again, locking parents ROW SHARE (checked on 18.6:
+#: the second `SELECT touch()` of a transaction takes it, the first does not, an INSERT into
+#: other_log between them or not).
+KEYED = """CREATE TABLE parents (id int PRIMARY KEY);
+CREATE TABLE accounts (id int, parent int REFERENCES parents);
+CREATE TABLE other_log (id int);
+CREATE FUNCTION touch() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN UPDATE accounts SET id = id + 1; END $$;
+"""
+
+
+def _in_transaction(*statements: str) -> str:
+    return "BEGIN;\n" + "".join(f"{s}\n" for s in statements) + "COMMIT;\n"
+
+
+def test_a_write_to_a_table_the_body_does_not_update_leaves_its_run_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An INSERT into other_log between the second and third calls of a transaction: the
+    tables written differ, but not accounts, the one touch()'s run asked about: the third
+    call takes the second's run (main ran the body three times), locking parents as that
+    run does and as a run of its own would."""
+    sql = _in_transaction("SELECT touch();", "SELECT touch();",
+                          "INSERT INTO other_log VALUES (1);", "SELECT touch();")
+    runs = counted(monkeypatch)
+    statements = lint(KEYED, sql)
+    assert runs.count("function public.touch") == 2
+    assert [("public.parents" in s.effect.locks) for s in statements] == [
+        False, False, True, False, True, False]
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(KEYED, sql))
+
+
+def test_a_body_runs_again_once_the_table_it_updates_was_written(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first call's UPDATE wrote accounts: the second call's UPDATE checks the key again,
+    which the first's run did not; so the body runs again, and gets what a run of its own
+    gets (parents locked)."""
+    sql = _in_transaction("SELECT touch();", "SELECT touch();")
+    runs = counted(monkeypatch)
+    statements = lint(KEYED, sql)
+    assert runs.count("function public.touch") == 2
+    assert [("public.parents" in s.effect.locks) for s in statements] == [
+        False, False, True, False]
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(KEYED, sql))
+
+
+def test_a_kept_run_asks_again_for_the_tables_its_nested_run_asked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """outer() calls touch(): outer's run asked, through touch()'s, whether accounts was
+    written. The second `SELECT outer()` of the transaction (accounts written by the
+    first) must not take the first's run: it runs outer() again, and touch() under it."""
+    setup = KEYED + ("CREATE FUNCTION outer_() RETURNS void LANGUAGE plpgsql AS $$\n"
+                     "BEGIN PERFORM touch(); END $$;\n")
+    sql = _in_transaction("SELECT outer_();", "INSERT INTO other_log VALUES (1);",
+                          "SELECT outer_();", "SELECT outer_();")
+    runs = counted(monkeypatch)
+    statements = lint(setup, sql)
+    assert runs.count("function public.outer_") == 2
+    assert runs.count("function public.touch") == 2
+    assert [("public.parents" in s.effect.locks) for s in statements] == [
+        False, False, False, True, True, False]
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(setup, sql))

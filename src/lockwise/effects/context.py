@@ -112,6 +112,10 @@ class Context:
     #: the foreign keys of such a row again when it is updated, whether or not the key
     #: changes (ri_triggers.c: the row's insert-time check no longer applies).
     written_in_transaction: set[str] = field(default_factory=set)
+    #: In a routine's body whose run is kept (effects/postgres/body_runs.py): the tables it
+    #: asked whether the transaction wrote (`written_before`), its run kept by those answers
+    #: alone; None elsewhere.
+    written_asked: set[str] | None = None
     #: (table, event) pairs whose rules the write being judged already runs: a rule's action
     #: that writes back to one is the server's "infinite recursion" error, not expanded again.
     expanding_rules: frozenset[tuple[str, str]] = frozenset()
@@ -173,6 +177,14 @@ class Context:
     #: Likewise the materialized views they created, each with the relations its query names
     #: (`Table.sources`): a later REFRESH of one runs that query (`read_by`).
     body_views: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def written_before(self, table: str) -> bool:
+        """Whether an INSERT or UPDATE of the open transaction wrote rows of `table`
+        (`written_in_transaction`); the question noted for the body run in progress
+        (`written_asked`)."""
+        if self.written_asked is not None:
+            self.written_asked.add(table)
+        return table in self.written_in_transaction
 
     def index(self, name: str) -> Index | None:
         """Index `name` (qualified) as the catalog knows it, or as the body made it."""

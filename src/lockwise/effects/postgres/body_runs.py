@@ -13,8 +13,12 @@ only through how many there are (the depth) and which of those its run asked abo
 call of one of them is not expanded again. So a run is kept under all of those but the
 routines running, with the routines it asked about (`asked`, those of the bodies it ran
 in turn too) and which of them were running; it is taken again only where the same of
-those run. The statement's text (`Context.statement_sql`) is not part of it: each body
-statement runs with its own.
+those run. Likewise the tables the open transaction wrote (`Context.written_in_transaction`:
+an UPDATE of one checks its foreign keys again) count only through those the run asked about
+(`Context.written_before`, its UPDATEs' tables) and which of them were written: a write to
+another table between two statements calling the routine leaves its run as it was. The
+statement's text (`Context.statement_sql`) is not part of it: each body statement runs with
+its own.
 
 Kept while the outermost call is followed (one statement, whose catalog does not change
 meanwhile: the replay applies it afterwards), then let go.
@@ -42,11 +46,12 @@ if TYPE_CHECKING:
     from lockwise.effects.locks import LockMode
     from lockwise.effects.postgres.builder import Builder
 
-#: The fields of `Context` a body's run is kept under: all but the routines running (kept
-#: by which of them the run asked about) and the text of the statement (each body statement
-#: is judged with its own).
+#: The fields of `Context` a body's run is kept under: all but the routines running and the
+#: tables the transaction wrote (kept by which of them the run asked about), and the text of
+#: the statement (each body statement is judged with its own).
 _KEYED = tuple(f.name for f in fields(Context)
-               if f.name not in ("expanding_routines", "statement_sql"))
+               if f.name not in ("expanding_routines", "statement_sql",
+                                 "written_in_transaction", "written_asked"))
 
 
 class _Same:
@@ -107,18 +112,32 @@ _NUMBERS = count(1)
 class BodyRun:
     """What a body's run added to the statement that called it: its `routine_call` action's
     facts (`call`), the actions after it, the locks (in the order first taken), rewrites and
-    scans (in the order first given), and the routines it asked about (`asked`)."""
+    scans (in the order first given), the routines it asked about (`asked`), and the tables
+    it asked whether the transaction wrote (`written`) with those that were
+    (`written_yes`)."""
 
-    __slots__ = ("actions", "asked", "call", "locks", "rewrites", "scans")
+    __slots__ = ("actions", "asked", "call", "locks", "rewrites", "scans", "written",
+                 "written_yes")
 
     def __init__(self, call: dict, actions: list[Action], locks: list[tuple[str, LockMode]],
-                 rewrites: set[str], scans: list[tuple[str, str]], asked: set) -> None:
+                 rewrites: set[str], scans: list[tuple[str, str]], asked: set,
+                 written: set[str] = frozenset(),  # type: ignore[assignment]
+                 written_yes: set[str] = frozenset()) -> None:  # type: ignore[assignment]
         self.call = call
         self.actions = actions
         self.locks = locks
         self.rewrites = rewrites
         self.scans = scans
         self.asked = frozenset(asked)
+        self.written = frozenset(written)
+        self.written_yes = frozenset(written_yes)
+
+    def fits(self, among: frozenset, running: frozenset, written: set[str]) -> bool:
+        """Whether the run, kept with `among` of the routines it asked about running, stands
+        for a call where `running` run and the transaction wrote `written`: the same of
+        those it asked about run, and were written."""
+        return running & self.asked == among and (
+            not self.written or written & self.written == self.written_yes)
 
     def given_to(self, b: Builder, routine_runs: str, again: bool = False) -> None:
         """The run, added to `b` as the run itself would (its actions copied: a caller may
@@ -143,6 +162,7 @@ class BodyRun:
         run = BodyRun.__new__(BodyRun)
         run.call, run.actions, run.locks = dict(self.call), self.actions, self.locks
         run.rewrites, run.scans, run.asked = self.rewrites, self.scans, self.asked
+        run.written, run.written_yes = self.written, self.written_yes
         return run
 
 
@@ -153,14 +173,17 @@ _ACROSS = ("", "body runs")
 
 
 class BodyRuns:
-    """The runs of bodies kept while a statement's calls are followed, and the routines the
-    runs in progress asked about (innermost last)."""
+    """The runs of bodies kept while a statement's calls are followed, and the routines and
+    the written tables the runs in progress asked about (innermost last)."""
 
-    __slots__ = ("across", "asking", "kept")
+    __slots__ = ("across", "asking", "asking_written", "kept")
 
     def __init__(self, ctx: Context | None = None) -> None:
         self.kept: dict[tuple, list[tuple[frozenset, BodyRun]]] = {}
         self.asking: list[set] = []
+        #: The tables each run in progress asked whether the transaction wrote: the
+        #: `Context.written_asked` of its body's statements.
+        self.asking_written: list[set[str]] = []
         #: The runs kept by the statements before, while the schema stays as it is: the
         #: catalog's `version_memo` (let go by the replay at each statement but a plain
         #: UPDATE, DELETE, INSERT or SELECT, and by each copy) holds them, so a run is taken
@@ -188,21 +211,34 @@ class BodyRuns:
         if self.asking:
             self.asking[-1].add(routine)
 
-    def find(self, key: tuple, running: frozenset) -> BodyRun | None:
-        """The run kept under `key` whose routines asked about run as in `running`."""
+    def begin(self) -> set[str]:
+        """A body's run begins: what it asks about is noted from now on, the tables it asks
+        whether the transaction wrote in the set returned (its `Context.written_asked`)."""
+        self.asking.append(set())
+        self.asking_written.append(set())
+        return self.asking_written[-1]
+
+    def end(self) -> tuple[set, set[str]]:
+        """The run begun last ends: the routines and the written tables it asked about."""
+        return self.asking.pop(), self.asking_written.pop()
+
+    def find(self, key: tuple, running: frozenset, written: set[str]) -> BodyRun | None:
+        """The run kept under `key` whose routines asked about run as in `running`, and
+        whose tables asked about were written as in `written`."""
         for among, run in self.kept.get(key, ()):
-            if running & run.asked == among:
-                self._asked_too(run.asked)
+            if run.fits(among, running, written):
+                self._asked_too(run)
                 return run
         return None
 
-    def found_before(self, key: tuple, running: frozenset) -> BodyRun | None:
-        """The run an earlier statement kept under `key` (`across`) whose routines asked
-        about run as in `running`, kept for this statement as its own (renumbered)."""
+    def found_before(self, key: tuple, running: frozenset,
+                     written: set[str]) -> BodyRun | None:
+        """The run an earlier statement kept under `key` (`across`) that fits `running` and
+        `written` as `find`'s, kept for this statement as its own (renumbered)."""
         if self.across is None or not _lasting(key):
             return None
         for among, run in self.across.get(key, ()):  # type: ignore[attr-defined]
-            if running & run.asked == among:
+            if run.fits(among, running, written):
                 run = run.renumbered()
                 self.keep(key, running, run, across=False)
                 return run
@@ -216,10 +252,11 @@ class BodyRuns:
         if across and self.across is not None and _lasting(key):
             self.across.setdefault(key, []).append(  # type: ignore[attr-defined]
                 (running & run.asked, run.renumbered()))
-        self._asked_too(run.asked)
+        self._asked_too(run)
 
-    def _asked_too(self, asked: frozenset) -> None:
+    def _asked_too(self, run: BodyRun) -> None:
         """What a run asked about, its caller's run asked too: the caller's answer depends on
         it."""
         if self.asking:
-            self.asking[-1].update(asked)
+            self.asking[-1].update(run.asked)
+            self.asking_written[-1].update(run.written)

@@ -111,11 +111,11 @@ def _run_body(b: Builder, kept: BodyRuns, routine: Routine, runs: str, alone: bo
     ctx = b.ctx
     key = kept.key(ctx, routine, alone)
     running = ctx.expanding_routines | {routine}
-    run = kept.find(key, running)
+    run = kept.find(key, running, ctx.written_in_transaction)
     if run is not None:  # (its actions are the statement's already, at an earlier call)
         run.given_to(b, runs, again=True)
         return
-    run = kept.found_before(key, running)
+    run = kept.found_before(key, running, ctx.written_in_transaction)
     if run is not None:  # (run by an earlier statement, on the same schema)
         run.given_to(b, runs)
         return
@@ -142,14 +142,15 @@ def _body_run(ctx: Context, routine: Routine, running: frozenset[Routine], alone
         from lockwise.parse.sql_body import sql_body_statements
 
         statements = sql_body_statements(sql)
-    kept.asking.append(set())
+    written = kept.begin()
     try:
         with path_kept():  # (its SET clause: for the call, restored after it)
             own_path = use_routine_path(routine, ctx.catalog)
-            run_embedded(own, sql, replace(ctx, expanding_routines=running), what,
-                         statements, alone=alone)
+            run_embedded(own, sql, replace(ctx, expanding_routines=running,
+                                           written_asked=written), what, statements,
+                         alone=alone)
     finally:
-        asked = kept.asking.pop()
+        asked, written = kept.end()
     call, *actions = own.actions
     if own_path:
         for a in actions:  # (a SET LOCAL of it too; a plain SET lasts: checked on 18.6)
@@ -157,4 +158,4 @@ def _body_run(ctx: Context, routine: Routine, running: frozenset[Routine], alone
                     a.facts.get("name") == "search_path":
                 a.facts["ends_with_call"] = True
     return BodyRun(call.facts, actions, list(own.locks.items()), own.rewrites,
-                   list(own.scans.items()), asked)
+                   list(own.scans.items()), asked, written, written & ctx.written_in_transaction)
