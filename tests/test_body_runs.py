@@ -414,3 +414,22 @@ def test_a_kept_run_asks_again_for_the_tables_its_nested_run_asked(
         False, False, False, True, True, False]
     never_kept(monkeypatch)
     assert seen(statements) == seen(lint(setup, sql))
+
+
+def test_a_body_runs_once_whichever_columns_its_callers_find_constant(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column added with a constant default is constant for the statements after it
+    (`Context.constant_columns`) until a write of its table: the first call's UPDATE of
+    accounts forgets it. A routine's body finds no column constant (it runs after statements
+    lockwise did not follow): the second call takes the first's run (main ran the body
+    twice), and both are what a run of their own gives."""
+    setup = KEYED + ("CREATE FUNCTION joined() RETURNS void LANGUAGE plpgsql AS $$\n"
+                     "BEGIN UPDATE accounts SET id = 1 FROM other_log\n"
+                     "  WHERE accounts.c = other_log.id; END $$;\n")
+    sql = ("ALTER TABLE accounts ADD COLUMN c int DEFAULT 1;\n"
+           "SELECT joined();\nSELECT joined();\n")
+    runs = counted(monkeypatch)
+    statements = lint(setup, sql)
+    assert runs.count("function public.joined") == 1
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(setup, sql))

@@ -47,10 +47,12 @@ if TYPE_CHECKING:
     from lockwise.effects.postgres.builder import Builder
 
 #: The fields of `Context` a body's run is kept under: all but the routines running and the
-#: tables the transaction wrote (kept by which of them the run asked about), and the text of
-#: the statement (each body statement is judged with its own).
+#: tables the transaction wrote (kept by which of them the run asked about), the text of the
+#: statement (each body statement is judged with its own), and the columns constant in every
+#: row (a routine's body runs with none: `embedded.run_embedded`, as it runs after statements
+#: lockwise did not follow).
 _KEYED = tuple(f.name for f in fields(Context)
-               if f.name not in ("expanding_routines", "statement_sql",
+               if f.name not in ("expanding_routines", "statement_sql", "constant_columns",
                                  "written_in_transaction", "written_asked"))
 
 
