@@ -433,3 +433,61 @@ def test_a_body_runs_once_whichever_columns_its_callers_find_constant(
     assert runs.count("function public.joined") == 1
     never_kept(monkeypatch)
     assert seen(statements) == seen(lint(setup, sql))
+
+
+#: fresh is made by the migration (empty), then filled from an older table: new, not empty
+#: and filled from then on (`Context.empty_tables`, `filled_tables`).
+FILLED_BETWEEN = ("CREATE TABLE fresh (id int);\nSELECT {f}();\n"
+                  "INSERT INTO fresh SELECT id FROM other_log;\nSELECT {f}();\n")
+
+
+def test_a_table_filled_that_the_body_does_not_write_leaves_its_run_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """fresh filled between two calls of touch(), which writes accounts alone: the tables
+    empty and filled differ, not what touch()'s run asked of them (accounts): the second call
+    takes the first's run (main ran the body twice)."""
+    sql = FILLED_BETWEEN.format(f="touch")
+    runs = counted(monkeypatch)
+    statements = lint(KEYED, sql)
+    assert runs.count("function public.touch") == 1
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(KEYED, sql))
+
+
+def test_a_body_runs_again_once_the_table_it_writes_is_filled(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """fill_fresh() updates fresh: empty at the first call, filled at the second, whose run
+    is its own (the UPDATE's table no longer empty), as a run of its own gives."""
+    setup = KEYED + ("CREATE FUNCTION fill_fresh() RETURNS void LANGUAGE plpgsql AS $$\n"
+                     "BEGIN UPDATE fresh SET id = id + 1; END $$;\n")
+    sql = FILLED_BETWEEN.format(f="fill_fresh")
+    runs = counted(monkeypatch)
+    statements = lint(setup, sql)
+    assert runs.count("function public.fill_fresh") == 2
+    assert [a.facts["table_is_empty"] for s in statements for a in every_call(s.effect.actions)
+            if a.kind == "update"] == [True, False]
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(setup, sql))
+
+
+def test_a_body_called_where_a_caller_filled_its_table_runs_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`SELECT h(), f()`, each calling g(), which adds a foreign key to fresh (new and
+    empty): f() first fills fresh from an older table, so g()'s run under f() finds fresh
+    filled (its `table_is_filled` fact), not as its run under h() did: it runs again."""
+    setup = KEYED + (
+        "CREATE FUNCTION g() RETURNS void LANGUAGE plpgsql AS $$\n"
+        "BEGIN ALTER TABLE fresh ADD CONSTRAINT fresh_fk FOREIGN KEY (id) REFERENCES parents;"
+        " END $$;\n"
+        "CREATE FUNCTION h() RETURNS void LANGUAGE plpgsql AS $$\n"
+        "BEGIN PERFORM g(); END $$;\n"
+        "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n"
+        "BEGIN INSERT INTO fresh SELECT id FROM other_log; PERFORM g(); END $$;\n")
+    sql = "CREATE TABLE fresh (id int);\nSELECT h(), f();\n"
+    runs = counted(monkeypatch)
+    statements = lint(setup, sql)
+    assert runs.count("function public.g") == 2
+    assert [a.facts["table_is_filled"] for s in statements for a in every_call(s.effect.actions)
+            if a.kind == "add_constraint"] == [False, True]
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(setup, sql))
