@@ -365,6 +365,22 @@ def _in_transaction(*statements: str) -> str:
     return "BEGIN;\n" + "".join(f"{s}\n" for s in statements) + "COMMIT;\n"
 
 
+def runs_checked(monkeypatch: pytest.MonkeyPatch, setup: str, sql: str) -> tuple[list[str], list]:
+    """The bodies run (`counted`) by migration `sql` after `setup`, and its statements, which
+    are checked to be what runs never kept give (`never_kept`)."""
+    runs = counted(monkeypatch)
+    statements = lint(setup, sql)
+    done = list(runs)
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(setup, sql))
+    return done, statements
+
+
+def parents_locked(statements) -> list[bool]:
+    """Whether each statement locks parents (its key's check reads a row of it)."""
+    return [("public.parents" in s.effect.locks) for s in statements]
+
+
 def test_a_write_to_a_table_the_body_does_not_update_leaves_its_run_kept(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """An INSERT into other_log between the second and third calls of a transaction: the
@@ -373,13 +389,10 @@ def test_a_write_to_a_table_the_body_does_not_update_leaves_its_run_kept(
     run does and as a run of its own would."""
     sql = _in_transaction("SELECT touch();", "SELECT touch();",
                           "INSERT INTO other_log VALUES (1);", "SELECT touch();")
-    runs = counted(monkeypatch)
-    statements = lint(KEYED, sql)
+    runs, statements = runs_checked(monkeypatch, KEYED, sql)
     assert runs.count("function public.touch") == 2
-    assert [("public.parents" in s.effect.locks) for s in statements] == [
+    assert parents_locked(statements) == [
         False, False, True, False, True, False]
-    never_kept(monkeypatch)
-    assert seen(statements) == seen(lint(KEYED, sql))
 
 
 def test_a_body_runs_again_once_the_table_it_updates_was_written(
@@ -388,13 +401,10 @@ def test_a_body_runs_again_once_the_table_it_updates_was_written(
     which the first's run did not; so the body runs again, and gets what a run of its own
     gets (parents locked)."""
     sql = _in_transaction("SELECT touch();", "SELECT touch();")
-    runs = counted(monkeypatch)
-    statements = lint(KEYED, sql)
+    runs, statements = runs_checked(monkeypatch, KEYED, sql)
     assert runs.count("function public.touch") == 2
-    assert [("public.parents" in s.effect.locks) for s in statements] == [
+    assert parents_locked(statements) == [
         False, False, True, False]
-    never_kept(monkeypatch)
-    assert seen(statements) == seen(lint(KEYED, sql))
 
 
 def test_a_kept_run_asks_again_for_the_tables_its_nested_run_asked(
@@ -406,14 +416,11 @@ def test_a_kept_run_asks_again_for_the_tables_its_nested_run_asked(
                      "BEGIN PERFORM touch(); END $$;\n")
     sql = _in_transaction("SELECT outer_();", "INSERT INTO other_log VALUES (1);",
                           "SELECT outer_();", "SELECT outer_();")
-    runs = counted(monkeypatch)
-    statements = lint(setup, sql)
+    runs, statements = runs_checked(monkeypatch, setup, sql)
     assert runs.count("function public.outer_") == 2
     assert runs.count("function public.touch") == 2
-    assert [("public.parents" in s.effect.locks) for s in statements] == [
+    assert parents_locked(statements) == [
         False, False, False, True, True, False]
-    never_kept(monkeypatch)
-    assert seen(statements) == seen(lint(setup, sql))
 
 
 def test_a_body_runs_once_whichever_columns_its_callers_find_constant(
@@ -428,11 +435,8 @@ def test_a_body_runs_once_whichever_columns_its_callers_find_constant(
                      "  WHERE accounts.c = other_log.id; END $$;\n")
     sql = ("ALTER TABLE accounts ADD COLUMN c int DEFAULT 1;\n"
            "SELECT joined();\nSELECT joined();\n")
-    runs = counted(monkeypatch)
-    statements = lint(setup, sql)
+    runs, statements = runs_checked(monkeypatch, setup, sql)
     assert runs.count("function public.joined") == 1
-    never_kept(monkeypatch)
-    assert seen(statements) == seen(lint(setup, sql))
 
 
 #: fresh is made by the migration (empty), then filled from an older table: new, not empty
@@ -447,11 +451,8 @@ def test_a_table_filled_that_the_body_does_not_write_leaves_its_run_kept(
     empty and filled differ, not what touch()'s run asked of them (accounts): the second call
     takes the first's run (main ran the body twice)."""
     sql = FILLED_BETWEEN.format(f="touch")
-    runs = counted(monkeypatch)
-    statements = lint(KEYED, sql)
+    runs, statements = runs_checked(monkeypatch, KEYED, sql)
     assert runs.count("function public.touch") == 1
-    never_kept(monkeypatch)
-    assert seen(statements) == seen(lint(KEYED, sql))
 
 
 def test_a_body_runs_again_once_the_table_it_writes_is_filled(
@@ -461,13 +462,10 @@ def test_a_body_runs_again_once_the_table_it_writes_is_filled(
     setup = KEYED + ("CREATE FUNCTION fill_fresh() RETURNS void LANGUAGE plpgsql AS $$\n"
                      "BEGIN UPDATE fresh SET id = id + 1; END $$;\n")
     sql = FILLED_BETWEEN.format(f="fill_fresh")
-    runs = counted(monkeypatch)
-    statements = lint(setup, sql)
+    runs, statements = runs_checked(monkeypatch, setup, sql)
     assert runs.count("function public.fill_fresh") == 2
     assert [a.facts["table_is_empty"] for s in statements for a in every_call(s.effect.actions)
             if a.kind == "update"] == [True, False]
-    never_kept(monkeypatch)
-    assert seen(statements) == seen(lint(setup, sql))
 
 
 def test_a_body_called_where_a_caller_filled_its_table_runs_again(
@@ -484,10 +482,7 @@ def test_a_body_called_where_a_caller_filled_its_table_runs_again(
         "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n"
         "BEGIN INSERT INTO fresh SELECT id FROM other_log; PERFORM g(); END $$;\n")
     sql = "CREATE TABLE fresh (id int);\nSELECT h(), f();\n"
-    runs = counted(monkeypatch)
-    statements = lint(setup, sql)
+    runs, statements = runs_checked(monkeypatch, setup, sql)
     assert runs.count("function public.g") == 2
     assert [a.facts["table_is_filled"] for s in statements for a in every_call(s.effect.actions)
             if a.kind == "add_constraint"] == [False, True]
-    never_kept(monkeypatch)
-    assert seen(statements) == seen(lint(setup, sql))
