@@ -51,8 +51,8 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every body runs at every call again, as before runs were kept (in a statement, and
     across statements)."""
-    monkeypatch.setattr(body_runs.BodyRuns, "find", lambda self, key, running: None)
-    monkeypatch.setattr(body_runs.BodyRuns, "found_before", lambda self, key, running: None)
+    monkeypatch.setattr(body_runs.BodyRuns, "find", lambda self, *asked: None)
+    monkeypatch.setattr(body_runs.BodyRuns, "found_before", lambda self, *asked: None)
 
 
 def lint(setup: str, sql: str):
@@ -347,3 +347,142 @@ def test_a_trigger_whose_function_is_replaced_runs_the_new_body(
     assert inserts == ["public.audit_log", "public.audit_log", "public.other_log"]
     never_kept(monkeypatch)
     assert seen(statements) == seen(lint(SETUP + AUDIT, sql))
+
+
+#: accounts with a foreign key its UPDATE in touch() does not set: an UPDATE of rows the
+#: transaction wrote before checks the key again, locking parents ROW SHARE (checked on 18.6:
+#: the second `SELECT touch()` of a transaction takes it, the first does not, an INSERT into
+#: other_log between them or not).
+KEYED = """CREATE TABLE parents (id int PRIMARY KEY);
+CREATE TABLE accounts (id int, parent int REFERENCES parents);
+CREATE TABLE other_log (id int);
+CREATE FUNCTION touch() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN UPDATE accounts SET id = id + 1; END $$;
+"""
+
+
+def _in_transaction(*statements: str) -> str:
+    return "BEGIN;\n" + "".join(f"{s}\n" for s in statements) + "COMMIT;\n"
+
+
+def runs_checked(monkeypatch: pytest.MonkeyPatch, setup: str, sql: str) -> tuple[list[str], list]:
+    """The bodies run (`counted`) by migration `sql` after `setup`, and its statements, which
+    are checked to be what runs never kept give (`never_kept`)."""
+    runs = counted(monkeypatch)
+    statements = lint(setup, sql)
+    done = list(runs)
+    never_kept(monkeypatch)
+    assert seen(statements) == seen(lint(setup, sql))
+    return done, statements
+
+
+def parents_locked(statements) -> list[bool]:
+    """Whether each statement locks parents (its key's check reads a row of it)."""
+    return [("public.parents" in s.effect.locks) for s in statements]
+
+
+def test_a_write_to_a_table_the_body_does_not_update_leaves_its_run_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An INSERT into other_log between the second and third calls of a transaction: the
+    tables written differ, but not accounts, the one touch()'s run asked about: the third
+    call takes the second's run (main ran the body three times), locking parents as that
+    run does and as a run of its own would."""
+    sql = _in_transaction("SELECT touch();", "SELECT touch();",
+                          "INSERT INTO other_log VALUES (1);", "SELECT touch();")
+    runs, statements = runs_checked(monkeypatch, KEYED, sql)
+    assert runs.count("function public.touch") == 2
+    assert parents_locked(statements) == [
+        False, False, True, False, True, False]
+
+
+def test_a_body_runs_again_once_the_table_it_updates_was_written(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first call's UPDATE wrote accounts: the second call's UPDATE checks the key again,
+    which the first's run did not; so the body runs again, and gets what a run of its own
+    gets (parents locked)."""
+    sql = _in_transaction("SELECT touch();", "SELECT touch();")
+    runs, statements = runs_checked(monkeypatch, KEYED, sql)
+    assert runs.count("function public.touch") == 2
+    assert parents_locked(statements) == [
+        False, False, True, False]
+
+
+def test_a_kept_run_asks_again_for_the_tables_its_nested_run_asked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """outer() calls touch(): outer's run asked, through touch()'s, whether accounts was
+    written. The second `SELECT outer()` of the transaction (accounts written by the
+    first) must not take the first's run: it runs outer() again, and touch() under it."""
+    setup = KEYED + ("CREATE FUNCTION outer_() RETURNS void LANGUAGE plpgsql AS $$\n"
+                     "BEGIN PERFORM touch(); END $$;\n")
+    sql = _in_transaction("SELECT outer_();", "INSERT INTO other_log VALUES (1);",
+                          "SELECT outer_();", "SELECT outer_();")
+    runs, statements = runs_checked(monkeypatch, setup, sql)
+    assert runs.count("function public.outer_") == 2
+    assert runs.count("function public.touch") == 2
+    assert parents_locked(statements) == [
+        False, False, False, True, True, False]
+
+
+def test_a_body_runs_once_whichever_columns_its_callers_find_constant(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column added with a constant default is constant for the statements after it
+    (`Context.constant_columns`) until a write of its table: the first call's UPDATE of
+    accounts forgets it. A routine's body finds no column constant (it runs after statements
+    lockwise did not follow): the second call takes the first's run (main ran the body
+    twice), and both are what a run of their own gives."""
+    setup = KEYED + ("CREATE FUNCTION joined() RETURNS void LANGUAGE plpgsql AS $$\n"
+                     "BEGIN UPDATE accounts SET id = 1 FROM other_log\n"
+                     "  WHERE accounts.c = other_log.id; END $$;\n")
+    sql = ("ALTER TABLE accounts ADD COLUMN c int DEFAULT 1;\n"
+           "SELECT joined();\nSELECT joined();\n")
+    runs, statements = runs_checked(monkeypatch, setup, sql)
+    assert runs.count("function public.joined") == 1
+
+
+#: fresh is made by the migration (empty), then filled from an older table: new, not empty
+#: and filled from then on (`Context.empty_tables`, `filled_tables`).
+FILLED_BETWEEN = ("CREATE TABLE fresh (id int);\nSELECT {f}();\n"
+                  "INSERT INTO fresh SELECT id FROM other_log;\nSELECT {f}();\n")
+
+
+def test_a_table_filled_that_the_body_does_not_write_leaves_its_run_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """fresh filled between two calls of touch(), which writes accounts alone: the tables
+    empty and filled differ, not what touch()'s run asked of them (accounts): the second call
+    takes the first's run (main ran the body twice)."""
+    sql = FILLED_BETWEEN.format(f="touch")
+    runs, statements = runs_checked(monkeypatch, KEYED, sql)
+    assert runs.count("function public.touch") == 1
+
+
+def test_a_body_runs_again_once_the_table_it_writes_is_filled(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """fill_fresh() updates fresh: empty at the first call, filled at the second, whose run
+    is its own (the UPDATE's table no longer empty), as a run of its own gives."""
+    setup = KEYED + ("CREATE FUNCTION fill_fresh() RETURNS void LANGUAGE plpgsql AS $$\n"
+                     "BEGIN UPDATE fresh SET id = id + 1; END $$;\n")
+    sql = FILLED_BETWEEN.format(f="fill_fresh")
+    runs, statements = runs_checked(monkeypatch, setup, sql)
+    assert runs.count("function public.fill_fresh") == 2
+    assert [a.facts["table_is_empty"] for s in statements for a in every_call(s.effect.actions)
+            if a.kind == "update"] == [True, False]
+
+
+def test_a_body_called_where_a_caller_filled_its_table_runs_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`SELECT h(), f()`, each calling g(), which adds a foreign key to fresh (new and
+    empty): f() first fills fresh from an older table, so g()'s run under f() finds fresh
+    filled (its `table_is_filled` fact), not as its run under h() did: it runs again."""
+    setup = KEYED + (
+        "CREATE FUNCTION g() RETURNS void LANGUAGE plpgsql AS $$\n"
+        "BEGIN ALTER TABLE fresh ADD CONSTRAINT fresh_fk FOREIGN KEY (id) REFERENCES parents;"
+        " END $$;\n"
+        "CREATE FUNCTION h() RETURNS void LANGUAGE plpgsql AS $$\n"
+        "BEGIN PERFORM g(); END $$;\n"
+        "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n"
+        "BEGIN INSERT INTO fresh SELECT id FROM other_log; PERFORM g(); END $$;\n")
+    sql = "CREATE TABLE fresh (id int);\nSELECT h(), f();\n"
+    runs, statements = runs_checked(monkeypatch, setup, sql)
+    assert runs.count("function public.g") == 2
+    assert [a.facts["table_is_filled"] for s in statements for a in every_call(s.effect.actions)
+            if a.kind == "add_constraint"] == [False, True]

@@ -3562,6 +3562,54 @@ def test_a_routine_made_later_is_found_using_its_column() -> None:
     assert routines_using_column(catalog, "public.t", "b") == []
 
 
+def test_a_drop_no_routine_is_built_on_walks_no_routine() -> None:
+    """DROP TABLE u ... CASCADE when no routine's SQL-standard body reads u: the routines
+    going are none at once, their names not walked (main sorted them at each DROP); a
+    routine built on what goes is found, one made later too (the mapping replaced)."""
+    from lockwise.catalog.replay import routines_built_on, routines_going
+
+    catalog = _catalog("CREATE TABLE t (a int);\nCREATE TABLE u (b int);\n"
+                       "CREATE FUNCTION ft() RETURNS int LANGUAGE sql\n"
+                       "    BEGIN ATOMIC SELECT a FROM t; END;\n")
+    catalog.kept_routines = _CountedIteration(catalog.kept_routines)
+    _CountedIteration.walks = 0
+    assert routines_built_on(catalog, "public.u") == []
+    assert routines_going(catalog, columns={("public.u", "b")}) == []
+    assert _CountedIteration.walks == 0
+    assert [r.name for r in routines_built_on(catalog, "public.t")] == ["public.ft"]
+    (made,) = parse_sql("CREATE FUNCTION fu() RETURNS int LANGUAGE sql\n"
+                        "    BEGIN ATOMIC SELECT b FROM u; END;").statements
+    apply_statement(catalog, made.tree, "0002")
+    assert [r.name for r in routines_built_on(catalog, "public.u")] == ["public.fu"]
+    assert [r.name for r in routines_going(catalog, columns={("public.u", "b")})] == \
+        ["public.fu"]
+
+
+def test_a_drop_cascade_finds_the_routines_built_on_it_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replay of DROP TABLE ... CASCADE asks which routines are built on the table once
+    (main: twice, once more for what calls them), and drops them and their callers."""
+    import lockwise.catalog.replay as replay
+
+    catalog = _catalog("CREATE TABLE t (a int);\n"
+                       "CREATE FUNCTION ft() RETURNS int LANGUAGE sql\n"
+                       "    BEGIN ATOMIC SELECT a FROM t; END;\n"
+                       "CREATE VIEW v AS SELECT ft() AS x;\n")
+    asked: list[str] = []
+    built_on = replay.routines_built_on
+
+    def counting(catalog: Catalog, name: str) -> list:
+        asked.append(name)
+        return built_on(catalog, name)
+
+    monkeypatch.setattr(replay, "routines_built_on", counting)
+    (drop,) = parse_sql("DROP TABLE t CASCADE;").statements
+    apply_statement(catalog, drop.tree, "0002")
+    assert asked == ["public.t"]
+    assert "public.ft" not in catalog.kept_routines
+    assert "public.v" not in catalog.tables
+
+
 def test_a_dollar_tag_is_read_as_the_server_reads_one_for_every_character() -> None:
     """`_DOLLAR_CONSTANT` spells its tag's classes by the ASCII characters they leave out
     (cheap to compile): it reads what a tag of a letter, `_` or any character past ASCII,

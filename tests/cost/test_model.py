@@ -749,7 +749,7 @@ def test_a_body_the_effect_holds_once_is_priced_at_each_call(
     (one,) = _lint_bodies("SELECT once();", bodies)
     (held,) = _lint_bodies("SELECT twice();", bodies)
     assert sum(a.kind == kind for a in held.effect.actions) == 1
-    monkeypatch.setattr(body_runs.BodyRuns, "find", lambda self, key, running: None)
+    monkeypatch.setattr(body_runs.BodyRuns, "find", lambda self, *asked: None)
     (again,) = _lint_bodies("SELECT twice();", bodies)
     assert sum(a.kind == kind for a in again.effect.actions) == 2
     assert one.estimated_seconds is not None and held.estimated_seconds is not None

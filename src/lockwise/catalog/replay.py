@@ -1674,13 +1674,16 @@ def _relations_dropped(catalog: Catalog, name: str, cascade: bool) -> list[str]:
             *(catalog.inheritance_children(name) if cascade else ())]
 
 
-def relation_namers(catalog: Catalog, name: str) -> Callers:
+def relation_namers(catalog: Catalog, name: str,
+                    built_on: list[Routine] | None = None) -> Callers:
     """What DROP TABLE `name` ... CASCADE drops besides the views over it: what names one of
     the relations dropped by a regclass constant (`Catalog.naming`), and what calls a
     routine built on one (`routine_dependents`: a view, a default, a CHECK; checked on
-    18.6)."""
+    18.6). `built_on`: `routines_built_on`, when the caller has it."""
+    if built_on is None:
+        built_on = routines_built_on(catalog, name)
     return catalog.naming(_relations_dropped(catalog, name, cascade=True)) | \
-        routine_dependents(catalog, routines_built_on(catalog, name))
+        routine_dependents(catalog, built_on)
 
 
 def row_type_columns(catalog: Catalog, name: str) -> list[tuple[str, str]]:
@@ -1716,21 +1719,31 @@ def routines_using_column(catalog: Catalog, table: str, column: str) -> list[Rou
     """The functions and procedures whose SQL-standard body reads or writes `table`.`column`
     itself: ALTER TABLE ... DROP COLUMN without CASCADE is refused while one exists (2BP01,
     "function f() depends on column c of table t"; checked on 18.6). Empty at once when no
-    routine uses it (`_used_columns`: asked of every DROP COLUMN and change of a column's
+    routine uses it (`_built_on`: asked of every DROP COLUMN and change of a column's
     type)."""
-    global _used_columns
     kept = catalog.kept_routines
-    if _used_columns[0] is not kept:
-        _used_columns = (kept, frozenset(pair for overloads in kept.values()
-                                         for r in overloads for pair in r.columns))
-    if (table, column) not in _used_columns[1]:
+    if (table, column) not in _built_on(kept)[2]:
         return []
     return [r for n in sorted(kept) for r in kept[n] if (table, column) in r.columns]
 
 
-#: The (table, column) pairs the SQL-standard bodies of the routines of a `kept_routines`
-#: use, with that mapping: found again only when it is replaced (never changed in place).
-_used_columns: tuple[object, frozenset[tuple[str, str]]] = (None, frozenset())
+def _built_on(kept: dict[str, tuple[Routine, ...]]
+              ) -> tuple[object, frozenset[str], frozenset[tuple[str, str]]]:
+    """The relations the routines of `kept` (a `kept_routines`) are built on
+    (`Routine.relations`) and the (table, column) pairs their SQL-standard bodies use, with
+    `kept`: found once per mapping (replaced whole, never changed in place, as
+    `routines.made_names` relies on), asked of every DROP TABLE, VIEW and COLUMN."""
+    global _kept_built_on
+    if _kept_built_on[0] is not kept:
+        every = [r for overloads in kept.values() for r in overloads]
+        _kept_built_on = (kept, frozenset(rel for r in every for rel in r.relations),
+                          frozenset(pair for r in every for pair in r.columns))
+    return _kept_built_on
+
+
+#: `_built_on` of the last `kept_routines` asked about, with that mapping.
+_kept_built_on: tuple[object, frozenset[str], frozenset[tuple[str, str]]] = \
+    (None, frozenset(), frozenset())
 
 
 def routine_dependents(catalog: Catalog, going: Collection[Routine],
@@ -1774,8 +1787,12 @@ def routines_going(catalog: Catalog, relations: Collection[str] = (),
     kept = catalog.kept_routines
     if not kept:
         return []
-    every = [r for n in sorted(kept) for r in kept[n] if r.name not in functions]
     rels, cols = set(relations), set(columns)
+    if not functions:
+        _, built_on, used = _built_on(kept)
+        if built_on.isdisjoint(rels) and used.isdisjoint(cols):
+            return []  # (nearly every DROP: no routine is built on what goes)
+    every = [r for n in sorted(kept) for r in kept[n] if r.name not in functions]
     gone = dict.fromkeys(r for r in every if not rels.isdisjoint(r.relations)
                          or not cols.isdisjoint(r.columns))
     names = [*functions, *sorted({r.name for r in gone if set(kept[r.name]) <= gone.keys()})]
@@ -1810,8 +1827,9 @@ def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
     names one of them by a regclass constant, the columns of their row types and the
     routines built on them."""
     if cascade:
-        found = relation_namers(catalog, name)  # (before its routines go: what calls them)
-        forget_overloads(catalog, routines_built_on(catalog, name))
+        going = routines_built_on(catalog, name)
+        found = relation_namers(catalog, name, going)  # (before they go: what calls them)
+        forget_overloads(catalog, going)
         _drop_callers(catalog, found)
         for table, column in row_type_columns(catalog, name):
             if table in catalog.tables:

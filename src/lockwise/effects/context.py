@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -112,6 +113,12 @@ class Context:
     #: the foreign keys of such a row again when it is updated, whether or not the key
     #: changes (ri_triggers.c: the row's insert-time check no longer applies).
     written_in_transaction: set[str] = field(default_factory=set)
+    #: In a routine's body whose run is kept (effects/postgres/body_runs.py): what it asked
+    #: of the sets `body_runs.ASKED_SETS` name, each question (the set's field, the member asked
+    #: about) noted by the method that answers it (`written_before`, `table_is_filled`,
+    #: `table_is_empty`, `filled_since`): its run is kept by those answers, not by the
+    #: sets whole. None elsewhere.
+    members_asked: set[tuple[str, str]] | None = None
     #: (table, event) pairs whose rules the write being judged already runs: a rule's action
     #: that writes back to one is the server's "infinite recursion" error, not expanded again.
     expanding_rules: frozenset[tuple[str, str]] = frozenset()
@@ -174,6 +181,13 @@ class Context:
     #: (`Table.sources`): a later REFRESH of one runs that query (`read_by`).
     body_views: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def written_before(self, table: str) -> bool:
+        """Whether an INSERT or UPDATE of the open transaction wrote rows of `table`
+        (`written_in_transaction`; noted as asked: `members_asked`)."""
+        if self.members_asked is not None:
+            self.members_asked.add(("written_in_transaction", table))
+        return table in self.written_in_transaction
+
     def index(self, name: str) -> Index | None:
         """Index `name` (qualified) as the catalog knows it, or as the body made it."""
         return self.catalog.indexes.get(name) or self.body_indexes.get(name)
@@ -189,9 +203,22 @@ class Context:
         return relation_is_new(self.new_tables, table)
 
     def table_is_filled(self, table: str) -> bool:
+        """Whether new table `table` holds rows copied from older tables (`filled_tables`;
+        noted as asked: `members_asked`)."""
+        if self.members_asked is not None:
+            self.members_asked.add(("filled_tables", table))
         return table in self.filled_tables
 
+    def filled_since(self, filled: AbstractSet[str]) -> set[str]:
+        """The tables of `filled` (a copy of `filled_tables` a DO block's statements filled
+        more of) not filled in this context, each asked (`table_is_filled`)."""
+        return {table for table in filled if not self.table_is_filled(table)}
+
     def table_is_empty(self, table: str) -> bool:
+        """Whether `table` holds no row for sure (`empty_tables`; noted as asked:
+        `members_asked`)."""
+        if self.members_asked is not None:
+            self.members_asked.add(("empty_tables", table))
         return table in self.empty_tables
 
     def column_is_new(self, table: str, column: str) -> bool:

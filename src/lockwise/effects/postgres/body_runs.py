@@ -13,8 +13,13 @@ only through how many there are (the depth) and which of those its run asked abo
 call of one of them is not expanded again. So a run is kept under all of those but the
 routines running, with the routines it asked about (`asked`, those of the bodies it ran
 in turn too) and which of them were running; it is taken again only where the same of
-those run. The statement's text (`Context.statement_sql`) is not part of it: each body
-statement runs with its own.
+those run. Likewise the sets of tables `ASKED_SETS` names (the tables the open transaction
+wrote, an UPDATE of one checking its foreign keys again; the new tables filled from older
+ones; the tables sure to be empty) count only through the members the run asked about
+(`Context.members_asked`: `written_before`, `table_is_filled`, `table_is_empty`) and which of
+them were in the set: a write to another table between two statements calling the routine
+leaves its run as it was. The statement's text (`Context.statement_sql`) is not part of it:
+each body statement runs with its own.
 
 Kept while the outermost call is followed (one statement, whose catalog does not change
 meanwhile: the replay applies it afterwards), then let go.
@@ -42,11 +47,24 @@ if TYPE_CHECKING:
     from lockwise.effects.locks import LockMode
     from lockwise.effects.postgres.builder import Builder
 
-#: The fields of `Context` a body's run is kept under: all but the routines running (kept
-#: by which of them the run asked about) and the text of the statement (each body statement
-#: is judged with its own).
+#: The sets of `Context` a body's run is kept by the members it asked about (each read
+#: through a method that notes the question: `Context.members_asked`), not whole.
+ASKED_SETS = ("written_in_transaction", "filled_tables", "empty_tables")
+
+#: The fields of `Context` a body's run is kept under: all but the routines running and
+#: `ASKED_SETS` (kept by what the run asked of them), the text of the statement (each body
+#: statement is judged with its own), and the columns constant in every row (a routine's
+#: body runs with none: `embedded.run_embedded`, as it runs after statements lockwise did
+#: not follow).
 _KEYED = tuple(f.name for f in fields(Context)
-               if f.name not in ("expanding_routines", "statement_sql"))
+               if f.name not in ("expanding_routines", "statement_sql", "constant_columns",
+                                 "members_asked", *ASKED_SETS))
+
+
+def members_in(ctx: Context, asked: frozenset[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """Of the questions `asked` (a field of `ASKED_SETS`, a member), those `ctx` answers
+    yes."""
+    return frozenset(q for q in asked if q[1] in getattr(ctx, q[0]))
 
 
 class _Same:
@@ -107,18 +125,31 @@ _NUMBERS = count(1)
 class BodyRun:
     """What a body's run added to the statement that called it: its `routine_call` action's
     facts (`call`), the actions after it, the locks (in the order first taken), rewrites and
-    scans (in the order first given), and the routines it asked about (`asked`)."""
+    scans (in the order first given), the routines it asked about (`asked`), and what it
+    asked of `ASKED_SETS` (`members`) with the answers yes (`members_in`)."""
 
-    __slots__ = ("actions", "asked", "call", "locks", "rewrites", "scans")
+    __slots__ = ("actions", "asked", "call", "locks", "members", "members_in", "rewrites",
+                 "scans")
 
     def __init__(self, call: dict, actions: list[Action], locks: list[tuple[str, LockMode]],
-                 rewrites: set[str], scans: list[tuple[str, str]], asked: set) -> None:
+                 rewrites: set[str], scans: list[tuple[str, str]], asked: set,
+                 members: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+                 ctx: Context | None = None) -> None:
         self.call = call
         self.actions = actions
         self.locks = locks
         self.rewrites = rewrites
         self.scans = scans
         self.asked = frozenset(asked)
+        self.members = frozenset(members)
+        self.members_in = members_in(ctx, self.members) if ctx is not None else frozenset()
+
+    def fits(self, among: frozenset, running: frozenset, ctx: Context) -> bool:
+        """Whether the run, kept with `among` of the routines it asked about running, stands
+        for a call in `ctx` where `running` run: the same of those it asked about run, and
+        `ctx` answers what it asked of `ASKED_SETS` as its call's did."""
+        return running & self.asked == among and (
+            not self.members or members_in(ctx, self.members) == self.members_in)
 
     def given_to(self, b: Builder, routine_runs: str, again: bool = False) -> None:
         """The run, added to `b` as the run itself would (its actions copied: a caller may
@@ -143,6 +174,7 @@ class BodyRun:
         run = BodyRun.__new__(BodyRun)
         run.call, run.actions, run.locks = dict(self.call), self.actions, self.locks
         run.rewrites, run.scans, run.asked = self.rewrites, self.scans, self.asked
+        run.members, run.members_in = self.members, self.members_in
         return run
 
 
@@ -153,14 +185,17 @@ _ACROSS = ("", "body runs")
 
 
 class BodyRuns:
-    """The runs of bodies kept while a statement's calls are followed, and the routines the
-    runs in progress asked about (innermost last)."""
+    """The runs of bodies kept while a statement's calls are followed, and the routines and
+    the members of `ASKED_SETS` the runs in progress asked about (innermost last)."""
 
-    __slots__ = ("across", "asking", "kept")
+    __slots__ = ("across", "asking", "asking_members", "kept")
 
     def __init__(self, ctx: Context | None = None) -> None:
         self.kept: dict[tuple, list[tuple[frozenset, BodyRun]]] = {}
         self.asking: list[set] = []
+        #: What each run in progress asked of `ASKED_SETS`: the `Context.members_asked` of
+        #: its body's statements.
+        self.asking_members: list[set[tuple[str, str]]] = []
         #: The runs kept by the statements before, while the schema stays as it is: the
         #: catalog's `version_memo` (let go by the replay at each statement but a plain
         #: UPDATE, DELETE, INSERT or SELECT, and by each copy) holds them, so a run is taken
@@ -188,21 +223,33 @@ class BodyRuns:
         if self.asking:
             self.asking[-1].add(routine)
 
-    def find(self, key: tuple, running: frozenset) -> BodyRun | None:
-        """The run kept under `key` whose routines asked about run as in `running`."""
+    def begin(self) -> set[tuple[str, str]]:
+        """A body's run begins: what it asks about is noted from now on, what it asks of
+        `ASKED_SETS` in the set returned (its `Context.members_asked`)."""
+        self.asking.append(set())
+        self.asking_members.append(set())
+        return self.asking_members[-1]
+
+    def end(self) -> tuple[set, set[tuple[str, str]]]:
+        """The run begun last ends: the routines and the members it asked about."""
+        return self.asking.pop(), self.asking_members.pop()
+
+    def find(self, key: tuple, running: frozenset, ctx: Context) -> BodyRun | None:
+        """The run kept under `key` that fits a call in `ctx` where `running` run
+        (`BodyRun.fits`)."""
         for among, run in self.kept.get(key, ()):
-            if running & run.asked == among:
-                self._asked_too(run.asked)
+            if run.fits(among, running, ctx):
+                self._asked_too(run)
                 return run
         return None
 
-    def found_before(self, key: tuple, running: frozenset) -> BodyRun | None:
-        """The run an earlier statement kept under `key` (`across`) whose routines asked
-        about run as in `running`, kept for this statement as its own (renumbered)."""
+    def found_before(self, key: tuple, running: frozenset, ctx: Context) -> BodyRun | None:
+        """The run an earlier statement kept under `key` (`across`) that fits the call as
+        `find`'s, kept for this statement as its own (renumbered)."""
         if self.across is None or not _lasting(key):
             return None
         for among, run in self.across.get(key, ()):  # type: ignore[attr-defined]
-            if running & run.asked == among:
+            if run.fits(among, running, ctx):
                 run = run.renumbered()
                 self.keep(key, running, run, across=False)
                 return run
@@ -216,10 +263,11 @@ class BodyRuns:
         if across and self.across is not None and _lasting(key):
             self.across.setdefault(key, []).append(  # type: ignore[attr-defined]
                 (running & run.asked, run.renumbered()))
-        self._asked_too(run.asked)
+        self._asked_too(run)
 
-    def _asked_too(self, asked: frozenset) -> None:
+    def _asked_too(self, run: BodyRun) -> None:
         """What a run asked about, its caller's run asked too: the caller's answer depends on
         it."""
         if self.asking:
-            self.asking[-1].update(asked)
+            self.asking[-1].update(run.asked)
+            self.asking_members[-1].update(run.members)

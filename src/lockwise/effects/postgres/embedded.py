@@ -500,8 +500,8 @@ def _run_steps(b: Builder, body: str, ctx: Context | None, routine: str,
         temporary.difference_update(_temporary_names(inner.drops))
         # (of them, the tables and materialized views hold no rows until filled: one made
         # WITH data, or REFRESHed, is filled, `Context.filled_tables`)
-        empty = {t for t in made if f"table:{t}" in objects
-                 or f"view:{t}" in objects} - ctx.filled_tables
+        empty = {t for t in made if (f"table:{t}" in objects or f"view:{t}" in objects)
+                 and not ctx.table_is_filled(t)}
         _take_effect(b, inner, made, empty, first_named)
         _note_renames(first_named, inner)
         reads: dict = {}
@@ -588,8 +588,8 @@ def _note_made_new(block: Action, body: str, branches: Branches | None,
     may find it there). And the tables it filled from older ones (`filled_new`), whichever
     branch did (checked on 18.6: another session sees none of them before the block's
     transaction commits)."""
-    if filled != outer.filled_tables:
-        block.facts["filled_new"] = tuple(sorted(filled - outer.filled_tables))
+    if filled_new := outer.filled_since(filled):
+        block.facts["filled_new"] = tuple(sorted(filled_new))
     if not naming:  # (nearly every block: it changes rows, or columns that were there)
         return
     from lockwise.parse.plpgsql import certain_lines

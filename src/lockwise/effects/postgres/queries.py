@@ -187,12 +187,11 @@ def dml(kind: str) -> Callable:
             columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("cols") or ())
             if stmt.get("onConflictClause"):
                 facts.update(_invalid_arbiter(b, table, stmt["onConflictClause"], qualified))
-        rechecked = kind == "update" and table in b.ctx.written_in_transaction
         set_columns = merged_columns if kind == "merge" else columns
         if kind != "delete" and b.ctx.executes:  # not when only planned (EXPLAIN)
-            _check_keys(b, table, kind == "insert" or "insert" in merging or rechecked,
-                        set_columns, _inserted_nulls(b, stmt, table) if kind == "insert"
-                        else set())
+            _check_keys(b, table, kind == "insert" or "insert" in merging, set_columns,
+                        _inserted_nulls(b, stmt, table) if kind == "insert" else set(),
+                        updated=kind == "update")
         read_per_row: list = []
         if b.ctx.executes:  # the keys' triggers fire (a MERGE's as its clauses write)
             for fired in sorted({kind} & {"update", "delete"} or merging - {"insert"}):
@@ -335,16 +334,20 @@ def _lock_rule_actions(b: Builder, relation: str, event: str) -> None:
 
 
 def _check_keys(b: Builder, table: str, every: bool, columns: tuple[str, ...],
-                nulls: set[str] = frozenset()) -> None:
+                nulls: set[str] = frozenset(), updated: bool = False) -> None:
     """The foreign keys of `table` that written rows are checked against: each reads the
     referenced row FOR KEY SHARE (ROW SHARE on its table, every partition of it too). Every
-    key (`every`: rows inserted, or written earlier in the transaction, which an UPDATE checks
-    again: seen by `verify` on lemmy), or only those over the `columns` an UPDATE sets; not
-    one whose columns are all `nulls` (a row with a NULL key is not looked up)."""
+    key (`every`: rows inserted; or `updated`, rows an UPDATE writes that the transaction
+    wrote before, which it checks again: seen by `verify` on lemmy, and checked on 18.6), or
+    only those over the `columns` an UPDATE sets; not one whose columns are all `nulls` (a
+    row with a NULL key is not looked up). Whether the transaction wrote the table is asked
+    only for a key the UPDATE does not set (`Context.written_before`: a body's run is kept
+    by the answers it asked for)."""
     known = b.ctx.catalog.tables.get(table)
     for con in known.constraints.values() if known is not None else ():
         if con.kind == "foreign" and con.references and (
-                every or set(con.columns) & set(columns)) and \
+                every or set(con.columns) & set(columns)
+                or updated and b.ctx.written_before(table)) and \
                 not (con.columns and set(con.columns) <= nulls):
             for rel in (con.references, *b.ctx.catalog.partitions(con.references)):
                 b.lock(rel, L.ROW_SHARE)

@@ -119,11 +119,11 @@ def _run_body(b: Builder, kept: BodyRuns, routine: Routine, runs: str, alone: bo
     ctx = b.ctx
     key = kept.key(ctx, routine, alone)
     running = ctx.expanding_routines | {routine}
-    run = kept.find(key, running)
+    run = kept.find(key, running, ctx)
     if run is not None:  # (its actions are the statement's already, at an earlier call)
         run.given_to(b, runs, again=True)
         return
-    run = kept.found_before(key, running)
+    run = kept.found_before(key, running, ctx)
     if run is not None:  # (run by an earlier statement, on the same schema)
         run.given_to(b, runs)
         return
@@ -141,23 +141,24 @@ def _body_run(ctx: Context, routine: Routine, running: frozenset[Routine], alone
     what = f"{'procedure' if procedure else 'function'} {name}"
     plpgsql = routine.language == "plpgsql"
     created = f"of its CREATE {'PROCEDURE' if procedure else 'FUNCTION'}"
-    own = Builder(ctx)
-    own.act("routine_call", routine=name, procedure=procedure, routine_runs="",
-            body_loops=plpgsql and _loops(sql), **dynamic_sql_facts(
-        sql, f"{what[0].upper()}{what[1:]}, which this statement runs,", created))
     statements = None
     if not plpgsql:  # (SQL: its AS string or BEGIN ATOMIC body, no PL/pgSQL to read)
         from lockwise.parse.sql_body import sql_body_statements
 
         statements = sql_body_statements(sql)
-    kept.asking.append(set())
+    # (what its statements ask of the sets a run is kept by, noted: `BodyRuns.begin`)
+    members = kept.begin()
+    body_ctx = replace(ctx, expanding_routines=running, members_asked=members)
+    own = Builder(body_ctx)
+    own.act("routine_call", routine=name, procedure=procedure, routine_runs="",
+            body_loops=plpgsql and _loops(sql), **dynamic_sql_facts(
+        sql, f"{what[0].upper()}{what[1:]}, which this statement runs,", created))
     try:
         with path_kept():  # (its SET clause: for the call, restored after it)
             own_path = use_routine_path(routine, ctx.catalog)
-            run_embedded(own, sql, replace(ctx, expanding_routines=running), what,
-                         statements, alone=alone)
+            run_embedded(own, sql, body_ctx, what, statements, alone=alone)
     finally:
-        asked = kept.asking.pop()
+        asked, members = kept.end()
     call, *actions = own.actions
     if own_path:
         for a in actions:  # (a SET LOCAL of it too; a plain SET lasts: checked on 18.6)
@@ -165,4 +166,4 @@ def _body_run(ctx: Context, routine: Routine, running: frozenset[Routine], alone
                     a.facts.get("name") == "search_path":
                 a.facts["ends_with_call"] = True
     return BodyRun(call.facts, actions, list(own.locks.items()), own.rewrites,
-                   list(own.scans.items()), asked)
+                   list(own.scans.items()), asked, members, ctx)
