@@ -558,6 +558,21 @@ def test_flyway_config_file_encoding_reads_the_conf_files(
     assert "FLYWAY_CONFIG_FILE_ENCODING" in stderr and "Traceback" not in stderr
 
 
+@pytest.mark.usefixtures("_no_flyway_variables")
+@pytest.mark.parametrize("encoding", ["UTF-16", "UTF-32"])
+def test_a_wide_conf_encoding_without_byte_order_mark_is_read_big_endian(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str) -> None:
+    """Java's UTF-16 and UTF-32 decoders read a file without a byte order mark as big-endian
+    (fix-layouts19): Python's refuse it (a traceback before)."""
+    write(tmp_path, _TWO_FOLDERS)
+    (tmp_path / "flyway.conf").write_bytes(
+        "flyway.locations=filesystem:db/a,filesystem:db/b\nflyway.mixed=true\n"
+        .encode(f"{encoding}-BE"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLYWAY_CONFIG_FILE_ENCODING", encoding)
+    assert _histories(tmp_path) == _ONE_HISTORY
+
+
 # --- -configFiles from the working directory (fix-layouts18) ----------------------------------
 
 @pytest.mark.usefixtures("_no_flyway_variables")

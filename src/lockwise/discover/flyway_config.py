@@ -428,9 +428,17 @@ def runs_here(folder: Path | str, names: Iterable[str]) -> bool:
 
 def _read(path: Path, encoding: str = "utf-8") -> str:
     try:
-        return path.read_text(encoding, errors="replace")
+        data = path.read_bytes()
     except OSError:  # unreadable: as if empty (Flyway would not start; nothing to lint)
         return ""
+    try:
+        return data.decode(encoding, errors="replace")
+    except UnicodeError:
+        # Python's UTF-16 and UTF-32 refuse text without a byte order mark; Java's read it
+        # big-endian, as the Charset documentation says.
+        import codecs
+
+        return data.decode(f"{codecs.lookup(encoding).name}-be", errors="replace")
 
 
 def conf_encoding(folder: Path | None = None) -> str:
