@@ -103,3 +103,94 @@ def test_a_changelog_including_no_sql_changes_nothing(tmp_path: Path) -> None:
                                      "</databaseChangeLog>",
                             "one/001.sql": _USERS, "two/001.sql": _INDEX})
     assert sorted(_ids(tmp_path / "db")) == [["a:index"], ["a:users"]]
+
+
+# --- robustness (fix-layouts19) ---------------------------------------------------------------
+
+def _error(root: Path) -> InputError:
+    with pytest.raises(InputError) as caught:
+        discover(root)
+    return caught.value
+
+
+@pytest.mark.parametrize(("name", "text", "position"), [
+    ("master.xml", '<databaseChangeLog>\n  <include file="changes/a.sql">\n'
+                   "</databaseChangeLog>\n", (3, 3)),
+    ("master.yaml", "databaseChangeLog:\n  - include:\n      file: changes/a.sql\n"
+                    "     relativeToChangelogFile: [true\n", (4, 6)),
+    ("master.json", '{"databaseChangeLog": [\n  {"include": {"file": "changes/a.sql", }]\n}\n',
+     (2, 42)),
+])
+def test_a_changelog_that_does_not_parse_is_an_error_at_its_line_and_column(
+        tmp_path: Path, name: str, text: str, position: tuple[int, int]) -> None:
+    write(tmp_path / "db", {name: text, "changes/a.sql": _USERS})
+    error = _error(tmp_path / "db")
+    assert (error.path, error.line, error.column) == (tmp_path / "db" / name, *position)
+    assert "\n" not in error.message
+
+
+@pytest.mark.parametrize("files", [
+    {"master.yaml": "databaseChangeLog:\n  - include:\n      file: changes/a.sql\n"
+                    "      relativeToChangelogFile: true\n  - include:\n"
+                    "      file: master.yaml\n      relativeToChangelogFile: true\n"},
+    {"master.yaml": "databaseChangeLog:\n  - include:\n      file: changes/a.sql\n"
+                    "      relativeToChangelogFile: true\n  - include:\n"
+                    "      file: more.xml\n      relativeToChangelogFile: true\n",
+     "more.xml": '<databaseChangeLog>\n  <include file="master.yaml"\n'
+                 '     relativeToChangelogFile="true"/>\n</databaseChangeLog>\n'},
+])
+def test_a_changelog_that_includes_itself_is_an_error_at_the_include(
+        tmp_path: Path, files: dict[str, str]) -> None:
+    """Liquibase's `include` has no guard against a cycle (its parsing recurses until the
+    stack overflows): before, lockwise took no master and read the folder in name order."""
+    write(tmp_path / "db", {**files, "changes/a.sql": _USERS})
+    error = _error(tmp_path / "db")
+    closing = "more.xml" if "more.xml" in files else "master.yaml"
+    assert (error.path, error.line) == (tmp_path / "db" / closing,
+                                        2 if closing == "more.xml" else 6)
+    assert "master.yaml" in error.message and "cycle" in error.message
+
+
+@pytest.mark.parametrize(("entry", "line", "said"), [
+    ("  - include:\n      file: [changes/a.sql]\n", 3, "`file`"),
+    ("  - include:\n      relativeToChangelogFile: true\n", 2, "No 'file' attribute"),
+    ("  - includeAll:\n      relativeToChangelogFile: true\n", 2, "No path attribute"),
+    ("  - includeAll:\n      path: empty/\n      relativeToChangelogFile: true\n", 3,
+     "empty"),
+])
+def test_an_include_liquibase_refuses_is_an_error_at_its_line(
+        tmp_path: Path, entry: str, line: int, said: str) -> None:
+    write(tmp_path / "db", {"master.yaml": "databaseChangeLog:\n" + entry +
+                            "  - include:\n      file: changes/a.sql\n"
+                            "      relativeToChangelogFile: true\n",
+                            "changes/a.sql": _USERS})
+    (tmp_path / "db" / "empty").mkdir()
+    error = _error(tmp_path / "db")
+    assert (error.path, error.line) == (tmp_path / "db" / "master.yaml", line)
+    assert said in error.message
+
+
+def test_error_if_missing_false_skips_what_is_not_there(tmp_path: Path) -> None:
+    """`errorIfMissing: false` (include) and `errorIfMissingOrEmpty: false` (includeAll):
+    Liquibase goes on without them; lockwise stopped with "not there"."""
+    write(tmp_path / "db", {"master.yaml": (
+        "databaseChangeLog:\n  - include:\n      file: changes/none.sql\n"
+        "      relativeToChangelogFile: true\n      errorIfMissing: false\n"
+        "  - includeAll:\n      path: none/\n      relativeToChangelogFile: true\n"
+        "      errorIfMissingOrEmpty: false\n"
+        "  - include:\n      file: changes/b.sql\n      relativeToChangelogFile: true\n"
+        "  - include:\n      file: changes/a.sql\n      relativeToChangelogFile: true\n"),
+        "changes/a.sql": _USERS, "changes/b.sql": _ORDERS})
+    assert [m.id for m in discover(tmp_path / "db")] == ["a:orders", "a:users"]
+
+
+def test_yaml_aliases_in_attributes_do_not_blow_up(tmp_path: Path) -> None:
+    """A YAML master whose unused attribute is an alias of aliases (a "billion laughs"): only
+    scalar attributes are read, so it costs nothing (lockwise turned it into text before)."""
+    lines = ["x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 12)]
+    write(tmp_path / "db", {"master.yaml": "\n".join(lines) + (
+        "\ndatabaseChangeLog:\n  - include:\n      file: changes/a.sql\n"
+        "      relativeToChangelogFile: true\n      comment: *a11\n"),
+        "changes/a.sql": _USERS})
+    assert [m.id for m in discover(tmp_path / "db")] == ["a:users"]

@@ -110,10 +110,14 @@ def master_changelog(directory: Path) -> Path | None:
                 candidates.append(directory / name)
     if not candidates:
         return None
-    included = {Path(os.path.abspath(path)) for master in candidates
-                for path, _ in _entries(master)}
+    candidates.sort()
+    included = {Path(os.path.abspath(entry.path)) for master in candidates
+                for entry in _entries(master)}
     masters = [path for path in candidates
                if Path(os.path.abspath(path)) not in included and _sql_of(path)]
+    if not masters:
+        for candidate in candidates:  # (a cycle leaves none that nothing includes: said)
+            _changelog_files(candidate)
     return masters[0] if len(masters) == 1 else None
 
 
@@ -125,88 +129,219 @@ def _sql_of(master: Path) -> bool:
         return True
 
 
-def _document(master: Path) -> tuple[str, list[tuple[str, dict[str, str]]]]:
-    """The text of the changelog `master` and its entries in order, as (`include` or
-    `includeAll`, its attributes); a `changeSet` written in it is ('changeSet', {}). Raises
-    InputError for one that does not parse (Liquibase does not start)."""
+@dataclass(frozen=True)
+class _Element:
+    """An element of a changelog's `databaseChangeLog` list: its tag (`include`,
+    `includeAll`, `changeSet`, ...), its scalar attributes (None for a value that is a list,
+    a mapping or null), and the 1-based line and column of the element and of each
+    attribute's value."""
+
+    tag: str
+    attributes: dict[str, str | None]
+    line: int
+    column: int
+    places: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def place(self, name: str) -> tuple[int, int]:
+        return self.places.get(name, (self.line, self.column))
+
+
+def _document(master: Path) -> list[_Element]:
+    """The elements of the changelog `master`, in order. Raises InputError, at the line and
+    column of the problem, for one that does not parse (Liquibase does not start)."""
     from lockwise.discover.layouts import _read
 
     text = _read(master)
-    entries: list[tuple[str, dict[str, str]]] = []
     try:
-        if master.suffix.lower() == ".xml":
-            import xml.etree.ElementTree as ElementTree
-
-            for element in ElementTree.fromstring(text.encode()):
-                tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
-                entries.append((tag, dict(element.attrib)))
-        else:
-            import yaml
-
-            document = yaml.safe_load(text)
-            items = document.get("databaseChangeLog") if isinstance(document, dict) else None
-            for item in items if isinstance(items, list) else []:
-                for tag, value in (item.items() if isinstance(item, dict) else []):
-                    entries.append((tag, {key: str(v) for key, v in value.items()}
-                                    if isinstance(value, dict) else {}))
-    except Exception as exc:  # ParseError, YAMLError: Liquibase refuses the changelog
-        raise InputError(f"Liquibase cannot read this changelog ({exc}); fix it", master) \
-            from None
-    return text, entries
+        return _xml_elements(text) if master.suffix.lower() == ".xml" else _yaml_elements(text)
+    except InputError as exc:
+        raise InputError(f"Liquibase cannot read this changelog ({exc.message}); fix it",
+                         master, exc.line, exc.column) from None
+    except RecursionError:
+        raise InputError("Liquibase cannot read this changelog (nested too deeply); fix it",
+                         master) from None
 
 
-def _entries(master: Path) -> list[tuple[Path, str]]:
-    """The files and folders `master` includes, in order, as (path, `include` or
-    `includeAll`): a path relative to the changelog's folder when `relativeToChangelogFile`
-    is true, else to Liquibase's search path (the classpath root, or the folder Liquibase
-    runs in), taken as the nearest of the changelog's folder and the folders above it that
-    holds it. Raises InputError for a file or folder not found (Liquibase stops)."""
-    text, entries = _document(master)
+def _xml_elements(text: str) -> list[_Element]:
+    """The children of an XML changelog's root element, at their lines (expat refuses an
+    entity expansion out of proportion to the text: a "billion laughs")."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    elements: list[_Element] = []
+    depth = 0
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth == 2:
+            elements.append(_Element(name.rsplit("}", 1)[-1], dict(attributes),
+                                     parser.CurrentLineNumber, parser.CurrentColumnNumber + 1))
+
+    def end(_: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    try:
+        parser.Parse(text.encode(), True)
+    except expat.ExpatError as exc:
+        raise InputError(expat.ErrorString(exc.code), None, exc.lineno,
+                         exc.offset + 1) from None
+    return elements
+
+
+def _yaml_elements(text: str) -> list[_Element]:
+    """The items of a YAML or JSON changelog's `databaseChangeLog` list, read from the
+    document's nodes: an alias is never expanded, and only scalar attributes are read."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise InputError(problem, None, mark.line + 1 if mark else 1,
+                         mark.column + 1 if mark else 1) from None
+    except yaml.YAMLError as exc:
+        raise InputError(str(exc).replace("\n", " "), None) from None
+    items = next((value.value for key, value in _pairs(root)
+                  if key.value == "databaseChangeLog" and
+                  isinstance(value, yaml.SequenceNode)), [])
     out = []
-    for tag, attributes in entries:
-        if tag not in ("include", "includeAll"):
-            continue
-        named = attributes.get("file" if tag == "include" else "path", "").strip()
-        if not named:
-            continue
-        relative = named.removeprefix("classpath:").lstrip("/")
-        if attributes.get("relativeToChangelogFile", "false").lower() == "true":
-            places = [master.parent / relative]
-        else:  # (an absolute file-system path, else one on the search path)
-            places = [Path(named)] if os.path.isabs(named) else []
-            places += [folder / relative for folder in (master.parent, *master.parent.parents)]
-        found = next((place for place in places if place.exists()), None)
-        if found is None:
-            line = next((number for number, content in enumerate(text.splitlines(), 1)
-                         if named in content), 1)
-            raise InputError(f"{tag} names {named}, which is not there (Liquibase stops: "
-                             "\"not found\"): fix the path, or set relativeToChangelogFile",
-                             master, line)
-        out.append((found, tag))
+    for item in items:
+        for key, body in _pairs(item):
+            attributes: dict[str, str | None] = {}
+            places = {}
+            for name, value in _pairs(body):
+                scalar = isinstance(value, yaml.ScalarNode) and \
+                    not value.tag.endswith(":null")
+                attributes[name.value] = value.value if scalar else None
+                places[name.value] = (value.start_mark.line + 1, value.start_mark.column + 1)
+            out.append(_Element(key.value, attributes, key.start_mark.line + 1,
+                                key.start_mark.column + 1, places))
     return out
 
 
-def _changelog_files(master: Path, seen: frozenset[Path] = frozenset()) -> list[Path]:
+def _pairs(node: object) -> list:
+    """The (key, value) pairs of a YAML mapping node whose key is a scalar; none for any
+    other node."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    return [(key, value) for key, value in node.value if isinstance(key, yaml.ScalarNode)]
+
+
+@dataclass(frozen=True)
+class _Included:
+    """A file (`include`) or folder (`includeAll`) a changelog includes, and the line of the
+    element that includes it."""
+
+    path: Path
+    tag: str
+    line: int
+    column: int
+
+
+def _flag(element: _Element, name: str, default: bool) -> bool:
+    """A boolean attribute as Liquibase reads one (`true` / `false`, any case)."""
+    value = element.attributes.get(name)
+    return default if value is None else value.strip().lower() == "true"
+
+
+def _entries(master: Path) -> list[_Included]:
+    """The files and folders `master` includes, in order: a path relative to the changelog's
+    folder when `relativeToChangelogFile` is true, else to Liquibase's search path (the
+    classpath root, or the folder Liquibase runs in), taken as the nearest of the
+    changelog's folder and the folders above it that holds it. One with `ignore: true`, or
+    not there with `errorIfMissing` (`errorIfMissingOrEmpty` for `includeAll`) false, is
+    left out, as Liquibase leaves it. Raises InputError, at its line, for one Liquibase
+    refuses: no `file` (`path`), not there, an `includeAll` of an empty folder."""
+    out = []
+    for element in _document(master):
+        if element.tag not in ("include", "includeAll"):
+            continue
+        key = "file" if element.tag == "include" else "path"
+        line, column = element.place(key)
+        named = element.attributes.get(key)
+        if named is None or not named.strip():
+            if key in element.attributes:
+                raise InputError(f"`{key}` of {element.tag} must be a path (Liquibase "
+                                 "stops); fix it", master, line, column)
+            said = "No 'file' attribute on 'include'" if key == "file" else \
+                "No path attribute for includeAll"
+            raise InputError(f"{element.tag} names no {key} (Liquibase stops: \"{said}\"); "
+                             f"give it a {key}", master, line, column)
+        if _flag(element, "ignore", False):
+            continue
+        found = _found(master, named.strip().replace("\\", "/"),
+                       _flag(element, "relativeToChangelogFile", False))
+        must = _flag(element, "errorIfMissing" if key == "file" else "errorIfMissingOrEmpty",
+                     True)
+        if found is None or element.tag == "includeAll" and not _holds_files(found):
+            if not must:
+                continue
+            said = "not found" if found is None else \
+                "Could not find directory or directory was empty"
+            what = "not there" if found is None else \
+                "no folder" if not found.is_dir() else "an empty folder"
+            raise InputError(f"{element.tag} names {named}, which is {what} "
+                             f"(Liquibase stops: \"{said}\"): fix the path, or set "
+                             "relativeToChangelogFile", master, line, column)
+        out.append(_Included(found, element.tag, line, column))
+    return out
+
+
+def _found(master: Path, named: str, relative: bool) -> Path | None:
+    """Where the path a changelog names is, or None: see `_entries`."""
+    path = named.removeprefix("classpath:").lstrip("/")
+    if relative:
+        places = [master.parent / path]
+    else:  # (an absolute file-system path, else one on the search path)
+        places = [Path(named)] if os.path.isabs(named) else []
+        places += [folder / path for folder in (master.parent, *master.parent.parents)]
+    for place in places:
+        try:
+            if place.exists():
+                return place
+        except (OSError, ValueError):  # a name too long, a NUL byte: not there
+            continue
+    return None
+
+
+def _holds_files(folder: Path) -> bool:
+    return any(names for _, _, names in os.walk(folder))
+
+
+def _changelog_files(master: Path, chain: tuple[Path, ...] = ()) -> list[Path]:
     """The SQL changelogs `master` runs, in the order it runs them: each `include`d .sql
     file; each .sql file below an `includeAll`'d folder, its subfolders too, ordered by path
     as Liquibase orders them; the SQL files of an included XML or YAML changelog in its
-    place. Changesets written in XML or YAML are not SQL lockwise reads."""
+    place. Changesets written in XML or YAML are not SQL lockwise reads. Raises InputError
+    for a changelog that includes one that includes it (`chain`: those that include
+    `master`), at the line of the include that closes the cycle: Liquibase's `include`
+    does not guard against one, its parsing recursing until its stack overflows."""
     from lockwise.discover.layouts import _CHANGELOG_SUFFIXES
 
     out: list[Path] = []
-    seen = seen | {Path(os.path.abspath(master))}
-    for found, tag in _entries(master):
-        if tag == "include":
-            files = [found]
+    chain = (*chain, Path(os.path.abspath(master)))
+    for entry in _entries(master):
+        if entry.tag == "include":
+            files = [entry.path]
         else:
-            files = sorted((Path(root) / name for root, _, names in os.walk(found)
+            files = sorted((Path(root) / name for root, _, names in os.walk(entry.path)
                             for name in names), key=lambda path: path.as_posix())
         for path in files:
             if path.suffix.lower() == ".sql":
                 out.append(path)
-            elif path.suffix.lower() in _CHANGELOG_SUFFIXES and \
-                    Path(os.path.abspath(path)) not in seen:
-                out += _changelog_files(path, seen)
+            elif path.suffix.lower() in _CHANGELOG_SUFFIXES:
+                if Path(os.path.abspath(path)) in chain:
+                    cycle = " -> ".join(part.name for part in (*chain, path))
+                    raise InputError(f"{entry.tag} of {path.name} makes a cycle ({cycle}): "
+                                     "Liquibase never finishes reading it; remove the "
+                                     "include", master, entry.line, entry.column)
+                out += _changelog_files(path, chain)
     return out
 
 
