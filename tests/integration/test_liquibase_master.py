@@ -194,3 +194,29 @@ def test_yaml_aliases_in_attributes_do_not_blow_up(tmp_path: Path) -> None:
         "      relativeToChangelogFile: true\n      comment: *a11\n"),
         "changes/a.sql": _USERS})
     assert [m.id for m in discover(tmp_path / "db")] == ["a:users"]
+
+
+def test_a_folder_linted_alone_is_read_in_the_order_of_the_master_above_it(
+        tmp_path: Path) -> None:
+    """`lockwise lint db/changes` (a pre-commit hook on the folder that changed): the master
+    changelog above it includes v1.9 before v1.10, so its changesets are read in that order,
+    not by name, and a note names the master whose history they belong to (fix-layouts19)."""
+    write(tmp_path / "db", {"master.xml": _XML_INCLUDE, "changes/v1.9.sql": _USERS,
+                            "changes/v1.10.sql": _INDEX, "changes/zz-stray.sql": _ORDERS})
+    notes: list[str] = []
+    histories = discover_histories(tmp_path / "db" / "changes", notes=notes,
+                                   dialect="postgresql")
+    assert [[m.id for m in migrations] for _, migrations in histories] == \
+        [["a:users", "a:index", "a:orders"]]
+    assert any("master.xml" in note and "zz-stray.sql" in note for note in notes), notes
+
+
+def test_a_folder_no_master_above_includes_is_read_by_name(tmp_path: Path) -> None:
+    write(tmp_path / "db", {"master.xml": _XML_INCLUDE, "changes/v1.9.sql": _USERS,
+                            "changes/v1.10.sql": _INDEX, "other/v1.10.sql": _INDEX,
+                            "other/v1.9.sql": _USERS})
+    notes: list[str] = []
+    assert [[m.id for m in migrations] for _, migrations in discover_histories(
+        tmp_path / "db" / "other", notes=notes, dialect="postgresql")] == \
+        [["a:index", "a:users"]]
+    assert not notes

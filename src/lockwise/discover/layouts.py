@@ -402,6 +402,12 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
             notes.append(f"{directory}: {', '.join(alone)} not read: no V<version>__*.sql "
                          f"migration has its version, so it undoes nothing (add the "
                          f"migration it undoes, or remove it)")
+    elif layout == "liquibase":
+        from lockwise.discover.liquibase import note_above
+
+        if note := note_above(directory):
+            notes.append(note)
+        return
     else:
         return
     if unread:

@@ -88,6 +88,18 @@ def detect_liquibase(directory: Path) -> bool:
         master_changelog(directory) is not None
 
 
+def may_be_liquibase(directory: Path) -> bool:
+    """Whether `directory` holds Liquibase changelogs (a formatted SQL one, or a changelog
+    that includes others), its includes not looked at: `lint --base` asks before it has
+    unpacked the files they name."""
+    from lockwise.discover.layouts import _CHANGELOG_SUFFIXES, _listing, _sql_files, file_head
+
+    return any(_formatted_file(path) for path in _sql_files(directory)) or any(
+        is_file and name.lower().endswith(_CHANGELOG_SUFFIXES) and
+        (head := file_head(directory / name)) is not None and _MASTER_BYTES.search(head)
+        for name, (is_file, _) in _listing(directory).items())
+
+
 # --- a master changelog that includes SQL files -------------------------------------------
 
 #: What a changelog's first bytes hold when it is one that includes others.
@@ -293,15 +305,34 @@ def _entries(master: Path) -> list[_Included]:
     return out
 
 
-def _found(master: Path, named: str, relative: bool) -> Path | None:
-    """Where the path a changelog names is, or None: see `_entries`."""
+def _places(master: Path, named: str, relative: bool) -> list[Path]:
+    """Where the path a changelog names may be, nearest first: see `_entries`."""
     path = named.removeprefix("classpath:").lstrip("/")
     if relative:
-        places = [master.parent / path]
-    else:  # (an absolute file-system path, else one on the search path)
-        places = [Path(named)] if os.path.isabs(named) else []
-        places += [folder / path for folder in (master.parent, *master.parent.parents)]
-    for place in places:
+        return [master.parent / path]
+    # (an absolute file-system path, else one on the search path)
+    places = [Path(named)] if os.path.isabs(named) else []
+    return places + [folder / path for folder in (master.parent, *master.parent.parents)]
+
+
+def include_places(changelog: Path) -> list[Path]:
+    """Every place where a file or folder `changelog` includes may be (for `lint --base`,
+    which unpacks a revision's history folder and must fetch what it includes from
+    elsewhere); none for a changelog that does not parse (said when it is read)."""
+    try:
+        elements = _document(changelog)
+    except InputError:
+        return []
+    return [place for element in elements if element.tag in ("include", "includeAll")
+            for key in ["file" if element.tag == "include" else "path"]
+            if (named := element.attributes.get(key))
+            for place in _places(changelog, named.strip().replace("\\", "/"),
+                                 _flag(element, "relativeToChangelogFile", False))]
+
+
+def _found(master: Path, named: str, relative: bool) -> Path | None:
+    """Where the path a changelog names is, or None: see `_entries`."""
+    for place in _places(master, named, relative):
         try:
             if place.exists():
                 return place
@@ -577,14 +608,68 @@ def _raw_changelog(path: Path, text: str, file_index: int) -> Migration:
                      sort_key=version_key(f"{file_index}.0"))
 
 
+#: How many folders above a folder of SQL changelogs a master that includes them is looked
+#: for (the classpath root is `src/main/resources`, a few folders up).
+LEVELS_ABOVE = 5
+
+
+def master_above(directory: Path) -> tuple[Path, list[str]] | None:
+    """The master changelog of a folder above `directory` (up to `LEVELS_ABOVE`, and not
+    above a repository's root, the folder holding `.git`) that runs SQL changelogs of
+    `directory` itself, and their names in the order it runs them; None when none does (or
+    a changelog above is broken: said when that folder is linted)."""
+    folder = Path(os.path.abspath(directory))
+    for parent in folder.parents[:LEVELS_ABOVE]:
+        try:
+            master = master_changelog(parent)
+            if master is not None and (mine := [
+                    path.name for path in _changelog_files(master)
+                    if Path(os.path.abspath(path)).parent == folder]):
+                return master, list(dict.fromkeys(mine))
+            if (parent / ".git").exists():
+                return None
+        except (InputError, OSError):
+            return None
+    return None
+
+
+def _own_files(directory: Path) -> list[Path]:
+    """The .sql files of a folder without a master changelog: in the order of a master
+    above it that runs them (`master_above`), the others after them, in name order."""
+    from lockwise.discover.layouts import _sql_files
+
+    files = _sql_files(directory)
+    above = master_above(directory)
+    if above is None:
+        return files
+    return list(dict.fromkeys([directory / name for name in above[1]] + files))
+
+
+def note_above(directory: Path) -> str | None:
+    """What to say of a folder of SQL changelogs read alone whose changesets a master
+    changelog above it runs (`master_above`): lockwise reads them in that master's order,
+    and that master's history holds more than this folder."""
+    from lockwise.discover.layouts import _sql_files
+
+    if master_changelog(directory) is not None or (above := master_above(directory)) is None:
+        return None
+    master, names = above
+    note = (f"{directory}: changesets read in the order of {master}, which runs them with "
+            f"the rest of its history: lint {master.parent} to check all of it")
+    if stray := [path.name for path in _sql_files(directory) if path.name not in names]:
+        note += f"; {', '.join(stray)} not run by it (linted after the others, by name)"
+    return note
+
+
 def read_liquibase(directory: Path) -> list[Migration]:
     """The changesets of the folder's SQL changelogs: those its master changelog runs, in
-    its order (`master_changelog`), else its own .sql files in name order (`includeAll`)."""
-    from lockwise.discover.layouts import _read, _sql_files
+    its order (`master_changelog`), else its own .sql files, in the order of a master
+    above that runs them (`master_above`) or in name order (`includeAll`)."""
+    from lockwise.discover.layouts import _read
 
     out: list[Migration] = []
     master = master_changelog(directory)
-    files = _changelog_files(master) if master is not None else _sql_files(directory)
+    files = _changelog_files(master) if master is not None else _own_files(directory)
     for file_index, path in enumerate(files, 1):
         text = _read(path)
         if is_formatted(text[:4096]):
