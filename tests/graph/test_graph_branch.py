@@ -1048,3 +1048,33 @@ def test_lint_base_finds_a_version_ref_s_named_locations_use(
                                       "--no-cache"])
     assert result.exit_code in (0, 1), result.output
     assert [c["kind"] for c in json.loads(result.stdout)["conflicts"]] == ["duplicate-version"]
+
+
+_LIQUIBASE = "--liquibase formatted sql\n--changeset a:{0}\nCREATE TABLE {0} (a int);\n"
+
+
+@pytest.mark.parametrize("history", ["db/changelog", "db/changelog/changes"])
+def test_base_revision_reads_the_files_a_liquibase_master_includes_from_elsewhere(
+        tmp_path: Path, history: str) -> None:
+    """A Liquibase master in `db/changelog` that includes a changelog of `db/shared` and runs
+    v1.9 before v1.10 (fix-layouts19): REF's history is read as the working tree's, with the
+    files outside the folder (the shared changelog; for `db/changelog/changes` linted alone,
+    the master above it), which before were not unpacked ("not there", exit 2; name order)."""
+    repo = empty_repo(tmp_path)
+    write(repo, {"db/changelog/master.yaml": (
+        "databaseChangeLog:\n  - include:\n      file: ../shared/base.sql\n"
+        "      relativeToChangelogFile: true\n"
+        "  - include:\n      file: changes/v1.9.sql\n      relativeToChangelogFile: true\n"
+        "  - include:\n      file: changes/v1.10.sql\n      relativeToChangelogFile: true\n"),
+        "db/shared/base.sql": _LIQUIBASE.format("base"),
+        "db/changelog/changes/v1.9.sql": _LIQUIBASE.format("users"),
+        "db/changelog/changes/v1.10.sql": _LIQUIBASE.format("orders")})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "branch point")
+    _git(repo, "checkout", "-q", "-b", "feature")
+    folder = repo / history
+    comparison = compare_with_base(folder, discover(folder), "main", None)
+    expected = ["a:base", "a:users", "a:orders"] if history == "db/changelog" else \
+        ["a:users", "a:orders"]
+    assert [m.id for m in comparison.history] == expected
+    assert comparison.changed == set()

@@ -101,9 +101,17 @@ def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
     # of files)
     folders = _existing_folders(top, rev, settings_folders(PurePosixPath(spec)))
 
+    asked: set[str] = set()
+
     def locations(tmp: Path) -> bytes | None:
-        """git's tar of the other locations the settings name, once they are unpacked."""
-        wanted = _location_folders(tmp, settings, tmp / rel)
+        """git's tar of what the history needs from outside its folder, not asked for yet:
+        the other locations the settings name, once they are unpacked, and the files a
+        Liquibase changelog includes from elsewhere (asked again after each tar is
+        unpacked: a changelog it brings may include more)."""
+        wanted = [path for path in [*_location_folders(tmp, settings, tmp / rel),
+                                    *_liquibase_paths(top, rev, tmp, rel)]
+                  if path not in asked]
+        asked.update(wanted)
         found = _existing(top, rev, wanted) if wanted else []
         return _archive(top, rev, found) if found else None
 
@@ -180,6 +188,33 @@ def _location_folders(tmp: Path, settings: list[str], history: Path) -> list[str
     return sorted(set(out))
 
 
+def _liquibase_paths(top: Path, rev: str, tmp: Path, rel: Path) -> list[str]:
+    """The paths (relative to `tmp`, the unpacked tree) a Liquibase history in `rel` may need
+    from outside what is unpacked: the changelogs of the folders above it (a master that
+    runs it: liquibase.master_above), and the places where the changelogs unpacked include
+    files or folders from."""
+    from lockwise.discover.layouts import _CHANGELOG_SUFFIXES
+    from lockwise.discover.liquibase import LEVELS_ABOVE, include_places, may_be_liquibase
+
+    root = tmp / rel
+    if not root.is_dir() or not may_be_liquibase(root):
+        return []
+    above = [folder.relative_to(tmp).as_posix() for folder in root.parents[:LEVELS_ABOVE]
+             if folder.is_relative_to(tmp)]
+    listed = _git(["ls-tree", "-z", "--name-only", rev, "--",
+                   *[f"{folder}/" if folder != "." else "." for folder in above]], top)
+    out = [path for path in listed.split("\0") if path.lower().endswith(_CHANGELOG_SUFFIXES)]
+    for folder, _, names in os.walk(tmp):
+        for name in names:
+            if name.lower().endswith(_CHANGELOG_SUFFIXES):
+                out += [os.path.relpath(place, tmp)
+                        for place in include_places(Path(folder, name))
+                        if Path(os.path.normpath(place)).is_relative_to(tmp) and
+                        os.path.normpath(place) != os.path.normpath(tmp) and
+                        not os.path.lexists(place)]
+    return [Path(os.path.normpath(path)).as_posix() for path in dict.fromkeys(out)]
+
+
 def _tree_paths(top: Path, rev: str, rel: Path, others: list[str] | None = None) -> set[str]:
     """The files in directory `rel` (and the folders `others`) at revision `rev`, relative to
     the repository's top."""
@@ -230,7 +265,7 @@ def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Pat
             os.makedirs(os.path.join(tmp, made), exist_ok=True)
         # (once the named files are unpacked: one the revision lacks is not read)
         with nullcontext() if top is None else in_tree(top, Path(tmp)):
-            if more is not None and (further := more(Path(tmp))) is not None:
+            while more is not None and (further := more(Path(tmp))) is not None:
                 extract(further)
             root = Path(tmp) / rel
             if not root.is_dir():
