@@ -220,3 +220,32 @@ def test_a_folder_no_master_above_includes_is_read_by_name(tmp_path: Path) -> No
         tmp_path / "db" / "other", notes=notes, dialect="postgresql")] == \
         [["a:index", "a:users"]]
     assert not notes
+
+
+_MAIN = ("databaseChangeLog:\n  - include:\n      file: changes/b-users.sql\n"
+         "      relativeToChangelogFile: true\n  - include:\n      file: changes/a-index.sql\n"
+         "      relativeToChangelogFile: true\n")
+_SEED = ("databaseChangeLog:\n  - include:\n      file: seed/orders.sql\n"
+         "      relativeToChangelogFile: true\n")
+
+
+@pytest.mark.parametrize(("application", "master"), [
+    ({"application.yml": "spring:\n  liquibase:\n"
+                         "    change-log: classpath:db/changelog/main.yaml\n"}, "main.yaml"),
+    ({"config/application.properties":
+      "spring.liquibase.changeLog=classpath:/db/changelog/main.yaml\n"}, "main.yaml"),
+    ({"application.properties": "spring.datasource.url=jdbc:postgresql://db/app\n"},
+     "db.changelog-master.yaml"),
+])
+def test_spring_boot_s_change_log_property_chooses_the_master(
+        tmp_path: Path, application: dict[str, str], master: str) -> None:
+    """Two changelogs that nothing includes (the application's and a seed one for tests):
+    Spring Boot runs the one `spring.liquibase.change-log` names (by default
+    db/changelog/db.changelog-master.yaml below the classpath root), in its order; before,
+    lockwise took neither and read the SQL folders by name (fix-layouts19)."""
+    root = tmp_path / "src/main/resources"
+    write(root, {**application, f"db/changelog/{master}": _MAIN, "db/changelog/seed.yaml": _SEED,
+                 "db/changelog/changes/b-users.sql": _USERS,
+                 "db/changelog/changes/a-index.sql": _INDEX,
+                 "db/changelog/seed/orders.sql": _ORDERS})
+    assert _ids(root / "db" / "changelog") == [["a:users", "a:index"]]

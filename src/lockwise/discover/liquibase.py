@@ -130,6 +130,12 @@ def master_changelog(directory: Path) -> Path | None:
     if not masters:
         for candidate in candidates:  # (a cycle leaves none that nothing includes: said)
             _changelog_files(candidate)
+    if len(masters) > 1:  # the one a Spring Boot application runs, if it is one of them
+        from lockwise.discover.spring_boot import liquibase_change_log
+
+        chosen = liquibase_change_log(directory)
+        masters = [path for path in masters if chosen is not None and
+                   os.path.abspath(path) == os.path.abspath(chosen)]
     return masters[0] if len(masters) == 1 else None
 
 

@@ -94,12 +94,17 @@ _LOCATIONS = "locations"
 _CONDITIONS: frozenset[Name] = frozenset({("spring", "config", "activate", "onprofile"),
                                           ("spring", "config", "activate", "oncloudplatform"),
                                           ("spring", "profiles")})
+#: Spring Boot's `spring.liquibase.change-log` as relaxed binding reads it, and its default.
+_CHANGE_LOG: Name = ("spring", "liquibase", "changelog")
+_DEFAULT_CHANGE_LOG = "classpath:/db/changelog/db.changelog-master.yaml"
+
+
 #: The names read (`*`: any one part, a Micronaut data source's name).
 _PATTERNS: tuple[Name, ...] = (
     *(prefix + (key,) for key in (*_BOOLEANS_READ, _SPRING_INIT_SQL, _LOCATIONS)
       for prefix in (_SPRING, _SPRING_1)),
     # any property of a data source's says Micronaut runs Flyway for it
-    _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS)
+    _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS, _CHANGE_LOG)
 
 #: Flyway's default location, where both frameworks leave it.
 DEFAULT_LOCATIONS = ("classpath:db/migration",)
@@ -154,13 +159,9 @@ def application_runs(folder: Path) -> list[FlywayRun] | None:
     """The Flyway runs the application files of the classpath root `folder` configure (one for
     Spring Boot, one per data source for Micronaut), enabled or not; None when `folder` holds
     no application file. Raises InputError for a file the framework refuses to load."""
-    files = [path for name in APPLICATION_FILES if os.path.isfile(path := folder / name)]
-    if not files:
+    values = _application_values(folder)
+    if values is None:
         return None
-    values: dict[Name, Value] = {}
-    for path in files:
-        for name, value in _file_values(path).items():
-            values.setdefault(name, value)
     sources = sorted({name[2] for name in values if len(name) > 3 and name[:2] == _MICRONAUT})
     if not sources:
         # Spring Boot 1.x's `flyway.*`, when the files name no `spring.flyway.*` property
@@ -170,6 +171,43 @@ def application_runs(folder: Path) -> list[FlywayRun] | None:
     enabled = _boolean(values.get(_MICRONAUT_ENABLED)) is not False
     return [_run(values, _MICRONAUT + (source,), _MICRONAUT_INIT_SQL, enabled)
             for source in sources]
+
+
+def _application_values(folder: Path) -> dict[Name, Value] | None:
+    """What the application files of the classpath root `folder` set, by precedence; None
+    when it holds none. Raises InputError for a file the framework refuses to load."""
+    files = [path for name in APPLICATION_FILES if os.path.isfile(path := folder / name)]
+    if not files:
+        return None
+    values: dict[Name, Value] = {}
+    for path in files:
+        for name, value in _file_values(path).items():
+            values.setdefault(name, value)
+    return values
+
+
+def liquibase_change_log(directory: Path) -> Path | None:
+    """The master changelog Spring Boot runs for the classpath root nearest above
+    `directory` (the first folder, `directory` itself included, that holds application
+    files): `spring.liquibase.change-log`, by default
+    `classpath:/db/changelog/db.changelog-master.yaml`; a `classpath:` path (or one
+    without prefix) below the classpath root, a `file:` one from the project's folder.
+    None without application files, or for another kind of resource."""
+    folder = Path(os.path.abspath(directory))
+    for candidate in (folder, *folder.parents):
+        values = _application_values(candidate)
+        if values is None:
+            continue
+        named = values.get(_CHANGE_LOG)
+        named = named.strip() if isinstance(named, str) and named.strip() else \
+            _DEFAULT_CHANGE_LOG
+        kind, sep, rest = named.partition(":")
+        if not sep or kind in ("classpath", "classpath*"):
+            return candidate / (rest if sep else named).lstrip("/")
+        if kind == "file":
+            return Path(rest) if os.path.isabs(rest) else _project_folder(candidate) / rest
+        return None
+    return None
 
 
 def _run(values: dict[Name, Value], prefix: Name, init_sql: str, enabled: bool) -> FlywayRun:
