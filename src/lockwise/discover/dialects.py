@@ -81,6 +81,31 @@ def left_out_note(history: Path, folder: str, database: str, dialect: str) -> st
     return f"{history}: {what}: lockwise lints PostgreSQL, MySQL and MariaDB only"
 
 
+#: Prisma's lock file, beside its migration folders: the database they are written for.
+PRISMA_LOCK = "migration_lock.toml"
+
+
+def prisma_provider_note(history: Path, dialect: str) -> str | None:
+    """A note for a Prisma history read with `dialect` whose lock file's `provider` names
+    another database (MySQL's migrations read as PostgreSQL are false parse errors and false
+    findings); None when it names the dialect, or nothing lockwise knows."""
+    import tomllib
+
+    try:
+        provider = tomllib.loads((history / PRISMA_LOCK).read_text("utf-8")).get("provider")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    database = other_database(provider, dialect, []) if isinstance(provider, str) else None
+    if database is None:
+        return None
+    said = f"{history}: written for {_title(database)} ({PRISMA_LOCK}: provider = " \
+        f"\"{provider}\"), but read as {_title(dialect)}"
+    if database in LINTED:
+        return f"{said}: `lockwise lint --dialect {database} {history}` reads it as " \
+            f"{_title(database)}"
+    return f"{said}: lockwise lints PostgreSQL, MySQL and MariaDB only"
+
+
 def all_left_out(dialect: str) -> str:
     """The input error of a path below which every history found was left out."""
     return (f"no {_title(dialect)} migrations here: every migration history below it is in a "

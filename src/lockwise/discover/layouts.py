@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
-from lockwise.discover.dialects import all_left_out, left_out_note, other_database
+from lockwise.discover.dialects import (
+    all_left_out,
+    left_out_note,
+    other_database,
+    prisma_provider_note,
+)
 from lockwise.discover.manifest import MANIFEST, Warned
 from lockwise.discover.properties import flyway_lines, property_entries
 from lockwise.discover.versions import (
@@ -1157,6 +1162,9 @@ def discover_histories(path: Path, layout: str | None = None,
         for root, migrations in histories:
             _note_unread(root, migrations, notes)
             _note_manifests(migrations, notes)
+            if dialect is not None and migrations and migrations[0].layout == "prisma" and \
+                    (note := prisma_provider_note(root, dialect)):
+                notes.append(note)
         return histories
     except OSError as exc:  # a folder looked into cannot be listed
         raise os_input_error(exc, path) from None
