@@ -3629,3 +3629,40 @@ def test_a_dollar_tag_is_read_as_the_server_reads_one_for_every_character() -> N
         char = chr(code)
         for text in (f"${char}$x${char}$", f"$a{char}$x$a{char}$"):
             assert read(_DOLLAR_CONSTANT, text) == read(written, text), hex(code)
+
+
+def test_the_graph_judges_no_where_for_an_index_and_finds_its_conflicts_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Whether an index serves an UPDATE's or DELETE's WHERE (`where_facts`) is read by rules
+    # and lint's cost only: the graph, computing effects itself, never asks it; lint does,
+    # and the conflicts of those statements (a column used, then dropped) are still found.
+    import lockwise.effects.postgres.queries as queries
+    from lockwise.cli.inputs import collect
+    from lockwise.discover.versions import history_starts
+    from lockwise.graph.api import history_conflicts
+    from lockwise.lint import LintOptions, lint_migrations
+
+    (tmp_path / "0001_a.sql").write_text("CREATE TABLE t (id int PRIMARY KEY, a int, b text);\n")
+    (tmp_path / "0002_b.sql").write_text(
+        "UPDATE t SET b = 'x' WHERE a > 1;\nDELETE FROM t WHERE b = 'y';\n")
+    (tmp_path / "0003_c.sql").write_text("ALTER TABLE t DROP COLUMN a;\n")
+    (tmp_path / "0004_d.sql").write_text("UPDATE t SET b = 'z' WHERE a = 2;\n")
+    collected = collect([tmp_path], None)
+    judged: list[str] = []
+    where_facts = queries.where_facts
+
+    def counting(catalog: Catalog, table: str, stmt: dict, kind: str, *args: object,
+                 **kwargs: object) -> dict:
+        judged.append(kind)
+        return where_facts(catalog, table, stmt, kind, *args, **kwargs)  # type: ignore
+
+    monkeypatch.setattr(queries, "where_facts", counting)
+    conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
+    assert judged == []
+    assert [(c.kind, c.object) for c in conflicts] == [
+        ("missing-object", "column:public.t.a")]
+    reports = lint_migrations(collected.migrations, LintOptions(), None, None,
+                              history_starts(collected.histories))
+    assert judged == ["update", "delete", "update"]
+    assert [s.effect.actions[0].facts["where_scans_table"]
+            for s in reports[1].statements] == [True, True]
