@@ -3666,3 +3666,46 @@ def test_the_graph_judges_no_where_for_an_index_and_finds_its_conflicts_all_the_
     assert judged == ["update", "delete", "update"]
     assert [s.effect.actions[0].facts["where_scans_table"]
             for s in reports[1].statements] == [True, True]
+
+
+def test_the_graph_takes_no_lock_of_a_stored_regclass_constant_and_finds_its_drops_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The ACCESS SHARE a stored expression's regclass constants take is a lock, which only
+    # rules read: the graph, computing effects itself, does not ask for it; lint does, and
+    # the graph still finds each drop of what a default or a view names by such a constant.
+    import lockwise.effects.postgres as dispatcher
+    from lockwise.cli.inputs import collect
+    from lockwise.discover.versions import history_starts
+    from lockwise.effects.locks import LockMode
+    from lockwise.graph.api import history_conflicts
+    from lockwise.lint import LintOptions, lint_migrations
+
+    (tmp_path / "0001_a.sql").write_text(
+        "CREATE SEQUENCE s;\nCREATE TABLE u (x int);\n"
+        "CREATE TABLE t (a int DEFAULT nextval('s'), b regclass DEFAULT 'u');\n")
+    (tmp_path / "0002_b.sql").write_text("ALTER SEQUENCE s RENAME TO s2;\nDROP TABLE u;\n")
+    (tmp_path / "0003_c.sql").write_text(
+        "CREATE VIEW v AS SELECT pg_relation_size('s2'::regclass) AS n;\n")
+    (tmp_path / "0004_d.sql").write_text("DROP SEQUENCE s2;\n")
+    collected = collect([tmp_path], None)
+    asked: list[str] = []
+    locking = dispatcher.lock_stored_regclass_constants
+
+    def counting(b: object, kind: str, stmt: dict) -> None:
+        asked.append(kind)
+        locking(b, kind, stmt)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dispatcher, "lock_stored_regclass_constants", counting)
+    conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
+    assert asked == []
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("dependency-dropped", "table:public.u", ["0001_a", "0002_b"]),
+        ("dependency-dropped", "sequence:public.s2", ["0001_a", "0004_d"]),
+        ("dependency-dropped", "sequence:public.s2", ["0003_c", "0004_d"])]
+    reports = lint_migrations(collected.migrations, LintOptions(), None, None,
+                              history_starts(collected.histories))
+    assert "CreateStmt" in asked and "ViewStmt" in asked
+    assert {t: m for t, m in reports[0].statements[2].effect.locks.items()
+            if t != "public.t"} == {"public.s": LockMode.ACCESS_SHARE,
+                                    "public.u": LockMode.ACCESS_SHARE}
+    assert reports[2].statements[0].effect.locks.get("public.s2") == LockMode.ACCESS_SHARE
