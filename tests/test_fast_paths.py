@@ -3709,3 +3709,49 @@ def test_the_graph_takes_no_lock_of_a_stored_regclass_constant_and_finds_its_dro
             if t != "public.t"} == {"public.s": LockMode.ACCESS_SHARE,
                                     "public.u": LockMode.ACCESS_SHARE}
     assert reports[2].statements[0].effect.locks.get("public.s2") == LockMode.ACCESS_SHARE
+
+
+def test_the_graph_takes_no_lock_of_a_sequence_a_default_names_and_finds_its_drops_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The locks on the sequences a default names (stored: ACCESS SHARE; drawn by an ADD
+    # COLUMN's rewrite or the rows an INSERT leaves to their default: ROW EXCLUSIVE) are
+    # read by rules only: the graph, computing effects itself, asks for neither; lint does,
+    # and the graph still finds the drop of a sequence a default draws from.
+    import lockwise.effects.postgres.columns as columns
+    import lockwise.effects.postgres.create as create
+    import lockwise.effects.postgres.queries as queries
+    from lockwise.cli.inputs import collect
+    from lockwise.discover.versions import history_starts
+    from lockwise.effects.locks import LockMode
+    from lockwise.graph.api import history_conflicts
+    from lockwise.lint import LintOptions, lint_migrations
+
+    (tmp_path / "0001_a.sql").write_text(
+        "CREATE SEQUENCE s;\nCREATE SEQUENCE r;\n"
+        "CREATE TABLE t (id int DEFAULT nextval('s'), b text);\n")
+    (tmp_path / "0002_b.sql").write_text(
+        "INSERT INTO t (b) VALUES ('x');\nALTER TABLE t ADD COLUMN c int DEFAULT nextval('r');\n")
+    (tmp_path / "0003_c.sql").write_text("DROP SEQUENCE s;\n")
+    collected = collect([tmp_path], None)
+    asked: list[str] = []
+    def counting(where: str, locking: Callable) -> Callable:
+        def counted(*args: object, **kwargs: object) -> None:
+            asked.append(where)
+            locking(*args, **kwargs)
+        return counted
+
+    for module, name in ((queries, "lock_drawn_sequences"), (create, "lock_default_sequences"),
+                         (columns, "lock_default_sequences")):
+        where = f"{module.__name__.rpartition('.')[2]}.{name}"
+        monkeypatch.setattr(module, name, counting(where, getattr(module, name)))
+    conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
+    assert asked == []
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("dependency-dropped", "sequence:public.s", ["0001_a", "0003_c"])]
+    reports = lint_migrations(collected.migrations, LintOptions(), None, None,
+                              history_starts(collected.histories))
+    assert set(asked) == {"queries.lock_drawn_sequences", "create.lock_default_sequences",
+                          "columns.lock_default_sequences"}
+    insert, add = (s.effect.locks for s in reports[1].statements)
+    assert insert.get("public.s") == LockMode.ROW_EXCLUSIVE
+    assert add.get("public.r") == LockMode.ROW_EXCLUSIVE

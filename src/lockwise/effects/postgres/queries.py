@@ -138,7 +138,7 @@ def dml(kind: str) -> Callable:
         # (checked against a partition's constraint; a MERGE that only deletes is not)
         if kind in ("insert", "update") or merging & {"insert", "update"}:
             lock_partition_ancestors(b, table)
-        if kind != "delete" and b.ctx.executes:
+        if kind != "delete" and b.ctx.executes and b.ctx.rule_text:  # (locks rules read)
             known_table = b.ctx.catalog.tables.get(table)
             # (a table without such a column is not looked at: a seed INSERT's rows are many)
             if known_table is not None and any(c.identity or c.default_sequence
