@@ -3631,6 +3631,20 @@ def test_a_dollar_tag_is_read_as_the_server_reads_one_for_every_character() -> N
             assert read(_DOLLAR_CONSTANT, text) == read(written, text), hex(code)
 
 
+def _noting_calls(monkeypatch: pytest.MonkeyPatch, asked: list[str], module: object,
+                  name: str, note: Callable[..., str] | None = None) -> None:
+    """`module.name` replaced by a stand-in that runs it and notes each call in `asked`:
+    `note(*args)`, or where it is called from (`module`'s last name, then `name`)."""
+    real = getattr(module, name)
+    where = f"{module.__name__.rpartition('.')[2]}.{name}"  # type: ignore[attr-defined]
+
+    def noted(*args: object, **kwargs: object) -> object:
+        asked.append(note(*args) if note is not None else where)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, noted)
+
+
 def test_the_graph_judges_no_where_for_an_index_and_finds_its_conflicts_all_the_same(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Whether an index serves an UPDATE's or DELETE's WHERE (`where_facts`) is read by rules
@@ -3649,14 +3663,8 @@ def test_the_graph_judges_no_where_for_an_index_and_finds_its_conflicts_all_the_
     (tmp_path / "0004_d.sql").write_text("UPDATE t SET b = 'z' WHERE a = 2;\n")
     collected = collect([tmp_path], None)
     judged: list[str] = []
-    where_facts = queries.where_facts
-
-    def counting(catalog: Catalog, table: str, stmt: dict, kind: str, *args: object,
-                 **kwargs: object) -> dict:
-        judged.append(kind)
-        return where_facts(catalog, table, stmt, kind, *args, **kwargs)  # type: ignore
-
-    monkeypatch.setattr(queries, "where_facts", counting)
+    _noting_calls(monkeypatch, judged, queries, "where_facts",
+                  lambda catalog, table, stmt, kind, *rest: kind)
     conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
     assert judged == []
     assert [(c.kind, c.object) for c in conflicts] == [
@@ -3689,13 +3697,8 @@ def test_the_graph_takes_no_lock_of_a_stored_regclass_constant_and_finds_its_dro
     (tmp_path / "0004_d.sql").write_text("DROP SEQUENCE s2;\n")
     collected = collect([tmp_path], None)
     asked: list[str] = []
-    locking = dispatcher.lock_stored_regclass_constants
-
-    def counting(b: object, kind: str, stmt: dict) -> None:
-        asked.append(kind)
-        locking(b, kind, stmt)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(dispatcher, "lock_stored_regclass_constants", counting)
+    _noting_calls(monkeypatch, asked, dispatcher, "lock_stored_regclass_constants",
+                  lambda b, kind, stmt: kind)
     conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
     assert asked == []
     assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
@@ -3734,16 +3737,9 @@ def test_the_graph_takes_no_lock_of_a_sequence_a_default_names_and_finds_its_dro
     (tmp_path / "0003_c.sql").write_text("DROP SEQUENCE s;\n")
     collected = collect([tmp_path], None)
     asked: list[str] = []
-    def counting(where: str, locking: Callable) -> Callable:
-        def counted(*args: object, **kwargs: object) -> None:
-            asked.append(where)
-            locking(*args, **kwargs)
-        return counted
-
     for module, name in ((queries, "lock_drawn_sequences"), (create, "lock_default_sequences"),
                          (columns, "lock_default_sequences")):
-        where = f"{module.__name__.rpartition('.')[2]}.{name}"
-        monkeypatch.setattr(module, name, counting(where, getattr(module, name)))
+        _noting_calls(monkeypatch, asked, module, name)
     conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
     assert asked == []
     assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
