@@ -3629,3 +3629,125 @@ def test_a_dollar_tag_is_read_as_the_server_reads_one_for_every_character() -> N
         char = chr(code)
         for text in (f"${char}$x${char}$", f"$a{char}$x$a{char}$"):
             assert read(_DOLLAR_CONSTANT, text) == read(written, text), hex(code)
+
+
+def _noting_calls(monkeypatch: pytest.MonkeyPatch, asked: list[str], module: object,
+                  name: str, note: Callable[..., str] | None = None) -> None:
+    """`module.name` replaced by a stand-in that runs it and notes each call in `asked`:
+    `note(*args)`, or where it is called from (`module`'s last name, then `name`)."""
+    real = getattr(module, name)
+    where = f"{module.__name__.rpartition('.')[2]}.{name}"  # type: ignore[attr-defined]
+
+    def noted(*args: object, **kwargs: object) -> object:
+        asked.append(note(*args) if note is not None else where)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, noted)
+
+
+def test_the_graph_judges_no_where_for_an_index_and_finds_its_conflicts_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Whether an index serves an UPDATE's or DELETE's WHERE (`where_facts`) is read by rules
+    # and lint's cost only: the graph, computing effects itself, never asks it; lint does,
+    # and the conflicts of those statements (a column used, then dropped) are still found.
+    import lockwise.effects.postgres.queries as queries
+    from lockwise.cli.inputs import collect
+    from lockwise.discover.versions import history_starts
+    from lockwise.graph.api import history_conflicts
+    from lockwise.lint import LintOptions, lint_migrations
+
+    (tmp_path / "0001_a.sql").write_text("CREATE TABLE t (id int PRIMARY KEY, a int, b text);\n")
+    (tmp_path / "0002_b.sql").write_text(
+        "UPDATE t SET b = 'x' WHERE a > 1;\nDELETE FROM t WHERE b = 'y';\n")
+    (tmp_path / "0003_c.sql").write_text("ALTER TABLE t DROP COLUMN a;\n")
+    (tmp_path / "0004_d.sql").write_text("UPDATE t SET b = 'z' WHERE a = 2;\n")
+    collected = collect([tmp_path], None)
+    judged: list[str] = []
+    _noting_calls(monkeypatch, judged, queries, "where_facts",
+                  lambda catalog, table, stmt, kind, *rest: kind)
+    conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
+    assert judged == []
+    assert [(c.kind, c.object) for c in conflicts] == [
+        ("missing-object", "column:public.t.a")]
+    reports = lint_migrations(collected.migrations, LintOptions(), None, None,
+                              history_starts(collected.histories))
+    assert judged == ["update", "delete", "update"]
+    assert [s.effect.actions[0].facts["where_scans_table"]
+            for s in reports[1].statements] == [True, True]
+
+
+def test_the_graph_takes_no_lock_of_a_stored_regclass_constant_and_finds_its_drops_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The ACCESS SHARE a stored expression's regclass constants take is a lock, which only
+    # rules read: the graph, computing effects itself, does not ask for it; lint does, and
+    # the graph still finds each drop of what a default or a view names by such a constant.
+    import lockwise.effects.postgres as dispatcher
+    from lockwise.cli.inputs import collect
+    from lockwise.discover.versions import history_starts
+    from lockwise.effects.locks import LockMode
+    from lockwise.graph.api import history_conflicts
+    from lockwise.lint import LintOptions, lint_migrations
+
+    (tmp_path / "0001_a.sql").write_text(
+        "CREATE SEQUENCE s;\nCREATE TABLE u (x int);\n"
+        "CREATE TABLE t (a int DEFAULT nextval('s'), b regclass DEFAULT 'u');\n")
+    (tmp_path / "0002_b.sql").write_text("ALTER SEQUENCE s RENAME TO s2;\nDROP TABLE u;\n")
+    (tmp_path / "0003_c.sql").write_text(
+        "CREATE VIEW v AS SELECT pg_relation_size('s2'::regclass) AS n;\n")
+    (tmp_path / "0004_d.sql").write_text("DROP SEQUENCE s2;\n")
+    collected = collect([tmp_path], None)
+    asked: list[str] = []
+    _noting_calls(monkeypatch, asked, dispatcher, "lock_stored_regclass_constants",
+                  lambda b, kind, stmt: kind)
+    conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
+    assert asked == []
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("dependency-dropped", "table:public.u", ["0001_a", "0002_b"]),
+        ("dependency-dropped", "sequence:public.s2", ["0001_a", "0004_d"]),
+        ("dependency-dropped", "sequence:public.s2", ["0003_c", "0004_d"])]
+    reports = lint_migrations(collected.migrations, LintOptions(), None, None,
+                              history_starts(collected.histories))
+    assert "CreateStmt" in asked and "ViewStmt" in asked
+    assert {t: m for t, m in reports[0].statements[2].effect.locks.items()
+            if t != "public.t"} == {"public.s": LockMode.ACCESS_SHARE,
+                                    "public.u": LockMode.ACCESS_SHARE}
+    assert reports[2].statements[0].effect.locks.get("public.s2") == LockMode.ACCESS_SHARE
+
+
+def test_the_graph_takes_no_lock_of_a_sequence_a_default_names_and_finds_its_drops_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The locks on the sequences a default names (stored: ACCESS SHARE; drawn by an ADD
+    # COLUMN's rewrite or the rows an INSERT leaves to their default: ROW EXCLUSIVE) are
+    # read by rules only: the graph, computing effects itself, asks for neither; lint does,
+    # and the graph still finds the drop of a sequence a default draws from.
+    import lockwise.effects.postgres.columns as columns
+    import lockwise.effects.postgres.create as create
+    import lockwise.effects.postgres.queries as queries
+    from lockwise.cli.inputs import collect
+    from lockwise.discover.versions import history_starts
+    from lockwise.effects.locks import LockMode
+    from lockwise.graph.api import history_conflicts
+    from lockwise.lint import LintOptions, lint_migrations
+
+    (tmp_path / "0001_a.sql").write_text(
+        "CREATE SEQUENCE s;\nCREATE SEQUENCE r;\n"
+        "CREATE TABLE t (id int DEFAULT nextval('s'), b text);\n")
+    (tmp_path / "0002_b.sql").write_text(
+        "INSERT INTO t (b) VALUES ('x');\nALTER TABLE t ADD COLUMN c int DEFAULT nextval('r');\n")
+    (tmp_path / "0003_c.sql").write_text("DROP SEQUENCE s;\n")
+    collected = collect([tmp_path], None)
+    asked: list[str] = []
+    for module, name in ((queries, "lock_drawn_sequences"), (create, "lock_default_sequences"),
+                         (columns, "lock_default_sequences")):
+        _noting_calls(monkeypatch, asked, module, name)
+    conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
+    assert asked == []
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("dependency-dropped", "sequence:public.s", ["0001_a", "0003_c"])]
+    reports = lint_migrations(collected.migrations, LintOptions(), None, None,
+                              history_starts(collected.histories))
+    assert set(asked) == {"queries.lock_drawn_sequences", "create.lock_default_sequences",
+                          "columns.lock_default_sequences"}
+    insert, add = (s.effect.locks for s in reports[1].statements)
+    assert insert.get("public.s") == LockMode.ROW_EXCLUSIVE
+    assert add.get("public.r") == LockMode.ROW_EXCLUSIVE

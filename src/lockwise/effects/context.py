@@ -151,11 +151,15 @@ class Context:
     #: (an UPDATE's statement to run in batches, a new column's backfill value, deparsed
     #: through pglast's printer: about a millisecond each), and those only rules' `when`s
     #: and messages read: whether an UPDATE / DELETE is batched (`limited`, False without)
-    #: and the locks DROP COLUMN / ALTER COLUMN TYPE take on the column's sequences. Off for
-    #: a reader that shows no alternative and reads neither those facts nor the locks: the
-    #: conflict graph when it computes effects itself. (What decides a refusal is computed
-    #: either way, the foreign keys PostgreSQL refuses for want of a key, `refused_references`,
-    #: among them: the graph replays only what runs, as lint does.)
+    #: and the locks DROP COLUMN / ALTER COLUMN TYPE take on the column's sequences,
+    #: those a stored expression's regclass constants take (`lock_stored_regclass_constants`)
+    #: and those on the sequences a default names (stored, or drawn from by an ADD COLUMN's
+    #: rewrite or an INSERT), and whether an index serves an UPDATE's or DELETE's WHERE
+    #: (`where_facts`, which lint's cost reads too; `where_scans_table` is False without).
+    #: Off for a reader that shows no alternative and reads neither those facts nor the
+    #: locks: the conflict graph when it computes effects itself. (What decides a refusal
+    #: is computed either way, the foreign keys PostgreSQL refuses for want of a key,
+    #: `refused_references`, among them: the graph replays only what runs, as lint does.)
     rule_text: bool = True
     #: False for a statement that is planned, not run (EXPLAIN without ANALYZE): it takes the
     #: locks of its parse, rewrite and plan only, never its executor's (foreign-key checks,

@@ -372,10 +372,11 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     elif b.ctx.catalog.is_constrained_domain(facts["type"]):
         rewrite_why = (f"domain {facts['type']} has a constraint: every row's value is "
                        f"checked and stored")
-    # (rows are drawn for unless the table is known to have none)
-    lock_default_sequences(b, default_expr(col), drawn=bool(rewrite_why) and not (
-        b.ctx.table_is_empty(table) or b.ctx.table_is_new(table)
-        and not b.ctx.table_is_filled(table)))
+    # (rows are drawn for unless the table is known to have none; locks only rules read)
+    if b.ctx.rule_text:
+        lock_default_sequences(b, default_expr(col), drawn=bool(rewrite_why) and not (
+            b.ctx.table_is_empty(table) or b.ctx.table_is_new(table)
+            and not b.ctx.table_is_filled(table)))
     if rewrite_why:
         b.rewrite(table, rewrite_why)
     elif facts["generated"]:
@@ -1562,7 +1563,8 @@ def column_default(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if expr is None:
         b.act("drop_default", base, column=col)
     else:
-        lock_default_sequences(b, expr, drawn=False)
+        if b.ctx.rule_text:  # (locks only rules read)
+            lock_default_sequences(b, expr, drawn=False)
         vol = volatile_functions(expr, b.ctx.catalog)
         b.act("set_default", base, column=col, default_volatile=bool(vol),
               volatile_functions=tuple(vol))

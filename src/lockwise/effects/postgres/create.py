@@ -127,7 +127,8 @@ def create_table(b: Builder, stmt: dict) -> None:
             columns.append(facts["column"])
             b.creates.add(f"column:{table}.{facts['column']}")
             define_column(b, table, facts, in_create_table=True, table_is_new=True)
-            lock_default_sequences(b, default_expr(body), drawn=False)
+            if b.ctx.rule_text:  # (locks only rules read)
+                lock_default_sequences(b, default_expr(body), drawn=False)
             if facts["references"]:
                 fk_target(b, facts["references"])
         elif kind == "Constraint" and body.get("contype") == "CONSTR_FOREIGN":

@@ -138,7 +138,7 @@ def dml(kind: str) -> Callable:
         # (checked against a partition's constraint; a MERGE that only deletes is not)
         if kind in ("insert", "update") or merging & {"insert", "update"}:
             lock_partition_ancestors(b, table)
-        if kind != "delete" and b.ctx.executes:
+        if kind != "delete" and b.ctx.executes and b.ctx.rule_text:  # (locks rules read)
             known_table = b.ctx.catalog.tables.get(table)
             # (a table without such a column is not looked at: a seed INSERT's rows are many)
             if known_table is not None and any(c.identity or c.default_sequence
@@ -222,7 +222,8 @@ def dml(kind: str) -> Callable:
                 facts.update(row_key_facts(b, table, beside and _target_name(stmt)))
                 facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"], joined))
         if kind in ("update", "delete"):
-            # (a view's rows, partitions' and children's, or rows only planned: not judged)
+            # (a view's rows, partitions' and children's, or rows only planned: not judged;
+            # nor without the rules' text: only rules and lint's cost read these facts)
             # (run in batches, a statement with a WITH, or in one, would lose or repeat it)
             facts.update(where_facts(
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
@@ -231,8 +232,8 @@ def dml(kind: str) -> Callable:
                                          b.ctx.catalog.unique_columns),
                 all_null={c for t, c in b.ctx.null_columns if t == table},
                 default_collation=b.ctx.default_collation, statement_sql=b.ctx.statement_sql)
-                if own_where and table == view and b.ctx.executes and not targets
-                and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
+                if own_where and table == view and b.ctx.executes and b.ctx.rule_text
+                and not targets and not rows_elsewhere(b.ctx.catalog, table) else _WHERE_NOT_JUDGED)
         b.act(kind, **facts, **cte_locked, has_where=has_where, columns=columns,
               where_constant_text="" if constant is None else (
                   f" Its WHERE joins on {constant}, which this migration added with a constant "
