@@ -1403,7 +1403,8 @@ def test_down_check_compares_extensions(tmp_path: Path) -> None:
     made before the up and kept, is no difference."""
     graph = build_graph(history(
         tmp_path,
-        ("1_a.up.sql", "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"), ("1_a.down.sql", "SELECT 1;\n"),
+        ("1_a.up.sql", "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"),
+        ("1_a.down.sql", "SELECT 1;\n"),
         ("2_b.up.sql", "CREATE EXTENSION IF NOT EXISTS btree_gin;\n"),
         ("2_b.down.sql", "DROP EXTENSION IF EXISTS btree_gin;\n"),
         ("3_c.up.sql", "CREATE TABLE t (name text);\n"
