@@ -360,6 +360,15 @@ MULTI_SECTION = ("-- migrate:up\nCREATE TABLE t1 (a text);\n\n-- migrate:down\nD
     # ran it. Named at its up marker, with what to write.
     ("-- header\n-- migrate:up\nCREATE TABLE t (id int);\n",
      "add an empty -- migrate:down section", 2),
+    # An indented down marker is a plain comment to dbmate (`^--` in its pattern): the file
+    # has no down section (2.x refuses it, 1.x ran the down SQL as part of the up). Named at
+    # the indented line, with the spaces to remove, not "add a down marker at the end",
+    # which would keep the down SQL in the up section (UPchieve's create_cities_table).
+    ("-- migrate:up\nALTER TABLE t\n    ADD CONSTRAINT u UNIQUE (a)\n    -- migrate:down\n"
+     "    DROP CONSTRAINT IF EXISTS u;\nDROP TABLE t;\n",
+     "remove the spaces before -- migrate:down", 4),
+    ("-- migrate:up\nCREATE TABLE t (id int);\n\t--migrate:down\nDROP TABLE t;\n",
+     "remove the spaces before -- migrate:down", 3),
     # Several sections: before sections (amacneil/dbmate#620) dbmate reads the second as part
     # of the down; since, it runs it alone and fails on the version the first one recorded
     # (#820). Either way its statements never stay applied: named at the second up marker.

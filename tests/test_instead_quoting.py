@@ -80,6 +80,7 @@ SQL_TEXT: dict[str, object] = {
     "policies_dropped_sql": 'DROP POLICY "Own" ON "App"."User";',
     "drop_used_policies_sql": 'DROP POLICY "Own" ON "App"."User";',
     "drop_used_triggers_sql": 'DROP TRIGGER "Audit" ON "App"."User";',
+    "refresh_concurrently_sql": 'REFRESH MATERIALIZED VIEW CONCURRENTLY "App"."UserStats";',
     "drop_used_routines_sql": 'DROP FUNCTION "App"."Count"();',
     "callers_dropped_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Region" DROP DEFAULT;',
     "policies_dropped_text": "Own on App.User",

@@ -1396,6 +1396,24 @@ def test_down_check_works_out_view_reads_only_for_statements_that_read_them(
     assert [c.object for c in build_graph(migrations).conflicts] == found
 
 
+def test_down_check_compares_extensions(tmp_path: Path) -> None:
+    """An extension the up creates and the down leaves (UPchieve's empty down of `CREATE
+    EXTENSION IF NOT EXISTS pg_trgm`) is not given back: `lockwise verify` finds it there
+    after down on the server, and the down check says it too. One the down drops, or one
+    made before the up and kept, is no difference."""
+    graph = build_graph(history(
+        tmp_path,
+        ("1_a.up.sql", "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"),
+        ("1_a.down.sql", "SELECT 1;\n"),
+        ("2_b.up.sql", "CREATE EXTENSION IF NOT EXISTS btree_gin;\n"),
+        ("2_b.down.sql", "DROP EXTENSION IF EXISTS btree_gin;\n"),
+        ("3_c.up.sql", "CREATE TABLE t (name text);\n"
+                       "CREATE INDEX t_idx ON t USING gin (name gin_trgm_ops);\n"),
+        ("3_c.down.sql", "DROP TABLE t;\n")))
+    assert [(c.kind, c.migrations[0], c.object) for c in graph.conflicts
+            if c.kind == "down-mismatch"] == [("down-mismatch", "1_a", "extension:pg_trgm")]
+
+
 def test_down_check_sees_what_a_do_block_of_the_up_changes(tmp_path: Path) -> None:
     graph = build_graph(history(
         tmp_path, ("1_a.up.sql", "CREATE TABLE t (id int);\n"), ("1_a.down.sql", "DROP TABLE t;\n"),

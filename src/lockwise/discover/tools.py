@@ -316,6 +316,11 @@ _SQL_MIGRATE_ANNOTATION = lazy_compile(r"^-- \+migrate (?:Up|Down)(?:[ \t]|$)", 
 _GOOSE_INDENTED = lazy_compile(r"^[ \t]+--[ \t]*\+goose\b", re.MULTILINE | re.IGNORECASE)
 
 
+#: A dbmate down marker with whitespace before it, which dbmate's `(?m)^--\s*migrate:down`
+#: does not match (a plain comment to it).
+_DBMATE_INDENTED_DOWN = lazy_compile(r"^[ \t]+--\s*migrate:down(?:\s*$|\s+\S+)", re.MULTILINE)
+
+
 def _tool_refusal(layout: str, text: str) -> tuple[str, int] | None:
     """Why `layout`'s tool refuses a migration of this text, and the line to look at, or
     None. For want of its up section: dbmate "requires each migration to define an up block",
@@ -354,6 +359,12 @@ def _dbmate_refusal(text: str, up: re.Match[str], sections: list[re.Match[str]]
                     "statements preceding the '-- migrate:up' block\"): the deploy stops here; "
                     "move them below it"), number
     if not any(m.group(1) == "down" and m.start() > up.start() for m in sections):
+        if (indented := _DBMATE_INDENTED_DOWN.search(text, up.end())) is not None:
+            return ("dbmate knows -- migrate:down only at the start of a line (its pattern is "
+                    "`^--\\s*migrate:down`): this indented one is a plain comment to it, so "
+                    "2.0.0 and later refuse the file for want of a down section and 1.x ran "
+                    "what follows it as part of the up; the deploy is not what the file says: "
+                    "remove the spaces before -- migrate:down"), _line_of(text, indented.start())
         return ("dbmate 2.0.0 and later refuses a migration without -- migrate:down after its "
                 "up section (\"requires each migration to define a down block\", "
                 "amacneil/dbmate#397; 1.x ran it): the deploy stops here; add an empty "

@@ -1,6 +1,6 @@
 """Does a down migration undo its up migration? Statically: replay up then down on a copy of
 the catalog and compare with the catalog before up (tables, columns with types, nullability
-and whether they have a default, constraints, indexes, enum labels)."""
+and whether they have a default, constraints, indexes, enum labels, extensions)."""
 
 from __future__ import annotations
 
@@ -280,6 +280,9 @@ def signature(catalog: Catalog, tables: set[str] | None = None,
     for name in types:
         labels = catalog.enums.get(name)
         sig[f"type:{name}"] = tuple(labels) if labels is not None else "type"
+    # Extensions are known by name alone, never with a schema.
+    for name in catalog.extensions if names is None else catalog.extensions & names:
+        sig[f"extension:{name}"] = "extension"
     return sig
 
 

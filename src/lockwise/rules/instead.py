@@ -214,7 +214,7 @@ SQL_TEXT_FACTS = frozenset({
     "partitioned_constraint_sql", "partitioned_index_sql", "partitioned_reindex_sql",
     "plain_type_text", "pk_not_null_predicate_sql", "pk_set_not_null_sql",
     "policies_dropped_sql", "policies_dropped_text", "drop_used_policies_sql",
-    "drop_used_triggers_sql", "drop_used_routines_sql",
+    "drop_used_triggers_sql", "drop_used_routines_sql", "refresh_concurrently_sql",
     "grants_copied_sql", "held_exclusive_since", "regenerated_how", "regenerated_sql",
     "row_key_columns_sql",
     "row_key_sql", "rules",

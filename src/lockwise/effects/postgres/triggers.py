@@ -12,6 +12,7 @@ from lockwise.effects.postgres.builder import (
     read_tables,
     table_facts,
 )
+from lockwise.parse.quoting import relation_sql
 
 
 def is_row_trigger(catalog: Catalog, table: str, name: str) -> bool:
@@ -54,8 +55,35 @@ def create_trigger(b: Builder, stmt: dict) -> None:
     if stmt.get("constrrel"):  # CONSTRAINT TRIGGER ... FROM: looked up (checked on the server)
         b.lock(range_var(stmt["constrrel"])[0], L.ACCESS_SHARE)
     b.creates.add(f"trigger:{table}.{stmt.get('trigname', '')}")
+    refreshed = refreshed_matviews(b.ctx.catalog, stmt)
     b.act("create_trigger", table_facts(b, table, qualified),
-          trigger=stmt.get("trigname", ""), replace=bool(stmt.get("replace")))
+          trigger=stmt.get("trigname", ""), replace=bool(stmt.get("replace")),
+          refreshes_matview=bool(refreshed),
+          refreshed_matviews_text=", ".join(refreshed),
+          refresh_concurrently_sql="\n".join(
+              f"REFRESH MATERIALIZED VIEW CONCURRENTLY {written};"
+              for written in refreshed.values()))
+
+
+def refreshed_matviews(catalog: Catalog, stmt: dict) -> dict[str, str]:
+    """The materialized views that the function a CREATE TRIGGER executes refreshes without
+    CONCURRENTLY (REFRESH MATERIALIZED VIEW in its body, as written), when the migrations made
+    that function: every write the trigger fires on then refreshes them, holding ACCESS
+    EXCLUSIVE on each to the end of the writer's transaction (checked on 18.6). Each view's
+    name (qualified) -> as the function's body writes it, quoted."""
+    from lockwise.catalog.routines import named_overloads, routine_statements
+
+    names = [(n.get("String") or {}).get("sval", "") for n in stmt.get("funcname") or ()]
+    out: dict[str, str] = {}
+    for routine in named_overloads(catalog, names) or ():
+        if routine.args or not routine.sql:  # a trigger function takes no arguments
+            continue
+        for embedded in routine_statements(catalog, routine):
+            body = embedded.tree.get("RefreshMatViewStmt")
+            if body is not None and not body.get("concurrent"):
+                view, qualified = range_var(body.get("relation"))
+                out.setdefault(view, relation_sql(view, view, qualified))
+    return out
 
 
 def create_policy(b: Builder, stmt: dict) -> None:
