@@ -2496,6 +2496,8 @@ def test_a_statement_printed_after_one_sharing_its_fields_prints_as_alone(
     monkeypatch.setattr(nodes, "_last_printed", None)
     assert nodes.expression_sql(first) == alone[id(first)]
     built.clear()
+    # (a head after its statement takes that text: forgotten, to build its nodes)
+    monkeypatch.setattr(nodes, "_last_printed", None)
     assert nodes.expression_sql(second) == alone[id(second)]
     if head_first:  # the marked statement builds its WHERE and RETURNING, not the head's part
         assert len(built) == nodes_alone[id(marked)] - nodes_alone[id(head)] + 1
@@ -2544,6 +2546,72 @@ def test_a_statement_printed_again_from_the_same_fields_is_printed_once(
         before = len(printed)
         expected = alone[id(stmt.tree if tree is copied else tree), casts]
         assert (nodes.expression_sql(tree, casts), len(printed)) == (expected, before + 1)
+
+
+_HEADS_CUT = (
+    "UPDATE t SET a = 1 WHERE b > 2",
+    "UPDATE t SET a = 1 WHERE b > 2 RETURNING a",
+    "UPDATE t SET a = 1 RETURNING a, b",
+    "WITH s AS (SELECT 1 FROM u WHERE x) UPDATE app.t AS z SET a = (SELECT 1 WHERE true) "
+    "FROM y WHERE (a OR b) AND c",
+    "UPDATE t SET (a, b) = (SELECT c, d FROM u WHERE u.id = t.id) WHERE t.e",
+    "DELETE FROM t USING u WHERE t.a = u.a RETURNING *",
+    "DELETE FROM ONLY t WHERE NOT EXISTS (SELECT FROM u WHERE u.a = t.a)",
+    "DELETE FROM t RETURNING t.a")
+
+
+@pytest.mark.parametrize("sql", _HEADS_CUT)
+def test_a_head_printed_after_its_statement_is_the_text_before_where_and_returning(
+        sql: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batching advice prints the statement marked for apply, then its batch's head: the
+    same values without WHERE and RETURNING. The head is the statement's text before them,
+    with no print (on main, a print), and the very text it prints alone. A body that keeps
+    its RETURNING, lacks another field, holds a field of another value, or is printed with
+    its casts written otherwise, is printed anew."""
+    from lockwise.effects import nodes
+
+    (stmt,) = parse_sql(sql).statements
+    (kind, body), = stmt.tree.items()
+    head = {kind: {k: v for k, v in body.items() if k not in ("whereClause", "returningClause")}}
+    kept = {kind: {k: v for k, v in body.items() if k != "whereClause"}}
+    dropped = [k for k in head[kind] if k != "relation"][-1:] or ["relation"]
+    less = {kind: {k: v for k, v in head[kind].items() if k not in dropped}}
+    changed = {kind: {**head[kind], "relation": {**body["relation"], "relname": "other"}}}
+    trees = [(head, False), *((other, False) for other in (kept, less)
+                              if other[kind].keys() not in (head[kind].keys(), body.keys())),
+             (changed, False), (head, True)]
+    alone = {}
+    for tree, casts in trees:
+        monkeypatch.setattr(nodes, "_last_printed", None)
+        monkeypatch.setattr(nodes, "_last_statement", None)
+        alone[id(tree), casts] = nodes.expression_sql(tree, casts)
+    printed = _recorded(monkeypatch, nodes, "printed_node")
+    for tree, casts in trees:
+        monkeypatch.setattr(nodes, "_last_printed", None)
+        full = nodes.expression_sql(stmt.tree)
+        before = len(printed)
+        assert nodes.expression_sql(tree, casts) == alone[id(tree), casts]
+        cut = tree is head and not casts
+        assert len(printed) == before + (not cut), (tree, casts)
+        if cut:
+            assert full.startswith(alone[id(head), False]) and full != alone[id(head), False]
+    assert len(trees) == 4 + ("returningClause" in body and "whereClause" in body)
+
+
+def test_a_statement_that_does_not_print_has_no_head_to_take(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A statement pglast cannot print has no text, and its head is printed on its own."""
+    from lockwise.effects import nodes
+
+    (stmt,) = parse_sql("UPDATE t SET a = 1 WHERE b > 2").statements
+    body = stmt.tree["UpdateStmt"]
+    broken = {"UpdateStmt": {**body, "whereClause": {"NoSuchNode": {}}}}
+    head = {"UpdateStmt": {k: v for k, v in body.items() if k != "whereClause"}}
+    monkeypatch.setattr(nodes, "_last_printed", None)
+    assert nodes.expression_sql(broken) is None
+    printed = _recorded(monkeypatch, nodes, "printed_node")
+    assert nodes.expression_sql(head) == "UPDATE t SET a = 1"
+    assert len(printed) == 1
 
 
 def test_a_field_of_another_value_or_kind_is_built_anew() -> None:
