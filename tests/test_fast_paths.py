@@ -2598,6 +2598,65 @@ def test_a_head_printed_after_its_statement_is_the_text_before_where_and_returni
     assert len(trees) == 4 + ("returningClause" in body and "whereClause" in body)
 
 
+_BOUNDED = (
+    "UPDATE t SET a = 1 WHERE b > 2 RETURNING a",
+    "WITH s AS (SELECT 1 FROM u WHERE x) UPDATE app.t AS z SET a = (SELECT 1 WHERE true) "
+    "FROM y WHERE (a OR b) AND c",
+    "DELETE FROM t USING u WHERE t.a = u.a OR NOT u.b RETURNING *",
+    'DELETE FROM "T" WHERE NOT EXISTS (SELECT 1 WHERE "T".x)',
+    "UPDATE t SET a = 2 WHERE NOT (a AND b)",
+    "UPDATE t SET a = a::text || 'x' WHERE a IN (SELECT CAST(b AS int) FROM u) RETURNING a",
+    "DELETE FROM t WHERE a = ANY ('{1,2}'::int[]) AND b IS NULL")
+
+
+@pytest.mark.parametrize("sql", _BOUNDED)
+@pytest.mark.parametrize("key", ["id", "ctid", "Weird Key"])
+def test_a_first_batch_printed_after_its_statement_is_spliced_from_its_text(
+        sql: str, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batching advice prints the statement marked for apply, then its first batch:
+    the same values, its WHERE ANDed with the batch's bounds. The batch is the statement's
+    text with the bounds written after its WHERE (in parentheses when an AND or OR), its
+    bounds printed alone (on main, the whole statement printed again), and the very text it
+    prints alone. An AND of an equal copy of the WHERE, of the WHERE not first, an OR, or a
+    body with another field changed too, is printed anew."""
+    import copy
+
+    from lockwise.effects import nodes
+    from lockwise.effects.postgres.where_index import batch_bound_sql
+
+    (stmt,) = parse_sql(sql).statements
+    (kind, body), = stmt.tree.items()
+    where = body["whereClause"]
+    bounded = batch_bound_sql(body, "update" if kind == "UpdateStmt" else "delete", key,
+                              True).tree
+    bounds = bounded[kind]["whereClause"]["BoolExpr"]["args"][1:]
+
+    def with_where(boolop: str, args: list, **more: object) -> dict:
+        return {kind: {**body, **more, "whereClause": {
+            "BoolExpr": {"boolop": boolop, "args": args}}}}
+
+    others = [with_where("AND_EXPR", [copy.deepcopy(where), *bounds]),
+              with_where("AND_EXPR", [*bounds, where]),
+              with_where("OR_EXPR", [where, *bounds]),
+              with_where("AND_EXPR", [where, *bounds],
+                         relation={**body["relation"], "relname": "other"})]
+    alone = {}
+    for tree in (bounded, *others):
+        monkeypatch.setattr(nodes, "_last_printed", None)
+        monkeypatch.setattr(nodes, "_last_statement", None)
+        alone[id(tree)] = nodes.expression_sql(tree)
+        assert alone[id(tree)]
+    printed = _recorded(monkeypatch, nodes, "printed_node")
+    for tree in (bounded, *others):
+        monkeypatch.setattr(nodes, "_last_printed", None)
+        nodes.expression_sql(stmt.tree)
+        before = len(printed)
+        assert nodes.expression_sql(tree) == alone[id(tree)]
+        statements = [node for node in printed[before:]
+                      if type(node).__name__ == kind]
+        assert len(statements) == (tree is not bounded), tree
+
+
 def test_a_statement_that_does_not_print_has_no_head_to_take(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A statement pglast cannot print has no text, and its head is printed on its own."""

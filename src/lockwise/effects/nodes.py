@@ -1192,7 +1192,7 @@ def expression_sql(expr: dict | None, postfix_casts: bool = False) -> str | None
     if key is None and len(expr) == 1 and \
             (again := _printed_again(kind, expr[kind], postfix_casts)) is not None:
         return again[0]
-    head: str | None = None
+    spans: tuple[int | None, int | None, int | None] | None = None
     try:
         kind, body = unwrap(expr)
         if key is not None:
@@ -1203,16 +1203,17 @@ def expression_sql(expr: dict | None, postfix_casts: bool = False) -> str | None
                 body.get("whereClause") or body.get("returningClause")
             if cut is None:
                 text = printed_node(node, postfix_casts)
-            else:  # (noting where its head ends: `_printed_again`)
-                stream = _head_noting()(getattr(node, "whereClause", None)
-                                        or node.returningClause)  # type: ignore[attr-defined]
+            else:  # (noting where its head and WHERE are: `_printed_again`)
+                where = getattr(node, "whereClause", None)
+                stream = _head_noting()(where or node.returningClause,  # type: ignore
+                                        where)
                 text = printed_node(node, stream=stream)
-                head = None if stream.head_end is None else text[:stream.head_end]
+                spans = (stream.head_end, stream.where_start, stream.where_end)
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
-        text = head = None
+        text, spans = None, None
     if key is None:
         if len(expr) == 1:
-            _last_printed = (kind, expr[kind], postfix_casts, text, head)
+            _last_printed = (kind, expr[kind], postfix_casts, text, spans)
     else:
         if len(_printed) >= PRINTED_KEPT:
             del _printed[next(iter(_printed))]
@@ -1234,8 +1235,10 @@ def written_sql(expr: dict | None, what: str) -> str:
 
 #: The statement `expression_sql` printed last: its kind, its JSON body (held, so that `is`
 #: cannot match another body at a reused address), `postfix_casts`, its text and, of an
-#: UPDATE or DELETE with a WHERE or RETURNING, the text before them (its head).
-_last_printed: tuple[str, dict, bool, str | None, str | None] | None = None
+#: UPDATE or DELETE with a WHERE or RETURNING, where in the text its head ends and its
+#: WHERE starts and ends (`_head_noting`).
+_last_printed: tuple[str, dict, bool, str | None,
+                     tuple[int | None, int | None, int | None] | None] | None = None
 #: The statements whose WHERE and RETURNING are printed last (pglast's `update_stmt`,
 #: `delete_stmt`): without them, the text is the one before them.
 _HEADED = frozenset(("UpdateStmt", "DeleteStmt"))
@@ -1250,23 +1253,57 @@ _CUT = ("whereClause", "returningClause")
 # two are the same text (19 of the 389 statements printed on lemmy and documenso). Of a
 # statement with a WHERE or RETURNING (37 more), the head is the statement's text before
 # them, noted while printing it (`_head_noting`): a body holding the same values but those.
+# Its first batch (62 more: `where_index.batch_bound_sql`) holds the same values but its
+# WHERE, an AND of the statement's WHERE and the batch's bounds: `_bounded`.
 # (A comment, not a docstring: the text would be read at every start.)
 def _printed_again(kind: str, body: dict, postfix_casts: bool) -> tuple[str | None] | None:
     last = _last_printed
     if last is None or last[0] != kind or last[2] != postfix_casts:
         return None
-    before, text = last[1], last[3]
+    before, text, spans = last[1], last[3], last[4]
+    other = None
     if len(before) != len(body):
-        if last[4] is None or "whereClause" in body or "returningClause" in body or \
+        if spans is None or spans[0] is None or "whereClause" in body or \
+                "returningClause" in body or \
                 len(before) - len(body) != sum(key in before for key in _CUT):
             return None
-        text = last[4]
+        text = text[:spans[0]]  # type: ignore[index]
     for key, value in body.items():
         was = before.get(key, _NOT_PRINTED)
         if was is not value and (type(was) is not type(value) or type(value) in (dict, list)
                                  or was != value):
-            return None
+            if other is not None or key != "whereClause" or spans is None:
+                return None
+            other = value
+    if other is not None:
+        return _bounded(text, spans, before["whereClause"], other)  # type: ignore
     return (text,)
+
+
+def _bounded(text: str, spans: tuple[int | None, int | None, int | None], where: object,
+             other: object) -> tuple[str | None] | None:
+    """The text of the statement printed last (`text`, its WHERE `where` at `spans[1:]`)
+    with its WHERE `other` in place of `where`, when `other` is an AND whose first argument
+    is that very `where` (the batch's bounds after it), else None. pglast's `bool_expr`
+    writes `where` in parentheses when it is itself an AND or OR
+    (`_bool_expr_needs_to_be_wrapped_in_parens`), then ` AND ` and the others as the AND of
+    them alone prints them: each printer reads a node's ancestors only for a ResTarget
+    parent or a statement's root, the same in both, and writes the same after a space as
+    after `(`."""
+    start, end = spans[1], spans[2]
+    kind, body = unwrap(other)
+    args = body.get("args") if kind == "BoolExpr" and len(body) == 2 and \
+        body.get("boolop") == "AND_EXPR" else None
+    if start is None or end is None or not args or len(args) < 2 or args[0] is not where:
+        return None
+    rest = expression_sql({"BoolExpr": {"boolop": "AND_EXPR", "args": args[1:]}})
+    kept = text[start:end]
+    if rest is None or not kept or kept[-1].isspace() or rest[-1].isspace():
+        return None
+    inner, inner_body = unwrap(where)
+    if inner == "BoolExpr" and inner_body.get("boolop") in ("AND_EXPR", "OR_EXPR"):
+        kept = f"({kept})"
+    return (f"{text[:start]}{kept} AND {rest}{text[end:]}",)
 
 
 #: The statement `expression_sql` built last into pglast's nodes: its kind, its JSON body
@@ -1361,12 +1398,14 @@ def _head_noting() -> type:
     before node `cut` is printed (an UPDATE's or DELETE's WHERE, else its RETURNING, which
     its printer writes after a break, then the keyword): the end of the text the statement
     prints without them, which prints the rest alike (the printers read a node's
-    ancestors, never its siblings)."""
+    ancestors, never its siblings); and where node `where` starts and ends."""
 
     class HeadNoting(_stream.RawStream):  # type: ignore[name-defined,misc]
-        def __init__(self, cut: object) -> None:
+        def __init__(self, cut: object, where: object) -> None:
             super().__init__()
-            self.cut, self.head_end, self.broken_at = cut, None, 0
+            self.cut, self.where, self.head_end, self.broken_at = cut, where, None, 0
+            self.where_start: int | None = None
+            self.where_end: int | None = None
 
         def newline(self) -> None:
             self.broken_at = self.tell()
@@ -1376,7 +1415,12 @@ def _head_noting() -> type:
                        is_symbol: bool = False) -> None:
             if node is self.cut and self.head_end is None:
                 self.head_end = self.broken_at
+            if node is not self.where or self.where_start is not None:
+                super().print_node(node, is_name, is_symbol)
+                return
+            self.where_start = self.tell()
             super().print_node(node, is_name, is_symbol)
+            self.where_end = self.tell()
 
     return HeadNoting
 
