@@ -1280,16 +1280,16 @@ def _printed_again(kind: str, body: dict, postfix_casts: bool) -> tuple[str | No
     return (text,)
 
 
+# The text of the statement printed last (`text`, its WHERE `where` at `spans[1:]`)
+# with its WHERE `other` in place of `where`, when `other` is an AND whose first argument
+# is that very `where` (the batch's bounds after it), else None. pglast's `bool_expr`
+# writes `where` in parentheses when it is itself an AND or OR
+# (`_bool_expr_needs_to_be_wrapped_in_parens`), then ` AND ` and the others as the AND of
+# them alone prints them: each printer reads a node's ancestors only for a ResTarget
+# parent or a statement's root, the same in both, and writes the same after a space as
+# after `(`.
 def _bounded(text: str, spans: tuple[int | None, int | None, int | None], where: object,
              other: object) -> tuple[str | None] | None:
-    """The text of the statement printed last (`text`, its WHERE `where` at `spans[1:]`)
-    with its WHERE `other` in place of `where`, when `other` is an AND whose first argument
-    is that very `where` (the batch's bounds after it), else None. pglast's `bool_expr`
-    writes `where` in parentheses when it is itself an AND or OR
-    (`_bool_expr_needs_to_be_wrapped_in_parens`), then ` AND ` and the others as the AND of
-    them alone prints them: each printer reads a node's ancestors only for a ResTarget
-    parent or a statement's root, the same in both, and writes the same after a space as
-    after `(`."""
     start, end = spans[1], spans[2]
     kind, body = unwrap(other)
     args = body.get("args") if kind == "BoolExpr" and len(body) == 2 and \
@@ -1392,14 +1392,13 @@ def _postfix_casts() -> type:
     return PostfixCasts
 
 
+# pglast's RawStream, noting in `head_end` where the text stood at the last line break
+# before node `cut` is printed (an UPDATE's or DELETE's WHERE, else its RETURNING, which
+# its printer writes after a break, then the keyword): the end of the text the statement
+# prints without them, which prints the rest alike (the printers read a node's
+# ancestors, never its siblings); and where node `where` starts and ends.
 @lru_cache(maxsize=1)
 def _head_noting() -> type:
-    """pglast's RawStream, noting in `head_end` where the text stood at the last line break
-    before node `cut` is printed (an UPDATE's or DELETE's WHERE, else its RETURNING, which
-    its printer writes after a break, then the keyword): the end of the text the statement
-    prints without them, which prints the rest alike (the printers read a node's
-    ancestors, never its siblings); and where node `where` starts and ends."""
-
     class HeadNoting(_stream.RawStream):  # type: ignore[name-defined,misc]
         def __init__(self, cut: object, where: object) -> None:
             super().__init__()
