@@ -1155,6 +1155,8 @@ def _ast_value(ast: ModuleType, value: object) -> object:
 _ast = bound_on_use(globals(), "_ast", "pglast.ast")
 _stream = bound_on_use(globals(), "_stream", "pglast.stream")
 _visitors = bound_on_use(globals(), "_visitors", "pglast.visitors")
+#: Imported at the first UPDATE or DELETE printed with a WHERE or RETURNING.
+_printed_parts = bound_on_use(globals(), "_printed_parts", "lockwise.effects.printed_parts")
 #: Imported at its first use (a name `pg_` unqualified): an import statement in a function
 #: runs at each call.
 _system_catalog = bound_on_use(globals(), "_system_catalog", "lockwise.effects.system_catalog")
@@ -1205,8 +1207,8 @@ def expression_sql(expr: dict | None, postfix_casts: bool = False) -> str | None
                 text = printed_node(node, postfix_casts)
             else:  # (noting where its head and WHERE are: `_printed_again`)
                 where = getattr(node, "whereClause", None)
-                stream = _head_noting()(where or node.returningClause,  # type: ignore
-                                        where)
+                stream = _printed_parts.HeadNoting(
+                    where or node.returningClause, where)  # type: ignore[attr-defined]
                 text = printed_node(node, stream=stream)
                 spans = (stream.head_end, stream.where_start, stream.where_end)
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
@@ -1236,7 +1238,7 @@ def written_sql(expr: dict | None, what: str) -> str:
 #: The statement `expression_sql` printed last: its kind, its JSON body (held, so that `is`
 #: cannot match another body at a reused address), `postfix_casts`, its text and, of an
 #: UPDATE or DELETE with a WHERE or RETURNING, where in the text its head ends and its
-#: WHERE starts and ends (`_head_noting`).
+#: WHERE starts and ends (`printed_parts.HeadNoting`).
 _last_printed: tuple[str, dict, bool, str | None,
                      tuple[int | None, int | None, int | None] | None] | None = None
 #: The statements whose WHERE and RETURNING are printed last (pglast's `update_stmt`,
@@ -1252,9 +1254,10 @@ _CUT = ("whereClause", "returningClause")
 # (without WHERE and RETURNING), each from its own body: of a statement with neither, the
 # two are the same text (19 of the 389 statements printed on lemmy and documenso). Of a
 # statement with a WHERE or RETURNING (37 more), the head is the statement's text before
-# them, noted while printing it (`_head_noting`): a body holding the same values but those.
+# them, noted while printing it (`printed_parts.HeadNoting`): a body holding the same
+# values but those.
 # Its first batch (62 more: `where_index.batch_bound_sql`) holds the same values but its
-# WHERE, an AND of the statement's WHERE and the batch's bounds: `_bounded`.
+# WHERE, an AND of the statement's WHERE and the batch's bounds: `printed_parts.bounded`.
 # (A comment, not a docstring: the text would be read at every start.)
 def _printed_again(kind: str, body: dict, postfix_casts: bool) -> tuple[str | None] | None:
     last = _last_printed
@@ -1276,34 +1279,8 @@ def _printed_again(kind: str, body: dict, postfix_casts: bool) -> tuple[str | No
                 return None
             other = value
     if other is not None:
-        return _bounded(text, spans, before["whereClause"], other)  # type: ignore
+        return _printed_parts.bounded(text, spans, before["whereClause"], other)  # type: ignore
     return (text,)
-
-
-# The text of the statement printed last (`text`, its WHERE `where` at `spans[1:]`)
-# with its WHERE `other` in place of `where`, when `other` is an AND whose first argument
-# is that very `where` (the batch's bounds after it), else None. pglast's `bool_expr`
-# writes `where` in parentheses when it is itself an AND or OR
-# (`_bool_expr_needs_to_be_wrapped_in_parens`), then ` AND ` and the others as the AND of
-# them alone prints them: each printer reads a node's ancestors only for a ResTarget
-# parent or a statement's root, the same in both, and writes the same after a space as
-# after `(`.
-def _bounded(text: str, spans: tuple[int | None, int | None, int | None], where: object,
-             other: object) -> tuple[str | None] | None:
-    start, end = spans[1], spans[2]
-    kind, body = unwrap(other)
-    args = body.get("args") if kind == "BoolExpr" and len(body) == 2 and \
-        body.get("boolop") == "AND_EXPR" else None
-    if start is None or end is None or not args or len(args) < 2 or args[0] is not where:
-        return None
-    rest = expression_sql({"BoolExpr": {"boolop": "AND_EXPR", "args": args[1:]}})
-    kept = text[start:end]
-    if rest is None or not kept or kept[-1].isspace() or rest[-1].isspace():
-        return None
-    inner, inner_body = unwrap(where)
-    if inner == "BoolExpr" and inner_body.get("boolop") in ("AND_EXPR", "OR_EXPR"):
-        kept = f"({kept})"
-    return (f"{text[:start]}{kept} AND {rest}{text[end:]}",)
 
 
 #: The statement `expression_sql` built last into pglast's nodes: its kind, its JSON body
@@ -1390,38 +1367,6 @@ def _postfix_casts() -> type:
             self.separator()
 
     return PostfixCasts
-
-
-# pglast's RawStream, noting in `head_end` where the text stood at the last line break
-# before node `cut` is printed (an UPDATE's or DELETE's WHERE, else its RETURNING, which
-# its printer writes after a break, then the keyword): the end of the text the statement
-# prints without them, which prints the rest alike (the printers read a node's
-# ancestors, never its siblings); and where node `where` starts and ends.
-@lru_cache(maxsize=1)
-def _head_noting() -> type:
-    class HeadNoting(_stream.RawStream):  # type: ignore[name-defined,misc]
-        def __init__(self, cut: object, where: object) -> None:
-            super().__init__()
-            self.cut, self.where, self.head_end, self.broken_at = cut, where, None, 0
-            self.where_start: int | None = None
-            self.where_end: int | None = None
-
-        def newline(self) -> None:
-            self.broken_at = self.tell()
-            super().newline()
-
-        def print_node(self, node: object, is_name: bool = False,
-                       is_symbol: bool = False) -> None:
-            if node is self.cut and self.head_end is None:
-                self.head_end = self.broken_at
-            if node is not self.where or self.where_start is not None:
-                super().print_node(node, is_name, is_symbol)
-                return
-            self.where_start = self.tell()
-            super().print_node(node, is_name, is_symbol)
-            self.where_end = self.tell()
-
-    return HeadNoting
 
 
 def _cast_operand(ast: ModuleType, arg: object) -> bool:
