@@ -2496,6 +2496,8 @@ def test_a_statement_printed_after_one_sharing_its_fields_prints_as_alone(
     monkeypatch.setattr(nodes, "_last_printed", None)
     assert nodes.expression_sql(first) == alone[id(first)]
     built.clear()
+    # (a head after its statement takes that text: forgotten, to build its nodes)
+    monkeypatch.setattr(nodes, "_last_printed", None)
     assert nodes.expression_sql(second) == alone[id(second)]
     if head_first:  # the marked statement builds its WHERE and RETURNING, not the head's part
         assert len(built) == nodes_alone[id(marked)] - nodes_alone[id(head)] + 1
@@ -2544,6 +2546,131 @@ def test_a_statement_printed_again_from_the_same_fields_is_printed_once(
         before = len(printed)
         expected = alone[id(stmt.tree if tree is copied else tree), casts]
         assert (nodes.expression_sql(tree, casts), len(printed)) == (expected, before + 1)
+
+
+_HEADS_CUT = (
+    "UPDATE t SET a = 1 WHERE b > 2",
+    "UPDATE t SET a = 1 WHERE b > 2 RETURNING a",
+    "UPDATE t SET a = 1 RETURNING a, b",
+    "WITH s AS (SELECT 1 FROM u WHERE x) UPDATE app.t AS z SET a = (SELECT 1 WHERE true) "
+    "FROM y WHERE (a OR b) AND c",
+    "UPDATE t SET (a, b) = (SELECT c, d FROM u WHERE u.id = t.id) WHERE t.e",
+    "DELETE FROM t USING u WHERE t.a = u.a RETURNING *",
+    "DELETE FROM ONLY t WHERE NOT EXISTS (SELECT FROM u WHERE u.a = t.a)",
+    "DELETE FROM t RETURNING t.a")
+
+
+@pytest.mark.parametrize("sql", _HEADS_CUT)
+def test_a_head_printed_after_its_statement_is_the_text_before_where_and_returning(
+        sql: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batching advice prints the statement marked for apply, then its batch's head: the
+    same values without WHERE and RETURNING. The head is the statement's text before them,
+    with no print (on main, a print), and the very text it prints alone. A body that keeps
+    its RETURNING, lacks another field, holds a field of another value, or is printed with
+    its casts written otherwise, is printed anew."""
+    from lockwise.effects import nodes
+
+    (stmt,) = parse_sql(sql).statements
+    (kind, body), = stmt.tree.items()
+    head = {kind: {k: v for k, v in body.items() if k not in ("whereClause", "returningClause")}}
+    kept = {kind: {k: v for k, v in body.items() if k != "whereClause"}}
+    dropped = [k for k in head[kind] if k != "relation"][-1:] or ["relation"]
+    less = {kind: {k: v for k, v in head[kind].items() if k not in dropped}}
+    changed = {kind: {**head[kind], "relation": {**body["relation"], "relname": "other"}}}
+    trees = [(head, False), *((other, False) for other in (kept, less)
+                              if other[kind].keys() not in (head[kind].keys(), body.keys())),
+             (changed, False), (head, True)]
+    alone = {}
+    for tree, casts in trees:
+        monkeypatch.setattr(nodes, "_last_printed", None)
+        monkeypatch.setattr(nodes, "_last_statement", None)
+        alone[id(tree), casts] = nodes.expression_sql(tree, casts)
+    printed = _recorded(monkeypatch, nodes, "printed_node")
+    for tree, casts in trees:
+        monkeypatch.setattr(nodes, "_last_printed", None)
+        full = nodes.expression_sql(stmt.tree)
+        before = len(printed)
+        assert nodes.expression_sql(tree, casts) == alone[id(tree), casts]
+        cut = tree is head and not casts
+        assert len(printed) == before + (not cut), (tree, casts)
+        if cut:
+            assert full.startswith(alone[id(head), False]) and full != alone[id(head), False]
+    assert len(trees) == 4 + ("returningClause" in body and "whereClause" in body)
+
+
+_BOUNDED = (
+    "UPDATE t SET a = 1 WHERE b > 2 RETURNING a",
+    "WITH s AS (SELECT 1 FROM u WHERE x) UPDATE app.t AS z SET a = (SELECT 1 WHERE true) "
+    "FROM y WHERE (a OR b) AND c",
+    "DELETE FROM t USING u WHERE t.a = u.a OR NOT u.b RETURNING *",
+    'DELETE FROM "T" WHERE NOT EXISTS (SELECT 1 WHERE "T".x)',
+    "UPDATE t SET a = 2 WHERE NOT (a AND b)",
+    "UPDATE t SET a = a::text || 'x' WHERE a IN (SELECT CAST(b AS int) FROM u) RETURNING a",
+    "DELETE FROM t WHERE a = ANY ('{1,2}'::int[]) AND b IS NULL")
+
+
+@pytest.mark.parametrize("sql", _BOUNDED)
+@pytest.mark.parametrize("key", ["id", "ctid", "Weird Key"])
+def test_a_first_batch_printed_after_its_statement_is_spliced_from_its_text(
+        sql: str, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batching advice prints the statement marked for apply, then its first batch:
+    the same values, its WHERE ANDed with the batch's bounds. The batch is the statement's
+    text with the bounds written after its WHERE (in parentheses when an AND or OR), its
+    bounds printed alone (on main, the whole statement printed again), and the very text it
+    prints alone. An AND of an equal copy of the WHERE, of the WHERE not first, an OR, or a
+    body with another field changed too, is printed anew."""
+    import copy
+
+    from lockwise.effects import nodes
+    from lockwise.effects.postgres.where_index import batch_bound_sql
+
+    (stmt,) = parse_sql(sql).statements
+    (kind, body), = stmt.tree.items()
+    where = body["whereClause"]
+    bounded = batch_bound_sql(body, "update" if kind == "UpdateStmt" else "delete", key,
+                              True).tree
+    bounds = bounded[kind]["whereClause"]["BoolExpr"]["args"][1:]
+
+    def with_where(boolop: str, args: list, **more: object) -> dict:
+        return {kind: {**body, **more, "whereClause": {
+            "BoolExpr": {"boolop": boolop, "args": args}}}}
+
+    others = [with_where("AND_EXPR", [copy.deepcopy(where), *bounds]),
+              with_where("AND_EXPR", [*bounds, where]),
+              with_where("OR_EXPR", [where, *bounds]),
+              with_where("AND_EXPR", [where, *bounds],
+                         relation={**body["relation"], "relname": "other"})]
+    alone = {}
+    for tree in (bounded, *others):
+        monkeypatch.setattr(nodes, "_last_printed", None)
+        monkeypatch.setattr(nodes, "_last_statement", None)
+        alone[id(tree)] = nodes.expression_sql(tree)
+        assert alone[id(tree)]
+    printed = _recorded(monkeypatch, nodes, "printed_node")
+    for tree in (bounded, *others):
+        monkeypatch.setattr(nodes, "_last_printed", None)
+        nodes.expression_sql(stmt.tree)
+        before = len(printed)
+        assert nodes.expression_sql(tree) == alone[id(tree)]
+        statements = [node for node in printed[before:]
+                      if type(node).__name__ == kind]
+        assert len(statements) == (tree is not bounded), tree
+
+
+def test_a_statement_that_does_not_print_has_no_head_to_take(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A statement pglast cannot print has no text, and its head is printed on its own."""
+    from lockwise.effects import nodes
+
+    (stmt,) = parse_sql("UPDATE t SET a = 1 WHERE b > 2").statements
+    body = stmt.tree["UpdateStmt"]
+    broken = {"UpdateStmt": {**body, "whereClause": {"NoSuchNode": {}}}}
+    head = {"UpdateStmt": {k: v for k, v in body.items() if k != "whereClause"}}
+    monkeypatch.setattr(nodes, "_last_printed", None)
+    assert nodes.expression_sql(broken) is None
+    printed = _recorded(monkeypatch, nodes, "printed_node")
+    assert nodes.expression_sql(head) == "UPDATE t SET a = 1"
+    assert len(printed) == 1
 
 
 def test_a_field_of_another_value_or_kind_is_built_anew() -> None:

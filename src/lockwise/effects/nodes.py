@@ -1155,6 +1155,8 @@ def _ast_value(ast: ModuleType, value: object) -> object:
 _ast = bound_on_use(globals(), "_ast", "pglast.ast")
 _stream = bound_on_use(globals(), "_stream", "pglast.stream")
 _visitors = bound_on_use(globals(), "_visitors", "pglast.visitors")
+#: Imported at the first UPDATE or DELETE printed with a WHERE or RETURNING.
+_printed_parts = bound_on_use(globals(), "_printed_parts", "lockwise.effects.printed_parts")
 #: Imported at its first use (a name `pg_` unqualified): an import statement in a function
 #: runs at each call.
 _system_catalog = bound_on_use(globals(), "_system_catalog", "lockwise.effects.system_catalog")
@@ -1192,15 +1194,28 @@ def expression_sql(expr: dict | None, postfix_casts: bool = False) -> str | None
     if key is None and len(expr) == 1 and \
             (again := _printed_again(kind, expr[kind], postfix_casts)) is not None:
         return again[0]
+    spans: tuple[int | None, int | None, int | None] | None = None
     try:
         kind, body = unwrap(expr)
-        text: str | None = printed_node(_ast_node(_ast, kind, body) if key is not None else
-                                        _statement_node(_ast, kind, body), postfix_casts)
+        if key is not None:
+            text: str | None = printed_node(_ast_node(_ast, kind, body), postfix_casts)
+        else:
+            node = _statement_node(_ast, kind, body)
+            cut = None if postfix_casts or kind not in _HEADED else \
+                body.get("whereClause") or body.get("returningClause")
+            if cut is None:
+                text = printed_node(node, postfix_casts)
+            else:  # (noting where its head and WHERE are: `_printed_again`)
+                where = getattr(node, "whereClause", None)
+                stream = _printed_parts.HeadNoting(
+                    where or node.returningClause, where)  # type: ignore[attr-defined]
+                text = printed_node(node, stream=stream)
+                spans = (stream.head_end, stream.where_start, stream.where_end)
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
-        text = None
+        text, spans = None, None
     if key is None:
         if len(expr) == 1:
-            _last_printed = (kind, expr[kind], postfix_casts, text)
+            _last_printed = (kind, expr[kind], postfix_casts, text, spans)
     else:
         if len(_printed) >= PRINTED_KEPT:
             del _printed[next(iter(_printed))]
@@ -1221,8 +1236,15 @@ def written_sql(expr: dict | None, what: str) -> str:
 
 
 #: The statement `expression_sql` printed last: its kind, its JSON body (held, so that `is`
-#: cannot match another body at a reused address), `postfix_casts` and its text.
-_last_printed: tuple[str, dict, bool, str | None] | None = None
+#: cannot match another body at a reused address), `postfix_casts`, its text and, of an
+#: UPDATE or DELETE with a WHERE or RETURNING, where in the text its head ends and its
+#: WHERE starts and ends (`printed_parts.HeadNoting`).
+_last_printed: tuple[str, dict, bool, str | None,
+                     tuple[int | None, int | None, int | None] | None] | None = None
+#: The statements whose WHERE and RETURNING are printed last (pglast's `update_stmt`,
+#: `delete_stmt`): without them, the text is the one before them.
+_HEADED = frozenset(("UpdateStmt", "DeleteStmt"))
+_CUT = ("whereClause", "returningClause")
 
 
 # The text of statement `body` (of `kind`) when it is the one `expression_sql` printed last,
@@ -1230,19 +1252,35 @@ _last_printed: tuple[str, dict, bool, str | None] | None = None
 # the same type: a tree is never changed in place), printed the same way; None when it is
 # another. The batching advice prints the statement marked for apply and as its batch's head
 # (without WHERE and RETURNING), each from its own body: of a statement with neither, the
-# two are the same text (19 of the 389 statements printed on lemmy and documenso). (A
-# comment, not a docstring: the text would be read at every start.)
+# two are the same text (19 of the 389 statements printed on lemmy and documenso). Of a
+# statement with a WHERE or RETURNING (37 more), the head is the statement's text before
+# them, noted while printing it (`printed_parts.HeadNoting`): a body holding the same
+# values but those.
+# Its first batch (62 more: `where_index.batch_bound_sql`) holds the same values but its
+# WHERE, an AND of the statement's WHERE and the batch's bounds: `printed_parts.bounded`.
+# (A comment, not a docstring: the text would be read at every start.)
 def _printed_again(kind: str, body: dict, postfix_casts: bool) -> tuple[str | None] | None:
     last = _last_printed
-    if last is None or last[0] != kind or last[2] != postfix_casts or len(last[1]) != len(body):
+    if last is None or last[0] != kind or last[2] != postfix_casts:
         return None
-    before = last[1]
+    before, text, spans = last[1], last[3], last[4]
+    other = None
+    if len(before) != len(body):
+        if spans is None or spans[0] is None or "whereClause" in body or \
+                "returningClause" in body or \
+                len(before) - len(body) != sum(key in before for key in _CUT):
+            return None
+        text = text[:spans[0]]  # type: ignore[index]
     for key, value in body.items():
         was = before.get(key, _NOT_PRINTED)
         if was is not value and (type(was) is not type(value) or type(value) in (dict, list)
                                  or was != value):
-            return None
-    return (last[3],)
+            if other is not None or key != "whereClause" or spans is None:
+                return None
+            other = value
+    if other is not None:
+        return _printed_parts.bounded(text, spans, before["whereClause"], other)  # type: ignore
+    return (text,)
 
 
 #: The statement `expression_sql` built last into pglast's nodes: its kind, its JSON body
@@ -1280,13 +1318,14 @@ def _statement_node(ast: ModuleType, kind: str, body: dict) -> object:
     return node
 
 
-def printed_node(node: object, postfix_casts: bool = False) -> str:
+def printed_node(node: object, postfix_casts: bool = False, stream: object = None) -> str:
     """What `RawStream()(node)` returns (with `postfix_casts`, each cast written `x::t`:
-    `_postfix_casts`). Its entry point first sets every node's ancestors (which the
-    printers read) with `populate_ancestors`, which makes a Visitor class and inspects it
-    for its methods at each call, about half its cost: the same chains are set here
-    (`_set_ancestors`), and `print_node` prints."""
-    stream = _postfix_casts()() if postfix_casts else _stream.RawStream()
+    `_postfix_casts`; else into `stream` when given, a RawStream). Its entry point first
+    sets every node's ancestors (which the printers read) with `populate_ancestors`, which
+    makes a Visitor class and inspects it for its methods at each call, about half its
+    cost: the same chains are set here (`_set_ancestors`), and `print_node` prints."""
+    if stream is None:
+        stream = _postfix_casts()() if postfix_casts else _stream.RawStream()
     if not isinstance(node, _ast.Node):  # a tuple of statements, or SQL text: as pglast does
         return stream(node)
     # (as the entry point wraps a lone node: its root ancestor is that tuple's)
