@@ -26,6 +26,7 @@ from lockwise.effects.mysql_ddl import (
     CHECK_ENFORCED_FROM,
     LOCKS,
     NO_ALGORITHM,
+    OPERATIONS,
     PARTITION_OPERATIONS,
     ROW_VERSION_OPERATIONS,
     Plan,
@@ -2547,8 +2548,10 @@ def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: st
         return []
     if (tree := _clause_tree(table_sql, clause)) is not None:
         return _alter_operations(b, tree, table)
-    found = next(((op, m) for pattern, op in _COMMAND_ALTER if (m := pattern.search(clause))),
-                 None)
+    # (a pattern may find its words inside a string the clause quotes: `ADD COLUMN ' TEXT,
+    # ADD SYSTEM VERSIONING, ...'` is no MariaDB operation on MySQL, fix-mysql54's fuzzing)
+    found = next(((op, m) for pattern, op in _COMMAND_ALTER if (m := pattern.search(clause))
+                  and (op is None or b.session.flavour in OPERATIONS[op])), None)
     if found is None:
         return [("rebuild_table", {"unrecognized": clause})]
     op, m = found

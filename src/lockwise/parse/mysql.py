@@ -1763,12 +1763,18 @@ def alter_operations_text(sql: str) -> list[str]:
         text = sql[clause[0].start:clause[-1].end + 1].rstrip("; \t\r\n")
         if not text:
             continue
-        if found and clause[0].text.upper().split()[0] not in _ALTER_TABLE_WORDS and \
+        if found and first_word(clause[0].text) not in _ALTER_TABLE_WORDS and \
                 _LISTING.match(found[-1]):
             found[-1] += ", " + text
         else:
             found.append(text)
     return found
+
+
+def first_word(text: str) -> str:
+    """The first word of a token's `text`, upper case: the tokenizer reads some keyword pairs
+    as one token (`PARTITION BY`); "" for a quoted name of spaces alone (`` `\n` ``)."""
+    return (text.upper().split() or [""])[0]
 
 
 def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
@@ -1783,15 +1789,14 @@ def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, 
     i = _after_name(tokens, name)
     if i >= len(tokens) or tokens[i].token_type in (TokenType.COMMA, TokenType.SEMICOLON):
         return None
-    # The tokenizer reads some keyword pairs as one token (`PARTITION BY`).
-    if words[i].split()[0] not in _ALTER_TABLE_WORDS:
+    if first_word(words[i]) not in _ALTER_TABLE_WORDS:
         near = tokens[i].text
         return f'syntax error at or near "{near}"', tokens[i].start, len(near)
     previous = ""
     for clause, comma in alter_table_clauses(tokens, words):
         if not clause or clause[0].token_type == TokenType.SEMICOLON:
             continue
-        word = clause[0].text.upper().split()[0]
+        word = first_word(clause[0].text)
         if comma is not None and word not in _ALTER_TABLE_WORDS and \
                 not _LISTING.match(previous):
             return f'syntax error at or near "{clause[0].text}"', clause[0].start, \
