@@ -1,9 +1,10 @@
 """An ALTER TABLE's ALGORITHM= / LOCK= clauses written beside another clause with no comma, and
-words after its PARTITION BY clause (fix-mysql53): the server answers 1064 at the word its
-message names (checked on MariaDB 10.11 below; MySQL 8's sql/sql_yacc.yy joins alter_list's
-items with ',' and ends the ALTER TABLE with partition_clause). lockwise reported the
-operations' algorithm (mysql-algorithm-not-supported) or nothing, or, before a partition
-operation, the operation's first word instead of the second modifier's."""
+words after its PARTITION BY clause (fix-mysql53) or its ORDER BY list (fix-mysql54): the
+server answers 1064 at the word its message names (checked on MariaDB 10.11 below; MySQL 8's
+sql/sql_yacc.yy joins alter_list's items with ',' and ends the ALTER TABLE with
+partition_clause or alter_order_clause). lockwise reported the operations' algorithm
+(mysql-algorithm-not-supported) or nothing, or, before a partition operation, the
+operation's first word instead of the second modifier's."""
 
 from __future__ import annotations
 
@@ -50,6 +51,13 @@ REFUSED = [
     # the comma before PARTITION BY comes first (mariadb_refusals, fix-mysql52)
     ("t ADD COLUMN c INT, PARTITION BY HASH (id) PARTITIONS 2, ALGORITHM=INPLACE",
      "PARTITION BY HASH (id) PARTITIONS 2, ALGORITHM=INPLACE"),
+    # ORDER BY's columns end the ALTER TABLE: after a comma a word is a column, and the `=`
+    # after it the error; a reserved word the error itself (fix-mysql54)
+    ("t ORDER BY v, ALGORITHM=COPY", "=COPY"),
+    ("t ORDER BY v DESC, id, LOCK=SHARED", "LOCK=SHARED"),
+    ("t ORDER BY v ADD COLUMN c INT", "ADD COLUMN c INT"),
+    ("t ORDER BY v ASC, id ALGORITHM=COPY", "ALGORITHM=COPY"),
+    ("t ORDER BY v, DROP COLUMN v", "DROP COLUMN v"),
 ]
 #: MariaDB's: after its lock wait (WAIT n | NOWAIT), which MySQL refuses first.
 MARIADB_REFUSED = [
@@ -69,6 +77,9 @@ READ = [
     "t ADD COLUMN c INT PARTITION BY RANGE (id) SUBPARTITION BY HASH (id) SUBPARTITIONS 2 "
     "(PARTITION a VALUES LESS THAN (10), PARTITION b VALUES LESS THAN MAXVALUE)",
     "r LOCK=SHARED REMOVE PARTITIONING",
+    "t ADD COLUMN c INT, ORDER BY v",
+    "t ALGORITHM=COPY, LOCK=SHARED, ORDER BY v DESC, id",
+    "t ORDER BY t.v, `id` DESC",
 ]
 
 

@@ -80,6 +80,9 @@ class Column:
     generated: bool = False
     #: A generated column computed when read (PostgreSQL 18 VIRTUAL): nothing stored.
     virtual: bool = False
+    #: MariaDB: the column's values are stored compressed (its COMPRESSED attribute); a change
+    #: of it is a change of the column's storage, which copies the table.
+    compressed: bool = False
     #: For a generated column: the columns of its table its expression reads, sorted. The
     #: server refers to them by number, so a rename of one is followed here; it refuses to
     #: change their type, and to drop one without CASCADE (PostgreSQL 15+; CASCADE, and an
@@ -365,6 +368,11 @@ class Table:
     #: MySQL / MariaDB: InnoDB stores the table compressed (ROW_FORMAT=COMPRESSED, or a
     #: KEY_BLOCK_SIZE without a ROW_FORMAT): it adds and drops no column instantly.
     compressed: bool = False
+    #: MariaDB: its PAGE_COMPRESSED and PAGE_COMPRESSION_LEVEL options are set
+    #: (effects/mariadb_page_compression.py): InnoDB takes a level only for a page-compressed
+    #: table.
+    page_compressed: bool = False
+    page_compression_level: bool = False
     #: MySQL 8.0.29+: the statements that added or dropped columns instantly since the table
     #: was created or last rebuilt (InnoDB's TOTAL_ROW_VERSIONS), as far as the replay saw.
     row_versions: int = 0

@@ -16,6 +16,7 @@ from functools import cache
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import free_generated_name
 from lockwise.core.types import Action, Effect, LockMode
+from lockwise.effects import mariadb_page_compression as page_compression
 from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
 from lockwise.effects import mysql_programs as programs
@@ -25,6 +26,7 @@ from lockwise.effects.mysql_ddl import (
     CHECK_ENFORCED_FROM,
     LOCKS,
     NO_ALGORITHM,
+    OPERATIONS,
     PARTITION_OPERATIONS,
     ROW_VERSION_OPERATIONS,
     Plan,
@@ -405,8 +407,8 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
     same_type = old.type_name == new_type
     if not same_type and _widens_spatial(old, new_type, new_mods):
         ops.append("widen_spatial_type")
-    elif not same_type:
-        ops.append("change_column_type")
+    elif not same_type or old.compressed != bool(coldef.meta.get("compressed")):
+        ops.append("change_column_type")  # (MariaDB's COMPRESSED: its values stored anew)
     elif new_type in _STRING_TYPES - {"enum", "set"} and new_charset and old.charset and \
             _charset_name(new_charset) != _charset_name(old.charset):
         ops.append(_utf8mb4_operation(old, new_mods, _charset_name(new_charset),
@@ -506,6 +508,9 @@ _COMMAND_ALTER = [
     (re.compile(r"\bDROP\s+PRIMARY\s+KEY\b", re.I), "drop_primary_key"),
     (re.compile(r"\bDROP\s+(COLUMN\s+)?`?(?P<column>\w+)`?", re.I), "drop_column"),
     (re.compile(r"\bCOMMENT\s*=", re.I), "set_table_comment"),
+    # CHECKSUM (TABLE_CHECKSUM), MyISAM's and Aria's live checksum, which sqlglot reads in no
+    # ALTER TABLE: InnoDB keeps none, the option is metadata (MariaDB 10.11: INSTANT)
+    (re.compile(r"^\s*(TABLE_)?CHECKSUM\b", re.I), "alter_nothing"),
     (re.compile(r"\bAUTO_INCREMENT\s*=", re.I), "set_auto_increment"),
     (re.compile(rf"\bALTER\s+(CHECK|CONSTRAINT)\s+{_PART}\s+NOT\s+ENFORCED\b", re.I),
      "suspend_check_constraint"),
@@ -641,7 +646,8 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
                        "mysql_program_statement_not_allowed", "mysql_program_commits",
                        "mysql_program_result_set", "mariadb_system_versioned_alter",
-                       "mariadb_delayed_insert_refused", "mysql_referenced_table_dropped"})
+                       "mariadb_delayed_insert_refused", "mysql_referenced_table_dropped",
+                       "mariadb_page_compression_level"})
 #: What SET system_versioning_alter_history = ... sets, in a SET's text without spaces, lower
 #: case: KEEP (or 1) lets an ALTER change a system-versioned table's columns.
 _VERSIONING_ALTER_HISTORY = re.compile(r"system_versioning_alter_history=['\"]?(\w+)")
@@ -1295,6 +1301,9 @@ class _Builder:
         self.check_column_in_use(base, table, operations)
         self.constraint_not_found(base, table, operations)
         self.primary_key_invisible(base, table, operations)
+        if flavour == "mariadb" and (refusal := page_compression.refused(
+                sql, self.catalog.defined_here(table), "ALTER", base["table"])):
+            self.act("mariadb_page_compression_level", {**base, **refusal})
         if temporary and any(op.startswith("add_fulltext_index") for op, _ in operations):
             _fulltext_on_temporary(self, base, self.catalog.tables.get(table))
         self.partitioned_foreign_key(base, table, operations, sql)
@@ -2006,6 +2015,8 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                 ops.append(("set_default_charset", {}))
         elif name == "SchemaCommentProperty":
             ops.append(("set_table_comment", {}))
+        elif name == "Order":  # ALTER TABLE ... ORDER BY: a copy (mysql_ddl.py)
+            ops.append(("order_rows", {}))
     return ops
 
 
@@ -2537,8 +2548,10 @@ def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: st
         return []
     if (tree := _clause_tree(table_sql, clause)) is not None:
         return _alter_operations(b, tree, table)
-    found = next(((op, m) for pattern, op in _COMMAND_ALTER if (m := pattern.search(clause))),
-                 None)
+    # (a pattern may find its words inside a string the clause quotes: `ADD COLUMN ' TEXT,
+    # ADD SYSTEM VERSIONING, ...'` is no MariaDB operation on MySQL, fix-mysql54's fuzzing)
+    found = next(((op, m) for pattern, op in _COMMAND_ALTER if (m := pattern.search(clause))
+                  and (op is None or b.session.flavour in OPERATIONS[op])), None)
     if found is None:
         return [("rebuild_table", {"unrecognized": clause})]
     op, m = found
@@ -2604,7 +2617,7 @@ def _emptied_partitions(text: str) -> dict:
             "first_partition": names[0].strip("`") if names else "p"}
 
 
-def _create_table(b: _Builder, expr) -> None:
+def _create_table(b: _Builder, expr, sql: str) -> None:
     from sqlglot import exp
 
     table = _table_name(expr.this)
@@ -2613,6 +2626,9 @@ def _create_table(b: _Builder, expr) -> None:
         b.locks.update(_read_locks(expr.expression))
     base = {**b.table_facts(table), "table_is_new": True}
     b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
+    if b.session.flavour == "mariadb" and _engine(expr.args.get("properties")) in ("", "innodb") \
+            and (refusal := page_compression.refused(sql, None, "CREATE", base["table"])):
+        b.act("mariadb_page_compression_level", {**base, **refusal})
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
     parts = schema.expressions if schema is not None else ()
     spatial = [part for part in parts if isinstance(part, (exp.IndexColumnConstraint,
@@ -3477,7 +3493,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
     elif isinstance(expr, exp.Create):
         kind = (expr.args.get("kind") or "").upper()
         if kind == "TABLE":
-            _create_table(b, expr)
+            _create_table(b, expr, sql)
         elif kind == "INDEX":
             index = expr.this
             table = _table_name(index.args.get("table"))
@@ -3688,7 +3704,7 @@ def _column(coldef) -> Column:
                   charset=charset, auto_increment="AutoIncrementColumnConstraint" in kinds,
                   collation=_collation(coldef),
                   members=_members(coldef), generated=bool(generated),
-                  virtual=generated == "virtual")
+                  virtual=generated == "virtual", compressed=bool(coldef.meta.get("compressed")))
 
 
 def _table_charset(expr) -> tuple[str | None, str | None]:
@@ -4036,6 +4052,9 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             (versioning := _VERSIONING_CHANGE.search(tree["sqlglot"]["sql"])) and \
             (versioned := catalog.tables.get(key(m.group("table")))) is not None:
         versioned.system_versioned = versioning.group(1).upper() == "ADD"
+    if session.flavour == "mariadb" and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) and \
+            (altered := catalog.tables.get(key(m.group("table")))) is not None:
+        page_compression.apply_options(altered, tree["sqlglot"]["sql"])
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name, database = _created_key(_table_name(expr.this), session)
         if expr.find(exp.TemporaryProperty) is not None and name in catalog.tables and \
@@ -4047,6 +4066,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         catalog.tables[name].database = database
         catalog.tables[name].system_versioned = session.flavour == "mariadb" and \
             _WITH_VERSIONING.search(tree["sqlglot"]["sql"]) is not None
+        page_compression.apply_options(catalog.tables[name], tree["sqlglot"]["sql"])
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])

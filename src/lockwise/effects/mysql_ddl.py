@@ -290,6 +290,14 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     # "Not implemented for system-versioned timestamp tables. Try ALGORITHM=COPY", and for
     # DROP, LOCK=NONE "Not implemented for system-versioned operations. Try LOCK=SHARED").
     "add_system_versioning": {"mariadb": _cap(_NEVER, False, True, False, _V)},
+    # ORDER BY: the rows copied in that order (InnoDB keeps them in the clustered index's, and
+    # warns "ORDER BY ignored as there is a user-defined clustered index", but copies all the
+    # same). MariaDB 10.11: INPLACE refused ("Try ALGORITHM=COPY"), LOCK=NONE refused ("COPY
+    # algorithm requires a lock"), and even ALGORITHM=INSTANT or NOCOPY gives the table a new
+    # InnoDB table_id (fix-mysql54). MySQL: sql_table.cc's is_inplace_alter_impossible (not
+    # checked on a server).
+    "order_rows": {"mysql": _cap(_NEVER, False, True, False),
+                   "mariadb": _cap(_NEVER, False, True, False, _V)},
     "drop_system_versioning": {"mariadb": _cap(_NEVER, True, True, False, _V)},
     "change_row_format": {"mysql": _cap(_NEVER, True, True, True),
                           "mariadb": _cap(_NEVER, True, True, True, _V)},

@@ -40,11 +40,12 @@ _COLUMN_VERSIONING = re.compile(r"\bWITH(?:OUT)?\s+SYSTEM\s+VERSIONING(?=\s*[,)]
 _PERIOD = re.compile(rf",\s*PERIOD\s+FOR\s+(?!SYSTEM_TIME\b){_NAME}\s*\([^()]*\)",
                      re.IGNORECASE)
 _WITHOUT_OVERLAPS = re.compile(rf",\s*{_NAME}\s+WITHOUT\s+OVERLAPS\b", re.IGNORECASE)
-#: A BLOB / TEXT / VARCHAR column's COMPRESSED[=zlib], before the column's end or another
-#: attribute (ROW_FORMAT=COMPRESSED, after `=`, is a table option sqlglot reads).
-_COMPRESSED = re.compile(r"(?<=[\w)])(\s+)COMPRESSED(?:\s*=\s*\w+)?(?=\s*[,)]|\s+(?:NOT|NULL"
-                         r"|DEFAULT|COMMENT|CHARACTER|CHARSET|COLLATE|INVISIBLE)\b)",
-                         re.IGNORECASE)
+#: A BLOB / TEXT / VARCHAR column's COMPRESSED[=zlib], before the column's end (the
+#: statement's, in an ALTER TABLE), its position or another attribute (ROW_FORMAT=COMPRESSED,
+#: after `=`, is a table option sqlglot reads).
+_COMPRESSED = re.compile(r"(?<=[\w)])(?<!\bROW_FORMAT)(\s+)COMPRESSED(?:\s*=\s*\w+)?"
+                         r"(?=\s*[,)]|\s*;?\s*$|\s+(?:NOT|NULL|DEFAULT|COMMENT|CHARACTER"
+                         r"|CHARSET|COLLATE|INVISIBLE|FIRST|AFTER)\b)", re.IGNORECASE)
 #: A CREATE TABLE's `WITH SYSTEM VERSIONING`, after its definitions (a column's is followed by
 #: `,` or `)`).
 TABLE_VERSIONING = re.compile(r"\bWITH\s+SYSTEM\s+VERSIONING\b(?!\s*[,)])", re.IGNORECASE)
@@ -118,6 +119,25 @@ def readable_text(body: str, mariadb: bool) -> str | None:
         if _ANALYZE.match(text):
             text = _PERSISTENT_FOR.sub(blank, text)
     return None if text == body else text
+
+
+def mark_compressed(tree, body: str) -> None:
+    """Note on each column definition of `tree` (read from `body` with its COMPRESSED
+    attributes blanked, offsets kept) whether `body` gives it one (`meta["compressed"]`):
+    MariaDB stores such a column's values compressed, and changing that copies the table
+    (checked on 10.11: "Cannot change column type")."""
+    from sqlglot import exp
+
+    at = [found.start() for found in _COMPRESSED.finditer(body)]
+    if not at:
+        return
+    columns = sorted((c for c in tree.find_all(exp.ColumnDef)
+                      if isinstance(c.this, exp.Identifier) and "start" in c.this.meta),
+                     key=lambda c: c.this.meta["start"])
+    for place in at:
+        before = [c for c in columns if c.this.meta["start"] < place]
+        if before:
+            before[-1].meta["compressed"] = True
 
 
 def inet_as_read(text: str) -> tuple[str, list[str]]:

@@ -257,6 +257,8 @@ def _list_end(tokens: list, words: list[str], i: int, reserved: frozenset[str] =
     the list brings (None if none)."""
     from sqlglot.tokens import TokenType
 
+    from lockwise.parse.mysql import first_word
+
     while words[i:i + 1] and words[i] in _BEFORE_LIST:
         i += 1
     if words[i:i + 1] == ["ALL"]:
@@ -264,7 +266,7 @@ def _list_end(tokens: list, words: list[str], i: int, reserved: frozenset[str] =
     first = i
     while i < len(tokens):
         if i > first and tokens[i].token_type != TokenType.IDENTIFIER and \
-                words[i].split()[0] in reserved:
+                first_word(words[i]) in reserved:
             return i, tokens[i]
         if words[i + 1:i + 2] != [","] or i + 2 >= len(tokens):
             return i + 1, None

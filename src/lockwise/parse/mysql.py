@@ -1141,8 +1141,9 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
     ALTER ONLINE, ALTER TABLE's lock wait (`wait`: WAIT n | NOWAIT before its operations),
     PERSISTENT columns and the COMPRESSED and REF_SYSTEM_ID column attributes on MySQL (its
     manual's grammar, "ALTER TABLE Statement", 13.1.9 in 8.0, 15.1.9 in 8.4);
-    MySQL's ALTER INDEX ... VISIBLE / INVISIBLE and SRID column attribute on MariaDB, and a
-    REF_SYSTEM_ID not right after a spatial type (checked on MariaDB 10.11)."""
+    MySQL's ALTER INDEX ... VISIBLE / INVISIBLE and SRID column attribute on MariaDB, a
+    REF_SYSTEM_ID not right after a spatial type, and a FULLTEXT index's WITH PARSER ngram or
+    mecab, MySQL's parsers (error 1128 there; checked on MariaDB 10.11)."""
     from sqlglot.tokens import TokenType
 
     mariadb = dialect == "mariadb"
@@ -1187,6 +1188,13 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                 mariadb and word in _MYSQL_COLUMN_ATTRIBUTES and
                 (refused := _mysql_column_attribute(tokens, words, i)) is not None):
             return refused  # MySQL's COLUMN_FORMAT ... on MariaDB
+        elif mariadb and word == "PARSER" and previous == "WITH" and \
+                words[i + 1:i + 2] in (["NGRAM"], ["MECAB"]):
+            parser = tokens[i + 1]  # (MariaDB 10.11 checks it before the table: error 1128)
+            return (f"error 1128: \"Function '{parser.text.lower()}' is not defined\" (MySQL's "
+                    f"{parser.text.lower()} full-text parser; MariaDB has no such plugin: leave "
+                    "WITH PARSER out, its own parser splitting words at spaces and punctuation)",
+                    parser.start, len(parser.text))
         elif word == "COMPRESSED" and not mariadb and _follows_type(tokens, i):
             found = ("MariaDB's compressed column; MySQL compresses whole tables: "
                      "ROW_FORMAT=COMPRESSED, or COMPRESSION='zlib'")
@@ -1755,12 +1763,18 @@ def alter_operations_text(sql: str) -> list[str]:
         text = sql[clause[0].start:clause[-1].end + 1].rstrip("; \t\r\n")
         if not text:
             continue
-        if found and clause[0].text.upper().split()[0] not in _ALTER_TABLE_WORDS and \
+        if found and first_word(clause[0].text) not in _ALTER_TABLE_WORDS and \
                 _LISTING.match(found[-1]):
             found[-1] += ", " + text
         else:
             found.append(text)
     return found
+
+
+def first_word(text: str) -> str:
+    """The first word of a token's `text`, upper case: the tokenizer reads some keyword pairs
+    as one token (`PARTITION BY`); "" for a quoted name of spaces alone (`` `\n` ``)."""
+    return (text.upper().split() or [""])[0]
 
 
 def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
@@ -1775,15 +1789,14 @@ def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, 
     i = _after_name(tokens, name)
     if i >= len(tokens) or tokens[i].token_type in (TokenType.COMMA, TokenType.SEMICOLON):
         return None
-    # The tokenizer reads some keyword pairs as one token (`PARTITION BY`).
-    if words[i].split()[0] not in _ALTER_TABLE_WORDS:
+    if first_word(words[i]) not in _ALTER_TABLE_WORDS:
         near = tokens[i].text
         return f'syntax error at or near "{near}"', tokens[i].start, len(near)
     previous = ""
     for clause, comma in alter_table_clauses(tokens, words):
         if not clause or clause[0].token_type == TokenType.SEMICOLON:
             continue
-        word = clause[0].text.upper().split()[0]
+        word = first_word(clause[0].text)
         if comma is not None and word not in _ALTER_TABLE_WORDS and \
                 not _LISTING.match(previous):
             return f'syntax error at or near "{clause[0].text}"', clause[0].start, \
@@ -1819,10 +1832,11 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
             return query  # SELECT ... INTO OUTFILE 'f', SELECT ... FROM t INTO @v: the SELECT
         if (if_exists := _without_if_exists(body, reader)) is not None:
             return if_exists  # MariaDB's ADD INDEX IF NOT EXISTS ...
-        from lockwise.parse.mariadb_clauses import readable_text
+        from lockwise.parse.mariadb_clauses import mark_compressed, readable_text
 
         if (text := readable_text(body, mariadb)) is not None:
             if (rewritten := _read_rewritten(text, body, reader)) is not None:
+                mark_compressed(rewritten, body)
                 return rewritten  # DEFAULT NEXT VALUE FOR s, WITH SYSTEM VERSIONING ...
             try:  # read as a command, as the statement is without the clauses
                 if isinstance(sqlglot.parse_one(text, read=reader), exp.Command):
@@ -1860,11 +1874,12 @@ def _parse_statement(body: str, reader: object, mariadb: bool = False):
             (if_exists := _without_if_exists(body, reader)) is not None:
         return if_exists  # MariaDB's ADD UNIQUE KEY IF NOT EXISTS ...
     if isinstance(tree, exp.Command) and _ALTER_TABLE.match(body):
-        from lockwise.parse.mariadb_clauses import without_mysql_attributes
+        from lockwise.parse.mariadb_clauses import mark_compressed, readable_text
 
-        if (text := without_mysql_attributes(body)) is not None and \
+        if (text := readable_text(body, mariadb)) is not None and \
                 (rewritten := _read_rewritten(text, body, reader)) is not None:
-            return rewritten  # MySQL's ADD COLUMN x INT COLUMN_FORMAT FIXED
+            mark_compressed(rewritten, body)
+            return rewritten  # ADD COLUMN x INT COLUMN_FORMAT FIXED; MariaDB's z TEXT COMPRESSED
     if isinstance(tree, exp.Command) and (_CREATE_TABLE.match(body) or _ALTER_TABLE.match(body)) \
             and \
             (definition := _readable_definition(body, reader)) is not None:

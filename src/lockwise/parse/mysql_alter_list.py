@@ -10,12 +10,17 @@ grammar wants (error 1064; checked on MariaDB 10.11, fix-mysql53):
 * PARTITION BY ends the ALTER TABLE: after its partitioning type, PARTITIONS n, SUBPARTITION
   BY, SUBPARTITIONS n and its partitions' definitions, the server stops at the next word
   (`PARTITION BY HASH(id) PARTITIONS 2 ALGORITHM=INPLACE` near 'ALGORITHM=INPLACE'; after a
-  comma, at the word after it, as MariaDB's message names it).
+  comma, at the word after it, as MariaDB's message names it);
+* ORDER BY's list of columns (`name [ASC | DESC]`, joined by commas) ends the ALTER TABLE
+  too: after a comma, a word is read as a column (`ORDER BY n, ALGORITHM=COPY` near '=COPY';
+  a reserved word, `ORDER BY n, LOCK=SHARED`, near itself); with no comma, the next word
+  (`ORDER BY n ADD COLUMN c INT` near 'ADD COLUMN c INT'; checked on MariaDB 10.11,
+  fix-mysql54).
 
 MySQL 8's grammar says the same (sql/sql_yacc.yy: `alter_list` joins its items with ',', but
 for the table options of `create_table_options_space_separated`; `opt_alter_table_actions:
 opt_alter_command_list alter_table_partition_options`, and `partition_clause` ends with
-`opt_part_defs`)."""
+`opt_part_defs`; `alter_order_item: simple_ident_nospvar opt_ordering_direction`)."""
 
 from __future__ import annotations
 
@@ -37,7 +42,8 @@ def refused_alter_list(tokens: list, words: list[str], server: str
     after its PARTITION BY clause, as (message, offset, length); the first of them, or None
     when it has neither."""
     found = [stop for stop in (_modifier_beside(tokens, words, server),
-                               _after_partitioning(tokens, words, server)) if stop is not None]
+                               _after_partitioning(tokens, words, server),
+                               _after_order_by(tokens, words, server)) if stop is not None]
     return min(found, key=lambda stop: stop[1]) if found else None
 
 
@@ -151,3 +157,41 @@ def _typed_expression(clause: list, words: list[str], i: int, kinds: tuple[str, 
     if kind == "KEY" and words[i:i + 1] == ["ALGORITHM"]:
         i += 3  # ALGORITHM = 1 | 2
     return group_end(clause, i) if words[i:i + 1] == ["("] else None
+
+
+def _after_order_by(tokens: list, words: list[str], server: str
+                    ) -> tuple[str, int, int] | None:
+    """The first token after the ALTER TABLE's ORDER BY list that is no part of it: a word
+    after a comma that is no column's name (a reserved one, or the `=` after a name), or what
+    follows the list with no comma; None without ORDER BY, or when it ends the statement."""
+    from sqlglot.tokens import TokenType
+
+    from lockwise.parse.mariadb_refusals import _MYSQL_RESERVED, _RESERVED
+    from lockwise.parse.mysql import _stops_at
+
+    reserved = _RESERVED if server == "MariaDB" else _MYSQL_RESERVED
+    depth, at = 0, None
+    for i, tok in enumerate(tokens):
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        if not depth and tok.token_type == TokenType.ORDER_BY:
+            at = i
+            break
+    if at is None:
+        return None
+    why = (f"{server} reads ORDER BY's list of columns as its ALTER TABLE's last clause: "
+           "write the others before it")
+    i = at + 1
+    while i < len(tokens):
+        if words[i] in reserved and tokens[i].token_type != TokenType.IDENTIFIER or \
+                tokens[i].token_type in (TokenType.EQ, TokenType.L_PAREN, TokenType.R_PAREN):
+            return _stops_at(tokens[i], why)
+        i += 1
+        while words[i:i + 1] == ["."] and i + 1 < len(tokens):  # (db.t.column)
+            i += 2
+        i += words[i:i + 1] in (["ASC"], ["DESC"])
+        if i >= len(tokens):
+            return None
+        if tokens[i].token_type != TokenType.COMMA:
+            return _stops_at(tokens[i], why)
+        i += 1
+    return None
