@@ -559,6 +559,29 @@ def selects_into(sql: str) -> bool:
     return any((s.get("stmt") or {}).get("SelectStmt", {}).get("intoClause") for s in stmts)
 
 
+def executed_selects_into(body: str) -> tuple[tuple[int, str], ...]:
+    """Each EXECUTE of PL/pgSQL code `body` that runs a known `SELECT ... INTO table`
+    (`constant_sql`, `selects_into`), which the server refuses when it runs it ("EXECUTE of
+    SELECT ... INTO is not implemented", 0A000; checked on 18.6): its line in the body and
+    the SQL. Not one under a block with an EXCEPTION clause, which may catch the error."""
+    functions = _functions(body) if "into" in body.lower() else None
+    found: list[tuple[int, str]] = []
+    stack: list[object] = [functions]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if (item.get("PLpgSQL_stmt_block") or {}).get("exceptions"):
+                continue
+            run = item.get("PLpgSQL_stmt_dynexecute")
+            known = constant_sql(_expr(run.get("query")).strip()) if run else None
+            if known is not None and not run.get("into") and selects_into(known):
+                found.append((int(run.get("lineno") or 1), known))
+            stack.extend(reversed(item.values()))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return tuple(found)
+
+
 def constant_sql(query: str) -> str | None:
     """The SQL an EXECUTE of `query` runs when it is known before the block runs: a string
     constant, or format() of a constant format string and constant arguments; None when it
