@@ -14,7 +14,8 @@ rolled back, so the built-in facts above stay PostgreSQL's own): judged only whe
 migrations create the extension. And relations.json: the tables and views of pg_catalog, which
 an unqualified name means before any schema of the search_path. And returns.json: the type
 each immutable built-in function returns, by name (its overloads' argument types where they
-return different types), which an index expression's type is read from. And signatures.json:
+return different types), which an index expression's type is read from, and each
+operator's operand and result types. And signatures.json:
 the argument types of every function of pg_catalog, by name, which hide a migration's
 function of the same name and argument types in a schema the search_path puts after it.
 
@@ -176,6 +177,7 @@ def generate(uri: str) -> None:
             """, {"types": types}).fetchall())
         extension_facts = _extension_casts(conn, types)
         returns = _returns(conn)
+        operators = _operators(conn)
         signatures = _signatures(conn)
         functions.update(_not_immutable_by_types(conn))
         operator_classes = _gin_gist_operator_classes(conn)
@@ -192,7 +194,8 @@ def generate(uri: str) -> None:
     (OUT / "functions.json").write_text(
         json.dumps({"server_version": version, **functions}, indent=0) + "\n")
     (OUT / "returns.json").write_text(
-        json.dumps({"server_version": version, "returns": returns}, indent=0) + "\n")
+        json.dumps({"server_version": version, "returns": returns,
+                    "operators": operators}, indent=0) + "\n")
     (OUT / "signatures.json").write_text(
         json.dumps({"server_version": version, "signatures": signatures}, indent=0) + "\n")
     (OUT / "casts.json").write_text(
@@ -260,6 +263,23 @@ def _returns(conn: psycopg.Connection) -> dict:
     return {name: found[0][0] if len({o[0] for o in found}) == 1 and
             not found[0][0].startswith("any") else found
             for name, found in overloads.items()}
+
+
+def _operators(conn: psycopg.Connection) -> list[list[str]]:
+    """Each operator of pg_catalog as its name, left and right operand types ("" for the
+    left of a prefix one) and result type (named as `_TYPE_NAME` names them), which an
+    operator expression's type is read from (`1 + 2` is an int4, `'a' || 'b'` a text)."""
+    rows = conn.execute(
+        f"""
+        SELECT o.oprname, COALESCE({_TYPE_NAME.format(t="l", e="le")}, ''),
+               {_TYPE_NAME.format(t="r", e="re")}, {_TYPE_NAME.format(t="t", e="e")}
+        FROM pg_operator o
+        LEFT JOIN pg_type l ON l.oid = o.oprleft LEFT JOIN pg_type le ON le.oid = l.typelem
+        JOIN pg_type r ON r.oid = o.oprright LEFT JOIN pg_type re ON re.oid = r.typelem
+        JOIN pg_type t ON t.oid = o.oprresult LEFT JOIN pg_type e ON e.oid = t.typelem
+        WHERE o.oprnamespace = 'pg_catalog'::regnamespace ORDER BY 1, 2, 3
+        """).fetchall()
+    return [list(r) for r in rows]
 
 
 #: A type as returns.json and the overload data name it: an array as its element's name and

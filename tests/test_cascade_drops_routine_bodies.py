@@ -349,3 +349,49 @@ def test_the_graph_keeps_quiet_when_the_server_runs_the_drop_column(
     setup, drop, *_rest = REFUSED[case]
     assert conflicts(tmp_path, setup, drop) == []
     assert conflicts(tmp_path, setup, drop.replace(";", " CASCADE;")) == []
+
+
+#: A bare name under a search_path the migration set is the function the path finds, as
+#: the server finds it (`routines.dropped_routine`; fix-pg78): public's g, app having none.
+#: (what the first migration made, the DROP under `app, public`, the server's NOTICE)
+PATH_CASES = [
+    # g(int) stays (f calls it): f stays too; on main lockwise dropped f with app.g
+    (CASES["other_overload"][0], "DROP FUNCTION g(text) CASCADE;", []),
+    (CASES["atomic_call"][0], "DROP FUNCTION g CASCADE;", ["function f()"]),
+]
+
+
+def _path_drop(setup: str, drop: str) -> tuple[dict, set[str]]:
+    """The facts of `drop` under `app, public` after `setup`, and the rules found."""
+    from lockwise.catalog.model import Catalog
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([migration_from_text(f"{setup}\nCREATE SCHEMA app;\n",
+                                                   "0001_m.sql"),
+                               migration_from_text(f"SET search_path = app, public;\n{drop}\n",
+                                                   "0002_m.sql")],
+                              LintOptions(), Catalog())
+    return (reports[-1].statements[1].effect.actions[0].facts,
+            {f.rule for f in reports[-1].all_findings})
+
+
+@pytest.mark.parametrize(("setup", "drop", "notices"), PATH_CASES)
+def test_a_bare_name_under_a_path_drops_the_function_the_path_finds(
+        setup: str, drop: str, notices: list[str]) -> None:
+    facts, rules = _path_drop(setup, drop)
+    assert facts["name"] == "public.g"
+    assert [n.split()[-1].removeprefix("public.") for n in facts.get("callers_dropped", ())] \
+        == [n.split()[-1] for n in notices]
+    assert ("cascade-drops-dependents" in rules) is bool(notices)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "drop", "notices"), PATH_CASES)
+def test_the_server_drops_along_the_path_so(pg_db: str, setup: str, drop: str,
+                                            notices: list[str]) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(f"{setup}\nCREATE SCHEMA app;\nSET search_path = app, public;")
+        assert cascade_notices(conn, drop) == notices

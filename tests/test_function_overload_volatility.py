@@ -29,6 +29,8 @@ TWO_K = ("CREATE SCHEMA app;\n"
          "CREATE FUNCTION app.k() RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 1';\n"
          "CREATE FUNCTION k() RETURNS int VOLATILE LANGUAGE plpgsql AS "
          "$$ BEGIN RETURN 1; END $$;\n")
+PLUS = ("CREATE FUNCTION plus(a int DEFAULT 1) RETURNS int VOLATILE LANGUAGE sql "
+        "AS 'SELECT a + 1';\n")
 
 #: (what runs before, the default an added column takes, whether the table is rewritten:
 #: the default is volatile)
@@ -60,6 +62,27 @@ DEFAULTS = [
      "twice(1)", False),
     ("CREATE FUNCTION noisy(a int) RETURNS int VOLATILE LANGUAGE sql AS "
      "'SELECT a + (random() * 0)::int';\n", "noisy(1)", True),
+    # an operator's result typed (fix-pg78): int4 + int4 is int4, text || text text
+    ("", "f(1 + 2)", False),
+    ("", "f('a' || 'b')", True),
+    ("", "f(-(1))", False),
+    # an untyped constant resolved by category: length('abc') is length(text), int4
+    ("", "f(length('abc'))", False),
+    ("", "f(upper('abc'))", True),
+    # a SQL function passed what is no constant, or leaving a parameter to its default,
+    # inlined too: the result is as volatile as the body and what it is passed
+    (PLUS, "plus(length(md5('x')))", False),
+    (PLUS, "plus(extract(day FROM now())::int)", False),
+    (PLUS, "plus((random() * 10)::int)", True),
+    (PLUS, "plus()", False),
+    (PLUS.replace("DEFAULT 1", "DEFAULT (random() * 10)::int"), "plus()", True),
+    # a parameter used twice, passed a value the planner folds to a constant (immutable
+    # calls of constants): inlined
+    (PLUS.replace("a + 1", "a + a"), "plus(length(md5('x')))", False),
+    (PLUS.replace("a + 1", "a + a"), "plus((random() * 10)::int)", True),
+    (PLUS.replace("VOLATILE", "VOLATILE SECURITY DEFINER"), "plus(1)", True),
+    (PLUS.replace("VOLATILE", "VOLATILE SET search_path = public"), "plus(1)", True),
+    (PLUS.replace("a + 1", "a + (random() * 0)::int"), "plus(1)", True),
 ]
 
 

@@ -83,6 +83,8 @@ SQL_TEXT: dict[str, object] = {
     "refresh_concurrently_sql": 'REFRESH MATERIALIZED VIEW CONCURRENTLY "App"."UserStats";',
     "drop_used_routines_sql": 'DROP FUNCTION "App"."Count"();',
     "callers_dropped_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Region" DROP DEFAULT;',
+    "execute_select_into_sql": "DO $$ BEGIN EXECUTE 'CREATE TABLE \"App\".\"Copy\" AS "
+                               "SELECT 1'; END $$;",
     "policies_dropped_text": "Own on App.User",
     "plain_type_text": "bigint", "bigint_type_sql": "bigint", "row_key_sql": '("Id", "user")',
     "row_key_columns_sql": '"Id", "user"', "statement_head_sql": 'UPDATE "App"."User" SET a = 1',

@@ -41,7 +41,10 @@ CASES = [
     (("varchar", "text"), "'x'::bpchar", 1, 1),  # both casts: the preferred text
     (("bool", "int4"), "NULL", None, None),  # two categories, none a string one
     (("int8, int8", "numeric, int4"), "1, 1", 1, 1),  # the most exact matches
-    (("int4", "text"), "length('x')", 0, None),  # an expression's type: not evident
+    # an expression's type: length('x') is length(text), by the untyped constant's category
+    (("int4", "text"), "length('x')", 0, 0),
+    (("int4", "text"), "length('x'::bytea)", 0, 0),
+    (("int4", "text"), "upper('x')", 1, 1),
     (("int4", "date"), "'2020-01-01'", None, None),  # two categories
     (("int4", "date"), "'2020-01-01'::date", 1, 1),  # exact
     # VARIADIC written in the call: the array is passed as it is, to an array parameter

@@ -128,8 +128,11 @@ def value_type(catalog: Catalog, expr: object, scope: FromScope | None = None) -
     call returns of arguments of such types: a function of the migrations the name finds,
     the overload the server resolves (`returned_type`), else a built-in immutable one's,
     bare or pg_catalog's (`types.builtin_return_type`: `f(length('abc'))` passes an
-    integer); None otherwise."""
+    integer); or the type a built-in operator gives of operands of such types
+    (`f(1 + 2)` passes an integer); None otherwise."""
     kind, body = unwrap(expr)
+    if kind == "A_Expr":
+        return _operator_type(catalog, body, scope)
     if kind != "FuncCall":
         return evident_type(catalog, expr or {}, scope)  # type: ignore[arg-type]
     names = strings(body.get("funcname"))
@@ -147,6 +150,22 @@ def value_type(catalog: Catalog, expr: object, scope: FromScope | None = None) -
     from lockwise.effects.types import builtin_return_type
 
     return builtin_return_type(names[-1].lower(), args)
+
+
+def _operator_type(catalog: Catalog, expr: dict, scope: FromScope | None) -> str | None:
+    """The type of operator expression A_Expr `expr` when its operands' are evident and its
+    operator is a built-in one, bare or pg_catalog's (`types.builtin_operator_type`); None
+    for another (IN, BETWEEN, NULLIF, ..., or an operator a migration may have made)."""
+    names = strings(expr.get("name"))
+    if expr.get("kind") != "AEXPR_OP" or not names or names[:-1] not in ([], ["pg_catalog"]):
+        return None
+    from lockwise.effects.types import builtin_operator_type
+
+    right = value_type(catalog, expr.get("rexpr"), scope)
+    if expr.get("lexpr") is None:  # a prefix operator: -x
+        return builtin_operator_type(names[-1], None, right)
+    left = value_type(catalog, expr["lexpr"], scope)
+    return None if left is None else builtin_operator_type(names[-1], left, right)
 
 
 def constant_type(arg: object) -> str | None:

@@ -38,6 +38,7 @@ from lockwise.catalog.routines import (
     alter_routine,
     called_routines,
     calls_qualified,
+    dropped_routine,
     followed_trees,
     forget_dropped,
     forget_overloads,
@@ -1768,11 +1769,18 @@ def routines_calling(catalog: Catalog, stmt: dict, name: str) -> list[Routine]:
     from lockwise.catalog.overloads import identity
 
     obj = next((o for o in stmt.get("objects") or ()
-                if object_name(strings(unwrap(o)[1].get("objname"))) == name), None)
+                if _may_name(strings(unwrap(o)[1].get("objname")), name)), None)
     if not obj or any(identity(catalog, unwrap(obj)[1], r.procedure) not in (None, r.args)
                       for r in catalog.kept_routines.get(name, ())):
         return []
     return routines_going(catalog, functions={name})
+
+
+def _may_name(names: list[str], routine: str) -> bool:
+    """Whether a DROP's object named `names` (as written) may be `routine` (qualified): its
+    schema's, or a bare name of it, found along the path (`routines.dropped_routine`)."""
+    return object_name(names) == routine if len(names) > 1 else \
+        bool(names) and routine.rsplit(".", 1)[-1] == names[-1]
 
 
 def routines_going(catalog: Catalog, relations: Collection[str] = (),
@@ -2611,6 +2619,9 @@ def _key_below(catalog: Catalog, t: Table, con: Constraint) -> None:
 
 def _drop(catalog: Catalog, stmt: dict) -> None:
     rtype = stmt.get("removeType", "")
+    # (a routine as the server finds it along the path, before the catalog forgets it)
+    routines = {tuple(names): dropped_routine(catalog, stmt, names)
+                for names in drop_object_names(stmt)} if rtype in _ROUTINE_KINDS else {}
     if rtype == "OBJECT_EXTENSION":
         catalog.extensions -= {n[-1] for n in drop_object_names(stmt) if n}
     elif rtype in _ROUTINE_KINDS:
@@ -2620,7 +2631,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
     for names in drop_object_names(stmt):
         if not names:
             continue
-        name = object_name(names)
+        name = routines.get(tuple(names)) or object_name(names)
         if rtype == "OBJECT_TRIGGER" and len(names) > 1:
             table = catalog.tables.get(object_name(names[:-1]))
             if table is not None:

@@ -244,6 +244,17 @@ def routine_named(catalog: Catalog, obj: dict, objtype: str,
     return (found[0].name if found else places[0]), found
 
 
+def dropped_routine(catalog: Catalog, stmt: dict, names: list[str]) -> str:
+    """The routine (qualified) DROP FUNCTION / PROCEDURE / ROUTINE `stmt` drops for its
+    object named `names` (as written): the one the server finds along the search_path
+    (`routine_named`: `DROP FUNCTION g` under `app, public` drops `public.g` when app has
+    none), else the name's under the path (`object_name`)."""
+    obj = next((o for o in map(lambda o: unwrap(o)[1], stmt.get("objects") or ())
+                if strings(o.get("objname")) == names), None)
+    return routine_named(catalog, obj, stmt.get("removeType", ""))[0] if obj \
+        else object_name(names)
+
+
 def is_plpgsql_routine(stmt: dict) -> bool:
     """Whether CREATE FUNCTION / PROCEDURE `stmt` has a PL/pgSQL body."""
     return routine_language(stmt) == "plpgsql" and not stmt.get("sql_body")

@@ -129,10 +129,50 @@ def other_index_method(type_name: str | None, array: bool, op: str
 
 
 @lru_cache(maxsize=1)
+def _returns_file() -> dict:
+    """data/returns.json (read at its first use: only an expression a WHERE compares, or a
+    call's argument, asks)."""
+    return json.loads((_DATA / "returns.json").read_text())
+
+
 def _returns() -> dict:
-    """data/returns.json's types of the immutable built-in functions (read at its first use:
-    only an expression a WHERE compares asks)."""
-    return json.loads((_DATA / "returns.json").read_text())["returns"]
+    """The types of the immutable built-in functions, by name."""
+    return _returns_file()["returns"]
+
+
+@lru_cache(maxsize=1)
+def _operators() -> dict[str, list[list[str]]]:
+    """The built-in operators by name, each as its result type then its operand types (one
+    for a prefix operator)."""
+    found: dict[str, list[list[str]]] = {}
+    for name, left, right, result in _returns_file()["operators"]:
+        found.setdefault(name, []).append([result, left, right] if left else [result, right])
+    return found
+
+
+def builtin_operator_type(name: str, left: str | None, right: str | None) -> str | None:
+    """The type built-in operator `name` gives of operands of types `left` (None for a
+    prefix operator) and `right` ("unknown": an untyped constant), as the parser picks the
+    operator (parse_oper.c oper_select_candidate): the one taking the two types as they are,
+    or both as the known one's when the other is untyped (`1 + '2'` is `int4 + int4`), else
+    the one narrowed as a function's overloads are (`narrowed_overloads`: `'a' || 'b'` is
+    `text || text`); None when that is not one, its result is polymorphic, or a type is not
+    known (checked on 18.6: `f(1 + 2)` runs `f(int4)`)."""
+    args = [right] if left is None else [left, right]
+    if None in args:
+        return None
+    candidates = [o for o in _operators().get(name, ()) if len(o) == len(args) + 1]
+    known = {a for a in args if a != "unknown"}
+    for wanted in (args, [*known] * len(args) if len(known) == 1 else None):
+        exact = [o for o in candidates if o[1:] == wanted]
+        if exact:
+            candidates = exact
+            break
+    else:
+        candidates = narrowed_overloads(candidates, args)  # type: ignore[arg-type]
+    types = {o[0] for o in candidates}
+    only = types.pop() if len(types) == 1 else None
+    return None if only is None or only.startswith("any") else only
 
 
 def has_immutable_overload(name: str) -> bool:
@@ -146,7 +186,9 @@ def builtin_return_type(name: str, args: Sequence[str | None]) -> str | None:
     arguments of types `args` (None: not evident, "unknown": an untyped literal; an array as
     `int4[]`): the overload's whose parameters take those types as they are, else the one
     every overload they convert to without a word (an implicit or binary cast) returns
-    (`lower(varchar)` is `lower(text)`: text); None when those differ, its return type is
+    (`lower(varchar)` is `lower(text)`: text), or of several, the one the parser picks
+    (`narrowed_overloads`: `length('abc')` is `length(text)`, of the string category, an
+    int4); None when those differ, its return type is
     polymorphic (`lower(anyrange)`), or the function is not one of them."""
     found = _returns().get(name)
     if found is None or isinstance(found, str):
@@ -156,8 +198,58 @@ def builtin_return_type(name: str, args: Sequence[str | None]) -> str | None:
     exact = [o for o in fit if all(arg == param for arg, param in zip(args, o[1:], strict=True)
                                    if arg not in (None, "unknown"))]
     types = {o[0] for o in exact or fit}
+    if len(types) > 1 and None not in args:  # `length('abc')`: length(text) by category
+        types = {o[0] for o in narrowed_overloads(found, args)}  # type: ignore[arg-type]
     only = types.pop() if len(types) == 1 else None
     return None if only is None or only.startswith("any") else only
+
+
+def narrowed_overloads(overloads: list[list[str]], args: Sequence[str]) -> list[list[str]]:
+    """Of built-in `overloads` (each a list: its volatility or result type, then its
+    parameter types), those a call of argument types `args` ("unknown" for an untyped
+    constant) may run, as the parser narrows them (parse_func.c func_select_candidate's
+    steps): those the arguments pass to as they are or by an implicit cast; then those with
+    the most exact matches; then those taking the preferred type of an argument's category
+    at the most places an argument of known type is converted (`date_trunc('day', d)` of a
+    date runs `date_trunc(text, timestamptz)`, not the timestamp one); then, for the untyped
+    constants, those taking at each a string if some do, else the category all take, the
+    preferred type of it if some take that (`timezone('UTC', d)`: text, not interval; every
+    place judged over the same overloads: `timestamptz('1', '1')` is not unique, checked on
+    18.6); and when several are left, or the categories there differ, the server's last
+    tie-break (`call_resolution.known_type_assumed`: untyped constants taken as the one type
+    of the others). One when it is clear; empty when none fits, or the server finds the
+    call ambiguous."""
+    fit = [o for o in overloads if len(o) == len(args) + 1 and
+           all(takes_argument(arg, param) for arg, param in zip(args, o[1:], strict=True))]
+    for matches in (str.__eq__, lambda arg, param: arg == param or preferred_for(arg, param)):
+        if len(fit) > 1:
+            counts = [sum(map(matches, args, o[1:])) for o in fit]
+            fit = [o for o, count in zip(fit, counts, strict=True) if count == max(counts)]
+    if len(fit) < 2 or "unknown" not in args:
+        return fit
+    slots = {}  # (each unknown place judged over the same overloads, then all at once)
+    for place, arg in enumerate(args, 1):
+        if arg == "unknown":
+            categories = {type_category(o[place]) for o in fit}
+            if "S" not in categories and len(categories) > 1:
+                return _known_type_assumed(fit, args)
+            category = "S" if "S" in categories else categories.pop()
+            slots[place] = (category, any(type_category(o[place]) == category and
+                                          preferred_type(o[place]) for o in fit))
+    fit = [o for o in fit if all(
+        type_category(o[place]) == category and
+        (preferred_type(o[place]) or not preferred)
+        for place, (category, preferred) in slots.items())] or fit
+    return _known_type_assumed(fit, args) or fit if len(fit) > 1 else fit
+
+
+def _known_type_assumed(fit: list[list[str]], args: Sequence[str]) -> list[list[str]]:
+    """Of built-in overloads `fit`, the one the server's last tie-break picks for argument
+    types `args`; empty when none is picked."""
+    from lockwise.catalog.call_resolution import known_type_assumed
+
+    return [o for o, _ in known_type_assumed([(o, tuple(o[1:])) for o in fit], list(args),
+                                             takes_argument)]
 
 
 def takes_argument(arg: str | None, param: str) -> bool:

@@ -83,55 +83,12 @@ def never_immutable(name: str) -> bool:
 def chosen_overloads(name: str, args: list[str]) -> list[list[str]]:
     """The overloads of built-in function `name` (as the data file's `overloads` hold them:
     volatility, then parameter types) a call of argument types `args` ("unknown" for an
-    untyped constant) may run, as the parser narrows them (parse_func.c
-    func_select_candidate's first steps): those the arguments pass to as they are or by an
-    implicit cast; then those with the most exact matches; then those taking the preferred
-    type of an argument's category at the most places an argument of known type is
-    converted (`date_trunc('day', d)` of a date runs `date_trunc(text, timestamptz)`, not
-    the timestamp one); then, for the untyped constants, those taking at each a string if
-    some do, else the category all take, the preferred type of it if some take that
-    (`timezone('UTC', d)`: text, not interval; every place judged over the same overloads:
-    `timestamptz('1', '1')` is not unique, checked on 18.6); and when several are left, or the
-    categories there differ, the server's last tie-break (`_known_type_assumed`). One when
-    it is clear; empty when `name` has no such overloads, none fits, or the server finds
-    the call ambiguous."""
+    untyped constant) may run, as the parser narrows them (`types.narrowed_overloads`):
+    `date_trunc('day', d)` of a date runs `date_trunc(text, timestamptz)`. One when it is
+    clear; empty when `name` has no such overloads, none fits, or the server finds the call
+    ambiguous."""
     overloads = _data()["overloads"].get(name)
-    if overloads is None:
-        return []
-    types = _types()
-    fit = [o for o in overloads if len(o) == len(args) + 1 and
-           all(types.takes_argument(arg, param) for arg, param in zip(args, o[1:], strict=True))]
-    for matches in (str.__eq__, lambda arg, param: arg == param or types.preferred_for(
-            arg, param)):
-        if len(fit) > 1:
-            counts = [sum(map(matches, args, o[1:])) for o in fit]
-            fit = [o for o, count in zip(fit, counts, strict=True) if count == max(counts)]
-    if len(fit) < 2 or "unknown" not in args:
-        return fit
-    slots = {}  # (each unknown place judged over the same overloads, then all at once)
-    for place, arg in enumerate(args, 1):
-        if arg == "unknown":
-            categories = {types.type_category(o[place]) for o in fit}
-            if "S" not in categories and len(categories) > 1:
-                return _known_type_assumed(fit, args)
-            category = "S" if "S" in categories else categories.pop()
-            slots[place] = (category, any(types.type_category(o[place]) == category and
-                                          types.preferred_type(o[place]) for o in fit))
-    fit = [o for o in fit if all(
-        types.type_category(o[place]) == category and
-        (types.preferred_type(o[place]) or not preferred)
-        for place, (category, preferred) in slots.items())] or fit
-    return _known_type_assumed(fit, args) or fit if len(fit) > 1 else fit
-
-
-def _known_type_assumed(fit: list[list[str]], args: list[str]) -> list[list[str]]:
-    """Of built-in overloads `fit` (volatility, then parameter types), the one the server's
-    last tie-break picks for argument types `args` (`call_resolution.known_type_assumed`:
-    untyped constants taken as the one type of the others); empty when none is picked."""
-    from lockwise.catalog.call_resolution import known_type_assumed
-
-    return [o for o, _ in known_type_assumed([(o, tuple(o[1:])) for o in fit], args,
-                                             _types().takes_argument)]
+    return [] if overloads is None else _types().narrowed_overloads(overloads, args)
 
 
 @lru_cache(maxsize=1)
@@ -367,18 +324,20 @@ _NOT_INLINED_CLAUSES = ("fromClause", "whereClause", "groupClause", "havingClaus
 
 
 def inlined_volatility(create: str, catalog: Catalog | None,
-                       declared: str | None = None, constants: bool = False) -> str | None:
-    """The volatility ('i', 's', 'v') a call without arguments (with `constants`, a call
-    passing a constant for each of its parameters) of the SQL function `create` (its CREATE
+                       declared: str | None = None, args: list | tuple = ()) -> str | None:
+    """The volatility ('i', 's', 'v') a call of the SQL function `create` (its CREATE
     statement; `declared`: its volatility now, when an ALTER FUNCTION may have changed what
-    the statement says) has once the planner inlines it, which it does before it judges an
-    ADD COLUMN's default (checked on the server: a VOLATILE one whose body is `SELECT
-    <stable expression>` adds the column without a rewrite, one value for every row; one
-    of `a int` whose body is `SELECT a + a`, called as `f(1)`, too: a constant is cheap
-    wherever its parameter is used); None when it is not inlined: another language,
-    SECURITY DEFINER, a SET, STRICT, a set, an OUT or VARIADIC parameter, or a body other
-    than one SELECT of one expression with no FROM, WHERE, subquery, aggregate or
-    set-returning function, or a body more volatile than declared."""
+    the statement says) passing `args` (its argument expressions, by place; a parameter left
+    out runs its DEFAULT) has once the planner inlines it, which it does before it judges an
+    ADD COLUMN's default (checked on 18.6: a VOLATILE one whose body is `SELECT <stable
+    expression>` adds the column without a rewrite, one value for every row; one of `a int`
+    whose body is `SELECT a + 1`, called as `f(1)`, `f(length(md5('x')))`, `f(extract(day
+    FROM now())::int)` or `f()` of `a int DEFAULT 1`, too): the worst of its body's and its
+    arguments' (`_inlined_arguments`). None when it is not inlined: another language,
+    SECURITY DEFINER, a SET, STRICT, a set, an OUT or VARIADIC parameter, a named argument,
+    a body other than one SELECT of one expression with no FROM, WHERE, subquery, aggregate
+    or set-returning function, a body more volatile than declared, or an argument the
+    planner will not substitute."""
     from lockwise.catalog.routines import declared_volatility, routine_language
     from lockwise.parse.postgres import parse_sql
     from lockwise.parse.sql_body import sql_body_statements
@@ -387,9 +346,11 @@ def inlined_volatility(create: str, catalog: Catalog | None,
     if parsed.problems or len(parsed.statements) != 1:
         return None
     kind, stmt = unwrap(parsed.statements[0].tree)
+    params = [unwrap(p)[1] for p in stmt.get("parameters") or ()] \
+        if kind == "CreateFunctionStmt" else []
     if kind != "CreateFunctionStmt" or (stmt.get("returnType") or {}).get("setof") or \
-            any(not constants or unwrap(p)[1].get("mode", "FUNC_PARAM_DEFAULT") not in
-                ("FUNC_PARAM_IN", "FUNC_PARAM_DEFAULT") for p in stmt.get("parameters") or ()):
+            any(p.get("mode", "FUNC_PARAM_DEFAULT") not in
+                ("FUNC_PARAM_IN", "FUNC_PARAM_DEFAULT") for p in params):
         return None
     if routine_language(stmt) != "sql":
         return None
@@ -412,10 +373,52 @@ def inlined_volatility(create: str, catalog: Catalog | None,
     if has_subquery(expr) or any(n in builtin_aggregates() or n in builtin_set_returning()
                                  for n in names):
         return None
+    body_code = _expression_volatility(expr, catalog)
+    # a body more volatile than the function says is not inlined
+    if "ivs".index(body_code) > "ivs".index(declared) and declared != "v":
+        return None
+    passed = _inlined_arguments(params, list(args), expr, catalog)
+    if passed is None:
+        return None
+    return max([body_code, *passed], key="isv".index)
+
+
+def _expression_volatility(expr: object, catalog: Catalog | None) -> str:
+    """The volatility code of `expr`: the worst of its calls' (an unknown one volatile), a
+    clock or user read as SQL spells it (CURRENT_TIMESTAMP) stable."""
     codes = {code or "v" for _, _, code in call_volatilities(expr, catalog)}
     if any(kind == "SQLValueFunction" for kind, _ in walk(expr)):
         codes.add("s")
-    body_code = "v" if "v" in codes else "s" if "s" in codes else "i"
-    # a body more volatile than the function says is not inlined
-    return body_code if "ivs".index(body_code) <= "ivs".index(declared) or \
-        declared == "v" else None
+    return "v" if "v" in codes else "s" if "s" in codes else "i"
+
+
+def _inlined_arguments(params: list[dict], args: list, body: object,
+                       catalog: Catalog | None) -> list[str] | None:
+    """The volatility code of each argument the planner substitutes for a parameter of a
+    SQL function it inlines (inline_function, checked on 18.6): `args` by place, then the
+    DEFAULT of each parameter left out. None when it does not inline the call: a named
+    argument, a parameter left out without DEFAULT, or one the body uses more than once
+    passed a value that does not fold to a constant (the server substitutes such a value
+    only when it is cheap and not volatile; lockwise does not weigh costs) or a subquery."""
+    if len(args) > len(params) or any(unwrap(a)[0] == "NamedArgExpr" for a in args):
+        return None
+    values = [*args, *(p.get("defexpr") for p in params[len(args):])]
+    if any(value is None for value in values):
+        return None
+    codes = []
+    for place, (param, value) in enumerate(zip(params, values, strict=True)):
+        if has_subquery(value):
+            return None
+        code = _expression_volatility(value, catalog)
+        if code != "i" and _uses(body, param.get("name"), place + 1) > 1:
+            return None
+        codes.append(code)
+    return codes
+
+
+def _uses(body: object, name: str | None, number: int) -> int:
+    """How many times expression `body` reads the parameter named `name` (`$number`)."""
+    return sum(1 for kind, node in walk(body)
+               if kind == "ParamRef" and node.get("number") == number or
+               kind == "ColumnRef" and name is not None and
+               strings(node.get("fields")) == [name])

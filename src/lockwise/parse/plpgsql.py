@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -559,6 +559,37 @@ def selects_into(sql: str) -> bool:
     return any((s.get("stmt") or {}).get("SelectStmt", {}).get("intoClause") for s in stmts)
 
 
+def executed_selects_into(body: str) -> tuple[tuple[int, str], ...]:
+    """Each EXECUTE of PL/pgSQL code `body` that runs a known `SELECT ... INTO table`
+    (`constant_sql`, `selects_into`), which the server refuses when it runs it ("EXECUTE of
+    SELECT ... INTO is not implemented", 0A000; checked on 18.6): its line in the body and
+    the SQL. Not one under a block with an EXCEPTION clause, which may catch the error."""
+    functions = _functions(body) if "into" in body.lower() else None
+    found: list[tuple[int, str]] = []
+    for item in _nodes(functions, lambda item: bool(
+            (item.get("PLpgSQL_stmt_block") or {}).get("exceptions"))):
+        run = item.get("PLpgSQL_stmt_dynexecute")
+        known = constant_sql(_expr(run.get("query")).strip()) if run else None
+        if known is not None and not run.get("into") and selects_into(known):
+            found.append((int(run.get("lineno") or 1), known))
+    return tuple(found)
+
+
+def _nodes(tree: object, skipped: Callable[[dict], bool] | None = None) -> Iterator[dict]:
+    """Each object of a PL/pgSQL parse `tree`, in the body's order; not below one that
+    `skipped` says to leave out (nor that one)."""
+    stack: list[object] = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if skipped is not None and skipped(item):
+                continue
+            yield item
+            stack.extend(reversed(item.values()))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+
+
 def constant_sql(query: str) -> str | None:
     """The SQL an EXECUTE of `query` runs when it is known before the block runs: a string
     constant, or format() of a constant format string and constant arguments; None when it
@@ -718,20 +749,14 @@ def dynamic_sql(body: str) -> tuple[tuple[int, str], ...]:
     for a body that does not parse (nothing is read of it)."""
     functions = _functions(body) if "execute" in body.lower() else None
     found: list[tuple[int, str]] = []
-    stack: list[object] = [functions]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            dynamic = item.get("PLpgSQL_stmt_dynexecute") or item.get("PLpgSQL_stmt_dynfors")
-            # (a statement running a query it computes holds it as `dynquery`)
-            holder, query = (dynamic, dynamic.get("query")) if dynamic else \
-                (item, item.get("dynquery"))
-            text = _expr(query).strip()
-            if text and constant_sql(text) is None and not _QUERY_START.match(text):
-                found.append((int(holder.get("lineno") or 1), text))
-            stack.extend(reversed(item.values()))
-        elif isinstance(item, list):
-            stack.extend(reversed(item))
+    for item in _nodes(functions):
+        dynamic = item.get("PLpgSQL_stmt_dynexecute") or item.get("PLpgSQL_stmt_dynfors")
+        # (a statement running a query it computes holds it as `dynquery`)
+        holder, query = (dynamic, dynamic.get("query")) if dynamic else \
+            (item, item.get("dynquery"))
+        text = _expr(query).strip()
+        if text and constant_sql(text) is None and not _QUERY_START.match(text):
+            found.append((int(holder.get("lineno") or 1), text))
     return tuple(found)
 
 

@@ -315,29 +315,19 @@ def _volatile_once_inlined(catalog: Catalog, expr: object) -> tuple[str, ...]:
     stay volatile once the planner has inlined the SQL functions it can (it does before it
     judges the default: `inlined_volatility`): a call runs a migration's function, not
     named as a built-in one, whose overload it surely runs (`routines.call_candidates`) is
-    one of SQL, without arguments or passed a constant for each, whose body inlines as a
-    stable or immutable expression (checked on 18.6: `DEFAULT app.f()` of such an `app.f`
+    one of SQL whose body, with what the call passes, inlines as a stable or immutable
+    expression (checked on 18.6: `DEFAULT app.f()` of such an `app.f`
     adds the column without a rewrite, whatever other `f` the search_path finds)."""
     from lockwise.catalog.routines import call_candidates
 
     still = []
     for name, call in volatile_calls(expr, catalog):
         routines = call_candidates(catalog, call) if name not in builtin_functions() else ()
-        args = call.get("args") or ()
-        if len(routines) != 1 or len(args) != len(routines[0].args) or \
-                not all(map(_constant, args)) or not routines[0].followed or \
+        if len(routines) != 1 or not routines[0].followed or \
                 inlined_volatility(routines[0].sql, catalog, routines[0].volatility,
-                                   bool(args)) not in ("i", "s"):
+                                   call.get("args") or ()) not in ("i", "s"):
             still.append(name)
     return tuple(still)
-
-
-def _constant(arg: object) -> bool:
-    """Whether call argument `arg` is a constant, cast or not (`1`, `'x'::text`)."""
-    kind, body = unwrap(arg)
-    while kind == "TypeCast":
-        kind, body = unwrap(body.get("arg"))
-    return kind == "A_Const"
 
 
 def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:

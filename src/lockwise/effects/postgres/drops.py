@@ -17,6 +17,7 @@ from lockwise.catalog.replay import (
     schema_callers,
     type_callers,
 )
+from lockwise.catalog.routines import dropped_routine
 from lockwise.core.types import Action
 from lockwise.effects.nodes import (
     drop_object_names,
@@ -203,7 +204,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         b.act("drop_schema", policies, callers, schema=schema, cascade=cascade,
               if_exists=if_exists)
     else:
-        name = object_name(names) if kind != "extension" else names[-1]
+        name = names[-1] if kind == "extension" else dropped_routine(catalog, stmt, names) \
+            if kind == "function" else object_name(names)
         facts: dict = {}
         if kind == "function" and cascade:
             # The triggers that execute it are dropped too, each locking its table as

@@ -48,7 +48,7 @@ from lockwise.effects.postgres.builder import (
     skipped,
     table_facts,
 )
-from lockwise.parse.quoting import quote_ident
+from lockwise.parse.quoting import quote_ident, quote_literal
 
 if TYPE_CHECKING:
     from lockwise.effects.context import Prepared
@@ -332,7 +332,8 @@ def do_block(b: Builder, stmt: dict) -> None:
     if runs_transaction_control(body):
         b.transactional = False
     if language == "plpgsql":
-        b.act("do_block", **dynamic_sql_facts(body, "This DO block", "of the block"))
+        b.act("do_block", **dynamic_sql_facts(body, "This DO block", "of the block"),
+              **executed_select_into_facts(body))
         run_embedded(b, body)
     else:
         b.act("do_block")
@@ -353,6 +354,34 @@ def dynamic_sql_facts(body: str, source: str, where: str) -> dict:
     return {"dynamic_sql": tuple(query for _, query in found), "dynamic_sql_source": source,
             "dynamic_sql_text": "; ".join(f"EXECUTE {' '.join(query.split())} (line {line} "
                                           f"{where})" for line, query in found)}
+
+
+def executed_select_into_facts(body: str) -> dict:
+    """The EXECUTEs of PL/pgSQL code `body` that run a `SELECT ... INTO table`
+    (`plpgsql.executed_selects_into`), which the server refuses when they run ("EXECUTE of
+    SELECT ... INTO is not implemented", checked on 18.6): `execute_select_into`, with each
+    one's line, and a block whose EXECUTEs run the CREATE TABLE ... AS that makes each table
+    instead."""
+    found = _plpgsql.executed_selects_into(body)
+    if not found:
+        return {"execute_select_into": False}
+    return {"execute_select_into": True,
+            "execute_select_into_text": "; ".join(f"EXECUTE '{' '.join(sql.split())}' (line "
+                                                  f"{line} of the block)" for line, sql in found),
+            "execute_select_into_sql": "DO $$ BEGIN " + "".join(
+                f"EXECUTE {quote_literal(table_as(sql))}; " for _, sql in found) + "END $$;"}
+
+
+def table_as(select_into: str) -> str:
+    """`SELECT ... INTO [TEMP] t ...` written as the CREATE TABLE ... AS that makes the same
+    table, which EXECUTE runs."""
+    from pglast import ast, enums, parse_sql
+    from pglast.stream import RawStream
+
+    select = parse_sql(select_into)[0].stmt
+    into, select.intoClause = select.intoClause, None
+    return RawStream()(ast.CreateTableAsStmt(query=select, into=into,
+                                             objtype=enums.ObjectType.OBJECT_TABLE))
 
 
 def _cleared_in_do_block(facts: dict, made: AbstractSet[str]) -> dict:

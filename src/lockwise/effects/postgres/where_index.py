@@ -53,6 +53,7 @@ its CREATE found (`routines.calls_qualified`). A citext's pattern match no index
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
@@ -199,13 +200,16 @@ class _Partial(NamedTuple):
 
 
 class _Required(NamedTuple):
-    """An ANDed condition of a partial index's WHERE that calls a function, `_normalized`
-    (each function named with its schema, as pg_get_expr writes it): `whole`, its
-    `_expression_key`; `compared`, for a comparison of an expression of the columns with
-    what reads none (`app.norm(v) = 'x'`), that expression's key (None otherwise)."""
+    """An ANDed condition of a partial index's WHERE, `_normalized` (each function named
+    with its schema, as pg_get_expr writes it): `whole`, its `_expression_key`; `compared`,
+    for a comparison that calls a function, of an expression of the columns with what
+    reads none (`app.norm(v) = 'x'`), that expression's key (None otherwise); `condition`,
+    of one that calls none, the condition itself, which a query's WHERE proves as
+    `_implied` says."""
 
     whole: str
     compared: str | None
+    condition: object = None
 
 
 def _indexed(catalog: Catalog, table: str) -> _Filed:
@@ -281,14 +285,14 @@ def _required(predicate: object, columns: Mapping[str, Column],
               catalog: Catalog) -> tuple[_Required, ...]:
     """What partial index WHERE `predicate` (`Index.definition`'s: its calls named as the
     server keeps them, `replay.index_definition`) requires of a query's WHERE: each of its
-    ANDed conditions that calls a function (`_Required`); none for a WHERE without calls,
-    which is judged leniently (its columns count, whatever the query's WHERE says)."""
+    ANDed conditions (`_Required`)."""
     found = []
     for condition in _conjuncts(predicate):
-        if not any(kind == "FuncCall" for kind, _ in walk(condition)):
-            continue
         normalized = _normalized(condition, columns, catalog)
-        found.append(_Required(_expression_key(normalized), _compared_key(normalized)))
+        if any(kind == "FuncCall" for kind, _ in walk(condition)):
+            found.append(_Required(_expression_key(normalized), _compared_key(normalized)))
+        else:
+            found.append(_Required(_expression_key(normalized), None, normalized))
     return tuple(found)
 
 
@@ -321,24 +325,106 @@ def _implied_indexes(filed: _Filed, where: object, target: _Target,
     neither `n = 5` nor `n = 5 AND is_live(v)` of another schema's is_live, whose calls
     are matched with the schema each resolves to, `_normalized`), or, for a comparison, a
     comparison of the same expression (leniently: its operator and value not compared,
-    the planner proves `x < 5` from `x = 1`). `unproven`, when given, gets the partial
-    indexes `where` does not prove."""
+    the planner proves `x < 5` from `x = 1`); a condition without a call when `where` ANDs
+    one that implies it (`_implied`). `unproven`, when given, gets the partial indexes
+    `where` does not prove."""
     if not filed.gated:
         return filed.indexed
-    whole, compared = set(), set()
+    whole, compared, conditions = set(), set(), []
     for condition in _conjuncts(where):
         normalized = _normalized(target.bare(condition), target.types, target.catalog)
         whole.add(_expression_key(normalized))
         compared.add(_compared_key(normalized))
+        conditions.append(normalized)
     indexed = {key: list(hows) for key, hows in filed.indexed.items()}
     for partial in filed.gated:
-        if all(r.whole in whole or r.compared is not None and r.compared in compared
+        if all(r.whole in whole or r.compared is not None and r.compared in compared or
+               r.condition is not None and _implied(r.condition, conditions)
                for r in partial.required):
             for key, hows in partial.keys.items():
                 indexed.setdefault(key, []).extend(hows)
         elif unproven is not None:
             unproven.append(partial)
     return indexed
+
+
+#: Whether `x <op> v` implies `x <op2> k`, for numbers v and k (predtest.c's B-tree
+#: implication table, for the operators of one type): by query operator, then index's.
+_IMPLIES: dict[str, dict[str, Callable[[float, float], bool]]] = {
+    "=": {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+          ">=": operator.ge, "<>": operator.ne},
+    "<": {"<": operator.le, "<=": operator.le, "<>": operator.le},
+    "<=": {"<": operator.lt, "<=": operator.le, "<>": operator.lt},
+    ">": {">": operator.ge, ">=": operator.ge, "<>": operator.ge},
+    ">=": {">": operator.gt, ">=": operator.ge, "<>": operator.gt},
+}
+#: An operator as written with its sides swapped (`5 < x` is `x > 5`).
+_COMMUTED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _implied(required: object, conditions: list[object]) -> bool:
+    """Whether a query whose WHERE ANDs `conditions` proves a partial index's condition
+    `required` (one that calls no function; both `_normalized`), as the planner does
+    (predtest.c, checked on 18.6 by EXPLAIN, fix-pg78): the same condition; for `x IS NOT
+    NULL`, a comparison of x (its operators are strict: a row where x is NULL passes none);
+    for a comparison of x with a number, one of x with a number that implies it (`x = 15`
+    and `x > 20` prove `x > 10`, `x > 5` does not). Nothing else: an index whose WHERE the
+    query does not prove so is not counted (the planner may prove more: OR, IN lists,
+    strings under a collation)."""
+    key = _expression_key(required)
+    if any(_expression_key(c) == key for c in conditions):
+        return True
+    kind, body = unwrap(required)
+    if kind == "NullTest" and body.get("nulltesttype") == "IS_NOT_NULL":
+        tested = _key(body.get("arg"))
+        return any((compared := _comparison(c, numbers=False)) is not None and
+                   compared[0] == tested for c in conditions)
+    wanted = _comparison(required)
+    if wanted is None:
+        return False
+    for condition in conditions:
+        found = _comparison(condition)
+        if found is not None and found[0] == wanted[0]:
+            implies = _IMPLIES.get(found[1], {}).get(wanted[1])
+            if implies is not None and implies(found[2], wanted[2]):
+                return True
+    return False
+
+
+def _comparison(condition: object, numbers: bool = True
+                ) -> tuple[str, str, float] | None:
+    """Condition `condition` as (the `_key` of what it compares, its operator, the number it
+    compares with) when it compares an expression of the columns with a number by one of
+    `_COMMUTED`'s operators (the number's side first turned around); with `numbers` False,
+    whatever the other side is (its value 0). None otherwise."""
+    kind, body = unwrap(condition)
+    op = strings(body.get("name")) if kind == "A_Expr" else []
+    if body.get("kind") != "AEXPR_OP" or len(op) != 1 or op[0] not in _COMMUTED:
+        return None
+    sides = [body.get("lexpr"), body.get("rexpr")]
+    reading = [any(k == "ColumnRef" for k, _ in walk(side)) for side in sides]
+    if reading.count(True) != 1:
+        return None
+    column, other = (sides[0], sides[1]) if reading[0] else (sides[1], sides[0])
+    value = _number(other)
+    if value is None and numbers:
+        return None
+    return _key(column), op[0] if reading[0] else _COMMUTED[op[0]], value or 0.0
+
+
+def _number(expr: object) -> float | None:
+    """The value of constant `expr` when it is a number written as such (`5`, `-2.5`)."""
+    kind, body = unwrap(expr)
+    if kind != "A_Const":
+        return None
+    if "ival" in body:
+        return float(body["ival"].get("ival", 0))
+    if "fval" in body:
+        try:
+            return float(body["fval"].get("fval", ""))
+        except ValueError:
+            return None
+    return None
 
 
 def _citext_as_text(expr: object, key: str, columns: Mapping[str, Column],
