@@ -503,7 +503,7 @@ def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, 
     return tuple(found)
 
 
-def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine, object]:
+def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine | None, object]:
     """The search_paths a SELECT's own output columns set (`set_config('search_path', v,
     ...)` with constant arguments, `nodes.set_config_nodes`) before the routines it runs
     after them: each by the first followed routine whose body reads its names after the
@@ -515,16 +515,16 @@ def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine, ob
     PL/pgSQL body, or a SQL one read at the call, resolves its names when it runs: under
     the new path. A SQL function the planner inlines (`inlined_volatility`, one without
     arguments) was read at planning, and a BEGIN ATOMIC body at its CREATE
-    (`Routine.bound_path`): neither sees the set, which goes to the next routine."""
+    (`Routine.bound_path`): neither sees the set, which goes to the next routine. Under
+    None, the value set after the last of them (in force when the statement goes on to its
+    next row, fix-pg77)."""
     if kind != "SelectStmt" or not body.get("targetList"):
         return {}
     values = {id(call): value for call, name, value, _ in set_config_nodes(body)
               if name == "search_path"}
     if not values:
         return {}
-    from lockwise.effects.volatility import inlined_volatility
-
-    out: dict[Routine, object] = {}
+    out: dict[Routine | None, object] = {}
     seen: set[Routine] = set()
     pending: list[object] = []  # (the value set last and not yet given to a routine)
     for call in calls_in_order(body):
@@ -536,11 +536,24 @@ def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine, ob
         if routine is None or not routine.followed or routine in seen:
             continue
         seen.add(routine)
-        if pending and routine.bound_path is None and not (
-                routine.language == "sql" and not routine.args and
-                inlined_volatility(routine.sql, catalog, routine.volatility) is not None):
+        if pending and reads_names_at_call(catalog, routine):
             out[routine] = pending.pop()
+    if pending:
+        out[None] = pending.pop()
     return out
+
+
+def reads_names_at_call(catalog: Catalog, routine: Routine) -> bool:
+    """Whether `routine`'s body finds its unqualified names when it runs, under the path in
+    force at the call (checked on 18.6, fix-pg72): a PL/pgSQL body, or a SQL one read at the
+    call; not a BEGIN ATOMIC body (`Routine.bound_path`, bound at its CREATE) nor a SQL
+    function without arguments the planner inlines (`inlined_volatility`, read at
+    planning)."""
+    from lockwise.effects.volatility import inlined_volatility
+
+    return routine.bound_path is None and not (
+        routine.language == "sql" and not routine.args and
+        inlined_volatility(routine.sql, catalog, routine.volatility) is not None)
 
 
 def _routines_called(catalog: Catalog, calls: list[dict], fired: Iterable[Routine]
