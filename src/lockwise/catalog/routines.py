@@ -397,10 +397,11 @@ def call_candidates(catalog: Catalog, call: dict, scope: FromScope | None = None
     overloads = named_overloads(catalog, strings(call.get("funcname")))
     if not overloads:
         return ()
-    routine = _overloads.chosen(catalog, overloads, call, scope) if scope is not None and \
-        _overloads.has_column_argument(call) else _chosen(catalog, overloads, call)
-    if routine is not None:
-        return (routine,)
+    routine = _chosen_among(catalog, overloads, call, scope) \
+        if scope is not None and _overloads.has_column_argument(call) else \
+        _choice(catalog, overloads, call)
+    if routine is not None:  # (none of theirs when a built-in overload runs)
+        return () if routine.language == BUILTIN else (routine,)
     count = len(call.get("args") or ())
     return tuple(r for r in overloads
                  if r.required <= count and (count <= len(r.args) or r.variadic)) or overloads
@@ -590,15 +591,68 @@ def _scoped_routines(catalog: Catalog, tree: dict) -> list[Routine]:
 
 
 def _chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Routine | None:
-    """`overloads.chosen`, remembered for the call while its name means the same overloads
-    (the module is imported only when a choice is not remembered)."""
+    """Of `overloads`, the one `call` runs (`_choice`); None when that is not one of them (a
+    built-in overload runs instead) or not certain."""
+    routine = _choice(catalog, overloads, call)
+    return None if routine is not None and routine.language == BUILTIN else routine
+
+
+def _choice(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Routine | None:
+    """`overloads.chosen` among `overloads` and, for a bare name of a built-in function, its
+    built-in overloads that none of them hides (`_chosen_among`: a stand-in of language
+    `BUILTIN` when one of those runs), remembered for the call while its name means the same
+    overloads (the module is imported only when a choice is not remembered)."""
     choice = _choices.get(call)
     if choice is not None and choice[0] is overloads:
         return choice[1]
-    routine = _overloads.chosen(catalog, overloads, call)
+    routine = _chosen_among(catalog, overloads, call)
     if _overloads.lasting_choice(call):
         _choices.put(call, (overloads, routine))
     return routine
+
+
+def _chosen_among(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
+                  scope: FromScope | None = None) -> Routine | None:
+    """`overloads.chosen` among `overloads` and the built-in ones (`_with_builtins`); when
+    that is not certain (an argument's type not evident, a polymorphic parameter), among
+    `overloads` alone, as before the built-in ones were weighed: their bodies are followed
+    (the worst case)."""
+    among = _with_builtins(overloads, call)
+    routine = _overloads.chosen(catalog, among, call, scope)
+    if routine is None and among is not overloads:
+        return _overloads.chosen(catalog, overloads, call, scope)
+    return routine
+
+
+#: The language of a built-in overload's stand-in among a call's candidates (`_with_builtins`).
+BUILTIN = "internal"
+
+
+def _with_builtins(overloads: tuple[Routine, ...], call: dict) -> tuple[Routine, ...]:
+    """`overloads` (of the migrations, as `named_overloads` finds them), with a stand-in for
+    each built-in overload of the same name (`builtin_signatures`) when `call` writes it
+    bare: the server chooses among all the overloads the path makes visible, pg_catalog's
+    and theirs together, one hiding another of the same argument types in a schema searched
+    later (checked on 18.6, fix-pg77: of a migration's `public.abs(bigint)` under
+    `SET search_path = public, pg_catalog`, `abs(-3)` runs `pg_catalog.abs(integer)`, an
+    exact match, and `abs(big)` of a bigint column `public.abs`; of `public.lower(int)`,
+    `lower('A')` runs the built-in `lower(text)`, an untyped constant going to the string
+    category). A stand-in takes no default and no VARIADIC (the data holds the types
+    alone): a built-in that fits a call only so is not among them."""
+    names = strings(call.get("funcname"))
+    if len(names) != 1:
+        return overloads
+    from lockwise.effects.volatility import builtin_functions
+
+    name = names[0]
+    if name not in builtin_functions():
+        return overloads
+    from lockwise.effects.volatility import builtin_signatures
+
+    taken = {r.args for r in overloads}
+    return overloads + tuple(
+        _overloads.Routine(f"pg_catalog.{name}", "", False, BUILTIN, args, len(args), False)
+        for args in sorted(builtin_signatures(name)) if args not in taken)
 
 
 def _writes(kind: str, body: dict) -> dict[str, frozenset[str]]:
