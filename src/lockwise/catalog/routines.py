@@ -447,13 +447,18 @@ def function_schema(catalog: Catalog | None, name: str) -> str:
     return qualified(None, name, create=True).rpartition(".")[0]
 
 
-def calls_qualified(catalog: Catalog, expr: object) -> object:
-    """Expression `expr` with each call of a function of the migrations by a bare name,
-    not a built-in one, named with the schema the search_path in force finds it in
-    (`named_overloads`): the server keeps the function an index expression calls, not its
-    name (pg_get_indexdef writes `app.norm(name)` of an index made under `SET search_path
-    = app, public`, and a later path does not change it: checked on 18.6). A function the
-    catalog does not know (an extension's) stays bare: where it is is not known."""
+def calls_qualified(catalog: Catalog, expr: object, scope: FromScope | None = None) -> object:
+    """Expression `expr` with each call of a function of the migrations by a bare name
+    named with the schema the search_path in force finds it in (`named_overloads`): the
+    server keeps the function an index expression calls, not its name (pg_get_indexdef
+    writes `app.norm(name)` of an index made under `SET search_path = app, public`, and a
+    later path does not change it: checked on 18.6). A bare name of a built-in function is
+    the migrations' only where their overload runs in place of the built-in ones, chosen
+    among them all (`_chosen_among`; a column argument typed through `scope`, the indexed
+    table): pg_get_indexdef writes `public.abs(g)` of an index on `abs(g)` made under
+    `SET search_path = public, pg_catalog` with a `public.abs(bigint)` and g a bigint, and
+    `abs(n)` of an int4 n, the built-in one (checked on 18.6, fix-pg77). A function the
+    catalog does not know (an extension's), or a choice that is not certain, stays bare."""
     if not any(kind == "FuncCall" for kind, _ in walk(expr)):
         return expr
     from lockwise.effects.volatility import builtin_functions
@@ -462,15 +467,22 @@ def calls_qualified(catalog: Catalog, expr: object) -> object:
     def qualified_call(item: object) -> object:
         body = item.get("FuncCall") if type(item) is dict and len(item) == 1 else None
         names = strings(body.get("funcname")) if body is not None else ()
-        if body is None or len(names) != 1 or names[0] in builtin_functions():
+        if body is None or len(names) != 1:
             return None
         found = named_overloads(catalog, names)
         if not found:
             return None
+        routine: Routine | None = found[0]
+        if names[0] in builtin_functions():
+            among = _with_builtins(found, body)
+            routine = _overloads.chosen(catalog, among, body, scope)
+            if routine is None or routine.language == BUILTIN:
+                return None
         return {"FuncCall": {
-            **body, "funcname": [{"String": {"sval": found[0].name.rpartition(".")[0]}},
+            **body, "funcname": [{"String": {"sval": routine.name.rpartition(".")[0]}},
                                  *body["funcname"]],
-            **({"args": calls_qualified(catalog, body["args"])} if "args" in body else {})}}
+            **({"args": calls_qualified(catalog, body["args"], scope)}
+               if "args" in body else {})}}
 
     return rebuilt(expr, qualified_call)
 
