@@ -475,7 +475,7 @@ def calls_qualified(catalog: Catalog, expr: object, scope: FromScope | None = No
         routine: Routine | None = found[0]
         if names[0] in builtin_functions():
             among = _with_builtins(found, body)
-            routine = _overloads.chosen(catalog, among, body, scope)
+            routine = _chosen_in(catalog, among, body, scope)
             if routine is None or routine.language == BUILTIN:
                 return None
         return {"FuncCall": {
@@ -630,10 +630,18 @@ def _chosen_among(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
     `overloads` alone, as before the built-in ones were weighed: their bodies are followed
     (the worst case)."""
     among = _with_builtins(overloads, call)
-    routine = _overloads.chosen(catalog, among, call, scope)
+    routine = _chosen_in(catalog, among, call, scope)
     if routine is None and among is not overloads:
-        return _overloads.chosen(catalog, overloads, call, scope)
+        return _chosen_in(catalog, overloads, call, scope)
     return routine
+
+
+def _chosen_in(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
+               scope: FromScope | None) -> Routine | None:
+    """`overloads.chosen`, given `scope` only when there is one."""
+    if scope is None:
+        return _overloads.chosen(catalog, overloads, call)
+    return _overloads.chosen(catalog, overloads, call, scope)
 
 
 #: The language of a built-in overload's stand-in among a call's candidates (`_with_builtins`).
