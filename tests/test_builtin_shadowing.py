@@ -146,21 +146,7 @@ CHOICES = [
     (PUBLIC_LOWER_INT, "SELECT lower('A');", False),
     (PUBLIC_LOWER_INT, "SELECT lower(1);", True),
 ]
-
-
-@pytest.mark.parametrize(("create", "sql", "runs"), CHOICES)
-def test_a_call_runs_the_overload_chosen_among_builtins_and_the_migrations(
-        create: str, sql: str, runs: bool) -> None:
-    effect = _last(create + sql)
-    assert any(a.kind == "add_column" for a in effect.actions) is runs
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize(("create", "sql", "runs"), CHOICES)
-def test_the_server_chooses_so(pg_db: str, create: str, sql: str, runs: bool) -> None:
-    (added,) = _server(pg_db, create + sql, "SELECT attname FROM pg_attribute WHERE "
-                                            "attrelid = 'public.t'::regclass AND attname = 'z'")
-    assert bool(added) is runs
+CALLS += CHOICES  # (each judged, and run on the server, by the tests above)
 
 
 def _volatile(name: str, args: str, returns: str, value: str) -> str:

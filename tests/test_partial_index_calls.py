@@ -31,24 +31,29 @@ ROWS = ("INSERT INTO t SELECT i, i % 5000, i % 100, CASE WHEN i % 10 = 0 THEN 'd
         "ELSE 'x' || (i % 7) END FROM generate_series(1, 100000) i; ANALYZE t")
 
 
-def _findings(sql: str) -> list:
-    reports = lint_migrations([migration_from_text(SETUP, "0001_setup.sql"),
+def _findings(sql: str, setup: str = SETUP) -> list:
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
                                migration_from_text(sql, "0002_change.sql")],
                               LintOptions(pg_version=18), Catalog())
     return [f for f in reports[-1].all_findings]
 
 
-@pytest.fixture(scope="module")
-def planned(pg_server: str) -> str:
+def _filled(pg_server: str, name: str, setup: str, rows: str) -> str:
+    """A new database `name` on the server, after `setup` and `rows`."""
     import psycopg
 
     from lockwise.db.scratch import create_database
 
-    uri = create_database(pg_server, "partial_index_calls")
+    uri = create_database(pg_server, name)
     with psycopg.connect(uri, autocommit=True) as conn:
-        conn.execute(SETUP)
-        conn.execute(ROWS)
+        conn.execute(setup)
+        conn.execute(rows)
     return uri
+
+
+@pytest.fixture(scope="module")
+def planned(pg_server: str) -> str:
+    return _filled(pg_server, "partial_index_calls", SETUP, ROWS)
 
 
 def _plan(uri: str, sql: str) -> str:
@@ -126,15 +131,7 @@ BUILTIN_ROWS = "INSERT INTO t SELECT i, i % 5000, i % 100, 'x' FROM generate_ser
 
 @pytest.fixture(scope="module")
 def planned_builtin(pg_server: str) -> str:
-    import psycopg
-
-    from lockwise.db.scratch import create_database
-
-    uri = create_database(pg_server, "partial_index_builtin_calls")
-    with psycopg.connect(uri, autocommit=True) as conn:
-        conn.execute(BUILTIN_SETUP)
-        conn.execute(BUILTIN_ROWS)
-    return uri
+    return _filled(pg_server, "partial_index_builtin_calls", BUILTIN_SETUP, BUILTIN_ROWS)
 
 
 def test_the_server_keeps_the_overload_chosen_among_builtins(planned_builtin: str) -> None:
@@ -149,13 +146,6 @@ def test_the_server_keeps_the_overload_chosen_among_builtins(planned_builtin: st
         "CREATE INDEX t_builtin ON public.t USING btree (g) WHERE (abs(n) > 4990)"]
 
 
-def _builtin_findings(sql: str) -> list:
-    reports = lint_migrations([migration_from_text(BUILTIN_SETUP, "0001_setup.sql"),
-                               migration_from_text(sql, "0002_change.sql")],
-                              LintOptions(pg_version=18), Catalog())
-    return [f for f in reports[-1].all_findings if f.rule == "where-without-index"]
-
-
 @pytest.mark.parametrize(("sql", "scans"), [
     # under the default path a bare abs(g) is pg_catalog's: not the index's condition
     ("UPDATE t SET v = 'y' WHERE n = 5 AND abs(g) > 1005", True),
@@ -165,4 +155,5 @@ def _builtin_findings(sql: str) -> list:
 def test_a_partial_index_on_a_builtin_name_serves_the_function_it_keeps(
         planned_builtin: str, sql: str, scans: bool) -> None:
     assert ("Seq Scan on t" in _plan(planned_builtin, sql)) is scans
-    assert bool(_builtin_findings(sql + ";")) is scans
+    assert bool([f for f in _findings(sql + ";", BUILTIN_SETUP)
+                 if f.rule == "where-without-index"]) is scans
