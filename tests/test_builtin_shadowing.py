@@ -127,3 +127,58 @@ def test_the_server_rewrites_so(pg_db: str, before: str, rewrites: bool) -> None
     file = "SELECT relfilenode FROM pg_class WHERE oid = 'public.t'::regclass"
     was, now = _server(pg_db, PUBLIC_NOW + before, file, ADD, file)[::2]
     assert (now != was) is rewrites
+
+
+# fix-pg77: the server chooses among the built-in overloads and the migration's together,
+# those the path makes visible (one hides another of the same argument types searched later).
+PUBLIC_ABS = _fn("public.abs", "x bigint", "bigint", "x")
+PUBLIC_LOWER_INT = _fn("public.lower", "x int", "text", "'x'")
+BEFORE_BUILTINS = "SET search_path = public, pg_catalog;\n"
+#: (the migration's function, the statements after it, whether the last runs its body)
+CHOICES = [
+    # an int4 argument: pg_catalog.abs(integer) is an exact match
+    (PUBLIC_ABS, BEFORE_BUILTINS + "SELECT abs(-3);", False),
+    # a bigint one: public.abs(bigint) hides pg_catalog's, searched after it
+    (PUBLIC_ABS, BEFORE_BUILTINS + "SELECT abs(-3::bigint);", True),
+    (PUBLIC_ABS, BEFORE_BUILTINS + "SELECT abs(3000000000);", True),
+    (PUBLIC_ABS, "SELECT abs(3000000000);", False),
+    # an untyped constant goes to the string category: lower(text)
+    (PUBLIC_LOWER_INT, "SELECT lower('A');", False),
+    (PUBLIC_LOWER_INT, "SELECT lower(1);", True),
+]
+CALLS += CHOICES  # (each judged, and run on the server, by the tests above)
+
+
+def _volatile(name: str, args: str, returns: str, value: str) -> str:
+    """CREATE FUNCTION `name`, VOLATILE, returning `value`."""
+    return (f"CREATE FUNCTION {name}({args}) RETURNS {returns} VOLATILE LANGUAGE plpgsql "
+            f"AS $$ BEGIN RETURN {value}; END $$;\n")
+
+
+VOLATILE_ABS = _volatile("public.abs", "x bigint", "bigint", "x")
+VOLATILE_LOWER = _volatile("public.lower", "x int", "text", "'x'")
+#: (the migration's function and path, the column added, whether its default is volatile:
+#: the table is rewritten)
+CHOSEN_DEFAULTS = [
+    (VOLATILE_ABS + BEFORE_BUILTINS, "d int8 DEFAULT abs(-3)", False),
+    (VOLATILE_ABS + BEFORE_BUILTINS, "d int8 DEFAULT abs(-3::bigint)", True),
+    (VOLATILE_LOWER, "d text DEFAULT lower('A')", False),
+    (VOLATILE_LOWER, "d text DEFAULT lower(1)", True),
+]
+
+
+@pytest.mark.parametrize(("before", "column", "rewrites"), CHOSEN_DEFAULTS)
+def test_a_default_is_as_volatile_as_the_overload_chosen(before: str, column: str,
+                                                         rewrites: bool) -> None:
+    effect = _last(f"{before}ALTER TABLE t ADD COLUMN {column};")
+    assert next(a for a in effect.actions if a.kind == "add_column"
+                ).facts["default_volatile"] is rewrites
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("before", "column", "rewrites"), CHOSEN_DEFAULTS)
+def test_the_server_rewrites_for_the_overload_chosen(pg_db: str, before: str, column: str,
+                                                     rewrites: bool) -> None:
+    file = "SELECT relfilenode FROM pg_class WHERE oid = 'public.t'::regclass"
+    was, now = _server(pg_db, before, file, f"ALTER TABLE t ADD COLUMN {column}", file)[::2]
+    assert (now != was) is rewrites

@@ -35,6 +35,7 @@ from lockwise.core.types import (
     StatementReport,
     Strategy,
 )
+from lockwise.effects.body_writes import rows_written
 from lockwise.effects.context import (
     Context,
     NewInRun,
@@ -491,7 +492,9 @@ def statement_reason(findings: list[Finding], effect: Effect) -> str:
     the advice after."""
     worst = max(findings, key=lambda f: f.safety) if findings else None
     # (a DO block's own, on its first action; a routine's it runs, on its `routine_call`)
-    claimed = [c for a in effect.actions for c in a.facts.get("branches_claimed", ())]
+    # (each once: a body run again at a later call of the statement claims its own again)
+    claimed = list(dict.fromkeys(c for a in effect.actions
+                                 for c in a.facts.get("branches_claimed", ())))
     branches = f"; the locks of every branch counted ({', '.join(claimed)}: which runs is " \
         "not known before it runs)" if claimed else ""
     if worst is not None and worst.safety > Safety.SAFE:
@@ -1695,9 +1698,7 @@ def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:
     if not in_transaction:
         ctx.written_in_transaction.clear()
         return
-    for action in effect.actions:
-        if action.kind in ("insert", "update") and "table" in action.facts:
-            ctx.written_in_transaction.add(action.facts["table"])
+    ctx.written_in_transaction.update(rows_written(effect.actions))
 
 
 #: Actions that make a new table, empty unless filled by a query (CREATE TABLE AS WITH DATA;

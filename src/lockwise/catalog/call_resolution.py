@@ -207,6 +207,12 @@ def _unknowns_resolved(candidates: list[Candidate], types: list[str]) -> list[Ca
 
 
 def _category(type_name: str) -> str:
+    """The category of `type_name` (pg_type.typcategory): "P" for a polymorphic pseudo-type
+    (`anyelement`, `anyrange`: a built-in overload's parameter, which an untyped constant
+    leaves for one of the string category, as `lower('A')` runs `lower(text)` and not
+    `lower(anyrange)`: checked on 18.6); Unresolved for one lockwise does not know."""
     if type_name not in _CATEGORY:
+        if type_name.startswith("any"):
+            return "P"
         raise Unresolved
     return _CATEGORY[type_name]

@@ -2448,12 +2448,18 @@ def index_definition(stmt: dict, catalog: Catalog | None = None) -> dict:
     written without `catalog`)."""
     definition = generation_expression(
         {key: stmt[key] for key in _DEFINITION_FIELDS if key in stmt}) or {}
-    if catalog is not None and definition.get("whereClause"):
-        definition["whereClause"] = calls_qualified(catalog, definition["whereClause"])
     params = definition.get("indexParams")
-    if catalog is not None and params and any(unwrap(p)[1].get("expr") for p in params):
+    expressions = params and any(unwrap(p)[1].get("expr") for p in params)
+    if catalog is None or not (definition.get("whereClause") or expressions):
+        return definition
+    # (the indexed table's columns type the arguments a built-in name's choice reads)
+    table = catalog.tables.get(range_var(stmt.get("relation"))[0])
+    scope = {table.name.rpartition(".")[2]: table} if table is not None else None
+    if definition.get("whereClause"):
+        definition["whereClause"] = calls_qualified(catalog, definition["whereClause"], scope)
+    if expressions:
         definition["indexParams"] = [
-            {"IndexElem": {**elem, "expr": calls_qualified(catalog, elem["expr"])}}
+            {"IndexElem": {**elem, "expr": calls_qualified(catalog, elem["expr"], scope)}}
             if (elem := unwrap(p)[1]).get("expr") else p for p in params]
     return definition
 

@@ -408,10 +408,11 @@ def call_candidates(catalog: Catalog, call: dict, scope: FromScope | None = None
     overloads = named_overloads(catalog, strings(call.get("funcname")))
     if not overloads:
         return ()
-    routine = _overloads.chosen(catalog, overloads, call, scope) if scope is not None and \
-        _overloads.has_column_argument(call) else _chosen(catalog, overloads, call)
-    if routine is not None:
-        return (routine,)
+    routine = _chosen_among(catalog, overloads, call, scope) \
+        if scope is not None and _overloads.has_column_argument(call) else \
+        _choice(catalog, overloads, call)
+    if routine is not None:  # (none of theirs when a built-in overload runs)
+        return () if routine.language == BUILTIN else (routine,)
     count = len(call.get("args") or ())
     return tuple(r for r in overloads
                  if r.required <= count and (count <= len(r.args) or r.variadic)) or overloads
@@ -457,13 +458,18 @@ def function_schema(catalog: Catalog | None, name: str) -> str:
     return qualified(None, name, create=True).rpartition(".")[0]
 
 
-def calls_qualified(catalog: Catalog, expr: object) -> object:
-    """Expression `expr` with each call of a function of the migrations by a bare name,
-    not a built-in one, named with the schema the search_path in force finds it in
-    (`named_overloads`): the server keeps the function an index expression calls, not its
-    name (pg_get_indexdef writes `app.norm(name)` of an index made under `SET search_path
-    = app, public`, and a later path does not change it: checked on 18.6). A function the
-    catalog does not know (an extension's) stays bare: where it is is not known."""
+def calls_qualified(catalog: Catalog, expr: object, scope: FromScope | None = None) -> object:
+    """Expression `expr` with each call of a function of the migrations by a bare name
+    named with the schema the search_path in force finds it in (`named_overloads`): the
+    server keeps the function an index expression calls, not its name (pg_get_indexdef
+    writes `app.norm(name)` of an index made under `SET search_path = app, public`, and a
+    later path does not change it: checked on 18.6). A bare name of a built-in function is
+    the migrations' only where their overload runs in place of the built-in ones, chosen
+    among them all (`_chosen_among`; a column argument typed through `scope`, the indexed
+    table): pg_get_indexdef writes `public.abs(g)` of an index on `abs(g)` made under
+    `SET search_path = public, pg_catalog` with a `public.abs(bigint)` and g a bigint, and
+    `abs(n)` of an int4 n, the built-in one (checked on 18.6, fix-pg77). A function the
+    catalog does not know (an extension's), or a choice that is not certain, stays bare."""
     if not any(kind == "FuncCall" for kind, _ in walk(expr)):
         return expr
     from lockwise.effects.volatility import builtin_functions
@@ -472,15 +478,22 @@ def calls_qualified(catalog: Catalog, expr: object) -> object:
     def qualified_call(item: object) -> object:
         body = item.get("FuncCall") if type(item) is dict and len(item) == 1 else None
         names = strings(body.get("funcname")) if body is not None else ()
-        if body is None or len(names) != 1 or names[0] in builtin_functions():
+        if body is None or len(names) != 1:
             return None
         found = named_overloads(catalog, names)
         if not found:
             return None
+        routine: Routine | None = found[0]
+        if names[0] in builtin_functions():
+            among = _with_builtins(found, body)
+            routine = _chosen_in(catalog, among, body, scope)
+            if routine is None or routine.language == BUILTIN:
+                return None
         return {"FuncCall": {
-            **body, "funcname": [{"String": {"sval": found[0].name.rpartition(".")[0]}},
+            **body, "funcname": [{"String": {"sval": routine.name.rpartition(".")[0]}},
                                  *body["funcname"]],
-            **({"args": calls_qualified(catalog, body["args"])} if "args" in body else {})}}
+            **({"args": calls_qualified(catalog, body["args"], scope)}
+               if "args" in body else {})}}
 
     return rebuilt(expr, qualified_call)
 
@@ -514,7 +527,7 @@ def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, 
     return tuple(found)
 
 
-def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine, object]:
+def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine | None, object]:
     """The search_paths a SELECT's own output columns set (`set_config('search_path', v,
     ...)` with constant arguments, `nodes.set_config_nodes`) before the routines it runs
     after them: each by the first followed routine whose body reads its names after the
@@ -526,16 +539,16 @@ def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine, ob
     PL/pgSQL body, or a SQL one read at the call, resolves its names when it runs: under
     the new path. A SQL function the planner inlines (`inlined_volatility`, one without
     arguments) was read at planning, and a BEGIN ATOMIC body at its CREATE
-    (`Routine.bound_path`): neither sees the set, which goes to the next routine."""
+    (`Routine.bound_path`): neither sees the set, which goes to the next routine. Under
+    None, the value set after the last of them (in force when the statement goes on to its
+    next row, fix-pg77)."""
     if kind != "SelectStmt" or not body.get("targetList"):
         return {}
     values = {id(call): value for call, name, value, _ in set_config_nodes(body)
               if name == "search_path"}
     if not values:
         return {}
-    from lockwise.effects.volatility import inlined_volatility
-
-    out: dict[Routine, object] = {}
+    out: dict[Routine | None, object] = {}
     seen: set[Routine] = set()
     pending: list[object] = []  # (the value set last and not yet given to a routine)
     for call in calls_in_order(body):
@@ -547,11 +560,24 @@ def paths_set_first(catalog: Catalog, kind: str, body: dict) -> dict[Routine, ob
         if routine is None or not routine.followed or routine in seen:
             continue
         seen.add(routine)
-        if pending and routine.bound_path is None and not (
-                routine.language == "sql" and not routine.args and
-                inlined_volatility(routine.sql, catalog, routine.volatility) is not None):
+        if pending and reads_names_at_call(catalog, routine):
             out[routine] = pending.pop()
+    if pending:
+        out[None] = pending.pop()
     return out
+
+
+def reads_names_at_call(catalog: Catalog, routine: Routine) -> bool:
+    """Whether `routine`'s body finds its unqualified names when it runs, under the path in
+    force at the call (checked on 18.6, fix-pg72): a PL/pgSQL body, or a SQL one read at the
+    call; not a BEGIN ATOMIC body (`Routine.bound_path`, bound at its CREATE) nor a SQL
+    function without arguments the planner inlines (`inlined_volatility`, read at
+    planning)."""
+    from lockwise.effects.volatility import inlined_volatility
+
+    return routine.bound_path is None and not (
+        routine.language == "sql" and not routine.args and
+        inlined_volatility(routine.sql, catalog, routine.volatility) is not None)
 
 
 def _routines_called(catalog: Catalog, calls: list[dict], fired: Iterable[Routine]
@@ -588,15 +614,76 @@ def _scoped_routines(catalog: Catalog, tree: dict) -> list[Routine]:
 
 
 def _chosen(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Routine | None:
-    """`overloads.chosen`, remembered for the call while its name means the same overloads
-    (the module is imported only when a choice is not remembered)."""
+    """Of `overloads`, the one `call` runs (`_choice`); None when that is not one of them (a
+    built-in overload runs instead) or not certain."""
+    routine = _choice(catalog, overloads, call)
+    return None if routine is not None and routine.language == BUILTIN else routine
+
+
+def _choice(catalog: Catalog, overloads: tuple[Routine, ...], call: dict) -> Routine | None:
+    """`overloads.chosen` among `overloads` and, for a bare name of a built-in function, its
+    built-in overloads that none of them hides (`_chosen_among`: a stand-in of language
+    `BUILTIN` when one of those runs), remembered for the call while its name means the same
+    overloads (the module is imported only when a choice is not remembered)."""
     choice = _choices.get(call)
     if choice is not None and choice[0] is overloads:
         return choice[1]
-    routine = _overloads.chosen(catalog, overloads, call)
+    routine = _chosen_among(catalog, overloads, call)
     if _overloads.lasting_choice(call):
         _choices.put(call, (overloads, routine))
     return routine
+
+
+def _chosen_among(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
+                  scope: FromScope | None = None) -> Routine | None:
+    """`overloads.chosen` among `overloads` and the built-in ones (`_with_builtins`); when
+    that is not certain (an argument's type not evident, a polymorphic parameter), among
+    `overloads` alone, as before the built-in ones were weighed: their bodies are followed
+    (the worst case)."""
+    among = _with_builtins(overloads, call)
+    routine = _chosen_in(catalog, among, call, scope)
+    if routine is None and among is not overloads:
+        return _chosen_in(catalog, overloads, call, scope)
+    return routine
+
+
+def _chosen_in(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
+               scope: FromScope | None) -> Routine | None:
+    """`overloads.chosen`, given `scope` only when there is one."""
+    if scope is None:
+        return _overloads.chosen(catalog, overloads, call)
+    return _overloads.chosen(catalog, overloads, call, scope)
+
+
+#: The language of a built-in overload's stand-in among a call's candidates (`_with_builtins`).
+BUILTIN = "internal"
+
+
+def _with_builtins(overloads: tuple[Routine, ...], call: dict) -> tuple[Routine, ...]:
+    """`overloads` (of the migrations, as `named_overloads` finds them), with a stand-in for
+    each built-in overload of the same name (`builtin_signatures`) when `call` writes it
+    bare: the server chooses among all the overloads the path makes visible, pg_catalog's
+    and theirs together, one hiding another of the same argument types in a schema searched
+    later (checked on 18.6, fix-pg77: of a migration's `public.abs(bigint)` under
+    `SET search_path = public, pg_catalog`, `abs(-3)` runs `pg_catalog.abs(integer)`, an
+    exact match, and `abs(big)` of a bigint column `public.abs`; of `public.lower(int)`,
+    `lower('A')` runs the built-in `lower(text)`, an untyped constant going to the string
+    category). A stand-in takes no default and no VARIADIC (the data holds the types
+    alone): a built-in that fits a call only so is not among them."""
+    names = strings(call.get("funcname"))
+    if len(names) != 1:
+        return overloads
+    from lockwise.effects.volatility import builtin_functions
+
+    name = names[0]
+    if name not in builtin_functions():
+        return overloads
+    from lockwise.effects.volatility import builtin_signatures
+
+    taken = {r.args for r in overloads}
+    return overloads + tuple(
+        _overloads.Routine(f"pg_catalog.{name}", "", False, BUILTIN, args, len(args), False)
+        for args in sorted(builtin_signatures(name)) if args not in taken)
 
 
 def _writes(kind: str, body: dict) -> dict[str, frozenset[str]]:

@@ -7,12 +7,20 @@ session asks at each statement of a transaction that holds ACCESS EXCLUSIVE."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from lockwise.core.types import Action, Effect
 
 #: Actions that write a table's rows.
 WRITES = frozenset({"insert", "update", "delete", "merge", "truncate", "copy"})
+
+
+def rows_written(actions: Iterable[Action]) -> Iterator[str]:
+    """The tables whose rows `actions` INSERT or UPDATE, rows the transaction wrote
+    (`Context.written_in_transaction`): an UPDATE of them later checks its foreign keys
+    again."""
+    return (a.facts["table"] for a in actions
+            if a.kind in ("insert", "update") and "table" in a.facts)
 
 
 def every_call(actions: Sequence[Action]) -> Iterator[Action]:

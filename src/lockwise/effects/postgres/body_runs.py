@@ -148,8 +148,19 @@ class BodyRun:
         """Whether the run, kept with `among` of the routines it asked about running, stands
         for a call in `ctx` where `running` run: the same of those it asked about run, and
         `ctx` answers what it asked of `ASKED_SETS` as its call's did."""
-        return running & self.asked == among and (
-            not self.members or members_in(ctx, self.members) == self.members_in)
+        return running & self.asked == among and self.answered_as(ctx)
+
+    def answered_as(self, ctx: Context) -> bool:
+        """Whether `ctx` answers what the run asked of `ASKED_SETS` as its call's did."""
+        return not self.members or members_in(ctx, self.members) == self.members_in
+
+    def does_as(self, other: BodyRun) -> bool:
+        """Whether the run takes the locks `other` takes, in the same order, and its actions
+        are of the same kinds on the same tables: a second run of a body at a later call of
+        the statement (`routines.run_called`) adds nothing then."""
+        return self.locks == other.locks and len(self.actions) == len(other.actions) and all(
+            a.kind == o.kind and a.facts.get("table") == o.facts.get("table")
+            for a, o in zip(self.actions, other.actions, strict=True))
 
     def given_to(self, b: Builder, routine_runs: str, again: bool = False) -> None:
         """The run, added to `b` as the run itself would (its actions copied: a caller may

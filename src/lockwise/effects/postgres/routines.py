@@ -11,7 +11,13 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.routines import MAX_DEPTH, called_routines, own_triggers, paths_set_first
+from lockwise.catalog.routines import (
+    MAX_DEPTH,
+    called_routines,
+    own_triggers,
+    paths_set_first,
+    reads_names_at_call,
+)
 from lockwise.catalog.search_path import (
     path_kept,
     path_of_sets,
@@ -19,7 +25,8 @@ from lockwise.catalog.search_path import (
     use_set_value,
 )
 from lockwise.core.lazy_re import lazy_compile
-from lockwise.effects.nodes import strings, unwrap
+from lockwise.effects.body_writes import rows_written
+from lockwise.effects.nodes import resolver_in_force, strings, unwrap, walk
 from lockwise.effects.postgres.body_runs import BodyRun, BodyRuns
 from lockwise.effects.postgres.builder import Builder
 from lockwise.effects.postgres.embedded import (
@@ -74,7 +81,20 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
     `routine_runs` "row" for a row trigger of the table it writes, "statement" for a statement
     trigger, "" for a call (once, or per row: the cost model tells by the statement), and
     whether the body loops (`body_loops`). A body run under the same context as at an earlier
-    call of the statement is not run again (`body_runs`)."""
+    call of the statement is not run again (`body_runs`).
+
+    The rows a body INSERTs or UPDATEs are the transaction's for the bodies run after it
+    (`Context.written_in_transaction`: an UPDATE of them checks its foreign keys again;
+    checked on 18.6, fix-pg77: `SELECT ins(), touch()` locks touch's key's table). A body the
+    statement may run again (`_may_run_again`: called twice, per row, a row trigger) runs a
+    second time after the others when its first run asked about a table they wrote
+    (`SELECT touch(), touch()`: the second call checks the key), or when the search_path
+    changed since and the body reads its names at the call (`reads_names_at_call`: the
+    server plans it again under the new path, `SELECT g(), set_config('search_path',
+    'other', false) FROM t` writes other's table at the second row); that run is added only
+    when it does otherwise than the first (`BodyRun.does_as`). One second run: a third would
+    find what the second did (the tables written only grow, the path is the one the first
+    round left)."""
     global _kept
     ctx = b.ctx
     routines = called_routines(ctx.catalog, kind, body)
@@ -84,6 +104,9 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
     outermost = _kept is None
     kept = _kept = BodyRuns(ctx) if _kept is None else _kept
     sets = paths_set_first(ctx.catalog, kind, body)
+    before = ctx.written_in_transaction
+    written: set[str] = set()  # (the tables the bodies run so far wrote, not before)
+    first: dict[Routine, tuple[BodyRun, object]] = {}  # (its run, and the path it ran under)
     try:
         with path_kept():  # (a path a body sets holds for the routines run after it)
             for routine in routines:
@@ -99,37 +122,91 @@ def run_called(b: Builder, kind: str, body: dict) -> None:
                         runs_transaction_control(routine.sql):
                     b.transactional = False  # (a CALL in a transaction block cannot commit)
                 at = len(b.actions)
-                _run_body(b, kept, routine, runs, alone=len(routines) == 1)
+                path = resolver_in_force()
+                run = _run_body(b, kept, routine, runs, _written(ctx, written),
+                                alone=len(routines) == 1)
+                first[routine] = (run, path)
                 call = b.actions[at]
                 # (a call in a body too: the body that runs it for sure makes the object)
                 if call.facts.pop("body_makes_temporary", False) and \
                         _runs_once(kind, body, routine.name, runs):
                     call.facts["makes_temporary"] = True
-                if len(routines) > 1:
-                    path_of_sets(b.actions[at + 1:], ctx.catalog)
+                path_of_sets(b.actions[at + 1:], ctx.catalog)
+                written.update(t for t in rows_written(b.actions[at:]) if t not in before)
+            if None in sets:  # (set after the last routine: in force at the next row)
+                use_set_value(sets[None], ctx.catalog)
+            for routine, (run, path) in first.items():
+                runs = fired.get(routine, "")
+                call_ctx = _written(ctx, written)
+                moved = path is not resolver_in_force() and \
+                    reads_names_at_call(ctx.catalog, routine)
+                if run.answered_as(call_ctx) and not moved or \
+                        not _may_run_again(kind, body, routine.name, runs):
+                    continue
+                at = len(b.actions)
+                _run_body(b, kept, routine, runs, call_ctx, alone=len(routines) == 1,
+                          unlike=run)
+                for call in b.actions[at:at + 1]:
+                    call.facts.pop("body_makes_temporary", None)
     finally:
         if outermost:
             _kept = None
 
 
-def _run_body(b: Builder, kept: BodyRuns, routine: Routine, runs: str, alone: bool) -> None:
-    """`routine`'s body run at a call of `b`'s statement (`runs`: its `routine_runs`): its
-    `routine_call` action, and its statements' actions, locks, rewrites and scans, as kept
-    from an earlier call of the statement under the same context, or run now and kept."""
-    ctx = b.ctx
+def _written(ctx: Context, written: set[str]) -> Context:
+    """`ctx`, with the tables `written` (by the bodies the statement ran before a call) among
+    those the transaction wrote."""
+    if not written:
+        return ctx
+    return replace(ctx, written_in_transaction=ctx.written_in_transaction | written)
+
+
+def _may_run_again(kind: str, body: dict, name: str, fired: str) -> bool:
+    """Whether statement `body` (of node `kind`) may run routine `name`'s body more than
+    once: at each row of a statement over rows (a SELECT with a FROM list, VALUES or a set
+    operation, or a built-in set-returning call; an UPDATE, DELETE or MERGE; an INSERT of more
+    than one row), a row trigger
+    (`fired` "row") too, or at two places of a statement of one row; not a CALL nor a
+    statement trigger."""
+    if fired == "statement" or kind == "CallStmt":
+        return False
+    if kind == "InsertStmt":
+        kind, body = unwrap(body.get("selectStmt"))
+        if not kind:  # (DEFAULT VALUES)
+            return False
+    if kind != "SelectStmt" or body.get("fromClause") or body.get("larg") or \
+            len(body.get("valuesLists") or ()) > 1:
+        return True
+    from lockwise.effects.volatility import builtin_set_returning
+
+    called = [(strings(node.get("funcname")) or [""])[-1] for node_kind, node in walk(body)
+              if node_kind == "FuncCall"]
+    if builtin_set_returning().intersection(called):  # (`SELECT generate_series(1, 2)`)
+        return True
+    return not fired and called.count(name.split(".")[-1]) > 1
+
+
+def _run_body(b: Builder, kept: BodyRuns, routine: Routine, runs: str, ctx: Context,
+              alone: bool, unlike: BodyRun | None = None) -> BodyRun:
+    """`routine`'s body run at a call of `b`'s statement in `ctx` (`runs`: its
+    `routine_runs`): its `routine_call` action, and its statements' actions, locks, rewrites
+    and scans, as kept from an earlier call of the statement under the same context, or run
+    now and kept; none when the run does as `unlike` (the body's first run in the
+    statement) did."""
     key = kept.key(ctx, routine, alone)
     running = ctx.expanding_routines | {routine}
     run = kept.find(key, running, ctx)
     if run is not None:  # (its actions are the statement's already, at an earlier call)
-        run.given_to(b, runs, again=True)
-        return
+        if unlike is None or not run.does_as(unlike):
+            run.given_to(b, runs, again=True)
+        return run
     run = kept.found_before(key, running, ctx)
-    if run is not None:  # (run by an earlier statement, on the same schema)
+    if run is None:  # (else run by an earlier statement, on the same schema)
+        run = _body_run(ctx, routine, running, alone, kept)
+        kept.keep(key, running, run)
+    if unlike is None or not run.does_as(unlike):
         run.given_to(b, runs)
-        return
-    run = _body_run(ctx, routine, running, alone, kept)
-    kept.keep(key, running, run)
-    run.given_to(b, runs)
+    return run
 
 
 def _body_run(ctx: Context, routine: Routine, running: frozenset[Routine], alone: bool,
