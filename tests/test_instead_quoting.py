@@ -82,6 +82,7 @@ SQL_TEXT: dict[str, object] = {
     "drop_used_triggers_sql": 'DROP TRIGGER "Audit" ON "App"."User";',
     "drop_used_routines_sql": 'DROP FUNCTION "App"."Count"();',
     "callers_dropped_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Region" DROP DEFAULT;',
+    "refused_index_drop_sql": 'ALTER TABLE "App"."User" DROP CONSTRAINT "User_pkey";',
     "policies_dropped_text": "Own on App.User",
     "plain_type_text": "bigint", "bigint_type_sql": "bigint", "row_key_sql": '("Id", "user")',
     "row_key_columns_sql": '"Id", "user"', "statement_head_sql": 'UPDATE "App"."User" SET a = 1',

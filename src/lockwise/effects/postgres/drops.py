@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.model import Callers, Catalog
+from lockwise.catalog.model import Callers, Catalog, Index
 from lockwise.catalog.replay import (
     free_generated_name,
     relation_namers,
@@ -119,6 +119,41 @@ def _name_every_dependent(actions: list[Action]) -> None:
                      callers_dropped_sql="\n".join(sql))
 
 
+def _index_dependents(b: Builder, idx: Index, written: str, qualified: bool,
+                      cascade: bool) -> dict:
+    """What DROP INDEX of `idx` (as the user wrote it: `written`, `qualified`) does to what
+    depends on it (checked on 18.6, tests/test_drop_index_dependents.py): the index of a
+    primary key, unique or exclusion constraint is refused with or without CASCADE ("cannot
+    drop index p_pkey because constraint p_pkey on table p requires it", 2BP01); a unique
+    index of its own that foreign keys use (`Catalog.keys_on_index`) is refused without
+    CASCADE ("constraint c_p on table c depends on index p_u") and drops them with it."""
+    from lockwise.effects.dependents import drop_first_sql
+
+    catalog = b.ctx.catalog
+    keys = [(t, fk.name) for t, fk in catalog.keys_on_index(idx.name)]
+    con = catalog.index_constraint(idx)
+    if con is None and cascade:
+        drop_foreign_keys(b, catalog.keys_on_index(idx.name))
+        return callers_facts(catalog, Callers(), written, qualified, keys=tuple(keys)) \
+            if keys else {}
+
+    def rel(name: str) -> str:
+        return relation_sql(name, written, qualified)
+    if con is not None:  # (the keys on it refuse DROP CONSTRAINT in turn: dropped first)
+        text = f"cannot drop index {quote_ident(idx.name.split('.', 1)[1])} because " \
+            f"constraint {quote_ident(con.name)} on table {rel(idx.table)} requires it"
+    elif keys:
+        text = "; ".join(f"constraint {quote_ident(n)} on table {rel(t)} depends on index "
+                         f"{quote_ident(idx.name.split('.', 1)[1])}" for t, n in keys)
+    else:
+        return {}
+    steps = [*(drop_first_sql("constraint", rel(t), n) for t, n in keys),
+             *([drop_first_sql("constraint", rel(idx.table), con.name)] if con else [])]
+    return {"refused_index_drop": True, "refused_index_drop_text": text,
+            "refused_index_drop_sql": "\n".join(steps),
+            "index_constraint": con.name if con else ""}
+
+
 def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool,
               if_exists: bool, concurrently: bool, named: tuple[str, ...]) -> None:
     """One object of a DROP (`names`, as written): its locks, drops and action."""
@@ -142,13 +177,13 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
             for part in catalog.partitions(table):  # the partitions' indexes go with it
                 b.lock(part, L.ACCESS_EXCLUSIVE)
-        if idx is not None and cascade:
-            drop_foreign_keys(b, catalog.keys_on_index(idx.name))
+        facts = _index_dependents(b, idx, index, len(names) > 1, cascade) \
+            if idx is not None else {}
         if not missing:
             b.drops.add(f"index:{index}")
         if concurrently:
             b.transactional = False
-        b.act("drop_index", index=index, index_name=names[-1],
+        b.act("drop_index", facts, index=index, index_name=names[-1],
               index_sql=index if len(names) > 1 else names[-1], table=table,
               table_name=table.split(".", 1)[-1], concurrently=concurrently,
               if_exists=if_exists, cascade=cascade, index_missing=missing,
