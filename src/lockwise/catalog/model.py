@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from lockwise.effects.nodes import TEMPORARY_PREFIX, qualified, type_name, type_sql
+from lockwise.effects.nodes import (
+    TEMPORARY_PREFIX,
+    calls_function,
+    qualified,
+    type_name,
+    type_sql,
+)
 from lockwise.parse.quoting import quote_qualified
 
 if TYPE_CHECKING:
@@ -411,7 +417,9 @@ CHECK_CALLERS = bool(os.environ.get("LOCKWISE_CHECK_CALLERS"))
 
 
 def _trigger_functions(table: Table) -> set[str]:
-    return {tr.function for tr in table.triggers.values()}
+    # (and the bare names its WHEN calls: `triggers_when_calling` looks them up too)
+    return {tr.function for tr in table.triggers.values()} | {
+        call.rsplit(".", 1)[-1] for tr in table.triggers.values() for call in tr.when_calls}
 
 
 #: Domains over domains are followed this deep at most (a guard against a cycle that only
@@ -1430,6 +1438,29 @@ class Catalog:
                           if (t := self.tables.get(name)) is not None]
         return [(t, name) for t in candidates for name, tr in t.triggers.items()
                 if tr.function == function and tr.qualified in ("", qualified)]
+
+    def triggers_when_calling(self, function: str, qualified: str) -> list[tuple[Table, str]]:
+        """(table, trigger name) of each trigger whose WHEN may call function `qualified`
+        (its bare name `function`, lower case; `calls_function`): the server ties the
+        trigger to it, refusing DROP FUNCTION while it is there and dropping it with CASCADE
+        ("trigger tr on table t depends on function g(integer)", checked on 18.6)."""
+        if self.trigger_tables is None:
+            candidates = sorted(self.tables.values(), key=attrgetter("name"))
+        else:
+            candidates = [t for name in sorted(self.trigger_tables.get(function, ()))
+                          if (t := self.tables.get(name)) is not None]
+        return [(t, name) for t in candidates for name, tr in t.triggers.items()
+                if tr.when_calls and calls_function(tr.when_calls, qualified)]
+
+    def triggers_dropped_with(self, function: str, qualified: str
+                              ) -> list[tuple[Table, str]]:
+        """The triggers DROP FUNCTION `qualified` ... CASCADE drops (bare name `function`,
+        lower case): those that execute it (`triggers_calling`), then those whose WHEN calls
+        it (`triggers_when_calling`), each once."""
+        found = self.triggers_calling(function, qualified)
+        seen = {(t.name, n) for t, n in found}
+        return found + [(t, n) for t, n in self.triggers_when_calling(function, qualified)
+                        if (t.name, n) not in seen]
 
     def note_triggers(self, table: Table) -> None:
         """Record the functions `table`'s triggers execute under its name (the replay calls

@@ -1309,14 +1309,15 @@ class _Builder:
             elif action.kind == "drop_function":
                 name = str(action.facts.get("name", ""))
                 target = f"function:{name}"
-                # (the triggers the effect drops with it: those calling its name)
+                # (the triggers the effect drops with it: those calling its name, or
+                # whose WHEN does)
                 gone = [*((f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
                            " (the table stays: the trigger no longer runs)",
                            f"trigger:{t}.{trigger}", at(f"trigger:{t}.{trigger}")
                            or at(f"table:{t}"), partial(self._has_trigger, t, trigger),
                            drop_first_sql("trigger", quote_qualified(t), trigger))
                           for t, trigger in sorted((table.name, trigger) for table, trigger in
-                                                   catalog.triggers_calling(
+                                                   catalog.triggers_dropped_with(
                                                        name.rsplit(".", 1)[-1], name))),
                         *self._routines_gone(routines_calling(catalog, stmt, name)),
                         # (its views are `_dropped_view`'s to tell)
@@ -1609,17 +1610,18 @@ class _Builder:
                         for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
                                             f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
             routines += self._callers_of(name)
-            if unwrap(obj)[1].get("objargs"):
-                return routines  # a trigger function takes no arguments
-            # The same name in the same schema (a trigger built by hand has no schema).
+            # The same name in the same schema (a trigger built by hand has no schema); a
+            # trigger function takes no arguments, but a trigger's WHEN may call any.
+            triggers = catalog.triggers_when_calling(names[-1].lower(), name) \
+                if unwrap(obj)[1].get("objargs") else \
+                catalog.triggers_dropped_with(names[-1].lower(), name)
             return [_User(f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
                           "still calls it",
                           at(f"trigger:{t}.{trigger}") or at(f"table:{t}"),
                           "drop the triggers first, or the function with CASCADE",
                           drop_first_sql("trigger", quote_qualified(t), trigger))
                     for t, trigger in sorted(((table.name, trigger) for table, trigger in
-                                              catalog.triggers_calling(names[-1].lower(), name)),
-                                             key=itemgetter(0))] + routines
+                                              triggers), key=itemgetter(0))] + routines
         if what == "index":
             index = catalog.indexes.get(name)
             con = catalog.index_constraint(index) if index is not None else None

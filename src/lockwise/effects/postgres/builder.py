@@ -460,8 +460,10 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
                   rules: tuple[tuple[str, str], ...] = (),
                   keys: tuple[tuple[str, str], ...] = (),
                   children: tuple[tuple[str, str], ...] = (),
-                  routines: tuple[Routine, ...] = ()) -> dict:
-    """The facts naming what `found` holds, the `rules` (table or view, rule) of others
+                  routines: tuple[Routine, ...] = (),
+                  triggers: tuple[tuple[str, str], ...] = ()) -> dict:
+    """The facts naming what `found` holds, the `triggers` (table, trigger) whose WHEN calls
+    a routine that goes, the `rules` (table or view, rule) of others
     that go too (`drop_rules_naming`), the foreign keys (table, constraint) of other tables
     pointing at a dropped table (`keys`), its inheritance children (child, parent) with
     their rows and the `routines` built on it, written as the user wrote the dropped object
@@ -511,6 +513,8 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
          [drop_first_sql("constraint", rel(t), n) for t, n in found.constraints]),
         ([f"the index {rel(i)}" for i in found.indexes],
          [drop_first_sql("index", rel(i)) for i in found.indexes]),
+        ([f"the trigger {quote_ident(n)} on {rel(t)}" for t, n in triggers],
+         [drop_first_sql("trigger", rel(t), n) for t, n in triggers]),
         views(calling=True),
         ([f"the {kind} {call}" for call, kind in reversed(first.items())],
          [drop_first_sql(kind, call) for call, kind in first.items()]),
@@ -523,9 +527,14 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
          [drop_first_sql(kind, call) for call, kind in last.items()])]
     # The server's NOTICE lists what it drops in the reverse of the order it drops them: what
     # uses the dropped object before what uses that (a view over t, the routine reading the
-    # view, the view calling the routine: checked on 18.6); objects that do not depend on
-    # each other come in the order they were made, which the catalog does not keep.
-    named = [name for names, _sql in reversed(blocks) for name in names]
+    # view, the view calling the routine: checked on 18.6), so the routines' blocks come
+    # before what may call them. Objects that do not depend on each other come in the order
+    # they were made, which the catalog does not keep: without routines, the blocks' order
+    # (a table's defaults and constraints, then its indexes and triggers, the views, then
+    # the rules of others).
+    named = [name for names, _sql in (reversed(blocks) if routines else
+                                      [*blocks[1:9], blocks[0], *blocks[9:]])
+             for name in names]
     sql = [line for _names, lines in blocks for line in lines]
     return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
             "callers_dropped_sql": "\n".join(sql)}

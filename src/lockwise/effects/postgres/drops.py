@@ -244,14 +244,18 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             # The triggers that execute it are dropped too, each locking its table as
             # DROP TRIGGER does, and so are the policies that call it, and what else
             # calls it.
-            for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
+            for table, trigger in catalog.triggers_dropped_with(names[-1].lower(), name):
                 b.lock(table.name, L.ACCESS_EXCLUSIVE)
                 b.drops.add(f"trigger:{table.name}.{trigger}")
             found = routine_callers(catalog, name, stmt)
             # (and the routines whose SQL-standard body calls it, with those calling them)
             routines = drop_routines(b, routines_calling(catalog, stmt, name))
+            # (a trigger whose WHEN calls it is named; one executing it is its purpose)
+            when = tuple((t.name, n) for t, n in catalog.triggers_when_calling(
+                names[-1].lower(), name))
             facts = {**drop_policies(b, catalog.policies_on_others(list(found.views), [name])),
-                     **_drop_callers(b, found, name, len(names) > 1, routines=routines)}
+                     **_drop_callers(b, found, name, len(names) > 1, routines=routines,
+                                     triggers=when)}
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
         elif kind == "type":
@@ -403,7 +407,8 @@ def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool,
                   rules: tuple[tuple[str, str], ...] = (),
                   keys: tuple[tuple[str, str], ...] = (),
                   children: tuple[tuple[str, str], ...] = (),
-                  routines: tuple[Routine, ...] = ()) -> dict:
+                  routines: tuple[Routine, ...] = (),
+                  triggers: tuple[tuple[str, str], ...] = ()) -> dict:
     """What uses a relation, function, sequence, type or schema a DROP ... CASCADE drops (`found`,
     `Catalog.callers`): each goes under ACCESS EXCLUSIVE on its table (the views on
     themselves); a generated column is dropped with its data, as DROP COLUMN (checked on the
@@ -412,7 +417,7 @@ def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool,
     caller, and the routines built on it (`routines`), which lock nothing."""
     rules = (*rules, *drop_callers(b, found, rules))
     return callers_facts(b.ctx.catalog, found, like, qualified, rules, keys, children,
-                         routines)
+                         routines, triggers)
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
