@@ -1658,6 +1658,16 @@ class Catalog:
                    for g in self.generated_reading(table, column)}
         return sorted(typed | readers)
 
+    def of_type_outside(self, type_name: str, schema: str
+                        ) -> tuple[list[str], list[tuple[str, str]]]:
+        """The typed tables and the (table, column) pairs outside `schema` that DROP SCHEMA
+        `schema` ... CASCADE drops with `type_name`, one of its types (as DROP TYPE ...
+        CASCADE does; checked on 18.6: tests/graph/test_graph_schema_types.py)."""
+        prefix = schema + "."
+        return ([t for t in self.typed_tables(type_name) if not t.startswith(prefix)],
+                [(t, c) for t, c in self.columns_dropped_with_type(type_name)
+                 if not t.startswith(prefix)])
+
     def typed_tables(self, type_name: str) -> list[str]:
         """The tables of composite type `type_name` (qualified), by name; not what inherits
         from them (ALTER TYPE ... CASCADE alters those too, as ALTER TABLE would)."""

@@ -22,7 +22,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, TypeVar
 
 from lockwise.catalog.model import Catalog
@@ -1371,7 +1371,7 @@ class _Builder:
                 # Its types take the typed tables and columns of them elsewhere along, and
                 # what elsewhere calls its functions or casts to its types goes too.
                 for type_name in sorted(t for t in catalog.types if t.startswith(schema + ".")):
-                    tables, columns = self._of_type_outside(type_name, schema)
+                    tables, columns = catalog.of_type_outside(type_name, schema)
                     gone += [*((f"typed table {quote_qualified(t)} and its rows", "",
                                 f"table:{t}", at(f"table:{t}"),
                                 partial(catalog.tables.__contains__, t),
@@ -1643,7 +1643,7 @@ class _Builder:
                 if not member.startswith(prefix):
                     continue
                 # (a type of its, of tables and columns elsewhere: they go with CASCADE)
-                tables, columns = self._of_type_outside(member, name) if kind == "type" \
+                tables, columns = self.catalog.of_type_outside(member, name) if kind == "type" \
                     else ((), ())
                 held = [*(f"typed table {quote_qualified(t)}" for t in tables),
                         *(f"column {object_sql('column', f'{t}.{c}')}" for t, c in columns)]
@@ -1654,17 +1654,18 @@ class _Builder:
                     "drop them first, or the schema with CASCADE" + (
                         ", which drops those too, with their data" if held else ""),
                     self._schema_member_first(kind, member, tables, columns)))
+        # (and its functions and procedures: DETAIL "function app.f() depends on schema
+        # app", checked on 18.6)
+        for routine in sorted((r for name_, overloads in catalog.kept_routines.items()
+                               if name_.startswith(prefix) for r in overloads),
+                              key=attrgetter("name")):
+            kind = ROUTINE_DEPENDENT_KINDS[routine.procedure]
+            call = f"{quote_qualified(routine.name)}({', '.join(routine.args)})"
+            users.append(_User(f"{kind} {call}", "is still in it",
+                               at(f"function:{routine.name}"),
+                               "drop them first, or the schema with CASCADE",
+                               drop_first_sql(kind, call)))
         return users
-
-    def _of_type_outside(self, type_name: str, schema: str
-                         ) -> tuple[list[str], list[tuple[str, str]]]:
-        """The typed tables and the (table, column) pairs outside `schema` that DROP SCHEMA
-        `schema` ... CASCADE drops with `type_name`, one of its types (as DROP TYPE ...
-        CASCADE does; checked on 18.6: tests/graph/test_graph_schema_types.py)."""
-        catalog, prefix = self.catalog, schema + "."
-        return ([t for t in catalog.typed_tables(type_name) if not t.startswith(prefix)],
-                [(t, c) for t, c in catalog.columns_dropped_with_type(type_name)
-                 if not t.startswith(prefix)])
 
     def _constraint_of_index(self, table: str, constraint: str) -> _User:
         """The primary key, unique or exclusion `constraint` of `table` whose index a DROP
