@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from effect_helpers import catalog_after, effect_after
 from lockwise.discover import discover
 from lockwise.graph.build import build_graph
 from lockwise.graph.model import Conflict
 
 F = "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';\n"
+#: A trigger function (it takes no arguments: a DROP FUNCTION f(int) is not of it).
+TF = "CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';\n"
 
 #: (setup, what the conflict names, the statement that drops it by name first, a query on
 #: what is left after DROP FUNCTION ... CASCADE and its answer on the server).
@@ -44,6 +47,11 @@ CALLERS = {
         "CREATE POLICY t_p ON t USING (f(id) > 0);\n",
         "policy t_p on public.t", "DROP POLICY t_p ON public.t;",
         "SELECT count(*) FROM pg_policy", [(0,)]),
+    "trigger_when": (
+        F + "CREATE TABLE t (id int, a int);\n" + TF + "CREATE TRIGGER tr BEFORE INSERT ON t "
+        "FOR EACH ROW WHEN (f(NEW.a) > 0) EXECUTE FUNCTION tf();\n",
+        "trigger tr on public.t", "DROP TRIGGER tr ON public.t;",
+        "SELECT count(*) FROM pg_trigger WHERE tgname = 'tr'", [(0,)]),
 }
 
 DROP = "DROP FUNCTION f(int)"
@@ -86,6 +94,8 @@ AGAIN = {
     "index": "CREATE INDEX t_i ON t (f(id));",
     "partial_index": "CREATE INDEX t_i ON t (id) WHERE f(id) > 0;",
     "policy": "CREATE POLICY t_p ON t USING (f(id) > 0);",
+    "trigger_when": "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW WHEN (f(NEW.a) > 0) "
+                    "EXECUTE FUNCTION tf();",
 }
 
 
@@ -139,6 +149,16 @@ def test_the_server_ties_each_to_the_routine(pg_db: str) -> None:
 
 
 VIEWS = F + "CREATE VIEW v AS SELECT f(1) AS x;\nCREATE VIEW w AS SELECT x FROM v;\n"
+
+
+def test_lint_drops_the_trigger_whose_when_calls_the_routine() -> None:
+    setup = CALLERS["trigger_when"][0]
+    effect = effect_after(setup, DROP + " CASCADE;")
+    assert effect.actions[0].facts["callers_dropped"] == ("the trigger tr on t",)
+    assert effect.actions[0].facts["callers_dropped_sql"] == "DROP TRIGGER tr ON t;"
+    assert "trigger:public.t.tr" in effect.drops and "public.t" in effect.locks
+    assert catalog_after(setup + DROP + " CASCADE;").tables["public.t"].triggers == {}
+    assert catalog_after(setup + "DROP FUNCTION g(int) CASCADE;").tables["public.t"].triggers
 
 
 def test_a_view_calling_the_routine_refuses_the_drop(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from effect_helpers import effect_after
 from lockwise.discover import discover
 from lockwise.graph.build import build_graph
 
@@ -87,4 +88,54 @@ def test_the_server_drops_them_and_the_steps_free_the_schema(pg_db: str) -> None
                      .replace("CREATE VIEW uv AS SELECT id, m FROM u;\n", ""))
         for _held, steps in REFUSED.values():
             conn.execute(steps)
+        conn.execute("DROP SCHEMA app")  # (refused were a step missing)
+
+
+#: A schema holding a function and a procedure nothing calls, and a type a table elsewhere has.
+ROUTINES = ("CREATE SCHEMA app;\nCREATE TYPE app.mood AS ENUM ('a');\n"
+            "CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';\n"
+            "CREATE PROCEDURE app.p() LANGUAGE sql AS 'SELECT 1';\n"
+            "CREATE TABLE u (id int, m app.mood);\n")
+#: (what the refusal names, the statement that drops it by name first).
+ROUTINES_REFUSED = [("function app.f(int4)", "DROP FUNCTION app.f(int4);"),
+                    ("procedure app.p()", "DROP PROCEDURE app.p();")]
+
+
+def test_without_cascade_the_schemas_routines_are_named(tmp_path: Path) -> None:
+    (tmp_path / "1_a.sql").write_text(ROUTINES)
+    (tmp_path / "2_b.sql").write_text("DROP SCHEMA app;\n")
+    found = [(c.explanation, c.next_step) for c in build_graph(discover(tmp_path)).conflicts
+             if c.kind == "dependency-dropped"]
+    for named, step in ROUTINES_REFUSED:
+        (text, next_step), = [(t, s) for t, s in found if f" {named} " in t]
+        assert f"while {named} (created in 1_a) is still in it: PostgreSQL refuses the " \
+            "drop" in text
+        assert f"({step})" in next_step
+
+
+def test_lint_names_the_columns_elsewhere_a_cascade_drops() -> None:
+    effect = effect_after(SETUP, "DROP SCHEMA app CASCADE;")
+    assert effect.actions[0].facts["dropped_outside_text"] == (
+        " Outside it, CASCADE also drops the typed table public.w (of type app.addr), the "
+        "column public.u.m (of type app.mood), the column public.u.ms (of type app.mood), the "
+        "column public.u.p (of type app.pos), with their data.")
+    assert {"public.u", "public.w"} <= effect.locks.keys()
+    assert effect_after(SETUP, "DROP SCHEMA app;").actions[0].facts[
+        "dropped_outside_text"] == ""
+
+
+@pytest.mark.postgres
+def test_the_server_names_the_routines_and_the_steps_free_the_schema(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(ROUTINES)
+        with pytest.raises(psycopg.errors.DependentObjectsStillExist) as refused:
+            conn.execute("DROP SCHEMA app")
+        detail = refused.value.diag.message_detail or ""
+        assert "function app.f(integer) depends on schema app" in detail
+        assert "function app.p() depends on schema app" in detail
+        conn.execute("ALTER TABLE public.u DROP COLUMN m;\nDROP TYPE app.mood;")
+        for _named, step in ROUTINES_REFUSED:
+            conn.execute(step)
         conn.execute("DROP SCHEMA app")  # (refused were a step missing)

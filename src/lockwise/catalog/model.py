@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from lockwise.effects.nodes import TEMPORARY_PREFIX, qualified, type_name, type_sql
+from lockwise.effects.nodes import (
+    TEMPORARY_PREFIX,
+    calls_function,
+    qualified,
+    type_name,
+    type_sql,
+)
 from lockwise.parse.quoting import quote_qualified
 
 if TYPE_CHECKING:
@@ -419,7 +425,9 @@ CHECK_CALLERS = bool(os.environ.get("LOCKWISE_CHECK_CALLERS"))
 
 
 def _trigger_functions(table: Table) -> set[str]:
-    return {tr.function for tr in table.triggers.values()}
+    # (and the bare names its WHEN calls: `triggers_when_calling` looks them up too)
+    return {tr.function for tr in table.triggers.values()} | {
+        call.rsplit(".", 1)[-1] for tr in table.triggers.values() for call in tr.when_calls}
 
 
 #: Domains over domains are followed this deep at most (a guard against a cycle that only
@@ -1439,6 +1447,29 @@ class Catalog:
         return [(t, name) for t in candidates for name, tr in t.triggers.items()
                 if tr.function == function and tr.qualified in ("", qualified)]
 
+    def triggers_when_calling(self, function: str, qualified: str) -> list[tuple[Table, str]]:
+        """(table, trigger name) of each trigger whose WHEN may call function `qualified`
+        (its bare name `function`, lower case; `calls_function`): the server ties the
+        trigger to it, refusing DROP FUNCTION while it is there and dropping it with CASCADE
+        ("trigger tr on table t depends on function g(integer)", checked on 18.6)."""
+        if self.trigger_tables is None:
+            candidates = sorted(self.tables.values(), key=attrgetter("name"))
+        else:
+            candidates = [t for name in sorted(self.trigger_tables.get(function, ()))
+                          if (t := self.tables.get(name)) is not None]
+        return [(t, name) for t in candidates for name, tr in t.triggers.items()
+                if tr.when_calls and calls_function(tr.when_calls, qualified)]
+
+    def triggers_dropped_with(self, function: str, qualified: str
+                              ) -> list[tuple[Table, str]]:
+        """The triggers DROP FUNCTION `qualified` ... CASCADE drops (bare name `function`,
+        lower case): those that execute it (`triggers_calling`), then those whose WHEN calls
+        it (`triggers_when_calling`), each once."""
+        found = self.triggers_calling(function, qualified)
+        seen = {(t.name, n) for t, n in found}
+        return found + [(t, n) for t, n in self.triggers_when_calling(function, qualified)
+                        if (t.name, n) not in seen]
+
     def note_triggers(self, table: Table) -> None:
         """Record the functions `table`'s triggers execute under its name (the replay calls
         this whenever it adds a trigger or renames a table), so `triggers_calling` skips the
@@ -1634,6 +1665,16 @@ class Catalog:
         readers = {(table, g) for table, column in typed
                    for g in self.generated_reading(table, column)}
         return sorted(typed | readers)
+
+    def of_type_outside(self, type_name: str, schema: str
+                        ) -> tuple[list[str], list[tuple[str, str]]]:
+        """The typed tables and the (table, column) pairs outside `schema` that DROP SCHEMA
+        `schema` ... CASCADE drops with `type_name`, one of its types (as DROP TYPE ...
+        CASCADE does; checked on 18.6: tests/graph/test_graph_schema_types.py)."""
+        prefix = schema + "."
+        return ([t for t in self.typed_tables(type_name) if not t.startswith(prefix)],
+                [(t, c) for t, c in self.columns_dropped_with_type(type_name)
+                 if not t.startswith(prefix)])
 
     def typed_tables(self, type_name: str) -> list[str]:
         """The tables of composite type `type_name` (qualified), by name; not what inherits

@@ -74,6 +74,7 @@ from lockwise.effects.nodes import (
     created_schema,
     drop_object_names,
     expression_uses,
+    function_calls,
     generation_expression,
     index_expressions,
     nextval_sequence,
@@ -2296,7 +2297,8 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
             events=tuple(
                 write for bit, write in _TRIGGER_WRITES if stmt.get("events", 0) & bit),
             before=bool(stmt.get("timing", 0) & _TRIGGER_BEFORE),
-            when_changed=_trigger_when.changed_columns(stmt.get("whenClause")))
+            when_changed=_trigger_when.changed_columns(stmt.get("whenClause")),
+            when_calls=function_calls(stmt.get("whenClause")))
         catalog.note_triggers(table)
 
 
@@ -2648,8 +2650,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             _name_rule(catalog, object_name(names[:-1]), names[-1], None)
         elif rtype in _ROUTINE_KINDS:
             if stmt.get("behavior") == "DROP_CASCADE":  # what calls it goes with it
-                for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
-                    del table.triggers[trigger]
+                for table, trigger in catalog.triggers_dropped_with(names[-1].lower(), name):
+                    table.triggers.pop(trigger, None)
                 found = routine_callers(catalog, name, stmt)
                 _policies.drop_dependent_policies(
                     catalog.policies_on_others(list(found.views), [name]))

@@ -22,7 +22,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, TypeVar
 
 from lockwise.catalog.model import Catalog
@@ -1309,14 +1309,15 @@ class _Builder:
             elif action.kind == "drop_function":
                 name = str(action.facts.get("name", ""))
                 target = f"function:{name}"
-                # (the triggers the effect drops with it: those calling its name)
+                # (the triggers the effect drops with it: those calling its name, or
+                # whose WHEN does)
                 gone = [*((f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
                            " (the table stays: the trigger no longer runs)",
                            f"trigger:{t}.{trigger}", at(f"trigger:{t}.{trigger}")
                            or at(f"table:{t}"), partial(self._has_trigger, t, trigger),
                            drop_first_sql("trigger", quote_qualified(t), trigger))
                           for t, trigger in sorted((table.name, trigger) for table, trigger in
-                                                   catalog.triggers_calling(
+                                                   catalog.triggers_dropped_with(
                                                        name.rsplit(".", 1)[-1], name))),
                         *self._routines_gone(routines_calling(catalog, stmt, name)),
                         # (its views are `_dropped_view`'s to tell)
@@ -1370,7 +1371,7 @@ class _Builder:
                 # Its types take the typed tables and columns of them elsewhere along, and
                 # what elsewhere calls its functions or casts to its types goes too.
                 for type_name in sorted(t for t in catalog.types if t.startswith(schema + ".")):
-                    tables, columns = self._of_type_outside(type_name, schema)
+                    tables, columns = catalog.of_type_outside(type_name, schema)
                     gone += [*((f"typed table {quote_qualified(t)} and its rows", "",
                                 f"table:{t}", at(f"table:{t}"),
                                 partial(catalog.tables.__contains__, t),
@@ -1609,17 +1610,18 @@ class _Builder:
                         for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
                                             f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
             routines += self._callers_of(name)
-            if unwrap(obj)[1].get("objargs"):
-                return routines  # a trigger function takes no arguments
-            # The same name in the same schema (a trigger built by hand has no schema).
+            # The same name in the same schema (a trigger built by hand has no schema); a
+            # trigger function takes no arguments, but a trigger's WHEN may call any.
+            triggers = catalog.triggers_when_calling(names[-1].lower(), name) \
+                if unwrap(obj)[1].get("objargs") else \
+                catalog.triggers_dropped_with(names[-1].lower(), name)
             return [_User(f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
                           "still calls it",
                           at(f"trigger:{t}.{trigger}") or at(f"table:{t}"),
                           "drop the triggers first, or the function with CASCADE",
                           drop_first_sql("trigger", quote_qualified(t), trigger))
                     for t, trigger in sorted(((table.name, trigger) for table, trigger in
-                                              catalog.triggers_calling(names[-1].lower(), name)),
-                                             key=itemgetter(0))] + routines
+                                              triggers), key=itemgetter(0))] + routines
         if what == "index":
             index = catalog.indexes.get(name)
             con = catalog.index_constraint(index) if index is not None else None
@@ -1641,7 +1643,7 @@ class _Builder:
                 if not member.startswith(prefix):
                     continue
                 # (a type of its, of tables and columns elsewhere: they go with CASCADE)
-                tables, columns = self._of_type_outside(member, name) if kind == "type" \
+                tables, columns = self.catalog.of_type_outside(member, name) if kind == "type" \
                     else ((), ())
                 held = [*(f"typed table {quote_qualified(t)}" for t in tables),
                         *(f"column {object_sql('column', f'{t}.{c}')}" for t, c in columns)]
@@ -1652,17 +1654,18 @@ class _Builder:
                     "drop them first, or the schema with CASCADE" + (
                         ", which drops those too, with their data" if held else ""),
                     self._schema_member_first(kind, member, tables, columns)))
+        # (and its functions and procedures: DETAIL "function app.f() depends on schema
+        # app", checked on 18.6)
+        for routine in sorted((r for name_, overloads in catalog.kept_routines.items()
+                               if name_.startswith(prefix) for r in overloads),
+                              key=attrgetter("name")):
+            kind = ROUTINE_DEPENDENT_KINDS[routine.procedure]
+            call = f"{quote_qualified(routine.name)}({', '.join(routine.args)})"
+            users.append(_User(f"{kind} {call}", "is still in it",
+                               at(f"function:{routine.name}"),
+                               "drop them first, or the schema with CASCADE",
+                               drop_first_sql(kind, call)))
         return users
-
-    def _of_type_outside(self, type_name: str, schema: str
-                         ) -> tuple[list[str], list[tuple[str, str]]]:
-        """The typed tables and the (table, column) pairs outside `schema` that DROP SCHEMA
-        `schema` ... CASCADE drops with `type_name`, one of its types (as DROP TYPE ...
-        CASCADE does; checked on 18.6: tests/graph/test_graph_schema_types.py)."""
-        catalog, prefix = self.catalog, schema + "."
-        return ([t for t in catalog.typed_tables(type_name) if not t.startswith(prefix)],
-                [(t, c) for t, c in catalog.columns_dropped_with_type(type_name)
-                 if not t.startswith(prefix)])
 
     def _constraint_of_index(self, table: str, constraint: str) -> _User:
         """The primary key, unique or exclusion `constraint` of `table` whose index a DROP

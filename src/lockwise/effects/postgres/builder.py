@@ -460,8 +460,10 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
                   rules: tuple[tuple[str, str], ...] = (),
                   keys: tuple[tuple[str, str], ...] = (),
                   children: tuple[tuple[str, str], ...] = (),
-                  routines: tuple[Routine, ...] = ()) -> dict:
-    """The facts naming what `found` holds, the `rules` (table or view, rule) of others
+                  routines: tuple[Routine, ...] = (),
+                  triggers: tuple[tuple[str, str], ...] = ()) -> dict:
+    """The facts naming what `found` holds, the `triggers` (table, trigger) whose WHEN calls
+    a routine that goes, the `rules` (table or view, rule) of others
     that go too (`drop_rules_naming`), the foreign keys (table, constraint) of other tables
     pointing at a dropped table (`keys`), its inheritance children (child, parent) with
     their rows and the `routines` built on it, written as the user wrote the dropped object
@@ -491,28 +493,49 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     callers |= {o for v in callers for o in catalog.views_over(v)}
     kinds = {view: "materialized view" if (known := catalog.tables.get(view)) is not None
              and known.kind == "matview" else "view" for view in found.views}
-    named = [*(f"the DEFAULT of {rel(t)}.{c}" for t, c in found.defaults),
-             *(f"the generated column {rel(t)}.{c} and its data" for t, c in found.generated),
-             *(f"the constraint {n} on {rel(t)}" for t, n in found.constraints),
-             *(f"the index {rel(i)}" for i in found.indexes),
-             *(f"the {kinds[v]} {rel(v)}" for v in found.views),
-             *(f"the rule {quote_ident(r)} on {rel(t)}" for t, r in rules),
-             *(f"the foreign key {quote_ident(n)} on {rel(t)}" for t, n in keys),
-             *(f"the table {rel(c)} (it inherits from {rel(p)}) and its rows"
-               for c, p in children),
-             *(f"the {kind} {call}" for call, kind in (first | last).items())]
-    sql = [*(drop_first_sql("rule", rel(t), r) for t, r in rules),
-           *(drop_first_sql("default", rel(t), c) for t, c in found.defaults),
-           *(drop_first_sql("column", rel(t), c) for t, c in found.generated),
-           *(drop_first_sql("constraint", rel(t), n) for t, n in found.constraints),
-           *(drop_first_sql("index", rel(i)) for i in found.indexes),
-           *(drop_first_sql(kinds[v], rel(v)) for v in reversed(found.views) if v in callers),
-           *(drop_first_sql(kind, call) for call, kind in first.items()),
-           *(drop_first_sql(kinds[v], rel(v)) for v in reversed(found.views)
-             if v not in callers),
-           *(drop_first_sql("constraint", rel(t), n) for t, n in keys),
-           *(drop_first_sql("child", rel(c), rel(p)) for c, p in children),
-           *(drop_first_sql(kind, call) for call, kind in last.items())]
+
+    def views(calling: bool) -> tuple[list[str], list[str]]:
+        """The views that call one of `first` (or the others): nearest first, and the steps
+        dropping those over others first."""
+        some = [v for v in found.views if (v in callers) == calling]
+        return ([f"the {kinds[v]} {rel(v)}" for v in some],
+                [drop_first_sql(kinds[v], rel(v)) for v in reversed(some)])
+    # (what each names, the steps that drop them by name): the blocks in the steps' order,
+    # in which each goes once those before it have
+    blocks: list[tuple[list[str], list[str]]] = [
+        ([f"the rule {quote_ident(r)} on {rel(t)}" for t, r in rules],
+         [drop_first_sql("rule", rel(t), r) for t, r in rules]),
+        ([f"the DEFAULT of {rel(t)}.{c}" for t, c in found.defaults],
+         [drop_first_sql("default", rel(t), c) for t, c in found.defaults]),
+        ([f"the generated column {rel(t)}.{c} and its data" for t, c in found.generated],
+         [drop_first_sql("column", rel(t), c) for t, c in found.generated]),
+        ([f"the constraint {n} on {rel(t)}" for t, n in found.constraints],
+         [drop_first_sql("constraint", rel(t), n) for t, n in found.constraints]),
+        ([f"the index {rel(i)}" for i in found.indexes],
+         [drop_first_sql("index", rel(i)) for i in found.indexes]),
+        ([f"the trigger {quote_ident(n)} on {rel(t)}" for t, n in triggers],
+         [drop_first_sql("trigger", rel(t), n) for t, n in triggers]),
+        views(calling=True),
+        ([f"the {kind} {call}" for call, kind in reversed(first.items())],
+         [drop_first_sql(kind, call) for call, kind in first.items()]),
+        views(calling=False),
+        ([f"the foreign key {quote_ident(n)} on {rel(t)}" for t, n in keys],
+         [drop_first_sql("constraint", rel(t), n) for t, n in keys]),
+        ([f"the table {rel(c)} (it inherits from {rel(p)}) and its rows" for c, p in children],
+         [drop_first_sql("child", rel(c), rel(p)) for c, p in children]),
+        ([f"the {kind} {call}" for call, kind in reversed(last.items())],
+         [drop_first_sql(kind, call) for call, kind in last.items()])]
+    # The server's NOTICE lists what it drops in the reverse of the order it drops them: what
+    # uses the dropped object before what uses that (a view over t, the routine reading the
+    # view, the view calling the routine: checked on 18.6), so the routines' blocks come
+    # before what may call them. Objects that do not depend on each other come in the order
+    # they were made, which the catalog does not keep: without routines, the blocks' order
+    # (a table's defaults and constraints, then its indexes and triggers, the views, then
+    # the rules of others).
+    named = [name for names, _sql in (reversed(blocks) if routines else
+                                      [*blocks[1:9], blocks[0], *blocks[9:]])
+             for name in names]
+    sql = [line for _names, lines in blocks for line in lines]
     return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
             "callers_dropped_sql": "\n".join(sql)}
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.model import Callers, Catalog
+from lockwise.catalog.model import Callers, Catalog, Index
 from lockwise.catalog.replay import (
     free_generated_name,
     relation_namers,
@@ -120,6 +120,59 @@ def _name_every_dependent(actions: list[Action]) -> None:
                      callers_dropped_sql="\n".join(sql))
 
 
+def _index_dependents(b: Builder, idx: Index, written: str, qualified: bool,
+                      cascade: bool) -> dict:
+    """What DROP INDEX of `idx` (as the user wrote it: `written`, `qualified`) does to what
+    depends on it (checked on 18.6, tests/test_drop_index_dependents.py): the index of a
+    primary key, unique or exclusion constraint is refused with or without CASCADE ("cannot
+    drop index p_pkey because constraint p_pkey on table p requires it", 2BP01); a unique
+    index of its own that foreign keys use (`Catalog.keys_on_index`) is refused without
+    CASCADE ("constraint c_p on table c depends on index p_u") and drops them with it."""
+    from lockwise.effects.dependents import drop_first_sql
+
+    catalog = b.ctx.catalog
+    keys = [(t, fk.name) for t, fk in catalog.keys_on_index(idx.name)]
+    con = catalog.index_constraint(idx)
+    if con is None and cascade:
+        drop_foreign_keys(b, catalog.keys_on_index(idx.name))
+        return callers_facts(catalog, Callers(), written, qualified, keys=tuple(keys)) \
+            if keys else {}
+
+    def rel(name: str) -> str:
+        return relation_sql(name, written, qualified)
+    if con is not None:  # (the keys on it refuse DROP CONSTRAINT in turn: dropped first)
+        text = f"cannot drop index {quote_ident(idx.name.split('.', 1)[1])} because " \
+            f"constraint {quote_ident(con.name)} on table {rel(idx.table)} requires it"
+    elif keys:
+        text = "; ".join(f"constraint {quote_ident(n)} on table {rel(t)} depends on index "
+                         f"{quote_ident(idx.name.split('.', 1)[1])}" for t, n in keys)
+    else:
+        return {}
+    steps = [*(drop_first_sql("constraint", rel(t), n) for t, n in keys),
+             *([drop_first_sql("constraint", rel(idx.table), con.name)] if con else [])]
+    return {"refused_index_drop": True, "refused_index_drop_text": text,
+            "refused_index_drop_sql": "\n".join(steps),
+            "index_constraint": con.name if con else ""}
+
+
+def _schema_types_outside(b: Builder, schema: str) -> str:
+    """What DROP SCHEMA `schema` ... CASCADE drops outside it with its types: the typed
+    tables and the columns of them (an array of one, a domain's too), with their data, each
+    under ACCESS EXCLUSIVE on its table (`Catalog.of_type_outside`; checked on 18.6). The
+    sentence the message adds; "" when none."""
+    catalog, said = b.ctx.catalog, []
+    for type_name in sorted(t for t in catalog.types if t.startswith(schema + ".")):
+        tables, columns = catalog.of_type_outside(type_name, schema)
+        for table in [*tables, *(t for t, _c in columns)]:
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+        shown = quote_qualified(type_name)
+        said += [*(f"the typed table {quote_qualified(t)} (of type {shown})" for t in tables),
+                 *(f"the column {quote_qualified(t)}.{quote_ident(c)} (of type {shown})"
+                   for t, c in columns)]
+    return f" Outside it, CASCADE also drops {', '.join(said)}, with their data." \
+        if said else ""
+
+
 def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool,
               if_exists: bool, concurrently: bool, named: tuple[str, ...]) -> None:
     """One object of a DROP (`names`, as written): its locks, drops and action."""
@@ -143,13 +196,13 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
             for part in catalog.partitions(table):  # the partitions' indexes go with it
                 b.lock(part, L.ACCESS_EXCLUSIVE)
-        if idx is not None and cascade:
-            drop_foreign_keys(b, catalog.keys_on_index(idx.name))
+        facts = _index_dependents(b, idx, index, len(names) > 1, cascade) \
+            if idx is not None else {}
         if not missing:
             b.drops.add(f"index:{index}")
         if concurrently:
             b.transactional = False
-        b.act("drop_index", index=index, index_name=names[-1],
+        b.act("drop_index", facts, index=index, index_name=names[-1],
               index_sql=index if len(names) > 1 else names[-1], table=table,
               table_name=table.split(".", 1)[-1], concurrently=concurrently,
               if_exists=if_exists, cascade=cascade, index_missing=missing,
@@ -202,7 +255,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         callers = _drop_callers(b, schema_callers(catalog, schema, stmt) if cascade
                                 else Callers(), f"{schema}.", True, rules)
         b.act("drop_schema", policies, callers, schema=schema, cascade=cascade,
-              if_exists=if_exists)
+              if_exists=if_exists,
+              dropped_outside_text=_schema_types_outside(b, schema) if cascade else "")
     else:
         name = names[-1] if kind == "extension" else dropped_routine(catalog, stmt, names) \
             if kind == "function" else object_name(names)
@@ -211,14 +265,18 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             # The triggers that execute it are dropped too, each locking its table as
             # DROP TRIGGER does, and so are the policies that call it, and what else
             # calls it.
-            for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
+            for table, trigger in catalog.triggers_dropped_with(names[-1].lower(), name):
                 b.lock(table.name, L.ACCESS_EXCLUSIVE)
                 b.drops.add(f"trigger:{table.name}.{trigger}")
             found = routine_callers(catalog, name, stmt)
             # (and the routines whose SQL-standard body calls it, with those calling them)
             routines = drop_routines(b, routines_calling(catalog, stmt, name))
+            # (a trigger whose WHEN calls it is named; one executing it is its purpose)
+            when = tuple((t.name, n) for t, n in catalog.triggers_when_calling(
+                names[-1].lower(), name))
             facts = {**drop_policies(b, catalog.policies_on_others(list(found.views), [name])),
-                     **_drop_callers(b, found, name, len(names) > 1, routines=routines)}
+                     **_drop_callers(b, found, name, len(names) > 1, routines=routines,
+                                     triggers=when)}
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
         elif kind == "type":
@@ -370,7 +428,8 @@ def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool,
                   rules: tuple[tuple[str, str], ...] = (),
                   keys: tuple[tuple[str, str], ...] = (),
                   children: tuple[tuple[str, str], ...] = (),
-                  routines: tuple[Routine, ...] = ()) -> dict:
+                  routines: tuple[Routine, ...] = (),
+                  triggers: tuple[tuple[str, str], ...] = ()) -> dict:
     """What uses a relation, function, sequence, type or schema a DROP ... CASCADE drops (`found`,
     `Catalog.callers`): each goes under ACCESS EXCLUSIVE on its table (the views on
     themselves); a generated column is dropped with its data, as DROP COLUMN (checked on the
@@ -379,7 +438,7 @@ def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool,
     caller, and the routines built on it (`routines`), which lock nothing."""
     rules = (*rules, *drop_callers(b, found, rules))
     return callers_facts(b.ctx.catalog, found, like, qualified, rules, keys, children,
-                         routines)
+                         routines, triggers)
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
