@@ -143,11 +143,11 @@ def refresh_matview(b: Builder, stmt: dict) -> None:
                 b.scan(rel, "REFRESH MATERIALIZED VIEW runs the view's query")
     facts = table_facts(b, view, qualified)
     b.act("refresh_materialized_view", facts, concurrently=concurrently,
-          unique_index_sql=_matview_unique_index_sql(
+          unique_index_sql=matview_unique_index_sql(
               catalog, view, relation_sql(view, view, qualified)))
 
 
-def _matview_unique_index_sql(catalog: Catalog, view: str, written: str) -> str:
+def matview_unique_index_sql(catalog: Catalog, view: str, written: str) -> str:
     """What REFRESH ... CONCURRENTLY needs first: nothing when the catalog knows a UNIQUE
     index of the view on plain columns without WHERE (a comment says so), else the index to
     build once, on a named stand-in for the columns only the user knows identify a row."""

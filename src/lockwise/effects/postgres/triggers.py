@@ -60,9 +60,19 @@ def create_trigger(b: Builder, stmt: dict) -> None:
           trigger=stmt.get("trigname", ""), replace=bool(stmt.get("replace")),
           refreshes_matview=bool(refreshed),
           refreshed_matviews_text=", ".join(refreshed),
-          refresh_concurrently_sql="\n".join(
-              f"REFRESH MATERIALIZED VIEW CONCURRENTLY {written};"
-              for written in refreshed.values()))
+          refresh_concurrently_sql=_refreshed_concurrently_sql(b.ctx.catalog, refreshed))
+
+
+def _refreshed_concurrently_sql(catalog: Catalog, refreshed: dict[str, str]) -> str:
+    """Each refreshed view's REFRESH ... CONCURRENTLY, after the UNIQUE index it needs (the
+    server refuses CONCURRENTLY on a view without one: 55000)."""
+    if not refreshed:
+        return ""
+    from lockwise.effects.postgres.maintenance import matview_unique_index_sql
+
+    return "\n".join(f"{matview_unique_index_sql(catalog, view, written)}\n"
+                     f"REFRESH MATERIALIZED VIEW CONCURRENTLY {written};"
+                     for view, written in refreshed.items())
 
 
 def refreshed_matviews(catalog: Catalog, stmt: dict) -> dict[str, str]:
