@@ -447,6 +447,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
+          # for the alternatives that print this ADD COLUMN again: re-runnable as written
+          if_not_exists_sql="IF NOT EXISTS " if cmd.get("missing_ok") else "",
           **already_exists(f"column {quote_qualified(table)}.{quote_ident(facts['column'])}"
                            if known_column else "" if
                            base.get("recursed_from") else key_name_taken(
