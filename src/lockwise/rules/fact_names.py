@@ -214,7 +214,7 @@ FACT_NAMES = frozenset({
     'transports_tablespace', 'tree', 'trigger', 'trigger_locked_text', 'trigger_table', 'triggers',
     'truncate_only', 'truncate_partition', 'truncated_tables_sql', 'tx_ends', 'tx_enum_values',
     'type', 'type_change_sql', 'type_is_new', 'type_kept', 'type_kind', 'type_text',
-    'typed_tables', 'typemod', 'types', 'typmods', 'ucs2', 'unavailable_syntax',
+    'type_unchanged', 'typed_tables', 'typemod', 'types', 'typmods', 'ucs2', 'unavailable_syntax',
     'unavailable_syntax_text', 'unbatchable', 'unchanged', 'unindexed_foreign_keys',
     'unindexed_foreign_keys_sql', 'unique', 'unique_index_sql', 'unique_key',
     'unique_key_expression', 'unique_without_key', 'unlike', 'unlogged', 'unmatched',
