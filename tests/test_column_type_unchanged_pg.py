@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from effect_helpers import effect_after
 
+from effect_helpers import effect_after
 from lockwise.core.types import LockMode
 
 SETUP = ("CREATE TABLE t (id bigint, c timestamptz, v varchar(10), n numeric(10,2));\n"
