@@ -97,7 +97,7 @@ SQL_TEXT: dict[str, object] = {
     "regenerated_sql": 'ALTER TABLE "App"."User" DROP COLUMN "Total", ALTER COLUMN qty TYPE '
                        'bigint, ADD COLUMN "Total" bigint GENERATED ALWAYS AS (qty * 2) STORED',
     "regenerated_how": "PostgreSQL runs an ALTER TABLE's drops first.\n-- Total: again.",
-    "stand_in_default_sql": "0", "unique_index_sql":
+    "stand_in_default_sql": "0", "if_not_exists_sql": "IF NOT EXISTS ", "unique_index_sql":
         'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "V_key" ON "App"."V" (x);',
     "enum_values_added_sql": "ALTER TYPE \"Mood\" ADD VALUE IF NOT EXISTS 'calm';",
     "constraint_added_sql": "CHECK (x > 0) NOT VALID",

@@ -249,3 +249,30 @@ def test_spring_boot_s_change_log_property_chooses_the_master(
                  "db/changelog/changes/a-index.sql": _INDEX,
                  "db/changelog/seed/orders.sql": _ORDERS})
     assert _ids(root / "db" / "changelog") == [["a:users", "a:index"]]
+
+
+@pytest.mark.parametrize(("application", "off"), [
+    ({"application.properties": "spring.liquibase.enabled=false\n"}, True),
+    ({"application.yml": "spring:\n  liquibase:\n    enabled: false\n"}, True),
+    ({"config/application.properties": "spring.liquibase.enabled = off\n"}, True),
+    ({"application.properties": "spring.liquibase.enabled=true\n"}, False),
+    ({"application.properties": "spring.datasource.url=jdbc:postgresql://db/app\n"}, False),
+])
+@pytest.mark.parametrize("linted", ["", "db/changelog"])
+def test_spring_liquibase_turned_off_is_noted_and_still_linted(
+        tmp_path: Path, application: dict[str, str], off: bool, linted: str) -> None:
+    """`spring.liquibase.enabled=false`: Spring Boot runs no Liquibase, so the master is no
+    history the application applies. lockwise lints its changesets all the same (the
+    Liquibase command line runs them) and says so (fix-small74)."""
+    root = tmp_path / "src/main/resources"
+    write(root, {**application, "db/changelog/db.changelog-master.yaml": _MAIN,
+                 "db/changelog/changes/b-users.sql": _USERS,
+                 "db/changelog/changes/a-index.sql": _INDEX})
+    notes: list[str] = []
+    histories = discover_histories(root / linted if linted else root, notes=notes,
+                                   dialect="postgresql")
+    assert [[m.id for m in migrations] for _, migrations in histories] == \
+        [["a:users", "a:index"]]
+    said = [note for note in notes if "spring.liquibase.enabled is false" in note]
+    assert bool(said) is off, notes
+    assert all(str(root) in note for note in said)

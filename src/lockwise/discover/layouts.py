@@ -408,10 +408,10 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
                          f"migration has its version, so it undoes nothing (add the "
                          f"migration it undoes, or remove it)")
     elif layout == "liquibase":
-        from lockwise.discover.liquibase import note_above
+        from lockwise.discover.liquibase import note_above, note_turned_off
 
-        if note := note_above(directory):
-            notes.append(note)
+        notes.extend(note for note in (note_above(directory), note_turned_off(directory))
+                     if note)
         return
     else:
         return

@@ -97,6 +97,8 @@ _CONDITIONS: frozenset[Name] = frozenset({("spring", "config", "activate", "onpr
 #: Spring Boot's `spring.liquibase.change-log` as relaxed binding reads it, and its default.
 _CHANGE_LOG: Name = ("spring", "liquibase", "changelog")
 _DEFAULT_CHANGE_LOG = "classpath:/db/changelog/db.changelog-master.yaml"
+#: `spring.liquibase.enabled`: false, and Spring Boot runs no Liquibase at all.
+_LIQUIBASE_ENABLED: Name = ("spring", "liquibase", "enabled")
 
 
 #: The names read (`*`: any one part, a Micronaut data source's name).
@@ -104,7 +106,8 @@ _PATTERNS: tuple[Name, ...] = (
     *(prefix + (key,) for key in (*_BOOLEANS_READ, _SPRING_INIT_SQL, _LOCATIONS)
       for prefix in (_SPRING, _SPRING_1)),
     # any property of a data source's says Micronaut runs Flyway for it
-    _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS, _CHANGE_LOG)
+    _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS, _CHANGE_LOG,
+    _LIQUIBASE_ENABLED)
 
 #: Flyway's default location, where both frameworks leave it.
 DEFAULT_LOCATIONS = ("classpath:db/migration",)
@@ -193,20 +196,39 @@ def liquibase_change_log(directory: Path) -> Path | None:
     `classpath:/db/changelog/db.changelog-master.yaml`; a `classpath:` path (or one
     without prefix) below the classpath root, a `file:` one from the project's folder.
     None without application files, or for another kind of resource."""
+    found = _nearest_application(directory)
+    if found is None:
+        return None
+    candidate, values = found
+    named = values.get(_CHANGE_LOG)
+    named = named.strip() if isinstance(named, str) and named.strip() else \
+        _DEFAULT_CHANGE_LOG
+    kind, sep, rest = named.partition(":")
+    if not sep or kind in ("classpath", "classpath*"):
+        return candidate / (rest if sep else named).lstrip("/")
+    if kind == "file":
+        return Path(rest) if os.path.isabs(rest) else _project_folder(candidate) / rest
+    return None
+
+
+def liquibase_turned_off(directory: Path) -> Path | None:
+    """The classpath root nearest above `directory` (itself included) whose application
+    files set `spring.liquibase.enabled` to false: Spring Boot then runs no Liquibase for
+    that application, whatever its changelogs hold. None where they leave it on."""
+    found = _nearest_application(directory)
+    if found is None or _boolean(found[1].get(_LIQUIBASE_ENABLED)) is not False:
+        return None
+    return found[0]
+
+
+def _nearest_application(directory: Path) -> tuple[Path, dict[Name, Value]] | None:
+    """The first folder from `directory` up that holds application files (the classpath root
+    of the application whose resources `directory` is among), and what they set."""
     folder = Path(os.path.abspath(directory))
     for candidate in (folder, *folder.parents):
         values = _application_values(candidate)
-        if values is None:
-            continue
-        named = values.get(_CHANGE_LOG)
-        named = named.strip() if isinstance(named, str) and named.strip() else \
-            _DEFAULT_CHANGE_LOG
-        kind, sep, rest = named.partition(":")
-        if not sep or kind in ("classpath", "classpath*"):
-            return candidate / (rest if sep else named).lstrip("/")
-        if kind == "file":
-            return Path(rest) if os.path.isabs(rest) else _project_folder(candidate) / rest
-        return None
+        if values is not None:
+            return candidate, values
     return None
 
 

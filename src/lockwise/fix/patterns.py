@@ -1256,10 +1256,10 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
         generated = _only_generated(cmd.def_)
         if generated is not None:
             return _rewrite_generated_column(stmt, cmd, generated, pieces, facts, kept)
-        return _rewrite_add_column(stmt, cmd.def_, pieces, facts)
+        return _rewrite_add_column(stmt, cmd, pieces, facts)
     if sub == "AT_AddColumn" and "add-column-with-constraint" in rules:
         if cmd.def_.colname in facts.get("values_to_choose", ()):
-            return _outline_values_to_choose(stmt, cmd.def_, pieces, facts)
+            return _outline_values_to_choose(stmt, cmd, pieces, facts)
         return _rewrite_column_constraints(stmt, cmd, pieces, facts, kept)
     return False
 
@@ -1512,7 +1512,14 @@ _COLUMN_CONSTRAINT_WORDS = {
 }
 
 
-def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict,
+def _add_column_sql(table_sql: str, cmd) -> str:
+    """`ALTER TABLE ... ADD COLUMN` of AlterTableCmd `cmd`'s column, up to its name, with
+    the IF NOT EXISTS the statement was written with (a re-runnable migration stays so)."""
+    if_not_exists = "IF NOT EXISTS " if cmd.missing_ok else ""
+    return f"ALTER TABLE {table_sql} ADD COLUMN {if_not_exists}{quote_ident(cmd.def_.colname)}"
+
+
+def _rewrite_add_column(stmt, cmd, pieces: Pieces, facts: dict,
                         chosen_sql: str | None = None) -> bool:
     """A column whose default rewrites the table: added without it (instant), the default
     set for new rows, the old rows backfilled in batches, then NOT NULL through a CHECK.
@@ -1520,6 +1527,7 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict,
     `chosen_sql`: for a NOT NULL column without a default, what the backfill writes (the
     values the user chooses, see `_outline_values_to_choose`); no default is set."""
     table_sql, table_name = _table_sql(stmt.relation), stmt.relation.relname
+    coldef = cmd.def_
     constraints = coldef.constraints or ()
     default = next((c for c in constraints if c.contype.name == "CONSTR_DEFAULT"), None)
     not_null = any(c.contype.name in ("CONSTR_NOTNULL", "CONSTR_PRIMARY") for c in constraints)
@@ -1565,7 +1573,7 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict,
         type_sql = _sql(coldef.typeName)
     if coldef.collClause is not None:
         type_sql += " " + _sql(coldef.collClause)
-    pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {col} {type_sql}")
+    pieces.main.append(f"{_add_column_sql(table_sql, cmd)} {type_sql}")
     if serial is not None:
         pieces.main.append(f"ALTER SEQUENCE {sequence_sql} OWNED BY {table_sql}.{col}")
     if chosen_sql is None:
@@ -1590,7 +1598,7 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict,
     return True
 
 
-def _outline_values_to_choose(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
+def _outline_values_to_choose(stmt, cmd, pieces: Pieces, facts: dict) -> bool:
     """A NOT NULL column without a default that has a key, a CHECK or a REFERENCES: the
     values its existing rows get are the user's to choose, and no constant stands in for
     them (a unique key or a foreign key refuses one value for every row). The outline adds
@@ -1598,11 +1606,12 @@ def _outline_values_to_choose(stmt, coldef, pieces: Pieces, facts: dict) -> bool
     has, in their place), then adds each constraint the online way and makes the column NOT
     NULL through a validated CHECK. `lockwise fix` leaves the statement as written; lint
     offers the outline (`Pieces.outline`)."""
+    coldef = cmd.def_
     if not any(c.contype.name in _SCANNING_LABELS for c in coldef.constraints or ()):
         return False  # (a constant DEFAULT, the template's, serves a column without them)
     outline = Pieces()
     chosen = quote_ident(value_stand_in(coldef.colname))
-    if not _rewrite_add_column(stmt, coldef, outline, facts, chosen):
+    if not _rewrite_add_column(stmt, cmd, outline, facts, chosen):
         return False
     pieces.declined.append(
         f"{coldef.colname} is NOT NULL without a DEFAULT: the values its existing rows get "
@@ -1722,7 +1731,7 @@ def _rewrite_generated_column(stmt, cmd, generated, pieces: Pieces, facts: dict,
         stmt.relation.schemaname,
         generated_name(stmt.relation.relname, coldef.colname, "compute")) if p)
     trigger = quote_ident(generated_name(stmt.relation.relname, coldef.colname, "compute"))
-    pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {col} {_sql(coldef.typeName)}")
+    pieces.main.append(f"{_add_column_sql(table_sql, cmd)} {_sql(coldef.typeName)}")
     pieces.main.append(
         f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$\n"
         f"BEGIN\n  NEW.{col} := {_sql(_on_new_row(generated.raw_expr))};\n  RETURN NEW;\n"

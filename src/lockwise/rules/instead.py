@@ -204,6 +204,7 @@ SQL_TEXT_FACTS = frozenset({
     "dropped_not_recreated_them",
     "enum_backfill_sql", "enum_values_added_sql", "expression_over_new_sql", "expression_sql",
     "identity_generated_sql", "identity_setval_sql", "identity_sql",
+    "if_not_exists_sql",
     "indexes_built_after_sql", "indexes_dropped_first_sql", "indexes_swapped_in_sql",
     "checks_added_after_sql", "checks_dropped_first_sql",
     "instant_column_sql", "join_condition_sql", "length_sql", "lock_instead_sql",

@@ -447,6 +447,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
+          # for the alternatives that print this ADD COLUMN again: re-runnable as written
+          if_not_exists_sql="IF NOT EXISTS " if cmd.get("missing_ok") else "",
           **already_exists(f"column {quote_qualified(table)}.{quote_ident(facts['column'])}"
                            if known_column else "" if
                            base.get("recursed_from") else key_name_taken(
@@ -950,6 +952,10 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           # style rule about the type judged where it was chosen, not here.
           type_kept=old_col is not None and (old_col.type_name, old_col.array)
           == (new, new_array),
+          # ... and its length or precision too, with no USING or COLLATE: the server
+          # converts nothing and rebuilds nothing, yet takes the lock (checked on 18.6)
+          type_unchanged=old_col is not None and using is None and not _collate_sql(coldef)
+          and (old_col.type_name, old_col.typmods, old_col.array) == (new, new_mods, new_array),
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
           **column_index_facts(b.ctx.catalog, table, colname),
           column_not_null=bool(old_col and old_col.not_null),

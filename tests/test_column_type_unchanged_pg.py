@@ -1,0 +1,51 @@
+"""ALTER COLUMN ... TYPE to the type the column has already (fix-small74): the server
+rewrites nothing and rebuilds no index, but it still takes ACCESS EXCLUSIVE. lockwise says
+the lock, no rewrite, and that the statement can go (`column-type-unchanged`)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from effect_helpers import effect_after
+from lockwise.core.types import LockMode
+
+SETUP = ("CREATE TABLE t (id bigint, c timestamptz, v varchar(10), n numeric(10,2));\n"
+         "CREATE INDEX t_c ON t (c);")
+#: (the type change, whether the column keeps its type, its length and precision too)
+CHANGES = [
+    ("ALTER TABLE t ALTER COLUMN c TYPE timestamptz", True),
+    ("ALTER TABLE t ALTER COLUMN c TYPE timestamp with time zone", True),
+    ("ALTER TABLE t ALTER COLUMN v TYPE varchar(10)", True),
+    ("ALTER TABLE t ALTER COLUMN n TYPE numeric(10,2)", True),
+    ("ALTER TABLE t ALTER COLUMN v TYPE varchar(20)", False),
+    ("ALTER TABLE t ALTER COLUMN c TYPE timestamptz USING c + interval '1 hour'", False),
+]
+
+
+@pytest.mark.parametrize(("sql", "unchanged"), CHANGES)
+def test_a_type_change_to_the_same_type_is_told_apart(sql: str, unchanged: bool) -> None:
+    effect = effect_after(SETUP, sql + ";")
+    (action,) = (a for a in effect.actions if a.kind == "alter_column_type")
+    assert action.facts["type_unchanged"] is unchanged
+    assert effect.locks["public.t"] is LockMode.ACCESS_EXCLUSIVE
+    if unchanged:
+        assert not effect.rewrites
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("sql", "unchanged"), [c for c in CHANGES if c[1]])
+def test_the_server_locks_but_rewrites_nothing(pg_db: str, sql: str, unchanged: bool) -> None:
+    files = ("SELECT relname, relfilenode FROM pg_class WHERE relname IN ('t', 't_c') "
+             "ORDER BY relname")
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + "\nINSERT INTO t SELECT g, now(), 'x', 1 "
+                             "FROM generate_series(1, 100) g;")
+        was = conn.execute(files).fetchall()
+        with conn.transaction():
+            conn.execute(sql)
+            modes = {r[0] for r in conn.execute(
+                "SELECT mode FROM pg_locks WHERE relation = 't'::regclass "
+                "AND pid = pg_backend_pid()")}
+        assert "AccessExclusiveLock" in modes
+        assert conn.execute(files).fetchall() == was
