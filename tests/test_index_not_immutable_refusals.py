@@ -146,3 +146,36 @@ def test_a_refused_index_is_not_made(pg_db: str) -> None:
     assert statement_refusal(stmt.effect) == ""
     assert server_message(pg_db, SETUP, refused) != ""
     assert server_message(pg_db, None, again) == ""
+
+
+#: Functions of the migrations named as built-in ones, each VOLATILE (fix-small75).
+SHADOW_SETUP = (
+    "CREATE TABLE s (id int, big bigint, n int, label text);\n"
+    "CREATE FUNCTION public.abs(bigint) RETURNS bigint LANGUAGE plpgsql\n"
+    "    AS $$ BEGIN RETURN $1; END $$;\n"
+    "CREATE FUNCTION public.abs(text) RETURNS text LANGUAGE plpgsql\n"
+    "    AS $$ BEGIN RETURN $1; END $$;\n")
+
+SHADOW_CASES = [
+    # public searched first: abs(bigint) of the migrations hides pg_catalog's
+    "SET search_path = public, pg_catalog; CREATE INDEX a ON s ((abs(big)))",
+    # ... but abs(int4) is the exact match of pg_catalog's abs(integer): immutable
+    "SET search_path = public, pg_catalog; CREATE INDEX a ON s ((abs(n)))",
+    # the default path: pg_catalog's abs(bigint) hides the migrations'
+    "CREATE INDEX a ON s ((abs(big)))",
+    # no built-in abs() of a text: theirs is chosen by the argument's type, on any path
+    "CREATE INDEX a ON s ((abs(label)))",
+    "SET search_path = public, pg_catalog; CREATE INDEX a ON s ((abs(label)))",
+]
+
+
+@pytest.mark.parametrize("sql", SHADOW_CASES)
+def test_a_migrations_function_named_as_a_builtin_is_judged_where_it_runs(
+        pg_db: str, sql: str) -> None:
+    reports = lint_migrations([migration_from_text(SHADOW_SETUP, "0001_setup.sql"),
+                               migration_from_text(sql + ";", "0002_change.sql")],
+                              LintOptions(), Catalog())
+    stmt = reports[-1].statements[-1]
+    said = next((str(a.facts["refused_not_immutable_text"]) for a in stmt.effect.actions
+                 if a.facts.get("refused_not_immutable")), "")
+    assert said == server_message(pg_db, SHADOW_SETUP, sql)
