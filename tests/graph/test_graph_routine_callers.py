@@ -220,3 +220,36 @@ def test_the_server_ties_each_to_the_moved_routine(pg_db: str) -> None:
                     conn.execute(drop)
                 conn.execute(drop + " CASCADE")
                 assert conn.execute(query).fetchall() == left, (case, move)
+
+
+#: A function of schema app, called by a default and a trigger's WHEN of a table elsewhere,
+#: then the schema renamed: the function goes with it, and they keep calling it (fix-small75).
+SCHEMA_MOVED = (
+    "CREATE SCHEMA app;\n"
+    "CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';\n"
+    + TF + "CREATE TABLE t (id int, a int DEFAULT app.f(1));\n"
+    "CREATE TABLE u (id int, a int);\n"
+    "CREATE TRIGGER tr BEFORE INSERT ON u FOR EACH ROW WHEN (app.f(NEW.a) > 0) "
+    "EXECUTE FUNCTION tf();\n"
+    "ALTER SCHEMA app RENAME TO app2;\n")
+
+
+def test_a_renamed_schema_takes_its_functions_and_their_callers_follow() -> None:
+    effect = effect_after(SCHEMA_MOVED, "DROP FUNCTION app2.f(int) CASCADE;")
+    assert {"public.t", "public.u"} <= set(effect.locks)
+    assert "app2.f" in catalog_after(SCHEMA_MOVED).kept_routines
+
+
+@pytest.mark.postgres
+def test_the_server_ties_them_to_the_function_of_the_renamed_schema(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SCHEMA_MOVED)
+        with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+            conn.execute("DROP FUNCTION app2.f(int)")
+        conn.execute("DROP FUNCTION app2.f(int) CASCADE")
+        assert conn.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'tr'").fetchall() \
+            == [(0,)]
+        assert conn.execute("SELECT atthasdef FROM pg_attribute WHERE attrelid = 't'::regclass "
+                            "AND attname = 'a'").fetchall() == [(False,)]

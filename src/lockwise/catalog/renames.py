@@ -580,7 +580,7 @@ def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
         _move_type(catalog, _spellings(type_name, _in_schema(type_name, old, new)))
     for sequence in sorted(s for s in catalog.sequences if s.startswith(prefix)):
         _move_sequence(catalog, sequence, _in_schema(sequence, old, new))
-    for function in _schema_trigger_functions(catalog, old):
+    for function in _schema_functions(catalog, old):
         _routine_moved(catalog, function, _in_schema(function, old, new))
     policies.follow_schema_rename(catalog, old, new)
     for stat in [s for s, on in catalog.statistics.items()
@@ -604,6 +604,12 @@ def _schema_trigger_functions(catalog: Catalog, schema: str) -> list[str]:
     """The functions (qualified) of `schema` that triggers execute."""
     return sorted({tr.qualified for t in catalog.tables.values() for tr in t.triggers.values()
                    if tr.qualified.startswith(schema + ".")})
+
+
+def _schema_functions(catalog: Catalog, schema: str) -> list[str]:
+    """The functions (qualified) of `schema` that triggers execute or the migrations made."""
+    return sorted({*_schema_trigger_functions(catalog, schema),
+                   *(name for name in catalog.kept_routines if name.startswith(schema + "."))})
 
 
 def _tables_typed(catalog: Catalog, spellings: dict[str, str]) -> list[Table]:
