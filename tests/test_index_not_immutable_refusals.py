@@ -6,8 +6,8 @@ it looks at the name (IF NOT EXISTS of an index that is there is refused too). l
 value functions (CURRENT_DATE, CURRENT_USER ...) and the built-in functions no overload of
 which is immutable (now(), random() ...), and the overload, operator or cast that evident
 argument types pick when it is not immutable (date_trunc('day', ts) of a timestamptz, ts::date,
-ts >= a date); not for a function the migrations made (a LANGUAGE sql one is inlined and judged
-by its body). Each case is compared with the embedded server (checked on 18.6)."""
+ts >= a date); and a function the migrations made (not a LANGUAGE sql one, inlined and judged
+by its body) when the call surely runs it, named as a built-in one too. Each case is compared with the embedded server (checked on 18.6)."""
 
 from __future__ import annotations
 
@@ -25,11 +25,12 @@ SETUP = ("CREATE TABLE t (id int, ts timestamptz, d date, name text, tsn timesta
          "CREATE FUNCTION plus_one(int) RETURNS int LANGUAGE sql AS 'SELECT $1 + 1';\n")
 
 
-def _refusal_text(sql: str) -> str:
-    reports = lint_migrations([migration_from_text(SETUP, "0001_setup.sql"),
+def _refusal_text(sql: str, setup: str = SETUP) -> str:
+    """The server's message lockwise says the last statement of `sql` gets ("" for none)."""
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
                                migration_from_text(sql + ";", "0002_change.sql")],
                               LintOptions(), Catalog())
-    (stmt,) = reports[-1].statements
+    stmt = reports[-1].statements[-1]
     if statement_refusal(stmt.effect) != "refused_not_immutable":
         return ""
     return next(str(a.facts["refused_not_immutable_text"]) for a in stmt.effect.actions
@@ -146,3 +147,30 @@ def test_a_refused_index_is_not_made(pg_db: str) -> None:
     assert statement_refusal(stmt.effect) == ""
     assert server_message(pg_db, SETUP, refused) != ""
     assert server_message(pg_db, None, again) == ""
+
+
+#: Functions of the migrations named as built-in ones, each VOLATILE (fix-small75).
+SHADOW_SETUP = (
+    "CREATE TABLE s (id int, big bigint, n int, label text);\n"
+    "CREATE FUNCTION public.abs(bigint) RETURNS bigint LANGUAGE plpgsql\n"
+    "    AS $$ BEGIN RETURN $1; END $$;\n"
+    "CREATE FUNCTION public.abs(text) RETURNS text LANGUAGE plpgsql\n"
+    "    AS $$ BEGIN RETURN $1; END $$;\n")
+
+SHADOW_CASES = [
+    # public searched first: abs(bigint) of the migrations hides pg_catalog's
+    "SET search_path = public, pg_catalog; CREATE INDEX a ON s ((abs(big)))",
+    # ... but abs(int4) is the exact match of pg_catalog's abs(integer): immutable
+    "SET search_path = public, pg_catalog; CREATE INDEX a ON s ((abs(n)))",
+    # the default path: pg_catalog's abs(bigint) hides the migrations'
+    "CREATE INDEX a ON s ((abs(big)))",
+    # no built-in abs() of a text: theirs is chosen by the argument's type, on any path
+    "CREATE INDEX a ON s ((abs(label)))",
+    "SET search_path = public, pg_catalog; CREATE INDEX a ON s ((abs(label)))",
+]
+
+
+@pytest.mark.parametrize("sql", SHADOW_CASES)
+def test_a_migrations_function_named_as_a_builtin_is_judged_where_it_runs(
+        pg_db: str, sql: str) -> None:
+    assert _refusal_text(sql, SHADOW_SETUP) == server_message(pg_db, SHADOW_SETUP, sql)

@@ -165,3 +165,91 @@ def test_a_view_calling_the_routine_refuses_the_drop(tmp_path: Path) -> None:
     (found,) = found_conflicts(tmp_path, VIEWS, DROP + ";")
     assert "while view public.v (created in 1_a) still calls it" in found.explanation
     assert "(DROP VIEW public.w;\nDROP VIEW public.v;)" in found.next_step
+
+
+#: The routine moved before the drop (fix-small75): the server ties its callers to it by oid
+#: (pg_get_triggerdef writes `WHEN (g(new.a) > 0)`, `s.f(new.a)`), so the drop under its new
+#: name takes them (or is refused for them) as under the old one: (move, the drop, its name).
+MOVES = {
+    "rename": ("ALTER FUNCTION f(int) RENAME TO g;\n", "DROP FUNCTION g(int)", "public.g"),
+    "set_schema": ("CREATE SCHEMA s;\nALTER FUNCTION f(int) SET SCHEMA s;\n",
+                   "DROP FUNCTION s.f(int)", "s.f"),
+    "both": ("CREATE SCHEMA s;\nALTER FUNCTION f(int) SET SCHEMA s;\n"
+             "ALTER FUNCTION s.f(int) RENAME TO g;\n", "DROP FUNCTION s.g(int)", "s.g"),
+}
+
+
+@pytest.mark.parametrize("move", MOVES)
+@pytest.mark.parametrize("case", CALLERS)
+def test_a_moved_routine_still_takes_what_calls_it(tmp_path: Path, case: str,
+                                                   move: str) -> None:
+    setup, named, first, _query, _left = CALLERS[case]
+    moving, drop, function = MOVES[move]
+    (found,) = found_conflicts(tmp_path, setup + moving, drop + " CASCADE;")
+    assert found.explanation.startswith(
+        f"2_b drops function:{function} with CASCADE, which silently drops {named} (created "
+        "in 1_a) too")
+    assert f"({first})" in found.next_step
+
+
+@pytest.mark.parametrize("move", MOVES)
+def test_a_moved_routine_still_refuses_the_drop_for_a_view(tmp_path: Path, move: str) -> None:
+    moving, drop, _function = MOVES[move]
+    (found,) = found_conflicts(tmp_path, VIEWS + moving, drop + ";")
+    assert "while view public.v (created in 1_a) still calls it" in found.explanation
+
+
+def test_a_bare_call_keeps_the_old_name_while_an_overload_of_it_is_left() -> None:
+    setup = (F + "CREATE FUNCTION f(text) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';\n"
+             "CREATE TABLE t (id int, a int DEFAULT f(1));\n"
+             "ALTER FUNCTION f(int) RENAME TO g;\n")
+    assert catalog_after(setup).tables["public.t"].columns["a"].uses == ("f", "public.g")
+
+
+@pytest.mark.postgres
+def test_the_server_ties_each_to_the_moved_routine(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for case, (setup, _named, _first, query, left) in CALLERS.items():
+            for move, (moving, drop, _function) in MOVES.items():
+                conn.execute("DROP SCHEMA IF EXISTS s CASCADE")
+                conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+                conn.execute(setup + moving)
+                with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+                    conn.execute(drop)
+                conn.execute(drop + " CASCADE")
+                assert conn.execute(query).fetchall() == left, (case, move)
+
+
+#: A function of schema app, called by a default and a trigger's WHEN of a table elsewhere,
+#: then the schema renamed: the function goes with it, and they keep calling it (fix-small75).
+SCHEMA_MOVED = (
+    "CREATE SCHEMA app;\n"
+    "CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';\n"
+    + TF + "CREATE TABLE t (id int, a int DEFAULT app.f(1));\n"
+    "CREATE TABLE u (id int, a int);\n"
+    "CREATE TRIGGER tr BEFORE INSERT ON u FOR EACH ROW WHEN (app.f(NEW.a) > 0) "
+    "EXECUTE FUNCTION tf();\n"
+    "ALTER SCHEMA app RENAME TO app2;\n")
+
+
+def test_a_renamed_schema_takes_its_functions_and_their_callers_follow() -> None:
+    effect = effect_after(SCHEMA_MOVED, "DROP FUNCTION app2.f(int) CASCADE;")
+    assert {"public.t", "public.u"} <= set(effect.locks)
+    assert "app2.f" in catalog_after(SCHEMA_MOVED).kept_routines
+
+
+@pytest.mark.postgres
+def test_the_server_ties_them_to_the_function_of_the_renamed_schema(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SCHEMA_MOVED)
+        with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+            conn.execute("DROP FUNCTION app2.f(int)")
+        conn.execute("DROP FUNCTION app2.f(int) CASCADE")
+        assert conn.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'tr'").fetchall() \
+            == [(0,)]
+        assert conn.execute("SELECT atthasdef FROM pg_attribute WHERE attrelid = 't'::regclass "
+                            "AND attname = 'a'").fetchall() == [(False,)]

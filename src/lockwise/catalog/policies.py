@@ -4,6 +4,7 @@ or dropped (PostgreSQL refers to those by oid, and drops the policy with them)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from lockwise.catalog.model import Catalog, Table
@@ -121,6 +122,19 @@ def follow_schema_rename(catalog: Catalog, old: str, new: str) -> None:
         for name, pol in list(table.policies.items()):
             table.policies[name] = replace(pol, using_calls=follow(pol.using_calls),
                                            check_calls=follow(pol.check_calls))
+
+
+def follow_function_move(catalog: Catalog, function: str,
+                         follow: Callable[[tuple[str, ...]], tuple[str, ...]]) -> None:
+    """Function `function` (qualified) goes by another name (ALTER FUNCTION ... RENAME TO,
+    SET SCHEMA): the policies that may call it keep it (the server ties them to it by oid),
+    their calls of it respelled by `follow`."""
+    for table in [t for t in catalog.tables.values()
+                  if any(pol.calls(function) for pol in t.policies.values())]:
+        for name, pol in list(table.policies.items()):
+            table.policies[name] = replace(pol, using_calls=follow(pol.using_calls),
+                                           check_calls=follow(pol.check_calls))
+        catalog.note_policies(table)
 
 
 def follow_column_rename(catalog: Catalog, relation: str, old: str, new: str) -> None:

@@ -32,7 +32,14 @@ from lockwise.catalog.replay import (
 )
 from lockwise.catalog.routines import forget_routine, routine_named
 from lockwise.catalog.user_types import _change_domain_check, typed_table_trees
-from lockwise.effects.nodes import object_name, range_var, renamed_column_in, strings, unwrap
+from lockwise.effects.nodes import (
+    calls_function,
+    object_name,
+    range_var,
+    renamed_column_in,
+    strings,
+    unwrap,
+)
 
 if TYPE_CHECKING:
     from lockwise.catalog.overloads import Routine
@@ -456,7 +463,7 @@ def _routine_moved(catalog: Catalog, old: str, new: str,
                    moving: tuple[Routine, ...] | None = None,
                    kept_as: str = "kept_routines") -> None:
     """Routine `old` (qualified; its overloads `moving`, else every one) goes by name `new`,
-    and the triggers that execute it with it."""
+    and the triggers that execute it with it, and what calls it (`_follow_calls`)."""
     forget_routine(catalog, old, new, moving, kept_as)
     if kept_as == "aggregates":
         return
@@ -466,6 +473,48 @@ def _routine_moved(catalog: Catalog, old: str, new: str,
         table.triggers[name] = replace(trigger, function=new_bare.lower(),
                                        qualified=new if trigger.qualified else "")
         catalog.note_triggers(table)
+    if old != new:
+        _follow_calls(catalog, old, new)
+
+
+def _follow_calls(catalog: Catalog, old: str, new: str) -> None:
+    """Function `old` (qualified) goes by `new`: the expressions calling it keep calling it,
+    the server tying them to it by oid (checked on 18.6, fix-small75: after ALTER FUNCTION f
+    RENAME TO g, or SET SCHEMA s, pg_get_triggerdef writes `WHEN (g(new.n))`, `s.g(...)`, and
+    DROP FUNCTION g is refused for the trigger's WHEN, a default, a CHECK, an index, a
+    policy and a view calling it, CASCADE dropping them). Their calls of it (as
+    `function_calls` writes them: bare or qualified) name `new` from now on; a bare call
+    keeps its old name too while a function of that name is left (which of them it runs is
+    not told apart)."""
+    from lockwise.catalog.routines import made_names
+
+    old_bare = old.rsplit(".", 1)[-1].lower()
+    left = {old: old in catalog.kept_routines, old_bare: old_bare in made_names(catalog)}
+
+    def follow(calls: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for call in calls for name in (
+            ((call, new) if left[call] else (new,)) if call in left else (call,))))
+
+    policies.follow_function_move(catalog, old, follow)
+    for table, name in catalog.triggers_when_calling(old_bare, old):
+        trigger = table.triggers[name]
+        table.triggers[name] = replace(trigger, when_calls=follow(trigger.when_calls))
+        catalog.note_triggers(table)
+    callers = catalog.callers(lambda uses: calls_function(uses, old))
+    for table, column in (*callers.defaults, *callers.generated):
+        col = catalog.tables[table].columns[column]
+        col.uses = follow(col.uses)
+    for table, constraint in callers.constraints:
+        con = catalog.tables[table].constraints[constraint]
+        con.uses = follow(con.uses)
+    for view in callers.views:
+        catalog.tables[view].uses = follow(catalog.tables[view].uses)
+    for key in callers.indexes:
+        catalog.indexes[key].uses = follow(catalog.indexes[key].uses)
+    for relation in {*(t for t, _ in (*callers.defaults, *callers.generated,
+                                      *callers.constraints)), *callers.views,
+                     *(catalog.indexes[key].table for key in callers.indexes)}:
+        catalog.note_uses(relation)
 
 
 def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
@@ -531,7 +580,7 @@ def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
         _move_type(catalog, _spellings(type_name, _in_schema(type_name, old, new)))
     for sequence in sorted(s for s in catalog.sequences if s.startswith(prefix)):
         _move_sequence(catalog, sequence, _in_schema(sequence, old, new))
-    for function in _schema_trigger_functions(catalog, old):
+    for function in _schema_functions(catalog, old):
         _routine_moved(catalog, function, _in_schema(function, old, new))
     policies.follow_schema_rename(catalog, old, new)
     for stat in [s for s, on in catalog.statistics.items()
@@ -555,6 +604,12 @@ def _schema_trigger_functions(catalog: Catalog, schema: str) -> list[str]:
     """The functions (qualified) of `schema` that triggers execute."""
     return sorted({tr.qualified for t in catalog.tables.values() for tr in t.triggers.values()
                    if tr.qualified.startswith(schema + ".")})
+
+
+def _schema_functions(catalog: Catalog, schema: str) -> list[str]:
+    """The functions (qualified) of `schema` that triggers execute or the migrations made."""
+    return sorted({*_schema_trigger_functions(catalog, schema),
+                   *(name for name in catalog.kept_routines if name.startswith(schema + "."))})
 
 
 def _tables_typed(catalog: Catalog, spellings: dict[str, str]) -> list[Table]:

@@ -230,18 +230,21 @@ def _made_not_immutable(catalog: Catalog, call: dict, scope: dict | None) -> boo
     `f(int)` IMMUTABLE and `f(text)` VOLATILE, `f(c::text)` is refused and `f(c)` taken):
     every overload it may run (`routines.call_candidates`; a column of the indexed table
     `scope` typed as the replay has it) declared (or altered) otherwise, in another
-    language than SQL (the planner inlines a SQL one and judges its body), and
-    the name none of a built-in function (which the server may find first)."""
+    language than SQL (the planner inlines a SQL one and judges its body); for
+    a bare name of a built-in function, the one of theirs chosen for certain over the
+    built-in overloads (`routines.made_over_builtin`: `abs(big)` of a bigint column, with a
+    VOLATILE `public.abs(bigint)` under `SET search_path = public, pg_catalog`)."""
     if not catalog.kept_routines:
         return False
-    from lockwise.catalog.routines import call_candidates
+    from lockwise.catalog.routines import call_candidates, made_over_builtin
     from lockwise.effects.volatility import builtin_functions
 
     names = strings(call.get("funcname"))
     if len(names) == 1 and names[0].lower() in builtin_functions():
-        return False
-
-    candidates = call_candidates(catalog, call, scope)
+        routine = made_over_builtin(catalog, call, scope)
+        candidates: tuple = (routine,) if routine is not None else ()
+    else:
+        candidates = call_candidates(catalog, call, scope)
     return bool(candidates) and all(r.volatility != "i" and r.language not in ("sql", "")
                                     and not r.procedure for r in candidates)
 
