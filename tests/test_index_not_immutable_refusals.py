@@ -7,7 +7,8 @@ value functions (CURRENT_DATE, CURRENT_USER ...) and the built-in functions no o
 which is immutable (now(), random() ...), and the overload, operator or cast that evident
 argument types pick when it is not immutable (date_trunc('day', ts) of a timestamptz, ts::date,
 ts >= a date); and a function the migrations made (not a LANGUAGE sql one, inlined and judged
-by its body) when the call surely runs it, named as a built-in one too. Each case is compared with the embedded server (checked on 18.6)."""
+by its body) when the call surely runs it, named as a built-in one too. Each case is
+compared with the embedded server (checked on 18.6)."""
 
 from __future__ import annotations
 
