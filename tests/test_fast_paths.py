@@ -3883,3 +3883,38 @@ def test_the_graph_takes_no_lock_of_a_sequence_a_default_names_and_finds_its_dro
     insert, add = (s.effect.locks for s in reports[1].statements)
     assert insert.get("public.s") == LockMode.ROW_EXCLUSIVE
     assert add.get("public.r") == LockMode.ROW_EXCLUSIVE
+
+
+def test_the_graph_looks_for_no_foreign_key_partner_and_finds_its_conflicts_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The tables at the other end of a column's foreign keys (`_fk_partners`) only take the
+    # ACCESS EXCLUSIVE lock and the re-validation scan a DROP COLUMN, a type change or a SET
+    # EXPRESSION adds on them: rules read those, the graph never. The graph asks nothing and
+    # still finds the use of the dropped column; lint asks, and its effects lock the partner.
+    import lockwise.effects.postgres.columns as columns
+    from lockwise.cli.inputs import collect
+    from lockwise.discover.versions import history_starts
+    from lockwise.effects.locks import LockMode
+    from lockwise.graph.api import history_conflicts
+    from lockwise.lint import LintOptions, lint_migrations
+
+    (tmp_path / "0001_a.sql").write_text(
+        "CREATE TABLE p (id int PRIMARY KEY);\n"
+        "CREATE TABLE c (id int, p_id int REFERENCES p (id), q_id int REFERENCES p (id));\n")
+    (tmp_path / "0002_b.sql").write_text(
+        "ALTER TABLE c ALTER COLUMN q_id TYPE bigint;\nALTER TABLE c DROP COLUMN p_id;\n")
+    (tmp_path / "0003_c.sql").write_text("UPDATE c SET p_id = 1;\n")
+    collected = collect([tmp_path], None)
+    asked: list[str] = []
+    _noting_calls(monkeypatch, asked, columns, "_fk_partners")
+    conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
+    assert asked == []
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("missing-object", "column:public.c.p_id", ["0002_b", "0003_c"])]
+    reports = lint_migrations(collected.migrations, LintOptions(), None, None,
+                              history_starts(collected.histories))
+    assert asked == ["columns._fk_partners"] * 2
+    for statement in reports[1].statements:
+        assert statement.effect.locks.get("public.p") == LockMode.ACCESS_EXCLUSIVE
+    assert "public.p" in reports[1].statements[0].effect.scans
+
