@@ -3918,3 +3918,44 @@ def test_the_graph_looks_for_no_foreign_key_partner_and_finds_its_conflicts_all_
         assert statement.effect.locks.get("public.p") == LockMode.ACCESS_EXCLUSIVE
     assert "public.p" in reports[1].statements[0].effect.scans
 
+
+def test_the_graph_judges_no_key_running_out_and_finds_its_conflicts_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Whether an integer key column may run out of values (`key_pinned` by a CHECK, and
+    # `references_narrow_key`: it references an int key) is read by rule prefer-bigint only:
+    # the graph asks neither and still finds the refused drop of the referenced table; lint
+    # asks both, and its facts say them.
+    import lockwise.effects.postgres.columns as columns
+    import lockwise.effects.postgres.create as create
+    from lockwise.cli.inputs import collect
+    from lockwise.discover.versions import history_starts
+    from lockwise.graph.api import history_conflicts
+    from lockwise.lint import LintOptions, lint_migrations
+
+    (tmp_path / "0001_a.sql").write_text(
+        "CREATE TABLE p (id int PRIMARY KEY);\n"
+        "CREATE TABLE c (id int PRIMARY KEY CHECK (id = 1), p_id int REFERENCES p (id),\n"
+        "  q_id int, FOREIGN KEY (q_id) REFERENCES p (id));\n")
+    (tmp_path / "0002_b.sql").write_text("ALTER TABLE c ADD COLUMN r_id int REFERENCES p (id);\n")
+    (tmp_path / "0003_c.sql").write_text("DROP TABLE p;\n")
+    collected = collect([tmp_path], None)
+    asked: list[str] = []
+    for module, name in ((columns, "_pinned"), (columns, "references_narrow_key"),
+                         (create, "references_narrow_key")):
+        _noting_calls(monkeypatch, asked, module, name)
+    conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
+    assert asked == []
+    assert [(c.kind, c.object, c.explanation.split(" while ")[1][:35]) for c in conflicts] == [
+        ("dependency-dropped", "table:public.p", f"foreign key c_{column}_id_fkey on public.c")
+        for column in "pqr"]
+    reports = lint_migrations(collected.migrations, LintOptions(), None, None,
+                              history_starts(collected.histories))
+    assert set(asked) == {"columns._pinned", "columns.references_narrow_key",
+                          "create.references_narrow_key"}
+    made = {a.facts["column"]: a.facts for s in reports[0].statements for a in s.effect.actions
+            if a.kind == "define_column" and a.facts.get("table") == "public.c"}
+    assert made["id"]["key_pinned"] is True
+    assert made["p_id"]["references_narrow_key"] and made["q_id"]["references_narrow_key"]
+    added = next(a.facts for a in reports[1].statements[0].effect.actions
+                 if a.kind == "add_column")
+    assert added["references_narrow_key"]

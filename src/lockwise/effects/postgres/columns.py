@@ -191,7 +191,8 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
                              or facts["references"]
                              or _ID_SUFFIX.search(name)
                              or name.endswith("Id"))  # camelCase, e.g. "teamId"
-    if facts["key_like"] and tname in NARROW_KEY_TYPES:
+    # (whether such a key may run out: read by rules only, `Context.rule_text`)
+    if facts["key_like"] and tname in NARROW_KEY_TYPES and b.ctx.rule_text:
         facts["key_pinned"] = name in _pinned(col, creating)
         if reference is not None:
             facts["references_narrow_key"] = references_narrow_key(
