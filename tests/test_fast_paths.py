@@ -3959,3 +3959,87 @@ def test_the_graph_judges_no_key_running_out_and_finds_its_conflicts_all_the_sam
     added = next(a.facts for a in reports[1].statements[0].effect.actions
                  if a.kind == "add_column")
     assert added["references_narrow_key"]
+
+
+def _graph_then_lint(tmp_path: Path, files: dict[str, str]) -> tuple[list, list]:
+    """The conflicts of the history `files` (name -> text) as the graph finds them, then
+    lint's reports of its migrations."""
+    from lockwise.cli.inputs import collect
+    from lockwise.discover.versions import history_starts
+    from lockwise.graph.api import history_conflicts
+    from lockwise.lint import LintOptions, lint_migrations
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    collected = collect([tmp_path], None)
+    conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
+    return conflicts, lint_migrations(collected.migrations, LintOptions(), None, None,
+                                      history_starts(collected.histories))
+
+
+def test_the_graph_reads_no_trigger_function_for_the_views_it_refreshes_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The materialized views a trigger's function refreshes (its body read for REFRESH) are
+    # facts of rule trigger-refreshes-matview only: the graph asks nothing and still finds
+    # the refused drop of the function; lint's trigger refreshes the view.
+    import lockwise.effects.postgres.triggers as triggers
+
+    asked: list[str] = []
+    _noting_calls(monkeypatch, asked, triggers, "refreshed_matviews")
+    conflicts, reports = _graph_then_lint(tmp_path, {
+        "0001_a.sql": "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS a;\nCREATE TABLE t (a int);\n"
+                      "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                      "BEGIN REFRESH MATERIALIZED VIEW mv; RETURN NULL; END $$;\n",
+        "0002_b.sql": "CREATE TRIGGER tr AFTER INSERT ON t EXECUTE FUNCTION f();\n",
+        "0003_c.sql": "DROP FUNCTION f();\n"})
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("dependency-dropped", "function:public.f", ["0002_b", "0003_c"])]
+    assert asked == ["triggers.refreshed_matviews"]  # (lint's, not the graph's)
+    facts = reports[1].statements[0].effect.actions[0].facts
+    assert facts["refreshes_matview"] and facts["refreshed_matviews_text"] == "public.mv"
+
+
+def test_the_graph_names_no_deprecated_table_and_finds_its_refused_drop_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The names a table kept rather than dropped would take, and the statement that detaches
+    # a partition first, are the advice of rules: the graph asks for neither and still finds
+    # the drops a view and a foreign key refuse; lint's facts hold both.
+    import lockwise.effects.postgres.drops as drops
+
+    asked: list[str] = []
+    for name in ("_deprecated_names", "_drop_partition_sql"):
+        _noting_calls(monkeypatch, asked, drops, name)
+    conflicts, reports = _graph_then_lint(tmp_path, {
+        "0001_a.sql": "CREATE TABLE t (id serial PRIMARY KEY);\n"
+                      "CREATE VIEW v AS SELECT id FROM t;\n"
+                      "CREATE TABLE p (a int) PARTITION BY LIST (a);\n"
+                      "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
+                      "CREATE TABLE r (a int REFERENCES p1 (a));\n",
+        "0002_b.sql": "DROP TABLE t;\nDROP TABLE p1;\n"})
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("dependency-dropped", "table:public.p1", ["0001_a", "0002_b"]),
+        ("dependency-dropped", "table:public.t", ["0001_a", "0002_b"])]
+    assert sorted(asked) == ["drops._deprecated_names", "drops._deprecated_names",
+                             "drops._drop_partition_sql"]  # (lint's, not the graph's)
+    t, p1 = (s.effect.actions[0].facts for s in reports[1].statements)
+    assert t["deprecated_name"] == "t_deprecated" and "t_pkey" in t["deprecated_names_sql"]
+    assert "DETACH PARTITION" in p1["drop_partition_sql"]
+
+
+def test_the_graph_writes_no_backfill_of_a_renamed_enum_value_and_finds_its_drop_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The UPDATEs that move rows to a renamed enum label are the advice of a rule: the graph
+    # asks for none and still finds the refused drop of the type a column uses; lint's fact
+    # holds them.
+    import lockwise.effects.postgres.user_types as user_types
+
+    asked: list[str] = []
+    _noting_calls(monkeypatch, asked, user_types, "_enum_backfill_sql")
+    conflicts, reports = _graph_then_lint(tmp_path, {
+        "0001_a.sql": "CREATE TYPE mood AS ENUM ('a', 'b');\nCREATE TABLE t (m mood);\n",
+        "0002_b.sql": "ALTER TYPE mood RENAME VALUE 'a' TO 'c';\n",
+        "0003_c.sql": "DROP TYPE mood;\n"})
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("dependency-dropped", "type:public.mood", ["0001_a", "0003_c"])]
+    assert asked == ["user_types._enum_backfill_sql"]  # (lint's, not the graph's)
+    assert "UPDATE" in reports[1].statements[0].effect.actions[0].facts["enum_backfill_sql"]
