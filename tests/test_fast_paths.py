@@ -3885,82 +3885,6 @@ def test_the_graph_takes_no_lock_of_a_sequence_a_default_names_and_finds_its_dro
     assert add.get("public.r") == LockMode.ROW_EXCLUSIVE
 
 
-def test_the_graph_looks_for_no_foreign_key_partner_and_finds_its_conflicts_all_the_same(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # The tables at the other end of a column's foreign keys (`_fk_partners`) only take the
-    # ACCESS EXCLUSIVE lock and the re-validation scan a DROP COLUMN, a type change or a SET
-    # EXPRESSION adds on them: rules read those, the graph never. The graph asks nothing and
-    # still finds the use of the dropped column; lint asks, and its effects lock the partner.
-    import lockwise.effects.postgres.columns as columns
-    from lockwise.cli.inputs import collect
-    from lockwise.discover.versions import history_starts
-    from lockwise.effects.locks import LockMode
-    from lockwise.graph.api import history_conflicts
-    from lockwise.lint import LintOptions, lint_migrations
-
-    (tmp_path / "0001_a.sql").write_text(
-        "CREATE TABLE p (id int PRIMARY KEY);\n"
-        "CREATE TABLE c (id int, p_id int REFERENCES p (id), q_id int REFERENCES p (id));\n")
-    (tmp_path / "0002_b.sql").write_text(
-        "ALTER TABLE c ALTER COLUMN q_id TYPE bigint;\nALTER TABLE c DROP COLUMN p_id;\n")
-    (tmp_path / "0003_c.sql").write_text("UPDATE c SET p_id = 1;\n")
-    collected = collect([tmp_path], None)
-    asked: list[str] = []
-    _noting_calls(monkeypatch, asked, columns, "_fk_partners")
-    conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
-    assert asked == []
-    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
-        ("missing-object", "column:public.c.p_id", ["0002_b", "0003_c"])]
-    reports = lint_migrations(collected.migrations, LintOptions(), None, None,
-                              history_starts(collected.histories))
-    assert asked == ["columns._fk_partners"] * 2
-    for statement in reports[1].statements:
-        assert statement.effect.locks.get("public.p") == LockMode.ACCESS_EXCLUSIVE
-    assert "public.p" in reports[1].statements[0].effect.scans
-
-
-def test_the_graph_judges_no_key_running_out_and_finds_its_conflicts_all_the_same(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # Whether an integer key column may run out of values (`key_pinned` by a CHECK, and
-    # `references_narrow_key`: it references an int key) is read by rule prefer-bigint only:
-    # the graph asks neither and still finds the refused drop of the referenced table; lint
-    # asks both, and its facts say them.
-    import lockwise.effects.postgres.columns as columns
-    import lockwise.effects.postgres.create as create
-    from lockwise.cli.inputs import collect
-    from lockwise.discover.versions import history_starts
-    from lockwise.graph.api import history_conflicts
-    from lockwise.lint import LintOptions, lint_migrations
-
-    (tmp_path / "0001_a.sql").write_text(
-        "CREATE TABLE p (id int PRIMARY KEY);\n"
-        "CREATE TABLE c (id int PRIMARY KEY CHECK (id = 1), p_id int REFERENCES p (id),\n"
-        "  q_id int, FOREIGN KEY (q_id) REFERENCES p (id));\n")
-    (tmp_path / "0002_b.sql").write_text("ALTER TABLE c ADD COLUMN r_id int REFERENCES p (id);\n")
-    (tmp_path / "0003_c.sql").write_text("DROP TABLE p;\n")
-    collected = collect([tmp_path], None)
-    asked: list[str] = []
-    for module, name in ((columns, "_pinned"), (columns, "references_narrow_key"),
-                         (create, "references_narrow_key")):
-        _noting_calls(monkeypatch, asked, module, name)
-    conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
-    assert asked == []
-    assert [(c.kind, c.object, c.explanation.split(" while ")[1][:35]) for c in conflicts] == [
-        ("dependency-dropped", "table:public.p", f"foreign key c_{column}_id_fkey on public.c")
-        for column in "pqr"]
-    reports = lint_migrations(collected.migrations, LintOptions(), None, None,
-                              history_starts(collected.histories))
-    assert set(asked) == {"columns._pinned", "columns.references_narrow_key",
-                          "create.references_narrow_key"}
-    made = {a.facts["column"]: a.facts for s in reports[0].statements for a in s.effect.actions
-            if a.kind == "define_column" and a.facts.get("table") == "public.c"}
-    assert made["id"]["key_pinned"] is True
-    assert made["p_id"]["references_narrow_key"] and made["q_id"]["references_narrow_key"]
-    added = next(a.facts for a in reports[1].statements[0].effect.actions
-                 if a.kind == "add_column")
-    assert added["references_narrow_key"]
-
-
 def _graph_then_lint(tmp_path: Path, files: dict[str, str]) -> tuple[list, list]:
     """The conflicts of the history `files` (name -> text) as the graph finds them, then
     lint's reports of its migrations."""
@@ -3975,6 +3899,69 @@ def _graph_then_lint(tmp_path: Path, files: dict[str, str]) -> tuple[list, list]
     conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
     return conflicts, lint_migrations(collected.migrations, LintOptions(), None, None,
                                       history_starts(collected.histories))
+
+
+def test_the_graph_looks_for_no_foreign_key_partner_and_finds_its_conflicts_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The tables at the other end of a column's foreign keys (`_fk_partners`) only take the
+    # ACCESS EXCLUSIVE lock and the re-validation scan a DROP COLUMN, a type change or a SET
+    # EXPRESSION adds on them: rules read those, the graph never. The graph asks nothing and
+    # still finds the use of the dropped column; lint asks, and its effects lock the partner.
+    import lockwise.effects.postgres.columns as columns
+    from lockwise.effects.locks import LockMode
+
+    asked: list[str] = []
+    _noting_calls(monkeypatch, asked, columns, "_fk_partners")
+    conflicts, reports = _graph_then_lint(tmp_path, {
+        "0001_a.sql": "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE c (id int, "
+                      "p_id int REFERENCES p (id), q_id int REFERENCES p (id));\n",
+        "0002_b.sql": "ALTER TABLE c ALTER COLUMN q_id TYPE bigint;\n"
+                      "ALTER TABLE c DROP COLUMN p_id;\n",
+        "0003_c.sql": "UPDATE c SET p_id = 1;\n"})
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("missing-object", "column:public.c.p_id", ["0002_b", "0003_c"])]
+    assert asked == ["columns._fk_partners"] * 2  # (lint's, not the graph's)
+    for statement in reports[1].statements:
+        assert statement.effect.locks.get("public.p") == LockMode.ACCESS_EXCLUSIVE
+    assert "public.p" in reports[1].statements[0].effect.scans
+
+
+def test_the_graph_judges_no_key_running_out_and_finds_its_conflicts_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Whether an integer key column may run out of values (`key_pinned` by a CHECK, and
+    # `references_narrow_key`: it references an int key) is read by rule prefer-bigint only:
+    # the graph asks neither and still finds the refused drop of the referenced table; lint
+    # asks both, and its facts say them.
+    import lockwise.effects.postgres.columns as columns
+    import lockwise.effects.postgres.create as create
+
+    asked: list[str] = []
+    for module, name in ((columns, "_pinned"), (columns, "references_narrow_key"),
+                         (create, "references_narrow_key")):
+        _noting_calls(monkeypatch, asked, module, name)
+    conflicts, reports = _graph_then_lint(tmp_path, {
+        "0001_a.sql": "CREATE TABLE p (id int PRIMARY KEY);\n"
+                      "CREATE TABLE c (id int PRIMARY KEY CHECK (id = 1), "
+                      "p_id int REFERENCES p (id),\n  q_id int, FOREIGN KEY (q_id) "
+                      "REFERENCES p (id));\n",
+        "0002_b.sql": "ALTER TABLE c ADD COLUMN r_id int REFERENCES p (id);\n",
+        "0003_c.sql": "DROP TABLE p;\n"})
+    assert [(c.kind, c.object, c.explanation.split(" while ")[1][:35]) for c in conflicts] == [
+        ("dependency-dropped", "table:public.p", f"foreign key c_{column}_id_fkey on public.c")
+        for column in "pqr"]
+    # (lint's, not the graph's)
+    assert asked == ["columns._pinned"] * 3 + ["columns.references_narrow_key",
+                                               "columns._pinned",
+                                               "create.references_narrow_key",
+                                               "columns._pinned",
+                                               "columns.references_narrow_key"]
+    made = {a.facts["column"]: a.facts for s in reports[0].statements for a in s.effect.actions
+            if a.kind == "define_column" and a.facts.get("table") == "public.c"}
+    assert made["id"]["key_pinned"] is True
+    assert made["p_id"]["references_narrow_key"] and made["q_id"]["references_narrow_key"]
+    added = next(a.facts for a in reports[1].statements[0].effect.actions
+                 if a.kind == "add_column")
+    assert added["references_narrow_key"]
 
 
 def test_the_graph_reads_no_trigger_function_for_the_views_it_refreshes_all_the_same(
