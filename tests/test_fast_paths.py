@@ -3883,3 +3883,150 @@ def test_the_graph_takes_no_lock_of_a_sequence_a_default_names_and_finds_its_dro
     insert, add = (s.effect.locks for s in reports[1].statements)
     assert insert.get("public.s") == LockMode.ROW_EXCLUSIVE
     assert add.get("public.r") == LockMode.ROW_EXCLUSIVE
+
+
+def _graph_then_lint(tmp_path: Path, files: dict[str, str]) -> tuple[list, list]:
+    """The conflicts of the history `files` (name -> text) as the graph finds them, then
+    lint's reports of its migrations."""
+    from lockwise.cli.inputs import collect
+    from lockwise.discover.versions import history_starts
+    from lockwise.graph.api import history_conflicts
+    from lockwise.lint import LintOptions, lint_migrations
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    collected = collect([tmp_path], None)
+    conflicts = history_conflicts(collected.histories, pg_version=LintOptions().pg_version)
+    return conflicts, lint_migrations(collected.migrations, LintOptions(), None, None,
+                                      history_starts(collected.histories))
+
+
+def test_the_graph_looks_for_no_foreign_key_partner_and_finds_its_conflicts_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The tables at the other end of a column's foreign keys (`_fk_partners`) only take the
+    # ACCESS EXCLUSIVE lock and the re-validation scan a DROP COLUMN, a type change or a SET
+    # EXPRESSION adds on them: rules read those, the graph never. The graph asks nothing and
+    # still finds the use of the dropped column; lint asks, and its effects lock the partner.
+    import lockwise.effects.postgres.columns as columns
+    from lockwise.effects.locks import LockMode
+
+    asked: list[str] = []
+    _noting_calls(monkeypatch, asked, columns, "_fk_partners")
+    conflicts, reports = _graph_then_lint(tmp_path, {
+        "0001_a.sql": "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE c (id int, "
+                      "p_id int REFERENCES p (id), q_id int REFERENCES p (id));\n",
+        "0002_b.sql": "ALTER TABLE c ALTER COLUMN q_id TYPE bigint;\n"
+                      "ALTER TABLE c DROP COLUMN p_id;\n",
+        "0003_c.sql": "UPDATE c SET p_id = 1;\n"})
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("missing-object", "column:public.c.p_id", ["0002_b", "0003_c"])]
+    assert asked == ["columns._fk_partners"] * 2  # (lint's, not the graph's)
+    for statement in reports[1].statements:
+        assert statement.effect.locks.get("public.p") == LockMode.ACCESS_EXCLUSIVE
+    assert "public.p" in reports[1].statements[0].effect.scans
+
+
+def test_the_graph_judges_no_key_running_out_and_finds_its_conflicts_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Whether an integer key column may run out of values (`key_pinned` by a CHECK, and
+    # `references_narrow_key`: it references an int key) is read by rule prefer-bigint only:
+    # the graph asks neither and still finds the refused drop of the referenced table; lint
+    # asks both, and its facts say them.
+    import lockwise.effects.postgres.columns as columns
+    import lockwise.effects.postgres.create as create
+
+    asked: list[str] = []
+    for module, name in ((columns, "_pinned"), (columns, "references_narrow_key"),
+                         (create, "references_narrow_key")):
+        _noting_calls(monkeypatch, asked, module, name)
+    conflicts, reports = _graph_then_lint(tmp_path, {
+        "0001_a.sql": "CREATE TABLE p (id int PRIMARY KEY);\n"
+                      "CREATE TABLE c (id int PRIMARY KEY CHECK (id = 1), "
+                      "p_id int REFERENCES p (id),\n  q_id int, FOREIGN KEY (q_id) "
+                      "REFERENCES p (id));\n",
+        "0002_b.sql": "ALTER TABLE c ADD COLUMN r_id int REFERENCES p (id);\n",
+        "0003_c.sql": "DROP TABLE p;\n"})
+    assert [(c.kind, c.object, c.explanation.split(" while ")[1][:35]) for c in conflicts] == [
+        ("dependency-dropped", "table:public.p", f"foreign key c_{column}_id_fkey on public.c")
+        for column in "pqr"]
+    # (lint's, not the graph's)
+    assert asked == ["columns._pinned"] * 3 + ["columns.references_narrow_key",
+                                               "columns._pinned",
+                                               "create.references_narrow_key",
+                                               "columns._pinned",
+                                               "columns.references_narrow_key"]
+    made = {a.facts["column"]: a.facts for s in reports[0].statements for a in s.effect.actions
+            if a.kind == "define_column" and a.facts.get("table") == "public.c"}
+    assert made["id"]["key_pinned"] is True
+    assert made["p_id"]["references_narrow_key"] and made["q_id"]["references_narrow_key"]
+    added = next(a.facts for a in reports[1].statements[0].effect.actions
+                 if a.kind == "add_column")
+    assert added["references_narrow_key"]
+
+
+def test_the_graph_reads_no_trigger_function_for_the_views_it_refreshes_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The materialized views a trigger's function refreshes (its body read for REFRESH) are
+    # facts of rule trigger-refreshes-matview only: the graph asks nothing and still finds
+    # the refused drop of the function; lint's trigger refreshes the view.
+    import lockwise.effects.postgres.triggers as triggers
+
+    asked: list[str] = []
+    _noting_calls(monkeypatch, asked, triggers, "refreshed_matviews")
+    conflicts, reports = _graph_then_lint(tmp_path, {
+        "0001_a.sql": "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS a;\nCREATE TABLE t (a int);\n"
+                      "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                      "BEGIN REFRESH MATERIALIZED VIEW mv; RETURN NULL; END $$;\n",
+        "0002_b.sql": "CREATE TRIGGER tr AFTER INSERT ON t EXECUTE FUNCTION f();\n",
+        "0003_c.sql": "DROP FUNCTION f();\n"})
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("dependency-dropped", "function:public.f", ["0002_b", "0003_c"])]
+    assert asked == ["triggers.refreshed_matviews"]  # (lint's, not the graph's)
+    facts = reports[1].statements[0].effect.actions[0].facts
+    assert facts["refreshes_matview"] and facts["refreshed_matviews_text"] == "public.mv"
+
+
+def test_the_graph_names_no_deprecated_table_and_finds_its_refused_drop_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The names a table kept rather than dropped would take, and the statement that detaches
+    # a partition first, are the advice of rules: the graph asks for neither and still finds
+    # the drops a view and a foreign key refuse; lint's facts hold both.
+    import lockwise.effects.postgres.drops as drops
+
+    asked: list[str] = []
+    for name in ("_deprecated_names", "_drop_partition_sql"):
+        _noting_calls(monkeypatch, asked, drops, name)
+    conflicts, reports = _graph_then_lint(tmp_path, {
+        "0001_a.sql": "CREATE TABLE t (id serial PRIMARY KEY);\n"
+                      "CREATE VIEW v AS SELECT id FROM t;\n"
+                      "CREATE TABLE p (a int) PARTITION BY LIST (a);\n"
+                      "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
+                      "CREATE TABLE r (a int REFERENCES p1 (a));\n",
+        "0002_b.sql": "DROP TABLE t;\nDROP TABLE p1;\n"})
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("dependency-dropped", "table:public.p1", ["0001_a", "0002_b"]),
+        ("dependency-dropped", "table:public.t", ["0001_a", "0002_b"])]
+    assert sorted(asked) == ["drops._deprecated_names", "drops._deprecated_names",
+                             "drops._drop_partition_sql"]  # (lint's, not the graph's)
+    t, p1 = (s.effect.actions[0].facts for s in reports[1].statements)
+    assert t["deprecated_name"] == "t_deprecated" and "t_pkey" in t["deprecated_names_sql"]
+    assert "DETACH PARTITION" in p1["drop_partition_sql"]
+
+
+def test_the_graph_writes_no_backfill_of_a_renamed_enum_value_and_finds_its_drop_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The UPDATEs that move rows to a renamed enum label are the advice of a rule: the graph
+    # asks for none and still finds the refused drop of the type a column uses; lint's fact
+    # holds them.
+    import lockwise.effects.postgres.user_types as user_types
+
+    asked: list[str] = []
+    _noting_calls(monkeypatch, asked, user_types, "_enum_backfill_sql")
+    conflicts, reports = _graph_then_lint(tmp_path, {
+        "0001_a.sql": "CREATE TYPE mood AS ENUM ('a', 'b');\nCREATE TABLE t (m mood);\n",
+        "0002_b.sql": "ALTER TYPE mood RENAME VALUE 'a' TO 'c';\n",
+        "0003_c.sql": "DROP TYPE mood;\n"})
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("dependency-dropped", "type:public.mood", ["0001_a", "0003_c"])]
+    assert asked == ["user_types._enum_backfill_sql"]  # (lint's, not the graph's)
+    assert "UPDATE" in reports[1].statements[0].effect.actions[0].facts["enum_backfill_sql"]

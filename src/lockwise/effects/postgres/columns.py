@@ -191,7 +191,8 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
                              or facts["references"]
                              or _ID_SUFFIX.search(name)
                              or name.endswith("Id"))  # camelCase, e.g. "teamId"
-    if facts["key_like"] and tname in NARROW_KEY_TYPES:
+    # (whether such a key may run out: read by rules only, `Context.rule_text`)
+    if facts["key_like"] and tname in NARROW_KEY_TYPES and b.ctx.rule_text:
         facts["key_pinned"] = name in _pinned(col, creating)
         if reference is not None:
             facts["references_narrow_key"] = references_narrow_key(
@@ -546,8 +547,9 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     col = cmd.get("name", "")
     # Foreign keys over the column are dropped with it, and dropping one takes ACCESS
-    # EXCLUSIVE on the table at its other end too (as DROP CONSTRAINT; seen by `verify`).
-    for other in _fk_partners(b.ctx.catalog, table, col):
+    # EXCLUSIVE on the table at its other end too (as DROP CONSTRAINT; seen by `verify`;
+    # locks only rules read).
+    for other in _fk_partners(b.ctx.catalog, table, col) if b.ctx.rule_text else ():
         b.lock(other, L.ACCESS_EXCLUSIVE)
     cascade = cmd.get("behavior") == "DROP_CASCADE"
     dependents = _drop_dependents(b, table, col, base["qualified"]) if cascade else {}
@@ -891,8 +893,11 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     colname = cmd.get("name", "")
     # A foreign key over the column, on either side, is dropped and re-created: that takes
-    # ACCESS EXCLUSIVE on the table at its other end too (checked on the server).
-    for other in _fk_partners(b.ctx.catalog, table, colname, b.freed_names):
+    # ACCESS EXCLUSIVE on the table at its other end too (checked on the server); the
+    # partners' locks and scans are read by rules only (`Context.rule_text`).
+    partners = _fk_partners(b.ctx.catalog, table, colname, b.freed_names) \
+        if b.ctx.rule_text else set()
+    for other in partners:
         b.lock(other, L.ACCESS_EXCLUSIVE)
     _, coldef = unwrap(cmd.get("def"))
     new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
@@ -903,7 +908,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     old_type = old_col.type_text if old_col is not None else ""
     if rewrites:
         # The re-created foreign keys are validated again: the other end is read too.
-        for other in _fk_partners(b.ctx.catalog, table, colname, b.freed_names):
+        for other in partners:
             b.scan(other, "foreign key re-validation after the type change")
     b.alters.add(f"column:{table}.{colname}")
     backfill = {}
@@ -1678,7 +1683,9 @@ def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
         b.rewrite(table, "SET EXPRESSION recomputes the stored generated column")
         # A foreign key over the column, on either side, is dropped, re-created and
         # validated again, as by a type change (checked on the server).
-        for other in _fk_partners(b.ctx.catalog, table, column, b.freed_names):
+        # (locks and scans only rules read)
+        for other in _fk_partners(b.ctx.catalog, table, column, b.freed_names) \
+                if b.ctx.rule_text else ():
             b.lock(other, L.ACCESS_EXCLUSIVE)
             b.scan(other, "foreign key re-validation after SET EXPRESSION")
     elif known.not_null:

@@ -118,7 +118,8 @@ def create_table(b: Builder, stmt: dict) -> None:
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
             facts = column_def_facts(b, table, body, stmt)
-            if facts["column"] in keys and facts["type"] in NARROW_KEY_TYPES:
+            if facts["column"] in keys and facts["type"] in NARROW_KEY_TYPES and \
+                    b.ctx.rule_text:  # (a fact rules read)
                 con, position = keys[facts["column"]]
                 target = range_var(con.get("pktable"))[0]
                 facts["references_narrow_key"] = references_narrow_key(

@@ -380,8 +380,10 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
           table_known=catalog.defined_here(table) is not None,
           referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table) if o != table})),
           partition_of=parent or "", is_partition=bool(parent),
-          drop_partition_sql=_drop_partition_sql(b, table, parent, qualified) if parent else "",
-          **_deprecated_names(b, table, qualified))
+          # (the advice's statements: read by rules only, `Context.rule_text`)
+          drop_partition_sql=_drop_partition_sql(b, table, parent, qualified)
+          if parent and b.ctx.rule_text else "",
+          **(_deprecated_names(b, table, qualified) if b.ctx.rule_text else {}))
 
 
 def _deprecated_names(b: Builder, table: str, qualified: bool) -> dict[str, str]:

@@ -55,7 +55,8 @@ def create_trigger(b: Builder, stmt: dict) -> None:
     if stmt.get("constrrel"):  # CONSTRAINT TRIGGER ... FROM: looked up (checked on the server)
         b.lock(range_var(stmt["constrrel"])[0], L.ACCESS_SHARE)
     b.creates.add(f"trigger:{table}.{stmt.get('trigname', '')}")
-    refreshed = refreshed_matviews(b.ctx.catalog, stmt)
+    # (the views its function refreshes: facts of rules only, `Context.rule_text`)
+    refreshed = refreshed_matviews(b.ctx.catalog, stmt) if b.ctx.rule_text else {}
     b.act("create_trigger", table_facts(b, table, qualified),
           trigger=stmt.get("trigname", ""), replace=bool(stmt.get("replace")),
           refreshes_matview=bool(refreshed),

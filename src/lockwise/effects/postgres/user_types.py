@@ -205,8 +205,10 @@ def alter_enum(b: Builder, stmt: dict) -> None:
         b.act("enum_rename_value", type=type_, old_value=stmt["oldVal"],
               new_value=stmt.get("newVal", ""),
               type_is_new=b.ctx.object_made(f"type:{type_}"),
+              # (the advice's UPDATEs: read by rules only, `Context.rule_text`)
               enum_backfill_sql=_enum_backfill_sql(b, type_, stmt["oldVal"],
-                                                   stmt.get("newVal", "")))
+                                                   stmt.get("newVal", ""))
+              if b.ctx.rule_text else "")
     else:
         if b.ctx.pg_version < 12:
             b.transactional = False
