@@ -1721,16 +1721,16 @@ class _Builder:
         before the schema ("" for a foreign table: left to the user): a type after the
         typed `tables` and the `columns` of it elsewhere (the table made plain, each column
         dropped: DROP TYPE works for a domain too, checked on 18.6)."""
-        from lockwise.effects.dependents import drop_first_sql
+        from lockwise.effects.dependents import drop_first_sql, type_users_first_sql
 
         relation = self.catalog.tables.get(member) if kind == "table" else None
         if relation is not None and relation.kind in ("view", "matview"):
             return self._drop_first_sql(f"table:{member}")
         if relation is not None and relation.kind == "foreign":
             return ""
-        return "\n".join([*(drop_first_sql("typed table", quote_qualified(t)) for t in tables),
-                          *(drop_first_sql("column", quote_qualified(t), c) for t, c in columns),
-                          drop_first_sql(kind, quote_qualified(member))])
+        if kind == "type":
+            return "\n".join(type_users_first_sql(member, tables, columns))
+        return drop_first_sql(kind, quote_qualified(member))
 
     def _rules_and_policies_naming(self, relations: set[str], dropped: set[str],
                                    instead: str) -> list[_User]:

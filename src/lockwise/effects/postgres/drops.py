@@ -159,22 +159,32 @@ def _index_dependents(b: Builder, idx: Index, written: str, qualified: bool,
             "index_constraint": con.name if con else ""}
 
 
-def _schema_types_outside(b: Builder, schema: str) -> str:
+def _schema_types_outside(b: Builder, schema: str, cascade: bool) -> dict:
     """What DROP SCHEMA `schema` ... CASCADE drops outside it with its types: the typed
     tables and the columns of them (an array of one, a domain's too), with their data, each
-    under ACCESS EXCLUSIVE on its table (`Catalog.of_type_outside`; checked on 18.6). The
-    sentence the message adds; "" when none."""
-    catalog, said = b.ctx.catalog, []
+    under ACCESS EXCLUSIVE on its table (`Catalog.of_type_outside`; checked on 18.6): the
+    sentence the message adds under CASCADE ("" when none), and the steps that drop them by
+    name first, then those types (`type_users_first_sql`), after which DROP SCHEMA ...
+    RESTRICT is no longer refused for them (checked on 18.6, fix-pg80)."""
+    from lockwise.effects.dependents import type_users_first_sql
+
+    catalog, said, steps = b.ctx.catalog, [], []
     for type_name in sorted(t for t in catalog.types if t.startswith(schema + ".")):
         tables, columns = catalog.of_type_outside(type_name, schema)
+        if not tables and not columns:
+            continue
+        steps += type_users_first_sql(type_name, tables, columns)
+        if not cascade:
+            continue
         for table in [*tables, *(t for t, _c in columns)]:
             b.lock(table, L.ACCESS_EXCLUSIVE)
         shown = quote_qualified(type_name)
         said += [*(f"the typed table {quote_qualified(t)} (of type {shown})" for t in tables),
                  *(f"the column {quote_qualified(t)}.{quote_ident(c)} (of type {shown})"
                    for t, c in columns)]
-    return f" Outside it, CASCADE also drops {', '.join(said)}, with their data." \
-        if said else ""
+    return {"dropped_outside_text": f" Outside it, CASCADE also drops {', '.join(said)}, "
+            "with their data." if said else "",
+            "dropped_outside_sql": "\n".join(steps)}
 
 
 def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool,
@@ -258,9 +268,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             [*inside, *views_outside], schema=schema) if cascade else [])
         callers = _drop_callers(b, schema_callers(catalog, schema, stmt) if cascade
                                 else Callers(), f"{schema}.", True, rules)
-        b.act("drop_schema", policies, callers, schema=schema, cascade=cascade,
-              if_exists=if_exists,
-              dropped_outside_text=_schema_types_outside(b, schema) if cascade else "")
+        b.act("drop_schema", policies, callers, _schema_types_outside(b, schema, cascade),
+              schema=schema, cascade=cascade, if_exists=if_exists)
     else:
         name = names[-1] if kind == "extension" else dropped_routine(catalog, stmt, names) \
             if kind == "function" else object_name(names)
