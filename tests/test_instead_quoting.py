@@ -86,6 +86,8 @@ SQL_TEXT: dict[str, object] = {
     "execute_select_into_sql": "DO $$ BEGIN EXECUTE 'CREATE TABLE \"App\".\"Copy\" AS "
                                "SELECT 1'; END $$;",
     "refused_index_drop_sql": 'ALTER TABLE "App"."User" DROP CONSTRAINT "User_pkey";',
+    "dropped_outside_sql": 'ALTER TABLE "App"."User" DROP COLUMN "Mood";',
+    "refused_function_drop_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Score" DROP DEFAULT;',
     "policies_dropped_text": "Own on App.User",
     "plain_type_text": "bigint", "bigint_type_sql": "bigint", "row_key_sql": '("Id", "user")',
     "row_key_columns_sql": '"Id", "user"', "statement_head_sql": 'UPDATE "App"."User" SET a = 1',

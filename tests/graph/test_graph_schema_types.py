@@ -139,3 +139,35 @@ def test_the_server_names_the_routines_and_the_steps_free_the_schema(pg_db: str)
         for _named, step in ROUTINES_REFUSED:
             conn.execute(step)
         conn.execute("DROP SCHEMA app")  # (refused were a step missing)
+
+
+#: The types of SETUP with what has them elsewhere, and nothing else in the schema.
+TYPES_ONLY = ("CREATE SCHEMA app;\nCREATE TYPE app.mood AS ENUM ('a');\n"
+              "CREATE DOMAIN app.pos AS int;\nCREATE TYPE app.addr AS (city text);\n"
+              "CREATE TABLE u (id int, m app.mood, p app.pos, ms app.mood[]);\n"
+              "CREATE TABLE w OF app.addr;\n")
+
+
+def test_lint_drops_what_has_the_schemas_types_before_restrict() -> None:
+    # (fix-pg80: drop-schema's RESTRICT advice was refused while a column elsewhere had one)
+    for drop in ("DROP SCHEMA app CASCADE;", "DROP SCHEMA app;"):
+        assert effect_after(TYPES_ONLY, drop).actions[0].facts[
+            "dropped_outside_sql"].split("\n") == [
+                step for _type, (_named, steps) in sorted(REFUSED.items())
+                for step in steps.split("\n")]
+
+
+@pytest.mark.postgres
+def test_the_server_drops_the_schema_restrict_after_those_steps(pg_db: str) -> None:
+    import psycopg
+
+    steps = effect_after(TYPES_ONLY, "DROP SCHEMA app;").actions[0].facts["dropped_outside_sql"]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(TYPES_ONLY)
+        with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+            conn.execute("DROP SCHEMA app RESTRICT")
+        for step in steps.split("\n"):
+            conn.execute(step)
+        conn.execute("DROP SCHEMA app RESTRICT")
+        assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'app'"
+                            ).fetchone() == (0,)

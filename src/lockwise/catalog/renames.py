@@ -496,6 +496,15 @@ def _follow_calls(catalog: Catalog, old: str, new: str) -> None:
             ((call, new) if left[call] else (new,)) if call in left else (call,))))
 
     policies.follow_function_move(catalog, old, follow)
+    # The routines whose SQL-standard body or an argument's default calls it (the server
+    # ties them by oid too: DROP FUNCTION of the new name is refused, CASCADE drops them,
+    # and a new function under the old name is none of theirs; checked on 18.6, fix-pg80).
+    # `kept_routines` is replaced whole, never changed in place.
+    kept = catalog.kept_routines
+    if any(calls_function(r.calls, old) for overloads in kept.values() for r in overloads):
+        catalog.kept_routines = {
+            name: tuple(r._replace(calls=follow(r.calls)) if calls_function(r.calls, old)
+                        else r for r in overloads) for name, overloads in kept.items()}
     for table, name in catalog.triggers_when_calling(old_bare, old):
         trigger = table.triggers[name]
         table.triggers[name] = replace(trigger, when_calls=follow(trigger.when_calls))

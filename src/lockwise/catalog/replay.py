@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from lockwise.catalog.model import (
     Callers,
@@ -1767,12 +1767,9 @@ def routines_calling(catalog: Catalog, stmt: dict, name: str) -> list[Routine]:
     argument defaults call it, and those calling them (`routines_going`; checked on 18.6).
     None while an overload of the name that the statement does not drop stays: a call may
     mean that one."""
-    from lockwise.catalog.overloads import identity
-
     obj = next((o for o in stmt.get("objects") or ()
                 if _may_name(strings(unwrap(o)[1].get("objname")), name)), None)
-    if not obj or any(identity(catalog, unwrap(obj)[1], r.procedure) not in (None, r.args)
-                      for r in catalog.kept_routines.get(name, ())):
+    if not obj or _overload_left(catalog, unwrap(obj)[1], name):
         return []
     return routines_going(catalog, functions={name})
 
@@ -2740,6 +2737,71 @@ def routine_callers(catalog: Catalog, function: str, stmt: dict) -> Callers:
     checked on 18.6)."""
     return catalog.found_once(stmt, ("function", function), lambda: routine_dependents(
         catalog, routines_calling(catalog, stmt, function), (function,)))
+
+
+class RoutineUsers(NamedTuple):
+    """What the server ties to a routine (pg_depend) so that DROP FUNCTION / PROCEDURE /
+    ROUTINE of it without CASCADE is refused (2BP01, each named in the DETAIL; checked on
+    18.6, fix-pg75, fix-pg76, fix-pg80): the one answer to "what depends on this routine"
+    that lint's refusal and the graph's conflicts both read."""
+
+    #: The defaults, generated columns, constraints and indexes calling it, and the views
+    #: calling it with those over them, nearest first (`Catalog.callers`).
+    callers: Callers
+    #: Those of the views that call it themselves (those over them depend on those views,
+    #: not on it: DETAIL "view w depends on view v").
+    views: tuple[str, ...]
+    #: (table, policy) of each policy whose USING or WITH CHECK calls it.
+    policies: tuple[tuple[Table, str], ...]
+    #: The routines whose SQL-standard body or an argument's default calls it.
+    routines: tuple[Routine, ...]
+    #: (table, trigger) of each trigger whose WHEN calls it, or which executes it (a DROP
+    #: naming no argument types, or none: a trigger function takes none), by table.
+    triggers: tuple[tuple[Table, str], ...]
+
+    def __bool__(self) -> bool:
+        return any((*self.callers.defaults, *self.callers.generated, *self.callers.constraints,
+                    *self.callers.indexes, *self.views, *self.policies, *self.routines,
+                    *self.triggers))
+
+
+def routine_users(catalog: Catalog, function: str, obj: dict) -> RoutineUsers:
+    """What depends on routine `function` (qualified), as DROP ... `obj` (the statement's
+    ObjectWithArgs naming it) finds it (`RoutineUsers`). What calls it by name is not told
+    while an overload the statement does not drop stays (the call may mean that one, as
+    `routines_calling` says); a trigger executing it still is, when the statement names no
+    argument types (a trigger function takes none). What calls the routines that call it is
+    among them (checked on 18.6)."""
+    named = unwrap(obj)[1]
+    bare = strings(named.get("objname"))[-1].lower()
+    if _overload_left(catalog, named, function):
+        return RoutineUsers(Callers(), (), (), (), () if named.get("objargs") else
+                            tuple(sorted(catalog.triggers_calling(bare, function),
+                                         key=lambda pair: pair[0].name)))
+    routines = tuple(routines_calling(catalog, {"objects": [obj]}, function))
+    # (what calls one of those routines depends on it in turn: the server names it too,
+    # "default value for column a of table t depends on function g(integer)")
+    found = routine_dependents(catalog, routines, (function,))
+    called = [function, *dict.fromkeys(r.name for r in routines)]
+    views = tuple(v for v in found.views if v in catalog.tables and any(
+        calls_function(catalog.tables[v].uses, n) for n in called))
+    # The same name in the same schema (a trigger built by hand has no schema); a trigger
+    # function takes no arguments, but a trigger's WHEN may call any.
+    triggers = catalog.triggers_when_calling(bare, function) if named.get("objargs") else \
+        catalog.triggers_dropped_with(bare, function)
+    triggers += [pair for n in called[1:] for pair in catalog.triggers_when_calling(
+        n.rsplit(".", 1)[-1].lower(), n) if pair not in triggers]
+    return RoutineUsers(found, views, tuple(catalog.policies_on_others((), called)), routines,
+                        tuple(sorted(triggers, key=lambda pair: pair[0].name)))
+
+
+def _overload_left(catalog: Catalog, named: dict, function: str) -> bool:
+    """Whether an overload of `function` (qualified) other than the one DROP's object
+    `named` (its ObjectWithArgs) names stays."""
+    from lockwise.catalog.overloads import identity
+
+    return any(identity(catalog, named, r.procedure) not in (None, r.args)
+               for r in catalog.kept_routines.get(function, ()))
 
 
 def type_callers(catalog: Catalog, type_name: str, stmt: dict) -> Callers:

@@ -6,7 +6,9 @@ it, the drop runs without CASCADE (tests/graph/test_cascade_drops_graph.py)."""
 
 from __future__ import annotations
 
-from lockwise.parse.quoting import quote_ident
+from collections.abc import Iterable
+
+from lockwise.parse.quoting import quote_ident, quote_qualified
 
 #: Per kind of dependent: the statement, with `{on}` the relation (or routine) as written and
 #: `{name}` the dependent's own name on it (a column, constraint, rule, trigger), or of an
@@ -53,3 +55,15 @@ def drop_first_step(sql: str) -> str:
     `sql` (`drop_first_sql`) drops by name first."""
     return (f"say first what becomes of it ({sql}), then drop without CASCADE; or create it "
             f"again in the same migration after the drop")
+
+
+def type_users_first_sql(type_name: str, tables: Iterable[str] = (),
+                         columns: Iterable[tuple[str, str]] = ()) -> list[str]:
+    """How to drop type `type_name` (qualified) by name once what has it is gone: the typed
+    `tables` made plain (NOT OF keeps their rows), the `columns` (table, column) of it
+    dropped, then the type (DROP TYPE drops a domain too). What DROP SCHEMA ... RESTRICT
+    needs first of a type of the schema that tables elsewhere use (checked on 18.6: after
+    these steps it runs; fix-pg76, fix-pg80)."""
+    return [*(drop_first_sql("typed table", quote_qualified(t)) for t in tables),
+            *(drop_first_sql("column", quote_qualified(t), c) for t, c in columns),
+            drop_first_sql("type", quote_qualified(type_name))]

@@ -46,7 +46,10 @@ from lockwise.core.types import Action, Effect
 #: calls a function that is not immutable (`refused_not_immutable`), a function, procedure
 #: or routine named without its argument types whose name finds several overloads
 #: (`refused_routine_not_unique`: "function name "f" is not unique"), a DROP INDEX of a
-#: constraint's index, or without CASCADE of one foreign keys use (`refused_index_drop`).
+#: constraint's index, or without CASCADE of one foreign keys use (`refused_index_drop`), a
+#: DROP FUNCTION / PROCEDURE / ROUTINE without CASCADE of one something depends on
+#: (`refused_function_drop`: a default, a generated column, a CHECK, an index, a view, a
+#: policy, a trigger, a routine's SQL-standard body calling it).
 REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "refused_on_partitioned", "refused_circular_inheritance",
                  "refused_own_parent",
@@ -59,7 +62,8 @@ REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "with_query_locked", "refused_duplicate_column",
                  "prepared_statement_missing", "prepared_statement_exists",
                  "prepared_statement_not_select", "refused_not_immutable",
-                 "refused_routine_not_unique", "refused_index_drop")
+                 "refused_routine_not_unique", "refused_index_drop",
+                 "refused_function_drop")
 
 
 def refusal(effect: Effect) -> str:

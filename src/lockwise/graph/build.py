@@ -22,12 +22,13 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import TYPE_CHECKING, TypeVar
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import (
     Rollbacks,
+    RoutineUsers,
     apply_statement,
     column_identity_sequence,
     copied,
@@ -37,6 +38,7 @@ from lockwise.catalog.replay import (
     owned_sequences,
     routine_callers,
     routine_dependents,
+    routine_users,
     routines_built_on,
     routines_calling,
     routines_reading_column,
@@ -59,7 +61,6 @@ from lockwise.discover.versions import (
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
-    calls_function,
     created_schema,
     drop_object_name,
     drop_object_names,
@@ -1602,26 +1603,21 @@ class _Builder:
                         "with CASCADE, which drops them", "column")
                  for t, c in catalog.columns_of_type(name)]
         if what == "function":
+            users = routine_users(catalog, name, obj)
             # The routines whose SQL-standard body (or an argument's default) calls it.
             routines = [_User(f"{kind} {call}", "still calls it", at(f"function:{r.name}"),
                               "drop it first, or the function with CASCADE",
                               drop_first_sql(kind, call))
-                        for r in routines_calling(catalog, {"objects": [obj]}, name)
+                        for r in users.routines
                         for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
                                             f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
-            routines += self._callers_of(name)
-            # The same name in the same schema (a trigger built by hand has no schema); a
-            # trigger function takes no arguments, but a trigger's WHEN may call any.
-            triggers = catalog.triggers_when_calling(names[-1].lower(), name) \
-                if unwrap(obj)[1].get("objargs") else \
-                catalog.triggers_dropped_with(names[-1].lower(), name)
-            return [_User(f"trigger {quote_ident(trigger)} on {quote_qualified(t)}",
+            routines += self._callers_of(users)
+            return [_User(f"trigger {quote_ident(trigger)} on {quote_qualified(table.name)}",
                           "still calls it",
-                          at(f"trigger:{t}.{trigger}") or at(f"table:{t}"),
+                          at(f"trigger:{table.name}.{trigger}") or at(f"table:{table.name}"),
                           "drop the triggers first, or the function with CASCADE",
-                          drop_first_sql("trigger", quote_qualified(t), trigger))
-                    for t, trigger in sorted(((table.name, trigger) for table, trigger in
-                                              triggers), key=itemgetter(0))] + routines
+                          drop_first_sql("trigger", quote_qualified(table.name), trigger))
+                    for table, trigger in users.triggers] + routines
         if what == "index":
             index = catalog.indexes.get(name)
             con = catalog.index_constraint(index) if index is not None else None
@@ -1701,21 +1697,15 @@ class _Builder:
         (`Catalog.keys_on_index`)."""
         return [(other, fk.name) for other, fk in self.catalog.keys_on_index(index)]
 
-    def _callers_of(self, function: str) -> list[_User]:
-        """What calls `function` (qualified) in its expressions, which the server ties to it
-        (pg_depend), so that DROP FUNCTION without CASCADE is refused (2BP01, checked on
-        18.6): the defaults, generated columns, constraints, indexes, views and policies,
-        each with the statement that drops it by name first (`_callers_gone`'s)."""
+    def _callers_of(self, users: RoutineUsers) -> list[_User]:
+        """What calls a routine in its expressions (`users`: `routine_users`), which the
+        server ties to it (pg_depend), so that DROP FUNCTION without CASCADE is refused
+        (2BP01, checked on 18.6): the defaults, generated columns, constraints, indexes,
+        views and policies, each with the statement that drops it by name first
+        (`_callers_gone`'s)."""
         catalog = self.catalog
-
-        def calls(uses: tuple[str, ...]) -> bool:
-            return calls_function(uses, function)
-
-        found = catalog.callers(calls)
-        # (a view over one that calls it depends on that view, not on the function)
-        views = [v for v in found.views if v in catalog.tables and calls(catalog.tables[v].uses)]
-        gone = [*self._callers_gone(replace(found, views=()),
-                                    catalog.policies_on_others((), [function])),
+        views = users.views
+        gone = [*self._callers_gone(replace(users.callers, views=()), users.policies),
                 # (each with the views over it first: DROP VIEW alone is refused for them)
                 *((f"view {quote_qualified(v)}", "", f"table:{v}", self.created_at.get(
                     f"table:{v}"), bool, "\n".join(self._drop_first_sql(f"table:{o}") for o in
@@ -1731,16 +1721,16 @@ class _Builder:
         before the schema ("" for a foreign table: left to the user): a type after the
         typed `tables` and the `columns` of it elsewhere (the table made plain, each column
         dropped: DROP TYPE works for a domain too, checked on 18.6)."""
-        from lockwise.effects.dependents import drop_first_sql
+        from lockwise.effects.dependents import drop_first_sql, type_users_first_sql
 
         relation = self.catalog.tables.get(member) if kind == "table" else None
         if relation is not None and relation.kind in ("view", "matview"):
             return self._drop_first_sql(f"table:{member}")
         if relation is not None and relation.kind == "foreign":
             return ""
-        return "\n".join([*(drop_first_sql("typed table", quote_qualified(t)) for t in tables),
-                          *(drop_first_sql("column", quote_qualified(t), c) for t, c in columns),
-                          drop_first_sql(kind, quote_qualified(member))])
+        if kind == "type":
+            return "\n".join(type_users_first_sql(member, tables, columns))
+        return drop_first_sql(kind, quote_qualified(member))
 
     def _rules_and_policies_naming(self, relations: set[str], dropped: set[str],
                                    instead: str) -> list[_User]:

@@ -195,7 +195,7 @@ SQL_TEXT_FACTS = frozenset({
     "batch_how_text", "batches_sql",
     "bound_from_sql",
     "bound_to_sql", "callers_dropped_sql", "children_not_null_sql", "children_validate_sql",
-    "refused_index_drop_sql",
+    "refused_index_drop_sql", "refused_function_drop_sql", "dropped_outside_sql",
     "column_type_note", "column_type_sql", "converted_value_sql",
     "table_name_arg",
     "command", "constraint_added_sql", "drop_partition_sql", "drop_views_sql", "check_sql",

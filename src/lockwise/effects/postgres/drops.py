@@ -11,6 +11,7 @@ from lockwise.catalog.replay import (
     free_generated_name,
     relation_namers,
     routine_callers,
+    routine_users,
     routines_built_on,
     routines_calling,
     row_type_columns,
@@ -20,7 +21,10 @@ from lockwise.catalog.replay import (
 from lockwise.catalog.routines import dropped_routine
 from lockwise.core.types import Action
 from lockwise.effects.nodes import (
+    calls_function,
+    drop_object_name,
     drop_object_names,
+    format_type,
     object_name,
     range_var,
     role_name,
@@ -155,22 +159,32 @@ def _index_dependents(b: Builder, idx: Index, written: str, qualified: bool,
             "index_constraint": con.name if con else ""}
 
 
-def _schema_types_outside(b: Builder, schema: str) -> str:
+def _schema_types_outside(b: Builder, schema: str, cascade: bool) -> dict:
     """What DROP SCHEMA `schema` ... CASCADE drops outside it with its types: the typed
     tables and the columns of them (an array of one, a domain's too), with their data, each
-    under ACCESS EXCLUSIVE on its table (`Catalog.of_type_outside`; checked on 18.6). The
-    sentence the message adds; "" when none."""
-    catalog, said = b.ctx.catalog, []
+    under ACCESS EXCLUSIVE on its table (`Catalog.of_type_outside`; checked on 18.6): the
+    sentence the message adds under CASCADE ("" when none), and the steps that drop them by
+    name first, then those types (`type_users_first_sql`), after which DROP SCHEMA ...
+    RESTRICT is no longer refused for them (checked on 18.6, fix-pg80)."""
+    from lockwise.effects.dependents import type_users_first_sql
+
+    catalog, said, steps = b.ctx.catalog, [], []
     for type_name in sorted(t for t in catalog.types if t.startswith(schema + ".")):
         tables, columns = catalog.of_type_outside(type_name, schema)
+        if not tables and not columns:
+            continue
+        steps += type_users_first_sql(type_name, tables, columns)
+        if not cascade:
+            continue
         for table in [*tables, *(t for t, _c in columns)]:
             b.lock(table, L.ACCESS_EXCLUSIVE)
         shown = quote_qualified(type_name)
         said += [*(f"the typed table {quote_qualified(t)} (of type {shown})" for t in tables),
                  *(f"the column {quote_qualified(t)}.{quote_ident(c)} (of type {shown})"
                    for t, c in columns)]
-    return f" Outside it, CASCADE also drops {', '.join(said)}, with their data." \
-        if said else ""
+    return {"dropped_outside_text": f" Outside it, CASCADE also drops {', '.join(said)}, "
+            "with their data." if said else "",
+            "dropped_outside_sql": "\n".join(steps)}
 
 
 def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool,
@@ -254,9 +268,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             [*inside, *views_outside], schema=schema) if cascade else [])
         callers = _drop_callers(b, schema_callers(catalog, schema, stmt) if cascade
                                 else Callers(), f"{schema}.", True, rules)
-        b.act("drop_schema", policies, callers, schema=schema, cascade=cascade,
-              if_exists=if_exists,
-              dropped_outside_text=_schema_types_outside(b, schema) if cascade else "")
+        b.act("drop_schema", policies, callers, _schema_types_outside(b, schema, cascade),
+              schema=schema, cascade=cascade, if_exists=if_exists)
     else:
         name = names[-1] if kind == "extension" else dropped_routine(catalog, stmt, names) \
             if kind == "function" else object_name(names)
@@ -277,6 +290,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             facts = {**drop_policies(b, catalog.policies_on_others(list(found.views), [name])),
                      **_drop_callers(b, found, name, len(names) > 1, routines=routines,
                                      triggers=when)}
+        elif kind == "function":
+            facts = _refused_routine_drop(b, stmt, name, names)
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
         elif kind == "type":
@@ -292,6 +307,95 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
               cascade=cascade, if_exists=if_exists,
               object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
+
+
+def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -> dict:
+    """DROP FUNCTION / PROCEDURE / ROUTINE `name` (qualified; written `names`) without
+    CASCADE while something depends on it (`routine_users`, what the graph reads too): the
+    server refuses it (2BP01 "cannot drop function f(integer) because other objects depend
+    on it"), its DETAIL naming each dependent, which the facts repeat (checked on 18.6,
+    tests/test_drop_function_refused.py), with the statements that drop each by name first
+    (`callers_facts`' order, then the policies), after which the drop runs."""
+    from lockwise.catalog.overloads import identity
+    from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
+
+    catalog = b.ctx.catalog
+    obj = next((o for o in stmt.get("objects") or ()
+                if drop_object_name(o) == names), None)
+    users = routine_users(catalog, name, obj) if obj is not None else None
+    if not users:
+        return {}
+    named = unwrap(obj)[1]
+    args = identity(catalog, named, stmt.get("removeType") == "OBJECT_PROCEDURE")
+    overloads = catalog.kept_routines.get(name, ())
+    routine = next((r for r in overloads if args in (None, r.args)), None)
+    # (a procedure is a "function" there too, as a dependent and as what is dropped)
+    on = "function " + (_routine_shown(routine.name, routine.args) if routine is not None
+                        else _routine_shown(name, args or ()))
+
+    # (what each depends on: the routine dropped, or one of those calling it)
+    shown = {name: on, **{r.name: f"function {_routine_shown(r.name, r.args)}"
+                          for r in users.routines}}
+
+    def of(uses: Iterable[str]) -> str:
+        return next((said for n, said in shown.items() if calls_function(tuple(uses), n)), on)
+
+    def table(t: str) -> str:
+        return f"table {_server_shown(t)}"
+    callers, tables = users.callers, catalog.tables
+    over = [(o, next((s for s in tables[o].sources if s in callers.views), ""))
+            for o in callers.views if o not in users.views and o in tables]
+    # (an object's own name unquoted, a relation's quoted: getObjectDescription's words)
+    detail = [
+        *(f"default value for column {c} of {table(t)} depends on "
+          f"{of(tables[t].columns[c].uses)}" for t, c in callers.defaults),
+        *(f"column {c} of {table(t)} depends on {of(tables[t].columns[c].uses)}"
+          for t, c in callers.generated),
+        *(f"constraint {n} on {table(t)} depends on {of(tables[t].constraints[n].uses)}"
+          for t, n in callers.constraints),
+        *(f"index {_server_shown(i)} depends on {of(catalog.indexes[i].uses)}"
+          for i in callers.indexes),
+        *(f"{_view_kind(catalog, v)} {_server_shown(v)} depends on {of(tables[v].uses)}"
+          for v in users.views),
+        *(f"{_view_kind(catalog, o)} {_server_shown(o)} depends on "
+          f"{_view_kind(catalog, v)} {_server_shown(v)}" for o, v in over if v),
+        *(f"function {_routine_shown(r.name, r.args)} depends on {of(r.calls)}"
+          for r in users.routines),
+        *(f"policy {p} on {table(t.name)} depends on {of(t.policies[p].functions)}"
+          for t, p in users.policies),
+        *(f"trigger {tr} on {table(t.name)} depends on {of(t.triggers[tr].when_calls)}"
+          for t, tr in users.triggers)]
+    steps = callers_facts(catalog, callers, name, len(names) > 1, routines=users.routines,
+                          triggers=tuple((t.name, tr) for t, tr in users.triggers)
+                          )["callers_dropped_sql"].splitlines()
+    steps += [drop_first_sql("policy", relation_sql(t.name, name, len(names) > 1), p)
+              for t, p in users.policies]
+    # (then the statement itself, without CASCADE: it runs now)
+    if routine is not None:
+        steps.append(drop_first_sql(ROUTINE_DEPENDENT_KINDS[routine.procedure], (
+            f"{relation_sql(name, name, len(names) > 1)}({', '.join(routine.args)})")))
+    return {"refused_function_drop": True, "refused_function_drop_text": "; ".join(detail),
+            "refused_function_drop_sql": "\n".join(steps)}
+
+
+def _server_shown(name: str) -> str:
+    """Relation or routine `name` (qualified) as the server's messages name it under the
+    default search_path: bare in public, else with its schema."""
+    schema, bare = name.split(".", 1)
+    return quote_ident(bare) if schema == "public" else quote_qualified(name)
+
+
+def _routine_shown(name: str, args: Iterable[str]) -> str:
+    """A routine as the server's messages name it: `f(integer)`, `app.f(integer,text)`
+    (format_type's names, no space after a comma; checked on 18.6)."""
+    return f"{_server_shown(name)}(" + ",".join(
+        format_type(_server_shown(a.removesuffix("[]")) if "." in a else a.removesuffix("[]"),
+                    (), a.endswith("[]")) for a in args) + ")"
+
+
+def _view_kind(catalog: Catalog, view: str) -> str:
+    known = catalog.tables.get(view)
+    return "materialized view" if known is not None and known.kind == "matview" else "view"
 
 
 def _drop_sequence_readers(b: Builder, name: str) -> tuple[dict, tuple[tuple[str, str], ...]]:
