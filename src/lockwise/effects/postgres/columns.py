@@ -907,7 +907,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
             b.scan(other, "foreign key re-validation after the type change")
     b.alters.add(f"column:{table}.{colname}")
     backfill = {}
-    if (rewrites or refused) and b.ctx.rule_text:
+    if (rewrites or refused or change.default_refused) and b.ctx.rule_text:
         # for the expand / contract instead: the new column backfilled with what the
         # statement would compute (its USING, else the value converted by assignment; a
         # refused one's template writes the cast itself)
@@ -927,6 +927,10 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why,
           needs_using=refused,
+          refused_default_cast=change.default_refused,
+          default_set_again_sql=_default_set_again_sql(
+              table, colname, old_col, type_sql(new, new_mods, new_array),
+              bool(base.get("qualified"))) if change.default_refused and b.ctx.rule_text else "",
           default_refused_text=_default_refused_text(
               colname, type_sql(new, new_mods, new_array)) if refused and old_col is not None
           and old_col.default else "",
@@ -984,10 +988,12 @@ class TypeChange:
     NamedTuple generates and compiles code when it is defined, which every cold start of an
     ALTER TABLE lint would pay."""
 
-    __slots__ = ("rewrites", "why", "read_again", "old_col", "refused", "rebuilt")
+    __slots__ = ("rewrites", "why", "read_again", "old_col", "refused", "rebuilt",
+                 "default_refused")
 
     def __init__(self, rewrites: bool, why: str, read_again: str, old_col: Column | None,
-                 refused: bool, rebuilt: tuple[Index, ...]) -> None:
+                 refused: bool, rebuilt: tuple[Index, ...], default_refused: bool = False
+                 ) -> None:
         self.rewrites = rewrites
         self.why = why
         #: What reads the table again when it is not rewritten ("" if nothing).
@@ -999,6 +1005,9 @@ class TypeChange:
         self.refused = refused
         #: The table's indexes it builds again though the values are kept.
         self.rebuilt = rebuilt
+        #: The server refuses it, USING or not, for the column's DEFAULT: of the old type,
+        #: which has no cast to the new one in assignment context.
+        self.default_refused = default_refused
 
 
 def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> TypeChange:
@@ -1009,7 +1018,7 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
     old_col = b.ctx.catalog.known_column(table, colname)
     read_again = ""
     rebuilt: list[Index] = []
-    refused = False
+    refused = default_refused = False
     if old_col is None:
         rewrites, why = True, "old type unknown (table not created by these migrations)" \
             if b.ctx.catalog.sure_of(table) else "old type unknown (a DO block may have changed it)"
@@ -1022,14 +1031,22 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
             # that the domain's length or precision fits the new type's, and converts them all
             # (checked on the server).
             old_base = (old_base[0], (), old_base[2])
+        no_cast = not old_col.virtual and _types.needs_using(
+            old_base[0], old_base[2], new_base[0], new_base[2],
+            _enum_names(b.ctx.catalog, old_base[0], new_base[0]), b.ctx.catalog.extensions)
         if old_col.virtual:  # (the server refuses USING and a constrained domain for it)
             rewrites, why = False, "a virtual generated column stores nothing"
-        elif using is None and _types.needs_using(
-                old_base[0], old_base[2], new_base[0], new_base[2],
-                _enum_names(b.ctx.catalog, old_base[0], new_base[0]), b.ctx.catalog.extensions):
+        elif using is None and no_cast:
             refused = True
             rewrites, why = False, f"{old_col.type_text} cannot be cast automatically to " \
                 f"{type_sql(new, new_mods, new_array)}"
+        elif no_cast and old_col.default:
+            # USING converts the values only: the DEFAULT is converted by assignment, and
+            # with no such cast the server stops ("default for column ... cannot be cast
+            # automatically", 42804; checked on 18.6): nothing is rewritten.
+            default_refused = True
+            rewrites, why = False, f"the DEFAULT of {colname} is {old_col.type_text}, which " \
+                f"cannot be cast automatically to {type_sql(new, new_mods, new_array)}"
         elif b.ctx.catalog.is_constrained_domain(new) and not _same_type(
                 b.ctx.catalog, old_col, new, new_mods, new_array):
             rewrites, why = True, f"domain {new} has a constraint: every value is checked " \
@@ -1040,15 +1057,17 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
             rewrites, why = _types.type_change_rewrites(
                 old_base[0], old_base[1], new_base[0], new_base[1], b.ctx.pg_version,
                 b.ctx.session_timezone_utc, array=new_base[2])
-        if using is not None and not _using_is_plain_cast(using, colname):
+        if using is not None and not default_refused and \
+                not _using_is_plain_cast(using, colname):
             rewrites, why = True, "USING expression computes every value"
-        if not rewrites and not refused:
+        if not rewrites and not refused and not default_refused:
             read_again, rebuilt = _kept_values_scans(
                 b, table, colname, old_base[0], new_base[0],
                 old_col.collation != collation_name(coldef), collation_name(coldef))
     if rewrites:
         b.rewrite(table, f"column type change: {why}")
-    return TypeChange(rewrites, why, read_again, old_col, refused, tuple(rebuilt))
+    return TypeChange(rewrites, why, read_again, old_col, refused, tuple(rebuilt),
+                      default_refused)
 
 
 #: Domains over domains are followed this deep at most (a guard against a cycle that only
@@ -1143,6 +1162,21 @@ def _checks_revalidated_steps(catalog: Catalog, table: str, column: str,
                 *adds, NEXT_MIGRATION,
                 *(f"ALTER TABLE {target} VALIDATE CONSTRAINT {quote_ident(con.name)};"
                   "  -- writes go on" for con in checks)])}
+
+
+def _default_set_again_sql(table: str, column: str, old_col: Column | None, new_type: str,
+                           qualified: bool) -> JoinedSql | str:
+    """The step that gives `column` its DEFAULT back after a type change that had to drop it
+    (`refused_default_cast`): the DEFAULT as the migrations wrote it, which the server types
+    anew for `new_type` (an enum label of the old type is one of the new one's, or the SET
+    DEFAULT fails); a line to write it when the catalog does not know it as written."""
+    target = f"ALTER TABLE {relation_sql(table, table, qualified)} ALTER COLUMN " \
+             f"{quote_ident(column)}"
+    default = movable_default(old_col)
+    if not default:
+        return f"-- {target} SET DEFAULT ...;  -- the DEFAULT it had, written for {new_type}"
+    return JoinedSql(f"{target} SET DEFAULT ", default,
+                     f";  -- the DEFAULT it had, as written: it must be a value of {new_type}")
 
 
 def _default_refused_text(column: str, new_type: str) -> str:
