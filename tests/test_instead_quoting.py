@@ -144,8 +144,6 @@ SQL_TEXT: dict[str, object] = {
     "returning_sql": ' RETURNING "Id", total',
     "new_column_default_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Mixed Col_new" SET '
                               "DEFAULT ('x')::uuid;",
-    "default_set_again_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Mixed Col" SET DEFAULT '
-                             "'x';",
     "new_column_not_null_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "C" CHECK '
                                '("Mixed Col_new" IS NOT NULL) NOT VALID;',
     "new_column_validated_sql": 'ALTER TABLE "App"."User" VALIDATE CONSTRAINT "C";',

@@ -210,7 +210,6 @@ SQL_TEXT_FACTS = frozenset({
     "instant_column_sql", "join_condition_sql", "length_sql", "lock_instead_sql",
     "long_identifier_truncated", "mode_sql", "name_literal_sql", "name_sql", "new_type_text",
     "not_valid_sql",
-    "default_set_again_sql",
     "new_column_default_sql", "new_column_not_null_sql", "new_column_validated_sql",
     "new_column_renamed_sql",
     "not_yet_done_sql", "object_type", "returning_sql", "temporary_routine_sql",

@@ -928,9 +928,6 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           rewrites=rewrites, rewrite_reason=why,
           needs_using=refused,
           refused_default_cast=change.default_refused,
-          default_set_again_sql=_default_set_again_sql(
-              table, colname, old_col, type_sql(new, new_mods, new_array),
-              bool(base.get("qualified"))) if change.default_refused and b.ctx.rule_text else "",
           default_refused_text=_default_refused_text(
               colname, type_sql(new, new_mods, new_array)) if refused and old_col is not None
           and old_col.default else "",
@@ -946,7 +943,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **(_carried_over_steps(b.ctx.catalog, table, old_col,
                                  type_sql(new, new_mods, new_array), bool(base.get("qualified")),
                                  b.ctx.pg_version)
-             if refused and b.ctx.rule_text else {}),
+             if (refused or change.default_refused) and b.ctx.rule_text else {}),
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
           using_names_zone=using is not None and _using_names_zone(using, colname),
@@ -1162,21 +1159,6 @@ def _checks_revalidated_steps(catalog: Catalog, table: str, column: str,
                 *adds, NEXT_MIGRATION,
                 *(f"ALTER TABLE {target} VALIDATE CONSTRAINT {quote_ident(con.name)};"
                   "  -- writes go on" for con in checks)])}
-
-
-def _default_set_again_sql(table: str, column: str, old_col: Column | None, new_type: str,
-                           qualified: bool) -> JoinedSql | str:
-    """The step that gives `column` its DEFAULT back after a type change that had to drop it
-    (`refused_default_cast`): the DEFAULT as the migrations wrote it, which the server types
-    anew for `new_type` (an enum label of the old type is one of the new one's, or the SET
-    DEFAULT fails); a line to write it when the catalog does not know it as written."""
-    target = f"ALTER TABLE {relation_sql(table, table, qualified)} ALTER COLUMN " \
-             f"{quote_ident(column)}"
-    default = movable_default(old_col)
-    if not default:
-        return f"-- {target} SET DEFAULT ...;  -- the DEFAULT it had, written for {new_type}"
-    return JoinedSql(f"{target} SET DEFAULT ", default,
-                     f";  -- the DEFAULT it had, as written: it must be a value of {new_type}")
 
 
 def _default_refused_text(column: str, new_type: str) -> str:
