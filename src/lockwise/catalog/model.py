@@ -296,6 +296,9 @@ class Table:
     #: use, and fails (`name_taken`: the name is taken once the rename ran).
     moved_after_use: bool = False
     unlogged: bool = False
+    #: ALTER TABLE ... ENABLE ROW LEVEL SECURITY made it so (pg_class.relrowsecurity), and
+    #: no DISABLE since: compared by the down check (`graph.down.signature`).
+    row_security: bool = False
     #: A temporary table made ON COMMIT DROP: gone when its transaction ends
     #: (`replay.end_transaction`).
     on_commit_drop: bool = False

@@ -1361,6 +1361,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 t.rules[cmd["name"]], enabled=_RULE_SWITCHES[sub])})
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
+        elif sub in ("AT_EnableRowSecurity", "AT_DisableRowSecurity"):
+            t.row_security = sub == "AT_EnableRowSecurity"
         elif sub == "AT_ChangeOwner":
             t.owner = role_name(cmd.get("newowner")) or ""
         elif sub in TRIGGER_SWITCHES:

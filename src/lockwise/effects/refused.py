@@ -63,7 +63,7 @@ REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "prepared_statement_missing", "prepared_statement_exists",
                  "prepared_statement_not_select", "refused_not_immutable",
                  "refused_routine_not_unique", "refused_index_drop",
-                 "refused_function_drop")
+                 "refused_function_drop", "refused_default_cast")
 
 
 def refusal(effect: Effect) -> str:

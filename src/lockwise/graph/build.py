@@ -2261,7 +2261,12 @@ class _Builder:
                     end_statement(rolled, session, ended)
         after_tables = check.tables | touched | scope(rolled, names, removed)
         after = signature(rolled, after_tables, names)
-        diffs = differences(check.before, after, check.partial | (after_tables - complete))
+        # A table the replay knows only from an ALTER of it (`Table.known_from_use`) was
+        # there before the up, made outside the migrations: not the up's to drop.
+        outside = {n for n in after_tables - check.tables
+                   if (t := dict.get(rolled.tables, n)) is not None and t.known_from_use}
+        diffs = differences(check.before, after,
+                            check.partial | (after_tables - complete), outside)
         if not diffs:
             return
         shown = "; ".join(f"{_shown(obj)} {why}" for obj, why in diffs[:4])

@@ -1,6 +1,7 @@
 """Does a down migration undo its up migration? Statically: replay up then down on a copy of
 the catalog and compare with the catalog before up (tables, columns with types, nullability
-and whether they have a default, constraints, indexes, enum labels, extensions)."""
+and whether they have a default, constraints, indexes, enum labels, extensions, whether a
+table has row security enabled)."""
 
 from __future__ import annotations
 
@@ -237,6 +238,8 @@ def signature(catalog: Catalog, tables: set[str] | None = None,
         if t is None:
             continue
         sig[f"{t.kind}:{name}"] = t.kind
+        if t.kind in ("table", "partitioned"):
+            sig[f"row security:{name}"] = "enabled" if t.row_security else "disabled"
         for col in t.columns.values():
             sig[f"column:{name}.{col.name}"] = (
                 _type(col.type_name, col.typmods, col.array),
@@ -310,17 +313,26 @@ def _show(value: object) -> str:
     return str(value)
 
 
+#: The kinds of a relation's own key in a signature (`table:public.t`).
+_RELATION_KEYS = ("table", "view", "matview", "partitioned", "foreign")
+
+
 def differences(before: dict[str, object], after: dict[str, object],
-                partial: set[str] = frozenset()) -> list[tuple[str, str]]:
+                partial: AbstractSet[str] = frozenset(),
+                outside: AbstractSet[str] = frozenset()) -> list[tuple[str, str]]:
     """(object, what differs) for each object the up+down round trip did not restore.
 
     `partial` tables have columns lockwise does not know (CREATE TABLE AS, tables created
     outside the migrations): a column seen on one side only says nothing about them.
+    `outside` tables were made outside the migrations and first seen in the up, which only
+    altered them: seen after down only, they are no table the up made (nor are their columns).
     """
     out = []
     for key in sorted(before.keys() | after.keys()):
         one_sided = key not in before or key not in after
         if one_sided and key.startswith("column:") and _owner(key) in partial:
+            continue
+        if key not in before and (_owner(key) or key.partition(":")[2]) in outside:
             continue
         if key not in after:
             out.append((key, "missing after down (up removed it, down does not restore it)"))
@@ -329,8 +341,7 @@ def differences(before: dict[str, object], after: dict[str, object],
         elif before[key] != after[key]:
             out.append((key, f"was {_show(before[key])}, after down {_show(after[key])}"))
     # An object removed whole explains its parts: keep `table:x` and leave out `column:x.c`.
-    gone = {k.split(":", 1)[1] for k, _ in out if k.split(":", 1)[0] in
-            ("table", "view", "matview", "partitioned", "foreign")}
+    gone = {k.split(":", 1)[1] for k, _ in out if k.split(":", 1)[0] in _RELATION_KEYS}
     return [(k, why) for k, why in out if _owner(k) not in gone]
 
 
@@ -339,6 +350,8 @@ def _owner(key: str) -> str:
     kind, _, rest = key.partition(":")
     if kind in ("column", "constraint"):
         return rest.rsplit(".", 1)[0]
+    if kind == "row security":
+        return rest
     if kind.endswith("index") or kind.endswith("key"):
         return rest.split(" ", 1)[0]
     return ""

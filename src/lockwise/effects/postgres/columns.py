@@ -912,7 +912,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
             b.scan(other, "foreign key re-validation after the type change")
     b.alters.add(f"column:{table}.{colname}")
     backfill = {}
-    if (rewrites or refused) and b.ctx.rule_text:
+    if (rewrites or refused or change.default_refused) and b.ctx.rule_text:
         # for the expand / contract instead: the new column backfilled with what the
         # statement would compute (its USING, else the value converted by assignment; a
         # refused one's template writes the cast itself)
@@ -932,6 +932,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why,
           needs_using=refused,
+          refused_default_cast=change.default_refused,
           default_refused_text=_default_refused_text(
               colname, type_sql(new, new_mods, new_array)) if refused and old_col is not None
           and old_col.default else "",
@@ -947,7 +948,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **(_carried_over_steps(b.ctx.catalog, table, old_col,
                                  type_sql(new, new_mods, new_array), bool(base.get("qualified")),
                                  b.ctx.pg_version)
-             if refused and b.ctx.rule_text else {}),
+             if (refused or change.default_refused) and b.ctx.rule_text else {}),
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
           using_names_zone=using is not None and _using_names_zone(using, colname),
@@ -989,10 +990,12 @@ class TypeChange:
     NamedTuple generates and compiles code when it is defined, which every cold start of an
     ALTER TABLE lint would pay."""
 
-    __slots__ = ("rewrites", "why", "read_again", "old_col", "refused", "rebuilt")
+    __slots__ = ("rewrites", "why", "read_again", "old_col", "refused", "rebuilt",
+                 "default_refused")
 
     def __init__(self, rewrites: bool, why: str, read_again: str, old_col: Column | None,
-                 refused: bool, rebuilt: tuple[Index, ...]) -> None:
+                 refused: bool, rebuilt: tuple[Index, ...], default_refused: bool = False
+                 ) -> None:
         self.rewrites = rewrites
         self.why = why
         #: What reads the table again when it is not rewritten ("" if nothing).
@@ -1004,6 +1007,9 @@ class TypeChange:
         self.refused = refused
         #: The table's indexes it builds again though the values are kept.
         self.rebuilt = rebuilt
+        #: The server refuses it, USING or not, for the column's DEFAULT: of the old type,
+        #: which has no cast to the new one in assignment context.
+        self.default_refused = default_refused
 
 
 def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> TypeChange:
@@ -1014,7 +1020,7 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
     old_col = b.ctx.catalog.known_column(table, colname)
     read_again = ""
     rebuilt: list[Index] = []
-    refused = False
+    refused = default_refused = False
     if old_col is None:
         rewrites, why = True, "old type unknown (table not created by these migrations)" \
             if b.ctx.catalog.sure_of(table) else "old type unknown (a DO block may have changed it)"
@@ -1027,14 +1033,22 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
             # that the domain's length or precision fits the new type's, and converts them all
             # (checked on the server).
             old_base = (old_base[0], (), old_base[2])
+        no_cast = not old_col.virtual and _types.needs_using(
+            old_base[0], old_base[2], new_base[0], new_base[2],
+            _enum_names(b.ctx.catalog, old_base[0], new_base[0]), b.ctx.catalog.extensions)
         if old_col.virtual:  # (the server refuses USING and a constrained domain for it)
             rewrites, why = False, "a virtual generated column stores nothing"
-        elif using is None and _types.needs_using(
-                old_base[0], old_base[2], new_base[0], new_base[2],
-                _enum_names(b.ctx.catalog, old_base[0], new_base[0]), b.ctx.catalog.extensions):
+        elif using is None and no_cast:
             refused = True
             rewrites, why = False, f"{old_col.type_text} cannot be cast automatically to " \
                 f"{type_sql(new, new_mods, new_array)}"
+        elif no_cast and old_col.default:
+            # USING converts the values only: the DEFAULT is converted by assignment, and
+            # with no such cast the server stops ("default for column ... cannot be cast
+            # automatically", 42804; checked on 18.6): nothing is rewritten.
+            default_refused = True
+            rewrites, why = False, f"the DEFAULT of {colname} is {old_col.type_text}, which " \
+                f"cannot be cast automatically to {type_sql(new, new_mods, new_array)}"
         elif b.ctx.catalog.is_constrained_domain(new) and not _same_type(
                 b.ctx.catalog, old_col, new, new_mods, new_array):
             rewrites, why = True, f"domain {new} has a constraint: every value is checked " \
@@ -1045,15 +1059,17 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
             rewrites, why = _types.type_change_rewrites(
                 old_base[0], old_base[1], new_base[0], new_base[1], b.ctx.pg_version,
                 b.ctx.session_timezone_utc, array=new_base[2])
-        if using is not None and not _using_is_plain_cast(using, colname):
+        if using is not None and not default_refused and \
+                not _using_is_plain_cast(using, colname):
             rewrites, why = True, "USING expression computes every value"
-        if not rewrites and not refused:
+        if not rewrites and not refused and not default_refused:
             read_again, rebuilt = _kept_values_scans(
                 b, table, colname, old_base[0], new_base[0],
                 old_col.collation != collation_name(coldef), collation_name(coldef))
     if rewrites:
         b.rewrite(table, f"column type change: {why}")
-    return TypeChange(rewrites, why, read_again, old_col, refused, tuple(rebuilt))
+    return TypeChange(rewrites, why, read_again, old_col, refused, tuple(rebuilt),
+                      default_refused)
 
 
 #: Domains over domains are followed this deep at most (a guard against a cycle that only
