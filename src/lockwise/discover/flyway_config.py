@@ -11,7 +11,10 @@ from that run's working directory when one is set, as Flyway reads them), its `f
 as that run's command line. Flyway's environment variables for the settings lockwise reads
 (`FLYWAY_LOCATIONS`, `FLYWAY_MIXED`, ...; with TOML files also the lower-case `flyway_*`,
 `flyway_environment` among them) win over every file, the command line over them; the .conf
-files are read in `FLYWAY_CONFIG_FILE_ENCODING` (fix-layouts18).
+files are read in `FLYWAY_CONFIG_FILE_ENCODING` (fix-layouts18). The url (`flyway.url`, the
+selected environment's `url`, `FLYWAY_URL`, `-url=`) is read for the kind of database it
+names, and `flyway_args`' `-environments.<name>.<key>=` set the selected environment's
+`url`, `initSql` and `flyway.<setting>` overrides over every file (fix-layouts20).
 
 Resolvers in a value (`${env.NAME}` in TOML, `${NAME}` in a conf) are replaced from the
 environment lockwise runs in; one lockwise cannot resolve is an input error at the file and
