@@ -513,7 +513,8 @@ def toml_settings(folder: Path | None) -> dict[str, Setting]:
         return {}
     files = [(path, _read(path)) for path in _split(run[1])[0]]
     documents = [(path, text, parse_toml(text, path, _NOT_FLYWAY_TOML)) for path, text in files]
-    variables = variable_settings(True, folder) | argument_settings(folder, True)
+    arguments = argument_settings(folder, True)
+    variables = variable_settings(True, folder) | arguments
     merged: dict = {}
     chosen = None
     for path, text, document in documents:
@@ -547,7 +548,7 @@ def toml_settings(folder: Path | None) -> dict[str, Setting]:
     # `flyway.<setting>` as an override, its initSql and url as the environment's own.
     overrides = table(table(table(merged, "environments"), name), "flyway")
     chosen_prefix = f"environments.{name}."
-    given = {key[len(chosen_prefix):]: setting for key, setting in variables.items()
+    given = {key[len(chosen_prefix):]: setting for key, setting in arguments.items()
              if key.startswith(chosen_prefix)}
     return out | {key: setting for key, setting in variables.items()
                   if not key.startswith("environments.") and
