@@ -1078,3 +1078,33 @@ def test_base_revision_reads_the_files_a_liquibase_master_includes_from_elsewher
         ["a:users", "a:orders"]
     assert [m.id for m in comparison.history] == expected
     assert comparison.changed == set()
+
+
+@pytest.mark.parametrize("profile", [None, "prod"])
+def test_base_revision_reads_the_active_profile_s_file_at_ref(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: str | None) -> None:
+    """`--base REF` unpacks the application files of the active profile
+    (SPRING_PROFILES_ACTIVE) at REF, as the working tree's are read (fix-layouts20): main's
+    mixed migration runs as `mixed` there when the profile's file says so."""
+    monkeypatch.delenv("SPRING_PROFILES_ACTIVE", raising=False)
+    if profile is not None:
+        monkeypatch.setenv("SPRING_PROFILES_ACTIVE", profile)
+    repo = empty_repo(tmp_path)
+    resources = "src/main/resources"
+    write(repo, {f"{resources}/application.properties": "spring.application.name=shop\n",
+                 f"{resources}/application-prod.properties": "spring.flyway.mixed=true\n",
+                 f"{resources}/db/migration/V1__t.sql": "CREATE TABLE t (a int);\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "branch point")
+    _git(repo, "branch", "feature")
+    write(repo, {f"{resources}/db/migration/V2__i.sql":
+                 "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "main moves on")
+    _git(repo, "checkout", "-q", "feature")
+    write(repo, {f"{resources}/db/migration/V3__u.sql": "CREATE TABLE u (a int);\n"})
+    location = repo / resources / "db" / "migration"
+    comparison = compare_with_base(location, discover(location), "main", None)
+    by_version = {m.version: m for m in comparison.history}
+    assert str(by_version["2"].path).startswith("main:")
+    assert by_version["2"].mixed_without_transaction is (profile is not None)

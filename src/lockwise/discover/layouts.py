@@ -939,19 +939,21 @@ def settings_files(folder: PurePosixPath) -> list[str]:
     """The files discovery may read the settings of the history in `folder` (a path
     relative to the top of a tree, such as a git repository's) from: Flyway's own config
     files in it and each folder above it, the application files of each of those that
-    may be a classpath root, itself or its `src/main/resources` (`spring_boot`), and the
+    may be a classpath root, itself or its `src/main/resources` (`spring_boot`; the
+    profile files of the profiles known, `profile_files`), and the
     files other layouts are told apart by (`_tool_settings`: sqlx's Cargo.toml, Hasura's
     config.yaml, ...) where they look for them. Paths relative to the same top, whether each
     exists or not."""
     from lockwise.discover.flyway_config import CONFIG_FILES
-    from lockwise.discover.spring_boot import APPLICATION_FILES
+    from lockwise.discover.spring_boot import APPLICATION_FILES, profile_files
 
+    applications = [*APPLICATION_FILES, *profile_files()]
     out = []
     for level, above in enumerate((folder, *folder.parents)):
         prefix = "" if str(above) == "." else f"{above.as_posix()}/"
         out += [prefix + name for name in CONFIG_FILES]
         out += [f"{prefix}{resources}{name}" for resources in ("", "src/main/resources/")
-                for name in APPLICATION_FILES]
+                for name in applications]
         out += [prefix + name for most, name in _tool_settings() if level <= most]
     return out
 

@@ -210,6 +210,16 @@ def _application_values(folder: Path) -> dict[Name, Value] | None:
     return values
 
 
+def profile_files() -> list[str]:
+    """The profile-specific twins of APPLICATION_FILES that a classpath root may hold for
+    the profiles known before its files are read: those of SPRING_PROFILES_ACTIVE, and
+    `default` (what `lint --base` unpacks at another revision besides the base files; a
+    profile only that revision's files activate is not known in advance)."""
+    profiles = [item for item in _list(os.environ.get(_PROFILES_VARIABLE, "")) if item]
+    return [_profile_file(name, profile) for profile in [*profiles, "default"]
+            for name in APPLICATION_FILES]
+
+
 def _profile_file(name: str, profile: str) -> str:
     """The profile-specific twin of the application file `name`: `application-<profile>`
     with the same folder and extension."""
