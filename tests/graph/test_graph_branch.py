@@ -29,6 +29,23 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
+def _diverge(repo: Path, on_main: dict[str, str], on_feature: dict[str, str],
+             removed_on_main: list[str] | None = None) -> None:
+    """Commit what `repo` holds as the branch point of `feature`; then `on_main` (and the
+    removal of `removed_on_main`) committed on main; then `feature` checked out with
+    `on_feature` written, not committed."""
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "branch point")
+    _git(repo, "branch", "feature")
+    write(repo, on_main)
+    for path in removed_on_main or []:
+        _git(repo, "rm", "-q", path)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "main moves on")
+    _git(repo, "checkout", "-q", "feature")
+    write(repo, on_feature)
+
+
 def _copy(src: Path, dst: Path) -> None:
     for f in src.iterdir():
         shutil.copy(f, dst / f.name)
@@ -859,18 +876,12 @@ def test_base_revision_reads_the_flyway_settings_and_locations_at_ref(
     write(repo, {f"{_RESOURCES}/application.properties": _SETTINGS,
                   f"{_RESOURCES}/db/migration/V1__t.sql": "CREATE TABLE t (a int);\n",
                   f"{_RESOURCES}/db/seed/V2__s.sql": "INSERT INTO t VALUES (1);\n"})
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "branch point")
-    _git(repo, "branch", "feature")
-    write(repo, {f"{_RESOURCES}/db/migration/V3__i.sql":
-                  "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n",
-                  f"{_RESOURCES}/db/seed/V5__s.sql": "INSERT INTO t VALUES (2);\n"})
     # (REF drops the other location's first migration: still not the branch's work)
-    _git(repo, "rm", "-q", f"{_RESOURCES}/db/seed/V2__s.sql")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "main moves on")
-    _git(repo, "checkout", "-q", "feature")
-    write(repo, {f"{_RESOURCES}/db/migration/V4__u.sql": "CREATE TABLE u (a int);\n"})
+    _diverge(repo, {f"{_RESOURCES}/db/migration/V3__i.sql":
+                    "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n",
+                    f"{_RESOURCES}/db/seed/V5__s.sql": "INSERT INTO t VALUES (2);\n"},
+             {f"{_RESOURCES}/db/migration/V4__u.sql": "CREATE TABLE u (a int);\n"},
+             removed_on_main=[f"{_RESOURCES}/db/seed/V2__s.sql"])
     location = repo / _RESOURCES / "db" / "migration"
     comparison = compare_with_base(location, discover(location), "main", None)
     by_version = {m.version: m for m in comparison.history}
@@ -1078,3 +1089,26 @@ def test_base_revision_reads_the_files_a_liquibase_master_includes_from_elsewher
         ["a:users", "a:orders"]
     assert [m.id for m in comparison.history] == expected
     assert comparison.changed == set()
+
+
+@pytest.mark.parametrize("profile", [None, "prod"])
+def test_base_revision_reads_the_active_profile_s_file_at_ref(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: str | None) -> None:
+    """`--base REF` unpacks the application files of the active profile
+    (SPRING_PROFILES_ACTIVE) at REF, as the working tree's are read (fix-layouts20): main's
+    mixed migration runs as `mixed` there when the profile's file says so."""
+    monkeypatch.delenv("SPRING_PROFILES_ACTIVE", raising=False)
+    if profile is not None:
+        monkeypatch.setenv("SPRING_PROFILES_ACTIVE", profile)
+    repo = empty_repo(tmp_path)
+    write(repo, {f"{_RESOURCES}/application.properties": "spring.application.name=shop\n",
+                 f"{_RESOURCES}/application-prod.properties": "spring.flyway.mixed=true\n",
+                 f"{_RESOURCES}/db/migration/V1__t.sql": "CREATE TABLE t (a int);\n"})
+    _diverge(repo, {f"{_RESOURCES}/db/migration/V2__i.sql":
+                    "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n"},
+             {f"{_RESOURCES}/db/migration/V3__u.sql": "CREATE TABLE u (a int);\n"})
+    location = repo / _RESOURCES / "db" / "migration"
+    comparison = compare_with_base(location, discover(location), "main", None)
+    by_version = {m.version: m for m in comparison.history}
+    assert str(by_version["2"].path).startswith("main:")
+    assert by_version["2"].mixed_without_transaction is (profile is not None)

@@ -370,7 +370,7 @@ def test_concurrently_in_a_spring_boot_flyway_migration_follows_spring_flyway_mi
     root (or its config/ folder, which wins; .properties wins over YAML), and never reads
     flyway.conf: a migration that mixes CREATE INDEX CONCURRENTLY with other DDL runs without a
     transaction when they say mixed, and Flyway refuses it otherwise. Profile-specific files
-    and documents are not read (the profile is chosen where the application runs); a
+    and documents are not read while their profile is not active (test_spring_profiles.py); a
     flyway.conf nearer the location than the application files, or Spring's Flyway turned
     off, leaves the decision to Flyway's own configuration."""
     root = tmp_path / "project"

@@ -481,10 +481,12 @@ def _not_a(path: Path, *, folder: bool) -> str | None:
 
 
 #: The arguments of Flyway's command line `flyway_args` reads (`-name=value`): the settings
-#: lockwise reads of a run, the environment it selects, and how it finds its config files
-#: (the other arguments, `-url=`, `migrate`, `-X`, say nothing lint reads).
+#: lockwise reads of a run (`-url=`: the database it migrates, whose kind decides the
+#: dialect), the environment it selects, how it finds its config files, and any
+#: `-environments.<name>.<key>=` (one environment's setting); the other arguments
+#: (`-user=`, `migrate`, `-X`) say nothing lint reads.
 FLYWAY_ARGUMENTS = ("environment", "locations", "mixed", "executeInTransaction", "initSql",
-                    "configFiles", "workingDirectory", "configFileEncoding")
+                    "configFiles", "workingDirectory", "configFileEncoding", "url")
 #: Those `flyway_args` takes as another key of the config does.
 _ARGUMENT_KEYS = {"-configFiles": "flyway_config_files",
                   "-workingDirectory": "flyway_working_directory"}
@@ -501,12 +503,13 @@ def _flyway_args(r: _Reader, raw: dict, config: Config) -> None:
     arguments: dict[str, str] = {}
     for argument in r.strings(key, raw[key]):
         name, equals, value = argument.strip().partition("=")
-        if equals and name[1:] in FLYWAY_ARGUMENTS and name.startswith("-"):
+        if equals and name.startswith("-") and (name[1:] in FLYWAY_ARGUMENTS or
+                                                name.startswith("-environments.")):
             arguments.setdefault(name, value)
     for name, value in arguments.items():
         if (own := _ARGUMENT_KEYS.get(name)) is not None and own in raw:
             raise r.fail(key, f"`{key}` gives {name} and `{own}` sets it too: give it once")
-        if name in ("-mixed", "-executeInTransaction") and value not in ("true", "false"):
+        if _flyway_boolean(name) and value not in ("true", "false"):
             raise r.fail(key, f"`{key}` gives {name}={value}: Flyway takes only true or false "
                               "there and stops before it migrates anything")
     if "-workingDirectory" in arguments:
@@ -516,6 +519,16 @@ def _flyway_args(r: _Reader, raw: dict, config: Config) -> None:
                               f", {why}: give it relative to the config file")
         config.flyway_working_directory = folder
     config.flyway_arguments = arguments
+
+
+def _flyway_boolean(name: str) -> bool:
+    """Whether the `flyway_args` argument `name` sets one of the booleans lockwise reads:
+    `-mixed`, `-executeInTransaction`, or one environment's override of them
+    (`-environments.<name>.flyway.mixed`)."""
+    setting = name.removeprefix("-")
+    if setting.startswith("environments."):
+        setting = setting.partition(".flyway.")[2]
+    return setting in ("mixed", "executeInTransaction")
 
 
 def _flyway_config_files(r: _Reader, raw: dict, config: Config) -> None:

@@ -72,9 +72,12 @@ def other_database(folder: str, dialect: str, siblings: Iterable[str]) -> str | 
     return database
 
 
-def left_out_note(history: Path, folder: str, database: str, dialect: str) -> str:
-    """The note for a history found in `folder`, named for `database`, and not read."""
-    what = f"not linted: a {_title(database)} history (its folder `{folder}/` says so)"
+def left_out_note(history: Path, folder: str, database: str, dialect: str,
+                  why: str | None = None) -> str:
+    """The note for a history found in `folder`, named for `database`, and not read; `why`:
+    what says so, when not the folder's name."""
+    what = f"not linted: a {_title(database)} history ({why or f'its folder `{folder}/`'} " \
+        "says so)"
     if database in LINTED:
         return (f"{history}: {what}, and the dialect in force is {_title(dialect)}: "
                 f"`lockwise lint --dialect {database} {history}` lints it")
@@ -109,7 +112,32 @@ def prisma_provider_note(history: Path, dialect: str) -> str | None:
 def all_left_out(dialect: str) -> str:
     """The input error of a path below which every history found was left out."""
     return (f"no {_title(dialect)} migrations here: every migration history below it is in a "
-            f"folder named for another database (the notes say which, and how to lint them)")
+            f"folder named for another database, or Flyway's url names one (the notes say "
+            f"which, and how to lint them)")
+
+
+def url_database(url: str) -> str | None:
+    """The database a JDBC url names (`jdbc:postgresql://...`, `jdbc:mysql:...`; a driver
+    wrapping another's, `jdbc:tc:postgresql:16:///db`, `jdbc:aws-wrapper:mysql://...`, by
+    the part after it), or None: no JDBC url, or a kind lockwise does not know."""
+    parts = url.strip().split(":")
+    if len(parts) < 3 or parts[0].lower() != "jdbc":
+        return None
+    return next((database for part in parts[1:3] if (database := database_named(part))),
+                None)
+
+
+def url_note(history: Path, database: str, where: str, dialect: str) -> str | None:
+    """A note for a Flyway history named on the command line and read with `dialect`, whose
+    run's url (set `where`) names another database; None when it names the dialect's."""
+    if other_database(database, dialect, []) is None:
+        return None
+    said = f"{history}: migrated on {_title(database)} (Flyway's url, {where}), but read " \
+        f"as {_title(dialect)}"
+    if database in LINTED:
+        return f"{said}: `lockwise lint --dialect {database} {history}` reads it as " \
+            f"{_title(database)}"
+    return f"{said}: lockwise lints PostgreSQL, MySQL and MariaDB only"
 
 
 def named_path_note(path: Path, dialect: str) -> str | None:

@@ -11,7 +11,10 @@ from that run's working directory when one is set, as Flyway reads them), its `f
 as that run's command line. Flyway's environment variables for the settings lockwise reads
 (`FLYWAY_LOCATIONS`, `FLYWAY_MIXED`, ...; with TOML files also the lower-case `flyway_*`,
 `flyway_environment` among them) win over every file, the command line over them; the .conf
-files are read in `FLYWAY_CONFIG_FILE_ENCODING` (fix-layouts18).
+files are read in `FLYWAY_CONFIG_FILE_ENCODING` (fix-layouts18). The url (`flyway.url`, the
+selected environment's `url`, `FLYWAY_URL`, `-url=`) is read for the kind of database it
+names, and `flyway_args`' `-environments.<name>.<key>=` set the selected environment's
+`url`, `initSql` and `flyway.<setting>` overrides over every file (fix-layouts20).
 
 Resolvers in a value (`${env.NAME}` in TOML, `${NAME}` in a conf) are replaced from the
 environment lockwise runs in; one lockwise cannot resolve is an input error at the file and
@@ -68,7 +71,13 @@ class Setting:
 #: (its `ConfigUtils.convertKey`; upper case, read by both kinds of configuration).
 SETTING_VARIABLES = {"FLYWAY_LOCATIONS": "locations", "FLYWAY_MIXED": "mixed",
                      "FLYWAY_EXECUTE_IN_TRANSACTION": "executeInTransaction",
-                     "FLYWAY_INIT_SQL": "initSql"}
+                     "FLYWAY_INIT_SQL": "initSql", "FLYWAY_URL": "url"}
+#: The settings of an environment (`[environments.<name>]`), not of `[flyway]`: one given
+#: by a variable or argument goes to the selected environment, over its own.
+ENVIRONMENT_SETTINGS = ("initSql", "url")
+#: The prefix of a command-line argument that sets one environment's setting
+#: (`-environments.<name>.url=`, `-environments.<name>.flyway.mixed=`).
+ENVIRONMENTS_ARGUMENT = "-environments."
 #: The prefix of the lower-case variables a TOML configuration reads besides
 #: (`flyway_environment`, `flyway_locations`: the rest of the name, `_` read as `.`).
 TOML_VARIABLE_PREFIX = "flyway_"
@@ -97,7 +106,9 @@ def variable_settings(toml: bool, folder: Path | None = None) -> dict[str, Setti
 def argument_settings(folder: Path | None, toml: bool) -> dict[str, Setting]:
     """The settings the command line of the Flyway run in `folder` gives (lockwise's
     `flyway_args`, for the run in the config's folder), over its environment variables and
-    config files, by setting name; `toml`: whether that run reads TOML files."""
+    config files, by setting name (`environments.<name>.<key>` for an argument
+    `-environments.<name>.<key>=`, read by `toml_settings`); `toml`: whether that run reads
+    TOML files."""
     configured = _configured()
     if folder is None or not configured.arguments or \
             os.path.abspath(folder) != configured.run_folder:
@@ -106,7 +117,7 @@ def argument_settings(folder: Path | None, toml: bool) -> dict[str, Setting]:
                               f"{name} (flyway_args)", toml)
             for name, value in configured.arguments.items()
             if name[1:] in ("environment", "locations", "mixed", "executeInTransaction",
-                            "initSql")}
+                            "initSql", "url") or name.startswith(ENVIRONMENTS_ARGUMENT)}
 
 
 def given_by(variable: str) -> str:
@@ -502,7 +513,8 @@ def toml_settings(folder: Path | None) -> dict[str, Setting]:
         return {}
     files = [(path, _read(path)) for path in _split(run[1])[0]]
     documents = [(path, text, parse_toml(text, path, _NOT_FLYWAY_TOML)) for path, text in files]
-    variables = variable_settings(True, folder) | argument_settings(folder, True)
+    arguments = argument_settings(folder, True)
+    variables = variable_settings(True, folder) | arguments
     merged: dict = {}
     chosen = None
     for path, text, document in documents:
@@ -519,29 +531,37 @@ def toml_settings(folder: Path | None) -> dict[str, Setting]:
     def places(document: dict) -> list[dict]:
         """Where a file may set a setting, the strongest last."""
         environment = table(table(document, "environments"), name)
-        init = {"initSql": environment["initSql"]} if "initSql" in environment else {}
-        return [table(document, "flyway"), table(environment, "flyway"), init]
+        own = {key: environment[key] for key in ENVIRONMENT_SETTINGS if key in environment}
+        return [table(document, "flyway"), table(environment, "flyway"), own]
 
     out: dict[str, Setting] = {}
-    for rank in range(3):  # [flyway], then the environment's overrides, then its initSql
+    for rank in range(3):  # [flyway], the environment's overrides, its initSql and url
         for path, text, document in documents:
             for key, value in places(document)[rank].items():
                 out[key] = Setting(value, path, text)
     # the merged value (a table of several files is theirs together), from the last setter
     out = {key: Setting(_final(merged, name, key, setting.value), setting.path, setting.text)
            for key, setting in out.items()}
-    # A variable is merged over `[flyway]` (its initSql over the environment's): the
-    # environment's own `flyway` overrides still win over it.
+    # A variable is merged over `[flyway]` (its initSql and url over the environment's):
+    # the environment's own `flyway` overrides still win over it. The command line's
+    # `-environments.<name>.` arguments for the selected environment win over all: its
+    # `flyway.<setting>` as an override, its initSql and url as the environment's own.
     overrides = table(table(table(merged, "environments"), name), "flyway")
+    chosen_prefix = f"environments.{name}."
+    given = {key[len(chosen_prefix):]: setting for key, setting in arguments.items()
+             if key.startswith(chosen_prefix)}
     return out | {key: setting for key, setting in variables.items()
-                  if key == "initSql" or key not in overrides}
+                  if not key.startswith("environments.") and
+                  (key in ENVIRONMENT_SETTINGS or key not in overrides)} | \
+        {key.removeprefix("flyway."): setting for key, setting in given.items()
+         if key.startswith("flyway.") or key in ENVIRONMENT_SETTINGS}
 
 
 def _final(merged: dict, name: object, key: str, value: object) -> object:
     """The merged value of `key` (see `toml_settings`)."""
     environment = table(table(merged, "environments"), name)
-    if key == "initSql" and "initSql" in environment:
-        return environment["initSql"]
+    if key in ENVIRONMENT_SETTINGS and key in environment:
+        return environment[key]
     override = table(environment, "flyway")
     if key in override:
         return override[key]
@@ -626,7 +646,7 @@ def _toml_resolver(found: str, setting: Setting, key: str) -> str:
         raise _unresolved(f"{found} names resolver `{name.strip()}`, which lockwise does not "
                           f"read (only `env`, the environment's variables): lockwise cannot "
                           f"tell what {key} is. Write the value itself, or take it from an "
-                          "environment variable with ${env.NAME}", setting, key)
+                          "environment variable with ${env.NAME}", setting, key, found)
     text = _variable(variable.strip(), found, setting, key)
     return _filtered(text, kept.strip()) if ":" in rest else text
 
@@ -636,7 +656,7 @@ def _variable(name: str, found: str, setting: Setting, key: str) -> str:
     if value is None:
         raise _unresolved(f"{found}: the environment variable {name} is not set where lockwise "
                           f"runs, so lockwise cannot tell what {key} is: set {name} for "
-                          "lockwise as for Flyway", setting, key)
+                          "lockwise as for Flyway", setting, key, found)
     return value
 
 
@@ -649,7 +669,13 @@ def _filtered(text: str, kept: str) -> str:
                                         ("a" in kept and char.isalpha()))))
 
 
-def _unresolved(message: str, setting: Setting, key: str) -> InputError:
+def _unresolved(message: str, setting: Setting, key: str, found: str) -> InputError:
+    """The input error of the resolver `found` in the value of `key`: at the file, line and
+    column where it is written (the line that sets `key`; its first column when the value
+    goes on past that line), or naming the variable or argument that gives it."""
     if setting.variable is not None:
         return InputError(f"{given_by(setting.variable)}: {message}")
-    return InputError(message, setting.path, setting_line(setting.text, key))
+    line = setting_line(setting.text, key)
+    lines = setting.text.splitlines()
+    at = lines[line - 1].find(found) if line <= len(lines) else -1
+    return InputError(message, setting.path, line, at + 1 if at >= 0 else 1)

@@ -40,6 +40,7 @@ from lockwise.parse.source import (
 )
 
 if TYPE_CHECKING:
+    from lockwise.discover.flyway_config import Setting
     from lockwise.discover.spring_boot import FlywayRun
 
 #: Layouts whose tools know a migration by its whole name (prisma's folder, sql-migrate's file)
@@ -800,16 +801,30 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
     (`${env.NAME}`) are replaced from lockwise's environment. Raises InputError, as Flyway
     stops, for a value it refuses (no boolean where it wants one, no string), for a TOML file
     that does not parse and for a resolver lockwise cannot resolve."""
-    from lockwise.discover.flyway_config import (
-        conf_settings,
-        has_config,
-        resolved,
-        toml_settings,
-    )
+    from lockwise.discover.flyway_config import resolved
 
     if run is not None and run.config is None:
         return {**_FLYWAY_DEFAULTS, **run.settings}
     settings: dict[str, bool | str] = {}
+    for key, setting in _nearest_flyway_settings(directory, tuple(_FLYWAY_DEFAULTS)).items():
+        name = setting.variable or (key if setting.toml else f"flyway.{key}")
+        value = resolved(setting, name)
+        if (taken := _flyway_value(key, value)) is None:
+            if setting.variable is not None:
+                raise _refused_variable(setting.variable, key, value)
+            raise _refused(setting.path, setting.text, name, value)
+        settings[key] = taken
+    return {**_FLYWAY_DEFAULTS, **settings}
+
+
+def _nearest_flyway_settings(directory: Path, keys: tuple[str, ...]) -> dict[str, Setting]:
+    """Each of Flyway's settings `keys` that the command-line run configured for the
+    location `directory` gives, as written (see `_flyway_settings`): from the nearest of
+    `directory` and the folders above it whose config files (or Flyway's variables and
+    command line there) set it; the home folder's files when no folder has config files."""
+    from lockwise.discover.flyway_config import conf_settings, has_config, toml_settings
+
+    out: dict[str, Setting] = {}
     folder = Path(os.path.abspath(directory))
     candidates: list[Path | None] = [folder, *folder.parents]
     # no folder with Flyway's config: a run there still loads the home folder's files
@@ -818,23 +833,49 @@ def _flyway_settings(directory: Path, run: FlywayRun | None) -> dict[str, bool |
         if candidate is None and any(has_config(other) for other in (folder, *folder.parents)):
             break  # (a run that has them loaded the home folder's files with its own)
         found = {key: setting for key, setting in toml_settings(candidate).items()
-                 if key in _FLYWAY_DEFAULTS}
+                 if key in keys}
         found |= {name.removeprefix("flyway."): setting for name, setting in conf_settings(
-            candidate, tuple(f"flyway.{key}" for key in _FLYWAY_DEFAULTS)).items()
+            candidate, tuple(f"flyway.{key}" for key in keys)).items()
             if name.removeprefix("flyway.") not in found}
         for key, setting in found.items():
-            if key in settings:  # a nearer folder's: this one's is not read
-                continue
-            name = setting.variable or (key if setting.toml else f"flyway.{key}")
-            value = resolved(setting, name)
-            if (taken := _flyway_value(key, value)) is None:
-                if setting.variable is not None:
-                    raise _refused_variable(setting.variable, key, value)
-                raise _refused(setting.path, setting.text, name, value)
-            settings[key] = taken
-        if len(settings) == len(_FLYWAY_DEFAULTS):
+            out.setdefault(key, setting)  # a nearer folder's wins: this one's is not read
+        if len(out) == len(keys):
             break
-    return {**_FLYWAY_DEFAULTS, **settings}
+    return out
+
+
+def flyway_database(directory: Path) -> tuple[str, str] | None:
+    """The database the Flyway command-line run of the location `directory` migrates, by
+    the kind of its JDBC url (`jdbc:mysql:...`), with where the url is set, as a note says
+    it: the command line's `-url=` (or the selected environment's
+    `-environments.<name>.url=`) over `FLYWAY_URL` over the config files' (`flyway.url`, or
+    the selected environment's `url` in flyway.toml), as `_flyway_settings` reads them. None
+    when no url is set, its kind is none lockwise knows, or an application (Spring Boot,
+    Micronaut) runs the location. The kind is read as written when it is (`jdbc:postgresql://
+    ${env.HOST}/app`); else with the url's resolvers replaced, and a url lockwise cannot
+    resolve decides nothing (a `${vault.url}` stops no lint)."""
+    from lockwise.discover.dialects import url_database
+    from lockwise.discover.flyway_config import given_by, resolved, setting_line
+
+    run, _ = _flyway_run(directory)
+    if run is not None and run.config is None:
+        return None
+    setting = _nearest_flyway_settings(directory, ("url",)).get("url")
+    if setting is None or not isinstance(setting.value, str):
+        return None
+    name = "url" if setting.toml else "flyway.url"
+    database = url_database(setting.value)
+    if database is None and "${" in setting.value:
+        try:
+            value = resolved(setting, setting.variable or name)
+        except InputError:
+            return None
+        database = url_database(value) if isinstance(value, str) else None
+    if database is None:
+        return None
+    where = given_by(setting.variable) if setting.variable is not None else \
+        f"{name} at {setting.path}:{setting_line(setting.text, name)}"
+    return database, where
 
 
 def flyway_locations(folder: Path) -> list[str] | None:
@@ -898,19 +939,21 @@ def settings_files(folder: PurePosixPath) -> list[str]:
     """The files discovery may read the settings of the history in `folder` (a path
     relative to the top of a tree, such as a git repository's) from: Flyway's own config
     files in it and each folder above it, the application files of each of those that
-    may be a classpath root, itself or its `src/main/resources` (`spring_boot`), and the
+    may be a classpath root, itself or its `src/main/resources` (`spring_boot`; the
+    profile files of the profiles known, `profile_files`), and the
     files other layouts are told apart by (`_tool_settings`: sqlx's Cargo.toml, Hasura's
     config.yaml, ...) where they look for them. Paths relative to the same top, whether each
     exists or not."""
     from lockwise.discover.flyway_config import CONFIG_FILES
-    from lockwise.discover.spring_boot import APPLICATION_FILES
+    from lockwise.discover.spring_boot import APPLICATION_FILES, profile_files
 
+    applications = [*APPLICATION_FILES, *profile_files()]
     out = []
     for level, above in enumerate((folder, *folder.parents)):
         prefix = "" if str(above) == "." else f"{above.as_posix()}/"
         out += [prefix + name for name in CONFIG_FILES]
         out += [f"{prefix}{resources}{name}" for resources in ("", "src/main/resources/")
-                for name in APPLICATION_FILES]
+                for name in applications]
         out += [prefix + name for most, name in _tool_settings() if level <= most]
     return out
 
@@ -1157,8 +1200,10 @@ def discover_histories(path: Path, layout: str | None = None,
             raise path_error(all_left_out(dialect), path)
         if not roots and len(notes) == before:
             roots = [path]
-        histories = _distinct([(root, discover(root)) for root in dict.fromkeys(roots)]) \
-            or [(path, [])]
+        histories = _distinct([(root, discover(root)) for root in dict.fromkeys(roots)])
+        if dialect is not None:
+            histories = _by_flyway_url(path, histories, dialect, notes)
+        histories = histories or [(path, [])]
         for root, migrations in histories:
             _note_unread(root, migrations, notes)
             _note_manifests(migrations, notes)
@@ -1170,6 +1215,31 @@ def discover_histories(path: Path, layout: str | None = None,
         raise os_input_error(exc, path) from None
     finally:
         _SEEN.reset(token)
+
+
+def _by_flyway_url(path: Path, histories: list[tuple[Path, list[Migration]]], dialect: str,
+                   notes: list[str]) -> list[tuple[Path, list[Migration]]]:
+    """`histories` less the Flyway histories found below `path` whose run's url names another
+    database than `dialect` (`flyway_database`), as a folder named for one is left out (in
+    `notes`); `path`'s own is read all the same, and noted (naming it is a choice). Raises
+    InputError when every history found was left out."""
+    from lockwise.discover.dialects import url_note
+
+    kept = []
+    for root, migrations in histories:
+        found = flyway_database(root) if migrations and migrations[0].layout == "flyway" \
+            else None
+        if found is None or other_database(found[0], dialect, []) is None:
+            kept.append((root, migrations))
+        elif root == path:
+            notes.append(url_note(root, found[0], found[1], dialect) or "")
+            kept.append((root, migrations))
+        else:
+            notes.append(left_out_note(root, root.name, found[0], dialect,
+                                       f"Flyway's url, {found[1]},"))
+    if histories and not kept:
+        raise path_error(all_left_out(dialect), path)
+    return kept
 
 
 def _distinct(histories: list[tuple[Path, list[Migration]]]) -> list[tuple[Path, list[Migration]]]:

@@ -30,11 +30,17 @@ Read here as the frameworks read them:
   into Flyway's `initSql`; Micronaut's `init-sql` is one string;
 - files of one folder by precedence: `config/` over the root, `.properties` over `.yml` over
   `.yaml`; in a file the later document (`#---` / `---`) and the later line count;
-- a document that applies only in a profile or on a cloud platform
-  (`spring.config.activate.on-profile`, `...on-cloud-platform`, the older `spring.profiles`)
-  is not read, nor are profile- or environment-specific files (`application-prod.properties`,
-  Micronaut's `application-<env>.yml`): the profile is chosen where the application runs, and
-  lockwise judges what every run shares;
+- Spring's profiles (fix-layouts20): the active ones are `SPRING_PROFILES_ACTIVE` in the
+  environment lockwise runs in (set it for lint as for the application), else the base
+  files' `spring.profiles.active` (comma-separated, the last wins), else
+  `spring.profiles.default`, else `default`. Each active profile's files
+  (`application-<profile>.properties|yml|yaml`, in the root and `config/`) win over the base
+  files, a later profile's over an earlier one's; in any file a document activated by
+  `spring.config.activate.on-profile` (or the older `spring.profiles`: a name, a list, or an
+  expression with `!`, `&`, `|` and parentheses) is read when an active profile matches it,
+  in its place among the file's documents. A document for a cloud platform
+  (`...on-cloud-platform`) is not read, nor are Micronaut's environment files
+  (`application-<env>.yml`);
 - a file the framework refuses to load (YAML that does not parse, a malformed `\\u` escape in
   a properties file) is an input error naming its line: the application would not start.
 
@@ -90,10 +96,17 @@ _BOOLEANS_READ = {"mixed": "mixed", "executeintransaction": "executeInTransactio
 #: Spring Boot's `init-sqls` (a list), Micronaut's `init-sql` (a string): Flyway's initSql.
 _SPRING_INIT_SQL, _MICRONAUT_INIT_SQL = "initsqls", "initsql"
 _LOCATIONS = "locations"
-#: Properties that make a document apply only in some runs.
-_CONDITIONS: frozenset[Name] = frozenset({("spring", "config", "activate", "onprofile"),
-                                          ("spring", "config", "activate", "oncloudplatform"),
-                                          ("spring", "profiles")})
+#: Properties that make a document apply only in some runs: for some profiles (and the
+#: older spelling of the same), on a cloud platform.
+_ON_PROFILE: Name = ("spring", "config", "activate", "onprofile")
+_LEGACY_PROFILES: Name = ("spring", "profiles")
+_CLOUD_PLATFORM: Name = ("spring", "config", "activate", "oncloudplatform")
+_CONDITIONS: frozenset[Name] = frozenset({_ON_PROFILE, _CLOUD_PLATFORM, _LEGACY_PROFILES})
+#: The profiles a run activates (the environment's variable over the files'), and those it
+#: activates when none is.
+_ACTIVE_PROFILES: Name = ("spring", "profiles", "active")
+_DEFAULT_PROFILES: Name = ("spring", "profiles", "default")
+_PROFILES_VARIABLE = "SPRING_PROFILES_ACTIVE"
 #: Spring Boot's `spring.liquibase.change-log` as relaxed binding reads it, and its default.
 _CHANGE_LOG: Name = ("spring", "liquibase", "changelog")
 _DEFAULT_CHANGE_LOG = "classpath:/db/changelog/db.changelog-master.yaml"
@@ -107,7 +120,7 @@ _PATTERNS: tuple[Name, ...] = (
       for prefix in (_SPRING, _SPRING_1)),
     # any property of a data source's says Micronaut runs Flyway for it
     _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS, _CHANGE_LOG,
-    _LIQUIBASE_ENABLED)
+    _LIQUIBASE_ENABLED, _ACTIVE_PROFILES, _DEFAULT_PROFILES)
 
 #: Flyway's default location, where both frameworks leave it.
 DEFAULT_LOCATIONS = ("classpath:db/migration",)
@@ -177,16 +190,88 @@ def application_runs(folder: Path) -> list[FlywayRun] | None:
 
 
 def _application_values(folder: Path) -> dict[Name, Value] | None:
-    """What the application files of the classpath root `folder` set, by precedence; None
-    when it holds none. Raises InputError for a file the framework refuses to load."""
+    """What the application files of the classpath root `folder` set, by precedence, for
+    the profiles active (`_active_profiles`): each active profile's files
+    (`application-<profile>.*`, the last profile's first) over the base files, and in each
+    file its unconditional documents and those activated by an active profile; None when
+    it holds neither. Raises InputError for a file the framework refuses to load."""
     files = [path for name in APPLICATION_FILES if os.path.isfile(path := folder / name)]
-    if not files:
+    read = {path: _file_documents(path) for path in files}
+    active = _active_profiles(read)
+    profiled = [path for profile in reversed(active) for name in APPLICATION_FILES
+                if os.path.isfile(path := folder / _profile_file(name, profile))]
+    if not files and not profiled:
         return None
     values: dict[Name, Value] = {}
-    for path in files:
-        for name, value in _file_values(path).items():
+    for path in profiled + files:
+        documents = read[path] if path in read else _file_documents(path)
+        for name, value in _active_values(documents, active, path).items():
             values.setdefault(name, value)
     return values
+
+
+def profile_files() -> list[str]:
+    """The profile-specific twins of APPLICATION_FILES that a classpath root may hold for
+    the profiles known before its files are read: those of SPRING_PROFILES_ACTIVE, and
+    `default` (what `lint --base` unpacks at another revision besides the base files; a
+    profile only that revision's files activate is not known in advance)."""
+    profiles = [item for item in _list(os.environ.get(_PROFILES_VARIABLE, "")) if item]
+    return [_profile_file(name, profile) for profile in [*profiles, "default"]
+            for name in APPLICATION_FILES]
+
+
+def _profile_file(name: str, profile: str) -> str:
+    """The profile-specific twin of the application file `name`: `application-<profile>`
+    with the same folder and extension."""
+    head, _, extension = name.rpartition(".")
+    return f"{head}-{profile}.{extension}"
+
+
+def _active_profiles(base: dict[Path, list[dict[Name, Value]]]) -> list[str]:
+    """The profiles Spring Boot runs with, in order (the last wins): SPRING_PROFILES_ACTIVE
+    from the environment over `spring.profiles.active` of the base files' unconditional
+    documents (the file of highest precedence, its last document); without either,
+    `spring.profiles.default`, else `default`, as Spring Boot activates when none is."""
+    first: dict[Name, Value] = {}
+    for documents in base.values():
+        merged: dict[Name, Value] = {}
+        for found in documents:
+            if _CONDITIONS.isdisjoint(found):
+                merged.update(found)
+        for name, value in merged.items():
+            first.setdefault(name, value)
+    chosen: Value = os.environ.get(_PROFILES_VARIABLE)
+    if chosen is None:
+        chosen = first.get(_ACTIVE_PROFILES)
+    profiles = [item for item in _list(chosen) if item] if chosen is not None else []
+    if profiles:
+        return profiles
+    fallback = first.get(_DEFAULT_PROFILES)
+    defaults = [item for item in _list(fallback) if item] if fallback is not None else []
+    return defaults or ["default"]
+
+
+def _active_values(documents: list[dict[Name, Value]], active: list[str],
+                   path: Path) -> dict[Name, Value]:
+    """What one file sets for the `active` profiles: its documents in order, the later's
+    values first, each unconditional or activated by a profile (`on-profile`, or the older
+    `spring.profiles`); one that applies on a cloud platform only is not read."""
+    values: dict[Name, Value] = {}
+    for found in documents:
+        if _CONDITIONS.isdisjoint(found) or _activated(found, active, path):
+            values.update(found)
+    return values
+
+
+def _activated(found: dict[Name, Value], active: list[str], path: Path) -> bool:
+    """Whether the document whose values are `found` applies with the `active` profiles."""
+    if _CLOUD_PLATFORM in found:
+        return False
+    expression = found.get(_ON_PROFILE, found.get(_LEGACY_PROFILES))
+    if expression is None:
+        return False
+    items = [item for item in _list(expression) if item]
+    return any(_profiles_match(item, set(active), path) for item in items)
 
 
 def liquibase_change_log(directory: Path) -> Path | None:
@@ -261,19 +346,78 @@ def _list(value: Value) -> tuple[str, ...]:
     return tuple(item.strip() for item in value) if value is not None else ()
 
 
-def _file_values(path: Path) -> dict[Name, Value]:
-    """What one application file sets: its unconditional documents', the later's first."""
+def _file_documents(path: Path) -> list[dict[Name, Value]]:
+    """What each document of one application file sets, in order (its conditions among
+    them)."""
     try:
         text = path.read_text(errors="replace")
     except OSError:  # unreadable: as if it said nothing
-        return {}
+        return []
     documents = _properties(text, path) if path.suffix == ".properties" else _yaml(text, path)
-    values: dict[Name, Value] = {}
-    for document in documents:
-        found = _document_values(document)
-        if _CONDITIONS.isdisjoint(found):
-            values.update(found)
-    return values
+    return [_document_values(document) for document in documents]
+
+
+#: A profile expression's parts: a name, `!`, `&`, `|` or a parenthesis.
+_PROFILE_TOKENS = lazy_compile(r"\s*([!&|()]|[^!&|()\s]+)")
+
+
+def _profiles_match(expression: str, active: set[str], path: Path) -> bool:
+    """Whether Spring's profile expression `expression` (`prod`, `!test`, `prod & eu`,
+    `(a | b) & !c`) holds for the `active` profiles. Raises InputError at the file for a
+    malformed one, which Spring refuses (the application does not start)."""
+    tokens = _PROFILE_TOKENS.findall(expression)
+    at = 0
+
+    def malformed() -> InputError:
+        text = _read_text(path)
+        line = next((n for n, row in enumerate(text.splitlines(), 1) if expression in row), 1)
+        return InputError(f"profile expression {expression!r} is malformed: Spring Boot "
+                          "refuses it and the application does not start (write profile "
+                          "names joined by `&` or `|`, a `!` before one to negate it, and "
+                          "parentheses to mix the two)", path, line)
+
+    def operand() -> bool:
+        nonlocal at
+        if at >= len(tokens):
+            raise malformed()
+        token = tokens[at]
+        at += 1
+        if token == "!":
+            return not operand()
+        if token == "(":
+            value = either()
+            if at >= len(tokens) or tokens[at] != ")":
+                raise malformed()
+            at += 1
+            return value
+        if token in "&|)":
+            raise malformed()
+        return token in active
+
+    def either() -> bool:
+        nonlocal at
+        value = operand()
+        joiner = None
+        while at < len(tokens) and tokens[at] in "&|":
+            if joiner not in (None, tokens[at]):  # Spring refuses `a & b | c` unbracketed
+                raise malformed()
+            joiner = tokens[at]
+            at += 1
+            other = operand()
+            value = value and other if joiner == "&" else value or other
+        return value
+
+    result = either()
+    if at != len(tokens):
+        raise malformed()
+    return result
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 def _document_values(entries: Iterable[tuple[Name, str | None]]) -> dict[Name, Value]:
@@ -586,7 +730,8 @@ def classpath_root_of(application_file: Path) -> Path:
 def holds_application_files(folder: Path, names: Iterable[str]) -> bool:
     """Whether a folder whose entries are `names` may be a classpath root: it holds an
     application file, or a `config/` folder that may."""
-    return any(name.startswith("application.") or name == "config" for name in names)
+    return any(name.startswith(("application.", "application-")) or name == "config"
+               for name in names)
 
 
 def application_run(directory: Path) -> tuple[FlywayRun, list[Path]] | None:
