@@ -129,3 +129,39 @@ def test_the_server_looks_the_key_up_so(pg_db: str, setup: str, where: str,
         plan = "\n".join(str(r[0]) for r in conn.execute(
             f"EXPLAIN UPDATE t SET a = 1 WHERE {where}").fetchall())
     assert (" t_pkey " not in f"{plan} ") is scans, plan
+
+
+#: (the function, an index's key expression, whether the server refuses the index: once
+#: inlined the expression must be immutable; a call not inlined, its function)
+INDEXES = [
+    (_strict("s", "a int", "SELECT a + 1"), "s(c)", False),
+    (_strict("s", "a int", "SELECT coalesce(a, 0)"), "s(c)", True),
+    (_strict("s", "a int, b int", "SELECT a + 1"), "s(c, id)", True),
+    (_strict("s", "a int", "SELECT a + (random() * 0)::int"), "s(c)", True),
+    (TWICE, "twice(c)", False),  # a column is cheap: inlined
+    (TWICE, "twice(costly())", True),
+]
+
+
+@pytest.mark.parametrize(("setup", "key", "refused"), INDEXES)
+def test_an_index_calling_a_sql_function_is_judged_as_inlined(setup: str, key: str,
+                                                             refused: bool) -> None:
+    facts = _facts(setup, f"CREATE INDEX t_k ON t (({key}))")
+    assert bool(facts.get("refused_not_immutable")) is refused
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "key", "refused"), INDEXES)
+def test_the_server_refuses_the_index_so(pg_db: str, setup: str, key: str,
+                                         refused: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(SETUP + setup)
+        try:
+            conn.execute(f"CREATE INDEX t_k ON t (({key}))")
+            was_refused = False
+        except psycopg.errors.InvalidObjectDefinition as exc:
+            assert "must be marked IMMUTABLE" in str(exc)
+            was_refused = True
+    assert was_refused is refused
