@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_statement_call_writes import KEYED, _locks_parents
+from test_statement_call_writes import KEYED, _locks_parents, server_locks_parents
 
 SRF = KEYED + ("CREATE FUNCTION srf(n int) RETURNS SETOF int LANGUAGE sql "
                "AS 'SELECT generate_series(1, n)';\n"
@@ -38,13 +38,4 @@ def test_a_set_returning_call_makes_rows(sql: str, locked: bool) -> None:
 @pytest.mark.postgres
 @pytest.mark.parametrize(("sql", "locked"), CASES)
 def test_the_server_runs_the_calls_at_each_row(pg_db: str, sql: str, locked: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SRF + "INSERT INTO parents VALUES (1); INSERT INTO accounts VALUES (1, 1);")
-        with conn.transaction():
-            conn.execute(sql)
-            [(held,)] = conn.execute(
-                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                "WHERE c.relname = 'parents' AND l.pid = pg_backend_pid()").fetchall()
-    assert bool(held) is locked
+    assert server_locks_parents(pg_db, SRF, sql) is locked

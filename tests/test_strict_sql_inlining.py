@@ -14,6 +14,7 @@ import pytest
 from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
+from test_function_overload_volatility import server_refuses_index, server_rewrites, server_scans
 
 SETUP = "CREATE TABLE t (id int PRIMARY KEY, a int, c int);\n" \
     "INSERT INTO t SELECT g, g, g FROM generate_series(1, 10) g;\n"
@@ -75,18 +76,6 @@ def _facts(setup: str, sql: str) -> dict:
     return reports[-1].statements[-1].effect.actions[0].facts
 
 
-def _rewrites_on_server(pg_db: str, setup: str, default: str) -> bool:
-    import psycopg
-
-    file = "SELECT relfilenode FROM pg_class WHERE oid = 'public.t'::regclass"
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SETUP + setup)
-        (was,) = conn.execute(file).fetchone() or (None,)
-        conn.execute(f"ALTER TABLE t ADD COLUMN d int DEFAULT {default}")
-        (now,) = conn.execute(file).fetchone() or (None,)
-    return bool(now != was)
-
-
 CASES = [*DEFAULTS, *((TWICE, default, rewrites) for default, rewrites in READ_TWICE)]
 
 
@@ -102,7 +91,7 @@ def test_a_default_is_judged_as_the_planner_inlines_it(setup: str, default: str,
 @pytest.mark.parametrize(("setup", "default", "rewrites"), CASES)
 def test_the_server_rewrites_the_table_so(pg_db: str, setup: str, default: str,
                                           rewrites: bool) -> None:
-    assert _rewrites_on_server(pg_db, setup, default) is rewrites
+    assert server_rewrites(pg_db, SETUP + setup, default) is rewrites
 
 
 #: (the function, an UPDATE's WHERE, whether it reads all of t: a volatile call is no key)
@@ -122,13 +111,7 @@ def test_a_where_calling_a_strict_sql_function_is_judged_as_inlined(setup: str, 
 @pytest.mark.parametrize(("setup", "where", "scans"), WHERES)
 def test_the_server_looks_the_key_up_so(pg_db: str, setup: str, where: str,
                                         scans: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SETUP + setup + "SET enable_seqscan = off;")
-        plan = "\n".join(str(r[0]) for r in conn.execute(
-            f"EXPLAIN UPDATE t SET a = 1 WHERE {where}").fetchall())
-    assert (" t_pkey " not in f"{plan} ") is scans, plan
+    assert server_scans(pg_db, SETUP + setup, where) is scans
 
 
 #: (the function, an index's key expression, whether the server refuses the index: once
@@ -154,14 +137,4 @@ def test_an_index_calling_a_sql_function_is_judged_as_inlined(setup: str, key: s
 @pytest.mark.parametrize(("setup", "key", "refused"), INDEXES)
 def test_the_server_refuses_the_index_so(pg_db: str, setup: str, key: str,
                                          refused: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SETUP + setup)
-        try:
-            conn.execute(f"CREATE INDEX t_k ON t (({key}))")
-            was_refused = False
-        except psycopg.errors.InvalidObjectDefinition as exc:
-            assert "must be marked IMMUTABLE" in str(exc)
-            was_refused = True
-    assert was_refused is refused
+    assert server_refuses_index(pg_db, SETUP + setup, key) is refused
