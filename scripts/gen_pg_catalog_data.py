@@ -1,7 +1,8 @@
 """Regenerate the PostgreSQL facts lockwise ships as data, from a real server's catalogs.
 
 Writes src/lockwise/effects/data/functions.json (volatility of built-in functions, by name,
-those whose first argument is always a regclass, the aggregates and set-returning ones, and
+those whose first argument is always a regclass, the aggregates and set-returning ones, those
+not strict in some overload, what a call costs where it is not one operator, and
 what is not immutable for some argument types only: overloads, operators, casts) and
 casts.json: the casts PostgreSQL performs without touching the data (pg_cast.castmethod = 'b'),
 and among them those whose two types have different default btree operator classes (an
@@ -79,6 +80,24 @@ def generate(uri: str) -> None:
                 WHERE n.nspname = 'pg_catalog' GROUP BY p.proname HAVING bool_and({test})
                 ORDER BY 1
                 """).fetchall()]
+        # The planner inlines a STRICT SQL function only when its body is strict
+        # (contain_nonstrict_functions): the names some overload of which is not.
+        functions["not_strict"] = [r[0] for r in conn.execute(
+            """
+            SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'pg_catalog' GROUP BY p.proname
+            HAVING NOT bool_and(p.proisstrict) ORDER BY 1
+            """).fetchall()]
+        # What a call costs the planner, in operators (procost; 1 unless named here, at the
+        # most of its overloads): it does not inline a SQL function reading a parameter
+        # twice that is passed more than 10 operators' worth (inline_function).
+        functions["costs"] = dict(conn.execute(
+            """
+            SELECT p.proname, max(p.procost)::int FROM pg_proc p
+            JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'pg_catalog' GROUP BY p.proname HAVING max(p.procost) <> 1
+            ORDER BY 1
+            """).fetchall())
         casts = conn.execute(
             """
             SELECT s.typname, t.typname FROM pg_cast c

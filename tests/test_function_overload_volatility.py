@@ -107,15 +107,21 @@ def test_a_default_is_as_volatile_as_the_overload_it_calls(before: str, default:
 @pytest.mark.parametrize(("before", "default", "rewrites"), DEFAULTS)
 def test_the_server_rewrites_the_table_so(pg_db: str, before: str, default: str,
                                           rewrites: bool) -> None:
+    assert server_rewrites(pg_db, SETUP + before, default) is rewrites
+
+
+def server_rewrites(pg_db: str, setup: str, default: str) -> bool:
+    """Whether the server, after `setup` (which makes the table t), rewrites t at `ALTER
+    TABLE t ADD COLUMN d int DEFAULT <default>`: its relfilenode changes."""
     import psycopg
 
     file = "SELECT relfilenode FROM pg_class WHERE oid = 'public.t'::regclass"
     with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SETUP + before)
+        conn.execute(setup)
         (was,) = conn.execute(file).fetchone() or (None,)
         conn.execute(f"ALTER TABLE t ADD COLUMN d int DEFAULT {default}")
         (now,) = conn.execute(file).fetchone() or (None,)
-    assert (now != was) is rewrites
+    return bool(now != was)
 
 
 #: (what runs before, the UPDATE's WHERE, whether it reads all of t: a volatile call is no
@@ -139,13 +145,19 @@ def test_a_where_calling_one_overload_is_judged_by_its_volatility(before: str, w
 @pytest.mark.parametrize(("before", "where", "scans"), WHERES)
 def test_the_server_looks_the_key_up_so(pg_db: str, before: str, where: str,
                                         scans: bool) -> None:
+    assert server_scans(pg_db, SETUP + before, where) is scans
+
+
+def server_scans(pg_db: str, setup: str, where: str) -> bool:
+    """Whether the server, after `setup`, plans `UPDATE t SET a = 1 WHERE <where>` without
+    t's primary key (sequential scans off)."""
     import psycopg
 
     with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SETUP + before + "SET enable_seqscan = off;")
+        conn.execute(setup + "SET enable_seqscan = off;")
         plan = "\n".join(str(r[0]) for r in conn.execute(
             f"EXPLAIN UPDATE t SET a = 1 WHERE {where}").fetchall())
-    assert (" t_pkey " not in f"{plan} ") is scans, plan
+    return " t_pkey " not in f"{plan} "
 
 
 #: (what runs before, an index's key expression, whether the server refuses the index: an
@@ -173,14 +185,19 @@ def test_an_index_calling_an_overload_not_immutable_is_refused(before: str, key:
 @pytest.mark.parametrize(("before", "key", "refused"), INDEXES)
 def test_the_server_refuses_the_index_so(pg_db: str, before: str, key: str,
                                          refused: bool) -> None:
+    assert server_refuses_index(pg_db, SETUP + before, key) is refused
+
+
+def server_refuses_index(pg_db: str, setup: str, key: str) -> bool:
+    """Whether the server, after `setup`, refuses `CREATE INDEX t_k ON t ((<key>))` as not
+    immutable."""
     import psycopg
 
     with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(SETUP + before)
+        conn.execute(setup)
         try:
             conn.execute(f"CREATE INDEX t_k ON t (({key}))")
-            was_refused = False
         except psycopg.errors.InvalidObjectDefinition as exc:
             assert "must be marked IMMUTABLE" in str(exc)
-            was_refused = True
-    assert was_refused is refused
+            return True
+    return False

@@ -59,18 +59,24 @@ def test_a_body_sees_the_rows_the_calls_before_it_wrote(sql: str, locked: bool) 
     assert _locks_parents(KEYED, sql) is locked
 
 
-@pytest.mark.parametrize(("sql", "locked"), KEY_CHECKS)
-def test_the_key_checks_are_the_servers(pg_db: str, sql: str, locked: bool) -> None:
+def server_locks_parents(pg_db: str, setup: str, sql: str) -> bool:
+    """Whether `sql`, run in a transaction on the server after `setup` (KEYED's tables and
+    more) and a row in parents and in accounts, holds a lock on parents."""
     import psycopg
 
     with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(KEYED + "INSERT INTO parents VALUES (1); INSERT INTO accounts VALUES (1, 1);")
+        conn.execute(setup + "INSERT INTO parents VALUES (1); INSERT INTO accounts VALUES (1, 1);")
         with conn.transaction():
             conn.execute(sql)
             [(held,)] = conn.execute(
                 "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
                 "WHERE c.relname = 'parents' AND l.pid = pg_backend_pid()").fetchall()
-    assert bool(held) is locked
+    return bool(held)
+
+
+@pytest.mark.parametrize(("sql", "locked"), KEY_CHECKS)
+def test_the_key_checks_are_the_servers(pg_db: str, sql: str, locked: bool) -> None:
+    assert server_locks_parents(pg_db, KEYED, sql) is locked
 
 
 def test_a_second_call_runs_the_body_again_once(monkeypatch: pytest.MonkeyPatch) -> None:

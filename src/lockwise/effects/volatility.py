@@ -333,19 +333,43 @@ def inlined_volatility(create: str, catalog: Catalog | None,
     expression>` adds the column without a rewrite, one value for every row; one of `a int`
     whose body is `SELECT a + 1`, called as `f(1)`, `f(length(md5('x')))`, `f(extract(day
     FROM now())::int)` or `f()` of `a int DEFAULT 1`, too): the worst of its body's and its
-    arguments' (`_inlined_arguments`). None when it is not inlined: another language,
-    SECURITY DEFINER, a SET, STRICT, a set, an OUT or VARIADIC parameter, a named argument,
-    a body other than one SELECT of one expression with no FROM, WHERE, subquery, aggregate
-    or set-returning function, a body more volatile than declared, or an argument the
-    planner will not substitute."""
-    from lockwise.catalog.routines import declared_volatility, routine_language
+    arguments' (`_inlined_arguments`). None when it is not inlined (`_inlined_body`), or an
+    argument the planner will not substitute."""
+    inlined = _inlined_body(create, catalog, declared)
+    if inlined is None:
+        return None
+    params, expr, body_code = inlined
+    passed = _inlined_arguments(params, list(args), expr, catalog)
+    if passed is None:
+        return None
+    return max([body_code, *passed], key="isv".index)
+
+
+@lru_cache(maxsize=256)
+def _parsed_create(create: str) -> tuple[str, dict] | None:
+    """The CREATE statement `create`, parsed: its kind and body; None when it is not one
+    statement that parses."""
     from lockwise.parse.postgres import parse_sql
-    from lockwise.parse.sql_body import sql_body_statements
 
     parsed = parse_sql(create, comments=False)
     if parsed.problems or len(parsed.statements) != 1:
         return None
-    kind, stmt = unwrap(parsed.statements[0].tree)
+    return unwrap(parsed.statements[0].tree)
+
+
+def _inlined_body(create: str, catalog: Catalog | None, declared: str | None = None
+                  ) -> tuple[list[dict], object, str] | None:
+    """What the planner inlines a call of the SQL function `create` as (inline_function,
+    checked on 18.6): its parameters, its body's one expression and that expression's
+    volatility code. None when it is not inlined:
+    another language, SECURITY DEFINER, a SET, a set, an OUT or VARIADIC parameter, a
+    body other than one SELECT of one expression with no FROM, WHERE, subquery, aggregate
+    or set-returning function, a body more volatile than declared, or a STRICT function
+    whose body is not strict in every parameter (`_strict_body`)."""
+    from lockwise.catalog.routines import declared_volatility, routine_language
+    from lockwise.parse.sql_body import sql_body_statements
+
+    kind, stmt = _parsed_create(create) or ("", {})
     params = [unwrap(p)[1] for p in stmt.get("parameters") or ()] \
         if kind == "CreateFunctionStmt" else []
     if kind != "CreateFunctionStmt" or (stmt.get("returnType") or {}).get("setof") or \
@@ -354,11 +378,14 @@ def inlined_volatility(create: str, catalog: Catalog | None,
         return None
     if routine_language(stmt) != "sql":
         return None
+    strict = False
     for option in stmt.get("options") or ():
         _, opt = unwrap(option)
         name, value = opt.get("defname"), unwrap(opt.get("arg"))[1] or {}
-        if name in ("security", "strict") and value.get("boolval") or name == "set":
+        if name == "security" and value.get("boolval") or name == "set":
             return None
+        if name == "strict":
+            strict = bool(value.get("boolval"))
     declared = declared or declared_volatility(stmt)
     body = sql_body_statements(create)
     if len(body) != 1:
@@ -377,10 +404,73 @@ def inlined_volatility(create: str, catalog: Catalog | None,
     # a body more volatile than the function says is not inlined
     if "ivs".index(body_code) > "ivs".index(declared) and declared != "v":
         return None
-    passed = _inlined_arguments(params, list(args), expr, catalog)
-    if passed is None:
+    if strict and not _strict_body(expr, params):
         return None
-    return max([body_code, *passed], key="isv".index)
+    return params, expr, body_code
+
+
+#: The nodes of a raw expression that give NULL whenever what they read is NULL, as the
+#: planner's contain_nonstrict_functions has them (a call, an operator and a NOT judged
+#: further); the others (CASE, COALESCE, GREATEST, IS NULL, AND, OR, ARRAY[...], a row,
+#: a subscript, NULLIF, IS DISTINCT FROM, IN, BETWEEN...) may not.
+_STRICT_NODES = frozenset({"A_Const", "ParamRef", "ColumnRef", "TypeCast", "String",
+                           "CollateClause", "SQLValueFunction", "FuncCall", "A_Expr",
+                           "BoolExpr"})
+
+
+def _strict_body(expr: object, params: list[dict]) -> bool:
+    """Whether the body `expr` of a STRICT SQL function is one the planner inlines it as
+    (checked on 18.6): every parameter read, and only strict constructs (a built-in function
+    strict in every overload, an operator, NOT, a cast: `a + 1`, `length(a::text)`,
+    `NOT (a > 0)`, `a || 'x'` of text). A function of the migrations, a `||` that may join
+    arrays (`_text_concat`) and the nodes not in `_STRICT_NODES` count as not strict: the function
+    then runs as declared (`coalesce(a, 0)`, `a > 0 AND a < 5`, `concat(a, 'x')`, `a IS
+    NULL` all do)."""
+    not_strict = _not_strict()
+    for kind, node in walk(expr):
+        if kind not in _STRICT_NODES or \
+                kind == "BoolExpr" and node.get("boolop") != "NOT_EXPR" or \
+                kind == "A_Expr" and (node.get("kind") not in (
+                    "AEXPR_OP", "AEXPR_LIKE", "AEXPR_ILIKE") or
+                    strings(node.get("name")) == ["||"] and not _text_concat(node, params)):
+            return False
+        if kind == "FuncCall":
+            name = (strings(node.get("funcname")) or [""])[-1].lower()
+            if name not in _builtin() or name in not_strict or \
+                    len(strings(node.get("funcname"))) > 1 and \
+                    strings(node.get("funcname"))[0] != "pg_catalog":
+                return False
+    return all(_uses(expr, p.get("name"), place + 1) for place, p in enumerate(params))
+
+
+#: The string types whose `||` with another value that is no array is textcat, textanycat or
+#: anytextcat, all strict (`||` of an array, array_append and the like, is not).
+_STRING_TYPES = frozenset({"text", "varchar", "bpchar", "char", "name", "character"})
+
+
+def _text_concat(expr: dict, params: list[dict]) -> bool:
+    """Whether the `||` A_Expr `expr` joins text: one side a parameter (of `params`) or a
+    cast of a string type that is no array, the other such a value too, or a constant."""
+    def typed(side: object) -> str:
+        kind, node = unwrap(side)  # type: ignore[arg-type]
+        if kind == "TypeCast":
+            type_name = node.get("typeName") or {}
+        elif kind in ("ColumnRef", "ParamRef"):
+            type_name = next((p.get("argType") or {} for place, p in enumerate(params)
+                              if _uses(side, p.get("name"), place + 1)), {})
+        else:
+            return "constant" if kind == "A_Const" else ""
+        names = strings(type_name.get("names"))
+        return "string" if names and names[-1] in _STRING_TYPES and \
+            not type_name.get("arrayBounds") else ""
+
+    sides = sorted(typed(expr.get(side)) for side in ("lexpr", "rexpr"))
+    return sides in (["string", "string"], ["constant", "string"])
+
+
+@lru_cache(maxsize=1)
+def _not_strict() -> frozenset[str]:
+    return frozenset(_data()["not_strict"])
 
 
 def _expression_volatility(expr: object, catalog: Catalog | None) -> str:
@@ -392,14 +482,20 @@ def _expression_volatility(expr: object, catalog: Catalog | None) -> str:
     return "v" if "v" in codes else "s" if "s" in codes else "i"
 
 
+#: The most a value passed to a parameter the body reads twice may cost, in operators
+#: (inline_function: more, and the planner does not inline the call).
+_MOST_COST_READ_TWICE = 10
+
+
 def _inlined_arguments(params: list[dict], args: list, body: object,
                        catalog: Catalog | None) -> list[str] | None:
     """The volatility code of each argument the planner substitutes for a parameter of a
     SQL function it inlines (inline_function, checked on 18.6): `args` by place, then the
     DEFAULT of each parameter left out. None when it does not inline the call: a named
-    argument, a parameter left out without DEFAULT, or one the body uses more than once
-    passed a value that does not fold to a constant (the server substitutes such a value
-    only when it is cheap and not volatile; lockwise does not weigh costs) or a subquery."""
+    argument, a parameter left out without DEFAULT, a subquery, or one the body reads more
+    than once passed a value that is volatile or costs more than 10 operators once folded
+    (`_cost`: `extract(day FROM now())::int` is cheap and stable, inlined; a PL/pgSQL
+    function's call costs 100, not inlined)."""
     if len(args) > len(params) or any(unwrap(a)[0] == "NamedArgExpr" for a in args):
         return None
     values = [*args, *(p.get("defexpr") for p in params[len(args):])]
@@ -410,10 +506,67 @@ def _inlined_arguments(params: list[dict], args: list, body: object,
         if has_subquery(value):
             return None
         code = _expression_volatility(value, catalog)
-        if code != "i" and _uses(body, param.get("name"), place + 1) > 1:
+        if _uses(body, param.get("name"), place + 1) > 1 and (
+                code == "v" or _cost(value, catalog) > _MOST_COST_READ_TWICE):
             return None
         codes.append(code)
     return codes
+
+
+#: The nodes the planner charges one operator for (cost_qual_eval): a call's own cost is
+#: its procost, data/functions.json's `costs`.
+_ONE_OPERATOR = frozenset({"A_Expr", "TypeCast", "SQLValueFunction", "NullTest",
+                           "BooleanTest", "MinMaxExpr", "CoalesceExpr", "CaseExpr"})
+
+
+def _cost(value: object, catalog: Catalog | None) -> int:
+    """What expression `value` costs the planner each time it runs, in operators, once
+    folded: what reads no column and calls only immutable functions is a constant (0); a
+    built-in call costs its procost, a call of the migrations' function the cost of its
+    body when the planner inlines it, else 100 (the default COST of a function not in C:
+    one given in its CREATE is not read)."""
+    kind, node = unwrap(value)
+    if not kind or _expression_volatility(value, catalog) == "i" and not any(
+            k in ("ColumnRef", "ParamRef") for k, _ in walk(value)):
+        return 0
+    own = 1 if kind in _ONE_OPERATOR else 0
+    if kind == "FuncCall":
+        own = _call_cost(node, catalog)
+    return own + sum(_cost(child, catalog) for child in _children(node))
+
+
+def _children(node: dict) -> list[dict]:
+    """The expression nodes right below raw node `node` ({"Kind": {...}}, through the
+    plain dicts and lists between), not its function name."""
+    out: list[dict] = []
+    stack: list = [value for key, value in node.items() if key != "funcname"]
+    while stack:
+        item = stack.pop()
+        if type(item) is list:
+            stack.extend(item)
+        elif type(item) is dict:
+            if len(item) == 1 and next(iter(item))[:1].isupper():
+                out.append(item)
+            else:
+                stack.extend(item.values())
+    return out
+
+
+def _call_cost(call: dict, catalog: Catalog | None) -> int:
+    """What FuncCall `call` costs itself, in operators (not its arguments): `_cost`."""
+    name = (strings(call.get("funcname")) or [""])[-1].lower()
+    routines: tuple = ()
+    if catalog is not None and catalog.kept_routines:
+        from lockwise.catalog.routines import call_candidates
+
+        routines = call_candidates(catalog, call)
+    if not routines:
+        return _data()["costs"].get(name, 1) if name in _builtin() else 100
+    if len(routines) == 1 and routines[0].language == "sql" and routines[0].sql:
+        inlined = _inlined_body(routines[0].sql, catalog, routines[0].volatility)
+        if inlined is not None:
+            return _cost(inlined[1], catalog)
+    return 100
 
 
 def _uses(body: object, name: str | None, number: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lockwise.catalog.model import Catalog, Index, same_tablespace
 from lockwise.catalog.replay import (
     default_index_name,
@@ -34,6 +36,9 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.maintenance import known_tables, partition_by_partition
 from lockwise.parse.quoting import quote_qualified
+
+if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
 
 
 def _index_columns(stmt: dict) -> tuple[str, ...]:
@@ -229,8 +234,8 @@ def _made_not_immutable(catalog: Catalog, call: dict, scope: dict | None) -> boo
     IMMUTABLE, which the server refuses in an index (checked on 18.6, per overload: of
     `f(int)` IMMUTABLE and `f(text)` VOLATILE, `f(c::text)` is refused and `f(c)` taken):
     every overload it may run (`routines.call_candidates`; a column of the indexed table
-    `scope` typed as the replay has it) declared (or altered) otherwise, in another
-    language than SQL (the planner inlines a SQL one and judges its body); for
+    `scope` typed as the replay has it) declared (or altered) otherwise, or of SQL and
+    judged as the planner inlines it (`_runs_not_immutable`); for
     a bare name of a built-in function, the one of theirs chosen for certain over the
     built-in overloads (`routines.made_over_builtin`: `abs(big)` of a bigint column, with a
     VOLATILE `public.abs(bigint)` under `SET search_path = public, pg_catalog`)."""
@@ -245,8 +250,26 @@ def _made_not_immutable(catalog: Catalog, call: dict, scope: dict | None) -> boo
         candidates: tuple = (routine,) if routine is not None else ()
     else:
         candidates = call_candidates(catalog, call, scope)
-    return bool(candidates) and all(r.volatility != "i" and r.language not in ("sql", "")
-                                    and not r.procedure for r in candidates)
+    return bool(candidates) and all(not r.procedure and _runs_not_immutable(catalog, r, call)
+                                    for r in candidates)
+
+
+def _runs_not_immutable(catalog: Catalog, routine: Routine, call: dict) -> bool:
+    """Whether `routine`, run by FuncCall `call` in an index expression, is not immutable
+    as the planner judges it: a SQL one by the expression it inlines as (`inlined_volatility`:
+    checked on 18.6, a STRICT one whose body is `coalesce(a, 0)` is not inlined and is
+    refused as VOLATILE, one whose body is `a + (random() * 0)::int` is inlined as a
+    volatile expression and refused), else by its volatility; one whose text lockwise has
+    not, never (not judged)."""
+    if routine.language == "sql":
+        if not routine.sql:
+            return False
+        from lockwise.effects.volatility import inlined_volatility
+
+        inlined = inlined_volatility(routine.sql, catalog, routine.volatility,
+                                     call.get("args") or ())
+        return (inlined or routine.volatility) != "i"
+    return routine.volatility != "i" and routine.language != ""
 
 
 def _build_partition_indexes(b: Builder, table: str, like: Index) -> None:

@@ -1,0 +1,140 @@
+"""When the planner inlines a SQL function's call (inline_function), and so judges the
+expression its body makes rather than the function's declared volatility (fix-pg79): a
+STRICT one only when its body is strict in every parameter (each read, through strict
+constructs alone), and a parameter read twice only when what it is passed is cheap (ten
+operators at most) and not volatile. Each case held against the embedded server: an ADD
+COLUMN whose default is volatile rewrites the table (a new relfilenode), one that is not
+keeps it; a WHERE of a volatile call looks no key up; an index expression must be
+IMMUTABLE once inlined."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+from test_function_overload_volatility import server_refuses_index, server_rewrites, server_scans
+
+SETUP = "CREATE TABLE t (id int PRIMARY KEY, a int, c int);\n" \
+    "INSERT INTO t SELECT g, g, g FROM generate_series(1, 10) g;\n"
+
+
+def _strict(name: str, params: str, body: str, returns: str = "int") -> str:
+    return (f"CREATE FUNCTION {name}({params}) RETURNS {returns} VOLATILE STRICT "
+            f"LANGUAGE sql AS $${body}$$;\n")
+
+
+#: (the function, the default an added column takes, whether the table is rewritten)
+DEFAULTS = [
+    # STRICT, the body strict in its one parameter: inlined, immutable
+    (_strict("s", "a int", "SELECT a + 1"), "s(1)", False),
+    (_strict("s", "a int", "SELECT length(a::text)"), "s(1)", False),
+    (_strict("s", "a int", "SELECT (NOT (a > 0))::int"), "s(1)", False),
+    (_strict("s", "a text", "SELECT length(a || 'x')"), "s('a')", False),
+    (_strict("s", "a int DEFAULT 3", "SELECT a * 2"), "s()", False),
+    (_strict("s", "", "SELECT 5"), "s()", False),
+    (_strict("s", "a timestamptz", "SELECT extract(day FROM a)::int"), "s(now())", False),
+    # STRICT, and a construct that may give a value for NULL, or a parameter not read:
+    # not inlined, the function runs as it is declared, VOLATILE
+    (_strict("s", "a int", "SELECT coalesce(a, 0)"), "s(1)", True),
+    (_strict("s", "a int, b int", "SELECT a + 1"), "s(1, 2)", True),
+    (_strict("s", "a int", "SELECT CASE WHEN a > 0 THEN 1 ELSE 2 END"), "s(1)", True),
+    (_strict("s", "a text", "SELECT length(concat(a, 'x'))"), "s('a')", True),
+    (_strict("s", "a int", "SELECT (a > 0 AND a < 5)::int"), "s(1)", True),
+    (_strict("s", "a int", "SELECT (a IS NULL)::int"), "s(1)", True),
+    (_strict("s", "a int", "SELECT greatest(a, 1)"), "s(1)", True),
+    (_strict("s", "a int", "SELECT nullif(a, 1)"), "s(1)", True),
+    (_strict("s", "a int", "SELECT (ARRAY[a])[1]"), "s(1)", True),
+    (_strict("s", "a int[]", "SELECT cardinality(a || 1)"), "s('{1}')", True),  # array_append
+    # inlined as a volatile expression
+    (_strict("s", "a int", "SELECT a + (random() * 0)::int"), "s(1)", True),
+]
+
+TWICE = ("CREATE FUNCTION twice(a int) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT a + a';\n"
+         "CREATE FUNCTION costly() RETURNS int STABLE LANGUAGE plpgsql AS "
+         "$$ BEGIN RETURN 1; END $$;\n"
+         "CREATE FUNCTION cheap() RETURNS int STABLE LANGUAGE sql AS 'SELECT 1';\n")
+DAY = "extract(day FROM now())::int"
+
+#: (a parameter read twice: the default, whether the table is rewritten)
+READ_TWICE = [
+    (f"twice({DAY})", False),  # stable and three operators: inlined
+    ("twice(cheap())", False),  # a SQL function inlined first: a constant
+    ("twice(costly())", True),  # a PL/pgSQL call costs 100: not inlined
+    (f"twice({DAY} + {DAY} + {DAY})", True),  # eleven operators: not inlined
+    ("twice((random() * 10)::int)", True),  # volatile: not inlined
+]
+
+
+def _facts(setup: str, sql: str) -> dict:
+    """The facts of the first action of `sql`, after SETUP and `setup` (their own
+    migration)."""
+    reports = lint_migrations([migration_from_text(SETUP + setup, "0001_m.sql"),
+                               migration_from_text(sql + ";\n", "0002_m.sql")],
+                              LintOptions(), Catalog())
+    return reports[-1].statements[-1].effect.actions[0].facts
+
+
+CASES = [*DEFAULTS, *((TWICE, default, rewrites) for default, rewrites in READ_TWICE)]
+
+
+@pytest.mark.parametrize(("setup", "default", "rewrites"), CASES)
+def test_a_default_is_judged_as_the_planner_inlines_it(setup: str, default: str,
+                                                      rewrites: bool) -> None:
+    facts = _facts(setup, f"ALTER TABLE t ADD COLUMN d int DEFAULT {default}")
+    assert facts["rewrites"] is rewrites
+    assert facts["default_volatile"] is rewrites
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "default", "rewrites"), CASES)
+def test_the_server_rewrites_the_table_so(pg_db: str, setup: str, default: str,
+                                          rewrites: bool) -> None:
+    assert server_rewrites(pg_db, SETUP + setup, default) is rewrites
+
+
+#: (the function, an UPDATE's WHERE, whether it reads all of t: a volatile call is no key)
+WHERES = [
+    (_strict("k", "", "SELECT 5"), "id = k()", False),  # inlined: the constant 5
+    (_strict("k", "", "SELECT coalesce(5, 0)"), "id = k()", True),  # not inlined
+]
+
+
+@pytest.mark.parametrize(("setup", "where", "scans"), WHERES)
+def test_a_where_calling_a_strict_sql_function_is_judged_as_inlined(setup: str, where: str,
+                                                                   scans: bool) -> None:
+    assert _facts(setup, f"UPDATE t SET a = 1 WHERE {where}")["where_scans_table"] is scans
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "where", "scans"), WHERES)
+def test_the_server_looks_the_key_up_so(pg_db: str, setup: str, where: str,
+                                        scans: bool) -> None:
+    assert server_scans(pg_db, SETUP + setup, where) is scans
+
+
+#: (the function, an index's key expression, whether the server refuses the index: once
+#: inlined the expression must be immutable; a call not inlined, its function)
+INDEXES = [
+    (_strict("s", "a int", "SELECT a + 1"), "s(c)", False),
+    (_strict("s", "a int", "SELECT coalesce(a, 0)"), "s(c)", True),
+    (_strict("s", "a int, b int", "SELECT a + 1"), "s(c, id)", True),
+    (_strict("s", "a int", "SELECT a + (random() * 0)::int"), "s(c)", True),
+    (TWICE, "twice(c)", False),  # a column is cheap: inlined
+    (TWICE, "twice(costly())", True),
+]
+
+
+@pytest.mark.parametrize(("setup", "key", "refused"), INDEXES)
+def test_an_index_calling_a_sql_function_is_judged_as_inlined(setup: str, key: str,
+                                                             refused: bool) -> None:
+    facts = _facts(setup, f"CREATE INDEX t_k ON t (({key}))")
+    assert bool(facts.get("refused_not_immutable")) is refused
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "key", "refused"), INDEXES)
+def test_the_server_refuses_the_index_so(pg_db: str, setup: str, key: str,
+                                         refused: bool) -> None:
+    assert server_refuses_index(pg_db, SETUP + setup, key) is refused
