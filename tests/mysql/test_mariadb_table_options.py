@@ -97,13 +97,55 @@ PAGE_COMPRESSION = [
     ("CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=1;",
      "ALTER TABLE pc PAGE_COMPRESSION_LEVEL=2;\nALTER TABLE pc PAGE_COMPRESSED=0", 1478),
     ("CREATE TABLE pc (id INT PRIMARY KEY);", "ALTER TABLE pc PAGE_COMPRESSED=1", None),
+    # fix-mysql55: the values the server takes, the engines that have the options, the
+    # session's innodb_compression_default, and the words of a string or a comment
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=1 PAGE_COMPRESSION_LEVEL=10", 1912),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=1 PAGE_COMPRESSION_LEVEL=0", 1912),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=1 PAGE_COMPRESSION_LEVEL='9'",
+     None),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=2", 1912),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSION_LEVEL=20", 1912),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=OFF PAGE_COMPRESSION_LEVEL=3",
+     1005),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=YES PAGE_COMPRESSION_LEVEL=3",
+     None),
+    ("CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=1;",
+     "ALTER TABLE pc PAGE_COMPRESSION_LEVEL=10", 1912),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) ENGINE=MyISAM PAGE_COMPRESSED=1", 1911),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) ENGINE=Aria PAGE_COMPRESSION_LEVEL=10", 1911),
+    ("CREATE TABLE pc (id INT PRIMARY KEY) ENGINE=MyISAM;",
+     "ALTER TABLE pc ADD COLUMN y INT, PAGE_COMPRESSED=0", 1911),
+    ("CREATE TABLE pc (id INT PRIMARY KEY);", "ALTER TABLE pc ENGINE=MyISAM, PAGE_COMPRESSED=1",
+     1911),
+    ("CREATE TABLE pc (id INT PRIMARY KEY) ENGINE=MyISAM;",
+     "ALTER TABLE pc ENGINE=InnoDB, PAGE_COMPRESSION_LEVEL=3", 1005),
+    ("CREATE TABLE pc (id INT PRIMARY KEY) ENGINE=MyISAM;",
+     "ALTER TABLE pc ENGINE=InnoDB, PAGE_COMPRESSED=1", None),
+    ("", "SET SESSION innodb_compression_default=ON;\n"
+         "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSION_LEVEL=3", None),
+    ("", "SET innodb_compression_default=1;\n"
+         "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=DEFAULT PAGE_COMPRESSION_LEVEL=3",
+     None),
+    ("", "SET innodb_compression_default=ON;\n"
+         "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=0 PAGE_COMPRESSION_LEVEL=3", 1005),
+    ("", "SET innodb_compression_default=ON;\nCREATE TABLE pc (id INT PRIMARY KEY);\n"
+         "SET innodb_compression_default=OFF;\nALTER TABLE pc PAGE_COMPRESSION_LEVEL=3", None),
+    ("CREATE TABLE pc (id INT PRIMARY KEY);", "SET innodb_compression_default=ON;\n"
+     "ALTER TABLE pc PAGE_COMPRESSION_LEVEL=3", 1478),
+    ("", "SET innodb_compression_default=ON;\nSET innodb_compression_default=OFF;\n"
+         "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSION_LEVEL=3", 1005),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) COMMENT 'PAGE_COMPRESSION_LEVEL=3'", None),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) /* PAGE_COMPRESSED=1 */ PAGE_COMPRESSION_LEVEL=3",
+     1005),
+    ("CREATE TABLE pc (id INT PRIMARY KEY, v VARCHAR(40));",
+     "ALTER TABLE pc MODIFY v VARCHAR(40) DEFAULT 'PAGE_COMPRESSION_LEVEL=3'", None),
 ]
 
 
 def _page_compression_codes(lint_change, setup: str, statement: str) -> list[int]:
     report = lint_change(statement + ";", "mariadb", setup=setup or "SELECT 1;")
     return [int(re.search(r"error (\d+)", f.message).group(1)) for f in report.all_findings
-            if f.rule == "mariadb-page-compression-level"]
+            if f.rule in ("mariadb-page-compression-level", "mariadb-page-compression-option")]
 
 
 @pytest.mark.parametrize(("setup", "statement", "code"), PAGE_COMPRESSION)
