@@ -1366,7 +1366,8 @@ class _Builder:
         tool, tools = _online_schema_change(base, clauses, own or any(
             op.startswith("add_foreign_key") for op, _ in operations), referenced)
         # (no tool runs OPTIMIZE PARTITION, nor an ALGORITHM= clause after it: the manual's way)
-        optimize = _optimize_partition_instead(base, clauses)
+        optimize = _optimize_partition_instead(base, clauses) or _order_by_instead(
+            base, clauses, self.catalog.tables.get(table))
         refusal = ("MariaDB takes no LOCK= clause, nor ALTER ONLINE, with this partition "
                    "operation" if no_clauses and clauses.lock
                    # a copied TEMPORARY table: no other session to lock out (MariaDB 10.11)
@@ -1599,6 +1600,45 @@ def _optimize_partition_instead(base: dict, clauses: _Clauses) -> str:
     return ("-- these rebuild and analyze only the partitions named (writes to the table still "
             f"wait while each runs)\nALTER TABLE {table} REBUILD{found.group(1)};\n"
             f"ALTER TABLE {table} ANALYZE{found.group(1)};")
+
+
+#: ALTER TABLE ... ORDER BY, which ends the statement (sql/sql_yacc.yy's alter_order_clause),
+#: in its operations' code: the list after it, and the comma before it.
+_ORDER_BY = re.compile(r"(?:^|,)\s*ORDER\s+BY\s+(?=\S)", re.I)
+
+
+def _order_by_instead(base: dict, clauses: _Clauses, known: Table | None) -> str:
+    """For an ALTER TABLE ... ORDER BY: what the clause does and what to write instead (the
+    other operations, if any, without it); "" for another ALTER. InnoDB stores the rows in
+    its clustered index's order, a primary key or the first UNIQUE key of NOT NULL columns,
+    whatever ORDER BY says (MariaDB 10.11 warns "ORDER BY ignored as there is a user-defined
+    clustered index" and copies the table all the same); without one, the copy writes the
+    rows in that order and the rows written later go after them (checked on MariaDB 10.11,
+    docs/mysql.md fix-mysql55)."""
+    found = _ORDER_BY.search(code_only(clauses.operations_sql))
+    if found is None:
+        return ""
+    table = quote_mysql_qualified(base["table_sql"])
+    order = clauses.operations_sql[found.end():].strip().rstrip(";")
+    rest = clauses.operations_sql[:found.start()].strip(" ,\n\t")
+    unique = keys.implicit_primary_key(known) if known is not None else ""
+    key = "" if known is None else \
+        f"PRIMARY KEY ({', '.join(known.constraints['PRIMARY'].columns)})" \
+        if "PRIMARY" in known.constraints else \
+        f"UNIQUE KEY {unique} ({', '.join(known.keys[unique][0])}) of NOT NULL columns" \
+        if unique else ""
+    lines = ["-- ORDER BY sorts the rows once, while the server copies the whole table "
+             "(writes wait); InnoDB keeps rows in its clustered index's order, so the rows "
+             "written later do not follow it"]
+    if key:
+        lines.append(f"-- {base['table']} is clustered on its {key}: InnoDB ignores ORDER BY "
+                     "(\"ORDER BY ignored as there is a user-defined clustered index\") and the "
+                     "copy changes nothing")
+    lines.append("-- the order is seldom needed: leave the clause out, and sort where the rows "
+                 f"are read:\nSELECT * FROM {table} ORDER BY {order};")
+    if rest:
+        lines.append(f"ALTER TABLE {table} {rest};  -- the other operations, without ORDER BY")
+    return "\n".join(lines)
 
 
 def _operation_notes(operations: list[tuple[str, dict]]) -> str:
