@@ -72,17 +72,17 @@ def test_mariadb_rebuilds_every_partition(mariadb) -> None:
     assert mariadb.run("SELECT COUNT(*) FROM t", "opt").stdout.strip() == "20000"
 
 
-def _write_while(mariadb, ddl: str) -> tuple[float, bool]:
-    """How long an INSERT into p1 takes once `ddl` has run for a moment, and whether `ddl`
-    was still running when the INSERT ended."""
+def _write_while(mariadb, ddl: str, row: int = 9000000) -> tuple[float, bool]:
+    """How long an INSERT of `row` (into p1 by default) takes once `ddl` has run for a
+    moment, and whether `ddl` was still running when the INSERT ended."""
     proc = subprocess.Popen(
         [mariadb.client, "--no-defaults", "-S", str(mariadb.socket), "-uroot", "opt", "-e", ddl],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(0.3)
         start = time.monotonic()
-        wrote = mariadb.run("SET lock_wait_timeout = 60; DELETE FROM t WHERE id = 9000000; "
-                            "INSERT INTO t VALUES (9000000, 'w')", "opt")
+        wrote = mariadb.run(f"SET lock_wait_timeout = 60; DELETE FROM t WHERE id = {row}; "
+                            f"INSERT INTO t VALUES ({row}, 'w')", "opt")
         took, running = time.monotonic() - start, proc.poll() is None
         assert wrote.returncode == 0, wrote.stderr
         return took, running
@@ -132,16 +132,5 @@ def test_mariadb_rebuilds_only_the_partition_named(mariadb) -> None:
 def test_mariadb_rebuild_partition_holds_writes_to_the_other_partitions(mariadb) -> None:
     _fresh(mariadb, 600000)
     # p1 (the big one) rebuilt, a row written into p0, which the statement does not touch
-    proc = subprocess.Popen(
-        [mariadb.client, "--no-defaults", "-S", str(mariadb.socket), "-uroot", "opt", "-e",
-         "ALTER TABLE t REBUILD PARTITION p1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(0.3)
-        start = time.monotonic()
-        wrote = mariadb.run("SET lock_wait_timeout = 60; INSERT INTO t VALUES (0, 'w')", "opt")
-        took, running = time.monotonic() - start, proc.poll() is None
-        assert wrote.returncode == 0, wrote.stderr
-    finally:
-        proc.wait(timeout=120)
+    took, running = _write_while(mariadb, "ALTER TABLE t REBUILD PARTITION p1", row=0)
     assert took > 0.3 and not running, (took, running)
