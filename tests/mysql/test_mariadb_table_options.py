@@ -75,6 +75,59 @@ def test_order_by_is_reported_as_a_table_copy(lint_change) -> None:
     assert "mysql-table-copy" in rules, rules
 
 
+#: fix-mysql55: ORDER BY's own advice. (setup, whether InnoDB clusters the rows on a key,
+#: which MariaDB then names in warning 1105 and ignores ORDER BY for).
+ORDER_TABLES = {
+    "primary_key": ("CREATE TABLE o (id INT PRIMARY KEY, n INT, m INT)", "PRIMARY KEY (id)"),
+    "unique_not_null": ("CREATE TABLE o (k INT NOT NULL, n INT, m INT, UNIQUE KEY o_k (k))",
+                        "UNIQUE KEY o_k (k)"),
+    "unique_nullable": ("CREATE TABLE o (k INT, n INT, m INT, UNIQUE KEY o_k (k))", ""),
+    "no_key": ("CREATE TABLE o (n INT, m INT)", ""),
+}
+
+
+def _order_by_advice(lint_change, setup: str, statement: str) -> str:
+    report = lint_change(statement, "mariadb", setup=setup + ";")
+    (copy,) = [f for f in report.all_findings if f.rule == "mysql-table-copy"]
+    return copy.instead
+
+
+@pytest.mark.parametrize("case", sorted(ORDER_TABLES))
+def test_order_by_advice_says_what_it_does(lint_change, case: str) -> None:
+    setup, key = ORDER_TABLES[case]
+    advice = _order_by_advice(lint_change, setup, "ALTER TABLE o ORDER BY n DESC, m;")
+    assert "gh-ost" not in advice
+    assert "rows written later do not follow it" in advice
+    assert "SELECT * FROM o ORDER BY n DESC, m;" in advice
+    assert ("InnoDB ignores ORDER BY" in advice) is bool(key)
+    assert key in advice
+
+
+def test_order_by_advice_keeps_the_other_operations(lint_change) -> None:
+    advice = _order_by_advice(lint_change, ORDER_TABLES["no_key"][0],
+                              "ALTER TABLE o ADD COLUMN x INT, ORDER BY n;")
+    assert "ALTER TABLE o ADD COLUMN x INT;  -- the other operations, without ORDER BY" in advice
+
+
+@pytest.mark.parametrize("case", sorted(ORDER_TABLES))
+def test_mariadb_ignores_order_by_on_a_clustered_key(mariadb, case: str) -> None:
+    setup, key = ORDER_TABLES[case]
+    mariadb.fresh("ordering", setup)
+    first = setup.split("(", 1)[1].split()[0]  # the key column, or n
+    rows = "(3, 0), (1, 0), (2, 0)" if first == "n" else "(1, 3, 0), (2, 1, 0), (3, 2, 0)"
+    columns = "n, m" if first == "n" else f"{first}, n, m"
+    ran = mariadb.run(f"INSERT INTO o ({columns}) VALUES {rows}", "ordering")
+    assert ran.returncode == 0, ran.stderr
+    ran = mariadb.run("ALTER TABLE o ORDER BY n; SHOW WARNINGS; SELECT n FROM o", "ordering")
+    assert ran.returncode == 0, ran.stderr
+    assert ("ORDER BY ignored as there is a user-defined clustered index" in ran.stdout) is \
+        bool(key)
+    if not key:  # the rows copied in that order, and a row written later after them
+        assert ran.stdout.split() == ["1", "2", "3"]
+        assert mariadb.run("INSERT INTO o (n, m) VALUES (0, 0); SELECT n FROM o",
+                           "ordering").stdout.split() == ["1", "2", "3", "0"]
+
+
 # --- PAGE_COMPRESSION_LEVEL -----------------------------------------------------------------
 
 #: (setup, statement, the server's error code or None when it runs).
@@ -97,13 +150,55 @@ PAGE_COMPRESSION = [
     ("CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=1;",
      "ALTER TABLE pc PAGE_COMPRESSION_LEVEL=2;\nALTER TABLE pc PAGE_COMPRESSED=0", 1478),
     ("CREATE TABLE pc (id INT PRIMARY KEY);", "ALTER TABLE pc PAGE_COMPRESSED=1", None),
+    # fix-mysql55: the values the server takes, the engines that have the options, the
+    # session's innodb_compression_default, and the words of a string or a comment
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=1 PAGE_COMPRESSION_LEVEL=10", 1912),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=1 PAGE_COMPRESSION_LEVEL=0", 1912),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=1 PAGE_COMPRESSION_LEVEL='9'",
+     None),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=2", 1912),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSION_LEVEL=20", 1912),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=OFF PAGE_COMPRESSION_LEVEL=3",
+     1005),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=YES PAGE_COMPRESSION_LEVEL=3",
+     None),
+    ("CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=1;",
+     "ALTER TABLE pc PAGE_COMPRESSION_LEVEL=10", 1912),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) ENGINE=MyISAM PAGE_COMPRESSED=1", 1911),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) ENGINE=Aria PAGE_COMPRESSION_LEVEL=10", 1911),
+    ("CREATE TABLE pc (id INT PRIMARY KEY) ENGINE=MyISAM;",
+     "ALTER TABLE pc ADD COLUMN y INT, PAGE_COMPRESSED=0", 1911),
+    ("CREATE TABLE pc (id INT PRIMARY KEY);", "ALTER TABLE pc ENGINE=MyISAM, PAGE_COMPRESSED=1",
+     1911),
+    ("CREATE TABLE pc (id INT PRIMARY KEY) ENGINE=MyISAM;",
+     "ALTER TABLE pc ENGINE=InnoDB, PAGE_COMPRESSION_LEVEL=3", 1005),
+    ("CREATE TABLE pc (id INT PRIMARY KEY) ENGINE=MyISAM;",
+     "ALTER TABLE pc ENGINE=InnoDB, PAGE_COMPRESSED=1", None),
+    ("", "SET SESSION innodb_compression_default=ON;\n"
+         "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSION_LEVEL=3", None),
+    ("", "SET innodb_compression_default=1;\n"
+         "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=DEFAULT PAGE_COMPRESSION_LEVEL=3",
+     None),
+    ("", "SET innodb_compression_default=ON;\n"
+         "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSED=0 PAGE_COMPRESSION_LEVEL=3", 1005),
+    ("", "SET innodb_compression_default=ON;\nCREATE TABLE pc (id INT PRIMARY KEY);\n"
+         "SET innodb_compression_default=OFF;\nALTER TABLE pc PAGE_COMPRESSION_LEVEL=3", None),
+    ("CREATE TABLE pc (id INT PRIMARY KEY);", "SET innodb_compression_default=ON;\n"
+     "ALTER TABLE pc PAGE_COMPRESSION_LEVEL=3", 1478),
+    ("", "SET innodb_compression_default=ON;\nSET innodb_compression_default=OFF;\n"
+         "CREATE TABLE pc (id INT PRIMARY KEY) PAGE_COMPRESSION_LEVEL=3", 1005),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) COMMENT 'PAGE_COMPRESSION_LEVEL=3'", None),
+    ("", "CREATE TABLE pc (id INT PRIMARY KEY) /* PAGE_COMPRESSED=1 */ PAGE_COMPRESSION_LEVEL=3",
+     1005),
+    ("CREATE TABLE pc (id INT PRIMARY KEY, v VARCHAR(40));",
+     "ALTER TABLE pc MODIFY v VARCHAR(40) DEFAULT 'PAGE_COMPRESSION_LEVEL=3'", None),
 ]
 
 
 def _page_compression_codes(lint_change, setup: str, statement: str) -> list[int]:
     report = lint_change(statement + ";", "mariadb", setup=setup or "SELECT 1;")
     return [int(re.search(r"error (\d+)", f.message).group(1)) for f in report.all_findings
-            if f.rule == "mariadb-page-compression-level"]
+            if f.rule in ("mariadb-page-compression-level", "mariadb-page-compression-option")]
 
 
 @pytest.mark.parametrize(("setup", "statement", "code"), PAGE_COMPRESSION)

@@ -41,6 +41,7 @@ from lockwise.effects.mysql_ddl import (
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
 from lockwise.parse.mysql_blocks import GAP, OBJECT_OPTIONS
+from lockwise.parse.mysql_code import code_only
 from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
@@ -79,6 +80,12 @@ class MySQLSession:
     #: SET system_versioning_alter_history = KEEP (MariaDB): an ALTER may change the columns
     #: of a system-versioned table; ERROR, the default, refuses it (error 4119).
     versioning_alter_history_keep: bool = False
+    #: SET innodb_compression_default = ON (MariaDB): a CREATE TABLE that writes no
+    #: PAGE_COMPRESSED makes a page-compressed InnoDB table (effects/mariadb_page_compression.py).
+    compression_default: bool = False
+    #: Whether the session set its own innodb_compression_default (SET GLOBAL no longer
+    #: changes it then).
+    compression_default_own: bool = False
     #: USE name: the database the statements' unqualified names are in (None: the
     #: connection's, unknown here): a stored program created unqualified is in it.
     database: str | None = None
@@ -507,7 +514,8 @@ _COMMAND_ALTER = [
     (re.compile(r"\bDROP\s+(INDEX|KEY)\b", re.I), "drop_index"),
     (re.compile(r"\bDROP\s+PRIMARY\s+KEY\b", re.I), "drop_primary_key"),
     (re.compile(r"\bDROP\s+(COLUMN\s+)?`?(?P<column>\w+)`?", re.I), "drop_column"),
-    (re.compile(r"\bCOMMENT\s*=", re.I), "set_table_comment"),
+    # (the table's comment, `=` optional: MariaDB 10.11 runs `COMMENT 'x'` as `COMMENT = 'x'`)
+    (re.compile(r"\bCOMMENT\s*(?:=|['\"])", re.I), "set_table_comment"),
     # CHECKSUM (TABLE_CHECKSUM), MyISAM's and Aria's live checksum, which sqlglot reads in no
     # ALTER TABLE: InnoDB keeps none, the option is metadata (MariaDB 10.11: INSTANT)
     (re.compile(r"^\s*(TABLE_)?CHECKSUM\b", re.I), "alter_nothing"),
@@ -647,7 +655,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_program_statement_not_allowed", "mysql_program_commits",
                        "mysql_program_result_set", "mariadb_system_versioned_alter",
                        "mariadb_delayed_insert_refused", "mysql_referenced_table_dropped",
-                       "mariadb_page_compression_level"})
+                       "mariadb_page_compression_level", "mariadb_page_compression_option"})
 #: What SET system_versioning_alter_history = ... sets, in a SET's text without spaces, lower
 #: case: KEEP (or 1) lets an ALTER change a system-versioned table's columns.
 _VERSIONING_ALTER_HISTORY = re.compile(r"system_versioning_alter_history=['\"]?(\w+)")
@@ -1302,8 +1310,10 @@ class _Builder:
         self.constraint_not_found(base, table, operations)
         self.primary_key_invisible(base, table, operations)
         if flavour == "mariadb" and (refusal := page_compression.refused(
-                sql, self.catalog.defined_here(table), "ALTER", base["table"])):
-            self.act("mariadb_page_compression_level", {**base, **refusal})
+                sql, self.catalog.defined_here(table), "ALTER", base["table"],
+                (moved := _altered_engine(sql).lower()) or getattr(
+                    self.catalog.tables.get(table), "engine", ""), moved=bool(moved))):
+            _page_compression_refused(self, base, refusal)
         if temporary and any(op.startswith("add_fulltext_index") for op, _ in operations):
             _fulltext_on_temporary(self, base, self.catalog.tables.get(table))
         self.partitioned_foreign_key(base, table, operations, sql)
@@ -1356,7 +1366,8 @@ class _Builder:
         tool, tools = _online_schema_change(base, clauses, own or any(
             op.startswith("add_foreign_key") for op, _ in operations), referenced)
         # (no tool runs OPTIMIZE PARTITION, nor an ALGORITHM= clause after it: the manual's way)
-        optimize = _optimize_partition_instead(base, clauses)
+        optimize = _optimize_partition_instead(base, clauses, flavour) or _order_by_instead(
+            base, clauses, self.catalog.tables.get(table))
         refusal = ("MariaDB takes no LOCK= clause, nor ALTER ONLINE, with this partition "
                    "operation" if no_clauses and clauses.lock
                    # a copied TEMPORARY table: no other session to lock out (MariaDB 10.11)
@@ -1577,18 +1588,63 @@ def _primary_key_invisible_facts(base: dict, name: str, implicit: bool, added: b
 _OPTIMIZE_PARTITION = re.compile(r"OPTIMIZE(\s+PARTITION\b.*)", re.I | re.S)
 
 
-def _optimize_partition_instead(base: dict, clauses: _Clauses) -> str:
+def _optimize_partition_instead(base: dict, clauses: _Clauses, flavour: str) -> str:
     """For an ALTER TABLE whose only clause is OPTIMIZE PARTITION, which InnoDB runs on every
     partition: REBUILD PARTITION then ANALYZE PARTITION of the partitions it names, which
     rebuild only those (the advice of the MySQL 8.0 / 8.4 manual, 26.3.4 "Maintenance of
-    Partitions"); "" for another ALTER."""
+    Partitions"); "" for another ALTER. On MariaDB the trade is said: its OPTIMIZE PARTITION
+    rebuilds the whole table with writes going on, its REBUILD PARTITION only the partitions
+    named, with writes to every partition waiting (10.11, docs/mysql.md fix-mysql55)."""
     found = _OPTIMIZE_PARTITION.fullmatch(clauses.operations_sql.strip())
     if found is None:
         return ""
     table = quote_mysql_qualified(base["table_sql"])
-    return ("-- these rebuild and analyze only the partitions named (writes to the table still "
-            f"wait while each runs)\nALTER TABLE {table} REBUILD{found.group(1)};\n"
+    trade = ("-- on MariaDB OPTIMIZE PARTITION rebuilds every partition but lets writes go on; "
+             "REBUILD PARTITION rewrites only the partitions named, but writes to every "
+             f"partition of {base['table']} wait until it ends: run it in a quiet hour, or keep "
+             "OPTIMIZE PARTITION\n") if flavour == "mariadb" else ""
+    return (f"{trade}-- these rebuild and analyze only the partitions named (writes to the "
+            f"table still wait while each runs)\nALTER TABLE {table} REBUILD{found.group(1)};\n"
             f"ALTER TABLE {table} ANALYZE{found.group(1)};")
+
+
+#: ALTER TABLE ... ORDER BY, which ends the statement (sql/sql_yacc.yy's alter_order_clause),
+#: in its operations' code: the list after it, and the comma before it.
+_ORDER_BY = re.compile(r"(?:^|,)\s*ORDER\s+BY\s+(?=\S)", re.I)
+
+
+def _order_by_instead(base: dict, clauses: _Clauses, known: Table | None) -> str:
+    """For an ALTER TABLE ... ORDER BY: what the clause does and what to write instead (the
+    other operations, if any, without it); "" for another ALTER. InnoDB stores the rows in
+    its clustered index's order, a primary key or the first UNIQUE key of NOT NULL columns,
+    whatever ORDER BY says (MariaDB 10.11 warns "ORDER BY ignored as there is a user-defined
+    clustered index" and copies the table all the same); without one, the copy writes the
+    rows in that order and the rows written later go after them (checked on MariaDB 10.11,
+    docs/mysql.md fix-mysql55)."""
+    found = _ORDER_BY.search(code_only(clauses.operations_sql))
+    if found is None:
+        return ""
+    table = quote_mysql_qualified(base["table_sql"])
+    order = clauses.operations_sql[found.end():].strip().rstrip(";")
+    rest = clauses.operations_sql[:found.start()].strip(" ,\n\t")
+    unique = keys.implicit_primary_key(known) if known is not None else ""
+    key = "" if known is None else \
+        f"PRIMARY KEY ({', '.join(known.constraints['PRIMARY'].columns)})" \
+        if "PRIMARY" in known.constraints else \
+        f"UNIQUE KEY {unique} ({', '.join(known.keys[unique][0])}) of NOT NULL columns" \
+        if unique else ""
+    lines = ["-- ORDER BY sorts the rows once, while the server copies the whole table "
+             "(writes wait); InnoDB keeps rows in its clustered index's order, so the rows "
+             "written later do not follow it"]
+    if key:
+        lines.append(f"-- {base['table']} is clustered on its {key}: InnoDB ignores ORDER BY "
+                     "(\"ORDER BY ignored as there is a user-defined clustered index\") and the "
+                     "copy changes nothing")
+    lines.append("-- the order is seldom needed: leave the clause out, and sort where the rows "
+                 f"are read:\nSELECT * FROM {table} ORDER BY {order};")
+    if rest:
+        lines.append(f"ALTER TABLE {table} {rest};  -- the other operations, without ORDER BY")
+    return "\n".join(lines)
 
 
 def _operation_notes(operations: list[tuple[str, dict]]) -> str:
@@ -2548,9 +2604,10 @@ def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: st
         return []
     if (tree := _clause_tree(table_sql, clause)) is not None:
         return _alter_operations(b, tree, table)
-    # (a pattern may find its words inside a string the clause quotes: `ADD COLUMN ' TEXT,
-    # ADD SYSTEM VERSIONING, ...'` is no MariaDB operation on MySQL, fix-mysql54's fuzzing)
-    found = next(((op, m) for pattern, op in _COMMAND_ALTER if (m := pattern.search(clause))
+    # (the patterns read the clause's code, not its strings nor comments: `COMMENT = 'drop
+    # column x'` drops nothing; and an operation must be the dialect's, fix-mysql54's fuzzing)
+    code = code_only(clause)
+    found = next(((op, m) for pattern, op in _COMMAND_ALTER if (m := pattern.search(code))
                   and (op is None or b.session.flavour in OPERATIONS[op])), None)
     if found is None:
         return [("rebuild_table", {"unrecognized": clause})]
@@ -2617,6 +2674,13 @@ def _emptied_partitions(text: str) -> dict:
             "first_partition": names[0].strip("`") if names else "p"}
 
 
+def _page_compression_refused(b: _Builder, base: dict, refusal: dict) -> None:
+    """Act MariaDB's refusal of a statement's page compression options: an option it does
+    not take (1911, 1912), or a level without page compression."""
+    b.act("mariadb_page_compression_option" if refusal["error_code"] in (1911, 1912)
+          else "mariadb_page_compression_level", {**base, **refusal})
+
+
 def _create_table(b: _Builder, expr, sql: str) -> None:
     from sqlglot import exp
 
@@ -2626,9 +2690,10 @@ def _create_table(b: _Builder, expr, sql: str) -> None:
         b.locks.update(_read_locks(expr.expression))
     base = {**b.table_facts(table), "table_is_new": True}
     b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
-    if b.session.flavour == "mariadb" and _engine(expr.args.get("properties")) in ("", "innodb") \
-            and (refusal := page_compression.refused(sql, None, "CREATE", base["table"])):
-        b.act("mariadb_page_compression_level", {**base, **refusal})
+    if b.session.flavour == "mariadb" and (refusal := page_compression.refused(
+            sql, None, "CREATE", base["table"], _engine(expr.args.get("properties")),
+            b.session.compression_default)):
+        _page_compression_refused(b, base, refusal)
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
     parts = schema.expressions if schema is not None else ()
     spatial = [part for part in parts if isinstance(part, (exp.IndexColumnConstraint,
@@ -3593,6 +3658,10 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             session.sp_recursion_depth = int(depth.group(1))
         if history := _VERSIONING_ALTER_HISTORY.search(text):
             session.versioning_alter_history_keep = history.group(1) in ("keep", "1")
+        if "innodb_compression_default" in text:
+            session.compression_default, session.compression_default_own = \
+                page_compression.session_default(
+                    sql, (session.compression_default, session.compression_default_own))
         b.act("set", {"text": sql})
     elif isinstance(expr, exp.Command):
         _command(b, sql)
@@ -4049,7 +4118,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
                     _renamed_away(catalog, session, key(m.group("table")))
                 _apply_alter_actions(catalog, altered, clause_tree, session.flavour)
     if session.flavour == "mariadb" and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) and \
-            (versioning := _VERSIONING_CHANGE.search(tree["sqlglot"]["sql"])) and \
+            (versioning := _VERSIONING_CHANGE.search(code_only(tree["sqlglot"]["sql"]))) and \
             (versioned := catalog.tables.get(key(m.group("table")))) is not None:
         versioned.system_versioned = versioning.group(1).upper() == "ADD"
     if session.flavour == "mariadb" and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) and \
@@ -4065,8 +4134,10 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         # the database DROP DATABASE drops it with, and USE keys it by (_tables_seen_from)
         catalog.tables[name].database = database
         catalog.tables[name].system_versioned = session.flavour == "mariadb" and \
-            _WITH_VERSIONING.search(tree["sqlglot"]["sql"]) is not None
-        page_compression.apply_options(catalog.tables[name], tree["sqlglot"]["sql"])
+            _WITH_VERSIONING.search(code_only(tree["sqlglot"]["sql"])) is not None
+        page_compression.apply_options(
+            catalog.tables[name], tree["sqlglot"]["sql"], session.flavour == "mariadb"
+            and session.compression_default and catalog.tables[name].engine in ("", "innodb"))
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])

@@ -29,6 +29,7 @@ from lockwise.parse.mysql_blocks import (
 )
 from lockwise.parse.mysql_blocks import STORED_PROGRAM as _STORED_PROGRAM
 from lockwise.parse.mysql_blocks import TOP_LEVEL_COMPOUND as _TOP_LEVEL_COMPOUND
+from lockwise.parse.mysql_code import after_quoted as _after_quoted
 from lockwise.parse.mysql_program_syntax import database_syntax, program_syntax
 from lockwise.parse.mysql_server_syntax import other_servers_statement, version_statement
 from lockwise.parse.postgres import ParsedFile, ParseProblem, Skipped, attach_comments
@@ -346,22 +347,6 @@ def _unwrap_executable_comments(text: str, dialect: str, version: tuple[int, ...
         else:
             pos += 1
     return "".join(chars)
-
-
-def _after_quoted(text: str, start: int) -> int:
-    """The offset after the quoted string or identifier opening at `start` (a doubled quote
-    or, outside backquotes, a backslash escapes)."""
-    quote, pos = text[start], start + 1
-    while pos < len(text):
-        if text[pos] == "\\" and quote != "`":
-            pos += 2
-        elif text[pos] == quote:
-            if not text.startswith(quote * 2, pos):
-                return pos + 1
-            pos += 2
-        else:
-            pos += 1
-    return pos
 
 
 def parse_mysql(text: str, dialect: str = "mysql",
