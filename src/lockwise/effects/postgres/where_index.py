@@ -12,7 +12,8 @@ NULL` of a column added NOT NULL DEFAULT is: such a condition is served, as an i
 Judged only for a table whose indexes the catalog knows (`Catalog.fully_known`), and
 leniently: any column of any index counts (PostgreSQL 18 skips to a later column of a
 B-tree; a partial index counts for the columns its WHERE reads too, one whose WHERE calls a
-function only for a WHERE holding that condition, fix-pg74), so does an EXISTS
+function only for a WHERE holding that condition, fix-pg74, one whose WHERE calls none only
+for a WHERE that implies it as the planner proves it, `_implied`, fix-pg81), so does an EXISTS
 (a semi join may drive the read) and WHERE CURRENT OF. A NOT EXISTS, NOT IN (subquery) or
 `<> ALL (subquery)` does not: an anti join (or a filter by the subquery's rows) reads every
 row to find those without a match, whatever index the compared column has (a Seq Scan,
