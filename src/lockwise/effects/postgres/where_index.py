@@ -1583,21 +1583,19 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
                f"collation is C: `collation` in the config, or read by `lockwise stats`)"
     # (a partial index that would serve what it reads but for its own WHERE)
     partial = next((p for p in unproven if set(p.keys) & set(columns or ())), None)
-    if partial is not None and all(r.condition is not None for r in partial.required):
-        # (no call in its WHERE: the planner proves it, fix-pg81, `_implied`)
-        return JoinedSql(
-            f"serves its WHERE: partial index {partial.name} serves only a WHERE that "
-            f"implies its own condition, ",
-            PrintedSql(partial.predicate, f"(the WHERE of {partial.name})"),  # type: ignore
-            " (the planner proves it from the WHERE's conditions: an IN list or an OR by "
-            "each of its values, a comparison by one with a constant that implies it)")
     if partial is not None:
+        # (no call in its WHERE: the planner proves it from the query's, fix-pg81, `_implied`)
+        proven = all(r.condition is not None for r in partial.required)
+        how = ("implies", "the planner proves it from the WHERE's conditions: an IN list or "
+               "an OR by each of its values, a comparison by one with a constant that "
+               "implies it") if proven else (
+            "also holds", "each function the one the index resolved: another schema's of "
+            "the name is another function")
         return JoinedSql(
             f"serves its WHERE: partial index {partial.name} serves only a WHERE that "
-            f"also holds its own condition, ",
+            f"{how[0]} its own condition, ",
             PrintedSql(partial.predicate, f"(the WHERE of {partial.name})"),  # type: ignore
-            " (each function the one the index resolved: another schema's of the name is "
-            "another function)")
+            f" ({how[1]})")
     return f"covers what its WHERE reads of it ({reads})"
 
 
