@@ -3696,7 +3696,10 @@ def citext_keyed_db(pg_server: str) -> str:
     ("email LIKE 'e1%' AND plan = 'x'", "covers what its WHERE reads of it (email, plan)"),
     ("email LIKE 'e1%'", "serves its WHERE as written (its indexes of email hold"),
     ("a = 5.5", "serves the comparison of a (int4) with a numeric value (the parser converts"),
-    ("a IN (1, 2.5) OR email = 'x'", "serves the comparison of a (int4) with a numeric value"),
+    ("a IN (1, 2.5) OR email = 'x'", "serves the list of values a (int4) is compared with, "
+     "one of them numeric (the parser gives the list's values one type, numeric, and "
+     "compares a::numeric = ANY (the list)"),
+    ("a = ANY (ARRAY[1, 2.5])", "serves the list of values a (int4) is compared with"),
     ("a = (random() * 10)::int", "serves the comparison of a with a volatile function's"),
     ("email % 'x'", "serves its WHERE as written (its indexes of email are B-trees or hashes, "
      "which find equal values and ranges: the operator it compares by needs an index USING "

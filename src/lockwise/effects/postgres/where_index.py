@@ -12,7 +12,8 @@ NULL` of a column added NOT NULL DEFAULT is: such a condition is served, as an i
 Judged only for a table whose indexes the catalog knows (`Catalog.fully_known`), and
 leniently: any column of any index counts (PostgreSQL 18 skips to a later column of a
 B-tree; a partial index counts for the columns its WHERE reads too, one whose WHERE calls a
-function only for a WHERE holding that condition, fix-pg74), so does an EXISTS
+function only for a WHERE holding that condition, fix-pg74, one whose WHERE calls none only
+for a WHERE that implies it as the planner proves it, `_implied`, fix-pg81), so does an EXISTS
 (a semi join may drive the read) and WHERE CURRENT OF. A NOT EXISTS, NOT IN (subquery) or
 `<> ALL (subquery)` does not: an anti join (or a filter by the subquery's rows) reads every
 row to find those without a match, whatever index the compared column has (a Seq Scan,
@@ -52,8 +53,10 @@ its CREATE found (`routines.calls_qualified`). A citext's pattern match no index
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
-import operator
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
@@ -292,7 +295,7 @@ def _required(predicate: object, columns: Mapping[str, Column],
         if any(kind == "FuncCall" for kind, _ in walk(condition)):
             found.append(_Required(_expression_key(normalized), _compared_key(normalized)))
         else:
-            found.append(_Required(_expression_key(normalized), None, normalized))
+            found.append(_Required(_expression_key(normalized), None, condition))
     return tuple(found)
 
 
@@ -330,16 +333,16 @@ def _implied_indexes(filed: _Filed, where: object, target: _Target,
     `where` does not prove."""
     if not filed.gated:
         return filed.indexed
-    whole, compared, conditions = set(), set(), []
+    whole, compared, bare = set(), set(), []
     for condition in _conjuncts(where):
-        normalized = _normalized(target.bare(condition), target.types, target.catalog)
+        bare.append(target.bare(condition))
+        normalized = _normalized(bare[-1], target.types, target.catalog)
         whole.add(_expression_key(normalized))
         compared.add(_compared_key(normalized))
-        conditions.append(normalized)
     indexed = {key: list(hows) for key, hows in filed.indexed.items()}
     for partial in filed.gated:
         if all(r.whole in whole or r.compared is not None and r.compared in compared or
-               r.condition is not None and _implied(r.condition, conditions)
+               r.condition is not None and _implied(r.condition, bare, target)
                for r in partial.required):
             for key, hows in partial.keys.items():
                 indexed.setdefault(key, []).extend(hows)
@@ -348,83 +351,360 @@ def _implied_indexes(filed: _Filed, where: object, target: _Target,
     return indexed
 
 
-#: Whether `x <op> v` implies `x <op2> k`, for numbers v and k (predtest.c's B-tree
-#: implication table, for the operators of one type): by query operator, then index's.
-_IMPLIES: dict[str, dict[str, Callable[[float, float], bool]]] = {
-    "=": {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt,
-          ">=": operator.ge, "<>": operator.ne},
-    "<": {"<": operator.le, "<=": operator.le, "<>": operator.le},
-    "<=": {"<": operator.lt, "<=": operator.le, "<>": operator.lt},
-    ">": {">": operator.ge, ">=": operator.ge, "<>": operator.ge},
-    ">=": {">": operator.gt, ">=": operator.ge, "<>": operator.gt},
-}
-#: An operator as written with its sides swapped (`5 < x` is `x > 5`).
-_COMMUTED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+#: The order of constant v to constant k (`_order`: -1 v < k, 0 equal, 1 v > k) by which a
+#: query's `x <op> v` proves an index's `x <op2> k` (predtest.c's B-tree implication
+#: table, for operators of one family): by the query's operator, then the index's.
+_IMPLIES: dict[str, dict[str, frozenset[int]]] = {
+    op: {op2: frozenset(orders) for op2, orders in row.items()} for op, row in {
+        "=": {"=": (0,), "<": (-1,), "<=": (-1, 0), ">": (1,), ">=": (0, 1), "<>": (-1, 1)},
+        "<": {"<": (-1, 0), "<=": (-1, 0), "<>": (-1, 0)},
+        "<=": {"<": (-1,), "<=": (-1, 0), "<>": (-1,)},
+        ">": {">": (0, 1), ">=": (0, 1), "<>": (0, 1)},
+        ">=": {">": (1,), ">=": (0, 1), "<>": (1,)},
+        "<>": {"<>": (0,)},
+    }.items()}
+#: A comparison operator as written with its sides swapped (`5 < x` is `x > 5`), and the
+#: one its NOT is (the planner's negate_clause: `NOT (x < 5)` is `x >= 5`).
+_TURNED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_NEGATED = {"=": "<>", "<>": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+#: The longest IN list or array the planner proves by its elements (predtest.c's
+#: MAX_SAOP_ARRAY_SIZE); a longer one only as a whole.
+_MOST_ELEMENTS = 100
+#: The operators, each strict (pg_proc.proisstrict of the function behind it), through which
+#: an operand's NULL makes the condition NULL: a query's condition on x of one proves `x IS
+#: NOT NULL` (`n + 1 > 2`, `s LIKE 'x%'`, `n <> 5`; checked on 18.6).
+_STRICT = frozenset(("=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "||",
+                     "~~", "~~*", "!~~", "!~~*", "~", "~*", "!~", "!~*"))
+_INTEGERS = frozenset(("int2", "int4", "int8"))
+_NUMBERS = _INTEGERS | {"numeric"}
+_DATES = frozenset(("date", "timestamp"))
+_TEXTS = frozenset(("text", "varchar"))
+#: How far from UTC a session's TimeZone may put a timestamptz written without an offset.
+_ZONES = datetime.timedelta(hours=16)
+_TRUE = frozenset(("t", "tr", "tru", "true", "y", "ye", "yes", "on", "1"))
+_FALSE = frozenset(("f", "fa", "fal", "fals", "false", "n", "no", "of", "off", "0"))
 
 
-def _implied(required: object, conditions: list[object]) -> bool:
-    """Whether a query whose WHERE ANDs `conditions` proves a partial index's condition
-    `required` (one that calls no function; both `_normalized`), as the planner does
-    (predtest.c, checked on 18.6 by EXPLAIN, fix-pg78): the same condition; for `x IS NOT
-    NULL`, a comparison of x (its operators are strict: a row where x is NULL passes none);
-    for a comparison of x with a number, one of x with a number that implies it (`x = 15`
-    and `x > 20` prove `x > 10`, `x > 5` does not). Nothing else: an index whose WHERE the
-    query does not prove so is not counted (the planner may prove more: OR, IN lists,
-    strings under a collation)."""
-    key = _expression_key(required)
-    if any(_expression_key(c) == key for c in conditions):
+class _Value(NamedTuple):
+    """A constant as a comparison of a key of its type reads it: its kind (values of one
+    kind are ordered by `_order`) and the least and most it may be (one value, unless the
+    session's TimeZone decides it: a timestamptz written without an offset)."""
+
+    kind: str
+    least: object
+    most: object
+
+
+class _Compared(NamedTuple):
+    """A condition comparing an expression of the table's columns with a constant: the
+    expression's `_key` (with the type the comparison converts it to, if any), the operator
+    (the constant's side turned to the right) and the constant."""
+
+    key: str
+    op: str
+    value: _Value
+
+
+def _implied(required: object, conditions: list[object], target: _Target) -> bool:
+    """Whether a query whose WHERE ANDs `conditions` (column references bare) proves a
+    partial index's condition `required` (one that calls no function), as the planner's
+    predicate_implied_by does (predtest.c; each case checked on 18.6 by EXPLAIN with
+    sequential scans off, fix-pg78 and fix-pg81): an AND of the query proves a condition one
+    of its parts proves, an OR one each of its parts proves; a condition the index ANDs is
+    proven part by part, one it ORs by a part. An IN list or `op ANY (array)` of constants
+    is the OR of its elements' comparisons (`NOT IN`, `op ALL` the AND), a BETWEEN the AND
+    of two (SYMMETRIC an OR of both orders), a NOT moved inward as the planner writes it.
+    Between parts: the same condition (`_normalized`); `x IS NOT NULL` from a condition
+    on x through strict operators; a comparison of the same expression with a constant of
+    one kind whose value implies it (`_IMPLIES`; `_compared` says which). Nothing else."""
+    return _proves({"BoolExpr": {"boolop": "AND_EXPR", "args": conditions}}, required, target)
+
+
+def _proves(clause: object, predicate: object, target: _Target) -> bool:
+    """Whether condition `clause` proves condition `predicate` (`_implied`'s recursion, in
+    predicate_implied_by_recurse's order: the predicate's AND and OR first)."""
+    pshape, pitems = _shape(predicate)
+    cshape, citems = _shape(clause)
+    if pshape == "and":
+        return all(_proves(clause, p, target) for p in pitems)
+    if pshape == "or":
+        if cshape == "or":
+            return all(any(_proves(c, p, target) for p in pitems) for c in citems)
+        return any(_proves(clause, p, target) for p in pitems) or \
+            cshape == "and" and any(_proves(c, predicate, target) for c in citems)
+    if cshape == "and":
+        return any(_proves(c, predicate, target) for c in citems)
+    if cshape == "or":
+        return all(_proves(c, predicate, target) for c in citems)
+    return _proves_atom(citems[0], pitems[0], target)
+
+
+def _proves_atom(clause: object, predicate: object, target: _Target) -> bool:
+    """`_proves` of a condition that is no AND or OR (predicate_implied_by_simple_clause)."""
+    def normalized(node: object) -> object:
+        return _normalized(node, target.types, target.catalog)
+
+    if _expression_key(normalized(clause)) == _expression_key(normalized(predicate)):
         return True
-    kind, body = unwrap(required)
-    if kind == "NullTest" and body.get("nulltesttype") == "IS_NOT_NULL":
-        tested = _key(body.get("arg"))
-        return any((compared := _comparison(c, numbers=False)) is not None and
-                   compared[0] == tested for c in conditions)
-    wanted = _comparison(required)
-    if wanted is None:
+    kind, body = unwrap(predicate)
+    if kind == "NullTest":
+        return body.get("nulltesttype") == "IS_NOT_NULL" and \
+            _strict_for(normalized(clause), _key(normalized(body.get("arg"))))
+    wanted, found = _compared(predicate, target), _compared(clause, target)
+    if wanted is None or found is None or wanted.key != found.key:
         return False
-    for condition in conditions:
-        found = _comparison(condition)
-        if found is not None and found[0] == wanted[0]:
-            implies = _IMPLIES.get(found[1], {}).get(wanted[1])
-            if implies is not None and implies(found[2], wanted[2]):
-                return True
-    return False
+    orders = _IMPLIES.get(found.op, {}).get(wanted.op)
+    return orders is not None and _order(found.value, wanted.value) in orders
 
 
-def _comparison(condition: object, numbers: bool = True
-                ) -> tuple[str, str, float] | None:
-    """Condition `condition` as (the `_key` of what it compares, its operator, the number it
-    compares with) when it compares an expression of the columns with a number by one of
-    `_COMMUTED`'s operators (the number's side first turned around); with `numbers` False,
-    whatever the other side is (its value 0). None otherwise."""
+def _shape(node: object) -> tuple[str, list[object]]:
+    """Condition `node` as the planner's predtest classifies it: ("and", its parts), ("or",
+    its parts), or ("atom", [the condition]), a NOT first moved inward (`_negated`)."""
+    kind, body = unwrap(node)
+    if kind == "BoolExpr":
+        args = list(body.get("args") or ())
+        if body.get("boolop") == "AND_EXPR":
+            return "and", args
+        if body.get("boolop") == "OR_EXPR":
+            return "or", args
+        inner = _negated(args[0]) if len(args) == 1 else None
+        return _shape(inner) if inner is not None else ("atom", [node])
+    if kind != "A_Expr":
+        return "atom", [node]
+    x, op, how = body.get("lexpr"), (strings(body.get("name")) or [""])[-1], body.get("kind")
+    items = _elements(body.get("rexpr"))
+    if items is None:
+        return "atom", [node]
+    if how == "AEXPR_IN" and op in ("=", "<>"):
+        return ("or" if op == "=" else "and"), [_operation(x, op, i) for i in items]
+    if how in ("AEXPR_OP_ANY", "AEXPR_OP_ALL") and op in _TURNED:
+        return ("or" if how == "AEXPR_OP_ANY" else "and"), [_operation(x, op, i) for i in items]
+    if how in _BETWEENS and len(items) == 2:
+        low, high = items
+        if how == "AEXPR_BETWEEN":
+            return "and", [_operation(x, ">=", low), _operation(x, "<=", high)]
+        if how == "AEXPR_NOT_BETWEEN":
+            return "or", [_operation(x, "<", low), _operation(x, ">", high)]
+        orders = ((low, high), (high, low))
+        if how == "AEXPR_BETWEEN_SYM":
+            return "or", [_bool("AND_EXPR", [_operation(x, ">=", a), _operation(x, "<=", b)])
+                          for a, b in orders]
+        return "and", [_bool("OR_EXPR", [_operation(x, "<", a), _operation(x, ">", b)])
+                       for a, b in orders]
+    return "atom", [node]
+
+
+_BETWEENS = frozenset(("AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_BETWEEN_SYM",
+                       "AEXPR_NOT_BETWEEN_SYM"))
+
+
+def _operation(x: object, op: str, value: object) -> dict:
+    """The comparison `x <op> value` as the parser writes it."""
+    return {"A_Expr": {"kind": "AEXPR_OP", "name": [{"String": {"sval": op}}], "lexpr": x,
+                       "rexpr": value}}
+
+
+def _bool(boolop: str, args: list[object]) -> dict:
+    """`args` joined by `boolop` (AND_EXPR, OR_EXPR, NOT_EXPR) as the parser writes it."""
+    return {"BoolExpr": {"boolop": boolop, "args": args}}
+
+
+def _elements(node: object) -> list[object] | None:
+    """The elements of an IN list, a BETWEEN's bounds or an ARRAY[...] or '{...}' array of
+    constants, when there are at most `_MOST_ELEMENTS` of them, each a constant of one
+    spelling (the parser gives a list of an integer and a decimal one type, numeric: `c IN
+    (1, 2.0)` compares `c::numeric`); None otherwise."""
+    kind, body = unwrap(node)
+    if kind == "List":
+        items = list(body.get("items") or ())
+    elif kind == "A_ArrayExpr":
+        items = list(body.get("elements") or ())
+    elif kind == "A_Const" and isinstance(const_value(node), str):
+        text = str(const_value(node))
+        if not (text.startswith("{") and text.endswith("}")) or any(
+                c in text[1:-1] for c in '{}"\\'):
+            return None
+        parts = [p.strip() for p in text[1:-1].split(",")] if text[1:-1].strip() else []
+        if any(not p or p.upper() == "NULL" for p in parts):
+            return None
+        items = [{"A_Const": {"sval": {"sval": p}}} for p in parts]
+    else:
+        return None
+    spellings = {_spelling(i) for i in items}
+    if len(items) > _MOST_ELEMENTS or None in spellings or len(spellings - {"sval"}) > 1:
+        return None
+    return items
+
+
+def _spelling(node: object) -> str | None:
+    """How constant `node` is written: the type it is cast to, else the kind of literal
+    (ival, fval, sval, boolval); None for no constant (a NULL among them)."""
+    kind, body = unwrap(node)
+    if kind == "TypeCast":
+        name, _, array = type_name(body.get("typeName"))
+        inner = unwrap(body.get("arg"))[0] in ("A_Const", "TypeCast")
+        return name if inner and not array else None
+    if kind != "A_Const" or body.get("isnull"):
+        return None
+    return next((k for k in ("ival", "fval", "sval", "boolval") if k in body), None)
+
+
+def _negated(node: object) -> object | None:
+    """The condition `NOT node` is as the planner writes it (negate_clause): a comparison
+    with the negating operator, NOT IN for IN, NOT BETWEEN for BETWEEN, IS NULL for IS NOT
+    NULL, De Morgan's AND and OR, `node`'s own argument for a NOT; None where the NOT stays
+    (`NOT flag`, `_compared` reads as `flag = false`)."""
+    kind, body = unwrap(node)
+    if kind == "BoolExpr":
+        args = list(body.get("args") or ())
+        if body.get("boolop") == "NOT_EXPR":
+            return args[0] if len(args) == 1 else None
+        flipped = "OR_EXPR" if body.get("boolop") == "AND_EXPR" else "AND_EXPR"
+        return _bool(flipped, [_bool("NOT_EXPR", [a]) for a in args])
+    if kind == "NullTest":
+        flipped = {"IS_NULL": "IS_NOT_NULL", "IS_NOT_NULL": "IS_NULL"}
+        return {"NullTest": {**body, "nulltesttype": flipped[body.get("nulltesttype")]}}
+    if kind != "A_Expr":
+        return None
+    op, how = (strings(body.get("name")) or [""])[-1], body.get("kind")
+    if how == "AEXPR_OP" and op in _NEGATED:
+        return _operation(body.get("lexpr"), _NEGATED[op], body.get("rexpr"))
+    if how == "AEXPR_IN" and op in ("=", "<>"):
+        return {"A_Expr": {**body, "name": [{"String": {"sval": _NEGATED[op]}}]}}
+    between = {"AEXPR_BETWEEN": "AEXPR_NOT_BETWEEN", "AEXPR_BETWEEN_SYM":
+               "AEXPR_NOT_BETWEEN_SYM"}
+    between.update({v: k for k, v in between.items()})
+    if how in between:
+        return {"A_Expr": {**body, "kind": between[how]}}
+    return None
+
+
+def _compared(condition: object, target: _Target) -> _Compared | None:
+    """Condition `condition` (column references bare) as a comparison of an expression of
+    the columns with a constant (`_Compared`), the constant's side turned to the right; a
+    boolean column alone as `flag = true`, its NOT and `flag <> true` as `flag = false` (the
+    planner folds them so: checked on 18.6, as `f = 't'`). None for another condition,
+    or a constant `_value` cannot read."""
     kind, body = unwrap(condition)
-    op = strings(body.get("name")) if kind == "A_Expr" else []
-    if body.get("kind") != "AEXPR_OP" or len(op) != 1 or op[0] not in _COMMUTED:
+    negated = kind == "BoolExpr" and body.get("boolop") == "NOT_EXPR"
+    if negated or kind == "ColumnRef":
+        column = (body.get("args") or [None])[0] if negated else condition
+        typed = _typed(column, target.types, target.catalog)
+        if unwrap(column)[0] != "ColumnRef" or typed is None or typed.type_name != "bool":
+            return None
+        return _Compared(_key(column), "=", _Value("bool", not negated, not negated))
+    op = (strings(body.get("name")) or [""])[-1] if kind == "A_Expr" else ""
+    if body.get("kind") != "AEXPR_OP" or op not in _TURNED:
         return None
     sides = [body.get("lexpr"), body.get("rexpr")]
     reading = [any(k == "ColumnRef" for k, _ in walk(side)) for side in sides]
     if reading.count(True) != 1:
         return None
-    column, other = (sides[0], sides[1]) if reading[0] else (sides[1], sides[0])
-    value = _number(other)
-    if value is None and numbers:
+    column, constant = sides if reading[0] else sides[::-1]
+    normalized = _normalized(column, target.types, target.catalog)
+    found = _value(constant, _typed(normalized, target.types, target.catalog), target)
+    if found is None:
         return None
-    return _key(column), op[0] if reading[0] else _COMMUTED[op[0]], value or 0.0
+    value, converted = found
+    op = op if reading[0] else _TURNED[op]
+    if value.kind == "bool" and op == "<>":
+        op, value = "=", _Value("bool", not value.least, not value.least)
+    return _Compared(_key(normalized) + (f"::{converted}" if converted else ""), op, value)
 
 
-def _number(expr: object) -> float | None:
-    """The value of constant `expr` when it is a number written as such (`5`, `-2.5`)."""
-    kind, body = unwrap(expr)
-    if kind != "A_Const":
+def _value(constant: object, typed: Column | None, target: _Target
+           ) -> tuple[_Value, str | None] | None:
+    """Constant `constant` as a comparison with a key typed `typed` reads it, and the type
+    the comparison converts the key to (None: kept; `int_col > 10.5` compares `int_col::
+    numeric`, `types.key_conversion`): a number of a key of an integer type or numeric, a
+    date or timestamp of one of those, a timestamptz of a timestamptz (a range of 16 hours
+    either side when written without an offset: the session's TimeZone decides it), a
+    string of a text or varchar (`text-bytes` when its collation orders by bytes), a
+    boolean of a bool. None for another: a collation written (`s > 'z' COLLATE "C"` is no
+    comparison of the column's collation, which the planner does not prove), a timestamptz
+    with a date or timestamp (their comparison depends on the TimeZone: stable, which the
+    planner never evaluates to prove), a date written with a time, anything not a
+    constant."""
+    if typed is None or typed.array:
         return None
-    if "ival" in body:
-        return float(body["ival"].get("ival", 0))
-    if "fval" in body:
-        try:
-            return float(body["fval"].get("fval", ""))
-        except ValueError:
-            return None
+    written = _spelling(constant)
+    literal = const_value(constant)
+    if written is None or literal is None:
+        return None
+    given = {"ival": "int4", "fval": "numeric", "sval": None, "boolval": "bool"}.get(
+        written, written)
+    column = typed.type_name
+    # (the integers compare across their types in one operator family, text and varchar
+    # as text: the planner proves `int_col > 20::bigint` from its `int_col > 0`)
+    same = given is None or given == column or {given, column} <= _INTEGERS or \
+        {given, column} <= _TEXTS
+    converted = None if same else key_conversion(column, given)
+    compared = converted or column
+    text = str(literal)
+    try:
+        if compared in _NUMBERS and given in _NUMBERS | {None}:
+            number = decimal.Decimal(text)
+            if compared in _INTEGERS and number != number.to_integral_value():
+                return None
+            return _Value("number", number, number), converted
+        if compared in _DATES and given in _DATES | {None}:
+            if (compared == "date" or given == "date") and not _DATE_ONLY.fullmatch(text):
+                return None
+            moment = datetime.datetime.fromisoformat(text)
+            return (_Value("time", moment, moment), converted) if moment.tzinfo is None \
+                else None
+        if compared == "timestamptz" and given in ("timestamptz", None):
+            moment = datetime.datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                return _Value("instant", moment - _ZONES, moment + _ZONES), converted
+            utc = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+            return _Value("instant", utc, utc), converted
+    except (ValueError, decimal.InvalidOperation):
+        return None
+    if compared in _TEXTS and given in _TEXTS | {None}:
+        kind = "text-bytes" if in_byte_order(typed.collation, target.default_collation) \
+            else "text"
+        return _Value(kind, text.encode(), text.encode()), converted
+    if compared == "bool" and (given == "bool" or given is None and text.lower() in (
+            _TRUE | _FALSE)):
+        truth = literal if isinstance(literal, bool) else text.lower() in _TRUE
+        return _Value("bool", truth, truth), converted
     return None
+
+
+#: A date as a date column reads it without doubt (`'2024-01-01 10:00'` is that day to a
+#: date column, 10:00 that day to a timestamp one: not judged).
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _order(value: _Value, other: _Value) -> int | None:
+    """-1, 0 or 1 as `value` is less than, equal to or more than `other`, whichever each is
+    in its range; None when not known: values of two kinds, ranges that overlap, two
+    different strings whose collation does not order by bytes."""
+    if value.kind != other.kind:
+        return None
+    if value.kind == "text":
+        return 0 if value.least == other.least else None
+    if value.most < other.least:  # type: ignore[operator]
+        return -1
+    if value.least > other.most:  # type: ignore[operator]
+        return 1
+    exact = value.least == value.most and other.least == other.most
+    return 0 if exact and value.least == other.least else None
+
+
+def _strict_for(condition: object, key: str) -> bool:
+    """Whether `condition` (`_normalized`) is NULL wherever expression `key` is: an
+    operator of `_STRICT` (LIKE is `~~`) with `key` an operand, or within one through such
+    operators and casts (clause_is_strict_for: `n + 1 > 2` proves `n IS NOT NULL`)."""
+    kind, body = unwrap(condition)
+    if kind == "TypeCast":
+        return _strict_for(body.get("arg"), key)
+    if kind != "A_Expr" or body.get("kind") not in ("AEXPR_OP", "AEXPR_LIKE", "AEXPR_ILIKE") \
+            or (strings(body.get("name")) or [""])[-1] not in _STRICT:
+        return False
+    return any(side is not None and (_key(side) == key or _strict_for(side, key))
+               for side in (body.get("lexpr"), body.get("rexpr")))
 
 
 def _citext_as_text(expr: object, key: str, columns: Mapping[str, Column],
@@ -848,7 +1128,9 @@ def _operands(node: object, target: _Target, negated: bool = False,
                 # 'x'`, checked on 18.6)
                 if skipped is not None and converted:
                     name = quote_ident(found) if column is not None else str(target.sql(bare))
-                    skipped.append(_skipped_text(name, typed, converted))
+                    skipped.append(_skipped_text(name, typed, converted, unwrap(other)[0] in (
+                        "List", "A_ArrayExpr") and "BETWEEN" not in unwrap(node)[1].get(
+                            "kind", "")))
                 bare = _cast(bare, cast)
                 normalized = _normalized(bare, target.types, target.catalog)
                 found, column = _key(normalized), None
@@ -940,10 +1222,19 @@ def _own_collation(value: object, catalog: Catalog | None) -> str | None:
     return type_collation((evident_type(catalog, value, None) or "").removesuffix("[]"))
 
 
-def _skipped_text(name: str, column: Column, converted: str | None) -> str:
+def _skipped_text(name: str, column: Column, converted: str | None,
+                  listed: bool = False) -> str:
     """Why the comparison of key `name` (a column's quoted name, or an expression as SQL) of
-    type `column.type_name` with a value is no lookup in its index: the value is of type
-    `converted`, or else a volatile function's."""
+    type `column.type_name` with a value (with the values of an IN list or ARRAY when
+    `listed`) is no lookup in its index: the value is of type `converted`, or else a
+    volatile function's."""
+    if converted and listed:
+        # (`n IN (1, 2.5)` is `(n)::numeric = ANY ('{1,2.5}'::numeric[])`: a Seq Scan even
+        # with sequential scans off, checked on 18.6, fix-pg81)
+        return f"serves the list of values {name} ({column.type_name}) is compared with, " \
+               f"one of them {converted} (the parser gives the list's values one type, " \
+               f"{converted}, and compares {name}::{converted} = ANY (the list), which its " \
+               f"indexes do not hold: write each value as {column.type_name})"
     if converted:
         return f"serves the comparison of {name} ({column.type_name}) with a {converted} " \
                f"value (the parser converts {name} to {converted}, which its indexes do not " \
@@ -1293,12 +1584,18 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
     # (a partial index that would serve what it reads but for its own WHERE)
     partial = next((p for p in unproven if set(p.keys) & set(columns or ())), None)
     if partial is not None:
+        # (no call in its WHERE: the planner proves it from the query's, fix-pg81, `_implied`)
+        proven = all(r.condition is not None for r in partial.required)
+        how = ("implies", "the planner proves it from the WHERE's conditions: an IN list or "
+               "an OR by each of its values, a comparison by one with a constant that "
+               "implies it") if proven else (
+            "also holds", "each function the one the index resolved: another schema's of "
+            "the name is another function")
         return JoinedSql(
             f"serves its WHERE: partial index {partial.name} serves only a WHERE that "
-            f"also holds its own condition, ",
+            f"{how[0]} its own condition, ",
             PrintedSql(partial.predicate, f"(the WHERE of {partial.name})"),  # type: ignore
-            " (each function the one the index resolved: another schema's of the name is "
-            "another function)")
+            f" ({how[1]})")
     return f"covers what its WHERE reads of it ({reads})"
 
 
