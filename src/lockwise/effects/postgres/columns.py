@@ -145,7 +145,7 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
                    "primary_key": False,
                    "unique": False, "references": None, "check": False,
                    "references_narrow_key": False, "bigint_type_sql": "bigint",
-                   "key_pinned": False}
+                   "key_pinned": False, "widen_references_sql": ""}
     generated = False
     reference: dict | None = None
     identity_when = ""
@@ -238,6 +238,18 @@ def references_narrow_key(catalog: Catalog, table: str, ref_columns: list[str],
 def _narrow_key_created(catalog: Catalog, created: dict, ref_columns: list[str],
                         position: int) -> bool:
     """`references_narrow_key` of the table a CREATE TABLE makes, read from its tree."""
+    columns, key = created_columns(created)
+    names = ref_columns or key
+    column = columns.get(names[position]) if position < len(names) else None
+    if column is None:
+        return False
+    name, _, array = catalog.column_type(column.get("typeName"))
+    return name in NARROW_KEY_TYPES and not array
+
+
+def created_columns(created: dict) -> tuple[dict[str, dict], list[str]]:
+    """The ColumnDefs a CREATE TABLE (its parse tree) writes, by name, and the columns of
+    its primary key (none when it writes none)."""
     columns: dict[str, dict] = {}
     key: list[str] = []
     for kind, body in map(unwrap, created.get("tableElts") or ()):
@@ -248,12 +260,7 @@ def _narrow_key_created(catalog: Catalog, created: dict, ref_columns: list[str],
                 key = [body.get("colname", "")]
         elif kind == "Constraint" and body.get("contype") == "CONSTR_PRIMARY":
             key = strings(body.get("keys"))
-    names = ref_columns or key
-    column = columns.get(names[position]) if position < len(names) else None
-    if column is None:
-        return False
-    name, _, array = catalog.column_type(column.get("typeName"))
-    return name in NARROW_KEY_TYPES and not array
+    return columns, key
 
 
 def _domain_default_facts(catalog: Catalog, facts: dict) -> None:
