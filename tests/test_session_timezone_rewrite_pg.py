@@ -13,6 +13,7 @@ import pytest
 from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
+from server_helpers import locks_and_files
 
 SETUP = ("CREATE TABLE t (id bigint, ts timestamp, tz timestamptz);\n"
          "CREATE INDEX t_ts ON t (ts);\nCREATE INDEX t_tz ON t (tz);")
@@ -58,20 +59,14 @@ def test_the_rewrite_follows_the_time_zone_in_force(before: tuple[str, ...], rew
 @pytest.mark.parametrize(("before", "rewrites"), BEFORE)
 def test_the_server_rewrites_unless_utc_is_in_force(pg_db: str, before: tuple[str, ...],
                                                     rewrites: bool, change: str) -> None:
-    files = "SELECT relfilenode FROM pg_class WHERE relname = 't'"
     with psycopg.connect(pg_db, autocommit=True) as conn:
         # (the embedded server's own default is UTC: a database default that is not)
         conn.execute(f"ALTER DATABASE {conn.info.dbname} SET TimeZone = 'Europe/London'")
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute(SETUP + "\nINSERT INTO t SELECT g, now(), now() "
                              "FROM generate_series(1, 100) g;")
-        was = conn.execute(files).fetchone()
         for sql in before:
             conn.execute(sql)
-        with conn.transaction():
-            conn.execute(change)
-            modes = {r[0] for r in conn.execute(
-                "SELECT mode FROM pg_locks WHERE relation = 't'::regclass "
-                "AND pid = pg_backend_pid()")}
+        modes, rewritten = locks_and_files(conn, change, "t", ("t",))
         assert "AccessExclusiveLock" in modes
-        assert (conn.execute(files).fetchone() != was) is rewrites
+        assert rewritten is rewrites
