@@ -73,6 +73,21 @@ def rows_read(conn: psycopg.Connection, table: str) -> int:
         "FROM pg_stat_xact_user_tables WHERE relname = %s", (table,)).fetchone()[0]
 
 
+def locks_and_files(conn: psycopg.Connection, sql: str, table: str,
+                    relations: Sequence[str]) -> tuple[set[str], bool]:
+    """Run `sql` in a transaction of its own on autocommit `conn`: the lock modes it holds
+    on `table` before the commit, and whether it gave any of `relations` a new file
+    (relfilenode: a rewrite, or an index built again)."""
+    files = "SELECT relname, relfilenode FROM pg_class WHERE relname = ANY(%s) ORDER BY 1"
+    was = conn.execute(files, (list(relations),)).fetchall()
+    with conn.transaction():
+        conn.execute(sql)
+        modes = {row[0] for row in conn.execute(
+            "SELECT mode FROM pg_locks WHERE relation = %s::regclass "
+            "AND pid = pg_backend_pid()", (table,))}
+    return modes, conn.execute(files, (list(relations),)).fetchall() != was
+
+
 def cascade_notices(conn: psycopg.Connection, sql: str) -> list[str]:
     """What the server says `sql` (a DROP ... CASCADE) drops besides what it names: each line
     of its NOTICE "drop cascades to ...", without those words."""

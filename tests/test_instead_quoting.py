@@ -90,6 +90,8 @@ SQL_TEXT: dict[str, object] = {
     "refused_function_drop_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Score" DROP DEFAULT;',
     "policies_dropped_text": "Own on App.User",
     "plain_type_text": "bigint", "bigint_type_sql": "bigint", "row_key_sql": '("Id", "user")',
+    "widen_references_sql": 'and "userId" bigint in "Account", which references it: widen '
+                            "both, or neither",
     "row_key_columns_sql": '"Id", "user"', "statement_head_sql": 'UPDATE "App"."User" SET a = 1',
     "backfill_value_sql": "gen_random_uuid()", "check_sql": "VALUE > 0",
     "converted_value_sql": "\"displayName\"::bigint * 2",

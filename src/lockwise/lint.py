@@ -649,8 +649,11 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             ctx.in_transaction = session.in_transaction
             ctx.savepoints = session.open_savepoints
             ctx.check_function_bodies = session.check_function_bodies is not False
-            if session.timezone is not None:  # the migration's own SET TimeZone
-                ctx.session_timezone_utc = bool(session.timezone_utc)
+            # the migration's own SET TimeZone while it is in force (a SET LOCAL ends with
+            # its transaction, RESET goes back to the default: checked on 18.6), else the
+            # default the options say
+            ctx.session_timezone_utc = options.session_timezone_utc \
+                if session.timezone is None else bool(session.timezone_utc)
             ctx.watch_literals = bool(session.tx_enum_values) and session.in_transaction
             ctx.statement_sql = stmt.sql
             too_deep = False

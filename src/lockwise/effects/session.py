@@ -33,6 +33,7 @@ from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
     TEMPORARY_SCHEMA,
     bound_relations,
+    column_def_constraints,
     const_value,
     drop_object_names,
     is_sequence_call,
@@ -46,7 +47,7 @@ from lockwise.effects.nodes import (
     walk,
 )
 from lockwise.effects.refused import refusal
-from lockwise.parse.quoting import object_sql
+from lockwise.parse.quoting import object_sql, quote_ident, relation_sql
 
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
@@ -167,6 +168,10 @@ _ENDED_BY = {"commit": "COMMIT", "rollback": "ROLLBACK", "prepare": "PREPARE TRA
 #: A foreign key a statement adds with ALTER TABLE (`Lookahead.foreign_keys`): the
 #: statement's index, the table and column, the constraint and the column's place in its key.
 ForeignKeyAhead = tuple[int, str, str, dict, int]
+#: A foreign key a statement writes with the column it makes (CREATE TABLE, ADD COLUMN:
+#: `Lookahead.references`): as `ForeignKeyAhead`, with the column's type as written (its
+#: TypeName) after the column.
+ReferenceAhead = tuple[int, str, str, dict, dict, int]
 #: A table a statement creates: its index, the table, the CREATE TABLE's tree.
 TableAhead = tuple[int, str, dict]
 #: A column or table a statement drops or renames: its index, the table, the column ("" for
@@ -179,15 +184,16 @@ class Lookahead:
     (`lookahead`), each by statement index. A plain class with slots: a NamedTuple or a
     dataclass would generate and compile code at every one-file lint's import."""
 
-    __slots__ = ("columns", "filled", "foreign_keys", "sequences_set", "tables", "tx_ends",
-                 "types", "views")
+    __slots__ = ("columns", "filled", "foreign_keys", "references", "sequences_set", "tables",
+                 "tx_ends", "types", "views")
 
     def __init__(self, views: tuple[tuple[int, str], ...] = (), tx_ends: tuple[int, ...] = (),
                  types: tuple[tuple[int, str], ...] = (),
                  sequences_set: tuple[tuple[int, str], ...] = (),
                  foreign_keys: tuple[ForeignKeyAhead, ...] = (),
                  tables: tuple[TableAhead, ...] = (), filled: tuple[tuple[int, str], ...] = (),
-                 columns: tuple[ColumnAhead, ...] = ()) -> None:
+                 columns: tuple[ColumnAhead, ...] = (),
+                 references: tuple[ReferenceAhead, ...] = ()) -> None:
         #: The views it creates.
         self.views = views
         #: The statements that end a transaction (COMMIT, ROLLBACK).
@@ -207,6 +213,8 @@ class Lookahead:
         self.filled = filled
         #: The columns and tables it drops or renames (`ColumnAhead`).
         self.columns = columns
+        #: The foreign keys written with the columns they tie (`ReferenceAhead`).
+        self.references = references
 
 
 #: A migration's lookahead before it is looked at (nothing ahead).
@@ -492,6 +500,7 @@ class Session:
             facts = {**facts, "column_dropped_later": self._dropped_later(action.facts, index)}
             if catalog is not None:
                 facts.update(self._reference_ahead(action.facts, index, catalog))
+                facts.update(self._references_to_key(action.facts, index, catalog))
         if action.facts.get("enum_values_read"):
             facts = {**facts, **self._enum_values_read(action.facts)}
         return facts
@@ -520,6 +529,67 @@ class Session:
                 return {"references_narrow_key": _columns.references_narrow_key(
                     catalog, target, strings(con.get("pk_attrs")), position, created)}
         return {}
+
+    def _references_to_key(self, facts: dict, index: int, catalog: Catalog) -> dict:
+        """`widen_references_sql` of a 32-bit (or 16-bit) integer column: the columns of
+        such a type that its statement or a later one ties to it with a foreign key, in their
+        own names, one line each (the lines after the first a comment: the template writes
+        `-- ` before the first). A reference has its key's type (prefer-bigint
+        leaves it alone): the key is widened with its references, or neither is."""
+        if facts.get("type") not in _columns.NARROW_KEY_TYPES or not facts.get("key_like") \
+                or not (self.ahead.references or self.ahead.foreign_keys):
+            return {}
+        table, column = facts.get("table", ""), facts.get("column", "")
+        ahead = sorted(chain(self.ahead.references, (
+            (at, name, col, None, con, place)
+            for at, name, col, con, place in self.ahead.foreign_keys)), key=lambda r: r[0])
+        key: list[str] | None = None
+        lines: list[str] = []
+        for at, fk_table, fk_column, type_name, con, place in ahead:
+            if at < index or (fk_table, fk_column) == (table, column) or \
+                    range_var(con.get("pktable"))[0] != table:
+                continue
+            names = strings(con.get("pk_attrs"))
+            if not names:  # (the key table's primary key)
+                key = self._primary_key(facts, index, catalog) if key is None else key
+                names = key
+            if names[place:place + 1] != [column] or not self._narrow_type(
+                    fk_table, fk_column, type_name, at, catalog):
+                continue
+            line = (f"and {quote_ident(fk_column)} bigint in "
+                    f"{relation_sql(fk_table, table, False)}, which references it: widen "
+                    "both, or neither")
+            if line not in lines:
+                lines.append(line)
+        return {"widen_references_sql": "\n-- ".join(lines)} if lines else {}
+
+    def _primary_key(self, facts: dict, index: int, catalog: Catalog) -> list[str]:
+        """The primary key of the table of a column statement `index` defines (`facts`)."""
+        if facts.get("primary_key"):
+            return [facts.get("column", "")]
+        created = next((tree for made, name, tree in self.ahead.tables
+                        if made == index and name == facts.get("table")), None)
+        if created is not None:
+            return _columns.created_columns(created)[1]
+        return list(catalog.primary_key(facts.get("table", "")))
+
+    def _narrow_type(self, table: str, column: str, type_name: dict | None, at: int,
+                     catalog: Catalog) -> bool:
+        """Whether `table.column`, tied to a key by statement `at`, is a 32-bit or 16-bit
+        integer: as written with the foreign key (`type_name`), else as the schema has it or
+        a CREATE TABLE of the migration before `at` writes it."""
+        if type_name is None:
+            known = catalog.column(table, column)
+            if known is not None:
+                return known.type_name in _columns.NARROW_KEY_TYPES and not known.array
+            created = next((tree for made, name, tree in reversed(self.ahead.tables)
+                            if made < at and name == table), None)
+            written = _columns.created_columns(created)[0].get(column) if created else None
+            if written is None:
+                return False
+            type_name = written.get("typeName") or {}
+        name, _, array = catalog.column_type(type_name)
+        return name in _columns.NARROW_KEY_TYPES and not array
 
     def _enum_values_read(self, facts: dict) -> dict:
         """`statement_facts`' enum facts for an action of a DO block that may read enum
@@ -1055,9 +1125,12 @@ def lookahead(trees: list[dict], first: int = 0) -> Lookahead:
     tables: list[TableAhead] = []
     filled: list[tuple[int, str]] = []
     columns: list[ColumnAhead] = []
+    references: list[ReferenceAhead] = []
     for index, tree in enumerate(trees, first):
         kind = next(iter(tree), "")
         sequences.extend((index, key) for key in _sequences_moved(kind, tree.get(kind)))
+        if kind in ("AlterTableStmt", "CreateStmt"):
+            references.extend(_references_written(index, kind, tree[kind]))
         if kind == "AlterTableStmt":
             keys.extend(_foreign_keys_added(index, tree[kind]))
             columns.extend(_columns_dropped(index, tree[kind]))
@@ -1093,7 +1166,8 @@ def lookahead(trees: list[dict], first: int = 0) -> Lookahead:
                                  f"{tree[kind].get('newname', '')}"))
     return Lookahead(views=tuple(views), tx_ends=tuple(ends), types=tuple(types),
                      sequences_set=tuple(sequences), foreign_keys=tuple(keys),
-                     tables=tuple(tables), filled=tuple(filled), columns=tuple(columns))
+                     tables=tuple(tables), filled=tuple(filled), columns=tuple(columns),
+                     references=tuple(references))
 
 
 def joined_lookahead(pieces: list[Lookahead]) -> Lookahead:
@@ -1120,6 +1194,32 @@ def _foreign_keys_added(index: int, stmt: dict) -> list[ForeignKeyAhead]:
         if con.get("contype") == "CONSTR_FOREIGN":
             found += [(index, table, column, con, position)
                       for position, column in enumerate(strings(con.get("fk_attrs")))]
+    return found
+
+
+def _references_written(index: int, kind: str, stmt: dict) -> list[ReferenceAhead]:
+    """The foreign keys a CREATE TABLE, or an ALTER TABLE's ADD COLUMN, writes with the
+    columns they tie (REFERENCES after a column, FOREIGN KEY over columns of the table it
+    creates), one entry for each column."""
+    if kind == "CreateStmt":
+        table = range_var(stmt.get("relation"), create=True)[0]
+        written = [unwrap(elt) for elt in stmt.get("tableElts") or ()]
+    else:
+        table = range_var(stmt.get("relation"))[0]
+        written = [unwrap(cmd.get("def")) for cmd in (unwrap(node)[1]
+                                                      for node in stmt.get("cmds") or ())
+                   if cmd.get("subtype") == "AT_AddColumn" and cmd.get("def")]
+    made = {body.get("colname", ""): body for what, body in written if what == "ColumnDef"}
+    found: list[ReferenceAhead] = []
+    for what, body in written:
+        if what == "ColumnDef":
+            found += [(index, table, body.get("colname", ""), body.get("typeName") or {}, con, 0)
+                      for con in column_def_constraints(body)
+                      if con.get("contype") == "CONSTR_FOREIGN"]
+        elif what == "Constraint" and body.get("contype") == "CONSTR_FOREIGN":
+            found += [(index, table, column, made[column].get("typeName") or {}, body, place)
+                      for place, column in enumerate(strings(body.get("fk_attrs")))
+                      if column in made]
     return found
 
 

@@ -466,4 +466,9 @@ def _zone_change(old: str, new: str, new_mods: tuple[int, ...], pg_version: int,
         if not new_mods or new_mods[0] >= _MAX_PRECISION:
             return False, f"{old} -> {new} with TimeZone UTC: no rewrite (PG 12+)"
         return True, f"{old} -> {new}({new_mods[0]}) rounds every value: rewrite"
-    return True, f"{old} -> {new} rewrites unless the session TimeZone is UTC (PG 12+)"
+    if pg_version < 12:
+        return True, f"{old} -> {new} converts every value before PostgreSQL 12"
+    # (the migration sets no zone, or one that is not UTC: the server's default decides)
+    return True, f"{old} -> {new} rewrites unless the session TimeZone is UTC: " \
+        "with SET LOCAL TimeZone = 'UTC' before it, in its transaction, only the indexes on " \
+        "the column are rebuilt (PostgreSQL 12+)"

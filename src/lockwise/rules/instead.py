@@ -191,7 +191,7 @@ SQL_TEXT_FACTS = frozenset({
     "missing_object_rerun_sql",
     "prebuilt_indexes_sql", "prevalidated_keys_sql", "roles_sql", "new_role_sql",
     "alter_clause", "alter_clause_arg", "algorithm", "algorithm_instead_sql",
-    "backfill_value_sql", "base_type", "bigint_type_sql",
+    "backfill_value_sql", "base_type", "bigint_type_sql", "widen_references_sql",
     "batch_how_text", "batches_sql",
     "bound_from_sql",
     "bound_to_sql", "callers_dropped_sql", "children_not_null_sql", "children_validate_sql",

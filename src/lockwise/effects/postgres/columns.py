@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 
 from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import (
@@ -144,7 +145,7 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
                    "primary_key": False,
                    "unique": False, "references": None, "check": False,
                    "references_narrow_key": False, "bigint_type_sql": "bigint",
-                   "key_pinned": False}
+                   "key_pinned": False, "widen_references_sql": ""}
     generated = False
     reference: dict | None = None
     identity_when = ""
@@ -238,6 +239,18 @@ def references_narrow_key(catalog: Catalog, table: str, ref_columns: list[str],
 def _narrow_key_created(catalog: Catalog, created: dict, ref_columns: list[str],
                         position: int) -> bool:
     """`references_narrow_key` of the table a CREATE TABLE makes, read from its tree."""
+    columns, key = created_columns(created)
+    names = ref_columns or key
+    column = columns.get(names[position]) if position < len(names) else None
+    if column is None:
+        return False
+    name, _, array = catalog.column_type(column.get("typeName"))
+    return name in NARROW_KEY_TYPES and not array
+
+
+def created_columns(created: dict) -> tuple[dict[str, dict], list[str]]:
+    """The ColumnDefs a CREATE TABLE (its parse tree) writes, by name, and the columns of
+    its primary key (none when it writes none)."""
     columns: dict[str, dict] = {}
     key: list[str] = []
     for kind, body in map(unwrap, created.get("tableElts") or ()):
@@ -248,12 +261,7 @@ def _narrow_key_created(catalog: Catalog, created: dict, ref_columns: list[str],
                 key = [body.get("colname", "")]
         elif kind == "Constraint" and body.get("contype") == "CONSTR_PRIMARY":
             key = strings(body.get("keys"))
-    names = ref_columns or key
-    column = columns.get(names[position]) if position < len(names) else None
-    if column is None:
-        return False
-    name, _, array = catalog.column_type(column.get("typeName"))
-    return name in NARROW_KEY_TYPES and not array
+    return columns, key
 
 
 def _domain_default_facts(catalog: Catalog, facts: dict) -> None:
@@ -958,9 +966,11 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           # style rule about the type judged where it was chosen, not here.
           type_kept=old_col is not None and (old_col.type_name, old_col.array)
           == (new, new_array),
-          # ... and its length or precision too, with no USING or COLLATE: the server
-          # converts nothing and rebuilds nothing, yet takes the lock (checked on 18.6)
-          type_unchanged=old_col is not None and using is None and not _collate_sql(coldef)
+          # ... and its length or precision too, with no COLLATE, and no USING but the column
+          # or casts that keep its values: the server converts nothing and rebuilds nothing,
+          # yet takes the lock (checked on 18.6)
+          type_unchanged=old_col is not None and not rewrites and not refused
+          and not _collate_sql(coldef)
           and (old_col.type_name, old_col.typmods, old_col.array) == (new, new_mods, new_array),
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
           **column_index_facts(b.ctx.catalog, table, colname),
@@ -1059,9 +1069,11 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
             rewrites, why = _types.type_change_rewrites(
                 old_base[0], old_base[1], new_base[0], new_base[1], b.ctx.pg_version,
                 b.ctx.session_timezone_utc, array=new_base[2])
-        if using is not None and not default_refused and \
-                not _using_is_plain_cast(using, colname):
+        casts = _using_casts(using, colname) if using is not None else []
+        if casts is None and not default_refused:
             rewrites, why = True, "USING expression computes every value"
+        elif casts and not rewrites and not default_refused:
+            rewrites, why = _casts_rewrite(b, (old_base, *casts, new_base))
         if not rewrites and not refused and not default_refused:
             read_again, rebuilt = _kept_values_scans(
                 b, table, colname, old_base[0], new_base[0],
@@ -1548,11 +1560,44 @@ def _fk_partners(catalog, table: str, column: str,
     return out | {part for other in out for part in catalog.partitions(other)}
 
 
-def _using_is_plain_cast(expr: dict, column: str) -> bool:
+def _using_casts(expr: dict, column: str) -> list[dict] | None:
+    """The type names a type change's USING casts `column` to, innermost first, when it is
+    the column itself (`USING c`, `USING t.c`: none) or casts of it (`USING c::int`,
+    `CAST(c AS int)`); None when it computes anything else."""
     kind, body = unwrap(expr)
-    if kind == "TypeCast":
+    names = []
+    while kind == "TypeCast":
+        names.append(body.get("typeName"))
         kind, body = unwrap(body.get("arg"))
-    return kind == "ColumnRef" and strings(body.get("fields"))[-1:] == [column]
+    if kind != "ColumnRef" or strings(body.get("fields"))[-1:] != [column]:
+        return None
+    return names[::-1]
+
+
+def _casts_rewrite(b: Builder, steps: tuple) -> tuple[bool, str]:
+    """Whether a USING that casts the column (`_using_casts`) converts its values: the
+    server keeps them only when every cast, then the one to the new type, keeps them (a
+    cast to the column's own type does; to bigint and back, through text, or to a varchar
+    of another or no length converts, checked on 18.6). `steps`: the column's type, the
+    type names cast to, the new type, as `_base_type` gives them but the casts'."""
+    catalog = b.ctx.catalog
+    casts = [catalog.column_type(name) for name in steps[1:-1]]
+    if any(catalog.is_constrained_domain(cast[0]) for cast in casts):
+        return True, "the USING casts to a domain with a constraint: every value is checked"
+    kinds = [steps[0], *(_base_type(catalog, *cast) for cast in casts), steps[-1]]
+    for old, new in pairwise(kinds):
+        rewrites = old[2] != new[2] or _types.type_change_rewrites(
+            old[0], old[1], new[0], new[1], b.ctx.pg_version, b.ctx.session_timezone_utc,
+            array=new[2])[0]
+        if rewrites:
+            return True, f"the USING's cast {type_sql(*old)} -> {type_sql(*new)} converts " \
+                "every value"
+    return False, "the USING's casts keep every value: no rewrite"
+
+
+def _using_is_plain_cast(expr: dict, column: str) -> bool:
+    """Whether a type change's USING is the column itself or casts of it."""
+    return _using_casts(expr, column) is not None
 
 
 def _using_names_zone(expr: dict, column: str) -> bool:
