@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import (
     Callers,
@@ -2741,25 +2741,31 @@ def routine_callers(catalog: Catalog, function: str, stmt: dict) -> Callers:
         catalog, routines_calling(catalog, stmt, function), (function,)))
 
 
-class RoutineUsers(NamedTuple):
+class RoutineUsers:
     """What the server ties to a routine (pg_depend) so that DROP FUNCTION / PROCEDURE /
     ROUTINE of it without CASCADE is refused (2BP01, each named in the DETAIL; checked on
     18.6, fix-pg75, fix-pg76, fix-pg80): the one answer to "what depends on this routine"
     that lint's refusal and the graph's conflicts both read."""
 
-    #: The defaults, generated columns, constraints and indexes calling it, and the views
-    #: calling it with those over them, nearest first (`Catalog.callers`).
-    callers: Callers
-    #: Those of the views that call it themselves (those over them depend on those views,
-    #: not on it: DETAIL "view w depends on view v").
-    views: tuple[str, ...]
-    #: (table, policy) of each policy whose USING or WITH CHECK calls it.
-    policies: tuple[tuple[Table, str], ...]
-    #: The routines whose SQL-standard body or an argument's default calls it.
-    routines: tuple[Routine, ...]
-    #: (table, trigger) of each trigger whose WHEN calls it, or which executes it (a DROP
-    #: naming no argument types, or none: a trigger function takes none), by table.
-    triggers: tuple[tuple[Table, str], ...]
+    # (a plain class: a NamedTuple's class is generated and compiled when its module loads)
+    __slots__ = ("callers", "views", "policies", "routines", "triggers")
+
+    def __init__(self, callers: Callers, views: tuple[str, ...],
+                 policies: tuple[tuple[Table, str], ...], routines: tuple[Routine, ...],
+                 triggers: tuple[tuple[Table, str], ...]) -> None:
+        #: The defaults, generated columns, constraints and indexes calling it, and the
+        #: views calling it with those over them, nearest first (`Catalog.callers`).
+        self.callers = callers
+        #: Those of the views that call it themselves (those over them depend on those
+        #: views, not on it: DETAIL "view w depends on view v").
+        self.views = views
+        #: (table, policy) of each policy whose USING or WITH CHECK calls it.
+        self.policies = policies
+        #: The routines whose SQL-standard body or an argument's default calls it.
+        self.routines = routines
+        #: (table, trigger) of each trigger whose WHEN calls it, or which executes it (a DROP
+        #: naming no argument types, or none: a trigger function takes none), by table.
+        self.triggers = triggers
 
     def __bool__(self) -> bool:
         return any((*self.callers.defaults, *self.callers.generated, *self.callers.constraints,
