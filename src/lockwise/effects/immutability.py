@@ -72,6 +72,32 @@ def not_immutable_facts(refused_text: str, calls: list[str]) -> dict:
                 (", ".join(calls[:-1]), calls[-1]) if len(calls) > 1 else calls)}
 
 
+#: The server's message for a generated column's expression that is not immutable (42P17,
+#: STORED and VIRTUAL alike, checked on 18.6).
+GENERATION_NOT_IMMUTABLE = "generation expression is not immutable"
+
+
+def table_scope(catalog: Catalog, table: str) -> FromScope | None:
+    """The FROM list an expression over the columns of `table` sees (an index's, a generated
+    column's): the table as the catalog knows it, None when the replay is not sure of its
+    columns (then no column's type is evident)."""
+    known = catalog.tables.get(table) if table and catalog.sure_of(table) else None
+    return {table.rsplit(".", 1)[-1]: known} if known is not None else None
+
+
+def generation_refusal(catalog: Catalog, expression: object, column: str,
+                       scope: FromScope | None) -> dict:
+    """`refused_not_immutable` of generated column `column` whose GENERATED ALWAYS AS
+    `expression` (None: not a generated one) calls what is surely not immutable
+    (`not_immutable_calls`, a column of the table typed through `scope`), with the server's
+    message and `generated_column` its name; empty when it calls none. A CHECK, a DEFAULT
+    and a partition bound may call what they like (checked on 18.6): only a generation
+    expression is judged."""
+    calls = not_immutable_calls(catalog, expression, scope) if expression is not None else []
+    return {**not_immutable_facts(GENERATION_NOT_IMMUTABLE, calls),
+            "generated_column": column} if calls else {}
+
+
 def _overload_said(catalog: Catalog, name: str, call: dict, scope: dict | None) -> str:
     """What `call` of built-in `name` runs that is not immutable, as the message names it:
     the overload its evident argument types pick (`volatility.chosen_overloads`; judged

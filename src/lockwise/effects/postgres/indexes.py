@@ -118,13 +118,16 @@ def not_immutable_refusal(catalog: Catalog, stmt: dict, table: str) -> dict:
     CREATE INDEX's WHERE (judged first) or one of its key expressions calls what is surely
     not immutable (`immutability.not_immutable_calls`; a column of `table` typed when the
     replay is sure of it). Empty when it calls none."""
-    from lockwise.effects.immutability import not_immutable_calls, not_immutable_facts
+    from lockwise.effects.immutability import (
+        not_immutable_calls,
+        not_immutable_facts,
+        table_scope,
+    )
 
     where, expressions = index_expressions(stmt)
     if where is None and not any(expressions):  # (columns alone: no call to judge)
         return {}
-    known = catalog.tables.get(table) if table and catalog.sure_of(table) else None
-    scope = {table.rsplit(".", 1)[-1]: known} if known is not None else None
+    scope = table_scope(catalog, table)
     for node, part in ((where, "predicate"), (expressions, "expression")):
         if calls := not_immutable_calls(catalog, node, scope):
             return not_immutable_facts(f"functions in index {part} must be marked IMMUTABLE",
