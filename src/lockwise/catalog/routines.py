@@ -112,6 +112,8 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
         _overloads.arg_type(catalog, returned),
         **body_dependencies(catalog, stmt),
         volatility=declared_volatility(stmt), path=clause_path(stmt.get("options"))[1],
+        strict=bool(_strict_set(stmt.get("options"))),
+        cost=_cost_set(stmt.get("options")) or (1 if language in ("c", "internal") else 100),
         bound_path=path_in_force() if stmt.get("sql_body") else None)
 
 
@@ -186,26 +188,57 @@ def _volatility_set(options: list | None) -> str | None:
     return volatility
 
 
+def _strict_set(options: list | None) -> bool | None:
+    """Whether DefElems `options` (of a CREATE or ALTER FUNCTION) last say STRICT (or
+    RETURNS NULL ON NULL INPUT: True) or CALLED ON NULL INPUT (False); None when neither."""
+    strict = None
+    for opt in options or ():
+        _, body = unwrap(opt)
+        if body.get("defname") == "strict":
+            strict = bool(unwrap(body.get("arg"))[1].get("boolval"))
+    return strict
+
+
+def _cost_set(options: list | None) -> float | None:
+    """The COST DefElems `options` (of a CREATE or ALTER FUNCTION) set last; None when they
+    set none."""
+    cost = None
+    for opt in options or ():
+        _, body = unwrap(opt)
+        if body.get("defname") == "cost":
+            value = unwrap(body.get("arg"))[1]
+            try:
+                cost = float(value.get("ival", value.get("fval", 100)))
+            except (TypeError, ValueError):  # (the server refuses it: nothing changes)
+                cost = None
+    return cost
+
+
 def alter_routine(catalog: Catalog, stmt: dict) -> None:
-    """ALTER FUNCTION / PROCEDURE / ROUTINE `stmt` (an AlterFunctionStmt): the volatility and
-    search_path clause it sets are the overload's it names from then on, the others keeping
-    theirs (checked on 18.6: after `ALTER FUNCTION f(int) VOLATILE`, `DEFAULT f(1)` rewrites
-    the table and an index on `f(c)` is refused, while f(text) stays as it was; after `ALTER
-    FUNCTION f() SET search_path = other` its body makes its tables in `other`). The overload
+    """ALTER FUNCTION / PROCEDURE / ROUTINE `stmt` (an AlterFunctionStmt): the volatility,
+    STRICT (or CALLED ON NULL INPUT), COST and search_path clause it sets are the overload's
+    it names from then on, the others keeping theirs (checked on 18.6: after `ALTER
+    FUNCTION f(int) VOLATILE`, `DEFAULT f(1)` rewrites the table and an index on `f(c)` is
+    refused, while f(text) stays as it was; after `ALTER FUNCTION f() SET search_path =
+    other` its body makes its tables in `other`; fix-pg83: `ALTER FUNCTION f(int) STRICT`
+    or `COST 1` changes whether a SQL function calling it is inlined). The overload
     is found as the server finds it (`routine_named`): a name alone changes the one
     overload the search_path sees (the server refuses it when there are several: "not
     unique")."""
     actions = stmt.get("actions")
     volatility = _volatility_set(actions)
     sets_path, path = clause_path(actions)
-    if not (volatility or sets_path):
+    strict, cost = _strict_set(actions), _cost_set(actions)
+    if not (volatility or sets_path or strict is not None or cost is not None):
         return
     name, named = routine_named(catalog, stmt.get("func") or {},
                                 stmt.get("objtype", "OBJECT_FUNCTION"))
     if len(named) != 1:
         return
     changed = named[0]._replace(volatility=volatility or named[0].volatility,
-                                path=path if sets_path else named[0].path)
+                                path=path if sets_path else named[0].path,
+                                strict=named[0].strict if strict is None else strict,
+                                cost=named[0].cost if cost is None else cost)
     catalog.kept_routines = {**catalog.kept_routines, name: tuple(
         changed if r is named[0] else r for r in catalog.kept_routines[name])}
 
