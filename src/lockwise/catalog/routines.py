@@ -778,6 +778,10 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
         return []
     table = range_var(body.get("relation"))[0]
     writes = _writes(kind, body)
+    if _inserts_no_rows(catalog, kind, body):
+        known = catalog.tables.get(table)
+        return _fired_routines(catalog, known, writes, statement_only=True) \
+            if known is not None and known.triggers else []
     below = _partition_triggers.reached_below(catalog, table, kind, body)
     fired = _partition_triggers.fired_tables(catalog, table, writes, below) + [
         reached for write in ("delete", "update") if write in writes
@@ -803,22 +807,36 @@ def own_triggers(catalog: Catalog, kind: str, body: dict) -> dict[Routine, str]:
     if known is None or not known.triggers:
         return {}
     writes = _writes(kind, body)
-    per_row = set(_fired_routines(catalog, known, writes, row_only=True))
+    no_rows = _inserts_no_rows(catalog, kind, body)
+    per_row = set() if no_rows else set(_fired_routines(catalog, known, writes, row_only=True))
     return {r: "row" if r in per_row else "statement"
-            for r in _fired_routines(catalog, known, writes)}
+            for r in _fired_routines(catalog, known, writes, statement_only=no_rows)}
+
+
+def _inserts_no_rows(catalog: Catalog, kind: str, body: dict) -> bool:
+    """Whether write `body` (of node `kind`) is an INSERT of a SELECT surely of no row
+    (`updatable.returns_no_rows`: `INSERT INTO t SELECT generate_series(1, 0)`): its
+    statement triggers fire, no row trigger does (checked on 18.6)."""
+    if kind != "InsertStmt" or body.get("withClause") or not body.get("selectStmt"):
+        return False
+    from lockwise.catalog.updatable import returns_no_rows
+
+    return returns_no_rows(body["selectStmt"], catalog)
 
 
 def _fired_routines(catalog: Catalog, table: Table, writes: dict[str, frozenset[str]],
-                    row_only: bool = False) -> list[Routine]:
+                    row_only: bool = False, statement_only: bool = False) -> list[Routine]:
     """The routines of `table`'s triggers that `writes` fire (an UPDATE OF trigger only when
     the SET list names one of its columns; one whose WHEN needs a column changed only when
     that may change: `may_fire_on_update`), enabled for the session's replication role
     (the rows written are not weighed: the worst case); its row triggers alone when
-    `row_only` (`fired_tables`)."""
+    `row_only` (`fired_tables`), its statement triggers alone when `statement_only` (no
+    row is written)."""
     firing = "RA" if catalog.replica_role else "OA"
     found = []
     for trigger in table.triggers.values():
-        if trigger.fires in firing and (trigger.row or not row_only) and any(
+        if trigger.fires in firing and (trigger.row or not row_only) and \
+                not (trigger.row and statement_only) and any(
                 write in trigger.events and (write != "update" or (
                     not trigger.update_of or not columns.isdisjoint(trigger.update_of))
                     and _trigger_when.may_fire_on_update(catalog, table, trigger, columns))
