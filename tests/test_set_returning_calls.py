@@ -27,6 +27,15 @@ CASES = [
     ("INSERT INTO items SELECT srf(2);", True),  # the row trigger fires twice
     ("INSERT INTO items SELECT one(2);", False),
     ("SELECT touch(), (SELECT srf(2) LIMIT 1);", False),  # a subquery's rows are its own
+    # fix-pg83: a built-in set its constants make empty: no row, the other calls run once
+    ("SELECT touch(), generate_series(1, 2);", True),
+    ("SELECT touch(), generate_series(1, 0);", False),
+    ("SELECT touch(), generate_series(1, 5, -1);", False),
+    ("SELECT touch(), unnest('{}'::int[]);", False),
+    ("SELECT touch(), touch(), generate_series(1, 0);", True),  # two calls, each once
+    ("SELECT touch(), generate_series(1, 0), generate_series(1, 2);", True),  # the longest
+    ("INSERT INTO items SELECT generate_series(1, 2);", True),
+    ("INSERT INTO items SELECT generate_series(1, 0);", False),
 ]
 
 
@@ -39,3 +48,81 @@ def test_a_set_returning_call_makes_rows(sql: str, locked: bool) -> None:
 @pytest.mark.parametrize(("sql", "locked"), CASES)
 def test_the_server_runs_the_calls_at_each_row(pg_db: str, sql: str, locked: bool) -> None:
     assert server_locks_parents(pg_db, SRF, sql) is locked
+
+
+def _server_locks(pg_db: str, setup: str, sql: str, table: str) -> bool:
+    """Whether `sql`, run in a transaction on the server after `setup`, holds a lock on
+    `table`."""
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(setup)
+        with conn.transaction():
+            conn.execute(sql)
+            [(held,)] = conn.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE c.relname = %s AND l.pid = pg_backend_pid()", (table,)).fetchall()
+    return bool(held)
+
+
+#: (an INSERT into items, whether its row trigger fires: its UPDATE locks accounts)
+FIRED = [
+    ("INSERT INTO items SELECT generate_series(1, 2);", True),
+    ("INSERT INTO items SELECT generate_series(1, 0);", False),
+    ("INSERT INTO items SELECT g FROM generate_series(1, 0) g;", False),
+    ("INSERT INTO items SELECT g FROM generate_series(3, 1, -1) g;", True),
+    ("INSERT INTO items SELECT unnest(ARRAY[]::int[]);", False),
+    ("INSERT INTO items SELECT count(*) FROM generate_series(1, 0);", True),  # one row
+]
+
+
+@pytest.mark.parametrize(("sql", "fires"), FIRED)
+def test_an_insert_of_no_row_fires_no_row_trigger(sql: str, fires: bool) -> None:
+    from lockwise.catalog.model import Catalog
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    statements = lint_migrations([migration_from_text(SRF, "0001_setup.sql"),
+                                  migration_from_text(sql, "0002_m.sql")], LintOptions(),
+                                 Catalog())[-1].statements
+    assert ("public.accounts" in statements[-1].effect.locks) is fires
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("sql", "fires"), FIRED)
+def test_the_server_fires_it_so(pg_db: str, sql: str, fires: bool) -> None:
+    assert _server_locks(pg_db, SRF, sql, "accounts") is fires
+
+
+#: (what fills the new table, whether it is still empty after: ADD COLUMN ... NOT NULL
+#: without a default succeeds only on an empty table)
+FILLS = [
+    ("INSERT INTO fresh SELECT generate_series(1, 0);", True),
+    ("INSERT INTO fresh SELECT g FROM generate_series(10, 1) g;", True),
+    ("INSERT INTO fresh SELECT unnest('{}'::int[]);", True),
+    ("INSERT INTO fresh SELECT generate_series(1, 1);", False),
+    ("INSERT INTO fresh SELECT generate_series(0, 0);", False),
+]
+
+
+@pytest.mark.parametrize(("fill", "empty"), FILLS)
+def test_an_insert_of_no_row_keeps_the_table_empty(fill: str, empty: bool) -> None:
+    from lockwise.catalog.model import Catalog
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    sql = f"CREATE TABLE fresh (a int);\n{fill}\nALTER TABLE fresh ADD COLUMN b int NOT NULL;\n"
+    statements = lint_migrations([migration_from_text(sql, "0001_m.sql")], LintOptions(),
+                                 Catalog())[-1].statements
+    facts = statements[-1].effect.actions[0].facts
+    assert facts["table_is_empty"] is empty
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("fill", "empty"), FILLS)
+def test_the_server_adds_the_column_so(pg_db: str, fill: str, empty: bool) -> None:
+    from server_helpers import server_message
+
+    message = server_message(pg_db, f"CREATE TABLE fresh (a int);\n{fill}",
+                             "ALTER TABLE fresh ADD COLUMN b int NOT NULL")
+    assert (message == "") is empty

@@ -138,3 +138,54 @@ def test_an_index_calling_a_sql_function_is_judged_as_inlined(setup: str, key: s
 def test_the_server_refuses_the_index_so(pg_db: str, setup: str, key: str,
                                          refused: bool) -> None:
     assert server_refuses_index(pg_db, SETUP + setup, key) is refused
+
+
+# --- fix-pg83: the migrations' own functions' STRICT and COST ------------------------------
+
+_INNER = ("CREATE FUNCTION inner_f(a int) RETURNS int IMMUTABLE {strict} LANGUAGE {language}"
+          " AS '{body}';\n")
+_PLPGSQL = {"language": "plpgsql", "body": "BEGIN RETURN a; END"}
+_SQL = {"language": "sql", "body": "SELECT a"}
+_OUTER = _strict("s", "a int", "SELECT inner_f(a)")
+_COSTLY = ("CREATE FUNCTION costly() RETURNS int STABLE LANGUAGE plpgsql {cost}"
+           " AS 'BEGIN RETURN 1; END';\n"
+           "CREATE FUNCTION twice(a int) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT a + a';\n")
+
+#: (what runs before, the default an added column takes, whether the table is rewritten)
+OWN_OPTIONS = [
+    # a STRICT body calling a function of the migrations: inlined when that one is STRICT
+    (_INNER.format(strict="STRICT", **_PLPGSQL) + _OUTER, "s(1)", False),
+    (_INNER.format(strict="", **_PLPGSQL) + _OUTER, "s(1)", True),
+    (_INNER.format(strict="RETURNS NULL ON NULL INPUT", **_PLPGSQL) + _OUTER, "s(1)", False),
+    (_INNER.format(strict="STRICT", **_SQL) + _OUTER, "s(1)", False),
+    (_INNER.format(strict="", **_SQL) + _OUTER, "s(1)", True),
+    (_INNER.format(strict="", **_PLPGSQL) + "ALTER FUNCTION inner_f(int) STRICT;\n" + _OUTER,
+     "s(1)", False),
+    (_INNER.format(strict="STRICT", **_PLPGSQL) +
+     "ALTER FUNCTION inner_f(int) CALLED ON NULL INPUT;\n" + _OUTER, "s(1)", True),
+    # a value read twice: a function of the migrations costs its COST
+    (_COSTLY.format(cost=""), "twice(costly())", True),
+    (_COSTLY.format(cost="COST 1"), "twice(costly())", False),
+    (_COSTLY.format(cost="COST 10"), "twice(costly())", False),
+    (_COSTLY.format(cost="COST 11"), "twice(costly())", True),
+    (_COSTLY.format(cost="COST 9"), "twice(costly() + 1)", False),
+    (_COSTLY.format(cost="COST 10"), "twice(costly() + 1)", True),
+    (_COSTLY.format(cost="") + "ALTER FUNCTION costly() COST 1;\n", "twice(costly())", False),
+    (_COSTLY.format(cost="COST 1") + "ALTER FUNCTION costly() COST 100;\n", "twice(costly())",
+     True),
+    (_COSTLY.format(cost="COST 1") + "ALTER FUNCTION costly() STABLE;\n", "twice(costly())",
+     False),
+]
+
+
+@pytest.mark.parametrize(("setup", "default", "rewrites"), OWN_OPTIONS)
+def test_the_migrations_functions_strict_and_cost_are_read(setup: str, default: str,
+                                                           rewrites: bool) -> None:
+    facts = _facts(setup, f"ALTER TABLE t ADD COLUMN d int DEFAULT {default}")
+    assert facts["rewrites"] is rewrites
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "default", "rewrites"), OWN_OPTIONS)
+def test_the_server_reads_them_so(pg_db: str, setup: str, default: str, rewrites: bool) -> None:
+    assert server_rewrites(pg_db, SETUP + setup, default) is rewrites

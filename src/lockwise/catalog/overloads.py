@@ -53,6 +53,12 @@ class Routine(NamedTuple):
     #: Its volatility code ('i', 's', 'v'), as CREATE declared it or a later ALTER FUNCTION
     #: set it: each overload has its own (checked on 18.6).
     volatility: str = "v"
+    #: STRICT (RETURNS NULL ON NULL INPUT), as CREATE declared it or a later ALTER FUNCTION
+    #: set it: a call of it keeps a STRICT SQL body strict (`volatility._strict_call`).
+    strict: bool = False
+    #: Its COST, in operators (pg_proc.procost), as declared or altered: 100 when none is
+    #: said, 1 for a C or internal function (`volatility._call_cost`).
+    cost: float = 100
     #: The search_path its own SET clause runs its body under (`search_path.clause_path`:
     #: written, or FROM CURRENT's at its CREATE); None without one.
     path: tuple[str, ...] | None = None

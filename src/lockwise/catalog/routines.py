@@ -112,6 +112,8 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
         _overloads.arg_type(catalog, returned),
         **body_dependencies(catalog, stmt),
         volatility=declared_volatility(stmt), path=clause_path(stmt.get("options"))[1],
+        strict=bool(_strict_set(stmt.get("options"))),
+        cost=_cost_set(stmt.get("options")) or (1 if language in ("c", "internal") else 100),
         bound_path=path_in_force() if stmt.get("sql_body") else None)
 
 
@@ -186,26 +188,57 @@ def _volatility_set(options: list | None) -> str | None:
     return volatility
 
 
+def _strict_set(options: list | None) -> bool | None:
+    """Whether DefElems `options` (of a CREATE or ALTER FUNCTION) last say STRICT (or
+    RETURNS NULL ON NULL INPUT: True) or CALLED ON NULL INPUT (False); None when neither."""
+    strict = None
+    for opt in options or ():
+        _, body = unwrap(opt)
+        if body.get("defname") == "strict":
+            strict = bool(unwrap(body.get("arg"))[1].get("boolval"))
+    return strict
+
+
+def _cost_set(options: list | None) -> float | None:
+    """The COST DefElems `options` (of a CREATE or ALTER FUNCTION) set last; None when they
+    set none."""
+    cost = None
+    for opt in options or ():
+        _, body = unwrap(opt)
+        if body.get("defname") == "cost":
+            value = unwrap(body.get("arg"))[1]
+            try:
+                cost = float(value.get("ival", value.get("fval", 100)))
+            except (TypeError, ValueError):  # (the server refuses it: nothing changes)
+                cost = None
+    return cost
+
+
 def alter_routine(catalog: Catalog, stmt: dict) -> None:
-    """ALTER FUNCTION / PROCEDURE / ROUTINE `stmt` (an AlterFunctionStmt): the volatility and
-    search_path clause it sets are the overload's it names from then on, the others keeping
-    theirs (checked on 18.6: after `ALTER FUNCTION f(int) VOLATILE`, `DEFAULT f(1)` rewrites
-    the table and an index on `f(c)` is refused, while f(text) stays as it was; after `ALTER
-    FUNCTION f() SET search_path = other` its body makes its tables in `other`). The overload
+    """ALTER FUNCTION / PROCEDURE / ROUTINE `stmt` (an AlterFunctionStmt): the volatility,
+    STRICT (or CALLED ON NULL INPUT), COST and search_path clause it sets are the overload's
+    it names from then on, the others keeping theirs (checked on 18.6: after `ALTER
+    FUNCTION f(int) VOLATILE`, `DEFAULT f(1)` rewrites the table and an index on `f(c)` is
+    refused, while f(text) stays as it was; after `ALTER FUNCTION f() SET search_path =
+    other` its body makes its tables in `other`; fix-pg83: `ALTER FUNCTION f(int) STRICT`
+    or `COST 1` changes whether a SQL function calling it is inlined). The overload
     is found as the server finds it (`routine_named`): a name alone changes the one
     overload the search_path sees (the server refuses it when there are several: "not
     unique")."""
     actions = stmt.get("actions")
     volatility = _volatility_set(actions)
     sets_path, path = clause_path(actions)
-    if not (volatility or sets_path):
+    strict, cost = _strict_set(actions), _cost_set(actions)
+    if not (volatility or sets_path or strict is not None or cost is not None):
         return
     name, named = routine_named(catalog, stmt.get("func") or {},
                                 stmt.get("objtype", "OBJECT_FUNCTION"))
     if len(named) != 1:
         return
     changed = named[0]._replace(volatility=volatility or named[0].volatility,
-                                path=path if sets_path else named[0].path)
+                                path=path if sets_path else named[0].path,
+                                strict=named[0].strict if strict is None else strict,
+                                cost=named[0].cost if cost is None else cost)
     catalog.kept_routines = {**catalog.kept_routines, name: tuple(
         changed if r is named[0] else r for r in catalog.kept_routines[name])}
 
@@ -745,6 +778,10 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
         return []
     table = range_var(body.get("relation"))[0]
     writes = _writes(kind, body)
+    if _inserts_no_rows(catalog, kind, body):
+        known = catalog.tables.get(table)
+        return _fired_routines(catalog, known, writes, statement_only=True) \
+            if known is not None and known.triggers else []
     below = _partition_triggers.reached_below(catalog, table, kind, body)
     fired = _partition_triggers.fired_tables(catalog, table, writes, below) + [
         reached for write in ("delete", "update") if write in writes
@@ -770,22 +807,36 @@ def own_triggers(catalog: Catalog, kind: str, body: dict) -> dict[Routine, str]:
     if known is None or not known.triggers:
         return {}
     writes = _writes(kind, body)
-    per_row = set(_fired_routines(catalog, known, writes, row_only=True))
+    no_rows = _inserts_no_rows(catalog, kind, body)
+    per_row = set() if no_rows else set(_fired_routines(catalog, known, writes, row_only=True))
     return {r: "row" if r in per_row else "statement"
-            for r in _fired_routines(catalog, known, writes)}
+            for r in _fired_routines(catalog, known, writes, statement_only=no_rows)}
+
+
+def _inserts_no_rows(catalog: Catalog, kind: str, body: dict) -> bool:
+    """Whether write `body` (of node `kind`) is an INSERT of a SELECT surely of no row
+    (`updatable.returns_no_rows`: `INSERT INTO t SELECT generate_series(1, 0)`): its
+    statement triggers fire, no row trigger does (checked on 18.6)."""
+    if kind != "InsertStmt" or body.get("withClause") or not body.get("selectStmt"):
+        return False
+    from lockwise.catalog.updatable import returns_no_rows
+
+    return returns_no_rows(body["selectStmt"], catalog)
 
 
 def _fired_routines(catalog: Catalog, table: Table, writes: dict[str, frozenset[str]],
-                    row_only: bool = False) -> list[Routine]:
+                    row_only: bool = False, statement_only: bool = False) -> list[Routine]:
     """The routines of `table`'s triggers that `writes` fire (an UPDATE OF trigger only when
     the SET list names one of its columns; one whose WHEN needs a column changed only when
     that may change: `may_fire_on_update`), enabled for the session's replication role
     (the rows written are not weighed: the worst case); its row triggers alone when
-    `row_only` (`fired_tables`)."""
+    `row_only` (`fired_tables`), its statement triggers alone when `statement_only` (no
+    row is written)."""
     firing = "RA" if catalog.replica_role else "OA"
     found = []
     for trigger in table.triggers.values():
-        if trigger.fires in firing and (trigger.row or not row_only) and any(
+        if trigger.fires in firing and (trigger.row or not row_only) and \
+                not (trigger.row and statement_only) and any(
                 write in trigger.events and (write != "update" or (
                     not trigger.update_of or not columns.isdisjoint(trigger.update_of))
                     and _trigger_when.may_fire_on_update(catalog, table, trigger, columns))

@@ -5,6 +5,7 @@ gives when it cannot, checked on the server for each."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from lockwise.catalog.model import Catalog
 from lockwise.effects.nodes import (
@@ -130,6 +131,107 @@ def returned_calls(node: object, catalog: Catalog | None = None) -> Iterator[str
                 yield "set_returning"
             elif catalog is not None and builtin not in builtin_functions():
                 yield from _user_call(catalog, names)
+
+
+def returns_no_rows(query: object, catalog: Catalog | None = None) -> bool:
+    """Whether SELECT `query` surely returns no row because a set-returning call of it
+    returns none, as constant folding decides (`empty_set_call`; checked on 18.6): a FROM
+    list one item of which is such a call (joined to the others as a list: a cross join),
+    with no aggregate, GROUP BY or HAVING (`SELECT count(*) FROM generate_series(1, 0)` is
+    one row); or, without a FROM list, a select list whose set-returning calls are all such
+    (the row count is the longest set's: `SELECT f(), generate_series(1, 0)` returns none,
+    though f() still runs once). False for any other query: a set operation, VALUES, WITH,
+    a call whose set lockwise does not know."""
+    kind, select = unwrap(query) if isinstance(query, dict) else ("", {})
+    if kind != "SelectStmt" or select.get("op", "SETOP_NONE") != "SETOP_NONE" or any(
+            select.get(c) for c in ("valuesLists", "withClause", "groupClause",
+                                    "havingClause")):
+        return False
+    targets = select.get("targetList")
+    returned = list(returned_calls(targets, catalog))
+    if "aggregate" in returned or "unknown" in returned:
+        return False
+    items = select.get("fromClause")
+    if items:
+        return any(_empty_range_function(item) for item in items)
+    sets = [body for kind, body in walk_except(targets, "SubLink") if kind == "FuncCall" and
+            (strings(body.get("funcname")) or [""])[-1] in builtin_set_returning()]
+    return bool(sets) and returned.count("set_returning") == len(sets) and \
+        all(empty_set_call(call, catalog) for call in sets)
+
+
+def _empty_range_function(item: object) -> bool:
+    """Whether FROM item `item` is a function call (`generate_series(1, 0) g`, WITH
+    ORDINALITY or not) that surely returns no row (`empty_set_call`)."""
+    kind, body = unwrap(item)  # type: ignore[arg-type]
+    functions = body.get("functions") or () if kind == "RangeFunction" else ()
+    if len(functions) != 1 or body.get("is_rowsfrom"):
+        return False
+    call = unwrap(functions[0])[1].get("items") or ()
+    kind, node = unwrap(call[0]) if call else ("", {})
+    return kind == "FuncCall" and empty_set_call(node)
+
+
+#: The integer types a constant may be cast to and keep its value.
+_INTEGER_TYPES = frozenset({"int2", "int4", "int8", "smallint", "integer", "bigint", "numeric"})
+
+
+def empty_set_call(call: dict, catalog: Catalog | None = None) -> bool:
+    """Whether FuncCall `call` of a built-in set-returning function surely returns no row,
+    its arguments being constants (checked on 18.6): `generate_series(start, stop[, step])`
+    of numbers whose start is past its stop in the step's direction (`(1, 0)`, `(1, 5,
+    -1)`), `unnest()` of empty array constants (`'{}'::int[]`, `ARRAY[]::int[]`). Not a
+    name the migrations made a function of (`catalog`: which one runs is not judged)."""
+    names = [n.lower() for n in strings(call.get("funcname"))]
+    if names[:-1] not in ([], ["pg_catalog"]) or call.get("over") or \
+            catalog is not None and not names[:-1] and any(
+                name.rsplit(".", 1)[-1] == names[-1] for name in catalog.kept_routines):
+        return False
+    args = call.get("args") or ()
+    if names[-1] == "generate_series" and len(args) in (2, 3):
+        values = [_number(arg) for arg in args]
+        if any(value is None for value in values):
+            return False
+        start, stop, step = values[0], values[1], values[2] if len(values) == 3 else 1
+        return step > 0 and start > stop or step < 0 and start < stop  # type: ignore
+    return names[-1] == "unnest" and bool(args) and all(map(_empty_array, args))
+
+
+def _number(expr: object) -> Decimal | None:
+    """The value of a number constant, bare or cast to an integer type or numeric."""
+    kind, body = unwrap(expr)  # type: ignore[arg-type]
+    if kind == "TypeCast":
+        names = strings((body.get("typeName") or {}).get("names"))
+        if not names or names[-1] not in _INTEGER_TYPES or \
+                (body.get("typeName") or {}).get("arrayBounds"):
+            return None
+        inner = _number(body.get("arg"))
+        # (a fraction cast to an integer is rounded: not judged)
+        return inner if inner is not None and (names[-1] == "numeric" or
+                                               inner == inner.to_integral_value()) else None
+    if kind != "A_Const":
+        return None
+    if "ival" in body:
+        return Decimal((body["ival"] or {}).get("ival", 0))
+    if "fval" in body:
+        try:
+            return Decimal(str((body["fval"] or {}).get("fval", "")))
+        except ArithmeticError:
+            return None
+    return None
+
+
+def _empty_array(expr: object) -> bool:
+    """Whether `expr` is an empty array constant of a written array type: `'{}'::int[]`,
+    `ARRAY[]::int[]`."""
+    kind, body = unwrap(expr)  # type: ignore[arg-type]
+    if kind != "TypeCast" or not (body.get("typeName") or {}).get("arrayBounds"):
+        return False
+    kind, arg = unwrap(body.get("arg"))
+    if kind == "A_ArrayExpr":
+        return not arg.get("elements")
+    value = (arg.get("sval") or {}).get("sval") if kind == "A_Const" else None
+    return isinstance(value, str) and value.replace(" ", "") == "{}"
 
 
 def _user_call(catalog: Catalog, names: list[str]) -> Iterator[str]:

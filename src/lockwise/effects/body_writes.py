@@ -18,9 +18,9 @@ WRITES = frozenset({"insert", "update", "delete", "merge", "truncate", "copy"})
 def rows_written(actions: Iterable[Action]) -> Iterator[str]:
     """The tables whose rows `actions` INSERT or UPDATE, rows the transaction wrote
     (`Context.written_in_transaction`): an UPDATE of them later checks its foreign keys
-    again."""
-    return (a.facts["table"] for a in actions
-            if a.kind in ("insert", "update") and "table" in a.facts)
+    again. An INSERT of no row (`writes_no_rows`) writes none."""
+    return (a.facts["table"] for a in actions if a.kind in ("insert", "update") and
+            "table" in a.facts and not a.facts.get("writes_no_rows"))
 
 
 def every_call(actions: Sequence[Action]) -> Iterator[Action]:

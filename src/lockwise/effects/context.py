@@ -295,7 +295,7 @@ def _track_filled_tables(ctx: Context, effect: Effect) -> None:
     if not older:
         return
     for action in filling:
-        if action.facts.get("with_data", True):
+        if action.facts.get("with_data", True) and not action.facts.get("writes_no_rows"):
             table = action.facts.get("table", "")
             if table in ctx.new_tables or action.kind in _MADE_FILLED:
                 ctx.filled_tables.add(table)
@@ -433,10 +433,15 @@ def runs_unseen_code(action: Action) -> bool:
 
 
 def written_tables(effect: Effect) -> set[str]:
-    """The tables whose rows `effect`'s statement writes (its DO block's statements too)."""
+    """The tables whose rows `effect`'s statement writes (its DO block's statements too);
+    not a table only an INSERT of no row writes (`writes_no_rows`: `INSERT ... SELECT
+    generate_series(1, 0)`)."""
     written = {name for kind, _, name in (w.partition(":") for w in effect.writes)
                if kind == "table"}
-    return written | {a.facts.get("table", "") for a in effect.actions if a.kind in ROW_WRITES}
+    rows = {a.facts.get("table", "") for a in effect.actions
+            if a.kind in ROW_WRITES and not a.facts.get("writes_no_rows")}
+    none = {a.facts.get("table", "") for a in effect.actions if a.facts.get("writes_no_rows")}
+    return written - (none - rows) | rows
 
 
 def track_null_columns(columns: set[tuple[str, str]], effect: Effect,

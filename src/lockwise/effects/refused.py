@@ -42,8 +42,9 @@ from lockwise.core.types import Action, Effect
 #: specified more than once"), an EXECUTE or DEALLOCATE of a name the session has not
 #: prepared (`prepared_statement_missing`), a PREPARE of one it has
 #: (`prepared_statement_exists`), a CREATE TABLE ... AS EXECUTE of a prepared statement that
-#: is not a SELECT (`prepared_statement_not_select`), an index whose WHERE or expression
-#: calls a function that is not immutable (`refused_not_immutable`), a function, procedure
+#: is not a SELECT (`prepared_statement_not_select`), an index whose WHERE or expression,
+#: or a generated column whose expression, calls a function that is not immutable
+#: (`refused_not_immutable`), a function, procedure
 #: or routine named without its argument types whose name finds several overloads
 #: (`refused_routine_not_unique`: "function name "f" is not unique"), a DROP INDEX of a
 #: constraint's index, or without CASCADE of one foreign keys use (`refused_index_drop`), a

@@ -4,6 +4,7 @@ a real server's pg_proc (data/functions.json)."""
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -404,7 +405,7 @@ def _inlined_body(create: str, catalog: Catalog | None, declared: str | None = N
     # a body more volatile than the function says is not inlined
     if "ivs".index(body_code) > "ivs".index(declared) and declared != "v":
         return None
-    if strict and not _strict_body(expr, params):
+    if strict and not _strict_body(expr, params, catalog):
         return None
     return params, expr, body_code
 
@@ -418,15 +419,13 @@ _STRICT_NODES = frozenset({"A_Const", "ParamRef", "ColumnRef", "TypeCast", "Stri
                            "BoolExpr"})
 
 
-def _strict_body(expr: object, params: list[dict]) -> bool:
+def _strict_body(expr: object, params: list[dict], catalog: Catalog | None) -> bool:
     """Whether the body `expr` of a STRICT SQL function is one the planner inlines it as
-    (checked on 18.6): every parameter read, and only strict constructs (a built-in function
-    strict in every overload, an operator, NOT, a cast: `a + 1`, `length(a::text)`,
-    `NOT (a > 0)`, `a || 'x'` of text). A function of the migrations, a `||` that may join
-    arrays (`_text_concat`) and the nodes not in `_STRICT_NODES` count as not strict: the function
-    then runs as declared (`coalesce(a, 0)`, `a > 0 AND a < 5`, `concat(a, 'x')`, `a IS
-    NULL` all do)."""
-    not_strict = _not_strict()
+    (checked on 18.6): every parameter read, and only strict constructs (a strict function
+    (`_strict_call`), an operator, NOT, a cast: `a + 1`, `length(a::text)`, `NOT (a >
+    0)`, `a || 'x'` of text). A `||` that may join arrays (`_text_concat`) and the nodes not
+    in `_STRICT_NODES` count as not strict: the function then runs as declared
+    (`coalesce(a, 0)`, `a > 0 AND a < 5`, `concat(a, 'x')`, `a IS NULL` all do)."""
     for kind, node in walk(expr):
         if kind not in _STRICT_NODES or \
                 kind == "BoolExpr" and node.get("boolop") != "NOT_EXPR" or \
@@ -434,13 +433,33 @@ def _strict_body(expr: object, params: list[dict]) -> bool:
                     "AEXPR_OP", "AEXPR_LIKE", "AEXPR_ILIKE") or
                     strings(node.get("name")) == ["||"] and not _text_concat(node, params)):
             return False
-        if kind == "FuncCall":
-            name = (strings(node.get("funcname")) or [""])[-1].lower()
-            if name not in _builtin() or name in not_strict or \
-                    len(strings(node.get("funcname"))) > 1 and \
-                    strings(node.get("funcname"))[0] != "pg_catalog":
-                return False
+        if kind == "FuncCall" and not _strict_call(node, catalog):
+            return False
     return all(_uses(expr, p.get("name"), place + 1) for place, p in enumerate(params))
+
+
+def _strict_call(call: dict, catalog: Catalog | None) -> bool:
+    """Whether FuncCall `call` surely runs a strict function (pg_proc.proisstrict, as the
+    planner's contain_nonstrict_functions asks): a built-in one strict in every overload of
+    its name (data/functions.json's `not_strict` lists the others), or a function of the
+    migrations declared STRICT (or so altered: `Routine.strict`), each overload the call may
+    run (checked on 18.6, fix-pg83: a STRICT SQL body `SELECT f(a)` is inlined for a STRICT
+    `f` of any language, not for one CALLED ON NULL INPUT)."""
+    from lockwise.catalog.routines import BUILTIN
+
+    names = [n.lower() for n in strings(call.get("funcname"))]
+    name = (names or [""])[-1]
+    builtin = names[:-1] in ([], ["pg_catalog"]) and name in _builtin() and \
+        name not in _not_strict()
+    if names[:-1] == ["pg_catalog"] or catalog is None or not catalog.kept_routines:
+        return builtin
+    from lockwise.catalog.routines import call_candidates
+
+    made = [r for r in call_candidates(catalog, call) if r.language != BUILTIN]
+    if not made:
+        return builtin
+    # (a name a built-in has too may run either: both strict)
+    return all(r.strict and not r.procedure for r in made) and (builtin or name not in _builtin())
 
 
 #: The string types whose `||` with another value that is no array is textcat, textanycat or
@@ -523,8 +542,8 @@ def _cost(value: object, catalog: Catalog | None) -> int:
     """What expression `value` costs the planner each time it runs, in operators, once
     folded: what reads no column and calls only immutable functions is a constant (0); a
     built-in call costs its procost, a call of the migrations' function the cost of its
-    body when the planner inlines it, else 100 (the default COST of a function not in C:
-    one given in its CREATE is not read)."""
+    body when the planner inlines it, else its COST (`Routine.cost`: as its CREATE or a
+    later ALTER FUNCTION says, 100 when neither does)."""
     kind, node = unwrap(value)
     if not kind or _expression_volatility(value, catalog) == "i" and not any(
             k in ("ColumnRef", "ParamRef") for k, _ in walk(value)):
@@ -566,7 +585,11 @@ def _call_cost(call: dict, catalog: Catalog | None) -> int:
         inlined = _inlined_body(routines[0].sql, catalog, routines[0].volatility)
         if inlined is not None:
             return _cost(inlined[1], catalog)
-    return 100
+    # (its COST, declared or altered: checked on 18.6, fix-pg83; of several, the dearest)
+    from lockwise.catalog.routines import BUILTIN
+
+    return max(_data()["costs"].get(name, 1) if r.language == BUILTIN else math.ceil(r.cost)
+               for r in routines)
 
 
 def _uses(body: object, name: str | None, number: int) -> int:

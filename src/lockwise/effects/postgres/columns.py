@@ -129,6 +129,12 @@ def default_expr(col: dict) -> object:
     return None
 
 
+def generation_expr(col: dict) -> object:
+    """The GENERATED ALWAYS AS expression written in ColumnDef `col` (None without one)."""
+    return next((con.get("raw_expr") for con in column_def_constraints(col)
+                 if con.get("contype") == "CONSTR_GENERATED"), None)
+
+
 def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = None) -> dict:
     """Facts about one ColumnDef: its type, default, constraints, and what adding it costs.
     `creating`: the CREATE TABLE it is written in (a reference to its own table reads it)."""
@@ -353,6 +359,11 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
               constraint_scans=(), constraint_scans_text="", if_not_exists=True,
               column_exists=True)
         return
+    if facts["generated"]:  # (refused after the lock, when the column is made: 18.6)
+        from lockwise.effects.immutability import generation_refusal, table_scope
+
+        facts.update(generation_refusal(b.ctx.catalog, generation_expr(col), facts["column"],
+                                        table_scope(b.ctx.catalog, table)))
     if facts["default_volatile"] and not facts["serial"] and \
             not facts.get("domain_default_sql"):
         vol = _volatile_once_inlined(b.ctx.catalog, default_expr(col))
@@ -1754,7 +1765,11 @@ def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
         b.scan(table, "NOT NULL is checked against the new expression")
     b.alters.add(f"column:{table}.{column}")
     expression = cmd.get("def") or {}
+    from lockwise.effects.immutability import generation_refusal, table_scope
+
     b.act("set_expression", base, column=column, stored=stored, reads_table=bool(reason),
+          **generation_refusal(b.ctx.catalog, expression, column,
+                               table_scope(b.ctx.catalog, table)),
           reason=reason,
           # as the safe alternative writes it: a stand-in when the type is unknown
           column_type_sql=known.type_text if known is not None else quote_ident(

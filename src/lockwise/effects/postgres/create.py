@@ -53,6 +53,7 @@ from lockwise.effects.postgres.columns import (
     column_def_facts,
     default_expr,
     define_column,
+    generation_expr,
     references_narrow_key,
 )
 from lockwise.effects.postgres.embedded import lock_parsed, selected_query
@@ -149,7 +150,9 @@ def create_table(b: Builder, stmt: dict) -> None:
     later = not first and not taken
     b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
           **taken, **first,
-          **refused_facts(_refused_in_create_table(b, table, stmt) if later else []),
+          **(generated := _generation_refused(b, table, stmt) if later else {}),
+          **refused_facts(_refused_in_create_table(b, table, stmt)
+                          if later and not generated else []),
           **(_refused_as_partitioned(b, table, stmt) if later else {}),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
@@ -326,6 +329,33 @@ def _constraints_written(stmt: dict) -> Iterator[dict]:
         elif kind == "ColumnDef":
             for con in body.get("constraints") or ():
                 yield unwrap(con)[1]
+
+
+def _generation_refused(b: Builder, table: str, stmt: dict) -> dict:
+    """`refused_not_immutable` of the first generated column of a CREATE TABLE whose
+    expression is not immutable (`immutability.generation_refusal`): the server judges it
+    once the table is made, before its foreign keys are (checked on 18.6). The columns
+    written are typed as the table will have them; a parent's or LIKE source's are not
+    (an expression reading one is not judged by its type)."""
+    defs = [body for kind, body in map(unwrap, stmt.get("tableElts") or ())
+            if kind == "ColumnDef"]
+    generated = [(col, expr) for col in defs if (expr := generation_expr(col)) is not None]
+    if not generated:
+        return {}
+    from lockwise.catalog.model import Column, Table
+    from lockwise.effects.immutability import generation_refusal
+
+    columns = {}
+    for col in defs:
+        if col.get("typeName"):  # (a partition's column, typed by its parent: not here)
+            type_name, mods, array = b.ctx.catalog.column_type(col.get("typeName"))
+            columns[col.get("colname", "")] = Column(col.get("colname", ""), type_name, mods,
+                                                     array=array)
+    scope = {table.rsplit(".", 1)[-1]: Table(table, columns=columns)}
+    for col, expr in generated:
+        if refused := generation_refusal(b.ctx.catalog, expr, col.get("colname", ""), scope):
+            return refused
+    return {}
 
 
 def _refused_in_create_table(b: Builder, table: str, stmt: dict) -> list[str]:

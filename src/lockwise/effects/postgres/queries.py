@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from lockwise.catalog.model import VIEW_DEPTH, Catalog, Constraint, Table
 from lockwise.catalog.replay import missing_index_parts
-from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS, returned_calls
+from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS, returned_calls, returns_no_rows
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     JoinedSql,
@@ -185,6 +185,11 @@ def dml(kind: str) -> Callable:
                 b.writes.add(f"column:{table}.{col}")
         elif kind == "insert":
             columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("cols") or ())
+            # A SELECT of a set surely empty (`generate_series(1, 0)`) inserts no row: the
+            # table keeps none (`context.written_tables`), no row trigger fires (18.6).
+            if table == view and not stmt.get("withClause") and \
+                    returns_no_rows(stmt.get("selectStmt"), b.ctx.catalog):
+                facts["writes_no_rows"] = True
             if stmt.get("onConflictClause"):
                 facts.update(_invalid_arbiter(b, table, stmt["onConflictClause"], qualified))
         set_columns = merged_columns if kind == "merge" else columns
