@@ -1204,12 +1204,41 @@ def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces
     late = _after_added_columns(stmt, kept)
     if late:
         kept = [cmd for cmd in kept if all(cmd is not c for c in late)]
-        stmt.cmds = tuple(late)
-        pieces.at(max(len(pieces.later) - 1, 0)).append(_sql(stmt))
+        _run_last(stmt, late, pieces, facts)
     if kept:
         stmt.cmds = tuple(kept)
         pieces.main.insert(0, _sql(stmt))
     return pieces
+
+
+#: The rewrites given to the subcommands that run after an added column's steps
+#: (`_after_added_columns`), whatever rules the statement's findings name: each is written the
+#: online way there too, so the alternative stays safe.
+_CONSTRAINT_RULES = frozenset({"add-unique-constraint", "add-check-validated",
+                               "add-foreign-key-validated"})
+
+
+def _run_last(stmt, late: list, pieces: Pieces, facts: dict) -> None:
+    """Subcommands `late` of `stmt` after the rewrite's last steps (the added column filled
+    and NOT NULL): a key through an index built CONCURRENTLY once the backfill is done (with
+    the rewrite's own step outside a transaction) and attached last, a CHECK or FOREIGN KEY
+    NOT VALID then validated a migration later; written as they are when no such rewrite
+    applies to them."""
+    from pglast import ast
+
+    last = max(len(pieces.later) - 1, 0)
+    moved = ast.AlterTableStmt(relation=stmt.relation, cmds=tuple(late), objtype=stmt.objtype)
+    sub = _rewrite_alter(moved, set(_CONSTRAINT_RULES), Pieces(), facts)
+    if sub is None or not sub.rewritten():
+        moved.cmds = tuple(late)
+        pieces.at(last).append(_sql(moved))
+        return
+    pieces.at(last).extend(sub.main)
+    pieces.alone.extend(sub.alone)
+    for i, phase in enumerate(sub.later):
+        pieces.at(last + i + bool(sub.main)).extend(phase)
+    pieces.notes.extend(sub.notes)
+    pieces.declined.extend(sub.declined)
 
 
 def _after_added_columns(stmt, kept: list) -> list:
