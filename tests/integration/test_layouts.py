@@ -858,6 +858,54 @@ def test_graphile_project_root_holds_its_migrations_folder(tmp_path: Path) -> No
     assert [m.id for m in found] == ["000001_init", "current"]
 
 
+_GMRC_TEMPLATE = """/*
+ * pgSettings: key-value settings loaded before running migrations (a comment, not read)
+ */
+{
+  // "connectionString": "postgres://app@host/db",
+  "pgSettings": {
+    %s
+  },
+  "placeholders": {},
+}
+"""
+
+
+@pytest.mark.parametrize(("settings", "flagged"), [
+    ('"lock_timeout": "5s", // the migrations wait 5 s at most', False),
+    ("lock_timeout: '5s'", False),
+    ('"statement_timeout": "60s"', True),
+    ('// "lock_timeout": "5s",', True),
+    ("", True),
+])
+def test_graphile_pg_settings_are_in_force_for_each_migration(
+        tmp_path: Path, settings: str, flagged: bool) -> None:
+    """graphile-migrate runs set_config(name, value, false) for each of `.gmrc`'s pgSettings
+    on its connection before any migration (src/pgReal.ts): a lock_timeout there is one the
+    migrations run with."""
+    write(tmp_path, {".gmrc": _GMRC_TEMPLATE % settings,
+                     "migrations/committed/000001.sql": _GM_HEAD + "CREATE TABLE t (a int);\n",
+                     "migrations/committed/000002.sql": "--! Previous: sha1:aa\n--! Hash: "
+                     "sha1:bb\n\nALTER TABLE t ADD COLUMN b text;\n"})
+    rules = _lint_rules(tmp_path / "migrations")[1][2]
+    assert ("missing-lock-timeout" in rules) is flagged
+
+
+def test_graphile_pg_settings_search_path_places_new_tables(tmp_path: Path) -> None:
+    """A search_path of `.gmrc`'s pgSettings (a list, as set_config reads it) is where the
+    migrations' unqualified names go; nothing is read from a `.gmrc.js` (code)."""
+    files = {"migrations/committed/000001.sql": _GM_HEAD + "CREATE SCHEMA app_public;\n"
+                                                           "CREATE TABLE t (id int PRIMARY KEY);\n"}
+    write(tmp_path / "a", {".gmrc": '{ pgSettings: { search_path: "app_public, public" } }',
+                           **files})
+    write(tmp_path / "b", {".gmrc.js": 'module.exports = { pgSettings: { search_path: "x" } };',
+                           **files})
+    for folder, schema in (("a", "app_public"), ("b", "public")):
+        [report] = lint_migrations(discover(tmp_path / folder / "migrations"), LintOptions())
+        [bigint] = [f for f in report.all_findings if f.rule == "prefer-bigint"]
+        assert bigint.message.startswith(f"{schema}.t.id "), bigint.message
+
+
 def test_supabase_is_told_by_its_folder(tmp_path: Path) -> None:
     files = {"20240101000000_t.sql": "CREATE TABLE t (a int);\n",
              "20240102000000_i.sql": "CREATE INDEX CONCURRENTLY t_a ON t (a);\n"

@@ -117,35 +117,82 @@ def detect_graphile(directory: Path) -> bool:
 def read_graphile(directory: Path) -> list[Migration]:
     from lockwise.discover.layouts import _listing
 
+    absolute = Path(directory).absolute()
     if _listing(directory).get("committed", (False, False))[1]:
-        return _read_committed(directory / "committed") + _read_current(directory)
+        prelude = pg_settings_sql(absolute.parent)
+        return _read_committed(directory / "committed", prelude) + \
+            _read_current(directory, prelude)
     if directory.name == "committed":  # named on its own: the current migration is above
-        return _read_committed(directory)
-    return _read_current(directory)
+        return _read_committed(directory, pg_settings_sql(absolute.parent.parent))
+    return _read_current(directory, pg_settings_sql(absolute.parent))
 
 
-def _read_committed(folder: Path) -> list[Migration]:
+def _read_committed(folder: Path, prelude: str) -> list[Migration]:
     from lockwise.discover.layouts import _make, _read
 
     out = []
     for path, match in _committed(folder):
         text = _read(path)
         out.append(_make(match.group(1), match.group(2) or "", path, text, LAYOUT,
-                         no_transaction=_no_transaction(text), markers=False))
+                         no_transaction=_no_transaction(text), markers=False,
+                         prelude=prelude))
     return out
 
 
-def _read_current(directory: Path) -> list[Migration]:
+def _read_current(directory: Path, prelude: str) -> list[Migration]:
     from lockwise.discover.layouts import _LOCKWISE_NO_TX, _make, _read
 
     files = _current(directory)
     if files == [directory / "current.sql"]:
         text = _read(files[0])
         return [_make(CURRENT, "", files[0], text, LAYOUT,
-                      no_transaction=_no_transaction(text), markers=False)]
+                      no_transaction=_no_transaction(text), markers=False, prelude=prelude)]
     out = []
     for path in files:  # one migration in parts: graphile-migrate joins them
         text = _read(path)
         out.append(_make(CURRENT, path.stem, path, text, LAYOUT, markers=False,
-                         no_transaction=_LOCKWISE_NO_TX.search(text[:4096]) is not None))
+                         no_transaction=_LOCKWISE_NO_TX.search(text[:4096]) is not None,
+                         prelude=prelude))
     return out
+
+
+#: A JSON5 comment, or a string (kept: a `//` inside one is no comment).
+_JSON5_COMMENT = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
+                            r"|//[^\n]*|/\*.*?\*/", re.DOTALL)
+#: `pgSettings: { ... }` (its key quoted or not), a flat object of settings.
+_PG_SETTINGS = re.compile(r"""(?:"pgSettings"|'pgSettings'|(?<![\w$])pgSettings)"""
+                          r"\s*:\s*\{([^{}]*)\}")
+#: One `name: value` of it: the name quoted or bare, the value a string or a number.
+_SETTING = re.compile(r"""(?:"([^"\\]*)"|'([^'\\]*)'|([A-Za-z_$][\w$]*))\s*:\s*"""
+                      r"""(?:"([^"\\]*)"|'([^'\\]*)'|(-?\d+(?:\.\d+)?))""")
+
+
+def pg_settings_sql(project: Path) -> str:
+    """The `pgSettings` of the `.gmrc` in `project` (the folder above the migrations), as
+    the SET statements of the settings graphile-migrate makes: it runs `set_config(name,
+    value, false)` for each on its connection before any migration (src/pgReal.ts,
+    `withClient`), so they are in force for every one (a `lock_timeout` there satisfies
+    missing-lock-timeout). `.gmrc` is JSON5: comments, quoted or bare keys, strings in
+    either quotes. "" without a `.gmrc`, or one whose settings are not plain strings and
+    numbers (`.gmrc.js` is code lockwise does not run)."""
+    from lockwise.discover.layouts import _has_file, _read
+    from lockwise.parse.quoting import quote_ident, quote_literal
+
+    if not _has_file(str(project), ".gmrc"):
+        return ""
+    text = _JSON5_COMMENT.sub(lambda m: m.group(1) or " ", _read(project / ".gmrc"))
+    found = _PG_SETTINGS.search(text)
+    if found is None:
+        return ""
+    statements = []
+    for m in _SETTING.finditer(found.group(1)):
+        name = next(g for g in m.groups()[:3] if g is not None)
+        value = next(g for g in m.groups()[3:] if g is not None)
+        if not re.fullmatch(r"[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*", name):
+            continue
+        # (search_path's text is a list, as set_config reads it: written as a SET's list)
+        shown = value if name.lower() == "search_path" and re.fullmatch(
+            r'\s*(?:"[^"]+"|[\w$]+)(?:\s*,\s*(?:"[^"]+"|[\w$]+))*\s*', value) \
+            else quote_literal(value)
+        statements.append(f"SET {'.'.join(map(quote_ident, name.split('.')))} TO {shown};")
+    return "\n".join(statements)

@@ -1201,10 +1201,65 @@ def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces
         return pieces if pieces.declined else None
     moved = {id(cmd) for cmd in pieces.moved_drops}
     kept = [cmd for cmd in kept if id(cmd) not in moved]
+    late = _after_added_columns(stmt, kept)
+    if late:
+        kept = [cmd for cmd in kept if all(cmd is not c for c in late)]
+        _run_last(stmt, late, pieces, facts)
     if kept:
         stmt.cmds = tuple(kept)
         pieces.main.insert(0, _sql(stmt))
     return pieces
+
+
+#: The rewrites given to the subcommands that run after an added column's steps
+#: (`_after_added_columns`), whatever rules the statement's findings name: each is written the
+#: online way there too, so the alternative stays safe.
+_CONSTRAINT_RULES = frozenset({"add-unique-constraint", "add-check-validated",
+                               "add-foreign-key-validated"})
+
+
+def _run_last(stmt, late: list, pieces: Pieces, facts: dict) -> None:
+    """Subcommands `late` of `stmt` after the rewrite's last steps (the added column filled
+    and NOT NULL): a key through an index built CONCURRENTLY once the backfill is done (with
+    the rewrite's own step outside a transaction) and attached last, a CHECK or FOREIGN KEY
+    NOT VALID then validated a migration later; written as they are when no such rewrite
+    applies to them."""
+    from pglast import ast
+
+    last = max(len(pieces.later) - 1, 0)
+    moved = ast.AlterTableStmt(relation=stmt.relation, cmds=tuple(late), objtype=stmt.objtype)
+    sub = _rewrite_alter(moved, set(_CONSTRAINT_RULES), Pieces(), facts)
+    if sub is None or not sub.rewritten():
+        moved.cmds = tuple(late)
+        pieces.at(last).append(_sql(moved))
+        return
+    pieces.at(last).extend(sub.main)
+    pieces.alone.extend(sub.alone)
+    for i, phase in enumerate(sub.later):
+        pieces.at(last + i + bool(sub.main)).extend(phase)
+    pieces.notes.extend(sub.notes)
+    pieces.declined.extend(sub.declined)
+
+
+def _after_added_columns(stmt, kept: list) -> list:
+    """The subcommands of `kept` (those the statement keeps as written, which run before the
+    rewrite's steps) that name a column the rewrite adds in its own steps (`ADD CONSTRAINT
+    ... PRIMARY KEY (id)` beside a rewritten `ADD COLUMN id ...`): run before it, they fail
+    ("column "id" ... does not exist"), so they go last, once the column is filled and NOT
+    NULL (checked on 18.6); with them the DROP CONSTRAINT of a constraint one of them adds
+    again under its name, so that a key swapped in one statement is still swapped in one.
+    A DROP COLUMN of a column it adds again stays first (the add needs the name free)."""
+    kept_ids = {id(cmd) for cmd in kept}
+    added = {cmd.def_.colname for cmd in stmt.cmds
+             if _subtype(cmd) == "AT_AddColumn" and id(cmd) not in kept_ids}
+    if not added:
+        return []
+    late = [cmd for cmd in kept if _subtype(cmd) not in ("AT_DropColumn", "AT_DropConstraint")
+            and (cmd.name in added or added & _identifiers_in(cmd.def_))]
+    late_ids = {id(cmd) for cmd in late}
+    readded = {getattr(cmd.def_, "conname", None) for cmd in late} - {None}
+    return [cmd for cmd in kept if id(cmd) in late_ids or
+            _subtype(cmd) == "AT_DropConstraint" and cmd.name in readded]
 
 
 def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: Pieces,

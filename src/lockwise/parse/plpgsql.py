@@ -738,6 +738,11 @@ def dynamic_formats(body: str) -> tuple[str, ...] | None:
 #: format()'s format): it reads, and changes no table (WITH may hold a write: not one).
 _QUERY_START = re.compile(r"\s*(?:(?:pg_catalog\s*\.\s*)?format\s*\(\s*)?'\s*\(*\s*"
                           r"(?:select|values|table|show)\b", re.IGNORECASE)
+#: Run-time SQL known to be a role statement by the string constant it starts with (CREATE,
+#: ALTER or DROP ROLE, USER or GROUP, alone or as format()'s format): it locks the shared role
+#: catalogs (pg_authid, pg_auth_members) and no table (checked on 18.6: pg_locks).
+_ROLE_START = re.compile(r"\s*(?:(?:pg_catalog\s*\.\s*)?format\s*\(\s*)?'\s*"
+                         r"(?:create|alter|drop)\s+(?:role|user|group)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=256)
@@ -745,8 +750,8 @@ def dynamic_sql(body: str) -> tuple[tuple[int, str], ...]:
     """The SQL a PL/pgSQL body computes at run time that may change a table or its rows,
     which lockwise cannot read: for each EXECUTE (FOR ... IN EXECUTE, RETURN QUERY EXECUTE,
     OPEN ... FOR EXECUTE) of SQL not known before it runs (`constant_sql`) and not a query
-    by the text it starts with, its line in the body and its expression as written. None
-    for a body that does not parse (nothing is read of it)."""
+    or a role statement by the text it starts with, its line in the body and its expression
+    as written. None for a body that does not parse (nothing is read of it)."""
     functions = _functions(body) if "execute" in body.lower() else None
     found: list[tuple[int, str]] = []
     for item in _nodes(functions):
@@ -755,7 +760,8 @@ def dynamic_sql(body: str) -> tuple[tuple[int, str], ...]:
         holder, query = (dynamic, dynamic.get("query")) if dynamic else \
             (item, item.get("dynquery"))
         text = _expr(query).strip()
-        if text and constant_sql(text) is None and not _QUERY_START.match(text):
+        if text and constant_sql(text) is None and not _QUERY_START.match(text) \
+                and not _ROLE_START.match(text):
             found.append((int(holder.get("lineno") or 1), text))
     return tuple(found)
 

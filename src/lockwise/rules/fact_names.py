@@ -234,7 +234,7 @@ FACT_NAMES = frozenset({
     'whole_tree', 'why', 'why_text', 'widen_references_sql', 'widen_spatial_type',
     'widen_utf8mb3_to_utf8mb4', 'widen_utf8mb3_to_utf8mb4_unindexed', 'with_data',
     'with_query_locked', 'with_query_locked_text', 'without_overlaps', 'write_blocking_text',
-    'writes', 'written_in_transaction',
+    'writes', 'writes_no_rows', 'written_in_transaction',
 })
 
 #: Values of the `action` fact.
@@ -346,5 +346,5 @@ ACTION_KINDS = frozenset({
     'unrecognized', 'unsigned', 'update', 'upperdatums', 'using', 'vacuum', 'val',
     'validate_constraint', 'value', 'values', 'view', 'visible', 'waits_for_refresh', 'where',
     'where_scans_table', 'widen_spatial_type', 'with_check', 'with_data', 'without_overlaps',
-    'word', 'writes',
+    'word', 'writes', 'writes_no_rows',
 })
