@@ -107,6 +107,9 @@ _DIFFERENT_IN_BATCHES = [
      "AND b.id < a.id)", "decides a row by other rows"),
     ("DELETE FROM t a WHERE a.email NOT IN (SELECT b.email FROM t b WHERE b.id < a.id)",
      "decides a row by other rows"),
+    # a row deleted for its own filter was the row that kept the rows of its group
+    ("DELETE FROM t a WHERE NOT EXISTS (SELECT 1 FROM t b WHERE b.email = a.email "
+     "AND a.score = 0 AND b.score = 1)", "decides a row by other rows"),
     # ordered, but paired by a column that differs: the row it pairs with may be gone
     ("DELETE FROM t a USING t b WHERE a.email = b.email AND a.id > b.id "
      "AND a.score <> b.score", "decides a row by other rows"),
@@ -146,6 +149,9 @@ _SAME_IN_BATCHES = [
     # none of its group has score 1: a row deleted is no row of score 1 either
     "DELETE FROM t a WHERE NOT EXISTS (SELECT 1 FROM t b WHERE b.email = a.email "
     "AND b.score = 1)",
+    # decided by its own row: each row is of its own group
+    "DELETE FROM t a WHERE NOT EXISTS (SELECT 1 FROM t b WHERE b.email = a.email "
+    "AND a.score = 1)",
     # each row against itself, by its key
     "DELETE FROM t WHERE id IN (SELECT id FROM t WHERE score = 1)",
     # an UPDATE reading of its table only columns it does not set, or another table
@@ -187,7 +193,7 @@ def test_one_judgement_for_the_advice_and_the_refusal() -> None:
         ((kind, node),) = _tree(statement).items()
         assert batch_refusal(_tree(statement), tables=catalog) is not None, statement
         assert _unbatchable(node, "delete", False, catalog), statement
-    for statement in _SAME_IN_BATCHES[:9]:
+    for statement in _SAME_IN_BATCHES[:10]:
         ((kind, node),) = _tree(statement).items()
         assert batch_refusal(_tree(statement), tables=catalog) is None, statement
         assert _unbatchable(node, "delete", False, catalog) == "", statement

@@ -647,11 +647,13 @@ def loses_its_witnesses(delete: dict, aggregates: Collection[str] = (),
     the pairing filters the other row (each row pairs with itself), or a unique column
     pairs it with itself alone (`t.email = b.email AND t.id > b.id`, `id IN (SELECT id FROM
     t WHERE g > 9)`); where it is deleted when none exists (NOT EXISTS, NOT IN), only
-    equalities pair them and nothing filters the row deleted in the subquery: a row deleted
-    paired with none, itself included, so it pairs with no other row either (`n NOT IN
-    (SELECT n FROM t WHERE g > 9)`). Leaves deleted by `NOT EXISTS (... c.parent_id =
-    t.id)`, the first row of each group by `NOT EXISTS (... b.id < a.id)`, a group with a
-    flagged row by `EXISTS (... b.email = a.email AND b.flag)` are refused. A subquery
+    equalities pair them, and the subquery filters the row deleted or the other one, not
+    both: a row deleted paired with none, itself included, so it pairs with no other row
+    either (`n NOT IN (SELECT n FROM t WHERE g > 9)`). Leaves deleted by `NOT EXISTS (...
+    c.parent_id = t.id)`, the first row of each group by `NOT EXISTS (... b.id < a.id)`, a
+    group with a flagged row by `EXISTS (... b.email = a.email AND b.flag)`, and a NOT
+    EXISTS filtering both rows (`a.score = 0 AND b.score = 1`: the row of score 1 deleted
+    kept the score-0 rows of its group) are refused. A subquery
     that computes an aggregate (of `aggregates`, the migrations' own, too) is
     `deletes_by_counting`'s. `unique`: as `batch_refusal` takes it (None, not known: a
     column pairing counts as unique)."""
@@ -752,8 +754,11 @@ def _witness_stays(conditions: list, target: str, others: set[str],
         return False  # (beside a strict order, `<>` of a unique column says nothing more)
     if positive is not False and filters_other and not order and not pinned:
         return False  # (deleted when such a row exists)
-    if positive is not True:  # deleted when none does
-        return not (order or filters_own)
+    if positive is not True:  # deleted when none does: a row deleted pairs with itself,
+        # unless a filter of the other row left it out, and then it pairs with no other row
+        # but by its own filter: a row that fails that filter and passes the other's is
+        # deleted, and another of its group may need it
+        return not (order or filters_own and filters_other)
     return True
 
 
