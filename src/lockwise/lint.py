@@ -613,7 +613,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     migration_findings += input_findings(judge, parsed, base, migration.up_sql)
     migration_findings += misplaced_batch_directives(
         judge, parsed, base, aggregates=ctx.catalog.aggregates,
-        unique=ctx.catalog.unique_columns)
+        unique=ctx.catalog.unique_columns, tables=ctx.catalog)
 
     reports: list[StatementReport] = []
     #: The statements' own ignore directives, and the statement that added each foreign key
@@ -853,7 +853,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                                     judge.index.reads("locks_text")),
                      **_long_identifier_facts(stmt, effect, long_names),
                      "batch_directive": batched_by_apply(stmt, ctx.catalog.aggregates,
-                                                         ctx.catalog.unique_columns),
+                                                         ctx.catalog.unique_columns,
+                                                         ctx.catalog),
                      "last_statement": stmt.index + 1 == base["statement_count"],
                      # an action a DO block runs says True; one of CREATE SCHEMA's
                      # elements, which element it is (its position as written)
@@ -1489,14 +1490,15 @@ def input_findings(judge: Judge, parsed: ParsedFile, base: dict,
 def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict,
                                mysql: bool = False,
                                aggregates: Collection[str] = (),
-                               unique: Callable[[str], frozenset[str] | None] | None = None
-                               ) -> list[Finding]:
+                               unique: Callable[[str], frozenset[str] | None] | None = None,
+                               tables: Catalog | None = None) -> list[Finding]:
     """Each batch directive on a statement `lockwise apply` cannot run in batches (it refuses
     the migration), at the directive: a DO block marked so runs as written (it batches itself,
     as `lockwise fix` writes it). Of a MySQL or MariaDB migration (`mysql`), each: apply runs
     PostgreSQL migrations only, and batches none of its statements. `aggregates`: those the
     migrations before it made (`Catalog.aggregates`), as apply's plan knows them; `unique`:
-    the tables' unique columns as they were before it (`Catalog.unique_columns`)."""
+    the tables' unique columns as they were before it (`Catalog.unique_columns`); `tables`:
+    the catalog before it, whose keys and views `batch_refusal` asks too."""
     out: list[Finding] = []
     marked = {id(stmt) for stmt in parsed.statements
               if stmt.leading_comments and has_batch_directive(stmt)}
@@ -1521,7 +1523,7 @@ def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict,
             elif batches_itself(stmt.tree):
                 refusal = None
             else:
-                refusal = batch_refusal(stmt.tree, made, unique)
+                refusal = batch_refusal(stmt.tree, made, unique, tables)
             if refusal is not None:
                 text, span = next((t, sp) for t, sp in placed_comments(stmt)
                                   if may_hold_directive(t) and BATCH_DIRECTIVE.search(t))
@@ -1535,18 +1537,20 @@ def misplaced_batch_directives(judge: Judge, parsed: ParsedFile, base: dict,
 
 
 def batched_by_apply(stmt: Statement, aggregates: Collection[str] = (),
-                     unique: Callable[[str], frozenset[str] | None] | None = None) -> bool:
+                     unique: Callable[[str], frozenset[str] | None] | None = None,
+                     tables: Catalog | None = None) -> bool:
     """Whether `lockwise apply` runs `stmt` in key-range batches (fact `batch_directive`): it is
     marked with a batch directive and apply can batch it, as `batch_refusal` decides for apply
     too. A marked statement apply refuses (misplaced-batch-directive: an EXECUTE, a function
     call, RETURNING) or runs as written (a DO block) batches nothing: its rows are judged as
     unmarked. `aggregates`: the migrations' own (`Catalog.aggregates`); `unique`: the
-    tables' unique columns (`Catalog.unique_columns`)."""
+    tables' unique columns (`Catalog.unique_columns`); `tables`: the catalog (its keys and
+    views)."""
     if not stmt.leading_comments or not has_batch_directive(stmt):
         return False
     from lockwise.executor.batches import batch_refusal
 
-    return batch_refusal(stmt.tree, aggregates, unique) is None
+    return batch_refusal(stmt.tree, aggregates, unique, tables) is None
 
 
 def has_batch_directive(stmt: Statement) -> bool:

@@ -14,8 +14,9 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from lockwise.effects.nodes import (
     NodeMemo,
@@ -97,7 +98,7 @@ def _batched_sql(tree, key: str, lo: int, hi: int) -> str:
         tree.whereClause = original
 
 
-def _target(sql: str):
+def _target(sql: str, tables: TableFacts | None = None):
     from pglast import parse_sql
     from pglast.parser import ParseError, parse_sql_json
 
@@ -106,7 +107,8 @@ def _target(sql: str):
     except ParseError as exc:  # e.g. a template placeholder left in it
         raise BatchError(f"the batched statement does not parse: {exc}") from None
     # (judged on the parser's JSON tree, the one lint and apply's plan judge)
-    refusal = batch_refusal(json.loads(parse_sql_json(sql))["stmts"][0]["stmt"])
+    refusal = batch_refusal(json.loads(parse_sql_json(sql))["stmts"][0]["stmt"],
+                            tables=tables)
     if refusal is not None:
         raise BatchError(refusal)
     return raw.stmt
@@ -121,15 +123,18 @@ def batches_itself(tree: dict) -> bool:
 
 
 def batch_refusal(tree: dict, aggregates: Collection[str] = (),
-                  unique: UniqueColumns | None = None) -> str | None:
+                  unique: UniqueColumns | None = None,
+                  tables: TableFacts | None = None) -> str | None:
     """Why the statement `tree` (`{"UpdateStmt": {...}}`, its kind to its node) cannot run in
     key-range batches, or None when it can (`refused_batching`'s reason). The one decision
     of what a batch directive batches: `lockwise apply` asks when it plans a migration, the
     run again, and lint, for the `batch_directive` fact, rule misplaced-batch-directive and
     the alternative it offers (effects/postgres/queries.py). `aggregates`: the migrations'
     own (`Catalog.aggregates`), which count as the built-in ones do; `unique`: the columns
-    of a table that are unique in it (`Catalog.unique_columns`; None: not known)."""
-    refused = refused_batching(tree, aggregates, unique)
+    of a table that are unique in it (`Catalog.unique_columns`; None: not known);
+    `tables`: what is known of the tables (the catalog, or the server at run time), whose
+    unique columns count when `unique` is not given."""
+    refused = refused_batching(tree, aggregates, unique, tables)
     return None if refused is None else refused[0]
 
 
@@ -163,17 +168,122 @@ _OR_RUN_WHOLE = "or remove the directive to run the statement whole"
 UniqueColumns = Callable[[str], "frozenset[str] | None"]
 
 
+class TableFacts(Protocol):
+    """What a batch judgement asks of a table (qualified) beside its statement: the catalog
+    lint keeps (`Catalog`), the one apply's plan keeps of a migration's batched tables
+    (`KnownTables`), or the server's at run time (`ServerTables`)."""
+
+    def unique_columns(self, table: str) -> frozenset[str] | None:
+        """Its columns each unique in it; None when the table is not known."""
+        ...
+
+    def views_over(self, relation: str) -> list[str]:
+        """The views that read it, directly or through other views."""
+        ...
+
+    def primary_key(self, table: str) -> tuple[str, ...]:
+        """Its primary key's columns (empty when not known)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class KnownTables:
+    """`TableFacts` of some tables, kept as they were at one point (apply's plan keeps them
+    as the migrations before a batched one left them: `known_tables`)."""
+
+    unique: Mapping[str, frozenset[str] | None]
+    views: Mapping[str, tuple[str, ...]]
+    keys: Mapping[str, tuple[str, ...]]
+
+    def unique_columns(self, table: str) -> frozenset[str] | None:
+        return self.unique.get(table)
+
+    def views_over(self, relation: str) -> list[str]:
+        return list(self.views.get(relation, ()))
+
+    def primary_key(self, table: str) -> tuple[str, ...]:
+        return self.keys.get(table, ())
+
+
+def known_tables(facts: TableFacts, tables: Iterable[str]) -> KnownTables:
+    """`facts` of `tables`, kept as they are now (the catalog changes as the replay goes)."""
+    names = set(tables)
+    return KnownTables({t: facts.unique_columns(t) for t in names},
+                       {t: tuple(facts.views_over(t)) for t in names},
+                       {t: facts.primary_key(t) for t in names})
+
+
+#: The relation of a qualified name on the server (`schema.name`, the two passed apart).
+_RELATION = ("(SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE n.nspname = %s AND c.relname = %s)")
+
+
+class ServerTables:
+    """`TableFacts` the server on `conn` holds (apply's run asks it again before the first
+    batch: a table the migrations' replay did not know, made elsewhere, is known there)."""
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+
+    def unique_columns(self, table: str) -> frozenset[str] | None:
+        schema, _, name = table.partition(".")
+        if self._conn.execute(f"SELECT {_RELATION}", (schema, name)).fetchone()[0] is None:
+            return None
+        return frozenset(row[0] for row in self._conn.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            f"AND a.attnum = i.indkey[0] WHERE i.indrelid = {_RELATION} AND i.indisunique "
+            "AND i.indisvalid AND i.indnatts = 1 AND i.indkey[0] <> 0 "
+            "AND i.indpred IS NULL", (schema, name)))
+
+    def views_over(self, relation: str) -> list[str]:
+        schema, _, name = relation.partition(".")
+        # (a view's rule depends on each relation its query reads: pg_depend, pg_rewrite)
+        return [row[0] for row in self._conn.execute(
+            "WITH RECURSIVE over(oid) AS ("
+            f" SELECT {_RELATION} UNION"
+            " SELECT r.ev_class FROM over JOIN pg_depend d ON d.refobjid = over.oid"
+            " AND d.refclassid = 'pg_class'::regclass AND d.classid = 'pg_rewrite'::regclass"
+            " JOIN pg_rewrite r ON r.oid = d.objid WHERE r.ev_class <> over.oid)"
+            " SELECT n.nspname || '.' || c.relname FROM over JOIN pg_class c ON c.oid ="
+            f" over.oid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid <> {_RELATION}",
+            (schema, name, schema, name))]
+
+    def primary_key(self, table: str) -> tuple[str, ...]:
+        schema, _, name = table.partition(".")
+        return tuple(row[0] for row in self._conn.execute(
+            "SELECT a.attname FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(attnum, n) "
+            "JOIN pg_attribute a ON a.attnum = k.attnum "
+            f"WHERE a.attrelid = i.indrelid AND i.indrelid = {_RELATION} AND i.indisprimary "
+            "ORDER BY k.n", (schema, name)))
+
+
+def statement_tree(sql: str) -> dict | None:
+    """The parser's tree of the one statement `sql` (its kind to its node), as lint and
+    apply's plan judge it; None when it does not parse."""
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        return json.loads(parse_sql_json(sql))["stmts"][0]["stmt"]
+    except (ParseError, KeyError, IndexError, ValueError):
+        return None
+
+
+def batched_table(sql: str) -> str | None:
+    """The table (qualified) UPDATE or DELETE `sql` changes; None for another statement."""
+    ((kind, node),) = (statement_tree(sql) or {"": {}}).items()
+    return range_var(node.get("relation"))[0] \
+        if kind in ("UpdateStmt", "DeleteStmt") else None
+
+
 def refused_batching(tree: dict, aggregates: Collection[str] = (),
-                     unique: UniqueColumns | None = None) -> tuple[str, str] | None:
+                     unique: UniqueColumns | None = None,
+                     tables: TableFacts | None = None) -> tuple[str, str] | None:
     """Why the statement `tree` cannot run in key-range batches and what its author can do,
     or None when it can: only an UPDATE or DELETE without WITH or RETURNING can (each batch
     would return its own rows, and the runner reads none), whose key bound names its table
-    alone (`_batched_sql`), and that reads of its table's other rows nothing the batches
-    before it change: an UPDATE no column it sets (`reads_what_it_sets`), a DELETE no
-    aggregate (of `aggregates`, the migrations' own, too), row number or LIMIT
-    (`deletes_by_counting`), nor a row it pairs with by an inequality, which the batches
-    before it may have deleted (`pairs_rows_by_inequality`), nor one a value of the row
-    it deletes picks (`picks_row_by_value`; `unique`, as `batch_refusal` takes it)."""
+    alone (`_batched_sql`), and whose batches read what the statement reads
+    (`batches_read_otherwise`; `aggregates`, `unique` and `tables` as `batch_refusal`
+    takes them)."""
     ((kind, node),) = tree.items()
     if kind not in ("UpdateStmt", "DeleteStmt"):
         return ("only UPDATE and DELETE statements can run in batches",
@@ -186,25 +296,68 @@ def refused_batching(tree: dict, aggregates: Collection[str] = (),
             _names_beside(node.get("fromClause") or node.get("usingClause") or ()):
         return (f"a table named {target['relname']} in its FROM or USING list makes the key "
                 "bound ambiguous: write the target's schema or give it an alias", _OR_RUN_WHOLE)
-    if kind == "UpdateStmt" and reads_what_it_sets(node):
-        return ("it reads a column it sets from its own table's other rows, and each batch "
-                "would read what the batches before it wrote: keep what it reads in a table "
-                "first, CREATE TABLE ... AS SELECT, and read that in its place", _OR_RUN_WHOLE)
-    if kind == "DeleteStmt" and deletes_by_counting(node, aggregates):
+    reason = batches_read_otherwise(kind, node, aggregates, unique, tables)
+    return None if reason is None else (reason, _OR_RUN_WHOLE)
+
+
+#: What to do of a statement whose batches would read otherwise than it does.
+_FROM_A_SNAPSHOT = ("keep what it reads in a table first, CREATE TABLE ... AS SELECT, and "
+                    "read that in its place")
+
+
+def batches_read_otherwise(kind: str, node: dict, aggregates: Collection[str] = (),
+                           unique: UniqueColumns | None = None,
+                           tables: TableFacts | None = None) -> str | None:
+    """Why batches of UPDATE or DELETE `node` (`kind`: "UpdateStmt" or "DeleteStmt") would
+    change other rows than the statement whole, or other values, or None when they change
+    the same: the one judgement apply's refusal (`refused_batching`) and lint's batching
+    advice (effects/postgres/queries.py) share. Each batch reads the table as the batches
+    before it left it: an UPDATE may not read a column it sets of other rows
+    (`reads_what_it_sets`), nor set the key its batches go by (a row moved into a later
+    range is changed again; `tables` says the key); a DELETE may not decide a row by an
+    aggregate, a row number or a LIMIT over its table (`deletes_by_counting`), nor by
+    another row of it the batches before may have deleted (`picks_row_by_value`,
+    `pairs_rows_by_inequality`, `loses_its_witnesses`); neither may read its table through
+    a view (`tables`), which lockwise does not see into. `aggregates`, `unique`: as
+    `batch_refusal` takes them."""
+    if unique is None and tables is not None:
+        unique = tables.unique_columns
+    table = range_var(node.get("relation"))[0]
+    if tables is not None and (views := set(tables.views_over(table))):
+        read = [node.get(k) for k in ("targetList", "fromClause", "usingClause",
+                                      "whereClause")]
+        through = [name for name in relations_in(read) if name in views]
+        if through:
+            return (f"it reads its own table through the view {through[0]}, which each batch "
+                    "would read as the batches before it left the table: read the table "
+                    f"itself in its place for lockwise to judge, or {_FROM_A_SNAPSHOT}")
+    if kind == "UpdateStmt":
+        sets = {unwrap(t)[1].get("name", "") for t in node.get("targetList") or ()}
+        key = [c for c in (tables.primary_key(table) if tables is not None else ()) if c in sets]
+        if key:
+            return (f"it sets {key[0]}, the key its batches go by, and a row it moves into a "
+                    "later batch's range would be changed again: set the key in one statement")
+        if reads_what_it_sets(node):
+            return ("it reads a column it sets from its own table's other rows, and each batch "
+                    f"would read what the batches before it wrote: {_FROM_A_SNAPSHOT}")
+        return None
+    if deletes_by_counting(node, aggregates):
         return ("it picks rows by an aggregate, a row number or a LIMIT over its own table, "
                 "which each batch would take of what is left of the rows the batches before "
-                "it deleted: keep what it reads in a table first, CREATE TABLE ... AS SELECT, "
-                "and read that in its place", _OR_RUN_WHOLE)
-    if kind == "DeleteStmt" and picks_row_by_value(node, aggregates, unique):
+                f"it deleted: {_FROM_A_SNAPSHOT}")
+    if picks_row_by_value(node, aggregates, unique):
         return ("it deletes a row when another row of its table exists that a value of the "
                 "row picks (`b.id = a.id - 1`), and that row may be one the batches before it "
-                "deleted: keep what it reads in a table first, CREATE TABLE ... AS SELECT, "
-                "and read that in its place", _OR_RUN_WHOLE)
-    if kind == "DeleteStmt" and pairs_rows_by_inequality(node):
+                f"deleted: {_FROM_A_SNAPSHOT}")
+    if pairs_rows_by_inequality(node):
         return ("it deletes a row when another row of its table differs from it (`<>`), and "
                 "that row may be one the batches before it deleted: pair the rows by `<` or "
-                "`>` to keep one of each group, or keep what it reads in a table first, "
-                "CREATE TABLE ... AS SELECT, and read that in its place", _OR_RUN_WHOLE)
+                f"`>` to keep one of each group, or {_FROM_A_SNAPSHOT}")
+    if loses_its_witnesses(node, aggregates, unique):
+        return ("it decides a row by other rows of its own table (EXISTS, NOT EXISTS, IN, NOT "
+                "IN or USING of it again), and the batches before it may have deleted the row "
+                "that decides it (a leaf's last child, the flagged row of a group, the first "
+                f"row of a pair): {_FROM_A_SNAPSHOT}")
     return None
 
 
@@ -476,6 +629,247 @@ def _tests_other_rows(delete: dict, aggregates: Collection[str],
     return False
 
 
+#: The comparisons that order two rows strictly (`a.id < b.id`): a transitive pairing, so
+#: each row's pairing ends at a row that pairs with none, which no batch deletes.
+_STRICT = frozenset({"<", ">"})
+
+
+def loses_its_witnesses(delete: dict, aggregates: Collection[str] = (),
+                        unique: UniqueColumns | None = None) -> bool:
+    """Whether DELETE `delete` (its node) decides a row by other rows of its own table (the
+    table again in its USING list, or in an EXISTS, IN, NOT EXISTS, NOT IN or scalar
+    subquery) in a way that batches can change: a row it deletes may be the one another row
+    needed (or needed not to be there), and a later batch decides that row otherwise
+    (checked on 18.6, fix-executor13). A self-reference is batched only when each condition
+    pairing the two rows compares the same expression of both by `=` or by a strict `<` or
+    `>` (`_pairing`), and: where the row is deleted when such a row exists, either a strict
+    order pairs them (the last row of each chain pairs with none and stays), or nothing but
+    the pairing filters the other row (each row pairs with itself), or a unique column
+    pairs it with itself alone (`t.email = b.email AND t.id > b.id`, `id IN (SELECT id FROM
+    t WHERE g > 9)`); where it is deleted when none exists (NOT EXISTS, NOT IN), only
+    equalities pair them, and the subquery filters the row deleted or the other one, not
+    both: a row deleted paired with none, itself included, so it pairs with no other row
+    either (`n NOT IN (SELECT n FROM t WHERE g > 9)`). Leaves deleted by `NOT EXISTS (...
+    c.parent_id = t.id)`, the first row of each group by `NOT EXISTS (... b.id < a.id)`, a
+    group with a flagged row by `EXISTS (... b.email = a.email AND b.flag)`, and a NOT
+    EXISTS filtering both rows (`a.score = 0 AND b.score = 1`: the row of score 1 deleted
+    kept the score-0 rows of its group) are refused. A subquery
+    that computes an aggregate (of `aggregates`, the migrations' own, too) is
+    `deletes_by_counting`'s. `unique`: as `batch_refusal` takes it (None, not known: a
+    column pairing counts as unique)."""
+    table = range_var(delete.get("relation"))[0]
+    target = range_name(delete.get("relation") or {})
+    keys = unique(table) if unique is not None else None
+    using = [rv for kind, rv in _from_items(delete.get("usingClause") or ())
+             if kind == "RangeVar" and range_var(rv)[0] == table]
+    if using:
+        conditions = _conjuncts(delete.get("whereClause")) + _join_quals(
+            delete.get("usingClause"))
+        if not _witness_stays(conditions, target, {range_name(rv) for rv in using}, True,
+                              keys):
+            return True
+    for link, positive in _sublinks(delete.get("whereClause"), True):
+        kind, query = unwrap(link.get("subselect"))
+        if kind != "SelectStmt" or table not in relations_in(query) or \
+                _counts_rows(query, None, aggregates):
+            continue
+        own = [rv for k, rv in _from_items(query.get("fromClause") or ())
+               if k == "RangeVar" and range_var(rv)[0] == table]
+        if len(own) != 1 or any(k == "SelectStmt" and table in relations_in(body)
+                                for k, body in walk(query)):
+            return True  # (deeper, or twice: not judged, refused)
+        name = range_name(own[0])
+        # Named as the DELETE names its row, the subquery's row hides it: its columns so
+        # qualified are the subquery's own.
+        hidden = name if name == target else None
+        conditions = [_bare(c, hidden) for c in _conjuncts(query.get("whereClause")) +
+                      _conjuncts(query.get("havingClause")) +
+                      _join_quals(query.get("fromClause"))]
+        link_type = link.get("subLinkType")
+        if link_type in ("ANY_SUBLINK", "ALL_SUBLINK"):
+            # `x IN (SELECT y ...)`: a row whose y = x exists; `x op ALL (...)`: none
+            # fails `x op y` (judged both ways)
+            test_kind, test = unwrap(link.get("testexpr"))
+            tested = test.get("args") or [] if test_kind == "RowExpr" else \
+                [link.get("testexpr")]
+            out = [_bare(unwrap(item)[1].get("val"), hidden)
+                   for item in query.get("targetList") or ()]
+            if len(tested) != len(out):
+                return True
+            op = [{"String": {"sval": o}} for o in strings(link.get("operName")) or ["="]]
+            conditions += [{"A_Expr": {"kind": "AEXPR_OP", "name": op, "rexpr": b,
+                                       "lexpr": _outer(a, target)}}
+                           for a, b in zip(tested, out, strict=True)]
+            if link_type == "ALL_SUBLINK":
+                positive = None
+        elif link_type != "EXISTS_SUBLINK":
+            positive = None
+        if not _witness_stays(conditions, target, {name, ""}, positive, keys,
+                              scalar=link_type not in ("EXISTS_SUBLINK", "ANY_SUBLINK",
+                                                       "ALL_SUBLINK")):
+            return True
+    return False
+
+
+def _witness_stays(conditions: list, target: str, others: set[str],
+                   positive: bool | None, keys: frozenset[str] | None,
+                   scalar: bool = False) -> bool:
+    """Whether a self-reference whose `conditions` (ANDed) pair the DELETE's row (named
+    `target`) with another of its table (named one of `others`) decides each row alike
+    in batches (`loses_its_witnesses`); `positive`: the row is deleted when such a row
+    exists (False: when none does; None: not known, judged both ways); `scalar`: the
+    subquery's value is used (a scalar or ARRAY subquery), whose rows must be the row's
+    own, pinned by a unique column."""
+    columns: set[str] = set()  # the plain columns the rows are paired by `=`
+    differing: set[str] = set()  # those they are told apart by `<>`
+    order = filters_own = filters_other = False
+    own_side: set[str] = set()  # other tables' names a condition reads beside each row
+    other_side: set[str] = set()
+    for condition in conditions:
+        qualifiers = _qualifiers(condition)
+        if target not in qualifiers:
+            filters_other = True
+            other_side |= qualifiers - others
+        elif not qualifiers & others:
+            filters_own = True
+            own_side |= qualifiers - {target}
+        else:
+            paired = _pairing(condition, target, others)
+            if paired is None:
+                return False
+            op, column = paired
+            if op == "=":
+                columns |= column
+            elif op == "<>":
+                differing |= column
+            else:
+                order = True
+    if own_side & other_side:
+        return False  # (a third table links the two rows: a pairing of any shape)
+    pinned = bool(columns) if keys is None else bool(columns & keys)
+    if scalar and (order or differing or not pinned):
+        return False
+    if differing and (positive is not True or not order or
+                      keys is not None and not differing <= keys):
+        return False  # (beside a strict order, `<>` of a unique column says nothing more)
+    if positive is not False and filters_other and not order and not pinned:
+        return False  # (deleted when such a row exists)
+    if positive is not True:  # deleted when none does: a row deleted pairs with itself,
+        # unless a filter of the other row left it out, and then it pairs with no other row
+        # but by its own filter: a row that fails that filter and passes the other's is
+        # deleted, and another of its group may need it
+        return not (order or filters_own and filters_other)
+    return True
+
+
+def _plain_column(expression: object) -> set[str]:
+    """The name of the column `expression` is (empty when it is none)."""
+    kind, ref = unwrap(expression)
+    names = strings(ref.get("fields")) if kind == "ColumnRef" else []
+    return {names[-1]} if names and names[-1] != "*" else set()
+
+
+def _pairing(condition: dict, target: str, others: set[str]
+             ) -> tuple[str, set[str]] | None:
+    """The operator (and the plain column, if it is one: `_plain_column`) by which
+    `condition` compares the same expression of the DELETE's row (qualified `target`) and
+    of another row of its table (one of `others`): "=", "<" or ">"; "<>" for `<>` (`!=`,
+    IS DISTINCT FROM, NOT =) of a plain column, which says that the rows differ
+    (`_witness_stays` lets it be only beside a strict order, which says as much when the
+    column is unique); None for anything else."""
+    kind, node = unwrap(condition)
+    negated = kind == "BoolExpr" and node.get("boolop") == "NOT_EXPR"
+    if negated:
+        kind, node = _only(node.get("args"))
+    if kind != "A_Expr" or node.get("kind") not in ("AEXPR_OP", "AEXPR_DISTINCT"):
+        return None
+    sides = [_qualifiers(node.get(k)) for k in ("lexpr", "rexpr")]
+    if {target} not in sides or not any(q and q <= others for q in sides) or \
+            _unqualified(node.get("lexpr")) != _unqualified(node.get("rexpr")):
+        return None
+    op = "".join(strings(node.get("name")))
+    column = _plain_column(node.get("lexpr"))
+    if negated and op == "=" or node.get("kind") == "AEXPR_DISTINCT" or op == "<>":
+        return ("<>", column) if column else None
+    return (op, column) if not negated and op in ("=", *_STRICT) else None
+
+
+def _outer(expression: object, target: str) -> object:
+    """`expression` of an IN's tested side, its bare columns qualified by `target` (the
+    DELETE's row: they are outside the subquery)."""
+    if isinstance(expression, dict):
+        if "ColumnRef" in expression:
+            fields = expression["ColumnRef"].get("fields") or []
+            return {"ColumnRef": {"fields": [{"String": {"sval": target}}, *fields]
+                                  if len(fields) == 1 else fields}}
+        return {k: _outer(v, target) for k, v in expression.items()}
+    if isinstance(expression, list):
+        return [_outer(v, target) for v in expression]
+    return expression
+
+
+
+def _bare(expression: object, name: str | None) -> object:
+    """`expression` with its columns qualified by `name` written bare (None: as it is)."""
+    if name is None:
+        return expression
+    if isinstance(expression, dict):
+        if "ColumnRef" in expression:
+            fields = expression["ColumnRef"].get("fields") or []
+            names = strings(fields)
+            return {"ColumnRef": {"fields": fields[-1:]}} \
+                if len(names) == 2 and names[0] == name else expression
+        return {k: _bare(v, name) for k, v in expression.items()}
+    if isinstance(expression, list):
+        return [_bare(v, name) for v in expression]
+    return expression
+
+def _conjuncts(where: object) -> list:
+    """The conditions a WHERE ANDs (itself, when it is not an AND)."""
+    kind, node = unwrap(where) if where else ("", {})
+    if kind == "BoolExpr" and node.get("boolop") == "AND_EXPR":
+        return [c for arg in node.get("args") or () for c in _conjuncts(arg)]
+    return [where] if where else []
+
+
+def _from_items(items: Iterable[dict]) -> list[tuple[str, dict]]:
+    """The tables of a FROM or USING list, joins' sides included (not a subquery's)."""
+    found, items = [], list(items)
+    while items:
+        kind, item = unwrap(items.pop())
+        if kind == "JoinExpr":
+            items += [item.get("larg"), item.get("rarg")]
+        elif kind:
+            found.append((kind, item))
+    return found
+
+
+def _join_quals(items: object) -> list:
+    """The ON conditions of the joins of a FROM or USING list, ANDed apart."""
+    return [c for kind, join in walk(items or ()) if kind == "JoinExpr"
+            for c in _conjuncts(join.get("quals"))]
+
+
+def _sublinks(node: object, positive: bool | None) -> Iterator[tuple[dict, bool | None]]:
+    """The subqueries of a WHERE `node`, each with whether a row is deleted when it finds
+    rows (True), when it finds none (False: under a NOT), or not known (None: under
+    anything else than AND, OR and NOT)."""
+    kind, body = unwrap(node) if isinstance(node, dict) and len(node) == 1 else ("", {})
+    if kind == "SubLink":
+        yield body, positive
+        yield from _sublinks(body.get("testexpr"), None)
+        return
+    if kind == "BoolExpr":
+        flip = body.get("boolop") == "NOT_EXPR"
+        for arg in body.get("args") or ():
+            yield from _sublinks(arg, (not positive if positive is not None else None)
+                                 if flip else positive)
+        return
+    for k, link in walk(node):
+        if k == "SubLink":
+            yield link, None
+
+
 def _other_row(delete: dict) -> tuple[str, set[str], list[tuple[str, dict]]] | None:
     """The name DELETE `delete` (its node) gives its row, the names its table goes by
     again (in its USING list or a subquery), and the nodes of its USING list and WHERE;
@@ -673,7 +1067,7 @@ def run_batched(conn, sql_text: str, spec: BatchSpec, *, progress, version: str,
     """Run one batched statement on `conn` (autocommit), resuming recorded progress."""
     from psycopg import sql
 
-    tree = _target(sql_text)
+    tree = _target(sql_text, ServerTables(conn))  # (before anything of it runs)
     relation = ".".join(p for p in (tree.relation.schemaname, tree.relation.relname) if p)
     _ensure_progress_table(conn, progress)
     key = _key_column(conn, relation)

@@ -18,9 +18,14 @@ from lockwise.core.types import LockMode, Migration, MigrationReport, Safety, Sp
 from lockwise.executor.batches import (
     BatchError,
     BatchSpec,
+    KnownTables,
+    TableFacts,
+    batched_table,
     batches_itself,
+    known_tables,
     parse_batch_directive,
     refused_batching,
+    statement_tree,
     with_aggregates_made,
 )
 from lockwise.executor.checksum import all_checksums
@@ -267,15 +272,37 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
 
 
+def _refused_batches(refused: tuple[str, str]) -> str:
+    """The problem a batch directive `refused_batching` refuses is (its reason, what to do)."""
+    return (f"the batch directive marks a statement lockwise cannot run in batches: "
+            f"{refused[0]} ({refused[1]})")
+
+
+def refuse_batches_by(plans: Sequence[Plan], tables: TableFacts) -> None:
+    """Judge each batched statement of `plans` again with `tables` (the server's, before
+    anything runs: a view over the table or a key the migrations did not make, which their
+    replay does not know), adding a problem, at its file:line:column, for each refused."""
+    for plan in plans:
+        for s in plan.statements:
+            tree = statement_tree(s.sql) if s.batch is not None else None
+            refused = refused_batching(tree, tables=tables) if tree is not None else None
+            problem = refused and f"{position(plan.migration, plan.path, s.line, s.column)}: " \
+                f"{_refused_batches(refused)}"
+            if problem and problem not in plan.problems:
+                plan.problems.append(problem)
+
+
 def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
              no_transaction: bool | None = None, aggregates: Collection[str] = (),
-             default_collation: str | None = None) -> Plan:
+             default_collation: str | None = None, tables: TableFacts | None = None) -> Plan:
     """Split `sql_text` and decide how to run it (no lint verdict yet). `no_transaction`: the
     text is marked to run statement by statement (default: the migration is).
     `aggregates`: those the migrations before it made (`Catalog.aggregates`), which a batched
     DELETE may not compute over its table (`refused_batching`), as those it makes itself.
     `default_collation`: the database's, as lint's options have it (`LintOptions.
-    default_collation`), for the effects computed here."""
+    default_collation`), for the effects computed here. `tables`: what the migrations before
+    it left of the tables it batches (`known_tables`: their unique columns, key, views),
+    which `refused_batching` judges its batched statements with."""
     from lockwise.effects.context import Context
     from lockwise.effects.postgres import compute_effect
     from lockwise.executor.session_encoding import client_encodings
@@ -302,10 +329,9 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
             # Refused now, not when the run reaches it: the statements before it would
             # have run (and, run statement by statement, committed).
             refused = batch and refused_batching(stmt.tree, with_aggregates_made(
-                aggregates, (s.tree for s in parsed.statements[:stmt_at])))
+                aggregates, (s.tree for s in parsed.statements[:stmt_at])), tables=tables)
             if refused:
-                raise BatchError(f"the batch directive marks a statement lockwise cannot run "
-                                 f"in batches: {refused[0]} ({refused[1]})")
+                raise BatchError(_refused_batches(refused))
         except BatchError as exc:
             problems.append(f"{at(stmt.span.line, stmt.span.column)}: {exc}")
             batch = None
@@ -574,21 +600,26 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
     # (empty, unknown to the application) for the later ones. Not one an applied one created.
     catalog = Catalog()
     # The aggregates the migrations before each batched one made (the replay's), which its
-    # batched DELETE may not compute over its table: planned again with them.
-    known: dict[str, Mapping[str, object]] = {}
+    # batched DELETE may not compute over its table, and what they left of the tables it
+    # batches (unique columns, key, views over them): planned again with them.
+    targets = {t for m in pending if m.id in batched for s in plans[m.id].statements if s.batch
+               for t in [batched_table(s.sql)] if t}
+    known: dict[str, tuple[Mapping[str, object], KnownTables]] = {}
     made: list[Mapping[str, object]] = [{}]  # (those the migrations so far made)
+    left = [known_tables(catalog, targets)]  # (and what they left of those tables)
 
     def before_next(report: MigrationReport) -> None:
-        if report.migration.id in batched and made[0]:
-            known[report.migration.id] = made[0]
+        if report.migration.id in batched:
+            known[report.migration.id] = (made[0], left[0])
         made[0] = dict(catalog.aggregates)
+        left[0] = known_tables(catalog, targets)
 
     reports = lint_migrations(to_lint, options, catalog, on_report=before_next,
                               one_run=frozenset(plans))
-    for migration_id, aggregates in known.items():
+    for migration_id, (aggregates, tables) in known.items():
         m = next(m for m in pending if m.id == migration_id)
         again = plan_sql(m, m.up_sql, m.path, pg_version, aggregates=aggregates,
-                         default_collation=options.default_collation)
+                         default_collation=options.default_collation, tables=tables)
         plans[m.id].problems += [p for p in again.problems if p not in plans[m.id].problems]
     refusal_rules = frozenset(r.id for r in load_rules(rules_dirs, examples=False)
                               if reports_refusal(r))

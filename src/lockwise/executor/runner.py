@@ -28,6 +28,7 @@ from lockwise.discover.versions import (
     version_sort_key,
 )
 from lockwise.executor import history, lock
+from lockwise.executor.batches import ServerTables
 from lockwise.executor.checksum import CHECKSUM_VERSION, checksum, statements_checksum
 from lockwise.executor.history import (
     KIND_APPLY,
@@ -38,7 +39,14 @@ from lockwise.executor.history import (
 )
 from lockwise.executor.parts import line_label
 from lockwise.executor.parts import position as file_position
-from lockwise.executor.plan import Plan, PlannedStatement, build_plans, down_plan, resume_point
+from lockwise.executor.plan import (
+    Plan,
+    PlannedStatement,
+    build_plans,
+    down_plan,
+    refuse_batches_by,
+    resume_point,
+)
 from lockwise.executor.state import (
     APPLIED,
     CHANGED,
@@ -420,6 +428,8 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         stats = _live_stats(dsn, console) if options.estimate else None
         plans = build_plans(migrations, pending, pg_version, lock_timeout_set,
                             options.rules_dirs, stats, options.config)
+        # What the server holds of the tables they batch, beside what the migrations made.
+        refuse_batches_by(plans, ServerTables(runner.conn))
         refused = _gate(plans, options, console)
         if refused == EXIT_INPUT:  # a file that cannot be run: no plan of it either
             return refused

@@ -3,7 +3,7 @@ alternative writes), SELECT and COPY."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import replace
 
 from lockwise.catalog.model import VIEW_DEPTH, Catalog, Constraint, Table
@@ -233,8 +233,7 @@ def dml(kind: str) -> Callable:
             facts.update(where_facts(
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
                 lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
-                unbatchable=_unbatchable(stmt, kind, in_with, b.ctx.catalog.aggregates,
-                                         b.ctx.catalog.unique_columns),
+                unbatchable=_unbatchable(stmt, kind, in_with, b.ctx.catalog),
                 all_null={c for t, c in b.ctx.null_columns if t == table},
                 default_collation=b.ctx.default_collation, statement_sql=b.ctx.statement_sql)
                 if own_where and table == view and b.ctx.executes and b.ctx.rule_text
@@ -562,20 +561,18 @@ _WHERE_NOT_JUDGED = {"where_scans_table": False}
 _WRITING_QUERIES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
 
 
-def _unbatchable(stmt: dict, kind: str, in_with: bool, aggregates: Collection[str],
-                 unique: Callable[[str], frozenset[str] | None] | None = None) -> str:
+def _unbatchable(stmt: dict, kind: str, in_with: bool, catalog: Catalog) -> str:
     """Why batches of UPDATE or DELETE `stmt` (`kind`) would do other than it does, as
     where-without-index's advice says it; "" when they would not. One with a WITH, or in
-    one, would lose or repeat it; one that reads what it sets, or counts its own table,
-    would read in each batch what the batches before it wrote or left (`lockwise apply`
-    refuses to batch it: executor/batches.py `refused_batching`; `aggregates`, the
-    migrations' own, count as the built-in ones; `unique`: the tables' unique columns)."""
+    one, would lose or repeat it; one whose batches read what the batches before it wrote
+    or left would change other rows (`lockwise apply` refuses to batch it: the one
+    judgement, executor/batches.py `batches_read_otherwise`, asked with the `catalog`'s
+    aggregates, unique columns, keys and views)."""
     if in_with or stmt.get("withClause"):
         return "run in batches, the statement's WITH would be lost or repeated"
-    if kind == "update" and _batches.reads_what_it_sets(stmt) or \
-            kind == "delete" and (_batches.deletes_by_counting(stmt, aggregates) or
-                                  _batches.pairs_rows_by_inequality(stmt) or
-                                  _batches.picks_row_by_value(stmt, aggregates, unique)):
+    if _batches.batches_read_otherwise("UpdateStmt" if kind == "update" else "DeleteStmt",
+                                       stmt, catalog.aggregates, catalog.unique_columns,
+                                       catalog) is not None:
         return ("not in batches:\n-- each would read what the batches before it "
                 + ("wrote" if kind == "update" else "left") + "; or keep what\n-- it reads of"
                 " its own table in a table first, CREATE TABLE ... AS SELECT, and\n-- read"
@@ -602,7 +599,7 @@ def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
     known = b.ctx.catalog.tables.get(table)
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
     if _batches.batch_refusal({"UpdateStmt" if kind == "update" else "DeleteStmt": stmt},
-                              aggregates, b.ctx.catalog.unique_columns) or \
+                              aggregates, b.ctx.catalog.unique_columns, b.ctx.catalog) or \
             column is None or column.type_name not in _batches.BATCH_KEY_TYPES:
         return _BATCH_BY_REPEATING
     if b.ctx.executed:
