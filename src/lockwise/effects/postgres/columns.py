@@ -962,14 +962,8 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           type_unchanged=old_col is not None and using is None and not _collate_sql(coldef)
           and (old_col.type_name, old_col.typmods, old_col.array) == (new, new_mods, new_array),
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
-          **column_index_facts(b.ctx.catalog, table, colname),
-          column_not_null=bool(old_col and old_col.not_null),
-          column_has_default=bool(old_col and old_col.default),
-          column_default_sql=movable_default(old_col),
-          column_constraints=column_constraints(b.ctx.catalog, table, colname),
-          column_dependents=column_dependents(b.ctx.catalog, table, colname),
-          column_not_null_name=column_not_null_name(b.ctx.catalog, table, colname),
-          table_constraint_names=table_constraint_names(b.ctx.catalog, table),
+          **(expand_contract_facts(b.ctx.catalog, table, colname, old_col)
+             if b.ctx.fix_facts else {}),
           inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
           rows_elsewhere=rewrites and rows_elsewhere(b.ctx.catalog, table),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
@@ -1423,6 +1417,23 @@ def movable_default(column: Column | None) -> str | PrintedSql:
             column.default_expression is None:
         return ""
     return PrintedSql(column.default_expression)
+
+
+def expand_contract_facts(catalog: Catalog, table: str, column: str,
+                          known: Column | None) -> dict:
+    """What `lockwise fix`'s expand / contract rewrite of a type change or a rename of
+    `table.column` (`known`: the column, when the catalog has it) reads of it (fix/patterns.py
+    `_expand_contract`): whether it is NOT NULL (and its constraint's name), its default, the
+    indexes built again over the new column, the constraints and dependents that decline the
+    rewrite, the table's constraint names. Read by no rule (`Context.fix_facts`)."""
+    return {"column_not_null": bool(known and known.not_null),
+            "column_has_default": bool(known and known.default),
+            "column_default_sql": movable_default(known),
+            **column_index_facts(catalog, table, column),
+            "column_constraints": column_constraints(catalog, table, column),
+            "column_dependents": column_dependents(catalog, table, column),
+            "column_not_null_name": column_not_null_name(catalog, table, column),
+            "table_constraint_names": table_constraint_names(catalog, table)}
 
 
 def column_index_facts(catalog: Catalog, table: str, column: str) -> dict:
