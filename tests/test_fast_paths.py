@@ -4047,11 +4047,11 @@ _EXPAND_CONTRACT_FILES = {
 
 def _asking_expand_contract(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The calls of `_EXPAND_CONTRACT_READS`, wherever the effect model binds them."""
-    import lockwise.effects.postgres.columns as columns
-    import lockwise.effects.postgres.renames as renames
+    import importlib
 
     asked: list[str] = []
-    for module in (columns, renames):
+    for family in ("columns", "renames", "expand_contract"):
+        module = importlib.import_module(f"lockwise.effects.postgres.{family}")
         for name in _EXPAND_CONTRACT_READS:
             if hasattr(module, name):
                 _noting_calls(monkeypatch, asked, module, name, lambda *args, n=name: n)

@@ -11,6 +11,7 @@ from lockwise.effects.nodes import (
     type_stand_in_note,
     unwrap,
 )
+from lockwise.effects.postgres import family_function
 from lockwise.effects.postgres.builder import (
     NO_TABLE,
     Builder,
@@ -23,7 +24,7 @@ from lockwise.effects.postgres.builder import (
     rows_elsewhere,
     table_facts,
 )
-from lockwise.effects.postgres.columns import expand_contract_facts, refused_with_only
+from lockwise.effects.postgres.columns import refused_with_only
 from lockwise.effects.postgres.constraints import (
     constraint_name_taken,
     inherited_check,
@@ -71,8 +72,8 @@ def rename(b: Builder, stmt: dict) -> None:
                       type_stand_in(old)),
                   column_type_note=type_stand_in_note(old, known is not None),
                   indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)),
-                  **(expand_contract_facts(b.ctx.catalog, table, old, known)
-                     if b.ctx.fix_facts else {}),
+                  **(family_function("expand_contract", "expand_contract_facts")(
+                      b.ctx.catalog, table, old, known) if b.ctx.fix_facts else {}),
                   inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
                   rows_elsewhere=rows_elsewhere(b.ctx.catalog, table),
                   **already_exists(f"column {quote_qualified(table)}.{quote_ident(new)}"
