@@ -162,8 +162,8 @@ class Context:
     #: `refused_references`, among them: the graph replays only what runs, as lint does.)
     rule_text: bool = True
     #: Compute the facts only `lockwise fix`'s expand / contract rewrite of an ALTER COLUMN
-    #: TYPE or a RENAME COLUMN reads (`columns.expand_contract_facts`: the column's indexes,
-    #: constraints, dependents, NOT NULL and default): no rule reads them, lint writes no
+    #: TYPE or a RENAME COLUMN reads (`expand_contract.expand_contract_facts`: the column's
+    #: indexes, constraints, dependents, NOT NULL and default): no rule reads them, lint writes no
     #: rewrite of those two rules (`fix.REWRITTEN`), and the printers drop them. Off where
     #: no fix is planned from the effects: lint whose reports keep only what is printed
     #: (`lint.analyze_migration`'s `release`: beside the conflict graph built in a forked
