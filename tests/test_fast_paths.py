@@ -4030,3 +4030,94 @@ def test_the_graph_writes_no_backfill_of_a_renamed_enum_value_and_finds_its_drop
         ("dependency-dropped", "type:public.mood", ["0001_a", "0003_c"])]
     assert asked == ["user_types._enum_backfill_sql"]  # (lint's, not the graph's)
     assert "UPDATE" in reports[1].statements[0].effect.actions[0].facts["enum_backfill_sql"]
+
+
+#: What `lockwise fix`'s expand / contract rewrite of a type change or a column rename reads of
+#: the column (its indexes, constraints, dependents, NOT NULL and default): no rule reads it.
+_EXPAND_CONTRACT_READS = ("column_index_facts", "column_constraints", "column_dependents",
+                          "column_not_null_name", "table_constraint_names")
+_EXPAND_CONTRACT_FILES = {
+    "0001_a.sql": "CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL DEFAULT 0, b int);\n"
+                  "CREATE INDEX t_a_idx ON t (a);\nCREATE INDEX t_b_idx ON t (b);\n"
+                  "CREATE POLICY t_b ON t USING (b > 0);\n",
+    "0002_b.sql": "ALTER TABLE t ALTER COLUMN a TYPE bigint;\n"
+                  "ALTER TABLE t RENAME COLUMN b TO c;\n",
+    "0003_c.sql": "UPDATE t SET b = 1;\n"}
+
+
+def _asking_expand_contract(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The calls of `_EXPAND_CONTRACT_READS`, wherever the effect model binds them."""
+    import importlib
+
+    asked: list[str] = []
+    for family in ("columns", "renames", "expand_contract"):
+        module = importlib.import_module(f"lockwise.effects.postgres.{family}")
+        for name in _EXPAND_CONTRACT_READS:
+            if hasattr(module, name):
+                _noting_calls(monkeypatch, asked, module, name, lambda *args, n=name: n)
+    return asked
+
+
+def _findings(reports: list) -> list[tuple]:
+    return [(f.rule, f.message, f.instead, f.span) for r in reports
+            for f in (*r.findings, *(f for s in r.statements for f in s.findings))]
+
+
+def test_lint_beside_the_graph_reads_nothing_for_an_expand_contract_and_judges_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Lint whose reports keep only what is printed (`release`: the forked parent's, beside
+    # the graph) asks nothing only `lockwise fix` reads, and its findings are those of a lint
+    # that asks (as fix's does, or the one feeding the graph); its facts hold them.
+    from lockwise.cli.inputs import collect
+    from lockwise.discover.versions import history_starts
+    from lockwise.lint import LintOptions, lint_migrations
+
+    for name, text in _EXPAND_CONTRACT_FILES.items():
+        (tmp_path / name).write_text(text)
+    collected = collect([tmp_path], None)
+    asked = _asking_expand_contract(monkeypatch)
+
+    def lint(release: bool) -> list:
+        return lint_migrations(collected.migrations, LintOptions(), None, None,
+                               history_starts(collected.histories), release=release)
+
+    released = lint(True)
+    assert asked == []
+    kept = lint(False)
+    assert sorted(set(asked)) == sorted(_EXPAND_CONTRACT_READS)
+    assert _findings(released) == _findings(kept)
+    assert {f[0] for f in _findings(kept)} >= {"column-type-change-rewrites", "rename-column"}
+    change, rename = (s.effect.actions[0].facts for s in kept[1].statements)
+    assert [i.name for i in change["column_indexes"]] == ["public.t_a_idx"]
+    assert change["column_not_null"] and str(change["column_default_sql"]) == "0"
+    assert rename["column_dependents"] == ("policy t_b",)
+
+
+def test_fix_still_rewrites_a_type_change_with_what_lint_beside_the_graph_skips(
+        tmp_path: Path) -> None:
+    # `lockwise fix` lints without `release`: its expand / contract plan rebuilds the index
+    # over the new column, and declines the rename a policy reads.
+    from lockwise.cli.inputs import collect
+    from lockwise.fix.settle import plan_migrations
+    from lockwise.lint import LintOptions
+
+    for name, text in _EXPAND_CONTRACT_FILES.items():
+        (tmp_path / name).write_text(text)
+    planned = plan_migrations(collect([tmp_path], None).migrations, LintOptions())
+    plan = planned[1].plan
+    assert plan is not None
+    text = "\n".join(step for part in plan.parts for step in part.statements)
+    assert "CREATE INDEX CONCURRENTLY" in text and "t_a_idx_new" in text
+    assert any("policy t_b" in note for note in plan.notes), plan.notes
+
+
+def test_the_graph_reads_nothing_for_an_expand_contract_and_finds_its_conflicts_all_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The graph computing effects itself asks nothing only `lockwise fix` reads, and still
+    # finds the UPDATE of the renamed column; lint (feeding no forked graph) asks.
+    asked = _asking_expand_contract(monkeypatch)
+    conflicts, _ = _graph_then_lint(tmp_path, _EXPAND_CONTRACT_FILES)
+    assert [(c.kind, c.object, [loc.migration for loc in c.locations]) for c in conflicts] == [
+        ("missing-object", "column:public.t.b", ["0002_b", "0003_c"])]
+    assert sorted(set(asked)) == sorted(_EXPAND_CONTRACT_READS)  # (lint's, not the graph's)
+    assert len(asked) == 2 * len(_EXPAND_CONTRACT_READS)

@@ -583,7 +583,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     ctx = Context(catalog=catalog, pg_version=options.pg_version,
                   pg_version_stated=options.pg_version_stated, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc,
-                  default_collation=options.default_collation)
+                  default_collation=options.default_collation, fix_facts=not release)
     if run is not None:
         run.seed(ctx)
     implicit = starts_in_transaction(migration, options, parsed.statements

@@ -161,6 +161,14 @@ class Context:
     #: is computed either way, the foreign keys PostgreSQL refuses for want of a key,
     #: `refused_references`, among them: the graph replays only what runs, as lint does.)
     rule_text: bool = True
+    #: Compute the facts only `lockwise fix`'s expand / contract rewrite of an ALTER COLUMN
+    #: TYPE or a RENAME COLUMN reads (`expand_contract.expand_contract_facts`: the column's
+    #: indexes, constraints, dependents, NOT NULL and default): no rule reads them, lint writes no
+    #: rewrite of those two rules (`fix.REWRITTEN`), and the printers drop them. Off where
+    #: no fix is planned from the effects: lint whose reports keep only what is printed
+    #: (`lint.analyze_migration`'s `release`: beside the conflict graph built in a forked
+    #: child, or against --base), and the graph when it computes effects itself.
+    fix_facts: bool = True
     #: False for a statement that is planned, not run (EXPLAIN without ANALYZE): it takes the
     #: locks of its parse, rewrite and plan only, never its executor's (foreign-key checks,
     #: the partitions an INSERT routes rows to).

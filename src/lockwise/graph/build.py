@@ -2698,7 +2698,7 @@ def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
     from lockwise.effects.postgres import compute_effect
 
     ctx = Context(catalog=catalog, pg_version=pg_version, migration_id=m.id, rule_text=False,
-                  statement_sql=stmt.sql, default_collation=default_collation)
+                  fix_facts=False, statement_sql=stmt.sql, default_collation=default_collation)
     if session is not None:
         ctx.in_transaction = session.in_transaction
         ctx.savepoints = session.open_savepoints

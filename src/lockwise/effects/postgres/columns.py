@@ -49,6 +49,7 @@ from lockwise.effects.nodes import (
     type_stand_in_note,
     unwrap,
 )
+from lockwise.effects.postgres import family_function
 from lockwise.effects.postgres.builder import (
     SCAN_ENDS_AT_A_ROW,
     Builder,
@@ -984,14 +985,8 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           and not _collate_sql(coldef)
           and (old_col.type_name, old_col.typmods, old_col.array) == (new, new_mods, new_array),
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
-          **column_index_facts(b.ctx.catalog, table, colname),
-          column_not_null=bool(old_col and old_col.not_null),
-          column_has_default=bool(old_col and old_col.default),
-          column_default_sql=movable_default(old_col),
-          column_constraints=column_constraints(b.ctx.catalog, table, colname),
-          column_dependents=column_dependents(b.ctx.catalog, table, colname),
-          column_not_null_name=column_not_null_name(b.ctx.catalog, table, colname),
-          table_constraint_names=table_constraint_names(b.ctx.catalog, table),
+          **(family_function("expand_contract", "expand_contract_facts")(
+              b.ctx.catalog, table, colname, old_col) if b.ctx.fix_facts else {}),
           inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
           rows_elsewhere=rewrites and rows_elsewhere(b.ctx.catalog, table),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
@@ -1464,65 +1459,6 @@ def movable_default(column: Column | None) -> str | PrintedSql:
     return PrintedSql(column.default_expression)
 
 
-def column_index_facts(catalog: Catalog, table: str, column: str) -> dict:
-    """The indexes over `table.column` an expand/contract change builds again on the new
-    column before its contract step drops the old one with them (`column_indexes`): those
-    the catalog knows whole (plain columns, or the CREATE INDEX of one with expressions, a
-    WHERE, INCLUDE, operator classes; storage parameters it can write), a unique one too
-    (the old column's keeps the values unique meanwhile); not a constraint's (the change is
-    declined for those), nor a part of a partitioned index. How many indexes read the
-    column (`column_index_count`): those others are left to the user. And for a partitioned
-    table, its partitions top down, each with its parent and whether it is partitioned
-    itself (`partition_tree`): each gets a part of each index. The extended statistics with
-    expressions that read the column, each with its name (qualified) and CREATE STATISTICS
-    definition (`column_statistics`): the server keeps no text of them the contract step
-    could rename the column in, so they are made again from the migrations'. The name each
-    index is built under over the new column (`column_index_new_names`: `<index>_new`,
-    numbered while a relation of its schema has it)."""
-    known = catalog.tables.get(table)
-    over = [idx for idx in catalog.indexes_on(table)
-            if column in idx.columns or column in idx.reads]
-    partitioned = known is not None and known.kind == "partitioned"
-    rebuilt = tuple(
-        idx for idx in over
-        # a partitioned table's is written from its CREATE INDEX, part by part
-        if (idx.definition is not None or not partitioned
-            and column in idx.columns and idx.signature is not None) and idx.valid
-        and not idx.attached_to and idx.storage_parameters is not None
-        and not (known and idx.name.split(".", 1)[1] in known.constraints))
-    built: dict[str, str] = {}
-    for idx in rebuilt:
-        schema, name = idx.name.split(".", 1)
-        built[idx.name] = free_relation_name(catalog, schema, name, "new", built.values())
-    return {"column_indexes": rebuilt,
-            # the name each is built under over the new column, free in its schema
-            "column_index_new_names": tuple(built.items()),
-            "column_index_count": len(over),
-            "partition_tree": tuple(
-                (part, catalog.tables[part].partition_of,
-                 catalog.tables[part].kind == "partitioned")
-                for part in catalog.partitions(table)) if partitioned else (),
-            "column_statistics": tuple(
-                (stat, definition) for stat, on in catalog.statistics.items()
-                if on == table and column in catalog.statistics_reads.get(stat, ())
-                and (definition := catalog.statistics_definitions.get(stat)) is not None
-                and any(unwrap(e)[1].get("expr") for e in definition.get("exprs") or ()))}
-
-
-def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:
-    """The constraints that `table.column` takes part in (CHECK, FOREIGN KEY, UNIQUE, PRIMARY
-    KEY, EXCLUDE; as `table.constraint` for a foreign key of another table that references
-    it): what dropping the column drops with it, or refuses to drop."""
-    known = catalog.tables.get(table)
-    own = [c.name for c in (known.constraints.values() if known else ())
-           if column in c.columns or column in c.reads]
-    key = next((c.columns for c in known.constraints.values() if c.kind == "primary"),
-               ()) if known else ()
-    incoming = [f"{other}.{c.name}" for other, c in catalog.referencing(table)
-                if column in (c.ref_columns or key) and not (other == table and c.name in own)]
-    return tuple(sorted(own)) + tuple(sorted(incoming))
-
-
 def table_constraint_names(catalog: Catalog, table: str) -> tuple[str, ...]:
     """The names of the constraints of `table` (its columns' NOT NULL ones too), sorted:
     those a constraint the alternative names on it is numbered past."""
@@ -1536,18 +1472,6 @@ def column_not_null_name(catalog: Catalog, table: str, column: str) -> str:
     known = catalog.tables.get(table)
     col = known.columns.get(column) if known is not None else None
     return not_null_name(known, column) if col is not None and col.not_null else ""
-
-
-def column_dependents(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:
-    """The policies that read `table.column` and the triggers of `table` that name it (UPDATE
-    OF, WHEN), as `policy <name>` / `trigger <name>`: what makes DROP COLUMN of it fail
-    (the policies of other tables as `policy <name> on <table>`)."""
-    known = catalog.tables.get(table)
-    policies = [f"policy {name}" if other.name == table else f"policy {name} on {other.name}"
-                for other, name in catalog.policies_using_column(table, column)]
-    triggers = [f"trigger {name}" for name, trigger in (known.triggers if known else {}).items()
-                if column in trigger.columns]
-    return tuple(policies) + tuple(sorted(triggers))
 
 
 def _fk_partners(catalog, table: str, column: str,

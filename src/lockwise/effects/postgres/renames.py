@@ -11,6 +11,7 @@ from lockwise.effects.nodes import (
     type_stand_in_note,
     unwrap,
 )
+from lockwise.effects.postgres import family_function
 from lockwise.effects.postgres.builder import (
     NO_TABLE,
     Builder,
@@ -23,15 +24,7 @@ from lockwise.effects.postgres.builder import (
     rows_elsewhere,
     table_facts,
 )
-from lockwise.effects.postgres.columns import (
-    column_constraints,
-    column_dependents,
-    column_index_facts,
-    column_not_null_name,
-    movable_default,
-    refused_with_only,
-    table_constraint_names,
-)
+from lockwise.effects.postgres.columns import refused_with_only
 from lockwise.effects.postgres.constraints import (
     constraint_name_taken,
     inherited_check,
@@ -78,15 +71,9 @@ def rename(b: Builder, stmt: dict) -> None:
                   column_type_sql=known.type_text if known else quote_ident(
                       type_stand_in(old)),
                   column_type_note=type_stand_in_note(old, known is not None),
-                  column_not_null=bool(known and known.not_null),
-                  column_has_default=bool(known and known.default),
-                  column_default_sql=movable_default(known),
                   indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)),
-                  **column_index_facts(b.ctx.catalog, table, old),
-                  column_constraints=column_constraints(b.ctx.catalog, table, old),
-                  column_dependents=column_dependents(b.ctx.catalog, table, old),
-                  column_not_null_name=column_not_null_name(b.ctx.catalog, table, old),
-                  table_constraint_names=table_constraint_names(b.ctx.catalog, table),
+                  **(family_function("expand_contract", "expand_contract_facts")(
+                      b.ctx.catalog, table, old, known) if b.ctx.fix_facts else {}),
                   inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
                   rows_elsewhere=rows_elsewhere(b.ctx.catalog, table),
                   **already_exists(f"column {quote_qualified(table)}.{quote_ident(new)}"
