@@ -136,7 +136,7 @@ _NAMES_BY_WORDS = 48
 _DEFINE_KEYS = frozenset({"CreateStmt", "AlterTableStmt", "CreateSchemaStmt"})
 
 #: Kinds of object named after their table (`column:app.t.c`), which follow its renames.
-_TABLE_PARTS = ("column", "constraint", "trigger", "rule")
+_TABLE_PARTS = ("column", "constraint", "trigger", "rule", "policy", "default")
 
 
 class _DroppedMap(dict):
@@ -342,7 +342,8 @@ def canon(obj: str) -> str:
 
 
 def _parent(obj: str) -> str | None:
-    """`column:s.t.c` / `constraint:s.t.c` / `trigger:s.t.x` / `rule:s.t.x` -> `table:s.t`."""
+    """`column:s.t.c` / `constraint:s.t.c` / `trigger:s.t.x` / `rule:s.t.x` / `policy:s.t.p`
+    / `default:s.t.c` -> `table:s.t`."""
     kind, _, name = obj.partition(":")
     if kind in _TABLE_PARTS and name.count(".") >= 2:
         return f"table:{name.rsplit('.', 1)[0]}"
@@ -971,6 +972,7 @@ class _Builder:
         # (`Catalog.callers`, a schema's own), told by their absence after it.
         unnamed = _drops_views_unnamed(stmt.tree) \
             if stmt_kind == "DropStmt" or stmt_kind == "AlterTableStmt" else ""
+        before = self._constraints_before(effect)
         if not unnamed:
             # (an EXECUTE's: the statement it runs, as lint's replay applies it)
             tree, sql = session.run_statement(stmt.tree, stmt.sql) if session is not None \
@@ -990,6 +992,47 @@ class _Builder:
                     self._dropped_view(key, loc, view, unnamed, pending, view in matviews)
         for rel, deps in views.items():
             self._view_over(key, loc, rel, deps)
+        self._note_parts_made(loc, effect, before)
+
+    def _constraints_before(self, effect: Effect) -> dict[str, set[str]]:
+        """The constraints of each table an ADD COLUMN adds to, before the statement: those
+        after it that are not among them are the column's own (`_note_parts_made`)."""
+        tables = self.catalog.tables
+        return {str(a.facts.get("table", "")): set(known.constraints)
+                for a in effect.actions if a.kind == "add_column"
+                if (known := tables.get(str(a.facts.get("table", "")))) is not None}
+
+    def _note_parts_made(self, loc: Location, effect: Effect,
+                         before: Mapping[str, set[str]]) -> None:
+        """Where the parts of a table a statement made or replaced are, when its effect does
+        not name them among what it creates: the foreign key, unique or check constraint an
+        ADD COLUMN or an unnamed ADD CONSTRAINT makes, an unnamed index, a policy, a default
+        set by ALTER ... SET DEFAULT, a view CREATE OR REPLACE defines again. A conflict on
+        what depends on them then points at that statement, not at the table's creation."""
+        catalog, made = self.catalog, []
+        for action in effect.actions:
+            facts, kind = action.facts, action.kind
+            table = str(facts.get("table", ""))
+            if kind == "add_constraint" and facts.get("constraint"):
+                made.append(f"constraint:{table}.{facts['constraint']}")
+            elif kind == "create_index" and facts.get("index_name") and "." in table:
+                made.append(f"index:{table.split('.', 1)[0]}.{facts['index_name']}")
+            elif kind == "create_policy" and facts.get("policy"):
+                made.append(f"policy:{table}.{facts['policy']}")
+            elif kind == "set_default":
+                made.append(f"default:{table}.{facts.get('column', '')}")
+            elif kind == "create_view" and facts.get("replace"):
+                made.append(f"table:{facts.get('view', table)}")
+        for table, names in before.items():
+            known = catalog.tables.get(table)
+            if known is not None:
+                made += [f"constraint:{table}.{n}" for n in known.constraints if n not in names]
+        for obj in made:
+            if obj.startswith("index:") and obj[6:] not in catalog.indexes:
+                continue  # (not made: IF NOT EXISTS of one there)
+            self.created_at[obj] = loc
+            if self.created_under is not None:
+                self._file_created(self.created_under, obj)
 
     def _dropped_view(self, key: str, loc: Location, view: str, what: str,
                       pending: list[_Pending], materialized: bool) -> None:
@@ -1440,7 +1483,8 @@ class _Builder:
         at = self.created_at.get
         return [(f"the default of column {object_sql('column', f'{t}.{c}')}",
                  " (the column stays: inserts leave it NULL)",
-                 f"default:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
+                 f"default:{t}.{c}",
+                 at(f"default:{t}.{c}") or at(f"column:{t}.{c}") or at(f"table:{t}"),
                  partial(self._has_default, t, c),
                  drop_first_sql("default", quote_qualified(t), c)) for t, c in columns]
 
@@ -1467,7 +1511,7 @@ class _Builder:
                                                                             quote_qualified(i)))
                   for i in found.indexes if i in catalog.indexes),
                 *((f"policy {quote_ident(p)} on {quote_qualified(t.name)}", "",
-                   f"policy:{t.name}.{p}", at(f"table:{t.name}"),
+                   f"policy:{t.name}.{p}", at(f"policy:{t.name}.{p}") or at(f"table:{t.name}"),
                    partial(self._has_policy, t.name, p),
                    drop_first_sql("policy", quote_qualified(t.name), p)) for t, p in policies)]
 
@@ -1547,7 +1591,8 @@ class _Builder:
         def column(subject: str, table: str, col: str, instead: str, step: str = "") -> _User:
             return _User(f"{subject} {object_sql('column', f'{table}.{col}')}",
                          "still uses it",
-                         at(f"column:{table}.{col}") or at(f"table:{table}"), instead,
+                         (step == "default" and at(f"default:{table}.{col}"))
+                         or at(f"column:{table}.{col}") or at(f"table:{table}"), instead,
                          drop_first_sql(step, quote_qualified(table), col) if step else "")
 
         def namers(relations: set[str], of: str,
@@ -1742,13 +1787,14 @@ class _Builder:
         from lockwise.effects.dependents import drop_first_sql
 
         users = [_User(f"rule {quote_ident(rule)} on {quote_qualified(t.name)}",
-                       "still names it", at(f"table:{t.name}"), instead,
-                       drop_first_sql("rule", quote_qualified(t.name), rule))
+                       "still names it", at(f"rule:{t.name}.{rule}") or at(f"table:{t.name}"),
+                       instead, drop_first_sql("rule", quote_qualified(t.name), rule))
                  for relation in sorted(relations)
                  for t in catalog.tables_with_rules_naming(relation) if t.name not in gone
                  for rule, body in t.rules.items() if body.names(relation)]
         return users + [_User(f"policy {quote_ident(policy)} on {quote_qualified(t.name)}",
-                              "still names it", at(f"table:{t.name}"), instead,
+                              "still names it",
+                              at(f"policy:{t.name}.{policy}") or at(f"table:{t.name}"), instead,
                               drop_first_sql("policy", quote_qualified(t.name), policy))
                         for t, policy in catalog.policies_on_others(relations)
                         if t.name not in gone]
@@ -1872,6 +1918,10 @@ class _Builder:
                 text = stmt.sql.lower()
                 self.full_tables -= {t for t in self.full_tables
                                      if t.split(".", 1)[1] in text}
+        if "create_table" in kinds:
+            for c in creates:
+                if c.startswith("table:") and c in self.dropped:
+                    self._forget_parts(c[6:])
         for c in sorted(creates):
             if c in self.not_yet:
                 self._created_late(key, loc, c, effect)
@@ -1887,6 +1937,16 @@ class _Builder:
                     del self.dropped[stale]
         if stmt_kind == "CreateStmt" or stmt_kind == "CreateSchemaStmt":
             self._for_parts(stmt.tree, effect, self._note_full_table)
+
+    def _forget_parts(self, table: str) -> None:
+        """A table made again under the name of one dropped: where the old one's parts were
+        made (`_note_parts_made`) is no place of the new one's."""
+        prefix = table + "."
+        for obj in [o for o in self.created_at if o.partition(":")[0] in _TABLE_PARTS
+                    and o.partition(":")[2].startswith(prefix)
+                    and o.partition(":")[2].count(".") == table.count(".") + 1]:
+            del self.created_at[obj]
+        self.created_under = None  # (filed again from `created_at` if asked)
 
     def _drop_schema(self, schema: str, loc: Location) -> None:
         """DROP SCHEMA ... CASCADE: what the history created in it is gone with it (what a
