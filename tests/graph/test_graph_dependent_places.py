@@ -83,7 +83,7 @@ def test_the_server_refuses_each_drop(pg_db: str) -> None:
     import psycopg
 
     with psycopg.connect(pg_db, autocommit=True) as conn:
-        for case, (first, later, drop, _named) in CASES.items():
+        for first, later, drop, _named in CASES.values():
             conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
             conn.execute(first)
             conn.execute(drop)  # (runs: what depends on it is the second migration's)

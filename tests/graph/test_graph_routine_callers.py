@@ -253,3 +253,30 @@ def test_the_server_ties_them_to_the_function_of_the_renamed_schema(pg_db: str) 
             == [(0,)]
         assert conn.execute("SELECT atthasdef FROM pg_attribute WHERE attrelid = 't'::regclass "
                             "AND attname = 'a'").fetchall() == [(False,)]
+
+
+#: A generated column calling f, read by a view (and a view over that one): the step that
+#: drops the column is refused while they are there ("view gv depends on column a of table
+#: t", checked on 18.6), so the refused DROP FUNCTION's step drops them first (fix-pg82).
+GENERATED_READ = (F + "CREATE TABLE t (id int, a int GENERATED ALWAYS AS (f(id)) STORED);\n"
+                  "CREATE VIEW gv AS SELECT id, a FROM t;\nCREATE VIEW gw AS SELECT a FROM gv;\n")
+GENERATED_STEPS = ("-- the views that read those columns go first; create them again after, "
+                   "without them: public.gv, public.gw\nDROP VIEW public.gw;\n"
+                   "DROP VIEW public.gv;\nALTER TABLE public.t DROP COLUMN a;")
+
+
+def test_the_views_reading_a_generated_column_go_before_it(tmp_path: Path) -> None:
+    (found,) = found_conflicts(tmp_path, GENERATED_READ, DROP + ";")
+    assert f"({GENERATED_STEPS})" in found.next_step
+
+
+@pytest.mark.postgres
+def test_the_server_drops_the_function_after_those_steps(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(GENERATED_READ)
+        with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+            conn.execute("ALTER TABLE public.t DROP COLUMN a")
+        conn.execute(GENERATED_STEPS)
+        conn.execute(DROP)  # (refused were a step missing)

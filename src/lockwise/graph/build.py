@@ -1432,17 +1432,20 @@ class _Builder:
                     f"{what}{owner} too, and the migration does not recreate it{left}",
                     drop_first_step(first)), back))
 
-    def _columns_gone(self, columns: Iterable[tuple[str, str]], kind: str = "column"
-                      ) -> list[_Gone]:
+    def _columns_gone(self, columns: Iterable[tuple[str, str]], kind: str = "column",
+                      views_first: bool = False) -> list[_Gone]:
         """What `_cascaded_uses` says of the (table, column) pairs a CASCADE drops with their
-        data (`kind`: what they are called)."""
-        from lockwise.effects.dependents import drop_first_sql
+        data (`kind`: what they are called); `views_first`: each one's step drops the views
+        reading it first (`views_first_sql`), as a refused drop's steps must."""
+        from lockwise.effects.dependents import drop_first_sql, views_first_sql
 
         at = self.created_at.get
         return [(f"{kind} {object_sql('column', f'{t}.{c}')} and its data", "",
                  f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
                  partial(self._has_column, t, c),
-                 drop_first_sql("column", quote_qualified(t), c)) for t, c in columns]
+                 "\n".join([*(views_first_sql(self.catalog, [(t, c)]) if views_first else ()),
+                            drop_first_sql("column", quote_qualified(t), c)]))
+                for t, c in columns]
 
     def _routines_gone(self, routines: Iterable[Routine]
                        ) -> list[_Gone]:
@@ -1488,18 +1491,20 @@ class _Builder:
                  partial(self._has_default, t, c),
                  drop_first_sql("default", quote_qualified(t), c)) for t, c in columns]
 
-    def _callers_gone(self, found: Callers, policies: Iterable[tuple[Table, str]] = ()
-                      ) -> list[_Gone]:
+    def _callers_gone(self, found: Callers, policies: Iterable[tuple[Table, str]] = (),
+                      refused: bool = False) -> list[_Gone]:
         """What `_cascaded_uses` says of what a CASCADE drops because it calls a routine that
         goes (`Catalog.callers`, its views aside: told apart) and of the `policies` (table,
         name) that go: a default (the column stays), a generated column with its data, a
         CHECK or exclusion constraint, an index, a policy (each tied to the routine in
-        pg_depend: checked on 18.6, tests/graph/test_graph_routine_callers.py)."""
+        pg_depend: checked on 18.6, tests/graph/test_graph_routine_callers.py). `refused`:
+        for a drop refused for them, whose steps drop the views reading a generated column
+        first (fix-pg82)."""
         from lockwise.effects.dependents import drop_first_sql
 
         at, catalog = self.created_at.get, self.catalog
         return [*self._defaults_gone(found.defaults),
-                *self._columns_gone(found.generated, "the generated column"),
+                *self._columns_gone(found.generated, "the generated column", refused),
                 *((f"constraint {quote_ident(n)} on {quote_qualified(t)}", "",
                    f"constraint:{t}.{n}", at(f"constraint:{t}.{n}") or at(f"table:{t}"),
                    partial(self._has_constraint, t, n),
@@ -1750,7 +1755,7 @@ class _Builder:
         (`_callers_gone`'s)."""
         catalog = self.catalog
         views = users.views
-        gone = [*self._callers_gone(replace(users.callers, views=()), users.policies),
+        gone = [*self._callers_gone(replace(users.callers, views=()), users.policies, True),
                 # (each with the views over it first: DROP VIEW alone is refused for them)
                 *((f"view {quote_qualified(v)}", "", f"table:{v}", self.created_at.get(
                     f"table:{v}"), bool, "\n".join(self._drop_first_sql(f"table:{o}") for o in
@@ -1774,7 +1779,7 @@ class _Builder:
         if relation is not None and relation.kind == "foreign":
             return ""
         if kind == "type":
-            return "\n".join(type_users_first_sql(member, tables, columns))
+            return "\n".join(type_users_first_sql(self.catalog, member, tables, columns))
         return drop_first_sql(kind, quote_qualified(member))
 
     def _rules_and_policies_naming(self, relations: set[str], dropped: set[str],
