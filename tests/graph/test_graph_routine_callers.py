@@ -70,8 +70,8 @@ def test_a_cascade_drops_what_calls_the_routine(tmp_path: Path, case: str) -> No
     setup, named, first, _query, _left = CALLERS[case]
     (found,) = found_conflicts(tmp_path, setup, DROP + " CASCADE;")
     assert found.explanation.startswith(
-        f"2_b drops function:public.f with CASCADE, which silently drops {named} (created in "
-        "1_a) too")
+        f"2_b drops function public.f(integer) with CASCADE, which silently drops {named} "
+        "(created in 1_a) too")
     assert f"({first})" in found.next_step
 
 
@@ -187,8 +187,8 @@ def test_a_moved_routine_still_takes_what_calls_it(tmp_path: Path, case: str,
     moving, drop, function = MOVES[move]
     (found,) = found_conflicts(tmp_path, setup + moving, drop + " CASCADE;")
     assert found.explanation.startswith(
-        f"2_b drops function:{function} with CASCADE, which silently drops {named} (created "
-        "in 1_a) too")
+        f"2_b drops function {function}(integer) with CASCADE, which silently drops {named} "
+        "(created in 1_a) too")
     assert f"({first})" in found.next_step
 
 

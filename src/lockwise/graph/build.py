@@ -136,6 +136,9 @@ _NAMES_BY_WORDS = 48
 _DEFINE_KEYS = frozenset({"CreateStmt", "AlterTableStmt", "CreateSchemaStmt"})
 
 #: Kinds of object named after their table (`column:app.t.c`), which follow its renames.
+#: How a relation's kind (`Table.kind`) is named before its name, a plain table aside.
+_RELATION_LABELS = {"view": "view", "matview": "materialized view",
+                    "foreign": "foreign table"}
 _TABLE_PARTS = ("column", "constraint", "trigger", "rule", "policy", "default")
 
 
@@ -656,6 +659,8 @@ class _Builder:
         #: The dropped routines' names the migration replayed has: most migrations name
         #: none, and their statements skip the search of their own text.
         self.routines_named: _RoutinesNamed | None = None
+        #: Object key -> how a conflict's explanation named it (`_named`): its `shown`.
+        self.names: dict[str, str] = {}
 
     # --- edges and conflicts ----------------------------------------------------------------
 
@@ -675,6 +680,26 @@ class _Builder:
         found = Conflict(kind, locs, obj, explanation, step)
         self.graph.conflicts.append(found)
         return found
+
+    def _named(self, key: str) -> str:
+        """Object key `key` as the user writes the object (`object_key_sql`), with what the
+        replay knows beyond the key: a relation's kind (`view public.v`, `materialized view
+        public.m`), a routine's argument types when it has one overload (`function
+        public.f(integer)`). Remembered as the conflict's `shown` (`finish`)."""
+        kind, _, name = key.partition(":")
+        text = ""
+        if kind == "table":
+            known = self.catalog.tables.get(name)
+            label = _RELATION_LABELS.get(known.kind, "") if known is not None else \
+                "view" if name in self.views else ""
+            text = f"{label} {quote_qualified(name)}" if label else ""
+        elif kind == "function" and len(overloads := self.catalog.kept_routines.get(name, ())
+                                        ) == 1:
+            (routine,) = overloads
+            text = f"{'procedure' if routine.procedure else 'function'} " \
+                f"{_routine_text(name, routine.args)}"
+        self.names[key] = text = text or _shown(key)
+        return text
 
     # --- the replay ---------------------------------------------------------------------------
 
@@ -797,6 +822,9 @@ class _Builder:
             self.edge(a, b, "order", None)
         if self.branch is not None:
             self._branch_conflicts(self.branch)
+        names = self.names
+        self.graph.conflicts = [c if c.shown or c.object not in names else
+                                replace(c, shown=names[c.object]) for c in self.graph.conflicts]
         self._as_written()
         self.graph.conflicts.sort(key=lambda c: (_order(self.index, c), c.kind, c.object))
         return self.graph
@@ -881,7 +909,8 @@ class _Builder:
             return
         self.graph.conflicts = [
             replace(c, object=with_placeholders(c.object, known),
-                    explanation=with_placeholders(c.explanation, known))
+                    explanation=with_placeholders(c.explanation, known),
+                    shown=with_placeholders(c.shown, known))
             for c in self.graph.conflicts]
         for reasons in self.graph.edges.values():
             for objects in reasons.values():
@@ -1043,6 +1072,7 @@ class _Builder:
 
         created = self.views[view].loc
         kind = "materialized view" if materialized else "view"
+        self.names[f"table:{view}"] = f"{kind} {quote_qualified(view)}"
         found = Conflict("dependency-dropped", (created, loc), f"table:{view}",
                          f"{key} drops {what} with CASCADE, which silently drops view "
                          f"{quote_qualified(view)} "
@@ -1120,7 +1150,7 @@ class _Builder:
                 where = f" (created in {created.migration})" if created else ""
                 found = self.conflict(
                     "missing-object", [created, loc], obj,
-                    f"{m.id} {_VERBS[verb]} {_shown(obj)}, but table {quote_qualified(rel)}"
+                    f"{m.id} {_VERBS[verb]} {self._named(obj)}, but table {quote_qualified(rel)}"
                     f"{where} never has that column "
                     f"in these migrations: the statement fails")
                 if verb not in _FREES_THE_NAME:
@@ -1154,7 +1184,7 @@ class _Builder:
         where = "later in this migration" if used.migration == key else f"in {key}"
         said = f': PostgreSQL stops with "{error}"' if error else ""
         found = Conflict("missing-object", (used, loc), obj,
-                         f"{used.migration} {_VERBS[verb]} {_shown(obj)}, which these "
+                         f"{used.migration} {_VERBS[verb]} {self._named(obj)}, which these "
                          f"migrations create "
                          f"only later ({where}): on a database built from them the statement "
                          f"fails{said}")
@@ -1247,7 +1277,7 @@ class _Builder:
         where, how = self.dropped[obj]
         by = "earlier in this migration" if where.migration == key else f"in {where.migration}"
         self.conflict("missing-object", [where, loc], obj,
-                      f"{m.id} {_VERBS[verb]} {_shown(obj)}, which was {how} {by} and not "
+                      f"{m.id} {_VERBS[verb]} {self._named(obj)}, which was {how} {by} and not "
                       f"created "
                       f"again: the statement fails")
 
@@ -1274,11 +1304,11 @@ class _Builder:
                                                if cascade else self._routine_users(target))]:
                 owner = f" (created in {created.migration})" if created else ""
                 if cascade:
-                    text = (f"{key} drops {_shown(target)} with CASCADE, which silently "
+                    text = (f"{key} drops {self._named(target)} with CASCADE, which silently "
                             f"drops {what}"
                             f"{owner} too, and the migration does not recreate it")
                 else:
-                    text = (f"{key} drops {_shown(target)} while {what}{owner} still "
+                    text = (f"{key} drops {self._named(target)} while {what}{owner} still "
                             f"depends on it: "
                             f"PostgreSQL refuses the drop (other objects depend on it)")
                 from lockwise.effects.dependents import drop_first_step
@@ -1428,7 +1458,7 @@ class _Builder:
                 owner = f" (created in {created.migration})" if created else ""
                 pending.append(_Pending(dependent, Conflict(
                     "dependency-dropped", tuple(x for x in (created, loc) if x is not None),
-                    target, f"{key} drops {_shown(target)} with CASCADE, which silently drops "
+                    target, f"{key} drops {self._named(target)} with CASCADE, which silently drops "
                     f"{what}{owner} too, and the migration does not recreate it{left}",
                     drop_first_step(first)), back))
 
@@ -1580,7 +1610,7 @@ class _Builder:
                 self.graph.conflicts.append(Conflict(
                     "dependency-dropped",
                     tuple(x for x in (user.created, loc) if x is not None), f"{what}:{name}",
-                    f"{key} drops {_shown(f'{what}:{name}')} while {user.subject}{owner} "
+                    f"{key} drops {self._named(f'{what}:{name}')} while {user.subject}{owner} "
                     f"{user.predicate}: "
                     f"PostgreSQL refuses the drop ({user.instead})", first))
 
@@ -2734,6 +2764,16 @@ def _clash(x: _Op, y: _Op) -> str | None:
         return (f"{{a}} {_OP_VERBS[x.op]} {_shown(x.obj)} while {{b}} {_OP_VERBS[y.op]} "
                 f"{_shown(y.obj)}: run in one order it works, in the other it fails")
     return None
+
+
+def _routine_text(name: str, args: Iterable[str]) -> str:
+    """A routine with its argument types as the user writes it: `public.f(integer, text)`
+    (format_type's names, as the server's messages give them)."""
+    from lockwise.effects.nodes import format_type
+
+    return f"{quote_qualified(name)}(" + ", ".join(
+        format_type(quote_qualified(a.removesuffix("[]")) if "." in a else a.removesuffix("[]"),
+                    (), a.endswith("[]")) for a in args) + ")"
 
 
 def _first_text_line(sql: str) -> int:
