@@ -14,6 +14,7 @@ from effect_helpers import catalog_after, effect_after
 from lockwise.discover import discover
 from lockwise.graph.build import build_graph
 from lockwise.graph.model import Conflict
+from server_helpers import refused_until_steps
 
 F = "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';\n"
 #: A trigger function (it takes no arguments: a DROP FUNCTION f(int) is not of it).
@@ -274,9 +275,8 @@ def test_the_views_reading_a_generated_column_go_before_it(tmp_path: Path) -> No
 def test_the_server_drops_the_function_after_those_steps(pg_db: str) -> None:
     import psycopg
 
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(GENERATED_READ)
-        with pytest.raises(psycopg.errors.DependentObjectsStillExist):
-            conn.execute("ALTER TABLE public.t DROP COLUMN a")
-        conn.execute(GENERATED_STEPS)
-        conn.execute(DROP)  # (refused were a step missing)
+    refused, after = refused_until_steps(pg_db, GENERATED_READ,
+                                         "ALTER TABLE public.t DROP COLUMN a", GENERATED_STEPS,
+                                         DROP)
+    assert isinstance(refused, psycopg.errors.DependentObjectsStillExist)
+    assert after is None

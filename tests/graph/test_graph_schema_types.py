@@ -13,6 +13,7 @@ import pytest
 from effect_helpers import effect_after
 from lockwise.discover import discover
 from lockwise.graph.build import build_graph
+from server_helpers import refused_until_steps, server_error
 
 SETUP = ("CREATE SCHEMA app;\nCREATE TYPE app.mood AS ENUM ('a');\n"
          "CREATE DOMAIN app.pos AS int;\nCREATE TYPE app.addr AS (city text);\n"
@@ -188,15 +189,15 @@ def test_the_views_reading_such_a_column_go_first_in_lint_and_graph(tmp_path: Pa
 def test_the_server_runs_those_steps_and_then_drop_schema_restrict(pg_db: str) -> None:
     import psycopg
 
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(VIEWS)
-        with pytest.raises(psycopg.errors.DependentObjectsStillExist):
-            conn.execute("ALTER TABLE u DROP COLUMN m")  # (the advice before fix-pg82)
-        for step in VIEW_STEPS[1:]:
-            conn.execute(step)
-        conn.execute("DROP SCHEMA app RESTRICT")
-        assert conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'un'"
-                            ).fetchone() == (1,)  # (a view of another column stays)
+    # (the advice before fix-pg82 dropped the column first)
+    refused, after = refused_until_steps(
+        pg_db, VIEWS, "ALTER TABLE u DROP COLUMN m", "\n".join(VIEW_STEPS),
+        "DROP SCHEMA app RESTRICT",
+        "DROP SCHEMA app CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    assert isinstance(refused, psycopg.errors.DependentObjectsStillExist)
+    assert after is None
+    # (a view of another column of the table stays)
+    assert server_error(pg_db, None, "SELECT 'un'::regclass") is None
 
 
 @pytest.mark.postgres
