@@ -31,6 +31,15 @@ def server_error(uri: str, setup: str | Sequence[str] | None, sql: str,
     return None
 
 
+def refused_until_steps(uri: str, setup: str, refused: str, steps: str, sql: str,
+                        reset: str = "DROP SCHEMA public CASCADE; CREATE SCHEMA public"
+                        ) -> tuple[psycopg.Error | None, psycopg.Error | None]:
+    """The errors (`server_error`) of `refused` after `setup`, and of `sql` after `reset`,
+    `setup` and `steps` (what an advice runs first): a step an advice lacked shows as the
+    first error and no second one."""
+    return server_error(uri, setup, refused), server_error(uri, [reset, setup, steps], sql)
+
+
 def server_message(uri: str, setup: str | Sequence[str] | None, sql: str,
                    errors: tuple[type[Exception], ...] | None = None) -> str:
     """The primary message of the error `server_error` finds ("" when `sql` runs): the text

@@ -211,8 +211,8 @@ def test_lint_does_not_say_it_twice(tmp_path, fmt: str) -> None:
     out = _run(tmp_path, "lint", "--no-cache", "-f", fmt)
     assert "column public.users.nick is not there" in out
     assert "constraint public.users.users_age_check is not there" in out
-    assert "drops column:public.users.age, which was dropped in 2_drop" in out
-    assert "drops column:public.users.nick, which" not in out
+    assert "drops column public.users.age, which was dropped in 2_drop" in out
+    assert "drops column public.users.nick, which" not in out
     assert "users_age_check, which" not in out
 
 

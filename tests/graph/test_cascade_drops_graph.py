@@ -232,7 +232,7 @@ def test_each_function_of_one_drop_names_its_own_triggers(tmp_path: Path) -> Non
         "tf()", "tg()")
     found = conflicts(tmp_path, FUNCTION + other, "DROP FUNCTION tf, tg CASCADE;")
     assert sorted(found) == sorted(
-        f"2_b drops function:public.{f} with CASCADE, which silently drops trigger {t} on "
+        f"2_b drops function public.{f}() with CASCADE, which silently drops trigger {t} on "
         "public.u (created in 1_a) too, and the migration does not recreate it (the table "
         "stays: the trigger no longer runs)" for f, t in (("tf", "tr"), ("tg", "tr2")))
 

@@ -161,7 +161,7 @@ def test_graph_command_with_base(tmp_path: Path, monkeypatch) -> None:
     repo = make_repo(tmp_path, "out-of-order")
     monkeypatch.chdir(repo)
     result = CliRunner().invoke(app, ["graph", "db/migrations", "--base", "main"])
-    assert "conflict out-of-order [safe-with-care] version:002" in result.stdout
+    assert "conflict out-of-order [safe-with-care] version 002" in result.stdout
     assert result.exit_code == 0
 
 
@@ -618,7 +618,7 @@ def test_an_applied_migration_edited_on_the_branch_is_a_conflict(
     assert code == 1
     # `lockwise graph --base` says so too.
     graph = CliRunner().invoke(app, ["graph", "db/migrations", "--base", "main"])
-    assert "conflict edited-applied [requires-downtime] version:001" in graph.stdout
+    assert "conflict edited-applied [requires-downtime] version 001" in graph.stdout
     assert graph.exit_code == 1
     # Line endings, indentation and blank lines are no edit: the checksum is the same.
     users.write_text("CREATE TABLE\r\n    users (id bigint PRIMARY KEY);\r\n\r\n")

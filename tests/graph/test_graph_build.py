@@ -10,6 +10,7 @@ from effect_helpers import FULL_CATALOG
 from lockwise.discover import discover, discover_histories
 from lockwise.graph.build import build_graph, graph_builder
 from lockwise.graph.git import BranchInfo
+from lockwise.parse.quoting import object_key_sql
 from tree_helpers import write
 
 
@@ -763,8 +764,8 @@ def test_down_mismatch_explanations_quote_the_names_that_need_it(tmp_path: Path)
     ))
     (conflict,) = [c for c in graph.conflicts if c.kind == "down-mismatch"]
     text = conflict.explanation
-    for shown in ['column:public."Users"."Nick" was text', 'table:public."Orders" still',
-                  'index:public."Users" ("Nick") still', "column:public.plain.nick still"]:
+    for shown in ['column public."Users"."Nick" was text', 'table public."Orders" still',
+                  'index public."Users" ("Nick") still', "column public.plain.nick still"]:
         assert shown in text, text
     assert conflict.object == "column:public.Users.Nick"
     (tmp_path / "more").mkdir()
@@ -779,8 +780,8 @@ def test_down_mismatch_explanations_quote_the_names_that_need_it(tmp_path: Path)
         ("2_keys.down.sql", "SELECT 1;\n"),
     ))
     (conflict,) = [c for c in more.conflicts if c.kind == "down-mismatch"]
-    for shown in ['foreign key:public."Orders" ("UserId") -> public."Users" (id) still',
-                  'primary key:public."Orders" ("Id") still', 'type:public."Mood" still']:
+    for shown in ['foreign key public."Orders" ("UserId") -> public."Users" (id) still',
+                  'primary key public."Orders" ("Id") still', 'type public."Mood" still']:
         assert shown in conflict.explanation, conflict.explanation
 
 
@@ -807,14 +808,14 @@ def test_non_commuting_pairs(tmp_path: Path) -> None:
          "ALTER TABLE users ALTER COLUMN nick SET DEFAULT 'b';", "both change the default",
          ["non-commuting"]),
         ("ALTER TABLE users RENAME COLUMN nick TO handle;",
-         "ALTER TABLE users ALTER COLUMN nick SET NOT NULL;", "renames column:public.users.nick",
+         "ALTER TABLE users ALTER COLUMN nick SET NOT NULL;", "renames column public.users.nick",
          fails),
         ("UPDATE users SET nick = lower(nick);",
          "ALTER TABLE users ALTER COLUMN nick TYPE varchar(10);", "UPDATEs", ["non-commuting"]),
         ("CREATE TABLE audit (id int);", "CREATE TABLE audit (id bigint);",
-         "both create table:public.audit", ["non-commuting"]),
+         "both create table public.audit", ["non-commuting"]),
         ("ALTER TABLE users DROP COLUMN nick;", "CREATE INDEX users_nick ON users (nick);",
-         "drops column:public.users.nick", fails),
+         "drops column public.users.nick", fails),
     ]
     for i, (theirs, ours, expected, expected_kinds) in enumerate(cases):
         d = tmp_path / str(i)
@@ -832,11 +833,11 @@ def test_non_commuting_when_ours_sorts_before_theirs(tmp_path: Path) -> None:
     # Neither migration was written knowing the other, so it states no order: still reported.
     cases = [
         ("ALTER TABLE users DROP COLUMN nick;", "UPDATE users SET nick = 'x';",
-         "drops column:public.users.nick"),
+         "drops column public.users.nick"),
         ("ALTER TABLE users DROP COLUMN nick;", "CREATE INDEX users_nick ON users (nick);",
-         "drops column:public.users.nick"),
+         "drops column public.users.nick"),
         ("ALTER TABLE users RENAME COLUMN nick TO handle;",
-         "ALTER TABLE users ALTER COLUMN nick SET NOT NULL;", "renames column:public.users.nick"),
+         "ALTER TABLE users ALTER COLUMN nick SET NOT NULL;", "renames column public.users.nick"),
     ]
     for i, (theirs, ours, expected) in enumerate(cases):
         d = tmp_path / str(i)
@@ -882,19 +883,19 @@ def test_non_commuting_function_renames_and_drops(tmp_path: Path) -> None:
     rename = "ALTER FUNCTION f(int) RENAME TO g;"
     fails = ["missing-object", "non-commuting"]
     cases = [
-        (rename, replace_f, "renames function:public.f while 3_ours replaces it",
+        (rename, replace_f, "renames function public.f while 3_ours replaces it",
          ["non-commuting"]),
-        (replace_f, rename, "renames function:public.f while 2_theirs replaces it",
+        (replace_f, rename, "renames function public.f while 2_theirs replaces it",
          ["non-commuting"]),
         ("CREATE VIEW v AS SELECT f(1) AS x;", rename,
-         "renames function:public.f while 2_theirs uses function:public.f", ["non-commuting"]),
+         "renames function public.f while 2_theirs uses function public.f", ["non-commuting"]),
         (rename, "CREATE VIEW v AS SELECT f(1) AS x;",
-         "renames function:public.f while 3_ours uses function:public.f", fails),
+         "renames function public.f while 3_ours uses function public.f", fails),
         ("ALTER FUNCTION f(int) SET SCHEMA app;", "UPDATE users SET nick = f(2)::text;",
-         "renames function:public.f while 3_ours uses", fails),
+         "renames function public.f while 3_ours uses", fails),
         ("DROP FUNCTION f(int);", "UPDATE users SET nick = f(2)::text;",
-         "drops function:public.f while 3_ours uses", fails),
-        ("DROP FUNCTION f(int);", replace_f, "drops function:public.f while 3_ours replaces it",
+         "drops function public.f while 3_ours uses", fails),
+        ("DROP FUNCTION f(int);", replace_f, "drops function public.f while 3_ours replaces it",
          ["non-commuting"]),
     ]
     for i, (theirs, ours, expected, expected_kinds) in enumerate(cases):
@@ -1148,7 +1149,7 @@ def test_down_checks_of_tables_in_a_schema_no_migration_creates(tmp_path: Path) 
     assert [(c.kind, c.migrations[0]) for c in graph.conflicts] == [
         ("down-mismatch", "4_d")]
     explanation = graph.conflicts[0].explanation
-    assert "column:app.accounts.nick" in explanation and "type:app.mood" in explanation
+    assert "column app.accounts.nick" in explanation and "type app.mood" in explanation
 
 
 def _catalog_after(migrations: list, check_downs: bool):
@@ -2195,7 +2196,7 @@ def test_a_rename_of_a_gone_object_says_it_renames_it(tmp_path: Path) -> None:
                          "ALTER TABLE users RENAME COLUMN nick TO handle;\n"),
     ))
     assert [c.explanation.split(",")[0] for c in graph.conflicts] == [
-        "3_rename renames index:public.users_nick"]
+        "3_rename renames index public.users_nick"]
 
 
 _ROUTINES = ("CREATE TABLE items (id int, state text);\n"
@@ -2238,7 +2239,8 @@ def test_uses_of_a_dropped_type_function_or_sequence_are_missing_objects(
     graph = build_graph(history(tmp_path, ("1_base.sql", _ROUTINES),
                                 ("2_drop.sql", _DROPS[dropped]), ("3_use.sql", use + "\n")))
     assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
-    assert graph.conflicts[0].explanation.startswith(f"3_use uses {obj}, which was dropped "
+    assert graph.conflicts[0].explanation.startswith(f"3_use uses {object_key_sql(obj)}, which "
+                                                     "was dropped "
                                                      "in 2_drop")
 
 
@@ -2265,8 +2267,9 @@ def test_uses_of_a_dropped_routine_are_found_among_many_dropped_names(
                                 ("4_use.sql", use + "\n")))
     assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
     # the explanation quotes a name that needs it; the object key stays as the facts hold it
-    shown = {"function:public.Odd-Name": 'function:public."Odd-Name"',
-             "function:public.MixedCase": 'function:public."MixedCase"'}.get(obj, obj)
+    shown = {"function:public.Odd-Name": 'function public."Odd-Name"',
+             "function:public.MixedCase": 'function public."MixedCase"'}.get(
+                 obj, object_key_sql(obj))
     assert graph.conflicts[0].explanation.startswith(f"4_use uses {shown}, which was dropped "
                                                      "in 3_drop")
 
@@ -2293,10 +2296,10 @@ def test_routines_dropped_as_a_migration_goes_on_are_found_in_it(
                                               "SELECT label('x');\n")))
     found = [(c.kind, c.object, c.explanation.split(",")[0]) for c in graph.conflicts]
     assert found == [
-        ("missing-object", "function:public.Odd-Name", '2_m uses function:public."Odd-Name"'),
-        ("missing-object", "sequence:public.item_seq", "2_m uses sequence:public.item_seq"),
-        ("missing-object", "type:public.mood", "2_m uses type:public.mood"),
-        ("missing-object", "sequence:public.item_seq", "3_use uses sequence:public.item_seq")]
+        ("missing-object", "function:public.Odd-Name", '2_m uses function public."Odd-Name"'),
+        ("missing-object", "sequence:public.item_seq", "2_m uses sequence public.item_seq"),
+        ("missing-object", "type:public.mood", "2_m uses type public.mood"),
+        ("missing-object", "sequence:public.item_seq", "3_use uses sequence public.item_seq")]
 
 
 def test_a_migration_is_searched_for_the_dropped_names_once(
@@ -2322,8 +2325,8 @@ def test_a_migration_is_searched_for_the_dropped_names_once(
                                 ("2_renames.sql", renames + "SELECT nextval('s3');\n"),
                                 ("3_use.sql", "SELECT nextval('s59');\n")))
     assert [(c.object, c.explanation.split(",")[0]) for c in graph.conflicts] == [
-        ("sequence:public.s3", "2_renames uses sequence:public.s3"),
-        ("sequence:public.s59", "3_use uses sequence:public.s59")]
+        ("sequence:public.s3", "2_renames uses sequence public.s3"),
+        ("sequence:public.s59", "3_use uses sequence public.s59")]
     assert searches == [1, 60], searches
 
 

@@ -33,7 +33,7 @@ def test_lemmy_graph_builds_and_checks_every_down(corpora: Path) -> None:
     rest = [c for c in graph.conflicts if c not in cascaded]
     assert [(c.kind, c.migrations[0]) for c in rest] == [
         ("down-mismatch", "2020-12-17-031053_remove_fast_tables_and_views")]
-    assert "table:public.comment_aggregates_fast missing after down" in rest[0].explanation
+    assert "table public.comment_aggregates_fast missing after down" in rest[0].explanation
     # Object-level edges exist well beyond plain version order.
     object_edges = [k for k, reasons in graph.edges.items() if set(reasons) - {"order"}]
     assert len(object_edges) > len(migrations)
@@ -57,5 +57,5 @@ def test_lemmy_down_that_keeps_added_columns_is_reported(corpora: Path) -> None:
     rest = [c for c in graph.conflicts if c.kind != "dependency-dropped"
             or c.migrations[-1] != _REPLACEABLE]
     assert [(c.kind, c.migrations[0]) for c in rest] == [("down-mismatch", target)]
-    assert "column:public.post_aggregates.report_count still exists after down" in \
+    assert "column public.post_aggregates.report_count still exists after down" in \
         rest[0].explanation

@@ -68,7 +68,8 @@ def test_lint_json_lists_conflicts() -> None:
     doc = json.loads(result.stdout)
     assert [c["kind"] for c in doc["conflicts"]] == ["missing-object"]
     conflict = doc["conflicts"][0]
-    assert set(conflict) == {"kind", "safety", "migrations", "object", "explanation", "next"}
+    assert set(conflict) == {"kind", "safety", "migrations", "object", "object_name",
+                             "explanation", "next"}
     assert conflict["next"] == CONFLICT_NEXT_STEPS["missing-object"]
     assert conflict["safety"] == "requires-downtime"
     assert [m["id"] for m in conflict["migrations"]] == ["002_drop_legacy_sessions",

@@ -45,7 +45,7 @@ def test_dropping_the_index_a_key_uses_is_refused(tmp_path: Path) -> None:
 def test_with_cascade_the_key_goes(tmp_path: Path) -> None:
     (found,) = found_conflicts(tmp_path, OWN, "DROP INDEX p_u CASCADE;")
     assert found.explanation == (
-        "2_b drops index:public.p_u with CASCADE, which silently drops foreign key c_p on "
+        "2_b drops index public.p_u with CASCADE, which silently drops foreign key c_p on "
         "public.c (created in 1_a) too, and the migration does not recreate it (the table "
         "stays: its rows are no longer checked against public.p)")
 
@@ -67,7 +67,7 @@ def test_a_constraint_index_is_refused_with_or_without_cascade(tmp_path: Path,
                                                                cascade: str) -> None:
     (found,) = found_conflicts(tmp_path, CONSTRAINT, f"DROP INDEX p_u{cascade};")
     assert found.explanation == (
-        "2_b drops index:public.p_u while constraint p_u on public.p (created in 1_a) requires "
+        "2_b drops index public.p_u while constraint p_u on public.p (created in 1_a) requires "
         "it (its index): PostgreSQL refuses the drop (with or without CASCADE; drop the "
         "constraint instead, which drops its index: ALTER TABLE public.p DROP CONSTRAINT p_u "
         "(foreign key c_p on public.c depends on it: without CASCADE that is refused too, with "

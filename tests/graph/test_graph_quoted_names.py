@@ -30,17 +30,17 @@ def explanations(tmp_path: Path, *later: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("later", "obj", "shown"), [
     (('DROP VIEW "BookingView";\nDROP TABLE "Booking";', 'ALTER TABLE "Booking" ADD x int;'),
      "table:public.Booking",
-     '3_m alters table:public."Booking", which was dropped in 2_m'),
+     '3_m alters table public."Booking", which was dropped in 2_m'),
     (('ALTER TABLE "Booking" ALTER COLUMN "Nope" SET NOT NULL;',), "column:public.Booking.Nope",
-     'column:public."Booking"."Nope", but table public."Booking" (created in 1_m) never has'),
+     'column public."Booking"."Nope", but table public."Booking" (created in 1_m) never has'),
     (('DROP TABLE "Booking";',), "table:public.Booking",
-     '2_m drops table:public."Booking" while view public."BookingView" (created in 1_m) '
+     '2_m drops table public."Booking" while view public."BookingView" (created in 1_m) '
      'still depends on it'),
     (('DROP TABLE "Booking" CASCADE;',), "table:public.Booking",
-     '2_m drops table:public."Booking" with CASCADE, which silently drops view '
+     '2_m drops table public."Booking" with CASCADE, which silently drops view '
      'public."BookingView" (created in 1_m) too'),
     (('DROP TYPE "Mood";',), "type:public.Mood",
-     '2_m drops type:public."Mood" while column public."user".mood (created in 1_m) still '
+     '2_m drops type public."Mood" while column public."user".mood (created in 1_m) still '
      'uses it'),
 ])
 def test_an_explanation_quotes_the_names_that_need_it(tmp_path: Path, later: tuple[str, ...],
@@ -53,5 +53,5 @@ def test_lower_case_names_stay_bare(tmp_path: Path) -> None:
     found = explanations(tmp_path, "CREATE TABLE plain (id int);\n"
                                    "CREATE VIEW plain_view AS SELECT id FROM plain;",
                          "DROP TABLE plain;")
-    assert any("drops table:public.plain while view public.plain_view" in text
+    assert any("drops table public.plain while view public.plain_view" in text
                for _, text in found), found

@@ -14,6 +14,7 @@ from effect_helpers import catalog_after, effect_after
 from lockwise.discover import discover
 from lockwise.graph.build import build_graph
 from lockwise.graph.model import Conflict
+from server_helpers import refused_until_steps
 
 F = "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';\n"
 #: A trigger function (it takes no arguments: a DROP FUNCTION f(int) is not of it).
@@ -70,8 +71,8 @@ def test_a_cascade_drops_what_calls_the_routine(tmp_path: Path, case: str) -> No
     setup, named, first, _query, _left = CALLERS[case]
     (found,) = found_conflicts(tmp_path, setup, DROP + " CASCADE;")
     assert found.explanation.startswith(
-        f"2_b drops function:public.f with CASCADE, which silently drops {named} (created in "
-        "1_a) too")
+        f"2_b drops function public.f(integer) with CASCADE, which silently drops {named} "
+        "(created in 1_a) too")
     assert f"({first})" in found.next_step
 
 
@@ -187,8 +188,8 @@ def test_a_moved_routine_still_takes_what_calls_it(tmp_path: Path, case: str,
     moving, drop, function = MOVES[move]
     (found,) = found_conflicts(tmp_path, setup + moving, drop + " CASCADE;")
     assert found.explanation.startswith(
-        f"2_b drops function:{function} with CASCADE, which silently drops {named} (created "
-        "in 1_a) too")
+        f"2_b drops function {function}(integer) with CASCADE, which silently drops {named} "
+        "(created in 1_a) too")
     assert f"({first})" in found.next_step
 
 
@@ -253,3 +254,29 @@ def test_the_server_ties_them_to_the_function_of_the_renamed_schema(pg_db: str) 
             == [(0,)]
         assert conn.execute("SELECT atthasdef FROM pg_attribute WHERE attrelid = 't'::regclass "
                             "AND attname = 'a'").fetchall() == [(False,)]
+
+
+#: A generated column calling f, read by a view (and a view over that one): the step that
+#: drops the column is refused while they are there ("view gv depends on column a of table
+#: t", checked on 18.6), so the refused DROP FUNCTION's step drops them first (fix-pg82).
+GENERATED_READ = (F + "CREATE TABLE t (id int, a int GENERATED ALWAYS AS (f(id)) STORED);\n"
+                  "CREATE VIEW gv AS SELECT id, a FROM t;\nCREATE VIEW gw AS SELECT a FROM gv;\n")
+GENERATED_STEPS = ("-- the views that read those columns go first; create them again after, "
+                   "without them: public.gv, public.gw\nDROP VIEW public.gw;\n"
+                   "DROP VIEW public.gv;\nALTER TABLE public.t DROP COLUMN a;")
+
+
+def test_the_views_reading_a_generated_column_go_before_it(tmp_path: Path) -> None:
+    (found,) = found_conflicts(tmp_path, GENERATED_READ, DROP + ";")
+    assert f"({GENERATED_STEPS})" in found.next_step
+
+
+@pytest.mark.postgres
+def test_the_server_drops_the_function_after_those_steps(pg_db: str) -> None:
+    import psycopg
+
+    refused, after = refused_until_steps(pg_db, GENERATED_READ,
+                                         "ALTER TABLE public.t DROP COLUMN a", GENERATED_STEPS,
+                                         DROP)
+    assert isinstance(refused, psycopg.errors.DependentObjectsStillExist)
+    assert after is None

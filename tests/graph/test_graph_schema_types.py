@@ -13,6 +13,7 @@ import pytest
 from effect_helpers import effect_after
 from lockwise.discover import discover
 from lockwise.graph.build import build_graph
+from server_helpers import refused_until_steps, server_error
 
 SETUP = ("CREATE SCHEMA app;\nCREATE TYPE app.mood AS ENUM ('a');\n"
          "CREATE DOMAIN app.pos AS int;\nCREATE TYPE app.addr AS (city text);\n"
@@ -29,7 +30,10 @@ CASCADED = ["typed table public.w and its rows", "column public.u.m and its data
 #: Each type, with what has it elsewhere and the statements that let it go by name.
 REFUSED = {
     "app.addr": ("typed table public.w", "ALTER TABLE public.w NOT OF;\nDROP TYPE app.addr;"),
+    # (fix-pg82: the view reading m first, else the DROP COLUMN is refused)
     "app.mood": ("column public.u.m, column public.u.ms",
+                 "-- the views that read those columns go first; create them again after, "
+                 "without them: public.uv\nDROP VIEW public.uv;\n"
                  "ALTER TABLE public.u DROP COLUMN m;\nALTER TABLE public.u DROP COLUMN ms;\n"
                  "DROP TYPE app.mood;"),
     "app.pos": ("column public.u.p", "ALTER TABLE public.u DROP COLUMN p;\nDROP TYPE app.pos;"),
@@ -84,8 +88,7 @@ def test_the_server_drops_them_and_the_steps_free_the_schema(pg_db: str) -> None
             (None, None)]
         conn.execute("DROP TABLE u")
         conn.execute(SETUP.replace("CREATE FUNCTION", "--").replace(", k int DEFAULT app.f(1)",
-                                                                     "")
-                     .replace("CREATE VIEW uv AS SELECT id, m FROM u;\n", ""))
+                                                                     ""))
         for _held, steps in REFUSED.values():
             conn.execute(steps)
         conn.execute("DROP SCHEMA app")  # (refused were a step missing)
@@ -154,7 +157,47 @@ def test_lint_drops_what_has_the_schemas_types_before_restrict() -> None:
         assert effect_after(TYPES_ONLY, drop).actions[0].facts[
             "dropped_outside_sql"].split("\n") == [
                 step for _type, (_named, steps) in sorted(REFUSED.items())
-                for step in steps.split("\n")]
+                for step in steps.split("\n") if "public.uv" not in step]
+
+
+#: Views reading a column of the schema's type, one over the other (and comparing it with a
+#: label, which ties it to the type too): DROP COLUMN is refused while they are there
+#: ("view uv depends on column m of table u", checked on 18.6).
+VIEWS = ("CREATE SCHEMA app;\nCREATE TYPE app.mood AS ENUM ('a', 'b');\n"
+         "CREATE TABLE u (id int, m app.mood, n int);\n"
+         "CREATE VIEW uv AS SELECT id, m FROM u;\n"
+         "CREATE VIEW uw AS SELECT id FROM uv WHERE m = 'a';\n"
+         "CREATE MATERIALIZED VIEW um AS SELECT count(*) FROM uw;\n"
+         "CREATE VIEW un AS SELECT n FROM u;\n")
+VIEW_STEPS = ["-- the views that read those columns go first; create them again after, without "
+              "them: public.uv, public.uw, public.um", "DROP MATERIALIZED VIEW public.um;",
+              "DROP VIEW public.uw;", "DROP VIEW public.uv;",
+              "ALTER TABLE public.u DROP COLUMN m;", "DROP TYPE app.mood;"]
+
+
+def test_the_views_reading_such_a_column_go_first_in_lint_and_graph(tmp_path: Path) -> None:
+    facts = effect_after(VIEWS, "DROP SCHEMA app;").actions[0].facts
+    assert facts["dropped_outside_sql"].split("\n") == VIEW_STEPS
+    (tmp_path / "1_a.sql").write_text(VIEWS)
+    (tmp_path / "2_b.sql").write_text("DROP SCHEMA app;\n")
+    (found,) = [c for c in build_graph(discover(tmp_path)).conflicts
+                if c.kind == "dependency-dropped"]
+    assert f"({chr(10).join(VIEW_STEPS)})" in found.next_step
+
+
+@pytest.mark.postgres
+def test_the_server_runs_those_steps_and_then_drop_schema_restrict(pg_db: str) -> None:
+    import psycopg
+
+    # (the advice before fix-pg82 dropped the column first)
+    refused, after = refused_until_steps(
+        pg_db, VIEWS, "ALTER TABLE u DROP COLUMN m", "\n".join(VIEW_STEPS),
+        "DROP SCHEMA app RESTRICT",
+        "DROP SCHEMA app CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    assert isinstance(refused, psycopg.errors.DependentObjectsStillExist)
+    assert after is None
+    # (a view of another column of the table stays)
+    assert server_error(pg_db, None, "SELECT 'un'::regclass") is None
 
 
 @pytest.mark.postgres

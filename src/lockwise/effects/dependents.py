@@ -6,9 +6,13 @@ it, the drop runs without CASCADE (tests/graph/test_cascade_drops_graph.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from lockwise.parse.quoting import quote_ident, quote_qualified
+
+if TYPE_CHECKING:
+    from lockwise.catalog.model import Catalog
 
 #: Per kind of dependent: the statement, with `{on}` the relation (or routine) as written and
 #: `{name}` the dependent's own name on it (a column, constraint, rule, trigger), or of an
@@ -57,13 +61,52 @@ def drop_first_step(sql: str) -> str:
             f"again in the same migration after the drop")
 
 
-def type_users_first_sql(type_name: str, tables: Iterable[str] = (),
+def type_users_first_sql(catalog: Catalog, type_name: str, tables: Iterable[str] = (),
                          columns: Iterable[tuple[str, str]] = ()) -> list[str]:
     """How to drop type `type_name` (qualified) by name once what has it is gone: the typed
-    `tables` made plain (NOT OF keeps their rows), the `columns` (table, column) of it
-    dropped, then the type (DROP TYPE drops a domain too). What DROP SCHEMA ... RESTRICT
-    needs first of a type of the schema that tables elsewhere use (checked on 18.6: after
-    these steps it runs; fix-pg76, fix-pg80)."""
+    `tables` made plain (NOT OF keeps their rows), the views reading one of the `columns`
+    (table, column) of it (`views_first_sql`), those columns dropped, then the type (DROP
+    TYPE drops a domain too). What DROP SCHEMA ... RESTRICT needs first of a type of the
+    schema that tables elsewhere use (checked on 18.6: after these steps it runs; fix-pg76,
+    fix-pg80, fix-pg82)."""
+    columns = list(columns)
     return [*(drop_first_sql("typed table", quote_qualified(t)) for t in tables),
+            *views_first_sql(catalog, columns),
             *(drop_first_sql("column", quote_qualified(t), c) for t, c in columns),
             drop_first_sql("type", quote_qualified(type_name))]
+
+
+def views_first_sql(catalog: Catalog, columns: Iterable[tuple[str, str]],
+                    shown: Callable[[str], str] = quote_qualified) -> list[str]:
+    """The steps that drop by name the views and materialized views reading one of `columns`
+    (table, column) that a later step drops, and those over them, each before what it reads:
+    `ALTER TABLE ... DROP COLUMN` is refused while a view reads the column (2BP01 "view v
+    depends on column c of table t", checked on 18.6; fix-pg82). A comment first names them,
+    to be created again once the columns are gone. `shown`: a relation as the user writes
+    it. [] when no view reads them."""
+    order = views_reading_columns(catalog, columns)
+    if not order:
+        return []
+    kinds = {v: "materialized view" if (known := catalog.tables.get(v)) is not None
+             and known.kind == "matview" else "view" for v in order}
+    return [f"-- the views that read those columns go first; create them again after, "
+            f"without them: {', '.join(shown(v) for v in reversed(order))}",
+            *(drop_first_sql(kinds[v], shown(v)) for v in order)]
+
+
+def views_reading_columns(catalog: Catalog, columns: Iterable[tuple[str, str]]) -> list[str]:
+    """The views and materialized views reading one of `columns` (table, column), and those
+    over them, in the order they can be dropped: each before what it reads."""
+    order: list[str] = []
+
+    def visit(view: str) -> None:
+        if view in order:
+            return
+        for over in catalog.views_reading(view):  # (dropped before what they read)
+            visit(over.name)
+        order.append(view)
+
+    for table, column in columns:
+        for view in catalog.views_using_column(table, column):
+            visit(view)
+    return order

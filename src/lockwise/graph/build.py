@@ -136,7 +136,10 @@ _NAMES_BY_WORDS = 48
 _DEFINE_KEYS = frozenset({"CreateStmt", "AlterTableStmt", "CreateSchemaStmt"})
 
 #: Kinds of object named after their table (`column:app.t.c`), which follow its renames.
-_TABLE_PARTS = ("column", "constraint", "trigger", "rule")
+#: How a relation's kind (`Table.kind`) is named before its name, a plain table aside.
+_RELATION_LABELS = {"view": "view", "matview": "materialized view",
+                    "foreign": "foreign table"}
+_TABLE_PARTS = ("column", "constraint", "trigger", "rule", "policy", "default")
 
 
 class _DroppedMap(dict):
@@ -342,7 +345,8 @@ def canon(obj: str) -> str:
 
 
 def _parent(obj: str) -> str | None:
-    """`column:s.t.c` / `constraint:s.t.c` / `trigger:s.t.x` / `rule:s.t.x` -> `table:s.t`."""
+    """`column:s.t.c` / `constraint:s.t.c` / `trigger:s.t.x` / `rule:s.t.x` / `policy:s.t.p`
+    / `default:s.t.c` -> `table:s.t`."""
     kind, _, name = obj.partition(":")
     if kind in _TABLE_PARTS and name.count(".") >= 2:
         return f"table:{name.rsplit('.', 1)[0]}"
@@ -655,6 +659,8 @@ class _Builder:
         #: The dropped routines' names the migration replayed has: most migrations name
         #: none, and their statements skip the search of their own text.
         self.routines_named: _RoutinesNamed | None = None
+        #: Object key -> how a conflict's explanation named it (`_named`): its `shown`.
+        self.names: dict[str, str] = {}
 
     # --- edges and conflicts ----------------------------------------------------------------
 
@@ -674,6 +680,26 @@ class _Builder:
         found = Conflict(kind, locs, obj, explanation, step)
         self.graph.conflicts.append(found)
         return found
+
+    def _named(self, key: str) -> str:
+        """Object key `key` as the user writes the object (`object_key_sql`), with what the
+        replay knows beyond the key: a relation's kind (`view public.v`, `materialized view
+        public.m`), a routine's argument types when it has one overload (`function
+        public.f(integer)`). Remembered as the conflict's `shown` (`finish`)."""
+        kind, _, name = key.partition(":")
+        text = ""
+        if kind == "table":
+            known = self.catalog.tables.get(name)
+            label = _RELATION_LABELS.get(known.kind, "") if known is not None else \
+                "view" if name in self.views else ""
+            text = f"{label} {quote_qualified(name)}" if label else ""
+        elif kind == "function" and len(overloads := self.catalog.kept_routines.get(name, ())
+                                        ) == 1:
+            (routine,) = overloads
+            text = f"{'procedure' if routine.procedure else 'function'} " \
+                f"{_routine_text(name, routine.args)}"
+        self.names[key] = text = text or _shown(key)
+        return text
 
     # --- the replay ---------------------------------------------------------------------------
 
@@ -796,6 +822,9 @@ class _Builder:
             self.edge(a, b, "order", None)
         if self.branch is not None:
             self._branch_conflicts(self.branch)
+        names = self.names
+        self.graph.conflicts = [c if c.shown or c.object not in names else
+                                replace(c, shown=names[c.object]) for c in self.graph.conflicts]
         self._as_written()
         self.graph.conflicts.sort(key=lambda c: (_order(self.index, c), c.kind, c.object))
         return self.graph
@@ -880,7 +909,8 @@ class _Builder:
             return
         self.graph.conflicts = [
             replace(c, object=with_placeholders(c.object, known),
-                    explanation=with_placeholders(c.explanation, known))
+                    explanation=with_placeholders(c.explanation, known),
+                    shown=with_placeholders(c.shown, known))
             for c in self.graph.conflicts]
         for reasons in self.graph.edges.values():
             for objects in reasons.values():
@@ -971,6 +1001,7 @@ class _Builder:
         # (`Catalog.callers`, a schema's own), told by their absence after it.
         unnamed = _drops_views_unnamed(stmt.tree) \
             if stmt_kind == "DropStmt" or stmt_kind == "AlterTableStmt" else ""
+        before = self._constraints_before(effect)
         if not unnamed:
             # (an EXECUTE's: the statement it runs, as lint's replay applies it)
             tree, sql = session.run_statement(stmt.tree, stmt.sql) if session is not None \
@@ -990,6 +1021,47 @@ class _Builder:
                     self._dropped_view(key, loc, view, unnamed, pending, view in matviews)
         for rel, deps in views.items():
             self._view_over(key, loc, rel, deps)
+        self._note_parts_made(loc, effect, before)
+
+    def _constraints_before(self, effect: Effect) -> dict[str, set[str]]:
+        """The constraints of each table an ADD COLUMN adds to, before the statement: those
+        after it that are not among them are the column's own (`_note_parts_made`)."""
+        tables = self.catalog.tables
+        return {str(a.facts.get("table", "")): set(known.constraints)
+                for a in effect.actions if a.kind == "add_column"
+                if (known := tables.get(str(a.facts.get("table", "")))) is not None}
+
+    def _note_parts_made(self, loc: Location, effect: Effect,
+                         before: Mapping[str, set[str]]) -> None:
+        """Where the parts of a table a statement made or replaced are, when its effect does
+        not name them among what it creates: the foreign key, unique or check constraint an
+        ADD COLUMN or an unnamed ADD CONSTRAINT makes, an unnamed index, a policy, a default
+        set by ALTER ... SET DEFAULT, a view CREATE OR REPLACE defines again. A conflict on
+        what depends on them then points at that statement, not at the table's creation."""
+        catalog, made = self.catalog, []
+        for action in effect.actions:
+            facts, kind = action.facts, action.kind
+            table = str(facts.get("table", ""))
+            if kind == "add_constraint" and facts.get("constraint"):
+                made.append(f"constraint:{table}.{facts['constraint']}")
+            elif kind == "create_index" and facts.get("index_name") and "." in table:
+                made.append(f"index:{table.split('.', 1)[0]}.{facts['index_name']}")
+            elif kind == "create_policy" and facts.get("policy"):
+                made.append(f"policy:{table}.{facts['policy']}")
+            elif kind == "set_default":
+                made.append(f"default:{table}.{facts.get('column', '')}")
+            elif kind == "create_view" and facts.get("replace"):
+                made.append(f"table:{facts.get('view', table)}")
+        for table, names in before.items():
+            known = catalog.tables.get(table)
+            if known is not None:
+                made += [f"constraint:{table}.{n}" for n in known.constraints if n not in names]
+        for obj in made:
+            if obj.startswith("index:") and obj[6:] not in catalog.indexes:
+                continue  # (not made: IF NOT EXISTS of one there)
+            self.created_at[obj] = loc
+            if self.created_under is not None:
+                self._file_created(self.created_under, obj)
 
     def _dropped_view(self, key: str, loc: Location, view: str, what: str,
                       pending: list[_Pending], materialized: bool) -> None:
@@ -1000,6 +1072,7 @@ class _Builder:
 
         created = self.views[view].loc
         kind = "materialized view" if materialized else "view"
+        self.names[f"table:{view}"] = f"{kind} {quote_qualified(view)}"
         found = Conflict("dependency-dropped", (created, loc), f"table:{view}",
                          f"{key} drops {what} with CASCADE, which silently drops view "
                          f"{quote_qualified(view)} "
@@ -1077,7 +1150,7 @@ class _Builder:
                 where = f" (created in {created.migration})" if created else ""
                 found = self.conflict(
                     "missing-object", [created, loc], obj,
-                    f"{m.id} {_VERBS[verb]} {_shown(obj)}, but table {quote_qualified(rel)}"
+                    f"{m.id} {_VERBS[verb]} {self._named(obj)}, but table {quote_qualified(rel)}"
                     f"{where} never has that column "
                     f"in these migrations: the statement fails")
                 if verb not in _FREES_THE_NAME:
@@ -1111,7 +1184,7 @@ class _Builder:
         where = "later in this migration" if used.migration == key else f"in {key}"
         said = f': PostgreSQL stops with "{error}"' if error else ""
         found = Conflict("missing-object", (used, loc), obj,
-                         f"{used.migration} {_VERBS[verb]} {_shown(obj)}, which these "
+                         f"{used.migration} {_VERBS[verb]} {self._named(obj)}, which these "
                          f"migrations create "
                          f"only later ({where}): on a database built from them the statement "
                          f"fails{said}")
@@ -1204,7 +1277,7 @@ class _Builder:
         where, how = self.dropped[obj]
         by = "earlier in this migration" if where.migration == key else f"in {where.migration}"
         self.conflict("missing-object", [where, loc], obj,
-                      f"{m.id} {_VERBS[verb]} {_shown(obj)}, which was {how} {by} and not "
+                      f"{m.id} {_VERBS[verb]} {self._named(obj)}, which was {how} {by} and not "
                       f"created "
                       f"again: the statement fails")
 
@@ -1231,11 +1304,11 @@ class _Builder:
                                                if cascade else self._routine_users(target))]:
                 owner = f" (created in {created.migration})" if created else ""
                 if cascade:
-                    text = (f"{key} drops {_shown(target)} with CASCADE, which silently "
+                    text = (f"{key} drops {self._named(target)} with CASCADE, which silently "
                             f"drops {what}"
                             f"{owner} too, and the migration does not recreate it")
                 else:
-                    text = (f"{key} drops {_shown(target)} while {what}{owner} still "
+                    text = (f"{key} drops {self._named(target)} while {what}{owner} still "
                             f"depends on it: "
                             f"PostgreSQL refuses the drop (other objects depend on it)")
                 from lockwise.effects.dependents import drop_first_step
@@ -1385,21 +1458,24 @@ class _Builder:
                 owner = f" (created in {created.migration})" if created else ""
                 pending.append(_Pending(dependent, Conflict(
                     "dependency-dropped", tuple(x for x in (created, loc) if x is not None),
-                    target, f"{key} drops {_shown(target)} with CASCADE, which silently drops "
+                    target, f"{key} drops {self._named(target)} with CASCADE, which silently drops "
                     f"{what}{owner} too, and the migration does not recreate it{left}",
                     drop_first_step(first)), back))
 
-    def _columns_gone(self, columns: Iterable[tuple[str, str]], kind: str = "column"
-                      ) -> list[_Gone]:
+    def _columns_gone(self, columns: Iterable[tuple[str, str]], kind: str = "column",
+                      views_first: bool = False) -> list[_Gone]:
         """What `_cascaded_uses` says of the (table, column) pairs a CASCADE drops with their
-        data (`kind`: what they are called)."""
-        from lockwise.effects.dependents import drop_first_sql
+        data (`kind`: what they are called); `views_first`: each one's step drops the views
+        reading it first (`views_first_sql`), as a refused drop's steps must."""
+        from lockwise.effects.dependents import drop_first_sql, views_first_sql
 
         at = self.created_at.get
         return [(f"{kind} {object_sql('column', f'{t}.{c}')} and its data", "",
                  f"column:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
                  partial(self._has_column, t, c),
-                 drop_first_sql("column", quote_qualified(t), c)) for t, c in columns]
+                 "\n".join([*(views_first_sql(self.catalog, [(t, c)]) if views_first else ()),
+                            drop_first_sql("column", quote_qualified(t), c)]))
+                for t, c in columns]
 
     def _routines_gone(self, routines: Iterable[Routine]
                        ) -> list[_Gone]:
@@ -1440,22 +1516,25 @@ class _Builder:
         at = self.created_at.get
         return [(f"the default of column {object_sql('column', f'{t}.{c}')}",
                  " (the column stays: inserts leave it NULL)",
-                 f"default:{t}.{c}", at(f"column:{t}.{c}") or at(f"table:{t}"),
+                 f"default:{t}.{c}",
+                 at(f"default:{t}.{c}") or at(f"column:{t}.{c}") or at(f"table:{t}"),
                  partial(self._has_default, t, c),
                  drop_first_sql("default", quote_qualified(t), c)) for t, c in columns]
 
-    def _callers_gone(self, found: Callers, policies: Iterable[tuple[Table, str]] = ()
-                      ) -> list[_Gone]:
+    def _callers_gone(self, found: Callers, policies: Iterable[tuple[Table, str]] = (),
+                      refused: bool = False) -> list[_Gone]:
         """What `_cascaded_uses` says of what a CASCADE drops because it calls a routine that
         goes (`Catalog.callers`, its views aside: told apart) and of the `policies` (table,
         name) that go: a default (the column stays), a generated column with its data, a
         CHECK or exclusion constraint, an index, a policy (each tied to the routine in
-        pg_depend: checked on 18.6, tests/graph/test_graph_routine_callers.py)."""
+        pg_depend: checked on 18.6, tests/graph/test_graph_routine_callers.py). `refused`:
+        for a drop refused for them, whose steps drop the views reading a generated column
+        first (fix-pg82)."""
         from lockwise.effects.dependents import drop_first_sql
 
         at, catalog = self.created_at.get, self.catalog
         return [*self._defaults_gone(found.defaults),
-                *self._columns_gone(found.generated, "the generated column"),
+                *self._columns_gone(found.generated, "the generated column", refused),
                 *((f"constraint {quote_ident(n)} on {quote_qualified(t)}", "",
                    f"constraint:{t}.{n}", at(f"constraint:{t}.{n}") or at(f"table:{t}"),
                    partial(self._has_constraint, t, n),
@@ -1467,7 +1546,7 @@ class _Builder:
                                                                             quote_qualified(i)))
                   for i in found.indexes if i in catalog.indexes),
                 *((f"policy {quote_ident(p)} on {quote_qualified(t.name)}", "",
-                   f"policy:{t.name}.{p}", at(f"table:{t.name}"),
+                   f"policy:{t.name}.{p}", at(f"policy:{t.name}.{p}") or at(f"table:{t.name}"),
                    partial(self._has_policy, t.name, p),
                    drop_first_sql("policy", quote_qualified(t.name), p)) for t, p in policies)]
 
@@ -1531,7 +1610,7 @@ class _Builder:
                 self.graph.conflicts.append(Conflict(
                     "dependency-dropped",
                     tuple(x for x in (user.created, loc) if x is not None), f"{what}:{name}",
-                    f"{key} drops {_shown(f'{what}:{name}')} while {user.subject}{owner} "
+                    f"{key} drops {self._named(f'{what}:{name}')} while {user.subject}{owner} "
                     f"{user.predicate}: "
                     f"PostgreSQL refuses the drop ({user.instead})", first))
 
@@ -1547,7 +1626,8 @@ class _Builder:
         def column(subject: str, table: str, col: str, instead: str, step: str = "") -> _User:
             return _User(f"{subject} {object_sql('column', f'{table}.{col}')}",
                          "still uses it",
-                         at(f"column:{table}.{col}") or at(f"table:{table}"), instead,
+                         (step == "default" and at(f"default:{table}.{col}"))
+                         or at(f"column:{table}.{col}") or at(f"table:{table}"), instead,
                          drop_first_sql(step, quote_qualified(table), col) if step else "")
 
         def namers(relations: set[str], of: str,
@@ -1705,7 +1785,7 @@ class _Builder:
         (`_callers_gone`'s)."""
         catalog = self.catalog
         views = users.views
-        gone = [*self._callers_gone(replace(users.callers, views=()), users.policies),
+        gone = [*self._callers_gone(replace(users.callers, views=()), users.policies, True),
                 # (each with the views over it first: DROP VIEW alone is refused for them)
                 *((f"view {quote_qualified(v)}", "", f"table:{v}", self.created_at.get(
                     f"table:{v}"), bool, "\n".join(self._drop_first_sql(f"table:{o}") for o in
@@ -1729,7 +1809,7 @@ class _Builder:
         if relation is not None and relation.kind == "foreign":
             return ""
         if kind == "type":
-            return "\n".join(type_users_first_sql(member, tables, columns))
+            return "\n".join(type_users_first_sql(self.catalog, member, tables, columns))
         return drop_first_sql(kind, quote_qualified(member))
 
     def _rules_and_policies_naming(self, relations: set[str], dropped: set[str],
@@ -1742,13 +1822,14 @@ class _Builder:
         from lockwise.effects.dependents import drop_first_sql
 
         users = [_User(f"rule {quote_ident(rule)} on {quote_qualified(t.name)}",
-                       "still names it", at(f"table:{t.name}"), instead,
-                       drop_first_sql("rule", quote_qualified(t.name), rule))
+                       "still names it", at(f"rule:{t.name}.{rule}") or at(f"table:{t.name}"),
+                       instead, drop_first_sql("rule", quote_qualified(t.name), rule))
                  for relation in sorted(relations)
                  for t in catalog.tables_with_rules_naming(relation) if t.name not in gone
                  for rule, body in t.rules.items() if body.names(relation)]
         return users + [_User(f"policy {quote_ident(policy)} on {quote_qualified(t.name)}",
-                              "still names it", at(f"table:{t.name}"), instead,
+                              "still names it",
+                              at(f"policy:{t.name}.{policy}") or at(f"table:{t.name}"), instead,
                               drop_first_sql("policy", quote_qualified(t.name), policy))
                         for t, policy in catalog.policies_on_others(relations)
                         if t.name not in gone]
@@ -1872,6 +1953,10 @@ class _Builder:
                 text = stmt.sql.lower()
                 self.full_tables -= {t for t in self.full_tables
                                      if t.split(".", 1)[1] in text}
+        if "create_table" in kinds:
+            for c in creates:
+                if c.startswith("table:") and c in self.dropped:
+                    self._forget_parts(c[6:])
         for c in sorted(creates):
             if c in self.not_yet:
                 self._created_late(key, loc, c, effect)
@@ -1887,6 +1972,16 @@ class _Builder:
                     del self.dropped[stale]
         if stmt_kind == "CreateStmt" or stmt_kind == "CreateSchemaStmt":
             self._for_parts(stmt.tree, effect, self._note_full_table)
+
+    def _forget_parts(self, table: str) -> None:
+        """A table made again under the name of one dropped: where the old one's parts were
+        made (`_note_parts_made`) is no place of the new one's."""
+        prefix = table + "."
+        for obj in [o for o in self.created_at if o.partition(":")[0] in _TABLE_PARTS
+                    and o.partition(":")[2].startswith(prefix)
+                    and o.partition(":")[2].count(".") == table.count(".") + 1]:
+            del self.created_at[obj]
+        self.created_under = None  # (filed again from `created_at` if asked)
 
     def _drop_schema(self, schema: str, loc: Location) -> None:
         """DROP SCHEMA ... CASCADE: what the history created in it is gone with it (what a
@@ -2669,6 +2764,16 @@ def _clash(x: _Op, y: _Op) -> str | None:
         return (f"{{a}} {_OP_VERBS[x.op]} {_shown(x.obj)} while {{b}} {_OP_VERBS[y.op]} "
                 f"{_shown(y.obj)}: run in one order it works, in the other it fails")
     return None
+
+
+def _routine_text(name: str, args: Iterable[str]) -> str:
+    """A routine with its argument types as the user writes it: `public.f(integer, text)`
+    (format_type's names, as the server's messages give them)."""
+    from lockwise.effects.nodes import format_type
+
+    return f"{quote_qualified(name)}(" + ", ".join(
+        format_type(quote_qualified(a.removesuffix("[]")) if "." in a else a.removesuffix("[]"),
+                    (), a.endswith("[]")) for a in args) + ")"
 
 
 def _first_text_line(sql: str) -> int:

@@ -69,10 +69,14 @@ class Conflict:
 
     kind: str
     locations: tuple[Location, ...]
+    #: lockwise's key of what it is about (`table:public.users`, `version:2`): for machines.
     object: str
     explanation: str
     #: What to do about this one, when its kind's step (CONFLICT_NEXT_STEPS) does not fit.
     step: str = ""
+    #: `object` as the user writes it (`view public.v`, `function public.f(integer)`), when
+    #: the graph knew more than the key says; else `object_key_sql` of it (`object_name`).
+    shown: str = ""
 
     @property
     def safety(self) -> Safety:
@@ -83,6 +87,16 @@ class Conflict:
         return tuple(dict.fromkeys(loc.migration for loc in self.locations))
 
     @property
+    def object_name(self) -> str:
+        """What it is about, as the user writes it: `table public.users`, `view public.v`,
+        `function public.f(integer)`, `column public.t.c`, `version 2`."""
+        if self.shown:
+            return self.shown
+        from lockwise.parse.quoting import object_key_sql
+
+        return object_key_sql(self.object)
+
+    @property
     def next_step(self) -> str:
         """What to do about it, in one line: its own step, else its kind's
         (CONFLICT_NEXT_STEPS); "" for a kind without."""
@@ -91,7 +105,8 @@ class Conflict:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "safety": self.safety.label,
                 "migrations": [loc.to_dict() for loc in self.locations],
-                "object": self.object, "explanation": self.explanation,
+                "object": self.object, "object_name": self.object_name,
+                "explanation": self.explanation,
                 "next": self.next_step}
 
 

@@ -36,7 +36,7 @@ def _reason_text(reasons: dict[str, list[str]]) -> str:
 def conflict_lines(conflicts: Sequence[Conflict]) -> list[str]:
     out = []
     for c in conflicts:
-        out.append(f"conflict {c.kind} [{c.safety.label}] {c.object}")
+        out.append(f"conflict {c.kind} [{c.safety.label}] {c.object_name}")
         for loc in c.locations:
             out.append(f"  at {loc.text()}")
         out.append(f"  {c.explanation}")
@@ -101,7 +101,7 @@ def render_dot(graph: MigrationGraph) -> str:
         migs = c.migrations
         if len(migs) >= 2:
             lines.append(f"  {_dot_id(migs[0])} -> {_dot_id(migs[1])} [color=red, "
-                         f"style=dashed, dir=none, label={_dot_id(c.kind + ' ' + c.object)}];")
+                         f"style=dashed, dir=none, label={_dot_id(c.kind + ' ' + c.object_name)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -100,14 +100,17 @@ def object_sql(kind: str, name: str) -> str:
 
 
 def object_key_sql(key: str) -> str:
-    """Object key `key` as an explanation names it: `kind:` and the name quoted where SQL
-    needs it (`table:public."Booking"`; lower-case names bare, `table:public.users`). A key
-    that names a table and columns (`index:public.t (a, b)`, `primary key:...`, the down
-    comparison's `foreign key:public.t (a) -> public.u (id)`) has each part quoted."""
+    """Object key `key` (`kind:name`, lockwise's own) as a user reads it: the kind, a space,
+    and the name quoted where SQL needs it (`table public."Booking"`; lower-case names bare,
+    `column public.users.email`). A key that names a table and columns (`index:public.t (a,
+    b)`, `primary key:...`, the down comparison's `foreign key:public.t (a) -> public.u
+    (id)`) has each part quoted."""
     kind, _, name = key.partition(":")
+    if kind == "version":  # (a migration's version, no SQL name)
+        return key.replace(":", " ", 1)
     if (kind.endswith("index") or kind.endswith(" key")) and name.endswith(")"):
-        return f"{kind}:" + " -> ".join(map(_columns_of_sql, name.split(" -> ")))
-    return f"{kind}:{object_sql(kind, name)}"
+        return f"{kind} " + " -> ".join(map(_columns_of_sql, name.split(" -> ")))
+    return f"{kind} {object_sql(kind, name)}"
 
 
 def _columns_of_sql(text: str) -> str:

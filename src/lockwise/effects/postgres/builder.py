@@ -475,7 +475,12 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     last (a view or default may call one). Each runs once those before it have: checked on
     18.6, tests/test_cascade_drops_routine_bodies.py."""
     # Loaded here: only a statement dropping what others depend on needs it
-    from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
+    from lockwise.effects.dependents import (
+        ROUTINE_DEPENDENT_KINDS,
+        drop_first_sql,
+        views_first_sql,
+        views_reading_columns,
+    )
 
     def rel(name: str) -> str:
         return relation_sql(name, like, qualified)
@@ -494,12 +499,17 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     kinds = {view: "materialized view" if (known := catalog.tables.get(view)) is not None
              and known.kind == "matview" else "view" for view in found.views}
 
+    # (the views reading a generated column that goes: dropped before it, as DROP COLUMN is
+    # refused while one does)
+    before_columns = set(views_reading_columns(catalog, found.generated))
+
     def views(calling: bool) -> tuple[list[str], list[str]]:
         """The views that call one of `first` (or the others): nearest first, and the steps
         dropping those over others first."""
         some = [v for v in found.views if (v in callers) == calling]
         return ([f"the {kinds[v]} {rel(v)}" for v in some],
-                [drop_first_sql(kinds[v], rel(v)) for v in reversed(some)])
+                [drop_first_sql(kinds[v], rel(v)) for v in reversed(some)
+                 if v not in before_columns])
     # (what each names, the steps that drop them by name): the blocks in the steps' order,
     # in which each goes once those before it have
     blocks: list[tuple[list[str], list[str]]] = [
@@ -508,7 +518,8 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
         ([f"the DEFAULT of {rel(t)}.{c}" for t, c in found.defaults],
          [drop_first_sql("default", rel(t), c) for t, c in found.defaults]),
         ([f"the generated column {rel(t)}.{c} and its data" for t, c in found.generated],
-         [drop_first_sql("column", rel(t), c) for t, c in found.generated]),
+         [*views_first_sql(catalog, found.generated, rel),
+          *(drop_first_sql("column", rel(t), c) for t, c in found.generated)]),
         ([f"the constraint {n} on {rel(t)}" for t, n in found.constraints],
          [drop_first_sql("constraint", rel(t), n) for t, n in found.constraints]),
         ([f"the index {rel(i)}" for i in found.indexes],

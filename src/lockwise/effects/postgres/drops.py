@@ -173,7 +173,7 @@ def _schema_types_outside(b: Builder, schema: str, cascade: bool) -> dict:
         tables, columns = catalog.of_type_outside(type_name, schema)
         if not tables and not columns:
             continue
-        steps += type_users_first_sql(type_name, tables, columns)
+        steps += type_users_first_sql(catalog, type_name, tables, columns)
         if not cascade:
             continue
         for table in [*tables, *(t for t, _c in columns)]:
@@ -317,7 +317,11 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
     tests/test_drop_function_refused.py), with the statements that drop each by name first
     (`callers_facts`' order, then the policies), after which the drop runs."""
     from lockwise.catalog.overloads import identity
-    from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
+    from lockwise.effects.dependents import (
+        ROUTINE_DEPENDENT_KINDS,
+        drop_first_sql,
+        views_reading_columns,
+    )
 
     catalog = b.ctx.catalog
     obj = next((o for o in stmt.get("objects") or ()
@@ -351,6 +355,13 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
           f"{of(tables[t].columns[c].uses)}" for t, c in callers.defaults),
         *(f"column {c} of {table(t)} depends on {of(tables[t].columns[c].uses)}"
           for t, c in callers.generated),
+        # (a view reading such a column, and those over it: dropped first by the steps)
+        *(f"{_view_kind(catalog, v)} {_server_shown(v)} depends on column {c} of {table(t)}"
+          for t, c in callers.generated for v in catalog.views_using_column(t, c)),
+        *(f"{_view_kind(catalog, o.name)} {_server_shown(o.name)} depends on "
+          f"{_view_kind(catalog, v)} {_server_shown(v)}"
+          for v in views_reading_columns(catalog, callers.generated)
+          for o in catalog.views_reading(v)),
         *(f"constraint {n} on {table(t)} depends on {of(tables[t].constraints[n].uses)}"
           for t, n in callers.constraints),
         *(f"index {_server_shown(i)} depends on {of(catalog.indexes[i].uses)}"
