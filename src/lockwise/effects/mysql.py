@@ -4015,9 +4015,12 @@ def _rename_table(catalog: Catalog, table: Table, new: str, flavour: str) -> Non
                 other.constraints[name] = replace(con, references=new)
 
 
-def _rename_in_checks(table: Table, old: str, new: str) -> None:
-    """MariaDB renames a column inside the CHECK constraints that use it (checked on 10.11;
-    MySQL refuses the rename, error 3959, and the statement is not replayed)."""
+def _rename_in_constraints(catalog: Catalog, table: Table, old: str, new: str) -> None:
+    """A renamed column in the constraints that name it: the table's primary key, UNIQUE
+    constraints and foreign keys, and the foreign keys of the tables that reference it
+    (both servers; checked on MariaDB 10.11, whose information_schema names the new column
+    in each), and MariaDB's CHECK constraints (checked on 10.11; MySQL refuses the rename,
+    error 3959, and the statement is not replayed)."""
     if old == new:
         return
     for name, con in list(table.constraints.items()):
@@ -4025,6 +4028,11 @@ def _rename_in_checks(table: Table, old: str, new: str) -> None:
             table.constraints[name] = replace(
                 con, columns=tuple(sorted({new if c == old else c for c in con.columns})),
                 check_sql=_renamed_in(con.check_sql, old, new))
+        elif old in con.columns:
+            table.constraints[name] = replace(
+                con, columns=tuple(new if c == old else c for c in con.columns))
+    for _, key in catalog.referencing(table.name):
+        key.ref_columns = tuple(new if c == old else c for c in key.ref_columns)
 
 
 def _renamed_in(check_sql: str, old: str, new: str) -> str:
@@ -4345,7 +4353,7 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
                     column.charset == previous.charset:
                 column.collation = previous.collation
             table.columns[column.name] = column
-            _rename_in_checks(table, old, column.name)
+            _rename_in_constraints(catalog, table, old, column.name)
             fulltext.rename_column(table, old, column.name)
             keys.rename_column(table, old, column.name)
         elif isinstance(action, exp.RenameColumn):
@@ -4354,7 +4362,7 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
             if col is not None:
                 col.name = new
                 table.columns[new] = col
-            _rename_in_checks(table, old, new)
+            _rename_in_constraints(catalog, table, old, new)
             fulltext.rename_column(table, old, new)
             keys.rename_column(table, old, new)
         elif kind == "COLUMN":
