@@ -1880,8 +1880,9 @@ def _check_out_of_the_way(base: dict, checks: list[Constraint], op: str, extra: 
     column = quote_mysql_ident(extra.get("column", ""))
     names = ", ".join(check.name for check in checks)
     if op != "rename_column":
-        return (f"-- {names} go with the column: restate, in a new CHECK, what they must "
-                f"still hold of the other columns, if anything\n"
+        one = len(checks) == 1
+        return (f"-- {names} go{'es' * one} with the column: restate, in a new CHECK, what "
+                f"{'it' if one else 'they'} must still hold of the other columns, if anything\n"
                 f"ALTER TABLE {table} {drops}, DROP COLUMN {column};")
     new = extra.get("new_name", "")
     adds = [f"ALTER TABLE {table} ADD CONSTRAINT {quote_mysql_ident(check.name)} CHECK ("
