@@ -79,6 +79,15 @@ def test_dropping_a_column_a_check_of_several_columns_uses_is_refused(dialect: s
     assert code in found.message and "orders_price" in found.message
 
 
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_the_drop_s_advice_says_it_of_one_check(dialect: str) -> None:
+    """(fix-mysql56: "orders_price go with the column ... what they must still hold")"""
+    (found,) = refusals("ALTER TABLE orders DROP COLUMN qty;", dialect)
+    assert found.instead.startswith(
+        "-- orders_price goes with the column: restate, in a new CHECK, what it must still "
+        "hold of the other columns, if anything\n"), found.instead
+
+
 def test_mariadb_renames_the_column_inside_its_checks() -> None:
     assert refusals("ALTER TABLE orders RENAME COLUMN qty TO quantity;", "mariadb") == []
     # the CHECKs now use `quantity`: dropping it is refused

@@ -650,7 +650,8 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
-                       "mysql_constraint_not_found", "mysql_primary_key_invisible",
+                       "mysql_constraint_not_found", "mysql_index_not_found",
+                       "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
                        "mysql_program_statement_not_allowed", "mysql_program_commits",
                        "mysql_program_result_set", "mariadb_system_versioned_alter",
@@ -1159,32 +1160,43 @@ class _Builder:
 
     def constraint_not_found(self, base: dict, table: str,
                              operations: list[tuple[str, dict]]) -> None:
-        """DROP CHECK / DROP CONSTRAINT of a name the table lacks: refused (MySQL 3821,
-        ER_CHECK_CONSTRAINT_NOT_FOUND, and 3940, ER_CONSTRAINT_NOT_FOUND; MariaDB 1091,
-        checked on 10.11, which keeps a column's unnamed CHECK out of DROP CONSTRAINT's
-        reach). Judged on a table these migrations created with its definition, whose
-        constraints the replay knows, but not for a generated foreign key name, whose number
-        the replay may not follow."""
+        """DROP CHECK / DROP CONSTRAINT / DROP INDEX / DROP KEY / DROP FOREIGN KEY of a name
+        the table lacks: refused (MySQL 3821, ER_CHECK_CONSTRAINT_NOT_FOUND, and 3940,
+        ER_CONSTRAINT_NOT_FOUND, for a constraint, 1091, ER_CANT_DROP_FIELD_OR_KEY, for an
+        index or a foreign key; MariaDB 1091 for each, checked on 10.11, which keeps a
+        column's unnamed CHECK out of DROP CONSTRAINT's reach). Judged on a table these
+        migrations created with its definition, whose constraints and indexes the replay
+        knows, but not for a generated foreign key name, whose number the replay may not
+        follow."""
         known = self.catalog.tables.get(table)
         flavour = self.session.flavour
-        if known is None or known.created_by is None or \
-                self.session.version < CHECK_ENFORCED_FROM[flavour]:
+        if known is None or known.created_by is None:
             return
         checks = {n.lower() for n, c in known.constraints.items()
                   if c.kind == "check" and not c.column_check}
-        names = checks | {n.lower() for n, c in known.constraints.items() if c.kind != "check"} \
+        foreign = {n.lower() for n, c in known.constraints.items() if c.kind == "foreign"}
+        indexes = {n.lower() for n, c in known.constraints.items()
+                   if c.kind not in ("check", "foreign")} \
             | set(known.keys) | set(known.fulltext) | {"primary"}
         generated_foreign_key = re.compile(rf"{re.escape(table.split('.')[-1])}_ibfk_\d+")
+        checks_judged = self.session.version >= CHECK_ENFORCED_FROM[flavour]
         for _, extra in operations:
-            name = extra.get("name", "")
-            if "keyword" not in extra or extra.get("if_exists") or \
-                    generated_foreign_key.fullmatch(name):
+            name, keyword = extra.get("name", ""), extra.get("keyword", "")
+            pool = {"CHECK": checks, "CONSTRAINT": checks | foreign | indexes,
+                    "INDEX": indexes, "KEY": indexes, "FOREIGN KEY": foreign}.get(keyword)
+            if pool is None or extra.get("if_exists") or generated_foreign_key.fullmatch(name) \
+                    or (keyword in ("CHECK", "CONSTRAINT") and not checks_judged):
                 continue
-            keyword = extra.get("keyword", "CHECK")
-            if name in (checks if keyword == "CHECK" else names):
-                checks.discard(name)  # a second drop of it in the statement finds none
-                names.discard(name)
+            if name in pool:  # a second drop of it finds none; DROP CONSTRAINT drops the
+                # foreign key of that name first, else the index (an index and the foreign key
+                # it serves may share a name)
+                kinds = {"CHECK": [checks], "FOREIGN KEY": [foreign], "INDEX": [indexes],
+                         "KEY": [indexes]}.get(keyword, [foreign, indexes, checks])
+                next(names for names in kinds if name in names).discard(name)
                 continue
+            if keyword in ("INDEX", "KEY", "FOREIGN KEY"):
+                self.index_not_found(base, name, keyword, pool, generated_foreign_key)
+                return
             code, error = (1091, f"Can't DROP CONSTRAINT `{name}`; check that it exists") \
                 if flavour == "mariadb" else \
                 (3821, f"Check constraint '{name}' is not found in the table.") \
@@ -1196,6 +1208,28 @@ class _Builder:
                     n for n, c in known.constraints.items()
                     if c.kind == "check" and not c.column_check)) or "none"})
             return
+
+    def index_not_found(self, base: dict, name: str, keyword: str, has: set[str],
+                        generated: re.Pattern) -> None:
+        """The fact for DROP INDEX / KEY / FOREIGN KEY `name`, not among the names `has` of
+        that kind the table has (error 1091; MariaDB names the kind, MySQL does not). The
+        foreign keys' `generated` names are not listed: the replay may number them otherwise
+        than the server (which numbers the unnamed ones only, on MariaDB 10.11)."""
+        foreign = keyword == "FOREIGN KEY"
+        numbered = {n for n in has if generated.fullmatch(n)}
+        has = has - numbered
+        error = f"Can't DROP {'FOREIGN KEY' if foreign else 'INDEX'} `{name}`; check that it " \
+            "exists" if self.session.flavour == "mariadb" else \
+            f"Can't DROP '{name}'; check that column/key exists"
+        names = sorted(has - {"primary"}) if foreign or "primary" not in has \
+            else ["PRIMARY", *sorted(has - {"primary"})]
+        self.act("mysql_index_not_found", {
+            **base, "name": quote_mysql_ident(name), "keyword": keyword,
+            "kind": "foreign key" if foreign else "index", "error_code": 1091,
+            "server_error": error, "names_text": ", ".join(names) + (
+                f"{', and ' * bool(names)}{len(numbered)} the server numbered "
+                f"({base['table_name'].split('.')[-1]}_ibfk_<n>: SHOW CREATE TABLE "
+                "lists them)" if numbered else "") or "none"})
 
     def primary_key_invisible(self, base: dict, table: str,
                               operations: list[tuple[str, dict]]) -> None:
@@ -1902,8 +1936,9 @@ def _check_out_of_the_way(base: dict, checks: list[Constraint], op: str, extra: 
     column = quote_mysql_ident(extra.get("column", ""))
     names = ", ".join(check.name for check in checks)
     if op != "rename_column":
-        return (f"-- {names} go with the column: restate, in a new CHECK, what they must "
-                f"still hold of the other columns, if anything\n"
+        one = len(checks) == 1
+        return (f"-- {names} go{'es' * one} with the column: restate, in a new CHECK, what "
+                f"{'it' if one else 'they'} must still hold of the other columns, if anything\n"
                 f"ALTER TABLE {table} {drops}, DROP COLUMN {column};")
     new = extra.get("new_name", "")
     adds = [f"ALTER TABLE {table} ADD CONSTRAINT {quote_mysql_ident(check.name)} CHECK ("
@@ -1997,7 +2032,8 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                     t.kind == "partitioned")
             ops.append((op, {"column" if op.startswith("drop_column") else "name": target,
                              **({"keyword": kind, "if_exists": bool(action.args.get("exists"))}
-                                if kind in ("CHECK", "CONSTRAINT") else {})}))
+                                if kind in ("CHECK", "CONSTRAINT", "INDEX", "KEY", "FOREIGN KEY")
+                                else {})}))
         elif isinstance(action, exp.DropPrimaryKey):
             ops.append(("drop_primary_key", {}))
         elif isinstance(action, exp.RenameIndex):
@@ -2553,7 +2589,7 @@ def _command(b: _Builder, sql: str) -> None:
         b.alter(table, ops or [("alter_nothing" if nothing else "rebuild_table", {})], sql)
     elif m := _DROP_INDEX.match(sql):
         b.alter(b.key(_clean(m.group("table"))),
-                [("drop_index", {"name": _clean(m.group("name"))})], sql)
+                [("drop_index", {"name": _clean(m.group("name")), "keyword": "INDEX"})], sql)
     elif not _server_action(b, sql):
         b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
 
@@ -3611,7 +3647,9 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
             match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
             table = table or (b.key(_clean(match.group(1))) if match else "")
-            b.alter(table, [("drop_index", {"name": _name(_dropped_tables(expr)[0])})], sql)
+            b.alter(table, [("drop_index", {"name": _name(_dropped_tables(expr)[0]),
+                                            "keyword": "INDEX",
+                                            "if_exists": bool(expr.args.get("exists"))})], sql)
         else:
             b.act(f"drop_{_ROUTINE_KINDS.get(kind) or kind.lower() or 'other'}",
                   {"name": _name(expr.this)})
@@ -4047,9 +4085,12 @@ def _rename_table(catalog: Catalog, table: Table, new: str, flavour: str) -> Non
                 other.constraints[name] = replace(con, references=new)
 
 
-def _rename_in_checks(table: Table, old: str, new: str) -> None:
-    """MariaDB renames a column inside the CHECK constraints that use it (checked on 10.11;
-    MySQL refuses the rename, error 3959, and the statement is not replayed)."""
+def _rename_in_constraints(catalog: Catalog, table: Table, old: str, new: str) -> None:
+    """A renamed column in the constraints that name it: the table's primary key, UNIQUE
+    constraints and foreign keys, and the foreign keys of the tables that reference it
+    (both servers; checked on MariaDB 10.11, whose information_schema names the new column
+    in each), and MariaDB's CHECK constraints (checked on 10.11; MySQL refuses the rename,
+    error 3959, and the statement is not replayed)."""
     if old == new:
         return
     for name, con in list(table.constraints.items()):
@@ -4057,6 +4098,11 @@ def _rename_in_checks(table: Table, old: str, new: str) -> None:
             table.constraints[name] = replace(
                 con, columns=tuple(sorted({new if c == old else c for c in con.columns})),
                 check_sql=_renamed_in(con.check_sql, old, new))
+        elif old in con.columns:
+            table.constraints[name] = replace(
+                con, columns=tuple(new if c == old else c for c in con.columns))
+    for _, key in catalog.referencing(table.name):
+        key.ref_columns = tuple(new if c == old else c for c in key.ref_columns)
 
 
 def _renamed_in(check_sql: str, old: str, new: str) -> str:
@@ -4379,7 +4425,7 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
                     column.charset == previous.charset:
                 column.collation = previous.collation
             table.columns[column.name] = column
-            _rename_in_checks(table, old, column.name)
+            _rename_in_constraints(catalog, table, old, column.name)
             fulltext.rename_column(table, old, column.name)
             keys.rename_column(table, old, column.name)
         elif isinstance(action, exp.RenameColumn):
@@ -4388,7 +4434,7 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
             if col is not None:
                 col.name = new
                 table.columns[new] = col
-            _rename_in_checks(table, old, new)
+            _rename_in_constraints(catalog, table, old, new)
             fulltext.rename_column(table, old, new)
             keys.rename_column(table, old, new)
         elif kind == "COLUMN":

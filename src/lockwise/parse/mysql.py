@@ -619,6 +619,13 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
             return (f'syntax error at or near "{tok.text[1:]}" (MySQL\'s JSON operator '
                     f'{tok.text}; MariaDB has none: write {unquote})', tok.start + 1,
                     len(tok.text) - 1)
+        if dialect == "mariadb" and words[i] == "JSON" and \
+                (cast := _casts_to(tokens, words, i)):
+            # MariaDB's JSON is LONGTEXT with a JSON_VALID check, no type to cast to (10.11)
+            written = "CAST(... AS JSON)" if cast == "CAST" else "CONVERT(..., JSON)"
+            return (f'syntax error at or near "{tok.text}" (MySQL\'s {written}; MariaDB has '
+                    "no JSON type to cast to: write the expression without the cast, a JSON "
+                    "column checks its text with JSON_VALID)", tok.start, len(tok.text))
         if isinstance(tree, exp.Create) and words[i] == "CONCURRENTLY":
             return ('syntax error at or near "CONCURRENTLY" (PostgreSQL\'s CREATE INDEX '
                     'CONCURRENTLY)', tok.start, len(tok.text))
@@ -636,6 +643,25 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
         return refused
     return _unknown_alter_operation(tokens, words) \
         if isinstance(tree, exp.Command) else None
+
+
+def _casts_to(tokens: list, words: list[str], i: int) -> str:
+    """The function, CAST or CONVERT, whose target type is the word at `i` (`CAST(x AS
+    JSON)`, `CONVERT(x, JSON)`), or ''."""
+    from sqlglot.tokens import TokenType
+
+    if words[i - 1:i] not in (["AS"], [","]) or tokens[i].token_type == TokenType.IDENTIFIER \
+            or i + 1 >= len(tokens) or tokens[i + 1].token_type != TokenType.R_PAREN:
+        return ""
+    depth = 0
+    for j in range(i - 1, 0, -1):
+        kind = tokens[j].token_type
+        depth += (kind == TokenType.R_PAREN) - (kind == TokenType.L_PAREN)
+        if depth < 0:
+            function = words[j - 1]
+            return function if (function, words[i - 1]) in (("CAST", "AS"),
+                                                            ("CONVERT", ",")) else ""
+    return ""
 
 
 def _refused_alter(tree, tokens: list, words: list[str], dialect: str
