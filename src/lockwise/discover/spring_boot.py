@@ -106,6 +106,13 @@ _CONDITIONS: frozenset[Name] = frozenset({_ON_PROFILE, _CLOUD_PLATFORM, _LEGACY_
 #: activates when none is.
 _ACTIVE_PROFILES: Name = ("spring", "profiles", "active")
 _DEFAULT_PROFILES: Name = ("spring", "profiles", "default")
+#: Profiles added to the active ones (Spring Boot puts them first), and the groups: a
+#: profile's name for the profiles it brings in after it (`spring.profiles.group.<name>`).
+_INCLUDE_PROFILES: Name = ("spring", "profiles", "include")
+_GROUPS: Name = ("spring", "profiles", "group")
+#: What Spring Boot refuses in a profile-specific file or a document a profile activates
+#: (InvalidConfigDataPropertyException): the application does not start.
+_NOT_IN_PROFILE_DOCUMENTS = (_ACTIVE_PROFILES, _INCLUDE_PROFILES, _DEFAULT_PROFILES)
 _PROFILES_VARIABLE = "SPRING_PROFILES_ACTIVE"
 #: Spring Boot's `spring.liquibase.change-log` as relaxed binding reads it, and its default.
 _CHANGE_LOG: Name = ("spring", "liquibase", "changelog")
@@ -120,7 +127,8 @@ _PATTERNS: tuple[Name, ...] = (
       for prefix in (_SPRING, _SPRING_1)),
     # any property of a data source's says Micronaut runs Flyway for it
     _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS, _CHANGE_LOG,
-    _LIQUIBASE_ENABLED, _ACTIVE_PROFILES, _DEFAULT_PROFILES)
+    _LIQUIBASE_ENABLED, _ACTIVE_PROFILES, _DEFAULT_PROFILES, _INCLUDE_PROFILES,
+    _GROUPS + ("*",))
 
 #: Flyway's default location, where both frameworks leave it.
 DEFAULT_LOCATIONS = ("classpath:db/migration",)
@@ -205,7 +213,8 @@ def _application_values(folder: Path) -> dict[Name, Value] | None:
     values: dict[Name, Value] = {}
     for path in profiled + files:
         documents = read[path] if path in read else _file_documents(path)
-        for name, value in _active_values(documents, active, path).items():
+        for name, value in _active_values(documents, active, path,
+                                          path not in read).items():
             values.setdefault(name, value)
     return values
 
@@ -230,9 +239,13 @@ def _profile_file(name: str, profile: str) -> str:
 def _active_profiles(base: dict[Path, list[dict[Name, Value]]]) -> list[str]:
     """The profiles Spring Boot runs with, in order (the last wins): SPRING_PROFILES_ACTIVE
     from the environment over `spring.profiles.active` of the base files' unconditional
-    documents (the file of highest precedence, its last document); without either,
-    `spring.profiles.default`, else `default`, as Spring Boot activates when none is."""
+    documents (the file of highest precedence, its last document), after the profiles
+    `spring.profiles.include` adds (of every base file); without either,
+    `spring.profiles.default`, else `default`, as Spring Boot activates when none is. Each
+    is followed by its group's (`spring.profiles.group.<name>`), depth first, a profile met
+    again not repeated (Spring Boot's Profiles.expandProfiles)."""
     first: dict[Name, Value] = {}
+    included: list[str] = []
     for documents in base.values():
         merged: dict[Name, Value] = {}
         for found in documents:
@@ -240,25 +253,86 @@ def _active_profiles(base: dict[Path, list[dict[Name, Value]]]) -> list[str]:
                 merged.update(found)
         for name, value in merged.items():
             first.setdefault(name, value)
+        included += _profile_list(merged.get(_INCLUDE_PROFILES))
     chosen: Value = os.environ.get(_PROFILES_VARIABLE)
     if chosen is None:
         chosen = first.get(_ACTIVE_PROFILES)
-    profiles = [item for item in _list(chosen) if item] if chosen is not None else []
-    if profiles:
-        return profiles
-    fallback = first.get(_DEFAULT_PROFILES)
-    defaults = [item for item in _list(fallback) if item] if fallback is not None else []
-    return defaults or ["default"]
+    profiles = list(dict.fromkeys([*included, *_profile_list(chosen)]))
+    if not profiles:
+        profiles = _profile_list(first.get(_DEFAULT_PROFILES)) or ["default"]
+    return _with_groups(profiles, first)
+
+
+def _profile_list(value: Value) -> list[str]:
+    """The profiles a list property names (empty items left out)."""
+    return [item for item in _list(value) if item]
+
+
+def _with_groups(profiles: list[str], values: dict[Name, Value]) -> list[str]:
+    """`profiles`, each followed by the members of its group in `values` (and theirs)."""
+    out: dict[str, None] = {}
+    stack = list(reversed(profiles))
+    while stack:
+        current = stack.pop()
+        if current not in out:
+            out[current] = None
+            stack += reversed(_profile_list(values.get(_GROUPS + _name(current))))
+    return list(out)
+
+
+def _refuse_profile_settings(found: dict[Name, Value], path: Path, document: int) -> None:
+    """Raise InputError when the document `found` (the `document`th of `path`), read as a
+    profile's, sets what Spring Boot refuses there (`spring.profiles.active`, `.include`,
+    `.default`)."""
+    for name in _NOT_IN_PROFILE_DOCUMENTS:
+        if name in found:
+            raise InputError(
+                f"`{'.'.join(name)}` in a profile-specific document: Spring Boot refuses it "
+                "there and the application does not start (set it in a document that no "
+                "profile activates, of application.properties or application.yml)",
+                path, _property_line(path, document, name[-1]))
+
+
+#: Where a document starts: `#---` / `!---` in a properties file, `---` in YAML.
+_DOCUMENT_START = {".properties": lazy_compile(r"[#!]---$"),
+                   "": lazy_compile(r"---(\s|$)")}
+
+
+def _property_line(path: Path, document: int, last: str) -> int:
+    """The line of the `document`th document of `path` (from 0) where a property whose name
+    ends in `last` is set (its first), else where that document starts."""
+    split = _DOCUMENT_START[".properties" if path.suffix == ".properties" else ""]
+    key = re.compile(rf"(^|[.\s]){re.escape(last)}(\[\d+\])?\s*[:=]", re.IGNORECASE)
+    at, start, begun = 0, 1, False
+    for number, row in enumerate(_read_text(path).splitlines(), 1):
+        if split.match(row):
+            if begun:  # YAML's `---` before the first document starts no second one
+                at += 1
+                if at > document:
+                    break
+            start, begun = number + 1, True
+        elif at == document and key.search(row):
+            return number
+        elif row.strip() and not row.lstrip().startswith("#"):
+            begun = True
+    return start
 
 
 def _active_values(documents: list[dict[Name, Value]], active: list[str],
-                   path: Path) -> dict[Name, Value]:
+                   path: Path, profiled: bool) -> dict[Name, Value]:
     """What one file sets for the `active` profiles: its documents in order, the later's
     values first, each unconditional or activated by a profile (`on-profile`, or the older
-    `spring.profiles`); one that applies on a cloud platform only is not read."""
+    `spring.profiles`); one that applies on a cloud platform only is not read. Raises
+    InputError when a profile's document (any of a `profiled` file, one a profile
+    activates) sets the active, included or default profiles, which Spring Boot refuses."""
     values: dict[Name, Value] = {}
-    for found in documents:
-        if _CONDITIONS.isdisjoint(found) or _activated(found, active, path):
+    for document, found in enumerate(documents):
+        if _CONDITIONS.isdisjoint(found):
+            if profiled:
+                _refuse_profile_settings(found, path, document)
+            values.update(found)
+        elif _activated(found, active, path):
+            _refuse_profile_settings(found, path, document)
             values.update(found)
     return values
 
