@@ -119,6 +119,11 @@ _CHANGE_LOG: Name = ("spring", "liquibase", "changelog")
 _DEFAULT_CHANGE_LOG = "classpath:/db/changelog/db.changelog-master.yaml"
 #: `spring.liquibase.enabled`: false, and Spring Boot runs no Liquibase at all.
 _LIQUIBASE_ENABLED: Name = ("spring", "liquibase", "enabled")
+#: The database the application's data source connects to, and each tool's own url over it
+#: (`spring.flyway.url`, `spring.liquibase.url`): the database a history is run on.
+_DATASOURCE_URL: Name = ("spring", "datasource", "url")
+_TOOL_URLS: dict[str, Name] = {"flyway": _SPRING + ("url",),
+                               "liquibase": ("spring", "liquibase", "url")}
 
 
 #: The names read (`*`: any one part, a Micronaut data source's name).
@@ -128,7 +133,7 @@ _PATTERNS: tuple[Name, ...] = (
     # any property of a data source's says Micronaut runs Flyway for it
     _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS, _CHANGE_LOG,
     _LIQUIBASE_ENABLED, _ACTIVE_PROFILES, _DEFAULT_PROFILES, _INCLUDE_PROFILES,
-    _GROUPS + ("*",))
+    _GROUPS + ("*",), _DATASOURCE_URL, *_TOOL_URLS.values())
 
 #: Flyway's default location, where both frameworks leave it.
 DEFAULT_LOCATIONS = ("classpath:db/migration",)
@@ -155,11 +160,11 @@ class FlywayRun:
     """One Flyway run an application configures: Spring Boot's (`spring.flyway`) or one
     Micronaut data source's (`flyway.datasources.<name>`). (A plain class, as the layouts'.)"""
 
-    __slots__ = ("config", "enabled", "locations", "name", "settings")
+    __slots__ = ("config", "enabled", "locations", "name", "root", "settings")
 
     def __init__(self, name: str, locations: tuple[str, ...] | None,
                  settings: dict[str, bool | str], enabled: bool,
-                 config: Path | None = None) -> None:
+                 config: Path | None = None, root: Path | None = None) -> None:
         #: The properties' prefix, as a message names the run.
         self.name = name
         #: The locations as configured, None when left to Flyway's default (DEFAULT_LOCATIONS).
@@ -171,6 +176,8 @@ class FlywayRun:
         #: Flyway's own config file (flyway.toml, flyway.conf) that sets the locations, None
         #: for an application's run: its folder and those above it set the other settings.
         self.config = config
+        #: The classpath root whose application files configure it (an application's run).
+        self.root = root
 
     @property
     def spring(self) -> bool:
@@ -191,18 +198,30 @@ def application_runs(folder: Path) -> list[FlywayRun] | None:
         # Spring Boot 1.x's `flyway.*`, when the files name no `spring.flyway.*` property
         old = not any(name[:2] == _SPRING for name in values) and \
             any(name[:1] == _SPRING_1 for name in values)
-        return [_run(values, _SPRING_1 if old else _SPRING, _SPRING_INIT_SQL, True)]
-    enabled = _boolean(values.get(_MICRONAUT_ENABLED)) is not False
-    return [_run(values, _MICRONAUT + (source,), _MICRONAUT_INIT_SQL, enabled)
-            for source in sources]
+        runs = [_run(values, _SPRING_1 if old else _SPRING, _SPRING_INIT_SQL, True)]
+    else:
+        enabled = _boolean(values.get(_MICRONAUT_ENABLED)) is not False
+        runs = [_run(values, _MICRONAUT + (source,), _MICRONAUT_INIT_SQL, enabled)
+                for source in sources]
+    for run in runs:
+        run.root = folder
+    return runs
 
 
 def _application_values(folder: Path) -> dict[Name, Value] | None:
+    """What the application files of the classpath root `folder` set (`_application_sources`),
+    None when it holds none."""
+    found = _application_sources(folder)
+    return None if found is None else {name: value for name, (value, _, _) in found.items()}
+
+
+def _application_sources(folder: Path) -> dict[Name, tuple[Value, Path, int]] | None:
     """What the application files of the classpath root `folder` set, by precedence, for
     the profiles active (`_active_profiles`): each active profile's files
     (`application-<profile>.*`, the last profile's first) over the base files, and in each
-    file its unconditional documents and those activated by an active profile; None when
-    it holds neither. Raises InputError for a file the framework refuses to load."""
+    file its unconditional documents and those activated by an active profile; each value
+    with the file and the document (from 0) that set it. None when it holds neither. Raises
+    InputError for a file the framework refuses to load."""
     files = [path for name in APPLICATION_FILES if os.path.isfile(path := folder / name)]
     read = {path: _file_documents(path) for path in files}
     active = _active_profiles(read)
@@ -210,13 +229,41 @@ def _application_values(folder: Path) -> dict[Name, Value] | None:
                 if os.path.isfile(path := folder / _profile_file(name, profile))]
     if not files and not profiled:
         return None
-    values: dict[Name, Value] = {}
+    values: dict[Name, tuple[Value, Path, int]] = {}
     for path in profiled + files:
         documents = read[path] if path in read else _file_documents(path)
-        for name, value in _active_values(documents, active, path,
-                                          path not in read).items():
-            values.setdefault(name, value)
+        for name, (value, document) in _active_values(documents, active, path,
+                                                      path not in read).items():
+            values.setdefault(name, (value, path, document))
     return values
+
+
+def application_database(classpath_root: Path, tool: str) -> tuple[str, str] | None:
+    """The database Spring Boot runs `tool` (`flyway`, `liquibase`) on for the application
+    files of `classpath_root`, by the kind of its JDBC url (`dialects.url_database`), with
+    where the url is set: the tool's own url (`spring.flyway.url`, `spring.liquibase.url`)
+    over the data source's (`spring.datasource.url`), each from the environment's variable
+    (`SPRING_FLYWAY_URL`, ...) over the files. None when no url is set or its kind is none
+    lockwise knows (a `${...}` placeholder Spring resolves at start-up decides nothing, unless
+    the kind is written: `jdbc:mysql://${DB_HOST}/app`). Raises InputError for a file the
+    framework refuses to load."""
+    from lockwise.discover.dialects import url_database
+
+    found = _application_sources(classpath_root)
+    if found is None:
+        return None
+    for name in (_TOOL_URLS[tool], _DATASOURCE_URL):
+        variable = "_".join(name).upper()
+        if (url := os.environ.get(variable)) is not None:
+            where = f"the environment variable {variable}"
+        elif name in found and isinstance(url := found[name][0], str):
+            path, document = found[name][1], found[name][2]
+            where = f"{'.'.join(name)} at {path}:{_property_line(path, document, name)}"
+        else:
+            continue
+        database = url_database(url)
+        return None if database is None else (database, where)
+    return None
 
 
 def profile_files() -> list[str]:
@@ -290,50 +337,68 @@ def _refuse_profile_settings(found: dict[Name, Value], path: Path, document: int
                 f"`{'.'.join(name)}` in a profile-specific document: Spring Boot refuses it "
                 "there and the application does not start (set it in a document that no "
                 "profile activates, of application.properties or application.yml)",
-                path, _property_line(path, document, name[-1]))
+                path, _property_line(path, document, name))
 
 
-#: Where a document starts: `#---` / `!---` in a properties file, `---` in YAML.
-_DOCUMENT_START = {".properties": lazy_compile(r"[#!]---$"),
-                   "": lazy_compile(r"---(\s|$)")}
+def _property_line(path: Path, document: int, name: Name) -> int:
+    """The line of the `document`th document of `path` (from 0) where the property `name` (or
+    an element of it) is set, its first; else 1."""
+    text = _read_text(path)
+    if path.suffix != ".properties":
+        return _yaml_line(text, document, name)
+    at = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if line in ("#---", "!---"):  # as `_properties` splits the documents
+            at += 1
+        elif at == document:
+            # (its key alone: a continued value's lines are not looked at again)
+            key = next(iter(property_entries([line])), ("", ""))[0] \
+                if not _BAD_UNICODE_ESCAPE.search(line) else ""
+            if _name(key)[:len(name)] == name:
+                return number
+    return 1
 
 
-def _property_line(path: Path, document: int, last: str) -> int:
-    """The line of the `document`th document of `path` (from 0) where a property whose name
-    ends in `last` is set (its first), else where that document starts."""
-    split = _DOCUMENT_START[".properties" if path.suffix == ".properties" else ""]
-    key = re.compile(rf"(^|[.\s]){re.escape(last)}(\[\d+\])?\s*[:=]", re.IGNORECASE)
-    at, start, begun = 0, 1, False
-    for number, row in enumerate(_read_text(path).splitlines(), 1):
-        if split.match(row):
-            if begun:  # YAML's `---` before the first document starts no second one
-                at += 1
-                if at > document:
-                    break
-            start, begun = number + 1, True
-        elif at == document and key.search(row):
-            return number
-        elif row.strip() and not row.lstrip().startswith("#"):
-            begun = True
-    return start
+def _yaml_line(text: str, document: int, name: Name) -> int:
+    """`_property_line` of an application.yml's `text` (which parses: it was read)."""
+    import yaml
+
+    nodes = list(yaml.compose_all(text, yaml.SafeLoader))
+    node = nodes[document] if document < len(nodes) else None
+    prefix: Name = ()
+    while isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            full = prefix + _name(key.value)
+            if full[:len(name)] == name:
+                return key.start_mark.line + 1
+            if len(full) < len(name) and name[:len(full)] == full:
+                node, prefix = value, full
+                break
+        else:
+            break
+    return 1
 
 
 def _active_values(documents: list[dict[Name, Value]], active: list[str],
-                   path: Path, profiled: bool) -> dict[Name, Value]:
+                   path: Path, profiled: bool) -> dict[Name, tuple[Value, int]]:
     """What one file sets for the `active` profiles: its documents in order, the later's
     values first, each unconditional or activated by a profile (`on-profile`, or the older
-    `spring.profiles`); one that applies on a cloud platform only is not read. Raises
-    InputError when a profile's document (any of a `profiled` file, one a profile
-    activates) sets the active, included or default profiles, which Spring Boot refuses."""
-    values: dict[Name, Value] = {}
+    `spring.profiles`), with the document (from 0) that sets each; one that applies on a
+    cloud platform only is not read. Raises InputError when a profile's document (any of
+    a `profiled` file, one a profile activates) sets the active, included or default
+    profiles, which Spring Boot refuses."""
+    values: dict[Name, tuple[Value, int]] = {}
     for document, found in enumerate(documents):
         if _CONDITIONS.isdisjoint(found):
             if profiled:
                 _refuse_profile_settings(found, path, document)
-            values.update(found)
         elif _activated(found, active, path):
             _refuse_profile_settings(found, path, document)
-            values.update(found)
+        else:
+            continue
+        values.update((name, (value, document)) for name, value in found.items())
     return values
 
 
@@ -378,6 +443,13 @@ def liquibase_turned_off(directory: Path) -> Path | None:
     if found is None or _boolean(found[1].get(_LIQUIBASE_ENABLED)) is not False:
         return None
     return found[0]
+
+
+def nearest_classpath_root(directory: Path) -> Path | None:
+    """The first folder from `directory` up that holds application files (see
+    `_nearest_application`), None when none does."""
+    found = _nearest_application(directory)
+    return None if found is None else found[0]
 
 
 def _nearest_application(directory: Path) -> tuple[Path, dict[Name, Value]] | None:
