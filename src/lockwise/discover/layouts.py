@@ -944,21 +944,37 @@ def settings_files(folder: PurePosixPath) -> list[str]:
     relative to the top of a tree, such as a git repository's) from: Flyway's own config
     files in it and each folder above it, the application files of each of those that
     may be a classpath root, itself or its `src/main/resources` (`spring_boot`; the
-    profile files of the profiles known, `profile_files`), and the
-    files other layouts are told apart by (`_tool_settings`: sqlx's Cargo.toml, Hasura's
-    config.yaml, ...) where they look for them. Paths relative to the same top, whether each
+    profiles' files are in `application_folders`), and the files other layouts are told
+    apart by (`_tool_settings`: sqlx's Cargo.toml, Hasura's config.yaml, ...) where they
+    look for them. Paths relative to the same top, whether each
     exists or not."""
     from lockwise.discover.flyway_config import CONFIG_FILES
-    from lockwise.discover.spring_boot import APPLICATION_FILES, profile_files
+    from lockwise.discover.spring_boot import APPLICATION_FILES
 
-    applications = [*APPLICATION_FILES, *profile_files()]
     out = []
     for level, above in enumerate((folder, *folder.parents)):
         prefix = "" if str(above) == "." else f"{above.as_posix()}/"
         out += [prefix + name for name in CONFIG_FILES]
-        out += [f"{prefix}{resources}{name}" for resources in ("", "src/main/resources/")
-                for name in applications]
+        out += [f"{prefix}{resources}{name}" for resources in _RESOURCES
+                for name in APPLICATION_FILES]
         out += [prefix + name for most, name in _tool_settings() if level <= most]
+    return out
+
+
+#: Where a folder's application files are, as `settings_files` reads them: itself, or its
+#: `src/main/resources` (a Maven or Gradle project's classpath root).
+_RESOURCES = ("", "src/main/resources/")
+
+
+def application_folders(folder: PurePosixPath) -> list[str]:
+    """The folders whose profiles' application files (`spring_boot.is_profile_file`) the
+    history in `folder` may be read with: those of `settings_files`' application files,
+    each `/`-terminated (`./` for the top), relative to the same top."""
+    out = []
+    for above in (folder, *folder.parents):
+        prefix = "" if str(above) == "." else f"{above.as_posix()}/"
+        out += [f"{prefix}{resources}{config}" or "./" for resources in _RESOURCES
+                for config in ("", "config/")]
     return out
 
 

@@ -266,14 +266,15 @@ def application_database(classpath_root: Path, tool: str) -> tuple[str, str] | N
     return None
 
 
-def profile_files() -> list[str]:
-    """The profile-specific twins of APPLICATION_FILES that a classpath root may hold for
-    the profiles known before its files are read: those of SPRING_PROFILES_ACTIVE, and
-    `default` (what `lint --base` unpacks at another revision besides the base files; a
-    profile only that revision's files activate is not known in advance)."""
-    profiles = [item for item in _list(os.environ.get(_PROFILES_VARIABLE, "")) if item]
-    return [_profile_file(name, profile) for profile in [*profiles, "default"]
-            for name in APPLICATION_FILES]
+#: A profile-specific twin of an application file (`application-<profile>.yml`).
+_PROFILE_FILE = lazy_compile(r"application-.+\.(?:properties|yml|yaml)")
+
+
+def is_profile_file(name: str) -> bool:
+    """Whether the file `name` (no folder) may be an application file of some profile (what
+    `lint --base` unpacks at another revision beside the base files: the profiles active
+    there are known only once that revision's files are read)."""
+    return _PROFILE_FILE.fullmatch(name) is not None
 
 
 def _profile_file(name: str, profile: str) -> str:
