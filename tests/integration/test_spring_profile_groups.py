@@ -9,13 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from lockwise.cli.app import app
 from lockwise.discover import discover
 from lockwise.lint import LintOptions, lint_migrations
-from lockwise.parse.source import InputError
-from tree_helpers import write
+from tree_helpers import assert_stops_at, write
 
 _RESOURCES = "src/main/resources"
 _PROPERTIES = f"{_RESOURCES}/application.properties"
@@ -78,12 +75,12 @@ def test_included_and_grouped_profiles_are_read_in_spring_s_order(
         variable: str | None, flagged: bool) -> None:
     """`spring.profiles.include` and `spring.profiles.group.<name>` activate profiles as
     Spring Boot does: the included first, then each active one followed by its group's."""
-    if variable is None:
-        monkeypatch.delenv("SPRING_PROFILES_ACTIVE", raising=False)
-    else:
-        monkeypatch.setenv("SPRING_PROFILES_ACTIVE", variable)
+    monkeypatch.delenv("SPRING_PROFILES_ACTIVE", raising=False)
     write(tmp_path, {**_MIXED, **config})
-    assert _flagged(tmp_path) is flagged
+    with monkeypatch.context() as scope:
+        if variable is not None:
+            scope.setenv("SPRING_PROFILES_ACTIVE", variable)
+        assert _flagged(tmp_path) is flagged
 
 
 @pytest.mark.parametrize(("files", "bad", "line"), [
@@ -110,13 +107,7 @@ def test_profiles_set_in_a_profile_s_document_are_an_input_error(
     lint stops at the file and line (exit 2)."""
     monkeypatch.delenv("SPRING_PROFILES_ACTIVE", raising=False)
     write(tmp_path, {**_MIXED, **files})
-    with pytest.raises(InputError) as error:
-        discover(tmp_path / _RESOURCES / "db" / "migration")
-    assert (error.value.path, error.value.line) == (tmp_path / bad, line)
-    result = CliRunner().invoke(app, ["lint", "--no-cache", str(tmp_path)])
-    assert result.exit_code == 2, result.output
-    assert f"{tmp_path / bad}:{line}:" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert_stops_at(tmp_path, tmp_path / _RESOURCES / "db" / "migration", bad, line)
 
 
 def test_a_document_no_active_profile_activates_may_set_the_active_profiles(

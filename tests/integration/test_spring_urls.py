@@ -11,12 +11,13 @@ import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from lockwise.cli.app import app
-from lockwise.discover import discover_histories
-from lockwise.parse.source import InputError
-from tree_helpers import write
+from tree_helpers import (
+    assert_left_out_by_url,
+    assert_named_history_noted,
+    found_histories,
+    write,
+)
 
 _T = "CREATE TABLE t (a int);\n"
 _A, _B = "s/a/src/main/resources", "s/b/src/main/resources"
@@ -36,12 +37,6 @@ def _clean(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.upper().startswith(("SPRING_", "FLYWAY_")):
             monkeypatch.delenv(name)
-
-
-def _found(root: Path, dialect: str) -> tuple[list[str], list[str]]:
-    notes: list[str] = []
-    histories = discover_histories(root, notes=notes, dialect=dialect)
-    return [folder.relative_to(root).as_posix() for folder, _ in histories], notes
 
 
 @pytest.mark.parametrize(("files", "variables", "postgresql", "mysql"), [
@@ -77,16 +72,7 @@ def test_spring_s_url_decides_the_dialect_of_its_flyway_history(
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
     write(tmp_path, {**_SERVICES, **files})
-    for dialect, expected in (("postgresql", postgresql), ("mysql", mysql)):
-        if expected is None:
-            with pytest.raises(InputError, match="no .* migrations here"):
-                _found(tmp_path, dialect)
-            continue
-        found, notes = _found(tmp_path, dialect)
-        assert found == expected
-        left = [n for n in notes if "Flyway's url" in n and "not linted" in n]
-        assert len(left) == 2 - len(expected), notes
-        assert all("`lockwise lint --dialect " in n for n in left), notes
+    assert_left_out_by_url(tmp_path, {"postgresql": postgresql, "mysql": mysql}, 2)
 
 
 def test_the_note_names_the_url_s_file_and_line(tmp_path: Path) -> None:
@@ -94,7 +80,7 @@ def test_the_note_names_the_url_s_file_and_line(tmp_path: Path) -> None:
     write(tmp_path, {**_SERVICES, f"{_A}/application.yml":
                      "spring:\n  application:\n    name: a\n  flyway:\n"
                      "    url: jdbc:sqlserver://db\n"})
-    found, notes = _found(tmp_path, "postgresql")
+    found, notes = found_histories(tmp_path, "postgresql")
     assert found == [_B_HISTORY]
     assert any(f"spring.flyway.url at {tmp_path / _A / 'application.yml'}:5" in n and
                "PostgreSQL, MySQL and MariaDB only" in n for n in notes), notes
@@ -112,7 +98,7 @@ def test_spring_s_url_decides_the_dialect_of_its_liquibase_history(
     """The application's Liquibase history too: `spring.liquibase.url` over the data
     source's."""
     write(tmp_path, {**_SERVICES, **_LIQUIBASE, f"{_A}/application.properties": properties})
-    found, notes = _found(tmp_path, "postgresql")
+    found, notes = found_histories(tmp_path, "postgresql")
     assert (f"{_A}/db/changelog" not in found) is left_out, (found, notes)
     assert any("Liquibase's url, spring." in n and "not linted" in n for n in notes) is \
         left_out
@@ -125,13 +111,6 @@ def test_a_spring_history_named_is_read_and_noted(tmp_path: Path,
     write(tmp_path, {**_SERVICES, f"{_A}/application.properties":
                      "spring.application.name=a\nspring.datasource.url=jdbc:mysql://db/app\n"})
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["lint", "--no-cache", _A_HISTORY])
-    assert result.exit_code == 0, result.output
-    assert "migrated on MySQL (Flyway's url, spring.datasource.url at" in result.stderr
-    assert "application.properties:2)" in result.stderr
-    result = CliRunner().invoke(app, ["lint", "--no-cache", "s/a"])
-    assert result.exit_code == 2, result.output
-    assert "no PostgreSQL migrations here" in result.stderr
-    assert "Traceback" not in result.stderr
-    result = CliRunner().invoke(app, ["lint", "--no-cache", "--dialect", "mysql", "s/a"])
-    assert result.exit_code == 0, result.output
+    assert_named_history_noted(_A_HISTORY, "s/a", [
+        "migrated on MySQL (Flyway's url, spring.datasource.url at",
+        "application.properties:2)", f"`lockwise lint --dialect mysql {_A_HISTORY}`"])

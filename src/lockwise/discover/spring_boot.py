@@ -38,7 +38,11 @@ Read here as the frameworks read them:
   files, a later profile's over an earlier one's; in any file a document activated by
   `spring.config.activate.on-profile` (or the older `spring.profiles`: a name, a list, or an
   expression with `!`, `&`, `|` and parentheses) is read when an active profile matches it,
-  in its place among the file's documents. A document for a cloud platform
+  in its place among the file's documents. The profiles `spring.profiles.include` adds
+  (fix-layouts21) come before the active ones, and each profile is followed by its group's
+  (`spring.profiles.group.<name>`, depth first, each once), as Spring Boot 2.4+ orders them;
+  `spring.profiles.active`, `.include` or `.default` in a profile's file or in a document a
+  profile activates is refused (Spring Boot does not start). A document for a cloud platform
   (`...on-cloud-platform`) is not read, nor are Micronaut's environment files
   (`application-<env>.yml`);
 - a file the framework refuses to load (YAML that does not parse, a malformed `\\u` escape in
