@@ -1107,8 +1107,39 @@ def test_base_revision_reads_the_active_profile_s_file_at_ref(
     _diverge(repo, {f"{_RESOURCES}/db/migration/V2__i.sql":
                     "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n"},
              {f"{_RESOURCES}/db/migration/V3__u.sql": "CREATE TABLE u (a int);\n"})
+    assert _main_s_v2_mixed(repo) is (profile is not None)
+
+
+@pytest.mark.parametrize(("activation", "mixed"), [
+    ("spring.profiles.active=prod\n", True),
+    ("spring.profiles.include=prod\n", True),
+    ("spring.profiles.active=ops\nspring.profiles.group.ops=prod\n", True),
+    ("spring.application.name=shop\n", False),
+], ids=["active", "include", "group", "none-guard"])
+def test_base_revision_reads_a_profile_its_own_files_activate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, activation: str, mixed: bool) -> None:
+    """`--base REF` unpacks the application files of every profile at REF (fix-layouts21):
+    a profile that only REF's own `spring.profiles.active` (or `.include`, or a group) names
+    is read there as in the working tree, its file in `config/` too."""
+    monkeypatch.delenv("SPRING_PROFILES_ACTIVE", raising=False)
+    repo = empty_repo(tmp_path)
+    write(repo, {f"{_RESOURCES}/application.properties": "spring.application.name=shop\n",
+                 f"{_RESOURCES}/config/application-prod.properties":
+                 "spring.flyway.mixed=true\n",
+                 f"{_RESOURCES}/db/migration/V1__t.sql": "CREATE TABLE t (a int);\n"})
+    # the profile is activated on main only: the working tree (feature) activates none
+    _diverge(repo, {f"{_RESOURCES}/application.properties": activation,
+                    f"{_RESOURCES}/db/migration/V2__i.sql":
+                    "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n"},
+             {f"{_RESOURCES}/db/migration/V3__u.sql": "CREATE TABLE u (a int);\n"})
+    assert _main_s_v2_mixed(repo) is mixed
+
+
+def _main_s_v2_mixed(repo: Path) -> bool:
+    """Whether main's V2 of Spring Boot's default location, read at main by `--base main`,
+    runs statement by statement (`mixed`)."""
     location = repo / _RESOURCES / "db" / "migration"
     comparison = compare_with_base(location, discover(location), "main", None)
     by_version = {m.version: m for m in comparison.history}
     assert str(by_version["2"].path).startswith("main:")
-    assert by_version["2"].mixed_without_transaction is (profile is not None)
+    return by_version["2"].mixed_without_transaction

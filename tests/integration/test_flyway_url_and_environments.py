@@ -16,7 +16,7 @@ from lockwise.cli.app import app
 from lockwise.discover import discover, discover_histories
 from lockwise.discover.flyway_config import configure
 from lockwise.parse.source import InputError
-from tree_helpers import write
+from tree_helpers import assert_left_out_by_url, assert_named_history_noted, write
 
 _T = "CREATE TABLE t (a int);\n"
 _MIXED = "ALTER TABLE t ADD COLUMN note text;\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n"
@@ -85,16 +85,7 @@ def test_flyway_s_url_decides_the_dialect_of_its_history(
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
     write(tmp_path, {**_SERVICES, **files})
-    for dialect, expected in (("postgresql", postgresql), ("mysql", mysql)):
-        if expected is None:
-            with pytest.raises(InputError, match="no .* migrations here"):
-                _found(tmp_path, dialect)
-            continue
-        found, notes = _found(tmp_path, dialect)
-        assert found == expected
-        left = [n for n in notes if "Flyway's url" in n and "not linted" in n]
-        assert len(left) == 2 - len(expected), notes
-        assert all("`lockwise lint --dialect " in n for n in left), notes
+    assert_left_out_by_url(tmp_path, {"postgresql": postgresql, "mysql": mysql}, 2)
 
 
 def test_a_database_lockwise_does_not_read_is_noted_so(tmp_path: Path) -> None:
@@ -112,17 +103,9 @@ def test_a_history_named_is_read_and_noted(tmp_path: Path,
     that history is an input error, as one holding only another database's folder."""
     write(tmp_path, {**_SERVICES, "s/a/flyway.conf": "flyway.url=jdbc:mysql://db/app\n"})
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["lint", "--no-cache", "s/a/db/migration"])
-    assert result.exit_code == 0, result.output
-    assert "migrated on MySQL (Flyway's url, flyway.url at" in result.stderr
-    assert "flyway.conf:1)" in result.stderr
-    assert "`lockwise lint --dialect mysql s/a/db/migration`" in result.stderr
-    result = CliRunner().invoke(app, ["lint", "--no-cache", "s/a"])
-    assert result.exit_code == 2, result.output
-    assert "no PostgreSQL migrations here" in result.stderr
-    assert "Traceback" not in result.stderr
-    result = CliRunner().invoke(app, ["lint", "--no-cache", "--dialect", "mysql", "s/a"])
-    assert result.exit_code == 0, result.output
+    assert_named_history_noted("s/a/db/migration", "s/a", [
+        "migrated on MySQL (Flyway's url, flyway.url at", "flyway.conf:1)",
+        "`lockwise lint --dialect mysql s/a/db/migration`"])
 
 
 # --- the command line: -url= and -environments.<name>.<key>= ---------------------------------

@@ -9,13 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from lockwise.cli.app import app
 from lockwise.discover import discover, discover_histories
 from lockwise.lint import LintOptions, lint_migrations
-from lockwise.parse.source import InputError
-from tree_helpers import write
+from tree_helpers import assert_stops_at, write
 
 _RESOURCES = "src/main/resources"
 _PROPERTIES = f"{_RESOURCES}/application.properties"
@@ -210,10 +207,4 @@ def test_a_malformed_profile_file_or_expression_is_an_input_error(
     the application does not start; lint stops at the file and line (exit 2)."""
     monkeypatch.setenv("SPRING_PROFILES_ACTIVE", "prod")
     write(tmp_path, {**_MIXED, **files})
-    with pytest.raises(InputError) as error:
-        discover(tmp_path / _RESOURCES / "db" / "migration")
-    assert (error.value.path, error.value.line) == (tmp_path / bad, line)
-    result = CliRunner().invoke(app, ["lint", "--no-cache", str(tmp_path)])
-    assert result.exit_code == 2, result.output
-    assert f"{tmp_path / bad}:{line}:" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert_stops_at(tmp_path, tmp_path / _RESOURCES / "db" / "migration", bad, line)

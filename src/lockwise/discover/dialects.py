@@ -112,8 +112,8 @@ def prisma_provider_note(history: Path, dialect: str) -> str | None:
 def all_left_out(dialect: str) -> str:
     """The input error of a path below which every history found was left out."""
     return (f"no {_title(dialect)} migrations here: every migration history below it is in a "
-            f"folder named for another database, or Flyway's url names one (the notes say "
-            f"which, and how to lint them)")
+            f"folder named for another database, or the url it runs on names one (the notes "
+            f"say which, and how to lint them)")
 
 
 def url_database(url: str) -> str | None:
@@ -127,12 +127,14 @@ def url_database(url: str) -> str | None:
                 None)
 
 
-def url_note(history: Path, database: str, where: str, dialect: str) -> str | None:
-    """A note for a Flyway history named on the command line and read with `dialect`, whose
-    run's url (set `where`) names another database; None when it names the dialect's."""
+def url_note(history: Path, database: str, where: str, dialect: str,
+             tool: str = "Flyway") -> str | None:
+    """A note for a history of `tool` (Flyway, Liquibase) named on the command line and read
+    with `dialect`, whose run's url (set `where`) names another database; None when it names
+    the dialect's."""
     if other_database(database, dialect, []) is None:
         return None
-    said = f"{history}: migrated on {_title(database)} (Flyway's url, {where}), but read " \
+    said = f"{history}: migrated on {_title(database)} ({tool}'s url, {where}), but read " \
         f"as {_title(dialect)}"
     if database in LINTED:
         return f"{said}: `lockwise lint --dialect {database} {history}` reads it as " \

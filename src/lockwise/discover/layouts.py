@@ -850,16 +850,20 @@ def flyway_database(directory: Path) -> tuple[str, str] | None:
     it: the command line's `-url=` (or the selected environment's
     `-environments.<name>.url=`) over `FLYWAY_URL` over the config files' (`flyway.url`, or
     the selected environment's `url` in flyway.toml), as `_flyway_settings` reads them. None
-    when no url is set, its kind is none lockwise knows, or an application (Spring Boot,
-    Micronaut) runs the location. The kind is read as written when it is (`jdbc:postgresql://
-    ${env.HOST}/app`); else with the url's resolvers replaced, and a url lockwise cannot
-    resolve decides nothing (a `${vault.url}` stops no lint)."""
+    when no url is set or its kind is none lockwise knows. A Spring Boot application's run is
+    read from its files (`spring_boot.application_database`: `spring.flyway.url` over
+    `spring.datasource.url`); a Micronaut one's decides nothing. The kind is read as
+    written when it is (`jdbc:postgresql://${env.HOST}/app`); else with the url's
+    resolvers replaced, and a url lockwise cannot resolve decides nothing (a
+    `${vault.url}` stops no lint)."""
     from lockwise.discover.dialects import url_database
     from lockwise.discover.flyway_config import given_by, resolved, setting_line
 
     run, _ = _flyway_run(directory)
     if run is not None and run.config is None:
-        return None
+        from lockwise.discover.spring_boot import application_database
+
+        return application_database(run.root, "flyway") if run.spring and run.root else None
     setting = _nearest_flyway_settings(directory, ("url",)).get("url")
     if setting is None or not isinstance(setting.value, str):
         return None
@@ -940,21 +944,37 @@ def settings_files(folder: PurePosixPath) -> list[str]:
     relative to the top of a tree, such as a git repository's) from: Flyway's own config
     files in it and each folder above it, the application files of each of those that
     may be a classpath root, itself or its `src/main/resources` (`spring_boot`; the
-    profile files of the profiles known, `profile_files`), and the
-    files other layouts are told apart by (`_tool_settings`: sqlx's Cargo.toml, Hasura's
-    config.yaml, ...) where they look for them. Paths relative to the same top, whether each
+    profiles' files are in `application_folders`), and the files other layouts are told
+    apart by (`_tool_settings`: sqlx's Cargo.toml, Hasura's config.yaml, ...) where they
+    look for them. Paths relative to the same top, whether each
     exists or not."""
     from lockwise.discover.flyway_config import CONFIG_FILES
-    from lockwise.discover.spring_boot import APPLICATION_FILES, profile_files
+    from lockwise.discover.spring_boot import APPLICATION_FILES
 
-    applications = [*APPLICATION_FILES, *profile_files()]
     out = []
     for level, above in enumerate((folder, *folder.parents)):
         prefix = "" if str(above) == "." else f"{above.as_posix()}/"
         out += [prefix + name for name in CONFIG_FILES]
-        out += [f"{prefix}{resources}{name}" for resources in ("", "src/main/resources/")
-                for name in applications]
+        out += [f"{prefix}{resources}{name}" for resources in _RESOURCES
+                for name in APPLICATION_FILES]
         out += [prefix + name for most, name in _tool_settings() if level <= most]
+    return out
+
+
+#: Where a folder's application files are, as `settings_files` reads them: itself, or its
+#: `src/main/resources` (a Maven or Gradle project's classpath root).
+_RESOURCES = ("", "src/main/resources/")
+
+
+def application_folders(folder: PurePosixPath) -> list[str]:
+    """The folders whose profiles' application files (`spring_boot.is_profile_file`) the
+    history in `folder` may be read with: those of `settings_files`' application files,
+    each `/`-terminated (`./` for the top), relative to the same top."""
+    out = []
+    for above in (folder, *folder.parents):
+        prefix = "" if str(above) == "." else f"{above.as_posix()}/"
+        out += [f"{prefix}{resources}{config}" or "./" for resources in _RESOURCES
+                for config in ("", "config/")]
     return out
 
 
@@ -1227,19 +1247,32 @@ def _by_flyway_url(path: Path, histories: list[tuple[Path, list[Migration]]], di
 
     kept = []
     for root, migrations in histories:
-        found = flyway_database(root) if migrations and migrations[0].layout == "flyway" \
-            else None
+        layout = migrations[0].layout if migrations else None
+        found = flyway_database(root) if layout == "flyway" else \
+            _liquibase_database(root) if layout == "liquibase" else None
+        tool = "Liquibase" if layout == "liquibase" else "Flyway"
         if found is None or other_database(found[0], dialect, []) is None:
             kept.append((root, migrations))
         elif root == path:
-            notes.append(url_note(root, found[0], found[1], dialect) or "")
+            notes.append(url_note(root, found[0], found[1], dialect, tool) or "")
             kept.append((root, migrations))
         else:
             notes.append(left_out_note(root, root.name, found[0], dialect,
-                                       f"Flyway's url, {found[1]},"))
+                                       f"{tool}'s url, {found[1]},"))
     if histories and not kept:
         raise path_error(all_left_out(dialect), path)
     return kept
+
+
+def _liquibase_database(directory: Path) -> tuple[str, str] | None:
+    """The database the Spring Boot application whose resources hold the Liquibase folder
+    `directory` (the nearest classpath root above it, as for its master changelog) runs
+    Liquibase on: `spring.liquibase.url` over `spring.datasource.url`
+    (`spring_boot.application_database`); None without one, or a url of no kind known."""
+    from lockwise.discover.spring_boot import application_database, nearest_classpath_root
+
+    root = nearest_classpath_root(directory)
+    return None if root is None else application_database(root, "liquibase")
 
 
 def _distinct(histories: list[tuple[Path, list[Migration]]]) -> list[tuple[Path, list[Migration]]]:

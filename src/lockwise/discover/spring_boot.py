@@ -38,7 +38,11 @@ Read here as the frameworks read them:
   files, a later profile's over an earlier one's; in any file a document activated by
   `spring.config.activate.on-profile` (or the older `spring.profiles`: a name, a list, or an
   expression with `!`, `&`, `|` and parentheses) is read when an active profile matches it,
-  in its place among the file's documents. A document for a cloud platform
+  in its place among the file's documents. The profiles `spring.profiles.include` adds
+  (fix-layouts21) come before the active ones, and each profile is followed by its group's
+  (`spring.profiles.group.<name>`, depth first, each once), as Spring Boot 2.4+ orders them;
+  `spring.profiles.active`, `.include` or `.default` in a profile's file or in a document a
+  profile activates is refused (Spring Boot does not start). A document for a cloud platform
   (`...on-cloud-platform`) is not read, nor are Micronaut's environment files
   (`application-<env>.yml`);
 - a file the framework refuses to load (YAML that does not parse, a malformed `\\u` escape in
@@ -106,12 +110,24 @@ _CONDITIONS: frozenset[Name] = frozenset({_ON_PROFILE, _CLOUD_PLATFORM, _LEGACY_
 #: activates when none is.
 _ACTIVE_PROFILES: Name = ("spring", "profiles", "active")
 _DEFAULT_PROFILES: Name = ("spring", "profiles", "default")
+#: Profiles added to the active ones (Spring Boot puts them first), and the groups: a
+#: profile's name for the profiles it brings in after it (`spring.profiles.group.<name>`).
+_INCLUDE_PROFILES: Name = ("spring", "profiles", "include")
+_GROUPS: Name = ("spring", "profiles", "group")
+#: What Spring Boot refuses in a profile-specific file or a document a profile activates
+#: (InvalidConfigDataPropertyException): the application does not start.
+_NOT_IN_PROFILE_DOCUMENTS = (_ACTIVE_PROFILES, _INCLUDE_PROFILES, _DEFAULT_PROFILES)
 _PROFILES_VARIABLE = "SPRING_PROFILES_ACTIVE"
 #: Spring Boot's `spring.liquibase.change-log` as relaxed binding reads it, and its default.
 _CHANGE_LOG: Name = ("spring", "liquibase", "changelog")
 _DEFAULT_CHANGE_LOG = "classpath:/db/changelog/db.changelog-master.yaml"
 #: `spring.liquibase.enabled`: false, and Spring Boot runs no Liquibase at all.
 _LIQUIBASE_ENABLED: Name = ("spring", "liquibase", "enabled")
+#: The database the application's data source connects to, and each tool's own url over it
+#: (`spring.flyway.url`, `spring.liquibase.url`): the database a history is run on.
+_DATASOURCE_URL: Name = ("spring", "datasource", "url")
+_TOOL_URLS: dict[str, Name] = {"flyway": _SPRING + ("url",),
+                               "liquibase": ("spring", "liquibase", "url")}
 
 
 #: The names read (`*`: any one part, a Micronaut data source's name).
@@ -120,7 +136,8 @@ _PATTERNS: tuple[Name, ...] = (
       for prefix in (_SPRING, _SPRING_1)),
     # any property of a data source's says Micronaut runs Flyway for it
     _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS, _CHANGE_LOG,
-    _LIQUIBASE_ENABLED, _ACTIVE_PROFILES, _DEFAULT_PROFILES)
+    _LIQUIBASE_ENABLED, _ACTIVE_PROFILES, _DEFAULT_PROFILES, _INCLUDE_PROFILES,
+    _GROUPS + ("*",), _DATASOURCE_URL, *_TOOL_URLS.values())
 
 #: Flyway's default location, where both frameworks leave it.
 DEFAULT_LOCATIONS = ("classpath:db/migration",)
@@ -147,11 +164,11 @@ class FlywayRun:
     """One Flyway run an application configures: Spring Boot's (`spring.flyway`) or one
     Micronaut data source's (`flyway.datasources.<name>`). (A plain class, as the layouts'.)"""
 
-    __slots__ = ("config", "enabled", "locations", "name", "settings")
+    __slots__ = ("config", "enabled", "locations", "name", "root", "settings")
 
     def __init__(self, name: str, locations: tuple[str, ...] | None,
                  settings: dict[str, bool | str], enabled: bool,
-                 config: Path | None = None) -> None:
+                 config: Path | None = None, root: Path | None = None) -> None:
         #: The properties' prefix, as a message names the run.
         self.name = name
         #: The locations as configured, None when left to Flyway's default (DEFAULT_LOCATIONS).
@@ -163,6 +180,8 @@ class FlywayRun:
         #: Flyway's own config file (flyway.toml, flyway.conf) that sets the locations, None
         #: for an application's run: its folder and those above it set the other settings.
         self.config = config
+        #: The classpath root whose application files configure it (an application's run).
+        self.root = root
 
     @property
     def spring(self) -> bool:
@@ -183,18 +202,30 @@ def application_runs(folder: Path) -> list[FlywayRun] | None:
         # Spring Boot 1.x's `flyway.*`, when the files name no `spring.flyway.*` property
         old = not any(name[:2] == _SPRING for name in values) and \
             any(name[:1] == _SPRING_1 for name in values)
-        return [_run(values, _SPRING_1 if old else _SPRING, _SPRING_INIT_SQL, True)]
-    enabled = _boolean(values.get(_MICRONAUT_ENABLED)) is not False
-    return [_run(values, _MICRONAUT + (source,), _MICRONAUT_INIT_SQL, enabled)
-            for source in sources]
+        runs = [_run(values, _SPRING_1 if old else _SPRING, _SPRING_INIT_SQL, True)]
+    else:
+        enabled = _boolean(values.get(_MICRONAUT_ENABLED)) is not False
+        runs = [_run(values, _MICRONAUT + (source,), _MICRONAUT_INIT_SQL, enabled)
+                for source in sources]
+    for run in runs:
+        run.root = folder
+    return runs
 
 
 def _application_values(folder: Path) -> dict[Name, Value] | None:
+    """What the application files of the classpath root `folder` set (`_application_sources`),
+    None when it holds none."""
+    found = _application_sources(folder)
+    return None if found is None else {name: value for name, (value, _, _) in found.items()}
+
+
+def _application_sources(folder: Path) -> dict[Name, tuple[Value, Path, int]] | None:
     """What the application files of the classpath root `folder` set, by precedence, for
     the profiles active (`_active_profiles`): each active profile's files
     (`application-<profile>.*`, the last profile's first) over the base files, and in each
-    file its unconditional documents and those activated by an active profile; None when
-    it holds neither. Raises InputError for a file the framework refuses to load."""
+    file its unconditional documents and those activated by an active profile; each value
+    with the file and the document (from 0) that set it. None when it holds neither. Raises
+    InputError for a file the framework refuses to load."""
     files = [path for name in APPLICATION_FILES if os.path.isfile(path := folder / name)]
     read = {path: _file_documents(path) for path in files}
     active = _active_profiles(read)
@@ -202,22 +233,52 @@ def _application_values(folder: Path) -> dict[Name, Value] | None:
                 if os.path.isfile(path := folder / _profile_file(name, profile))]
     if not files and not profiled:
         return None
-    values: dict[Name, Value] = {}
+    values: dict[Name, tuple[Value, Path, int]] = {}
     for path in profiled + files:
         documents = read[path] if path in read else _file_documents(path)
-        for name, value in _active_values(documents, active, path).items():
-            values.setdefault(name, value)
+        for name, (value, document) in _active_values(documents, active, path,
+                                                      path not in read).items():
+            values.setdefault(name, (value, path, document))
     return values
 
 
-def profile_files() -> list[str]:
-    """The profile-specific twins of APPLICATION_FILES that a classpath root may hold for
-    the profiles known before its files are read: those of SPRING_PROFILES_ACTIVE, and
-    `default` (what `lint --base` unpacks at another revision besides the base files; a
-    profile only that revision's files activate is not known in advance)."""
-    profiles = [item for item in _list(os.environ.get(_PROFILES_VARIABLE, "")) if item]
-    return [_profile_file(name, profile) for profile in [*profiles, "default"]
-            for name in APPLICATION_FILES]
+def application_database(classpath_root: Path, tool: str) -> tuple[str, str] | None:
+    """The database Spring Boot runs `tool` (`flyway`, `liquibase`) on for the application
+    files of `classpath_root`, by the kind of its JDBC url (`dialects.url_database`), with
+    where the url is set: the tool's own url (`spring.flyway.url`, `spring.liquibase.url`)
+    over the data source's (`spring.datasource.url`), each from the environment's variable
+    (`SPRING_FLYWAY_URL`, ...) over the files. None when no url is set or its kind is none
+    lockwise knows (a `${...}` placeholder Spring resolves at start-up decides nothing, unless
+    the kind is written: `jdbc:mysql://${DB_HOST}/app`). Raises InputError for a file the
+    framework refuses to load."""
+    from lockwise.discover.dialects import url_database
+
+    found = _application_sources(classpath_root)
+    if found is None:
+        return None
+    for name in (_TOOL_URLS[tool], _DATASOURCE_URL):
+        variable = "_".join(name).upper()
+        if (url := os.environ.get(variable)) is not None:
+            where = f"the environment variable {variable}"
+        elif name in found and isinstance(url := found[name][0], str):
+            path, document = found[name][1], found[name][2]
+            where = f"{'.'.join(name)} at {path}:{_property_line(path, document, name)}"
+        else:
+            continue
+        database = url_database(url)
+        return None if database is None else (database, where)
+    return None
+
+
+#: A profile-specific twin of an application file (`application-<profile>.yml`).
+_PROFILE_FILE = lazy_compile(r"application-.+\.(?:properties|yml|yaml)")
+
+
+def is_profile_file(name: str) -> bool:
+    """Whether the file `name` (no folder) may be an application file of some profile (what
+    `lint --base` unpacks at another revision beside the base files: the profiles active
+    there are known only once that revision's files are read)."""
+    return _PROFILE_FILE.fullmatch(name) is not None
 
 
 def _profile_file(name: str, profile: str) -> str:
@@ -230,9 +291,13 @@ def _profile_file(name: str, profile: str) -> str:
 def _active_profiles(base: dict[Path, list[dict[Name, Value]]]) -> list[str]:
     """The profiles Spring Boot runs with, in order (the last wins): SPRING_PROFILES_ACTIVE
     from the environment over `spring.profiles.active` of the base files' unconditional
-    documents (the file of highest precedence, its last document); without either,
-    `spring.profiles.default`, else `default`, as Spring Boot activates when none is."""
+    documents (the file of highest precedence, its last document), after the profiles
+    `spring.profiles.include` adds (of every base file); without either,
+    `spring.profiles.default`, else `default`, as Spring Boot activates when none is. Each
+    is followed by its group's (`spring.profiles.group.<name>`), depth first, a profile met
+    again not repeated (Spring Boot's Profiles.expandProfiles)."""
     first: dict[Name, Value] = {}
+    included: list[str] = []
     for documents in base.values():
         merged: dict[Name, Value] = {}
         for found in documents:
@@ -240,26 +305,105 @@ def _active_profiles(base: dict[Path, list[dict[Name, Value]]]) -> list[str]:
                 merged.update(found)
         for name, value in merged.items():
             first.setdefault(name, value)
+        included += _profile_list(merged.get(_INCLUDE_PROFILES))
     chosen: Value = os.environ.get(_PROFILES_VARIABLE)
     if chosen is None:
         chosen = first.get(_ACTIVE_PROFILES)
-    profiles = [item for item in _list(chosen) if item] if chosen is not None else []
-    if profiles:
-        return profiles
-    fallback = first.get(_DEFAULT_PROFILES)
-    defaults = [item for item in _list(fallback) if item] if fallback is not None else []
-    return defaults or ["default"]
+    profiles = list(dict.fromkeys([*included, *_profile_list(chosen)]))
+    if not profiles:
+        profiles = _profile_list(first.get(_DEFAULT_PROFILES)) or ["default"]
+    return _with_groups(profiles, first)
+
+
+def _profile_list(value: Value) -> list[str]:
+    """The profiles a list property names (empty items left out)."""
+    return [item for item in _list(value) if item]
+
+
+def _with_groups(profiles: list[str], values: dict[Name, Value]) -> list[str]:
+    """`profiles`, each followed by the members of its group in `values` (and theirs)."""
+    out: dict[str, None] = {}
+    stack = list(reversed(profiles))
+    while stack:
+        current = stack.pop()
+        if current not in out:
+            out[current] = None
+            stack += reversed(_profile_list(values.get(_GROUPS + _name(current))))
+    return list(out)
+
+
+def _refuse_profile_settings(found: dict[Name, Value], path: Path, document: int) -> None:
+    """Raise InputError when the document `found` (the `document`th of `path`), read as a
+    profile's, sets what Spring Boot refuses there (`spring.profiles.active`, `.include`,
+    `.default`)."""
+    for name in _NOT_IN_PROFILE_DOCUMENTS:
+        if name in found:
+            raise InputError(
+                f"`{'.'.join(name)}` in a profile-specific document: Spring Boot refuses it "
+                "there and the application does not start (set it in a document that no "
+                "profile activates, of application.properties or application.yml)",
+                path, _property_line(path, document, name))
+
+
+def _property_line(path: Path, document: int, name: Name) -> int:
+    """The line of the `document`th document of `path` (from 0) where the property `name` (or
+    an element of it) is set, its first; else 1."""
+    text = _read_text(path)
+    if path.suffix != ".properties":
+        return _yaml_line(text, document, name)
+    at = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if line in ("#---", "!---"):  # as `_properties` splits the documents
+            at += 1
+        elif at == document:
+            # (its key alone: a continued value's lines are not looked at again)
+            key = next(iter(property_entries([line])), ("", ""))[0] \
+                if not _BAD_UNICODE_ESCAPE.search(line) else ""
+            if _name(key)[:len(name)] == name:
+                return number
+    return 1
+
+
+def _yaml_line(text: str, document: int, name: Name) -> int:
+    """`_property_line` of an application.yml's `text` (which parses: it was read)."""
+    import yaml
+
+    nodes = list(yaml.compose_all(text, yaml.SafeLoader))
+    node = nodes[document] if document < len(nodes) else None
+    prefix: Name = ()
+    while isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            full = prefix + _name(key.value)
+            if full[:len(name)] == name:
+                return key.start_mark.line + 1
+            if len(full) < len(name) and name[:len(full)] == full:
+                node, prefix = value, full
+                break
+        else:
+            break
+    return 1
 
 
 def _active_values(documents: list[dict[Name, Value]], active: list[str],
-                   path: Path) -> dict[Name, Value]:
+                   path: Path, profiled: bool) -> dict[Name, tuple[Value, int]]:
     """What one file sets for the `active` profiles: its documents in order, the later's
     values first, each unconditional or activated by a profile (`on-profile`, or the older
-    `spring.profiles`); one that applies on a cloud platform only is not read."""
-    values: dict[Name, Value] = {}
-    for found in documents:
-        if _CONDITIONS.isdisjoint(found) or _activated(found, active, path):
-            values.update(found)
+    `spring.profiles`), with the document (from 0) that sets each; one that applies on a
+    cloud platform only is not read. Raises InputError when a profile's document (any of
+    a `profiled` file, one a profile activates) sets the active, included or default
+    profiles, which Spring Boot refuses."""
+    values: dict[Name, tuple[Value, int]] = {}
+    for document, found in enumerate(documents):
+        if _CONDITIONS.isdisjoint(found):
+            if profiled:
+                _refuse_profile_settings(found, path, document)
+        elif _activated(found, active, path):
+            _refuse_profile_settings(found, path, document)
+        else:
+            continue
+        values.update((name, (value, document)) for name, value in found.items())
     return values
 
 
@@ -304,6 +448,13 @@ def liquibase_turned_off(directory: Path) -> Path | None:
     if found is None or _boolean(found[1].get(_LIQUIBASE_ENABLED)) is not False:
         return None
     return found[0]
+
+
+def nearest_classpath_root(directory: Path) -> Path | None:
+    """The first folder from `directory` up that holds application files (see
+    `_nearest_application`), None when none does."""
+    found = _nearest_application(directory)
+    return None if found is None else found[0]
 
 
 def _nearest_application(directory: Path) -> tuple[Path, dict[Name, Value]] | None:

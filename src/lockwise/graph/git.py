@@ -89,11 +89,13 @@ def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
     `rev` (flyway.conf, application.yml, ...), and with the other locations of a Flyway run
     those name, as the working tree's history is."""
     from lockwise.discover.flyway_config import tree_files
-    from lockwise.discover.layouts import settings_files, settings_folders
+    from lockwise.discover.layouts import application_folders, settings_files, settings_folders
 
     spec = rel.as_posix() or "."
-    # (with the files FLYWAY_CONFIG_FILES and lockwise's config name for Flyway's runs)
+    # (with the files FLYWAY_CONFIG_FILES and lockwise's config name for Flyway's runs, and
+    # every profile's application files: which are active, `rev`'s own files may say)
     settings = _existing(top, rev, [*settings_files(PurePosixPath(spec)), *tree_files(top)])
+    settings += _profile_files(top, rev, application_folders(PurePosixPath(spec)))
     if spec != "." and not _existing(top, rev, [spec]):
         return []  # the directory did not exist yet at that revision
     archive = _archive(top, rev, [spec, *settings])
@@ -130,6 +132,18 @@ def _existing(top: Path, rev: str, paths: list[str]) -> list[str]:
     `rev`."""
     listed = _git(["ls-tree", "-z", "--name-only", rev, "--", *paths], top)
     return [path for path in listed.split("\0") if path]
+
+
+def _profile_files(top: Path, rev: str, folders: list[str]) -> list[str]:
+    """The application files of profiles (`application-<profile>.yml`, ...) directly in
+    `folders` (`/`-terminated, relative to the repository's top) at `rev`."""
+    from lockwise.discover.spring_boot import is_profile_file
+
+    asked = {folder.removeprefix("./") for folder in folders}
+    listed = _git(["ls-tree", "-z", "--name-only", rev, "--", *folders], top)
+    return [path for path in listed.split("\0") if path
+            for parent, _, name in [path.rpartition("/")]
+            if (f"{parent}/" if parent else "") in asked and is_profile_file(name)]
 
 
 def _existing_folders(top: Path, rev: str, paths: list[str]) -> list[str]:
