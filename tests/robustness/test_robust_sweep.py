@@ -1059,3 +1059,20 @@ def test_a_reader_that_went_away_leaves_the_exit_code_as_it_was(
         os.close(writing)
     assert result.returncode == code, result.stderr
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_mysql_statement_nested_past_sqlglot_s_reach_says_so(tmp_path: Path,
+                                                                dialect: str) -> None:
+    """5,000 levels of parentheses: sqlglot's recursive parser hit Python's recursion limit
+    and the finding said "maximum recursion depth exceeded", which reads as lockwise
+    crashing; PostgreSQL's files say what to do."""
+    path = migration(tmp_path, "SELECT " + "(" * 5000 + "1" + ")" * 5000 + ";\n")
+    result = invoke("lint", str(path), "--dialect", dialect, "--format", "json", "--no-cache")
+    assert result.exit_code == 2
+    (problem,) = [f for f in json.loads(result.stdout)["migrations"][0]["findings"]
+                  if f["rule"] == "parse-error"]
+    assert "statement is nested too deeply for lockwise to analyze; split the expression" \
+        in problem["message"]
+    assert "recursion" not in problem["message"]
+    assert (problem["line"], problem["column"]) == (1, 1)
