@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -422,7 +423,14 @@ def test_each_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         opened.append(self.name)  # Path.read_bytes opens through here too
         return original(self, *args, **kwargs)
 
+    real_open = os.open
+
+    def counting_os_open(file: str, flags: int, *args: int) -> int:
+        opened.append(Path(file).name)  # a file read whole (parse.source.read_regular_file)
+        return real_open(file, flags, *args)
+
     monkeypatch.setattr(Path, "open", counting)
+    monkeypatch.setattr(os, "open", counting_os_open)
     migrations = discover(tmp_path)
     assert [m.layout for m in migrations] == [layout] * 4
     assert all(f"CREATE TABLE t{n} (id int);" in migrations[n].up_sql for n in range(3))

@@ -255,6 +255,14 @@ def make_unreadable(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(Path, method, refuse)
+    real_open = os.open  # input files are opened with os.open, then checked (read_regular_file)
+
+    def refuse_open(file: object, flags: int, *args: object, **kwargs: object) -> int:
+        if Path(os.fsdecode(file)).name == path.name:  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", os.fsdecode(file))  # type: ignore[arg-type]
+        return real_open(file, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refuse_open)
 
 
 def test_unreadable_file_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:

@@ -4,6 +4,7 @@ exit 2 for bad input."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -922,3 +923,156 @@ def test_a_scratch_server_that_gives_no_address_is_a_clear_error(
     assert "lockwise: error: could not start the embedded PostgreSQL: postmaster.pid does " \
         "not contain port or socket information (or give a scratch database with --dsn)" \
         in result.stderr, result.stderr
+
+
+# --- fix-robust9 -------------------------------------------------------------------------------
+
+_LONG_NUMBER = "9" * 5000  # past Python's 4,300-digit limit for int() of a decimal string
+
+
+@pytest.mark.parametrize("option", ["--stats", "--profile"])
+def test_a_number_too_long_to_convert_in_a_json_input_is_an_error_at_it(
+        tmp_path: Path, option: str) -> None:
+    """json.loads raises a bare ValueError for an integer of more than 4,300 digits (not a
+    JSONDecodeError): a traceback, exit 1, as if there were findings."""
+    migration(tmp_path / "m")
+    data = tmp_path / "input.json"
+    data.write_text('{"tables": {"t": {"rows": ' + _LONG_NUMBER + "}}}")
+    result = invoke("lint", "m", option, str(data), "--no-cache")
+    assert result.exit_code == 2
+    assert f"{data}:1:27: " in result.stderr
+    assert "a number of 5,000 digits, longer than lockwise reads (at most 4,300)" \
+        in result.stderr
+
+
+@pytest.mark.parametrize("command", [("lint", "m", "--no-cache"), ("rules",), ("graph", "m"),
+                                     ("explain", "drop-column"), ("fix", "m")])
+def test_a_number_too_long_to_convert_in_the_config_is_an_error_at_it(
+        tmp_path: Path, command: tuple[str, ...]) -> None:
+    migration(tmp_path / "m")
+    (tmp_path / "lockwise.toml").write_text("fail_on = 'safe'\nmax_lock_seconds = "
+                                            + _LONG_NUMBER + "\n")
+    result = invoke(*command)
+    assert result.exit_code == 2
+    assert "lockwise.toml:2:20: config: a number of 5,000 digits" in result.stderr
+
+
+@pytest.mark.parametrize("lock", ["x = " + _LONG_NUMBER, "x = " + "[" * 5000 + "]" * 5000],
+                         ids=["long-number", "nested"])
+@pytest.mark.parametrize("command", ["lint", "graph"])
+def test_a_prisma_lock_file_lockwise_cannot_read_is_passed_over(
+        tmp_path: Path, lock: str, command: str) -> None:
+    """migration_lock.toml is read only for a note (the database it names): a long number
+    (ValueError) or arrays nested 5,000 deep (RecursionError) were a traceback."""
+    migration(tmp_path / "prisma" / "migrations" / "20240101000000_a", name="migration.sql")
+    (tmp_path / "prisma" / "migrations" / "migration_lock.toml").write_text(lock)
+    result = invoke(command, "prisma/migrations")
+    assert result.exit_code in (0, 1), result.output
+    assert "20240101000000_a" in result.stdout
+
+
+def test_a_coloured_report_on_a_terminal_of_no_columns_is_printed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """rich prints nothing at all on a console 0 columns wide (`COLUMNS=0`, a pseudo-terminal
+    not yet sized): the report vanished, only its exit code said something was wrong."""
+    monkeypatch.setenv("COLUMNS", "0")
+    migration(tmp_path / "m")
+    result = invoke("lint", "m", "--color", "--no-cache")
+    assert result.exit_code == 1
+    assert "DROP COLUMN public.t.c" in result.stdout
+    assert "1 migration(s): 1 destructive" in result.stdout
+
+
+def test_conflicts_on_a_terminal_of_no_columns_are_printed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The conflicts `lint --base` prints after its report go through the same console."""
+    from lockwise.graph.model import Conflict, Location
+    from lockwise.graph.render import render_conflicts_text
+
+    monkeypatch.setenv("COLUMNS", "0")
+    out = io.StringIO()
+    conflict = Conflict("duplicate-version", (Location("1_a", "m/1_a.sql", 1, 1),), "1",
+                        "two migrations claim version 1")
+    render_conflicts_text([conflict], out, color=True)
+    assert "two migrations claim version 1" in out.getvalue()
+    assert "1 conflict(s) between migrations" in out.getvalue()
+
+
+def lockwise_process(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    """lockwise in a process of its own, given a minute: a read that never ends fails the
+    test (subprocess.TimeoutExpired) instead of hanging the suite."""
+    return subprocess.run([sys.executable, "-m", "lockwise", *argv], cwd=cwd,
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "LOCKWISE_CACHE_DIR": "off"})
+
+
+@pytest.mark.parametrize("option", ["--stats", "--profile"])
+def test_a_device_given_as_an_input_file_is_refused_before_reading(
+        tmp_path: Path, option: str) -> None:
+    """`--stats /dev/zero` read for ever (a file of no size that never ends)."""
+    migration(tmp_path / "m")
+    result = lockwise_process("lint", "m", option, "/dev/zero", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "/dev/zero: not a regular file (a character device), expected a" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["lint", "graph", "fix"])
+def test_a_migration_that_links_to_a_device_is_refused_before_reading(
+        tmp_path: Path, command: str) -> None:
+    """A link among the migrations counts as the file its name says; one to /dev/zero was
+    read for ever (`lint`, `fix` and `graph` hung)."""
+    migration(tmp_path / "m", "SELECT 1;\n", "0001_a.sql")
+    (tmp_path / "m" / "0002_b.sql").symlink_to("/dev/zero")
+    result = lockwise_process(command, "m", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "m/0002_b.sql: not a regular file (a symbolic link to /dev/zero, a character " \
+        "device), expected a SQL file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_fifo_named_as_an_input_file_is_refused_without_waiting(tmp_path: Path) -> None:
+    """Opening a FIFO waits for a writer: `--stats FIFO` never returned."""
+    migration(tmp_path / "m")
+    os.mkfifo(tmp_path / "stats.json")
+    result = lockwise_process("lint", "m", "--stats", "stats.json", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "stats.json: not a regular file (a FIFO), expected a stats file" in result.stderr
+
+
+@pytest.mark.parametrize(("argv", "code"), [
+    (("rules",), 0), (("explain", "drop-column"), 0), (("lint", "clean.sql", "-v"), 0),
+    (("lint", "m"), 1), (("lint", "m", "-f", "json"), 1), (("graph", "m"), 0)])
+def test_a_reader_that_went_away_leaves_the_exit_code_as_it_was(
+        tmp_path: Path, argv: tuple[str, ...], code: int) -> None:
+    """`lockwise rules | head -1`: the pipe broke and click made that exit 1 wherever it came,
+    so `rules` failed and a clean lint said "findings". Here the pipe is broken before the
+    first write (its reading end closed), with no race on how much fits in it."""
+    migration(tmp_path / "m")
+    (tmp_path / "clean.sql").write_text("SELECT 1;\n")
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        result = subprocess.run([sys.executable, "-m", "lockwise", *argv], cwd=tmp_path,
+                                stdout=writing, stderr=subprocess.PIPE, text=True, timeout=120,
+                                env={**os.environ, "LOCKWISE_CACHE_DIR": "off"})
+    finally:
+        os.close(writing)
+    assert result.returncode == code, result.stderr
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_mysql_statement_nested_past_sqlglot_s_reach_says_so(tmp_path: Path,
+                                                                dialect: str) -> None:
+    """5,000 levels of parentheses: sqlglot's recursive parser hit Python's recursion limit
+    and the finding said "maximum recursion depth exceeded", which reads as lockwise
+    crashing; PostgreSQL's files say what to do."""
+    path = migration(tmp_path, "SELECT " + "(" * 5000 + "1" + ")" * 5000 + ";\n")
+    result = invoke("lint", str(path), "--dialect", dialect, "--format", "json", "--no-cache")
+    assert result.exit_code == 2
+    (problem,) = [f for f in json.loads(result.stdout)["migrations"][0]["findings"]
+                  if f["rule"] == "parse-error"]
+    assert "statement is nested too deeply for lockwise to analyze; split the expression" \
+        in problem["message"]
+    assert "recursion" not in problem["message"]
+    assert (problem["line"], problem["column"]) == (1, 1)

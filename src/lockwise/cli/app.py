@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 from lockwise.cli import collector_paused
 from lockwise.core.code_store import keep_compiled
@@ -712,6 +712,43 @@ def _usable_streams() -> None:
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
         if not encoding.startswith("utf") and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+        if not isinstance(stream, _ReaderMayLeave):
+            setattr(sys, name, _ReaderMayLeave(stream))
+
+
+class _ReaderMayLeave:
+    """An output stream whose reader may stop reading (`lockwise rules | head -1`, a pager
+    quit early): what is written after that is discarded, as into a closed stream, and the
+    command runs to its end. Click turned the broken pipe into exit 1 wherever it came, so
+    `rules | head` failed and a clean `lint` read by `head` said "findings"; the exit code
+    is now the command's own. Everything else is the stream's."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._reader_left()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._reader_left()
+
+    def _reader_left(self) -> None:
+        # The stream's descriptor now writes to /dev/null: what its buffer still holds, and
+        # Python's flush at exit, go there instead of failing again.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
 
 
 #: Commands that hold nothing open once they return (no server, connection, child process or

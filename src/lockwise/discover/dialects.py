@@ -96,7 +96,8 @@ def prisma_provider_note(history: Path, dialect: str) -> str | None:
 
     try:
         provider = tomllib.loads((history / PRISMA_LOCK).read_text("utf-8")).get("provider")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, ValueError, RecursionError):  # unreadable, not UTF-8, invalid TOML (a
+        # ValueError, as is an integer too long to convert), nested too deeply: no note
         return None
     database = other_database(provider, dialect, []) if isinstance(provider, str) else None
     if database is None:

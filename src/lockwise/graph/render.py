@@ -49,18 +49,16 @@ def render_conflicts_text(conflicts: Sequence[Conflict], out: TextIO,
                           color: bool | None = None) -> None:
     """Conflicts after lint's text report (same console conventions as report/text.py:
     colour only on a terminal, and no rich to import for a file or a pipe)."""
-    from lockwise.report.text import plain, visible, writes_plain
+    from lockwise.report.text import plain, rich_console, visible, writes_plain
 
     lines = conflict_lines(conflicts)
     summary = [f"{len(conflicts)} conflict(s) between migrations"] if conflicts else []
     if writes_plain(out, color):
         out.write("".join(plain(line) + "\n" for line in lines + summary))
         return
-    from rich.console import Console
     from rich.text import Text
 
-    console = Console(file=out, force_terminal=color, no_color=color is False,
-                      highlight=False, soft_wrap=True)
+    console = rich_console(out, color)
     for line in lines:
         style = "bold red" if line.startswith("conflict") else ""
         console.print(Text(visible(line), style=style))

@@ -437,7 +437,11 @@ def _unread_problem(body: str, failure: Exception, tokens: list | None, dialect:
     error at the offending token (a tokenizer's at the statement)."""
     from sqlglot.errors import ParseError
 
+    from lockwise.parse.postgres import TOO_DEEP
+
     span = lines.span(start, start + len(body))
+    if isinstance(failure, RecursionError):  # its message reads as lockwise's own crash
+        return ParseProblem(TOO_DEEP, span)
     if not isinstance(failure, ParseError):
         return ParseProblem(_readable(str(failure).splitlines()[0]), span)
     refused = _locking_read(body, tokens, dialect, server) or _insert_syntax(body, tokens)

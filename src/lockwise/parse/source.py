@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 from itertools import accumulate
 from pathlib import Path
@@ -147,16 +148,50 @@ def read_limited(stream: BinaryIO, path: Path | None) -> bytes:
 
 def read_sql_file(path: Path) -> str:
     """Read one SQL file, turning every OS or encoding problem into an InputError."""
+    return decode_sql(read_regular_file(path), path)
+
+
+def read_regular_file(path: Path, expected: str = "a SQL file") -> bytes:
+    """The bytes of the regular file `path` (`expected`: what it should be, for messages),
+    at most MAX_FILE_BYTES. Anything else is an InputError, before a byte is read: a
+    device, FIFO or socket (a migration that is a link to /dev/zero or a FIFO never ends,
+    and `--stats /dev/zero` waited forever), a folder, a file the system refuses. The
+    opened file is checked, so one replaced after it was found is judged by what is read."""
+    import errno
+    import stat
+
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise too_large(size, path)
-        data = path.read_bytes()
+        # Without O_NONBLOCK, opening a FIFO waits for a writer.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            status = os.fstat(descriptor)
+            if stat.S_ISDIR(status.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+            if not stat.S_ISREG(status.st_mode):
+                raise _not_regular(path, status.st_mode, expected)
+            if status.st_size > MAX_FILE_BYTES:
+                raise too_large(status.st_size, path)
+            with os.fdopen(descriptor, "rb", closefd=False) as stream:
+                return read_limited(stream, path)
+        finally:
+            os.close(descriptor)
     except InputError:
         raise
     except OSError as exc:
-        raise os_input_error(exc, path) from None
-    return decode_sql(data, path)
+        raise os_input_error(exc, path, expected) from None
+
+
+def _not_regular(path: Path, mode: int, expected: str) -> InputError:
+    """The InputError for a device, FIFO or socket where `expected` was: named, and the
+    link's target when `path` is a symbolic link to it."""
+    import stat
+
+    kinds = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
+    kind = next((name for test, name in kinds if test(mode)), "an unknown kind of file")
+    with contextlib.suppress(OSError):  # not a link: the kind alone
+        kind = f"a symbolic link to {os.readlink(path)}, {kind}"
+    return path_error(f"not a regular file ({kind}), expected {expected}", path)
 
 
 def os_input_error(exc: OSError, path: Path, expected: str = "a SQL file") -> InputError:
@@ -199,17 +234,15 @@ def read_text_file(path: Path, what: str) -> str:
     """The text of the UTF-8 file `path` (`what` it is, for messages: "stats file"): a file
     the system refuses to read, or one that is not UTF-8, is an InputError saying why."""
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise os_input_error(exc, path, f"a {what}") from None
+        return read_regular_file(path, f"a {what}").decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{what} is not UTF-8 text (byte {exc.start})", path) from None
 
 
 def parse_json(text: str, path: Path, what: str) -> object:
     """The JSON document `text` of the file `path` (`what` it is, for messages: "stats
-    file"); invalid JSON, or JSON nested deeper than Python's parser recurses, is an
-    InputError."""
+    file"); invalid JSON, JSON nested deeper than Python's parser recurses, or an integer
+    longer than Python converts, is an InputError."""
     import json
 
     try:
@@ -219,12 +252,14 @@ def parse_json(text: str, path: Path, what: str) -> object:
                          exc.colno) from None
     except RecursionError:
         raise InputError(f"{what} is nested too deeply to read", path) from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise overlong_number_error(text, path, f"{what}: ") from None
 
 
 def parse_toml(text: str, path: Path, prefix: str = "") -> dict:
-    """The TOML document `text` of the file `path`; invalid TOML, or TOML nested deeper than
-    Python's parser recurses, is an InputError (its message after `prefix`) at the position
-    the parser names."""
+    """The TOML document `text` of the file `path`; invalid TOML, TOML nested deeper than
+    Python's parser recurses, or an integer longer than Python converts, is an InputError
+    (its message after `prefix`) at the position the parser names."""
     import re
     import sys
 
@@ -241,6 +276,27 @@ def parse_toml(text: str, path: Path, prefix: str = "") -> dict:
         raise InputError(f"{prefix}invalid TOML: {exc}", path, line, column) from None
     except RecursionError:
         raise InputError(f"{prefix}nested too deeply to read", path) from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise overlong_number_error(text, path, prefix) from None
+
+
+def overlong_number_error(text: str, path: Path, prefix: str = "") -> InputError:
+    """The InputError for a JSON or TOML document holding an integer longer than Python
+    converts (`sys.get_int_max_str_digits()`, 4,300 digits; its parsers raise a bare
+    ValueError): at the first run of that many digits, saying how long it is."""
+    import re
+    import sys
+
+    limit = sys.get_int_max_str_digits()
+    run = re.search(rf"[0-9][0-9_]{{{limit},}}", text)
+    if run is None:  # not found (a limit changed under us): the document as a whole
+        return InputError(f"{prefix}holds a number too long to read", path)
+    digits = len(run.group().replace("_", ""))
+    line = text.count("\n", 0, run.start()) + 1
+    column = run.start() - text.rfind("\n", 0, run.start())
+    return InputError(f"{prefix}a number of {digits:,} digits, longer than lockwise reads "
+                      f"(at most {limit:,})", path, line, column)
+
 
 class LineIndex:
     """Maps character offsets of a text to 1-based line and column numbers. (Not a dataclass:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
 from lockwise.effects.locks import lock_label, lock_lines, relation_named
 from lockwise.effects.refused import refused_note
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 _STYLE = {
     Safety.SAFE: "green", Safety.SAFE_WITH_CARE: "yellow",
@@ -114,6 +117,20 @@ def writes_plain(out: TextIO, color: bool | None) -> bool:
     return color is False or (color is None and not _is_terminal(out))
 
 
+def rich_console(out: TextIO, color: bool | None) -> Console:
+    """The rich console a coloured report is printed through. A terminal that says it has no
+    columns (`COLUMNS=0`, a pseudo-terminal not yet sized) made rich print nothing at all:
+    the report was lost, its exit code kept. Lines are never wrapped (`soft_wrap`), so such
+    a console gets rich's default width instead."""
+    from rich.console import Console
+
+    console = Console(file=out, force_terminal=color, no_color=color is False,
+                      highlight=False, soft_wrap=True)
+    if console.width < 1:
+        console.width = 80
+    return console
+
+
 #: Control characters quoted from a migration (an identifier, a comment) shown as `\x1b`:
 #: printed raw, an ESC would drive the terminal (colours, cursor moves, its title). Tab is
 #: expanded and newline kept; CR is dropped, as rich drops it (a CRLF file's line ends).
@@ -171,11 +188,9 @@ def render_text(reports: Sequence[MigrationReport], out: TextIO, *, verbose: boo
     if writes_plain(out, color):
         _render_plain(reports, out, verbose)
         return
-    from rich.console import Console
     from rich.text import Text
 
-    console = Console(file=out, force_terminal=color, no_color=color is False,
-                      highlight=False, soft_wrap=True)
+    console = rich_console(out, color)
     counts = {s: 0 for s in Safety}
     for r in reports:
         counts[r.safety] += 1
