@@ -4191,3 +4191,27 @@ def test_lint_writes_a_deparsed_rewrite_without_parsing_its_statement_again(
         pieces = patterns.rewrite(sql, {rule}, {**facts, "pg_version": LintOptions().pg_version})
         assert pieces is not None
         assert advice[rule] == _alternative.alternative_text(pieces)
+
+
+def test_a_drop_lists_no_referencing_tables_and_what_reads_them_still_says_them() -> None:
+    # No rule nor printer read the tables referencing a dropped table or view (a fact
+    # `referenced_by` each DROP looked up): a DROP computes it no more. What is about those
+    # tables still says them: the foreign keys CASCADE drops, and TRUNCATE ... CASCADE's
+    # tables, whose message reads its own `referenced_by`.
+    from lockwise.lint import LintOptions, lint_migrations
+
+    made = migration_from_text(
+        "CREATE TABLE p (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE t (id bigint, p_id bigint REFERENCES p);\n"
+        "CREATE VIEW v AS SELECT id FROM p;\n", "0001_a.sql")
+    dropping = migration_from_text(
+        "TRUNCATE p CASCADE;\nDROP VIEW v;\nDROP TABLE p CASCADE;\n", "0002_b.sql")
+    report = lint_migrations([made, dropping], LintOptions(), None, None)[1]
+    truncate, view, table = (s.effect.actions[0] for s in report.statements)
+    assert (view.kind, table.kind) == ("drop_view", "drop_table")
+    assert "referenced_by" not in view.facts and "referenced_by" not in table.facts
+    assert truncate.facts["referenced_by"] == ("public.t",)
+    messages = {f.rule: f.message for f in report.all_findings}
+    assert "(public.t)" in messages["truncate-cascade"]
+    assert "the foreign key t_p_id_fkey on t" in messages["cascade-drops-dependents"]
+    assert {"drop-table", "drop-object"} <= set(messages)
