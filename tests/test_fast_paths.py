@@ -4135,6 +4135,21 @@ _DEPARSED_BY_LINT = [
 ]
 
 
+def _rewrites_parsing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts the rewrites parse from now on (`patterns._parsed_statement`), in order."""
+    import lockwise.fix.patterns as patterns
+
+    parsed: list[str] = []
+    real = patterns._parsed_statement
+
+    def counting(text: str) -> object:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(patterns, "_parsed_statement", counting)
+    return parsed
+
+
 @pytest.mark.parametrize(("sql", "rule", "facts"), _DEPARSED_BY_LINT)
 def test_a_deparsed_rewrite_given_the_tree_parses_nothing_and_writes_the_same(
         sql: str, rule: str, facts: dict, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -4148,14 +4163,7 @@ def test_a_deparsed_rewrite_given_the_tree_parses_nothing_and_writes_the_same(
     tree = parse_sql(sql).statements[0].tree
     kept = copy.deepcopy(tree)
     from_text = patterns.rewrite(sql, {rule}, dict(facts))
-    parsed: list[str] = []
-    real = patterns._parsed_statement
-
-    def counting(text: str) -> object:
-        parsed.append(text)
-        return real(text)
-
-    monkeypatch.setattr(patterns, "_parsed_statement", counting)
+    parsed = _rewrites_parsing(monkeypatch)
     from_tree = patterns.rewrite(sql, {rule}, dict(facts), tree)
     assert parsed == []
     assert tree == kept
@@ -4176,14 +4184,7 @@ def test_lint_writes_a_deparsed_rewrite_without_parsing_its_statement_again(
     made = migration_from_text("CREATE TABLE t (id bigint);\n", "0001_a.sql")
     migration = migration_from_text("".join(f"{sql};\n" for sql, _, _ in _DEPARSED_BY_LINT),
                                     "0002_b.sql")
-    parsed: list[str] = []
-    real = patterns._parsed_statement
-
-    def counting(sql: str) -> object:
-        parsed.append(sql)
-        return real(sql)
-
-    monkeypatch.setattr(patterns, "_parsed_statement", counting)
+    parsed = _rewrites_parsing(monkeypatch)
     reports = lint_migrations([made, migration], LintOptions(), None, None)
     assert parsed == []
     advice = {f.rule: f.instead for f in reports[1].all_findings}
