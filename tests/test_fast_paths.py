@@ -4121,3 +4121,98 @@ def test_the_graph_reads_nothing_for_an_expand_contract_and_finds_its_conflicts_
         ("missing-object", "column:public.t.b", ["0002_b", "0003_c"])]
     assert sorted(set(asked)) == sorted(_EXPAND_CONTRACT_READS)  # (lint's, not the graph's)
     assert len(asked) == 2 * len(_EXPAND_CONTRACT_READS)
+
+
+#: Statements lint's rewrites print through pglast's objects (the deparse route), with the
+#: rule of the finding and what the effect model says of them (of a table `t` made before).
+_DEPARSED_BY_LINT = [
+    ("ALTER TABLE t\n    ADD COLUMN u text UNIQUE", "add-column-with-constraint",
+     {"column_constraint_names": {"u": ("t_u_key",)}}),
+    ("ALTER TABLE t ADD COLUMN c uuid NOT NULL DEFAULT gen_random_uuid()",
+     "add-column-volatile-default",
+     {"rewriting_columns": ("c",), "not_null_checks": {"c": "t_c_not_null_check"},
+      "not_null_constraints": {"c": "t_c_not_null"}}),
+]
+
+
+def _rewrites_parsing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts the rewrites parse from now on (`patterns._parsed_statement`), in order."""
+    import lockwise.fix.patterns as patterns
+
+    parsed: list[str] = []
+    real = patterns._parsed_statement
+
+    def counting(text: str) -> object:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(patterns, "_parsed_statement", counting)
+    return parsed
+
+
+@pytest.mark.parametrize(("sql", "rule", "facts"), _DEPARSED_BY_LINT)
+def test_a_deparsed_rewrite_given_the_tree_parses_nothing_and_writes_the_same(
+        sql: str, rule: str, facts: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the statement's tree (lint has it), the deparse route builds its nodes from it
+    # rather than parsing the text again; the rewrite is the one written from the text, and
+    # the tree is left as it was (lint keeps it).
+    import copy
+
+    import lockwise.fix.patterns as patterns
+
+    tree = parse_sql(sql).statements[0].tree
+    kept = copy.deepcopy(tree)
+    from_text = patterns.rewrite(sql, {rule}, dict(facts))
+    parsed = _rewrites_parsing(monkeypatch)
+    from_tree = patterns.rewrite(sql, {rule}, dict(facts), tree)
+    assert parsed == []
+    assert tree == kept
+    assert from_text is not None and from_tree is not None and from_tree.in_order() != []
+    assert (from_tree.main, from_tree.alone, from_tree.later, from_tree.notes,
+            from_tree.declined) == (from_text.main, from_text.alone, from_text.later,
+                                    from_text.notes, from_text.declined)
+
+
+def test_lint_writes_a_deparsed_rewrite_without_parsing_its_statement_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lint's findings on such statements print the same advice as before, with no parse of
+    # the statement's text by the rewrite.
+    import lockwise.fix.alternative as _alternative
+    import lockwise.fix.patterns as patterns
+    from lockwise.lint import LintOptions, lint_migrations
+
+    made = migration_from_text("CREATE TABLE t (id bigint);\n", "0001_a.sql")
+    migration = migration_from_text("".join(f"{sql};\n" for sql, _, _ in _DEPARSED_BY_LINT),
+                                    "0002_b.sql")
+    parsed = _rewrites_parsing(monkeypatch)
+    reports = lint_migrations([made, migration], LintOptions(), None, None)
+    assert parsed == []
+    advice = {f.rule: f.instead for f in reports[1].all_findings}
+    for sql, rule, facts in _DEPARSED_BY_LINT:
+        pieces = patterns.rewrite(sql, {rule}, {**facts, "pg_version": LintOptions().pg_version})
+        assert pieces is not None
+        assert advice[rule] == _alternative.alternative_text(pieces)
+
+
+def test_a_drop_lists_no_referencing_tables_and_what_reads_them_still_says_them() -> None:
+    # No rule nor printer read the tables referencing a dropped table or view (a fact
+    # `referenced_by` each DROP looked up): a DROP computes it no more. What is about those
+    # tables still says them: the foreign keys CASCADE drops, and TRUNCATE ... CASCADE's
+    # tables, whose message reads its own `referenced_by`.
+    from lockwise.lint import LintOptions, lint_migrations
+
+    made = migration_from_text(
+        "CREATE TABLE p (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE t (id bigint, p_id bigint REFERENCES p);\n"
+        "CREATE VIEW v AS SELECT id FROM p;\n", "0001_a.sql")
+    dropping = migration_from_text(
+        "TRUNCATE p CASCADE;\nDROP VIEW v;\nDROP TABLE p CASCADE;\n", "0002_b.sql")
+    report = lint_migrations([made, dropping], LintOptions(), None, None)[1]
+    truncate, view, table = (s.effect.actions[0] for s in report.statements)
+    assert (view.kind, table.kind) == ("drop_view", "drop_table")
+    assert "referenced_by" not in view.facts and "referenced_by" not in table.facts
+    assert truncate.facts["referenced_by"] == ("public.t",)
+    messages = {f.rule: f.message for f in report.all_findings}
+    assert "(public.t)" in messages["truncate-cascade"]
+    assert "the foreign key t_p_id_fkey on t" in messages["cascade-drops-dependents"]
+    assert {"drop-table", "drop-object"} <= set(messages)

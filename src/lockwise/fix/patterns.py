@@ -653,7 +653,7 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None,
         in_place = _rewrite_in_place(sql, rules, facts, tree)
         if in_place is not None:
             return in_place
-    return _rewrite_deparsed(sql, rules, facts)
+    return _rewrite_deparsed(sql, rules, facts, tree)
 
 
 def _outside_a_transaction(sql: str, tree: dict | None) -> Pieces:
@@ -674,12 +674,15 @@ def _outside_a_transaction(sql: str, tree: dict | None) -> Pieces:
     return pieces
 
 
-def _rewrite_deparsed(sql: str, rules: set[str], facts: dict) -> Pieces | None:
+def _rewrite_deparsed(sql: str, rules: set[str], facts: dict,
+                      tree: dict | None = None) -> Pieces | None:
     """`rewrite` through pglast's objects, printed back by its printer: every pattern has
-    this route (the in-place one only for the commonest statements)."""
+    this route (the in-place one only for the commonest statements). `tree`: as for
+    `rewrite` (its nodes are built anew, `pglast_node`: the tree is left as it is)."""
     from pglast import ast, enums
 
-    parsed = _parsed_statement(sql)  # (raises Unprintable for SQL the parser rejects)
+    # (raises Unprintable for SQL the parser rejects)
+    parsed = next(iter(tree.items())) if tree else _parsed_statement(sql)
     if parsed is None:
         raise ValueError(f"not one statement: {sql!r}")  # (as unpacking pglast's list did)
     try:

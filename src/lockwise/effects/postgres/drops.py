@@ -493,7 +493,6 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
           table_name=written, table_sql=table if qualified else written, cascade=cascade,
           qualified=qualified, table_is_new=b.ctx.table_is_new(table),
           table_known=catalog.defined_here(table) is not None,
-          referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table) if o != table})),
           partition_of=parent or "", is_partition=bool(parent),
           # (the advice's statements: read by rules only, `Context.rule_text`)
           drop_partition_sql=_drop_partition_sql(b, table, parent, qualified)
