@@ -176,3 +176,17 @@ def test_lint_a_pop_folder_for_each_dialect(tmp_path: Path) -> None:
     assert mysql.exit_code == 0, mysql.stderr
     assert [Path(m["path"]).name for m in json.loads(mysql.stdout)["migrations"]] == [
         f"{V2}_email.up.sql"]
+
+
+def test_pop_runs_each_migration_in_a_transaction_unless_autocommit(tmp_path: Path) -> None:
+    """pop sends the file whole in the transaction that records its version (CREATE INDEX
+    CONCURRENTLY fails there); popx's `.autocommit` sends it alone, outside any."""
+    write(tmp_path, {"1_a.postgres.up.sql": "CREATE TABLE a (id bigint, b text);\n",
+                     "2_b.postgres.up.sql": "CREATE INDEX CONCURRENTLY a_b ON a (b);\n",
+                     "3_c.postgres.autocommit.up.sql":
+                         "CREATE INDEX CONCURRENTLY IF NOT EXISTS a_c ON a (b);\n"})
+    result = CliRunner().invoke(app, ["lint", "--no-cache", "--format", "json", str(tmp_path)])
+    rules = {Path(m["path"]).name: {f["rule"] for s in m["statements"] for f in s["findings"]}
+             for m in json.loads(result.stdout)["migrations"]}
+    assert "concurrently-in-transaction" in rules["2_b.postgres.up.sql"]
+    assert "concurrently-in-transaction" not in rules["3_c.postgres.autocommit.up.sql"]
