@@ -141,7 +141,7 @@ def test_golang_migrate_folders_stay_golang_migrate(tmp_path: Path) -> None:
 ])
 def test_file_names_as_pop_reads_them(name: str, parts: tuple | None) -> None:
     parsed = pop_file(Path(name))
-    assert (parsed[1:] if parsed else None) == parts
+    assert (parsed.parts() if parsed else None) == parts
 
 
 def test_odd_names_are_noted_not_fatal(tmp_path: Path) -> None:

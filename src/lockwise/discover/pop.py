@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import NamedTuple
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
@@ -63,17 +62,26 @@ def pop_dialect() -> str:
     return _DIALECT.get()
 
 
-class PopFile(NamedTuple):
-    """One file whose name pop parses."""
+class PopFile:
+    """One file whose name pop parses. (A plain class, as layouts' `_SqlxName`: a NamedTuple
+    costs every lint's start.)"""
 
-    path: Path
-    version: str
-    name: str
-    #: pop's dialect, "all" for a file named for none, or the unknown part as written
-    dialect: str
-    autocommit: bool
-    direction: str
-    fizz: bool
+    __slots__ = ("autocommit", "dialect", "direction", "fizz", "name", "path", "version")
+
+    def __init__(self, path: Path, version: str, name: str, dialect: str, autocommit: bool,
+                 direction: str, fizz: bool) -> None:
+        self.path = path
+        self.version = version
+        self.name = name
+        #: pop's dialect, "all" for a file named for none, or the unknown part as written
+        self.dialect = dialect
+        self.autocommit = autocommit
+        self.direction = direction
+        self.fizz = fizz
+
+    def parts(self) -> tuple[str, str, str, bool, str, bool]:
+        """Its name's parts: version, name, dialect, autocommit, direction, fizz."""
+        return self.version, self.name, self.dialect, self.autocommit, self.direction, self.fizz
 
 
 def pop_file(path: Path) -> PopFile | None:
