@@ -113,7 +113,7 @@ _routines = bound_on_use(globals(), "_routines", "lockwise.catalog.routines")
 #: Plain files have no known runner: out of a transaction unless told (--assume-in-transaction).
 #: sqitch runs each deploy script with psql as written: its scripts bring their own BEGIN/COMMIT.
 TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "dbmate", "goose", "sql-migrate", "atlas",
-                         "drizzle", "liquibase", "tern", "graphile-migrate", "hasura"}
+                         "drizzle", "liquibase", "tern", "graphile-migrate", "hasura", "pop"}
 #: Tools that send a migration's whole text as one query string (golang-migrate's PostgreSQL
 #: driver, prisma migrate, postgrator) or its statements as one pipeline (the Supabase CLI's
 #: ExecBatch). PostgreSQL runs several statements so in one implicit transaction block, and a
@@ -127,8 +127,9 @@ SCRIPT_LAYOUTS = {"golang-migrate", "prisma", "postgrator", "supabase"}
 #: run_migration, skips its `transaction`) with `batch_execute` of the whole up.sql
 #: (src/file_based_migrations.rs, run_sql_from_file), PQexec in PgConnection (diesel
 #: src/pg/connection/mod.rs), so several statements still share PostgreSQL's implicit
-#: transaction block.
-SCRIPT_WHEN_NO_TRANSACTION = {"sqlx", "graphile-migrate", "dbmate", "diesel"}
+#: transaction block. popx runs a `.autocommit` migration with its runner that has no
+#: transaction (RunnerNoTx), which sends the text whole (`c.Store.Exec`).
+SCRIPT_WHEN_NO_TRANSACTION = {"sqlx", "graphile-migrate", "dbmate", "diesel", "pop"}
 #: Tools that open a transaction and send the whole migration in it as one query string:
 #: sqlx (`tx.execute(&*migration.sql)`), diesel (`batch_execute`), dbmate (`tx.Exec(up)`),
 #: tern (`conn.Exec(ctx, sql)` after Begin), graphile-migrate (`begin`, then the text). The
@@ -138,7 +139,10 @@ SCRIPT_WHEN_NO_TRANSACTION = {"sqlx", "graphile-migrate", "dbmate", "diesel"}
 #: hasuradb.go, Run), which the server runs in a transaction; one marked
 #: `-- hasura:no-transaction` (run_sql's `no_transaction`) has its statements split and run
 #: one by one, outside any (discover.layouts reads that marker, and no other tool's).
-ONE_STRING_IN_TRANSACTION = {"sqlx", "diesel", "dbmate", "tern", "graphile-migrate", "hasura"}
+#: pop and popx: `tx.Store.Exec(content)` in the transaction that then records the version
+#: (pop's Migrator.UpTo, popx's isolatedTransaction).
+ONE_STRING_IN_TRANSACTION = {"sqlx", "diesel", "dbmate", "tern", "graphile-migrate", "hasura",
+                             "pop"}
 
 
 #: Tag of rules that only run when `--select`ed.

@@ -71,9 +71,12 @@ def collect(paths: list[Path], layout: str | None, dialect: str = "postgresql",
     database and the dialect was not `chosen` (it is the default). `done`: what the command
     does to the migrations, for the warning that a file is so treated alone ("verified").
     """
+    from lockwise.discover.pop import dialect_in_force
+
     out = Collected()
     try:
-        _collect(out, paths, layout, dialect, chosen, done)
+        with dialect_in_force(dialect):  # a pop folder of a file named is read for it too
+            _collect(out, paths, layout, dialect, chosen, done)
     finally:  # an input error ends the run: what was left out before it is said first
         print_notes(out.notes)
         print_notes(out.warnings, "warning")

@@ -22,6 +22,7 @@ from lockwise.discover.dialects import (
     prisma_provider_note,
 )
 from lockwise.discover.manifest import MANIFEST, Warned
+from lockwise.discover.pop import detect_pop, dialect_in_force, pop_dialect, pop_notes, read_pop
 from lockwise.discover.properties import flyway_lines, property_entries
 from lockwise.discover.versions import (
     diesel_version,
@@ -408,6 +409,9 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
             notes.append(f"{directory}: {', '.join(alone)} not read: no V<version>__*.sql "
                          f"migration has its version, so it undoes nothing (add the "
                          f"migration it undoes, or remove it)")
+    elif layout == "pop":
+        notes.extend(pop_notes(directory, pop_dialect()))
+        return
     elif layout == "liquibase":
         from lockwise.discover.liquibase import note_above, note_turned_off
 
@@ -1200,8 +1204,15 @@ def discover_histories(path: Path, layout: str | None = None,
 
     With `dialect`, a history found below `path` in a folder named for another database
     (mysql/, sqlite/: see lockwise.discover.dialects) is left out, said so in `notes`; when
-    every history found is, `path` is an input error (nothing of it would be linted).
+    every history found is, `path` is an input error (nothing of it would be linted). A pop
+    folder (lockwise.discover.pop) is read for `dialect`.
     """
+    with dialect_in_force(dialect):
+        return _discover_histories(path, layout, notes, dialect)
+
+
+def _discover_histories(path: Path, layout: str | None, notes: list[str] | None,
+                        dialect: str | None) -> list[tuple[Path, list[Migration]]]:
     if layout is not None or not path.is_dir():
         found = discover(path, layout)
         if layout is not None and not found:
@@ -1724,6 +1735,8 @@ LAYOUTS: dict[str, Layout] = {
         # First: a journal says which tool it is, whatever the names.
         Layout("drizzle", _detect_drizzle, _read_drizzle),
         Layout("flyway", _detect_flyway, _read_flyway),
+        # Its files named for a database (`.postgres.up.sql`) are golang-migrate's to it.
+        Layout("pop", detect_pop, read_pop),
         # Before golang-migrate, whose `.up.sql` files sqlx's reversible ones look like.
         Layout("sqlx", _detect_sqlx, _read_sqlx),
         Layout("golang-migrate", _detect_golang, _read_golang),

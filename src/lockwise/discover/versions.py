@@ -27,7 +27,8 @@ def version_key(version: str) -> tuple:
 #: runs before `9_a.sql`); diesel's pending_migrations (diesel_migrations
 #: src/migration_harness.rs) sorts by version (`version_identity`), a MigrationVersion whose
 #: Ord is its text's (diesel src/migration/mod.rs, derived on a Cow<str>): `10` before `9`.
-TEXT_ORDER_LAYOUTS = frozenset({"dbmate", "diesel"})
+#: pop and popx (Ory's) sort by Version, a string, with Go's `<` (popx Migrations.Less).
+TEXT_ORDER_LAYOUTS = frozenset({"dbmate", "diesel", "pop"})
 
 
 def text_key(text: str) -> tuple:

@@ -165,6 +165,10 @@ DUPLICATE_VERSION_BY_LAYOUT: dict[str, str] = {
               "schema_migrations then fails on its primary key and the deploy stops there "
               "(with transaction:false its statements stay applied), and where the version "
               "is recorded already it counts as applied and never runs",
+    # popx Migrator.UpTo: the version's row looked up before each migration (migrator.go),
+    # after a sort.Sort by version (migration_info.go), which is not stable.
+    "pop": "pop runs one of {all}, which one its sort does not fix, and records the version "
+           "in schema_migration; the other then counts as applied and never runs",
     # Its source drivers: `if !ms.Append(m) { return source.ErrDuplicateMigration }`.
     "golang-migrate": "golang-migrate refuses the folder (source.ErrDuplicateMigration: "
                       "\"duplicate migration file\")",
@@ -224,7 +228,7 @@ DUPLICATE_VERSION_ANY = ("runners record applied migrations by version, so one o
                          "skipped or the runner refuses to start")
 #: The spelling of each layout of DUPLICATE_VERSION_BY_LAYOUT in a list of them.
 _TOOL_NAMES = {"flyway": "Flyway", "atlas": "Atlas", "supabase": "Supabase CLI",
-               "hasura": "Hasura CLI"}
+               "hasura": "Hasura CLI", "pop": "pop (Ory's popx)"}
 
 
 def _listed(names: Sequence[str]) -> str:
