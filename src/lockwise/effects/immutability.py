@@ -183,6 +183,6 @@ def _runs_not_immutable(catalog: Catalog, routine: Routine, call: dict) -> bool:
         from lockwise.effects.volatility import inlined_volatility
 
         inlined = inlined_volatility(routine.sql, catalog, routine.volatility,
-                                     call.get("args") or ())
+                                     call.get("args") or (), routine.strict)
         return (inlined or routine.volatility) != "i"
     return routine.volatility != "i" and routine.language != ""

@@ -340,7 +340,7 @@ def _volatile_once_inlined(catalog: Catalog, expr: object) -> tuple[str, ...]:
         routines = call_candidates(catalog, call) if name not in builtin_functions() else ()
         if len(routines) != 1 or not routines[0].followed or \
                 inlined_volatility(routines[0].sql, catalog, routines[0].volatility,
-                                   call.get("args") or ()) not in ("i", "s"):
+                                   call.get("args") or (), routines[0].strict) not in ("i", "s"):
             still.append(name)
     return tuple(still)
 
