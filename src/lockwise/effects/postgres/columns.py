@@ -135,6 +135,13 @@ def generation_expr(col: dict) -> object:
                  if con.get("contype") == "CONSTR_GENERATED"), None)
 
 
+def generated_virtual(col: dict) -> bool:
+    """Whether ColumnDef `col` is a VIRTUAL generated column: so written, or neither STORED
+    nor VIRTUAL (PostgreSQL 18's default; older grammars have STORED only)."""
+    return any(con.get("contype") == "CONSTR_GENERATED" and
+               con.get("generated_kind", "s") == "v" for con in column_def_constraints(col))
+
+
 def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = None) -> dict:
     """Facts about one ColumnDef: its type, default, constraints, and what adding it costs.
     `creating`: the CREATE TABLE it is written in (a reference to its own table reads it)."""
@@ -363,7 +370,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         from lockwise.effects.immutability import generation_refusal, table_scope
 
         facts.update(generation_refusal(b.ctx.catalog, generation_expr(col), facts["column"],
-                                        table_scope(b.ctx.catalog, table)))
+                                        table_scope(b.ctx.catalog, table),
+                                        virtual=not facts["generated_stored"]))
     if facts["default_volatile"] and not facts["serial"] and \
             not facts.get("domain_default_sql"):
         vol = _volatile_once_inlined(b.ctx.catalog, default_expr(col))
@@ -1769,7 +1777,7 @@ def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
 
     b.act("set_expression", base, column=column, stored=stored, reads_table=bool(reason),
           **generation_refusal(b.ctx.catalog, expression, column,
-                               table_scope(b.ctx.catalog, table)),
+                               table_scope(b.ctx.catalog, table), virtual=not stored),
           reason=reason,
           # as the safe alternative writes it: a stand-in when the type is unknown
           column_type_sql=known.type_text if known is not None else quote_ident(
