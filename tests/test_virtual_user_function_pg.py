@@ -82,4 +82,4 @@ def test_the_finding_names_the_call_and_says_stored() -> None:
     [found] = [f for f in reports[-1].all_findings
                if f.rule == "generated-column-virtual-user-function"]
     assert "bucket" in found.message and "f_sql()" in found.message
-    assert "GENERATED ALWAYS AS (f_sql(n) % 16) STORED" in found.instead
+    assert "AS (f_sql(n) % 16) STORED" in found.instead
