@@ -31,6 +31,28 @@ BEFORE = [
     (("SET TimeZone = 'UTC'", "SET TIME ZONE LOCAL"), True),
     (("SET TimeZone = 'UTC'", "SET TIME ZONE DEFAULT"), True),
     (("SET TimeZone = 'UTC'", "RESET ALL"), True),
+    # (fix-pg84) the zone's offset decides, not its name: every spelling of a fixed zero
+    (("SET TIME ZONE '+00'",), False),
+    (("SET TIME ZONE '-0'",), False),
+    (("SET TIME ZONE 0.0",), False),
+    (("SET TIME ZONE 'UTC0'",), False),
+    (("SET TIME ZONE 'XXX+00:00'",), False),
+    (("SET TIME ZONE '<+00>0'",), False),
+    (("SET TIME ZONE INTERVAL '0'",), False),
+    (("SET TIME ZONE INTERVAL '0 hours'",), False),
+    (("SET TIME ZONE 'Etc/Universal'",), False),
+    (("SET TIME ZONE 'Zulu'",), False),
+    (("SET TIME ZONE 'GMT0'",), False),
+    (("SET TIME ZONE 'GMT-0'",), False),
+    (("SET TIME ZONE 'UCT'",), False),
+    (("SET TIME ZONE 'Factory'",), False),
+    # ... and not one that ever had another offset, or a daylight-saving part
+    (("SET TIME ZONE 'Iceland'",), True),
+    (("SET TIME ZONE 'WET'",), True),
+    (("SET TIME ZONE 'UTC0DST'",), True),
+    (("SET TIME ZONE 'UTC0:30'",), True),
+    (("SET TIME ZONE '+1'",), True),
+    (("SET TIME ZONE INTERVAL '1 hour'",), True),
 ]
 CHANGES = ["ALTER TABLE t ALTER COLUMN ts TYPE timestamptz",
            "ALTER TABLE t ALTER COLUMN tz TYPE timestamp"]

@@ -36,6 +36,9 @@ CASES = [
     ("SELECT touch(), generate_series(1, 0), generate_series(1, 2);", True),  # the longest
     ("INSERT INTO items SELECT generate_series(1, 2);", True),
     ("INSERT INTO items SELECT generate_series(1, 0);", False),
+    # fix-pg84: beside an aggregate too (its one row, then the empty set: none)
+    ("SELECT count(*), touch(), generate_series(1, 0);", False),
+    ("SELECT count(*), touch(), generate_series(1, 2);", True),
 ]
 
 
@@ -73,6 +76,13 @@ FIRED = [
     ("INSERT INTO items SELECT g FROM generate_series(3, 1, -1) g;", True),
     ("INSERT INTO items SELECT unnest(ARRAY[]::int[]);", False),
     ("INSERT INTO items SELECT count(*) FROM generate_series(1, 0);", True),  # one row
+    # fix-pg84: the select list's sets apply to each row the aggregate (or FROM) leaves
+    ("INSERT INTO items SELECT count(*) + generate_series(1, 0);", False),
+    ("INSERT INTO items SELECT generate_series(1, 0) FROM (VALUES (1), (2)) v (x);", False),
+    ("INSERT INTO items SELECT max(x) + generate_series(1, 0) FROM (VALUES (1), (2)) v (x) "
+     "GROUP BY x;", False),
+    ("INSERT INTO items SELECT x + generate_series(1, 1) FROM (VALUES (1), (2)) v (x);", True),
+    ("INSERT INTO items SELECT count(*) + generate_series(1, 1);", True),
 ]
 
 
@@ -102,6 +112,8 @@ FILLS = [
     ("INSERT INTO fresh SELECT unnest('{}'::int[]);", True),
     ("INSERT INTO fresh SELECT generate_series(1, 1);", False),
     ("INSERT INTO fresh SELECT generate_series(0, 0);", False),
+    ("INSERT INTO fresh SELECT count(*) + generate_series(1, 0);", True),  # fix-pg84
+    ("INSERT INTO fresh SELECT count(*) FROM pg_class;", False),
 ]
 
 

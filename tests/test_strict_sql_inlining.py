@@ -25,6 +25,45 @@ def _strict(name: str, params: str, body: str, returns: str = "int") -> str:
             f"LANGUAGE sql AS $${body}$$;\n")
 
 
+# --- fix-pg84: ALTER FUNCTION of the inlined function itself --------------------------------
+
+_CALLED = ("CREATE FUNCTION s(a int) RETURNS int VOLATILE LANGUAGE sql "
+           "AS $$SELECT coalesce(a, 0)$$;\n")
+_MUTABLE = ("CREATE FUNCTION m(a int) RETURNS int {volatility} LANGUAGE sql "
+            "AS $$SELECT a + extract(day FROM now())::int$$;\n")
+_RANDOM = ("CREATE FUNCTION r(a int) RETURNS int VOLATILE LANGUAGE sql "
+           "AS $$SELECT a + (random() * 0)::int$$;\n")
+
+#: (what runs before, the default an added column takes, whether the table is rewritten):
+#: the STRICT and volatility the catalog holds after the ALTERs decide, not the CREATE's
+ALTERED_INLINED = [
+    (_strict("s", "a int", "SELECT coalesce(a, 0)") +
+     "ALTER FUNCTION s(int) CALLED ON NULL INPUT;\n", "s(1)", False),  # inlined now
+    (_CALLED + "ALTER FUNCTION s(int) STRICT;\n", "s(1)", True),  # no longer inlined
+    (_CALLED + "ALTER FUNCTION s(int) RETURNS NULL ON NULL INPUT;\n", "s(1)", True),
+    (_CALLED + "ALTER FUNCTION s(int) STRICT;\nALTER FUNCTION s(int) CALLED ON NULL INPUT;\n",
+     "s(1)", False),
+    (_CALLED + "ALTER FUNCTION s(int) STRICT IMMUTABLE;\n", "s(1)", False),  # runs, immutable
+    (_RANDOM, "r(1)", True),  # inlined as a volatile expression
+    (_RANDOM + "ALTER FUNCTION r(int) IMMUTABLE;\n", "r(1)", False),  # not inlined: immutable
+    (_RANDOM + "ALTER FUNCTION r(int) STABLE;\n", "r(1)", False),
+]
+
+#: (what runs before, an index's key, whether the server refuses it)
+ALTERED_INDEXES = [
+    (_MUTABLE.format(volatility="IMMUTABLE"), "m(c)", False),  # not inlined: immutable
+    (_MUTABLE.format(volatility="IMMUTABLE") + "ALTER FUNCTION m(int) STABLE;\n", "m(c)",
+     True),  # inlined as a stable expression
+    (_MUTABLE.format(volatility="STABLE") + "ALTER FUNCTION m(int) IMMUTABLE;\n", "m(c)",
+     False),
+    (_strict("s", "a int", "SELECT a + 1") + "ALTER FUNCTION s(int) CALLED ON NULL INPUT;\n",
+     "s(c)", False),
+    (_strict("s", "a int", "SELECT coalesce(a, 0)") +
+     "ALTER FUNCTION s(int) CALLED ON NULL INPUT;\n", "s(c)", False),  # inlined now
+    (_CALLED + "ALTER FUNCTION s(int) STRICT;\n", "s(c)", True),  # runs, VOLATILE
+]
+
+
 #: (the function, the default an added column takes, whether the table is rewritten)
 DEFAULTS = [
     # STRICT, the body strict in its one parameter: inlined, immutable
@@ -76,7 +115,8 @@ def _facts(setup: str, sql: str) -> dict:
     return reports[-1].statements[-1].effect.actions[0].facts
 
 
-CASES = [*DEFAULTS, *((TWICE, default, rewrites) for default, rewrites in READ_TWICE)]
+CASES = [*DEFAULTS, *((TWICE, default, rewrites) for default, rewrites in READ_TWICE),
+         *ALTERED_INLINED]
 
 
 @pytest.mark.parametrize(("setup", "default", "rewrites"), CASES)
@@ -123,6 +163,7 @@ INDEXES = [
     (_strict("s", "a int", "SELECT a + (random() * 0)::int"), "s(c)", True),
     (TWICE, "twice(c)", False),  # a column is cheap: inlined
     (TWICE, "twice(costly())", True),
+    *ALTERED_INDEXES,
 ]
 
 
@@ -189,3 +230,4 @@ def test_the_migrations_functions_strict_and_cost_are_read(setup: str, default: 
 @pytest.mark.parametrize(("setup", "default", "rewrites"), OWN_OPTIONS)
 def test_the_server_reads_them_so(pg_db: str, setup: str, default: str, rewrites: bool) -> None:
     assert server_rewrites(pg_db, SETUP + setup, default) is rewrites
+

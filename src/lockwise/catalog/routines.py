@@ -609,7 +609,8 @@ def reads_names_at_call(catalog: Catalog, routine: Routine) -> bool:
 
     return routine.bound_path is None and not (
         routine.language == "sql" and not routine.args and
-        inlined_volatility(routine.sql, catalog, routine.volatility) is not None)
+        inlined_volatility(routine.sql, catalog, routine.volatility,
+                           strict=routine.strict) is not None)
 
 
 def _routines_called(catalog: Catalog, calls: list[dict], fired: Iterable[Routine]

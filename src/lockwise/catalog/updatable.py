@@ -135,29 +135,31 @@ def returned_calls(node: object, catalog: Catalog | None = None) -> Iterator[str
 
 def returns_no_rows(query: object, catalog: Catalog | None = None) -> bool:
     """Whether SELECT `query` surely returns no row because a set-returning call of it
-    returns none, as constant folding decides (`empty_set_call`; checked on 18.6): a FROM
-    list one item of which is such a call (joined to the others as a list: a cross join),
-    with no aggregate, GROUP BY or HAVING (`SELECT count(*) FROM generate_series(1, 0)` is
-    one row); or, without a FROM list, a select list whose set-returning calls are all such
-    (the row count is the longest set's: `SELECT f(), generate_series(1, 0)` returns none,
-    though f() still runs once). False for any other query: a set operation, VALUES, WITH,
-    a call whose set lockwise does not know."""
+    returns none, as constant folding decides (`empty_set_call`; checked on 18.6): a select
+    list whose set-returning calls are all such, whatever the rest makes (the server runs
+    them over each row the FROM list, aggregates, GROUP BY and HAVING leave, and the longest
+    set counts: `SELECT count(*), generate_series(1, 0)` and `SELECT x, generate_series(1,
+    0) FROM t` return none, `SELECT f(), generate_series(1, 0)` too, though f() still runs
+    once; fix-pg84); or a FROM list one item of which is such a call (joined to the others
+    as a list: a cross join), with no aggregate, GROUP BY or HAVING (`SELECT count(*) FROM
+    generate_series(1, 0)` is one row). False for any other query: a set operation, VALUES,
+    WITH, a call whose set lockwise does not know."""
     kind, select = unwrap(query) if isinstance(query, dict) else ("", {})
     if kind != "SelectStmt" or select.get("op", "SETOP_NONE") != "SETOP_NONE" or any(
-            select.get(c) for c in ("valuesLists", "withClause", "groupClause",
-                                    "havingClause")):
+            select.get(c) for c in ("valuesLists", "withClause")):
         return False
     targets = select.get("targetList")
     returned = list(returned_calls(targets, catalog))
-    if "aggregate" in returned or "unknown" in returned:
+    if "unknown" in returned:
         return False
-    items = select.get("fromClause")
-    if items:
-        return any(_empty_range_function(item) for item in items)
     sets = [body for kind, body in walk_except(targets, "SubLink") if kind == "FuncCall" and
             (strings(body.get("funcname")) or [""])[-1] in builtin_set_returning()]
-    return bool(sets) and returned.count("set_returning") == len(sets) and \
-        all(empty_set_call(call, catalog) for call in sets)
+    if sets and returned.count("set_returning") == len(sets) and \
+            all(empty_set_call(call, catalog) for call in sets):
+        return True
+    if "aggregate" in returned or select.get("groupClause") or select.get("havingClause"):
+        return False
+    return any(_empty_range_function(item) for item in select.get("fromClause") or ())
 
 
 def _empty_range_function(item: object) -> bool:

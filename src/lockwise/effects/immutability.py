@@ -64,17 +64,52 @@ def not_immutable_calls(catalog: Catalog, node: object, scope: FromScope | None)
     return sorted(set(calls), key=calls.index)
 
 
+def _said_together(calls: list[str]) -> str:
+    """`calls` (not empty) joined as a sentence: `a()`, `a() and b()`, `a(), b() and c()`."""
+    return " and ".join((", ".join(calls[:-1]), calls[-1]) if len(calls) > 1 else calls)
+
+
 def not_immutable_facts(refused_text: str, calls: list[str]) -> dict:
     """The facts of a statement the server refuses with `refused_text` for `calls` (not
     empty): `refused_not_immutable`, its message, and the calls joined as a sentence."""
     return {"refused_not_immutable": True, "refused_not_immutable_text": refused_text,
-            "not_immutable_calls_text": " and ".join(
-                (", ".join(calls[:-1]), calls[-1]) if len(calls) > 1 else calls)}
+            "not_immutable_calls_text": _said_together(calls)}
+
+
+def user_defined_calls(catalog: Catalog, node: object) -> list[str]:
+    """The functions expression `node` surely calls that are not built in, each once in the
+    order written (`f()`): a name no stock server's function has (one the migrations made,
+    or one made elsewhere), a name qualified with a schema other than pg_catalog (and
+    information_schema, whose helpers initdb makes), and a built-in name the migrations'
+    overload surely replaces (`routines.replaces_builtin`). The server gives any such
+    function an OID of its own, and a VIRTUAL generated column may call none (checked on
+    18.6, fix-pg84)."""
+    from lockwise.effects.nodes import named_calls
+    from lockwise.effects.volatility import builtin_functions
+
+    builtin = builtin_functions()
+    made = catalog.kept_routines and {n.rsplit(".", 1)[-1] for n in catalog.kept_routines}
+    found = []
+    for name, call in named_calls(node):
+        schema = [n.lower() for n in strings(call.get("funcname"))][:-1]
+        if schema in (["pg_catalog"], ["information_schema"]):
+            continue
+        if schema or name not in builtin:
+            found.append(f"{name}()")
+        elif made and name in made:
+            from lockwise.catalog.routines import replaces_builtin
+
+            if replaces_builtin(catalog, call):
+                found.append(f"{name}()")
+    return sorted(set(found), key=found.index)
 
 
 #: The server's message for a generated column's expression that is not immutable (42P17,
 #: STORED and VIRTUAL alike, checked on 18.6).
 GENERATION_NOT_IMMUTABLE = "generation expression is not immutable"
+#: The server's message for a VIRTUAL generated column's expression, immutable, that calls a
+#: function not built in (0A000, checked on 18.6, fix-pg84).
+GENERATION_USER_DEFINED = "generation expression uses user-defined function"
 
 
 def table_scope(catalog: Catalog, table: str) -> FromScope | None:
@@ -86,16 +121,30 @@ def table_scope(catalog: Catalog, table: str) -> FromScope | None:
 
 
 def generation_refusal(catalog: Catalog, expression: object, column: str,
-                       scope: FromScope | None) -> dict:
+                       scope: FromScope | None, virtual: bool = False) -> dict:
     """`refused_not_immutable` of generated column `column` whose GENERATED ALWAYS AS
     `expression` (None: not a generated one) calls what is surely not immutable
     (`not_immutable_calls`, a column of the table typed through `scope`), with the server's
     message and `generated_column` its name; empty when it calls none. A CHECK, a DEFAULT
     and a partition bound may call what they like (checked on 18.6): only a generation
-    expression is judged."""
-    calls = not_immutable_calls(catalog, expression, scope) if expression is not None else []
-    return {**not_immutable_facts(GENERATION_NOT_IMMUTABLE, calls),
-            "generated_column": column} if calls else {}
+    expression is judged. Of a `virtual` column whose expression is immutable but calls a
+    function not built in (`user_defined_calls`, even an IMMUTABLE one): the server's other
+    refusal, `refused_virtual_user_function` (fix-pg84; it judges immutability first)."""
+    if expression is None:
+        return {}
+    calls = not_immutable_calls(catalog, expression, scope)
+    if calls:
+        return {**not_immutable_facts(GENERATION_NOT_IMMUTABLE, calls),
+                "generated_column": column}
+    made = user_defined_calls(catalog, expression) if virtual else []
+    if not made:
+        return {}
+    from lockwise.effects.nodes import PrintedSql
+
+    return {"refused_virtual_user_function": True,
+            "refused_virtual_user_function_text": GENERATION_USER_DEFINED,
+            "user_defined_calls_text": _said_together(made), "generated_column": column,
+            "generation_expression_sql": PrintedSql(expression, "<expression>")}
 
 
 def _overload_said(catalog: Catalog, name: str, call: dict, scope: dict | None) -> str:
@@ -183,6 +232,6 @@ def _runs_not_immutable(catalog: Catalog, routine: Routine, call: dict) -> bool:
         from lockwise.effects.volatility import inlined_volatility
 
         inlined = inlined_volatility(routine.sql, catalog, routine.volatility,
-                                     call.get("args") or ())
+                                     call.get("args") or (), routine.strict)
         return (inlined or routine.volatility) != "i"
     return routine.volatility != "i" and routine.language != ""

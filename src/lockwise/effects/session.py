@@ -67,10 +67,41 @@ _DDL_ACTIONS_EXCLUDED = {*_DML_ACTIONS, "select", "transaction", "set", "copy", 
 
 
 #: Time zones with a fixed offset of zero (TimeZone settings, lower case): with one of them in
-#: force, PostgreSQL 12+ changes a column from timestamp to timestamptz without a rewrite.
+#: force, PostgreSQL 12+ changes a column from timestamp to timestamptz without a rewrite. The
+#: tzdata names whose offset is zero and never changed (checked on 18.6, fix-pg84: every name
+#: of pg_timezone_names at offset 0; `Europe/London`, `Iceland`, `WET`, `Africa/Abidjan` have
+#: had other offsets, and rewrite).
 UTC_ZONES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "etc/uct", "universal",
                        "etc/universal", "zulu", "etc/zulu", "gmt0", "etc/gmt0", "etc/gmt+0",
-                       "etc/gmt-0", "greenwich", "etc/greenwich"})
+                       "etc/gmt-0", "gmt+0", "gmt-0", "greenwich", "etc/greenwich", "factory"})
+
+#: A number of hours as strtod reads it (check_timezone): leading blanks, no trailing ones.
+_HOURS = lazy_compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?")
+#: A POSIX zone without a daylight-saving part (tzparse): a name (any letters up to a digit or
+#: sign, or `<...>`; it may be empty) then an offset, `[+-]hh[:mm[:ss]]`.
+_POSIX_FIXED = lazy_compile(r"(?:<[^>]*>|[^\d,+\-<>]*)([+-]?\d+(?::\d+){0,2})")
+#: An interval's text with units (SET TIME ZONE INTERVAL '0 hours'): numbers, signs, colons.
+_INTERVAL_TEXT = lazy_compile(r"[\s\d.:+-]*(?:(?:hours?|minutes?|seconds?|days?)"
+                              r"[\s\d.:+-]*)+")
+
+
+def is_utc_zone(zone: str) -> bool:
+    """Whether a TimeZone setting (as written, or an interval's text) has a fixed offset of
+    zero, the test PostgreSQL makes to skip timestamp <-> timestamptz rewrites (the zone's
+    offset, not its name: pg_get_timezone_offset). A number is hours in the ISO sign
+    convention (`'+00'`, `0.0`, `'1e-9'`: seconds truncated), a POSIX spec with an offset of
+    zero and no daylight-saving part (`'UTC0'`, `'XXX+00:00'`, `'<+00>0'`; `'UTC0DST'` has
+    one), a zero interval, or a tzdata name of `UTC_ZONES` (checked on 18.6, fix-pg84)."""
+    text = zone.lower()
+    if text.strip() in UTC_ZONES:
+        return True
+    if _HOURS.fullmatch(text):
+        return abs(float(text)) * 3600 < 1
+    posix = _POSIX_FIXED.fullmatch(text)
+    if posix:
+        return re.search(r"[1-9]", posix.group(1)) is None
+    return bool(_INTERVAL_TEXT.fullmatch(text)) and re.search(r"\d", text) is not None and \
+        re.search(r"[1-9]", text) is None
 
 
 def _is_dml(effect: Effect) -> bool:
@@ -90,11 +121,11 @@ def _is_ddl(effect: Effect) -> bool:
 
 
 def _zone(value: object) -> str | None:
-    """A TimeZone setting as written (`SET TIME ZONE 0` is UTC too), lower case."""
+    """A TimeZone setting as written, lower case; `utc` for any spelling of a fixed offset
+    of zero (`SET TIME ZONE 0`, `'+00'`, `'UTC0'`, `INTERVAL '0'`: `is_utc_zone`)."""
     if value is None:
         return None
-    zone = str(value).strip().lower()
-    return "utc" if zone in ("0", "+00:00", "00:00") else zone
+    return "utc" if is_utc_zone(str(value)) else str(value).strip().lower()
 
 
 def is_duration(text: str) -> bool:

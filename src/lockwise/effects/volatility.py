@@ -302,7 +302,8 @@ def runs_volatile(catalog: Catalog, call: dict) -> bool:
 
     return any(not routine.procedure and routine.volatility == "v" and (
         routine.language != "sql" or not routine.args and bool(routine.sql) and
-        inlined_volatility(routine.sql, catalog, routine.volatility) not in ("i", "s"))
+        inlined_volatility(routine.sql, catalog, routine.volatility,
+                           strict=routine.strict) not in ("i", "s"))
         for routine in call_candidates(catalog, call))
 
 
@@ -325,10 +326,12 @@ _NOT_INLINED_CLAUSES = ("fromClause", "whereClause", "groupClause", "havingClaus
 
 
 def inlined_volatility(create: str, catalog: Catalog | None,
-                       declared: str | None = None, args: list | tuple = ()) -> str | None:
+                       declared: str | None = None, args: list | tuple = (),
+                       strict: bool | None = None) -> str | None:
     """The volatility ('i', 's', 'v') a call of the SQL function `create` (its CREATE
-    statement; `declared`: its volatility now, when an ALTER FUNCTION may have changed what
-    the statement says) passing `args` (its argument expressions, by place; a parameter left
+    statement; `declared` and `strict`: its volatility and STRICT now, `Routine.volatility`
+    and `Routine.strict`, when an ALTER FUNCTION may have changed what the statement says)
+    passing `args` (its argument expressions, by place; a parameter left
     out runs its DEFAULT) has once the planner inlines it, which it does before it judges an
     ADD COLUMN's default (checked on 18.6: a VOLATILE one whose body is `SELECT <stable
     expression>` adds the column without a rewrite, one value for every row; one of `a int`
@@ -336,7 +339,7 @@ def inlined_volatility(create: str, catalog: Catalog | None,
     FROM now())::int)` or `f()` of `a int DEFAULT 1`, too): the worst of its body's and its
     arguments' (`_inlined_arguments`). None when it is not inlined (`_inlined_body`), or an
     argument the planner will not substitute."""
-    inlined = _inlined_body(create, catalog, declared)
+    inlined = _inlined_body(create, catalog, declared, strict)
     if inlined is None:
         return None
     params, expr, body_code = inlined
@@ -358,11 +361,13 @@ def _parsed_create(create: str) -> tuple[str, dict] | None:
     return unwrap(parsed.statements[0].tree)
 
 
-def _inlined_body(create: str, catalog: Catalog | None, declared: str | None = None
-                  ) -> tuple[list[dict], object, str] | None:
+def _inlined_body(create: str, catalog: Catalog | None, declared: str | None = None,
+                  strict: bool | None = None) -> tuple[list[dict], object, str] | None:
     """What the planner inlines a call of the SQL function `create` as (inline_function,
     checked on 18.6): its parameters, its body's one expression and that expression's
-    volatility code. None when it is not inlined:
+    volatility code. `declared` and `strict`, when given, are the function's volatility and
+    STRICT as the catalog holds them after any ALTER FUNCTION (which the server reads, not
+    the CREATE's text: checked on 18.6, fix-pg84). None when it is not inlined:
     another language, SECURITY DEFINER, a SET, a set, an OUT or VARIADIC parameter, a
     body other than one SELECT of one expression with no FROM, WHERE, subquery, aggregate
     or set-returning function, a body more volatile than declared, or a STRICT function
@@ -379,14 +384,15 @@ def _inlined_body(create: str, catalog: Catalog | None, declared: str | None = N
         return None
     if routine_language(stmt) != "sql":
         return None
-    strict = False
+    created_strict = False
     for option in stmt.get("options") or ():
         _, opt = unwrap(option)
         name, value = opt.get("defname"), unwrap(opt.get("arg"))[1] or {}
         if name == "security" and value.get("boolval") or name == "set":
             return None
         if name == "strict":
-            strict = bool(value.get("boolval"))
+            created_strict = bool(value.get("boolval"))
+    strict = created_strict if strict is None else strict
     declared = declared or declared_volatility(stmt)
     body = sql_body_statements(create)
     if len(body) != 1:
@@ -582,7 +588,8 @@ def _call_cost(call: dict, catalog: Catalog | None) -> int:
     if not routines:
         return _data()["costs"].get(name, 1) if name in _builtin() else 100
     if len(routines) == 1 and routines[0].language == "sql" and routines[0].sql:
-        inlined = _inlined_body(routines[0].sql, catalog, routines[0].volatility)
+        inlined = _inlined_body(routines[0].sql, catalog, routines[0].volatility,
+                                routines[0].strict)
         if inlined is not None:
             return _cost(inlined[1], catalog)
     # (its COST, declared or altered: checked on 18.6, fix-pg83; of several, the dearest)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lockwise.core.types import Effect, Migration, Statement
-from lockwise.effects.session import UTC_ZONES
+from lockwise.effects.session import is_utc_zone
 from lockwise.parse.source import InputError
 from lockwise.verify.observe import Disagreement, Observation, compare
 from lockwise.verify.runner import Runner, StatementFailure
@@ -233,7 +233,7 @@ def prepare_run(migrations: Sequence[Migration], conn: Any, uri: str,
     zone = conn.execute("SHOW TimeZone").fetchone()[0]
     from lockwise.cost.collect import database_collation_of
 
-    predictions = _predictions(migrations, version, str(zone).lower() in UTC_ZONES,
+    predictions = _predictions(migrations, version, is_utc_zone(str(zone)),
                                assume_in_transaction, database_collation_of(conn), config)
     runner = Runner(conn, uri)
     for layout in sorted({m.layout for m in migrations} & set(_TOOL_TABLES)):

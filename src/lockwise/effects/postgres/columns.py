@@ -136,6 +136,13 @@ def generation_expr(col: dict) -> object:
                  if con.get("contype") == "CONSTR_GENERATED"), None)
 
 
+def generated_virtual(col: dict) -> bool:
+    """Whether ColumnDef `col` is a VIRTUAL generated column: so written, or neither STORED
+    nor VIRTUAL (PostgreSQL 18's default; older grammars have STORED only)."""
+    return any(con.get("contype") == "CONSTR_GENERATED" and
+               con.get("generated_kind", "s") == "v" for con in column_def_constraints(col))
+
+
 def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = None) -> dict:
     """Facts about one ColumnDef: its type, default, constraints, and what adding it costs.
     `creating`: the CREATE TABLE it is written in (a reference to its own table reads it)."""
@@ -341,7 +348,7 @@ def _volatile_once_inlined(catalog: Catalog, expr: object) -> tuple[str, ...]:
         routines = call_candidates(catalog, call) if name not in builtin_functions() else ()
         if len(routines) != 1 or not routines[0].followed or \
                 inlined_volatility(routines[0].sql, catalog, routines[0].volatility,
-                                   call.get("args") or ()) not in ("i", "s"):
+                                   call.get("args") or (), routines[0].strict) not in ("i", "s"):
             still.append(name)
     return tuple(still)
 
@@ -364,7 +371,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         from lockwise.effects.immutability import generation_refusal, table_scope
 
         facts.update(generation_refusal(b.ctx.catalog, generation_expr(col), facts["column"],
-                                        table_scope(b.ctx.catalog, table)))
+                                        table_scope(b.ctx.catalog, table),
+                                        virtual=not facts["generated_stored"]))
     if facts["default_volatile"] and not facts["serial"] and \
             not facts.get("domain_default_sql"):
         vol = _volatile_once_inlined(b.ctx.catalog, default_expr(col))
@@ -1693,7 +1701,7 @@ def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
 
     b.act("set_expression", base, column=column, stored=stored, reads_table=bool(reason),
           **generation_refusal(b.ctx.catalog, expression, column,
-                               table_scope(b.ctx.catalog, table)),
+                               table_scope(b.ctx.catalog, table), virtual=not stored),
           reason=reason,
           # as the safe alternative writes it: a stand-in when the type is unknown
           column_type_sql=known.type_text if known is not None else quote_ident(

@@ -53,6 +53,7 @@ from lockwise.effects.postgres.columns import (
     column_def_facts,
     default_expr,
     define_column,
+    generated_virtual,
     generation_expr,
     references_narrow_key,
 )
@@ -353,7 +354,8 @@ def _generation_refused(b: Builder, table: str, stmt: dict) -> dict:
                                                      array=array)
     scope = {table.rsplit(".", 1)[-1]: Table(table, columns=columns)}
     for col, expr in generated:
-        if refused := generation_refusal(b.ctx.catalog, expr, col.get("colname", ""), scope):
+        if refused := generation_refusal(b.ctx.catalog, expr, col.get("colname", ""), scope,
+                                         virtual=generated_virtual(col)):
             return refused
     return {}
 
