@@ -567,6 +567,20 @@ def test_help_is_readable_at_80_columns(command: str) -> None:
     assert "\\[" not in shown.stdout
 
 
+@pytest.mark.parametrize("command", ALL_COMMANDS)
+def test_every_option_says_what_it_does(command: str) -> None:
+    """`lockwise CMD --help` explains each option: `lint --color/--no-color` was listed bare."""
+    import lockwise.cli.executor_cmds  # noqa: F401 - registers the commands
+    import lockwise.cli.fix_cmds  # noqa: F401
+    import lockwise.cli.graph_cmds  # noqa: F401
+    import lockwise.cli.verify_cmds  # noqa: F401
+
+    params = typer.main.get_command(app).commands[command].params
+    bare = [param.opts for param in params
+            if param.param_type_name == "option" and not (param.help or "").strip()]
+    assert bare == []
+
+
 def test_help_shows_bracketed_text() -> None:
     shown = CliRunner().invoke(app, ["lint", "--help"], env={"COLUMNS": "300"})
     assert "pyproject.toml with [tool.lockwise]" in shown.stdout
