@@ -148,7 +148,7 @@ def test_single_file_is_linted_with_its_directory_as_context() -> None:
     assert [m["id"] for m in doc["migrations"]] == ["0006_orders_total_bigint"]
     stmt = doc["migrations"][0]["statements"][1]
     # The column type is known from 0002 (integer), so the rewrite is a fact, not a guess.
-    assert "int4 -> int8" in stmt["findings"][0]["message"]
+    assert "integer -> bigint" in stmt["findings"][0]["message"]
 
 
 def test_files_of_one_directory_are_linted_with_it_read_once(
