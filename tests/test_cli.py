@@ -148,7 +148,7 @@ def test_single_file_is_linted_with_its_directory_as_context() -> None:
     assert [m["id"] for m in doc["migrations"]] == ["0006_orders_total_bigint"]
     stmt = doc["migrations"][0]["statements"][1]
     # The column type is known from 0002 (integer), so the rewrite is a fact, not a guess.
-    assert "int4 -> int8" in stmt["findings"][0]["message"]
+    assert "integer -> bigint" in stmt["findings"][0]["message"]
 
 
 def test_files_of_one_directory_are_linted_with_it_read_once(
@@ -565,6 +565,20 @@ def test_help_is_readable_at_80_columns(command: str) -> None:
     assert [start for start in starts if not any(start in line for line in lines)] == []
     # Help is not rich markup: text in brackets shows as written, with no escapes.
     assert "\\[" not in shown.stdout
+
+
+@pytest.mark.parametrize("command", ALL_COMMANDS)
+def test_every_option_says_what_it_does(command: str) -> None:
+    """`lockwise CMD --help` explains each option: `lint --color/--no-color` was listed bare."""
+    import lockwise.cli.executor_cmds  # noqa: F401 - registers the commands
+    import lockwise.cli.fix_cmds  # noqa: F401
+    import lockwise.cli.graph_cmds  # noqa: F401
+    import lockwise.cli.verify_cmds  # noqa: F401
+
+    params = typer.main.get_command(app).commands[command].params
+    bare = [param.opts for param in params
+            if param.param_type_name == "option" and not (param.help or "").strip()]
+    assert bare == []
 
 
 def test_help_shows_bracketed_text() -> None:

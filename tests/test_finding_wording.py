@@ -3,6 +3,8 @@ once, and the objects the statement really touches."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lockwise.catalog.model import Catalog
@@ -175,3 +177,24 @@ def test_dropped_not_null_constraint_says_its_column(pg_version: int, kind: str,
                           "accounts_email_not_null;", pg_version=pg_version)
     (action,) = effect.actions
     assert (action.facts["constraint_type"], action.facts.get("column", "")) == (kind, column)
+
+
+@pytest.mark.parametrize(("old", "new", "said", "column_sql"), [
+    ("integer", "bigint", "integer -> bigint", "total_new bigint"),
+    ("smallint", "double precision", "smallint -> double precision",
+     "total_new double precision"),
+    ("boolean", "text", "boolean -> text", "total_new text"),
+    ("char(3)", "varchar(3)", "char(3) -> varchar(3)", "total_new varchar(3)"),
+])
+def test_a_type_change_names_the_types_as_users_write_them(old: str, new: str, said: str,
+                                                           column_sql: str) -> None:
+    """The quick start's `ALTER COLUMN total TYPE bigint` was reported as `TYPE int8 ... int4
+    -> int8` and advised `ADD COLUMN total_new int8`: pg_type's names, not the migration's."""
+    setup = f"CREATE TABLE orders (id bigint PRIMARY KEY, total {old});"
+    found = finding(f"ALTER TABLE orders ALTER COLUMN total TYPE {new};",
+                    "column-type-change-rewrites", setup=setup)
+    assert f"ALTER COLUMN total TYPE {new} rewrites public.orders" in found.message
+    assert said in found.message
+    assert f"ADD COLUMN {column_sql};" in found.instead
+    words = set(re.findall(r"[a-z0-9_]+", found.message + found.instead))
+    assert not {"int2", "int4", "int8", "float8", "bool", "bpchar"} & words

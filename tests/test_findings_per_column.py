@@ -61,10 +61,10 @@ def test_a_multi_column_type_change_is_one_finding_as_it_is_one_rewrite() -> Non
     (finding,) = [f for f in findings(sql, setup=SETUP + "ALTER TABLE t ADD note varchar(9);")
                   if f.rule == "column-type-change-rewrites"]
     message = finding.message
-    assert message.startswith("ALTER COLUMN a TYPE int8 rewrites public.t "), message
-    assert message.count("int4 -> int8") == 2 and "varchar length shrinks" in message, message
+    assert message.startswith("ALTER COLUMN a TYPE bigint rewrites public.t "), message
+    assert message.count("integer -> bigint") == 2 and "varchar length shrinks" in message, message
     assert "ALTER COLUMN c TYPE varchar(5)" in message and \
-        "ALTER COLUMN b TYPE int8" in message and "note" not in message, message
+        "ALTER COLUMN b TYPE bigint" in message and "note" not in message, message
     assert all(f"{column}_new" in finding.instead for column in "abc"), finding.instead
 
 

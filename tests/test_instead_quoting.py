@@ -596,7 +596,7 @@ def test_every_rendered_instead_parses(rule, example) -> None:
     ('ALTER TABLE "Other" RENAME COLUMN "Nope" TO nope;', "rename-column",
      'ALTER TABLE "Other" ADD COLUMN nope "type_of_Nope";'),
     ('ALTER TABLE "Team" RENAME COLUMN id TO "Id";', "rename-column",
-     'ALTER TABLE "Team" ADD COLUMN "Id" int4;'),
+     'ALTER TABLE "Team" ADD COLUMN "Id" integer;'),
     # The catalog knows the enum's type and the columns that hold it.
     ('ALTER TABLE "Team" ADD COLUMN s "Status" NOT NULL;', "add-column-not-null-without-default",
      'ALTER TABLE "Team" ADD COLUMN s "Status" NOT NULL DEFAULT \'Old\';'),

@@ -18,7 +18,7 @@ from lockwise.effects.nodes import (
     calls_function,
     qualified,
     type_name,
-    type_sql,
+    written_type,
 )
 from lockwise.parse.quoting import quote_qualified
 
@@ -130,7 +130,7 @@ class Column:
 
     @property
     def type_text(self) -> str:
-        return type_sql(self.type_name, self.typmods, self.array)
+        return written_type(self.type_name, self.typmods, self.array)
 
 
 @dataclass(slots=True)

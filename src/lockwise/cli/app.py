@@ -384,7 +384,9 @@ def lint(
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Show every statement's locks, not only those with findings.")
     ] = False,
-    color: Annotated[bool | None, typer.Option("--color/--no-color")] = None,
+    color: Annotated[bool | None, typer.Option(
+        "--color/--no-color", help="Colour the text report (default: only on a terminal, "
+        "or with FORCE_COLOR set).")] = None,
     config_file: ConfigOption = None,
     templates: Annotated[TemplatesMode, typer.Option(
         help="Template placeholders ({{ }}, {% %}, ${}): substitute same-length identifiers, "

@@ -304,7 +304,11 @@ def status(
         "--format", "-f", help="Report format.")] = StatusFormat.text,
     config_file: ConfigOption = None,
 ) -> None:
-    """List applied, pending, failed and changed migrations (exit 1 if repair is needed)."""
+    """List applied, pending, failed and changed migrations (exit 1 if repair is needed).
+
+    Exits 2 when a pending migration is one `apply` refuses (it does not parse, or holds
+    what only psql runs), or when not one migration the history table records as applied
+    has its file here (the wrong directory or layout)."""
     from lockwise.executor import runner
     from lockwise.executor.state import (
         CHANGED,

@@ -276,6 +276,9 @@ _STANDARD_TYPE_NAMES = {
     "int2": "smallint", "int4": "integer", "int8": "bigint", "float4": "real",
     "float8": "double precision", "bool": "boolean", "varchar": "character varying",
     "varbit": "bit varying"}
+#: The pg_type names a migration seldom writes, by the names it writes in their place.
+_WRITTEN_TYPE_NAMES = {name: written for name, written in _STANDARD_TYPE_NAMES.items()
+                       if name not in ("varchar", "varbit")}
 #: The date/time types whose precision format_type() writes before the zone.
 _ZONED_TYPES = {"timestamptz": ("timestamp", " with time zone"),
                 "timestamp": ("timestamp", " without time zone"),
@@ -300,6 +303,19 @@ def format_type(name: str, mods: tuple[int, ...], array: bool = False) -> str:
         text = _STANDARD_TYPE_NAMES[name] + (f"({','.join(map(str, mods))})" if mods else "")
     else:
         text = type_sql(name, mods)
+    return text + ("[]" if array else "")
+
+
+def written_type(name: str, mods: tuple[int, ...] = (), array: bool = False) -> str:
+    """A type, from `type_name`'s parts, as SQL in the names migrations write (`bigint`,
+    `double precision`, `boolean`, `char(3)`), where `type_sql` keeps pg_type's (`int8`,
+    `float8`, `bool`, `bpchar(3)`): the type a finding's message and safe alternative name."""
+    if name == "bpchar" and mods:
+        text = f"char({mods[0]})"
+    elif name in _WRITTEN_TYPE_NAMES:
+        text = _WRITTEN_TYPE_NAMES[name] + (f"({','.join(map(str, mods))})" if mods else "")
+    else:
+        return type_sql(name, mods, array)
     return text + ("[]" if array else "")
 
 

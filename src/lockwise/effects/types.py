@@ -12,6 +12,8 @@ from collections.abc import Container, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from lockwise.effects.nodes import written_type as said
+
 _DATA = Path(__file__).resolve().parent / "data"
 
 # Types whose typmod is a maximum length: growing (or removing) it needs no rewrite.
@@ -390,9 +392,11 @@ def type_change_rewrites(
         # The length coercion that follows does not know the value's own length (a relabel
         # has none): it runs on every value (checked on the server: to char(n), bit(n) too).
         if new_mods:
-            return True, f"{old} -> {new}({new_mods[0]}) must check every value's length"
-        return False, f"{old} -> {new} is binary coercible: no rewrite"
-    return True, f"{old} -> {new} converts every value: the table is rewritten"
+            return True, f"{said(old, old_mods)} -> {said(new, new_mods)} must check " \
+                "every value's length"
+        return False, f"{said(old, old_mods)} -> {said(new)} is binary coercible: no rewrite"
+    return True, f"{said(old, old_mods)} -> {said(new, new_mods)} converts every value: the " \
+        "table is rewritten"
 
 
 def _array_change(old: str, old_mods: tuple[int, ...], new: str,
@@ -401,8 +405,9 @@ def _array_change(old: str, old_mods: tuple[int, ...], new: str,
     # simplifies away, even where the element cast is binary coercible or only widens a
     # length: only dropping the typmod of the same element type is a relabel (checked on 18).
     if old == new and (not new_mods or new_mods == old_mods):
-        return False, f"{old}[] keeps its element type: no rewrite"
-    return True, f"{old}[] -> {new}[] converts every element: the table is rewritten"
+        return False, f"{said(old, old_mods)}[] keeps its element type: no rewrite"
+    return True, f"{said(old, old_mods)}[] -> {said(new, new_mods)}[] converts every element: " \
+        "the table is rewritten"
 
 
 def _typmod_change(old: str, old_mods: tuple[int, ...],

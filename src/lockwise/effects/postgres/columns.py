@@ -44,10 +44,10 @@ from lockwise.effects.nodes import (
     pinned_columns,
     range_var,
     strings,
-    type_sql,
     type_stand_in,
     type_stand_in_note,
     unwrap,
+    written_type,
 )
 from lockwise.effects.postgres import family_function
 from lockwise.effects.postgres.builder import (
@@ -149,9 +149,10 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
     name = col.get("colname", "")
     tname, mods, is_array = b.ctx.catalog.column_type(col.get("typeName"))
     facts: dict = {"column": name, "type": tname, "typmods": mods, "array": is_array,
-                   "type_text": type_sql(tname, mods, is_array),
+                   "type_text": written_type(tname, mods, is_array),
                    # what a serial column is stored as, without the sequence default
-                   "plain_type_text": _SERIAL_PLAIN.get(tname) or type_sql(tname, mods, is_array),
+                   "plain_type_text": _SERIAL_PLAIN.get(tname)
+                   or written_type(tname, mods, is_array),
                    "length_sql": str(mods[0]) if mods else "<n>",
                    "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
                    "default_volatile": False, "volatile_functions": (), "identity": False,
@@ -956,17 +957,17 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     online = index_steps is not None
     b.act("alter_column_type", base, backfill, column=colname, old_type=old_type, new_type=new,
           new_typmods=new_mods,
-          new_type_text=type_sql(new, new_mods, new_array) + _collate_sql(coldef),
+          new_type_text=written_type(new, new_mods, new_array) + _collate_sql(coldef),
           length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why,
           needs_using=refused,
           refused_default_cast=change.default_refused,
           default_refused_text=_default_refused_text(
-              colname, type_sql(new, new_mods, new_array)) if refused and old_col is not None
+              colname, written_type(new, new_mods, new_array)) if refused and old_col is not None
           and old_col.default else "",
           reads_table_again=bool(read_again), read_again_reason=read_again,
           type_change_sql=_type_change_sql(
-              b, table, colname, old_col, type_sql(new, new_mods, new_array),
+              b, table, colname, old_col, written_type(new, new_mods, new_array),
               _collate_sql(coldef), bool(base.get("qualified")))
           if read_again and not rewrites and online and b.ctx.rule_text else "",
           **(index_steps or dict.fromkeys(_INDEX_STEP_FACTS, "")),
@@ -974,8 +975,8 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
               b.ctx.catalog, table, colname, bool(base.get("qualified"))).items()}
              if read_again and b.ctx.rule_text else {}),
           **(_carried_over_steps(b.ctx.catalog, table, old_col,
-                                 type_sql(new, new_mods, new_array), bool(base.get("qualified")),
-                                 b.ctx.pg_version)
+                                 written_type(new, new_mods, new_array),
+                                 bool(base.get("qualified")), b.ctx.pg_version)
              if (refused or change.default_refused) and b.ctx.rule_text else {}),
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
@@ -1065,14 +1066,14 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
         elif using is None and no_cast:
             refused = True
             rewrites, why = False, f"{old_col.type_text} cannot be cast automatically to " \
-                f"{type_sql(new, new_mods, new_array)}"
+                f"{written_type(new, new_mods, new_array)}"
         elif no_cast and old_col.default:
             # USING converts the values only: the DEFAULT is converted by assignment, and
             # with no such cast the server stops ("default for column ... cannot be cast
             # automatically", 42804; checked on 18.6): nothing is rewritten.
             default_refused = True
             rewrites, why = False, f"the DEFAULT of {colname} is {old_col.type_text}, which " \
-                f"cannot be cast automatically to {type_sql(new, new_mods, new_array)}"
+                f"cannot be cast automatically to {written_type(new, new_mods, new_array)}"
         elif b.ctx.catalog.is_constrained_domain(new) and not _same_type(
                 b.ctx.catalog, old_col, new, new_mods, new_array):
             rewrites, why = True, f"domain {new} has a constraint: every value is checked " \
@@ -1533,8 +1534,8 @@ def _casts_rewrite(b: Builder, steps: tuple) -> tuple[bool, str]:
             old[0], old[1], new[0], new[1], b.ctx.pg_version, b.ctx.session_timezone_utc,
             array=new[2])[0]
         if rewrites:
-            return True, f"the USING's cast {type_sql(*old)} -> {type_sql(*new)} converts " \
-                "every value"
+            return True, f"the USING's cast {written_type(*old)} -> {written_type(*new)} " \
+                "converts every value"
     return False, "the USING's casts keep every value: no rewrite"
 
 
