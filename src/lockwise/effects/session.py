@@ -200,9 +200,11 @@ _ENDED_BY = {"commit": "COMMIT", "rollback": "ROLLBACK", "prepare": "PREPARE TRA
 #: statement's index, the table and column, the constraint and the column's place in its key.
 ForeignKeyAhead = tuple[int, str, str, dict, int]
 #: A foreign key a statement writes with the column it makes (CREATE TABLE, ADD COLUMN:
-#: `Lookahead.references`): as `ForeignKeyAhead`, with the column's type as written (its
+#: `Lookahead.references_to`): as `ForeignKeyAhead`, with the column's type as written (its
 #: TypeName) after the column.
 ReferenceAhead = tuple[int, str, str, dict, dict, int]
+#: A CREATE TABLE or ALTER TABLE: its index, the statement's kind and its tree.
+StatementAhead = tuple[int, str, dict]
 #: A table a statement creates: its index, the table, the CREATE TABLE's tree.
 TableAhead = tuple[int, str, dict]
 #: A column or table a statement drops or renames: its index, the table, the column ("" for
@@ -215,8 +217,10 @@ class Lookahead:
     (`lookahead`), each by statement index. A plain class with slots: a NamedTuple or a
     dataclass would generate and compile code at every one-file lint's import."""
 
-    __slots__ = ("columns", "filled", "foreign_keys", "references", "sequences_set", "tables",
-                 "tx_ends", "types", "views")
+    __slots__ = ("columns", "filled", "foreign_keys", "sequences_set", "tables", "tx_ends",
+                 "types", "views", "written", "_to_key")
+    #: The parts `joined_lookahead` joins (the rest is worked out from them).
+    PARTS = __slots__[:-1]
 
     def __init__(self, views: tuple[tuple[int, str], ...] = (), tx_ends: tuple[int, ...] = (),
                  types: tuple[tuple[int, str], ...] = (),
@@ -224,7 +228,7 @@ class Lookahead:
                  foreign_keys: tuple[ForeignKeyAhead, ...] = (),
                  tables: tuple[TableAhead, ...] = (), filled: tuple[tuple[int, str], ...] = (),
                  columns: tuple[ColumnAhead, ...] = (),
-                 references: tuple[ReferenceAhead, ...] = ()) -> None:
+                 written: tuple[StatementAhead, ...] = ()) -> None:
         #: The views it creates.
         self.views = views
         #: The statements that end a transaction (COMMIT, ROLLBACK).
@@ -244,8 +248,26 @@ class Lookahead:
         self.filled = filled
         #: The columns and tables it drops or renames (`ColumnAhead`).
         self.columns = columns
-        #: The foreign keys written with the columns they tie (`ReferenceAhead`).
-        self.references = references
+        #: The CREATE TABLEs and ALTER TABLEs, whose foreign keys written with the columns
+        #: they tie (`ReferenceAhead`) `references_to` reads when asked.
+        self.written = written
+        self._to_key: dict[str, list[ReferenceAhead]] | None = None
+
+    def references_to(self, table: str) -> list[ReferenceAhead]:
+        """The foreign keys to `table` that the statements write with their columns, and
+        those ALTER TABLEs add (as a `ReferenceAhead` without the column's type), in
+        statement order. Worked out for every table at the first ask (only a 32-bit key's
+        prefer-bigint advice asks: fix-speed52)."""
+        if self._to_key is None:
+            ahead = sorted(chain(
+                (found for at, kind, stmt in self.written
+                 for found in _references_written(at, kind, stmt)),
+                ((at, name, col, None, con, place)
+                 for at, name, col, con, place in self.foreign_keys)), key=lambda r: r[0])
+            self._to_key = {}
+            for found in ahead:
+                self._to_key.setdefault(range_var(found[4].get("pktable"))[0], []).append(found)
+        return self._to_key.get(table, [])
 
 
 #: A migration's lookahead before it is looked at (nothing ahead).
@@ -568,17 +590,13 @@ class Session:
         `-- ` before the first). A reference has its key's type (prefer-bigint
         leaves it alone): the key is widened with its references, or neither is."""
         if facts.get("type") not in _columns.NARROW_KEY_TYPES or not facts.get("key_like") \
-                or not (self.ahead.references or self.ahead.foreign_keys):
+                or not self.ahead.written:
             return {}
         table, column = facts.get("table", ""), facts.get("column", "")
-        ahead = sorted(chain(self.ahead.references, (
-            (at, name, col, None, con, place)
-            for at, name, col, con, place in self.ahead.foreign_keys)), key=lambda r: r[0])
         key: list[str] | None = None
         lines: list[str] = []
-        for at, fk_table, fk_column, type_name, con, place in ahead:
-            if at < index or (fk_table, fk_column) == (table, column) or \
-                    range_var(con.get("pktable"))[0] != table:
+        for at, fk_table, fk_column, type_name, con, place in self.ahead.references_to(table):
+            if at < index or (fk_table, fk_column) == (table, column):
                 continue
             names = strings(con.get("pk_attrs"))
             if not names:  # (the key table's primary key)
@@ -1156,12 +1174,12 @@ def lookahead(trees: list[dict], first: int = 0) -> Lookahead:
     tables: list[TableAhead] = []
     filled: list[tuple[int, str]] = []
     columns: list[ColumnAhead] = []
-    references: list[ReferenceAhead] = []
+    written: list[StatementAhead] = []
     for index, tree in enumerate(trees, first):
         kind = next(iter(tree), "")
         sequences.extend((index, key) for key in _sequences_moved(kind, tree.get(kind)))
         if kind in ("AlterTableStmt", "CreateStmt"):
-            references.extend(_references_written(index, kind, tree[kind]))
+            written.append((index, kind, tree[kind]))
         if kind == "AlterTableStmt":
             keys.extend(_foreign_keys_added(index, tree[kind]))
             columns.extend(_columns_dropped(index, tree[kind]))
@@ -1198,14 +1216,14 @@ def lookahead(trees: list[dict], first: int = 0) -> Lookahead:
     return Lookahead(views=tuple(views), tx_ends=tuple(ends), types=tuple(types),
                      sequences_set=tuple(sequences), foreign_keys=tuple(keys),
                      tables=tuple(tables), filled=tuple(filled), columns=tuple(columns),
-                     references=tuple(references))
+                     written=tuple(written))
 
 
 def joined_lookahead(pieces: list[Lookahead]) -> Lookahead:
     """`lookahead` of a file from that of each of its pieces, in order."""
     return Lookahead(**{part: tuple(chain.from_iterable(getattr(piece, part)
                                                         for piece in pieces))
-                        for part in Lookahead.__slots__})
+                        for part in Lookahead.PARTS})
 
 
 def _columns_dropped(index: int, stmt: dict) -> list[ColumnAhead]:
