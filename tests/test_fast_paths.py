@@ -4255,3 +4255,47 @@ def test_the_references_written_are_read_only_for_a_narrow_key(
         "-- and account_id bigint in orders, which references it: widen both, or neither",
         "-- and buyer_id bigint in orders, which references it: widen both, or neither"]
     assert sorted(calls) == [0, 1, 2], calls  # each statement once, for both narrow keys
+
+
+#: (a partial index's WHERE, an UPDATE's WHERE, whether the index serves it: on 18.6 by
+#: EXPLAIN with sequential scans off, fix-speed52; whether the proof is tried)
+PROOFS = [
+    ("c > 10", "b = 5", False, False),
+    ("c > 10", "b = 5 AND a = 3", False, False),
+    ("c IN (1, 2)", "b = 5 AND a = 1", False, False),
+    ("c > 10", "b = 5 AND c > 20", True, True),
+    # (an empty AND is proven by any WHERE, an empty OR proves any index's)
+    ("c <> ALL ('{}')", "b = 5", True, True),
+    ("c > 10", "b = 5 AND a = ANY ('{}')", True, True),
+]
+
+
+@pytest.mark.parametrize(("index", "where", "serves", "tried"), PROOFS)
+def test_a_partial_index_is_proven_only_from_a_where_reading_its_columns(
+        monkeypatch: pytest.MonkeyPatch, index: str, where: str, serves: bool,
+        tried: bool) -> None:
+    # fix-speed52: a partial index's WHERE whose every part reads a column is proven
+    # (`_implied`) only from a query WHERE reading one of those columns; no other can prove
+    # it. Where one does, or a part reads none, the proof is still judged.
+    import lockwise.effects.postgres.where_index as where_index
+    from lockwise.catalog.model import Catalog
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    proofs: list[object] = []
+    implied = where_index._implied
+
+    def counted(required: object, conditions: list[object], target: object) -> bool:
+        proofs.append(required)
+        return implied(required, conditions, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(where_index, "_implied", counted)
+    setup = ("CREATE TABLE t (id bigint PRIMARY KEY, a int, b int, c int);\n"
+             f"CREATE INDEX t_p ON t (b) WHERE {index};\n")
+    reports = lint_migrations([migration_from_text(setup, "0001_m.sql"),
+                               migration_from_text(f"UPDATE t SET id = id WHERE {where};\n",
+                                                   "0002_m.sql")],
+                              LintOptions(pg_version=18), Catalog())
+    facts = reports[-1].statements[-1].effect.actions[0].facts
+    assert facts["where_scans_table"] is not serves
+    assert bool(proofs) is tried

@@ -340,9 +340,11 @@ def _implied_indexes(filed: _Filed, where: object, target: _Target,
         whole.add(_expression_key(normalized))
         compared.add(_compared_key(normalized))
     indexed = {key: list(hows) for key, hows in filed.indexed.items()}
+    read: list[set[tuple[str, ...]] | None] = []  # (what `bare` reads, once asked)
     for partial in filed.gated:
         if all(r.whole in whole or r.compared is not None and r.compared in compared or
-               r.condition is not None and _implied(r.condition, bare, target)
+               r.condition is not None and _may_prove(bare, r.condition, read) and
+               _implied(r.condition, bare, target)
                for r in partial.required):
             for key, hows in partial.keys.items():
                 indexed.setdefault(key, []).extend(hows)
@@ -418,6 +420,40 @@ def _implied(required: object, conditions: list[object], target: _Target) -> boo
     on x through strict operators; a comparison of the same expression with a constant of
     one kind whose value implies it (`_IMPLIES`; `_compared` says which). Nothing else."""
     return _proves({"BoolExpr": {"boolop": "AND_EXPR", "args": conditions}}, required, target)
+
+
+def _may_prove(conditions: list[object], required: object,
+               read: list[set[tuple[str, ...]] | None]) -> bool:
+    """False when a query whose WHERE ANDs `conditions` cannot prove `required` (`_implied`),
+    without the proof (fix-speed52): every part of `required` reads a column, and the
+    conditions read none of its columns. A part is proven by one reading its columns (the
+    same condition, a strict one on its NOT NULL's expression, a comparison of its
+    expression): none reads them. Not when an IN list or array of either is empty (an
+    empty OR proves anything, an empty AND is proven by anything). `read`: the columns
+    `conditions` read, put in at the first call."""
+    wanted = _parts_read(required, True)
+    if wanted is None:
+        return True
+    if not read:
+        read.append(_parts_read(_bool("AND_EXPR", conditions), False))
+    return read[0] is None or not read[0].isdisjoint(wanted)
+
+
+def _parts_read(node: object, each: bool) -> set[tuple[str, ...]] | None:
+    """The column references (their names) that condition `node` reads; None when it ANDs
+    or ORs no part (`_shape`), or, `each`, when one of its parts reads none."""
+    shape, items = _shape(node)
+    if shape == "atom":
+        found = {tuple(strings(body.get("fields"))) for kind, body in walk(items[0])
+                 if kind == "ColumnRef"}
+        return None if each and not found else found
+    found = set()
+    for item in items:
+        part = _parts_read(item, each)
+        if part is None:
+            return None
+        found |= part
+    return found if items else None
 
 
 def _proves(clause: object, predicate: object, target: _Target) -> bool:
