@@ -237,7 +237,7 @@ FACT_NAMES = frozenset({
     'widen_references_sql', 'widen_spatial_type', 'widen_utf8mb3_to_utf8mb4',
     'widen_utf8mb3_to_utf8mb4_unindexed', 'with_data', 'with_query_locked',
     'with_query_locked_text', 'without_overlaps', 'write_blocking_text', 'writes',
-    'writes_no_rows', 'written_in_transaction',
+    'writes_no_rows', 'written', 'written_in_transaction',
 })
 
 #: Values of the `action` fact.
