@@ -16,6 +16,7 @@ from lockwise.effects.locks import lock_label, lock_lines, relation_named
 from lockwise.effects.refused import refused_note
 from lockwise.report.ci_common import display_path, next_step, strongest_locks, total
 from lockwise.report.verdict import Thresholds
+from lockwise.rules.instead_lines import TEXT, instead_blocks
 
 #: GitHub's limit for one comment is 65,536 characters; keep a margin.
 MAX_COMMENT_CHARS = 60_000
@@ -101,7 +102,9 @@ def _details(report: MigrationReport) -> list[str]:
         out.append("")
         for f in s.findings:
             if f.instead:
-                out += [f"Instead ({f.rule}):", "", _fence(f.instead), ""]
+                out += [f"Instead ({f.rule}):", ""]
+                for kind, block in instead_blocks(f.instead):
+                    out += [block if kind == TEXT else _fence(block, kind), ""]
     out.append("</details>")
     return out
 
