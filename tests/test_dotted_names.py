@@ -197,9 +197,9 @@ def test_lock_rewrite_and_scan_lines_quote_relation_names() -> None:
                 color=False)
     text = out.getvalue()
     assert 'scans: public."Wallet" (ALTER DOMAIN public."Money" checks every value' in text
-    assert 'lock: AccessExclusiveLock on public."Booking", blocks reads' in text
+    assert 'lock: ACCESS EXCLUSIVE on public."Booking", blocks reads' in text
     assert 'scans: public."Booking" (SET NOT NULL checks every row)' in text
-    assert 'lock: AccessExclusiveLock on "My App"."order", blocks reads' in text
+    assert 'lock: ACCESS EXCLUSIVE on "My App"."order", blocks reads' in text
     assert 'rewrites: "My App"."order"' in text
 
 
@@ -207,7 +207,7 @@ def test_markdown_lock_lines_quote_relation_names() -> None:
     from lockwise.core.types import Safety
 
     text = render_markdown(lint(CHANGE)[-1:], fail_on=Safety.REQUIRES_DOWNTIME)
-    assert '`AccessExclusiveLock` on `public."Booking"`' in text
+    assert '`ACCESS EXCLUSIVE` on `public."Booking"`' in text
     assert '- rewrites `"My App"."order"`' in text
     assert '- scans `public."Booking"` (SET NOT NULL checks every row)' in text
 
@@ -215,7 +215,7 @@ def test_markdown_lock_lines_quote_relation_names() -> None:
 def test_a_safe_statement_s_reason_quotes_the_table_it_locks() -> None:
     (report,) = lint('SET lock_timeout = 1000;\nALTER TABLE "Booking" ADD COLUMN note text;')[-1:]
     assert report.statements[-1].reason.startswith(
-        'takes AccessExclusiveLock on public."Booking" briefly')
+        'takes ACCESS EXCLUSIVE on public."Booking" briefly')
 
 
 def test_json_relation_keys_stay_as_the_facts_hold_them() -> None:

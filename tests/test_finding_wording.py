@@ -135,13 +135,13 @@ def test_reindex_of_a_partitioned_table_says_what_each_lock_line_holds(sql: str)
     (statement,) = report.statements
     lines = [text for text, _ in _statement_lines(statement, True) if "lock:" in text]
     parent = next(line for line in lines if "on public.events " in line)
-    assert "AccessExclusiveLock on its index(es)" not in parent
+    assert "ACCESS EXCLUSIVE on its index(es)" not in parent
     assert "one partition at a time" in parent and "while its partitions are listed" in parent
     # REINDEX INDEX holds the partitioned index itself while it lists (tests/oracle)
     assert ("index public.events_day while" in parent) == sql.startswith("REINDEX INDEX")
     for partition in ("events_2024", "events_2025"):
         line = next(line for line in lines if f"on public.{partition} " in line)
-        assert "AccessExclusiveLock on its index(es) in its own turn" in line
+        assert "ACCESS EXCLUSIVE on its index(es) in its own turn" in line
 
 
 NOT_NULL_EMAIL = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL);"

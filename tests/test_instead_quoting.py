@@ -18,6 +18,7 @@ from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.quoting import quote_literal
 from lockwise.rules.instead import SQL_FACTS, SQL_TEXT_FACTS, built_names, render_instead
+from lockwise.rules.instead_lines import PROSE, TEXT, line_kinds
 from lockwise.rules.loader import load_rules
 
 PG_RULES = [r for r in load_rules() if "postgresql" in r.dialects]
@@ -266,13 +267,6 @@ def tree_names(sql: str) -> list[str]:
     return found
 
 
-#: Lines that are prose, not SQL, though they name a fact.
-PROSE = ("Move the statement", "Fix the syntax", "Run it in a maintenance", "Remove the inner",
-         "Keep psql-only", "End the migration", "Delete the comment", "Nothing to fix",
-         "`--templates", "pass", "only such statements", "dbmate:", "statement, which",
-         "(diesel:", "very first line", "Write the statements out", "Liquibase:", "Drizzle:",
-         "Put the directive", "mixed = true",
-         "without one", "Spring Boot:")
 
 
 @pytest.mark.parametrize("rule", PG_RULES, ids=lambda r: r.id)
@@ -504,11 +498,9 @@ def statements_text(instead: str) -> str:
     marks the statement after it for `lockwise apply`; a statement may span lines, as a DO
     block does."""
     kept: list[str] = []
-    prose = False
-    for line in instead.splitlines():
-        prose = line.lstrip().startswith(PROSE) or (prose and line.startswith(" "))
-        if not prose and (not line.lstrip().startswith("--") or
-                          line.startswith("-- lockwise: batch ")):
+    for kind, line in line_kinds(instead):
+        if kind != TEXT and (not line.lstrip().startswith("--") or
+                             line.startswith("-- lockwise: batch ")):
             kept.append(line)
     return "\n".join(kept)
 

@@ -63,7 +63,7 @@ def test_the_text_report_says_refused_instead_of_the_locks(report: MigrationRepo
     assert any(line.strip().startswith("refused: PostgreSQL refuses this statement")
                for line in refused), refused
     # The statement that runs keeps its lock.
-    assert any("lock: AccessExclusiveLock on public.accounts" in line
+    assert any("lock: ACCESS EXCLUSIVE on public.accounts" in line
                for line in statement_lines(out.getvalue(), 2))
 
 
@@ -81,7 +81,7 @@ def test_the_json_report_says_refused_instead_of_the_locks(report: MigrationRepo
 def test_the_markdown_report_says_refused_instead_of_the_locks(report: MigrationReport) -> None:
     text = render_ci("markdown", [report], load_rules(), fail_on=Safety.REQUIRES_DOWNTIME)
     assert "public.orders" not in text.split("<details>")[0]  # the table's Locks column
-    assert "`AccessExclusiveLock` on `public.accounts`" in text.split("<details>")[0]
+    assert "`ACCESS EXCLUSIVE` on `public.accounts`" in text.split("<details>")[0]
     first = text.split("**Statement 1**")[1].split("**Statement 2**")[0]
     assert "- lock:" not in first and "- scans" not in first and "- estimate" not in first
     assert "- refused: PostgreSQL refuses this statement" in first

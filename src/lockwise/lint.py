@@ -1679,7 +1679,8 @@ def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],
         statement=stmt, effect=effect, findings=findings, safety=safety,
         reason=statement_reason(judged, effect), strategy=strategy_for(judged, effect, rules),
         in_transaction=session.in_transaction, lock_timeout_ms=session.lock_timeout_ms,
-        statement_timeout_ms=session.statement_timeout_ms)
+        statement_timeout_ms=session.statement_timeout_ms,
+        covered_by=tuple(covering) if covering else ())
 
 
 def _as_written(effect: Effect, stand_ins: dict[str, str]) -> Effect:

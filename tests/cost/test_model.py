@@ -223,7 +223,7 @@ def test_concurrently_blocks_nobody_plain_blocks_writes_for_the_whole_build() ->
     online = estimate("CREATE INDEX CONCURRENTLY orders_created_idx ON orders (created_at)",
                       table())
     assert plain.lock_seconds == pytest.approx(plain.seconds)
-    assert plain.operations[0].lock == "ShareLock"
+    assert plain.operations[0].lock == "SHARE"
     assert online.lock_seconds == 0 and online.seconds > plain.seconds
 
 
@@ -355,7 +355,7 @@ def test_lock_held_too_long_fires_with_a_small_limit_not_a_large_one() -> None:
     stmt = small.statements[0]
     assert stmt.estimated_seconds == stmt.lock_seconds and stmt.estimated_seconds > 5
     (finding,) = [f for f in small.all_findings if f.rule == "lock-held-too-long"]
-    assert "AccessExclusiveLock on public.orders" in finding.message
+    assert "ACCESS EXCLUSIVE on public.orders" in finding.message
     assert "20.0 M rows" in finding.message
 
 
@@ -365,7 +365,7 @@ def test_lock_held_too_long_quotes_a_table_name_that_needs_it() -> None:
     stats = Stats({"public.Order": table(20_000_000, 3 * GB, indexes=2)})
     report = lint('ALTER TABLE "Order" ALTER COLUMN flag TYPE bigint;', stats, 5)
     (finding,) = [f for f in report.all_findings if f.rule == "lock-held-too-long"]
-    assert 'AccessExclusiveLock on public."Order" for' in finding.message
+    assert 'ACCESS EXCLUSIVE on public."Order" for' in finding.message
     assert 'rewrite of public."Order" ~' in finding.message
 
 
@@ -383,7 +383,7 @@ def test_lock_from_an_earlier_statement_is_held_until_commit() -> None:
     in_tx = lint(sql, BIG, 2)
     autocommit = lint(sql, BIG, 2, in_transaction=False)
     flagged = [f for f in in_tx.all_findings if f.rule == "lock-held-too-long"]
-    assert [f.statement_index for f in flagged] == [1] and "AccessExclusiveLock" in \
+    assert [f.statement_index for f in flagged] == [1] and "ACCESS EXCLUSIVE" in \
         flagged[0].message
     # Without the transaction the ADD COLUMN's lock is gone, but 2M rows stay row-locked
     # for the whole UPDATE: writes to them wait that long.
@@ -397,11 +397,11 @@ def test_lock_from_an_earlier_statement_is_held_until_commit() -> None:
 def test_a_weaker_lock_after_access_exclusive_on_its_table_still_blocks_reads() -> None:
     """CREATE INDEX (SHARE) after an ADD COLUMN of the same table in one transaction: the
     ACCESS EXCLUSIVE is held until commit, so reads wait for the whole build too. The
-    statement's own weaker lock on that table hid it ("ShareLock ... (writes wait)")."""
+    statement's own weaker lock on that table hid it ("SHARE ... (writes wait)")."""
     in_tx = lint("ALTER TABLE orders ADD COLUMN plan text;\n" + INDEX + ";", BIG, 2)
     (finding,) = [f for f in in_tx.all_findings if f.rule == "lock-held-too-long"]
     assert finding.statement_index == 1
-    assert "AccessExclusiveLock on public.orders" in finding.message
+    assert "ACCESS EXCLUSIVE on public.orders" in finding.message
     assert "(reads and writes wait)" in finding.message
 
 

@@ -180,7 +180,7 @@ def test_markdown_table_has_one_row_per_migration() -> None:
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert len(rows) == 8
     assert text.count("<details>") == text.count("</details>") == 8
-    assert "`ShareLock` on `public.orders`" in rows[2]
+    assert "`SHARE` on `public.orders`" in rows[2]
 
 
 def test_markdown_fits_one_comment(monkeypatch: pytest.MonkeyPatch) -> None:

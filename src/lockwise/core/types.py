@@ -86,6 +86,12 @@ class LockMode(enum.IntEnum):
         """The name PostgreSQL shows in `pg_locks.mode`, e.g. `AccessExclusiveLock`."""
         return _LOCK_NAMES[self]
 
+    @property
+    def sql_name(self) -> str:
+        """The name PostgreSQL's documentation ("Table-Level Locks") and `LOCK TABLE ... IN
+        ... MODE` give it, e.g. `ACCESS EXCLUSIVE`: as messages and reports name it."""
+        return _LOCK_SQL_NAMES[self]
+
     @classmethod
     def from_pg_name(cls, name: str) -> LockMode:
         for mode in cls:
@@ -97,6 +103,7 @@ class LockMode(enum.IntEnum):
 #: Each mode's `pg_name`, spelled once: reports and facts ask for it for every statement.
 _LOCK_NAMES = {mode: "".join(part.capitalize() for part in mode.name.split("_")) + "Lock"
                for mode in LockMode}
+_LOCK_SQL_NAMES = {mode: mode.name.replace("_", " ") for mode in LockMode}
 
 
 class Strategy(enum.Enum):
@@ -301,6 +308,9 @@ class StatementReport:
     lock_seconds: float | None = None
     #: Why the cost model gave no estimate (a table missing from the stats file, ...).
     cost_note: str = ""
+    #: Findings reported at an earlier statement that speak for this one too (one SET LOCAL
+    #: lock_timeout covers a transaction): not listed under it, but its level counts them.
+    covered_by: tuple[Finding, ...] = ()
 
 
 @pickled_by_fields

@@ -119,7 +119,7 @@ class CostTracker:
             "max_lock_seconds": self.max_lock_seconds,
             "lock_table": relation_shown(rows_locked.table if by_rows else table),
             "lock_mode": "row locks on the rows it changes" if by_rows
-            else mode.pg_name if mode is not None else None,
+            else mode.sql_name if mode is not None else None,
             "lock_blocks": "writes to those rows" if by_rows
             else "reads and writes" if mode is LockMode.ACCESS_EXCLUSIVE else "writes",
             "cost_summary": summary,

@@ -288,7 +288,7 @@ class _Estimator:
 
     def lock_of(self, table: str) -> str | None:
         mode = self.effect.locks.get(table)
-        return mode.pg_name if mode is not None and mode >= BLOCKING else None
+        return mode.sql_name if mode is not None and mode >= BLOCKING else None
 
     def add(self, kind: str, table: str, seconds: float, drivers: dict, *, wal: int = 0,
             disk: int = 0, lock: str | None = "", lock_seconds: float | None = None) -> None:

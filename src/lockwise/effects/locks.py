@@ -239,10 +239,20 @@ def lock_name(effect: Effect, mode: LockMode, relation: str = "") -> str:
     return relation_lock(effect, relation, mode) if relation else metadata_lock(effect, mode)
 
 
-def lock_label(effect: Effect, relation: str, mode: LockMode) -> str:
-    """`lock_name`, with, for a MySQL ALTER's table, the ALGORITHM= and LOCK= it runs with."""
+def lock_shown(effect: Effect, mode: LockMode, relation: str = "") -> str:
+    """`lock_name` as a report's reader sees it: a PostgreSQL mode by the documentation's
+    name (`ACCESS EXCLUSIVE`), as messages name it; pg_locks' name (`AccessExclusiveLock`)
+    stays what JSON and the facts carry."""
     if effect.dialect == "postgresql":
-        return mode.pg_name
+        return mode.sql_name
+    return lock_name(effect, mode, relation)
+
+
+def lock_label(effect: Effect, relation: str, mode: LockMode) -> str:
+    """`lock_shown`, with, for a MySQL ALTER's table, the ALGORITHM= and LOCK= it runs
+    with."""
+    if effect.dialect == "postgresql":
+        return lock_shown(effect, mode)
     from lockwise.effects.mysql_locks import lock_label as mysql_lock_label
 
     return mysql_lock_label(effect, relation, mode)

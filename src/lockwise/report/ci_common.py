@@ -102,15 +102,15 @@ def fingerprint(item: Located) -> str:
 def strongest_locks(report: MigrationReport) -> dict[str, str]:
     """The strongest lock each relation (as `relation_named` names it: a MySQL table as the
     statement taking that lock wrote it) sees over the whole migration, by the name its server
-    gives it (effects/locks.py, lock_name); none of a statement PostgreSQL refuses."""
-    from lockwise.effects.locks import lock_name, relation_named
+    gives it (effects/locks.py, lock_shown); none of a statement PostgreSQL refuses."""
+    from lockwise.effects.locks import lock_shown, relation_named
     from lockwise.effects.refused import work_done
 
     out: dict[str, tuple[LockMode, str, str]] = {}
     for s in report.statements:
         for rel, mode in work_done(s.effect).locks.items():
             if rel not in out or mode > out[rel][0]:
-                out[rel] = (mode, lock_name(s.effect, mode, rel), relation_named(s.effect, rel))
+                out[rel] = (mode, lock_shown(s.effect, mode, rel), relation_named(s.effect, rel))
     return {shown: name for _, (_, name, shown) in sorted(out.items())}
 
 

@@ -15,7 +15,9 @@ from lockwise.core.types import MigrationReport, Safety, StatementReport
 from lockwise.effects.locks import lock_label, lock_lines, relation_named
 from lockwise.effects.refused import refused_note
 from lockwise.report.ci_common import display_path, next_step, strongest_locks, total
+from lockwise.report.text import INDEX_LOCK as _INDEX_LOCK
 from lockwise.report.verdict import Thresholds
+from lockwise.rules.instead_lines import TEXT, instead_blocks
 
 #: GitHub's limit for one comment is 65,536 characters; keep a margin.
 MAX_COMMENT_CHARS = 60_000
@@ -59,8 +61,8 @@ def _work(s: StatementReport) -> list[str]:
     for rel, mode, index_held, what in lock_lines(s.effect):
         shown = relation_named(s.effect, rel)
         held = (f"`{lock_label(s.effect, rel, mode)}` on `{shown}`" + (
-            f" and `AccessExclusiveLock` on {index_held}" if index_held else "")) \
-            if mode else f"`AccessExclusiveLock` on an index of `{shown}`"
+            f" and `{_INDEX_LOCK}` on {index_held}" if index_held else "")) \
+            if mode else f"`{_INDEX_LOCK}` on an index of `{shown}`"
         out.append(f"- lock: {held}, {what}")
     for rel in sorted(s.effect.rewrites):
         out.append(f"- rewrites `{relation_named(s.effect, rel)}`")
@@ -101,7 +103,9 @@ def _details(report: MigrationReport) -> list[str]:
         out.append("")
         for f in s.findings:
             if f.instead:
-                out += [f"Instead ({f.rule}):", "", _fence(f.instead), ""]
+                out += [f"Instead ({f.rule}):", ""]
+                for kind, block in instead_blocks(f.instead):
+                    out += [block if kind == TEXT else _fence(block, kind), ""]
     out.append("</details>")
     return out
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from lockwise.rules.instead_lines import TEXT, instead_blocks
 from lockwise.rules.model import Rule
+
+
+def instead_markdown(text: str) -> list[str]:
+    """An `instead` as markdown lines: its SQL fenced as ```sql, its shell command lines as
+    ```sh, its advice in words as a paragraph (not code)."""
+    out: list[str] = []
+    for kind, block in instead_blocks(text):
+        out += [block, ""] if kind == TEXT else [f"```{kind}", block, "```", ""]
+    return out
 
 
 def rule_markdown(rule: Rule) -> str:
@@ -15,12 +25,12 @@ def rule_markdown(rule: Rule) -> str:
     lines += ["## Why is this bad?", "", rule.why, ""]
     if rule.why_mysql:
         lines += ["On MySQL and MariaDB:", "", rule.why_mysql, ""]
-    lines += ["## Use instead", "", "```sql", rule.instead, "```", ""]
+    lines += ["## Use instead", "", *instead_markdown(rule.instead)]
     if rule.instead_outside_transaction:
-        lines += ["Outside a transaction block:", "", "```sql", rule.instead_outside_transaction,
-                  "```", ""]
+        lines += ["Outside a transaction block:", "",
+                  *instead_markdown(rule.instead_outside_transaction)]
     if rule.instead_mysql:
-        lines += ["On MySQL and MariaDB:", "", "```sql", rule.instead_mysql, "```", ""]
+        lines += ["On MySQL and MariaDB:", "", *instead_markdown(rule.instead_mysql)]
     bad = [e for e in rule.examples if e.bad]
     good = [e for e in rule.examples if not e.bad]
     for title, group in (("Examples that trigger the rule", bad),

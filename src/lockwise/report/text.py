@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
+from lockwise.core.types import Finding, LockMode, MigrationReport, Safety, StatementReport
 from lockwise.effects.locks import lock_label, lock_lines, relation_named
 from lockwise.effects.refused import refused_note
 
@@ -33,7 +33,7 @@ def _statement_lines(s: StatementReport, verbose: bool) -> list[tuple[str, str]]
     e = s.effect
     out: list[tuple[str, str]] = []
     head = f"  [{s.safety.label}] statement {s.statement.index + 1} (line {s.statement.span.line})"
-    head += f": {e.action.replace('_', ' ')}"
+    head += f": {e.action.replace('_', ' ')}{_level_from(s)}"
     out.append((head, _STYLE[s.safety]))
     if not verbose and not s.findings:
         return out
@@ -47,6 +47,23 @@ def _statement_lines(s: StatementReport, verbose: bool) -> list[tuple[str, str]]
     return out
 
 
+def _level_from(s: StatementReport) -> str:
+    """` (level from <rule>, reported at statement <n>)` when no finding under the statement
+    gives it its level: a finding of an earlier statement covers it (one SET LOCAL
+    lock_timeout for the whole transaction), and without it the level would puzzle."""
+    if s.safety is Safety.SAFE or any(f.safety is s.safety for f in s.findings):
+        return ""
+    named = dict.fromkeys(
+        f.rule + ("" if f.statement_index is None
+                  else f", reported at statement {f.statement_index + 1}")
+        for f in s.covered_by if f.safety is s.safety)
+    return f" (level from {'; '.join(named)})" if named else ""
+
+
+#: The lock REINDEX and ALTER INDEX hold on an index, as the lock lines name it.
+INDEX_LOCK = LockMode.ACCESS_EXCLUSIVE.sql_name
+
+
 def _work_lines(s: StatementReport) -> list[tuple[str, str]]:
     """The locks, rewrites, scans and estimate of a statement that runs."""
     e = s.effect
@@ -54,8 +71,8 @@ def _work_lines(s: StatementReport) -> list[tuple[str, str]]:
     for rel, mode, index_held, what in lock_lines(e):
         shown = relation_named(e, rel)
         held = (f"{lock_label(e, rel, mode)} on {shown}" + (
-            f" and AccessExclusiveLock on {index_held}" if index_held else "")) if mode \
-            else f"AccessExclusiveLock on an index of {shown}"
+            f" and {INDEX_LOCK} on {index_held}" if index_held else "")) if mode \
+            else f"{INDEX_LOCK} on an index of {shown}"
         out.append((f"    lock: {held}, {what}", ""))
     if e.rewrites:
         out.append((f"    rewrites: "

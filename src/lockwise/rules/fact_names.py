@@ -53,7 +53,7 @@ FACT_NAMES = frozenset({
     'constraint_enforceability', 'constraint_kind_text', 'constraint_scans',
     'constraint_scans_text', 'constraint_sql', 'constraint_type', 'constraints',
     'convert_character_set', 'convert_partition', 'converted_value_sql', 'copy_text',
-    'cost_summary', 'cp1250', 'create', 'create_aggregate', 'create_function',
+    'cost_summary', 'covered_by', 'cp1250', 'create', 'create_aggregate', 'create_function',
     'create_or_replace_trigger', 'created', 'created_by', 'creates', 'creates_slot', 'creating',
     'ctes', 'ctx', 'current_user', 'd', 'database', 'date', 'ddl', 'decide', 'decimal', 'default',
     'default_check_name', 'default_collation', 'default_exclusion_sql', 'default_factory',

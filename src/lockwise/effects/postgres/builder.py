@@ -814,7 +814,7 @@ def scan_fk_lookups(b: Builder, target: str, referencing: str,
     for rel in (target, *b.ctx.catalog.partitions(target)):
         b.lock(rel, L.ACCESS_SHARE)
         if reads:
-            b.scan(rel, "foreign key validation (lookups)")
+            b.scan(rel, "foreign key validation: keys looked up in it")
 
 
 def fk_target(b: Builder, target: str) -> None:

@@ -507,7 +507,7 @@ def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         if enforce:  # validated as ADD FOREIGN KEY is (checked on the server)
             fk_target(b, con.references)
             for rel in (table, *partitions):
-                b.scan(rel, "foreign key validation (ENFORCED)")
+                b.scan(rel, "foreign key validation: made ENFORCED")
             scan_fk_lookups(b, con.references, table)
         else:  # its triggers on the referenced table (each partition of it) are dropped
             drop_fk_triggers(b, con.references)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import generated_name
 from lockwise.core.types import LockMode
@@ -182,5 +180,4 @@ def lock_table(b: Builder, stmt: dict) -> None:
           login_catalogs=login_catalogs, locks_login_catalog=bool(login_catalogs),
           mode=mode.pg_name, nowait=bool(stmt.get("nowait")),
           transaction_only=True, command="LOCK TABLE",
-          # "AccessExclusiveLock" -> "ACCESS EXCLUSIVE", as LOCK TABLE ... IN ... MODE spells it
-          mode_sql=" ".join(w.upper() for w in re.findall(r"[A-Z][a-z]*", mode.pg_name)[:-1]))
+          mode_sql=mode.sql_name)
