@@ -42,11 +42,6 @@ def line_kinds(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def is_prose(line: str) -> bool:
-    """Whether one line, read alone, is advice in words (not SQL, not a command line)."""
-    return line.lstrip().startswith(PROSE)
-
-
 def instead_blocks(text: str) -> list[tuple[str, str]]:
     """`text` cut into runs of one kind, in order: (kind, the run's lines joined); blank
     lines stay with the run they sit in, and a run of only blank lines is left out."""
