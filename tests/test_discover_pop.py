@@ -190,3 +190,40 @@ def test_pop_runs_each_migration_in_a_transaction_unless_autocommit(tmp_path: Pa
              for m in json.loads(result.stdout)["migrations"]}
     assert "concurrently-in-transaction" in rules["2_b.postgres.up.sql"]
     assert "concurrently-in-transaction" not in rules["3_c.postgres.autocommit.up.sql"]
+
+
+def test_subfolders_are_read_with_the_folder_in_version_order(tmp_path: Path) -> None:
+    """pop's FileMigrator (filepath.Walk) and popx's MigrationBox (fs.WalkDir) walk the whole
+    folder: a migration in a subfolder is one of the history, sorted by version with the
+    others, its down paired with it; no history of its own."""
+    write(tmp_path, {f"{V1}_accounts.postgres.up.sql": PG_TABLE,
+                     f"2020/{V3}_email.up.sql": INDEX,
+                     f"2020/{V3}_email.down.sql": "DROP INDEX accounts_email_idx;\n",
+                     f"2020/deep/{V2}_nick.postgres.up.sql":
+                         "ALTER TABLE accounts ADD COLUMN nick text;\n",
+                     f"2020/deep/{V2}_nick.mysql.up.sql": "SELECT 1;\n",
+                     "2020/notes.sql": "SELECT 1;\n"})
+    notes: list[str] = []
+    (root, migrations), = discover_histories(tmp_path, notes=notes, dialect="postgresql")
+    assert root == tmp_path
+    assert [m.path.relative_to(tmp_path).as_posix() for m in migrations] == [
+        f"{V1}_accounts.postgres.up.sql", f"2020/deep/{V2}_nick.postgres.up.sql",
+        f"2020/{V3}_email.up.sql"]
+    assert migrations[2].down_path == tmp_path / "2020" / f"{V3}_email.down.sql"
+    assert any("2020/notes.sql not read" in note for note in notes), notes
+    assert any(f"2020/deep/{V2}_nick.mysql.up.sql" in note and "MySQL" in note
+               for note in notes), notes
+
+
+def test_lint_reads_a_subfolder_migration_of_a_pop_folder(tmp_path: Path) -> None:
+    """What a user sees: the blocking index build kept in a subfolder is linted against the
+    table of the top folder's migration."""
+    write(tmp_path, {f"{V1}_accounts.postgres.up.sql": PG_TABLE,
+                     f"more/{V2}_email.postgres.up.sql": INDEX})
+    result = CliRunner().invoke(app, ["lint", "--no-cache", "--format", "json", str(tmp_path)])
+    assert result.exit_code == 1, result.stderr
+    report = json.loads(result.stdout)["migrations"]
+    assert [Path(m["path"]).name for m in report] == [f"{V1}_accounts.postgres.up.sql",
+                                                      f"{V2}_email.postgres.up.sql"]
+    assert "index-without-concurrently" in {f["rule"] for s in report[1]["statements"]
+                                            for f in s["findings"]}

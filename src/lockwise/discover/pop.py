@@ -10,7 +10,9 @@ SortAndFilter), in the order of the versions compared as text (Go's `<`, byte by
 in a transaction of its own with the insert of its version (popx's isolatedTransaction);
 `.autocommit` runs it without one. A file named for a database pop does not know is skipped;
 `.fizz` is pop's own language, which lockwise does not read. The down file of a version pairs
-with its up the same way.
+with its up the same way. Both walk the whole folder (pop's FileMigrator with filepath.Walk,
+popx's MigrationBox with fs.WalkDir; neither follows a link to a folder): a migration in a
+subfolder is one of the history, sorted by version with the others (fix-layouts23).
 """
 
 from __future__ import annotations
@@ -97,17 +99,39 @@ def pop_file(path: Path) -> PopFile | None:
                    match.group(5), match.group(6) == "fizz")
 
 
-def _pop_files(directory: Path) -> list[PopFile]:
+def _walked(directory: Path) -> list[Path]:
+    """Every file below `directory`, as pop's walk visits them: each folder's entries in name
+    order, a subfolder's files in its place, no link to a folder followed."""
+    import os
+
     from lockwise.discover.layouts import _listing
 
-    return [parsed for name, (is_file, _) in _listing(directory).items()
-            if is_file and (parsed := pop_file(directory / name)) is not None]
+    out: list[Path] = []
+    for name, (is_file, is_dir) in _listing(directory).items():
+        path = directory / name
+        if is_file:
+            out.append(path)
+        elif is_dir and not os.path.islink(path):
+            out += _walked(path)
+    return out
+
+
+def _pop_files(directory: Path, below: bool = True) -> list[PopFile]:
+    """The files of `directory` whose names pop parses: those of its subfolders too, unless
+    not `below`."""
+    from lockwise.discover.layouts import _listing
+
+    paths = _walked(directory) if below else \
+        [directory / name for name, (is_file, _) in _listing(directory).items() if is_file]
+    return [parsed for path in paths if (parsed := pop_file(path)) is not None]
 
 
 def detect_pop(directory: Path) -> bool:
     """A folder holding a file named for one of pop's dialects, or a pop `.fizz` migration:
-    golang-migrate's `N_name.up.sql` alone says nothing of pop."""
-    return any(f.fizz or f.dialect in _DATABASES for f in _pop_files(directory))
+    golang-migrate's `N_name.up.sql` alone says nothing of pop. Its own files only: a
+    project's root is no pop folder for the one below it (whose subfolders are read with
+    it, `read_pop`)."""
+    return any(f.fizz or f.dialect in _DATABASES for f in _pop_files(directory, below=False))
 
 
 def _chosen(files: list[PopFile], direction: str, dialect: str) -> list[PopFile]:
@@ -154,38 +178,42 @@ def pop_notes(directory: Path, dialect: str) -> list[str]:
     written for another database, the `.fizz` migrations pop runs for it, and the files whose
     names pop ignores or refuses."""
     from lockwise.discover.dialects import LINTED, OTHERS
-    from lockwise.discover.layouts import _is_sql, _listing
+    from lockwise.discover.layouts import _is_sql
 
     ours = _OF_LINTED.get(dialect, "postgres")
     files = _pop_files(directory)
+
+    def shown(path: Path) -> str:
+        return path.relative_to(directory).as_posix()
+
     notes = []
     others: dict[str, list[str]] = {}
     for f in files:
         if f.dialect != "all" and f.dialect != ours and f.dialect in _DATABASES:
-            others.setdefault(_DATABASES[f.dialect], []).append(f.path.name)
+            others.setdefault(_DATABASES[f.dialect], []).append(shown(f.path))
     for database, names in others.items():
         title = LINTED.get(database) or OTHERS[database]
         how = f"`lockwise lint --dialect {database} {directory}` lints them" \
             if database in LINTED else "lockwise lints PostgreSQL, MySQL and MariaDB only"
         notes.append(f"{directory}: {len(names)} file(s) named for {title} not linted "
                      f"({_few(names)}): pop runs them on {title} only: {how}")
-    fizz = [f.path.name for direction in ("up", "down")
+    fizz = [shown(f.path) for direction in ("up", "down")
             for f in _chosen(files, direction, ours) if f.fizz]
     if fizz:
         notes.append(f"{directory}: {len(fizz)} fizz migration(s) not linted ({_few(fizz)}): "
                      f"fizz is pop's own language, which lockwise does not read; the "
                      f"migrations after them are linted without what they do")
-    if named := [f.path.name for f in files if f.fizz and f.dialect != "all"]:
+    if named := [shown(f.path) for f in files if f.fizz and f.dialect != "all"]:
         notes.append(f"{directory}: {', '.join(named)}: pop refuses a fizz migration named for "
                      f"a database (fizz is written for every database): drop the database "
                      f"from its name, or write it in SQL")
-    unknown = [f.path.name for f in files if f.dialect != "all" and f.dialect not in _DATABASES]
+    unknown = [shown(f.path) for f in files if f.dialect != "all" and f.dialect not in _DATABASES]
     if unknown:
         notes.append(f"{directory}: {', '.join(unknown)} not read: named for a database pop "
                      f"does not know (postgres, cockroach, mysql, sqlite3), so pop skips it")
-    parsed = {f.path.name for f in files}
-    unread = [name for name, (is_file, _) in _listing(directory).items()
-              if is_file and _is_sql(name) and name not in parsed]
+    parsed = {f.path for f in files}
+    unread = [shown(path) for path in _walked(directory)
+              if _is_sql(path.name) and path not in parsed]
     if unread:
         notes.append(f"{directory}: {', '.join(unread)} not read: pop reads "
                      f"{{version}}_{{name}}[.{{database}}].up.sql and its .down.sql (the "
