@@ -131,11 +131,10 @@ def master_changelog(directory: Path) -> Path | None:
         for candidate in candidates:  # (a cycle leaves none that nothing includes: said)
             _changelog_files(candidate)
     if len(masters) > 1:  # the one a Spring Boot application runs, if it is one of them
-        from lockwise.discover.spring_boot import liquibase_change_log
+        from lockwise.discover.spring_boot import liquibase_change_logs
 
-        chosen = liquibase_change_log(directory)
-        masters = [path for path in masters if chosen is not None and
-                   os.path.abspath(path) == os.path.abspath(chosen)]
+        chosen = {os.path.abspath(path) for path in liquibase_change_logs(directory)}
+        masters = [path for path in masters if os.path.abspath(path) in chosen]
     return masters[0] if len(masters) == 1 else None
 
 

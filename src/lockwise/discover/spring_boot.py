@@ -47,6 +47,13 @@ Read here as the frameworks read them:
   (`application-<env>.yml`);
 - a file the framework refuses to load (YAML that does not parse, a malformed `\\u` escape in
   a properties file) is an input error naming its line: the application would not start.
+- the environment's variables (fix-layouts23) over every file, as Spring Boot's system
+  environment property source: `SPRING_FLYWAY_LOCATIONS` (comma-separated, or indexed
+  `SPRING_FLYWAY_LOCATIONS_0`, `_1`, ...), `SPRING_FLYWAY_MIXED`, ...,
+  `SPRING_LIQUIBASE_CHANGE_LOG` (or `SPRING_LIQUIBASE_CHANGELOG`), `SPRING_PROFILES_ACTIVE`,
+  `SPRING_PROFILES_DEFAULT`; `SPRING_PROFILES_INCLUDE`'s profiles come before the files'.
+  Micronaut's `liquibase.datasources.<name>.change-log` names each data source's master
+  changelog (`liquibase_change_logs`).
 
 Locations (`location_folders`): `classpath:` (or no prefix) names a folder below the
 classpath root, `filesystem:` one relative to the project's folder (the one that holds `src/`,
@@ -117,9 +124,15 @@ _GROUPS: Name = ("spring", "profiles", "group")
 #: What Spring Boot refuses in a profile-specific file or a document a profile activates
 #: (InvalidConfigDataPropertyException): the application does not start.
 _NOT_IN_PROFILE_DOCUMENTS = (_ACTIVE_PROFILES, _INCLUDE_PROFILES, _DEFAULT_PROFILES)
-_PROFILES_VARIABLE = "SPRING_PROFILES_ACTIVE"
+#: The parts of names read here that Spring writes with dashes (`execute-in-transaction`):
+#: the environment's variable may spell the dashes as `_` (`SPRING_LIQUIBASE_CHANGE_LOG`),
+#: the legacy name Spring's SystemEnvironmentPropertyMapper also looks for.
+_DASHED = {"executeintransaction": "execute_in_transaction", "initsqls": "init_sqls",
+           "changelog": "change_log"}
 #: Spring Boot's `spring.liquibase.change-log` as relaxed binding reads it, and its default.
 _CHANGE_LOG: Name = ("spring", "liquibase", "changelog")
+#: Micronaut's master changelog of each data source (`liquibase.datasources.<name>.change-log`).
+_MICRONAUT_LIQUIBASE: Name = ("liquibase", "datasources")
 _DEFAULT_CHANGE_LOG = "classpath:/db/changelog/db.changelog-master.yaml"
 #: `spring.liquibase.enabled`: false, and Spring Boot runs no Liquibase at all.
 _LIQUIBASE_ENABLED: Name = ("spring", "liquibase", "enabled")
@@ -136,7 +149,8 @@ _PATTERNS: tuple[Name, ...] = (
       for prefix in (_SPRING, _SPRING_1)),
     # any property of a data source's says Micronaut runs Flyway for it
     _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS, _CHANGE_LOG,
-    _LIQUIBASE_ENABLED, _ACTIVE_PROFILES, _DEFAULT_PROFILES, _INCLUDE_PROFILES,
+    _MICRONAUT_LIQUIBASE + ("*", "changelog"), _LIQUIBASE_ENABLED, _ACTIVE_PROFILES,
+    _DEFAULT_PROFILES, _INCLUDE_PROFILES,
     _GROUPS + ("*",), _DATASOURCE_URL, *_TOOL_URLS.values())
 
 #: Flyway's default location, where both frameworks leave it.
@@ -219,13 +233,15 @@ def _application_values(folder: Path) -> dict[Name, Value] | None:
     return None if found is None else {name: value for name, (value, _, _) in found.items()}
 
 
-def _application_sources(folder: Path) -> dict[Name, tuple[Value, Path, int]] | None:
+def _application_sources(folder: Path) -> dict[Name, tuple[Value, Path | None, int]] | None:
     """What the application files of the classpath root `folder` set, by precedence, for
-    the profiles active (`_active_profiles`): each active profile's files
-    (`application-<profile>.*`, the last profile's first) over the base files, and in each
-    file its unconditional documents and those activated by an active profile; each value
-    with the file and the document (from 0) that set it. None when it holds neither. Raises
-    InputError for a file the framework refuses to load."""
+    the profiles active (`_active_profiles`): the environment's variables
+    (`_environment_values`: Spring Boot's system environment, over every file), then each
+    active profile's files (`application-<profile>.*`, the last profile's first) over the
+    base files, and in each file its unconditional documents and those activated by an
+    active profile; each value with the file and the document (from 0) that set it (None
+    and 0 for a variable's). None when it holds neither. Raises InputError for a file the
+    framework refuses to load."""
     files = [path for name in APPLICATION_FILES if os.path.isfile(path := folder / name)]
     read = {path: _file_documents(path) for path in files}
     active = _active_profiles(read)
@@ -233,7 +249,8 @@ def _application_sources(folder: Path) -> dict[Name, tuple[Value, Path, int]] | 
                 if os.path.isfile(path := folder / _profile_file(name, profile))]
     if not files and not profiled:
         return None
-    values: dict[Name, tuple[Value, Path, int]] = {}
+    values: dict[Name, tuple[Value, Path | None, int]] = {
+        name: (value, None, 0) for name, value in _environment_values().items()}
     for path in profiled + files:
         documents = read[path] if path in read else _file_documents(path)
         for name, (value, document) in _active_values(documents, active, path,
@@ -257,14 +274,11 @@ def application_database(classpath_root: Path, tool: str) -> tuple[str, str] | N
     if found is None:
         return None
     for name in (_TOOL_URLS[tool], _DATASOURCE_URL):
-        variable = "_".join(name).upper()
-        if (url := os.environ.get(variable)) is not None:
-            where = f"the environment variable {variable}"
-        elif name in found and isinstance(url := found[name][0], str):
-            path, document = found[name][1], found[name][2]
-            where = f"{'.'.join(name)} at {path}:{_property_line(path, document, name)}"
-        else:
+        if name not in found or not isinstance(url := found[name][0], str):
             continue
+        path, document = found[name][1], found[name][2]
+        where = f"the environment variable {_given_variable(name)}" if path is None else \
+            f"{'.'.join(name)} at {path}:{_property_line(path, document, name)}"
         database = url_database(url)
         return None if database is None else (database, where)
     return None
@@ -292,12 +306,14 @@ def _active_profiles(base: dict[Path, list[dict[Name, Value]]]) -> list[str]:
     """The profiles Spring Boot runs with, in order (the last wins): SPRING_PROFILES_ACTIVE
     from the environment over `spring.profiles.active` of the base files' unconditional
     documents (the file of highest precedence, its last document), after the profiles
-    `spring.profiles.include` adds (of every base file); without either,
-    `spring.profiles.default`, else `default`, as Spring Boot activates when none is. Each
+    `spring.profiles.include` adds (SPRING_PROFILES_INCLUDE's, then every base file's);
+    without either, `spring.profiles.default` (SPRING_PROFILES_DEFAULT over the files'),
+    else `default`, as Spring Boot activates when none is. Each
     is followed by its group's (`spring.profiles.group.<name>`), depth first, a profile met
     again not repeated (Spring Boot's Profiles.expandProfiles)."""
+    variables = _environment_values()
     first: dict[Name, Value] = {}
-    included: list[str] = []
+    included = _profile_list(variables.get(_INCLUDE_PROFILES))
     for documents in base.values():
         merged: dict[Name, Value] = {}
         for found in documents:
@@ -306,13 +322,53 @@ def _active_profiles(base: dict[Path, list[dict[Name, Value]]]) -> list[str]:
         for name, value in merged.items():
             first.setdefault(name, value)
         included += _profile_list(merged.get(_INCLUDE_PROFILES))
-    chosen: Value = os.environ.get(_PROFILES_VARIABLE)
-    if chosen is None:
-        chosen = first.get(_ACTIVE_PROFILES)
+    chosen = variables[_ACTIVE_PROFILES] if _ACTIVE_PROFILES in variables else \
+        first.get(_ACTIVE_PROFILES)
     profiles = list(dict.fromkeys([*included, *_profile_list(chosen)]))
     if not profiles:
-        profiles = _profile_list(first.get(_DEFAULT_PROFILES)) or ["default"]
+        default = variables.get(_DEFAULT_PROFILES, first.get(_DEFAULT_PROFILES))
+        profiles = _profile_list(default) or ["default"]
     return _with_groups(profiles, first)
+
+
+def _variable_names(name: Name) -> tuple[str, ...]:
+    """The environment variables that set Spring Boot's property `name`, the one Spring
+    asks first first: its parts in upper case joined by `_` (`SPRING_FLYWAY_LOCATIONS`), and
+    for a name Spring writes with dashes, the legacy spelling with `_` for each dash
+    (`SPRING_LIQUIBASE_CHANGE_LOG` beside `SPRING_LIQUIBASE_CHANGELOG`)."""
+    uniform = "_".join(name).upper()
+    legacy = "_".join(_DASHED.get(part, part) for part in name).upper()
+    return (uniform,) if legacy == uniform else (uniform, legacy)
+
+
+def _environment_values() -> dict[Name, Value]:
+    """The Spring Boot properties read here (`spring.*` of `_PATTERNS`, but the conditions
+    of a document) that the environment lockwise runs in sets, as Spring Boot's system
+    environment property source binds them over every application file: the variable
+    itself (a list's elements comma-separated), else a list's indexed variables
+    (`SPRING_FLYWAY_LOCATIONS_0`, `_1`, ... up to the first missing). Set them for lint as
+    for the application."""
+    out: dict[Name, Value] = {}
+    for name in _PATTERNS:
+        if name[0] != "spring" or "*" in name or name in _CONDITIONS:
+            continue
+        variables = _variable_names(name)
+        given = next((os.environ[v] for v in variables if v in os.environ), None)
+        if given is not None:
+            out[name] = given
+            continue
+        items: list[str] = []
+        while (item := os.environ.get(f"{variables[0]}_{len(items)}")) is not None:
+            items.append(item)
+        if items:
+            out[name] = tuple(items)
+    return out
+
+
+def _given_variable(name: Name) -> str:
+    """The environment variable that gives the property `name` (`_environment_values`)."""
+    variables = _variable_names(name)
+    return next((v for v in variables if v in os.environ), f"{variables[0]}_0")
 
 
 def _profile_list(value: Value) -> list[str]:
@@ -418,20 +474,33 @@ def _activated(found: dict[Name, Value], active: list[str], path: Path) -> bool:
     return any(_profiles_match(item, set(active), path) for item in items)
 
 
-def liquibase_change_log(directory: Path) -> Path | None:
-    """The master changelog Spring Boot runs for the classpath root nearest above
+def liquibase_change_logs(directory: Path) -> list[Path]:
+    """The master changelogs the application of the classpath root nearest above
     `directory` (the first folder, `directory` itself included, that holds application
-    files): `spring.liquibase.change-log`, by default
-    `classpath:/db/changelog/db.changelog-master.yaml`; a `classpath:` path (or one
-    without prefix) below the classpath root, a `file:` one from the project's folder.
-    None without application files, or for another kind of resource."""
+    files) runs: Micronaut's, one per data source (`liquibase.datasources.<name>.change-log`,
+    by name), when the files name any; else Spring Boot's `spring.liquibase.change-log`
+    (`SPRING_LIQUIBASE_CHANGE_LOG` over it), by default
+    `classpath:/db/changelog/db.changelog-master.yaml`. A `classpath:` path (or one without
+    prefix) is below the classpath root, a `file:` one from the project's folder. None
+    without application files; another kind of resource is left out."""
     found = _nearest_application(directory)
     if found is None:
-        return None
+        return []
     candidate, values = found
-    named = values.get(_CHANGE_LOG)
-    named = named.strip() if isinstance(named, str) and named.strip() else \
-        _DEFAULT_CHANGE_LOG
+    micronaut = [value.strip() for name, value in sorted(values.items())
+                 if len(name) == 4 and name[:2] == _MICRONAUT_LIQUIBASE and
+                 name[3] == "changelog" and isinstance(value, str) and value.strip()]
+    if not micronaut:
+        named = values.get(_CHANGE_LOG)
+        micronaut = [named.strip() if isinstance(named, str) and named.strip() else
+                     _DEFAULT_CHANGE_LOG]
+    return [path for named in micronaut
+            if (path := _resource_path(named, candidate)) is not None]
+
+
+def _resource_path(named: str, candidate: Path) -> Path | None:
+    """The file of resource `named` for the application whose classpath root is
+    `candidate` (see `liquibase_change_logs`), None for a kind lockwise does not read."""
     kind, sep, rest = named.partition(":")
     if not sep or kind in ("classpath", "classpath*"):
         return candidate / (rest if sep else named).lstrip("/")
