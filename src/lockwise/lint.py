@@ -537,8 +537,10 @@ def _parse(migration: Migration, options: LintOptions, judged: bool,
         from lockwise.executor.parts import parse_by_part
 
         return parse_by_part(migration, migration.up_sql, lambda text: parse_templated(
-            text, options.templates, migration.path, comments=judged))
-    if len(migration.up_sql) > postgres.PIECES_FROM:
+            text, options.templates, migration.path, comments=judged,
+            tool=migration.tool_placeholders))
+    # (a file whose tool puts values in is parsed whole: its places are the file's)
+    if len(migration.up_sql) > postgres.PIECES_FROM and migration.tool_placeholders is None:
         from lockwise.parse.pieces import parse_in_pieces
 
         parsed = parse_in_pieces(
@@ -549,7 +551,7 @@ def _parse(migration: Migration, options: LintOptions, judged: bool,
             return parsed
         ahead.clear()
     return parse_templated(migration.up_sql, options.templates, migration.path,
-                           comments=judged)
+                           comments=judged, tool=migration.tool_placeholders)
 
 
 def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex | None,

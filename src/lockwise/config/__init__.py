@@ -486,7 +486,10 @@ def _not_a(path: Path, *, folder: bool) -> str | None:
 #: `-environments.<name>.<key>=` (one environment's setting); the other arguments
 #: (`-user=`, `migrate`, `-X`) say nothing lint reads.
 FLYWAY_ARGUMENTS = ("environment", "locations", "mixed", "executeInTransaction", "initSql",
-                    "configFiles", "workingDirectory", "configFileEncoding", "url")
+                    "configFiles", "workingDirectory", "configFileEncoding", "url",
+                    # placeholders and the built-in ones' values (fix-layouts23)
+                    "placeholderReplacement", "placeholderPrefix", "placeholderSuffix",
+                    "defaultSchema", "schemas", "user", "table")
 #: Those `flyway_args` takes as another key of the config does.
 _ARGUMENT_KEYS = {"-configFiles": "flyway_config_files",
                   "-workingDirectory": "flyway_working_directory"}
@@ -504,7 +507,8 @@ def _flyway_args(r: _Reader, raw: dict, config: Config) -> None:
     for argument in r.strings(key, raw[key]):
         name, equals, value = argument.strip().partition("=")
         if equals and name.startswith("-") and (name[1:] in FLYWAY_ARGUMENTS or
-                                                name.startswith("-environments.")):
+                                                name.startswith(("-environments.",
+                                                                 "-placeholders."))):
             arguments.setdefault(name, value)
     for name, value in arguments.items():
         if (own := _ARGUMENT_KEYS.get(name)) is not None and own in raw:
@@ -528,7 +532,7 @@ def _flyway_boolean(name: str) -> bool:
     setting = name.removeprefix("-")
     if setting.startswith("environments."):
         setting = setting.partition(".flyway.")[2]
-    return setting in ("mixed", "executeInTransaction")
+    return setting in ("mixed", "executeInTransaction", "placeholderReplacement")
 
 
 def _flyway_config_files(r: _Reader, raw: dict, config: Config) -> None:

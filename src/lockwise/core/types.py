@@ -130,6 +130,20 @@ class Span:
 
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
+class ToolPlaceholders:
+    """How a migration's tool replaces its placeholders before it sends the SQL (Flyway's
+    placeholders, fix-layouts23): `prefix` + name + `suffix`, names compared in lower case;
+    `values` gives each name used in the migration whose value lint knows (lower case);
+    `replace` False: the tool sends the text as written."""
+
+    prefix: str = "${"
+    suffix: str = "}"
+    replace: bool = True
+    values: tuple[tuple[str, str], ...] = ()
+
+
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
 class Migration:
     """One migration as found on disk: its identity and its SQL."""
 
@@ -174,6 +188,9 @@ class Migration:
     #: Its tool runs it in a transaction whatever its statements, even one a transaction block
     #: refuses (a Flyway script config's `executeInTransaction=true`).
     forced_transaction: bool = False
+    #: How its tool replaces placeholders in its text (Flyway's), None for a tool that
+    #: replaces none lint knows of: template placeholders are then read by --templates.
+    tool_placeholders: ToolPlaceholders | None = None
 
     @property
     def id(self) -> str:

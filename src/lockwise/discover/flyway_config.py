@@ -71,7 +71,19 @@ class Setting:
 #: (its `ConfigUtils.convertKey`; upper case, read by both kinds of configuration).
 SETTING_VARIABLES = {"FLYWAY_LOCATIONS": "locations", "FLYWAY_MIXED": "mixed",
                      "FLYWAY_EXECUTE_IN_TRANSACTION": "executeInTransaction",
-                     "FLYWAY_INIT_SQL": "initSql", "FLYWAY_URL": "url"}
+                     "FLYWAY_INIT_SQL": "initSql", "FLYWAY_URL": "url",
+                     # what placeholders are and the built-in ones' values (fix-layouts23)
+                     "FLYWAY_PLACEHOLDER_REPLACEMENT": "placeholderReplacement",
+                     "FLYWAY_PLACEHOLDER_PREFIX": "placeholderPrefix",
+                     "FLYWAY_PLACEHOLDER_SUFFIX": "placeholderSuffix",
+                     "FLYWAY_DEFAULT_SCHEMA": "defaultSchema", "FLYWAY_SCHEMAS": "schemas",
+                     "FLYWAY_USER": "user", "FLYWAY_TABLE": "table"}
+#: The settings of the same names a command line's arguments give (`-mixed=`, ...), and the
+#: prefix of a placeholder's value (`-placeholders.<name>=`, `flyway.placeholders.<name>`,
+#: `FLYWAY_PLACEHOLDERS_<NAME>`: Flyway takes the name in lower case).
+ARGUMENT_SETTINGS = ("environment", *SETTING_VARIABLES.values())
+PLACEHOLDERS = "placeholders."
+_PLACEHOLDER_VARIABLE = "FLYWAY_PLACEHOLDERS_"
 #: The settings of an environment (`[environments.<name>]`), not of `[flyway]`: one given
 #: by a variable or argument goes to the selected environment, over its own.
 ENVIRONMENT_SETTINGS = ("initSql", "url")
@@ -96,8 +108,13 @@ def variable_settings(toml: bool, folder: Path | None = None) -> dict[str, Setti
     where = Path(os.path.abspath(folder)) if folder is not None else Path(os.getcwd())
     out = {key: Setting(os.environ[name], where, "", name, toml)
            for name, key in SETTING_VARIABLES.items() if name in os.environ}
+    out |= {PLACEHOLDERS + name[len(_PLACEHOLDER_VARIABLE):].lower():
+            Setting(value, where, "", name, toml) for name, value in os.environ.items()
+            if name.startswith(_PLACEHOLDER_VARIABLE) and len(name) > len(_PLACEHOLDER_VARIABLE)}
     if toml:
-        out |= {name[len(TOML_VARIABLE_PREFIX):].replace("_", "."):
+        lower = f"{TOML_VARIABLE_PREFIX}{PLACEHOLDERS[:-1]}_"
+        out |= {PLACEHOLDERS + name[len(lower):].lower() if name.startswith(lower) else
+                name[len(TOML_VARIABLE_PREFIX):].replace("_", "."):
                 Setting(value, where, "", name, toml) for name, value in os.environ.items()
                 if name.startswith(TOML_VARIABLE_PREFIX)}
     return out
@@ -116,8 +133,11 @@ def argument_settings(folder: Path | None, toml: bool) -> dict[str, Setting]:
     return {name[1:]: Setting(value, Path(configured.run_folder), "",
                               f"{name} (flyway_args)", toml)
             for name, value in configured.arguments.items()
-            if name[1:] in ("environment", "locations", "mixed", "executeInTransaction",
-                            "initSql", "url") or name.startswith(ENVIRONMENTS_ARGUMENT)}
+            if name[1:] in ARGUMENT_SETTINGS or name.startswith(ENVIRONMENTS_ARGUMENT)} | \
+        {PLACEHOLDERS + name[len(PLACEHOLDERS) + 1:].lower():
+         Setting(value, Path(configured.run_folder), "", f"{name} (flyway_args)", toml)
+         for name, value in configured.arguments.items()
+         if name.startswith("-" + PLACEHOLDERS)}
 
 
 def given_by(variable: str) -> str:
@@ -563,9 +583,11 @@ def _final(merged: dict, name: object, key: str, value: object) -> object:
     if key in ENVIRONMENT_SETTINGS and key in environment:
         return environment[key]
     override = table(environment, "flyway")
-    if key in override:
-        return override[key]
-    return table(merged, "flyway").get(key, value)
+    base = table(merged, "flyway").get(key, value)
+    if key in override:  # (a table, `placeholders`, merged key by key)
+        return _merged(base, override[key]) \
+            if isinstance(base, dict) and isinstance(override[key], dict) else override[key]
+    return base
 
 
 def conf_settings(folder: Path | None, keys: tuple[str, ...]) -> dict[str, Setting]:
@@ -581,12 +603,25 @@ def conf_settings(folder: Path | None, keys: tuple[str, ...]) -> dict[str, Setti
     for path in _split(run[1])[1]:
         text = _read(path, encoding)
         for key, value in property_entries(flyway_lines(text)):
-            if key in keys:
-                out[key] = Setting(value, path, text)
+            if wanted(key, keys):
+                out[placeholder_key(key)] = Setting(value, path, text)
     # the environment's variables over every file (read as written: no `${NAME}` expanded)
     given = variable_settings(False, folder) | argument_settings(folder, False)
     return out | {f"flyway.{key}": setting for key, setting in given.items()
-                  if f"flyway.{key}" in keys}
+                  if wanted(f"flyway.{key}", keys)}
+
+
+def wanted(key: str, keys: tuple[str, ...]) -> bool:
+    """Whether setting `key` is one of `keys`, where `<prefix>.*` stands for every key that
+    starts with `<prefix>.` (`flyway.placeholders.*`: each placeholder's value)."""
+    return key in keys or any(k.endswith(".*") and key.startswith(k[:-1]) for k in keys)
+
+
+def placeholder_key(key: str) -> str:
+    """`key` with a placeholder's name in lower case (`flyway.placeholders.Schema`: Flyway
+    compares placeholder names without case)."""
+    head, found, name = key.partition(PLACEHOLDERS)
+    return f"{head}{PLACEHOLDERS}{name.lower()}" if found else key
 
 
 def setting_line(text: str, key: str) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from lockwise.core.lazy_re import lazy_compile
-from lockwise.core.types import Migration
+from lockwise.core.types import Migration, ToolPlaceholders
 from lockwise.discover.dialects import (
     all_left_out,
     left_out_note,
@@ -826,7 +826,7 @@ def _nearest_flyway_settings(directory: Path, keys: tuple[str, ...]) -> dict[str
     location `directory` gives, as written (see `_flyway_settings`): from the nearest of
     `directory` and the folders above it whose config files (or Flyway's variables and
     command line there) set it; the home folder's files when no folder has config files."""
-    from lockwise.discover.flyway_config import conf_settings, has_config, toml_settings
+    from lockwise.discover.flyway_config import conf_settings, has_config, toml_settings, wanted
 
     out: dict[str, Setting] = {}
     folder = Path(os.path.abspath(directory))
@@ -837,15 +837,140 @@ def _nearest_flyway_settings(directory: Path, keys: tuple[str, ...]) -> dict[str
         if candidate is None and any(has_config(other) for other in (folder, *folder.parents)):
             break  # (a run that has them loaded the home folder's files with its own)
         found = {key: setting for key, setting in toml_settings(candidate).items()
-                 if key in keys}
+                 if wanted(key, keys)}
         found |= {name.removeprefix("flyway."): setting for name, setting in conf_settings(
             candidate, tuple(f"flyway.{key}" for key in keys)).items()
             if name.removeprefix("flyway.") not in found}
         for key, setting in found.items():
             out.setdefault(key, setting)  # a nearer folder's wins: this one's is not read
-        if len(out) == len(keys):
+        if len(out) == len(keys) and not any(key.endswith(".*") for key in keys):
             break
     return out
+
+
+# --- Flyway's placeholders (fix-layouts23) -------------------------------------------------
+
+#: The settings that say how Flyway replaces placeholders and what its built-in ones are,
+#: and the placeholders' own values (`placeholders` a TOML table, `placeholders.<name>` the
+#: conf's, a variable's or an argument's).
+_PLACEHOLDER_SETTINGS = ("placeholderReplacement", "placeholderPrefix", "placeholderSuffix",
+                         "defaultSchema", "schemas", "user", "table", "url", "placeholders",
+                         "placeholders.*")
+#: Flyway's schema history table when `table` is not set.
+_DEFAULT_TABLE = "flyway_schema_history"
+#: The database a JDBC url names: the path after the host (`jdbc:postgresql://h:5432/shop`).
+_URL_DATABASE = lazy_compile(r"jdbc:[^:/]+(?::[^:/]+)*://[^/]*/([^?;/]+)")
+
+
+def _flyway_tool(directory: Path) -> tuple[str, str, bool, dict[str, str]]:
+    """How Flyway's command-line run of the location `directory` replaces placeholders (as
+    `_flyway_settings` reads its settings): prefix, suffix, whether it does, and the value of
+    each placeholder lint knows, by name in lower case: those the run's config files,
+    variables and arguments give (`flyway.placeholders.<name>`, `[flyway.placeholders]` and
+    the environment's override, `FLYWAY_PLACEHOLDERS_<NAME>`, `-placeholders.<name>=`) and
+    the built-in ones it can tell (`flyway:defaultSchema`: `defaultSchema`, else the first
+    of `schemas`; `flyway:user`; `flyway:database`, from the url; `flyway:table`;
+    `flyway:workingDirectory`, the folder the run is configured in). Raises InputError, as
+    Flyway stops, for a placeholderReplacement other than true or false."""
+    from lockwise.discover.flyway_config import PLACEHOLDERS, Setting, has_config, resolved
+
+    found = _nearest_flyway_settings(directory, _PLACEHOLDER_SETTINGS)
+
+    def value(key: str) -> object:
+        setting = found.get(key)
+        if setting is None:
+            return None
+        try:
+            return resolved(setting, setting.variable or
+                            (key if setting.toml else f"flyway.{key}"))
+        except InputError:
+            if key in ("url", "user", "defaultSchema", "schemas", "table"):
+                return None  # (a built-in lint cannot tell keeps its stand-in)
+            raise
+
+    replace = value("placeholderReplacement")
+    setting = found.get("placeholderReplacement")
+    if setting is not None and replace not in (True, False, "true", "false"):
+        if setting.variable is not None:
+            raise _refused_variable(setting.variable, "placeholderReplacement", replace)
+        raise _refused(setting.path, setting.text, "placeholderReplacement" if setting.toml
+                       else "flyway.placeholderReplacement", replace)
+    values: dict[str, str] = {}
+    table_setting = found.get("placeholders")
+    if table_setting is not None and isinstance(table_setting.value, dict):
+        for name, item in table_setting.value.items():
+            if isinstance(item, str):
+                values[str(name).lower()] = str(resolved(
+                    Setting(item, table_setting.path, table_setting.text,
+                            table_setting.variable, table_setting.toml), f"{PLACEHOLDERS}{name}"))
+    for key in sorted(found):
+        if key.startswith(PLACEHOLDERS) and isinstance(item := value(key), str):
+            values[key[len(PLACEHOLDERS):].lower()] = item
+    schemas = value("schemas")
+    first = schemas[0] if isinstance(schemas, list) and schemas else \
+        schemas.split(",")[0].strip() if isinstance(schemas, str) and schemas.strip() else None
+    default_schema = value("defaultSchema")
+    url = value("url")
+    match = _URL_DATABASE.match(url) if isinstance(url, str) else None
+    user, table = value("user"), value("table")
+    where = next((folder for folder in (Path(os.path.abspath(directory)),
+                                        *Path(os.path.abspath(directory)).parents)
+                  if has_config(folder)), None)
+    built_in = {"flyway:defaultschema": default_schema if isinstance(default_schema, str)
+                else first,
+                "flyway:user": user if isinstance(user, str) else None,
+                "flyway:database": match.group(1) if match else None,
+                "flyway:table": table if isinstance(table, str) else _DEFAULT_TABLE,
+                "flyway:workingdirectory": str(where) if where is not None else None}
+    values |= {name: text for name, text in built_in.items() if text is not None}
+    prefix, suffix = value("placeholderPrefix"), value("placeholderSuffix")
+    return (prefix if isinstance(prefix, str) and prefix else "${",
+            suffix if isinstance(suffix, str) and suffix else "}",
+            replace not in (False, "false"), values)
+
+
+def _tool_placeholders(path: Path, text: str, tool: tuple[str, str, bool, dict[str, str]]
+                       ) -> ToolPlaceholders | None:
+    """How Flyway replaces the placeholders of the migration `path` whose text is `text`
+    (`_flyway_tool` of its run): the values of those it uses, with the script's own
+    (`flyway:filename`, and `flyway:timestamp`, the time Flyway parses it: taken as the
+    file's, so that lint's cache keeps its result). None when that changes nothing of
+    what --templates reads (no placeholder in Flyway's syntax, or none whose value is
+    known, in `${}`)."""
+    from lockwise.parse.templates import tool_placeholder_names
+
+    prefix, suffix, replace, values = tool
+    names = tool_placeholder_names(text, prefix, suffix)
+    if not names:
+        return None
+    if not replace:
+        return ToolPlaceholders(prefix, suffix, False)
+    used = {name.lower() for _, _, name in names}
+    own = {"flyway:filename": path.name}
+    if "flyway:timestamp" in used:
+        import contextlib
+        import time
+
+        with contextlib.suppress(OSError):
+            own["flyway:timestamp"] = time.strftime("%Y-%m-%d %H:%M:%S",
+                                                    time.localtime(path.stat().st_mtime))
+    known = tuple(sorted((name, value) for name, value in (values | own).items()
+                         if name in used))
+    if not known and (prefix, suffix) == ("${", "}"):
+        return None
+    return ToolPlaceholders(prefix, suffix, True, known)
+
+
+def flyway_placeholder_values(directory: Path, path: Path) -> dict[str, str] | None:
+    """The value of each placeholder Flyway's run of the location `directory` gives the
+    migration `path`, by name in lower case, as lint puts them in (`_flyway_tool`); None
+    when that run replaces none."""
+    prefix, suffix, replace, values = _flyway_tool(directory)
+    if not replace:
+        return None
+    found = _tool_placeholders(path, "".join(f"{prefix}{name}{suffix}" for name in (
+        *values, "flyway:filename", "flyway:timestamp")), (prefix, suffix, True, values))
+    return dict(found.values) if found is not None else {}
 
 
 def flyway_database(directory: Path) -> tuple[str, str] | None:
@@ -1007,6 +1132,10 @@ def _read_flyway(directory: Path) -> list[Migration]:
     versioned, repeatable = [], []
     settings = _flyway_settings(directory, claim) if files \
         else _FLYWAY_DEFAULTS
+    # An application's run (Spring Boot, Micronaut) is read from its own files: its
+    # placeholders are left to --templates.
+    tool = _flyway_tool(directory) if files and (claim is None or claim.config is not None) \
+        else None
     for path, (kind, version, name) in files:
         if kind == "U":
             continue
@@ -1019,15 +1148,19 @@ def _read_flyway(directory: Path) -> list[Migration]:
                        "forced_transaction": script is True,
                        "mixed_without_transaction": settings["mixed"],
                        "init_sql": settings["initSql"]}
+        text = _read(path)
+        placeholders = _tool_placeholders(path, text, tool) if tool is not None else None
         if kind == "R":
-            repeatable.append(_make("R", name, path, _read(path), "flyway",
+            repeatable.append(_make("R", name, path, text, "flyway",
                                     repeatable=True, prelude=prelude,
+                                    tool_placeholders=placeholders,
                                     run_prelude=run_prelude, **transaction))
         else:
             down, *others = sorted(undo.get(version_identity(version, "flyway"), [None]),
                                    key=str)
-            versioned.append(_make(version, name, path, _read(path), "flyway",
+            versioned.append(_make(version, name, path, text, "flyway",
                                    down, prelude=prelude, run_prelude=run_prelude,
+                                   tool_placeholders=placeholders,
                                    other_down_paths=tuple(others), **transaction))
     versioned.sort(key=lambda mig: (mig.sort_key, str(mig.path)))
     # by description: the name with `_` read as a space, as Flyway compares them

@@ -36,7 +36,8 @@ def lost_text(report: MigrationReport, templates: str = "substitute") -> str | N
 
     # Parsed as `lockwise fix` lints it: in the default mode a statement with placeholders
     # is kept as written.
-    parsed = parse_templated(report.migration.up_sql, templates, comments=False)
+    parsed = parse_templated(report.migration.up_sql, templates, comments=False,
+                             tool=report.migration.tool_placeholders)
     skipped = [s for s in parsed.skipped if s.kind != "template-substituted"]
     if parsed.problems:
         problem = parsed.problems[0]

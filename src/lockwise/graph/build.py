@@ -48,7 +48,7 @@ from lockwise.catalog.replay import (
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
 from lockwise.core.lazy_re import lazy_compile
-from lockwise.core.types import Effect, Migration, MigrationReport, Statement
+from lockwise.core.types import Effect, Migration, MigrationReport, Statement, ToolPlaceholders
 from lockwise.discover.layouts import KEYED_BY_NAME, LISTED_ORDER
 from lockwise.discover.versions import (
     NUMERIC_VERSION_LAYOUTS,
@@ -866,7 +866,7 @@ class _Builder:
         if report is not None:
             self.note_placeholders(report.placeholders)
             return [(s.statement, s.effect) for s in report.statements]
-        parsed = self._parsed(m.up_sql, m.path)
+        parsed = self._parsed(m.up_sql, m.path, m.tool_placeholders)
         if parsed.problems:
             from lockwise.lint import parse_error_message
             from lockwise.parse.source import InputError
@@ -876,13 +876,14 @@ class _Builder:
                            p.span.column) for p in parsed.problems]
         return [(s, None) for s in parsed.statements]
 
-    def _parsed(self, sql: str, path: Path | None = None) -> ParsedFile:
+    def _parsed(self, sql: str, path: Path | None = None,
+                tool: ToolPlaceholders | None = None) -> ParsedFile:
         """`sql` parsed as the templates mode says: an up (`path` given) as lint parses it;
         a down (no `path`) with stand-ins for `error`, as lint's graph always read it."""
         from lockwise.parse import templates  # (a module of a package: see parse.libpg)
 
         mode = "substitute" if path is None and self.templates == "error" else self.templates
-        parsed = templates.parse_templated(sql, mode, path, comments=False)
+        parsed = templates.parse_templated(sql, mode, path, comments=False, tool=tool)
         self.note_placeholders(parsed.placeholders)
         return parsed
 

@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 
 from lockwise.core.lazy_re import lazy_compile
-from lockwise.core.types import Statement
+from lockwise.core.types import Span, Statement, ToolPlaceholders
 from lockwise.parse.postgres import (
     ParsedFile,
     Skipped,
@@ -296,12 +296,15 @@ def _restore(parsed: ParsedFile, original: str, placeholders: list[Placeholder])
 
 
 def parse_templated(text: str, mode: str = "substitute", path: Path | None = None, *,
-                    comments: bool = True) -> ParsedFile:
+                    comments: bool = True, tool: ToolPlaceholders | None = None) -> ParsedFile:
     """Parse a migration that may contain template placeholders, following `mode`.
 
     Without placeholders this is exactly `parse_sql(text, comments=comments)`. Raises
-    InputError in `error` mode.
+    InputError in `error` mode. `tool`: how the migration's tool replaces placeholders
+    (`parse_with_values`).
     """
+    if tool is not None:
+        return parse_with_values(text, tool, mode, path, comments=comments)
     if mode not in MODES:
         raise InputError(f"unknown templates mode {mode!r}; choose one of {', '.join(MODES)}")
     placeholders = find_placeholders(text)
@@ -353,3 +356,112 @@ def unrunnable_placeholder(text: str) -> tuple[int, int, str] | None:
     line, column = LineIndex.of(text).position(found.start)
     return line, column, (f"template placeholder {found.text} cannot be run: render the "
                           "migrations with their tool first")
+
+
+# --- a tool's own placeholders, their values put in ---------------------------------------
+
+def tool_placeholder_names(text: str, prefix: str, suffix: str) -> list[tuple[int, int, str]]:
+    """Each placeholder of `text` in the syntax of a tool that replaces them (`prefix`, a
+    name on one line, `suffix`: Flyway's `${name}`), in order: start, end and its name."""
+    if prefix not in text:
+        return []
+    pattern = re.compile(re.escape(prefix) + r"([^\n]+?)" + re.escape(suffix))
+    return [(m.start(), m.end(), m.group(1)) for m in pattern.finditer(text)]
+
+
+def parse_with_values(text: str, tool: ToolPlaceholders, mode: str = "substitute",
+                      path: Path | None = None, *, comments: bool = True) -> ParsedFile:
+    """Parse a migration whose tool replaces its placeholders before it sends it (Flyway):
+    each one `tool` knows the value of is replaced by that value, as the tool does; one it
+    does not know keeps a same-length stand-in (in the tool's syntax when it is not `${}`;
+    the template placeholders left are read as `parse_templated` reads them, by `mode`).
+    `tool.replace` False: the text is parsed as written, as the tool sends it. Statements,
+    comments and problems keep the places of the file as written (a value of another length
+    moves nothing after it); a statement's text is the file's, placeholders and all."""
+    if not tool.replace:
+        return parse_sql(text, comments=comments)
+    values = dict(tool.values)
+    own_syntax = (tool.prefix, tool.suffix) != ("${", "}")
+    pieces: list[str] = []
+    moves: list[tuple[int, int, int, int]] = []  # (start, end) in the new text, in the old
+    stood: list[Placeholder] = []
+    pos = at = 0
+    for start, end, name in tool_placeholder_names(text, tool.prefix, tool.suffix):
+        value = values.get(name.lower())
+        if value is None:
+            if not own_syntax:
+                continue  # (a template placeholder: read as --templates says)
+            stood.append(Placeholder(start, end, text[start:end], False))
+            value = _token(text[start:end])
+        pieces.append(text[pos:start])
+        at += start - pos
+        moves.append((at, at + len(value), start, end))
+        pieces.append(value)
+        at += len(value)
+        pos = end
+    if not moves:
+        return parse_templated(text, mode, path, comments=comments)
+    pieces.append(text[pos:])
+    replaced = "".join(pieces)
+    try:
+        parsed = parse_templated(replaced, mode, path, comments=comments)
+    except InputError as exc:  # (`error` mode: at its place in the file as written)
+        if exc.line is None:
+            raise
+        offset = LineIndex.of(replaced).starts[exc.line - 1] + exc.column - 1
+        line, column = LineIndex.of(text).position(_Moves(moves).start(offset))
+        raise InputError(exc.message, exc.path, line, column) from None
+    parsed.placeholders = {**parsed.placeholders, **stand_ins(stood)}
+    _moved_back(parsed, text, _Moves(moves))
+    return parsed
+
+
+class _Moves:
+    """Offsets of a text whose placeholders were replaced by values, taken back to the text
+    as written: an offset inside a value goes to its placeholder's start (a start) or end
+    (an end); one after it, by the difference of their lengths."""
+
+    __slots__ = ("moves", "starts")
+
+    def __init__(self, moves: list[tuple[int, int, int, int]]) -> None:
+        self.moves = moves
+        self.starts = [move[0] for move in moves]
+
+    def start(self, offset: int) -> int:
+        from bisect import bisect_right
+
+        i = bisect_right(self.starts, offset) - 1
+        if i < 0:
+            return offset
+        new_start, new_end, old_start, old_end = self.moves[i]
+        return old_start if offset < new_end else offset + old_end - new_end
+
+    def end(self, offset: int) -> int:
+        from bisect import bisect_left
+
+        i = bisect_left(self.starts, offset) - 1
+        if i < 0:
+            return offset
+        new_start, new_end, old_start, old_end = self.moves[i]
+        return old_end if offset <= new_end else offset + old_end - new_end
+
+
+def _moved_back(parsed: ParsedFile, text: str, moves: _Moves) -> None:
+    """`parsed` (of `text` with values put in) with its places in `text` as written."""
+    from dataclasses import replace
+
+    lines = LineIndex.of(text)
+
+    def span(old: Span) -> Span:
+        return lines.span(moves.start(old.start_offset), moves.end(old.end_offset))
+
+    statements = []
+    for s in parsed.statements:
+        where = span(s.span)
+        statements.append(Statement(s.index, text[where.start_offset:where.end_offset],
+                                    where, s.tree, s.leading_comments,
+                                    tuple(span(c) for c in s.comment_spans)))
+    parsed.statements = statements
+    parsed.comments = [(comment, span(where)) for comment, where in parsed.comments]
+    parsed.skipped = [replace(item, span=span(item.span)) for item in parsed.skipped]
+    parsed.problems = [replace(item, span=span(item.span)) for item in parsed.problems]
