@@ -66,6 +66,8 @@ def test_configured_values_are_put_in_and_positions_stay_true(
     assert "billing.accounts" in finding.message, finding.message
     assert "${" not in finding.message and "tpl" not in finding.message
     assert (finding.span.line, finding.span.column) == (2, _INDEX_COLUMN)
+    # the suggestion, written from the statement as the file spells it, names it so too
+    assert "ON ${Schema}.accounts" in finding.instead and "tpl" not in finding.instead
 
 
 def test_a_variable_gives_a_value_its_name_in_lower_case(

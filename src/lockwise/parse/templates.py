@@ -388,10 +388,12 @@ def parse_with_values(text: str, tool: ToolPlaceholders, mode: str = "substitute
     pos = at = 0
     for start, end, name in tool_placeholder_names(text, tool.prefix, tool.suffix):
         value = values.get(name.lower())
+        if value is None and not own_syntax:
+            continue  # (a template placeholder: read as --templates says)
+        # Each named by its stand-in too: a suggestion written from the statement's text
+        # (which keeps its placeholders) names it as the file does.
+        stood.append(Placeholder(start, end, text[start:end], False))
         if value is None:
-            if not own_syntax:
-                continue  # (a template placeholder: read as --templates says)
-            stood.append(Placeholder(start, end, text[start:end], False))
             value = _token(text[start:end])
         pieces.append(text[pos:start])
         at += start - pos
