@@ -213,7 +213,7 @@ FACT_NAMES = frozenset({
     'temporary_made', 'temporary_only', 'temporary_routine', 'temporary_routine_kind',
     'temporary_routine_sql', 'text', 'text_ops', 'text_pattern_ops', 'this', 'through', 'time',
     'timestamp', 'timestamptz', 'timetz', 'timezone', 'timezone_set', 'title', 'toggle_keys',
-    'transaction_only', 'transaction_scoped', 'transactional', 'transport_tablespace',
+    'tool', 'transaction_only', 'transaction_scoped', 'transactional', 'transport_tablespace',
     'transports_tablespace', 'tree', 'trigger', 'trigger_locked_text', 'trigger_table', 'triggers',
     'truncate_only', 'truncate_partition', 'truncated_tables_sql', 'tx_ends', 'tx_enum_values',
     'type', 'type_change_sql', 'type_is_new', 'type_kept', 'type_kind', 'type_text',
