@@ -500,9 +500,9 @@ def statement_reason(findings: list[Finding], effect: Effect) -> str:
     worst = max(findings, key=lambda f: f.safety) if findings else None
     # (a DO block's own, on its first action; a routine's it runs, on its `routine_call`)
     # (each once: a body run again at a later call of the statement claims its own again)
-    claimed = list(dict.fromkeys(c for a in effect.actions
-                                 for c in a.facts.get("branches_claimed", ()))) \
-        if any(["branches_claimed" in a.facts for a in effect.actions]) else ()
+    claimed = [c for a in effect.actions for c in a.facts.get("branches_claimed", ())]
+    if claimed:
+        claimed = list(dict.fromkeys(claimed))
     branches = f"; the locks of every branch counted ({', '.join(claimed)}: which runs is " \
         "not known before it runs)" if claimed else ""
     if worst is not None and worst.safety > Safety.SAFE:
@@ -1859,8 +1859,8 @@ def _release(s: StatementReport, refused: str | None = None) -> None:
     s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments,
                             st.comment_spans)
     mysql = e.dialect != "postgresql"
-    s.effect = Effect(actions=refusal_kept(e, tuple(_printed_action(a, mysql)
-                                                    for a in e.actions), refused),
+    s.effect = Effect(actions=refusal_kept(e, tuple([_printed_action(a, mysql)
+                                                     for a in e.actions]), refused),
                       locks=e.locks, rewrites=e.rewrites, scans=e.scans,
                       transactional=e.transactional, dialect=e.dialect)
 
