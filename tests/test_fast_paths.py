@@ -4299,3 +4299,119 @@ def test_a_partial_index_is_proven_only_from_a_where_reading_its_columns(
     facts = reports[-1].statements[-1].effect.actions[0].facts
     assert facts["where_scans_table"] is not serves
     assert bool(proofs) is tried
+
+
+# --- fix-speed53: judging and advice --------------------------------------------------------
+
+
+def _instead_templates() -> list[str]:
+    """Every `instead` template of the rules lockwise ships, each once."""
+    from lockwise.rules.loader import load_rules
+
+    found = [t for rule in load_rules(examples=False)
+             for t in (rule.instead, rule.instead_outside_transaction, rule.instead_mysql) if t]
+    return list(dict.fromkeys(found))
+
+
+def _reference_instead(template: str, facts: dict) -> str | None:
+    """`render_instead` as it was written before its pieces were joined: the fact lines
+    dropped line by line, the template cut into words and written piece by piece (None: a
+    template `render_instead` leaves to `render`)."""
+    from lockwise.rules import instead
+
+    if "\n{" in template or "\n-- {" in template:
+        template = "\n".join(
+            line for line in template.split("\n")
+            if not ((bare := line.removeprefix("-- "))[:1] == "{" and bare[-1:] == "}"
+                    and facts.get(bare[1:-1]) == ""))
+    quoting = instead._QUOTING[facts["dialect"]]
+    try:
+        cut = instead.runs(template)
+    except ValueError:
+        return None
+    out = []
+    for run in cut:
+        if instead._builds_a_name(run):
+            text = instead._built(run)(facts, quoting)
+            out.append(instead._text(run) if text is None else text)
+            continue
+        for part in run:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            text = (instead.SQL_FACTS.get(part[0]) or instead._raw(part[0]))(facts, quoting)
+            out.append(instead._text([part]) if text is None else text)
+    return "".join(out)
+
+
+def _fields(template: str) -> list[str]:
+    from _string import formatter_parser
+
+    try:
+        return [key for _, key, _, _ in formatter_parser(template) if key]
+    except ValueError:
+        return []
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_an_instead_template_joined_between_its_facts_writes_what_its_words_wrote(
+        dialect: str) -> None:
+    # An `instead` template is cut into words only to find the names it builds; its literal
+    # text is then one piece between two facts (a template's fifty pieces are seven), and
+    # every rule's advice reads as it did, its fact lines dropped alike (every third fact
+    # empty, as a statement without the fact leaves it).
+    from lockwise.rules.instead import _fact_lines, _pieces, render_instead
+
+    written = 0
+    for template in _instead_templates():
+        fields = _fields(template)
+        facts: dict = {key: "" if i % 3 == 2 else f"Some{i}.Name{i}"
+                       for i, key in enumerate(dict.fromkeys(fields))}
+        facts.update(dialect=dialect, columns=("a", "Mixed Case"), tables=("public.T",))
+        expected = _reference_instead(template, facts)
+        if expected is None:
+            continue
+        assert render_instead(template, facts) == expected, template
+        written += 1
+        pieces = _pieces(template) or []
+        assert not any(isinstance(a, str) and isinstance(b, str)
+                       for a, b in zip(pieces, pieces[1:], strict=False)), template
+        if "\n{" in template or "\n-- {" in template:
+            assert _fact_lines(template) is _fact_lines(template)  # (cut once)
+        else:
+            assert _fact_lines(template) is None
+    assert written > 100
+
+
+def test_superseding_is_asked_only_of_a_rule_it_may_drop_and_still_drops_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another finding's alternative is run only for the findings of a rule
+    # `superseded_by_alternatives` (missing-lock-timeout), each rule once: a statement with
+    # none of them (lock_timeout SET) asks nothing; a CREATE INDEX still has its finding
+    # dropped, and a DO block running two builds (on two lines) keeps it.
+    import lockwise.lint
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    asked: list[tuple[str, bool]] = []
+    clears = lockwise.lint._alternative_clears
+
+    def counted(rule, alternative: str, *rest, **named) -> bool:  # noqa: ANN001
+        answer = clears(rule, alternative, *rest, **named)
+        asked.append((rule.rules[0].id, answer))
+        return answer
+
+    monkeypatch.setattr(lockwise.lint, "_alternative_clears", counted)
+    sqls = ["CREATE TABLE t (a int, b int);",
+            "CREATE INDEX t_a ON t (a);",
+            "DO $$\nBEGIN\n  CREATE INDEX t_b ON t (b);\n  CREATE INDEX t_ab ON t (a, b);\n"
+            "END $$;",
+            "SET lock_timeout = '1s';\n"
+            "ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT random()::int;"]
+    reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
+                               for i, sql in enumerate(sqls, 1)], LintOptions())
+    shown = [sorted(f.rule for s in r.statements for f in s.findings) for r in reports]
+    assert shown == [[], ["index-without-concurrently"],
+                     ["index-without-concurrently", "missing-lock-timeout"],
+                     ["add-column-volatile-default", "missing-statement-timeout"]]
+    assert asked == [("missing-lock-timeout", True)]

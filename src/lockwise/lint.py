@@ -395,9 +395,13 @@ class Judge:
         if CHECK_CALLERS and runs:  # (tests: what the whole index matches)
             assert matched == self.index.matching(facts), \
                 f"{facts.get('action')}: a refusal fact of an action that runs"
+        if not matched:
+            return out
+        part = facts.get("statement_part")
+        named_by = self.index.named_by
+        every_waiver = (*directives, *self.file_directives)
         for rule in matched:
-            part = facts.get("statement_part")
-            named = self.index.named_by.get(rule.id)
+            named = named_by.get(rule.id)
             value = facts.get(named) if named else None
             if seen is not None:
                 # One finding per rule and statement, even when several actions match it;
@@ -410,8 +414,7 @@ class Judge:
                 seen[(rule.id, part, value)] = ()
             suppressed = False
             # An input error is no finding to waive: no directive covers it.
-            waivers = () if rule.id in INPUT_ERROR_RULES else (*directives,
-                                                               *self.file_directives)
+            waivers = () if rule.id in INPUT_ERROR_RULES else every_waiver
             for d in waivers:
                 if d.covers(rule.id):
                     d.used += 1
@@ -497,8 +500,9 @@ def statement_reason(findings: list[Finding], effect: Effect) -> str:
     worst = max(findings, key=lambda f: f.safety) if findings else None
     # (a DO block's own, on its first action; a routine's it runs, on its `routine_call`)
     # (each once: a body run again at a later call of the statement claims its own again)
-    claimed = list(dict.fromkeys(c for a in effect.actions
-                                 for c in a.facts.get("branches_claimed", ())))
+    claimed = [c for a in effect.actions for c in a.facts.get("branches_claimed", ())]
+    if claimed:
+        claimed = list(dict.fromkeys(claimed))
     branches = f"; the locks of every branch counted ({', '.join(claimed)}: which runs is " \
         "not known before it runs)" if claimed else ""
     if worst is not None and worst.safety > Safety.SAFE:
@@ -518,7 +522,7 @@ _ADVICE = "; advice: "
 
 
 def strategy_for(findings: list[Finding], effect: Effect, rules: dict[str, Rule]) -> Strategy:
-    for f in sorted(findings, key=lambda f: -f.safety):
+    for f in sorted(findings, key=lambda f: -f.safety) if len(findings) > 1 else findings:
         rule = rules.get(f.rule)
         if rule is not None and rule.strategy is not None:
             return rule.strategy
@@ -783,8 +787,11 @@ def _note_foreign_keys(catalog: Catalog, effect: Effect, migration_id: str, inde
     """Record, for a statement that adds a foreign key (ADD CONSTRAINT, a REFERENCES clause),
     the keys of this migration its tables now have that no earlier statement added, and
     the tables it names without their schema (into `bare`)."""
-    if not any(a.facts.get("constraint_type") == "foreign" or a.facts.get("references")
-               for a in effect.actions):
+    for a in effect.actions:  # (a loop, not `any` of a generator: asked of every statement)
+        facts = a.facts
+        if facts.get("constraint_type") == "foreign" or facts.get("references"):
+            break
+    else:
         return
     bare.update(a.facts["table"] for a in effect.actions
                 if a.facts.get("table") and a.facts.get("qualified") is False)
@@ -1019,18 +1026,26 @@ def _without_superseded(findings: list[Finding], judge: Judge, effect: Effect,
     more than one statement, an alternative stands for one of them only: the others' locks
     stay, and nothing is superseded. Those kept that `judge` left unwritten are written
     (`Judge.written`)."""
-    if len(findings) < 2 or len({a.facts["embedded_line"] for a in effect.actions
-                                 if "embedded_line" in a.facts}) > 1:
+    if len(findings) < 2:
+        return judge.written(findings)
+    by_id = judge.index.by_id
+    # (the rules that may be superseded, each once: a rule naming its column or table has a
+    # finding for each, and the same other findings to be cleared by)
+    superseded = [rule for rule_id in dict.fromkeys([f.rule for f in findings])
+                  if (rule := by_id.get(rule_id)) is not None and
+                  rule.superseded_by_alternatives]
+    if not superseded or len({a.facts["embedded_line"] for a in effect.actions
+                              if "embedded_line" in a.facts}) > 1:
         return judge.written(findings)
     moot = set()
     known = judge.alternative_statements or {}
-    for finding in findings:
-        rule = judge.index.by_id.get(finding.rule)
-        if rule is not None and rule.superseded_by_alternatives and any(
-                _alternative_clears(judge.index.alone(rule), other.instead, effect, session, ctx,
-                                    base, known.get(other.instead))
-                for other in findings if other.rule != rule.id):
-            moot.add(rule.id)
+    for rule in superseded:
+        for other in findings:
+            if other.rule != rule.id and _alternative_clears(
+                    judge.index.alone(rule), other.instead, effect, session, ctx, base,
+                    known.get(other.instead)):
+                moot.add(rule.id)
+                break
     return judge.written([f for f in findings if f.rule not in moot] if moot else findings)
 
 
@@ -1846,8 +1861,8 @@ def _release(s: StatementReport, refused: str | None = None) -> None:
     s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments,
                             st.comment_spans)
     mysql = e.dialect != "postgresql"
-    s.effect = Effect(actions=refusal_kept(e, tuple(_printed_action(a, mysql)
-                                                    for a in e.actions), refused),
+    s.effect = Effect(actions=refusal_kept(e, tuple([_printed_action(a, mysql)
+                                                     for a in e.actions]), refused),
                       locks=e.locks, rewrites=e.rewrites, scans=e.scans,
                       transactional=e.transactional, dialect=e.dialect)
 
