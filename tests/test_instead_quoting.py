@@ -100,7 +100,7 @@ SQL_TEXT: dict[str, object] = {
                       "RETURNING: a SELECT after it", "syntax_needs_version": 17,
     "expression_sql": "qty * 2", "expression_over_new_sql": "new.qty * 2",
     "generated_column": "Total", "generation_expression_sql": "bucket_of(qty)",
-    "user_defined_calls_text": "bucket_of()",
+    "user_defined_uses_text": "function bucket_of()",
     "regenerated_sql": 'ALTER TABLE "App"."User" DROP COLUMN "Total", ALTER COLUMN qty TYPE '
                        'bigint, ADD COLUMN "Total" bigint GENERATED ALWAYS AS (qty * 2) STORED',
     "regenerated_how": "PostgreSQL runs an ALTER TABLE's drops first.\n-- Total: again.",

@@ -4,9 +4,11 @@ named as the server's message and lockwise's say them."""
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import TYPE_CHECKING
 
-from lockwise.effects.nodes import strings, walk
+from lockwise.catalog.model import type_key
+from lockwise.effects.nodes import format_type, qualified, strings, walk, walk_in_order
 
 if TYPE_CHECKING:
     from lockwise.catalog.model import Catalog
@@ -41,7 +43,6 @@ def not_immutable_calls(catalog: Catalog, node: object, scope: FromScope | None)
     (`_made_not_immutable`). Empty when it calls none."""
     from lockwise.effects.volatility import never_immutable
 
-    made = {name.rsplit(".", 1)[-1] for name in catalog.kept_routines}
     found: list[tuple[int, str]] = []  # (where it is written, as the message names it)
     for kind, body in walk(node):
         if kind == "SQLValueFunction":
@@ -49,14 +50,12 @@ def not_immutable_calls(catalog: Catalog, node: object, scope: FromScope | None)
                           _SQL_VALUE_FUNCTIONS.get(body.get("op", ""), "CURRENT_DATE")))
         elif kind == "FuncCall":
             names = [n.lower() for n in strings(body.get("funcname"))]
-            if names and names[:-1] in ([], ["pg_catalog"]) and \
-                    (names[:-1] or names[-1] not in made):
+            if names and call_origin(catalog, body) in _JUDGED_AS_BUILT_IN:
                 said = f"{names[-1]}()" if never_immutable(names[-1]) else \
                     _overload_said(catalog, names[-1], body, scope)
                 if said:
                     found.append((body.get("location", 0), said))
-            elif names[:-1] != ["pg_catalog"] and \
-                    _made_not_immutable(catalog, body, scope):
+            elif names and _made_not_immutable(catalog, body, scope):
                 found.append((body.get("location", 0), f"{names[-1]}()"))
         elif said := _by_types_said(catalog, kind, body, scope):
             found.append((body.get("location", 0), said))
@@ -76,40 +75,140 @@ def not_immutable_facts(refused_text: str, calls: list[str]) -> dict:
             "not_immutable_calls_text": _said_together(calls)}
 
 
-def user_defined_calls(catalog: Catalog, node: object) -> list[str]:
-    """The functions expression `node` surely calls that are not built in, each once in the
-    order written (`f()`): a name no stock server's function has (one the migrations made,
-    or one made elsewhere), a name qualified with a schema other than pg_catalog (and
-    information_schema, whose helpers initdb makes), and a built-in name the migrations'
-    overload surely replaces (`routines.replaces_builtin`). The server gives any such
-    function an OID of its own, and a VIRTUAL generated column may call none (checked on
-    18.6, fix-pg84)."""
-    from lockwise.effects.nodes import named_calls
+class Origin(Enum):
+    """Who made the function a call runs, as `call_origin` judges it from the name."""
+
+    #: pg_catalog's: qualified so, or a stock function's bare name the migrations made none of
+    BUILT_IN = "built-in"
+    #: surely the migrations' (or another schema's): one not built in
+    MADE = "made"
+    #: a bare name no stock function has, nor the migrations made (an extension's)
+    ELSEWHERE = "elsewhere"
+    #: a stock function's bare name the migrations also made, which may run either
+    EITHER = "either"
+
+
+#: The origins (`call_origin`) of a call judged by the stock functions' volatilities; the
+#: others by the CREATE of the migrations' function (`_made_not_immutable`).
+_JUDGED_AS_BUILT_IN = frozenset({Origin.BUILT_IN, Origin.ELSEWHERE})
+
+
+def call_origin(catalog: Catalog, call: dict) -> Origin:
+    """Whose function FuncCall `call` runs: the one judgement the immutability of an index's
+    or a generated column's expression (a built-in function by the stock volatilities, a
+    made one by its CREATE) and a VIRTUAL generated column's restriction to built-in
+    functions both rest on. Any schema but pg_catalog is `Origin.MADE`, information_schema
+    too: initdb makes its helpers after the built-in objects, with OIDs the server counts as
+    user-defined (checked on 18.6, fix-pg85); so is a built-in name the migrations' overload
+    surely replaces (`routines.replaces_builtin`)."""
     from lockwise.effects.volatility import builtin_functions
 
-    builtin = builtin_functions()
-    made = catalog.kept_routines and {n.rsplit(".", 1)[-1] for n in catalog.kept_routines}
-    found = []
-    for name, call in named_calls(node):
-        schema = [n.lower() for n in strings(call.get("funcname"))][:-1]
-        if schema in (["pg_catalog"], ["information_schema"]):
-            continue
-        if schema or name not in builtin:
-            found.append(f"{name}()")
-        elif made and name in made:
-            from lockwise.catalog.routines import replaces_builtin
+    names = [n.lower() for n in strings(call.get("funcname"))]
+    if names[:-1] == ["pg_catalog"]:
+        return Origin.BUILT_IN
+    if names[:-1]:
+        return Origin.MADE
+    made = catalog.kept_routines and names[-1] in {
+        n.rsplit(".", 1)[-1] for n in catalog.kept_routines}
+    if names[-1] not in builtin_functions():
+        return Origin.MADE if made else Origin.ELSEWHERE
+    if not made:
+        return Origin.BUILT_IN
+    from lockwise.catalog.routines import replaces_builtin
 
-            if replaces_builtin(catalog, call):
-                found.append(f"{name}()")
+    return Origin.MADE if replaces_builtin(catalog, call) else Origin.EITHER
+
+
+def user_defined_type(catalog: Catalog, type_name: str) -> str:
+    """`type_name` (as `column_type` gives it, `[]` after an array's) qualified when it is
+    surely a type not built in: one the migrations made (an enum, a domain, a composite, a
+    range type or its multirange) or written with a schema other than pg_catalog; "" for
+    another (a built-in one, or an unknown one: an extension's is not told apart)."""
+    name = type_name.removesuffix("[]")
+    schema = name.rsplit(".", 1)[0] if "." in name else ""
+    if schema == "pg_catalog":
+        return ""
+    return type_key(name) if schema or type_key(name) in catalog.types else ""
+
+
+#: What a VIRTUAL generated column may not use, as `user_defined_uses` finds it: a function
+#: (its operator's or cast's too), or a type (each with the server's message, 0A000).
+FUNCTION, TYPE = "function", "type"
+
+
+def user_defined_uses(catalog: Catalog, node: object, scope: FromScope | None,
+                      cautious: bool = False) -> list[tuple[str, str]]:
+    """What expression `node` surely uses that is not built in, as (`FUNCTION` or `TYPE`,
+    as the message names it), each once, in the order the server meets them (an operator
+    before its operands, the left one first): a function not `Origin.BUILT_IN`
+    (`call_origin`; `f()`, `app.f()`), an operator written with a schema other than
+    pg_catalog or of a name no built-in one has (`operator public.===(integer,integer)`,
+    the operands' types when evident), a cast of a value of evident type to a composite
+    type (`cast (integer AS public.pair)`: only CREATE CAST makes one; not a ROW), a cast
+    to a type not built in (`user_defined_type`: a domain, an enum ...) and a column of
+    the FROM list `scope` of such a type (`type public.mood`). A VIRTUAL generated column
+    may use none (checked on 18.6, fix-pg84, fix-pg85); a collation it may. `cautious`:
+    a call that may run the migrations' function (`Origin.EITHER`) counts too."""
+    from lockwise.catalog.overloads import value_type
+    from lockwise.effects.types import builtin_operator
+
+    refused = {Origin.MADE, Origin.ELSEWHERE, Origin.EITHER} if cautious else \
+        {Origin.MADE, Origin.ELSEWHERE}
+    found: list[tuple[str, str]] = []
+    for kind, body in walk_in_order(node):
+        if kind == "FuncCall" and call_origin(catalog, body) in refused:
+            names = strings(body.get("funcname"))
+            found.append((FUNCTION, f"function {'.'.join(names)}()"))
+        elif kind == "A_Expr" and body.get("kind") in _OPERATOR_KINDS:
+            names = strings(body.get("name"))
+            if names[:-1] == ["pg_catalog"] or not names[:-1] and builtin_operator(names[-1]):
+                continue
+            said = [format_type(t.removesuffix("[]"), (), t.endswith("[]")) if t else ""
+                    for t in (value_type(catalog, body.get(side), scope) if body.get(side)
+                              else "NONE" for side in ("lexpr", "rexpr"))]
+            name = ".".join(names) if names[:-1] else qualified(None, names[-1])
+            found.append((FUNCTION, f"operator {name}({','.join(said)})" if all(said)
+                          else f"operator {name}"))
+        elif kind == "TypeCast":
+            target = user_defined_type(catalog, catalog.column_type(body.get("typeName"))[0])
+            source = value_type(catalog, body.get("arg"), scope) or "unknown"
+            if target and target in catalog.composites and source not in (
+                    "unknown", "record") and not user_defined_type(catalog, source):
+                found.append((FUNCTION, f"cast ({format_type(source, ())} AS {target})"))
+            elif target:
+                found.append((TYPE, f"type {target}"))
+        elif kind == "ColumnRef" and scope is not None:
+            made = user_defined_type(catalog, value_type(catalog, {kind: body}, scope) or "")
+            if made:
+                found.append((TYPE, f"type {made}"))
     return sorted(set(found), key=found.index)
+
+
+#: The A_Expr kinds that run an operator named in the expression (`a === b`, `a === ANY
+#: (...)`, `a OPERATOR(app.===) b`).
+_OPERATOR_KINDS = frozenset({"AEXPR_OP", "AEXPR_OP_ANY", "AEXPR_OP_ALL"})
 
 
 #: The server's message for a generated column's expression that is not immutable (42P17,
 #: STORED and VIRTUAL alike, checked on 18.6).
 GENERATION_NOT_IMMUTABLE = "generation expression is not immutable"
-#: The server's message for a VIRTUAL generated column's expression, immutable, that calls a
-#: function not built in (0A000, checked on 18.6, fix-pg84).
-GENERATION_USER_DEFINED = "generation expression uses user-defined function"
+#: The server's messages for a VIRTUAL generated column's expression, immutable, that uses
+#: a function, or a type, not built in (0A000, checked on 18.6, fix-pg84, fix-pg85).
+GENERATION_USER_DEFINED = {FUNCTION: "generation expression uses user-defined function",
+                           TYPE: "generation expression uses user-defined type"}
+
+
+def virtual_type_refusal(catalog: Catalog, column: str, type_name: str) -> str:
+    """The server's message refusing a VIRTUAL generated column `column` of type `type_name`
+    (as `column_type` gives it) not built in, before its expression is judged (0A000,
+    checked on 18.6, fix-pg85): a domain's (over a built-in type too, or an array of one),
+    another user-defined type's (an enum, a composite, a range, an array of one); "" for
+    another type."""
+    made = user_defined_type(catalog, type_name)
+    if not made:
+        return ""
+    kind = "a domain" if made in catalog.domains else "a user-defined"
+    return f'virtual generated column "{column}" cannot have {kind} type'
 
 
 def table_scope(catalog: Catalog, table: str) -> FromScope | None:
@@ -121,29 +220,52 @@ def table_scope(catalog: Catalog, table: str) -> FromScope | None:
 
 
 def generation_refusal(catalog: Catalog, expression: object, column: str,
-                       scope: FromScope | None, virtual: bool = False) -> dict:
+                       scope: FromScope | None, virtual: bool = False,
+                       column_type: str = "") -> dict:
     """`refused_not_immutable` of generated column `column` whose GENERATED ALWAYS AS
     `expression` (None: not a generated one) calls what is surely not immutable
     (`not_immutable_calls`, a column of the table typed through `scope`), with the server's
     message and `generated_column` its name; empty when it calls none. A CHECK, a DEFAULT
     and a partition bound may call what they like (checked on 18.6): only a generation
-    expression is judged. Of a `virtual` column whose expression is immutable but calls a
-    function not built in (`user_defined_calls`, even an IMMUTABLE one): the server's other
-    refusal, `refused_virtual_user_function` (fix-pg84; it judges immutability first)."""
+    expression is judged. Of a `virtual` column: the server's other refusal,
+    `refused_virtual_user_defined`, when its type `column_type` (judged first) is not built
+    in (`virtual_type_refusal`), or its expression, immutable, uses what is not
+    (`user_defined_uses`, an IMMUTABLE function of the migrations too; the message is the
+    first one's), fix-pg84, fix-pg85."""
     if expression is None:
         return {}
+    refused = virtual_type_refusal(catalog, column, column_type) if virtual else ""
+    if refused:
+        return _virtual_refusal(refused, [f"type {user_defined_type(catalog, column_type)}"],
+                                column, expression)
     calls = not_immutable_calls(catalog, expression, scope)
     if calls:
         return {**not_immutable_facts(GENERATION_NOT_IMMUTABLE, calls),
                 "generated_column": column}
-    made = user_defined_calls(catalog, expression) if virtual else []
-    if not made:
+    uses = user_defined_uses(catalog, expression, scope) if virtual else []
+    if not uses:
         return {}
+    return _virtual_refusal(GENERATION_USER_DEFINED[uses[0][0]], [s for _, s in uses],
+                            column, expression)
+
+
+def virtual_allowed(catalog: Catalog, expression: object, type_name: str) -> bool:
+    """Whether PostgreSQL 18 surely takes a generated column of type `type_name` computed by
+    `expression` as VIRTUAL (so the safe alternative may write it so): the refusals
+    `generation_refusal` says of one, judged with caution (a call that may run the
+    migrations' function counts; the type of a column read is not known here)."""
+    return not virtual_type_refusal(catalog, "", type_name) and \
+        not user_defined_uses(catalog, expression, None, cautious=True)
+
+
+def _virtual_refusal(message: str, uses: list[str], column: str, expression: object) -> dict:
+    """The facts of a VIRTUAL generated column `column` (computed by `expression`) that the
+    server refuses with `message` for what it uses (`uses`, as the message names them)."""
     from lockwise.effects.nodes import PrintedSql
 
-    return {"refused_virtual_user_function": True,
-            "refused_virtual_user_function_text": GENERATION_USER_DEFINED,
-            "user_defined_calls_text": _said_together(made), "generated_column": column,
+    return {"refused_virtual_user_defined": True,
+            "refused_virtual_user_defined_text": message,
+            "user_defined_uses_text": _said_together(uses), "generated_column": column,
             "generation_expression_sql": PrintedSql(expression, "<expression>")}
 
 

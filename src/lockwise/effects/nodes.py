@@ -353,6 +353,28 @@ _RUN_BEFORE_OUTPUT = ("limitOffset", "limitCount", "withClause", "fromClause", "
                       "sortClause")
 
 
+def walk_in_order(node: object) -> Iterator[tuple[str, dict]]:
+    """Every (kind, body) node below `node`, each before what it holds, and what it holds
+    in the order the tree has it (an operator before its left operand, that before the
+    right one): the order a walk of the analyzed expression meets them."""
+    stack = [node]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        if type(item) is list:
+            extend(reversed(item))
+        elif type(item) is dict:
+            held = []
+            for key, value in item.items():
+                if type(value) is dict:
+                    if key[:1].isupper():
+                        yield key, value
+                    held.append(value)
+                elif type(value) is list:
+                    held.append(value)
+            extend(reversed(held))
+
+
 def _run_order(item: dict) -> list[tuple[str, object]]:
     """The fields of node `item` in the order the executor runs them (`_RUN_BEFORE_OUTPUT`
     first, the others as the tree has them)."""

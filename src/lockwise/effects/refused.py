@@ -44,8 +44,9 @@ from lockwise.core.types import Action, Effect
 #: (`prepared_statement_exists`), a CREATE TABLE ... AS EXECUTE of a prepared statement that
 #: is not a SELECT (`prepared_statement_not_select`), an index whose WHERE or expression,
 #: or a generated column whose expression, calls a function that is not immutable
-#: (`refused_not_immutable`), a VIRTUAL generated column whose expression calls a function
-#: not built in (`refused_virtual_user_function`), a function, procedure
+#: (`refused_not_immutable`), a VIRTUAL generated column of a type, or whose expression
+#: uses a function, operator or type, not built in (`refused_virtual_user_defined`), a
+#: function, procedure
 #: or routine named without its argument types whose name finds several overloads
 #: (`refused_routine_not_unique`: "function name "f" is not unique"), a DROP INDEX of a
 #: constraint's index, or without CASCADE of one foreign keys use (`refused_index_drop`), a
@@ -64,7 +65,7 @@ REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "with_query_locked", "refused_duplicate_column",
                  "prepared_statement_missing", "prepared_statement_exists",
                  "prepared_statement_not_select", "refused_not_immutable",
-                 "refused_virtual_user_function",
+                 "refused_virtual_user_defined",
                  "refused_routine_not_unique", "refused_index_drop",
                  "refused_function_drop", "refused_default_cast")
 

@@ -152,6 +152,11 @@ def _operators() -> dict[str, list[list[str]]]:
     return found
 
 
+def builtin_operator(name: str) -> bool:
+    """Whether some built-in operator (pg_catalog's) is named `name`."""
+    return name in _operators()
+
+
 def builtin_operator_type(name: str, left: str | None, right: str | None) -> str | None:
     """The type built-in operator `name` gives of operands of types `left` (None for a
     prefix operator) and `right` ("unknown": an untyped constant), as the parser picks the

@@ -184,7 +184,7 @@ SQL_FACTS: dict[str, Writer] = {
 #: `SQL_FACTS` (tests/test_instead_quoting.py checks it), so a new one is classified once.
 SQL_TEXT_FACTS = frozenset({
     "add_partition_sql", "advisory_unlock_sql", "advisory_xact_lock_sql", "alter_type_sql",
-    "execute_select_into_sql", "generation_expression_sql", "user_defined_calls_text",
+    "execute_select_into_sql", "generation_expression_sql", "user_defined_uses_text",
     "attach_after_prebuilt_sql",
     "default_check_name", "default_exclusion_sql", "deprecated_names_sql",
     "default_partition_sql", "foreign_key_sql", "index_parts_sql", "partition_keys_sql",

@@ -74,7 +74,6 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.volatility import (
     builtin_functions,
-    call_volatilities,
     inlined_volatility,
     volatile_calls,
     volatile_functions,
@@ -99,26 +98,6 @@ _temporary_ties = bound_on_use(globals(), "_temporary_ties",
 _SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 #: A column named as a key (`id`, `team_id`, `ID`): `key_like`.
 _ID_SUFFIX = lazy_compile(r"(?:^|_)id$", re.IGNORECASE)
-
-
-def _virtual_allowed(catalog: Catalog, type_name: str, con: dict) -> bool:
-    """Whether PostgreSQL 18 takes the generated column as VIRTUAL (added without a rewrite):
-    it refuses a user-defined type or function there (checked on the server). A function not
-    on the stock server's list (an extension's) counts as user-defined; a type does when the
-    migrations created it or name its schema (an extension's type is not told apart)."""
-    if "." in type_name or f"public.{type_name}" in catalog.types:
-        return False
-    builtin = builtin_functions()
-    calls = call_volatilities(con.get("raw_expr"), None)
-    if not all(name in builtin for name, _, _ in calls):
-        return False
-    if not catalog.kept_routines:
-        return True
-    from lockwise.catalog.routines import named_overloads
-
-    # (a function of the migrations the name finds, though a built-in one has it too)
-    return not any(named_overloads(catalog, strings(call.get("funcname")))
-                   for _, call, _ in calls)
 
 
 def default_expr(col: dict) -> object:
@@ -184,7 +163,10 @@ def column_def_facts(b: Builder, table: str, col: dict, creating: dict | None = 
             # is written); older grammars only have STORED and leave the field out.
             generated = facts["generated"] = True
             facts["generated_stored"] = con.get("generated_kind", "s") != "v"
-            facts["virtual_allowed"] = _virtual_allowed(b.ctx.catalog, tname, con)
+            from lockwise.effects.immutability import virtual_allowed
+
+            facts["virtual_allowed"] = virtual_allowed(b.ctx.catalog, con.get("raw_expr"),
+                                                       tname)
         elif contype == "CONSTR_PRIMARY":
             facts["primary_key"] = True
             facts["not_null"] = True
@@ -373,7 +355,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
 
         facts.update(generation_refusal(b.ctx.catalog, generation_expr(col), facts["column"],
                                         table_scope(b.ctx.catalog, table),
-                                        virtual=not facts["generated_stored"]))
+                                        virtual=not facts["generated_stored"],
+                                        column_type=facts["type"]))
     if facts["default_volatile"] and not facts["serial"] and \
             not facts.get("domain_default_sql"):
         vol = _volatile_once_inlined(b.ctx.catalog, default_expr(col))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lockwise.catalog.model import Catalog
+from lockwise.catalog.model import Catalog, Column
 from lockwise.catalog.replay import exclusion_columns
 from lockwise.catalog.search_path import temporary_searched_first
 from lockwise.core.deferred import bound_on_use
@@ -343,8 +343,8 @@ def _generation_refused(b: Builder, table: str, stmt: dict) -> dict:
     generated = [(col, expr) for col in defs if (expr := generation_expr(col)) is not None]
     if not generated:
         return {}
-    from lockwise.catalog.model import Column, Table
-    from lockwise.effects.immutability import generation_refusal
+    from lockwise.catalog.model import Table
+    from lockwise.effects.immutability import generation_refusal, virtual_type_refusal
 
     columns = {}
     for col in defs:
@@ -353,11 +353,21 @@ def _generation_refused(b: Builder, table: str, stmt: dict) -> dict:
             columns[col.get("colname", "")] = Column(col.get("colname", ""), type_name, mods,
                                                      array=array)
     scope = {table.rsplit(".", 1)[-1]: Table(table, columns=columns)}
-    for col, expr in generated:
+    # (every VIRTUAL column's type is judged before any expression: checked on 18.6)
+    typed = [(col, expr) for col, expr in generated if generated_virtual(col) and
+             virtual_type_refusal(b.ctx.catalog, "", _column_type(columns, col))]
+    for col, expr in typed + generated:
         if refused := generation_refusal(b.ctx.catalog, expr, col.get("colname", ""), scope,
-                                         virtual=generated_virtual(col)):
+                                         virtual=generated_virtual(col),
+                                         column_type=_column_type(columns, col)):
             return refused
     return {}
+
+
+def _column_type(columns: dict[str, Column], col: dict) -> str:
+    """The type of ColumnDef `col` as `columns` (by name) has it; "" when not there."""
+    known = columns.get(col.get("colname", ""))
+    return known.type_name if known is not None else ""
 
 
 def _refused_in_create_table(b: Builder, table: str, stmt: dict) -> list[str]:
