@@ -19,6 +19,7 @@ from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects import mariadb_page_compression as page_compression
 from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
+from lockwise.effects import mysql_prepared as prepared
 from lockwise.effects import mysql_programs as programs
 from lockwise.effects.mysql_batches import batches_sql, limits_rows, target_table
 from lockwise.effects.mysql_ddl import (
@@ -39,6 +40,7 @@ from lockwise.effects.mysql_ddl import (
     plan,
 )
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
+from lockwise.effects.mysql_prepared import Held
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
 from lockwise.parse.mysql_blocks import GAP, OBJECT_OPTIONS
 from lockwise.parse.mysql_code import code_only
@@ -116,6 +118,14 @@ class MySQLSession:
     #: The last ALTER compute_mysql_effect planned: its text, its table and each operation
     #: with its plan, which apply_mysql_statement takes rather than plan it again.
     last_alter: tuple[str, str, list[tuple[str, Plan]]] | None = None
+    #: Where the statement being judged starts in its file and its number (1 for the first),
+    #: set by the lint loop: a string constant a prepared statement takes keeps its place.
+    statement_at: tuple[int, int] = (0, 0)
+    #: The user variables SET to a text known before the migration runs (None: set to one
+    #: known only when it runs), and the prepared statements' texts, by name
+    #: (effects/mysql_prepared.py).
+    user_texts: dict[str, Held | None] = field(default_factory=dict)
+    prepared_texts: dict[str, Held | None] = field(default_factory=dict)
 
 
 def _name(node) -> str:
@@ -2536,7 +2546,13 @@ def _command(b: _Builder, sql: str) -> None:
     elif _UNLOCK_TABLES.match(sql):
         b.act("mysql_unlock_tables", {})
     elif m := _PREPARE.match(sql):
-        b.act("mysql_prepare", _prepared(m.group("name"), m.group("source")))
+        held = prepared.prepare(b.session.user_texts, m.group("source"), sql,
+                                *b.session.statement_at)
+        b.session.prepared_texts[prepared.name_key(m.group("name"))] = held
+        b.act("mysql_prepare", _prepared(m.group("name"), m.group("source"), held is not None))
+    elif name := prepared.deallocated(sql):
+        b.session.prepared_texts.pop(name, None)
+        b.act("other", {"text": "DEALLOCATE"})
     elif m := _CREATE_INDEX.match(sql):
         table = b.key(_clean(m.group("table")))
         kind = (m.group("kind") or "").strip().upper()
@@ -2619,14 +2635,17 @@ def _server_action(b: _Builder, sql: str) -> bool:
     return server_statement(b, sql, _clean)
 
 
-def _prepared(name: str, source: str) -> dict:
-    """What PREPARE `name` FROM `source` lets lockwise see: a string constant's text (a query
-    changes no table), nothing of a variable's, which holds text computed when it runs."""
+def _prepared(name: str, source: str, known: bool) -> dict:
+    """What PREPARE `name` FROM `source` lets lockwise see: a text known before the migration
+    runs (`known`: a string constant's, or a variable's set to one), judged at each EXECUTE
+    (lint_mysql.py), or a query in a string constant (it changes no table); nothing of a
+    text computed when it runs."""
     quoted = source[:1] in ("'", '"') and source[-1:] == source[:1]
     text = source[1:-1] if quoted else ""
     return {"name": _clean(name), "text": f"PREPARE {name}",
-            "source": "a string constant" if quoted else f"the variable {source}",
-            "sql_seen": bool(_QUERY_TEXT.match(text))}
+            "source": "a string constant" if quoted else
+            f"the variable {source}" if source.startswith("@") else "an expression",
+            "sql_seen": known or bool(_QUERY_TEXT.match(text))}
 
 
 def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: str,
@@ -3683,10 +3702,12 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             _delayed_refused(b, expr, table)
         b.act("insert", b.table_facts(table))
     elif isinstance(expr, (exp.Select, exp.SetOperation)) and not _UNLOCK_TABLES.match(sql):
+        prepared.select_into(session.user_texts, sql)
         _select(b, expr)
     elif isinstance(expr, exp.Set) and _PERSIST.match(sql):  # SET PERSIST: the server's
         _server_action(b, sql)
     elif isinstance(expr, exp.Set):
+        prepared.assign(session.user_texts, sql, session.statement_at[0])
         text = sql.lower().replace(" ", "")
         if "foreign_key_checks=0" in text or "foreign_key_checks=off" in text:
             session.foreign_key_checks = False
