@@ -31,7 +31,7 @@ from lockwise.effects.mysql import (
     parse_server_version,
     refused,
 )
-from lockwise.effects.mysql_prepared import Held, executed, span_in_file
+from lockwise.effects.mysql_prepared import Held, executed, span_in_file, statement_of
 from lockwise.lint import (
     Judge,
     LintOptions,
@@ -81,15 +81,13 @@ def _run(stmt: Statement, catalog: Catalog, session: MySQLSession, migration: Mi
 
 def _run_prepared(stmt: Statement, held: Held, name: str, catalog: Catalog,
                   session: MySQLSession, migration: Migration, base: dict, judge: Judge,
-                  stmt_directives: list, seen: dict, options: LintOptions
-                  ) -> tuple[Effect, list[Finding]] | None:
+                  stmt_directives: list, seen: dict) -> tuple[Effect, list[Finding]] | None:
     """Judge at EXECUTE `stmt` the statement prepared as `name` from `held`'s text (None
-    when that text is not one statement lockwise reads: the server refuses a text of
-    several at its PREPARE, 1064)."""
-    inner = parse_mysql(held.text, options.dialect, session.version)
-    if inner.problems or len(inner.statements) != 1:
+    when that text is not one statement lockwise reads: its PREPARE said so)."""
+    inner = statement_of(held, session.flavour, session.version)
+    if inner is None:
         return None
-    run = replace(inner.statements[0], index=stmt.index)  # (its directives: the EXECUTE's)
+    run = replace(inner, index=stmt.index)  # (its directives: the EXECUTE's)
 
     def place(start: int, length: int) -> Span:
         return span_in_file(held, run.span.start_offset + start, length, migration.up_sql)
@@ -130,7 +128,7 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
             # its findings pointing into the string that holds it
             effect, findings = _run_prepared(
                 stmt, held, name, catalog, session, migration, base, judge, stmt_directives,
-                seen, options) or (effect, findings)
+                seen) or (effect, findings)
         if accepted and ("program" in stmt.tree or stmt.sql[:4].upper() == "CALL" or
                          catalog.mysql_functions):
             from lockwise.lint_mysql_programs import judge_program, program_runs

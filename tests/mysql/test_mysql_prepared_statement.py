@@ -21,6 +21,9 @@ SETUP = "CREATE TABLE accounts (id INT PRIMARY KEY, name VARCHAR(10));"
     ("SET @s = 'ALTER TABLE accounts MODIFY id BIGINT', @s = @other;\nPREPARE s FROM @s;\n"
      "EXECUTE s;", True),
     ("PREPARE s FROM @never_set;\nEXECUTE s;", True),
+    # two statements: the server refuses the text at PREPARE (1064); not read either
+    ("SET @s = 'ALTER TABLE accounts MODIFY id BIGINT; SELECT 1';\nPREPARE s FROM @s;\n"
+     "EXECUTE s;", True),
     ("PREPARE s FROM 'SELECT id FROM accounts WHERE id = ?';\nEXECUTE s USING @x;", False),
     ("PREPARE s FROM '  select 1';\nEXECUTE s;", False),
     ("SET @s = 'ALTER TABLE accounts ADD COLUMN c INT NULL';\nPREPARE s FROM @s;\nEXECUTE s;",

@@ -2548,6 +2548,9 @@ def _command(b: _Builder, sql: str) -> None:
     elif m := _PREPARE.match(sql):
         held = prepared.prepare(b.session.user_texts, m.group("source"), sql,
                                 *b.session.statement_at)
+        if held is not None and prepared.statement_of(held, b.session.flavour,
+                                                      b.session.version) is None:
+            held = None  # (a text lockwise does not read: said, as one computed later)
         b.session.prepared_texts[prepared.name_key(m.group("name"))] = held
         b.act("mysql_prepare", _prepared(m.group("name"), m.group("source"), held is not None))
     elif name := prepared.deallocated(sql):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lockwise.core.types import Span
+from lockwise.core.types import Span, Statement
 
 _VARIABLE = r"@(?:`(?:[^`]|``)+`|'(?:[^']|'')+'|\"(?:[^\"]|\"\")+\"|[\w$.]+)"
 _ASSIGNMENT = re.compile(rf"\s*(?P<name>{_VARIABLE})\s*:?=\s*", re.I)
@@ -183,3 +183,14 @@ def span_in_file(held: Held, start: int, length: int, text: str) -> Span:
 
     (line, column), (end_line, end_column) = position(first), position(last)
     return Span(line, column, end_line, end_column, first, last + 1)
+
+
+def statement_of(held: Held, flavour: str, version: tuple[int, ...]) -> Statement | None:
+    """The one statement `held`'s text is, as parse/mysql.py reads it; None for a text it
+    does not read whole, or of several statements (the server refuses those at PREPARE,
+    1064)."""
+    from lockwise.parse.mysql import parse_mysql
+
+    parsed = parse_mysql(held.text, flavour, version)
+    return parsed.statements[0] if not parsed.problems and len(parsed.statements) == 1 \
+        else None
