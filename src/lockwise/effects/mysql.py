@@ -21,6 +21,7 @@ from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
 from lockwise.effects import mysql_prepared as prepared
 from lockwise.effects import mysql_programs as programs
+from lockwise.effects import mysql_sql_mode as sql_modes
 from lockwise.effects.mysql_batches import batches_sql, limits_rows, target_table
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
@@ -118,6 +119,9 @@ class MySQLSession:
     #: The last ALTER compute_mysql_effect planned: its text, its table and each operation
     #: with its plan, which apply_mysql_statement takes rather than plan it again.
     last_alter: tuple[str, str, list[tuple[str, Plan]]] | None = None
+    #: The session's sql_mode (effects/mysql_sql_mode.py): the server's default until a SET
+    #: changes it; None once set to a value lockwise cannot compute.
+    sql_mode: frozenset[str] | None = None
     #: Where the statement being judged starts in its file and its number (1 for the first),
     #: set by the lint loop: a string constant a prepared statement takes keeps its place.
     statement_at: tuple[int, int] = (0, 0)
@@ -126,6 +130,10 @@ class MySQLSession:
     #: (effects/mysql_prepared.py).
     user_texts: dict[str, Held | None] = field(default_factory=dict)
     prepared_texts: dict[str, Held | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.sql_mode is None:
+            self.sql_mode = sql_modes.DEFAULT_MODES[self.flavour]
 
 
 def _name(node) -> str:
@@ -922,7 +930,9 @@ class _Builder:
                        "add_check_constraint_ignored" if op == "add_check_constraint"
                        and ignores_checks else
                        "add_functional_index_partitioned" if op == "add_functional_index"
-                       and partitioned else op, extra)
+                       and partitioned else
+                       "make_column_not_null_not_strict" if op == "make_column_not_null"
+                       and sql_modes.strict(self.session.sql_mode) is False else op, extra)
                       for op, extra in operations]
         names = [op for op, _ in operations]
         fulltext = Fulltext.of(self.catalog.tables.get(table), operations)
@@ -1119,7 +1129,7 @@ class _Builder:
                              not self.session.foreign_key_checks):
             return
         for op, extra in operations:
-            if op == "make_column_not_null" and (
+            if op.startswith("make_column_not_null") and (
                     foreign_key := keys.set_null_foreign_key(known, extra.get("column", ""))):
                 column = self.written.get(extra["column"], extra["column"])
                 self.act("mysql_set_null_column_not_null", {
@@ -1356,7 +1366,9 @@ class _Builder:
         if flavour == "mariadb" and (refusal := page_compression.refused(
                 sql, self.catalog.defined_here(table), "ALTER", base["table"],
                 (moved := _altered_engine(sql).lower()) or getattr(
-                    self.catalog.tables.get(table), "engine", ""), moved=bool(moved))):
+                    self.catalog.tables.get(table), "engine", ""), moved=bool(moved),
+                bad_options_ignored=sql_modes.ignores_bad_table_options(
+                    self.session.sql_mode))):
             _page_compression_refused(self, base, refusal)
         if temporary and any(op.startswith("add_fulltext_index") for op, _ in operations):
             _fulltext_on_temporary(self, base, self.catalog.tables.get(table))
@@ -2609,7 +2621,11 @@ def _command(b: _Builder, sql: str) -> None:
     elif m := _DROP_INDEX.match(sql):
         b.alter(b.key(_clean(m.group("table"))),
                 [("drop_index", {"name": _clean(m.group("name")), "keyword": "INDEX"})], sql)
-    elif not _server_action(b, sql):
+    elif _server_action(b, sql):
+        pass
+    elif re.match(r"\s*SET\b", sql, re.I):  # (a SET sqlglot keeps whole: REPLACE(...))
+        _set(b, sql)
+    else:
         b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
 
 
@@ -2781,7 +2797,8 @@ def _create_table(b: _Builder, expr, sql: str) -> None:
     b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
     if b.session.flavour == "mariadb" and (refusal := page_compression.refused(
             sql, None, "CREATE", base["table"], _engine(expr.args.get("properties")),
-            b.session.compression_default)):
+            b.session.compression_default, bad_options_ignored=sql_modes.
+            ignores_bad_table_options(b.session.sql_mode))):
         _page_compression_refused(b, base, refusal)
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
     parts = schema.expressions if schema is not None else ()
@@ -3741,27 +3758,35 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
     elif isinstance(expr, exp.Set) and _PERSIST.match(sql):  # SET PERSIST: the server's
         _server_action(b, sql)
     elif isinstance(expr, exp.Set):
-        prepared.assign(session.user_texts, sql, session.statement_at[0])
-        text = sql.lower().replace(" ", "")
-        if "foreign_key_checks=0" in text or "foreign_key_checks=off" in text:
-            session.foreign_key_checks = False
-        elif "foreign_key_checks=1" in text or "foreign_key_checks=on" in text:
-            session.foreign_key_checks = True
-        if depth := _RECURSION_DEPTH.search(text):
-            session.sp_recursion_depth = int(depth.group(1))
-        if history := _VERSIONING_ALTER_HISTORY.search(text):
-            session.versioning_alter_history_keep = history.group(1) in ("keep", "1")
-        if "innodb_compression_default" in text:
-            session.compression_default, session.compression_default_own = \
-                page_compression.session_default(
-                    sql, (session.compression_default, session.compression_default_own))
-        b.act("set", {"text": sql})
+        _set(b, sql)
     elif isinstance(expr, exp.Command):
         _command(b, sql)
     elif _UNLOCK_TABLES.match(sql):  # UNLOCK TABLE, which sqlglot reads as a SELECT
         b.act("mysql_unlock_tables", {})
     else:
         b.act("other", {"node": type(expr).__name__})
+
+
+def _set(b: _Builder, sql: str) -> None:
+    """A SET statement: the session settings it changes that lockwise follows."""
+    session = b.session
+    prepared.assign(session.user_texts, sql, session.statement_at[0])
+    text = sql.lower().replace(" ", "")
+    if "foreign_key_checks=0" in text or "foreign_key_checks=off" in text:
+        session.foreign_key_checks = False
+    elif "foreign_key_checks=1" in text or "foreign_key_checks=on" in text:
+        session.foreign_key_checks = True
+    if depth := _RECURSION_DEPTH.search(text):
+        session.sp_recursion_depth = int(depth.group(1))
+    if history := _VERSIONING_ALTER_HISTORY.search(text):
+        session.versioning_alter_history_keep = history.group(1) in ("keep", "1")
+    if "sql_mode" in text:
+        session.sql_mode = sql_modes.after_set(sql, session.sql_mode, session.flavour)
+    if "innodb_compression_default" in text:
+        session.compression_default, session.compression_default_own = \
+            page_compression.session_default(
+                sql, (session.compression_default, session.compression_default_own))
+    b.act("set", {"text": sql})
 
 
 # --- catalog replay ------------------------------------------------------------------------
