@@ -140,3 +140,52 @@ def test_mariadb_makes_a_column_not_null_in_place_without_a_strict_mode(mariadb)
     mariadb.fresh("sqlmode", SETUP + " INSERT INTO t VALUES (1, NULL);")
     strict_run = mariadb.run("ALTER TABLE t MODIFY v INT NOT NULL", "sqlmode")
     assert strict_run.returncode != 0 and "1265" in strict_run.stderr
+
+
+_DEFAULT_CASES = [
+    # (mode SET first, statement, refused on MariaDB 10.11: error 1067)
+    ("", "ALTER TABLE t ADD COLUMN d DATETIME NOT NULL DEFAULT '0000-00-00 00:00:00'", False),
+    ("SET sql_mode = CONCAT(@@sql_mode, ',NO_ZERO_DATE')",
+     "ALTER TABLE t ADD COLUMN d DATETIME NOT NULL DEFAULT '0000-00-00 00:00:00'", True),
+    ("SET sql_mode = 'NO_ZERO_DATE'", "CREATE TABLE z (d DATE DEFAULT '0000-00-00')", True),
+    ("SET sql_mode = 'NO_ZERO_DATE'", "CREATE TABLE z (d DATETIME DEFAULT 0)", True),
+    ("SET sql_mode = 'NO_ZERO_DATE'",
+     "CREATE TABLE z (d TIMESTAMP NOT NULL DEFAULT '0000-00-00 00:00:00.000')", True),
+    ("SET sql_mode = 'NO_ZERO_DATE'", "CREATE TABLE z (d DATE DEFAULT '2020-01-01')", False),
+    ("SET sql_mode = 'TRADITIONAL'", "CREATE TABLE z (d DATE DEFAULT '0000-00-00')", True),
+    ("SET sql_mode = 'TRADITIONAL'", "CREATE TABLE z (d DATE DEFAULT NULL)", False),
+    ("", "CREATE TABLE z (c CHAR(2) DEFAULT 'abc')", True),
+    ("SET sql_mode = ''", "ALTER TABLE t MODIFY v INT, ADD COLUMN c VARCHAR(1) DEFAULT 'xy'", True),
+    ("", "CREATE TABLE z (c VARCHAR(3) CHARACTER SET utf8mb4 DEFAULT 'äöü')", False),
+]
+
+
+@pytest.mark.parametrize(("mode", "sql", "refused"), _DEFAULT_CASES)
+def test_an_invalid_default_follows_the_mode_on_mariadb(mode: str, sql: str,
+                                                        refused: bool) -> None:
+    (report,) = _lint(f"{mode};\n{sql};" if mode else f"{sql};", dialect="mariadb")
+    found = [f for f in report.all_findings if f.rule == "mysql-invalid-default"]
+    assert bool(found) == refused, [f.rule for f in report.all_findings]
+    if found:
+        assert found[0].span.line == (2 if mode else 1)
+
+
+@pytest.mark.parametrize(("mode", "sql", "refused"), _DEFAULT_CASES)
+def test_invalid_defaults_on_mariadb(mariadb, mode: str, sql: str, refused: bool) -> None:
+    mariadb.fresh("sqlmode", SETUP)
+    ran = mariadb.run(f"{mode}; {sql}" if mode else sql, "sqlmode")
+    assert (ran.returncode != 0) == refused, ran.stderr
+    assert not refused or "1067" in ran.stderr
+
+
+@pytest.mark.parametrize(("mode", "refused"), [
+    ("", True),  # MySQL 8's default: NO_ZERO_DATE with STRICT_TRANS_TABLES
+    ("SET SESSION sql_mode = REPLACE(@@sql_mode, 'NO_ZERO_DATE', '');\n", False),
+    ("SET sql_mode = 'NO_ZERO_DATE';\n", False),  # no strict mode: a warning (the manual)
+    ("SET sql_mode = @saved;\n", False),  # not known: not said
+])
+def test_a_zero_date_default_on_mysql(mode: str, refused: bool) -> None:
+    (report,) = _lint(f"{mode}ALTER TABLE t ADD COLUMN d DATE NOT NULL DEFAULT '0000-00-00';",
+                      dialect="mysql")
+    assert bool([f for f in report.all_findings if f.rule == "mysql-invalid-default"]) == \
+        refused

@@ -661,6 +661,7 @@ _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
 
 #: Actions saying the server refuses the statement (the migration stops there).
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
+                       "mysql_invalid_default",
                        "mysql_unknown_table", "mysql_table_listed_twice",
                        "mysql_no_database_selected",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
@@ -2786,6 +2787,28 @@ def _page_compression_refused(b: _Builder, base: dict, refusal: dict) -> None:
           else "mariadb_page_compression_level", {**base, **refusal})
 
 
+def _invalid_defaults(b: _Builder, expr, table: str) -> None:
+    """Each column the CREATE or ALTER TABLE `expr` defines whose DEFAULT the server refuses
+    under the session's sql_mode (error 1067; effects/mysql_sql_mode.py)."""
+    from sqlglot import exp
+
+    for coldef in expr.find_all(exp.ColumnDef):
+        default = _column_default(coldef)
+        value = default.this if default is not None else None
+        text = value.this if isinstance(value, exp.Literal) and value.is_string else \
+            int(value.this) if isinstance(value, exp.Literal) and value.this.isdigit() else None
+        type_name, mods, _ = _column_type(coldef)
+        why = sql_modes.invalid_default(type_name, mods[0] if mods else None, text,
+                                        b.session.sql_mode, b.session.flavour)
+        if why:
+            column = b.written.get(coldef.name.lower(), coldef.name)
+            b.act("mysql_invalid_default", {
+                **b.table_facts(table), "column": column, "default_sql": value.sql("mysql"),
+                "invalid_default_text": why,
+                "server_error": f"Invalid default value for '{column}'"})
+            return  # (the server stops at the first)
+
+
 def _create_table(b: _Builder, expr, sql: str) -> None:
     from sqlglot import exp
 
@@ -2795,6 +2818,7 @@ def _create_table(b: _Builder, expr, sql: str) -> None:
         b.locks.update(_read_locks(expr.expression))
     base = {**b.table_facts(table), "table_is_new": True}
     b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
+    _invalid_defaults(b, expr, table)
     if b.session.flavour == "mariadb" and (refusal := page_compression.refused(
             sql, None, "CREATE", base["table"], _engine(expr.args.get("properties")),
             b.session.compression_default, bad_options_ignored=sql_modes.
@@ -3660,6 +3684,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                 _missing_tables(b.catalog, session, [table]):
             _unknown_tables(b, [table], {table}, [], "ALTER TABLE")
             return
+        _invalid_defaults(b, expr, table)
         b.alter(table, _alter_operations(b, expr, table) or [("alter_nothing", {})], sql)
     elif isinstance(expr, exp.Create):
         kind = (expr.args.get("kind") or "").upper()

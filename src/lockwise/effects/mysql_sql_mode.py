@@ -128,3 +128,35 @@ def strict(modes: frozenset[str] | None) -> bool | None:
     """Whether a strict mode is on (STRICT_TRANS_TABLES or STRICT_ALL_TABLES); None: not
     known."""
     return None if modes is None else bool(modes & {"STRICT_TRANS_TABLES", "STRICT_ALL_TABLES"})
+
+
+#: A zero date written as a string: '0000-00-00', with a zero time and fraction or not.
+_ZERO_DATE = re.compile(r"0{4}-0{2}-0{2}(?:[ T]0{2}:0{2}:0{2}(?:\.0*)?)?")
+_DATE_TYPES = frozenset({"date", "datetime", "timestamp", "timestamptz"})  # (sqlglot: TIMESTAMPTZ)
+_CHAR_TYPES = frozenset({"char", "varchar", "nchar", "nvarchar"})
+
+
+def invalid_default(type_name: str, length: int | None, default: str | int | None,
+                    modes: frozenset[str] | None, flavour: str) -> str | None:
+    """Why the server refuses a column of `type_name` (`length` characters for a CHAR or
+    VARCHAR) with DEFAULT `default` (a string constant's text, an integer, None for another
+    default) under `modes` (error 1067, "Invalid default value"): None when it takes it, or
+    when the mode is not known.
+
+    A zero date (a string of zeros or the number 0) where NO_ZERO_DATE is set: refused on
+    MariaDB 10.11 strict or not (checked); MySQL 8's manual ("Server SQL Modes", NO_ZERO_DATE:
+    "If this mode and strict mode are enabled, '0000-00-00' is not permitted") with a strict
+    mode too, as its default mode has. A string longer than a CHAR / VARCHAR's length:
+    refused on MariaDB in any mode (checked), on MySQL in a strict mode (its manual's strict
+    mode; not checked)."""
+    if modes is None or default is None:
+        return None
+    if type_name in _DATE_TYPES and "NO_ZERO_DATE" in modes and (
+            default == 0 or isinstance(default, str) and _ZERO_DATE.fullmatch(default)) and (
+            flavour == "mariadb" or strict(modes)):
+        return "a zero date, which the session's sql_mode refuses (NO_ZERO_DATE" + (
+            ")" if flavour == "mariadb" else " with a strict mode)")
+    if type_name in _CHAR_TYPES and length is not None and isinstance(default, str) and \
+            len(default) > length and (flavour == "mariadb" or strict(modes)):
+        return f"{len(default)} characters, longer than the column's {length}"
+    return None
